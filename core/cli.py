@@ -1,0 +1,121 @@
+"""Command line: ``python -m core {train,evaluate,report} ...``.
+
+Every user-facing failure is a :class:`core.errors.CoreError`; :func:`main` prints its message
+(``error: ...``) and returns exit status 2 instead of showing a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from core.errors import CoreError
+
+log = logging.getLogger(__name__)
+
+
+# ----------------------------------------------------------------------------- data flags
+def add_data_arguments(parser: argparse.ArgumentParser, required: bool = False) -> None:
+    """The data flags shared by ``train``, ``app.py`` and friends."""
+    group = parser.add_argument_group("data (GTEx files, or a matrix + annotations)")
+    group.add_argument("--gtex-gct", metavar="F", help="GTEx GCT v1.2 matrix (.gct or .gct.gz)")
+    group.add_argument("--gtex-attributes", metavar="F", help="GTEx SampleAttributesDS.txt")
+    group.add_argument("--gtex-phenotypes", metavar="F", help="GTEx SubjectPhenotypesDS.txt")
+    group.add_argument(
+        "--exclude-tissues",
+        metavar="T",
+        nargs="*",
+        default=None,
+        help="SMTS tissues to drop (default for GTEx: Brain, Fallopian Tube, as in the paper)",
+    )
+    group.add_argument("--matrix", metavar="F", help="CSV/TSV/parquet/h5ad expression matrix")
+    group.add_argument("--annotations", metavar="F", help="sample annotation table (CSV/TSV)")
+    group.add_argument(
+        "--transform",
+        default=None,
+        choices=["log10p1", "log2p1", "none"],
+        help="log transform applied on load (GTEx default log10p1; tables default none)",
+    )
+
+
+def has_data_arguments(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "gtex_gct", None) or getattr(args, "matrix", None))
+
+
+def load_data_from_args(args: argparse.Namespace):
+    """Load the :class:`~core.data.ExpressionSet` the data flags describe."""
+    from core.data import load_gtex, load_table
+
+    if args.gtex_gct and args.matrix:
+        raise CoreError("give either --gtex-gct or --matrix, not both")
+    if args.gtex_gct:
+        if not args.gtex_attributes:
+            raise CoreError("--gtex-gct needs --gtex-attributes (GTEx SampleAttributesDS.txt)")
+        exclude = ("Brain", "Fallopian Tube") if args.exclude_tissues is None else args.exclude_tissues
+        return load_gtex(
+            args.gtex_gct,
+            args.gtex_attributes,
+            phenotypes=args.gtex_phenotypes,
+            exclude_tissues=tuple(exclude),
+            transform=args.transform or "log10p1",
+        )
+    if args.matrix:
+        return load_table(args.matrix, annotations=args.annotations, transform=args.transform or "none")
+    raise CoreError("no data given: use --gtex-gct F --gtex-attributes F, or --matrix F")
+
+
+# ----------------------------------------------------------------------------- commands
+def _cmd_train(args: argparse.Namespace) -> int:
+    from core.train_cli import run_train
+
+    return run_train(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="learn sample and gene embeddings; write a model directory")
+    add_data_arguments(p)
+    p.add_argument("--out", required=True, metavar="DIR", help="model directory to write")
+    p.add_argument("--epochs", type=int, default=None, help="passes over the matrix")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--gene-dim", type=int, default=None)
+    p.add_argument("--hidden", type=str, default=None, help="hidden sizes, e.g. 100,50,50")
+    p.add_argument("--top-genes", type=int, default=None, help="keep the n most variable genes")
+    p.add_argument("--resume", action="store_true", help="continue from DIR's checkpoint")
+    p.add_argument("--force", action="store_true", help="replace an existing model directory")
+    p.set_defaults(func=_cmd_train)
+
+    _register_analysis_commands(sub)
+    return parser
+
+
+def _register_analysis_commands(sub) -> None:
+    """``evaluate`` and ``report`` (see :mod:`core.analysis`)."""
+    try:
+        from core.analysis_cli import register
+    except ImportError:  # analysis not installed in this build
+        return
+    register(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args) or 0)
+    except CoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
