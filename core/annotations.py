@@ -1,0 +1,1200 @@
+"""Gene Ontology: terms, gene tables, gene->term maps, propagation and enrichment.
+
+Public API (stable; other modules code against it)::
+
+    from core.annotations import GeneOntology
+
+    go = GeneOntology.load()             # committed snapshot data/go/ (GO 2022-07-01, Entrez 2022-09-12)
+    go = GeneOntology.from_gaf(gaf, obo, gene_info=None)   # GAF 2.x + OBO 1.2 files a user downloads
+
+    go.terms          DataFrame, index go_id; columns ontology ("BP"/"MF"/"CC"), name
+    go.genes          DataFrame, one row per gene (RangeIndex = gene index); columns symbol,
+                      entrez (Int64), name, gene_type (simplified), ncbi_gene_type, ensembl
+                      (";"-joined ids), chromosome
+    go.metadata       dict: source, release dates, package versions
+    go.map_genes(ids)                    -> DataFrame, one row per input id, in order: query,
+                                            matched, matched_by, gene_index (-1 if unmatched),
+                                            symbol, entrez, gene_type, ...
+    go.gene_type(ids)                    -> Series of simplified gene types ("unmapped" if unknown)
+    go.gene_terms(gene, ontology=None, propagate=True) -> DataFrame (index go_id; ontology,
+                                            name, direct)
+    go.term_genes(go_id, propagate=True) -> DataFrame (rows of go.genes)
+    go.term_sizes(genes_universe=None, ontology=None) -> Series (index go_id; genes per term)
+    go.annotation_matrix(genes, ontology="BP", min_size=3, max_size=500)
+                                         -> (scipy.sparse.csr_matrix bool n_genes x n_terms,
+                                             term ids ndarray)   propagated; sizes counted
+                                                                 within `genes`
+    share_term(pairs_i, pairs_j, matrix) -> bool ndarray: do gene pairs share >= 1 term
+    go.enricher(background, ontology="BP", min_size=3, max_size=500) -> Enricher
+    Enricher.enrich(gene_set)            -> DataFrame go_id, name, ontology, n_in_set, set_size,
+                                            n_in_background, background_size, fold, p_value,
+                                            fdr (hypergeometric + Benjamini-Hochberg), sorted by p
+    go.enrich(gene_set, background=None, ontology="BP", ...)  one-off form of the above
+    benjamini_hochberg(p_values)         -> BH-adjusted q-values
+
+Annotations are propagated to ancestors through ``is_a`` and ``part_of`` edges (GO's true path
+rule); ``regulates`` edges are kept in ``go.parents`` but not followed. Genes are identified by
+symbol (case-insensitive), Ensembl gene id (version and ``_PAR_Y``-like suffixes ignored) or
+Entrez id. Nothing is cached at module level: heavy per-instance structures (the ancestor closure
+and the propagated gene x term matrix) are built on first use and kept on the instance; keep the
+``GeneOntology`` / ``Enricher`` objects you need.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from core.errors import DataError
+
+LOG = logging.getLogger(__name__)
+
+SNAPSHOT_DIR = Path(__file__).resolve().parents[1] / "data" / "go"
+ONTOLOGIES = ("BP", "MF", "CC")
+ROOTS = {"BP": "GO:0008150", "MF": "GO:0003674", "CC": "GO:0005575"}
+NAMESPACES = {
+    "biological_process": "BP",
+    "molecular_function": "MF",
+    "cellular_component": "CC",
+}
+PROPAGATE_THROUGH = ("is_a", "part_of")
+RELATIONSHIPS = (
+    "is_a",
+    "part_of",
+    "regulates",
+    "positively_regulates",
+    "negatively_regulates",
+)
+#: simplified gene-type vocabulary of :meth:`GeneOntology.gene_type`
+GENE_TYPES = (
+    "protein-coding",
+    "pseudogene",
+    "lncRNA",
+    "miRNA",
+    "snoRNA",
+    "snRNA",
+    "rRNA",
+    "tRNA",
+    "ncRNA",
+    "other",
+    "unmapped",
+)
+GENE_COLUMNS = ("symbol", "entrez", "name", "gene_type", "ncbi_gene_type", "ensembl", "chromosome")
+ENRICH_COLUMNS = (
+    "go_id",
+    "name",
+    "ontology",
+    "n_in_set",
+    "set_size",
+    "n_in_background",
+    "background_size",
+    "fold",
+    "p_value",
+    "fdr",
+)
+
+_ENSEMBL_RE = re.compile(r"^(ENS[A-Z]*G\d{6,})(?:\.\d+)?(?:_[A-Z0-9_]+)?$", re.IGNORECASE)
+_ENTREZ_RE = re.compile(r"^\d+$")
+_LNC_NAME_RE = re.compile(
+    r"long intergenic non-protein coding|long non-coding|antisense RNA|divergent transcript|"
+    r"host gene|intronic transcript|overlapping transcript|sense intronic|transcript\b",
+    re.IGNORECASE,
+)
+_LNC_SYMBOL_RE = re.compile(r"^(LINC\d|.+-AS\d|.+-DT$|.+-IT\d|.+-OT\d|.+HG$|XIST$|TSIX$)")
+
+
+# --------------------------------------------------------------------------------------------
+# gene types
+# --------------------------------------------------------------------------------------------
+def simplify_gene_types(
+    ncbi_gene_type: Sequence[str], symbol: Sequence[str], name: Sequence[str]
+) -> np.ndarray:
+    """Map NCBI gene types to the simplified vocabulary :data:`GENE_TYPES`.
+
+    NCBI's ``ncRNA`` is split using the gene's symbol and name: microRNAs (``microRNA ...``,
+    symbols ``MIR<n>``) become ``miRNA``; long intergenic, antisense, divergent, host-gene and
+    other named transcripts (XIST "X inactive specific transcript", ``LINC*``, ``*-AS1``)
+    become ``lncRNA``; small Cajal body RNAs (scaRNA) join ``snoRNA``; the rest stays
+    ``ncRNA``. ``pseudo`` becomes ``pseudogene``; ``biological-region``, ``other`` and
+    ``unknown`` become ``other``.
+
+    Parameters
+    ----------
+    ncbi_gene_type, symbol, name : sequences of str, shape (n_genes,)
+
+    Returns
+    -------
+    numpy.ndarray of str, shape (n_genes,)
+    """
+    t = pd.Series(np.asarray(ncbi_gene_type, dtype=object)).fillna("unknown").astype(str)
+    sym = pd.Series(np.asarray(symbol, dtype=object)).fillna("").astype(str)
+    nam = pd.Series(np.asarray(name, dtype=object)).fillna("").astype(str)
+    direct = {
+        "protein-coding": "protein-coding",
+        "protein_coding": "protein-coding",
+        "protein": "protein-coding",
+        "pseudo": "pseudogene",
+        "pseudogene": "pseudogene",
+        "snoRNA": "snoRNA",
+        "scaRNA": "snoRNA",
+        "snRNA": "snRNA",
+        "rRNA": "rRNA",
+        "tRNA": "tRNA",
+        "miRNA": "miRNA",
+        "lncRNA": "lncRNA",
+        "lnc_RNA": "lncRNA",
+        "lincRNA": "lncRNA",
+        "scRNA": "ncRNA",
+        "misc_RNA": "ncRNA",
+        "miscRNA": "ncRNA",
+        "ncRNA": "ncRNA",
+    }
+    out = t.map(direct).fillna("other").to_numpy(dtype=object)
+    nc = np.flatnonzero(out == "ncRNA")  # regexes only on these rows (fast load)
+    if nc.size:
+        sym_nc = sym.iloc[nc]
+        nam_nc = nam.iloc[nc]
+        mir = nam_nc.str.match(r"(?i)^microRNA\b") | sym_nc.str.match(r"^MIR\d+[A-Z]?(-\d+)?$")
+        sno = nam_nc.str.match(r"(?i)^small (Cajal body|nucleolar RNA(,| [A-Z/]+ box))")
+        lnc = (
+            ~mir
+            & ~sno
+            & (nam_nc.str.contains(_LNC_NAME_RE) | sym_nc.str.match(_LNC_SYMBOL_RE))
+        )
+        sub = out[nc]
+        sub[lnc.to_numpy()] = "lncRNA"
+        sub[sno.to_numpy()] = "snoRNA"
+        sub[mir.to_numpy()] = "miRNA"
+        out[nc] = sub
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# statistics helpers
+# --------------------------------------------------------------------------------------------
+def benjamini_hochberg(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q-values).
+
+    ``q_(i) = min_{j >= i} p_(j) * m / j`` over the p-values sorted ascending, capped at 1.
+
+    Parameters
+    ----------
+    p_values : array-like, shape (m,)
+
+    Returns
+    -------
+    numpy.ndarray, shape (m,), in the input order.
+    """
+    p = np.asarray(p_values, dtype=float)
+    if p.ndim != 1:
+        raise DataError(f"benjamini_hochberg: p_values must be 1-D, got shape {p.shape}")
+    m = p.size
+    if m == 0:
+        return p.copy()
+    if np.isnan(p).any() or (p < 0).any() or (p > 1).any():
+        raise DataError("benjamini_hochberg: p_values must lie in [0, 1] without NaN")
+    order = np.argsort(p, kind="mergesort")
+    scaled = p[order] * m / np.arange(1, m + 1)
+    q_sorted = np.minimum.accumulate(scaled[::-1])[::-1]
+    q = np.empty(m)
+    q[order] = np.minimum(q_sorted, 1.0)
+    return q
+
+
+def share_term(
+    pairs_i: Sequence[int] | np.ndarray,
+    pairs_j: Sequence[int] | np.ndarray,
+    matrix: sp.spmatrix | sp.sparray,
+    chunk_size: int = 50_000,
+) -> np.ndarray:
+    """Whether each gene pair ``(pairs_i[k], pairs_j[k])`` shares at least one term.
+
+    Parameters
+    ----------
+    pairs_i, pairs_j : int arrays, shape (n_pairs,)
+        Row indices into ``matrix``.
+    matrix : sparse bool matrix, shape (n_genes, n_terms)
+        E.g. the first output of :meth:`GeneOntology.annotation_matrix`.
+    chunk_size : int
+        Pairs processed at once (bounds memory).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n_pairs,)
+    """
+    i = np.asarray(pairs_i, dtype=np.int64).ravel()
+    j = np.asarray(pairs_j, dtype=np.int64).ravel()
+    if i.shape != j.shape:
+        raise DataError(f"share_term: pairs_i {i.shape} and pairs_j {j.shape} differ in length")
+    m = sp.csr_matrix(matrix, dtype=bool)
+    n = m.shape[0]
+    if i.size and (min(i.min(), j.min()) < 0 or max(i.max(), j.max()) >= n):
+        raise DataError(f"share_term: gene indices must lie in [0, {n}) (matrix rows)")
+    out = np.zeros(i.size, dtype=bool)
+    for start in range(0, i.size, chunk_size):
+        sl = slice(start, start + chunk_size)
+        both = m[i[sl]].multiply(m[j[sl]])
+        out[sl] = np.asarray(both.sum(axis=1)).ravel() > 0
+    return out
+
+
+def _normalise_ontology(ontology: str | None, allow_none: bool = True) -> str | None:
+    if ontology is None:
+        if allow_none:
+            return None
+        raise DataError("ontology: must be one of BP, MF, CC")
+    key = str(ontology).strip()
+    code = NAMESPACES.get(key.lower(), key.upper())
+    if code not in ONTOLOGIES:
+        raise DataError(
+            f"ontology={ontology!r}: unknown; use BP, MF or CC "
+            "(biological_process, molecular_function, cellular_component)"
+        )
+    return code
+
+
+def _check_sizes(min_size: int, max_size: int) -> None:
+    if int(min_size) < 1 or int(max_size) < int(min_size):
+        raise DataError(
+            f"min_size={min_size}, max_size={max_size}: need 1 <= min_size <= max_size"
+        )
+
+
+def _as_id_list(ids: object, what: str) -> list:
+    if isinstance(ids, (str, bytes, int, np.integer)):
+        return [ids]
+    if isinstance(ids, (pd.Series, pd.Index, np.ndarray)):
+        return list(np.asarray(ids).ravel())
+    if isinstance(ids, Iterable):
+        return list(ids)
+    raise DataError(f"{what}: expected gene ids (a string or a list of strings), got {type(ids)}")
+
+
+# --------------------------------------------------------------------------------------------
+# enrichment
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Enricher:
+    """Fast, reusable enrichment of gene sets against one background and one ontology.
+
+    Built by :meth:`GeneOntology.enricher`; holds the propagated background x term matrix so
+    that :meth:`enrich` only sums a few rows and runs the hypergeometric test.
+
+    Attributes
+    ----------
+    ontology : str
+    term_ids : numpy.ndarray of str, shape (n_terms,)
+        Terms tested: those with ``min_size <= n_in_background <= max_size``.
+    term_names : numpy.ndarray of str, shape (n_terms,)
+    term_sizes : numpy.ndarray of int, shape (n_terms,)
+        Background genes annotated to each term (propagated).
+    background_genes : numpy.ndarray of int, shape (background_size,)
+        Gene indices (rows of ``GeneOntology.genes``) of the annotated background.
+    matrix : scipy.sparse.csr_matrix of bool, shape (background_size, n_terms)
+    """
+
+    go: GeneOntology = field(repr=False)
+    ontology: str
+    min_size: int
+    max_size: int
+    term_ids: np.ndarray = field(repr=False)
+    term_names: np.ndarray = field(repr=False)
+    term_sizes: np.ndarray = field(repr=False)
+    background_genes: np.ndarray = field(repr=False)
+    matrix: sp.csr_matrix = field(repr=False)
+    _row_of_gene: np.ndarray = field(repr=False)
+
+    @property
+    def background_size(self) -> int:
+        """Number of background genes with at least one annotation in the ontology."""
+        return int(self.background_genes.size)
+
+    @property
+    def n_terms(self) -> int:
+        """Number of terms tested (the Benjamini-Hochberg family size)."""
+        return int(self.term_ids.size)
+
+    def enrich(self, gene_set: Iterable[str | int], min_overlap: int = 1) -> pd.DataFrame:
+        """Hypergeometric enrichment of ``gene_set`` in every tested term.
+
+        Genes of the set are mapped like :meth:`GeneOntology.map_genes`; those unmapped, absent
+        from the background or without annotation in the ontology are left out (logged), so
+        ``set_size`` counts the set genes that are in the annotated background.
+        ``p_value = P[X >= n_in_set]`` for ``X ~ Hypergeom(background_size, n_in_background,
+        set_size)``; ``fdr`` is Benjamini-Hochberg over all ``n_terms`` tested terms (terms
+        without any gene of the set have p = 1 and count in the family).
+
+        Parameters
+        ----------
+        gene_set : iterable of gene ids, length n_set
+        min_overlap : int
+            Only rows with ``n_in_set >= min_overlap`` are returned (0 returns every term).
+
+        Returns
+        -------
+        pandas.DataFrame with columns :data:`ENRICH_COLUMNS`, sorted by p_value then go_id.
+        """
+        idx = self.go._lookup(_as_id_list(gene_set, "gene_set"))
+        idx = np.unique(idx[idx >= 0])
+        rows = self._row_of_gene[idx]
+        n_outside = int((rows < 0).sum())
+        rows = rows[rows >= 0]
+        if n_outside:
+            LOG.info("enrich: %d genes of the set are not in the annotated background", n_outside)
+        n = int(rows.size)
+        n_terms = self.n_terms
+        if n == 0:
+            LOG.warning("enrich: no gene of the set is in the annotated background")
+        counts = (
+            np.asarray(self.matrix[rows].sum(axis=0)).ravel().astype(np.int64)
+            if n
+            else np.zeros(n_terms, dtype=np.int64)
+        )
+        big_n = self.background_size
+        p = np.ones(n_terms)
+        hit = counts > 0
+        if hit.any():
+            from scipy.stats import hypergeom  # imported on use: scipy.stats is slow to import
+
+            p[hit] = hypergeom.sf(counts[hit] - 1, big_n, self.term_sizes[hit], n)
+            p = np.clip(p, 0.0, 1.0)
+        q = benjamini_hochberg(p)
+        keep = counts >= int(min_overlap)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fold = (counts / max(n, 1)) / (self.term_sizes / max(big_n, 1))
+        res = pd.DataFrame(
+            {
+                "go_id": self.term_ids[keep],
+                "name": self.term_names[keep],
+                "ontology": self.ontology,
+                "n_in_set": counts[keep],
+                "set_size": n,
+                "n_in_background": self.term_sizes[keep],
+                "background_size": big_n,
+                "fold": fold[keep] if n else np.zeros(int(keep.sum())),
+                "p_value": p[keep],
+                "fdr": q[keep],
+            },
+            columns=list(ENRICH_COLUMNS),
+        )
+        return res.sort_values(["p_value", "go_id"], kind="mergesort", ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------------
+# the ontology
+# --------------------------------------------------------------------------------------------
+class GeneOntology:
+    """GO terms, their is_a/part_of graph, a gene table and direct gene->term annotations.
+
+    Parameters
+    ----------
+    terms : DataFrame with columns go_id, ontology (BP/MF/CC), name; shape (n_terms, 3)
+    parents : DataFrame with columns go_id, parent_id, relationship; one row per edge
+    genes : DataFrame with columns symbol, entrez, name, ncbi_gene_type, ensembl (";"-joined),
+        chromosome; shape (n_genes, ...). ``gene_type`` (simplified) is added when absent.
+    annotations : DataFrame with columns gene_index (row position in ``genes``), go_id,
+        evidence; direct annotations, one row per (gene, term, evidence)
+    metadata : dict, optional
+        Source and release information.
+    propagate_through : tuple of str
+        Relationship types followed when propagating to ancestors.
+    """
+
+    def __init__(
+        self,
+        terms: pd.DataFrame,
+        parents: pd.DataFrame,
+        genes: pd.DataFrame,
+        annotations: pd.DataFrame,
+        metadata: dict | None = None,
+        propagate_through: tuple[str, ...] = PROPAGATE_THROUGH,
+    ) -> None:
+        for df, cols, what in (
+            (terms, ("go_id", "ontology", "name"), "terms"),
+            (parents, ("go_id", "parent_id", "relationship"), "parents"),
+            (genes, ("symbol",), "genes"),
+            (annotations, ("gene_index", "go_id"), "annotations"),
+        ):
+            missing = [c for c in cols if c not in df.columns]
+            if missing:
+                raise DataError(f"GeneOntology: {what} table lacks columns {missing}")
+        bad = set(propagate_through) - set(RELATIONSHIPS)
+        if bad:
+            raise DataError(f"propagate_through: unknown relationships {sorted(bad)}")
+        self.metadata: dict = dict(metadata or {})
+        self.propagate_through = tuple(propagate_through)
+
+        terms = terms.drop_duplicates("go_id").sort_values("go_id", ignore_index=True)
+        self._term_ids = terms["go_id"].to_numpy(dtype=object)
+        self._term_pos = pd.Index(self._term_ids)
+        self._term_ont = terms["ontology"].to_numpy(dtype=object)
+        self.terms = pd.DataFrame(
+            {"ontology": self._term_ont, "name": terms["name"].to_numpy(dtype=object)},
+            index=pd.Index(self._term_ids, name="go_id"),
+        )
+
+        pi = self._term_pos.get_indexer(parents["go_id"])
+        pj = self._term_pos.get_indexer(parents["parent_id"])
+        ok = (pi >= 0) & (pj >= 0)
+        self.parents = parents.loc[ok, ["go_id", "parent_id", "relationship"]].reset_index(
+            drop=True
+        )
+        self._edge_child = pi[ok]
+        self._edge_parent = pj[ok]
+        self._edge_rel = self.parents["relationship"].to_numpy(dtype=object)
+
+        genes = genes.reset_index(drop=True).copy()
+        for col in ("entrez", "name", "ncbi_gene_type", "ensembl", "chromosome"):
+            if col not in genes.columns:
+                genes[col] = pd.NA if col == "entrez" else ""
+        genes["entrez"] = pd.to_numeric(genes["entrez"], errors="coerce").astype("Int64")
+        for col in ("symbol", "name", "ensembl", "chromosome"):
+            genes[col] = genes[col].fillna("").astype(str)
+        genes["ncbi_gene_type"] = genes["ncbi_gene_type"].fillna("unknown").astype(str)
+        if "gene_type" not in genes.columns:
+            genes["gene_type"] = simplify_gene_types(
+                genes["ncbi_gene_type"], genes["symbol"], genes["name"]
+            )
+        cols = list(GENE_COLUMNS) + [c for c in genes.columns if c not in GENE_COLUMNS]
+        self.genes = genes[cols]
+        self.genes.index.name = "gene_index"
+
+        gi = annotations["gene_index"].to_numpy(dtype=np.int64)
+        ti = self._term_pos.get_indexer(annotations["go_id"])
+        ok = (ti >= 0) & (gi >= 0) & (gi < len(self.genes))
+        if (~ok).any():
+            LOG.info("GeneOntology: %d annotations to unknown terms/genes ignored", (~ok).sum())
+        self._ann_gene = gi[ok]
+        self._ann_term = ti[ok]
+        ev = annotations["evidence"] if "evidence" in annotations.columns else None
+        self._ann_evidence = (
+            ev.to_numpy(dtype=object)[ok] if ev is not None else np.full(ok.sum(), "", object)
+        )
+
+    # ---------------------------------------------------------------- constructors
+    @classmethod
+    def load(
+        cls, path: str | Path | None = None, exclude_evidence: Iterable[str] = ()
+    ) -> GeneOntology:
+        """Load a snapshot folder written by ``data/build_go_snapshot.py``.
+
+        Parameters
+        ----------
+        path : folder, optional
+            Default: the committed snapshot ``data/go/`` (GO 2022-07-01, human genes from
+            Entrez Gene 2022-09-12).
+        exclude_evidence : iterable of str
+            Evidence codes to ignore (e.g. ``("ND", "IEA")``).
+        """
+        folder = Path(path) if path is not None else SNAPSHOT_DIR
+        files = {
+            k: folder / f"{k}.tsv.gz" for k in ("terms", "parents", "genes", "annotations")
+        }
+        for f in files.values():
+            if not f.is_file():
+                raise DataError(
+                    f"{f}: GO snapshot file missing (rebuild with data/build_go_snapshot.py)"
+                )
+        try:
+            terms = pd.read_csv(files["terms"], sep="\t", dtype=str, keep_default_na=False)
+            parents = pd.read_csv(files["parents"], sep="\t", dtype=str, keep_default_na=False)
+            genes = pd.read_csv(
+                files["genes"],
+                sep="\t",
+                dtype={"entrez": np.int64},
+                keep_default_na=False,
+                na_values={"entrez": [""]},
+            )
+            ann = pd.read_csv(
+                files["annotations"], sep="\t", dtype={"entrez": np.int64}, keep_default_na=False
+            )
+        except (ValueError, OSError, pd.errors.ParserError) as exc:
+            raise DataError(f"{folder}: cannot read GO snapshot: {exc}") from exc
+        meta_file = folder / "metadata.json"
+        metadata = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+        excluded = {e.upper() for e in exclude_evidence}
+        if excluded:
+            ann = ann[~ann["evidence"].str.upper().isin(excluded)]
+        pos = pd.Index(genes["entrez"]).get_indexer(ann["entrez"])
+        ann = pd.DataFrame(
+            {"gene_index": pos, "go_id": ann["go_id"].to_numpy(), "evidence": ann["evidence"]}
+        )
+        return cls(terms, parents, genes, ann, metadata=metadata)
+
+    @classmethod
+    def from_gaf(
+        cls,
+        gaf_path: str | Path,
+        obo_path: str | Path,
+        gene_info: str | Path | pd.DataFrame | None = None,
+    ) -> GeneOntology:
+        """Read a GAF 2.x annotation file and an OBO 1.2 ontology (plain or gzip'd).
+
+        Genes are keyed by the GAF's DB_Object_Symbol (column 3). Rows whose qualifier contains
+        ``NOT`` are skipped; GO ids given as an ``alt_id`` are mapped to their primary term;
+        annotations to obsolete or unknown terms are dropped. From the OBO, ``is_a`` and the
+        ``part_of`` / ``regulates`` relationships within one namespace are kept (as in
+        go-basic); obsolete terms are left out.
+
+        Parameters
+        ----------
+        gaf_path, obo_path : path
+        gene_info : path or DataFrame, optional
+            Gene table giving Entrez ids, gene types, Ensembl ids and chromosomes: an NCBI
+            ``gene_info`` file (header ``#tax_id GeneID Symbol ...``), a TSV / DataFrame with
+            at least a ``symbol`` column (and any of entrez, name, ncbi_gene_type, ensembl,
+            chromosome), or a snapshot ``genes.tsv.gz``. GAF symbols are matched to it
+            case-insensitively; symbols absent from it are added as extra genes.
+        """
+        terms, parents, alt_ids, obo_meta = _read_obo(Path(obo_path))
+        gaf, gaf_meta = _read_gaf(Path(gaf_path))
+        gaf["go_id"] = gaf["go_id"].map(lambda g: alt_ids.get(g, g))
+
+        by_symbol = gaf.groupby("symbol", sort=True).agg(
+            name=("name", "first"), gaf_type=("type", "first"), gaf_id=("db_object_id", "first")
+        )
+        gaf_genes = by_symbol.reset_index()
+        gaf_genes["ncbi_gene_type"] = gaf_genes["gaf_type"].map(
+            {"protein": "protein-coding", "gene_product": "unknown"}
+        ).fillna(gaf_genes["gaf_type"])
+        gaf_genes = gaf_genes.drop(columns="gaf_type")
+        if gene_info is not None:
+            info = _read_gene_info(gene_info)
+            first_of: dict[str, int] = {}
+            for k, sym in enumerate(info["symbol"].fillna("").astype(str).str.upper()):
+                first_of.setdefault(sym, k)
+            pos = np.array(
+                [first_of.get(s.upper(), -1) for s in gaf_genes["symbol"]], dtype=np.int64
+            )
+            extra = gaf_genes[pos < 0]
+            genes = pd.concat([info, extra], ignore_index=True)
+            gaf_ids = genes["gaf_id"].astype(object) if "gaf_id" in genes else None
+            if gaf_ids is None:
+                gaf_ids = pd.Series([None] * len(genes), dtype=object)
+            gaf_ids.iloc[pos[pos >= 0]] = gaf_genes.loc[pos >= 0, "gaf_id"].to_numpy()
+            genes["gaf_id"] = gaf_ids.fillna("").to_numpy()
+            gene_pos = pd.Series(
+                np.where(pos >= 0, pos, len(info) + np.cumsum(pos < 0) - 1),
+                index=gaf_genes["symbol"].to_numpy(),
+            )
+        else:
+            genes = gaf_genes
+            gene_pos = pd.Series(np.arange(len(genes)), index=genes["symbol"].to_numpy())
+        ann = pd.DataFrame(
+            {
+                "gene_index": gene_pos.reindex(gaf["symbol"]).to_numpy(),
+                "go_id": gaf["go_id"].to_numpy(),
+                "evidence": gaf["evidence"].to_numpy(),
+            }
+        ).drop_duplicates()
+        metadata = {
+            "source": f"GAF {Path(gaf_path).name} + OBO {Path(obo_path).name}",
+            **gaf_meta,
+            **obo_meta,
+        }
+        return cls(terms, parents, genes, ann, metadata=metadata)
+
+    # ---------------------------------------------------------------- sizes
+    @property
+    def n_terms(self) -> int:
+        """Number of GO terms."""
+        return int(self._term_ids.size)
+
+    @property
+    def n_genes(self) -> int:
+        """Number of genes in the gene table (annotated or not)."""
+        return len(self.genes)
+
+    def __repr__(self) -> str:
+        return (
+            f"GeneOntology({self.n_terms} terms, {self.n_genes} genes, "
+            f"{self._ann_gene.size} direct annotations, "
+            f"GO release {self.metadata.get('go_release', '?')})"
+        )
+
+    # ---------------------------------------------------------------- gene mapping
+    @cached_property
+    def _lookups(self) -> tuple[dict, dict, dict, dict]:
+        g = self.genes
+        n = len(g)
+        sym = g["symbol"].to_numpy(dtype=object)
+        exact: dict[str, int] = {}
+        upper: dict[str, int] = {}
+        for k in range(n - 1, -1, -1):  # reversed so that the first occurrence wins
+            if sym[k]:
+                exact[sym[k]] = k
+                upper[sym[k].upper()] = k
+        entrez: dict[int, int] = {}
+        ent = g["entrez"].to_numpy(dtype=object)
+        for k in range(n - 1, -1, -1):
+            if ent[k] is not pd.NA and ent[k] is not None:
+                entrez[int(ent[k])] = k
+        ensembl: dict[str, int] = {}
+        ens = g["ensembl"].to_numpy(dtype=object)
+        for k in range(n - 1, -1, -1):
+            if ens[k]:
+                for e in ens[k].split(";"):
+                    m = _ENSEMBL_RE.match(e.strip())
+                    if m:
+                        ensembl[m.group(1).upper()] = k
+        return exact, upper, entrez, ensembl
+
+    def _lookup_one(self, query: object) -> tuple[int, str]:
+        exact, upper, entrez, ensembl = self._lookups
+        if query is None or (isinstance(query, float) and np.isnan(query)):
+            return -1, ""
+        if isinstance(query, (int, np.integer)) and not isinstance(query, bool):
+            k = entrez.get(int(query), -1)
+            return k, "entrez" if k >= 0 else ""
+        s = str(query).strip()
+        if not s:
+            return -1, ""
+        m = _ENSEMBL_RE.match(s)
+        if m:
+            k = ensembl.get(m.group(1).upper(), -1)
+            if k >= 0:
+                return k, "ensembl"
+        if _ENTREZ_RE.match(s):
+            k = entrez.get(int(s), -1)
+            if k >= 0:
+                return k, "entrez"
+        k = exact.get(s, -1)
+        if k < 0:
+            k = upper.get(s.upper(), -1)
+        return k, "symbol" if k >= 0 else ""
+
+    def _lookup(self, ids: Sequence[object]) -> np.ndarray:
+        """Gene indices (rows of :attr:`genes`) of ``ids``; -1 where unmatched."""
+        return np.fromiter((self._lookup_one(q)[0] for q in ids), dtype=np.int64, count=len(ids))
+
+    def map_genes(self, ids: Iterable[str | int]) -> pd.DataFrame:
+        """Map gene ids (symbols, Ensembl gene ids, Entrez ids; mixed) to the gene table.
+
+        Symbols match case-insensitively (an exact-case match wins), Ensembl ids ignore a
+        ``.version`` and ``_PAR_Y``-like suffix, Entrez ids may be int or digit strings.
+
+        Parameters
+        ----------
+        ids : iterable of str or int, length n
+
+        Returns
+        -------
+        pandas.DataFrame, shape (n, ...), RangeIndex in input order; columns query, matched
+        (bool), matched_by ("symbol"/"ensembl"/"entrez"/""), gene_index (-1 if unmatched) and
+        the gene table's columns (empty / <NA> for unmatched rows, gene_type "unmapped").
+        """
+        queries = _as_id_list(ids, "ids")
+        found = [self._lookup_one(q) for q in queries]
+        gi = np.fromiter((f[0] for f in found), dtype=np.int64, count=len(found))
+        matched = gi >= 0
+        table = self.genes.iloc[np.where(matched, gi, 0)].reset_index(drop=True)
+        table.loc[~matched, :] = None
+        table["entrez"] = table["entrez"].astype("Int64")
+        for col in ("symbol", "name", "ensembl", "chromosome", "ncbi_gene_type"):
+            table[col] = table[col].fillna("")
+        table["gene_type"] = table["gene_type"].fillna("unmapped")
+        head = pd.DataFrame(
+            {
+                "query": pd.Series(queries, dtype=object),
+                "matched": matched,
+                "matched_by": [f[1] for f in found],
+                "gene_index": gi,
+            }
+        )
+        n_miss = int((~matched).sum())
+        if n_miss:
+            LOG.info("map_genes: %d of %d ids unmatched", n_miss, len(queries))
+        return pd.concat([head, table], axis=1)
+
+    def gene_type(self, ids: Iterable[str | int]) -> pd.Series:
+        """Simplified gene type (:data:`GENE_TYPES`) of each id; "unmapped" when unknown.
+
+        Returns
+        -------
+        pandas.Series of str, length n, indexed by the ids as given.
+        """
+        queries = _as_id_list(ids, "ids")
+        gi = self._lookup(queries)
+        types = self.genes["gene_type"].to_numpy(dtype=object)
+        out = np.where(gi >= 0, types[np.maximum(gi, 0)], "unmapped")
+        return pd.Series(out, index=pd.Index(queries, dtype=object), name="gene_type")
+
+    def _resolve_gene(self, gene: str | int) -> int:
+        k, _ = self._lookup_one(gene)
+        if k < 0:
+            raise DataError(f"gene {gene!r}: not found by symbol, Ensembl or Entrez id")
+        return k
+
+    def _resolve_term(self, go_id: str) -> int:
+        k = int(self._term_pos.get_indexer([str(go_id).strip()])[0])
+        if k < 0:
+            raise DataError(f"go_id {go_id!r}: not a term of this ontology release")
+        return k
+
+    # ---------------------------------------------------------------- graph / propagation
+    @cached_property
+    def ancestors_matrix(self) -> sp.csr_matrix:
+        """Ancestor closure: ``A[i, j]`` is True when term j is term i or one of its ancestors
+        through :attr:`propagate_through` edges. Sparse bool, shape (n_terms, n_terms)."""
+        n = self.n_terms
+        keep = np.isin(self._edge_rel, self.propagate_through)
+        step = sp.csr_matrix(
+            (
+                np.ones(int(keep.sum()) + n, dtype=np.float32),
+                (
+                    np.r_[self._edge_child[keep], np.arange(n)],
+                    np.r_[self._edge_parent[keep], np.arange(n)],
+                ),
+            ),
+            shape=(n, n),
+        )
+        step.data[:] = 1
+        closure = step
+        for _ in range(64):  # repeated squaring: path lengths double each round
+            nxt = closure @ closure
+            nxt.data[:] = 1
+            if nxt.nnz == closure.nnz:
+                break
+            closure = nxt
+        else:  # pragma: no cover - would need a graph deeper than 2**64
+            raise DataError("GO graph: ancestor closure did not converge")
+        closure = closure.astype(bool).tocsr()
+        closure.sort_indices()
+        return closure
+
+    def ancestors(self, go_id: str, include_self: bool = False) -> list[str]:
+        """Ancestor term ids of ``go_id`` (through :attr:`propagate_through` edges)."""
+        k = self._resolve_term(go_id)
+        row = self.ancestors_matrix.indices[
+            self.ancestors_matrix.indptr[k] : self.ancestors_matrix.indptr[k + 1]
+        ]
+        if not include_self:
+            row = row[row != k]
+        return list(self._term_ids[row])
+
+    @cached_property
+    def direct_matrix(self) -> sp.csr_matrix:
+        """Direct annotations, sparse bool, shape (n_genes, n_terms)."""
+        m = sp.csr_matrix(
+            (np.ones(self._ann_gene.size, dtype=bool), (self._ann_gene, self._ann_term)),
+            shape=(self.n_genes, self.n_terms),
+        )
+        m.sum_duplicates()
+        m.data[:] = True
+        return m
+
+    @cached_property
+    def propagated_matrix(self) -> sp.csr_matrix:
+        """Annotations propagated to all ancestors, sparse bool, shape (n_genes, n_terms)."""
+        d = self.direct_matrix.astype(np.float32)
+        a = self.ancestors_matrix.astype(np.float32)
+        p = (d @ a).tocsr()
+        p.data[:] = 1
+        p = p.astype(bool)
+        p.sort_indices()
+        return p
+
+    @cached_property
+    def _propagated_csc(self) -> sp.csc_matrix:
+        return self.propagated_matrix.tocsc()
+
+    def _ontology_mask(self, ontology: str | None) -> np.ndarray:
+        code = _normalise_ontology(ontology)
+        if code is None:
+            return np.ones(self.n_terms, dtype=bool)
+        return self._term_ont == code
+
+    # ---------------------------------------------------------------- queries
+    def gene_terms(
+        self, gene: str | int, ontology: str | None = None, propagate: bool = True
+    ) -> pd.DataFrame:
+        """GO terms of one gene.
+
+        Parameters
+        ----------
+        gene : symbol, Ensembl id or Entrez id
+        ontology : "BP", "MF", "CC" or None (all)
+        propagate : bool
+            Include every ancestor of the directly annotated terms.
+
+        Returns
+        -------
+        pandas.DataFrame indexed by go_id (sorted), columns ontology, name, direct (bool),
+        evidence (";"-joined codes of the direct annotations, "" for inherited terms).
+        """
+        k = self._resolve_gene(gene)
+        mat = self.propagated_matrix if propagate else self.direct_matrix
+        cols = mat.indices[mat.indptr[k] : mat.indptr[k + 1]]
+        cols = np.sort(cols[self._ontology_mask(ontology)[cols]])
+        sel = self._ann_gene == k
+        ev = (
+            pd.Series(self._ann_evidence[sel], index=self._ann_term[sel])
+            .groupby(level=0)
+            .agg(lambda s: ";".join(sorted(set(map(str, s)))))
+        )
+        out = self.terms.iloc[cols].copy()
+        evidence = ev.reindex(cols).fillna("").to_numpy(dtype=object)
+        out["direct"] = evidence != ""
+        out["evidence"] = evidence
+        return out
+
+    def term_genes(self, go_id: str, propagate: bool = True) -> pd.DataFrame:
+        """Genes annotated to ``go_id`` (directly, or to any descendant when ``propagate``).
+
+        Returns
+        -------
+        pandas.DataFrame: the rows of :attr:`genes` (index gene_index), sorted by symbol.
+        """
+        k = self._resolve_term(go_id)
+        if propagate:
+            csc = self._propagated_csc
+            rows = csc.indices[csc.indptr[k] : csc.indptr[k + 1]]
+        else:
+            rows = np.unique(self._ann_gene[self._ann_term == k])
+        return self.genes.iloc[np.sort(rows)].sort_values("symbol", kind="mergesort")
+
+    def term_sizes(
+        self, genes_universe: Iterable[str | int] | None = None, ontology: str | None = None
+    ) -> pd.Series:
+        """Number of genes annotated (propagated) to each term.
+
+        Parameters
+        ----------
+        genes_universe : gene ids, optional
+            Count only these genes (unique matched genes); default all genes.
+        ontology : "BP", "MF", "CC" or None (all)
+
+        Returns
+        -------
+        pandas.Series of int indexed by go_id, terms of the ontology (zeros included).
+        """
+        mat = self.propagated_matrix
+        if genes_universe is not None:
+            gi = self._lookup(_as_id_list(genes_universe, "genes_universe"))
+            mat = mat[np.unique(gi[gi >= 0])]
+        counts = np.asarray(mat.sum(axis=0)).ravel().astype(np.int64)
+        mask = self._ontology_mask(ontology)
+        return pd.Series(counts[mask], index=self.terms.index[mask], name="n_genes")
+
+    def annotation_matrix(
+        self,
+        genes: Iterable[str | int],
+        ontology: str = "BP",
+        min_size: int = 3,
+        max_size: int = 500,
+    ) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Propagated gene x term membership for the genes of a dataset.
+
+        Terms are kept when ``min_size <= (number of rows of `genes` annotated) <= max_size``;
+        unmatched genes get all-False rows.
+
+        Parameters
+        ----------
+        genes : gene ids, length n_genes (e.g. ``ExpressionSet.gene_ids``)
+        ontology : "BP", "MF" or "CC"
+        min_size, max_size : int
+
+        Returns
+        -------
+        matrix : scipy.sparse.csr_matrix of bool, shape (n_genes, n_terms)
+        term_ids : numpy.ndarray of str, shape (n_terms,)
+        """
+        _check_sizes(min_size, max_size)
+        code = _normalise_ontology(ontology, allow_none=False)
+        queries = _as_id_list(genes, "genes")
+        gi = self._lookup(queries)
+        cols = np.flatnonzero(self._ontology_mask(code))
+        sub = self.propagated_matrix[np.maximum(gi, 0)][:, cols].tocsr()
+        unmatched = np.flatnonzero(gi < 0)
+        if unmatched.size:
+            mask = sp.diags((gi >= 0).astype(np.float32))
+            sub = (mask @ sub.astype(np.float32)).tocsr()
+            sub.eliminate_zeros()
+            sub = sub.astype(bool)
+        sizes = np.asarray(sub.sum(axis=0)).ravel()
+        keep = (sizes >= min_size) & (sizes <= max_size)
+        out = sub[:, np.flatnonzero(keep)].tocsr().astype(bool)
+        out.sort_indices()
+        return out, self._term_ids[cols[keep]].astype(str)
+
+    # ---------------------------------------------------------------- enrichment
+    def enricher(
+        self,
+        background: Iterable[str | int] | None = None,
+        ontology: str = "BP",
+        min_size: int = 3,
+        max_size: int = 500,
+    ) -> Enricher:
+        """Precompute enrichment against ``background`` (the fast path for repeated sets).
+
+        The background is the set of unique mapped genes of ``background`` (default: every
+        gene of the table) that have at least one annotation in ``ontology``; terms tested are
+        those with ``min_size..max_size`` background genes (propagated).
+
+        Returns
+        -------
+        Enricher
+        """
+        _check_sizes(min_size, max_size)
+        code = _normalise_ontology(ontology, allow_none=False)
+        cols = np.flatnonzero(self._ontology_mask(code))
+        prop = self.propagated_matrix
+        if background is None:
+            bg = np.arange(self.n_genes)
+        else:
+            bg_ids = _as_id_list(background, "background")
+            gi = self._lookup(bg_ids)
+            n_miss = int((gi < 0).sum())
+            if n_miss:
+                LOG.info("enricher: %d of %d background ids unmatched", n_miss, len(bg_ids))
+            bg = np.unique(gi[gi >= 0])
+        sub = prop[bg][:, cols].tocsr()
+        annotated = np.diff(sub.indptr) > 0
+        bg = bg[annotated]
+        sub = sub[np.flatnonzero(annotated)]
+        sizes = np.asarray(sub.sum(axis=0)).ravel().astype(np.int64)
+        keep = (sizes >= min_size) & (sizes <= max_size)
+        matrix = sub[:, np.flatnonzero(keep)].tocsr().astype(bool)
+        row_of_gene = np.full(self.n_genes, -1, dtype=np.int64)
+        row_of_gene[bg] = np.arange(bg.size)
+        term_idx = cols[keep]
+        return Enricher(
+            go=self,
+            ontology=code,
+            min_size=int(min_size),
+            max_size=int(max_size),
+            term_ids=self._term_ids[term_idx],
+            term_names=self.terms["name"].to_numpy(dtype=object)[term_idx],
+            term_sizes=sizes[keep],
+            background_genes=bg,
+            matrix=matrix,
+            _row_of_gene=row_of_gene,
+        )
+
+    def enrich(
+        self,
+        gene_set: Iterable[str | int],
+        background: Iterable[str | int] | None = None,
+        ontology: str = "BP",
+        min_size: int = 3,
+        max_size: int = 500,
+        min_overlap: int = 1,
+    ) -> pd.DataFrame:
+        """One-off enrichment: ``self.enricher(background, ...).enrich(gene_set)``.
+
+        For repeated sets against the same background keep the :class:`Enricher`.
+        """
+        return self.enricher(background, ontology, min_size, max_size).enrich(
+            gene_set, min_overlap=min_overlap
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# file readers (GAF 2.x, OBO 1.2, NCBI gene_info)
+# --------------------------------------------------------------------------------------------
+def _open_text(path: Path) -> io.TextIOBase:
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    if magic == b"\x1f\x8b":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
+    return open(path, encoding="utf-8", errors="replace")  # noqa: SIM115
+
+
+def _read_obo(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], dict[str, str]]:
+    """Terms, parent edges, alt_id -> id map and header info of an OBO 1.2 file."""
+    terms: list[tuple[str, str, str]] = []
+    edges: list[tuple[str, str, str]] = []
+    alt: dict[str, str] = {}
+    header: dict[str, str] = {}
+    in_header = True
+    stanza: str | None = None
+    cur: dict[str, object] = {}
+
+    def flush() -> None:
+        if stanza == "Term" and cur.get("id") and not cur.get("obsolete"):
+            ns = NAMESPACES.get(str(cur.get("namespace", "")))
+            if ns is None:
+                return
+            tid = str(cur["id"])
+            terms.append((tid, ns, str(cur.get("name", ""))))
+            for a in cur.get("alt", []):  # type: ignore[union-attr]
+                alt[a] = tid
+            for rel, parent in cur.get("edges", []):  # type: ignore[union-attr]
+                edges.append((tid, parent, rel))
+
+    with _open_text(path) as fh:
+        for lineno, raw in enumerate(fh, 1):
+            line = raw.strip()
+            if not line or line.startswith("!"):
+                continue
+            if line.startswith("["):
+                if not line.endswith("]"):
+                    raise DataError(f"{path}:{lineno}: malformed stanza header {line!r}")
+                flush()
+                in_header = False
+                stanza = line[1:-1]
+                cur = {"alt": [], "edges": []}
+                continue
+            tag, sep, value = line.partition(":")
+            if not sep:
+                raise DataError(f"{path}:{lineno}: expected 'tag: value', got {line!r}")
+            value = value.strip()
+            if in_header:
+                header.setdefault(tag, value)
+                continue
+            if stanza != "Term":
+                continue
+            if " ! " in value:
+                value = value.split(" ! ", 1)[0].strip()
+            if tag == "id":
+                cur["id"] = value
+            elif tag == "name":
+                cur["name"] = value
+            elif tag == "namespace":
+                cur["namespace"] = value
+            elif tag == "alt_id":
+                cur["alt"].append(value)  # type: ignore[union-attr]
+            elif tag == "is_obsolete":
+                cur["obsolete"] = value.lower() == "true"
+            elif tag == "is_a":
+                cur["edges"].append(("is_a", value.split()[0]))  # type: ignore[union-attr]
+            elif tag == "relationship":
+                parts = value.split()
+                if len(parts) >= 2 and parts[0] in RELATIONSHIPS:
+                    cur["edges"].append((parts[0], parts[1]))  # type: ignore[union-attr]
+        flush()
+    if header.get("format-version") and not header["format-version"].startswith("1."):
+        LOG.warning("%s: OBO format-version %s (1.2 expected)", path, header["format-version"])
+    if not terms:
+        raise DataError(f"{path}: no GO [Term] stanza with a GO namespace found (not an OBO file?)")
+    tdf = pd.DataFrame(terms, columns=["go_id", "ontology", "name"])
+    edf = pd.DataFrame(edges, columns=["go_id", "parent_id", "relationship"])
+    ont = dict(zip(tdf["go_id"], tdf["ontology"], strict=True))
+    same = edf["go_id"].map(ont) == edf["parent_id"].map(ont)
+    edf = edf[same].drop_duplicates().reset_index(drop=True)
+    meta = {"obo_data_version": header.get("data-version", ""), "obo_file": str(path)}
+    return tdf, edf, alt, meta
+
+
+_GAF_COLUMNS = [
+    "db",
+    "db_object_id",
+    "symbol",
+    "qualifier",
+    "go_id",
+    "reference",
+    "evidence",
+    "with_from",
+    "aspect",
+    "name",
+    "synonym",
+    "type",
+    "taxon",
+    "date",
+    "assigned_by",
+    "extension",
+    "product_form",
+]
+
+
+def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Positive annotations of a GAF 2.x file: symbol, go_id, evidence, name, type, ..."""
+    header: dict[str, str] = {}
+    body: list[str] = []
+    with _open_text(path) as fh:
+        for raw in fh:
+            if raw.startswith("!"):
+                tag, sep, value = raw[1:].partition(":")
+                if sep and tag.strip() in ("gaf-version", "Generated", "generated", "GO-version",
+                                           "go-version", "date-generated"):
+                    header[tag.strip().lower()] = value.strip()
+                continue
+            if raw.strip():
+                body.append(raw)
+    version = header.get("gaf-version", "")
+    if not version:
+        raise DataError(f"{path}: no '!gaf-version:' header line (not a GAF file?)")
+    if not version.startswith("2"):
+        raise DataError(f"{path}: GAF version {version} not supported (2.x expected)")
+    if not body:
+        raise DataError(f"{path}: no annotation line")
+    try:
+        df = pd.read_csv(
+            io.StringIO("".join(body)),
+            sep="\t",
+            header=None,
+            dtype=str,
+            quoting=csv.QUOTE_NONE,
+            keep_default_na=False,
+        )
+    except pd.errors.ParserError as exc:
+        raise DataError(f"{path}: malformed GAF line: {exc}") from exc
+    if df.shape[1] < 15:
+        raise DataError(f"{path}: GAF lines have {df.shape[1]} columns, at least 15 expected")
+    df = df.iloc[:, : len(_GAF_COLUMNS)]
+    df.columns = _GAF_COLUMNS[: df.shape[1]]
+    bad = ~df["go_id"].str.match(r"^GO:\d{7}$")
+    if bad.any():
+        first = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"{path}: annotation {first + 1}: bad GO id {df['go_id'].iloc[first]!r}")
+    neg = df["qualifier"].str.upper().str.contains("NOT", regex=False)
+    df = df[~neg & (df["symbol"] != "")].reset_index(drop=True)
+    meta = {
+        "gaf_version": version,
+        "gaf_generated": header.get("generated", header.get("date-generated", "")),
+        "gaf_go_version": header.get("go-version", ""),
+        "gaf_file": str(path),
+        "gaf_negated_rows_skipped": int(neg.sum()),
+    }
+    return df, meta
+
+
+def _read_gene_info(gene_info: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """Gene table (symbol, entrez, name, ncbi_gene_type, ensembl, chromosome) from a gene_info
+    source (NCBI gene_info file, snapshot genes table, TSV or DataFrame)."""
+    if isinstance(gene_info, pd.DataFrame):
+        df = gene_info.copy()
+        src = "gene_info DataFrame"
+    else:
+        path = Path(gene_info)
+        with _open_text(path) as fh:
+            first = fh.readline()
+        try:
+            df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+        except (ValueError, OSError, pd.errors.ParserError) as exc:
+            raise DataError(f"{path}: cannot read gene_info: {exc}") from exc
+        src = str(path)
+        if first.startswith("#tax_id"):
+            ens = df["dbXrefs"].str.findall(r"Ensembl:(ENS[A-Z]*G\d+)").map(";".join)
+            df = pd.DataFrame(
+                {
+                    "entrez": df["GeneID"],
+                    "symbol": df["Symbol"],
+                    "name": df.get("description", df.get("Full_name_from_nomenclature_authority")),
+                    "ncbi_gene_type": df["type_of_gene"],
+                    "ensembl": ens,
+                    "chromosome": df["chromosome"].replace("-", ""),
+                }
+            )
+    if "symbol" not in df.columns:
+        raise DataError(f"{src}: gene table needs a 'symbol' column")
+    if "gene_type" in df.columns and "ncbi_gene_type" not in df.columns:
+        df = df.rename(columns={"gene_type": "ncbi_gene_type"})
+    for col in ("entrez", "name", "ncbi_gene_type", "ensembl", "chromosome"):
+        if col not in df.columns:
+            df[col] = pd.NA if col == "entrez" else ""
+    return df.drop(columns=[c for c in ("gene_type",) if c in df.columns]).reset_index(drop=True)
