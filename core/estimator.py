@@ -1,0 +1,581 @@
+"""``FactorizedEmbeddings``: the estimator users call (fit / transform / predict / save / load).
+
+>>> from core.data import load_gtex
+>>> from core.estimator import FactorizedEmbeddings
+>>> es = load_gtex("reads.gct.gz", "SampleAttributesDS.txt", exclude_tissues=("Brain",))
+>>> fe = FactorizedEmbeddings(epochs=200).fit(es)          # doctest: +SKIP
+>>> fe.sample_embedding_.shape                              # doctest: +SKIP
+(n_samples, 2)
+
+A saved model is a directory: ``config.json`` (every setting, the training history and the
+dataset's provenance), ``weights.pt`` (tensors only; loaded with ``weights_only=True``),
+``arrays.npz`` (ids, gene statistics; no pickled objects) and ``samples.parquet`` (the training
+samples' annotations).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from core.errors import ModelError
+from core.model import FactorizedEmbedding, NetworkConfig
+from core.train import (
+    ResidentMatrix,
+    TrainConfig,
+    TrainProgress,
+    best_grid_point,
+    decode_points,
+    grid_points,
+    resolve_device,
+    train_network,
+)
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+STANDARDIZE = ("none", "center", "z")
+
+
+@dataclass(frozen=True)
+class TransformConfig:
+    """How new samples are placed (:meth:`FactorizedEmbeddings.transform`).
+
+    Parameters
+    ----------
+    steps
+        Gradient steps refining each new sample's coordinate after the grid search.
+    lr
+        Learning rate of those steps.
+    grid_size
+        Points per side of the search grid.
+    """
+
+    steps: int = 200
+    lr: float = 0.02
+    grid_size: int = 96
+
+    def __post_init__(self) -> None:
+        if self.steps < 0 or self.lr <= 0 or self.grid_size < 2:
+            raise ModelError("transform needs steps >= 0, lr > 0 and grid_size >= 2")
+
+
+def _strip_version(gene_id: str) -> str:
+    gene_id = str(gene_id)
+    return gene_id.split(".", 1)[0] if gene_id.startswith("ENS") else gene_id
+
+
+class FactorizedEmbeddings:
+    """Jointly embed samples (in ``sample_dim``, 2 by default) and genes of an expression matrix.
+
+    Parameters
+    ----------
+    sample_dim, gene_dim, hidden, activation
+        The network (:class:`core.model.NetworkConfig`).
+    epochs, lr, optimizer, schedule, pairs_per_step, reassign_every, grid_size, device,
+    precision, seed, checkpoint_every
+        Training (:class:`core.train.TrainConfig`).
+    standardize
+        Per-gene scaling learned on the training set and undone by :meth:`predict`: ``none``
+        (predict log values as they are, as in the paper), ``center`` (subtract each gene's mean)
+        or ``z`` (z-scores: every gene weighs the same in the loss).
+    init
+        ``pca`` (sample coordinates start at the first principal components, scaled to unit
+        variance) or ``random``.
+    transform
+        :class:`TransformConfig` settings for placing new samples.
+
+    Attributes
+    ----------
+    sample_embedding_ : ndarray, (n_samples, sample_dim)
+    gene_embedding_ : ndarray, (n_genes, gene_dim)
+    sample_ids_, gene_ids_, gene_symbols_ : ndarray of str
+    history_ : list of float
+        Mean squared error (standardised scale) per epoch.
+    samples_ : DataFrame
+        The training samples' annotations.
+    data_source_ : dict
+        How to reload the training data (:func:`core.data.load_source`).
+    """
+
+    def __init__(
+        self,
+        sample_dim: int = 2,
+        gene_dim: int = 50,
+        hidden: tuple[int, ...] = (100, 50, 50),
+        activation: str = "relu",
+        epochs: int = 300,
+        lr: float = 1e-2,
+        optimizer: str = "adam",
+        schedule: str = "cosine",
+        pairs_per_step: int = 8192,
+        reassign_every: int = 5,
+        grid_size: int = 64,
+        standardize: str = "none",
+        init: str = "random",
+        device: str = "auto",
+        precision: str = "auto",
+        seed: int = 0,
+        checkpoint_every: int = 0,
+        transform: TransformConfig | dict | None = None,
+    ) -> None:
+        if standardize not in STANDARDIZE:
+            raise ModelError(f"standardize must be one of {STANDARDIZE}, got {standardize!r}")
+        if init not in ("pca", "random"):
+            raise ModelError(f"init must be 'pca' or 'random', got {init!r}")
+        self.sample_dim = int(sample_dim)
+        self.gene_dim = int(gene_dim)
+        self.hidden = tuple(int(h) for h in hidden)
+        self.activation = activation
+        self.standardize = standardize
+        self.init = init
+        self.train_config = TrainConfig(
+            epochs=int(epochs),
+            lr=float(lr),
+            optimizer=optimizer,
+            schedule=schedule,
+            pairs_per_step=int(pairs_per_step),
+            reassign_every=int(reassign_every),
+            grid_size=int(grid_size),
+            device=device,
+            precision=precision,
+            seed=int(seed),
+            checkpoint_every=int(checkpoint_every),
+        )
+        if isinstance(transform, dict):
+            transform = TransformConfig(**transform)
+        self.transform_config = transform or TransformConfig()
+        # validate the network shape early (sizes of the tables are known at fit time)
+        NetworkConfig(1, 1, self.sample_dim, self.gene_dim, self.hidden, self.activation)
+        self.module_: FactorizedEmbedding | None = None
+
+    # ------------------------------------------------------------------ parameters
+    def get_params(self) -> dict:
+        """Every constructor setting, JSON-serialisable."""
+        t = self.train_config
+        return {
+            "sample_dim": self.sample_dim,
+            "gene_dim": self.gene_dim,
+            "hidden": list(self.hidden),
+            "activation": self.activation,
+            "epochs": t.epochs,
+            "lr": t.lr,
+            "optimizer": t.optimizer,
+            "schedule": t.schedule,
+            "pairs_per_step": t.pairs_per_step,
+            "reassign_every": t.reassign_every,
+            "grid_size": t.grid_size,
+            "standardize": self.standardize,
+            "init": self.init,
+            "device": t.device,
+            "precision": t.precision,
+            "seed": t.seed,
+            "checkpoint_every": t.checkpoint_every,
+            "transform": asdict(self.transform_config),
+        }
+
+    def __repr__(self) -> str:
+        p = self.get_params()
+        keys = ("sample_dim", "gene_dim", "hidden", "epochs", "lr", "standardize", "device")
+        return "FactorizedEmbeddings(" + ", ".join(f"{k}={p[k]!r}" for k in keys) + ")"
+
+    def _check_fitted(self) -> FactorizedEmbedding:
+        if self.module_ is None:
+            raise ModelError("this model is not fitted yet: call fit(es) or load(dir) first")
+        return self.module_
+
+    # ------------------------------------------------------------------ scaling
+    def _scale(self, values: np.ndarray) -> np.ndarray:
+        return ((values - self.gene_mean_) / self.gene_scale_).astype(np.float32, copy=False)
+
+    def _fit_scaling(self, values: np.ndarray) -> None:
+        n_genes = values.shape[1]
+        mean = np.zeros(n_genes, np.float32)
+        scale = np.ones(n_genes, np.float32)
+        if self.standardize in ("center", "z"):
+            with np.errstate(all="ignore"):
+                mean = np.nan_to_num(np.nanmean(values, 0)).astype(np.float32)
+        if self.standardize == "z":
+            with np.errstate(all="ignore"):
+                sd = np.nan_to_num(np.nanstd(values, 0)).astype(np.float32)
+            scale = np.where(sd > 1e-6, sd, 1.0).astype(np.float32)
+        self.gene_mean_, self.gene_scale_ = mean, scale
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self,
+        es,
+        callback: Callable[[TrainProgress], None] | None = None,
+        checkpoint: str | Path | None = None,
+        resume: bool = False,
+    ) -> FactorizedEmbeddings:
+        """Learn sample and gene embeddings of ``es`` (a :class:`core.data.ExpressionSet`).
+
+        Parameters
+        ----------
+        es
+            Expression set: ``values`` (n_samples, n_genes) log scale, NaN = missing.
+        callback
+            Receives :class:`core.train.TrainProgress` during training.
+        checkpoint, resume
+            Checkpoint file written during training; with ``resume`` continue from it.
+        """
+        values = np.asarray(es.values, dtype=np.float32)
+        if values.ndim != 2 or values.shape[0] < 2 or values.shape[1] < 1:
+            raise ModelError(f"need a 2-D matrix with >= 2 samples and >= 1 gene, got {values.shape}")
+        if np.isinf(values).any():
+            raise ModelError("the matrix holds infinite values; log-transform counts before training")
+        t0 = time.perf_counter()
+        self._fit_scaling(values)
+        scaled = self._scale(values)
+        net = NetworkConfig(
+            n_samples=values.shape[0],
+            n_genes=values.shape[1],
+            sample_dim=self.sample_dim,
+            gene_dim=self.gene_dim,
+            hidden=self.hidden,
+            activation=self.activation,
+        )
+        generator = torch.Generator().manual_seed(self.train_config.seed)
+        module = FactorizedEmbedding(net, generator)
+        if self.init == "pca":
+            with torch.no_grad():
+                module.sample_embedding.copy_(torch.from_numpy(_pca_init(scaled, self.sample_dim)))
+        state = train_network(
+            module, scaled, self.train_config, callback=callback, checkpoint=checkpoint, resume=resume
+        )
+        module.to("cpu")
+        self.module_ = module
+        self.history_ = list(state.history)
+        self.train_time_s_ = float(time.perf_counter() - t0)
+        self.pairs_per_s_ = float(state.pairs_seen / max(state.elapsed_s, 1e-9))
+        self.n_moved_ = list(state.moved)
+        self.sample_ids_ = np.asarray(es.sample_ids).astype(str)
+        self.gene_ids_ = np.asarray(es.gene_ids).astype(str)
+        self.gene_symbols_ = np.asarray(es.gene_symbols).astype(str)
+        self.samples_ = es.samples.copy() if getattr(es, "samples", None) is not None else None
+        self.data_source_ = dict(getattr(es, "source", None) or {})
+        self.dataset_name_ = str(getattr(es, "name", "") or "")
+        self.dataset_fingerprint_ = es.fingerprint() if hasattr(es, "fingerprint") else ""
+        self._key = None
+        return self
+
+    def fit_transform(self, es, **kwargs) -> np.ndarray:
+        """:meth:`fit`, then return :attr:`sample_embedding_`."""
+        return self.fit(es, **kwargs).sample_embedding_
+
+    @property
+    def sample_embedding_(self) -> np.ndarray:
+        return self._check_fitted().sample_embedding.detach().cpu().numpy().copy()
+
+    @property
+    def gene_embedding_(self) -> np.ndarray:
+        return self._check_fitted().gene_embedding.detach().cpu().numpy().copy()
+
+    @property
+    def n_samples_(self) -> int:
+        return self._check_fitted().config.n_samples
+
+    @property
+    def n_genes_(self) -> int:
+        return self._check_fitted().config.n_genes
+
+    # ------------------------------------------------------------------ predict
+    def predict(
+        self, coords: np.ndarray, genes: np.ndarray | list[int] | None = None
+    ) -> np.ndarray:
+        """Expression decoded at any point(s) of sample space.
+
+        Parameters
+        ----------
+        coords
+            (n, sample_dim) or (sample_dim,) coordinates.
+        genes
+            Gene indices to decode (all genes when None).
+
+        Returns
+        -------
+        ndarray
+            (n, n_genes) or (n, len(genes)) float32, on the training data's (log) scale.
+        """
+        module = self._check_fitted()
+        coords = np.asarray(coords, dtype=np.float32)
+        if coords.ndim == 1:
+            coords = coords[None, :]
+        if coords.ndim != 2 or coords.shape[1] != self.sample_dim:
+            raise ModelError(f"coords must be (n, {self.sample_dim}); got shape {coords.shape}")
+        if not np.isfinite(coords).all():
+            raise ModelError("coords hold NaN or infinite values")
+        index = None
+        if genes is not None:
+            index = np.asarray(genes, dtype=np.int64).reshape(-1)
+            if index.size and (index.min() < 0 or index.max() >= self.n_genes_):
+                raise ModelError(f"gene indices must lie in [0, {self.n_genes_}); got {index}")
+        with torch.no_grad():
+            out = decode_points(
+                module,
+                torch.from_numpy(coords),
+                None if index is None else torch.from_numpy(index),
+            ).numpy()
+        mean = self.gene_mean_ if index is None else self.gene_mean_[index]
+        scale = self.gene_scale_ if index is None else self.gene_scale_[index]
+        return (out * scale + mean).astype(np.float32)
+
+    # ------------------------------------------------------------------ transform
+    def _align(self, es) -> tuple[np.ndarray, int]:
+        """New samples' values in the model's gene order; NaN where a gene is absent."""
+        wanted = {g: i for i, g in enumerate(_strip_version(g) for g in self.gene_ids_)}
+        new_ids = [_strip_version(g) for g in np.asarray(es.gene_ids).astype(str)]
+        cols_new, cols_model = [], []
+        for j, g in enumerate(new_ids):
+            i = wanted.get(g)
+            if i is not None:
+                cols_new.append(j)
+                cols_model.append(i)
+        if not cols_new:  # fall back on symbols
+            by_symbol = {s.upper(): i for i, s in enumerate(self.gene_symbols_)}
+            for j, s in enumerate(np.asarray(es.gene_symbols).astype(str)):
+                i = by_symbol.get(s.upper())
+                if i is not None:
+                    cols_new.append(j)
+                    cols_model.append(i)
+        if not cols_new:
+            raise ModelError(
+                "none of the new samples' genes is a gene of the model "
+                f"(model genes e.g. {list(self.gene_symbols_[:3])}); check ids and symbols"
+            )
+        values = np.full((es.values.shape[0], self.n_genes_), np.nan, np.float32)
+        values[:, cols_model] = np.asarray(es.values, dtype=np.float32)[:, cols_new]
+        return values, len(set(cols_model))
+
+    def transform(self, es, return_error: bool = False):
+        """Place new samples in the learned sample space (genes and network frozen).
+
+        Genes are matched by id (Ensembl version ignored), else by symbol; genes the new samples
+        lack, and NaN values, are left out of the fit. Each sample starts at the best point of a
+        grid over the map and is then refined by gradient descent on its coordinate alone.
+
+        Parameters
+        ----------
+        es
+            :class:`core.data.ExpressionSet` of new samples, same scale as the training data.
+        return_error
+            Also return each sample's mean squared error at its place (standardised scale).
+
+        Returns
+        -------
+        ndarray
+            (n_new, sample_dim) coordinates (and (n_new,) errors when ``return_error``).
+        """
+        module = self._check_fitted()
+        values, n_matched = self._align(es)
+        if n_matched < self.n_genes_:
+            log.info("transform: %d of %d model genes present", n_matched, self.n_genes_)
+        scaled = self._scale(values)
+        observed = np.isfinite(scaled).sum(1)
+        if (observed == 0).any():
+            bad = np.asarray(es.sample_ids).astype(str)[observed == 0][:5]
+            raise ModelError(f"samples without any observed model gene: {list(bad)}")
+        device = resolve_device(self.train_config.device)
+        module.to(device)
+        module.eval()
+        for p in module.parameters():
+            p.requires_grad_(False)
+        try:
+            coords, err = _place_samples(module, scaled, self.transform_config, device)
+        finally:
+            for p in module.parameters():
+                p.requires_grad_(True)
+            module.to("cpu")
+        return (coords, err) if return_error else coords
+
+    # ------------------------------------------------------------------ persistence
+    def key(self) -> str:
+        """A stable string naming this fitted model (settings + weights), for cache keys."""
+        if getattr(self, "_key", None) is None:
+            module = self._check_fitted()
+            h = hashlib.blake2b(digest_size=12)
+            h.update(json.dumps(self.get_params(), sort_keys=True).encode())
+            for name, tensor in sorted(module.state_dict().items()):
+                h.update(name.encode())
+                h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+            self._key = h.hexdigest()
+        return self._key
+
+    def save(self, directory: str | Path, overwrite: bool = True) -> Path:
+        """Write the model directory atomically (a crash never leaves a half-written model).
+
+        Parameters
+        ----------
+        directory
+            Target directory; replaced when it exists and ``overwrite`` is True.
+        """
+        module = self._check_fitted()
+        directory = Path(directory)
+        if directory.exists() and not overwrite:
+            raise ModelError(f"{directory} already exists; choose another --out or use --force")
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+        try:
+            torch.save(module.state_dict(), tmp / "weights.pt")
+            np.savez(
+                tmp / "arrays.npz",
+                sample_ids=self.sample_ids_.astype(str),
+                gene_ids=self.gene_ids_.astype(str),
+                gene_symbols=self.gene_symbols_.astype(str),
+                gene_mean=self.gene_mean_,
+                gene_scale=self.gene_scale_,
+            )
+            if self.samples_ is not None:
+                samples = self.samples_.copy()
+                samples.index = samples.index.astype(str)
+                for col in samples.columns:
+                    if samples[col].dtype == object:
+                        samples[col] = samples[col].astype("string")
+                samples.to_parquet(tmp / "samples.parquet")
+            config = {
+                "format_version": FORMAT_VERSION,
+                "params": self.get_params(),
+                "network": module.config.to_dict(),
+                "model_key": self.key(),
+                "history": [float(x) for x in self.history_],
+                "train_time_s": self.train_time_s_,
+                "pairs_per_s": self.pairs_per_s_,
+                "n_moved": [int(x) for x in self.n_moved_],
+                "dataset": {
+                    "name": self.dataset_name_,
+                    "fingerprint": self.dataset_fingerprint_,
+                    "source": self.data_source_,
+                    "n_samples": int(module.config.n_samples),
+                    "n_genes": int(module.config.n_genes),
+                },
+                "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "torch_version": torch.__version__,
+            }
+            (tmp / "config.json").write_text(json.dumps(config, indent=2, default=str))
+            old = None
+            if directory.exists():
+                old = directory.with_name(f".{directory.name}.old-{os.getpid()}")
+                os.replace(directory, old)
+            os.replace(tmp, directory)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> FactorizedEmbeddings:
+        """Read a model directory written by :meth:`save` (tensors and JSON only; no code)."""
+        directory = Path(directory)
+        if not directory.is_dir():
+            raise ModelError(f"{directory}: no such model directory")
+        for name in ("config.json", "weights.pt", "arrays.npz"):
+            if not (directory / name).is_file():
+                raise ModelError(f"{directory}: not a model directory ({name} is missing)")
+        try:
+            config = json.loads((directory / "config.json").read_text())
+        except json.JSONDecodeError as exc:
+            raise ModelError(f"{directory / 'config.json'}: not valid JSON ({exc})") from None
+        if config.get("format_version") != FORMAT_VERSION:
+            raise ModelError(
+                f"{directory}: model format {config.get('format_version')!r} is not supported "
+                f"(this version reads {FORMAT_VERSION})"
+            )
+        params = dict(config["params"])
+        params["hidden"] = tuple(params["hidden"])
+        model = cls(**params)
+        net = NetworkConfig(**{**config["network"], "hidden": tuple(config["network"]["hidden"])})
+        module = FactorizedEmbedding(net)
+        try:
+            state = torch.load(directory / "weights.pt", map_location="cpu", weights_only=True)
+            module.load_state_dict(state)
+        except Exception as exc:
+            raise ModelError(f"{directory / 'weights.pt'}: unreadable weights ({exc})") from None
+        module.eval()
+        with np.load(directory / "arrays.npz", allow_pickle=False) as arrays:
+            model.sample_ids_ = arrays["sample_ids"].astype(str)
+            model.gene_ids_ = arrays["gene_ids"].astype(str)
+            model.gene_symbols_ = arrays["gene_symbols"].astype(str)
+            model.gene_mean_ = arrays["gene_mean"].astype(np.float32)
+            model.gene_scale_ = arrays["gene_scale"].astype(np.float32)
+        samples_path = directory / "samples.parquet"
+        model.samples_ = pd.read_parquet(samples_path) if samples_path.exists() else None
+        model.module_ = module
+        model.history_ = list(config.get("history", []))
+        model.train_time_s_ = float(config.get("train_time_s", 0.0))
+        model.pairs_per_s_ = float(config.get("pairs_per_s", 0.0))
+        model.n_moved_ = list(config.get("n_moved", []))
+        dataset = config.get("dataset", {})
+        model.data_source_ = dict(dataset.get("source") or {})
+        model.dataset_name_ = str(dataset.get("name", ""))
+        model.dataset_fingerprint_ = str(dataset.get("fingerprint", ""))
+        model._key = config.get("model_key")
+        return model
+
+
+def _pca_init(values: np.ndarray, dim: int) -> np.ndarray:
+    """First ``dim`` principal components (NaN = gene mean), scaled to unit variance."""
+    x = np.where(np.isfinite(values), values, np.nan)
+    x = x - np.nanmean(x, 0)
+    x = np.nan_to_num(x)
+    u, s, _ = np.linalg.svd(x - x.mean(0), full_matrices=False)
+    pcs = u[:, :dim] * s[:dim]
+    pcs = pcs / np.maximum(pcs.std(0), 1e-6)
+    if pcs.shape[1] < dim:
+        pcs = np.pad(pcs, ((0, 0), (0, dim - pcs.shape[1])))
+    return pcs.astype(np.float32)
+
+
+def _place_samples(
+    module: FactorizedEmbedding,
+    scaled: np.ndarray,
+    config: TransformConfig,
+    device: torch.device,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Grid search then gradient refinement of new sample coordinates (network frozen)."""
+    data = ResidentMatrix(scaled, device)
+    trained = module.sample_embedding.detach()
+    candidates = torch.cat([grid_points(trained, config.grid_size), trained[:: max(1, len(trained) // 4096)]])
+    best, _ = best_grid_point(module, data.values, data.mask, candidates)
+    coords = candidates[best].clone().requires_grad_(True)
+    optimizer = torch.optim.Adam([coords], lr=config.lr)
+    gene_part = module.gene_part().detach()
+    rows = max(1, (1 << 20) // module.config.n_genes)
+    for _ in range(config.steps):
+        optimizer.zero_grad(set_to_none=True)
+        for start in range(0, coords.shape[0], rows):
+            pred = module.decode(coords[start : start + rows], gene_part)
+            target = data.values[start : start + rows]
+            diff = pred - target
+            if data.mask is not None:
+                m = data.mask[start : start + rows]
+                loss = ((diff * m) ** 2).sum(1) / m.sum(1).clamp_min(1)
+            else:
+                loss = (diff**2).mean(1)
+            loss.sum().backward()
+        optimizer.step()
+    with torch.no_grad():
+        err = []
+        for start in range(0, coords.shape[0], rows):
+            pred = module.decode(coords[start : start + rows], gene_part)
+            diff = pred - data.values[start : start + rows]
+            if data.mask is not None:
+                m = data.mask[start : start + rows]
+                err.append(((diff * m) ** 2).sum(1) / m.sum(1).clamp_min(1))
+            else:
+                err.append((diff**2).mean(1))
+    return coords.detach().cpu().numpy(), torch.cat(err).cpu().numpy()

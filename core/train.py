@@ -1,0 +1,510 @@
+"""Training loop for :class:`core.model.FactorizedEmbedding`.
+
+The expression matrix stays resident (on the GPU when there is one). A step takes a block of
+whole sample rows (and, for very wide matrices, a chunk of genes) and predicts it in one pass with
+the split first layer (see :mod:`core.model`); there is no pair table and no DataLoader. Missing
+values (NaN) are masked out of the loss.
+
+Sample coordinates live in a 2-D plane that gradient descent alone untangles poorly: a sample
+trapped on the wrong side of another tissue's cluster cannot cross it. Every ``reassign_every``
+epochs each sample is therefore offered the best point of a grid over the current map (decoded once
+for the whole grid; the comparison is a matrix product), and moves there when that fits its
+profile better. The same search places new samples in :func:`embed_new_samples`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from core.errors import ModelError
+from core.model import FactorizedEmbedding
+
+log = logging.getLogger(__name__)
+
+OPTIMIZERS = ("adam", "rmsprop")
+SCHEDULES = ("cosine", "constant")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train.
+
+    Parameters
+    ----------
+    epochs
+        Passes over every observed (sample, gene) value.
+    lr
+        Peak learning rate (network and embeddings).
+    optimizer
+        ``adam`` (default, measured best) or ``rmsprop`` (the paper's, lr 1e-3).
+    schedule
+        ``cosine`` decay to 1% of ``lr`` with a short warm-up, or ``constant``.
+    pairs_per_step
+        Values predicted per step; 0 picks 65,536 on CPU and 4,194,304 on CUDA.
+    max_genes_per_step
+        Genes per block; wider matrices are split into gene chunks.
+    reassign_every
+        Epochs between grid searches that move samples to a better-fitting point (0: never).
+    reassign_until
+        Fraction of the epochs after which the grid search stops (the end is pure refinement).
+    grid_size
+        Points per side of the search grid.
+    device
+        ``auto`` (CUDA when available), ``cpu`` or ``cuda``.
+    precision
+        ``auto`` (bf16 autocast on CUDA, float32 on CPU), ``bf16`` or ``fp32``.
+    seed
+        Seeds initialisation, shuffling and everything random; CPU runs are deterministic.
+    checkpoint_every
+        Epochs between checkpoints when a checkpoint path is given (0: only at the end).
+    """
+
+    epochs: int = 300
+    lr: float = 3e-3
+    optimizer: str = "adam"
+    schedule: str = "cosine"
+    pairs_per_step: int = 0
+    max_genes_per_step: int = 8192
+    reassign_every: int = 10
+    reassign_until: float = 0.7
+    grid_size: int = 64
+    device: str = "auto"
+    precision: str = "auto"
+    seed: int = 0
+    checkpoint_every: int = 0
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ModelError(f"epochs must be >= 1, got {self.epochs}")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ModelError(f"lr must be a positive number, got {self.lr}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ModelError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        if self.schedule not in SCHEDULES:
+            raise ModelError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+        if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
+            raise ModelError(f"device must be auto, cpu or cuda, got {self.device!r}")
+        if self.precision not in ("auto", "bf16", "fp32"):
+            raise ModelError(f"precision must be auto, bf16 or fp32, got {self.precision!r}")
+        if self.pairs_per_step < 0 or self.max_genes_per_step < 1 or self.grid_size < 2:
+            raise ModelError("pairs_per_step >= 0, max_genes_per_step >= 1, grid_size >= 2")
+        if self.reassign_every < 0 or not 0 <= self.reassign_until <= 1:
+            raise ModelError("reassign_every >= 0 and 0 <= reassign_until <= 1")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TrainProgress:
+    """What a progress callback receives."""
+
+    epoch: int
+    n_epochs: int
+    loss: float
+    fraction: float
+    elapsed_s: float
+    pairs_per_s: float = 0.0
+    message: str = ""
+
+
+@dataclass
+class TrainState:
+    """What training returns (and a checkpoint holds)."""
+
+    epoch: int = 0
+    history: list[float] = field(default_factory=list)
+    elapsed_s: float = 0.0
+    pairs_seen: int = 0
+    moved: list[int] = field(default_factory=list)
+
+
+def resolve_device(device: str) -> torch.device:
+    """``auto`` -> CUDA when available, else CPU; ``cuda`` without CUDA is an error."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if str(device).startswith("cuda") and not torch.cuda.is_available():
+        raise ModelError("device 'cuda' was asked for but no CUDA GPU is available; use --device cpu")
+    return torch.device(device)
+
+
+def _autocast(device: torch.device, precision: str):
+    use_bf16 = precision == "bf16" or (precision == "auto" and device.type == "cuda")
+    if use_bf16:
+        return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+    return torch.autocast(device_type=device.type, enabled=False)
+
+
+class ResidentMatrix:
+    """The expression matrix on the training device: values with NaN replaced by 0, and a mask.
+
+    Parameters
+    ----------
+    values
+        (n_samples, n_genes) float array, NaN = missing.
+    device
+        Where to keep it.
+    """
+
+    def __init__(self, values: np.ndarray, device: torch.device) -> None:
+        tensor = torch.as_tensor(np.asarray(values, dtype=np.float32))
+        missing = torch.isnan(tensor)
+        self.has_missing = bool(missing.any())
+        if self.has_missing:
+            tensor = torch.where(missing, torch.zeros((), dtype=tensor.dtype), tensor)
+        self.values = tensor.to(device)
+        self.mask = (~missing).to(device) if self.has_missing else None
+        self.n_observed = int(self.values.numel() - (int(missing.sum()) if self.has_missing else 0))
+        if self.n_observed == 0:
+            raise ModelError("the matrix has no observed (non-NaN) value to train on")
+
+    def block(self, rows: torch.Tensor, cols: torch.Tensor | None):
+        v = self.values[rows] if cols is None else self.values[rows][:, cols]
+        if self.mask is None:
+            return v, None
+        m = self.mask[rows] if cols is None else self.mask[rows][:, cols]
+        return v, m
+
+
+def masked_mse_sum(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None):
+    """Sum of squared errors over observed entries, and their count."""
+    diff = pred.float() - target
+    if mask is None:
+        return (diff * diff).sum(), diff.numel()
+    diff = diff * mask
+    return (diff * diff).sum(), int(mask.sum())
+
+
+def _make_optimizer(model: FactorizedEmbedding, cfg: TrainConfig) -> torch.optim.Optimizer:
+    params = list(model.parameters())
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(params, lr=cfg.lr)
+    return torch.optim.RMSprop(params, lr=cfg.lr)
+
+
+def _lr_factor(cfg: TrainConfig, progress: float) -> float:
+    if cfg.schedule == "constant":
+        return 1.0
+    warmup = 0.02
+    if progress < warmup:
+        return 0.1 + 0.9 * progress / warmup
+    t = (progress - warmup) / (1 - warmup)
+    return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(1.0, t)))
+
+
+# ---------------------------------------------------------------------------------- grid search
+def grid_points(coords: torch.Tensor, grid_size: int, margin: float = 0.1) -> torch.Tensor:
+    """A ``grid_size`` x ``grid_size`` grid over the bounding box of ``coords`` (2-D only).
+
+    For ``sample_dim`` other than 2 the candidates are the coordinates themselves (subsampled).
+    """
+    if coords.shape[1] != 2:
+        n = min(coords.shape[0], grid_size * grid_size)
+        return coords[torch.linspace(0, coords.shape[0] - 1, n).long().to(coords.device)]
+    lo = coords.min(0).values
+    hi = coords.max(0).values
+    span = (hi - lo).clamp_min(1e-3)
+    lo, hi = lo - margin * span, hi + margin * span
+    xs = torch.linspace(float(lo[0]), float(hi[0]), grid_size, device=coords.device)
+    ys = torch.linspace(float(lo[1]), float(hi[1]), grid_size, device=coords.device)
+    gx, gy = torch.meshgrid(xs, ys, indexing="ij")
+    return torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)
+
+
+@torch.no_grad()
+def decode_points(
+    model: FactorizedEmbedding,
+    points: torch.Tensor,
+    gene_index: torch.Tensor | None = None,
+    pairs_per_chunk: int = 1 << 22,
+) -> torch.Tensor:
+    """Decoded expression at ``points`` (n_points, sample_dim) -> (n_points, n_genes), float32."""
+    gene_part = model.gene_part(gene_index)
+    rows = max(1, pairs_per_chunk // max(1, gene_part.shape[0]))
+    out = [model.decode(points[i : i + rows], gene_part).float() for i in range(0, len(points), rows)]
+    return torch.cat(out) if out else gene_part.new_zeros((0, gene_part.shape[0]))
+
+
+@torch.no_grad()
+def best_grid_point(
+    model: FactorizedEmbedding,
+    values: torch.Tensor,
+    mask: torch.Tensor | None,
+    candidates: torch.Tensor,
+    gene_index: torch.Tensor | None = None,
+    rows_per_chunk: int = 4096,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """For each sample row, the candidate point whose decoded profile fits it best.
+
+    Parameters
+    ----------
+    values, mask
+        (n, g) observed values (NaN replaced by 0) and their mask (None = all observed), for the
+        genes ``gene_index`` of the model (all genes when None).
+    candidates
+        (k, sample_dim) points.
+
+    Returns
+    -------
+    (best_index, best_mse)
+        (n,) index into ``candidates`` and the mean squared error there over observed genes.
+    """
+    decoded = decode_points(model, candidates, gene_index)  # (k, g)
+    sq = decoded * decoded
+    best_idx, best_err = [], []
+    for start in range(0, values.shape[0], rows_per_chunk):
+        v = values[start : start + rows_per_chunk].float()
+        if mask is None:
+            m = None
+            err = (v * v).sum(1, keepdim=True) - 2 * v @ decoded.t() + sq.sum(1)[None, :]
+            count = torch.full((v.shape[0],), float(v.shape[1]), device=v.device)
+        else:
+            m = mask[start : start + rows_per_chunk].float()
+            err = (v * v * m).sum(1, keepdim=True) - 2 * (v * m) @ decoded.t() + m @ sq.t()
+            count = m.sum(1).clamp_min(1.0)
+        e, i = err.min(1)
+        best_idx.append(i)
+        best_err.append(e.clamp_min(0) / count)
+    return torch.cat(best_idx), torch.cat(best_err)
+
+
+@torch.no_grad()
+def per_sample_mse(
+    model: FactorizedEmbedding,
+    coords: torch.Tensor,
+    values: torch.Tensor,
+    mask: torch.Tensor | None,
+    gene_index: torch.Tensor | None = None,
+    rows_per_chunk: int = 1024,
+) -> torch.Tensor:
+    """(n,) mean squared error of each sample's profile decoded at its own coordinates."""
+    gene_part = model.gene_part(gene_index)
+    out = []
+    for start in range(0, coords.shape[0], rows_per_chunk):
+        pred = model.decode(coords[start : start + rows_per_chunk], gene_part).float()
+        v = values[start : start + rows_per_chunk].float()
+        d = pred - v
+        if mask is None:
+            out.append((d * d).mean(1))
+        else:
+            m = mask[start : start + rows_per_chunk].float()
+            out.append((d * d * m).sum(1) / m.sum(1).clamp_min(1.0))
+    return torch.cat(out)
+
+
+def _search_genes(n_genes: int, values: torch.Tensor, max_genes: int) -> torch.Tensor | None:
+    """The most variable genes (at most ``max_genes``) used by the grid search."""
+    if n_genes <= max_genes:
+        return None
+    var = values.float().var(0)
+    return torch.topk(var, max_genes).indices.sort().values
+
+
+@torch.no_grad()
+def reassign_samples(
+    model: FactorizedEmbedding, data: ResidentMatrix, grid_size: int, max_genes: int = 2048
+) -> int:
+    """Move every sample whose profile fits a grid point better than its own place; returns count."""
+    coords = model.sample_embedding.data
+    genes = _search_genes(data.values.shape[1], data.values, max_genes)
+    values = data.values if genes is None else data.values[:, genes]
+    mask = data.mask if (genes is None or data.mask is None) else data.mask[:, genes]
+    candidates = grid_points(coords, grid_size)
+    best, best_err = best_grid_point(model, values, mask, candidates, genes)
+    current = per_sample_mse(model, coords, values, mask, genes)
+    better = best_err < current * 0.98
+    coords[better] = candidates[best[better]]
+    return int(better.sum())
+
+
+# ---------------------------------------------------------------------------------- checkpoints
+def save_checkpoint(path: Path, model, optimizer, state: TrainState, generator, config) -> None:
+    """Write a checkpoint atomically (temporary file + rename): a crash never leaves half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "epoch": state.epoch,
+        "history": list(state.history),
+        "elapsed_s": state.elapsed_s,
+        "pairs_seen": state.pairs_seen,
+        "moved": list(state.moved),
+        "generator": generator.get_state(),
+        "train_config": config.to_dict(),
+    }
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path) -> dict:
+    path = Path(path)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise ModelError(f"{path}: no checkpoint to resume from") from None
+    except Exception as exc:  # a truncated or foreign file
+        raise ModelError(f"{path}: not a readable checkpoint ({exc})") from None
+
+
+# ---------------------------------------------------------------------------------- the loop
+def train_network(
+    model: FactorizedEmbedding,
+    values: np.ndarray,
+    config: TrainConfig,
+    callback: Callable[[TrainProgress], None] | None = None,
+    checkpoint: Path | None = None,
+    resume: bool = False,
+) -> TrainState:
+    """Fit ``model`` to ``values`` (n_samples x n_genes, NaN = missing) in place.
+
+    Parameters
+    ----------
+    model
+        A fresh (or checkpoint-restored) network whose tables match ``values``' shape.
+    values
+        (n_samples, n_genes) float array.
+    config
+        The :class:`TrainConfig`.
+    callback
+        Called with a :class:`TrainProgress` about twice a second and at the end of every epoch.
+    checkpoint
+        File to checkpoint to (atomically); with ``resume`` training continues from it.
+
+    Returns
+    -------
+    TrainState
+        Per-epoch loss history, time and counts.
+    """
+    n_samples, n_genes = values.shape
+    if (n_samples, n_genes) != (model.config.n_samples, model.config.n_genes):
+        raise ModelError(
+            f"matrix is {n_samples} x {n_genes} but the network was built for "
+            f"{model.config.n_samples} x {model.config.n_genes}"
+        )
+    device = resolve_device(config.device)
+    model.to(device)
+    data = ResidentMatrix(values, device)
+    generator = torch.Generator(device="cpu")
+    generator.manual_seed(config.seed)
+    optimizer = _make_optimizer(model, config)
+    state = TrainState()
+    if resume and checkpoint is not None and Path(checkpoint).exists():
+        saved = load_checkpoint(checkpoint)
+        model.load_state_dict(saved["model"])
+        model.to(device)
+        optimizer.load_state_dict(saved["optimizer"])
+        generator.set_state(saved["generator"])
+        state = TrainState(
+            epoch=int(saved["epoch"]),
+            history=list(saved["history"]),
+            elapsed_s=float(saved["elapsed_s"]),
+            pairs_seen=int(saved["pairs_seen"]),
+            moved=list(saved["moved"]),
+        )
+        log.info("resuming from %s at epoch %d", checkpoint, state.epoch)
+
+    pairs_per_step = config.pairs_per_step or (1 << 22 if device.type == "cuda" else 1 << 16)
+    gene_chunk = min(n_genes, config.max_genes_per_step)
+    rows_per_step = max(1, min(n_samples, pairs_per_step // gene_chunk))
+    n_gene_chunks = math.ceil(n_genes / gene_chunk)
+    steps_per_epoch = math.ceil(n_samples / rows_per_step) * n_gene_chunks
+    total_steps = steps_per_epoch * config.epochs
+    log.info(
+        "training %d x %d on %s: %d rows x %d genes per step, %d steps per epoch, %d epochs",
+        n_samples, n_genes, device, rows_per_step, gene_chunk, steps_per_epoch, config.epochs,
+    )  # fmt: skip
+
+    t_start = time.perf_counter() - state.elapsed_s
+    last_report = 0.0
+    for epoch in range(state.epoch, config.epochs):
+        model.train()
+        if (
+            config.reassign_every
+            and epoch > 0
+            and epoch % config.reassign_every == 0
+            and epoch < config.reassign_until * config.epochs
+        ):
+            moved = reassign_samples(model, data, config.grid_size)
+            state.moved.append(moved)
+            log.debug("epoch %d: %d samples moved to a better grid point", epoch, moved)
+        row_order = torch.randperm(n_samples, generator=generator).to(device)
+        gene_order = (
+            torch.randperm(n_genes, generator=generator).to(device) if n_gene_chunks > 1 else None
+        )
+        epoch_sse, epoch_count = 0.0, 0
+        t_epoch = time.perf_counter()
+        for step in range(steps_per_epoch):
+            global_step = epoch * steps_per_epoch + step
+            for group in optimizer.param_groups:
+                group["lr"] = config.lr * _lr_factor(config, global_step / total_steps)
+            r = step // n_gene_chunks
+            c = step % n_gene_chunks
+            rows = row_order[r * rows_per_step : (r + 1) * rows_per_step]
+            cols = None if gene_order is None else gene_order[c * gene_chunk : (c + 1) * gene_chunk]
+            target, mask = data.block(rows, cols)
+            with _autocast(device, config.precision):
+                pred = model.forward_block(rows, cols)
+            sse, count = masked_mse_sum(pred, target, mask)
+            if count == 0:
+                continue
+            loss = sse / count
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            epoch_sse += float(sse.detach())
+            epoch_count += count
+            now = time.perf_counter()
+            if callback is not None and now - last_report > 0.5:
+                last_report = now
+                callback(
+                    TrainProgress(
+                        epoch=epoch,
+                        n_epochs=config.epochs,
+                        loss=epoch_sse / max(1, epoch_count),
+                        fraction=(global_step + 1) / total_steps,
+                        elapsed_s=now - t_start,
+                        pairs_per_s=epoch_count / max(1e-9, now - t_epoch),
+                    )
+                )
+        state.history.append(epoch_sse / max(1, epoch_count))
+        state.pairs_seen += epoch_count
+        state.epoch = epoch + 1
+        state.elapsed_s = time.perf_counter() - t_start
+        if not math.isfinite(state.history[-1]):
+            raise ModelError(
+                f"training diverged at epoch {epoch + 1} (loss {state.history[-1]}); "
+                "lower the learning rate"
+            )
+        if callback is not None:
+            callback(
+                TrainProgress(
+                    epoch=epoch + 1,
+                    n_epochs=config.epochs,
+                    loss=state.history[-1],
+                    fraction=state.epoch / config.epochs,
+                    elapsed_s=state.elapsed_s,
+                    pairs_per_s=epoch_count / max(1e-9, time.perf_counter() - t_epoch),
+                )
+            )
+        if (
+            checkpoint is not None
+            and config.checkpoint_every
+            and state.epoch % config.checkpoint_every == 0
+            and state.epoch < config.epochs
+        ):
+            save_checkpoint(checkpoint, model, optimizer, state, generator, config)
+    if checkpoint is not None:
+        save_checkpoint(checkpoint, model, optimizer, state, generator, config)
+    model.eval()
+    return state
