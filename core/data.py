@@ -1,0 +1,1547 @@
+"""Expression data: the :class:`ExpressionSet` container and its loaders.
+
+An :class:`ExpressionSet` holds one float32 matrix ``values`` of shape ``(n_samples, n_genes)``
+on a log scale (NaN = missing), the sample and gene ids, and two annotation tables (``samples``
+indexed by sample id, ``genes`` indexed by gene id). Loaders:
+
+- :func:`load_gtex` reads the published GTEx layout (GCT v1.2 matrix of genes x samples,
+  ``SampleAttributesDS`` and ``SubjectPhenotypesDS`` tables). It streams the GCT file into one
+  preallocated float32 array, so that the full v8 file (17,382 samples x 56,200 genes, about
+  4 GB as float32) loads with peak memory close to one copy of the matrix.
+- :func:`load_table` reads CSV/TSV (plain or gzip), parquet, GCT and ``.h5ad`` matrices in either
+  orientation, with an optional sample annotation table.
+- :func:`load_source` re-loads a set from its ``source`` dict (how it was made), which is what a
+  saved model records to find its data again.
+
+Every problem with the input raises :class:`core.errors.DataError` with a message that names
+the file, the line where it applies, and the problem.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import gzip
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.errors import DataError
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "ExpressionSet",
+    "TRANSFORMS",
+    "load_gtex",
+    "load_source",
+    "load_table",
+]
+
+#: Transforms a loader can apply to raw counts/TPM (all need non-negative input except "none").
+TRANSFORMS = ("none", "log10p1", "log2p1", "log1p")
+
+_FORMAT_VERSION = 1
+_ENSEMBL_RE = re.compile(r"^ENS[A-Z]*G\d{6,}")
+_GCT_CHUNK_BYTES = 32 << 20  # text parsed per chunk when streaming a GCT file
+_ID_COLUMN_NAMES = {
+    "",
+    "id",
+    "ids",
+    "sample",
+    "sample_id",
+    "sampleid",
+    "sampid",
+    "samples",
+    "barcode",
+    "cell",
+    "name",
+    "gene",
+    "gene_id",
+    "geneid",
+    "genes",
+    "entrez",
+    "entrez_id",
+    "ensembl",
+    "ensembl_id",
+}
+_GENE_ANNOTATION_NAMES = {
+    "description",
+    "symbol",
+    "gene_symbol",
+    "gene_symbols",
+    "gene_name",
+    "gene_names",
+    "hgnc_symbol",
+    "genesymbol",
+    "feature_name",
+    "gene_type",
+    "biotype",
+    "chromosome",
+}
+_SYMBOL_COLUMN_NAMES = (
+    "symbol",
+    "gene_symbol",
+    "gene_symbols",
+    "hgnc_symbol",
+    "genesymbol",
+    "gene_name",
+    "gene_names",
+    "feature_name",
+    "description",
+)
+
+
+# =============================================================================== ExpressionSet
+class ExpressionSet:
+    """A samples x genes expression matrix (log scale) with sample and gene annotations.
+
+    Build one with :meth:`from_array` or a loader (:func:`load_gtex`, :func:`load_table`,
+    :meth:`load`); treat ``values`` as read-only (the :meth:`fingerprint` is cached).
+
+    Attributes
+    ----------
+    values : np.ndarray, shape (n_samples, n_genes), float32, C-contiguous
+        Expression on a log scale; NaN marks a missing value.
+    sample_ids : np.ndarray of str, shape (n_samples,)
+    gene_ids : np.ndarray of str, shape (n_genes,)
+    gene_symbols : np.ndarray of str, shape (n_genes,)
+        Gene symbols (may repeat; the gene id when no symbol is known).
+    samples : pandas.DataFrame, n_samples rows indexed by sample id
+        Sample annotations (for GTEx: SMTS, SMTSD, subject, sex, age, ...); NaN where unknown.
+    genes : pandas.DataFrame, n_genes rows indexed by gene id
+        Gene annotations, with at least a ``symbol`` column.
+    name : str
+        Short human label of the dataset.
+    source : dict
+        JSON-serialisable description of how to re-load the set (see :func:`load_source`).
+    """
+
+    values: np.ndarray
+    sample_ids: np.ndarray
+    gene_ids: np.ndarray
+    gene_symbols: np.ndarray
+    samples: pd.DataFrame
+    genes: pd.DataFrame
+    name: str
+    source: dict[str, Any]
+
+    def __init__(
+        self,
+        values: np.ndarray,
+        sample_ids: np.ndarray,
+        genes: pd.DataFrame,
+        samples: pd.DataFrame,
+        name: str,
+        source: dict[str, Any],
+    ) -> None:
+        # Trusted constructor: callers have validated everything (use from_array otherwise).
+        self.values = values
+        self.sample_ids = sample_ids
+        self.gene_ids = np.asarray(genes.index, dtype=str)
+        self.gene_symbols = np.asarray(genes["symbol"], dtype=str)
+        self.samples = samples
+        self.genes = genes
+        self.name = name
+        self.source = source
+        self._fingerprint: str | None = None
+        self._lookup: dict[str, dict[str, int]] | None = None
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_array(
+        cls,
+        values: Any,
+        sample_ids: Sequence[str] | np.ndarray | None = None,
+        gene_ids: Sequence[str] | np.ndarray | None = None,
+        samples: pd.DataFrame | None = None,
+        genes: pd.DataFrame | None = None,
+        gene_symbols: Sequence[str] | np.ndarray | None = None,
+        name: str = "array",
+        source: dict[str, Any] | None = None,
+    ) -> ExpressionSet:
+        """Wrap a matrix, validating shapes and ids.
+
+        Parameters
+        ----------
+        values : array-like, shape (n_samples, n_genes)
+            Log-scale expression (NaN = missing); converted to float32 C-contiguous (no copy
+            when it already is).
+        sample_ids, gene_ids : sequence of str, optional
+            Unique ids; default ``sample_0..`` / ``gene_0..`` (or the index of ``samples`` /
+            ``genes`` when those are given with a matching length).
+        samples : DataFrame, optional
+            Sample annotations: indexed by sample id (any order; reindexed), or n_samples rows
+            in matrix order with a RangeIndex.
+        genes : DataFrame, optional
+            Gene annotations, same rules as ``samples``; a ``symbol`` column is used for symbols.
+        gene_symbols : sequence of str, optional
+            Overrides ``genes["symbol"]``; defaults to the gene ids.
+        name : str
+            Short human label.
+        source : dict, optional
+            How to re-load the set (JSON-serialisable); default ``{"loader": "array"}``.
+
+        Raises
+        ------
+        DataError
+            Wrong dimensions or lengths, duplicate ids, infinite values, non-numeric values.
+        """
+        try:
+            arr = np.asarray(values)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"values cannot be read as a numeric matrix: {exc}") from exc
+        if arr.ndim != 2:
+            raise DataError(f"values must be a 2-D (n_samples, n_genes) matrix, got shape {arr.shape}")
+        if arr.dtype.kind not in "biuf":
+            try:
+                arr = arr.astype(np.float32)
+            except (TypeError, ValueError) as exc:
+                raise DataError(f"values are not numeric (dtype {arr.dtype}): {exc}") from exc
+        arr = np.ascontiguousarray(arr, dtype=np.float32)
+        n_samples, n_genes = arr.shape
+        if np.isinf(arr).any():
+            raise DataError("values contain infinite entries (use NaN for missing values)")
+
+        sample_index = _ids_from(sample_ids, samples, n_samples, "sample")
+        gene_index = _ids_from(gene_ids, genes, n_genes, "gene")
+        sample_table = _annotation_frame(samples, sample_index, "samples")
+        gene_table = _annotation_frame(genes, gene_index, "genes")
+        if gene_symbols is not None:
+            symbols = np.asarray(gene_symbols, dtype=str)
+            if symbols.shape != (n_genes,):
+                raise DataError(
+                    f"gene_symbols has {symbols.size} entries for {n_genes} genes"
+                )
+            gene_table["symbol"] = symbols
+        elif "symbol" not in gene_table.columns:
+            gene_table["symbol"] = gene_index
+        else:
+            sym = gene_table["symbol"]
+            gene_table["symbol"] = sym.where(sym.notna(), pd.Series(gene_index, index=sym.index))
+            gene_table["symbol"] = gene_table["symbol"].astype(str)
+        gene_table = gene_table[["symbol", *[c for c in gene_table.columns if c != "symbol"]]]
+        return cls(
+            arr,
+            np.asarray(sample_index, dtype=str),
+            gene_table,
+            sample_table,
+            str(name),
+            dict(source) if source is not None else {"loader": "array"},
+        )
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def n_samples(self) -> int:
+        """Number of samples (rows of ``values``)."""
+        return int(self.values.shape[0])
+
+    @property
+    def n_genes(self) -> int:
+        """Number of genes (columns of ``values``)."""
+        return int(self.values.shape[1])
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n_samples, n_genes)``."""
+        return (self.n_samples, self.n_genes)
+
+    def __repr__(self) -> str:
+        cols = ", ".join(map(str, self.samples.columns[:6]))
+        more = ", ..." if self.samples.shape[1] > 6 else ""
+        return (
+            f"ExpressionSet({self.name!r}: {self.n_samples} samples x {self.n_genes} genes; "
+            f"sample annotations [{cols}{more}])"
+        )
+
+    def __len__(self) -> int:
+        return self.n_samples
+
+    # ------------------------------------------------------------------ labels
+    def label_column(self, preferred: Sequence[str] = ("SMTS", "tissue")) -> str | None:
+        """Name of the main categorical label column of ``samples``, or None.
+
+        The first of ``preferred`` present (case-insensitive) with at least one value; else the
+        first text/categorical column with 2 to ``max(2, n_samples // 2)`` distinct values.
+        """
+        by_lower = {str(c).lower(): c for c in self.samples.columns}
+        for want in preferred:
+            col = by_lower.get(str(want).lower())
+            if col is not None and self.samples[col].notna().any():
+                return str(col)
+        limit = max(2, self.n_samples // 2)
+        for col in self.samples.columns:
+            series = self.samples[col]
+            if series.dtype == object or isinstance(series.dtype, pd.CategoricalDtype):
+                if 2 <= series.nunique(dropna=True) <= limit:
+                    return str(col)
+        return None
+
+    # ------------------------------------------------------------------ gene lookup
+    def _gene_lookup(self) -> dict[str, dict[str, int]]:
+        if self._lookup is None:
+            ids: dict[str, int] = {}
+            unversioned: dict[str, int] = {}
+            symbols: dict[str, int] = {}
+            for i, (gid, sym) in enumerate(zip(self.gene_ids, self.gene_symbols, strict=True)):
+                ids.setdefault(gid.upper(), i)
+                unversioned.setdefault(_strip_version(gid).upper(), i)
+                symbols.setdefault(sym.upper(), i)
+            self._lookup = {"id": ids, "unversioned": unversioned, "symbol": symbols}
+        return self._lookup
+
+    def gene_index(self, query: str) -> int:
+        """Column index of a gene given by symbol (case-insensitive) or id.
+
+        An Ensembl id matches with or without its version suffix (``ENSG00000117118`` finds
+        ``ENSG00000117118.9``). When a symbol names several genes, the first one is returned.
+
+        Raises
+        ------
+        DataError
+            Unknown gene; the message suggests close names.
+        """
+        key = str(query).strip()
+        if not key:
+            raise DataError("empty gene name")
+        lookup = self._gene_lookup()
+        up = key.upper()
+        for table, k in (
+            ("id", up),
+            ("symbol", up),
+            ("unversioned", _strip_version(key).upper()),
+        ):
+            idx = lookup[table].get(k)
+            if idx is not None:
+                return idx
+        names = list(dict.fromkeys([*self.gene_symbols.tolist(), *self.gene_ids.tolist()]))
+        close = difflib.get_close_matches(key, names, n=5, cutoff=0.6)
+        if not close:
+            upper_map = {n.upper(): n for n in names}
+            close = [upper_map[c] for c in difflib.get_close_matches(up, list(upper_map), n=5)]
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise DataError(f"unknown gene {key!r} in {self.name} ({self.n_genes} genes){hint}")
+
+    def gene_indices(self, queries: Iterable[str]) -> np.ndarray:
+        """Column indices of several genes (see :meth:`gene_index`), shape (n_queries,)."""
+        return np.asarray([self.gene_index(q) for q in queries], dtype=np.int64)
+
+    def find_genes(self, pattern: str) -> np.ndarray:
+        """Indices of genes whose symbol or id matches a glob pattern (``KRT*``), ascending.
+
+        Matching is case-insensitive; an id also matches without its version suffix.
+        """
+        pat = str(pattern).upper()
+        hits = [
+            i
+            for i, (gid, sym) in enumerate(zip(self.gene_ids, self.gene_symbols, strict=True))
+            if fnmatch.fnmatchcase(sym.upper(), pat)
+            or fnmatch.fnmatchcase(gid.upper(), pat)
+            or fnmatch.fnmatchcase(_strip_version(gid).upper(), pat)
+        ]
+        return np.asarray(hits, dtype=np.int64)
+
+    # ------------------------------------------------------------------ subsetting / filters
+    def _resolve(self, selector: Any, axis: str) -> np.ndarray | None:
+        n = self.n_samples if axis == "samples" else self.n_genes
+        if selector is None:
+            return None
+        if isinstance(selector, slice):
+            return np.arange(n)[selector]
+        if isinstance(selector, str):
+            selector = [selector]
+        sel = np.asarray(selector)
+        if sel.ndim != 1:
+            raise DataError(f"{axis} selector must be 1-D, got shape {sel.shape}")
+        if sel.dtype == bool:
+            if sel.size != n:
+                raise DataError(f"boolean {axis} mask has {sel.size} entries for {n} {axis}")
+            return np.flatnonzero(sel)
+        if sel.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        if sel.dtype.kind in "iu":
+            if sel.min() < -n or sel.max() >= n:
+                raise DataError(f"{axis} index out of range for {n} {axis}")
+            return np.where(sel < 0, sel + n, sel).astype(np.int64)
+        if sel.dtype.kind in "UO":
+            if axis == "genes":
+                return self.gene_indices(sel.astype(str).tolist())
+            pos = pd.Index(self.sample_ids).get_indexer(sel.astype(str))
+            if (pos < 0).any():
+                missing = sel[pos < 0][:5].tolist()
+                raise DataError(f"unknown sample id(s) {missing} in {self.name}")
+            return pos.astype(np.int64)
+        raise DataError(f"cannot select {axis} with an array of dtype {sel.dtype}")
+
+    def subset(self, samples: Any = None, genes: Any = None) -> ExpressionSet:
+        """A new set restricted to some samples and/or genes (values are copied).
+
+        Parameters
+        ----------
+        samples, genes : index array, boolean mask, slice, or list of ids, optional
+            Genes may be given by symbol or id (see :meth:`gene_index`). None keeps all.
+            The order given is the order of the result.
+        """
+        s_idx = self._resolve(samples, "samples")
+        g_idx = self._resolve(genes, "genes")
+        step: dict[str, Any] = {"op": "subset", "samples": None, "genes": None}
+        values = self.values
+        if s_idx is not None:
+            values = values[s_idx]
+            step["samples"] = self.sample_ids[s_idx].tolist()
+        if g_idx is not None:
+            values = values[:, g_idx]
+            step["genes"] = self.gene_ids[g_idx].tolist()
+        if s_idx is None and g_idx is None:
+            values = values.copy()
+        sample_table = self.samples if s_idx is None else self.samples.iloc[s_idx]
+        gene_table = self.genes if g_idx is None else self.genes.iloc[g_idx]
+        sample_ids = self.sample_ids if s_idx is None else self.sample_ids[s_idx]
+        return ExpressionSet(
+            np.ascontiguousarray(values, dtype=np.float32),
+            sample_ids.copy(),
+            gene_table.copy(),
+            sample_table.copy(),
+            self.name,
+            _with_step(self.source, step),
+        )
+
+    def _gene_stats(self, block_rows: int = 2048) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-gene (count of non-NaN, mean, variance) computed in row blocks, float64."""
+        count = np.zeros(self.n_genes, dtype=np.float64)
+        total = np.zeros(self.n_genes, dtype=np.float64)
+        for start in range(0, self.n_samples, block_rows):
+            block = self.values[start : start + block_rows].astype(np.float64)
+            ok = ~np.isnan(block)
+            count += ok.sum(axis=0)
+            total += np.where(ok, block, 0.0).sum(axis=0)
+        mean = np.divide(total, count, out=np.full_like(total, np.nan), where=count > 0)
+        sq = np.zeros(self.n_genes, dtype=np.float64)
+        for start in range(0, self.n_samples, block_rows):
+            block = self.values[start : start + block_rows].astype(np.float64)
+            dev = block - mean
+            sq += np.where(np.isnan(dev), 0.0, dev * dev).sum(axis=0)
+        var = np.divide(sq, count, out=np.full_like(sq, np.nan), where=count > 0)
+        return count, mean, var
+
+    def drop_zero_genes(self) -> ExpressionSet:
+        """A new set without the genes that have no finite non-zero value (all-zero/all-NaN)."""
+        keep = np.zeros(self.n_genes, dtype=bool)
+        for start in range(0, self.n_samples, 2048):
+            block = self.values[start : start + 2048]
+            keep |= ((block != 0) & ~np.isnan(block)).any(axis=0)
+        dropped = int((~keep).sum())
+        log.info("%s: dropping %d all-zero/all-missing genes of %d", self.name, dropped, self.n_genes)
+        out = self.subset(genes=keep)
+        out.source = _with_step(self.source, {"op": "drop_zero_genes"})
+        return out
+
+    def top_variable_genes(self, n: int) -> ExpressionSet:
+        """A new set with the ``n`` genes of highest variance (NaN ignored), in original order.
+
+        Ties are broken by gene order; genes without any value rank last.
+        """
+        if int(n) != n or n < 1:
+            raise DataError(f"top_variable_genes: n must be a positive integer, got {n!r}")
+        n = int(min(n, self.n_genes))
+        _, _, var = self._gene_stats()
+        score = np.where(np.isnan(var), -np.inf, var)
+        order = np.argsort(-score, kind="stable")[:n]
+        out = self.subset(genes=np.sort(order))
+        out.source = _with_step(self.source, {"op": "top_variable_genes", "n": n})
+        return out
+
+    # ------------------------------------------------------------------ identity
+    def fingerprint(self) -> str:
+        """Stable hash of the values (bytes), shape and ids: a cache key (32 hex chars)."""
+        if self._fingerprint is None:
+            h = hashlib.blake2b(digest_size=16)
+            h.update(f"ExpressionSet/{_FORMAT_VERSION}/{self.n_samples}x{self.n_genes}".encode())
+            flat = np.ascontiguousarray(self.values).reshape(-1)
+            step = 1 << 22
+            for start in range(0, flat.size, step):
+                h.update(memoryview(flat[start : start + step]).cast("B"))
+            for ids in (self.sample_ids, self.gene_ids):
+                h.update(b"\x00ids\x00")
+                h.update("\x1f".join(ids.tolist()).encode("utf-8"))
+            self._fingerprint = h.hexdigest()
+        return self._fingerprint
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, directory: str | os.PathLike[str]) -> Path:
+        """Write the set to a directory: ``values.npy`` (mmap-able), ``samples.parquet``,
+        ``genes.parquet`` and ``expression_set.json`` (name, source, shape, fingerprint).
+
+        No pickle anywhere; returns the directory path.
+        """
+        path = Path(directory)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            np.save(path / "values.npy", self.values, allow_pickle=False)
+            _frame_to_parquet(self.samples, path / "samples.parquet", "sample_id")
+            _frame_to_parquet(self.genes, path / "genes.parquet", "gene_id")
+            meta = {
+                "format": "ExpressionSet",
+                "version": _FORMAT_VERSION,
+                "name": self.name,
+                "source": self.source,
+                "n_samples": self.n_samples,
+                "n_genes": self.n_genes,
+                "fingerprint": self.fingerprint(),
+            }
+            tmp = path / "expression_set.json.tmp"
+            tmp.write_text(json.dumps(meta, indent=2))
+            tmp.replace(path / "expression_set.json")
+        except OSError as exc:
+            raise DataError(f"cannot save expression set to {path}: {exc}") from exc
+        return path
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike[str], mmap: bool = False) -> ExpressionSet:
+        """Read a set written by :meth:`save`.
+
+        Parameters
+        ----------
+        directory : path
+        mmap : bool
+            Memory-map ``values.npy`` read-only instead of reading it.
+        """
+        path = Path(directory)
+        meta_path = path / "expression_set.json"
+        if not meta_path.is_file():
+            raise DataError(f"{path}: not a saved expression set (no expression_set.json)")
+        try:
+            meta = json.loads(meta_path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise DataError(f"{meta_path}: unreadable metadata: {exc}") from exc
+        if meta.get("format") != "ExpressionSet" or meta.get("version") != _FORMAT_VERSION:
+            raise DataError(f"{meta_path}: unsupported format {meta.get('format')!r} "
+                            f"version {meta.get('version')!r}")
+        try:
+            values = np.load(path / "values.npy", mmap_mode="r" if mmap else None,
+                             allow_pickle=False)
+            samples = _frame_from_parquet(path / "samples.parquet")
+            genes = _frame_from_parquet(path / "genes.parquet")
+        except (OSError, ValueError) as exc:
+            raise DataError(f"{path}: cannot read saved expression set: {exc}") from exc
+        expected = (meta.get("n_samples"), meta.get("n_genes"))
+        if values.ndim != 2 or values.shape != expected or values.dtype != np.float32:
+            raise DataError(f"{path / 'values.npy'}: shape {values.shape} dtype {values.dtype}, "
+                            f"metadata says {expected} float32")
+        if len(samples) != values.shape[0] or len(genes) != values.shape[1]:
+            raise DataError(f"{path}: annotation tables do not match the matrix shape")
+        if "symbol" not in genes.columns:
+            raise DataError(f"{path / 'genes.parquet'}: no 'symbol' column")
+        es = cls(
+            values,
+            np.asarray(samples.index, dtype=str),
+            genes,
+            samples,
+            str(meta.get("name", path.name)),
+            meta.get("source") or {"loader": "saved", "path": str(path.resolve())},
+        )
+        fp = meta.get("fingerprint")
+        if fp and not mmap:
+            es._fingerprint = None
+            if es.fingerprint() != fp:
+                raise DataError(f"{path}: values do not match the recorded fingerprint")
+        elif fp:
+            es._fingerprint = fp
+        return es
+
+
+# =============================================================================== helpers (set)
+def _strip_version(gene_id: str) -> str:
+    """``ENSG00000117118.9`` -> ``ENSG00000117118`` (Ensembl ids only; others unchanged)."""
+    if _ENSEMBL_RE.match(gene_id) and "." in gene_id:
+        return gene_id.split(".", 1)[0]
+    return gene_id
+
+
+def _with_step(source: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
+    out = dict(source)
+    out["steps"] = [*source.get("steps", []), step]
+    return out
+
+
+def _ids_from(ids: Any, table: pd.DataFrame | None, n: int, what: str) -> pd.Index:
+    if ids is None:
+        if table is not None and len(table) == n and not isinstance(table.index, pd.RangeIndex):
+            index = pd.Index(table.index.astype(str))
+        else:
+            index = pd.Index([f"{what}_{i}" for i in range(n)])
+    else:
+        arr = np.asarray(ids)
+        if arr.ndim != 1 or arr.size != n:
+            raise DataError(f"{what}_ids has {arr.size} entries for {n} {what}s")
+        index = pd.Index(arr.astype(str))
+    if index.has_duplicates:
+        dup = index[index.duplicated()].unique()[:5].tolist()
+        raise DataError(f"duplicate {what} ids: {dup}")
+    return index
+
+
+def _annotation_frame(table: pd.DataFrame | None, index: pd.Index, what: str) -> pd.DataFrame:
+    if table is None:
+        return pd.DataFrame(index=index.rename(f"{what[:-1]}_id"))
+    if not isinstance(table, pd.DataFrame):
+        raise DataError(f"{what} must be a pandas DataFrame, got {type(table).__name__}")
+    if table.index.has_duplicates:
+        raise DataError(f"{what} table has duplicate ids in its index")
+    if isinstance(table.index, pd.RangeIndex) and len(table) == len(index):
+        out = table.copy()
+        out.index = index
+    else:
+        as_str = table.copy()
+        as_str.index = as_str.index.astype(str)
+        common = as_str.index.intersection(index)
+        if len(common) == 0 and len(index) > 0:
+            raise DataError(f"{what} table shares no id with the matrix")
+        out = as_str.reindex(index)
+    out.index = out.index.rename(f"{what[:-1]}_id")
+    return out
+
+
+def _frame_to_parquet(frame: pd.DataFrame, path: Path, index_name: str) -> None:
+    out = frame.copy()
+    out.index = out.index.rename(index_name)
+    out.columns = [str(c) for c in out.columns]
+    for col in out.columns:
+        series = out[col]
+        if series.dtype == object:
+            kinds = {type(v) for v in series.dropna().tolist()}
+            if len(kinds) > 1 or (kinds and not kinds <= {str}):
+                out[col] = series.map(lambda v: v if pd.isna(v) else str(v))
+    out.to_parquet(path, index=True)
+
+
+def _frame_from_parquet(path: Path) -> pd.DataFrame:
+    frame = pd.read_parquet(path)
+    frame.index = frame.index.astype(str)
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            frame[col] = frame[col].where(frame[col].notna(), np.nan)
+    return frame
+
+
+# =============================================================================== file helpers
+def _check_file(path: str | os.PathLike[str], what: str) -> Path:
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise DataError(f"{what} file not found: {p}")
+    if not p.is_file():
+        raise DataError(f"{what} path is not a file: {p}")
+    return p
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _open_binary(path: Path) -> io.BufferedIOBase:
+    if _is_gzip(path):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+def _check_transform(transform: str) -> str:
+    if transform not in TRANSFORMS:
+        raise DataError(f"unknown transform {transform!r}; choose one of {', '.join(TRANSFORMS)}")
+    return transform
+
+
+def _apply_transform(block: np.ndarray, transform: str) -> None:
+    """Apply ``transform`` in place to a float32 array."""
+    if transform == "log10p1":
+        np.add(block, 1.0, out=block)
+        np.log10(block, out=block)
+    elif transform == "log2p1":
+        np.add(block, 1.0, out=block)
+        np.log2(block, out=block)
+    elif transform == "log1p":
+        np.log1p(block, out=block)
+
+
+def _strip_suffixes(path: Path) -> str:
+    name = path.name
+    for suffix in (".gz", ".bz2", ".gct", ".csv", ".tsv", ".txt", ".parquet", ".h5ad"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    return name
+
+
+# =============================================================================== GCT streaming
+class _GctHeader:
+    """First three lines of a GCT v1.2 file."""
+
+    def __init__(self, n_genes: int, n_samples: int, sample_ids: list[str]) -> None:
+        self.n_genes = n_genes
+        self.n_samples = n_samples
+        self.sample_ids = sample_ids
+
+
+def _read_line(fh: io.BufferedIOBase, path: Path) -> bytes:
+    try:
+        return fh.readline()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"{path}: cannot read (corrupt or truncated file): {exc}") from exc
+
+
+def _read_gct_header(fh: io.BufferedIOBase, path: Path) -> _GctHeader:
+    first = _read_line(fh, path)
+    if not first:
+        raise DataError(f"{path}: empty file (expected a GCT v1.2 matrix)")
+    tag = first.decode("utf-8", "replace").strip().split("\t")[0].strip()
+    if tag != "#1.2":
+        raise DataError(
+            f"{path}, line 1: not a GCT v1.2 file (first line is {tag[:40]!r}, expected '#1.2')"
+        )
+    dims = _read_line(fh, path).decode("utf-8", "replace").split()
+    try:
+        if len(dims) < 2:
+            raise ValueError
+        n_genes, n_samples = int(dims[0]), int(dims[1])
+        if n_genes < 0 or n_samples < 0:
+            raise ValueError
+    except ValueError:
+        raise DataError(
+            f"{path}, line 2: expected the dimension line '<n_genes> <n_samples>', got "
+            f"{' '.join(dims)[:60]!r}"
+        ) from None
+    header = _read_line(fh, path).decode("utf-8", "replace").rstrip("\r\n").split("\t")
+    if len(header) < 2 or header[0].strip().lower() != "name" or header[1].strip().lower() != (
+        "description"
+    ):
+        raise DataError(
+            f"{path}, line 3: expected the header 'Name<TAB>Description<TAB>sample ids...', "
+            f"got {'|'.join(header[:3])[:80]!r}"
+        )
+    sample_ids = [s.strip() for s in header[2:]]
+    if len(sample_ids) != n_samples:
+        raise DataError(
+            f"{path}, line 3: the header names {len(sample_ids)} samples but the dimension "
+            f"line (line 2) declares {n_samples}"
+        )
+    if any(not s for s in sample_ids):
+        raise DataError(f"{path}, line 3: empty sample id in the header")
+    seen: set[str] = set()
+    dups = [s for s in sample_ids if s in seen or seen.add(s)]  # type: ignore[func-returns-value]
+    if dups:
+        raise DataError(f"{path}, line 3: duplicate sample ids {sorted(set(dups))[:5]}")
+    return _GctHeader(n_genes, n_samples, sample_ids)
+
+
+def _diagnose_fields(path: Path, first_line: int, rests: list[bytes], sample_ids: list[str]) -> None:
+    """Find the first non-numeric value of a chunk and raise a DataError naming it."""
+    for offset, rest in enumerate(rests):
+        for col, field in enumerate(rest.rstrip(b"\r\n").split(b"\t")):
+            token = field.strip()
+            if token.upper() in (b"", b"NA", b"NAN", b"N/A", b"NULL"):
+                continue
+            try:
+                float(token)
+            except ValueError:
+                raise DataError(
+                    f"{path}, line {first_line + offset}: non-numeric value "
+                    f"{token.decode('utf-8', 'replace')[:40]!r} for sample {sample_ids[col]}"
+                ) from None
+    raise DataError(f"{path}, lines {first_line}-{first_line + len(rests) - 1}: unreadable values")
+
+
+def _parse_numeric_block(
+    path: Path, first_line: int, rests: list[bytes], n_columns: int, sample_ids: list[str]
+) -> np.ndarray:
+    """Parse tab-separated numeric lines (same number of fields each) into (m, n_columns) float32.
+
+    The fields are turned into a one-column CSV (tabs -> newlines) parsed by pyarrow's
+    multi-threaded reader; empty / NA / NaN fields become NaN.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    blob = b"".join(rests).replace(b"\t", b"\n")
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(blob),
+            read_options=pacsv.ReadOptions(column_names=["v"], block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(
+                delimiter="\t", quote_char=False, double_quote=False, escape_char=False,
+                ignore_empty_lines=False,
+            ),
+            convert_options=pacsv.ConvertOptions(column_types={"v": pa.float32()}),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        _diagnose_fields(path, first_line, rests, sample_ids)
+        raise  # unreachable: _diagnose_fields raises
+    del blob
+    flat = table.column(0).to_numpy(zero_copy_only=False)
+    del table
+    if flat.size != len(rests) * n_columns:
+        _diagnose_fields(path, first_line, rests, sample_ids)
+    block = flat.reshape(len(rests), n_columns)
+    if block.dtype != np.float32 or not block.flags.writeable:
+        block = np.array(block, dtype=np.float32)
+    return block
+
+
+def _iter_gct_chunks(
+    fh: io.BufferedIOBase,
+    path: Path,
+    header: _GctHeader,
+    max_rows: int | None,
+    chunk_bytes: int,
+) -> Iterator[tuple[int, list[str], list[str], np.ndarray]]:
+    """Yield ``(first line number, gene ids, symbols, float32 block (m, n_samples))``."""
+    n_columns = header.n_samples
+    line_no = 3
+    rows_read = 0
+    while True:
+        ids: list[str] = []
+        symbols: list[str] = []
+        rests: list[bytes] = []
+        first_line = 0
+        size = 0
+        while size < chunk_bytes and (max_rows is None or rows_read < max_rows):
+            line = _read_line(fh, path)
+            if not line:
+                break
+            line_no += 1
+            if not line.strip():
+                continue
+            parts = line.split(b"\t", 2)
+            if len(parts) < 3:
+                raise DataError(
+                    f"{path}, line {line_no}: ragged row with {len(parts)} fields, expected "
+                    f"{n_columns + 2} (Name, Description and {n_columns} samples)"
+                )
+            rest = parts[2]
+            n_fields = rest.count(b"\t") + 1
+            if n_fields != n_columns:
+                raise DataError(
+                    f"{path}, line {line_no}: ragged row with {n_fields + 2} fields, expected "
+                    f"{n_columns + 2} (Name, Description and {n_columns} samples)"
+                )
+            if rows_read >= header.n_genes:
+                raise DataError(
+                    f"{path}, line {line_no}: more gene rows than the {header.n_genes} "
+                    f"declared on line 2"
+                )
+            if not rest.endswith(b"\n"):
+                rest += b"\n"
+            if not rests:
+                first_line = line_no
+            ids.append(parts[0].decode("utf-8", "replace").strip())
+            symbols.append(parts[1].decode("utf-8", "replace").strip())
+            rests.append(rest)
+            size += len(rest)
+            rows_read += 1
+        if not rests:
+            return
+        yield first_line, ids, symbols, _parse_numeric_block(
+            path, first_line, rests, n_columns, header.sample_ids
+        )
+        del rests
+
+
+def _compact_columns(values: np.ndarray, n_keep: int) -> np.ndarray:
+    """Shrink a C-contiguous (n_rows, n_cols) array to its first ``n_keep`` columns in place."""
+    n_rows, n_cols = values.shape
+    if n_keep == n_cols:
+        return values
+    flat = values.reshape(-1)
+    for i in range(n_rows):
+        flat[i * n_keep : (i + 1) * n_keep] = flat[i * n_cols : i * n_cols + n_keep]
+    del flat
+    try:
+        values.resize((n_rows, n_keep), refcheck=False)
+        return values
+    except ValueError:  # does not own its memory: fall back to a (smaller) copy
+        return np.ascontiguousarray(values.reshape(-1)[: n_rows * n_keep].reshape(n_rows, n_keep))
+
+
+def _stream_gct(
+    path: Path,
+    keep: np.ndarray | None,
+    transform: str,
+    max_genes: int | None,
+    chunk_bytes: int = _GCT_CHUNK_BYTES,
+) -> tuple[_GctHeader, np.ndarray, list[str], list[str]]:
+    """Read a GCT v1.2 file into one float32 (n_kept_samples, n_genes) array, chunk by chunk.
+
+    ``keep`` are the sample columns kept (ascending indices into the header; None = all).
+    Values are checked (finite, non-negative unless ``transform == "none"``) and transformed
+    per chunk before being written into the preallocated array.
+    """
+    with _open_binary(path) as fh:
+        header = _read_gct_header(fh, path)
+        if keep is None:
+            keep = np.arange(header.n_samples)
+        n_kept = int(keep.size)
+        all_kept = n_kept == header.n_samples
+        declared = header.n_genes if max_genes is None else min(header.n_genes, max_genes)
+        chunks = _iter_gct_chunks(fh, path, header, max_genes, chunk_bytes)
+        # Peek at two chunks so that a short file is allocated at its true size.
+        pending = []
+        for chunk in chunks:
+            pending.append(chunk)
+            if len(pending) == 2:
+                break
+        if len(pending) < 2:
+            n_alloc = sum(len(c[1]) for c in pending)
+        else:
+            n_alloc = declared
+        try:
+            values = np.empty((n_kept, n_alloc), dtype=np.float32)
+        except MemoryError:
+            raise DataError(
+                f"{path}: not enough memory for a {n_kept} x {n_alloc} float32 matrix "
+                f"({n_kept * n_alloc * 4 / 2**30:.1f} GiB)"
+            ) from None
+        gene_ids: list[str] = []
+        symbols: list[str] = []
+
+        def consume(chunk: tuple[int, list[str], list[str], np.ndarray]) -> None:
+            first_line, ids, syms, block = chunk
+            inf = np.isinf(block)
+            if inf.any():
+                r, c = np.argwhere(inf)[0]
+                raise DataError(f"{path}, line {first_line + r}: infinite value for sample "
+                                f"{header.sample_ids[c]}")
+            if transform != "none":
+                neg = block < 0
+                if neg.any():
+                    r, c = np.argwhere(neg)[0]
+                    raise DataError(
+                        f"{path}, line {first_line + r}: negative value {block[r, c]:g} for "
+                        f"sample {header.sample_ids[c]} (gene {ids[r]}); counts/TPM are expected "
+                        f"before the {transform} transform (use transform='none' for data "
+                        f"already on a log scale)"
+                    )
+            sub = block if all_kept else block[:, keep]
+            _apply_transform(sub, transform)
+            start = len(gene_ids)
+            values[:, start : start + sub.shape[0]] = sub.T
+            gene_ids.extend(ids)
+            symbols.extend(syms)
+
+        for chunk in pending:
+            consume(chunk)
+        del pending
+        for chunk in chunks:
+            consume(chunk)
+
+    n_rows = len(gene_ids)
+    if n_rows == 0:
+        raise DataError(f"{path}: no gene rows after the header")
+    if n_rows < header.n_genes and (max_genes is None or n_rows < max_genes):
+        log.warning(
+            "%s: %d gene rows but the dimension line declares %d; keeping the %d rows present",
+            path, n_rows, header.n_genes, n_rows,
+        )
+    if values.shape[1] != n_rows:
+        values = _compact_columns(values, n_rows)
+    return header, values, gene_ids, symbols
+
+
+def _genes_frame(gene_ids: list[str], symbols: list[str], path: Path) -> pd.DataFrame:
+    index = pd.Index(gene_ids, name="gene_id")
+    if index.has_duplicates:
+        dup = index[index.duplicated()].unique()[:5].tolist()
+        raise DataError(f"{path}: duplicate gene ids {dup}")
+    sym = [s if s else g for s, g in zip(symbols, gene_ids, strict=True)]
+    return pd.DataFrame({"symbol": sym}, index=index)
+
+
+# =============================================================================== GTEx tables
+def _read_tsv(path: Path, what: str, **kwargs: Any) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path, sep="\t", low_memory=False, **kwargs)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{what} file {path} is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
+        raise DataError(f"{what} file {path}: cannot be read as a tab-separated table: {exc}") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _read_attributes(path: Path) -> pd.DataFrame:
+    attrs = _read_tsv(path, "sample attributes", dtype={"SAMPID": str})
+    for col in ("SAMPID", "SMTS"):
+        if col not in attrs.columns:
+            raise DataError(
+                f"sample attributes file {path}, line 1: no {col} column (GTEx "
+                f"SampleAttributesDS needs SAMPID and SMTS; columns found: "
+                f"{', '.join(map(str, attrs.columns[:8]))})"
+            )
+    attrs["SAMPID"] = attrs["SAMPID"].astype(str).str.strip()
+    dup = attrs["SAMPID"][attrs["SAMPID"].duplicated()]
+    if len(dup):
+        line = int(dup.index[0]) + 2
+        raise DataError(f"sample attributes file {path}, line {line}: duplicate SAMPID {dup.iloc[0]}")
+    return attrs.set_index("SAMPID")
+
+
+def _read_phenotypes(path: Path) -> pd.DataFrame:
+    ph = _read_tsv(path, "subject phenotypes", dtype={"SUBJID": str, "AGE": str})
+    if "SUBJID" not in ph.columns:
+        raise DataError(
+            f"subject phenotypes file {path}, line 1: no SUBJID column (columns found: "
+            f"{', '.join(map(str, ph.columns[:8]))})"
+        )
+    ph["SUBJID"] = ph["SUBJID"].astype(str).str.strip()
+    dup = ph["SUBJID"][ph["SUBJID"].duplicated()]
+    if len(dup):
+        raise DataError(f"subject phenotypes file {path}, line {int(dup.index[0]) + 2}: "
+                        f"duplicate SUBJID {dup.iloc[0]}")
+    out = pd.DataFrame(index=pd.Index(ph["SUBJID"], name="subject"))
+    if "SEX" in ph.columns:
+        sex = pd.to_numeric(ph["SEX"], errors="coerce").map({1: "male", 2: "female"})
+        out["sex"] = sex.to_numpy(dtype=object)
+    if "AGE" in ph.columns:
+        out["age"] = ph["AGE"].str.strip().to_numpy(dtype=object)
+    for col in ph.columns:
+        if col not in ("SUBJID", "SEX", "AGE"):
+            out[col] = ph[col].to_numpy()
+    return out
+
+
+def _gtex_name(path: Path) -> str:
+    stem = _strip_suffixes(path)
+    stem = stem.removeprefix("GTEx_Analysis_").removeprefix("GTEx_")
+    return f"GTEx {stem}"
+
+
+def gtex_subject(sample_id: str) -> str:
+    """GTEx subject id of a sample: its first two dash fields (``GTEX-1117F-0226-...``)."""
+    return "-".join(str(sample_id).split("-")[:2])
+
+
+def load_gtex(
+    gct: str | os.PathLike[str],
+    attributes: str | os.PathLike[str],
+    phenotypes: str | os.PathLike[str] | None = None,
+    exclude_tissues: Sequence[str] = (),
+    transform: str = "log10p1",
+    max_genes: int | None = None,
+) -> ExpressionSet:
+    """Load GTEx data in its published layout.
+
+    Parameters
+    ----------
+    gct : path
+        GCT v1.2 matrix (``.gct`` or gzip ``.gct.gz``): ``#1.2``, a dimension line
+        ``n_genes n_samples``, a header ``Name Description <sample ids>``, then one row per gene
+        (versioned Ensembl id, symbol, one value per sample). Streamed chunk by chunk into one
+        float32 array (peak memory about one float32 copy of the kept matrix). A file with fewer
+        gene rows than declared is accepted with a warning; more rows, or a sample count that
+        disagrees with the header, is an error.
+    attributes : path
+        ``SampleAttributesDS`` (tab-separated, with SAMPID and SMTS; SMTSD and any other columns
+        are kept). Samples of the matrix absent from it are kept, unlabelled (NaN).
+    phenotypes : path, optional
+        ``SubjectPhenotypesDS`` (SUBJID, SEX 1=male 2=female, AGE, ...), joined by subject
+        (first two dash fields of the sample id) into ``sex``, ``age`` and the other columns.
+    exclude_tissues : sequence of str
+        SMTS values whose samples are dropped (the paper drops "Brain" and "Fallopian Tube").
+    transform : {"log10p1", "log2p1", "log1p", "none"}
+        Applied in place while streaming; every transform but "none" rejects negative values.
+    max_genes : int, optional
+        Read only the first ``max_genes`` gene rows (quick looks at big files).
+
+    Returns
+    -------
+    ExpressionSet
+        ``values`` of shape (n_kept_samples, n_genes); ``samples`` with SMTS, SMTSD, ...,
+        ``subject`` and (with phenotypes) ``sex`` ("male"/"female") and ``age`` ("60-69").
+    """
+    transform = _check_transform(transform)
+    if max_genes is not None and (int(max_genes) != max_genes or max_genes < 1):
+        raise DataError(f"max_genes must be a positive integer, got {max_genes!r}")
+    gct_path = _check_file(gct, "GCT matrix")
+    attr_path = _check_file(attributes, "sample attributes")
+    pheno_path = _check_file(phenotypes, "subject phenotypes") if phenotypes is not None else None
+    exclude = [str(t) for t in ([exclude_tissues] if isinstance(exclude_tissues, str)
+                                else exclude_tissues)]
+
+    attrs = _read_attributes(attr_path)
+    pheno = _read_phenotypes(pheno_path) if pheno_path is not None else None
+    with _open_binary(gct_path) as fh:
+        header = _read_gct_header(fh, gct_path)
+    header_ids = pd.Index(header.sample_ids)
+    labelled = header_ids.isin(attrs.index)
+    if not labelled.any():
+        raise DataError(
+            f"no sample in common between matrix {gct_path} (e.g. {header.sample_ids[:2]}) and "
+            f"sample attributes {attr_path} (e.g. {attrs.index[:2].tolist()})"
+        )
+    smts = attrs["SMTS"].reindex(header_ids)
+    known_tissues = set(attrs["SMTS"].dropna().astype(str))
+    for tissue in exclude:
+        if tissue not in known_tissues:
+            log.warning("exclude_tissues: no sample of tissue %r in %s", tissue, attr_path)
+    excluded = smts.isin(exclude).to_numpy()
+    keep = np.flatnonzero(~excluded)
+    if keep.size == 0:
+        raise DataError(f"{gct_path}: no sample left after excluding tissues {exclude}")
+    log.info(
+        "%s: %d samples (%d with attributes), keeping %d after excluding %s",
+        gct_path, header.n_samples, int(labelled.sum()), keep.size, exclude or "nothing",
+    )
+
+    header, values, gene_ids, symbols = _stream_gct(
+        gct_path, keep if keep.size < header.n_samples else None, transform, max_genes
+    )
+    genes = _genes_frame(gene_ids, symbols, gct_path)
+    sample_ids = np.asarray(header.sample_ids, dtype=str)[keep]
+    samples = attrs.reindex(pd.Index(sample_ids, name="sample_id"))
+    samples["subject"] = [gtex_subject(s) for s in sample_ids]
+    if pheno is not None:
+        joined = pheno.reindex(samples["subject"])
+        joined.index = samples.index
+        matched = int(joined.notna().any(axis=1).sum())
+        if matched == 0:
+            log.warning("%s: no subject of the matrix found in %s", gct_path, pheno_path)
+        for col in joined.columns:
+            samples[col] = joined[col].to_numpy()
+    source: dict[str, Any] = {
+        "loader": "gtex",
+        "gct": str(gct_path.resolve()),
+        "attributes": str(attr_path.resolve()),
+        "phenotypes": str(pheno_path.resolve()) if pheno_path is not None else None,
+        "exclude_tissues": exclude,
+        "transform": transform,
+        "max_genes": int(max_genes) if max_genes is not None else None,
+    }
+    return ExpressionSet(
+        values, sample_ids, genes, samples, _gtex_name(gct_path), source
+    )
+
+
+# =============================================================================== tables
+_ORIENTATIONS = {
+    "auto": "auto",
+    "samples_x_genes": "samples_x_genes",
+    "samples": "samples_x_genes",
+    "rows": "samples_x_genes",
+    "genes_x_samples": "genes_x_samples",
+    "genes": "genes_x_samples",
+    "columns": "genes_x_samples",
+}
+
+
+def _sniff_sep(path: Path) -> str:
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith(".csv"):
+        return ","
+    if name.endswith((".tsv", ".tab")):
+        return "\t"
+    with _open_binary(path) as fh:
+        first = _read_line(fh, path)
+    return "\t" if first.count(b"\t") >= first.count(b",") else ","
+
+
+def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
+    sep = _sniff_sep(path)
+    with _open_binary(path) as fh:
+        first = _read_line(fh, path)
+    if not first.strip():
+        raise DataError(f"{what} file {path} is empty")
+    header = [h.strip().strip('"') for h in first.decode("utf-8", "replace").rstrip("\r\n").split(sep)]
+    seen: set[str] = set()
+    dups = sorted({h for h in header if h in seen or seen.add(h)})  # type: ignore[func-returns-value]
+    if dups:
+        raise DataError(f"{what} file {path}, line 1: duplicate column names {dups[:5]}")
+    try:
+        frame = pd.read_csv(
+            path, sep=sep, low_memory=False, compression="gzip" if _is_gzip(path) else None
+        )
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{what} file {path} is empty") from None
+    except pd.errors.ParserError as exc:
+        msg = str(exc)
+        m = re.search(r"line (\d+), saw (\d+)", msg)
+        if m:
+            raise DataError(
+                f"{what} file {path}, line {m.group(1)}: ragged row with {m.group(2)} fields, "
+                f"expected {len(header)}"
+            ) from None
+        raise DataError(f"{what} file {path}: cannot be parsed: {msg}") from None
+    except (UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"{what} file {path}: cannot be read: {exc}") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame, sep
+
+
+def _is_numeric(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _first_non_numeric(series: pd.Series) -> tuple[int, str] | None:
+    conv = pd.to_numeric(series, errors="coerce")
+    bad = conv.isna() & series.notna()
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        return pos, str(series.iloc[pos])
+    return None
+
+
+def _looks_ensembl(names: Iterable[Any]) -> float:
+    names = [str(n) for n in names]
+    if not names:
+        return 0.0
+    return sum(bool(_ENSEMBL_RE.match(n)) for n in names) / len(names)
+
+
+def _read_annotations(path: Path) -> pd.DataFrame:
+    frame, _ = _read_text_table(path, "annotation")
+    if frame.shape[1] < 1:
+        raise DataError(f"annotation file {path} has no columns")
+    return frame
+
+
+def _annotation_id_column(ann: pd.DataFrame, ids: pd.Index, sample_column: str | None) -> str:
+    if sample_column is not None and sample_column in ann.columns:
+        return sample_column
+    best, best_hits = str(ann.columns[0]), -1
+    for col in ann.columns:
+        if ann[col].dtype != object and not pd.api.types.is_integer_dtype(ann[col]):
+            continue
+        hits = int(ann[col].astype(str).str.strip().isin(ids).sum())
+        if hits > best_hits:
+            best, best_hits = str(col), hits
+    return best
+
+
+def _join_annotations(
+    samples: pd.DataFrame, ann_path: Path, sample_column: str | None, matrix_path: Path
+) -> pd.DataFrame:
+    ann = _read_annotations(ann_path)
+    ids = pd.Index(samples.index)
+    col = _annotation_id_column(ann, ids, sample_column)
+    keys = ann[col].astype(str).str.strip()
+    if keys.duplicated().any():
+        pos = int(np.flatnonzero(keys.duplicated().to_numpy())[0])
+        raise DataError(
+            f"annotation file {ann_path}, line {pos + 2}: duplicate sample id {keys.iloc[pos]!r}"
+        )
+    table = ann.drop(columns=[col]).set_axis(pd.Index(keys, name="sample_id"), axis=0)
+    common = ids.intersection(table.index)
+    if len(common) == 0:
+        raise DataError(
+            f"no sample in common between matrix {matrix_path} (e.g. {ids[:2].tolist()}) and "
+            f"annotations {ann_path} (column {col!r}, e.g. {table.index[:2].tolist()})"
+        )
+    log.info("%s: %d of %d samples annotated by %s", matrix_path, len(common), len(ids), ann_path)
+    joined = table.reindex(ids)
+    out = samples.copy()
+    for c in joined.columns:
+        out[c] = joined[c].to_numpy()
+    return out
+
+
+def _frame_to_set(
+    frame: pd.DataFrame,
+    path: Path,
+    orientation: str,
+    sample_column: str | None,
+    label_columns: Sequence[str] | None,
+    annotation_ids: pd.Index | None,
+) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataFrame]:
+    """Split a table into (values (n_samples, n_genes), sample ids, samples, genes)."""
+    if frame.shape[1] == 0 or frame.shape[0] == 0:
+        raise DataError(f"{path}: empty matrix")
+    cols = [str(c) for c in frame.columns]
+    frame.columns = cols
+    label_columns = [str(c) for c in (label_columns or [])]
+    for c in label_columns:
+        if c not in cols:
+            raise DataError(f"{path}: label column {c!r} not found (columns: {', '.join(cols[:8])})")
+
+    # Leading non-numeric columns (ids, annotations); numeric body after them.
+    n_lead = 0
+    while n_lead < len(cols) and not _is_numeric(frame[cols[n_lead]]):
+        n_lead += 1
+    if n_lead == 0 and (
+        cols[0].strip().lower() in _ID_COLUMN_NAMES
+        or cols[0].startswith("Unnamed:")
+        or cols[0] == sample_column
+    ):
+        n_lead = 1
+    if sample_column is not None and sample_column in cols:
+        id_col = sample_column
+    else:
+        id_col = cols[0] if n_lead else None
+    lead = cols[:n_lead]
+    row_ids = (
+        pd.Index(frame[id_col].astype(str).str.strip())
+        if id_col is not None
+        else pd.Index([f"row_{i}" for i in range(len(frame))])
+    )
+    extra = [c for c in lead if c != id_col]
+    body_cols = [c for c in cols if c not in lead]
+
+    if orientation == "auto":
+        reason = ""
+        if annotation_ids is not None:
+            in_rows = int(row_ids.isin(annotation_ids).sum())
+            in_cols = int(pd.Index(body_cols).isin(annotation_ids).sum())
+            if in_rows or in_cols:
+                orientation = "samples_x_genes" if in_rows >= in_cols else "genes_x_samples"
+                reason = "annotation ids"
+        if orientation == "auto":
+            if _looks_ensembl(row_ids) > 0.5:
+                orientation, reason = "genes_x_samples", "Ensembl ids in rows"
+            elif _looks_ensembl(body_cols) > 0.5:
+                orientation, reason = "samples_x_genes", "Ensembl ids in columns"
+            elif extra:
+                if any(c.strip().lower() in _GENE_ANNOTATION_NAMES for c in extra):
+                    orientation, reason = "genes_x_samples", "gene annotation columns"
+                else:
+                    orientation, reason = "samples_x_genes", "sample annotation columns"
+            else:
+                orientation = "genes_x_samples" if len(frame) > len(body_cols) else "samples_x_genes"
+                reason = "the longer axis is genes"
+        log.info("%s: orientation %s (%s)", path, orientation, reason)
+
+    if orientation == "samples_x_genes":
+        ann_cols = extra + [c for c in label_columns if c not in lead]
+        gene_cols = [c for c in body_cols if c not in ann_cols]
+        if not gene_cols:
+            raise DataError(f"{path}: no numeric gene column")
+        for c in gene_cols:
+            if not _is_numeric(frame[c]):
+                bad = _first_non_numeric(frame[c])
+                if bad is not None:
+                    raise DataError(
+                        f"{path}, line {bad[0] + 2}: non-numeric value {bad[1][:40]!r} in "
+                        f"column {c!r}"
+                    )
+        values = frame[gene_cols].to_numpy(dtype=np.float32)
+        sample_ids = row_ids
+        samples = frame[ann_cols].copy()
+        samples.index = sample_ids
+        genes = pd.DataFrame(index=pd.Index(gene_cols))
+    else:
+        sample_cols = body_cols
+        if not sample_cols:
+            raise DataError(f"{path}: no numeric sample column")
+        for c in sample_cols:
+            if not _is_numeric(frame[c]):
+                bad = _first_non_numeric(frame[c])
+                if bad is not None:
+                    raise DataError(
+                        f"{path}, line {bad[0] + 2}: non-numeric value {bad[1][:40]!r} in "
+                        f"column {c!r}"
+                    )
+        values = np.ascontiguousarray(frame[sample_cols].to_numpy(dtype=np.float32).T)
+        sample_ids = pd.Index(sample_cols)
+        samples = pd.DataFrame(index=sample_ids)
+        genes = frame[extra].copy()
+        genes.index = row_ids
+        sym_col = next(
+            (c for c in extra if c.strip().lower() in _SYMBOL_COLUMN_NAMES), None
+        )
+        if sym_col is not None:
+            genes = genes.rename(columns={sym_col: "symbol"})
+    if sample_ids.has_duplicates:
+        dup = sample_ids[sample_ids.duplicated()].unique()[:5].tolist()
+        raise DataError(f"{path}: duplicate sample ids {dup}")
+    if genes.index.has_duplicates:
+        dup = genes.index[genes.index.duplicated()].unique()[:5].tolist()
+        raise DataError(f"{path}: duplicate gene ids {dup}")
+    return values, sample_ids, samples, genes
+
+
+def _load_h5ad(path: Path) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataFrame]:
+    try:
+        import anndata
+    except ImportError as exc:  # pragma: no cover - anndata is pinned in requirements
+        raise DataError(f"{path}: reading .h5ad needs the anndata package") from exc
+    try:
+        adata = anndata.read_h5ad(path)
+    except Exception as exc:  # anndata/h5py raise many types for a bad file
+        raise DataError(f"{path}: cannot be read as an .h5ad file: {exc}") from exc
+    X = adata.X
+    if X is None:
+        raise DataError(f"{path}: the .h5ad file has no X matrix")
+    if hasattr(X, "toarray"):
+        X = X.toarray()
+    values = np.asarray(X, dtype=np.float32)
+    samples = adata.obs.copy()
+    samples.index = samples.index.astype(str)
+    genes = adata.var.copy()
+    genes.index = genes.index.astype(str)
+    sym_col = next((c for c in genes.columns if str(c).lower() in _SYMBOL_COLUMN_NAMES), None)
+    if sym_col is not None and sym_col != "symbol":
+        genes = genes.rename(columns={sym_col: "symbol"})
+    for frame in (samples, genes):
+        for col in frame.columns:
+            if isinstance(frame[col].dtype, pd.CategoricalDtype):
+                frame[col] = frame[col].astype(object).where(frame[col].notna(), np.nan)
+    return values, pd.Index(samples.index), samples, genes
+
+
+def load_table(
+    path: str | os.PathLike[str],
+    annotations: str | os.PathLike[str] | None = None,
+    orientation: str = "auto",
+    transform: str = "none",
+    sample_column: str | None = None,
+    label_columns: Sequence[str] | None = None,
+) -> ExpressionSet:
+    """Load an expression matrix from CSV/TSV (plain or .gz), parquet, GCT or .h5ad.
+
+    Parameters
+    ----------
+    path : path
+        The matrix. Text tables: one id column first, then optional non-numeric annotation
+        columns, then numeric columns. Samples as rows: those non-numeric columns become sample
+        annotations (``sample, tissue, <genes>``); genes as rows: they become gene annotations
+        (a ``symbol``/``description`` column gives the symbols). ``.h5ad``: X (dense or sparse)
+        with ``obs`` as samples and ``var`` as genes. ``.gct``/``.gct.gz``: GCT v1.2.
+    annotations : path, optional
+        CSV/TSV sample annotation table joined on sample id (``sample_column`` or the column
+        that matches most matrix ids). Matrix samples it lacks are kept unlabelled.
+    orientation : {"auto", "samples_x_genes", "genes_x_samples"}
+        "auto": the axis whose names match the annotation ids are samples; else rows with
+        Ensembl ids are genes; else samples are rows when non-numeric annotation columns
+        follow the id column (unless they are gene columns such as ``symbol``); else the longer
+        axis is genes.
+    transform : {"none", "log10p1", "log2p1", "log1p"}
+        Applied after loading; all but "none" reject negative values.
+    sample_column : str, optional
+        Name of the sample id column (in the matrix when samples are rows, and in
+        ``annotations``).
+    label_columns : sequence of str, optional
+        Columns of a samples-as-rows matrix to keep as annotations even if numeric.
+
+    Returns
+    -------
+    ExpressionSet
+    """
+    transform = _check_transform(transform)
+    if orientation not in _ORIENTATIONS:
+        raise DataError(
+            f"unknown orientation {orientation!r}; choose auto, samples_x_genes or genes_x_samples"
+        )
+    orient = _ORIENTATIONS[orientation]
+    mpath = _check_file(path, "matrix")
+    ann_path = _check_file(annotations, "annotation") if annotations is not None else None
+    lower = mpath.name.lower()
+    if lower.endswith((".gct", ".gct.gz")):
+        _, values, gene_ids, symbols = _stream_gct(mpath, None, "none", None)
+        with _open_binary(mpath) as fh:
+            header = _read_gct_header(fh, mpath)
+        genes = _genes_frame(gene_ids, symbols, mpath)
+        sample_ids = pd.Index(header.sample_ids)
+        samples = pd.DataFrame(index=sample_ids)
+    elif lower.endswith(".h5ad"):
+        values, sample_ids, samples, genes = _load_h5ad(mpath)
+    else:
+        annotation_ids = None
+        if ann_path is not None and orient == "auto":
+            ann = _read_annotations(ann_path)
+            annotation_ids = pd.Index(
+                pd.concat([ann[c].astype(str).str.strip() for c in ann.columns
+                           if ann[c].dtype == object or c == sample_column])
+                if any(ann[c].dtype == object or c == sample_column for c in ann.columns)
+                else []
+            )
+        if lower.endswith(".parquet") or lower.endswith(".pq"):
+            try:
+                frame = pd.read_parquet(mpath)
+            except Exception as exc:  # pyarrow raises several types for a bad file
+                raise DataError(f"{mpath}: cannot be read as parquet: {exc}") from exc
+            if not isinstance(frame.index, pd.RangeIndex):
+                frame = frame.reset_index()
+        else:
+            frame, _ = _read_text_table(mpath, "matrix")
+        values, sample_ids, samples, genes = _frame_to_set(
+            frame, mpath, orient, sample_column, label_columns, annotation_ids
+        )
+    if transform != "none":
+        neg = values < 0
+        if neg.any():
+            r, c = np.argwhere(neg)[0]
+            raise DataError(
+                f"{mpath}: negative value {values[r, c]:g} (sample {sample_ids[r]}, gene "
+                f"{genes.index[c]}); counts/TPM are expected before the {transform} transform"
+            )
+        _apply_transform(values, transform)
+    samples.index = pd.Index(sample_ids.astype(str), name="sample_id")
+    if ann_path is not None:
+        samples = _join_annotations(samples, ann_path, sample_column, mpath)
+    source = {
+        "loader": "table",
+        "path": str(mpath.resolve()),
+        "annotations": str(ann_path.resolve()) if ann_path is not None else None,
+        "orientation": orientation,
+        "transform": transform,
+        "sample_column": sample_column,
+        "label_columns": list(label_columns) if label_columns else None,
+    }
+    return ExpressionSet.from_array(
+        values,
+        sample_ids=sample_ids,
+        samples=samples,
+        genes=genes,
+        name=_strip_suffixes(mpath),
+        source=source,
+    )
+
+
+# =============================================================================== sources
+def load_source(source: dict[str, Any]) -> ExpressionSet:
+    """Re-load an expression set from its ``source`` dict (see :attr:`ExpressionSet.source`).
+
+    Loaders: ``gtex`` (:func:`load_gtex` arguments), ``table`` (:func:`load_table`
+    arguments), ``simulated`` (``core.simulate.simulate_gtex_like`` parameters), ``saved``
+    (``path`` of a directory written by :meth:`ExpressionSet.save`). A ``steps`` list
+    (subset / drop_zero_genes / top_variable_genes) is replayed on the result.
+    """
+    if not isinstance(source, dict) or "loader" not in source:
+        raise DataError(f"not a data source description (needs a 'loader' key): {source!r:.200}")
+    params = {k: v for k, v in source.items() if k not in ("loader", "steps")}
+    loader = source["loader"]
+    try:
+        if loader == "gtex":
+            params["exclude_tissues"] = tuple(params.get("exclude_tissues") or ())
+            es = load_gtex(**params)
+        elif loader == "table":
+            es = load_table(**params)
+        elif loader == "simulated":
+            from core.simulate import simulate_gtex_like
+
+            es = simulate_gtex_like(**params)
+        elif loader == "saved":
+            es = ExpressionSet.load(params["path"])
+        else:
+            raise DataError(
+                f"data source {loader!r} cannot be re-loaded (known: gtex, table, simulated, saved)"
+            )
+    except TypeError as exc:
+        raise DataError(f"data source {loader!r} has unexpected parameters: {exc}") from exc
+    except KeyError as exc:
+        raise DataError(f"data source {loader!r} lacks parameter {exc}") from exc
+    for step in source.get("steps", []):
+        op = step.get("op")
+        if op == "subset":
+            es = es.subset(samples=step.get("samples"), genes=step.get("genes"))
+        elif op == "drop_zero_genes":
+            es = es.drop_zero_genes()
+        elif op == "top_variable_genes":
+            es = es.top_variable_genes(int(step["n"]))
+        else:
+            raise DataError(f"unknown step {op!r} in data source")
+    return es
