@@ -1,0 +1,496 @@
+"""Tests of core.data on the real GTEx / SEPIRA files (and small files derived from them)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.data import ExpressionSet, load_gtex, load_source, load_table
+from core.errors import DataError
+
+PAPER_EXCLUDED = ("Brain", "Fallopian Tube")
+
+
+# ----------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def gtex_all(gtex_acmg59_files) -> ExpressionSet:
+    """The whole acmg59 GCT, no exclusion, with phenotypes."""
+    f = gtex_acmg59_files
+    return load_gtex(f["gct"], f["attributes"], phenotypes=f["phenotypes"])
+
+
+@pytest.fixture(scope="module")
+def gtex_paper(gtex_acmg59_files) -> ExpressionSet:
+    """The paper's selection: Brain and Fallopian Tube removed."""
+    f = gtex_acmg59_files
+    return load_gtex(f["gct"], f["attributes"], phenotypes=f["phenotypes"],
+                     exclude_tissues=PAPER_EXCLUDED)
+
+
+@pytest.fixture(scope="module")
+def gct_lines(gtex_acmg59_files) -> list[list[str]]:
+    """The real GCT's header and first 5 gene rows, cut to the first 40 samples (as fields)."""
+    rows = []
+    with gzip.open(gtex_acmg59_files["gct"], "rt") as fh:
+        fh.readline()
+        fh.readline()
+        for _ in range(6):
+            rows.append(fh.readline().rstrip("\n").split("\t")[:42])
+    return rows
+
+
+@pytest.fixture(scope="module")
+def sepira(sepira_file) -> ExpressionSet:
+    return load_table(sepira_file)
+
+
+def write_gct(path: Path, rows: list[list[str]], dims: str | None = None, gz: bool = False,
+              first: str = "#1.2") -> Path:
+    """Write a GCT v1.2 file from header + rows (fields); ``dims`` defaults to the true sizes."""
+    n_genes, n_samples = len(rows) - 1, len(rows[0]) - 2
+    dims = dims or f"{n_genes}\t{n_samples}"
+    text = f"{first}\n{dims}\n"
+    text += "".join("\t".join(r) + "\n" for r in rows)
+    if gz:
+        with gzip.open(path, "wt") as fh:
+            fh.write(text)
+    else:
+        path.write_text(text)
+    return path
+
+
+def small_attributes(path: Path, src: Path, sample_ids: list[str]) -> Path:
+    """The real attribute rows of ``sample_ids`` (those that have one)."""
+    attrs = pd.read_csv(src, sep="\t")
+    attrs[attrs["SAMPID"].isin(sample_ids)].to_csv(path, sep="\t", index=False)
+    return path
+
+
+@pytest.fixture()
+def small(tmp_path, gct_lines, gtex_acmg59_files) -> dict[str, Path]:
+    """A valid 5 genes x 40 samples GCT (gz) + its attribute rows, from the real files."""
+    gct = write_gct(tmp_path / "small.gct.gz", gct_lines, gz=True)
+    attrs = small_attributes(tmp_path / "attrs.txt", gtex_acmg59_files["attributes"],
+                             gct_lines[0][2:])
+    return {"gct": gct, "attributes": attrs, "phenotypes": gtex_acmg59_files["phenotypes"],
+            "rows": gct_lines}
+
+
+# ----------------------------------------------------------------------------- real GTEx
+def test_load_full_acmg59(gtex_all, gtex_acmg59_files, gct_lines):
+    es = gtex_all
+    assert es.shape == (17382, 59)
+    assert es.values.dtype == np.float32 and es.values.flags["C_CONTIGUOUS"]
+    assert np.isfinite(es.values).all()
+    # log10(count + 1) of the raw counts of the first gene row
+    raw = np.asarray(gct_lines[1][2:], dtype=np.float64)
+    np.testing.assert_allclose(es.values[:40, 0], np.log10(raw + 1), rtol=1e-6)
+    assert es.gene_ids[0] == gct_lines[1][0] and es.gene_symbols[0] == gct_lines[1][1]
+    assert len(set(es.gene_ids)) == 59
+    labelled = es.samples["SMTS"].notna()
+    attrs = pd.read_csv(gtex_acmg59_files["attributes"], sep="\t")
+    assert labelled.sum() == len(attrs) == 13797
+    assert es.samples.loc[labelled, "SMTS"].nunique() == attrs["SMTS"].nunique() == 29
+    assert es.samples["SMTSD"].notna().sum() == 13797
+    assert es.label_column() == "SMTS"
+    assert es.source["loader"] == "gtex" and json.loads(json.dumps(es.source)) == es.source
+
+
+def test_fewer_gene_rows_than_declared_warns(gtex_acmg59_files, caplog):
+    f = gtex_acmg59_files
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_gtex(f["gct"], f["attributes"], max_genes=None)
+    assert es.n_genes == 59
+    assert any("declares 56200" in r.getMessage() for r in caplog.records)
+
+
+def test_paper_exclusion(gtex_paper, gtex_all):
+    es = gtex_paper
+    smts = es.samples["SMTS"]
+    assert not smts.isin(PAPER_EXCLUDED).any()
+    removed = int(gtex_all.samples["SMTS"].isin(PAPER_EXCLUDED).sum())
+    assert removed == 505
+    assert es.n_samples == 17382 - removed
+    assert smts.notna().sum() == 13292
+    assert smts.nunique() == 27
+    # unlabelled samples (absent from the attributes) are kept
+    assert smts.isna().sum() == 17382 - 13797
+    # rows are the same values as in the unfiltered load
+    idx = pd.Index(gtex_all.sample_ids).get_indexer(es.sample_ids)
+    np.testing.assert_array_equal(es.values, gtex_all.values[idx])
+
+
+def test_phenotype_join(gtex_all, gtex_acmg59_files):
+    es = gtex_all
+    ph = pd.read_csv(gtex_acmg59_files["phenotypes"], sep="\t", dtype={"AGE": str})
+    ph = ph.set_index("SUBJID")
+    assert set(es.samples["sex"].dropna()) == {"male", "female"}
+    assert es.samples["age"].dropna().str.fullmatch(r"\d0-\d9").all()
+    subj = es.samples["subject"]
+    assert (subj == [s.split("-")[0] + "-" + s.split("-")[1] for s in es.sample_ids]).all()
+    known = subj.isin(ph.index)
+    assert known.mean() > 0.99
+    expected_sex = ph["SEX"].map({1: "male", 2: "female"}).reindex(subj[known]).to_numpy()
+    assert (es.samples.loc[known, "sex"].to_numpy() == expected_sex).all()
+    assert (es.samples.loc[known, "age"].to_numpy() == ph["AGE"].reindex(subj[known])).all()
+    first = es.samples.loc["GTEX-1117F-0226-SM-5GZZ7"]
+    assert first["SMTS"] == "Adipose Tissue"
+    assert first["sex"] == {1: "male", 2: "female"}[ph.loc["GTEX-1117F", "SEX"]]
+
+
+# ----------------------------------------------------------------------------- lookups
+def test_gene_lookup(gtex_all):
+    es = gtex_all
+    i = es.gene_index("SDHB")
+    assert es.gene_symbols[i] == "SDHB"
+    assert es.gene_index("sdhb") == i
+    assert es.gene_index(es.gene_ids[i]) == i
+    assert es.gene_index(es.gene_ids[i].split(".")[0]) == i  # version suffix ignored
+    assert es.gene_index(es.gene_ids[i].split(".")[0] + ".999") == i
+    np.testing.assert_array_equal(es.gene_indices(["MYH7", "brca1"]),
+                                  [es.gene_index("MYH7"), es.gene_index("BRCA1")])
+    with pytest.raises(DataError, match="BRCA1"):
+        es.gene_index("BRCA3")
+    with pytest.raises(DataError, match="unknown gene"):
+        es.gene_index("NOT_A_GENE_AT_ALL")
+    my = es.find_genes("MY*")
+    assert len(my) >= 4
+    assert all(s.upper().startswith("MY") for s in es.gene_symbols[my])
+    assert set(es.gene_symbols[my]) == {s for s in es.gene_symbols if s.startswith("MY")}
+    assert len(es.find_genes("ENSG00000117118")) == 1
+
+
+def test_subset(gtex_paper):
+    es = gtex_paper
+    ids = list(es.sample_ids[[5, 2, 9]])
+    sub = es.subset(samples=ids, genes=["MYH7", "SDHB"])
+    assert sub.shape == (3, 2)
+    assert list(sub.sample_ids) == ids
+    np.testing.assert_array_equal(
+        sub.values, es.values[np.ix_([5, 2, 9], es.gene_indices(["MYH7", "SDHB"]))])
+    assert list(sub.samples.index) == ids and list(sub.gene_symbols) == ["MYH7", "SDHB"]
+    mask = (es.samples["SMTS"] == "Heart").to_numpy()
+    heart = es.subset(samples=mask)
+    assert heart.n_samples == mask.sum() and (heart.samples["SMTS"] == "Heart").all()
+    by_index = es.subset(genes=np.arange(10))
+    assert by_index.n_genes == 10 and by_index.values.flags["C_CONTIGUOUS"]
+    with pytest.raises(DataError):
+        es.subset(samples=np.ones(3, dtype=bool))
+    with pytest.raises(DataError, match="unknown sample"):
+        es.subset(samples=["NOPE"])
+
+
+def test_filters(gtex_paper):
+    es = gtex_paper.subset(samples=np.arange(300))
+    values = es.values.copy()
+    values[:, 3] = 0.0
+    values[:, 7] = np.nan
+    values[::2, 11] = np.nan
+    values[1::2, 11] = 0.0
+    modified = ExpressionSet.from_array(values, sample_ids=es.sample_ids, genes=es.genes,
+                                        samples=es.samples)
+    kept = modified.drop_zero_genes()
+    assert kept.n_genes == es.n_genes - 3
+    assert not {es.gene_ids[3], es.gene_ids[7], es.gene_ids[11]} & set(kept.gene_ids)
+
+    top = es.top_variable_genes(10)
+    var = np.nanvar(es.values.astype(np.float64), axis=0)
+    expected = np.sort(np.argsort(-var, kind="stable")[:10])
+    assert list(top.gene_ids) == list(es.gene_ids[expected])
+    assert top.values.var(axis=0).min() >= np.delete(var, expected).max() - 1e-6
+    assert es.top_variable_genes(1000).n_genes == es.n_genes
+    with pytest.raises(DataError):
+        es.top_variable_genes(0)
+
+
+def test_fingerprint(gtex_acmg59_files, gtex_paper):
+    f = gtex_acmg59_files
+    again = load_gtex(f["gct"], f["attributes"], exclude_tissues=PAPER_EXCLUDED)
+    fp = gtex_paper.fingerprint()
+    assert len(fp) == 32 and fp == again.fingerprint() and fp == gtex_paper.fingerprint()
+    values = again.values.copy()
+    values[0, 0] += 1e-3
+    changed = ExpressionSet.from_array(values, sample_ids=again.sample_ids, gene_ids=again.gene_ids)
+    assert changed.fingerprint() != fp
+    assert gtex_paper.subset(samples=np.arange(100)).fingerprint() != fp
+
+
+def test_save_load_roundtrip(tmp_path, gtex_paper):
+    es = gtex_paper
+    es.save(tmp_path / "es")
+    assert (tmp_path / "es" / "values.npy").is_file()
+    back = ExpressionSet.load(tmp_path / "es")
+    np.testing.assert_array_equal(back.values, es.values)
+    np.testing.assert_array_equal(back.sample_ids, es.sample_ids)
+    np.testing.assert_array_equal(back.gene_ids, es.gene_ids)
+    np.testing.assert_array_equal(back.gene_symbols, es.gene_symbols)
+    pd.testing.assert_frame_equal(back.samples, es.samples, check_dtype=False)
+    assert back.source == es.source and back.name == es.name
+    assert back.fingerprint() == es.fingerprint()
+    mapped = ExpressionSet.load(tmp_path / "es", mmap=True)
+    assert isinstance(mapped.values, np.memmap)
+    np.testing.assert_array_equal(mapped.values[:, 5], es.values[:, 5])
+    with pytest.raises(DataError, match="not a saved expression set"):
+        ExpressionSet.load(tmp_path)
+
+
+def test_load_source_replays(gtex_paper, sepira):
+    sub = gtex_paper.subset(samples=np.arange(50)).top_variable_genes(5)
+    again = load_source(json.loads(json.dumps(sub.source)))
+    assert again.fingerprint() == sub.fingerprint()
+    assert load_source(sepira.source).fingerprint() == sepira.fingerprint()
+    with pytest.raises(DataError, match="cannot be re-loaded"):
+        load_source({"loader": "array"})
+    with pytest.raises(DataError):
+        load_source({"nothing": 1})
+
+
+def test_load_source_simulated(monkeypatch):
+    """A "simulated" source calls core.simulate.simulate_gtex_like(**params), then replays steps."""
+    simulate = pytest.importorskip("core.simulate")
+    calls = []
+
+    def fake(**params):
+        calls.append(params)
+        rng = np.random.default_rng(params["seed"])
+        return ExpressionSet.from_array(rng.random((params["n_samples"], 4)),
+                                        source={"loader": "simulated", **params})
+
+    monkeypatch.setattr(simulate, "simulate_gtex_like", fake)
+    source = {"loader": "simulated", "n_samples": 6, "seed": 3,
+              "steps": [{"op": "subset", "samples": ["sample_1", "sample_4"], "genes": None}]}
+    es = load_source(source)
+    assert calls == [{"n_samples": 6, "seed": 3}]
+    np.testing.assert_array_equal(
+        es.values, np.random.default_rng(3).random((6, 4)).astype(np.float32)[[1, 4]])
+    assert es.source["steps"] == source["steps"]
+
+
+def test_from_array_validation():
+    es = ExpressionSet.from_array(np.arange(6, dtype=np.int64).reshape(2, 3))
+    assert es.values.dtype == np.float32 and list(es.sample_ids) == ["sample_0", "sample_1"]
+    assert list(es.gene_symbols) == ["gene_0", "gene_1", "gene_2"]
+    with pytest.raises(DataError, match="2-D"):
+        ExpressionSet.from_array(np.zeros(3))
+    with pytest.raises(DataError, match="duplicate sample ids"):
+        ExpressionSet.from_array(np.zeros((2, 2)), sample_ids=["a", "a"])
+    with pytest.raises(DataError, match="gene_ids has 3"):
+        ExpressionSet.from_array(np.zeros((2, 2)), gene_ids=["a", "b", "c"])
+    with pytest.raises(DataError, match="infinite"):
+        ExpressionSet.from_array(np.array([[1.0, np.inf]]))
+    samples = pd.DataFrame({"tissue": ["x", "y"]}, index=["s2", "s1"])
+    es = ExpressionSet.from_array(np.zeros((2, 1)), sample_ids=["s1", "s2"], samples=samples)
+    assert list(es.samples["tissue"]) == ["y", "x"]
+
+
+# ----------------------------------------------------------------------------- tables
+def test_sepira_table(sepira):
+    es = sepira
+    assert es.shape == (520, 467)
+    assert "tissue" in es.samples.columns and es.label_column() == "tissue"
+    counts = es.samples["tissue"].value_counts()
+    assert len(counts) == 26 and (counts == 20).all()
+    assert es.values.min() >= 0 and 12 < es.values.max() < 13
+    assert 0.15 < (es.values == 0).mean() < 0.3
+    assert es.gene_index("foxa2") == list(es.gene_symbols).index("FOXA2")
+
+
+def test_table_orientations_and_annotations(tmp_path, sepira, sepira_file):
+    frame = pd.read_csv(sepira_file)
+    # genes as rows, TSV, with a separate annotation table
+    matrix = frame.drop(columns=["tissue"]).set_index("sample").T
+    matrix.index.name = "gene"
+    matrix.to_csv(tmp_path / "genes_rows.tsv", sep="\t")
+    frame[["sample", "tissue"]].iloc[::-1].to_csv(tmp_path / "ann.csv", index=False)
+    es = load_table(tmp_path / "genes_rows.tsv", annotations=tmp_path / "ann.csv")
+    assert es.shape == (520, 467)
+    np.testing.assert_allclose(es.values, sepira.values, rtol=1e-6)
+    assert (es.samples["tissue"].to_numpy() == sepira.samples["tissue"].to_numpy()).all()
+    # forced orientation gives the transpose
+    es_t = load_table(tmp_path / "genes_rows.tsv", orientation="samples_x_genes")
+    assert es_t.shape == (467, 520)
+    # annotations sharing no sample id
+    pd.DataFrame({"sample": ["x1", "x2"], "tissue": ["a", "b"]}).to_csv(
+        tmp_path / "other.csv", index=False)
+    with pytest.raises(DataError, match="no sample in common"):
+        load_table(tmp_path / "genes_rows.tsv", annotations=tmp_path / "other.csv",
+                   orientation="genes_x_samples")
+
+
+def test_parquet_roundtrip(tmp_path, sepira, sepira_file):
+    frame = pd.read_csv(sepira_file)
+    frame.to_parquet(tmp_path / "m.parquet", index=False)
+    es = load_table(tmp_path / "m.parquet")
+    assert es.shape == (520, 467)
+    np.testing.assert_array_equal(es.values, sepira.values)
+    assert es.fingerprint() == sepira.fingerprint()
+    frame.set_index("sample").to_parquet(tmp_path / "indexed.parquet")
+    assert load_table(tmp_path / "indexed.parquet").fingerprint() == sepira.fingerprint()
+
+
+def test_h5ad_roundtrip(tmp_path, sepira):
+    anndata = pytest.importorskip("anndata")
+    from scipy import sparse
+
+    obs = sepira.samples.copy()
+    var = pd.DataFrame({"gene_symbols": sepira.gene_symbols}, index=sepira.gene_ids)
+    anndata.AnnData(X=sepira.values, obs=obs, var=var).write_h5ad(tmp_path / "dense.h5ad")
+    es = load_table(tmp_path / "dense.h5ad")
+    assert es.fingerprint() == sepira.fingerprint()
+    assert (es.samples["tissue"] == sepira.samples["tissue"]).all()
+    anndata.AnnData(X=sparse.csr_matrix(sepira.values), obs=obs, var=var).write_h5ad(
+        tmp_path / "sparse.h5ad")
+    es2 = load_table(tmp_path / "sparse.h5ad")
+    np.testing.assert_array_equal(es2.values, sepira.values)
+    assert list(es2.gene_symbols) == list(sepira.gene_symbols)
+
+
+def test_table_log_transform_and_gct(tmp_path, small):
+    es = load_table(small["gct"], transform="log10p1")
+    raw = np.asarray([r[2:] for r in small["rows"][1:]], dtype=np.float64).T
+    np.testing.assert_allclose(es.values, np.log10(raw + 1), rtol=1e-6)
+    assert list(es.gene_symbols) == [r[1] for r in small["rows"][1:]]
+
+
+# ----------------------------------------------------------------------------- bad input
+def test_small_gct_loads(small):
+    es = load_gtex(small["gct"], small["attributes"], phenotypes=small["phenotypes"])
+    assert es.shape == (40, 5)
+    assert es.samples["SMTS"].notna().sum() == len(pd.read_csv(small["attributes"], sep="\t"))
+
+
+def test_error_missing_file(tmp_path, small):
+    with pytest.raises(DataError, match="not found"):
+        load_gtex(tmp_path / "nope.gct", small["attributes"])
+    with pytest.raises(DataError, match="not found"):
+        load_gtex(small["gct"], tmp_path / "nope.txt")
+    with pytest.raises(DataError, match="not found"):
+        load_table(tmp_path / "nope.csv")
+
+
+def test_error_empty_and_not_gct(tmp_path, small, sepira_file):
+    empty = tmp_path / "empty.gct"
+    empty.write_text("")
+    with pytest.raises(DataError, match=r"empty\.gct.*empty file"):
+        load_gtex(empty, small["attributes"])
+    with pytest.raises(DataError, match=r"line 1: not a GCT v1\.2"):
+        load_gtex(sepira_file, small["attributes"])
+    bad_dims = write_gct(tmp_path / "dims.gct", small["rows"], dims="five\tforty")
+    with pytest.raises(DataError, match="line 2"):
+        load_gtex(bad_dims, small["attributes"])
+
+
+def test_error_dimension_line(tmp_path, small, caplog):
+    rows = small["rows"]
+    wrong_samples = write_gct(tmp_path / "s.gct", rows, dims="5\t41")
+    with pytest.raises(DataError, match=r"line 3: the header names 40 samples.*declares 41"):
+        load_gtex(wrong_samples, small["attributes"])
+    too_many = write_gct(tmp_path / "g.gct", rows, dims="4\t40")
+    with pytest.raises(DataError, match=r"line 8: more gene rows than the 4 declared"):
+        load_gtex(too_many, small["attributes"])
+    fewer = write_gct(tmp_path / "f.gct", rows, dims="9\t40")
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_gtex(fewer, small["attributes"])
+    assert es.n_genes == 5 and any("declares 9" in r.getMessage() for r in caplog.records)
+
+
+def test_error_ragged_row(tmp_path, small):
+    rows = [list(r) for r in small["rows"]]
+    rows[3] = rows[3][:-1]
+    path = write_gct(tmp_path / "r.gct", rows, gz=True)
+    with pytest.raises(DataError, match=r"r\.gct, line 6: ragged row with 41 fields, expected 42"):
+        load_gtex(path, small["attributes"])
+
+
+def test_error_non_numeric(tmp_path, small):
+    rows = [list(r) for r in small["rows"]]
+    rows[4][10] = "12x"
+    path = write_gct(tmp_path / "n.gct", rows)
+    with pytest.raises(DataError, match=rf"line 7: non-numeric value '12x' for sample {rows[0][10]}"):
+        load_gtex(path, small["attributes"])
+
+
+def test_missing_values_become_nan(tmp_path, small):
+    rows = [list(r) for r in small["rows"]]
+    rows[2][5] = "NA"
+    rows[2][6] = ""
+    es = load_gtex(write_gct(tmp_path / "na.gct", rows), small["attributes"])
+    assert np.isnan(es.values[[3, 4], 1]).all() and np.isnan(es.values).sum() == 2
+
+
+def test_error_negative_values(tmp_path, small):
+    rows = [list(r) for r in small["rows"]]
+    rows[1][7] = "-3"
+    path = write_gct(tmp_path / "neg.gct", rows)
+    with pytest.raises(DataError, match=r"line 4: negative value -3 .*log10p1"):
+        load_gtex(path, small["attributes"])
+    es = load_gtex(path, small["attributes"], transform="none")
+    assert es.values[5, 0] == -3
+    frame = pd.DataFrame({"sample": ["a", "b"], "G1": [1.0, -2.0], "G2": [0.0, 1.0]})
+    frame.to_csv(tmp_path / "neg.csv", index=False)
+    with pytest.raises(DataError, match="negative value -2"):
+        load_table(tmp_path / "neg.csv", transform="log2p1")
+
+
+def test_error_duplicate_sample_ids(tmp_path, small, sepira_file):
+    rows = [list(r) for r in small["rows"]]
+    rows[0][12] = rows[0][11]
+    with pytest.raises(DataError, match="line 3: duplicate sample ids"):
+        load_gtex(write_gct(tmp_path / "d.gct", rows), small["attributes"])
+    frame = pd.read_csv(sepira_file, nrows=10)
+    frame.loc[3, "sample"] = frame.loc[2, "sample"]
+    frame.to_csv(tmp_path / "dup.csv", index=False)
+    with pytest.raises(DataError, match="duplicate sample ids"):
+        load_table(tmp_path / "dup.csv")
+
+
+def test_error_attributes_columns(tmp_path, small):
+    attrs = pd.read_csv(small["attributes"], sep="\t")
+    attrs.drop(columns=["SMTS"]).to_csv(tmp_path / "no_smts.txt", sep="\t", index=False)
+    with pytest.raises(DataError, match=r"no_smts\.txt, line 1: no SMTS column"):
+        load_gtex(small["gct"], tmp_path / "no_smts.txt")
+    attrs.rename(columns={"SAMPID": "ID"}).to_csv(tmp_path / "no_id.txt", sep="\t", index=False)
+    with pytest.raises(DataError, match="no SAMPID column"):
+        load_gtex(small["gct"], tmp_path / "no_id.txt")
+
+
+def test_error_no_common_samples(tmp_path, small):
+    attrs = pd.read_csv(small["attributes"], sep="\t")
+    attrs["SAMPID"] = "X-" + attrs["SAMPID"]
+    attrs.to_csv(tmp_path / "other.txt", sep="\t", index=False)
+    with pytest.raises(DataError, match="no sample in common"):
+        load_gtex(small["gct"], tmp_path / "other.txt")
+
+
+def test_error_table_non_numeric_and_ragged(tmp_path, sepira_file):
+    lines = gzip.open(sepira_file, "rt").read().splitlines()[:6]
+    fields = lines[4].split(",")
+    fields[20] = "high"
+    bad = [*lines[:4], ",".join(fields), lines[5]]
+    (tmp_path / "nn.csv").write_text("\n".join(bad) + "\n")
+    with pytest.raises(DataError, match=r"nn\.csv, line 5: non-numeric value 'high'"):
+        load_table(tmp_path / "nn.csv")
+    ragged = [*lines[:3], lines[3] + ",1.0,2.0", *lines[4:]]
+    (tmp_path / "rg.csv").write_text("\n".join(ragged) + "\n")
+    with pytest.raises(DataError, match=r"rg\.csv, line 4: ragged row"):
+        load_table(tmp_path / "rg.csv")
+
+
+def test_exclude_everything_and_bad_arguments(small):
+    attrs = pd.read_csv(small["attributes"], sep="\t")
+    with pytest.raises(DataError, match="unknown transform"):
+        load_gtex(small["gct"], small["attributes"], transform="log")
+    with pytest.raises(DataError, match="unknown orientation"):
+        load_table(small["gct"], orientation="diagonal")
+    tissues = attrs["SMTS"].value_counts()
+    es = load_gtex(small["gct"], small["attributes"], exclude_tissues=(tissues.index[0],))
+    assert es.n_samples == 40 - tissues.iloc[0]
+    assert not (es.samples["SMTS"] == tissues.index[0]).any()
+    with pytest.raises(DataError, match="no sample left"):
+        load_gtex(small["gct"], small["attributes"], exclude_tissues=tuple(tissues.index))
