@@ -213,6 +213,63 @@ def benjamini_hochberg(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
     return q
 
 
+def hypergeom_sf(
+    k: np.ndarray, big_n: int, big_k: np.ndarray, n: int, log_factorial: np.ndarray | None = None
+) -> np.ndarray:
+    """Upper tail ``P[X >= k]`` of ``X ~ Hypergeom(big_n, big_k, n)``, vectorised over terms.
+
+    Sums the probability mass from ``k`` to ``min(n, big_k)`` in log space (same values as
+    ``scipy.stats.hypergeom.sf(k - 1, big_n, big_k, n)``, much faster for small sets).
+
+    Parameters
+    ----------
+    k : int array, shape (m,)
+        Observed overlaps.
+    big_n : int
+        Population (background) size.
+    big_k : int array, shape (m,)
+        Successes in the population (term sizes).
+    n : int
+        Draws (set size).
+    log_factorial : float array, shape (>= big_n + 1,), optional
+        ``log(i!)`` for i = 0..big_n, precomputed by the caller.
+
+    Returns
+    -------
+    numpy.ndarray, shape (m,), in [0, 1].
+    """
+    from scipy.special import gammaln, logsumexp
+
+    k = np.asarray(k, dtype=np.int64)
+    big_k = np.asarray(big_k, dtype=np.int64)
+    if log_factorial is None:
+        log_factorial = gammaln(np.arange(big_n + 1, dtype=np.float64) + 1.0)
+    lf = log_factorial
+    out = np.empty(k.size)
+    width = n + 1
+    step = max(1, 2_000_000 // max(width, 1))
+    log_total = lf[big_n] - lf[n] - lf[big_n - n]
+    offsets = np.arange(width)
+    for start in range(0, k.size, step):
+        kk = k[start : start + step, None]
+        kb = big_k[start : start + step, None]
+        x = kk + offsets[None, :]
+        valid = (x <= np.minimum(n, kb)) & (x >= n - (big_n - kb))
+        xs = np.where(valid, x, 0)
+        ks = np.where(valid, kb, 0)
+        a = ks - xs
+        b = big_n - ks
+        c = n - xs
+        d = big_n - ks - n + xs
+        ok = valid & (a >= 0) & (c >= 0) & (d >= 0)
+        a, c, d = (np.where(ok, v, 0) for v in (a, c, d))
+        logp = lf[ks] - lf[xs] - lf[a] + lf[b] - lf[c] - lf[d] - log_total
+        logp = np.where(ok, logp, -np.inf)
+        out[start : start + step] = np.exp(logsumexp(logp, axis=1))
+    out[k <= 0] = 1.0
+    return np.clip(out, 0.0, 1.0)
+
+
 def share_term(
     pairs_i: Sequence[int] | np.ndarray,
     pairs_j: Sequence[int] | np.ndarray,
@@ -315,6 +372,7 @@ class Enricher:
     background_genes: np.ndarray = field(repr=False)
     matrix: sp.csr_matrix = field(repr=False)
     _row_of_gene: np.ndarray = field(repr=False)
+    _log_factorial: np.ndarray = field(repr=False)
 
     @property
     def background_size(self) -> int:
@@ -366,10 +424,9 @@ class Enricher:
         p = np.ones(n_terms)
         hit = counts > 0
         if hit.any():
-            from scipy.stats import hypergeom  # imported on use: scipy.stats is slow to import
-
-            p[hit] = hypergeom.sf(counts[hit] - 1, big_n, self.term_sizes[hit], n)
-            p = np.clip(p, 0.0, 1.0)
+            p[hit] = hypergeom_sf(
+                counts[hit], big_n, self.term_sizes[hit], n, self._log_factorial
+            )
         q = benjamini_hochberg(p)
         keep = counts >= int(min_overlap)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -947,6 +1004,8 @@ class GeneOntology:
         -------
         Enricher
         """
+        from scipy.special import gammaln
+
         _check_sizes(min_size, max_size)
         code = _normalise_ontology(ontology, allow_none=False)
         cols = np.flatnonzero(self._ontology_mask(code))
@@ -981,6 +1040,7 @@ class GeneOntology:
             background_genes=bg,
             matrix=matrix,
             _row_of_gene=row_of_gene,
+            _log_factorial=gammaln(np.arange(bg.size + 1, dtype=np.float64) + 1.0),
         )
 
     def enrich(
@@ -1036,8 +1096,11 @@ def _read_obo(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], d
             for rel, parent in cur.get("edges", []):  # type: ignore[union-attr]
                 edges.append((tid, parent, rel))
 
+    wanted = ("[", "id:", "name:", "namespace:", "alt_id:", "is_a:", "relationship:", "is_obsolete:")
     with _open_text(path) as fh:
         for lineno, raw in enumerate(fh, 1):
+            if not in_header and not raw.startswith(wanted):
+                continue  # def, synonym, xref, subset, ...: not needed (fast path)
             line = raw.strip()
             if not line or line.startswith("!"):
                 continue
@@ -1113,45 +1176,75 @@ _GAF_COLUMNS = [
 
 def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
     """Positive annotations of a GAF 2.x file: symbol, go_id, evidence, name, type, ..."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     header: dict[str, str] = {}
-    body: list[str] = []
+    n_header = 0
+    first_data = ""
     with _open_text(path) as fh:
         for raw in fh:
             if raw.startswith("!"):
+                n_header += 1
                 tag, sep, value = raw[1:].partition(":")
-                if sep and tag.strip() in ("gaf-version", "Generated", "generated", "GO-version",
-                                           "go-version", "date-generated"):
-                    header[tag.strip().lower()] = value.strip()
+                tag = tag.strip().lower()
+                if sep and tag in ("gaf-version", "generated", "go-version", "date-generated"):
+                    header[tag] = value.strip()
                 continue
-            if raw.strip():
-                body.append(raw)
+            first_data = raw
+            break
     version = header.get("gaf-version", "")
     if not version:
         raise DataError(f"{path}: no '!gaf-version:' header line (not a GAF file?)")
     if not version.startswith("2"):
         raise DataError(f"{path}: GAF version {version} not supported (2.x expected)")
-    if not body:
+    if not first_data.strip():
         raise DataError(f"{path}: no annotation line")
+    n_cols = first_data.rstrip("\r\n").count("\t") + 1
+    if n_cols < 15:
+        raise DataError(f"{path}: GAF lines have {n_cols} columns, at least 15 expected")
+    names = _GAF_COLUMNS[:n_cols] + [f"extra_{i}" for i in range(n_cols - len(_GAF_COLUMNS))]
+    use = ["db", "db_object_id", "symbol", "qualifier", "go_id", "evidence", "name", "type"]
+    bad_rows: list[int] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        if row.text.startswith("!"):
+            return "skip"  # a comment line inside the body
+        bad_rows.append(row.number if row.number is not None else -1)
+        return "skip"
+
+    compression = "gzip" if open(path, "rb").read(2) == b"\x1f\x8b" else None
     try:
-        df = pd.read_csv(
-            io.StringIO("".join(body)),
-            sep="\t",
-            header=None,
-            dtype=str,
-            quoting=csv.QUOTE_NONE,
-            keep_default_na=False,
+        with pa.input_stream(str(path), compression=compression) as stream:
+            table = pacsv.read_csv(
+                stream,
+                read_options=pacsv.ReadOptions(skip_rows=n_header, column_names=names),
+                parse_options=pacsv.ParseOptions(
+                    delimiter="\t", quote_char=False, invalid_row_handler=on_invalid
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=use,
+                    column_types={c: pa.string() for c in use},
+                    strings_can_be_null=False,
+                ),
+            )
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise DataError(f"{path}: malformed GAF file: {exc}") from exc
+    if bad_rows:
+        raise DataError(
+            f"{path}: {len(bad_rows)} GAF lines without {n_cols} tab-separated columns "
+            f"(first at line {bad_rows[0]})"
         )
-    except pd.errors.ParserError as exc:
-        raise DataError(f"{path}: malformed GAF line: {exc}") from exc
-    if df.shape[1] < 15:
-        raise DataError(f"{path}: GAF lines have {df.shape[1]} columns, at least 15 expected")
-    df = df.iloc[:, : len(_GAF_COLUMNS)]
-    df.columns = _GAF_COLUMNS[: df.shape[1]]
-    bad = ~df["go_id"].str.match(r"^GO:\d{7}$")
+    df = table.to_pandas()
+    df = df[~df["db"].str.startswith("!")]
+    bad = ~df["go_id"].str.startswith("GO:")
     if bad.any():
         first = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{path}: annotation {first + 1}: bad GO id {df['go_id'].iloc[first]!r}")
-    neg = df["qualifier"].str.upper().str.contains("NOT", regex=False)
+        raise DataError(
+            f"{path}: annotation line {n_header + first + 1}: bad GO id "
+            f"{df['go_id'].iloc[first]!r}"
+        )
+    neg = df["qualifier"].str.contains("NOT", regex=False)
     df = df[~neg & (df["symbol"] != "")].reset_index(drop=True)
     meta = {
         "gaf_version": version,
