@@ -1,0 +1,50 @@
+"""The block form of the network computes exactly the per-pair function of the paper."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from core.errors import ModelError
+from core.model import FactorizedEmbedding, NetworkConfig
+
+
+@pytest.mark.parametrize("hidden", [(10,), (25,), (100, 50, 50)])
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_block_equals_pairs(hidden, activation):
+    gen = torch.Generator().manual_seed(len(hidden) * 7 + len(activation))
+    net = FactorizedEmbedding(NetworkConfig(37, 23, 2, 11, hidden, activation), gen)
+    rows = torch.randperm(37, generator=gen)[:9]
+    genes = torch.randperm(23, generator=gen)[:17]
+    block = net.forward_block(rows, genes)
+    assert block.shape == (9, 17)
+    pair_rows = rows[:, None].expand(9, 17).reshape(-1)
+    pair_genes = genes[None, :].expand(9, 17).reshape(-1)
+    pairs = net.forward_pairs(pair_rows, pair_genes).reshape(9, 17)
+    rel = (block - pairs).norm() / pairs.norm()
+    assert rel < 1e-5
+
+
+def test_all_genes_and_seeded_init():
+    cfg = NetworkConfig(5, 8, gene_dim=3, hidden=(4,))
+    a = FactorizedEmbedding(cfg, torch.Generator().manual_seed(1))
+    b = FactorizedEmbedding(cfg, torch.Generator().manual_seed(1))
+    c = FactorizedEmbedding(cfg, torch.Generator().manual_seed(2))
+    rows = torch.arange(5)
+    assert torch.equal(a(rows), b(rows))
+    assert not torch.equal(a(rows), c(rows))
+    assert a(rows).shape == (5, 8)
+
+
+def test_flops_per_pair_counts_layers():
+    net = FactorizedEmbedding(NetworkConfig(2, 2, hidden=(100, 50, 50)))
+    assert net.flops_per_pair() == 100 + 2 * 100 * 50 + 2 * 50 * 50 + 2 * 50
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"sample_dim": 0}, {"hidden": ()}, {"hidden": (10, -1)}, {"activation": "softmax"}],
+)
+def test_bad_config(kwargs):
+    with pytest.raises(ModelError):
+        NetworkConfig(3, 3, **kwargs)

@@ -1,0 +1,123 @@
+"""Training loop: learns, masks missing values, is deterministic for a seed, resumes exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from core.errors import ModelError
+from core.model import FactorizedEmbedding, NetworkConfig
+from core.train import TrainConfig, best_grid_point, grid_points, train_network
+
+
+def _clusters(n_per=40, n_genes=30, n_groups=4, seed=0):
+    """Samples of a few groups with distinct mean profiles (a tiny synthetic matrix)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(0, 3, size=(n_groups, n_genes))
+    labels = np.repeat(np.arange(n_groups), n_per)
+    values = centres[labels] + rng.normal(0, 0.1, size=(len(labels), n_genes))
+    return values.astype(np.float32), labels
+
+
+def _net(values, seed=0, **kw):
+    cfg = NetworkConfig(values.shape[0], values.shape[1], gene_dim=8, hidden=(16,), **kw)
+    return FactorizedEmbedding(cfg, torch.Generator().manual_seed(seed))
+
+
+def test_loss_decreases_and_groups_separate():
+    values, labels = _clusters()
+    net = _net(values)
+    state = train_network(net, values, TrainConfig(epochs=40, lr=1e-2, pairs_per_step=600))
+    assert state.history[-1] < 0.2 * state.history[0]
+    coords = net.sample_embedding.detach().numpy()
+    # nearest other sample is of the same group
+    d = ((coords[:, None] - coords[None]) ** 2).sum(-1)
+    np.fill_diagonal(d, np.inf)
+    assert (labels[d.argmin(1)] == labels).mean() > 0.9
+
+
+def test_deterministic_for_a_seed_on_cpu():
+    values, _ = _clusters(n_per=10)
+    runs = []
+    for _ in range(2):
+        net = _net(values, seed=3)
+        train_network(net, values, TrainConfig(epochs=6, seed=3, pairs_per_step=300, reassign_every=2))
+        runs.append(net.sample_embedding.detach().clone())
+    assert torch.equal(runs[0], runs[1])
+
+
+def test_missing_values_are_masked_out():
+    values, _ = _clusters(n_per=10)
+    poisoned = values.copy()
+    rng = np.random.default_rng(1)
+    holes = rng.random(values.shape) < 0.2
+    poisoned[holes] = np.nan
+    a, b = _net(values, seed=5), _net(values, seed=5)
+    cfg = TrainConfig(epochs=5, seed=5, pairs_per_step=300, reassign_every=0)
+    train_network(a, poisoned, cfg)
+    # the same holes filled with absurd values must give the same model: they are never seen
+    filled = np.where(holes, 1e4, values).astype(np.float32)
+    filled[holes] = np.nan
+    train_network(b, filled, cfg)
+    assert torch.equal(a.sample_embedding, b.sample_embedding)
+    assert all(torch.isfinite(p).all() for p in a.parameters())
+
+
+def test_checkpoint_resume_equals_uninterrupted(tmp_path):
+    values, _ = _clusters(n_per=10)
+    cfg = TrainConfig(epochs=6, seed=2, pairs_per_step=300, reassign_every=2, checkpoint_every=3)
+    full = _net(values, seed=2)
+    train_network(full, values, cfg)
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_3(p):
+        if p.epoch >= 4:
+            raise Stop
+
+    ckpt = tmp_path / "ckpt.pt"
+    first = _net(values, seed=2)
+    with pytest.raises(Stop):
+        train_network(first, values, cfg, callback=stop_after_3, checkpoint=ckpt)
+    assert ckpt.exists() and not ckpt.with_name("ckpt.pt.tmp").exists()
+    resumed = _net(values, seed=99)  # weights come from the checkpoint
+    state = train_network(resumed, values, cfg, checkpoint=ckpt, resume=True)
+    assert state.epoch == 6 and len(state.history) == 6
+    assert torch.allclose(resumed.sample_embedding, full.sample_embedding, atol=1e-6)
+
+
+def test_grid_search_finds_the_generating_point():
+    values, _ = _clusters(n_per=10)
+    net = _net(values)
+    candidates = grid_points(torch.randn(50, 2), 16)
+    target_idx = torch.tensor([3, 100, 255])
+    with torch.no_grad():
+        profiles = net.decode(candidates[target_idx], net.gene_part())
+    best, err = best_grid_point(net, profiles, None, candidates)
+    assert torch.equal(best, target_idx)
+    assert (err < 1e-5).all()
+
+
+def test_shape_mismatch_and_bad_config():
+    values, _ = _clusters(n_per=5)
+    with pytest.raises(ModelError, match="network was built"):
+        train_network(_net(values[:, :10]), values, TrainConfig(epochs=1))
+    with pytest.raises(ModelError):
+        TrainConfig(epochs=0)
+    with pytest.raises(ModelError):
+        TrainConfig(optimizer="sgd")
+    all_nan = np.full_like(values, np.nan)
+    with pytest.raises(ModelError, match="no observed"):
+        train_network(_net(values), all_nan, TrainConfig(epochs=1))
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_bf16_training_learns():
+    values, labels = _clusters()
+    net = _net(values)
+    state = train_network(net, values, TrainConfig(epochs=40, lr=1e-2, device="cuda", pairs_per_step=600))
+    assert state.history[-1] < 0.2 * state.history[0]
+    assert net.sample_embedding.device.type == "cuda"
