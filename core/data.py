@@ -53,7 +53,7 @@ TRANSFORMS = ("none", "log10p1", "log2p1", "log1p")
 
 _FORMAT_VERSION = 1
 _ENSEMBL_RE = re.compile(r"^ENS[A-Z]*G\d{6,}")
-_GCT_CHUNK_BYTES = 32 << 20  # text parsed per chunk when streaming a GCT file
+_GCT_CHUNK_BYTES = 8 << 20  # text parsed per chunk when streaming a GCT file
 _ID_COLUMN_NAMES = {
     "",
     "id",
@@ -770,11 +770,12 @@ def _parse_numeric_block(
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    blob = b"".join(rests).replace(b"\t", b"\n")
+    blob = b"".join(rests)
+    blob = blob.replace(b"\t", b"\n")
     try:
         table = pacsv.read_csv(
             io.BytesIO(blob),
-            read_options=pacsv.ReadOptions(column_names=["v"], block_size=1 << 22),
+            read_options=pacsv.ReadOptions(column_names=["v"], block_size=1 << 21),
             parse_options=pacsv.ParseOptions(
                 delimiter="\t", quote_char=False, double_quote=False, escape_char=False,
                 ignore_empty_lines=False,
@@ -817,7 +818,7 @@ def _iter_gct_chunks(
             if not line:
                 break
             line_no += 1
-            if not line.strip():
+            if len(line) < 3 and not line.strip():
                 continue
             parts = line.split(b"\t", 2)
             if len(parts) < 3:
