@@ -394,6 +394,10 @@ class ExpressionSet:
         """
         s_idx = self._resolve(samples, "samples")
         g_idx = self._resolve(genes, "genes")
+        for idx, ids, what in ((s_idx, self.sample_ids, "sample"), (g_idx, self.gene_ids, "gene")):
+            if idx is not None and np.unique(idx).size != idx.size:
+                uniq, counts = np.unique(idx, return_counts=True)
+                raise DataError(f"subset selects {what} {ids[uniq[counts > 1][0]]!r} twice")
         step: dict[str, Any] = {"op": "subset", "samples": None, "genes": None}
         values = self.values
         if s_idx is not None:
@@ -416,8 +420,13 @@ class ExpressionSet:
             _with_step(self.source, step),
         )
 
-    def _gene_stats(self, block_rows: int = 2048) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _block_rows(self) -> int:
+        """Rows per block so that a float64 block stays near 128 MiB."""
+        return max(1, (1 << 24) // max(1, self.n_genes))
+
+    def _gene_stats(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per-gene (count of non-NaN, mean, variance) computed in row blocks, float64."""
+        block_rows = self._block_rows()
         count = np.zeros(self.n_genes, dtype=np.float64)
         total = np.zeros(self.n_genes, dtype=np.float64)
         for start in range(0, self.n_samples, block_rows):
@@ -437,8 +446,9 @@ class ExpressionSet:
     def drop_zero_genes(self) -> ExpressionSet:
         """A new set without the genes that have no finite non-zero value (all-zero/all-NaN)."""
         keep = np.zeros(self.n_genes, dtype=bool)
-        for start in range(0, self.n_samples, 2048):
-            block = self.values[start : start + 2048]
+        step = self._block_rows()
+        for start in range(0, self.n_samples, step):
+            block = self.values[start : start + step]
             keep |= ((block != 0) & ~np.isnan(block)).any(axis=0)
         dropped = int((~keep).sum())
         log.info("%s: dropping %d all-zero/all-missing genes of %d", self.name, dropped, self.n_genes)
@@ -1440,8 +1450,10 @@ def load_table(
     mpath = _check_file(path, "matrix")
     ann_path = _check_file(annotations, "annotation") if annotations is not None else None
     lower = mpath.name.lower()
+    transformed = False
     if lower.endswith((".gct", ".gct.gz")):
-        _, values, gene_ids, symbols = _stream_gct(mpath, None, "none", None)
+        _, values, gene_ids, symbols = _stream_gct(mpath, None, transform, None)
+        transformed = True
         with _open_binary(mpath) as fh:
             header = _read_gct_header(fh, mpath)
         genes = _genes_frame(gene_ids, symbols, mpath)
@@ -1471,7 +1483,7 @@ def load_table(
         values, sample_ids, samples, genes = _frame_to_set(
             frame, mpath, orient, sample_column, label_columns, annotation_ids
         )
-    if transform != "none":
+    if transform != "none" and not transformed:
         neg = values < 0
         if neg.any():
             r, c = np.argwhere(neg)[0]

@@ -184,6 +184,8 @@ def test_subset(gtex_paper):
         es.subset(samples=np.ones(3, dtype=bool))
     with pytest.raises(DataError, match="unknown sample"):
         es.subset(samples=["NOPE"])
+    with pytest.raises(DataError, match="twice"):
+        es.subset(genes=["MYH7", "myh7"])
 
 
 def test_filters(gtex_paper):
@@ -384,6 +386,13 @@ def test_error_empty_and_not_gct(tmp_path, small, sepira_file):
     bad_dims = write_gct(tmp_path / "dims.gct", small["rows"], dims="five\tforty")
     with pytest.raises(DataError, match="line 2"):
         load_gtex(bad_dims, small["attributes"])
+
+
+def test_error_truncated_gzip(tmp_path, small):
+    data = small["gct"].read_bytes()
+    (tmp_path / "cut.gct.gz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataError, match=r"cut\.gct\.gz: cannot read \(corrupt or truncated"):
+        load_gtex(tmp_path / "cut.gct.gz", small["attributes"])
 
 
 def test_error_dimension_line(tmp_path, small, caplog):
