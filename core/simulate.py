@@ -873,7 +873,13 @@ def _gene_table(ontology: Any) -> pd.DataFrame:
             "chromosome": g["chromosome"].astype(str).to_numpy(),
         }
     )
-    keep = np.array([e.startswith("ENSG") for e in ensembl]) & (table["symbol"] != "").to_numpy()
+    # an Ensembl id listed by several genes is ambiguous: leave those genes out
+    all_ids = pd.Series([e for cell in g["ensembl"].fillna("").to_numpy() for e in cell.split(";")])
+    ambiguous = set(all_ids[all_ids.duplicated()])
+    keep = (
+        np.array([e.startswith("ENSG") and e not in ambiguous for e in ensembl])
+        & (table["symbol"] != "").to_numpy()
+    )
     table = table[keep].drop_duplicates("symbol").drop_duplicates("gene_id")
     return table.set_index("symbol", drop=False)
 
