@@ -886,7 +886,7 @@ def _stream_gct(
     keep: np.ndarray | None,
     transform: str,
     max_genes: int | None,
-    chunk_bytes: int = _GCT_CHUNK_BYTES,
+    chunk_bytes: int | None = None,
 ) -> tuple[_GctHeader, np.ndarray, list[str], list[str]]:
     """Read a GCT v1.2 file into one float32 (n_kept_samples, n_genes) array, chunk by chunk.
 
@@ -894,6 +894,7 @@ def _stream_gct(
     Values are checked (finite, non-negative unless ``transform == "none"``) and transformed
     per chunk before being written into the preallocated array.
     """
+    chunk_bytes = _GCT_CHUNK_BYTES if chunk_bytes is None else chunk_bytes
     with _open_binary(path) as fh:
         header = _read_gct_header(fh, path)
         if keep is None:
