@@ -4,8 +4,8 @@ Public API (stable; other modules code against it)::
 
     from core.annotations import GeneOntology
 
-    go = GeneOntology.load()             # committed snapshot data/go/ (GO 2022-07-01, Entrez 2022-09-12)
-    go = GeneOntology.from_gaf(gaf, obo, gene_info=None)   # GAF 2.x + OBO 1.2 files a user downloads
+    go = GeneOntology.load()   # committed snapshot data/go/ (GO 2022-07-01, Entrez 2022-09-12)
+    go = GeneOntology.from_gaf(gaf, obo, gene_info=None)   # GAF 2.x + OBO 1.2 (user files)
 
     go.terms          DataFrame, index go_id; columns ontology ("BP"/"MF"/"CC"), name
     go.genes          DataFrame, one row per gene (RangeIndex = gene index); columns symbol,
@@ -42,7 +42,6 @@ and the propagated gene x term matrix) are built on first use and kept on the in
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import json
@@ -168,11 +167,7 @@ def simplify_gene_types(
         nam_nc = nam.iloc[nc]
         mir = nam_nc.str.match(r"(?i)^microRNA\b") | sym_nc.str.match(r"^MIR\d+[A-Z]?(-\d+)?$")
         sno = nam_nc.str.match(r"(?i)^small (Cajal body|nucleolar RNA(,| [A-Z/]+ box))")
-        lnc = (
-            ~mir
-            & ~sno
-            & (nam_nc.str.contains(_LNC_NAME_RE) | sym_nc.str.match(_LNC_SYMBOL_RE))
-        )
+        lnc = ~mir & ~sno & (nam_nc.str.contains(_LNC_NAME_RE) | sym_nc.str.match(_LNC_SYMBOL_RE))
         sub = out[nc]
         sub[lnc.to_numpy()] = "lncRNA"
         sub[sno.to_numpy()] = "snoRNA"
@@ -324,9 +319,7 @@ def _normalise_ontology(ontology: str | None, allow_none: bool = True) -> str | 
 
 def _check_sizes(min_size: int, max_size: int) -> None:
     if int(min_size) < 1 or int(max_size) < int(min_size):
-        raise DataError(
-            f"min_size={min_size}, max_size={max_size}: need 1 <= min_size <= max_size"
-        )
+        raise DataError(f"min_size={min_size}, max_size={max_size}: need 1 <= min_size <= max_size")
 
 
 def _as_id_list(ids: object, what: str) -> list:
@@ -424,9 +417,7 @@ class Enricher:
         p = np.ones(n_terms)
         hit = counts > 0
         if hit.any():
-            p[hit] = hypergeom_sf(
-                counts[hit], big_n, self.term_sizes[hit], n, self._log_factorial
-            )
+            p[hit] = hypergeom_sf(counts[hit], big_n, self.term_sizes[hit], n, self._log_factorial)
         q = benjamini_hochberg(p)
         keep = counts >= int(min_overlap)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -556,9 +547,7 @@ class GeneOntology:
             Evidence codes to ignore (e.g. ``("ND", "IEA")``).
         """
         folder = Path(path) if path is not None else SNAPSHOT_DIR
-        files = {
-            k: folder / f"{k}.tsv.gz" for k in ("terms", "parents", "genes", "annotations")
-        }
+        files = {k: folder / f"{k}.tsv.gz" for k in ("terms", "parents", "genes", "annotations")}
         for f in files.values():
             if not f.is_file():
                 raise DataError(
@@ -624,9 +613,11 @@ class GeneOntology:
             name=("name", "first"), gaf_type=("type", "first"), gaf_id=("db_object_id", "first")
         )
         gaf_genes = by_symbol.reset_index()
-        gaf_genes["ncbi_gene_type"] = gaf_genes["gaf_type"].map(
-            {"protein": "protein-coding", "gene_product": "unknown"}
-        ).fillna(gaf_genes["gaf_type"])
+        gaf_genes["ncbi_gene_type"] = (
+            gaf_genes["gaf_type"]
+            .map({"protein": "protein-coding", "gene_product": "unknown"})
+            .fillna(gaf_genes["gaf_type"])
+        )
         gaf_genes = gaf_genes.drop(columns="gaf_type")
         if gene_info is not None:
             info = _read_gene_info(gene_info)

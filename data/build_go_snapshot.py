@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     src.add_argument("--from-tsv", type=Path, help="fallback: TSV exports of the same packages")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    built = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
+    built = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
 
     if args.from_tsv is not None:
         terms, parents, genes, ann = read_tsv_exports(args.from_tsv)
@@ -253,9 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="go_snapshot_") as tmp:
         work = Path(tmp)
         if args.deb_dir is not None:
-            debs = sorted(
-                p for p in args.deb_dir.glob("*.deb") if p.name.startswith(PACKAGES)
-            )
+            debs = sorted(p for p in args.deb_dir.glob("*.deb") if p.name.startswith(PACKAGES))
         else:
             debs = download_debs(work)
         if len(debs) != 2:

@@ -50,7 +50,8 @@ def main() -> None:
         enricher.enrich(gene_set)
         times.append(time.perf_counter() - t0)
     ms = 1000 * np.asarray(times)
-    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
+    machine = platform.processor() or platform.machine()
+    print(f"machine: {machine}, python {platform.python_version()}")
     print(f"snapshot load: {t_load:.2f} s")
     print(
         f"enricher build (background {enricher.background_size} annotated of {len(background)}, "
