@@ -202,7 +202,9 @@ class ExpressionSet:
         except (TypeError, ValueError) as exc:
             raise DataError(f"values cannot be read as a numeric matrix: {exc}") from exc
         if arr.ndim != 2:
-            raise DataError(f"values must be a 2-D (n_samples, n_genes) matrix, got shape {arr.shape}")
+            raise DataError(
+                f"values must be a 2-D (n_samples, n_genes) matrix, got shape {arr.shape}"
+            )
         if arr.dtype.kind not in "biuf":
             try:
                 arr = arr.astype(np.float32)
@@ -220,9 +222,7 @@ class ExpressionSet:
         if gene_symbols is not None:
             symbols = np.asarray(gene_symbols, dtype=str)
             if symbols.shape != (n_genes,):
-                raise DataError(
-                    f"gene_symbols has {symbols.size} entries for {n_genes} genes"
-                )
+                raise DataError(f"gene_symbols has {symbols.size} entries for {n_genes} genes")
             gene_table["symbol"] = symbols
         elif "symbol" not in gene_table.columns:
             gene_table["symbol"] = gene_index
@@ -451,7 +451,9 @@ class ExpressionSet:
             block = self.values[start : start + step]
             keep |= ((block != 0) & ~np.isnan(block)).any(axis=0)
         dropped = int((~keep).sum())
-        log.info("%s: dropping %d all-zero/all-missing genes of %d", self.name, dropped, self.n_genes)
+        log.info(
+            "%s: dropping %d all-zero/all-missing genes of %d", self.name, dropped, self.n_genes
+        )
         out = self.subset(genes=keep)
         out.source = _with_step(self.source, {"op": "drop_zero_genes"})
         return out
@@ -535,19 +537,24 @@ class ExpressionSet:
         except (OSError, json.JSONDecodeError) as exc:
             raise DataError(f"{meta_path}: unreadable metadata: {exc}") from exc
         if meta.get("format") != "ExpressionSet" or meta.get("version") != _FORMAT_VERSION:
-            raise DataError(f"{meta_path}: unsupported format {meta.get('format')!r} "
-                            f"version {meta.get('version')!r}")
+            raise DataError(
+                f"{meta_path}: unsupported format {meta.get('format')!r} "
+                f"version {meta.get('version')!r}"
+            )
         try:
-            values = np.load(path / "values.npy", mmap_mode="r" if mmap else None,
-                             allow_pickle=False)
+            values = np.load(
+                path / "values.npy", mmap_mode="r" if mmap else None, allow_pickle=False
+            )
             samples = _frame_from_parquet(path / "samples.parquet")
             genes = _frame_from_parquet(path / "genes.parquet")
         except (OSError, ValueError) as exc:
             raise DataError(f"{path}: cannot read saved expression set: {exc}") from exc
         expected = (meta.get("n_samples"), meta.get("n_genes"))
         if values.ndim != 2 or values.shape != expected or values.dtype != np.float32:
-            raise DataError(f"{path / 'values.npy'}: shape {values.shape} dtype {values.dtype}, "
-                            f"metadata says {expected} float32")
+            raise DataError(
+                f"{path / 'values.npy'}: shape {values.shape} dtype {values.dtype}, "
+                f"metadata says {expected} float32"
+            )
         if len(samples) != values.shape[0] or len(genes) != values.shape[1]:
             raise DataError(f"{path}: annotation tables do not match the matrix shape")
         if "symbol" not in genes.columns:
@@ -730,8 +737,10 @@ def _read_gct_header(fh: io.BufferedIOBase, path: Path) -> _GctHeader:
             f"{' '.join(dims)[:60]!r}"
         ) from None
     header = _read_line(fh, path).decode("utf-8", "replace").rstrip("\r\n").split("\t")
-    if len(header) < 2 or header[0].strip().lower() != "name" or header[1].strip().lower() != (
-        "description"
+    if (
+        len(header) < 2
+        or header[0].strip().lower() != "name"
+        or header[1].strip().lower() != ("description")
     ):
         raise DataError(
             f"{path}, line 3: expected the header 'Name<TAB>Description<TAB>sample ids...', "
@@ -752,7 +761,9 @@ def _read_gct_header(fh: io.BufferedIOBase, path: Path) -> _GctHeader:
     return _GctHeader(n_genes, n_samples, sample_ids)
 
 
-def _diagnose_fields(path: Path, first_line: int, rests: list[bytes], sample_ids: list[str]) -> None:
+def _diagnose_fields(
+    path: Path, first_line: int, rests: list[bytes], sample_ids: list[str]
+) -> None:
     """Find the first non-numeric value of a chunk and raise a DataError naming it."""
     for offset, rest in enumerate(rests):
         for col, field in enumerate(rest.rstrip(b"\r\n").split(b"\t")):
@@ -787,7 +798,10 @@ def _parse_numeric_block(
             io.BytesIO(blob),
             read_options=pacsv.ReadOptions(column_names=["v"], block_size=1 << 21),
             parse_options=pacsv.ParseOptions(
-                delimiter="\t", quote_char=False, double_quote=False, escape_char=False,
+                delimiter="\t",
+                quote_char=False,
+                double_quote=False,
+                escape_char=False,
                 ignore_empty_lines=False,
             ),
             convert_options=pacsv.ConvertOptions(column_types={"v": pa.float32()}),
@@ -859,8 +873,11 @@ def _iter_gct_chunks(
             rows_read += 1
         if not rests:
             return
-        yield first_line, ids, symbols, _parse_numeric_block(
-            path, first_line, rests, n_columns, header.sample_ids
+        yield (
+            first_line,
+            ids,
+            symbols,
+            _parse_numeric_block(path, first_line, rests, n_columns, header.sample_ids),
         )
         del rests
 
@@ -928,8 +945,10 @@ def _stream_gct(
             inf = np.isinf(block)
             if inf.any():
                 r, c = np.argwhere(inf)[0]
-                raise DataError(f"{path}, line {first_line + r}: infinite value for sample "
-                                f"{header.sample_ids[c]}")
+                raise DataError(
+                    f"{path}, line {first_line + r}: infinite value for sample "
+                    f"{header.sample_ids[c]}"
+                )
             if transform != "none":
                 neg = block < 0
                 if neg.any():
@@ -959,7 +978,10 @@ def _stream_gct(
     if n_rows < header.n_genes and (max_genes is None or n_rows < max_genes):
         log.warning(
             "%s: %d gene rows but the dimension line declares %d; keeping the %d rows present",
-            path, n_rows, header.n_genes, n_rows,
+            path,
+            n_rows,
+            header.n_genes,
+            n_rows,
         )
     if values.shape[1] != n_rows:
         values = _compact_columns(values, n_rows)
@@ -982,7 +1004,9 @@ def _read_tsv(path: Path, what: str, **kwargs: Any) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise DataError(f"{what} file {path} is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
-        raise DataError(f"{what} file {path}: cannot be read as a tab-separated table: {exc}") from exc
+        raise DataError(
+            f"{what} file {path}: cannot be read as a tab-separated table: {exc}"
+        ) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 
@@ -1000,7 +1024,9 @@ def _read_attributes(path: Path) -> pd.DataFrame:
     dup = attrs["SAMPID"][attrs["SAMPID"].duplicated()]
     if len(dup):
         line = int(dup.index[0]) + 2
-        raise DataError(f"sample attributes file {path}, line {line}: duplicate SAMPID {dup.iloc[0]}")
+        raise DataError(
+            f"sample attributes file {path}, line {line}: duplicate SAMPID {dup.iloc[0]}"
+        )
     return attrs.set_index("SAMPID")
 
 
@@ -1014,8 +1040,10 @@ def _read_phenotypes(path: Path) -> pd.DataFrame:
     ph["SUBJID"] = ph["SUBJID"].astype(str).str.strip()
     dup = ph["SUBJID"][ph["SUBJID"].duplicated()]
     if len(dup):
-        raise DataError(f"subject phenotypes file {path}, line {int(dup.index[0]) + 2}: "
-                        f"duplicate SUBJID {dup.iloc[0]}")
+        raise DataError(
+            f"subject phenotypes file {path}, line {int(dup.index[0]) + 2}: "
+            f"duplicate SUBJID {dup.iloc[0]}"
+        )
     out = pd.DataFrame(index=pd.Index(ph["SUBJID"], name="subject"))
     if "SEX" in ph.columns:
         sex = pd.to_numeric(ph["SEX"], errors="coerce").map({1: "male", 2: "female"})
@@ -1083,8 +1111,9 @@ def load_gtex(
     gct_path = _check_file(gct, "GCT matrix")
     attr_path = _check_file(attributes, "sample attributes")
     pheno_path = _check_file(phenotypes, "subject phenotypes") if phenotypes is not None else None
-    exclude = [str(t) for t in ([exclude_tissues] if isinstance(exclude_tissues, str)
-                                else exclude_tissues)]
+    exclude = [
+        str(t) for t in ([exclude_tissues] if isinstance(exclude_tissues, str) else exclude_tissues)
+    ]
 
     attrs = _read_attributes(attr_path)
     pheno = _read_phenotypes(pheno_path) if pheno_path is not None else None
@@ -1108,7 +1137,11 @@ def load_gtex(
         raise DataError(f"{gct_path}: no sample left after excluding tissues {exclude}")
     log.info(
         "%s: %d samples (%d with attributes), keeping %d after excluding %s",
-        gct_path, header.n_samples, int(labelled.sum()), keep.size, exclude or "nothing",
+        gct_path,
+        header.n_samples,
+        int(labelled.sum()),
+        keep.size,
+        exclude or "nothing",
     )
 
     header, values, gene_ids, symbols = _stream_gct(
@@ -1135,9 +1168,7 @@ def load_gtex(
         "transform": transform,
         "max_genes": int(max_genes) if max_genes is not None else None,
     }
-    return ExpressionSet(
-        values, sample_ids, genes, samples, _gtex_name(gct_path), source
-    )
+    return ExpressionSet(values, sample_ids, genes, samples, _gtex_name(gct_path), source)
 
 
 # =============================================================================== tables
@@ -1169,7 +1200,9 @@ def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
         first = _read_line(fh, path)
     if not first.strip():
         raise DataError(f"{what} file {path} is empty")
-    header = [h.strip().strip('"') for h in first.decode("utf-8", "replace").rstrip("\r\n").split(sep)]
+    header = [
+        h.strip().strip('"') for h in first.decode("utf-8", "replace").rstrip("\r\n").split(sep)
+    ]
     seen: set[str] = set()
     dups = sorted({h for h in header if h in seen or seen.add(h)})  # type: ignore[func-returns-value]
     if dups:
@@ -1278,7 +1311,9 @@ def _frame_to_set(
     label_columns = [str(c) for c in (label_columns or [])]
     for c in label_columns:
         if c not in cols:
-            raise DataError(f"{path}: label column {c!r} not found (columns: {', '.join(cols[:8])})")
+            raise DataError(
+                f"{path}: label column {c!r} not found (columns: {', '.join(cols[:8])})"
+            )
 
     # Leading non-numeric columns (ids, annotations); numeric body after them.
     n_lead = 0
@@ -1322,7 +1357,9 @@ def _frame_to_set(
                 else:
                     orientation, reason = "samples_x_genes", "sample annotation columns"
             else:
-                orientation = "genes_x_samples" if len(frame) > len(body_cols) else "samples_x_genes"
+                orientation = (
+                    "genes_x_samples" if len(frame) > len(body_cols) else "samples_x_genes"
+                )
                 reason = "the longer axis is genes"
         log.info("%s: orientation %s (%s)", path, orientation, reason)
 
@@ -1361,9 +1398,7 @@ def _frame_to_set(
         samples = pd.DataFrame(index=sample_ids)
         genes = frame[extra].copy()
         genes.index = row_ids
-        sym_col = next(
-            (c for c in extra if c.strip().lower() in _SYMBOL_COLUMN_NAMES), None
-        )
+        sym_col = next((c for c in extra if c.strip().lower() in _SYMBOL_COLUMN_NAMES), None)
         if sym_col is not None:
             genes = genes.rename(columns={sym_col: "symbol"})
     if sample_ids.has_duplicates:
@@ -1467,8 +1502,13 @@ def load_table(
         if ann_path is not None and orient == "auto":
             ann = _read_annotations(ann_path)
             annotation_ids = pd.Index(
-                pd.concat([ann[c].astype(str).str.strip() for c in ann.columns
-                           if ann[c].dtype == object or c == sample_column])
+                pd.concat(
+                    [
+                        ann[c].astype(str).str.strip()
+                        for c in ann.columns
+                        if ann[c].dtype == object or c == sample_column
+                    ]
+                )
                 if any(ann[c].dtype == object or c == sample_column for c in ann.columns)
                 else []
             )

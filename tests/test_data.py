@@ -29,8 +29,9 @@ def gtex_all(gtex_acmg59_files) -> ExpressionSet:
 def gtex_paper(gtex_acmg59_files) -> ExpressionSet:
     """The paper's selection: Brain and Fallopian Tube removed."""
     f = gtex_acmg59_files
-    return load_gtex(f["gct"], f["attributes"], phenotypes=f["phenotypes"],
-                     exclude_tissues=PAPER_EXCLUDED)
+    return load_gtex(
+        f["gct"], f["attributes"], phenotypes=f["phenotypes"], exclude_tissues=PAPER_EXCLUDED
+    )
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +51,13 @@ def sepira(sepira_file) -> ExpressionSet:
     return load_table(sepira_file)
 
 
-def write_gct(path: Path, rows: list[list[str]], dims: str | None = None, gz: bool = False,
-              first: str = "#1.2") -> Path:
+def write_gct(
+    path: Path,
+    rows: list[list[str]],
+    dims: str | None = None,
+    gz: bool = False,
+    first: str = "#1.2",
+) -> Path:
     """Write a GCT v1.2 file from header + rows (fields); ``dims`` defaults to the true sizes."""
     n_genes, n_samples = len(rows) - 1, len(rows[0]) - 2
     dims = dims or f"{n_genes}\t{n_samples}"
@@ -76,10 +82,15 @@ def small_attributes(path: Path, src: Path, sample_ids: list[str]) -> Path:
 def small(tmp_path, gct_lines, gtex_acmg59_files) -> dict[str, Path]:
     """A valid 5 genes x 40 samples GCT (gz) + its attribute rows, from the real files."""
     gct = write_gct(tmp_path / "small.gct.gz", gct_lines, gz=True)
-    attrs = small_attributes(tmp_path / "attrs.txt", gtex_acmg59_files["attributes"],
-                             gct_lines[0][2:])
-    return {"gct": gct, "attributes": attrs, "phenotypes": gtex_acmg59_files["phenotypes"],
-            "rows": gct_lines}
+    attrs = small_attributes(
+        tmp_path / "attrs.txt", gtex_acmg59_files["attributes"], gct_lines[0][2:]
+    )
+    return {
+        "gct": gct,
+        "attributes": attrs,
+        "phenotypes": gtex_acmg59_files["phenotypes"],
+        "rows": gct_lines,
+    }
 
 
 # ----------------------------------------------------------------------------- real GTEx
@@ -153,8 +164,9 @@ def test_gene_lookup(gtex_all):
     assert es.gene_index(es.gene_ids[i]) == i
     assert es.gene_index(es.gene_ids[i].split(".")[0]) == i  # version suffix ignored
     assert es.gene_index(es.gene_ids[i].split(".")[0] + ".999") == i
-    np.testing.assert_array_equal(es.gene_indices(["MYH7", "brca1"]),
-                                  [es.gene_index("MYH7"), es.gene_index("BRCA1")])
+    np.testing.assert_array_equal(
+        es.gene_indices(["MYH7", "brca1"]), [es.gene_index("MYH7"), es.gene_index("BRCA1")]
+    )
     with pytest.raises(DataError, match="BRCA1"):
         es.gene_index("BRCA3")
     with pytest.raises(DataError, match="unknown gene"):
@@ -173,7 +185,8 @@ def test_subset(gtex_paper):
     assert sub.shape == (3, 2)
     assert list(sub.sample_ids) == ids
     np.testing.assert_array_equal(
-        sub.values, es.values[np.ix_([5, 2, 9], es.gene_indices(["MYH7", "SDHB"]))])
+        sub.values, es.values[np.ix_([5, 2, 9], es.gene_indices(["MYH7", "SDHB"]))]
+    )
     assert list(sub.samples.index) == ids and list(sub.gene_symbols) == ["MYH7", "SDHB"]
     mask = (es.samples["SMTS"] == "Heart").to_numpy()
     heart = es.subset(samples=mask)
@@ -195,8 +208,9 @@ def test_filters(gtex_paper):
     values[:, 7] = np.nan
     values[::2, 11] = np.nan
     values[1::2, 11] = 0.0
-    modified = ExpressionSet.from_array(values, sample_ids=es.sample_ids, genes=es.genes,
-                                        samples=es.samples)
+    modified = ExpressionSet.from_array(
+        values, sample_ids=es.sample_ids, genes=es.genes, samples=es.samples
+    )
     kept = modified.drop_zero_genes()
     assert kept.n_genes == es.n_genes - 3
     assert not {es.gene_ids[3], es.gene_ids[7], es.gene_ids[11]} & set(kept.gene_ids)
@@ -261,16 +275,22 @@ def test_load_source_simulated(monkeypatch):
     def fake(**params):
         calls.append(params)
         rng = np.random.default_rng(params["seed"])
-        return ExpressionSet.from_array(rng.random((params["n_samples"], 4)),
-                                        source={"loader": "simulated", **params})
+        return ExpressionSet.from_array(
+            rng.random((params["n_samples"], 4)), source={"loader": "simulated", **params}
+        )
 
     monkeypatch.setattr(simulate, "simulate_gtex_like", fake)
-    source = {"loader": "simulated", "n_samples": 6, "seed": 3,
-              "steps": [{"op": "subset", "samples": ["sample_1", "sample_4"], "genes": None}]}
+    source = {
+        "loader": "simulated",
+        "n_samples": 6,
+        "seed": 3,
+        "steps": [{"op": "subset", "samples": ["sample_1", "sample_4"], "genes": None}],
+    }
     es = load_source(source)
     assert calls == [{"n_samples": 6, "seed": 3}]
     np.testing.assert_array_equal(
-        es.values, np.random.default_rng(3).random((6, 4)).astype(np.float32)[[1, 4]])
+        es.values, np.random.default_rng(3).random((6, 4)).astype(np.float32)[[1, 4]]
+    )
     assert es.source["steps"] == source["steps"]
 
 
@@ -319,10 +339,14 @@ def test_table_orientations_and_annotations(tmp_path, sepira, sepira_file):
     assert es_t.shape == (467, 520)
     # annotations sharing no sample id
     pd.DataFrame({"sample": ["x1", "x2"], "tissue": ["a", "b"]}).to_csv(
-        tmp_path / "other.csv", index=False)
+        tmp_path / "other.csv", index=False
+    )
     with pytest.raises(DataError, match="no sample in common"):
-        load_table(tmp_path / "genes_rows.tsv", annotations=tmp_path / "other.csv",
-                   orientation="genes_x_samples")
+        load_table(
+            tmp_path / "genes_rows.tsv",
+            annotations=tmp_path / "other.csv",
+            orientation="genes_x_samples",
+        )
 
 
 def test_parquet_roundtrip(tmp_path, sepira, sepira_file):
@@ -347,7 +371,8 @@ def test_h5ad_roundtrip(tmp_path, sepira):
     assert es.fingerprint() == sepira.fingerprint()
     assert (es.samples["tissue"] == sepira.samples["tissue"]).all()
     anndata.AnnData(X=sparse.csr_matrix(sepira.values), obs=obs, var=var).write_h5ad(
-        tmp_path / "sparse.h5ad")
+        tmp_path / "sparse.h5ad"
+    )
     es2 = load_table(tmp_path / "sparse.h5ad")
     np.testing.assert_array_equal(es2.values, sepira.values)
     assert list(es2.gene_symbols) == list(sepira.gene_symbols)
@@ -437,7 +462,9 @@ def test_error_non_numeric(tmp_path, small):
     rows = [list(r) for r in small["rows"]]
     rows[4][10] = "12x"
     path = write_gct(tmp_path / "n.gct", rows)
-    with pytest.raises(DataError, match=rf"line 7: non-numeric value '12x' for sample {rows[0][10]}"):
+    with pytest.raises(
+        DataError, match=rf"line 7: non-numeric value '12x' for sample {rows[0][10]}"
+    ):
         load_gtex(path, small["attributes"])
 
 

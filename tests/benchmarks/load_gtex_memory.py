@@ -37,8 +37,11 @@ def write_synthetic_gct(path: Path, n_genes: int, n_samples: int, seed: int = 0)
     """Write a synthetic GCT (gzip level 1 when ``path`` ends in .gz); returns sample ids."""
     rng = np.random.default_rng(seed)
     sample_ids = [f"SYNTH-{i // 20:04d}-{i % 20:04d}-SM-SIM{i:05d}" for i in range(n_samples)]
-    opener = (lambda p: gzip.open(p, "wt", compresslevel=1)) if path.suffix == ".gz" else (
-        lambda p: open(p, "w"))
+    opener = (
+        (lambda p: gzip.open(p, "wt", compresslevel=1))
+        if path.suffix == ".gz"
+        else (lambda p: open(p, "w"))
+    )
     with opener(path) as fh:
         fh.write(f"#1.2\n{n_genes}\t{n_samples}\n")
         fh.write("Name\tDescription\t" + "\t".join(sample_ids) + "\n")
@@ -94,11 +97,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--genes", type=int, default=2000)
     parser.add_argument("--samples", type=int, default=17382)
     parser.add_argument("--plain", action="store_true", help="write .gct instead of .gct.gz")
-    parser.add_argument("--exclude-fraction", type=float, default=0.2,
-                        help="exclude one synthetic tissue (about this share of samples)")
+    parser.add_argument(
+        "--exclude-fraction",
+        type=float,
+        default=0.2,
+        help="exclude one synthetic tissue (about this share of samples)",
+    )
     parser.add_argument("--keep", metavar="DIR", help="write the files here and keep them")
-    parser.add_argument("--load-only", nargs=3, metavar=("GCT", "ATTRS", "EXCLUDE_JSON"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--load-only", nargs=3, metavar=("GCT", "ATTRS", "EXCLUDE_JSON"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if args.load_only:
         gct, attrs, exclude = args.load_only
@@ -113,25 +121,36 @@ def main(argv: list[str] | None = None) -> None:
         t0 = time.perf_counter()
         ids = write_synthetic_gct(gct, args.genes, args.samples)
         write_synthetic_attributes(attrs, ids)
-        print(f"SYNTHETIC data (random counts, not GTEx): {args.genes} genes x {args.samples} "
-              f"samples, {gct.name} {gct.stat().st_size / 2**20:.1f} MiB written in "
-              f"{time.perf_counter() - t0:.1f} s")
+        print(
+            f"SYNTHETIC data (random counts, not GTEx): {args.genes} genes x {args.samples} "
+            f"samples, {gct.name} {gct.stat().st_size / 2**20:.1f} MiB written in "
+            f"{time.perf_counter() - t0:.1f} s"
+        )
         exclude = ["Synthetic tissue 0"] if args.exclude_fraction > 0 else []
         child = subprocess.run(
             [sys.executable, __file__, "--load-only", str(gct), str(attrs), json.dumps(exclude)],
-            capture_output=True, text=True, check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
         )
         r = json.loads(child.stdout.strip().splitlines()[-1])
     mib = 2**20
     extra = r["peak_rss"] - r["baseline_rss"]
-    print(f"loaded:        {r['n_samples']} samples x {r['n_genes']} genes "
-          f"(excluded tissue: {exclude or 'none'})")
-    print(f"parse time:    {r['seconds']:.2f} s  ({args.genes / r['seconds']:.0f} gene rows/s, "
-          f"{args.genes * args.samples / r['seconds'] / 1e6:.1f} M values/s)")
+    print(
+        f"loaded:        {r['n_samples']} samples x {r['n_genes']} genes "
+        f"(excluded tissue: {exclude or 'none'})"
+    )
+    print(
+        f"parse time:    {r['seconds']:.2f} s  ({args.genes / r['seconds']:.0f} gene rows/s, "
+        f"{args.genes * args.samples / r['seconds'] / 1e6:.1f} M values/s)"
+    )
     print(f"array size:    {r['array_bytes'] / mib:.1f} MiB float32")
     print(f"baseline RSS:  {r['baseline_rss'] / mib:.1f} MiB (after imports)")
-    print(f"peak RSS:      {r['peak_rss'] / mib:.1f} MiB; above baseline {extra / mib:.1f} MiB "
-          f"= {extra / r['array_bytes']:.2f} x the array")
+    print(
+        f"peak RSS:      {r['peak_rss'] / mib:.1f} MiB; above baseline {extra / mib:.1f} MiB "
+        f"= {extra / r['array_bytes']:.2f} x the array"
+    )
 
 
 if __name__ == "__main__":
