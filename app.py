@@ -1,0 +1,75 @@
+"""Factorized embeddings explorer: the dashboard's entry point.
+
+Development server::
+
+    python app.py                                   # simulated GTEx-like demo on 127.0.0.1:8050
+    python app.py --gtex-gct F --gtex-attributes F [--gtex-phenotypes F]
+    python app.py --matrix F [--annotations F]
+    python app.py --model DIR [data flags]          # a model trained by `python -m core train`
+    python app.py --host 0.0.0.0 --port 8080 --cache-dir /var/cache/fe
+
+The first start on a dataset trains the model in a background job (progress bar in the page)
+and keeps it under the cache directory; later starts load it in seconds.
+
+Production (several worker processes share the cache directory)::
+
+    FE_GTEX_GCT=... FE_GTEX_ATTRIBUTES=... FE_CACHE_DIR=/var/cache/fe \\
+        gunicorn --workers 2 --timeout 120 --bind 0.0.0.0:8050 app:server
+
+gunicorn passes no arguments to the app, so it reads these environment variables (each stands
+for the command-line flag of the same name):
+
+=====================  ===========================================================
+FE_GTEX_GCT            GTEx GCT matrix (``--gtex-gct``)
+FE_GTEX_ATTRIBUTES     GTEx SampleAttributesDS (``--gtex-attributes``)
+FE_GTEX_PHENOTYPES     GTEx SubjectPhenotypesDS (``--gtex-phenotypes``)
+FE_EXCLUDE_TISSUES     comma-separated SMTS tissues to drop (``--exclude-tissues``)
+FE_MATRIX              CSV/TSV/parquet/h5ad matrix (``--matrix``)
+FE_ANNOTATIONS         sample annotation table (``--annotations``)
+FE_TRANSFORM           log10p1, log2p1 or none (``--transform``)
+FE_MODEL               trained model directory (``--model``)
+FE_CACHE_DIR           cache directory (``--cache-dir``; default ./cache)
+FE_DEMO_SAMPLES        demo size: samples (default 8000)
+FE_DEMO_GENES          demo size: genes (default 2000)
+FE_DEMO_TISSUES        demo size: broad tissues (default 28)
+FE_EPOCHS              training epochs (``--epochs``)
+FE_GENE_DIM            gene embedding size (``--gene-dim``)
+FE_HIDDEN              hidden layer sizes, e.g. 100,50,50 (``--hidden``)
+FE_SEED                seed (``--seed``)
+FE_DEVICE              auto, cpu or cuda (``--device``)
+FE_STANDIN             1: linear PCA stand-in instead of the network (``--standin``)
+BROWSER_PATH           Chromium used by kaleido for PDF/SVG/PNG export (default: chromium on PATH)
+=====================  ===========================================================
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+from core.errors import CoreError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the development server; returns the exit status (2 with a message on bad input)."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from dashboard.entry import app_from_args
+
+    try:
+        dash_app, args = app_from_args(argv)
+    except CoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    dash_app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+else:  # imported, e.g. by `gunicorn app:server`: configured by FE_* environment variables
+    from dashboard.entry import app_from_env
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = app_from_env()
+    server = app.server

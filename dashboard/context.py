@@ -1,0 +1,1040 @@
+"""What one dashboard instance serves: the dataset, the trained model and the derived results.
+
+:class:`AppContext` is built once by :func:`dashboard.app.create_app` and attached to the Dash app
+(``app.fe_context``); callbacks reach it through their closure, never through module globals.
+Everything heavy is computed outside requests: training, the gene-space layout and the baseline
+maps run in background jobs (:meth:`AppContext.train`, :meth:`AppContext.compute_baselines`) and
+are stored on disk, keyed by the dataset fingerprint and the model settings, so that a restart
+loads them in seconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import re
+import shutil
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.errors import CoreError, DataError, ModelError
+
+log = logging.getLogger(__name__)
+
+#: Gene-set presets offered in ``color-by`` (name -> symbol pattern or list).
+GENE_SET_PRESETS: dict[str, str] = {
+    "Keratins (KRT*)": r"^KRT\d",
+    "MYH6 (heart, atrial)": r"^MYH6$",
+    "CD8B (T cells)": r"^CD8B$",
+    "XIST (female)": r"^XIST$",
+}
+
+#: Sample annotation columns offered first, in this order, when present.
+PREFERRED_ANNOTATIONS = ("SMTS", "SMTSD", "tissue", "sex", "age", "SEX", "AGE")
+
+ProgressFn = Callable[[float, str], None]
+
+
+# ----------------------------------------------------------------------------- settings
+@dataclass(frozen=True)
+class ModelSettings:
+    """Settings of the model the dashboard trains when none is given (``--model``).
+
+    ``None`` leaves the estimator's own default.
+    """
+
+    sample_dim: int = 2
+    gene_dim: int | None = None
+    hidden: tuple[int, ...] | None = None
+    epochs: int | None = None
+    lr: float | None = None
+    seed: int = 0
+    device: str = "auto"
+    standin: bool = False  # PCA stand-in instead of FactorizedEmbeddings (fast tests)
+
+    def __post_init__(self) -> None:
+        if self.sample_dim != 2:
+            raise ModelError(f"the sample map needs sample_dim=2, got {self.sample_dim}")
+        for name in ("gene_dim", "epochs"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ModelError(f"{name} must be >= 1, got {value}")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ModelError(f"device must be auto, cpu or cuda, got {self.device!r}")
+
+    def estimator_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for the estimator (unset values left out)."""
+        out: dict[str, Any] = {"sample_dim": self.sample_dim, "seed": self.seed}
+        for name in ("gene_dim", "hidden", "epochs", "lr"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = tuple(value) if name == "hidden" else value
+        if not self.standin:
+            out["device"] = self.device
+        return out
+
+    def digest(self) -> str:
+        data = json.dumps(dataclasses.asdict(self), sort_keys=True, default=list)
+        return hashlib.sha1(data.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class DashboardConfig:
+    """Where the dashboard keeps its results and which model it serves.
+
+    Parameters
+    ----------
+    cache_dir
+        Root of the on-disk cache (models under ``models/``, results under ``results/``).
+    model_dir
+        A model directory written by ``python -m core train`` / ``FactorizedEmbeddings.save``;
+        when given, nothing is trained.
+    settings
+        Settings of the model trained when ``model_dir`` is None.
+    n_neighbors
+        Default number of gene neighbours listed.
+    """
+
+    cache_dir: Path = Path("cache")
+    model_dir: Path | None = None
+    settings: ModelSettings = field(default_factory=ModelSettings)
+    n_neighbors: int = 15
+
+    def __post_init__(self) -> None:
+        if self.n_neighbors < 1:
+            raise CoreError(f"n_neighbors must be >= 1, got {self.n_neighbors}")
+
+
+# ----------------------------------------------------------------------------- helpers
+def estimator_class(standin: bool = False) -> type:
+    """``core.estimator.FactorizedEmbeddings``, or the PCA stand-in when asked or not available."""
+    if not standin:
+        try:
+            from core.estimator import FactorizedEmbeddings
+
+            return FactorizedEmbeddings
+        except ImportError as exc:
+            log.warning("core.estimator not importable (%s); using the PCA stand-in", exc)
+    from dashboard.standin import PCAEmbedding
+
+    return PCAEmbedding
+
+
+def load_model(path: Path) -> Any:
+    """Load a model directory, whichever class wrote it."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ModelError(f"--model {path}: no such directory")
+    if (path / "standin.npz").exists():
+        from dashboard.standin import PCAEmbedding
+
+        return PCAEmbedding.load(path)
+    return estimator_class(False).load(path)
+
+
+def dataset_fingerprint(es: Any) -> str:
+    """Stable digest of a dataset (ids, shape and a strided sample of the values)."""
+    fp = getattr(es, "fingerprint", None)
+    if callable(fp):
+        return str(fp())[:16]
+    h = hashlib.sha1()
+    values = np.asarray(es.values)
+    h.update(repr(values.shape).encode())
+    h.update("\x1f".join(map(str, es.sample_ids)).encode())
+    h.update("\x1f".join(map(str, es.gene_ids)).encode())
+    step = max(1, values.shape[0] // 512)
+    h.update(np.ascontiguousarray(values[::step]).tobytes())
+    return h.hexdigest()[:16]
+
+
+def dataset_name(es: Any) -> str:
+    name = getattr(es, "name", None)
+    if name:
+        return str(name)
+    source = getattr(es, "source", None) or {}
+    return str(source.get("name") or source.get("path") or source.get("loader") or "dataset")
+
+
+def is_simulated(es: Any) -> bool:
+    source = getattr(es, "source", None) or {}
+    return source.get("loader") == "simulated" or "simulated" in dataset_name(es).lower()
+
+
+def _strip_version(gene_id: str) -> str:
+    return gene_id.split(".", 1)[0] if gene_id.upper().startswith("ENS") else gene_id
+
+
+def parse_gene_list(text: str | None) -> list[str]:
+    """Symbols typed by a user: separated by commas, spaces, semicolons or new lines.
+
+    Raises
+    ------
+    DataError
+        When nothing that looks like a gene symbol is found, or a token has odd characters.
+    """
+    tokens = [t for t in re.split(r"[\s,;]+", text or "") if t]
+    if not tokens:
+        raise DataError("the gene list is empty: type symbols separated by commas or spaces")
+    bad = [t for t in tokens if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\-/@]*", t)]
+    if bad:
+        shown = ", ".join(repr(b) for b in bad[:5])
+        raise DataError(f"the gene list has entries that are not gene symbols: {shown}")
+    if len(tokens) > 2000:
+        raise DataError(f"the gene list has {len(tokens)} entries; at most 2000 are accepted")
+    return tokens
+
+
+# ----------------------------------------------------------------------------- model state
+@dataclass
+class ModelState:
+    """A trained model as the dashboard uses it (all arrays in the dataset's order).
+
+    Attributes
+    ----------
+    model
+        The estimator (``FactorizedEmbeddings`` or the stand-in).
+    key
+        Stable key of the model (cache keys of derived results use it).
+    sample_embedding
+        (n_samples, 2) float32, rows in ``es.sample_ids`` order.
+    gene_embedding
+        (n_model_genes, gene_dim) float32, rows in ``model.gene_ids_`` order.
+    gene_layout
+        (n_model_genes, 2) float32: the gene embedding laid out in 2-D (UMAP when gene_dim > 2).
+    gene_es_index
+        (n_model_genes,) int: column of each model gene in ``es.values`` (-1 when absent).
+    es_model_index
+        (n_genes,) int: row of each dataset gene in the model's genes (-1 when absent).
+    info
+        What the page states about the model (class, settings, training time, final loss).
+    """
+
+    model: Any
+    key: str
+    sample_embedding: np.ndarray
+    gene_embedding: np.ndarray
+    gene_layout: np.ndarray
+    gene_es_index: np.ndarray
+    es_model_index: np.ndarray
+    info: dict[str, Any]
+
+
+def gene_layout_2d(gene_embedding: np.ndarray, seed: int = 0) -> tuple[np.ndarray, str]:
+    """2-D layout of gene vectors (n_genes, gene_dim) -> ((n_genes, 2) float32, method name)."""
+    x = np.asarray(gene_embedding, dtype=np.float32)
+    if x.shape[1] <= 2:
+        out = np.zeros((x.shape[0], 2), dtype=np.float32)
+        out[:, : x.shape[1]] = x
+        return out, "embedding"
+    if x.shape[0] >= 30:
+        try:
+            import umap
+
+            reducer = umap.UMAP(
+                n_components=2,
+                n_neighbors=min(15, x.shape[0] - 1),
+                min_dist=0.1,
+                random_state=seed,
+                n_jobs=1,
+            )
+            return reducer.fit_transform(x).astype(np.float32), "UMAP"
+        except ImportError:  # pragma: no cover - umap-learn is a requirement
+            log.warning("umap-learn missing: laying out gene space by PCA")
+    xc = x - x.mean(axis=0)
+    _, _, vt = np.linalg.svd(xc, full_matrices=False)
+    return (xc @ vt[:2].T).astype(np.float32), "PCA"
+
+
+# ----------------------------------------------------------------------------- context
+class AppContext:
+    """The dataset, model and caches of one dashboard instance.
+
+    Parameters
+    ----------
+    es
+        The :class:`core.data.ExpressionSet` shown (values (n_samples, n_genes), log scale).
+    config
+        Cache directory, model directory or settings.
+    """
+
+    def __init__(self, es: Any, config: DashboardConfig | None = None):
+        self.es = es
+        self.config = config or DashboardConfig()
+        self.values = np.asarray(es.values, dtype=np.float32)
+        if self.values.ndim != 2 or self.values.shape[0] < 3:
+            raise DataError(f"the dataset needs >= 3 samples, got shape {self.values.shape}")
+        self.n_samples, self.n_genes = self.values.shape
+        self.sample_ids = np.asarray(es.sample_ids).astype(str).astype(object)
+        self.gene_ids = np.asarray(es.gene_ids).astype(str).astype(object)
+        symbols = getattr(es, "gene_symbols", None)
+        self.gene_symbols = (
+            np.asarray(symbols).astype(str).astype(object)
+            if symbols is not None
+            else self.gene_ids.copy()
+        )
+        samples = getattr(es, "samples", None)
+        self.samples = (
+            samples.reindex(self.sample_ids)
+            if isinstance(samples, pd.DataFrame)
+            else pd.DataFrame(index=self.sample_ids)
+        )
+        self.name = dataset_name(es)
+        self.simulated = is_simulated(es)
+        self.source = dict(getattr(es, "source", None) or {})
+        self.fingerprint = dataset_fingerprint(es)
+        self.cache_dir = Path(self.config.cache_dir)
+        self._lock = threading.RLock()
+        self._state: ModelState | None = None
+        self._results: Any = None
+        self._stats: tuple[np.ndarray, np.ndarray] | None = None
+        self._sums: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._predicted: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+        self._ontology: Any = None
+        self._ontology_error: str | None = None
+        self._gene_table: pd.DataFrame | None = None
+        self._norm_cache: np.ndarray | None = None
+        # lookups: symbol (upper case) and Ensembl id without version -> dataset column
+        self._by_symbol: dict[str, int] = {}
+        for j, s in enumerate(self.gene_symbols):
+            self._by_symbol.setdefault(s.upper(), j)
+        self._by_id: dict[str, int] = {}
+        for j, g in enumerate(self.gene_ids):
+            self._by_id.setdefault(_strip_version(g).upper(), j)
+        self.annotation_columns = self._annotation_columns()
+
+    # ------------------------------------------------------------------ dataset
+    def _annotation_columns(self) -> list[str]:
+        cols = []
+        for c in self.samples.columns:
+            s = self.samples[c]
+            n = s.nunique(dropna=True)
+            if pd.api.types.is_bool_dtype(s) or n < 2:
+                continue  # constant columns (e.g. ``simulated``) colour nothing
+            if pd.api.types.is_numeric_dtype(s) and n > 30:
+                cols.append(c)  # continuous annotation
+            elif n <= 100:
+                cols.append(c)
+        order = {c: i for i, c in enumerate(PREFERRED_ANNOTATIONS)}
+        return sorted(cols, key=lambda c: (order.get(c, len(order)), c))
+
+    def describe(self) -> dict[str, Any]:
+        """Name, size and source of the dataset, for the page header."""
+        return {
+            "name": self.name,
+            "n_samples": int(self.n_samples),
+            "n_genes": int(self.n_genes),
+            "simulated": self.simulated,
+            "loader": self.source.get("loader"),
+            "fingerprint": self.fingerprint,
+        }
+
+    def gene_index(self, query: str) -> int:
+        """Dataset column of a gene given by symbol or Ensembl id (version ignored).
+
+        Raises
+        ------
+        DataError
+            Unknown gene (the message suggests close symbols).
+        """
+        q = (query or "").strip()
+        if not q:
+            raise DataError("no gene given")
+        j = self._by_symbol.get(q.upper())
+        if j is None:
+            j = self._by_id.get(_strip_version(q).upper())
+        if j is None:
+            close = self.search_genes(q[:3], limit=5) if len(q) >= 2 else []
+            hint = f" (did you mean {', '.join(self.gene_symbols[i] for i in close)}?)" if close else ""
+            raise DataError(f"unknown gene {q!r}: not among the {self.n_genes} genes{hint}")
+        return int(j)
+
+    def search_genes(self, text: str, limit: int = 30) -> list[int]:
+        """Dataset columns whose symbol or Ensembl id starts with (then contains) ``text``."""
+        t = (text or "").strip().upper()
+        if not t:
+            return []
+        starts, contains = [], []
+        for j, (s, g) in enumerate(zip(self.gene_symbols, self.gene_ids, strict=True)):
+            su, gu = s.upper(), g.upper()
+            if su.startswith(t) or gu.startswith(t):
+                starts.append(j)
+            elif t in su:
+                contains.append(j)
+        starts.sort(key=lambda j: (len(self.gene_symbols[j]), self.gene_symbols[j]))
+        return (starts + contains)[:limit]
+
+    def gene_set(self, pattern: str) -> list[int]:
+        """Dataset columns whose symbol matches a regular expression (case-insensitive)."""
+        rx = re.compile(pattern, re.IGNORECASE)
+        return [j for j, s in enumerate(self.gene_symbols) if rx.search(s)]
+
+    def gene_stats(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-gene mean and standard deviation over samples, (n_genes,) each (NaN ignored)."""
+        with self._lock:
+            if self._stats is None:
+                mean = np.nanmean(self.values, axis=0)
+                std = np.nanstd(self.values, axis=0)
+                std = np.where(std > 1e-8, std, 1.0)
+                self._stats = (mean.astype(np.float32), std.astype(np.float32))
+            return self._stats
+
+    def annotation_values(self, column: str) -> pd.Series:
+        if column not in self.samples.columns:
+            raise DataError(f"unknown sample annotation {column!r}")
+        return self.samples[column]
+
+    # ------------------------------------------------------------------ model
+    @property
+    def results(self) -> Any:
+        """The :class:`core.cache.ResultCache` of derived results (opened lazily)."""
+        with self._lock:
+            if self._results is None:
+                from core.cache import ResultCache
+
+                self._results = ResultCache(self.cache_dir / "results")
+            return self._results
+
+    @property
+    def model_entry(self) -> Path:
+        """Directory of the model trained for this dataset and settings."""
+        if self.config.model_dir is not None:
+            return Path(self.config.model_dir)
+        s = self.config.settings
+        tag = "standin" if s.standin else "fe"
+        return self.cache_dir / "models" / f"{self.fingerprint}-{tag}-{s.digest()}"
+
+    def model_ready_on_disk(self) -> bool:
+        if self.config.model_dir is not None:
+            return True
+        return (self.model_entry / "dashboard.json").exists()
+
+    def state(self) -> ModelState | None:
+        """The loaded model state, loading it from disk when it is there; None while training."""
+        with self._lock:
+            if self._state is not None:
+                return self._state
+            if not self.model_ready_on_disk():
+                return None
+            self._state = self._load_state()
+            return self._state
+
+    def require_state(self) -> ModelState:
+        st = self.state()
+        if st is None:
+            raise ModelError("the model is still training: wait for the progress bar to finish")
+        return st
+
+    def _model_path(self) -> Path:
+        if self.config.model_dir is not None:
+            return Path(self.config.model_dir)
+        return self.model_entry / "model"
+
+    def _load_state(self) -> ModelState:
+        t0 = time.perf_counter()
+        model = load_model(self._model_path())
+        model_gene_ids = np.asarray(model.gene_ids_).astype(str).astype(object)
+        gene_es_index = np.array(
+            [self._by_id.get(_strip_version(g).upper(), -1) for g in model_gene_ids], dtype=int
+        )
+        es_model_index = np.full(self.n_genes, -1, dtype=int)
+        ok = gene_es_index >= 0
+        es_model_index[gene_es_index[ok]] = np.nonzero(ok)[0]
+        sample_embedding = self._sample_embedding(model)
+        gene_embedding = np.asarray(model.gene_embedding_, dtype=np.float32)
+        meta_path = self.model_entry / "dashboard.json"
+        meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+        key = str(model.key())
+        layout_path = self.model_entry / "gene_layout.npy"
+        if self.config.model_dir is None and layout_path.exists():
+            gene_layout = np.load(layout_path, allow_pickle=False)
+            method = meta.get("gene_layout", "UMAP")
+        else:
+            cache_key = self.results.key("gene-layout", key)
+            cached = self.results.get(cache_key)
+            if cached is None:
+                gene_layout, method = gene_layout_2d(gene_embedding, seed=self.config.settings.seed)
+                self.results.set(cache_key, {"layout": gene_layout, "method": method})
+            else:
+                gene_layout, method = cached["layout"], cached["method"]
+        info = {
+            "class": type(model).__name__,
+            "key": key,
+            "sample_dim": int(sample_embedding.shape[1]),
+            "gene_dim": int(gene_embedding.shape[1]),
+            "n_model_genes": int(len(model_gene_ids)),
+            "gene_layout": method,
+            "config": _model_config(model),
+            "final_loss": float(model.history_[-1]) if getattr(model, "history_", None) else None,
+            "train_seconds": meta.get("train_seconds"),
+            "path": str(self._model_path()),
+        }
+        log.info("model %s loaded in %.2f s", key[:12], time.perf_counter() - t0)
+        return ModelState(
+            model=model,
+            key=key,
+            sample_embedding=sample_embedding,
+            gene_embedding=gene_embedding,
+            gene_layout=np.asarray(gene_layout, dtype=np.float32),
+            gene_es_index=gene_es_index,
+            es_model_index=es_model_index,
+            info=info,
+        )
+
+    def _sample_embedding(self, model: Any) -> np.ndarray:
+        emb = np.asarray(model.sample_embedding_, dtype=np.float32)
+        train_ids = np.asarray(model.sample_ids_).astype(str)
+        if len(train_ids) == self.n_samples and np.array_equal(train_ids, self.sample_ids):
+            return emb
+        pos = {s: i for i, s in enumerate(train_ids)}
+        rows = np.array([pos.get(s, -1) for s in self.sample_ids])
+        out = np.empty((self.n_samples, emb.shape[1]), dtype=np.float32)
+        known = rows >= 0
+        out[known] = emb[rows[known]]
+        if (~known).any():
+            log.info("embedding %d samples absent from training with transform()", (~known).sum())
+            sub = _subset_samples(self.es, np.nonzero(~known)[0])
+            out[~known] = np.asarray(model.transform(sub), dtype=np.float32)
+        return out
+
+    def train(self, progress: ProgressFn | None = None) -> str:
+        """Train the model of this dataset + settings and store it with its gene layout.
+
+        Runs in a background job (never in a request). Idempotent: when another process trained
+        the same model meanwhile, it is loaded instead.
+
+        Parameters
+        ----------
+        progress
+            ``progress(fraction, message)`` called during training (fraction in 0..1).
+
+        Returns
+        -------
+        str
+            The model key.
+        """
+        import diskcache
+
+        progress = progress or (lambda f, m: None)
+        entry = self.model_entry
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        lock_cache = diskcache.Cache(str(self.cache_dir / "locks"))
+        with diskcache.Lock(lock_cache, f"train-{entry.name}", expire=3600):
+            if self.model_ready_on_disk():
+                progress(1.0, "model found in the cache")
+                return self.require_state().key
+            settings = self.config.settings
+            cls = estimator_class(settings.standin)
+            model = cls(**settings.estimator_kwargs())
+            t0 = time.perf_counter()
+
+            def on_epoch(p: Any) -> None:
+                frac = float(getattr(p, "fraction", 0.0))
+                loss = getattr(p, "loss", float("nan"))
+                msg = (
+                    f"training: epoch {getattr(p, 'epoch', '?')}/{getattr(p, 'n_epochs', '?')}, "
+                    f"loss {loss:.4f}, {getattr(p, 'elapsed_s', 0.0):.0f} s"
+                )
+                progress(0.9 * frac, msg)
+
+            progress(0.0, f"training {cls.__name__} on {self.n_samples} x {self.n_genes}")
+            model.fit(self.es, callback=on_epoch)
+            train_seconds = time.perf_counter() - t0
+            progress(0.92, "laying out gene space (UMAP)")
+            layout, method = gene_layout_2d(
+                np.asarray(model.gene_embedding_), seed=settings.seed
+            )
+            tmp = entry.with_name(entry.name + f".tmp{id(model)}")
+            if tmp.exists():
+                shutil.rmtree(tmp)
+            tmp.mkdir(parents=True)
+            model.save(tmp / "model")
+            np.save(tmp / "gene_layout.npy", layout)
+            meta = {
+                "train_seconds": round(train_seconds, 2),
+                "gene_layout": method,
+                "settings": dataclasses.asdict(settings),
+                "dataset": self.describe(),
+            }
+            (tmp / "dashboard.json").write_text(json.dumps(meta, indent=1, default=list))
+            if entry.exists():
+                shutil.rmtree(entry)
+            tmp.rename(entry)
+            progress(1.0, f"model ready ({train_seconds:.0f} s)")
+            log.info("trained %s in %.1f s -> %s", cls.__name__, train_seconds, entry)
+        lock_cache.close()
+        return str(model.key())
+
+    # ------------------------------------------------------------------ values per sample
+    def gene_values(self, j: int, mode: str = "obs") -> np.ndarray:
+        """Values of dataset gene ``j`` over samples, (n_samples,) float32.
+
+        ``mode``: ``obs`` (observed), ``pred`` (decoded by the model at each sample's
+        coordinates) or ``res`` (observed - predicted).
+        """
+        if mode == "obs":
+            return self.values[:, j]
+        pred = self.predicted(j)
+        if mode == "pred":
+            return pred
+        if mode == "res":
+            return self.values[:, j] - pred
+        raise DataError(f"unknown value mode {mode!r} (obs, pred or res)")
+
+    def predicted(self, j: int) -> np.ndarray:
+        """Model prediction of dataset gene ``j`` at every sample, (n_samples,) float32."""
+        st = self.require_state()
+        m = int(st.es_model_index[j])
+        if m < 0:
+            raise DataError(f"gene {self.gene_symbols[j]} is not among the model's genes")
+        cache_key = (st.key, m)
+        with self._lock:
+            hit = self._predicted.get(cache_key)
+            if hit is not None:
+                self._predicted.move_to_end(cache_key)
+                return hit
+        pred = np.asarray(st.model.predict(st.sample_embedding, genes=[m]), dtype=np.float32)[:, 0]
+        with self._lock:
+            self._predicted[cache_key] = pred
+            while len(self._predicted) > 64:
+                self._predicted.popitem(last=False)
+        return pred
+
+    def gene_set_score(self, columns: Sequence[int]) -> np.ndarray:
+        """Mean z-score of the given dataset genes per sample, (n_samples,) float32."""
+        cols = np.asarray(list(columns), dtype=int)
+        if cols.size == 0:
+            raise DataError("the gene set has no gene of this dataset")
+        mean, std = self.gene_stats()
+        z = (self.values[:, cols] - mean[cols]) / std[cols]
+        with np.errstate(invalid="ignore"):
+            return np.nanmean(z, axis=1).astype(np.float32)
+
+    # ------------------------------------------------------------------ gene annotations
+    def ontology(self) -> Any:
+        """The :class:`core.annotations.GeneOntology` snapshot (None when it cannot be loaded)."""
+        with self._lock:
+            if self._ontology is None and self._ontology_error is None:
+                try:
+                    from core.annotations import GeneOntology
+
+                    self._ontology = GeneOntology.load()
+                except (ImportError, CoreError, OSError) as exc:
+                    self._ontology_error = f"Gene Ontology not available ({exc})"
+                    log.warning(self._ontology_error)
+            return self._ontology
+
+    def _gene_queries(self) -> list[str]:
+        """Ids to map genes to GO by: Ensembl ids when the dataset has them, else symbols."""
+        return [
+            g if g.upper().startswith("ENSG") else s
+            for g, s in zip(self.gene_ids, self.gene_symbols, strict=True)
+        ]
+
+    def gene_table(self) -> pd.DataFrame:
+        """One row per dataset gene: ``symbol, gene_id, name, gene_type`` (strings)."""
+        with self._lock:
+            if self._gene_table is not None:
+                return self._gene_table
+        table = pd.DataFrame({"symbol": self.gene_symbols, "gene_id": self.gene_ids})
+        genes = getattr(self.es, "genes", None)
+        if isinstance(genes, pd.DataFrame) and len(genes) == self.n_genes:
+            for src, dst in (("name", "name"), ("gene_type", "gene_type"), ("type", "gene_type")):
+                if src in genes.columns and dst not in table.columns:
+                    table[dst] = genes[src].astype(str).to_numpy()
+        if "name" not in table.columns or "gene_type" not in table.columns:
+            go = self.ontology()
+            if go is not None:
+                mapped = go.map_genes(self._gene_queries())
+                unmatched = ~mapped["matched"].to_numpy(dtype=bool)
+                if unmatched.any():  # retry those by symbol
+                    again = go.map_genes(list(self.gene_symbols[unmatched]))
+                    mapped.loc[unmatched, ["name", "gene_type"]] = again[
+                        ["name", "gene_type"]
+                    ].to_numpy()
+                for col in ("name", "gene_type"):
+                    if col not in table.columns:
+                        table[col] = mapped[col].astype(str).to_numpy()
+        for col in ("name", "gene_type"):
+            if col not in table.columns:
+                table[col] = ""
+            table[col] = table[col].replace({"None": "", "nan": "", "<NA>": ""}).fillna("")
+        table.loc[table["gene_type"].isin(["", "unmapped"]), "gene_type"] = "unknown"
+        with self._lock:
+            self._gene_table = table
+        return table
+
+    def go_terms_of(self, symbols: Sequence[str], max_terms: int = 3) -> list[str]:
+        """The first direct GO biological-process terms of each gene (``; ``-joined)."""
+        go = self.ontology()
+        if go is None:
+            return [""] * len(symbols)
+        out = []
+        for s in symbols:
+            try:
+                terms = go.gene_terms(s, ontology="BP", propagate=False)
+                names = [str(n) for n in terms["name"].tolist()[:max_terms]]
+                more = len(terms) - len(names)
+                out.append("; ".join(names) + (f" (+{more})" if more > 0 else ""))
+            except (CoreError, KeyError, ValueError):
+                out.append("")
+        return out
+
+    def enricher(self) -> Any:
+        """The GO BP enricher against this dataset's genes (built once; None without GO)."""
+        go = self.ontology()
+        if go is None:
+            return None
+        with self._lock:
+            if getattr(self, "_enricher", None) is None:
+                self._enricher = go.enricher(self._gene_queries(), ontology="BP")
+            return self._enricher
+
+    def enrichment(self, genes: Sequence[str], max_fdr: float = 0.25) -> pd.DataFrame:
+        """GO BP terms enriched in ``genes`` against the dataset's genes (hypergeometric, BH).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``go_id, term, ontology, n_overlap, n_term, p_value, fdr`` with
+            ``fdr <= max_fdr``, sorted by p-value; empty when GO is not available.
+        """
+        columns = ["go_id", "term", "ontology", "n_overlap", "n_term", "p_value", "fdr"]
+        enr = self.enricher()
+        if enr is None or not len(genes):
+            return pd.DataFrame(columns=columns)
+        res = enr.enrich(list(genes), min_overlap=2 if len(genes) > 3 else 1)
+        res = res.rename(columns={"name": "term", "n_in_set": "n_overlap", "n_in_background": "n_term"})
+        res = res[res["fdr"] <= max_fdr][columns].reset_index(drop=True)
+        res["p_value"] = res["p_value"].map(lambda v: float(f"{v:.3g}"))
+        res["fdr"] = res["fdr"].map(lambda v: float(f"{v:.3g}"))
+        return res
+
+    def search_go_terms(self, text: str, limit: int = 30) -> list[tuple[str, str]]:
+        """GO terms whose id or name contains ``text`` -> [(go_id, name)], BP first."""
+        go = self.ontology()
+        t = (text or "").strip().lower()
+        if go is None or len(t) < 3:
+            return []
+        terms = go.terms
+        names = terms["name"].astype(str)
+        hit = names.str.lower().str.contains(t, regex=False) | terms.index.str.lower().str.contains(
+            t, regex=False
+        )
+        sub = terms[hit].copy()
+        sub["_bp"] = sub["ontology"] != "BP"
+        sub["_len"] = sub["name"].str.len()
+        sub = sub.sort_values(["_bp", "_len"]).head(limit)
+        return [(str(i), f"{r['name']} ({r['ontology']})") for i, r in sub.iterrows()]
+
+    def go_term_members(self, go_id: str) -> np.ndarray:
+        """(n_genes,) bool: dataset genes annotated to ``go_id`` (propagated)."""
+        go = self.ontology()
+        if go is None:
+            raise DataError("Gene Ontology not available: cannot colour by a GO term")
+        members = go.term_genes(go_id)
+        ens = set()
+        for e in members.get("ensembl", pd.Series(dtype=str)).astype(str):
+            ens.update(x.strip().upper() for x in e.split(";") if x.strip())
+        syms = {s.upper() for s in members["symbol"].astype(str)}
+        return np.array(
+            [
+                (_strip_version(g).upper() in ens) or (s.upper() in syms)
+                for g, s in zip(self.gene_ids, self.gene_symbols, strict=True)
+            ]
+        )
+
+    # ------------------------------------------------------------------ gene space
+    def neighbors(self, j: int, k: int | None = None) -> pd.DataFrame:
+        """The ``k`` genes nearest to dataset gene ``j`` in gene space (Euclidean).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``rank, symbol, gene_id, distance, name, gene_type, go_terms``.
+        """
+        st = self.require_state()
+        k = int(k or self.config.n_neighbors)
+        m = int(st.es_model_index[j])
+        if m < 0:
+            raise DataError(f"gene {self.gene_symbols[j]} has no embedding in this model")
+        emb = st.gene_embedding
+        d = np.sqrt(np.maximum(((emb - emb[m]) ** 2).sum(axis=1), 0.0))
+        d[m] = np.inf
+        k = min(k, len(d) - 1)
+        idx = np.argpartition(d, k)[:k]
+        idx = idx[np.argsort(d[idx])]
+        cols = st.gene_es_index[idx]
+        table = self.gene_table()
+        symbols = [self.gene_symbols[c] if c >= 0 else "" for c in cols]
+        out = pd.DataFrame(
+            {
+                "rank": np.arange(1, len(idx) + 1),
+                "symbol": symbols,
+                "gene_id": [self.gene_ids[c] if c >= 0 else "" for c in cols],
+                "distance": np.round(d[idx], 4),
+                "name": [table["name"].iat[c] if c >= 0 else "" for c in cols],
+                "gene_type": [table["gene_type"].iat[c] if c >= 0 else "" for c in cols],
+                "go_terms": self.go_terms_of(symbols),
+            }
+        )
+        return out
+
+    # ------------------------------------------------------------------ selections
+    def _column_sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        with self._lock:
+            if self._sums is None:
+                finite = np.isfinite(self.values)
+                x = np.where(finite, self.values, 0.0)
+                self._sums = (
+                    x.sum(axis=0, dtype=np.float64),
+                    (x * x).sum(axis=0, dtype=np.float64),
+                    finite.sum(axis=0).astype(np.float64),
+                )
+            return self._sums
+
+    def specific_genes(self, rows: Sequence[int], top: int = 25) -> pd.DataFrame:
+        """Genes most specific to the selected samples against all others (Welch t-like score).
+
+        Parameters
+        ----------
+        rows
+            Selected sample rows (indices into ``es.sample_ids``).
+        top
+            Genes returned (highest score first).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``symbol, gene_id, mean_selected, mean_rest, difference, score``.
+
+        Raises
+        ------
+        DataError
+            Empty selection, or a selection of every sample.
+        """
+        sel = np.unique(np.asarray(list(rows), dtype=int))
+        if sel.size == 0:
+            raise DataError("the selection is empty: draw a lasso or box around some samples")
+        if sel.min() < 0 or sel.max() >= self.n_samples:
+            raise DataError("the selection refers to samples that are not in this dataset")
+        if sel.size >= self.n_samples - 1:
+            raise DataError("the selection holds (almost) every sample: nothing to compare with")
+        s_all, ss_all, n_all = self._column_sums()
+        x = self.values[sel]
+        finite = np.isfinite(x)
+        x0 = np.where(finite, x, 0.0)
+        s_sel = x0.sum(axis=0, dtype=np.float64)
+        ss_sel = (x0 * x0).sum(axis=0, dtype=np.float64)
+        n_sel = finite.sum(axis=0).astype(np.float64)
+        n_rest = n_all - n_sel
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m_sel = s_sel / n_sel
+            m_rest = (s_all - s_sel) / n_rest
+            v_sel = np.maximum(ss_sel / n_sel - m_sel**2, 0) * n_sel / np.maximum(n_sel - 1, 1)
+            v_rest = np.maximum((ss_all - ss_sel) / n_rest - m_rest**2, 0) * n_rest / np.maximum(
+                n_rest - 1, 1
+            )
+            se = np.sqrt(v_sel / np.maximum(n_sel, 1) + v_rest / np.maximum(n_rest, 1) + 1e-6)
+            score = (m_sel - m_rest) / se
+        score = np.where(np.isfinite(score), score, -np.inf)
+        top = min(top, self.n_genes)
+        idx = np.argpartition(-score, top - 1)[:top]
+        idx = idx[np.argsort(-score[idx])]
+        return pd.DataFrame(
+            {
+                "symbol": self.gene_symbols[idx],
+                "gene_id": self.gene_ids[idx],
+                "mean_selected": np.round(m_sel[idx], 4),
+                "mean_rest": np.round(m_rest[idx], 4),
+                "difference": np.round(m_sel[idx] - m_rest[idx], 4),
+                "score": np.round(score[idx], 2),
+            }
+        )
+
+    def selection_table(self, rows: Sequence[int]) -> pd.DataFrame:
+        """The selected samples with their annotations and map coordinates."""
+        sel = np.unique(np.asarray(list(rows), dtype=int))
+        if sel.size == 0:
+            raise DataError("the selection is empty: draw a lasso or box around some samples")
+        st = self.state()
+        out = pd.DataFrame({"sample_id": self.sample_ids[sel]})
+        if st is not None:
+            out["x"] = st.sample_embedding[sel, 0]
+            out["y"] = st.sample_embedding[sel, 1]
+        for c in self.annotation_columns:
+            out[c] = self.samples[c].to_numpy()[sel]
+        return out
+
+    # ------------------------------------------------------------------ in-silico probe
+    def probe(self, x: float, y: float, top: int = 15, n_samples: int = 10) -> dict[str, Any]:
+        """The expression profile decoded at a point of the plane and the nearest samples.
+
+        Returns
+        -------
+        dict
+            ``genes``: DataFrame ``symbol, predicted, z`` of the ``top`` genes by z-score of the
+            decoded value against the gene's mean and sd over samples; ``samples``: DataFrame
+            ``sample_id, distance, <first annotations>`` of the nearest real samples.
+        """
+        if not (np.isfinite(x) and np.isfinite(y)):
+            raise DataError(f"the probe point ({x}, {y}) is not a finite coordinate")
+        st = self.require_state()
+        profile = np.asarray(st.model.predict(np.array([[x, y]], dtype=np.float32)))[0]
+        cols = st.gene_es_index
+        ok = cols >= 0
+        mean, std = self.gene_stats()
+        z = np.full(len(profile), -np.inf, dtype=np.float32)
+        z[ok] = (profile[ok] - mean[cols[ok]]) / std[cols[ok]]
+        k = min(top, int(ok.sum()))
+        best = np.argsort(-z)[:k]
+        genes = pd.DataFrame(
+            {
+                "symbol": self.gene_symbols[cols[best]],
+                "predicted": np.round(profile[best], 3),
+                "z": np.round(z[best], 2),
+            }
+        )
+        d = np.sqrt(((st.sample_embedding - np.array([x, y], dtype=np.float32)) ** 2).sum(axis=1))
+        near = np.argsort(d)[:n_samples]
+        samples = pd.DataFrame({"sample_id": self.sample_ids[near], "distance": np.round(d[near], 3)})
+        for c in self.annotation_columns[:3]:
+            samples[c] = self.samples[c].astype(str).to_numpy()[near]
+        return {"genes": genes, "samples": samples, "x": float(x), "y": float(y)}
+
+    # ------------------------------------------------------------------ baselines
+    def baselines_key(self) -> str:
+        return self.results.key("dashboard-baselines", self.fingerprint)
+
+    def cached_baselines(self) -> dict[str, Any] | None:
+        return self.results.get(self.baselines_key())
+
+    def compute_baselines(self, progress: ProgressFn | None = None) -> dict[str, Any]:
+        """PCA / NMF / t-SNE / UMAP maps of the samples (+ 1-NN accuracy from 2% labels), cached.
+
+        Runs in a background job. Uses :func:`core.analysis.baseline_embeddings` when present.
+        """
+        progress = progress or (lambda f, m: None)
+        hit = self.cached_baselines()
+        if hit is not None:
+            return hit
+        maps: dict[str, np.ndarray] = {}
+        try:
+            from core.analysis import baseline_embeddings
+
+            progress(0.05, "computing PCA, NMF, t-SNE, UMAP (core.analysis)")
+            res = _call_baselines(baseline_embeddings, self.es, self.results)
+            maps = {str(k): np.asarray(v, dtype=np.float32) for k, v in dict(res).items()}
+        except ImportError:
+            maps = _local_baselines(self.values, progress, seed=self.config.settings.seed)
+        st = self.state()
+        if st is not None:
+            maps = {"FE": st.sample_embedding, **maps}
+        accuracy = {}
+        label = next((c for c in ("SMTS", "tissue") if c in self.samples.columns), None)
+        if label is not None:
+            labels = self.samples[label].astype(str).to_numpy()
+            for name, coords in maps.items():
+                accuracy[name] = one_nn_accuracy(coords, labels, fraction=0.02, splits=10)
+        out = {"maps": maps, "accuracy": accuracy, "label": label or ""}
+        self.results.set(self.baselines_key(), out)
+        progress(1.0, "done")
+        return out
+
+
+# ----------------------------------------------------------------------------- small helpers
+def one_nn_accuracy(
+    coords: np.ndarray, labels: np.ndarray, fraction: float = 0.02, splits: int = 10, seed: int = 0
+) -> dict[str, float]:
+    """1-NN accuracy of ``labels`` from ``fraction`` labelled points (mean and sd over splits)."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    ok = np.array([lab not in ("", "nan", "None") for lab in labels])
+    x, y = np.asarray(coords)[ok], np.asarray(labels)[ok]
+    rng = np.random.default_rng(seed)
+    n_train = max(int(round(fraction * len(y))), len(np.unique(y)))
+    scores = []
+    for _ in range(splits):
+        perm = rng.permutation(len(y))
+        tr, te = perm[:n_train], perm[n_train:]
+        if len(te) == 0:
+            break
+        clf = KNeighborsClassifier(n_neighbors=1).fit(x[tr], y[tr])
+        scores.append(float((clf.predict(x[te]) == y[te]).mean()))
+    if not scores:
+        return {"mean": float("nan"), "sd": float("nan")}
+    return {"mean": float(np.mean(scores)), "sd": float(np.std(scores))}
+
+
+def _local_baselines(
+    values: np.ndarray, progress: ProgressFn, seed: int = 0
+) -> dict[str, np.ndarray]:
+    from sklearn.decomposition import NMF, PCA
+    from sklearn.manifold import TSNE
+
+    x = np.where(np.isnan(values), np.nanmean(values, axis=0), values)
+    progress(0.05, "PCA")
+    pca50 = PCA(n_components=min(50, *x.shape), random_state=seed).fit_transform(x)
+    maps = {"PCA": pca50[:, :2].astype(np.float32)}
+    progress(0.15, "NMF")
+    maps["NMF"] = (
+        NMF(n_components=2, init="nndsvda", random_state=seed, max_iter=300)
+        .fit_transform(np.maximum(x, 0))
+        .astype(np.float32)
+    )
+    progress(0.3, "t-SNE (perplexity 30)")
+    maps["t-SNE"] = TSNE(
+        n_components=2, perplexity=min(30, (len(x) - 1) / 3), random_state=seed, init="pca"
+    ).fit_transform(pca50).astype(np.float32)
+    progress(0.75, "UMAP")
+    import umap
+
+    maps["UMAP"] = umap.UMAP(random_state=seed, n_jobs=1).fit_transform(pca50).astype(np.float32)
+    return maps
+
+
+def _call_baselines(fn: Callable, es: Any, cache: Any) -> Any:
+    import inspect
+
+    params = inspect.signature(fn).parameters
+    kwargs = {"cache": cache} if "cache" in params else {}
+    return fn(es, **kwargs)
+
+
+def _subset_samples(es: Any, rows: np.ndarray) -> Any:
+    sub = getattr(es, "subset", None)
+    if callable(sub):
+        try:
+            return sub(samples=rows)
+        except TypeError:
+            pass
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        values=np.asarray(es.values)[rows],
+        sample_ids=np.asarray(es.sample_ids)[rows],
+        gene_ids=np.asarray(es.gene_ids),
+        gene_symbols=np.asarray(es.gene_symbols),
+    )
+
+
+def _model_config(model: Any) -> dict[str, Any]:
+    out = {}
+    for name in ("sample_dim", "gene_dim", "hidden", "epochs", "batch_size", "lr", "seed", "device"):
+        v = getattr(model, name, None)
+        if v is not None and not callable(v):
+            out[name] = list(v) if isinstance(v, tuple) else v
+    cfg = getattr(model, "config", None) or getattr(model, "config_", None)
+    if dataclasses.is_dataclass(cfg):
+        for k, v in dataclasses.asdict(cfg).items():
+            out.setdefault(k, v)
+    return out

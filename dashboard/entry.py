@@ -1,0 +1,175 @@
+"""Command line and environment of the dashboard (used by ``app.py``).
+
+``python app.py [data flags] [--model DIR] [--host H] [--port P] ...`` reads its settings from
+the command line; ``gunicorn app:server`` (which passes no arguments to the app) reads the same
+settings from ``FE_*`` environment variables, see :data:`ENV_FLAGS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from core.errors import CoreError
+
+log = logging.getLogger(__name__)
+
+#: Environment variable -> command-line flag (flags without value: "1"/"true" turns them on).
+ENV_FLAGS: dict[str, str] = {
+    "FE_GTEX_GCT": "--gtex-gct",
+    "FE_GTEX_ATTRIBUTES": "--gtex-attributes",
+    "FE_GTEX_PHENOTYPES": "--gtex-phenotypes",
+    "FE_EXCLUDE_TISSUES": "--exclude-tissues",  # comma-separated
+    "FE_MATRIX": "--matrix",
+    "FE_ANNOTATIONS": "--annotations",
+    "FE_TRANSFORM": "--transform",
+    "FE_MODEL": "--model",
+    "FE_CACHE_DIR": "--cache-dir",
+    "FE_DEMO_SAMPLES": "--demo-samples",
+    "FE_DEMO_GENES": "--demo-genes",
+    "FE_DEMO_TISSUES": "--demo-tissues",
+    "FE_EPOCHS": "--epochs",
+    "FE_GENE_DIM": "--gene-dim",
+    "FE_HIDDEN": "--hidden",
+    "FE_SEED": "--seed",
+    "FE_DEVICE": "--device",
+    "FE_STANDIN": "--standin",
+}
+_SWITCHES = {"--standin"}
+
+#: Settings of the demo model: sized so that the first start is ready within 2 minutes on a
+#: 2-core CPU (the page states them).
+DEMO_EPOCHS = 20
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from core.cli import add_data_arguments
+
+    p = argparse.ArgumentParser(
+        prog="python app.py",
+        description="Factorized embeddings explorer: linked sample map and gene space. "
+        "With no data flags it serves a simulated GTEx-like demo set.",
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8050)
+    p.add_argument("--debug", action="store_true", help="Dash debug mode (reloader off)")
+    add_data_arguments(p)
+    p.add_argument("--model", metavar="DIR", help="a trained model directory (nothing is trained)")
+    p.add_argument("--cache-dir", metavar="DIR", default=None,
+                   help="where models and results are kept (default $FE_CACHE_DIR or ./cache)")
+    demo = p.add_argument_group("demo dataset (simulated, used when no data flag is given)")
+    demo.add_argument("--demo-samples", type=int, default=8000)
+    demo.add_argument("--demo-genes", type=int, default=2000)
+    demo.add_argument("--demo-tissues", type=int, default=28)
+    model = p.add_argument_group("model trained when --model is not given")
+    model.add_argument("--epochs", type=int, default=None,
+                       help=f"passes over the matrix (demo default {DEMO_EPOCHS})")
+    model.add_argument("--gene-dim", type=int, default=None)
+    model.add_argument("--hidden", default=None, help="hidden sizes, e.g. 100,50,50")
+    model.add_argument("--seed", type=int, default=0)
+    model.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    model.add_argument("--standin", action="store_true",
+                       help="a linear PCA stand-in instead of the network (quick checks)")
+    return p
+
+
+def argv_from_env(environ: Mapping[str, str]) -> list[str]:
+    """Command-line arguments equivalent to the ``FE_*`` variables of ``environ``."""
+    argv: list[str] = []
+    for var, flag in ENV_FLAGS.items():
+        value = environ.get(var)
+        if value is None or value == "":
+            continue
+        if flag in _SWITCHES:
+            if value.strip().lower() in ("1", "true", "yes", "on"):
+                argv.append(flag)
+        elif flag == "--exclude-tissues":
+            argv += [flag, *[t.strip() for t in value.split(",") if t.strip()]]
+        else:
+            argv += [flag, value]
+    return argv
+
+
+def _hidden(text: str | None) -> tuple[int, ...] | None:
+    if not text:
+        return None
+    try:
+        sizes = tuple(int(t) for t in text.replace("x", ",").split(",") if t.strip())
+    except ValueError:
+        raise CoreError(f"--hidden {text!r}: give layer sizes like 100,50,50") from None
+    if not sizes or min(sizes) < 1:
+        raise CoreError(f"--hidden {text!r}: sizes must be positive integers")
+    return sizes
+
+
+def load_dataset(args: argparse.Namespace) -> Any:
+    """The dataset the arguments describe (the simulated demo when no data flag is given)."""
+    from core.cli import has_data_arguments, load_data_from_args
+
+    if has_data_arguments(args):
+        return load_data_from_args(args)
+    if args.model:
+        from core.data import load_source
+
+        from dashboard.context import load_model
+
+        model = load_model(Path(args.model))
+        source = getattr(model, "data_source_", None)
+        if not source:
+            raise CoreError(
+                f"--model {args.model}: the model does not record its training data; "
+                "give the data flags (--gtex-gct ... or --matrix ...)"
+            )
+        return load_source(source)
+    from core.simulate import simulate_gtex_like
+
+    return simulate_gtex_like(
+        n_samples=args.demo_samples, n_genes=args.demo_genes, n_tissues=args.demo_tissues,
+        seed=args.seed,
+    )
+
+
+def config_from_args(args: argparse.Namespace, demo: bool) -> Any:
+    from core.cache import default_cache_dir
+
+    from dashboard.context import DashboardConfig, ModelSettings
+
+    epochs = args.epochs if args.epochs is not None else (DEMO_EPOCHS if demo else None)
+    settings = ModelSettings(
+        gene_dim=args.gene_dim,
+        hidden=_hidden(args.hidden),
+        epochs=epochs,
+        seed=args.seed,
+        device=args.device,
+        standin=bool(args.standin),
+    )
+    cache = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
+    return DashboardConfig(
+        cache_dir=cache,
+        model_dir=Path(args.model) if args.model else None,
+        settings=settings,
+    )
+
+
+def app_from_args(argv: Sequence[str] | None) -> tuple[Any, argparse.Namespace]:
+    """Parse ``argv`` and build the app -> (app, args). Raises CoreError on bad input."""
+    from core.cli import has_data_arguments
+
+    from dashboard.factory import create_app
+
+    args = build_parser().parse_args(argv)
+    es = load_dataset(args)
+    demo = not has_data_arguments(args) and not args.model
+    return create_app(es, config_from_args(args, demo)), args
+
+
+def app_from_env(environ: Mapping[str, str] | None = None) -> Any:
+    """The app configured by ``FE_*`` environment variables (for ``gunicorn app:server``)."""
+    environ = os.environ if environ is None else environ
+    os.environ.setdefault("BROWSER_PATH", "/usr/bin/chromium")
+    app, _ = app_from_args(argv_from_env(environ))
+    return app

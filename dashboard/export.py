@@ -1,0 +1,234 @@
+"""Export: figures as SVG / PDF / PNG at publication sizes (kaleido driving Chromium), tables and
+selections as CSV, and the view kept in the address bar (``?color=&gene=&sel=&gcolor=``).
+
+Kaleido 1.x finds the browser through ``BROWSER_PATH``; when unset and ``/usr/bin/chromium``
+exists, that one is used.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import pandas as pd
+from dash import Input, Output, State, ctx, dcc, html, no_update
+
+from core.errors import CoreError, DataError
+from dashboard import figures, ids
+from dashboard.baselines import baseline_view
+from dashboard.gene_space import build_gene_figure
+from dashboard.layout import alert_id
+from dashboard.sample_map import build_sample_figure, default_color
+from dashboard.selection import encode_rows
+
+log = logging.getLogger(__name__)
+
+FORMATS = {"svg": "image/svg+xml", "pdf": "application/pdf", "png": "image/png"}
+MAX_URL_ROWS_CHARS = 6000
+
+
+def browser_path() -> str | None:
+    """The Chromium kaleido will drive (``BROWSER_PATH`` or chromium on the PATH)."""
+    env = os.environ.get("BROWSER_PATH")
+    if env:
+        return env
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def render_image(fig: Any, fmt: str, width: int, height: int, scale: float) -> bytes:
+    """Bytes of ``fig`` as ``fmt`` (svg, pdf, png) rendered by kaleido + Chromium.
+
+    Raises
+    ------
+    CoreError
+        Unknown format, or no browser / kaleido failure (message says which).
+    """
+    if fmt not in FORMATS:
+        raise DataError(f"unknown export format {fmt!r} (svg, pdf or png)")
+    import plotly.io as pio
+
+    path = browser_path()
+    if path is None:
+        raise CoreError("no Chromium found for the export: install chromium or set BROWSER_PATH")
+    os.environ.setdefault("BROWSER_PATH", path)
+    t0 = time.perf_counter()
+    try:
+        data = pio.to_image(fig, format=fmt, width=width, height=height, scale=scale)
+    except Exception as exc:  # noqa: BLE001 - kaleido raises several kinds
+        raise CoreError(f"the figure export failed ({type(exc).__name__}: {exc})") from exc
+    log.info("exported %s %dx%d in %.1f s", fmt, width, height, time.perf_counter() - t0)
+    return data
+
+
+def export_figure(
+    context: Any,
+    which: str,
+    fmt: str,
+    size: str,
+    view: dict[str, Any],
+) -> dict[str, Any]:
+    """The ``dcc.Download`` payload of one figure of the current view.
+
+    Parameters
+    ----------
+    which
+        ``sample-map``, ``gene-map`` or ``baselines``.
+    fmt
+        ``svg``, ``pdf`` or ``png``.
+    size
+        A key of :data:`dashboard.figures.EXPORT_SIZES`.
+    view
+        ``color``, ``clip``, ``focus``, ``gene_color``, ``k``, ``selection_genes``.
+    """
+    if size not in figures.EXPORT_SIZES:
+        raise DataError(f"unknown export size {size!r}")
+    width, height, scale = figures.EXPORT_SIZES[size]
+    if which == "sample-map":
+        fig, _ = build_sample_figure(
+            context, view.get("color") or default_color(context), view.get("clip") or (1, 99),
+            webgl=False,
+        )
+    elif which == "gene-map":
+        fig, _ = build_gene_figure(
+            context, view.get("gene_color"), view.get("focus"), view.get("k"),
+            view.get("selection_genes"), webgl=False,
+        )
+    elif which == "baselines":
+        cached = context.cached_baselines()
+        if not cached:
+            raise DataError("no baseline maps yet: compute them first")
+        fig, _ = baseline_view(context, cached)
+        fig = figures.go.Figure(fig)
+    else:
+        raise DataError(f"unknown figure {which!r}")
+    fig = figures.for_export(fig, width, height)
+    data = render_image(fig, fmt, width, height, scale)
+    stem = f"{which}_{(view.get('color') or 'view').replace(':', '-').replace(',', '-')[:40]}"
+    return dcc.send_bytes(data, f"{stem}.{fmt}", type=FORMATS[fmt])
+
+
+def csv_download(context: Any, which: str, neighbors: list[dict] | None,
+                 selection: dict[str, Any] | None, selection_genes: list[dict] | None,
+                 focus: str | None) -> dict[str, Any]:
+    """The ``dcc.Download`` payload of a table as CSV (raises DataError when there is none)."""
+    if which == ids.EXPORT_NEIGHBORS_CSV:
+        if not neighbors:
+            raise DataError("no neighbour table yet: click a gene in gene space or search one")
+        return dcc.send_data_frame(pd.DataFrame(neighbors).to_csv, f"neighbors_{focus}.csv",
+                                   index=False)
+    if which == ids.EXPORT_SELECTION_CSV:
+        rows = (selection or {}).get("rows") or []
+        table = context.selection_table(rows)
+        return dcc.send_data_frame(table.to_csv, "selection.csv", index=False)
+    if which == ids.EXPORT_SELECTION_GENES_CSV:
+        rows = (selection or {}).get("rows") or []
+        if not rows:
+            raise DataError("the selection is empty: draw a lasso or box around some samples")
+        table = context.specific_genes(rows, top=200)
+        return dcc.send_data_frame(table.to_csv, "selection_specific_genes.csv", index=False)
+    raise DataError(f"unknown table {which!r}")
+
+
+def view_query(color: str | None, focus: str | None, selection: dict | None,
+               gene_color: str | None) -> str:
+    """Query string that reproduces the view (colour, gene, selection, gene colouring)."""
+    q: dict[str, str] = {}
+    if color:
+        q["color"] = color
+    if focus:
+        q["gene"] = focus
+    rows = (selection or {}).get("rows") or []
+    if rows:
+        enc = encode_rows(rows)
+        if len(enc) <= MAX_URL_ROWS_CHARS:
+            q["sel"] = enc
+    if gene_color and gene_color != "type":
+        q["gcolor"] = gene_color
+    return "?" + urlencode(q, safe=":,.-*()") if q else ""
+
+
+def register_callbacks(app: Any) -> None:
+    context = app.fe_context
+
+    @app.callback(
+        Output(ids.EXPORT_DOWNLOAD, "data"),
+        Output(alert_id("export"), "children"),
+        Input(ids.EXPORT_BUTTON, "n_clicks"),
+        State(ids.EXPORT_FIGURE, "value"),
+        State(ids.EXPORT_FORMAT, "value"),
+        State(ids.EXPORT_SIZE, "value"),
+        State(ids.COLOR_BY, "value"),
+        State(ids.CLIP, "value"),
+        State(ids.FOCUS_GENE, "data"),
+        State(ids.GENE_COLOR, "value"),
+        State(ids.NEIGHBORS_K, "value"),
+        State(ids.SELECTION_GENES_STORE, "data"),
+        prevent_initial_call=True,
+    )
+    def export(n, which, fmt, size, color, clip, focus, gene_color, k, selection_genes):
+        if not n:
+            return no_update, None
+        view = dict(color=color, clip=clip, focus=focus, gene_color=gene_color, k=k,
+                    selection_genes=selection_genes)
+        try:
+            return export_figure(context, which, fmt, size, view), html.Div(
+                f"exported the {which.replace('-', ' ')} as {fmt.upper()} ({size})",
+                className="alert alert-info",
+            )
+        except CoreError as exc:
+            return no_update, html.Div(str(exc), className="alert alert-error")
+
+    @app.callback(
+        Output(ids.EXPORT_CSV_DOWNLOAD, "data"),
+        Output(alert_id("csv"), "children"),
+        Input(ids.EXPORT_NEIGHBORS_CSV, "n_clicks"),
+        Input(ids.EXPORT_SELECTION_CSV, "n_clicks"),
+        Input(ids.EXPORT_SELECTION_GENES_CSV, "n_clicks"),
+        State(ids.GENE_NEIGHBORS, "data"),
+        State(ids.SELECTION, "data"),
+        State(ids.SELECTION_GENES, "data"),
+        State(ids.FOCUS_GENE, "data"),
+        prevent_initial_call=True,
+    )
+    def export_csv(_a, _b, _c, neighbors, selection, selection_genes, focus):
+        if not ctx.triggered or not ctx.triggered[0].get("value"):
+            return no_update, None
+        try:
+            return csv_download(context, ctx.triggered_id, neighbors, selection,
+                                selection_genes, focus), None
+        except CoreError as exc:
+            return no_update, html.Div(str(exc), className="alert alert-error")
+
+    @app.callback(
+        Output(ids.SHARE_LINK, "href"),
+        Input(ids.COLOR_BY, "value"),
+        Input(ids.FOCUS_GENE, "data"),
+        Input(ids.SELECTION, "data"),
+        Input(ids.GENE_COLOR, "value"),
+        prevent_initial_call=True,
+    )
+    def share(color, focus, selection, gene_color):
+        return view_query(color, focus, selection, gene_color) or "?"
+
+    # keep the address bar in step with the view, without reloading or re-triggering dcc.Location
+    app.clientside_callback(
+        """
+        function(href) {
+            if (href && href !== window.location.search) {
+                window.history.replaceState(null, "", window.location.pathname + href);
+            }
+            return window.location.href;
+        }
+        """,
+        Output(ids.SHARE_LINK, "title"),
+        Input(ids.SHARE_LINK, "href"),
+        prevent_initial_call=True,
+    )

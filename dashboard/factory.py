@@ -1,0 +1,59 @@
+"""Build the Dash app for one dataset: :func:`create_app`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from dashboard.context import AppContext, DashboardConfig
+
+log = logging.getLogger(__name__)
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+
+
+def create_app(es: Any, config: DashboardConfig | None = None) -> Any:
+    """The dashboard for ``es`` (a :class:`core.data.ExpressionSet`).
+
+    Parameters
+    ----------
+    es
+        The dataset shown (values (n_samples, n_genes), sample and gene annotations).
+    config
+        Cache directory, model directory or the settings of the model to train.
+
+    Returns
+    -------
+    dash.Dash
+        With ``app.fe_context`` (the :class:`~dashboard.context.AppContext`) and ``app.server``
+        (the Flask app, for gunicorn). Background jobs run on a ``DiskcacheManager`` whose store
+        is ``<cache_dir>/jobs``.
+    """
+    import diskcache
+    from dash import Dash, DiskcacheManager
+
+    from dashboard import baselines, export, gene_space, sample_map, selection, status
+    from dashboard.layout import build_layout
+
+    context = AppContext(es, config)
+    context.cache_dir.mkdir(parents=True, exist_ok=True)
+    jobs = diskcache.Cache(str(context.cache_dir / "jobs"))
+    app = Dash(
+        __name__,
+        title="Factorized embeddings explorer",
+        assets_folder=str(ASSETS),
+        background_callback_manager=DiskcacheManager(jobs),
+        update_title=None,
+    )
+    app.fe_context = context
+    app.layout = build_layout(context)
+    for module in (status, sample_map, gene_space, selection, baselines, export):
+        module.register_callbacks(app)
+
+    @app.server.route("/healthz")
+    def healthz() -> tuple[str, int]:
+        return ("ready" if context.model_ready_on_disk() else "training"), 200
+
+    log.info("dashboard for %s (%d x %d)", context.name, context.n_samples, context.n_genes)
+    return app

@@ -1,0 +1,525 @@
+"""Pure figure builders: arrays in, :class:`plotly.graph_objects.Figure` out (no Dash, no I/O).
+
+Trace order of the sample map (callbacks patch by index):
+
+0. ``probe grid``: invisible points over the empty parts of the plane (clicking one probes there)
+1. ``samples``: the colour trace when colouring by a continuous value; categorical colourings
+   have one trace per category from index 1 on (legend click toggles, double-click isolates).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+#: Trace index of the continuous colour trace in the sample map.
+COLOR_TRACE = 1
+#: Marker size of samples (pixels) by number of samples.
+MISSING_COLOR = "#c8c8c8"
+FONT = "Inter, 'Helvetica Neue', Arial, sans-serif"
+PALETTE: list[str] = list(qualitative.Dark24) + list(qualitative.Light24) + list(qualitative.Alphabet)
+
+#: Publication sizes for the server-side export: name -> (width px, height px, scale).
+EXPORT_SIZES: dict[str, tuple[int, int, float]] = {
+    "screen": (1000, 700, 1.0),
+    "single column (85 mm, 300 dpi)": (500, 400, 2.0),
+    "double column (180 mm, 300 dpi)": (1060, 700, 2.0),
+    "slide 16:9": (1280, 720, 1.5),
+}
+
+
+def marker_size(n_points: int) -> float:
+    """A readable marker size (px) for a scatter of ``n_points``."""
+    return float(np.clip(9.0 - 1.3 * np.log10(max(n_points, 1)), 2.5, 8.0))
+
+
+def _base_layout(title: str, x_title: str, y_title: str, uirevision: str) -> dict[str, Any]:
+    return dict(
+        title=dict(text=title, x=0.01, xanchor="left", font=dict(size=15)),
+        template="plotly_white",
+        font=dict(family=FONT, size=12),
+        margin=dict(l=40, r=10, t=40, b=40),
+        xaxis=dict(title=x_title, zeroline=False, showgrid=False),
+        yaxis=dict(title=y_title, zeroline=False, showgrid=False, scaleanchor=None),
+        hovermode="closest",
+        dragmode="zoom",
+        uirevision=uirevision,
+        legend=dict(itemsizing="constant", font=dict(size=11), tracegroupgap=0),
+    )
+
+
+def probe_grid(coords: np.ndarray, n: int = 36) -> tuple[np.ndarray, np.ndarray]:
+    """Points of an ``n`` x ``n`` grid over the map that have no sample nearby.
+
+    Parameters
+    ----------
+    coords
+        (n_samples, 2) sample coordinates.
+    n
+        Grid points per axis.
+
+    Returns
+    -------
+    (x, y)
+        Coordinates of the empty grid cells' centres, (m,) each.
+    """
+    coords = np.asarray(coords, dtype=np.float64)
+    lo, hi = np.nanmin(coords, axis=0), np.nanmax(coords, axis=0)
+    span = np.where(hi - lo > 0, hi - lo, 1.0)
+    lo, hi = lo - 0.05 * span, hi + 0.05 * span
+    step = (hi - lo) / n
+    cell = np.floor((coords - lo) / step).astype(int).clip(0, n - 1)
+    occupied = np.zeros((n, n), dtype=bool)
+    occupied[cell[:, 0], cell[:, 1]] = True
+    ix, iy = np.nonzero(~occupied)
+    return lo[0] + (ix + 0.5) * step[0], lo[1] + (iy + 0.5) * step[1]
+
+
+def _probe_trace(coords: np.ndarray) -> go.Scattergl:
+    gx, gy = probe_grid(coords)
+    return go.Scattergl(
+        x=gx,
+        y=gy,
+        mode="markers",
+        marker=dict(size=14, opacity=0.0, color="#ffffff"),
+        name="probe grid",
+        showlegend=False,
+        hovertemplate="empty space (%{x:.2f}, %{y:.2f})<br>click to decode the profile here"
+        "<extra></extra>",
+    )
+
+
+def sample_hover_text(
+    sample_ids: Sequence[str], annotations: dict[str, Sequence[Any]] | None = None
+) -> np.ndarray:
+    """Hover text per sample: id then ``name: value`` lines, (n_samples,) str."""
+    sample_ids = np.asarray(sample_ids).astype(str)
+    text = np.array([f"<b>{s}</b>" for s in sample_ids], dtype=object)
+    for name, vals in (annotations or {}).items():
+        vals = np.asarray(vals).astype(str)
+        text = text + f"<br>{name}: " + vals
+    return text.astype(str)
+
+
+def clip_range(values: np.ndarray, clip: Sequence[float] = (1.0, 99.0)) -> tuple[float, float]:
+    """Colour range of ``values`` clipped at the ``clip`` percentiles (NaN ignored)."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return 0.0, 1.0
+    lo, hi = np.percentile(v, [float(clip[0]), float(clip[1])])
+    if not hi > lo:
+        lo, hi = float(v.min()), float(v.max())
+        if not hi > lo:
+            hi = lo + 1.0
+    return float(lo), float(hi)
+
+
+def continuous_marker(
+    values: np.ndarray,
+    title: str,
+    clip: Sequence[float] = (1.0, 99.0),
+    diverging: bool = False,
+    size: float = 4.0,
+) -> dict[str, Any]:
+    """The ``marker`` dict of the continuous colour trace (colour, range, colour bar)."""
+    lo, hi = clip_range(values, clip)
+    if diverging:
+        m = max(abs(lo), abs(hi))
+        lo, hi = -m, m
+    return dict(
+        color=np.asarray(values, dtype=np.float32),
+        colorscale="RdBu_r" if diverging else "Viridis",
+        cmin=lo,
+        cmax=hi,
+        size=size,
+        opacity=0.85,
+        colorbar=dict(title=dict(text=title, side="right"), thickness=14, len=0.8),
+        showscale=True,
+    )
+
+
+def sample_map_continuous(
+    coords: np.ndarray,
+    values: np.ndarray,
+    hover_text: Sequence[str],
+    color_title: str,
+    *,
+    title: str = "Samples",
+    clip: Sequence[float] = (1.0, 99.0),
+    diverging: bool = False,
+    uirevision: str = "sample-map",
+    axis_titles: tuple[str, str] = ("dimension 1", "dimension 2"),
+    webgl: bool = True,
+) -> go.Figure:
+    """Sample map coloured by a continuous value.
+
+    Parameters
+    ----------
+    coords
+        (n_samples, 2) sample coordinates.
+    values
+        (n_samples,) values (NaN drawn grey).
+    hover_text
+        (n_samples,) hover text (id, tissue, sex...); the value is appended.
+    color_title
+        Colour bar title (e.g. ``MYH6 (observed)``).
+    clip
+        Percentiles at which the colour scale is clipped.
+    diverging
+        Centre the scale at 0 with a diverging palette (residuals, z-scores).
+    webgl
+        Scattergl (screen) or Scatter (vector export).
+    """
+    coords = np.asarray(coords, dtype=np.float32)
+    values = np.asarray(values, dtype=np.float32)
+    scatter = go.Scattergl if webgl else go.Scatter
+    size = marker_size(len(coords))
+    fig = go.Figure()
+    fig.add_trace(_probe_trace(coords) if webgl else go.Scatter(x=[], y=[], showlegend=False))
+    finite = np.isfinite(values)
+    if not finite.all():
+        fig.add_trace(
+            scatter(
+                x=coords[~finite, 0],
+                y=coords[~finite, 1],
+                mode="markers",
+                marker=dict(color=MISSING_COLOR, size=size),
+                name="no value",
+                text=np.asarray(hover_text)[~finite],
+                hovertemplate="%{text}<br>no value<extra></extra>",
+            )
+        )
+        # keep the colour trace at index COLOR_TRACE: move the grey trace after it
+    color_trace = scatter(
+        x=coords[finite, 0],
+        y=coords[finite, 1],
+        mode="markers",
+        marker=continuous_marker(values[finite], color_title, clip, diverging, size),
+        name=color_title,
+        text=np.asarray(hover_text)[finite],
+        hovertemplate="%{text}<br>" + color_title + ": %{marker.color:.3f}<extra></extra>",
+        showlegend=False,
+    )
+    data = list(fig.data)
+    data.insert(COLOR_TRACE, color_trace)
+    fig = go.Figure(data=data)
+    fig.update_layout(**_base_layout(title, *axis_titles, uirevision))
+    return fig
+
+
+def sample_map_categorical(
+    coords: np.ndarray,
+    labels: Sequence[Any],
+    hover_text: Sequence[str],
+    color_title: str,
+    *,
+    title: str = "Samples",
+    uirevision: str = "sample-map",
+    axis_titles: tuple[str, str] = ("dimension 1", "dimension 2"),
+    webgl: bool = True,
+    max_categories: int = 60,
+) -> go.Figure:
+    """Sample map with one trace per category (legend click toggles, double-click isolates).
+
+    Parameters
+    ----------
+    coords
+        (n_samples, 2) sample coordinates.
+    labels
+        (n_samples,) category per sample; empty/NaN become ``unlabelled`` (grey, drawn first).
+    hover_text
+        (n_samples,) hover text.
+    max_categories
+        Categories beyond this many (smallest first) are merged into ``other``.
+    """
+    coords = np.asarray(coords, dtype=np.float32)
+    lab = np.array(["" if _missing(v) else str(v) for v in labels], dtype=object)
+    cats, counts = np.unique(lab[lab != ""], return_counts=True)
+    if len(cats) > max_categories:
+        keep = set(cats[np.argsort(-counts)[: max_categories - 1]])
+        lab = np.array([v if (v == "" or v in keep) else "other" for v in lab], dtype=object)
+        cats = np.unique(lab[lab != ""])
+    scatter = go.Scattergl if webgl else go.Scatter
+    size = marker_size(len(coords))
+    hover_text = np.asarray(hover_text)
+    traces = [_probe_trace(coords) if webgl else go.Scatter(x=[], y=[], showlegend=False)]
+    missing = lab == ""
+    for i, cat in enumerate(sorted(cats, key=_natural_key)):
+        m = lab == cat
+        traces.append(
+            scatter(
+                x=coords[m, 0],
+                y=coords[m, 1],
+                mode="markers",
+                marker=dict(color=PALETTE[i % len(PALETTE)], size=size, opacity=0.85),
+                name=f"{cat} ({int(m.sum())})",
+                legendgroup=cat,
+                text=hover_text[m],
+                hovertemplate="%{text}<extra>" + _escape(cat) + "</extra>",
+            )
+        )
+    if missing.any():
+        traces.append(
+            scatter(
+                x=coords[missing, 0],
+                y=coords[missing, 1],
+                mode="markers",
+                marker=dict(color=MISSING_COLOR, size=size, opacity=0.6),
+                name=f"unlabelled ({int(missing.sum())})",
+                text=hover_text[missing],
+                hovertemplate="%{text}<extra>unlabelled</extra>",
+            )
+        )
+    fig = go.Figure(data=traces)
+    fig.update_layout(**_base_layout(title, *axis_titles, uirevision))
+    fig.update_layout(legend=dict(title=dict(text=color_title)))
+    return fig
+
+
+def gene_map_figure(
+    layout: np.ndarray,
+    symbols: Sequence[str],
+    labels: Sequence[Any],
+    *,
+    color_title: str = "gene type",
+    focus: int | None = None,
+    neighbors: Sequence[int] = (),
+    selected: Sequence[int] = (),
+    method: str = "UMAP",
+    title: str = "Gene space",
+    uirevision: str = "gene-map",
+    webgl: bool = True,
+) -> go.Figure:
+    """Genes laid out in 2-D, coloured by a category, with highlights.
+
+    Parameters
+    ----------
+    layout
+        (n_genes, 2) coordinates of the genes.
+    symbols
+        (n_genes,) gene symbols (hover; ``customdata`` of every point, read on click).
+    labels
+        (n_genes,) category per gene (gene type, or ``annotated``/``other`` for a GO term).
+    focus
+        Row of the gene in focus (star), if any.
+    neighbors
+        Rows of its nearest neighbours (rings).
+    selected
+        Rows of genes specific to the sample selection (diamonds).
+    """
+    layout = np.asarray(layout, dtype=np.float32)
+    symbols = np.asarray(symbols).astype(str)
+    lab = np.array(["unknown" if _missing(v) else str(v) for v in labels], dtype=object)
+    scatter = go.Scattergl if webgl else go.Scatter
+    size = marker_size(len(layout)) + 1
+    cats, counts = np.unique(lab, return_counts=True)
+    order = [c for _, c in sorted(zip(-counts, cats, strict=True))]
+    traces = []
+    for i, cat in enumerate(order):
+        m = lab == cat
+        is_grey = cat in ("unknown", "other", "not annotated")
+        traces.append(
+            scatter(
+                x=layout[m, 0],
+                y=layout[m, 1],
+                mode="markers",
+                marker=dict(
+                    color=MISSING_COLOR if is_grey else PALETTE[i % len(PALETTE)],
+                    size=size,
+                    opacity=0.5 if is_grey else 0.85,
+                ),
+                name=f"{cat} ({int(m.sum())})",
+                customdata=symbols[m],
+                text=symbols[m],
+                hovertemplate="<b>%{text}</b><extra>" + _escape(cat) + "</extra>",
+            )
+        )
+    sel = np.asarray(list(selected), dtype=int)
+    if sel.size:
+        traces.append(
+            scatter(
+                x=layout[sel, 0],
+                y=layout[sel, 1],
+                mode="markers",
+                marker=dict(
+                    symbol="diamond",
+                    size=size + 6,
+                    color="#ff7f0e",
+                    line=dict(color="#7a3b00", width=1),
+                ),
+                name="specific to the selection",
+                customdata=symbols[sel],
+                text=symbols[sel],
+                hovertemplate="<b>%{text}</b><extra>selection</extra>",
+            )
+        )
+    nb = np.asarray(list(neighbors), dtype=int)
+    if nb.size:
+        traces.append(
+            scatter(
+                x=layout[nb, 0],
+                y=layout[nb, 1],
+                mode="markers+text" if nb.size <= 30 else "markers",
+                marker=dict(
+                    symbol="circle-open", size=size + 8, color="#d62728", line=dict(width=2)
+                ),
+                text=symbols[nb],
+                textposition="top center",
+                textfont=dict(size=10, color="#8b0000"),
+                name="nearest neighbours",
+                customdata=symbols[nb],
+                hovertemplate="<b>%{text}</b><extra>neighbour</extra>",
+            )
+        )
+    if focus is not None and 0 <= focus < len(layout):
+        traces.append(
+            scatter(
+                x=[layout[focus, 0]],
+                y=[layout[focus, 1]],
+                mode="markers+text",
+                marker=dict(symbol="star", size=size + 14, color="#d62728", line=dict(width=1)),
+                text=[symbols[focus]],
+                textposition="bottom center",
+                textfont=dict(size=13, color="#000000"),
+                name=symbols[focus],
+                customdata=[symbols[focus]],
+                hovertemplate="<b>%{text}</b><extra>in focus</extra>",
+            )
+        )
+    fig = go.Figure(data=traces)
+    fig.update_layout(**_base_layout(title, f"{method} 1", f"{method} 2", uirevision))
+    fig.update_layout(legend=dict(title=dict(text=color_title)))
+    return fig
+
+
+def baselines_figure(
+    maps: dict[str, np.ndarray],
+    labels: Sequence[Any],
+    accuracy: dict[str, dict[str, float]] | None = None,
+    *,
+    label_name: str = "tissue",
+    webgl: bool = True,
+) -> go.Figure:
+    """The same samples in several 2-D maps side by side, coloured by one category.
+
+    Parameters
+    ----------
+    maps
+        name -> (n_samples, 2) coordinates (e.g. FE, PCA, NMF, t-SNE, UMAP).
+    labels
+        (n_samples,) category per sample.
+    accuracy
+        name -> {"mean", "sd"}: 1-NN accuracy shown in each panel title.
+    """
+    from plotly.subplots import make_subplots
+
+    names = list(maps)
+    if not names:
+        return empty_figure("no baseline maps yet")
+    accuracy = accuracy or {}
+
+    def panel_title(n: str) -> str:
+        a = accuracy.get(n)
+        if a and np.isfinite(a.get("mean", np.nan)):
+            return f"{n}<br><sup>1-NN {a['mean']:.2f} ± {a['sd']:.2f}</sup>"
+        return n
+
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=[panel_title(n) for n in names])
+    lab = np.array(["unlabelled" if _missing(v) else str(v) for v in labels], dtype=object)
+    cats = sorted(np.unique(lab), key=_natural_key)
+    scatter = go.Scattergl if webgl else go.Scatter
+    size = max(2.0, marker_size(len(lab)) - 1)
+    for col, name in enumerate(names, start=1):
+        xy = np.asarray(maps[name], dtype=np.float32)
+        for i, cat in enumerate(cats):
+            m = lab == cat
+            fig.add_trace(
+                scatter(
+                    x=xy[m, 0],
+                    y=xy[m, 1],
+                    mode="markers",
+                    marker=dict(
+                        size=size,
+                        color=MISSING_COLOR if cat == "unlabelled" else PALETTE[i % len(PALETTE)],
+                    ),
+                    name=cat,
+                    legendgroup=cat,
+                    showlegend=col == 1,
+                    hovertemplate=_escape(cat) + "<extra>" + name + "</extra>",
+                ),
+                row=1,
+                col=col,
+            )
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_layout(
+        template="plotly_white",
+        font=dict(family=FONT, size=11),
+        margin=dict(l=10, r=10, t=60, b=10),
+        legend=dict(title=dict(text=label_name), itemsizing="constant", font=dict(size=10)),
+        height=360,
+    )
+    return fig
+
+
+def empty_figure(message: str) -> go.Figure:
+    """A blank figure that shows ``message`` (waiting, no data...)."""
+    fig = go.Figure()
+    fig.update_layout(
+        template="plotly_white",
+        xaxis=dict(visible=False),
+        yaxis=dict(visible=False),
+        margin=dict(l=10, r=10, t=10, b=10),
+        annotations=[
+            dict(
+                text=message,
+                x=0.5,
+                y=0.5,
+                xref="paper",
+                yref="paper",
+                showarrow=False,
+                font=dict(size=14, color="#666"),
+            )
+        ],
+    )
+    return fig
+
+
+def for_export(fig: go.Figure, width: int, height: int) -> go.Figure:
+    """A copy of ``fig`` fit for a file: vector traces, no probe grid, fixed size."""
+    out = go.Figure(fig)
+    data = []
+    for tr in out.data:
+        if tr.name == "probe grid":
+            continue
+        if isinstance(tr, go.Scattergl):
+            d = tr.to_plotly_json()
+            d.pop("type", None)
+            tr = go.Scatter(**d)
+        data.append(tr)
+    out = go.Figure(data=data, layout=out.layout)
+    out.update_layout(width=width, height=height, uirevision=None, dragmode=False)
+    return out
+
+
+def _missing(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and np.isnan(v):
+        return True
+    return str(v).strip() in ("", "nan", "NaN", "None", "<NA>")
+
+
+def _natural_key(s: str) -> tuple:
+    import re
+
+    return tuple(int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", str(s)))
+
+
+def _escape(s: str) -> str:
+    return str(s).replace("<", "&lt;").replace(">", "&gt;")

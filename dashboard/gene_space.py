@@ -1,0 +1,213 @@
+"""Gene space: the gene map (coloured by gene type or a GO term), gene search, the gene in
+focus with its nearest neighbours, their GO terms and the terms enriched among them."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from dash import Input, Output, html
+
+from core.errors import CoreError, DataError
+from dashboard import figures, ids
+from dashboard.layout import alert_id
+
+log = logging.getLogger(__name__)
+
+
+def search_options(context: Any, search: str | None, value: str | None) -> list[dict[str, str]]:
+    """Options of ``gene-search``: symbols / Ensembl ids matching ``search`` (value = symbol)."""
+    out, seen = [], set()
+    for j in context.search_genes(search or "", limit=30):
+        sym = context.gene_symbols[j]
+        if sym in seen:
+            continue
+        seen.add(sym)
+        gid = context.gene_ids[j]
+        label = sym if gid == sym else f"{sym}  ·  {gid}"
+        # the search text must match the label for the dropdown to keep the option
+        out.append({"label": label, "value": sym, "search": f"{sym} {gid}"})
+    if value and value not in seen:
+        out.insert(0, {"label": value, "value": value, "search": value})
+    return out
+
+
+def gene_color_options(context: Any, search: str | None, value: str | None) -> list[dict[str, str]]:
+    """Options of ``gene-color``: ``type`` and GO terms matching ``search`` (``go:<id>``)."""
+    out = [{"label": "gene type", "value": "type"}]
+    for go_id, name in context.search_go_terms(search or "", limit=30):
+        out.append({"label": f"GO: {name} · {go_id}", "value": f"go:{go_id}"})
+    if value and value not in {o["value"] for o in out}:
+        out.append({"label": f"GO: {value[3:]}", "value": value})
+    return out
+
+
+def gene_labels(context: Any, color: str | None) -> tuple[np.ndarray, str]:
+    """Category of every model gene for the gene map -> ((n_model_genes,) labels, title)."""
+    st = context.require_state()
+    cols = st.gene_es_index
+    if color and color.startswith("go:"):
+        go_id = color[3:]
+        member = context.go_term_members(go_id)
+        lab = np.where(cols >= 0, member[np.maximum(cols, 0)], False)
+        name = go_id
+        go = context.ontology()
+        if go is not None and go_id in go.terms.index:
+            name = f"{go.terms.loc[go_id, 'name']} ({go_id})"
+        return np.where(lab, "annotated", "not annotated"), name
+    types = context.gene_table()["gene_type"].to_numpy(dtype=object)
+    return np.where(cols >= 0, types[np.maximum(cols, 0)], "unknown"), "gene type"
+
+
+def model_rows(context: Any, symbols: list[str]) -> list[int]:
+    """Rows in the model's gene order of the given symbols (unknown ones skipped)."""
+    st = context.require_state()
+    rows = []
+    for s in symbols:
+        try:
+            m = int(st.es_model_index[context.gene_index(s)])
+        except DataError:
+            continue
+        if m >= 0:
+            rows.append(m)
+    return rows
+
+
+def build_gene_figure(
+    context: Any,
+    color: str | None,
+    focus: str | None,
+    k: Any,
+    selection_genes: list[str] | None,
+    webgl: bool = True,
+) -> tuple[Any, Any]:
+    """The gene map with the gene in focus, its neighbours and the selection's genes.
+
+    Returns
+    -------
+    (figure, alert or None)
+    """
+    st = context.state()
+    if st is None:
+        return figures.empty_figure("the model is training: see the progress bar"), None
+    alert = None
+    try:
+        labels, title = gene_labels(context, color)
+    except CoreError as exc:
+        labels, title = gene_labels(context, "type")
+        alert = _alert(str(exc))
+    symbols = np.array(
+        [context.gene_symbols[c] if c >= 0 else "" for c in st.gene_es_index], dtype=object
+    )
+    focus_row, neighbor_rows = None, []
+    if focus:
+        rows = model_rows(context, [focus])
+        if rows:
+            focus_row = rows[0]
+            nb = context.neighbors(context.gene_index(focus), _k(k, context))
+            neighbor_rows = model_rows(context, list(nb["symbol"]))
+    fig = figures.gene_map_figure(
+        st.gene_layout,
+        symbols,
+        labels,
+        color_title=title,
+        focus=focus_row,
+        neighbors=neighbor_rows,
+        selected=model_rows(context, list(selection_genes or [])),
+        method=st.info.get("gene_layout", "UMAP"),
+        title=f"Genes ({len(symbols):,}) — {st.info.get('gene_layout', '')} of "
+        f"{st.info['gene_dim']}-D gene embeddings",
+        uirevision=st.key,
+        webgl=webgl,
+    )
+    return fig, alert
+
+
+def _k(k: Any, context: Any) -> int:
+    try:
+        k = int(k)
+    except (TypeError, ValueError):
+        return context.config.n_neighbors
+    return int(np.clip(k, 1, 200))
+
+
+def neighbor_tables(
+    context: Any, focus: str | None, k: Any
+) -> tuple[list[dict], list[dict], Any]:
+    """Rows of the ``gene-neighbors`` and enrichment tables for the gene in focus.
+
+    Returns
+    -------
+    (neighbour rows, enrichment rows, alert)
+    """
+    if not focus or context.state() is None:
+        return [], [], None
+    try:
+        j = context.gene_index(focus)
+        nb = context.neighbors(j, _k(k, context))
+        genes = [context.gene_symbols[j], *nb["symbol"].tolist()]
+        enr = context.enrichment(genes)
+    except CoreError as exc:
+        return [], [], _alert(str(exc))
+    alert = None
+    if context.ontology() is None:
+        alert = _alert("Gene Ontology not available: no GO terms or enrichment", "warning")
+    elif enr.empty:
+        alert = _alert(
+            f"no GO BP term is enriched (FDR <= 0.25) among {focus} and its {len(nb)} neighbours",
+            "info",
+        )
+    return _records(nb), _records(enr), alert
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return df.astype(object).where(pd.notna(df), "").to_dict("records")
+
+
+def _alert(message: str, level: str = "error") -> html.Div:
+    return html.Div(message, className=f"alert alert-{level}")
+
+
+def register_callbacks(app: Any) -> None:
+    context = app.fe_context
+
+    @app.callback(
+        Output(ids.GENE_SEARCH, "options"),
+        Input(ids.GENE_SEARCH, "search_value"),
+        Input(ids.GENE_SEARCH, "value"),
+    )
+    def update_search_options(search, value):
+        return search_options(context, search, value)
+
+    @app.callback(
+        Output(ids.GENE_COLOR, "options"),
+        Input(ids.GENE_COLOR, "search_value"),
+        Input(ids.GENE_COLOR, "value"),
+    )
+    def update_gene_color_options(search, value):
+        return gene_color_options(context, search, value)
+
+    @app.callback(
+        Output(ids.GENE_MAP, "figure"),
+        Output(alert_id("gene"), "children"),
+        Input(ids.MODEL_STATUS, "data"),
+        Input(ids.GENE_COLOR, "value"),
+        Input(ids.FOCUS_GENE, "data"),
+        Input(ids.NEIGHBORS_K, "value"),
+        Input(ids.SELECTION_GENES_STORE, "data"),
+    )
+    def update_gene_map(_status, color, focus, k, selection_genes):
+        return build_gene_figure(context, color, focus, k, selection_genes)
+
+    @app.callback(
+        Output(ids.GENE_NEIGHBORS, "data"),
+        Output(ids.GENE_ENRICHMENT, "data"),
+        Output(alert_id("neighbors"), "children"),
+        Input(ids.FOCUS_GENE, "data"),
+        Input(ids.NEIGHBORS_K, "value"),
+        Input(ids.MODEL_STATUS, "data"),
+    )
+    def update_neighbors(focus, k, _status):
+        return neighbor_tables(context, focus, k)

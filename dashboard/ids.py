@@ -1,0 +1,62 @@
+"""Component ids of the dashboard (tests and automation find the page's parts by these).
+
+The public ids (stable, see DESIGN.md) are ``sample-map``, ``color-by``, ``gene-map``,
+``gene-search``, ``gene-neighbors`` and the ``export-*`` controls.
+"""
+
+from __future__ import annotations
+
+# --- page / state
+URL = "url"
+ALERTS = "alerts"
+DATASET_INFO = "dataset-info"
+SIMULATED_BADGE = "simulated-badge"
+MODEL_INFO = "model-info"
+MODEL_STATUS = "model-status"  # dcc.Store {"ready": bool, "key": str | None}
+TRAIN_REQUEST = "train-request"  # dcc.Store: set when a training job must start
+TRAINED_KEY = "trained-key"  # dcc.Store: written by the training job
+TRAIN_PANEL = "train-panel"
+TRAIN_PROGRESS = "train-progress"
+TRAIN_PROGRESS_LABEL = "train-progress-label"
+SHARE_LINK = "share-link"
+
+# --- sample map
+SAMPLE_MAP = "sample-map"
+SAMPLE_MAP_KIND = "sample-map-kind"  # dcc.Store: what the figure shows now (for Patch updates)
+COLOR_BY = "color-by"
+GENE_LIST = "gene-list"
+GENE_LIST_APPLY = "gene-list-apply"
+CLIP = "clip-percentiles"
+SELECTION = "selection"  # dcc.Store: selected sample indices
+SELECTION_INFO = "selection-info"
+SELECTION_GENES = "selection-genes"  # DataTable of genes specific to the selection
+SELECTION_GENES_STORE = "selection-genes-store"
+PROBE = "probe"  # panel with the in-silico probe result
+PROBE_GENES = "probe-genes"
+PROBE_SAMPLES = "probe-samples"
+
+# --- gene space
+GENE_MAP = "gene-map"
+GENE_COLOR = "gene-color"  # colour the gene map by gene type or a GO term
+GENE_SEARCH = "gene-search"
+GENE_NEIGHBORS = "gene-neighbors"
+GENE_ENRICHMENT = "gene-enrichment"
+FOCUS_GENE = "focus-gene"  # dcc.Store: the gene in focus (symbol) or None
+NEIGHBORS_K = "neighbors-k"
+
+# --- baselines side by side
+BASELINES_BUTTON = "baselines-button"
+BASELINES_GRAPH = "baselines-graph"
+BASELINES_TABLE = "baselines-table"
+BASELINES_PROGRESS = "baselines-progress"
+
+# --- export
+EXPORT_FIGURE = "export-figure"
+EXPORT_FORMAT = "export-format"
+EXPORT_SIZE = "export-size"
+EXPORT_BUTTON = "export-button"
+EXPORT_DOWNLOAD = "export-download"
+EXPORT_NEIGHBORS_CSV = "export-neighbors-csv"
+EXPORT_SELECTION_CSV = "export-selection-csv"
+EXPORT_SELECTION_GENES_CSV = "export-selection-genes-csv"
+EXPORT_CSV_DOWNLOAD = "export-csv-download"

@@ -1,0 +1,355 @@
+"""The page: header, help, training progress, linked sample map and gene space, probe, baselines,
+export. Only structure here; behaviour lives in the feature modules' callbacks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import dash_table, dcc, html
+
+from dashboard import ids
+from dashboard.figures import EXPORT_SIZES, empty_figure
+
+HELP = (
+    "Each point of the left map is a sample placed by its learned 2-D embedding; each point of "
+    "the right map is a gene (its learned gene vector, laid out in 2-D). Colour the samples by a "
+    "tissue annotation, a gene (observed, model-predicted or residual) or a gene set. Click a gene "
+    "(or search it) to list its nearest neighbours, their GO terms and the terms enriched among "
+    "them; the sample map follows. Draw a lasso or box on the sample map to find the genes "
+    "specific to those samples. Click anywhere on the sample map, also in empty space, to see "
+    "the profile the model decodes there. The address bar keeps the view: copy it to share."
+)
+
+GRAPH_CONFIG: dict[str, Any] = {
+    "displaylogo": False,
+    "scrollZoom": True,
+    "toImageButtonOptions": {"format": "svg", "filename": "figure", "scale": 2},
+    "modeBarButtonsToAdd": ["lasso2d", "select2d"],
+}
+
+TABLE_STYLE: dict[str, Any] = dict(
+    style_table={"overflowX": "auto", "maxHeight": "340px", "overflowY": "auto"},
+    style_cell={
+        "fontFamily": "inherit",
+        "fontSize": "12px",
+        "padding": "3px 6px",
+        "textAlign": "left",
+        "maxWidth": "260px",
+        "overflow": "hidden",
+        "textOverflow": "ellipsis",
+    },
+    style_header={"fontWeight": "600", "backgroundColor": "#f3f5f8"},
+    style_data_conditional=[{"if": {"row_index": "odd"}, "backgroundColor": "#fafbfc"}],
+    tooltip_delay=0,
+    tooltip_duration=None,
+    page_action="none",
+    sort_action="native",
+)
+
+ALERT_SLOTS = ("status", "link", "color", "map", "gene", "neighbors", "selection", "probe", "baselines", "export", "csv")
+
+
+def alert_id(slot: str) -> str:
+    """Id of one alert slot (each feature writes its own)."""
+    return f"alert-{slot}"
+
+
+def _table(table_id: str, columns: list[str]) -> dash_table.DataTable:
+    return dash_table.DataTable(
+        id=table_id, columns=[{"name": c, "id": c} for c in columns], data=[], **TABLE_STYLE
+    )
+
+
+def _card(title: str, *children: Any, class_name: str = "", card_id: str | None = None) -> html.Div:
+    kw = {"id": card_id} if card_id else {}
+    return html.Div([html.H3(title, className="card-title"), *children], className=f"card {class_name}", **kw)
+
+
+def build_layout(context: Any) -> html.Div:
+    """The whole page for one :class:`dashboard.context.AppContext`."""
+    d = context.describe()
+    badge = (
+        html.Span("SIMULATED DATA", id=ids.SIMULATED_BADGE, className="badge badge-simulated",
+                  title="This dataset is simulated (GTEx-like), not measured.")
+        if d["simulated"]
+        else html.Span("real data", id=ids.SIMULATED_BADGE, className="badge badge-real")
+    )
+    header = html.Header(
+        [
+            html.Div(
+                [
+                    html.H1("Factorized embeddings explorer"),
+                    html.Div(
+                        [
+                            badge,
+                            html.Span(
+                                f"{d['name']} — {d['n_samples']:,} samples × {d['n_genes']:,} genes",
+                                id=ids.DATASET_INFO,
+                                className="dataset-info",
+                            ),
+                        ],
+                        className="header-line",
+                    ),
+                    html.Div("model: loading…", id=ids.MODEL_INFO, className="model-info"),
+                ],
+                className="header-text",
+            ),
+            html.Div(
+                [
+                    html.Span("link to this view: "),
+                    html.A("(copy)", id=ids.SHARE_LINK, href="", className="share-link"),
+                ],
+                className="header-share",
+            ),
+        ],
+        className="header",
+    )
+    training = html.Div(
+        [
+            html.Div("Preparing the model…", id=ids.TRAIN_PROGRESS_LABEL, className="progress-label"),
+            html.Progress(id=ids.TRAIN_PROGRESS, value="0", max="100", className="progress"),
+            html.Div(
+                "Training runs once in the background; the model is then kept on disk, so the next "
+                "start takes seconds.",
+                className="hint",
+            ),
+        ],
+        id=ids.TRAIN_PANEL,
+        className="card train-panel",
+        style={"display": "none"},
+    )
+    alerts = html.Div(
+        [html.Div(id=alert_id(s), className="alert-slot") for s in ALERT_SLOTS],
+        id=ids.ALERTS,
+        className="alerts",
+        role="alert",
+    )
+    sample_controls = html.Div(
+        [
+            html.Div(
+                [
+                    html.Label("Colour samples by", htmlFor=ids.COLOR_BY),
+                    dcc.Dropdown(
+                        id=ids.COLOR_BY,
+                        options=[],
+                        value=None,
+                        searchable=True,
+                        clearable=False,
+                        placeholder="tissue, sex, age, a gene symbol, a gene set…",
+                        optionHeight=30,
+                        maxHeight=360,
+                    ),
+                ],
+                className="control grow",
+            ),
+            html.Div(
+                [
+                    html.Label("Clip colour scale at percentiles"),
+                    dcc.RangeSlider(
+                        id=ids.CLIP,
+                        min=0,
+                        max=100,
+                        step=0.5,
+                        value=[1, 99],
+                        marks={0: "0", 1: "1", 5: "5", 95: "95", 99: "99", 100: "100"},
+                        allowCross=False,
+                        tooltip={"placement": "bottom"},
+                    ),
+                ],
+                className="control clip",
+            ),
+        ],
+        className="controls",
+    )
+    gene_list = html.Details(
+        [
+            html.Summary("Score a list of genes (mean z-score)"),
+            html.Div(
+                [
+                    dcc.Textarea(
+                        id=ids.GENE_LIST,
+                        placeholder="e.g. KRT5, KRT14, KRT1, KRT10",
+                        className="gene-list",
+                    ),
+                    html.Button("Colour by this list", id=ids.GENE_LIST_APPLY, n_clicks=0,
+                                className="button"),
+                ],
+                className="gene-list-row",
+            ),
+        ],
+        className="details",
+    )
+    sample_card = _card(
+        "Samples",
+        sample_controls,
+        gene_list,
+        dcc.Loading(
+            dcc.Graph(
+                id=ids.SAMPLE_MAP,
+                figure=empty_figure("waiting for the model…"),
+                config={**GRAPH_CONFIG, "toImageButtonOptions": {
+                    **GRAPH_CONFIG["toImageButtonOptions"], "filename": "sample_map"}},
+                className="map",
+            ),
+            type="dot",
+            delay_show=400,
+        ),
+        html.Div(
+            [
+                html.Span("No selection: draw a lasso or box on the map.", id=ids.SELECTION_INFO),
+                html.Button("Selection as CSV", id=ids.EXPORT_SELECTION_CSV, className="button small"),
+                html.Button("Specific genes as CSV", id=ids.EXPORT_SELECTION_GENES_CSV,
+                            className="button small"),
+            ],
+            className="selection-bar",
+        ),
+        html.H4("Genes most specific to the selection (vs. all other samples)"),
+        _table(ids.SELECTION_GENES, ["symbol", "gene_id", "mean_selected", "mean_rest",
+                                     "difference", "score"]),
+        class_name="sample-card",
+    )
+    gene_card = _card(
+        "Gene space",
+        html.Div(
+            [
+                html.Div(
+                    [
+                        html.Label("Find a gene (symbol or Ensembl id)", htmlFor=ids.GENE_SEARCH),
+                        dcc.Dropdown(id=ids.GENE_SEARCH, options=[], value=None, searchable=True,
+                                     clearable=True, placeholder="e.g. MYH6 or ENSG00000197616"),
+                    ],
+                    className="control grow",
+                ),
+                html.Div(
+                    [
+                        html.Label("Colour genes by", htmlFor=ids.GENE_COLOR),
+                        dcc.Dropdown(id=ids.GENE_COLOR, options=[{"label": "gene type",
+                                                                  "value": "type"}],
+                                     value="type", searchable=True, clearable=False,
+                                     placeholder="gene type or a GO term"),
+                    ],
+                    className="control grow",
+                ),
+                html.Div(
+                    [
+                        html.Label("Neighbours", htmlFor=ids.NEIGHBORS_K),
+                        dcc.Input(id=ids.NEIGHBORS_K, type="number", min=1, max=200, step=1,
+                                  value=context.config.n_neighbors, debounce=True,
+                                  className="k-input"),
+                    ],
+                    className="control",
+                ),
+            ],
+            className="controls",
+        ),
+        dcc.Loading(
+            dcc.Graph(
+                id=ids.GENE_MAP,
+                figure=empty_figure("waiting for the model…"),
+                config={**GRAPH_CONFIG, "toImageButtonOptions": {
+                    **GRAPH_CONFIG["toImageButtonOptions"], "filename": "gene_space"}},
+                className="map",
+            ),
+            type="dot",
+            delay_show=400,
+        ),
+        html.Div(
+            [
+                html.H4("Nearest neighbours in gene space", className="inline"),
+                html.Button("Neighbours as CSV", id=ids.EXPORT_NEIGHBORS_CSV,
+                            className="button small"),
+            ],
+            className="table-head",
+        ),
+        _table(ids.GENE_NEIGHBORS, ["rank", "symbol", "distance", "name", "gene_type", "go_terms"]),
+        html.H4("GO terms enriched among the neighbours (hypergeometric, BH FDR)"),
+        _table(ids.GENE_ENRICHMENT, ["go_id", "term", "ontology", "n_overlap", "n_term",
+                                     "p_value", "fdr"]),
+        class_name="gene-card",
+    )
+    probe_card = _card(
+        "In-silico probe",
+        html.Div("Click anywhere on the sample map (also in empty space).", id=ids.PROBE,
+                 className="hint"),
+        html.Div(
+            [
+                html.Div([html.H4("Decoded profile: top genes (z vs. samples)"),
+                          _table(ids.PROBE_GENES, ["symbol", "predicted", "z"])],
+                         className="half"),
+                html.Div([html.H4("Nearest real samples"),
+                          _table(ids.PROBE_SAMPLES, ["sample_id", "distance"])],
+                         className="half"),
+            ],
+            className="row",
+        ),
+    )
+    baseline_card = _card(
+        "Side by side: the same samples in PCA, NMF, t-SNE and UMAP",
+        html.Div(
+            [
+                html.Button("Compute the baseline maps", id=ids.BASELINES_BUTTON, n_clicks=0,
+                            className="button"),
+                html.Span("", id=ids.BASELINES_PROGRESS, className="hint"),
+            ],
+            className="selection-bar",
+        ),
+        dcc.Graph(id=ids.BASELINES_GRAPH, figure=empty_figure(
+            "computed on demand in the background (t-SNE takes minutes on large sets)"),
+            config=GRAPH_CONFIG, style={"height": "380px"}),
+        _table(ids.BASELINES_TABLE, ["map", "1-NN accuracy (2% labels)", "sd"]),
+    )
+    export_card = _card(
+        "Export",
+        html.Div(
+            [
+                html.Div([html.Label("Figure"), dcc.Dropdown(
+                    id=ids.EXPORT_FIGURE,
+                    options=[{"label": "sample map", "value": "sample-map"},
+                             {"label": "gene space", "value": "gene-map"},
+                             {"label": "baseline maps", "value": "baselines"}],
+                    value="sample-map", clearable=False)], className="control"),
+                html.Div([html.Label("Format"), dcc.RadioItems(
+                    id=ids.EXPORT_FORMAT, options=["svg", "pdf", "png"], value="svg",
+                    inline=True, className="radio")], className="control"),
+                html.Div([html.Label("Size"), dcc.Dropdown(
+                    id=ids.EXPORT_SIZE, options=list(EXPORT_SIZES), value="screen",
+                    clearable=False)], className="control grow"),
+                html.Button("Export figure", id=ids.EXPORT_BUTTON, n_clicks=0,
+                            className="button primary"),
+            ],
+            className="controls",
+        ),
+        html.Div("The camera icon of each figure also saves it (SVG) directly from the browser.",
+                 className="hint"),
+        dcc.Download(id=ids.EXPORT_DOWNLOAD),
+        dcc.Download(id=ids.EXPORT_CSV_DOWNLOAD),
+    )
+    stores = [
+        dcc.Location(id=ids.URL, refresh=False),
+        dcc.Store(id=ids.MODEL_STATUS),
+        dcc.Store(id=ids.TRAIN_REQUEST),
+        dcc.Store(id=ids.TRAINED_KEY),
+        dcc.Store(id=ids.SAMPLE_MAP_KIND),
+        dcc.Store(id=ids.FOCUS_GENE),
+        dcc.Store(id=ids.SELECTION),
+        dcc.Store(id=ids.SELECTION_GENES_STORE),
+    ]
+    return html.Div(
+        [
+            *stores,
+            header,
+            html.P(HELP, className="help"),
+            training,
+            alerts,
+            html.Div([sample_card, gene_card], className="grid"),
+            html.Div([probe_card], className="grid-1"),
+            baseline_card,
+            export_card,
+            html.Footer(
+                "Factorized embeddings (Trofimov et al., 2017): samples and genes embedded jointly "
+                "by a network that predicts each expression value from the two embeddings.",
+                className="footer",
+            ),
+        ],
+        className="page",
+    )

@@ -1,0 +1,408 @@
+"""The sample map: what colours it (``color-by``), fast recolouring with ``Patch``, and the link
+to gene space (a gene chosen in ``color-by``, ``gene-search`` or clicked in ``gene-map`` becomes
+the gene in focus everywhere).
+
+Values of ``color-by``: ``ann:<column>`` (sample annotation), ``obs:<SYMBOL>`` (observed
+expression), ``pred:<SYMBOL>`` (model-predicted), ``res:<SYMBOL>`` (residual = observed -
+predicted), ``set:<preset name>`` (gene-set preset) and ``list:<A,B,...>`` (typed list); the
+score of a set or list is the mean z-score of its genes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+import numpy as np
+from dash import Input, Output, Patch, State, ctx, html, no_update
+
+from core.errors import CoreError, DataError
+from dashboard import figures, ids
+from dashboard.context import GENE_SET_PRESETS, parse_gene_list
+from dashboard.layout import alert_id
+
+log = logging.getLogger(__name__)
+
+MODES = {
+    "obs": "observed",
+    "pred": "model-predicted",
+    "res": "residual (observed − predicted)",
+}
+GENE_MODES = tuple(MODES)
+
+
+@dataclass
+class ColorSpec:
+    """What a ``color-by`` value means for the map.
+
+    Attributes
+    ----------
+    kind
+        ``continuous`` or ``categorical``.
+    values
+        (n_samples,) float32 (continuous) or labels (categorical).
+    title
+        Colour bar / legend title.
+    diverging
+        Centre the colour scale at 0.
+    gene
+        Symbol of the gene shown, when one gene is shown.
+    """
+
+    kind: str
+    values: np.ndarray
+    title: str
+    diverging: bool = False
+    gene: str | None = None
+
+
+def parse_color(value: str | None) -> tuple[str, str]:
+    """Split a ``color-by`` value into (kind, argument)."""
+    if not value or ":" not in value:
+        raise DataError(f"unknown colouring {value!r}")
+    kind, arg = value.split(":", 1)
+    if kind not in ("ann", "set", "list", *GENE_MODES) or not arg:
+        raise DataError(f"unknown colouring {value!r}")
+    return kind, arg
+
+
+def gene_of(value: str | None) -> str | None:
+    """The gene symbol a ``color-by`` value shows, if it shows one gene."""
+    try:
+        kind, arg = parse_color(value)
+    except DataError:
+        return None
+    return arg if kind in GENE_MODES else None
+
+
+def default_color(context: Any) -> str:
+    cols = context.annotation_columns
+    return f"ann:{cols[0]}" if cols else f"obs:{context.gene_symbols[0]}"
+
+
+def option_for(context: Any, value: str) -> dict[str, str]:
+    kind, arg = parse_color(value)
+    if kind == "ann":
+        return {"label": f"annotation: {arg}", "value": value}
+    if kind == "set":
+        return {"label": f"gene set: {arg}", "value": value}
+    if kind == "list":
+        genes = arg.split(",")
+        shown = ", ".join(genes[:6]) + ("…" if len(genes) > 6 else "")
+        return {"label": f"gene list ({len(genes)}): {shown}", "value": value}
+    return {"label": f"{arg} — {MODES[kind]}", "value": value}
+
+
+def color_options(context: Any, search: str | None, value: str | None) -> list[dict[str, str]]:
+    """Options of ``color-by``: annotations, presets, genes matching ``search`` (3 modes each)."""
+    opts = [option_for(context, f"ann:{c}") for c in context.annotation_columns]
+    opts += [option_for(context, f"set:{name}") for name in GENE_SET_PRESETS]
+    for j in context.search_genes(search or "", limit=20):
+        sym = context.gene_symbols[j]
+        opts += [option_for(context, f"{m}:{sym}") for m in GENE_MODES]
+    if not search:
+        for sym in ("MYH6", "XIST", "CD8B"):
+            if sym.upper() in context._by_symbol:
+                opts.append(option_for(context, f"obs:{sym}"))
+    if value and value not in {o["value"] for o in opts}:
+        try:
+            opts.insert(0, option_for(context, value))
+        except DataError:
+            pass
+    return opts
+
+
+def resolve_color(context: Any, value: str) -> ColorSpec:
+    """The per-sample values a ``color-by`` value stands for (raises DataError when unknown)."""
+    kind, arg = parse_color(value)
+    if kind == "ann":
+        s = context.annotation_values(arg)
+        if s.dtype.kind in "fi" and s.nunique(dropna=True) > 30:
+            return ColorSpec("continuous", s.to_numpy(dtype=np.float32), arg)
+        return ColorSpec("categorical", s.to_numpy(dtype=object), arg)
+    if kind in GENE_MODES:
+        j = context.gene_index(arg)
+        sym = context.gene_symbols[j]
+        vals = context.gene_values(j, kind)
+        title = f"{sym} ({MODES[kind].split(' ')[0]})"
+        return ColorSpec("continuous", vals, title, diverging=kind == "res", gene=sym)
+    if kind == "set":
+        if arg not in GENE_SET_PRESETS:
+            raise DataError(f"unknown gene set {arg!r}")
+        cols = context.gene_set(GENE_SET_PRESETS[arg])
+        if not cols:
+            raise DataError(f"no gene of the set {arg!r} in this dataset")
+        title = f"{arg.split(' (')[0]}: mean z ({len(cols)} genes)"
+        if len(cols) == 1:
+            title = f"{context.gene_symbols[cols[0]]} (z-score)"
+        return ColorSpec("continuous", context.gene_set_score(cols), title, diverging=True)
+    genes = parse_gene_list(arg)
+    cols, unknown = [], []
+    for g in genes:
+        try:
+            cols.append(context.gene_index(g))
+        except DataError:
+            unknown.append(g)
+    if not cols:
+        raise DataError(f"none of the listed genes is in this dataset: {', '.join(unknown[:10])}")
+    title = f"gene list: mean z ({len(cols)} genes)"
+    return ColorSpec("continuous", context.gene_set_score(cols), title, diverging=True)
+
+
+def hover_text(context: Any) -> np.ndarray:
+    """Hover text of every sample (id, tissue, sex, age...), cached on the context."""
+    cached = getattr(context, "_hover_text", None)
+    if cached is not None:
+        return cached
+    cols = [c for c in context.annotation_columns if c in ("SMTS", "SMTSD", "tissue", "sex", "age")]
+    cols = cols or context.annotation_columns[:3]
+    text = figures.sample_hover_text(
+        context.sample_ids, {c: context.samples[c].to_numpy() for c in cols}
+    )
+    context._hover_text = text
+    return text
+
+
+def _axis_titles(state: Any) -> tuple[str, str]:
+    short = "FE" if state.info.get("class") == "FactorizedEmbeddings" else "PC"
+    return f"{short} 1", f"{short} 2"
+
+
+def build_sample_figure(
+    context: Any, value: str, clip: Any = (1, 99), webgl: bool = True
+) -> tuple[Any, dict[str, Any]]:
+    """Full sample-map figure for a ``color-by`` value -> (figure, kind record for Patch)."""
+    st = context.require_state()
+    spec = resolve_color(context, value)
+    coords = st.sample_embedding
+    title = f"Samples ({context.n_samples:,}) — {st.info['class']} sample embedding"
+    common = dict(title=title, uirevision=st.key, axis_titles=_axis_titles(st), webgl=webgl)
+    if spec.kind == "categorical":
+        fig = figures.sample_map_categorical(coords, spec.values, hover_text(context), spec.title,
+                                             **common)
+        _add_rows(fig, spec.values)
+        kind = {"kind": "categorical", "key": st.key}
+    else:
+        fig = figures.sample_map_continuous(coords, spec.values, hover_text(context), spec.title,
+                                            clip=_clip(clip), diverging=spec.diverging, **common)
+        finite = np.isfinite(spec.values)
+        fig.data[figures.COLOR_TRACE].customdata = np.nonzero(finite)[0]
+        if not finite.all():
+            fig.data[figures.COLOR_TRACE + 1].customdata = np.nonzero(~finite)[0]
+        kind = {"kind": "continuous", "key": st.key, "all_finite": bool(finite.all())}
+    return fig, kind
+
+
+def _add_rows(fig: Any, labels: np.ndarray) -> None:
+    """Sample rows as ``customdata`` of each categorical trace (selection and click read them)."""
+    lab = np.array(["" if figures._missing(v) else str(v) for v in labels], dtype=object)
+    for tr in fig.data[1:]:
+        name = tr.legendgroup if tr.legendgroup else ""
+        if tr.name.startswith("unlabelled"):
+            tr.customdata = np.nonzero(lab == "")[0]
+        elif name:
+            tr.customdata = np.nonzero(lab == name)[0]
+        elif tr.name.startswith("other"):
+            cats = {t.legendgroup for t in fig.data[1:] if t.legendgroup}
+            tr.customdata = np.nonzero([(v != "" and v not in cats) for v in lab])[0]
+
+
+def _clip(clip: Any) -> tuple[float, float]:
+    try:
+        lo, hi = float(clip[0]), float(clip[1])
+    except (TypeError, ValueError, IndexError):
+        return 1.0, 99.0
+    if not 0 <= lo < hi <= 100:
+        return 1.0, 99.0
+    return lo, hi
+
+
+def recolor(
+    context: Any, value: str | None, clip: Any, previous: dict[str, Any] | None
+) -> tuple[Any, dict[str, Any] | Any, Any]:
+    """New sample-map figure (or a ``Patch`` of the colours only) for a ``color-by`` value.
+
+    Returns
+    -------
+    (figure or Patch, kind record, alert)
+    """
+    t0 = time.perf_counter()
+    st = context.state()
+    if st is None:
+        return figures.empty_figure("the model is training: see the progress bar"), None, None
+    value = value or default_color(context)
+    try:
+        spec = resolve_color(context, value)
+    except CoreError as exc:
+        return no_update, no_update, _alert(str(exc))
+    finite = np.isfinite(spec.values) if spec.kind == "continuous" else None
+    if (
+        spec.kind == "continuous"
+        and previous
+        and previous.get("kind") == "continuous"
+        and previous.get("all_finite")
+        and previous.get("key") == st.key
+        and bool(finite.all())
+    ):
+        lo, hi = figures.clip_range(spec.values, _clip(clip))
+        if spec.diverging:
+            m = max(abs(lo), abs(hi))
+            lo, hi = -m, m
+        p = Patch()
+        tr = p["data"][figures.COLOR_TRACE]
+        tr["marker"]["color"] = spec.values.astype(np.float32)
+        tr["marker"]["cmin"] = lo
+        tr["marker"]["cmax"] = hi
+        tr["marker"]["colorscale"] = "RdBu_r" if spec.diverging else "Viridis"
+        tr["marker"]["colorbar"]["title"]["text"] = spec.title
+        tr["name"] = spec.title
+        tr["hovertemplate"] = "%{text}<br>" + spec.title + ": %{marker.color:.3f}<extra></extra>"
+        log.debug("recolour (patch) %s in %.1f ms", value, 1e3 * (time.perf_counter() - t0))
+        return p, previous, None
+    fig, kind = build_sample_figure(context, value, clip)
+    log.debug("recolour (figure) %s in %.1f ms", value, 1e3 * (time.perf_counter() - t0))
+    return fig, kind, None
+
+
+def parse_query(search: str | None) -> dict[str, str]:
+    """The view stored in the address bar's query string (``?color=...&gene=...&sel=...``)."""
+    q = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
+    return {k: v[-1] for k, v in q.items() if v}
+
+
+def sync_focus(
+    context: Any,
+    trigger: str | None,
+    url_search: str | None,
+    gene_click: dict[str, Any] | None,
+    search_value: str | None,
+    color_value: str | None,
+    list_text: str | None,
+) -> tuple[Any, Any, Any, Any]:
+    """Keep ``color-by``, ``gene-search`` and the gene in focus in agreement.
+
+    Returns
+    -------
+    (color-by value, gene-search value, focus gene, alert)
+    """
+    mode = "obs"
+    current_kind = color_value.split(":", 1)[0] if color_value else ""
+    if current_kind in GENE_MODES:
+        mode = current_kind
+    try:
+        if trigger in (None, ids.URL):
+            q = parse_query(url_search)
+            color = q.get("color") or color_value or default_color(context)
+            gene = q.get("gene")
+            alert = None
+            try:
+                resolve_color(context, color) if context.state() else parse_color(color)
+            except CoreError as exc:
+                alert = _alert(f"link: {exc}")
+                color = default_color(context)
+            focus = None
+            if gene:
+                try:
+                    focus = context.gene_symbols[context.gene_index(gene)]
+                except DataError as exc:
+                    alert = _alert(f"link: {exc}")
+            focus = focus or gene_of(color)
+            return color, focus, focus, alert
+        if trigger == ids.GENE_MAP:
+            sym = _clicked_gene(gene_click)
+            if sym is None:
+                return no_update, no_update, no_update, None
+            return f"{mode}:{sym}", sym, sym, None
+        if trigger == ids.GENE_SEARCH:
+            if not search_value:
+                return no_update, no_update, None, None
+            sym = context.gene_symbols[context.gene_index(search_value)]
+            return f"{mode}:{sym}", sym, sym, None
+        if trigger == ids.COLOR_BY:
+            sym = gene_of(color_value)
+            if sym is None:
+                return no_update, no_update, no_update, None
+            sym = context.gene_symbols[context.gene_index(sym)]
+            return no_update, sym, sym, None
+        if trigger == ids.GENE_LIST_APPLY:
+            genes = parse_gene_list(list_text)
+            known, unknown = [], []
+            for g in genes:
+                try:
+                    known.append(context.gene_symbols[context.gene_index(g)])
+                except DataError:
+                    unknown.append(g)
+            if not known:
+                raise DataError(
+                    f"none of the listed genes is in this dataset: {', '.join(unknown[:10])}"
+                )
+            alert = (
+                _alert(f"not in this dataset, ignored: {', '.join(unknown[:20])}", "warning")
+                if unknown
+                else None
+            )
+            return "list:" + ",".join(dict.fromkeys(known)), no_update, no_update, alert
+    except CoreError as exc:
+        return no_update, no_update, no_update, _alert(str(exc))
+    return no_update, no_update, no_update, None
+
+
+def _clicked_gene(click: dict[str, Any] | None) -> str | None:
+    try:
+        point = click["points"][0]
+    except (TypeError, KeyError, IndexError):
+        return None
+    sym = point.get("customdata")
+    if isinstance(sym, list):
+        sym = sym[0] if sym else None
+    return str(sym) if sym else None
+
+
+def _alert(message: str, level: str = "error") -> html.Div:
+    return html.Div(message, className=f"alert alert-{level}")
+
+
+def register_callbacks(app: Any) -> None:
+    context = app.fe_context
+
+    @app.callback(
+        Output(ids.COLOR_BY, "options"),
+        Input(ids.COLOR_BY, "search_value"),
+        Input(ids.COLOR_BY, "value"),
+    )
+    def update_color_options(search: str | None, value: str | None):
+        return color_options(context, search, value)
+
+    @app.callback(
+        Output(ids.COLOR_BY, "value"),
+        Output(ids.GENE_SEARCH, "value"),
+        Output(ids.FOCUS_GENE, "data"),
+        Output(alert_id("color"), "children"),
+        Input(ids.URL, "search"),
+        Input(ids.GENE_MAP, "clickData"),
+        Input(ids.GENE_SEARCH, "value"),
+        Input(ids.COLOR_BY, "value"),
+        Input(ids.GENE_LIST_APPLY, "n_clicks"),
+        State(ids.GENE_LIST, "value"),
+    )
+    def sync(url_search, gene_click, search_value, color_value, _n, list_text):
+        return sync_focus(
+            context, ctx.triggered_id, url_search, gene_click, search_value, color_value, list_text
+        )
+
+    @app.callback(
+        Output(ids.SAMPLE_MAP, "figure"),
+        Output(ids.SAMPLE_MAP_KIND, "data"),
+        Output(alert_id("map"), "children"),
+        Input(ids.COLOR_BY, "value"),
+        Input(ids.CLIP, "value"),
+        Input(ids.MODEL_STATUS, "data"),
+        State(ids.SAMPLE_MAP_KIND, "data"),
+    )
+    def update_sample_map(value, clip, status, previous):
+        if ctx.triggered_id in (ids.CLIP, ids.MODEL_STATUS):
+            previous = None  # a new clip range or model: rebuild the figure
+        return recolor(context, value, clip, previous)

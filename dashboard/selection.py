@@ -1,0 +1,178 @@
+"""Lasso/box selection of samples (genes specific to it) and the in-silico probe (click anywhere
+on the sample map: the profile the model decodes there and the nearest real samples)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from dash import Input, Output, ctx, html, no_update
+
+from core.errors import CoreError, DataError
+from dashboard import ids
+from dashboard.layout import alert_id
+from dashboard.sample_map import parse_query
+
+log = logging.getLogger(__name__)
+
+
+def rows_from_selected(selected: dict[str, Any] | None) -> list[int] | None:
+    """Sample rows of the points in a ``selectedData`` (their ``customdata``); None if no event.
+
+    Points of the invisible probe grid carry no row and are ignored.
+    """
+    if selected is None:
+        return None
+    rows = []
+    for p in selected.get("points", []) or []:
+        cd = p.get("customdata")
+        if isinstance(cd, list):
+            cd = cd[0] if cd else None
+        if isinstance(cd, int | float) and not isinstance(cd, bool):
+            rows.append(int(cd))
+    return sorted(set(rows))
+
+
+def encode_rows(rows: list[int]) -> str:
+    """Compact text of sorted row indices: ``0-4.9.12-13`` (ranges joined by dots)."""
+    rows = sorted(set(int(r) for r in rows))
+    parts, i = [], 0
+    while i < len(rows):
+        j = i
+        while j + 1 < len(rows) and rows[j + 1] == rows[j] + 1:
+            j += 1
+        parts.append(str(rows[i]) if i == j else f"{rows[i]}-{rows[j]}")
+        i = j + 1
+    return ".".join(parts)
+
+
+def decode_rows(text: str, n_samples: int) -> list[int]:
+    """Inverse of :func:`encode_rows` (raises DataError on malformed text or rows out of range)."""
+    rows: list[int] = []
+    for part in (text or "").split("."):
+        if not part:
+            continue
+        try:
+            if "-" in part:
+                a, b = (int(x) for x in part.split("-", 1))
+                if b < a or b - a > 10_000_000:
+                    raise ValueError
+                rows.extend(range(a, b + 1))
+            else:
+                rows.append(int(part))
+        except ValueError:
+            raise DataError(f"the selection in the link is malformed near {part!r}") from None
+    if rows and (min(rows) < 0 or max(rows) >= n_samples):
+        raise DataError(f"the selection in the link refers to samples beyond the {n_samples} here")
+    return sorted(set(rows))
+
+
+def selection_from_inputs(
+    context: Any, trigger: str | None, selected: dict | None, url_search: str | None
+) -> tuple[Any, Any]:
+    """The selection store from a map selection or the link -> (store, alert)."""
+    if trigger == ids.SAMPLE_MAP:
+        rows = rows_from_selected(selected)
+        if rows is None:
+            return {"rows": []}, None
+        if not rows:
+            return {"rows": [], "empty": True}, None
+        return {"rows": rows}, None
+    q = parse_query(url_search)
+    if "sel" in q:
+        try:
+            return {"rows": decode_rows(q["sel"], context.n_samples)}, None
+        except DataError as exc:
+            return {"rows": []}, _alert(f"link: {exc}")
+    return no_update, None
+
+
+def describe_selection(
+    context: Any, store: dict[str, Any] | None
+) -> tuple[str, list[dict], list[str], Any]:
+    """Text, specific-gene rows, their symbols (for gene space) and an alert for a selection."""
+    if not store or (not store.get("rows") and not store.get("empty")):
+        return "No selection: draw a lasso or box on the map.", [], [], None
+    rows = store.get("rows") or []
+    try:
+        table = context.specific_genes(rows, top=25)
+    except CoreError as exc:
+        return "No usable selection.", [], [], _alert(str(exc))
+    info = f"{len(rows):,} samples selected"
+    cols = [c for c in ("SMTS", "tissue") if c in context.samples.columns]
+    if cols:
+        counts = context.samples[cols[0]].astype(str).to_numpy()[rows]
+        vals, n = np.unique(counts, return_counts=True)
+        top = ", ".join(f"{v} {c}" for v, c in sorted(zip(vals, n, strict=True), key=lambda t: -t[1])[:4])
+        info += f" ({top})"
+    return info, _records(table), table["symbol"].tolist()[:25], None
+
+
+def probe_at(context: Any, click: dict[str, Any] | None) -> tuple[str, list[dict], list[dict], Any]:
+    """Probe text, top decoded genes and nearest samples for a click on the sample map."""
+    if not click:
+        return no_update, no_update, no_update, None
+    try:
+        point = click["points"][0]
+        x, y = float(point["x"]), float(point["y"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return no_update, no_update, no_update, _alert("could not read the clicked point")
+    try:
+        res = context.probe(x, y)
+    except CoreError as exc:
+        return no_update, no_update, no_update, _alert(str(exc))
+    where = "empty space" if point.get("customdata") is None else "a sample"
+    near = res["samples"]
+    label = ""
+    if len(near.columns) > 2:
+        label = f"; nearest sample is {near.iloc[0, 2]}"
+    text = (
+        f"Decoded at ({x:.2f}, {y:.2f}) — {where}{label}. The model's prediction there, "
+        f"as z-scores against the samples' mean and sd of each gene."
+    )
+    return text, _records(res["genes"]), _records(near), None
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return df.astype(object).where(pd.notna(df), "").to_dict("records")
+
+
+def _alert(message: str, level: str = "error") -> html.Div:
+    return html.Div(message, className=f"alert alert-{level}")
+
+
+def register_callbacks(app: Any) -> None:
+    context = app.fe_context
+
+    @app.callback(
+        Output(ids.SELECTION, "data"),
+        Output(alert_id("link"), "children"),
+        Input(ids.SAMPLE_MAP, "selectedData"),
+        Input(ids.URL, "search"),
+    )
+    def update_selection(selected, url_search):
+        return selection_from_inputs(context, ctx.triggered_id, selected, url_search)
+
+    @app.callback(
+        Output(ids.SELECTION_INFO, "children"),
+        Output(ids.SELECTION_GENES, "data"),
+        Output(ids.SELECTION_GENES_STORE, "data"),
+        Output(alert_id("selection"), "children"),
+        Input(ids.SELECTION, "data"),
+        Input(ids.MODEL_STATUS, "data"),
+    )
+    def update_selection_genes(store, _status):
+        return describe_selection(context, store)
+
+    @app.callback(
+        Output(ids.PROBE, "children"),
+        Output(ids.PROBE_GENES, "data"),
+        Output(ids.PROBE_SAMPLES, "data"),
+        Output(alert_id("probe"), "children"),
+        Input(ids.SAMPLE_MAP, "clickData"),
+        prevent_initial_call=True,
+    )
+    def update_probe(click):
+        return probe_at(context, click)
