@@ -458,6 +458,8 @@ class GeneOntology:
         Source and release information.
     propagate_through : tuple of str
         Relationship types followed when propagating to ancestors.
+    aliases : DataFrame with columns gene_index, alias; optional
+        Other (previous) symbols of genes; used by the mapping when unambiguous.
     """
 
     def __init__(
@@ -468,6 +470,7 @@ class GeneOntology:
         annotations: pd.DataFrame,
         metadata: dict | None = None,
         propagate_through: tuple[str, ...] = PROPAGATE_THROUGH,
+        aliases: pd.DataFrame | None = None,
     ) -> None:
         for df, cols, what in (
             (terms, ("go_id", "ontology", "name"), "terms"),
@@ -530,6 +533,14 @@ class GeneOntology:
         self._ann_evidence = (
             ev.to_numpy(dtype=object)[ok] if ev is not None else np.full(ok.sum(), "", object)
         )
+        if aliases is not None and len(aliases):
+            ai = aliases["gene_index"].to_numpy(dtype=np.int64)
+            ok = (ai >= 0) & (ai < len(self.genes))
+            self._alias_gene = ai[ok]
+            self._alias_name = aliases["alias"].astype(str).to_numpy(dtype=object)[ok]
+        else:
+            self._alias_gene = np.zeros(0, dtype=np.int64)
+            self._alias_name = np.zeros(0, dtype=object)
 
     # ---------------------------------------------------------------- constructors
     @classmethod
@@ -573,11 +584,24 @@ class GeneOntology:
         excluded = {e.upper() for e in exclude_evidence}
         if excluded:
             ann = ann[~ann["evidence"].str.upper().isin(excluded)]
-        pos = pd.Index(genes["entrez"]).get_indexer(ann["entrez"])
+        entrez_index = pd.Index(genes["entrez"])
+        pos = entrez_index.get_indexer(ann["entrez"])
         ann = pd.DataFrame(
             {"gene_index": pos, "go_id": ann["go_id"].to_numpy(), "evidence": ann["evidence"]}
         )
-        return cls(terms, parents, genes, ann, metadata=metadata)
+        alias_file = folder / "aliases.tsv.gz"
+        aliases = None
+        if alias_file.is_file():
+            al = pd.read_csv(
+                alias_file,
+                sep="\t",
+                dtype={"entrez": np.int64, "alias": str},
+                keep_default_na=False,
+            )
+            aliases = pd.DataFrame(
+                {"gene_index": entrez_index.get_indexer(al["entrez"]), "alias": al["alias"]}
+            )
+        return cls(terms, parents, genes, ann, metadata=metadata, aliases=aliases)
 
     @classmethod
     def from_gaf(
@@ -675,7 +699,7 @@ class GeneOntology:
 
     # ---------------------------------------------------------------- gene mapping
     @cached_property
-    def _lookups(self) -> tuple[dict, dict, dict, dict]:
+    def _lookups(self) -> tuple[dict, dict, dict, dict, dict]:
         g = self.genes
         n = len(g)
         sym = g["symbol"].to_numpy(dtype=object)
@@ -698,10 +722,23 @@ class GeneOntology:
                     m = _ENSEMBL_RE.match(e.strip())
                     if m:
                         ensembl[m.group(1).upper()] = k
-        return exact, upper, entrez, ensembl
+        # aliases: only those naming a single gene and not the symbol of another gene
+        alias_genes: dict[str, set[int]] = {}
+        for name, k in zip(self._alias_name, self._alias_gene, strict=True):
+            alias_genes.setdefault(name.upper(), set()).add(int(k))
+        alias = {
+            a: next(iter(ks)) for a, ks in alias_genes.items() if len(ks) == 1 and a not in upper
+        }
+        return exact, upper, entrez, ensembl, alias
 
-    def _lookup_one(self, query: object) -> tuple[int, str]:
-        exact, upper, entrez, ensembl = self._lookups
+    def _lookup_one(self, query: object, symbol: object = None) -> tuple[int, str]:
+        k, how = self._lookup_id(query)
+        if k < 0 and symbol is not None and symbol is not query:
+            k, how = self._lookup_id(symbol)
+        return k, how
+
+    def _lookup_id(self, query: object) -> tuple[int, str]:
+        exact, upper, entrez, ensembl, alias = self._lookups
         if query is None or (isinstance(query, float) and np.isnan(query)):
             return -1, ""
         if isinstance(query, (int, np.integer)) and not isinstance(query, bool):
@@ -722,30 +759,57 @@ class GeneOntology:
         k = exact.get(s, -1)
         if k < 0:
             k = upper.get(s.upper(), -1)
-        return k, "symbol" if k >= 0 else ""
+        if k >= 0:
+            return k, "symbol"
+        k = alias.get(s.upper(), -1)
+        return k, "alias" if k >= 0 else ""
 
-    def _lookup(self, ids: Sequence[object]) -> np.ndarray:
+    def _lookup(self, ids: Sequence[object], symbols: Sequence[object] | None = None) -> np.ndarray:
         """Gene indices (rows of :attr:`genes`) of ``ids``; -1 where unmatched."""
-        return np.fromiter((self._lookup_one(q)[0] for q in ids), dtype=np.int64, count=len(ids))
+        if symbols is None:
+            return np.fromiter((self._lookup_one(q)[0] for q in ids), np.int64, count=len(ids))
+        syms = self._check_symbols(ids, symbols)
+        return np.fromiter(
+            (self._lookup_one(q, s)[0] for q, s in zip(ids, syms, strict=True)),
+            np.int64,
+            count=len(ids),
+        )
 
-    def map_genes(self, ids: Iterable[str | int]) -> pd.DataFrame:
+    @staticmethod
+    def _check_symbols(ids: Sequence[object], symbols: Iterable[object] | None) -> list:
+        if symbols is None:
+            return [None] * len(ids)
+        syms = _as_id_list(symbols, "symbols")
+        if len(syms) != len(ids):
+            raise DataError(f"symbols: {len(syms)} given for {len(ids)} ids (need one per id)")
+        return syms
+
+    def map_genes(
+        self, ids: Iterable[str | int], symbols: Iterable[str] | None = None
+    ) -> pd.DataFrame:
         """Map gene ids (symbols, Ensembl gene ids, Entrez ids; mixed) to the gene table.
 
-        Symbols match case-insensitively (an exact-case match wins), Ensembl ids ignore a
-        ``.version`` and ``_PAR_Y``-like suffix, Entrez ids may be int or digit strings.
+        Symbols match case-insensitively (an exact-case match wins), then through unambiguous
+        aliases (previous symbols); Ensembl ids ignore a ``.version`` and ``_PAR_Y``-like
+        suffix; Entrez ids may be int or digit strings.
 
         Parameters
         ----------
         ids : iterable of str or int, length n
+        symbols : iterable of str, length n, optional
+            Fallback per id (e.g. ``ExpressionSet.gene_symbols`` beside Ensembl ``gene_ids``):
+            tried when the id itself does not match.
 
         Returns
         -------
         pandas.DataFrame, shape (n, ...), RangeIndex in input order; columns query, matched
-        (bool), matched_by ("symbol"/"ensembl"/"entrez"/""), gene_index (-1 if unmatched) and
-        the gene table's columns (empty / <NA> for unmatched rows, gene_type "unmapped").
+        (bool), matched_by ("ensembl"/"entrez"/"symbol"/"alias"/""), gene_index (-1 if
+        unmatched) and the gene table's columns (empty / <NA> for unmatched rows, gene_type
+        "unmapped").
         """
         queries = _as_id_list(ids, "ids")
-        found = [self._lookup_one(q) for q in queries]
+        syms = self._check_symbols(queries, symbols)
+        found = [self._lookup_one(q, s) for q, s in zip(queries, syms, strict=True)]
         gi = np.fromiter((f[0] for f in found), dtype=np.int64, count=len(found))
         matched = gi >= 0
         table = self.genes.iloc[np.where(matched, gi, 0)].reset_index(drop=True)
@@ -767,15 +831,22 @@ class GeneOntology:
             LOG.info("map_genes: %d of %d ids unmatched", n_miss, len(queries))
         return pd.concat([head, table], axis=1)
 
-    def gene_type(self, ids: Iterable[str | int]) -> pd.Series:
+    def gene_type(
+        self, ids: Iterable[str | int], symbols: Iterable[str] | None = None
+    ) -> pd.Series:
         """Simplified gene type (:data:`GENE_TYPES`) of each id; "unmapped" when unknown.
+
+        Parameters
+        ----------
+        ids : iterable of gene ids, length n
+        symbols : iterable of str, length n, optional (fallback, as in :meth:`map_genes`)
 
         Returns
         -------
         pandas.Series of str, length n, indexed by the ids as given.
         """
         queries = _as_id_list(ids, "ids")
-        gi = self._lookup(queries)
+        gi = self._lookup(queries, symbols)
         types = self.genes["gene_type"].to_numpy(dtype=object)
         out = np.where(gi >= 0, types[np.maximum(gi, 0)], "unmapped")
         return pd.Series(out, index=pd.Index(queries, dtype=object), name="gene_type")
@@ -943,6 +1014,7 @@ class GeneOntology:
         ontology: str = "BP",
         min_size: int = 3,
         max_size: int = 500,
+        symbols: Iterable[str] | None = None,
     ) -> tuple[sp.csr_matrix, np.ndarray]:
         """Propagated gene x term membership for the genes of a dataset.
 
@@ -954,6 +1026,8 @@ class GeneOntology:
         genes : gene ids, length n_genes (e.g. ``ExpressionSet.gene_ids``)
         ontology : "BP", "MF" or "CC"
         min_size, max_size : int
+        symbols : iterable of str, length n_genes, optional
+            Fallback per gene when its id does not match (see :meth:`map_genes`).
 
         Returns
         -------
@@ -963,7 +1037,7 @@ class GeneOntology:
         _check_sizes(min_size, max_size)
         code = _normalise_ontology(ontology, allow_none=False)
         queries = _as_id_list(genes, "genes")
-        gi = self._lookup(queries)
+        gi = self._lookup(queries, symbols)
         cols = np.flatnonzero(self._ontology_mask(code))
         sub = self.propagated_matrix[np.maximum(gi, 0)][:, cols].tocsr()
         unmatched = np.flatnonzero(gi < 0)

@@ -12,6 +12,7 @@ and writes gzip'd TSV files plus a metadata JSON:
 - ``genes.tsv.gz``        entrez, symbol, name, ncbi_gene_type, ensembl, chromosome
                           (ensembl ids and chromosomes ';'-joined when a gene has several)
 - ``annotations.tsv.gz``  entrez, go_id, evidence                      (direct, not propagated)
+- ``aliases.tsv.gz``      entrez, alias           (previous / alternative symbols of a gene)
 - ``metadata.json``       package versions, GO / Entrez / Ensembl release dates, row counts
 
 Usage::
@@ -119,8 +120,11 @@ def _joined(df: pd.DataFrame, col: str) -> pd.Series:
     return df.groupby("_id")[col].agg(lambda s: ";".join(sorted(set(s))))
 
 
-def read_org_sqlite(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
-    """Gene table and direct GO annotations (entrez, go_id, evidence) of org.Hs.eg.db."""
+def read_org_sqlite(
+    path: Path,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Gene table, direct GO annotations (entrez, go_id, evidence) and symbol aliases
+    (entrez, alias) of org.Hs.eg.db."""
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         genes = pd.read_sql_query(
@@ -133,6 +137,11 @@ def read_org_sqlite(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, s
         chrom = pd.read_sql_query("SELECT _id, chromosome FROM chromosomes", con)
         ann = pd.read_sql_query(
             "SELECT g.gene_id AS entrez, a.go_id, a.evidence FROM go a "
+            "JOIN genes g ON g._id = a._id",
+            con,
+        )
+        aliases = pd.read_sql_query(
+            "SELECT g.gene_id AS entrez, a.alias_symbol AS alias FROM alias a "
             "JOIN genes g ON g._id = a._id",
             con,
         )
@@ -149,7 +158,11 @@ def read_org_sqlite(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, s
     genes = genes.sort_values("entrez").reset_index(drop=True)
     ann["entrez"] = ann["entrez"].astype(int)
     ann = ann.drop_duplicates().sort_values(["entrez", "go_id", "evidence"], ignore_index=True)
-    return genes, ann, meta
+    aliases["entrez"] = aliases["entrez"].astype(int)
+    own = aliases.merge(genes[["entrez", "symbol"]], on="entrez", how="left")
+    aliases = aliases[(own["alias"] != own["symbol"]).to_numpy()]
+    aliases = aliases.drop_duplicates().sort_values(["entrez", "alias"], ignore_index=True)
+    return genes, ann, aliases, meta
 
 
 def read_tsv_exports(src: Path) -> tuple[pd.DataFrame, ...]:
@@ -193,8 +206,9 @@ def write_snapshot(
     genes: pd.DataFrame,
     ann: pd.DataFrame,
     metadata: dict,
+    aliases: pd.DataFrame | None = None,
 ) -> None:
-    """Write the four tables and ``metadata.json`` into ``out``."""
+    """Write the tables and ``metadata.json`` into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     known = set(terms["go_id"])
     n_before = len(ann)
@@ -206,6 +220,8 @@ def write_snapshot(
     cols = ["entrez", "symbol", "name", "ncbi_gene_type", "ensembl", "chromosome"]
     write_tsv_gz(genes[cols], out / "genes.tsv.gz")
     write_tsv_gz(ann[["entrez", "go_id", "evidence"]], out / "annotations.tsv.gz")
+    if aliases is not None:
+        write_tsv_gz(aliases[["entrez", "alias"]], out / "aliases.tsv.gz")
     metadata = dict(metadata)
     metadata["counts"] = {
         "terms": int(len(terms)),
@@ -217,6 +233,7 @@ def write_snapshot(
         "genes": int(len(genes)),
         "annotations": int(len(ann)),
         "annotated_genes": int(ann["entrez"].nunique()),
+        "aliases": int(len(aliases)) if aliases is not None else 0,
     }
     metadata["files"] = {
         "terms.tsv.gz": "go_id, ontology (BP/MF/CC), name",
@@ -224,6 +241,8 @@ def write_snapshot(
         "genes.tsv.gz": "entrez, symbol, name, ncbi_gene_type, ensembl (;-joined), chromosome",
         "annotations.tsv.gz": "entrez, go_id, evidence (direct annotations, not propagated)",
     }
+    if aliases is not None:
+        metadata["files"]["aliases.tsv.gz"] = "entrez, alias (other symbols of the gene)"
     metadata["propagation"] = "core.annotations propagates through is_a and part_of edges only"
     (out / "metadata.json").write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
 
@@ -260,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"expected 2 .deb files ({', '.join(PACKAGES)}), found {debs}")
         go_db, org_db, versions = extract_debs(debs, work)
         terms, parents, go_meta = read_go_sqlite(go_db)
-        genes, ann, org_meta = read_org_sqlite(org_db)
+        genes, ann, aliases, org_meta = read_org_sqlite(org_db)
     meta = {
         "source": "Debian packages r-bioc-go.db and r-bioc-org.hs.eg.db (Bioconductor "
         "GO.db / org.Hs.eg.db SQLite files), read by data/build_go_snapshot.py",
@@ -276,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         "taxid": org_meta.get("TAXID"),
         "built": built,
     }
-    write_snapshot(args.out, terms, parents, genes, ann, meta)
+    write_snapshot(args.out, terms, parents, genes, ann, meta, aliases=aliases)
     LOG.info("wrote %s", args.out)
     return 0
 

@@ -162,6 +162,13 @@ def test_map_genes_by_symbol_ensembl_entrez(go):
     assert list(m["matched_by"][:4]) == ["symbol", "ensembl", "entrez", "entrez"]
     assert m.loc[5, "gene_index"] == -1 and m.loc[5, "gene_type"] == "unmapped"
     assert m["entrez"].dtype == "Int64" and pd.isna(m.loc[5, "entrez"])
+    # previous symbols through unambiguous aliases; a per-id symbol as fallback
+    m = go.map_genes(["HER2", "FAM46A", "ENSG00000000000.1"], symbols=["x", "y", "krt5"])
+    assert list(m["symbol"]) == ["ERBB2", "TENT5A", "KRT5"]
+    assert list(m["matched_by"]) == ["alias", "alias", "symbol"]
+    assert go.gene_type(["ENSG00000000000.1"], symbols=["MIR21"]).iloc[0] == "miRNA"
+    with pytest.raises(DataError, match="symbols"):
+        go.map_genes(["MYH7", "MYH6"], symbols=["MYH7"])
 
 
 def test_map_real_gtex_and_sepira_genes(go, gtex_acmg59_files, shared_data):
