@@ -12,25 +12,33 @@ Public API (stable; other modules code against it)::
                       entrez (Int64), name, gene_type (simplified), ncbi_gene_type, ensembl
                       (";"-joined ids), chromosome
     go.metadata       dict: source, release dates, package versions
-    go.map_genes(ids)                    -> DataFrame, one row per input id, in order: query,
+    go.map_genes(ids, symbols=None)      -> DataFrame, one row per input id, in order: query,
                                             matched, matched_by, gene_index (-1 if unmatched),
-                                            symbol, entrez, gene_type, ...
-    go.gene_type(ids)                    -> Series of simplified gene types ("unmapped" if unknown)
+                                            symbol, entrez, gene_type, ...  (``symbols``: a
+                                            per-id fallback, e.g. GTEx Description column)
+    go.gene_type(ids, symbols=None)      -> Series of simplified gene types ("unmapped" if unknown)
     go.gene_terms(gene, ontology=None, propagate=True) -> DataFrame (index go_id; ontology,
                                             name, direct)
     go.term_genes(go_id, propagate=True) -> DataFrame (rows of go.genes)
     go.term_sizes(genes_universe=None, ontology=None) -> Series (index go_id; genes per term)
-    go.annotation_matrix(genes, ontology="BP", min_size=3, max_size=500)
+    go.annotation_matrix(genes, ontology="BP", min_size=3, max_size=500, symbols=None)
                                          -> (scipy.sparse.csr_matrix bool n_genes x n_terms,
                                              term ids ndarray)   propagated; sizes counted
                                                                  within `genes`
     share_term(pairs_i, pairs_j, matrix) -> bool ndarray: do gene pairs share >= 1 term
     go.enricher(background, ontology="BP", min_size=3, max_size=500) -> Enricher
-    Enricher.enrich(gene_set)            -> DataFrame go_id, name, ontology, n_in_set, set_size,
-                                            n_in_background, background_size, fold, p_value,
-                                            fdr (hypergeometric + Benjamini-Hochberg), sorted by p
+    Enricher.enrich(gene_set, min_overlap=1) -> DataFrame go_id, name, ontology, n_in_set,
+                                            set_size, n_in_background, background_size, fold,
+                                            p_value, fdr (hypergeometric + Benjamini-Hochberg
+                                            over all tested terms), sorted by p; the background
+                                            is the mapped genes with >= 1 annotation in the
+                                            ontology, the set is counted within it
     go.enrich(gene_set, background=None, ontology="BP", ...)  one-off form of the above
     benjamini_hochberg(p_values)         -> BH-adjusted q-values
+    hypergeom_sf(k, N, K, n)             -> P[X >= k], vectorised (== scipy hypergeom.sf(k-1, ...))
+    go.direct_matrix / go.propagated_matrix   scipy CSR bool, n_genes x n_terms (rows = go.genes,
+                                            columns = go.terms), built on first use
+    go.ancestors_matrix (n_terms x n_terms), go.ancestors(go_id), go.parents (edge table)
 
 Annotations are propagated to ancestors through ``is_a`` and ``part_of`` edges (GO's true path
 rule); ``regulates`` edges are kept in ``go.parents`` but not followed. Genes are identified by

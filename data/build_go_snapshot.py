@@ -173,6 +173,7 @@ def read_tsv_exports(src: Path) -> tuple[pd.DataFrame, ...]:
     parents = pd.read_csv(src / "go_parents.tsv.gz", sep="\t")
     parents = parents.rename(columns={"parent_go_id": "parent_id"})
     parents["relationship"] = parents["relationship"].map(RELATION_NAMES)
+    parents = parents.sort_values(["go_id", "parent_id", "relationship"], ignore_index=True)
     gmap = pd.read_csv(src / "human_gene_map_entrez_symbol_ensembl.tsv.gz", sep="\t", dtype=str)
     gmap = gmap.fillna("")
     genes = gmap.groupby("entrez", sort=False).agg(
