@@ -1179,7 +1179,7 @@ def _gene_model(
         site_profile[where, g] += rng.uniform(1.0, 2.2, size=where.size)
 
     # markers: explicit per-site level; within a site they still follow their programs
-    program_mean = activity @ loadings  # (n_sites, n_genes)
+    program_mean = activity.astype(np.float64) @ loadings.astype(np.float64)  # (n_sites, n_genes)
     for g in np.flatnonzero(roles == "marker"):
         marker = MARKERS[symbols[g]]
         levels = np.array([_level(marker.levels, site, marker.rest) for site in sites])
@@ -1227,10 +1227,12 @@ def _values(design: _Design, model: _GeneModel, seed: int, missing_fraction: flo
     ).astype(np.float32)
     subject_factors = rng.normal(0.0, 1.0, size=(n_subjects, _N_SUBJECT_FACTORS)).astype(np.float32)
     # one matmul for programs and donors: [activity, subject factors] @ [loadings; W]
-    weights = np.concatenate([model.loadings, model.subject_loadings], axis=0)
+    # (float64 products rounded to float32: the same bits whatever the BLAS and thread count)
+    weights = np.concatenate([model.loadings, model.subject_loadings], axis=0).astype(np.float64)
     n_programs = model.activity.shape[1]
     out = np.empty((n_samples, n_genes), dtype=np.float32)
     scratch = np.empty((min(n_samples, _CHUNK_ROWS), n_genes), dtype=np.float32)
+    product = np.empty((min(n_samples, _CHUNK_ROWS), n_genes), dtype=np.float64)
     for chunk, start in enumerate(range(0, n_samples, _CHUNK_ROWS)):
         stop = min(n_samples, start + _CHUNK_ROWS)
         n = stop - start
@@ -1250,8 +1252,8 @@ def _values(design: _Design, model: _GeneModel, seed: int, missing_fraction: flo
             axis=1,
         )
         np.take(model.site_profile, site, axis=0, out=block)
-        np.matmul(factors, weights, out=tmp)
-        block += tmp
+        np.matmul(factors.astype(np.float64), weights, out=product[:n])
+        block += product[:n]
         female = design.subject_female[subject]
         sex = np.where(female[:, None], model.sex_profile[0][site], model.sex_profile[1][site])
         block[:, model.sex_columns] += sex
