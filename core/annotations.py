@@ -722,14 +722,26 @@ class GeneOntology:
         for k in range(n - 1, -1, -1):
             if ent[k] is not pd.NA and ent[k] is not None:
                 entrez[int(ent[k])] = k
-        ensembl: dict[str, int] = {}
+        # an Ensembl id listed by several genes goes to the gene with the fewest Ensembl ids,
+        # then a protein-coding one, then the first; all candidates are kept for a symbol hint
+        candidates: dict[str, list[int]] = {}
         ens = g["ensembl"].to_numpy(dtype=object)
-        for k in range(n - 1, -1, -1):
+        for k in range(n):
             if ens[k]:
                 for e in ens[k].split(";"):
                     m = _ENSEMBL_RE.match(e.strip())
                     if m:
-                        ensembl[m.group(1).upper()] = k
+                        candidates.setdefault(m.group(1).upper(), []).append(k)
+        n_ids = np.array([e.count(";") + 1 if e else 0 for e in ens])
+        coding = (g["gene_type"] == "protein-coding").to_numpy()
+        ensembl: dict[str, int] = {}
+        self._ensembl_ambiguous: dict[str, tuple[int, ...]] = {}
+        for e, ks in candidates.items():
+            if len(ks) == 1:
+                ensembl[e] = ks[0]
+            else:
+                ensembl[e] = min(ks, key=lambda k: (n_ids[k], not coding[k], k))
+                self._ensembl_ambiguous[e] = tuple(ks)
         # aliases: only those naming a single gene and not the symbol of another gene
         alias_genes: dict[str, set[int]] = {}
         for name, k in zip(self._alias_name, self._alias_gene, strict=True):
@@ -741,8 +753,17 @@ class GeneOntology:
 
     def _lookup_one(self, query: object, symbol: object = None) -> tuple[int, str]:
         k, how = self._lookup_id(query)
-        if k < 0 and symbol is not None and symbol is not query:
-            k, how = self._lookup_id(symbol)
+        if symbol is None or symbol is query:
+            return k, how
+        if k < 0:
+            return self._lookup_id(symbol)
+        if how == "ensembl":  # an Ensembl id shared by several genes: the symbol decides
+            m = _ENSEMBL_RE.match(str(query).strip())
+            shared = self._ensembl_ambiguous.get(m.group(1).upper(), ()) if m else ()
+            if shared:
+                hint, _ = self._lookup_id(symbol)
+                if hint in shared:
+                    return hint, how
         return k, how
 
     def _lookup_id(self, query: object) -> tuple[int, str]:

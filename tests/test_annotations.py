@@ -169,6 +169,13 @@ def test_map_genes_by_symbol_ensembl_entrez(go):
     assert go.gene_type(["ENSG00000000000.1"], symbols=["MIR21"]).iloc[0] == "miRNA"
     with pytest.raises(DataError, match="symbols"):
         go.map_genes(["MYH7", "MYH6"], symbols=["MYH7"])
+    # an Ensembl id listed by two genes (BACH1 and the antisense GRIK1-AS2): the protein-coding
+    # gene with a single Ensembl id wins, unless the symbol given beside the id says otherwise
+    shared = go.genes.loc[go.genes["ensembl"].str.contains("ENSG00000156273"), "symbol"]
+    assert {"BACH1", "GRIK1-AS2"} <= set(shared)
+    m = go.map_genes(["ENSG00000156273.15"] * 2, symbols=["BACH1", "GRIK1-AS2"])
+    assert list(m["symbol"]) == ["BACH1", "GRIK1-AS2"]
+    assert go.map_genes(["ENSG00000156273"]).loc[0, "symbol"] == "BACH1"
 
 
 def test_map_real_gtex_and_sepira_genes(go, gtex_acmg59_files, shared_data):
