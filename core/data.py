@@ -145,7 +145,26 @@ class ExpressionSet:
         name: str,
         source: dict[str, Any],
     ) -> None:
-        # Trusted constructor: callers have validated everything (use from_array otherwise).
+        """Low-level constructor (loaders use it); prefer :meth:`from_array`.
+
+        Checks only shapes and types (no scan of the values): ``values`` float32 C-contiguous
+        (n_samples, n_genes), ``sample_ids`` (n_samples,), ``samples`` with n_samples rows,
+        ``genes`` with n_genes rows and a ``symbol`` column.
+        """
+        if (
+            not isinstance(values, np.ndarray)
+            or values.ndim != 2
+            or values.dtype != np.float32
+            or not values.flags["C_CONTIGUOUS"]
+        ):
+            raise DataError("values must be a float32 C-contiguous 2-D array (use from_array)")
+        if len(sample_ids) != values.shape[0] or len(samples) != values.shape[0]:
+            raise DataError(
+                f"{len(sample_ids)} sample ids / {len(samples)} annotation rows for "
+                f"{values.shape[0]} samples"
+            )
+        if len(genes) != values.shape[1] or "symbol" not in genes.columns:
+            raise DataError(f"genes table must have {values.shape[1]} rows and a 'symbol' column")
         self.values = values
         self.sample_ids = sample_ids
         self.gene_ids = np.asarray(genes.index, dtype=str)
@@ -679,10 +698,15 @@ def _check_transform(transform: str) -> str:
 
 
 def _apply_transform(block: np.ndarray, transform: str) -> None:
-    """Apply ``transform`` in place to a float32 array."""
+    """Apply ``transform`` in place to a float32 array.
+
+    log10(x + 1) is computed as ln(x + 1) / ln(10): numpy's float32 natural log is vectorised
+    (about 3x faster than its log10) and the result differs by at most a few float32 ulps.
+    """
     if transform == "log10p1":
         np.add(block, 1.0, out=block)
-        np.log10(block, out=block)
+        np.log(block, out=block)
+        np.multiply(block, np.float32(1.0 / np.log(10.0)), out=block)
     elif transform == "log2p1":
         np.add(block, 1.0, out=block)
         np.log2(block, out=block)

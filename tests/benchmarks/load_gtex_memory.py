@@ -10,7 +10,7 @@ close to one float32 copy of the matrix.
 Usage::
 
     .venv/bin/python tests/benchmarks/load_gtex_memory.py [--genes 2000] [--samples 17382]
-        [--plain] [--exclude-fraction 0.1] [--keep DIR]
+        [--plain] [--no-exclude] [--keep DIR [--reuse]]
 
 Not collected by pytest (``tests/benchmarks`` is excluded in pyproject.toml).
 """
@@ -98,12 +98,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--samples", type=int, default=17382)
     parser.add_argument("--plain", action="store_true", help="write .gct instead of .gct.gz")
     parser.add_argument(
-        "--exclude-fraction",
-        type=float,
-        default=0.2,
-        help="exclude one synthetic tissue (about this share of samples)",
+        "--no-exclude",
+        action="store_true",
+        help="keep every sample (default: exclude one synthetic tissue, about 16%% of samples)",
     )
     parser.add_argument("--keep", metavar="DIR", help="write the files here and keep them")
+    parser.add_argument(
+        "--reuse", action="store_true", help="with --keep: reuse the files already written there"
+    )
     parser.add_argument(
         "--load-only", nargs=3, metavar=("GCT", "ATTRS", "EXCLUDE_JSON"), help=argparse.SUPPRESS
     )
@@ -119,14 +121,20 @@ def main(argv: list[str] | None = None) -> None:
         gct = out / ("synthetic.gct" if args.plain else "synthetic.gct.gz")
         attrs = out / "synthetic_attributes.txt"
         t0 = time.perf_counter()
-        ids = write_synthetic_gct(gct, args.genes, args.samples)
-        write_synthetic_attributes(attrs, ids)
+        if args.reuse and gct.is_file() and attrs.is_file():
+            with gzip.open(gct, "rt") if gct.suffix == ".gz" else open(gct) as fh:
+                fh.readline()
+                args.genes, args.samples = map(int, fh.readline().split())
+            made = "reused"
+        else:
+            ids = write_synthetic_gct(gct, args.genes, args.samples)
+            write_synthetic_attributes(attrs, ids)
+            made = f"written in {time.perf_counter() - t0:.1f} s"
         print(
             f"SYNTHETIC data (random counts, not GTEx): {args.genes} genes x {args.samples} "
-            f"samples, {gct.name} {gct.stat().st_size / 2**20:.1f} MiB written in "
-            f"{time.perf_counter() - t0:.1f} s"
+            f"samples, {gct.name} {gct.stat().st_size / 2**20:.1f} MiB {made}"
         )
-        exclude = ["Synthetic tissue 0"] if args.exclude_fraction > 0 else []
+        exclude = [] if args.no_exclude else ["Synthetic tissue 0"]
         child = subprocess.run(
             [sys.executable, __file__, "--load-only", str(gct), str(attrs), json.dumps(exclude)],
             capture_output=True,
