@@ -349,6 +349,21 @@ def test_table_orientations_and_annotations(tmp_path, sepira, sepira_file):
         )
 
 
+def test_table_genes_as_rows_with_symbols(tmp_path, small):
+    """A GCT-like CSV (Name, Description, samples...) loads as samples x genes with symbols."""
+    rows = small["rows"]
+    text = "".join(",".join(r) + "\n" for r in rows)
+    (tmp_path / "genes.csv").write_text(text)
+    es = load_table(tmp_path / "genes.csv", transform="log10p1")
+    assert es.shape == (40, 5)
+    assert list(es.sample_ids) == rows[0][2:]
+    assert list(es.gene_ids) == [r[0] for r in rows[1:]]
+    assert list(es.gene_symbols) == [r[1] for r in rows[1:]]
+    raw = np.asarray([r[2:] for r in rows[1:]], dtype=np.float64).T
+    np.testing.assert_allclose(es.values, np.log10(raw + 1), rtol=1e-6)
+    assert es.gene_index(rows[1][0].split(".")[0]) == 0
+
+
 def test_parquet_roundtrip(tmp_path, sepira, sepira_file):
     frame = pd.read_csv(sepira_file)
     frame.to_parquet(tmp_path / "m.parquet", index=False)
