@@ -21,10 +21,12 @@ Public API (stable; other modules code against it)::
                                             name, direct)
     go.term_genes(go_id, propagate=True) -> DataFrame (rows of go.genes)
     go.term_sizes(genes_universe=None, ontology=None) -> Series (index go_id; genes per term)
-    go.annotation_matrix(genes, ontology="BP", min_size=3, max_size=500, symbols=None)
+    go.annotation_matrix(genes, ontology="BP", min_size=3, max_size=500, symbols=None,
+                         sizes_from="all")
                                          -> (scipy.sparse.csr_matrix bool n_genes x n_terms,
-                                             term ids ndarray)   propagated; sizes counted
-                                                                 within `genes`
+                                             term ids ndarray)   propagated; term sizes counted
+                                             over all annotated genes ("all", the usual GO size)
+                                             or within `genes` ("genes")
     share_term(pairs_i, pairs_j, matrix) -> bool ndarray: do gene pairs share >= 1 term
     go.enricher(background, ontology="BP", min_size=3, max_size=500) -> Enricher
     Enricher.enrich(gene_set, min_overlap=1) -> DataFrame go_id, name, ontology, n_in_set,
@@ -1044,11 +1046,12 @@ class GeneOntology:
         min_size: int = 3,
         max_size: int = 500,
         symbols: Iterable[str] | None = None,
+        sizes_from: str = "all",
     ) -> tuple[sp.csr_matrix, np.ndarray]:
         """Propagated gene x term membership for the genes of a dataset.
 
-        Terms are kept when ``min_size <= (number of rows of `genes` annotated) <= max_size``;
-        unmatched genes get all-False rows.
+        Terms are kept when their size lies in ``min_size..max_size`` and at least one of
+        ``genes`` is annotated to them; unmatched genes get all-False rows.
 
         Parameters
         ----------
@@ -1057,6 +1060,12 @@ class GeneOntology:
         min_size, max_size : int
         symbols : iterable of str, length n_genes, optional
             Fallback per gene when its id does not match (see :meth:`map_genes`).
+        sizes_from : "all" or "genes"
+            Where term sizes are counted: "all" (default) = every gene of the annotation,
+            the usual GO term size, so that broad terms are left out whatever the panel;
+            "genes" = only the rows of ``genes``. The two agree for genome-wide datasets; on
+            a small panel "genes" keeps broad terms (on the 467-gene GTEx set, every pair of
+            annotated genes then shares a term).
 
         Returns
         -------
@@ -1064,19 +1073,26 @@ class GeneOntology:
         term_ids : numpy.ndarray of str, shape (n_terms,)
         """
         _check_sizes(min_size, max_size)
+        if sizes_from not in ("all", "genes"):
+            raise DataError(f"sizes_from={sizes_from!r}: use 'all' or 'genes'")
         code = _normalise_ontology(ontology, allow_none=False)
         queries = _as_id_list(genes, "genes")
         gi = self._lookup(queries, symbols)
         cols = np.flatnonzero(self._ontology_mask(code))
+        if sizes_from == "all":
+            all_sizes = np.asarray(self.propagated_matrix[:, cols].sum(axis=0)).ravel()
+            cols = cols[(all_sizes >= min_size) & (all_sizes <= max_size)]
         sub = self.propagated_matrix[np.maximum(gi, 0)][:, cols].tocsr()
-        unmatched = np.flatnonzero(gi < 0)
-        if unmatched.size:
+        if (gi < 0).any():
             mask = sp.diags((gi >= 0).astype(np.float32))
             sub = (mask @ sub.astype(np.float32)).tocsr()
             sub.eliminate_zeros()
             sub = sub.astype(bool)
         sizes = np.asarray(sub.sum(axis=0)).ravel()
-        keep = (sizes >= min_size) & (sizes <= max_size)
+        if sizes_from == "all":
+            keep = sizes > 0
+        else:
+            keep = (sizes >= min_size) & (sizes <= max_size)
         out = sub[:, np.flatnonzero(keep)].tocsr().astype(bool)
         out.sort_indices()
         return out, self._term_ids[cols[keep]].astype(str)

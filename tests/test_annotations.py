@@ -196,30 +196,50 @@ def test_map_real_gtex_and_sepira_genes(go, gtex_acmg59_files, shared_data):
 
 
 # ------------------------------------------------------------------------------ matrices
-def test_annotation_matrix_and_share_term(go, shared_data):
-    sep = pd.read_csv(shared_data / "gtex_sepira_26tissues" / "genes_entrez_symbol.tsv", sep="\t")
-    genes = list(sep["symbol"]) + ["not-a-gene"]
+def test_annotation_matrix_and_share_term(go, sepira_file):
+    genes = list(pd.read_csv(sepira_file, nrows=0).columns[2:]) + ["not-a-gene"]
+    n = len(genes)
     mat, term_ids = go.annotation_matrix(genes, ontology="BP", min_size=3, max_size=500)
-    assert sp.issparse(mat) and mat.dtype == bool and mat.shape == (len(genes), len(term_ids))
-    sizes = np.asarray(mat.sum(axis=0)).ravel()
-    assert sizes.min() >= 3 and sizes.max() <= 500
-    assert mat[len(genes) - 1].nnz == 0
+    assert sp.issparse(mat) and mat.dtype == bool and mat.shape == (n, len(term_ids))
+    assert mat[n - 1].nnz == 0
     assert set(go.terms.loc[term_ids, "ontology"]) == {"BP"}
+    genome_sizes = go.term_sizes(ontology="BP")[term_ids]
+    assert genome_sizes.min() >= 3 and genome_sizes.max() <= 500
+    assert np.asarray(mat.sum(axis=0)).min() >= 1
     # a column equals the term's (propagated) members among these genes
+    sizes = np.asarray(mat.sum(axis=0)).ravel()
     col = int(np.argmax(sizes))
     members = set(go.term_genes(term_ids[col])["symbol"])
     assert {genes[i] for i in mat[:, col].nonzero()[0]} == members & set(genes)
+    # sizes counted within the panel: broad terms come back (these genes are mostly TFs)
+    local, local_ids = go.annotation_matrix(genes, "BP", 3, 500, sizes_from="genes")
+    local_sizes = np.asarray(local.sum(axis=0)).ravel()
+    assert local_sizes.min() >= 3 and local_sizes.max() <= 500
+    assert go.term_sizes(ontology="BP")[local_ids].max() > 500
 
     rng = np.random.default_rng(0)
-    i = rng.integers(0, len(genes), 3000)
-    j = rng.integers(0, len(genes), 3000)
+    i = rng.integers(0, n, 3000)
+    j = rng.integers(0, n, 3000)
     dense = mat.toarray()
     expected = (dense[i] & dense[j]).any(axis=1)
     got = share_term(i, j, mat, chunk_size=700)
     assert np.array_equal(got, expected)
-    assert 0.05 < got.mean() < 0.95
+    assert 0.02 < got.mean() < 0.5
+    # gene pairs of a GO term share a term more often than random pairs on real expression:
+    # the 5 most correlated genes of each gene (GTEx, 26 tissues)
+    x = pd.read_csv(sepira_file).iloc[:, 2:].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.nan_to_num(np.corrcoef(x.T), nan=-np.inf)
+    np.fill_diagonal(corr, -np.inf)
+    nn = np.argsort(-corr, axis=1)[:, :5]
+    close = share_term(np.repeat(np.arange(n - 1), 5), nn.ravel(), mat).mean()
+    ri, rj = rng.integers(0, n - 1, (2, 50_000))
+    random = share_term(ri[ri != rj], rj[ri != rj], mat).mean()
+    assert close > 1.5 * random, (close, random)
     with pytest.raises(DataError):
         share_term([0, 1], [0], mat)
+    with pytest.raises(DataError, match="sizes_from"):
+        go.annotation_matrix(genes, sizes_from="panel")
 
 
 # ------------------------------------------------------------------------------ statistics
