@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from core.annotations import GeneOntology
-from core.data import ExpressionSet, load_source
+from core.data import ExpressionSet, load_gtex, load_source
 from core.errors import DataError
 from core.simulate import (
     BROAD_TISSUES,
@@ -293,3 +294,20 @@ def test_catalogue_keys_name_known_tissues() -> None:
         assert set(program.activity) <= names, program.go_id
     for symbol, marker in MARKERS.items():
         assert set(marker.levels) <= names, symbol
+
+
+def test_marker_sites_agree_with_real_gtex(
+    demo: ExpressionSet, gtex_acmg59_files: dict[str, Path]
+) -> None:
+    """Markers that are also in the real GTEx v8 59-gene matrix peak where the real genes peak."""
+    real = load_gtex(gtex_acmg59_files["gct"], gtex_acmg59_files["attributes"])
+    shared = sorted(set(MARKERS) & set(real.gene_symbols) & set(demo.gene_symbols))
+    assert {"MYH7", "MYL2", "TNNT2", "TNNI3", "ACTC1", "MYH11"} <= set(shared)
+    for symbol in shared:
+        observed = _tissue_means(real, symbol, by="SMTSD")
+        simulated = _tissue_means(demo, symbol, by="SMTSD")
+        common = observed.index.intersection(simulated.index)
+        real_top = list(observed[common].sort_values(ascending=False).index[:3])
+        sim_top = list(simulated[common].sort_values(ascending=False).index[:3])
+        assert sim_top[0] == real_top[0], (symbol, sim_top, real_top)
+        assert set(sim_top[:2]) <= set(real_top), (symbol, sim_top, real_top)
