@@ -150,6 +150,11 @@ def test_propagation_reaches_roots(go):
     assert sizes[BP_ROOT] == bp_genes.size
     mf_terms = set(go.terms.index[go.terms["ontology"] == "MF"])
     assert set(go.term_sizes(ontology="MF").index) == mf_terms
+    # "ND" (no biological data) annotations sit on the roots; leaving them out shrinks the root
+    no_nd = GeneOntology.load(exclude_evidence=["ND"])
+    nd_sizes = no_nd.term_sizes(ontology="BP")
+    assert nd_sizes[BP_ROOT] < sizes[BP_ROOT]
+    assert nd_sizes[CARDIAC_MUSCLE_CONTRACTION] == sizes[CARDIAC_MUSCLE_CONTRACTION]
 
 
 # ------------------------------------------------------------------------------ mapping
