@@ -43,7 +43,7 @@ import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,7 @@ import pandas as pd
 from core.errors import DataError
 
 if TYPE_CHECKING:
+    from core.annotations import GeneOntology
     from core.data import ExpressionSet
 
 logger = logging.getLogger(__name__)
@@ -848,7 +849,7 @@ class _Catalogue:
     annotated: tuple[str, ...]  # protein-coding symbols with >= 1 BP annotation (sorted)
 
 
-def _catalogue(ontology: Any | None) -> _Catalogue:
+def _catalogue(ontology: GeneOntology | None) -> _Catalogue:
     """Genes (with Ensembl ids) and program memberships from the GO snapshot."""
     if ontology is None:
         from core.annotations import GeneOntology
@@ -876,7 +877,7 @@ def _catalogue(ontology: Any | None) -> _Catalogue:
     return _Catalogue(genes=genes, program_members=members, annotated=annotated_coding)
 
 
-def _gene_table(ontology: Any) -> pd.DataFrame:
+def _gene_table(ontology: GeneOntology) -> pd.DataFrame:
     """Genes with an Ensembl id, indexed by symbol (first row wins for repeated symbols)."""
     g = ontology.genes
     ensembl = [str(e).split(";", 1)[0].strip() for e in g["ensembl"].fillna("").to_numpy()]
@@ -901,7 +902,7 @@ def _gene_table(ontology: Any) -> pd.DataFrame:
     return table.set_index("symbol", drop=False)
 
 
-def _bp_annotated_symbols(ontology: Any) -> set[str]:
+def _bp_annotated_symbols(ontology: GeneOntology) -> set[str]:
     """Symbols with at least one direct BP annotation other than the root term."""
     direct = ontology.direct_matrix
     bp = (ontology.terms["ontology"] == "BP").to_numpy() & (ontology.terms.index != "GO:0008150")
@@ -1308,7 +1309,7 @@ def simulate_gtex_like(
     n_genes: int = 2000,
     n_tissues: int = 28,
     seed: int = 0,
-    ontology: Any | None = None,
+    ontology: GeneOntology | None = None,
     missing_fraction: float = 0.0,
     *,
     simulated: bool = True,
