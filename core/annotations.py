@@ -772,6 +772,8 @@ class GeneOntology:
         exact, upper, entrez, ensembl, alias = self._lookups
         if query is None or (isinstance(query, float) and np.isnan(query)):
             return -1, ""
+        if isinstance(query, (float, np.floating)) and float(query).is_integer():
+            query = int(query)  # Entrez ids read into a float column (because of missing values)
         if isinstance(query, (int, np.integer)) and not isinstance(query, bool):
             k = entrez.get(int(query), -1)
             return k, "entrez" if k >= 0 else ""

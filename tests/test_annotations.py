@@ -159,7 +159,7 @@ def test_propagation_reaches_roots(go):
 
 # ------------------------------------------------------------------------------ mapping
 def test_map_genes_by_symbol_ensembl_entrez(go):
-    ids = ["myh6", "ENSG00000092054.12", 4625, "4624", "ENSG00000002586.18_PAR_Y", "zzz", ""]
+    ids = ["myh6", "ENSG00000092054.12", 4625.0, "4624", "ENSG00000002586.18_PAR_Y", "zzz", ""]
     m = go.map_genes(ids)
     assert list(m["query"]) == ids
     assert list(m["symbol"]) == ["MYH6", "MYH7", "MYH7", "MYH6", "CD99", "", ""]
