@@ -781,7 +781,7 @@ class AppContext:
                 "rank": np.arange(1, len(idx) + 1),
                 "symbol": symbols,
                 "gene_id": [self.gene_ids[c] if c >= 0 else "" for c in cols],
-                "distance": np.round(d[idx], 4),
+                "distance": [round(float(v), 4) for v in d[idx]],
                 "name": [table["name"].iat[c] if c >= 0 else "" for c in cols],
                 "gene_type": [table["gene_type"].iat[c] if c >= 0 else "" for c in cols],
                 "go_terms": self.go_terms_of(symbols),
@@ -854,10 +854,10 @@ class AppContext:
             {
                 "symbol": self.gene_symbols[idx],
                 "gene_id": self.gene_ids[idx],
-                "mean_selected": np.round(m_sel[idx], 4),
-                "mean_rest": np.round(m_rest[idx], 4),
-                "difference": np.round(m_sel[idx] - m_rest[idx], 4),
-                "score": np.round(score[idx], 2),
+                "mean_selected": [round(float(v), 3) for v in m_sel[idx]],
+                "mean_rest": [round(float(v), 3) for v in m_rest[idx]],
+                "difference": [round(float(v), 3) for v in m_sel[idx] - m_rest[idx]],
+                "score": [round(float(v), 2) for v in score[idx]],
             }
         )
 
@@ -900,13 +900,15 @@ class AppContext:
         genes = pd.DataFrame(
             {
                 "symbol": self.gene_symbols[cols[best]],
-                "predicted": np.round(profile[best], 3),
-                "z": np.round(z[best], 2),
+                "predicted": [round(float(v), 3) for v in profile[best]],
+                "z": [round(float(v), 2) for v in z[best]],
             }
         )
         d = np.sqrt(((st.sample_embedding - np.array([x, y], dtype=np.float32)) ** 2).sum(axis=1))
         near = np.argsort(d)[:n_samples]
-        samples = pd.DataFrame({"sample_id": self.sample_ids[near], "distance": np.round(d[near], 3)})
+        samples = pd.DataFrame(
+            {"sample_id": self.sample_ids[near], "distance": [round(float(v), 3) for v in d[near]]}
+        )
         for c in self.annotation_columns[:3]:
             samples[c] = self.samples[c].astype(str).to_numpy()[near]
         return {"genes": genes, "samples": samples, "x": float(x), "y": float(y)}

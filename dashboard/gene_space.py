@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from dash import Input, Output, html
+from dash import Input, Output, html, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.layout import alert_id
+from dashboard.sample_map import parse_query
 
 log = logging.getLogger(__name__)
 
@@ -174,20 +175,17 @@ def register_callbacks(app: Any) -> None:
     context = app.fe_context
 
     @app.callback(
-        Output(ids.GENE_SEARCH, "options"),
-        Input(ids.GENE_SEARCH, "search_value"),
-        Input(ids.GENE_SEARCH, "value"),
-    )
-    def update_search_options(search, value):
-        return search_options(context, search, value)
-
-    @app.callback(
         Output(ids.GENE_COLOR, "options"),
         Input(ids.GENE_COLOR, "search_value"),
         Input(ids.GENE_COLOR, "value"),
     )
     def update_gene_color_options(search, value):
         return gene_color_options(context, search, value)
+
+    @app.callback(Output(ids.GENE_COLOR, "value"), Input(ids.URL, "search"))
+    def restore_gene_color(url_search):
+        color = parse_query(url_search).get("gcolor")
+        return color if color and (color == "type" or color.startswith("go:")) else no_update
 
     @app.callback(
         Output(ids.GENE_MAP, "figure"),

@@ -151,7 +151,7 @@ def build_layout(context: Any) -> html.Div:
                         max=100,
                         step=0.5,
                         value=[1, 99],
-                        marks={0: "0", 1: "1", 5: "5", 95: "95", 99: "99", 100: "100"},
+                        marks={0: "0", 25: "25", 50: "50", 75: "75", 100: "100"},
                         allowCross=False,
                         tooltip={"placement": "bottom"},
                     ),

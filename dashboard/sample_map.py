@@ -350,6 +350,48 @@ def sync_focus(
     return no_update, no_update, no_update, None
 
 
+def sync_all(
+    context: Any,
+    prop_id: str | None,
+    url_search: str | None,
+    gene_click: dict[str, Any] | None,
+    search_value: str | None,
+    color_value: str | None,
+    list_text: str | None,
+    color_search: str | None,
+    gene_search: str | None,
+) -> tuple[Any, Any, Any, Any, Any, Any]:
+    """:func:`sync_focus` plus the options of both dropdowns (a dropdown drops a value that is
+    not among its options, so values and options are set together).
+
+    ``prop_id`` is the triggering ``"<id>.<prop>"`` (None or ``"."`` on the first call).
+
+    Returns
+    -------
+    (color-by value, color-by options, gene-search value, gene-search options, focus, alert)
+    """
+    from dashboard.gene_space import search_options
+
+    prop_id = prop_id or ""
+    trigger = prop_id.split(".", 1)[0] if prop_id and prop_id != "." else None
+    if prop_id.endswith(".search_value"):  # typing in a dropdown: only its options change
+        color, gene, focus, alert = no_update, no_update, no_update, None
+    else:
+        color, gene, focus, alert = sync_focus(
+            context, trigger, url_search, gene_click, search_value, color_value, list_text
+        )
+    new_color = color_value if color is no_update else color
+    new_gene = search_value if gene is no_update else gene
+    return (
+        color,
+        color_options(context, color_search, new_color),
+        gene,
+        search_options(context, gene_search, new_gene),
+        focus,
+        alert,
+    )
+
+
 def _clicked_gene(click: dict[str, Any] | None) -> str | None:
     try:
         point = click["points"][0]
@@ -369,16 +411,10 @@ def register_callbacks(app: Any) -> None:
     context = app.fe_context
 
     @app.callback(
-        Output(ids.COLOR_BY, "options"),
-        Input(ids.COLOR_BY, "search_value"),
-        Input(ids.COLOR_BY, "value"),
-    )
-    def update_color_options(search: str | None, value: str | None):
-        return color_options(context, search, value)
-
-    @app.callback(
         Output(ids.COLOR_BY, "value"),
+        Output(ids.COLOR_BY, "options"),
         Output(ids.GENE_SEARCH, "value"),
+        Output(ids.GENE_SEARCH, "options"),
         Output(ids.FOCUS_GENE, "data"),
         Output(alert_id("color"), "children"),
         Input(ids.URL, "search"),
@@ -386,12 +422,15 @@ def register_callbacks(app: Any) -> None:
         Input(ids.GENE_SEARCH, "value"),
         Input(ids.COLOR_BY, "value"),
         Input(ids.GENE_LIST_APPLY, "n_clicks"),
+        Input(ids.COLOR_BY, "search_value"),
+        Input(ids.GENE_SEARCH, "search_value"),
         State(ids.GENE_LIST, "value"),
     )
-    def sync(url_search, gene_click, search_value, color_value, _n, list_text):
-        return sync_focus(
-            context, ctx.triggered_id, url_search, gene_click, search_value, color_value, list_text
-        )
+    def sync(url_search, gene_click, search_value, color_value, _n, color_search, gene_search,
+             list_text):
+        prop_id = ctx.triggered[0]["prop_id"] if ctx.triggered else None
+        return sync_all(context, prop_id, url_search, gene_click, search_value,
+                        color_value, list_text, color_search, gene_search)
 
     @app.callback(
         Output(ids.SAMPLE_MAP, "figure"),
