@@ -78,14 +78,18 @@ def load_only(gct: Path, attributes: Path, exclude: list[str]) -> dict:
     from core.data import load_gtex
 
     baseline = peak_rss_bytes()
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     es = load_gtex(gct, attributes, exclude_tissues=tuple(exclude))
     seconds = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     peak = peak_rss_bytes()
     return {
         "n_samples": es.n_samples,
         "n_genes": es.n_genes,
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "array_bytes": int(es.values.nbytes),
         "baseline_rss": baseline,
         "peak_rss": peak,
@@ -150,14 +154,17 @@ def main(argv: list[str] | None = None) -> None:
         f"(excluded tissue: {exclude or 'none'})"
     )
     print(
-        f"parse time:    {r['seconds']:.2f} s  ({args.genes / r['seconds']:.0f} gene rows/s, "
-        f"{args.genes * args.samples / r['seconds'] / 1e6:.1f} M values/s)"
+        f"parse time:    {r['seconds']:.2f} s wall ({args.genes / r['seconds']:.0f} gene rows/s, "
+        f"{args.genes * args.samples / r['seconds'] / 1e6:.1f} M values/s); "
+        f"{r['cpu_seconds']:.2f} CPU s (all threads), machine load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     print(f"array size:    {r['array_bytes'] / mib:.1f} MiB float32")
     print(f"baseline RSS:  {r['baseline_rss'] / mib:.1f} MiB (after imports)")
     print(
         f"peak RSS:      {r['peak_rss'] / mib:.1f} MiB; above baseline {extra / mib:.1f} MiB "
-        f"= {extra / r['array_bytes']:.2f} x the array"
+        f"= {extra / r['array_bytes']:.2f} x the array, i.e. the array + "
+        f"{(extra - r['array_bytes']) / mib:.1f} MiB of parse buffers"
     )
 
 
