@@ -785,27 +785,27 @@ def _read_gct_header(fh: io.BufferedIOBase, path: Path) -> _GctHeader:
     return _GctHeader(n_genes, n_samples, sample_ids)
 
 
+_NUMBER_RE = re.compile(rb"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|infinity|nan)$", re.I)
+_NULL_TOKENS = {b"", b"NA", b"NAN", b"N/A", b"NULL", b"#N/A", b"-NAN", b"NONE"}
+
+
 def _diagnose_fields(
-    path: Path, first_line: int, rests: list[bytes], sample_ids: list[str]
+    path: Path, line_nos: list[int], rests: list[bytes], sample_ids: list[str]
 ) -> None:
-    """Find the first non-numeric value of a chunk and raise a DataError naming it."""
-    for offset, rest in enumerate(rests):
+    """Find the first unreadable value of a chunk and raise a DataError naming it."""
+    for line_no, rest in zip(line_nos, rests, strict=True):
         for col, field in enumerate(rest.rstrip(b"\r\n").split(b"\t")):
-            token = field.strip()
-            if token.upper() in (b"", b"NA", b"NAN", b"N/A", b"NULL"):
+            if field.upper() in _NULL_TOKENS or _NUMBER_RE.match(field):
                 continue
-            try:
-                float(token)
-            except ValueError:
-                raise DataError(
-                    f"{path}, line {first_line + offset}: non-numeric value "
-                    f"{token.decode('utf-8', 'replace')[:40]!r} for sample {sample_ids[col]}"
-                ) from None
-    raise DataError(f"{path}, lines {first_line}-{first_line + len(rests) - 1}: unreadable values")
+            raise DataError(
+                f"{path}, line {line_no}: non-numeric value "
+                f"{field.decode('utf-8', 'replace')[:40]!r} for sample {sample_ids[col]}"
+            )
+    raise DataError(f"{path}, lines {line_nos[0]}-{line_nos[-1]}: unreadable values")
 
 
 def _parse_numeric_block(
-    path: Path, first_line: int, rests: list[bytes], n_columns: int, sample_ids: list[str]
+    path: Path, line_nos: list[int], rests: list[bytes], n_columns: int, sample_ids: list[str]
 ) -> np.ndarray:
     """Parse tab-separated numeric lines (same number of fields each) into (m, n_columns) float32.
 
@@ -831,13 +831,13 @@ def _parse_numeric_block(
             convert_options=pacsv.ConvertOptions(column_types={"v": pa.float32()}),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        _diagnose_fields(path, first_line, rests, sample_ids)
+        _diagnose_fields(path, line_nos, rests, sample_ids)
         raise  # unreachable: _diagnose_fields raises
     del blob
     flat = table.column(0).to_numpy(zero_copy_only=False)
     del table
     if flat.size != len(rests) * n_columns:
-        _diagnose_fields(path, first_line, rests, sample_ids)
+        _diagnose_fields(path, line_nos, rests, sample_ids)
     block = flat.reshape(len(rests), n_columns)
     if block.dtype != np.float32 or not block.flags.writeable:
         block = np.array(block, dtype=np.float32)
@@ -851,7 +851,7 @@ def _iter_gct_chunks(
     max_rows: int | None,
     chunk_bytes: int,
 ) -> Iterator[tuple[int, list[str], list[str], np.ndarray]]:
-    """Yield ``(first line number, gene ids, symbols, float32 block (m, n_samples))``."""
+    """Yield ``(line numbers, gene ids, symbols, float32 block (m, n_samples))`` per chunk."""
     n_columns = header.n_samples
     line_no = 3
     rows_read = 0
@@ -859,7 +859,7 @@ def _iter_gct_chunks(
         ids: list[str] = []
         symbols: list[str] = []
         rests: list[bytes] = []
-        first_line = 0
+        line_nos: list[int] = []
         size = 0
         while size < chunk_bytes and (max_rows is None or rows_read < max_rows):
             line = _read_line(fh, path)
@@ -888,8 +888,7 @@ def _iter_gct_chunks(
                 )
             if not rest.endswith(b"\n"):
                 rest += b"\n"
-            if not rests:
-                first_line = line_no
+            line_nos.append(line_no)
             ids.append(parts[0].decode("utf-8", "replace").strip())
             symbols.append(parts[1].decode("utf-8", "replace").strip())
             rests.append(rest)
@@ -898,10 +897,10 @@ def _iter_gct_chunks(
         if not rests:
             return
         yield (
-            first_line,
+            line_nos,
             ids,
             symbols,
-            _parse_numeric_block(path, first_line, rests, n_columns, header.sample_ids),
+            _parse_numeric_block(path, line_nos, rests, n_columns, header.sample_ids),
         )
         del rests
 
@@ -964,21 +963,20 @@ def _stream_gct(
         gene_ids: list[str] = []
         symbols: list[str] = []
 
-        def consume(chunk: tuple[int, list[str], list[str], np.ndarray]) -> None:
-            first_line, ids, syms, block = chunk
+        def consume(chunk: tuple[list[int], list[str], list[str], np.ndarray]) -> None:
+            line_nos, ids, syms, block = chunk
             inf = np.isinf(block)
             if inf.any():
                 r, c = np.argwhere(inf)[0]
                 raise DataError(
-                    f"{path}, line {first_line + r}: infinite value for sample "
-                    f"{header.sample_ids[c]}"
+                    f"{path}, line {line_nos[r]}: infinite value for sample {header.sample_ids[c]}"
                 )
             if transform != "none":
                 neg = block < 0
                 if neg.any():
                     r, c = np.argwhere(neg)[0]
                     raise DataError(
-                        f"{path}, line {first_line + r}: negative value {block[r, c]:g} for "
+                        f"{path}, line {line_nos[r]}: negative value {block[r, c]:g} for "
                         f"sample {header.sample_ids[c]} (gene {ids[r]}); counts/TPM are expected "
                         f"before the {transform} transform (use transform='none' for data "
                         f"already on a log scale)"

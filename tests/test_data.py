@@ -483,6 +483,19 @@ def test_error_non_numeric(tmp_path, small):
         load_gtex(path, small["attributes"])
 
 
+def test_line_numbers_count_blank_lines(tmp_path, small):
+    rows = [list(r) for r in small["rows"]]
+    rows[5][3] = "1_000"
+    rows.insert(2, [])  # a blank line 5
+    path = write_gct(tmp_path / "b.gct", rows, dims="5\t40")
+    with pytest.raises(
+        DataError, match=rf"line 9: non-numeric value '1_000' for sample {rows[0][3]}"
+    ):
+        load_gtex(path, small["attributes"])
+    rows[6][3] = "7"
+    assert load_gtex(write_gct(path, rows, dims="5\t40"), small["attributes"]).n_genes == 5
+
+
 def test_missing_values_become_nan(tmp_path, small):
     rows = [list(r) for r in small["rows"]]
     rows[2][5] = "NA"
