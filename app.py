@@ -38,6 +38,7 @@ FE_HIDDEN              hidden layer sizes, e.g. 100,50,50 (``--hidden``)
 FE_SEED                seed (``--seed``)
 FE_DEVICE              auto, cpu or cuda (``--device``)
 FE_STANDIN             1: linear PCA stand-in instead of the network (``--standin``)
+FE_GENE_LAYOUT         umap (default) or pca: 2-D layout of the gene vectors
 BROWSER_PATH           Chromium used by kaleido for PDF/SVG/PNG export (default: chromium on PATH)
 =====================  ===========================================================
 """

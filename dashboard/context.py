@@ -103,16 +103,21 @@ class DashboardConfig:
         Settings of the model trained when ``model_dir`` is None.
     n_neighbors
         Default number of gene neighbours listed.
+    gene_layout
+        How gene vectors are laid out in 2-D: ``umap`` (default) or ``pca`` (instant).
     """
 
     cache_dir: Path = Path("cache")
     model_dir: Path | None = None
     settings: ModelSettings = field(default_factory=ModelSettings)
     n_neighbors: int = 15
+    gene_layout: str = "umap"
 
     def __post_init__(self) -> None:
         if self.n_neighbors < 1:
             raise CoreError(f"n_neighbors must be >= 1, got {self.n_neighbors}")
+        if self.gene_layout not in ("umap", "pca"):
+            raise CoreError(f"gene_layout must be umap or pca, got {self.gene_layout!r}")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -229,14 +234,19 @@ class ModelState:
     info: dict[str, Any]
 
 
-def gene_layout_2d(gene_embedding: np.ndarray, seed: int = 0) -> tuple[np.ndarray, str]:
-    """2-D layout of gene vectors (n_genes, gene_dim) -> ((n_genes, 2) float32, method name)."""
+def gene_layout_2d(
+    gene_embedding: np.ndarray, seed: int = 0, method: str = "umap"
+) -> tuple[np.ndarray, str]:
+    """2-D layout of gene vectors (n_genes, gene_dim) -> ((n_genes, 2) float32, method name).
+
+    ``method``: ``umap`` (falls back to PCA for fewer than 30 genes) or ``pca``.
+    """
     x = np.asarray(gene_embedding, dtype=np.float32)
     if x.shape[1] <= 2:
         out = np.zeros((x.shape[0], 2), dtype=np.float32)
         out[:, : x.shape[1]] = x
         return out, "embedding"
-    if x.shape[0] >= 30:
+    if method == "umap" and x.shape[0] >= 30:
         try:
             import umap
 
@@ -411,7 +421,9 @@ class AppContext:
             return Path(self.config.model_dir)
         s = self.config.settings
         tag = "standin" if s.standin else "fe"
-        return self.cache_dir / "models" / f"{self.fingerprint}-{tag}-{s.digest()}"
+        return (
+            self.cache_dir / "models" / f"{self.fingerprint}-{tag}-{s.digest()}-{self.config.gene_layout}"
+        )
 
     def model_ready_on_disk(self) -> bool:
         if self.config.model_dir is not None:
@@ -459,10 +471,12 @@ class AppContext:
             gene_layout = np.load(layout_path, allow_pickle=False)
             method = meta.get("gene_layout", "UMAP")
         else:
-            cache_key = self.results.key("gene-layout", key)
+            cache_key = self.results.key("gene-layout", key, self.config.gene_layout)
             cached = self.results.get(cache_key)
             if cached is None:
-                gene_layout, method = gene_layout_2d(gene_embedding, seed=self.config.settings.seed)
+                gene_layout, method = gene_layout_2d(
+                    gene_embedding, seed=self.config.settings.seed, method=self.config.gene_layout
+                )
                 self.results.set(cache_key, {"layout": gene_layout, "method": method})
             else:
                 gene_layout, method = cached["layout"], cached["method"]
@@ -549,9 +563,9 @@ class AppContext:
             progress(0.0, f"training {cls.__name__} on {self.n_samples} x {self.n_genes}")
             model.fit(self.es, callback=on_epoch)
             train_seconds = time.perf_counter() - t0
-            progress(0.92, "laying out gene space (UMAP)")
+            progress(0.92, f"laying out gene space ({self.config.gene_layout.upper()})")
             layout, method = gene_layout_2d(
-                np.asarray(model.gene_embedding_), seed=settings.seed
+                np.asarray(model.gene_embedding_), seed=settings.seed, method=self.config.gene_layout
             )
             tmp = entry.with_name(entry.name + f".tmp{id(model)}")
             if tmp.exists():

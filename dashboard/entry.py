@@ -38,6 +38,7 @@ ENV_FLAGS: dict[str, str] = {
     "FE_SEED": "--seed",
     "FE_DEVICE": "--device",
     "FE_STANDIN": "--standin",
+    "FE_GENE_LAYOUT": "--gene-layout",
 }
 _SWITCHES = {"--standin"}
 
@@ -72,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--hidden", default=None, help="hidden sizes, e.g. 100,50,50")
     model.add_argument("--seed", type=int, default=0)
     model.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    model.add_argument("--gene-layout", default="umap", choices=["umap", "pca"],
+                       help="2-D layout of the gene vectors (umap; pca is instant)")
     model.add_argument("--standin", action="store_true",
                        help="a linear PCA stand-in instead of the network (quick checks)")
     return p
@@ -152,6 +155,7 @@ def config_from_args(args: argparse.Namespace, demo: bool) -> Any:
         cache_dir=cache,
         model_dir=Path(args.model) if args.model else None,
         settings=settings,
+        gene_layout=args.gene_layout,
     )
 
 

@@ -1,0 +1,27 @@
+"""Fixtures of the dashboard tests: a dashboard context on real GTEx data (26 tissues, 520 x 467)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.context import AppContext, DashboardConfig, ModelSettings
+
+
+@pytest.fixture(scope="session")
+def sepira_es(sepira_file):
+    from core.data import load_table
+
+    return load_table(sepira_file)
+
+
+@pytest.fixture(scope="session")
+def context(sepira_es, tmp_path_factory) -> AppContext:
+    """A trained context (linear stand-in model, PCA gene layout: seconds)."""
+    cfg = DashboardConfig(
+        cache_dir=tmp_path_factory.mktemp("fe-cache"),
+        settings=ModelSettings(gene_dim=8, standin=True),
+        gene_layout="pca",
+    )
+    ctx = AppContext(sepira_es, cfg)
+    ctx.train()
+    return ctx

@@ -1,0 +1,207 @@
+"""Callback functions called directly (no browser): colouring, linking, selection, probe, links."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from dash import Patch, no_update
+
+from dashboard import export, figures, ids, sample_map, selection
+from dashboard.gene_space import build_gene_figure, gene_color_options, neighbor_tables
+
+
+def _text(alert) -> str:
+    return "" if alert is None else str(alert.children)
+
+
+def test_colour_by_annotation_then_gene_uses_patch(context):
+    fig, kind, alert = sample_map.recolor(context, "ann:tissue", (1, 99), None)
+    assert alert is None and isinstance(fig, go.Figure)
+    assert kind["kind"] == "categorical"
+    assert len(fig.data) == 1 + 26  # probe grid + one trace per tissue
+    fig2, kind2, _ = sample_map.recolor(context, "obs:GATA4", (1, 99), kind)
+    assert isinstance(fig2, go.Figure)  # categorical -> continuous: new figure
+    assert fig2.data[figures.COLOR_TRACE].marker.colorbar.title.text == "GATA4 (observed)"
+    t0 = time.perf_counter()
+    patch, kind3, _ = sample_map.recolor(context, "res:TBX5", (1, 99), kind2)
+    elapsed = time.perf_counter() - t0
+    assert isinstance(patch, Patch) and kind3 == kind2
+    assert elapsed < 0.5
+
+
+def test_unknown_gene_gives_alert_not_error(context):
+    fig, kind, alert = sample_map.recolor(context, "obs:NOTAGENE", (1, 99), None)
+    assert fig is no_update and kind is no_update
+    assert "unknown gene 'NOTAGENE'" in _text(alert)
+    fig, _, alert = sample_map.recolor(context, "weird", (1, 99), None)
+    assert fig is no_update and "unknown colouring" in _text(alert)
+
+
+def test_colour_options_follow_search(context):
+    opts = sample_map.color_options(context, "GATA4", None)
+    values = [o["value"] for o in opts]
+    assert {"obs:GATA4", "pred:GATA4", "res:GATA4"} <= set(values)
+    assert "ann:tissue" in values
+    assert any(v.startswith("set:Keratins") for v in values)
+    # the current value is always offered (else the dropdown would drop it)
+    assert "list:GATA4,TBX5" in [o["value"] for o in sample_map.color_options(
+        context, "", "list:GATA4,TBX5")]
+
+
+def test_gene_set_presets_and_lists(context):
+    spec = sample_map.resolve_color(context, "list:GATA4,TBX5,NKX2-5")
+    assert spec.kind == "continuous" and spec.diverging
+    assert spec.values.shape == (520,)
+
+
+def test_click_in_gene_map_recolours_and_focuses(context):
+    click = {"points": [{"x": 0, "y": 0, "customdata": "TBX5"}]}
+    color, search, focus, alert = sample_map.sync_focus(
+        context, ids.GENE_MAP, None, click, None, "res:GATA4", None
+    )
+    assert (color, search, focus, alert) == ("res:TBX5", "TBX5", "TBX5", None)  # keeps the mode
+
+
+def test_choosing_a_gene_in_color_by_focuses_gene_space(context):
+    color, search, focus, _ = sample_map.sync_focus(
+        context, ids.COLOR_BY, None, None, None, "obs:gata4", None
+    )
+    assert color is no_update and search == "GATA4" and focus == "GATA4"
+
+
+def test_sync_all_sets_values_with_options(context):
+    out = sample_map.sync_all(context, f"{ids.GENE_SEARCH}.value", None, None, "tbx5",
+                              "ann:tissue", None, None, None)
+    color, color_opts, gene, gene_opts, focus, alert = out
+    assert color == "obs:TBX5" and focus == "TBX5"
+    assert color in [o["value"] for o in color_opts]
+    assert gene in [o["value"] for o in gene_opts]
+    # typing in a dropdown changes only the options
+    out = sample_map.sync_all(context, f"{ids.COLOR_BY}.search_value", None, None, None,
+                              "ann:tissue", None, "NKX", None)
+    assert out[0] is no_update and out[4] is no_update
+    assert any(o["value"] == "obs:NKX2-1" for o in out[1])
+
+
+def test_gene_list_input_errors(context):
+    color, _, _, alert = sample_map.sync_focus(
+        context, ids.GENE_LIST_APPLY, None, None, None, None, "GATA4, NOPE1, TBX5"
+    )
+    assert color == "list:GATA4,TBX5" and "NOPE1" in _text(alert)
+    color, _, _, alert = sample_map.sync_focus(
+        context, ids.GENE_LIST_APPLY, None, None, None, None, "NOPE1 NOPE2"
+    )
+    assert color is no_update and "none of the listed genes" in _text(alert)
+    color, _, _, alert = sample_map.sync_focus(
+        context, ids.GENE_LIST_APPLY, None, None, None, None, "GATA4; DROP TABLE;--"
+    )
+    assert color is no_update and "not gene symbols" in _text(alert)
+
+
+def test_link_restores_view_and_reports_bad_parts(context):
+    color, search, focus, alert = sample_map.sync_focus(
+        context, ids.URL, "?color=pred:GATA4&gene=TBX5", None, None, None, None
+    )
+    assert (color, search, focus, alert) == ("pred:GATA4", "TBX5", "TBX5", None)
+    color, _, _, alert = sample_map.sync_focus(
+        context, ids.URL, "?color=obs:NOPE", None, None, None, None
+    )
+    assert color == "ann:tissue" and "NOPE" in _text(alert)
+
+
+def test_selection_round_trip_through_the_link(context):
+    rows = [0, 1, 2, 3, 10, 12, 13]
+    assert selection.encode_rows(rows) == "0-3.10.12-13"
+    assert selection.decode_rows("0-3.10.12-13", 520) == rows
+    query = export.view_query("obs:GATA4", "GATA4", {"rows": rows}, "go:GO:0007507")
+    store, alert = selection.selection_from_inputs(context, ids.URL, None, query)
+    assert store == {"rows": rows} and alert is None
+    store, alert = selection.selection_from_inputs(context, ids.URL, None, "?sel=5-x")
+    assert store == {"rows": []} and "malformed" in _text(alert)
+    store, alert = selection.selection_from_inputs(context, ids.URL, None, "?sel=900")
+    assert "beyond" in _text(alert)
+
+
+def test_lasso_selection_gives_specific_genes(context):
+    fig, _ = sample_map.build_sample_figure(context, "ann:tissue")
+    heart = next(t for t in fig.data if t.name.startswith("Heart"))
+    selected = {"points": [{"x": 0, "y": 0, "customdata": int(r)} for r in heart.customdata]
+                + [{"x": 1, "y": 1}]}  # a probe-grid point: ignored
+    store, _ = selection.selection_from_inputs(context, ids.SAMPLE_MAP, selected, None)
+    assert len(store["rows"]) == 20
+    assert (context.samples["tissue"].to_numpy()[store["rows"]] == "Heart").all()
+    info, rows, symbols, alert = selection.describe_selection(context, store)
+    assert alert is None and info.startswith("20 samples selected (Heart 20)")
+    assert rows[0]["difference"] > 1 and symbols[0] == rows[0]["symbol"]
+    # gene space highlights them
+    gfig, _ = build_gene_figure(context, "type", None, 10, symbols)
+    assert "specific to the selection" in [t.name for t in gfig.data]
+
+
+def test_empty_selection_shows_message(context):
+    store, _ = selection.selection_from_inputs(
+        context, ids.SAMPLE_MAP, {"points": [{"x": 1, "y": 1}]}, None
+    )
+    info, rows, _, alert = selection.describe_selection(context, store)
+    assert rows == [] and "empty" in _text(alert)
+
+
+def test_probe_on_empty_space(context):
+    text, genes, samples, alert = selection.probe_at(
+        context, {"points": [{"x": 100.0, "y": -100.0}]}
+    )
+    assert alert is None and "empty space" in text
+    assert len(genes) == 15 and len(samples) == 10
+    assert selection.probe_at(context, {"points": [{}]})[3] is not None
+
+
+def test_neighbor_tables_and_gene_map(context):
+    nb, enr, alert = neighbor_tables(context, "GATA4", 10)
+    assert len(nb) == 10 and nb[0]["rank"] == 1
+    assert neighbor_tables(context, "NOPE", 10)[2] is not None
+    fig, alert = build_gene_figure(context, "type", "GATA4", 10, None)
+    assert fig.data[-1].name == "GATA4" and alert is None
+    names = [t.name for t in fig.data]
+    assert "nearest neighbours" in names
+
+
+def test_gene_map_coloured_by_go_term(context):
+    opts = gene_color_options(context, "heart development", None)
+    assert any(o["value"] == "go:GO:0007507" for o in opts)
+    fig, alert = build_gene_figure(context, "go:GO:0007507", None, 10, None)
+    names = [t.name for t in fig.data]
+    assert alert is None
+    assert any(n.startswith("annotated (") for n in names)
+    fig, alert = build_gene_figure(context, "go:GO:9999999", None, 10, None)
+    assert alert is not None  # unknown term: message, gene types shown instead
+
+
+def test_csv_downloads(context):
+    rows = list(range(20))
+    out = export.csv_download(context, ids.EXPORT_SELECTION_CSV, None, {"rows": rows}, None, None)
+    assert out["filename"] == "selection.csv"
+    assert out["content"].count("\n") == 21
+    with pytest.raises(Exception, match="empty"):
+        export.csv_download(context, ids.EXPORT_SELECTION_GENES_CSV, None, {"rows": []}, None,
+                            None)
+    with pytest.raises(Exception, match="no neighbour table"):
+        export.csv_download(context, ids.EXPORT_NEIGHBORS_CSV, [], None, None, None)
+
+
+def test_export_refuses_unknown_choices(context):
+    with pytest.raises(Exception, match="unknown export size"):
+        export.export_figure(context, "sample-map", "svg", "huge", {})
+    with pytest.raises(Exception, match="unknown figure"):
+        export.export_figure(context, "nothing", "svg", "screen", {})
+    with pytest.raises(Exception, match="unknown export format"):
+        export.render_image(go.Figure(), "bmp", 10, 10, 1)
+
+
+def test_hover_text_names_sample_and_tissue(context):
+    text = sample_map.hover_text(context)
+    assert text.shape == (520,)
+    assert context.sample_ids[0] in text[0] and "tissue: " in text[0]
+    assert np.all([t.count("<br>") >= 1 for t in text[:5]])

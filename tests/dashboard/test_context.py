@@ -1,0 +1,117 @@
+"""The dashboard context on real GTEx data (26 tissues, 520 samples x 467 genes)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.errors import CoreError, DataError
+from dashboard.context import AppContext, DashboardConfig, ModelSettings, parse_gene_list
+
+
+def test_dataset_description(context):
+    d = context.describe()
+    assert (d["n_samples"], d["n_genes"]) == (520, 467)
+    assert d["simulated"] is False
+    assert "tissue" in context.annotation_columns
+
+
+def test_gene_lookup_by_symbol_case_insensitive(context):
+    j = context.gene_index("gata4")
+    assert context.gene_symbols[j] == "GATA4"
+    with pytest.raises(DataError, match="unknown gene 'NOTAGENE'"):
+        context.gene_index("NOTAGENE")
+    assert context.search_genes("GATA")[0] in [context.gene_index(f"GATA{i}") for i in range(1, 7)
+                                               if f"GATA{i}".upper() in context._by_symbol]
+
+
+def test_model_is_cached_on_disk(context, sepira_es):
+    # a second context on the same data and settings loads the stored model, no training
+    again = AppContext(sepira_es, context.config)
+    assert again.model_ready_on_disk()
+    st = again.state()
+    assert st.key == context.state().key
+    np.testing.assert_allclose(st.sample_embedding, context.state().sample_embedding)
+    assert st.gene_layout.shape == (467, 2)
+
+
+def test_liver_selection_finds_liver_genes(context, sepira_es):
+    rows = np.nonzero(sepira_es.samples["tissue"].to_numpy() == "Liver")[0]
+    table = context.specific_genes(rows, top=10)
+    assert len(table) == 10
+    assert (table["difference"] > 1.0).all()  # log scale: clearly higher in liver
+    # plasma proteins made by hepatocytes lead the list on real GTEx
+    assert {"AHSG", "APCS", "AGXT", "SERPINC1"} & set(table["symbol"])
+
+
+def test_selection_errors(context):
+    with pytest.raises(DataError, match="empty"):
+        context.specific_genes([])
+    with pytest.raises(DataError, match="every sample"):
+        context.specific_genes(range(context.n_samples))
+    with pytest.raises(DataError, match="not in this dataset"):
+        context.specific_genes([10_000])
+
+
+def test_neighbors_sorted_and_annotated(context):
+    j = context.gene_index("GATA4")
+    nb = context.neighbors(j, k=12)
+    assert len(nb) == 12
+    assert "GATA4" not in set(nb["symbol"])
+    assert list(nb["distance"]) == sorted(nb["distance"])
+    assert (nb["gene_type"] != "").all()
+    assert nb["name"].str.len().gt(0).mean() > 0.8  # names from the GO snapshot gene table
+
+
+def test_enrichment_of_a_real_neighbourhood(context):
+    # the genes most specific to liver share liver GO processes
+    rows = np.nonzero(context.samples["tissue"].to_numpy() == "Liver")[0]
+    genes = context.specific_genes(rows, top=30)["symbol"].tolist()
+    enr = context.enrichment(genes)
+    assert len(enr) > 0
+    assert (enr["fdr"] <= 0.25).all()
+    assert list(enr["p_value"]) == sorted(enr["p_value"])
+
+
+def test_gene_values_modes(context):
+    j = context.gene_index("GATA4")
+    obs, pred, res = (context.gene_values(j, m) for m in ("obs", "pred", "res"))
+    np.testing.assert_allclose(res, obs - pred, atol=1e-5)
+    assert np.corrcoef(obs, pred)[0, 1] > 0.3  # the map's decoding follows the gene
+    with pytest.raises(DataError):
+        context.gene_values(j, "bogus")
+
+
+def test_gene_set_score_is_mean_z(context):
+    cols = [context.gene_index(g) for g in ("GATA4", "TBX5")]
+    score = context.gene_set_score(cols)
+    mean, std = context.gene_stats()
+    z = (context.values[:, cols] - mean[cols]) / std[cols]
+    np.testing.assert_allclose(score, z.mean(axis=1), atol=1e-5)
+    heart = context.samples["tissue"].to_numpy() == "Heart"
+    assert score[heart].mean() > score[~heart].mean() + 1
+
+
+def test_probe_returns_profile_and_nearest_samples(context):
+    st = context.state()
+    x, y = st.sample_embedding[0]
+    res = context.probe(float(x), float(y), top=5, n_samples=3)
+    assert len(res["genes"]) == 5
+    assert res["samples"]["sample_id"].iloc[0] == context.sample_ids[0]
+    with pytest.raises(DataError):
+        context.probe(float("nan"), 0.0)
+
+
+def test_parse_gene_list():
+    assert parse_gene_list("KRT5, krt14;KRT1\nKRT10") == ["KRT5", "krt14", "KRT1", "KRT10"]
+    with pytest.raises(DataError, match="empty"):
+        parse_gene_list("  ,, ")
+    with pytest.raises(DataError, match="not gene symbols"):
+        parse_gene_list("KRT5, <script>")
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(CoreError):
+        ModelSettings(sample_dim=3)
+    with pytest.raises(CoreError):
+        DashboardConfig(gene_layout="tsne")

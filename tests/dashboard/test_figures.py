@@ -1,0 +1,104 @@
+"""Figure builders: arrays in, figures out."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from dashboard import figures
+
+
+@pytest.fixture()
+def coords() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return np.vstack([rng.normal(0, 0.3, (100, 2)), rng.normal(5, 0.3, (100, 2))]).astype(
+        np.float32
+    )
+
+
+def test_categorical_map_one_trace_per_category(coords):
+    labels = np.array(["Heart"] * 100 + ["Liver"] * 90 + [None] * 10, dtype=object)
+    fig = figures.sample_map_categorical(coords, labels, ["s"] * 200, "tissue")
+    names = [t.name for t in fig.data]
+    assert names[0] == "probe grid"
+    assert names[1:] == ["Heart (100)", "Liver (90)", "unlabelled (10)"]
+    assert all(isinstance(t, go.Scattergl) for t in fig.data)
+    assert sum(len(t.x) for t in fig.data[1:]) == 200
+    assert fig.layout.legend.title.text == "tissue"
+
+
+def test_categorical_map_merges_rare_categories(coords):
+    labels = np.array([f"c{i % 80}" for i in range(200)], dtype=object)
+    fig = figures.sample_map_categorical(coords, labels, ["s"] * 200, "x", max_categories=10)
+    assert len(fig.data) == 1 + 10
+    assert any(t.name.startswith("other") for t in fig.data)
+
+
+def test_continuous_map_clips_colour_scale(coords):
+    values = np.linspace(0, 100, 200).astype(np.float32)
+    fig = figures.sample_map_continuous(coords, values, ["s"] * 200, "MYH6 (observed)",
+                                        clip=(5, 95))
+    tr = fig.data[figures.COLOR_TRACE]
+    assert tr.marker.colorbar.title.text == "MYH6 (observed)"
+    assert tr.marker.cmin == pytest.approx(5, abs=0.6)
+    assert tr.marker.cmax == pytest.approx(95, abs=0.6)
+    assert len(tr.marker.color) == 200
+
+
+def test_continuous_map_draws_missing_values_grey(coords):
+    values = np.ones(200, dtype=np.float32)
+    values[:7] = np.nan
+    fig = figures.sample_map_continuous(coords, values, ["s"] * 200, "v", diverging=True)
+    assert len(fig.data[figures.COLOR_TRACE].x) == 193
+    grey = [t for t in fig.data if t.name == "no value"]
+    assert len(grey) == 1 and len(grey[0].x) == 7
+    tr = fig.data[figures.COLOR_TRACE]
+    assert tr.marker.cmin == -tr.marker.cmax  # diverging scale centred at 0
+
+
+def test_probe_grid_covers_only_empty_space(coords):
+    gx, gy = figures.probe_grid(coords, n=20)
+    assert len(gx) > 0
+    pts = np.column_stack([gx, gy])
+    d = np.sqrt(((pts[:, None, :] - coords[None, :, :]) ** 2).sum(-1)).min(axis=1)
+    cell = (coords.max(0) - coords.min(0)).max() * 1.1 / 20
+    assert (d > cell * 0.3).all()  # no grid point sits on a sample
+    assert len(gx) < 400
+
+
+def test_gene_map_highlights(coords):
+    symbols = np.array([f"G{i}" for i in range(200)])
+    labels = np.array(["protein-coding"] * 150 + ["snoRNA"] * 50)
+    fig = figures.gene_map_figure(coords, symbols, labels, focus=3, neighbors=[4, 5],
+                                  selected=[10, 11, 12])
+    names = [t.name for t in fig.data]
+    assert names[:2] == ["protein-coding (150)", "snoRNA (50)"]
+    assert "nearest neighbours" in names and "specific to the selection" in names
+    assert names[-1] == "G3"
+    # clicking any point gives its symbol
+    assert list(fig.data[0].customdata[:2]) == ["G0", "G1"]
+
+
+def test_baselines_figure_titles_carry_accuracy(coords):
+    labels = np.array(["a"] * 100 + ["b"] * 100)
+    fig = figures.baselines_figure({"PCA": coords, "UMAP": coords[::-1]}, labels,
+                                   {"PCA": {"mean": 0.5, "sd": 0.01}})
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles[0].startswith("PCA") and "0.50" in titles[0]
+    assert titles[1] == "UMAP"
+    assert len(fig.data) == 4
+
+
+def test_for_export_is_vector_and_sized(coords):
+    fig = figures.sample_map_continuous(coords, np.arange(200.0), ["s"] * 200, "v")
+    out = figures.for_export(fig, 500, 400)
+    assert all(isinstance(t, go.Scatter) for t in out.data)
+    assert "probe grid" not in [t.name for t in out.data]
+    assert (out.layout.width, out.layout.height) == (500, 400)
+
+
+def test_clip_range_handles_constant_and_empty():
+    assert figures.clip_range(np.array([np.nan, np.nan])) == (0.0, 1.0)
+    lo, hi = figures.clip_range(np.full(10, 3.0))
+    assert hi > lo
