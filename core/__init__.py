@@ -9,8 +9,6 @@ Public entry points:
 - :mod:`core.analysis` -- baselines, the Table-1 protocol, gene neighbourhoods.
 """
 
-from __future__ import annotations
-
 import logging
 
 from core.errors import CoreError, DataError, ModelError

@@ -1,0 +1,156 @@
+"""FactorizedEmbeddings on real GTEx v8 (59 genes, 13,292 labelled samples): the 2-D sample map
+separates tissues, new samples land next to their tissue (also with genes missing), the decoder
+reconstructs profiles, and models survive a save/load round trip."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.decomposition import PCA
+from sklearn.neighbors import KNeighborsClassifier
+
+from core.data import ExpressionSet, load_gtex
+from core.errors import ModelError
+from core.estimator import FactorizedEmbeddings
+
+# Settings of the real-data fixture: the default network, a shorter run than the default.
+EPOCHS = 60
+
+
+def one_nn_accuracy(embedding, labels, fraction=0.02, n_splits=10, seed=0):
+    """Mean 1-NN accuracy when a random ``fraction`` of samples is labelled."""
+    rng = np.random.default_rng(seed)
+    n = len(labels)
+    accs = []
+    for _ in range(n_splits):
+        order = rng.permutation(n)
+        k = max(1, int(round(fraction * n)))
+        train, test = order[:k], order[k:]
+        clf = KNeighborsClassifier(1).fit(embedding[train], labels[train])
+        accs.append((clf.predict(embedding[test]) == labels[test]).mean())
+    return float(np.mean(accs))
+
+
+@pytest.fixture(scope="module")
+def gtex_split(gtex_acmg59_files):
+    es = load_gtex(
+        gtex_acmg59_files["gct"],
+        gtex_acmg59_files["attributes"],
+        phenotypes=gtex_acmg59_files["phenotypes"],
+        exclude_tissues=("Brain", "Fallopian Tube"),
+    )
+    es = es.subset(samples=es.samples["SMTS"].notna().to_numpy())
+    order = np.random.default_rng(0).permutation(es.n_samples)
+    return es.subset(samples=np.sort(order[600:])), es.subset(samples=np.sort(order[:600]))
+
+
+@pytest.fixture(scope="module")
+def fitted(gtex_split):
+    train, _ = gtex_split
+    return FactorizedEmbeddings(epochs=EPOCHS, seed=0).fit(train)
+
+
+@pytest.mark.slow
+def test_sample_map_separates_tissues(fitted, gtex_split):
+    train, _ = gtex_split
+    labels = train.samples["SMTS"].to_numpy().astype(str)
+    fe_acc = one_nn_accuracy(fitted.sample_embedding_, labels)
+    x = np.nan_to_num(train.values)
+    pca_acc = one_nn_accuracy(PCA(2, random_state=0).fit_transform(x), labels)
+    assert pca_acc < 0.35  # the reference: PCA is about 0.25 here
+    assert fe_acc >= 0.75, f"FE 1-NN {fe_acc:.3f} (PCA {pca_acc:.3f})"
+    assert fitted.sample_embedding_.shape == (train.n_samples, 2)
+    assert fitted.gene_embedding_.shape == (train.n_genes, fitted.gene_dim)
+    assert fitted.history_[-1] < 0.5 * fitted.history_[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("drop_fraction", [0.0, 0.2])
+def test_transform_places_held_out_samples_by_tissue(fitted, gtex_split, drop_fraction):
+    train, held_out = gtex_split
+    if drop_fraction:
+        rng = np.random.default_rng(1)
+        keep = np.sort(rng.permutation(held_out.n_genes)[: int(held_out.n_genes * (1 - drop_fraction))])
+        held_out = held_out.subset(genes=keep)
+        assert held_out.n_genes < train.n_genes
+    coords = fitted.transform(held_out)
+    assert coords.shape == (held_out.n_samples, 2) and np.isfinite(coords).all()
+    knn = KNeighborsClassifier(1).fit(fitted.sample_embedding_, train.samples["SMTS"].astype(str))
+    acc = (knn.predict(coords) == held_out.samples["SMTS"].astype(str).to_numpy()).mean()
+    assert acc >= 0.75, f"held-out samples next to their tissue: {acc:.3f}"
+
+
+@pytest.mark.slow
+def test_predict_reconstructs_profiles(fitted, gtex_split):
+    train, _ = gtex_split
+    rows = np.arange(0, train.n_samples, 97)
+    predicted = fitted.predict(fitted.sample_embedding_[rows])
+    observed = train.values[rows]
+    assert predicted.shape == observed.shape and predicted.dtype == np.float32
+    r = [np.corrcoef(p, o)[0, 1] for p, o in zip(predicted, observed, strict=True)]
+    assert np.median(r) > 0.9
+    # far better than predicting every sample as the mean profile
+    mse = np.mean((predicted - observed) ** 2)
+    baseline = np.mean((train.values.mean(0) - observed) ** 2)
+    assert mse < 0.3 * baseline
+    some = fitted.predict(fitted.sample_embedding_[rows[:3]], genes=[0, 5])
+    np.testing.assert_allclose(some, predicted[:3, [0, 5]], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_save_load_round_trip(fitted, tmp_path, gtex_split):
+    path = fitted.save(tmp_path / "model")
+    loaded = FactorizedEmbeddings.load(path)
+    np.testing.assert_array_equal(loaded.sample_embedding_, fitted.sample_embedding_)
+    np.testing.assert_array_equal(loaded.gene_ids_, fitted.gene_ids_)
+    assert loaded.key() == fitted.key()
+    assert loaded.data_source_["loader"] == "gtex"
+    assert list(loaded.samples_["SMTS"]) == list(gtex_split[0].samples["SMTS"])
+    coords = fitted.sample_embedding_[:4]
+    np.testing.assert_allclose(loaded.predict(coords), fitted.predict(coords))
+    config = json.loads((path / "config.json").read_text())
+    assert config["params"]["epochs"] == EPOCHS and len(config["history"]) == EPOCHS
+
+
+def _small(seed=0, n=60, genes=12):
+    rng = np.random.default_rng(seed)
+    groups = np.repeat(np.arange(3), n // 3)
+    values = rng.uniform(0, 3, size=(3, genes))[groups] + rng.normal(0, 0.05, (n, genes))
+    return ExpressionSet.from_array(values.astype(np.float32))
+
+
+def test_save_never_leaves_half_a_model(tmp_path, monkeypatch):
+    fe = FactorizedEmbeddings(epochs=2, gene_dim=4, hidden=(8,)).fit(_small())
+    target = fe.save(tmp_path / "m")
+    before = (target / "weights.pt").read_bytes()
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", broken)
+    with pytest.raises(OSError):
+        fe.save(target)
+    assert (target / "weights.pt").read_bytes() == before  # old model intact
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no debris
+
+
+def test_errors_are_clear(tmp_path):
+    with pytest.raises(ModelError, match="not fitted"):
+        FactorizedEmbeddings().predict(np.zeros((1, 2)))
+    with pytest.raises(ModelError, match="no such model directory"):
+        FactorizedEmbeddings.load(tmp_path / "nowhere")
+    (tmp_path / "junk").mkdir()
+    with pytest.raises(ModelError, match="config.json is missing"):
+        FactorizedEmbeddings.load(tmp_path / "junk")
+    with pytest.raises(ModelError):
+        FactorizedEmbeddings(standardize="log")
+    fe = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(_small())
+    with pytest.raises(ModelError, match="coords must be"):
+        fe.predict(np.zeros((2, 3)))
+    with pytest.raises(ModelError, match="NaN"):
+        fe.predict(np.array([[np.nan, 0.0]]))
+    other = ExpressionSet.from_array(np.ones((2, 3), np.float32), gene_ids=["x", "y", "z"])
+    with pytest.raises(ModelError, match="none of the new samples' genes"):
+        fe.transform(other)
