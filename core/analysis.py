@@ -62,6 +62,7 @@ DEFAULT_MARKERS: tuple[str, ...] = ("KRT*", "MYH6", "CD8B", "XIST")
 
 # Version of the baseline computations; bump to invalidate cached maps after a change.
 _BASELINE_VERSION = 1
+_TABLE1_VERSION = 1
 TSNE_PERPLEXITY = 30.0
 UMAP_NEIGHBORS = 15
 RF_TREES = 30
@@ -468,6 +469,7 @@ def semi_supervised_table(
     classifiers: Sequence[str] = CLASSIFIERS,
     seed: int = 0,
     progress: Callable[[str, str], None] | None = None,
+    cache: ResultCache | None = None,
 ) -> pd.DataFrame:
     """Table 1: tissue classification from a few labels, for every embedding and classifier.
 
@@ -489,6 +491,9 @@ def semi_supervised_table(
         Subset of :data:`CLASSIFIERS`.
     progress
         Called with ``(embedding name, classifier)`` before each cell is computed.
+    cache
+        Store of per-cell split scores (keyed by the embedding's values, the labels and the
+        protocol), so that re-running with one more embedding only computes the new cells.
 
     Returns
     -------
@@ -520,7 +525,13 @@ def semi_supervised_table(
             if progress is not None:
                 progress(name, clf)
             t0 = time.perf_counter()
-            scores = _split_scores(x, y, clf, n_train, splits, seed)
+            if cache is None:
+                scores = _split_scores(x, y, clf, n_train, splits, seed)
+            else:
+                ckey = cache.key("table1", _TABLE1_VERSION, x, y, fraction, n_splits, clf, seed)
+                scores = cache.get_or_compute(
+                    ckey, lambda x=x, clf=clf: _split_scores(x, y, clf, n_train, splits, seed)
+                )
             cell_time[name][clf] = time.perf_counter() - t0
             sd = float(scores.std(ddof=1)) if n_splits > 1 else 0.0
             rows.setdefault((name, "mean"), []).append(float(scores.mean()))
@@ -824,25 +835,12 @@ def random_pairs(n_genes: int, n_pairs: int, seed: int = 0) -> np.ndarray:
     return np.column_stack([a, b]).astype(np.int64)
 
 
-def share_term(go_matrix: sparse.spmatrix, pairs: np.ndarray) -> np.ndarray:
-    """Whether each pair of genes shares at least one term.
+def _share_term(go_matrix: sparse.spmatrix, pairs: np.ndarray) -> np.ndarray:
+    """Whether each pair (rows of a (n_pairs, 2) array) shares a term of ``go_matrix``."""
+    from core.annotations import share_term
 
-    Parameters
-    ----------
-    go_matrix : (n_genes, n_terms) sparse bool
-    pairs : (n_pairs, 2) int
-
-    Returns
-    -------
-    (n_pairs,) bool
-    """
-    g = sparse.csr_matrix(go_matrix, dtype=np.float32)
-    out = np.empty(len(pairs), dtype=bool)
-    for start in range(0, len(pairs), 200_000):
-        p = pairs[start : start + 200_000]
-        common = g[p[:, 0]].multiply(g[p[:, 1]])
-        out[start : start + 200_000] = np.asarray(common.sum(axis=1)).ravel() > 0
-    return out
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return share_term(pairs[:, 0], pairs[:, 1], go_matrix)
 
 
 def is_edge(adjacency: sparse.spmatrix, pairs: np.ndarray) -> np.ndarray:
@@ -857,7 +855,7 @@ def neighbor_agreement(
     coexp: sparse.spmatrix | None = None,
     seed: int = 0,
     n_random: int | None = None,
-    annotated_only: bool = True,
+    annotated_only: bool = False,
 ) -> dict[str, float]:
     """Fraction of neighbour pairs found in GO and in a co-expression network, vs random pairs.
 
@@ -873,7 +871,8 @@ def neighbor_agreement(
         Seed and number of the random pairs (default: as many as ``neighbor_pairs``).
     annotated_only
         Count GO sharing only over pairs whose two genes have at least one term (neighbour and
-        random pairs alike), so that unannotated genes do not dilute both fractions.
+        random pairs alike). Default False: every pair counts, a pair with an unannotated gene
+        shares nothing.
 
     Returns
     -------
@@ -902,8 +901,8 @@ def neighbor_agreement(
         annotated = np.asarray(sparse.csr_matrix(go_matrix).getnnz(axis=1)) > 0
         p_keep = annotated[pairs].all(axis=1) if annotated_only else np.ones(len(pairs), bool)
         r_keep = annotated[rand].all(axis=1) if annotated_only else np.ones(len(rand), bool)
-        frac = float(share_term(go_matrix, pairs[p_keep]).mean()) if p_keep.any() else float("nan")
-        rfrac = float(share_term(go_matrix, rand[r_keep]).mean()) if r_keep.any() else float("nan")
+        frac = float(_share_term(go_matrix, pairs[p_keep]).mean()) if p_keep.any() else float("nan")
+        rfrac = float(_share_term(go_matrix, rand[r_keep]).mean()) if r_keep.any() else float("nan")
         out.update(go_pairs=float(p_keep.sum()), go_fraction=frac, go_random=rfrac, go_ratio=ratio(frac, rfrac))
     if coexp is not None:
         frac = float(is_edge(coexp, pairs).mean()) if len(pairs) else float("nan")
@@ -918,7 +917,7 @@ def neighbor_agreement_by_size(
     coexp: sparse.spmatrix | None = None,
     k: int = 5,
     seed: int = 0,
-    annotated_only: bool = True,
+    annotated_only: bool = False,
 ) -> pd.DataFrame:
     """:func:`neighbor_agreement` of the k-NN of several gene embeddings (Figure 4).
 
@@ -984,7 +983,7 @@ def novel_close_pairs(
     frame = pd.DataFrame({"gene_a": lo, "gene_b": hi, "distance": dist})
     frame = frame.sort_values("distance", kind="stable").drop_duplicates(["gene_a", "gene_b"])
     up = frame[["gene_a", "gene_b"]].to_numpy()
-    novel = ~share_term(go_matrix, up) & ~is_edge(coexp, up)
+    novel = ~_share_term(go_matrix, up) & ~is_edge(coexp, up)
     frame = frame[novel].reset_index(drop=True)
     symbols = np.asarray(gene_symbols, dtype=object)
     types = (

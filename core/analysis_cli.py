@@ -1,0 +1,871 @@
+"""``python -m core evaluate`` (Table 1) and ``python -m core report`` (all analyses as HTML).
+
+Both read a model directory written by ``python -m core train`` and reload its training data
+through the data source the model recorded. Heavy results (baseline maps, Table-1 cells) are
+kept in a :class:`core.cache.ResultCache` (``--cache-dir``, default ``$FE_CACHE_DIR`` or
+``./cache``), so ``report`` after ``evaluate`` reuses their work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import logging
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core import analysis
+from core.errors import CoreError, ModelError
+
+log = logging.getLogger(__name__)
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+# ============================================================================= arguments
+def register(subparsers: Any) -> None:
+    """Add ``evaluate`` and ``report`` to the ``python -m core`` sub-commands."""
+    p = subparsers.add_parser(
+        "evaluate",
+        help="Table 1: semi-supervised tissue classification on FE and baseline maps",
+        description="Train classifiers on a fraction of labelled samples' coordinates, test on "
+        "the rest, over random splits, for the model's sample embedding and baseline maps. "
+        "Writes F.json and a Markdown table F.md.",
+    )
+    _common(p)
+    p.add_argument("--fraction", type=float, default=0.02, help="labelled share used to train")
+    p.add_argument("--splits", type=int, default=100, help="random splits")
+    p.add_argument("--out", required=True, metavar="F.json", help="JSON result (F.md beside it)")
+    p.add_argument(
+        "--methods",
+        default="pca,nmf,tsne,umap",
+        help="baselines to compare, comma-separated, from pca,nmf,tsne,umap,raw "
+        "(raw = the expression matrix itself)",
+    )
+    p.add_argument(
+        "--classifiers",
+        default=",".join(analysis.CLASSIFIERS),
+        help="comma-separated subset of: " + ", ".join(analysis.CLASSIFIERS),
+    )
+    p.set_defaults(func=run_evaluate)
+
+    p = subparsers.add_parser(
+        "report",
+        help="write one HTML page with every analysis (figures as PNG and SVG, tables)",
+    )
+    _common(p)
+    p.add_argument("--out", required=True, metavar="DIR", help="report directory to write")
+    p.add_argument("--fraction", type=float, default=0.02)
+    p.add_argument("--splits", type=int, default=100)
+    p.add_argument(
+        "--classifiers",
+        default=",".join(analysis.CLASSIFIERS),
+        help="Table-1 classifiers, comma-separated",
+    )
+    p.add_argument(
+        "--markers",
+        default=",".join(analysis.DEFAULT_MARKERS),
+        help="genes or patterns shown over the maps (Figure 3), comma-separated",
+    )
+    p.add_argument("--k", type=int, default=5, help="gene neighbours compared to GO (Figure 4)")
+    p.add_argument(
+        "--compare-models",
+        nargs="*",
+        default=[],
+        metavar="DIR",
+        help="more models of the same data (other gene_dim) for the gene-space comparison",
+    )
+    p.add_argument("--no-go", action="store_true", help="skip the Gene Ontology comparison")
+    p.set_defaults(func=run_report)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", required=True, metavar="DIR", help="model directory")
+    p.add_argument(
+        "--label",
+        default=None,
+        help="sample annotation column to classify (default: SMTS, tissue, or the first "
+        "categorical column)",
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--cache-dir", default=None, metavar="DIR", help="result cache directory")
+    p.add_argument("--no-cache", action="store_true", help="compute everything afresh")
+
+
+def _split_list(text: str, allowed: tuple[str, ...] | None, flag: str) -> list[str]:
+    items = [t.strip() for t in str(text).split(",") if t.strip()]
+    if not items:
+        raise CoreError(f"{flag} is empty")
+    if allowed is not None:
+        lower = {a.lower(): a for a in allowed}
+        bad = [t for t in items if t.lower() not in lower]
+        if bad:
+            raise CoreError(f"{flag}: unknown {', '.join(bad)}; choose from {', '.join(allowed)}")
+        items = [lower[t.lower()] for t in items]
+    return items
+
+
+# ============================================================================= loading
+class _Loaded:
+    """A model, its training data aligned to the model's samples and genes, and the labels."""
+
+    def __init__(self, model_dir: str, label: str | None) -> None:
+        path = Path(model_dir)
+        if not path.is_dir():
+            raise ModelError(f"--model {model_dir}: no such model directory")
+        if not (path / "config.json").is_file():
+            raise ModelError(f"--model {model_dir}: not a model directory (config.json missing)")
+        from core.data import load_source
+        from core.estimator import FactorizedEmbeddings
+
+        self.dir = path
+        self.model = FactorizedEmbeddings.load(path)
+        source = getattr(self.model, "data_source_", None)
+        if not source:
+            raise ModelError(f"--model {model_dir}: the model does not record its training data")
+        es = load_source(source)
+        self.es = _align(es, self.model, model_dir)
+        self.label = _label_column(self.es, label)
+        self.labels = self.es.samples[self.label].to_numpy(dtype=object) if self.label else None
+
+
+def _align(es: Any, model: Any, model_dir: str) -> Any:
+    sample_ids = np.asarray(model.sample_ids_, dtype=str)
+    gene_ids = np.asarray(model.gene_ids_, dtype=str)
+    same_samples = es.n_samples == sample_ids.size and np.array_equal(es.sample_ids, sample_ids)
+    same_genes = es.n_genes == gene_ids.size and np.array_equal(es.gene_ids, gene_ids)
+    if same_samples and same_genes:
+        return es
+    missing_s = np.setdiff1d(sample_ids, es.sample_ids)
+    missing_g = np.setdiff1d(gene_ids, es.gene_ids)
+    if missing_s.size or missing_g.size:
+        raise ModelError(
+            f"--model {model_dir}: its data source lacks {missing_s.size} of the model's samples "
+            f"and {missing_g.size} of its genes (has the data file changed?)"
+        )
+    return es.subset(samples=sample_ids, genes=gene_ids)
+
+
+def _label_column(es: Any, label: str | None) -> str | None:
+    if label is None:
+        return es.label_column()
+    by_lower = {str(c).lower(): str(c) for c in es.samples.columns}
+    if label.lower() not in by_lower:
+        cols = ", ".join(map(str, es.samples.columns)) or "none"
+        raise CoreError(f"--label {label}: no such sample annotation (available: {cols})")
+    return by_lower[label.lower()]
+
+
+def _open_cache(args: argparse.Namespace):
+    if args.no_cache:
+        return None
+    from core.cache import ResultCache
+
+    return ResultCache(args.cache_dir)
+
+
+def _tqdm(total: int, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, file=sys.stderr, leave=False, dynamic_ncols=True)
+
+
+def _baselines(loaded: _Loaded, methods: list[str], seed: int, cache: Any) -> dict[str, np.ndarray]:
+    if not methods:
+        return {}
+    bar = _tqdm(len(methods), "baseline maps")
+
+    def step(name: str) -> None:
+        bar.set_postfix_str(name)
+        if bar.n < len(methods):
+            bar.update(0)
+
+    try:
+        maps = {}
+        for m in methods:
+            step(m)
+            maps.update(
+                analysis.baseline_embeddings(
+                    loaded.es.values,
+                    methods=(m,),
+                    seed=seed,
+                    cache=cache,
+                    key=loaded.es.fingerprint(),
+                )
+            )
+            bar.update(1)
+        return maps
+    finally:
+        bar.close()
+
+
+def _table1(
+    embeddings: dict[str, np.ndarray],
+    labels: np.ndarray,
+    fraction: float,
+    splits: int,
+    classifiers: list[str],
+    seed: int,
+    cache: Any,
+) -> pd.DataFrame:
+    bar = _tqdm(len(embeddings) * len(classifiers), "Table 1")
+    state = {"first": True}
+
+    def progress(name: str, clf: str) -> None:
+        if not state["first"]:
+            bar.update(1)
+        state["first"] = False
+        bar.set_postfix_str(f"{name} / {clf}")
+
+    try:
+        return analysis.semi_supervised_table(
+            embeddings,
+            labels,
+            fraction=fraction,
+            n_splits=splits,
+            classifiers=classifiers,
+            seed=seed,
+            progress=progress,
+            cache=cache,
+        )
+    finally:
+        bar.update(1)
+        bar.close()
+
+
+def _model_summary(loaded: _Loaded) -> dict[str, Any]:
+    model = loaded.model
+    return {
+        "directory": str(loaded.dir),
+        "key": model.key(),
+        "params": model.get_params(),
+        "train_time_s": float(getattr(model, "train_time_s_", 0.0) or 0.0),
+        "final_loss": float(model.history_[-1]) if getattr(model, "history_", None) else None,
+    }
+
+
+def _dataset_summary(loaded: _Loaded) -> dict[str, Any]:
+    es = loaded.es
+    out: dict[str, Any] = {
+        "name": es.name,
+        "n_samples": int(es.n_samples),
+        "n_genes": int(es.n_genes),
+        "fingerprint": es.fingerprint(),
+        "source": es.source,
+    }
+    if loaded.labels is not None:
+        lab = pd.Series(loaded.labels)
+        out.update(
+            label=loaded.label,
+            n_labelled=int(lab.notna().sum()),
+            n_classes=int(lab.nunique(dropna=True)),
+        )
+    return out
+
+
+# ============================================================================= evaluate
+def run_evaluate(args: argparse.Namespace) -> int:
+    """``python -m core evaluate``: Table 1 for the model and the baselines; JSON + Markdown."""
+    t0 = time.perf_counter()
+    methods = _split_list(args.methods, (*analysis.BASELINE_METHODS, "raw"), "--methods")
+    classifiers = _split_list(args.classifiers, analysis.CLASSIFIERS, "--classifiers")
+    out = Path(args.out)
+    if out.suffix.lower() != ".json":
+        raise CoreError(f"--out {args.out}: give a .json file name (the Markdown goes beside it)")
+    if not 0.0 < args.fraction < 1.0:
+        raise CoreError(f"--fraction must be in (0, 1), got {args.fraction}")
+    if args.splits < 1:
+        raise CoreError(f"--splits must be >= 1, got {args.splits}")
+    loaded = _Loaded(args.model, args.label)
+    if loaded.labels is None:
+        raise CoreError("the samples have no label column: pass --label COLUMN")
+    print(
+        f"data: {loaded.es.name}: {loaded.es.n_samples} samples x {loaded.es.n_genes} genes; "
+        f"label {loaded.label}",
+        file=sys.stderr,
+    )
+    cache = _open_cache(args)
+    try:
+        t_maps = time.perf_counter()
+        maps = _baselines(loaded, [m for m in methods if m != "raw"], args.seed, cache)
+        t_maps = time.perf_counter() - t_maps
+        embeddings = {"fe": np.asarray(loaded.model.sample_embedding_), **maps}
+        if "raw" in methods:
+            embeddings["raw"] = loaded.es.values
+        table = _table1(
+            embeddings, loaded.labels, args.fraction, args.splits, classifiers, args.seed, cache
+        )
+    finally:
+        if cache is not None:
+            cache.close()
+    result = _evaluation_json(loaded, table, args, time.perf_counter() - t0, t_maps)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, default=str))
+    md = out.with_suffix(".md")
+    md.write_text(_evaluation_markdown(result, table))
+    print(analysis.table_to_markdown(table), file=sys.stderr)
+    print(f"wrote {out} and {md} ({result['runtime_s']:.0f} s)", file=sys.stderr)
+    return 0
+
+
+def _evaluation_json(
+    loaded: _Loaded, table: pd.DataFrame, args: argparse.Namespace, runtime: float, t_maps: float
+) -> dict[str, Any]:
+    names = list(dict.fromkeys(table.columns.get_level_values(0)))
+    results = {
+        name: {
+            clf: {"mean": float(table.loc[clf, (name, "mean")]), "sd": float(table.loc[clf, (name, "sd")])}
+            for clf in table.index
+        }
+        for name in names
+    }
+    return {
+        "dataset": _dataset_summary(loaded),
+        "model": _model_summary(loaded),
+        "protocol": {
+            "label": loaded.label,
+            "fraction": args.fraction,
+            "n_splits": args.splits,
+            "n_train": table.attrs["n_train"],
+            "n_test": table.attrs["n_test"],
+            "n_classes": table.attrs["n_classes"],
+            "seed": args.seed,
+            "classifiers": list(table.index),
+        },
+        "results": results,
+        "runtime_s": runtime,
+        "baseline_maps_s": t_maps,
+        "table1_s": table.attrs["runtime_s"],
+        "cell_runtime_s": table.attrs["cell_runtime_s"],
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "host": platform.node(),
+    }
+
+
+def _evaluation_markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
+    d, p = result["dataset"], result["protocol"]
+    lines = [
+        f"# Semi-supervised classification of {p['label']} ({d['name']})",
+        "",
+        f"{d['n_samples']} samples x {d['n_genes']} genes; {p['n_classes']} classes. "
+        f"Train on {p['fraction']:.0%} of the labelled samples ({p['n_train']}), test on the "
+        f"other {p['n_test']}; mean ± sd of accuracy over {p['n_splits']} random splits "
+        f"(seed {p['seed']}).",
+        f"Model `{result['model']['directory']}` (key {result['model']['key']}). "
+        f"Run time {result['runtime_s']:.0f} s (Table 1: {result['table1_s']:.0f} s).",
+        "",
+        analysis.table_to_markdown(table),
+    ]
+    return "\n".join(lines)
+
+
+# ============================================================================= report
+def run_report(args: argparse.Namespace) -> int:
+    """``python -m core report``: one HTML page with every analysis, figures in PNG and SVG."""
+    t0 = time.perf_counter()
+    classifiers = _split_list(args.classifiers, analysis.CLASSIFIERS, "--classifiers")
+    markers = _split_list(args.markers, None, "--markers")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CoreError(f"--out {args.out} exists and is not a directory")
+    if args.k < 1:
+        raise CoreError(f"--k must be >= 1, got {args.k}")
+    loaded = _Loaded(args.model, args.label)
+    others = [_Loaded(d, args.label) for d in args.compare_models]
+    for other in others:
+        if other.es.fingerprint() != loaded.es.fingerprint():
+            raise CoreError(f"--compare-models {other.dir}: trained on other data than --model")
+    es = loaded.es
+    print(f"data: {es.name}: {es.n_samples} samples x {es.n_genes} genes", file=sys.stderr)
+    figures: dict[str, Any] = {}
+    sections: list[str] = []
+    cache = _open_cache(args)
+    stages = ["maps", "table 1", "markers", "gene space", "figures"]
+    bar = _tqdm(len(stages), "report")
+    try:
+        bar.set_postfix_str("baseline maps")
+        maps = _baselines(loaded, list(analysis.BASELINE_METHODS), args.seed, cache)
+        sample_maps = {"fe": np.asarray(loaded.model.sample_embedding_), **maps}
+        figures["maps"] = _fig_maps(sample_maps, loaded.labels, loaded.label)
+        if getattr(loaded.model, "history_", None):
+            figures["loss"] = _fig_loss(loaded.model.history_)
+        bar.update(1)
+
+        bar.set_postfix_str("Table 1")
+        if loaded.labels is not None:
+            table = _table1(
+                sample_maps, loaded.labels, args.fraction, args.splits, classifiers, args.seed, cache
+            )
+            figures["table1"] = _fig_table1(table)
+            sections.append(_section_table1(table, loaded.label, args))
+        else:
+            sections.append("<h2>Table 1</h2><p>No sample label: skipped (pass --label).</p>")
+        bar.update(1)
+
+        bar.set_postfix_str("markers")
+        sections.append(_section_markers(loaded, sample_maps, markers, figures))
+        bar.update(1)
+
+        bar.set_postfix_str("gene space")
+        sections.append(_section_gene_space(loaded, others, args, figures, cache))
+        bar.update(1)
+
+        bar.set_postfix_str("writing figures")
+        written = _write_figures(figures, out / "figures")
+        bar.update(1)
+    finally:
+        bar.close()
+        if cache is not None:
+            cache.close()
+    page = _page(loaded, sections, written, time.perf_counter() - t0)
+    (out / "index.html").write_text(page, encoding="utf-8")
+    print(f"wrote {out / 'index.html'} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    return 0
+
+
+# ----------------------------------------------------------------------------- figures
+_PALETTE = (
+    "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #7f7f7f #bcbd22 #17becf "
+    "#393b79 #637939 #8c6d31 #843c39 #7b4173 #3182bd #e6550d #31a354 #756bb1 #636363 "
+    "#9ecae1 #fdae6b #a1d99b #fc9272 #bcbddc #c7c7c7 #6baed6 #fd8d3c #74c476 #9e9ac8"
+).split()
+
+
+def _fig_maps(maps: dict[str, np.ndarray], labels: np.ndarray | None, label: str | None):
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    names = list(maps)
+    cols = min(3, len(names))
+    rows = (len(names) + cols - 1) // cols
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=[analysis.METHOD_NAMES.get(n, n) for n in names],
+        horizontal_spacing=0.04,
+        vertical_spacing=0.08,
+    )
+    lab = pd.Series(labels if labels is not None else np.full(len(next(iter(maps.values()))), None))
+    lab = lab.fillna("unlabelled").astype(str)
+    classes = sorted(lab.unique(), key=lambda c: (c == "unlabelled", c))
+    colors = {c: ("#d0d0d0" if c == "unlabelled" else _PALETTE[i % len(_PALETTE)]) for i, c in enumerate(classes)}
+    for k, name in enumerate(names):
+        xy = maps[name]
+        r, c = k // cols + 1, k % cols + 1
+        for cls in classes:
+            mask = (lab == cls).to_numpy()
+            fig.add_trace(
+                go.Scatter(
+                    x=xy[mask, 0],
+                    y=xy[mask, 1],
+                    mode="markers",
+                    marker={"size": 3, "color": colors[cls]},
+                    name=cls,
+                    legendgroup=cls,
+                    showlegend=k == 0,
+                ),
+                row=r,
+                col=c,
+            )
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(showticklabels=False)
+    fig.update_layout(
+        width=1200,
+        height=400 * rows + 40,
+        title=f"Sample maps coloured by {label or 'nothing'}",
+        legend={"font": {"size": 9}, "itemsizing": "constant"},
+        template="plotly_white",
+        margin={"l": 20, "r": 20, "t": 60, "b": 20},
+    )
+    return fig
+
+
+def _fig_loss(history: list[float]):
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Scatter(y=list(history), mode="lines"))
+    fig.update_layout(
+        width=600,
+        height=300,
+        title="Training loss (MSE per epoch)",
+        xaxis_title="epoch",
+        yaxis_title="loss",
+        yaxis_type="log",
+        template="plotly_white",
+    )
+    return fig
+
+
+def _fig_table1(table: pd.DataFrame):
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for name in dict.fromkeys(table.columns.get_level_values(0)):
+        fig.add_trace(
+            go.Bar(
+                x=list(table.index),
+                y=table[(name, "mean")],
+                error_y={"type": "data", "array": table[(name, "sd")]},
+                name=analysis.METHOD_NAMES.get(name, name),
+            )
+        )
+    fig.update_layout(
+        barmode="group",
+        width=1000,
+        height=400,
+        yaxis_title="held-out accuracy",
+        yaxis_range=[0, 1],
+        title=f"Semi-supervised classification ({table.attrs['fraction']:.0%} labels, "
+        f"{table.attrs['n_splits']} splits)",
+        template="plotly_white",
+    )
+    return fig
+
+
+def _fig_markers(maps: dict[str, np.ndarray], scores: dict[str, np.ndarray], smooth: pd.DataFrame):
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    names = list(maps)
+    markers = list(scores)
+    titles = [
+        f"{m} on {analysis.METHOD_NAMES.get(n, n)} (smoothness {smooth.loc[m, n]:.2f})"
+        for m in markers
+        for n in names
+    ]
+    fig = make_subplots(
+        rows=len(markers), cols=len(names), subplot_titles=titles, vertical_spacing=0.05
+    )
+    for i, m in enumerate(markers):
+        z = scores[m]
+        order = np.argsort(np.nan_to_num(z, nan=-np.inf))  # high values drawn on top
+        lo, hi = np.nanpercentile(z, [2, 98]) if np.isfinite(z).any() else (0.0, 1.0)
+        for j, n in enumerate(names):
+            xy = maps[n][order]
+            fig.add_trace(
+                go.Scatter(
+                    x=xy[:, 0],
+                    y=xy[:, 1],
+                    mode="markers",
+                    marker={
+                        "size": 3,
+                        "color": z[order],
+                        "colorscale": "Viridis",
+                        "cmin": lo,
+                        "cmax": hi,
+                        "showscale": j == len(names) - 1,
+                        "colorbar": {
+                            "len": 1.0 / len(markers),
+                            "y": 1 - (i + 0.5) / len(markers),
+                            "thickness": 10,
+                        },
+                    },
+                    showlegend=False,
+                ),
+                row=i + 1,
+                col=j + 1,
+            )
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(showticklabels=False)
+    fig.update_annotations(font_size=11)
+    fig.update_layout(
+        width=420 * len(names),
+        height=360 * len(markers),
+        title="Marker expression over the sample maps (mean z-score of the matched genes)",
+        template="plotly_white",
+        margin={"l": 20, "r": 60, "t": 70, "b": 20},
+    )
+    return fig
+
+
+def _fig_smoothness(per_gene: pd.DataFrame):
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for name in per_gene.columns:
+        fig.add_trace(
+            go.Histogram(
+                x=per_gene[name], name=analysis.METHOD_NAMES.get(name, name), opacity=0.6, nbinsx=50
+            )
+        )
+    fig.update_layout(
+        barmode="overlay",
+        width=700,
+        height=350,
+        title="Smoothness of every gene over each map (1 smooth, 0 random)",
+        xaxis_title="smoothness",
+        yaxis_title="genes",
+        template="plotly_white",
+    )
+    return fig
+
+
+def _fig_agreement(table: pd.DataFrame):
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    cols = [c for c in ("go", "coexp") if f"{c}_fraction" in table.columns]
+    fig = make_subplots(
+        rows=1,
+        cols=len(cols),
+        subplot_titles=[
+            {"go": "share a GO BP term", "coexp": "co-expression edge (top 1%)"}[c] for c in cols
+        ],
+    )
+    labels = [str(i) for i in table.index]
+    for j, c in enumerate(cols):
+        fig.add_trace(
+            go.Bar(x=labels, y=table[f"{c}_fraction"], name="neighbour pairs", marker_color="#1f77b4", showlegend=j == 0),
+            row=1,
+            col=j + 1,
+        )
+        fig.add_trace(
+            go.Bar(x=labels, y=table[f"{c}_random"], name="random pairs", marker_color="#bbbbbb", showlegend=j == 0),
+            row=1,
+            col=j + 1,
+        )
+    fig.update_layout(
+        barmode="group",
+        width=1000,
+        height=380,
+        title="Gene neighbours found in the references, vs random gene pairs",
+        yaxis_title="fraction of pairs",
+        template="plotly_white",
+    )
+    return fig
+
+
+def _write_figures(figures: dict[str, Any], folder: Path) -> dict[str, dict[str, str]]:
+    """Write every figure as PNG and SVG in one Chromium session; name -> format -> path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if not os.environ.get("BROWSER_PATH") and Path(CHROMIUM).exists():
+        os.environ["BROWSER_PATH"] = CHROMIUM
+    jobs, written = [], {}
+    for name, fig in figures.items():
+        written[name] = {}
+        for fmt in ("png", "svg"):
+            path = folder / f"{name}.{fmt}"
+            jobs.append({"fig": fig, "path": str(path), "opts": {"format": fmt}})
+            written[name][fmt] = f"figures/{name}.{fmt}"
+    try:
+        import kaleido
+
+        kaleido.write_fig_sync(jobs)
+    except Exception as exc:  # noqa: BLE001 - kaleido raises many kinds; say what failed
+        raise CoreError(
+            f"could not render figures with kaleido/Chromium ({type(exc).__name__}: {exc}); "
+            f"set BROWSER_PATH to a Chrome/Chromium binary"
+        ) from exc
+    missing = [j["path"] for j in jobs if not Path(j["path"]).is_file()]
+    if missing:
+        raise CoreError(f"figure export wrote nothing for {', '.join(missing[:3])}")
+    return written
+
+
+# ----------------------------------------------------------------------------- sections
+def _html_table(frame: pd.DataFrame, float_format: str = "{:.3f}") -> str:
+    return frame.to_html(
+        classes="table", border=0, float_format=lambda v: float_format.format(v), na_rep="–"
+    )
+
+
+def _section_table1(table: pd.DataFrame, label: str | None, args: argparse.Namespace) -> str:
+    fmt = analysis.format_table(table)
+    fmt.columns = [analysis.METHOD_NAMES.get(c, c) for c in fmt.columns]
+    a = table.attrs
+    return (
+        "<h2>Semi-supervised classification (Table 1)</h2>"
+        f"<p>Classify <b>{html.escape(str(label))}</b> ({a['n_classes']} classes) from "
+        f"{a['fraction']:.0%} of the labelled samples ({a['n_train']} for training, "
+        f"{a['n_test']} for testing), {a['n_splits']} random splits (seed {args.seed}); "
+        f"mean ± sd of accuracy. Computed in {a['runtime_s']:.0f} s.</p>"
+        + fmt.to_html(classes="table", border=0)
+        + "{fig:table1}"
+    )
+
+
+def _section_markers(
+    loaded: _Loaded, maps: dict[str, np.ndarray], markers: list[str], figures: dict[str, Any]
+) -> str:
+    es = loaded.es
+    shown = {n: maps[n] for n in ("fe", "tsne") if n in maps}
+    smooth = analysis.marker_smoothness(shown, es.values, es.gene_symbols, markers, k=15)
+    found = smooth[smooth["n_genes"] > 0]
+    parts = [
+        "<h2>Marker genes over the sample maps (Figure 3)</h2>",
+        "<p>Smoothness = 1 − mean squared difference between a sample's value and the mean of "
+        "its 15 nearest samples on the map, over (1 + 1/15) × variance: 1 when expression is "
+        "organised in sample space, about 0 when it is random over the map.</p>",
+        _html_table(smooth.rename(columns=analysis.METHOD_NAMES)),
+    ]
+    if len(found):
+        scores = {
+            m: analysis.gene_set_score(es.values, analysis.match_genes(es.gene_symbols, [m])[m])
+            for m in found.index
+        }
+        figures["markers"] = _fig_markers(shown, scores, smooth)
+        parts.append("{fig:markers}")
+    else:
+        parts.append("<p>None of the markers is among this dataset's genes.</p>")
+    n_genes = min(es.n_genes, 5000)
+    if es.n_genes > n_genes:
+        var = np.nanvar(es.values, axis=0)
+        cols = np.sort(np.argsort(-np.nan_to_num(var))[:n_genes])
+        note = f"the {n_genes} most variable genes"
+    else:
+        cols = np.arange(es.n_genes)
+        note = f"all {n_genes} genes"
+    per_gene = pd.DataFrame(
+        {n: analysis.gene_smoothness(emb, es.values[:, cols], k=15) for n, emb in maps.items()},
+        index=es.gene_symbols[cols],
+    )
+    figures["smoothness"] = _fig_smoothness(per_gene)
+    summary = per_gene.describe().T[["mean", "25%", "50%", "75%"]]
+    summary.index = [analysis.METHOD_NAMES.get(n, n) for n in summary.index]
+    parts += [
+        f"<h3>Smoothness of {note}</h3>",
+        _html_table(summary),
+        "{fig:smoothness}",
+    ]
+    return "".join(parts)
+
+
+def _section_gene_space(
+    loaded: _Loaded,
+    others: list[_Loaded],
+    args: argparse.Namespace,
+    figures: dict[str, Any],
+    cache: Any,
+) -> str:
+    es = loaded.es
+    parts = ["<h2>Gene space against references (Figure 4)</h2>"]
+    if es.n_genes <= args.k:
+        return parts[0] + f"<p>Only {es.n_genes} genes: no neighbourhoods to compare.</p>"
+    coexp = analysis.coexpression_edges(es.values, top_fraction=0.01)
+    go_matrix, gene_types = None, None
+    if not args.no_go:
+        from core.annotations import GeneOntology
+
+        go = GeneOntology.load()
+        go_matrix, terms = go.annotation_matrix(
+            es.gene_ids, ontology="BP", min_size=3, max_size=500, symbols=es.gene_symbols
+        )
+        gene_types = go.gene_type(es.gene_ids, symbols=es.gene_symbols).to_numpy()
+        parts.append(
+            f"<p>GO biological-process terms of 3–500 genes ({len(terms)} terms reach these "
+            f"genes; {int((go_matrix.getnnz(axis=1) > 0).sum())} of {es.n_genes} genes "
+            f"annotated; {html.escape(str(go.metadata.get('source', 'GO snapshot')))}).</p>"
+        )
+    embeddings: dict[str, np.ndarray] = {}
+    for item in [loaded, *others]:
+        dim = item.model.gene_dim
+        name = f"FE gene_dim {dim}"
+        if name in embeddings:
+            name = f"{name} ({item.dir.name})"
+        embeddings[name] = np.asarray(item.model.gene_embedding_)
+    table = analysis.neighbor_agreement_by_size(
+        embeddings, go_matrix, coexp, k=args.k, seed=args.seed
+    )
+    corr_idx, _ = analysis.correlation_neighbors(es.values, args.k)
+    table.loc["expression correlation"] = pd.Series(
+        analysis.neighbor_agreement(
+            analysis.pairs_from_neighbors(corr_idx), go_matrix, coexp, seed=args.seed
+        )
+    )
+    table.index.name = "neighbours from"
+    figures["gene_space"] = _fig_agreement(table)
+    parts += [
+        f"<p>Each gene's {args.k} nearest genes; fraction of those pairs that share a GO term "
+        "and that are edges of the co-expression network of this data (top 1% most correlated "
+        "gene pairs), against as many random gene pairs (seeded).</p>",
+        _html_table(table),
+        "{fig:gene_space}",
+    ]
+    if go_matrix is not None:
+        idx, dist = analysis.gene_neighbors(loaded.model.gene_embedding_, args.k)
+        novel = analysis.novel_close_pairs(
+            idx, go_matrix, coexp, es.gene_symbols, gene_types, dist, es.gene_ids
+        )
+        summary = analysis.summarize_novel_pairs(novel, gene_types)
+        parts += [
+            f"<h3>Close pairs in neither reference ({len(novel)} pairs)</h3>",
+            "<p>By gene type of both genes; <i>expected</i> is the type pair's share among "
+            "random gene pairs.</p>",
+            _html_table(summary.head(15)),
+            "<h4>Closest such pairs</h4>",
+            _html_table(
+                novel.head(30)[["symbol_a", "symbol_b", "type_a", "type_b", "distance"]]
+            ),
+        ]
+    return "".join(parts)
+
+
+_CSS = """
+body { font-family: system-ui, sans-serif; max-width: 1250px; margin: 2em auto; color: #222; }
+table.table { border-collapse: collapse; font-size: 13px; margin: 0.5em 0 1em; }
+table.table td, table.table th { padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: right; }
+figure { margin: 1em 0; } figcaption { font-size: 12px; color: #555; }
+img { max-width: 100%; } code { background: #f4f4f4; padding: 1px 3px; }
+"""
+
+
+def _page(loaded: _Loaded, sections: list[str], figures: dict[str, dict[str, str]], runtime: float) -> str:
+    es, model = loaded.es, loaded.model
+    params = model.get_params()
+
+    def fig_html(name: str) -> str:
+        if name not in figures:
+            return ""
+        f = figures[name]
+        return (
+            f'<figure><img src="{f["png"]}" alt="{name}"><figcaption>'
+            f'<a href="{f["svg"]}">SVG</a> · <a href="{f["png"]}">PNG</a></figcaption></figure>'
+        )
+
+    body = "".join(sections)
+    for name in figures:
+        body = body.replace("{fig:" + name + "}", fig_html(name))
+    body = body.replace("{fig:table1}", "")
+    settings = pd.DataFrame(
+        {"value": [json.dumps(v) if isinstance(v, list | dict) else str(v) for v in params.values()]},
+        index=list(params),
+    )
+    lab = pd.Series(loaded.labels) if loaded.labels is not None else None
+    head = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>Factorized embeddings report: {html.escape(es.name)}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>Factorized embeddings: {html.escape(es.name)}</h1>",
+        "<h2>Dataset and model</h2><ul>",
+        f"<li>Data: {es.n_samples} samples × {es.n_genes} genes; source "
+        f"<code>{html.escape(json.dumps(es.source)[:400])}</code></li>",
+    ]
+    if lab is not None:
+        head.append(
+            f"<li>Label <b>{html.escape(str(loaded.label))}</b>: {int(lab.notna().sum())} "
+            f"labelled samples, {int(lab.nunique(dropna=True))} classes</li>"
+        )
+    head += [
+        f"<li>Model <code>{html.escape(str(loaded.dir))}</code>, key <code>{model.key()}</code>; "
+        f"trained in {float(getattr(model, 'train_time_s_', 0.0) or 0.0):.0f} s; final loss "
+        f"{model.history_[-1] if model.history_ else float('nan'):.4g}</li>",
+        f"<li>Report computed in {runtime:.0f} s on {html.escape(platform.node())} "
+        f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})</li></ul>",
+        "<details><summary>Model settings</summary>",
+        settings.to_html(classes="table", border=0),
+        "</details>",
+        fig_html("loss"),
+        "<h2>Sample maps (Figure 2)</h2>",
+        "<p>The model's sample embedding beside PCA, NMF (data clipped at 0), t-SNE "
+        "(perplexity 30) and UMAP (15 neighbours) of the same matrix.</p>",
+        fig_html("maps"),
+    ]
+    return "".join(head) + body + "</body></html>\n"
