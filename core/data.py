@@ -54,6 +54,7 @@ TRANSFORMS = ("none", "log10p1", "log2p1", "log1p")
 _FORMAT_VERSION = 1
 _ENSEMBL_RE = re.compile(r"^ENS[A-Z]*G\d{6,}")
 _GCT_CHUNK_BYTES = 4 << 20  # text parsed per chunk when streaming a GCT file
+_GCT_PEEK_VALUES = 1 << 24  # values read before the matrix is allocated (64 MiB as float32)
 _ID_COLUMN_NAMES = {
     "",
     "id",
@@ -943,27 +944,11 @@ def _stream_gct(
         all_kept = n_kept == header.n_samples
         declared = header.n_genes if max_genes is None else min(header.n_genes, max_genes)
         chunks = _iter_gct_chunks(fh, path, header, max_genes, chunk_bytes)
-        # Peek at two chunks so that a short file is allocated at its true size.
-        pending = []
-        for chunk in chunks:
-            pending.append(chunk)
-            if len(pending) == 2:
-                break
-        if len(pending) < 2:
-            n_alloc = sum(len(c[1]) for c in pending)
-        else:
-            n_alloc = declared
-        try:
-            values = np.empty((n_kept, n_alloc), dtype=np.float32)
-        except MemoryError:
-            raise DataError(
-                f"{path}: not enough memory for a {n_kept} x {n_alloc} float32 matrix "
-                f"({n_kept * n_alloc * 4 / 2**30:.1f} GiB)"
-            ) from None
         gene_ids: list[str] = []
         symbols: list[str] = []
 
-        def consume(chunk: tuple[list[int], list[str], list[str], np.ndarray]) -> None:
+        def prepare(chunk: tuple[list[int], list[str], list[str], np.ndarray]) -> np.ndarray:
+            """Check a parsed chunk, keep its sample columns, transform; (m, n_kept)."""
             line_nos, ids, syms, block = chunk
             inf = np.isinf(block)
             if inf.any():
@@ -983,16 +968,39 @@ def _stream_gct(
                     )
             sub = block if all_kept else block[:, keep]
             _apply_transform(sub, transform)
-            start = len(gene_ids)
-            values[:, start : start + sub.shape[0]] = sub.T
             gene_ids.extend(ids)
             symbols.extend(syms)
+            return sub
 
-        for chunk in pending:
-            consume(chunk)
+        # Read ahead (up to _GCT_PEEK_VALUES values) before allocating, so that a file shorter
+        # than its dimension line (a row subset of a published file) is allocated at its true
+        # size instead of touching a mostly unused matrix of the declared size.
+        pending: list[np.ndarray] = []
+        n_pending = 0
+        exhausted = True
+        for chunk in chunks:
+            pending.append(prepare(chunk))
+            n_pending += pending[-1].size
+            if n_pending >= _GCT_PEEK_VALUES:
+                exhausted = False
+                break
+        n_alloc = len(gene_ids) if exhausted else declared
+        try:
+            values = np.empty((n_kept, n_alloc), dtype=np.float32)
+        except MemoryError:
+            raise DataError(
+                f"{path}: not enough memory for a {n_kept} x {n_alloc} float32 matrix "
+                f"({n_kept * n_alloc * 4 / 2**30:.1f} GiB)"
+            ) from None
+        start = 0
+        for sub in pending:
+            values[:, start : start + sub.shape[0]] = sub.T
+            start += sub.shape[0]
         del pending
         for chunk in chunks:
-            consume(chunk)
+            sub = prepare(chunk)
+            values[:, start : start + sub.shape[0]] = sub.T
+            start += sub.shape[0]
 
     n_rows = len(gene_ids)
     if n_rows == 0:

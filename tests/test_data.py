@@ -455,7 +455,8 @@ def test_chunked_streaming_matches(tmp_path, small, monkeypatch):
 
     whole = load_gtex(small["gct"], small["attributes"], exclude_tissues=("Muscle",))
     fewer = write_gct(tmp_path / "f.gct.gz", small["rows"], dims="50\t40", gz=True)
-    monkeypatch.setattr(core.data, "_GCT_CHUNK_BYTES", 300)
+    monkeypatch.setattr(core.data, "_GCT_CHUNK_BYTES", 300)  # two gene rows per chunk
+    monkeypatch.setattr(core.data, "_GCT_PEEK_VALUES", 50)  # allocate 50 declared, then trim
     chunked = load_gtex(fewer, small["attributes"], exclude_tissues=("Muscle",))
     assert chunked.shape == whole.shape and chunked.values.flags["C_CONTIGUOUS"]
     np.testing.assert_array_equal(chunked.values, whole.values)
