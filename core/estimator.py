@@ -84,8 +84,8 @@ class FactorizedEmbeddings:
     ----------
     sample_dim, gene_dim, hidden, activation
         The network (:class:`core.model.NetworkConfig`).
-    epochs, lr, optimizer, schedule, pairs_per_step, reassign_every, grid_size, device,
-    precision, seed, checkpoint_every
+    epochs, lr, optimizer, schedule, pairs_per_step, reassign_every, grid_size,
+    sample_lr_scale, device, precision, seed, checkpoint_every
         Training (:class:`core.train.TrainConfig`).
     standardize
         Per-gene scaling learned on the training set and undone by :meth:`predict`: ``none``
@@ -120,9 +120,10 @@ class FactorizedEmbeddings:
         lr: float = 1e-2,
         optimizer: str = "adam",
         schedule: str = "cosine",
-        pairs_per_step: int = 8192,
+        pairs_per_step: int = 0,
         reassign_every: int = 5,
         grid_size: int = 64,
+        sample_lr_scale: float = 1.0,
         standardize: str = "none",
         init: str = "random",
         device: str = "auto",
@@ -149,6 +150,7 @@ class FactorizedEmbeddings:
             pairs_per_step=int(pairs_per_step),
             reassign_every=int(reassign_every),
             grid_size=int(grid_size),
+            sample_lr_scale=float(sample_lr_scale),
             device=device,
             precision=precision,
             seed=int(seed),
@@ -177,6 +179,7 @@ class FactorizedEmbeddings:
             "pairs_per_step": t.pairs_per_step,
             "reassign_every": t.reassign_every,
             "grid_size": t.grid_size,
+            "sample_lr_scale": t.sample_lr_scale,
             "standardize": self.standardize,
             "init": self.init,
             "device": t.device,

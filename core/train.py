@@ -49,7 +49,8 @@ class TrainConfig:
     schedule
         ``cosine`` decay to 1% of ``lr`` with a short warm-up, or ``constant``.
     pairs_per_step
-        Values predicted per step; 0 picks 65,536 on CPU and 4,194,304 on CUDA.
+        Values predicted per step; 0 picks a size by device and width
+        (:func:`auto_pairs_per_step`).
     max_genes_per_step
         Genes per block; wider matrices are split into gene chunks.
     reassign_every
@@ -58,6 +59,9 @@ class TrainConfig:
         Fraction of the epochs after which the grid search stops (the end is pure refinement).
     grid_size
         Points per side of the search grid.
+    sample_lr_scale
+        Learning rate of the sample coordinates relative to ``lr``. A whole-row step updates a
+        sample's coordinate once per epoch, far less often than the shared weights.
     device
         ``auto`` (CUDA when available), ``cpu`` or ``cuda``.
     precision
@@ -77,6 +81,7 @@ class TrainConfig:
     reassign_every: int = 10
     reassign_until: float = 0.7
     grid_size: int = 64
+    sample_lr_scale: float = 1.0
     device: str = "auto"
     precision: str = "auto"
     seed: int = 0
@@ -97,6 +102,8 @@ class TrainConfig:
             raise ModelError(f"precision must be auto, bf16 or fp32, got {self.precision!r}")
         if self.pairs_per_step < 0 or self.max_genes_per_step < 1 or self.grid_size < 2:
             raise ModelError("pairs_per_step >= 0, max_genes_per_step >= 1, grid_size >= 2")
+        if not self.sample_lr_scale > 0:
+            raise ModelError(f"sample_lr_scale must be > 0, got {self.sample_lr_scale}")
         if self.reassign_every < 0 or not 0 <= self.reassign_until <= 1:
             raise ModelError("reassign_every >= 0 and 0 <= reassign_until <= 1")
 
@@ -185,10 +192,15 @@ def masked_mse_sum(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor 
 
 
 def _make_optimizer(model: FactorizedEmbedding, cfg: TrainConfig) -> torch.optim.Optimizer:
-    params = list(model.parameters())
+    samples = [model.sample_embedding]
+    rest = [p for name, p in model.named_parameters() if name != "sample_embedding"]
+    groups = [
+        {"params": rest, "lr": cfg.lr, "scale": 1.0},
+        {"params": samples, "lr": cfg.lr * cfg.sample_lr_scale, "scale": cfg.sample_lr_scale},
+    ]
     if cfg.optimizer == "adam":
-        return torch.optim.Adam(params, lr=cfg.lr)
-    return torch.optim.RMSprop(params, lr=cfg.lr)
+        return torch.optim.Adam(groups, lr=cfg.lr)
+    return torch.optim.RMSprop(groups, lr=cfg.lr)
 
 
 def _lr_factor(cfg: TrainConfig, progress: float) -> float:
@@ -199,6 +211,18 @@ def _lr_factor(cfg: TrainConfig, progress: float) -> float:
         return 0.1 + 0.9 * progress / warmup
     t = (progress - warmup) / (1 - warmup)
     return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(1.0, t)))
+
+
+def auto_pairs_per_step(device: torch.device, gene_chunk: int) -> int:
+    """Block size when none is given.
+
+    On the CPU, small blocks (8,192 values) for narrow matrices: a sample's coordinate moves once
+    per block that holds it, so narrow matrices need many steps per epoch. At least 64 rows per
+    block, so that the per-step gene part (``gene_dim x hidden[0]`` per gene) costs little.
+    On CUDA, blocks of >= 4M values keep the GPU busy.
+    """
+    floor = 1 << 22 if device.type == "cuda" else 1 << 13
+    return max(floor, 64 * gene_chunk)
 
 
 # ---------------------------------------------------------------------------------- grid search
@@ -414,8 +438,8 @@ def train_network(
         )
         log.info("resuming from %s at epoch %d", checkpoint, state.epoch)
 
-    pairs_per_step = config.pairs_per_step or (1 << 22 if device.type == "cuda" else 1 << 16)
     gene_chunk = min(n_genes, config.max_genes_per_step)
+    pairs_per_step = config.pairs_per_step or auto_pairs_per_step(device, gene_chunk)
     rows_per_step = max(1, min(n_samples, pairs_per_step // gene_chunk))
     n_gene_chunks = math.ceil(n_genes / gene_chunk)
     steps_per_epoch = math.ceil(n_samples / rows_per_step) * n_gene_chunks
@@ -447,7 +471,7 @@ def train_network(
         for step in range(steps_per_epoch):
             global_step = epoch * steps_per_epoch + step
             for group in optimizer.param_groups:
-                group["lr"] = config.lr * _lr_factor(config, global_step / total_steps)
+                group["lr"] = config.lr * group["scale"] * _lr_factor(config, global_step / total_steps)
             r = step // n_gene_chunks
             c = step % n_gene_chunks
             rows = row_order[r * rows_per_step : (r + 1) * rows_per_step]

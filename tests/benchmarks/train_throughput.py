@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from core.model import FactorizedEmbedding, NetworkConfig  # noqa: E402
 from core.simulate import simulate_gtex_like  # noqa: E402
-from core.train import TrainConfig, train_network  # noqa: E402
+from core.train import TrainConfig, auto_pairs_per_step, train_network  # noqa: E402
 
 
 def per_pair_throughput(values: np.ndarray, net_cfg: NetworkConfig, device, seconds: float) -> float:
@@ -98,7 +98,7 @@ def main() -> None:
     print(f"data: SIMULATED {values.shape[0]} samples x {values.shape[1]} genes; network "
           f"gene_dim {args.gene_dim}, hidden {hidden}; ~{flops_train / 1e3:.1f} kFLOP per pair trained")
 
-    pairs_per_step = args.pairs_per_step or (1 << 22 if device.type == "cuda" else 1 << 16)
+    pairs_per_step = args.pairs_per_step or auto_pairs_per_step(device, min(args.genes, 8192))
     block = block_throughput(values, net_cfg, device, args.epochs, pairs_per_step)
     pair = per_pair_throughput(values, net_cfg, device, args.seconds)
     print(f"{'trainer':<34}{'pairs/s':>14}{'GFLOP/s':>10}")
