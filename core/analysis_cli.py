@@ -63,6 +63,11 @@ def register(subparsers: Any) -> None:
     )
     _common(p)
     p.add_argument("--out", required=True, metavar="DIR", help="report directory to write")
+    p.add_argument(
+        "--methods",
+        default=",".join(analysis.BASELINE_METHODS),
+        help="baseline maps beside the model's, comma-separated, from pca,nmf,tsne,umap",
+    )
     p.add_argument("--fraction", type=float, default=0.02)
     p.add_argument("--splits", type=int, default=100)
     p.add_argument(
@@ -372,6 +377,7 @@ def run_report(args: argparse.Namespace) -> int:
     """``python -m core report``: one HTML page with every analysis, figures in PNG and SVG."""
     t0 = time.perf_counter()
     classifiers = _split_list(args.classifiers, analysis.CLASSIFIERS, "--classifiers")
+    methods = _split_list(args.methods, analysis.BASELINE_METHODS, "--methods")
     markers = _split_list(args.markers, None, "--markers")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
@@ -392,7 +398,7 @@ def run_report(args: argparse.Namespace) -> int:
     bar = _tqdm(len(stages), "report")
     try:
         bar.set_postfix_str("baseline maps")
-        maps = _baselines(loaded, list(analysis.BASELINE_METHODS), args.seed, cache)
+        maps = _baselines(loaded, methods, args.seed, cache)
         sample_maps = {"fe": np.asarray(loaded.model.sample_embedding_), **maps}
         figures["maps"] = _fig_maps(sample_maps, loaded.labels, loaded.label)
         if getattr(loaded.model, "history_", None):
