@@ -54,7 +54,7 @@ TRANSFORMS = ("none", "log10p1", "log2p1", "log1p")
 _FORMAT_VERSION = 1
 _ENSEMBL_RE = re.compile(r"^ENS[A-Z]*G\d{6,}")
 _GCT_CHUNK_BYTES = 4 << 20  # text parsed per chunk when streaming a GCT file
-_GCT_PEEK_VALUES = 1 << 24  # values read before the matrix is allocated (64 MiB as float32)
+_GCT_PEEK_VALUES = 1 << 22  # values read before the matrix is allocated (16 MiB as float32)
 _ID_COLUMN_NAMES = {
     "",
     "id",
