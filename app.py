@@ -53,12 +53,18 @@ from core.errors import CoreError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the development server; returns the exit status (2 with a message on bad input)."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    from dashboard.entry import app_from_args
+    """Run the development server; returns the exit status (2 with a message on bad input).
 
+    ``FE_*`` environment variables give defaults; command-line flags override them.
+    """
+    import os
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from dashboard.entry import app_from_args, argv_from_env
+
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        dash_app, args = app_from_args(argv)
+        dash_app, args = app_from_args(argv_from_env(os.environ) + argv)
     except CoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

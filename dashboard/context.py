@@ -18,7 +18,6 @@ import re
 import shutil
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -308,7 +307,6 @@ class AppContext:
         self._results: Any = None
         self._stats: tuple[np.ndarray, np.ndarray] | None = None
         self._sums: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self._predicted: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
         self._ontology: Any = None
         self._ontology_error: str | None = None
         self._gene_table: pd.DataFrame | None = None
@@ -583,6 +581,9 @@ class AppContext:
             if entry.exists():
                 shutil.rmtree(entry)
             tmp.rename(entry)
+            self.predicted_matrix(
+                progress=lambda f, m: progress(0.96 + 0.04 * f, m)
+            )
             progress(1.0, f"model ready ({train_seconds:.0f} s)")
             log.info("trained %s in %.1f s -> %s", cls.__name__, train_seconds, entry)
         lock_cache.close()
@@ -610,18 +611,42 @@ class AppContext:
         m = int(st.es_model_index[j])
         if m < 0:
             raise DataError(f"gene {self.gene_symbols[j]} is not among the model's genes")
-        cache_key = (st.key, m)
+        return np.asarray(self.predicted_matrix()[m], dtype=np.float32)
+
+    def _predicted_path(self, key: str) -> Path:
+        return self.cache_dir / "predicted" / f"{key}-{self.fingerprint}.npy"
+
+    def predicted_matrix(self, progress: ProgressFn | None = None) -> np.ndarray:
+        """The model's decoding at every sample, (n_model_genes, n_samples) float32 (gene-major).
+
+        Computed once (chunked ``model.predict``) and kept as a memory-mapped ``.npy`` file in
+        the cache directory, so recolouring by a predicted gene or a residual is a row read.
+        """
+        st = self.require_state()
         with self._lock:
-            hit = self._predicted.get(cache_key)
-            if hit is not None:
-                self._predicted.move_to_end(cache_key)
-                return hit
-        pred = np.asarray(st.model.predict(st.sample_embedding, genes=[m]), dtype=np.float32)[:, 0]
-        with self._lock:
-            self._predicted[cache_key] = pred
-            while len(self._predicted) > 64:
-                self._predicted.popitem(last=False)
-        return pred
+            cached = getattr(self, "_pred_matrix", None)
+            if cached is not None and cached[0] == st.key:
+                return cached[1]
+            path = self._predicted_path(st.key)
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                n_genes = len(st.gene_es_index)
+                tmp = path.with_name(path.name + f".tmp{threading.get_ident()}.npy")
+                out = np.lib.format.open_memmap(
+                    tmp, mode="w+", dtype=np.float32, shape=(n_genes, self.n_samples)
+                )
+                step = max(1, 2_000_000 // max(n_genes, 1))
+                for start in range(0, self.n_samples, step):
+                    block = st.model.predict(st.sample_embedding[start : start + step])
+                    out[:, start : start + step] = np.asarray(block, dtype=np.float32).T
+                    if progress is not None:
+                        progress(start / self.n_samples, "decoding the fitted matrix")
+                out.flush()
+                del out
+                tmp.rename(path)
+            matrix = np.load(path, mmap_mode="r")
+            self._pred_matrix = (st.key, matrix)
+            return matrix
 
     def gene_set_score(self, columns: Sequence[int]) -> np.ndarray:
         """Mean z-score of the given dataset genes per sample, (n_samples,) float32."""

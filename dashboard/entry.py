@@ -44,7 +44,7 @@ _SWITCHES = {"--standin"}
 
 #: Settings of the demo model: sized so that the first start is ready within 2 minutes on a
 #: 2-core CPU (the page states them).
-DEMO_EPOCHS = 20
+DEMO_EPOCHS = 3
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,123 @@
+"""The dashboard in real headless Chromium: load, colour by MYH6, click a gene, export an SVG."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def _wait(driver, predicate, timeout: float, what: str):
+    t_end = time.time() + timeout
+    while time.time() < t_end:
+        try:
+            value = predicate()
+        except Exception:  # noqa: BLE001 - the page is still rendering
+            value = None
+        if value:
+            return value
+        time.sleep(0.3)
+    driver.save_screenshot(str(driver.shots / f"timeout_{what.replace(' ', '_')}.png"))
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _js(driver, script: str):
+    return driver.execute_script(script)
+
+
+def _figure(driver, graph_id: str) -> dict:
+    """The figure plotly drew in a dcc.Graph (data trace names, colour bar title)."""
+    return _js(
+        driver,
+        f"""
+        const gd = document.querySelector('#{graph_id} .js-plotly-plot');
+        if (!gd || !gd.data) return null;
+        return {{names: gd.data.map(t => t.name || ''),
+                 colorbar: gd.data.map(t => (t.marker && t.marker.colorbar && t.marker.colorbar.title
+                                             && t.marker.colorbar.title.text) || '')}};
+        """,
+    )
+
+
+def _choose(driver, dropdown_id: str, text: str, option_text: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.CSS_SELECTOR, f"#{dropdown_id} .Select-control").click()
+    box = driver.find_element(By.CSS_SELECTOR, f"#{dropdown_id} input")
+    box.send_keys(text)
+    option = _wait(
+        driver,
+        lambda: next(
+            (o for o in driver.find_elements(By.CSS_SELECTOR, f"#{dropdown_id} .Select-option")
+             if o.text.strip() == option_text),
+            None,
+        ),
+        30,
+        f"option {option_text}",
+    )
+    option.click()
+
+
+def test_dashboard_end_to_end(app_url, driver):
+    from selenium.webdriver.common.by import By
+
+    t0 = time.time()
+    driver.get(app_url + "/")
+    badge = _wait(driver, lambda: driver.find_element(By.ID, "simulated-badge").text, 60, "page")
+    assert badge == "SIMULATED DATA"
+    # first start: the model trains in the background, then the sample map appears
+    _wait(driver, lambda: (_figure(driver, "sample-map") or {}).get("names", [None])[0]
+          == "probe grid", 150, "sample map")
+    driver.save_screenshot(str(driver.shots / "1_loaded.png"))
+    ready_s = time.time() - t0
+    fig = _figure(driver, "sample-map")
+    assert any(n.startswith("Heart") for n in fig["names"])  # coloured by tissue at first
+    assert "MYH6" not in "".join(fig["colorbar"])
+
+    # colour by MYH6 through color-by
+    _choose(driver, "color-by", "MYH6", "MYH6 — observed")
+    _wait(driver, lambda: "MYH6 (observed)" in _figure(driver, "sample-map")["colorbar"], 30,
+          "MYH6 colour bar")
+    # choosing the gene in color-by focuses it in gene space (linked both ways)
+    _wait(driver, lambda: "MYH6" in _figure(driver, "gene-map")["names"], 30, "MYH6 in gene map")
+    assert "color=obs%3AMYH6" in driver.current_url or "color=obs:MYH6" in driver.current_url
+    driver.save_screenshot(str(driver.shots / "2_myh6.png"))
+
+    # click a gene in gene-map: its neighbours fill the table, the sample map follows
+    before = driver.find_element(By.ID, "gene-neighbors").text
+    clicked = _js(
+        driver,
+        """
+        const gd = document.querySelector('#gene-map .js-plotly-plot');
+        const t = gd.data.findIndex(tr => (tr.name || '').startsWith('protein-coding'));
+        const sym = gd.data[t].customdata[0];
+        gd.emit('plotly_click', {points: [{curveNumber: t, pointNumber: 0, x: gd.data[t].x[0],
+                                           y: gd.data[t].y[0], customdata: sym}]});
+        return sym;
+        """,
+    )
+    assert clicked and clicked != "MYH6"
+    _wait(driver, lambda: f"{clicked} (observed)" in _figure(driver, "sample-map")["colorbar"],
+          30, "recolour by clicked gene")
+    table = _wait(driver, lambda: (lambda t: t if t != before and "distance" in t else None)(
+        driver.find_element(By.ID, "gene-neighbors").text), 30, "neighbour table")
+    assert clicked not in table.split("\n")[1:3]  # the gene itself is not its own neighbour
+    assert _figure(driver, "gene-map")["names"][-1] == clicked
+    driver.save_screenshot(str(driver.shots / "3_gene_clicked.png"))
+
+    # unknown gene in the list box: a clear message, the page keeps working
+    driver.find_element(By.CSS_SELECTOR, "details.details summary").click()
+    driver.find_element(By.ID, "gene-list").send_keys("NOTAGENE1, NOTAGENE2")
+    driver.find_element(By.ID, "gene-list-apply").click()
+    msg = _wait(driver, lambda: driver.find_element(By.ID, "alerts").text, 20, "alert")
+    assert "none of the listed genes" in msg
+    assert f"{clicked} (observed)" in _figure(driver, "sample-map")["colorbar"]
+
+    # server-side SVG export (kaleido + Chromium) downloads a file
+    driver.find_element(By.ID, "export-button").click()
+    svg = _wait(driver, lambda: [p for p in driver.downloads.glob("*.svg")], 90, "svg download")
+    content = svg[0].read_text()
+    assert content.lstrip().startswith("<svg") and f"{clicked} (observed)" in content
+    driver.save_screenshot(str(driver.shots / "4_exported.png"))
