@@ -85,7 +85,7 @@ class FactorizedEmbeddings:
     sample_dim, gene_dim, hidden, activation
         The network (:class:`core.model.NetworkConfig`).
     epochs, lr, optimizer, schedule, pairs_per_step, reassign_every, grid_size,
-    sample_lr_scale, device, precision, seed, checkpoint_every
+    sample_lr_scale, sample_noise, device, precision, seed, checkpoint_every
         Training (:class:`core.train.TrainConfig`).
     standardize
         Per-gene scaling learned on the training set and undone by :meth:`predict`: ``none``
@@ -124,6 +124,7 @@ class FactorizedEmbeddings:
         reassign_every: int = 5,
         grid_size: int = 64,
         sample_lr_scale: float = 1.0,
+        sample_noise: float = 0.0,
         standardize: str = "none",
         init: str = "random",
         device: str = "auto",
@@ -151,6 +152,7 @@ class FactorizedEmbeddings:
             reassign_every=int(reassign_every),
             grid_size=int(grid_size),
             sample_lr_scale=float(sample_lr_scale),
+            sample_noise=float(sample_noise),
             device=device,
             precision=precision,
             seed=int(seed),
@@ -180,6 +182,7 @@ class FactorizedEmbeddings:
             "reassign_every": t.reassign_every,
             "grid_size": t.grid_size,
             "sample_lr_scale": t.sample_lr_scale,
+            "sample_noise": t.sample_noise,
             "standardize": self.standardize,
             "init": self.init,
             "device": t.device,

@@ -62,6 +62,11 @@ class TrainConfig:
     sample_lr_scale
         Learning rate of the sample coordinates relative to ``lr``. A whole-row step updates a
         sample's coordinate once per epoch, far less often than the shared weights.
+    sample_noise
+        Standard deviation of Gaussian noise added to the sample coordinates in every training
+        step. The map is kept at unit variance per axis (re-scaled after every epoch, the first
+        layer compensating so that the function is unchanged), so the noise sets how far apart
+        samples with different profiles must lie: a regulariser that separates tissues.
     device
         ``auto`` (CUDA when available), ``cpu`` or ``cuda``.
     precision
@@ -82,6 +87,7 @@ class TrainConfig:
     reassign_until: float = 0.7
     grid_size: int = 64
     sample_lr_scale: float = 1.0
+    sample_noise: float = 0.0
     device: str = "auto"
     precision: str = "auto"
     seed: int = 0
@@ -102,6 +108,8 @@ class TrainConfig:
             raise ModelError(f"precision must be auto, bf16 or fp32, got {self.precision!r}")
         if self.pairs_per_step < 0 or self.max_genes_per_step < 1 or self.grid_size < 2:
             raise ModelError("pairs_per_step >= 0, max_genes_per_step >= 1, grid_size >= 2")
+        if not self.sample_noise >= 0:
+            raise ModelError(f"sample_noise must be >= 0, got {self.sample_noise}")
         if not self.sample_lr_scale > 0:
             raise ModelError(f"sample_lr_scale must be > 0, got {self.sample_lr_scale}")
         if self.reassign_every < 0 or not 0 <= self.reassign_until <= 1:
@@ -223,6 +231,21 @@ def auto_pairs_per_step(device: torch.device, gene_chunk: int) -> int:
     """
     floor = 1 << 22 if device.type == "cuda" else 1 << 13
     return max(floor, 64 * gene_chunk)
+
+
+@torch.no_grad()
+def standardize_map(model: FactorizedEmbedding) -> None:
+    """Centre the sample coordinates and scale each axis to unit variance, in place.
+
+    The first layer absorbs the change (``W_s s + b = (W_s D) s' + (W_s mu + b)`` with
+    ``s = D s' + mu``), so every prediction stays the same.
+    """
+    coords = model.sample_embedding.data
+    mu = coords.mean(0)
+    sd = coords.std(0).clamp_min(1e-6)
+    model.first_bias.data += model.first_sample.data @ mu
+    model.first_sample.data *= sd[None, :]
+    coords.sub_(mu).div_(sd)
 
 
 # ---------------------------------------------------------------------------------- grid search
@@ -477,8 +500,12 @@ def train_network(
             rows = row_order[r * rows_per_step : (r + 1) * rows_per_step]
             cols = None if gene_order is None else gene_order[c * gene_chunk : (c + 1) * gene_chunk]
             target, mask = data.block(rows, cols)
+            coords = model.sample_embedding[rows]
+            if config.sample_noise:
+                noise = torch.randn(coords.shape, generator=generator).to(device)
+                coords = coords + config.sample_noise * noise
             with _autocast(device, config.precision):
-                pred = model.forward_block(rows, cols)
+                pred = model.decode(coords, model.gene_part(cols))
             sse, count = masked_mse_sum(pred, target, mask)
             if count == 0:
                 continue
@@ -501,6 +528,7 @@ def train_network(
                         pairs_per_s=epoch_count / max(1e-9, now - t_epoch),
                     )
                 )
+        standardize_map(model)
         state.history.append(epoch_sse / max(1, epoch_count))
         state.pairs_seen += epoch_count
         state.epoch = epoch + 1

@@ -121,3 +121,19 @@ def test_cuda_bf16_training_learns():
     state = train_network(net, values, TrainConfig(epochs=40, lr=1e-2, device="cuda", pairs_per_step=600))
     assert state.history[-1] < 0.2 * state.history[0]
     assert net.sample_embedding.device.type == "cuda"
+
+
+def test_standardize_map_keeps_predictions():
+    from core.train import standardize_map
+
+    values, _ = _clusters(n_per=10)
+    net = _net(values)
+    with torch.no_grad():
+        net.sample_embedding.mul_(3.0).add_(torch.tensor([5.0, -2.0]))
+    rows = torch.arange(values.shape[0])
+    before = net(rows).detach()
+    standardize_map(net)
+    coords = net.sample_embedding.detach()
+    assert torch.allclose(coords.mean(0), torch.zeros(2), atol=1e-5)
+    assert torch.allclose(coords.std(0), torch.ones(2), atol=1e-5)
+    assert torch.allclose(net(rows).detach(), before, atol=1e-4)
