@@ -97,10 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_analysis_commands(sub) -> None:
     """``evaluate`` and ``report`` (see :mod:`core.analysis`)."""
-    try:
-        from core.analysis_cli import register
-    except ImportError:  # analysis not installed in this build
-        return
+    from core.analysis_cli import register
+
     register(sub)
 
 
