@@ -1,0 +1,327 @@
+"""core.analysis and the evaluate/report commands, on small real data (GTEx 26 tissues, acmg59)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+
+from core import analysis
+from core.cache import ResultCache
+from core.errors import CoreError, DataError
+
+
+@pytest.fixture(scope="module")
+def sepira(sepira_file):
+    """GTEx, 520 samples x 467 genes (mostly transcription factors), 26 tissues; log scale."""
+    from core.data import load_table
+
+    return load_table(sepira_file)
+
+
+@pytest.fixture(scope="module")
+def sepira_labels(sepira):
+    return sepira.samples["tissue"].to_numpy(dtype=object)
+
+
+@pytest.fixture(scope="module")
+def sepira_maps(sepira, tmp_path_factory):
+    cache = ResultCache(tmp_path_factory.mktemp("cache"))
+    maps = analysis.baseline_embeddings(sepira.values, methods=("pca", "nmf", "tsne"), cache=cache)
+    yield maps, cache
+    cache.close()
+
+
+@pytest.fixture(scope="module")
+def go_bp(sepira):
+    from core.annotations import GeneOntology
+
+    go = GeneOntology.load()
+    matrix, _ = go.annotation_matrix(sepira.gene_ids, ontology="BP", min_size=3, max_size=500)
+    types = go.gene_type(sepira.gene_ids).to_numpy()
+    return matrix, types
+
+
+# ----------------------------------------------------------------------------- Figure 2
+def test_baseline_maps_shapes_and_cache(sepira, sepira_maps):
+    maps, cache = sepira_maps
+    assert list(maps) == ["pca", "nmf", "tsne"]
+    for coords in maps.values():
+        assert coords.shape == (sepira.n_samples, 2) and coords.dtype == np.float32
+        assert np.isfinite(coords).all()
+    assert (maps["nmf"] >= 0).all()  # NMF factors of clipped data are non-negative
+    # second call: served from the cache (identical t-SNE without recomputing)
+    n_before = len(cache)
+    again = analysis.baseline_embeddings(sepira.values, methods=("tsne",), cache=cache)
+    assert len(cache) == n_before
+    np.testing.assert_array_equal(again["tsne"], maps["tsne"])
+    with pytest.raises(CoreError, match="unknown baseline"):
+        analysis.baseline_embeddings(sepira.values, methods=("ica",))
+
+
+def test_missing_values_are_imputed_by_gene_mean(sepira):
+    values = sepira.values[:40, :6].copy()
+    values[3, 2] = np.nan
+    out = analysis.impute_gene_mean(values)
+    assert out[3, 2] == pytest.approx(np.nanmean(values[:, 2]))
+    coords = analysis.baseline_embeddings(values, methods=("pca",))["pca"]
+    assert np.isfinite(coords).all()
+
+
+# ----------------------------------------------------------------------------- Table 1
+def test_one_nn_thresholds_on_real_tissues(sepira, sepira_labels, sepira_maps):
+    maps, _ = sepira_maps
+    pca = analysis.one_nn_accuracy(maps["pca"], sepira_labels, fraction=0.1, n_splits=20)
+    raw = analysis.one_nn_accuracy(sepira.values, sepira_labels, fraction=0.1, n_splits=20)
+    tsne = analysis.one_nn_accuracy(maps["tsne"], sepira_labels, fraction=0.1, n_splits=20)
+    assert pca.mean >= 0.3 and raw.mean >= 0.6 and tsne.mean >= 0.65, (pca, raw, tsne)
+    assert tsne.mean > pca.mean + 0.2
+    assert 0 < pca.sd < 0.1
+    # labels shuffled over samples: chance level (26 tissues)
+    shuffled = np.random.default_rng(0).permutation(sepira_labels)
+    chance = analysis.one_nn_accuracy(sepira.values, shuffled, fraction=0.1, n_splits=20)
+    assert chance.mean < 0.1
+    # same seed, same splits, same result
+    assert analysis.one_nn_accuracy(maps["pca"], sepira_labels, 0.1, 20) == pca
+
+
+def test_semi_supervised_table_protocol(sepira, sepira_labels, sepira_maps):
+    maps, _ = sepira_maps
+    labels = sepira_labels.copy()
+    labels[::5] = None  # unlabelled samples are excluded from training and testing
+    table = analysis.semi_supervised_table(
+        {"pca": maps["pca"], "raw": sepira.values}, labels, fraction=0.1, n_splits=2
+    )
+    assert list(table.index) == list(analysis.CLASSIFIERS)
+    assert list(table.columns) == [
+        ("pca", "mean"),
+        ("pca", "sd"),
+        ("raw", "mean"),
+        ("raw", "sd"),
+    ]
+    assert table.attrs["n_train"] == 42 and table.attrs["n_train"] + table.attrs["n_test"] == 416
+    assert table.attrs["n_classes"] == 26 and table.attrs["runtime_s"] > 0
+    means = table.xs("mean", axis=1, level="stat")
+    assert ((means >= 0) & (means <= 1)).all().all()
+    assert means.loc["1-NN", "raw"] >= 0.55 and means.loc["MLP", "raw"] >= 0.5
+    assert means.loc["1-NN", "raw"] > means.loc["1-NN", "pca"]
+    # formatted and Markdown forms
+    fmt = analysis.format_table(table)
+    assert fmt.loc["1-NN", "pca"].count("±") == 1
+    md = analysis.table_to_markdown(table)
+    assert md.startswith("| classifier | PCA | raw data |") and md.count("\n") == 8
+    with pytest.raises(DataError, match="leaves 0"):
+        analysis.semi_supervised_table({"pca": maps["pca"]}, labels, fraction=0.0001, n_splits=2)
+    with pytest.raises(CoreError, match="unknown classifier"):
+        analysis.semi_supervised_table({"pca": maps["pca"]}, labels, classifiers=("SVM",))
+    with pytest.raises(DataError, match="labels has"):
+        analysis.one_nn_accuracy(maps["pca"], labels[:10])
+
+
+def test_table1_is_fast_on_gtex_samples(gtex_acmg59_files):
+    """1-NN from 2% labels on GTEx acmg59 (27 tissues): raw 59-D >> PCA, as measured at scale."""
+    from core.data import load_gtex
+
+    es = load_gtex(
+        gtex_acmg59_files["gct"],
+        gtex_acmg59_files["attributes"],
+        exclude_tissues=("Brain", "Fallopian Tube"),
+    )
+    labels = es.samples["SMTS"].to_numpy(dtype=object)
+    assert pd.Series(labels).nunique() == 27
+    pca = analysis.baseline_embeddings(es.values, methods=("pca",))["pca"]
+    table = analysis.semi_supervised_table(
+        {"pca": pca, "raw": es.values}, labels, fraction=0.02, n_splits=5, classifiers=("1-NN",)
+    )
+    assert table.attrs["n_train"] + table.attrs["n_test"] == 13292
+    assert table.loc["1-NN", ("raw", "mean")] >= 0.85
+    assert 0.15 <= table.loc["1-NN", ("pca", "mean")] <= 0.4
+    assert table.attrs["runtime_s"] < 20
+
+
+# ----------------------------------------------------------------------------- Figure 3
+def test_smoothness_ranks_markers_above_shuffled_genes(sepira, sepira_maps):
+    maps, _ = sepira_maps
+    genes = sepira.gene_indices(["HNF4A", "NKX2-1", "TBX5"])
+    rng = np.random.default_rng(0)
+    shuffled = np.column_stack([rng.permutation(sepira.values[:, g]) for g in genes])
+    values = np.column_stack([sepira.values[:, genes], shuffled])
+    score = analysis.gene_smoothness(maps["tsne"], values, k=15)
+    assert score.shape == (6,)
+    assert (score[:3] > 0.5).all(), score
+    assert (np.abs(score[3:]) < 0.1).all(), score
+    # a constant gene has no score
+    assert np.isnan(analysis.gene_smoothness(maps["pca"], np.ones((sepira.n_samples, 1))))[0]
+
+
+def test_markers_and_gene_sets(sepira, sepira_maps):
+    maps, _ = sepira_maps
+    matches = analysis.match_genes(sepira.gene_symbols, ["HOX*", "hnf4a", "NOPE"])
+    assert len(matches["HOX*"]) == 3  # HOXB5, HOXA5 and one more in this panel
+    assert all(sepira.gene_symbols[i].startswith("HOX") for i in matches["HOX*"])
+    assert sepira.gene_symbols[matches["hnf4a"]].tolist() == ["HNF4A"]
+    assert matches["NOPE"].size == 0
+    # one gene: its z-score
+    g = int(matches["hnf4a"][0])
+    x = sepira.values[:, g].astype(float)
+    np.testing.assert_allclose(analysis.gene_set_score(sepira.values, [g]), (x - x.mean()) / x.std())
+    table = analysis.marker_smoothness(
+        {"tsne": maps["tsne"], "pca": maps["pca"]},
+        sepira.values,
+        sepira.gene_symbols,
+        ["HOX*", "HNF4A", "XIST"],
+    )
+    assert table.loc["HNF4A", "n_genes"] == 1 and table.loc["XIST", "n_genes"] == 0
+    assert np.isnan(table.loc["XIST", "tsne"])
+    assert table.loc["HNF4A", "tsne"] > 0.5 and table.loc["HOX*", "tsne"] > 0.3
+
+
+# ----------------------------------------------------------------------------- Figure 4
+def test_coexpression_edges_are_the_top_percent(sepira):
+    values = sepira.values
+    edges = analysis.coexpression_edges(values, top_fraction=0.01)
+    n = sepira.n_genes
+    n_pairs = n * (n - 1) // 2
+    assert sparse.issparse(edges) and edges.shape == (n, n)
+    assert edges.nnz == 2 * round(0.01 * n_pairs)
+    assert (edges != edges.T).nnz == 0 and edges.diagonal().sum() == 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.nan_to_num(np.corrcoef(values.T), nan=-1.0)
+    iu = np.triu_indices(n, 1)
+    is_edge = np.asarray(edges[iu[0], iu[1]]).ravel()
+    assert corr[iu][is_edge].min() >= corr[iu][~is_edge].max() - 1e-5
+
+
+def test_neighbors_match_brute_force(sepira):
+    rng = np.random.default_rng(1)
+    for dim in (3, 16):  # KD-tree and blocked brute-force paths
+        emb = sepira.values[rng.choice(sepira.n_samples, dim, replace=False)].T  # genes x dim
+        idx, dist = analysis.gene_neighbors(emb, k=5)
+        d = np.linalg.norm(emb[:, None, :] - emb[None, :, :], axis=2)
+        np.fill_diagonal(d, np.inf)
+        np.testing.assert_allclose(dist, np.sort(d, axis=1)[:, :5], rtol=1e-4, atol=1e-4)
+        assert (idx != np.arange(len(emb))[:, None]).all()
+    cidx, cdist = analysis.correlation_neighbors(sepira.values, k=3)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.nan_to_num(np.corrcoef(sepira.values.T), nan=-np.inf)
+    np.fill_diagonal(corr, -np.inf)
+    top = np.sort(corr, axis=1)[:, ::-1][:, :3]
+    ok = np.isfinite(top).all(axis=1)
+    np.testing.assert_allclose(1 - cdist[ok], top[ok], atol=1e-4)
+
+
+def test_go_agreement_of_correlation_neighbours(sepira, go_bp):
+    """The 5 most correlated genes of a gene share a GO BP term (3-500 genes) >= 2x random."""
+    go_matrix, _ = go_bp
+    idx, _ = analysis.correlation_neighbors(sepira.values, k=5)
+    pairs = analysis.pairs_from_neighbors(idx)
+    assert pairs.shape == (5 * sepira.n_genes, 2)
+    coexp = analysis.coexpression_edges(sepira.values)
+    result = analysis.neighbor_agreement(pairs, go_matrix, coexp, seed=0, n_random=100_000)
+    assert result["go_ratio"] >= 2.0, result
+    assert result["coexp_ratio"] >= 10, result
+    assert result["coexp_random"] == pytest.approx(0.01, abs=0.002)
+    # random "neighbours" agree at chance level
+    rand = analysis.random_pairs(sepira.n_genes, len(pairs), seed=5)
+    chance = analysis.neighbor_agreement(rand, go_matrix, coexp, n_random=100_000)
+    assert 0.7 < chance["go_ratio"] < 1.3 and 0.5 < chance["coexp_ratio"] < 1.5
+
+
+def test_agreement_by_size_and_novel_pairs(sepira, go_bp):
+    go_matrix, types = go_bp
+    # gene coordinates from the samples (principal components of genes across samples)
+    from sklearn.decomposition import PCA
+
+    genes_x_samples = analysis.impute_gene_mean(sepira.values).T
+    pcs = PCA(n_components=20, random_state=0).fit_transform(genes_x_samples)
+    coexp = analysis.coexpression_edges(sepira.values)
+    table = analysis.neighbor_agreement_by_size(
+        {2: pcs[:, :2], 20: pcs}, go_matrix, coexp, k=5, seed=0
+    )
+    assert list(table.index) == [2, 20]
+    assert {"go_fraction", "go_random", "go_ratio", "coexp_ratio"} <= set(table.columns)
+    assert (table["coexp_ratio"] > 2).all()
+    idx, dist = analysis.gene_neighbors(pcs, k=5)
+    novel = analysis.novel_close_pairs(
+        idx, go_matrix, coexp, sepira.gene_symbols, types, dist, sepira.gene_ids
+    )
+    assert len(novel) > 0
+    pairs = novel[["gene_a", "gene_b"]].to_numpy()
+    assert (pairs[:, 0] < pairs[:, 1]).all() and not novel.duplicated(["gene_a", "gene_b"]).any()
+    assert not analysis._share_term(go_matrix, pairs).any()
+    assert not analysis.is_edge(coexp, pairs).any()
+    assert novel["distance"].is_monotonic_increasing
+    summary = analysis.summarize_novel_pairs(novel, types)
+    assert summary["n_pairs"].sum() == len(novel)
+    assert summary["fraction"].sum() == pytest.approx(1.0)
+    assert (summary["expected"] > 0).all()
+
+
+# ----------------------------------------------------------------------------- CLI
+def _main(argv):
+    from core.cli import main
+
+    return main(argv)
+
+
+def test_cli_errors(tmp_path, capsys):
+    code = _main(["evaluate", "--model", str(tmp_path / "nope"), "--out", str(tmp_path / "r.json")])
+    err = capsys.readouterr().err
+    assert code == 2 and "error:" in err and "no such model directory" in err
+    (tmp_path / "empty").mkdir()
+    code = _main(["report", "--model", str(tmp_path / "empty"), "--out", str(tmp_path / "rep")])
+    assert code == 2 and "not a model directory" in capsys.readouterr().err
+    code = _main(
+        ["evaluate", "--model", str(tmp_path), "--out", str(tmp_path / "r.json"), "--methods", "ica"]
+    )
+    assert code == 2 and "--methods: unknown ica" in capsys.readouterr().err
+    code = _main(["evaluate", "--model", str(tmp_path), "--out", str(tmp_path / "r.txt")])
+    assert code == 2 and ".json" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def tiny_model(sepira, tmp_path_factory):
+    """A one-epoch model on 130 real samples (5 per tissue) x 40 genes: glue, not quality."""
+    from core.estimator import FactorizedEmbeddings
+
+    es = sepira.subset(samples=np.arange(0, sepira.n_samples, 4), genes=np.arange(40))
+    model = FactorizedEmbeddings(gene_dim=4, hidden=(8,), epochs=1, device="cpu", seed=0)
+    model.fit(es)
+    return model.save(tmp_path_factory.mktemp("models") / "tiny")
+
+
+def test_cli_evaluate_writes_json_and_markdown(tiny_model, tmp_path, capsys):
+    out = tmp_path / "eval" / "table.json"
+    argv = ["evaluate", "--model", str(tiny_model), "--fraction", "0.2", "--splits", "3"]
+    argv += ["--out", str(out), "--methods", "pca,raw", "--classifiers", "1-NN,Gaussian NB"]
+    argv += ["--cache-dir", str(tmp_path / "cache")]
+    assert _main(argv) == 0
+    result = json.loads(out.read_text())
+    assert set(result["results"]) == {"fe", "pca", "raw"}
+    assert set(result["results"]["raw"]) == {"1-NN", "Gaussian NB"}
+    assert result["protocol"]["n_train"] == 26 and result["protocol"]["label"] == "tissue"
+    assert result["dataset"]["n_samples"] == 130 and result["dataset"]["n_genes"] == 40
+    assert result["results"]["raw"]["1-NN"]["mean"] > 0.3
+    md = out.with_suffix(".md").read_text()
+    assert "| 1-NN |" in md and "Factorized Embeddings" in md
+    code = _main([*argv[:-2], "--no-cache", "--label", "nope"])
+    assert code == 2 and "--label nope" in capsys.readouterr().err
+
+
+@pytest.mark.browser
+def test_cli_report_writes_page_and_figures(tiny_model, tmp_path):
+    out = tmp_path / "report"
+    argv = ["report", "--model", str(tiny_model), "--out", str(out), "--splits", "2"]
+    argv += ["--classifiers", "1-NN", "--methods", "pca", "--markers", "HNF*,TBX5"]
+    argv += ["--cache-dir", str(tmp_path / "cache"), "--k", "3"]
+    assert _main(argv) == 0
+    page = (out / "index.html").read_text()
+    for name in ("maps", "table1", "markers", "smoothness", "gene_space"):
+        for fmt in ("png", "svg"):
+            path = out / "figures" / f"{name}.{fmt}"
+            assert path.is_file() and path.stat().st_size > 1000, path
+        assert f"figures/{name}.png" in page
+    assert "Table 1" in page and "GO biological-process" in page and "computed in" in page
