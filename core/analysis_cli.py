@@ -664,7 +664,7 @@ def _write_figures(figures: dict[str, Any], folder: Path) -> dict[str, dict[str,
     try:
         import kaleido
 
-        kaleido.write_fig_sync(jobs)
+        kaleido.write_fig_from_object_sync(jobs, cancel_on_error=True)
     except Exception as exc:  # noqa: BLE001 - kaleido raises many kinds; say what failed
         raise CoreError(
             f"could not render figures with kaleido/Chromium ({type(exc).__name__}: {exc}); "
