@@ -85,7 +85,7 @@ class FactorizedEmbeddings:
     sample_dim, gene_dim, hidden, activation
         The network (:class:`core.model.NetworkConfig`).
     epochs, lr, optimizer, schedule, pairs_per_step, reassign_every, grid_size,
-    sample_lr_scale, sample_noise, device, precision, seed, checkpoint_every
+    sample_lr_scale, sample_noise, sample_noise_start, device, precision, seed, checkpoint_every
         Training (:class:`core.train.TrainConfig`).
     standardize
         Per-gene scaling learned on the training set and undone by :meth:`predict`: ``none``
@@ -125,6 +125,7 @@ class FactorizedEmbeddings:
         grid_size: int = 64,
         sample_lr_scale: float = 1.0,
         sample_noise: float = 0.0,
+        sample_noise_start: float | None = None,
         standardize: str = "none",
         init: str = "random",
         device: str = "auto",
@@ -153,6 +154,7 @@ class FactorizedEmbeddings:
             grid_size=int(grid_size),
             sample_lr_scale=float(sample_lr_scale),
             sample_noise=float(sample_noise),
+            sample_noise_start=None if sample_noise_start is None else float(sample_noise_start),
             device=device,
             precision=precision,
             seed=int(seed),
@@ -183,6 +185,7 @@ class FactorizedEmbeddings:
             "grid_size": t.grid_size,
             "sample_lr_scale": t.sample_lr_scale,
             "sample_noise": t.sample_noise,
+            "sample_noise_start": t.sample_noise_start,
             "standardize": self.standardize,
             "init": self.init,
             "device": t.device,

@@ -67,6 +67,10 @@ class TrainConfig:
         step. The map is kept at unit variance per axis (re-scaled after every epoch, the first
         layer compensating so that the function is unchanged), so the noise sets how far apart
         samples with different profiles must lie: a regulariser that separates tissues.
+    sample_noise_start
+        When given, the noise starts at this level and decreases linearly to ``sample_noise``
+        at ``reassign_until`` of the run: a coarse, smooth map first, detail later (as the
+        neighbourhood of a self-organising map shrinks).
     device
         ``auto`` (CUDA when available), ``cpu`` or ``cuda``.
     precision
@@ -88,6 +92,7 @@ class TrainConfig:
     grid_size: int = 64
     sample_lr_scale: float = 1.0
     sample_noise: float = 0.0
+    sample_noise_start: float | None = None
     device: str = "auto"
     precision: str = "auto"
     seed: int = 0
@@ -108,6 +113,8 @@ class TrainConfig:
             raise ModelError(f"precision must be auto, bf16 or fp32, got {self.precision!r}")
         if self.pairs_per_step < 0 or self.max_genes_per_step < 1 or self.grid_size < 2:
             raise ModelError("pairs_per_step >= 0, max_genes_per_step >= 1, grid_size >= 2")
+        if self.sample_noise_start is not None and not self.sample_noise_start >= 0:
+            raise ModelError(f"sample_noise_start must be >= 0, got {self.sample_noise_start}")
         if not self.sample_noise >= 0:
             raise ModelError(f"sample_noise must be >= 0, got {self.sample_noise}")
         if not self.sample_lr_scale > 0:
@@ -246,6 +253,13 @@ def standardize_map(model: FactorizedEmbedding) -> None:
     model.first_bias.data += model.first_sample.data @ mu
     model.first_sample.data *= sd[None, :]
     coords.sub_(mu).div_(sd)
+
+
+def _noise_level(cfg: TrainConfig, progress: float) -> float:
+    if cfg.sample_noise_start is None:
+        return cfg.sample_noise
+    t = min(1.0, progress / max(cfg.reassign_until, 1e-9))
+    return cfg.sample_noise_start + t * (cfg.sample_noise - cfg.sample_noise_start)
 
 
 # ---------------------------------------------------------------------------------- grid search
@@ -501,9 +515,10 @@ def train_network(
             cols = None if gene_order is None else gene_order[c * gene_chunk : (c + 1) * gene_chunk]
             target, mask = data.block(rows, cols)
             coords = model.sample_embedding[rows]
-            if config.sample_noise:
+            noise_level = _noise_level(config, global_step / total_steps)
+            if noise_level > 0:
                 noise = torch.randn(coords.shape, generator=generator).to(device)
-                coords = coords + config.sample_noise * noise
+                coords = coords + noise_level * noise
             with _autocast(device, config.precision):
                 pred = model.decode(coords, model.gene_part(cols))
             sse, count = masked_mse_sum(pred, target, mask)
