@@ -72,7 +72,9 @@ RF_TREES = 30
 def _as_matrix(values: Any, name: str = "values") -> np.ndarray:
     arr = np.asarray(values, dtype=np.float32)
     if arr.ndim != 2:
-        raise DataError(f"{name} must be a 2-D (n_samples, n_features) array, got shape {arr.shape}")
+        raise DataError(
+            f"{name} must be a 2-D (n_samples, n_features) array, got shape {arr.shape}"
+        )
     if arr.shape[0] < 2 or arr.shape[1] < 1:
         raise DataError(f"{name} has shape {arr.shape}: need at least 2 rows and 1 column")
     return arr
@@ -199,7 +201,9 @@ def baseline_embeddings(
     """
     unknown = [m for m in methods if m not in BASELINE_METHODS]
     if unknown:
-        raise CoreError(f"unknown baseline method(s) {unknown}; choose from {list(BASELINE_METHODS)}")
+        raise CoreError(
+            f"unknown baseline method(s) {unknown}; choose from {list(BASELINE_METHODS)}"
+        )
     arr = impute_gene_mean(values)
     if cache is not None and key is None:
         key = cache.key(arr)
@@ -211,7 +215,9 @@ def baseline_embeddings(
         def compute(method: str = method) -> np.ndarray:
             t0 = time.perf_counter()
             coords = _compute_baseline(arr, method, seed)
-            log.info("%s map of %d samples in %.1f s", method, arr.shape[0], time.perf_counter() - t0)
+            log.info(
+                "%s map of %d samples in %.1f s", method, arr.shape[0], time.perf_counter() - t0
+            )
             return coords
 
         if cache is None:
@@ -511,7 +517,10 @@ def semi_supervised_table(
     unknown = [c for c in classifiers if c not in CLASSIFIERS]
     if unknown:
         raise CoreError(f"unknown classifier(s) {unknown}; choose from {list(CLASSIFIERS)}")
-    matrices = {name: impute_gene_mean(_as_matrix(e, f"embedding {name!r}")) for name, e in embeddings.items()}
+    matrices = {
+        name: impute_gene_mean(_as_matrix(e, f"embedding {name!r}"))
+        for name, e in embeddings.items()
+    }
     n = {m.shape[0] for m in matrices.values()}
     if len(n) != 1:
         raise DataError(f"embeddings have different numbers of samples: {sorted(n)}")
@@ -603,9 +612,7 @@ def gene_smoothness(embedding: np.ndarray, values: np.ndarray, k: int = 15) -> n
     if vals.ndim == 1:
         vals = vals[:, None]
     if vals.shape[0] != emb.shape[0]:
-        raise DataError(
-            f"values has {vals.shape[0]} samples but the embedding has {emb.shape[0]}"
-        )
+        raise DataError(f"values has {vals.shape[0]} samples but the embedding has {emb.shape[0]}")
     idx, _ = _knn_excluding_self(impute_gene_mean(emb), k)
     scores = np.full(vals.shape[1], np.nan)
     step = max(1, int(2e7 // (vals.shape[0] * k)))
@@ -907,7 +914,12 @@ def neighbor_agreement(
         r_keep = annotated[rand].all(axis=1) if annotated_only else np.ones(len(rand), bool)
         frac = float(_share_term(go_matrix, pairs[p_keep]).mean()) if p_keep.any() else float("nan")
         rfrac = float(_share_term(go_matrix, rand[r_keep]).mean()) if r_keep.any() else float("nan")
-        out.update(go_pairs=float(p_keep.sum()), go_fraction=frac, go_random=rfrac, go_ratio=ratio(frac, rfrac))
+        out.update(
+            go_pairs=float(p_keep.sum()),
+            go_fraction=frac,
+            go_random=rfrac,
+            go_ratio=ratio(frac, rfrac),
+        )
     if coexp is not None:
         frac = float(is_edge(coexp, pairs).mean()) if len(pairs) else float("nan")
         rfrac = float(is_edge(coexp, rand).mean())

@@ -327,7 +327,10 @@ def _evaluation_json(
     names = list(dict.fromkeys(table.columns.get_level_values(0)))
     results = {
         name: {
-            clf: {"mean": float(table.loc[clf, (name, "mean")]), "sd": float(table.loc[clf, (name, "sd")])}
+            clf: {
+                "mean": float(table.loc[clf, (name, "mean")]),
+                "sd": float(table.loc[clf, (name, "sd")]),
+            }
             for clf in table.index
         }
         for name in names
@@ -408,7 +411,13 @@ def run_report(args: argparse.Namespace) -> int:
         bar.set_postfix_str("Table 1")
         if loaded.labels is not None:
             table = _table1(
-                sample_maps, loaded.labels, args.fraction, args.splits, classifiers, args.seed, cache
+                sample_maps,
+                loaded.labels,
+                args.fraction,
+                args.splits,
+                classifiers,
+                args.seed,
+                cache,
             )
             figures["table1"] = _fig_table1(table)
             sections.append(_section_table1(table, loaded.label, args))
@@ -462,7 +471,10 @@ def _fig_maps(maps: dict[str, np.ndarray], labels: np.ndarray | None, label: str
     lab = pd.Series(labels if labels is not None else np.full(len(next(iter(maps.values()))), None))
     lab = lab.fillna("unlabelled").astype(str)
     classes = sorted(lab.unique(), key=lambda c: (c == "unlabelled", c))
-    colors = {c: ("#d0d0d0" if c == "unlabelled" else _PALETTE[i % len(_PALETTE)]) for i, c in enumerate(classes)}
+    colors = {
+        c: ("#d0d0d0" if c == "unlabelled" else _PALETTE[i % len(_PALETTE)])
+        for i, c in enumerate(classes)
+    }
     for k, name in enumerate(names):
         xy = maps[name]
         r, c = k // cols + 1, k % cols + 1
@@ -485,7 +497,7 @@ def _fig_maps(maps: dict[str, np.ndarray], labels: np.ndarray | None, label: str
     fig.update_yaxes(showticklabels=False)
     fig.update_layout(
         width=1200,
-        height=400 * rows + 40,
+        height=max(400 * rows + 40, 17 * len(classes) + 120),
         title=f"Sample maps coloured by {label or 'nothing'}",
         legend={"font": {"size": 9}, "itemsizing": "constant"},
         template="plotly_white",
@@ -629,12 +641,24 @@ def _fig_agreement(table: pd.DataFrame):
     labels = [str(i) for i in table.index]
     for j, c in enumerate(cols):
         fig.add_trace(
-            go.Bar(x=labels, y=table[f"{c}_fraction"], name="neighbour pairs", marker_color="#1f77b4", showlegend=j == 0),
+            go.Bar(
+                x=labels,
+                y=table[f"{c}_fraction"],
+                name="neighbour pairs",
+                marker_color="#1f77b4",
+                showlegend=j == 0,
+            ),
             row=1,
             col=j + 1,
         )
         fig.add_trace(
-            go.Bar(x=labels, y=table[f"{c}_random"], name="random pairs", marker_color="#bbbbbb", showlegend=j == 0),
+            go.Bar(
+                x=labels,
+                y=table[f"{c}_random"],
+                name="random pairs",
+                marker_color="#bbbbbb",
+                showlegend=j == 0,
+            ),
             row=1,
             col=j + 1,
         )
@@ -661,6 +685,8 @@ def _write_figures(figures: dict[str, Any], folder: Path) -> dict[str, dict[str,
             path = folder / f"{name}.{fmt}"
             jobs.append({"fig": fig, "path": str(path), "opts": {"format": fmt}})
             written[name][fmt] = f"figures/{name}.{fmt}"
+    for noisy in ("kaleido", "choreographer"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         import kaleido
 
@@ -807,9 +833,7 @@ def _section_gene_space(
             "random gene pairs.</p>",
             _html_table(summary.head(15)),
             "<h4>Closest such pairs</h4>",
-            _html_table(
-                novel.head(30)[["symbol_a", "symbol_b", "type_a", "type_b", "distance"]]
-            ),
+            _html_table(novel.head(30)[["symbol_a", "symbol_b", "type_a", "type_b", "distance"]]),
         ]
     return "".join(parts)
 
@@ -817,13 +841,16 @@ def _section_gene_space(
 _CSS = """
 body { font-family: system-ui, sans-serif; max-width: 1250px; margin: 2em auto; color: #222; }
 table.table { border-collapse: collapse; font-size: 13px; margin: 0.5em 0 1em; }
-table.table td, table.table th { padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: right; }
+table.table td, table.table th { padding: 3px 8px; border-bottom: 1px solid #ddd;
+  text-align: right; }
 figure { margin: 1em 0; } figcaption { font-size: 12px; color: #555; }
 img { max-width: 100%; } code { background: #f4f4f4; padding: 1px 3px; }
 """
 
 
-def _page(loaded: _Loaded, sections: list[str], figures: dict[str, dict[str, str]], runtime: float) -> str:
+def _page(
+    loaded: _Loaded, sections: list[str], figures: dict[str, dict[str, str]], runtime: float
+) -> str:
     es, model = loaded.es, loaded.model
     params = model.get_params()
 
@@ -841,7 +868,11 @@ def _page(loaded: _Loaded, sections: list[str], figures: dict[str, dict[str, str
         body = body.replace("{fig:" + name + "}", fig_html(name))
     body = body.replace("{fig:table1}", "")
     settings = pd.DataFrame(
-        {"value": [json.dumps(v) if isinstance(v, list | dict) else str(v) for v in params.values()]},
+        {
+            "value": [
+                json.dumps(v) if isinstance(v, list | dict) else str(v) for v in params.values()
+            ]
+        },
         index=list(params),
     )
     lab = pd.Series(loaded.labels) if loaded.labels is not None else None

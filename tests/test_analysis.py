@@ -167,7 +167,9 @@ def test_markers_and_gene_sets(sepira, sepira_maps):
     # one gene: its z-score
     g = int(matches["hnf4a"][0])
     x = sepira.values[:, g].astype(float)
-    np.testing.assert_allclose(analysis.gene_set_score(sepira.values, [g]), (x - x.mean()) / x.std())
+    np.testing.assert_allclose(
+        analysis.gene_set_score(sepira.values, [g]), (x - x.mean()) / x.std()
+    )
     table = analysis.marker_smoothness(
         {"tsne": maps["tsne"], "pca": maps["pca"]},
         sepira.values,
@@ -275,7 +277,15 @@ def test_cli_errors(tmp_path, capsys):
     code = _main(["report", "--model", str(tmp_path / "empty"), "--out", str(tmp_path / "rep")])
     assert code == 2 and "not a model directory" in capsys.readouterr().err
     code = _main(
-        ["evaluate", "--model", str(tmp_path), "--out", str(tmp_path / "r.json"), "--methods", "ica"]
+        [
+            "evaluate",
+            "--model",
+            str(tmp_path),
+            "--out",
+            str(tmp_path / "r.json"),
+            "--methods",
+            "ica",
+        ]
     )
     assert code == 2 and "--methods: unknown ica" in capsys.readouterr().err
     code = _main(["evaluate", "--model", str(tmp_path), "--out", str(tmp_path / "r.txt")])

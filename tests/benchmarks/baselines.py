@@ -74,7 +74,10 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     methods = tuple(m for m in args.methods.split(",") if m)
     cache = ResultCache(args.cache_dir)
-    print(f"host {platform.node()}, {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(
+        f"host {platform.node()}, {os.cpu_count()} CPUs; "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
     if not args.skip_acmg:
         es = load_gtex(
             ACMG / "GTEx_Analysis_2017-06-05_v8_RNASeQCv1.1.9_gene_reads.acmg_59.gct.gz",
@@ -94,16 +97,16 @@ def main() -> int:
             total = time.perf_counter() - t0
             print(
                 f"\n### GTEx v8 acmg59: Table 1, 2% labels, {args.splits} splits "
-                f"({len(embeddings)} embeddings x {len(table.index)} classifiers in {total:.0f} s)\n"
+                f"({len(embeddings)} embeddings x {len(table.index)} classifiers, "
+                f"{total:.0f} s)\n"
             )
             print(analysis.table_to_markdown(table))
             cells = table.attrs["cell_runtime_s"]
-            per_clf = {
-                clf: sum(cells[m][clf] for m in cells) for clf in table.index
-            }
-            print("time per classifier (s, all embeddings): " + ", ".join(
-                f"{k} {v:.0f}" for k, v in per_clf.items()
-            ))
+            per_clf = {clf: sum(cells[m][clf] for m in cells) for clf in table.index}
+            print(
+                "time per classifier (s, all embeddings): "
+                + ", ".join(f"{k} {v:.0f}" for k, v in per_clf.items())
+            )
     if not args.skip_sepira:
         es = load_table(SEPIRA)
         one_nn_rows("GTEx 26 tissues (sepira)", es, "tissue", 0.10, args.splits, cache, methods)
