@@ -781,7 +781,7 @@ def _section_gene_space(
     parts = ["<h2>Gene space against references (Figure 4)</h2>"]
     if es.n_genes <= args.k:
         return parts[0] + f"<p>Only {es.n_genes} genes: no neighbourhoods to compare.</p>"
-    coexp = analysis.coexpression_edges(es.values, top_fraction=0.01)
+    coexp = _coexpression(es, cache)
     go_matrix, gene_types = None, None
     if not args.no_go:
         from core.annotations import GeneOntology
@@ -836,6 +836,25 @@ def _section_gene_space(
             _html_table(novel.head(30)[["symbol_a", "symbol_b", "type_a", "type_b", "distance"]]),
         ]
     return "".join(parts)
+
+
+def _coexpression(es: Any, cache: Any) -> Any:
+    """Top-1% co-expression network of the data, cached as its edge list."""
+    from scipy import sparse
+
+    if cache is None:
+        return analysis.coexpression_edges(es.values, top_fraction=0.01)
+
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        upper = sparse.triu(analysis.coexpression_edges(es.values, top_fraction=0.01)).tocoo()
+        return upper.row.astype(np.int64), upper.col.astype(np.int64)
+
+    rows, cols = cache.get_or_compute(cache.key("coexp", 1, es.fingerprint(), 0.01), compute)
+    n = es.n_genes
+    data = np.ones(2 * rows.size, dtype=bool)
+    return sparse.csr_matrix(
+        (data, (np.concatenate([rows, cols]), np.concatenate([cols, rows]))), shape=(n, n)
+    )
 
 
 _CSS = """
