@@ -934,6 +934,7 @@ def neighbor_agreement_by_size(
     k: int = 5,
     seed: int = 0,
     annotated_only: bool = False,
+    n_random: int | None = None,
 ) -> pd.DataFrame:
     """:func:`neighbor_agreement` of the k-NN of several gene embeddings (Figure 4).
 
@@ -941,6 +942,8 @@ def neighbor_agreement_by_size(
     ----------
     gene_embeddings
         gene_dim (or any name) -> (n_genes, gene_dim) array, rows in the same gene order.
+    go_matrix, coexp, seed, annotated_only, n_random
+        As in :func:`neighbor_agreement` (the same random pairs for every embedding).
 
     Returns
     -------
@@ -951,7 +954,12 @@ def neighbor_agreement_by_size(
     for name, emb in gene_embeddings.items():
         idx, _ = gene_neighbors(emb, k)
         rows[name] = neighbor_agreement(
-            pairs_from_neighbors(idx), go_matrix, coexp, seed=seed, annotated_only=annotated_only
+            pairs_from_neighbors(idx),
+            go_matrix,
+            coexp,
+            seed=seed,
+            n_random=n_random,
+            annotated_only=annotated_only,
         )
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "gene_dim"

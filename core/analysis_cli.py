@@ -803,13 +803,18 @@ def _section_gene_space(
         if name in embeddings:
             name = f"{name} ({item.dir.name})"
         embeddings[name] = np.asarray(item.model.gene_embedding_)
+    n_random = max(100_000, args.k * es.n_genes)
     table = analysis.neighbor_agreement_by_size(
-        embeddings, go_matrix, coexp, k=args.k, seed=args.seed
+        embeddings, go_matrix, coexp, k=args.k, seed=args.seed, n_random=n_random
     )
     corr_idx, _ = analysis.correlation_neighbors(es.values, args.k)
     table.loc["expression correlation"] = pd.Series(
         analysis.neighbor_agreement(
-            analysis.pairs_from_neighbors(corr_idx), go_matrix, coexp, seed=args.seed
+            analysis.pairs_from_neighbors(corr_idx),
+            go_matrix,
+            coexp,
+            seed=args.seed,
+            n_random=n_random,
         )
     )
     table.index.name = "neighbours from"
@@ -817,7 +822,7 @@ def _section_gene_space(
     parts += [
         f"<p>Each gene's {args.k} nearest genes; fraction of those pairs that share a GO term "
         "and that are edges of the co-expression network of this data (top 1% most correlated "
-        "gene pairs), against as many random gene pairs (seeded).</p>",
+        f"gene pairs), against {n_random} random gene pairs (seeded).</p>",
         _html_table(table),
         "{fig:gene_space}",
     ]
