@@ -15,6 +15,7 @@ MODEL_INFO = "model-info"
 MODEL_STATUS = "model-status"  # dcc.Store {"ready": bool, "key": str | None}
 TRAIN_REQUEST = "train-request"  # dcc.Store: set when a training job must start
 TRAINED_KEY = "trained-key"  # dcc.Store: written by the training job
+STATUS_POLL = "status-poll"  # dcc.Interval: polls the model status until it is ready
 TRAIN_PANEL = "train-panel"
 TRAIN_PROGRESS = "train-progress"
 TRAIN_PROGRESS_LABEL = "train-progress-label"

@@ -329,6 +329,7 @@ def build_layout(context: Any) -> html.Div:
         dcc.Store(id=ids.MODEL_STATUS),
         dcc.Store(id=ids.TRAIN_REQUEST),
         dcc.Store(id=ids.TRAINED_KEY),
+        dcc.Interval(id=ids.STATUS_POLL, interval=1500, disabled=False),
         dcc.Store(id=ids.SAMPLE_MAP_KIND),
         dcc.Store(id=ids.FOCUS_GENE),
         dcc.Store(id=ids.SELECTION),

@@ -6,7 +6,7 @@ import logging
 import time
 from typing import Any
 
-from dash import Input, Output, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
 
 from core.errors import CoreError
 from dashboard import ids
@@ -38,35 +38,42 @@ def model_summary(info: dict[str, Any]) -> str:
 
 
 def check_status(
-    context: Any, trained: dict[str, Any] | None = None
-) -> tuple[dict[str, Any], Any, str, dict[str, str], Any]:
-    """Model status for the page.
+    context: Any,
+    trained: dict[str, Any] | None = None,
+    page_load: bool = True,
+    previous: dict[str, Any] | None = None,
+) -> tuple[Any, Any, Any, Any, Any, bool]:
+    """Model status for the page (called on page load, then polled until the model is ready).
 
-    ``trained`` is what the last training job returned (``{"error": ...}`` when it failed: no
-    new job is requested then, the message is shown).
+    Parameters
+    ----------
+    trained
+        What the last training job returned (``{"error": ...}`` when it failed: the message is
+        shown and polling stops).
+    page_load
+        True on page load: a training job is requested when the model is not ready.
+    previous
+        The status the page holds (unchanged values are not sent again).
 
     Returns
     -------
-    (status, train_request, model_info, train_panel_style, alert)
+    (status, train_request, model_info, train_panel_style, alert, poll_disabled)
     """
     try:
         st = context.state()
     except CoreError as exc:
-        return {"ready": False, "error": str(exc)}, no_update, "model: not available", HIDE, _alert(
-            str(exc)
-        )
+        status = {"ready": False, "error": str(exc)}
+        return status, no_update, "model: not available", HIDE, _alert(str(exc)), True
     if st is None and trained and trained.get("error"):
         msg = f"training failed: {trained['error']}"
-        return {"ready": False, "error": msg}, no_update, "model: not available", HIDE, _alert(msg)
+        status = {"ready": False, "error": msg}
+        return status, no_update, "model: not available", HIDE, _alert(msg), True
     if st is None:
-        return (
-            {"ready": False},
-            {"t": time.time()},
-            "model: training in the background…",
-            SHOW,
-            None,
-        )
-    return {"ready": True, "key": st.key}, no_update, model_summary(st.info), HIDE, None
+        if not page_load and previous == {"ready": False}:
+            return no_update, no_update, no_update, no_update, no_update, False
+        request = {"t": time.time()} if page_load else no_update
+        return {"ready": False}, request, "model: training in the background…", SHOW, None, False
+    return {"ready": True, "key": st.key}, no_update, model_summary(st.info), HIDE, None, True
 
 
 def _alert(message: str) -> html.Div:
@@ -76,17 +83,22 @@ def _alert(message: str) -> html.Div:
 def register_callbacks(app: Any) -> None:
     context = app.fe_context
 
+    # Polled (not chained to the training job's output: status -> job -> status would be a
+    # circular dependency, which Dash refuses).
     @app.callback(
         Output(ids.MODEL_STATUS, "data"),
         Output(ids.TRAIN_REQUEST, "data"),
         Output(ids.MODEL_INFO, "children"),
         Output(ids.TRAIN_PANEL, "style"),
         Output(alert_id("status"), "children"),
+        Output(ids.STATUS_POLL, "disabled"),
         Input(ids.URL, "pathname"),
-        Input(ids.TRAINED_KEY, "data"),
+        Input(ids.STATUS_POLL, "n_intervals"),
+        State(ids.TRAINED_KEY, "data"),
+        State(ids.MODEL_STATUS, "data"),
     )
-    def update_status(_pathname: Any, trained: Any):
-        return check_status(context, trained)
+    def update_status(_pathname: Any, _n: Any, trained: Any, previous: Any):
+        return check_status(context, trained, ctx.triggered_id != ids.STATUS_POLL, previous)
 
     @app.callback(
         Output(ids.TRAINED_KEY, "data"),
@@ -106,6 +118,7 @@ def register_callbacks(app: Any) -> None:
         logging.basicConfig(level=logging.INFO)
 
         def progress(fraction: float, message: str) -> None:
+            log.info("training progress %.2f: %s", fraction, message)
             set_progress((str(int(round(100 * fraction))), message))
 
         try:
