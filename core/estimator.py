@@ -39,6 +39,7 @@ from core.train import (
     best_grid_point,
     decode_points,
     grid_points,
+    refine_coordinates,
     resolve_device,
     train_network,
 )
@@ -85,7 +86,7 @@ class FactorizedEmbeddings:
     sample_dim, gene_dim, hidden, activation
         The network (:class:`core.model.NetworkConfig`).
     epochs, lr, optimizer, schedule, pairs_per_step, reassign_every, grid_size,
-    sample_lr_scale, sample_noise, sample_noise_start, device, precision, seed, checkpoint_every
+    sample_lr_scale, sample_noise, sample_noise_start, polish_steps, device, precision, seed, checkpoint_every
         Training (:class:`core.train.TrainConfig`).
     standardize
         Per-gene scaling learned on the training set and undone by :meth:`predict`: ``none``
@@ -126,6 +127,7 @@ class FactorizedEmbeddings:
         sample_lr_scale: float = 1.0,
         sample_noise: float = 0.0,
         sample_noise_start: float | None = None,
+        polish_steps: int = 0,
         standardize: str = "none",
         init: str = "random",
         device: str = "auto",
@@ -155,6 +157,7 @@ class FactorizedEmbeddings:
             sample_lr_scale=float(sample_lr_scale),
             sample_noise=float(sample_noise),
             sample_noise_start=None if sample_noise_start is None else float(sample_noise_start),
+            polish_steps=int(polish_steps),
             device=device,
             precision=precision,
             seed=int(seed),
@@ -186,6 +189,7 @@ class FactorizedEmbeddings:
             "sample_lr_scale": t.sample_lr_scale,
             "sample_noise": t.sample_noise,
             "sample_noise_start": t.sample_noise_start,
+            "polish_steps": t.polish_steps,
             "standardize": self.standardize,
             "init": self.init,
             "device": t.device,
@@ -558,33 +562,9 @@ def _place_samples(
     """Grid search then gradient refinement of new sample coordinates (network frozen)."""
     data = ResidentMatrix(scaled, device)
     trained = module.sample_embedding.detach()
-    candidates = torch.cat([grid_points(trained, config.grid_size), trained[:: max(1, len(trained) // 4096)]])
+    candidates = torch.cat(
+        [grid_points(trained, config.grid_size), trained[:: max(1, len(trained) // 4096)]]
+    )
     best, _ = best_grid_point(module, data.values, data.mask, candidates)
-    coords = candidates[best].clone().requires_grad_(True)
-    optimizer = torch.optim.Adam([coords], lr=config.lr)
-    gene_part = module.gene_part().detach()
-    rows = max(1, (1 << 20) // module.config.n_genes)
-    for _ in range(config.steps):
-        optimizer.zero_grad(set_to_none=True)
-        for start in range(0, coords.shape[0], rows):
-            pred = module.decode(coords[start : start + rows], gene_part)
-            target = data.values[start : start + rows]
-            diff = pred - target
-            if data.mask is not None:
-                m = data.mask[start : start + rows]
-                loss = ((diff * m) ** 2).sum(1) / m.sum(1).clamp_min(1)
-            else:
-                loss = (diff**2).mean(1)
-            loss.sum().backward()
-        optimizer.step()
-    with torch.no_grad():
-        err = []
-        for start in range(0, coords.shape[0], rows):
-            pred = module.decode(coords[start : start + rows], gene_part)
-            diff = pred - data.values[start : start + rows]
-            if data.mask is not None:
-                m = data.mask[start : start + rows]
-                err.append(((diff * m) ** 2).sum(1) / m.sum(1).clamp_min(1))
-            else:
-                err.append((diff**2).mean(1))
-    return coords.detach().cpu().numpy(), torch.cat(err).cpu().numpy()
+    coords, err = refine_coordinates(module, candidates[best], data, config.steps, config.lr)
+    return coords.cpu().numpy(), err.cpu().numpy()

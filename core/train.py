@@ -71,6 +71,9 @@ class TrainConfig:
         When given, the noise starts at this level and decreases linearly to ``sample_noise``
         at ``reassign_until`` of the run: a coarse, smooth map first, detail later (as the
         neighbourhood of a self-organising map shrinks).
+    polish_steps, polish_lr
+        After the last epoch, full-batch steps moving every sample to its best fit under the
+        final network (:func:`refine_coordinates`).
     device
         ``auto`` (CUDA when available), ``cpu`` or ``cuda``.
     precision
@@ -93,6 +96,8 @@ class TrainConfig:
     sample_lr_scale: float = 1.0
     sample_noise: float = 0.0
     sample_noise_start: float | None = None
+    polish_steps: int = 0
+    polish_lr: float = 0.01
     device: str = "auto"
     precision: str = "auto"
     seed: int = 0
@@ -387,6 +392,60 @@ def reassign_samples(
     return int(better.sum())
 
 
+def refine_coordinates(
+    model: FactorizedEmbedding,
+    coords: torch.Tensor,
+    data: ResidentMatrix,
+    steps: int,
+    lr: float,
+    pairs_per_chunk: int = 1 << 20,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Move sample coordinates to their best fit by gradient descent, network frozen.
+
+    Parameters
+    ----------
+    coords
+        (n, sample_dim) starting coordinates of the rows of ``data``.
+    data
+        The samples' values (n, n_genes) and mask.
+    steps, lr
+        Full-batch Adam steps and their learning rate.
+
+    Returns
+    -------
+    (coords, mse)
+        (n, sample_dim) refined coordinates and (n,) mean squared error of each sample there.
+    """
+    frozen = [p for p in model.parameters() if p.requires_grad]
+    for p in frozen:
+        p.requires_grad_(False)
+    try:
+        coords = coords.detach().clone().requires_grad_(True)
+        optimizer = torch.optim.Adam([coords], lr=lr)
+        gene_part = model.gene_part()
+        rows = max(1, pairs_per_chunk // model.config.n_genes)
+
+        def chunk_errors(start: int) -> torch.Tensor:
+            pred = model.decode(coords[start : start + rows], gene_part)
+            diff = pred - data.values[start : start + rows]
+            if data.mask is None:
+                return (diff * diff).mean(1)
+            m = data.mask[start : start + rows]
+            return ((diff * m) ** 2).sum(1) / m.sum(1).clamp_min(1)
+
+        for _ in range(steps):
+            optimizer.zero_grad(set_to_none=True)
+            for start in range(0, coords.shape[0], rows):
+                chunk_errors(start).sum().backward()
+            optimizer.step()
+        with torch.no_grad():
+            err = torch.cat([chunk_errors(s) for s in range(0, coords.shape[0], rows)])
+    finally:
+        for p in frozen:
+            p.requires_grad_(True)
+    return coords.detach(), err
+
+
 # ---------------------------------------------------------------------------------- checkpoints
 def save_checkpoint(path: Path, model, optimizer, state: TrainState, generator, config) -> None:
     """Write a checkpoint atomically (temporary file + rename): a crash never leaves half a file."""
@@ -571,6 +630,12 @@ def train_network(
             and state.epoch < config.epochs
         ):
             save_checkpoint(checkpoint, model, optimizer, state, generator, config)
+    if config.polish_steps and state.epoch == config.epochs:
+        coords, _ = refine_coordinates(
+            model, model.sample_embedding.data, data, config.polish_steps, config.polish_lr
+        )
+        model.sample_embedding.data.copy_(coords)
+        standardize_map(model)
     if checkpoint is not None:
         save_checkpoint(checkpoint, model, optimizer, state, generator, config)
     model.eval()
