@@ -36,6 +36,7 @@ FE_EPOCHS              training epochs (``--epochs``)
 FE_GENE_DIM            gene embedding size (``--gene-dim``)
 FE_HIDDEN              hidden layer sizes, e.g. 100,50,50 (``--hidden``)
 FE_SEED                seed (``--seed``)
+FE_INIT                pca or random initial sample coordinates (``--init``; demo: pca)
 FE_DEVICE              auto, cpu or cuda (``--device``)
 FE_STANDIN             1: linear PCA stand-in instead of the network (``--standin``)
 FE_GENE_LAYOUT         umap (default) or pca: 2-D layout of the gene vectors

@@ -57,6 +57,7 @@ class ModelSettings:
     hidden: tuple[int, ...] | None = None
     epochs: int | None = None
     lr: float | None = None
+    init: str | None = None
     seed: int = 0
     device: str = "auto"
     standin: bool = False  # PCA stand-in instead of FactorizedEmbeddings (fast tests)
@@ -68,13 +69,15 @@ class ModelSettings:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ModelError(f"{name} must be >= 1, got {value}")
+        if self.init not in (None, "pca", "random"):
+            raise ModelError(f"init must be pca or random, got {self.init!r}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ModelError(f"device must be auto, cpu or cuda, got {self.device!r}")
 
     def estimator_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for the estimator (unset values left out)."""
         out: dict[str, Any] = {"sample_dim": self.sample_dim, "seed": self.seed}
-        for name in ("gene_dim", "hidden", "epochs", "lr"):
+        for name in ("gene_dim", "hidden", "epochs", "lr", "init"):
             value = getattr(self, name)
             if value is not None:
                 out[name] = tuple(value) if name == "hidden" else value
@@ -1070,7 +1073,7 @@ def _subset_samples(es: Any, rows: np.ndarray) -> Any:
 
 def _model_config(model: Any) -> dict[str, Any]:
     out = {}
-    for name in ("sample_dim", "gene_dim", "hidden", "epochs", "batch_size", "lr", "seed", "device"):
+    for name in ("sample_dim", "gene_dim", "hidden", "epochs", "lr", "init", "seed", "device"):
         v = getattr(model, name, None)
         if v is not None and not callable(v):
             out[name] = list(v) if isinstance(v, tuple) else v

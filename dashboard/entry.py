@@ -36,14 +36,15 @@ ENV_FLAGS: dict[str, str] = {
     "FE_GENE_DIM": "--gene-dim",
     "FE_HIDDEN": "--hidden",
     "FE_SEED": "--seed",
+    "FE_INIT": "--init",
     "FE_DEVICE": "--device",
     "FE_STANDIN": "--standin",
     "FE_GENE_LAYOUT": "--gene-layout",
 }
 _SWITCHES = {"--standin"}
 
-#: Settings of the demo model: sized so that the first start is ready within 2 minutes on a
-#: 2-core CPU (the page states them).
+#: Settings of the demo model: sized so that the first start is ready within about 2 minutes
+#: on a 2-core CPU (the page states them); PCA initialisation gives a tissue map from the start.
 DEMO_EPOCHS = 3
 
 
@@ -72,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--gene-dim", type=int, default=None)
     model.add_argument("--hidden", default=None, help="hidden sizes, e.g. 100,50,50")
     model.add_argument("--seed", type=int, default=0)
+    model.add_argument("--init", default=None, choices=["pca", "random"],
+                       help="initial sample coordinates (demo default pca)")
     model.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     model.add_argument("--gene-layout", default="umap", choices=["umap", "pca"],
                        help="2-D layout of the gene vectors (umap; pca is instant)")
@@ -146,6 +149,7 @@ def config_from_args(args: argparse.Namespace, demo: bool) -> Any:
         gene_dim=args.gene_dim,
         hidden=_hidden(args.hidden),
         epochs=epochs,
+        init=args.init if args.init is not None else ("pca" if demo else None),
         seed=args.seed,
         device=args.device,
         standin=bool(args.standin),

@@ -428,7 +428,10 @@ def register_callbacks(app: Any) -> None:
     )
     def sync(url_search, gene_click, search_value, color_value, _n, color_search, gene_search,
              list_text):
-        prop_id = ctx.triggered[0]["prop_id"] if ctx.triggered else None
+        # a selection in a dropdown also resets its search text: the value change wins
+        props = [t["prop_id"] for t in ctx.triggered if t.get("prop_id")] if ctx.triggered else []
+        prop_id = next((p for p in props if not p.endswith(".search_value")), None)
+        prop_id = prop_id or (props[0] if props else None)
         return sync_all(context, prop_id, url_search, gene_click, search_value,
                         color_value, list_text, color_search, gene_search)
 

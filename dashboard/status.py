@@ -27,6 +27,8 @@ def model_summary(info: dict[str, Any]) -> str:
         parts.append("hidden " + "×".join(str(h) for h in cfg["hidden"]))
     if cfg.get("epochs"):
         parts.append(f"{cfg['epochs']} epochs")
+    if cfg.get("init"):
+        parts.append(f"{cfg['init']} init")
     if info.get("train_seconds") is not None:
         parts.append(f"trained in {info['train_seconds']:.0f} s")
     if info.get("final_loss") is not None:

@@ -50,8 +50,9 @@ def _choose(driver, dropdown_id: str, text: str, option_text: str) -> None:
     option = _wait(
         driver,
         lambda: next(
-            (o for o in driver.find_elements(By.CSS_SELECTOR, f"#{dropdown_id} .Select-option")
-             if o.text.strip() == option_text),
+            iter(driver.find_elements(
+                By.XPATH, f"//div[@id='{dropdown_id}']//*[normalize-space(text())='{option_text}']"
+            )),
             None,
         ),
         30,
@@ -111,8 +112,9 @@ def test_dashboard_end_to_end(app_url, driver):
     driver.find_element(By.CSS_SELECTOR, "details.details summary").click()
     driver.find_element(By.ID, "gene-list").send_keys("NOTAGENE1, NOTAGENE2")
     driver.find_element(By.ID, "gene-list-apply").click()
-    msg = _wait(driver, lambda: driver.find_element(By.ID, "alerts").text, 20, "alert")
-    assert "none of the listed genes" in msg
+    msg = _wait(driver, lambda: (lambda t: t if "none of the listed genes" in t else None)(
+        driver.find_element(By.ID, "alert-color").text), 20, "alert")
+    assert "NOTAGENE1" in msg
     assert f"{clicked} (observed)" in _figure(driver, "sample-map")["colorbar"]
 
     # server-side SVG export (kaleido + Chromium) downloads a file
