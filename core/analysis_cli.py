@@ -184,32 +184,27 @@ def _tqdm(total: int, desc: str):
 
 
 def _baselines(loaded: _Loaded, methods: list[str], seed: int, cache: Any) -> dict[str, np.ndarray]:
+    """Baseline maps of the model's data (cached), with a progress bar."""
+    maps: dict[str, np.ndarray] = {}
     if not methods:
-        return {}
+        return maps
     bar = _tqdm(len(methods), "baseline maps")
-
-    def step(name: str) -> None:
-        bar.set_postfix_str(name)
-        if bar.n < len(methods):
-            bar.update(0)
-
     try:
-        maps = {}
-        for m in methods:
-            step(m)
+        for method in methods:
+            bar.set_postfix_str(method)
             maps.update(
                 analysis.baseline_embeddings(
                     loaded.es.values,
-                    methods=(m,),
+                    methods=(method,),
                     seed=seed,
                     cache=cache,
                     key=loaded.es.fingerprint(),
                 )
             )
             bar.update(1)
-        return maps
     finally:
         bar.close()
+    return maps
 
 
 def _table1(
