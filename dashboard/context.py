@@ -971,13 +971,21 @@ class AppContext:
         hit = self.cached_baselines()
         if hit is not None:
             return hit
-        maps: dict[str, np.ndarray] = {}
+        names = {"pca": "PCA", "nmf": "NMF", "tsne": "t-SNE", "umap": "UMAP"}
         try:
             from core.analysis import baseline_embeddings
 
-            progress(0.05, "computing PCA, NMF, t-SNE, UMAP (core.analysis)")
-            res = _call_baselines(baseline_embeddings, self.es, self.results)
-            maps = {str(k): np.asarray(v, dtype=np.float32) for k, v in dict(res).items()}
+            done: list[str] = []
+
+            def step(method: str) -> None:
+                progress(0.05 + 0.9 * len(done) / 4, f"computing {names.get(method, method)}")
+                done.append(method)
+
+            res = baseline_embeddings(
+                self.values, cache=self.results, key=self.fingerprint, progress=step,
+                seed=self.config.settings.seed,
+            )
+            maps = {names.get(k, k): np.asarray(v, dtype=np.float32) for k, v in res.items()}
         except ImportError:
             maps = _local_baselines(self.values, progress, seed=self.config.settings.seed)
         st = self.state()
@@ -986,9 +994,9 @@ class AppContext:
         accuracy = {}
         label = next((c for c in ("SMTS", "tissue") if c in self.samples.columns), None)
         if label is not None:
-            labels = self.samples[label].astype(str).to_numpy()
+            labels = self.samples[label].to_numpy(dtype=object)
             for name, coords in maps.items():
-                accuracy[name] = one_nn_accuracy(coords, labels, fraction=0.02, splits=10)
+                accuracy[name] = one_nn_accuracy(coords, labels, fraction=0.02, splits=20)
         out = {"maps": maps, "accuracy": accuracy, "label": label or ""}
         self.results.set(self.baselines_key(), out)
         progress(1.0, "done")
@@ -999,10 +1007,20 @@ class AppContext:
 def one_nn_accuracy(
     coords: np.ndarray, labels: np.ndarray, fraction: float = 0.02, splits: int = 10, seed: int = 0
 ) -> dict[str, float]:
-    """1-NN accuracy of ``labels`` from ``fraction`` labelled points (mean and sd over splits)."""
+    """1-NN accuracy of ``labels`` from ``fraction`` labelled points (mean and sd over splits).
+
+    The Table-1 protocol of :func:`core.analysis.one_nn_accuracy` when available.
+    """
+    try:
+        from core.analysis import one_nn_accuracy as table1_one_nn
+
+        acc = table1_one_nn(coords, labels, fraction=fraction, n_splits=splits, seed=seed)
+        return {"mean": float(acc[0]), "sd": float(acc[1])}
+    except ImportError:
+        pass
     from sklearn.neighbors import KNeighborsClassifier
 
-    ok = np.array([lab not in ("", "nan", "None") for lab in labels])
+    ok = np.array([lab is not None and str(lab) not in ("", "nan", "None") for lab in labels])
     x, y = np.asarray(coords)[ok], np.asarray(labels)[ok]
     rng = np.random.default_rng(seed)
     n_train = max(int(round(fraction * len(y))), len(np.unique(y)))

@@ -55,5 +55,25 @@ def create_app(es: Any, config: DashboardConfig | None = None) -> Any:
     def healthz() -> tuple[str, int]:
         return ("ready" if context.model_ready_on_disk() else "training"), 200
 
+    if context.model_ready_on_disk():
+        warm_up(context)
     log.info("dashboard for %s (%d x %d)", context.name, context.n_samples, context.n_genes)
     return app
+
+
+def warm_up(context: AppContext) -> None:
+    """Load the stored model, its decoded matrix and the GO tables before the first request."""
+    import time
+
+    from core.errors import CoreError
+
+    t0 = time.perf_counter()
+    try:
+        context.state()
+        context.predicted_matrix()
+        context.gene_table()
+        context.enricher()
+    except CoreError as exc:  # shown in the page by the status callback
+        log.warning("warm-up: %s", exc)
+        return
+    log.info("model and annotations loaded in %.1f s", time.perf_counter() - t0)

@@ -205,3 +205,19 @@ def test_hover_text_names_sample_and_tissue(context):
     assert text.shape == (520,)
     assert context.sample_ids[0] in text[0] and "tissue: " in text[0]
     assert np.all([t.count("<br>") >= 1 for t in text[:5]])
+
+
+def test_baseline_view_puts_the_model_first(context):
+    from dashboard.baselines import baseline_view
+
+    rng = np.random.default_rng(0)
+    result = {
+        "maps": {"PCA": rng.normal(size=(520, 2)).astype(np.float32)},
+        "accuracy": {"PCA": {"mean": 0.4, "sd": 0.02}, "model": {"mean": 0.9, "sd": 0.01}},
+        "label": "tissue",
+    }
+    fig, rows = baseline_view(context, result)
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles[0].startswith("model") and titles[1].startswith("PCA") and "0.40" in titles[1]
+    assert {r["map"] for r in rows} == {"PCA", "model"}
+    assert baseline_view(context, None)[1] == []
