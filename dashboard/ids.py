@@ -27,6 +27,7 @@ SAMPLE_MAP_KIND = "sample-map-kind"  # dcc.Store: what the figure shows now (for
 COLOR_BY = "color-by"
 GENE_LIST = "gene-list"
 GENE_LIST_APPLY = "gene-list-apply"
+GENE_LIST_UPLOAD = "gene-list-upload"
 CLIP = "clip-percentiles"
 SELECTION = "selection"  # dcc.Store: selected sample indices
 SELECTION_INFO = "selection-info"

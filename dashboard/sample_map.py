@@ -281,8 +281,11 @@ def sync_focus(
     search_value: str | None,
     color_value: str | None,
     list_text: str | None,
+    upload: tuple[str | None, str | None] | None = None,
 ) -> tuple[Any, Any, Any, Any]:
     """Keep ``color-by``, ``gene-search`` and the gene in focus in agreement.
+
+    ``upload`` is ``(contents, filename)`` of a gene-list file (``gene-list-upload``).
 
     Returns
     -------
@@ -327,7 +330,9 @@ def sync_focus(
                 return no_update, no_update, no_update, None
             sym = context.gene_symbols[context.gene_index(sym)]
             return no_update, sym, sym, None
-        if trigger == ids.GENE_LIST_APPLY:
+        if trigger in (ids.GENE_LIST_APPLY, ids.GENE_LIST_UPLOAD):
+            if trigger == ids.GENE_LIST_UPLOAD:
+                list_text = decode_upload(*(upload or (None, None)))
             genes = parse_gene_list(list_text)
             known, unknown = [], []
             for g in genes:
@@ -360,6 +365,7 @@ def sync_all(
     list_text: str | None,
     color_search: str | None,
     gene_search: str | None,
+    upload: tuple[str | None, str | None] | None = None,
 ) -> tuple[Any, Any, Any, Any, Any, Any]:
     """:func:`sync_focus` plus the options of both dropdowns (a dropdown drops a value that is
     not among its options, so values and options are set together).
@@ -378,7 +384,7 @@ def sync_all(
         color, gene, focus, alert = no_update, no_update, no_update, None
     else:
         color, gene, focus, alert = sync_focus(
-            context, trigger, url_search, gene_click, search_value, color_value, list_text
+            context, trigger, url_search, gene_click, search_value, color_value, list_text, upload
         )
     new_color = color_value if color is no_update else color
     new_gene = search_value if gene is no_update else gene
@@ -390,6 +396,43 @@ def sync_all(
         focus,
         alert,
     )
+
+
+def decode_upload(contents: str | None, filename: str | None = None) -> str:
+    """Gene symbols of an uploaded text/CSV/TSV file (first column) as one comma-joined string.
+
+    Raises
+    ------
+    DataError
+        Not a data URL, not text, too large, or no symbol in it.
+    """
+    import base64
+    import binascii
+
+    name = filename or "the uploaded file"
+    if not contents or "," not in contents or not contents.startswith("data:"):
+        raise DataError(f"{name}: could not read the upload")
+    header, b64 = contents.split(",", 1)
+    try:
+        raw = base64.b64decode(b64, validate=False)
+    except (binascii.Error, ValueError):
+        raise DataError(f"{name}: the upload is not valid base64 data") from None
+    if len(raw) > 1_000_000:
+        raise DataError(f"{name}: {len(raw):,} bytes; gene lists up to 1 MB are accepted")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError(f"{name}: not a text file (give one gene symbol per line, or a CSV)") from None
+    if "\x00" in text:
+        raise DataError(f"{name}: not a text file (give one gene symbol per line, or a CSV)")
+    tokens = []
+    for line in text.splitlines():
+        first = line.replace("\t", ",").replace(";", ",").split(",")[0].strip().strip('"')
+        if first and not first.startswith("#"):
+            tokens.append(first)
+    if not tokens:
+        raise DataError(f"{name}: no gene symbol found (one per line, or in the first column)")
+    return ",".join(tokens)
 
 
 def _clicked_gene(click: dict[str, Any] | None) -> str | None:
@@ -424,16 +467,19 @@ def register_callbacks(app: Any) -> None:
         Input(ids.GENE_LIST_APPLY, "n_clicks"),
         Input(ids.COLOR_BY, "search_value"),
         Input(ids.GENE_SEARCH, "search_value"),
+        Input(ids.GENE_LIST_UPLOAD, "contents"),
         State(ids.GENE_LIST, "value"),
+        State(ids.GENE_LIST_UPLOAD, "filename"),
     )
     def sync(url_search, gene_click, search_value, color_value, _n, color_search, gene_search,
-             list_text):
+             upload_contents, list_text, upload_name):
         # a selection in a dropdown also resets its search text: the value change wins
         props = [t["prop_id"] for t in ctx.triggered if t.get("prop_id")] if ctx.triggered else []
         prop_id = next((p for p in props if not p.endswith(".search_value")), None)
         prop_id = prop_id or (props[0] if props else None)
         return sync_all(context, prop_id, url_search, gene_click, search_value,
-                        color_value, list_text, color_search, gene_search)
+                        color_value, list_text, color_search, gene_search,
+                        (upload_contents, upload_name))
 
     @app.callback(
         Output(ids.SAMPLE_MAP, "figure"),

@@ -221,3 +221,33 @@ def test_baseline_view_puts_the_model_first(context):
     assert titles[0].startswith("model") and titles[1].startswith("PCA") and "0.40" in titles[1]
     assert {r["map"] for r in rows} == {"PCA", "model"}
     assert baseline_view(context, None)[1] == []
+
+
+def _data_url(raw: bytes) -> str:
+    import base64
+
+    return "data:text/csv;base64," + base64.b64encode(raw).decode()
+
+
+def test_gene_list_upload(context):
+    upload = (_data_url(b"symbol,score\nGATA4,1\nTBX5,2\n# comment\nNOPE3,0\n"), "genes.csv")
+    color, _, _, alert = sample_map.sync_focus(
+        context, ids.GENE_LIST_UPLOAD, None, None, None, None, None, upload
+    )
+    assert color == "list:GATA4,TBX5"
+    assert "symbol" in _text(alert) and "NOPE3" in _text(alert)  # header and unknown: reported
+
+
+def test_malformed_uploads_give_messages(context):
+    cases = [
+        ((_data_url(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe"), "image.png"), "not a text file"),
+        ((_data_url(b"\n\n# only comments\n"), "empty.txt"), "no gene symbol"),
+        (("garbage", "x.txt"), "could not read"),
+        ((None, None), "could not read"),
+    ]
+    for upload, message in cases:
+        color, _, _, alert = sample_map.sync_focus(
+            context, ids.GENE_LIST_UPLOAD, None, None, None, None, None, upload
+        )
+        assert color is no_update
+        assert message in _text(alert), (upload[1], _text(alert))
