@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -322,6 +324,10 @@ def test_cli_evaluate_writes_json_and_markdown(tiny_model, tmp_path, capsys):
 
 
 @pytest.mark.browser
+@pytest.mark.skipif(
+    not (shutil.which("chromium") or os.environ.get("BROWSER_PATH")),
+    reason="figure export needs Chromium (or BROWSER_PATH)",
+)
 def test_cli_report_writes_page_and_figures(tiny_model, tmp_path):
     out = tmp_path / "report"
     argv = ["report", "--model", str(tiny_model), "--out", str(out), "--splits", "2"]
