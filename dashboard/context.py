@@ -584,9 +584,8 @@ class AppContext:
             if entry.exists():
                 shutil.rmtree(entry)
             tmp.rename(entry)
-            self.predicted_matrix(
-                progress=lambda f, m: progress(0.96 + 0.04 * f, m)
-            )
+            if self.decoded_matrix_fits():
+                self.predicted_matrix(progress=lambda f, m: progress(0.96 + 0.04 * f, m))
             progress(1.0, f"model ready ({train_seconds:.0f} s)")
             log.info("trained %s in %.1f s -> %s", cls.__name__, train_seconds, entry)
         lock_cache.close()
@@ -614,7 +613,18 @@ class AppContext:
         m = int(st.es_model_index[j])
         if m < 0:
             raise DataError(f"gene {self.gene_symbols[j]} is not among the model's genes")
+        if not self.decoded_matrix_fits():
+            pred = st.model.predict(st.sample_embedding, genes=[m])
+            return np.asarray(pred, dtype=np.float32)[:, 0]
         return np.asarray(self.predicted_matrix()[m], dtype=np.float32)
+
+    #: Largest decoded matrix kept on disk (values); above it predictions are made per gene.
+    MAX_DECODED_VALUES = 400_000_000
+
+    def decoded_matrix_fits(self) -> bool:
+        st = self.state()
+        n_genes = len(st.gene_es_index) if st is not None else self.n_genes
+        return n_genes * self.n_samples <= self.MAX_DECODED_VALUES
 
     def _predicted_path(self, key: str) -> Path:
         return self.cache_dir / "predicted" / f"{key}-{self.fingerprint}.npy"

@@ -70,7 +70,8 @@ def warm_up(context: AppContext) -> None:
     t0 = time.perf_counter()
     try:
         context.state()
-        context.predicted_matrix()
+        if context.decoded_matrix_fits():
+            context.predicted_matrix()
         context.gene_table()
         context.enricher()
     except CoreError as exc:  # shown in the page by the status callback
