@@ -813,6 +813,9 @@ def _section_gene_space(
         )
     )
     table.index.name = "neighbours from"
+    for col in ("n_pairs", "go_pairs"):
+        if col in table.columns:
+            table[col] = table[col].astype(int)
     figures["gene_space"] = _fig_agreement(table)
     parts += [
         f"<p>Each gene's {args.k} nearest genes; fraction of those pairs that share a GO term "
