@@ -365,7 +365,11 @@ class AppContext:
             j = self._by_id.get(_strip_version(q).upper())
         if j is None:
             close = self.search_genes(q[:3], limit=5) if len(q) >= 2 else []
-            hint = f" (did you mean {', '.join(self.gene_symbols[i] for i in close)}?)" if close else ""
+            hint = (
+                f" (did you mean {', '.join(self.gene_symbols[i] for i in close)}?)"
+                if close
+                else ""
+            )
             raise DataError(f"unknown gene {q!r}: not among the {self.n_genes} genes{hint}")
         return int(j)
 
@@ -423,7 +427,9 @@ class AppContext:
         s = self.config.settings
         tag = "standin" if s.standin else "fe"
         return (
-            self.cache_dir / "models" / f"{self.fingerprint}-{tag}-{s.digest()}-{self.config.gene_layout}"
+            self.cache_dir
+            / "models"
+            / f"{self.fingerprint}-{tag}-{s.digest()}-{self.config.gene_layout}"
         )
 
     def model_ready_on_disk(self) -> bool:
@@ -566,7 +572,9 @@ class AppContext:
             train_seconds = time.perf_counter() - t0
             progress(0.92, f"laying out gene space ({self.config.gene_layout.upper()})")
             layout, method = gene_layout_2d(
-                np.asarray(model.gene_embedding_), seed=settings.seed, method=self.config.gene_layout
+                np.asarray(model.gene_embedding_),
+                seed=settings.seed,
+                method=self.config.gene_layout,
             )
             tmp = entry.with_name(entry.name + f".tmp{id(model)}")
             if tmp.exists():
@@ -765,7 +773,9 @@ class AppContext:
         if enr is None or not len(genes):
             return pd.DataFrame(columns=columns)
         res = enr.enrich(list(genes), min_overlap=2 if len(genes) > 3 else 1)
-        res = res.rename(columns={"name": "term", "n_in_set": "n_overlap", "n_in_background": "n_term"})
+        res = res.rename(
+            columns={"name": "term", "n_in_set": "n_overlap", "n_in_background": "n_term"}
+        )
         res = res[res["fdr"] <= max_fdr][columns].reset_index(drop=True)
         res["p_value"] = res["p_value"].map(lambda v: float(f"{v:.3g}"))
         res["fdr"] = res["fdr"].map(lambda v: float(f"{v:.3g}"))
@@ -893,8 +903,10 @@ class AppContext:
             m_sel = s_sel / n_sel
             m_rest = (s_all - s_sel) / n_rest
             v_sel = np.maximum(ss_sel / n_sel - m_sel**2, 0) * n_sel / np.maximum(n_sel - 1, 1)
-            v_rest = np.maximum((ss_all - ss_sel) / n_rest - m_rest**2, 0) * n_rest / np.maximum(
-                n_rest - 1, 1
+            v_rest = (
+                np.maximum((ss_all - ss_sel) / n_rest - m_rest**2, 0)
+                * n_rest
+                / np.maximum(n_rest - 1, 1)
             )
             se = np.sqrt(v_sel / np.maximum(n_sel, 1) + v_rest / np.maximum(n_rest, 1) + 1e-6)
             score = (m_sel - m_rest) / se
@@ -992,7 +1004,10 @@ class AppContext:
                 done.append(method)
 
             res = baseline_embeddings(
-                self.values, cache=self.results, key=self.fingerprint, progress=step,
+                self.values,
+                cache=self.results,
+                key=self.fingerprint,
+                progress=step,
                 seed=self.config.settings.seed,
             )
             maps = {names.get(k, k): np.asarray(v, dtype=np.float32) for k, v in res.items()}
@@ -1064,9 +1079,11 @@ def _local_baselines(
         .astype(np.float32)
     )
     progress(0.3, "t-SNE (perplexity 30)")
-    maps["t-SNE"] = TSNE(
-        n_components=2, perplexity=min(30, (len(x) - 1) / 3), random_state=seed, init="pca"
-    ).fit_transform(pca50).astype(np.float32)
+    maps["t-SNE"] = (
+        TSNE(n_components=2, perplexity=min(30, (len(x) - 1) / 3), random_state=seed, init="pca")
+        .fit_transform(pca50)
+        .astype(np.float32)
+    )
     progress(0.75, "UMAP")
     import umap
 

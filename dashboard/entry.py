@@ -61,25 +61,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="Dash debug mode (reloader off)")
     add_data_arguments(p)
     p.add_argument("--model", metavar="DIR", help="a trained model directory (nothing is trained)")
-    p.add_argument("--cache-dir", metavar="DIR", default=None,
-                   help="where models and results are kept (default $FE_CACHE_DIR or ./cache)")
+    p.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        default=None,
+        help="where models and results are kept (default $FE_CACHE_DIR or ./cache)",
+    )
     demo = p.add_argument_group("demo dataset (simulated, used when no data flag is given)")
     demo.add_argument("--demo-samples", type=int, default=8000)
     demo.add_argument("--demo-genes", type=int, default=2000)
     demo.add_argument("--demo-tissues", type=int, default=28)
     model = p.add_argument_group("model trained when --model is not given")
-    model.add_argument("--epochs", type=int, default=None,
-                       help=f"passes over the matrix (demo default {DEMO_EPOCHS})")
+    model.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help=f"passes over the matrix (demo default {DEMO_EPOCHS})",
+    )
     model.add_argument("--gene-dim", type=int, default=None)
     model.add_argument("--hidden", default=None, help="hidden sizes, e.g. 100,50,50")
     model.add_argument("--seed", type=int, default=0)
-    model.add_argument("--init", default=None, choices=["pca", "random"],
-                       help="initial sample coordinates (demo default pca)")
+    model.add_argument(
+        "--init",
+        default=None,
+        choices=["pca", "random"],
+        help="initial sample coordinates (demo default pca)",
+    )
     model.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    model.add_argument("--gene-layout", default="umap", choices=["umap", "pca"],
-                       help="2-D layout of the gene vectors (umap; pca is instant)")
-    model.add_argument("--standin", action="store_true",
-                       help="a linear PCA stand-in instead of the network (quick checks)")
+    model.add_argument(
+        "--gene-layout",
+        default="umap",
+        choices=["umap", "pca"],
+        help="2-D layout of the gene vectors (umap; pca is instant)",
+    )
+    model.add_argument(
+        "--standin",
+        action="store_true",
+        help="a linear PCA stand-in instead of the network (quick checks)",
+    )
     return p
 
 
@@ -120,7 +139,6 @@ def load_dataset(args: argparse.Namespace) -> Any:
         return load_data_from_args(args)
     if args.model:
         from core.data import load_source
-
         from dashboard.context import load_model
 
         model = load_model(Path(args.model))
@@ -134,14 +152,15 @@ def load_dataset(args: argparse.Namespace) -> Any:
     from core.simulate import simulate_gtex_like
 
     return simulate_gtex_like(
-        n_samples=args.demo_samples, n_genes=args.demo_genes, n_tissues=args.demo_tissues,
+        n_samples=args.demo_samples,
+        n_genes=args.demo_genes,
+        n_tissues=args.demo_tissues,
         seed=args.seed,
     )
 
 
 def config_from_args(args: argparse.Namespace, demo: bool) -> Any:
     from core.cache import default_cache_dir
-
     from dashboard.context import DashboardConfig, ModelSettings
 
     epochs = args.epochs if args.epochs is not None else (DEMO_EPOCHS if demo else None)
@@ -166,7 +185,6 @@ def config_from_args(args: argparse.Namespace, demo: bool) -> Any:
 def app_from_args(argv: Sequence[str] | None) -> tuple[Any, argparse.Namespace]:
     """Parse ``argv`` and build the app -> (app, args). Raises CoreError on bad input."""
     from core.cli import has_data_arguments
-
     from dashboard.factory import create_app
 
     args = build_parser().parse_args(argv)

@@ -93,13 +93,19 @@ def export_figure(
     width, height, scale = figures.EXPORT_SIZES[size]
     if which == "sample-map":
         fig, _ = build_sample_figure(
-            context, view.get("color") or default_color(context), view.get("clip") or (1, 99),
+            context,
+            view.get("color") or default_color(context),
+            view.get("clip") or (1, 99),
             webgl=False,
         )
     elif which == "gene-map":
         fig, _ = build_gene_figure(
-            context, view.get("gene_color"), view.get("focus"), view.get("k"),
-            view.get("selection_genes"), webgl=False,
+            context,
+            view.get("gene_color"),
+            view.get("focus"),
+            view.get("k"),
+            view.get("selection_genes"),
+            webgl=False,
         )
     elif which == "baselines":
         cached = context.cached_baselines()
@@ -115,15 +121,21 @@ def export_figure(
     return dcc.send_bytes(data, f"{stem}.{fmt}", type=FORMATS[fmt])
 
 
-def csv_download(context: Any, which: str, neighbors: list[dict] | None,
-                 selection: dict[str, Any] | None, selection_genes: list[dict] | None,
-                 focus: str | None) -> dict[str, Any]:
+def csv_download(
+    context: Any,
+    which: str,
+    neighbors: list[dict] | None,
+    selection: dict[str, Any] | None,
+    selection_genes: list[dict] | None,
+    focus: str | None,
+) -> dict[str, Any]:
     """The ``dcc.Download`` payload of a table as CSV (raises DataError when there is none)."""
     if which == ids.EXPORT_NEIGHBORS_CSV:
         if not neighbors:
             raise DataError("no neighbour table yet: click a gene in gene space or search one")
-        return dcc.send_data_frame(pd.DataFrame(neighbors).to_csv, f"neighbors_{focus}.csv",
-                                   index=False)
+        return dcc.send_data_frame(
+            pd.DataFrame(neighbors).to_csv, f"neighbors_{focus}.csv", index=False
+        )
     if which == ids.EXPORT_SELECTION_CSV:
         rows = (selection or {}).get("rows") or []
         table = context.selection_table(rows)
@@ -137,8 +149,9 @@ def csv_download(context: Any, which: str, neighbors: list[dict] | None,
     raise DataError(f"unknown table {which!r}")
 
 
-def view_query(color: str | None, focus: str | None, selection: dict | None,
-               gene_color: str | None) -> str:
+def view_query(
+    color: str | None, focus: str | None, selection: dict | None, gene_color: str | None
+) -> str:
     """Query string that reproduces the view (colour, gene, selection, gene colouring)."""
     q: dict[str, str] = {}
     if color:
@@ -176,8 +189,14 @@ def register_callbacks(app: Any) -> None:
     def export(n, which, fmt, size, color, clip, focus, gene_color, k, selection_genes):
         if not n:
             return no_update, None
-        view = dict(color=color, clip=clip, focus=focus, gene_color=gene_color, k=k,
-                    selection_genes=selection_genes)
+        view = dict(
+            color=color,
+            clip=clip,
+            focus=focus,
+            gene_color=gene_color,
+            k=k,
+            selection_genes=selection_genes,
+        )
         try:
             return export_figure(context, which, fmt, size, view), html.Div(
                 f"exported the {which.replace('-', ' ')} as {fmt.upper()} ({size})",
@@ -202,8 +221,9 @@ def register_callbacks(app: Any) -> None:
         if not ctx.triggered or not ctx.triggered[0].get("value"):
             return no_update, None
         try:
-            return csv_download(context, ctx.triggered_id, neighbors, selection,
-                                selection_genes, focus), None
+            return csv_download(
+                context, ctx.triggered_id, neighbors, selection, selection_genes, focus
+            ), None
         except CoreError as exc:
             return no_update, html.Div(str(exc), className="alert alert-error")
 

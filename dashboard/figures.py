@@ -21,7 +21,9 @@ COLOR_TRACE = 1
 #: Marker size of samples (pixels) by number of samples.
 MISSING_COLOR = "#c8c8c8"
 FONT = "Inter, 'Helvetica Neue', Arial, sans-serif"
-PALETTE: list[str] = list(qualitative.Dark24) + list(qualitative.Light24) + list(qualitative.Alphabet)
+PALETTE: list[str] = (
+    list(qualitative.Dark24) + list(qualitative.Light24) + list(qualitative.Alphabet)
+)
 
 #: Publication sizes for the server-side export: name -> (width px, height px, scale).
 EXPORT_SIZES: dict[str, tuple[int, int, float]] = {

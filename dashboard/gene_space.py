@@ -134,9 +134,7 @@ def _k(k: Any, context: Any) -> int:
     return int(np.clip(k, 1, 200))
 
 
-def neighbor_tables(
-    context: Any, focus: str | None, k: Any
-) -> tuple[list[dict], list[dict], Any]:
+def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict], list[dict], Any]:
     """Rows of the ``gene-neighbors`` and enrichment tables for the gene in focus.
 
     Returns

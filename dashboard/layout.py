@@ -46,7 +46,19 @@ TABLE_STYLE: dict[str, Any] = dict(
     sort_action="native",
 )
 
-ALERT_SLOTS = ("status", "link", "color", "map", "gene", "neighbors", "selection", "probe", "baselines", "export", "csv")
+ALERT_SLOTS = (
+    "status",
+    "link",
+    "color",
+    "map",
+    "gene",
+    "neighbors",
+    "selection",
+    "probe",
+    "baselines",
+    "export",
+    "csv",
+)
 
 
 def alert_id(slot: str) -> str:
@@ -62,15 +74,21 @@ def _table(table_id: str, columns: list[str]) -> dash_table.DataTable:
 
 def _card(title: str, *children: Any, class_name: str = "", card_id: str | None = None) -> html.Div:
     kw = {"id": card_id} if card_id else {}
-    return html.Div([html.H3(title, className="card-title"), *children], className=f"card {class_name}", **kw)
+    return html.Div(
+        [html.H3(title, className="card-title"), *children], className=f"card {class_name}", **kw
+    )
 
 
 def build_layout(context: Any) -> html.Div:
     """The whole page for one :class:`dashboard.context.AppContext`."""
     d = context.describe()
     badge = (
-        html.Span("SIMULATED DATA", id=ids.SIMULATED_BADGE, className="badge badge-simulated",
-                  title="This dataset is simulated (GTEx-like), not measured.")
+        html.Span(
+            "SIMULATED DATA",
+            id=ids.SIMULATED_BADGE,
+            className="badge badge-simulated",
+            title="This dataset is simulated (GTEx-like), not measured.",
+        )
         if d["simulated"]
         else html.Span("real data", id=ids.SIMULATED_BADGE, className="badge badge-real")
     )
@@ -83,7 +101,8 @@ def build_layout(context: Any) -> html.Div:
                         [
                             badge,
                             html.Span(
-                                f"{d['name']} — {d['n_samples']:,} samples × {d['n_genes']:,} genes",
+                                f"{d['name']} — {d['n_samples']:,} samples × "
+                                f"{d['n_genes']:,} genes",
                                 id=ids.DATASET_INFO,
                                 className="dataset-info",
                             ),
@@ -106,7 +125,9 @@ def build_layout(context: Any) -> html.Div:
     )
     training = html.Div(
         [
-            html.Div("Preparing the model…", id=ids.TRAIN_PROGRESS_LABEL, className="progress-label"),
+            html.Div(
+                "Preparing the model…", id=ids.TRAIN_PROGRESS_LABEL, className="progress-label"
+            ),
             html.Progress(id=ids.TRAIN_PROGRESS, value="0", max="100", className="progress"),
             html.Div(
                 "Training runs once in the background; the model is then kept on disk, so the next "
@@ -171,8 +192,12 @@ def build_layout(context: Any) -> html.Div:
                         placeholder="e.g. KRT5, KRT14, KRT1, KRT10",
                         className="gene-list",
                     ),
-                    html.Button("Colour by this list", id=ids.GENE_LIST_APPLY, n_clicks=0,
-                                className="button"),
+                    html.Button(
+                        "Colour by this list",
+                        id=ids.GENE_LIST_APPLY,
+                        n_clicks=0,
+                        className="button",
+                    ),
                 ],
                 className="gene-list-row",
             ),
@@ -187,8 +212,13 @@ def build_layout(context: Any) -> html.Div:
             dcc.Graph(
                 id=ids.SAMPLE_MAP,
                 figure=empty_figure("waiting for the model…"),
-                config={**GRAPH_CONFIG, "toImageButtonOptions": {
-                    **GRAPH_CONFIG["toImageButtonOptions"], "filename": "sample_map"}},
+                config={
+                    **GRAPH_CONFIG,
+                    "toImageButtonOptions": {
+                        **GRAPH_CONFIG["toImageButtonOptions"],
+                        "filename": "sample_map",
+                    },
+                },
                 className="map",
             ),
             type="dot",
@@ -197,15 +227,22 @@ def build_layout(context: Any) -> html.Div:
         html.Div(
             [
                 html.Span("No selection: draw a lasso or box on the map.", id=ids.SELECTION_INFO),
-                html.Button("Selection as CSV", id=ids.EXPORT_SELECTION_CSV, className="button small"),
-                html.Button("Specific genes as CSV", id=ids.EXPORT_SELECTION_GENES_CSV,
-                            className="button small"),
+                html.Button(
+                    "Selection as CSV", id=ids.EXPORT_SELECTION_CSV, className="button small"
+                ),
+                html.Button(
+                    "Specific genes as CSV",
+                    id=ids.EXPORT_SELECTION_GENES_CSV,
+                    className="button small",
+                ),
             ],
             className="selection-bar",
         ),
         html.H4("Genes most specific to the selection (vs. all other samples)"),
-        _table(ids.SELECTION_GENES, ["symbol", "gene_id", "mean_selected", "mean_rest",
-                                     "difference", "score"]),
+        _table(
+            ids.SELECTION_GENES,
+            ["symbol", "gene_id", "mean_selected", "mean_rest", "difference", "score"],
+        ),
         class_name="sample-card",
     )
     gene_card = _card(
@@ -215,27 +252,44 @@ def build_layout(context: Any) -> html.Div:
                 html.Div(
                     [
                         html.Label("Find a gene (symbol or Ensembl id)", htmlFor=ids.GENE_SEARCH),
-                        dcc.Dropdown(id=ids.GENE_SEARCH, options=[], value=None, searchable=True,
-                                     clearable=True, placeholder="e.g. MYH6 or ENSG00000197616"),
+                        dcc.Dropdown(
+                            id=ids.GENE_SEARCH,
+                            options=[],
+                            value=None,
+                            searchable=True,
+                            clearable=True,
+                            placeholder="e.g. MYH6 or ENSG00000197616",
+                        ),
                     ],
                     className="control grow",
                 ),
                 html.Div(
                     [
                         html.Label("Colour genes by", htmlFor=ids.GENE_COLOR),
-                        dcc.Dropdown(id=ids.GENE_COLOR, options=[{"label": "gene type",
-                                                                  "value": "type"}],
-                                     value="type", searchable=True, clearable=False,
-                                     placeholder="gene type or a GO term"),
+                        dcc.Dropdown(
+                            id=ids.GENE_COLOR,
+                            options=[{"label": "gene type", "value": "type"}],
+                            value="type",
+                            searchable=True,
+                            clearable=False,
+                            placeholder="gene type or a GO term",
+                        ),
                     ],
                     className="control grow",
                 ),
                 html.Div(
                     [
                         html.Label("Neighbours", htmlFor=ids.NEIGHBORS_K),
-                        dcc.Input(id=ids.NEIGHBORS_K, type="number", min=1, max=200, step=1,
-                                  value=context.config.n_neighbors, debounce=True,
-                                  className="k-input"),
+                        dcc.Input(
+                            id=ids.NEIGHBORS_K,
+                            type="number",
+                            min=1,
+                            max=200,
+                            step=1,
+                            value=context.config.n_neighbors,
+                            debounce=True,
+                            className="k-input",
+                        ),
                     ],
                     className="control",
                 ),
@@ -246,8 +300,13 @@ def build_layout(context: Any) -> html.Div:
             dcc.Graph(
                 id=ids.GENE_MAP,
                 figure=empty_figure("waiting for the model…"),
-                config={**GRAPH_CONFIG, "toImageButtonOptions": {
-                    **GRAPH_CONFIG["toImageButtonOptions"], "filename": "gene_space"}},
+                config={
+                    **GRAPH_CONFIG,
+                    "toImageButtonOptions": {
+                        **GRAPH_CONFIG["toImageButtonOptions"],
+                        "filename": "gene_space",
+                    },
+                },
                 className="map",
             ),
             type="dot",
@@ -256,29 +315,43 @@ def build_layout(context: Any) -> html.Div:
         html.Div(
             [
                 html.H4("Nearest neighbours in gene space", className="inline"),
-                html.Button("Neighbours as CSV", id=ids.EXPORT_NEIGHBORS_CSV,
-                            className="button small"),
+                html.Button(
+                    "Neighbours as CSV", id=ids.EXPORT_NEIGHBORS_CSV, className="button small"
+                ),
             ],
             className="table-head",
         ),
         _table(ids.GENE_NEIGHBORS, ["rank", "symbol", "distance", "name", "gene_type", "go_terms"]),
         html.H4("GO terms enriched among the neighbours (hypergeometric, BH FDR)"),
-        _table(ids.GENE_ENRICHMENT, ["go_id", "term", "ontology", "n_overlap", "n_term",
-                                     "p_value", "fdr"]),
+        _table(
+            ids.GENE_ENRICHMENT,
+            ["go_id", "term", "ontology", "n_overlap", "n_term", "p_value", "fdr"],
+        ),
         class_name="gene-card",
     )
     probe_card = _card(
         "In-silico probe",
-        html.Div("Click anywhere on the sample map (also in empty space).", id=ids.PROBE,
-                 className="hint"),
+        html.Div(
+            "Click anywhere on the sample map (also in empty space).",
+            id=ids.PROBE,
+            className="hint",
+        ),
         html.Div(
             [
-                html.Div([html.H4("Decoded profile: top genes (z vs. samples)"),
-                          _table(ids.PROBE_GENES, ["symbol", "predicted", "z"])],
-                         className="half"),
-                html.Div([html.H4("Nearest real samples"),
-                          _table(ids.PROBE_SAMPLES, ["sample_id", "distance"])],
-                         className="half"),
+                html.Div(
+                    [
+                        html.H4("Decoded profile: top genes (z vs. samples)"),
+                        _table(ids.PROBE_GENES, ["symbol", "predicted", "z"]),
+                    ],
+                    className="half",
+                ),
+                html.Div(
+                    [
+                        html.H4("Nearest real samples"),
+                        _table(ids.PROBE_SAMPLES, ["sample_id", "distance"]),
+                    ],
+                    className="half",
+                ),
             ],
             className="row",
         ),
@@ -287,40 +360,81 @@ def build_layout(context: Any) -> html.Div:
         "Side by side: the same samples in PCA, NMF, t-SNE and UMAP",
         html.Div(
             [
-                html.Button("Compute the baseline maps", id=ids.BASELINES_BUTTON, n_clicks=0,
-                            className="button"),
+                html.Button(
+                    "Compute the baseline maps",
+                    id=ids.BASELINES_BUTTON,
+                    n_clicks=0,
+                    className="button",
+                ),
                 html.Span("", id=ids.BASELINES_PROGRESS, className="hint"),
             ],
             className="selection-bar",
         ),
-        dcc.Graph(id=ids.BASELINES_GRAPH, figure=empty_figure(
-            "computed on demand in the background (t-SNE takes minutes on large sets)"),
-            config=GRAPH_CONFIG, style={"height": "380px"}),
+        dcc.Graph(
+            id=ids.BASELINES_GRAPH,
+            figure=empty_figure(
+                "computed on demand in the background (t-SNE takes minutes on large sets)"
+            ),
+            config=GRAPH_CONFIG,
+            style={"height": "380px"},
+        ),
         _table(ids.BASELINES_TABLE, ["map", "1-NN accuracy (2% labels)", "sd"]),
     )
     export_card = _card(
         "Export",
         html.Div(
             [
-                html.Div([html.Label("Figure"), dcc.Dropdown(
-                    id=ids.EXPORT_FIGURE,
-                    options=[{"label": "sample map", "value": "sample-map"},
-                             {"label": "gene space", "value": "gene-map"},
-                             {"label": "baseline maps", "value": "baselines"}],
-                    value="sample-map", clearable=False)], className="control"),
-                html.Div([html.Label("Format"), dcc.RadioItems(
-                    id=ids.EXPORT_FORMAT, options=["svg", "pdf", "png"], value="svg",
-                    inline=True, className="radio")], className="control"),
-                html.Div([html.Label("Size"), dcc.Dropdown(
-                    id=ids.EXPORT_SIZE, options=list(EXPORT_SIZES), value="screen",
-                    clearable=False)], className="control grow"),
-                html.Button("Export figure", id=ids.EXPORT_BUTTON, n_clicks=0,
-                            className="button primary"),
+                html.Div(
+                    [
+                        html.Label("Figure"),
+                        dcc.Dropdown(
+                            id=ids.EXPORT_FIGURE,
+                            options=[
+                                {"label": "sample map", "value": "sample-map"},
+                                {"label": "gene space", "value": "gene-map"},
+                                {"label": "baseline maps", "value": "baselines"},
+                            ],
+                            value="sample-map",
+                            clearable=False,
+                        ),
+                    ],
+                    className="control",
+                ),
+                html.Div(
+                    [
+                        html.Label("Format"),
+                        dcc.RadioItems(
+                            id=ids.EXPORT_FORMAT,
+                            options=["svg", "pdf", "png"],
+                            value="svg",
+                            inline=True,
+                            className="radio",
+                        ),
+                    ],
+                    className="control",
+                ),
+                html.Div(
+                    [
+                        html.Label("Size"),
+                        dcc.Dropdown(
+                            id=ids.EXPORT_SIZE,
+                            options=list(EXPORT_SIZES),
+                            value="screen",
+                            clearable=False,
+                        ),
+                    ],
+                    className="control grow",
+                ),
+                html.Button(
+                    "Export figure", id=ids.EXPORT_BUTTON, n_clicks=0, className="button primary"
+                ),
             ],
             className="controls",
         ),
-        html.Div("The camera icon of each figure also saves it (SVG) directly from the browser.",
-                 className="hint"),
+        html.Div(
+            "The camera icon of each figure also saves it (SVG) directly from the browser.",
+            className="hint",
+        ),
         dcc.Download(id=ids.EXPORT_DOWNLOAD),
         dcc.Download(id=ids.EXPORT_CSV_DOWNLOAD),
     )

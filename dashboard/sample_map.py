@@ -181,13 +181,21 @@ def build_sample_figure(
     title = f"Samples ({context.n_samples:,}) — {st.info['class']} sample embedding"
     common = dict(title=title, uirevision=st.key, axis_titles=_axis_titles(st), webgl=webgl)
     if spec.kind == "categorical":
-        fig = figures.sample_map_categorical(coords, spec.values, hover_text(context), spec.title,
-                                             **common)
+        fig = figures.sample_map_categorical(
+            coords, spec.values, hover_text(context), spec.title, **common
+        )
         _add_rows(fig, spec.values)
         kind = {"kind": "categorical", "key": st.key}
     else:
-        fig = figures.sample_map_continuous(coords, spec.values, hover_text(context), spec.title,
-                                            clip=_clip(clip), diverging=spec.diverging, **common)
+        fig = figures.sample_map_continuous(
+            coords,
+            spec.values,
+            hover_text(context),
+            spec.title,
+            clip=_clip(clip),
+            diverging=spec.diverging,
+            **common,
+        )
         finite = np.isfinite(spec.values)
         fig.data[figures.COLOR_TRACE].customdata = np.nonzero(finite)[0]
         if not finite.all():
@@ -422,7 +430,9 @@ def decode_upload(contents: str | None, filename: str | None = None) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DataError(f"{name}: not a text file (give one gene symbol per line, or a CSV)") from None
+        raise DataError(
+            f"{name}: not a text file (give one gene symbol per line, or a CSV)"
+        ) from None
     if "\x00" in text:
         raise DataError(f"{name}: not a text file (give one gene symbol per line, or a CSV)")
     tokens = []
@@ -471,15 +481,34 @@ def register_callbacks(app: Any) -> None:
         State(ids.GENE_LIST, "value"),
         State(ids.GENE_LIST_UPLOAD, "filename"),
     )
-    def sync(url_search, gene_click, search_value, color_value, _n, color_search, gene_search,
-             upload_contents, list_text, upload_name):
+    def sync(
+        url_search,
+        gene_click,
+        search_value,
+        color_value,
+        _n,
+        color_search,
+        gene_search,
+        upload_contents,
+        list_text,
+        upload_name,
+    ):
         # a selection in a dropdown also resets its search text: the value change wins
         props = [t["prop_id"] for t in ctx.triggered if t.get("prop_id")] if ctx.triggered else []
         prop_id = next((p for p in props if not p.endswith(".search_value")), None)
         prop_id = prop_id or (props[0] if props else None)
-        return sync_all(context, prop_id, url_search, gene_click, search_value,
-                        color_value, list_text, color_search, gene_search,
-                        (upload_contents, upload_name))
+        return sync_all(
+            context,
+            prop_id,
+            url_search,
+            gene_click,
+            search_value,
+            color_value,
+            list_text,
+            color_search,
+            gene_search,
+            (upload_contents, upload_name),
+        )
 
     @app.callback(
         Output(ids.SAMPLE_MAP, "figure"),

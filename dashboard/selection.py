@@ -105,7 +105,9 @@ def describe_selection(
     if cols:
         counts = context.samples[cols[0]].astype(str).to_numpy()[rows]
         vals, n = np.unique(counts, return_counts=True)
-        top = ", ".join(f"{v} {c}" for v, c in sorted(zip(vals, n, strict=True), key=lambda t: -t[1])[:4])
+        top = ", ".join(
+            f"{v} {c}" for v, c in sorted(zip(vals, n, strict=True), key=lambda t: -t[1])[:4]
+        )
         info += f" ({top})"
     return info, _records(table), table["symbol"].tolist()[:25], None
 

@@ -85,7 +85,7 @@ class PCAEmbedding:
 
     # ------------------------------------------------------------------ use
     def transform(self, es_new: Any) -> np.ndarray:
-        """Project new samples (n_new, n_genes) onto the sample components -> (n_new, sample_dim)."""
+        """Project new samples (n_new, n_genes) on the sample components -> (n_new, sample_dim)."""
         index = {g: i for i, g in enumerate(self.gene_ids_)}
         cols = [index.get(str(g), -1) for g in es_new.gene_ids]
         x = np.full((len(es_new.sample_ids), len(self.gene_ids_)), np.nan, dtype=np.float32)

@@ -30,8 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 
 def _post(client, output: str, outputs: list, inputs: list, state: list, changed: list) -> tuple:
-    body = {"output": output, "outputs": outputs, "inputs": inputs, "state": state,
-            "changedPropIds": changed}
+    body = {
+        "output": output,
+        "outputs": outputs,
+        "inputs": inputs,
+        "state": state,
+        "changedPropIds": changed,
+    }
     t0 = time.perf_counter()
     r = client.post("/_dash-update-component", json=body)
     dt = time.perf_counter() - t0
@@ -69,17 +74,23 @@ def main() -> int:
 
     t0 = time.perf_counter()
     es = simulate_gtex_like(n_samples=args.samples, n_genes=args.genes)
-    print(f"dataset: {es.name}, {es.values.shape[0]:,} x {es.values.shape[1]:,} "
-          f"(simulated in {time.perf_counter() - t0:.1f} s)")
-    config = DashboardConfig(cache_dir=Path(args.cache_dir),
-                             settings=ModelSettings(epochs=args.epochs, standin=args.standin))
+    print(
+        f"dataset: {es.name}, {es.values.shape[0]:,} x {es.values.shape[1]:,} "
+        f"(simulated in {time.perf_counter() - t0:.1f} s)"
+    )
+    config = DashboardConfig(
+        cache_dir=Path(args.cache_dir),
+        settings=ModelSettings(epochs=args.epochs, standin=args.standin),
+    )
     app = create_app(es, config)
     ctx = app.fe_context
     if not ctx.model_ready_on_disk():
         t0 = time.perf_counter()
         ctx.train(progress=lambda f, m: None)
-        print(f"trained {ctx.state().info['class']} + gene layout in "
-              f"{time.perf_counter() - t0:.1f} s (once; cached)")
+        print(
+            f"trained {ctx.state().info['class']} + gene layout in "
+            f"{time.perf_counter() - t0:.1f} s (once; cached)"
+        )
 
     # ---------------------------------------------------------------- first page (cached model)
     t0 = time.perf_counter()
@@ -90,30 +101,53 @@ def main() -> int:
     assert client.get("/").status_code == 200
     assert client.get("/_dash-layout").status_code == 200
     t_index = time.perf_counter() - t1
-    status_out = "..model-status.data...train-request.data...model-info.children...train-panel.style...alert-status.children.."
+    status_out = (
+        "..model-status.data...train-request.data...model-info.children...train-panel.style"
+        "...alert-status.children...status-poll.disabled.."
+    )
     t_status, res, _ = _post(
-        client, status_out,
-        [_o(ids.MODEL_STATUS, "data"), _o(ids.TRAIN_REQUEST, "data"), _o(ids.MODEL_INFO, "children"),
-         _o(ids.TRAIN_PANEL, "style"), _o(alert_id("status"), "children")],
-        [_i(ids.URL, "pathname", "/"), _i(ids.TRAINED_KEY, "data", None)], [], [],
+        client,
+        status_out,
+        [
+            _o(ids.MODEL_STATUS, "data"),
+            _o(ids.TRAIN_REQUEST, "data"),
+            _o(ids.MODEL_INFO, "children"),
+            _o(ids.TRAIN_PANEL, "style"),
+            _o(alert_id("status"), "children"),
+            _o(ids.STATUS_POLL, "disabled"),
+        ],
+        [_i(ids.URL, "pathname", "/"), _i(ids.STATUS_POLL, "n_intervals", None)],
+        [_i(ids.TRAINED_KEY, "data", None), _i(ids.MODEL_STATUS, "data", None)],
+        ["url.pathname"],
     )
     status = res["response"][ids.MODEL_STATUS]["data"]
     map_out = "..sample-map.figure...sample-map-kind.data...alert-map.children.."
-    map_outputs = [_o(ids.SAMPLE_MAP, "figure"), _o(ids.SAMPLE_MAP_KIND, "data"),
-                   _o(alert_id("map"), "children")]
+    map_outputs = [
+        _o(ids.SAMPLE_MAP, "figure"),
+        _o(ids.SAMPLE_MAP_KIND, "data"),
+        _o(alert_id("map"), "children"),
+    ]
 
     def recolour(value, previous, changed="color-by.value"):
         return _post(
-            client, map_out, map_outputs,
-            [_i(ids.COLOR_BY, "value", value), _i(ids.CLIP, "value", [1, 99]),
-             _i(ids.MODEL_STATUS, "data", status)],
-            [_i(ids.SAMPLE_MAP_KIND, "data", previous)], [changed],
+            client,
+            map_out,
+            map_outputs,
+            [
+                _i(ids.COLOR_BY, "value", value),
+                _i(ids.CLIP, "value", [1, 99]),
+                _i(ids.MODEL_STATUS, "data", status),
+            ],
+            [_i(ids.SAMPLE_MAP_KIND, "data", previous)],
+            [changed],
         )
 
     t_map, res, size_first = recolour("ann:SMTS", None, "model-status.data")
     first_page = t_create + t_index + t_status + t_map
-    print(f"first page, model cached: {first_page:.2f} s = create app {t_create:.2f} + index/layout "
-          f"{t_index:.2f} + status {t_status:.2f} + first map {t_map:.2f} ({size_first / 1e6:.1f} MB)")
+    print(
+        f"first page, model cached: {first_page:.2f} s = create app {t_create:.2f} + index/layout "
+        f"{t_index:.2f} + status {t_status:.2f} + first map {t_map:.2f} ({size_first / 1e6:.1f} MB)"
+    )
 
     # ---------------------------------------------------------------- recolour by a gene
     _, res, _ = recolour("obs:MYH6", res["response"][ids.SAMPLE_MAP_KIND]["data"])
@@ -125,9 +159,11 @@ def main() -> int:
             dt, _, size = recolour(f"{mode}:{sym}", kind)
             times.append(dt)
             sizes.append(size)
-        print(f"recolour by a gene ({mode}, Patch): median {1e3 * statistics.median(times):.0f} ms, "
-              f"max {1e3 * max(times):.0f} ms server time, {np.mean(sizes) / 1e3:.0f} kB response "
-              f"({len(times)} genes, {ctx.n_samples:,} samples)")
+        print(
+            f"recolour by a gene ({mode}, Patch): median {1e3 * statistics.median(times):.0f} ms, "
+            f"max {1e3 * max(times):.0f} ms server time, {np.mean(sizes) / 1e3:.0f} kB response "
+            f"({len(times)} genes, {ctx.n_samples:,} samples)"
+        )
     times = [recolour("obs:XIST", None)[0] for _ in range(5)]
     print(f"full sample-map figure (no Patch): median {1e3 * statistics.median(times):.0f} ms")
 
@@ -138,8 +174,10 @@ def main() -> int:
         t0 = time.perf_counter()
         nb, enr, _ = neighbor_tables(ctx, sym, 15)
         times.append(time.perf_counter() - t0)
-    print(f"gene neighbours (k=15) + GO enrichment, warm: median {1e3 * statistics.median(times):.0f}"
-          f" ms, max {1e3 * max(times):.0f} ms ({len(times)} genes)")
+    print(
+        f"gene neighbours (k=15) + GO enrichment, warm: median {1e3 * statistics.median(times):.0f}"
+        f" ms, max {1e3 * max(times):.0f} ms ({len(times)} genes)"
+    )
     return 0
 
 

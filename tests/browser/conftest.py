@@ -115,7 +115,8 @@ def driver(browser_available, tmp_path):
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     options.add_experimental_option(
-        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
     )
     drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     drv.downloads = downloads

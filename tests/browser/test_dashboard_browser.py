@@ -35,7 +35,8 @@ def _figure(driver, graph_id: str) -> dict:
         const gd = document.querySelector('#{graph_id} .js-plotly-plot');
         if (!gd || !gd.data) return null;
         return {{names: gd.data.map(t => t.name || ''),
-                 colorbar: gd.data.map(t => (t.marker && t.marker.colorbar && t.marker.colorbar.title
+                 colorbar: gd.data.map(t => (t.marker && t.marker.colorbar
+                                             && t.marker.colorbar.title
                                              && t.marker.colorbar.title.text) || '')}};
         """,
     )
@@ -50,9 +51,12 @@ def _choose(driver, dropdown_id: str, text: str, option_text: str) -> None:
     option = _wait(
         driver,
         lambda: next(
-            iter(driver.find_elements(
-                By.XPATH, f"//div[@id='{dropdown_id}']//*[normalize-space(text())='{option_text}']"
-            )),
+            iter(
+                driver.find_elements(
+                    By.XPATH,
+                    f"//div[@id='{dropdown_id}']//*[normalize-space(text())='{option_text}']",
+                )
+            ),
             None,
         ),
         30,
@@ -69,18 +73,26 @@ def test_dashboard_end_to_end(app_url, driver):
     badge = _wait(driver, lambda: driver.find_element(By.ID, "simulated-badge").text, 60, "page")
     assert badge == "SIMULATED DATA"
     # first start: the model trains in the background, then the sample map appears
-    _wait(driver, lambda: (_figure(driver, "sample-map") or {}).get("names", [None])[0]
-          == "probe grid", 150, "sample map")
+    _wait(
+        driver,
+        lambda: (_figure(driver, "sample-map") or {}).get("names", [None])[0] == "probe grid",
+        150,
+        "sample map",
+    )
     driver.save_screenshot(str(driver.shots / "1_loaded.png"))
-    ready_s = time.time() - t0
+    assert time.time() - t0 < 170  # small demo: trained and shown within the test budget
     fig = _figure(driver, "sample-map")
     assert any(n.startswith("Heart") for n in fig["names"])  # coloured by tissue at first
     assert "MYH6" not in "".join(fig["colorbar"])
 
     # colour by MYH6 through color-by
     _choose(driver, "color-by", "MYH6", "MYH6 — observed")
-    _wait(driver, lambda: "MYH6 (observed)" in _figure(driver, "sample-map")["colorbar"], 30,
-          "MYH6 colour bar")
+    _wait(
+        driver,
+        lambda: "MYH6 (observed)" in _figure(driver, "sample-map")["colorbar"],
+        30,
+        "MYH6 colour bar",
+    )
     # choosing the gene in color-by focuses it in gene space (linked both ways)
     _wait(driver, lambda: "MYH6" in _figure(driver, "gene-map")["names"], 30, "MYH6 in gene map")
     assert "color=obs%3AMYH6" in driver.current_url or "color=obs:MYH6" in driver.current_url
@@ -100,10 +112,20 @@ def test_dashboard_end_to_end(app_url, driver):
         """,
     )
     assert clicked and clicked != "MYH6"
-    _wait(driver, lambda: f"{clicked} (observed)" in _figure(driver, "sample-map")["colorbar"],
-          30, "recolour by clicked gene")
-    table = _wait(driver, lambda: (lambda t: t if t != before and "distance" in t else None)(
-        driver.find_element(By.ID, "gene-neighbors").text), 30, "neighbour table")
+    _wait(
+        driver,
+        lambda: f"{clicked} (observed)" in _figure(driver, "sample-map")["colorbar"],
+        30,
+        "recolour by clicked gene",
+    )
+    table = _wait(
+        driver,
+        lambda: (lambda t: t if t != before and "distance" in t else None)(
+            driver.find_element(By.ID, "gene-neighbors").text
+        ),
+        30,
+        "neighbour table",
+    )
     assert clicked not in table.split("\n")[1:3]  # the gene itself is not its own neighbour
     assert _figure(driver, "gene-map")["names"][-1] == clicked
     driver.save_screenshot(str(driver.shots / "3_gene_clicked.png"))
@@ -112,8 +134,14 @@ def test_dashboard_end_to_end(app_url, driver):
     driver.find_element(By.CSS_SELECTOR, "details.details summary").click()
     driver.find_element(By.ID, "gene-list").send_keys("NOTAGENE1, NOTAGENE2")
     driver.find_element(By.ID, "gene-list-apply").click()
-    msg = _wait(driver, lambda: (lambda t: t if "none of the listed genes" in t else None)(
-        driver.find_element(By.ID, "alert-color").text), 20, "alert")
+    msg = _wait(
+        driver,
+        lambda: (lambda t: t if "none of the listed genes" in t else None)(
+            driver.find_element(By.ID, "alert-color").text
+        ),
+        20,
+        "alert",
+    )
     assert "NOTAGENE1" in msg
     assert f"{clicked} (observed)" in _figure(driver, "sample-map")["colorbar"]
 

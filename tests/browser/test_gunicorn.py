@@ -20,13 +20,29 @@ def test_gunicorn_serves_the_page(tmp_path):
     if not gunicorn.exists() and shutil.which("gunicorn") is None:
         pytest.skip("gunicorn not installed")
     port = free_port()
-    env = {**os.environ, **SMALL_APP_ENV, "FE_CACHE_DIR": str(tmp_path / "cache"),
-           "FE_STANDIN": "1"}
+    env = {
+        **os.environ,
+        **SMALL_APP_ENV,
+        "FE_CACHE_DIR": str(tmp_path / "cache"),
+        "FE_STANDIN": "1",
+    }
     log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [str(gunicorn if gunicorn.exists() else "gunicorn"), "--workers", "1", "--timeout", "120",
-         "--bind", f"127.0.0.1:{port}", "app:server"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            str(gunicorn if gunicorn.exists() else "gunicorn"),
+            "--workers",
+            "1",
+            "--timeout",
+            "120",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "app:server",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         page = wait_http(f"http://127.0.0.1:{port}/", 90, proc)

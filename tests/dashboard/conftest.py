@@ -1,4 +1,4 @@
-"""Fixtures of the dashboard tests: a dashboard context on real GTEx data (26 tissues, 520 x 467)."""
+"""Dashboard test fixtures: a dashboard context on real GTEx data (26 tissues, 520 x 467)."""
 
 from __future__ import annotations
 

@@ -28,9 +28,18 @@ def _ids(component) -> set[str]:
 def test_layout_has_public_ids(context, sepira_es):
     app = create_app(sepira_es, context.config)
     found = _ids(app.layout)
-    public = {ids.SAMPLE_MAP, ids.COLOR_BY, ids.GENE_MAP, ids.GENE_SEARCH, ids.GENE_NEIGHBORS,
-              ids.EXPORT_BUTTON, ids.EXPORT_FORMAT, ids.EXPORT_SIZE, ids.ALERTS,
-              ids.SIMULATED_BADGE}
+    public = {
+        ids.SAMPLE_MAP,
+        ids.COLOR_BY,
+        ids.GENE_MAP,
+        ids.GENE_SEARCH,
+        ids.GENE_NEIGHBORS,
+        ids.EXPORT_BUTTON,
+        ids.EXPORT_FORMAT,
+        ids.EXPORT_SIZE,
+        ids.ALERTS,
+        ids.SIMULATED_BADGE,
+    }
     assert public <= found
     assert app.fe_context.state() is not None  # the stored model is found
     assert len(app.callback_map) >= 10
@@ -40,10 +49,25 @@ def test_layout_has_public_ids(context, sepira_es):
 
 
 def test_environment_maps_to_flags():
-    argv = entry.argv_from_env({"FE_MODEL": "/m", "FE_STANDIN": "1", "FE_EPOCHS": "3",
-                                "FE_EXCLUDE_TISSUES": "Brain, Fallopian Tube", "FE_SEED": ""})
-    assert argv == ["--exclude-tissues", "Brain", "Fallopian Tube", "--model", "/m",
-                    "--epochs", "3", "--standin"]
+    argv = entry.argv_from_env(
+        {
+            "FE_MODEL": "/m",
+            "FE_STANDIN": "1",
+            "FE_EPOCHS": "3",
+            "FE_EXCLUDE_TISSUES": "Brain, Fallopian Tube",
+            "FE_SEED": "",
+        }
+    )
+    assert argv == [
+        "--exclude-tissues",
+        "Brain",
+        "Fallopian Tube",
+        "--model",
+        "/m",
+        "--epochs",
+        "3",
+        "--standin",
+    ]
     args = entry.build_parser().parse_args(argv)
     assert args.model == "/m" and args.standin and args.epochs == 3
 

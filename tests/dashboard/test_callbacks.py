@@ -47,8 +47,9 @@ def test_colour_options_follow_search(context):
     assert "ann:tissue" in values
     assert any(v.startswith("set:Keratins") for v in values)
     # the current value is always offered (else the dropdown would drop it)
-    assert "list:GATA4,TBX5" in [o["value"] for o in sample_map.color_options(
-        context, "", "list:GATA4,TBX5")]
+    assert "list:GATA4,TBX5" in [
+        o["value"] for o in sample_map.color_options(context, "", "list:GATA4,TBX5")
+    ]
 
 
 def test_gene_set_presets_and_lists(context):
@@ -73,15 +74,17 @@ def test_choosing_a_gene_in_color_by_focuses_gene_space(context):
 
 
 def test_sync_all_sets_values_with_options(context):
-    out = sample_map.sync_all(context, f"{ids.GENE_SEARCH}.value", None, None, "tbx5",
-                              "ann:tissue", None, None, None)
+    out = sample_map.sync_all(
+        context, f"{ids.GENE_SEARCH}.value", None, None, "tbx5", "ann:tissue", None, None, None
+    )
     color, color_opts, gene, gene_opts, focus, alert = out
     assert color == "obs:TBX5" and focus == "TBX5"
     assert color in [o["value"] for o in color_opts]
     assert gene in [o["value"] for o in gene_opts]
     # typing in a dropdown changes only the options
-    out = sample_map.sync_all(context, f"{ids.COLOR_BY}.search_value", None, None, None,
-                              "ann:tissue", None, "NKX", None)
+    out = sample_map.sync_all(
+        context, f"{ids.COLOR_BY}.search_value", None, None, None, "ann:tissue", None, "NKX", None
+    )
     assert out[0] is no_update and out[4] is no_update
     assert any(o["value"] == "obs:NKX2-1" for o in out[1])
 
@@ -128,8 +131,10 @@ def test_selection_round_trip_through_the_link(context):
 def test_lasso_selection_gives_specific_genes(context):
     fig, _ = sample_map.build_sample_figure(context, "ann:tissue")
     heart = next(t for t in fig.data if t.name.startswith("Heart"))
-    selected = {"points": [{"x": 0, "y": 0, "customdata": int(r)} for r in heart.customdata]
-                + [{"x": 1, "y": 1}]}  # a probe-grid point: ignored
+    selected = {
+        "points": [{"x": 0, "y": 0, "customdata": int(r)} for r in heart.customdata]
+        + [{"x": 1, "y": 1}]
+    }  # a probe-grid point: ignored
     store, _ = selection.selection_from_inputs(context, ids.SAMPLE_MAP, selected, None)
     assert len(store["rows"]) == 20
     assert (context.samples["tissue"].to_numpy()[store["rows"]] == "Heart").all()
@@ -185,8 +190,7 @@ def test_csv_downloads(context):
     assert out["filename"] == "selection.csv"
     assert out["content"].count("\n") == 21
     with pytest.raises(Exception, match="empty"):
-        export.csv_download(context, ids.EXPORT_SELECTION_GENES_CSV, None, {"rows": []}, None,
-                            None)
+        export.csv_download(context, ids.EXPORT_SELECTION_GENES_CSV, None, {"rows": []}, None, None)
     with pytest.raises(Exception, match="no neighbour table"):
         export.csv_download(context, ids.EXPORT_NEIGHBORS_CSV, [], None, None, None)
 

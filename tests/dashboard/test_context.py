@@ -21,8 +21,11 @@ def test_gene_lookup_by_symbol_case_insensitive(context):
     assert context.gene_symbols[j] == "GATA4"
     with pytest.raises(DataError, match="unknown gene 'NOTAGENE'"):
         context.gene_index("NOTAGENE")
-    assert context.search_genes("GATA")[0] in [context.gene_index(f"GATA{i}") for i in range(1, 7)
-                                               if f"GATA{i}".upper() in context._by_symbol]
+    assert context.search_genes("GATA")[0] in [
+        context.gene_index(f"GATA{i}")
+        for i in range(1, 7)
+        if f"GATA{i}".upper() in context._by_symbol
+    ]
 
 
 def test_model_is_cached_on_disk(context, sepira_es):

@@ -37,8 +37,9 @@ def test_categorical_map_merges_rare_categories(coords):
 
 def test_continuous_map_clips_colour_scale(coords):
     values = np.linspace(0, 100, 200).astype(np.float32)
-    fig = figures.sample_map_continuous(coords, values, ["s"] * 200, "MYH6 (observed)",
-                                        clip=(5, 95))
+    fig = figures.sample_map_continuous(
+        coords, values, ["s"] * 200, "MYH6 (observed)", clip=(5, 95)
+    )
     tr = fig.data[figures.COLOR_TRACE]
     assert tr.marker.colorbar.title.text == "MYH6 (observed)"
     assert tr.marker.cmin == pytest.approx(5, abs=0.6)
@@ -70,8 +71,9 @@ def test_probe_grid_covers_only_empty_space(coords):
 def test_gene_map_highlights(coords):
     symbols = np.array([f"G{i}" for i in range(200)])
     labels = np.array(["protein-coding"] * 150 + ["snoRNA"] * 50)
-    fig = figures.gene_map_figure(coords, symbols, labels, focus=3, neighbors=[4, 5],
-                                  selected=[10, 11, 12])
+    fig = figures.gene_map_figure(
+        coords, symbols, labels, focus=3, neighbors=[4, 5], selected=[10, 11, 12]
+    )
     names = [t.name for t in fig.data]
     assert names[:2] == ["protein-coding (150)", "snoRNA (50)"]
     assert "nearest neighbours" in names and "specific to the selection" in names
@@ -82,8 +84,9 @@ def test_gene_map_highlights(coords):
 
 def test_baselines_figure_titles_carry_accuracy(coords):
     labels = np.array(["a"] * 100 + ["b"] * 100)
-    fig = figures.baselines_figure({"PCA": coords, "UMAP": coords[::-1]}, labels,
-                                   {"PCA": {"mean": 0.5, "sd": 0.01}})
+    fig = figures.baselines_figure(
+        {"PCA": coords, "UMAP": coords[::-1]}, labels, {"PCA": {"mean": 0.5, "sd": 0.01}}
+    )
     titles = [a.text for a in fig.layout.annotations]
     assert titles[0].startswith("PCA") and "0.50" in titles[0]
     assert titles[1] == "UMAP"
