@@ -733,20 +733,50 @@ class AppContext:
             self._gene_table = table
         return table
 
-    def go_terms_of(self, symbols: Sequence[str], max_terms: int = 3) -> list[str]:
-        """The first direct GO biological-process terms of each gene (``; ``-joined)."""
+    def _go_direct(self) -> tuple[Any, np.ndarray, np.ndarray, dict[str, int]] | None:
+        """Direct GO BP annotations as (csr genes x terms, BP mask, term names, symbol -> row)."""
         go = self.ontology()
         if go is None:
+            return None
+        with self._lock:
+            cached = getattr(self, "_go_direct_cache", None)
+            if cached is None:
+                mapped = go.map_genes(list(self.gene_symbols))
+                rows = {
+                    s: int(g)
+                    for s, g in zip(self.gene_symbols, mapped["gene_index"], strict=True)
+                    if int(g) >= 0
+                }
+                by_id = go.map_genes(self._gene_queries())["gene_index"].to_numpy()
+                for s, g in zip(self.gene_symbols, by_id, strict=True):
+                    if int(g) >= 0:
+                        rows[s] = int(g)  # an Ensembl id match wins over the symbol
+                cached = (
+                    go.direct_matrix,
+                    (go.terms["ontology"] == "BP").to_numpy(),
+                    go.terms["name"].astype(str).to_numpy(),
+                    rows,
+                )
+                self._go_direct_cache = cached
+            return cached
+
+    def go_terms_of(self, symbols: Sequence[str], max_terms: int = 3) -> list[str]:
+        """The first direct GO biological-process terms of each gene (``; ``-joined)."""
+        direct = self._go_direct()
+        if direct is None:
             return [""] * len(symbols)
+        csr, bp, names, rows = direct
         out = []
         for s in symbols:
-            try:
-                terms = go.gene_terms(s, ontology="BP", propagate=False)
-                names = [str(n) for n in terms["name"].tolist()[:max_terms]]
-                more = len(terms) - len(names)
-                out.append("; ".join(names) + (f" (+{more})" if more > 0 else ""))
-            except (CoreError, KeyError, ValueError):
+            k = rows.get(s)
+            if k is None:
                 out.append("")
+                continue
+            cols = np.sort(csr.indices[csr.indptr[k] : csr.indptr[k + 1]])
+            cols = cols[bp[cols]]
+            shown = [str(n) for n in names[cols[:max_terms]]]
+            more = len(cols) - len(shown)
+            out.append("; ".join(shown) + (f" (+{more})" if more > 0 else ""))
         return out
 
     def enricher(self) -> Any:

@@ -74,6 +74,7 @@ def warm_up(context: AppContext) -> None:
             context.predicted_matrix()
         context.gene_table()
         context.enricher()
+        context.go_terms_of(list(context.gene_symbols[:1]))
     except CoreError as exc:  # shown in the page by the status callback
         log.warning("warm-up: %s", exc)
         return
