@@ -150,10 +150,19 @@ def csv_download(
 
 
 def view_query(
-    color: str | None, focus: str | None, selection: dict | None, gene_color: str | None
+    color: str | None,
+    focus: str | None,
+    selection: dict | None,
+    gene_color: str | None,
+    dataset: str | None = None,
 ) -> str:
-    """Query string that reproduces the view (colour, gene, selection, gene colouring)."""
+    """Query string that reproduces the view (dataset, colour, gene, selection, gene colouring).
+
+    ``dataset`` is the dataset fingerprint: a link opened on another dataset says so.
+    """
     q: dict[str, str] = {}
+    if dataset:
+        q["ds"] = dataset
     if color:
         q["color"] = color
     if focus:
@@ -236,7 +245,7 @@ def register_callbacks(app: Any) -> None:
         prevent_initial_call=True,
     )
     def share(color, focus, selection, gene_color):
-        return view_query(color, focus, selection, gene_color) or "?"
+        return view_query(color, focus, selection, gene_color, context.fingerprint) or "?"
 
     # keep the address bar in step with the view, without reloading or re-triggering dcc.Location
     app.clientside_callback(

@@ -309,6 +309,12 @@ def sync_focus(
             color = q.get("color") or color_value or default_color(context)
             gene = q.get("gene")
             alert = None
+            if q.get("ds") and q["ds"] != context.fingerprint:
+                alert = _alert(
+                    "this link was made for another dataset than the one served here: "
+                    "the colouring, gene and selection may not mean the same",
+                    "warning",
+                )
             try:
                 resolve_color(context, color) if context.state() else parse_color(color)
             except CoreError as exc:

@@ -255,3 +255,13 @@ def test_malformed_uploads_give_messages(context):
         )
         assert color is no_update
         assert message in _text(alert), (upload[1], _text(alert))
+
+
+def test_link_names_its_dataset(context):
+    query = export.view_query("obs:GATA4", None, None, None, context.fingerprint)
+    assert f"ds={context.fingerprint}" in query
+    _, _, _, alert = sample_map.sync_focus(context, ids.URL, query, None, None, None, None)
+    assert alert is None
+    other = query.replace(context.fingerprint, "0123456789abcdef")
+    color, _, _, alert = sample_map.sync_focus(context, ids.URL, other, None, None, None, None)
+    assert color == "obs:GATA4" and "another dataset" in _text(alert)
