@@ -45,7 +45,7 @@ _SWITCHES = {"--standin"}
 
 #: Settings of the demo model: sized so that the first start is ready within about 2 minutes
 #: on a 2-core CPU (the page states them); PCA initialisation gives a tissue map from the start.
-DEMO_EPOCHS = 3
+DEMO_EPOCHS = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
