@@ -67,9 +67,10 @@ def run_train(args: argparse.Namespace) -> int:
     partial.mkdir(parents=True, exist_ok=True)
     (partial / "params.json").write_text(json.dumps(model.get_params()))
 
-    bar = tqdm(total=model.train_config.epochs, unit="epoch", desc="training", file=sys.stderr)
+    bar = tqdm(total=args.epochs, unit="epoch", desc="training", file=sys.stderr, mininterval=1.0)
 
     def progress(p) -> None:
+        bar.total = p.n_epochs
         bar.n = p.epoch
         bar.set_postfix(loss=f"{p.loss:.4f}", pairs_s=f"{p.pairs_per_s / 1e6:.2f}M")
         bar.refresh()
