@@ -309,6 +309,11 @@ class FactorizedEmbeddings:
         return self._check_fitted().gene_embedding.detach().cpu().numpy().copy()
 
     @property
+    def n_epochs_(self) -> int:
+        """Epochs actually trained (``epochs=None`` picks them from the data size)."""
+        return len(self.history_)
+
+    @property
     def n_samples_(self) -> int:
         return self._check_fitted().config.n_samples
 
