@@ -192,11 +192,23 @@ def build_layout(context: Any) -> html.Div:
                         placeholder="e.g. KRT5, KRT14, KRT1, KRT10",
                         className="gene-list",
                     ),
-                    html.Button(
-                        "Colour by this list",
-                        id=ids.GENE_LIST_APPLY,
-                        n_clicks=0,
-                        className="button",
+                    html.Div(
+                        [
+                            html.Button(
+                                "Colour by this list",
+                                id=ids.GENE_LIST_APPLY,
+                                n_clicks=0,
+                                className="button",
+                            ),
+                            dcc.Upload(
+                                html.Span(["or drop / ", html.A("choose a file")]),
+                                id=ids.GENE_LIST_UPLOAD,
+                                className="upload",
+                                max_size=1_000_000,
+                                multiple=False,
+                            ),
+                        ],
+                        className="gene-list-buttons",
                     ),
                 ],
                 className="gene-list-row",

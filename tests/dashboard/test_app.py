@@ -41,6 +41,14 @@ def test_layout_has_public_ids(context, sepira_es):
         ids.SIMULATED_BADGE,
     }
     assert public <= found
+    # every component a callback listens to is in the layout (else the page stops updating)
+    inputs = {
+        dep["id"]
+        for cb in app.callback_map.values()
+        for dep in cb["inputs"] + cb.get("state", [])
+        if isinstance(dep.get("id"), str)
+    }
+    assert inputs <= found, inputs - found
     assert app.fe_context.state() is not None  # the stored model is found
     assert len(app.callback_map) >= 10
     client = app.server.test_client()
