@@ -127,7 +127,7 @@ class FactorizedEmbeddings:
         max_genes_per_step: int = 8192,
         reassign_every: int = 5,
         grid_size: int = 64,
-        sample_lr_scale: float = 1.0,
+        sample_lr_scale: float = 5.0,
         sample_noise: float = 0.0,
         sample_noise_start: float | None = None,
         polish_steps: int = 0,
@@ -557,12 +557,12 @@ class FactorizedEmbeddings:
 
 
 def auto_epochs(n_observed: int, device: torch.device) -> int:
-    """Epochs when none are given: about 2e8 values trained on the CPU (2e10 on CUDA), 3-300.
+    """Epochs when none are given: about 8e7 values trained on the CPU (1e10 on CUDA), 3-300.
 
-    On real GTEx (13k samples x 59 genes) the map keeps improving up to a few hundred epochs
+    On real GTEx (13k samples x 59 genes) the map improves up to about 100 epochs and no further
     (tests/benchmarks/RESULTS.md); wide matrices get fewer passes over more values.
     """
-    budget = 2e10 if device.type == "cuda" else 2e8
+    budget = 1e10 if device.type == "cuda" else 8e7
     return int(np.clip(round(budget / max(n_observed, 1)), 3, 300))
 
 

@@ -59,6 +59,8 @@ class TrainConfig:
         Fraction of the epochs after which the grid search stops (the end is pure refinement).
     grid_size
         Points per side of the search grid.
+    sample_candidates
+        Also offer, in the grid search, the current places of up to this many samples.
     sample_lr_scale
         Learning rate of the sample coordinates relative to ``lr``. A whole-row step updates a
         sample's coordinate once per epoch, far less often than the shared weights.
@@ -93,6 +95,7 @@ class TrainConfig:
     reassign_every: int = 10
     reassign_until: float = 0.7
     grid_size: int = 64
+    sample_candidates: int = 0
     sample_lr_scale: float = 1.0
     sample_noise: float = 0.0
     sample_noise_start: float | None = None
@@ -377,7 +380,11 @@ def _search_genes(n_genes: int, values: torch.Tensor, max_genes: int) -> torch.T
 
 @torch.no_grad()
 def reassign_samples(
-    model: FactorizedEmbedding, data: ResidentMatrix, grid_size: int, max_genes: int = 2048
+    model: FactorizedEmbedding,
+    data: ResidentMatrix,
+    grid_size: int,
+    max_genes: int = 2048,
+    sample_candidates: int = 0,
 ) -> int:
     """Move every sample whose profile fits a grid point better than its own place; returns count."""
     coords = model.sample_embedding.data
@@ -385,6 +392,9 @@ def reassign_samples(
     values = data.values if genes is None else data.values[:, genes]
     mask = data.mask if (genes is None or data.mask is None) else data.mask[:, genes]
     candidates = grid_points(coords, grid_size)
+    if sample_candidates:
+        step = max(1, coords.shape[0] // sample_candidates)
+        candidates = torch.cat([candidates, coords[::step]])
     best, best_err = best_grid_point(model, values, mask, candidates, genes)
     current = per_sample_mse(model, coords, values, mask, genes)
     better = best_err < current * 0.98
@@ -555,7 +565,9 @@ def train_network(
             and epoch % config.reassign_every == 0
             and epoch < config.reassign_until * config.epochs
         ):
-            moved = reassign_samples(model, data, config.grid_size)
+            moved = reassign_samples(
+                model, data, config.grid_size, sample_candidates=config.sample_candidates
+            )
             state.moved.append(moved)
             log.debug("epoch %d: %d samples moved to a better grid point", epoch, moved)
         row_order = torch.randperm(n_samples, generator=generator).to(device)
