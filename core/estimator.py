@@ -64,7 +64,7 @@ class TransformConfig:
         Points per side of the search grid.
     """
 
-    steps: int = 200
+    steps: int = 100
     lr: float = 0.02
     grid_size: int = 96
 
