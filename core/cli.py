@@ -53,7 +53,9 @@ def load_data_from_args(args: argparse.Namespace):
     if args.gtex_gct:
         if not args.gtex_attributes:
             raise CoreError("--gtex-gct needs --gtex-attributes (GTEx SampleAttributesDS.txt)")
-        exclude = ("Brain", "Fallopian Tube") if args.exclude_tissues is None else args.exclude_tissues
+        exclude = (
+            ("Brain", "Fallopian Tube") if args.exclude_tissues is None else args.exclude_tissues
+        )
         return load_gtex(
             args.gtex_gct,
             args.gtex_attributes,
@@ -62,7 +64,9 @@ def load_data_from_args(args: argparse.Namespace):
             transform=args.transform or "log10p1",
         )
     if args.matrix:
-        return load_table(args.matrix, annotations=args.annotations, transform=args.transform or "none")
+        return load_table(
+            args.matrix, annotations=args.annotations, transform=args.transform or "none"
+        )
     raise CoreError("no data given: use --gtex-gct F --gtex-attributes F, or --matrix F")
 
 

@@ -88,7 +88,8 @@ class FactorizedEmbeddings:
     epochs
         Passes over the data; None picks them from the data size (:func:`auto_epochs`).
     lr, optimizer, schedule, pairs_per_step, max_genes_per_step, reassign_every, grid_size,
-    sample_lr_scale, sample_noise, sample_noise_start, polish_steps, device, precision, seed, checkpoint_every
+    sample_lr_scale, sample_noise, sample_noise_start, polish_steps, device, precision, seed,
+    checkpoint_every
         Training (:class:`core.train.TrainConfig`).
     standardize
         Per-gene scaling learned on the training set and undone by :meth:`predict`: ``none``
@@ -253,9 +254,13 @@ class FactorizedEmbeddings:
         """
         values = np.asarray(es.values, dtype=np.float32)
         if values.ndim != 2 or values.shape[0] < 2 or values.shape[1] < 1:
-            raise ModelError(f"need a 2-D matrix with >= 2 samples and >= 1 gene, got {values.shape}")
+            raise ModelError(
+                f"need a 2-D matrix with >= 2 samples and >= 1 gene, got {values.shape}"
+            )
         if np.isinf(values).any():
-            raise ModelError("the matrix holds infinite values; log-transform counts before training")
+            raise ModelError(
+                "the matrix holds infinite values; log-transform counts before training"
+            )
         t0 = time.perf_counter()
         self._fit_scaling(values)
         scaled = self._scale(values)
@@ -271,14 +276,21 @@ class FactorizedEmbeddings:
             n_observed = int(np.isfinite(values).sum())
             device = resolve_device(self.train_config.device)
             self.train_config = replace(self.train_config, epochs=auto_epochs(n_observed, device))
-            log.info("epochs not given: %d for %d observed values", self.train_config.epochs, n_observed)
+            log.info(
+                "epochs not given: %d for %d observed values", self.train_config.epochs, n_observed
+            )
         generator = torch.Generator().manual_seed(self.train_config.seed)
         module = FactorizedEmbedding(net, generator)
         if self.init == "pca":
             with torch.no_grad():
                 module.sample_embedding.copy_(torch.from_numpy(_pca_init(scaled, self.sample_dim)))
         state = train_network(
-            module, scaled, self.train_config, callback=callback, checkpoint=checkpoint, resume=resume
+            module,
+            scaled,
+            self.train_config,
+            callback=callback,
+            checkpoint=checkpoint,
+            resume=resume,
         )
         module.to("cpu")
         self.module_ = module

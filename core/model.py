@@ -137,7 +137,9 @@ class FactorizedEmbedding(nn.Module):
         """
         sample_part = coords @ self.first_sample.t()  # (b, h0)
         hidden = sample_part[:, None, :] + gene_part[None, :, :]  # (b, G, h0)
-        hidden = torch.relu_(hidden) if self.config.activation == "relu" else self.activation(hidden)
+        hidden = (
+            torch.relu_(hidden) if self.config.activation == "relu" else self.activation(hidden)
+        )
         return self.head(hidden).squeeze(-1)
 
     # ------------------------------------------------------------------ forwards

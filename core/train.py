@@ -163,7 +163,9 @@ def resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if str(device).startswith("cuda") and not torch.cuda.is_available():
-        raise ModelError("device 'cuda' was asked for but no CUDA GPU is available; use --device cpu")
+        raise ModelError(
+            "device 'cuda' was asked for but no CUDA GPU is available; use --device cpu"
+        )
     return torch.device(device)
 
 
@@ -299,7 +301,9 @@ def decode_points(
     """Decoded expression at ``points`` (n_points, sample_dim) -> (n_points, n_genes), float32."""
     gene_part = model.gene_part(gene_index)
     rows = max(1, pairs_per_chunk // max(1, gene_part.shape[0]))
-    out = [model.decode(points[i : i + rows], gene_part).float() for i in range(0, len(points), rows)]
+    out = [
+        model.decode(points[i : i + rows], gene_part).float() for i in range(0, len(points), rows)
+    ]
     return torch.cat(out) if out else gene_part.new_zeros((0, gene_part.shape[0]))
 
 
@@ -386,7 +390,7 @@ def reassign_samples(
     max_genes: int = 2048,
     sample_candidates: int = 0,
 ) -> int:
-    """Move every sample whose profile fits a grid point better than its own place; returns count."""
+    """Move each sample whose profile fits a grid point better than its own place; returns count."""
     coords = model.sample_embedding.data
     genes = _search_genes(data.values.shape[1], data.values, max_genes)
     values = data.values if genes is None else data.values[:, genes]
@@ -579,7 +583,9 @@ def train_network(
         for step in range(steps_per_epoch):
             global_step = epoch * steps_per_epoch + step
             for group in optimizer.param_groups:
-                group["lr"] = config.lr * group["scale"] * _lr_factor(config, global_step / total_steps)
+                group["lr"] = (
+                    config.lr * group["scale"] * _lr_factor(config, global_step / total_steps)
+                )
             r = step // n_gene_chunks
             c = step % n_gene_chunks
             rows = row_order[r * rows_per_step : (r + 1) * rows_per_step]

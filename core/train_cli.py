@@ -23,7 +23,9 @@ def _parse_hidden(text: str) -> tuple[int, ...]:
     try:
         widths = tuple(int(x) for x in text.replace(" ", "").split(",") if x)
     except ValueError:
-        raise CoreError(f"--hidden must be comma-separated integers such as 100,50,50; got {text!r}")
+        raise CoreError(
+            f"--hidden must be comma-separated integers such as 100,50,50; got {text!r}"
+        ) from None
     if not widths:
         raise CoreError("--hidden needs at least one width")
     return widths
@@ -49,7 +51,9 @@ def run_train(args: argparse.Namespace) -> int:
     es = es.drop_zero_genes()
     if args.top_genes:
         es = es.top_variable_genes(args.top_genes)
-    print(f"data: {es.name or 'matrix'}: {es.n_samples} samples x {es.n_genes} genes", file=sys.stderr)
+    print(
+        f"data: {es.name or 'matrix'}: {es.n_samples} samples x {es.n_genes} genes", file=sys.stderr
+    )
 
     params: dict = {"device": args.device, "seed": args.seed, "checkpoint_every": 10}
     if args.epochs is not None:
@@ -82,7 +86,8 @@ def run_train(args: argparse.Namespace) -> int:
     model.save(out, overwrite=True)
     shutil.rmtree(partial, ignore_errors=True)
     print(
-        f"model written to {out} ({model.train_time_s_:.0f} s, final loss {model.history_[-1]:.4f}, "
+        f"model written to {out} ({model.train_time_s_:.0f} s, "
+        f"final loss {model.history_[-1]:.4f}, "
         f"{model.pairs_per_s_ / 1e6:.2f}M pairs/s)",
         file=sys.stderr,
     )

@@ -72,7 +72,9 @@ def test_transform_places_held_out_samples_by_tissue(fitted, gtex_split, drop_fr
     train, held_out = gtex_split
     if drop_fraction:
         rng = np.random.default_rng(1)
-        keep = np.sort(rng.permutation(held_out.n_genes)[: int(held_out.n_genes * (1 - drop_fraction))])
+        keep = np.sort(
+            rng.permutation(held_out.n_genes)[: int(held_out.n_genes * (1 - drop_fraction))]
+        )
         held_out = held_out.subset(genes=keep)
         assert held_out.n_genes < train.n_genes
     coords = fitted.transform(held_out)

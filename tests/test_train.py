@@ -42,7 +42,9 @@ def test_deterministic_for_a_seed_on_cpu():
     runs = []
     for _ in range(2):
         net = _net(values, seed=3)
-        train_network(net, values, TrainConfig(epochs=6, seed=3, pairs_per_step=300, reassign_every=2))
+        train_network(
+            net, values, TrainConfig(epochs=6, seed=3, pairs_per_step=300, reassign_every=2)
+        )
         runs.append(net.sample_embedding.detach().clone())
     assert torch.equal(runs[0], runs[1])
 
@@ -118,7 +120,9 @@ def test_shape_mismatch_and_bad_config():
 def test_cuda_bf16_training_learns():
     values, labels = _clusters()
     net = _net(values)
-    state = train_network(net, values, TrainConfig(epochs=40, lr=1e-2, device="cuda", pairs_per_step=600))
+    state = train_network(
+        net, values, TrainConfig(epochs=40, lr=1e-2, device="cuda", pairs_per_step=600)
+    )
     assert state.history[-1] < 0.2 * state.history[0]
     assert net.sample_embedding.device.type == "cuda"
 

@@ -30,7 +30,9 @@ from core.simulate import simulate_gtex_like  # noqa: E402
 from core.train import TrainConfig, auto_pairs_per_step, train_network  # noqa: E402
 
 
-def per_pair_throughput(values: np.ndarray, net_cfg: NetworkConfig, device, seconds: float) -> float:
+def per_pair_throughput(
+    values: np.ndarray, net_cfg: NetworkConfig, device, seconds: float
+) -> float:
     """Pairs/s of the paper's per-pair DataLoader trainer (batch 10,000, RMSprop 1e-3)."""
     n, g = values.shape
     sample_idx = torch.arange(n).repeat_interleave(g)
@@ -63,7 +65,9 @@ def per_pair_throughput(values: np.ndarray, net_cfg: NetworkConfig, device, seco
     return pairs / (time.perf_counter() - t0)
 
 
-def block_throughput(values: np.ndarray, net_cfg: NetworkConfig, device, epochs: int, pairs_per_step: int):
+def block_throughput(
+    values: np.ndarray, net_cfg: NetworkConfig, device, epochs: int, pairs_per_step: int
+):
     model = FactorizedEmbedding(net_cfg, torch.Generator().manual_seed(0))
     cfg = TrainConfig(
         epochs=epochs, device=device.type, pairs_per_step=pairs_per_step, reassign_every=0, lr=1e-3
@@ -81,7 +85,9 @@ def main() -> None:
     parser.add_argument("--genes", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--pairs-per-step", type=int, default=0, help="0 = the trainer's default")
-    parser.add_argument("--seconds", type=float, default=15.0, help="timing of the per-pair trainer")
+    parser.add_argument(
+        "--seconds", type=float, default=15.0, help="timing of the per-pair trainer"
+    )
     args = parser.parse_args()
 
     device = torch.device(
@@ -93,10 +99,15 @@ def main() -> None:
     net_cfg = NetworkConfig(values.shape[0], values.shape[1], 2, args.gene_dim, hidden)
     flops_fwd = FactorizedEmbedding(NetworkConfig(2, 2, 2, args.gene_dim, hidden)).flops_per_pair()
     flops_train = 3 * flops_fwd
-    print(f"device: {device} ({torch.cuda.get_device_name() if device.type == 'cuda' else 'CPU'}), "
-          f"torch threads: {torch.get_num_threads()}")
-    print(f"data: SIMULATED {values.shape[0]} samples x {values.shape[1]} genes; network "
-          f"gene_dim {args.gene_dim}, hidden {hidden}; ~{flops_train / 1e3:.1f} kFLOP per pair trained")
+    print(
+        f"device: {device} ({torch.cuda.get_device_name() if device.type == 'cuda' else 'CPU'}), "
+        f"torch threads: {torch.get_num_threads()}"
+    )
+    print(
+        f"data: SIMULATED {values.shape[0]} samples x {values.shape[1]} genes; network "
+        f"gene_dim {args.gene_dim}, hidden {hidden}; "
+        f"~{flops_train / 1e3:.1f} kFLOP per pair trained"
+    )
 
     pairs_per_step = args.pairs_per_step or auto_pairs_per_step(device, min(args.genes, 8192))
     block = block_throughput(values, net_cfg, device, args.epochs, pairs_per_step)
