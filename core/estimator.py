@@ -96,8 +96,8 @@ class FactorizedEmbeddings:
         (predict log values as they are, as in the paper), ``center`` (subtract each gene's mean)
         or ``z`` (z-scores: every gene weighs the same in the loss).
     init
-        ``pca`` (sample coordinates start at the first principal components, scaled to unit
-        variance) or ``random``.
+        ``pca`` (sample coordinates start at the first principal components, gene vectors at
+        the genes' loadings; see :func:`_pca_init`) or ``random``.
     transform
         :class:`TransformConfig` settings for placing new samples.
 
@@ -282,8 +282,11 @@ class FactorizedEmbeddings:
         generator = torch.Generator().manual_seed(self.train_config.seed)
         module = FactorizedEmbedding(net, generator)
         if self.init == "pca":
+            seed = self.train_config.seed
+            coords, genes = _pca_init(scaled, self.sample_dim, self.gene_dim, seed)
             with torch.no_grad():
-                module.sample_embedding.copy_(torch.from_numpy(_pca_init(scaled, self.sample_dim)))
+                module.sample_embedding.copy_(torch.from_numpy(coords))
+                module.gene_embedding.copy_(torch.from_numpy(genes))
         state = train_network(
             module,
             scaled,
@@ -578,17 +581,36 @@ def auto_epochs(n_observed: int, device: torch.device) -> int:
     return int(np.clip(round(budget / max(n_observed, 1)), 3, 300))
 
 
-def _pca_init(values: np.ndarray, dim: int) -> np.ndarray:
-    """First ``dim`` principal components (NaN = gene mean), scaled to unit variance."""
-    x = np.where(np.isfinite(values), values, np.nan)
-    x = x - np.nanmean(x, 0)
-    x = np.nan_to_num(x)
-    u, s, _ = np.linalg.svd(x - x.mean(0), full_matrices=False)
-    pcs = u[:, :dim] * s[:dim]
-    pcs = pcs / np.maximum(pcs.std(0), 1e-6)
-    if pcs.shape[1] < dim:
-        pcs = np.pad(pcs, ((0, 0), (0, dim - pcs.shape[1])))
-    return pcs.astype(np.float32)
+def _pca_init(
+    values: np.ndarray, sample_dim: int, gene_dim: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Starting embeddings from a (randomized) PCA of the matrix, NaN read as the gene mean.
+
+    Returns
+    -------
+    (sample_coords, gene_vectors)
+        (n_samples, sample_dim): the first principal components, each scaled to unit variance;
+        (n_genes, gene_dim): the genes' loadings on the leading components (times their
+        singular values), scaled to unit variance overall, so that genes with similar patterns
+        start close together. Components beyond the matrix's rank are zero.
+    """
+    from sklearn.utils.extmath import randomized_svd
+
+    x = np.asarray(values, dtype=np.float32)
+    with np.errstate(all="ignore"):
+        mean = np.nan_to_num(np.nanmean(x, 0))
+    x = np.where(np.isfinite(x), x - mean, 0.0).astype(np.float32)
+    k = max(1, min(max(sample_dim, gene_dim), min(x.shape) - 1))
+    u, s, vt = randomized_svd(x, n_components=k, random_state=seed)
+    coords = np.zeros((x.shape[0], sample_dim), np.float32)
+    m = min(sample_dim, k)
+    coords[:, :m] = u[:, :m] * s[:m]
+    coords /= np.maximum(coords.std(0), 1e-6)
+    genes = np.zeros((x.shape[1], gene_dim), np.float32)
+    m = min(gene_dim, k)
+    genes[:, :m] = vt[:m].T * s[:m]
+    genes /= max(float(genes.std()), 1e-6)
+    return coords, genes
 
 
 def _place_samples(
