@@ -92,8 +92,7 @@ class FactorizedEmbedding(nn.Module):
         layers: list[nn.Module] = []
         act = ACTIVATIONS[config.activation]
         for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
-            # in place where the activation allows it: one less (pairs x width) buffer per layer
-            layers += [nn.Linear(w_in, w_out), act(inplace=True) if act is nn.ReLU else act()]
+            layers += [nn.Linear(w_in, w_out), act()]
         layers.append(nn.Linear(widths[-1], 1))
         self.activation = act()
         self.head = nn.Sequential(*layers)
@@ -136,11 +135,14 @@ class FactorizedEmbedding(nn.Module):
             (b, n_genes) predicted expression.
         """
         sample_part = coords @ self.first_sample.t()  # (b, h0)
-        hidden = sample_part[:, None, :] + gene_part[None, :, :]  # (b, G, h0)
-        hidden = (
-            torch.relu_(hidden) if self.config.activation == "relu" else self.activation(hidden)
-        )
-        return self.head(hidden).squeeze(-1)
+        b, g = sample_part.shape[0], gene_part.shape[0]
+        hidden = sample_part[:, None, :] + gene_part[None, :, :]  # (b, G, h0), a fresh tensor
+        if self.config.activation == "relu":
+            hidden = torch.relu_(hidden)  # in place on a non-view: no copy, one buffer less
+        else:
+            hidden = self.activation(hidden)
+        # 2-D matrices from here on (3-D inputs to Linear cost copies in the backward pass)
+        return self.head(hidden.view(b * g, -1)).view(b, g)
 
     # ------------------------------------------------------------------ forwards
     def forward_block(

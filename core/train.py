@@ -242,12 +242,14 @@ def auto_pairs_per_step(device: torch.device, gene_chunk: int) -> int:
     """Block size when none is given.
 
     On the CPU, small blocks (8,192 values) for narrow matrices: a sample's coordinate moves once
-    per block that holds it, so narrow matrices need many steps per epoch. At least 64 rows per
-    block, so that the per-step gene part (``gene_dim x hidden[0]`` per gene) costs little.
-    On CUDA, blocks of >= 4M values keep the GPU busy.
+    per block that holds it, so narrow matrices need many steps per epoch. At least 16 rows per
+    block, so that the per-step gene part (``gene_dim x hidden[0]`` per gene) costs little
+    (measured on 2,000 genes, one core: 0.47M pairs/s at 16 rows, 0.42M at 32, 0.35M at 64;
+    smaller blocks stay in cache). On CUDA, blocks of >= 4M values keep the GPU busy.
     """
-    floor = 1 << 22 if device.type == "cuda" else 1 << 13
-    return max(floor, 64 * gene_chunk)
+    if device.type == "cuda":
+        return max(1 << 22, 64 * gene_chunk)
+    return max(1 << 13, 16 * gene_chunk)
 
 
 @torch.no_grad()
