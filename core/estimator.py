@@ -133,7 +133,7 @@ class FactorizedEmbeddings:
         sample_noise_start: float | None = None,
         polish_steps: int = 0,
         standardize: str = "none",
-        init: str = "random",
+        init: str = "pca",
         device: str = "auto",
         precision: str = "auto",
         seed: int = 0,
