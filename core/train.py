@@ -54,7 +54,9 @@ class TrainConfig:
     max_genes_per_step
         Genes per block; wider matrices are split into gene chunks.
     reassign_every
-        Epochs between grid searches that move samples to a better-fitting point (0: never).
+        Epochs between grid searches that move samples to a better-fitting point (0: never);
+        runs shorter than ``3 * reassign_every`` epochs search more often. The search compares
+        profiles on the 512 most variable genes.
     reassign_until
         Fraction of the epochs after which the grid search stops (the end is pure refinement).
     grid_size
@@ -389,7 +391,7 @@ def reassign_samples(
     model: FactorizedEmbedding,
     data: ResidentMatrix,
     grid_size: int,
-    max_genes: int = 2048,
+    max_genes: int = 512,
     sample_candidates: int = 0,
 ) -> int:
     """Move each sample whose profile fits a grid point better than its own place; returns count."""
@@ -561,6 +563,8 @@ def train_network(
         n_samples, n_genes, device, rows_per_step, gene_chunk, steps_per_epoch, config.epochs,
     )  # fmt: skip
 
+    # short runs search every epoch or two (at least twice when there are >= 3 epochs)
+    reassign_every = min(config.reassign_every, max(1, config.epochs // 3))
     t_start = time.perf_counter() - state.elapsed_s
     last_report = 0.0
     for epoch in range(state.epoch, config.epochs):
@@ -568,7 +572,7 @@ def train_network(
         if (
             config.reassign_every
             and epoch > 0
-            and epoch % config.reassign_every == 0
+            and epoch % reassign_every == 0
             and epoch < config.reassign_until * config.epochs
         ):
             moved = reassign_samples(
