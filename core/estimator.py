@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from core.data import _strip_version
 from core.errors import ModelError
 from core.model import FactorizedEmbedding, NetworkConfig
 from core.train import (
@@ -71,11 +72,6 @@ class TransformConfig:
     def __post_init__(self) -> None:
         if self.steps < 0 or self.lr <= 0 or self.grid_size < 2:
             raise ModelError("transform needs steps >= 0, lr > 0 and grid_size >= 2")
-
-
-def _strip_version(gene_id: str) -> str:
-    gene_id = str(gene_id)
-    return gene_id.split(".", 1)[0] if gene_id.startswith("ENS") else gene_id
 
 
 class FactorizedEmbeddings:
@@ -380,8 +376,8 @@ class FactorizedEmbeddings:
     # ------------------------------------------------------------------ transform
     def _align(self, es) -> tuple[np.ndarray, int]:
         """New samples' values in the model's gene order; NaN where a gene is absent."""
-        wanted = {g: i for i, g in enumerate(_strip_version(g) for g in self.gene_ids_)}
-        new_ids = [_strip_version(g) for g in np.asarray(es.gene_ids).astype(str)]
+        wanted = {g: i for i, g in enumerate(_strip_version(str(g)) for g in self.gene_ids_)}
+        new_ids = [_strip_version(str(g)) for g in np.asarray(es.gene_ids).astype(str)]
         cols_new, cols_model = [], []
         for j, g in enumerate(new_ids):
             i = wanted.get(g)
