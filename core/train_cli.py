@@ -55,7 +55,7 @@ def run_train(args: argparse.Namespace) -> int:
         f"data: {es.name or 'matrix'}: {es.n_samples} samples x {es.n_genes} genes", file=sys.stderr
     )
 
-    params: dict = {"device": args.device, "seed": args.seed, "checkpoint_every": 10}
+    params: dict = {"device": args.device, "seed": args.seed, "checkpoint_every": 1}
     if args.epochs is not None:
         params["epochs"] = args.epochs
     if args.gene_dim is not None:
@@ -81,6 +81,11 @@ def run_train(args: argparse.Namespace) -> int:
 
     try:
         model.fit(es, callback=progress, checkpoint=checkpoint, resume=args.resume)
+    except KeyboardInterrupt:
+        bar.close()
+        if checkpoint.exists():
+            print(f"checkpoint kept in {partial}; continue with --resume", file=sys.stderr)
+        raise
     finally:
         bar.close()
     model.save(out, overwrite=True)
