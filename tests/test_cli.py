@@ -1,0 +1,54 @@
+"""`python -m core train`: writes a loadable model; bad input is an `error:` line and exit 2."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from core.cli import main
+from core.estimator import FactorizedEmbeddings
+
+
+@pytest.fixture()
+def small_matrix(sepira_file, tmp_path):
+    """60 real samples x 30 genes of the 26-tissue GTEx set, with its tissue column."""
+    table = pd.read_csv(sepira_file).iloc[:60, :32]
+    path = tmp_path / "small.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+def test_train_writes_a_model_and_never_overwrites(small_matrix, tmp_path, capsys):
+    out = tmp_path / "model"
+    args = ["train", "--matrix", str(small_matrix), "--out", str(out), "--epochs", "2"]
+    assert main(args + ["--hidden", "16", "--gene-dim", "4"]) == 0
+    model = FactorizedEmbeddings.load(out)
+    assert model.sample_embedding_.shape == (60, 2)
+    assert model.gene_embedding_.shape[1] == 4
+    assert list(model.samples_["tissue"].unique())  # annotations travel with the model
+    before = (out / "weights.pt").read_bytes()
+    capsys.readouterr()
+    assert main(args) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert (out / "weights.pt").read_bytes() == before
+    assert not (tmp_path / "model.partial").exists()
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--hidden", "10,x"], "--hidden must be comma-separated integers"),
+        (["--resume"], "no checkpoint"),
+    ],
+)
+def test_bad_arguments_are_clear(small_matrix, tmp_path, capsys, extra, message):
+    args = ["train", "--matrix", str(small_matrix), "--out", str(tmp_path / "m"), "--epochs", "1"]
+    assert main(args + extra) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_file_is_an_error_line(tmp_path, capsys):
+    code = main(["train", "--matrix", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "m")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "nope.csv" in err
