@@ -7,12 +7,13 @@ import logging
 from typing import Any
 
 import numpy as np
-import pandas as pd
-from dash import Input, Output, html, no_update
+from dash import Input, Output, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
+from dashboard.layout import alert as _alert
 from dashboard.layout import alert_id
+from dashboard.layout import table_records as _records
 from dashboard.sample_map import parse_query
 
 log = logging.getLogger(__name__)
@@ -159,14 +160,6 @@ def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict]
             "info",
         )
     return _records(nb), _records(enr), alert
-
-
-def _records(df: pd.DataFrame) -> list[dict]:
-    return df.astype(object).where(pd.notna(df), "").to_dict("records")
-
-
-def _alert(message: str, level: str = "error") -> html.Div:
-    return html.Div(message, className=f"alert alert-{level}")
 
 
 def register_callbacks(app: Any) -> None:

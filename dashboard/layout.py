@@ -66,6 +66,16 @@ def alert_id(slot: str) -> str:
     return f"alert-{slot}"
 
 
+def alert(message: str, level: str = "error") -> html.Div:
+    """A message for an alert slot (``level``: error, warning or info)."""
+    return html.Div(message, className=f"alert alert-{level}")
+
+
+def table_records(df: Any) -> list[dict]:
+    """DataFrame -> DataTable rows, missing values shown empty."""
+    return df.astype(object).where(df.notna(), "").to_dict("records")
+
+
 def _table(table_id: str, columns: list[str]) -> dash_table.DataTable:
     return dash_table.DataTable(
         id=table_id, columns=[{"name": c, "id": c} for c in columns], data=[], **TABLE_STYLE

@@ -17,11 +17,12 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import numpy as np
-from dash import Input, Output, Patch, State, ctx, html, no_update
+from dash import Input, Output, Patch, State, ctx, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.context import GENE_SET_PRESETS, parse_gene_list
+from dashboard.layout import alert as _alert
 from dashboard.layout import alert_id
 
 log = logging.getLogger(__name__)
@@ -460,10 +461,6 @@ def _clicked_gene(click: dict[str, Any] | None) -> str | None:
     if isinstance(sym, list):
         sym = sym[0] if sym else None
     return str(sym) if sym else None
-
-
-def _alert(message: str, level: str = "error") -> html.Div:
-    return html.Div(message, className=f"alert alert-{level}")
 
 
 def register_callbacks(app: Any) -> None:

@@ -7,12 +7,13 @@ import logging
 from typing import Any
 
 import numpy as np
-import pandas as pd
-from dash import Input, Output, ctx, html, no_update
+from dash import Input, Output, ctx, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import ids
+from dashboard.layout import alert as _alert
 from dashboard.layout import alert_id
+from dashboard.layout import table_records as _records
 from dashboard.sample_map import parse_query
 
 log = logging.getLogger(__name__)
@@ -135,14 +136,6 @@ def probe_at(context: Any, click: dict[str, Any] | None) -> tuple[str, list[dict
         f"as z-scores against the samples' mean and sd of each gene."
     )
     return text, _records(res["genes"]), _records(near), None
-
-
-def _records(df: pd.DataFrame) -> list[dict]:
-    return df.astype(object).where(pd.notna(df), "").to_dict("records")
-
-
-def _alert(message: str, level: str = "error") -> html.Div:
-    return html.Div(message, className=f"alert alert-{level}")
 
 
 def register_callbacks(app: Any) -> None:
