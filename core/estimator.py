@@ -84,7 +84,8 @@ class FactorizedEmbeddings:
     epochs
         Passes over the data; None picks them from the data size (:func:`auto_epochs`).
     lr, optimizer, schedule, pairs_per_step, max_genes_per_step, reassign_every, grid_size,
-    sample_lr_scale, sample_noise, sample_noise_start, polish_steps, device, precision, seed,
+    sample_lr_scale, sample_noise, sample_noise_start, neighbour_weight, neighbour_k,
+    neighbour_negatives, neighbour_scale, polish_steps, device, precision, seed,
     checkpoint_every
         Training (:class:`core.train.TrainConfig`).
     standardize
@@ -127,6 +128,10 @@ class FactorizedEmbeddings:
         sample_lr_scale: float = 5.0,
         sample_noise: float = 0.0,
         sample_noise_start: float | None = None,
+        neighbour_weight: float = 0.0,
+        neighbour_k: int = 15,
+        neighbour_negatives: int = 5,
+        neighbour_scale: float = 0.2,
         polish_steps: int = 0,
         standardize: str = "none",
         init: str = "pca",
@@ -159,6 +164,10 @@ class FactorizedEmbeddings:
             sample_lr_scale=float(sample_lr_scale),
             sample_noise=float(sample_noise),
             sample_noise_start=None if sample_noise_start is None else float(sample_noise_start),
+            neighbour_weight=float(neighbour_weight),
+            neighbour_k=int(neighbour_k),
+            neighbour_negatives=int(neighbour_negatives),
+            neighbour_scale=float(neighbour_scale),
             polish_steps=int(polish_steps),
             device=device,
             precision=precision,
@@ -192,6 +201,10 @@ class FactorizedEmbeddings:
             "sample_lr_scale": t.sample_lr_scale,
             "sample_noise": t.sample_noise,
             "sample_noise_start": t.sample_noise_start,
+            "neighbour_weight": t.neighbour_weight,
+            "neighbour_k": t.neighbour_k,
+            "neighbour_negatives": t.neighbour_negatives,
+            "neighbour_scale": t.neighbour_scale,
             "polish_steps": t.polish_steps,
             "standardize": self.standardize,
             "init": self.init,

@@ -75,6 +75,15 @@ class TrainConfig:
         When given, the noise starts at this level and decreases linearly to ``sample_noise``
         at ``reassign_until`` of the run: a coarse, smooth map first, detail later (as the
         neighbourhood of a self-organising map shrinks).
+    neighbour_weight
+        Weight of a neighbour-graph regulariser of the sample map (0: off, the paper's pure
+        reconstruction objective). Each sample is pulled towards its ``neighbour_k`` nearest
+        neighbours in expression space and pushed away from ``neighbour_negatives`` random
+        samples, with the heavy-tailed kernel ``1 / (1 + (d / neighbour_scale)^2)`` on the
+        unit-variance map (the cross-entropy of UMAP, computed on the batch's rows); see
+        :func:`neighbour_graph` and :func:`neighbour_loss`.
+    neighbour_k, neighbour_negatives, neighbour_scale
+        Graph size, random samples pushed away per sample and kernel width (map units).
     polish_steps, polish_lr
         After the last epoch, full-batch steps moving every sample to its best fit under the
         final network (:func:`refine_coordinates`).
@@ -101,6 +110,10 @@ class TrainConfig:
     sample_lr_scale: float = 1.0
     sample_noise: float = 0.0
     sample_noise_start: float | None = None
+    neighbour_weight: float = 0.0
+    neighbour_k: int = 15
+    neighbour_negatives: int = 5
+    neighbour_scale: float = 0.2
     polish_steps: int = 0
     polish_lr: float = 0.01
     device: str = "auto"
@@ -129,6 +142,10 @@ class TrainConfig:
             raise ModelError(f"sample_noise must be >= 0, got {self.sample_noise}")
         if not self.sample_lr_scale > 0:
             raise ModelError(f"sample_lr_scale must be > 0, got {self.sample_lr_scale}")
+        if not (self.neighbour_weight >= 0 and self.neighbour_scale > 0):
+            raise ModelError("neighbour_weight must be >= 0 and neighbour_scale > 0")
+        if self.neighbour_k < 1 or self.neighbour_negatives < 0:
+            raise ModelError("neighbour_k must be >= 1 and neighbour_negatives >= 0")
         if self.reassign_every < 0 or not 0 <= self.reassign_until <= 1:
             raise ModelError("reassign_every >= 0 and 0 <= reassign_until <= 1")
 
@@ -274,6 +291,73 @@ def _noise_level(cfg: TrainConfig, progress: float) -> float:
         return cfg.sample_noise
     t = min(1.0, progress / max(cfg.reassign_until, 1e-9))
     return cfg.sample_noise_start + t * (cfg.sample_noise - cfg.sample_noise_start)
+
+
+# ---------------------------------------------------------------------------- neighbour graph
+def neighbour_graph(
+    values: np.ndarray,
+    k: int,
+    seed: int = 0,
+    n_components: int = 50,
+    exact_up_to: int = 20_000,
+) -> np.ndarray:
+    """Each sample's ``k`` nearest other samples in expression space, (n_samples, k) int64.
+
+    Euclidean distance on the leading principal components (at most ``n_components``; all
+    genes when there are fewer), NaN read as the gene mean. Exact search up to ``exact_up_to``
+    samples, approximate (NN-descent, as UMAP) beyond.
+    """
+    from sklearn.utils.extmath import randomized_svd
+
+    x = np.asarray(values, dtype=np.float32)
+    n = x.shape[0]
+    k = int(min(k, n - 1))
+    if k < 1:
+        raise ModelError("the neighbour graph needs at least 2 samples")
+    with np.errstate(all="ignore"):
+        mean = np.nan_to_num(np.nanmean(x, 0))
+    x = np.where(np.isfinite(x), x - mean, 0.0).astype(np.float32)
+    if x.shape[1] > n_components:
+        m = min(n_components, min(x.shape) - 1)
+        u, s, _ = randomized_svd(x, n_components=m, random_state=seed)
+        x = (u * s).astype(np.float32)
+    if n <= exact_up_to:
+        from sklearn.neighbors import NearestNeighbors
+
+        idx = NearestNeighbors(n_neighbors=k + 1).fit(x).kneighbors(x, return_distance=False)
+    else:
+        from pynndescent import NNDescent
+
+        idx, _ = NNDescent(x, n_neighbors=k + 1, random_state=seed).neighbor_graph
+    # drop each sample itself (wherever ties put it) and keep k others
+    out = np.empty((n, k), np.int64)
+    for i, row in enumerate(idx):
+        others = row[row != i]
+        out[i] = others[:k]
+    return out
+
+
+def neighbour_loss(
+    coords: torch.Tensor,
+    rows: torch.Tensor,
+    graph: torch.Tensor,
+    n_negatives: int,
+    scale: float,
+    generator: torch.Generator,
+) -> torch.Tensor:
+    """Attraction of ``rows`` to their graph neighbours, repulsion from random samples.
+
+    ``log(1 + d^2/s^2)`` per neighbour pair (minus the log of the kernel), ``log(1 + s^2/d^2)``
+    per random pair (minus the log of one minus the kernel); both averaged per sample.
+    """
+    here = coords[rows]
+    d2 = ((here[:, None, :] - coords[graph[rows]]) ** 2).sum(-1) / (scale * scale)
+    loss = torch.log1p(d2).mean(1)
+    if n_negatives:
+        neg = torch.randint(0, coords.shape[0], (len(rows), n_negatives), generator=generator)
+        d2n = ((here[:, None, :] - coords[neg.to(coords.device)]) ** 2).sum(-1) / (scale * scale)
+        loss = loss + torch.log1p(1.0 / d2n.clamp_min(1e-4)).mean(1)
+    return loss.mean()
 
 
 # ---------------------------------------------------------------------------------- grid search
@@ -563,6 +647,11 @@ def train_network(
         n_samples, n_genes, device, rows_per_step, gene_chunk, steps_per_epoch, config.epochs,
     )  # fmt: skip
 
+    graph = None
+    if config.neighbour_weight > 0:
+        graph = torch.as_tensor(
+            neighbour_graph(values, config.neighbour_k, config.seed), device=device
+        )
     # short runs search every epoch or two (at least twice when there are >= 3 epochs)
     reassign_every = min(config.reassign_every, max(1, config.epochs // 3))
     t_start = time.perf_counter() - state.elapsed_s
@@ -608,6 +697,15 @@ def train_network(
             if count == 0:
                 continue
             loss = sse / count
+            if graph is not None:
+                loss = loss + config.neighbour_weight * neighbour_loss(
+                    model.sample_embedding,
+                    rows,
+                    graph,
+                    config.neighbour_negatives,
+                    config.neighbour_scale,
+                    generator,
+                )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

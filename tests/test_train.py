@@ -8,7 +8,14 @@ import torch
 
 from core.errors import ModelError
 from core.model import FactorizedEmbedding, NetworkConfig
-from core.train import TrainConfig, best_grid_point, grid_points, train_network
+from core.train import (
+    TrainConfig,
+    best_grid_point,
+    grid_points,
+    neighbour_graph,
+    neighbour_loss,
+    train_network,
+)
 
 
 def _clusters(n_per=40, n_genes=30, n_groups=4, seed=0):
@@ -141,3 +148,64 @@ def test_standardize_map_keeps_predictions():
     assert torch.allclose(coords.mean(0), torch.zeros(2), atol=1e-5)
     assert torch.allclose(coords.std(0), torch.ones(2), atol=1e-5)
     assert torch.allclose(net(rows).detach(), before, atol=1e-4)
+
+
+def test_neighbour_graph_exact_and_approximate():
+    values, labels = _clusters(n_per=30, n_genes=80)
+    values[::7, ::5] = np.nan  # missing values read as the gene mean
+    exact = neighbour_graph(values, k=5, n_components=10)
+    approx = neighbour_graph(values, k=5, n_components=10, exact_up_to=10)
+    for graph in (exact, approx):
+        assert graph.shape == (len(values), 5) and graph.dtype == np.int64
+        assert not (graph == np.arange(len(values))[:, None]).any()  # never itself
+        assert (labels[graph] == labels[:, None]).mean() > 0.95
+    with pytest.raises(ModelError, match="at least 2 samples"):
+        neighbour_graph(values[:1], k=5)
+
+
+def test_neighbour_loss_pulls_neighbours_and_pushes_others():
+    coords = torch.tensor([[0.0, 0.0], [0.05, 0.0], [3.0, 0.0], [3.0, 0.1]])
+    graph = torch.tensor([[1], [0], [3], [2]])
+    gen = torch.Generator().manual_seed(0)
+    rows = torch.arange(4)
+    close = neighbour_loss(coords, rows, graph, 0, 0.2, gen)
+    far = neighbour_loss(coords * 4, rows, graph, 0, 0.2, gen)
+    assert 0 < close < far  # attraction only: the loss grows as neighbours part
+    # the gradient of the attraction moves a sample towards its neighbour
+    c = coords.clone().requires_grad_(True)
+    neighbour_loss(c, rows, graph, 0, 0.2, gen).backward()
+    assert c.grad[0, 0] < 0 < c.grad[1, 0]
+    # repulsion: random partners that sit on top of a sample cost more than distant ones
+    stacked = torch.zeros(4, 2)
+    spread = torch.tensor([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0], [5.0, 5.0]])
+    self_graph = torch.tensor([[0], [1], [2], [3]])  # zero attraction term
+    assert neighbour_loss(stacked, rows, self_graph, 8, 0.2, gen) > neighbour_loss(
+        spread, rows, self_graph, 8, 0.2, gen
+    )
+
+
+def test_neighbour_regulariser_is_optimised_and_keeps_groups_apart():
+    values, labels = _clusters(n_per=40, n_genes=30)
+    graph = torch.as_tensor(neighbour_graph(values, k=5))
+    rows = torch.arange(len(values))
+
+    def fit(weight):
+        net = _net(values, seed=1)
+        train_network(
+            net, values, TrainConfig(epochs=40, lr=1e-2, pairs_per_step=600, neighbour_weight=weight)
+        )
+        coords = net.sample_embedding.detach()  # unit variance per axis after training
+        # the regulariser's value on the final map, many random partners per sample
+        cost = float(neighbour_loss(coords, rows, graph, 50, 0.2, torch.Generator().manual_seed(0)))
+        return cost, coords.numpy()
+
+    plain, _ = fit(0.0)
+    regularised, coords = fit(1.0)
+    assert regularised < 0.75 * plain  # measured: 0.71 vs 1.24
+    d = ((coords[:, None] - coords[None]) ** 2).sum(-1)
+    np.fill_diagonal(d, np.inf)
+    assert (labels[d.argmin(1)] == labels).mean() > 0.9
+    with pytest.raises(ModelError, match="neighbour"):
+        TrainConfig(neighbour_weight=-1)
+    with pytest.raises(ModelError, match="neighbour"):
+        TrainConfig(neighbour_k=0)
