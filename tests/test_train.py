@@ -192,7 +192,9 @@ def test_neighbour_regulariser_is_optimised_and_keeps_groups_apart():
     def fit(weight):
         net = _net(values, seed=1)
         train_network(
-            net, values, TrainConfig(epochs=40, lr=1e-2, pairs_per_step=600, neighbour_weight=weight)
+            net,
+            values,
+            TrainConfig(epochs=40, lr=1e-2, pairs_per_step=600, neighbour_weight=weight),
         )
         coords = net.sample_embedding.detach()  # unit variance per axis after training
         # the regulariser's value on the final map, many random partners per sample
