@@ -720,21 +720,43 @@ def marker_smoothness(
 
 
 # ============================================================================= Figure 4
-def gene_neighbors(gene_embedding: np.ndarray, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
-    """k nearest genes of every gene in gene space (Euclidean), itself excluded.
+GENE_METRICS = ("cosine", "euclidean")
+
+
+def unit_rows(points: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero): Euclidean distance between them is a
+    monotone function of the cosine distance, ``sqrt(2 - 2 cos)``."""
+    x = np.asarray(points, dtype=np.float64)
+    norm = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(norm > 1e-12, norm, 1.0)
+
+
+def gene_neighbors(
+    gene_embedding: np.ndarray, k: int = 5, metric: str = "cosine"
+) -> tuple[np.ndarray, np.ndarray]:
+    """k nearest genes of every gene in gene space, itself excluded.
 
     Parameters
     ----------
     gene_embedding : (n_genes, gene_dim) array
     k
         Neighbours per gene.
+    metric
+        ``cosine`` (default: the angle between gene vectors; measured to agree better with GO,
+        tests/benchmarks/RESULTS.md) or ``euclidean`` (the paper's).
 
     Returns
     -------
     indices : (n_genes, k) int64, nearest first
-    distances : (n_genes, k) float32
+    distances : (n_genes, k) float32 (cosine: ``1 - cos``)
     """
-    return _knn_excluding_self(_as_matrix(gene_embedding, "gene_embedding"), k)
+    if metric not in GENE_METRICS:
+        raise CoreError(f"metric must be one of {GENE_METRICS}, got {metric!r}")
+    emb = _as_matrix(gene_embedding, "gene_embedding")
+    if metric == "euclidean":
+        return _knn_excluding_self(emb, k)
+    idx, dist = _knn_excluding_self(unit_rows(emb), k)
+    return idx, (dist.astype(np.float64) ** 2 / 2).astype(np.float32)
 
 
 def _standardized_genes(values: np.ndarray) -> np.ndarray:
@@ -938,6 +960,7 @@ def neighbor_agreement_by_size(
     seed: int = 0,
     annotated_only: bool = False,
     n_random: int | None = None,
+    metric: str = "cosine",
 ) -> pd.DataFrame:
     """:func:`neighbor_agreement` of the k-NN of several gene embeddings (Figure 4).
 
@@ -947,6 +970,8 @@ def neighbor_agreement_by_size(
         gene_dim (or any name) -> (n_genes, gene_dim) array, rows in the same gene order.
     go_matrix, coexp, seed, annotated_only, n_random
         As in :func:`neighbor_agreement` (the same random pairs for every embedding).
+    metric
+        Gene-space distance (:func:`gene_neighbors`).
 
     Returns
     -------
@@ -955,7 +980,7 @@ def neighbor_agreement_by_size(
     """
     rows = {}
     for name, emb in gene_embeddings.items():
-        idx, _ = gene_neighbors(emb, k)
+        idx, _ = gene_neighbors(emb, k, metric)
         rows[name] = neighbor_agreement(
             pairs_from_neighbors(idx),
             go_matrix,

@@ -818,9 +818,10 @@ def _section_gene_space(
             table[col] = table[col].astype(int)
     figures["gene_space"] = _fig_agreement(table)
     parts += [
-        f"<p>Each gene's {args.k} nearest genes; fraction of those pairs that share a GO term "
-        "and that are edges of the co-expression network of this data (top 1% most correlated "
-        f"gene pairs), against {n_random} random gene pairs (seeded).</p>",
+        f"<p>Each gene's {args.k} nearest genes (cosine distance between gene vectors; "
+        "for the correlation row, the most correlated genes); fraction of those pairs that "
+        "share a GO term and that are edges of the co-expression network of this data (top 1% "
+        f"most correlated gene pairs), against {n_random} random gene pairs (seeded).</p>",
         _html_table(table),
         "{fig:gene_space}",
     ]

@@ -91,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gene-dim", type=int, default=None)
     p.add_argument("--hidden", type=str, default=None, help="hidden sizes, e.g. 100,50,50")
     p.add_argument("--top-genes", type=int, default=None, help="keep the n most variable genes")
+    p.add_argument(
+        "--neighbour-weight",
+        type=float,
+        default=None,
+        help="weight of the neighbour-graph regulariser of the sample map "
+        "(default 1; 0: the paper's pure reconstruction objective)",
+    )
     p.add_argument("--resume", action="store_true", help="continue from DIR's checkpoint")
     p.add_argument("--force", action="store_true", help="replace an existing model directory")
     p.set_defaults(func=_cmd_train)

@@ -58,7 +58,8 @@ class TrainConfig:
         runs shorter than ``3 * reassign_every`` epochs search more often. The search compares
         profiles on the 512 most variable genes.
     reassign_until
-        Fraction of the epochs after which the grid search stops (the end is pure refinement).
+        Fraction of the epochs after which the grid search stops (the end is pure refinement);
+        runs of 3 epochs or more search at least twice.
     grid_size
         Points per side of the search grid.
     sample_candidates
@@ -587,6 +588,7 @@ def train_network(
     callback: Callable[[TrainProgress], None] | None = None,
     checkpoint: Path | None = None,
     resume: bool = False,
+    neighbours: np.ndarray | None = None,
 ) -> TrainState:
     """Fit ``model`` to ``values`` (n_samples x n_genes, NaN = missing) in place.
 
@@ -602,6 +604,9 @@ def train_network(
         Called with a :class:`TrainProgress` about twice a second and at the end of every epoch.
     checkpoint
         File to checkpoint to (atomically); with ``resume`` training continues from it.
+    neighbours
+        (n_samples, k) neighbour graph of the regulariser when already computed; by default
+        :func:`neighbour_graph` of ``values`` (when ``config.neighbour_weight > 0``).
 
     Returns
     -------
@@ -649,11 +654,15 @@ def train_network(
 
     graph = None
     if config.neighbour_weight > 0:
-        graph = torch.as_tensor(
-            neighbour_graph(values, config.neighbour_k, config.seed), device=device
-        )
-    # short runs search every epoch or two (at least twice when there are >= 3 epochs)
+        if neighbours is None:
+            neighbours = neighbour_graph(values, config.neighbour_k, config.seed)
+        neighbours = np.asarray(neighbours, dtype=np.int64)
+        if neighbours.ndim != 2 or neighbours.shape[0] != n_samples:
+            raise ModelError(f"the neighbour graph must have one row per sample ({n_samples})")
+        graph = torch.as_tensor(neighbours, device=device)
+    # short runs search every epoch or two, and every run at least twice when it has >= 3 epochs
     reassign_every = min(config.reassign_every, max(1, config.epochs // 3))
+    reassign_stop = max(config.reassign_until * config.epochs, 2 * reassign_every + 1)
     t_start = time.perf_counter() - state.elapsed_s
     last_report = 0.0
     for epoch in range(state.epoch, config.epochs):
@@ -662,7 +671,7 @@ def train_network(
             config.reassign_every
             and epoch > 0
             and epoch % reassign_every == 0
-            and epoch < config.reassign_until * config.epochs
+            and epoch < reassign_stop
         ):
             moved = reassign_samples(
                 model, data, config.grid_size, sample_candidates=config.sample_candidates

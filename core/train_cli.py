@@ -62,6 +62,8 @@ def run_train(args: argparse.Namespace) -> int:
         params["gene_dim"] = args.gene_dim
     if args.hidden:
         params["hidden"] = _parse_hidden(args.hidden)
+    if args.neighbour_weight is not None:
+        params["neighbour_weight"] = args.neighbour_weight
     if args.resume:
         saved = _saved_params(checkpoint)
         if saved:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.analysis import unit_rows
 from core.errors import CoreError, DataError, ModelError
 
 log = logging.getLogger(__name__)
@@ -241,7 +242,8 @@ def gene_layout_2d(
 ) -> tuple[np.ndarray, str]:
     """2-D layout of gene vectors (n_genes, gene_dim) -> ((n_genes, 2) float32, method name).
 
-    ``method``: ``umap`` (falls back to PCA for fewer than 30 genes) or ``pca``.
+    ``method``: ``umap`` on cosine distances, as the gene neighbour lists (falls back to PCA for
+    fewer than 30 genes) or ``pca``.
     """
     x = np.asarray(gene_embedding, dtype=np.float32)
     if x.shape[1] <= 2:
@@ -256,6 +258,7 @@ def gene_layout_2d(
                 n_components=2,
                 n_neighbors=min(15, x.shape[0] - 1),
                 min_dist=0.1,
+                metric="cosine",
                 random_state=seed,
                 n_jobs=1,
             )
@@ -478,7 +481,7 @@ class AppContext:
             gene_layout = np.load(layout_path, allow_pickle=False)
             method = meta.get("gene_layout", "UMAP")
         else:
-            cache_key = self.results.key("gene-layout", key, self.config.gene_layout)
+            cache_key = self.results.key("gene-layout", key, self.config.gene_layout, "cosine")
             cached = self.results.get(cache_key)
             if cached is None:
                 gene_layout, method = gene_layout_2d(
@@ -847,7 +850,8 @@ class AppContext:
 
     # ------------------------------------------------------------------ gene space
     def neighbors(self, j: int, k: int | None = None) -> pd.DataFrame:
-        """The ``k`` genes nearest to dataset gene ``j`` in gene space (Euclidean).
+        """The ``k`` genes nearest to dataset gene ``j`` in gene space (cosine distance, as
+        :func:`core.analysis.gene_neighbors`).
 
         Returns
         -------
@@ -859,8 +863,8 @@ class AppContext:
         m = int(st.es_model_index[j])
         if m < 0:
             raise DataError(f"gene {self.gene_symbols[j]} has no embedding in this model")
-        emb = st.gene_embedding
-        d = np.sqrt(np.maximum(((emb - emb[m]) ** 2).sum(axis=1), 0.0))
+        emb = unit_rows(st.gene_embedding)
+        d = 1.0 - emb @ emb[m]
         d[m] = np.inf
         k = min(k, len(d) - 1)
         idx = np.argpartition(d, k)[:k]

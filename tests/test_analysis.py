@@ -203,11 +203,21 @@ def test_neighbors_match_brute_force(sepira):
     rng = np.random.default_rng(1)
     for dim in (3, 16):  # KD-tree and blocked brute-force paths
         emb = sepira.values[rng.choice(sepira.n_samples, dim, replace=False)].T  # genes x dim
-        idx, dist = analysis.gene_neighbors(emb, k=5)
+        idx, dist = analysis.gene_neighbors(emb, k=5, metric="euclidean")
         d = np.linalg.norm(emb[:, None, :] - emb[None, :, :], axis=2)
         np.fill_diagonal(d, np.inf)
         np.testing.assert_allclose(dist, np.sort(d, axis=1)[:, :5], rtol=1e-4, atol=1e-4)
         assert (idx != np.arange(len(emb))[:, None]).all()
+        # cosine (the default): 1 - cos of the angle between gene vectors
+        emb = emb[np.linalg.norm(emb, axis=1) > 0]
+        idx, dist = analysis.gene_neighbors(emb, k=5)
+        unit = emb / np.linalg.norm(emb, axis=1, keepdims=True)
+        d = 1.0 - unit @ unit.T
+        np.fill_diagonal(d, np.inf)
+        np.testing.assert_allclose(dist, np.sort(d, axis=1)[:, :5], rtol=1e-3, atol=1e-4)
+        np.testing.assert_allclose(np.take_along_axis(d, idx, 1), dist, rtol=1e-3, atol=1e-4)
+    with pytest.raises(CoreError, match="metric"):
+        analysis.gene_neighbors(emb, k=5, metric="manhattan")
     cidx, cdist = analysis.correlation_neighbors(sepira.values, k=3)
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = np.nan_to_num(np.corrcoef(sepira.values.T), nan=-np.inf)

@@ -211,3 +211,21 @@ def test_neighbour_regulariser_is_optimised_and_keeps_groups_apart():
         TrainConfig(neighbour_weight=-1)
     with pytest.raises(ModelError, match="neighbour"):
         TrainConfig(neighbour_k=0)
+    with pytest.raises(ModelError, match="one row per sample"):
+        cfg = TrainConfig(epochs=1, neighbour_weight=1.0)
+        train_network(_net(values), values, cfg, neighbours=np.zeros((3, 5), np.int64))
+
+
+def test_grid_search_schedule():
+    values, _ = _clusters(n_per=10)
+
+    def searches(epochs, every, until):
+        cfg = TrainConfig(
+            epochs=epochs, pairs_per_step=300, reassign_every=every, reassign_until=until
+        )
+        return len(train_network(_net(values), values, cfg).moved)
+
+    assert searches(3, 5, 0.0) == 2  # short runs: every epoch, at least twice
+    assert searches(20, 2, 0.0) == 2  # epochs 2 and 4 only
+    assert searches(20, 2, 0.7) == 6  # epochs 2, 4, ..., 12 (< 14)
+    assert searches(20, 0, 0.7) == 0
