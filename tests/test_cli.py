@@ -39,6 +39,7 @@ def test_train_writes_a_model_and_never_overwrites(small_matrix, tmp_path, capsy
     [
         (["--hidden", "10,x"], "--hidden must be comma-separated integers"),
         (["--resume"], "no checkpoint"),
+        (["--neighbour-weight", "-1"], "neighbour_weight must be >= 0"),
     ],
 )
 def test_bad_arguments_are_clear(small_matrix, tmp_path, capsys, extra, message):
@@ -52,3 +53,11 @@ def test_missing_file_is_an_error_line(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and "nope.csv" in err
+
+
+def test_pure_objective_from_the_command_line(small_matrix, tmp_path):
+    out = tmp_path / "pure"
+    args = ["train", "--matrix", str(small_matrix), "--out", str(out), "--epochs", "2"]
+    assert main(args + ["--hidden", "16", "--gene-dim", "4", "--neighbour-weight", "0"]) == 0
+    params = FactorizedEmbeddings.load(out).get_params()
+    assert params["neighbour_weight"] == 0.0 and params["reassign_until"] == 0.7
