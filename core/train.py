@@ -502,6 +502,9 @@ def refine_coordinates(
     steps: int,
     lr: float,
     pairs_per_chunk: int = 1 << 20,
+    anchors: torch.Tensor | None = None,
+    anchor_weight: float = 0.0,
+    anchor_scale: float = 0.2,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Move sample coordinates to their best fit by gradient descent, network frozen.
 
@@ -513,6 +516,9 @@ def refine_coordinates(
         The samples' values (n, n_genes) and mask.
     steps, lr
         Full-batch Adam steps and their learning rate.
+    anchors, anchor_weight, anchor_scale
+        (n, k, sample_dim) fixed places each sample is also attracted to, with the kernel of
+        :func:`neighbour_loss` (its neighbours on the trained map), and the term's weight.
 
     Returns
     -------
@@ -536,10 +542,18 @@ def refine_coordinates(
             m = data.mask[start : start + rows]
             return ((diff * m) ** 2).sum(1) / m.sum(1).clamp_min(1)
 
+        def pull(start: int) -> torch.Tensor:
+            here = coords[start : start + rows, None, :]
+            d2 = ((here - anchors[start : start + rows]) ** 2).sum(-1) / anchor_scale**2
+            return anchor_weight * torch.log1p(d2).mean(1)
+
         for _ in range(steps):
             optimizer.zero_grad(set_to_none=True)
             for start in range(0, coords.shape[0], rows):
-                chunk_errors(start).sum().backward()
+                loss = chunk_errors(start)
+                if anchors is not None and anchor_weight > 0:
+                    loss = loss + pull(start)
+                loss.sum().backward()
             optimizer.step()
         with torch.no_grad():
             err = torch.cat([chunk_errors(s) for s in range(0, coords.shape[0], rows)])
