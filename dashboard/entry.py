@@ -47,7 +47,7 @@ _SWITCHES = {"--standin"}
 #: on a 2-core CPU (the page states them). Measured on 8,000 x 2,000 with the default model
 #: (neighbour-graph regulariser, grid searches after epochs 1 and 2): 3 epochs train in 48 s and
 #: give 1-NN tissue accuracy 0.93 from 2% labels (the pure reconstruction objective: 0.88); the
-#: whole first start (simulate, train, gene UMAP, decode) took 120 s with the earlier model.
+#: whole first start (simulate, train, gene UMAP, decode) took 75 s (tests/benchmarks/RESULTS.md).
 DEMO_EPOCHS = 3
 
 
