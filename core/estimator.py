@@ -41,6 +41,7 @@ from core.train import (
     decode_points,
     grid_points,
     neighbour_graph,
+    principal_components,
     refine_coordinates,
     resolve_device,
     train_network,
@@ -686,19 +687,13 @@ def _pca_init(
         scores on the leading m <= 50 components (the space of the neighbour graph, as
         :func:`core.train.neighbour_graph` computes it; kept to find new samples' neighbours).
     """
-    from sklearn.utils.extmath import randomized_svd
-
-    x = np.asarray(values, dtype=np.float32)
-    with np.errstate(all="ignore"):
-        mean = np.nan_to_num(np.nanmean(x, 0))
-    x = np.where(np.isfinite(x), x - mean, 0.0).astype(np.float32)
-    k = max(1, min(max(sample_dim, gene_dim, GRAPH_COMPONENTS), min(x.shape) - 1))
-    u, s, vt = randomized_svd(x, n_components=k, random_state=seed)
-    coords = np.zeros((x.shape[0], sample_dim), np.float32)
+    mean, u, s, vt = principal_components(values, max(sample_dim, gene_dim, GRAPH_COMPONENTS), seed)
+    k = len(s)
+    coords = np.zeros((u.shape[0], sample_dim), np.float32)
     m = min(sample_dim, k)
     coords[:, :m] = u[:, :m] * s[:m]
     coords /= np.maximum(coords.std(0), 1e-6)
-    genes = np.zeros((x.shape[1], gene_dim), np.float32)
+    genes = np.zeros((vt.shape[1], gene_dim), np.float32)
     m = min(gene_dim, k)
     genes[:, :m] = vt[:m].T * s[:m]
     genes /= max(float(genes.std()), 1e-6)

@@ -295,6 +295,28 @@ def _noise_level(cfg: TrainConfig, progress: float) -> float:
 
 
 # ---------------------------------------------------------------------------- neighbour graph
+def principal_components(
+    values: np.ndarray, n_components: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Randomized PCA of a matrix, NaN read as the gene mean.
+
+    Returns
+    -------
+    (mean, u, s, vt)
+        Gene means (n_genes,) and the truncated SVD of the centred matrix, with
+        ``max(1, min(n_components, min(shape) - 1))`` components.
+    """
+    from sklearn.utils.extmath import randomized_svd
+
+    x = np.asarray(values, dtype=np.float32)
+    with np.errstate(all="ignore"):
+        mean = np.nan_to_num(np.nanmean(x, 0))
+    x = np.where(np.isfinite(x), x - mean, 0.0).astype(np.float32)
+    k = max(1, min(n_components, min(x.shape) - 1))
+    u, s, vt = randomized_svd(x, n_components=k, random_state=seed)
+    return mean, u, s, vt
+
+
 def neighbour_graph(
     values: np.ndarray,
     k: int,
@@ -308,20 +330,17 @@ def neighbour_graph(
     genes when there are fewer), NaN read as the gene mean. Exact search up to ``exact_up_to``
     samples, approximate (NN-descent, as UMAP) beyond.
     """
-    from sklearn.utils.extmath import randomized_svd
-
     x = np.asarray(values, dtype=np.float32)
     n = x.shape[0]
     k = int(min(k, n - 1))
     if k < 1:
         raise ModelError("the neighbour graph needs at least 2 samples")
-    with np.errstate(all="ignore"):
-        mean = np.nan_to_num(np.nanmean(x, 0))
-    x = np.where(np.isfinite(x), x - mean, 0.0).astype(np.float32)
     if x.shape[1] > n_components:
-        m = min(n_components, min(x.shape) - 1)
-        u, s, _ = randomized_svd(x, n_components=m, random_state=seed)
+        _, u, s, _ = principal_components(x, n_components, seed)
         x = (u * s).astype(np.float32)
+    elif not np.isfinite(x).all():
+        with np.errstate(all="ignore"):
+            x = np.where(np.isfinite(x), x, np.nan_to_num(np.nanmean(x, 0)))
     if n <= exact_up_to:
         from sklearn.neighbors import NearestNeighbors
 

@@ -225,6 +225,8 @@ class ModelState:
         (n_genes,) int: row of each dataset gene in the model's genes (-1 when absent).
     info
         What the page states about the model (class, settings, training time, final loss).
+    gene_unit
+        ``gene_embedding`` with rows scaled to unit length (cosine neighbours), computed once.
     """
 
     model: Any
@@ -235,6 +237,10 @@ class ModelState:
     gene_es_index: np.ndarray
     es_model_index: np.ndarray
     info: dict[str, Any]
+    gene_unit: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.gene_unit = unit_rows(self.gene_embedding).astype(np.float32)
 
 
 def gene_layout_2d(
@@ -863,7 +869,7 @@ class AppContext:
         m = int(st.es_model_index[j])
         if m < 0:
             raise DataError(f"gene {self.gene_symbols[j]} has no embedding in this model")
-        emb = unit_rows(st.gene_embedding)
+        emb = st.gene_unit
         d = 1.0 - emb @ emb[m]
         d[m] = np.inf
         k = min(k, len(d) - 1)
