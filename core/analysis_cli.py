@@ -246,7 +246,7 @@ def _model_summary(loaded: _Loaded) -> dict[str, Any]:
     return {
         "directory": str(loaded.dir),
         "key": model.key(),
-        "params": model.get_params(),
+        "params": model.trained_params(),
         "train_time_s": float(getattr(model, "train_time_s_", 0.0) or 0.0),
         "final_loss": float(model.history_[-1]) if getattr(model, "history_", None) else None,
     }
@@ -875,7 +875,7 @@ def _page(
     loaded: _Loaded, sections: list[str], figures: dict[str, dict[str, str]], runtime: float
 ) -> str:
     es, model = loaded.es, loaded.model
-    params = model.get_params()
+    params = model.trained_params()
 
     def fig_html(name: str) -> str:
         if name not in figures:

@@ -80,11 +80,14 @@ class TrainConfig:
         Weight of a neighbour-graph regulariser of the sample map (0: off, the paper's pure
         reconstruction objective). Each sample is pulled towards its ``neighbour_k`` nearest
         neighbours in expression space and pushed away from ``neighbour_negatives`` random
-        samples, with the heavy-tailed kernel ``1 / (1 + (d / neighbour_scale)^2)`` on the
+        samples, with the heavy-tailed kernel ``1 / (1 + (d / neighbour_scale)^(2 p))`` on the
         unit-variance map (the cross-entropy of UMAP, computed on the batch's rows); see
         :func:`neighbour_graph` and :func:`neighbour_loss`.
     neighbour_k, neighbour_negatives, neighbour_scale
         Graph size, random samples pushed away per sample and kernel width (map units).
+    neighbour_power
+        The kernel's exponent ``p``: 1 is the Cauchy kernel of t-SNE; below 1 the tails are
+        heavier and clusters separate more (UMAP's default kernel has ``p`` = 0.9).
     polish_steps, polish_lr
         After the last epoch, full-batch steps moving every sample to its best fit under the
         final network (:func:`refine_coordinates`).
@@ -115,6 +118,7 @@ class TrainConfig:
     neighbour_k: int = 15
     neighbour_negatives: int = 5
     neighbour_scale: float = 0.2
+    neighbour_power: float = 1.0
     polish_steps: int = 0
     polish_lr: float = 0.01
     device: str = "auto"
@@ -145,6 +149,8 @@ class TrainConfig:
             raise ModelError(f"sample_lr_scale must be > 0, got {self.sample_lr_scale}")
         if not (self.neighbour_weight >= 0 and self.neighbour_scale > 0):
             raise ModelError("neighbour_weight must be >= 0 and neighbour_scale > 0")
+        if not 0 < self.neighbour_power <= 2:
+            raise ModelError(f"neighbour_power must be in (0, 2], got {self.neighbour_power}")
         if self.neighbour_k < 1 or self.neighbour_negatives < 0:
             raise ModelError("neighbour_k must be >= 1 and neighbour_negatives >= 0")
         if self.reassign_every < 0 or not 0 <= self.reassign_until <= 1:
@@ -357,6 +363,16 @@ def neighbour_graph(
     return out
 
 
+def kernel_odds(points: torch.Tensor, others: torch.Tensor, scale: float, power: float):
+    """``(d / scale)^(2 power)`` between ``points`` (n, dim) and ``others`` (n, m, dim), (n, m).
+
+    The kernel of the neighbour regulariser is ``1 / (1 + odds)``.
+    """
+    d2 = ((points[:, None, :] - others) ** 2).sum(-1) / (scale * scale)
+    # the small offset keeps the gradient of d^(2p), p < 1, finite where two points coincide
+    return d2 if power == 1 else (d2 + 1e-8) ** power
+
+
 def neighbour_loss(
     coords: torch.Tensor,
     rows: torch.Tensor,
@@ -364,19 +380,20 @@ def neighbour_loss(
     n_negatives: int,
     scale: float,
     generator: torch.Generator,
+    power: float = 1.0,
 ) -> torch.Tensor:
     """Attraction of ``rows`` to their graph neighbours, repulsion from random samples.
 
-    ``log(1 + d^2/s^2)`` per neighbour pair (minus the log of the kernel), ``log(1 + s^2/d^2)``
-    per random pair (minus the log of one minus the kernel); both averaged per sample.
+    With ``odds`` = :func:`kernel_odds`: ``log(1 + odds)`` per neighbour pair (minus the log of
+    the kernel), ``log(1 + 1/odds)`` per random pair (minus the log of one minus the kernel);
+    both averaged per sample.
     """
     here = coords[rows]
-    d2 = ((here[:, None, :] - coords[graph[rows]]) ** 2).sum(-1) / (scale * scale)
-    loss = torch.log1p(d2).mean(1)
+    loss = torch.log1p(kernel_odds(here, coords[graph[rows]], scale, power)).mean(1)
     if n_negatives:
         neg = torch.randint(0, coords.shape[0], (len(rows), n_negatives), generator=generator)
-        d2n = ((here[:, None, :] - coords[neg.to(coords.device)]) ** 2).sum(-1) / (scale * scale)
-        loss = loss + torch.log1p(1.0 / d2n.clamp_min(1e-4)).mean(1)
+        odds = kernel_odds(here, coords[neg.to(coords.device)], scale, power)
+        loss = loss + torch.log1p(1.0 / odds.clamp_min(1e-4)).mean(1)
     return loss.mean()
 
 
@@ -524,6 +541,7 @@ def refine_coordinates(
     anchors: torch.Tensor | None = None,
     anchor_weight: float = 0.0,
     anchor_scale: float = 0.2,
+    anchor_power: float = 1.0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Move sample coordinates to their best fit by gradient descent, network frozen.
 
@@ -535,9 +553,9 @@ def refine_coordinates(
         The samples' values (n, n_genes) and mask.
     steps, lr
         Full-batch Adam steps and their learning rate.
-    anchors, anchor_weight, anchor_scale
-        (n, k, sample_dim) fixed places each sample is also attracted to, with the kernel of
-        :func:`neighbour_loss` (its neighbours on the trained map), and the term's weight.
+    anchors, anchor_weight, anchor_scale, anchor_power
+        (n, k, sample_dim) fixed places each sample is also attracted to (its neighbours on the
+        trained map), the term's weight, and the kernel of :func:`neighbour_loss`.
 
     Returns
     -------
@@ -562,9 +580,11 @@ def refine_coordinates(
             return ((diff * m) ** 2).sum(1) / m.sum(1).clamp_min(1)
 
         def pull(start: int) -> torch.Tensor:
-            here = coords[start : start + rows, None, :]
-            d2 = ((here - anchors[start : start + rows]) ** 2).sum(-1) / anchor_scale**2
-            return anchor_weight * torch.log1p(d2).mean(1)
+            odds = kernel_odds(
+                coords[start : start + rows], anchors[start : start + rows], anchor_scale,
+                anchor_power,
+            )  # fmt: skip
+            return anchor_weight * torch.log1p(odds).mean(1)
 
         for _ in range(steps):
             optimizer.zero_grad(set_to_none=True)
@@ -747,6 +767,7 @@ def train_network(
                     config.neighbour_negatives,
                     config.neighbour_scale,
                     generator,
+                    config.neighbour_power,
                 )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -64,6 +64,8 @@ def run_train(args: argparse.Namespace) -> int:
         params["hidden"] = _parse_hidden(args.hidden)
     if args.neighbour_weight is not None:
         params["neighbour_weight"] = args.neighbour_weight
+    if args.neighbour_power is not None:
+        params["neighbour_power"] = args.neighbour_power
     if args.resume:
         saved = _saved_params(checkpoint)
         if saved:

@@ -175,7 +175,41 @@ def test_defaults_regularise_the_map_and_search_early():
         FactorizedEmbeddings(neighbour_weight=-0.1)
     # a fitted model records them, and a reloaded one trains the same way
     params = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(_small()).get_params()
-    assert params["neighbour_weight"] == 1.0 and params["reassign_until"] == 0.0
+    assert params["neighbour_weight"] is None and params["reassign_until"] == 0.0
+
+
+def test_regulariser_settings_follow_the_number_of_samples(tmp_path, monkeypatch):
+    import json
+
+    from core import estimator
+
+    assert estimator.auto_neighbour_settings(520) == (1.0, 1.0)
+    assert estimator.auto_neighbour_settings(16_877) == (3.0, 0.6)
+    small = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(_small())
+    assert (small.train_config.neighbour_weight, small.train_config.neighbour_power) == (1, 1)
+    monkeypatch.setattr(estimator, "LARGE_MAP", 50)  # _small() has 60 samples
+    fe = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(_small())
+    assert (fe.train_config.neighbour_weight, fe.train_config.neighbour_power) == (3.0, 0.6)
+    trained = fe.trained_params()
+    assert trained["neighbour_weight"] == 3.0 and trained["neighbour_power"] == 0.6
+    assert trained["epochs"] == 1 and fe.get_params()["neighbour_power"] is None
+    # given values win over the automatic ones
+    given = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,), neighbour_power=0.8)
+    assert given.fit(_small()).train_config.neighbour_power == 0.8
+    # the settings as trained survive a reload (transform uses them)
+    monkeypatch.setattr(estimator, "LARGE_MAP", 10_000)
+    loaded = FactorizedEmbeddings.load(fe.save(tmp_path / "m"))
+    assert loaded.train_config == fe.train_config
+    # models saved before they were recorded were trained with weight 1 and the Cauchy kernel
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    del config["train_config"]
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    old = FactorizedEmbeddings.load(tmp_path / "m")
+    assert (old.train_config.neighbour_weight, old.train_config.neighbour_power) == (1.0, 1.0)
+    config["train_config"] = {"neighbour_power": "heavy"}
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelError, match="train_config"):
+        FactorizedEmbeddings.load(tmp_path / "m")
 
 
 def test_reference_neighbours_leave_missing_genes_out():

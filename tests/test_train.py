@@ -12,6 +12,7 @@ from core.train import (
     TrainConfig,
     best_grid_point,
     grid_points,
+    kernel_odds,
     neighbour_graph,
     neighbour_loss,
     train_network,
@@ -182,6 +183,32 @@ def test_neighbour_loss_pulls_neighbours_and_pushes_others():
     assert neighbour_loss(stacked, rows, self_graph, 8, 0.2, gen) > neighbour_loss(
         spread, rows, self_graph, 8, 0.2, gen
     )
+
+
+def test_kernel_exponent():
+    points = torch.tensor([[0.0, 0.0], [1.0, 1.0]])
+    others = torch.tensor([[[0.6, 0.8], [0.0, 0.0]], [[1.0, 1.0], [1.0, 1.4]]])
+    # distances 1 and 0, then 0 and 0.4; scale 0.5
+    cauchy = kernel_odds(points, others, 0.5, 1.0)
+    assert torch.allclose(cauchy, torch.tensor([[4.0, 0.0], [0.0, 0.64]]))
+    heavy = kernel_odds(points, others, 0.5, 0.5)  # (d / s)^1
+    assert torch.allclose(heavy, torch.tensor([[2.0, 0.0], [0.0, 0.8]]), atol=1e-3)
+    # coinciding points keep a finite gradient with an exponent below 1
+    c = torch.zeros(4, 2, requires_grad=True)
+    graph = torch.tensor([[1], [0], [3], [2]])
+    gen = torch.Generator().manual_seed(0)
+    neighbour_loss(c, torch.arange(4), graph, 3, 0.2, gen, power=0.6).backward()
+    assert torch.isfinite(c.grad).all()
+    # with a heavier tail, random partners at the same distance still cost more
+    spread = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    self_graph = torch.arange(4)[:, None]
+    gen1, gen2 = torch.Generator().manual_seed(1), torch.Generator().manual_seed(1)
+    rows = torch.arange(4)
+    assert neighbour_loss(spread, rows, self_graph, 8, 0.2, gen1, power=0.6) > neighbour_loss(
+        spread, rows, self_graph, 8, 0.2, gen2, power=1.0
+    )
+    with pytest.raises(ModelError, match="neighbour_power"):
+        TrainConfig(neighbour_power=0)
 
 
 def test_neighbour_regulariser_is_optimised_and_keeps_groups_apart():
