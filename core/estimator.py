@@ -334,11 +334,11 @@ class FactorizedEmbeddings:
             log.info(
                 "epochs not given: %d for %d observed values", self.train_config.epochs, n_observed
             )
-        auto_weight, auto_power = auto_neighbour_settings(values.shape[0])
+        weight, power = auto_neighbour_settings(values.shape[0])
         self.train_config = replace(
             self.train_config,
-            neighbour_weight=auto_weight if self.neighbour_weight is None else self.neighbour_weight,
-            neighbour_power=auto_power if self.neighbour_power is None else self.neighbour_power,
+            neighbour_weight=weight if self.neighbour_weight is None else self.neighbour_weight,
+            neighbour_power=power if self.neighbour_power is None else self.neighbour_power,
         )
         generator = torch.Generator().manual_seed(self.train_config.seed)
         module = FactorizedEmbedding(net, generator)
