@@ -95,9 +95,9 @@ class FactorizedEmbeddings:
         UMAP 0.92) at a 20% higher reconstruction error (tests/benchmarks/RESULTS.md).
         None (default): chosen with ``neighbour_power`` from the number of samples
         (:func:`auto_neighbour_settings`).
-    neighbour_power
-        Exponent of the regulariser's kernel (:class:`core.train.TrainConfig`); None: by
-        :func:`auto_neighbour_settings`.
+    neighbour_power, neighbour_k
+        Exponent of the regulariser's kernel and neighbours per sample in its graph
+        (:class:`core.train.TrainConfig`); None: by :func:`auto_neighbour_settings`.
     reassign_every, reassign_until
         Epochs between grid searches (:func:`core.train.reassign_samples`), and the fraction of
         the run after which they stop. Every run of 3 epochs or more searches at least twice;
@@ -106,9 +106,8 @@ class FactorizedEmbeddings:
         100-epoch run lowered GTEx 1-NN from 0.91 to 0.89; the two searches make 3-epoch runs
         far better, 0.93 vs 0.78 on the simulated demo).
     lr, optimizer, schedule, pairs_per_step, max_genes_per_step, grid_size,
-    sample_lr_scale, sample_noise, sample_noise_start, neighbour_k,
-    neighbour_negatives, neighbour_scale, polish_steps, device, precision, seed,
-    checkpoint_every
+    sample_lr_scale, sample_noise, sample_noise_start, neighbour_negatives, neighbour_scale,
+    polish_steps, device, precision, seed, checkpoint_every
         Training (:class:`core.train.TrainConfig`).
     standardize
         Per-gene scaling learned on the training set and undone by :meth:`predict`: ``none``
@@ -152,7 +151,7 @@ class FactorizedEmbeddings:
         sample_noise: float = 0.0,
         sample_noise_start: float | None = None,
         neighbour_weight: float | None = None,
-        neighbour_k: int = 10,
+        neighbour_k: int | None = None,
         neighbour_negatives: int = 5,
         neighbour_scale: float = 0.2,
         neighbour_power: float | None = None,
@@ -178,6 +177,7 @@ class FactorizedEmbeddings:
         self.epochs = None if epochs is None else int(epochs)
         self.neighbour_weight = None if neighbour_weight is None else float(neighbour_weight)
         self.neighbour_power = None if neighbour_power is None else float(neighbour_power)
+        self.neighbour_k = None if neighbour_k is None else int(neighbour_k)
         self.train_config = TrainConfig(
             epochs=1 if self.epochs is None else self.epochs,
             lr=float(lr),
@@ -197,7 +197,7 @@ class FactorizedEmbeddings:
             sample_noise_start=None if sample_noise_start is None else float(sample_noise_start),
             # placeholders until fit when None (auto_neighbour_settings)
             neighbour_weight=1.0 if neighbour_weight is None else float(neighbour_weight),
-            neighbour_k=int(neighbour_k),
+            neighbour_k=10 if neighbour_k is None else int(neighbour_k),
             neighbour_negatives=int(neighbour_negatives),
             neighbour_scale=float(neighbour_scale),
             neighbour_power=1.0 if neighbour_power is None else float(neighbour_power),
@@ -236,7 +236,7 @@ class FactorizedEmbeddings:
             "sample_noise": t.sample_noise,
             "sample_noise_start": t.sample_noise_start,
             "neighbour_weight": self.neighbour_weight,
-            "neighbour_k": t.neighbour_k,
+            "neighbour_k": self.neighbour_k,
             "neighbour_negatives": t.neighbour_negatives,
             "neighbour_scale": t.neighbour_scale,
             "neighbour_power": self.neighbour_power,
@@ -256,7 +256,7 @@ class FactorizedEmbeddings:
         params = self.get_params()
         if params["epochs"] is None:
             params["epochs"] = self.n_epochs_
-        for name in ("neighbour_weight", "neighbour_power"):
+        for name in ("neighbour_weight", "neighbour_power", "neighbour_k"):
             if params[name] is None:
                 params[name] = getattr(self.train_config, name)
         return params
@@ -334,11 +334,11 @@ class FactorizedEmbeddings:
             log.info(
                 "epochs not given: %d for %d observed values", self.train_config.epochs, n_observed
             )
-        weight, power = auto_neighbour_settings(values.shape[0])
+        auto = auto_neighbour_settings(values.shape[0])
+        given = {name: getattr(self, name) for name in auto}
         self.train_config = replace(
             self.train_config,
-            neighbour_weight=weight if self.neighbour_weight is None else self.neighbour_weight,
-            neighbour_power=power if self.neighbour_power is None else self.neighbour_power,
+            **{name: auto[name] if given[name] is None else given[name] for name in auto},
         )
         generator = torch.Generator().manual_seed(self.train_config.seed)
         module = FactorizedEmbedding(net, generator)
@@ -667,6 +667,7 @@ class FactorizedEmbeddings:
                 model.train_config,
                 neighbour_weight=1.0 if model.neighbour_weight is None else model.neighbour_weight,
                 neighbour_power=1.0 if model.neighbour_power is None else model.neighbour_power,
+                neighbour_k=10 if model.neighbour_k is None else model.neighbour_k,
             )
         net = NetworkConfig(**{**config["network"], "hidden": tuple(config["network"]["hidden"])})
         module = FactorizedEmbedding(net)
@@ -705,19 +706,30 @@ class FactorizedEmbeddings:
 
 #: Samples from which :func:`auto_neighbour_settings` picks the heavier-tailed kernel.
 LARGE_MAP = 10_000
+#: Samples below which :func:`auto_neighbour_settings` takes 5 neighbours per sample.
+SMALL_MAP = 1_000
 
 
-def auto_neighbour_settings(n_samples: int) -> tuple[float, float]:
-    """Regulariser (weight, kernel exponent) when none are given: (3, 0.6) from 10,000 samples.
+def auto_neighbour_settings(n_samples: int) -> dict[str, float | int]:
+    """The regulariser's settings when none are given, by the number of samples.
+
+    ``neighbour_weight`` 3 and ``neighbour_power`` 0.6 from :data:`LARGE_MAP` samples, else 1
+    and 1; ``neighbour_k`` 5 below :data:`SMALL_MAP` samples, else 10.
 
     A heavier-tailed kernel separates clusters more (UMAP's default kernel has exponent 0.9;
     1 is t-SNE's). On real GTEx (16,877 samples, 59 genes) weight 3 and exponent 0.6 lift
-    tissue 1-NN from 2% labels from 0.911 to 0.921-0.922 (20 splits; UMAP 0.923, t-SNE 0.925).
-    On the 520-sample GTEx set (26 tissues of 20 samples) the same settings split tissues into
-    fragments and lower 1-NN from 10% labels (0.755 vs 0.772, 3 seeds), so smaller sets keep
-    weight 1 and the Cauchy kernel (tests/benchmarks/RESULTS.md).
+    tissue 1-NN from 2% labels from 0.914 to 0.926 (100 splits; UMAP 0.926, t-SNE 0.928).
+    On the 520-sample GTEx set (26 tissues of 20 samples) they split tissues into fragments
+    and lower 1-NN from 10% labels (0.755 vs 0.772, 3 seeds), and 5 neighbours instead of 10
+    raise it to 0.782 (10 neighbours are half a tissue there; on the 8,000-sample demo and on
+    GTEx 5 neighbours cost 0.01-0.02). Measurements: tests/benchmarks/RESULTS.md.
     """
-    return (3.0, 0.6) if n_samples >= LARGE_MAP else (1.0, 1.0)
+    large = n_samples >= LARGE_MAP
+    return {
+        "neighbour_weight": 3.0 if large else 1.0,
+        "neighbour_power": 0.6 if large else 1.0,
+        "neighbour_k": 5 if n_samples < SMALL_MAP else 10,
+    }
 
 
 def auto_epochs(n_observed: int, device: torch.device) -> int:

@@ -183,16 +183,20 @@ def test_regulariser_settings_follow_the_number_of_samples(tmp_path, monkeypatch
 
     from core import estimator
 
-    assert estimator.auto_neighbour_settings(520) == (1.0, 1.0)
-    assert estimator.auto_neighbour_settings(16_877) == (3.0, 0.6)
+    auto = estimator.auto_neighbour_settings
+    assert auto(520) == {"neighbour_weight": 1.0, "neighbour_power": 1.0, "neighbour_k": 5}
+    assert auto(8_000) == {"neighbour_weight": 1.0, "neighbour_power": 1.0, "neighbour_k": 10}
+    assert auto(16_877) == {"neighbour_weight": 3.0, "neighbour_power": 0.6, "neighbour_k": 10}
     small = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(_small())
-    assert (small.train_config.neighbour_weight, small.train_config.neighbour_power) == (1, 1)
+    cfg = small.train_config
+    assert (cfg.neighbour_weight, cfg.neighbour_power, cfg.neighbour_k) == (1, 1, 5)
     monkeypatch.setattr(estimator, "LARGE_MAP", 50)  # _small() has 60 samples
     fe = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(_small())
     assert (fe.train_config.neighbour_weight, fe.train_config.neighbour_power) == (3.0, 0.6)
     trained = fe.trained_params()
     assert trained["neighbour_weight"] == 3.0 and trained["neighbour_power"] == 0.6
-    assert trained["epochs"] == 1 and fe.get_params()["neighbour_power"] is None
+    assert trained["epochs"] == 1 and trained["neighbour_k"] == 5
+    assert fe.get_params()["neighbour_power"] is None
     # given values win over the automatic ones
     given = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,), neighbour_power=0.8)
     assert given.fit(_small()).train_config.neighbour_power == 0.8
@@ -204,8 +208,8 @@ def test_regulariser_settings_follow_the_number_of_samples(tmp_path, monkeypatch
     config = json.loads((tmp_path / "m" / "config.json").read_text())
     del config["train_config"]
     (tmp_path / "m" / "config.json").write_text(json.dumps(config))
-    old = FactorizedEmbeddings.load(tmp_path / "m")
-    assert (old.train_config.neighbour_weight, old.train_config.neighbour_power) == (1.0, 1.0)
+    old = FactorizedEmbeddings.load(tmp_path / "m").train_config
+    assert (old.neighbour_weight, old.neighbour_power, old.neighbour_k) == (1.0, 1.0, 10)
     config["train_config"] = {"neighbour_power": "heavy"}
     (tmp_path / "m" / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelError, match="train_config"):
