@@ -108,4 +108,7 @@ def _saved_params(checkpoint: Path) -> dict | None:
     path = checkpoint.with_name("params.json")
     if not path.exists():
         return None
-    return json.loads(path.read_text())
+    params = json.loads(path.read_text())
+    # recorded before the kernel's exponent was a setting: those runs used 1
+    params.setdefault("neighbour_power", 1.0)
+    return params

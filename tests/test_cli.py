@@ -61,3 +61,16 @@ def test_pure_objective_from_the_command_line(small_matrix, tmp_path):
     assert main(args + ["--hidden", "16", "--gene-dim", "4", "--neighbour-weight", "0"]) == 0
     params = FactorizedEmbeddings.load(out).get_params()
     assert params["neighbour_weight"] == 0.0 and params["reassign_until"] == 0.7
+
+
+def test_resume_keeps_the_kernel_of_older_runs(tmp_path):
+    import json
+
+    from core.train_cli import _saved_params
+
+    checkpoint = tmp_path / "checkpoint.pt"
+    assert _saved_params(checkpoint) is None
+    (tmp_path / "params.json").write_text(json.dumps({"neighbour_weight": 1.0, "hidden": [8]}))
+    assert _saved_params(checkpoint)["neighbour_power"] == 1.0  # written before the setting
+    (tmp_path / "params.json").write_text(json.dumps({"neighbour_power": None, "hidden": [8]}))
+    assert _saved_params(checkpoint)["neighbour_power"] is None  # automatic, resolved at fit
