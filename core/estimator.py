@@ -91,10 +91,10 @@ class FactorizedEmbeddings:
         Weight of the neighbour-graph regulariser of the sample map (0 trains the paper's pure
         reconstruction objective). Samples that are neighbours in expression space are kept
         together on the map, others apart (:func:`core.train.neighbour_loss`). On real GTEx
-        (59 genes) it lifts tissue 1-NN from 2% labels from 0.83 to 0.91-0.92 (t-SNE 0.93,
-        UMAP 0.92) at a 20% higher reconstruction error (tests/benchmarks/RESULTS.md).
-        None (default): chosen with ``neighbour_power`` from the number of samples
-        (:func:`auto_neighbour_settings`).
+        (59 genes) it lifts tissue 1-NN from 2% labels from 0.83 to 0.926 with the automatic
+        settings (t-SNE 0.928, UMAP 0.926) at a 40% higher reconstruction error
+        (tests/benchmarks/RESULTS.md). None (default): chosen with ``neighbour_power`` and
+        ``neighbour_k`` from the number of samples (:func:`auto_neighbour_settings`).
     neighbour_power, neighbour_k
         Exponent of the regulariser's kernel and neighbours per sample in its graph
         (:class:`core.train.TrainConfig`); None: by :func:`auto_neighbour_settings`.
