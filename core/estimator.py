@@ -340,6 +340,12 @@ class FactorizedEmbeddings:
             self.train_config,
             **{name: auto[name] if given[name] is None else given[name] for name in auto},
         )
+        if any(v is None for v in given.values()):
+            log.info(
+                "regulariser for %d samples: weight %g, kernel exponent %g, %d neighbours",
+                values.shape[0], self.train_config.neighbour_weight,
+                self.train_config.neighbour_power, self.train_config.neighbour_k,
+            )  # fmt: skip
         generator = torch.Generator().manual_seed(self.train_config.seed)
         module = FactorizedEmbedding(net, generator)
         cfg = self.train_config
