@@ -92,7 +92,7 @@ class FactorizedEmbeddings:
         reconstruction objective). Samples that are neighbours in expression space are kept
         together on the map, others apart (:func:`core.train.neighbour_loss`). On real GTEx
         (59 genes) it lifts tissue 1-NN from 2% labels from 0.83 to 0.926 with the automatic
-        settings (t-SNE 0.928, UMAP 0.926) at a 40% higher reconstruction error
+        settings (t-SNE 0.928, UMAP 0.926), at a higher reconstruction error
         (tests/benchmarks/RESULTS.md). None (default): chosen with ``neighbour_power`` and
         ``neighbour_k`` from the number of samples (:func:`auto_neighbour_settings`).
     neighbour_power, neighbour_k
