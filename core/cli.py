@@ -96,14 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         help="weight of the neighbour-graph regulariser of the sample map "
-        "(default 3 from 10,000 samples, else 1; 0: the paper's pure reconstruction objective)",
+        "(default 3 from 2,000 samples, else 1; 0: the paper's pure reconstruction objective)",
     )
     p.add_argument(
         "--neighbour-power",
         type=float,
         default=None,
         help="exponent of the regulariser's kernel, in (0, 2]; below 1 separates clusters more "
-        "(default 0.6 from 10,000 samples, else 1)",
+        "(default 0.6 from 2,000 samples, else 1)",
     )
     p.add_argument("--resume", action="store_true", help="continue from DIR's checkpoint")
     p.add_argument("--force", action="store_true", help="replace an existing model directory")

@@ -125,17 +125,14 @@ class DashboardConfig:
 
 # ----------------------------------------------------------------------------- helpers
 def estimator_class(standin: bool = False) -> type:
-    """``core.estimator.FactorizedEmbeddings``, or the PCA stand-in when asked or not available."""
-    if not standin:
-        try:
-            from core.estimator import FactorizedEmbeddings
+    """``core.estimator.FactorizedEmbeddings``, or the linear PCA stand-in when asked (``--standin``)."""
+    if standin:
+        from dashboard.standin import PCAEmbedding
 
-            return FactorizedEmbeddings
-        except ImportError as exc:
-            log.warning("core.estimator not importable (%s); using the PCA stand-in", exc)
-    from dashboard.standin import PCAEmbedding
+        return PCAEmbedding
+    from core.estimator import FactorizedEmbeddings
 
-    return PCAEmbedding
+    return FactorizedEmbeddings
 
 
 def load_model(path: Path) -> Any:

@@ -1,8 +1,8 @@
 """A linear stand-in for :class:`core.estimator.FactorizedEmbeddings` (PCA behind the same API).
 
-Used when the factorized-embeddings estimator is not importable, or explicitly (``--standin``) for
-quick tests: sample coordinates are the first ``sample_dim`` principal components, gene vectors
-are the loadings on the first ``gene_dim`` components, and ``predict`` decodes linearly.
+Used only when asked (``--standin``), for quick checks and fast tests: sample coordinates are
+the first ``sample_dim`` principal components, gene vectors are the loadings on the first
+``gene_dim`` components, and ``predict`` decodes linearly.
 It is never presented as the paper's method: the page names the model class it shows.
 """
 

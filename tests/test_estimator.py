@@ -185,7 +185,8 @@ def test_regulariser_settings_follow_the_number_of_samples(tmp_path, monkeypatch
 
     auto = estimator.auto_neighbour_settings
     assert auto(520) == {"neighbour_weight": 1.0, "neighbour_power": 1.0, "neighbour_k": 5}
-    assert auto(8_000) == {"neighbour_weight": 1.0, "neighbour_power": 1.0, "neighbour_k": 10}
+    assert auto(1_500) == {"neighbour_weight": 1.0, "neighbour_power": 1.0, "neighbour_k": 10}
+    assert auto(8_000) == {"neighbour_weight": 3.0, "neighbour_power": 0.6, "neighbour_k": 10}
     assert auto(16_877) == {"neighbour_weight": 3.0, "neighbour_power": 0.6, "neighbour_k": 10}
     small = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(_small())
     cfg = small.train_config
@@ -201,7 +202,7 @@ def test_regulariser_settings_follow_the_number_of_samples(tmp_path, monkeypatch
     given = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,), neighbour_power=0.8)
     assert given.fit(_small()).train_config.neighbour_power == 0.8
     # the settings as trained survive a reload (transform uses them)
-    monkeypatch.setattr(estimator, "LARGE_MAP", 10_000)
+    monkeypatch.setattr(estimator, "LARGE_MAP", 2_000)
     loaded = FactorizedEmbeddings.load(fe.save(tmp_path / "m"))
     assert loaded.train_config == fe.train_config
     # models saved before they were recorded were trained with weight 1 and the Cauchy kernel
