@@ -28,6 +28,7 @@ import pandas as pd
 
 from core.analysis import unit_rows
 from core.errors import CoreError, DataError, ModelError
+from dashboard.render import ImageRenderer
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ class DashboardConfig:
 
 # ----------------------------------------------------------------------------- helpers
 def estimator_class(standin: bool = False) -> type:
-    """``core.estimator.FactorizedEmbeddings``, or the linear PCA stand-in when asked (``--standin``)."""
+    """``core.estimator.FactorizedEmbeddings``, or the PCA stand-in when asked (``--standin``)."""
     if standin:
         from dashboard.standin import PCAEmbedding
 
@@ -311,6 +312,8 @@ class AppContext:
         self.source = dict(getattr(es, "source", None) or {})
         self.fingerprint = dataset_fingerprint(es)
         self.cache_dir = Path(self.config.cache_dir)
+        # one Chromium for all figure exports, started on the first (dashboard.render)
+        self.image_renderer = ImageRenderer()
         self._lock = threading.RLock()
         self._state: ModelState | None = None
         self._results: Any = None

@@ -1,16 +1,12 @@
 """Export: figures as SVG / PDF / PNG at publication sizes (kaleido driving Chromium), tables and
 selections as CSV, and the view kept in the address bar (``?color=&gene=&sel=&gcolor=``).
 
-Kaleido 1.x finds the browser through ``BROWSER_PATH``; when unset and ``/usr/bin/chromium``
-exists, that one is used.
+Figures are rendered by the context's :class:`dashboard.render.ImageRenderer` (one Chromium kept
+open for all exports), or in a Chromium started for the one figure when the context has none.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import shutil
-import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,50 +18,11 @@ from dashboard import figures, ids
 from dashboard.baselines import baseline_view
 from dashboard.gene_space import build_gene_figure
 from dashboard.layout import alert_id
+from dashboard.render import FORMATS, render_image
 from dashboard.sample_map import build_sample_figure, default_color
 from dashboard.selection import encode_rows
 
-log = logging.getLogger(__name__)
-
-FORMATS = {"svg": "image/svg+xml", "pdf": "application/pdf", "png": "image/png"}
 MAX_URL_ROWS_CHARS = 6000
-
-
-def browser_path() -> str | None:
-    """The Chromium kaleido will drive (``BROWSER_PATH`` or chromium on the PATH)."""
-    env = os.environ.get("BROWSER_PATH")
-    if env:
-        return env
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-def render_image(fig: Any, fmt: str, width: int, height: int, scale: float) -> bytes:
-    """Bytes of ``fig`` as ``fmt`` (svg, pdf, png) rendered by kaleido + Chromium.
-
-    Raises
-    ------
-    CoreError
-        Unknown format, or no browser / kaleido failure (message says which).
-    """
-    if fmt not in FORMATS:
-        raise DataError(f"unknown export format {fmt!r} (svg, pdf or png)")
-    import plotly.io as pio
-
-    path = browser_path()
-    if path is None:
-        raise CoreError("no Chromium found for the export: install chromium or set BROWSER_PATH")
-    os.environ.setdefault("BROWSER_PATH", path)
-    t0 = time.perf_counter()
-    try:
-        data = pio.to_image(fig, format=fmt, width=width, height=height, scale=scale)
-    except Exception as exc:  # noqa: BLE001 - kaleido raises several kinds
-        raise CoreError(f"the figure export failed ({type(exc).__name__}: {exc})") from exc
-    log.info("exported %s %dx%d in %.1f s", fmt, width, height, time.perf_counter() - t0)
-    return data
 
 
 def export_figure(
@@ -116,7 +73,9 @@ def export_figure(
     else:
         raise DataError(f"unknown figure {which!r}")
     fig = figures.for_export(fig, width, height)
-    data = render_image(fig, fmt, width, height, scale)
+    renderer = getattr(context, "image_renderer", None)
+    render = renderer.render if renderer is not None else render_image
+    data = render(fig, fmt, width, height, scale)
     stem = f"{which}_{(view.get('color') or 'view').replace(':', '-').replace(',', '-')[:40]}"
     return dcc.send_bytes(data, f"{stem}.{fmt}", type=FORMATS[fmt])
 

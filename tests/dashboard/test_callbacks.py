@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 
 import numpy as np
@@ -11,6 +12,7 @@ from dash import Patch, no_update
 
 from dashboard import export, figures, ids, sample_map, selection
 from dashboard.gene_space import build_gene_figure, gene_color_options, neighbor_tables
+from dashboard.render import ImageRenderer, browser_path
 
 
 def _text(alert) -> str:
@@ -202,6 +204,42 @@ def test_export_refuses_unknown_choices(context):
         export.export_figure(context, "nothing", "svg", "screen", {})
     with pytest.raises(Exception, match="unknown export format"):
         export.render_image(go.Figure(), "bmp", 10, 10, 1)
+    renderer = ImageRenderer()
+    with pytest.raises(Exception, match="unknown export format"):
+        renderer.render(go.Figure(), "bmp", 10, 10, 1)
+    assert not renderer.running  # no browser started for a refused request
+
+
+def test_export_goes_through_the_contexts_renderer(context, monkeypatch):
+    calls = []
+
+    class Recorder:
+        def render(self, fig, fmt, width, height, scale):
+            calls.append((type(fig).__name__, fmt, width, height, scale))
+            return b"<svg>recorded</svg>"
+
+    monkeypatch.setattr(context, "image_renderer", Recorder())
+    payload = export.export_figure(context, "gene-map", "svg", "slide 16:9", {})
+    assert calls == [("Figure", "svg", 1280, 720, 1.5)]
+    assert payload["filename"].endswith(".svg") and payload["type"] == "image/svg+xml"
+    assert base64.b64decode(payload["content"]) == b"<svg>recorded</svg>"
+
+
+@pytest.mark.skipif(browser_path() is None, reason="no Chromium for kaleido")
+def test_image_renderer_keeps_one_browser_between_figures():
+    fig = go.Figure(go.Scatter(x=[0, 1, 2], y=[2, 0, 1], mode="markers"))
+    renderer = ImageRenderer(timeout=120)
+    try:
+        svg = renderer.render(fig, "svg", 300, 200, 1)
+        assert svg.startswith(b"<svg") and renderer.running
+        browser = renderer._browser
+        png = renderer.render(fig.to_dict(), "png", 300, 200, 2)
+        assert png.startswith(b"\x89PNG") and renderer._browser is browser  # the same Chromium
+        renderer.close()
+        assert not renderer.running
+        assert renderer.render(fig, "pdf", 300, 200, 1).startswith(b"%PDF")  # starts anew
+    finally:
+        renderer.close()
 
 
 def test_hover_text_names_sample_and_tissue(context):
