@@ -70,6 +70,13 @@ def render_image(fig: Any, fmt: str, width: int, height: int, scale: float) -> b
     return data
 
 
+async def _cancel_pending() -> None:
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 def _shutdown(loop: asyncio.AbstractEventLoop, browser: Any, thread: threading.Thread) -> None:
     """Close the browser, stop the loop and join its thread (each step bounded in time)."""
     if browser is not None and loop.is_running():
@@ -78,6 +85,10 @@ def _shutdown(loop: asyncio.AbstractEventLoop, browser: Any, thread: threading.T
         except Exception as exc:  # noqa: BLE001 - best effort at shutdown
             log.debug("closing the export browser: %s", exc)
     if loop.is_running():
+        try:  # the browser's watchdog and other leftovers, so that the loop closes cleanly
+            asyncio.run_coroutine_threadsafe(_cancel_pending(), loop).result(timeout=5)
+        except Exception as exc:  # noqa: BLE001 - best effort at shutdown
+            log.debug("cancelling export tasks: %s", exc)
         loop.call_soon_threadsafe(loop.stop)
     thread.join(timeout=10)
     if not thread.is_alive():
@@ -120,11 +131,12 @@ class ImageRenderer:
         thread = threading.Thread(target=loop.run_forever, name="figure-export", daemon=True)
         thread.start()
         t0 = time.perf_counter()
+        browser = None
         try:
             browser = kaleido.Kaleido(n=1, timeout=self.timeout)
             asyncio.run_coroutine_threadsafe(browser.open(), loop).result(self.timeout)
         except Exception as exc:  # noqa: BLE001 - choreographer raises several kinds
-            _shutdown(loop, None, thread)
+            _shutdown(loop, browser, thread)  # a browser that started too slowly is closed too
             raise CoreError(
                 f"could not start Chromium for the export ({type(exc).__name__}: {exc})"
             ) from exc
