@@ -242,6 +242,61 @@ def test_image_renderer_keeps_one_browser_between_figures():
         renderer.close()
 
 
+class _FakeKaleido:
+    """Stands in for ``kaleido.Kaleido``: records browsers; ``calc_fig`` hangs or answers."""
+
+    browsers: list = []
+    open_fails = False
+    hang = False
+
+    def __init__(self, n=1, timeout=None):
+        self.closed = False
+        _FakeKaleido.browsers.append(self)
+
+    async def open(self):
+        if _FakeKaleido.open_fails:
+            raise RuntimeError("browser would not start")
+
+    async def calc_fig(self, spec, opts):
+        import asyncio
+
+        if _FakeKaleido.hang:
+            await asyncio.sleep(30)
+        return b"<svg>" + opts["format"].encode() + b"</svg>"
+
+    async def close(self):
+        self.closed = True
+
+
+def test_image_renderer_recovers_from_a_hung_or_failed_browser(monkeypatch):
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "kaleido", types.SimpleNamespace(Kaleido=_FakeKaleido))
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")  # never started: kaleido is fake
+    monkeypatch.setattr(_FakeKaleido, "browsers", [])
+    fig = go.Figure()
+    renderer = ImageRenderer(timeout=0.5)
+    try:
+        monkeypatch.setattr(_FakeKaleido, "hang", True)
+        t0 = time.perf_counter()
+        with pytest.raises(Exception, match="figure export failed .*Timeout"):
+            renderer.render(fig, "svg", 10, 10, 1)
+        assert time.perf_counter() - t0 < 10  # bounded by the timeout, not by the hung figure
+        assert not renderer.running and _FakeKaleido.browsers[0].closed  # the hung one is closed
+        monkeypatch.setattr(_FakeKaleido, "hang", False)
+        assert renderer.render(fig, "png", 10, 10, 1) == b"<svg>png</svg>"  # a new browser
+        assert len(_FakeKaleido.browsers) == 2 and renderer.running
+        renderer.close()
+        assert _FakeKaleido.browsers[1].closed and not renderer.running
+        monkeypatch.setattr(_FakeKaleido, "open_fails", True)
+        with pytest.raises(Exception, match="could not start Chromium .*would not start"):
+            renderer.render(fig, "svg", 10, 10, 1)
+        assert not renderer.running and _FakeKaleido.browsers[2].closed
+    finally:
+        renderer.close()
+
+
 def test_hover_text_names_sample_and_tissue(context):
     text = sample_map.hover_text(context)
     assert text.shape == (520,)
