@@ -89,6 +89,25 @@ def register(subparsers: Any) -> None:
         help="more models of the same data (other gene_dim) for the gene-space comparison",
     )
     p.add_argument("--no-go", action="store_true", help="skip the Gene Ontology comparison")
+    p.add_argument(
+        "--go-gaf",
+        default=None,
+        metavar="FILE",
+        help="GO annotations (GAF 2.x, with --go-obo) instead of the bundled GO snapshot",
+    )
+    p.add_argument("--go-obo", default=None, metavar="FILE", help="GO ontology for --go-gaf (OBO)")
+    p.add_argument(
+        "--go-exclude-evidence",
+        default="",
+        metavar="CODES",
+        help="GO evidence codes to leave out, comma-separated (e.g. IEA,ND); default: keep all",
+    )
+    p.add_argument(
+        "--go-term-size",
+        default="3-500",
+        metavar="MIN-MAX",
+        help="GO biological-process terms compared, by genome-wide size (default 3-500)",
+    )
     p.set_defaults(func=run_report)
 
 
@@ -116,6 +135,43 @@ def _split_list(text: str, allowed: tuple[str, ...] | None, flag: str) -> list[s
             raise CoreError(f"{flag}: unknown {', '.join(bad)}; choose from {', '.join(allowed)}")
         items = [lower[t.lower()] for t in items]
     return items
+
+
+def _term_size_range(text: str) -> tuple[int, int]:
+    parts = str(text).replace(" ", "").split("-")
+    try:
+        lo, hi = (int(parts[0]), int(parts[1])) if len(parts) == 2 else (None, None)
+    except ValueError:
+        lo = hi = None
+    if lo is None or hi is None or lo < 1 or hi < lo:
+        raise CoreError(f"--go-term-size {text}: expected MIN-MAX with 1 <= MIN <= MAX, e.g. 3-500")
+    return lo, hi
+
+
+def _go_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The report's GO settings, checked before any work starts."""
+    from core.annotations import check_evidence_codes
+    from core.errors import DataError
+
+    if (args.go_gaf is None) != (args.go_obo is None):
+        raise CoreError("--go-gaf and --go-obo go together (annotations and their ontology)")
+    for flag, path in (("--go-gaf", args.go_gaf), ("--go-obo", args.go_obo)):
+        if path is not None and not Path(path).is_file():
+            raise CoreError(f"{flag} {path}: no such file")
+    try:
+        exclude = sorted(check_evidence_codes(args.go_exclude_evidence))
+    except DataError as exc:
+        raise CoreError(f"--go-exclude-evidence: {exc}") from exc
+    lo, hi = _term_size_range(args.go_term_size)
+    return {"gaf": args.go_gaf, "obo": args.go_obo, "exclude": exclude, "sizes": (lo, hi)}
+
+
+def _load_go(opts: dict[str, Any]) -> Any:
+    from core.annotations import GeneOntology
+
+    if opts["gaf"] is not None:
+        return GeneOntology.from_gaf(opts["gaf"], opts["obo"], exclude_evidence=opts["exclude"])
+    return GeneOntology.load(exclude_evidence=opts["exclude"])
 
 
 # ============================================================================= loading
@@ -382,6 +438,7 @@ def run_report(args: argparse.Namespace) -> int:
         raise CoreError(f"--out {args.out} exists and is not a directory")
     if args.k < 1:
         raise CoreError(f"--k must be >= 1, got {args.k}")
+    args.go_options = None if args.no_go else _go_options(args)
     loaded = _Loaded(args.model, args.label)
     others = [_Loaded(d, args.label) for d in args.compare_models]
     for other in others:
@@ -778,18 +835,28 @@ def _section_gene_space(
         return parts[0] + f"<p>Only {es.n_genes} genes: no neighbourhoods to compare.</p>"
     coexp = _coexpression(es, cache)
     go_matrix, gene_types = None, None
+    opts = getattr(args, "go_options", None)
     if not args.no_go:
-        from core.annotations import GeneOntology
-
-        go = GeneOntology.load()
+        opts = opts or _go_options(args)
+        go = _load_go(opts)
+        lo, hi = opts["sizes"]
         go_matrix, terms = go.annotation_matrix(
-            es.gene_ids, ontology="BP", min_size=3, max_size=500, symbols=es.gene_symbols
+            es.gene_ids, ontology="BP", min_size=lo, max_size=hi, symbols=es.gene_symbols
         )
         gene_types = go.gene_type(es.gene_ids, symbols=es.gene_symbols).to_numpy()
+        evidence = (
+            f"evidence {', '.join(opts['exclude'])} left out"
+            if opts["exclude"]
+            else "all evidence codes"
+        )
+        release = go.metadata.get("go_release") or go.metadata.get("obo_data_version")
         parts.append(
-            f"<p>GO biological-process terms of 3–500 genes ({len(terms)} terms reach these "
+            f"<p>GO biological-process terms of {lo}–{hi} genes ({len(terms)} terms reach these "
             f"genes; {int((go_matrix.getnnz(axis=1) > 0).sum())} of {es.n_genes} genes "
-            f"annotated; {html.escape(str(go.metadata.get('source', 'GO snapshot')))}).</p>"
+            f"annotated; {evidence}; "
+            f"{html.escape(str(go.metadata.get('source', 'GO snapshot')))}"
+            + (f", GO release {html.escape(str(release))}" if release else "")
+            + ").</p>"
         )
     embeddings: dict[str, np.ndarray] = {}
     for item in [loaded, *others]:

