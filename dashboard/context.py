@@ -109,6 +109,11 @@ class DashboardConfig:
         Default number of gene neighbours listed.
     gene_layout
         How gene vectors are laid out in 2-D: ``umap`` (default) or ``pca`` (instant).
+    go_gaf, go_obo
+        GO annotations (GAF) and ontology (OBO) to use instead of the bundled GO snapshot;
+        both or neither.
+    go_exclude_evidence
+        GO evidence codes left out (e.g. ``("IEA",)``); default none.
     """
 
     cache_dir: Path = Path("cache")
@@ -116,12 +121,27 @@ class DashboardConfig:
     settings: ModelSettings = field(default_factory=ModelSettings)
     n_neighbors: int = 15
     gene_layout: str = "umap"
+    go_gaf: Path | None = None
+    go_obo: Path | None = None
+    go_exclude_evidence: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        from core.annotations import check_evidence_codes
+
         if self.n_neighbors < 1:
             raise CoreError(f"n_neighbors must be >= 1, got {self.n_neighbors}")
         if self.gene_layout not in ("umap", "pca"):
             raise CoreError(f"gene_layout must be umap or pca, got {self.gene_layout!r}")
+        if (self.go_gaf is None) != (self.go_obo is None):
+            raise CoreError("--go-gaf and --go-obo go together (annotations and their ontology)")
+        for flag, path in (("--go-gaf", self.go_gaf), ("--go-obo", self.go_obo)):
+            if path is not None and not Path(path).is_file():
+                raise CoreError(f"{flag} {path}: no such file")
+        try:
+            codes = check_evidence_codes(self.go_exclude_evidence)
+        except DataError as exc:
+            raise CoreError(f"--go-exclude-evidence: {exc}") from exc
+        object.__setattr__(self, "go_exclude_evidence", tuple(sorted(codes)))
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -696,11 +716,34 @@ class AppContext:
                 try:
                     from core.annotations import GeneOntology
 
-                    self._ontology = GeneOntology.load()
+                    cfg = self.config
+                    if cfg.go_gaf is not None:
+                        self._ontology = GeneOntology.from_gaf(
+                            cfg.go_gaf, cfg.go_obo, exclude_evidence=cfg.go_exclude_evidence
+                        )
+                    else:
+                        self._ontology = GeneOntology.load(exclude_evidence=cfg.go_exclude_evidence)
                 except (ImportError, CoreError, OSError) as exc:
                     self._ontology_error = f"Gene Ontology not available ({exc})"
                     log.warning(self._ontology_error)
             return self._ontology
+
+    def ontology_caption(self) -> str:
+        """Which GO the gene tables use (source, release, evidence), without loading it."""
+        cfg = self.config
+        if cfg.go_gaf is not None:
+            text = f"GO: {Path(cfg.go_gaf).name} + {Path(cfg.go_obo).name}"
+        else:
+            from core.annotations import SNAPSHOT_DIR
+
+            try:
+                meta = json.loads((SNAPSHOT_DIR / "metadata.json").read_text())
+            except (OSError, ValueError):
+                meta = {}
+            text = f"GO: bundled snapshot, release {meta.get('go_release', 'unknown')}"
+        if cfg.go_exclude_evidence:
+            text += f"; evidence {', '.join(cfg.go_exclude_evidence)} left out"
+        return text
 
     def _gene_queries(self) -> list[str]:
         """Ids to map genes to GO by: Ensembl ids when the dataset has them, else symbols."""

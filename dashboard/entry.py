@@ -40,6 +40,9 @@ ENV_FLAGS: dict[str, str] = {
     "FE_DEVICE": "--device",
     "FE_STANDIN": "--standin",
     "FE_GENE_LAYOUT": "--gene-layout",
+    "FE_GO_GAF": "--go-gaf",
+    "FE_GO_OBO": "--go-obo",
+    "FE_GO_EXCLUDE_EVIDENCE": "--go-exclude-evidence",
 }
 _SWITCHES = {"--standin"}
 
@@ -101,6 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--standin",
         action="store_true",
         help="a linear PCA stand-in instead of the network (quick checks)",
+    )
+    go = p.add_argument_group("Gene Ontology (default: the bundled snapshot, all evidence)")
+    go.add_argument("--go-gaf", metavar="F", default=None, help="GO annotations (GAF 2.x)")
+    go.add_argument("--go-obo", metavar="F", default=None, help="GO ontology for --go-gaf (OBO)")
+    go.add_argument(
+        "--go-exclude-evidence",
+        metavar="CODES",
+        default="",
+        help="evidence codes to leave out, comma-separated (e.g. IEA,ND)",
     )
     return p
 
@@ -182,6 +194,9 @@ def config_from_args(args: argparse.Namespace, demo: bool) -> Any:
         model_dir=Path(args.model) if args.model else None,
         settings=settings,
         gene_layout=args.gene_layout,
+        go_gaf=Path(args.go_gaf) if args.go_gaf else None,
+        go_obo=Path(args.go_obo) if args.go_obo else None,
+        go_exclude_evidence=tuple(c for c in args.go_exclude_evidence.split(",") if c.strip()),
     )
 
 
@@ -191,9 +206,9 @@ def app_from_args(argv: Sequence[str] | None) -> tuple[Any, argparse.Namespace]:
     from dashboard.factory import create_app
 
     args = build_parser().parse_args(argv)
-    es = load_dataset(args)
     demo = not has_data_arguments(args) and not args.model
-    return create_app(es, config_from_args(args, demo)), args
+    config = config_from_args(args, demo)  # settings are checked before any data is read
+    return create_app(load_dataset(args), config), args
 
 
 def app_from_env(environ: Mapping[str, str] | None = None) -> Any:

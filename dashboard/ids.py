@@ -43,6 +43,7 @@ GENE_COLOR = "gene-color"  # colour the gene map by gene type or a GO term
 GENE_SEARCH = "gene-search"
 GENE_NEIGHBORS = "gene-neighbors"
 GENE_ENRICHMENT = "gene-enrichment"
+GO_SOURCE = "go-source"
 FOCUS_GENE = "focus-gene"  # dcc.Store: the gene in focus (symbol) or None
 NEIGHBORS_K = "neighbors-k"
 

@@ -345,6 +345,7 @@ def build_layout(context: Any) -> html.Div:
         ),
         _table(ids.GENE_NEIGHBORS, ["rank", "symbol", "distance", "name", "gene_type", "go_terms"]),
         html.H4("GO terms enriched among the neighbours (hypergeometric, BH FDR)"),
+        html.Div(context.ontology_caption(), id=ids.GO_SOURCE, className="hint"),
         _table(
             ids.GENE_ENRICHMENT,
             ["go_id", "term", "ontology", "n_overlap", "n_term", "p_value", "fdr"],

@@ -64,6 +64,7 @@ def test_environment_maps_to_flags():
             "FE_EPOCHS": "3",
             "FE_EXCLUDE_TISSUES": "Brain, Fallopian Tube",
             "FE_SEED": "",
+            "FE_GO_EXCLUDE_EVIDENCE": "IEA,ND",
         }
     )
     assert argv == [
@@ -75,9 +76,12 @@ def test_environment_maps_to_flags():
         "--epochs",
         "3",
         "--standin",
+        "--go-exclude-evidence",
+        "IEA,ND",
     ]
     args = entry.build_parser().parse_args(argv)
     assert args.model == "/m" and args.standin and args.epochs == 3
+    assert entry.config_from_args(args, demo=False).go_exclude_evidence == ("IEA", "ND")
 
 
 def test_bad_command_lines_raise_core_errors(tmp_path):
@@ -87,3 +91,5 @@ def test_bad_command_lines_raise_core_errors(tmp_path):
         entry.app_from_args(["--model", str(tmp_path / "missing")])
     with pytest.raises(CoreError, match="--hidden"):
         entry._hidden("10,a")
+    with pytest.raises(CoreError, match="unknown GO evidence code"):
+        entry.app_from_args(["--go-exclude-evidence", "IAE", "--cache-dir", str(tmp_path)])

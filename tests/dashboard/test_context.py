@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from core.errors import CoreError, DataError
 from dashboard.context import AppContext, DashboardConfig, ModelSettings, parse_gene_list
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+GAF_EXCERPT = DATA / "goa_human_excerpt.gaf"
+OBO_EXCERPT = DATA / "go_excerpt.obo"
 
 
 def test_dataset_description(context):
@@ -118,3 +124,27 @@ def test_bad_settings_are_refused():
         ModelSettings(sample_dim=3)
     with pytest.raises(CoreError):
         DashboardConfig(gene_layout="tsne")
+    with pytest.raises(CoreError, match="--go-exclude-evidence: unknown GO evidence code.*XYZ"):
+        DashboardConfig(go_exclude_evidence=("IEA", "XYZ"))
+    with pytest.raises(CoreError, match="--go-gaf and --go-obo go together"):
+        DashboardConfig(go_gaf=GAF_EXCERPT)
+    with pytest.raises(CoreError, match="no such file"):
+        DashboardConfig(go_gaf=GAF_EXCERPT, go_obo=GAF_EXCERPT.with_name("missing.obo"))
+
+
+def test_gene_ontology_settings(context, sepira_es, tmp_path):
+    assert context.ontology_caption() == "GO: bundled snapshot, release 2022-07-01"
+    cfg = DashboardConfig(
+        cache_dir=tmp_path,
+        go_gaf=GAF_EXCERPT,
+        go_obo=OBO_EXCERPT,
+        go_exclude_evidence=("tas",),
+    )
+    assert cfg.go_exclude_evidence == ("TAS",)
+    other = AppContext(sepira_es, cfg)
+    caption = other.ontology_caption()
+    assert caption == "GO: goa_human_excerpt.gaf + go_excerpt.obo; evidence TAS left out"
+    go = other.ontology()
+    assert go.metadata["excluded_evidence"] == ["TAS"]
+    assert set(go.genes["symbol"]) == {"MYH6", "MYH7", "TNNT2", "KRT5", "KRT14", "CYP2D7"}
+    assert len(go.gene_terms("KRT5", propagate=False)) == 0  # its only annotation is TAS
