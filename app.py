@@ -40,6 +40,8 @@ FE_INIT                pca or random initial sample coordinates (``--init``; dem
 FE_DEVICE              auto, cpu or cuda (``--device``)
 FE_STANDIN             1: linear PCA stand-in instead of the network (``--standin``)
 FE_GENE_LAYOUT         umap (default) or pca: 2-D layout of the gene vectors
+FE_GO_GAF, FE_GO_OBO   GO annotations (GAF) and ontology (OBO) instead of the bundled snapshot
+FE_GO_EXCLUDE_EVIDENCE GO evidence codes to leave out, e.g. IEA,ND (``--go-exclude-evidence``)
 BROWSER_PATH           Chromium used by kaleido for PDF/SVG/PNG export (default: chromium on PATH)
 =====================  ===========================================================
 """
