@@ -88,6 +88,9 @@ class TrainConfig:
     neighbour_power
         The kernel's exponent ``p``: 1 is the Cauchy kernel of t-SNE; below 1 the tails are
         heavier and clusters separate more (UMAP's default kernel has ``p`` = 0.9).
+    neighbour_decay
+        Weights of a sample's neighbours by rank ``r`` (0 for the nearest): ``exp(-r / decay)``,
+        normalised to sum to one; 0 (default) weighs all ``neighbour_k`` equally.
     polish_steps, polish_lr
         After the last epoch, full-batch steps moving every sample to its best fit under the
         final network (:func:`refine_coordinates`).
@@ -119,6 +122,7 @@ class TrainConfig:
     neighbour_negatives: int = 5
     neighbour_scale: float = 0.2
     neighbour_power: float = 1.0
+    neighbour_decay: float = 0.0
     polish_steps: int = 0
     polish_lr: float = 0.01
     device: str = "auto"
@@ -153,6 +157,8 @@ class TrainConfig:
             raise ModelError(f"neighbour_power must be in (0, 2], got {self.neighbour_power}")
         if self.neighbour_k < 1 or self.neighbour_negatives < 0:
             raise ModelError("neighbour_k must be >= 1 and neighbour_negatives >= 0")
+        if not (self.neighbour_decay >= 0 and math.isfinite(self.neighbour_decay)):
+            raise ModelError(f"neighbour_decay must be >= 0, got {self.neighbour_decay}")
         if self.reassign_every < 0 or not 0 <= self.reassign_until <= 1:
             raise ModelError("reassign_every >= 0 and 0 <= reassign_until <= 1")
 
@@ -373,6 +379,14 @@ def kernel_odds(points: torch.Tensor, others: torch.Tensor, scale: float, power:
     return d2 if power == 1 else (d2 + 1e-8) ** power
 
 
+def rank_weights(k: int, decay: float) -> torch.Tensor:
+    """Weights of ranks ``0..k-1``: ``exp(-r / decay)`` normalised to sum 1 (equal when 0)."""
+    if decay <= 0:
+        return torch.full((k,), 1.0 / k)
+    w = torch.exp(-torch.arange(k, dtype=torch.float32) / decay)
+    return w / w.sum()
+
+
 def neighbour_loss(
     coords: torch.Tensor,
     rows: torch.Tensor,
@@ -381,15 +395,18 @@ def neighbour_loss(
     scale: float,
     generator: torch.Generator,
     power: float = 1.0,
+    weights: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Attraction of ``rows`` to their graph neighbours, repulsion from random samples.
 
     With ``odds`` = :func:`kernel_odds`: ``log(1 + odds)`` per neighbour pair (minus the log of
-    the kernel), ``log(1 + 1/odds)`` per random pair (minus the log of one minus the kernel);
-    both averaged per sample.
+    the kernel), averaged per sample over its neighbours (or weighted by ``weights``, one per
+    rank, see :func:`rank_weights`), plus ``log(1 + 1/odds)`` per random pair (minus the log of
+    one minus the kernel) averaged per sample.
     """
     here = coords[rows]
-    loss = torch.log1p(kernel_odds(here, coords[graph[rows]], scale, power)).mean(1)
+    attraction = torch.log1p(kernel_odds(here, coords[graph[rows]], scale, power))
+    loss = attraction.mean(1) if weights is None else attraction @ weights
     if n_negatives:
         neg = torch.randint(0, coords.shape[0], (len(rows), n_negatives), generator=generator)
         odds = kernel_odds(here, coords[neg.to(coords.device)], scale, power)
@@ -705,7 +722,7 @@ def train_network(
         n_samples, n_genes, device, rows_per_step, gene_chunk, steps_per_epoch, config.epochs,
     )  # fmt: skip
 
-    graph = None
+    graph = rank_w = None
     if config.neighbour_weight > 0:
         if neighbours is None:
             neighbours = neighbour_graph(values, config.neighbour_k, config.seed)
@@ -713,6 +730,8 @@ def train_network(
         if neighbours.ndim != 2 or neighbours.shape[0] != n_samples:
             raise ModelError(f"the neighbour graph must have one row per sample ({n_samples})")
         graph = torch.as_tensor(neighbours, device=device)
+        if config.neighbour_decay > 0:
+            rank_w = rank_weights(graph.shape[1], config.neighbour_decay).to(device)
     # short runs search every epoch or two, and every run at least twice when it has >= 3 epochs
     reassign_every = min(config.reassign_every, max(1, config.epochs // 3))
     reassign_stop = max(config.reassign_until * config.epochs, 2 * reassign_every + 1)
@@ -768,6 +787,7 @@ def train_network(
                     config.neighbour_scale,
                     generator,
                     config.neighbour_power,
+                    rank_w,
                 )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

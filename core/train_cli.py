@@ -66,6 +66,8 @@ def run_train(args: argparse.Namespace) -> int:
         params["neighbour_weight"] = args.neighbour_weight
     if args.neighbour_power is not None:
         params["neighbour_power"] = args.neighbour_power
+    if args.neighbour_decay is not None:
+        params["neighbour_decay"] = args.neighbour_decay
     if args.resume:
         saved = _saved_params(checkpoint)
         if saved:
@@ -111,4 +113,5 @@ def _saved_params(checkpoint: Path) -> dict | None:
     params = json.loads(path.read_text())
     # recorded before the kernel's exponent was a setting: those runs used 1
     params.setdefault("neighbour_power", 1.0)
+    params.setdefault("neighbour_decay", 0.0)  # recorded since rank weights exist
     return params

@@ -184,10 +184,16 @@ def test_regulariser_settings_follow_the_number_of_samples(tmp_path, monkeypatch
     from core import estimator
 
     auto = estimator.auto_neighbour_settings
-    assert auto(520) == {"neighbour_weight": 1.0, "neighbour_power": 1.0, "neighbour_k": 5}
-    assert auto(1_500) == {"neighbour_weight": 1.0, "neighbour_power": 1.0, "neighbour_k": 10}
-    assert auto(8_000) == {"neighbour_weight": 3.0, "neighbour_power": 0.6, "neighbour_k": 10}
-    assert auto(16_877) == {"neighbour_weight": 3.0, "neighbour_power": 0.6, "neighbour_k": 10}
+    flat = {"neighbour_decay": 0.0}
+    assert auto(520) == {"neighbour_weight": 1.0, "neighbour_power": 1.0, "neighbour_k": 5, **flat}
+    assert auto(1_500) == {"neighbour_weight": 1, "neighbour_power": 1, "neighbour_k": 10, **flat}
+    assert auto(8_000) == {"neighbour_weight": 3, "neighbour_power": 0.6, "neighbour_k": 10, **flat}
+    assert auto(16_877) == {
+        "neighbour_weight": 3,
+        "neighbour_power": 0.6,
+        "neighbour_k": 10,
+        **flat,
+    }
     small = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(_small())
     cfg = small.train_config
     assert (cfg.neighbour_weight, cfg.neighbour_power, cfg.neighbour_k) == (1, 1, 5)
@@ -197,10 +203,16 @@ def test_regulariser_settings_follow_the_number_of_samples(tmp_path, monkeypatch
     trained = fe.trained_params()
     assert trained["neighbour_weight"] == 3.0 and trained["neighbour_power"] == 0.6
     assert trained["epochs"] == 1 and trained["neighbour_k"] == 5
+    assert trained["neighbour_decay"] == 0.0
     assert fe.get_params()["neighbour_power"] is None
     # given values win over the automatic ones
     given = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,), neighbour_power=0.8)
     assert given.fit(_small()).train_config.neighbour_power == 0.8
+    decayed = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,), neighbour_decay=5)
+    assert decayed.fit(_small()).train_config.neighbour_decay == 5.0
+    reloaded = FactorizedEmbeddings.load(decayed.save(tmp_path / "decayed"))
+    assert reloaded.train_config.neighbour_decay == 5.0
+    assert reloaded.get_params()["neighbour_decay"] == 5.0
     # the settings as trained survive a reload (transform uses them)
     monkeypatch.setattr(estimator, "LARGE_MAP", 2_000)
     loaded = FactorizedEmbeddings.load(fe.save(tmp_path / "m"))
@@ -211,6 +223,7 @@ def test_regulariser_settings_follow_the_number_of_samples(tmp_path, monkeypatch
     (tmp_path / "m" / "config.json").write_text(json.dumps(config))
     old = FactorizedEmbeddings.load(tmp_path / "m").train_config
     assert (old.neighbour_weight, old.neighbour_power, old.neighbour_k) == (1.0, 1.0, 10)
+    assert old.neighbour_decay == 0.0
     config["train_config"] = {"neighbour_power": "heavy"}
     (tmp_path / "m" / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelError, match="train_config"):

@@ -15,6 +15,7 @@ from core.train import (
     kernel_odds,
     neighbour_graph,
     neighbour_loss,
+    rank_weights,
     train_network,
 )
 
@@ -209,6 +210,25 @@ def test_kernel_exponent():
     )
     with pytest.raises(ModelError, match="neighbour_power"):
         TrainConfig(neighbour_power=0)
+
+
+def test_rank_weights_favour_the_nearest_neighbours():
+    w = rank_weights(10, 5.0)
+    assert w.shape == (10,) and float(w.sum()) == pytest.approx(1.0)
+    assert (w[1:] < w[:-1]).all() and float(w[0] / w[5]) == pytest.approx(np.e)
+    assert torch.allclose(rank_weights(4, 0.0), torch.full((4,), 0.25))
+    # equal weights give the plain mean; weights on the nearest only leave the far one alone
+    coords = torch.tensor([[0.0, 0.0], [0.5, 0.0], [3.0, 0.0]], requires_grad=True)
+    rows, graph = torch.tensor([0]), torch.tensor([[1, 2], [0, 2], [1, 0]])
+    gen = torch.Generator().manual_seed(0)
+    plain = neighbour_loss(coords, rows, graph, 0, 0.2, gen)
+    same = neighbour_loss(coords, rows, graph, 0, 0.2, gen, weights=rank_weights(2, 0.0))
+    assert float(plain) == pytest.approx(float(same))
+    neighbour_loss(coords, rows, graph, 0, 0.2, gen, weights=torch.tensor([1.0, 0.0])).backward()
+    # descent moves the nearest towards sample 0 (positive gradient along x); the far one stays
+    assert coords.grad[1, 0] > 0 and coords.grad[2].abs().sum() == 0
+    with pytest.raises(ModelError, match="neighbour_decay"):
+        TrainConfig(neighbour_decay=-1)
 
 
 def test_neighbour_regulariser_is_optimised_and_keeps_groups_apart():
