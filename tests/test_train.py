@@ -223,7 +223,7 @@ def test_rank_weights_favour_the_nearest_neighbours():
     gen = torch.Generator().manual_seed(0)
     plain = neighbour_loss(coords, rows, graph, 0, 0.2, gen)
     same = neighbour_loss(coords, rows, graph, 0, 0.2, gen, weights=rank_weights(2, 0.0))
-    assert float(plain) == pytest.approx(float(same))
+    assert float(plain.detach()) == pytest.approx(float(same.detach()))
     neighbour_loss(coords, rows, graph, 0, 0.2, gen, weights=torch.tensor([1.0, 0.0])).backward()
     # descent moves the nearest towards sample 0 (positive gradient along x); the far one stays
     assert coords.grad[1, 0] > 0 and coords.grad[2].abs().sum() == 0
