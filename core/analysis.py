@@ -13,7 +13,8 @@ Sections
   :func:`gene_set_score`, :func:`match_genes`, :func:`marker_smoothness`.
 - Gene space against references (Figure 4): :func:`gene_neighbors`,
   :func:`correlation_neighbors`, :func:`coexpression_edges`, :func:`neighbor_agreement`,
-  :func:`neighbor_agreement_by_size`, :func:`novel_close_pairs`, :func:`summarize_novel_pairs`.
+  :func:`neighbor_agreement_by_size`, :func:`novel_close_pairs`, :func:`summarize_novel_pairs`,
+  :func:`detection_rate`.
 """
 
 from __future__ import annotations
@@ -1002,6 +1003,8 @@ def novel_close_pairs(
     gene_types: Sequence[str] | np.ndarray | None = None,
     distances: np.ndarray | None = None,
     gene_ids: Sequence[str] | np.ndarray | None = None,
+    return_all: bool = False,
+    detection: Sequence[float] | np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Close gene pairs that neither share a GO term nor are co-expression edges.
 
@@ -1015,13 +1018,23 @@ def novel_close_pairs(
         Names of the genes, their types (e.g. ``GeneOntology.gene_type``; "unknown" if None).
     distances : (n_genes, k), optional
         Gene-space distances of the neighbours.
+    return_all
+        Return every close pair, with a ``novel`` column, instead of the novel ones only
+        (for :func:`summarize_novel_pairs`' ``close``).
+    detection : (n_genes,), optional
+        Share of samples in which each gene is detected (:func:`detection_rate`); adds
+        ``min_detection``, the lower of the pair's two. Genes that are off almost everywhere
+        sit together in gene space (they all predict about zero), rarely have GO terms and
+        have noise for correlations, so their pairs come out "novel" without saying much.
 
     Returns
     -------
     pandas.DataFrame
         One row per unordered pair (seen from either side): ``gene_a``, ``gene_b`` (indices),
         ``symbol_a``, ``symbol_b``, ``type_a``, ``type_b`` (types sorted within the pair),
-        ``distance`` and ``id_a``/``id_b`` when given; sorted by distance.
+        ``distance``, ``both_annotated`` (both genes have a GO term in ``go_matrix``; a pair
+        with an unannotated gene cannot share one), ``id_a``/``id_b`` and ``min_detection``
+        when given; sorted by distance.
     """
     idx = np.asarray(neighbor_indices, dtype=np.int64)
     pairs = pairs_from_neighbors(idx)
@@ -1036,7 +1049,13 @@ def novel_close_pairs(
     frame = frame.sort_values("distance", kind="stable").drop_duplicates(["gene_a", "gene_b"])
     up = frame[["gene_a", "gene_b"]].to_numpy()
     novel = ~_share_term(go_matrix, up) & ~is_edge(coexp, up)
-    frame = frame[novel].reset_index(drop=True)
+    annotated = np.asarray(go_matrix.getnnz(axis=1) > 0).ravel()
+    frame["both_annotated"] = annotated[up[:, 0]] & annotated[up[:, 1]]
+    if return_all:
+        frame["novel"] = novel
+        frame = frame.reset_index(drop=True)
+    else:
+        frame = frame[novel].reset_index(drop=True)
     symbols = np.asarray(gene_symbols, dtype=object)
     types = (
         np.asarray(gene_types, dtype=object)
@@ -1051,32 +1070,72 @@ def novel_close_pairs(
     if gene_ids is not None:
         ids = np.asarray(gene_ids, dtype=object)
         frame["id_a"], frame["id_b"] = ids[a], ids[b]
+    if detection is not None:
+        det = np.asarray(detection, dtype=np.float64)
+        if det.shape != (len(symbols),):
+            raise CoreError(f"detection must have one value per gene ({len(symbols)})")
+        frame["min_detection"] = np.minimum(det[a], det[b])
     return frame
 
 
+def detection_rate(values: np.ndarray) -> np.ndarray:
+    """Share of samples in which each gene is above zero, among its observed values, (n_genes,).
+
+    For log-transformed counts or TPM, 0 means not detected. A gene with no observed value
+    gets 0.
+    """
+    arr = np.asarray(values, dtype=np.float32)
+    if arr.ndim != 2:
+        raise CoreError(f"values must be a (samples, genes) matrix, got shape {arr.shape}")
+    observed = np.isfinite(arr)
+    with np.errstate(invalid="ignore"):
+        detected = (np.where(observed, arr, 0.0) > 0).sum(axis=0)
+    return detected / np.maximum(observed.sum(axis=0), 1)
+
+
 def summarize_novel_pairs(
-    novel: pd.DataFrame, gene_types: Sequence[str] | np.ndarray | None = None
+    novel: pd.DataFrame,
+    gene_types: Sequence[str] | np.ndarray | None = None,
+    close: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Counts of novel close pairs by (sorted) type pair, most frequent first.
 
     Parameters
     ----------
     novel
-        Output of :func:`novel_close_pairs`.
+        Output of :func:`novel_close_pairs` (rows with ``novel`` False are left out).
     gene_types : (n_genes,), optional
         Types of all genes; adds ``expected`` (share of that type pair among random gene pairs)
         and ``enrichment`` (``fraction / expected``).
+    close : optional
+        Every close pair (:func:`novel_close_pairs` with ``return_all=True``); adds ``n_close``
+        (close pairs of that type pair) and ``novel_rate`` (the share of them that is novel).
+        Genes without GO terms (most non-coding genes) cannot share one, so their pairs are
+        novel whenever they are not co-expression edges: compare ``novel_rate`` across types,
+        and ``unannotated`` (novel pairs with an unannotated gene), before reading an
+        enrichment of a type as the model's finding.
 
     Returns
     -------
     pandas.DataFrame
-        Index ``(type_a, type_b)``; columns ``n_pairs``, ``fraction`` (+ ``expected``,
-        ``enrichment``).
+        Index ``(type_a, type_b)``; columns ``n_pairs``, ``fraction``, ``unannotated``
+        (+ ``expected``, ``enrichment``; + ``n_close``, ``novel_rate``).
     """
+    if "novel" in novel.columns:
+        novel = novel[novel["novel"]]
     if novel.empty:
         return pd.DataFrame(columns=["n_pairs", "fraction"])
     counts = novel.groupby(["type_a", "type_b"]).size().rename("n_pairs").to_frame()
     counts["fraction"] = counts["n_pairs"] / counts["n_pairs"].sum()
+    if "both_annotated" in novel.columns:
+        unannotated = (~novel["both_annotated"].astype(bool)).groupby(
+            [novel["type_a"], novel["type_b"]]
+        )
+        counts["unannotated"] = unannotated.sum().reindex(counts.index).astype(int)
+    if close is not None and not close.empty:
+        n_close = close.groupby(["type_a", "type_b"]).size()
+        counts["n_close"] = n_close.reindex(counts.index).fillna(0).astype(int)
+        counts["novel_rate"] = counts["n_pairs"] / counts["n_close"].replace(0, np.nan)
     if gene_types is not None:
         share = pd.Series(np.asarray(gene_types, dtype=object)).fillna("unknown").astype(str)
         p = share.value_counts(normalize=True)

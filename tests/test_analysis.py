@@ -272,6 +272,41 @@ def test_agreement_by_size_and_novel_pairs(sepira, go_bp):
     assert summary["n_pairs"].sum() == len(novel)
     assert summary["fraction"].sum() == pytest.approx(1.0)
     assert (summary["expected"] > 0).all()
+    # every close pair, with its novelty: the novel ones are the rows above
+    close = analysis.novel_close_pairs(
+        idx, go_matrix, coexp, sepira.gene_symbols, types, dist, return_all=True
+    )
+    assert len(close) > len(novel) and int(close["novel"].sum()) == len(novel)
+    assert close.loc[close["novel"], ["gene_a", "gene_b"]].to_numpy().tolist() == pairs.tolist()
+    annotated = np.asarray(go_matrix.getnnz(axis=1) > 0).ravel()
+    a, b = close["gene_a"].to_numpy(), close["gene_b"].to_numpy()
+    assert (close["both_annotated"].to_numpy() == (annotated[a] & annotated[b])).all()
+    # a pair with an unannotated gene shares no term: novel unless it is a co-expression edge
+    unannotated = close[~close["both_annotated"]]
+    edge = analysis.is_edge(coexp, unannotated[["gene_a", "gene_b"]].to_numpy())
+    assert (unannotated["novel"].to_numpy() == ~edge).all()
+    full = analysis.summarize_novel_pairs(close, types, close=close)
+    assert full["n_pairs"].sum() == len(novel)  # rows not novel are left out
+    assert (full["n_close"] >= full["n_pairs"]).all()
+    assert full["novel_rate"].between(0, 1).all()
+    assert full["unannotated"].sum() == int((~novel["both_annotated"]).sum())
+    pc = full.loc[("protein-coding", "protein-coding")]
+    assert pc["novel_rate"] == pytest.approx(pc["n_pairs"] / pc["n_close"])
+    # detection: the pair's lower share of samples with the gene above 0
+    det = analysis.detection_rate(sepira.values)
+    assert det.shape == (sepira.n_genes,) and det.min() >= 0 and det.max() <= 1
+    flagged = analysis.novel_close_pairs(idx, go_matrix, coexp, sepira.gene_symbols, detection=det)
+    a, b = flagged["gene_a"].to_numpy(), flagged["gene_b"].to_numpy()
+    assert np.allclose(flagged["min_detection"], np.minimum(det[a], det[b]))
+    with pytest.raises(CoreError, match="one value per gene"):
+        analysis.novel_close_pairs(idx, go_matrix, coexp, sepira.gene_symbols, detection=det[:3])
+
+
+def test_detection_rate_counts_observed_values_only():
+    x = np.array([[0.0, 1.0, np.nan], [2.0, 0.0, np.nan], [3.0, 0.5, np.nan], [np.nan, 0.0, 0.0]])
+    assert np.allclose(analysis.detection_rate(x), [2 / 3, 2 / 4, 0.0])
+    with pytest.raises(CoreError, match="matrix"):
+        analysis.detection_rate(np.zeros(3))
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -362,6 +397,9 @@ def test_cli_report_writes_page_and_figures(tiny_model, tmp_path):
     assert _main(argv) == 0
     page = (out / "index.html").read_text()
     assert "terms of 3–300 genes" in page and "evidence IEA left out" in page
+    close = pd.read_csv(out / "tables" / "close_pairs.csv")
+    assert {"symbol_a", "symbol_b", "novel", "both_annotated", "min_detection"} <= set(close)
+    assert close["min_detection"].between(0, 1).all() and "tables/close_pairs.csv" in page
     for name in ("maps", "table1", "markers", "smoothness", "gene_space"):
         for fmt in ("png", "svg"):
             path = out / "figures" / f"{name}.{fmt}"
