@@ -762,9 +762,13 @@ def _write_figures(figures: dict[str, Any], folder: Path) -> dict[str, dict[str,
 
 
 # ----------------------------------------------------------------------------- sections
-def _html_table(frame: pd.DataFrame, float_format: str = "{:.3f}") -> str:
+def _html_table(frame: pd.DataFrame, float_format: str = "{:.3f}", index: bool = True) -> str:
     return frame.to_html(
-        classes="table", border=0, float_format=lambda v: float_format.format(v), na_rep="–"
+        classes="table",
+        border=0,
+        float_format=lambda v: float_format.format(v),
+        na_rep="–",
+        index=index,
     )
 
 
@@ -924,12 +928,12 @@ def _section_gene_space(
             f"have a gene detected (above 0) in fewer than {RARELY_DETECTED:.0%} of the samples: "
             "genes that are off almost everywhere lie together in gene space. Every close pair, "
             'with these columns: <a href="tables/close_pairs.csv">tables/close_pairs.csv</a>.</p>',
-            _html_table(summary.head(15)),
+            _html_table(summary.head(15).reset_index(), index=False),
             "<h4>Closest such pairs</h4>",
-            _html_table(novel.head(30)[NOVEL_COLUMNS]),
+            _html_table(novel.head(30)[NOVEL_COLUMNS], index=False),
             f"<h4>Closest such pairs of genes detected in at least {RARELY_DETECTED:.0%} of the "
             "samples</h4>",
-            _html_table(novel[~rare].head(30)[NOVEL_COLUMNS]),
+            _html_table(novel[~rare].head(30)[NOVEL_COLUMNS], index=False),
         ]
     return "".join(parts)
 
