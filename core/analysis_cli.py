@@ -153,18 +153,9 @@ def _term_size_range(text: str) -> tuple[int, int]:
 
 def _go_options(args: argparse.Namespace) -> dict[str, Any]:
     """The report's GO settings, checked before any work starts."""
-    from core.annotations import check_evidence_codes
-    from core.errors import DataError
+    from core.annotations import check_go_settings
 
-    if (args.go_gaf is None) != (args.go_obo is None):
-        raise CoreError("--go-gaf and --go-obo go together (annotations and their ontology)")
-    for flag, path in (("--go-gaf", args.go_gaf), ("--go-obo", args.go_obo)):
-        if path is not None and not Path(path).is_file():
-            raise CoreError(f"{flag} {path}: no such file")
-    try:
-        exclude = sorted(check_evidence_codes(args.go_exclude_evidence))
-    except DataError as exc:
-        raise CoreError(f"--go-exclude-evidence: {exc}") from exc
+    exclude = list(check_go_settings(args.go_gaf, args.go_obo, args.go_exclude_evidence))
     lo, hi = _term_size_range(args.go_term_size)
     return {"gaf": args.go_gaf, "obo": args.go_obo, "exclude": exclude, "sizes": (lo, hi)}
 

@@ -480,6 +480,31 @@ def check_evidence_codes(codes: Iterable[str] | str) -> set[str]:
     return out
 
 
+def check_go_settings(
+    gaf: str | Path | None, obo: str | Path | None, exclude_evidence: Iterable[str] | str
+) -> tuple[str, ...]:
+    """Check a GO choice (``--go-gaf``, ``--go-obo``, ``--go-exclude-evidence``) before use.
+
+    Returns
+    -------
+    The evidence codes to leave out, upper-cased and sorted.
+
+    Raises
+    ------
+    DataError
+        Only one of the two files, a file that does not exist, or an unknown evidence code.
+    """
+    if (gaf is None) != (obo is None):
+        raise DataError("--go-gaf and --go-obo go together (annotations and their ontology)")
+    for flag, path in (("--go-gaf", gaf), ("--go-obo", obo)):
+        if path is not None and not Path(path).is_file():
+            raise DataError(f"{flag} {path}: no such file")
+    try:
+        return tuple(sorted(check_evidence_codes(exclude_evidence)))
+    except DataError as exc:
+        raise DataError(f"--go-exclude-evidence: {exc}") from exc
+
+
 # --------------------------------------------------------------------------------------------
 # the ontology
 # --------------------------------------------------------------------------------------------

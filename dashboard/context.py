@@ -126,22 +126,14 @@ class DashboardConfig:
     go_exclude_evidence: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        from core.annotations import check_evidence_codes
+        from core.annotations import check_go_settings
 
         if self.n_neighbors < 1:
             raise CoreError(f"n_neighbors must be >= 1, got {self.n_neighbors}")
         if self.gene_layout not in ("umap", "pca"):
             raise CoreError(f"gene_layout must be umap or pca, got {self.gene_layout!r}")
-        if (self.go_gaf is None) != (self.go_obo is None):
-            raise CoreError("--go-gaf and --go-obo go together (annotations and their ontology)")
-        for flag, path in (("--go-gaf", self.go_gaf), ("--go-obo", self.go_obo)):
-            if path is not None and not Path(path).is_file():
-                raise CoreError(f"{flag} {path}: no such file")
-        try:
-            codes = check_evidence_codes(self.go_exclude_evidence)
-        except DataError as exc:
-            raise CoreError(f"--go-exclude-evidence: {exc}") from exc
-        object.__setattr__(self, "go_exclude_evidence", tuple(sorted(codes)))
+        codes = check_go_settings(self.go_gaf, self.go_obo, self.go_exclude_evidence)
+        object.__setattr__(self, "go_exclude_evidence", codes)
 
 
 # ----------------------------------------------------------------------------- helpers
