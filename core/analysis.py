@@ -1078,19 +1078,23 @@ def novel_close_pairs(
     return frame
 
 
-def detection_rate(values: np.ndarray) -> np.ndarray:
+def detection_rate(values: np.ndarray, chunk: int = 2048) -> np.ndarray:
     """Share of samples in which each gene is above zero, among its observed values, (n_genes,).
 
     For log-transformed counts or TPM, 0 means not detected. A gene with no observed value
-    gets 0.
+    gets 0. Works through ``chunk`` genes at a time (no copy of the whole matrix).
     """
-    arr = np.asarray(values, dtype=np.float32)
+    arr = np.asarray(values)
     if arr.ndim != 2:
         raise CoreError(f"values must be a (samples, genes) matrix, got shape {arr.shape}")
-    observed = np.isfinite(arr)
-    with np.errstate(invalid="ignore"):
-        detected = (np.where(observed, arr, 0.0) > 0).sum(axis=0)
-    return detected / np.maximum(observed.sum(axis=0), 1)
+    out = np.zeros(arr.shape[1], dtype=np.float64)
+    for start in range(0, arr.shape[1], chunk):
+        block = arr[:, start : start + chunk]
+        observed = np.isfinite(block).sum(axis=0)
+        with np.errstate(invalid="ignore"):
+            detected = (block > 0).sum(axis=0)  # NaN compares False
+        out[start : start + chunk] = detected / np.maximum(observed, 1)
+    return out
 
 
 def summarize_novel_pairs(

@@ -331,6 +331,7 @@ class AppContext:
         self._results: Any = None
         self._stats: tuple[np.ndarray, np.ndarray] | None = None
         self._sums: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._detection: np.ndarray | None = None
         self._ontology: Any = None
         self._ontology_error: str | None = None
         self._gene_table: pd.DataFrame | None = None
@@ -423,6 +424,15 @@ class AppContext:
                 std = np.where(std > 1e-8, std, 1.0)
                 self._stats = (mean.astype(np.float32), std.astype(np.float32))
             return self._stats
+
+    def detection(self) -> np.ndarray:
+        """Share of samples with each gene above 0 (:func:`core.analysis.detection_rate`)."""
+        with self._lock:
+            if self._detection is None:
+                from core.analysis import detection_rate
+
+                self._detection = detection_rate(self.values)
+            return self._detection
 
     def annotation_values(self, column: str) -> pd.Series:
         if column not in self.samples.columns:
@@ -897,7 +907,9 @@ class AppContext:
         Returns
         -------
         pandas.DataFrame
-            Columns ``rank, symbol, gene_id, distance, name, gene_type, go_terms``.
+            Columns ``rank, symbol, gene_id, distance, detected, name, gene_type, go_terms``;
+            ``detected`` is the share of samples in which the gene is above 0 (genes that are
+            off almost everywhere lie close together in gene space).
         """
         st = self.require_state()
         k = int(k or self.config.n_neighbors)
@@ -912,6 +924,7 @@ class AppContext:
         idx = idx[np.argsort(d[idx])]
         cols = st.gene_es_index[idx]
         table = self.gene_table()
+        detection = self.detection()
         symbols = [self.gene_symbols[c] if c >= 0 else "" for c in cols]
         out = pd.DataFrame(
             {
@@ -919,6 +932,7 @@ class AppContext:
                 "symbol": symbols,
                 "gene_id": [self.gene_ids[c] if c >= 0 else "" for c in cols],
                 "distance": [round(float(v), 4) for v in d[idx]],
+                "detected": [round(float(detection[c]), 3) if c >= 0 else None for c in cols],
                 "name": [table["name"].iat[c] if c >= 0 else "" for c in cols],
                 "gene_type": [table["gene_type"].iat[c] if c >= 0 else "" for c in cols],
                 "go_terms": self.go_terms_of(symbols),

@@ -343,7 +343,10 @@ def build_layout(context: Any) -> html.Div:
             ],
             className="table-head",
         ),
-        _table(ids.GENE_NEIGHBORS, ["rank", "symbol", "distance", "name", "gene_type", "go_terms"]),
+        _table(
+            ids.GENE_NEIGHBORS,
+            ["rank", "symbol", "distance", "detected", "name", "gene_type", "go_terms"],
+        ),
         html.H4("GO terms enriched among the neighbours (hypergeometric, BH FDR)"),
         html.Div(context.ontology_caption(), id=ids.GO_SOURCE, className="hint"),
         _table(

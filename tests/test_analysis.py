@@ -305,6 +305,7 @@ def test_agreement_by_size_and_novel_pairs(sepira, go_bp):
 def test_detection_rate_counts_observed_values_only():
     x = np.array([[0.0, 1.0, np.nan], [2.0, 0.0, np.nan], [3.0, 0.5, np.nan], [np.nan, 0.0, 0.0]])
     assert np.allclose(analysis.detection_rate(x), [2 / 3, 2 / 4, 0.0])
+    assert np.allclose(analysis.detection_rate(x, chunk=2), [2 / 3, 2 / 4, 0.0])  # in blocks
     with pytest.raises(CoreError, match="matrix"):
         analysis.detection_rate(np.zeros(3))
 

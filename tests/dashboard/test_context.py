@@ -69,6 +69,8 @@ def test_neighbors_sorted_and_annotated(context):
     assert "GATA4" not in set(nb["symbol"])
     assert list(nb["distance"]) == sorted(nb["distance"])
     assert (nb["gene_type"] != "").all()
+    j_nb = [context.gene_index(g) for g in nb["symbol"]]
+    assert np.allclose(nb["detected"], np.mean(context.values[:, j_nb] > 0, axis=0), atol=1e-3)
     assert nb["name"].str.len().gt(0).mean() > 0.8  # names from the GO snapshot gene table
 
 
