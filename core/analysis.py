@@ -514,7 +514,9 @@ def semi_supervised_table(
     pandas.DataFrame
         Index: classifier; columns: MultiIndex ``(embedding name, "mean" | "sd")``.
         ``attrs`` holds ``fraction``, ``n_splits``, ``n_train``, ``n_test``, ``n_classes``,
-        ``seed``, ``runtime_s`` and ``cell_runtime_s`` (name -> classifier -> seconds).
+        ``seed``, ``runtime_s``, ``cell_runtime_s`` (name -> classifier -> seconds) and
+        ``split_scores`` (name -> classifier -> the accuracy of every split, in split order;
+        see :func:`paired_differences`).
     """
     if not embeddings:
         raise CoreError("semi_supervised_table needs at least one embedding")
@@ -535,6 +537,7 @@ def semi_supervised_table(
     t_start = time.perf_counter()
     rows: dict[tuple[str, str], list[float]] = {}
     cell_time: dict[str, dict[str, float]] = {}
+    split_scores: dict[str, dict[str, list[float]]] = {}
     for name, mat in matrices.items():
         x = mat[labelled]
         cell_time[name] = {}
@@ -550,6 +553,7 @@ def semi_supervised_table(
                     ckey, lambda x=x, clf=clf: _split_scores(x, y, clf, n_train, splits, seed)
                 )
             cell_time[name][clf] = time.perf_counter() - t0
+            split_scores.setdefault(name, {})[clf] = [float(v) for v in scores]
             sd = float(scores.std(ddof=1)) if n_splits > 1 else 0.0
             rows.setdefault((name, "mean"), []).append(float(scores.mean()))
             rows.setdefault((name, "sd"), []).append(sd)
@@ -565,8 +569,66 @@ def semi_supervised_table(
         seed=seed,
         runtime_s=time.perf_counter() - t_start,
         cell_runtime_s=cell_time,
+        split_scores=split_scores,
     )
     return table
+
+
+def paired_differences(table: pd.DataFrame, reference: str) -> pd.DataFrame:
+    """Accuracy of ``reference`` minus every other embedding's, split by split (same splits).
+
+    Each split trains every map's classifier on the same labelled samples, so the difference
+    between two maps is far less noisy split by split than their separate means ± sd suggest.
+
+    Parameters
+    ----------
+    table
+        A :func:`semi_supervised_table` result (its ``attrs["split_scores"]``).
+    reference
+        The embedding compared with the others (e.g. ``"fe"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``(classifier, embedding)`` for every other embedding; columns ``difference``
+        (mean of reference minus other over the splits), ``sd`` (of the per-split differences),
+        ``se`` (``sd / sqrt(n_splits)``: how precisely the splits pin the mean down; it does
+        not cover sampling of the dataset itself), ``ci_low`` / ``ci_high`` (mean ± 1.96 se),
+        ``share_ge`` (fraction of splits where the reference is at least as accurate) and
+        ``n_splits``.
+    """
+    scores = table.attrs.get("split_scores")
+    if not scores:
+        raise CoreError("the table holds no per-split scores (made by semi_supervised_table)")
+    if reference not in scores:
+        raise CoreError(f"no embedding {reference!r} in the table; it has {sorted(scores)}")
+    rows = []
+    for clf, ref in scores[reference].items():
+        ref = np.asarray(ref, dtype=np.float64)
+        for name, by_clf in scores.items():
+            if name == reference or clf not in by_clf:
+                continue
+            diff = ref - np.asarray(by_clf[clf], dtype=np.float64)
+            n = diff.size
+            sd = float(diff.std(ddof=1)) if n > 1 else float("nan")
+            se = sd / np.sqrt(n) if n > 1 else float("nan")
+            mean = float(diff.mean())
+            rows.append(
+                {
+                    "classifier": clf,
+                    "embedding": name,
+                    "difference": mean,
+                    "sd": sd,
+                    "se": se,
+                    "ci_low": mean - 1.96 * se,
+                    "ci_high": mean + 1.96 * se,
+                    "share_ge": float(np.mean(diff >= 0)),
+                    "n_splits": n,
+                }
+            )
+    if not rows:
+        raise CoreError(f"the table has no embedding to compare with {reference!r}")
+    return pd.DataFrame(rows).set_index(["classifier", "embedding"])
 
 
 def format_table(table: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
@@ -579,14 +641,37 @@ def format_table(table: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
     return out
 
 
-def table_to_markdown(table: pd.DataFrame, digits: int = 2) -> str:
-    """Markdown of :func:`format_table` (no extra dependency)."""
-    fmt = format_table(table, digits)
+def format_paired(paired: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
+    """:func:`paired_differences` as strings ``"-0.0025 [-0.0031, -0.0019], 22%"`` (mean
+    difference, 95% interval over the splits, share of splits where the reference is at least as
+    accurate): index classifier, one column per compared embedding (display names)."""
+    out = pd.DataFrame(index=pd.Index(list(dict.fromkeys(paired.index.get_level_values(0)))))
+    out.index.name = "classifier"
+    for (clf, name), r in paired.iterrows():
+        out.loc[clf, METHOD_NAMES.get(name, name)] = (
+            f"{r['difference']:+.{digits}f} [{r['ci_low']:+.{digits}f}, "
+            f"{r['ci_high']:+.{digits}f}], {r['share_ge']:.0%}"
+        )
+    return out.fillna("")
+
+
+def paired_to_markdown(paired: pd.DataFrame, digits: int = 4) -> str:
+    """Markdown of :func:`format_paired`."""
+    return _markdown(format_paired(paired, digits))
+
+
+def _markdown(fmt: pd.DataFrame) -> str:
+    """A table of strings (index: classifier) as Markdown."""
     header = ["classifier", *[METHOD_NAMES.get(c, c) for c in fmt.columns]]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
     for clf, row in fmt.iterrows():
         lines.append("| " + " | ".join([str(clf), *row.tolist()]) + " |")
     return "\n".join(lines) + "\n"
+
+
+def table_to_markdown(table: pd.DataFrame, digits: int = 2) -> str:
+    """Markdown of :func:`format_table` (no extra dependency)."""
+    return _markdown(format_table(table, digits))
 
 
 # ============================================================================= Figure 3

@@ -115,12 +115,49 @@ def test_semi_supervised_table_protocol(sepira, sepira_labels, sepira_maps):
     assert fmt.loc["1-NN", "pca"].count("±") == 1
     md = analysis.table_to_markdown(table)
     assert md.startswith("| classifier | PCA | raw data |") and md.count("\n") == 8
+    scores = table.attrs["split_scores"]
+    assert len(scores["raw"]["1-NN"]) == 2
+    assert np.mean(scores["raw"]["1-NN"]) == pytest.approx(means.loc["1-NN", "raw"])
     with pytest.raises(DataError, match="leaves 0"):
         analysis.semi_supervised_table({"pca": maps["pca"]}, labels, fraction=0.0001, n_splits=2)
     with pytest.raises(CoreError, match="unknown classifier"):
         analysis.semi_supervised_table({"pca": maps["pca"]}, labels, classifiers=("SVM",))
     with pytest.raises(DataError, match="labels has"):
         analysis.one_nn_accuracy(maps["pca"], labels[:10])
+
+
+def test_paired_differences_read_maps_split_by_split(sepira, sepira_labels, sepira_maps):
+    maps, _ = sepira_maps
+    # the same map under another name differs by exactly 0 on every split; t-SNE beats PCA
+    table = analysis.semi_supervised_table(
+        {"tsne": maps["tsne"], "copy": maps["tsne"].copy(), "pca": maps["pca"]},
+        sepira_labels,
+        fraction=0.1,
+        n_splits=20,
+        classifiers=("1-NN", "Gaussian NB"),
+    )
+    paired = analysis.paired_differences(table, "tsne")
+    assert list(paired.index) == [
+        ("1-NN", "copy"), ("1-NN", "pca"), ("Gaussian NB", "copy"), ("Gaussian NB", "pca")
+    ]  # fmt: skip
+    same = paired.loc[("1-NN", "copy")]
+    assert same["difference"] == 0 and same["sd"] == 0 and same["share_ge"] == 1
+    better = paired.loc[("1-NN", "pca")]
+    means = table.xs("mean", axis=1, level="stat")
+    gap = means.loc["1-NN", "tsne"] - means.loc["1-NN", "pca"]
+    assert better["difference"] == pytest.approx(gap)
+    assert better["ci_low"] > 0.2 and better["share_ge"] == 1 and better["n_splits"] == 20
+    assert better["se"] == pytest.approx(better["sd"] / np.sqrt(20))
+    # the other way round, the differences change sign
+    back = analysis.paired_differences(table, "pca").loc[("1-NN", "tsne")]
+    assert back["difference"] == pytest.approx(-better["difference"]) and back["share_ge"] == 0
+    fmt = analysis.format_paired(paired)
+    assert list(fmt.columns) == ["copy", "PCA"] and fmt.loc["1-NN", "copy"].startswith("+0.0000 [")
+    assert analysis.paired_to_markdown(paired).startswith("| classifier | copy | PCA |")
+    with pytest.raises(CoreError, match="no embedding 'fe'"):
+        analysis.paired_differences(table, "fe")
+    with pytest.raises(CoreError, match="no per-split scores"):
+        analysis.paired_differences(pd.DataFrame(), "tsne")
 
 
 def test_table1_is_fast_on_gtex_samples(gtex_acmg59_files):
@@ -380,6 +417,13 @@ def test_cli_evaluate_writes_json_and_markdown(tiny_model, tmp_path, capsys):
     assert result["results"]["raw"]["1-NN"]["mean"] > 0.3
     md = out.with_suffix(".md").read_text()
     assert "| 1-NN |" in md and "Factorized Embeddings" in md
+    # FE against each map on the same splits
+    assert set(result["fe_minus_other"]["1-NN"]) == {"pca", "raw"}
+    fe, raw = (result["split_scores"][n]["1-NN"] for n in ("fe", "raw"))
+    assert result["fe_minus_other"]["1-NN"]["raw"]["difference"] == pytest.approx(
+        np.mean(np.subtract(fe, raw))
+    )
+    assert "minus each map, split by split" in md and "| 1-NN | " in md.split("split by split")[-1]
     code = _main([*argv[:-2], "--no-cache", "--label", "nope"])
     assert code == 2 and "--label nope" in capsys.readouterr().err
 
