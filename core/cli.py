@@ -112,6 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="weigh each sample's graph neighbours by exp(-rank / DECAY) instead of equally "
         "(default 0: equal weights; 5 gained 0.002 on real GTEx, see RESULTS.md)",
     )
+    p.add_argument(
+        "--neighbour-space",
+        choices=("centered", "values"),
+        default=None,
+        help="where the regulariser's neighbour graph is taken: 'centered' (default; each "
+        "sample minus its mean over genes, blind to per-sample offsets such as sequencing "
+        "depth) or 'values' (as they are)",
+    )
     p.add_argument("--resume", action="store_true", help="continue from DIR's checkpoint")
     p.add_argument("--force", action="store_true", help="replace an existing model directory")
     p.set_defaults(func=_cmd_train)

@@ -68,6 +68,8 @@ def run_train(args: argparse.Namespace) -> int:
         params["neighbour_power"] = args.neighbour_power
     if args.neighbour_decay is not None:
         params["neighbour_decay"] = args.neighbour_decay
+    if args.neighbour_space is not None:
+        params["neighbour_space"] = args.neighbour_space
     if args.resume:
         saved = _saved_params(checkpoint)
         if saved:
@@ -114,4 +116,5 @@ def _saved_params(checkpoint: Path) -> dict | None:
     # recorded before the kernel's exponent was a setting: those runs used 1
     params.setdefault("neighbour_power", 1.0)
     params.setdefault("neighbour_decay", 0.0)  # recorded since rank weights exist
+    params.setdefault("neighbour_space", "values")  # recorded since the centred graph exists
     return params

@@ -424,6 +424,16 @@ def test_cli_evaluate_writes_json_and_markdown(tiny_model, tmp_path, capsys):
         np.mean(np.subtract(fe, raw))
     )
     assert "minus each map, split by split" in md and "| 1-NN | " in md.split("split by split")[-1]
+    assert result["protocol"]["baselines_on"] == "the values as they are"
+    # baselines on sample-centred values: another input, so other raw-data scores
+    centred = tmp_path / "eval" / "centred.json"
+    argv2 = ["evaluate", "--model", str(tiny_model), "--fraction", "0.2", "--splits", "3"]
+    argv2 += ["--out", str(centred), "--methods", "pca,raw", "--classifiers", "1-NN,Gaussian NB"]
+    assert _main([*argv2, "--no-cache", "--center-samples"]) == 0
+    again = json.loads(centred.read_text())
+    assert again["protocol"]["baselines_on"].endswith("(--center-samples)")
+    assert again["results"]["fe"] == result["results"]["fe"]
+    assert again["split_scores"]["raw"] != result["split_scores"]["raw"]
     code = _main([*argv[:-2], "--no-cache", "--label", "nope"])
     assert code == 2 and "--label nope" in capsys.readouterr().err
 

@@ -65,6 +65,10 @@ def test_pure_objective_from_the_command_line(small_matrix, tmp_path):
     args = ["train", "--matrix", str(small_matrix), "--out", str(ranked), "--epochs", "2"]
     assert main(args + ["--hidden", "16", "--gene-dim", "4", "--neighbour-decay", "5"]) == 0
     assert FactorizedEmbeddings.load(ranked).train_config.neighbour_decay == 5.0
+    plain = tmp_path / "plain"
+    args = ["train", "--matrix", str(small_matrix), "--out", str(plain), "--epochs", "2"]
+    assert main(args + ["--hidden", "16", "--gene-dim", "4", "--neighbour-space", "values"]) == 0
+    assert FactorizedEmbeddings.load(plain).neighbour_space == "values"
 
 
 def test_resume_keeps_the_kernel_of_older_runs(tmp_path):
@@ -77,5 +81,6 @@ def test_resume_keeps_the_kernel_of_older_runs(tmp_path):
     (tmp_path / "params.json").write_text(json.dumps({"neighbour_weight": 1.0, "hidden": [8]}))
     assert _saved_params(checkpoint)["neighbour_power"] == 1.0  # written before the setting
     assert _saved_params(checkpoint)["neighbour_decay"] == 0.0  # equal weights then
+    assert _saved_params(checkpoint)["neighbour_space"] == "values"  # graph on the values then
     (tmp_path / "params.json").write_text(json.dumps({"neighbour_power": None, "hidden": [8]}))
     assert _saved_params(checkpoint)["neighbour_power"] is None  # automatic, resolved at fit

@@ -244,3 +244,56 @@ def test_reference_neighbours_leave_missing_genes_out():
         ok = np.isfinite(row)
         d = ((approx[:, ok] - row[ok]) ** 2).sum(1)
         np.testing.assert_array_equal(idx[i], np.argsort(d, kind="stable")[:4])
+
+
+def test_centered_graph_is_blind_to_per_sample_offsets():
+    """A constant added to all of a sample's (log) values, as sequencing depth does, changes
+    neither its neighbours in the centred graph space nor where a new sample finds them."""
+    from core.estimator import _graph_reference, _reference_neighbours, center_rows
+    from core.train import neighbour_graph
+
+    rng = np.random.default_rng(0)
+    groups = rng.normal(size=(4, 30)) * 2
+    values = (groups[np.repeat(np.arange(4), 25)] + rng.normal(size=(100, 30))).astype(np.float32)
+    depth = rng.normal(scale=8.0, size=(100, 1)).astype(np.float32)
+    shifted = values + depth
+    centred = center_rows(shifted)
+    np.testing.assert_allclose(centred.mean(1), 0, atol=1e-5)
+    ref = _graph_reference(shifted, seed=0)
+    np.testing.assert_array_equal(
+        neighbour_graph(ref["scores"], 5), neighbour_graph(_graph_reference(values, 0)["scores"], 5)
+    )
+    # on the values as they are, the offsets scramble the groups; centred, they do not
+    by_values = neighbour_graph(shifted, 5)
+    by_centred = neighbour_graph(ref["scores"], 5)
+    group = np.repeat(np.arange(4), 25)
+    assert (group[by_centred] == group[:, None]).mean() > 0.95
+    assert (group[by_values] == group[:, None]).mean() < 0.8
+    # new samples: an offset and missing genes do not move their neighbours
+    new = values[:6] + rng.normal(scale=0.1, size=(6, 30)).astype(np.float32)
+    moved = new + np.float32(5.0)
+    moved[3:, [2, 9]] = np.nan
+    for x in (new, moved):
+        idx = _reference_neighbours(center_rows(x), ref, k=5)
+        assert (group[idx] == group[:6, None]).all()
+    # NaN stays NaN and rows are centred over their observed entries
+    row = center_rows(np.array([[1.0, np.nan, 3.0]], np.float32))
+    assert np.isnan(row[0, 1]) and row[0, 0] == -1 and row[0, 2] == 1
+
+
+def test_neighbour_space_is_a_recorded_setting(tmp_path):
+    with pytest.raises(ModelError, match="neighbour_space"):
+        FactorizedEmbeddings(neighbour_space="pca")
+    assert FactorizedEmbeddings().get_params()["neighbour_space"] == "centered"
+    fe = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,), neighbour_space="values")
+    fe.fit(_small())
+    assert FactorizedEmbeddings.load(fe.save(tmp_path / "v")).neighbour_space == "values"
+    centred = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(_small())
+    loaded = FactorizedEmbeddings.load(centred.save(tmp_path / "c"))
+    assert loaded.neighbour_space == "centered"
+    np.testing.assert_allclose(loaded.transform(_small()), centred.transform(_small()), atol=1e-5)
+    # models saved before the setting existed took their graph on the values
+    config = json.loads((tmp_path / "c" / "config.json").read_text())
+    del config["params"]["neighbour_space"]
+    (tmp_path / "c" / "config.json").write_text(json.dumps(config))
+    assert FactorizedEmbeddings.load(tmp_path / "c").neighbour_space == "values"
