@@ -311,22 +311,43 @@ def _noise_level(cfg: TrainConfig, progress: float) -> float:
 
 # ---------------------------------------------------------------------------- neighbour graph
 def principal_components(
-    values: np.ndarray, n_components: int, seed: int = 0
+    values: np.ndarray, n_components: int, seed: int = 0, center_rows: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Randomized PCA of a matrix, NaN read as the gene mean.
+
+    Parameters
+    ----------
+    center_rows
+        First subtract from each row its mean over its observed entries (see
+        :func:`core.estimator.center_rows`).
 
     Returns
     -------
     (mean, u, s, vt)
-        Gene means (n_genes,) and the truncated SVD of the centred matrix, with
-        ``max(1, min(n_components, min(shape) - 1))`` components.
+        Gene means (n_genes,) (after the row centring, when asked) and the truncated SVD of the
+        centred matrix, with ``max(1, min(n_components, min(shape) - 1))`` components.
     """
     from sklearn.utils.extmath import randomized_svd
 
-    x = np.asarray(values, dtype=np.float32)
+    values = np.asarray(values)
     with np.errstate(all="ignore"):
-        mean = np.nan_to_num(np.nanmean(x, 0))
-    x = np.where(np.isfinite(x), x - mean, 0.0).astype(np.float32)
+        offset = (
+            np.nan_to_num(np.nanmean(values, axis=1, dtype=np.float64)).astype(np.float32)
+            if center_rows
+            else np.zeros(values.shape[0], np.float32)
+        )
+    # one float32 copy in all, filled by blocks of genes (no full-size temporaries)
+    x = np.empty(values.shape, dtype=np.float32)
+    mean = np.empty(values.shape[1], dtype=np.float32)
+    step = max(1, (1 << 24) // max(1, values.shape[0]))
+    for start in range(0, values.shape[1], step):
+        block = values[:, start : start + step].astype(np.float32) - offset[:, None]
+        with np.errstate(all="ignore"):
+            m = np.nan_to_num(np.nanmean(block, 0))
+        mean[start : start + step] = m
+        block -= m
+        block[~np.isfinite(block)] = 0.0
+        x[:, start : start + step] = block
     k = max(1, min(n_components, min(x.shape) - 1))
     u, s, vt = randomized_svd(x, n_components=k, random_state=seed)
     return mean, u, s, vt
