@@ -375,7 +375,8 @@ class FactorizedEmbeddings:
         module = FactorizedEmbedding(net, generator)
         cfg = self.train_config
         reference = None
-        if self.init == "pca" or cfg.neighbour_weight > 0:
+        centered_graph = cfg.neighbour_weight > 0 and self.neighbour_space == "centered"
+        if self.init == "pca" or (cfg.neighbour_weight > 0 and not centered_graph):
             coords, genes, reference = _pca_init(scaled, self.sample_dim, self.gene_dim, cfg.seed)
             if self.init == "pca":
                 with torch.no_grad():
@@ -383,7 +384,7 @@ class FactorizedEmbeddings:
                     module.gene_embedding.copy_(torch.from_numpy(genes))
         graph = None
         if cfg.neighbour_weight > 0:
-            if self.neighbour_space == "centered":
+            if centered_graph:
                 reference = _graph_reference(scaled, cfg.seed)
             # on the leading principal components (at most 50)
             graph = neighbour_graph(reference["scores"], cfg.neighbour_k, cfg.seed)
@@ -515,9 +516,10 @@ class FactorizedEmbeddings:
         default), each new sample starts at the median place of its ``neighbour_k`` nearest
         training samples in expression space (in the space of the training graph, see
         ``neighbour_space``: the leading principal components kept at fit time, over the genes
-        the sample has, :func:`_reference_neighbours`) and is refined on the training objective: fit
-        of the decoded profile plus attraction to those neighbours. Models trained without it
-        start each sample at the best point of a grid over the map and refine the fit alone.
+        the sample has, :func:`_reference_neighbours`) and is refined on the training
+        objective: fit of the decoded profile plus attraction to those neighbours. Models
+        trained without it start each sample at the best point of a grid over the map and
+        refine the fit alone.
         On GTEx (600 held-out samples, 59 genes) the held-out samples' nearest training sample on
         the map is of their tissue for 0.94 of them (0.84 with the grid search alone).
 
@@ -758,11 +760,11 @@ def auto_neighbour_settings(n_samples: int) -> dict[str, float | int]:
     1 is t-SNE's). On real GTEx (16,877 samples, 59 genes) weight 3 and exponent 0.6 lift
     tissue 1-NN from 2% labels from 0.914 to 0.926 (graph on the values; 100 splits; UMAP
     0.926, t-SNE 0.928); on random subsets of its labelled samples (1-NN from 5% labels, 2
-    subsets each) they gain
-    0.005 at 2,000 samples and 0.008 at 5,000, and nothing at 1,000. On the 520-sample GTEx set
-    (26 tissues of 20 samples) they split tissues into fragments and lower 1-NN from 10% labels
-    (0.755 vs 0.772, 3 seeds), and 5 neighbours instead of 10 raise it to 0.782 (10 neighbours
-    are half a tissue there; on GTEx and the simulated demo 5 neighbours cost 0.01-0.02).
+    subsets each) they gain 0.005 at 2,000 samples and 0.008 at 5,000, and nothing at 1,000.
+    On the 520-sample GTEx set (26 tissues of 20 samples) they split tissues into fragments and
+    lower 1-NN from 10% labels (0.755 vs 0.772, 3 seeds), and 5 neighbours instead of 10
+    raise it to 0.782 (10 neighbours are half a tissue there; on GTEx and the simulated demo 5
+    neighbours cost 0.01-0.02).
     Measurements: tests/benchmarks/RESULTS.md.
     """
     large = n_samples >= LARGE_MAP
@@ -824,7 +826,7 @@ def center_rows(values: np.ndarray) -> np.ndarray:
     x = np.asarray(values, dtype=np.float32)
     with np.errstate(all="ignore"):
         offset = np.nan_to_num(np.nanmean(x, axis=1, keepdims=True))
-    return (x - offset).astype(np.float32)
+    return (x - offset).astype(np.float32, copy=False)
 
 
 def _graph_reference(values: np.ndarray, seed: int) -> dict[str, np.ndarray]:
