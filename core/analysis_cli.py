@@ -909,7 +909,7 @@ def _section_gene_space(
     parts = ["<h2>Gene space against references (Figure 4)</h2>"]
     if es.n_genes <= args.k:
         return parts[0] + f"<p>Only {es.n_genes} genes: no neighbourhoods to compare.</p>"
-    coexp = _coexpression(es, cache)
+    corr_idx, coexp = _correlation_references(es, cache, args.k)
     go_matrix, gene_types = None, None
     opts = getattr(args, "go_options", None)
     if not args.no_go:
@@ -945,7 +945,6 @@ def _section_gene_space(
     table = analysis.neighbor_agreement_by_size(
         embeddings, go_matrix, coexp, k=args.k, seed=args.seed, n_random=n_random
     )
-    corr_idx, _ = analysis.correlation_neighbors(es.values, args.k)
     table.loc["expression correlation"] = pd.Series(
         analysis.neighbor_agreement(
             analysis.pairs_from_neighbors(corr_idx),
@@ -1002,23 +1001,27 @@ def _section_gene_space(
     return "".join(parts)
 
 
-def _coexpression(es: Any, cache: Any) -> Any:
-    """Top-1% co-expression network of the data, cached as its edge list."""
+def _correlation_references(es: Any, cache: Any, k: int) -> tuple[np.ndarray, Any]:
+    """Each gene's ``k`` most correlated genes and the top-1% co-expression network (one pass
+    over the gene pairs), cached as neighbour indices and an edge list."""
     from scipy import sparse
 
+    def compute() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        idx, _, edges = analysis.correlation_references(es.values, k, top_fraction=0.01)
+        upper = sparse.triu(edges).tocoo()
+        return idx, upper.row.astype(np.int64), upper.col.astype(np.int64)
+
     if cache is None:
-        return analysis.coexpression_edges(es.values, top_fraction=0.01)
-
-    def compute() -> tuple[np.ndarray, np.ndarray]:
-        upper = sparse.triu(analysis.coexpression_edges(es.values, top_fraction=0.01)).tocoo()
-        return upper.row.astype(np.int64), upper.col.astype(np.int64)
-
-    rows, cols = cache.get_or_compute(cache.key("coexp", 1, es.fingerprint(), 0.01), compute)
+        idx, rows, cols = compute()
+    else:
+        key = cache.key("correlation_refs", 1, es.fingerprint(), k, 0.01)
+        idx, rows, cols = cache.get_or_compute(key, compute)
     n = es.n_genes
     data = np.ones(2 * rows.size, dtype=bool)
-    return sparse.csr_matrix(
+    coexp = sparse.csr_matrix(
         (data, (np.concatenate([rows, cols]), np.concatenate([cols, rows]))), shape=(n, n)
     )
+    return idx, coexp
 
 
 _CSS = """

@@ -236,6 +236,70 @@ def test_coexpression_edges_are_the_top_percent(sepira):
     assert corr[iu][is_edge].min() >= corr[iu][~is_edge].max() - 1e-5
 
 
+def test_correlation_references_in_one_pass_match_brute_force(sepira):
+    """Neighbours and edges from one pass over the pairs, whatever the block size, with NaN."""
+    values = sepira.values.copy()
+    values[np.random.default_rng(3).random(values.shape) < 0.05] = np.nan
+    filled = analysis.impute_gene_mean(values).astype(np.float64)
+    n = filled.shape[1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.corrcoef(filled.T)
+    varies = filled.std(axis=0) > 0
+    corr[~varies, :] = 0.0  # a constant gene correlates 0 with every gene (and vice versa)
+    corr[:, ~varies] = 0.0
+    iu = np.triu_indices(n, 1)
+    off = corr.copy()
+    np.fill_diagonal(off, -np.inf)
+    top = np.sort(off, axis=1)[:, ::-1][:, :5]
+    results = []
+    for block_genes in (7, 100, None):  # many blocks, a few, and the default (one block here)
+        idx, dist, edges = analysis.correlation_references(
+            values, k=5, top_fraction=0.01, block_genes=block_genes
+        )
+        assert idx.shape == dist.shape == (n, 5) and edges.shape == (n, n)
+        assert (idx != np.arange(n)[:, None]).all()
+        np.testing.assert_allclose(1.0 - dist, top, atol=1e-4)
+        np.testing.assert_allclose(np.take_along_axis(corr, idx, axis=1), top, atol=1e-4)
+        assert (np.diff(dist, axis=1) >= 0).all()  # most correlated first
+        assert edges.nnz == 2 * round(0.01 * n * (n - 1) / 2)
+        assert (edges != edges.T).nnz == 0 and edges.diagonal().sum() == 0
+        is_edge = np.asarray(edges[iu[0], iu[1]]).ravel()
+        assert corr[iu][is_edge].min() >= corr[iu][~is_edge].max() - 1e-5
+        results.append((idx, edges))
+    for idx, edges in results[1:]:
+        assert (edges != results[0][1]).nnz == 0
+        assert (idx[varies] == results[0][0][varies]).all()
+    # the single-reference functions give the same
+    cidx, _ = analysis.correlation_neighbors(values, k=5)
+    assert (cidx[varies] == results[0][0][varies]).all()
+    assert (analysis.coexpression_edges(values, 0.01) != results[0][1]).nnz == 0
+    for bad in (0, -3, 2.5, True, "10"):
+        with pytest.raises(CoreError, match="block_genes"):
+            analysis.correlation_references(values, block_genes=bad)
+    with pytest.raises(CoreError, match="top_fraction"):
+        analysis.correlation_references(values, top_fraction=0.0)
+    with pytest.raises(CoreError, match="k=0"):
+        analysis.correlation_references(values, k=0)
+
+
+def test_report_caches_both_correlation_references(sepira, tmp_path, monkeypatch):
+    from core import analysis_cli
+
+    with ResultCache(tmp_path / "cache") as cache:
+        idx, coexp = analysis_cli._correlation_references(sepira, cache, 5)
+        ref_idx, _, ref_edges = analysis.correlation_references(sepira.values, 5, 0.01)
+        assert (idx == ref_idx).all() and (coexp != ref_edges).nnz == 0
+
+        def fail(*args, **kwargs):
+            raise AssertionError("recomputed although cached")
+
+        monkeypatch.setattr(analysis, "correlation_references", fail)
+        idx2, coexp2 = analysis_cli._correlation_references(sepira, cache, 5)
+        assert (idx2 == idx).all() and (coexp2 != coexp).nnz == 0
+        with pytest.raises(AssertionError, match="recomputed"):  # another k is another entry
+            analysis_cli._correlation_references(sepira, cache, 3)
+
+
 def test_neighbors_match_brute_force(sepira):
     rng = np.random.default_rng(1)
     for dim in (3, 16):  # KD-tree and blocked brute-force paths
@@ -461,3 +525,4 @@ def test_cli_report_writes_page_and_figures(tiny_model, tmp_path):
             assert path.is_file() and path.stat().st_size > 1000, path
         assert f"figures/{name}.png" in page
     assert "Table 1" in page and "GO biological-process" in page and "computed in" in page
+    assert "expression correlation" in page
