@@ -11,7 +11,7 @@ Sections
   :func:`one_nn_accuracy`, :func:`format_table`.
 - Expression organised in sample space (Figure 3): :func:`gene_smoothness`,
   :func:`gene_set_score`, :func:`match_genes`, :func:`marker_smoothness`.
-- Gene space against references (Figure 4): :func:`gene_neighbors`,
+- Gene space against references (Figure 4): :func:`gene_neighbors`, :func:`consensus_gene_space`,
   :func:`correlation_references` (or :func:`correlation_neighbors` and
   :func:`coexpression_edges` alone), :func:`neighbor_agreement`,
   :func:`neighbor_agreement_by_size`, :func:`novel_close_pairs`, :func:`summarize_novel_pairs`,
@@ -816,6 +816,35 @@ def unit_rows(points: np.ndarray) -> np.ndarray:
     x = np.asarray(points, dtype=np.float64)
     norm = np.linalg.norm(x, axis=1, keepdims=True)
     return x / np.where(norm > 1e-12, norm, 1.0)
+
+
+def consensus_gene_space(gene_embeddings: Sequence[np.ndarray]) -> np.ndarray:
+    """One gene space from several models of the same genes: their unit gene vectors, joined.
+
+    Each model's gene vectors are scaled to unit length and the models' vectors put side by
+    side (divided by the square root of the number of models), so the cosine distance between
+    two genes in the joined space is the mean of their cosine distances in the models. Models
+    of the same data trained with other seeds (or gene_dim) place genes with a run-to-run
+    scatter; averaging it out gave neighbours that share GO terms more often than any single
+    run (tests/benchmarks/RESULTS.md).
+
+    Parameters
+    ----------
+    gene_embeddings
+        (n_genes, gene_dim) arrays, rows in the same gene order; gene_dim may differ.
+
+    Returns
+    -------
+    (n_genes, sum of gene_dims) float64 array with rows of unit length (shorter for a gene whose
+    vector is 0 in some model).
+    """
+    arrays = [_as_matrix(e, "gene_embedding") for e in gene_embeddings]
+    if not arrays:
+        raise CoreError("consensus_gene_space needs at least one gene embedding")
+    n_genes = {a.shape[0] for a in arrays}
+    if len(n_genes) != 1:
+        raise CoreError(f"gene embeddings have different numbers of genes: {sorted(n_genes)}")
+    return np.hstack([unit_rows(a) for a in arrays]) / np.sqrt(len(arrays))
 
 
 def gene_neighbors(

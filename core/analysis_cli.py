@@ -89,7 +89,8 @@ def register(subparsers: Any) -> None:
         nargs="*",
         default=[],
         metavar="DIR",
-        help="more models of the same data (other gene_dim) for the gene-space comparison",
+        help="more models of the same data (other gene_dim or seed) for the gene-space "
+        "comparison; the page adds their consensus (mean cosine distance over the models)",
     )
     p.add_argument("--no-go", action="store_true", help="skip the Gene Ontology comparison")
     p.add_argument(
@@ -941,6 +942,10 @@ def _section_gene_space(
         if name in embeddings:
             name = f"{name} ({item.dir.name})"
         embeddings[name] = np.asarray(item.model.gene_embedding_)
+    if others:
+        embeddings[f"FE, the {len(embeddings)} models together"] = analysis.consensus_gene_space(
+            list(embeddings.values())
+        )
     n_random = max(100_000, args.k * es.n_genes)
     table = analysis.neighbor_agreement_by_size(
         embeddings, go_matrix, coexp, k=args.k, seed=args.seed, n_random=n_random
@@ -961,7 +966,8 @@ def _section_gene_space(
     figures["gene_space"] = _fig_agreement(table)
     parts += [
         f"<p>Each gene's {args.k} nearest genes (cosine distance between gene vectors; "
-        "for the correlation row, the most correlated genes); fraction of those pairs that "
+        + ("for the models together, the mean of the models' cosine distances; " if others else "")
+        + "for the correlation row, the most correlated genes); fraction of those pairs that "
         "share a GO term and that are edges of the co-expression network of this data (top 1% "
         f"most correlated gene pairs), against {n_random} random gene pairs (seeded).</p>",
         _html_table(table),

@@ -300,6 +300,29 @@ def test_report_caches_both_correlation_references(sepira, tmp_path, monkeypatch
             analysis_cli._correlation_references(sepira, cache, 3)
 
 
+def test_consensus_gene_space_averages_cosine_distances():
+    rng = np.random.default_rng(0)
+    embs = [rng.standard_normal((60, 8)), rng.standard_normal((60, 3)), rng.random((60, 5))]
+    joined = analysis.consensus_gene_space(embs)
+    assert joined.shape == (60, 16)
+
+    def cosine_distance(e):
+        u = analysis.unit_rows(e)
+        return 1.0 - u @ u.T
+
+    expected = np.mean([cosine_distance(e) for e in embs], axis=0)
+    np.testing.assert_allclose(1.0 - joined @ joined.T, expected, atol=1e-12)
+    idx, dist = analysis.gene_neighbors(joined, k=4)
+    off = expected.copy()
+    np.fill_diagonal(off, np.inf)
+    np.testing.assert_allclose(dist, np.sort(off, axis=1)[:, :4], atol=1e-5)
+    np.testing.assert_allclose(np.take_along_axis(expected, idx, axis=1), dist, atol=1e-5)
+    with pytest.raises(CoreError, match="different numbers of genes"):
+        analysis.consensus_gene_space([embs[0], embs[1][:50]])
+    with pytest.raises(CoreError, match="at least one"):
+        analysis.consensus_gene_space([])
+
+
 def test_neighbors_match_brute_force(sepira):
     rng = np.random.default_rng(1)
     for dim in (3, 16):  # KD-tree and blocked brute-force paths
@@ -513,6 +536,7 @@ def test_cli_report_writes_page_and_figures(tiny_model, tmp_path):
     argv += ["--classifiers", "1-NN", "--methods", "pca", "--markers", "HNF*,TBX5"]
     argv += ["--cache-dir", str(tmp_path / "cache"), "--k", "3"]
     argv += ["--go-exclude-evidence", "iea", "--go-term-size", "3-300"]
+    argv += ["--compare-models", str(tiny_model)]
     assert _main(argv) == 0
     page = (out / "index.html").read_text()
     assert "terms of 3–300 genes" in page and "evidence IEA left out" in page
@@ -525,4 +549,4 @@ def test_cli_report_writes_page_and_figures(tiny_model, tmp_path):
             assert path.is_file() and path.stat().st_size > 1000, path
         assert f"figures/{name}.png" in page
     assert "Table 1" in page and "GO biological-process" in page and "computed in" in page
-    assert "expression correlation" in page
+    assert "expression correlation" in page and "FE, the 2 models together" in page
