@@ -74,6 +74,14 @@ def synthetic_values(n_samples: int, n_genes: int, seed: int = 0) -> np.ndarray:
     return values
 
 
+def _report(name: str, detail: str, seconds: float, mem: PeakMemory, scale: float) -> None:
+    print(
+        f"{name}: {detail}{seconds:.1f} s; peak memory above the start "
+        f"{(mem.peak - mem.start) / 2**20:,.0f} MiB; full GTEx estimate "
+        f"{seconds * scale / 60:,.0f} min"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--samples", type=int, default=17382)
@@ -95,22 +103,15 @@ def main() -> None:
             edges_a = analysis.coexpression_edges(values, 0.01)
             t2 = time.perf_counter()
         results["separate"] = (t2 - t0, mem.peak - mem.start)
-        print(
-            f"separate: neighbours {t1 - t0:.1f} s + co-expression edges {t2 - t1:.1f} s = "
-            f"{t2 - t0:.1f} s; peak memory above the start {(mem.peak - mem.start) / 2**20:,.0f} "
-            f"MiB; full GTEx estimate {(t2 - t0) * scale / 60:,.0f} min"
-        )
+        detail = f"neighbours {t1 - t0:.1f} s + co-expression edges {t2 - t1:.1f} s = "
+        _report("separate", detail, t2 - t0, mem, scale)
     if args.only != "separate" and hasattr(analysis, "correlation_references"):
         with PeakMemory() as mem:
             t0 = time.perf_counter()
             idx_b, _, edges_b = analysis.correlation_references(values, args.k, 0.01)
             t1 = time.perf_counter()
         results["together"] = (t1 - t0, mem.peak - mem.start)
-        print(
-            f"together: {t1 - t0:.1f} s; peak memory above the start "
-            f"{(mem.peak - mem.start) / 2**20:,.0f} MiB; full GTEx estimate "
-            f"{(t1 - t0) * scale / 60:,.0f} min"
-        )
+        _report("together", "", t1 - t0, mem, scale)
         if "separate" in results:
             same_edges = (edges_a != edges_b).nnz == 0
             same_nn = float((np.sort(idx_a, 1) == np.sort(idx_b, 1)).all(1).mean())
