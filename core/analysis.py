@@ -825,8 +825,9 @@ def consensus_gene_space(gene_embeddings: Sequence[np.ndarray]) -> np.ndarray:
     side (divided by the square root of the number of models), so the cosine distance between
     two genes in the joined space is the mean of their cosine distances in the models. Models
     of the same data trained with other seeds (or gene_dim) place genes with a run-to-run
-    scatter; averaging over runs gave neighbours that share GO terms more often than the
-    average single run (+0.02 to +0.24x on GTEx 26 tissues; tests/benchmarks/RESULTS.md).
+    scatter, and the joined space does not hang on one of them. Against the average single run
+    its neighbours shared GO terms -0.07 to +0.24x as often on GTEx 26 tissues (more often in
+    6 of 8 comparisons; tests/benchmarks/RESULTS.md).
 
     Parameters
     ----------
