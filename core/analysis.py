@@ -827,7 +827,7 @@ def consensus_gene_space(gene_embeddings: Sequence[np.ndarray]) -> np.ndarray:
     of the same data trained with other seeds (or gene_dim) place genes with a run-to-run
     scatter, and the joined space does not hang on one of them. Against the average single run
     its neighbours shared GO terms -0.07 to +0.24x as often on GTEx 26 tissues (more often in
-    6 of 8 comparisons; tests/benchmarks/RESULTS.md).
+    7 of 8 comparisons; tests/benchmarks/RESULTS.md).
 
     Parameters
     ----------
