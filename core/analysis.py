@@ -1062,9 +1062,10 @@ def correlation_references(
         or block_genes < 1
     ):
         raise CoreError(f"block_genes must be a positive integer, got {block_genes!r}")
-    z = _standardized_genes(values)
-    n_genes = z.shape[0]
-    _check_k(k, n_genes)
+    arr = _as_matrix(values)
+    n_genes = arr.shape[1]
+    _check_k(k, n_genes)  # before the standardised copy is made
+    z = _standardized_genes(arr)
     n_edges = _n_edges(n_genes, top_fraction)
     idx, r, edge_i, edge_j = _correlation_pass(z, k, n_edges, block_genes)
     return idx, 1.0 - r, _edge_matrix(edge_i, edge_j, n_genes)
@@ -1085,9 +1086,9 @@ def correlation_neighbors(values: np.ndarray, k: int = 5) -> tuple[np.ndarray, n
     indices : (n_genes, k) int64, most correlated first
     distances : (n_genes, k) float32, ``1 - r``
     """
-    z = _standardized_genes(values)
-    _check_k(k, z.shape[0])
-    idx, r, _, _ = _correlation_pass(z, k, 0)
+    arr = _as_matrix(values)
+    _check_k(k, arr.shape[1])
+    idx, r, _, _ = _correlation_pass(_standardized_genes(arr), k, 0)
     return idx, 1.0 - r
 
 

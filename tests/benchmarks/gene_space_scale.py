@@ -8,7 +8,7 @@ matrix itself (sampled every 20 ms with psutil):
 - ``separate``: :func:`core.analysis.correlation_neighbors` then
   :func:`core.analysis.coexpression_edges` (two passes over all gene pairs);
 - ``together``: :func:`core.analysis.correlation_references` (one pass over each unordered pair,
-  both references), when this version of the code has it.
+  both references).
 
 The work grows with samples x genes^2: the full GTEx v8 matrix (17,382 x 56,200) is
 (56,200 / genes)^2 times the measured run at the same number of samples.
@@ -105,7 +105,7 @@ def main() -> None:
         results["separate"] = (t2 - t0, mem.peak - mem.start)
         detail = f"neighbours {t1 - t0:.1f} s + co-expression edges {t2 - t1:.1f} s = "
         _report("separate", detail, t2 - t0, mem, scale)
-    if args.only != "separate" and hasattr(analysis, "correlation_references"):
+    if args.only != "separate":
         with PeakMemory() as mem:
             t0 = time.perf_counter()
             idx_b, _, edges_b = analysis.correlation_references(values, args.k, 0.01)
