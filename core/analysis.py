@@ -64,6 +64,13 @@ DEFAULT_MARKERS: tuple[str, ...] = ("KRT*", "MYH6", "CD8B", "XIST")
 
 # Version of the baseline computations; bump to invalidate cached maps after a change.
 _BASELINE_VERSION = 1
+# above this size of a float64 copy, sample neighbours are searched in float32 blocks
+_FLOAT64_KNN_BYTES = 512 * 2**20
+# baseline maps of this many samples or more use every BLAS/OpenMP thread allowed
+_THREADED_MAPS_FROM = 5000
+# matrices with more columns than this are 'wide': t-SNE and UMAP share one neighbour
+# search, and 1-NN over many splits may take its distances in one pass
+_WIDE = 64
 _TABLE1_VERSION = 1
 TSNE_PERPLEXITY = 30.0
 UMAP_NEIGHBORS = 15
@@ -107,33 +114,89 @@ def impute_gene_mean(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _knn_excluding_self(points: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _knn_excluding_self(
+    points: np.ndarray, k: int, max_float64_bytes: int = _FLOAT64_KNN_BYTES
+) -> tuple[np.ndarray, np.ndarray]:
     """k nearest neighbours of every row among the other rows (Euclidean).
+
+    Up to 10 columns: KD-tree. Above, exact brute force in blocks of rows: in float64 while a
+    float64 copy of ``points`` stays under ``max_float64_bytes``, otherwise from float32
+    products of column-centred blocks of columns summed in float64 (:func:`_sq_distance_blocks`,
+    no full-size copy; for a wide expression matrix). BLAS uses the threads it is allowed.
 
     Returns indices (n, k) int64 and distances (n, k) float32, nearest first.
     """
-    points = np.asarray(points, dtype=np.float64)
+    points = np.asarray(points)
     n = points.shape[0]
     if not 1 <= k < n:
         raise CoreError(f"k={k} neighbours needs 1 <= k < n_points={n}")
+    idx = np.empty((n, k + 1), dtype=np.int64)
+    dist = np.empty((n, k + 1), dtype=np.float64)
     if points.shape[1] <= 10:
-        dist, idx = cKDTree(points).query(points, k=k + 1)
+        dist, idx = cKDTree(np.asarray(points, dtype=np.float64)).query(points, k=k + 1)
         dist, idx = np.atleast_2d(dist), np.atleast_2d(idx)
+    elif points.size * 8 > max_float64_bytes:
+        for start, stop, d2 in _sq_distance_blocks(points):
+            idx[start:stop], dist[start:stop] = _nearest_in_block(d2, k + 1)
     else:
-        idx = np.empty((n, k + 1), dtype=np.int64)
-        dist = np.empty((n, k + 1), dtype=np.float64)
+        points = np.asarray(points, dtype=np.float64)
         sq = np.einsum("ij,ij->i", points, points)
         for start in range(0, n, 1024):
             block = points[start : start + 1024]
             d2 = sq[start : start + 1024, None] - 2.0 * block @ points.T + sq[None, :]
-            part = np.argpartition(d2, k, axis=1)[:, : k + 1]
-            pd2 = np.take_along_axis(d2, part, axis=1)
-            order = np.argsort(pd2, axis=1, kind="stable")
-            idx[start : start + 1024] = np.take_along_axis(part, order, axis=1)
-            dist[start : start + 1024] = np.sqrt(
-                np.maximum(np.take_along_axis(pd2, order, axis=1), 0.0)
-            )
+            idx[start : start + 1024], dist[start : start + 1024] = _nearest_in_block(d2, k + 1)
     return _drop_self(idx, dist, k)
+
+
+def _nearest_in_block(d2: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k smallest squared distances of each row, nearest first: (indices, distances)."""
+    part = np.argpartition(d2, k - 1, axis=1)[:, :k]
+    pd2 = np.take_along_axis(d2, part, axis=1)
+    order = np.argsort(pd2, axis=1, kind="stable")
+    return (
+        np.take_along_axis(part, order, axis=1),
+        np.sqrt(np.maximum(np.take_along_axis(pd2, order, axis=1), 0.0)),
+    )
+
+
+def _sq_distance_blocks(
+    points: np.ndarray,
+    columns: np.ndarray | None = None,
+    block_bytes: int = 256 * 2**20,
+    chunk: int = 2048,
+) -> Iterable[tuple[int, int, np.ndarray]]:
+    """Squared Euclidean distances of every row to the rows ``columns``, by blocks of rows.
+
+    Yields ``(start, stop, d2)`` with ``d2`` (stop - start, len(columns)) float64, for
+    consecutive row blocks of about ``block_bytes``. Products are taken in float32 on
+    column-centred slices of ``chunk`` columns and summed in float64: centring keeps the
+    float32 rounding small against the distances (expression values share a large mean part),
+    and no copy of the whole matrix is made (a 17,382 x 56,200 GTEx matrix is 3.9 GB in
+    float32). ``columns`` default: every row.
+    """
+    n, d = points.shape
+    cols = np.arange(n) if columns is None else np.asarray(columns, dtype=np.int64)
+    means = np.empty(d, dtype=np.float32)
+    sq = np.zeros(n, dtype=np.float64)
+    for c0 in range(0, d, chunk):
+        part = np.asarray(points[:, c0 : c0 + chunk], dtype=np.float64)
+        means[c0 : c0 + chunk] = part.mean(axis=0)
+        part -= means[c0 : c0 + chunk]
+        sq += np.einsum("ij,ij->i", part, part)
+    rows = int(max(64, min(n, block_bytes // (8 * max(len(cols), 1)))))
+    for start in range(0, n, rows):
+        stop = min(n, start + rows)
+        acc = np.zeros((stop - start, len(cols)), dtype=np.float64)
+        for c0 in range(0, d, chunk):
+            m = means[c0 : c0 + chunk]
+            left = np.asarray(points[start:stop, c0 : c0 + chunk], dtype=np.float32) - m
+            right = points[:, c0 : c0 + chunk] if columns is None else points[cols, c0 : c0 + chunk]
+            right = np.asarray(right, dtype=np.float32) - m
+            acc += left @ right.T
+        acc *= -2.0
+        acc += sq[start:stop, None]
+        acc += sq[cols][None, :]
+        yield start, stop, acc
 
 
 def _drop_self(idx: np.ndarray, dist: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -186,7 +249,11 @@ def baseline_embeddings(
     methods
         Any of ``"pca"``, ``"nmf"`` (on the data clipped at 0), ``"tsne"`` (perplexity 30,
         PCA initialisation; the perplexity is lowered for fewer than 91 samples), ``"umap"``
-        (15 neighbours).
+        (15 neighbours). On a matrix of more than 64 genes, t-SNE and UMAP share one exact
+        search of the samples' neighbours (multi-threaded BLAS, float32 products of centred
+        blocks of genes, no copy of the matrix): on all GTEx genes that search is most of
+        their cost. From 5,000 samples the maps use every thread allowed (threadpoolctl),
+        below that one; t-SNE's layout then depends on the thread count at float rounding.
     seed
         Seed of NMF, t-SNE and UMAP.
     cache
@@ -209,6 +276,8 @@ def baseline_embeddings(
     arr = impute_gene_mean(values)
     if cache is not None and key is None:
         key = cache.key(arr)
+    # on a wide matrix, one exact neighbour search for t-SNE and UMAP (narrow: their own)
+    neighbours = _SharedNeighbours(arr, methods) if arr.shape[1] > _WIDE else None
     out: dict[str, np.ndarray] = {}
     for method in methods:
         if progress is not None:
@@ -216,7 +285,7 @@ def baseline_embeddings(
 
         def compute(method: str = method) -> np.ndarray:
             t0 = time.perf_counter()
-            coords = _compute_baseline(arr, method, seed)
+            coords = _compute_baseline(arr, method, seed, neighbours)
             log.info(
                 "%s map of %d samples in %.1f s", method, arr.shape[0], time.perf_counter() - t0
             )
@@ -230,15 +299,129 @@ def baseline_embeddings(
     return out
 
 
-def _compute_baseline(arr: np.ndarray, method: str, seed: int) -> np.ndarray:
+def _tsne_perplexity(n: int) -> float:
+    return min(TSNE_PERPLEXITY, max(2.0, (n - 1) / 3.0))
+
+
+class _SharedNeighbours:
+    """The samples' exact nearest neighbours, searched once for t-SNE and UMAP together.
+
+    t-SNE (scikit-learn's rule: 3 x perplexity + 1 neighbours) and UMAP (15) need the same
+    Euclidean neighbour lists; on a wide matrix (all GTEx genes) that search is most of their
+    cost. It runs on first use, with the BLAS threads allowed, and not at all when both maps
+    come from the cache.
+    """
+
+    def __init__(self, arr: np.ndarray, methods: Sequence[str]) -> None:
+        n = arr.shape[0]
+        wanted = []
+        if "tsne" in methods:
+            wanted.append(int(3.0 * _tsne_perplexity(n) + 1))
+        if "umap" in methods:
+            wanted.append(UMAP_NEIGHBORS - 1)  # UMAP counts each sample as its own first
+        self._arr = arr
+        self._k = min(n - 1, max(wanted, default=1))
+        self._found: tuple[np.ndarray, np.ndarray] | None = None
+
+    def search(self) -> None:
+        """Search the neighbours now, unless done."""
+        if self._found is None:
+            t0 = time.perf_counter()
+            self._found = _knn_excluding_self(self._arr, self._k)
+            log.info(
+                "%d nearest neighbours of %d samples in %.1f s",
+                self._k,
+                self._arr.shape[0],
+                time.perf_counter() - t0,
+            )
+
+    def get(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Indices (n, k) and distances (n, k) of each sample's k nearest other samples."""
+        if k > self._k:
+            raise CoreError(f"{k} neighbours asked, {self._k} searched")  # pragma: no cover
+        self.search()
+        assert self._found is not None
+        idx, dist = self._found
+        return idx[:, :k], dist[:, :k]
+
+
+def _tsne(arr: np.ndarray, seed: int, neighbours: _SharedNeighbours | None) -> np.ndarray:
+    """scikit-learn's t-SNE (perplexity 30, PCA start), on the shared exact neighbours if given.
+
+    With ``neighbours``, the same map as ``TSNE(perplexity=30, init="pca").fit_transform(arr)``
+    up to float rounding: the neighbours are the ones it would search, and the start is its
+    PCA start, rebuilt here because it refuses ``init="pca"`` with precomputed neighbours.
+    """
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+
+    n = arr.shape[0]
+    perplexity = _tsne_perplexity(n)
+    if neighbours is None:
+        return TSNE(
+            n_components=2, perplexity=perplexity, init="pca", random_state=seed
+        ).fit_transform(arr)
+    k = min(n - 1, int(3.0 * perplexity + 1))
+    idx, dist = neighbours.get(k)
+    # each row: the sample itself at distance 0 (scikit-learn drops it), then its k neighbours
+    own = np.arange(n, dtype=np.int64)[:, None]
+    graph = sparse.csr_matrix(
+        (
+            np.hstack([np.zeros((n, 1)), dist.astype(np.float64)]).ravel(),
+            np.hstack([own, idx]).ravel(),
+            np.arange(0, n * (k + 1) + 1, k + 1),
+        ),
+        shape=(n, n),
+    )
+    start = PCA(n_components=2, random_state=seed).fit_transform(arr).astype(np.float32)
+    start = start / np.std(start[:, 0]) * 1e-4
+    return TSNE(
+        n_components=2,
+        perplexity=perplexity,
+        init=start,
+        metric="precomputed",
+        random_state=seed,
+    ).fit_transform(graph)
+
+
+def _umap(arr: np.ndarray, seed: int, neighbours: _SharedNeighbours | None) -> np.ndarray:
+    """UMAP (15 neighbours), on the shared exact neighbours if given (its own search is
+    approximate from 4,096 samples)."""
+    import umap
+
+    n = arr.shape[0]
+    k = min(UMAP_NEIGHBORS, n - 1)
+    if neighbours is None:
+        return umap.UMAP(n_neighbors=k, n_components=2, random_state=seed, n_jobs=1).fit_transform(
+            arr
+        )
+    idx, dist = neighbours.get(k - 1)
+    # UMAP counts each sample as its own first neighbour
+    knn = (
+        np.hstack([np.arange(n, dtype=np.int64)[:, None], idx]),
+        np.hstack([np.zeros((n, 1), dtype=np.float32), dist]),
+    )
+    return umap.UMAP(
+        n_neighbors=k, n_components=2, random_state=seed, n_jobs=1, precomputed_knn=knn
+    ).fit_transform(arr)
+
+
+def _compute_baseline(
+    arr: np.ndarray, method: str, seed: int, neighbours: _SharedNeighbours | None = None
+) -> np.ndarray:
     from threadpoolctl import threadpool_limits
 
     n = arr.shape[0]
     if n < 4:
         raise DataError(f"a {method} map needs at least 4 samples, got {n}")
-    # one BLAS/OpenMP thread: on a shared machine, spinning OpenMP threads made t-SNE of 520
-    # samples cost 35 s of CPU instead of 3 s
-    with threadpool_limits(1), warnings.catch_warnings():
+    if neighbours is not None and method in ("tsne", "umap"):
+        # the exact neighbour search, before the one-thread limit below (BLAS threads pay there)
+        neighbours.search()
+    # one BLAS/OpenMP thread on small sets: on a shared machine, spinning OpenMP threads made
+    # t-SNE of 520 samples cost 35 s of CPU instead of 3 s; from 5,000 samples the threads pay
+    # (t-SNE of 17,382 samples: 300 s on one thread, 161 s on two)
+    threads = 1 if n < _THREADED_MAPS_FROM else None
+    with threadpool_limits(threads), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", UserWarning)
         if method == "pca":
@@ -252,21 +435,9 @@ def _compute_baseline(arr: np.ndarray, method: str, seed: int) -> np.ndarray:
             model = NMF(n_components=2, init="nndsvda", max_iter=1000, random_state=seed)
             coords = model.fit_transform(nonneg)
         elif method == "tsne":
-            from sklearn.manifold import TSNE
-
-            perplexity = min(TSNE_PERPLEXITY, max(2.0, (n - 1) / 3.0))
-            coords = TSNE(
-                n_components=2, perplexity=perplexity, init="pca", random_state=seed
-            ).fit_transform(arr)
+            coords = _tsne(arr, seed, neighbours)
         elif method == "umap":
-            import umap
-
-            coords = umap.UMAP(
-                n_neighbors=min(UMAP_NEIGHBORS, n - 1),
-                n_components=2,
-                random_state=seed,
-                n_jobs=1,
-            ).fit_transform(arr)
+            coords = _umap(arr, seed, neighbours)
         else:  # pragma: no cover - checked by the caller
             raise CoreError(f"unknown baseline method {method!r}")
     return np.asarray(coords, dtype=np.float32)
@@ -423,6 +594,8 @@ def _split_scores(
     """Held-out accuracy of ``classifier`` on each split; x and codes are labelled rows only."""
     from threadpoolctl import threadpool_limits
 
+    if classifier == "1-NN" and _shared_distances_pay(x, n_train, splits):
+        return _nn1_scores_shared(x, codes, n_train, splits)
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if classifier == "MLP":
@@ -441,6 +614,46 @@ def _split_scores(
                 pred = model.predict(x[test])
             scores[s] = float(np.mean(pred == codes[test]))
     return scores
+
+
+def _shared_distances_pay(x: np.ndarray, n_train: int, splits: list[np.ndarray]) -> bool:
+    """Whether 1-NN over the splits costs less from one distance matrix than split by split.
+
+    Only for wide matrices (the raw expression data): every labelled sample against the union
+    of the training sets once, instead of each split's test set against its training set.
+    """
+    if x.shape[1] <= _WIDE or len(splits) < 2:
+        return False
+    union = np.unique(np.concatenate([perm[:n_train] for perm in splits])).size
+    return x.shape[0] * union < len(splits) * (x.shape[0] - n_train) * n_train
+
+
+def _nn1_scores_shared(
+    x: np.ndarray, codes: np.ndarray, n_train: int, splits: list[np.ndarray]
+) -> np.ndarray:
+    """1-NN accuracy of every split from one pass of distances to the training samples.
+
+    Distances from every labelled sample to every sample that trains in some split, by
+    blocks of rows (:func:`_sq_distance_blocks`, BLAS threads allowed); each split then takes,
+    for its test samples, the nearest of its own training samples. Same predictions as
+    :func:`_nn1_predict` split by split, for a fraction of the cost on wide matrices when the
+    splits share training samples.
+    """
+    trains = [perm[:n_train] for perm in splits]
+    union = np.unique(np.concatenate(trains))
+    where = np.full(x.shape[0], -1, dtype=np.int64)
+    where[union] = np.arange(union.size)
+    cols = [where[t] for t in trains]
+    is_test = np.ones((len(splits), x.shape[0]), dtype=bool)
+    for s, t in enumerate(trains):
+        is_test[s, t] = False
+    correct = np.zeros(len(splits), dtype=np.int64)
+    for start, stop, d2 in _sq_distance_blocks(x, union):
+        for s, (t, c) in enumerate(zip(trains, cols, strict=True)):
+            pred = codes[t][np.argmin(d2[:, c], axis=1)]
+            hit = (pred == codes[start:stop]) & is_test[s, start:stop]
+            correct[s] += int(hit.sum())
+    return correct / float(x.shape[0] - n_train)
 
 
 def one_nn_accuracy(
@@ -492,7 +705,9 @@ def semi_supervised_table(
     embedding and classifier), trains on their coordinates and scores accuracy on the other
     labelled samples. 1-NN uses a KD-tree (brute force above 10 dimensions); the random forest
     has 30 trees; AdaBoost 50 stumps; the MLP (one hidden layer of 100, see :func:`_mlp_scores`)
-    sees standardised coordinates and trains all splits at once; everything is single-threaded.
+    sees standardised coordinates and trains all splits at once; all are single-threaded, except
+    1-NN on a wide matrix (the raw data), which takes the distances of all splits in one
+    multi-threaded pass when that costs less than split by split.
 
     Parameters
     ----------

@@ -64,6 +64,57 @@ def test_baseline_maps_shapes_and_cache(sepira, sepira_maps):
         analysis.baseline_embeddings(sepira.values, methods=("ica",))
 
 
+def test_wide_matrix_distances_match_float64(sepira):
+    """The blocked float32 search used for wide matrices gives float64's distances."""
+    values = np.nan_to_num(sepira.values).astype(np.float32)
+    x64 = values.astype(np.float64)
+    exact = ((x64[:, None, :] - x64[None, :50, :]) ** 2).sum(axis=2)
+    cols = np.arange(50)
+    blocks = list(analysis._sq_distance_blocks(values, cols, block_bytes=8 * 50 * 97, chunk=100))
+    assert [b[0] for b in blocks] == list(range(0, 520, 97))  # several row blocks
+    d2 = np.vstack([b[2] for b in blocks])
+    np.testing.assert_allclose(d2, exact, rtol=1e-5, atol=1e-3)
+    # the neighbour lists: same as the float64 path, which small matrices take
+    idx64, dist64 = analysis._knn_excluding_self(values, 20)
+    idx32, dist32 = analysis._knn_excluding_self(values, 20, max_float64_bytes=0)
+    assert (idx32 == idx64).mean() > 0.999
+    np.testing.assert_allclose(dist32, dist64, rtol=1e-5)
+
+
+def test_tsne_and_umap_on_shared_neighbours_match_their_own_search(sepira, sepira_labels):
+    """A wide matrix: one exact neighbour search serves both maps, equivalent to their own."""
+    import umap
+    from sklearn.manifold import TSNE
+    from sklearn.neighbors import NearestNeighbors
+    from threadpoolctl import threadpool_limits
+
+    values = analysis.impute_gene_mean(sepira.values)
+    assert values.shape[1] > analysis._WIDE
+    # the neighbours searched are scikit-learn's
+    shared = analysis._SharedNeighbours(values, ("tsne", "umap"))
+    idx, dist = shared.get(91)
+    graph = NearestNeighbors(n_neighbors=91).fit(values).kneighbors_graph(mode="distance")
+    order = np.argsort(graph.data.reshape(520, 91), axis=1, kind="stable")
+    np.testing.assert_array_equal(idx, np.take_along_axis(graph.indices.reshape(520, 91), order, 1))
+    np.testing.assert_allclose(
+        dist, np.take_along_axis(graph.data.reshape(520, 91), order, 1), rtol=1e-5
+    )
+    maps = analysis.baseline_embeddings(values, methods=("tsne", "umap"), seed=3)
+    with threadpool_limits(1):
+        tsne = TSNE(perplexity=30, init="pca", random_state=3).fit_transform(values)
+        own = umap.UMAP(n_neighbors=15, random_state=3, n_jobs=1).fit_transform(values)
+    # t-SNE: the same map up to float rounding (float64 input instead of float32 moves it as
+    # much); UMAP's sampling turns rounding into another layout of the same quality
+    ours, _ = analysis._knn_excluding_self(maps["tsne"], 10)
+    theirs, _ = analysis._knn_excluding_self(tsne, 10)
+    overlap = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(ours, theirs, strict=True)])
+    assert overlap > 0.95, overlap
+    for mine, reference in ((maps["tsne"], tsne), (maps["umap"], own)):
+        a = analysis.one_nn_accuracy(mine, sepira_labels, 0.1, 20).mean
+        b = analysis.one_nn_accuracy(reference, sepira_labels, 0.1, 20).mean
+        assert abs(a - b) < 0.03 and a > 0.7, (a, b)
+
+
 def test_missing_values_are_imputed_by_gene_mean(sepira):
     values = sepira.values[:40, :6].copy()
     values[3, 2] = np.nan
@@ -88,6 +139,25 @@ def test_one_nn_thresholds_on_real_tissues(sepira, sepira_labels, sepira_maps):
     assert chance.mean < 0.1
     # same seed, same splits, same result
     assert analysis.one_nn_accuracy(maps["pca"], sepira_labels, 0.1, 20) == pca
+
+
+def test_one_nn_from_shared_distances_matches_split_by_split(sepira, sepira_labels):
+    """Wide matrices: 1-NN of all splits from one distance pass gives the same accuracies."""
+    x = analysis.impute_gene_mean(sepira.values)
+    codes, _ = analysis._labels_to_codes(sepira_labels, x.shape[0])
+    n_train, splits = analysis._splits(x.shape[0], 0.1, 30, 0)
+    assert analysis._shared_distances_pay(x, n_train, splits)
+    assert not analysis._shared_distances_pay(x[:, :20], n_train, splits)  # narrow: per split
+    shared = analysis._nn1_scores_shared(x, codes, n_train, splits)
+    one_by_one = [
+        np.mean(
+            analysis._nn1_predict(x[p[:n_train]], codes[p[:n_train]], x[p[n_train:]])
+            == codes[p[n_train:]]
+        )
+        for p in splits
+    ]
+    np.testing.assert_allclose(shared, one_by_one, atol=1.5 / (x.shape[0] - n_train))
+    assert 0.6 < shared.mean() < 1.0
 
 
 def test_semi_supervised_table_protocol(sepira, sepira_labels, sepira_maps):
