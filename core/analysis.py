@@ -431,7 +431,8 @@ def _compute_baseline(
         elif method == "nmf":
             from sklearn.decomposition import NMF
 
-            nonneg = np.clip(arr, 0.0, None)
+            # log-expression is non-negative already: no copy of a wide matrix then
+            nonneg = arr if float(np.nanmin(arr)) >= 0.0 else np.clip(arr, 0.0, None)
             model = NMF(n_components=2, init="nndsvda", max_iter=1000, random_state=seed)
             coords = model.fit_transform(nonneg)
         elif method == "tsne":

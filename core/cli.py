@@ -92,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hidden", type=str, default=None, help="hidden sizes, e.g. 100,50,50")
     p.add_argument("--top-genes", type=int, default=None, help="keep the n most variable genes")
     p.add_argument(
+        "--min-detection",
+        type=float,
+        default=None,
+        metavar="FRACTION",
+        help="keep only genes above 0 in at least this fraction of the samples, e.g. 0.1 "
+        "(before --top-genes; default: keep every gene that is not 0 everywhere)",
+    )
+    p.add_argument(
         "--neighbour-weight",
         type=float,
         default=None,

@@ -478,6 +478,45 @@ class ExpressionSet:
         out.source = _with_step(self.source, {"op": "drop_zero_genes"})
         return out
 
+    def detected_genes(self, min_fraction: float) -> ExpressionSet:
+        """A new set with the genes above zero in at least ``min_fraction`` of their observed samples.
+
+        For log-transformed counts or TPM, 0 means not detected. Genes that are off almost
+        everywhere sit together in any gene space because they are all off; dropping them
+        (e.g. ``min_fraction=0.1``) keeps gene neighbourhoods about expressed genes. Missing
+        values count neither way; a gene without any observed value is dropped.
+        """
+        try:
+            fraction = float(min_fraction)
+        except (TypeError, ValueError):
+            raise DataError(f"min_fraction must be a number, got {min_fraction!r}") from None
+        if not 0.0 <= fraction <= 1.0:
+            raise DataError(f"min_fraction must be between 0 and 1, got {min_fraction!r}")
+        observed = np.zeros(self.n_genes, dtype=np.int64)
+        detected = np.zeros(self.n_genes, dtype=np.int64)
+        step = self._block_rows()
+        for start in range(0, self.n_samples, step):
+            block = self.values[start : start + step]
+            observed += (~np.isnan(block)).sum(axis=0)
+            detected += (block > 0).sum(axis=0)  # NaN compares False
+        keep = (observed > 0) & (detected >= fraction * observed)
+        if not keep.any():
+            best = float(np.max(detected / np.maximum(observed, 1), initial=0.0))
+            raise DataError(
+                f"no gene is detected in {fraction:.0%} of the samples "
+                f"(the most detected: {best:.1%}); lower the threshold"
+            )
+        log.info(
+            "%s: keeping %d of %d genes detected in at least %.0f%% of the samples",
+            self.name,
+            int(keep.sum()),
+            self.n_genes,
+            100 * fraction,
+        )
+        out = self.subset(genes=keep)
+        out.source = _with_step(self.source, {"op": "detected_genes", "min_fraction": fraction})
+        return out
+
     def top_variable_genes(self, n: int) -> ExpressionSet:
         """A new set with the ``n`` genes of highest variance (NaN ignored), in original order.
 
@@ -1592,7 +1631,7 @@ def load_source(source: dict[str, Any]) -> ExpressionSet:
     Loaders: ``gtex`` (:func:`load_gtex` arguments), ``table`` (:func:`load_table`
     arguments), ``simulated`` (``core.simulate.simulate_gtex_like`` parameters), ``saved``
     (``path`` of a directory written by :meth:`ExpressionSet.save`). A ``steps`` list
-    (subset / drop_zero_genes / top_variable_genes) is replayed on the result.
+    (subset / drop_zero_genes / detected_genes / top_variable_genes) is replayed on the result.
     """
     if not isinstance(source, dict) or "loader" not in source:
         raise DataError(f"not a data source description (needs a 'loader' key): {source!r:.200}")
@@ -1626,6 +1665,8 @@ def load_source(source: dict[str, Any]) -> ExpressionSet:
             es = es.drop_zero_genes()
         elif op == "top_variable_genes":
             es = es.top_variable_genes(int(step["n"]))
+        elif op == "detected_genes":
+            es = es.detected_genes(float(step["min_fraction"]))
         else:
             raise DataError(f"unknown step {op!r} in data source")
     return es

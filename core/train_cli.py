@@ -47,8 +47,15 @@ def run_train(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise CoreError(f"{out} exists and is not a directory")
 
+    if args.min_detection is not None and not 0.0 <= args.min_detection <= 1.0:
+        raise CoreError(f"--min-detection must be between 0 and 1, got {args.min_detection}")
+    if args.top_genes is not None and args.top_genes < 0:
+        raise CoreError(f"--top-genes must be a positive number of genes, got {args.top_genes}")
+
     es = load_data_from_args(args)
     es = es.drop_zero_genes()
+    if args.min_detection:
+        es = es.detected_genes(args.min_detection)
     if args.top_genes:
         es = es.top_variable_genes(args.top_genes)
     print(

@@ -40,6 +40,8 @@ def test_train_writes_a_model_and_never_overwrites(small_matrix, tmp_path, capsy
         (["--hidden", "10,x"], "--hidden must be comma-separated integers"),
         (["--resume"], "no checkpoint"),
         (["--neighbour-weight", "-1"], "neighbour_weight must be >= 0"),
+        (["--min-detection", "5"], "--min-detection must be between 0 and 1"),
+        (["--top-genes", "-3"], "--top-genes must be a positive number"),
     ],
 )
 def test_bad_arguments_are_clear(small_matrix, tmp_path, capsys, extra, message):
@@ -69,6 +71,18 @@ def test_pure_objective_from_the_command_line(small_matrix, tmp_path):
     args = ["train", "--matrix", str(small_matrix), "--out", str(plain), "--epochs", "2"]
     assert main(args + ["--hidden", "16", "--gene-dim", "4", "--neighbour-space", "values"]) == 0
     assert FactorizedEmbeddings.load(plain).neighbour_space == "values"
+
+
+def test_detection_filter_from_the_command_line(small_matrix, tmp_path):
+    table = pd.read_csv(small_matrix)
+    genes = table.select_dtypes("number")
+    rate = (genes > 0).mean()
+    assert 0 < (rate < 0.5).sum() < len(rate) and (rate == 0).sum() < (rate < 0.5).sum()
+    out = tmp_path / "detected"
+    args = ["train", "--matrix", str(small_matrix), "--out", str(out), "--epochs", "1"]
+    assert main(args + ["--hidden", "8", "--gene-dim", "2", "--min-detection", "0.5"]) == 0
+    model = FactorizedEmbeddings.load(out)
+    assert model.gene_embedding_.shape[0] == int((rate >= 0.5).sum())
 
 
 def test_resume_keeps_the_kernel_of_older_runs(tmp_path):

@@ -225,6 +225,34 @@ def test_filters(gtex_paper):
         es.top_variable_genes(0)
 
 
+def test_detected_genes(sepira):
+    """Genes kept by detection rate among observed values; the step replays from the source."""
+    values = sepira.values.copy()
+    values[:, 0] = 0.0
+    values[:5, 0] = 1.0  # detected in 5 of 520 samples: about 1%
+    values[:, 1] = np.nan
+    values[:260, 1] = 2.0  # detected in every observed sample (260 of 260)
+    values[:, 2] = np.nan  # never observed
+    es = ExpressionSet.from_array(
+        values, sample_ids=sepira.sample_ids, genes=sepira.genes, samples=sepira.samples
+    )
+    rate = (values > 0).sum(axis=0) / np.maximum((~np.isnan(values)).sum(axis=0), 1)
+    kept = es.detected_genes(0.1)
+    expected = np.flatnonzero((rate >= 0.1) & ~np.isnan(values).all(axis=0))
+    assert list(kept.gene_ids) == list(es.gene_ids[expected])
+    assert es.gene_ids[1] in set(kept.gene_ids)
+    assert not {es.gene_ids[0], es.gene_ids[2]} & set(kept.gene_ids)
+    assert 0 < kept.n_genes < es.n_genes
+    assert kept.source["steps"][-1] == {"op": "detected_genes", "min_fraction": 0.1}
+    assert es.detected_genes(0.0).n_genes == es.n_genes - 1  # only the never-observed gene
+    with pytest.raises(DataError, match="between 0 and 1"):
+        es.detected_genes(10)
+    with pytest.raises(DataError, match="no gene is detected"):
+        ExpressionSet.from_array(np.zeros((4, 3)), sample_ids=list("abcd")).detected_genes(0.5)
+    real = sepira.detected_genes(0.5)
+    assert load_source(json.loads(json.dumps(real.source))).fingerprint() == real.fingerprint()
+
+
 def test_fingerprint(gtex_acmg59_files, gtex_paper):
     f = gtex_acmg59_files
     again = load_gtex(f["gct"], f["attributes"], exclude_tissues=PAPER_EXCLUDED)
