@@ -479,7 +479,7 @@ class ExpressionSet:
         return out
 
     def detected_genes(self, min_fraction: float) -> ExpressionSet:
-        """A new set with the genes above zero in at least ``min_fraction`` of their observed samples.
+        """A new set with the genes above zero in at least ``min_fraction`` of observed samples.
 
         For log-transformed counts or TPM, 0 means not detected. Genes that are off almost
         everywhere sit together in any gene space because they are all off; dropping them
