@@ -6,6 +6,7 @@ Development server::
     python app.py --gtex-gct F --gtex-attributes F [--gtex-phenotypes F]
     python app.py --matrix F [--annotations F]
     python app.py --model DIR [data flags]          # a model trained by `python -m core train`
+    python app.py --gtex-gct F ... --top-genes 5000 # train on the 5,000 most variable genes
     python app.py --host 0.0.0.0 --port 8080 --cache-dir /var/cache/fe
 
 The first start on a dataset trains the model in a background job (progress bar in the page)
@@ -38,6 +39,8 @@ FE_HIDDEN              hidden layer sizes, e.g. 100,50,50 (``--hidden``)
 FE_SEED                seed (``--seed``)
 FE_INIT                pca or random initial sample coordinates (``--init``; demo: pca)
 FE_DEVICE              auto, cpu or cuda (``--device``)
+FE_MIN_DETECTION       train on genes above 0 in this fraction of samples (``--min-detection``)
+FE_TOP_GENES           train on the N most variable genes (``--top-genes``)
 FE_STANDIN             1: linear PCA stand-in instead of the network (``--standin``)
 FE_GENE_LAYOUT         umap (default) or pca: 2-D layout of the gene vectors
 FE_GO_GAF, FE_GO_OBO   GO annotations (GAF) and ontology (OBO) instead of the bundled snapshot

@@ -63,6 +63,9 @@ class ModelSettings:
     seed: int = 0
     device: str = "auto"
     standin: bool = False  # PCA stand-in instead of FactorizedEmbeddings (fast tests)
+    # genes the model is trained on (every gene of the dataset stays browsable by its values)
+    min_detection: float | None = None  # genes above 0 in at least this fraction of samples
+    top_genes: int | None = None  # then the n most variable genes
 
     def __post_init__(self) -> None:
         if self.sample_dim != 2:
@@ -75,6 +78,18 @@ class ModelSettings:
             raise ModelError(f"init must be pca or random, got {self.init!r}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ModelError(f"device must be auto, cpu or cuda, got {self.device!r}")
+        if self.min_detection is not None and not 0.0 <= self.min_detection <= 1.0:
+            raise ModelError(f"min_detection must be between 0 and 1, got {self.min_detection}")
+        if self.top_genes is not None and self.top_genes < 1:
+            raise ModelError(f"top_genes must be >= 1, got {self.top_genes}")
+
+    def training_genes(self, es: Any) -> Any:
+        """The part of ``es`` the model is trained on (all of it without gene filters)."""
+        if self.min_detection:
+            es = es.drop_zero_genes().detected_genes(self.min_detection)
+        if self.top_genes:
+            es = es.top_variable_genes(self.top_genes)
+        return es
 
     def estimator_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for the estimator (unset values left out)."""
@@ -88,7 +103,11 @@ class ModelSettings:
         return out
 
     def digest(self) -> str:
-        data = json.dumps(dataclasses.asdict(self), sort_keys=True, default=list)
+        fields = dataclasses.asdict(self)
+        for name in ("min_detection", "top_genes"):  # unset: the digest of earlier versions
+            if fields[name] is None:
+                del fields[name]
+        data = json.dumps(fields, sort_keys=True, default=list)
         return hashlib.sha1(data.encode()).hexdigest()[:12]
 
 
@@ -524,6 +543,7 @@ class AppContext:
             "sample_dim": int(sample_embedding.shape[1]),
             "gene_dim": int(gene_embedding.shape[1]),
             "n_model_genes": int(len(model_gene_ids)),
+            "n_dataset_genes": int(self.n_genes),
             "gene_layout": method,
             "config": _model_config(model),
             "final_loss": float(model.history_[-1]) if getattr(model, "history_", None) else None,
@@ -598,8 +618,9 @@ class AppContext:
                 )
                 progress(0.9 * frac, msg)
 
-            progress(0.0, f"training {cls.__name__} on {self.n_samples} x {self.n_genes}")
-            model.fit(self.es, callback=on_epoch)
+            train_es = settings.training_genes(self.es)
+            progress(0.0, f"training {cls.__name__} on {train_es.n_samples} x {train_es.n_genes}")
+            model.fit(train_es, callback=on_epoch)
             train_seconds = time.perf_counter() - t0
             progress(0.92, f"laying out gene space ({self.config.gene_layout.upper()})")
             layout, method = gene_layout_2d(

@@ -38,6 +38,8 @@ ENV_FLAGS: dict[str, str] = {
     "FE_SEED": "--seed",
     "FE_INIT": "--init",
     "FE_DEVICE": "--device",
+    "FE_MIN_DETECTION": "--min-detection",
+    "FE_TOP_GENES": "--top-genes",
     "FE_STANDIN": "--standin",
     "FE_GENE_LAYOUT": "--gene-layout",
     "FE_GO_GAF": "--go-gaf",
@@ -95,6 +97,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="initial sample coordinates (demo default pca)",
     )
     model.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    model.add_argument(
+        "--min-detection",
+        type=float,
+        default=None,
+        metavar="FRACTION",
+        help="train on genes above 0 in at least this fraction of the samples, e.g. 0.1 "
+        "(every gene stays browsable by its values)",
+    )
+    model.add_argument(
+        "--top-genes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="train on the N most variable genes (after --min-detection), e.g. 5000 for "
+        "the full GTEx matrix on a CPU",
+    )
     model.add_argument(
         "--gene-layout",
         default="umap",
@@ -188,6 +206,8 @@ def config_from_args(args: argparse.Namespace, demo: bool) -> Any:
         seed=args.seed,
         device=args.device,
         standin=bool(args.standin),
+        min_detection=args.min_detection,
+        top_genes=args.top_genes,
     )
     cache = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
     return DashboardConfig(

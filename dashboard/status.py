@@ -23,6 +23,9 @@ def model_summary(info: dict[str, Any]) -> str:
     cfg = info.get("config", {})
     parts = [f"{info.get('class', 'model')}"]
     parts.append(f"samples {info.get('sample_dim')}-D, genes {info.get('gene_dim')}-D")
+    n_model, n_all = info.get("n_model_genes"), info.get("n_dataset_genes")
+    if n_model is not None and n_all is not None and n_model != n_all:
+        parts.append(f"trained on {n_model:,} of the {n_all:,} genes")
     if cfg.get("hidden"):
         parts.append("hidden " + "×".join(str(h) for h in cfg["hidden"]))
     if cfg.get("epochs"):

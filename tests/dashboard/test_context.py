@@ -150,3 +150,35 @@ def test_gene_ontology_settings(context, sepira_es, tmp_path):
     assert go.metadata["excluded_evidence"] == ["TAS"]
     assert set(go.genes["symbol"]) == {"MYH6", "MYH7", "TNNT2", "KRT5", "KRT14", "CYP2D7"}
     assert len(go.gene_terms("KRT5", propagate=False)) == 0  # its only annotation is TAS
+
+
+def test_model_trained_on_filtered_genes(sepira_es, tmp_path):
+    """--min-detection / --top-genes: the model learns a subset; every gene stays browsable."""
+    from dashboard.status import model_summary
+
+    settings = ModelSettings(gene_dim=4, standin=True, min_detection=0.5, top_genes=100)
+    ctx = AppContext(sepira_es, DashboardConfig(cache_dir=tmp_path, settings=settings))
+    ctx.train()
+    st = ctx.state()
+    expected = sepira_es.drop_zero_genes().detected_genes(0.5).top_variable_genes(100)
+    assert st.gene_embedding.shape == (100, 4)
+    assert list(sepira_es.gene_ids[st.gene_es_index]) == list(expected.gene_ids)
+    left_out = int(np.flatnonzero(st.es_model_index < 0)[0])
+    assert ctx.gene_values(left_out, "obs").shape == (520,)
+    with pytest.raises(DataError, match="not among the model's genes"):
+        ctx.gene_values(left_out, "pred")
+    assert "trained on 100 of the 467 genes" in model_summary(st.info)
+    # without filters the settings keep the digest they had before the filters existed
+    import dataclasses
+    import hashlib
+    import json
+
+    plain = ModelSettings(gene_dim=4, standin=True)
+    fields = dataclasses.asdict(plain)
+    del fields["min_detection"], fields["top_genes"]
+    old = hashlib.sha1(json.dumps(fields, sort_keys=True, default=list).encode()).hexdigest()[:12]
+    assert plain.digest() == old != settings.digest()
+    with pytest.raises(CoreError, match="min_detection must be between 0 and 1"):
+        ModelSettings(min_detection=2.0)
+    with pytest.raises(CoreError, match="top_genes must be >= 1"):
+        ModelSettings(top_genes=0)
