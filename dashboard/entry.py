@@ -221,12 +221,37 @@ def config_from_args(args: argparse.Namespace, demo: bool) -> Any:
     )
 
 
+#: Settings of the model the dashboard trains; meaningless with --model (flag, attribute).
+_TRAINING_FLAGS = (
+    ("--epochs", "epochs"),
+    ("--gene-dim", "gene_dim"),
+    ("--hidden", "hidden"),
+    ("--init", "init"),
+    ("--min-detection", "min_detection"),
+    ("--top-genes", "top_genes"),
+    ("--standin", "standin"),
+)
+
+
+def _check_no_training_flags(args: argparse.Namespace) -> None:
+    given = [flag for flag, name in _TRAINING_FLAGS if getattr(args, name) not in (None, False)]
+    if given:
+        raise CoreError(
+            f"{', '.join(given)} set{'s' if len(given) == 1 else ''} how the dashboard trains "
+            f"a model, but --model {args.model} is already trained: leave "
+            f"{'it' if len(given) == 1 else 'them'} out, or train with `python -m core train` "
+            "and these flags"
+        )
+
+
 def app_from_args(argv: Sequence[str] | None) -> tuple[Any, argparse.Namespace]:
     """Parse ``argv`` and build the app -> (app, args). Raises CoreError on bad input."""
     from core.cli import has_data_arguments
     from dashboard.factory import create_app
 
     args = build_parser().parse_args(argv)
+    if args.model:
+        _check_no_training_flags(args)
     demo = not has_data_arguments(args) and not args.model
     config = config_from_args(args, demo)  # settings are checked before any data is read
     return create_app(load_dataset(args), config), args

@@ -94,5 +94,7 @@ def test_bad_command_lines_raise_core_errors(tmp_path):
         entry.app_from_args(["--model", str(tmp_path / "missing")])
     with pytest.raises(CoreError, match="--hidden"):
         entry._hidden("10,a")
+    with pytest.raises(CoreError, match="--epochs, --top-genes set how the dashboard trains"):
+        entry.app_from_args(["--model", str(tmp_path), "--epochs", "3", "--top-genes", "50"])
     with pytest.raises(CoreError, match="unknown GO evidence code"):
         entry.app_from_args(["--go-exclude-evidence", "IAE", "--cache-dir", str(tmp_path)])
