@@ -7,6 +7,7 @@ Development server::
     python app.py --matrix F [--annotations F]
     python app.py --model DIR [data flags]          # a model trained by `python -m core train`
     python app.py --gtex-gct F ... --top-genes 5000 # train on the 5,000 most variable genes
+    python app.py --model M0 --join-models M1 M2    # gene space of three runs joined
     python app.py --host 0.0.0.0 --port 8080 --cache-dir /var/cache/fe
 
 The first start on a dataset trains the model in a background job (progress bar in the page)
@@ -29,6 +30,7 @@ FE_MATRIX              CSV/TSV/parquet/h5ad matrix (``--matrix``)
 FE_ANNOTATIONS         sample annotation table (``--annotations``)
 FE_TRANSFORM           log10p1, log2p1 or none (``--transform``)
 FE_MODEL               trained model directory (``--model``)
+FE_JOIN_MODELS         comma-separated models of the same genes joined into the gene space
 FE_CACHE_DIR           cache directory (``--cache-dir``; default ./cache)
 FE_DEMO_SAMPLES        demo size: samples (default 8000)
 FE_DEMO_GENES          demo size: genes (default 2000)

@@ -133,6 +133,11 @@ class DashboardConfig:
         both or neither.
     go_exclude_evidence
         GO evidence codes left out (e.g. ``("IEA",)``); default none.
+    join_models
+        Other model directories of the same genes (e.g. ``python -m core train --seed 1``):
+        the gene space shown joins them with the model (:func:`core.analysis.
+        consensus_gene_space`: distances are the mean of the models' cosine distances), so
+        gene neighbourhoods do not hang on one training run. The sample map is the model's.
     """
 
     cache_dir: Path = Path("cache")
@@ -143,10 +148,16 @@ class DashboardConfig:
     go_gaf: Path | None = None
     go_obo: Path | None = None
     go_exclude_evidence: tuple[str, ...] = ()
+    join_models: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         from core.annotations import check_go_settings
 
+        joined = tuple(Path(p) for p in self.join_models)
+        for path in joined:
+            if not path.is_dir():
+                raise ModelError(f"--join-models {path}: no such directory")
+        object.__setattr__(self, "join_models", joined)
         if self.n_neighbors < 1:
             raise CoreError(f"n_neighbors must be >= 1, got {self.n_neighbors}")
         if self.gene_layout not in ("umap", "pca"):
@@ -520,15 +531,20 @@ class AppContext:
         es_model_index[gene_es_index[ok]] = np.nonzero(ok)[0]
         sample_embedding = self._sample_embedding(model)
         gene_embedding = np.asarray(model.gene_embedding_, dtype=np.float32)
+        joined_keys: list[str] = []
+        if self.config.join_models:
+            gene_embedding, joined_keys = self._joined_gene_space(model_gene_ids, gene_embedding)
         meta_path = self.model_entry / "dashboard.json"
         meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
         key = str(model.key())
         layout_path = self.model_entry / "gene_layout.npy"
-        if self.config.model_dir is None and layout_path.exists():
+        if self.config.model_dir is None and layout_path.exists() and not joined_keys:
             gene_layout = np.load(layout_path, allow_pickle=False)
             method = meta.get("gene_layout", "UMAP")
         else:
-            cache_key = self.results.key("gene-layout", key, self.config.gene_layout, "cosine")
+            cache_key = self.results.key(
+                "gene-layout", key, *joined_keys, self.config.gene_layout, "cosine"
+            )
             cached = self.results.get(cache_key)
             if cached is None:
                 gene_layout, method = gene_layout_2d(
@@ -544,6 +560,7 @@ class AppContext:
             "gene_dim": int(gene_embedding.shape[1]),
             "n_model_genes": int(len(model_gene_ids)),
             "n_dataset_genes": int(self.n_genes),
+            "joined_models": len(joined_keys) + 1 if joined_keys else None,
             "gene_layout": method,
             "config": _model_config(model),
             "final_loss": float(model.history_[-1]) if getattr(model, "history_", None) else None,
@@ -561,6 +578,32 @@ class AppContext:
             es_model_index=es_model_index,
             info=info,
         )
+
+    def _joined_gene_space(
+        self, gene_ids: np.ndarray, gene_embedding: np.ndarray
+    ) -> tuple[np.ndarray, list[str]]:
+        """The model's gene vectors joined with those of ``config.join_models`` (same genes)."""
+        from core.analysis import consensus_gene_space
+
+        wanted = [_strip_version(g).upper() for g in gene_ids]
+        embeddings, keys = [gene_embedding], []
+        for path in self.config.join_models:
+            other = load_model(path)
+            pos = {
+                _strip_version(str(g)).upper(): i for i, g in enumerate(np.asarray(other.gene_ids_))
+            }
+            rows = np.array([pos.get(g, -1) for g in wanted], dtype=int)
+            missing = int((rows < 0).sum())
+            if missing:
+                raise ModelError(
+                    f"--join-models {path}: lacks {missing} of the {len(wanted)} genes of the "
+                    "model shown; join models trained on the same genes (other seeds or gene_dim)"
+                )
+            embeddings.append(np.asarray(other.gene_embedding_, dtype=np.float32)[rows])
+            keys.append(str(other.key()))
+        joined = consensus_gene_space(embeddings).astype(np.float32)
+        log.info("gene space: %d models joined", len(embeddings))
+        return joined, keys
 
     def _sample_embedding(self, model: Any) -> np.ndarray:
         emb = np.asarray(model.sample_embedding_, dtype=np.float32)
@@ -923,7 +966,7 @@ class AppContext:
     # ------------------------------------------------------------------ gene space
     def neighbors(self, j: int, k: int | None = None) -> pd.DataFrame:
         """The ``k`` genes nearest to dataset gene ``j`` in gene space (cosine distance, as
-        :func:`core.analysis.gene_neighbors`).
+        :func:`core.analysis.gene_neighbors`; with ``join_models``, the mean over the models).
 
         Returns
         -------

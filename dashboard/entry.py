@@ -28,6 +28,7 @@ ENV_FLAGS: dict[str, str] = {
     "FE_ANNOTATIONS": "--annotations",
     "FE_TRANSFORM": "--transform",
     "FE_MODEL": "--model",
+    "FE_JOIN_MODELS": "--join-models",  # comma-separated
     "FE_CACHE_DIR": "--cache-dir",
     "FE_DEMO_SAMPLES": "--demo-samples",
     "FE_DEMO_GENES": "--demo-genes",
@@ -70,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="Dash debug mode (reloader off)")
     add_data_arguments(p)
     p.add_argument("--model", metavar="DIR", help="a trained model directory (nothing is trained)")
+    p.add_argument(
+        "--join-models",
+        nargs="+",
+        metavar="DIR",
+        default=(),
+        help="other models of the same genes (e.g. trained with other seeds): the gene space "
+        "joins them with the model shown, so neighbourhoods do not hang on one run",
+    )
     p.add_argument(
         "--cache-dir",
         metavar="DIR",
@@ -146,7 +155,7 @@ def argv_from_env(environ: Mapping[str, str]) -> list[str]:
         if flag in _SWITCHES:
             if value.strip().lower() in ("1", "true", "yes", "on"):
                 argv.append(flag)
-        elif flag == "--exclude-tissues":
+        elif flag in ("--exclude-tissues", "--join-models"):
             argv += [flag, *[t.strip() for t in value.split(",") if t.strip()]]
         else:
             argv += [flag, value]
@@ -218,6 +227,7 @@ def config_from_args(args: argparse.Namespace, demo: bool) -> Any:
         go_gaf=Path(args.go_gaf) if args.go_gaf else None,
         go_obo=Path(args.go_obo) if args.go_obo else None,
         go_exclude_evidence=tuple(c for c in args.go_exclude_evidence.split(",") if c.strip()),
+        join_models=tuple(Path(p) for p in args.join_models),
     )
 
 

@@ -36,7 +36,13 @@ def model_summary(info: dict[str, Any]) -> str:
         parts.append(f"trained in {info['train_seconds']:.0f} s")
     if info.get("final_loss") is not None:
         parts.append(f"final MSE {info['final_loss']:.4f}")
-    parts.append(f"gene map: {info.get('gene_layout', '')} of the gene vectors")
+    if info.get("joined_models"):
+        parts.append(
+            f"gene space: {info['joined_models']} models joined (mean cosine distance); "
+            f"gene map: {info.get('gene_layout', '')} of the joined vectors"
+        )
+    else:
+        parts.append(f"gene map: {info.get('gene_layout', '')} of the gene vectors")
     if info.get("class") == "PCAEmbedding":
         parts.append("(linear PCA stand-in, not the factorized embedding)")
     return " · ".join(parts)

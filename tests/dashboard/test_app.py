@@ -82,6 +82,7 @@ def test_environment_maps_to_flags():
     args = entry.build_parser().parse_args(argv)
     assert args.model == "/m" and args.standin and args.epochs == 3
     assert entry.config_from_args(args, demo=False).go_exclude_evidence == ("IEA", "ND")
+    assert entry.argv_from_env({"FE_JOIN_MODELS": "/a, /b"}) == ["--join-models", "/a", "/b"]
     argv = entry.argv_from_env({"FE_TOP_GENES": "5000", "FE_MIN_DETECTION": "0.1"})
     settings = entry.config_from_args(entry.build_parser().parse_args(argv), demo=False).settings
     assert (settings.min_detection, settings.top_genes) == (0.1, 5000)

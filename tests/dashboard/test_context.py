@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -169,7 +170,6 @@ def test_model_trained_on_filtered_genes(sepira_es, tmp_path):
         ctx.gene_values(left_out, "pred")
     assert "trained on 100 of the 467 genes" in model_summary(st.info)
     # without filters the settings keep the digest they had before the filters existed
-    import dataclasses
     import hashlib
     import json
 
@@ -182,3 +182,36 @@ def test_model_trained_on_filtered_genes(sepira_es, tmp_path):
         ModelSettings(min_detection=2.0)
     with pytest.raises(CoreError, match="top_genes must be >= 1"):
         ModelSettings(top_genes=0)
+
+
+def test_gene_space_joined_with_other_models(context, sepira_es, tmp_path):
+    """--join-models: neighbours by the mean of the models' cosine distances; same genes needed."""
+    from core.analysis import unit_rows
+    from dashboard.standin import PCAEmbedding
+    from dashboard.status import model_summary
+
+    PCAEmbedding(gene_dim=4, seed=1).fit(sepira_es).save(tmp_path / "m4")
+    config = dataclasses.replace(context.config, join_models=(tmp_path / "m4",))
+    joined = AppContext(sepira_es, config)
+    st, single = joined.state(), context.state()
+    assert st.key == single.key  # the sample map is the model's
+    np.testing.assert_array_equal(st.sample_embedding, single.sample_embedding)
+    other = unit_rows(PCAEmbedding.load(tmp_path / "m4").gene_embedding_)
+    mine = unit_rows(single.gene_embedding)
+    j = joined.gene_index("GATA4")
+    m = int(st.es_model_index[j])
+    expected = 1.0 - ((mine @ mine[m]) + (other @ other[m])) / 2
+    table = joined.neighbors(j, k=5)
+    rows = [int(st.es_model_index[joined.gene_index(g)]) for g in table["gene_id"]]
+    np.testing.assert_allclose(table["distance"], expected[rows], atol=1e-4)
+    expected[m] = np.inf
+    assert rows == list(np.argsort(expected)[:5])
+    assert "2 models joined" in model_summary(st.info)
+    assert st.gene_layout.shape == (467, 2)
+    # a model of other genes is refused with the count of the missing ones
+    PCAEmbedding(gene_dim=4).fit(sepira_es.subset(genes=np.arange(400))).save(tmp_path / "few")
+    config = dataclasses.replace(context.config, join_models=(tmp_path / "few",))
+    with pytest.raises(CoreError, match="lacks 67 of the 467 genes"):
+        AppContext(sepira_es, config).state()
+    with pytest.raises(CoreError, match="--join-models .*: no such directory"):
+        dataclasses.replace(context.config, join_models=(tmp_path / "nope",))
