@@ -218,6 +218,17 @@ def is_simulated(es: Any) -> bool:
     return source.get("loader") == "simulated" or "simulated" in dataset_name(es).lower()
 
 
+def _runs(units: Sequence[np.ndarray], m: int, idx: np.ndarray, k: int) -> np.ndarray:
+    """For genes ``idx``: in how many of the unit gene spaces each is among ``m``'s k nearest."""
+    counts = np.zeros(len(idx), dtype=int)
+    for emb in units:
+        d = 1.0 - emb @ emb[m]
+        d[m] = np.inf
+        own = np.argpartition(d, k - 1)[:k]
+        counts += np.isin(idx, own)
+    return counts
+
+
 def _strip_version(gene_id: str) -> str:
     return gene_id.split(".", 1)[0] if gene_id.upper().startswith("ENS") else gene_id
 
@@ -267,6 +278,9 @@ class ModelState:
         What the page states about the model (class, settings, training time, final loss).
     gene_unit
         ``gene_embedding`` with rows scaled to unit length (cosine neighbours), computed once.
+    run_units
+        With joined models (``join_models``): each model's unit gene vectors, rows in the same
+        order, to count in how many runs a neighbour is among the nearest; else empty.
     """
 
     model: Any
@@ -277,6 +291,7 @@ class ModelState:
     gene_es_index: np.ndarray
     es_model_index: np.ndarray
     info: dict[str, Any]
+    run_units: tuple[np.ndarray, ...] = ()
     gene_unit: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -532,8 +547,11 @@ class AppContext:
         sample_embedding = self._sample_embedding(model)
         gene_embedding = np.asarray(model.gene_embedding_, dtype=np.float32)
         joined_keys: list[str] = []
+        run_units: tuple[np.ndarray, ...] = ()
         if self.config.join_models:
-            gene_embedding, joined_keys = self._joined_gene_space(model_gene_ids, gene_embedding)
+            gene_embedding, run_units, joined_keys = self._joined_gene_space(
+                model_gene_ids, gene_embedding
+            )
         meta_path = self.model_entry / "dashboard.json"
         meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
         key = str(model.key())
@@ -577,12 +595,16 @@ class AppContext:
             gene_es_index=gene_es_index,
             es_model_index=es_model_index,
             info=info,
+            run_units=run_units,
         )
 
     def _joined_gene_space(
         self, gene_ids: np.ndarray, gene_embedding: np.ndarray
-    ) -> tuple[np.ndarray, list[str]]:
-        """The model's gene vectors joined with those of ``config.join_models`` (same genes)."""
+    ) -> tuple[np.ndarray, tuple[np.ndarray, ...], list[str]]:
+        """The model's gene vectors joined with those of ``config.join_models`` (same genes).
+
+        Returns the joined vectors, each model's unit vectors and the joined models' keys.
+        """
         from core.analysis import consensus_gene_space
 
         wanted = [_strip_version(g).upper() for g in gene_ids]
@@ -602,8 +624,9 @@ class AppContext:
             embeddings.append(np.asarray(other.gene_embedding_, dtype=np.float32)[rows])
             keys.append(str(other.key()))
         joined = consensus_gene_space(embeddings).astype(np.float32)
+        units = tuple(unit_rows(e).astype(np.float32) for e in embeddings)
         log.info("gene space: %d models joined", len(embeddings))
-        return joined, keys
+        return joined, units, keys
 
     def _sample_embedding(self, model: Any) -> np.ndarray:
         emb = np.asarray(model.sample_embedding_, dtype=np.float32)
@@ -973,7 +996,8 @@ class AppContext:
         pandas.DataFrame
             Columns ``rank, symbol, gene_id, distance, detected, name, gene_type, go_terms``;
             ``detected`` is the share of samples in which the gene is above 0 (genes that are
-            off almost everywhere lie close together in gene space).
+            off almost everywhere lie close together in gene space). With joined models, also
+            ``runs``: in how many of the models, alone, the gene is among the ``k`` nearest.
         """
         st = self.require_state()
         k = int(k or self.config.n_neighbors)
@@ -1002,6 +1026,10 @@ class AppContext:
                 "go_terms": self.go_terms_of(symbols),
             }
         )
+        if st.run_units:
+            out.insert(
+                4, "runs", [f"{n}/{len(st.run_units)}" for n in _runs(st.run_units, m, idx, k)]
+            )
         return out
 
     # ------------------------------------------------------------------ selections

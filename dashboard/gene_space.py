@@ -120,7 +120,11 @@ def build_gene_figure(
         selected=model_rows(context, list(selection_genes or [])),
         method=st.info.get("gene_layout", "UMAP"),
         title=f"Genes ({len(symbols):,}) — {st.info.get('gene_layout', '')} of "
-        f"{st.info['gene_dim']}-D gene embeddings",
+        + (
+            f"the gene embeddings of {st.info['joined_models']} runs joined"
+            if st.info.get("joined_models")
+            else f"{st.info['gene_dim']}-D gene embeddings"
+        ),
         uirevision=st.key,
         webgl=webgl,
     )

@@ -345,7 +345,9 @@ def build_layout(context: Any) -> html.Div:
         ),
         _table(
             ids.GENE_NEIGHBORS,
-            ["rank", "symbol", "distance", "detected", "name", "gene_type", "go_terms"],
+            ["rank", "symbol", "distance"]
+            + (["runs"] if context.config.join_models else [])
+            + ["detected", "name", "gene_type", "go_terms"],
         ),
         html.H4("GO terms enriched among the neighbours (hypergeometric, BH FDR)"),
         html.Div(context.ontology_caption(), id=ids.GO_SOURCE, className="hint"),

@@ -207,6 +207,16 @@ def test_gene_space_joined_with_other_models(context, sepira_es, tmp_path):
     expected[m] = np.inf
     assert rows == list(np.argsort(expected)[:5])
     assert "2 models joined" in model_summary(st.info)
+    own = [
+        set(np.argsort(np.where(np.arange(len(u)) == m, np.inf, 1 - u @ u[m]))[:5])
+        for u in (mine, other)
+    ]
+    assert list(table["runs"]) == [f"{sum(r in o for o in own)}/2" for r in rows]
+    assert "runs" not in context.neighbors(j, k=5)
+    from dashboard.gene_space import build_gene_figure
+
+    fig, _ = build_gene_figure(joined, None, "GATA4", 5, None)
+    assert "gene embeddings of 2 runs joined" in fig.layout.title.text
     assert st.gene_layout.shape == (467, 2)
     # a model of other genes is refused with the count of the missing ones
     PCAEmbedding(gene_dim=4).fit(sepira_es.subset(genes=np.arange(400))).save(tmp_path / "few")
