@@ -950,6 +950,20 @@ def _section_gene_space(
     table = analysis.neighbor_agreement_by_size(
         embeddings, go_matrix, coexp, k=args.k, seed=args.seed, n_random=n_random
     )
+    if others:
+        n_runs = len(embeddings) - 1
+        idx, _, runs = analysis.neighbour_run_support(list(embeddings.values())[:n_runs], args.k)
+        stable = np.argwhere(runs == n_runs)
+        if len(stable):
+            table.loc[f"FE, together: the neighbours found in all {n_runs} runs"] = pd.Series(
+                analysis.neighbor_agreement(
+                    np.stack([stable[:, 0], idx[stable[:, 0], stable[:, 1]]], axis=1),
+                    go_matrix,
+                    coexp,
+                    seed=args.seed,
+                    n_random=n_random,
+                )
+            )
     table.loc["expression correlation"] = pd.Series(
         analysis.neighbor_agreement(
             analysis.pairs_from_neighbors(corr_idx),
@@ -966,7 +980,13 @@ def _section_gene_space(
     figures["gene_space"] = _fig_agreement(table)
     parts += [
         f"<p>Each gene's {args.k} nearest genes (cosine distance between gene vectors; "
-        + ("for the models together, the mean of the models' cosine distances; " if others else "")
+        + (
+            "for the models together, the mean of the models' cosine distances, and apart the "
+            "pairs of those neighbours that are also among the nearest in every run alone "
+            "(n_pairs says how many); "
+            if others
+            else ""
+        )
         + "for the correlation row, the most correlated genes); fraction of those pairs that "
         "share a GO term and that are edges of the co-expression network of this data (top 1% "
         f"most correlated gene pairs), against {n_random} random gene pairs (seeded).</p>",

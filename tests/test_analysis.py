@@ -393,6 +393,22 @@ def test_consensus_gene_space_averages_cosine_distances():
         analysis.consensus_gene_space([])
 
 
+def test_neighbour_run_support_counts_runs():
+    rng = np.random.default_rng(2)
+    base = rng.standard_normal((80, 6))
+    embs = [base, base + 0.3 * rng.standard_normal((80, 6)), rng.standard_normal((80, 4))]
+    idx, dist, runs = analysis.neighbour_run_support(embs, k=5)
+    joined_idx, joined_dist = analysis.gene_neighbors(analysis.consensus_gene_space(embs), 5)
+    np.testing.assert_array_equal(idx, joined_idx)
+    np.testing.assert_allclose(dist, joined_dist)
+    own = [analysis.gene_neighbors(e, 5)[0] for e in embs]
+    expected = [[sum(idx[g, r] in set(o[g]) for o in own) for r in range(5)] for g in range(80)]
+    np.testing.assert_array_equal(runs, expected)
+    assert runs.min() >= 0 and runs.max() == 3 and (runs < 3).any()
+    # one run: every neighbour holds in it
+    assert (analysis.neighbour_run_support([base], 5)[2] == 1).all()
+
+
 def test_neighbors_match_brute_force(sepira):
     rng = np.random.default_rng(1)
     for dim in (3, 16):  # KD-tree and blocked brute-force paths
@@ -620,3 +636,4 @@ def test_cli_report_writes_page_and_figures(tiny_model, tmp_path):
         assert f"figures/{name}.png" in page
     assert "Table 1" in page and "GO biological-process" in page and "computed in" in page
     assert "expression correlation" in page and "FE, the 2 models together" in page
+    assert "FE, together: the neighbours found in all 2 runs" in page
