@@ -1095,6 +1095,30 @@ def neighbour_run_support(
     return idx, dist, runs
 
 
+def pair_run_counts(
+    pairs: np.ndarray, gene_embeddings: Sequence[np.ndarray], k: int = 5
+) -> np.ndarray:
+    """For gene pairs, in how many models either gene is among the other's k nearest.
+
+    ``pairs`` (n_pairs, 2) int gene indices; ``gene_embeddings`` models of the same genes.
+    Returns (n_pairs,) int in 0..len(gene_embeddings).
+    """
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    counts = np.zeros(len(pairs), dtype=np.int64)
+    for emb in gene_embeddings:
+        own, _ = gene_neighbors(emb, k)
+        n = own.shape[0]
+        if pairs.size and pairs.max() >= n:
+            raise CoreError(f"gene pair index {int(pairs.max())} out of range for {n} genes")
+        near = sparse.csr_matrix(
+            (np.ones(own.size, dtype=bool), (np.repeat(np.arange(n), own.shape[1]), own.ravel())),
+            shape=(n, n),
+        )
+        near = near + near.T
+        counts += np.asarray(near[pairs[:, 0], pairs[:, 1]]).ravel() > 0
+    return counts
+
+
 def gene_neighbors(
     gene_embedding: np.ndarray, k: int = 5, metric: str = "cosine"
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -1000,6 +1000,15 @@ def _section_gene_space(
             idx, go_matrix, coexp, es.gene_symbols, gene_types, dist, es.gene_ids,
             return_all=True, detection=detection,
         )  # fmt: skip
+        columns = NOVEL_COLUMNS
+        if others:  # in how many runs each close pair holds (the model's own run included)
+            runs = analysis.pair_run_counts(
+                close[["gene_a", "gene_b"]].to_numpy(),
+                [loaded.model.gene_embedding_, *(o.model.gene_embedding_ for o in others)],
+                args.k,
+            )
+            close["runs"] = runs
+            columns = [*NOVEL_COLUMNS, "runs"]
         novel = close[close["novel"]].reset_index(drop=True)
         summary = analysis.summarize_novel_pairs(novel, gene_types, close=close)
         n_unannotated = int((~novel["both_annotated"]).sum())
@@ -1019,11 +1028,20 @@ def _section_gene_space(
             'with these columns: <a href="tables/close_pairs.csv">tables/close_pairs.csv</a>.</p>',
             _html_table(summary.head(15).reset_index(), index=False),
             "<h4>Closest such pairs</h4>",
-            _html_table(novel.head(30)[NOVEL_COLUMNS], index=False),
+            _html_table(novel.head(30)[columns], index=False),
             f"<h4>Closest such pairs of genes detected in at least {RARELY_DETECTED:.0%} of the "
             "samples</h4>",
-            _html_table(novel[~rare].head(30)[NOVEL_COLUMNS], index=False),
+            _html_table(novel[~rare].head(30)[columns], index=False),
         ]
+        if others:
+            n_runs = len(others) + 1
+            held = novel[~rare & (novel["runs"] == n_runs)]
+            parts += [
+                f"<h4>Of those, the pairs close in all {n_runs} runs ({len(held)} pairs; "
+                "<i>runs</i>: in how many runs either gene is among the other's "
+                f"{args.k} nearest)</h4>",
+                _html_table(held.head(30)[columns], index=False),
+            ]
     return "".join(parts)
 
 

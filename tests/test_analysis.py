@@ -407,6 +407,14 @@ def test_neighbour_run_support_counts_runs():
     assert runs.min() >= 0 and runs.max() == 3 and (runs < 3).any()
     # one run: every neighbour holds in it
     assert (analysis.neighbour_run_support([base], 5)[2] == 1).all()
+    # unordered pairs: either gene among the other's nearest, in how many runs
+    pairs = np.array([[g, idx[g, 0]] for g in range(80)] + [[idx[g, 0], g] for g in range(5)])
+    counts = analysis.pair_run_counts(pairs, embs, 5)
+    expected = [sum(b in set(o[a]) or a in set(o[b]) for o in own) for a, b in pairs]
+    np.testing.assert_array_equal(counts, expected)
+    assert (counts[:80] >= runs[:, 0]).all()
+    with pytest.raises(CoreError, match="out of range"):
+        analysis.pair_run_counts(np.array([[0, 80]]), embs, 5)
 
 
 def test_neighbors_match_brute_force(sepira):
@@ -637,3 +645,5 @@ def test_cli_report_writes_page_and_figures(tiny_model, tmp_path):
     assert "Table 1" in page and "GO biological-process" in page and "computed in" in page
     assert "expression correlation" in page and "FE, the 2 models together" in page
     assert "FE, together: the neighbours found in all 2 runs" in page
+    assert "the pairs close in all 2 runs" in page
+    assert (close["runs"] == 2).all()  # the same model twice: every close pair holds in both
