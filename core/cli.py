@@ -1,4 +1,4 @@
-"""Command line: ``python -m core {train,evaluate,report} ...``.
+"""Command line: ``python -m core {train,evaluate,report,embed,neighbours} ...``.
 
 Every user-facing failure is a :class:`core.errors.CoreError`; :func:`main` prints its message
 (``error: ...``) and returns exit status 2 instead of showing a traceback.
@@ -137,10 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _register_analysis_commands(sub) -> None:
-    """``evaluate`` and ``report`` (see :mod:`core.analysis`)."""
+    """``evaluate`` and ``report`` (:mod:`core.analysis_cli`), ``embed`` and ``neighbours``
+    (:mod:`core.embed_cli`)."""
     from core.analysis_cli import register
+    from core.embed_cli import register as register_embed
 
     register(sub)
+    register_embed(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -98,3 +98,63 @@ def test_resume_keeps_the_kernel_of_older_runs(tmp_path):
     assert _saved_params(checkpoint)["neighbour_space"] == "values"  # graph on the values then
     (tmp_path / "params.json").write_text(json.dumps({"neighbour_power": None, "hidden": [8]}))
     assert _saved_params(checkpoint)["neighbour_power"] is None  # automatic, resolved at fit
+
+
+@pytest.fixture()
+def tiny_cli_model(small_matrix, tmp_path):
+    out = tmp_path / "tiny"
+    args = ["train", "--matrix", str(small_matrix), "--out", str(out), "--epochs", "2"]
+    assert main(args + ["--hidden", "16", "--gene-dim", "4"]) == 0
+    return out
+
+
+def test_embed_places_new_samples(tiny_cli_model, sepira_file, tmp_path, capsys):
+    """Other real samples of the same set, placed on the map, with their nearest tissues."""
+    new = pd.read_csv(sepira_file).iloc[60:90, :32]
+    path = tmp_path / "new.csv"
+    new.to_csv(path, index=False)
+    out = tmp_path / "placed.tsv"
+    args = ["embed", "--model", str(tiny_cli_model), "--matrix", str(path), "--out", str(out)]
+    assert main(args) == 0
+    table = pd.read_csv(out, sep="\t")
+    assert list(table["sample_id"]) == list(new["sample"])
+    expected = {"x", "y", "fit_error", "nearest_training_sample", "nearest_tissue"}
+    assert expected | {"majority_tissue", "majority_share"} <= set(table.columns)
+    trained = FactorizedEmbeddings.load(tiny_cli_model)
+    assert set(table["nearest_training_sample"]) <= set(trained.sample_ids_)
+    assert table["majority_share"].between(1 / 15, 1).all() and table["fit_error"].ge(0).all()
+    err = capsys.readouterr().err
+    assert "30 samples placed" in err and "= the samples' own tissue" in err
+    before = out.read_bytes()
+    assert main(args) == 2  # never overwritten without --force
+    assert "already exists" in capsys.readouterr().err and out.read_bytes() == before
+    assert main([*args, "--force", "--label", "nope"]) == 2
+    assert "--label nope: no such training sample annotation" in capsys.readouterr().err
+    assert main(["embed", "--model", str(tiny_cli_model), "--out", str(tmp_path / "x.csv")]) == 2
+    assert "needs the new samples" in capsys.readouterr().err
+    assert out.read_bytes() == before and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_neighbours_from_the_command_line(tiny_cli_model, small_matrix, tmp_path, capsys):
+    model = FactorizedEmbeddings.load(tiny_cli_model)
+    gene = str(model.gene_symbols_[0])
+    args = ["neighbours", "--model", str(tiny_cli_model), "--genes", gene.lower(), "--k", "3"]
+    out = tmp_path / "nb.csv"
+    assert main([*args, "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert list(table["rank"]) == [1, 2, 3] and (table["gene"] == gene.lower()).all()
+    assert gene not in set(table["neighbour"]) and table["distance"].is_monotonic_increasing
+    assert gene.lower() in capsys.readouterr().out
+    # the same model twice: the joined space is the model's, every neighbour holds in both runs
+    assert main([*args, "--compare-models", str(tiny_cli_model), "--out", str(out), "--force"]) == 0
+    joined = pd.read_csv(out)
+    assert list(joined["neighbour"]) == list(table["neighbour"]) and (joined["runs"] == "2/2").all()
+    assert main([*args[:-4], "--genes", f"{gene},NOTAGENE"]) == 2
+    assert "unknown gene(s) NOTAGENE" in capsys.readouterr().err
+    assert main([*args[:-2], "--k", "500"]) == 2
+    assert "--k must be between 1 and" in capsys.readouterr().err
+    other = tmp_path / "other"
+    train = ["train", "--matrix", str(small_matrix), "--out", str(other), "--epochs", "1"]
+    assert main([*train, "--hidden", "8", "--gene-dim", "2", "--top-genes", "10"]) == 0
+    assert main([*args, "--compare-models", str(other)]) == 2
+    assert "lacks" in capsys.readouterr().err
