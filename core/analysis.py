@@ -1611,6 +1611,68 @@ def novel_close_pairs(
     return frame
 
 
+def map_neighbours(
+    train_coords: np.ndarray,
+    coords: np.ndarray,
+    train_labels: Sequence[Any] | np.ndarray | None = None,
+    k: int = 15,
+) -> pd.DataFrame:
+    """Where new samples land on a map: their nearest training samples and those labels.
+
+    Parameters
+    ----------
+    train_coords : (n_train, d)
+        The map's samples (e.g. ``FactorizedEmbeddings.sample_embedding_``).
+    coords : (n_new, d)
+        New samples on the same map (e.g. from ``transform``).
+    train_labels : (n_train,), optional
+        A label of each training sample (tissue); missing labels are not counted.
+    k
+        Training samples consulted for the majority label (fewer when the map has fewer).
+
+    Returns
+    -------
+    pandas.DataFrame, one row per new sample
+        ``nearest`` (row of the nearest training sample), ``distance_on_map``; with labels also
+        ``nearest_label``, ``majority_label`` (most frequent among the k nearest; ties go to
+        the nearer) and ``majority_share`` (its share of the k).
+    """
+    from scipy.spatial import cKDTree
+
+    train = _as_matrix(train_coords, "train_coords").astype(np.float64)
+    new = _as_matrix(coords, "coords").astype(np.float64)
+    if new.shape[1] != train.shape[1]:
+        raise CoreError(f"coords have {new.shape[1]} columns, the map {train.shape[1]}")
+    if not np.isfinite(new).all():
+        raise CoreError("new coordinates contain NaN or inf")
+    k = int(min(k, len(train)))
+    if k < 1:
+        raise CoreError("map_neighbours needs at least one training sample and k >= 1")
+    dist, idx = cKDTree(train).query(new, k=k)
+    dist, idx = dist.reshape(len(new), k), idx.reshape(len(new), k)
+    out = pd.DataFrame({"nearest": idx[:, 0], "distance_on_map": dist[:, 0]})
+    if train_labels is not None:
+        labels = np.asarray(train_labels, dtype=object)
+        if labels.shape != (len(train),):
+            raise CoreError(f"train_labels must have one label per training sample ({len(train)})")
+        near = labels[idx]
+        out["nearest_label"] = near[:, 0]
+        majority, share = [], []
+        for row in near:
+            known = [v for v in row if not (v is None or (isinstance(v, float) and np.isnan(v)))]
+            if not known:
+                majority.append(None)
+                share.append(np.nan)
+                continue
+            counts = pd.Series(known).value_counts(sort=False)  # first seen = nearest first
+            best = counts.index[int(np.argmax(counts.to_numpy()))]
+            majority.append(best)
+            share.append(counts[best] / k)
+        out["majority_label"] = majority
+        out["majority_share"] = share
+    return out
+
+
 def detection_rate(values: np.ndarray, chunk: int = 2048) -> np.ndarray:
     """Share of samples in which each gene is above zero, among its observed values, (n_genes,).
 

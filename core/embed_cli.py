@@ -130,8 +130,7 @@ def _label_column(samples: pd.DataFrame | None, label: str | None) -> str | None
 
 # ----------------------------------------------------------------------------- embed
 def run_embed(args: argparse.Namespace) -> int:
-    from scipy.spatial import cKDTree
-
+    from core.analysis import map_neighbours
     from core.cli import has_data_arguments, load_data_from_args
 
     if not has_data_arguments(args):
@@ -147,27 +146,24 @@ def run_embed(args: argparse.Namespace) -> int:
             print(f"transform: {trained} (as the training data)", file=sys.stderr)
     es = load_data_from_args(args)
     coords, error = model.transform(es, return_error=True)
-    train = np.asarray(model.sample_embedding_, dtype=np.float64)
-    k = min(VOTE_K, len(train))
-    dist, idx = cKDTree(train).query(np.asarray(coords, dtype=np.float64), k=k)
-    dist, idx = dist.reshape(len(coords), k), idx.reshape(len(coords), k)
+    labels = None
+    if label is not None:
+        labels = model.samples_[label].reindex(model.sample_ids_).to_numpy(dtype=object)
+    near = map_neighbours(model.sample_embedding_, coords, labels, k=VOTE_K)
     table = pd.DataFrame(
         {
             "sample_id": np.asarray(es.sample_ids).astype(str),
             "x": coords[:, 0],
             "y": coords[:, 1],
             "fit_error": error,
-            "nearest_training_sample": np.asarray(model.sample_ids_)[idx[:, 0]],
-            "distance_on_map": dist[:, 0],
+            "nearest_training_sample": np.asarray(model.sample_ids_)[near["nearest"]],
+            "distance_on_map": near["distance_on_map"],
         }
     )
     if label is not None:
-        labels = model.samples_[label].reindex(model.sample_ids_).to_numpy(dtype=object)
-        near = labels[idx]
-        table[f"nearest_{label}"] = near[:, 0]
-        votes = [pd.Series(row).value_counts() for row in near]
-        table[f"majority_{label}"] = [v.index[0] if len(v) else None for v in votes]
-        table["majority_share"] = [v.iloc[0] / k if len(v) else np.nan for v in votes]
+        table[f"nearest_{label}"] = near["nearest_label"].to_numpy()
+        table[f"majority_{label}"] = near["majority_label"].to_numpy()
+        table["majority_share"] = near["majority_share"].to_numpy()
     if out is not None:
         _write_table(table, out)
     print(
@@ -185,7 +181,7 @@ def run_embed(args: argparse.Namespace) -> int:
         if known.any():
             agree = float(np.mean(table[f"majority_{label}"].to_numpy()[known] == truth[known]))
             print(
-                f"majority {label} of the {k} nearest training samples = the samples' own "
+                f"majority {label} of the {VOTE_K} nearest training samples = the samples' own "
                 f"{own}: {agree:.3f} ({int(known.sum())} labelled samples)",
                 file=sys.stderr,
             )

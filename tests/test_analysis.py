@@ -647,3 +647,23 @@ def test_cli_report_writes_page_and_figures(tiny_model, tmp_path):
     assert "FE, together: the neighbours found in all 2 runs" in page
     assert "the pairs close in all 2 runs" in page
     assert (close["runs"] == 2).all()  # the same model twice: every close pair holds in both
+
+
+def test_map_neighbours_names_nearest_and_majority():
+    train = np.array([[0.0, 0.0], [0.1, 0.0], [0.2, 0.0], [5.0, 5.0], [5.1, 5.0]])
+    labels = np.array(["liver", "lung", "lung", "heart", None], dtype=object)
+    new = np.array([[0.01, 0.0], [5.0, 5.01], [0.14, 0.0]])
+    out = analysis.map_neighbours(train, new, labels, k=3)
+    assert list(out["nearest"]) == [0, 3, 1]
+    np.testing.assert_allclose(out["distance_on_map"], [0.01, 0.01, 0.04], atol=1e-6)
+    assert list(out["nearest_label"]) == ["liver", "heart", "lung"]
+    assert list(out["majority_label"]) == ["lung", "heart", "lung"]
+    # the second sample: heart, the unlabelled sample, then lung at distance ~7: a tie of one
+    # each among the labelled ones goes to the nearer
+    np.testing.assert_allclose(out["majority_share"], [2 / 3, 1 / 3, 2 / 3])
+    plain = analysis.map_neighbours(train, new, k=50)  # k capped at the map's size
+    assert list(plain.columns) == ["nearest", "distance_on_map"]
+    with pytest.raises(CoreError, match="NaN"):
+        analysis.map_neighbours(train, np.array([[np.nan, 0.0]]))
+    with pytest.raises(CoreError, match="one label per training sample"):
+        analysis.map_neighbours(train, new, labels[:3])
