@@ -1640,9 +1640,9 @@ def map_neighbours(
     from scipy.spatial import cKDTree
 
     train = _as_matrix(train_coords, "train_coords").astype(np.float64)
-    new = _as_matrix(coords, "coords").astype(np.float64)
-    if new.shape[1] != train.shape[1]:
-        raise CoreError(f"coords have {new.shape[1]} columns, the map {train.shape[1]}")
+    new = np.asarray(coords, dtype=np.float64)
+    if new.ndim != 2 or new.shape[1] != train.shape[1]:
+        raise CoreError(f"coords must be (n, {train.shape[1]}) like the map, got {new.shape}")
     if not np.isfinite(new).all():
         raise CoreError("new coordinates contain NaN or inf")
     k = int(min(k, len(train)))

@@ -663,6 +663,8 @@ def test_map_neighbours_names_nearest_and_majority():
     np.testing.assert_allclose(out["majority_share"], [2 / 3, 1 / 3, 2 / 3])
     plain = analysis.map_neighbours(train, new, k=50)  # k capped at the map's size
     assert list(plain.columns) == ["nearest", "distance_on_map"]
+    one = analysis.map_neighbours(train, new[:1], labels, k=3)  # a single new sample
+    assert one["majority_label"].tolist() == ["lung"]
     with pytest.raises(CoreError, match="NaN"):
         analysis.map_neighbours(train, np.array([[np.nan, 0.0]]))
     with pytest.raises(CoreError, match="one label per training sample"):
