@@ -1158,6 +1158,106 @@ class AppContext:
             samples[c] = self.samples[c].astype(str).to_numpy()[near]
         return {"genes": genes, "samples": samples, "x": float(x), "y": float(y)}
 
+    # ------------------------------------------------------------------ new samples
+    #: Largest upload of new samples, and most samples placed at once, in the page (larger
+    #: sets: ``python -m core embed``).
+    MAX_PLACE_BYTES = 50_000_000
+    MAX_PLACED = 2_000
+    #: Training samples consulted for a placed sample's majority label.
+    PLACE_K = 15
+
+    def training_transform(self) -> str:
+        """The log transform the data shown was loaded with (``none`` when not known)."""
+        source = getattr(self.es, "source", None) or {}
+        return str(source.get("transform") or "none")
+
+    def place_samples(self, raw: bytes, filename: str, transform: str = "none") -> pd.DataFrame:
+        """Place the samples of an uploaded matrix on the sample map.
+
+        Parameters
+        ----------
+        raw
+            The file's bytes: CSV/TSV (optionally gzipped) or parquet, samples x genes or genes x
+            samples, genes by symbol or id (as ``python -m core train --matrix``).
+        filename
+            Its name (the format is read from the extension).
+        transform
+            Log transform applied on load (``log10p1``, ``log2p1`` or ``none``): the new
+            values must be on the training data's scale.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``sample_id, x, y, fit_error, nearest_sample, distance_on_map`` and, when the
+            dataset has a label column (tissue), ``nearest_label, majority_label,
+            majority_share`` over the ``PLACE_K`` nearest samples of the map.
+        """
+        import inspect
+        import tempfile
+
+        from core.analysis import map_neighbours
+        from core.data import load_table
+
+        name = Path(str(filename or "upload")).name
+        if len(raw) > self.MAX_PLACE_BYTES:
+            raise DataError(
+                f"{name}: {len(raw) / 1e6:.0f} MB; up to {self.MAX_PLACE_BYTES // 1_000_000} MB "
+                "are placed here (use `python -m core embed` for more)"
+            )
+        suffixes = "".join(s.lower() for s in Path(name).suffixes[-2:])
+        allowed = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz", ".parquet")
+        suffix = next((a for a in allowed if suffixes.endswith(a)), None)
+        if suffix is None:
+            raise DataError(f"{name}: give a CSV, TSV (optionally .gz) or parquet matrix")
+        st = self.require_state()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"upload{suffix}"
+            path.write_bytes(raw)
+            try:
+                es = load_table(path, transform=transform)
+            except CoreError as exc:  # name the user's file, not the temporary copy
+                raise DataError(str(exc).replace(str(path), name)) from None
+        if es.n_samples > self.MAX_PLACED:
+            raise DataError(
+                f"{name}: {es.n_samples:,} samples; up to {self.MAX_PLACED:,} are placed here "
+                "(use `python -m core embed` for more)"
+            )
+        model = st.model
+        model_genes = {_strip_version(str(g)).upper() for g in model.gene_ids_}
+        model_genes |= {str(g).upper() for g in getattr(model, "gene_symbols_", [])}
+        upload_genes = {_strip_version(str(g)).upper() for g in es.gene_ids}
+        upload_genes |= {str(g).upper() for g in es.gene_symbols}
+        if not upload_genes & model_genes:
+            raise DataError(
+                f"{name}: none of its {es.n_genes:,} genes is a gene of the model "
+                f"(e.g. {', '.join(map(str, list(self.gene_symbols[:3])))}); check that genes "
+                "are named by symbol or id, in the first row or column"
+            )
+        if "return_error" in inspect.signature(model.transform).parameters:
+            coords, error = model.transform(es, return_error=True)
+        else:  # the PCA stand-in has no fit error
+            coords, error = model.transform(es), np.full(es.n_samples, np.nan)
+        coords = np.asarray(coords, dtype=np.float32)
+        label = self.es.label_column() if hasattr(self.es, "label_column") else None
+        labels = self.samples[label].to_numpy(dtype=object) if label else None
+        near = map_neighbours(st.sample_embedding, coords, labels, k=self.PLACE_K)
+        out = pd.DataFrame(
+            {
+                "sample_id": np.asarray(es.sample_ids).astype(str),
+                "x": coords[:, 0],
+                "y": coords[:, 1],
+                "fit_error": np.asarray(error, dtype=np.float64),
+                "nearest_sample": self.sample_ids[near["nearest"].to_numpy()],
+                "distance_on_map": near["distance_on_map"].to_numpy(),
+            }
+        )
+        for col in ("nearest_label", "majority_label", "majority_share"):
+            if col in near:
+                out[col] = near[col].to_numpy()
+        out.attrs["label"] = label
+        log.info("placed %d uploaded samples (%s)", len(out), name)
+        return out
+
     # ------------------------------------------------------------------ baselines
     def baselines_key(self) -> str:
         return self.results.key("dashboard-baselines", self.fingerprint)

@@ -33,7 +33,7 @@ def create_app(es: Any, config: DashboardConfig | None = None) -> Any:
     import diskcache
     from dash import Dash, DiskcacheManager
 
-    from dashboard import baselines, export, gene_space, sample_map, selection, status
+    from dashboard import baselines, export, gene_space, placement, sample_map, selection, status
     from dashboard.layout import build_layout
 
     context = AppContext(es, config)
@@ -48,7 +48,7 @@ def create_app(es: Any, config: DashboardConfig | None = None) -> Any:
     )
     app.fe_context = context
     app.layout = build_layout(context)
-    for module in (status, sample_map, gene_space, selection, baselines, export):
+    for module in (status, sample_map, gene_space, selection, baselines, export, placement):
         module.register_callbacks(app)
 
     @app.server.route("/healthz")

@@ -525,3 +525,35 @@ def _natural_key(s: str) -> tuple:
 
 def _escape(s: str) -> str:
     return str(s).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def placed_samples_trace(placed: Sequence[dict[str, Any]], label: str | None = None) -> go.Scatter:
+    """Samples placed from an upload, drawn over the sample map (black stars).
+
+    ``placed``: records with ``sample_id, x, y`` and optionally ``majority_label`` /
+    ``majority_share`` (:meth:`dashboard.context.AppContext.place_samples`). The points carry
+    no sample row (``customdata``), so selections and clicks treat them as empty space.
+    """
+    text = []
+    for r in placed:
+        line = f"<b>{r.get('sample_id', '')}</b><br>placed from your upload"
+        if r.get("majority_label") is not None:
+            share = r.get("majority_share")
+            line += f"<br>majority {label or 'label'} nearby: {r['majority_label']}"
+            if isinstance(share, int | float):
+                line += f" ({share:.0%})"
+        text.append(line)
+    return go.Scatter(
+        x=[r["x"] for r in placed],
+        y=[r["y"] for r in placed],
+        mode="markers",
+        name=f"your samples ({len(placed)})",
+        text=text,
+        hovertemplate="%{text}<extra></extra>",
+        marker={
+            "symbol": "star",
+            "size": 12,
+            "color": "black",
+            "line": {"color": "white", "width": 1},
+        },
+    )

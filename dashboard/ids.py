@@ -34,6 +34,14 @@ SELECTION_INFO = "selection-info"
 SELECTION_GENES = "selection-genes"  # DataTable of genes specific to the selection
 SELECTION_GENES_STORE = "selection-genes-store"
 PROBE = "probe"  # panel with the in-silico probe result
+PLACE_UPLOAD = "place-upload"  # dcc.Upload: a matrix of new samples to place on the map
+PLACE_TRANSFORM = "place-transform"  # apply the training data's log transform to the upload
+PLACE_CLEAR = "place-clear"
+PLACE_INFO = "place-info"
+PLACED = "placed-samples"  # dcc.Store: the placed samples (records)
+PLACED_TABLE = "placed-table"
+EXPORT_PLACED_CSV = "export-placed-csv"
+PLACED_DOWNLOAD = "placed-download"
 PROBE_GENES = "probe-genes"
 PROBE_SAMPLES = "probe-samples"
 

@@ -58,6 +58,7 @@ ALERT_SLOTS = (
     "baselines",
     "export",
     "csv",
+    "place",
 )
 
 
@@ -80,6 +81,17 @@ def _table(table_id: str, columns: list[str]) -> dash_table.DataTable:
     return dash_table.DataTable(
         id=table_id, columns=[{"name": c, "id": c} for c in columns], data=[], **TABLE_STYLE
     )
+
+
+def _placed_table(label: str | None, k: int) -> dash_table.DataTable:
+    columns = [{"name": c, "id": c} for c in ("sample_id", "x", "y", "fit_error", "nearest_sample")]
+    if label:
+        columns += [
+            {"name": f"nearest {label}", "id": "nearest_label"},
+            {"name": f"majority {label} (of {k})", "id": "majority_label"},
+            {"name": "majority share", "id": "majority_share"},
+        ]
+    return dash_table.DataTable(id=ids.PLACED_TABLE, columns=columns, data=[], **TABLE_STYLE)
 
 
 def _card(title: str, *children: Any, class_name: str = "", card_id: str | None = None) -> html.Div:
@@ -357,6 +369,51 @@ def build_layout(context: Any) -> html.Div:
         ),
         class_name="gene-card",
     )
+    label = context.es.label_column() if hasattr(context.es, "label_column") else None
+    transform = context.training_transform()
+    place_card = _card(
+        "Place your own samples",
+        html.P(
+            "Upload a matrix of new samples (CSV/TSV, optionally .gz, or parquet; samples x "
+            "genes or genes x samples, genes by symbol or id, on the scale of the training "
+            "data). Each is placed on the sample map (black stars) without retraining, and "
+            "named by its nearest samples of the map"
+            + (f" and the majority {label} of the {context.PLACE_K} nearest" if label else "")
+            + f". Up to {context.MAX_PLACED:,} samples and {context.MAX_PLACE_BYTES // 10**6} MB "
+            "here; more with `python -m core embed`.",
+            className="hint",
+        ),
+        html.Div(
+            [
+                dcc.Upload(
+                    html.Span(["Drop a matrix here or ", html.A("choose a file")]),
+                    id=ids.PLACE_UPLOAD,
+                    className="upload",
+                    max_size=context.MAX_PLACE_BYTES,
+                    multiple=False,
+                ),
+                dcc.Checklist(
+                    id=ids.PLACE_TRANSFORM,
+                    options=[
+                        {
+                            "label": f" raw values: apply {transform} as for the training data",
+                            "value": "raw",
+                        }
+                    ],
+                    value=["raw"] if transform != "none" else [],
+                    className="inline",
+                    style={} if transform != "none" else {"display": "none"},
+                ),
+                html.Button("Clear", id=ids.PLACE_CLEAR, n_clicks=0, className="button small"),
+                html.Button(
+                    "Placed samples as CSV", id=ids.EXPORT_PLACED_CSV, className="button small"
+                ),
+            ],
+            className="selection-bar",
+        ),
+        html.Div(id=ids.PLACE_INFO, className="hint"),
+        _placed_table(label, context.PLACE_K),
+    )
     probe_card = _card(
         "In-silico probe",
         html.Div(
@@ -476,6 +533,8 @@ def build_layout(context: Any) -> html.Div:
         dcc.Store(id=ids.FOCUS_GENE),
         dcc.Store(id=ids.SELECTION),
         dcc.Store(id=ids.SELECTION_GENES_STORE),
+        dcc.Store(id=ids.PLACED),
+        dcc.Download(id=ids.PLACED_DOWNLOAD),
     ]
     return html.Div(
         [
@@ -486,6 +545,7 @@ def build_layout(context: Any) -> html.Div:
             alerts,
             html.Div([sample_card, gene_card], className="grid"),
             html.Div([probe_card], className="grid-1"),
+            html.Div([place_card], className="grid-1"),
             baseline_card,
             export_card,
             html.Footer(

@@ -173,9 +173,16 @@ def _axis_titles(state: Any) -> tuple[str, str]:
 
 
 def build_sample_figure(
-    context: Any, value: str, clip: Any = (1, 99), webgl: bool = True
+    context: Any,
+    value: str,
+    clip: Any = (1, 99),
+    webgl: bool = True,
+    placed: list[dict[str, Any]] | None = None,
 ) -> tuple[Any, dict[str, Any]]:
-    """Full sample-map figure for a ``color-by`` value -> (figure, kind record for Patch)."""
+    """Full sample-map figure for a ``color-by`` value -> (figure, kind record for Patch).
+
+    ``placed``: samples placed from an upload (``placed-samples``), drawn last, over the map.
+    """
     st = context.require_state()
     spec = resolve_color(context, value)
     coords = st.sample_embedding
@@ -202,6 +209,9 @@ def build_sample_figure(
         if not finite.all():
             fig.data[figures.COLOR_TRACE + 1].customdata = np.nonzero(~finite)[0]
         kind = {"kind": "continuous", "key": st.key, "all_finite": bool(finite.all())}
+    if placed:
+        label = context.es.label_column() if hasattr(context.es, "label_column") else None
+        fig.add_trace(figures.placed_samples_trace(placed, label))
     return fig, kind
 
 
@@ -230,9 +240,15 @@ def _clip(clip: Any) -> tuple[float, float]:
 
 
 def recolor(
-    context: Any, value: str | None, clip: Any, previous: dict[str, Any] | None
+    context: Any,
+    value: str | None,
+    clip: Any,
+    previous: dict[str, Any] | None,
+    placed: list[dict[str, Any]] | None = None,
 ) -> tuple[Any, dict[str, Any] | Any, Any]:
     """New sample-map figure (or a ``Patch`` of the colours only) for a ``color-by`` value.
+
+    ``placed`` samples (from an upload) are drawn over a new figure; a Patch keeps them.
 
     Returns
     -------
@@ -271,7 +287,7 @@ def recolor(
         tr["hovertemplate"] = "%{text}<br>" + spec.title + ": %{marker.color:.3f}<extra></extra>"
         log.debug("recolour (patch) %s in %.1f ms", value, 1e3 * (time.perf_counter() - t0))
         return p, previous, None
-    fig, kind = build_sample_figure(context, value, clip)
+    fig, kind = build_sample_figure(context, value, clip, placed=placed)
     log.debug("recolour (figure) %s in %.1f ms", value, 1e3 * (time.perf_counter() - t0))
     return fig, kind, None
 
@@ -413,6 +429,26 @@ def sync_all(
     )
 
 
+def upload_bytes(contents: str | None, filename: str | None, max_bytes: int) -> bytes:
+    """The bytes of a ``dcc.Upload`` (a base64 data URL); DataError when unreadable or too big."""
+    import base64
+    import binascii
+
+    name = filename or "the uploaded file"
+    if not contents or "," not in contents or not contents.startswith("data:"):
+        raise DataError(f"{name}: could not read the upload")
+    _, b64 = contents.split(",", 1)
+    if len(b64) * 3 // 4 > max_bytes + 3:  # before decoding a huge upload
+        raise DataError(f"{name}: more than {max_bytes:,} bytes; that is the limit here")
+    try:
+        raw = base64.b64decode(b64, validate=False)
+    except (binascii.Error, ValueError):
+        raise DataError(f"{name}: the upload is not valid base64 data") from None
+    if len(raw) > max_bytes:
+        raise DataError(f"{name}: {len(raw):,} bytes; up to {max_bytes:,} are accepted here")
+    return raw
+
+
 def decode_upload(contents: str | None, filename: str | None = None) -> str:
     """Gene symbols of an uploaded text/CSV/TSV file (first column) as one comma-joined string.
 
@@ -421,19 +457,8 @@ def decode_upload(contents: str | None, filename: str | None = None) -> str:
     DataError
         Not a data URL, not text, too large, or no symbol in it.
     """
-    import base64
-    import binascii
-
     name = filename or "the uploaded file"
-    if not contents or "," not in contents or not contents.startswith("data:"):
-        raise DataError(f"{name}: could not read the upload")
-    header, b64 = contents.split(",", 1)
-    try:
-        raw = base64.b64decode(b64, validate=False)
-    except (binascii.Error, ValueError):
-        raise DataError(f"{name}: the upload is not valid base64 data") from None
-    if len(raw) > 1_000_000:
-        raise DataError(f"{name}: {len(raw):,} bytes; gene lists up to 1 MB are accepted")
+    raw = upload_bytes(contents, filename, 1_000_000)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -520,9 +545,10 @@ def register_callbacks(app: Any) -> None:
         Input(ids.COLOR_BY, "value"),
         Input(ids.CLIP, "value"),
         Input(ids.MODEL_STATUS, "data"),
+        Input(ids.PLACED, "data"),
         State(ids.SAMPLE_MAP_KIND, "data"),
     )
-    def update_sample_map(value, clip, status, previous):
-        if ctx.triggered_id in (ids.CLIP, ids.MODEL_STATUS):
-            previous = None  # a new clip range or model: rebuild the figure
-        return recolor(context, value, clip, previous)
+    def update_sample_map(value, clip, status, placed, previous):
+        if ctx.triggered_id in (ids.CLIP, ids.MODEL_STATUS, ids.PLACED):
+            previous = None  # a new clip range, model or placed samples: rebuild the figure
+        return recolor(context, value, clip, previous, placed)

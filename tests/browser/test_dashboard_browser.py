@@ -151,3 +151,34 @@ def test_dashboard_end_to_end(app_url, driver):
     content = svg[0].read_text()
     assert content.lstrip().startswith("<svg") and f"{clicked} (observed)" in content
     driver.save_screenshot(str(driver.shots / "4_exported.png"))
+
+    # place uploaded samples (SIMULATED, drawn like the demo's) on the map: black stars
+    import pandas as pd
+
+    from core.simulate import simulate_gtex_like
+
+    demo = simulate_gtex_like(n_samples=1200, n_genes=400, n_tissues=10, seed=0)
+    rows = demo.subset(samples=[0, 1, 2, 3, 4])
+    table = rows.values.copy()
+    path = driver.shots / "placed_upload.csv"
+    frame = {"sample": [f"mine_{i}" for i in range(5)]}
+    frame.update({g: table[:, j] for j, g in enumerate(rows.gene_symbols)})
+    pd.DataFrame(frame).to_csv(path, index=False)
+    driver.find_element(By.CSS_SELECTOR, "#place-upload input[type=file]").send_keys(str(path))
+    info = _wait(
+        driver,
+        lambda: (lambda t: t if "placed" in t else None)(
+            driver.find_element(By.ID, "place-info").text
+        ),
+        60,
+        "placed samples",
+    )
+    assert "5 samples from placed_upload.csv placed" in info
+    _wait(
+        driver,
+        lambda: _figure(driver, "sample-map")["names"][-1] == "your samples (5)",
+        30,
+        "stars on the sample map",
+    )
+    assert "mine_0" in driver.find_element(By.ID, "placed-table").text
+    driver.save_screenshot(str(driver.shots / "5_placed.png"))

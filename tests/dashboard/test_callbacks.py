@@ -358,3 +358,53 @@ def test_link_names_its_dataset(context):
     other = query.replace(context.fingerprint, "0123456789abcdef")
     color, _, _, alert = sample_map.sync_focus(context, ids.URL, other, None, None, None, None)
     assert color == "obs:GATA4" and "another dataset" in _text(alert)
+
+
+def test_place_uploaded_samples_on_the_map(context, sepira_file, monkeypatch):
+    """Real samples uploaded again land on themselves; errors are messages, not tracebacks."""
+    import gzip
+
+    import pandas as pd
+
+    from dashboard import placement
+
+    rows = pd.read_csv(sepira_file).iloc[[0, 25, 260, 500]]
+    raw = gzip.compress(rows.drop(columns=["tissue"]).to_csv(index=False).encode())
+    placed, table, info, alert = placement.place_from_upload(
+        context, _data_url(raw), "mine.csv.gz", apply_transform=False
+    )
+    assert alert is None and placed == table and len(placed) == 4
+    assert [r["sample_id"] for r in placed] == list(rows["sample"])
+    # the stand-in projects linearly: a training sample lands on its own place
+    assert [r["nearest_sample"] for r in placed] == list(rows["sample"])
+    assert all(r["distance_on_map"] < 1e-3 for r in placed)
+    assert [r["nearest_label"] for r in placed] == list(rows["tissue"])
+    assert "4 samples from mine.csv.gz placed" in info and "majority tissue nearby" in info
+    fig, _, _ = sample_map.recolor(context, "ann:tissue", (1, 99), None, placed)
+    stars = fig.data[-1]
+    assert stars.name == "your samples (4)" and stars.customdata is None
+    np.testing.assert_allclose(stars.x, [r["x"] for r in placed])
+    assert "placed from your upload" in stars.text[0]
+    # colour by a gene: a Patch of the colours keeps the stars, a new figure redraws them
+    fig, kind, _ = sample_map.recolor(context, "obs:GATA4", (1, 99), None, placed)
+    assert fig.data[-1].name == "your samples (4)"
+    patch, _, _ = sample_map.recolor(context, "obs:TBX5", (1, 99), kind, placed)
+    assert isinstance(patch, Patch)
+    download, alert = placement.placed_csv(placed)
+    assert alert is None and download["filename"] == "placed_samples.csv"
+    assert "nearest_sample" in download["content"].splitlines()[0]
+    assert placement.placed_csv(None)[0] is no_update
+
+    bad = [
+        ((_data_url(raw), "mine.png"), "give a CSV, TSV"),
+        ((_data_url(b"a,b\nx,y\n"), "words.csv"), "words.csv: no numeric gene column"),
+        ((_data_url(b"\x89PNG\x00\x00"), "pic.csv"), "matrix file pic.csv: cannot be read"),
+        ((_data_url(b"sample,NOTAGENE1,NOTAGENE2\ns1,1,2\ns2,3,4\n"), "odd.csv"), "none of its"),
+        (("garbage", "x.csv"), "could not read"),
+    ]
+    for (contents, name), message in bad:
+        out = placement.place_from_upload(context, contents, name, apply_transform=False)
+        assert out[0] is no_update and message in _text(out[3]), (name, _text(out[3]))
+    monkeypatch.setattr(type(context), "MAX_PLACE_BYTES", 100)
+    out = placement.place_from_upload(context, _data_url(raw), "mine.csv.gz", False)
+    assert out[0] is no_update and "100 bytes" in _text(out[3])

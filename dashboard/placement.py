@@ -1,0 +1,93 @@
+"""Placing the samples of an uploaded matrix on the sample map (``place-upload``).
+
+The placed samples live in the page (``placed-samples`` store), not on the server: each
+browser sees its own. The sample map draws them over the map's samples.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pandas as pd
+from dash import Input, Output, State, ctx, dcc, no_update
+
+from core.errors import CoreError
+from dashboard import ids
+from dashboard.layout import alert_id
+from dashboard.sample_map import upload_bytes
+from dashboard.status import _alert
+
+log = logging.getLogger(__name__)
+
+_ROUND = {"x": 4, "y": 4, "fit_error": 4, "distance_on_map": 4, "majority_share": 3}
+
+
+def place_from_upload(
+    context: Any, contents: str | None, filename: str | None, apply_transform: bool
+) -> tuple[Any, Any, Any, Any]:
+    """(placed records, table rows, info text, alert) for an uploaded matrix of new samples."""
+    if context.state() is None:
+        return no_update, no_update, no_update, _alert("the model is still training: wait for it")
+    transform = context.training_transform() if apply_transform else "none"
+    try:
+        raw = upload_bytes(contents, filename, context.MAX_PLACE_BYTES)
+        table = context.place_samples(raw, filename or "upload", transform=transform)
+    except CoreError as exc:
+        return no_update, no_update, no_update, _alert(str(exc))
+    records = _records(table)
+    label = table.attrs.get("label")
+    info = f"{len(table)} samples from {filename or 'the upload'} placed"
+    info += f" ({transform} applied)" if transform != "none" else " (values used as they are)"
+    if label and "majority_label" in table:
+        counts = table["majority_label"].value_counts()
+        top = ", ".join(f"{v} {n}" for v, n in counts.head(5).items())
+        info += f"; majority {label} nearby: {top}"
+    return records, records, info, None
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    out = table.copy()
+    for col, digits in _ROUND.items():
+        if col in out:
+            out[col] = out[col].astype(float).round(digits)
+    out = out.astype(object).where(pd.notna(out), None)
+    return out.to_dict("records")
+
+
+def placed_csv(placed: list[dict[str, Any]] | None) -> Any:
+    """The placed samples as a CSV download (no download when none are placed)."""
+    if not placed:
+        return no_update, _alert("no placed samples: upload a matrix first")
+    frame = pd.DataFrame(placed)
+    return dcc.send_data_frame(frame.to_csv, "placed_samples.csv", index=False), None
+
+
+def register_callbacks(app: Any) -> None:
+    context = app.fe_context
+
+    @app.callback(
+        Output(ids.PLACED, "data"),
+        Output(ids.PLACED_TABLE, "data"),
+        Output(ids.PLACE_INFO, "children"),
+        Output(alert_id("place"), "children"),
+        Input(ids.PLACE_UPLOAD, "contents"),
+        Input(ids.PLACE_CLEAR, "n_clicks"),
+        State(ids.PLACE_UPLOAD, "filename"),
+        State(ids.PLACE_TRANSFORM, "value"),
+        prevent_initial_call=True,
+    )
+    def place(contents, _clear, filename, transform_value):
+        if ctx.triggered_id == ids.PLACE_CLEAR:
+            return None, [], "", None
+        return place_from_upload(context, contents, filename, bool(transform_value))
+
+    @app.callback(
+        Output(ids.PLACED_DOWNLOAD, "data"),
+        Output(alert_id("place"), "children", allow_duplicate=True),
+        Input(ids.EXPORT_PLACED_CSV, "n_clicks"),
+        State(ids.PLACED, "data"),
+        prevent_initial_call=True,
+    )
+    def download(_n, placed):
+        return placed_csv(placed)
