@@ -181,16 +181,11 @@ class _Loaded:
     """A model, its training data aligned to the model's samples and genes, and the labels."""
 
     def __init__(self, model_dir: str, label: str | None) -> None:
-        path = Path(model_dir)
-        if not path.is_dir():
-            raise ModelError(f"--model {model_dir}: no such model directory")
-        if not (path / "config.json").is_file():
-            raise ModelError(f"--model {model_dir}: not a model directory (config.json missing)")
         from core.data import load_source
-        from core.estimator import FactorizedEmbeddings
+        from core.embed_cli import load_model_dir
 
-        self.dir = path
-        self.model = FactorizedEmbeddings.load(path)
+        self.dir = Path(model_dir)
+        self.model = load_model_dir(model_dir)
         source = getattr(self.model, "data_source_", None)
         if not source:
             raise ModelError(f"--model {model_dir}: the model does not record its training data")

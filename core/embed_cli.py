@@ -75,7 +75,8 @@ def register(sub: Any) -> None:
 
 
 # ----------------------------------------------------------------------------- helpers
-def _load_model(path: str) -> Any:
+def load_model_dir(path: str) -> Any:
+    """A trained model directory (``train``), or a ModelError naming ``--model``."""
     from core.estimator import FactorizedEmbeddings
 
     directory = Path(path)
@@ -136,7 +137,7 @@ def run_embed(args: argparse.Namespace) -> int:
     if not has_data_arguments(args):
         raise CoreError("embed needs the new samples: --matrix F, or --gtex-gct F ...")
     out = _check_out(args.out, args.force)
-    model = _load_model(args.model)
+    model = load_model_dir(args.model)
     label = _label_column(model.samples_, args.label)
     if args.transform is None:
         # the new samples on the training data's scale, unless told otherwise
@@ -229,13 +230,13 @@ def run_neighbours(args: argparse.Namespace) -> int:
     queries = [g for g in (t.strip() for t in args.genes.split(",")) if g]
     if not queries:
         raise CoreError("--genes: give at least one gene symbol or id")
-    model = _load_model(args.model)
+    model = load_model_dir(args.model)
     n_genes = len(model.gene_ids_)
     if not 1 <= args.k < n_genes:
         raise CoreError(f"--k must be between 1 and {n_genes - 1} (the model's genes - 1)")
     rows = _gene_rows(model, queries)
     embeddings = [np.asarray(model.gene_embedding_)]
-    embeddings += [_aligned(model, _load_model(p), p) for p in args.compare_models]
+    embeddings += [_aligned(model, load_model_dir(p), p) for p in args.compare_models]
     units = [unit_rows(e) for e in embeddings]
     joined = unit_rows(consensus_gene_space(embeddings))
     parts = []
