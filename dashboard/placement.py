@@ -80,7 +80,25 @@ def register_callbacks(app: Any) -> None:
     def place(contents, _clear, filename, transform_value):
         if ctx.triggered_id == ids.PLACE_CLEAR:
             return None, [], "", None
+        if contents is None:  # emptied by "Clear"
+            return no_update, no_update, no_update, no_update
         return place_from_upload(context, contents, filename, bool(transform_value))
+
+    # "Clear" also empties the drop zone (its value and the file input), so that the same file
+    # can be placed again
+    app.clientside_callback(
+        """
+        function(n) {
+            const input = document.querySelector('#place-upload input[type=file]');
+            if (input) { input.value = ''; }
+            return [null, null];
+        }
+        """,
+        Output(ids.PLACE_UPLOAD, "contents"),
+        Output(ids.PLACE_UPLOAD, "filename"),
+        Input(ids.PLACE_CLEAR, "n_clicks"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output(ids.PLACED_DOWNLOAD, "data"),

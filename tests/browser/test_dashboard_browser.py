@@ -181,4 +181,12 @@ def test_dashboard_end_to_end(app_url, driver):
         "stars on the sample map",
     )
     assert "mine_0" in driver.find_element(By.ID, "placed-table").text
+    # cleared, then the same file again: placed again
+    driver.find_element(By.ID, "place-clear").click()
+    _wait(
+        driver, lambda: "mine_0" not in driver.find_element(By.ID, "placed-table").text, 20, "clear"
+    )
+    assert not _figure(driver, "sample-map")["names"][-1].startswith("your samples")
+    driver.find_element(By.CSS_SELECTOR, "#place-upload input[type=file]").send_keys(str(path))
+    _wait(driver, lambda: "mine_0" in driver.find_element(By.ID, "placed-table").text, 60, "again")
     driver.save_screenshot(str(driver.shots / "5_placed.png"))
