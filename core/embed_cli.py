@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.data import _strip_version
 from core.errors import CoreError, DataError, ModelError
 
 log = logging.getLogger(__name__)
@@ -191,14 +192,14 @@ def run_embed(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------------------- neighbours
 def _gene_rows(model: Any, queries: list[str]) -> list[int]:
-    ids = {str(g).split(".")[0].upper(): i for i, g in enumerate(model.gene_ids_)}
+    ids = {_strip_version(str(g)).upper(): i for i, g in enumerate(model.gene_ids_)}
     symbols: dict[str, int] = {}
     for i, s in enumerate(model.gene_symbols_):
         symbols.setdefault(str(s).upper(), i)
     rows, unknown = [], []
     for q in queries:
         key = q.strip().upper()
-        i = symbols.get(key, ids.get(key.split(".")[0]))
+        i = symbols.get(key, ids.get(_strip_version(key)))
         if i is None:
             unknown.append(q)
         else:
@@ -212,8 +213,9 @@ def _gene_rows(model: Any, queries: list[str]) -> list[int]:
 
 
 def _aligned(model: Any, other: Any, path: str) -> np.ndarray:
-    pos = {str(g).split(".")[0]: i for i, g in enumerate(other.gene_ids_)}
-    rows = np.array([pos.get(str(g).split(".")[0], -1) for g in model.gene_ids_])
+    # Ensembl versions ignored; other dotted ids (AC000061.1) kept whole
+    pos = {_strip_version(str(g)): i for i, g in enumerate(other.gene_ids_)}
+    rows = np.array([pos.get(_strip_version(str(g)), -1) for g in model.gene_ids_])
     missing = int((rows < 0).sum())
     if missing:
         raise ModelError(

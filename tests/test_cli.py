@@ -158,3 +158,18 @@ def test_neighbours_from_the_command_line(tiny_cli_model, small_matrix, tmp_path
     assert main([*train, "--hidden", "8", "--gene-dim", "2", "--top-genes", "10"]) == 0
     assert main([*args, "--compare-models", str(other)]) == 2
     assert "lacks" in capsys.readouterr().err
+
+
+def test_gene_ids_with_dots_are_not_confused():
+    """Only Ensembl ids lose their version: AC000061.1 and AC000061.2 are different genes."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from core.embed_cli import _aligned, _gene_rows
+
+    ids = np.array(["AC000061.1", "AC000061.2", "ENSG00000117118.9"])
+    model = SimpleNamespace(gene_ids_=ids, gene_symbols_=ids, gene_embedding_=np.eye(3))
+    assert _gene_rows(model, ["ac000061.2", "ENSG00000117118", "AC000061.1"]) == [1, 2, 0]
+    other = SimpleNamespace(gene_ids_=ids[[2, 1, 0]], gene_embedding_=np.eye(3)[[2, 1, 0]])
+    np.testing.assert_array_equal(_aligned(model, other, "o"), np.eye(3))
