@@ -1190,7 +1190,8 @@ class AppContext:
         pandas.DataFrame
             ``sample_id, x, y, fit_error, nearest_sample, distance_on_map`` and, when the
             dataset has a label column (tissue), ``nearest_label, majority_label,
-            majority_share`` over the ``PLACE_K`` nearest samples of the map.
+            majority_share`` over the ``PLACE_K`` nearest samples of the map. ``attrs``:
+            ``label`` (that column) and ``genes_present`` (model genes in the upload, of all).
         """
         import inspect
         import tempfile
@@ -1223,11 +1224,14 @@ class AppContext:
                 "(use `python -m core embed` for more)"
             )
         model = st.model
-        model_genes = {_strip_version(str(g)).upper() for g in model.gene_ids_}
-        model_genes |= {str(g).upper() for g in getattr(model, "gene_symbols_", [])}
         upload_genes = {_strip_version(str(g)).upper() for g in es.gene_ids}
         upload_genes |= {str(g).upper() for g in es.gene_symbols}
-        if not upload_genes & model_genes:
+        symbols = getattr(model, "gene_symbols_", model.gene_ids_)
+        n_present = sum(
+            _strip_version(str(g)).upper() in upload_genes or str(s).upper() in upload_genes
+            for g, s in zip(model.gene_ids_, symbols, strict=True)
+        )
+        if not n_present:
             raise DataError(
                 f"{name}: none of its {es.n_genes:,} genes is a gene of the model "
                 f"(e.g. {', '.join(map(str, list(self.gene_symbols[:3])))}); check that genes "
@@ -1255,6 +1259,7 @@ class AppContext:
             if col in near:
                 out[col] = near[col].to_numpy()
         out.attrs["label"] = label
+        out.attrs["genes_present"] = (int(n_present), len(model.gene_ids_))
         log.info("placed %d uploaded samples (%s)", len(out), name)
         return out
 

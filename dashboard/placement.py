@@ -39,6 +39,9 @@ def place_from_upload(
     label = table.attrs.get("label")
     info = f"{len(table)} samples from {filename or 'the upload'} placed"
     info += f" ({transform} applied)" if transform != "none" else " (values used as they are)"
+    present, total = table.attrs.get("genes_present", (None, None))
+    if present is not None:
+        info += f"; {present:,} of the model's {total:,} genes present"
     if label and "majority_label" in table:
         counts = table["majority_label"].value_counts()
         top = ", ".join(f"{v} {n}" for v, n in counts.head(5).items())

@@ -380,6 +380,10 @@ def test_place_uploaded_samples_on_the_map(context, sepira_file, monkeypatch):
     assert all(r["distance_on_map"] < 1e-3 for r in placed)
     assert [r["nearest_label"] for r in placed] == list(rows["tissue"])
     assert "4 samples from mine.csv.gz placed" in info and "majority tissue nearby" in info
+    assert "467 of the model's 467 genes present" in info
+    part = rows.drop(columns=["tissue"]).iloc[:, :101].to_csv(index=False).encode()  # 100 genes
+    info = placement.place_from_upload(context, _data_url(part), "part.csv", False)[2]
+    assert "100 of the model's 467 genes present" in info
     fig, _, _ = sample_map.recolor(context, "ann:tissue", (1, 99), None, placed)
     stars = fig.data[-1]
     assert stars.name == "your samples (4)" and stars.customdata is None
