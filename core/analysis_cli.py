@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import platform
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -23,13 +24,15 @@ import numpy as np
 import pandas as pd
 
 from core import analysis
-from core.errors import CoreError, ModelError
+from core.errors import CoreError, DataError, ModelError
 
 log = logging.getLogger(__name__)
 
 CHROMIUM = "/usr/bin/chromium"
 #: Genes detected in fewer samples than this share are flagged among the novel close pairs.
 RARELY_DETECTED = 0.1
+#: What ``report`` writes in its directory (``--force`` replaces only such a directory).
+REPORT_ENTRIES = ("index.html", "figures", "tables")
 NOVEL_COLUMNS = ["symbol_a", "symbol_b", "type_a", "type_b", "distance", "min_detection"]
 
 
@@ -47,6 +50,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--fraction", type=float, default=0.02, help="labelled share used to train")
     p.add_argument("--splits", type=int, default=100, help="random splits")
     p.add_argument("--out", required=True, metavar="F.json", help="JSON result (F.md beside it)")
+    p.add_argument("--force", action="store_true", help="replace an existing F.json / F.md")
     p.add_argument(
         "--methods",
         default="pca,nmf,tsne,umap",
@@ -66,6 +70,7 @@ def register(subparsers: Any) -> None:
     )
     _common(p)
     p.add_argument("--out", required=True, metavar="DIR", help="report directory to write")
+    p.add_argument("--force", action="store_true", help="replace an existing report directory")
     p.add_argument(
         "--methods",
         default=",".join(analysis.BASELINE_METHODS),
@@ -180,19 +185,35 @@ def _load_go(opts: dict[str, Any]) -> Any:
 class _Loaded:
     """A model, its training data aligned to the model's samples and genes, and the labels."""
 
-    def __init__(self, model_dir: str, label: str | None) -> None:
+    def __init__(self, model_dir: str, label: str | None, flag: str = "--model") -> None:
         from core.data import load_source
         from core.embed_cli import load_model_dir
 
         self.dir = Path(model_dir)
-        self.model = load_model_dir(model_dir)
+        self.model = load_model_dir(model_dir, flag)
         source = getattr(self.model, "data_source_", None)
         if not source:
-            raise ModelError(f"--model {model_dir}: the model does not record its training data")
-        es = load_source(source)
+            raise ModelError(f"{flag} {model_dir}: the model does not record its training data")
+        try:
+            es = load_source(source)
+        except DataError as exc:
+            raise DataError(
+                f"{flag} {model_dir}: cannot re-load the data it was trained on: {exc}"
+            ) from None
         self.es = _align(es, self.model, model_dir)
+        trained = getattr(self.model, "dataset_fingerprint_", "")
+        if trained and self.es.fingerprint() != trained:
+            raise ModelError(
+                f"{flag} {model_dir}: its training data ({_source_path(source)}) has other "
+                "values now than when the model was trained; train the model again on it"
+            )
         self.label = _label_column(self.es, label)
         self.labels = self.es.samples[self.label].to_numpy(dtype=object) if self.label else None
+
+
+def _source_path(source: dict[str, Any]) -> str:
+    """The data file a data source reads, for messages."""
+    return str(source.get("path") or source.get("gct") or source.get("loader", "?"))
 
 
 def _align(es: Any, model: Any, model_dir: str) -> Any:
@@ -220,6 +241,46 @@ def _label_column(es: Any, label: str | None) -> str | None:
         cols = ", ".join(map(str, es.samples.columns)) or "none"
         raise CoreError(f"--label {label}: no such sample annotation (available: {cols})")
     return by_lower[label.lower()]
+
+
+def _check_protocol(args: argparse.Namespace) -> None:
+    """The Table-1 flags, checked before any work starts."""
+    if not 0.0 < args.fraction < 1.0:
+        raise CoreError(f"--fraction must be in (0, 1), got {args.fraction}")
+    if args.splits < 1:
+        raise CoreError(f"--splits must be >= 1, got {args.splits}")
+    if args.seed < 0:
+        raise CoreError(f"--seed must be >= 0, got {args.seed}")
+
+
+def _label_problem(labels: np.ndarray, label: str) -> str | None:
+    """Why ``labels`` cannot be classified (one class; or about one sample per class, as for an
+    id or a measurement), or None."""
+    lab = pd.Series(labels, dtype=object)
+    known = lab[lab.notna() & (lab.astype(str).str.strip() != "")].astype(str)
+    n_classes = int(known.nunique())
+    if n_classes < 2:
+        return (
+            f"label {label!r} has {n_classes} class among its {len(known)} labelled samples: "
+            "nothing to classify; choose another --label"
+        )
+    if n_classes > max(2, len(known) // 2):
+        return (
+            f"label {label!r} has {n_classes} classes for {len(known)} labelled samples (an id or "
+            "a measurement, not a category): a class is rarely seen in training; choose a "
+            "categorical --label such as a tissue"
+        )
+    return None
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write next to ``path``, then rename: an interrupted run never leaves half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _open_cache(args: argparse.Namespace):
@@ -335,19 +396,29 @@ def _dataset_summary(loaded: _Loaded) -> dict[str, Any]:
 # ============================================================================= evaluate
 def run_evaluate(args: argparse.Namespace) -> int:
     """``python -m core evaluate``: Table 1 for the model and the baselines; JSON + Markdown."""
+    from core.cli import check_out_location
+
     t0 = time.perf_counter()
     methods = _split_list(args.methods, (*analysis.BASELINE_METHODS, "raw"), "--methods")
     classifiers = _split_list(args.classifiers, analysis.CLASSIFIERS, "--classifiers")
     out = Path(args.out)
     if out.suffix.lower() != ".json":
         raise CoreError(f"--out {args.out}: give a .json file name (the Markdown goes beside it)")
-    if not 0.0 < args.fraction < 1.0:
-        raise CoreError(f"--fraction must be in (0, 1), got {args.fraction}")
-    if args.splits < 1:
-        raise CoreError(f"--splits must be >= 1, got {args.splits}")
+    md = out.with_suffix(".md")
+    for path in (out, md):
+        if path.is_dir():
+            raise CoreError(f"--out {args.out}: {path} is a directory")
+    check_out_location(out, "--out")
+    _check_protocol(args)
     loaded = _Loaded(args.model, args.label)
     if loaded.labels is None:
         raise CoreError("the samples have no label column: pass --label COLUMN")
+    problem = _label_problem(loaded.labels, str(loaded.label))
+    if problem:
+        raise CoreError(problem)
+    for path in (out, md):  # before the maps and Table 1, the long part
+        if path.exists() and not args.force:
+            raise CoreError(f"{path} already exists; choose another --out, or --force")
     print(
         f"data: {loaded.es.name}: {loaded.es.n_samples} samples x {loaded.es.n_genes} genes; "
         f"label {loaded.label}",
@@ -370,10 +441,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
         if cache is not None:
             cache.close()
     result = _evaluation_json(loaded, table, args, time.perf_counter() - t0, t_maps)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, default=str))
-    md = out.with_suffix(".md")
-    md.write_text(_evaluation_markdown(result, table))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _write_text(out, json.dumps(result, indent=2, default=str))
+        _write_text(md, _evaluation_markdown(result, table))
+    except OSError as exc:
+        raise CoreError(f"cannot write {out}: {exc}") from None
     print(analysis.table_to_markdown(table), file=sys.stderr)
     if _has_comparison(table):
         paired = analysis.paired_differences(table, "fe")
@@ -479,6 +552,8 @@ def _has_comparison(table: pd.DataFrame) -> bool:
 # ============================================================================= report
 def run_report(args: argparse.Namespace) -> int:
     """``python -m core report``: one HTML page with every analysis, figures in PNG and SVG."""
+    from core.cli import check_out_location
+
     t0 = time.perf_counter()
     classifiers = _split_list(args.classifiers, analysis.CLASSIFIERS, "--classifiers")
     methods = _split_list(args.methods, analysis.BASELINE_METHODS, "--methods")
@@ -486,11 +561,27 @@ def run_report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CoreError(f"--out {args.out} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()):
+        if not args.force:
+            raise CoreError(f"{out} already exists; choose another --out, or --force")
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in REPORT_ENTRIES)
+        if foreign or not (out / "index.html").is_file():
+            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+            raise CoreError(
+                f"{out} is not a report directory ("
+                + (f"it also holds {shown}" if foreign else "no index.html")
+                + "): --force would replace it as a whole; choose another --out"
+            )
+    check_out_location(out, "--out")
+    _check_protocol(args)
     if args.k < 1:
         raise CoreError(f"--k must be >= 1, got {args.k}")
     args.go_options = None if args.no_go else _go_options(args)
     loaded = _Loaded(args.model, args.label)
-    others = [_Loaded(d, args.label) for d in args.compare_models]
+    others = [_Loaded(d, args.label, "--compare-models") for d in args.compare_models]
+    problem = _label_problem(loaded.labels, str(loaded.label)) if loaded.label else None
+    if problem and args.label is not None:
+        raise CoreError(problem)
     for other in others:
         if other.es.fingerprint() != loaded.es.fingerprint():
             raise CoreError(f"--compare-models {other.dir}: trained on other data than --model")
@@ -512,7 +603,9 @@ def run_report(args: argparse.Namespace) -> int:
         bar.update(1)
 
         bar.set_postfix_str("Table 1")
-        if loaded.labels is not None:
+        if problem:
+            sections.append(f"<h2>Table 1</h2><p>Skipped: {html.escape(problem)}.</p>")
+        elif loaded.labels is not None:
             table = _table1(
                 sample_maps,
                 loaded.labels,
@@ -537,19 +630,49 @@ def run_report(args: argparse.Namespace) -> int:
         bar.update(1)
 
         bar.set_postfix_str("writing figures")
-        written = _write_figures(figures, out / "figures")
-        for name, table in tables.items():
-            (out / "tables").mkdir(parents=True, exist_ok=True)
-            table.to_csv(out / "tables" / f"{name}.csv", index=False)
-        bar.update(1)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CoreError(f"cannot create {out.parent}: {exc}") from None
+        # built beside --out, renamed into place at the end: never half a report under its name
+        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+        try:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir()
+            written = _write_figures(figures, tmp / "figures")
+            for name, table in tables.items():
+                (tmp / "tables").mkdir(parents=True, exist_ok=True)
+                table.to_csv(tmp / "tables" / f"{name}.csv", index=False)
+            bar.update(1)
+            page = _page(loaded, sections, written, time.perf_counter() - t0)
+            (tmp / "index.html").write_text(page, encoding="utf-8")
+            _replace_dir(tmp, out)
+        except OSError as exc:
+            raise CoreError(f"cannot write the report to {out}: {exc}") from None
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     finally:
         bar.close()
         if cache is not None:
             cache.close()
-    page = _page(loaded, sections, written, time.perf_counter() - t0)
-    (out / "index.html").write_text(page, encoding="utf-8")
     print(f"wrote {out / 'index.html'} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     return 0
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Put the finished directory ``new`` at ``target``, replacing what was there (renames)."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    try:
+        os.replace(new, target)
+    except OSError:
+        if old is not None:
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------- figures

@@ -10,6 +10,9 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
 
 from core.errors import CoreError
 
@@ -64,10 +67,46 @@ def load_data_from_args(args: argparse.Namespace):
             transform=args.transform or "log10p1",
         )
     if args.matrix:
-        return load_table(
+        es = load_table(
             args.matrix, annotations=args.annotations, transform=args.transform or "none"
         )
+        if (args.transform or "none") == "none":
+            _warn_if_counts(es, args.matrix)
+        return es
     raise CoreError("no data given: use --gtex-gct F --gtex-attributes F, or --matrix F")
+
+
+#: Above this, values are not on a log scale (log2 of a billion reads is 30).
+LOG_SCALE_MAX = 100.0
+
+
+def _warn_if_counts(es, path: str) -> None:
+    """Warn when a matrix read without a transform looks like raw counts or TPM."""
+    step = max(1, (1 << 24) // max(1, es.n_genes))
+    top = max(
+        (
+            float(np.nanmax(es.values[i : i + step], initial=-np.inf))
+            for i in range(0, es.n_samples, step)
+        ),
+        default=-np.inf,
+    )
+    if top > LOG_SCALE_MAX:
+        log.warning(
+            "%s: values up to %.4g look like counts or TPM, not a log scale; "
+            "pass --transform log10p1 (or log2p1) to log-transform them",
+            path,
+            top,
+        )
+
+
+def check_out_location(path: Path, flag: str) -> None:
+    """Raise a CoreError, before any work, when ``path`` cannot be created because an existing
+    folder above it is a file (missing folders are created when the output is written)."""
+    for parent in Path(path).absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise CoreError(f"{flag} {path}: {parent} is a file, not a folder")
+            return
 
 
 # ----------------------------------------------------------------------------- commands
@@ -161,3 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a file system failure no check foresaw (disk full, permissions)
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2

@@ -76,6 +76,38 @@ _ID_COLUMN_NAMES = {
     "ensembl",
     "ensembl_id",
 }
+#: Names of an id column that say its rows are samples / genes (auto orientation).
+_SAMPLE_ID_NAMES = {
+    "sample",
+    "sample_id",
+    "sampleid",
+    "sample_name",
+    "sampid",
+    "samples",
+    "barcode",
+    "cell",
+    "cell_id",
+}
+_GENE_ID_NAMES = {
+    "gene",
+    "gene_id",
+    "geneid",
+    "genes",
+    "entrez",
+    "entrez_id",
+    "ensembl",
+    "ensembl_id",
+    "id_ref",
+    "probe",
+    "probe_id",
+    "symbol",
+    "gene_symbol",
+    "gene_symbols",
+    "gene_name",
+    "gene_names",
+    "hgnc_symbol",
+    "genesymbol",
+}
 _GENE_ANNOTATION_NAMES = {
     "description",
     "symbol",
@@ -1068,14 +1100,25 @@ def _genes_frame(gene_ids: list[str], symbols: list[str], path: Path) -> pd.Data
 
 # =============================================================================== GTEx tables
 def _read_tsv(path: Path, what: str, **kwargs: Any) -> pd.DataFrame:
+    """A GTEx table: tab-separated as published; a comma/semicolon-separated copy (saved from a
+    spreadsheet) is read with its own separator."""
+    sep = _sniff_sep(path)
+    if sep != "\t":
+        log.info("%s: %s file is %r-separated, not tab-separated", path, what, sep)
     try:
-        frame = pd.read_csv(path, sep="\t", low_memory=False, **kwargs)
+        frame = pd.read_csv(
+            path,
+            sep=sep,
+            low_memory=False,
+            compression="gzip" if _is_gzip(path) else None,
+            **kwargs,
+        )
     except pd.errors.EmptyDataError:
         raise DataError(f"{what} file {path} is empty") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
-        raise DataError(
-            f"{what} file {path}: cannot be read as a tab-separated table: {exc}"
-        ) from exc
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError, EOFError) as exc:
+        raise DataError(f"{what} file {path}: cannot be read as a table: {exc}") from exc
+    except zlib.error as exc:
+        raise DataError(f"{what} file {path}: cannot be read (corrupt gzip): {exc}") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 
@@ -1253,14 +1296,22 @@ _ORIENTATIONS = {
 
 
 def _sniff_sep(path: Path) -> str:
+    """Field separator of a text table: the one its name says (``.csv`` comma, ``.tsv``/``.tab``
+    tab) when the first line has it, else the most frequent of tab, comma and semicolon there
+    (a ``.csv`` written by a spreadsheet set to a decimal-comma locale uses semicolons)."""
     name = path.name.lower().removesuffix(".gz")
-    if name.endswith(".csv"):
-        return ","
-    if name.endswith((".tsv", ".tab")):
-        return "\t"
     with _open_binary(path) as fh:
         first = _read_line(fh, path)
-    return "\t" if first.count(b"\t") >= first.count(b",") else ","
+    counts = {sep: first.count(sep.encode()) for sep in ("\t", ",", ";")}
+    named = "," if name.endswith(".csv") else "\t" if name.endswith((".tsv", ".tab")) else None
+    if named is not None and counts[named]:
+        return named
+    best = max(counts, key=lambda sep: counts[sep])  # ties: tab, then comma
+    if counts[best]:
+        if named is not None:
+            log.warning("%s: line 1 has no %r; reading it as %r-separated", path, named, best)
+        return best
+    return named or "\t"
 
 
 def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
@@ -1308,6 +1359,40 @@ def _first_non_numeric(series: pd.Series) -> tuple[int, str] | None:
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         return pos, str(series.iloc[pos])
     return None
+
+
+_DECIMAL_COMMA_RE = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
+
+
+def _non_numeric_error(
+    path: Path, bad: tuple[int, str], column: str, series: pd.Series, id_col: str | None
+) -> DataError:
+    """The error for the first non-numeric value ``bad`` (row position, text) of ``series``."""
+    hint = ""
+    if _DECIMAL_COMMA_RE.match(bad[1]):
+        hint = " (a decimal comma? write numbers with a '.' decimal point)"
+    elif pd.to_numeric(series, errors="coerce").isna().all():
+        where = f"right after the id column {id_col!r}" if id_col else "first"
+        hint = (
+            f": the column holds text, not expression values; put annotation columns {where}, "
+            "or in a separate annotation file"
+        )
+    return DataError(
+        f"{path}, line {bad[0] + 2}: non-numeric value {bad[1][:40]!r} in column {column!r}{hint}"
+    )
+
+
+def _no_numeric_error(path: Path, frame: pd.DataFrame, text: list[str], what: str) -> DataError:
+    """The error for a table without a numeric column; ``text`` are its non-id text columns."""
+    for col in text:
+        values = frame[col].dropna().astype(str)
+        if len(values) and values.str.match(_DECIMAL_COMMA_RE).mean() > 0.5:
+            return DataError(
+                f"{path}: no numeric {what} column: values such as {values.iloc[0]!r} (column "
+                f"{col!r}) have a decimal comma; write numbers with a '.' decimal point"
+            )
+    shown = f" (text columns: {', '.join(text[:5])}{', ...' if len(text) > 5 else ''})"
+    return DataError(f"{path}: no numeric {what} column{shown if text else ''}")
 
 
 def _looks_ensembl(names: Iterable[Any]) -> float:
@@ -1415,6 +1500,11 @@ def _frame_to_set(
             if in_rows or in_cols:
                 orientation = "samples_x_genes" if in_rows >= in_cols else "genes_x_samples"
                 reason = "annotation ids"
+        id_name = id_col.strip().lower() if id_col is not None else ""
+        if orientation == "auto" and id_name in _SAMPLE_ID_NAMES:
+            orientation, reason = "samples_x_genes", f"sample id column {id_col!r}"
+        elif orientation == "auto" and id_name in _GENE_ID_NAMES:
+            orientation, reason = "genes_x_samples", f"gene id column {id_col!r}"
         if orientation == "auto":
             if _looks_ensembl(row_ids) > 0.5:
                 orientation, reason = "genes_x_samples", "Ensembl ids in rows"
@@ -1436,15 +1526,12 @@ def _frame_to_set(
         ann_cols = extra + [c for c in label_columns if c not in lead]
         gene_cols = [c for c in body_cols if c not in ann_cols]
         if not gene_cols:
-            raise DataError(f"{path}: no numeric gene column")
+            raise _no_numeric_error(path, frame, extra, "gene")
         for c in gene_cols:
             if not _is_numeric(frame[c]):
                 bad = _first_non_numeric(frame[c])
                 if bad is not None:
-                    raise DataError(
-                        f"{path}, line {bad[0] + 2}: non-numeric value {bad[1][:40]!r} in "
-                        f"column {c!r}"
-                    )
+                    raise _non_numeric_error(path, bad, c, frame[c], id_col)
         values = frame[gene_cols].to_numpy(dtype=np.float32)
         sample_ids = row_ids
         samples = frame[ann_cols].copy()
@@ -1453,15 +1540,12 @@ def _frame_to_set(
     else:
         sample_cols = body_cols
         if not sample_cols:
-            raise DataError(f"{path}: no numeric sample column")
+            raise _no_numeric_error(path, frame, extra, "sample")
         for c in sample_cols:
             if not _is_numeric(frame[c]):
                 bad = _first_non_numeric(frame[c])
                 if bad is not None:
-                    raise DataError(
-                        f"{path}, line {bad[0] + 2}: non-numeric value {bad[1][:40]!r} in "
-                        f"column {c!r}"
-                    )
+                    raise _non_numeric_error(path, bad, c, frame[c], id_col)
         values = np.ascontiguousarray(frame[sample_cols].to_numpy(dtype=np.float32).T)
         sample_ids = pd.Index(sample_cols)
         samples = pd.DataFrame(index=sample_ids)
@@ -1530,7 +1614,9 @@ def load_table(
         CSV/TSV sample annotation table joined on sample id (``sample_column`` or the column
         that matches most matrix ids). Matrix samples it lacks are kept unlabelled.
     orientation : {"auto", "samples_x_genes", "genes_x_samples"}
-        "auto": the axis whose names match the annotation ids are samples; else rows with
+        "auto": the axis whose names match the annotation ids are samples; else the name of
+        the id column decides (``sample``, ``sample_id``, ``barcode``... : samples are rows;
+        ``gene``, ``gene_id``, ``symbol``, ``ID_REF``... : genes are rows); else rows with
         Ensembl ids are genes; else samples are rows when non-numeric annotation columns
         follow the id column (unless they are gene columns such as ``symbol``); else the longer
         axis is genes.
@@ -1593,6 +1679,14 @@ def load_table(
         values, sample_ids, samples, genes = _frame_to_set(
             frame, mpath, orient, sample_column, label_columns, annotation_ids
         )
+    if not transformed:
+        inf = np.isinf(values)
+        if inf.any():
+            r, c = np.argwhere(inf)[0]
+            raise DataError(
+                f"{mpath}: infinite value {values[r, c]:g} (sample {sample_ids[r]}, gene "
+                f"{genes.index[c]}); leave the field empty or write NA for a missing value"
+            )
     if transform != "none" and not transformed:
         neg = values < 0
         if neg.any():

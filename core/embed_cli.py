@@ -16,6 +16,7 @@ import argparse
 import logging
 import os
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -76,16 +77,26 @@ def register(sub: Any) -> None:
 
 
 # ----------------------------------------------------------------------------- helpers
-def load_model_dir(path: str) -> Any:
-    """A trained model directory (``train``), or a ModelError naming ``--model``."""
+def load_model_dir(path: str, flag: str = "--model") -> Any:
+    """A trained model directory (``train``), or a ModelError naming ``flag`` and ``path``."""
     from core.estimator import FactorizedEmbeddings
 
     directory = Path(path)
     if not directory.is_dir():
-        raise ModelError(f"--model {path}: no such model directory")
+        raise ModelError(f"{flag} {path}: no such model directory")
     if not (directory / "config.json").is_file():
-        raise ModelError(f"--model {path}: not a model directory (config.json missing)")
-    return FactorizedEmbeddings.load(directory)
+        raise ModelError(f"{flag} {path}: not a model directory (config.json missing)")
+    try:
+        return FactorizedEmbeddings.load(directory)
+    except CoreError:
+        raise
+    except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+        # a truncated arrays.npz / samples.parquet, or a config.json without its entries
+        what = f"missing entry {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise ModelError(
+            f"{flag} {path}: damaged or incomplete model directory ({type(exc).__name__}: "
+            f"{what[:200]}); train it again"
+        ) from None
 
 
 def _check_out(path: str | None, force: bool) -> Path | None:
@@ -234,11 +245,15 @@ def run_neighbours(args: argparse.Namespace) -> int:
         raise CoreError("--genes: give at least one gene symbol or id")
     model = load_model_dir(args.model)
     n_genes = len(model.gene_ids_)
+    if n_genes < 2:
+        raise CoreError(f"--model {args.model} has {n_genes} gene: no gene neighbours to list")
     if not 1 <= args.k < n_genes:
         raise CoreError(f"--k must be between 1 and {n_genes - 1} (the model's genes - 1)")
     rows = _gene_rows(model, queries)
     embeddings = [np.asarray(model.gene_embedding_)]
-    embeddings += [_aligned(model, load_model_dir(p), p) for p in args.compare_models]
+    embeddings += [
+        _aligned(model, load_model_dir(p, "--compare-models"), p) for p in args.compare_models
+    ]
     units = [unit_rows(e) for e in embeddings]
     joined = unit_rows(consensus_gene_space(embeddings))
     parts = []

@@ -2,7 +2,8 @@
 
 A failed or interrupted run never touches an existing model directory: checkpoints go to
 ``<out>.partial/`` and the finished model replaces ``<out>`` in one rename. ``--resume`` continues
-from the last checkpoint there.
+from the last checkpoint there, on the same data only (``data.json`` beside the checkpoint records
+its fingerprint). ``--force`` replaces a model directory, never a folder of other files.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import logging
 import shutil
 import sys
 from pathlib import Path
+
+import numpy as np
 
 from core.errors import CoreError
 
@@ -34,7 +37,7 @@ def _parse_hidden(text: str) -> tuple[int, ...]:
 def run_train(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from core.cli import load_data_from_args
+    from core.cli import check_out_location, load_data_from_args
     from core.estimator import FactorizedEmbeddings
 
     out = Path(args.out)
@@ -46,21 +49,16 @@ def run_train(args: argparse.Namespace) -> int:
         raise CoreError(f"--resume: no checkpoint at {checkpoint}")
     if out.exists() and not out.is_dir():
         raise CoreError(f"{out} exists and is not a directory")
+    if out.is_dir():
+        _check_replaceable(out)
+    check_out_location(out, "--out")
 
     if args.min_detection is not None and not 0.0 <= args.min_detection <= 1.0:
         raise CoreError(f"--min-detection must be between 0 and 1, got {args.min_detection}")
-    if args.top_genes is not None and args.top_genes < 0:
+    if args.top_genes is not None and args.top_genes < 1:
         raise CoreError(f"--top-genes must be a positive number of genes, got {args.top_genes}")
-
-    es = load_data_from_args(args)
-    es = es.drop_zero_genes()
-    if args.min_detection:
-        es = es.detected_genes(args.min_detection)
-    if args.top_genes:
-        es = es.top_variable_genes(args.top_genes)
-    print(
-        f"data: {es.name or 'matrix'}: {es.n_samples} samples x {es.n_genes} genes", file=sys.stderr
-    )
+    if args.seed < 0:
+        raise CoreError(f"--seed must be >= 0, got {args.seed}")
 
     params: dict = {"device": args.device, "seed": args.seed, "checkpoint_every": 1}
     if args.epochs is not None:
@@ -82,9 +80,30 @@ def run_train(args: argparse.Namespace) -> int:
         if saved:
             params = {**saved, **params, "hidden": tuple(saved["hidden"])}
             params.update({k: v for k, v in (("epochs", args.epochs),) if v is not None})
-    model = FactorizedEmbeddings(**params)
-    partial.mkdir(parents=True, exist_ok=True)
-    (partial / "params.json").write_text(json.dumps(model.get_params()))
+    model = FactorizedEmbeddings(**params)  # checks the settings before the data is read
+
+    es = load_data_from_args(args)
+    es = es.drop_zero_genes()
+    if args.min_detection:
+        es = es.detected_genes(args.min_detection)
+    if args.top_genes:
+        es = es.top_variable_genes(args.top_genes)
+    _check_samples_observed(es)
+    print(
+        f"data: {es.name or 'matrix'}: {es.n_samples} samples x {es.n_genes} genes", file=sys.stderr
+    )
+    if args.resume:
+        _check_resumed_data(partial, checkpoint, es)
+
+    created = not partial.exists()
+    try:
+        partial.mkdir(parents=True, exist_ok=True)
+        _write_json(partial / "params.json", model.get_params())
+        _write_json(partial / "data.json", _data_record(es))
+    except OSError as exc:
+        if created:
+            shutil.rmtree(partial, ignore_errors=True)
+        raise CoreError(f"cannot write the checkpoint folder {partial}: {exc}") from None
 
     bar = tqdm(total=args.epochs, unit="epoch", desc="training", file=sys.stderr, mininterval=1.0)
 
@@ -96,14 +115,21 @@ def run_train(args: argparse.Namespace) -> int:
 
     try:
         model.fit(es, callback=progress, checkpoint=checkpoint, resume=args.resume)
-    except KeyboardInterrupt:
+    except BaseException:
         bar.close()
         if checkpoint.exists():
             print(f"checkpoint kept in {partial}; continue with --resume", file=sys.stderr)
+        elif created:  # nothing to resume: leave no stray folder behind
+            shutil.rmtree(partial, ignore_errors=True)
         raise
     finally:
         bar.close()
-    model.save(out, overwrite=True)
+    try:
+        model.save(out, overwrite=True)
+    except OSError as exc:
+        raise CoreError(
+            f"cannot write the model to {out}: {exc}; the checkpoint stays in {partial}"
+        ) from None
     shutil.rmtree(partial, ignore_errors=True)
     print(
         f"model written to {out} ({model.train_time_s_:.0f} s, "
@@ -114,12 +140,94 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_replaceable(out: Path) -> None:
+    """``--force``/``--resume`` replace a model directory, never a folder of other files."""
+    if (out / "config.json").is_file():
+        return
+    entries = sorted(p.name for p in out.iterdir())
+    if entries:
+        shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
+        raise CoreError(
+            f"{out} is not a model directory (it holds {shown}; no config.json): training would "
+            "replace it as a whole; choose another --out"
+        )
+
+
+def _check_samples_observed(es) -> None:
+    """A sample without any observed value has nothing to place it on the map."""
+    empty: list[str] = []
+    step = max(1, (1 << 24) // max(1, es.n_genes))
+    for start in range(0, es.n_samples, step):
+        block = es.values[start : start + step]
+        rows = np.flatnonzero(np.isnan(block).all(axis=1))
+        empty.extend(es.sample_ids[start + rows].tolist())
+    if empty:
+        shown = ", ".join(empty[:5]) + (", ..." if len(empty) > 5 else "")
+        raise CoreError(
+            f"{len(empty)} sample(s) have no value for any of the {es.n_genes} genes kept "
+            f"({shown}); remove them from the matrix"
+        )
+
+
+def _data_record(es) -> dict:
+    """What the checkpoint was trained on, to refuse resuming it with other data."""
+    return {
+        "name": es.name,
+        "n_samples": int(es.n_samples),
+        "n_genes": int(es.n_genes),
+        "fingerprint": es.fingerprint(),
+    }
+
+
+def _write_json(path: Path, payload: dict) -> None:
+    """Write ``path`` next to its final name, then rename: never half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(payload))
+    tmp.replace(path)
+
+
+def _check_resumed_data(partial: Path, checkpoint: Path, es) -> None:
+    """``--resume`` continues the same data: the recorded fingerprint (or, for checkpoints
+    written before it was recorded, the shapes of the embedding tables) must match."""
+    record_path = partial / "data.json"
+    if record_path.is_file():
+        try:
+            record = json.loads(record_path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise CoreError(f"--resume: {record_path} is unreadable ({exc})") from None
+        if record.get("fingerprint") == es.fingerprint():
+            return
+        shape = f"{record.get('n_samples')} samples x {record.get('n_genes')} genes"
+    else:
+        from core.train import load_checkpoint
+
+        state = load_checkpoint(checkpoint).get("model", {})
+        try:
+            n_samples = int(state["sample_embedding"].shape[0])
+            n_genes = int(state["gene_embedding"].shape[0])
+        except (KeyError, AttributeError, IndexError):
+            raise CoreError(f"--resume: {checkpoint} holds no embedding tables") from None
+        if (n_samples, n_genes) == (es.n_samples, es.n_genes):
+            return
+        shape = f"{n_samples} samples x {n_genes} genes"
+    raise CoreError(
+        f"--resume: the checkpoint in {partial} was trained on other data ({shape}), not on "
+        f"these {es.n_samples} samples x {es.n_genes} genes; give the same data flags "
+        "(and gene filters) as the interrupted run"
+    )
+
+
 def _saved_params(checkpoint: Path) -> dict | None:
     """Network settings recorded beside a checkpoint, so that --resume rebuilds the same model."""
     path = checkpoint.with_name("params.json")
     if not path.exists():
         return None
-    params = json.loads(path.read_text())
+    try:
+        params = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CoreError(f"--resume: {path} is unreadable ({exc})") from None
+    if not isinstance(params, dict) or not isinstance(params.get("hidden"), list):
+        raise CoreError(f"--resume: {path} does not hold the run's network settings")
     # recorded before the kernel's exponent was a setting: those runs used 1
     params.setdefault("neighbour_power", 1.0)
     params.setdefault("neighbour_decay", 0.0)  # recorded since rank weights exist

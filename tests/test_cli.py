@@ -42,12 +42,16 @@ def test_train_writes_a_model_and_never_overwrites(small_matrix, tmp_path, capsy
         (["--neighbour-weight", "-1"], "neighbour_weight must be >= 0"),
         (["--min-detection", "5"], "--min-detection must be between 0 and 1"),
         (["--top-genes", "-3"], "--top-genes must be a positive number"),
+        (["--top-genes", "0"], "--top-genes must be a positive number"),
+        (["--seed", "-1"], "--seed must be >= 0"),
     ],
 )
 def test_bad_arguments_are_clear(small_matrix, tmp_path, capsys, extra, message):
     args = ["train", "--matrix", str(small_matrix), "--out", str(tmp_path / "m"), "--epochs", "1"]
     assert main(args + extra) == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "m").exists() and not (tmp_path / "m.partial").exists()
 
 
 def test_missing_file_is_an_error_line(tmp_path, capsys):
@@ -173,3 +177,211 @@ def test_gene_ids_with_dots_are_not_confused():
     assert _gene_rows(model, ["ac000061.2", "ENSG00000117118", "AC000061.1"]) == [1, 2, 0]
     other = SimpleNamespace(gene_ids_=ids[[2, 1, 0]], gene_embedding_=np.eye(3)[[2, 1, 0]])
     np.testing.assert_array_equal(_aligned(model, other, "o"), np.eye(3))
+
+
+# ----------------------------------------------------------------------------- mistakes users make
+def _run(args, capsys):
+    """Exit status and stderr of ``python -m core ARGS``."""
+    code = main([str(a) for a in args])
+    return code, capsys.readouterr().err
+
+
+def test_force_never_replaces_a_folder_of_other_files(small_matrix, tmp_path, capsys):
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "notes.txt").write_text("three weeks of notes")
+    train = ["train", "--matrix", small_matrix, "--out", results, "--epochs", "1", "--hidden", "8"]
+    for flag in ("--force", "--resume"):
+        code, err = _run([*train, flag], capsys)
+        assert code == 2 and ("not a model directory" in err or "no checkpoint" in err)
+    assert (results / "notes.txt").read_text() == "three weeks of notes"
+    assert sorted(p.name for p in results.iterdir()) == ["notes.txt"]
+    code, err = _run(["train", "--matrix", small_matrix, "--out", small_matrix / "m"], capsys)
+    assert code == 2 and "is a file, not a folder" in err
+
+
+def test_failed_training_leaves_no_stray_folder(sepira_file, tmp_path, capsys):
+    """One sample, or a sample without any value: an error line, no ``.partial`` folder."""
+    table = pd.read_csv(sepira_file).iloc[:20, :12]
+    table.iloc[:1].to_csv(tmp_path / "one.csv", index=False)
+    code, err = _run(["train", "--matrix", tmp_path / "one.csv", "--out", tmp_path / "m"], capsys)
+    assert code == 2 and ">= 2 samples" in err
+    assert not (tmp_path / "m.partial").exists()
+    table.iloc[4, 2:] = float("nan")
+    table.to_csv(tmp_path / "nan.csv", index=False)
+    code, err = _run(["train", "--matrix", tmp_path / "nan.csv", "--out", tmp_path / "m"], capsys)
+    assert code == 2 and "1 sample(s) have no value for any of the 10 genes kept" in err
+    assert table["sample"][4] in err and not (tmp_path / "m.partial").exists()
+
+
+def test_resume_refuses_other_data(small_matrix, sepira_file, tmp_path, capsys):
+    """A checkpoint continued with another matrix: an error line, the checkpoint kept."""
+    import json
+
+    from core.data import load_table
+
+    partial = tmp_path / "m.partial"
+    es = load_table(small_matrix)
+    model = FactorizedEmbeddings(gene_dim=2, hidden=(8,), epochs=1, device="cpu")
+    model.fit(es, checkpoint=partial / "checkpoint.pt")  # as an interrupted run leaves it
+    (partial / "params.json").write_text(json.dumps(model.get_params()))
+    before = (partial / "checkpoint.pt").read_bytes()
+    other = pd.read_csv(sepira_file).iloc[100:150, :42]
+    other.to_csv(tmp_path / "other.csv", index=False)
+    resume = ["train", "--out", tmp_path / "m", "--resume", "--epochs", "2"]
+    code, err = _run([*resume, "--matrix", tmp_path / "other.csv"], capsys)
+    assert code == 2 and "trained on other data (60 samples x 30 genes)" in err
+    # the same shape, other values: the data record beside the checkpoint tells them apart
+    record = {"n_samples": 60, "n_genes": 30, "fingerprint": "0" * 32}
+    (partial / "data.json").write_text(json.dumps(record))
+    code, err = _run([*resume, "--matrix", small_matrix], capsys)
+    assert code == 2 and "trained on other data" in err and "Traceback" not in err
+    (partial / "params.json").write_text("{")
+    code, err = _run([*resume, "--matrix", small_matrix], capsys)
+    assert code == 2 and "params.json is unreadable" in err
+    assert (partial / "checkpoint.pt").read_bytes() == before and not (tmp_path / "m").exists()
+
+
+def test_damaged_model_directory_is_an_error_line(tiny_cli_model, tmp_path, capsys):
+    import shutil
+
+    for name, damage in (("arrays.npz", b"PK\x03\x04"), ("samples.parquet", b"PAR1")):
+        broken = tmp_path / f"broken_{name}"
+        shutil.copytree(tiny_cli_model, broken)
+        (broken / name).write_bytes(damage)
+        code, err = _run(["neighbours", "--model", broken, "--genes", "TBX4", "--k", "2"], capsys)
+        assert code == 2 and "damaged or incomplete model directory" in err, name
+        code, err = _run(
+            [
+                "neighbours",
+                "--model",
+                tiny_cli_model,
+                "--genes",
+                "TBX4",
+                "--compare-models",
+                broken,
+            ],
+            capsys,
+        )
+        assert code == 2 and f"--compare-models {broken}: damaged" in err
+    broken = tmp_path / "no_params"
+    shutil.copytree(tiny_cli_model, broken)
+    (broken / "config.json").write_text('{"format_version": 1}')
+    code, err = _run(["neighbours", "--model", broken, "--genes", "TBX4"], capsys)
+    assert code == 2 and "missing entry 'params'" in err
+
+
+def test_neighbours_of_a_one_gene_model(small_matrix, tmp_path, capsys):
+    out = tmp_path / "one_gene"
+    train = ["train", "--matrix", small_matrix, "--out", out, "--epochs", "1", "--hidden", "8"]
+    assert main([str(a) for a in [*train, "--gene-dim", "2", "--top-genes", "1"]]) == 0
+    gene = str(FactorizedEmbeddings.load(out).gene_symbols_[0])
+    code, err = _run(["neighbours", "--model", out, "--genes", gene, "--k", "1"], capsys)
+    assert code == 2 and "has 1 gene: no gene neighbours" in err
+
+
+EVALUATE = ["--methods", "pca", "--classifiers", "1-NN", "--splits", "2", "--no-cache"]
+
+
+def test_evaluate_never_overwrites_and_checks_first(tiny_cli_model, tmp_path, capsys):
+    out = tmp_path / "eval.json"
+    args = ["evaluate", "--model", tiny_cli_model, "--out", out, "--fraction", "0.3", *EVALUATE]
+    assert main([str(a) for a in args]) == 0
+    before = out.read_bytes(), out.with_suffix(".md").read_bytes()
+    code, err = _run(args, capsys)
+    assert code == 2 and "already exists" in err
+    assert (out.read_bytes(), out.with_suffix(".md").read_bytes()) == before
+    assert main([str(a) for a in [*args, "--force"]]) == 0
+    assert not list(tmp_path.glob(".*.tmp"))
+    for extra, message in (
+        (["--seed", "-1"], "--seed must be >= 0"),
+        (["--out", tmp_path / "eval.json" / "x.json"], "is a file, not a folder"),
+    ):
+        code, err = _run([*args, "--force", *extra], capsys)
+        assert code == 2 and message in err and "Traceback" not in err
+    # report: the flags of its Table 1 are checked before any map is computed
+    report = ["report", "--model", tmp_path / "nope", "--out", tmp_path / "r", "--no-go"]
+    for extra, message in ((["--fraction", "0"], "--fraction"), (["--splits", "0"], "--splits")):
+        code, err = _run([*report, *extra], capsys)
+        assert code == 2 and message in err
+
+
+def test_report_never_replaces_other_files(tiny_cli_model, tmp_path, capsys):
+    from core.analysis_cli import _replace_dir
+
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "index.html").write_text("an old report")
+    report = ["report", "--model", tiny_cli_model, "--out", folder, "--no-go", *EVALUATE]
+    code, err = _run(report, capsys)
+    assert code == 2 and "already exists" in err
+    (folder / "notes.txt").write_text("mine")
+    code, err = _run([*report, "--force"], capsys)
+    assert code == 2 and "it also holds notes.txt" in err
+    assert (folder / "notes.txt").read_text() == "mine"
+    new = tmp_path / "new"
+    (new / "figures").mkdir(parents=True)
+    (new / "index.html").write_text("a new report")
+    (folder / "notes.txt").unlink()
+    _replace_dir(new, folder)  # how a finished report takes the place of the old one
+    assert (folder / "index.html").read_text() == "a new report" and not new.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "small.csv", "tiny"]
+
+
+def test_evaluate_labels_and_changed_training_data(sepira_file, tmp_path, capsys):
+    table = pd.read_csv(sepira_file).iloc[:40, :22]  # Adipose Tissue and Adrenal Gland
+    path = tmp_path / "data.csv"
+    table.to_csv(path, index=False)
+    notes = pd.DataFrame({"sample": table["sample"], "batch": "b1"})  # one class
+    notes["rin"] = [6.0 + i / 10 for i in range(40)]  # a measurement: a class per sample
+    notes.to_csv(tmp_path / "notes.csv", index=False)
+    model = tmp_path / "m"
+    train = ["train", "--matrix", path, "--annotations", tmp_path / "notes.csv", "--out", model]
+    train += ["--epochs", "1", "--hidden", "8", "--gene-dim", "2"]
+    assert main([str(a) for a in train]) == 0
+    args = ["evaluate", "--model", model, "--out", tmp_path / "e.json", *EVALUATE]
+    for label, message in (("batch", "has 1 class"), ("rin", "40 classes for 40 labelled")):
+        code, err = _run([*args, "--fraction", "0.3", "--label", label], capsys)
+        assert code == 2 and message in err
+    table.iloc[:, 5] += 1.0  # the training file edited after training
+    table.to_csv(path, index=False)
+    code, err = _run([*args, "--fraction", "0.3"], capsys)
+    assert code == 2 and "has other values now than when the model was trained" in err
+    path.unlink()
+    code, err = _run([*args, "--fraction", "0.3"], capsys)
+    assert code == 2 and "cannot re-load the data it was trained on: matrix file not found" in err
+    assert not (tmp_path / "e.json").exists()
+
+
+def test_raw_counts_without_a_transform_warn(small_matrix, tmp_path, caplog):
+    import argparse
+    import logging
+
+    from core.cli import load_data_from_args
+
+    table = pd.read_csv(small_matrix)
+    genes = table.columns[2:]
+    table[genes] = (2 ** table[genes] * 1000).round()  # counts, as a GCT of reads holds
+    table.to_csv(tmp_path / "counts.csv", index=False)
+    args = argparse.Namespace(
+        gtex_gct=None, matrix=str(tmp_path / "counts.csv"), annotations=None, transform=None
+    )
+    with caplog.at_level(logging.WARNING, logger="core.cli"):
+        load_data_from_args(args)
+    assert "look like counts or TPM" in caplog.text and "--transform log10p1" in caplog.text
+    caplog.clear()
+    args.transform = "log10p1"
+    with caplog.at_level(logging.WARNING, logger="core.cli"):
+        load_data_from_args(args)
+    assert "counts" not in caplog.text
+
+
+def test_file_system_errors_are_an_error_line(monkeypatch, tmp_path, capsys):
+    import core.train_cli
+
+    def full(args):
+        raise OSError(28, "No space left on device", str(tmp_path / "m"))
+
+    monkeypatch.setattr(core.train_cli, "run_train", full)
+    code, err = _run(["train", "--matrix", "x.csv", "--out", tmp_path / "m"], capsys)
+    assert code == 2 and err.strip() == f"error: No space left on device ({tmp_path / 'm'})"

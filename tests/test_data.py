@@ -603,3 +603,67 @@ def test_exclude_everything_and_bad_arguments(small):
     assert not (es.samples["SMTS"] == tissues.index[0]).any()
     with pytest.raises(DataError, match="no sample left"):
         load_gtex(small["gct"], small["attributes"], exclude_tissues=tuple(tissues.index))
+
+
+# ----------------------------------------------------------------------------- mistakes users make
+def test_orientation_follows_the_id_column_name(tmp_path, sepira, sepira_file):
+    """More samples than genes: a ``sample`` (or ``gene``) id column says which axis is which."""
+    frame = pd.read_csv(sepira_file).drop(columns=["tissue"])  # 520 samples x 467 genes
+    frame.to_csv(tmp_path / "no_tissue.csv", index=False)
+    es = load_table(tmp_path / "no_tissue.csv")
+    assert es.shape == (520, 467) and list(es.sample_ids[:2]) == list(frame["sample"][:2])
+    np.testing.assert_array_equal(es.values, sepira.values)
+    # genes as rows, fewer genes than samples: 60 samples x 30 genes
+    part = frame.iloc[:60, :31].set_index("sample").T
+    part.index.name = "gene"
+    part.to_csv(tmp_path / "genes_rows.csv")
+    es = load_table(tmp_path / "genes_rows.csv")
+    assert es.shape == (60, 30) and list(es.gene_ids) == list(part.index)
+
+
+def test_error_table_infinite_value_names_the_cell(tmp_path, sepira_file):
+    frame = pd.read_csv(sepira_file).iloc[:10, :12]
+    frame.iloc[3, 5] = np.inf
+    frame.to_csv(tmp_path / "inf.csv", index=False)
+    sample, gene = frame["sample"][3], frame.columns[5]
+    with pytest.raises(DataError, match=rf"inf\.csv: infinite value inf \(sample {sample}, gene"):
+        load_table(tmp_path / "inf.csv")
+    with pytest.raises(DataError, match=gene):
+        load_table(tmp_path / "inf.csv")
+
+
+def test_semicolon_csv_and_decimal_commas(tmp_path, sepira_file, caplog):
+    """A .csv saved by a spreadsheet in a decimal-comma locale: ';' between fields."""
+    frame = pd.read_csv(sepira_file).iloc[:20, :12]
+    frame.to_csv(tmp_path / "semi.csv", index=False, sep=";")
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "semi.csv")
+    assert es.shape == (20, 10) and "reading it as ';'-separated" in caplog.text
+    np.testing.assert_allclose(es.values, frame.iloc[:, 2:].to_numpy(), rtol=1e-6)
+    frame.to_csv(tmp_path / "decimal.csv", index=False, sep=";", decimal=",")
+    with pytest.raises(DataError, match=r"decimal\.csv: no numeric gene column: .* decimal comma"):
+        load_table(tmp_path / "decimal.csv")
+    one = frame.astype({frame.columns[4]: object})
+    one.iloc[2, 4] = "0,25"
+    one.to_csv(tmp_path / "one.csv", index=False)
+    with pytest.raises(DataError, match=r"line 4: non-numeric value '0,25' .* decimal comma"):
+        load_table(tmp_path / "one.csv")
+
+
+def test_gtex_attributes_saved_as_csv(tmp_path, small):
+    """A comma-separated copy of SampleAttributesDS is read, not reported as lacking SAMPID."""
+    attrs = pd.read_csv(small["attributes"], sep="\t")
+    attrs.to_csv(tmp_path / "attrs.csv", index=False)
+    es = load_gtex(small["gct"], tmp_path / "attrs.csv")
+    ref = load_gtex(small["gct"], small["attributes"])
+    np.testing.assert_array_equal(es.values, ref.values)
+    assert es.samples["SMTS"].equals(ref.samples["SMTS"])
+
+
+def test_error_text_column_among_the_genes_says_where_it_belongs(tmp_path, sepira_file):
+    frame = pd.read_csv(sepira_file).iloc[:20, :12]
+    frame.insert(6, "batch", ["run1", "run2"] * 10)
+    frame.to_csv(tmp_path / "batch.csv", index=False)
+    message = r"column 'batch': the column holds text.*right after the id column 'sample'"
+    with pytest.raises(DataError, match=message):
+        load_table(tmp_path / "batch.csv")
