@@ -576,6 +576,19 @@ def run_report(args: argparse.Namespace) -> int:
     _check_protocol(args)
     if args.k < 1:
         raise CoreError(f"--k must be >= 1, got {args.k}")
+    if args.no_go:
+        given = [
+            flag
+            for flag, value, default in (
+                ("--go-gaf", args.go_gaf, None),
+                ("--go-obo", args.go_obo, None),
+                ("--go-exclude-evidence", args.go_exclude_evidence, ""),
+                ("--go-term-size", args.go_term_size, "3-500"),
+            )
+            if value != default
+        ]
+        if given:
+            raise CoreError(f"--no-go skips the GO comparison: drop {', '.join(given)} or --no-go")
     args.go_options = None if args.no_go else _go_options(args)
     loaded = _Loaded(args.model, args.label)
     others = [_Loaded(d, args.label, "--compare-models") for d in args.compare_models]

@@ -67,6 +67,11 @@ def load_data_from_args(args: argparse.Namespace):
             transform=args.transform or "log10p1",
         )
     if args.matrix:
+        if args.exclude_tissues:
+            raise CoreError(
+                "--exclude-tissues works with the GTEx files (--gtex-gct); with --matrix, "
+                "remove those samples from the matrix or the annotations"
+            )
         es = load_table(
             args.matrix, annotations=args.annotations, transform=args.transform or "none"
         )

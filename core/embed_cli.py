@@ -250,6 +250,10 @@ def run_neighbours(args: argparse.Namespace) -> int:
     if not 1 <= args.k < n_genes:
         raise CoreError(f"--k must be between 1 and {n_genes - 1} (the model's genes - 1)")
     rows = _gene_rows(model, queries)
+    first: dict[int, str] = {}  # a gene asked twice (TBX5, tbx5) is listed once, as first asked
+    for row, query in zip(rows, queries, strict=True):
+        first.setdefault(row, query)
+    queries, rows = list(first.values()), list(first.keys())
     embeddings = [np.asarray(model.gene_embedding_)]
     embeddings += [
         _aligned(model, load_model_dir(p, "--compare-models"), p) for p in args.compare_models

@@ -502,7 +502,8 @@ class FactorizedEmbeddings:
         if not cols_new:
             raise ModelError(
                 "none of the new samples' genes is a gene of the model "
-                f"(model genes e.g. {list(self.gene_symbols_[:3])}); check ids and symbols"
+                f"(model genes e.g. {', '.join(map(str, self.gene_symbols_[:3]))}); "
+                "check ids and symbols"
             )
         values = np.full((es.values.shape[0], self.n_genes_), np.nan, np.float32)
         values[:, cols_model] = np.asarray(es.values, dtype=np.float32)[:, cols_new]

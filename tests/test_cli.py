@@ -44,6 +44,7 @@ def test_train_writes_a_model_and_never_overwrites(small_matrix, tmp_path, capsy
         (["--top-genes", "-3"], "--top-genes must be a positive number"),
         (["--top-genes", "0"], "--top-genes must be a positive number"),
         (["--seed", "-1"], "--seed must be >= 0"),
+        (["--exclude-tissues", "Brain"], "--exclude-tissues works with the GTEx files"),
     ],
 )
 def test_bad_arguments_are_clear(small_matrix, tmp_path, capsys, extra, message):
@@ -149,6 +150,9 @@ def test_neighbours_from_the_command_line(tiny_cli_model, small_matrix, tmp_path
     assert list(table["rank"]) == [1, 2, 3] and (table["gene"] == gene.lower()).all()
     assert gene not in set(table["neighbour"]) and table["distance"].is_monotonic_increasing
     assert gene.lower() in capsys.readouterr().out
+    # a gene asked twice is listed once
+    assert main([*args, "--genes", f"{gene},{gene.lower()}", "--out", str(out), "--force"]) == 0
+    assert list(pd.read_csv(out)["gene"]) == [gene] * 3
     # the same model twice: the joined space is the model's, every neighbour holds in both runs
     assert main([*args, "--compare-models", str(tiny_cli_model), "--out", str(out), "--force"]) == 0
     joined = pd.read_csv(out)
@@ -385,3 +389,11 @@ def test_file_system_errors_are_an_error_line(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(core.train_cli, "run_train", full)
     code, err = _run(["train", "--matrix", "x.csv", "--out", tmp_path / "m"], capsys)
     assert code == 2 and err.strip() == f"error: No space left on device ({tmp_path / 'm'})"
+
+
+def test_report_refuses_go_flags_with_no_go(tiny_cli_model, tmp_path, capsys):
+    args = ["report", "--model", str(tiny_cli_model), "--out", str(tmp_path / "r"), "--no-go"]
+    assert main([*args, "--go-exclude-evidence", "IEA", "--go-term-size", "3-200"]) == 2
+    err = capsys.readouterr().err
+    assert "drop --go-exclude-evidence, --go-term-size or --no-go" in err
+    assert not (tmp_path / "r").exists()
