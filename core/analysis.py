@@ -1564,7 +1564,8 @@ def novel_close_pairs(
     -------
     pandas.DataFrame
         One row per unordered pair (seen from either side): ``gene_a``, ``gene_b`` (indices),
-        ``symbol_a``, ``symbol_b``, ``type_a``, ``type_b`` (types sorted within the pair),
+        ``symbol_a``, ``symbol_b``, ``type_a``, ``type_b`` (each pair's two genes in the order
+        of their types, so that ``type_a`` is the type of ``symbol_a``),
         ``distance``, ``both_annotated`` (both genes have a GO term in ``go_matrix``; a pair
         with an unannotated gene cannot share one), ``id_a``/``id_b`` and ``min_detection``
         when given; sorted by distance.
@@ -1597,9 +1598,12 @@ def novel_close_pairs(
     )
     types = pd.Series(types).fillna("unknown").astype(str).to_numpy()
     a, b = frame["gene_a"].to_numpy(), frame["gene_b"].to_numpy()
+    # each pair's genes in the order of their types, so that type_a is symbol_a's type
+    swap = types[a] > types[b]
+    a, b = np.where(swap, b, a), np.where(swap, a, b)
+    frame["gene_a"], frame["gene_b"] = a, b
     frame["symbol_a"], frame["symbol_b"] = symbols[a], symbols[b]
-    ta, tb = types[a], types[b]
-    frame["type_a"], frame["type_b"] = np.minimum(ta, tb), np.maximum(ta, tb)
+    frame["type_a"], frame["type_b"] = types[a], types[b]
     if gene_ids is not None:
         ids = np.asarray(gene_ids, dtype=object)
         frame["id_a"], frame["id_b"] = ids[a], ids[b]

@@ -448,6 +448,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CoreError(f"cannot write {out}: {exc}") from None
     print(analysis.table_to_markdown(table), file=sys.stderr)
+    a = table.attrs
+    note = few_labels_note(a["n_train"], a["n_classes"], a["n_train"] + a["n_test"])
+    if note:
+        print(f"warning: {note}", file=sys.stderr)
     if _has_comparison(table):
         paired = analysis.paired_differences(table, "fe")
         print(
@@ -514,6 +518,11 @@ def _evaluation_markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
         f"Train on {p['fraction']:.0%} of the labelled samples ({p['n_train']}), test on the "
         f"other {p['n_test']}; mean ± sd of accuracy over {p['n_splits']} random splits "
         f"(seed {p['seed']}). Baselines computed on {p['baselines_on']}.",
+        *(
+            [note]
+            if (note := few_labels_note(p["n_train"], p["n_classes"], p["n_train"] + p["n_test"]))
+            else []
+        ),
         f"Model `{result['model']['directory']}` (key {result['model']['key']}). "
         f"Run time {result['runtime_s']:.0f} s (Table 1: {result['table1_s']:.0f} s).",
         "",
@@ -967,9 +976,27 @@ def _section_table1(table: pd.DataFrame, label: str | None, args: argparse.Names
         f"mean ± sd of accuracy; baselines computed on "
         f"{html.escape(BASELINE_INPUT[args.center_samples])}. "
         f"Computed in {a['runtime_s']:.0f} s.</p>"
+        + _note_html(few_labels_note(a["n_train"], a["n_classes"], a["n_train"] + a["n_test"]))
         + fmt.to_html(classes="table", border=0)
         + "{fig:table1}"
         + _section_paired(table)
+    )
+
+
+def _note_html(text: str) -> str:
+    return f'<p class="note"><b>Note.</b> {html.escape(text)}</p>' if text else ""
+
+
+def few_labels_note(n_train: int, n_classes: int, n_labelled: int) -> str:
+    """A warning when a split trains on fewer samples than there are classes, else ""."""
+    if n_train >= n_classes:
+        return ""
+    suggest = min(0.5, np.ceil(100 * 2 * n_classes / max(n_labelled, 1)) / 100)
+    return (
+        f"Fewer training samples ({n_train}) than classes ({n_classes}): in every split at least "
+        f"{n_classes - n_train} classes have no training sample and none of their test samples "
+        f"can be classified right, whatever the map; --fraction {suggest:.2f} gives about 2 "
+        "training samples per class."
     )
 
 
@@ -1206,6 +1233,7 @@ table.table td, table.table th { padding: 3px 8px; border-bottom: 1px solid #ddd
   text-align: right; }
 figure { margin: 1em 0; } figcaption { font-size: 12px; color: #555; }
 img { max-width: 100%; } code { background: #f4f4f4; padding: 1px 3px; }
+p.note { background: #fff6e0; border-left: 3px solid #e0a000; padding: 4px 8px; }
 """
 
 

@@ -67,7 +67,7 @@ def load_data_from_args(args: argparse.Namespace):
             transform=args.transform or "log10p1",
         )
     if args.matrix:
-        if args.exclude_tissues:
+        if getattr(args, "exclude_tissues", None):
             raise CoreError(
                 "--exclude-tissues works with the GTEx files (--gtex-gct); with --matrix, "
                 "remove those samples from the matrix or the annotations"

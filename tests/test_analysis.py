@@ -482,7 +482,15 @@ def test_agreement_by_size_and_novel_pairs(sepira, go_bp):
     )
     assert len(novel) > 0
     pairs = novel[["gene_a", "gene_b"]].to_numpy()
-    assert (pairs[:, 0] < pairs[:, 1]).all() and not novel.duplicated(["gene_a", "gene_b"]).any()
+    assert len({frozenset(p) for p in pairs.tolist()}) == len(pairs)  # each unordered pair once
+    # each type is its own gene's, and the two types are in order within the pair
+    types_arr = np.asarray(types, dtype=object)
+    assert (novel["type_a"].to_numpy() == types_arr[pairs[:, 0]]).all()
+    assert (novel["type_b"].to_numpy() == types_arr[pairs[:, 1]]).all()
+    assert (novel["type_a"] <= novel["type_b"]).all()
+    symbols = np.asarray(sepira.gene_symbols, dtype=object)
+    assert (novel["symbol_a"].to_numpy() == symbols[pairs[:, 0]]).all()
+    assert (novel["type_a"] != novel["type_b"]).any()  # the check above is not vacuous
     assert not analysis._share_term(go_matrix, pairs).any()
     assert not analysis.is_edge(coexp, pairs).any()
     assert novel["distance"].is_monotonic_increasing
@@ -617,6 +625,23 @@ def test_cli_evaluate_writes_json_and_markdown(tiny_model, tmp_path, capsys):
     assert again["split_scores"]["raw"] != result["split_scores"]["raw"]
     code = _main([*argv[:-2], "--no-cache", "--label", "nope"])
     assert code == 2 and "--label nope" in capsys.readouterr().err
+    assert "Fewer training samples" not in md  # 26 training samples for 26 tissues
+    # fewer labelled samples than classes: said in the log and in the Markdown
+    few = tmp_path / "eval" / "few.json"
+    argv3 = ["evaluate", "--model", str(tiny_model), "--fraction", "0.1", "--splits", "2"]
+    argv3 += ["--out", str(few), "--methods", "pca", "--classifiers", "1-NN", "--no-cache"]
+    assert _main(argv3) == 0
+    err = capsys.readouterr().err
+    assert "warning: Fewer training samples (13) than classes (26)" in err
+    assert "at least 13 classes have no training sample" in few.with_suffix(".md").read_text()
+
+
+def test_few_labels_note():
+    from core.analysis_cli import few_labels_note
+
+    assert few_labels_note(26, 26, 520) == ""
+    note = few_labels_note(10, 26, 520)
+    assert "at least 16 classes" in note and "--fraction 0.10" in note
 
 
 @pytest.mark.browser
