@@ -22,19 +22,27 @@ def baseline_view(context: Any, result: dict[str, Any] | None) -> tuple[Any, lis
     """Figure and accuracy rows of cached baseline maps (None -> nothing to show yet)."""
     if not result:
         return no_update, []
-    maps = dict(result.get("maps", {}))
+    # the model's map and accuracy are always the model's shown now (results cached by an
+    # earlier version held another model's under "FE")
+    own = ("FE", "model")
+    maps = {k: v for k, v in result.get("maps", {}).items() if k not in own}
+    acc = {k: v for k, v in result.get("accuracy", {}).items() if k not in own}
+    label = result.get("label") or ""
     st = context.state()
     if st is not None:
-        maps["FE" if st.info["class"] == "FactorizedEmbeddings" else "model"] = st.sample_embedding
-        maps = {k: maps[k] for k in sorted(maps, key=lambda k: k not in ("FE", "model"))}
-    label = result.get("label") or ""
+        name = context.model_map_name()
+        maps = {name: st.sample_embedding, **maps}
+        model_acc = context.model_accuracy(label) if label else None
+        if model_acc is not None:
+            acc = {name: model_acc, **acc}
     labels = (
         context.samples[label].to_numpy(dtype=object)
         if label in context.samples.columns
         else np.array(["all"] * context.n_samples, dtype=object)
     )
-    acc = dict(result.get("accuracy", {}))
     fig = figures.baselines_figure(maps, labels, acc, label_name=label or "samples")
+    if context.simulated:
+        figures.mark_simulated(fig)
     rows = [
         {
             "map": name,

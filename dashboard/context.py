@@ -1171,6 +1171,10 @@ class AppContext:
         source = getattr(self.es, "source", None) or {}
         return str(source.get("transform") or "none")
 
+    def value_scale(self) -> str | None:
+        """The scale of the values shown (``log10(x+1)``, ``log2(x+1)``), None when not known."""
+        return {"log10p1": "log10(x+1)", "log2p1": "log2(x+1)"}.get(self.training_transform())
+
     def place_samples(self, raw: bytes, filename: str, transform: str = "none") -> pd.DataFrame:
         """Place the samples of an uploaded matrix on the sample map.
 
@@ -1191,7 +1195,8 @@ class AppContext:
             ``sample_id, x, y, fit_error, nearest_sample, distance_on_map`` and, when the
             dataset has a label column (tissue), ``nearest_label, majority_label,
             majority_share`` over the ``PLACE_K`` nearest samples of the map. ``attrs``:
-            ``label`` (that column) and ``genes_present`` (model genes in the upload, of all).
+            ``label`` (that column), ``genes_present`` (model genes in the upload, of all) and
+            ``no_values`` (ids of the samples left out: no value for any gene of the model).
         """
         import inspect
         import tempfile
@@ -1210,6 +1215,8 @@ class AppContext:
         suffix = next((a for a in allowed if suffixes.endswith(a)), None)
         if suffix is None:
             raise DataError(f"{name}: give a CSV, TSV (optionally .gz) or parquet matrix")
+        if suffix.endswith(".gz") and raw[:2] != b"\x1f\x8b":
+            raise DataError(f"{name}: not a gzip file (its name ends in .gz); give it unpacked")
         st = self.require_state()
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"upload{suffix}"
@@ -1237,6 +1244,25 @@ class AppContext:
                 f"(e.g. {', '.join(map(str, list(self.gene_symbols[:3])))}); check that genes "
                 "are named by symbol or id, in the first row or column"
             )
+        # a sample with no value (all missing) for the model's genes would land on an
+        # arbitrary point with a confident-looking tissue: it is left out, and said so
+        model_genes = {_strip_version(str(g)).upper() for g in model.gene_ids_}
+        model_genes |= {str(g).upper() for g in symbols}
+        in_model = np.array(
+            [
+                _strip_version(str(g)).upper() in model_genes or str(s).upper() in model_genes
+                for g, s in zip(es.gene_ids, es.gene_symbols, strict=True)
+            ]
+        )
+        has_value = np.isfinite(np.asarray(es.values)[:, in_model]).any(axis=1)
+        no_values = [str(i) for i in np.asarray(es.sample_ids)[~has_value]]
+        if not has_value.any():
+            raise DataError(
+                f"{name}: no sample has a value for the model's genes (all missing): "
+                "nothing to place"
+            )
+        if no_values:
+            es = es.subset(samples=np.nonzero(has_value)[0])
         if "return_error" in inspect.signature(model.transform).parameters:
             coords, error = model.transform(es, return_error=True)
         else:  # the PCA stand-in has no fit error
@@ -1260,10 +1286,40 @@ class AppContext:
                 out[col] = near[col].to_numpy()
         out.attrs["label"] = label
         out.attrs["genes_present"] = (int(n_present), len(model.gene_ids_))
+        out.attrs["no_values"] = no_values
         log.info("placed %d uploaded samples (%s)", len(out), name)
         return out
 
     # ------------------------------------------------------------------ baselines
+    def baseline_label(self) -> str | None:
+        """The sample annotation the baseline maps are scored on (1-NN accuracy), if any."""
+        return next((c for c in ("SMTS", "tissue") if c in self.samples.columns), None)
+
+    def model_map_name(self) -> str:
+        """Name of the model's sample map beside the baselines: ``FE``, or ``model`` for another
+        class (the PCA stand-in is not a factorized embedding)."""
+        st = self.state()
+        return "FE" if st is not None and st.info["class"] == "FactorizedEmbeddings" else "model"
+
+    def model_accuracy(self, label: str) -> dict[str, float] | None:
+        """1-NN accuracy of ``label`` on the model's sample map, as for the baselines (cached).
+
+        Returns
+        -------
+        dict or None
+            ``{"mean", "sd"}``; None while training or when ``label`` is not an annotation.
+        """
+        st = self.state()
+        if st is None or label not in self.samples.columns:
+            return None
+        key = self.results.key("dashboard-model-1nn", st.key, self.fingerprint, label)
+        hit = self.results.get(key)
+        if hit is None:
+            labels = self.samples[label].to_numpy(dtype=object)
+            hit = one_nn_accuracy(st.sample_embedding, labels, fraction=0.02, splits=20)
+            self.results.set(key, hit)
+        return hit
+
     def baselines_key(self) -> str:
         return self.results.key("dashboard-baselines", self.fingerprint)
 
@@ -1299,15 +1355,14 @@ class AppContext:
             maps = {names.get(k, k): np.asarray(v, dtype=np.float32) for k, v in res.items()}
         except ImportError:
             maps = _local_baselines(self.values, progress, seed=self.config.settings.seed)
-        st = self.state()
-        if st is not None:
-            maps = {"FE": st.sample_embedding, **maps}
         accuracy = {}
-        label = next((c for c in ("SMTS", "tissue") if c in self.samples.columns), None)
+        label = self.baseline_label()
         if label is not None:
             labels = self.samples[label].to_numpy(dtype=object)
             for name, coords in maps.items():
                 accuracy[name] = one_nn_accuracy(coords, labels, fraction=0.02, splits=20)
+        # the model's own map is not kept here: these results are the dataset's, whichever
+        # model is shown (:meth:`model_accuracy`)
         out = {"maps": maps, "accuracy": accuracy, "label": label or ""}
         self.results.set(self.baselines_key(), out)
         progress(1.0, "done")

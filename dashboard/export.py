@@ -7,6 +7,7 @@ open for all exports), or in a Chromium started for the one figure when the cont
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -43,18 +44,25 @@ def export_figure(
     size
         A key of :data:`dashboard.figures.EXPORT_SIZES`.
     view
-        ``color``, ``clip``, ``focus``, ``gene_color``, ``k``, ``selection_genes``.
+        ``color``, ``clip``, ``focus``, ``gene_color``, ``k``, ``selection_genes``, ``placed``
+        (samples placed from an upload, drawn on the sample map as in the page).
+
+    The file is named by what it shows (the sample map's colouring; the gene map's colouring and
+    gene in focus), ``SIMULATED_`` first for simulated data.
     """
     if size not in figures.EXPORT_SIZES:
         raise DataError(f"unknown export size {size!r}")
     width, height, scale = figures.EXPORT_SIZES[size]
     if which == "sample-map":
+        color = view.get("color") or default_color(context)
         fig, _ = build_sample_figure(
             context,
-            view.get("color") or default_color(context),
+            color,
             view.get("clip") or (1, 99),
             webgl=False,
+            placed=view.get("placed"),
         )
+        parts = [color]
     elif which == "gene-map":
         fig, _ = build_gene_figure(
             context,
@@ -64,20 +72,41 @@ def export_figure(
             view.get("selection_genes"),
             webgl=False,
         )
+        parts = [view.get("gene_color") or "type", view.get("focus") or ""]
     elif which == "baselines":
         cached = context.cached_baselines()
         if not cached:
             raise DataError("no baseline maps yet: compute them first")
         fig, _ = baseline_view(context, cached)
         fig = figures.go.Figure(fig)
+        parts = [cached.get("label") or ""]
     else:
         raise DataError(f"unknown figure {which!r}")
     fig = figures.for_export(fig, width, height)
     renderer = getattr(context, "image_renderer", None)
     render = renderer.render if renderer is not None else render_image
     data = render(fig, fmt, width, height, scale)
-    stem = f"{which}_{(view.get('color') or 'view').replace(':', '-').replace(',', '-')[:40]}"
-    return dcc.send_bytes(data, f"{stem}.{fmt}", type=FORMATS[fmt])
+    return dcc.send_bytes(data, f"{file_stem(context, which, *parts)}.{fmt}", type=FORMATS[fmt])
+
+
+def file_stem(context: Any, *parts: str) -> str:
+    """A file name (without extension) from what a file holds: ``sample-map_obs-GATA4``.
+
+    Characters other than letters, digits, ``-``, ``_`` and ``.`` become ``-``; each part is cut
+    to 40 characters; ``SIMULATED_`` comes first for simulated data.
+    """
+    clean = [re.sub(r"[^A-Za-z0-9._-]+", "-", p).strip("-")[:40] for p in parts if p]
+    stem = "_".join(c for c in clean if c) or "export"
+    return f"SIMULATED_{stem}" if getattr(context, "simulated", False) else stem
+
+
+def labelled_table(context: Any, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` as written to a CSV: a first column ``data`` = ``SIMULATED`` for simulated data."""
+    if not getattr(context, "simulated", False):
+        return table
+    out = table.copy()
+    out.insert(0, "data", "SIMULATED")
+    return out
 
 
 def csv_download(
@@ -92,20 +121,19 @@ def csv_download(
     if which == ids.EXPORT_NEIGHBORS_CSV:
         if not neighbors:
             raise DataError("no neighbour table yet: click a gene in gene space or search one")
-        return dcc.send_data_frame(
-            pd.DataFrame(neighbors).to_csv, f"neighbors_{focus}.csv", index=False
-        )
-    if which == ids.EXPORT_SELECTION_CSV:
+        table, stem = pd.DataFrame(neighbors), file_stem(context, "neighbors", focus or "")
+    elif which == ids.EXPORT_SELECTION_CSV:
         rows = (selection or {}).get("rows") or []
-        table = context.selection_table(rows)
-        return dcc.send_data_frame(table.to_csv, "selection.csv", index=False)
-    if which == ids.EXPORT_SELECTION_GENES_CSV:
+        table, stem = context.selection_table(rows), file_stem(context, "selection")
+    elif which == ids.EXPORT_SELECTION_GENES_CSV:
         rows = (selection or {}).get("rows") or []
         if not rows:
             raise DataError("the selection is empty: draw a lasso or box around some samples")
         table = context.specific_genes(rows, top=200)
-        return dcc.send_data_frame(table.to_csv, "selection_specific_genes.csv", index=False)
-    raise DataError(f"unknown table {which!r}")
+        stem = file_stem(context, "selection_specific_genes")
+    else:
+        raise DataError(f"unknown table {which!r}")
+    return dcc.send_data_frame(labelled_table(context, table).to_csv, f"{stem}.csv", index=False)
 
 
 def view_query(
@@ -152,9 +180,10 @@ def register_callbacks(app: Any) -> None:
         State(ids.GENE_COLOR, "value"),
         State(ids.NEIGHBORS_K, "value"),
         State(ids.SELECTION_GENES_STORE, "data"),
+        State(ids.PLACED, "data"),
         prevent_initial_call=True,
     )
-    def export(n, which, fmt, size, color, clip, focus, gene_color, k, selection_genes):
+    def export(n, which, fmt, size, color, clip, focus, gene_color, k, selection_genes, placed):
         if not n:
             return no_update, None
         view = dict(
@@ -164,10 +193,12 @@ def register_callbacks(app: Any) -> None:
             gene_color=gene_color,
             k=k,
             selection_genes=selection_genes,
+            placed=placed,
         )
         try:
-            return export_figure(context, which, fmt, size, view), html.Div(
-                f"exported the {which.replace('-', ' ')} as {fmt.upper()} ({size})",
+            payload = export_figure(context, which, fmt, size, view)
+            return payload, html.Div(
+                f"exported the {which.replace('-', ' ')} as {payload['filename']} ({size})",
                 className="alert alert-info",
             )
         except CoreError as exc:
@@ -218,5 +249,13 @@ def register_callbacks(app: Any) -> None:
         """,
         Output(ids.SHARE_LINK, "title"),
         Input(ids.SHARE_LINK, "href"),
+        prevent_initial_call=True,
+    )
+
+    # the copy button copies the address bar, which holds the view
+    app.clientside_callback(
+        "function(n) { return window.location.href; }",
+        Output(ids.SHARE_COPY, "content"),
+        Input(ids.SHARE_COPY, "n_clicks"),
         prevent_initial_call=True,
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import qualitative
+from plotly.colors import get_colorscale, qualitative
 
 #: Trace index of the continuous colour trace in the sample map.
 COLOR_TRACE = 1
@@ -121,6 +121,15 @@ def clip_range(values: np.ndarray, clip: Sequence[float] = (1.0, 99.0)) -> tuple
     return float(lo), float(hi)
 
 
+def colorscale(diverging: bool = False) -> list[list[Any]]:
+    """The colour scale of a continuous colouring: RdBu reversed (centred values) or Viridis.
+
+    Spelled out as ``[[position, colour], ...]``: plotly.js does not know the ``_r`` (reversed)
+    names of plotly.py, so a name sent as it is (a ``Patch``) would fall back to another scale.
+    """
+    return get_colorscale("RdBu_r" if diverging else "Viridis")
+
+
 def continuous_marker(
     values: np.ndarray,
     title: str,
@@ -135,7 +144,7 @@ def continuous_marker(
         lo, hi = -m, m
     return dict(
         color=np.asarray(values, dtype=np.float32),
-        colorscale="RdBu_r" if diverging else "Viridis",
+        colorscale=colorscale(diverging),
         cmin=lo,
         cmax=hi,
         size=size,
@@ -463,9 +472,31 @@ def baselines_figure(
         template="plotly_white",
         font=dict(family=FONT, size=11),
         margin=dict(l=10, r=10, t=60, b=10),
-        legend=dict(title=dict(text=label_name), itemsizing="constant", font=dict(size=10)),
+        legend=dict(
+            title=dict(text=label_name), itemsizing="constant", font=dict(size=10), tracegroupgap=0
+        ),
         height=360,
     )
+    return fig
+
+
+#: Label of every figure of simulated data (on screen and exported).
+SIMULATED_LABEL = "SIMULATED DATA"
+
+
+def mark_simulated(fig: go.Figure) -> go.Figure:
+    """Label ``fig`` as showing simulated data, first in its title (kept by every export and by
+    the colour ``Patch``); returns it."""
+    label = f"<span style='color:#b45309'><b>{SIMULATED_LABEL}</b></span>"
+    title = fig.layout.title.text
+    if title:
+        fig.update_layout(title_text=f"{label} · {title}")
+    else:  # room above subplot titles (baseline maps)
+        top = fig.layout.margin.t if fig.layout.margin.t is not None else 40
+        fig.update_layout(
+            title=dict(text=label, x=0.01, xanchor="left", y=0.99, yanchor="top"),
+            margin=dict(t=top + 30),
+        )
     return fig
 
 
@@ -493,7 +524,9 @@ def empty_figure(message: str) -> go.Figure:
 
 
 def for_export(fig: go.Figure, width: int, height: int) -> go.Figure:
-    """A copy of ``fig`` fit for a file: vector traces, no probe grid, fixed size."""
+    """A copy of ``fig`` fit for a file: vector traces, no probe grid, fixed size, and a legend
+    that shows every entry (:func:`fit_legend`; on screen a long legend scrolls, in a file it
+    would be cut)."""
     out = go.Figure(fig)
     data = []
     for tr in out.data:
@@ -506,7 +539,65 @@ def for_export(fig: go.Figure, width: int, height: int) -> go.Figure:
         data.append(tr)
     out = go.Figure(data=data, layout=out.layout)
     out.update_layout(width=width, height=height, uirevision=None, dragmode=False)
+    fit_legend(out, height)
     return out
+
+
+#: Height of a legend entry beyond its font size (pixels).
+_LEGEND_ENTRY_PAD = 8
+#: Width of a legend entry's symbol and gaps, and height of a row of a horizontal legend (px).
+_LEGEND_SYMBOL = 40
+_LEGEND_ROW = 19
+
+
+def fit_legend(fig: go.Figure, height: int) -> None:
+    """Make every legend entry of ``fig`` fit in ``height`` pixels (in place).
+
+    A smaller font when that is enough (down to 7 px), else a horizontal legend under the plot,
+    in columns of fixed width, with the bottom margin it needs.
+    """
+    names = [tr.name for tr in fig.data if tr.showlegend is not False and tr.name]
+    if len(names) < 2:
+        return
+    layout = fig.layout
+    size = layout.legend.font.size or layout.font.size or 12
+    margin_t = layout.margin.t if layout.margin.t is not None else 80
+    margin_b = layout.margin.b if layout.margin.b is not None else 80
+    room = height - margin_t - margin_b
+    if layout.legend.title.text:
+        room -= size + _LEGEND_ENTRY_PAD
+    if len(names) * (size + _LEGEND_ENTRY_PAD) <= room:
+        return
+    smaller = int(room / len(names)) - _LEGEND_ENTRY_PAD
+    if smaller >= 7:
+        fig.update_layout(legend=dict(font=dict(size=smaller), tracegroupgap=0))
+        return
+    width = fig.layout.width or 1000
+    longest = max(len(str(n)) for n in names)
+    for font in (10, 9, 8, 7):
+        text = int(0.5 * font * longest)  # the text of the longest entry; a symbol beside it
+        per_row = max(1, int((width - 60) / (text + _LEGEND_SYMBOL)))
+        rows = -(-len(names) // per_row)
+        below = (rows + 1) * _LEGEND_ROW  # the entries and the legend title
+        if below + 60 <= 0.6 * height:
+            break
+    fig.update_layout(
+        legend=dict(
+            orientation="h",
+            xref="container",
+            yref="container",
+            x=0.01,
+            xanchor="left",
+            y=0.01,
+            yanchor="bottom",
+            font=dict(size=font),
+            entrywidth=text,
+            entrywidthmode="pixels",
+            tracegroupgap=0,
+            title=dict(side="top left"),
+        ),
+        margin=dict(b=int(min(below + 60, 0.7 * height))),
+    )
 
 
 def _missing(v: Any) -> bool:

@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 import numpy as np
-from dash import Input, Output, no_update
+from dash import Input, Output, html, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
@@ -42,7 +42,13 @@ def gene_color_options(context: Any, search: str | None, value: str | None) -> l
     for go_id, name in context.search_go_terms(search or "", limit=30):
         out.append({"label": f"GO: {name} · {go_id}", "value": f"go:{go_id}"})
     if value and value not in {o["value"] for o in out}:
-        out.append({"label": f"GO: {value[3:]}", "value": value})
+        go_id, name = value[3:], None
+        go = context.ontology() if value.startswith("go:") else None
+        if go is not None and go_id in go.terms.index:
+            term = go.terms.loc[go_id]
+            name = f"{term['name']} ({term['ontology']})"
+        label = f"GO: {name} · {go_id}" if name else f"GO: {go_id}"
+        out.append({"label": label, "value": value})
     return out
 
 
@@ -128,15 +134,40 @@ def build_gene_figure(
         uirevision=st.key,
         webgl=webgl,
     )
+    if context.simulated:
+        figures.mark_simulated(fig)
     return fig, alert
+
+
+#: Most neighbours listed (the ``neighbors-k`` input's maximum).
+MAX_K = 200
 
 
 def _k(k: Any, context: Any) -> int:
     try:
         k = int(k)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return context.config.n_neighbors
-    return int(np.clip(k, 1, 200))
+    return int(np.clip(k, 1, MAX_K))
+
+
+def k_warning(k: Any, context: Any) -> str | None:
+    """What the page says when ``neighbors-k`` is not a whole number from 1 to ``MAX_K``.
+
+    The browser sends None for an empty box or a number out of range; the default is then
+    listed, and the page says so (the box would otherwise show one number and the table another).
+    """
+    try:
+        ok = float(k) == int(k) and 1 <= int(k) <= MAX_K
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if ok:
+        return None
+    n = _k(k, context)
+    return (
+        f"Neighbours: give a whole number from 1 to {MAX_K}; "
+        f"listing {n} neighbour{'' if n == 1 else 's'} meanwhile"
+    )
 
 
 def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict], list[dict], Any]:
@@ -155,14 +186,21 @@ def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict]
         enr = context.enrichment(genes)
     except CoreError as exc:
         return [], [], _alert(str(exc))
-    alert = None
+    alerts = []
+    warning = k_warning(k, context)
+    if warning:
+        alerts.append(_alert(warning, "warning"))
     if context.ontology() is None:
-        alert = _alert("Gene Ontology not available: no GO terms or enrichment", "warning")
+        alerts.append(_alert("Gene Ontology not available: no GO terms or enrichment", "warning"))
     elif enr.empty:
-        alert = _alert(
-            f"no GO BP term is enriched (FDR <= 0.25) among {focus} and its {len(nb)} neighbours",
-            "info",
+        alerts.append(
+            _alert(
+                f"no GO BP term is enriched (FDR <= 0.25) among {focus} and its {len(nb)} "
+                f"neighbour{'' if len(nb) == 1 else 's'}",
+                "info",
+            )
         )
+    alert = None if not alerts else alerts[0] if len(alerts) == 1 else html.Div(alerts)
     return _records(nb), _records(enr), alert
 
 

@@ -20,6 +20,7 @@ TRAIN_PANEL = "train-panel"
 TRAIN_PROGRESS = "train-progress"
 TRAIN_PROGRESS_LABEL = "train-progress-label"
 SHARE_LINK = "share-link"
+SHARE_COPY = "share-copy"  # dcc.Clipboard: copies the link to this view
 
 # --- sample map
 SAMPLE_MAP = "sample-map"

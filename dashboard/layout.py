@@ -77,6 +77,24 @@ def table_records(df: Any) -> list[dict]:
     return df.astype(object).where(df.notna(), "").to_dict("records")
 
 
+#: Largest gene-list file read (``gene-list-upload``).
+GENE_LIST_MAX_BYTES = 1_000_000
+
+
+def sized_upload(upload: Any, max_bytes: int, slot: str, limit_text: str) -> html.Div:
+    """``upload`` (a ``dcc.Upload`` with ``max_size=max_bytes``) in a wrapper that names its limit.
+
+    ``dcc.Upload`` drops a file over ``max_size`` without a word; ``assets/uploads.js`` reads
+    these attributes and writes ``<file>: <size> MB; <limit_text>`` in the alert slot ``slot``.
+    """
+    return html.Div(
+        upload,
+        className="sized-upload",
+        **{"data-max-bytes": str(int(max_bytes)), "data-alert": alert_id(slot)},
+        **{"data-limit": limit_text},
+    )
+
+
 def _table(table_id: str, columns: list[str]) -> dash_table.DataTable:
     return dash_table.DataTable(
         id=table_id, columns=[{"name": c, "id": c} for c in columns], data=[], **TABLE_STYLE
@@ -138,7 +156,21 @@ def build_layout(context: Any) -> html.Div:
             html.Div(
                 [
                     html.Span("link to this view: "),
-                    html.A("(copy)", id=ids.SHARE_LINK, href="", className="share-link"),
+                    # a new tab: following the link here would reload the page and lose what
+                    # the address bar does not hold (placed samples, the probe)
+                    html.A(
+                        "open in a new tab",
+                        id=ids.SHARE_LINK,
+                        href="",
+                        target="_blank",
+                        rel="noopener",
+                        className="share-link",
+                    ),
+                    dcc.Clipboard(
+                        id=ids.SHARE_COPY,
+                        title="copy the link to this view",
+                        className="share-copy",
+                    ),
                 ],
                 className="header-share",
             ),
@@ -222,12 +254,17 @@ def build_layout(context: Any) -> html.Div:
                                 n_clicks=0,
                                 className="button",
                             ),
-                            dcc.Upload(
-                                html.Span(["or drop / ", html.A("choose a file")]),
-                                id=ids.GENE_LIST_UPLOAD,
-                                className="upload",
-                                max_size=1_000_000,
-                                multiple=False,
+                            sized_upload(
+                                dcc.Upload(
+                                    html.Span(["or drop / ", html.A("choose a file")]),
+                                    id=ids.GENE_LIST_UPLOAD,
+                                    className="upload",
+                                    max_size=GENE_LIST_MAX_BYTES,
+                                    multiple=False,
+                                ),
+                                GENE_LIST_MAX_BYTES,
+                                "color",
+                                "a gene list is read up to 1 MB",
                             ),
                         ],
                         className="gene-list-buttons",
@@ -385,12 +422,18 @@ def build_layout(context: Any) -> html.Div:
         ),
         html.Div(
             [
-                dcc.Upload(
-                    html.Span(["Drop a matrix here or ", html.A("choose a file")]),
-                    id=ids.PLACE_UPLOAD,
-                    className="upload",
-                    max_size=context.MAX_PLACE_BYTES,
-                    multiple=False,
+                sized_upload(
+                    dcc.Upload(
+                        html.Span(["Drop a matrix here or ", html.A("choose a file")]),
+                        id=ids.PLACE_UPLOAD,
+                        className="upload",
+                        max_size=context.MAX_PLACE_BYTES,
+                        multiple=False,
+                    ),
+                    context.MAX_PLACE_BYTES,
+                    "place",
+                    f"up to {context.MAX_PLACE_BYTES // 10**6} MB are placed here "
+                    "(use `python -m core embed` for more)",
                 ),
                 dcc.Checklist(
                     id=ids.PLACE_TRANSFORM,
@@ -433,7 +476,10 @@ def build_layout(context: Any) -> html.Div:
                 html.Div(
                     [
                         html.H4("Nearest real samples"),
-                        _table(ids.PROBE_SAMPLES, ["sample_id", "distance"]),
+                        _table(
+                            ids.PROBE_SAMPLES,
+                            ["sample_id", "distance", *context.annotation_columns[:3]],
+                        ),
                     ],
                     className="half",
                 ),

@@ -10,15 +10,20 @@ import logging
 from typing import Any
 
 import pandas as pd
-from dash import Input, Output, State, ctx, dcc, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from core.errors import CoreError
 from dashboard import ids
+from dashboard.export import file_stem, labelled_table
+from dashboard.layout import alert as _alert
 from dashboard.layout import alert_id
 from dashboard.sample_map import upload_bytes
-from dashboard.status import _alert
 
 log = logging.getLogger(__name__)
+
+#: Below this share of the model's genes in an upload, the page warns that the places rest on
+#: few genes.
+MIN_GENE_SHARE = 0.5
 
 _ROUND = {"x": 4, "y": 4, "fit_error": 4, "distance_on_map": 4, "majority_share": 3}
 
@@ -37,7 +42,8 @@ def place_from_upload(
         return no_update, no_update, no_update, _alert(str(exc))
     records = _records(table)
     label = table.attrs.get("label")
-    info = f"{len(table)} samples from {filename or 'the upload'} placed"
+    n = len(table)
+    info = f"{n} sample{'' if n == 1 else 's'} from {filename or 'the upload'} placed"
     info += f" ({transform} applied)" if transform != "none" else " (values used as they are)"
     present, total = table.attrs.get("genes_present", (None, None))
     if present is not None:
@@ -46,7 +52,21 @@ def place_from_upload(
         counts = table["majority_label"].value_counts()
         top = ", ".join(f"{v} {n}" for v, n in counts.head(5).items())
         info += f"; majority {label} nearby: {top}"
-    return records, records, info, None
+    warnings = []
+    no_values = table.attrs.get("no_values") or []
+    if no_values:
+        shown = ", ".join(no_values[:10]) + (", …" if len(no_values) > 10 else "")
+        warnings.append(
+            f"{len(no_values)} sample{'' if len(no_values) == 1 else 's'} not placed: no value "
+            f"for any gene of the model ({shown})"
+        )
+    if present is not None and total and present < MIN_GENE_SHARE * total:
+        warnings.append(
+            f"only {present:,} of the model's {total:,} genes are in {filename or 'the upload'}: "
+            "the places rest on few genes, read them with care"
+        )
+    alert = html.Div([_alert(w, "warning") for w in warnings]) if warnings else None
+    return records, records, info, alert
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -58,12 +78,16 @@ def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
     return out.to_dict("records")
 
 
-def placed_csv(placed: list[dict[str, Any]] | None) -> Any:
-    """The placed samples as a CSV download (no download when none are placed)."""
+def placed_csv(placed: list[dict[str, Any]] | None, context: Any = None) -> Any:
+    """The placed samples as a CSV download (no download when none are placed).
+
+    With the ``context`` of simulated data, the file says so (name and ``data`` column).
+    """
     if not placed:
         return no_update, _alert("no placed samples: upload a matrix first")
-    frame = pd.DataFrame(placed)
-    return dcc.send_data_frame(frame.to_csv, "placed_samples.csv", index=False), None
+    frame = labelled_table(context, pd.DataFrame(placed))
+    name = f"{file_stem(context, 'placed_samples')}.csv"
+    return dcc.send_data_frame(frame.to_csv, name, index=False), None
 
 
 def register_callbacks(app: Any) -> None:
@@ -111,4 +135,4 @@ def register_callbacks(app: Any) -> None:
         prevent_initial_call=True,
     )
     def download(_n, placed):
-        return placed_csv(placed)
+        return placed_csv(placed, context)

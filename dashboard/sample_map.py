@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 import numpy as np
+import pandas as pd
 from dash import Input, Output, Patch, State, ctx, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.context import GENE_SET_PRESETS, parse_gene_list
+from dashboard.layout import GENE_LIST_MAX_BYTES, alert_id
 from dashboard.layout import alert as _alert
-from dashboard.layout import alert_id
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +89,8 @@ def default_color(context: Any) -> str:
 def option_for(context: Any, value: str) -> dict[str, str]:
     kind, arg = parse_color(value)
     if kind == "ann":
-        return {"label": f"annotation: {arg}", "value": value}
+        about = ANNOTATION_NAMES.get(arg)
+        return {"label": f"annotation: {arg}" + (f" ({about})" if about else ""), "value": value}
     if kind == "set":
         return {"label": f"gene set: {arg}", "value": value}
     if kind == "list":
@@ -100,7 +103,7 @@ def option_for(context: Any, value: str) -> dict[str, str]:
 def color_options(context: Any, search: str | None, value: str | None) -> list[dict[str, str]]:
     """Options of ``color-by``: annotations, presets, genes matching ``search`` (3 modes each)."""
     opts = [option_for(context, f"ann:{c}") for c in context.annotation_columns]
-    opts += [option_for(context, f"set:{name}") for name in GENE_SET_PRESETS]
+    opts += [option_for(context, f"set:{name}") for name in available_presets(context)]
     for j in context.search_genes(search or "", limit=20):
         sym = context.gene_symbols[j]
         opts += [option_for(context, f"{m}:{sym}") for m in GENE_MODES]
@@ -116,6 +119,52 @@ def color_options(context: Any, search: str | None, value: str | None) -> list[d
     return opts
 
 
+#: What the coded columns of GTEx sample annotations stand for (option labels, legend titles).
+ANNOTATION_NAMES: dict[str, str] = {
+    "SMTS": "tissue",
+    "SMTSD": "detailed tissue",
+    "DTHHRDY": "Hardy scale: circumstances of death",
+}
+#: Meaning of the codes of coded annotations (GTEx subject phenotypes).
+ANNOTATION_CODES: dict[str, dict[int, str]] = {
+    "DTHHRDY": {
+        0: "0: ventilator case",
+        1: "1: violent and fast death",
+        2: "2: fast death of natural causes",
+        3: "3: intermediate death",
+        4: "4: slow death",
+    },
+}
+
+
+def category_labels(column: str, values: Any) -> np.ndarray:
+    """Legend labels of a categorical annotation: whole numbers without ``.0``, known codes with
+    their meaning (``DTHHRDY`` 2 -> ``2: fast death of natural causes``), missing as None."""
+    s = pd.Series(values)
+    if s.dtype.kind == "f":
+        finite = s.dropna()
+        if len(finite) and np.all(finite == np.round(finite)):
+            s = s.astype("Int64")
+    codes = ANNOTATION_CODES.get(column, {})
+    out = [
+        None if pd.isna(v) else codes.get(int(v), str(v)) if isinstance(v, int | np.integer) else v
+        for v in s.astype(object)
+    ]
+    return np.array(out, dtype=object)
+
+
+def available_presets(context: Any) -> list[str]:
+    """The gene-set presets with at least one gene in the dataset (cached on the context).
+
+    The others would only give an error when chosen, so ``color-by`` does not offer them.
+    """
+    cached = getattr(context, "_available_presets", None)
+    if cached is None:
+        cached = [n for n, pattern in GENE_SET_PRESETS.items() if context.gene_set(pattern)]
+        context._available_presets = cached
+    return cached
+
+
 def resolve_color(context: Any, value: str) -> ColorSpec:
     """The per-sample values a ``color-by`` value stands for (raises DataError when unknown)."""
     kind, arg = parse_color(value)
@@ -123,12 +172,14 @@ def resolve_color(context: Any, value: str) -> ColorSpec:
         s = context.annotation_values(arg)
         if s.dtype.kind in "fi" and s.nunique(dropna=True) > 30:
             return ColorSpec("continuous", s.to_numpy(dtype=np.float32), arg)
-        return ColorSpec("categorical", s.to_numpy(dtype=object), arg)
+        title = f"{arg} ({ANNOTATION_NAMES[arg]})" if arg in ANNOTATION_NAMES else arg
+        return ColorSpec("categorical", category_labels(arg, s), title)
     if kind in GENE_MODES:
         j = context.gene_index(arg)
         sym = context.gene_symbols[j]
         vals = context.gene_values(j, kind)
-        title = f"{sym} ({MODES[kind].split(' ')[0]})"
+        scale = context.value_scale()
+        title = f"{sym} ({MODES[kind].split(' ')[0]}{f', {scale}' if scale else ''})"
         return ColorSpec("continuous", vals, title, diverging=kind == "res", gene=sym)
     if kind == "set":
         if arg not in GENE_SET_PRESETS:
@@ -178,10 +229,13 @@ def build_sample_figure(
     clip: Any = (1, 99),
     webgl: bool = True,
     placed: list[dict[str, Any]] | None = None,
+    selection: Sequence[int] | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """Full sample-map figure for a ``color-by`` value -> (figure, kind record for Patch).
 
     ``placed``: samples placed from an upload (``placed-samples``), drawn last, over the map.
+    ``selection``: rows of the selected samples, shown selected (the others dimmed) in the new
+    figure, whose traces differ from the old one's.
     """
     st = context.require_state()
     spec = resolve_color(context, value)
@@ -205,14 +259,36 @@ def build_sample_figure(
             **common,
         )
         finite = np.isfinite(spec.values)
-        fig.data[figures.COLOR_TRACE].customdata = np.nonzero(finite)[0]
+        fig.data[figures.COLOR_TRACE].customdata = _rows(finite)
         if not finite.all():
-            fig.data[figures.COLOR_TRACE + 1].customdata = np.nonzero(~finite)[0]
+            fig.data[figures.COLOR_TRACE + 1].customdata = _rows(~finite)
         kind = {"kind": "continuous", "key": st.key, "all_finite": bool(finite.all())}
     if placed:
         label = context.es.label_column() if hasattr(context.es, "label_column") else None
         fig.add_trace(figures.placed_samples_trace(placed, label))
+    if selection:
+        _select_rows(fig, selection)
+    if context.simulated:
+        figures.mark_simulated(fig)
     return fig, kind
+
+
+def _rows(mask: Any) -> list[int]:
+    """Sample rows where ``mask`` is true, as a plain list (a trace's ``customdata``).
+
+    Not a numpy array: plotly sends numeric arrays as typed (base64) arrays, and ``dcc.Graph``
+    looks a point's ``customdata`` up in the figure as sent, so the selection and click events
+    would carry no sample row.
+    """
+    return np.nonzero(np.asarray(mask, dtype=bool))[0].tolist()
+
+
+def _select_rows(fig: Any, rows: Sequence[int]) -> None:
+    """Mark the samples of ``rows`` selected in every sample trace (by their ``customdata``)."""
+    chosen = {int(r) for r in rows}
+    for tr in fig.data:
+        if tr.customdata is not None and tr.name != "probe grid":
+            tr.selectedpoints = [i for i, r in enumerate(tr.customdata) if int(r) in chosen]
 
 
 def _add_rows(fig: Any, labels: np.ndarray) -> None:
@@ -221,12 +297,12 @@ def _add_rows(fig: Any, labels: np.ndarray) -> None:
     for tr in fig.data[1:]:
         name = tr.legendgroup if tr.legendgroup else ""
         if tr.name.startswith("unlabelled"):
-            tr.customdata = np.nonzero(lab == "")[0]
+            tr.customdata = _rows(lab == "")
         elif name:
-            tr.customdata = np.nonzero(lab == name)[0]
+            tr.customdata = _rows(lab == name)
         elif tr.name.startswith("other"):
             cats = {t.legendgroup for t in fig.data[1:] if t.legendgroup}
-            tr.customdata = np.nonzero([(v != "" and v not in cats) for v in lab])[0]
+            tr.customdata = _rows([(v != "" and v not in cats) for v in lab])
 
 
 def _clip(clip: Any) -> tuple[float, float]:
@@ -245,10 +321,12 @@ def recolor(
     clip: Any,
     previous: dict[str, Any] | None,
     placed: list[dict[str, Any]] | None = None,
+    selection: Sequence[int] | None = None,
 ) -> tuple[Any, dict[str, Any] | Any, Any]:
     """New sample-map figure (or a ``Patch`` of the colours only) for a ``color-by`` value.
 
     ``placed`` samples (from an upload) are drawn over a new figure; a Patch keeps them.
+    ``selection`` (selected rows) is shown selected in a new figure; a Patch keeps it.
 
     Returns
     -------
@@ -281,15 +359,20 @@ def recolor(
         tr["marker"]["color"] = spec.values.astype(np.float32)
         tr["marker"]["cmin"] = lo
         tr["marker"]["cmax"] = hi
-        tr["marker"]["colorscale"] = "RdBu_r" if spec.diverging else "Viridis"
+        tr["marker"]["colorscale"] = figures.colorscale(spec.diverging)
         tr["marker"]["colorbar"]["title"]["text"] = spec.title
         tr["name"] = spec.title
         tr["hovertemplate"] = "%{text}<br>" + spec.title + ": %{marker.color:.3f}<extra></extra>"
         log.debug("recolour (patch) %s in %.1f ms", value, 1e3 * (time.perf_counter() - t0))
         return p, previous, None
-    fig, kind = build_sample_figure(context, value, clip, placed=placed)
+    fig, kind = build_sample_figure(context, value, clip, placed=placed, selection=selection)
     log.debug("recolour (figure) %s in %.1f ms", value, 1e3 * (time.perf_counter() - t0))
     return fig, kind, None
+
+
+def clip_disabled(kind: dict[str, Any] | None) -> bool:
+    """Whether the clip slider is off: it clips colour scales, and categories have none."""
+    return bool(kind) and kind.get("kind") == "categorical"
 
 
 def parse_query(search: str | None) -> dict[str, str]:
@@ -458,7 +541,7 @@ def decode_upload(contents: str | None, filename: str | None = None) -> str:
         Not a data URL, not text, too large, or no symbol in it.
     """
     name = filename or "the uploaded file"
-    raw = upload_bytes(contents, filename, 1_000_000)
+    raw = upload_bytes(contents, filename, GENE_LIST_MAX_BYTES)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -546,9 +629,19 @@ def register_callbacks(app: Any) -> None:
         Input(ids.CLIP, "value"),
         Input(ids.MODEL_STATUS, "data"),
         Input(ids.PLACED, "data"),
+        Input(ids.SELECTION, "data"),
         State(ids.SAMPLE_MAP_KIND, "data"),
     )
-    def update_sample_map(value, clip, status, placed, previous):
+    def update_sample_map(value, clip, status, placed, selection, previous):
+        rows = (selection or {}).get("rows") or []
+        if ctx.triggered_id == ids.SELECTION:
+            if not rows or (selection or {}).get("drawn"):
+                return no_update, no_update, no_update  # drawn on the map: it shows it already
+            previous = None  # a selection from the link: show it on the map
         if ctx.triggered_id in (ids.CLIP, ids.MODEL_STATUS, ids.PLACED):
             previous = None  # a new clip range, model or placed samples: rebuild the figure
-        return recolor(context, value, clip, previous, placed)
+        return recolor(context, value, clip, previous, placed, rows)
+
+    @app.callback(Output(ids.CLIP, "disabled"), Input(ids.SAMPLE_MAP_KIND, "data"))
+    def update_clip(kind):
+        return clip_disabled(kind)

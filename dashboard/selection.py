@@ -73,14 +73,22 @@ def decode_rows(text: str, n_samples: int) -> list[int]:
 def selection_from_inputs(
     context: Any, trigger: str | None, selected: dict | None, url_search: str | None
 ) -> tuple[Any, Any]:
-    """The selection store from a map selection or the link -> (store, alert)."""
+    """The selection store from a map selection or the link -> (store, alert).
+
+    The store is ``{"rows": [...]}``, with ``"drawn": True`` when the selection was drawn on the
+    map (the map shows it already) and ``"empty": True`` when a box or lasso caught no sample.
+    """
     if trigger == ids.SAMPLE_MAP:
         rows = rows_from_selected(selected)
         if rows is None:
             return {"rows": []}, None
         if not rows:
+            if not (selected.get("range") or selected.get("lassoPoints")):
+                # plotly sends an empty selection, with no box or lasso, each time the figure
+                # is replaced (a new colouring): not the user's, the selection stays
+                return no_update, None
             return {"rows": [], "empty": True}, None
-        return {"rows": rows}, None
+        return {"rows": rows, "drawn": True}, None
     q = parse_query(url_search)
     if "sel" in q:
         try:
@@ -128,9 +136,9 @@ def probe_at(context: Any, click: dict[str, Any] | None) -> tuple[str, list[dict
         return no_update, no_update, no_update, _alert(str(exc))
     where = "empty space" if point.get("customdata") is None else "a sample"
     near = res["samples"]
-    label = ""
+    label = f"; nearest sample: {near.iloc[0, 0]}" if len(near) else ""
     if len(near.columns) > 2:
-        label = f"; nearest sample is {near.iloc[0, 2]}"
+        label += f" ({near.columns[2]}: {near.iloc[0, 2]})"
     text = (
         f"Decoded at ({x:.2f}, {y:.2f}) — {where}{label}. The model's prediction there, "
         f"as z-scores against the samples' mean and sd of each gene."

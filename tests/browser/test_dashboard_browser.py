@@ -190,3 +190,79 @@ def test_dashboard_end_to_end(app_url, driver):
     driver.find_element(By.CSS_SELECTOR, "#place-upload input[type=file]").send_keys(str(path))
     _wait(driver, lambda: "mine_0" in driver.find_element(By.ID, "placed-table").text, 60, "again")
     driver.save_screenshot(str(driver.shots / "5_placed.png"))
+
+
+def _loaded(driver, app_url: str) -> None:
+    driver.get(app_url + "/")
+    _wait(
+        driver,
+        lambda: (_figure(driver, "sample-map") or {}).get("names", [None])[0] == "probe grid",
+        170,
+        "sample map",
+    )
+
+
+def test_box_selection_reaches_the_server_and_survives_a_new_colouring(app_url, driver):
+    """The points of a box carry their sample rows; a new figure (colour by a gene after a
+    tissue) keeps the selection, and the map says the data are simulated."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    _loaded(driver, app_url)
+    notes = _js(
+        driver,
+        """const gd = document.querySelector('#sample-map .js-plotly-plot');
+        return (gd.layout.title && gd.layout.title.text) || '';""",
+    )
+    assert "SIMULATED DATA" in notes
+    _js(
+        driver,
+        """const gd = document.querySelector('#sample-map .js-plotly-plot');
+        Plotly.relayout(gd, {dragmode: 'select'});""",
+    )
+    plot = driver.find_element(By.CSS_SELECTOR, "#sample-map .nsewdrag")
+    w, h = plot.size["width"], plot.size["height"]
+    # a box over the left half of the plot (offsets from its centre)
+    box = ActionChains(driver).move_to_element_with_offset(plot, -w // 2 + 3, -h // 2 + 3)
+    box.click_and_hold().move_by_offset(w // 4, h // 2).move_by_offset(w // 4, h // 2 - 6)
+    box.release().perform()
+    info = _wait(
+        driver,
+        lambda: (lambda t: t if "samples selected" in t else None)(
+            driver.find_element(By.ID, "selection-info").text
+        ),
+        30,
+        "selection",
+    )
+    assert driver.find_element(By.ID, "selection-genes").text.count("\n") > 3
+    _choose(driver, "color-by", "MYH6", "MYH6 — observed")
+    _wait(
+        driver,
+        lambda: "MYH6 (observed)" in _figure(driver, "sample-map")["colorbar"],
+        30,
+        "MYH6 colour bar",
+    )
+    time.sleep(2)  # the empty selection event plotly sends after the new figure is handled
+    assert driver.find_element(By.ID, "selection-info").text == info
+    assert driver.find_element(By.ID, "alert-selection").text == ""
+    driver.save_screenshot(str(driver.shots / "6_selection_kept.png"))
+
+
+def test_files_over_the_upload_limit_are_refused_with_a_message(app_url, driver, tmp_path):
+    """dcc.Upload drops a file over its max_size without a word: the page says why."""
+    from selenium.webdriver.common.by import By
+
+    _loaded(driver, app_url)
+    genes = tmp_path / "genes.txt"
+    genes.write_text("MYH6\n" * 250_000)  # 1.25 MB: over the gene list's 1 MB
+    driver.find_element(By.CSS_SELECTOR, "details.details summary").click()
+    driver.find_element(By.CSS_SELECTOR, "#gene-list-upload input[type=file]").send_keys(str(genes))
+    msg = _wait(driver, lambda: driver.find_element(By.ID, "alert-color").text, 20, "list alert")
+    assert msg == "genes.txt: 1.3 MB; a gene list is read up to 1 MB"
+    matrix = tmp_path / "matrix.csv"
+    with open(matrix, "wb") as f:
+        f.truncate(51_000_000)  # sparse: 51 MB on paper, nothing on disk
+    driver.find_element(By.CSS_SELECTOR, "#place-upload input[type=file]").send_keys(str(matrix))
+    msg = _wait(driver, lambda: driver.find_element(By.ID, "alert-place").text, 20, "place alert")
+    assert msg.startswith("matrix.csv: 51.0 MB; up to 50 MB are placed here")
+    driver.save_screenshot(str(driver.shots / "7_upload_too_big.png"))

@@ -105,3 +105,18 @@ def test_clip_range_handles_constant_and_empty():
     assert figures.clip_range(np.array([np.nan, np.nan])) == (0.0, 1.0)
     lo, hi = figures.clip_range(np.full(10, 3.0))
     assert hi > lo
+
+
+def test_exported_legend_keeps_every_entry(coords):
+    """On screen a long legend scrolls; in a file it would be cut: it is made to fit."""
+    coords = np.vstack([coords, coords, coords])  # 600 samples
+    labels = np.array([f"tissue {i % 26}" for i in range(600)], dtype=object)
+    fig = figures.sample_map_categorical(coords, labels, ["s"] * 600, "tissue")
+    few = figures.for_export(fig, 1000, 700)
+    assert few.layout.legend.orientation is None  # fits at the right: unchanged
+    small = figures.for_export(fig, 500, 400)  # single column: 26 entries do not fit
+    assert small.layout.legend.orientation == "h"
+    assert small.layout.legend.entrywidthmode == "pixels"
+    assert 100 < small.layout.margin.b <= 0.7 * 400
+    fig = figures.baselines_figure({"PCA": coords}, labels, label_name="tissue")
+    assert fig.layout.legend.tracegroupgap == 0  # no gap between the entries of each group

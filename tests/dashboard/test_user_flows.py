@@ -1,0 +1,276 @@
+"""What a daily user of the page does, end to end at the callback level: each test once failed
+(a selection lost or never received, a wrong colour scale, exports misnamed or missing what the
+page shows, simulated data unlabelled, controls that silently did something else)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+from dash import no_update
+from plotly.io.json import to_json_plotly
+
+from dashboard import export, ids, placement, sample_map, selection
+from dashboard.gene_space import build_gene_figure, gene_color_options, neighbor_tables
+from dashboard.layout import build_layout
+
+
+def _data_url(raw: bytes) -> str:
+    return "data:text/csv;base64," + base64.b64encode(raw).decode()
+
+
+def _find(component, component_id: str):
+    """The component of ``component_id`` in a layout."""
+    stack = [component]
+    while stack:
+        c = stack.pop()
+        if getattr(c, "id", None) == component_id:
+            return c
+        children = getattr(c, "children", None)
+        if isinstance(children, list | tuple):
+            stack.extend(children)
+        elif children is not None and hasattr(children, "to_plotly_json"):
+            stack.append(children)
+    raise KeyError(component_id)
+
+
+def _event_customdata(sent: dict, curve: int, point: int):
+    """What ``dcc.Graph`` puts in a selected or clicked point: ``customdata[point]`` of the trace
+    in the figure as sent to the browser (nothing when that is not a plain list)."""
+    cd = sent["data"][curve].get("customdata")
+    return cd[point] if isinstance(cd, list) else None
+
+
+class _Recorder:
+    """Stands in for the context's image renderer: keeps the figures it is given."""
+
+    def __init__(self):
+        self.figs = []
+
+    def render(self, fig, fmt, width, height, scale):
+        self.figs.append(fig)
+        return b"<svg/>"
+
+
+@pytest.mark.parametrize("value", ["ann:tissue", "obs:GATA4"])
+def test_selection_and_click_events_carry_sample_rows(context, value):
+    fig, _ = sample_map.build_sample_figure(context, value)
+    sent = json.loads(to_json_plotly(fig))
+    points = [
+        {"curveNumber": c, "pointNumber": i, "customdata": _event_customdata(sent, c, i)}
+        for c in range(1, len(fig.data))
+        for i in range(len(fig.data[c].x))
+    ]
+    assert sorted(p["customdata"] for p in points) == list(range(context.n_samples))
+    heart = [p for p in points if context.samples["tissue"].iat[p["customdata"]] == "Heart"]
+    store, _ = selection.selection_from_inputs(
+        context, ids.SAMPLE_MAP, {"points": heart, "range": {"x": [0, 1], "y": [0, 1]}}, None
+    )
+    assert len(store["rows"]) == 20 and store["drawn"]
+
+
+def test_a_new_colouring_keeps_the_selection_and_shows_it(context):
+    # plotly sends an empty selection, with no box or lasso, when a new figure replaces the map
+    store, alert = selection.selection_from_inputs(context, ids.SAMPLE_MAP, {"points": []}, None)
+    assert store is no_update and alert is None
+    # a box drawn around no sample is the user's: said so
+    box = {"points": [], "range": {"x": [0, 1], "y": [0, 1]}}
+    store, _ = selection.selection_from_inputs(context, ids.SAMPLE_MAP, box, None)
+    assert store == {"rows": [], "empty": True}
+    rows = [0, 1, 2, 100, 519]
+    for value in ("obs:GATA4", "ann:tissue"):
+        fig, _, _ = sample_map.recolor(context, value, (1, 99), None, None, rows)
+        shown = [
+            tr.customdata[i]
+            for tr in fig.data[1:]
+            if tr.selectedpoints is not None
+            for i in tr.selectedpoints
+        ]
+        assert sorted(shown) == rows, value
+
+
+def test_patched_colour_scale_is_the_one_of_a_new_figure(context):
+    _, kind, _ = sample_map.recolor(context, "obs:GATA4", (1, 99), None)
+    patch, _, _ = sample_map.recolor(context, "res:GATA4", (1, 99), kind)
+    ops = {tuple(o["location"]): o["params"]["value"] for o in patch.to_plotly_json()["operations"]}
+    sent = ops[("data", 1, "marker", "colorscale")]
+    new, _, _ = sample_map.recolor(context, "res:GATA4", (1, 99), None)
+    assert isinstance(sent, list)  # plotly.js does not know plotly.py's reversed names (RdBu_r)
+    assert [list(c) for c in sent] == [list(c) for c in new.data[1].marker.colorscale]
+
+
+def test_exports_are_named_by_what_they_show_and_hold_the_placed_samples(context, monkeypatch):
+    recorder = _Recorder()
+    monkeypatch.setattr(context, "image_renderer", recorder)
+    view = dict(color="ann:tissue", focus="GATA4", gene_color="go:GO:0007507", k=10)
+    out = export.export_figure(context, "gene-map", "svg", "screen", view)
+    assert out["filename"] == "gene-map_go-GO-0007507_GATA4.svg"
+    out = export.export_figure(context, "gene-map", "pdf", "screen", {"gene_color": "type"})
+    assert out["filename"] == "gene-map_type.pdf"
+    placed = [{"sample_id": "mine_1", "x": 0.0, "y": 1.0}]
+    out = export.export_figure(context, "sample-map", "png", "screen", {**view, "placed": placed})
+    assert out["filename"] == "sample-map_ann-tissue.png"
+    assert recorder.figs[-1].data[-1].name == "your samples (1)"  # the stars, as in the page
+
+
+def test_simulated_data_is_labelled_in_figures_and_files(context, monkeypatch):
+    recorder = _Recorder()
+    monkeypatch.setattr(context, "image_renderer", recorder)
+
+    def labels(fig) -> str:
+        notes = " ".join(a.text or "" for a in fig.layout.annotations)
+        return f"{fig.layout.title.text or ''} {notes}"
+
+    for simulated in (False, True):
+        monkeypatch.setattr(context, "simulated", simulated)
+        fig, _ = sample_map.build_sample_figure(context, "ann:tissue")
+        gfig, _ = build_gene_figure(context, "type", "GATA4", 10, None)
+        out = export.export_figure(context, "sample-map", "svg", "screen", {"color": "obs:GATA4"})
+        csv = export.csv_download(
+            context, ids.EXPORT_SELECTION_CSV, None, {"rows": [0]}, None, None
+        )
+        placed, _ = placement.placed_csv([{"sample_id": "s1", "x": 0.0, "y": 0.0}], context)
+        files = [out["filename"], csv["filename"], placed["filename"]]
+        if simulated:
+            assert all("SIMULATED DATA" in labels(f) for f in (fig, gfig, recorder.figs[-1]))
+            assert files == [
+                "SIMULATED_sample-map_obs-GATA4.svg",
+                "SIMULATED_selection.csv",
+                "SIMULATED_placed_samples.csv",
+            ]
+            for content in (csv["content"], placed["content"]):
+                header, first = content.splitlines()[:2]
+                assert header.startswith("data,") and first.startswith("SIMULATED,")
+        else:
+            assert not any("SIMULATED" in labels(f) for f in (fig, gfig, recorder.figs[-1]))
+            assert files == ["sample-map_obs-GATA4.svg", "selection.csv", "placed_samples.csv"]
+            assert csv["content"].startswith("sample_id,")
+
+
+def test_gene_set_presets_are_offered_only_with_genes_here(context, monkeypatch):
+    values = [o["value"] for o in sample_map.color_options(context, "", None)]
+    assert not any(v.startswith("set:") for v in values)  # none of their genes in this dataset
+    monkeypatch.setitem(sample_map.GENE_SET_PRESETS, "GATA4 (test)", r"^GATA4$")
+    fresh = types.SimpleNamespace(gene_set=context.gene_set)
+    assert sample_map.available_presets(fresh) == ["GATA4 (test)"]
+
+
+@pytest.mark.parametrize("k", [None, "", 0, 500, 2.5])
+def test_neighbour_count_out_of_range_is_said(context, k):
+    # the browser sends None for an empty box or a number beyond its min/max
+    nb, _, alert = neighbor_tables(context, "GATA4", k)
+    assert "give a whole number from 1 to 200" in str(alert)
+    assert f"listing {len(nb)} neighbour" in str(alert)
+
+
+def test_neighbour_count_in_range_is_not_questioned(context):
+    nb, _, alert = neighbor_tables(context, "GATA4", 12)
+    assert len(nb) == 12 and "whole number" not in str(alert)
+
+
+def test_chosen_go_term_keeps_its_name(context):
+    # once chosen, the search text is gone: the option must still name the term
+    opts = gene_color_options(context, None, "go:GO:0007507")
+    label = next(o["label"] for o in opts if o["value"] == "go:GO:0007507")
+    assert label == "GO: heart development (BP) · GO:0007507"
+
+
+def test_probe_names_the_nearest_sample_and_lists_its_tissue(context):
+    text, _, samples, alert = selection.probe_at(context, {"points": [{"x": 100.0, "y": -100.0}]})
+    first = samples[0]
+    assert alert is None
+    assert f"nearest sample: {first['sample_id']} (tissue: {first['tissue']})" in text
+    table = _find(build_layout(context), ids.PROBE_SAMPLES)
+    assert [c["id"] for c in table.columns] == ["sample_id", "distance", "tissue"]
+
+
+def test_share_link_opens_a_new_tab_and_can_be_copied(context):
+    page = build_layout(context)
+    # following the link in this tab would reload the page: placed samples, probe... lost
+    assert _find(page, ids.SHARE_LINK).target == "_blank"
+    assert type(_find(page, ids.SHARE_COPY)).__name__ == "Clipboard"
+
+
+def test_placing_samples_without_values_or_with_few_genes_says_so(context, sepira_file):
+    rows = pd.read_csv(sepira_file).iloc[[0, 25, 260]].drop(columns=["tissue"])
+    genes = rows.columns[1:]
+    rows.loc[rows.index[1], genes] = np.nan  # a sample with no value at all
+    raw = rows.to_csv(index=False).encode()
+    placed, _, info, alert = placement.place_from_upload(context, _data_url(raw), "mine.csv", False)
+    assert [r["sample_id"] for r in placed] == [rows["sample"].iat[0], rows["sample"].iat[2]]
+    assert "2 samples from mine.csv placed" in info
+    assert f"1 sample not placed: no value for any gene of the model ({rows['sample'].iat[1]})" in (
+        str(alert)
+    )
+    rows[genes] = np.nan
+    out = placement.place_from_upload(
+        context, _data_url(rows.to_csv(index=False).encode()), "empty.csv", False
+    )
+    assert out[0] is no_update and "no sample has a value" in str(out[3])
+    one = pd.read_csv(sepira_file).iloc[[0]].drop(columns=["tissue"]).iloc[:, :11]  # 10 genes
+    placed, _, info, alert = placement.place_from_upload(
+        context, _data_url(one.to_csv(index=False).encode()), "one.csv", False
+    )
+    assert len(placed) == 1 and "1 sample from one.csv placed" in info
+    assert "only 10 of the model's 467 genes are in one.csv" in str(alert)
+    out = placement.place_from_upload(
+        context, _data_url(b"sample,GATA4\ns1,1\n"), "plain.csv.gz", False
+    )
+    assert out[0] is no_update and "not a gzip file" in str(out[3])
+
+
+def test_baselines_show_the_model_shown_not_a_cached_one(context):
+    from dashboard.baselines import baseline_view
+
+    rng = np.random.default_rng(0)
+    cached = {  # as cached by an earlier version: the stand-in's map called FE
+        "maps": {"FE": rng.normal(size=(520, 2)), "PCA": rng.normal(size=(520, 2))},
+        "accuracy": {"FE": {"mean": 0.99, "sd": 0.0}, "PCA": {"mean": 0.4, "sd": 0.02}},
+        "label": "tissue",
+    }
+    fig, rows = baseline_view(context, cached)
+    assert [r["map"] for r in rows] == ["model", "PCA"]  # the PCA stand-in is not FE
+    own = context.model_accuracy("tissue")
+    assert rows[0]["1-NN accuracy (2% labels)"] == round(own["mean"], 3) != 0.99
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles[0].startswith("model") and not any(t.startswith("FE") for t in titles)
+
+
+def test_gene_colour_bar_states_the_scale_when_known(context, monkeypatch):
+    spec = sample_map.resolve_color(context, "obs:GATA4")
+    assert spec.title == "GATA4 (observed)"  # loaded as it is: the scale is not known
+    monkeypatch.setattr(context, "training_transform", lambda: "log10p1")
+    for value, title in [
+        ("obs:GATA4", "GATA4 (observed, log10(x+1))"),
+        ("res:GATA4", "GATA4 (residual, log10(x+1))"),
+    ]:
+        assert sample_map.resolve_color(context, value).title == title
+
+
+def test_clip_slider_is_off_for_categories(context, sepira_es):
+    from dashboard.factory import create_app
+
+    _, kind, _ = sample_map.recolor(context, "ann:tissue", (1, 99), None)
+    assert sample_map.clip_disabled(kind)  # moving it would change nothing
+    _, kind, _ = sample_map.recolor(context, "obs:GATA4", (1, 99), None)
+    assert not sample_map.clip_disabled(kind) and not sample_map.clip_disabled(None)
+    app = create_app(sepira_es, context.config)
+    assert any(f"{ids.CLIP}.disabled" in key for key in app.callback_map)
+
+
+def test_coded_annotations_are_shown_with_their_meaning(context):
+    hardy = sample_map.category_labels("DTHHRDY", np.array([0.0, 2.0, np.nan, 4.0]))
+    assert list(hardy) == [
+        "0: ventilator case",
+        "2: fast death of natural causes",
+        None,
+        "4: slow death",
+    ]
+    assert list(sample_map.category_labels("batch", np.array([1.0, 3.0]))) == ["1", "3"]  # not 1.0
+    assert list(sample_map.category_labels("dose", np.array([0.5, 1.0]))) == [0.5, 1.0]
+    label = sample_map.option_for(context, "ann:DTHHRDY")["label"]
+    assert label == "annotation: DTHHRDY (Hardy scale: circumstances of death)"
