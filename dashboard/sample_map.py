@@ -532,6 +532,26 @@ def upload_bytes(contents: str | None, filename: str | None, max_bytes: int) -> 
     return raw
 
 
+#: First-column names that mark a header line of an uploaded gene list (left out).
+GENE_LIST_HEADERS = {
+    "symbol",
+    "symbols",
+    "gene",
+    "genes",
+    "gene_symbol",
+    "gene_name",
+    "gene_id",
+    "geneid",
+    "hgnc_symbol",
+    "ensembl",
+    "ensembl_id",
+    "entrez",
+    "entrez_id",
+    "name",
+    "id",
+}
+
+
 def decode_upload(contents: str | None, filename: str | None = None) -> str:
     """Gene symbols of an uploaded text/CSV/TSV file (first column) as one comma-joined string.
 
@@ -555,6 +575,8 @@ def decode_upload(contents: str | None, filename: str | None = None) -> str:
         first = line.replace("\t", ",").replace(";", ",").split(",")[0].strip().strip('"')
         if first and not first.startswith("#"):
             tokens.append(first)
+    if tokens and tokens[0].lower() in GENE_LIST_HEADERS:  # a header line, not a gene
+        tokens = tokens[1:]
     if not tokens:
         raise DataError(f"{name}: no gene symbol found (one per line, or in the first column)")
     return ",".join(tokens)

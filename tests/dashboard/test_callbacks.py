@@ -332,7 +332,15 @@ def test_gene_list_upload(context):
         context, ids.GENE_LIST_UPLOAD, None, None, None, None, None, upload
     )
     assert color == "list:GATA4,TBX5"
-    assert "symbol" in _text(alert) and "NOPE3" in _text(alert)  # header and unknown: reported
+    # the header line is left out; an unknown gene is reported
+    assert "symbol" not in _text(alert) and "NOPE3" in _text(alert)
+    upload = (_data_url(b"GATA4\nTBX5\n"), "genes.txt")  # no header: the first line is a gene
+    assert (
+        sample_map.sync_focus(context, ids.GENE_LIST_UPLOAD, None, None, None, None, None, upload)[
+            0
+        ]
+        == "list:GATA4,TBX5"
+    )
 
 
 def test_malformed_uploads_give_messages(context):
