@@ -806,11 +806,18 @@ class GeneOntology:
         """Number of genes in the gene table (annotated or not)."""
         return len(self.genes)
 
+    @property
+    def release(self) -> str:
+        """The GO release: the snapshot's date, or the OBO file's ``data-version``; "?" if
+        neither is known."""
+        meta = self.metadata
+        return str(meta.get("go_release") or meta.get("obo_data_version") or "?")
+
     def __repr__(self) -> str:
         return (
             f"GeneOntology({self.n_terms} terms, {self.n_genes} genes, "
             f"{self._ann_gene.size} direct annotations, "
-            f"GO release {self.metadata.get('go_release', '?')})"
+            f"GO release {self.release})"
         )
 
     # ---------------------------------------------------------------- gene mapping

@@ -371,6 +371,7 @@ def test_gaf_obo_excerpt(go, tmp_path):
     g = GeneOntology.from_gaf(GAF_EXCERPT, OBO_EXCERPT)
     assert g.metadata["gaf_version"] == "2.1"
     assert g.metadata["obo_data_version"] == "releases/2019-01-27"
+    assert g.release == "releases/2019-01-27" and "GO release releases/2019-01-27" in repr(g)
     # 43 stanzas of which one obsolete term
     assert g.n_terms == 42
     assert "GO:0000005" not in g.terms.index  # obsolete ribosomal chaperone activity
