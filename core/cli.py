@@ -131,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="model directory to write")
     p.add_argument("--epochs", type=int, default=None, help="passes over the matrix")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     p.add_argument("--gene-dim", type=int, default=None)
     p.add_argument("--hidden", type=str, default=None, help="hidden sizes, e.g. 100,50,50")
     p.add_argument("--top-genes", type=int, default=None, help="keep the n most variable genes")

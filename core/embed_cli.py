@@ -88,8 +88,8 @@ def load_model_dir(path: str, flag: str = "--model") -> Any:
         raise ModelError(f"{flag} {path}: not a model directory (config.json missing)")
     try:
         return FactorizedEmbeddings.load(directory)
-    except CoreError:
-        raise
+    except CoreError as exc:  # the library names the directory; say which flag gave it
+        raise ModelError(f"{flag} {exc}") from None
     except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
         # a truncated arrays.npz / samples.parquet, or a config.json without its entries
         what = f"missing entry {exc}" if isinstance(exc, KeyError) else str(exc)

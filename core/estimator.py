@@ -15,6 +15,7 @@ samples' annotations).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -22,6 +23,7 @@ import os
 import shutil
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -30,9 +32,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from core.data import _strip_version
+from core.data import ExpressionSet, _strip_version
 from core.errors import ModelError
-from core.model import FactorizedEmbedding, NetworkConfig
+from core.model import FactorizedEmbedding, NetworkConfig, as_int
 from core.train import (
     ResidentMatrix,
     TrainConfig,
@@ -56,6 +58,120 @@ NEIGHBOUR_SPACES = ("centered", "values")
 GRAPH_COMPONENTS = 50  # principal components behind the samples' neighbour graph
 
 
+def _as_expression_set(es, what: str):
+    """``es`` when it is an :class:`~core.data.ExpressionSet` (or quacks like one), a
+    (n_samples, n_genes) array or DataFrame wrapped in one, else a :class:`ModelError`.
+
+    A DataFrame's index gives the sample ids and its columns the gene ids (or symbols); an
+    array gets ids ``sample_0...`` and ``gene_0...``. The values are read as float32.
+    """
+    if isinstance(es, pd.DataFrame):
+        return ExpressionSet.from_array(
+            es.to_numpy(), sample_ids=es.index.astype(str), gene_ids=es.columns.astype(str)
+        )
+    if isinstance(es, np.ndarray):
+        return ExpressionSet.from_array(es)
+    if not all(hasattr(es, name) for name in ("values", "sample_ids", "gene_ids", "gene_symbols")):
+        raise ModelError(
+            f"{what} takes an ExpressionSet (core.data), a numpy array or a DataFrame of "
+            f"samples x genes, got {type(es).__name__}"
+        )
+    values = es.values
+    if not isinstance(values, np.ndarray) or values.ndim != 2:
+        raise ModelError(
+            f"{what}: values must be a 2-D (n_samples, n_genes) array, "
+            f"got {getattr(values, 'shape', type(values).__name__)}"
+        )
+    if values.dtype.kind not in "biuf":
+        raise ModelError(f"{what}: values must be numeric, got dtype {values.dtype}")
+    n_samples, n_genes = values.shape
+    if len(es.sample_ids) != n_samples or len(es.gene_ids) != n_genes:
+        raise ModelError(
+            f"{what}: {len(es.sample_ids)} sample ids and {len(es.gene_ids)} gene ids for a "
+            f"{n_samples} x {n_genes} matrix"
+        )
+    if len(es.gene_symbols) != n_genes:
+        raise ModelError(f"{what}: {len(es.gene_symbols)} gene symbols for {n_genes} genes")
+    return es
+
+
+def _damaged(directory: Path, name: str, detail) -> ModelError:
+    """The error of a damaged model directory: ``<dir>: damaged or incomplete model directory
+    (<file>: <detail>)``, so that a caller can put its own prefix (a flag) before it."""
+    return ModelError(
+        f"{directory}: damaged or incomplete model directory ({name}: {str(detail)[:300]}); "
+        "save or train it again"
+    )
+
+
+def _sync_tree(directory: Path) -> None:
+    """Flush ``directory``'s files (and the directory itself, where the OS allows) to disk."""
+    for path in directory.iterdir():
+        if path.is_file():
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # directories cannot be opened on some systems (Windows)
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _check_training_values(values: np.ndarray, es) -> None:
+    """No infinite value, and every sample and every gene observed (non-NaN) at least once.
+
+    A sample without any value would be placed by nothing but its random start, a gene
+    without any by nothing at all; both are refused (:class:`ModelError`) rather than learned
+    silently. Scans ``values`` (n_samples, n_genes) by blocks of rows.
+    """
+    n_samples, n_genes = values.shape
+    empty_rows = np.zeros(n_samples, bool)
+    seen_genes = np.zeros(n_genes, bool)
+    step = max(1, (1 << 24) // max(1, n_genes))
+    for start in range(0, n_samples, step):
+        block = values[start : start + step]
+        if np.isinf(block).any():
+            raise ModelError(
+                "the matrix holds infinite values; log-transform counts before training"
+            )
+        observed = ~np.isnan(block)
+        empty_rows[start : start + step] = ~observed.any(1)
+        seen_genes |= observed.any(0)
+    if empty_rows.any():
+        raise ModelError(
+            f"{int(empty_rows.sum())} sample(s) have no observed (non-NaN) value for any of the "
+            f"{n_genes} genes ({_named(es.sample_ids, empty_rows)}): nothing places them on "
+            "the map; remove them"
+        )
+    if not seen_genes.all():
+        raise ModelError(
+            f"{int((~seen_genes).sum())} gene(s) have no observed (non-NaN) value in any sample "
+            f"({_named(es.gene_ids, ~seen_genes)}): nothing to learn them from; remove them "
+            "(ExpressionSet.drop_zero_genes)"
+        )
+
+
+def _named(ids: np.ndarray, which: np.ndarray, limit: int = 5) -> str:
+    """The first ``limit`` of ``ids[which]``, comma-separated, "..." when there are more."""
+    names = [str(x) for x in np.asarray(ids)[which][: limit + 1]]
+    return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
+
+
+def _optional_float(value, name: str) -> float | None:
+    """``value`` as a float (None stays None); anything but a real number is a ModelError."""
+    if value is None:
+        return None
+    real = (int, float, np.integer, np.floating)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, real):
+        raise ModelError(f"{name} must be a number, got {value!r}")
+    return float(value)
+
+
 @dataclass(frozen=True)
 class TransformConfig:
     """How new samples are placed (:meth:`FactorizedEmbeddings.transform`).
@@ -75,7 +191,13 @@ class TransformConfig:
     grid_size: int = 96
 
     def __post_init__(self) -> None:
-        if self.steps < 0 or self.lr <= 0 or self.grid_size < 2:
+        object.__setattr__(self, "steps", as_int(self.steps, "transform steps"))
+        object.__setattr__(self, "grid_size", as_int(self.grid_size, "transform grid_size"))
+        lr = self.lr
+        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)):
+            raise ModelError(f"transform lr must be a number, got {lr!r}")
+        object.__setattr__(self, "lr", float(lr))
+        if self.steps < 0 or not (0 < self.lr < float("inf")) or self.grid_size < 2:
             raise ModelError("transform needs steps >= 0, lr > 0 and grid_size >= 2")
 
 
@@ -185,53 +307,60 @@ class FactorizedEmbeddings:
             raise ModelError(
                 f"neighbour_space must be one of {NEIGHBOUR_SPACES}, got {neighbour_space!r}"
             )
+        # validate the network shape early (sizes of the tables are known at fit time)
+        network = NetworkConfig(1, 1, sample_dim, gene_dim, hidden, activation)
         self.neighbour_space = neighbour_space
-        self.sample_dim = int(sample_dim)
-        self.gene_dim = int(gene_dim)
-        self.hidden = tuple(int(h) for h in hidden)
+        self.sample_dim = network.sample_dim
+        self.gene_dim = network.gene_dim
+        self.hidden = network.hidden
         self.activation = activation
         self.standardize = standardize
         self.init = init
-        self.epochs = None if epochs is None else int(epochs)
-        self.neighbour_weight = None if neighbour_weight is None else float(neighbour_weight)
-        self.neighbour_power = None if neighbour_power is None else float(neighbour_power)
-        self.neighbour_k = None if neighbour_k is None else int(neighbour_k)
-        self.neighbour_decay = None if neighbour_decay is None else float(neighbour_decay)
+        self.epochs = None if epochs is None else as_int(epochs, "epochs")
+        self.neighbour_weight = _optional_float(neighbour_weight, "neighbour_weight")
+        self.neighbour_power = _optional_float(neighbour_power, "neighbour_power")
+        self.neighbour_k = None if neighbour_k is None else as_int(neighbour_k, "neighbour_k")
+        self.neighbour_decay = _optional_float(neighbour_decay, "neighbour_decay")
         self.train_config = TrainConfig(
             epochs=1 if self.epochs is None else self.epochs,
-            lr=float(lr),
+            lr=lr,
             optimizer=optimizer,
             schedule=schedule,
-            pairs_per_step=int(pairs_per_step),
-            max_genes_per_step=int(max_genes_per_step),
-            reassign_every=int(reassign_every),
+            pairs_per_step=pairs_per_step,
+            max_genes_per_step=max_genes_per_step,
+            reassign_every=reassign_every,
             reassign_until=(
-                float(reassign_until)
+                reassign_until
                 if reassign_until is not None
                 else (0.7 if neighbour_weight == 0 else 0.0)
             ),
-            grid_size=int(grid_size),
-            sample_lr_scale=float(sample_lr_scale),
-            sample_noise=float(sample_noise),
-            sample_noise_start=None if sample_noise_start is None else float(sample_noise_start),
+            grid_size=grid_size,
+            sample_lr_scale=sample_lr_scale,
+            sample_noise=sample_noise,
+            sample_noise_start=sample_noise_start,
             # placeholders until fit when None (auto_neighbour_settings)
-            neighbour_weight=1.0 if neighbour_weight is None else float(neighbour_weight),
-            neighbour_k=10 if neighbour_k is None else int(neighbour_k),
-            neighbour_negatives=int(neighbour_negatives),
-            neighbour_scale=float(neighbour_scale),
-            neighbour_power=1.0 if neighbour_power is None else float(neighbour_power),
-            neighbour_decay=0.0 if neighbour_decay is None else float(neighbour_decay),
-            polish_steps=int(polish_steps),
+            neighbour_weight=1.0 if neighbour_weight is None else neighbour_weight,
+            neighbour_k=10 if neighbour_k is None else neighbour_k,
+            neighbour_negatives=neighbour_negatives,
+            neighbour_scale=neighbour_scale,
+            neighbour_power=1.0 if neighbour_power is None else neighbour_power,
+            neighbour_decay=0.0 if neighbour_decay is None else neighbour_decay,
+            polish_steps=polish_steps,
             device=device,
             precision=precision,
-            seed=int(seed),
-            checkpoint_every=int(checkpoint_every),
-        )
+            seed=seed,
+            checkpoint_every=checkpoint_every,
+        )  # TrainConfig checks types and ranges
         if isinstance(transform, dict):
-            transform = TransformConfig(**transform)
+            try:
+                transform = TransformConfig(**transform)
+            except TypeError as exc:
+                raise ModelError(f"transform settings: {exc}") from None
+        if transform is not None and not isinstance(transform, TransformConfig):
+            raise ModelError(
+                f"transform must be a TransformConfig, a dict or None, got {type(transform)!r}"
+            )
         self.transform_config = transform or TransformConfig()
-        # validate the network shape early (sizes of the tables are known at fit time)
-        NetworkConfig(1, 1, self.sample_dim, self.gene_dim, self.hidden, self.activation)
         self.module_: FactorizedEmbedding | None = None
 
     # ------------------------------------------------------------------ parameters
@@ -297,7 +426,8 @@ class FactorizedEmbeddings:
     def _scale(self, values: np.ndarray) -> np.ndarray:
         return ((values - self.gene_mean_) / self.gene_scale_).astype(np.float32, copy=False)
 
-    def _fit_scaling(self, values: np.ndarray) -> None:
+    def _gene_scaling(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-gene (mean, scale) of ``standardize`` on ``values``, each (n_genes,) float32."""
         n_genes = values.shape[1]
         mean = np.zeros(n_genes, np.float32)
         scale = np.ones(n_genes, np.float32)
@@ -308,7 +438,7 @@ class FactorizedEmbeddings:
             with np.errstate(all="ignore"):
                 sd = np.nan_to_num(np.nanstd(values, 0)).astype(np.float32)
             scale = np.where(sd > 1e-6, sd, 1.0).astype(np.float32)
-        self.gene_mean_, self.gene_scale_ = mean, scale
+        return mean, scale
 
     # ------------------------------------------------------------------ fit
     def fit(
@@ -323,24 +453,27 @@ class FactorizedEmbeddings:
         Parameters
         ----------
         es
-            Expression set: ``values`` (n_samples, n_genes) log scale, NaN = missing.
+            Expression set: ``values`` (n_samples, n_genes) log scale, NaN = missing (a
+            numpy array or a DataFrame of samples x genes also do).
         callback
             Receives :class:`core.train.TrainProgress` during training.
         checkpoint, resume
-            Checkpoint file written during training; with ``resume`` continue from it.
+            Checkpoint file written during training; with ``resume`` continue from it (the same
+            settings and data only, :func:`core.train.check_resumable`).
+
+        A fit that fails or is interrupted leaves the estimator as it was (a fitted model stays
+        usable, unchanged).
         """
+        es = _as_expression_set(es, "fit")
         values = np.asarray(es.values, dtype=np.float32)
         if values.ndim != 2 or values.shape[0] < 2 or values.shape[1] < 1:
             raise ModelError(
                 f"need a 2-D matrix with >= 2 samples and >= 1 gene, got {values.shape}"
             )
-        if np.isinf(values).any():
-            raise ModelError(
-                "the matrix holds infinite values; log-transform counts before training"
-            )
+        _check_training_values(values, es)
         t0 = time.perf_counter()
-        self._fit_scaling(values)
-        scaled = self._scale(values)
+        gene_mean, gene_scale = self._gene_scaling(values)
+        scaled = ((values - gene_mean) / gene_scale).astype(np.float32, copy=False)
         net = NetworkConfig(
             n_samples=values.shape[0],
             n_genes=values.shape[1],
@@ -349,31 +482,28 @@ class FactorizedEmbeddings:
             hidden=self.hidden,
             activation=self.activation,
         )
+        # the settings as trained; the estimator's own state changes only once training is done
+        cfg = self.train_config
         if self.epochs is None:
             n_observed = int(np.isfinite(values).sum())
-            device = resolve_device(self.train_config.device)
-            self.train_config = replace(self.train_config, epochs=auto_epochs(n_observed, device))
-            log.info(
-                "epochs not given: %d for %d observed values", self.train_config.epochs, n_observed
-            )
+            device = resolve_device(cfg.device)
+            cfg = replace(cfg, epochs=auto_epochs(n_observed, device))
+            log.info("epochs not given: %d for %d observed values", cfg.epochs, n_observed)
         auto = auto_neighbour_settings(values.shape[0])
         given = {name: getattr(self, name) for name in auto}
-        self.train_config = replace(
-            self.train_config,
-            **{name: auto[name] if given[name] is None else given[name] for name in auto},
+        cfg = replace(
+            cfg, **{name: auto[name] if given[name] is None else given[name] for name in auto}
         )
         if any(v is None for v in given.values()):
             log.info(
                 "regulariser for %d samples: weight %g, kernel exponent %g, %d neighbours, "
                 "rank decay %g, graph on %s values",
-                values.shape[0], self.train_config.neighbour_weight,
-                self.train_config.neighbour_power, self.train_config.neighbour_k,
-                self.train_config.neighbour_decay,
+                values.shape[0], cfg.neighbour_weight, cfg.neighbour_power, cfg.neighbour_k,
+                cfg.neighbour_decay,
                 "sample-centred" if self.neighbour_space == "centered" else "the",
             )  # fmt: skip
-        generator = torch.Generator().manual_seed(self.train_config.seed)
+        generator = torch.Generator().manual_seed(cfg.seed)
         module = FactorizedEmbedding(net, generator)
-        cfg = self.train_config
         reference = None
         centered_graph = cfg.neighbour_weight > 0 and self.neighbour_space == "centered"
         if self.init == "pca" or (cfg.neighbour_weight > 0 and not centered_graph):
@@ -391,13 +521,16 @@ class FactorizedEmbeddings:
         state = train_network(
             module,
             scaled,
-            self.train_config,
+            cfg,
             callback=callback,
             checkpoint=checkpoint,
             resume=resume,
             neighbours=graph,
+            data_key=es.fingerprint() if hasattr(es, "fingerprint") else None,
         )
         module.to("cpu")
+        self.train_config = cfg
+        self.gene_mean_, self.gene_scale_ = gene_mean, gene_scale
         self.module_ = module
         self.history_ = list(state.history)
         self.train_time_s_ = float(time.perf_counter() - t0)
@@ -451,7 +584,9 @@ class FactorizedEmbeddings:
         coords
             (n, sample_dim) or (sample_dim,) coordinates.
         genes
-            Gene indices to decode (all genes when None).
+            Genes to decode (all genes when None): indices into :attr:`gene_ids_`, a boolean
+            mask over them, or gene ids (Ensembl version ignored) or symbols (case ignored; the
+            first gene of a symbol that names several).
 
         Returns
         -------
@@ -459,18 +594,19 @@ class FactorizedEmbeddings:
             (n, n_genes) or (n, len(genes)) float32, on the training data's (log) scale.
         """
         module = self._check_fitted()
-        coords = np.asarray(coords, dtype=np.float32)
+        try:
+            coords = np.asarray(coords, dtype=np.float32)
+        except (TypeError, ValueError) as exc:
+            raise ModelError(f"coords must be numbers, (n, {self.sample_dim}): {exc}") from None
         if coords.ndim == 1:
             coords = coords[None, :]
         if coords.ndim != 2 or coords.shape[1] != self.sample_dim:
             raise ModelError(f"coords must be (n, {self.sample_dim}); got shape {coords.shape}")
         if not np.isfinite(coords).all():
             raise ModelError("coords hold NaN or infinite values")
-        index = None
-        if genes is not None:
-            index = np.asarray(genes, dtype=np.int64).reshape(-1)
-            if index.size and (index.min() < 0 or index.max() >= self.n_genes_):
-                raise ModelError(f"gene indices must lie in [0, {self.n_genes_}); got {index}")
+        index = None if genes is None else self._gene_positions(genes)
+        if index is not None and index.size == 0:
+            return np.zeros((coords.shape[0], 0), np.float32)
         with torch.no_grad():
             out = decode_points(
                 module,
@@ -480,6 +616,71 @@ class FactorizedEmbeddings:
         mean = self.gene_mean_ if index is None else self.gene_mean_[index]
         scale = self.gene_scale_ if index is None else self.gene_scale_[index]
         return (out * scale + mean).astype(np.float32)
+
+    def _gene_positions(self, genes) -> np.ndarray:
+        """Positions in :attr:`gene_ids_` of ``genes`` (see :meth:`predict`), int64.
+
+        Names are looked up as :meth:`core.data.ExpressionSet.gene_index` does: the id, then the
+        symbol (case ignored; the first gene when a symbol names several), then the id without
+        its Ensembl version.
+
+        Raises
+        ------
+        ModelError
+            Indices out of range or not whole numbers, a mask of another length, unknown names.
+        """
+        n_genes = self.n_genes_
+        arr = np.asarray(genes)
+        if arr.ndim == 0:
+            arr = arr.reshape(1)
+        if arr.size == 0:
+            return np.zeros(0, np.int64)
+        if arr.dtype == bool:
+            if arr.ndim != 1 or arr.size != n_genes:
+                raise ModelError(
+                    f"a boolean gene mask needs one entry per model gene ({n_genes}), "
+                    f"got shape {arr.shape}"
+                )
+            return np.flatnonzero(arr).astype(np.int64)
+        arr = arr.reshape(-1)
+        if arr.dtype.kind in "iuf":
+            if arr.dtype.kind == "f" and not (np.isfinite(arr).all() and (arr % 1 == 0).all()):
+                raise ModelError(f"gene indices must be whole numbers, got {arr[:5]}")
+            index = arr.astype(np.int64)
+            if index.min() < 0 or index.max() >= n_genes:
+                raise ModelError(f"gene indices must lie in [0, {n_genes}); got {index}")
+            return index
+        if arr.dtype.kind not in "UO":
+            raise ModelError(f"genes must be indices, a mask or gene names, got dtype {arr.dtype}")
+        tables: tuple[dict[str, int], ...] = ({}, {}, {})
+        for i, (gid, sym) in enumerate(zip(self.gene_ids_, self.gene_symbols_, strict=True)):
+            tables[0].setdefault(str(gid).upper(), i)
+            tables[1].setdefault(str(sym).upper(), i)
+            tables[2].setdefault(_strip_version(str(gid)).upper(), i)
+        index, unknown = [], []
+        for name in (str(g).strip() for g in arr):
+            keys = (name.upper(), name.upper(), _strip_version(name).upper())
+            hit = next((t[k] for t, k in zip(tables, keys, strict=True) if k in t), None)
+            if hit is None:
+                unknown.append(name)
+            else:
+                index.append(hit)
+        if unknown:
+            shown = ", ".join(unknown[:5]) + (", ..." if len(unknown) > 5 else "")
+            raise ModelError(f"{len(unknown)} gene(s) are not genes of the model: {shown}")
+        return np.asarray(index, np.int64)
+
+    def _inference_device(self) -> torch.device:
+        """The training device when this machine has it, else the CPU.
+
+        A model trained with ``device="cuda"`` is still used (transform) on a machine without
+        a GPU; ``auto`` picks CUDA when available.
+        """
+        try:
+            return resolve_device(self.train_config.device)
+        except ModelError:
+            log.info("device %r is not available: placing on the CPU", self.train_config.device)
+            return torch.device("cpu")
 
     # ------------------------------------------------------------------ transform
     def _align(self, es) -> tuple[np.ndarray, int]:
@@ -527,7 +728,9 @@ class FactorizedEmbeddings:
         Parameters
         ----------
         es
-            :class:`core.data.ExpressionSet` of new samples, same scale as the training data.
+            :class:`core.data.ExpressionSet` of new samples, same scale as the training data
+            (a DataFrame, columns named by gene, or an array with the model's genes as columns,
+            in :attr:`gene_ids_` order, also do).
         return_error
             Also return each sample's mean squared error at its place (standardised scale).
 
@@ -537,29 +740,40 @@ class FactorizedEmbeddings:
             (n_new, sample_dim) coordinates (and (n_new,) errors when ``return_error``).
         """
         module = self._check_fitted()
+        if isinstance(es, np.ndarray) and es.ndim == 2 and es.shape[1] == self.n_genes_:
+            # a bare matrix of the model's width: its columns are the model's genes, in order
+            es = ExpressionSet.from_array(
+                es, gene_ids=self.gene_ids_, gene_symbols=self.gene_symbols_
+            )
+        es = _as_expression_set(es, "transform")
+        if es.values.shape[0] == 0:
+            raise ModelError("transform: the matrix has no samples to place")
         values, n_matched = self._align(es)
         if n_matched < self.n_genes_:
             log.info("transform: %d of %d model genes present", n_matched, self.n_genes_)
+        if np.isinf(values).any():
+            bad = np.isinf(values).any(1)
+            raise ModelError(
+                f"transform: {int(bad.sum())} sample(s) hold infinite values "
+                f"({_named(es.sample_ids, bad)}); use NaN for missing values"
+            )
         scaled = self._scale(values)
         observed = np.isfinite(scaled).sum(1)
         if (observed == 0).any():
-            bad = np.asarray(es.sample_ids).astype(str)[observed == 0][:5]
-            raise ModelError(f"samples without any observed model gene: {list(bad)}")
-        device = resolve_device(self.train_config.device)
-        module.to(device)
-        module.eval()
-        for p in module.parameters():
-            p.requires_grad_(False)
-        try:
-            reference = getattr(self, "reference_", None)
-            if reference is not None and self.train_config.neighbour_weight > 0:
-                coords, err = self._place_by_neighbours(module, scaled, reference, device)
-            else:
-                coords, err = _place_samples(module, scaled, self.transform_config, device)
-        finally:
-            for p in module.parameters():
-                p.requires_grad_(True)
-            module.to("cpu")
+            raise ModelError(
+                f"samples without any observed model gene: {_named(es.sample_ids, observed == 0)}"
+            )
+        device = self._inference_device()
+        # a private frozen copy on the device: the fitted network is never moved or changed, so
+        # predict and transform may run meanwhile (threads of a server)
+        net = copy.deepcopy(module).to(device)
+        net.requires_grad_(False)
+        net.eval()
+        reference = getattr(self, "reference_", None)
+        if reference is not None and self.train_config.neighbour_weight > 0:
+            coords, err = self._place_by_neighbours(net, scaled, reference, device)
+        else:
+            coords, err = _place_samples(net, scaled, self.transform_config, device)
         return (coords, err) if return_error else coords
 
     def _place_by_neighbours(
@@ -610,12 +824,22 @@ class FactorizedEmbeddings:
         Parameters
         ----------
         directory
-            Target directory; replaced when it exists and ``overwrite`` is True.
+            Target directory; when it exists and ``overwrite`` is True, replaced if it is a
+            model directory (or empty). A folder of other files is never replaced.
         """
         module = self._check_fitted()
         directory = Path(directory)
-        if directory.exists() and not overwrite:
-            raise ModelError(f"{directory} already exists; choose another --out or use --force")
+        if directory.exists() or directory.is_symlink():
+            if not overwrite:
+                raise ModelError(f"{directory} already exists; save elsewhere or overwrite it")
+            if not directory.is_dir():
+                raise ModelError(f"{directory} already exists and is not a model directory")
+            if not (directory / "config.json").is_file() and any(directory.iterdir()):
+                shown = ", ".join(sorted(p.name for p in directory.iterdir())[:3])
+                raise ModelError(
+                    f"{directory} is not a model directory (it holds {shown}; no config.json); "
+                    "saving there would replace it as a whole: choose another directory"
+                )
         directory.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
         try:
@@ -661,6 +885,7 @@ class FactorizedEmbeddings:
                 "torch_version": torch.__version__,
             }
             (tmp / "config.json").write_text(json.dumps(config, indent=2, default=str))
+            _sync_tree(tmp)  # the files are on disk before the new model takes the name
             old = None
             if directory.exists():
                 old = directory.with_name(f".{directory.name}.old-{os.getpid()}")
@@ -675,7 +900,15 @@ class FactorizedEmbeddings:
 
     @classmethod
     def load(cls, directory: str | Path) -> FactorizedEmbeddings:
-        """Read a model directory written by :meth:`save` (tensors and JSON only; no code)."""
+        """Read a model directory written by :meth:`save` (tensors and JSON only; no code).
+
+        Raises
+        ------
+        ModelError
+            When the directory is missing, of another format version, or damaged: unreadable
+            files, settings that do not build the network, weights, ids, gene statistics or
+            sample annotations of other sizes than the network, non-finite weights.
+        """
         directory = Path(directory)
         if not directory.is_dir():
             raise ModelError(f"{directory}: no such model directory")
@@ -683,23 +916,39 @@ class FactorizedEmbeddings:
             if not (directory / name).is_file():
                 raise ModelError(f"{directory}: not a model directory ({name} is missing)")
         try:
-            config = json.loads((directory / "config.json").read_text())
-        except json.JSONDecodeError as exc:
-            raise ModelError(f"{directory / 'config.json'}: not valid JSON ({exc})") from None
+            config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise _damaged(directory, "config.json", f"not valid JSON: {exc}") from None
+        except OSError as exc:
+            raise _damaged(directory, "config.json", exc) from None
+        if not isinstance(config, dict):
+            raise _damaged(directory, "config.json", "not a JSON object")
         if config.get("format_version") != FORMAT_VERSION:
             raise ModelError(
                 f"{directory}: model format {config.get('format_version')!r} is not supported "
                 f"(this version reads {FORMAT_VERSION})"
             )
+        for entry in ("params", "network"):
+            if not isinstance(config.get(entry), dict):
+                raise _damaged(directory, "config.json", f"missing entry {entry!r}")
         params = dict(config["params"])
-        params["hidden"] = tuple(params["hidden"])
         params.setdefault("neighbour_space", "values")  # saved before the setting existed
-        model = cls(**params)
+        network = dict(config["network"])
+        try:
+            params["hidden"] = tuple(params["hidden"])
+            model = cls(**params)
+            network["hidden"] = tuple(network["hidden"])
+            net = NetworkConfig(**network)
+        except (TypeError, KeyError, ValueError) as exc:  # ModelError is a ValueError
+            raise _damaged(directory, "config.json", f"bad settings: {exc}") from None
+        shape = (model.sample_dim, model.gene_dim, model.hidden, model.activation)
+        if shape != (net.sample_dim, net.gene_dim, net.hidden, net.activation):
+            raise _damaged(directory, "config.json", "params and network disagree on its shape")
         if isinstance(config.get("train_config"), dict):
             try:
                 model.train_config = TrainConfig(**config["train_config"])
             except (TypeError, ModelError) as exc:
-                raise ModelError(f"{directory / 'config.json'}: bad train_config ({exc})") from None
+                raise _damaged(directory, "config.json", f"bad train_config: {exc}") from None
         else:  # saved before the settings were recorded as trained: weight 1, Cauchy kernel
             model.train_config = replace(
                 model.train_config,
@@ -708,39 +957,99 @@ class FactorizedEmbeddings:
                 neighbour_k=10 if model.neighbour_k is None else model.neighbour_k,
                 neighbour_decay=0.0 if model.neighbour_decay is None else model.neighbour_decay,
             )
-        net = NetworkConfig(**{**config["network"], "hidden": tuple(config["network"]["hidden"])})
         module = FactorizedEmbedding(net)
         try:
             state = torch.load(directory / "weights.pt", map_location="cpu", weights_only=True)
             module.load_state_dict(state)
         except Exception as exc:
-            raise ModelError(f"{directory / 'weights.pt'}: unreadable weights ({exc})") from None
+            raise _damaged(directory, "weights.pt", f"unreadable weights: {exc}") from None
+        if not all(torch.isfinite(p).all() for p in module.parameters()):
+            raise _damaged(directory, "weights.pt", "weights hold NaN or infinite values")
         module.eval()
-        with np.load(directory / "arrays.npz", allow_pickle=False) as arrays:
-            model.sample_ids_ = arrays["sample_ids"].astype(str)
-            model.gene_ids_ = arrays["gene_ids"].astype(str)
-            model.gene_symbols_ = arrays["gene_symbols"].astype(str)
-            model.gene_mean_ = arrays["gene_mean"].astype(np.float32)
-            model.gene_scale_ = arrays["gene_scale"].astype(np.float32)
-            names = ("mean", "basis", "scores")
-            model.reference_ = (
-                {name: arrays[f"reference_{name}"].astype(np.float32) for name in names}
-                if all(f"reference_{name}" in arrays.files for name in names)
-                else None
-            )
+        model._read_arrays(directory / "arrays.npz", net)
         samples_path = directory / "samples.parquet"
-        model.samples_ = pd.read_parquet(samples_path) if samples_path.exists() else None
+        model.samples_ = None
+        if samples_path.exists():
+            try:
+                model.samples_ = pd.read_parquet(samples_path)
+            except Exception as exc:  # pyarrow raises its own types for damaged files
+                raise _damaged(directory, "samples.parquet", exc) from None
+            if len(model.samples_) != net.n_samples:
+                raise _damaged(
+                    directory,
+                    "samples.parquet",
+                    f"{len(model.samples_)} rows for the model's {net.n_samples} samples",
+                )
         model.module_ = module
-        model.history_ = list(config.get("history", []))
-        model.train_time_s_ = float(config.get("train_time_s", 0.0))
-        model.pairs_per_s_ = float(config.get("pairs_per_s", 0.0))
-        model.n_moved_ = list(config.get("n_moved", []))
-        dataset = config.get("dataset", {})
-        model.data_source_ = dict(dataset.get("source") or {})
-        model.dataset_name_ = str(dataset.get("name", ""))
-        model.dataset_fingerprint_ = str(dataset.get("fingerprint", ""))
-        model._key = config.get("model_key")
+        dataset = config.get("dataset") or {}
+        try:
+            model.history_ = [float(x) for x in config.get("history", [])]
+            model.train_time_s_ = float(config.get("train_time_s", 0.0))
+            model.pairs_per_s_ = float(config.get("pairs_per_s", 0.0))
+            model.n_moved_ = [int(x) for x in config.get("n_moved", [])]
+            model.data_source_ = dict(dataset.get("source") or {})
+            model.dataset_name_ = str(dataset.get("name", ""))
+            model.dataset_fingerprint_ = str(dataset.get("fingerprint", ""))
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise _damaged(directory, "config.json", f"training record: {exc}") from None
+        key = config.get("model_key")
+        model._key = key if isinstance(key, str) else None
         return model
+
+    def _read_arrays(self, path: Path, net: NetworkConfig) -> None:
+        """Ids, gene statistics and the neighbours' reference from ``arrays.npz``, checked
+        against the network's sizes."""
+        n_samples, n_genes = net.n_samples, net.n_genes
+        try:
+            with np.load(path, allow_pickle=False) as arrays:
+                data = {name: arrays[name] for name in arrays.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise _damaged(path.parent, path.name, exc) from None
+        expected = {
+            "sample_ids": (n_samples,),
+            "gene_ids": (n_genes,),
+            "gene_symbols": (n_genes,),
+            "gene_mean": (n_genes,),
+            "gene_scale": (n_genes,),
+        }
+        for name, shape in expected.items():
+            if name not in data:
+                raise _damaged(path.parent, path.name, f"missing entry {name!r}")
+            if data[name].shape != shape:
+                raise _damaged(
+                    path.parent, path.name, f"{name} has shape {data[name].shape}, not {shape}"
+                )
+        try:
+            self.sample_ids_ = data["sample_ids"].astype(str)
+            self.gene_ids_ = data["gene_ids"].astype(str)
+            self.gene_symbols_ = data["gene_symbols"].astype(str)
+            self.gene_mean_ = data["gene_mean"].astype(np.float32)
+            self.gene_scale_ = data["gene_scale"].astype(np.float32)
+        except (TypeError, ValueError) as exc:
+            raise _damaged(path.parent, path.name, exc) from None
+        if not (np.isfinite(self.gene_mean_).all() and np.isfinite(self.gene_scale_).all()):
+            raise _damaged(path.parent, path.name, "gene statistics hold NaN or infinite values")
+        if not (self.gene_scale_ > 0).all():
+            raise _damaged(path.parent, path.name, "gene scales must be positive")
+        names = ("mean", "basis", "scores")
+        self.reference_ = None
+        if all(f"reference_{name}" in data for name in names):
+            ref = {name: data[f"reference_{name}"] for name in names}
+            m = ref["basis"].shape[1] if ref["basis"].ndim == 2 else -1
+            ok = (
+                m >= 1
+                and ref["mean"].shape == (n_genes,)
+                and ref["basis"].shape == (n_genes, m)
+                and ref["scores"].shape == (n_samples, m)
+                and all(a.dtype.kind == "f" and np.isfinite(a).all() for a in ref.values())
+            )
+            if not ok:
+                raise _damaged(
+                    path.parent,
+                    path.name,
+                    f"the neighbours' reference does not fit {n_samples} samples x {n_genes} genes",
+                )
+            self.reference_ = {name: a.astype(np.float32) for name, a in ref.items()}
 
 
 #: Samples from which :func:`auto_neighbour_settings` picks the heavier-tailed kernel.

@@ -14,14 +14,34 @@ literal per-pair form, kept as the reference the block form is tested against.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils import skip_init
 
 from core.errors import ModelError
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "silu": nn.SiLU}
+
+
+def as_int(value, name: str) -> int:
+    """``value`` as an int when it is a whole number (``3``, ``np.int64(3)``, ``3.0``).
+
+    Raises
+    ------
+    ModelError
+        For anything else (``2.5``, ``"3"``, ``None``, ``True``), naming ``name``.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise ModelError(f"{name} must be a whole number, got {value!r}")
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+        return int(value)
+    raise ModelError(f"{name} must be a whole number, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -50,12 +70,18 @@ class NetworkConfig:
     activation: str = "relu"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         for name in ("n_samples", "n_genes", "sample_dim", "gene_dim"):
-            if int(getattr(self, name)) < 1:
-                raise ModelError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
-        if not self.hidden or any(h < 1 for h in self.hidden):
-            raise ModelError(f"hidden must be one or more positive widths, got {self.hidden!r}")
+            value = as_int(getattr(self, name), name)
+            if value < 1:
+                raise ModelError(f"{name} must be a positive integer, got {value!r}")
+            object.__setattr__(self, name, value)
+        hidden = self.hidden
+        if isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__iter__"):
+            raise ModelError(f"hidden must be a sequence of layer widths, got {hidden!r}")
+        hidden = tuple(as_int(h, "hidden") for h in hidden)
+        if not hidden or any(h < 1 for h in hidden):
+            raise ModelError(f"hidden must be one or more positive widths, got {hidden!r}")
+        object.__setattr__(self, "hidden", hidden)
         if self.activation not in ACTIVATIONS:
             raise ModelError(
                 f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}"
@@ -75,7 +101,8 @@ class FactorizedEmbedding(nn.Module):
     config
         The :class:`NetworkConfig`.
     generator
-        Seeds the initialisation (deterministic for a seed).
+        Seeds the initialisation (deterministic for a seed); torch's global random generator is
+        used only when it is None.
     """
 
     def __init__(self, config: NetworkConfig, generator: torch.Generator | None = None) -> None:
@@ -91,9 +118,11 @@ class FactorizedEmbedding(nn.Module):
         self.first_bias = nn.Parameter(torch.empty(widths[0]))
         layers: list[nn.Module] = []
         act = ACTIVATIONS[config.activation]
+        # skip_init: no default initialisation, which would draw from torch's global random
+        # generator (reset_parameters initialises every parameter from ``generator``)
         for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
-            layers += [nn.Linear(w_in, w_out), act()]
-        layers.append(nn.Linear(widths[-1], 1))
+            layers += [skip_init(nn.Linear, w_in, w_out), act()]
+        layers.append(skip_init(nn.Linear, widths[-1], 1))
         self.activation = act()
         self.head = nn.Sequential(*layers)
         self.reset_parameters(generator)

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -26,7 +28,7 @@ import numpy as np
 import torch
 
 from core.errors import ModelError
-from core.model import FactorizedEmbedding
+from core.model import FactorizedEmbedding, as_int
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +136,23 @@ class TrainConfig:
     checkpoint_every: int = 0
 
     def __post_init__(self) -> None:
+        for name in _INT_FIELDS:
+            object.__setattr__(self, name, as_int(getattr(self, name), name))
+        for name in _FLOAT_FIELDS:
+            value = getattr(self, name)
+            if value is None and name == "sample_noise_start":
+                continue
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+                raise ModelError(f"{name} must be a number, got {value!r}")
+            if not math.isfinite(value):
+                raise ModelError(f"{name} must be a finite number, got {value!r}")
+            object.__setattr__(self, name, float(value))
+        if not 0 <= self.seed < 2**32:
+            raise ModelError(f"seed must be an integer in [0, 2**32), got {self.seed}")
+        if self.polish_steps < 0 or self.checkpoint_every < 0 or self.sample_candidates < 0:
+            raise ModelError("polish_steps, checkpoint_every and sample_candidates must be >= 0")
+        if not isinstance(self.device, str) or not _DEVICE_RE.fullmatch(self.device):
+            raise ModelError(f"device must be auto, cpu, cuda or cuda:N, got {self.device!r}")
         if self.epochs < 1:
             raise ModelError(f"epochs must be >= 1, got {self.epochs}")
         if not (self.lr > 0 and math.isfinite(self.lr)):
@@ -142,8 +161,6 @@ class TrainConfig:
             raise ModelError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
         if self.schedule not in SCHEDULES:
             raise ModelError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
-        if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
-            raise ModelError(f"device must be auto, cpu or cuda, got {self.device!r}")
         if self.precision not in ("auto", "bf16", "fp32"):
             raise ModelError(f"precision must be auto, bf16 or fp32, got {self.precision!r}")
         if self.pairs_per_step < 0 or self.max_genes_per_step < 1 or self.grid_size < 2:
@@ -167,6 +184,21 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+_INT_FIELDS = (
+    "epochs", "pairs_per_step", "max_genes_per_step", "reassign_every", "grid_size",
+    "sample_candidates", "neighbour_k", "neighbour_negatives", "polish_steps", "seed",
+    "checkpoint_every",
+)  # fmt: skip
+_FLOAT_FIELDS = (
+    "lr", "reassign_until", "sample_lr_scale", "sample_noise", "sample_noise_start",
+    "neighbour_weight", "neighbour_scale", "neighbour_power", "neighbour_decay", "polish_lr",
+)  # fmt: skip
+_DEVICE_RE = re.compile(r"auto|cpu|cuda(:\d+)?")
+#: Settings that may differ between a checkpoint and the run resuming it (they do not change
+#: what is computed): where it runs and how often it checkpoints.
+_RESUMABLE_CHANGES = ("device", "checkpoint_every")
 
 
 @dataclass
@@ -199,9 +231,15 @@ def resolve_device(device: str) -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if str(device).startswith("cuda") and not torch.cuda.is_available():
         raise ModelError(
-            "device 'cuda' was asked for but no CUDA GPU is available; use --device cpu"
+            f"device {device!r} was asked for but no CUDA GPU is available; use --device cpu"
         )
-    return torch.device(device)
+    resolved = torch.device(device)
+    if resolved.type == "cuda" and (resolved.index or 0) >= torch.cuda.device_count():
+        raise ModelError(
+            f"device {device!r} was asked for but there are {torch.cuda.device_count()} CUDA "
+            "GPU(s) (cuda:0 ...)"
+        )
+    return resolved
 
 
 def _autocast(device: torch.device, precision: str):
@@ -644,8 +682,14 @@ def refine_coordinates(
 
 
 # ---------------------------------------------------------------------------------- checkpoints
-def save_checkpoint(path: Path, model, optimizer, state: TrainState, generator, config) -> None:
-    """Write a checkpoint atomically (temporary file + rename): a crash never leaves half a file."""
+def save_checkpoint(
+    path: Path, model, optimizer, state: TrainState, generator, config, data_key: str | None = None
+) -> None:
+    """Write a checkpoint atomically (temporary file + rename): a crash never leaves half a file.
+
+    ``data_key`` names the training data (e.g. :meth:`core.data.ExpressionSet.fingerprint`), so
+    that resuming on other data is refused (:func:`check_resumable`).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
@@ -658,6 +702,7 @@ def save_checkpoint(path: Path, model, optimizer, state: TrainState, generator, 
         "moved": list(state.moved),
         "generator": generator.get_state(),
         "train_config": config.to_dict(),
+        "data_key": data_key or "",
     }
     tmp = path.with_name(path.name + ".tmp")
     torch.save(payload, tmp)
@@ -667,11 +712,73 @@ def save_checkpoint(path: Path, model, optimizer, state: TrainState, generator, 
 def load_checkpoint(path: Path) -> dict:
     path = Path(path)
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        saved = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise ModelError(f"{path}: no checkpoint to resume from") from None
     except Exception as exc:  # a truncated or foreign file
         raise ModelError(f"{path}: not a readable checkpoint ({exc})") from None
+    missing = [key for key in _CHECKPOINT_KEYS if not isinstance(saved, dict) or key not in saved]
+    if missing:
+        raise ModelError(f"{path}: not a training checkpoint (no {', '.join(missing)})")
+    return saved
+
+
+_CHECKPOINT_KEYS = ("model", "optimizer", "epoch", "history", "generator")
+
+
+def check_resumable(
+    saved: dict,
+    model: FactorizedEmbedding,
+    config: TrainConfig,
+    path: Path,
+    data_key: str | None = None,
+) -> None:
+    """Refuse to continue a checkpoint of another network, other settings or other data.
+
+    The settings must be those the checkpoint was trained with, except ``device`` and
+    ``checkpoint_every`` (they change nothing computed) and ``epochs``, which may grow (a run
+    continued for longer) but not fall below the epochs already trained.
+
+    Raises
+    ------
+    ModelError
+        Naming what differs.
+    """
+    state = model.state_dict()
+    weights = saved["model"]
+    if not isinstance(weights, dict) or set(weights) != set(state):
+        raise ModelError(f"{path}: the checkpoint does not hold this network's parameters")
+    wrong = [
+        f"{name} {tuple(weights[name].shape)} (now {tuple(tensor.shape)})"
+        for name, tensor in state.items()
+        if not isinstance(weights[name], torch.Tensor) or weights[name].shape != tensor.shape
+    ]
+    if wrong:
+        raise ModelError(
+            f"{path}: the checkpoint is of another network or matrix shape: {'; '.join(wrong[:3])}"
+        )
+    trained = saved.get("train_config")
+    if isinstance(trained, dict):
+        ours = config.to_dict()
+        differ = [
+            f"{name}={trained[name]!r} (now {ours[name]!r})"
+            for name in ours
+            if name in trained
+            and name not in (*_RESUMABLE_CHANGES, "epochs")
+            and trained[name] != ours[name]
+        ]
+        if differ:
+            raise ModelError(
+                f"{path}: the checkpoint was trained with other settings: {', '.join(differ)}; "
+                "resume with the same settings or start afresh"
+            )
+    if int(saved["epoch"]) > config.epochs:
+        raise ModelError(
+            f"{path}: the checkpoint has {int(saved['epoch'])} epochs trained, more than the "
+            f"{config.epochs} asked for"
+        )
+    if data_key and saved.get("data_key") and saved["data_key"] != data_key:
+        raise ModelError(f"{path}: the checkpoint was trained on other data; start afresh")
 
 
 # ---------------------------------------------------------------------------------- the loop
@@ -683,6 +790,7 @@ def train_network(
     checkpoint: Path | None = None,
     resume: bool = False,
     neighbours: np.ndarray | None = None,
+    data_key: str | None = None,
 ) -> TrainState:
     """Fit ``model`` to ``values`` (n_samples x n_genes, NaN = missing) in place.
 
@@ -697,10 +805,14 @@ def train_network(
     callback
         Called with a :class:`TrainProgress` about twice a second and at the end of every epoch.
     checkpoint
-        File to checkpoint to (atomically); with ``resume`` training continues from it.
+        File to checkpoint to (atomically); with ``resume`` training continues from it (when it
+        exists), provided it was trained with the same network, settings and data
+        (:func:`check_resumable`).
     neighbours
         (n_samples, k) neighbour graph of the regulariser when already computed; by default
         :func:`neighbour_graph` of ``values`` (when ``config.neighbour_weight > 0``).
+    data_key
+        Names the training data in the checkpoints (resuming on other data is refused).
 
     Returns
     -------
@@ -713,6 +825,8 @@ def train_network(
             f"matrix is {n_samples} x {n_genes} but the network was built for "
             f"{model.config.n_samples} x {model.config.n_genes}"
         )
+    if checkpoint is not None and Path(checkpoint).is_dir():
+        raise ModelError(f"checkpoint {checkpoint} is a directory; give a file path")
     device = resolve_device(config.device)
     model.to(device)
     data = ResidentMatrix(values, device)
@@ -722,17 +836,21 @@ def train_network(
     state = TrainState()
     if resume and checkpoint is not None and Path(checkpoint).exists():
         saved = load_checkpoint(checkpoint)
-        model.load_state_dict(saved["model"])
-        model.to(device)
-        optimizer.load_state_dict(saved["optimizer"])
-        generator.set_state(saved["generator"])
-        state = TrainState(
-            epoch=int(saved["epoch"]),
-            history=list(saved["history"]),
-            elapsed_s=float(saved["elapsed_s"]),
-            pairs_seen=int(saved["pairs_seen"]),
-            moved=list(saved["moved"]),
-        )
+        check_resumable(saved, model, config, checkpoint, data_key)
+        try:
+            model.load_state_dict(saved["model"])
+            model.to(device)
+            optimizer.load_state_dict(saved["optimizer"])
+            generator.set_state(saved["generator"])
+            state = TrainState(
+                epoch=int(saved["epoch"]),
+                history=[float(x) for x in saved["history"]],
+                elapsed_s=float(saved.get("elapsed_s", 0.0)),
+                pairs_seen=int(saved.get("pairs_seen", 0)),
+                moved=[int(x) for x in saved.get("moved", [])],
+            )
+        except (RuntimeError, ValueError, TypeError, KeyError) as exc:
+            raise ModelError(f"{checkpoint}: a damaged checkpoint ({exc})") from None
         log.info("resuming from %s at epoch %d", checkpoint, state.epoch)
 
     gene_chunk = min(n_genes, config.max_genes_per_step)
@@ -858,7 +976,7 @@ def train_network(
             and state.epoch % config.checkpoint_every == 0
             and state.epoch < config.epochs
         ):
-            save_checkpoint(checkpoint, model, optimizer, state, generator, config)
+            save_checkpoint(checkpoint, model, optimizer, state, generator, config, data_key)
     if config.polish_steps and state.epoch == config.epochs:
         coords, _ = refine_coordinates(
             model, model.sample_embedding.data, data, config.polish_steps, config.polish_lr
@@ -866,6 +984,6 @@ def train_network(
         model.sample_embedding.data.copy_(coords)
         standardize_map(model)
     if checkpoint is not None:
-        save_checkpoint(checkpoint, model, optimizer, state, generator, config)
+        save_checkpoint(checkpoint, model, optimizer, state, generator, config, data_key)
     model.eval()
     return state

@@ -57,10 +57,12 @@ def run_train(args: argparse.Namespace) -> int:
         raise CoreError(f"--min-detection must be between 0 and 1, got {args.min_detection}")
     if args.top_genes is not None and args.top_genes < 1:
         raise CoreError(f"--top-genes must be a positive number of genes, got {args.top_genes}")
-    if args.seed < 0:
+    if args.seed is not None and args.seed < 0:
         raise CoreError(f"--seed must be >= 0, got {args.seed}")
 
-    params: dict = {"device": args.device, "seed": args.seed, "checkpoint_every": 1}
+    params: dict = {"device": args.device, "checkpoint_every": 1}
+    if args.seed is not None:
+        params["seed"] = args.seed
     if args.epochs is not None:
         params["epochs"] = args.epochs
     if args.gene_dim is not None:
@@ -78,8 +80,21 @@ def run_train(args: argparse.Namespace) -> int:
     if args.resume:
         saved = _saved_params(checkpoint)
         if saved:
-            params = {**saved, **params, "hidden": tuple(saved["hidden"])}
-            params.update({k: v for k, v in (("epochs", args.epochs),) if v is not None})
+            saved["hidden"] = tuple(saved["hidden"])
+            # the interrupted run's settings continue; a flag that asks for others is an error
+            # (the device may change, and the number of epochs grow)
+            free = {"device", "checkpoint_every", "epochs"}
+            other = sorted(
+                k for k, v in params.items() if k not in free and k in saved and saved[k] != v
+            )
+            if other:
+                shown = ", ".join(f"{k}={saved[k]!r} (given {params[k]!r})" for k in other)
+                raise CoreError(
+                    f"--resume continues the interrupted run's settings: {shown}; drop those "
+                    "flags, or train without --resume"
+                )
+            params = {**saved, **params}
+    params.setdefault("seed", 0)
     model = FactorizedEmbeddings(**params)  # checks the settings before the data is read
 
     es = load_data_from_args(args)

@@ -84,7 +84,11 @@ class ModelSettings:
             raise ModelError(f"top_genes must be >= 1, got {self.top_genes}")
 
     def training_genes(self, es: Any) -> Any:
-        """The part of ``es`` the model is trained on (all of it without gene filters)."""
+        """The part of ``es`` the model is trained on: every gene with an observed value
+        (a gene missing in every sample has nothing to learn from), less the gene filters."""
+        observed = es._gene_stats()[0] > 0
+        if not observed.all():
+            es = es.subset(genes=observed)
         if self.min_detection:
             es = es.drop_zero_genes().detected_genes(self.min_detection)
         if self.top_genes:

@@ -397,3 +397,25 @@ def test_report_refuses_go_flags_with_no_go(tiny_cli_model, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "drop --go-exclude-evidence, --go-term-size or --no-go" in err
     assert not (tmp_path / "r").exists()
+
+
+def test_resume_continues_the_runs_settings(small_matrix, tmp_path, capsys):
+    """--resume keeps the interrupted run's seed and network; flags asking for others: error."""
+    import json
+
+    from core.data import load_table
+
+    partial = tmp_path / "m.partial"
+    model = FactorizedEmbeddings(gene_dim=2, hidden=(8,), epochs=1, device="cpu", seed=3)
+    es = load_table(small_matrix)
+    model.fit(es, checkpoint=partial / "checkpoint.pt")  # as an interrupted run leaves it
+    (partial / "params.json").write_text(json.dumps(model.get_params()))
+    resume = ["train", "--out", tmp_path / "m", "--resume", "--matrix", small_matrix]
+    code, err = _run([*resume, "--epochs", "2", "--gene-dim", "7"], capsys)
+    assert code == 2 and "gene_dim=2 (given 7)" in err and (partial / "checkpoint.pt").exists()
+    code, err = _run([*resume, "--epochs", "2", "--seed", "0"], capsys)
+    assert code == 2 and "seed=3 (given 0)" in err
+    code, err = _run([*resume, "--epochs", "2"], capsys)
+    assert code == 0, err
+    resumed = FactorizedEmbeddings.load(tmp_path / "m")
+    assert resumed.get_params()["seed"] == 3 and resumed.get_params()["gene_dim"] == 2

@@ -297,3 +297,260 @@ def test_neighbour_space_is_a_recorded_setting(tmp_path):
     del config["params"]["neighbour_space"]
     (tmp_path / "c" / "config.json").write_text(json.dumps(config))
     assert FactorizedEmbeddings.load(tmp_path / "c").neighbour_space == "values"
+
+
+def _tiny(**kwargs):
+    return FactorizedEmbeddings(**{"epochs": 1, "gene_dim": 4, "hidden": (8,), **kwargs})
+
+
+def test_fit_refuses_samples_and_genes_without_any_value():
+    es = _small()
+    values = es.values.copy()
+    values[[4, 7]] = np.nan
+    with pytest.raises(ModelError, match=r"2 sample\(s\) have no observed .*sample_4, sample_7"):
+        _tiny().fit(ExpressionSet.from_array(values))
+    values = es.values.copy()
+    values[:, 3] = np.nan
+    with pytest.raises(ModelError, match=r"1 gene\(s\) have no observed .*gene_3"):
+        _tiny().fit(ExpressionSet.from_array(values))
+    values[:, 3] = 1.0
+    values[np.random.default_rng(0).random(values.shape) < 0.3] = np.nan
+    values[:, 3] = 1.0
+    fe = _tiny().fit(ExpressionSet.from_array(values))  # scattered holes are fine
+    assert np.isfinite(fe.sample_embedding_).all() and np.isfinite(fe.gene_embedding_).all()
+
+
+def test_arrays_and_frames_are_taken_other_inputs_refused():
+    import pandas as pd
+
+    es = _small()
+    fe = _tiny().fit(es.values)
+    np.testing.assert_array_equal(fe.sample_embedding_, _tiny().fit(es).sample_embedding_)
+    frame = pd.DataFrame(es.values, index=es.sample_ids, columns=es.gene_ids)
+    np.testing.assert_array_equal(_tiny().fit(frame).sample_embedding_, fe.sample_embedding_)
+    # an array as wide as the model: its columns are the model's genes, in order
+    np.testing.assert_array_equal(fe.transform(es.values[:5]), fe.transform(es.subset(range(5))))
+    np.testing.assert_array_equal(fe.transform(frame.iloc[:5]), fe.transform(es.values[:5]))
+    with pytest.raises(ModelError, match="takes an ExpressionSet"):
+        _tiny().fit([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(ModelError, match="takes an ExpressionSet"):
+        fe.transform("samples.csv")
+
+
+def test_transform_refuses_infinite_values_and_empty_sets():
+    es = _small()
+    fe = _tiny().fit(es)
+    new = ExpressionSet.from_array(es.values[:4].copy(), gene_ids=es.gene_ids)
+    new.values[2, 1] = np.inf  # from_array refuses inf; a set edited in place does not
+    with pytest.raises(ModelError, match=r"infinite values \(sample_2\)"):
+        fe.transform(new)
+    with pytest.raises(ModelError, match="no samples to place"):
+        fe.transform(es.subset(samples=np.array([], int)))
+    with pytest.raises(ModelError, match="samples without any observed model gene: sample_1"):
+        holes = es.values[:3].copy()
+        holes[1] = np.nan
+        fe.transform(ExpressionSet.from_array(holes, gene_ids=es.gene_ids))
+
+
+def test_predict_selects_genes_by_index_mask_or_name():
+    es = ExpressionSet.from_array(
+        _small().values,
+        gene_ids=[f"ENSG{i:011d}.{i % 3 + 1}" for i in range(12)],
+        gene_symbols=[f"G{i}" for i in range(11)] + ["G0"],  # G0 names two genes
+    )
+    fe = _tiny().fit(es)
+    point = np.zeros((2, 2), np.float32)
+    full = fe.predict(point)
+
+    def close(a, b):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+    mask = np.zeros(12, bool)
+    mask[[1, 5]] = True
+    close(fe.predict(point, genes=mask), full[:, [1, 5]])
+    close(fe.predict(point, genes=np.array([1.0, 5.0])), full[:, [1, 5]])
+    close(fe.predict(point, genes=["g5", "ENSG00000000001"]), full[:, [5, 1]])
+    close(fe.predict(point, genes="G3"), full[:, [3]])
+    assert fe.predict(point, genes=[]).shape == (2, 0)
+    with pytest.raises(ModelError, match="whole numbers"):
+        fe.predict(point, genes=[1.7])
+    with pytest.raises(ModelError, match="one entry per model gene"):
+        fe.predict(point, genes=np.ones(5, bool))
+    with pytest.raises(ModelError, match="not genes of the model: TP53"):
+        fe.predict(point, genes=["G1", "TP53"])
+    close(fe.predict(point, genes=["G0", "ensg00000000011.3"]), full[:, [0, 11]])
+    with pytest.raises(ModelError, match="coords must be numbers"):
+        fe.predict([["a", "b"]])
+
+
+def test_fit_leaves_the_global_random_generators_alone():
+    import torch
+
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    _tiny().fit(_small())
+    assert torch.equal(torch.rand(3), expected)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "short_gene_ids",
+        "short_gene_mean",
+        "missing_gene_scale",
+        "truncated_arrays",
+        "reference_shape",
+        "samples_rows",
+        "truncated_samples",
+        "nan_weights",
+        "params_not_network",
+        "no_params",
+        "config_list",
+        "history_text",
+        "unknown_param",
+    ],
+)
+def test_damaged_models_are_refused_on_load(tmp_path, damage):
+    import pandas as pd
+    import torch
+
+    fe = _tiny().fit(_small())
+    d = fe.save(tmp_path / "m")
+
+    def arrays(**change):
+        with np.load(d / "arrays.npz") as a:
+            data = {**dict(a), **change}
+        np.savez(d / "arrays.npz", **{k: v for k, v in data.items() if v is not None})
+
+    def config(change):
+        c = json.loads((d / "config.json").read_text())
+        change(c)
+        (d / "config.json").write_text(json.dumps(c))
+
+    if damage == "short_gene_ids":
+        arrays(gene_ids=np.array(["a", "b"]))
+    elif damage == "short_gene_mean":
+        arrays(gene_mean=np.zeros(3, np.float32))
+    elif damage == "missing_gene_scale":
+        arrays(gene_scale=None)
+    elif damage == "truncated_arrays":
+        (d / "arrays.npz").write_bytes((d / "arrays.npz").read_bytes()[:100])
+    elif damage == "reference_shape":
+        arrays(reference_basis=np.zeros((3, 3), np.float32))
+    elif damage == "samples_rows":
+        pd.read_parquet(d / "samples.parquet").iloc[:3].to_parquet(d / "samples.parquet")
+    elif damage == "truncated_samples":
+        (d / "samples.parquet").write_bytes(b"PAR1")
+    elif damage == "nan_weights":
+        state = torch.load(d / "weights.pt")
+        state["first_bias"][0] = float("nan")
+        torch.save(state, d / "weights.pt")
+    elif damage == "params_not_network":
+        config(lambda c: c["params"].update(sample_dim=3))
+    elif damage == "no_params":
+        config(lambda c: c.pop("params"))
+    elif damage == "config_list":
+        (d / "config.json").write_text("[]")
+    elif damage == "history_text":
+        config(lambda c: c.update(history="abc"))
+    elif damage == "unknown_param":
+        config(lambda c: c["params"].update(colour="red"))
+    with pytest.raises(ModelError, match=f"{d}: damaged or incomplete model directory"):
+        FactorizedEmbeddings.load(d)
+
+
+def test_save_never_replaces_a_folder_of_other_files(tmp_path):
+    fe = _tiny().fit(_small())
+    folder = tmp_path / "results"
+    folder.mkdir()
+    (folder / "figure.pdf").write_text("precious")
+    with pytest.raises(ModelError, match="not a model directory"):
+        fe.save(folder)
+    assert (folder / "figure.pdf").read_text() == "precious"
+    (tmp_path / "notes.txt").write_text("precious")
+    with pytest.raises(ModelError, match="not a model directory"):
+        fe.save(tmp_path / "notes.txt")
+    assert (tmp_path / "notes.txt").read_text() == "precious"
+    with pytest.raises(ModelError, match="already exists"):
+        fe.save(folder, overwrite=False)
+    (tmp_path / "empty").mkdir()
+    fe.save(tmp_path / "empty")  # an empty folder, or an earlier model, is replaced
+    fe.save(tmp_path / "empty")
+    assert FactorizedEmbeddings.load(tmp_path / "empty").key() == fe.key()
+
+
+def test_a_model_trained_on_cuda_places_samples_without_one(tmp_path, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    fe = _tiny().fit(_small())
+    d = fe.save(tmp_path / "m")
+    config = json.loads((d / "config.json").read_text())
+    config["params"]["device"] = config["train_config"]["device"] = "cuda"  # as on a GPU box
+    (d / "config.json").write_text(json.dumps(config))
+    loaded = FactorizedEmbeddings.load(d)
+    assert loaded.train_config.device == "cuda"
+    np.testing.assert_array_equal(loaded.transform(_small()), fe.transform(_small()))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"sample_dim": 2.5},
+        {"epochs": 2.5},
+        {"seed": -1},
+        {"neighbour_weight": "strong"},
+        {"transform": "fast"},
+        {"transform": {"steps": 1.5}},
+        {"transform": {"speed": 2}},
+        {"hidden": 8},
+    ],
+)
+def test_settings_of_the_wrong_type_are_model_errors(kwargs):
+    with pytest.raises(ModelError):
+        FactorizedEmbeddings(**kwargs)
+
+
+def test_a_failed_refit_leaves_the_fitted_model_as_it_was():
+    es = _small()
+    fe = _tiny(standardize="z").fit(es)
+    points, new = fe.sample_embedding_[:3], es.subset(samples=[0, 1, 2])
+    predicted, placed, config = fe.predict(points), fe.transform(new), fe.train_config
+
+    class Stop(Exception):
+        pass
+
+    def stop(progress):
+        raise Stop
+
+    other = ExpressionSet.from_array(es.values[:40] * 3 + 5, gene_ids=es.gene_ids)
+    with pytest.raises(Stop):
+        _ = fe.fit(other, callback=stop)  # interrupted (Ctrl-C, a failing callback)
+    np.testing.assert_array_equal(fe.predict(points), predicted)
+    np.testing.assert_array_equal(fe.transform(new), placed)
+    assert fe.train_config == config and fe.n_samples_ == es.n_samples
+
+
+def test_transform_never_touches_the_fitted_network(monkeypatch):
+    """New samples are placed with a private frozen copy: the fitted network is not moved to
+    another device nor unfrozen/refrozen meanwhile (a server's other threads keep using it)."""
+    from core import estimator
+
+    es = _small()
+    refine = estimator.refine_coordinates
+    fitted, seen = [], []
+
+    def spy(module, *args, **kwargs):
+        seen.append([p.requires_grad for p in fitted[-1].module_.parameters()])
+        assert module is not fitted[-1].module_
+        return refine(module, *args, **kwargs)
+
+    monkeypatch.setattr(estimator, "refine_coordinates", spy)
+    for fe in (_tiny().fit(es), _tiny(neighbour_weight=0).fit(es)):
+        fitted.append(fe)
+        fe.module_.gene_embedding.requires_grad_(False)  # e.g. frozen by the user
+        flags = [p.requires_grad for p in fe.module_.parameters()]
+        seen.clear()
+        fe.transform(es.subset(samples=[0, 1]))
+        assert seen == [flags] and [p.requires_grad for p in fe.module_.parameters()] == flags

@@ -48,3 +48,23 @@ def test_flops_per_pair_counts_layers():
 def test_bad_config(kwargs):
     with pytest.raises(ModelError):
         NetworkConfig(3, 3, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"sample_dim": 2.5}, {"gene_dim": "4"}, {"hidden": 5}, {"hidden": ("a",)}, {"hidden": "8"}],
+)
+def test_bad_config_types_are_model_errors(kwargs):
+    with pytest.raises(ModelError, match="sample_dim|gene_dim|hidden"):
+        NetworkConfig(3, 3, **kwargs)
+    # whole numbers of other types are taken as they are
+    cfg = NetworkConfig(3.0, 3, hidden=[4.0])
+    assert cfg.n_samples == 3 and isinstance(cfg.n_samples, int) and cfg.hidden == (4,)
+
+
+def test_seeded_init_leaves_the_global_generator_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    FactorizedEmbedding(NetworkConfig(5, 4, hidden=(8, 8, 4)), torch.Generator().manual_seed(0))
+    assert torch.equal(torch.rand(3), expected)

@@ -276,3 +276,77 @@ def test_grid_search_schedule():
     assert searches(20, 2, 0.0) == 2  # epochs 2 and 4 only
     assert searches(20, 2, 0.7) == 6  # epochs 2, 4, ..., 12 (< 14)
     assert searches(20, 0, 0.7) == 0
+
+
+def test_resume_refuses_another_run(tmp_path):
+    """A checkpoint continues only the run it was written by: same network, settings, data."""
+    values, _ = _clusters(n_per=10)
+    cfg = TrainConfig(epochs=2, seed=2, pairs_per_step=300, reassign_every=0)
+    ckpt = tmp_path / "ckpt.pt"
+    train_network(_net(values), values, cfg, checkpoint=ckpt, data_key="data-a")
+    before = ckpt.read_bytes()
+    with pytest.raises(ModelError, match=r"other settings: lr=0.003 \(now 0.1\)"):
+        faster = TrainConfig(**{**cfg.to_dict(), "lr": 0.1})
+        train_network(_net(values), values, faster, checkpoint=ckpt, resume=True)
+    with pytest.raises(ModelError, match="other settings: optimizer"):
+        other = TrainConfig(**{**cfg.to_dict(), "optimizer": "rmsprop"})
+        train_network(_net(values), values, other, checkpoint=ckpt, resume=True)
+    with pytest.raises(ModelError, match="another network or matrix shape"):
+        train_network(_net(values[:, :20]), values[:, :20], cfg, checkpoint=ckpt, resume=True)
+    with pytest.raises(ModelError, match="another network or matrix shape"):
+        wider = NetworkConfig(*values.shape, gene_dim=8, hidden=(32,))
+        train_network(FactorizedEmbedding(wider), values, cfg, checkpoint=ckpt, resume=True)
+    with pytest.raises(ModelError, match="other data"):
+        train_network(_net(values), values, cfg, checkpoint=ckpt, resume=True, data_key="data-b")
+    with pytest.raises(ModelError, match="2 epochs trained, more than the 1"):
+        fewer = TrainConfig(**{**cfg.to_dict(), "epochs": 1})
+        train_network(_net(values), values, fewer, checkpoint=ckpt, resume=True)
+    assert ckpt.read_bytes() == before  # refused before anything was written
+    # where it runs, how often it checkpoints and a longer run may change
+    longer = TrainConfig(**{**cfg.to_dict(), "epochs": 3, "checkpoint_every": 1, "device": "cpu"})
+    state = train_network(
+        _net(values), values, longer, checkpoint=ckpt, resume=True, data_key="data-a"
+    )
+    assert state.epoch == 3 and len(state.history) == 3
+    torch.save({"model": {}}, ckpt)
+    with pytest.raises(ModelError, match="not a training checkpoint"):
+        train_network(_net(values), values, cfg, checkpoint=ckpt, resume=True)
+
+
+def test_checkpoint_path_that_is_a_directory_is_refused_before_training(tmp_path):
+    values, _ = _clusters(n_per=5)
+    seen = []
+    with pytest.raises(ModelError, match="is a directory"):
+        train_network(_net(values), values, TrainConfig(epochs=1), seen.append, tmp_path)
+    assert seen == []  # not after a whole run
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"epochs": 2.5},
+        {"epochs": "3"},
+        {"lr": "fast"},
+        {"seed": -1},
+        {"seed": 2**40},
+        {"seed": 1.5},
+        {"neighbour_weight": float("inf")},
+        {"neighbour_scale": float("nan")},
+        {"sample_lr_scale": float("inf")},
+        {"polish_steps": -1},
+        {"checkpoint_every": -1},
+        {"device": "cuda:x"},
+        {"device": None},
+    ],
+)
+def test_config_types_and_ranges(kwargs):
+    with pytest.raises(ModelError, match=next(iter(kwargs))):
+        TrainConfig(**kwargs)
+
+
+def test_config_takes_whole_numbers_of_any_type():
+    cfg = TrainConfig(epochs=np.int64(3), grid_size=8.0, lr=np.float32(0.5), seed=np.uint32(7))
+    assert (cfg.epochs, cfg.grid_size, cfg.seed) == (3, 8, 7)
+    assert all(type(v) is int for v in (cfg.epochs, cfg.grid_size, cfg.seed))
+    assert type(cfg.lr) is float and cfg.lr == 0.5
+    assert TrainConfig(sample_noise_start=None).sample_noise_start is None

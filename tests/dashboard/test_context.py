@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.data import ExpressionSet
 from core.errors import CoreError, DataError
 from dashboard.context import AppContext, DashboardConfig, ModelSettings, parse_gene_list
 
@@ -151,6 +152,21 @@ def test_gene_ontology_settings(context, sepira_es, tmp_path):
     assert go.metadata["excluded_evidence"] == ["TAS"]
     assert set(go.genes["symbol"]) == {"MYH6", "MYH7", "TNNT2", "KRT5", "KRT14", "CYP2D7"}
     assert len(go.gene_terms("KRT5", propagate=False)) == 0  # its only annotation is TAS
+
+
+def test_gene_missing_everywhere_is_left_out_of_training(sepira_es, tmp_path):
+    """A gene without any observed value: the model learns the others, the page still opens."""
+    values = np.array(sepira_es.values, copy=True)
+    values[:, 5] = np.nan
+    es = ExpressionSet.from_array(
+        values, sepira_es.sample_ids, sepira_es.gene_ids, samples=sepira_es.samples
+    )
+    settings = ModelSettings(gene_dim=4, hidden=(8,), epochs=2)
+    ctx = AppContext(es, DashboardConfig(cache_dir=tmp_path, settings=settings))
+    ctx.train()
+    st = ctx.state()
+    assert st.gene_embedding.shape[0] == es.n_genes - 1
+    assert st.es_model_index[5] < 0 and (np.delete(st.es_model_index, 5) >= 0).all()
 
 
 def test_model_trained_on_filtered_genes(sepira_es, tmp_path):
