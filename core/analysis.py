@@ -79,14 +79,41 @@ RF_TREES = 30
 
 # ============================================================================= helpers
 def _as_matrix(values: Any, name: str = "values") -> np.ndarray:
-    arr = np.asarray(values, dtype=np.float32)
+    try:
+        arr = np.asarray(values, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{name} must be a numeric array: {exc}") from None
     if arr.ndim != 2:
         raise DataError(
             f"{name} must be a 2-D (n_samples, n_features) array, got shape {arr.shape}"
         )
     if arr.shape[0] < 2 or arr.shape[1] < 1:
         raise DataError(f"{name} has shape {arr.shape}: need at least 2 rows and 1 column")
+    _reject_infinite(arr, name)
     return arr
+
+
+def _reject_infinite(arr: np.ndarray, name: str) -> None:
+    """DataError when ``arr`` holds +-inf (NaN is allowed: missing). Two reductions that skip
+    NaN, without a temporary of the array's size."""
+    if not arr.size:
+        return
+    if np.isinf(np.fmin.reduce(arr, axis=None)) or np.isinf(np.fmax.reduce(arr, axis=None)):
+        rows = np.flatnonzero(np.isinf(arr).any(axis=tuple(range(1, arr.ndim))))
+        raise DataError(
+            f"{name} holds infinite values (in {rows.size} rows, e.g. row {rows[0]}): "
+            "use NaN for missing values"
+        )
+
+
+def _reject_nan(arr: np.ndarray, name: str) -> None:
+    """DataError when ``arr`` (coordinates that cannot be imputed) holds NaN."""
+    rows = np.flatnonzero(np.isnan(arr).any(axis=1))
+    if rows.size:
+        raise DataError(
+            f"{name} has NaN in {rows.size} of its {arr.shape[0]} rows (e.g. row {rows[0]}): "
+            "coordinates must be finite"
+        )
 
 
 def impute_gene_mean(values: np.ndarray) -> np.ndarray:
@@ -128,6 +155,8 @@ def _knn_excluding_self(
     """
     points = np.asarray(points)
     n = points.shape[0]
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise CoreError(f"k (neighbours) must be an integer, got {k!r}")
     if not 1 <= k < n:
         raise CoreError(f"k={k} neighbours needs 1 <= k < n_points={n}")
     idx = np.empty((n, k + 1), dtype=np.int64)
@@ -218,7 +247,12 @@ def _drop_self(idx: np.ndarray, dist: np.ndarray, k: int) -> tuple[np.ndarray, n
 
 def _labels_to_codes(labels: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of labels (-1 for missing) and the class names."""
-    series = pd.Series(np.asarray(labels, dtype=object))
+    arr = np.asarray(labels, dtype=object)
+    if arr.ndim == 2 and arr.shape[1] == 1:  # one column of a table
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise DataError(f"labels must be one label per sample (n_samples,), got shape {arr.shape}")
+    series = pd.Series(arr)
     if len(series) != n:
         raise DataError(f"labels has {len(series)} entries but the embedding has {n} samples")
     missing = series.isna() | (series.astype(str).str.strip() == "")
@@ -268,12 +302,20 @@ def baseline_embeddings(
     dict
         method -> (n_samples, 2) float32 array, in the order of ``methods``.
     """
+    if isinstance(methods, str):
+        methods = (methods,)
     unknown = [m for m in methods if m not in BASELINE_METHODS]
     if unknown:
         raise CoreError(
             f"unknown baseline method(s) {unknown}; choose from {list(BASELINE_METHODS)}"
         )
     arr = impute_gene_mean(values)
+    if methods and not (np.max(arr, axis=0) > np.min(arr, axis=0)).any():
+        # (t-SNE's PCA start is then NaN: scikit-learn's Barnes-Hut code crashes the process)
+        raise DataError(
+            f"the {arr.shape[0]} samples are identical in every gene (after imputing missing "
+            "values by the gene mean): there is nothing to map"
+        )
     if cache is not None and key is None:
         key = cache.key(arr)
     # on a wide matrix, one exact neighbour search for t-SNE and UMAP (narrow: their own)
@@ -457,8 +499,8 @@ def _splits(
 ) -> tuple[int, list[np.ndarray]]:
     if not 0.0 < fraction < 1.0:
         raise CoreError(f"fraction must be in (0, 1), got {fraction}")
-    if n_splits < 1:
-        raise CoreError(f"n_splits must be >= 1, got {n_splits}")
+    if isinstance(n_splits, bool) or not isinstance(n_splits, (int, np.integer)) or n_splits < 1:
+        raise CoreError(f"n_splits must be an integer >= 1, got {n_splits!r}")
     n_train = int(round(fraction * n_labelled))
     if n_train < 1 or n_train >= n_labelled:
         raise DataError(
@@ -474,10 +516,14 @@ def _nn1_predict(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray) -
     if train_x.shape[1] <= 10:
         _, nearest = cKDTree(train_x).query(test_x, k=1)
         return train_y[nearest]
+    # centred on the training mean: float32 products of uncentred log-expression lose the
+    # small differences between samples to their large shared part
+    mean = train_x.mean(axis=0, dtype=np.float64).astype(train_x.dtype)
+    train_x = train_x - mean
     train_sq = np.einsum("ij,ij->i", train_x, train_x)
     pred = np.empty(test_x.shape[0], dtype=train_y.dtype)
     for start in range(0, test_x.shape[0], 4096):
-        block = test_x[start : start + 4096]
+        block = test_x[start : start + 4096] - mean
         d2 = train_sq[None, :] - 2.0 * block @ train_x.T
         pred[start : start + 4096] = train_y[np.argmin(d2, axis=1)]
     return pred
@@ -737,6 +783,10 @@ def semi_supervised_table(
     """
     if not embeddings:
         raise CoreError("semi_supervised_table needs at least one embedding")
+    if isinstance(classifiers, str):
+        classifiers = (classifiers,)
+    if not classifiers:
+        raise CoreError(f"semi_supervised_table needs at least one classifier of {CLASSIFIERS}")
     unknown = [c for c in classifiers if c not in CLASSIFIERS]
     if unknown:
         raise CoreError(f"unknown classifier(s) {unknown}; choose from {list(CLASSIFIERS)}")
@@ -810,7 +860,9 @@ def paired_differences(table: pd.DataFrame, reference: str) -> pd.DataFrame:
         Index ``(classifier, embedding)`` for every other embedding; columns ``difference``
         (mean of reference minus other over the splits), ``sd`` (of the per-split differences),
         ``se`` (``sd / sqrt(n_splits)``: how precisely the splits pin the mean down; it does
-        not cover sampling of the dataset itself), ``ci_low`` / ``ci_high`` (mean ± 1.96 se),
+        not cover sampling of the dataset itself), ``ci_low`` / ``ci_high`` (95% interval,
+        mean ± t se with t the 97.5% quantile of Student's t on ``n_splits - 1`` degrees of
+        freedom: 1.98 for 100 splits, 2.78 for 5; NaN for a single split),
         ``share_ge`` (fraction of splits where the reference is at least as accurate) and
         ``n_splits``.
     """
@@ -819,6 +871,8 @@ def paired_differences(table: pd.DataFrame, reference: str) -> pd.DataFrame:
         raise CoreError("the table holds no per-split scores (made by semi_supervised_table)")
     if reference not in scores:
         raise CoreError(f"no embedding {reference!r} in the table; it has {sorted(scores)}")
+    from scipy.stats import t as student_t
+
     rows = []
     for clf, ref in scores[reference].items():
         ref = np.asarray(ref, dtype=np.float64)
@@ -829,6 +883,7 @@ def paired_differences(table: pd.DataFrame, reference: str) -> pd.DataFrame:
             n = diff.size
             sd = float(diff.std(ddof=1)) if n > 1 else float("nan")
             se = sd / np.sqrt(n) if n > 1 else float("nan")
+            half = float(student_t.ppf(0.975, n - 1)) * se if n > 1 else float("nan")
             mean = float(diff.mean())
             rows.append(
                 {
@@ -837,8 +892,8 @@ def paired_differences(table: pd.DataFrame, reference: str) -> pd.DataFrame:
                     "difference": mean,
                     "sd": sd,
                     "se": se,
-                    "ci_low": mean - 1.96 * se,
-                    "ci_high": mean + 1.96 * se,
+                    "ci_low": mean - half,
+                    "ci_high": mean + half,
                     "share_ge": float(np.mean(diff >= 0)),
                     "n_splits": n,
                 }
@@ -898,7 +953,9 @@ def gene_smoothness(embedding: np.ndarray, values: np.ndarray, k: int = 15) -> n
     ``score = 1 - mean((x_i - m_i)^2) / ((1 + 1/k) var(x))`` where ``m_i`` is the mean
     expression of sample i's k nearest neighbours in the embedding. 1: each sample's value is
     its neighbours' mean (perfectly smooth); 0 expected when values are shuffled over the map
-    (the ``1 + 1/k`` term removes the noise of a k-sample mean); negative: anti-organised.
+    (the ``1 + 1/k`` term removes the noise of a k-sample mean; with missing values, ``k`` is
+    each sample's number of neighbours that have a value, so a gene's missing values do not
+    lower its score); negative: anti-organised.
 
     Parameters
     ----------
@@ -917,8 +974,11 @@ def gene_smoothness(embedding: np.ndarray, values: np.ndarray, k: int = 15) -> n
     vals = np.asarray(values, dtype=np.float64)
     if vals.ndim == 1:
         vals = vals[:, None]
+    if vals.ndim != 2:
+        raise DataError(f"values must be a (n_samples, n_genes) array, got shape {vals.shape}")
     if vals.shape[0] != emb.shape[0]:
         raise DataError(f"values has {vals.shape[0]} samples but the embedding has {emb.shape[0]}")
+    _reject_infinite(vals, "values")
     idx, _ = _knn_excluding_self(impute_gene_mean(emb), k)
     scores = np.full(vals.shape[1], np.nan)
     step = max(1, int(2e7 // (vals.shape[0] * k)))
@@ -926,12 +986,17 @@ def gene_smoothness(embedding: np.ndarray, values: np.ndarray, k: int = 15) -> n
         warnings.simplefilter("ignore", RuntimeWarning)
         for start in range(0, vals.shape[1], step):
             block = vals[:, start : start + step]
-            neigh_mean = np.nanmean(block[idx], axis=1)  # (n, genes)
-            sq = (block - neigh_mean) ** 2
-            mse = np.nanmean(sq, axis=0)
+            near = block[idx]  # (n, k, genes)
+            n_near = np.sum(~np.isnan(near), axis=1)  # neighbours with a value
+            neigh_mean = np.nansum(near, axis=1) / np.where(n_near > 0, n_near, 1)
+            used = ~np.isnan(block) & (n_near > 0)
+            sq = np.where(used, (block - neigh_mean) ** 2, 0.0).sum(axis=0)
+            # expected squared error of values shuffled over the map: var (1 + 1/m) for a
+            # mean of m neighbours; m is below k where neighbours miss the gene
+            noise = np.where(used, 1.0 + 1.0 / np.where(n_near > 0, n_near, 1), 0.0).sum(axis=0)
             var = np.nanvar(block, axis=0)
-            ok = var > 1e-12
-            scores[start : start + step][ok] = 1.0 - mse[ok] / ((1.0 + 1.0 / k) * var[ok])
+            ok = (var > 1e-12) & (noise > 0)
+            scores[start : start + step][ok] = 1.0 - sq[ok] / (noise[ok] * var[ok])
     return scores
 
 
@@ -1004,7 +1069,13 @@ def marker_smoothness(
         Index: marker; columns ``n_genes``, ``genes`` (first symbols) and one smoothness
         column per embedding. Markers absent from the data have ``n_genes == 0`` and NaN scores.
     """
+    values = np.asarray(values, dtype=np.float64)
     symbols = np.asarray(gene_symbols, dtype=object)
+    if values.ndim != 2 or values.shape[1] != len(symbols):
+        raise DataError(
+            f"values has shape {values.shape}: need (n_samples, {len(symbols)}), one column per "
+            "gene symbol"
+        )
     matches = match_genes(symbols, markers)
     scores = np.full((values.shape[0], len(matches)), np.nan)
     for j, idx in enumerate(matches.values()):
@@ -1056,6 +1127,8 @@ def consensus_gene_space(gene_embeddings: Sequence[np.ndarray]) -> np.ndarray:
     vector is 0 in some model).
     """
     arrays = [_as_matrix(e, "gene_embedding") for e in gene_embeddings]
+    for a in arrays:
+        _reject_nan(a, "gene_embedding")
     if not arrays:
         raise CoreError("consensus_gene_space needs at least one gene embedding")
     n_genes = {a.shape[0] for a in arrays}
@@ -1087,6 +1160,7 @@ def neighbour_run_support(
         nearest genes are the same; the neighbours found in every run share GO terms much more
         often than the rest (tests/benchmarks/RESULTS.md).
     """
+    gene_embeddings = list(gene_embeddings)  # read twice (an iterator would be spent)
     idx, dist = gene_neighbors(consensus_gene_space(gene_embeddings), k)
     runs = np.zeros(idx.shape, dtype=np.int64)
     for emb in gene_embeddings:
@@ -1103,20 +1177,39 @@ def pair_run_counts(
     ``pairs`` (n_pairs, 2) int gene indices; ``gene_embeddings`` models of the same genes.
     Returns (n_pairs,) int in 0..len(gene_embeddings).
     """
-    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    pairs = _check_pairs(pairs)
     counts = np.zeros(len(pairs), dtype=np.int64)
     for emb in gene_embeddings:
         own, _ = gene_neighbors(emb, k)
         n = own.shape[0]
-        if pairs.size and pairs.max() >= n:
-            raise CoreError(f"gene pair index {int(pairs.max())} out of range for {n} genes")
+        _check_pair_range(pairs, n)
         near = sparse.csr_matrix(
             (np.ones(own.size, dtype=bool), (np.repeat(np.arange(n), own.shape[1]), own.ravel())),
             shape=(n, n),
         )
-        near = near + near.T
-        counts += np.asarray(near[pairs[:, 0], pairs[:, 1]]).ravel() > 0
+        counts += is_edge(near + near.T, pairs)
     return counts
+
+
+def _check_pairs(pairs: Any, name: str = "pairs") -> np.ndarray:
+    """Gene index pairs as an (n_pairs, 2) int64 array; CoreError for another shape."""
+    arr = np.asarray(pairs)
+    if arr.size == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise CoreError(f"{name} must be an (n_pairs, 2) array of gene indices, got {arr.shape}")
+    if not np.issubdtype(arr.dtype, np.integer):
+        if not (np.isfinite(arr.astype(np.float64)).all() and (arr == np.round(arr)).all()):
+            raise CoreError(f"{name} must hold integer gene indices")
+    return arr.astype(np.int64)
+
+
+def _check_pair_range(pairs: np.ndarray, n_genes: int, name: str = "pair") -> None:
+    """CoreError when a gene index of ``pairs`` is outside 0..n_genes-1 (negative indices
+    would silently count from the end)."""
+    if pairs.size and (pairs.min() < 0 or pairs.max() >= n_genes):
+        bad = pairs[(pairs < 0) | (pairs >= n_genes)][0]
+        raise CoreError(f"{name} index {int(bad)} out of range 0..{n_genes - 1}")
 
 
 def gene_neighbors(
@@ -1141,6 +1234,7 @@ def gene_neighbors(
     if metric not in GENE_METRICS:
         raise CoreError(f"metric must be one of {GENE_METRICS}, got {metric!r}")
     emb = _as_matrix(gene_embedding, "gene_embedding")
+    _reject_nan(emb, "gene_embedding")
     if metric == "euclidean":
         return _knn_excluding_self(emb, k)
     idx, dist = _knn_excluding_self(unit_rows(emb), k)
@@ -1293,6 +1387,8 @@ def _n_edges(n_genes: int, top_fraction: float) -> int:
 
 
 def _check_k(k: int, n_genes: int) -> None:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise CoreError(f"k (neighbours) must be an integer, got {k!r}")
     if not 1 <= k < n_genes:
         raise CoreError(f"k={k} neighbours needs 1 <= k < n_genes={n_genes}")
 
@@ -1398,6 +1494,8 @@ def random_pairs(n_genes: int, n_pairs: int, seed: int = 0) -> np.ndarray:
     """``n_pairs`` uniformly random pairs of distinct genes, (n_pairs, 2) int64."""
     if n_genes < 2:
         raise CoreError("random pairs need at least 2 genes")
+    if n_pairs < 0:
+        raise CoreError(f"n_pairs must be >= 0, got {n_pairs}")
     rng = np.random.default_rng(seed)
     a = rng.integers(0, n_genes, size=n_pairs)
     b = rng.integers(0, n_genes - 1, size=n_pairs)
@@ -1416,6 +1514,10 @@ def _share_term(go_matrix: sparse.spmatrix, pairs: np.ndarray) -> np.ndarray:
 def is_edge(adjacency: sparse.spmatrix, pairs: np.ndarray) -> np.ndarray:
     """Whether each pair is an edge of a (n_genes, n_genes) sparse adjacency; (n_pairs,) bool."""
     adj = sparse.csr_matrix(adjacency)
+    pairs = _check_pairs(pairs)
+    _check_pair_range(pairs, min(adj.shape))
+    if not len(pairs):
+        return np.zeros(0, dtype=bool)
     return np.asarray(adj[pairs[:, 0], pairs[:, 1]]).ravel() != 0
 
 
@@ -1449,30 +1551,38 @@ def neighbor_agreement(
     dict
         ``n_pairs``; with GO: ``go_pairs`` (pairs counted), ``go_fraction``, ``go_random``,
         ``go_ratio``; with co-expression: ``coexp_fraction``, ``coexp_random``, ``coexp_ratio``.
-        Ratios are NaN when the random fraction is 0.
+        Ratios are NaN when the random fraction is 0; fractions are NaN when there is no pair
+        to count.
     """
-    pairs = np.asarray(neighbor_pairs, dtype=np.int64)
-    if pairs.ndim != 2 or pairs.shape[1] != 2:
-        raise CoreError(f"neighbor_pairs must be (n_pairs, 2), got shape {pairs.shape}")
+    pairs = _check_pairs(neighbor_pairs, "neighbor_pairs")
     if go_matrix is None and coexp is None:
         raise CoreError("neighbor_agreement needs a GO matrix, a co-expression network or both")
+    if coexp is not None and (coexp.ndim != 2 or coexp.shape[0] != coexp.shape[1]):
+        raise DataError(f"coexp must be a square (n_genes, n_genes) matrix, got {coexp.shape}")
+    if go_matrix is not None and coexp is not None and go_matrix.shape[0] != coexp.shape[0]:
+        raise DataError(
+            f"go_matrix has {go_matrix.shape[0]} genes but coexp has {coexp.shape[0]}: "
+            "both must be of the same genes, in the same order"
+        )
     n_genes = (go_matrix if go_matrix is not None else coexp).shape[0]
-    if pairs.size and (pairs.min() < 0 or pairs.max() >= n_genes):
-        raise CoreError(f"pair indices out of range 0..{n_genes - 1}")
-    rand = random_pairs(n_genes, n_random or len(pairs), seed)
+    _check_pair_range(pairs, n_genes)
+    if n_random is not None and n_random < 1:
+        raise CoreError(f"n_random must be >= 1, got {n_random}")
+    rand = random_pairs(n_genes, n_random if n_random is not None else len(pairs), seed)
     out: dict[str, float] = {"n_pairs": float(len(pairs))}
 
     def ratio(a: float, b: float) -> float:
         return a / b if b > 0 else float("nan")
 
+    def share(hits: np.ndarray) -> float:
+        return float(hits.mean()) if hits.size else float("nan")
+
     if go_matrix is not None:
-        if go_matrix.shape[0] != n_genes:
-            raise DataError("go_matrix and coexp have different numbers of genes")
         annotated = np.asarray(sparse.csr_matrix(go_matrix).getnnz(axis=1)) > 0
         p_keep = annotated[pairs].all(axis=1) if annotated_only else np.ones(len(pairs), bool)
         r_keep = annotated[rand].all(axis=1) if annotated_only else np.ones(len(rand), bool)
-        frac = float(_share_term(go_matrix, pairs[p_keep]).mean()) if p_keep.any() else float("nan")
-        rfrac = float(_share_term(go_matrix, rand[r_keep]).mean()) if r_keep.any() else float("nan")
+        frac = share(_share_term(go_matrix, pairs[p_keep]))
+        rfrac = share(_share_term(go_matrix, rand[r_keep]))
         out.update(
             go_pairs=float(p_keep.sum()),
             go_fraction=frac,
@@ -1480,8 +1590,7 @@ def neighbor_agreement(
             go_ratio=ratio(frac, rfrac),
         )
     if coexp is not None:
-        frac = float(is_edge(coexp, pairs).mean()) if len(pairs) else float("nan")
-        rfrac = float(is_edge(coexp, rand).mean())
+        frac, rfrac = share(is_edge(coexp, pairs)), share(is_edge(coexp, rand))
         out.update(coexp_fraction=frac, coexp_random=rfrac, coexp_ratio=ratio(frac, rfrac))
     return out
 
@@ -1572,6 +1681,25 @@ def novel_close_pairs(
     """
     idx = np.asarray(neighbor_indices, dtype=np.int64)
     pairs = pairs_from_neighbors(idx)
+    n_genes = idx.shape[0]
+    _check_pair_range(pairs, n_genes, "neighbour")
+    go_matrix = sparse.csr_matrix(go_matrix)
+    coexp = sparse.csr_matrix(coexp)
+    if go_matrix.shape[0] != n_genes:
+        raise DataError(f"go_matrix has {go_matrix.shape[0]} genes, neighbor_indices {n_genes}")
+    if coexp.shape != (n_genes, n_genes):
+        raise DataError(f"coexp has shape {coexp.shape}, not ({n_genes}, {n_genes}) like the genes")
+    for what, given in (
+        ("gene_symbols", gene_symbols),
+        ("gene_types", gene_types),
+        ("gene_ids", gene_ids),
+    ):
+        if given is not None and len(given) != n_genes:
+            raise DataError(f"{what} has {len(given)} entries for {n_genes} genes")
+    if distances is not None and np.shape(distances) != idx.shape:
+        raise DataError(
+            f"distances has shape {np.shape(distances)}, not {idx.shape} like neighbor_indices"
+        )
     dist = (
         np.asarray(distances, dtype=np.float64).ravel()
         if distances is not None
@@ -1630,7 +1758,8 @@ def map_neighbours(
     coords : (n_new, d)
         New samples on the same map (e.g. from ``transform``).
     train_labels : (n_train,), optional
-        A label of each training sample (tissue); missing labels are not counted.
+        A label of each training sample (tissue); missing labels (NaN, None, empty) are not
+        counted, and are None in the output.
     k
         Training samples consulted for the majority label (fewer when the map has fewer).
 
@@ -1644,6 +1773,7 @@ def map_neighbours(
     from scipy.spatial import cKDTree
 
     train = _as_matrix(train_coords, "train_coords").astype(np.float64)
+    _reject_nan(train, "train_coords")
     new = np.asarray(coords, dtype=np.float64)
     if new.ndim != 2 or new.shape[1] != train.shape[1]:
         raise CoreError(f"coords must be (n, {train.shape[1]}) like the map, got {new.shape}")
@@ -1659,11 +1789,15 @@ def map_neighbours(
         labels = np.asarray(train_labels, dtype=object)
         if labels.shape != (len(train),):
             raise CoreError(f"train_labels must have one label per training sample ({len(train)})")
+        # NaN/None/NA/empty = unlabelled, as in Table 1 (:func:`_labels_to_codes`)
+        series = pd.Series(labels)
+        missing = (series.isna() | (series.astype(str).str.strip() == "")).to_numpy()
+        labels = np.where(missing, None, labels)
         near = labels[idx]
         out["nearest_label"] = near[:, 0]
         majority, share = [], []
         for row in near:
-            known = [v for v in row if not (v is None or (isinstance(v, float) and np.isnan(v)))]
+            known = [v for v in row if v is not None]
             if not known:
                 majority.append(None)
                 share.append(np.nan)
@@ -1689,9 +1823,10 @@ def detection_rate(values: np.ndarray, chunk: int = 2048) -> np.ndarray:
     out = np.zeros(arr.shape[1], dtype=np.float64)
     for start in range(0, arr.shape[1], chunk):
         block = arr[:, start : start + chunk]
-        observed = np.isfinite(block).sum(axis=0)
+        finite = np.isfinite(block)
+        observed = finite.sum(axis=0)
         with np.errstate(invalid="ignore"):
-            detected = (block > 0).sum(axis=0)  # NaN compares False
+            detected = ((block > 0) & finite).sum(axis=0)  # NaN compares False; inf not a value
         out[start : start + chunk] = detected / np.maximum(observed, 1)
     return out
 
@@ -1708,8 +1843,8 @@ def summarize_novel_pairs(
     novel
         Output of :func:`novel_close_pairs` (rows with ``novel`` False are left out).
     gene_types : (n_genes,), optional
-        Types of all genes; adds ``expected`` (share of that type pair among random gene pairs)
-        and ``enrichment`` (``fraction / expected``).
+        Types of all genes; adds ``expected`` (share of that type pair among all pairs of two
+        distinct genes) and ``enrichment`` (``fraction / expected``).
     close : optional
         Every close pair (:func:`novel_close_pairs` with ``return_all=True``); adds ``n_close``
         (close pairs of that type pair) and ``novel_rate`` (the share of them that is novel).
@@ -1741,11 +1876,14 @@ def summarize_novel_pairs(
         counts["novel_rate"] = counts["n_pairs"] / counts["n_close"].replace(0, np.nan)
     if gene_types is not None:
         share = pd.Series(np.asarray(gene_types, dtype=object)).fillna("unknown").astype(str)
-        p = share.value_counts(normalize=True)
+        size = share.value_counts()
+        n = float(len(share))
+        n_pairs = n * (n - 1.0) / 2.0  # pairs of two distinct genes, as close pairs are
         expected = []
         for ta, tb in counts.index:
-            pa, pb = p.get(ta, 0.0), p.get(tb, 0.0)
-            expected.append(pa * pb if ta == tb else 2.0 * pa * pb)
+            na, nb = float(size.get(ta, 0)), float(size.get(tb, 0))
+            both = na * (na - 1.0) / 2.0 if ta == tb else na * nb
+            expected.append(both / n_pairs if n_pairs > 0 else np.nan)
         counts["expected"] = expected
         counts["enrichment"] = counts["fraction"] / counts["expected"].replace(0.0, np.nan)
     return counts.sort_values("n_pairs", ascending=False)

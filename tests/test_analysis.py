@@ -536,6 +536,205 @@ def test_detection_rate_counts_observed_values_only():
         analysis.detection_rate(np.zeros(3))
 
 
+# ----------------------------------------------------------------------------- bad and edge inputs
+def test_infinite_values_are_refused_by_name():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 6)).astype(np.float32)
+    x[4, 2] = np.inf
+    labels = np.repeat(["a", "b", "c"], 10)
+    with pytest.raises(DataError, match="embedding holds infinite values.*row 4"):
+        analysis.one_nn_accuracy(x, labels, 0.5, 3)
+    # the correlations of an infinite gene were NaN: neighbour -1 at distance inf, silently
+    with pytest.raises(DataError, match="values holds infinite"):
+        analysis.correlation_neighbors(x, 2)
+    with pytest.raises(DataError, match="values holds infinite"):
+        analysis.coexpression_edges(-x)
+    with pytest.raises(DataError, match="values holds infinite"):
+        analysis.baseline_embeddings(x, ("pca",))
+    with pytest.raises(DataError, match="values holds infinite"):
+        analysis.gene_smoothness(rng.normal(size=(30, 2)), x, 5)
+    with pytest.raises(DataError, match="gene_embedding holds infinite"):
+        analysis.gene_neighbors(x, 2)
+    with pytest.raises(DataError, match="numeric"):
+        analysis.one_nn_accuracy(np.full((30, 2), "x"), labels, 0.5, 3)
+    # +inf is not a detected value of an observed sample
+    assert analysis.detection_rate(np.array([[np.inf], [np.inf], [0.0], [1.0]])).tolist() == [0.5]
+
+
+def test_maps_of_identical_samples_are_refused():
+    """All samples alike (e.g. every value missing): t-SNE's start was NaN and scikit-learn's
+    Barnes-Hut code crashed the process (segmentation fault)."""
+    same = np.tile(np.arange(6, dtype=np.float32), (12, 1))
+    with pytest.raises(DataError, match="identical in every gene"):
+        analysis.baseline_embeddings(same, ("pca",))
+    missing = np.full((12, 80), np.nan)
+    missing[0, 0] = 1.0
+    with pytest.raises(DataError, match="identical in every gene"):
+        analysis.baseline_embeddings(missing, ("tsne",))
+    # one method named alone (its letters were taken for three unknown methods)
+    assert list(analysis.baseline_embeddings(same + np.eye(12, 6), "pca")) == ["pca"]
+
+
+def test_one_nn_on_wide_matrix_matches_float64_brute_force(sepira, sepira_labels):
+    """1-NN is blind to a shift of every gene; float32 products of uncentred values were not."""
+    values = sepira.values + np.float32(300.0)
+    labels = pd.Series(sepira_labels).to_numpy(dtype=object)
+    acc = analysis.one_nn_accuracy(values, labels, fraction=0.1, n_splits=1, seed=0)
+    codes, _ = analysis._labels_to_codes(labels, len(labels))
+    n_train, (perm,) = analysis._splits(len(labels), 0.1, 1, 0)
+    train, test = perm[:n_train], perm[n_train:]
+    x = sepira.values.astype(np.float64)
+    d2 = ((x[test, None, :] - x[None, train, :]) ** 2).sum(axis=2)
+    exact = np.mean(codes[train][np.argmin(d2, axis=1)] == codes[test])
+    assert acc.mean == pytest.approx(exact)
+
+
+def test_paired_interval_is_student_t_over_the_splits():
+    from scipy import stats
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(60, 2))
+    labels = np.repeat(["a", "b", "c"], 20)
+    table = analysis.semi_supervised_table(
+        {"x": x, "noise": rng.normal(size=(60, 2))}, labels, 0.2, 5, classifiers=("1-NN",)
+    )
+    row = analysis.paired_differences(table, "x").loc[("1-NN", "noise")]
+    diff = np.subtract(*(table.attrs["split_scores"][n]["1-NN"] for n in ("x", "noise")))
+    low, high = stats.t.interval(0.95, 4, loc=diff.mean(), scale=stats.sem(diff))
+    assert row["ci_low"] == pytest.approx(low) and row["ci_high"] == pytest.approx(high)
+
+
+def test_smoothness_of_shuffled_genes_is_zero_with_missing_values():
+    """Neighbour means over fewer samples are noisier: scored as such, missing values do not
+    lower a gene's smoothness (it was -0.12 for genes missing in 60% of the samples)."""
+    rng = np.random.default_rng(1)
+    emb = rng.normal(size=(400, 2))
+    values = rng.normal(size=(400, 300))
+    for share in (0.0, 0.6):
+        holey = np.where(rng.random(values.shape) < share, np.nan, values)
+        score = analysis.gene_smoothness(emb, holey, k=15)
+        assert abs(score.mean()) < 0.015, (share, score.mean())
+    # a smooth gene keeps its score when a third of its values go missing
+    smooth = np.column_stack([emb[:, 0], np.where(rng.random(400) < 0.33, np.nan, emb[:, 0])])
+    full, holey = analysis.gene_smoothness(emb, smooth, k=15)
+    assert holey == pytest.approx(full, abs=0.02)
+
+
+def test_labels_and_protocol_arguments_are_checked():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 2))
+    labels = np.repeat(["a", "b", "c"], 10)
+    as_column = analysis.one_nn_accuracy(x, pd.DataFrame({"tissue": labels}), 0.5, 3)
+    assert as_column == analysis.one_nn_accuracy(x, labels, 0.5, 3)
+    with pytest.raises(DataError, match="one label per sample"):
+        analysis.one_nn_accuracy(x, np.stack([labels, labels], axis=1), 0.5, 3)
+    with pytest.raises(CoreError, match="n_splits must be an integer"):
+        analysis.one_nn_accuracy(x, labels, 0.5, 2.5)
+    with pytest.raises(CoreError, match="k \\(neighbours\\) must be an integer"):
+        analysis.gene_neighbors(x, 2.5)
+    one = analysis.semi_supervised_table({"x": x}, labels, 0.5, 3, classifiers="1-NN")
+    assert list(one.index) == ["1-NN"]
+    with pytest.raises(CoreError, match="at least one classifier"):
+        analysis.semi_supervised_table({"x": x}, labels, 0.5, 3, classifiers=())
+
+
+def test_map_neighbours_treat_empty_and_na_labels_as_unlabelled():
+    train = np.array([[0.0, 0.0], [0.1, 0.0], [0.2, 0.0], [0.3, 0.0], [9.0, 9.0]])
+    labels = np.array(["", pd.NA, "  ", np.float32("nan"), "lung"], dtype=object)
+    out = analysis.map_neighbours(train, np.array([[0.0, 0.0]]), labels, k=5)
+    assert out["nearest_label"].tolist() == [None]
+    assert out["majority_label"].tolist() == ["lung"]
+    assert out["majority_share"].tolist() == [pytest.approx(1 / 5)]
+    with pytest.raises(DataError, match="train_coords has NaN"):
+        analysis.map_neighbours(np.where(train > 5, np.nan, train), train[:1])
+
+
+def test_gene_space_inputs_are_checked():
+    rng = np.random.default_rng(0)
+    emb = rng.normal(size=(20, 3))
+    with pytest.raises(DataError, match="gene_embedding has NaN in 1 of its 20 rows"):
+        analysis.gene_neighbors(np.where(np.arange(20)[:, None] == 7, np.nan, emb), 3)
+    with pytest.raises(DataError, match="gene_embedding has NaN"):
+        analysis.consensus_gene_space([emb, np.full((20, 2), np.nan)])
+    # the runs of an iterator of models (it was spent by the joined space: 0 runs)
+    _, _, runs = analysis.neighbour_run_support(iter([emb, emb]), 3)
+    assert (runs == 2).all()
+    # a negative index counted the last gene, silently; no pair is no count
+    with pytest.raises(CoreError, match="index -1 out of range"):
+        analysis.pair_run_counts(np.array([[0, -1]]), [emb], 3)
+    assert analysis.pair_run_counts(np.zeros((0, 2), dtype=int), [emb], 3).shape == (0,)
+    adjacency = sparse.eye(20, k=1, format="csr") + sparse.eye(20, k=-1, format="csr")
+    assert analysis.is_edge(adjacency, np.array([[0, 1], [0, 2]])).tolist() == [True, False]
+    assert analysis.is_edge(adjacency, np.zeros((0, 2), dtype=int)).shape == (0,)
+    with pytest.raises(CoreError, match="out of range"):
+        analysis.is_edge(adjacency, np.array([[19, -1]]))
+    with pytest.raises(CoreError, match="n_pairs must be >= 0"):
+        analysis.random_pairs(20, -1)
+
+
+def test_neighbor_agreement_checks_references_and_counts_no_pair():
+    go = sparse.csr_matrix(np.eye(20, 4, dtype=bool))
+    coexp = sparse.csr_matrix((20, 20), dtype=bool)
+    pairs = np.array([[0, 1], [2, 3]])
+    # a co-expression network of other genes was read by index (or raised IndexError)
+    with pytest.raises(DataError, match="go_matrix has 20 genes but coexp has 10"):
+        analysis.neighbor_agreement(pairs, go, coexp[:10, :10])
+    with pytest.raises(DataError, match="square"):
+        analysis.neighbor_agreement(pairs, None, coexp[:, :10])
+    with pytest.raises(CoreError, match="n_random must be >= 1"):
+        analysis.neighbor_agreement(pairs, go, coexp, n_random=0)
+    none = analysis.neighbor_agreement(np.zeros((0, 2), dtype=int), go, coexp)
+    assert none["n_pairs"] == 0 and np.isnan(none["go_fraction"])
+    assert np.isnan(none["coexp_fraction"])
+    some = analysis.neighbor_agreement(np.zeros((0, 2), dtype=int), go, coexp, n_random=50)
+    assert some["coexp_random"] == 0.0 and np.isnan(some["coexp_fraction"])
+
+
+def test_novel_close_pairs_check_their_inputs():
+    rng = np.random.default_rng(0)
+    idx, dist = analysis.gene_neighbors(rng.normal(size=(12, 3)), 2)
+    go = np.eye(12, 3, dtype=bool)  # dense annotations are taken as well
+    coexp = sparse.csr_matrix((12, 12), dtype=bool)
+    symbols = np.array([f"G{i}" for i in range(12)], dtype=object)
+    out = analysis.novel_close_pairs(idx, go, coexp, symbols, distances=dist)
+    assert len(out) > 0 and out["distance"].is_monotonic_increasing
+    with pytest.raises(DataError, match="gene_symbols has 5 entries for 12 genes"):
+        analysis.novel_close_pairs(idx, go, coexp, symbols[:5], distances=dist)
+    with pytest.raises(DataError, match="distances has shape"):
+        analysis.novel_close_pairs(idx, go, coexp, symbols, distances=dist[:4])
+    with pytest.raises(DataError, match="go_matrix has 4 genes"):
+        analysis.novel_close_pairs(idx, go[:4], coexp, symbols)
+    with pytest.raises(DataError, match="coexp has shape"):
+        analysis.novel_close_pairs(idx, go, coexp[:6, :6], symbols)
+
+
+def test_expected_type_pairs_are_those_of_distinct_genes():
+    """The share of each type pair among all pairs of two distinct genes, counted one by one
+    (drawn with replacement, a type of 2 genes among 6 was 0.11 instead of 1/15)."""
+    from itertools import combinations
+
+    types = np.array(["snoRNA", "snoRNA", "lncRNA", "pc", "pc", "pc"], dtype=object)
+    truth = pd.Series(
+        [tuple(sorted((types[i], types[j]))) for i, j in combinations(range(6), 2)]
+    ).value_counts(normalize=True)
+    novel = pd.DataFrame(
+        {"type_a": ["snoRNA", "lncRNA", "pc"], "type_b": ["snoRNA", "snoRNA", "pc"]}
+    )
+    summary = analysis.summarize_novel_pairs(novel, types)
+    for (ta, tb), expected in summary["expected"].items():
+        assert expected == pytest.approx(truth[(ta, tb)]), (ta, tb)
+
+
+def test_marker_smoothness_checks_values_against_symbols():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(30, 3))
+    emb = {"m": rng.normal(size=(30, 2))}
+    as_list = analysis.marker_smoothness(emb, values.tolist(), ["KRT1", "KRT2", "MYH6"], k=5)
+    assert as_list.loc["KRT*", "n_genes"] == 2
+    with pytest.raises(DataError, match="one column per gene symbol"):
+        analysis.marker_smoothness(emb, values, ["KRT1", "KRT2", "MYH6", "XIST"], k=5)
+
+
 # ----------------------------------------------------------------------------- CLI
 def _main(argv):
     from core.cli import main
