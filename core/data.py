@@ -55,27 +55,6 @@ _FORMAT_VERSION = 1
 _ENSEMBL_RE = re.compile(r"^ENS[A-Z]*G\d{6,}")
 _GCT_CHUNK_BYTES = 4 << 20  # text parsed per chunk when streaming a GCT file
 _GCT_PEEK_VALUES = 1 << 22  # values read before the matrix is allocated (16 MiB as float32)
-_ID_COLUMN_NAMES = {
-    "",
-    "id",
-    "ids",
-    "sample",
-    "sample_id",
-    "sampleid",
-    "sampid",
-    "samples",
-    "barcode",
-    "cell",
-    "name",
-    "gene",
-    "gene_id",
-    "geneid",
-    "genes",
-    "entrez",
-    "entrez_id",
-    "ensembl",
-    "ensembl_id",
-}
 #: Names of an id column that say its rows are samples / genes (auto orientation).
 _SAMPLE_ID_NAMES = {
     "sample",
@@ -108,6 +87,8 @@ _GENE_ID_NAMES = {
     "hgnc_symbol",
     "genesymbol",
 }
+#: Names of a first column that holds ids (of samples, genes, or either).
+_ID_COLUMN_NAMES = {"", "id", "ids", "name"} | _SAMPLE_ID_NAMES | _GENE_ID_NAMES
 _GENE_ANNOTATION_NAMES = {
     "description",
     "symbol",

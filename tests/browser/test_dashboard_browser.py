@@ -23,6 +23,18 @@ def _wait(driver, predicate, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _wait_text(driver, element_id: str, needle: str, timeout: float, what: str) -> str:
+    """The text of the element ``element_id`` once it contains ``needle``."""
+    from selenium.webdriver.common.by import By
+
+    return _wait(
+        driver,
+        lambda: (lambda t: t if needle in t else None)(driver.find_element(By.ID, element_id).text),
+        timeout,
+        what,
+    )
+
+
 def _js(driver, script: str):
     return driver.execute_script(script)
 
@@ -134,14 +146,7 @@ def test_dashboard_end_to_end(app_url, driver):
     driver.find_element(By.CSS_SELECTOR, "details.details summary").click()
     driver.find_element(By.ID, "gene-list").send_keys("NOTAGENE1, NOTAGENE2")
     driver.find_element(By.ID, "gene-list-apply").click()
-    msg = _wait(
-        driver,
-        lambda: (lambda t: t if "none of the listed genes" in t else None)(
-            driver.find_element(By.ID, "alert-color").text
-        ),
-        20,
-        "alert",
-    )
+    msg = _wait_text(driver, "alert-color", "none of the listed genes", 20, "alert")
     assert "NOTAGENE1" in msg
     assert f"{clicked} (observed)" in _figure(driver, "sample-map")["colorbar"]
 
@@ -165,14 +170,7 @@ def test_dashboard_end_to_end(app_url, driver):
     frame.update({g: table[:, j] for j, g in enumerate(rows.gene_symbols)})
     pd.DataFrame(frame).to_csv(path, index=False)
     driver.find_element(By.CSS_SELECTOR, "#place-upload input[type=file]").send_keys(str(path))
-    info = _wait(
-        driver,
-        lambda: (lambda t: t if "placed" in t else None)(
-            driver.find_element(By.ID, "place-info").text
-        ),
-        60,
-        "placed samples",
-    )
+    info = _wait_text(driver, "place-info", "placed", 60, "placed samples")
     assert "5 samples from placed_upload.csv placed" in info
     _wait(
         driver,
@@ -226,14 +224,7 @@ def test_box_selection_reaches_the_server_and_survives_a_new_colouring(app_url, 
     box = ActionChains(driver).move_to_element_with_offset(plot, -w // 2 + 3, -h // 2 + 3)
     box.click_and_hold().move_by_offset(w // 4, h // 2).move_by_offset(w // 4, h // 2 - 6)
     box.release().perform()
-    info = _wait(
-        driver,
-        lambda: (lambda t: t if "samples selected" in t else None)(
-            driver.find_element(By.ID, "selection-info").text
-        ),
-        30,
-        "selection",
-    )
+    info = _wait_text(driver, "selection-info", "samples selected", 30, "selection")
     assert driver.find_element(By.ID, "selection-genes").text.count("\n") > 3
     _choose(driver, "color-by", "MYH6", "MYH6 — observed")
     _wait(
