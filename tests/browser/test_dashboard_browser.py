@@ -35,6 +35,17 @@ def _wait_text(driver, element_id: str, needle: str, timeout: float, what: str) 
     )
 
 
+def _colour_by_myh6(driver) -> None:
+    """Colour the sample map by MYH6's observed values; wait for its colour bar."""
+    _choose(driver, "color-by", "MYH6", "MYH6 — observed")
+    _wait(
+        driver,
+        lambda: "MYH6 (observed)" in _figure(driver, "sample-map")["colorbar"],
+        30,
+        "MYH6 colour bar",
+    )
+
+
 def _js(driver, script: str):
     return driver.execute_script(script)
 
@@ -98,13 +109,7 @@ def test_dashboard_end_to_end(app_url, driver):
     assert "MYH6" not in "".join(fig["colorbar"])
 
     # colour by MYH6 through color-by
-    _choose(driver, "color-by", "MYH6", "MYH6 — observed")
-    _wait(
-        driver,
-        lambda: "MYH6 (observed)" in _figure(driver, "sample-map")["colorbar"],
-        30,
-        "MYH6 colour bar",
-    )
+    _colour_by_myh6(driver)
     # choosing the gene in color-by focuses it in gene space (linked both ways)
     _wait(driver, lambda: "MYH6" in _figure(driver, "gene-map")["names"], 30, "MYH6 in gene map")
     assert "color=obs%3AMYH6" in driver.current_url or "color=obs:MYH6" in driver.current_url
@@ -226,13 +231,7 @@ def test_box_selection_reaches_the_server_and_survives_a_new_colouring(app_url, 
     box.release().perform()
     info = _wait_text(driver, "selection-info", "samples selected", 30, "selection")
     assert driver.find_element(By.ID, "selection-genes").text.count("\n") > 3
-    _choose(driver, "color-by", "MYH6", "MYH6 — observed")
-    _wait(
-        driver,
-        lambda: "MYH6 (observed)" in _figure(driver, "sample-map")["colorbar"],
-        30,
-        "MYH6 colour bar",
-    )
+    _colour_by_myh6(driver)
     time.sleep(2)  # the empty selection event plotly sends after the new figure is handled
     assert driver.find_element(By.ID, "selection-info").text == info
     assert driver.find_element(By.ID, "alert-selection").text == ""
