@@ -47,8 +47,10 @@ def register(subparsers: Any) -> None:
         "Writes F.json and a Markdown table F.md.",
     )
     _common(p)
-    p.add_argument("--fraction", type=float, default=0.02, help="labelled share used to train")
-    p.add_argument("--splits", type=int, default=100, help="random splits")
+    p.add_argument(
+        "--fraction", type=float, default=0.02, help="labelled share used to train (default 0.02)"
+    )
+    p.add_argument("--splits", type=int, default=100, help="random splits (default 100)")
     p.add_argument("--out", required=True, metavar="F.json", help="JSON result (F.md beside it)")
     p.add_argument("--force", action="store_true", help="replace an existing F.json / F.md")
     p.add_argument(
@@ -76,8 +78,13 @@ def register(subparsers: Any) -> None:
         default=",".join(analysis.BASELINE_METHODS),
         help="baseline maps beside the model's, comma-separated, from pca,nmf,tsne,umap",
     )
-    p.add_argument("--fraction", type=float, default=0.02)
-    p.add_argument("--splits", type=int, default=100)
+    p.add_argument(
+        "--fraction",
+        type=float,
+        default=0.02,
+        help="Table 1: labelled share used to train (default 0.02)",
+    )
+    p.add_argument("--splits", type=int, default=100, help="Table 1: random splits (default 100)")
     p.add_argument(
         "--classifiers",
         default=",".join(analysis.CLASSIFIERS),
@@ -88,7 +95,9 @@ def register(subparsers: Any) -> None:
         default=",".join(analysis.DEFAULT_MARKERS),
         help="genes or patterns shown over the maps (Figure 3), comma-separated",
     )
-    p.add_argument("--k", type=int, default=5, help="gene neighbours compared to GO (Figure 4)")
+    p.add_argument(
+        "--k", type=int, default=5, help="gene neighbours compared to GO (Figure 4; default 5)"
+    )
     p.add_argument(
         "--compare-models",
         nargs="*",
@@ -410,15 +419,15 @@ def run_evaluate(args: argparse.Namespace) -> int:
             raise CoreError(f"--out {args.out}: {path} is a directory")
     check_out_location(out, "--out")
     _check_protocol(args)
+    for path in (out, md):  # before the data are read and the maps computed
+        if path.exists() and not args.force:
+            raise CoreError(f"{path} already exists; choose another --out, or --force")
     loaded = _Loaded(args.model, args.label)
     if loaded.labels is None:
         raise CoreError("the samples have no label column: pass --label COLUMN")
     problem = _label_problem(loaded.labels, str(loaded.label))
     if problem:
         raise CoreError(problem)
-    for path in (out, md):  # before the maps and Table 1, the long part
-        if path.exists() and not args.force:
-            raise CoreError(f"{path} already exists; choose another --out, or --force")
     print(
         f"data: {loaded.es.name}: {loaded.es.n_samples} samples x {loaded.es.n_genes} genes; "
         f"label {loaded.label}",

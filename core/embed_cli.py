@@ -38,12 +38,16 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "embed",
         help="place new samples on a model's sample map; name their nearest training samples",
-        description="Place new samples (same genes and scale as the training data) on the "
-        "sample map of --model, and write a table: coordinates, fit error, the nearest "
-        f"training sample and the majority label of the {VOTE_K} nearest.",
+        description="Place new samples (same genes and units as the training data files: the "
+        "model's own transform is applied, e.g. log10(x+1) for GTEx, unless --transform is "
+        "given) on the sample map of --model, and write a table: coordinates, fit error, the "
+        f"nearest training sample and the majority label of the {VOTE_K} nearest.",
     )
     p.add_argument("--model", required=True, metavar="DIR", help="model directory (train)")
     add_data_arguments(p)
+    for action in p._actions:
+        if action.dest == "transform":
+            action.help = "log transform of the new samples (default: the model's training data's)"
     p.add_argument("--out", required=True, metavar="F", help="table to write (.csv or .tsv)")
     p.add_argument(
         "--label",
@@ -159,6 +163,13 @@ def run_embed(args: argparse.Namespace) -> int:
             print(f"transform: {trained} (as the training data)", file=sys.stderr)
     es = load_data_from_args(args)
     coords, error = model.transform(es, return_error=True)
+    warning = model.fit_error_warning(error)
+    if warning:
+        print(
+            f"warning: {warning} (embed applied: {args.transform or 'none'}; "
+            "--transform none uses the values as they are)",
+            file=sys.stderr,
+        )
     labels = None
     if label is not None:
         labels = model.samples_[label].reindex(model.sample_ids_).to_numpy(dtype=object)

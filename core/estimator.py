@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 STANDARDIZE = ("none", "center", "z")
 INITS = ("pca", "random")
+#: Placed samples whose median fit error exceeds this many times the final training loss are
+#: flagged (:meth:`FactorizedEmbeddings.fit_error_warning`).
+FIT_ERROR_FACTOR = 5.0
 NEIGHBOUR_SPACES = ("centered", "values")
 GRAPH_COMPONENTS = 50  # principal components behind the samples' neighbour graph
 
@@ -709,6 +712,36 @@ class FactorizedEmbeddings:
         values = np.full((es.values.shape[0], self.n_genes_), np.nan, np.float32)
         values[:, cols_model] = np.asarray(es.values, dtype=np.float32)[:, cols_new]
         return values, len(set(cols_model))
+
+    def fit_error_warning(self, errors) -> str | None:
+        """A warning when placed samples fit the model far worse than its training samples.
+
+        Parameters
+        ----------
+        errors : (n_new,) array
+            Fit errors of placed samples (:meth:`transform` with ``return_error=True``).
+
+        Returns
+        -------
+        str or None
+            A sentence when the median error is above ``FIT_ERROR_FACTOR`` times the final
+            training loss (on the same scale): the usual sign of values in other units than the
+            training data's (already log-transformed values logged again, raw counts). None
+            otherwise, or when the model records no training loss.
+        """
+        errors = np.asarray(errors, dtype=np.float64)
+        history = getattr(self, "history_", None) or []
+        if not history or not np.isfinite(errors).any():
+            return None
+        trained = float(history[-1])
+        median = float(np.nanmedian(errors))
+        if not (trained > 0 and median > FIT_ERROR_FACTOR * trained):
+            return None
+        return (
+            f"the new samples fit the model far worse than its training samples (median fit "
+            f"error {median:.3g} against {trained:.3g} in training): are their values in the "
+            "training data's units? Values already log-transformed must not be transformed again"
+        )
 
     def transform(self, es, return_error: bool = False):
         """Place new samples in the learned sample space (genes and network frozen).

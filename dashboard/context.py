@@ -1291,6 +1291,8 @@ class AppContext:
         out.attrs["label"] = label
         out.attrs["genes_present"] = (int(n_present), len(model.gene_ids_))
         out.attrs["no_values"] = no_values
+        check = getattr(model, "fit_error_warning", None)
+        out.attrs["fit_warning"] = check(error) if check is not None else None
         log.info("placed %d uploaded samples (%s)", len(out), name)
         return out
 

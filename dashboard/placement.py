@@ -65,6 +65,14 @@ def place_from_upload(
             f"only {present:,} of the model's {total:,} genes are in {filename or 'the upload'}: "
             "the places rest on few genes, read them with care"
         )
+    fit_warning = table.attrs.get("fit_warning")
+    if fit_warning:
+        hint = (
+            f" (here {transform} was applied: untick it for values already transformed)"
+            if transform != "none"
+            else ""
+        )
+        warnings.append(fit_warning + hint)
     alert = html.Div([_alert(w, "warning") for w in warnings]) if warnings else None
     return records, records, info, alert
 

@@ -822,8 +822,12 @@ def test_cli_evaluate_writes_json_and_markdown(tiny_model, tmp_path, capsys):
     assert again["protocol"]["baselines_on"].endswith("(--center-samples)")
     assert again["results"]["fe"] == result["results"]["fe"]
     assert again["split_scores"]["raw"] != result["split_scores"]["raw"]
-    code = _main([*argv[:-2], "--no-cache", "--label", "nope"])
+    code = _main([*argv[:-2], "--no-cache", "--label", "nope", "--force"])
     assert code == 2 and "--label nope" in capsys.readouterr().err
+    before = out.read_bytes()
+    code = _main([*argv[:-2], "--no-cache", "--model", str(tmp_path / "no_model")])
+    err = capsys.readouterr().err  # an existing --out is refused before the model is read
+    assert code == 2 and "already exists" in err and out.read_bytes() == before
     assert "Fewer training samples" not in md  # 26 training samples for 26 tissues
     # fewer labelled samples than classes: said in the log and in the Markdown
     few = tmp_path / "eval" / "few.json"

@@ -130,6 +130,15 @@ def test_embed_places_new_samples(tiny_cli_model, sepira_file, tmp_path, capsys)
     assert table["majority_share"].between(1 / 15, 1).all() and table["fit_error"].ge(0).all()
     err = capsys.readouterr().err
     assert "30 samples placed" in err and "= the samples' own tissue" in err
+    assert "fit the model far worse" not in err  # same units as the training data
+    # values in other units (here x 10): placed, with a warning naming the likely cause
+    scaled = new.copy()
+    genes = scaled.select_dtypes("number").columns
+    scaled[genes] = scaled[genes] * 10
+    scaled.to_csv(tmp_path / "scaled.csv", index=False)
+    wrong = ["embed", "--model", str(tiny_cli_model), "--matrix", str(tmp_path / "scaled.csv")]
+    assert main([*wrong, "--out", str(tmp_path / "scaled_placed.csv")]) == 0
+    assert "fit the model far worse than its training samples" in capsys.readouterr().err
     before = out.read_bytes()
     assert main(args) == 2  # never overwritten without --force
     assert "already exists" in capsys.readouterr().err and out.read_bytes() == before

@@ -420,3 +420,23 @@ def test_place_uploaded_samples_on_the_map(context, sepira_file, monkeypatch):
     monkeypatch.setattr(type(context), "MAX_PLACE_BYTES", 100)
     out = placement.place_from_upload(context, _data_url(raw), "mine.csv.gz", False)
     assert out[0] is no_update and "100 bytes" in _text(out[3])
+
+
+def test_placement_says_when_samples_fit_far_worse(context, monkeypatch):
+    """A fit error far above training (values in other units) is a warning beside the places."""
+    import pandas as pd
+
+    from dashboard import placement
+
+    table = pd.DataFrame({"sample_id": ["a"], "x": [0.0], "y": [0.0], "fit_error": [6.7]})
+    table.attrs["fit_warning"] = "the new samples fit the model far worse than its training"
+
+    def fake_place(raw, name, transform="none"):
+        assert transform == "log10p1"  # the data shown were log-transformed on load
+        return table
+
+    monkeypatch.setattr(context, "place_samples", fake_place)
+    monkeypatch.setattr(context, "training_transform", lambda: "log10p1")
+    text = _text(placement.place_from_upload(context, _data_url(b"x"), "mine.csv", True)[3])
+    assert "fit the model far worse" in text
+    assert "log10p1 was applied: untick it for values already transformed" in text
