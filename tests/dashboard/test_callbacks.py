@@ -27,11 +27,9 @@ def test_colour_by_annotation_then_gene_uses_patch(context):
     fig2, kind2, _ = sample_map.recolor(context, "obs:GATA4", (1, 99), kind)
     assert isinstance(fig2, go.Figure)  # categorical -> continuous: new figure
     assert fig2.data[figures.COLOR_TRACE].marker.colorbar.title.text == "GATA4 (observed)"
-    t0 = time.perf_counter()
+    # continuous -> continuous: a Patch of the colours only (timed in benchmarks/dashboard_speed)
     patch, kind3, _ = sample_map.recolor(context, "res:TBX5", (1, 99), kind2)
-    elapsed = time.perf_counter() - t0
     assert isinstance(patch, Patch) and kind3 == kind2
-    assert elapsed < 0.5
 
 
 def test_unknown_gene_gives_alert_not_error(context):
