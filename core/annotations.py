@@ -43,22 +43,25 @@ Public API (stable; other modules code against it)::
     go.ancestors_matrix (n_terms x n_terms), go.ancestors(go_id), go.parents (edge table)
 
 Annotations are propagated to ancestors through ``is_a`` and ``part_of`` edges (GO's true path
-rule); ``regulates`` edges are kept in ``go.parents`` but not followed. Genes are identified by
-symbol (case-insensitive), Ensembl gene id (version and ``_PAR_Y``-like suffixes ignored) or
-Entrez id. Nothing is cached at module level: heavy per-instance structures (the ancestor closure
-and the propagated gene x term matrix) are built on first use and kept on the instance; keep the
+rule); ``regulates`` edges are kept in ``go.parents`` but not followed. ``term_genes`` and
+``ancestors`` also accept a GO alt_id (secondary id) when the ontology was read from an OBO file
+(``from_gaf``); the snapshot stores no alt_ids. Genes are identified by symbol
+(case-insensitive), Ensembl gene id (version and ``_PAR_Y``-like suffixes ignored) or Entrez id.
+Nothing is cached at module level: heavy per-instance structures (the ancestor closure and the
+propagated gene x term matrix) are built on first use and kept on the instance; keep the
 ``GeneOntology`` / ``Enricher`` objects you need.
 """
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
 import logging
 import re
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -194,6 +197,83 @@ def simplify_gene_types(
         sub[mir.to_numpy()] = "miRNA"
         out[nc] = sub
     return out
+
+
+#: Sequence Ontology ids a GAF may give as DB object type (column 12), with their SO names
+_SO_NAMES = {
+    "SO:0000104": "polypeptide",
+    "SO:0000234": "mRNA",
+    "SO:0000252": "rRNA",
+    "SO:0000253": "tRNA",
+    "SO:0000274": "snRNA",
+    "SO:0000275": "snoRNA",
+    "SO:0000276": "miRNA",
+    "SO:0000336": "pseudogene",
+    "SO:0000655": "ncRNA",
+    "SO:0000704": "gene",
+    "SO:0001217": "protein_coding_gene",
+    "SO:0001263": "ncRNA_gene",
+    "SO:0001265": "miRNA_gene",
+    "SO:0001266": "scRNA_gene",
+    "SO:0001267": "snoRNA_gene",
+    "SO:0001268": "snRNA_gene",
+    "SO:0001272": "tRNA_gene",
+    "SO:0001637": "rRNA_gene",
+    "SO:0001641": "lincRNA_gene",
+    "SO:0001877": "lnc_RNA",
+    "SO:0002127": "lncRNA_gene",
+    "SO:0002339": "scaRNA_gene",
+}
+#: GAF DB object types (lower case, without a "_gene" suffix) -> the NCBI-style gene type
+#: that :func:`simplify_gene_types` reads
+_GAF_OBJECT_TYPES = {
+    "protein": "protein-coding",
+    "polypeptide": "protein-coding",
+    "gene_product": "unknown",  # GAF 2.2: "precise product type unknown"
+    "protein_coding": "protein-coding",
+    "mrna": "protein-coding",
+    "mirna": "miRNA",
+    "pre_mirna": "miRNA",
+    "snorna": "snoRNA",
+    "scarna": "snoRNA",
+    "snrna": "snRNA",
+    "rrna": "rRNA",
+    "trna": "tRNA",
+    "lncrna": "lncRNA",
+    "lnc_rna": "lncRNA",
+    "lincrna": "lncRNA",
+    "ncrna": "ncRNA",
+}
+
+
+def _gaf_gene_type(object_type: str) -> str:
+    """NCBI-style gene type of a GAF DB object type (column 12), as read by
+    :func:`simplify_gene_types`.
+
+    Column 12 holds a Sequence Ontology type, by name or id: ``protein``,
+    ``protein_coding_gene`` and ``SO:0001217`` give "protein-coding"; ``pseudogene`` (and every
+    ``*pseudogen*`` type) "pseudo"; ``miRNA(_gene)``, ``snoRNA(_gene)``, ``snRNA(_gene)``,
+    ``rRNA(_gene)``, ``tRNA(_gene)``, ``lncRNA(_gene)`` / ``lincRNA(_gene)`` their RNA type;
+    ``ncRNA_gene`` and other non-coding RNA types (``*RNA`` / ``*RNA_gene``) "ncRNA";
+    ``gene_product`` (GAF 2.2: product type unknown) "unknown". Any other type (``gene``,
+    ``transcript``, ``protein_complex``, ...) is returned unchanged. The last two simplify to
+    "other".
+    """
+    raw = str(object_type).strip()
+    name = _SO_NAMES.get(raw.upper(), raw)
+    key = name.lower()
+    if key.endswith("_gene"):
+        key = key[: -len("_gene")]
+    if key in _GAF_OBJECT_TYPES:
+        return _GAF_OBJECT_TYPES[key]
+    if "pseudogen" in key:
+        return "pseudo"
+    for part in ("lncrna", "lnc_rna", "lincrna", "mirna", "snorna", "scarna"):
+        if part in key:
+            return _GAF_OBJECT_TYPES[part]
+    if key.endswith("rna") and key not in ("rna", "mrna"):
+        return "ncRNA"
+    return raw
 
 
 # --------------------------------------------------------------------------------------------
@@ -528,6 +608,11 @@ class GeneOntology:
         Relationship types followed when propagating to ancestors.
     aliases : DataFrame with columns gene_index, alias; optional
         Other (previous) symbols of genes; used by the mapping when unambiguous.
+    alt_ids : mapping of str to str, optional
+        Secondary GO id (an OBO ``alt_id``) -> primary id. Methods taking a GO id
+        (:meth:`term_genes`, :meth:`ancestors`) accept these and answer for the primary term.
+        Known for ontologies read by :meth:`from_gaf` (from the OBO); the snapshot of
+        :meth:`load` does not store alt_ids, so there only primary ids are accepted.
     """
 
     def __init__(
@@ -539,6 +624,7 @@ class GeneOntology:
         metadata: dict | None = None,
         propagate_through: tuple[str, ...] = PROPAGATE_THROUGH,
         aliases: pd.DataFrame | None = None,
+        alt_ids: Mapping[str, str] | None = None,
     ) -> None:
         for df, cols, what in (
             (terms, ("go_id", "ontology", "name"), "terms"),
@@ -563,6 +649,13 @@ class GeneOntology:
             {"ontology": self._term_ont, "name": terms["name"].to_numpy(dtype=object)},
             index=pd.Index(self._term_ids, name="go_id"),
         )
+        # secondary id -> primary id, for primary ids that are terms (and alt ids that are not)
+        known = set(self._term_ids)
+        self._alt_ids: dict[str, str] = {
+            str(a).strip(): str(t).strip()
+            for a, t in (alt_ids or {}).items()
+            if str(t).strip() in known and str(a).strip() not in known
+        }
 
         pi = self._term_pos.get_indexer(parents["go_id"])
         pj = self._term_pos.get_indexer(parents["parent_id"])
@@ -688,13 +781,18 @@ class GeneOntology:
     ) -> GeneOntology:
         """Read a GAF 2.x annotation file and an OBO 1.2 ontology (plain or gzip'd).
 
-        Genes are keyed by the GAF's DB_Object_Symbol (column 3). Rows whose qualifier contains
-        ``NOT`` are skipped; GO ids given as an ``alt_id`` are mapped to their primary term;
-        annotations to obsolete or unknown terms are dropped (a warning says how many;
-        ``metadata["gaf_rows_unknown_term"]`` counts them). From the OBO, ``is_a`` and the
-        ``part_of`` / ``regulates`` relationships within one namespace are kept (as in
+        Genes are keyed by the GAF's DB_Object_Symbol (column 3); their gene type comes from
+        the DB object type (column 12, a Sequence Ontology name or id such as ``protein``,
+        ``protein_coding_gene``, ``miRNA_gene`` or ``SO:0001217``; see
+        :func:`_gaf_gene_type`) unless ``gene_info`` knows the gene. Rows whose qualifier
+        contains ``NOT`` are skipped; GO ids given as an ``alt_id`` are mapped to their primary
+        term, and the returned ontology's :meth:`term_genes` / :meth:`ancestors` accept the
+        OBO's alt_ids too; annotations to obsolete or unknown terms are dropped (a warning says
+        how many; ``metadata["gaf_rows_unknown_term"]`` counts them). From the OBO, ``is_a``
+        and the ``part_of`` / ``regulates`` relationships within one namespace are kept (as in
         go-basic); obsolete terms are left out. Both files may be gzip'd, have Windows line
-        ends or a UTF-8 byte-order mark.
+        ends or a UTF-8 byte-order mark; a GAF that is not valid UTF-8 (Latin-1 / cp1252) is
+        read as Latin-1, with a warning (``metadata["gaf_encoding"]``).
 
         Raises
         ------
@@ -749,10 +847,9 @@ class GeneOntology:
             name=("name", "first"), gaf_type=("type", "first"), gaf_id=("db_object_id", "first")
         )
         gaf_genes = by_symbol.reset_index()
-        gaf_genes["ncbi_gene_type"] = (
-            gaf_genes["gaf_type"]
-            .map({"protein": "protein-coding", "gene_product": "unknown"})
-            .fillna(gaf_genes["gaf_type"])
+        gaf_types = gaf_genes["gaf_type"].fillna("").astype(str)
+        gaf_genes["ncbi_gene_type"] = gaf_types.map(
+            {t: _gaf_gene_type(t) for t in gaf_types.unique()}
         )
         gaf_genes = gaf_genes.drop(columns="gaf_type")
         if gene_info is not None:
@@ -793,7 +890,7 @@ class GeneOntology:
         }
         if excluded:
             metadata["excluded_evidence"] = sorted(excluded)
-        return cls(terms, parents, genes, ann, metadata=metadata)
+        return cls(terms, parents, genes, ann, metadata=metadata, alt_ids=alt_ids)
 
     # ---------------------------------------------------------------- sizes
     @property
@@ -1006,7 +1103,13 @@ class GeneOntology:
         return k
 
     def _resolve_term(self, go_id: str) -> int:
-        k = int(self._term_pos.get_indexer([str(go_id).strip()])[0])
+        """Term index of ``go_id``: a primary id, or an alt_id known to this ontology."""
+        key = str(go_id).strip()
+        primary = self._alt_ids.get(key)
+        if primary is not None:
+            LOG.debug("go_id %s: an alt_id of %s", key, primary)
+            key = primary
+        k = int(self._term_pos.get_indexer([key])[0])
         if k < 0:
             raise DataError(f"go_id {go_id!r}: not a term of this ontology release")
         return k
@@ -1043,7 +1146,17 @@ class GeneOntology:
         return closure
 
     def ancestors(self, go_id: str, include_self: bool = False) -> list[str]:
-        """Ancestor term ids of ``go_id`` (through :attr:`propagate_through` edges)."""
+        """Ancestor term ids of ``go_id`` (through :attr:`propagate_through` edges).
+
+        ``go_id`` may be an alt_id where the ontology knows them (read from an OBO file, see
+        :meth:`from_gaf`); the ids returned are primary ids (with ``include_self``, the
+        primary id of ``go_id``).
+
+        Raises
+        ------
+        DataError
+            ``go_id`` is not a term (nor a known alt_id) of this ontology.
+        """
         k = self._resolve_term(go_id)
         row = self.ancestors_matrix.indices[
             self.ancestors_matrix.indptr[k] : self.ancestors_matrix.indptr[k + 1]
@@ -1122,6 +1235,14 @@ class GeneOntology:
 
     def term_genes(self, go_id: str, propagate: bool = True) -> pd.DataFrame:
         """Genes annotated to ``go_id`` (directly, or to any descendant when ``propagate``).
+
+        ``go_id`` may be an alt_id where the ontology knows them (read from an OBO file, see
+        :meth:`from_gaf`; the snapshot of :meth:`load` has none): its primary term's genes.
+
+        Raises
+        ------
+        DataError
+            ``go_id`` is not a term (nor a known alt_id) of this ontology.
 
         Returns
         -------
@@ -1312,6 +1433,20 @@ def _open_text(path: Path) -> io.TextIOBase:
     return open(path, encoding="utf-8-sig", errors="replace")  # noqa: SIM115
 
 
+def _is_utf8(path: Path, compression: str | None) -> bool:
+    """Whether a plain or gzip'd file decodes as UTF-8 (read in 1 MiB chunks)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    opener = gzip.open if compression == "gzip" else open
+    try:
+        with opener(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _unreadable(path: Path, exc: BaseException) -> DataError:
     return DataError(f"{path}: cannot be read (damaged or truncated gzip download?): {exc}")
 
@@ -1401,6 +1536,10 @@ def _read_obo(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], d
     return tdf, edf, alt, meta
 
 
+#: encoding of a GAF file that is not valid UTF-8 (decodes any byte; the same letters as
+#: cp1252 for accented Latin letters, the usual case)
+_FALLBACK_ENCODING = "latin-1"
+
 _GAF_COLUMNS = [
     "db",
     "db_object_id",
@@ -1423,7 +1562,12 @@ _GAF_COLUMNS = [
 
 
 def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Positive annotations of a GAF 2.x file: symbol, go_id, evidence, name, type, ..."""
+    """Positive annotations of a GAF 2.x file: symbol, go_id, evidence, name, type, ...
+
+    The file is read as UTF-8; one that is not valid UTF-8 (e.g. saved in Latin-1 / cp1252,
+    an "e acute" written as the single byte 0xE9) is read again as Latin-1, with a warning naming
+    the file; ``metadata["gaf_encoding"]`` says which encoding was used.
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -1466,11 +1610,15 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
         return "skip"
 
     compression = "gzip" if _is_gzip(path) else None
-    try:
+
+    def read(encoding: str) -> pa.Table:
+        bad_rows.clear()
         with pa.input_stream(str(path), compression=compression) as stream:
-            table = pacsv.read_csv(
+            return pacsv.read_csv(
                 stream,
-                read_options=pacsv.ReadOptions(skip_rows=n_header, column_names=names),
+                read_options=pacsv.ReadOptions(
+                    skip_rows=n_header, column_names=names, encoding=encoding
+                ),
                 parse_options=pacsv.ParseOptions(
                     delimiter="\t", quote_char=False, invalid_row_handler=on_invalid
                 ),
@@ -1480,7 +1628,23 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
                     strings_can_be_null=False,
                 ),
             )
-    except (pa.ArrowInvalid, OSError) as exc:
+
+    encoding = "utf-8"
+    try:
+        try:
+            table = read("utf8")  # the usual case: one pass, no Python-side decoding
+        except pa.ArrowInvalid:
+            # e.g. "invalid UTF8 data", or a short line whose bytes are not UTF-8: only now is
+            # the file checked, and a file that is not UTF-8 is read again as Latin-1
+            if _is_utf8(path, compression):
+                raise
+            encoding = _FALLBACK_ENCODING
+            LOG.warning(
+                "%s: not valid UTF-8; read as Latin-1 (ISO-8859-1) instead (check accented names)",
+                path,
+            )
+            table = read(_FALLBACK_ENCODING)
+    except (pa.ArrowInvalid, OSError, EOFError, zlib.error) as exc:
         raise DataError(f"{path}: malformed GAF file: {exc}") from exc
     if bad_rows:
         raise DataError(
@@ -1506,6 +1670,7 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
         "gaf_go_version": header.get("go-version", ""),
         "gaf_file": str(path),
         "gaf_negated_rows_skipped": n_neg,
+        "gaf_encoding": encoding,
     }
     return df, meta
 

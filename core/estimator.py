@@ -16,6 +16,7 @@ samples' annotations).
 from __future__ import annotations
 
 import copy
+import glob
 import hashlib
 import json
 import logging
@@ -96,6 +97,22 @@ def _as_expression_set(es, what: str):
     if len(es.gene_symbols) != n_genes:
         raise ModelError(f"{what}: {len(es.gene_symbols)} gene symbols for {n_genes} genes")
     return es
+
+
+def _interrupted_save(directory: Path) -> list[str]:
+    """What an interrupted :meth:`FactorizedEmbeddings.save` into ``directory`` left beside it:
+    the previous model (``.NAME.old-PID``) and the new one (``.NAME.XXXX``), each complete,
+    when the save stopped between its two renames (newest first)."""
+    parent = directory.parent
+    if not parent.is_dir():
+        return []
+    found = [
+        p
+        for p in parent.glob(f".{glob.escape(directory.name)}.*")
+        if p.is_dir() and (p / "config.json").is_file() and (p / "weights.pt").is_file()
+    ]
+    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    return [str(p) for p in found]
 
 
 def _damaged(directory: Path, name: str, detail) -> ModelError:
@@ -903,6 +920,12 @@ class FactorizedEmbeddings:
                 "train_config": self.train_config.to_dict(),
                 "network": module.config.to_dict(),
                 "model_key": self.key(),
+                # written as parquet strings; read back as the object columns they were
+                "sample_object_columns": [
+                    str(c)
+                    for c in (self.samples_ if self.samples_ is not None else {})
+                    if self.samples_[c].dtype == object
+                ],
                 "history": [float(x) for x in self.history_],
                 "train_time_s": self.train_time_s_,
                 "pairs_per_s": self.pairs_per_s_,
@@ -944,6 +967,13 @@ class FactorizedEmbeddings:
         """
         directory = Path(directory)
         if not directory.is_dir():
+            left = _interrupted_save(directory)
+            if left:
+                raise ModelError(
+                    f"{directory}: no such model directory; a save into it was interrupted and "
+                    f"left {' and '.join(left)} beside it (complete models): rename one of them "
+                    f"to {directory.name}"
+                )
             raise ModelError(f"{directory}: no such model directory")
         for name in ("config.json", "weights.pt", "arrays.npz"):
             if not (directory / name).is_file():
@@ -1007,6 +1037,11 @@ class FactorizedEmbeddings:
                 model.samples_ = pd.read_parquet(samples_path)
             except Exception as exc:  # pyarrow raises its own types for damaged files
                 raise _damaged(directory, "samples.parquet", exc) from None
+            objects = config.get("sample_object_columns") or []
+            for col in model.samples_.columns:
+                if str(col) in objects and isinstance(model.samples_[col].dtype, pd.StringDtype):
+                    column = model.samples_[col].astype(object)
+                    model.samples_[col] = column.where(column.notna(), np.nan)
             if len(model.samples_) != net.n_samples:
                 raise _damaged(
                     directory,

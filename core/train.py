@@ -834,7 +834,11 @@ def train_network(
     generator.manual_seed(config.seed)
     optimizer = _make_optimizer(model, config)
     state = TrainState()
-    if resume and checkpoint is not None and Path(checkpoint).exists():
+    if resume and checkpoint is None:
+        raise ModelError("resume needs the checkpoint file to continue from")
+    if resume and not Path(checkpoint).exists():
+        log.warning("no checkpoint at %s: training starts from the beginning", checkpoint)
+    if resume and Path(checkpoint).exists():
         saved = load_checkpoint(checkpoint)
         check_resumable(saved, model, config, checkpoint, data_key)
         try:

@@ -7,6 +7,7 @@ open for all exports), or in a Chromium started for the one figure when the cont
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -24,6 +25,86 @@ from dashboard.sample_map import build_sample_figure, default_color
 from dashboard.selection import encode_rows
 
 MAX_URL_ROWS_CHARS = 6000
+
+#: The figures exported as zoomed in the page (the baseline maps are exported whole).
+ZOOMABLE = (ids.SAMPLE_MAP, ids.GENE_MAP)
+
+
+def relayout_ranges(
+    relayout: dict[str, Any] | None, previous: dict[str, Any] | None = None
+) -> dict[str, list[float] | None]:
+    """The axis ranges a ``relayoutData`` event of a map sets, by axis (``x``, ``y``).
+
+    A zoom, scroll or pan sends ``xaxis.range[0]`` and ``xaxis.range[1]`` (``Plotly.relayout``
+    may send ``xaxis.range``, a list): ``[lo, hi]``. A double-click or the autoscale button sends
+    ``xaxis.autorange: True``: None, the whole map. An axis the event leaves alone (a selection,
+    a new drag mode, the first ``autosize``) is absent. One end alone (an axis end dragged)
+    moves that end of the ``previous`` range.
+    """
+    out: dict[str, list[float] | None] = {}
+    if not isinstance(relayout, dict):
+        return out
+    for axis in ("x", "y"):
+        name = f"{axis}axis"
+        if relayout.get(f"{name}.autorange") is True:
+            out[axis] = None
+            continue
+        pair = relayout.get(f"{name}.range")
+        ends = [f"{name}.range[{i}]" for i in (0, 1)]
+        if pair is None and any(e in relayout for e in ends):
+            old = (previous or {}).get(axis) or [None, None]
+            pair = [relayout.get(e, o) for e, o in zip(ends, old, strict=True)]
+        rng = _finite_range(pair)
+        if rng is not None:
+            out[axis] = rng
+    return out
+
+
+def _finite_range(pair: Any) -> list[float] | None:
+    """``[lo, hi]`` as floats when ``pair`` is two different finite numbers, else None."""
+    if not isinstance(pair, list | tuple) or len(pair) != 2:
+        return None
+    try:
+        lo, hi = (float(v) for v in pair)
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo == hi:
+        return None
+    return [lo, hi]
+
+
+def merge_zoom(
+    zoom: dict[str, Any] | None, which: str, relayout: dict[str, Any] | None, key: str | None
+) -> Any:
+    """The ``map-zoom`` store after a ``relayoutData`` event of the map ``which``, or
+    ``no_update`` when the event changes no axis range.
+
+    The store holds, by map, ``{"key": model key, "x": [lo, hi] | None, "y": ...}`` (None: the
+    whole extent). ``relayoutData`` alone is only the last event (a selection after a zoom
+    replaces it); the store keeps the ranges until a new zoom or a double-click. ``key`` is the
+    model whose map is shown: the map of another model is drawn whole, so an entry made on
+    another model starts anew.
+    """
+    entry = dict((zoom or {}).get(which) or {})
+    if entry.get("key") != key:
+        entry = {"key": key, "x": None, "y": None}
+    changes = relayout_ranges(relayout, entry)
+    if all(entry.get(axis) == rng for axis, rng in changes.items()):
+        return no_update
+    return {**(zoom or {}), which: {**entry, **changes}}
+
+
+def figure_zoom(context: Any, zoom: dict[str, Any] | None, which: str) -> dict[str, list[float]]:
+    """The axis ranges the figure ``which`` is zoomed to in the page (``x`` and/or ``y``; an
+    axis absent: its whole extent), from the ``map-zoom`` store. Empty for the baseline maps and
+    for a zoom made on the map of another model than the one shown."""
+    if which not in ZOOMABLE:
+        return {}
+    entry = (zoom or {}).get(which) or {}
+    st = context.state()
+    if st is None or entry.get("key") != st.key:
+        return {}
+    return {axis: list(entry[axis]) for axis in ("x", "y") if entry.get(axis)}
 
 
 def export_figure(
@@ -45,10 +126,12 @@ def export_figure(
         A key of :data:`dashboard.figures.EXPORT_SIZES`.
     view
         ``color``, ``clip``, ``focus``, ``gene_color``, ``k``, ``selection_genes``, ``placed``
-        (samples placed from an upload, drawn on the sample map as in the page).
+        (samples placed from an upload, drawn on the sample map as in the page), ``zoom`` (the
+        ``map-zoom`` store: the sample or gene map is exported zoomed as in the page, see
+        :func:`figure_zoom`).
 
     The file is named by what it shows (the sample map's colouring; the gene map's colouring and
-    gene in focus), ``SIMULATED_`` first for simulated data.
+    gene in focus; ``zoom`` last for a zoomed-in region), ``SIMULATED_`` first for simulated data.
     """
     if size not in figures.EXPORT_SIZES:
         raise DataError(f"unknown export size {size!r}")
@@ -83,10 +166,34 @@ def export_figure(
     else:
         raise DataError(f"unknown figure {which!r}")
     fig = figures.for_export(fig, width, height)
+    zoom = figure_zoom(context, view.get("zoom"), which)
+    if zoom:
+        fig.update_layout(
+            {f"{axis}axis": dict(range=rng, autorange=False) for axis, rng in zoom.items()}
+        )
+        parts.append("zoom")
     renderer = getattr(context, "image_renderer", None)
     render = renderer.render if renderer is not None else render_image
     data = render(fig, fmt, width, height, scale)
     return dcc.send_bytes(data, f"{file_stem(context, which, *parts)}.{fmt}", type=FORMATS[fmt])
+
+
+def export_view(
+    context: Any, which: str, fmt: str, size: str, view: dict[str, Any]
+) -> tuple[Any, Any]:
+    """What the export button gives: (``dcc.Download`` payload, message) of
+    :func:`export_figure`, or (``no_update``, the error message).
+
+    The message names the file and says when the figure is the zoomed-in region of the page.
+    """
+    try:
+        payload = export_figure(context, which, fmt, size, view)
+    except CoreError as exc:
+        return no_update, html.Div(str(exc), className="alert alert-error")
+    text = f"exported the {which.replace('-', ' ')} as {payload['filename']} ({size})"
+    if figure_zoom(context, view.get("zoom"), which):
+        text += ": the zoomed-in region shown on the page (double-click the map for the whole map)"
+    return payload, html.Div(text, className="alert alert-info")
 
 
 def file_stem(context: Any, *parts: str) -> str:
@@ -181,9 +288,12 @@ def register_callbacks(app: Any) -> None:
         State(ids.NEIGHBORS_K, "value"),
         State(ids.SELECTION_GENES_STORE, "data"),
         State(ids.PLACED, "data"),
+        State(ids.MAP_ZOOM, "data"),
         prevent_initial_call=True,
     )
-    def export(n, which, fmt, size, color, clip, focus, gene_color, k, selection_genes, placed):
+    def export(
+        n, which, fmt, size, color, clip, focus, gene_color, k, selection_genes, placed, zoom
+    ):
         if not n:
             return no_update, None
         view = dict(
@@ -194,15 +304,23 @@ def register_callbacks(app: Any) -> None:
             k=k,
             selection_genes=selection_genes,
             placed=placed,
+            zoom=zoom,
         )
-        try:
-            payload = export_figure(context, which, fmt, size, view)
-            return payload, html.Div(
-                f"exported the {which.replace('-', ' ')} as {payload['filename']} ({size})",
-                className="alert alert-info",
-            )
-        except CoreError as exc:
-            return no_update, html.Div(str(exc), className="alert alert-error")
+        return export_view(context, which, fmt, size, view)
+
+    # the zoom of each map, kept for figure exports (tables and CSV files hold everything)
+    @app.callback(
+        Output(ids.MAP_ZOOM, "data"),
+        Input(ids.SAMPLE_MAP, "relayoutData"),
+        Input(ids.GENE_MAP, "relayoutData"),
+        State(ids.MAP_ZOOM, "data"),
+        prevent_initial_call=True,
+    )
+    def remember_zoom(sample_relayout, gene_relayout, zoom):
+        which = ctx.triggered_id
+        relayout = sample_relayout if which == ids.SAMPLE_MAP else gene_relayout
+        st = context.state()
+        return merge_zoom(zoom, which, relayout, st.key if st is not None else None)
 
     @app.callback(
         Output(ids.EXPORT_CSV_DOWNLOAD, "data"),

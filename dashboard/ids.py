@@ -72,3 +72,4 @@ EXPORT_NEIGHBORS_CSV = "export-neighbors-csv"
 EXPORT_SELECTION_CSV = "export-selection-csv"
 EXPORT_SELECTION_GENES_CSV = "export-selection-genes-csv"
 EXPORT_CSV_DOWNLOAD = "export-csv-download"
+MAP_ZOOM = "map-zoom"  # dcc.Store: the axis ranges each map is zoomed to in the page

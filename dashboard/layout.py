@@ -568,6 +568,7 @@ def build_layout(context: Any) -> html.Div:
         ),
         dcc.Download(id=ids.EXPORT_DOWNLOAD),
         dcc.Download(id=ids.EXPORT_CSV_DOWNLOAD),
+        dcc.Store(id=ids.MAP_ZOOM),
     )
     stores = [
         dcc.Location(id=ids.URL, refresh=False),

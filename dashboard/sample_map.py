@@ -393,7 +393,8 @@ def sync_focus(
 ) -> tuple[Any, Any, Any, Any]:
     """Keep ``color-by``, ``gene-search`` and the gene in focus in agreement.
 
-    ``upload`` is ``(contents, filename)`` of a gene-list file (``gene-list-upload``).
+    ``upload`` is ``(contents, filename)`` of a gene-list file (``gene-list-upload``); contents
+    None (the drop zone emptied once its file was read, see :func:`upload_reset`) change nothing.
 
     Returns
     -------
@@ -444,6 +445,8 @@ def sync_focus(
                 return no_update, no_update, no_update, None
             sym = context.gene_symbols[context.gene_index(sym)]
             return no_update, sym, sym, None
+        if trigger == ids.GENE_LIST_UPLOAD and (upload is None or upload[0] is None):
+            return no_update, no_update, no_update, no_update
         if trigger in (ids.GENE_LIST_APPLY, ids.GENE_LIST_UPLOAD):
             if trigger == ids.GENE_LIST_UPLOAD:
                 list_text = decode_upload(*(upload or (None, None)))
@@ -510,6 +513,19 @@ def sync_all(
         focus,
         alert,
     )
+
+
+def upload_reset(props: list[str], contents: str | None) -> Any:
+    """The new ``contents`` of ``gene-list-upload`` after a call of the ``color-by`` callback.
+
+    ``props`` are the triggering ``"<id>.<prop>"``. A file just read is emptied (None), so that
+    the same file dropped again is a change (``dcc.Upload`` does not report identical contents)
+    and is read again; otherwise ``no_update``. The callback empties its own input, which Dash
+    does not feed back to it; a clientside callback then empties the ``<input type=file>``.
+    """
+    if f"{ids.GENE_LIST_UPLOAD}.contents" in props and contents is not None:
+        return None
+    return no_update
 
 
 def upload_bytes(contents: str | None, filename: str | None, max_bytes: int) -> bytes:
@@ -603,6 +619,7 @@ def register_callbacks(app: Any) -> None:
         Output(ids.GENE_SEARCH, "options"),
         Output(ids.FOCUS_GENE, "data"),
         Output(alert_id("color"), "children"),
+        Output(ids.GENE_LIST_UPLOAD, "contents"),
         Input(ids.URL, "search"),
         Input(ids.GENE_MAP, "clickData"),
         Input(ids.GENE_SEARCH, "value"),
@@ -630,7 +647,7 @@ def register_callbacks(app: Any) -> None:
         props = [t["prop_id"] for t in ctx.triggered if t.get("prop_id")] if ctx.triggered else []
         prop_id = next((p for p in props if not p.endswith(".search_value")), None)
         prop_id = prop_id or (props[0] if props else None)
-        return sync_all(
+        out = sync_all(
             context,
             prop_id,
             url_search,
@@ -642,6 +659,25 @@ def register_callbacks(app: Any) -> None:
             gene_search,
             (upload_contents, upload_name),
         )
+        return *out, upload_reset(props, upload_contents)
+
+    # once the list file is read (its contents emptied above), also empty the file input: the
+    # browser sends no change for the same file chosen again otherwise
+    app.clientside_callback(
+        """
+        function(contents) {
+            if (contents !== null && contents !== undefined) {
+                return window.dash_clientside.no_update;
+            }
+            const input = document.querySelector('#gene-list-upload input[type=file]');
+            if (input) { input.value = ''; }
+            return null;
+        }
+        """,
+        Output(ids.GENE_LIST_UPLOAD, "filename"),
+        Input(ids.GENE_LIST_UPLOAD, "contents"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output(ids.SAMPLE_MAP, "figure"),

@@ -145,6 +145,46 @@ def test_save_never_leaves_half_a_model(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no debris
 
 
+def test_an_interrupted_save_is_named_on_load(tmp_path, monkeypatch):
+    """A save that stops between its two renames leaves both complete models under hidden
+    names: loading the path says where they are instead of "no such model directory"."""
+    import os
+
+    fe = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(_small())
+    target = fe.save(tmp_path / "m")
+    real_replace = os.replace
+    calls = []
+
+    def crash_on_second(src, dst):
+        calls.append((src, dst))
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the process stops between the renames
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        fe.save(target)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert not target.exists()
+    with pytest.raises(ModelError, match=r"interrupted.*\.m\.old-.*rename one of them to m"):
+        FactorizedEmbeddings.load(target)
+    old = next(tmp_path.glob(".m.old-*"))
+    old.rename(target)  # what the message says to do
+    assert FactorizedEmbeddings.load(target).key() == fe.key()
+
+
+def test_text_annotations_load_as_they_were_saved(tmp_path):
+    es = _small()
+    es.samples["tissue"] = ["Lung", None, "Heart"] * 20
+    es.samples["age"] = np.arange(60)
+    fe = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(es)
+    loaded = FactorizedEmbeddings.load(fe.save(tmp_path / "m"))
+    assert loaded.samples_["tissue"].dtype == object  # not pandas' "string"
+    assert loaded.samples_["tissue"].isna().sum() == 20
+    assert list(loaded.samples_["tissue"].dropna()[:2]) == ["Lung", "Heart"]
+    assert loaded.samples_["age"].dtype == np.int64
+
+
 def test_errors_are_clear(tmp_path):
     with pytest.raises(ModelError, match="not fitted"):
         FactorizedEmbeddings().predict(np.zeros((1, 2)))

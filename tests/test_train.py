@@ -99,6 +99,17 @@ def test_checkpoint_resume_equals_uninterrupted(tmp_path):
     assert torch.allclose(resumed.sample_embedding, full.sample_embedding, atol=1e-6)
 
 
+def test_resume_without_a_checkpoint_says_so(tmp_path, caplog):
+    values, _ = _clusters(n_per=5)
+    cfg = TrainConfig(epochs=1, seed=0, pairs_per_step=300)
+    with pytest.raises(ModelError, match="resume needs the checkpoint file"):
+        train_network(_net(values), values, cfg, resume=True)
+    with caplog.at_level("WARNING", logger="core.train"):
+        state = train_network(_net(values), values, cfg, checkpoint=tmp_path / "c.pt", resume=True)
+    assert state.epoch == 1
+    assert "no checkpoint at" in caplog.text and "starts from the beginning" in caplog.text
+
+
 def test_grid_search_finds_the_generating_point():
     values, _ = _clusters(n_per=10)
     net = _net(values)

@@ -68,7 +68,10 @@ def _figure(driver, graph_id: str) -> dict:
 def _choose(driver, dropdown_id: str, text: str, option_text: str) -> None:
     from selenium.webdriver.common.by import By
 
-    driver.find_element(By.CSS_SELECTOR, f"#{dropdown_id} .Select-control").click()
+    control = driver.find_element(By.CSS_SELECTOR, f"#{dropdown_id} .Select-control")
+    # in the middle of the window: the alert area stays on top of the page while scrolling
+    _js(driver, f"document.getElementById('{dropdown_id}').scrollIntoView({{block: 'center'}})")
+    control.click()
     box = driver.find_element(By.CSS_SELECTOR, f"#{dropdown_id} input")
     box.send_keys(text)
     option = _wait(
@@ -153,11 +156,21 @@ def test_dashboard_end_to_end(app_url, driver):
     assert "NOTAGENE1" in msg
     assert f"{clicked} (observed)" in _figure(driver, "sample-map")["colorbar"]
 
-    # server-side SVG export (kaleido + Chromium) downloads a file
+    # zoomed in on the sample map, the server-side SVG export (kaleido + Chromium) downloads
+    # that region, and says so
+    _js(
+        driver,
+        """const gd = document.querySelector('#sample-map .js-plotly-plot');
+        const [a, b] = gd._fullLayout.xaxis.range;
+        return Plotly.relayout(gd, {'xaxis.range': [a + (b - a) / 4, b - (b - a) / 4]})
+            .then(() => true);""",
+    )
     driver.find_element(By.ID, "export-button").click()
     svg = _wait(driver, lambda: [p for p in driver.downloads.glob("*.svg")], 90, "svg download")
     content = svg[0].read_text()
     assert content.lstrip().startswith("<svg") and f"{clicked} (observed)" in content
+    assert svg[0].name.endswith("_zoom.svg")
+    _wait_text(driver, "alert-export", "zoomed-in region", 20, "message of a zoomed export")
     driver.save_screenshot(str(driver.shots / "4_exported.png"))
 
     # place uploaded samples (SIMULATED, drawn like the demo's) on the map: black stars
@@ -197,6 +210,26 @@ def test_dashboard_end_to_end(app_url, driver):
     driver.find_element(By.CSS_SELECTOR, "#place-upload input[type=file]").send_keys(str(path))
     _wait(driver, lambda: "mine_0" in driver.find_element(By.ID, "placed-table").text, 60, "again")
     driver.save_screenshot(str(driver.shots / "5_placed.png"))
+
+    # a gene list file, another colouring, then the same file again: it is read again
+    genes = driver.shots / "genes.txt"
+    genes.write_text("KRT4\nKRT13\n")
+    upload = "#gene-list-upload input[type=file]"
+    for _ in range(2):
+        driver.find_element(By.CSS_SELECTOR, upload).send_keys(str(genes))
+        _wait(
+            driver,
+            lambda: "gene list: mean z (2 genes)" in _figure(driver, "sample-map")["colorbar"],
+            30,
+            "colouring by the gene list file",
+        )
+        _wait(
+            driver,
+            lambda: _js(driver, f"return document.querySelector('{upload}').value === ''"),
+            20,
+            "gene list upload emptied",
+        )
+        _colour_by_myh6(driver)
 
 
 def _loaded(driver, app_url: str) -> None:

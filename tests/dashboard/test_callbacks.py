@@ -346,7 +346,7 @@ def test_malformed_uploads_give_messages(context):
         ((_data_url(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe"), "image.png"), "not a text file"),
         ((_data_url(b"\n\n# only comments\n"), "empty.txt"), "no gene symbol"),
         (("garbage", "x.txt"), "could not read"),
-        ((None, None), "could not read"),
+        (("", "x.txt"), "could not read"),
     ]
     for upload, message in cases:
         color, _, _, alert = sample_map.sync_focus(
@@ -354,6 +354,23 @@ def test_malformed_uploads_give_messages(context):
         )
         assert color is no_update
         assert message in _text(alert), (upload[1], _text(alert))
+
+
+def test_emptied_gene_list_upload_is_ignored_and_a_read_one_is_emptied(context):
+    """The drop zone is emptied once its file is read (so that the same file can be read again);
+    its contents then become None, which must change nothing."""
+    prop = f"{ids.GENE_LIST_UPLOAD}.contents"
+    out = sample_map.sync_focus(
+        context, ids.GENE_LIST_UPLOAD, None, None, None, "list:TBX5", None, (None, "genes.txt")
+    )
+    assert all(o is no_update for o in out)  # no colouring, no "could not read" message
+    out = sample_map.sync_all(
+        context, prop, None, None, None, "list:TBX5", None, None, None, (None, None)
+    )
+    assert out[0] is no_update and out[4] is no_update and out[5] is no_update
+    assert sample_map.upload_reset([prop], None) is no_update
+    assert sample_map.upload_reset([prop], _data_url(b"GATA4\n")) is None  # read: emptied
+    assert sample_map.upload_reset([f"{ids.COLOR_BY}.value"], None) is no_update
 
 
 def test_link_names_its_dataset(context):

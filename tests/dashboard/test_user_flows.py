@@ -274,3 +274,49 @@ def test_coded_annotations_are_shown_with_their_meaning(context):
     assert list(sample_map.category_labels("dose", np.array([0.5, 1.0]))) == [0.5, 1.0]
     label = sample_map.option_for(context, "ann:DTHHRDY")["label"]
     assert label == "annotation: DTHHRDY (Hardy scale: circumstances of death)"
+
+
+def test_figure_exports_show_the_region_zoomed_on_the_page(context, monkeypatch):
+    """A zoom (box, scroll or pan: ``relayoutData``) is kept through later events of the map
+    (a selection, a new drag mode) and shown in the exported figure, which says so; a
+    double-click (autorange) exports the whole map again; a zoom on a former model is not used."""
+    recorder = _Recorder()
+    monkeypatch.setattr(context, "image_renderer", recorder)
+    key = context.state().key
+    box = {
+        "xaxis.range[0]": -1.5,
+        "xaxis.range[1]": 2.0,
+        "yaxis.range[0]": 0.5,
+        "yaxis.range[1]": 3,
+    }
+    zoom = export.merge_zoom(None, ids.SAMPLE_MAP, box, key)
+    for later in ({"selections": [{"type": "rect"}]}, {"dragmode": "lasso"}, {"autosize": True}):
+        assert export.merge_zoom(zoom, ids.SAMPLE_MAP, later, key) is no_update
+    end = export.merge_zoom(zoom, ids.SAMPLE_MAP, {"yaxis.range[1]": 4.0}, key)  # an axis end
+    assert end[ids.SAMPLE_MAP]["y"] == [0.5, 4.0] and end[ids.SAMPLE_MAP]["x"] == [-1.5, 2.0]
+    view = {"color": "ann:tissue", "zoom": zoom}
+    payload, alert = export.export_view(context, "sample-map", "svg", "screen", view)
+    layout = recorder.figs[-1].layout
+    assert list(layout.xaxis.range) == [-1.5, 2.0] and list(layout.yaxis.range) == [0.5, 3.0]
+    assert layout.xaxis.autorange is False and layout.yaxis.autorange is False
+    assert payload["filename"] == "sample-map_ann-tissue_zoom.svg"
+    assert "zoomed-in region" in str(alert.children)
+    # the other map keeps its own zoom: here x only, given as a list (Plotly.relayout)
+    zoom = export.merge_zoom(zoom, ids.GENE_MAP, {"xaxis.range": [0, 1]}, key)
+    payload, _ = export.export_view(context, "gene-map", "svg", "screen", {"zoom": zoom})
+    layout = recorder.figs[-1].layout
+    assert list(layout.xaxis.range) == [0, 1] and layout.yaxis.range is None
+    assert payload["filename"] == "gene-map_type_zoom.svg"
+    # double-click: the whole map
+    whole = {"xaxis.autorange": True, "yaxis.autorange": True}
+    zoom = export.merge_zoom(zoom, ids.SAMPLE_MAP, whole, key)
+    payload, alert = export.export_view(
+        context, "sample-map", "svg", "screen", view | {"zoom": zoom}
+    )
+    assert recorder.figs[-1].layout.xaxis.range is None
+    assert payload["filename"] == "sample-map_ann-tissue.svg"
+    assert "zoom" not in str(alert.children)
+    # a zoom on the map of another model (since retrained: a new view in the page) is ignored
+    zoom = export.merge_zoom(None, ids.SAMPLE_MAP, box, "another model")
+    payload, _ = export.export_view(context, "sample-map", "svg", "screen", view | {"zoom": zoom})
+    assert recorder.figs[-1].layout.xaxis.range is None and "zoom" not in payload["filename"]

@@ -1,0 +1,218 @@
+"""GO files as users have them: GAF files not in UTF-8, Sequence Ontology object types in GAF
+column 12, GO alt_ids (secondary ids) in queries. Small files written by the tests; fast."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from core.annotations import GENE_TYPES, GeneOntology, _gaf_gene_type
+from core.errors import DataError
+
+BP_ROOT = "GO:0008150"
+OBO = """format-version: 1.2
+data-version: releases/2024-01-01
+
+[Term]
+id: GO:0008150
+name: biological_process
+namespace: biological_process
+
+[Term]
+id: GO:0000001
+name: parent A
+namespace: biological_process
+is_a: GO:0008150 ! biological_process
+
+[Term]
+id: GO:0000002
+name: child of A
+namespace: biological_process
+alt_id: GO:0000099
+alt_id: GO:0000098
+is_a: GO:0000001 ! parent A
+
+[Term]
+id: GO:0000006
+name: obsolete thing
+namespace: biological_process
+alt_id: GO:0000097
+is_obsolete: true
+"""
+HEADER = "!gaf-version: 2.2\n!date-generated: 2024-01-01\n!generated-by: test\n"
+
+
+def _line(
+    symbol: str,
+    go_id: str = "GO:0000002",
+    object_type: str = "protein",
+    name: str = "",
+    reference: str = "PMID:1",
+) -> str:
+    cols = ["UniProtKB", f"P_{symbol}", symbol, "involved_in", go_id, reference, "IDA", "",
+            "P", name or f"{symbol} protein", symbol, object_type, "taxon:9606", "20240101",
+            "UniProt", "", ""]  # fmt: skip
+    return "\t".join(cols) + "\n"
+
+
+@pytest.fixture
+def obo(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.obo"
+    path.write_text(OBO)
+    return path
+
+
+# ------------------------------------------------------------------------------ encodings
+ACCENTED = (
+    _line("G1", name="prot\u00e9ine kinase \u00e0 s\u00e9rine", reference="R\u00e9f:1")
+    + _line("CAF\u00c9", name="caf\u00e9 protein")
+    + _line("G3", "GO:0000001")
+)
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzip"])
+def test_latin1_gaf_is_read_with_a_warning(tmp_path, obo, caplog, packed):
+    raw = (HEADER + ACCENTED).encode("latin-1")  # "\u00e9" is the single byte 0xE9
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    path = tmp_path / ("latin1.gaf.gz" if packed else "latin1.gaf")
+    path.write_bytes(gzip.compress(raw) if packed else raw)
+    with caplog.at_level(logging.WARNING, logger="core.annotations"):
+        g = GeneOntology.from_gaf(path, obo)
+    names = dict(zip(g.genes["symbol"], g.genes["name"], strict=True))
+    assert names == {
+        "G1": "prot\u00e9ine kinase \u00e0 s\u00e9rine",
+        "CAF\u00c9": "caf\u00e9 protein",
+        "G3": "G3 protein",
+    }
+    assert list(g.term_genes("GO:0000002")["symbol"]) == ["CAF\u00c9", "G1"]
+    assert g.metadata["gaf_encoding"] == "latin-1"
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1
+    assert path.name in warned[0].getMessage() and "Latin-1" in warned[0].getMessage()
+
+
+def test_utf8_gaf_with_accents_reads_without_warning(tmp_path, obo, caplog):
+    path = tmp_path / "utf8.gaf.gz"
+    path.write_bytes(gzip.compress(("\ufeff" + HEADER + ACCENTED).encode("utf-8")))
+    with caplog.at_level(logging.WARNING, logger="core.annotations"):
+        g = GeneOntology.from_gaf(path, obo)
+    assert "caf\u00e9 protein" in set(g.genes["name"])
+    assert g.metadata["gaf_encoding"] == "utf-8"
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+# pyarrow cannot show the short line to the reader's handler while it is decoding UTF-8: it
+# reports that (unraisable) and the line is shown on the Latin-1 read
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_latin1_gaf_with_a_short_line_names_the_line(tmp_path, obo):
+    # the undecodable byte sits in a line short of columns: still read as Latin-1, and the
+    # error is about the line, not about the encoding
+    short = "\t".join(_line("CAF\u00c9").split("\t")[:15])
+    path = tmp_path / "short.gaf"
+    path.write_bytes((HEADER + _line("G1") + short).encode("latin-1"))
+    with pytest.raises(DataError, match="short\\.gaf: 1 GAF lines without 17 .*CAF\u00c9"):
+        GeneOntology.from_gaf(path, obo)
+
+
+# ------------------------------------------------------------------------------ object types
+SO_TYPES = {
+    "protein": "protein-coding",
+    "gene_product": "other",  # GAF 2.2: product type unknown
+    "protein_coding_gene": "protein-coding",
+    "SO:0001217": "protein-coding",
+    "pseudogene": "pseudogene",
+    "transcribed_unprocessed_pseudogene": "pseudogene",
+    "SO:0000336": "pseudogene",
+    "miRNA_gene": "miRNA",
+    "miRNA": "miRNA",
+    "SO:0001265": "miRNA",
+    "snoRNA_gene": "snoRNA",
+    "scaRNA_gene": "snoRNA",
+    "snRNA_gene": "snRNA",
+    "rRNA_gene": "rRNA",
+    "tRNA": "tRNA",
+    "lncRNA_gene": "lncRNA",
+    "lincRNA_gene": "lncRNA",
+    "lnc_RNA": "lncRNA",
+    "SO:0002127": "lncRNA",
+    "ncRNA_gene": "ncRNA",
+    "SRP_RNA_gene": "ncRNA",
+    "gene": "other",
+    "protein_complex": "other",
+    "transcript": "other",
+}
+
+
+def test_sequence_ontology_object_types_give_gene_types(tmp_path, obo):
+    symbols = {t: f"G{k}" for k, t in enumerate(SO_TYPES)}
+    path = tmp_path / "types.gaf"
+    path.write_text(HEADER + "".join(_line(s, object_type=t) for t, s in symbols.items()))
+    g = GeneOntology.from_gaf(path, obo)
+    got = g.gene_type(list(symbols.values()))
+    expected = pd.Series(list(SO_TYPES.values()), index=got.index, name="gene_type")
+    pd.testing.assert_series_equal(got, expected)
+    assert set(got) <= set(GENE_TYPES)
+    # a GAF type unknown to the mapping is kept as the gene's ncbi_gene_type ("other")
+    types = dict(zip(g.genes["symbol"], g.genes["ncbi_gene_type"], strict=True))
+    assert types[symbols["protein_complex"]] == "protein_complex"
+    assert types[symbols["protein_coding_gene"]] == "protein-coding"
+
+
+def test_gaf_gene_type_is_case_and_space_tolerant():
+    assert _gaf_gene_type(" Protein_Coding_Gene ") == "protein-coding"
+    assert _gaf_gene_type("so:0001217") == "protein-coding"
+    assert _gaf_gene_type("SNORNA") == "snoRNA"
+    assert _gaf_gene_type("RNA") == "RNA"  # could be coding or not: left to the fallback
+    assert _gaf_gene_type("") == ""
+
+
+# ------------------------------------------------------------------------------ alt_ids
+def test_term_queries_accept_alt_ids_of_an_obo(tmp_path, obo, caplog):
+    path = tmp_path / "alt.gaf"
+    path.write_text(HEADER + _line("G1") + _line("G2", "GO:0000099") + _line("G3", "GO:0000001"))
+    g = GeneOntology.from_gaf(path, obo)
+    with caplog.at_level(logging.INFO, logger="core.annotations"):
+        for alt in ("GO:0000099", " GO:0000098 "):
+            assert list(g.term_genes(alt)["symbol"]) == ["G1", "G2"]
+            assert list(g.term_genes(alt, propagate=False)["symbol"]) == ["G1", "G2"]
+            assert g.ancestors(alt) == ["GO:0000001", BP_ROOT]
+            assert g.ancestors(alt, include_self=True) == ["GO:0000001", "GO:0000002", BP_ROOT]
+    assert not caplog.records  # nothing above debug level
+    # unknown ids, and the alt_id of an obsolete term, keep their error
+    for bad in ("GO:0009999", "GO:0000097", "GO:0000006"):
+        with pytest.raises(DataError, match=f"go_id '{bad}': not a term"):
+            g.term_genes(bad)
+        with pytest.raises(DataError, match=bad):
+            g.ancestors(bad)
+
+
+def test_alt_ids_are_known_only_where_given():
+    terms = pd.DataFrame(
+        {"go_id": [BP_ROOT, "GO:0000001"], "ontology": "BP", "name": ["bp", "child"]}
+    )
+    parents = pd.DataFrame(
+        {"go_id": ["GO:0000001"], "parent_id": [BP_ROOT], "relationship": "is_a"}
+    )
+    genes = pd.DataFrame({"symbol": ["G1"]})
+    ann = pd.DataFrame({"gene_index": [0], "go_id": ["GO:0000001"]})
+    plain = GeneOntology(terms, parents, genes, ann)  # as the snapshot: no alt_ids
+    with pytest.raises(DataError, match="GO:0000050"):
+        plain.term_genes("GO:0000050")
+    # an alt_id that is also a primary id stays that term; one to an unknown term is ignored
+    g = GeneOntology(
+        terms,
+        parents,
+        genes,
+        ann,
+        alt_ids={"GO:0000050": "GO:0000001", BP_ROOT: "GO:0000001", "GO:0000051": "GO:7"},
+    )
+    assert list(g.term_genes("GO:0000050")["symbol"]) == ["G1"]
+    assert g.ancestors("GO:0000050") == [BP_ROOT]
+    assert g.ancestors(BP_ROOT) == []
+    with pytest.raises(DataError, match="GO:0000051"):
+        g.term_genes("GO:0000051")
