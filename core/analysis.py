@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+import numbers
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -245,6 +246,16 @@ def _drop_self(idx: np.ndarray, dist: np.ndarray, k: int) -> tuple[np.ndarray, n
     )
 
 
+def _label_name(value: Any) -> str:
+    """One class name per label: 1, 1.0 and "1" are one class (labels read from mixed files);
+    surrounding spaces are not part of the name."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        as_float = float(value)
+        if as_float.is_integer():
+            return str(int(as_float))
+    return str(value).strip()
+
+
 def _labels_to_codes(labels: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of labels (-1 for missing) and the class names."""
     arr = np.asarray(labels, dtype=object)
@@ -258,7 +269,7 @@ def _labels_to_codes(labels: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
     missing = series.isna() | (series.astype(str).str.strip() == "")
     codes = np.full(n, -1, dtype=np.int64)
     if (~missing).any():
-        c, classes = pd.factorize(series[~missing].astype(str), sort=True)
+        c, classes = pd.factorize(series[~missing].map(_label_name), sort=True)
         codes[~missing.to_numpy()] = c
     else:
         classes = pd.Index([])

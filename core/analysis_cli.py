@@ -265,9 +265,11 @@ def _check_protocol(args: argparse.Namespace) -> None:
 def _label_problem(labels: np.ndarray, label: str) -> str | None:
     """Why ``labels`` cannot be classified (one class; or about one sample per class, as for an
     id or a measurement), or None."""
-    lab = pd.Series(labels, dtype=object)
-    known = lab[lab.notna() & (lab.astype(str).str.strip() != "")].astype(str)
-    n_classes = int(known.nunique())
+    from core.analysis import _labels_to_codes
+
+    codes, _ = _labels_to_codes(labels, len(labels))  # the classes the protocols will see
+    known = codes[codes >= 0]
+    n_classes = int(np.unique(known).size)
     if n_classes < 2:
         return (
             f"label {label!r} has {n_classes} class among its {len(known)} labelled samples: "

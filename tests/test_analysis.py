@@ -589,6 +589,18 @@ def test_one_nn_on_wide_matrix_matches_float64_brute_force(sepira, sepira_labels
     assert acc.mean == pytest.approx(exact)
 
 
+def test_labels_written_as_numbers_or_text_are_one_class():
+    """Labels from mixed files: 1, 1.0, "1" and " 1 " name one class, "1.5" another."""
+    labels = np.array([1, 1.0, "1", " 1 ", 2, np.float32(2.0), "Lung", " Lung", 1.5, None], object)
+    codes, classes = analysis._labels_to_codes(labels, len(labels))
+    assert list(classes) == ["1", "1.5", "2", "Lung"]
+    assert list(codes) == [0, 0, 0, 0, 2, 2, 3, 3, 1, -1]
+    assert analysis._labels_to_codes(np.array([True, False, True]), 3)[1].tolist() == [
+        "False",
+        "True",
+    ]
+
+
 def test_paired_interval_is_student_t_over_the_splits():
     from scipy import stats
 
