@@ -41,10 +41,20 @@ def marker_size(n_points: int) -> float:
 
 def _base_layout(title: str, x_title: str, y_title: str, uirevision: str) -> dict[str, Any]:
     return dict(
-        title=dict(text=title, x=0.01, xanchor="left", font=dict(size=15)),
+        # below the page's mode bar (zoom, select, ...), which sits in the top 30 px
+        title=dict(
+            text=title,
+            x=0.01,
+            xanchor="left",
+            y=1,
+            yref="container",
+            yanchor="top",
+            pad=dict(t=32),
+            font=dict(size=15),
+        ),
         template="plotly_white",
         font=dict(family=FONT, size=12),
-        margin=dict(l=40, r=10, t=40, b=40),
+        margin=dict(l=40, r=10, t=62, b=40),
         xaxis=dict(title=x_title, zeroline=False, showgrid=False),
         yaxis=dict(title=y_title, zeroline=False, showgrid=False, scaleanchor=None),
         hovermode="closest",

@@ -286,6 +286,9 @@ def test_files_over_the_upload_limit_are_refused_with_a_message(app_url, driver,
     driver.find_element(By.CSS_SELECTOR, "#gene-list-upload input[type=file]").send_keys(str(genes))
     msg = _wait(driver, lambda: driver.find_element(By.ID, "alert-color").text, 20, "list alert")
     assert msg == "genes.txt: 1.3 MB; a gene list is read up to 1 MB"
+    # a click dismisses a message (it sits over the maps when the page is scrolled)
+    driver.find_element(By.CSS_SELECTOR, "#alert-color .alert").click()
+    _wait(driver, lambda: driver.find_element(By.ID, "alert-color").text == "", 10, "dismissed")
     matrix = tmp_path / "matrix.csv"
     with open(matrix, "wb") as f:
         f.truncate(51_000_000)  # sparse: 51 MB on paper, nothing on disk
