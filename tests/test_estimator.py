@@ -5,6 +5,7 @@ reconstructs profiles, and models survive a save/load round trip."""
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -150,8 +151,11 @@ def test_an_interrupted_save_is_named_on_load(tmp_path, monkeypatch):
     names: loading the path says where they are instead of "no such model directory"."""
     import os
 
+    from core import estimator
+
     fe = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(_small())
     target = fe.save(tmp_path / "m")
+    monkeypatch.setattr(estimator, "_exchange", lambda a, b: False)  # systems without it
     real_replace = os.replace
     calls = []
 
@@ -171,6 +175,24 @@ def test_an_interrupted_save_is_named_on_load(tmp_path, monkeypatch):
     old = next(tmp_path.glob(".m.old-*"))
     old.rename(target)  # what the message says to do
     assert FactorizedEmbeddings.load(target).key() == fe.key()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 is Linux's")
+def test_a_model_is_replaced_in_one_step_on_linux(tmp_path, monkeypatch):
+    """No rename pair, hence no moment without a model at the path."""
+    import os
+
+    first = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,), seed=0).fit(_small())
+    second = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,), seed=1).fit(_small())
+    target = first.save(tmp_path / "m")
+
+    def no_rename(*args):
+        raise AssertionError("replaced by renames")
+
+    monkeypatch.setattr(os, "replace", no_rename)
+    second.save(target)
+    assert FactorizedEmbeddings.load(target).key() == second.key() != first.key()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # the previous one removed
 
 
 def test_text_annotations_load_as_they_were_saved(tmp_path):
