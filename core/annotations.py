@@ -44,8 +44,9 @@ Public API (stable; other modules code against it)::
 
 Annotations are propagated to ancestors through ``is_a`` and ``part_of`` edges (GO's true path
 rule); ``regulates`` edges are kept in ``go.parents`` but not followed. ``term_genes`` and
-``ancestors`` also accept a GO alt_id (secondary id) when the ontology was read from an OBO file
-(``from_gaf``); the snapshot stores no alt_ids. Genes are identified by symbol
+``ancestors`` also accept a GO alt_id (secondary id) and answer for its primary term: the OBO's
+``alt_id`` lines (``from_gaf``) or the snapshot's ``alt_ids.tsv.gz`` (``load``; snapshots built
+before that file existed load without alt_ids). Genes are identified by symbol
 (case-insensitive), Ensembl gene id (version and ``_PAR_Y``-like suffixes ignored) or Entrez id.
 Nothing is cached at module level: heavy per-instance structures (the ancestor closure and the
 propagated gene x term matrix) are built on first use and kept on the instance; keep the
@@ -611,8 +612,8 @@ class GeneOntology:
     alt_ids : mapping of str to str, optional
         Secondary GO id (an OBO ``alt_id``) -> primary id. Methods taking a GO id
         (:meth:`term_genes`, :meth:`ancestors`) accept these and answer for the primary term.
-        Known for ontologies read by :meth:`from_gaf` (from the OBO); the snapshot of
-        :meth:`load` does not store alt_ids, so there only primary ids are accepted.
+        Filled by :meth:`from_gaf` (from the OBO) and by :meth:`load` (the snapshot's
+        ``alt_ids.tsv.gz``; a snapshot without that file accepts only primary ids).
     """
 
     def __init__(
@@ -717,6 +718,10 @@ class GeneOntology:
             Entrez Gene 2022-09-12).
         exclude_evidence : iterable of str
             Evidence codes to ignore (e.g. ``("ND", "IEA")``).
+
+        Optional files: ``aliases.tsv.gz`` (other gene symbols) and ``alt_ids.tsv.gz``
+        (secondary GO id -> primary id, accepted by :meth:`term_genes` and
+        :meth:`ancestors`); a snapshot without them loads without aliases / alt_ids.
         """
         folder = Path(path) if path is not None else SNAPSHOT_DIR
         files = {k: folder / f"{k}.tsv.gz" for k in ("terms", "parents", "genes", "annotations")}
@@ -769,7 +774,8 @@ class GeneOntology:
             aliases = pd.DataFrame(
                 {"gene_index": entrez_index.get_indexer(al["entrez"]), "alias": al["alias"]}
             )
-        return cls(terms, parents, genes, ann, metadata=metadata, aliases=aliases)
+        alt_ids = _read_snapshot_alt_ids(folder / "alt_ids.tsv.gz")
+        return cls(terms, parents, genes, ann, metadata=metadata, aliases=aliases, alt_ids=alt_ids)
 
     @classmethod
     def from_gaf(
@@ -1148,9 +1154,9 @@ class GeneOntology:
     def ancestors(self, go_id: str, include_self: bool = False) -> list[str]:
         """Ancestor term ids of ``go_id`` (through :attr:`propagate_through` edges).
 
-        ``go_id`` may be an alt_id where the ontology knows them (read from an OBO file, see
-        :meth:`from_gaf`); the ids returned are primary ids (with ``include_self``, the
-        primary id of ``go_id``).
+        ``go_id`` may be an alt_id where the ontology knows them (the OBO of :meth:`from_gaf`
+        or the snapshot of :meth:`load`); the ids returned are primary ids (with
+        ``include_self``, the primary id of ``go_id``).
 
         Raises
         ------
@@ -1236,8 +1242,8 @@ class GeneOntology:
     def term_genes(self, go_id: str, propagate: bool = True) -> pd.DataFrame:
         """Genes annotated to ``go_id`` (directly, or to any descendant when ``propagate``).
 
-        ``go_id`` may be an alt_id where the ontology knows them (read from an OBO file, see
-        :meth:`from_gaf`; the snapshot of :meth:`load` has none): its primary term's genes.
+        ``go_id`` may be an alt_id where the ontology knows them (the OBO of :meth:`from_gaf`
+        or the snapshot of :meth:`load`): its primary term's genes.
 
         Raises
         ------
@@ -1417,6 +1423,21 @@ class GeneOntology:
 # --------------------------------------------------------------------------------------------
 #: what reading a damaged file raises (a truncated or corrupt gzip download, a vanished file)
 _READ_ERRORS = (OSError, EOFError, zlib.error)
+
+
+def _read_snapshot_alt_ids(path: Path) -> dict[str, str] | None:
+    """``alt_id -> go_id`` of a snapshot's ``alt_ids.tsv.gz``; None when the file is absent
+    (snapshots built before it existed)."""
+    if not path.is_file():
+        return None
+    try:
+        alt = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    except (ValueError, pd.errors.ParserError, *_READ_ERRORS) as exc:
+        raise DataError(f"{path}: cannot read GO snapshot alt_ids: {exc}") from exc
+    missing = [c for c in ("alt_id", "go_id") if c not in alt.columns]
+    if missing:
+        raise DataError(f"{path}: GO snapshot alt_ids lack columns {missing}")
+    return dict(zip(alt["alt_id"], alt["go_id"], strict=True))
 
 
 def _is_gzip(path: Path) -> bool:

@@ -13,6 +13,9 @@ and writes gzip'd TSV files plus a metadata JSON:
                           (ensembl ids and chromosomes ';'-joined when a gene has several)
 - ``annotations.tsv.gz``  entrez, go_id, evidence                      (direct, not propagated)
 - ``aliases.tsv.gz``      entrez, alias           (previous / alternative symbols of a gene)
+- ``alt_ids.tsv.gz``      alt_id, go_id           (secondary GO id -> primary id: the OBO's
+                                                   ``alt_id`` lines, GO.db's ``go_synonym`` rows
+                                                   with ``like_go_id = 1``)
 - ``metadata.json``       package versions, GO / Entrez / Ensembl release dates, row counts
 
 Usage::
@@ -116,6 +119,31 @@ def read_go_sqlite(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, st
     return terms, parents, meta
 
 
+def read_go_alt_ids(path: Path) -> pd.DataFrame:
+    """Secondary GO ids (alt_id, go_id = the primary id), sorted by alt_id.
+
+    GO.db keeps them in ``go_synonym``: rows with ``like_go_id = 1`` have the secondary id in
+    both ``synonym`` and ``secondary`` (the other rows are text synonyms, ``secondary`` NULL);
+    ``_id`` is the primary term's row in ``go_term``.
+    """
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        alt = pd.read_sql_query(
+            "SELECT s.secondary AS alt_id, t.go_id FROM go_synonym s "
+            "JOIN go_term t ON t._id = s._id "
+            "WHERE s.like_go_id = 1 AND t.ontology IN ('BP', 'MF', 'CC')",
+            con,
+        )
+    finally:
+        con.close()
+    if alt["alt_id"].isna().any() or not alt["alt_id"].str.fullmatch(r"GO:\d{7}").all():
+        raise ValueError(f"{path}: go_synonym rows with like_go_id = 1 that are not GO ids")
+    alt = alt.drop_duplicates()
+    if alt["alt_id"].duplicated().any():
+        raise ValueError(f"{path}: a secondary GO id names several primary terms")
+    return alt.sort_values("alt_id", ignore_index=True)
+
+
 def _joined(df: pd.DataFrame, col: str) -> pd.Series:
     return df.groupby("_id")[col].agg(lambda s: ";".join(sorted(set(s))))
 
@@ -208,6 +236,7 @@ def write_snapshot(
     ann: pd.DataFrame,
     metadata: dict,
     aliases: pd.DataFrame | None = None,
+    alt_ids: pd.DataFrame | None = None,
 ) -> None:
     """Write the tables and ``metadata.json`` into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
@@ -223,6 +252,13 @@ def write_snapshot(
     write_tsv_gz(ann[["entrez", "go_id", "evidence"]], out / "annotations.tsv.gz")
     if aliases is not None:
         write_tsv_gz(aliases[["entrez", "alias"]], out / "aliases.tsv.gz")
+    if alt_ids is not None:
+        # an alt id must name a term of the graph and must not itself be a (primary) term
+        ok = alt_ids["go_id"].isin(known) & ~alt_ids["alt_id"].isin(known)
+        if not ok.all():
+            LOG.warning("dropped %d alt ids (primary absent, or a term itself)", (~ok).sum())
+        alt_ids = alt_ids[ok]
+        write_tsv_gz(alt_ids[["alt_id", "go_id"]], out / "alt_ids.tsv.gz")
     metadata = dict(metadata)
     metadata["counts"] = {
         "terms": int(len(terms)),
@@ -235,6 +271,7 @@ def write_snapshot(
         "annotations": int(len(ann)),
         "annotated_genes": int(ann["entrez"].nunique()),
         "aliases": int(len(aliases)) if aliases is not None else 0,
+        "alt_ids": int(len(alt_ids)) if alt_ids is not None else 0,
     }
     metadata["files"] = {
         "terms.tsv.gz": "go_id, ontology (BP/MF/CC), name",
@@ -244,6 +281,8 @@ def write_snapshot(
     }
     if aliases is not None:
         metadata["files"]["aliases.tsv.gz"] = "entrez, alias (other symbols of the gene)"
+    if alt_ids is not None:
+        metadata["files"]["alt_ids.tsv.gz"] = "alt_id, go_id (secondary GO id -> primary id)"
     metadata["propagation"] = "core.annotations propagates through is_a and part_of edges only"
     (out / "metadata.json").write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
 
@@ -280,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"expected 2 .deb files ({', '.join(PACKAGES)}), found {debs}")
         go_db, org_db, versions = extract_debs(debs, work)
         terms, parents, go_meta = read_go_sqlite(go_db)
+        alt_ids = read_go_alt_ids(go_db)
         genes, ann, aliases, org_meta = read_org_sqlite(org_db)
     meta = {
         "source": "Debian packages r-bioc-go.db and r-bioc-org.hs.eg.db (Bioconductor "
@@ -296,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         "taxid": org_meta.get("TAXID"),
         "built": built,
     }
-    write_snapshot(args.out, terms, parents, genes, ann, meta, aliases=aliases)
+    write_snapshot(args.out, terms, parents, genes, ann, meta, aliases=aliases, alt_ids=alt_ids)
     LOG.info("wrote %s", args.out)
     return 0
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import gzip
 import logging
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from core.annotations import GENE_TYPES, GeneOntology, _gaf_gene_type
+from core.annotations import (
+    GENE_TYPES,
+    SNAPSHOT_DIR,
+    GeneOntology,
+    _gaf_gene_type,
+    _read_snapshot_alt_ids,
+)
 from core.errors import DataError
 
 BP_ROOT = "GO:0008150"
@@ -200,7 +207,7 @@ def test_alt_ids_are_known_only_where_given():
     )
     genes = pd.DataFrame({"symbol": ["G1"]})
     ann = pd.DataFrame({"gene_index": [0], "go_id": ["GO:0000001"]})
-    plain = GeneOntology(terms, parents, genes, ann)  # as the snapshot: no alt_ids
+    plain = GeneOntology(terms, parents, genes, ann)  # no alt_ids given
     with pytest.raises(DataError, match="GO:0000050"):
         plain.term_genes("GO:0000050")
     # an alt_id that is also a primary id stays that term; one to an unknown term is ignored
@@ -216,3 +223,64 @@ def test_alt_ids_are_known_only_where_given():
     assert g.ancestors(BP_ROOT) == []
     with pytest.raises(DataError, match="GO:0000051"):
         g.term_genes("GO:0000051")
+
+
+# ------------------------------------------------------------------ alt_ids of the snapshot
+# Checked in GO.db 3.16.0 (go_synonym, like_go_id = 1) and in the GO OBO of 2019-01-27:
+# GO:0000946 is an alt_id of GO:0000049 (tRNA binding, MF), GO:0019952 of GO:0000003
+# (reproduction, BP).
+SNAPSHOT_ALT_IDS = {"GO:0000946": "GO:0000049", "GO:0019952": "GO:0000003"}
+
+
+@pytest.fixture(scope="module")
+def snapshot() -> GeneOntology:
+    return GeneOntology.load()
+
+
+def test_snapshot_term_queries_accept_its_alt_ids(snapshot):
+    assert snapshot.metadata["counts"]["alt_ids"] == len(snapshot._alt_ids) > 3000
+    assert snapshot.terms.loc["GO:0000049", "name"] == "tRNA binding"
+    for alt, primary in SNAPSHOT_ALT_IDS.items():
+        assert alt not in snapshot.terms.index
+        genes = snapshot.term_genes(alt)
+        assert len(genes) > 10
+        assert genes.index.equals(snapshot.term_genes(primary).index)
+        direct = snapshot.term_genes(alt, propagate=False).index
+        assert direct.equals(snapshot.term_genes(primary, propagate=False).index)
+        assert snapshot.ancestors(alt) == snapshot.ancestors(primary)
+        assert primary in snapshot.ancestors(f" {alt} ", include_self=True)
+    assert {"GO:0003723", "GO:0003674"} <= set(snapshot.ancestors("GO:0000946"))  # RNA b., MF
+    assert snapshot.ancestors("GO:0019952") == [BP_ROOT]
+    with pytest.raises(DataError, match="GO:9999999"):
+        snapshot.term_genes("GO:9999999")
+
+
+def test_snapshot_without_alt_id_file_still_loads(tmp_path, snapshot):
+    old = tmp_path / "go"
+    old.mkdir()
+    for f in SNAPSHOT_DIR.iterdir():
+        if f.name != "alt_ids.tsv.gz":
+            shutil.copy(f, old / f.name)
+    g = GeneOntology.load(old)
+    assert g.n_terms == snapshot.n_terms and g.n_genes == snapshot.n_genes
+    assert g.term_genes("GO:0000049").index.equals(snapshot.term_genes("GO:0000049").index)
+    for alt in SNAPSHOT_ALT_IDS:  # only primary ids there
+        with pytest.raises(DataError, match=f"go_id '{alt}': not a term"):
+            g.term_genes(alt)
+        with pytest.raises(DataError, match=alt):
+            g.ancestors(alt)
+
+
+def test_snapshot_alt_id_file_is_checked(tmp_path):
+    assert _read_snapshot_alt_ids(tmp_path / "absent.tsv.gz") is None
+    good = tmp_path / "alt_ids.tsv.gz"
+    good.write_bytes(gzip.compress(b"alt_id\tgo_id\nGO:0000946\tGO:0000049\n"))
+    assert _read_snapshot_alt_ids(good) == {"GO:0000946": "GO:0000049"}
+    wrong = tmp_path / "wrong.tsv.gz"
+    wrong.write_bytes(gzip.compress(b"secondary\tprimary\nGO:0000946\tGO:0000049\n"))
+    with pytest.raises(DataError, match="lack columns"):
+        _read_snapshot_alt_ids(wrong)
+    broken = tmp_path / "broken.tsv.gz"
+    broken.write_bytes(gzip.compress(b"alt_id\tgo_id\n" * 50)[:30])
+    with pytest.raises(DataError, match="cannot read GO snapshot alt_ids"):
+        _read_snapshot_alt_ids(broken)
