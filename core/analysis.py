@@ -61,7 +61,9 @@ CLASSIFIERS: tuple[str, ...] = (
     "MLP",
 )
 #: Marker genes and families of Figure 3 (symbols or shell-style patterns).
-DEFAULT_MARKERS: tuple[str, ...] = ("KRT*", "MYH6", "CD8B", "XIST")
+#: Figure 3's markers: keratins (KRT followed by a digit: KRT5, KRT14, ...; not the
+#: keratin-associated KRTAP genes nor KRTCAP, KRTDAP), MYH6, CD8B and XIST
+DEFAULT_MARKERS: tuple[str, ...] = ("KRT[0-9]*", "MYH6", "CD8B", "XIST")
 
 # Version of the baseline computations; bump to invalidate cached maps after a change.
 _BASELINE_VERSION = 1

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from core import analysis
+from core.data import is_simulated
 from core.errors import CoreError, DataError, ModelError
 
 log = logging.getLogger(__name__)
@@ -294,12 +295,63 @@ def _write_text(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _open_cache(args: argparse.Namespace):
+def _open_cache(args: argparse.Namespace) -> _CountingCache | None:
     if args.no_cache:
         return None
     from core.cache import ResultCache
 
-    return ResultCache(args.cache_dir)
+    return _CountingCache(ResultCache(args.cache_dir))
+
+
+class _CountingCache:
+    """A :class:`core.cache.ResultCache` that counts which results it read and which it computed,
+    so that the outputs can say when their run times are those of reading stored results."""
+
+    def __init__(self, cache: Any) -> None:
+        self._cache = cache
+        self.directory = getattr(cache, "directory", None)
+        self.hits = 0
+        self.computed = 0
+
+    def key(self, *parts: Any) -> str:
+        return self._cache.key(*parts)
+
+    def get_or_compute(self, key: str, fn: Any) -> Any:
+        if key in self._cache:
+            self.hits += 1
+        else:
+            self.computed += 1
+        return self._cache.get_or_compute(key, fn)
+
+    def close(self) -> None:
+        self._cache.close()
+
+    def counts(self) -> tuple[int, int]:
+        """(read, read + computed) so far."""
+        return self.hits, self.hits + self.computed
+
+
+def _hits(cache: _CountingCache | None) -> int:
+    return cache.hits if cache is not None else 0
+
+
+def _cached_note(hits: int, total: int, what: str) -> str:
+    """Empty when nothing came from the cache, else e.g. "3 of 30 cells read from ..."."""
+    if hits <= 0:
+        return ""
+    return (
+        f"{hits} of {total} {what} read from the result cache (stored by an earlier run, "
+        "--cache-dir), so the time is mostly that of reading them"
+    )
+
+
+SIMULATED_LABEL = "SIMULATED DATA"
+SIMULATED_NOTE = (
+    "Every expression value here is simulated (core/simulate.py: GTEx-like tissues, gene "
+    "programs that follow GO biological-process terms, marker levels set by hand to mimic "
+    "GTEx); only the gene names, ids and GO annotations are real. Nothing here is a "
+    "measurement."
+)
 
 
 def _tqdm(total: int, desc: str):
@@ -445,13 +497,21 @@ def run_evaluate(args: argparse.Namespace) -> int:
         embeddings = {"fe": np.asarray(loaded.model.sample_embedding_), **maps}
         if "raw" in methods:
             embeddings["raw"] = _baseline_input(loaded, args.center_samples)[0]
+        maps_cached = _hits(cache)
         table = _table1(
             embeddings, loaded.labels, args.fraction, args.splits, classifiers, args.seed, cache
         )
+        cells_cached = _hits(cache) - maps_cached
     finally:
         if cache is not None:
             cache.close()
     result = _evaluation_json(loaded, table, args, time.perf_counter() - t0, t_maps)
+    result["cached"] = {
+        "baseline_maps": maps_cached,
+        "n_baseline_maps": len(maps),
+        "table1_cells": cells_cached,
+        "n_table1_cells": len(embeddings) * len(classifiers),
+    }
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         _write_text(out, json.dumps(result, indent=2, default=str))
@@ -495,6 +555,7 @@ def _evaluation_json(
                 k: float(r[k]) for k in ("difference", "sd", "se", "ci_low", "ci_high", "share_ge")
             }
     return {
+        "simulated": is_simulated(loaded.es),
         "dataset": _dataset_summary(loaded),
         "model": _model_summary(loaded),
         "protocol": {
@@ -521,21 +582,34 @@ def _evaluation_json(
 
 
 def _evaluation_markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
-    d, p = result["dataset"], result["protocol"]
+    d, p, m = result["dataset"], result["protocol"], result["model"]
+    note = few_labels_note(p["n_train"], p["n_classes"], p["n_train"] + p["n_test"])
+    cached = result.get("cached") or {}
+    read = [
+        f"{cached[key]} of {cached['n_' + key]} {what}"
+        for key, what in (("baseline_maps", "baseline maps"), ("table1_cells", "Table-1 cells"))
+        if cached.get(key)
+    ]
     lines = [
         f"# Semi-supervised classification of {p['label']} ({d['name']})",
         "",
+        *([f"**{SIMULATED_LABEL}.** {SIMULATED_NOTE}", ""] if result.get("simulated") else []),
         f"{d['n_samples']} samples x {d['n_genes']} genes; {p['n_classes']} classes. "
         f"Train on {p['fraction']:.0%} of the labelled samples ({p['n_train']}), test on the "
-        f"other {p['n_test']}; mean ± sd of accuracy over {p['n_splits']} random splits "
-        f"(seed {p['seed']}). Baselines computed on {p['baselines_on']}.",
-        *(
-            [note]
-            if (note := few_labels_note(p["n_train"], p["n_classes"], p["n_train"] + p["n_test"]))
-            else []
+        f"other {p['n_test']}; mean ± sd over {p['n_splits']} random splits (seed {p['seed']}) "
+        f"of the accuracy (share of the test samples whose {p['label']} is predicted right). "
+        f"Baselines computed on {p['baselines_on']}.",
+        "",
+        *([f"**Note.** {note}", ""] if note else []),
+        f"Model `{m['directory']}` (key {m['key']}): {_model_settings_text(m)}.",
+        "",
+        f"Run time {result['runtime_s']:.0f} s (Table 1: {result['table1_s']:.0f} s)."
+        + (
+            " Read from the result cache (stored by an earlier run, --cache-dir) instead of "
+            f"computed: {', '.join(read)}; the times are mostly those of reading them."
+            if read
+            else ""
         ),
-        f"Model `{result['model']['directory']}` (key {result['model']['key']}). "
-        f"Run time {result['runtime_s']:.0f} s (Table 1: {result['table1_s']:.0f} s).",
         "",
         analysis.table_to_markdown(table),
     ]
@@ -548,6 +622,26 @@ def _evaluation_markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
             analysis.paired_to_markdown(analysis.paired_differences(table, "fe")),
         ]
     return "\n".join(lines)
+
+
+def _model_settings_text(model: dict[str, Any]) -> str:
+    """The model's main settings in one line (all of them are in the JSON)."""
+    params = model.get("params") or {}
+    parts = []
+    if params.get("epochs") is not None:
+        parts.append(f"{params['epochs']} epoch" + ("" if params["epochs"] == 1 else "s"))
+    if params.get("gene_dim") is not None:
+        parts.append(f"gene vectors of {params['gene_dim']} dimensions")
+    if params.get("hidden") is not None:
+        parts.append("hidden layers " + "-".join(str(h) for h in params["hidden"]))
+    if params.get("neighbour_weight") is not None:
+        parts.append(f"neighbour weight {params['neighbour_weight']}")
+    if params.get("seed") is not None:
+        parts.append(f"seed {params['seed']}")
+    parts.append(f"trained in {model.get('train_time_s') or 0.0:.0f} s")
+    if model.get("final_loss") is not None:
+        parts.append(f"final training MSE {model['final_loss']:.4g}")
+    return ", ".join(parts)
 
 
 BASELINE_INPUT = {
@@ -629,6 +723,7 @@ def run_report(args: argparse.Namespace) -> int:
     try:
         bar.set_postfix_str("baseline maps")
         maps = _baselines(loaded, methods, args.seed, cache, args.center_samples)
+        stage_counts = {"baseline maps": cache.counts() if cache is not None else (0, 0)}
         sample_maps = {"fe": np.asarray(loaded.model.sample_embedding_), **maps}
         figures["maps"] = _fig_maps(sample_maps, loaded.labels, loaded.label)
         if getattr(loaded.model, "history_", None):
@@ -639,6 +734,7 @@ def run_report(args: argparse.Namespace) -> int:
         if problem:
             sections.append(f"<h2>Table 1</h2><p>Skipped: {html.escape(problem)}.</p>")
         elif loaded.labels is not None:
+            before = _hits(cache)
             table = _table1(
                 sample_maps,
                 loaded.labels,
@@ -648,8 +744,10 @@ def run_report(args: argparse.Namespace) -> int:
                 args.seed,
                 cache,
             )
+            cells_cached = _hits(cache) - before
+            stage_counts["Table-1 cells"] = (cells_cached, table.size // 2)
             figures["table1"] = _fig_table1(table)
-            sections.append(_section_table1(table, loaded.label, args))
+            sections.append(_section_table1(table, loaded.label, args, cells_cached))
         else:
             sections.append("<h2>Table 1</h2><p>No sample label: skipped (pass --label).</p>")
         bar.update(1)
@@ -659,10 +757,25 @@ def run_report(args: argparse.Namespace) -> int:
         bar.update(1)
 
         bar.set_postfix_str("gene space")
+        before = cache.counts() if cache is not None else (0, 0)
         sections.append(_section_gene_space(loaded, others, args, figures, cache, tables))
+        after = cache.counts() if cache is not None else (0, 0)
+        stage_counts["gene correlations"] = (after[0] - before[0], after[1] - before[1])
         bar.update(1)
 
         bar.set_postfix_str("writing figures")
+        simulated = is_simulated(es)
+        if simulated:  # a figure or table taken out of the page still says so
+            _mark_simulated(figures)
+            for frame in tables.values():
+                frame.insert(0, "data", "SIMULATED")
+        cache_line = ""
+        if cache is not None and cache.hits:
+            cache_line = (
+                f"read from the result cache {cache.directory} (stored by an earlier run) "
+                "instead of computed: "
+                + ", ".join(f"{what} {n} of {total}" for what, (n, total) in stage_counts.items())
+            )
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -677,7 +790,16 @@ def run_report(args: argparse.Namespace) -> int:
                 (tmp / "tables").mkdir(parents=True, exist_ok=True)
                 table.to_csv(tmp / "tables" / f"{name}.csv", index=False)
             bar.update(1)
-            page = _page(loaded, sections, written, time.perf_counter() - t0)
+            page = _page(
+                loaded,
+                sections,
+                written,
+                time.perf_counter() - t0,
+                methods=methods,
+                centered=args.center_samples,
+                simulated=simulated,
+                cache_line=cache_line,
+            )
             (tmp / "index.html").write_text(page, encoding="utf-8")
             _replace_dir(tmp, out)
         except OSError as exc:
@@ -760,10 +882,10 @@ def _fig_maps(maps: dict[str, np.ndarray], labels: np.ndarray | None, label: str
     fig.update_layout(
         width=1200,
         height=max(400 * rows + 40, 17 * len(classes) + 120),
-        title=f"Sample maps coloured by {label or 'nothing'}",
-        legend={"font": {"size": 9}, "itemsizing": "constant"},
+        title=f"Sample maps coloured by {label}" if label else "Sample maps (no sample label)",
+        legend={"font": {"size": 9}, "itemsizing": "constant", "title": {"text": label or ""}},
         template="plotly_white",
-        margin={"l": 20, "r": 20, "t": 60, "b": 20},
+        margin={"l": 20, "r": 20, "t": 90, "b": 20},
     )
     return fig
 
@@ -771,17 +893,28 @@ def _fig_maps(maps: dict[str, np.ndarray], labels: np.ndarray | None, label: str
 def _fig_loss(history: list[float]):
     import plotly.graph_objects as go
 
-    fig = go.Figure(go.Scatter(y=list(history), mode="lines"))
+    fig = go.Figure(go.Scatter(x=np.arange(1, len(history) + 1), y=list(history), mode="lines"))
     fig.update_layout(
-        width=600,
-        height=300,
-        title="Training loss (MSE per epoch)",
+        width=700,
+        height=320,
+        title="Training error per epoch (MSE of the predicted values)",
         xaxis_title="epoch",
-        yaxis_title="loss",
+        yaxis_title="MSE (log scale)",
         yaxis_type="log",
+        # the value on every tick: plotly's default log ticks label 2, 1, 0.5, 0.2 "2, 1, 5, 2"
+        yaxis_tickformat=".2~g",
         template="plotly_white",
     )
     return fig
+
+
+def _mark_simulated(figures: dict[str, Any]) -> None:
+    """Put SIMULATED DATA in every figure's title (a PNG or SVG taken alone still says so)."""
+    for fig in figures.values():
+        title = fig.layout.title.text or ""
+        fig.update_layout(
+            title_text=f"<span style='color:#b45309'><b>{SIMULATED_LABEL}</b></span> · {title}"
+        )
 
 
 def _fig_table1(table: pd.DataFrame):
@@ -801,10 +934,11 @@ def _fig_table1(table: pd.DataFrame):
         barmode="group",
         width=1000,
         height=400,
-        yaxis_title="held-out accuracy",
+        yaxis_title="accuracy on the held-out samples",
         yaxis_range=[0, 1],
+        legend_title_text="map",
         title=f"Semi-supervised classification ({table.attrs['fraction']:.0%} labels, "
-        f"{table.attrs['n_splits']} splits)",
+        f"mean ± sd over {table.attrs['n_splits']} splits)",
         template="plotly_white",
     )
     return fig
@@ -846,6 +980,7 @@ def _fig_markers(maps: dict[str, np.ndarray], scores: dict[str, np.ndarray], smo
                             "len": 1.0 / len(markers),
                             "y": 1 - (i + 0.5) / len(markers),
                             "thickness": 10,
+                            "title": {"text": "z-score", "side": "right"},
                         },
                     },
                     showlegend=False,
@@ -867,22 +1002,38 @@ def _fig_markers(maps: dict[str, np.ndarray], scores: dict[str, np.ndarray], smo
 
 
 def _fig_smoothness(per_gene: pd.DataFrame):
+    """One outline per map over shared bins: five filled histograms laid over each other
+    mixed their colours beyond reading."""
     import plotly.graph_objects as go
 
+    values = per_gene.to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    lo = min(0.0, float(finite.min())) if finite.size else 0.0
+    edges = np.linspace(lo, 1.0, 41)
     fig = go.Figure()
-    for name in per_gene.columns:
+    for j, name in enumerate(per_gene.columns):
+        x = per_gene[name].to_numpy(dtype=float)
+        counts, _ = np.histogram(x[np.isfinite(x)], bins=edges)
         fig.add_trace(
-            go.Histogram(
-                x=per_gene[name], name=analysis.METHOD_NAMES.get(name, name), opacity=0.6, nbinsx=50
+            go.Scatter(
+                x=edges,
+                y=np.append(counts, counts[-1]),
+                mode="lines",
+                line={
+                    "shape": "hv",
+                    "width": 3 if name == "fe" else 1.5,
+                    "color": _PALETTE[j % len(_PALETTE)],
+                },
+                name=analysis.METHOD_NAMES.get(name, name),
             )
         )
     fig.update_layout(
-        barmode="overlay",
-        width=700,
+        width=750,
         height=350,
         title="Smoothness of every gene over each map (1 smooth, 0 random)",
         xaxis_title="smoothness",
-        yaxis_title="genes",
+        yaxis_title="number of genes",
+        legend_title_text="map",
         template="plotly_white",
     )
     return fig
@@ -975,18 +1126,26 @@ def _html_table(frame: pd.DataFrame, float_format: str = "{:.3f}", index: bool =
     )
 
 
-def _section_table1(table: pd.DataFrame, label: str | None, args: argparse.Namespace) -> str:
+def _section_table1(
+    table: pd.DataFrame, label: str | None, args: argparse.Namespace, cells_cached: int = 0
+) -> str:
     fmt = analysis.format_table(table)
     fmt.columns = [analysis.METHOD_NAMES.get(c, c) for c in fmt.columns]
     a = table.attrs
+    n_cells = table.shape[0] * len(set(table.columns.get_level_values(0)))
+    cached = _cached_note(cells_cached, n_cells, "cells")
     return (
         "<h2>Semi-supervised classification (Table 1)</h2>"
-        f"<p>Classify <b>{html.escape(str(label))}</b> ({a['n_classes']} classes) from "
-        f"{a['fraction']:.0%} of the labelled samples ({a['n_train']} for training, "
-        f"{a['n_test']} for testing), {a['n_splits']} random splits (seed {args.seed}); "
-        f"mean ± sd of accuracy; baselines computed on "
+        f"<p>Classify <b>{html.escape(str(label))}</b> ({a['n_classes']} classes) from the "
+        f"samples' coordinates on each map: train on {a['fraction']:.0%} of the labelled "
+        f"samples ({a['n_train']}), test on the other {a['n_test']}, over {a['n_splits']} "
+        f"random splits (seed {args.seed}; the same splits for every map). Each cell: mean ± sd "
+        f"over the splits of the accuracy (share of the test samples whose "
+        f"{html.escape(str(label))} is predicted right). Baselines computed on "
         f"{html.escape(BASELINE_INPUT[args.center_samples])}. "
-        f"Computed in {a['runtime_s']:.0f} s.</p>"
+        f"Computed in {a['runtime_s']:.0f} s"
+        + (f" ({html.escape(cached)})" if cached else "")
+        + ".</p>"
         + _note_html(few_labels_note(a["n_train"], a["n_classes"], a["n_train"] + a["n_test"]))
         + fmt.to_html(classes="table", border=0)
         + "{fig:table1}"
@@ -1028,13 +1187,24 @@ def _section_markers(
     shown = {n: maps[n] for n in ("fe", "tsne") if n in maps}
     smooth = analysis.marker_smoothness(shown, es.values, es.gene_symbols, markers, k=15)
     found = smooth[smooth["n_genes"] > 0]
+    absent = [str(m) for m in smooth.index[smooth["n_genes"] == 0]]
     parts = [
         "<h2>Marker genes over the sample maps (Figure 3)</h2>",
-        "<p>Smoothness = 1 − mean squared difference between a sample's value and the mean of "
+        "<p>Each marker is a gene symbol or a pattern (<code>KRT[0-9]*</code>: every symbol "
+        "that starts with KRT and a digit, the keratins; <code>KRT*</code> would add the "
+        "keratin-associated KRTAP genes), scored in each sample as the mean z-score of the "
+        "matching genes. "
+        "Smoothness = 1 − mean squared difference between a sample's score and the mean of "
         "its 15 nearest samples on the map, over (1 + 1/15) × variance: 1 when expression is "
-        "organised in sample space, about 0 when it is random over the map.</p>",
+        "organised in sample space, about 0 when it is random over the map. <i>n_genes</i>: "
+        "genes of this dataset that match; <i>genes</i>: the first 8 of them.</p>",
         _html_table(smooth.rename(columns=analysis.METHOD_NAMES)),
     ]
+    if absent:
+        parts.append(
+            f"<p>Not among this dataset's {es.n_genes} genes: {html.escape(', '.join(absent))} "
+            "(choose others with --markers).</p>"
+        )
     if len(found):
         scores = {
             m: analysis.gene_set_score(es.values, analysis.match_genes(es.gene_symbols, [m])[m])
@@ -1061,6 +1231,8 @@ def _section_markers(
     summary.index = [analysis.METHOD_NAMES.get(n, n) for n in summary.index]
     parts += [
         f"<h3>Smoothness of {note}</h3>",
+        "<p>The same smoothness for each gene alone (its own values, not z-scores of a set), "
+        "over each map: mean and quartiles over the genes.</p>",
         _html_table(summary),
         "{fig:smoothness}",
     ]
@@ -1147,21 +1319,50 @@ def _section_gene_space(
         if col in table.columns:
             table[col] = table[col].astype(int)
     figures["gene_space"] = _fig_agreement(table)
+    has_go = go_matrix is not None
     parts += [
-        f"<p>Each gene's {args.k} nearest genes (cosine distance between gene vectors; "
+        f"<p>Each row takes each gene's {args.k} nearest genes (cosine distance between gene "
+        "vectors; "
         + (
             "for the models together, the mean of the models' cosine distances, and apart the "
-            "pairs of those neighbours that are also among the nearest in every run alone "
-            "(n_pairs says how many); "
+            "pairs of those neighbours that are also among the nearest in every run alone; "
             if others
             else ""
         )
-        + "for the correlation row, the most correlated genes); fraction of those pairs that "
-        "share a GO term and that are edges of the co-expression network of this data (top 1% "
-        f"most correlated gene pairs), against {n_random} random gene pairs (seeded).</p>",
+        + "for the correlation row, the most correlated genes) and counts how many of those "
+        "(gene, neighbour) pairs "
+        + ("share a GO term, and how many " if has_go else "")
+        + "are edges of the co-expression network of this data (the top 1% most correlated "
+        f"gene pairs), against {n_random} random gene pairs (seeded).</p>",
         _html_table(table),
+        "<ul class='legend'>"
+        f"<li><i>n_pairs</i>: (gene, neighbour) pairs, {es.n_genes} genes × {args.k} "
+        "neighbours (a pair found from both sides counts twice)"
+        + (", fewer for the neighbours found in all runs" if others else "")
+        + "</li>"
+        + (
+            "<li><i>go_pairs</i>: the pairs counted for GO (all of them: a pair with a gene "
+            "that has no GO term counts as not sharing one); <i>go_fraction</i>: the share of "
+            "them whose two genes share at least one GO term; <i>go_random</i>: the same share "
+            "among the random pairs; <i>go_ratio</i> = go_fraction / go_random (1: no better "
+            "than chance)</li>"
+            if has_go
+            else ""
+        )
+        + "<li><i>coexp_fraction</i>, <i>coexp_random</i>, <i>coexp_ratio</i>: the same for "
+        "being an edge of the co-expression network</li>"
+        "<li>The <i>expression correlation</i> row is a reference point, not a test, for the "
+        "co-expression columns: its neighbours and the network both come from the same "
+        "gene–gene correlations.</li></ul>",
         "{fig:gene_space}",
     ]
+    if has_go and is_simulated(es):
+        parts.append(
+            f'<p class="note"><b>{SIMULATED_LABEL}.</b> The simulation makes the genes of '
+            "a GO term co-expressed (its gene programs follow GO terms), so agreement with GO "
+            "here is built into the data: it tests that the model recovers the simulated "
+            "programs, not that it finds biology.</p>"
+        )
     if go_matrix is not None:
         idx, dist = analysis.gene_neighbors(loaded.model.gene_embedding_, args.k)
         detection = analysis.detection_rate(es.values)
@@ -1184,31 +1385,54 @@ def _section_gene_space(
         rare = novel["min_detection"] < RARELY_DETECTED
         if tables is not None:
             tables["close_pairs"] = close.drop(columns=["gene_a", "gene_b"])
+        shown_types = min(15, len(summary))
         parts += [
             f"<h3>Close pairs in neither reference ({len(novel)} of {len(close)} close pairs)</h3>",
-            "<p>By gene type of both genes; <i>expected</i> is the type pair's share among "
-            "random gene pairs, <i>novel_rate</i> the share of that type pair's close pairs that "
-            "is in neither reference, <i>unannotated</i> the novel pairs with a gene that has "
-            f"no GO term here ({n_unannotated} of {len(novel)}). Such a pair cannot share a "
-            "term, so types that GO rarely annotates (most non-coding genes) are novel more "
-            f"often whatever the model does. {int(rare.sum())} of the {len(novel)} novel pairs "
-            f"have a gene detected (above 0) in fewer than {RARELY_DETECTED:.0%} of the samples: "
-            "genes that are off almost everywhere lie together in gene space. Every close pair, "
-            'with these columns: <a href="tables/close_pairs.csv">tables/close_pairs.csv</a>.</p>',
-            _html_table(summary.head(15).reset_index(), index=False),
-            "<h4>Closest such pairs</h4>",
+            "<p>A <i>close pair</i> is two genes of which one is among the other's "
+            f"{args.k} nearest in the gene space of <code>{html.escape(str(loaded.dir))}</code> "
+            "(cosine distance), counted once; <i>novel</i> when its genes neither share a GO "
+            "term nor are a co-expression edge. By the gene types of the two genes"
+            + (
+                f" (the {shown_types} most frequent of {len(summary)} type pairs)"
+                if len(summary) > shown_types
+                else ""
+            )
+            + ": <i>n_pairs</i> novel pairs of that type pair and <i>fraction</i> their share "
+            "of all novel pairs; <i>unannotated</i> the novel pairs with a gene that has "
+            f"no GO term here ({n_unannotated} of {len(novel)}); <i>n_close</i> the close pairs "
+            "of that type pair and <i>novel_rate</i> the share of them that is novel; "
+            "<i>expected</i> the type pair's share among all pairs of this dataset's genes and "
+            "<i>enrichment</i> = fraction / expected. A pair with an unannotated gene cannot "
+            "share a term, so types that GO rarely annotates (most non-coding genes) are novel "
+            f"more often whatever the model does. {int(rare.sum())} of the {len(novel)} novel "
+            f"pairs have a gene detected (above 0) in fewer than {RARELY_DETECTED:.0%} of the "
+            "samples: genes that are off almost everywhere lie together in gene space (the "
+            "model predicts about 0 for all of them), so such pairs say little. Every close "
+            'pair: <a href="tables/close_pairs.csv">tables/close_pairs.csv</a>.</p>',
+            _html_table(summary.head(shown_types).reset_index(), index=False),
+            "<h4>The 30 closest novel pairs</h4>",
+            "<p><i>distance</i>: cosine distance of the two genes in that gene space (0: same "
+            "direction); <i>min_detection</i>: the lower of the two genes' shares of samples "
+            "with a value above 0"
+            + (
+                "; <i>runs</i>: in how many of the "
+                f"{len(others) + 1} runs either gene is among the other's {args.k} nearest"
+                if others
+                else ""
+            )
+            + ".</p>",
             _html_table(novel.head(30)[columns], index=False),
-            f"<h4>Closest such pairs of genes detected in at least {RARELY_DETECTED:.0%} of the "
-            "samples</h4>",
+            f"<h4>The 30 closest novel pairs of genes detected in at least "
+            f"{RARELY_DETECTED:.0%} of the samples</h4>",
             _html_table(novel[~rare].head(30)[columns], index=False),
         ]
         if others:
             n_runs = len(others) + 1
             held = novel[~rare & (novel["runs"] == n_runs)]
             parts += [
-                f"<h4>Of those, the pairs close in all {n_runs} runs ({len(held)} pairs; "
-                "<i>runs</i>: in how many runs either gene is among the other's "
-                f"{args.k} nearest)</h4>",
+                f"<h4>Of those, the pairs close in all {n_runs} runs ({len(held)} pairs"
+                + ("; the 30 closest" if len(held) > 30 else "")
+                + ")</h4>",
                 _html_table(held.head(30)[columns], index=False),
             ]
     return "".join(parts)
@@ -1245,11 +1469,93 @@ table.table td, table.table th { padding: 3px 8px; border-bottom: 1px solid #ddd
 figure { margin: 1em 0; } figcaption { font-size: 12px; color: #555; }
 img { max-width: 100%; } code { background: #f4f4f4; padding: 1px 3px; }
 p.note { background: #fff6e0; border-left: 3px solid #e0a000; padding: 4px 8px; }
+p.simulated { background: #fde8e8; border: 2px solid #b91c1c; color: #7f1d1d;
+  padding: 8px 12px; font-size: 15px; }
+ul.legend { font-size: 13px; color: #444; }
 """
+
+_MAP_NAMES = {
+    "pca": "PCA",
+    "nmf": "NMF (values clipped at 0)",
+    "tsne": "t-SNE (perplexity {perplexity:g})",
+    "umap": f"UMAP ({analysis.UMAP_NEIGHBORS} neighbours)",
+}
+
+
+def _maps_caption(methods: list[str], n_samples: int, label: str | None, centered: bool) -> str:
+    """What Figure 2 shows: only the maps computed, and on which values."""
+    perplexity = analysis._tsne_perplexity(n_samples)
+    names = [_MAP_NAMES.get(m, m).format(perplexity=perplexity) for m in methods]
+    shown = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1] if names else ""
+    colour = (
+        f"coloured by {html.escape(str(label))} (grey: no label)"
+        if label
+        else "in one colour (no sample label)"
+    )
+    return (
+        f"<p>Each point is one of the {n_samples} samples, {colour}. The model's 2-D sample "
+        "embedding"
+        + (
+            f" beside {shown} of the same samples, computed on "
+            f"{html.escape(BASELINE_INPUT[centered])}"
+            if names
+            else ""
+        )
+        + ". The axes are each map's own coordinates, without units: only which samples lie "
+        "near which matters.</p>"
+    )
+
+
+def _step_words(step: dict[str, Any]) -> str:
+    """One loading step of a data source, as a reader would say it."""
+    op = step.get("op")
+    if op == "drop_zero_genes":
+        return "genes that are 0 in every sample left out"
+    if op == "detected_genes":
+        share = float(step.get("min_fraction", 0))
+        return f"genes above 0 in fewer than {share:.0%} of the samples left out"
+    if op == "top_variable_genes":
+        return f"the {int(step.get('n', 0)):,} most variable genes kept"
+    if op == "subset":
+        parts = []
+        for axis in ("samples", "genes"):
+            chosen = step.get(axis)
+            if chosen is not None:
+                parts.append(f"{len(chosen):,} {axis}")
+        return "a subset (" + ", ".join(parts) + ")" if parts else "a subset"
+    return str(op)
+
+
+def _source_html(source: dict[str, Any]) -> str:
+    """The data source in words: the file, the transform, the loading steps."""
+    parts = []
+    path = source.get("path") or source.get("gct")
+    if path:
+        parts.append(f"file <code>{html.escape(str(path))}</code>")
+    if source.get("loader"):
+        parts.append(f"loader {html.escape(str(source['loader']))}")
+    transform = source.get("transform")
+    if transform is not None:
+        parts.append(
+            "values used as in the file"
+            if str(transform) == "none"
+            else f"values transformed by {html.escape(str(transform))}"
+        )
+    steps = [_step_words(st) for st in source.get("steps") or [] if isinstance(st, dict)]
+    if steps:
+        parts.append("then " + html.escape(", ".join(steps)))
+    return "; ".join(parts)
 
 
 def _page(
-    loaded: _Loaded, sections: list[str], figures: dict[str, dict[str, str]], runtime: float
+    loaded: _Loaded,
+    sections: list[str],
+    figures: dict[str, dict[str, str]],
+    runtime: float,
+    methods: list[str] | None = None,
+    centered: bool = False,
+    simulated: bool = False,
+    cache_line: str = "",
 ) -> str:
     es, model = loaded.es, loaded.model
     params = model.trained_params()
@@ -1266,7 +1572,8 @@ def _page(
     body = "".join(sections)
     for name in figures:
         body = body.replace("{fig:" + name + "}", fig_html(name))
-    body = body.replace("{fig:table1}", "")
+    for name in ("table1", "markers", "smoothness", "gene_space"):
+        body = body.replace("{fig:" + name + "}", "")
     settings = pd.DataFrame(
         {
             "value": [
@@ -1276,14 +1583,20 @@ def _page(
         index=list(params),
     )
     lab = pd.Series(loaded.labels) if loaded.labels is not None else None
+    prefix = f"{SIMULATED_LABEL}: " if simulated else ""
     head = [
         "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>Factorized embeddings report: {html.escape(es.name)}</title>",
+        f"<title>{prefix}Factorized embeddings report: {html.escape(es.name)}</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<h1>Factorized embeddings: {html.escape(es.name)}</h1>",
+    ]
+    if simulated:
+        head.append(
+            f'<p class="simulated"><b>{SIMULATED_LABEL}.</b> {html.escape(SIMULATED_NOTE)}</p>'
+        )
+    head += [
         "<h2>Dataset and model</h2><ul>",
-        f"<li>Data: {es.n_samples} samples × {es.n_genes} genes; source "
-        f"<code>{html.escape(json.dumps(es.source)[:400])}</code></li>",
+        f"<li>Data: {es.n_samples} samples × {es.n_genes} genes; {_source_html(es.source)}</li>",
     ]
     if lab is not None:
         head.append(
@@ -1291,18 +1604,26 @@ def _page(
             f"labelled samples, {int(lab.nunique(dropna=True))} classes</li>"
         )
     head += [
-        f"<li>Model <code>{html.escape(str(loaded.dir))}</code>, key <code>{model.key()}</code>; "
-        f"trained in {float(getattr(model, 'train_time_s_', 0.0) or 0.0):.0f} s; final loss "
-        f"{model.history_[-1] if model.history_ else float('nan'):.4g}</li>",
+        f"<li>Model <code>{html.escape(str(loaded.dir))}</code>, key <code>{model.key()}</code>: "
+        + html.escape(_model_settings_text(_model_summary(loaded)))
+        + " (MSE: mean squared error of the predicted values, in squared units of the "
+        "training values)</li>",
         f"<li>Report computed in {runtime:.0f} s on {html.escape(platform.node())} "
-        f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})</li></ul>",
-        "<details><summary>Model settings</summary>",
+        f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})"
+        + (f"; {html.escape(cache_line)}" if cache_line else "")
+        + "</li></ul>",
+        "<details><summary>Model settings, and the data source as recorded</summary>",
         settings.to_html(classes="table", border=0),
+        f"<p><code>{html.escape(json.dumps(es.source))}</code></p>",
         "</details>",
         fig_html("loss"),
         "<h2>Sample maps (Figure 2)</h2>",
-        "<p>The model's sample embedding beside PCA, NMF (data clipped at 0), t-SNE "
-        "(perplexity 30) and UMAP (15 neighbours) of the same matrix.</p>",
+        _maps_caption(
+            list(methods) if methods is not None else list(analysis.BASELINE_METHODS),
+            int(es.n_samples),
+            loaded.label,
+            centered,
+        ),
         fig_html("maps"),
     ]
     return "".join(head) + body + "</body></html>\n"

@@ -1745,3 +1745,16 @@ def load_source(source: dict[str, Any]) -> ExpressionSet:
         else:
             raise DataError(f"unknown step {op!r} in data source")
     return es
+
+
+def is_simulated(es: Any) -> bool:
+    """Whether a dataset is the simulated demo (or any data marked simulated): its source's
+    loader or flag, its samples' ``simulated`` attribute, or "simulated" in its name, so that
+    every figure, table and file made from it can say so."""
+    source = getattr(es, "source", None) or {}
+    if source.get("loader") == "simulated" or source.get("simulated") is True:
+        return True
+    samples = getattr(es, "samples", None)
+    if samples is not None and samples.attrs.get("simulated") is True:
+        return True
+    return "simulated" in str(getattr(es, "name", "")).lower()

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from core.analysis import unit_rows
+from core.data import is_simulated
 from core.errors import CoreError, DataError, ModelError
 from dashboard.render import ImageRenderer
 
@@ -215,11 +216,6 @@ def dataset_name(es: Any) -> str:
         return str(name)
     source = getattr(es, "source", None) or {}
     return str(source.get("name") or source.get("path") or source.get("loader") or "dataset")
-
-
-def is_simulated(es: Any) -> bool:
-    source = getattr(es, "source", None) or {}
-    return source.get("loader") == "simulated" or "simulated" in dataset_name(es).lower()
 
 
 def _runs(units: Sequence[np.ndarray], m: int, idx: np.ndarray, k: int) -> np.ndarray:

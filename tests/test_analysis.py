@@ -737,12 +737,20 @@ def test_expected_type_pairs_are_those_of_distinct_genes():
         assert expected == pytest.approx(truth[(ta, tb)]), (ta, tb)
 
 
+def test_default_keratins_are_keratins():
+    """Figure 3's keratin family: KRT5, KRT14, KRT8P12; not KRTAP13-4, KRTCAP2 or KRTDAP."""
+    symbols = ["KRT5", "KRT14", "KRTAP13-4", "KRTCAP2", "KRTDAP", "KRT8P12", "MYH6"]
+    hits = analysis.match_genes(symbols, analysis.DEFAULT_MARKERS)
+    assert [symbols[i] for i in hits["KRT[0-9]*"]] == ["KRT5", "KRT14", "KRT8P12"]
+    assert [symbols[i] for i in hits["MYH6"]] == ["MYH6"]
+
+
 def test_marker_smoothness_checks_values_against_symbols():
     rng = np.random.default_rng(0)
     values = rng.normal(size=(30, 3))
     emb = {"m": rng.normal(size=(30, 2))}
     as_list = analysis.marker_smoothness(emb, values.tolist(), ["KRT1", "KRT2", "MYH6"], k=5)
-    assert as_list.loc["KRT*", "n_genes"] == 2
+    assert as_list.loc["KRT[0-9]*", "n_genes"] == 2
     with pytest.raises(DataError, match="one column per gene symbol"):
         analysis.marker_smoothness(emb, values, ["KRT1", "KRT2", "MYH6", "XIST"], k=5)
 

@@ -1,0 +1,197 @@
+"""What `python -m core report` and `evaluate` tell their reader: every number said on what data and
+how, simulated data said as such everywhere (page, figures, tables, Markdown, JSON), stored results
+said as stored, figures readable, links that work."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.cli import main
+from core.estimator import FactorizedEmbeddings
+
+needs_chromium = pytest.mark.skipif(
+    not (shutil.which("chromium") or os.environ.get("BROWSER_PATH")),
+    reason="figure export needs Chromium (or BROWSER_PATH)",
+)
+FAST = ["--classifiers", "1-NN", "--splits", "2", "--fraction", "0.3"]
+
+
+def _fit(es, path: Path, epochs: int = 1) -> Path:
+    model = FactorizedEmbeddings(gene_dim=4, hidden=(8,), epochs=epochs, device="cpu", seed=0)
+    return model.fit(es).save(path)
+
+
+@pytest.fixture(scope="module")
+def sim_model(tmp_path_factory):
+    """A model of the simulated demo data (120 samples of 4 tissues x 300 genes)."""
+    from core.simulate import simulate_gtex_like
+
+    es = simulate_gtex_like(n_samples=120, n_genes=300, n_tissues=4, seed=0)
+    return _fit(es, tmp_path_factory.mktemp("models") / "sim", epochs=2)
+
+
+@pytest.fixture(scope="module")
+def real_model(sepira_file, tmp_path_factory):
+    """A one-epoch model of 130 real GTEx samples (5 per tissue) x 40 genes."""
+    from core.data import load_table
+
+    es = load_table(sepira_file)
+    es = es.subset(samples=np.arange(0, es.n_samples, 4), genes=np.arange(40))
+    return _fit(es, tmp_path_factory.mktemp("models") / "real")
+
+
+def _links(page: str) -> list[str]:
+    class Links(HTMLParser):
+        found: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            self.found += [v for k, v in attrs if k in ("href", "src") and v]
+
+    parser = Links()
+    parser.found = []
+    parser.feed(page)
+    return parser.found
+
+
+def _text(page: str) -> str:
+    """The page's words, without tags and style sheet."""
+    body = re.sub(r"<style>.*?</style>", "", page, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", body)))
+
+
+def test_evaluate_says_simulated_settings_and_stored_results(sim_model, tmp_path):
+    out = tmp_path / "t1.json"
+    argv = ["evaluate", "--model", str(sim_model), "--out", str(out), "--methods", "pca", *FAST]
+    argv += ["--cache-dir", str(tmp_path / "cache")]
+    assert main(argv) == 0
+    result = json.loads(out.read_text())
+    md = out.with_suffix(".md").read_text()
+    assert result["simulated"] is True
+    assert "**SIMULATED DATA.**" in md and "Nothing here is a measurement" in md
+    assert "2 epochs, gene vectors of 4 dimensions, hidden layers 8" in md  # the model's settings
+    assert "result cache" not in md  # all computed by this run
+    # again, from the cache: the (tiny) run times are said to be those of reading stored results
+    assert main([*argv, "--force"]) == 0
+    again = json.loads(out.read_text())
+    md = out.with_suffix(".md").read_text()
+    assert again["cached"] == {
+        "baseline_maps": 1,
+        "n_baseline_maps": 1,
+        "table1_cells": 2,
+        "n_table1_cells": 2,
+    }
+    assert "Read from the result cache" in md and "1 of 1 baseline maps, 2 of 2 Table-1 cells" in md
+
+
+def test_evaluate_markdown_keeps_the_warning_apart(real_model, tmp_path):
+    out = tmp_path / "few.json"
+    argv = ["evaluate", "--model", str(real_model), "--out", str(out), "--methods", "pca"]
+    argv += ["--classifiers", "1-NN", "--splits", "2", "--fraction", "0.1", "--no-cache"]
+    assert main(argv) == 0
+    md = out.with_suffix(".md").read_text()
+    assert json.loads(out.read_text())["simulated"] is False and "SIMULATED" not in md
+    # a paragraph of its own (a single newline would join it to the protocol's sentence)
+    assert "\n\n**Note.** Fewer training samples (13) than classes (26)" in md
+    assert "share of the test samples whose tissue is predicted right" in md
+    assert "1 epoch, gene vectors of 4 dimensions" in md
+
+
+@needs_chromium
+def test_loss_figure_ticks_read_as_numbers():
+    from core.analysis_cli import _fig_loss
+
+    history = list(np.geomspace(3.3, 0.14, 300))  # as a 300-epoch run on GTEx
+    svg = _fig_loss(history).to_image(format="svg").decode()
+    ticks = re.findall(r'class="ytick".*?>([^<]*)</text>', svg)
+    values = [float(t) for t in ticks]
+    # plotly's default log axis labels 2, 0.5, 0.2 as "2", "5", "2": not readable as values
+    assert len(values) >= 3 and values == sorted(values) and values[0] < 1 < values[-1], ticks
+
+
+@needs_chromium
+def test_simulated_report_says_so_everywhere(sim_model, tmp_path):
+    out = tmp_path / "report"
+    argv = ["report", "--model", str(sim_model), "--out", str(out), "--methods", "pca", *FAST]
+    argv += ["--markers", "KRT*,NOTAGENE1", "--k", "3", "--no-cache"]
+    assert main(argv) == 0
+    page = (out / "index.html").read_text()
+    text = _text(page)
+    assert '<p class="simulated"><b>SIMULATED DATA.</b>' in page
+    assert "<title>SIMULATED DATA:" in page
+    assert "agreement with GO here is built into the data" in text
+    # a figure or the table taken out of the page still says it
+    svgs = sorted((out / "figures").glob("*.svg"))
+    assert len(svgs) >= 5
+    for svg in svgs:
+        assert "SIMULATED DATA" in svg.read_text(), svg.name
+    close = pd.read_csv(out / "tables" / "close_pairs.csv")
+    assert close.columns[0] == "data" and (close["data"] == "SIMULATED").all()
+    # Figure 2's caption names only the maps drawn
+    caption = text.split("Sample maps (Figure 2)")[1].split("SVG")[0]
+    assert "PCA" in caption and "t-SNE" not in caption and "UMAP" not in caption
+    assert "Not among this dataset's 300 genes: NOTAGENE1" in text
+    # every link and image is a relative path to a file of the report
+    links = _links(page)
+    assert len(links) >= 10
+    for link in links:
+        assert not link.startswith(("/", "file:", "http")) and (out / link).is_file(), link
+
+
+@needs_chromium
+def test_report_explains_its_numbers(real_model, tmp_path):
+    cache = str(tmp_path / "cache")
+    json_out = tmp_path / "t1.json"  # stores the PCA map and the Table-1 cells the report reuses
+    argv = ["evaluate", "--model", str(real_model), "--out", str(json_out), "--methods", "pca"]
+    assert main([*argv, *FAST, "--cache-dir", cache, "--center-samples"]) == 0
+    out = tmp_path / "report"
+    argv = ["report", "--model", str(real_model), "--out", str(out), "--methods", "pca", *FAST]
+    argv += ["--k", "3", "--cache-dir", cache, "--center-samples", "--markers", "TBX5"]
+    assert main(argv) == 0
+    page = (out / "index.html").read_text()
+    text = _text(page)
+    assert 'class="simulated"' not in page and "simulated" not in text.lower()
+    # the baselines' input, as computed
+    caption = text.split("Sample maps (Figure 2)")[1].split("SVG")[0]
+    assert "computed on each sample's values minus its mean over genes" in caption
+    # stored results are said to be stored, not computed in 0 s
+    assert re.search(r"Computed in \d+ s \(2 of 2 cells read from the result cache", text)
+    assert "baseline maps 1 of 1, Table-1 cells 2 of 2, gene correlations 0 of 1" in text
+    # what the gene-space columns and the close-pair columns are
+    for said in (
+        "n_pairs: (gene, neighbour) pairs, 40 genes × 3 neighbours",
+        "go_ratio = go_fraction / go_random",
+        "a reference point, not a test, for the co-expression columns",
+        "enrichment = fraction / expected",
+        "min_detection: the lower of the two genes' shares of samples with a value above 0",
+        "accuracy (share of the test samples whose tissue is predicted right)",
+        "1 epoch, gene vectors of 4 dimensions",
+    ):
+        assert said in text, said
+    close = pd.read_csv(out / "tables" / "close_pairs.csv")
+    assert "data" not in close.columns
+
+
+def test_loading_steps_are_said_in_words():
+    from core.analysis_cli import _step_words
+
+    assert _step_words({"op": "drop_zero_genes"}) == "genes that are 0 in every sample left out"
+    assert _step_words({"op": "detected_genes", "min_fraction": 0.1}) == (
+        "genes above 0 in fewer than 10% of the samples left out"
+    )
+    assert (
+        _step_words({"op": "top_variable_genes", "n": 5000}) == "the 5,000 most variable genes kept"
+    )
+    assert (
+        _step_words({"op": "subset", "samples": ["a", "b"], "genes": None})
+        == "a subset (2 samples)"
+    )
