@@ -1116,14 +1116,19 @@ def _write_figures(figures: dict[str, Any], folder: Path) -> dict[str, dict[str,
 
 
 # ----------------------------------------------------------------------------- sections
-def _html_table(frame: pd.DataFrame, float_format: str = "{:.3f}", index: bool = True) -> str:
-    return frame.to_html(
-        classes="table",
-        border=0,
-        float_format=lambda v: float_format.format(v),
-        na_rep="–",
-        index=index,
-    )
+def _number(value: float) -> str:
+    """A table's number: 3 significant digits (0.000123, 0.154, 13.6), whole above 1,000."""
+    if not np.isfinite(value):
+        return str(value)
+    if value == 0:
+        return "0"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def _html_table(frame: pd.DataFrame, index: bool = True) -> str:
+    return frame.to_html(classes="table", border=0, float_format=_number, na_rep="–", index=index)
 
 
 def _section_table1(

@@ -195,3 +195,17 @@ def test_loading_steps_are_said_in_words():
         _step_words({"op": "subset", "samples": ["a", "b"], "genes": None})
         == "a subset (2 samples)"
     )
+
+
+def test_table_numbers_keep_three_significant_digits():
+    from core.analysis_cli import _number
+
+    # an expected share of a rare gene-type pair read 0.000 beside its enrichment of 38.1
+    assert [_number(v) for v in (0.000123, 0.1544, 13.64, 2.0, 0.0, 123456.7)] == [
+        "0.000123",
+        "0.154",
+        "13.6",
+        "2",
+        "0",
+        "123,457",
+    ]
