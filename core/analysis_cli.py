@@ -1152,10 +1152,17 @@ def _section_table1(
         + (f" ({html.escape(cached)})" if cached else "")
         + ".</p>"
         + _note_html(few_labels_note(a["n_train"], a["n_classes"], a["n_train"] + a["n_test"]))
-        + fmt.to_html(classes="table", border=0)
+        + _html_table(_index_as_column(fmt, "classifier"), index=False)
         + "{fig:table1}"
         + _section_paired(table)
     )
+
+
+def _index_as_column(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``frame`` with its index as a first column ``name`` (one header row in HTML)."""
+    out = frame.copy()
+    out.index.name = name
+    return out.reset_index()
 
 
 def _note_html(text: str) -> str:
@@ -1181,7 +1188,8 @@ def _section_paired(table: pd.DataFrame) -> str:
     paired = analysis.format_paired(analysis.paired_differences(table, "fe"))
     return (
         "<h3>Factorized Embeddings minus each map, split by split</h3>"
-        f"<p>{html.escape(PAIRED_CAPTION)}</p>" + paired.to_html(classes="table", border=0)
+        f"<p>{html.escape(PAIRED_CAPTION)}</p>"
+        + _html_table(_index_as_column(paired, "classifier"), index=False)
     )
 
 

@@ -209,3 +209,12 @@ def test_table_numbers_keep_three_significant_digits():
         "0",
         "123,457",
     ]
+
+
+def test_classifier_tables_have_one_header_row():
+    from core.analysis_cli import _html_table, _index_as_column
+
+    table = pd.DataFrame({"FE": ["0.62 ± 0.02"]}, index=pd.Index(["1-NN"], name="classifier"))
+    page = _html_table(_index_as_column(table, "classifier"), index=False)
+    head = page.split("<thead>")[1].split("</thead>")[0]
+    assert head.count("<tr") == 1 and "<th>classifier</th>" in head
