@@ -26,6 +26,7 @@ import pandas as pd
 from core import analysis
 from core.data import is_simulated
 from core.errors import CoreError, DataError, ModelError
+from core.files import replace_dir
 
 log = logging.getLogger(__name__)
 
@@ -801,7 +802,7 @@ def run_report(args: argparse.Namespace) -> int:
                 cache_line=cache_line,
             )
             (tmp / "index.html").write_text(page, encoding="utf-8")
-            _replace_dir(tmp, out)
+            replace_dir(tmp, out)
         except OSError as exc:
             raise CoreError(f"cannot write the report to {out}: {exc}") from None
         finally:
@@ -812,22 +813,6 @@ def run_report(args: argparse.Namespace) -> int:
             cache.close()
     print(f"wrote {out / 'index.html'} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     return 0
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    """Put the finished directory ``new`` at ``target``, replacing what was there (renames)."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-    try:
-        os.replace(new, target)
-    except OSError:
-        if old is not None:
-            os.replace(old, target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------- figures

@@ -22,7 +22,6 @@ import json
 import logging
 import os
 import shutil
-import sys
 import tempfile
 import time
 import zipfile
@@ -36,6 +35,7 @@ import torch
 
 from core.data import ExpressionSet, _strip_version
 from core.errors import ModelError
+from core.files import replace_dir
 from core.model import FactorizedEmbedding, NetworkConfig, as_int
 from core.train import (
     ResidentMatrix,
@@ -123,26 +123,6 @@ def _damaged(directory: Path, name: str, detail) -> ModelError:
         f"{directory}: damaged or incomplete model directory ({name}: {str(detail)[:300]}); "
         "save or train it again"
     )
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two existing directories in one atomic step (Linux ``renameat2`` with
-    ``RENAME_EXCHANGE``); False where the system or file system cannot, and nothing moved."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):  # no C library handle, or glibc older than 2.28
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
-    renameat2.argtypes += [ctypes.c_uint]
-    renameat2.restype = ctypes.c_int
-    at_fdcwd, rename_exchange = -100, 2
-    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    return done == 0
 
 
 def _sync_tree(directory: Path) -> None:
@@ -967,16 +947,7 @@ class FactorizedEmbeddings:
             }
             (tmp / "config.json").write_text(json.dumps(config, indent=2, default=str))
             _sync_tree(tmp)  # the files are on disk before the new model takes the name
-            old = None
-            if directory.exists() and _exchange(tmp, directory):
-                old = tmp  # the previous model, now under the temporary name
-            else:
-                if directory.exists():  # two renames: see _interrupted_save for the gap
-                    old = directory.with_name(f".{directory.name}.old-{os.getpid()}")
-                    os.replace(directory, old)
-                os.replace(tmp, directory)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+            replace_dir(tmp, directory)  # elsewhere than Linux: see _interrupted_save
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

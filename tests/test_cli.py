@@ -320,7 +320,7 @@ def test_evaluate_never_overwrites_and_checks_first(tiny_cli_model, tmp_path, ca
 
 
 def test_report_never_replaces_other_files(tiny_cli_model, tmp_path, capsys):
-    from core.analysis_cli import _replace_dir
+    from core.files import replace_dir
 
     folder = tmp_path / "folder"
     folder.mkdir()
@@ -336,7 +336,7 @@ def test_report_never_replaces_other_files(tiny_cli_model, tmp_path, capsys):
     (new / "figures").mkdir(parents=True)
     (new / "index.html").write_text("a new report")
     (folder / "notes.txt").unlink()
-    _replace_dir(new, folder)  # how a finished report takes the place of the old one
+    replace_dir(new, folder)  # how a finished report takes the place of the old one
     assert (folder / "index.html").read_text() == "a new report" and not new.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "small.csv", "tiny"]
 

@@ -1,0 +1,57 @@
+"""Replacing a finished output directory (a model, a report) without a moment of loss."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+
+def exchange_dirs(a: Path, b: Path) -> bool:
+    """Swap two existing directories in one atomic step (Linux ``renameat2`` with
+    ``RENAME_EXCHANGE``); False where the system or file system cannot, and nothing moved."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):  # no C library handle, or glibc older than 2.28
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
+    renameat2.argtypes += [ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return done == 0
+
+
+def previous_name(target: Path) -> Path:
+    """Where :func:`replace_dir` keeps the previous ``target`` between its two renames."""
+    return target.with_name(f".{target.name}.old-{os.getpid()}")
+
+
+def replace_dir(new: Path, target: Path) -> None:
+    """Put the finished directory ``new`` at ``target``, replacing what was there.
+
+    On Linux the two are exchanged in one atomic step; elsewhere by two renames, and a failed
+    second rename puts the previous ``target`` back (a crash between them leaves it at
+    :func:`previous_name`). The previous directory is then removed.
+    """
+    if target.exists() and exchange_dirs(new, target):
+        shutil.rmtree(new, ignore_errors=True)  # the previous target, now under new's name
+        return
+    old = None
+    if target.exists():
+        old = previous_name(target)
+        os.replace(target, old)
+    try:
+        os.replace(new, target)
+    except BaseException:
+        if old is not None:
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,60 @@
+"""Replacing output directories (core.files): atomic where the system allows, never a loss."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from core import files
+
+
+def _folder(path, text):
+    path.mkdir()
+    (path / "index.html").write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two renames"])
+def test_replace_dir_puts_the_new_one_in_place(tmp_path, monkeypatch, exchange):
+    if exchange and not sys.platform.startswith("linux"):
+        pytest.skip("renameat2 is Linux's")
+    if not exchange:
+        monkeypatch.setattr(files, "exchange_dirs", lambda a, b: False)
+    target = _folder(tmp_path / "report", "old")
+    files.replace_dir(_folder(tmp_path / ".new", "new"), target)
+    assert (target / "index.html").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+    files.replace_dir(_folder(tmp_path / ".newer", "newer"), tmp_path / "absent")
+    assert (tmp_path / "absent" / "index.html").read_text() == "newer"
+
+
+def test_exchange_swaps_on_linux(tmp_path):
+    if not sys.platform.startswith("linux"):
+        pytest.skip("renameat2 is Linux's")
+    a, b = _folder(tmp_path / "a", "A"), _folder(tmp_path / "b", "B")
+    assert files.exchange_dirs(a, b)
+    assert (a / "index.html").read_text() == "B" and (b / "index.html").read_text() == "A"
+    assert not files.exchange_dirs(a, tmp_path / "missing")  # nothing moved
+    assert (a / "index.html").read_text() == "B"
+
+
+def test_a_failed_second_rename_puts_the_previous_one_back(tmp_path, monkeypatch):
+    monkeypatch.setattr(files, "exchange_dirs", lambda a, b: False)
+    target = _folder(tmp_path / "report", "old")
+    new = _folder(tmp_path / ".new", "new")
+    real = os.replace
+    calls = []
+
+    def second_fails(src, dst):
+        calls.append(src)
+        if len(calls) == 2:
+            raise OSError("disk gone")
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", second_fails)
+    with pytest.raises(OSError, match="disk gone"):
+        files.replace_dir(new, target)
+    assert (target / "index.html").read_text() == "old"
+    assert not files.previous_name(target).exists()
