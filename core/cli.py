@@ -18,6 +18,30 @@ from core.errors import CoreError
 
 log = logging.getLogger(__name__)
 
+DESCRIPTION = (
+    "Factorized embeddings of RNA-Seq (Trofimov et al. 2017): learn a 2-D map of samples and an "
+    "embedding of every gene from an expression matrix, then place new samples on the map, list "
+    "a gene's neighbours, and reproduce the paper's analyses."
+)
+EPILOG = """typical use:
+  python -m core train --matrix expression.csv --out models/mine     (or --gtex-gct ...)
+  python -m core embed --model models/mine --matrix new_samples.csv --out placed.csv
+  python -m core neighbours --model models/mine --genes GATA4,MYH6
+  python -m core evaluate --model models/mine --out table1.json
+  python -m core report --model models/mine --out report/
+'python -m core COMMAND --help' describes each command. Errors are one 'error:' line and exit
+status 2 (130 when interrupted); nothing existing is replaced without --force."""
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Wraps a one-paragraph description; keeps the lines of a text laid out in lines (the
+    tables of columns and examples in the epilogs)."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
 
 # ----------------------------------------------------------------------------- data flags
 def add_data_arguments(parser: argparse.ArgumentParser, required: bool = False) -> None:
@@ -31,7 +55,9 @@ def add_data_arguments(parser: argparse.ArgumentParser, required: bool = False) 
         metavar="T",
         nargs="*",
         default=None,
-        help="SMTS tissues to drop (default for GTEx: Brain, Fallopian Tube, as in the paper)",
+        help='SMTS broad tissues whose samples are left out, e.g. Brain "Fallopian Tube" '
+        "(quote names with spaces; default for GTEx: Brain, Fallopian Tube, as in the paper; "
+        "the flag alone leaves none out)",
     )
     group.add_argument("--matrix", metavar="F", help="CSV/TSV/parquet/h5ad expression matrix")
     group.add_argument("--annotations", metavar="F", help="sample annotation table (CSV/TSV)")
@@ -56,9 +82,10 @@ def load_data_from_args(args: argparse.Namespace):
     if args.gtex_gct:
         if not args.gtex_attributes:
             raise CoreError("--gtex-gct needs --gtex-attributes (GTEx SampleAttributesDS.txt)")
-        exclude = (
-            ("Brain", "Fallopian Tube") if args.exclude_tissues is None else args.exclude_tissues
-        )
+        if args.exclude_tissues is None:
+            exclude = ["Brain", "Fallopian Tube"]
+        else:
+            exclude = _check_tissues(args.exclude_tissues, args.gtex_attributes)
         return load_gtex(
             args.gtex_gct,
             args.gtex_attributes,
@@ -79,6 +106,25 @@ def load_data_from_args(args: argparse.Namespace):
             _warn_if_counts(es, args.matrix)
         return es
     raise CoreError("no data given: use --gtex-gct F --gtex-attributes F, or --matrix F")
+
+
+def _check_tissues(tissues: Sequence[str], attributes: str) -> list[str]:
+    """``--exclude-tissues`` as the attributes file spells them (case aside); a name that is
+    not an SMTS tissue there is an error, not a run that silently keeps those samples."""
+    from core.data import _check_file, _read_attributes
+
+    if not tissues:
+        return []
+    smts = _read_attributes(_check_file(attributes, "sample attributes"))["SMTS"]
+    known = sorted(set(smts.dropna().astype(str)))
+    by_lower = {t.lower(): t for t in known}
+    unknown = [t for t in tissues if t.strip().lower() not in by_lower]
+    if unknown:
+        raise CoreError(
+            f"--exclude-tissues: no SMTS tissue {', '.join(map(repr, unknown))} in {attributes} "
+            f'(its tissues: {", ".join(known)}); quote names with spaces, e.g. "Fallopian Tube"'
+        )
+    return [by_lower[t.strip().lower()] for t in tissues]
 
 
 #: Above this, values are not on a log scale (log2 of a billion reads is 30).
@@ -122,25 +168,62 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m core", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m core",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=HelpFormatter,
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("train", help="learn sample and gene embeddings; write a model directory")
+    p = sub.add_parser(
+        "train",
+        help="learn sample and gene embeddings; write a model directory",
+        description="Learn a 2-D map of the samples and an embedding of every gene from an "
+        "expression matrix (GTEx files, or any table) and write them as a model directory, "
+        "which embed, neighbours, evaluate, report and the dashboard read. Checkpoints go to "
+        "DIR.partial/ after every epoch: an interrupted run (Ctrl-C) continues with the same "
+        "command plus --resume.",
+    )
     add_data_arguments(p)
     p.add_argument("--out", required=True, metavar="DIR", help="model directory to write")
     p.add_argument(
         "--epochs",
         type=int,
         default=None,
-        help="passes over the matrix (default: from the data size, e.g. 80 for 16,877 x 59, "
-        "300 for 520 x 467)",
+        metavar="N",
+        help="passes over the matrix (default: from the data size, on a CPU e.g. 80 for "
+        "16,877 samples x 59 genes, 300 for 520 x 467; more on a GPU)",
     )
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument(
+        "--device",
+        default="auto",
+        choices=["auto", "cpu", "cuda"],
+        help="where to train (default auto: the GPU when there is one, else the CPU)",
+    )
     p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
-    p.add_argument("--gene-dim", type=int, default=None)
-    p.add_argument("--hidden", type=str, default=None, help="hidden sizes, e.g. 100,50,50")
-    p.add_argument("--top-genes", type=int, default=None, help="keep the n most variable genes")
+    p.add_argument(
+        "--gene-dim",
+        type=int,
+        default=None,
+        metavar="N",
+        help="size of each gene's embedding (default 50)",
+    )
+    p.add_argument(
+        "--hidden",
+        type=str,
+        default=None,
+        metavar="W,W,...",
+        help="widths of the network's hidden layers (default 100,50,50)",
+    )
+    p.add_argument(
+        "--top-genes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="keep the N most variable genes (default: all genes)",
+    )
     p.add_argument(
         "--min-detection",
         type=float,
@@ -178,11 +261,27 @@ def build_parser() -> argparse.ArgumentParser:
         "sample minus its mean over genes, blind to per-sample offsets such as sequencing "
         "depth) or 'values' (as they are)",
     )
-    p.add_argument("--resume", action="store_true", help="continue from DIR's checkpoint")
-    p.add_argument("--force", action="store_true", help="replace an existing model directory")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run from its checkpoint in DIR.partial/ (give the same "
+        "data flags)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing model directory, and start afresh over an interrupted "
+        "run's checkpoint",
+    )
     p.set_defaults(func=_cmd_train)
 
     _register_analysis_commands(sub)
+    # -v after the command name too (python -m core train ... -v); absent, it leaves the
+    # top-level flag as it is
+    for command in set(sub.choices.values()):
+        command.add_argument(
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging"
+        )
     return parser
 
 

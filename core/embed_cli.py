@@ -31,9 +31,39 @@ log = logging.getLogger(__name__)
 #: Training samples consulted for each new sample's majority label on the map.
 VOTE_K = 15
 
+#: Samples placed at a time: a progress report between chunks (placement is per sample, so
+#: the result is the same as in one go).
+EMBED_CHUNK = 1000
+
+EMBED_COLUMNS = f"""columns of the table written:
+  sample_id                the new sample
+  x, y                     its place on the model's sample map (the map's own units, those of
+                           the training samples' coordinates)
+  genes_used               model genes with a value in this sample (absent genes and NaN are
+                           left out of the fit)
+  fit_error                mean squared error between the sample's values and the profile the
+                           model decodes at (x, y), per gene, on the model's training scale;
+                           compare with the training fit error (printed): far above it, the
+                           values are likely in other units than the training data's
+  nearest_training_sample  the training sample nearest to it on the map
+  distance_on_map          the distance to that sample, in map units
+  nearest_LABEL            that sample's label (LABEL: --label, e.g. SMTS or tissue)
+  majority_LABEL           the most frequent label among the {VOTE_K} nearest training samples
+  majority_share           the share of those {VOTE_K} that carry it (0 to 1)"""
+
+NEIGHBOURS_COLUMNS = """columns of the table printed (and written with --out):
+  gene, gene_id            the gene asked for (the model's symbol and id)
+  rank                     1 = the nearest
+  neighbour, neighbour_id  a gene near it in the model's gene space
+  distance                 cosine distance between the two genes' vectors (0: same direction,
+                           1: unrelated, 2: opposite); with --compare-models, the mean over the
+                           models
+  runs                     (with --compare-models) in how many of the models it is among the
+                           K nearest"""
+
 
 def register(sub: Any) -> None:
-    from core.cli import add_data_arguments
+    from core.cli import HelpFormatter, add_data_arguments
 
     p = sub.add_parser(
         "embed",
@@ -42,12 +72,22 @@ def register(sub: Any) -> None:
         "model's own transform is applied, e.g. log10(x+1) for GTEx, unless --transform is "
         "given) on the sample map of --model, and write a table: coordinates, fit error, the "
         f"nearest training sample and the majority label of the {VOTE_K} nearest.",
+        epilog=EMBED_COLUMNS,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--model", required=True, metavar="DIR", help="model directory (train)")
     add_data_arguments(p)
     for action in p._actions:
         if action.dest == "transform":
-            action.help = "log transform of the new samples (default: the model's training data's)"
+            action.help = (
+                "log transform of the new samples (default: the one applied to the model's "
+                "training data; none: values already on the model's scale)"
+            )
+        if action.dest == "exclude_tissues":
+            action.help = (
+                "with --gtex-gct, SMTS tissues whose samples are not placed (default: none, "
+                "every sample is placed)"
+            )
     p.add_argument("--out", required=True, metavar="F", help="table to write (.csv or .tsv)")
     p.add_argument(
         "--label",
@@ -61,12 +101,19 @@ def register(sub: Any) -> None:
         "neighbours",
         aliases=["neighbors"],
         help="the genes nearest to some genes in a model's gene space",
+        description="List, for each gene of --genes, the K genes nearest to it in the gene "
+        "space of --model (cosine distance between gene vectors), as a table on the standard "
+        "output.",
+        epilog=NEIGHBOURS_COLUMNS,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--model", required=True, metavar="DIR", help="model directory (train)")
     p.add_argument(
         "--genes", required=True, help="comma-separated gene symbols or ids, e.g. GATA4,MYH6"
     )
-    p.add_argument("--k", type=int, default=10, help="neighbours per gene (default 10)")
+    p.add_argument(
+        "--k", type=int, default=10, metavar="K", help="neighbours per gene (default 10)"
+    )
     p.add_argument(
         "--compare-models",
         nargs="+",
@@ -113,6 +160,8 @@ def _check_out(path: str | None, force: bool) -> Path | None:
         raise CoreError(f"--out {path} already exists; choose another name, or --force")
     if out.exists() and out.is_dir():
         raise CoreError(f"--out {path} is a directory")
+    if out.parent.exists() and not out.parent.is_dir():
+        raise CoreError(f"--out {path}: {out.parent} is a file, not a folder")
     if not out.parent.is_dir():
         raise CoreError(f"--out {path}: no such directory {out.parent}")
     return out
@@ -122,7 +171,12 @@ def _write_table(table: pd.DataFrame, out: Path) -> None:
     """Write next to ``out``, then rename: never half a file under the final name."""
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        table.to_csv(tmp, sep="\t" if out.suffix.lower() == ".tsv" else ",", index=False)
+        table.to_csv(
+            tmp,
+            sep="\t" if out.suffix.lower() == ".tsv" else ",",
+            index=False,
+            float_format="%.6g",  # float32 coordinates hold 6-7 significant digits
+        )
         tmp.replace(out)
     finally:
         tmp.unlink(missing_ok=True)
@@ -160,16 +214,29 @@ def run_embed(args: argparse.Namespace) -> int:
         trained = (model.data_source_ or {}).get("transform")
         if trained:
             args.transform = trained
-            print(f"transform: {trained} (as the training data)", file=sys.stderr)
+            print(
+                f"transform: {trained} (as the model's training data; --transform to change)",
+                file=sys.stderr,
+            )
+    if args.gtex_gct and args.exclude_tissues is None:
+        args.exclude_tissues = []  # place every sample given (train's default leaves some out)
     es = load_data_from_args(args)
-    coords, error = model.transform(es, return_error=True)
+    print(_gene_report(model, es, args.matrix or args.gtex_gct), file=sys.stderr)
+    coords, error, genes_used = _place(model, es)
     warning = model.fit_error_warning(error)
     if warning:
-        print(
-            f"warning: {warning} (embed applied: {args.transform or 'none'}; "
-            "--transform none uses the values as they are)",
-            file=sys.stderr,
-        )
+        applied = args.transform or "none"
+        if applied == "none":
+            remedy = (
+                "no transform was applied: if they are counts, TPM or RPKM, add --transform "
+                "log10p1 or log2p1, whichever the training data had"
+            )
+        else:
+            remedy = (
+                f"embed applied {applied}: if they are already log-transformed, add "
+                "--transform none"
+            )
+        print(f"warning: {warning} ({remedy})", file=sys.stderr)
     labels = None
     if label is not None:
         labels = model.samples_[label].reindex(model.sample_ids_).to_numpy(dtype=object)
@@ -179,6 +246,7 @@ def run_embed(args: argparse.Namespace) -> int:
             "sample_id": np.asarray(es.sample_ids).astype(str),
             "x": coords[:, 0],
             "y": coords[:, 1],
+            "genes_used": genes_used,
             "fit_error": error,
             "nearest_training_sample": np.asarray(model.sample_ids_)[near["nearest"]],
             "distance_on_map": near["distance_on_map"],
@@ -190,9 +258,12 @@ def run_embed(args: argparse.Namespace) -> int:
         table["majority_share"] = near["majority_share"].to_numpy()
     if out is not None:
         _write_table(table, out)
+    trained_error = (getattr(model, "history_", None) or [float("nan")])[-1]
     print(
         f"{len(table)} samples placed on the map of {args.model}"
-        + (f"; written to {out}" if out else ""),
+        + (f"; written to {out}" if out else "")
+        + f"; median fit error {float(np.nanmedian(error)):.3g} (the model's training samples: "
+        f"{float(trained_error):.3g})",
         file=sys.stderr,
     )
     # the new samples' own label, when they carry one: how often the map's majority agrees
@@ -212,6 +283,99 @@ def run_embed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gene_report(model: Any, es: Any, path: str) -> str:
+    """Which genes the placement uses: matched as :meth:`FactorizedEmbeddings.transform`
+    matches them (ids, Ensembl version ignored; else symbols)."""
+    rows = _model_columns(model, es)
+    n_model = len(model.gene_ids_)
+    n_found = len({int(r) for r in rows if r >= 0})
+    text = f"genes: {n_found} of the model's {n_model} genes are in {path}"
+    if n_found < n_model:
+        text += f" (the other {n_model - n_found} are left out of the fit)"
+    ignored = np.flatnonzero(rows < 0)
+    if len(ignored) and n_found:
+        names = np.asarray(es.gene_symbols).astype(str)[ignored]
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        text += f"; {len(ignored)} of its genes are not in the model and are ignored ({shown})"
+    if 0 < n_found < n_model / 2:
+        text += "; placed on fewer than half the model's genes, the places are less certain"
+    return text
+
+
+def _model_columns(model: Any, es: Any) -> np.ndarray:
+    """For each gene of ``es``, its row in the model (-1: not a model gene)."""
+    by_id = {_strip_version(str(g)): i for i, g in enumerate(model.gene_ids_)}
+    rows = np.array(
+        [by_id.get(_strip_version(str(g)), -1) for g in np.asarray(es.gene_ids).astype(str)],
+        dtype=np.int64,
+    )
+    if (rows < 0).all():  # no id in common: symbols, as transform does
+        by_symbol = {str(s).upper(): i for i, s in enumerate(model.gene_symbols_)}
+        symbols = np.asarray(es.gene_symbols).astype(str)
+        rows = np.array([by_symbol.get(s.upper(), -1) for s in symbols], dtype=np.int64)
+    return rows
+
+
+def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coordinates, fit errors and genes used of each new sample, :data:`EMBED_CHUNK` samples
+    at a time with a progress report between chunks when there are more."""
+    matched = np.flatnonzero(_model_columns(model, es) >= 0)
+    n = es.n_samples
+    chunks = [np.arange(i, min(n, i + EMBED_CHUNK)) for i in range(0, n, EMBED_CHUNK)] or [[]]
+    coords, errors, used = [], [], []
+    progress = _PlacingProgress(n) if len(chunks) > 1 else None
+    quiet = logging.getLogger("core.estimator")
+    level = quiet.level
+    if not log.isEnabledFor(logging.DEBUG):
+        quiet.setLevel(logging.WARNING)  # its "k of n model genes present" is said above
+    try:
+        for rows in chunks:
+            part = es if len(chunks) == 1 else es.subset(rows)
+            counts = np.isfinite(np.asarray(part.values)[:, matched]).sum(axis=1)
+            empty = np.asarray(part.sample_ids).astype(str)[counts == 0] if matched.size else []
+            if len(empty):
+                shown = ", ".join(empty[:5]) + (", ..." if len(empty) > 5 else "")
+                raise DataError(
+                    f"{len(empty)} sample(s) have no value for any model gene ({shown}): "
+                    "nothing places them on the map; remove them from the matrix"
+                )
+            c, e = model.transform(part, return_error=True)
+            coords.append(c)
+            errors.append(e)
+            used.append(counts)
+            if progress is not None:
+                progress.update(len(rows))
+    finally:
+        quiet.setLevel(level)
+        if progress is not None:
+            progress.close()
+    return np.concatenate(coords), np.concatenate(errors), np.concatenate(used)
+
+
+class _PlacingProgress:
+    """Samples placed so far, on stderr: a bar on a terminal, else a line per tenth."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.tenths = total, 0, 0
+        self.bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="sample", desc="placing", file=sys.stderr)
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n)
+        elif 10 * self.done // self.total > self.tenths:
+            self.tenths = 10 * self.done // self.total
+            print(f"placing: {self.done} of {self.total} samples", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 # ----------------------------------------------------------------------------- neighbours
 def _gene_rows(model: Any, queries: list[str]) -> list[int]:
     ids = {_strip_version(str(g)).upper(): i for i, g in enumerate(model.gene_ids_)}
@@ -229,7 +393,8 @@ def _gene_rows(model: Any, queries: list[str]) -> list[int]:
     if unknown:
         raise DataError(
             f"unknown gene(s) {', '.join(unknown)}: not among the model's "
-            f"{len(model.gene_ids_)} genes (symbols or ids)"
+            f"{len(model.gene_ids_)} genes (symbols or ids, e.g. "
+            f"{', '.join(map(str, list(model.gene_symbols_)[:3]))})"
         )
     return rows
 
@@ -259,12 +424,18 @@ def run_neighbours(args: argparse.Namespace) -> int:
     if n_genes < 2:
         raise CoreError(f"--model {args.model} has {n_genes} gene: no gene neighbours to list")
     if not 1 <= args.k < n_genes:
-        raise CoreError(f"--k must be between 1 and {n_genes - 1} (the model's genes - 1)")
-    rows = _gene_rows(model, queries)
-    first: dict[int, str] = {}  # a gene asked twice (TBX5, tbx5) is listed once, as first asked
-    for row, query in zip(rows, queries, strict=True):
-        first.setdefault(row, query)
-    queries, rows = list(first.values()), list(first.keys())
+        raise CoreError(
+            f"--k must be between 1 and {n_genes - 1} (the model's genes - 1), got {args.k}"
+        )
+    asked = _gene_rows(model, queries)
+    symbols = np.asarray(model.gene_symbols_).astype(str)
+    gene_ids = np.asarray(model.gene_ids_).astype(str)
+    rows: list[int] = []  # a gene asked twice (TBX5, tbx5, its id) is listed once
+    for row, query in zip(asked, queries, strict=True):
+        if row in rows:
+            print(f"{query} is {symbols[row]} ({gene_ids[row]}): listed once", file=sys.stderr)
+        else:
+            rows.append(row)
     embeddings = [np.asarray(model.gene_embedding_)]
     embeddings += [
         _aligned(model, load_model_dir(p, "--compare-models"), p) for p in args.compare_models
@@ -272,16 +443,17 @@ def run_neighbours(args: argparse.Namespace) -> int:
     units = [unit_rows(e) for e in embeddings]
     joined = unit_rows(consensus_gene_space(embeddings))
     parts = []
-    for q, m in zip(queries, rows, strict=True):
+    for m in rows:
         d = 1.0 - joined @ joined[m]
         d[m] = np.inf
         idx = np.argsort(d, kind="stable")[: args.k]
         part = pd.DataFrame(
             {
-                "gene": q,
+                "gene": symbols[m],  # as the model names it, whatever the spelling asked
+                "gene_id": gene_ids[m],
                 "rank": np.arange(1, len(idx) + 1),
-                "neighbour": np.asarray(model.gene_symbols_)[idx],
-                "neighbour_id": np.asarray(model.gene_ids_)[idx],
+                "neighbour": symbols[idx],
+                "neighbour_id": gene_ids[idx],
                 "distance": np.round(d[idx], 4),
             }
         )

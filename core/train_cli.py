@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -34,24 +36,62 @@ def _parse_hidden(text: str) -> tuple[int, ...]:
     return widths
 
 
-def run_train(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+#: The estimator's settings and the flags that set them, to name the flag in an error.
+_FLAGS = (
+    "epochs",
+    "gene_dim",
+    "hidden",
+    "seed",
+    "neighbour_weight",
+    "neighbour_power",
+    "neighbour_decay",
+    "neighbour_space",
+)
 
+
+def _flag_names(message: str) -> str:
+    """``gene_dim must be ...`` -> ``--gene-dim must be ...``: the flag the user typed."""
+    for name in _FLAGS:
+        message = re.sub(rf"(?<![\w-]){name}\b", "--" + name.replace("_", "-"), message)
+    return message
+
+
+def _checkpoint_epoch(checkpoint: Path) -> str:
+    """`` (epoch N of M)`` for a message about a checkpoint, or nothing when unreadable."""
+    from core.train import load_checkpoint
+
+    try:
+        saved = load_checkpoint(checkpoint)
+        total = (saved.get("train_config") or {}).get("epochs")
+        return f" (epoch {int(saved['epoch'])}" + (f" of {int(total)})" if total else ")")
+    except (CoreError, KeyError, TypeError, ValueError):
+        return ""
+
+
+def run_train(args: argparse.Namespace) -> int:
     from core.cli import check_out_location, load_data_from_args
     from core.estimator import FactorizedEmbeddings
+    from core.train import resolve_device
 
     out = Path(args.out)
     partial = out.with_name(out.name + ".partial")
     checkpoint = partial / "checkpoint.pt"
+    if out.exists() and not out.is_dir():
+        raise CoreError(f"--out {out} is a file; a model is a directory: choose another --out")
     if out.exists() and not (args.force or args.resume):
         raise CoreError(f"{out} already exists; choose another --out, or --force to replace it")
     if args.resume and not checkpoint.exists():
         raise CoreError(f"--resume: no checkpoint at {checkpoint}")
-    if out.exists() and not out.is_dir():
-        raise CoreError(f"{out} exists and is not a directory")
+    if checkpoint.exists() and not (args.resume or args.force):
+        # the same command again without --resume would start over and lose that progress
+        raise CoreError(
+            f"{partial} holds the checkpoint of an interrupted run{_checkpoint_epoch(checkpoint)}"
+            ": add --resume to continue it, or --force to discard it and start afresh"
+        )
     if out.is_dir():
         _check_replaceable(out)
     check_out_location(out, "--out")
+    resolve_device(args.device)  # before the data is read: a missing GPU is known now
 
     if args.min_detection is not None and not 0.0 <= args.min_detection <= 1.0:
         raise CoreError(f"--min-detection must be between 0 and 1, got {args.min_detection}")
@@ -95,7 +135,10 @@ def run_train(args: argparse.Namespace) -> int:
                 )
             params = {**saved, **params}
     params.setdefault("seed", 0)
-    model = FactorizedEmbeddings(**params)  # checks the settings before the data is read
+    try:
+        model = FactorizedEmbeddings(**params)  # checks the settings before the data is read
+    except CoreError as exc:
+        raise CoreError(_flag_names(str(exc))) from None
 
     es = load_data_from_args(args)
     es = es.drop_zero_genes()
@@ -112,6 +155,8 @@ def run_train(args: argparse.Namespace) -> int:
 
     created = not partial.exists()
     try:
+        if not args.resume:  # --force: an interrupted run's checkpoint is not continued
+            checkpoint.unlink(missing_ok=True)
         partial.mkdir(parents=True, exist_ok=True)
         _write_json(partial / "params.json", model.get_params())
         _write_json(partial / "data.json", _data_record(es))
@@ -120,25 +165,22 @@ def run_train(args: argparse.Namespace) -> int:
             shutil.rmtree(partial, ignore_errors=True)
         raise CoreError(f"cannot write the checkpoint folder {partial}: {exc}") from None
 
-    bar = tqdm(total=args.epochs, unit="epoch", desc="training", file=sys.stderr, mininterval=1.0)
-
-    def progress(p) -> None:
-        bar.total = p.n_epochs
-        bar.n = p.epoch
-        bar.set_postfix(loss=f"{p.loss:.4f}", pairs_s=f"{p.pairs_per_s / 1e6:.2f}M")
-        bar.refresh()
-
+    progress = TrainingProgress()
     try:
         model.fit(es, callback=progress, checkpoint=checkpoint, resume=args.resume)
     except BaseException:
-        bar.close()
+        progress.close()
         if checkpoint.exists():
-            print(f"checkpoint kept in {partial}; continue with --resume", file=sys.stderr)
-        elif created:  # nothing to resume: leave no stray folder behind
+            print(
+                f"training stopped; the checkpoint{_checkpoint_epoch(checkpoint)} is kept in "
+                f"{partial}: run the same command with --resume to continue",
+                file=sys.stderr,
+            )
+        else:  # nothing to resume: leave no stray folder behind
             shutil.rmtree(partial, ignore_errors=True)
         raise
     finally:
-        bar.close()
+        progress.close()
     try:
         model.save(out, overwrite=True)
     except OSError as exc:
@@ -147,12 +189,67 @@ def run_train(args: argparse.Namespace) -> int:
         ) from None
     shutil.rmtree(partial, ignore_errors=True)
     print(
-        f"model written to {out} ({model.train_time_s_:.0f} s, "
-        f"final loss {model.history_[-1]:.4f}, "
-        f"{model.pairs_per_s_ / 1e6:.2f}M pairs/s)",
+        f"model written to {out} ({model.n_epochs_} epochs, {model.train_time_s_:.0f} s; "
+        f"final fit error {model.history_[-1]:.4f}, the mean squared error per value; "
+        f"{model.pairs_per_s_ / 1e6:.2f}M values/s)",
         file=sys.stderr,
     )
     return 0
+
+
+class TrainingProgress:
+    """Training progress on stderr: on a terminal a bar redrawn at most once a second; in a
+    file or pipe (a log, a batch job) one line per tenth of the epochs, and at least one a
+    minute, instead of a redraw twice a second."""
+
+    #: at most this many seconds between two lines in a log
+    LINE_EVERY_S = 60.0
+
+    def __init__(self, stream=None) -> None:
+        self.stream = sys.stderr if stream is None else stream
+        isatty = getattr(self.stream, "isatty", None)
+        self.tty = bool(isatty and isatty())
+        self.bar = None
+        self.last_epoch = -1
+        self.last_line = time.monotonic()
+
+    def __call__(self, p) -> None:
+        if self.tty:
+            self._draw(p)
+            return
+        step = max(1, p.n_epochs // 10)
+        now = time.monotonic()
+        new_mark = p.epoch != self.last_epoch and (p.epoch % step == 0 or p.epoch == p.n_epochs)
+        if not (new_mark or now - self.last_line >= self.LINE_EVERY_S):
+            return
+        self.last_epoch, self.last_line = p.epoch, now
+        print(
+            f"training: {100 * p.fraction:.0f}% ({p.epoch} of {p.n_epochs} epochs done), "
+            f"fit error {p.loss:.4f}, {p.elapsed_s:.0f} s",
+            file=self.stream,
+            flush=True,
+        )
+
+    def _draw(self, p) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(
+                total=p.n_epochs,
+                initial=p.epoch,
+                unit="epoch",
+                desc="training",
+                file=self.stream,
+                mininterval=1.0,
+            )
+        self.bar.total = p.n_epochs
+        self.bar.set_postfix(fit_error=f"{p.loss:.4f}", refresh=False)
+        self.bar.update(p.epoch - self.bar.n)  # redraws at most once a second
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def _check_replaceable(out: Path) -> None:

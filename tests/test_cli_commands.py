@@ -1,0 +1,344 @@
+"""`train`, `embed` and `neighbours` used as a biologist would, on the real 26-tissue GTEx set
+and the real GTEx v8 files: messages that name the problem and the remedy, outputs that say
+what they hold, progress that is not noise, nothing lost without --force."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.cli import load_data_from_args, main
+from core.estimator import FactorizedEmbeddings
+
+TINY = ["--hidden", "16", "--gene-dim", "4"]
+
+
+def _run(args, capsys):
+    """Exit status, stdout and stderr of ``python -m core ARGS``."""
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture()
+def small_matrix(sepira_file, tmp_path):
+    """60 real samples x 30 genes of the 26-tissue GTEx set, with its tissue column."""
+    table = pd.read_csv(sepira_file).iloc[:60, :32]
+    path = tmp_path / "small.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture()
+def tiny_model(small_matrix, tmp_path):
+    out = tmp_path / "tiny"
+    args = ["train", "--matrix", str(small_matrix), "--out", str(out), "--epochs", "2", *TINY]
+    assert main(args) == 0
+    return out
+
+
+@pytest.fixture()
+def held_out(sepira_file, tmp_path):
+    """20 other real samples of the same set (same genes, already log-scaled)."""
+    table = pd.read_csv(sepira_file).iloc[60:80, :32]
+    path = tmp_path / "held.csv"
+    table.to_csv(path, index=False)
+    return table, path
+
+
+# ----------------------------------------------------------------------------- train
+def test_progress_in_a_log_is_a_line_per_tenth(small_matrix, tmp_path, capsys):
+    """Redirected to a file (not a terminal), training progress is a few plain lines, not a
+    bar redrawn twice a second with carriage returns."""
+    args = ["train", "--matrix", small_matrix, "--out", tmp_path / "m", "--epochs", "20", *TINY]
+    code, _, err = _run(args, capsys)
+    assert code == 0, err
+    assert "\r" not in err
+    lines = [line for line in err.splitlines() if line.startswith("training:")]
+    assert 2 <= len(lines) <= 12 and "(20 of 20 epochs done)" in lines[-1]
+    assert "fit error" in lines[-1] and "model written to" in err
+
+
+def test_rerun_without_resume_keeps_the_interrupted_runs_checkpoint(
+    small_matrix, tmp_path, capsys, monkeypatch
+):
+    """Ctrl-C after 2 epochs, then the same command again: it must not silently start over
+    (and overwrite the checkpoint); --resume continues, --force starts afresh."""
+    fit = FactorizedEmbeddings.fit
+
+    def interrupted(self, es, callback=None, **kwargs):
+        def stop(p):
+            if callback is not None:
+                callback(p)
+            if p.epoch >= 2:
+                raise KeyboardInterrupt
+
+        return fit(self, es, callback=stop, **kwargs)
+
+    out = tmp_path / "m"
+    args = ["train", "--matrix", small_matrix, "--out", out, "--epochs", "6", *TINY]
+    monkeypatch.setattr(FactorizedEmbeddings, "fit", interrupted)
+    code, _, err = _run(args, capsys)
+    assert code == 130 and re.search(r"checkpoint \(epoch [12] of 6\) is kept", err)
+    assert "run the same command with --resume" in err
+    monkeypatch.setattr(FactorizedEmbeddings, "fit", fit)
+    checkpoint = tmp_path / "m.partial" / "checkpoint.pt"
+    before = checkpoint.read_bytes()
+    code, _, err = _run(args, capsys)
+    assert code == 2 and re.search(r"interrupted run \(epoch [12] of 6\)", err)
+    assert "add --resume" in err and "--force" in err
+    assert checkpoint.read_bytes() == before and not out.exists()
+    code, _, err = _run([*args, "--resume"], capsys)
+    assert code == 0, err
+    assert FactorizedEmbeddings.load(out).n_epochs_ == 6
+    # interrupted again, then started afresh with --force
+    monkeypatch.setattr(FactorizedEmbeddings, "fit", interrupted)
+    assert _run([*args, "--force"], capsys)[0] == 130
+    monkeypatch.setattr(FactorizedEmbeddings, "fit", fit)
+    code, _, err = _run([*args, "--force"], capsys)
+    assert code == 0 and "resuming" not in err and not checkpoint.exists()
+
+
+def test_out_that_is_a_file(small_matrix, tmp_path, capsys):
+    """--force cannot help there: the message must not suggest it."""
+    target = tmp_path / "results.csv"
+    target.write_text("keep me")
+    for extra in ([], ["--force"]):
+        code, _, err = _run(
+            ["train", "--matrix", small_matrix, "--out", target, "--epochs", "1", *extra], capsys
+        )
+        assert code == 2 and "is a file" in err and "--force" not in err
+    assert target.read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--epochs", "0"], "--epochs must be >= 1"),
+        (["--epochs", "-1"], "--epochs must be >= 1"),
+        (["--gene-dim", "0"], "--gene-dim must be a positive integer"),
+        (["--hidden", "0"], "--hidden must be one or more positive widths"),
+        (["--neighbour-power", "5"], "--neighbour-power must be in (0, 2]"),
+        (["--neighbour-decay", "-1"], "--neighbour-decay must be >= 0"),
+    ],
+)
+def test_setting_errors_name_the_flag(small_matrix, tmp_path, capsys, extra, message):
+    code, _, err = _run(
+        ["train", "--matrix", small_matrix, "--out", tmp_path / "m", *extra], capsys
+    )
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_missing_gpu_is_known_before_the_data_is_read(tmp_path, capsys, monkeypatch):
+    """--device cuda on a machine without a GPU: said before minutes of loading a GCT."""
+    import torch
+
+    import core.data
+
+    def never(*args, **kwargs):
+        raise AssertionError("the data was read before the device was checked")
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(core.data, "load_table", never)
+    matrix = tmp_path / "m.csv"
+    matrix.write_text("sample,A,B\ns1,1,2\ns2,3,4\n")
+    args = ["train", "--matrix", matrix, "--out", tmp_path / "m", "--device", "cuda"]
+    code, _, err = _run(args, capsys)
+    assert code == 2 and "no CUDA GPU" in err and "--device cpu" in err
+
+
+def test_exclude_tissues_must_name_tissues(gtex_acmg59_files, tmp_path, capsys):
+    """A tissue that is not in the attributes (a typo, a site for a broad tissue) is an error
+    naming the tissues there, not a run that keeps every sample; case does not matter."""
+    files = gtex_acmg59_files
+    data = ["--gtex-gct", files["gct"], "--gtex-attributes", files["attributes"]]
+    code, _, err = _run(
+        ["train", *data, "--out", tmp_path / "m", "--exclude-tissues", "Liverr", "Brain"], capsys
+    )
+    assert code == 2 and "no SMTS tissue 'Liverr'" in err and "Liver," in err
+    assert "'Brain'" not in err and not (tmp_path / "m").exists()
+    args = argparse.Namespace(
+        gtex_gct=str(files["gct"]),
+        gtex_attributes=str(files["attributes"]),
+        gtex_phenotypes=None,
+        exclude_tissues=["brain", "fallopian tube", "Testis"],
+        matrix=None,
+        annotations=None,
+        transform=None,
+    )
+    es = load_data_from_args(args)
+    kept = set(es.samples["SMTS"].dropna())
+    assert not kept & {"Brain", "Fallopian Tube", "Testis"} and "Liver" in kept
+
+
+def test_verbose_after_the_command(tiny_model, capsys):
+    model = FactorizedEmbeddings.load(tiny_model)
+    gene = str(model.gene_symbols_[0])
+    code, out, _ = _run(["neighbours", "--model", tiny_model, "--genes", gene, "-v"], capsys)
+    assert code == 0 and gene in out
+
+
+def test_help_texts_say_defaults_units_and_columns(capsys):
+    def help_of(*command):
+        with pytest.raises(SystemExit) as exit_:
+            main([*command, "--help"])
+        assert exit_.value.code == 0
+        return " ".join(capsys.readouterr().out.split())
+
+    top = help_of()
+    assert "``" not in top and "python -m core train" in top and "embed" in top
+    train = help_of("train")
+    assert "default 50" in train and "default 100,50,50" in train
+    assert "DIR.partial" in train and "GPU" in train
+    embed = help_of("embed")
+    for column in ("genes_used", "fit_error", "distance_on_map", "majority_share"):
+        assert column in embed
+    assert "default: none, every sample is placed" in embed
+    neighbours = help_of("neighbours")
+    assert "cosine distance" in neighbours and "gene_id" in neighbours
+
+
+# ----------------------------------------------------------------------------- embed
+def test_embed_places_in_chunks_with_progress(tiny_model, held_out, tmp_path, capsys, monkeypatch):
+    """Many samples are placed chunk by chunk with progress lines; the places are those of one
+    go (placement is per sample)."""
+    import core.embed_cli
+
+    table, path = held_out
+    one_go = tmp_path / "one.csv"
+    args = ["embed", "--model", tiny_model, "--matrix", path]
+    code, _, err = _run([*args, "--out", one_go], capsys)
+    assert code == 0 and "placing:" not in err
+    monkeypatch.setattr(core.embed_cli, "EMBED_CHUNK", 7)
+    chunked = tmp_path / "chunked.csv"
+    code, _, err = _run([*args, "--out", chunked], capsys)
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if line.startswith("placing:")]
+    assert lines[-1] == "placing: 20 of 20 samples" and len(lines) == 3
+    a, b = pd.read_csv(one_go), pd.read_csv(chunked)
+    assert list(b["sample_id"]) == list(table["sample"])
+    np.testing.assert_allclose(a[["x", "y", "fit_error"]], b[["x", "y", "fit_error"]], atol=1e-5)
+
+
+def test_embed_says_which_genes_it_uses(tiny_model, held_out, tmp_path, capsys):
+    """Genes the model has but the matrix lacks, genes the model does not know, NaN: said on
+    stderr and counted per sample (genes_used); numbers in the table at float32 precision."""
+    table, _ = held_out
+    genes = list(table.columns[2:])
+    new = table.drop(columns=genes[:5]).assign(NOT_A_GENE=1.0, ALSO_NOT=2.0)
+    new.loc[new.index[0], genes[5:8]] = np.nan
+    path = tmp_path / "new.csv"
+    new.to_csv(path, index=False)
+    out = tmp_path / "placed.csv"
+    code, _, err = _run(["embed", "--model", tiny_model, "--matrix", path, "--out", out], capsys)
+    assert code == 0, err
+    n_model = len(FactorizedEmbeddings.load(tiny_model).gene_ids_)
+    assert f"genes: {n_model - 5} of the model's {n_model} genes are in {path}" in err
+    assert "2 of its genes are not in the model and are ignored (NOT_A_GENE, ALSO_NOT)" in err
+    placed = pd.read_csv(out)
+    assert placed["genes_used"].tolist() == [n_model - 8] + [n_model - 5] * 19
+    digits = re.findall(r"\d+\.(\d+)", out.read_text())
+    assert max(len(d) for d in digits) <= 9  # %.6g, not float64 reprs of float32 values
+
+
+def test_embed_sample_without_values(tiny_model, held_out, tmp_path, capsys):
+    table, _ = held_out
+    new = table.copy()
+    new.iloc[3, 2:] = np.nan
+    new.to_csv(tmp_path / "nan.csv", index=False)
+    args = ["embed", "--model", tiny_model, "--matrix", tmp_path / "nan.csv"]
+    code, _, err = _run([*args, "--out", tmp_path / "p.csv"], capsys)
+    assert code == 2 and table["sample"].iloc[3] in err and "remove them" in err
+
+
+def test_fit_error_remedy_follows_the_transform(small_matrix, tmp_path, capsys, monkeypatch):
+    """A model of raw values trained with --transform log2p1. Raw values read as they are: the
+    remedy is a log transform, not --transform none; log values transformed again (the model's
+    transform, applied by default): the remedy is --transform none."""
+    table = pd.read_csv(small_matrix)
+    genes = table.columns[2:]
+    raw = table.copy()
+    raw[genes] = 2 ** raw[genes] * 100 - 1
+    raw.to_csv(tmp_path / "raw.csv", index=False)
+    model = tmp_path / "raw_model"
+    train = ["train", "--matrix", tmp_path / "raw.csv", "--transform", "log2p1", "--out", model]
+    assert _run([*train, "--epochs", "30", *TINY], capsys)[0] == 0
+    args = ["embed", "--model", model, "--out", tmp_path / "a.csv"]
+    code, _, err = _run([*args, "--matrix", tmp_path / "raw.csv", "--transform", "none"], capsys)
+    assert code == 0 and "fit the model far worse" in err
+    assert "add --transform log10p1 or log2p1" in err and "--transform none" not in err
+    # (this tiny model does not always tell logged-again values from its own: say it does)
+    monkeypatch.setattr(FactorizedEmbeddings, "fit_error_warning", lambda self, e: "far worse")
+    args = ["embed", "--model", model, "--out", tmp_path / "b.csv"]
+    code, _, err = _run([*args, "--matrix", small_matrix], capsys)
+    assert code == 0 and "transform: log2p1 (as the model's training data" in err
+    assert "warning: far worse (embed applied log2p1" in err and "add --transform none" in err
+
+
+def _small_gct(files, tmp_path, n_samples=80):
+    """A GCT v1.2 of the real GTEx file's first samples (Brain among them), with its genes."""
+    gct = pd.read_csv(files["gct"], sep="\t", skiprows=2)
+    attributes = pd.read_csv(files["attributes"], sep="\t", usecols=["SAMPID", "SMTS"])
+    brain = set(attributes.loc[attributes["SMTS"] == "Brain", "SAMPID"])
+    samples = [c for c in gct.columns[2:] if c in brain][:10]
+    samples += [c for c in gct.columns[2:] if c not in brain][: n_samples - len(samples)]
+    part = gct[["Name", "Description", *samples]]
+    path = tmp_path / "small.gct"
+    with open(path, "w") as fh:
+        fh.write(f"#1.2\n{len(part)}\t{len(samples)}\n")
+        part.to_csv(fh, sep="\t", index=False)
+    return path, brain
+
+
+def test_embed_places_every_gtex_sample_given(gtex_acmg59_files, tmp_path, capsys):
+    """train leaves Brain out by default (as the paper); embed places every sample it is given,
+    Brain included, unless told otherwise."""
+    files = gtex_acmg59_files
+    gct, brain = _small_gct(files, tmp_path)
+    data = ["--gtex-gct", gct, "--gtex-attributes", files["attributes"]]
+    model = tmp_path / "gtex"
+    code, _, err = _run(["train", *data, "--out", model, "--epochs", "2", *TINY], capsys)
+    assert code == 0, err
+    assert not brain & set(FactorizedEmbeddings.load(model).sample_ids_)
+    out = tmp_path / "placed.csv"
+    code, _, err = _run(["embed", "--model", model, *data, "--out", out], capsys)
+    assert code == 0, err
+    placed = pd.read_csv(out)
+    assert len(placed) == 80 and placed["sample_id"].isin(brain).sum() == 10
+    out2 = tmp_path / "placed2.csv"
+    code, _, err = _run(
+        ["embed", "--model", model, *data, "--out", out2, "--exclude-tissues", "Brain"], capsys
+    )
+    assert code == 0 and len(pd.read_csv(out2)) == 70
+
+
+def test_embed_out_under_a_file(tiny_model, held_out, tmp_path, capsys):
+    _, path = held_out
+    code, _, err = _run(
+        ["embed", "--model", tiny_model, "--matrix", path, "--out", path / "placed.csv"], capsys
+    )
+    assert code == 2 and f"{path} is a file, not a folder" in err
+
+
+# ----------------------------------------------------------------------------- neighbours
+def test_neighbours_name_the_gene_as_the_model_does(tiny_model, capsys, tmp_path):
+    """Asked in lower case, or twice under two spellings: the table names the model's gene
+    (symbol and id) once, and stderr says which spellings were merged."""
+    model = FactorizedEmbeddings.load(tiny_model)
+    gene = str(model.gene_symbols_[1])
+    out = tmp_path / "nb.tsv"
+    args = ["neighbours", "--model", tiny_model, "--k", "3", "--out", out]
+    code, stdout, err = _run([*args, "--genes", f"{gene.lower()},{gene}"], capsys)
+    assert code == 0 and f"{gene} is {gene}" in err and "listed once" in err
+    table = pd.read_csv(out, sep="\t")
+    assert list(table.columns[:2]) == ["gene", "gene_id"]
+    assert (table["gene"] == gene).all() and (table["gene_id"] == str(model.gene_ids_[1])).all()
+    assert len(table) == 3 and gene in stdout
+    code, _, err = _run([*args, "--force", "--genes", gene, "--k", "999"], capsys)
+    assert code == 2 and "got 999" in err
+    code, _, err = _run([*args, "--force", "--genes", "NOTAGENE"], capsys)
+    assert code == 2 and f"e.g. {model.gene_symbols_[0]}" in err
