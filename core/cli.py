@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -73,6 +74,57 @@ def has_data_arguments(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "gtex_gct", None) or getattr(args, "matrix", None))
 
 
+def _declared(progress: StepProgress):
+    """A loader callback (done, declared) that sizes ``progress`` on its first call."""
+
+    def report(done: int, declared: int) -> None:
+        if progress.done == 0 and progress.total != declared:
+            progress.total = max(int(declared), 1)
+            if progress.bar is not None:
+                progress.bar.total = progress.total
+        progress.to(done)
+
+    return report
+
+
+class StepProgress:
+    """Work done so far, on stderr: a bar on a terminal, else a line per tenth (logs stay
+    short)."""
+
+    def __init__(self, desc: str, unit: str, total: int) -> None:
+        self.desc, self.unit, self.total = desc, unit, max(int(total), 1)
+        self.done, self.tenths = 0, 0
+        self.bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.total, unit=unit.rstrip("s"), desc=desc, file=sys.stderr)
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n)
+        elif 10 * self.done // self.total > self.tenths:
+            self.tenths = 10 * self.done // self.total
+            print(
+                f"{self.desc}: {self.done:,} of {self.total:,} {self.unit}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def to(self, done: int, total: int | None = None) -> None:
+        """Progress given as a count so far (the form of a loader's callback)."""
+        self.update(done - self.done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+#: GCT files larger than this show progress while they are read
+_GCT_PROGRESS_BYTES = 50 * 2**20
+
+
 def load_data_from_args(args: argparse.Namespace):
     """Load the :class:`~core.data.ExpressionSet` the data flags describe."""
     from core.data import load_gtex, load_table
@@ -86,13 +138,21 @@ def load_data_from_args(args: argparse.Namespace):
             exclude = ["Brain", "Fallopian Tube"]
         else:
             exclude = _check_tissues(args.exclude_tissues, args.gtex_attributes)
-        return load_gtex(
-            args.gtex_gct,
-            args.gtex_attributes,
-            phenotypes=args.gtex_phenotypes,
-            exclude_tissues=tuple(exclude),
-            transform=args.transform or "log10p1",
-        )
+        progress = None
+        if os.path.isfile(args.gtex_gct) and os.path.getsize(args.gtex_gct) > _GCT_PROGRESS_BYTES:
+            progress = StepProgress(f"reading {os.path.basename(args.gtex_gct)}", "genes", 1)
+        try:
+            return load_gtex(
+                args.gtex_gct,
+                args.gtex_attributes,
+                phenotypes=args.gtex_phenotypes,
+                exclude_tissues=tuple(exclude),
+                transform=args.transform or "log10p1",
+                progress=None if progress is None else _declared(progress),
+            )
+        finally:
+            if progress is not None:
+                progress.close()
     if args.matrix:
         if getattr(args, "exclude_tissues", None):
             raise CoreError(

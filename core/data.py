@@ -29,7 +29,7 @@ import logging
 import os
 import re
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -980,12 +980,14 @@ def _stream_gct(
     transform: str,
     max_genes: int | None,
     chunk_bytes: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[_GctHeader, np.ndarray, list[str], list[str]]:
     """Read a GCT v1.2 file into one float32 (n_kept_samples, n_genes) array, chunk by chunk.
 
     ``keep`` are the sample columns kept (ascending indices into the header; None = all).
     Values are checked (finite, non-negative unless ``transform == "none"``) and transformed
-    per chunk before being written into the preallocated array.
+    per chunk before being written into the preallocated array. ``progress`` is called after
+    each chunk with (gene rows read, gene rows declared).
     """
     chunk_bytes = _GCT_CHUNK_BYTES if chunk_bytes is None else chunk_bytes
     with _open_binary(path) as fh:
@@ -1022,6 +1024,8 @@ def _stream_gct(
             _apply_transform(sub, transform)
             gene_ids.extend(ids)
             symbols.extend(syms)
+            if progress is not None:
+                progress(len(gene_ids), declared)
             return sub
 
         # Read ahead (up to _GCT_PEEK_VALUES values) before allocating, so that a file shorter
@@ -1167,6 +1171,7 @@ def load_gtex(
     exclude_tissues: Sequence[str] = (),
     transform: str = "log10p1",
     max_genes: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ExpressionSet:
     """Load GTEx data in its published layout.
 
@@ -1191,6 +1196,9 @@ def load_gtex(
         Applied in place while streaming; every transform but "none" rejects negative values.
     max_genes : int, optional
         Read only the first ``max_genes`` gene rows (quick looks at big files).
+    progress : callable, optional
+        Called while the GCT is read, after each chunk of rows, with (gene rows read, gene
+        rows declared by the file): the full file takes minutes.
 
     Returns
     -------
@@ -1238,7 +1246,11 @@ def load_gtex(
     )
 
     header, values, gene_ids, symbols = _stream_gct(
-        gct_path, keep if keep.size < header.n_samples else None, transform, max_genes
+        gct_path,
+        keep if keep.size < header.n_samples else None,
+        transform,
+        max_genes,
+        progress=progress,
     )
     genes = _genes_frame(gene_ids, symbols, gct_path)
     sample_ids = np.asarray(header.sample_ids, dtype=str)[keep]

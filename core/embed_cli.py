@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.cli import StepProgress
 from core.data import _strip_version
 from core.errors import CoreError, DataError, ModelError
 
@@ -323,7 +324,7 @@ def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = es.n_samples
     chunks = [np.arange(i, min(n, i + EMBED_CHUNK)) for i in range(0, n, EMBED_CHUNK)] or [[]]
     coords, errors, used = [], [], []
-    progress = _PlacingProgress(n) if len(chunks) > 1 else None
+    progress = StepProgress("placing", "samples", n) if len(chunks) > 1 else None
     quiet = logging.getLogger("core.estimator")
     level = quiet.level
     if not log.isEnabledFor(logging.DEBUG):
@@ -350,30 +351,6 @@ def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if progress is not None:
             progress.close()
     return np.concatenate(coords), np.concatenate(errors), np.concatenate(used)
-
-
-class _PlacingProgress:
-    """Samples placed so far, on stderr: a bar on a terminal, else a line per tenth."""
-
-    def __init__(self, total: int) -> None:
-        self.total, self.done, self.tenths = total, 0, 0
-        self.bar = None
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit="sample", desc="placing", file=sys.stderr)
-
-    def update(self, n: int) -> None:
-        self.done += n
-        if self.bar is not None:
-            self.bar.update(n)
-        elif 10 * self.done // self.total > self.tenths:
-            self.tenths = 10 * self.done // self.total
-            print(f"placing: {self.done} of {self.total} samples", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 # ----------------------------------------------------------------------------- neighbours

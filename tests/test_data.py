@@ -667,3 +667,32 @@ def test_error_text_column_among_the_genes_says_where_it_belongs(tmp_path, sepir
     message = r"column 'batch': the column holds text.*right after the id column 'sample'"
     with pytest.raises(DataError, match=message):
         load_table(tmp_path / "batch.csv")
+
+
+def test_gtex_reading_reports_progress(gtex_acmg59_files, monkeypatch):
+    """The GCT is read chunk by chunk; each chunk reports (rows read, rows declared)."""
+    from core import data
+
+    monkeypatch.setattr(data, "_GCT_CHUNK_BYTES", 200_000)  # several chunks of this small file
+    calls = []
+    f = gtex_acmg59_files
+    es = load_gtex(
+        f["gct"], f["attributes"], progress=lambda done, total: calls.append((done, total))
+    )
+    # this file is a row subset of the published one: its dimension line declares 56,200
+    assert len(calls) > 1 and calls[-1] == (59, 56_200) and es.values.shape[1] == 59
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_command_line_progress_lines_in_a_log(capsys):
+    from core.cli import StepProgress, _declared
+
+    bar = StepProgress("reading x.gct", "genes", 1)
+    report = _declared(bar)
+    for done in range(5_000, 56_201, 5_000):
+        report(done, 56_200)
+    report(56_200, 56_200)
+    bar.close()
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[0] == "reading x.gct: 10,000 of 56,200 genes"  # a line per tenth, not per call
+    assert lines[-1] == "reading x.gct: 56,200 of 56,200 genes" and len(lines) <= 10
