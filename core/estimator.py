@@ -758,7 +758,8 @@ class FactorizedEmbeddings:
         return (
             f"the new samples fit the model far worse than its training samples (median fit "
             f"error {median:.3g} against {trained:.3g} in training): are their values in the "
-            "training data's units? Values already log-transformed must not be transformed again"
+            "training data's units (e.g. raw counts against a log-scale model, or values logged "
+            "twice)?"
         )
 
     def transform(self, es, return_error: bool = False):
