@@ -537,6 +537,12 @@ class ExpressionSet:
         """
         if int(n) != n or n < 1:
             raise DataError(f"top_variable_genes: n must be a positive integer, got {n!r}")
+        if n > self.n_genes:
+            log.warning(
+                "top %d variable genes asked for, but the data has %d genes: all are kept",
+                int(n),
+                self.n_genes,
+            )
         n = int(min(n, self.n_genes))
         _, _, var = self._gene_stats()
         score = np.where(np.isnan(var), -np.inf, var)

@@ -696,3 +696,10 @@ def test_command_line_progress_lines_in_a_log(capsys):
     lines = capsys.readouterr().err.strip().splitlines()
     assert lines[0] == "reading x.gct: 10,000 of 56,200 genes"  # a line per tenth, not per call
     assert lines[-1] == "reading x.gct: 56,200 of 56,200 genes" and len(lines) <= 10
+
+
+def test_more_top_genes_than_the_data_has_is_said(caplog):
+    es = ExpressionSet.from_array(np.arange(12, dtype=np.float32).reshape(3, 4))
+    with caplog.at_level("WARNING", logger="core.data"):
+        assert es.top_variable_genes(5000).n_genes == 4
+    assert "top 5000 variable genes asked for, but the data has 4 genes" in caplog.text
