@@ -355,13 +355,29 @@ def _register_analysis_commands(sub) -> None:
     register_embed(sub)
 
 
+class _MessageFormatter(logging.Formatter):
+    """Log lines for people: ``message`` for information, ``warning: message`` for warnings
+    and errors (as the command's own ``error:`` lines); with -v, the module names too."""
+
+    def __init__(self, verbose: bool = False) -> None:
+        super().__init__()
+        self.verbose = verbose
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = super().format(record)
+        if self.verbose:
+            return f"{record.levelname.lower()} {record.name}: {message}"
+        if record.levelno >= logging.WARNING:
+            return f"{record.levelname.lower()}: {message}"
+        return message
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_MessageFormatter(verbose=bool(args.verbose)))
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, handlers=[handler])
     try:
         return int(args.func(args) or 0)
     except CoreError as exc:

@@ -342,3 +342,17 @@ def test_neighbours_name_the_gene_as_the_model_does(tiny_model, capsys, tmp_path
     assert code == 2 and "got 999" in err
     code, _, err = _run([*args, "--force", "--genes", "NOTAGENE"], capsys)
     assert code == 2 and f"e.g. {model.gene_symbols_[0]}" in err
+
+
+def test_log_lines_read_as_sentences():
+    import logging
+
+    from core.cli import _MessageFormatter
+
+    def line(level: int, verbose: bool = False) -> str:
+        record = logging.LogRecord("core.data", level, __file__, 1, "kept %d genes", (59,), None)
+        return _MessageFormatter(verbose).format(record)
+
+    assert line(logging.INFO) == "kept 59 genes"
+    assert line(logging.WARNING) == "warning: kept 59 genes"
+    assert line(logging.INFO, verbose=True) == "info core.data: kept 59 genes"
