@@ -416,6 +416,31 @@ class AppContext:
             "fingerprint": self.fingerprint,
         }
 
+    def source_text(self) -> str:
+        """Where the data shown come from, in words: the file, the values, the loading steps
+        (``sepira_gtex_520x467.csv.gz; values used as in the file; then genes that are 0 in
+        every sample left out``); empty when not recorded."""
+        from core.analysis_cli import _step_words
+
+        src = self.source
+        if src.get("loader") == "simulated":
+            return "simulated by core.simulate (not measured)"
+        parts = []
+        path = src.get("path") or src.get("gct")
+        if path:
+            parts.append(Path(str(path)).name)
+        transform = src.get("transform")
+        if transform is not None:
+            parts.append(
+                "values used as in the file"
+                if str(transform) == "none"
+                else f"values transformed by {self.value_scale() or transform}"
+            )
+        steps = [_step_words(st) for st in src.get("steps") or [] if isinstance(st, dict)]
+        if steps:
+            parts.append("then " + ", ".join(steps))
+        return "; ".join(parts)
+
     def gene_index(self, query: str) -> int:
         """Dataset column of a gene given by symbol or Ensembl id (version ignored).
 
@@ -901,8 +926,9 @@ class AppContext:
                 self._go_direct_cache = cached
             return cached
 
-    def go_terms_of(self, symbols: Sequence[str], max_terms: int = 3) -> list[str]:
-        """The first direct GO biological-process terms of each gene (``; ``-joined)."""
+    def go_terms_of(self, symbols: Sequence[str], max_terms: int | None = 3) -> list[str]:
+        """The first ``max_terms`` direct GO biological-process terms of each gene (``; ``-joined,
+        ``(+n)`` for the n left out); None: all of them."""
         direct = self._go_direct()
         if direct is None:
             return [""] * len(symbols)
@@ -915,7 +941,7 @@ class AppContext:
                 continue
             cols = np.sort(csr.indices[csr.indptr[k] : csr.indptr[k + 1]])
             cols = cols[bp[cols]]
-            shown = [str(n) for n in names[cols[:max_terms]]]
+            shown = [str(n) for n in names[cols if max_terms is None else cols[:max_terms]]]
             more = len(cols) - len(shown)
             out.append("; ".join(shown) + (f" (+{more})" if more > 0 else ""))
         return out
@@ -1121,6 +1147,9 @@ class AppContext:
         return out
 
     # ------------------------------------------------------------------ in-silico probe
+    #: The probe's z-scores divide by at least this share of the median gene's sd.
+    PROBE_SD_FLOOR = 0.1
+
     def probe(self, x: float, y: float, top: int = 15, n_samples: int = 10) -> dict[str, Any]:
         """The expression profile decoded at a point of the plane and the nearest samples.
 
@@ -1128,7 +1157,9 @@ class AppContext:
         -------
         dict
             ``genes``: DataFrame ``symbol, predicted, z`` of the ``top`` genes by z-score of the
-            decoded value against the gene's mean and sd over samples; ``samples``: DataFrame
+            decoded value against the gene's mean and sd over samples (the sd taken as at least
+            :attr:`PROBE_SD_FLOOR` times the median gene's: a gene off in almost every sample
+            has an sd near 0, and a decoded 0.05 put it first); ``samples``: DataFrame
             ``sample_id, distance, <first annotations>`` of the nearest real samples.
         """
         if not (np.isfinite(x) and np.isfinite(y)):
@@ -1138,6 +1169,7 @@ class AppContext:
         cols = st.gene_es_index
         ok = cols >= 0
         mean, std = self.gene_stats()
+        std = np.maximum(std, self.PROBE_SD_FLOOR * float(np.median(std)))
         z = np.full(len(profile), -np.inf, dtype=np.float32)
         z[ok] = (profile[ok] - mean[cols[ok]]) / std[cols[ok]]
         k = min(top, int(ok.sum()))
@@ -1293,6 +1325,35 @@ class AppContext:
         return out
 
     # ------------------------------------------------------------------ baselines
+    #: Share of the labelled samples a map's 1-NN classifier learns from (the paper's Table 1),
+    #: and the random draws averaged.
+    ACCURACY_FRACTION = 0.02
+    ACCURACY_SPLITS = 20
+
+    def accuracy_note(self) -> str:
+        """What the 1-NN accuracies of the maps mean here: how many samples are labelled, and
+        the ceiling when they are fewer than the classes (a small dataset)."""
+        label = self.baseline_label()
+        if label is None:
+            return "No tissue annotation: the maps are not scored."
+        labels = self.samples[label]
+        labels = labels[labels.notna() & (labels.astype(str).str.strip() != "")]
+        n_classes = int(labels.nunique())
+        n_train = int(round(self.ACCURACY_FRACTION * len(labels)))
+        text = (
+            f"1-NN accuracy: each sample's {label} is guessed as that of the nearest of "
+            f"{n_train:,} labelled samples ({self.ACCURACY_FRACTION:.0%} of {len(labels):,}, drawn "
+            f"at random {self.ACCURACY_SPLITS} times; mean and sd), on each 2-D map, as in the "
+            "paper's Table 1."
+        )
+        if n_train < n_classes:
+            text += (
+                f" Here {n_train} labelled samples cannot cover the {n_classes} classes: no map "
+                f"can score much above {n_train / n_classes:.2f}, so compare the maps with each "
+                "other rather than with the paper's numbers."
+            )
+        return text
+
     def baseline_label(self) -> str | None:
         """The sample annotation the baseline maps are scored on (1-NN accuracy), if any."""
         return next((c for c in ("SMTS", "tissue") if c in self.samples.columns), None)
@@ -1318,7 +1379,12 @@ class AppContext:
         hit = self.results.get(key)
         if hit is None:
             labels = self.samples[label].to_numpy(dtype=object)
-            hit = one_nn_accuracy(st.sample_embedding, labels, fraction=0.02, splits=20)
+            hit = one_nn_accuracy(
+                st.sample_embedding,
+                labels,
+                fraction=self.ACCURACY_FRACTION,
+                splits=self.ACCURACY_SPLITS,
+            )
             self.results.set(key, hit)
         return hit
 
@@ -1362,7 +1428,9 @@ class AppContext:
         if label is not None:
             labels = self.samples[label].to_numpy(dtype=object)
             for name, coords in maps.items():
-                accuracy[name] = one_nn_accuracy(coords, labels, fraction=0.02, splits=20)
+                accuracy[name] = one_nn_accuracy(
+                    coords, labels, fraction=self.ACCURACY_FRACTION, splits=self.ACCURACY_SPLITS
+                )
         # the model's own map is not kept here: these results are the dataset's, whichever
         # model is shown (:meth:`model_accuracy`)
         out = {"maps": maps, "accuracy": accuracy, "label": label or ""}

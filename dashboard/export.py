@@ -229,6 +229,11 @@ def csv_download(
         if not neighbors:
             raise DataError("no neighbour table yet: click a gene in gene space or search one")
         table, stem = pd.DataFrame(neighbors), file_stem(context, "neighbors", focus or "")
+        if "go_terms" in table.columns and "symbol" in table.columns:
+            # the page shows the first terms of each gene; the file holds all of them
+            table["go_terms"] = context.go_terms_of(
+                table["symbol"].astype(str).tolist(), max_terms=None
+            )
     elif which == ids.EXPORT_SELECTION_CSV:
         rows = (selection or {}).get("rows") or []
         table, stem = context.selection_table(rows), file_stem(context, "selection")
@@ -289,6 +294,11 @@ def register_callbacks(app: Any) -> None:
         State(ids.SELECTION_GENES_STORE, "data"),
         State(ids.PLACED, "data"),
         State(ids.MAP_ZOOM, "data"),
+        # the first export starts a Chromium (seconds): the button says it is working
+        running=[
+            (Output(ids.EXPORT_BUTTON, "disabled"), True, False),
+            (Output(ids.EXPORT_BUTTON, "children"), "Exporting…", "Export figure"),
+        ],
         prevent_initial_call=True,
     )
     def export(

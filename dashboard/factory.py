@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,26 @@ from dashboard.context import AppContext, DashboardConfig
 log = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
+
+
+def use_fork_safe_threads() -> None:
+    """Make numba (UMAP, pynndescent) run its parallel code on a threading layer that survives
+    ``fork()``, unless ``NUMBA_THREADING_LAYER`` is set already.
+
+    Background jobs (the baseline maps, training) run in processes forked from the app. Numba's
+    default layer on Linux is GNU OpenMP: a process forked after the app used it (the UMAP of
+    the gene layout, on a first start) is killed at its first parallel region ("Terminating:
+    fork() called from a process already using GNU OpenMP"), and the page waited on the job's
+    last progress message for ever. ``forksafe`` is TBB when installed, else numba's workqueue.
+    Called before the app does any numba work (the layer is fixed at its first use).
+    """
+    if os.environ.get("NUMBA_THREADING_LAYER"):
+        return
+    os.environ["NUMBA_THREADING_LAYER"] = "forksafe"
+    if "numba" in sys.modules:  # numba read its settings on import: read them again
+        from numba.core import config
+
+        config.reload_config()
 
 
 def create_app(es: Any, config: DashboardConfig | None = None) -> Any:
@@ -36,6 +58,7 @@ def create_app(es: Any, config: DashboardConfig | None = None) -> Any:
     from dashboard import baselines, export, gene_space, placement, sample_map, selection, status
     from dashboard.layout import build_layout
 
+    use_fork_safe_threads()
     context = AppContext(es, config)
     context.cache_dir.mkdir(parents=True, exist_ok=True)
     jobs = diskcache.Cache(str(context.cache_dir / "jobs"))

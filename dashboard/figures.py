@@ -381,6 +381,14 @@ def gene_map_figure(
         )
     nb = np.asarray(list(neighbors), dtype=int)
     if nb.size:
+        # neighbours sit close together: only labels that overlap no other are written (the
+        # nearest first); hover names every ring
+        shown = spaced_labels(
+            layout,
+            nb,
+            symbols[nb],
+            avoid=[] if focus is None else [(focus, symbols[focus], 13, "bottom")],
+        )
         traces.append(
             scatter(
                 x=layout[nb, 0],
@@ -389,12 +397,12 @@ def gene_map_figure(
                 marker=dict(
                     symbol="circle-open", size=size + 8, color="#d62728", line=dict(width=2)
                 ),
-                text=symbols[nb],
+                text=np.where(shown, symbols[nb], ""),
                 textposition="top center",
                 textfont=dict(size=10, color="#8b0000"),
                 name="nearest neighbours",
                 customdata=symbols[nb],
-                hovertemplate="<b>%{text}</b><extra>neighbour</extra>",
+                hovertemplate="<b>%{customdata}</b><extra>neighbour</extra>",
             )
         )
     if focus is not None and 0 <= focus < len(layout):
@@ -416,6 +424,65 @@ def gene_map_figure(
     fig.update_layout(**_base_layout(title, f"{method} 1", f"{method} 2", uirevision))
     fig.update_layout(legend=dict(title=dict(text=color_title)))
     return fig
+
+
+#: Plot area of a map on the page (pixels, without legend and margins), for label spacing.
+_PLOT_PX = (430.0, 330.0)
+
+
+def _label_box(
+    point: np.ndarray, text: str, font: float, side: str, marker_px: float = 9.0
+) -> tuple[float, float, float, float]:
+    """Box (x0, x1, y0, y1) in plot pixels of a label above (``top``) or below a point
+    (``marker_px``: from the point's centre to the text)."""
+    w, h = 0.62 * font * len(text), 1.25 * font
+    x, y = point[0] * _PLOT_PX[0], point[1] * _PLOT_PX[1]
+    y0 = y + marker_px if side == "top" else y - marker_px - h
+    return x - w / 2, x + w / 2, y0, y0 + h
+
+
+def spaced_labels(
+    layout: np.ndarray,
+    rows: Sequence[int],
+    texts: Sequence[str],
+    avoid: Sequence[tuple[int, str, float, str]] = (),
+    font: float = 10.0,
+) -> np.ndarray:
+    """Which of the labels of ``rows`` (in order of priority) can be written without overlap.
+
+    Parameters
+    ----------
+    layout
+        (n, 2) coordinates of all points; the map spans their range, on a plot of
+        :data:`_PLOT_PX` pixels.
+    rows
+        Rows of the labelled points, the most important first; labels sit above the points.
+    texts
+        Their labels.
+    avoid
+        Labels written anyway, with their points' markers (the gene in focus: a star), as
+        ``(row, text, font size, "top" | "bottom")``.
+
+    Returns
+    -------
+    (len(rows),) bool
+        True for a label that overlaps no label kept before it.
+    """
+    xy = np.asarray(layout, dtype=np.float64)
+    lo, hi = np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)
+    span = np.where(hi - lo > 0, hi - lo, 1.0)
+    unit = (xy - lo) / span
+    boxes = [_label_box(unit[r], t, f, side, marker_px=12.0) for r, t, f, side in avoid]
+    for r, *_ in avoid:  # and their (large) markers
+        x, y = unit[r, 0] * _PLOT_PX[0], unit[r, 1] * _PLOT_PX[1]
+        boxes.append((x - 11.0, x + 11.0, y - 11.0, y + 11.0))
+    keep = np.zeros(len(rows), dtype=bool)
+    for i, (r, t) in enumerate(zip(rows, texts, strict=True)):
+        b = _label_box(unit[r], str(t), font, "top")
+        if all(b[1] <= o[0] or o[1] <= b[0] or b[3] <= o[2] or o[3] <= b[2] for o in boxes):
+            keep[i] = True
+            boxes.append(b)
+    return keep
 
 
 def baselines_figure(
@@ -628,12 +695,16 @@ def _escape(s: str) -> str:
     return str(s).replace("<", "&lt;").replace(">", "&gt;")
 
 
-def placed_samples_trace(placed: Sequence[dict[str, Any]], label: str | None = None) -> go.Scatter:
+def placed_samples_trace(
+    placed: Sequence[dict[str, Any]], label: str | None = None, webgl: bool = True
+) -> go.Scatter | go.Scattergl:
     """Samples placed from an upload, drawn over the sample map (black stars).
 
     ``placed``: records with ``sample_id, x, y`` and optionally ``majority_label`` /
     ``majority_share`` (:meth:`dashboard.context.AppContext.place_samples`). The points carry
     no sample row (``customdata``), so selections and clicks treat them as empty space.
+    ``webgl``: a Scattergl trace, as the samples' on screen (plotly draws WebGL traces above
+    SVG ones: an SVG star would hide under the samples it lands among), else a Scatter (export).
     """
     text = []
     for r in placed:
@@ -644,7 +715,8 @@ def placed_samples_trace(placed: Sequence[dict[str, Any]], label: str | None = N
             if isinstance(share, int | float):
                 line += f" ({share:.0%})"
         text.append(line)
-    return go.Scatter(
+    scatter = go.Scattergl if webgl else go.Scatter
+    return scatter(
         x=[r["x"] for r in placed],
         y=[r["y"] for r in placed],
         mode="markers",
@@ -653,8 +725,8 @@ def placed_samples_trace(placed: Sequence[dict[str, Any]], label: str | None = N
         hovertemplate="%{text}<extra></extra>",
         marker={
             "symbol": "star",
-            "size": 12,
+            "size": 15,
             "color": "black",
-            "line": {"color": "white", "width": 1},
+            "line": {"color": "white", "width": 1.5},
         },
     )

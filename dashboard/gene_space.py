@@ -7,12 +7,12 @@ import logging
 from typing import Any
 
 import numpy as np
-from dash import Input, Output, html, no_update
+from dash import Input, Output, ctx, html, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
+from dashboard.layout import NEIGHBORS_EMPTY, alert_id
 from dashboard.layout import alert as _alert
-from dashboard.layout import alert_id
 from dashboard.layout import table_records as _records
 from dashboard.sample_map import parse_query
 
@@ -50,6 +50,23 @@ def gene_color_options(context: Any, search: str | None, value: str | None) -> l
         label = f"GO: {name} · {go_id}" if name else f"GO: {go_id}"
         out.append({"label": label, "value": value})
     return out
+
+
+def gene_color_state(
+    context: Any, trigger: str | None, url_search: str | None, search: str | None, value: Any
+) -> tuple[Any, list[dict[str, str]]]:
+    """Value and options of ``gene-color``, set together: the colouring of a link (``gcolor``)
+    on the first call or a new address, else the options for what is typed.
+
+    A dropdown drops a value that is not among its options: a GO term from a link, set alone,
+    was dropped before its option came, and the map stayed coloured by gene type.
+    """
+    new = no_update
+    if trigger in (None, ids.URL):
+        color = parse_query(url_search).get("gcolor")
+        if color and (color == "type" or color.startswith("go:")):
+            new = value = color
+    return new, gene_color_options(context, search, value)
 
 
 def gene_labels(context: Any, color: str | None) -> tuple[np.ndarray, str]:
@@ -204,21 +221,38 @@ def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict]
     return _records(nb), _records(enr), alert
 
 
+def neighbors_info(context: Any, focus: str | None, rows: list[dict]) -> str:
+    """The line above the neighbour table: what it lists, or how to fill it."""
+    if not focus or not rows:
+        return NEIGHBORS_EMPTY
+    st = context.state()
+    joined = st.info.get("joined_models") if st is not None else None
+    space = (
+        f"the gene space of {joined} runs joined"
+        if joined
+        else f"the {st.info.get('gene_dim', '')}-D gene space"
+        if st is not None
+        else "gene space"
+    )
+    n = len(rows)
+    return (
+        f"The {n} gene{'' if n == 1 else 's'} nearest to {focus} in {space} (cosine distance "
+        "between gene vectors; red rings on the map). Hover a column header for what it means."
+    )
+
+
 def register_callbacks(app: Any) -> None:
     context = app.fe_context
 
     @app.callback(
+        Output(ids.GENE_COLOR, "value"),
         Output(ids.GENE_COLOR, "options"),
+        Input(ids.URL, "search"),
         Input(ids.GENE_COLOR, "search_value"),
         Input(ids.GENE_COLOR, "value"),
     )
-    def update_gene_color_options(search, value):
-        return gene_color_options(context, search, value)
-
-    @app.callback(Output(ids.GENE_COLOR, "value"), Input(ids.URL, "search"))
-    def restore_gene_color(url_search):
-        color = parse_query(url_search).get("gcolor")
-        return color if color and (color == "type" or color.startswith("go:")) else no_update
+    def update_gene_color(url_search, search, value):
+        return gene_color_state(context, ctx.triggered_id, url_search, search, value)
 
     @app.callback(
         Output(ids.GENE_MAP, "figure"),
@@ -236,9 +270,11 @@ def register_callbacks(app: Any) -> None:
         Output(ids.GENE_NEIGHBORS, "data"),
         Output(ids.GENE_ENRICHMENT, "data"),
         Output(alert_id("neighbors"), "children"),
+        Output(ids.NEIGHBORS_INFO, "children"),
         Input(ids.FOCUS_GENE, "data"),
         Input(ids.NEIGHBORS_K, "value"),
         Input(ids.MODEL_STATUS, "data"),
     )
     def update_neighbors(focus, k, _status):
-        return neighbor_tables(context, focus, k)
+        rows, enrichment, alert = neighbor_tables(context, focus, k)
+        return rows, enrichment, alert, neighbors_info(context, focus, rows)

@@ -51,6 +51,7 @@ GENE_MAP = "gene-map"
 GENE_COLOR = "gene-color"  # colour the gene map by gene type or a GO term
 GENE_SEARCH = "gene-search"
 GENE_NEIGHBORS = "gene-neighbors"
+NEIGHBORS_INFO = "neighbors-info"  # what the neighbour table lists, or how to fill it
 GENE_ENRICHMENT = "gene-enrichment"
 GO_SOURCE = "go-source"
 FOCUS_GENE = "focus-gene"  # dcc.Store: the gene in focus (symbol) or None

@@ -35,9 +35,17 @@ TABLE_STYLE: dict[str, Any] = dict(
         "padding": "3px 6px",
         "textAlign": "left",
         "maxWidth": "260px",
-        "overflow": "hidden",
-        "textOverflow": "ellipsis",
+        # long gene names and GO terms wrap (cut off, they could not be read on the page)
+        "whiteSpace": "normal",
+        "height": "auto",
+        "verticalAlign": "top",
     },
+    # the long texts wrap in columns wide enough to read them in a few lines
+    style_cell_conditional=[
+        {"if": {"column_id": "go_terms"}, "minWidth": "200px"},
+        {"if": {"column_id": "name"}, "minWidth": "130px"},
+        {"if": {"column_id": "term"}, "minWidth": "200px"},
+    ],
     style_header={"fontWeight": "600", "backgroundColor": "#f3f5f8"},
     style_data_conditional=[{"if": {"row_index": "odd"}, "backgroundColor": "#fafbfc"}],
     tooltip_delay=0,
@@ -95,21 +103,90 @@ def sized_upload(upload: Any, max_bytes: int, slot: str, limit_text: str) -> htm
     )
 
 
-def _table(table_id: str, columns: list[str]) -> dash_table.DataTable:
+#: What the neighbour table says while no gene is in focus.
+NEIGHBORS_EMPTY = (
+    "Find a gene above, or click one on the gene map or choose one in \u201cColour samples "
+    "by\u201d, to list its nearest neighbours and the GO terms enriched among them."
+)
+
+#: Header and explanation (shown on hovering the header) of table columns, by column id; a
+#: table may override them (:func:`_table`). CSV files keep the ids as column names.
+COLUMN_HELP: dict[str, tuple[str, str]] = {
+    "rank": ("rank", "1 = the nearest"),
+    "symbol": ("symbol", "gene symbol"),
+    "gene_id": ("gene id", "the gene's id in the data file"),
+    "sample_id": ("sample", "sample id in the data file"),
+    "name": ("name", "gene name"),
+    "gene_type": ("gene type", "protein-coding, lncRNA, pseudogene..."),
+    "go_terms": (
+        "GO biological process",
+        "the gene's first direct GO BP annotations; (+n): n more (all of them in the CSV)",
+    ),
+    "detected": (
+        "detected",
+        "share of samples in which the gene is above 0 (1 = in every sample); genes off almost "
+        "everywhere lie close together in gene space because they are off",
+    ),
+    "runs": ("runs", "in how many of the joined models, alone, the gene is among the nearest"),
+    "go_id": ("GO id", "Gene Ontology term"),
+    "term": ("term", "GO term name"),
+    "ontology": ("ontology", "BP: biological process"),
+    "n_overlap": (
+        "genes in list",
+        "genes of the list (the gene in focus and its neighbours) annotated with the term",
+    ),
+    "n_term": ("genes in term", "genes of this dataset annotated with the term (the background)"),
+    "p_value": ("p", "hypergeometric test: the term's share of the list vs. of the dataset"),
+    "fdr": ("FDR", "Benjamini-Hochberg false discovery rate over all terms tested"),
+    "score": (
+        "score (t)",
+        "difference divided by its standard error (Welch t); the table is sorted by it",
+    ),
+    "z": (
+        "z",
+        "(predicted − the gene's mean over samples) / its standard deviation (taken as at least "
+        "a tenth of the median gene's, so that genes off almost everywhere do not top the list)",
+    ),
+    "x": ("x", "place on the sample map (FE 1)"),
+    "y": ("y", "place on the sample map (FE 2)"),
+    "fit_error": (
+        "fit error",
+        "mean squared difference between the sample's values and the profile the model decodes "
+        "at its place (standardised); compare with the model's final MSE in the page header",
+    ),
+    "nearest_sample": ("nearest sample", "the nearest sample of the map"),
+    "majority_share": ("majority share", "share of the nearest samples that have that label"),
+}
+
+
+def _table(
+    table_id: str, columns: list[str], help: dict[str, tuple[str, str]] | None = None
+) -> dash_table.DataTable:
+    """An empty table of ``columns`` (ids), headed as :data:`COLUMN_HELP` or ``help`` says,
+    each header explained on hovering it."""
+    names = {**COLUMN_HELP, **(help or {})}
     return dash_table.DataTable(
-        id=table_id, columns=[{"name": c, "id": c} for c in columns], data=[], **TABLE_STYLE
+        id=table_id,
+        columns=[{"name": names.get(c, (c, ""))[0], "id": c} for c in columns],
+        tooltip_header={c: names[c][1] for c in columns if c in names and names[c][1]},
+        data=[],
+        **TABLE_STYLE,
     )
 
 
 def _placed_table(label: str | None, k: int) -> dash_table.DataTable:
-    columns = [{"name": c, "id": c} for c in ("sample_id", "x", "y", "fit_error", "nearest_sample")]
+    columns = ["sample_id", "x", "y", "fit_error", "nearest_sample"]
+    help = {}
     if label:
-        columns += [
-            {"name": f"nearest {label}", "id": "nearest_label"},
-            {"name": f"majority {label} (of {k})", "id": "majority_label"},
-            {"name": "majority share", "id": "majority_share"},
-        ]
-    return dash_table.DataTable(id=ids.PLACED_TABLE, columns=columns, data=[], **TABLE_STYLE)
+        columns += ["nearest_label", "majority_label", "majority_share"]
+        help = {
+            "nearest_label": (f"nearest {label}", f"the {label} of the nearest sample"),
+            "majority_label": (
+                f"majority {label} (of {k})",
+                f"the most frequent {label} among the {k} nearest samples of the map",
+            ),
+        }
+    return _table(ids.PLACED_TABLE, columns, help)
 
 
 def _card(title: str, *children: Any, class_name: str = "", card_id: str | None = None) -> html.Div:
@@ -122,6 +199,11 @@ def _card(title: str, *children: Any, class_name: str = "", card_id: str | None 
 def build_layout(context: Any) -> html.Div:
     """The whole page for one :class:`dashboard.context.AppContext`."""
     d = context.describe()
+    value_scale = context.value_scale()
+    scale = f" ({value_scale})" if value_scale else " (on the scale of the data file)"
+    has_gene_ids = any(
+        str(g) != str(s) for g, s in zip(context.gene_ids, context.gene_symbols, strict=True)
+    )
     badge = (
         html.Span(
             "SIMULATED DATA",
@@ -149,6 +231,13 @@ def build_layout(context: Any) -> html.Div:
                         ],
                         className="header-line",
                     ),
+                    html.Div(
+                        f"data: {context.source_text()}",
+                        className="model-info",
+                        title=str(context.source.get("path") or context.source.get("gct") or ""),
+                    )
+                    if context.source_text()
+                    else None,
                     html.Div("model: loading…", id=ids.MODEL_INFO, className="model-info"),
                 ],
                 className="header-text",
@@ -312,7 +401,14 @@ def build_layout(context: Any) -> html.Div:
         html.H4("Genes most specific to the selection (vs. all other samples)"),
         _table(
             ids.SELECTION_GENES,
-            ["symbol", "gene_id", "mean_selected", "mean_rest", "difference", "score"],
+            ["symbol"]
+            + (["gene_id"] if has_gene_ids else [])
+            + ["mean_selected", "mean_rest", "difference", "score"],
+            {
+                "mean_selected": ("mean, selection", f"mean value in the selected samples{scale}"),
+                "mean_rest": ("mean, others", f"mean value in all other samples{scale}"),
+                "difference": ("difference", f"mean, selection − mean, others{scale}"),
+            },
         ),
         class_name="sample-card",
     )
@@ -392,13 +488,21 @@ def build_layout(context: Any) -> html.Div:
             ],
             className="table-head",
         ),
+        html.Div(NEIGHBORS_EMPTY, id=ids.NEIGHBORS_INFO, className="hint"),
         _table(
             ids.GENE_NEIGHBORS,
             ["rank", "symbol", "distance"]
             + (["runs"] if context.config.join_models else [])
             + ["detected", "name", "gene_type", "go_terms"],
+            {
+                "distance": (
+                    "cosine distance",
+                    "1 − cosine similarity of the two gene vectors (0: same direction, 1: "
+                    "unrelated, 2: opposite)",
+                )
+            },
         ),
-        html.H4("GO terms enriched among the neighbours (hypergeometric, BH FDR)"),
+        html.H4("GO terms enriched among the neighbours (hypergeometric, BH FDR ≤ 0.25)"),
         html.Div(context.ontology_caption(), id=ids.GO_SOURCE, className="hint"),
         _table(
             ids.GENE_ENRICHMENT,
@@ -469,7 +573,16 @@ def build_layout(context: Any) -> html.Div:
                 html.Div(
                     [
                         html.H4("Decoded profile: top genes (z vs. samples)"),
-                        _table(ids.PROBE_GENES, ["symbol", "predicted", "z"]),
+                        _table(
+                            ids.PROBE_GENES,
+                            ["symbol", "predicted", "z"],
+                            {
+                                "predicted": (
+                                    "predicted",
+                                    f"the value the model decodes at the clicked point{scale}",
+                                )
+                            },
+                        ),
                     ],
                     className="half",
                 ),
@@ -479,6 +592,12 @@ def build_layout(context: Any) -> html.Div:
                         _table(
                             ids.PROBE_SAMPLES,
                             ["sample_id", "distance", *context.annotation_columns[:3]],
+                            {
+                                "distance": (
+                                    "distance on the map",
+                                    "from the clicked point, in the map's units",
+                                )
+                            },
                         ),
                     ],
                     className="half",
@@ -509,7 +628,19 @@ def build_layout(context: Any) -> html.Div:
             config=GRAPH_CONFIG,
             style={"height": "380px"},
         ),
-        _table(ids.BASELINES_TABLE, ["map", "1-NN accuracy (2% labels)", "sd"]),
+        _table(
+            ids.BASELINES_TABLE,
+            ["map", "1-NN accuracy (2% labels)", "sd"],
+            {
+                "map": ("map", "FE: the model's sample map; the others from the same matrix"),
+                "1-NN accuracy (2% labels)": (
+                    f"1-NN accuracy ({context.ACCURACY_FRACTION:.0%} labelled)",
+                    "share of the other samples whose label the nearest labelled one gives",
+                ),
+                "sd": ("sd", f"over the {context.ACCURACY_SPLITS} random draws of labels"),
+            },
+        ),
+        html.Div(context.accuracy_note(), className="hint"),
     )
     export_card = _card(
         "Export",

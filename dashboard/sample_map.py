@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 
 import numpy as np
 import pandas as pd
-from dash import Input, Output, Patch, State, ctx, no_update
+from dash import Input, Output, Patch, State, ctx, html, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
@@ -265,7 +265,7 @@ def build_sample_figure(
         kind = {"kind": "continuous", "key": st.key, "all_finite": bool(finite.all())}
     if placed:
         label = context.es.label_column() if hasattr(context.es, "label_column") else None
-        fig.add_trace(figures.placed_samples_trace(placed, label))
+        fig.add_trace(figures.placed_samples_trace(placed, label, webgl=webgl))
     if selection:
         _select_rows(fig, selection)
     if context.simulated:
@@ -409,25 +409,29 @@ def sync_focus(
             q = parse_query(url_search)
             color = q.get("color") or color_value or default_color(context)
             gene = q.get("gene")
-            alert = None
+            # every problem of the link is said (one message hid the other before)
+            alerts = []
             if q.get("ds") and q["ds"] != context.fingerprint:
-                alert = _alert(
-                    "this link was made for another dataset than the one served here: "
-                    "the colouring, gene and selection may not mean the same",
-                    "warning",
+                alerts.append(
+                    _alert(
+                        "this link was made for another dataset than the one served here: "
+                        "the colouring, gene and selection may not mean the same",
+                        "warning",
+                    )
                 )
             try:
                 resolve_color(context, color) if context.state() else parse_color(color)
             except CoreError as exc:
-                alert = _alert(f"link: {exc}")
+                alerts.append(_alert(f"link: {exc}"))
                 color = default_color(context)
             focus = None
             if gene:
                 try:
                     focus = context.gene_symbols[context.gene_index(gene)]
                 except DataError as exc:
-                    alert = _alert(f"link: {exc}")
+                    alerts.append(_alert(f"link: {exc}"))
             focus = focus or gene_of(color)
+            alert = None if not alerts else alerts[0] if len(alerts) == 1 else html.Div(alerts)
             return color, focus, focus, alert
         if trigger == ids.GENE_MAP:
             sym = _clicked_gene(gene_click)

@@ -99,3 +99,66 @@ def test_bad_command_lines_raise_core_errors(tmp_path):
         entry.app_from_args(["--model", str(tmp_path), "--epochs", "3", "--top-genes", "50"])
     with pytest.raises(CoreError, match="unknown GO evidence code"):
         entry.app_from_args(["--go-exclude-evidence", "IAE", "--cache-dir", str(tmp_path)])
+
+
+#: A process that uses numba's parallel code after ``create_app``, as the app does (the gene
+#: layout's UMAP), then forks a child that uses it too, as a background job does (baseline maps).
+_FORK_AFTER_NUMBA = """
+import multiprocessing, sys
+import numba, numpy as np
+from core.simulate import simulate_gtex_like
+from dashboard.context import DashboardConfig
+from dashboard.factory import create_app
+
+create_app(simulate_gtex_like(n_samples=60, n_genes=300, n_tissues=3),
+           DashboardConfig(cache_dir=sys.argv[1]))
+
+@numba.njit(parallel=True)
+def total(x):
+    s = 0.0
+    for i in numba.prange(x.shape[0]):
+        s += x[i]
+    return s
+
+total(np.ones(100))
+child = multiprocessing.get_context("fork").Process(target=total, args=(np.ones(100),))
+child.start()
+child.join(60)
+print("exitcode", child.exitcode)
+"""
+
+
+def test_a_job_forked_after_the_app_used_numba_runs(tmp_path):
+    """A background job forked from an app that already ran numba's parallel code must not be
+    killed by GNU OpenMP ("fork() called from a process already using GNU OpenMP"): the baseline
+    maps' job died at UMAP on a first start and the page showed "50% — computing t-SNE" for
+    ever."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
+    env["PYTHONPATH"] = str(root)
+    out = subprocess.run(
+        [sys.executable, "-c", _FORK_AFTER_NUMBA, str(tmp_path)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "exitcode 0" in out.stdout, out.stdout + out.stderr[-2000:]
+
+
+def test_dropdown_values_are_set_with_their_options(context, sepira_es):
+    """A dropdown drops a value that is not among its options: every callback that sets the
+    value of ``color-by``, ``gene-search`` or ``gene-color`` sets its options too (the GO term
+    colouring of a shared link was dropped and the gene map stayed coloured by gene type)."""
+    app = create_app(sepira_es, context.config)
+    for dropdown in (ids.COLOR_BY, ids.GENE_SEARCH, ids.GENE_COLOR):
+        setters = [key for key in app.callback_map if f"{dropdown}.value" in key]
+        assert setters, dropdown
+        for key in setters:
+            assert f"{dropdown}.options" in key, key

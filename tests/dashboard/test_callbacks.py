@@ -381,6 +381,12 @@ def test_link_names_its_dataset(context):
     other = query.replace(context.fingerprint, "0123456789abcdef")
     color, _, _, alert = sample_map.sync_focus(context, ids.URL, other, None, None, None, None)
     assert color == "obs:GATA4" and "another dataset" in _text(alert)
+    # a gene the link names that is not here: both messages (the second hid the first)
+    other = export.view_query("obs:NOPE1", "XYZ1", None, None, "0123456789abcdef")
+    color, _, _, alert = sample_map.sync_focus(context, ids.URL, other, None, None, None, None)
+    assert color == "ann:tissue"
+    text = _text(alert)
+    assert "another dataset" in text and "'NOPE1'" in text and "'XYZ1'" in text
 
 
 def test_place_uploaded_samples_on_the_map(context, sepira_file, monkeypatch):
@@ -455,3 +461,48 @@ def test_placement_says_when_samples_fit_far_worse(context, monkeypatch):
     text = _text(placement.place_from_upload(context, _data_url(b"x"), "mine.csv", True)[3])
     assert "fit the model far worse" in text
     assert "log10p1 was applied: untick it for values already transformed" in text
+
+
+def test_placed_samples_are_drawn_above_the_samples(context):
+    """Plotly draws WebGL traces above SVG ones: the stars of placed samples must be WebGL on
+    screen like the samples (an SVG star hid under the samples it landed among), and last."""
+    placed = [{"sample_id": "mine", "x": 0.1, "y": 0.2, "majority_label": "Liver"}]
+    for value in ("ann:tissue", "obs:GATA4"):
+        fig, _ = sample_map.build_sample_figure(context, value, placed=placed)
+        assert fig.data[-1].name == "your samples (1)"
+        assert isinstance(fig.data[-1], go.Scattergl)
+    fig, _ = sample_map.build_sample_figure(context, "ann:tissue", placed=placed, webgl=False)
+    assert isinstance(fig.data[-1], go.Scatter)
+
+
+def test_gene_colouring_of_a_link_comes_with_its_option(context):
+    from dashboard.gene_space import gene_color_state
+
+    value, options = gene_color_state(context, ids.URL, "?gcolor=go:GO:0001889", None, "type")
+    assert value == "go:GO:0001889"
+    assert "go:GO:0001889" in [o["value"] for o in options]
+    assert "liver development" in next(o["label"] for o in options if o["value"] == value)
+    # typing in the dropdown: only its options change
+    value, options = gene_color_state(context, ids.GENE_COLOR, "?gcolor=type", "liver", "type")
+    assert value is no_update and len(options) > 1
+
+
+def test_neighbours_csv_holds_every_go_term(context):
+    """The page lists the first 3 GO terms of a neighbour and ``(+n)``; the CSV holds them all."""
+    import io
+
+    import pandas as pd
+
+    rows, _, _ = neighbor_tables(context, "HNF4A", 15)
+    assert any("(+" in r["go_terms"] for r in rows)
+    out = export.csv_download(context, ids.EXPORT_NEIGHBORS_CSV, rows, None, None, "HNF4A")
+    table = pd.read_csv(io.StringIO(out["content"])).fillna("")
+    assert out["filename"] == "neighbors_HNF4A.csv"
+    assert list(table["symbol"]) == [r["symbol"] for r in rows]
+    assert not any("(+" in t for t in table["go_terms"])
+    for page, full in zip(rows, table["go_terms"], strict=True):
+        shown = page["go_terms"].split(" (+")[0]
+        assert full.startswith(shown)
+        if "(+" in page["go_terms"]:
+            more = int(page["go_terms"].rsplit("(+", 1)[1].rstrip(")"))
+            assert full.count("; ") == shown.count("; ") + more

@@ -115,6 +115,24 @@ def test_probe_returns_profile_and_nearest_samples(context):
         context.probe(float("nan"), 0.0)
 
 
+def test_probe_does_not_put_genes_that_are_off_everywhere_first(context, monkeypatch):
+    """A gene detected in 3 of 520 samples has an sd near 0.007: a decoded 0.05 made it the
+    top gene of the probe (z = 7) on the real model, above every gene of the tissue."""
+    st = context.state()
+    mean, std = context.gene_stats()
+    rare = int(np.argmin(std))
+    assert std[rare] < 0.1 * np.median(std) and context.detection()[rare] < 0.05
+    cols = st.gene_es_index
+
+    class ShiftedMean:  # decodes every gene's mean over samples, plus 0.05
+        def predict(self, xy):
+            return (mean[cols] + 0.05)[None, :]
+
+    monkeypatch.setattr(st, "model", ShiftedMean())
+    genes = context.probe(0.0, 0.0, top=5)["genes"]
+    assert genes["z"].max() < 1  # 0.05 above the mean is not several sd above it
+
+
 def test_parse_gene_list():
     assert parse_gene_list("KRT5, krt14;KRT1\nKRT10") == ["KRT5", "krt14", "KRT1", "KRT10"]
     with pytest.raises(DataError, match="empty"):

@@ -120,3 +120,22 @@ def test_exported_legend_keeps_every_entry(coords):
     assert 100 < small.layout.margin.b <= 0.7 * 400
     fig = figures.baselines_figure({"PCA": coords}, labels, label_name="tissue")
     assert fig.layout.legend.tracegroupgap == 0  # no gap between the entries of each group
+
+
+def test_neighbour_labels_do_not_overlap():
+    """Neighbours lie close together: labels that would overlap are left out (the nearest
+    kept), instead of a blot of red text; hover still names every ring."""
+    rng = np.random.default_rng(1)
+    layout = np.vstack([rng.uniform(0, 10, (200, 2)), rng.normal(8, 0.05, (15, 2))])
+    symbols = np.array([f"GENE{i}-AS1" for i in range(215)])
+    nb = list(range(200, 215))
+    fig = figures.gene_map_figure(layout, symbols, ["protein-coding"] * 215, focus=0, neighbors=nb)
+    ring = next(t for t in fig.data if t.name == "nearest neighbours")
+    shown = [t for t in ring.text if t]
+    assert ring.text[0] == "GENE200-AS1"  # the nearest is labelled
+    assert 1 <= len(shown) < len(nb)
+    assert list(ring.customdata) == list(symbols[nb]) and "customdata" in ring.hovertemplate
+    # spread-out neighbours are all labelled
+    far = list(range(0, 200, 20))
+    keep = figures.spaced_labels(np.array([[i, i] for i in range(200)], float), far, symbols[far])
+    assert keep.all()

@@ -320,3 +320,68 @@ def test_figure_exports_show_the_region_zoomed_on_the_page(context, monkeypatch)
     zoom = export.merge_zoom(None, ids.SAMPLE_MAP, box, "another model")
     payload, _ = export.export_view(context, "sample-map", "svg", "screen", view | {"zoom": zoom})
     assert recorder.figs[-1].layout.xaxis.range is None and "zoom" not in payload["filename"]
+
+
+def test_table_headers_are_words_with_explanations(context):
+    """Column ids (``mean_selected``, ``n_overlap``, ``fit_error``...) were the headers, with no
+    word on what the numbers are; now each header is readable and explained on hover."""
+    page = build_layout(context)
+    for table_id in (
+        ids.SELECTION_GENES,
+        ids.GENE_NEIGHBORS,
+        ids.GENE_ENRICHMENT,
+        ids.PROBE_GENES,
+        ids.PROBE_SAMPLES,
+        ids.PLACED_TABLE,
+        ids.BASELINES_TABLE,
+    ):
+        table = _find(page, table_id)
+        for col in table.columns:
+            assert "_" not in col["name"], (table_id, col)
+        tips = table.tooltip_header or {}
+        for col_id in ("distance", "detected", "n_overlap", "fdr", "score", "z", "fit_error"):
+            if col_id in [c["id"] for c in table.columns]:
+                assert tips.get(col_id), (table_id, col_id)
+    neighbours = _find(page, ids.GENE_NEIGHBORS)
+    assert {c["id"]: c["name"] for c in neighbours.columns}["distance"] == "cosine distance"
+    # the data file names genes by symbol only: no gene id column repeating the symbol
+    assert "gene_id" not in [c["id"] for c in _find(page, ids.SELECTION_GENES).columns]
+    # long gene names and GO terms wrap instead of being cut off
+    assert neighbours.style_cell["whiteSpace"] == "normal"
+
+
+def test_neighbour_table_says_what_it_lists_or_how_to_fill_it(context):
+    from dashboard.gene_space import neighbors_info
+
+    page = build_layout(context)
+    empty = _find(page, ids.NEIGHBORS_INFO).children
+    assert "click" in empty and "Find a gene" in empty
+    assert neighbors_info(context, None, []) == empty
+    rows, _, _ = neighbor_tables(context, "GATA4", 15)
+    text = neighbors_info(context, "GATA4", rows)
+    assert text.startswith("The 15 genes nearest to GATA4") and "cosine distance" in text
+
+
+def test_baseline_accuracy_says_how_few_samples_are_labelled(context):
+    """2% of 520 samples is 10 labelled samples for 26 tissues: every map scored about 0.3 and
+    nothing on the page said why."""
+    page = build_layout(context)
+    note = context.accuracy_note()
+    assert "10 labelled samples (2% of 520" in note
+    assert "cannot cover the 26 classes" in note and "0.38" in note
+    assert note in str(page)
+
+
+def test_page_states_where_the_data_come_from(context, monkeypatch):
+    """The header named the dataset ``sepira_gtex_520x467`` and 460 genes (a model trained
+    without the 7 genes that are 0 everywhere), and nothing said that the values are as in the
+    file nor why 7 genes are missing."""
+    text = str(build_layout(context))
+    assert "real data" in text and "SIMULATED" not in text
+    assert "data: sepira_gtex_520x467.csv.gz; values used as in the file" in text
+    source = {**context.source, "steps": [{"op": "drop_zero_genes"}]}
+    monkeypatch.setattr(context, "source", source)
+    assert context.source_text() == (
+        "sepira_gtex_520x467.csv.gz; values used as in the file; then genes that are 0 in "
+        "every sample left out"
+    )
