@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from core import analysis
-from core.data import is_simulated
+from core.data import is_simulated, step_words
 from core.errors import CoreError, DataError, ModelError
 from core.files import replace_dir
 
@@ -1504,26 +1504,6 @@ def _maps_caption(methods: list[str], n_samples: int, label: str | None, centere
     )
 
 
-def _step_words(step: dict[str, Any]) -> str:
-    """One loading step of a data source, as a reader would say it."""
-    op = step.get("op")
-    if op == "drop_zero_genes":
-        return "genes that are 0 in every sample left out"
-    if op == "detected_genes":
-        share = float(step.get("min_fraction", 0))
-        return f"genes above 0 in fewer than {share:.0%} of the samples left out"
-    if op == "top_variable_genes":
-        return f"the {int(step.get('n', 0)):,} most variable genes kept"
-    if op == "subset":
-        parts = []
-        for axis in ("samples", "genes"):
-            chosen = step.get(axis)
-            if chosen is not None:
-                parts.append(f"{len(chosen):,} {axis}")
-        return "a subset (" + ", ".join(parts) + ")" if parts else "a subset"
-    return str(op)
-
-
 def _source_html(source: dict[str, Any]) -> str:
     """The data source in words: the file, the transform, the loading steps."""
     parts = []
@@ -1539,7 +1519,7 @@ def _source_html(source: dict[str, Any]) -> str:
             if str(transform) == "none"
             else f"values transformed by {html.escape(str(transform))}"
         )
-    steps = [_step_words(st) for st in source.get("steps") or [] if isinstance(st, dict)]
+    steps = [step_words(st) for st in source.get("steps") or [] if isinstance(st, dict)]
     if steps:
         parts.append("then " + html.escape(", ".join(steps)))
     return "; ".join(parts)

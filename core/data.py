@@ -1776,3 +1776,23 @@ def is_simulated(es: Any) -> bool:
     if samples is not None and samples.attrs.get("simulated") is True:
         return True
     return "simulated" in str(getattr(es, "name", "")).lower()
+
+
+def step_words(step: dict[str, Any]) -> str:
+    """One loading step of a data source (``source["steps"]``), as a reader would say it."""
+    op = step.get("op")
+    if op == "drop_zero_genes":
+        return "genes that are 0 in every sample left out"
+    if op == "detected_genes":
+        share = float(step.get("min_fraction", 0))
+        return f"genes above 0 in fewer than {share:.0%} of the samples left out"
+    if op == "top_variable_genes":
+        return f"the {int(step.get('n', 0)):,} most variable genes kept"
+    if op == "subset":
+        parts = []
+        for axis in ("samples", "genes"):
+            chosen = step.get(axis)
+            if chosen is not None:
+                parts.append(f"{len(chosen):,} {axis}")
+        return "a subset (" + ", ".join(parts) + ")" if parts else "a subset"
+    return str(op)

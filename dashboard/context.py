@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from core.analysis import unit_rows
-from core.data import is_simulated
+from core.data import is_simulated, step_words
 from core.errors import CoreError, DataError, ModelError
 from dashboard.render import ImageRenderer
 
@@ -420,8 +420,6 @@ class AppContext:
         """Where the data shown come from, in words: the file, the values, the loading steps
         (``sepira_gtex_520x467.csv.gz; values used as in the file; then genes that are 0 in
         every sample left out``); empty when not recorded."""
-        from core.analysis_cli import _step_words
-
         src = self.source
         if src.get("loader") == "simulated":
             return "simulated by core.simulate (not measured)"
@@ -436,7 +434,7 @@ class AppContext:
                 if str(transform) == "none"
                 else f"values transformed by {self.value_scale() or transform}"
             )
-        steps = [_step_words(st) for st in src.get("steps") or [] if isinstance(st, dict)]
+        steps = [step_words(st) for st in src.get("steps") or [] if isinstance(st, dict)]
         if steps:
             parts.append("then " + ", ".join(steps))
         return "; ".join(parts)

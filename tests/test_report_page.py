@@ -182,18 +182,17 @@ def test_report_explains_its_numbers(real_model, tmp_path):
 
 
 def test_loading_steps_are_said_in_words():
-    from core.analysis_cli import _step_words
+    from core.data import step_words
 
-    assert _step_words({"op": "drop_zero_genes"}) == "genes that are 0 in every sample left out"
-    assert _step_words({"op": "detected_genes", "min_fraction": 0.1}) == (
+    assert step_words({"op": "drop_zero_genes"}) == "genes that are 0 in every sample left out"
+    assert step_words({"op": "detected_genes", "min_fraction": 0.1}) == (
         "genes above 0 in fewer than 10% of the samples left out"
     )
     assert (
-        _step_words({"op": "top_variable_genes", "n": 5000}) == "the 5,000 most variable genes kept"
+        step_words({"op": "top_variable_genes", "n": 5000}) == "the 5,000 most variable genes kept"
     )
     assert (
-        _step_words({"op": "subset", "samples": ["a", "b"], "genes": None})
-        == "a subset (2 samples)"
+        step_words({"op": "subset", "samples": ["a", "b"], "genes": None}) == "a subset (2 samples)"
     )
 
 
