@@ -55,6 +55,16 @@ _FORMAT_VERSION = 1
 _ENSEMBL_RE = re.compile(r"^ENS[A-Z]*G\d{6,}")
 _GCT_CHUNK_BYTES = 4 << 20  # text parsed per chunk when streaming a GCT file
 _GCT_PEEK_VALUES = 1 << 22  # values read before the matrix is allocated (16 MiB as float32)
+#: Names of a column of gene symbols.
+_SYMBOL_NAMES = {
+    "symbol",
+    "gene_symbol",
+    "gene_symbols",
+    "gene_name",
+    "gene_names",
+    "hgnc_symbol",
+    "genesymbol",
+}
 #: Names of an id column that say its rows are samples / genes (auto orientation).
 _SAMPLE_ID_NAMES = {
     "sample",
@@ -79,25 +89,13 @@ _GENE_ID_NAMES = {
     "id_ref",
     "probe",
     "probe_id",
-    "symbol",
-    "gene_symbol",
-    "gene_symbols",
-    "gene_name",
-    "gene_names",
-    "hgnc_symbol",
-    "genesymbol",
+    *_SYMBOL_NAMES,
 }
 #: Names of a first column that holds ids (of samples, genes, or either).
 _ID_COLUMN_NAMES = {"", "id", "ids", "name"} | _SAMPLE_ID_NAMES | _GENE_ID_NAMES
 _GENE_ANNOTATION_NAMES = {
     "description",
-    "symbol",
-    "gene_symbol",
-    "gene_symbols",
-    "gene_name",
-    "gene_names",
-    "hgnc_symbol",
-    "genesymbol",
+    *_SYMBOL_NAMES,
     "feature_name",
     "gene_type",
     "biotype",
