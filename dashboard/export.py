@@ -166,6 +166,7 @@ def export_figure(
     else:
         raise DataError(f"unknown figure {which!r}")
     fig = figures.for_export(fig, width, height)
+    figures.name_dataset(fig, dataset_line(context))
     zoom = figure_zoom(context, view.get("zoom"), which)
     if zoom:
         fig.update_layout(
@@ -176,6 +177,15 @@ def export_figure(
     render = renderer.render if renderer is not None else render_image
     data = render(fig, fmt, width, height, scale)
     return dcc.send_bytes(data, f"{file_stem(context, which, *parts)}.{fmt}", type=FORMATS[fmt])
+
+
+def dataset_line(context: Any) -> str:
+    """The dataset of an exported figure: ``sepira_gtex_520x467: 520 samples x 460 genes``."""
+    name = getattr(context, "name", "") or "dataset"
+    n, g = getattr(context, "n_samples", None), getattr(context, "n_genes", None)
+    if n is None or g is None:
+        return str(name)
+    return f"{name}: {n:,} samples × {g:,} genes"
 
 
 def export_view(

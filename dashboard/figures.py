@@ -620,6 +620,24 @@ def for_export(fig: go.Figure, width: int, height: int) -> go.Figure:
     return out
 
 
+def name_dataset(fig: go.Figure, text: str) -> go.Figure:
+    """Say which data a figure shows, under its title (a figure file travels without the page
+    that named the dataset); returns ``fig``."""
+    if not text:
+        return fig
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else 40
+    if fig.layout.title.text:
+        fig.update_layout(
+            title_subtitle=dict(text=text, font=dict(size=11, color="#555")), margin_t=top + 18
+        )
+    else:  # subplot titles only (baseline maps): the dataset line is the title
+        fig.update_layout(
+            title=dict(text=text, x=0.01, xanchor="left", y=0.99, yanchor="top", font_size=12),
+            margin_t=top + 24,
+        )
+    return fig
+
+
 #: Height of a legend entry beyond its font size (pixels).
 _LEGEND_ENTRY_PAD = 8
 #: Width of a legend entry's symbol and gaps, and height of a row of a horizontal legend (px).

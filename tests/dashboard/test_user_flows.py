@@ -115,6 +115,13 @@ def test_exports_are_named_by_what_they_show_and_hold_the_placed_samples(context
     out = export.export_figure(context, "sample-map", "png", "screen", {**view, "placed": placed})
     assert out["filename"] == "sample-map_ann-tissue.png"
     assert recorder.figs[-1].data[-1].name == "your samples (1)"  # the stars, as in the page
+    # a figure file names its dataset under the title
+    line = f"{context.name}: {context.n_samples:,} samples × {context.n_genes:,} genes"
+    assert recorder.figs[-1].layout.title.subtitle.text == line
+    assert (
+        recorder.figs[-1].layout.margin.t
+        > sample_map.build_sample_figure(context, "ann:tissue")[0].layout.margin.t
+    )
 
 
 def test_simulated_data_is_labelled_in_figures_and_files(context, monkeypatch):
