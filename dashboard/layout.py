@@ -196,6 +196,12 @@ def _card(title: str, *children: Any, class_name: str = "", card_id: str | None 
     )
 
 
+def color_placeholder(context: Any) -> str:
+    """What ``color-by`` offers, from this dataset's annotations (at most three named)."""
+    names = [str(c) for c in (getattr(context, "annotation_columns", None) or [])[:3]]
+    return ", ".join([*names, "a gene symbol, a gene set…"])
+
+
 def build_layout(context: Any) -> html.Div:
     """The whole page for one :class:`dashboard.context.AppContext`."""
     d = context.describe()
@@ -299,7 +305,7 @@ def build_layout(context: Any) -> html.Div:
                         value=None,
                         searchable=True,
                         clearable=False,
-                        placeholder="tissue, sex, age, a gene symbol, a gene set…",
+                        placeholder=color_placeholder(context),
                         optionHeight=30,
                         maxHeight=360,
                     ),

@@ -392,3 +392,12 @@ def test_page_states_where_the_data_come_from(context, monkeypatch):
         "sepira_gtex_520x467.csv.gz; values used as in the file; then genes that are 0 in "
         "every sample left out"
     )
+
+
+def test_colour_by_placeholder_names_this_datasets_annotations(context, monkeypatch):
+    from dashboard.layout import color_placeholder
+
+    monkeypatch.setattr(context, "annotation_columns", ["tissue"])
+    assert color_placeholder(context) == "tissue, a gene symbol, a gene set…"  # no sex, no age
+    monkeypatch.setattr(context, "annotation_columns", [])
+    assert color_placeholder(context) == "a gene symbol, a gene set…"
