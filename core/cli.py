@@ -30,6 +30,7 @@ EPILOG = """typical use:
   python -m core neighbours --model models/mine --genes GATA4,MYH6
   python -m core evaluate --model models/mine --out table1.json
   python -m core report --model models/mine --out report/
+  python -m core export --model models/mine --out tables/     (sample map, gene vectors as CSV)
 'python -m core COMMAND --help' describes each command. Errors are one 'error:' line and exit
 status 2 (130 when interrupted); nothing existing is replaced without --force."""
 
@@ -347,12 +348,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_analysis_commands(sub) -> None:
     """``evaluate`` and ``report`` (:mod:`core.analysis_cli`), ``embed`` and ``neighbours``
-    (:mod:`core.embed_cli`)."""
+    (:mod:`core.embed_cli`), ``export`` (:mod:`core.export_cli`)."""
     from core.analysis_cli import register
     from core.embed_cli import register as register_embed
+    from core.export_cli import register as register_export
 
     register(sub)
     register_embed(sub)
+    register_export(sub)
 
 
 class _MessageFormatter(logging.Formatter):

@@ -1,0 +1,194 @@
+"""``python -m core export``: a model's sample map and gene vectors as plain tables.
+
+A model directory keeps its arrays in NumPy and parquet files; this command writes them as
+CSV or TSV files that R, Excel or any plotting tool reads, with the samples' annotations and
+the genes' symbols and types beside the coordinates. It needs only the model directory (not the
+training data files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.data import is_simulated
+from core.errors import CoreError
+from core.files import replace_dir
+
+#: the files an export directory holds (a directory with anything else is not replaced)
+EXPORT_ENTRIES = ("samples.csv", "samples.tsv", "genes.csv", "genes.tsv", "README.txt")
+
+EXPORT_FILES = """\
+files written in --out:
+  samples.csv   one row per training sample: sample_id, x, y (its place on the sample map,
+                in the map's own units), then the sample annotations kept by the model
+                (e.g. SMTS, SMTSD, sex, age for GTEx)
+  genes.csv     one row per gene: gene_id, symbol, gene_type (from the bundled Gene
+                Ontology snapshot's gene table: protein-coding, lncRNA, pseudogene, miRNA,
+                snoRNA, ...; "unmapped" when the gene is not in it), then the gene vector
+                g1..gD (D = the model's gene_dim); genes close in this space (cosine
+                distance between vectors) are the gene-space neighbours of the report
+  README.txt    the model, its data and these columns, for whoever receives the files
+a model of simulated data has a first column `data` = SIMULATED in both tables."""
+
+
+def register(sub: Any) -> None:
+    from core.cli import HelpFormatter
+
+    p = sub.add_parser(
+        "export",
+        help="write a model's sample map and gene vectors as CSV/TSV tables",
+        description="Write the sample coordinates (with the samples' annotations) and the gene "
+        "vectors (with symbols and gene types) of --model as plain tables, for R, Excel or "
+        "any plotting tool. Reads only the model directory.",
+        epilog=EXPORT_FILES,
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("--model", required=True, metavar="DIR", help="model directory (train)")
+    p.add_argument("--out", required=True, metavar="DIR", help="directory to write the tables into")
+    p.add_argument(
+        "--format",
+        choices=("csv", "tsv"),
+        default="csv",
+        help="comma- or tab-separated tables (default csv)",
+    )
+    p.add_argument(
+        "--no-gene-types",
+        action="store_true",
+        help="leave out the gene_type column (skips loading the Gene Ontology snapshot)",
+    )
+    p.add_argument("--force", action="store_true", help="replace an earlier export in --out")
+    p.set_defaults(func=run_export)
+
+
+def _check_out(out: Path, force: bool) -> None:
+    from core.cli import check_out_location
+
+    if out.exists() and not out.is_dir():
+        raise CoreError(f"--out {out} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise CoreError(f"--out {out} already exists; choose another --out, or --force")
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in EXPORT_ENTRIES)
+        if foreign or not (out / "README.txt").is_file():
+            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+            raise CoreError(
+                f"--out {out} is not an export directory ("
+                + (f"it also holds {shown}" if foreign else "no README.txt")
+                + "): --force would replace it as a whole; choose another --out"
+            )
+    check_out_location(out, "--out")
+
+
+def sample_table(model: Any) -> pd.DataFrame:
+    """(n_samples, 3 + annotations) sample_id, x, y (more axes when sample_dim > 2), then the
+    model's sample annotations, in the model's sample order."""
+    coords = np.asarray(model.sample_embedding_)
+    axes = ["x", "y"] if coords.shape[1] == 2 else [f"axis{i + 1}" for i in range(coords.shape[1])]
+    table = pd.DataFrame(coords, columns=axes)
+    table.insert(0, "sample_id", np.asarray(model.sample_ids_).astype(str))
+    samples = getattr(model, "samples_", None)
+    if samples is not None and not samples.empty:
+        annotations = samples.reindex(table["sample_id"]).reset_index(drop=True)
+        clash = [c for c in annotations.columns if str(c) in table.columns]
+        annotations = annotations.rename(columns={c: f"annotation_{c}" for c in clash})
+        table = pd.concat([table, annotations], axis=1)
+    return table
+
+
+def gene_table(model: Any, gene_types: pd.Series | None = None) -> pd.DataFrame:
+    """(n_genes, 2 + D) gene_id, symbol, [gene_type,] g1..gD (the gene vectors)."""
+    vectors = np.asarray(model.gene_embedding_)
+    table = pd.DataFrame(vectors, columns=[f"g{i + 1}" for i in range(vectors.shape[1])])
+    front = {"gene_id": np.asarray(model.gene_ids_).astype(str)}
+    front["symbol"] = np.asarray(model.gene_symbols_).astype(str)
+    if gene_types is not None:
+        front["gene_type"] = np.asarray(gene_types).astype(str)
+    return pd.concat([pd.DataFrame(front), table], axis=1)
+
+
+def _readme(model: Any, model_dir: str, simulated: bool, with_types: bool, sep: str) -> str:
+    kind = "comma" if sep == "," else "tab"
+    dim = model.gene_embedding_.shape[1]
+    lines = [
+        "SIMULATED DATA: these tables come from a model of simulated data, not of real samples."
+        if simulated
+        else None,
+        f"Exported from the model directory {Path(model_dir).absolute()}",
+        f"dataset: {model.dataset_name_ or 'unnamed'} ({model.n_samples_} samples x "
+        f"{model.n_genes_} genes), trained {model.n_epochs_} epochs",
+        f"tables are {kind}-separated; numbers keep 6 significant digits",
+        "",
+        "samples: sample_id, then the sample's place on the 2-D sample map (x, y, in the map's "
+        "own units: distances between samples are comparable, the axes have no meaning of "
+        "their own), then the sample annotations the model keeps",
+        "genes: gene_id, symbol, "
+        + (
+            "gene_type (bundled Gene Ontology snapshot; 'unmapped' if absent), "
+            if with_types
+            else ""
+        )
+        + f"then the gene vector g1..g{dim}; genes whose vectors point the same way (small "
+        "cosine distance) are neighbours in the gene space",
+    ]
+    return "\n".join(line for line in lines if line is not None) + "\n"
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write ``samples``, ``genes`` and ``README.txt`` into ``--out`` (built beside it, then
+    put in place in one step: an interrupted export leaves no half-written directory)."""
+    from core.embed_cli import load_model_dir
+
+    out = Path(args.out)
+    _check_out(out, args.force)
+    model = load_model_dir(args.model)
+    simulated = is_simulated(
+        SimpleNamespace(
+            source=getattr(model, "data_source_", {}),
+            name=getattr(model, "dataset_name_", ""),
+            samples=getattr(model, "samples_", None),
+        )
+    )
+    types = None
+    if not args.no_gene_types:
+        from core.annotations import GeneOntology
+
+        types = GeneOntology.load().gene_type(model.gene_ids_, symbols=model.gene_symbols_)
+    samples, genes = sample_table(model), gene_table(model, types)
+    if simulated:
+        samples.insert(0, "data", "SIMULATED")
+        genes.insert(0, "data", "SIMULATED")
+    sep = "," if args.format == "csv" else "\t"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CoreError(f"cannot create {out.parent}: {exc}") from None
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        for name, table in (("samples", samples), ("genes", genes)):
+            table.to_csv(tmp / f"{name}.{args.format}", sep=sep, index=False, float_format="%.6g")
+        (tmp / "README.txt").write_text(
+            _readme(model, args.model, simulated, types is not None, sep), encoding="utf-8"
+        )
+        replace_dir(tmp, out)
+    except OSError as exc:
+        raise CoreError(f"cannot write the export to {out}: {exc}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(
+        f"wrote {out}: samples.{args.format} ({len(samples)} samples), genes.{args.format} "
+        f"({len(genes)} genes, {model.gene_embedding_.shape[1]}-dimensional vectors)"
+        + ("; SIMULATED data" if simulated else ""),
+        file=sys.stderr,
+    )
+    return 0

@@ -1,0 +1,116 @@
+"""`python -m core export`: a model's sample map and gene vectors as plain tables that R or a
+spreadsheet reads, with the annotations beside them; simulated data said as such; nothing
+replaced without --force, and never a directory that is not an earlier export."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.cli import main
+from core.estimator import FactorizedEmbeddings
+
+
+def _fit(es, path):
+    model = FactorizedEmbeddings(gene_dim=4, hidden=(8,), epochs=1, device="cpu", seed=0)
+    return model.fit(es).save(path)
+
+
+@pytest.fixture(scope="module")
+def real_model(sepira_file, tmp_path_factory):
+    """A one-epoch model of 130 real GTEx samples (26 tissues) x 40 genes."""
+    from core.data import load_table
+
+    es = load_table(sepira_file)
+    es = es.subset(samples=np.arange(0, es.n_samples, 4), genes=np.arange(40))
+    return _fit(es, tmp_path_factory.mktemp("models") / "real")
+
+
+@pytest.fixture(scope="module")
+def sim_model(tmp_path_factory):
+    from core.simulate import simulate_gtex_like
+
+    es = simulate_gtex_like(n_samples=60, n_genes=300, n_tissues=3, seed=0)
+    return _fit(es, tmp_path_factory.mktemp("models") / "sim")
+
+
+def _run(args, capsys):
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_tables_hold_the_models_coordinates_annotations_and_vectors(real_model, tmp_path, capsys):
+    out = tmp_path / "tables"
+    code, _, err = _run(["export", "--model", real_model, "--out", out], capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["README.txt", "genes.csv", "samples.csv"]
+    model = FactorizedEmbeddings.load(real_model)
+    samples = pd.read_csv(out / "samples.csv")
+    assert list(samples.columns[:3]) == ["sample_id", "x", "y"] and "tissue" in samples.columns
+    assert samples["sample_id"].tolist() == model.sample_ids_.tolist()
+    np.testing.assert_allclose(samples[["x", "y"]], model.sample_embedding_, rtol=1e-5, atol=1e-6)
+    assert samples["tissue"].nunique() == 26
+    assert samples["tissue"].tolist() == model.samples_["tissue"].tolist()
+    genes = pd.read_csv(out / "genes.csv")
+    assert list(genes.columns) == ["gene_id", "symbol", "gene_type", "g1", "g2", "g3", "g4"]
+    assert genes["symbol"].tolist() == model.gene_symbols_.tolist()
+    np.testing.assert_allclose(genes[["g1", "g2", "g3", "g4"]], model.gene_embedding_, rtol=1e-5)
+    assert "protein-coding" in set(genes["gene_type"])
+    readme = (out / "README.txt").read_text()
+    assert "130 samples x 40 genes" in readme and "g1..g4" in readme
+    assert "SIMULATED" not in readme and "data" not in samples.columns
+    assert "130 samples" in err and "40 genes" in err
+
+
+def test_tab_separated_without_gene_types(real_model, tmp_path, capsys):
+    out = tmp_path / "tsv"
+    args = ["export", "--model", real_model, "--out", out, "--format", "tsv", "--no-gene-types"]
+    assert _run(args, capsys)[0] == 0
+    genes = pd.read_csv(out / "genes.tsv", sep="\t")
+    assert "gene_type" not in genes.columns and genes.shape == (40, 6)
+    assert pd.read_csv(out / "samples.tsv", sep="\t").shape[0] == 130
+
+
+def test_simulated_model_says_so_in_every_file(sim_model, tmp_path, capsys):
+    out = tmp_path / "sim"
+    code, _, err = _run(["export", "--model", sim_model, "--out", out], capsys)
+    assert code == 0, err
+    for name in ("samples.csv", "genes.csv"):
+        table = pd.read_csv(out / name)
+        assert table.columns[0] == "data" and set(table["data"]) == {"SIMULATED"}
+    assert (out / "README.txt").read_text().startswith("SIMULATED DATA")
+    assert "SIMULATED" in err
+
+
+def test_nothing_replaced_without_force_and_never_a_foreign_directory(real_model, tmp_path, capsys):
+    out = tmp_path / "tables"
+    assert _run(["export", "--model", real_model, "--out", out], capsys)[0] == 0
+    before = (out / "samples.csv").read_bytes()
+    code, _, err = _run(["export", "--model", real_model, "--out", out], capsys)
+    assert code == 2 and "already exists" in err and "--force" in err
+    assert (out / "samples.csv").read_bytes() == before
+    # --force replaces an earlier export as a whole (tsv now: no csv left behind)
+    args = ["export", "--model", real_model, "--out", out, "--force", "--format", "tsv"]
+    assert _run(args, capsys)[0] == 0
+    assert sorted(p.name for p in out.iterdir()) == ["README.txt", "genes.tsv", "samples.tsv"]
+    # a directory with other work in it is never replaced, even with --force
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("my notes")
+    code, _, err = _run(["export", "--model", real_model, "--out", mine, "--force"], capsys)
+    assert code == 2 and "not an export directory" in err and "notes.txt" in err
+    assert (mine / "notes.txt").read_text() == "my notes"
+
+
+def test_bad_model_and_out_are_named(real_model, tmp_path, capsys):
+    code, _, err = _run(["export", "--model", tmp_path / "nope", "--out", tmp_path / "o"], capsys)
+    assert code == 2 and "no such model directory" in err and "Traceback" not in err
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, err = _run(["export", "--model", real_model, "--out", blocker / "o"], capsys)
+    assert code == 2 and "is a file, not a folder" in err
+    code, _, err = _run(["export", "--model", real_model, "--out", blocker], capsys)
+    assert code == 2 and "not a directory" in err
+    assert not (tmp_path / "o").exists()
