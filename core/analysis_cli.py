@@ -12,6 +12,7 @@ import argparse
 import html
 import json
 import logging
+import numbers
 import os
 import platform
 import shutil
@@ -35,6 +36,8 @@ CHROMIUM = "/usr/bin/chromium"
 RARELY_DETECTED = 0.1
 #: What ``report`` writes in its directory (``--force`` replaces only such a directory).
 REPORT_ENTRIES = ("index.html", "figures", "tables")
+#: PNG figures are written at this multiple of their layout size (about 200 dpi at A4 width).
+PNG_SCALE = 2
 NOVEL_COLUMNS = ["symbol_a", "symbol_b", "type_a", "type_b", "distance", "min_detection"]
 
 
@@ -528,7 +531,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         paired = analysis.paired_differences(table, "fe")
         print(
             "FE minus each map, same splits (mean [95% interval], share of splits FE >=):\n"
-            + analysis.paired_to_markdown(paired),
+            + analysis.paired_to_markdown(paired, PAIRED_DIGITS),
             file=sys.stderr,
         )
     print(f"wrote {out} and {md} ({result['runtime_s']:.0f} s)", file=sys.stderr)
@@ -555,8 +558,10 @@ def _evaluation_json(
             paired.setdefault(clf, {})[name] = {
                 k: float(r[k]) for k in ("difference", "sd", "se", "ci_low", "ci_high", "share_ge")
             }
+    baselines = [n for n in names if n != "fe"]
     return {
         "simulated": is_simulated(loaded.es),
+        "definitions": EVALUATION_DEFINITIONS,
         "dataset": _dataset_summary(loaded),
         "model": _model_summary(loaded),
         "protocol": {
@@ -566,10 +571,17 @@ def _evaluation_json(
             "n_train": table.attrs["n_train"],
             "n_test": table.attrs["n_test"],
             "n_classes": table.attrs["n_classes"],
+            "chance_accuracy": chance_accuracy(loaded.labels),
             "seed": args.seed,
             "baselines_on": BASELINE_INPUT[args.center_samples],
+            "baselines": _baseline_names(
+                [n for n in baselines if n != "raw"], int(loaded.es.n_samples)
+            )
+            | ({"raw": "the expression matrix itself"} if "raw" in baselines else {}),
             "classifiers": list(table.index),
+            "classifier_settings": {c: CLASSIFIER_SETTINGS.get(c, "") for c in table.index},
         },
+        "map_names": {n: analysis.METHOD_NAMES.get(n, n) for n in names},
         "results": results,
         "fe_minus_other": paired,
         "split_scores": table.attrs["split_scores"],
@@ -580,6 +592,22 @@ def _evaluation_json(
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "host": platform.node(),
     }
+
+
+EVALUATION_DEFINITIONS = {
+    "results": "map -> classifier -> mean and sd over the splits of the accuracy: the share of "
+    "a split's test samples whose label is predicted right",
+    "protocol.chance_accuracy": "accuracy of always predicting the most frequent class (its "
+    "share of the labelled samples)",
+    "fe_minus_other": "classifier -> map -> accuracy of Factorized Embeddings minus that map's, "
+    "split by split on the same splits: difference (mean), sd, se (sd / sqrt(n_splits)), "
+    "ci_low and ci_high (95% interval of the mean, Student's t; how precisely the splits fix "
+    "the mean, not how the difference would vary on other data), share_ge (share of splits "
+    "where Factorized Embeddings is at least as accurate)",
+    "split_scores": "map -> classifier -> the accuracy of every split, in split order",
+    "runtime_s": "seconds for the whole command; baseline_maps_s and table1_s its parts, "
+    "cell_runtime_s each cell's (small when read from the result cache: see cached)",
+}
 
 
 def _evaluation_markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
@@ -599,7 +627,12 @@ def _evaluation_markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
         f"Train on {p['fraction']:.0%} of the labelled samples ({p['n_train']}), test on the "
         f"other {p['n_test']}; mean ± sd over {p['n_splits']} random splits (seed {p['seed']}) "
         f"of the accuracy (share of the test samples whose {p['label']} is predicted right). "
-        f"Baselines computed on {p['baselines_on']}.",
+        f"Baselines computed on {p['baselines_on']}: "
+        + ", ".join(p["baselines"].values())
+        + ". "
+        + _chance_text(p["chance_accuracy"], p["label"]),
+        "",
+        f"Classifiers: {_classifiers_text(list(p['classifiers']))}.",
         "",
         *([f"**Note.** {note}", ""] if note else []),
         f"Model `{m['directory']}` (key {m['key']}): {_model_settings_text(m)}.",
@@ -620,7 +653,7 @@ def _evaluation_markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
             "",
             PAIRED_CAPTION,
             "",
-            analysis.paired_to_markdown(analysis.paired_differences(table, "fe")),
+            analysis.paired_to_markdown(analysis.paired_differences(table, "fe"), PAIRED_DIGITS),
         ]
     return "\n".join(lines)
 
@@ -662,6 +695,51 @@ PAIRED_CAPTION = (
 def _has_comparison(table: pd.DataFrame) -> bool:
     names = set(table.columns.get_level_values(0))
     return "fe" in names and len(names) > 1
+
+
+#: How each Table-1 classifier is set up (analysis.semi_supervised_table), in words.
+CLASSIFIER_SETTINGS = {
+    "1-NN": "the label of the nearest training sample (Euclidean distance)",
+    "Decision Tree": "one tree grown until its leaves are pure",
+    "Gaussian NB": "Gaussian naive Bayes",
+    "Random Forest": f"{analysis.RF_TREES} trees",
+    "AdaBoost": "50 boosted decision stumps",
+    "MLP": "one hidden layer of 100 ReLU units, 300 full-batch Adam steps, on standardised "
+    "coordinates",
+}
+#: Digits of the split-by-split differences: an accuracy of a few hundred test samples moves
+#: in steps of a few thousandths, and the 95% intervals are a hundredth wide or more.
+PAIRED_DIGITS = 3
+
+
+def chance_accuracy(labels: np.ndarray) -> float:
+    """Accuracy of always predicting the most frequent class: its share of the labelled samples
+    (the floor a map's classifiers should beat; 1/26 for 26 tissues of 20 samples each)."""
+    from core.analysis import _labels_to_codes
+
+    codes, _ = _labels_to_codes(labels, len(labels))
+    known = codes[codes >= 0]
+    return float(np.bincount(known).max() / known.size) if known.size else float("nan")
+
+
+def _classifiers_text(classifiers: list[str]) -> str:
+    """'1-NN: the label of ...; Random Forest: 30 trees' for the classifiers of a table."""
+    return "; ".join(
+        f"{c}: {CLASSIFIER_SETTINGS[c]}" for c in classifiers if c in CLASSIFIER_SETTINGS
+    )
+
+
+def _baseline_names(methods: list[str], n_samples: int) -> dict[str, str]:
+    """Each baseline map with its settings, e.g. ``{"tsne": "t-SNE (perplexity 30)"}``."""
+    perplexity = analysis._tsne_perplexity(n_samples)
+    return {m: _MAP_NAMES.get(m, m).format(perplexity=perplexity) for m in methods}
+
+
+def _chance_text(chance: float, label: str) -> str:
+    return (
+        f"Chance level: always predicting the most frequent {label} is right for "
+        f"{chance:.1%} of the samples ({chance:.3f})."
+    )
 
 
 # ============================================================================= report
@@ -747,8 +825,9 @@ def run_report(args: argparse.Namespace) -> int:
             )
             cells_cached = _hits(cache) - before
             stage_counts["Table-1 cells"] = (cells_cached, table.size // 2)
-            figures["table1"] = _fig_table1(table)
-            sections.append(_section_table1(table, loaded.label, args, cells_cached))
+            chance = chance_accuracy(loaded.labels)
+            figures["table1"] = _fig_table1(table, chance, loaded.label)
+            sections.append(_section_table1(table, loaded.label, args, cells_cached, chance))
         else:
             sections.append("<h2>Table 1</h2><p>No sample label: skipped (pass --label).</p>")
         bar.update(1)
@@ -800,6 +879,7 @@ def run_report(args: argparse.Namespace) -> int:
                 centered=args.center_samples,
                 simulated=simulated,
                 cache_line=cache_line,
+                command=_report_command(args),
             )
             (tmp / "index.html").write_text(page, encoding="utf-8")
             replace_dir(tmp, out)
@@ -816,11 +896,29 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------------------- figures
+#: Class colours: 30 colours picked one by one, each as far as possible (CIELAB) from those
+#: before it and from the grey of unlabelled samples, saturated enough to read on white. Any 26
+#: consecutive ones differ more than the near twins of plotly's or d3's 20-colour sets (a map of
+#: 26 tissues had two blues and two greens that read as one).
 _PALETTE = (
-    "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #7f7f7f #bcbd22 #17becf "
-    "#393b79 #637939 #8c6d31 #843c39 #7b4173 #3182bd #e6550d #31a354 #756bb1 #636363 "
-    "#9ecae1 #fdae6b #a1d99b #fc9272 #bcbddc #c7c7c7 #6baed6 #fd8d3c #74c476 #9e9ac8"
+    "#1e78b4 #0000ff #ff0000 #00d200 #ff1eb4 #e1b400 #005a1e #872d2d #5a2da5 #00d2b4 "
+    "#e1a5ff #ffa578 #e100ff #96c35a #f0005a #785a00 #693c69 #f087a5 #f07800 #4b87ff "
+    "#2dc3e1 #a50f69 #784bff #a50000 #008700 #00d278 #d25ae1 #b4a569 #2d8778 #96d200"
 ).split()
+UNLABELLED_COLOR = "#d0d0d0"
+#: One colour per map in every figure that compares maps (Table 1's bars, smoothness).
+METHOD_COLORS = {
+    "fe": "#1f4e9c",
+    "pca": "#e45756",
+    "nmf": "#54a24b",
+    "tsne": "#b279a2",
+    "umap": "#f58518",
+    "raw": "#7f7f7f",
+}
+#: Height of one legend entry of the sample maps (10-px font, no gap between entries).
+_LEGEND_ROW_PX = 20
+#: Marker symbols of the classes beyond the palette's colours (a 31st class: blue squares).
+_SYMBOLS = ("circle", "square", "diamond", "cross", "x")
 
 
 def _fig_maps(maps: dict[str, np.ndarray], labels: np.ndarray | None, label: str | None):
@@ -841,9 +939,11 @@ def _fig_maps(maps: dict[str, np.ndarray], labels: np.ndarray | None, label: str
     lab = lab.fillna("unlabelled").astype(str)
     classes = sorted(lab.unique(), key=lambda c: (c == "unlabelled", c))
     colors = {
-        c: ("#d0d0d0" if c == "unlabelled" else _PALETTE[i % len(_PALETTE)])
+        c: (UNLABELLED_COLOR if c == "unlabelled" else _PALETTE[i % len(_PALETTE)])
         for i, c in enumerate(classes)
     }
+    # beyond the palette's colours, a class takes the colour again with another symbol
+    symbols = {c: _SYMBOLS[(i // len(_PALETTE)) % len(_SYMBOLS)] for i, c in enumerate(classes)}
     for k, name in enumerate(names):
         xy = maps[name]
         r, c = k // cols + 1, k % cols + 1
@@ -854,7 +954,7 @@ def _fig_maps(maps: dict[str, np.ndarray], labels: np.ndarray | None, label: str
                     x=xy[mask, 0],
                     y=xy[mask, 1],
                     mode="markers",
-                    marker={"size": 3, "color": colors[cls]},
+                    marker={"size": 3, "color": colors[cls], "symbol": symbols[cls]},
                     name=cls,
                     legendgroup=cls,
                     showlegend=k == 0,
@@ -862,13 +962,21 @@ def _fig_maps(maps: dict[str, np.ndarray], labels: np.ndarray | None, label: str
                 row=r,
                 col=c,
             )
-    fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(showticklabels=False)
+    # the coordinates have no units and no origin: no tick labels, no zero line
+    fig.update_xaxes(showticklabels=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, zeroline=False)
     fig.update_layout(
         width=1200,
-        height=max(400 * rows + 40, 17 * len(classes) + 120),
+        # every class in the legend: a group gap (plotly's default 10 px between legend groups)
+        # pushed the 26th tissue of GTEx below the figure's edge
+        height=max(400 * rows + 40, _LEGEND_ROW_PX * len(classes) + 140),
         title=f"Sample maps coloured by {label}" if label else "Sample maps (no sample label)",
-        legend={"font": {"size": 9}, "itemsizing": "constant", "title": {"text": label or ""}},
+        legend={
+            "font": {"size": 10},
+            "itemsizing": "constant",
+            "tracegroupgap": 0,
+            "title": {"text": label or ""},
+        },
         template="plotly_white",
         margin={"l": 20, "r": 20, "t": 90, "b": 20},
     )
@@ -902,7 +1010,7 @@ def _mark_simulated(figures: dict[str, Any]) -> None:
         )
 
 
-def _fig_table1(table: pd.DataFrame):
+def _fig_table1(table: pd.DataFrame, chance: float | None = None, label: str | None = None):
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -913,6 +1021,7 @@ def _fig_table1(table: pd.DataFrame):
                 y=table[(name, "mean")],
                 error_y={"type": "data", "array": table[(name, "sd")]},
                 name=analysis.METHOD_NAMES.get(name, name),
+                marker_color=METHOD_COLORS.get(name),
             )
         )
     fig.update_layout(
@@ -922,10 +1031,23 @@ def _fig_table1(table: pd.DataFrame):
         yaxis_title="accuracy on the held-out samples",
         yaxis_range=[0, 1],
         legend_title_text="map",
-        title=f"Semi-supervised classification ({table.attrs['fraction']:.0%} labels, "
-        f"mean ± sd over {table.attrs['n_splits']} splits)",
+        title=f"Semi-supervised classification of {label or 'the label'} "
+        f"({table.attrs['fraction']:.0%} labels, mean ± sd over {table.attrs['n_splits']} "
+        "splits)",
         template="plotly_white",
     )
+    if chance is not None and np.isfinite(chance):
+        # the line across the plot; its words in the legend, where no bar lies under them
+        fig.add_hline(y=chance, line={"dash": "dash", "color": "#555", "width": 1.5})
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="lines",
+                line={"dash": "dash", "color": "#555", "width": 1.5},
+                name=f"chance: the most frequent class ({chance:.2f})",
+            )
+        )
     return fig
 
 
@@ -973,8 +1095,8 @@ def _fig_markers(maps: dict[str, np.ndarray], scores: dict[str, np.ndarray], smo
                 row=i + 1,
                 col=j + 1,
             )
-    fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(showticklabels=False)
+    fig.update_xaxes(showticklabels=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, zeroline=False)
     fig.update_annotations(font_size=11)
     fig.update_layout(
         width=420 * len(names),
@@ -1007,7 +1129,7 @@ def _fig_smoothness(per_gene: pd.DataFrame):
                 line={
                     "shape": "hv",
                     "width": 3 if name == "fe" else 1.5,
-                    "color": _PALETTE[j % len(_PALETTE)],
+                    "color": METHOD_COLORS.get(name, _PALETTE[j % len(_PALETTE)]),
                 },
                 name=analysis.METHOD_NAMES.get(name, name),
             )
@@ -1025,6 +1147,8 @@ def _fig_smoothness(per_gene: pd.DataFrame):
 
 
 def _fig_agreement(table: pd.DataFrame):
+    """Horizontal bars, one row per source of neighbours: long row names (the models by
+    directory, the runs together) read level instead of slanting into the next panel."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -1032,40 +1156,37 @@ def _fig_agreement(table: pd.DataFrame):
     fig = make_subplots(
         rows=1,
         cols=len(cols),
+        shared_yaxes=True,
+        horizontal_spacing=0.04,
         subplot_titles=[
             {"go": "share a GO BP term", "coexp": "co-expression edge (top 1%)"}[c] for c in cols
         ],
     )
     labels = [str(i) for i in table.index]
     for j, c in enumerate(cols):
-        fig.add_trace(
-            go.Bar(
-                x=labels,
-                y=table[f"{c}_fraction"],
-                name="neighbour pairs",
-                marker_color="#1f77b4",
-                showlegend=j == 0,
-            ),
-            row=1,
-            col=j + 1,
-        )
-        fig.add_trace(
-            go.Bar(
-                x=labels,
-                y=table[f"{c}_random"],
-                name="random pairs",
-                marker_color="#bbbbbb",
-                showlegend=j == 0,
-            ),
-            row=1,
-            col=j + 1,
-        )
+        for column, name, colour in (
+            (f"{c}_fraction", "neighbour pairs", "#1f77b4"),
+            (f"{c}_random", "random pairs", "#bbbbbb"),
+        ):
+            fig.add_trace(
+                go.Bar(
+                    y=labels,
+                    x=table[column],
+                    orientation="h",
+                    name=name,
+                    marker_color=colour,
+                    showlegend=j == 0,
+                ),
+                row=1,
+                col=j + 1,
+            )
+        fig.update_xaxes(title_text="fraction of pairs", rangemode="tozero", row=1, col=j + 1)
+    fig.update_yaxes(autorange="reversed")  # top to bottom in the table's order
     fig.update_layout(
         barmode="group",
         width=1000,
-        height=380,
+        height=140 + 55 * len(labels),
         title="Gene neighbours found in the references, vs random gene pairs",
-        yaxis_title="fraction of pairs",
         template="plotly_white",
     )
     return fig
@@ -1081,8 +1202,11 @@ def _write_figures(figures: dict[str, Any], folder: Path) -> dict[str, dict[str,
         written[name] = {}
         for fmt in ("png", "svg"):
             path = folder / f"{name}.{fmt}"
-            jobs.append({"fig": fig, "path": str(path), "opts": {"format": fmt}})
+            # PNG at twice the layout's pixels: sharp in print and on high-density screens
+            opts = {"format": fmt, **({"scale": PNG_SCALE} if fmt == "png" else {})}
+            jobs.append({"fig": fig, "path": str(path), "opts": opts})
             written[name][fmt] = f"figures/{name}.{fmt}"
+        written[name]["width"] = str(fig.layout.width or "")
     for noisy in ("kaleido", "choreographer"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
@@ -1102,22 +1226,73 @@ def _write_figures(figures: dict[str, Any], folder: Path) -> dict[str, dict[str,
 
 # ----------------------------------------------------------------------------- sections
 def _number(value: float) -> str:
-    """A table's number: 3 significant digits (0.000123, 0.154, 13.6), whole above 1,000."""
+    """A table's number: 3 significant digits, trailing zeros kept so that a column reads
+    evenly (0.350 beside 0.761; 0.000123, 13.6, 2.00), whole above 1,000 (123,457)."""
     if not np.isfinite(value):
         return str(value)
     if value == 0:
         return "0"
-    if abs(value) >= 1000:
+    # decimals for 3 significant digits, written out (never 7.58e-05: a column of shares
+    # reads the same way down to its smallest)
+    decimals = max(0, 2 - int(np.floor(np.log10(abs(value)))))
+    if abs(value) >= 1000 or round(abs(value), decimals) >= 1000:
         return f"{value:,.0f}"
-    return f"{value:.3g}"
+    return f"{value:.{decimals}f}"
+
+
+def _cell(value: Any) -> str:
+    """One table cell's text: numbers by :func:`_number`, missing as a dash."""
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return "–"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if isinstance(value, numbers.Real):
+        return _number(float(value))
+    return str(value)
+
+
+def _numeric_column(column: pd.Series) -> bool:
+    """Numbers, or numbers written out ("0.62 ± 0.02", "+0.010 [...]"): right-aligned."""
+    if pd.api.types.is_bool_dtype(column):
+        return False
+    if pd.api.types.is_numeric_dtype(column):
+        return True
+    text = column.dropna().astype(str)
+    text = text[text != ""]
+    number = r"^[+\-−]?\d[\d,]*(\.\d+)?%?(\s|$)"  # "1-NN" is a name, "0.62 ± 0.02" a number
+    return bool(len(text)) and bool(text.str.match(number).all())
 
 
 def _html_table(frame: pd.DataFrame, index: bool = True) -> str:
-    return frame.to_html(classes="table", border=0, float_format=_number, na_rep="–", index=index)
+    """A table with one header row; words left-aligned, numbers right-aligned (``td.num``).
+
+    With ``index``, the index comes first as a column named by the index's name."""
+    if index:
+        frame = _index_as_column(frame, str(frame.index.name or ""))
+    numeric = [_numeric_column(frame.iloc[:, j]) for j in range(frame.shape[1])]
+    attrs = [' class="num"' if num else "" for num in numeric]
+    head = "".join(
+        f"<th{a}>{html.escape(str(c))}</th>" for c, a in zip(frame.columns, attrs, strict=True)
+    )
+    rows = []
+    for values in frame.itertuples(index=False, name=None):
+        cells = "".join(
+            f"<td{a}>{html.escape(_cell(v))}</td>" for v, a in zip(values, attrs, strict=True)
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    return (
+        f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    )
 
 
 def _section_table1(
-    table: pd.DataFrame, label: str | None, args: argparse.Namespace, cells_cached: int = 0
+    table: pd.DataFrame,
+    label: str | None,
+    args: argparse.Namespace,
+    cells_cached: int = 0,
+    chance: float | None = None,
 ) -> str:
     fmt = analysis.format_table(table)
     fmt.columns = [analysis.METHOD_NAMES.get(c, c) for c in fmt.columns]
@@ -1133,6 +1308,12 @@ def _section_table1(
         f"over the splits of the accuracy (share of the test samples whose "
         f"{html.escape(str(label))} is predicted right). Baselines computed on "
         f"{html.escape(BASELINE_INPUT[args.center_samples])}. "
+        + (
+            html.escape(_chance_text(chance, str(label))) + " "
+            if chance is not None and np.isfinite(chance)
+            else ""
+        )
+        + f"Classifiers: {html.escape(_classifiers_text(list(table.index)))}. "
         f"Computed in {a['runtime_s']:.0f} s"
         + (f" ({html.escape(cached)})" if cached else "")
         + ".</p>"
@@ -1170,7 +1351,7 @@ def few_labels_note(n_train: int, n_classes: int, n_labelled: int) -> str:
 def _section_paired(table: pd.DataFrame) -> str:
     if not _has_comparison(table):
         return ""
-    paired = analysis.format_paired(analysis.paired_differences(table, "fe"))
+    paired = analysis.format_paired(analysis.paired_differences(table, "fe"), PAIRED_DIGITS)
     return (
         "<h3>Factorized Embeddings minus each map, split by split</h3>"
         f"<p>{html.escape(PAIRED_CAPTION)}</p>"
@@ -1195,13 +1376,27 @@ def _section_markers(
         "Smoothness = 1 − mean squared difference between a sample's score and the mean of "
         "its 15 nearest samples on the map, over (1 + 1/15) × variance: 1 when expression is "
         "organised in sample space, about 0 when it is random over the map. <i>n_genes</i>: "
-        "genes of this dataset that match; <i>genes</i>: the first 8 of them.</p>",
-        _html_table(smooth.rename(columns=analysis.METHOD_NAMES)),
+        "genes of this dataset that match; <i>genes</i>: the first 8 of them. In the figure, "
+        "the colours span each marker's 2nd to 98th percentile (scores beyond it take the end "
+        "colours).</p>",
     ]
+    if len(found):
+        columns = {n: f"smoothness on {analysis.METHOD_NAMES.get(n, n)}" for n in shown}
+        parts.append(_html_table(found.rename(columns=columns)))
     if absent:
+        what = "None of the markers is" if not len(found) else "Not"
         parts.append(
-            f"<p>Not among this dataset's {es.n_genes} genes: {html.escape(', '.join(absent))} "
-            "(choose others with --markers).</p>"
+            f"<p>{what} among this dataset's {es.n_genes:,} genes: "
+            f"{html.escape(', '.join(absent))}. Choose others with "
+            "<code class='flag'>--markers</code>"
+            + (
+                f", e.g. the most variable genes here: "
+                "<code class='flag'>--markers "
+                f"{html.escape(','.join(_most_variable(es, 5)))}</code>"
+                if not len(found)
+                else ""
+            )
+            + ".</p>"
         )
     if len(found):
         scores = {
@@ -1210,8 +1405,6 @@ def _section_markers(
         }
         figures["markers"] = _fig_markers(shown, scores, smooth)
         parts.append("{fig:markers}")
-    else:
-        parts.append("<p>None of the markers is among this dataset's genes.</p>")
     n_genes = min(es.n_genes, 5000)
     if es.n_genes > n_genes:
         var = np.nanvar(es.values, axis=0)
@@ -1226,7 +1419,7 @@ def _section_markers(
     )
     figures["smoothness"] = _fig_smoothness(per_gene)
     summary = per_gene.describe().T[["mean", "25%", "50%", "75%"]]
-    summary.index = [analysis.METHOD_NAMES.get(n, n) for n in summary.index]
+    summary.index = pd.Index([analysis.METHOD_NAMES.get(n, n) for n in summary.index], name="map")
     parts += [
         f"<h3>Smoothness of {note}</h3>",
         "<p>The same smoothness for each gene alone (its own values, not z-scores of a set), "
@@ -1235,6 +1428,25 @@ def _section_markers(
         "{fig:smoothness}",
     ]
     return "".join(parts)
+
+
+def _run_names(runs: list[_Loaded]) -> list[str]:
+    """Row names of the models in the gene-space table: ``FE gene_dim 50`` for one model;
+    with others, each named by its directory (``FE m26, gene_dim 50``), the first one too
+    (it was the only one without a name), and a number where two directories share a name."""
+    if len(runs) == 1:
+        return [f"FE gene_dim {runs[0].model.gene_dim}"]
+    names: list[str] = []
+    for i, item in enumerate(runs):
+        base = f"FE {item.dir.name}, gene_dim {item.model.gene_dim}"
+        names.append(base if base not in names else f"{base} (#{i + 1})")
+    return names
+
+
+def _most_variable(es: Any, n: int) -> list[str]:
+    """Symbols of the ``n`` genes of largest variance over the samples."""
+    var = np.nan_to_num(np.nanvar(es.values, axis=0), nan=-1.0)
+    return [str(es.gene_symbols[i]) for i in np.argsort(-var, kind="stable")[:n]]
 
 
 def _section_gene_space(
@@ -1268,19 +1480,27 @@ def _section_gene_space(
         release = go.metadata.get("go_release") or go.metadata.get("obo_data_version")
         parts.append(
             f"<p>GO biological-process terms of {lo}–{hi} genes ({len(terms)} terms reach these "
-            f"genes; {int((go_matrix.getnnz(axis=1) > 0).sum())} of {es.n_genes} genes "
+            f"genes; {int((go_matrix.getnnz(axis=1) > 0).sum())} of {es.n_genes:,} genes "
             f"annotated; {evidence}; "
             f"{html.escape(str(go.metadata.get('source', 'GO snapshot')))}"
             + (f", GO release {html.escape(str(release))}" if release else "")
             + ").</p>"
         )
-    embeddings: dict[str, np.ndarray] = {}
-    for item in [loaded, *others]:
-        dim = item.model.gene_dim
-        name = f"FE gene_dim {dim}"
-        if name in embeddings:
-            name = f"{name} ({item.dir.name})"
-        embeddings[name] = np.asarray(item.model.gene_embedding_)
+    names = _run_names([loaded, *others])
+    embeddings = {
+        name: np.asarray(item.model.gene_embedding_)
+        for name, item in zip(names, [loaded, *others], strict=True)
+    }
+    if others:  # runs may differ in more than the seed: each one's settings
+        parts.append(
+            "<p>Models compared (the first is the report's model):</p><ul>"
+            + "".join(
+                f"<li>{html.escape(name)}: <code>{html.escape(str(item.dir))}</code>, "
+                f"{html.escape(_model_settings_text(_model_summary(item)))}</li>"
+                for name, item in zip(names, [loaded, *others], strict=True)
+            )
+            + "</ul>"
+        )
     if others:
         embeddings[f"FE, the {len(embeddings)} models together"] = analysis.consensus_gene_space(
             list(embeddings.values())
@@ -1316,6 +1536,8 @@ def _section_gene_space(
     for col in ("n_pairs", "go_pairs"):
         if col in table.columns:
             table[col] = table[col].astype(int)
+    if "go_pairs" in table.columns and (table["go_pairs"] == table["n_pairs"]).all():
+        table = table.drop(columns="go_pairs")  # GO counts every pair: n_pairs again
     figures["gene_space"] = _fig_agreement(table)
     has_go = go_matrix is not None
     parts += [
@@ -1331,20 +1553,25 @@ def _section_gene_space(
         "(gene, neighbour) pairs "
         + ("share a GO term, and how many " if has_go else "")
         + "are edges of the co-expression network of this data (the top 1% most correlated "
-        f"gene pairs), against {n_random} random gene pairs (seeded).</p>",
+        f"gene pairs), against {n_random:,} random gene pairs (seeded).</p>",
         _html_table(table),
         "<ul class='legend'>"
-        f"<li><i>n_pairs</i>: (gene, neighbour) pairs, {es.n_genes} genes × {args.k} "
+        f"<li><i>n_pairs</i>: (gene, neighbour) pairs, {es.n_genes:,} genes × {args.k} "
         "neighbours (a pair found from both sides counts twice)"
         + (", fewer for the neighbours found in all runs" if others else "")
         + "</li>"
         + (
-            "<li><i>go_pairs</i>: the pairs counted for GO (all of them: a pair with a gene "
-            "that has no GO term counts as not sharing one); <i>go_fraction</i>: the share of "
-            "them whose two genes share at least one GO term; <i>go_random</i>: the same share "
+            "<li><i>go_fraction</i>: the share of the pairs whose two genes share at least one "
+            "GO term (every pair counts: a pair with a gene that has no GO term counts as not "
+            "sharing one); <i>go_random</i>: the same share "
             "among the random pairs; <i>go_ratio</i> = go_fraction / go_random (1: no better "
             "than chance)</li>"
             if has_go
+            else ""
+        )
+        + (
+            "<li><i>go_pairs</i>: the pairs counted for GO</li>"
+            if "go_pairs" in table.columns
             else ""
         )
         + "<li><i>coexp_fraction</i>, <i>coexp_random</i>, <i>coexp_ratio</i>: the same for "
@@ -1382,10 +1609,11 @@ def _section_gene_space(
         n_unannotated = int((~novel["both_annotated"]).sum())
         rare = novel["min_detection"] < RARELY_DETECTED
         if tables is not None:
-            tables["close_pairs"] = close.drop(columns=["gene_a", "gene_b"])
+            tables["close_pairs"] = _close_pairs_csv(close)
         shown_types = min(15, len(summary))
         parts += [
-            f"<h3>Close pairs in neither reference ({len(novel)} of {len(close)} close pairs)</h3>",
+            f"<h3>Close pairs in neither reference ({len(novel):,} of {len(close):,} "
+            "close pairs)</h3>",
             "<p>A <i>close pair</i> is two genes of which one is among the other's "
             f"{args.k} nearest in the gene space of <code>{html.escape(str(loaded.dir))}</code> "
             "(cosine distance), counted once; <i>novel</i> when its genes neither share a GO "
@@ -1397,12 +1625,12 @@ def _section_gene_space(
             )
             + ": <i>n_pairs</i> novel pairs of that type pair and <i>fraction</i> their share "
             "of all novel pairs; <i>unannotated</i> the novel pairs with a gene that has "
-            f"no GO term here ({n_unannotated} of {len(novel)}); <i>n_close</i> the close pairs "
-            "of that type pair and <i>novel_rate</i> the share of them that is novel; "
+            f"no GO term here ({n_unannotated:,} of {len(novel):,}); <i>n_close</i> the close "
+            "pairs of that type pair and <i>novel_rate</i> the share of them that is novel; "
             "<i>expected</i> the type pair's share among all pairs of this dataset's genes and "
             "<i>enrichment</i> = fraction / expected. A pair with an unannotated gene cannot "
             "share a term, so types that GO rarely annotates (most non-coding genes) are novel "
-            f"more often whatever the model does. {int(rare.sum())} of the {len(novel)} novel "
+            f"more often whatever the model does. {int(rare.sum()):,} of the {len(novel):,} novel "
             f"pairs have a gene detected (above 0) in fewer than {RARELY_DETECTED:.0%} of the "
             "samples: genes that are off almost everywhere lie together in gene space (the "
             "model predicts about 0 for all of them), so such pairs say little. Every close "
@@ -1428,12 +1656,36 @@ def _section_gene_space(
             n_runs = len(others) + 1
             held = novel[~rare & (novel["runs"] == n_runs)]
             parts += [
-                f"<h4>Of those, the pairs close in all {n_runs} runs ({len(held)} pairs"
+                f"<h4>Of the novel pairs of genes detected in at least {RARELY_DETECTED:.0%} "
+                f"of the samples, the pairs close in all {n_runs} runs ({len(held):,} pairs"
                 + ("; the 30 closest" if len(held) > 30 else "")
                 + ")</h4>",
                 _html_table(held.head(30)[columns], index=False),
             ]
     return "".join(parts)
+
+
+#: Column order of tables/close_pairs.csv: the pair first, then what was found about it.
+CLOSE_PAIR_COLUMNS = [
+    "symbol_a",
+    "symbol_b",
+    "type_a",
+    "type_b",
+    "distance",
+    "novel",
+    "both_annotated",
+    "min_detection",
+    "runs",
+    "id_a",
+    "id_b",
+]
+
+
+def _close_pairs_csv(close: pd.DataFrame) -> pd.DataFrame:
+    """Every close pair as written to tables/close_pairs.csv (gene indices left out)."""
+    first = [c for c in CLOSE_PAIR_COLUMNS if c in close.columns]
+    rest = [c for c in close.columns if c not in first and c not in ("gene_a", "gene_b")]
+    return close[first + rest].reset_index(drop=True)
 
 
 def _correlation_references(es: Any, cache: Any, k: int) -> tuple[np.ndarray, Any]:
@@ -1460,21 +1712,83 @@ def _correlation_references(es: Any, cache: Any, k: int) -> tuple[np.ndarray, An
 
 
 _CSS = """
-body { font-family: system-ui, sans-serif; max-width: 1250px; margin: 2em auto; color: #222; }
-table.table { border-collapse: collapse; font-size: 13px; margin: 0.5em 0 1em; }
+body { font-family: system-ui, sans-serif; max-width: 1250px; margin: 2em auto; padding: 0 1em;
+  color: #222; line-height: 1.4; }
+table.table { border-collapse: collapse; font-size: 13px; margin: 0.5em 0 1em;
+  font-variant-numeric: tabular-nums; }
 table.table td, table.table th { padding: 3px 8px; border-bottom: 1px solid #ddd;
-  text-align: right; }
+  text-align: left; vertical-align: top; }
+table.table th { border-bottom: 2px solid #999; }
+table.table .num { text-align: right; }
 figure { margin: 1em 0; } figcaption { font-size: 12px; color: #555; }
-img { max-width: 100%; } code { background: #f4f4f4; padding: 1px 3px; }
+img { max-width: 100%; height: auto; }
+code { background: #f4f4f4; padding: 1px 3px; overflow-wrap: anywhere; }
+code.flag { white-space: nowrap; }
 p.note { background: #fff6e0; border-left: 3px solid #e0a000; padding: 4px 8px; }
 p.simulated { background: #fde8e8; border: 2px solid #b91c1c; color: #7f1d1d;
   padding: 8px 12px; font-size: 15px; }
 ul.legend { font-size: 13px; color: #444; }
+.wide { overflow-x: auto; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 11pt; }
+  h2, h3, h4 { break-after: avoid; }
+  figure, table.table tr, p.note { break-inside: avoid; }
+  table.table { font-size: 9pt; }
+  .wide { overflow: visible; }
+  a { color: inherit; }
+}
 """
+# the collapsed model settings print too
+_PRINT_SCRIPT = (
+    "<script>addEventListener('beforeprint', () => "
+    "document.querySelectorAll('details').forEach(d => { d.open = true; }));</script>"
+)
+
+#: One line under each figure of the page: what is drawn.
+FIGURE_CAPTIONS = {
+    "loss": "Training error of the model, epoch by epoch.",
+    "maps": "Figure 2: every sample on each map, coloured by its label (legend).",
+    "table1": "Table 1 as bars: mean accuracy, error bars ± 1 sd over the splits; dashed "
+    "line: chance.",
+    "markers": "Figure 3: each marker's score (mean z-score) in each sample, on the model's "
+    "map and on t-SNE.",
+    "smoothness": "How many genes reach each smoothness, one outline per map.",
+    "gene_space": "Figure 4: share of neighbour pairs (blue) and of random gene pairs (grey) "
+    "that share a GO term or are co-expression edges.",
+}
+
+
+def _report_command(args: argparse.Namespace) -> str:
+    """The ``report`` command line that makes this page again (cache flags left out)."""
+    import shlex
+
+    words = ["python", "-m", "core", "report", "--model", str(args.model)]
+    if args.label is not None:
+        words += ["--label", str(args.label)]
+    words += ["--methods", args.methods, "--fraction", f"{args.fraction:g}"]
+    words += ["--splits", str(args.splits), "--classifiers", args.classifiers]
+    words += ["--seed", str(args.seed), "--markers", args.markers, "--k", str(args.k)]
+    if args.center_samples:
+        words.append("--center-samples")
+    if args.compare_models:
+        words += ["--compare-models", *map(str, args.compare_models)]
+    if args.no_go:
+        words.append("--no-go")
+    else:
+        for flag, value in (
+            ("--go-gaf", args.go_gaf),
+            ("--go-obo", args.go_obo),
+            ("--go-exclude-evidence", args.go_exclude_evidence),
+            ("--go-term-size", args.go_term_size),
+        ):
+            if value:
+                words += [flag, str(value)]
+    return shlex.join([*words, "--out", str(args.out)])
+
 
 _MAP_NAMES = {
     "pca": "PCA",
-    "nmf": "NMF (values clipped at 0)",
+    "nmf": "NMF (negative values set to 0)",
     "tsne": "t-SNE (perplexity {perplexity:g})",
     "umap": f"UMAP ({analysis.UMAP_NEIGHBORS} neighbours)",
 }
@@ -1534,6 +1848,7 @@ def _page(
     centered: bool = False,
     simulated: bool = False,
     cache_line: str = "",
+    command: str = "",
 ) -> str:
     es, model = loaded.es, loaded.model
     params = model.trained_params()
@@ -1542,9 +1857,13 @@ def _page(
         if name not in figures:
             return ""
         f = figures[name]
+        width = f' width="{f["width"]}"' if f.get("width") else ""
+        alt = html.escape(FIGURE_CAPTIONS.get(name, name), quote=True)
         return (
-            f'<figure><img src="{f["png"]}" alt="{name}"><figcaption>'
-            f'<a href="{f["svg"]}">SVG</a> · <a href="{f["png"]}">PNG</a></figcaption></figure>'
+            f'<figure><img src="{f["png"]}"{width} alt="{alt}"><figcaption>'
+            f"{html.escape(FIGURE_CAPTIONS.get(name, ''))} "
+            f'Download: <a href="{f["svg"]}">SVG</a> (vector, for print) · '
+            f'<a href="{f["png"]}">PNG</a></figcaption></figure>'
         )
 
     body = "".join(sections)
@@ -1558,14 +1877,14 @@ def _page(
                 json.dumps(v) if isinstance(v, list | dict) else str(v) for v in params.values()
             ]
         },
-        index=list(params),
+        index=pd.Index(list(params), name="setting"),
     )
     lab = pd.Series(loaded.labels) if loaded.labels is not None else None
     prefix = f"{SIMULATED_LABEL}: " if simulated else ""
     head = [
         "<!doctype html><html><head><meta charset='utf-8'>",
         f"<title>{prefix}Factorized embeddings report: {html.escape(es.name)}</title>",
-        f"<style>{_CSS}</style></head><body>",
+        f"<style>{_CSS}</style>{_PRINT_SCRIPT}</head><body>",
         f"<h1>Factorized embeddings: {html.escape(es.name)}</h1>",
     ]
     if simulated:
@@ -1589,9 +1908,15 @@ def _page(
         f"<li>Report computed in {runtime:.0f} s on {html.escape(platform.node())} "
         f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})"
         + (f"; {html.escape(cache_line)}" if cache_line else "")
-        + "</li></ul>",
+        + "</li>"
+        + (
+            f"<li>Made by <code class='command'>{html.escape(command)}</code></li>"
+            if command
+            else ""
+        )
+        + "</ul>",
         "<details><summary>Model settings, and the data source as recorded</summary>",
-        settings.to_html(classes="table", border=0),
+        _html_table(settings),
         f"<p><code>{html.escape(json.dumps(es.source))}</code></p>",
         "</details>",
         fig_html("loss"),

@@ -199,14 +199,20 @@ def test_loading_steps_are_said_in_words():
 def test_table_numbers_keep_three_significant_digits():
     from core.analysis_cli import _number
 
-    # an expected share of a rare gene-type pair read 0.000 beside its enrichment of 38.1
-    assert [_number(v) for v in (0.000123, 0.1544, 13.64, 2.0, 0.0, 123456.7)] == [
+    # an expected share of a rare gene-type pair read 0.000 beside its enrichment of 38.1;
+    # trailing zeros stay (0.350 beside 0.761), and a tiny share is written out, not 7.58e-05
+    values = (0.000123, 0.1544, 13.64, 2.0, 0.0, 123456.7, 0.35, 7.58e-05, 999.96, -0.0256)
+    assert [_number(v) for v in values] == [
         "0.000123",
         "0.154",
         "13.6",
-        "2",
+        "2.00",
         "0",
         "123,457",
+        "0.350",
+        "0.0000758",
+        "1,000",
+        "-0.0256",
     ]
 
 

@@ -1,0 +1,395 @@
+"""The report and Table 1 as a reader of a paper takes them: every class in the map's legend in
+its own colour, chance level and classifier settings stated, numbers at sensible precision,
+tables with one header row, figures sharp in print, the page printable and reproducible."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import re
+import shlex
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.cli import main
+from core.estimator import FactorizedEmbeddings
+
+needs_chromium = pytest.mark.skipif(
+    not (shutil.which("chromium") or os.environ.get("BROWSER_PATH")),
+    reason="figure export needs Chromium (or BROWSER_PATH)",
+)
+FAST = ["--classifiers", "1-NN", "--splits", "2", "--fraction", "0.3"]
+
+
+def _fit(es, path: Path, seed: int = 0) -> Path:
+    model = FactorizedEmbeddings(gene_dim=4, hidden=(8,), epochs=1, device="cpu", seed=seed)
+    return model.fit(es).save(path)
+
+
+@pytest.fixture(scope="module")
+def real_models(sepira_file, tmp_path_factory):
+    """Two one-epoch models (seeds 0 and 1) of 130 real GTEx samples (5 per tissue) x 40 genes."""
+    from core.data import load_table
+
+    es = load_table(sepira_file)
+    es = es.subset(samples=np.arange(0, es.n_samples, 4), genes=np.arange(40))
+    folder = tmp_path_factory.mktemp("models")
+    return _fit(es, folder / "run_a"), _fit(es, folder / "run_b", seed=1)
+
+
+@pytest.fixture(scope="module")
+def report(real_models, tmp_path_factory):
+    """One report of the first model, the second compared with it."""
+    out = tmp_path_factory.mktemp("report") / "report"
+    argv = ["report", "--model", str(real_models[0]), "--out", str(out), "--methods", "pca"]
+    argv += [*FAST, "--k", "3", "--no-cache", "--markers", "TBX5,NOTAGENE1"]
+    argv += ["--compare-models", str(real_models[1])]
+    if not (shutil.which("chromium") or os.environ.get("BROWSER_PATH")):
+        pytest.skip("figure export needs Chromium (or BROWSER_PATH)")
+    assert main(argv) == 0
+    return out
+
+
+# ----------------------------------------------------------------------------- Figure 2
+def _lab(hex_colour: str) -> np.ndarray:
+    """CIELAB of an sRGB colour (D65)."""
+    c = np.array([int(hex_colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]) / 255.0
+    c = np.where(c > 0.04045, ((c + 0.055) / 1.055) ** 2.4, c / 12.92)
+    m = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    xyz = m @ c / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _map_figure(n_classes: int):
+    from core.analysis_cli import _fig_maps
+
+    rng = np.random.default_rng(0)
+    labels = np.array([f"Tissue number {i:02d}" for i in range(n_classes)] * 3, dtype=object)
+    maps = {k: rng.normal(size=(labels.size, 2)) for k in ("fe", "pca", "nmf", "tsne", "umap")}
+    return _fig_maps(maps, labels, "tissue")
+
+
+def test_map_classes_have_colours_told_apart():
+    """26 GTEx tissues: the old palette gave two blues (Adipose Tissue, Pituitary) and two
+    greens (Blood, Salivary Gland) that read as one."""
+    fig = _map_figure(26)
+    shown = [t for t in fig.data if t.showlegend]
+    colours = [t.marker.color for t in shown]
+    assert len(set(colours)) == 26
+    closest = min(np.linalg.norm(_lab(a) - _lab(b)) for a, b in itertools.combinations(colours, 2))
+    assert closest > 25, closest  # CIELAB distance; the old palette's closest pair was 5
+    # unlabelled grey is apart from every class colour
+    from core.analysis_cli import UNLABELLED_COLOR
+
+    assert min(np.linalg.norm(_lab(UNLABELLED_COLOR) - _lab(c)) for c in colours) > 20
+    # beyond the palette a class takes another symbol: no two classes look the same
+    many = [(t.marker.color, t.marker.symbol) for t in _map_figure(40).data if t.showlegend]
+    assert len(set(many)) == 40
+
+
+@needs_chromium
+@pytest.mark.parametrize("n_classes", [26, 40])
+def test_map_legend_shows_every_class(n_classes):
+    """The 26th tissue (Vagina) fell below the legend's edge of the exported figure."""
+    svg = _map_figure(n_classes).to_image(format="svg").decode()
+    legend = svg[svg.index('class="legend"') :]
+    box = float(re.search(r'class="bg"[^>]*height="([\d.]+)"', legend).group(1))
+    entries = re.findall(
+        r'class="groups" transform="(?:translate\(0,([\d.]+)\))?">'
+        r'<g class="traces" transform="translate\(0,([\d.]+)\)"',
+        legend,
+    )
+    offsets = [float(g or 0) + float(t) for g, t in entries]
+    assert len(offsets) == n_classes
+    assert max(offsets) + 8 < box, (max(offsets), box)  # the last entry inside the legend box
+
+
+def test_map_has_no_zero_lines():
+    """The maps' coordinates have no origin: a zero line suggests one."""
+    fig = _map_figure(3)
+    assert all(ax.zeroline is False for ax in (fig.layout.xaxis, fig.layout.yaxis))
+
+
+# ----------------------------------------------------------------------------- Table 1
+def test_evaluate_states_chance_settings_and_keys(real_models, tmp_path):
+    out = tmp_path / "t1.json"
+    argv = ["evaluate", "--model", str(real_models[0]), "--out", str(out), "--no-cache"]
+    argv += ["--methods", "pca,tsne", "--classifiers", "1-NN,AdaBoost", "--splits", "3"]
+    argv += ["--fraction", "0.3"]
+    assert main(argv) == 0
+    result = json.loads(out.read_text())
+    protocol = result["protocol"]
+    # 5 samples of each of 26 tissues: always guessing one tissue is right 1 time in 26
+    assert protocol["chance_accuracy"] == pytest.approx(1 / 26)
+    assert protocol["classifiers"] == ["1-NN", "AdaBoost"]  # a list, as before
+    assert protocol["classifier_settings"]["AdaBoost"] == "50 boosted decision stumps"
+    assert protocol["baselines"]["tsne"].startswith("t-SNE (perplexity")
+    assert result["map_names"]["fe"] == "Factorized Embeddings"
+    assert {"results", "fe_minus_other", "protocol.chance_accuracy"} <= set(result["definitions"])
+    md = out.with_suffix(".md").read_text()
+    assert "Chance level: always predicting the most frequent tissue is right for 3.8%" in md
+    assert "Classifiers: 1-NN: the label of the nearest training sample" in md
+    assert "t-SNE (perplexity" in md.split("Baselines computed on")[1].split("\n")[0]
+    # split-by-split differences at 3 decimals (a few hundred test samples), not 4
+    paired = md.split("split by split")[-1]
+    assert re.search(r"[+-]\d\.\d{3} \[[+-]\d\.\d{3}, [+-]\d\.\d{3}\], \d+%", paired)
+    assert not re.search(r"\d\.\d{4}", paired)
+
+
+@needs_chromium
+def test_table1_figure_draws_chance_without_covering_bars():
+    from core.analysis import semi_supervised_table
+    from core.analysis_cli import _fig_table1
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat(["a", "b", "c", "d"], 10)
+    table = semi_supervised_table(
+        {"fe": rng.normal(size=(40, 2)), "pca": rng.normal(size=(40, 2))},
+        labels,
+        fraction=0.5,
+        n_splits=2,
+        classifiers=["1-NN"],
+    )
+    fig = _fig_table1(table, 0.25, "tissue")
+    assert "tissue" in fig.layout.title.text
+    assert [s.y0 for s in fig.layout.shapes] == [0.25]  # the chance line
+    # its words in the legend, not written over the bars
+    assert not fig.layout.annotations
+    assert any(t.name.startswith("chance") for t in fig.data)
+
+
+# ----------------------------------------------------------------------------- tables
+def test_tables_have_one_header_row_words_left_numbers_right():
+    from core.analysis_cli import _html_table
+
+    frame = pd.DataFrame(
+        {"n_genes": [3, 0], "genes": ["KRT5, KRT14", ""], "FE": [0.9512, np.nan]},
+        index=pd.Index(["KRT[0-9]*", "MYH6"], name="marker"),
+    )
+    page = _html_table(frame)
+    head = page.split("<thead>")[1].split("</thead>")[0]
+    assert head.count("<tr") == 1  # the index's name had a header row of its own
+    assert "<th>marker</th>" in head and '<th class="num">n_genes</th>' in head
+    assert "<td>KRT5, KRT14</td>" in page and '<td class="num">0.951</td>' in page
+    assert '<td class="num">–</td>' in page  # missing: a dash
+    # numbers written out as text (Table 1's "0.62 ± 0.02") are numbers too
+    text = _html_table(pd.DataFrame({"classifier": ["1-NN"], "FE": ["0.62 ± 0.02"]}), False)
+    assert '<td class="num">0.62 ± 0.02</td>' in text and "<td>1-NN</td>" in text
+
+
+def test_absent_markers_make_no_empty_table():
+    from core.analysis_cli import _section_markers
+
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(30, 6))
+    values[:, 2] *= 10  # the most variable gene
+    es = SimpleNamespace(
+        values=values,
+        gene_symbols=np.array(["G1", "G2", "WIDE", "G4", "G5", "G6"], dtype=object),
+        n_genes=6,
+    )
+    figures: dict = {}
+    maps = {"fe": rng.normal(size=(30, 2))}
+    page = _section_markers(SimpleNamespace(es=es), maps, ["MYH6", "XIST"], figures)
+    assert "<table" in page  # the smoothness of all genes
+    assert "MYH6</td>" not in page and '<th class="num">n_genes</th>' not in page
+    assert page.count("None of the markers") == 1 and "markers" not in figures
+    assert "--markers WIDE," in page  # a choice that exists in these data
+    # one marker found, one not: a table of the found one, the other named
+    page = _section_markers(SimpleNamespace(es=es), maps, ["G1", "XIST"], figures)
+    assert "<td>G1</td>" in page and "XIST</td>" not in page
+    assert "Not among this dataset's 6 genes: XIST." in page and "markers" in figures
+
+
+# ----------------------------------------------------------------------------- the page
+@needs_chromium
+def test_report_tables_csv_and_command(report, real_models):
+    page = (report / "index.html").read_text()
+    for head in re.findall(r"<thead>(.*?)</thead>", page, flags=re.S):
+        assert head.count("<tr") == 1, head
+    assert not re.search(r"\d\.\d+e-\d", page)  # no 7.58e-05 in a table
+    assert "against 100,000 random gene pairs" in page
+    assert '<th class="num">go_pairs</th>' not in page  # n_pairs again: left out
+    # the command that makes this page again
+    command = re.search(r"<code class='command'>(.*?)</code>", page).group(1)
+    import html as html_module
+
+    words = shlex.split(html_module.unescape(command))
+    assert words[:4] == ["python", "-m", "core", "report"]
+    for flag, value in (("--splits", "2"), ("--fraction", "0.3"), ("--k", "3")):
+        assert words[words.index(flag) + 1] == value
+    assert words[words.index("--markers") + 1] == "TBX5,NOTAGENE1"
+    assert words[words.index("--compare-models") + 1] == str(real_models[1])
+    # every close pair: the two genes first, then what was found about them
+    close = pd.read_csv(report / "tables" / "close_pairs.csv")
+    assert list(close.columns[:6]) == [
+        "symbol_a",
+        "symbol_b",
+        "type_a",
+        "type_b",
+        "distance",
+        "novel",
+    ]
+    assert "runs" in close.columns and list(close.columns[-2:]) == ["id_a", "id_b"]
+
+
+@needs_chromium
+def test_report_figures_are_sharp_and_sized(report):
+    page = (report / "index.html").read_text()
+    for name in ("maps", "table1", "gene_space"):
+        width = int(re.search(rf'src="figures/{name}.png" width="(\d+)"', page).group(1))
+        header = (report / "figures" / f"{name}.png").read_bytes()[:24]
+        png_width = int.from_bytes(header[16:20], "big")  # the PNG's IHDR chunk
+        assert png_width == 2 * width, name  # twice the shown size: sharp in print
+    assert 'Download: <a href="figures/maps.svg">SVG</a>' in page
+
+
+@needs_chromium
+def test_report_prints_its_settings(report):
+    """In print, the collapsed model settings open, and figures are not cut across pages."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+
+    page = (report / "index.html").read_text()
+    assert re.search(r"@media print \{[^}]*\}[^@]*figure[^{]*\{ *break-inside: avoid", page, re.S)
+    options = Options()
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"):
+        options.add_argument(flag)
+    if Path("/usr/bin/chromium").exists():
+        options.binary_location = "/usr/bin/chromium"
+    try:
+        driver = webdriver.Chrome(options=options)
+    except Exception as exc:  # noqa: BLE001 - no chromedriver here
+        pytest.skip(f"no Chromium driver: {exc}")
+    try:
+        driver.set_window_size(794, 1000)  # A4 at 96 dpi
+        driver.get((report / "index.html").as_uri())
+        assert driver.execute_script("return document.querySelector('details').open") is False
+        driver.execute_script("window.dispatchEvent(new Event('beforeprint'))")
+        assert driver.execute_script("return document.querySelector('details').open") is True
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        overflow = driver.execute_script(
+            "return document.documentElement.scrollWidth - window.innerWidth"
+        )
+        assert overflow <= 0
+    finally:
+        driver.quit()
+
+
+def test_report_command_quotes_words_with_spaces():
+    from core.analysis_cli import _report_command
+
+    args = argparse.Namespace(
+        model="models/gtex",
+        label="SMTS",
+        methods="pca,tsne",
+        fraction=0.02,
+        splits=100,
+        classifiers="1-NN,Random Forest",
+        seed=0,
+        markers="KRT[0-9]*,MYH6",
+        k=5,
+        center_samples=True,
+        compare_models=["models/s1"],
+        no_go=False,
+        go_gaf=None,
+        go_obo=None,
+        go_exclude_evidence="IEA",
+        go_term_size="3-500",
+        out="report",
+    )
+    words = shlex.split(_report_command(args))
+    assert words[words.index("--classifiers") + 1] == "1-NN,Random Forest"
+    assert words[words.index("--markers") + 1] == "KRT[0-9]*,MYH6"
+    assert "--center-samples" in words and words[words.index("--label") + 1] == "SMTS"
+    assert words[words.index("--go-exclude-evidence") + 1] == "IEA"
+    assert "--go-gaf" not in words and words[-2:] == ["--out", "report"]
+
+
+# ----------------------------------------------------------------------------- more models
+def test_compared_models_are_named_by_directory():
+    from core.analysis_cli import _run_names
+
+    def run(folder: str, dim: int = 50) -> SimpleNamespace:
+        return SimpleNamespace(dir=Path(folder), model=SimpleNamespace(gene_dim=dim))
+
+    assert _run_names([run("m/gtex")]) == ["FE gene_dim 50"]
+    # the report's own model was the one row without a name: "FE gene_dim 50" beside
+    # "FE gene_dim 50 (gtex_s1)"
+    assert _run_names([run("m/gtex"), run("m/gtex_s1"), run("other/gtex", 20)]) == [
+        "FE gtex, gene_dim 50",
+        "FE gtex_s1, gene_dim 50",
+        "FE gtex, gene_dim 20",
+    ]
+    names = _run_names([run("a/gtex"), run("b/gtex")])
+    assert len(set(names)) == 2
+
+
+@needs_chromium
+def test_report_with_other_runs_names_and_describes_them(report, real_models):
+    page = (report / "index.html").read_text()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))
+    assert "FE run_a, gene_dim 4" in text and "FE run_b, gene_dim 4" in text
+    # each run's own settings: runs may differ in more than the seed
+    listed = text.split("Models compared")[1].split("Each row takes")[0]
+    assert "seed 0" in listed and "seed 1" in listed and listed.count("1 epoch") == 2
+    assert "the pairs close in all 2 runs" in text
+
+
+@needs_chromium
+def test_gene_space_row_names_read_level():
+    """Long row names (the runs together) were slanted under the bars into the next panel."""
+    from core.analysis_cli import _fig_agreement
+
+    rows = ["FE gtex, gene_dim 50", "FE, together: the neighbours found in all 3 runs"]
+    table = pd.DataFrame(
+        {"go_fraction": [0.2, 0.3], "go_random": [0.1, 0.1]},
+        index=pd.Index(rows, name="neighbours from"),
+    )
+    table["coexp_fraction"], table["coexp_random"] = [0.1, 0.2], [0.01, 0.01]
+    svg = _fig_agreement(table).to_image(format="svg").decode()
+    for name in rows:
+        tag = re.search(rf"<text[^>]*>{re.escape(name)}</text>", svg)
+        assert tag and "rotate" not in tag.group(0), name
+
+
+def test_maps_are_coloured_alike_in_every_figure():
+    from core.analysis import semi_supervised_table
+    from core.analysis_cli import _fig_smoothness, _fig_table1
+
+    rng = np.random.default_rng(0)
+    table = semi_supervised_table(
+        {"fe": rng.normal(size=(40, 2)), "tsne": rng.normal(size=(40, 2))},
+        np.repeat(["a", "b", "c", "d"], 10),
+        fraction=0.5,
+        n_splits=2,
+        classifiers=["1-NN"],
+    )
+    bars = {t.name: t.marker.color for t in _fig_table1(table).data}
+    smooth = pd.DataFrame({"fe": rng.uniform(size=20), "tsne": rng.uniform(size=20)})
+    lines = {t.name: t.line.color for t in _fig_smoothness(smooth).data}
+    assert bars == lines and len(set(bars.values())) == 2
+
+
+def test_marker_table_says_its_numbers_are_smoothness():
+    from core.analysis_cli import _section_markers
+
+    rng = np.random.default_rng(0)
+    es = SimpleNamespace(
+        values=rng.normal(size=(30, 3)), gene_symbols=np.array(["A", "B", "C"]), n_genes=3
+    )
+    maps = {"fe": rng.normal(size=(30, 2)), "tsne": rng.normal(size=(30, 2))}
+    figures: dict = {}
+    page = _section_markers(SimpleNamespace(es=es), maps, ["A"], figures)
+    assert '<th class="num">smoothness on Factorized Embeddings</th>' in page
+    assert '<th class="num">smoothness on t-SNE</th>' in page
+    layout = figures["markers"].layout
+    assert layout.xaxis.zeroline is False and layout.yaxis.zeroline is False
