@@ -932,10 +932,16 @@ def format_paired(paired: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
     accurate): index classifier, one column per compared embedding (display names)."""
     out = pd.DataFrame(index=pd.Index(list(dict.fromkeys(paired.index.get_level_values(0)))))
     out.index.name = "classifier"
+
+    def signed(x: float) -> str:
+        text = f"{x:+.{digits}f}"
+        # a difference that rounds to zero is 0, not -0.000 (nor +0.000)
+        return text[1:] if float(text) == 0 else text
+
     for (clf, name), r in paired.iterrows():
         out.loc[clf, METHOD_NAMES.get(name, name)] = (
-            f"{r['difference']:+.{digits}f} [{r['ci_low']:+.{digits}f}, "
-            f"{r['ci_high']:+.{digits}f}], {r['share_ge']:.0%}"
+            f"{signed(r['difference'])} [{signed(r['ci_low'])}, {signed(r['ci_high'])}], "
+            f"{r['share_ge']:.0%}"
         )
     return out.fillna("")
 

@@ -222,7 +222,12 @@ def test_paired_differences_read_maps_split_by_split(sepira, sepira_labels, sepi
     back = analysis.paired_differences(table, "pca").loc[("1-NN", "tsne")]
     assert back["difference"] == pytest.approx(-better["difference"]) and back["share_ge"] == 0
     fmt = analysis.format_paired(paired)
-    assert list(fmt.columns) == ["copy", "PCA"] and fmt.loc["1-NN", "copy"].startswith("+0.0000 [")
+    assert list(fmt.columns) == ["copy", "PCA"] and fmt.loc["1-NN", "copy"].startswith(
+        "0.0000 [0.0000, 0.0000]"
+    )
+    tiny = paired.copy()
+    tiny.loc[("1-NN", "copy"), ["difference", "ci_low"]] = [-0.00001, -0.00002]
+    assert analysis.format_paired(tiny, 3).loc["1-NN", "copy"].startswith("0.000 [0.000, 0.000]")
     assert analysis.paired_to_markdown(paired).startswith("| classifier | copy | PCA |")
     with pytest.raises(CoreError, match="no embedding 'fe'"):
         analysis.paired_differences(table, "fe")
