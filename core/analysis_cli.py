@@ -148,7 +148,8 @@ def _common(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="compute the baseline maps (and raw) on each sample's values minus its own mean "
         "over genes, the space of the model's default neighbour graph: a comparison on equal "
-        "terms when the data carry per-sample offsets such as sequencing depth",
+        "terms when the data carry per-sample offsets such as sequencing depth (NMF, which "
+        "needs values of 0 or more, stays on the values as they are)",
     )
     p.add_argument("--cache-dir", default=None, metavar="DIR", help="result cache directory")
     p.add_argument("--no-cache", action="store_true", help="compute everything afresh")
@@ -385,9 +386,15 @@ def _baselines(
     try:
         for method in methods:
             bar.set_postfix_str(method)
+            # NMF needs values >= 0: centred values are half negative, so it keeps the log values
+            on, on_key = (
+                (loaded.es.values, loaded.es.fingerprint())
+                if method == "nmf" and centered
+                else (values, key)
+            )
             maps.update(
                 analysis.baseline_embeddings(
-                    values, methods=(method,), seed=seed, cache=cache, key=key
+                    on, methods=(method,), seed=seed, cache=cache, key=on_key
                 )
             )
             bar.update(1)
@@ -1810,6 +1817,11 @@ def _maps_caption(methods: list[str], n_samples: int, label: str | None, centere
         + (
             f" beside {shown} of the same samples, computed on "
             f"{html.escape(BASELINE_INPUT[centered])}"
+            + (
+                " (NMF on the values as they are: it needs values of 0 or more)"
+                if centered and "nmf" in methods
+                else ""
+            )
             if names
             else ""
         )

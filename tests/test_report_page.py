@@ -223,3 +223,18 @@ def test_classifier_tables_have_one_header_row():
     page = _html_table(_index_as_column(table, "classifier"), index=False)
     head = page.split("<thead>")[1].split("</thead>")[0]
     assert head.count("<tr") == 1 and "<th>classifier</th>" in head
+
+
+def test_nmf_keeps_the_log_values_when_the_baselines_are_centred(real_model):
+    """Centred values are half negative; NMF, which needs values of 0 or more, is computed on
+    the values as they are (not on centred values with the negatives set to 0), and says so."""
+    from core.analysis_cli import _baselines, _Loaded, _maps_caption
+
+    loaded = _Loaded(str(real_model), None)
+    centred = _baselines(loaded, ["nmf", "pca"], 0, None, centered=True)
+    plain = _baselines(loaded, ["nmf", "pca"], 0, None, centered=False)
+    np.testing.assert_array_equal(centred["nmf"], plain["nmf"])
+    assert not np.allclose(np.abs(centred["pca"]), np.abs(plain["pca"]), atol=1e-3)
+    caption = _maps_caption(["nmf", "pca"], 130, "tissue", centered=True)
+    assert "NMF on the values as they are" in caption
+    assert "NMF on the values" not in _maps_caption(["nmf"], 130, "tissue", centered=False)
