@@ -1472,6 +1472,37 @@ def _unreadable(path: Path, exc: BaseException) -> DataError:
     return DataError(f"{path}: cannot be read (damaged or truncated gzip download?): {exc}")
 
 
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of a plain or gzip'd file (a DataError for a missing or damaged one)."""
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    try:
+        if _is_gzip(path):
+            with gzip.open(path, "rb") as fh:
+                return fh.read()
+        return path.read_bytes()
+    except _READ_ERRORS as exc:
+        raise _unreadable(path, exc) from exc
+
+
+def _decode(path: Path, data: bytes, what: str) -> tuple[str, str]:
+    """``data`` as text, and the encoding used: UTF-8 (a byte-order mark dropped), else
+    :data:`_FALLBACK_ENCODING` with a warning naming the file and the first line that is not
+    UTF-8, so that a user knows to check its accented names."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        LOG.warning(
+            "%s: not valid UTF-8 (first at line %d); %s read as Latin-1 (ISO-8859-1) instead "
+            "(check accented names)",
+            path,
+            line,
+            what,
+        )
+        return data.decode(_FALLBACK_ENCODING), _FALLBACK_ENCODING
+
+
 _OBO_TOKEN_RE = re.compile(
     r"\n(?:\[([^\]\n]*)\]|(id|name|namespace|alt_id|is_a|relationship|is_obsolete):"
     r"[ \t]*([^\n]*))"
@@ -1485,11 +1516,8 @@ def _read_obo(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], d
     One regex pass over the text (lines other than the tags needed are never looked at by
     Python code): about 1 s for the 34 MB ``go.obo``.
     """
-    try:
-        with _open_text(path) as fh:
-            text = "\n" + fh.read().replace("\r\n", "\n")
-    except _READ_ERRORS as exc:
-        raise _unreadable(path, exc) from exc
+    text, encoding = _decode(path, _read_bytes(path), "OBO file")
+    text = "\n" + text.replace("\r\n", "\n")
     first = text.find("\n[")
     header: dict[str, str] = {}
     for tag, value in _OBO_HEADER_RE.findall(text[: first if first >= 0 else len(text)]):
@@ -1553,7 +1581,18 @@ def _read_obo(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], d
     ont = dict(zip(tdf["go_id"], tdf["ontology"], strict=True))
     same = edf["go_id"].map(ont) == edf["parent_id"].map(ont)
     edf = edf[same].drop_duplicates().reset_index(drop=True)
-    meta = {"obo_data_version": header.get("data-version", ""), "obo_file": str(path)}
+    if not (edf["relationship"] == "is_a").any():
+        LOG.warning(
+            "%s: no is_a line in any of its %d terms: annotations are not propagated to "
+            "ancestor terms (a flat term list or GO slim? use go.obo or go-basic.obo)",
+            path,
+            len(tdf),
+        )
+    meta = {
+        "obo_data_version": header.get("data-version", ""),
+        "obo_file": str(path),
+        "obo_encoding": encoding,
+    }
     return tdf, edf, alt, meta
 
 
@@ -1618,7 +1657,11 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
         raise DataError(f"{path}: no annotation line")
     n_cols = first_data.rstrip("\r\n").count("\t") + 1
     if n_cols < 15:
-        raise DataError(f"{path}: GAF lines have {n_cols} columns, at least 15 expected")
+        hint = " (its columns are not separated by tabs)" if n_cols == 1 else ""
+        raise DataError(
+            f"{path}, line {n_header + 1}: a GAF line with {n_cols} tab-separated "
+            f"column{'s' if n_cols > 1 else ''}, at least 15 expected{hint}"
+        )
     names = _GAF_COLUMNS[:n_cols] + [f"extra_{i}" for i in range(n_cols - len(_GAF_COLUMNS))]
     use = ["db", "db_object_id", "symbol", "qualifier", "go_id", "evidence", "name", "type"]
     bad_rows: list[str] = []
@@ -1668,9 +1711,12 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
     except (pa.ArrowInvalid, OSError, EOFError, zlib.error) as exc:
         raise DataError(f"{path}: malformed GAF file: {exc}") from exc
     if bad_rows:
+        first = bad_rows[0]
+        if not first.startswith("line "):
+            first = _ragged_gaf_line(path, n_cols, encoding) or first
         raise DataError(
             f"{path}: {len(bad_rows)} GAF lines without {n_cols} tab-separated columns "
-            f"(first: {bad_rows[0]})"
+            f"(first: {first})"
         )
     import pyarrow.compute as pc
 
@@ -1696,34 +1742,65 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
     return df, meta
 
 
+def _ragged_gaf_line(path: Path, n_cols: int, encoding: str) -> str:
+    """``line N: 'text'`` of the first annotation line of a GAF file that has not ``n_cols``
+    tab-separated columns (read again only to name it in an error); "" if none is found."""
+    binary = gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb")  # noqa: SIM115
+    try:
+        with io.TextIOWrapper(binary, encoding=encoding, errors="replace") as fh:
+            for number, raw in enumerate(fh, start=1):
+                line = raw.rstrip("\r\n")
+                if line.startswith("!") or not line.strip():
+                    continue
+                if line.count("\t") + 1 != n_cols:
+                    return f"line {number}: {line[:60]!r}"
+    except _READ_ERRORS:
+        return ""
+    return ""
+
+
 def _read_gene_info(gene_info: str | Path | pd.DataFrame) -> pd.DataFrame:
     """Gene table (symbol, entrez, name, ncbi_gene_type, ensembl, chromosome) from a gene_info
-    source (NCBI gene_info file, snapshot genes table, TSV or DataFrame)."""
+    source (NCBI gene_info file, snapshot genes table, TSV or DataFrame).
+
+    A file may be gzip'd and have Windows line ends or a byte-order mark; one that is not valid
+    UTF-8 (Latin-1 / cp1252) is read as Latin-1, with a warning, as GAF files are."""
     if isinstance(gene_info, pd.DataFrame):
         df = gene_info.copy()
         src = "gene_info DataFrame"
     else:
         path = Path(gene_info)
+        text, _ = _decode(path, _read_bytes(path), "gene_info file")
+        if not text.strip():
+            raise DataError(f"{path}: empty gene_info file")
+        first = text.split("\n", 1)[0]
         try:
-            with _open_text(path) as fh:
-                first = fh.readline()
-        except _READ_ERRORS as exc:
-            raise _unreadable(path, exc) from exc
-        try:
-            df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-        except (ValueError, EOFError, zlib.error, OSError, pd.errors.ParserError) as exc:
+            df = pd.read_csv(io.StringIO(text), sep="\t", dtype=str, keep_default_na=False)
+        except (ValueError, pd.errors.ParserError) as exc:
             raise DataError(f"{path}: cannot read gene_info: {exc}") from exc
+        del text
+        df.columns = [str(c).strip() for c in df.columns]
         src = str(path)
         if first.startswith("#tax_id"):
-            ens = df["dbXrefs"].str.findall(r"Ensembl:(ENS[A-Z]*G\d+)").map(";".join)
+            missing = [c for c in ("GeneID", "Symbol") if c not in df.columns]
+            if missing:
+                raise DataError(
+                    f"{path}, line 1: NCBI gene_info header without {', '.join(missing)} "
+                    f"(columns found: {', '.join(df.columns[:8])})"
+                )
+            empty = pd.Series([""] * len(df), index=df.index, dtype=object)
+            xrefs = df["dbXrefs"] if "dbXrefs" in df.columns else empty
+            ens = xrefs.str.findall(r"Ensembl:(ENS[A-Z]*G\d+)").map(";".join)
+            name = df.get("description", df.get("Full_name_from_nomenclature_authority", empty))
+            chromosome = df["chromosome"] if "chromosome" in df.columns else empty
             df = pd.DataFrame(
                 {
                     "entrez": df["GeneID"],
                     "symbol": df["Symbol"],
-                    "name": df.get("description", df.get("Full_name_from_nomenclature_authority")),
-                    "ncbi_gene_type": df["type_of_gene"],
+                    "name": name,
+                    "ncbi_gene_type": df["type_of_gene"] if "type_of_gene" in df else empty,
                     "ensembl": ens,
-                    "chromosome": df["chromosome"].replace("-", ""),
+                    "chromosome": chromosome.replace("-", ""),
                 }
             )
     if "symbol" not in df.columns:

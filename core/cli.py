@@ -132,6 +132,25 @@ def load_data_from_args(args: argparse.Namespace):
 
     if args.gtex_gct and args.matrix:
         raise CoreError("give either --gtex-gct or --matrix, not both")
+    if args.gtex_gct and getattr(args, "annotations", None):
+        raise CoreError(
+            "--annotations works with --matrix; with --gtex-gct the samples' annotations come "
+            "from --gtex-attributes (and --gtex-phenotypes)"
+        )
+    if args.matrix:
+        given = [
+            flag
+            for flag, value in (
+                ("--gtex-attributes", getattr(args, "gtex_attributes", None)),
+                ("--gtex-phenotypes", getattr(args, "gtex_phenotypes", None)),
+            )
+            if value
+        ]
+        if given:
+            raise CoreError(
+                f"{' and '.join(given)} {'work' if len(given) > 1 else 'works'} with "
+                "--gtex-gct; with --matrix, give the samples' annotations with --annotations"
+            )
     if args.gtex_gct:
         if not args.gtex_attributes:
             raise CoreError("--gtex-gct needs --gtex-attributes (GTEx SampleAttributesDS.txt)")
@@ -211,13 +230,32 @@ def _warn_if_counts(es, path: str) -> None:
         )
 
 
+def is_model_dir(path: Path) -> bool:
+    """Whether ``path`` is a trained model directory (``train`` writes config.json and
+    weights.pt in it)."""
+    return (path / "config.json").is_file() and (path / "weights.pt").is_file()
+
+
 def check_out_location(path: Path, flag: str) -> None:
-    """Raise a CoreError, before any work, when ``path`` cannot be created because an existing
-    folder above it is a file (missing folders are created when the output is written)."""
-    for parent in Path(path).absolute().parents:
+    """Raise a CoreError, before any work, when ``path`` cannot be written: an existing folder
+    above it is a file, or is read-only, or a folder above it is a model directory (retraining
+    that model with --force replaces the directory as a whole, and the output with it).
+    Missing folders are created when the output is written."""
+    absolute = Path(path).absolute()
+    for parent in absolute.parents:
+        if is_model_dir(parent):
+            raise CoreError(
+                f"{flag} {path} is inside the model directory {parent}: a model directory is "
+                "replaced as a whole when the model is trained again; write elsewhere"
+            )
+    for parent in absolute.parents:
         if parent.exists():
             if not parent.is_dir():
                 raise CoreError(f"{flag} {path}: {parent} is a file, not a folder")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise CoreError(
+                    f"{flag} {path}: cannot write in {parent} (read-only, or no permission)"
+                )
             return
 
 

@@ -19,6 +19,7 @@ the file, the line where it applies, and the problem.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import fnmatch
 import gzip
@@ -74,6 +75,7 @@ _SAMPLE_ID_NAMES = {
     "sampid",
     "samples",
     "barcode",
+    "barcodes",
     "cell",
     "cell_id",
 }
@@ -82,15 +84,24 @@ _GENE_ID_NAMES = {
     "gene_id",
     "geneid",
     "genes",
+    "gene_ids",
     "entrez",
     "entrez_id",
+    "entrez_gene_id",
+    "ncbi_gene_id",
     "ensembl",
     "ensembl_id",
+    "ensembl_gene_id",
     "id_ref",
     "probe",
     "probe_id",
+    "probeset_id",
+    "feature_id",
     *_SYMBOL_NAMES,
 }
+#: Columns of gene positions beside the gene ids (featureCounts: Geneid, Chr, Start, End,
+#: Strand, Length, then the samples): annotation columns even when they hold numbers.
+_GENE_POSITION_NAMES = {"chr", "chrom", "chromosome", "start", "end", "strand", "length"}
 #: Names of a first column that holds ids (of samples, genes, or either).
 _ID_COLUMN_NAMES = {"", "id", "ids", "name"} | _SAMPLE_ID_NAMES | _GENE_ID_NAMES
 _GENE_ANNOTATION_NAMES = {
@@ -99,7 +110,7 @@ _GENE_ANNOTATION_NAMES = {
     "feature_name",
     "gene_type",
     "biotype",
-    "chromosome",
+    *_GENE_POSITION_NAMES,
 }
 _SYMBOL_COLUMN_NAMES = (
     "symbol",
@@ -112,6 +123,20 @@ _SYMBOL_COLUMN_NAMES = (
     "feature_name",
     "description",
 )
+
+
+def _name_key(name: object) -> str:
+    """A column name as the name sets above are compared: lower case, without spaces, ``_``,
+    ``.``, ``-`` or ``#`` (``Gene ID``, ``gene.id``, ``EntrezID``, ``#Gene`` all count)."""
+    return re.sub(r"[\s_.\-#]", "", str(name).lower())
+
+
+_SAMPLE_ID_KEYS = frozenset(map(_name_key, _SAMPLE_ID_NAMES))
+_GENE_ID_KEYS = frozenset(map(_name_key, _GENE_ID_NAMES))
+_ID_COLUMN_KEYS = frozenset(map(_name_key, _ID_COLUMN_NAMES))
+_GENE_ANNOTATION_KEYS = frozenset(map(_name_key, _GENE_ANNOTATION_NAMES))
+_GENE_POSITION_KEYS = frozenset(map(_name_key, _GENE_POSITION_NAMES))
+_SYMBOL_COLUMN_KEYS = frozenset(map(_name_key, _SYMBOL_COLUMN_NAMES))
 
 
 # =============================================================================== ExpressionSet
@@ -729,12 +754,116 @@ def _frame_from_parquet(path: Path) -> pd.DataFrame:
 
 # =============================================================================== file helpers
 def _check_file(path: str | os.PathLike[str], what: str) -> Path:
+    """``path`` as a Path, or a DataError when it is missing, not a file, or its first bytes
+    show another kind of file than its name says (see :func:`_check_content`)."""
     p = Path(path).expanduser()
     if not p.exists():
         raise DataError(f"{what} file not found: {p}")
     if not p.is_file():
         raise DataError(f"{what} path is not a file: {p}")
+    _check_content(p, what)
     return p
+
+
+#: First bytes of files that are not what a loader reads, and what they are.
+_SIGNATURES = (
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 workbook (.xls)"),
+    (b"\x89HDF\r\n\x1a\n", "an HDF5 file (.h5ad / .h5)"),
+    (b"PAR1", "a parquet file"),
+    (b"\xfd7zXZ\x00", "an xz-compressed file"),
+    (b"\x28\xb5\x2f\xfd", "a zstd-compressed file"),
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\xff\xfe", "utf16"),
+    (b"\xfe\xff", "utf16"),
+)
+_HTML_RE = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml[^>]*>\s*<html)", re.I)
+
+
+def _file_kind(head: bytes) -> str | None:
+    """What the first bytes of a file show it to be, when that is not a text table:
+    ``"xlsx"``, ``"zip"``, ``"html"``, a description from :data:`_SIGNATURES`, or None."""
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx" if b"xl/" in head or b"[Content_Types].xml" in head else "zip"
+    for signature, kind in _SIGNATURES:
+        if head.startswith(signature):
+            return kind
+    if re.match(rb"BZh[1-9]1AY&SY", head):
+        return "a bzip2-compressed file"
+    if _HTML_RE.match(head.removeprefix(b"\xef\xbb\xbf")):
+        return "html"
+    if b"\x00" in head:
+        return "a binary file"
+    return None
+
+
+def _check_content(path: Path, what: str) -> None:
+    """Raise a DataError naming what ``path`` is when its first bytes are not of the kind its
+    name says: an ``.h5ad`` must be HDF5, a ``.parquet`` parquet, anything else a text table
+    (plain or gzip'd). Catches a web page saved instead of the file (a failed download), an
+    Excel workbook renamed ``.csv``, a gzip file cut short, a compressed file of another kind."""
+    name = path.name.lower()
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    for suffixes, signature, expected in (
+        ((".h5ad",), b"\x89HDF\r\n\x1a\n", "an .h5ad (HDF5) file"),
+        ((".parquet", ".pq"), b"PAR1", "a parquet file"),
+    ):
+        if name.endswith(suffixes):
+            if not head.startswith(signature):
+                kind = _file_kind(head) or ("gzip" if head.startswith(b"\x1f\x8b") else "text")
+                raise DataError(f"{what} file {path} is not {expected}: {_kind_words(kind)}")
+            return
+    if head.startswith(b"\x1f\x8b"):
+        try:
+            with gzip.open(path, "rb") as fh:
+                head = fh.read(4096)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise DataError(
+                f"{what} file {path}: damaged or truncated gzip file (an incomplete download?): "
+                f"{exc}"
+            ) from None
+    kind = _file_kind(head)
+    if kind is not None:
+        raise DataError(f"{what} file {path}: cannot be read: {_kind_words(kind)}")
+
+
+def _kind_words(kind: str) -> str:
+    """What to say to someone who gave a file of ``kind`` (see :func:`_file_kind`)."""
+    if kind == "xlsx":
+        return (
+            "it is an Excel workbook (.xlsx), not a text table; in Excel, save the sheet as "
+            "'CSV UTF-8' or 'Text (Tab delimited)'"
+        )
+    if kind == "zip":
+        return "it is a zip archive; unpack it and give the table inside"
+    if kind == "html":
+        return (
+            "it is a web page (HTML), not the data: the download failed or saved the page "
+            "around the file; download the file itself"
+        )
+    if kind.startswith("an Excel"):
+        return (
+            f"it is {kind}, not a text table; in Excel, save the sheet as 'CSV UTF-8' or "
+            "'Text (Tab delimited)'"
+        )
+    if kind.endswith("-compressed file"):
+        return f"it is {kind}; unpack it (or compress it with gzip)"
+    if kind == "utf16":
+        return (
+            "it is UTF-16 text (Excel's 'Unicode Text'); save it as 'CSV UTF-8' or "
+            "'Text (Tab delimited)', or convert it to UTF-8"
+        )
+    if kind == "gzip":
+        return "it is gzip-compressed; unpack it first (gunzip)"
+    if kind == "text":
+        return "its first bytes are text (a CSV/TSV table?); name it .csv or .tsv"
+    if kind.startswith(("an HDF5", "a parquet")):
+        suffix = ".h5ad" if "HDF5" in kind else ".parquet"
+        return f"it is {kind}; name it with the {suffix} extension"
+    return f"it is {kind}, not a text table"
 
 
 def _is_gzip(path: Path) -> bool:
@@ -771,6 +900,35 @@ def _apply_transform(block: np.ndarray, transform: str) -> None:
         np.log1p(block, out=block)
 
 
+#: Input to a log transform whose largest value is below this, and not all whole numbers,
+#: looks already log-transformed: log2 of the largest TPM is about 20, while counts or TPM of
+#: a whole matrix reach thousands.
+_LOG_INPUT_MAX = 30.0
+
+
+def _warn_if_log_scale(path: Path, top: float, fractional: bool, transform: str) -> None:
+    """Warn that values given to ``transform`` look already log-transformed (see
+    :data:`_LOG_INPUT_MAX`): a second log squeezes them into a narrow range."""
+    if fractional and np.isfinite(top) and top < _LOG_INPUT_MAX:
+        log.warning(
+            "%s: values are at most %.3g before the %s transform and not whole numbers: they "
+            "look already log-transformed; if so, load them without a transform "
+            "(transform 'none'; --transform none on the command line)",
+            path,
+            top,
+            transform,
+        )
+
+
+def _max_and_fraction(values: np.ndarray, known_top: float = -np.inf) -> tuple[float, bool]:
+    """(largest value, whether any value has a fractional part) of a float array, NaN aside;
+    the fraction is looked for only while the largest value is below :data:`_LOG_INPUT_MAX`."""
+    top = max(known_top, float(np.nanmax(values, initial=-np.inf)))
+    if top >= _LOG_INPUT_MAX:
+        return top, True
+    return top, bool(np.any(np.mod(values, 1) > 0))
+
+
 def _strip_suffixes(path: Path) -> str:
     name = path.name
     for suffix in (".gz", ".bz2", ".gct", ".csv", ".tsv", ".txt", ".parquet", ".h5ad"):
@@ -797,7 +955,7 @@ def _read_line(fh: io.BufferedIOBase, path: Path) -> bytes:
 
 
 def _read_gct_header(fh: io.BufferedIOBase, path: Path) -> _GctHeader:
-    first = _read_line(fh, path)
+    first = _read_line(fh, path).removeprefix(_BOM)
     if not first:
         raise DataError(f"{path}: empty file (expected a GCT v1.2 matrix)")
     tag = first.decode("utf-8", "replace").strip().split("\t")[0].strip()
@@ -847,22 +1005,32 @@ _NULL_TOKENS = {b"", b"NA", b"NAN", b"N/A", b"NULL", b"#N/A", b"-NAN", b"NONE"}
 
 
 def _diagnose_fields(
-    path: Path, line_nos: list[int], rests: list[bytes], sample_ids: list[str]
+    path: Path,
+    line_nos: list[int],
+    rests: list[bytes],
+    sample_ids: list[str],
+    gene_ids: list[str] | None = None,
 ) -> None:
     """Find the first unreadable value of a chunk and raise a DataError naming it."""
-    for line_no, rest in zip(line_nos, rests, strict=True):
+    for row, (line_no, rest) in enumerate(zip(line_nos, rests, strict=True)):
         for col, field in enumerate(rest.rstrip(b"\r\n").split(b"\t")):
-            if field.upper() in _NULL_TOKENS or _NUMBER_RE.match(field):
+            if field.strip().upper() in _NULL_TOKENS or _NUMBER_RE.match(field.strip()):
                 continue
+            gene = f", gene {gene_ids[row]}" if gene_ids else ""
             raise DataError(
                 f"{path}, line {line_no}: non-numeric value "
-                f"{field.decode('utf-8', 'replace')[:40]!r} for sample {sample_ids[col]}"
+                f"{field.decode('utf-8', 'replace')[:40]!r} for sample {sample_ids[col]}{gene}"
             )
     raise DataError(f"{path}, lines {line_nos[0]}-{line_nos[-1]}: unreadable values")
 
 
 def _parse_numeric_block(
-    path: Path, line_nos: list[int], rests: list[bytes], n_columns: int, sample_ids: list[str]
+    path: Path,
+    line_nos: list[int],
+    rests: list[bytes],
+    n_columns: int,
+    sample_ids: list[str],
+    gene_ids: list[str] | None = None,
 ) -> np.ndarray:
     """Parse tab-separated numeric lines (same number of fields each) into (m, n_columns) float32.
 
@@ -888,13 +1056,13 @@ def _parse_numeric_block(
             convert_options=pacsv.ConvertOptions(column_types={"v": pa.float32()}),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        _diagnose_fields(path, line_nos, rests, sample_ids)
+        _diagnose_fields(path, line_nos, rests, sample_ids, gene_ids)
         raise  # unreachable: _diagnose_fields raises
     del blob
     flat = table.column(0).to_numpy(zero_copy_only=False)
     del table
     if flat.size != len(rests) * n_columns:
-        _diagnose_fields(path, line_nos, rests, sample_ids)
+        _diagnose_fields(path, line_nos, rests, sample_ids, gene_ids)
     block = flat.reshape(len(rests), n_columns)
     if block.dtype != np.float32 or not block.flags.writeable:
         block = np.array(block, dtype=np.float32)
@@ -957,7 +1125,7 @@ def _iter_gct_chunks(
             line_nos,
             ids,
             symbols,
-            _parse_numeric_block(path, line_nos, rests, n_columns, header.sample_ids),
+            _parse_numeric_block(path, line_nos, rests, n_columns, header.sample_ids, ids),
         )
         del rests
 
@@ -1004,6 +1172,7 @@ def _stream_gct(
         chunks = _iter_gct_chunks(fh, path, header, max_genes, chunk_bytes)
         gene_ids: list[str] = []
         symbols: list[str] = []
+        scale = {"top": -np.inf, "fractional": False}  # of the input, before the transform
 
         def prepare(chunk: tuple[list[int], list[str], list[str], np.ndarray]) -> np.ndarray:
             """Check a parsed chunk, keep its sample columns, transform; (m, n_kept)."""
@@ -1025,6 +1194,10 @@ def _stream_gct(
                         f"already on a log scale)"
                     )
             sub = block if all_kept else block[:, keep]
+            if transform != "none" and scale["top"] < _LOG_INPUT_MAX:
+                top, fractional = _max_and_fraction(sub, scale["top"])
+                scale["top"] = top
+                scale["fractional"] = bool(scale["fractional"] or fractional)
             _apply_transform(sub, transform)
             gene_ids.extend(ids)
             symbols.extend(syms)
@@ -1065,6 +1238,8 @@ def _stream_gct(
     n_rows = len(gene_ids)
     if n_rows == 0:
         raise DataError(f"{path}: no gene rows after the header")
+    if transform != "none":
+        _warn_if_log_scale(path, scale["top"], scale["fractional"], transform)
     if n_rows < header.n_genes and (max_genes is None or n_rows < max_genes):
         log.warning(
             "%s: %d gene rows but the dimension line declares %d; keeping the %d rows present",
@@ -1091,23 +1266,11 @@ def _genes_frame(gene_ids: list[str], symbols: list[str], path: Path) -> pd.Data
 def _read_tsv(path: Path, what: str, **kwargs: Any) -> pd.DataFrame:
     """A GTEx table: tab-separated as published; a comma/semicolon-separated copy (saved from a
     spreadsheet) is read with its own separator."""
-    sep = _sniff_sep(path)
+    n_skip, first = _text_preamble(path)
+    sep = _sniff_sep(path, first)
     if sep != "\t":
         log.info("%s: %s file is %r-separated, not tab-separated", path, what, sep)
-    try:
-        frame = pd.read_csv(
-            path,
-            sep=sep,
-            low_memory=False,
-            compression="gzip" if _is_gzip(path) else None,
-            **kwargs,
-        )
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{what} file {path} is empty") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError, EOFError) as exc:
-        raise DataError(f"{what} file {path}: cannot be read as a table: {exc}") from exc
-    except zlib.error as exc:
-        raise DataError(f"{what} file {path}: cannot be read (corrupt gzip): {exc}") from exc
+    frame = _read_csv(path, what, sep, n_skip, None, **kwargs)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 
@@ -1292,13 +1455,15 @@ _ORIENTATIONS = {
 }
 
 
-def _sniff_sep(path: Path) -> str:
+def _sniff_sep(path: Path, first: bytes | None = None) -> str:
     """Field separator of a text table: the one its name says (``.csv`` comma, ``.tsv``/``.tab``
-    tab) when the first line has it, else the most frequent of tab, comma and semicolon there
-    (a ``.csv`` written by a spreadsheet set to a decimal-comma locale uses semicolons)."""
+    tab) when the header line ``first`` (default: line 1) has it, else the most frequent of tab,
+    comma and semicolon there (a ``.csv`` written by a spreadsheet set to a decimal-comma locale
+    uses semicolons)."""
     name = path.name.lower().removesuffix(".gz")
-    with _open_binary(path) as fh:
-        first = _read_line(fh, path)
+    if first is None:
+        with _open_binary(path) as fh:
+            first = _read_line(fh, path)
     counts = {sep: first.count(sep.encode()) for sep in ("\t", ",", ";")}
     named = "," if name.endswith(".csv") else "\t" if name.endswith((".tsv", ".tab")) else None
     if named is not None and counts[named]:
@@ -1311,37 +1476,171 @@ def _sniff_sep(path: Path) -> str:
     return named or "\t"
 
 
-def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
-    sep = _sniff_sep(path)
+#: Lines read at most, looking for the header below comment lines.
+_MAX_PREAMBLE_LINES = 2000
+_BOM = b"\xef\xbb\xbf"
+_GEO_TABLE_BEGIN = b"!series_matrix_table_begin"
+_GEO_TABLE_END = "!series_matrix_table_end"
+
+
+def _fields(line: bytes) -> int:
+    """Fields of a line with the most frequent of tab, comma and semicolon as separator."""
+    return 1 + max(line.count(sep) for sep in (b"\t", b",", b";"))
+
+
+def _text_preamble(path: Path) -> tuple[int, bytes]:
+    """(comment lines above the header, the header line) of a text table.
+
+    Comment lines start with ``#`` or ``!`` and have fewer fields than the line after them
+    (featureCounts writes ``# Program:featureCounts ...`` above its header; a header such as
+    ``#gene<TAB>S1<TAB>S2`` is a header). In a GEO series matrix the table starts after the
+    ``!series_matrix_table_begin`` line.
+    """
+    lines: list[bytes] = []
     with _open_binary(path) as fh:
-        first = _read_line(fh, path)
-    if not first.strip():
-        raise DataError(f"{what} file {path} is empty")
-    header = [
-        h.strip().strip('"') for h in first.decode("utf-8", "replace").rstrip("\r\n").split(sep)
-    ]
-    seen: set[str] = set()
-    dups = sorted({h for h in header if h in seen or seen.add(h)})  # type: ignore[func-returns-value]
-    if dups:
-        raise DataError(f"{what} file {path}, line 1: duplicate column names {dups[:5]}")
+        while len(lines) < _MAX_PREAMBLE_LINES:
+            line = _read_line(fh, path)
+            if not line:
+                break
+            lines.append(line)
+            if not line.removeprefix(_BOM).startswith((b"#", b"!")):
+                break
+    if not lines:
+        return 0, b""
+    for i, line in enumerate(lines[:-1]):
+        if line.strip().lower() == _GEO_TABLE_BEGIN:
+            log.info("%s: GEO series matrix: the table starts on line %d", path, i + 2)
+            return i + 1, lines[i + 1]
+    header = lines[-1]
+    n_skip = 0
+    while n_skip < len(lines) - 1 and _fields(lines[n_skip]) < _fields(header):
+        n_skip += 1
+    if n_skip:
+        log.info("%s: %d comment line(s) above the header left out", path, n_skip)
+    return n_skip, lines[n_skip]
+
+
+#: encoding of a text table that is not valid UTF-8 (decodes any byte; the letters of cp1252,
+#: a Windows spreadsheet's encoding, for the accented Latin letters)
+_FALLBACK_ENCODING = "latin-1"
+
+
+def _read_csv(
+    path: Path, what: str, sep: str, n_skip: int, n_columns: int | None, **kwargs: Any
+) -> pd.DataFrame:
+    """``pd.read_csv`` of a plain or gzip'd text table below ``n_skip`` comment lines; every
+    failure is a DataError naming the file (and the line of a ragged row: ``n_columns`` is the
+    header's field count). A table that is not valid UTF-8 (saved by a Windows spreadsheet in
+    cp1252 / Latin-1) is read again as Latin-1, with a warning naming the file."""
+    options = dict(
+        sep=sep,
+        low_memory=False,
+        compression="gzip" if _is_gzip(path) else None,
+        skiprows=n_skip or None,
+        **kwargs,
+    )
     try:
-        frame = pd.read_csv(
-            path, sep=sep, low_memory=False, compression="gzip" if _is_gzip(path) else None
-        )
+        try:
+            return pd.read_csv(path, **options)
+        except UnicodeDecodeError:
+            line = _first_non_utf8_line(path)
+            where = f" (first at line {line})" if line else ""
+            log.warning(
+                "%s: not valid UTF-8%s; %s file read as Latin-1 (ISO-8859-1) instead "
+                "(check accented names)",
+                path,
+                where,
+                what,
+            )
+            return pd.read_csv(path, encoding=_FALLBACK_ENCODING, **options)
     except pd.errors.EmptyDataError:
         raise DataError(f"{what} file {path} is empty") from None
     except pd.errors.ParserError as exc:
         msg = str(exc)
         m = re.search(r"line (\d+), saw (\d+)", msg)
         if m:
+            expected = f", expected {n_columns}" if n_columns else ""
             raise DataError(
-                f"{what} file {path}, line {m.group(1)}: ragged row with {m.group(2)} fields, "
-                f"expected {len(header)}"
+                f"{what} file {path}, line {m.group(1)}: ragged row with "
+                f"{m.group(2)} fields{expected}"
             ) from None
         raise DataError(f"{what} file {path}: cannot be parsed: {msg}") from None
-    except (UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:
-        raise DataError(f"{what} file {path}: cannot be read: {exc}") from exc
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise DataError(
+            f"{what} file {path}: damaged or truncated gzip file (an incomplete download?): {exc}"
+        ) from None
+    except (UnicodeDecodeError, ValueError, OSError) as exc:
+        raise DataError(f"{what} file {path}: cannot be read as a table: {exc}") from None
+
+
+def _first_non_utf8_line(path: Path) -> int | None:
+    """1-based line of the first byte of the (decompressed) file that is not UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with _open_binary(path) as fh:
+        while chunk := fh.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                pending = len(decoder.getstate()[0])  # bytes of the previous chunk held back
+                return line + chunk.count(b"\n", 0, max(0, exc.start - pending))
+            line += chunk.count(b"\n")
+    return None
+
+
+_FLOAT_HEADER_RE = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+(\.\d*)?[eE][+-]?\d+)$")
+
+
+def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
+    n_skip, first = _text_preamble(path)
+    if not first.strip():
+        raise DataError(f"{what} file {path} is empty")
+    sep = _sniff_sep(path, first)
+    header = [
+        h.strip().strip('"')
+        for h in first.removeprefix(_BOM).decode("utf-8", "replace").rstrip("\r\n").split(sep)
+    ]
+    line_no = n_skip + 1
+    seen: set[str] = set()
+    dups = sorted({h for h in header if h in seen or seen.add(h)})  # type: ignore[func-returns-value]
+    if dups:
+        raise DataError(f"{what} file {path}, line {line_no}: duplicate column names {dups[:5]}")
+    numbers = [h for h in header[1:] if _FLOAT_HEADER_RE.match(h)]
+    if len(header) > 2 and len(numbers) > (len(header) - 1) / 2:
+        raise DataError(
+            f"{what} file {path}, line {line_no}: column names expected, found numbers "
+            f"({', '.join(n[:10] for n in numbers[:3])}, ...): the file has no header line; add "
+            "one that names the columns (samples or genes)"
+        )
+    frame = _read_csv(path, what, sep, n_skip, len(header))
+    if not isinstance(frame.index, pd.RangeIndex) and frame.index.nlevels == 1:
+        # the rows hold one field more than the header: pandas made the first the index
+        columns = list(frame.columns)
+        frame = frame.reset_index(names=[""])
+        if frame.shape[1] > 1 and frame.iloc[:, -1].isna().all():
+            # a separator at the end of each row ("1,2,"), not of the header: the fields
+            # are in the header's order, the last one empty
+            frame = frame.iloc[:, :-1].set_axis(columns, axis=1)
+        else:
+            # R's write.table: no header field above the row names
+            log.info(
+                "%s: line %d names one column fewer than the rows hold: the first column "
+                "is read as row names",
+                path,
+                line_no,
+            )
     frame.columns = [str(c).strip() for c in frame.columns]
+    frame.attrs["header_line"] = line_no  # a row's line is its position + line_no + 1
+    if frame.shape[1] and frame.shape[0]:
+        ends = frame.iloc[:, 0].astype(str).str.strip().str.lower() == _GEO_TABLE_END
+        if ends.any():
+            frame = frame.loc[~ends].reset_index(drop=True)
+    # a separator at the end of every line (some exports): an unnamed, empty last column
+    while frame.shape[1] > 1 and str(frame.columns[-1]).startswith("Unnamed:"):
+        if not frame.iloc[:, -1].isna().all():
+            break
+        frame = frame.iloc[:, :-1].copy()
+        frame.attrs["header_line"] = line_no
     return frame, sep
 
 
@@ -1362,7 +1661,12 @@ _DECIMAL_COMMA_RE = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
 
 
 def _non_numeric_error(
-    path: Path, bad: tuple[int, str], column: str, series: pd.Series, id_col: str | None
+    path: Path,
+    bad: tuple[int, str],
+    column: str,
+    series: pd.Series,
+    id_col: str | None,
+    header_line: int = 1,
 ) -> DataError:
     """The error for the first non-numeric value ``bad`` (row position, text) of ``series``."""
     hint = ""
@@ -1375,7 +1679,8 @@ def _non_numeric_error(
             "or in a separate annotation file"
         )
     return DataError(
-        f"{path}, line {bad[0] + 2}: non-numeric value {bad[1][:40]!r} in column {column!r}{hint}"
+        f"{path}, line {bad[0] + header_line + 1}: non-numeric value {bad[1][:40]!r} in column "
+        f"{column!r}{hint}"
     )
 
 
@@ -1390,6 +1695,41 @@ def _no_numeric_error(path: Path, frame: pd.DataFrame, text: list[str], what: st
             )
     shown = f" (text columns: {', '.join(text[:5])}{', ...' if len(text) > 5 else ''})"
     return DataError(f"{path}: no numeric {what} column{shown if text else ''}")
+
+
+#: Gene table of the bundled Gene Ontology snapshot: known human gene symbols.
+_KNOWN_GENES_FILE = Path(__file__).resolve().parents[1] / "data" / "go" / "genes.tsv.gz"
+
+
+def _orientation_by_symbols(row_ids: pd.Index, columns: list[str]) -> tuple[str, str]:
+    """("genes_x_samples" or "samples_x_genes", reason) when most names of one axis, and
+    almost none of the other, are known gene symbols (case aside: mouse symbols count);
+    ("auto", "") when that does not decide (or the gene table is absent)."""
+    if not _KNOWN_GENES_FILE.is_file():
+        return "auto", ""
+    try:
+        table = pd.read_csv(
+            _KNOWN_GENES_FILE, sep="\t", usecols=["symbol"], dtype=str, keep_default_na=False
+        )
+    except (OSError, ValueError, EOFError, zlib.error):
+        return "auto", ""
+    known = set(table["symbol"].str.upper())
+    rows = pd.Index(row_ids).astype(str).str.upper().isin(known).mean() if len(row_ids) else 0.0
+    cols = pd.Index(columns).astype(str).str.upper().isin(known).mean() if columns else 0.0
+    if rows > 0.5 and cols < 0.1:
+        return "genes_x_samples", f"gene symbols in rows ({rows:.0%} known)"
+    if cols > 0.5 and rows < 0.1:
+        return "samples_x_genes", f"gene symbols in columns ({cols:.0%} known)"
+    return "auto", ""
+
+
+def _starts_like_gct(path: Path) -> bool:
+    """Whether a text file starts with GCT's ``#1.2`` line (a GCT file named ``.txt``)."""
+    if path.name.lower().endswith((".h5ad", ".parquet", ".pq")):
+        return False
+    with _open_binary(path) as fh:
+        first = _read_line(fh, path).removeprefix(_BOM)
+    return first.split(b"\t")[0].strip() == b"#1.2"
 
 
 def _looks_ensembl(names: Iterable[Any]) -> float:
@@ -1420,29 +1760,84 @@ def _annotation_id_column(ann: pd.DataFrame, ids: pd.Index, sample_column: str |
 
 
 def _join_annotations(
-    samples: pd.DataFrame, ann_path: Path, sample_column: str | None, matrix_path: Path
+    samples: pd.DataFrame,
+    ann_path: Path,
+    sample_column: str | None,
+    matrix_path: Path,
+    ann: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    ann = _read_annotations(ann_path)
+    """``samples`` with the columns of the annotation table (read from ``ann_path`` unless
+    given as ``ann``) joined on sample id."""
+    if ann is None:
+        ann = _read_annotations(ann_path)
     ids = pd.Index(samples.index)
     col = _annotation_id_column(ann, ids, sample_column)
     keys = ann[col].astype(str).str.strip()
     if keys.duplicated().any():
         pos = int(np.flatnonzero(keys.duplicated().to_numpy())[0])
+        line = pos + int(ann.attrs.get("header_line", 1)) + 1
         raise DataError(
-            f"annotation file {ann_path}, line {pos + 2}: duplicate sample id {keys.iloc[pos]!r}"
+            f"annotation file {ann_path}, line {line}: duplicate sample id {keys.iloc[pos]!r}"
         )
     table = ann.drop(columns=[col]).set_axis(pd.Index(keys, name="sample_id"), axis=0)
     common = ids.intersection(table.index)
     if len(common) == 0:
+        hint = ""
+        if ids.str.upper().isin(table.index.str.upper()).any():
+            hint = "; they match when upper and lower case are not told apart: spell them alike"
         raise DataError(
             f"no sample in common between matrix {matrix_path} (e.g. {ids[:2].tolist()}) and "
-            f"annotations {ann_path} (column {col!r}, e.g. {table.index[:2].tolist()})"
+            f"annotations {ann_path} (column {col!r}, e.g. {table.index[:2].tolist()}){hint}"
         )
-    log.info("%s: %d of %d samples annotated by %s", matrix_path, len(common), len(ids), ann_path)
+    if len(common) < len(ids):
+        missing = ids[~ids.isin(table.index)]
+        log.warning(
+            "%s: %d of its %d samples are not in %s (e.g. %s); they are kept, unannotated",
+            matrix_path,
+            len(missing),
+            len(ids),
+            ann_path,
+            ", ".join(map(str, missing[:3])),
+        )
+    else:
+        log.info("%s: all %d samples annotated by %s", matrix_path, len(ids), ann_path)
     joined = table.reindex(ids)
     out = samples.copy()
     for c in joined.columns:
-        out[c] = joined[c].to_numpy()
+        new = joined[c]
+        if c in out.columns:
+            # the matrix has that column too: the annotation file's values, the matrix's
+            # where the file has none (never a label lost)
+            old = out[c]
+            new_values = new.to_numpy(dtype=object)
+            old_values = old.to_numpy(dtype=object)
+            both = new.notna().to_numpy() & old.notna().to_numpy()
+            differ = both & (new.astype(str).to_numpy() != old.astype(str).to_numpy())
+            kept = int((new.isna().to_numpy() & old.notna().to_numpy()).sum())
+            if differ.any() or kept:
+                first = int(np.flatnonzero(differ)[0]) if differ.any() else None
+                example = (
+                    f"; e.g. {ids[first]}: {old_values[first]!r} in the matrix, "
+                    f"{new_values[first]!r} in {ann_path.name}"
+                    if first is not None
+                    else ""
+                )
+                log.log(
+                    logging.WARNING if differ.any() else logging.INFO,
+                    "column %r is in both %s and %s: the annotation file's values are used "
+                    "(%d samples differ), the matrix's where the file has none (%d samples)%s",
+                    c,
+                    matrix_path,
+                    ann_path,
+                    int(differ.sum()),
+                    kept,
+                    example,
+                )
+            out[c] = np.where(new.notna().to_numpy(), new_values, old_values)
+            if _is_numeric(new) and _is_numeric(old):
+                out[c] = pd.to_numeric(out[c])
+        else:
+            out[c] = new.to_numpy()
     return out
 
 
@@ -1457,6 +1852,7 @@ def _frame_to_set(
     """Split a table into (values (n_samples, n_genes), sample ids, samples, genes)."""
     if frame.shape[1] == 0 or frame.shape[0] == 0:
         raise DataError(f"{path}: empty matrix")
+    header_line = int(frame.attrs.get("header_line", 1))
     cols = [str(c) for c in frame.columns]
     frame.columns = cols
     label_columns = [str(c) for c in (label_columns or [])]
@@ -1466,16 +1862,23 @@ def _frame_to_set(
                 f"{path}: label column {c!r} not found (columns: {', '.join(cols[:8])})"
             )
 
-    # Leading non-numeric columns (ids, annotations); numeric body after them.
+    # Leading non-numeric columns (ids, annotations) and gene positions; numeric body after.
+    def is_lead(i: int) -> bool:
+        if i > 0 and _name_key(cols[i]) in _GENE_POSITION_KEYS:
+            return True
+        return not _is_numeric(frame[cols[i]])
+
     n_lead = 0
-    while n_lead < len(cols) and not _is_numeric(frame[cols[n_lead]]):
+    while n_lead < len(cols) and is_lead(n_lead):
         n_lead += 1
     if n_lead == 0 and (
-        cols[0].strip().lower() in _ID_COLUMN_NAMES
+        _name_key(cols[0]) in _ID_COLUMN_KEYS
         or cols[0].startswith("Unnamed:")
         or cols[0] == sample_column
     ):
-        n_lead = 1
+        n_lead = 1  # numeric ids (Entrez)
+        while n_lead < len(cols) and is_lead(n_lead):
+            n_lead += 1
     if sample_column is not None and sample_column in cols:
         id_col = sample_column
     else:
@@ -1497,10 +1900,10 @@ def _frame_to_set(
             if in_rows or in_cols:
                 orientation = "samples_x_genes" if in_rows >= in_cols else "genes_x_samples"
                 reason = "annotation ids"
-        id_name = id_col.strip().lower() if id_col is not None else ""
-        if orientation == "auto" and id_name in _SAMPLE_ID_NAMES:
+        id_name = _name_key(id_col) if id_col is not None else ""
+        if orientation == "auto" and id_name in _SAMPLE_ID_KEYS:
             orientation, reason = "samples_x_genes", f"sample id column {id_col!r}"
-        elif orientation == "auto" and id_name in _GENE_ID_NAMES:
+        elif orientation == "auto" and id_name in _GENE_ID_KEYS:
             orientation, reason = "genes_x_samples", f"gene id column {id_col!r}"
         if orientation == "auto":
             if _looks_ensembl(row_ids) > 0.5:
@@ -1508,15 +1911,17 @@ def _frame_to_set(
             elif _looks_ensembl(body_cols) > 0.5:
                 orientation, reason = "samples_x_genes", "Ensembl ids in columns"
             elif extra:
-                if any(c.strip().lower() in _GENE_ANNOTATION_NAMES for c in extra):
+                if any(_name_key(c) in _GENE_ANNOTATION_KEYS for c in extra):
                     orientation, reason = "genes_x_samples", "gene annotation columns"
                 else:
                     orientation, reason = "samples_x_genes", "sample annotation columns"
             else:
-                orientation = (
-                    "genes_x_samples" if len(frame) > len(body_cols) else "samples_x_genes"
-                )
-                reason = "the longer axis is genes"
+                orientation, reason = _orientation_by_symbols(row_ids, body_cols)
+                if orientation == "auto":
+                    orientation = (
+                        "genes_x_samples" if len(frame) > len(body_cols) else "samples_x_genes"
+                    )
+                    reason = "the longer axis is genes"
         log.info("%s: orientation %s (%s)", path, orientation, reason)
 
     if orientation == "samples_x_genes":
@@ -1528,7 +1933,7 @@ def _frame_to_set(
             if not _is_numeric(frame[c]):
                 bad = _first_non_numeric(frame[c])
                 if bad is not None:
-                    raise _non_numeric_error(path, bad, c, frame[c], id_col)
+                    raise _non_numeric_error(path, bad, c, frame[c], id_col, header_line)
         values = frame[gene_cols].to_numpy(dtype=np.float32)
         sample_ids = row_ids
         samples = frame[ann_cols].copy()
@@ -1542,13 +1947,13 @@ def _frame_to_set(
             if not _is_numeric(frame[c]):
                 bad = _first_non_numeric(frame[c])
                 if bad is not None:
-                    raise _non_numeric_error(path, bad, c, frame[c], id_col)
+                    raise _non_numeric_error(path, bad, c, frame[c], id_col, header_line)
         values = np.ascontiguousarray(frame[sample_cols].to_numpy(dtype=np.float32).T)
         sample_ids = pd.Index(sample_cols)
         samples = pd.DataFrame(index=sample_ids)
         genes = frame[extra].copy()
         genes.index = row_ids
-        sym_col = next((c for c in extra if c.strip().lower() in _SYMBOL_COLUMN_NAMES), None)
+        sym_col = next((c for c in extra if _name_key(c) in _SYMBOL_COLUMN_KEYS), None)
         if sym_col is not None:
             genes = genes.rename(columns={sym_col: "symbol"})
     if sample_ids.has_duplicates:
@@ -1579,9 +1984,34 @@ def _load_h5ad(path: Path) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataF
     samples.index = samples.index.astype(str)
     genes = adata.var.copy()
     genes.index = genes.index.astype(str)
-    sym_col = next((c for c in genes.columns if str(c).lower() in _SYMBOL_COLUMN_NAMES), None)
+    sym_col = next((c for c in genes.columns if _name_key(c) in _SYMBOL_COLUMN_KEYS), None)
     if sym_col is not None and sym_col != "symbol":
         genes = genes.rename(columns={sym_col: "symbol"})
+    if len(genes) and (genes.index == pd.RangeIndex(len(genes)).astype(str)).all():
+        # anndata's default names "0", "1", ...: the genes were never named
+        named = genes["symbol"].astype(str) if "symbol" in genes.columns else None
+        if named is None or named.isin(["", "nan", "None"]).any() or named.duplicated().any():
+            raise DataError(
+                f"{path}: the genes have no names (var_names are 0 to {len(genes) - 1}, "
+                f"anndata's defaults{'' if named is None else '; symbols missing or repeated'}"
+                "): set adata.var_names to gene ids or symbols and write the file again"
+            )
+        log.warning(
+            "%s: var_names are 0 to %d; genes named by var[%r]", path, len(genes) - 1, sym_col
+        )
+        genes.index = pd.Index(named.to_numpy())
+    if genes.index.has_duplicates:
+        dup = genes.index[genes.index.duplicated()].unique()[:5].tolist()
+        raise DataError(
+            f"{path}: duplicate gene ids (var_names) {dup}; make them unique "
+            "(adata.var_names_make_unique()) or use gene ids"
+        )
+    if samples.index.has_duplicates:
+        dup = samples.index[samples.index.duplicated()].unique()[:5].tolist()
+        raise DataError(
+            f"{path}: duplicate sample ids (obs_names) {dup}; make them unique "
+            "(adata.obs_names_make_unique())"
+        )
     for frame in (samples, genes):
         for col in frame.columns:
             if isinstance(frame[col].dtype, pd.CategoricalDtype):
@@ -1637,9 +2067,10 @@ def load_table(
     orient = _ORIENTATIONS[orientation]
     mpath = _check_file(path, "matrix")
     ann_path = _check_file(annotations, "annotation") if annotations is not None else None
+    ann = _read_annotations(ann_path) if ann_path is not None else None
     lower = mpath.name.lower()
     transformed = False
-    if lower.endswith((".gct", ".gct.gz")):
+    if lower.endswith((".gct", ".gct.gz")) or _starts_like_gct(mpath):
         _, values, gene_ids, symbols = _stream_gct(mpath, None, transform, None)
         transformed = True
         with _open_binary(mpath) as fh:
@@ -1651,8 +2082,7 @@ def load_table(
         values, sample_ids, samples, genes = _load_h5ad(mpath)
     else:
         annotation_ids = None
-        if ann_path is not None and orient == "auto":
-            ann = _read_annotations(ann_path)
+        if ann is not None and orient == "auto":
             annotation_ids = pd.Index(
                 pd.concat(
                     [
@@ -1692,10 +2122,11 @@ def load_table(
                 f"{mpath}: negative value {values[r, c]:g} (sample {sample_ids[r]}, gene "
                 f"{genes.index[c]}); counts/TPM are expected before the {transform} transform"
             )
+        _warn_if_log_scale(mpath, *_max_and_fraction(values), transform)
         _apply_transform(values, transform)
     samples.index = pd.Index(sample_ids.astype(str), name="sample_id")
     if ann_path is not None:
-        samples = _join_annotations(samples, ann_path, sample_column, mpath)
+        samples = _join_annotations(samples, ann_path, sample_column, mpath, ann)
     source = {
         "loader": "table",
         "path": str(mpath.resolve()),

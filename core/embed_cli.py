@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.cli import StepProgress
+from core.cli import StepProgress, check_out_location
 from core.data import _strip_version
 from core.errors import CoreError, DataError, ModelError
 
@@ -151,25 +151,33 @@ def load_model_dir(path: str, flag: str = "--model") -> Any:
         ) from None
 
 
-def _check_out(path: str | None, force: bool) -> Path | None:
+def _check_out(path: str | None, force: bool, inputs: tuple[str | None, ...] = ()) -> Path | None:
+    """``--out`` as a Path, or a CoreError before any work: not a .csv/.tsv name, an existing
+    file without --force, one of the command's input files (``inputs``), a directory, a place
+    that cannot be written (see :func:`core.cli.check_out_location`)."""
     if path is None:
         return None
     out = Path(path)
     if out.suffix.lower() not in (".csv", ".tsv"):
         raise CoreError(f"--out {path}: give a .csv or .tsv file name")
-    if out.exists() and not force:
-        raise CoreError(f"--out {path} already exists; choose another name, or --force")
     if out.exists() and out.is_dir():
         raise CoreError(f"--out {path} is a directory")
+    for given in inputs:
+        if given and out.exists() and Path(given).exists() and out.samefile(given):
+            raise CoreError(f"--out {path} is an input file of this command: choose another name")
+    if out.exists() and not force:
+        raise CoreError(f"--out {path} already exists; choose another name, or --force")
     if out.parent.exists() and not out.parent.is_dir():
         raise CoreError(f"--out {path}: {out.parent} is a file, not a folder")
     if not out.parent.is_dir():
         raise CoreError(f"--out {path}: no such directory {out.parent}")
+    check_out_location(out, "--out")
     return out
 
 
 def _write_table(table: pd.DataFrame, out: Path) -> None:
-    """Write next to ``out``, then rename: never half a file under the final name."""
+    """Write next to ``out``, then rename: never half a file under the final name (a full
+    disk or an interruption leaves ``out`` as it was)."""
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         table.to_csv(
@@ -179,6 +187,11 @@ def _write_table(table: pd.DataFrame, out: Path) -> None:
             float_format="%.6g",  # float32 coordinates hold 6-7 significant digits
         )
         tmp.replace(out)
+    except OSError as exc:
+        raise CoreError(
+            f"cannot write --out {out}: {exc.strerror or exc}"
+            + ("" if not out.exists() else f"; {out} is left as it was")
+        ) from None
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -207,7 +220,9 @@ def run_embed(args: argparse.Namespace) -> int:
 
     if not has_data_arguments(args):
         raise CoreError("embed needs the new samples: --matrix F, or --gtex-gct F ...")
-    out = _check_out(args.out, args.force)
+    out = _check_out(
+        args.out, args.force, (args.matrix, args.annotations, args.gtex_gct, args.gtex_attributes)
+    )
     model = load_model_dir(args.model)
     label = _label_column(model.samples_, args.label)
     if args.transform is None:

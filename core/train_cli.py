@@ -74,6 +74,10 @@ def run_train(args: argparse.Namespace) -> int:
     from core.train import resolve_device
 
     out = Path(args.out)
+    if out.name in ("", ".", ".."):
+        raise CoreError(
+            f"--out {args.out!r}: give the name of the model directory to write, e.g. models/mine"
+        )
     partial = out.with_name(out.name + ".partial")
     checkpoint = partial / "checkpoint.pt"
     if out.exists() and not out.is_dir():
@@ -141,7 +145,15 @@ def run_train(args: argparse.Namespace) -> int:
         raise CoreError(_flag_names(str(exc))) from None
 
     es = load_data_from_args(args)
+    source = args.matrix or args.gtex_gct
+    if es.n_samples < 2:
+        raise CoreError(
+            f"{source}: {es.n_samples} sample{'' if es.n_samples == 1 else 's'} to train on; "
+            "a map of samples needs at least 2 (are samples and genes the right way round?)"
+        )
     es = es.drop_zero_genes()
+    if es.n_genes == 0:
+        raise CoreError(f"{source}: every gene is 0 or missing in every sample: nothing to learn")
     if args.min_detection:
         es = es.detected_genes(args.min_detection)
     if args.top_genes:
@@ -168,8 +180,11 @@ def run_train(args: argparse.Namespace) -> int:
     progress = TrainingProgress()
     try:
         model.fit(es, callback=progress, checkpoint=checkpoint, resume=args.resume)
-    except BaseException:
+    except BaseException as exc:
         progress.close()
+        # a checkpoint cut short by a full disk or an interruption: its temporary file only
+        checkpoint.with_name(checkpoint.name + ".tmp").unlink(missing_ok=True)
+        failed_write = _write_failure(exc, partial)
         if checkpoint.exists():
             print(
                 f"training stopped; the checkpoint{_checkpoint_epoch(checkpoint)} is kept in "
@@ -178,14 +193,21 @@ def run_train(args: argparse.Namespace) -> int:
             )
         else:  # nothing to resume: leave no stray folder behind
             shutil.rmtree(partial, ignore_errors=True)
+        if failed_write:
+            raise CoreError(f"cannot write the checkpoint in {partial}: {failed_write}") from None
         raise
     finally:
         progress.close()
     try:
         model.save(out, overwrite=True)
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:
+        failed_write = _write_failure(exc, out.parent)
+        if failed_write is None:
+            raise
+        kept = f"; {out} is left as it was" if out.exists() else ""
         raise CoreError(
-            f"cannot write the model to {out}: {exc}; the checkpoint stays in {partial}"
+            f"cannot write the model to {out}: {failed_write}{kept}; the checkpoint stays in "
+            f"{partial} (the same command with --resume writes the model from it)"
         ) from None
     shutil.rmtree(partial, ignore_errors=True)
     print(
@@ -252,17 +274,65 @@ class TrainingProgress:
             self.bar = None
 
 
+#: What a model directory holds (the files FactorizedEmbeddings.save writes; keep in step
+#: with it: anything else in a model directory is taken for a file of the user's).
+MODEL_ENTRIES = ("config.json", "weights.pt", "arrays.npz", "samples.parquet")
+
+
 def _check_replaceable(out: Path) -> None:
-    """``--force``/``--resume`` replace a model directory, never a folder of other files."""
-    if (out / "config.json").is_file():
-        return
+    """``--force``/``--resume`` replace a model directory, never a folder of other files, nor
+    a model directory that also holds files of the user's (they would go with it)."""
     entries = sorted(p.name for p in out.iterdir())
+    if (out / "config.json").is_file():
+        other = [e for e in entries if e not in MODEL_ENTRIES and not e.startswith(".")]
+        if other:
+            shown = ", ".join(other[:3]) + (", ..." if len(other) > 3 else "")
+            raise CoreError(
+                f"{out} also holds {shown}, not part of the model: training replaces the "
+                "directory as a whole, and they would be lost; move them, or choose another --out"
+            )
+        return
     if entries:
         shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
         raise CoreError(
             f"{out} is not a model directory (it holds {shown}; no config.json): training would "
             "replace it as a whole; choose another --out"
         )
+
+
+def _write_failure(exc: BaseException, folder: Path) -> str | None:
+    """Words for a failure to write in ``folder`` (a full disk, a read-only or vanished
+    folder), or None when ``exc`` is something else. torch.save reports a full disk as a
+    RuntimeError of its own (``PytorchStreamWriter failed writing file``), not an OSError."""
+    if isinstance(exc, OSError):
+        words = exc.strerror or str(exc)
+    elif isinstance(exc, RuntimeError) and _raised_in_torch_save(exc):
+        words = "the file system refused the write"
+    else:
+        return None
+    try:
+        free = shutil.disk_usage(folder if folder.exists() else folder.parent).free
+    except OSError:
+        free = None
+    if free is not None and free < 64 * 2**20:
+        words = f"the disk is full ({free / 2**20:.1f} MB free); free some space"
+    return words
+
+
+def _raised_in_torch_save(exc: BaseException) -> bool:
+    """Whether ``exc`` (or the exception it was raised from) comes from torch's file writer."""
+    seen: BaseException | None = exc
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:
+        visited.add(id(seen))
+        tb = seen.__traceback__
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename.replace("\\", "/")
+            if filename.endswith("torch/serialization.py"):
+                return True
+            tb = tb.tb_next
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _check_samples_observed(es) -> None:

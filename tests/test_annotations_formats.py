@@ -126,6 +126,105 @@ def test_latin1_gaf_with_a_short_line_names_the_line(tmp_path, obo):
         GeneOntology.from_gaf(path, obo)
 
 
+GENE_INFO_HEADER = (
+    "#tax_id\tGeneID\tSymbol\tLocusTag\tSynonyms\tdbXrefs\tchromosome\tmap_location\t"
+    "description\ttype_of_gene\tSymbol_from_nomenclature_authority\t"
+    "Full_name_from_nomenclature_authority\tNomenclature_status\tOther_designations\t"
+    "Modification_date\tFeature_type\n"
+)
+GENE_INFO = GENE_INFO_HEADER + (
+    "9606\t1\tG1\t-\t-\tEnsembl:ENSG00000121410\t19\t19q13.43\tprot\u00e9ine G1\t"
+    "protein-coding\tG1\tG1\t-\t-\t20240101\t-\n"
+    "9606\t2\tCAF\u00c9\t-\t-\t-\t12\t12p13\tcaf\u00e9 RNA\tncRNA\t-\t-\t-\t-\t20240101\t-\n"
+)
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzip"])
+def test_latin1_gene_info_is_read_with_a_warning(tmp_path, obo, caplog, packed):
+    gaf = tmp_path / "utf8.gaf"
+    gaf.write_text(HEADER + ACCENTED, encoding="utf-8")
+    raw = GENE_INFO.encode("latin-1")
+    path = tmp_path / ("Homo_sapiens.gene_info.gz" if packed else "Homo_sapiens.gene_info")
+    path.write_bytes(gzip.compress(raw) if packed else raw)
+    with caplog.at_level(logging.WARNING, logger="core.annotations"):
+        g = GeneOntology.from_gaf(gaf, obo, gene_info=path)
+    genes = g.genes.set_index("symbol")
+    assert genes.loc["G1", "name"] == "prot\u00e9ine G1"
+    assert genes.loc["CAF\u00c9", "entrez"] == 2  # the GAF's symbol found in the gene table
+    assert genes.loc["CAF\u00c9", "ncbi_gene_type"] == "ncRNA"
+    assert genes.loc["G1", "ensembl"] == "ENSG00000121410"
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1 and path.name in warned[0] and "Latin-1" in warned[0]
+
+
+def test_gene_info_with_few_columns(tmp_path, obo):
+    gaf = tmp_path / "utf8.gaf"
+    gaf.write_text(HEADER + ACCENTED, encoding="utf-8")
+    short = tmp_path / "short.gene_info"
+    short.write_text("#tax_id\tGeneID\tSymbol\n9606\t1\tG1\n")
+    g = GeneOntology.from_gaf(gaf, obo, gene_info=short)
+    assert g.genes.set_index("symbol").loc["G1", "entrez"] == 1
+    no_symbol = tmp_path / "no_symbol.gene_info"
+    no_symbol.write_text("#tax_id\tGeneID\tName\n9606\t1\tG1\n")
+    with pytest.raises(DataError, match=r"no_symbol\.gene_info, line 1: .*without Symbol"):
+        GeneOntology.from_gaf(gaf, obo, gene_info=no_symbol)
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzip"])
+def test_obo_not_in_utf8_is_read_as_latin1_with_a_warning(tmp_path, caplog, packed):
+    gaf = tmp_path / "utf8.gaf"
+    gaf.write_text(HEADER + ACCENTED, encoding="utf-8")
+    raw = OBO.replace("name: parent A", "name: parent \u00e0 A").encode("latin-1")
+    path = tmp_path / ("latin1.obo.gz" if packed else "latin1.obo")
+    path.write_bytes(gzip.compress(raw) if packed else raw)
+    with caplog.at_level(logging.WARNING, logger="core.annotations"):
+        g = GeneOntology.from_gaf(gaf, path)
+    assert g.terms.loc["GO:0000001", "name"] == "parent \u00e0 A"  # not "parent \ufffd A"
+    assert g.metadata["obo_encoding"] == "latin-1"
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1
+    assert path.name in warned[0] and "line 11" in warned[0] and "Latin-1" in warned[0]
+
+
+def test_utf8_obo_reads_without_warning(tmp_path, caplog):
+    gaf = tmp_path / "utf8.gaf"
+    gaf.write_text(HEADER + ACCENTED, encoding="utf-8")
+    path = tmp_path / "utf8.obo"
+    path.write_text("\ufeff" + OBO.replace("parent A", "parent \u00e0 A"), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="core.annotations"):
+        g = GeneOntology.from_gaf(gaf, path)
+    assert g.terms.loc["GO:0000001", "name"] == "parent \u00e0 A"
+    assert g.metadata["obo_encoding"] == "utf-8"
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_obo_without_is_a_warns(tmp_path, caplog):
+    gaf = tmp_path / "utf8.gaf"
+    gaf.write_text(HEADER + ACCENTED, encoding="utf-8")
+    flat = tmp_path / "flat.obo"
+    flat.write_text("".join(line for line in OBO.splitlines(True) if not line.startswith("is_a")))
+    with caplog.at_level(logging.WARNING, logger="core.annotations"):
+        g = GeneOntology.from_gaf(gaf, flat)
+    assert g.ancestors("GO:0000002") == []
+    assert "flat.obo: no is_a line" in caplog.text and "not propagated" in caplog.text
+
+
+def test_gaf_lines_short_of_columns_name_the_line(tmp_path, obo):
+    spaces = tmp_path / "spaces.gaf"
+    spaces.write_text(HEADER + _line("G1").replace("\t", "    "))
+    with pytest.raises(DataError, match=r"spaces\.gaf, line 4: .*1 tab-separated column,.*tabs"):
+        GeneOntology.from_gaf(spaces, obo)
+    twelve = tmp_path / "twelve.gaf"
+    twelve.write_text(HEADER + "\t".join(_line("G1").split("\t")[:12]) + "\n")
+    with pytest.raises(DataError, match=r"twelve\.gaf, line 4: .*12 tab-separated columns"):
+        GeneOntology.from_gaf(twelve, obo)
+    ragged = tmp_path / "ragged.gaf"
+    short = "\t".join(_line("G2").split("\t")[:10]) + "\n"
+    ragged.write_text(HEADER + _line("G1") + short + _line("G3"))
+    with pytest.raises(DataError, match=r"ragged\.gaf: 1 GAF lines without 17 .*line 5: .*G2"):
+        GeneOntology.from_gaf(ragged, obo)
+
+
 # ------------------------------------------------------------------------------ object types
 SO_TYPES = {
     "protein": "protein-coding",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -101,6 +102,12 @@ def test_rerun_without_resume_keeps_the_interrupted_runs_checkpoint(
     monkeypatch.setattr(FactorizedEmbeddings, "fit", fit)
     code, _, err = _run([*args, "--force"], capsys)
     assert code == 0 and "resuming" not in err and not checkpoint.exists()
+
+
+@pytest.mark.parametrize("out", ["", ".", ".."])
+def test_out_without_a_directory_name(small_matrix, out, capsys):
+    code, _, err = _run(["train", "--matrix", small_matrix, "--out", out, "--epochs", "1"], capsys)
+    assert code == 2 and "give the name of the model directory" in err and "Traceback" not in err
 
 
 def test_out_that_is_a_file(small_matrix, tmp_path, capsys):
@@ -356,3 +363,149 @@ def test_log_lines_read_as_sentences():
     assert line(logging.INFO) == "kept 59 genes"
     assert line(logging.WARNING) == "warning: kept 59 genes"
     assert line(logging.INFO, verbose=True) == "info core.data: kept 59 genes"
+
+
+# ----------------------------------------------------------------------------- where outputs go
+def _tree(folder):
+    """Every file under ``folder`` with its bytes: to show nothing changed."""
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_outputs_inside_a_model_directory_are_refused(tiny_model, held_out, tmp_path, capsys):
+    """Training the model again (--force) replaces its directory as a whole: an output kept
+    there would go with it."""
+    _, path = held_out
+    before = _tree(tiny_model)
+    for args in (
+        ["embed", "--model", tiny_model, "--matrix", path, "--out", tiny_model / "placed.csv"],
+        ["neighbours", "--model", tiny_model, "--genes", "TBX4", "--out", tiny_model / "n.tsv"],
+        ["train", "--matrix", path, "--out", tiny_model / "inner", "--epochs", "1", *TINY],
+        ["evaluate", "--model", tiny_model, "--out", tiny_model / "table1.json", "--splits", "2"],
+    ):
+        code, _, err = _run(args, capsys)
+        assert code == 2, err
+        assert f"is inside the model directory {tiny_model}" in err and "Traceback" not in err
+    assert _tree(tiny_model) == before
+
+
+def test_force_keeps_a_model_directory_that_holds_other_files(tiny_model, small_matrix, capsys):
+    (tiny_model / "my_notes.txt").write_text("samples placed on 2024-01-01")
+    before = _tree(tiny_model)
+    args = ["train", "--matrix", small_matrix, "--out", tiny_model, "--epochs", "1", "--force"]
+    code, _, err = _run([*args, *TINY], capsys)
+    assert code == 2 and "also holds my_notes.txt" in err
+    assert _tree(tiny_model) == before
+
+
+def test_embed_out_that_is_its_input(tiny_model, held_out, capsys):
+    _, path = held_out
+    before = path.read_bytes()
+    args = ["embed", "--model", tiny_model, "--matrix", path, "--out", path, "--force"]
+    code, _, err = _run(args, capsys)
+    assert code == 2 and "is an input file of this command" in err
+    assert path.read_bytes() == before
+
+
+def test_read_only_out_folder_is_known_before_the_work(
+    tiny_model, held_out, small_matrix, tmp_path, capsys, monkeypatch
+):
+    import core.cli
+
+    _, path = held_out
+    shelf = tmp_path / "shelf"
+    shelf.mkdir()
+    real_access = core.cli.os.access
+    monkeypatch.setattr(
+        core.cli.os, "access", lambda p, mode: Path(p) != shelf and real_access(p, mode)
+    )
+    for args in (
+        ["embed", "--model", tiny_model, "--matrix", path, "--out", shelf / "placed.csv"],
+        ["train", "--matrix", small_matrix, "--out", shelf / "m", "--epochs", "1", *TINY],
+        ["report", "--model", tiny_model, "--out", shelf / "report", "--no-go"],
+    ):
+        code, _, err = _run(args, capsys)
+        assert code == 2 and f"cannot write in {shelf} (read-only" in err, err
+    assert not any(shelf.iterdir())
+
+
+def test_full_disk_while_writing_a_table(tiny_model, held_out, tmp_path, capsys, monkeypatch):
+    _, path = held_out
+    out = tmp_path / "placed.csv"
+    out.write_text("an earlier result\n")
+
+    def full(self, target, *args, **kwargs):
+        with open(target, "w") as fh:
+            fh.write("sample_id,x")  # half a table, then the disk is full
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    args = ["embed", "--model", tiny_model, "--matrix", path, "--out", out, "--force"]
+    code, _, err = _run(args, capsys)
+    assert code == 2 and f"cannot write --out {out}: No space left on device" in err
+    assert out.read_text() == "an earlier result\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def _torch_write_fails_after(monkeypatch, n_ok: int) -> None:
+    """torch.save fails from its (n_ok + 1)-th call as it does on a full disk: a RuntimeError
+    raised inside torch.serialization, not an OSError."""
+    import torch.serialization
+
+    real = torch.serialization._save
+    calls = []
+
+    def save(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > n_ok:
+            raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 49600")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(torch.serialization, "_save", save)
+
+
+def test_full_disk_at_the_first_checkpoint(small_matrix, tmp_path, capsys, monkeypatch):
+    _torch_write_fails_after(monkeypatch, 0)
+    out = tmp_path / "m"
+    args = ["train", "--matrix", small_matrix, "--out", out, "--epochs", "1", *TINY]
+    code, _, err = _run(args, capsys)
+    assert code == 2 and "Traceback" not in err
+    assert f"error: cannot write the checkpoint in {out}.partial" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["small.csv"]  # nothing left behind
+
+
+def test_full_disk_when_the_model_is_written(tiny_model, small_matrix, capsys, monkeypatch):
+    before = _tree(tiny_model)
+    _torch_write_fails_after(monkeypatch, 1)  # the checkpoint is written, the model is not
+    args = ["train", "--matrix", small_matrix, "--out", tiny_model, "--epochs", "1", "--force"]
+    code, _, err = _run([*args, *TINY], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert f"cannot write the model to {tiny_model}" in err and "--resume" in err
+    assert f"{tiny_model} is left as it was" in err
+    assert _tree(tiny_model) == before
+    monkeypatch.undo()
+    code, _, err = _run([*args[:-1], "--resume", *TINY], capsys)
+    assert code == 0, err
+    assert FactorizedEmbeddings.load(tiny_model).n_epochs_ == 1
+
+
+def test_too_few_samples_or_no_expressed_gene(sepira_file, tmp_path, capsys):
+    table = pd.read_csv(sepira_file).iloc[:1, :12]
+    one = tmp_path / "one_sample.csv"
+    table.to_csv(one, index=False)
+    code, _, err = _run(["train", "--matrix", one, "--out", tmp_path / "m", *TINY], capsys)
+    assert code == 2 and f"{one}: 1 sample to train on" in err
+    zeros = pd.read_csv(sepira_file).iloc[:20, :12]
+    zeros.iloc[:, 2:] = 0.0
+    zero = tmp_path / "zeros.csv"
+    zeros.to_csv(zero, index=False)
+    code, _, err = _run(["train", "--matrix", zero, "--out", tmp_path / "m", *TINY], capsys)
+    assert code == 2 and "every gene is 0 or missing" in err and "Traceback" not in err
+    assert not (tmp_path / "m").exists() and not (tmp_path / "m.partial").exists()
+
+
+def test_annotations_with_gtex_files_is_refused(gtex_acmg59_files, small_matrix, tmp_path, capsys):
+    f = gtex_acmg59_files
+    args = ["train", "--gtex-gct", f["gct"], "--gtex-attributes", f["attributes"]]
+    code, _, err = _run([*args, "--annotations", small_matrix, "--out", tmp_path / "m"], capsys)
+    assert code == 2 and "--annotations works with --matrix" in err
+    assert not (tmp_path / "m").exists()

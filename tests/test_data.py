@@ -459,7 +459,7 @@ def test_error_empty_and_not_gct(tmp_path, small, sepira_file):
 def test_error_truncated_gzip(tmp_path, small):
     data = small["gct"].read_bytes()
     (tmp_path / "cut.gct.gz").write_bytes(data[: len(data) // 2])
-    with pytest.raises(DataError, match=r"cut\.gct\.gz: cannot read \(corrupt or truncated"):
+    with pytest.raises(DataError, match=r"cut\.gct\.gz: damaged or truncated gzip file"):
         load_gtex(tmp_path / "cut.gct.gz", small["attributes"])
 
 
@@ -703,3 +703,294 @@ def test_more_top_genes_than_the_data_has_is_said(caplog):
     with caplog.at_level("WARNING", logger="core.data"):
         assert es.top_variable_genes(5000).n_genes == 4
     assert "top 5000 variable genes asked for, but the data has 4 genes" in caplog.text
+
+
+# ----------------------------------------------------------------------------- files as found
+@pytest.fixture()
+def sepira_small(sepira_file) -> pd.DataFrame:
+    """30 real samples x 10 genes of the 26-tissue set: columns sample, tissue, genes."""
+    return pd.read_csv(sepira_file).iloc[:30, :12]
+
+
+def _xlsx_bytes() -> bytes:
+    """The start of an Excel workbook: a zip archive with an ``xl/`` folder."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    return buffer.getvalue()
+
+
+def _cut_gzip() -> bytes:
+    """The first half of a gzip'd table: a download cut short."""
+    rng = np.random.default_rng(0)
+    text = "sample,TBX4,GATA4\n" + "".join(
+        f"s{i},{a:.6f},{b:.6f}\n" for i, (a, b) in enumerate(rng.random((5000, 2)))
+    )
+    packed = gzip.compress(text.encode())
+    return packed[: len(packed) // 2]
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("expression.csv", _xlsx_bytes(), r"cannot be read: it is an Excel workbook"),
+        ("expression.tsv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), r"Excel 97-2003"),
+        (
+            "expression.csv",
+            b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head></html>\n",
+            r"web page \(HTML\), not the data",
+        ),
+        ("expression.h5ad", b"sample,TBX4\ns1,1.0\n", r"is not an \.h5ad \(HDF5\) file.*\.csv"),
+        ("expression.parquet", b"sample,TBX4\ns1,1.0\n", r"is not a parquet file"),
+        ("expression.csv", b"PAR1" + bytes(100), r"it is a parquet file; name it .*\.parquet"),
+        ("expression.csv.gz", _cut_gzip(), r"truncated gzip"),
+        ("expression.txt", "sample\tTBX4\ns1\t1.0\n".encode("utf-16"), r"UTF-16 text"),
+    ],
+)
+def test_files_of_another_kind_are_named(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=message) as err:
+        load_table(path)
+    assert name in str(err.value)
+
+
+def test_files_of_another_kind_as_annotations_and_gtex_files(tmp_path, small, sepira_small):
+    page = tmp_path / "attrs.txt"
+    page.write_text("<html><body>404 Not Found</body></html>\n")
+    with pytest.raises(DataError, match=r"sample attributes file .*attrs\.txt: cannot be read"):
+        load_gtex(small["gct"], page)
+    matrix = tmp_path / "m.csv"
+    sepira_small.drop(columns="tissue").to_csv(matrix, index=False)
+    with pytest.raises(DataError, match=r"annotation file .*attrs\.txt: .*web page"):
+        load_table(matrix, annotations=page)
+
+
+def test_latin1_tables_are_read_with_a_warning(tmp_path, small, sepira_small, caplog):
+    # saved by a Windows spreadsheet: cp1252 / Latin-1, an "e acute" as the single byte 0xE9
+    table = sepira_small.copy()
+    table["tissue"] = table["tissue"].str.replace("Adipose", "Adip\u00e9se")
+    matrix = tmp_path / "latin1.csv"
+    matrix.write_bytes(table.to_csv(index=False).encode("latin-1"))
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(matrix)
+    assert es.samples["tissue"].iloc[0] == "Adip\u00e9se Tissue"
+    assert "latin1.csv: not valid UTF-8 (first at line 2)" in caplog.text
+    annotations = tmp_path / "ann.tsv"
+    annotations.write_bytes(
+        table[["sample", "tissue"]].to_csv(sep="\t", index=False).encode("cp1252")
+    )
+    plain = tmp_path / "plain.csv"
+    sepira_small.drop(columns="tissue").to_csv(plain, index=False)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(plain, annotations=annotations)
+    assert es.samples["tissue"].iloc[0] == "Adip\u00e9se Tissue"
+    assert caplog.text.count("ann.tsv: not valid UTF-8") == 1  # read once
+    attrs = pd.read_csv(small["attributes"], sep="\t")
+    attrs["SMTSD"] = attrs["SMTSD"] + " \u00e9"
+    latin = tmp_path / "attrs_latin1.txt"
+    latin.write_bytes(attrs.to_csv(sep="\t", index=False).encode("latin-1"))
+    es = load_gtex(small["gct"], latin)
+    assert es.samples["SMTSD"].dropna().str.endswith(" \u00e9").all()
+
+
+def test_gct_with_a_byte_order_mark(tmp_path, small):
+    plain = write_gct(tmp_path / "plain.gct", small["rows"])
+    bom = tmp_path / "bom.gct"
+    bom.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    es = load_gtex(bom, small["attributes"])
+    np.testing.assert_array_equal(es.values, load_gtex(plain, small["attributes"]).values)
+
+
+def test_gct_non_numeric_value_names_the_gene(tmp_path, small):
+    rows = [list(r) for r in small["rows"]]
+    rows[3][7] = "n.d."
+    path = write_gct(tmp_path / "nd.gct", rows)
+    with pytest.raises(DataError, match=rf"line 6: non-numeric value 'n\.d\.' .*gene {rows[3][0]}"):
+        load_gtex(path, small["attributes"])
+
+
+def test_table_without_a_header_line(tmp_path, sepira_small):
+    path = tmp_path / "noheader.csv"
+    sepira_small.drop(columns="tissue").to_csv(path, index=False, header=False)
+    with pytest.raises(DataError, match=r"noheader\.csv, line 1: column names expected, found"):
+        load_table(path)
+
+
+def test_comment_lines_above_the_header(tmp_path, sepira_small):
+    path = tmp_path / "commented.tsv"
+    body = sepira_small.drop(columns="tissue").to_csv(sep="\t", index=False)
+    path.write_text("# exported by a lab tool, 2024-01-01\n" + body)
+    es = load_table(path)
+    assert es.shape == (30, 10) and es.sample_ids[0] == sepira_small["sample"].iloc[0]
+    # a line number counts the comment line
+    lines = path.read_text().splitlines()
+    fields = lines[5].split("\t")
+    fields[3] = "n.d."
+    lines[5] = "\t".join(fields)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"commented\.tsv, line 6: non-numeric value 'n\.d\.'"):
+        load_table(path)
+
+
+def test_featurecounts_output(tmp_path):
+    # featureCounts: a comment line, then Geneid Chr Start End Strand Length and the samples;
+    # Start, End and Length are numbers, yet gene annotations
+    text = (
+        '# Program:featureCounts v2.0.1; Command:"featureCounts" "-a" "genes.gtf" "a.bam"\n'
+        "Geneid\tChr\tStart\tEnd\tStrand\tLength\ta.bam\tb.bam\tc.bam\n"
+        "ENSG00000223972.5\tchr1;chr1\t11869;12010\t12227;12057\t+;+\t1735\t0\t3\t1\n"
+        "ENSG00000227232.5\tchr1\t14404\t29570\t-\t1351\t120\t98\t77\n"
+        "ENSG00000243485.5\tchr1\t29554\t31109\t+\t1021\t5\t0\t2\n"
+    )
+    path = tmp_path / "counts.txt"
+    path.write_text(text)
+    es = load_table(path, transform="log10p1")
+    assert list(es.sample_ids) == ["a.bam", "b.bam", "c.bam"]
+    assert es.shape == (3, 3) and list(es.genes["Length"]) == [1735, 1351, 1021]
+    np.testing.assert_allclose(es.values[:, 1], np.log10([121, 99, 78]), rtol=1e-5)
+
+
+def test_geo_series_matrix(tmp_path):
+    text = (
+        '!Series_title\t"Tissues"\n!Series_geo_accession\t"GSE1"\n'
+        '!Sample_title\t"liver 1"\t"liver 2"\n!series_matrix_table_begin\n'
+        '"ID_REF"\t"GSM1"\t"GSM2"\n"1007_s_at"\t8.1\t7.9\n"1053_at"\t5.5\t6.0\n'
+        "!series_matrix_table_end\n"
+    )
+    path = tmp_path / "GSE1_series_matrix.txt"
+    path.write_text(text)
+    es = load_table(path)
+    assert list(es.sample_ids) == ["GSM1", "GSM2"] and list(es.gene_ids) == ["1007_s_at", "1053_at"]
+    np.testing.assert_allclose(es.values, [[8.1, 5.5], [7.9, 6.0]], rtol=1e-6)
+
+
+@pytest.mark.parametrize("id_name", ["EntrezID", "Gene ID", "gene.id", "Ensembl_Gene_ID"])
+def test_gene_id_column_names_as_people_write_them(tmp_path, sepira_small, id_name):
+    genes = sepira_small.drop(columns="tissue").set_index("sample").T
+    genes.index = pd.Index(range(1000, 1010), name=id_name)  # numeric ids: Entrez
+    path = tmp_path / "genes_rows.csv"
+    genes.to_csv(path)
+    es = load_table(path)
+    assert es.shape == (30, 10)
+    assert es.gene_ids[0] == "1000" and es.sample_ids[0] == sepira_small["sample"].iloc[0]
+
+
+def test_separator_at_the_end_of_every_line(tmp_path, sepira_small):
+    body = sepira_small.drop(columns="tissue").to_csv(sep="\t", index=False).splitlines()
+    path = tmp_path / "trailing.tsv"
+    path.write_text("".join(line + "\t\n" for line in body))
+    es = load_table(path)
+    assert es.shape == (30, 10) and not np.isnan(es.values).any()
+    expected = sepira_small.iloc[:, 2:].to_numpy(np.float32)
+    np.testing.assert_array_equal(es.values, expected)
+    # at the end of every row but not of the header line: the values stay in their columns
+    path.write_text(body[0] + "\n" + "".join(line + "\t\n" for line in body[1:]))
+    es = load_table(path)
+    assert list(es.sample_ids) == list(sepira_small["sample"])
+    np.testing.assert_array_equal(es.values, expected)
+
+
+def test_orientation_from_known_gene_symbols(tmp_path, sepira_file):
+    # written by R's write.csv: an empty first header field; more samples (40) than genes (12)
+    table = pd.read_csv(sepira_file).iloc[:40, :14].drop(columns="tissue").set_index("sample")
+    table.index.name = None
+    path = tmp_path / "r_export.csv"
+    table.to_csv(path)
+    es = load_table(path)
+    assert es.shape == (40, 12) and es.gene_ids[0] == table.columns[0]
+    table.T.to_csv(tmp_path / "r_export_t.csv")
+    assert load_table(tmp_path / "r_export_t.csv").shape == (40, 12)
+
+
+def test_annotation_file_partly_matching_and_overlapping(tmp_path, sepira_small, caplog):
+    matrix = tmp_path / "with_tissue.csv"
+    sepira_small.to_csv(matrix, index=False)
+    some = sepira_small[["sample", "tissue"]].iloc[:5].copy()
+    some.loc[some.index[0], "tissue"] = "Fat"
+    annotations = tmp_path / "five.tsv"
+    some.to_csv(annotations, sep="\t", index=False)
+    with caplog.at_level(logging.INFO, logger="core.data"):
+        es = load_table(matrix, annotations=annotations)
+    # the matrix's own tissue of the 25 samples the file lacks is kept, the file's used
+    assert es.samples["tissue"].notna().all()
+    assert es.samples["tissue"].iloc[0] == "Fat"
+    assert es.samples["tissue"].iloc[10] == sepira_small["tissue"].iloc[10]
+    assert "25 of its 30 samples are not in" in caplog.text
+    assert "column 'tissue' is in both" in caplog.text and "1 samples differ" in caplog.text
+    upper = sepira_small[["sample", "tissue"]].assign(sample=lambda t: t["sample"].str.upper())
+    upper.to_csv(tmp_path / "upper.tsv", sep="\t", index=False)
+    with pytest.raises(DataError, match="no sample in common.*upper and lower case"):
+        load_table(matrix, annotations=tmp_path / "upper.tsv")
+
+
+@pytest.mark.filterwarnings("ignore:Variable names are not unique")
+def test_h5ad_without_gene_names(tmp_path, sepira_small):
+    anndata = pytest.importorskip("anndata")
+    values = sepira_small.iloc[:, 2:].to_numpy(np.float32)
+    obs = pd.DataFrame(index=sepira_small["sample"].to_numpy())
+    anndata.AnnData(X=values, obs=obs).write_h5ad(tmp_path / "unnamed.h5ad")
+    with pytest.raises(DataError, match=r"unnamed\.h5ad: the genes have no names"):
+        load_table(tmp_path / "unnamed.h5ad")
+    var = pd.DataFrame({"gene_symbols": sepira_small.columns[2:]})
+    var.index = var.index.astype(str)
+    anndata.AnnData(X=values, obs=obs, var=var).write_h5ad(tmp_path / "symbols.h5ad")
+    es = load_table(tmp_path / "symbols.h5ad")
+    assert list(es.gene_ids) == list(sepira_small.columns[2:])
+    var = pd.DataFrame(index=[*sepira_small.columns[2:-1], sepira_small.columns[2]])
+    anndata.AnnData(X=values, obs=obs, var=var).write_h5ad(tmp_path / "dup.h5ad")
+    with pytest.raises(DataError, match=r"dup\.h5ad: duplicate gene ids \(var_names\)"):
+        load_table(tmp_path / "dup.h5ad")
+
+
+def test_log_values_given_a_log_transform_warn(tmp_path, small, sepira_small, caplog):
+    matrix = tmp_path / "logged.csv"
+    sepira_small.to_csv(matrix, index=False)  # already log2(RPKM + 1)
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        load_table(matrix, transform="log2p1")
+    assert "look already log-transformed" in caplog.text
+    rows = [list(r) for r in small["rows"]]
+    for row in rows[1:]:
+        row[2:] = [f"{np.log10(float(v) + 1):.4f}" for v in row[2:]]
+    gct = write_gct(tmp_path / "logged.gct", rows)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        load_gtex(gct, small["attributes"])
+    assert "logged.gct: values are at most" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        load_gtex(small["gct"], small["attributes"])  # counts: no warning
+    assert "log-transformed" not in caplog.text
+
+
+def test_tables_written_by_r_write_table(tmp_path, sepira_small):
+    # write.table(x, sep="\t", quote=FALSE): no header field above the row names
+    def r_table(frame: pd.DataFrame, path: Path) -> Path:
+        lines = frame.to_csv(sep="\t").splitlines()
+        lines[0] = lines[0].split("\t", 1)[1]
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    table = sepira_small.set_index("sample")
+    counts = r_table(table.drop(columns="tissue").T, tmp_path / "counts.txt")
+    samples = r_table(table[["tissue"]], tmp_path / "samples.txt")
+    es = load_table(counts, annotations=samples)
+    assert es.shape == (30, 10)
+    assert list(es.gene_ids) == list(table.columns[1:])
+    assert list(es.sample_ids) == list(table.index)
+    assert list(es.samples["tissue"]) == list(table["tissue"])
+    np.testing.assert_allclose(es.values, table.iloc[:, 1:].to_numpy(), rtol=1e-6)
+
+
+def test_gct_file_named_txt(tmp_path, small):
+    gct = write_gct(tmp_path / "matrix.gct", small["rows"])
+    txt = tmp_path / "matrix.txt"
+    txt.write_bytes(gct.read_bytes())
+    es = load_table(txt)
+    assert es.shape == (40, 5)
+    np.testing.assert_array_equal(es.values, load_table(gct).values)
