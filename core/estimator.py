@@ -35,7 +35,7 @@ import torch
 
 from core.data import ExpressionSet, _strip_version
 from core.errors import ModelError
-from core.files import replace_dir
+from core.files import replace_dir, save_torch
 from core.model import FactorizedEmbedding, NetworkConfig, as_int
 from core.train import (
     ResidentMatrix,
@@ -899,7 +899,7 @@ class FactorizedEmbeddings:
         directory.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
         try:
-            torch.save(module.state_dict(), tmp / "weights.pt")
+            save_torch(module.state_dict(), tmp / "weights.pt")
             np.savez(
                 tmp / "arrays.npz",
                 sample_ids=self.sample_ids_.astype(str),

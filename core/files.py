@@ -55,3 +55,31 @@ def replace_dir(new: Path, target: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def save_torch(obj: object, path: Path) -> None:
+    """``torch.save(obj, path)``, with a failed write reported as an OSError naming ``path``.
+
+    torch's file writer reports a full disk as a RuntimeError of its own ("PytorchStreamWriter
+    failed writing file", "unexpected pos"); callers that handle OSError (a full disk, a
+    read-only folder) then handle this too. A partly written file is removed.
+    """
+    import errno
+
+    import torch
+
+    path = Path(path)
+    try:
+        torch.save(obj, path)
+    except RuntimeError as exc:
+        path.unlink(missing_ok=True)
+        try:
+            full = shutil.disk_usage(path.parent).free < 64 * 2**20
+        except OSError:
+            full = False
+        code = errno.ENOSPC if full else errno.EIO
+        detail = f"{os.strerror(code)} ({str(exc).splitlines()[0][:200]})"
+        raise OSError(code, detail, str(path)) from exc
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from core.errors import ModelError
+from core.files import save_torch
 from core.model import FactorizedEmbedding, as_int
 
 log = logging.getLogger(__name__)
@@ -705,7 +706,7 @@ def save_checkpoint(
         "data_key": data_key or "",
     }
     tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
+    save_torch(payload, tmp)  # a failed write: OSError, and no .tmp left behind
     os.replace(tmp, path)
 
 

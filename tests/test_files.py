@@ -58,3 +58,43 @@ def test_a_failed_second_rename_puts_the_previous_one_back(tmp_path, monkeypatch
         files.replace_dir(new, target)
     assert (target / "index.html").read_text() == "old"
     assert not files.previous_name(target).exists()
+
+
+def test_a_failed_torch_write_is_an_oserror_and_leaves_no_file(tmp_path, monkeypatch):
+    """torch reports a full disk as its own RuntimeError; save_torch makes it an OSError
+    naming the file (callers handle full and read-only disks alike), and removes the part
+    already written. Checkpoints and model saves go through it."""
+    import errno
+
+    import torch
+
+    from core.train import save_checkpoint
+
+    target = tmp_path / "weights.pt"
+
+    def failing_save(obj, path):
+        path.write_bytes(b"half")
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 64")
+
+    monkeypatch.setattr(torch, "save", failing_save)
+    with pytest.raises(OSError) as caught:
+        files.save_torch({"a": 1}, target)
+    assert caught.value.filename == str(target) and "unexpected pos" in str(caught.value)
+    monkeypatch.setattr(files.shutil, "disk_usage", lambda p: type("U", (), {"free": 1024})())
+    with pytest.raises(OSError) as caught:
+        files.save_torch({"a": 1}, target)
+    assert caught.value.errno == errno.ENOSPC
+    assert not target.exists()
+
+    class Net(torch.nn.Linear):
+        pass
+
+    net = Net(2, 2)
+    opt = torch.optim.Adam(net.parameters())
+    from core.train import TrainConfig, TrainState
+
+    with pytest.raises(OSError):
+        save_checkpoint(
+            tmp_path / "ck.pt", net, opt, TrainState(), torch.Generator(), TrainConfig()
+        )
+    assert list(tmp_path.iterdir()) == []
