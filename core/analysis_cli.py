@@ -28,6 +28,7 @@ from core import analysis
 from core.data import is_simulated, step_words
 from core.errors import CoreError, DataError, ModelError
 from core.files import replace_dir
+from core.palette import CLASS_COLORS, METHOD_COLORS, UNLABELLED_COLOR
 
 log = logging.getLogger(__name__)
 
@@ -903,25 +904,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------------------- figures
-#: Class colours: 30 colours picked one by one, each as far as possible (CIELAB) from those
-#: before it and from the grey of unlabelled samples, saturated enough to read on white. Any 26
-#: consecutive ones differ more than the near twins of plotly's or d3's 20-colour sets (a map of
-#: 26 tissues had two blues and two greens that read as one).
-_PALETTE = (
-    "#1e78b4 #0000ff #ff0000 #00d200 #ff1eb4 #e1b400 #005a1e #872d2d #5a2da5 #00d2b4 "
-    "#e1a5ff #ffa578 #e100ff #96c35a #f0005a #785a00 #693c69 #f087a5 #f07800 #4b87ff "
-    "#2dc3e1 #a50f69 #784bff #a50000 #008700 #00d278 #d25ae1 #b4a569 #2d8778 #96d200"
-).split()
-UNLABELLED_COLOR = "#d0d0d0"
-#: One colour per map in every figure that compares maps (Table 1's bars, smoothness).
-METHOD_COLORS = {
-    "fe": "#1f4e9c",
-    "pca": "#e45756",
-    "nmf": "#54a24b",
-    "tsne": "#b279a2",
-    "umap": "#f58518",
-    "raw": "#7f7f7f",
-}
+_PALETTE = CLASS_COLORS
 #: Height of one legend entry of the sample maps (10-px font, no gap between entries).
 _LEGEND_ROW_PX = 20
 #: Marker symbols of the classes beyond the palette's colours (a 31st class: blue squares).
