@@ -293,12 +293,21 @@ def _label_problem(labels: np.ndarray, label: str) -> str | None:
 
 def _write_text(path: Path, text: str) -> None:
     """Write next to ``path``, then rename: an interrupted run never leaves half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    _write_texts([(path, text)])
+
+
+def _write_texts(files: list[tuple[Path, str]]) -> None:
+    """Write every file beside its target first, then rename them all: a failed write (a full
+    disk) leaves every earlier file as it was, and never a new file beside an old one."""
+    tmps = [path.with_name(f".{path.name}.{os.getpid()}.tmp") for path, _ in files]
     try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        for tmp, (_, text) in zip(tmps, files, strict=True):
+            tmp.write_text(text, encoding="utf-8")
+        for tmp, (path, _) in zip(tmps, files, strict=True):
+            tmp.replace(path)
     finally:
-        tmp.unlink(missing_ok=True)
+        for tmp in tmps:
+            tmp.unlink(missing_ok=True)
 
 
 def _open_cache(args: argparse.Namespace) -> _CountingCache | None:
@@ -526,8 +535,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
     }
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        _write_text(out, json.dumps(result, indent=2, default=str))
-        _write_text(md, _evaluation_markdown(result, table))
+        _write_texts(
+            [
+                (out, json.dumps(result, indent=2, default=str)),
+                (md, _evaluation_markdown(result, table)),
+            ]
+        )
     except OSError as exc:
         raise CoreError(f"cannot write {out}: {exc}") from None
     print(analysis.table_to_markdown(table), file=sys.stderr)

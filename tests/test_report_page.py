@@ -238,3 +238,30 @@ def test_nmf_keeps_the_log_values_when_the_baselines_are_centred(real_model):
     caption = _maps_caption(["nmf", "pca"], 130, "tissue", centered=True)
     assert "NMF on the values as they are" in caption
     assert "NMF on the values" not in _maps_caption(["nmf"], 130, "tissue", centered=False)
+
+
+def test_json_and_markdown_are_replaced_together(tmp_path, monkeypatch):
+    """evaluate writes table1.json and table1.md: a write that fails on the second file (a
+    full disk) leaves both earlier files as they were."""
+    from pathlib import Path
+
+    from core.analysis_cli import _write_texts
+
+    json_path, md_path = tmp_path / "t.json", tmp_path / "t.md"
+    json_path.write_text("old json")
+    md_path.write_text("old md")
+    real = Path.write_text
+
+    def full_disk(self, text, *args, **kwargs):
+        if self.name.startswith(".t.md"):
+            raise OSError(28, "No space left on device")
+        return real(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    with pytest.raises(OSError):
+        _write_texts([(json_path, "new json"), (md_path, "new md")])
+    monkeypatch.undo()
+    assert json_path.read_text() == "old json" and md_path.read_text() == "old md"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.json", "t.md"]
+    _write_texts([(json_path, "new json"), (md_path, "new md")])
+    assert json_path.read_text() == "new json" and md_path.read_text() == "new md"
