@@ -18,8 +18,13 @@ from dashboard.layout import alert_id
 log = logging.getLogger(__name__)
 
 
-def baseline_view(context: Any, result: dict[str, Any] | None) -> tuple[Any, list[dict]]:
-    """Figure and accuracy rows of cached baseline maps (None -> nothing to show yet)."""
+def baseline_view(
+    context: Any, result: dict[str, Any] | None, columns: int | None = None
+) -> tuple[Any, list[dict]]:
+    """Figure and accuracy rows of cached baseline maps (None -> nothing to show yet).
+
+    ``columns``: maps per row (default: one row, as on the page; a file takes a grid).
+    """
     if not result:
         return no_update, []
     # the model's map and accuracy are always the model's shown now (results cached by an
@@ -40,7 +45,9 @@ def baseline_view(context: Any, result: dict[str, Any] | None) -> tuple[Any, lis
         if label in context.samples.columns
         else np.array(["all"] * context.n_samples, dtype=object)
     )
-    fig = figures.baselines_figure(maps, labels, acc, label_name=label or "samples")
+    fig = figures.baselines_figure(
+        maps, labels, acc, label_name=label or "samples", columns=columns
+    )
     if context.simulated:
         figures.mark_simulated(fig)
     rows = [
@@ -52,6 +59,40 @@ def baseline_view(context: Any, result: dict[str, Any] | None) -> tuple[Any, lis
         for name, a in acc.items()
     ]
     return fig, rows
+
+
+#: Text of the button that starts the job, before and after a job that did not finish.
+COMPUTE_LABEL = "Compute the baseline maps"
+RETRY_LABEL = "Retry the baseline maps"
+
+
+def baselines_job_view(context: Any, running: Any) -> tuple[Any, Any, Any]:
+    """The progress text, button text and alert once the baseline maps' job ended.
+
+    Dash reports a job that ended (``running`` False) whether it returned or its process was
+    killed (e.g. for lack of memory): a killed job returns nothing, and the page kept its last
+    progress message ("50% — computing t-SNE") for ever. The job's record
+    (:meth:`AppContext.job_outcome`, a file) tells the cases apart. Not the results cache: read
+    here, just after a job was killed, SQLite's state in the server (a fork's parent) made the
+    next job's writes invisible to every other process.
+
+    Returns
+    -------
+    (progress text, button text, alert); ``no_update`` where nothing changes
+    """
+    if running is not False:
+        return no_update, COMPUTE_LABEL, no_update
+    outcome = context.job_outcome("baselines")
+    if outcome["state"] == "done":
+        return "", COMPUTE_LABEL, no_update
+    if outcome["state"] == "failed":  # the job said why in the alert area
+        return "", RETRY_LABEL, no_update
+    message = (
+        "The baseline maps stopped before they were finished: the background job ended without "
+        f"a result (it may have been killed, for example for lack of memory). "
+        f"“{RETRY_LABEL}” starts it again."
+    )
+    return "stopped before finishing", RETRY_LABEL, html.Div(message, className="alert alert-error")
 
 
 def register_callbacks(app: Any) -> None:
@@ -74,19 +115,41 @@ def register_callbacks(app: Any) -> None:
         Input(ids.BASELINES_BUTTON, "n_clicks"),
         background=True,
         progress=[Output(ids.BASELINES_PROGRESS, "children")],
-        running=[(Output(ids.BASELINES_BUTTON, "disabled"), True, False)],
+        running=[
+            (Output(ids.BASELINES_BUTTON, "disabled"), True, False),
+            # the job's start and end (returned or killed): baselines_job_view reads the end
+            (Output(ids.BASELINES_RUNNING, "data"), True, False),
+        ],
         interval=1000,
         prevent_initial_call=True,
     )
     def compute(set_progress, n_clicks):
         if not n_clicks:
             return no_update, no_update, None
+        context.job_started("baselines")
         try:
             result = context.compute_baselines(
                 progress=lambda f, m: set_progress(f"{int(100 * f)}% — {m}")
             )
-        except CoreError as exc:
-            return no_update, no_update, html.Div(str(exc), className="alert alert-error")
+        except Exception as exc:  # noqa: BLE001 - the job's end: said in the page, not raised
+            message = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
+            if not isinstance(exc, CoreError):
+                log.exception("baseline maps failed")
+            context.job_finished("baselines", error=message)
+            set_progress("")
+            alert = html.Div(f"the baseline maps failed: {message}", className="alert alert-error")
+            return no_update, no_update, alert
+        context.job_finished("baselines")
         set_progress("")
         fig, rows = baseline_view(context, result)
         return fig, rows, None
+
+    @app.callback(
+        Output(ids.BASELINES_PROGRESS, "children", allow_duplicate=True),
+        Output(ids.BASELINES_BUTTON, "children"),
+        Output(alert_id("baselines"), "children", allow_duplicate=True),
+        Input(ids.BASELINES_RUNNING, "data"),
+        prevent_initial_call=True,
+    )
+    def watch(running):
+        return baselines_job_view(context, running)

@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import os
 import re
 import shutil
 import threading
@@ -253,6 +254,103 @@ def parse_gene_list(text: str | None) -> list[str]:
     return tokens
 
 
+def _new_lock_after_fork(context: AppContext) -> None:
+    """Give ``context`` a new lock in a process forked from this one (a background job).
+
+    A job is forked while the server's threads answer the page: a lock held by one of them at
+    that moment stays held for ever in the job, which then waited without a word on its first
+    use of the context (the training job hung on "Preparing the model…").
+    """
+    import weakref
+
+    ref = weakref.ref(context)
+
+    def renew() -> None:
+        ctx = ref()
+        if ctx is not None:
+            ctx._lock = threading.RLock()
+
+    os.register_at_fork(after_in_child=renew)
+
+
+class OwnedLock:
+    """A lock across processes (a ``diskcache`` entry) that a process killed while holding it
+    does not keep: its owner's pid is recorded, and a waiter takes over a lock whose owner on
+    this machine is gone (``diskcache.Lock`` stayed held until it expired, an hour, and a new
+    training job waited that long after the last one was killed).
+
+    Parameters
+    ----------
+    cache
+        The ``diskcache.Cache`` holding the lock.
+    name
+        The lock's key.
+    expire
+        Seconds after which the lock lapses whatever its owner (a live owner on another machine).
+    poll
+        Seconds between two attempts.
+    """
+
+    def __init__(self, cache: Any, name: str, expire: float = 3600.0, poll: float = 0.5):
+        self.cache, self.name, self.expire, self.poll = cache, name, expire, poll
+
+    def _owner(self) -> dict[str, Any]:
+        import socket
+
+        import psutil
+
+        pid = os.getpid()
+        return {
+            "pid": pid,
+            "host": socket.gethostname(),
+            "started": psutil.Process(pid).create_time(),
+        }
+
+    @staticmethod
+    def owner_alive(owner: Any) -> bool:
+        """Whether the process that holds a lock may still be running (True when unknown)."""
+        import socket
+
+        import psutil
+
+        if not isinstance(owner, dict) or owner.get("host") != socket.gethostname():
+            return True  # another machine's process, or an entry of another kind: wait
+        try:
+            proc = psutil.Process(int(owner["pid"]))
+            if (
+                owner.get("started") is not None
+                and abs(proc.create_time() - float(owner["started"])) > 1.0
+            ):
+                return False  # the pid was reused by another process
+            return proc.status() != psutil.STATUS_ZOMBIE
+        except (psutil.NoSuchProcess, KeyError, TypeError, ValueError):
+            return False
+
+    def acquire(self) -> None:
+        owner = self._held = self._owner()
+        while not self.cache.add(self.name, owner, expire=self.expire):
+            held = self.cache.get(self.name)
+            if held is not None and not self.owner_alive(held):
+                with self.cache.transact():
+                    if self.cache.get(self.name) == held:
+                        log.warning("taking over the lock %s of a process that ended", self.name)
+                        self.cache.delete(self.name)
+                continue
+            time.sleep(self.poll)
+
+    def release(self) -> None:
+        with self.cache.transact():
+            if self.cache.get(self.name) == getattr(self, "_held", None):
+                self.cache.delete(self.name)
+
+    def __enter__(self) -> OwnedLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
 # ----------------------------------------------------------------------------- model state
 @dataclass
 class ModelState:
@@ -372,6 +470,7 @@ class AppContext:
         # one Chromium for all figure exports, started on the first (dashboard.render)
         self.image_renderer = ImageRenderer()
         self._lock = threading.RLock()
+        _new_lock_after_fork(self)
         self._state: ModelState | None = None
         self._results: Any = None
         self._stats: tuple[np.ndarray, np.ndarray] | None = None
@@ -689,7 +788,7 @@ class AppContext:
         entry = self.model_entry
         entry.parent.mkdir(parents=True, exist_ok=True)
         lock_cache = diskcache.Cache(str(self.cache_dir / "locks"))
-        with diskcache.Lock(lock_cache, f"train-{entry.name}", expire=3600):
+        with OwnedLock(lock_cache, f"train-owned-{entry.name}", expire=6 * 3600):
             if self.model_ready_on_disk():
                 progress(1.0, "model found in the cache")
                 return self.require_state().key
@@ -739,6 +838,48 @@ class AppContext:
             log.info("trained %s in %.1f s -> %s", cls.__name__, train_seconds, entry)
         lock_cache.close()
         return str(model.key())
+
+    # ------------------------------------------------------------------ background jobs
+    def _job_file(self, kind: str) -> Path:
+        scope = self.model_entry.name if kind == "train" else self.fingerprint
+        return self.cache_dir / "jobs-state" / f"{kind}-{scope}.json"
+
+    def _write_job_record(self, kind: str, record: dict[str, Any]) -> None:
+        # a small file, replaced in one step, not the SQLite results cache: read by the server
+        # just after a job was killed, the cache's SQLite state in the server (inherited by the
+        # next job, forked from it) left that job's writes invisible to every other process
+        path = self._job_file(kind)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(record))
+        tmp.replace(path)
+
+    def job_started(self, kind: str) -> None:
+        """Record that the background job ``kind`` (``train``, ``baselines``) started here."""
+        self._write_job_record(kind, {"state": "running", "pid": os.getpid()})
+
+    def job_finished(self, kind: str, error: str | None = None) -> None:
+        """Record how the job ``kind`` ended: ``done``, or ``failed`` with its ``error``."""
+        record = {"state": "failed", "error": error} if error else {"state": "done"}
+        self._write_job_record(kind, record)
+
+    def job_outcome(self, kind: str) -> dict[str, Any]:
+        """How the last job ``kind`` ended, asked once Dash reports that it is over.
+
+        Returns
+        -------
+        dict
+            ``{"state": "done"}``, ``{"state": "failed", "error": message}`` or
+            ``{"state": "stopped"}``: the job ended without finishing (a process killed, e.g.
+            for lack of memory, leaves no Python exception and no result behind).
+        """
+        try:
+            record = json.loads(self._job_file(kind).read_text())
+        except (OSError, ValueError):
+            record = {}
+        if isinstance(record, dict) and record.get("state") in ("done", "failed"):
+            return dict(record)
+        return {"state": "stopped"}
 
     # ------------------------------------------------------------------ values per sample
     def gene_values(self, j: int, mode: str = "obs") -> np.ndarray:
@@ -1247,6 +1388,14 @@ class AppContext:
             raise DataError(f"{name}: give a CSV, TSV (optionally .gz) or parquet matrix")
         if suffix.endswith(".gz") and raw[:2] != b"\x1f\x8b":
             raise DataError(f"{name}: not a gzip file (its name ends in .gz); give it unpacked")
+        if suffix == ".parquet" and raw[:4] != b"PAR1":
+            raise DataError(f"{name}: not a parquet file (its name ends in .parquet)")
+        if suffix in (".csv", ".tsv", ".txt") and b"\x00" in raw[:65536]:
+            # read as text, binary bytes gave "duplicate column names ['']"
+            raise DataError(
+                f"{name}: not a text table (the file holds binary data); give a CSV or TSV "
+                "with the genes in the first row or column"
+            )
         st = self.require_state()
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"upload{suffix}"

@@ -160,7 +160,12 @@ def export_figure(
         cached = context.cached_baselines()
         if not cached:
             raise DataError("no baseline maps yet: compute them first")
-        fig, _ = baseline_view(context, cached)
+        # a grid of near-square maps: in one row, each map of a page-sized file was stretched
+        own = ("FE", "model")  # the model's map is the one shown now (baseline_view)
+        n_maps = len([m for m in cached.get("maps", {}) if m not in own]) + 1
+        fig, _ = baseline_view(
+            context, cached, columns=figures.panel_columns(n_maps, width, height)
+        )
         fig = figures.go.Figure(fig)
         parts = [cached.get("label") or ""]
     else:
@@ -258,16 +263,25 @@ def csv_download(
     return dcc.send_data_frame(labelled_table(context, table).to_csv, f"{stem}.csv", index=False)
 
 
+#: The colour scale's clip percentiles when the link says none.
+DEFAULT_CLIP = (1.0, 99.0)
+
+
 def view_query(
     color: str | None,
     focus: str | None,
     selection: dict | None,
     gene_color: str | None,
     dataset: str | None = None,
+    k: Any = None,
+    clip: Any = None,
+    default_k: int | None = None,
 ) -> str:
-    """Query string that reproduces the view (dataset, colour, gene, selection, gene colouring).
+    """Query string that reproduces the view (dataset, colour, gene, selection, gene colouring,
+    number of neighbours ``k`` and the colour scale's ``clip`` percentiles).
 
-    ``dataset`` is the dataset fingerprint: a link opened on another dataset says so.
+    ``dataset`` is the dataset fingerprint: a link opened on another dataset says so. ``k`` is
+    left out when it is ``default_k``, ``clip`` when it is 1-99 (the page's defaults).
     """
     q: dict[str, str] = {}
     if dataset:
@@ -283,7 +297,55 @@ def view_query(
             q["sel"] = enc
     if gene_color and gene_color != "type":
         q["gcolor"] = gene_color
+    try:
+        if k is not None and int(k) != default_k and float(k) == int(k):
+            q["k"] = str(int(k))
+    except (TypeError, ValueError, OverflowError):
+        pass
+    try:
+        lo, hi = float(clip[0]), float(clip[1])
+        if (lo, hi) != DEFAULT_CLIP:
+            q["clip"] = f"{lo:g}-{hi:g}"
+    except (TypeError, ValueError, IndexError):
+        pass
     return "?" + urlencode(q, safe=":,.-*()") if q else ""
+
+
+def view_settings(context: Any, url_search: str | None) -> tuple[Any, Any, Any]:
+    """The number of neighbours and the clip percentiles a link holds (``?k=30&clip=5-95``).
+
+    Returns
+    -------
+    (neighbours-k value, clip-percentiles value, alert); ``no_update`` for what the link does
+    not set, and an alert naming what it sets wrongly (the page's default is kept).
+    """
+    from dashboard.gene_space import MAX_K
+    from dashboard.layout import alert
+    from dashboard.sample_map import parse_query
+
+    q = parse_query(url_search)
+    k, clip, problems = no_update, no_update, []
+    if "k" in q:
+        try:
+            k = int(q["k"])
+            if not 1 <= k <= MAX_K:
+                raise ValueError
+        except ValueError:
+            k = no_update
+            problems.append(f"k={q['k']!r} is not a number of neighbours from 1 to {MAX_K}")
+    if "clip" in q:
+        try:
+            lo, hi = (float(v) for v in q["clip"].split("-", 1))
+            if not 0 <= lo < hi <= 100:
+                raise ValueError
+            clip = [lo, hi]
+        except ValueError:
+            problems.append(
+                f"clip={q['clip']!r} is not a pair of percentiles such as 5-95 (low-high, 0-100)"
+            )
+    if not problems:
+        return k, clip, None
+    return k, clip, alert(f"link: {'; '.join(problems)}; the page's default is used", "warning")
 
 
 def register_callbacks(app: Any) -> None:
@@ -370,10 +432,32 @@ def register_callbacks(app: Any) -> None:
         Input(ids.FOCUS_GENE, "data"),
         Input(ids.SELECTION, "data"),
         Input(ids.GENE_COLOR, "value"),
+        Input(ids.NEIGHBORS_K, "value"),
+        Input(ids.CLIP, "value"),
         prevent_initial_call=True,
     )
-    def share(color, focus, selection, gene_color):
-        return view_query(color, focus, selection, gene_color, context.fingerprint) or "?"
+    def share(color, focus, selection, gene_color, k, clip):
+        query = view_query(
+            color,
+            focus,
+            selection,
+            gene_color,
+            context.fingerprint,
+            k=k,
+            clip=clip,
+            default_k=context.config.n_neighbors,
+        )
+        return query or "?"
+
+    # the number of neighbours and the clip range of a link (the rest: sample_map.sync_focus)
+    @app.callback(
+        Output(ids.NEIGHBORS_K, "value"),
+        Output(ids.CLIP, "value"),
+        Output(alert_id("view"), "children"),
+        Input(ids.URL, "search"),
+    )
+    def restore_settings(url_search):
+        return view_settings(context, url_search)
 
     # keep the address bar in step with the view, without reloading or re-triggering dcc.Location
     app.clientside_callback(

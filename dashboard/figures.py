@@ -298,7 +298,7 @@ def sample_map_categorical(
         )
     fig = go.Figure(data=traces)
     fig.update_layout(**_base_layout(title, *axis_titles, uirevision))
-    fig.update_layout(legend=dict(title=dict(text=color_title)))
+    fig.update_layout(legend=dict(title=dict(text=wrap_title(color_title))))
     return fig
 
 
@@ -422,7 +422,7 @@ def gene_map_figure(
         )
     fig = go.Figure(data=traces)
     fig.update_layout(**_base_layout(title, f"{method} 1", f"{method} 2", uirevision))
-    fig.update_layout(legend=dict(title=dict(text=color_title)))
+    fig.update_layout(legend=dict(title=dict(text=wrap_title(color_title))))
     return fig
 
 
@@ -485,6 +485,24 @@ def spaced_labels(
     return keep
 
 
+def panel_columns(n_panels: int, width: float, height: float, legend_px: float = 170.0) -> int:
+    """Columns of a grid of ``n_panels`` maps in ``width`` x ``height`` pixels (a legend of
+    ``legend_px`` at the right) whose panels come nearest to square.
+
+    Maps side by side in one row are tall and narrow in a page-sized file (170 x 580 pixels
+    each in 1000 x 700): every map was stretched to three times its height.
+    """
+    n_panels = max(int(n_panels), 1)
+    room_w, room_h = max(width - legend_px, 1.0), max(height - 60.0, 1.0)
+    best, best_cost = 1, np.inf
+    for cols in range(1, n_panels + 1):
+        rows = -(-n_panels // cols)
+        cost = abs(np.log((room_w / cols) / ((room_h - 40.0 * (rows - 1)) / rows)))
+        if cost < best_cost - 1e-9:
+            best, best_cost = cols, cost
+    return best
+
+
 def baselines_figure(
     maps: dict[str, np.ndarray],
     labels: Sequence[Any],
@@ -492,6 +510,7 @@ def baselines_figure(
     *,
     label_name: str = "tissue",
     webgl: bool = True,
+    columns: int | None = None,
 ) -> go.Figure:
     """The same samples in several 2-D maps side by side, coloured by one category.
 
@@ -503,6 +522,9 @@ def baselines_figure(
         (n_samples,) category per sample.
     accuracy
         name -> {"mean", "sd"}: 1-NN accuracy shown in each panel title.
+    columns
+        Maps per row (default: all in one row); a file of a page's shape takes a grid
+        (:func:`panel_columns`).
     """
     from plotly.subplots import make_subplots
 
@@ -517,12 +539,20 @@ def baselines_figure(
             return f"{n}<br><sup>1-NN {a['mean']:.2f} ± {a['sd']:.2f}</sup>"
         return n
 
-    fig = make_subplots(rows=1, cols=len(names), subplot_titles=[panel_title(n) for n in names])
+    n_cols = min(max(int(columns or len(names)), 1), len(names))
+    n_rows = -(-len(names) // n_cols)
+    fig = make_subplots(
+        rows=n_rows,
+        cols=n_cols,
+        subplot_titles=[panel_title(n) for n in names],
+        vertical_spacing=0.12 if n_rows > 1 else 0.0,
+    )
     lab = np.array(["unlabelled" if _missing(v) else str(v) for v in labels], dtype=object)
     cats = sorted(np.unique(lab), key=_natural_key)
     scatter = go.Scattergl if webgl else go.Scatter
     size = max(2.0, marker_size(len(lab)) - 1)
-    for col, name in enumerate(names, start=1):
+    for panel, name in enumerate(names):
+        row, col = panel // n_cols + 1, panel % n_cols + 1
         xy = np.asarray(maps[name], dtype=np.float32)
         for i, cat in enumerate(cats):
             m = lab == cat
@@ -537,10 +567,10 @@ def baselines_figure(
                     ),
                     name=cat,
                     legendgroup=cat,
-                    showlegend=col == 1,
+                    showlegend=panel == 0,
                     hovertemplate=_escape(cat) + "<extra>" + name + "</extra>",
                 ),
-                row=1,
+                row=row,
                 col=col,
             )
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
@@ -552,7 +582,7 @@ def baselines_figure(
         legend=dict(
             title=dict(text=label_name), itemsizing="constant", font=dict(size=10), tracegroupgap=0
         ),
-        height=360,
+        height=360 * n_rows,
     )
     return fig
 
@@ -659,8 +689,8 @@ def fit_legend(fig: go.Figure, height: int) -> None:
     margin_t = layout.margin.t if layout.margin.t is not None else 80
     margin_b = layout.margin.b if layout.margin.b is not None else 80
     room = height - margin_t - margin_b
-    if layout.legend.title.text:
-        room -= size + _LEGEND_ENTRY_PAD
+    if layout.legend.title.text:  # a wrapped title (wrap_title) takes a row per line
+        room -= (size + _LEGEND_ENTRY_PAD) * (layout.legend.title.text.count("<br>") + 1)
     if len(names) * (size + _LEGEND_ENTRY_PAD) <= room:
         return
     smaller = int(room / len(names)) - _LEGEND_ENTRY_PAD
@@ -695,6 +725,19 @@ def fit_legend(fig: go.Figure, height: int) -> None:
     )
 
 
+#: Characters per line of a legend title (a long GO term name took half the map's width).
+LEGEND_TITLE_WIDTH = 28
+
+
+def wrap_title(text: str, width: int = LEGEND_TITLE_WIDTH) -> str:
+    """``text`` broken into lines of at most ``width`` characters at spaces (``<br>``), for a
+    legend title; a word longer than ``width`` keeps its own line."""
+    import textwrap
+
+    lines = textwrap.wrap(str(text), width=width, break_long_words=False, break_on_hyphens=False)
+    return "<br>".join(lines) if lines else str(text)
+
+
 def _missing(v: Any) -> bool:
     if v is None:
         return True
@@ -723,6 +766,11 @@ def placed_samples_trace(
     no sample row (``customdata``), so selections and clicks treat them as empty space.
     ``webgl``: a Scattergl trace, as the samples' on screen (plotly draws WebGL traces above
     SVG ones: an SVG star would hide under the samples it lands among), else a Scatter (export).
+
+    Every star is marked selected (``selectedpoints``), and unselected stars keep their full
+    opacity: while samples are selected (a lasso, a link), plotly draws the selected points of
+    every trace after the others, so a star not selected itself was drawn under the selected
+    samples it landed among, and hidden.
     """
     text = []
     for r in placed:
@@ -747,4 +795,7 @@ def placed_samples_trace(
             "color": "black",
             "line": {"color": "white", "width": 1.5},
         },
+        selectedpoints=list(range(len(placed))),
+        selected={"marker": {"opacity": 1.0}},
+        unselected={"marker": {"opacity": 1.0}},
     )

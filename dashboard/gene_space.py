@@ -11,7 +11,7 @@ from dash import Input, Output, ctx, html, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
-from dashboard.layout import NEIGHBORS_EMPTY, alert_id
+from dashboard.layout import NEIGHBORS_EMPTY, alert_id, waiting_text
 from dashboard.layout import alert as _alert
 from dashboard.layout import table_records as _records
 from dashboard.sample_map import parse_query
@@ -107,8 +107,11 @@ def build_gene_figure(
     k: Any,
     selection_genes: list[str] | None,
     webgl: bool = True,
+    status: dict[str, Any] | None = None,
 ) -> tuple[Any, Any]:
     """The gene map with the gene in focus, its neighbours and the selection's genes.
+
+    ``status`` (``model-status``) says why there is no model yet, if there is none.
 
     Returns
     -------
@@ -116,13 +119,21 @@ def build_gene_figure(
     """
     st = context.state()
     if st is None:
-        return figures.empty_figure("the model is training: see the progress bar"), None
+        return figures.empty_figure(waiting_text(status)), None
     alert = None
     try:
         labels, title = gene_labels(context, color)
     except CoreError as exc:
         labels, title = gene_labels(context, "type")
         alert = _alert(str(exc))
+    else:
+        if color and color.startswith("go:") and not (labels == "annotated").any():
+            # the map would be all grey, with nothing to say why
+            alert = _alert(
+                f"none of the {len(labels):,} genes of the map is annotated with {title} "
+                "(nor with a more specific term): every gene is grey",
+                "warning",
+            )
     symbols = np.array(
         [context.gene_symbols[c] if c >= 0 else "" for c in st.gene_es_index], dtype=object
     )
@@ -263,8 +274,8 @@ def register_callbacks(app: Any) -> None:
         Input(ids.NEIGHBORS_K, "value"),
         Input(ids.SELECTION_GENES_STORE, "data"),
     )
-    def update_gene_map(_status, color, focus, k, selection_genes):
-        return build_gene_figure(context, color, focus, k, selection_genes)
+    def update_gene_map(status, color, focus, k, selection_genes):
+        return build_gene_figure(context, color, focus, k, selection_genes, status=status)
 
     @app.callback(
         Output(ids.GENE_NEIGHBORS, "data"),

@@ -19,6 +19,11 @@ STATUS_POLL = "status-poll"  # dcc.Interval: polls the model status until it is 
 TRAIN_PANEL = "train-panel"
 TRAIN_PROGRESS = "train-progress"
 TRAIN_PROGRESS_LABEL = "train-progress-label"
+TRAIN_PROGRESS_BOX = "train-progress-box"  # the progress label and bar (hidden once stopped)
+TRAIN_RUNNING = "train-running"  # dcc.Store: True while the training job runs, then False
+TRAIN_STOPPED = "train-stopped"  # what the page says when the training job stopped early
+TRAIN_STOPPED_TEXT = "train-stopped-text"
+TRAIN_RETRY = "train-retry"
 SHARE_LINK = "share-link"
 SHARE_COPY = "share-copy"  # dcc.Clipboard: copies the link to this view
 
@@ -39,6 +44,7 @@ PLACE_UPLOAD = "place-upload"  # dcc.Upload: a matrix of new samples to place on
 PLACE_TRANSFORM = "place-transform"  # apply the training data's log transform to the upload
 PLACE_CLEAR = "place-clear"
 PLACE_INFO = "place-info"
+PLACE_RUNNING = "place-running"  # says that an upload is being placed (it may take minutes)
 PLACED = "placed-samples"  # dcc.Store: the placed samples (records)
 PLACED_TABLE = "placed-table"
 EXPORT_PLACED_CSV = "export-placed-csv"
@@ -62,6 +68,7 @@ BASELINES_BUTTON = "baselines-button"
 BASELINES_GRAPH = "baselines-graph"
 BASELINES_TABLE = "baselines-table"
 BASELINES_PROGRESS = "baselines-progress"
+BASELINES_RUNNING = "baselines-running"  # dcc.Store: True while the job runs, then False
 
 # --- export
 EXPORT_FIGURE = "export-figure"

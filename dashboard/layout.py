@@ -57,6 +57,7 @@ TABLE_STYLE: dict[str, Any] = dict(
 ALERT_SLOTS = (
     "status",
     "link",
+    "view",
     "color",
     "map",
     "gene",
@@ -78,6 +79,13 @@ def alert_id(slot: str) -> str:
 def alert(message: str, level: str = "error") -> html.Div:
     """A message for an alert slot (``level``: error, warning or info)."""
     return html.Div(message, className=f"alert alert-{level}")
+
+
+def waiting_text(status: dict[str, Any] | None) -> str:
+    """What a map shows while there is no model: training, or the reason there is none."""
+    if status and status.get("error"):
+        return "no model to show: see the message at the top of the page"
+    return "the model is training: see the progress bar"
 
 
 def table_records(df: Any) -> list[dict]:
@@ -275,9 +283,30 @@ def build_layout(context: Any) -> html.Div:
     training = html.Div(
         [
             html.Div(
-                "Preparing the model…", id=ids.TRAIN_PROGRESS_LABEL, className="progress-label"
+                [
+                    html.Div(
+                        "Preparing the model…",
+                        id=ids.TRAIN_PROGRESS_LABEL,
+                        className="progress-label",
+                    ),
+                    html.Progress(
+                        id=ids.TRAIN_PROGRESS, value="0", max="100", className="progress"
+                    ),
+                ],
+                id=ids.TRAIN_PROGRESS_BOX,
             ),
-            html.Progress(id=ids.TRAIN_PROGRESS, value="0", max="100", className="progress"),
+            # shown instead when the training job ended without a model (dashboard.status)
+            html.Div(
+                [
+                    html.Span(id=ids.TRAIN_STOPPED_TEXT, className="progress-label"),
+                    html.Button(
+                        "Retry the training", id=ids.TRAIN_RETRY, n_clicks=0, className="button"
+                    ),
+                ],
+                id=ids.TRAIN_STOPPED,
+                className="selection-bar",
+                style={"display": "none"},
+            ),
             html.Div(
                 "Training runs once in the background; the model is then kept on disk, so the next "
                 "start takes seconds.",
@@ -561,6 +590,7 @@ def build_layout(context: Any) -> html.Div:
                 html.Button(
                     "Placed samples as CSV", id=ids.EXPORT_PLACED_CSV, className="button small"
                 ),
+                html.Span(id=ids.PLACE_RUNNING, className="progress-label"),
             ],
             className="selection-bar",
         ),
@@ -617,7 +647,7 @@ def build_layout(context: Any) -> html.Div:
         html.Div(
             [
                 html.Button(
-                    "Compute the baseline maps",
+                    "Compute the baseline maps",  # baselines.COMPUTE_LABEL
                     id=ids.BASELINES_BUTTON,
                     n_clicks=0,
                     className="button",
@@ -712,6 +742,8 @@ def build_layout(context: Any) -> html.Div:
         dcc.Store(id=ids.MODEL_STATUS),
         dcc.Store(id=ids.TRAIN_REQUEST),
         dcc.Store(id=ids.TRAINED_KEY),
+        dcc.Store(id=ids.TRAIN_RUNNING),
+        dcc.Store(id=ids.BASELINES_RUNNING),
         dcc.Interval(id=ids.STATUS_POLL, interval=1500, disabled=False),
         dcc.Store(id=ids.SAMPLE_MAP_KIND),
         dcc.Store(id=ids.FOCUS_GENE),

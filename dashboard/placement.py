@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 #: few genes.
 MIN_GENE_SHARE = 0.5
 
+#: What the page says while an upload is being placed.
+PLACING_TEXT = "Placing the uploaded samples on the map… (the largest uploads take minutes)"
+
 _ROUND = {"x": 4, "y": 4, "fit_error": 4, "distance_on_map": 4, "majority_share": 3}
 
 
@@ -110,6 +113,12 @@ def register_callbacks(app: Any) -> None:
         Input(ids.PLACE_CLEAR, "n_clicks"),
         State(ids.PLACE_UPLOAD, "filename"),
         State(ids.PLACE_TRANSFORM, "value"),
+        # placing fits every sample (a minute or more for the largest uploads): the page says
+        # it is working, and takes no other file meanwhile
+        running=[
+            (Output(ids.PLACE_RUNNING, "children"), PLACING_TEXT, ""),
+            (Output(ids.PLACE_UPLOAD, "disabled"), True, False),
+        ],
         prevent_initial_call=True,
     )
     def place(contents, _clear, filename, transform_value):

@@ -24,7 +24,7 @@ from dash import Input, Output, Patch, State, ctx, html, no_update
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.context import GENE_SET_PRESETS, parse_gene_list
-from dashboard.layout import GENE_LIST_MAX_BYTES, alert_id
+from dashboard.layout import GENE_LIST_MAX_BYTES, alert_id, waiting_text
 from dashboard.layout import alert as _alert
 
 log = logging.getLogger(__name__)
@@ -108,15 +108,35 @@ def color_options(context: Any, search: str | None, value: str | None) -> list[d
         sym = context.gene_symbols[j]
         opts += [option_for(context, f"{m}:{sym}") for m in GENE_MODES]
     if not search:
-        for sym in ("MYH6", "XIST", "CD8B"):
-            if sym.upper() in context._by_symbol:
-                opts.append(option_for(context, f"obs:{sym}"))
+        for sym in example_genes(context):
+            opts.append(option_for(context, f"obs:{sym}"))
     if value and value not in {o["value"] for o in opts}:
         try:
             opts.insert(0, option_for(context, value))
         except DataError:
             pass
     return opts
+
+
+#: Genes offered in ``color-by`` before anything is typed, when the dataset has them.
+EXAMPLE_GENES = ("MYH6", "XIST", "CD8B")
+
+
+def example_genes(context: Any, n: int = 5) -> list[str]:
+    """Genes ``color-by`` offers before anything is typed: :data:`EXAMPLE_GENES` present in the
+    dataset, else its ``n`` most variable genes (cached on the context).
+
+    A dataset without those genes (the 26-tissue GTEx set) offered only its annotations, and
+    nothing said that typing a symbol lists genes.
+    """
+    cached = getattr(context, "_example_genes", None)
+    if cached is None:
+        cached = [s for s in EXAMPLE_GENES if s.upper() in context._by_symbol]
+        if not cached:
+            std = context.gene_stats()[1]
+            cached = [str(context.gene_symbols[j]) for j in np.argsort(-std, kind="stable")[:n]]
+        context._example_genes = cached
+    return cached
 
 
 #: What the coded columns of GTEx sample annotations stand for (option labels, legend titles).
@@ -322,11 +342,13 @@ def recolor(
     previous: dict[str, Any] | None,
     placed: list[dict[str, Any]] | None = None,
     selection: Sequence[int] | None = None,
+    status: dict[str, Any] | None = None,
 ) -> tuple[Any, dict[str, Any] | Any, Any]:
     """New sample-map figure (or a ``Patch`` of the colours only) for a ``color-by`` value.
 
     ``placed`` samples (from an upload) are drawn over a new figure; a Patch keeps them.
     ``selection`` (selected rows) is shown selected in a new figure; a Patch keeps it.
+    ``status`` (``model-status``) says why there is no model yet, if there is none.
 
     Returns
     -------
@@ -335,7 +357,7 @@ def recolor(
     t0 = time.perf_counter()
     st = context.state()
     if st is None:
-        return figures.empty_figure("the model is training: see the progress bar"), None, None
+        return figures.empty_figure(waiting_text(status)), None, None
     value = value or default_color(context)
     try:
         spec = resolve_color(context, value)
@@ -702,7 +724,7 @@ def register_callbacks(app: Any) -> None:
             previous = None  # a selection from the link: show it on the map
         if ctx.triggered_id in (ids.CLIP, ids.MODEL_STATUS, ids.PLACED):
             previous = None  # a new clip range, model or placed samples: rebuild the figure
-        return recolor(context, value, clip, previous, placed, rows)
+        return recolor(context, value, clip, previous, placed, rows, status=status)
 
     @app.callback(Output(ids.CLIP, "disabled"), Input(ids.SAMPLE_MAP_KIND, "data"))
     def update_clip(kind):

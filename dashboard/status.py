@@ -91,6 +91,66 @@ def _alert(message: str) -> html.Div:
     return html.Div(message, className="alert")
 
 
+#: What the page says of a training job that ended without a model and without an error.
+TRAIN_STOPPED_MESSAGE = (
+    "Training stopped before the model was ready: the background job ended without a result "
+    "(it may have been killed, for example for lack of memory). Retry, or train ahead of time "
+    "with `python -m core train` and start the dashboard with --model."
+)
+
+
+def training_job_view(
+    context: Any, running: Any, retry: bool = False
+) -> tuple[Any, Any, Any, Any, Any, Any, Any, Any, Any]:
+    """The page after the training job started or ended (``train-running``), or on "Retry".
+
+    Dash reports a job that ended (``running`` False) whether it returned or its process was
+    killed; a killed job returns nothing, and the page kept its last progress message for ever.
+    Here the job's record (:meth:`AppContext.job_outcome`) tells the cases apart.
+
+    Returns
+    -------
+    (model status, train request, model info, train panel style, alert, poll disabled,
+    progress box style, stopped box style, stopped text); ``no_update`` where nothing changes
+    """
+    keep = (no_update,) * 9
+    if retry:  # a new job; the polled status takes over from here
+        return (
+            {"ready": False},
+            {"t": time.time()},
+            "model: training in the background…",
+            SHOW,
+            None,
+            False,
+            SHOW,
+            HIDE,
+            "",
+        )
+    if running is not False:
+        return keep
+    try:
+        if context.state() is not None:
+            return keep  # trained: the polled status shows the model
+    except CoreError:
+        return keep  # the polled status says why the model cannot be loaded
+    outcome = context.job_outcome("train")
+    if outcome["state"] == "failed":
+        message = f"training failed: {outcome.get('error')}"
+    else:
+        message = TRAIN_STOPPED_MESSAGE
+    return (
+        {"ready": False, "error": message},
+        no_update,
+        "model: not available",
+        SHOW,
+        html.Div(message, className="alert alert-error"),
+        True,
+        HIDE,
+        SHOW,
+        "Training stopped." if outcome["state"] != "failed" else "Training failed.",
+    )
+
+
 def register_callbacks(app: Any) -> None:
     context = app.fe_context
 
@@ -120,6 +180,8 @@ def register_callbacks(app: Any) -> None:
             Output(ids.TRAIN_PROGRESS_LABEL, "children"),
         ],
         progress_default=["0", "Preparing the model…"],
+        # the job's start and end (returned or killed): training_job_view reads the end
+        running=[(Output(ids.TRAIN_RUNNING, "data"), True, False)],
         interval=700,
         prevent_initial_call=True,
     )
@@ -127,14 +189,38 @@ def register_callbacks(app: Any) -> None:
         if not request:
             return no_update
         logging.basicConfig(level=logging.INFO)
+        context.job_started("train")
 
         def progress(fraction: float, message: str) -> None:
             log.info("training progress %.2f: %s", fraction, message)
             set_progress((str(int(round(100 * fraction))), message))
 
         try:
-            return {"key": context.train(progress=progress), "t": time.time()}
-        except CoreError as exc:
-            log.error("training failed: %s", exc)
-            set_progress(("0", f"training failed: {exc}"))
-            return {"error": str(exc), "t": time.time()}
+            key = context.train(progress=progress)
+        except Exception as exc:  # noqa: BLE001 - the job's end: said in the page, not raised
+            message = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
+            if not isinstance(exc, CoreError):
+                log.exception("training failed")
+            log.error("training failed: %s", message)
+            context.job_finished("train", error=message)
+            set_progress(("0", f"training failed: {message}"))
+            return {"error": message, "t": time.time()}
+        context.job_finished("train")
+        return {"key": key, "t": time.time()}
+
+    @app.callback(
+        Output(ids.MODEL_STATUS, "data", allow_duplicate=True),
+        Output(ids.TRAIN_REQUEST, "data", allow_duplicate=True),
+        Output(ids.MODEL_INFO, "children", allow_duplicate=True),
+        Output(ids.TRAIN_PANEL, "style", allow_duplicate=True),
+        Output(alert_id("status"), "children", allow_duplicate=True),
+        Output(ids.STATUS_POLL, "disabled", allow_duplicate=True),
+        Output(ids.TRAIN_PROGRESS_BOX, "style"),
+        Output(ids.TRAIN_STOPPED, "style"),
+        Output(ids.TRAIN_STOPPED_TEXT, "children"),
+        Input(ids.TRAIN_RUNNING, "data"),
+        Input(ids.TRAIN_RETRY, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def watch_training(running: Any, _retry: Any):
+        return training_job_view(context, running, retry=ctx.triggered_id == ids.TRAIN_RETRY)

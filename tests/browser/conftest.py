@@ -3,6 +3,7 @@ subprocess on a free port, with a small simulated set and a short training (< 2 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -71,27 +72,47 @@ def browser_available() -> None:
     pytest.importorskip("selenium")
 
 
-@pytest.fixture(scope="session")
-def app_url(browser_available, tmp_path_factory):
-    """URL of the running app (small simulated demo, trained in the background on first load)."""
+@contextlib.contextmanager
+def running_app(cache: Path, env: dict[str, str] | None = None):
+    """An app started in a subprocess on a free port, with the cache directory ``cache``
+    (``env`` over :data:`SMALL_APP_ENV`) -> ``(url, process)``; stopped on exit."""
     port = free_port()
-    cache = tmp_path_factory.mktemp("fe-app-cache")
-    env = {**os.environ, **SMALL_APP_ENV, "FE_CACHE_DIR": str(cache), "BROWSER_PATH": CHROMIUM}
+    full_env = {
+        **os.environ,
+        **SMALL_APP_ENV,
+        **(env or {}),
+        "FE_CACHE_DIR": str(cache),
+        "BROWSER_PATH": CHROMIUM,
+    }
     log = open(cache / "app.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [sys.executable, str(REPO / "app.py"), "--port", str(port)],
         cwd=REPO,
-        env=env,
+        env=full_env,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", 90, proc)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", proc
     finally:
         stop(proc)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_server(browser_available, tmp_path_factory):
+    """The running app (small simulated demo, trained in the background on first load):
+    ``(url, process)``; background jobs are the process's children."""
+    with running_app(tmp_path_factory.mktemp("fe-app-cache")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server):
+    """URL of the running app (:func:`app_server`)."""
+    return app_server[0]
 
 
 @pytest.fixture()

@@ -139,3 +139,46 @@ def test_neighbour_labels_do_not_overlap():
     far = list(range(0, 200, 20))
     keep = figures.spaced_labels(np.array([[i, i] for i in range(200)], float), far, symbols[far])
     assert keep.all()
+
+
+def test_placed_stars_are_drawn_above_selected_samples():
+    """While samples are selected, plotly draws the selected points of every trace last: a star
+    that was not selected itself lay under the selected samples it landed among."""
+    placed = [{"sample_id": f"new{i}", "x": float(i), "y": 0.0} for i in range(3)]
+    for webgl in (True, False):
+        star = figures.placed_samples_trace(placed, "tissue", webgl=webgl)
+        assert list(star.selectedpoints) == [0, 1, 2]
+        # a lasso that leaves a star out does not dim it
+        assert star.unselected.marker.opacity == 1.0 and star.selected.marker.opacity == 1.0
+
+
+def test_long_legend_titles_wrap(coords):
+    """A GO term's name as the gene map's legend title took half the map's width (on the page
+    and in exported files)."""
+    title = "positive regulation of transcription by RNA polymerase II (GO:0045944)"
+    fig = figures.gene_map_figure(
+        coords, [f"G{i}" for i in range(200)], ["a"] * 200, color_title=title
+    )
+    lines = fig.layout.legend.title.text.split("<br>")
+    assert len(lines) > 1 and max(len(line) for line in lines) <= figures.LEGEND_TITLE_WIDTH
+    assert " ".join(lines) == title
+    cat = figures.sample_map_categorical(coords, ["a"] * 200, ["s"] * 200, title)
+    assert cat.layout.legend.title.text == fig.layout.legend.title.text
+    assert figures.wrap_title("tissue") == "tissue"
+
+
+def test_baseline_maps_in_a_file_are_a_grid_of_near_square_panels(coords):
+    """In one row, five maps in a 1000 x 700 file were each 170 x 580 pixels: every map was
+    stretched to three times its height."""
+    maps = {name: coords for name in ("FE", "PCA", "NMF", "t-SNE", "UMAP")}
+    cols = figures.panel_columns(5, 1000, 700)
+    assert cols == 3
+    fig = figures.baselines_figure(maps, ["a"] * 100 + ["b"] * 100, columns=cols)
+    xs = {tuple(fig.layout[a].domain) for a in fig.layout if a.startswith("xaxis")}
+    ys = {tuple(fig.layout[a].domain) for a in fig.layout if a.startswith("yaxis")}
+    assert len(xs) == 3 and len(ys) == 2
+    assert sum(t.showlegend is not False for t in fig.data) == 2  # one legend entry per label
+    # the page keeps its single row
+    row = figures.baselines_figure(maps, ["a"] * 200).layout
+    assert len({tuple(row[a].domain) for a in row if a.startswith("yaxis")}) == 1
+    assert figures.panel_columns(5, 950, 360) >= 4

@@ -401,3 +401,96 @@ def test_colour_by_placeholder_names_this_datasets_annotations(context, monkeypa
     assert color_placeholder(context) == "tissue, a gene symbol, a gene set…"  # no sex, no age
     monkeypatch.setattr(context, "annotation_columns", [])
     assert color_placeholder(context) == "a gene symbol, a gene set…"
+
+
+def test_placed_stars_stay_above_a_selection_from_a_link(context):
+    """Samples placed while a selection is shown (drawn, or from a link): the stars among the
+    selected samples were drawn under them (plotly draws selected points last)."""
+    placed = [{"sample_id": "new_liver", "x": 2.7, "y": 0.45}, {"sample_id": "b", "x": 0, "y": 0}]
+    fig, _ = sample_map.build_sample_figure(
+        context, "obs:GATA4", placed=placed, selection=list(range(180, 200))
+    )
+    star = fig.data[-1]
+    assert star.name == "your samples (2)" and list(star.selectedpoints) == [0, 1]
+    assert len(fig.data[1].selectedpoints) == 20  # the selection is shown as before
+
+
+def test_a_binary_file_is_named_as_such(context):
+    """A binary file named .csv read as text: "duplicate column names ['']"."""
+    raw = b"\x00\x01\x02garbage\xff\xfe,,,\n1,2\n"
+    out = placement.place_from_upload(context, _data_url(raw), "scan.csv", False)
+    assert out[0] is no_update
+    assert "scan.csv: not a text table (the file holds binary data)" in str(out[3])
+    out = placement.place_from_upload(context, _data_url(b"sample,GATA4\n"), "t.parquet", False)
+    assert "t.parquet: not a parquet file" in str(out[3])
+
+
+def test_a_go_term_of_no_gene_here_says_so(context):
+    """GO terms are offered whatever the dataset: one that annotates none of its genes (or its
+    more specific terms) greyed the whole gene map, with nothing to say why."""
+    fig, alert = build_gene_figure(context, "go:GO:1990402", None, 10, None)  # embryonic liver
+    n = len(context.state().gene_es_index)
+    assert [t.name for t in fig.data] == [f"not annotated ({n})"]
+    assert f"none of the {n} genes of the map is annotated with embryonic liver" in str(alert)
+    _, alert = build_gene_figure(context, "go:GO:0001889", None, 10, None)  # liver development
+    assert alert is None
+
+
+def test_a_link_keeps_the_number_of_neighbours_and_the_clip_range(context):
+    """The address bar held colouring, gene, selection and gene colouring, not the number of
+    neighbours nor the colour scale's clip range: a reload or a shared link lost them."""
+    query = export.view_query(
+        "obs:GATA4", "GATA4", None, None, context.fingerprint, k=30, clip=[5, 95], default_k=15
+    )
+    assert "k=30" in query and "clip=5-95" in query
+    assert export.view_settings(context, query) == (30, [5.0, 95.0], None)
+    # the defaults stay out of the link, and a link without them changes nothing
+    plain = export.view_query("obs:GATA4", None, None, None, k=15, clip=[1, 99], default_k=15)
+    assert "k=" not in plain and "clip=" not in plain
+    assert export.view_settings(context, plain) == (no_update, no_update, None)
+    k, clip, alert = export.view_settings(context, "?k=0&clip=90-10")
+    assert k is no_update and clip is no_update
+    assert "k='0'" in str(alert) and "clip='90-10'" in str(alert)
+
+
+def test_maps_say_why_there_is_no_model(sepira_es, tmp_path):
+    """After training stopped, both maps still said "the model is training: see the progress
+    bar"."""
+    from dashboard.context import AppContext, DashboardConfig, ModelSettings
+
+    cfg = DashboardConfig(cache_dir=tmp_path, settings=ModelSettings(standin=True))
+    untrained = AppContext(sepira_es, cfg)
+
+    def message(fig) -> str:
+        return fig.layout.annotations[0].text
+
+    stopped = {"ready": False, "error": "training stopped"}
+    assert "training" in message(sample_map.recolor(untrained, None, (1, 99), None)[0])
+    fig = sample_map.recolor(untrained, None, (1, 99), None, status=stopped)[0]
+    assert message(fig) == "no model to show: see the message at the top of the page"
+    fig, _ = build_gene_figure(untrained, "type", None, 10, None, status=stopped)
+    assert message(fig) == "no model to show: see the message at the top of the page"
+
+
+def test_colour_by_offers_genes_before_anything_is_typed(context):
+    """Without MYH6, XIST or CD8B (this dataset), "Colour samples by" offered only the tissue
+    annotation until a symbol was typed, and nothing said that typing lists genes."""
+    values = [o["value"] for o in sample_map.color_options(context, "", None)]
+    genes = [v for v in values if v.startswith("obs:")]
+    assert len(genes) == 5
+    std = context.gene_stats()[1]
+    assert all(std[context.gene_index(v[4:])] >= np.median(std) for v in genes)
+
+
+def test_baseline_maps_are_exported_as_a_grid(context, monkeypatch):
+    recorder = _Recorder()
+    monkeypatch.setattr(context, "image_renderer", recorder)
+    rng = np.random.default_rng(0)
+    maps = {m: rng.normal(size=(520, 2)) for m in ("PCA", "NMF", "t-SNE", "UMAP")}
+    monkeypatch.setattr(
+        context, "cached_baselines", lambda: {"maps": maps, "accuracy": {}, "label": "tissue"}
+    )
+    export.export_figure(context, "baselines", "svg", "screen", {})
+    layout = recorder.figs[-1].layout
+    rows = {tuple(layout[a].domain) for a in layout if a.startswith("yaxis")}
+    assert len(rows) == 2  # model + 4 maps in 3 columns: near-square panels, not 5 thin ones

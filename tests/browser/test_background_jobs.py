@@ -1,0 +1,132 @@
+"""Background jobs killed from outside (as the kernel kills a process short of memory): no
+Python exception, no result. The page kept its last progress message for ever ("50% — computing
+t-SNE", "Preparing the model…"); now it says the job stopped and offers a retry that works."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.browser.conftest import running_app
+from tests.browser.test_dashboard_browser import _figure, _js, _wait, _wait_text
+
+pytestmark = pytest.mark.browser
+
+
+def _new_job(driver, proc, before: set[int], timeout: float, what: str):
+    """The background job the app started (a child process not in ``before``)."""
+    import psutil
+
+    app = psutil.Process(proc.pid)
+    return _wait(
+        driver,
+        lambda: next((p for p in app.children() if p.pid not in before), None),
+        timeout,
+        what,
+    )
+
+
+def _kill(job) -> None:
+    """Kill a job and what it started, as the kernel's out-of-memory killer would."""
+    import psutil
+
+    for child in job.children(recursive=True):
+        try:
+            child.kill()
+        except psutil.NoSuchProcess:
+            pass
+    job.kill()
+
+
+def _children(proc) -> set[int]:
+    import psutil
+
+    return {p.pid for p in psutil.Process(proc.pid).children()}
+
+
+def test_killed_baseline_maps_job_says_so_and_retries(app_server, driver):
+    from selenium.webdriver.common.by import By
+
+    url, proc = app_server
+    driver.get(url + "/")
+    _wait(
+        driver,
+        lambda: (_figure(driver, "sample-map") or {}).get("names", [None])[0] == "probe grid",
+        170,
+        "sample map",
+    )
+    _js(driver, "document.getElementById('baselines-button').scrollIntoView({block: 'center'})")
+    before = _children(proc)
+    driver.find_element(By.ID, "baselines-button").click()
+    job = _new_job(driver, proc, before, 30, "baseline maps job")
+    _wait_text(driver, "baselines-progress", "% — ", 60, "baseline maps progress")
+    _kill(job)
+    _wait_text(driver, "baselines-progress", "stopped before finishing", 30, "stopped")
+    message = _wait_text(driver, "alert-baselines", "stopped before", 10, "stopped message")
+    assert "killed" in message
+    button = driver.find_element(By.ID, "baselines-button")
+    assert button.text == "Retry the baseline maps" and button.is_enabled()
+    driver.save_screenshot(str(driver.shots / "8_baselines_job_killed.png"))
+
+    button.click()  # the retry computes the maps
+    _wait(
+        driver,
+        lambda: len((_figure(driver, "baselines-graph") or {}).get("names", [])) > 5,
+        240,
+        "baseline maps after the retry",
+    )
+    _wait(
+        driver,
+        lambda: driver.find_element(By.ID, "baselines-button").text == "Compute the baseline maps",
+        20,
+        "button label back",
+    )
+    assert driver.find_element(By.ID, "baselines-progress").text == ""
+    assert driver.find_element(By.ID, "alert-baselines").text == ""
+
+
+def test_killed_training_job_says_so_and_retry_trains_again(browser_available, driver, tmp_path):
+    """Also: the killed job's training lock no longer holds the next job back (it waited an
+    hour on "Preparing the model…")."""
+    from selenium.webdriver.common.by import By
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    # a small set whose training lasts until it is killed
+    env = {"FE_DEMO_SAMPLES": "300", "FE_DEMO_GENES": "300", "FE_DEMO_TISSUES": "5"}
+    with running_app(cache, {**env, "FE_EPOCHS": "100000"}) as (url, proc):
+        before = _children(proc)
+        driver.get(url + "/")
+        job = _new_job(driver, proc, before, 60, "training job")
+        _wait_text(driver, "train-progress-label", "training: epoch", 120, "training progress")
+        _kill(job)
+        _wait_text(driver, "train-stopped", "Training stopped.", 30, "training stopped")
+        message = driver.find_element(By.ID, "alert-status").text
+        assert "Training stopped before the model was ready" in message and "killed" in message
+        assert not driver.find_element(By.ID, "train-progress-box").is_displayed()
+        assert driver.find_element(By.ID, "model-info").text == "model: not available"
+        _wait(
+            driver,
+            lambda: (
+                "no model to show"
+                in _js(
+                    driver,
+                    "return document.querySelector('#sample-map .annotation-text').textContent",
+                )
+            ),
+            20,
+            "maps say why there is no model",
+        )
+        driver.save_screenshot(str(driver.shots / "9_training_job_killed.png"))
+
+        before = _children(proc)
+        t0 = time.time()
+        driver.find_element(By.ID, "train-retry").click()
+        retry = _new_job(driver, proc, before, 30, "training job of the retry")
+        _wait_text(driver, "train-progress-label", "training: epoch", 120, "training again")
+        assert time.time() - t0 < 120  # not held back by the killed job's lock
+        assert driver.find_element(By.ID, "train-progress-box").is_displayed()
+        assert not driver.find_element(By.ID, "train-stopped").is_displayed()
+        assert driver.find_element(By.ID, "alert-status").text == ""
+        _kill(retry)

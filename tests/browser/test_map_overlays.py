@@ -1,0 +1,191 @@
+"""What is drawn over the sample map, checked on the pixels Chromium shows: placed samples'
+stars above selected samples, and the samples inside a drawn selection still answering hover
+and clicks. Also the view a link keeps (number of neighbours, clip range)."""
+
+from __future__ import annotations
+
+import struct
+import time
+import zlib
+
+import pytest
+
+from tests.browser.test_dashboard_browser import _figure, _js, _loaded, _wait, _wait_text
+
+pytestmark = pytest.mark.browser
+
+
+def png_pixels(data: bytes) -> tuple[int, int, list[bytearray]]:
+    """Decode an 8-bit RGB(A) PNG (as Chromium's screenshots are) -> (width, channels, rows)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width, height, channels = 8, b"", 0, 0, 4
+    while pos < len(data):
+        (size,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + size]
+        pos += 12 + size
+        if kind == b"IHDR":
+            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and interlace == 0 and colour in (2, 6)
+            channels = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        elif kind == b"IEND":
+            break
+    raw, stride = zlib.decompress(idat), width * channels
+    rows, prev, i = [], bytearray(stride), 0
+    for _ in range(height):
+        kind, line = raw[i], bytearray(raw[i + 1 : i + 1 + stride])
+        i += 1 + stride
+        for x in range(stride):
+            a = line[x - channels] if x >= channels else 0
+            b, c = prev[x], prev[x - channels] if x >= channels else 0
+            if kind == 1:
+                line[x] = (line[x] + a) & 255
+            elif kind == 2:
+                line[x] = (line[x] + b) & 255
+            elif kind == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(line)
+        prev = line
+    return width, channels, rows
+
+
+_POINT_PX = """
+const [x, y] = arguments;
+const gd = document.querySelector('#sample-map .js-plotly-plot');
+const fl = gd._fullLayout, box = gd.getBoundingClientRect();
+return [fl.xaxis._offset + fl.xaxis.l2p(x), fl.yaxis._offset + fl.yaxis.l2p(y),
+        box.left, box.top];
+"""
+
+
+def _upload_simulated_samples(driver, path) -> None:
+    """Five samples of the demo's own kind (SIMULATED, as the app's data) placed on the map."""
+    import pandas as pd
+    from selenium.webdriver.common.by import By
+
+    from core.simulate import simulate_gtex_like
+
+    demo = simulate_gtex_like(n_samples=1200, n_genes=400, n_tissues=10, seed=0)
+    rows = demo.subset(samples=[0, 1, 2, 3, 4])
+    frame = {"sample": [f"mine_{i}" for i in range(5)]}
+    frame.update({g: rows.values[:, j] for j, g in enumerate(rows.gene_symbols)})
+    pd.DataFrame(frame).to_csv(path, index=False)
+    driver.find_element(By.CSS_SELECTOR, "#place-upload input[type=file]").send_keys(str(path))
+    _wait(
+        driver,
+        lambda: _figure(driver, "sample-map")["names"][-1] == "your samples (5)",
+        90,
+        "stars on the sample map",
+    )
+
+
+def test_stars_stay_above_selected_samples(app_url, driver, tmp_path):
+    """A link with a selection (almost every sample), then samples placed: each star is drawn
+    above the selected samples around it (they hid it: plotly draws selected points last)."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(app_url + "/?color=obs:MYH6&sel=0-1099&k=7&clip=5-95")
+    _wait(
+        driver,
+        lambda: "MYH6 (observed)" in (_figure(driver, "sample-map") or {}).get("colorbar", []),
+        170,
+        "sample map coloured by MYH6",
+    )
+    _wait_text(driver, "selection-info", "1,100 samples selected", 30, "selection of the link")
+
+    _js(driver, "document.getElementById('place-upload').scrollIntoView({block: 'center'})")
+    _upload_simulated_samples(driver, tmp_path / "placed.csv")
+    # samples drawn large: wherever a star lands, selected samples cover its place
+    stars = _js(
+        driver,
+        """const gd = document.querySelector('#sample-map .js-plotly-plot');
+        const n = gd.data.length;
+        const samples = [...Array(n - 1).keys()].slice(1);
+        return Plotly.restyle(gd, {'marker.size': 40}, samples).then(() => {
+            const t = gd._fullData[n - 1];
+            return Array.from(t.x).map((x, i) => [x, t.y[i]]);
+        });""",
+    )
+    assert len(stars) == 5
+    _js(driver, "document.getElementById('sample-map').scrollIntoView({block: 'center'})")
+    time.sleep(1.0)  # the redraw
+    graph = driver.find_element(By.ID, "sample-map")
+    width, channels, rows = png_pixels(graph.screenshot_as_png)
+    driver.save_screenshot(str(driver.shots / "10_stars_over_selection.png"))
+    for x, y in stars:
+        px, py, left, top = driver.execute_script(_POINT_PX, x, y)
+        frame = _js(driver, "return document.getElementById('sample-map').getBoundingClientRect()")
+        col, row = int(round(left - frame["left"] + px)), int(round(top - frame["top"] + py))
+        pixel = tuple(rows[row][col * channels : col * channels + 3])
+        assert sum(pixel) < 120, f"star at ({x:.2f}, {y:.2f}) hidden: pixel {pixel}"
+    # the link also kept the number of neighbours and the clip range (lost before)
+    assert driver.find_element(By.ID, "neighbors-k").get_attribute("value") == "7"
+    handles = _js(
+        driver,
+        "return Array.from(document.querySelectorAll('#clip-percentiles .rc-slider-handle'))"
+        ".map(h => h.getAttribute('aria-valuenow'))",
+    )
+    assert handles == ["5", "95"]
+
+
+def test_selected_samples_answer_hover_and_clicks(app_url, driver):
+    """The outline of a drawn selection caught the pointer: the samples inside it showed no
+    hover text, and a click on one probed nothing."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    _loaded(driver, app_url)
+    _js(
+        driver,
+        """const gd = document.querySelector('#sample-map .js-plotly-plot');
+        Plotly.relayout(gd, {dragmode: 'select'});""",
+    )
+    plot = driver.find_element(By.CSS_SELECTOR, "#sample-map .nsewdrag")
+    w, h = plot.size["width"], plot.size["height"]
+    box = ActionChains(driver).move_to_element_with_offset(plot, -w // 2 + 3, -h // 2 + 3)
+    box.click_and_hold().move_by_offset(w // 4, h // 2).move_by_offset(w // 4, h // 2 - 6)
+    box.release().perform()
+    info = _wait_text(driver, "selection-info", "samples selected", 30, "selection")
+    # a selected sample, well inside the box
+    x, y = _js(
+        driver,
+        """const gd = document.querySelector('#sample-map .js-plotly-plot');
+        const fl = gd._fullLayout;
+        for (const t of gd._fullData) {
+            if (!t.selectedpoints || !t.customdata) continue;
+            for (const i of t.selectedpoints) {
+                const px = fl.xaxis.l2p(t.x[i]), py = fl.yaxis.l2p(t.y[i]);
+                if (px > 20 && px < fl.xaxis._length / 2 - 20 && py > 20
+                    && py < fl.yaxis._length - 20) return [t.x[i], t.y[i]];
+            }
+        }
+        return null;""",
+    )
+    px, py, left, top = driver.execute_script(_POINT_PX, x, y)
+    rect = driver.execute_script("return arguments[0].getBoundingClientRect()", plot)
+    ActionChains(driver).move_to_element_with_offset(
+        plot,
+        int(round(left + px - rect["left"] - rect["width"] / 2)),
+        int(round(top + py - rect["top"] - rect["height"] / 2)),
+    ).pause(0.5).perform()
+    hovered = _wait(
+        driver,
+        lambda: _js(
+            driver,
+            "return (document.querySelector('#sample-map .js-plotly-plot')._hoverdata || [])"
+            ".length",
+        ),
+        10,
+        "hover on a selected sample",
+    )
+    assert hovered
+    ActionChains(driver).click().perform()
+    probe = _wait_text(driver, "probe", "Decoded at", 30, "probe of a selected sample")
+    assert "— a sample; nearest sample" in probe
+    assert driver.find_element(By.ID, "selection-info").text == info  # the selection stays
+    driver.save_screenshot(str(driver.shots / "11_click_in_selection.png"))
