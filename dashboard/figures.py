@@ -16,13 +16,20 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import get_colorscale, qualitative
 
+from core.palette import CLASS_COLORS
+
 #: Trace index of the continuous colour trace in the sample map.
 COLOR_TRACE = 1
 #: Marker size of samples (pixels) by number of samples.
 MISSING_COLOR = "#c8c8c8"
 FONT = "Inter, 'Helvetica Neue', Arial, sans-serif"
-PALETTE: list[str] = (
-    list(qualitative.Dark24) + list(qualitative.Light24) + list(qualitative.Alphabet)
+#: Category colours: the report's 30 (core.palette: a tissue has the same colour on the page and
+#: in the report), then plotly's Light24 and Alphabet for more categories (GTEx has 54 sites).
+PALETTE: list[str] = list(
+    dict.fromkeys(
+        [c.lower() for c in CLASS_COLORS]
+        + [c.lower() for c in (*qualitative.Light24, *qualitative.Alphabet)]
+    )
 )
 
 #: Publication sizes for the server-side export: name -> (width px, height px, scale).

@@ -182,3 +182,13 @@ def test_baseline_maps_in_a_file_are_a_grid_of_near_square_panels(coords):
     row = figures.baselines_figure(maps, ["a"] * 200).layout
     assert len({tuple(row[a].domain) for a in row if a.startswith("yaxis")}) == 1
     assert figures.panel_columns(5, 950, 360) >= 4
+
+
+def test_tissues_have_the_reports_colours():
+    """A tissue has the same colour in the dashboard as in the report's figures (both follow
+    the class order), and there are colours for GTEx's 54 sites."""
+    from core.palette import CLASS_COLORS
+    from dashboard.figures import PALETTE
+
+    assert PALETTE[: len(CLASS_COLORS)] == [c.lower() for c in CLASS_COLORS]
+    assert len(set(PALETTE)) == len(PALETTE) >= 54
