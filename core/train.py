@@ -617,7 +617,7 @@ def refine_coordinates(
     data: ResidentMatrix,
     steps: int,
     lr: float,
-    pairs_per_chunk: int = 1 << 20,
+    pairs_per_chunk: int | None = None,
     anchors: torch.Tensor | None = None,
     anchor_weight: float = 0.0,
     anchor_scale: float = 0.2,
@@ -633,6 +633,10 @@ def refine_coordinates(
         The samples' values (n, n_genes) and mask.
     steps, lr
         Full-batch Adam steps and their learning rate.
+    pairs_per_chunk
+        (sample, gene) values per forward/backward pass (the gradient is summed over passes).
+        Default: 16,384 on a CPU, where blocks that stay in the processor's cache were 2-3x
+        faster than one large block (520 x 460 and 3,000 x 59 GTEx samples), 2**20 on a GPU.
     anchors, anchor_weight, anchor_scale, anchor_power
         (n, k, sample_dim) fixed places each sample is also attracted to (its neighbours on the
         trained map), the term's weight, and the kernel of :func:`neighbour_loss`.
@@ -649,6 +653,8 @@ def refine_coordinates(
         coords = coords.detach().clone().requires_grad_(True)
         optimizer = torch.optim.Adam([coords], lr=lr)
         gene_part = model.gene_part()
+        if pairs_per_chunk is None:
+            pairs_per_chunk = 1 << 14 if coords.device.type == "cpu" else 1 << 20
         rows = max(1, pairs_per_chunk // model.config.n_genes)
 
         def chunk_errors(start: int) -> torch.Tensor:

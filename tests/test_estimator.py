@@ -644,3 +644,27 @@ def test_a_third_of_the_values_missing_on_real_data(sepira_file):
     rmse_fe = np.sqrt(np.mean((decoded - truth) ** 2))
     rmse_mean = np.sqrt(np.mean((mean_fill - truth) ** 2))
     assert rmse_fe < 0.75 * rmse_mean, (rmse_fe, rmse_mean)
+
+
+def test_placement_from_neighbours_takes_its_own_step_count(monkeypatch):
+    """New samples placed from their neighbours' places (the default) are refined for
+    ``neighbour_steps`` (25), not the grid path's 100; a model saved before the setting existed
+    gets it too."""
+    import core.estimator as estimator
+    from core.estimator import TransformConfig
+
+    es = _small()
+    fe = _tiny().fit(es)
+    seen = []
+    real = estimator.refine_coordinates
+
+    def spy(module, coords, data, steps, lr, **kwargs):
+        seen.append(steps)
+        return real(module, coords, data, steps, lr, **kwargs)
+
+    monkeypatch.setattr(estimator, "refine_coordinates", spy)
+    fe.transform(es.subset(samples=range(3)))
+    assert seen == [25]
+    assert TransformConfig(**{"steps": 100, "lr": 0.02, "grid_size": 96}).neighbour_steps == 25
+    with pytest.raises(ModelError, match="neighbour_steps"):
+        TransformConfig(neighbour_steps=-1)
