@@ -766,27 +766,14 @@ def _chance_text(chance: float, label: str) -> str:
 # ============================================================================= report
 def run_report(args: argparse.Namespace) -> int:
     """``python -m core report``: one HTML page with every analysis, figures in PNG and SVG."""
-    from core.cli import check_out_location
+    from core.cli import check_output_dir
 
     t0 = time.perf_counter()
     classifiers = _split_list(args.classifiers, analysis.CLASSIFIERS, "--classifiers")
     methods = _split_list(args.methods, analysis.BASELINE_METHODS, "--methods")
     markers = _split_list(args.markers, None, "--markers")
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise CoreError(f"--out {args.out} exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()):
-        if not args.force:
-            raise CoreError(f"{out} already exists; choose another --out, or --force")
-        foreign = sorted(p.name for p in out.iterdir() if p.name not in REPORT_ENTRIES)
-        if foreign or not (out / "index.html").is_file():
-            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
-            raise CoreError(
-                f"{out} is not a report directory ("
-                + (f"it also holds {shown}" if foreign else "no index.html")
-                + "): --force would replace it as a whole; choose another --out"
-            )
-    check_out_location(out, "--out")
+    check_output_dir(out, args.force, "a report directory", REPORT_ENTRIES, "index.html")
     _check_protocol(args)
     if args.k < 1:
         raise CoreError(f"--k must be >= 1, got {args.k}")

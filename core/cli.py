@@ -236,6 +236,30 @@ def is_model_dir(path: Path) -> bool:
     return (path / "config.json").is_file() and (path / "weights.pt").is_file()
 
 
+def check_output_dir(
+    out: Path, force: bool, what: str, entries: Sequence[str], marker: str
+) -> None:
+    """Raise a CoreError, before any work, unless the output directory ``out`` may be written:
+    absent or empty, or (with ``force``) an earlier output of the same kind (only ``entries``,
+    ``marker`` among them), which is then replaced as a whole. Anything else is never replaced.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise CoreError(f"--out {out} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise CoreError(f"--out {out} already exists; choose another --out, or --force")
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in entries)
+        if foreign or not (out / marker).is_file():
+            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+            raise CoreError(
+                f"--out {out} is not {what} ("
+                + (f"it also holds {shown}" if foreign else f"no {marker}")
+                + "): --force would replace it as a whole; choose another --out"
+            )
+    check_out_location(out, "--out")
+
+
 def check_out_location(path: Path, flag: str) -> None:
     """Raise a CoreError, before any work, when ``path`` cannot be written: an existing folder
     above it is a file, or is read-only, or a folder above it is a model directory (retraining

@@ -70,22 +70,9 @@ def register(sub: Any) -> None:
 
 
 def _check_out(out: Path, force: bool) -> None:
-    from core.cli import check_out_location
+    from core.cli import check_output_dir
 
-    if out.exists() and not out.is_dir():
-        raise CoreError(f"--out {out} exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()):
-        if not force:
-            raise CoreError(f"--out {out} already exists; choose another --out, or --force")
-        foreign = sorted(p.name for p in out.iterdir() if p.name not in EXPORT_ENTRIES)
-        if foreign or not (out / "README.txt").is_file():
-            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
-            raise CoreError(
-                f"--out {out} is not an export directory ("
-                + (f"it also holds {shown}" if foreign else "no README.txt")
-                + "): --force would replace it as a whole; choose another --out"
-            )
-    check_out_location(out, "--out")
+    check_output_dir(out, force, "an export directory", EXPORT_ENTRIES, "README.txt")
 
 
 def sample_table(model: Any) -> pd.DataFrame:
