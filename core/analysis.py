@@ -527,7 +527,16 @@ def _splits(
 def _nn1_predict(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray) -> np.ndarray:
     """1-nearest-neighbour prediction: KD-tree in low dimension, blocked brute force above."""
     if train_x.shape[1] <= 10:
-        _, nearest = cKDTree(train_x).query(test_x, k=1)
+        tree = cKDTree(train_x)
+        if train_x.shape[0] < 2:
+            return train_y[tree.query(test_x, k=1)[1]]
+        dist, idx = tree.query(test_x, k=2)
+        nearest = idx[:, 0].copy()
+        # exact ties (duplicated training points of different classes) go to the first training
+        # sample, as on the brute-force path, so that both paths agree
+        for row in np.flatnonzero(dist[:, 0] == dist[:, 1]):
+            tied = tree.query_ball_point(test_x[row], r=dist[row, 0])
+            nearest[row] = min(tied) if tied else nearest[row]
         return train_y[nearest]
     # centred on the training mean: float32 products of uncentred log-expression lose the
     # small differences between samples to their large shared part

@@ -922,3 +922,16 @@ def test_map_neighbours_names_nearest_and_majority():
         analysis.map_neighbours(train, np.array([[np.nan, 0.0]]))
     with pytest.raises(CoreError, match="one label per training sample"):
         analysis.map_neighbours(train, new, labels[:3])
+
+
+def test_one_nn_ties_go_to_the_first_training_sample_on_both_paths():
+    """Duplicated training points of different classes: the KD-tree (up to 10 columns) and the
+    brute-force path (above) both predict the class of the first duplicate."""
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(50, 2)).astype(np.float32)
+    train = np.vstack([points, points[::-1]])  # each point twice, the second copy of class 1
+    labels = np.r_[np.zeros(50, dtype=int), np.ones(50, dtype=int)]
+    assert (analysis._nn1_predict(train, labels, points) == 0).all()
+    wide = np.hstack([train, np.zeros((100, 12), dtype=np.float32)])
+    wide_test = np.hstack([points, np.zeros((50, 12), dtype=np.float32)])
+    assert (analysis._nn1_predict(wide, labels, wide_test) == 0).all()
