@@ -211,7 +211,7 @@ class _Loaded:
         if not source:
             raise ModelError(f"{flag} {model_dir}: the model does not record its training data")
         try:
-            es = load_source(source)
+            es = load_source(source, expected_samples=self.model.sample_ids_)
         except DataError as exc:
             raise DataError(
                 f"{flag} {model_dir}: cannot re-load the data it was trained on: {exc}"

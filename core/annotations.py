@@ -1621,14 +1621,45 @@ _GAF_COLUMNS = [
 ]
 
 
+#: columns of a GAF line: GAF 2.x has 17; GAF 1.0 (and 2.x files written by tools that drop
+#: empty trailing columns) 15 or 16, read with the missing optional columns empty
+_GAF_MIN_COLUMNS = 15
+_GAF_MAX_COLUMNS = len(_GAF_COLUMNS)
+#: the GAF columns read, by position
+_GAF_USED = {
+    name: _GAF_COLUMNS.index(name)
+    for name in ("db", "db_object_id", "symbol", "qualifier", "go_id", "evidence", "name", "type")
+}
+#: the field separator given to the CSV reader, which reads whole lines (a GAF never has it)
+_LINE_DELIMITER = "\x1f"
+
+
+def _gaf_width_ok(fields: list[str]) -> bool:
+    """Whether a GAF line's fields are 15 to 17, not counting empty ones past the 17th (tabs at
+    the end of the line)."""
+    return len(fields) >= _GAF_MIN_COLUMNS and not any(fields[_GAF_MAX_COLUMNS:])
+
+
+def _gaf_columns_words(n_cols: int) -> str:
+    return f"{n_cols} tab-separated column{'s' if n_cols != 1 else ''}"
+
+
 def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Positive annotations of a GAF 2.x file: symbol, go_id, evidence, name, type, ...
+    """Positive annotations of a GAF file: symbol, go_id, evidence, name, type, ...
+
+    Lines may have 15, 16 or 17 tab-separated columns (GAF 2.x has 17; GAF 1.0 and tools that
+    drop empty trailing columns write 15 or 16), mixed in one file; a line with fewer than 15
+    or more than 17 (tabs at the end of a line aside) is an error that names it. The
+    ``!gaf-version`` header line says the version (1.0 or 2.x); a file without it whose first
+    line has GAF's columns (e.g. the ``!`` lines taken out with ``grep -v``) is read, with a
+    warning.
 
     The file is read as UTF-8; one that is not valid UTF-8 (e.g. saved in Latin-1 / cp1252,
     an "e acute" written as the single byte 0xE9) is read again as Latin-1, with a warning naming
     the file; ``metadata["gaf_encoding"]`` says which encoding was used.
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     header: dict[str, str] = {}
@@ -1642,54 +1673,58 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
                     tag, sep, value = raw[1:].partition(":")
                     tag = tag.strip().lower()
                     if sep and tag in ("gaf-version", "generated", "go-version", "date-generated"):
-                        header[tag] = value.strip()
+                        header.setdefault(tag, value.strip())
                     continue
                 first_data = raw
                 break
     except _READ_ERRORS as exc:
         raise _unreadable(path, exc) from exc
+    fields = first_data.rstrip("\r\n").split("\t")
+    n_cols = len(fields)
+    looks_gaf = _gaf_width_ok(fields) and fields[4].strip().startswith("GO:")
     version = header.get("gaf-version", "")
     if not version:
-        raise DataError(f"{path}: no '!gaf-version:' header line (not a GAF file?)")
-    if not version.startswith("2"):
-        raise DataError(f"{path}: GAF version {version} not supported (2.x expected)")
+        if not looks_gaf:
+            raise DataError(f"{path}: no '!gaf-version:' header line (not a GAF file?)")
+        LOG.warning(
+            "%s: no '!gaf-version:' header line; line %d has the columns of a GAF annotation "
+            "line, so the file is read as GAF 2.x",
+            path,
+            n_header + 1,
+        )
+    elif not version.startswith(("1.", "2")):
+        raise DataError(f"{path}: GAF version {version} not supported (1.0 or 2.x expected)")
     if not first_data.strip():
         raise DataError(f"{path}: no annotation line")
-    n_cols = first_data.rstrip("\r\n").count("\t") + 1
-    if n_cols < 15:
+    if not _gaf_width_ok(fields):
         hint = " (its columns are not separated by tabs)" if n_cols == 1 else ""
         raise DataError(
-            f"{path}, line {n_header + 1}: a GAF line with {n_cols} tab-separated "
-            f"column{'s' if n_cols > 1 else ''}, at least 15 expected{hint}"
+            f"{path}, line {n_header + 1}: a GAF line with {_gaf_columns_words(n_cols)}, "
+            f"{_GAF_MIN_COLUMNS} to {_GAF_MAX_COLUMNS} expected{hint}"
         )
-    names = _GAF_COLUMNS[:n_cols] + [f"extra_{i}" for i in range(n_cols - len(_GAF_COLUMNS))]
-    use = ["db", "db_object_id", "symbol", "qualifier", "go_id", "evidence", "name", "type"]
-    bad_rows: list[str] = []
+    odd_rows: list[str] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        if row.text.startswith("!"):
-            return "skip"  # a comment line inside the body
+        # only a line holding the reader's field separator, which no GAF line has
         where = f"line {row.number}: " if row.number is not None else ""
-        bad_rows.append(f"{where}{row.text[:60]!r}")
+        odd_rows.append(f"{where}{row.text[:60]!r}")
         return "skip"
 
     compression = "gzip" if _is_gzip(path) else None
 
     def read(encoding: str) -> pa.Table:
-        bad_rows.clear()
+        odd_rows.clear()
         with pa.input_stream(str(path), compression=compression) as stream:
             return pacsv.read_csv(
                 stream,
                 read_options=pacsv.ReadOptions(
-                    skip_rows=n_header, column_names=names, encoding=encoding
+                    skip_rows=n_header, column_names=["line"], encoding=encoding
                 ),
                 parse_options=pacsv.ParseOptions(
-                    delimiter="\t", quote_char=False, invalid_row_handler=on_invalid
+                    delimiter=_LINE_DELIMITER, quote_char=False, invalid_row_handler=on_invalid
                 ),
                 convert_options=pacsv.ConvertOptions(
-                    include_columns=use,
-                    column_types={c: pa.string() for c in use},
-                    strings_can_be_null=False,
+                    column_types={"line": pa.string()}, strings_can_be_null=False
                 ),
             )
 
@@ -1698,8 +1733,8 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
         try:
             table = read("utf8")  # the usual case: one pass, no Python-side decoding
         except pa.ArrowInvalid:
-            # e.g. "invalid UTF8 data", or a short line whose bytes are not UTF-8: only now is
-            # the file checked, and a file that is not UTF-8 is read again as Latin-1
+            # "invalid UTF8 data": only now is the file checked, and a file that is not UTF-8
+            # is read again as Latin-1
             if _is_utf8(path, compression):
                 raise
             encoding = _FALLBACK_ENCODING
@@ -1710,17 +1745,30 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
             table = read(_FALLBACK_ENCODING)
     except (pa.ArrowInvalid, OSError, EOFError, zlib.error) as exc:
         raise DataError(f"{path}: malformed GAF file: {exc}") from exc
-    if bad_rows:
-        first = bad_rows[0]
-        if not first.startswith("line "):
-            first = _ragged_gaf_line(path, n_cols, encoding) or first
+    if odd_rows:
         raise DataError(
-            f"{path}: {len(bad_rows)} GAF lines without {n_cols} tab-separated columns "
-            f"(first: {first})"
+            f"{path}: {len(odd_rows)} GAF line(s) with a control character (0x1F) "
+            f"(first: {odd_rows[0]})"
         )
-    import pyarrow.compute as pc
-
-    table = table.filter(pc.invert(pc.starts_with(table["db"], "!")))
+    lines = table["line"]
+    lines = lines.filter(pc.invert(pc.starts_with(lines, "!")))  # comment lines in the body
+    n_fields = pc.add(pc.count_substring(lines, "\t"), 1)
+    ragged = pc.less(n_fields, _GAF_MIN_COLUMNS)
+    wide = pc.greater(n_fields, _GAF_MAX_COLUMNS)
+    if pc.any(wide).as_py():  # more than 17 fields: only empty ones (tabs at the line end)
+        trimmed = pc.add(pc.count_substring(pc.utf8_rtrim(lines, "\t"), "\t"), 1)
+        ragged = pc.or_(ragged, pc.greater(trimmed, _GAF_MAX_COLUMNS))
+    n_ragged = int(pc.sum(ragged).as_py() or 0)
+    if n_ragged:
+        first = _ragged_gaf_line(path, encoding)
+        raise DataError(
+            f"{path}: {n_ragged} GAF line{'s' if n_ragged > 1 else ''} with fewer than "
+            f"{_GAF_MIN_COLUMNS} or more than {_GAF_MAX_COLUMNS} tab-separated columns "
+            f"(first: {first or 'not found on a second read'})"
+        )
+    # split only as far as the last column read
+    parts = pc.split_pattern(lines, "\t", max_splits=max(_GAF_USED.values()) + 1)
+    table = pa.table({name: pc.list_element(parts, i) for name, i in _GAF_USED.items()})
     bad = pc.invert(pc.starts_with(table["go_id"], "GO:"))
     if pc.any(bad).as_py():
         first = int(pc.index(bad, True).as_py())
@@ -1742,18 +1790,20 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
     return df, meta
 
 
-def _ragged_gaf_line(path: Path, n_cols: int, encoding: str) -> str:
-    """``line N: 'text'`` of the first annotation line of a GAF file that has not ``n_cols``
-    tab-separated columns (read again only to name it in an error); "" if none is found."""
+def _ragged_gaf_line(path: Path, encoding: str) -> str:
+    """``line N, K tab-separated columns: 'text'`` of the first annotation line of a GAF file
+    that has fewer than 15 or more than 17 columns (read again only to name it in an error);
+    "" if none is found."""
     binary = gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb")  # noqa: SIM115
     try:
-        with io.TextIOWrapper(binary, encoding=encoding, errors="replace") as fh:
+        with io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="") as fh:
             for number, raw in enumerate(fh, start=1):
                 line = raw.rstrip("\r\n")
-                if line.startswith("!") or not line.strip():
+                if line.startswith(("!", "\ufeff!")) or not line.strip():
                     continue
-                if line.count("\t") + 1 != n_cols:
-                    return f"line {number}: {line[:60]!r}"
+                fields = line.split("\t")
+                if not _gaf_width_ok(fields):
+                    return f"line {number}, {_gaf_columns_words(len(fields))}: {line[:60]!r}"
     except _READ_ERRORS:
         return ""
     return ""

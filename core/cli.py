@@ -64,6 +64,13 @@ def add_data_arguments(parser: argparse.ArgumentParser, required: bool = False) 
     group.add_argument("--matrix", metavar="F", help="CSV/TSV/parquet/h5ad expression matrix")
     group.add_argument("--annotations", metavar="F", help="sample annotation table (CSV/TSV)")
     group.add_argument(
+        "--orientation",
+        default="auto",
+        choices=["auto", "samples-in-rows", "genes-in-rows"],
+        help="which axis of the --matrix table is samples (default auto: the id column's name, "
+        "gene ids or symbols, or sample ids tell; a table they do not tell apart is refused)",
+    )
+    group.add_argument(
         "--transform",
         default=None,
         choices=["log10p1", "log2p1", "none"],
@@ -151,6 +158,11 @@ def load_data_from_args(args: argparse.Namespace):
                 f"{' and '.join(given)} {'work' if len(given) > 1 else 'works'} with "
                 "--gtex-gct; with --matrix, give the samples' annotations with --annotations"
             )
+    orientation = getattr(args, "orientation", None) or "auto"
+    if args.gtex_gct and orientation != "auto":
+        raise CoreError(
+            "--orientation works with --matrix; a GTEx GCT file always has genes in rows"
+        )
     if args.gtex_gct:
         if not args.gtex_attributes:
             raise CoreError("--gtex-gct needs --gtex-attributes (GTEx SampleAttributesDS.txt)")
@@ -180,7 +192,10 @@ def load_data_from_args(args: argparse.Namespace):
                 "remove those samples from the matrix or the annotations"
             )
         es = load_table(
-            args.matrix, annotations=args.annotations, transform=args.transform or "none"
+            args.matrix,
+            annotations=args.annotations,
+            orientation=orientation,
+            transform=args.transform or "none",
         )
         if (args.transform or "none") == "none":
             _warn_if_counts(es, args.matrix)

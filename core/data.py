@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import difflib
 import fnmatch
+import functools
 import gzip
 import hashlib
 import io
@@ -1449,9 +1450,13 @@ _ORIENTATIONS = {
     "samples_x_genes": "samples_x_genes",
     "samples": "samples_x_genes",
     "rows": "samples_x_genes",
+    "samples-in-rows": "samples_x_genes",
+    "samples_in_rows": "samples_x_genes",
     "genes_x_samples": "genes_x_samples",
     "genes": "genes_x_samples",
     "columns": "genes_x_samples",
+    "genes-in-rows": "genes_x_samples",
+    "genes_in_rows": "genes_x_samples",
 }
 
 
@@ -1589,6 +1594,83 @@ def _first_non_utf8_line(path: Path) -> int | None:
 
 
 _FLOAT_HEADER_RE = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+(\.\d*)?[eE][+-]?\d+)$")
+_NUMBER_TEXT_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+#: Lines below the header compared with it when its column names are numbers.
+_HEADER_PEEK_LINES = 200
+
+
+def _split_line(line: bytes, sep: str) -> list[str]:
+    """The fields of a text line as written (quotes kept, spaces kept)."""
+    return line.removeprefix(_BOM).decode("utf-8", "replace").rstrip("\r\n").split(sep)
+
+
+def _lines_below(path: Path, n_skip: int, limit: int) -> list[bytes]:
+    """Up to ``limit`` non-blank lines after the header line (line ``n_skip + 1``)."""
+    out: list[bytes] = []
+    with _open_binary(path) as fh:
+        for _ in range(n_skip + 1):
+            _read_line(fh, path)
+        while len(out) < limit:
+            line = _read_line(fh, path)
+            if not line:
+                break
+            if line.strip():
+                out.append(line)
+    return out
+
+
+def _id_form(text: str) -> tuple[str, ...]:
+    """The coarse form of an id: ``("number",)``, or (class of its first character, whether it
+    has lower-case letters): ``GAPDH`` and ``TP53`` are ("upper", False), ``Gapdh`` and
+    ``Adipose_1`` ("upper", True), ``time`` ("lower", True)."""
+    t = text.strip().strip('"').strip()
+    if _NUMBER_TEXT_RE.match(t):
+        return ("number",)
+    first = t[:1]
+    if first.isupper():
+        kind = "upper"
+    elif first.islower():
+        kind = "lower"
+    else:
+        kind = "digit" if first.isdigit() else "other"
+    return (kind, any(c.islower() for c in t))
+
+
+def _numeric_header_reason(header: list[str], below: list[list[str]]) -> str | None:
+    """Why a first line whose column names are mostly numbers (time points, doses:
+    ``gene,0.5,1.0,2``) is a header and not the first data row of a table without one, or None
+    when nothing tells it from a data row. ``header`` and ``below`` are fields as written
+    (quotes kept); ``below`` are the lines under it.
+
+    A data row is like the rows under it; a header differs from them in one of these ways:
+    it has one field fewer (row names without a header field, R's ``write.table``); its numbers
+    are quoted as names while the values below are not; its first field is empty or names an
+    id column (``gene``, ``sample``, ``ID_REF``...); its first field is text while the ids
+    below are numbers, or has another form (letter case) than every id below it.
+    """
+    rows = [r for r in below if any(f.strip() for f in r)]
+    if not rows:
+        return None
+    n = len(header)
+    if all(len(r) == n + 1 and r[-1].strip() for r in rows):
+        return "it names one column fewer than the rows hold: the rows start with row names"
+    numeric = [j for j in range(1, n) if _FLOAT_HEADER_RE.match(header[j].strip().strip('"'))]
+    quoted = [j for j in numeric if header[j].strip().startswith('"')]
+    if numeric and len(quoted) == len(numeric):
+        values = [rows[0][j].strip() for j in numeric if j < len(rows[0])]
+        if values and all(_NUMBER_TEXT_RE.match(v) for v in values):
+            return "its numbers are quoted as names, the values below are not"
+    first = header[0].strip().strip('"').strip()
+    if not first or _name_key(first) in _ID_COLUMN_KEYS:
+        return f"its first field {first!r} names the id column"
+    ids = [r[0] for r in rows if r[0].strip().strip('"').strip()]
+    if len(ids) < 3 or _id_form(first) == ("number",):
+        return None
+    forms = {_id_form(i) for i in ids}
+    if _id_form(first) not in forms:
+        shown = ", ".join(i.strip().strip('"') for i in ids[:2])
+        return f"its first field {first!r} is not of the form of the ids below it ({shown}, ...)"
+    return None
 
 
 def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
@@ -1596,22 +1678,32 @@ def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
     if not first.strip():
         raise DataError(f"{what} file {path} is empty")
     sep = _sniff_sep(path, first)
-    header = [
-        h.strip().strip('"')
-        for h in first.removeprefix(_BOM).decode("utf-8", "replace").rstrip("\r\n").split(sep)
-    ]
+    raw_header = _split_line(first, sep)
+    header = [h.strip().strip('"') for h in raw_header]
     line_no = n_skip + 1
+    numbers = [h for h in header[1:] if _FLOAT_HEADER_RE.match(h)]
+    if len(header) > 2 and len(numbers) > (len(header) - 1) / 2:
+        below = [_split_line(line, sep) for line in _lines_below(path, n_skip, _HEADER_PEEK_LINES)]
+        reason = _numeric_header_reason(raw_header, below)
+        shown = ", ".join(n[:10] for n in numbers[:3])
+        if reason is None:
+            raise DataError(
+                f"{what} file {path}, line {line_no}: column names expected, found numbers "
+                f"({shown}, ...): the file has no header line; add one that names the columns "
+                "(samples or genes). If these numbers are the column names (time points, "
+                "doses), name the first column (e.g. 'gene' or 'sample')"
+            )
+        log.info(
+            "%s, line %d: the column names are numbers (%s, ...); read as the header line: %s",
+            path,
+            line_no,
+            shown,
+            reason,
+        )
     seen: set[str] = set()
     dups = sorted({h for h in header if h in seen or seen.add(h)})  # type: ignore[func-returns-value]
     if dups:
         raise DataError(f"{what} file {path}, line {line_no}: duplicate column names {dups[:5]}")
-    numbers = [h for h in header[1:] if _FLOAT_HEADER_RE.match(h)]
-    if len(header) > 2 and len(numbers) > (len(header) - 1) / 2:
-        raise DataError(
-            f"{what} file {path}, line {line_no}: column names expected, found numbers "
-            f"({', '.join(n[:10] for n in numbers[:3])}, ...): the file has no header line; add "
-            "one that names the columns (samples or genes)"
-        )
     frame = _read_csv(path, what, sep, n_skip, len(header))
     if not isinstance(frame.index, pd.RangeIndex) and frame.index.nlevels == 1:
         # the rows hold one field more than the header: pandas made the first the index
@@ -1640,6 +1732,21 @@ def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
         if not frame.iloc[:, -1].isna().all():
             break
         frame = frame.iloc[:, :-1].copy()
+        frame.attrs["header_line"] = line_no
+    # a column without a name after the first (the first may be row names): an empty spacer
+    # column is left out; one with values would be a sample or gene named "Unnamed: 3"
+    unnamed = [i for i, c in enumerate(frame.columns) if i > 0 and str(c).startswith("Unnamed:")]
+    if unnamed:
+        full = [i for i in unnamed if frame.iloc[:, i].notna().any()]
+        if full:
+            i = full[0]
+            example = frame.iloc[:, i].dropna().iloc[0]
+            raise DataError(
+                f"{what} file {path}, line {line_no}: column {i + 1} has no name but holds "
+                f"values (e.g. {str(example)[:20]!r}); name it in the header line, or delete it"
+            )
+        log.info("%s: %d empty column(s) without a name left out", path, len(unnamed))
+        frame = frame.drop(columns=[frame.columns[i] for i in unnamed])
         frame.attrs["header_line"] = line_no
     return frame, sep
 
@@ -1701,26 +1808,160 @@ def _no_numeric_error(path: Path, frame: pd.DataFrame, text: list[str], what: st
 _KNOWN_GENES_FILE = Path(__file__).resolve().parents[1] / "data" / "go" / "genes.tsv.gz"
 
 
-def _orientation_by_symbols(row_ids: pd.Index, columns: list[str]) -> tuple[str, str]:
-    """("genes_x_samples" or "samples_x_genes", reason) when most names of one axis, and
-    almost none of the other, are known gene symbols (case aside: mouse symbols count);
-    ("auto", "") when that does not decide (or the gene table is absent)."""
+@functools.lru_cache(maxsize=1)
+def _known_symbols() -> frozenset[str]:
+    """Upper-case gene symbols of the GO snapshot's gene table (empty when it is absent)."""
     if not _KNOWN_GENES_FILE.is_file():
-        return "auto", ""
+        return frozenset()
     try:
         table = pd.read_csv(
             _KNOWN_GENES_FILE, sep="\t", usecols=["symbol"], dtype=str, keep_default_na=False
         )
     except (OSError, ValueError, EOFError, zlib.error):
-        return "auto", ""
-    known = set(table["symbol"].str.upper())
-    rows = pd.Index(row_ids).astype(str).str.upper().isin(known).mean() if len(row_ids) else 0.0
-    cols = pd.Index(columns).astype(str).str.upper().isin(known).mean() if columns else 0.0
-    if rows > 0.5 and cols < 0.1:
-        return "genes_x_samples", f"gene symbols in rows ({rows:.0%} known)"
-    if cols > 0.5 and rows < 0.1:
-        return "samples_x_genes", f"gene symbols in columns ({cols:.0%} known)"
+        return frozenset()
+    return frozenset(table["symbol"].str.upper())
+
+
+#: Gene (feature) ids told by their form, whatever the species: Ensembl genes and transcripts,
+#: Affymetrix probe sets, Illumina and Agilent probes, RefSeq transcripts, FlyBase, WormBase,
+#: yeast ORFs, Arabidopsis loci, and numbered genes (``gene_12``, as :meth:`from_array` names).
+_GENE_ID_RE = re.compile(
+    r"^(?:"
+    r"ENS[A-Z]*[GT]\d{6,}(?:\.\d+)?"
+    r"|(?:\d+|AFFX-[\w./-]+?)(?:_[a-z]+)*_(?:at|st)"
+    r"|ILMN_\d+"
+    r"|A_\d+_P\d+"
+    r"|[NX][MR]_\d+(?:\.\d+)?"
+    r"|FBgn\d+"
+    r"|WBGene\d+"
+    r"|Y[A-P][LR]\d{3}[WC](?:-[A-Z])?"
+    r"|AT[1-5CM]G\d{5}(?:\.\d+)?"
+    r"|(?i:gene)[_.-]?\d+"
+    r")$"
+)
+#: Sample ids told by their form: GTEx, TCGA, GEO samples, SRA runs/experiments, BioSamples,
+#: cell barcodes, and numbered samples (``sample_3``, as :meth:`from_array` names).
+_SAMPLE_ID_RE = re.compile(
+    r"^(?:"
+    r"GTEX-[A-Z0-9]+(?:-.*)?"
+    r"|TCGA-[A-Z0-9]{2}-[A-Z0-9]{4}.*"
+    r"|GSM\d+"
+    r"|[SED]RR\d+|[SED]RX\d+"
+    r"|SAM(?:N|EA|D)\d+"
+    r"|[ACGTN]{8,}(?:-\d+)?"
+    r"|(?i:sample)[_.-]?\d+"
+    r")$"
+)
+
+
+def _share(names: Sequence[str], test: Callable[[str], bool]) -> float:
+    """Share of ``names`` for which ``test`` holds (0 for no names)."""
+    return sum(map(test, names)) / len(names) if len(names) else 0.0
+
+
+def _gene_id_share(names: Sequence[str]) -> float:
+    """Share of names that are gene ids by their form (:data:`_GENE_ID_RE`)."""
+    return _share(names, lambda n: bool(_GENE_ID_RE.match(n)))
+
+
+def _symbol_share(names: Sequence[str]) -> float:
+    """Share of names that are known gene symbols (case aside: mouse symbols count)."""
+    known = _known_symbols()
+    return _share(names, lambda n: n.upper() in known) if known else 0.0
+
+
+def _gene_name_share(names: Sequence[str]) -> float:
+    """Share of names that are gene ids by their form or known gene symbols."""
+    known = _known_symbols()
+    return _share(names, lambda n: bool(_GENE_ID_RE.match(n)) or n.upper() in known)
+
+
+def _integer_share(names: Sequence[str]) -> float:
+    return _share(names, str.isdigit)
+
+
+def _entrez_like(names: Sequence[str]) -> bool:
+    """Whether names are whole numbers (Entrez gene ids, Affymetrix Gene ST transcript
+    clusters), not a count 0, 1, 2... or 1, 2, 3... (R's row numbers)."""
+    if not names or _integer_share(names) < 0.9:
+        return False
+    numbers = sorted({int(n) for n in names if n.isdigit()})
+    return numbers != list(range(numbers[0], numbers[0] + len(numbers))) or numbers[0] > 1
+
+
+def _by_shares(in_rows: float, in_cols: float, rows_are: str, what: str) -> tuple[str, str]:
+    """An orientation when most names of one axis are of a kind, and at most half as large a
+    share of the other (sample names such as ``WT1``, ``C3`` or ``F8`` are gene symbols too);
+    ``rows_are``: the orientation when the rows are that axis. ("auto", "") else."""
+    other = "samples_x_genes" if rows_are == "genes_x_samples" else "genes_x_samples"
+    if in_rows > 0.5 and in_cols <= in_rows / 2:
+        return rows_are, f"{what} in rows ({in_rows:.0%}; in columns {in_cols:.0%})"
+    if in_cols > 0.5 and in_rows <= in_cols / 2:
+        return other, f"{what} in columns ({in_cols:.0%}; in rows {in_rows:.0%})"
     return "auto", ""
+
+
+def _orientation_by_symbols(row_ids: Sequence[str], columns: Sequence[str]) -> tuple[str, str]:
+    """("genes_x_samples" or "samples_x_genes", reason) when most names of one axis, and
+    at most half as many of the other, are known gene symbols (case aside: mouse symbols
+    count); ("auto", "") when that does not decide (or the gene table is absent)."""
+    return _by_shares(
+        _symbol_share(list(map(str, row_ids))),
+        _symbol_share(list(map(str, columns))),
+        "genes_x_samples",
+        "gene symbols",
+    )
+
+
+def _auto_orientation(
+    path: Path,
+    row_ids: pd.Index,
+    has_row_ids: bool,
+    columns: list[str],
+    extra: list[str],
+) -> tuple[str, str]:
+    """(orientation, reason) of a table whose id column has no telling name, from its names.
+
+    In order: gene ids by their form (Ensembl of any species, probe sets, RefSeq...) on one
+    axis; whole numbers (Entrez ids) on one axis and not on the other; annotation columns after
+    the id column (gene columns such as ``symbol``: genes are rows; else samples are rows);
+    known gene symbols on one axis; sample ids by their form (GTEx, TCGA, GSM, SRR, cell
+    barcodes) on one axis; rows without ids (samples; genes need names). When none decides, a
+    DataError says how to give the orientation: the shape of the table is no guide (a study
+    can have more samples than genes, or fewer).
+    """
+    rows = [str(r) for r in row_ids] if has_row_ids else []
+    cols = [str(c) for c in columns]
+    decided = _by_shares(_gene_id_share(rows), _gene_id_share(cols), "genes_x_samples", "gene ids")
+    if decided[0] != "auto":
+        return decided
+    if _entrez_like(rows) and _integer_share(cols) < 0.1:
+        return "genes_x_samples", "whole numbers (Entrez gene ids) in rows"
+    if _entrez_like(cols) and _integer_share(rows) < 0.1 and has_row_ids:
+        return "samples_x_genes", "whole numbers (Entrez gene ids) in columns"
+    if extra:
+        if any(_name_key(c) in _GENE_ANNOTATION_KEYS for c in extra):
+            return "genes_x_samples", "gene annotation columns"
+        return "samples_x_genes", "sample annotation columns"
+    decided = _orientation_by_symbols(rows, cols)
+    if decided[0] != "auto":
+        return decided
+    in_rows = _share(rows, lambda n: bool(_SAMPLE_ID_RE.match(n)))
+    in_cols = _share(cols, lambda n: bool(_SAMPLE_ID_RE.match(n)))
+    decided = _by_shares(in_rows, in_cols, "samples_x_genes", "sample ids")
+    if decided[0] != "auto":
+        return decided
+    if not has_row_ids:
+        return "samples_x_genes", "the rows have no ids: they are samples, the named columns genes"
+    raise DataError(
+        f"{path}: cannot tell whether its rows are samples or genes: neither the row names "
+        f"(e.g. {', '.join(rows[:3])}) nor the column names (e.g. {', '.join(cols[:3])}) are "
+        "known gene symbols or gene ids (Ensembl, probe sets, RefSeq, Entrez...). Say which: "
+        "name the first column 'gene' (genes in rows) or 'sample' (samples in rows), or give "
+        "the orientation (on the command line --orientation genes-in-rows or "
+        "--orientation samples-in-rows; in Python load_table(..., "
+        "orientation='genes_x_samples' or 'samples_x_genes'))"
+    )
 
 
 def _starts_like_gct(path: Path) -> bool:
@@ -1732,18 +1973,42 @@ def _starts_like_gct(path: Path) -> bool:
     return first.split(b"\t")[0].strip() == b"#1.2"
 
 
-def _looks_ensembl(names: Iterable[Any]) -> float:
-    names = [str(n) for n in names]
-    if not names:
-        return 0.0
-    return sum(bool(_ENSEMBL_RE.match(n)) for n in names) / len(names)
-
-
 def _read_annotations(path: Path) -> pd.DataFrame:
     frame, _ = _read_text_table(path, "annotation")
     if frame.shape[1] < 1:
         raise DataError(f"annotation file {path} has no columns")
     return frame
+
+
+#: Numeric columns named by genes, above which an annotation table is an expression matrix.
+_MATRIX_GENE_COLUMNS = 20
+
+
+def _check_sample_annotations(ann: pd.DataFrame, path: Path, sample_column: str | None) -> None:
+    """Refuse an expression matrix or a gene table given as sample annotations: rows that are
+    genes (an id column named ``gene``/``symbol``..., or most ids gene symbols or gene ids),
+    which would turn the matrix read with it, or many numeric columns named by genes."""
+    id_col = sample_column if sample_column in ann.columns else str(ann.columns[0])
+    ids = ann[id_col].dropna().astype(str).str.strip().tolist()
+    key = _name_key(id_col)
+    named = key in _GENE_ID_KEYS and key not in _SAMPLE_ID_KEYS
+    share = _gene_name_share(ids)
+    if named or share > 0.5:
+        why = f"its id column is {id_col!r}" if named else f"{share:.0%} of its ids are genes"
+        raise DataError(
+            f"annotation file {path}: its rows are genes, not samples ({why}: "
+            f"{', '.join(ids[:3])}, ...); is it an expression matrix or a gene table? "
+            "Sample annotations have one row per sample: a sample id column, then label "
+            "columns (tissue, sex, ...)"
+        )
+    numeric = [str(c) for c in ann.columns if c != id_col and _is_numeric(ann[c])]
+    if len(numeric) >= _MATRIX_GENE_COLUMNS and _gene_name_share(numeric) > 0.5:
+        raise DataError(
+            f"annotation file {path}: {len(numeric)} numeric columns named by genes "
+            f"({', '.join(numeric[:3])}, ...): it is an expression matrix, not sample "
+            "annotations; give it as the matrix, and the sample annotations (a sample id "
+            "column, then label columns such as tissue) as the annotation file"
+        )
 
 
 def _annotation_id_column(ann: pd.DataFrame, ids: pd.Index, sample_column: str | None) -> str:
@@ -1848,8 +2113,9 @@ def _frame_to_set(
     sample_column: str | None,
     label_columns: Sequence[str] | None,
     annotation_ids: pd.Index | None,
-) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataFrame]:
-    """Split a table into (values (n_samples, n_genes), sample ids, samples, genes)."""
+) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataFrame, str]:
+    """Split a table into (values (n_samples, n_genes), sample ids, samples, genes, the
+    orientation read: "samples_x_genes" or "genes_x_samples")."""
     if frame.shape[1] == 0 or frame.shape[0] == 0:
         raise DataError(f"{path}: empty matrix")
     header_line = int(frame.attrs.get("header_line", 1))
@@ -1884,6 +2150,7 @@ def _frame_to_set(
     else:
         id_col = cols[0] if n_lead else None
     lead = cols[:n_lead]
+    keep = _rows_with_ids(frame, path, id_col, header_line)
     row_ids = (
         pd.Index(frame[id_col].astype(str).str.strip())
         if id_col is not None
@@ -1906,22 +2173,9 @@ def _frame_to_set(
         elif orientation == "auto" and id_name in _GENE_ID_KEYS:
             orientation, reason = "genes_x_samples", f"gene id column {id_col!r}"
         if orientation == "auto":
-            if _looks_ensembl(row_ids) > 0.5:
-                orientation, reason = "genes_x_samples", "Ensembl ids in rows"
-            elif _looks_ensembl(body_cols) > 0.5:
-                orientation, reason = "samples_x_genes", "Ensembl ids in columns"
-            elif extra:
-                if any(_name_key(c) in _GENE_ANNOTATION_KEYS for c in extra):
-                    orientation, reason = "genes_x_samples", "gene annotation columns"
-                else:
-                    orientation, reason = "samples_x_genes", "sample annotation columns"
-            else:
-                orientation, reason = _orientation_by_symbols(row_ids, body_cols)
-                if orientation == "auto":
-                    orientation = (
-                        "genes_x_samples" if len(frame) > len(body_cols) else "samples_x_genes"
-                    )
-                    reason = "the longer axis is genes"
+            orientation, reason = _auto_orientation(
+                path, row_ids[keep], id_col is not None, body_cols, extra
+            )
         log.info("%s: orientation %s (%s)", path, orientation, reason)
 
     if orientation == "samples_x_genes":
@@ -1956,13 +2210,131 @@ def _frame_to_set(
         sym_col = next((c for c in extra if _name_key(c) in _SYMBOL_COLUMN_KEYS), None)
         if sym_col is not None:
             genes = genes.rename(columns={sym_col: "symbol"})
-    if sample_ids.has_duplicates:
-        dup = sample_ids[sample_ids.duplicated()].unique()[:5].tolist()
-        raise DataError(f"{path}: duplicate sample ids {dup}")
-    if genes.index.has_duplicates:
-        dup = genes.index[genes.index.duplicated()].unique()[:5].tolist()
-        raise DataError(f"{path}: duplicate gene ids {dup}")
-    return values, sample_ids, samples, genes
+    if not keep.all():
+        if orientation == "samples_x_genes":
+            values, sample_ids, samples = values[keep], sample_ids[keep], samples[keep]
+        else:
+            values = np.ascontiguousarray(values[:, keep])
+            genes = genes[keep]
+    for ids, what, in_rows in (
+        (sample_ids, "sample", orientation == "samples_x_genes"),
+        (genes.index, "gene", orientation != "samples_x_genes"),
+    ):
+        if ids.has_duplicates:
+            lines = in_rows and "header_line" in frame.attrs
+            raise _duplicate_ids_error(path, ids, what, header_line, keep if lines else None)
+    _warn_of_empty_axes(path, values, sample_ids, genes.index)
+    _warn_of_date_names(path, genes)
+    return values, sample_ids, samples, genes, orientation
+
+
+def _duplicate_ids_error(
+    path: Path, ids: pd.Index, what: str, header_line: int, kept_rows: np.ndarray | None
+) -> DataError:
+    """The error for ids given more than once; ``kept_rows`` (the mask of the table's rows
+    that hold ``ids``) when the ids are the rows of a text table, to name their lines."""
+    dup = ids[ids.duplicated()].unique()
+    first = str(dup[0])
+    where = ""
+    if kept_rows is not None:
+        positions = np.flatnonzero(kept_rows)[np.flatnonzero(np.asarray(ids == dup[0]))]
+        numbers = [str(int(p) + header_line + 1) for p in positions[:5]]
+        where = f" on lines {', '.join(numbers[:-1])} and {numbers[-1]}"
+        if len(positions) > 5:
+            where = f" on lines {', '.join(numbers)}, ..."
+    more = ""
+    if len(dup) > 1:
+        shown = ", ".join(map(repr, dup[1:5].tolist())) + (", ..." if len(dup) > 5 else "")
+        more = f" (and {len(dup) - 1} more: {shown})"
+    axis = "row" if kept_rows is not None else "column"
+    return DataError(
+        f"{path}: duplicate {what} ids: {first!r}{where}{more}; give each {axis} its own id, "
+        f"or combine the repeated {axis}s (e.g. average them) before loading"
+    )
+
+
+def _warn_of_empty_axes(
+    path: Path, values: np.ndarray, sample_ids: pd.Index, gene_ids: pd.Index
+) -> None:
+    """Warn of genes without a value in any sample, and of samples without a value for any
+    gene (an empty column or row, or a column of text read as missing values): they carry no
+    information (training leaves such genes out and refuses such samples)."""
+    if values.size == 0:
+        return
+    missing = np.isnan(values)
+    for axis, ids, what, other in (
+        (0, gene_ids, "gene", "sample"),
+        (1, sample_ids, "sample", "gene"),
+    ):
+        empty = missing.all(axis=axis)
+        if empty.any():
+            names = [str(i) for i in ids[empty][:5]]
+            log.warning(
+                "%s: %d %s(s) without a value for any %s (%s%s): empty in the file?",
+                path,
+                int(empty.sum()),
+                what,
+                other,
+                ", ".join(names),
+                ", ..." if empty.sum() > 5 else "",
+            )
+
+
+_MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+#: Gene names that a spreadsheet turned into dates (SEPT7 -> 7-Sep, MARCH1 -> 1-Mar, ...).
+_DATE_NAME_RE = re.compile(
+    rf"^(?:\d{{1,2}}-(?:{_MONTHS})|(?:{_MONTHS})-\d{{1,2}}|\d{{4}}-\d{{2}}-\d{{2}}(?: 00:00:00)?"
+    r"|\d{1,2}/\d{1,2}/\d{2,4})$",
+    re.IGNORECASE,
+)
+
+
+def _warn_of_date_names(path: Path, genes: pd.DataFrame) -> None:
+    """Warn when gene ids or symbols look like dates: a spreadsheet turned symbols such as
+    SEPT7 or MARCH1 into ``7-Sep`` or ``1-Mar`` (the genes are kept under those names)."""
+    names = pd.Index(genes.index.astype(str))
+    if "symbol" in genes.columns:
+        names = names.append(pd.Index(genes["symbol"].dropna().astype(str)))
+    dates = names[names.str.match(_DATE_NAME_RE)].unique()
+    if len(dates):
+        log.warning(
+            "%s: %d gene name(s) look like dates (%s): a spreadsheet turns gene symbols such "
+            "as SEPT7 or MARCH1 into dates; those genes keep these names and will not match "
+            "their symbols (export from the source with the gene column as text)",
+            path,
+            len(dates),
+            ", ".join(dates[:5]),
+        )
+
+
+def _rows_with_ids(
+    frame: pd.DataFrame, path: Path, id_col: str | None, header_line: int
+) -> np.ndarray:
+    """Mask of the rows of a table to keep: rows without any field (a spreadsheet's
+    ``,,,`` lines) are left out; a row with values but no id (an empty or NA id field) is a
+    DataError naming its line."""
+    if id_col is None:
+        return np.ones(len(frame), dtype=bool)
+    ids = frame[id_col]
+    missing = (ids.isna() | (ids.astype(str).str.strip() == "")).to_numpy()
+    if not missing.any():
+        return np.ones(len(frame), dtype=bool)
+    others = frame.drop(columns=[id_col])
+    empty = missing & (others.isna().all(axis=1).to_numpy() if others.shape[1] else True)
+    with_values = missing & ~empty
+    if with_values.any():
+        pos = int(np.flatnonzero(with_values)[0])
+        raise DataError(
+            f"{path}, line {pos + header_line + 1}: a row with values but no id (the field of "
+            f"column {id_col!r} is empty or NA); give every row an id, or delete the row"
+        )
+    log.info(
+        "%s: %d empty row(s) left out (first at line %d)",
+        path,
+        int(empty.sum()),
+        int(np.flatnonzero(empty)[0]) + header_line + 1,
+    )
+    return ~empty
 
 
 def _load_h5ad(path: Path) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataFrame]:
@@ -2041,12 +2413,16 @@ def load_table(
         CSV/TSV sample annotation table joined on sample id (``sample_column`` or the column
         that matches most matrix ids). Matrix samples it lacks are kept unlabelled.
     orientation : {"auto", "samples_x_genes", "genes_x_samples"}
-        "auto": the axis whose names match the annotation ids are samples; else the name of
-        the id column decides (``sample``, ``sample_id``, ``barcode``... : samples are rows;
-        ``gene``, ``gene_id``, ``symbol``, ``ID_REF``... : genes are rows); else rows with
-        Ensembl ids are genes; else samples are rows when non-numeric annotation columns
-        follow the id column (unless they are gene columns such as ``symbol``); else the longer
-        axis is genes.
+        Also written ``samples-in-rows`` / ``genes-in-rows``. "auto": the axis whose names
+        match the annotation ids are samples; else the name of the id column decides
+        (``sample``, ``sample_id``, ``barcode``... : samples are rows; ``gene``, ``gene_id``,
+        ``symbol``, ``ID_REF``... : genes are rows); else the axis of gene ids (Ensembl of any
+        species, Affymetrix/Illumina/Agilent probes, RefSeq, FlyBase, ...) or of whole numbers
+        (Entrez) is genes; else samples are rows when non-numeric annotation columns follow the
+        id column (unless they are gene columns such as ``symbol``); else the axis of known
+        gene symbols is genes; else the axis of sample ids (GTEx, TCGA, GSM, SRR, cell
+        barcodes) is samples; else rows without ids are samples. When none of these decides,
+        a DataError asks for the orientation (the shape of the table is no guide).
     transform : {"none", "log10p1", "log2p1", "log1p"}
         Applied after loading; all but "none" reject negative values.
     sample_column : str, optional
@@ -2062,14 +2438,25 @@ def load_table(
     transform = _check_transform(transform)
     if orientation not in _ORIENTATIONS:
         raise DataError(
-            f"unknown orientation {orientation!r}; choose auto, samples_x_genes or genes_x_samples"
+            f"unknown orientation {orientation!r}; choose auto, samples_x_genes (samples in "
+            "rows) or genes_x_samples (genes in rows)"
         )
     orient = _ORIENTATIONS[orientation]
     mpath = _check_file(path, "matrix")
     ann_path = _check_file(annotations, "annotation") if annotations is not None else None
     ann = _read_annotations(ann_path) if ann_path is not None else None
+    if ann is not None:
+        _check_sample_annotations(ann, ann_path, sample_column)
     lower = mpath.name.lower()
     transformed = False
+    fixed = lower.endswith((".gct", ".gct.gz", ".h5ad")) or _starts_like_gct(mpath)
+    if fixed and orient != "auto":
+        log.warning(
+            "%s: orientation %r ignored: the file's format says which axis is which "
+            "(GCT: genes in rows; .h5ad: samples in obs)",
+            mpath,
+            orientation,
+        )
     if lower.endswith((".gct", ".gct.gz")) or _starts_like_gct(mpath):
         _, values, gene_ids, symbols = _stream_gct(mpath, None, transform, None)
         transformed = True
@@ -2103,7 +2490,7 @@ def load_table(
                 frame = frame.reset_index()
         else:
             frame, _ = _read_text_table(mpath, "matrix")
-        values, sample_ids, samples, genes = _frame_to_set(
+        values, sample_ids, samples, genes, orientation = _frame_to_set(
             frame, mpath, orient, sample_column, label_columns, annotation_ids
         )
     if not transformed:
@@ -2131,7 +2518,7 @@ def load_table(
         "loader": "table",
         "path": str(mpath.resolve()),
         "annotations": str(ann_path.resolve()) if ann_path is not None else None,
-        "orientation": orientation,
+        "orientation": orientation,  # as read: a re-load does not depend on "auto" rules
         "transform": transform,
         "sample_column": sample_column,
         "label_columns": list(label_columns) if label_columns else None,
@@ -2147,13 +2534,19 @@ def load_table(
 
 
 # =============================================================================== sources
-def load_source(source: dict[str, Any]) -> ExpressionSet:
+def load_source(
+    source: dict[str, Any], expected_samples: Sequence[str] | None = None
+) -> ExpressionSet:
     """Re-load an expression set from its ``source`` dict (see :attr:`ExpressionSet.source`).
 
     Loaders: ``gtex`` (:func:`load_gtex` arguments), ``table`` (:func:`load_table`
     arguments), ``simulated`` (``core.simulate.simulate_gtex_like`` parameters), ``saved``
     (``path`` of a directory written by :meth:`ExpressionSet.save`). A ``steps`` list
     (subset / drop_zero_genes / detected_genes / top_variable_genes) is replayed on the result.
+
+    ``expected_samples`` (a model's sample ids): a table recorded without its orientation (saved
+    before the orientation was recorded) is read the way that gives these samples, whatever the
+    current rules of ``orientation="auto"`` say.
     """
     if not isinstance(source, dict) or "loader" not in source:
         raise DataError(f"not a data source description (needs a 'loader' key): {source!r:.200}")
@@ -2164,7 +2557,10 @@ def load_source(source: dict[str, Any]) -> ExpressionSet:
             params["exclude_tissues"] = tuple(params.get("exclude_tissues") or ())
             es = load_gtex(**params)
         elif loader == "table":
-            es = load_table(**params)
+            if "orientation" not in params and expected_samples is not None:
+                es = _load_table_as_trained(params, expected_samples)
+            else:
+                es = load_table(**params)
         elif loader == "simulated":
             from core.simulate import simulate_gtex_like
 
@@ -2192,6 +2588,37 @@ def load_source(source: dict[str, Any]) -> ExpressionSet:
         else:
             raise DataError(f"unknown step {op!r} in data source")
     return es
+
+
+def _load_table_as_trained(
+    params: dict[str, Any], expected_samples: Sequence[str]
+) -> ExpressionSet:
+    """:func:`load_table` in the orientation (auto first, then each) that holds every one of
+    ``expected_samples``; the first orientation's error, or a mismatch, when none does."""
+    expected = {str(s) for s in expected_samples}
+    first_error: DataError | None = None
+    read_any = False
+    for orientation in ("auto", "samples_x_genes", "genes_x_samples"):
+        try:
+            es = load_table(**params, orientation=orientation)
+        except DataError as exc:
+            first_error = first_error or exc
+            continue
+        read_any = True
+        if expected <= set(es.sample_ids):
+            if orientation != "auto":
+                log.warning(
+                    "%s: read as %s, the orientation the model was trained on",
+                    params.get("path"),
+                    orientation,
+                )
+            return es
+    if first_error is not None and not read_any:
+        raise first_error
+    raise DataError(
+        f"{params.get('path')}: neither its rows nor its columns hold the model's samples "
+        f"(e.g. {', '.join(sorted(expected)[:3])})"
+    )
 
 
 def is_simulated(es: Any) -> bool:

@@ -191,7 +191,7 @@ def load_dataset(args: argparse.Namespace) -> Any:
                 f"--model {args.model}: the model does not record its training data; "
                 "give the data flags (--gtex-gct ... or --matrix ...)"
             )
-        return load_source(source)
+        return load_source(source, expected_samples=model.sample_ids_)
     from core.simulate import simulate_gtex_like
 
     return simulate_gtex_like(

@@ -567,9 +567,9 @@ def test_damaged_files_give_data_errors(tmp_path):
     # a line short of columns: the message shows it
     short = tmp_path / "short.gaf"
     short.write_text(
-        TINY_HEADER + TINY_BODY + "\t".join(_gaf_line("G9", "GO:0000001").split("\t")[:15])
+        TINY_HEADER + TINY_BODY + "\t".join(_gaf_line("G9", "GO:0000001").split("\t")[:14])
     )
-    with pytest.raises(DataError, match=r"short\.gaf: 1 GAF lines without 17 .*G9") as err:
+    with pytest.raises(DataError, match=r"short\.gaf: 1 GAF line with fewer than 15 .*G9") as err:
         GeneOntology.from_gaf(short, obo)
     assert "line -1" not in str(err.value)
 

@@ -113,16 +113,13 @@ def test_utf8_gaf_with_accents_reads_without_warning(tmp_path, obo, caplog):
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
-# pyarrow cannot show the short line to the reader's handler while it is decoding UTF-8: it
-# reports that (unraisable) and the line is shown on the Latin-1 read
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_latin1_gaf_with_a_short_line_names_the_line(tmp_path, obo):
     # the undecodable byte sits in a line short of columns: still read as Latin-1, and the
     # error is about the line, not about the encoding
-    short = "\t".join(_line("CAF\u00c9").split("\t")[:15])
+    short = "\t".join(_line("CAF\u00c9").split("\t")[:14])
     path = tmp_path / "short.gaf"
     path.write_bytes((HEADER + _line("G1") + short).encode("latin-1"))
-    with pytest.raises(DataError, match="short\\.gaf: 1 GAF lines without 17 .*CAF\u00c9"):
+    with pytest.raises(DataError, match="short\\.gaf: 1 GAF line with fewer than 15 .*CAF\u00c9"):
         GeneOntology.from_gaf(path, obo)
 
 
@@ -221,8 +218,75 @@ def test_gaf_lines_short_of_columns_name_the_line(tmp_path, obo):
     ragged = tmp_path / "ragged.gaf"
     short = "\t".join(_line("G2").split("\t")[:10]) + "\n"
     ragged.write_text(HEADER + _line("G1") + short + _line("G3"))
-    with pytest.raises(DataError, match=r"ragged\.gaf: 1 GAF lines without 17 .*line 5: .*G2"):
+    with pytest.raises(DataError, match=r"ragged\.gaf: 1 GAF line with fewer .*line 5, 10 tab"):
         GeneOntology.from_gaf(ragged, obo)
+
+
+def _cut(line: str, n_cols: int) -> str:
+    """A GAF line with only its first ``n_cols`` columns (as tools that drop empty trailing
+    columns write them)."""
+    return "\t".join(line.rstrip("\n").split("\t")[:n_cols]) + "\n"
+
+
+def test_gaf_lines_of_15_16_and_17_columns_mix(tmp_path, obo):
+    """GAF 2.x lines have 17 columns; files written by tools that drop empty trailing columns
+    (or that join GAF 2.0 and 2.2 files) have lines of 15 or 16 among them."""
+    lines = [_line("G1"), _cut(_line("G2"), 16), _cut(_line("G3", "GO:0000001"), 15)]
+    for order in (lines, lines[::-1]):  # the first line decides nothing
+        path = tmp_path / "mixed.gaf"
+        path.write_text(HEADER + "".join(order))
+        g = GeneOntology.from_gaf(path, obo)
+        assert sorted(g.genes["symbol"]) == ["G1", "G2", "G3"]
+        assert sorted(g.term_genes("GO:0000002", propagate=False)["symbol"]) == ["G1", "G2"]
+        assert list(g.term_genes("GO:0000001", propagate=False)["symbol"]) == ["G3"]
+        names = dict(zip(g.genes["symbol"], g.genes["name"], strict=True))
+        assert names["G3"] == "G3 protein"  # column 10 of a 15-column line
+    # tabs at the end of a line (empty fields past the 17th) are no more columns
+    path.write_text(HEADER + _line("G1").rstrip("\n") + "\t\t\n" + "".join(lines[1:]))
+    assert sorted(GeneOntology.from_gaf(path, obo).genes["symbol"]) == ["G1", "G2", "G3"]
+    # CRLF line ends and gzip change nothing
+    packed = tmp_path / "mixed_win.gaf.gz"
+    packed.write_bytes(gzip.compress((HEADER + "".join(lines)).replace("\n", "\r\n").encode()))
+    assert sorted(GeneOntology.from_gaf(packed, obo).genes["symbol"]) == ["G1", "G2", "G3"]
+
+
+def test_gaf_lines_outside_15_to_17_columns_are_named(tmp_path, obo):
+    long = tmp_path / "long.gaf"
+    long.write_text(HEADER + _line("G1") + _line("G2").rstrip("\n") + "\textra\n")
+    with pytest.raises(DataError, match=r"long\.gaf: 1 GAF line with .*more than 17 .*line 5, 18"):
+        GeneOntology.from_gaf(long, obo)
+    short = tmp_path / "short.gaf"
+    short.write_text(HEADER + _line("G1") + _cut(_line("G2"), 14) + _cut(_line("G3"), 14))
+    with pytest.raises(DataError, match=r"short\.gaf: 2 GAF lines with fewer .*line 5, 14 tab"):
+        GeneOntology.from_gaf(short, obo)
+    first = tmp_path / "first.gaf"
+    first.write_text(HEADER + _line("G1").rstrip("\n") + "\textra\n")
+    with pytest.raises(DataError, match=r"first\.gaf, line 4: .*18 tab-separated .*15 to 17"):
+        GeneOntology.from_gaf(first, obo)
+
+
+def test_gaf_version_header(tmp_path, obo, caplog):
+    # GAF 1.0: 15 columns, the same first 15 as GAF 2.x
+    old = tmp_path / "old.gaf"
+    old.write_text("!gaf-version: 1.0\n" + _cut(_line("G1"), 15) + _cut(_line("G2"), 15))
+    g = GeneOntology.from_gaf(old, obo)
+    assert g.metadata["gaf_version"] == "1.0" and sorted(g.genes["symbol"]) == ["G1", "G2"]
+    future = tmp_path / "future.gaf"
+    future.write_text("!gaf-version: 3.0\n" + _line("G1"))
+    with pytest.raises(DataError, match=r"future\.gaf: GAF version 3\.0 not supported"):
+        GeneOntology.from_gaf(future, obo)
+    # the '!' lines taken out (grep -v '^!'): GAF lines still read as such, with a warning
+    bare = tmp_path / "bare.gaf"
+    bare.write_text(_line("G1") + _cut(_line("G2"), 16))
+    with caplog.at_level(logging.WARNING, logger="core.annotations"):
+        g = GeneOntology.from_gaf(bare, obo)
+    assert sorted(g.genes["symbol"]) == ["G1", "G2"]
+    assert "bare.gaf: no '!gaf-version:' header line" in caplog.text
+    # a table that is not a GAF, without the header line: refused
+    other = tmp_path / "other.gaf"
+    other.write_text("symbol\tgo_id\nG1\tGO:0000002\n")
+    with pytest.raises(DataError, match=r"other\.gaf: no '!gaf-version:' header line"):
+        GeneOntology.from_gaf(other, obo)
 
 
 # ------------------------------------------------------------------------------ object types

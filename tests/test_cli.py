@@ -430,3 +430,37 @@ def test_resume_continues_the_runs_settings(small_matrix, tmp_path, capsys):
     assert code == 0, err
     resumed = FactorizedEmbeddings.load(tmp_path / "m")
     assert resumed.get_params()["seed"] == 3 and resumed.get_params()["gene_dim"] == 2
+
+
+def test_orientation_flag_reads_a_table_whose_ids_do_not_tell(sepira_file, tmp_path, capsys):
+    """Genes in rows under ids of no known form: refused with a message that names the flag;
+    ``--orientation genes-in-rows`` reads it (and trains on it)."""
+    from core.cli import build_parser, load_data_from_args
+
+    genes = pd.read_csv(sepira_file).iloc[:40, :14].drop(columns="tissue").set_index("sample").T
+    genes.index = [f"feat{i}" for i in range(len(genes))]
+    genes.columns = [f"x{i}" for i in range(genes.shape[1])]
+    path = tmp_path / "plain.csv"
+    genes.to_csv(path, index_label="")
+    out = tmp_path / "m"
+    train = ["train", "--matrix", path, "--out", out, "--epochs", "1", "--hidden", "8"]
+    code, err = _run(train, capsys)
+    assert code == 2 and "cannot tell whether its rows are samples or genes" in err
+    assert "--orientation genes-in-rows" in err and "Traceback" not in err
+    args = build_parser().parse_args(
+        ["train", "--matrix", str(path), "--out", str(out), "--orientation", "genes-in-rows"]
+    )
+    es = load_data_from_args(args)
+    assert es.shape == (40, 12) and list(es.gene_ids) == list(genes.index)
+    assert _run([*train, "--orientation", "genes-in-rows"], capsys)[0] == 0
+    assert FactorizedEmbeddings.load(out).sample_embedding_.shape == (40, 2)
+
+
+def test_orientation_flag_is_for_tables_only(gtex_acmg59_files, tmp_path, capsys):
+    f = gtex_acmg59_files
+    args = ["train", "--gtex-gct", f["gct"], "--gtex-attributes", f["attributes"]]
+    code, err = _run([*args, "--out", tmp_path / "m", "--orientation", "samples-in-rows"], capsys)
+    assert code == 2 and "--orientation works with --matrix" in err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--matrix", "x.csv", "--out", "m", "--orientation", "diagonal"])
+    assert exit_info.value.code == 2 and "invalid choice: 'diagonal'" in capsys.readouterr().err

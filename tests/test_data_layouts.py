@@ -1,0 +1,309 @@
+"""Tables as people have them: numbers as column names (time points, doses), ids that are not
+gene symbols (probe sets, Ensembl ids of other species, Entrez numbers), and the mistakes of
+spreadsheets (empty rows, unnamed columns, dates for gene names, a matrix given as the sample
+annotations). Small files cut from the real SEPIRA GTEx table; fast."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.data import load_source, load_table
+from core.errors import DataError
+
+#: Affymetrix HG-U133 probe set ids as GEO writes them (first rows of GPL570)
+PROBES = ["1007_s_at", "1053_at", "117_at", "121_at", "1255_g_at", "1294_at"]
+
+
+@pytest.fixture(scope="module")
+def real(sepira_file) -> pd.DataFrame:
+    """40 real samples x 12 genes (symbols as columns), log-scale values, indexed by sample."""
+    frame = pd.read_csv(sepira_file).iloc[:40, :14].drop(columns="tissue")
+    return frame.set_index("sample")
+
+
+def _genes_rows(real: pd.DataFrame, gene_ids: list[str], n_samples: int) -> pd.DataFrame:
+    """``len(gene_ids)`` genes (rows, the first real genes renamed) x ``n_samples`` samples."""
+    block = real.iloc[:n_samples, : len(gene_ids)].T.copy()
+    block.index = pd.Index(gene_ids)
+    return block
+
+
+# ----------------------------------------------------------------------------- numeric headers
+def test_numbers_as_column_names_with_a_named_id_column(tmp_path, real):
+    """Time points as sample names: 'gene,0.5,1.0,1.5,2,4.0' is a header, not a data row."""
+    table = _genes_rows(real, list(real.columns[:6]), 5)
+    table.columns = ["0.5", "1.0", "1.5", "2", "4.0"]
+    table.index.name = "gene"
+    path = tmp_path / "time_course.csv"
+    table.to_csv(path)
+    es = load_table(path)
+    assert list(es.sample_ids) == ["0.5", "1.0", "1.5", "2", "4.0"]
+    assert list(es.gene_ids) == list(real.columns[:6])
+    np.testing.assert_allclose(es.values, table.to_numpy().T, rtol=1e-6)
+
+
+def test_numbers_as_column_names_as_r_writes_them(tmp_path, real):
+    table = _genes_rows(real, list(real.columns[:6]), 4)
+    table.columns = ["0.1", "0.25", "0.5", "1.0"]
+    # write.csv: an empty first header field, names quoted, numbers not
+    lines = ['"","0.1","0.25","0.5","1.0"']
+    lines += [f'"{g}",' + ",".join(repr(float(v)) for v in row) for g, row in table.iterrows()]
+    (tmp_path / "write_csv.csv").write_text("\n".join(lines) + "\n")
+    # write.table(sep="\t", quote=FALSE): no header field above the row names
+    body = table.to_csv(sep="\t").splitlines()
+    body[0] = body[0].split("\t", 1)[1]
+    (tmp_path / "write_table.txt").write_text("\n".join(body) + "\n")
+    # a first field that names no id column but is not of the form of the ids ("dose" / TP53)
+    (tmp_path / "dose.csv").write_text(table.rename_axis("dose").to_csv())
+    for name in ("write_csv.csv", "write_table.txt", "dose.csv"):
+        es = load_table(tmp_path / name)
+        assert list(es.sample_ids) == ["0.1", "0.25", "0.5", "1.0"], name
+        assert list(es.gene_ids) == list(real.columns[:6]), name
+        np.testing.assert_allclose(es.values, table.to_numpy().T, rtol=1e-6)
+
+
+def test_a_table_without_header_is_still_refused(tmp_path, real):
+    # the first row is a sample like those below it: no header, whatever its numbers
+    path = tmp_path / "noheader.csv"
+    real.iloc[:10].to_csv(path, header=False)
+    with pytest.raises(DataError, match=r"noheader\.csv, line 1: column names expected") as err:
+        load_table(path)
+    assert "name the first column" in str(err.value)
+    # genes in rows by symbol, no header: GAPDH-like ids all of one form
+    genes = _genes_rows(real, list(real.columns[:8]), 6)
+    genes.to_csv(tmp_path / "genes_noheader.csv", header=False)
+    with pytest.raises(DataError, match="column names expected, found numbers"):
+        load_table(tmp_path / "genes_noheader.csv")
+    # only numbers, no ids at all
+    real.iloc[:10].to_csv(tmp_path / "bare.csv", header=False, index=False)
+    with pytest.raises(DataError, match="column names expected, found numbers"):
+        load_table(tmp_path / "bare.csv")
+
+
+# ----------------------------------------------------------------------------- orientation
+@pytest.mark.parametrize(
+    "ids",
+    [
+        PROBES,
+        ["ENSMUSG00000000001", "ENSMUSG00000000003", "ENSMUSG00000000028",
+         "ENSMUSG00000000031", "ENSMUSG00000000037", "ENSMUSG00000000049"],
+        ["ILMN_1343291", "ILMN_1343295", "ILMN_1651199", "ILMN_1651209", "ILMN_1651210",
+         "ILMN_1651221"],
+        ["7157", "2597", "4609", "672", "675", "1956"],  # Entrez: TP53, GAPDH, MYC, BRCA1...
+        ["FBgn0000008", "FBgn0000014", "FBgn0000015", "FBgn0000017", "FBgn0000018",
+         "FBgn0000022"],
+    ],
+    ids=["affymetrix", "ensembl_mouse", "illumina", "entrez", "flybase"],
+)  # fmt: skip
+def test_gene_ids_in_rows_with_more_samples_than_genes(tmp_path, real, ids):
+    """6 genes x 30 samples (unnamed id column): the ids, not the shape, say genes are rows."""
+    table = _genes_rows(real, ids, 30)
+    table.columns = [f"patient{i:02d}" for i in range(30)]
+    path = tmp_path / "ids.tsv"
+    table.to_csv(path, sep="\t", index_label="")
+    es = load_table(path)
+    assert es.shape == (30, 6)
+    assert list(es.gene_ids) == ids and es.sample_ids[0] == "patient00"
+    np.testing.assert_allclose(es.values, table.to_numpy().T, rtol=1e-6)
+    # the same, transposed: samples in rows
+    table.T.to_csv(tmp_path / "ids_t.tsv", sep="\t", index_label="")
+    es_t = load_table(tmp_path / "ids_t.tsv")
+    assert es_t.shape == (30, 6) and list(es_t.gene_ids) == ids
+
+
+def test_sample_ids_decide_when_the_genes_are_not_known(tmp_path, real):
+    """Gene names of no known form (another species' symbols), GEO sample ids on the other
+    axis: samples are where the GSM ids are."""
+    table = _genes_rows(real, [f"Zm{k}d" for k in range(8)], 20)
+    table.columns = [f"GSM{1000 + i}" for i in range(20)]
+    table.to_csv(tmp_path / "maize.csv", index_label="")
+    es = load_table(tmp_path / "maize.csv")
+    assert es.shape == (20, 8) and es.sample_ids[0] == "GSM1000"
+
+
+def test_sample_names_that_are_also_gene_symbols(tmp_path, real):
+    """WT1..WT4 are gene symbols too: 16 samples x 12 genes, samples in rows, still read so."""
+    block = real.iloc[:16].copy()
+    block.index = [f"WT{i}" for i in range(1, 9)] + [f"KO{i}" for i in range(1, 9)]
+    block.to_csv(tmp_path / "wt_ko.csv", index_label="")
+    es = load_table(tmp_path / "wt_ko.csv")
+    assert es.shape == (16, 12) and es.sample_ids[0] == "WT1"
+    assert list(es.gene_ids) == list(real.columns)
+
+
+def test_undecidable_orientation_is_refused_and_can_be_given(tmp_path, real):
+    table = _genes_rows(real, [f"feat{k}" for k in "abcdef"], 30)
+    table.columns = [f"x{i}" for i in range(30)]
+    path = tmp_path / "plain.csv"
+    table.to_csv(path, index_label="")
+    with pytest.raises(DataError, match=r"plain\.csv: cannot tell whether its rows are") as err:
+        load_table(path)
+    for hint in ("'gene'", "'sample'", "--orientation genes-in-rows", "genes_x_samples"):
+        assert hint in str(err.value)
+    es = load_table(path, orientation="genes-in-rows")
+    assert es.shape == (30, 6) and list(es.gene_ids) == list(table.index)
+    np.testing.assert_allclose(es.values, table.to_numpy().T, rtol=1e-6)
+    assert load_table(path, orientation="samples-in-rows").shape == (6, 30)
+    # the source records it: a saved model finds its data again
+    again = load_source(es.source)
+    assert again.shape == (30, 6) and list(again.gene_ids) == list(es.gene_ids)
+    # naming the id column says it too
+    table.to_csv(tmp_path / "named.csv", index_label="gene")
+    assert load_table(tmp_path / "named.csv").shape == (30, 6)
+    with pytest.raises(DataError, match="unknown orientation 'sideways'"):
+        load_table(path, orientation="sideways")
+
+
+def test_rows_without_ids_are_samples(tmp_path, real):
+    # numbers only, under gene names of no known form: rows are unnamed samples
+    block = real.iloc[:8, :5].copy()
+    block.columns = [f"feat{k}" for k in "abcde"]
+    block.to_csv(tmp_path / "no_ids.csv", index=False)
+    es = load_table(tmp_path / "no_ids.csv")
+    assert es.shape == (8, 5) and list(es.gene_ids) == list(block.columns)
+
+
+def test_orientation_given_for_a_gct_file_is_ignored_with_a_warning(tmp_path, caplog):
+    gct = tmp_path / "m.gct"
+    gct.write_text("#1.2\n2\t3\nName\tDescription\tS1\tS2\tS3\nG1\tA\t1\t2\t3\nG2\tB\t4\t5\t6\n")
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(gct, orientation="samples-in-rows")
+    assert es.shape == (3, 2) and "orientation 'samples-in-rows' ignored" in caplog.text
+
+
+# ----------------------------------------------------------------------------- spreadsheet mistakes
+def test_empty_rows_are_left_out_and_rows_without_id_refused(tmp_path, real, caplog):
+    block = real.iloc[:6, :4]
+    text = block.to_csv(index_label="sample")
+    path = tmp_path / "excel.csv"
+    path.write_text(text + ",,,,\n,,,,\n")  # Excel's empty rows below the table
+    with caplog.at_level(logging.INFO, logger="core.data"):
+        es = load_table(path)
+    assert list(es.sample_ids) == list(block.index) and not np.isnan(es.values).any()
+    assert "2 empty row(s) left out (first at line 8)" in caplog.text
+    lines = text.splitlines()
+    lines[3] = "," + lines[3].split(",", 1)[1]  # line 4 lost its sample id
+    (tmp_path / "no_id.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"no_id\.csv, line 4: a row with values but no id"):
+        load_table(tmp_path / "no_id.csv")
+    lines[3] = "NA," + lines[3].split(",", 1)[1]
+    (tmp_path / "na_id.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"na_id\.csv, line 4: a row with values but no id"):
+        load_table(tmp_path / "na_id.csv")
+
+
+def test_columns_without_a_name(tmp_path, real, caplog):
+    block = real.iloc[:5, :4].copy()
+    spaced = block.copy()
+    spaced.insert(2, "", np.nan)  # an empty spacer column
+    spaced.to_csv(tmp_path / "spacer.csv", index_label="sample")
+    with caplog.at_level(logging.INFO, logger="core.data"):
+        es = load_table(tmp_path / "spacer.csv")
+    assert list(es.gene_ids) == list(block.columns)
+    np.testing.assert_allclose(es.values, block.to_numpy(), rtol=1e-6)
+    spaced[""] = block.iloc[:, 0].to_numpy()  # a column of values whose name was lost
+    spaced.to_csv(tmp_path / "lost_name.csv", index_label="sample")
+    with pytest.raises(DataError, match=r"lost_name\.csv, line 1: column 4 has no name"):
+        load_table(tmp_path / "lost_name.csv")
+
+
+def test_duplicate_ids_name_their_lines(tmp_path, real):
+    genes = _genes_rows(real, list(real.columns[:5]), 6)
+    genes.index = [*genes.index[:3], genes.index[1], genes.index[4]]
+    genes.to_csv(tmp_path / "dup.csv", index_label="gene")
+    with pytest.raises(
+        DataError, match=rf"duplicate gene ids: '{genes.index[1]}' on lines 3 and 5"
+    ):
+        load_table(tmp_path / "dup.csv")
+
+
+def test_empty_gene_columns_and_date_names_warn(tmp_path, real, caplog):
+    block = real.iloc[:6, :5].copy()
+    block.iloc[:, 2] = np.nan
+    block.columns = [*block.columns[:3], "7-Sep", "1-Mar"]  # SEPT7, MARCH1 after Excel
+    block.to_csv(tmp_path / "sheet.csv", index_label="sample")
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "sheet.csv")
+    assert es.shape == (6, 5) and np.isnan(es.values[:, 2]).all()
+    assert f"1 gene(s) without a value for any sample ({block.columns[2]})" in caplog.text
+    assert "2 gene name(s) look like dates (7-Sep, 1-Mar)" in caplog.text
+
+
+def test_a_matrix_given_as_sample_annotations_is_refused(tmp_path, real, sepira_file):
+    samples = real.iloc[:20]
+    samples.to_csv(tmp_path / "matrix.csv", index_label="sample")
+    # genes x samples (the matrix turned) as annotations: would have turned the matrix read
+    samples.T.to_csv(tmp_path / "turned.csv", index_label="gene")
+    with pytest.raises(DataError, match=r"annotation file .*turned\.csv: its rows are genes"):
+        load_table(tmp_path / "matrix.csv", annotations=tmp_path / "turned.csv")
+    samples.T.to_csv(tmp_path / "turned_unnamed.csv", index_label="")
+    with pytest.raises(
+        DataError, match=r"turned_unnamed\.csv: its rows are genes, not samples \(100%"
+    ):
+        load_table(tmp_path / "matrix.csv", annotations=tmp_path / "turned_unnamed.csv")
+    # the samples x genes matrix itself (many numeric columns named by genes)
+    wide = pd.read_csv(sepira_file).iloc[:20, :40].drop(columns="tissue")
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+    with pytest.raises(DataError, match=r"wide\.csv: 38 numeric columns named by genes"):
+        load_table(tmp_path / "matrix.csv", annotations=tmp_path / "wide.csv")
+    # real sample annotations still join
+    tissue = pd.read_csv(sepira_file, usecols=["sample", "tissue"]).iloc[:20]
+    tissue.to_csv(tmp_path / "tissue.csv", index=False)
+    es = load_table(tmp_path / "matrix.csv", annotations=tmp_path / "tissue.csv")
+    assert list(es.samples["tissue"]) == list(tissue["tissue"])
+
+
+def test_bom_crlf_and_padded_ids_read_like_plain_files(tmp_path, real):
+    block = real.iloc[:6, :4]
+    plain = tmp_path / "plain.csv"
+    block.to_csv(plain, index_label="sample")
+    lines = plain.read_text().splitlines()
+    padded = [", ".join(f" {f} " if i == 0 else f for i, f in enumerate(line.split(",")))
+              for line in lines]  # fmt: skip
+    windows = tmp_path / "windows.csv"
+    windows.write_bytes(("\ufeff" + "\r\n".join(padded) + "\r\n").encode())
+    a, b = load_table(plain), load_table(windows)
+    assert list(b.sample_ids) == list(a.sample_ids) and list(b.gene_ids) == list(a.gene_ids)
+    np.testing.assert_array_equal(a.values, b.values)
+
+
+def test_source_records_the_orientation_read(tmp_path, real):
+    """A saved model re-loads its data as it was read, whatever the rules of "auto" become."""
+    path: Path = tmp_path / "m.csv"
+    real.iloc[:5].to_csv(path, index_label="sample")
+    for given in ("auto", "samples-in-rows"):
+        es = load_table(path, orientation=given)
+        assert es.source["orientation"] == "samples_x_genes"
+        assert load_source(es.source).shape == es.shape == (5, 12)
+    real.iloc[:5].T.to_csv(tmp_path / "t.csv", index_label="")
+    assert load_table(tmp_path / "t.csv").source["orientation"] == "genes_x_samples"
+
+
+def test_a_model_saved_before_the_orientation_was_recorded_reloads_its_data(tmp_path):
+    """Sources recorded without "orientation" (older models) are read the way that gives the
+    model's samples, even where today's automatic rules cannot tell rows from columns."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        rng.random((30, 10)).round(3),
+        index=[f"x{i}" for i in range(30)],
+        columns=[f"q{j}" for j in range(10)],
+    )
+    path = tmp_path / "old.csv"
+    frame.to_csv(path)
+    source = {"loader": "table", "path": str(path)}  # no "orientation": an older model
+    with pytest.raises(DataError, match="cannot tell"):
+        load_source(source)
+    # the model was trained with the genes in rows (the longer axis, the old rule)
+    es = load_source(source, expected_samples=[f"q{j}" for j in range(10)])
+    assert list(es.sample_ids) == [f"q{j}" for j in range(10)]
+    assert es.values.shape == (10, 30)
+    np.testing.assert_allclose(es.values, frame.to_numpy().T, atol=1e-6)
+    es = load_source(source, expected_samples=["x3", "x7"])
+    assert es.values.shape == (30, 10)
+    with pytest.raises(DataError, match="model's samples"):
+        load_source(source, expected_samples=["nowhere"])
