@@ -1,6 +1,11 @@
 """One keyed on-disk store for heavy results (baseline maps, tables, neighbour lists).
 
-The store is a :class:`diskcache.Cache`. Values are serialised by this module, never pickled:
+The store is one file per entry, written to a temporary name and renamed into place, so that
+processes forked from one another (the dashboard's background jobs) and processes started apart
+all see each other's results at once. (It was a ``diskcache.Cache`` before: SQLite's state is
+per process, and a job forked while a thread of the server held the store open inherited it;
+once that thread closed its connection, the job's later writes went to files that had just been
+removed and no other process ever saw them.) Values are serialised by this module, never pickled:
 a value is a tree of JSON scalars, lists, tuples and string-keyed dicts whose leaves may also be
 numpy arrays (numeric, bool or unicode) or pandas DataFrames. Arrays go into an ``.npz`` archive
 read back with ``allow_pickle=False``, DataFrames into Parquet; the tree itself is JSON. Nothing
@@ -22,6 +27,7 @@ import io
 import json
 import logging
 import os
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -197,6 +203,98 @@ def _hashable(x: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------- the store
+class _FileStore:
+    """Bytes by string key, one file each under ``directory``: no state is held in the process.
+
+    A write goes to a temporary file renamed over the entry (atomic on POSIX): a reader sees the
+    whole old or the whole new value, never a part. Reading an entry refreshes its time, and
+    once the entries pass ``size_limit`` bytes the least recently used are removed (checked on a
+    process's first write, then each time it has written a 64th of the limit).
+    """
+
+    SUFFIX = ".fec"
+
+    def __init__(self, directory: Path, size_limit: int):
+        self.directory = directory
+        self.size_limit = int(size_limit)
+        self._unchecked: int | None = None  # bytes written since the last size check
+
+    def _path(self, key: str) -> Path:
+        name = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        return self.directory / name[:2] / f"{name}{self.SUFFIX}"
+
+    def _entries(self) -> list[Path]:
+        if not self.directory.is_dir():
+            return []
+        return [p for p in self.directory.glob(f"??/*{self.SUFFIX}") if p.is_file()]
+
+    def __contains__(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        path = self._path(key)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return default
+        except OSError as exc:
+            log.warning("cannot read cache entry %s: %s", path, exc)
+            return default
+        try:
+            os.utime(path)  # recently used: evicted last
+        except OSError:
+            pass  # evicted meanwhile, or a read-only store: the value read stands
+        return data
+
+    def set(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+            try:
+                tmp.write_bytes(data)
+                os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
+        except OSError as exc:
+            raise CoreError(f"cannot write to the cache directory {self.directory}: {exc}") from exc
+        written = len(data) + (self._unchecked or 0)
+        if self._unchecked is None or written >= self.size_limit // 64:
+            self._evict()
+            written = 0
+        self._unchecked = written
+
+    def delete(self, key: str) -> bool:
+        try:
+            self._path(key).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def clear(self) -> None:
+        for path in self._entries():
+            path.unlink(missing_ok=True)
+
+    def __len__(self) -> int:
+        return len(self._entries())
+
+    def _evict(self) -> None:
+        sized = []
+        for path in self._entries():
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                continue
+            sized.append((st.st_mtime, st.st_size, path))
+        total = sum(size for _, size, _ in sized)
+        for _, size, path in sorted(sized):
+            if total <= self.size_limit:
+                break
+            path.unlink(missing_ok=True)
+            total -= size
+            log.debug("cache full: evicted %s", path.name[:12])
+
+
 class ResultCache:
     """A keyed on-disk store of results that are expensive to compute.
 
@@ -205,23 +303,27 @@ class ResultCache:
     directory
         Where the store lives; default ``$FE_CACHE_DIR`` or ``./cache`` (git-ignored).
     size_limit
-        Bytes kept before the least recently stored entries are evicted (default 4 GiB).
+        Bytes kept before the least recently used entries are evicted (default 4 GiB).
 
     Notes
     -----
-    Safe to share between processes (diskcache uses SQLite). Use as a context manager or call
-    :meth:`close` when done.
+    Safe to share between processes, also processes forked while the store is open (the
+    dashboard's background jobs): an entry is a file, written whole and renamed into place, and
+    nothing about the store is kept in memory. :meth:`close` and the context manager are kept
+    for callers; there is nothing to release.
     """
 
-    def __init__(self, directory: str | os.PathLike | None = None, size_limit: int = 2**32):
-        import diskcache
+    #: Sub-directory of ``directory`` holding the entries (files of an earlier SQLite store
+    #: beside it are left alone).
+    ENTRIES = "entries"
 
+    def __init__(self, directory: str | os.PathLike | None = None, size_limit: int = 2**32):
         self.directory = Path(directory) if directory is not None else default_cache_dir()
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            self._store = diskcache.Cache(str(self.directory), size_limit=size_limit)
+            (self.directory / self.ENTRIES).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CoreError(f"cannot open the cache directory {self.directory}: {exc}") from exc
+        self._store = _FileStore(self.directory / self.ENTRIES, size_limit)
 
     # -- keys
     @staticmethod
@@ -279,7 +381,7 @@ class ResultCache:
 
     def delete(self, key: str) -> bool:
         """Remove ``key``; True when it was present."""
-        return bool(self._store.delete(key))
+        return self._store.delete(key)
 
     def clear(self) -> None:
         """Remove every entry."""
@@ -289,7 +391,7 @@ class ResultCache:
         return len(self._store)
 
     def close(self) -> None:
-        self._store.close()
+        """Nothing to release (entries are files); kept so that callers may close any store."""
 
     def __enter__(self) -> ResultCache:
         return self

@@ -72,9 +72,7 @@ def baselines_job_view(context: Any, running: Any) -> tuple[Any, Any, Any]:
     Dash reports a job that ended (``running`` False) whether it returned or its process was
     killed (e.g. for lack of memory): a killed job returns nothing, and the page kept its last
     progress message ("50% — computing t-SNE") for ever. The job's record
-    (:meth:`AppContext.job_outcome`, a file) tells the cases apart. Not the results cache: read
-    here, just after a job was killed, SQLite's state in the server (a fork's parent) made the
-    next job's writes invisible to every other process.
+    (:meth:`AppContext.job_outcome`, a file) tells the cases apart.
 
     Returns
     -------

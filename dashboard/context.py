@@ -11,6 +11,7 @@ loads them in seconds.
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import hashlib
 import json
 import logging
@@ -252,6 +253,178 @@ def parse_gene_list(text: str | None) -> list[str]:
     if len(tokens) > 2000:
         raise DataError(f"the gene list has {len(tokens)} entries; at most 2000 are accepted")
     return tokens
+
+
+#: Cells of an expression column read as missing without a word (after stripping spaces, any
+#: case): what tables write for a missing value.
+_MISSING_MARKERS = frozenset(
+    {"", "na", "n/a", "nan", "null", "none", "#n/a", "<na>", "-nan", "n.a."}
+)
+
+
+def _load_upload(
+    path: Path, name: str, transform: str, model_genes: set[str]
+) -> tuple[Any, list[dict[str, str]]]:
+    """Read an uploaded matrix; a text value in an expression column is read as missing.
+
+    :func:`core.data.load_table` refuses a text value in the body of a table ("non-numeric
+    value 'high' in column 'TP53'"), and takes a first column of values that holds one for an
+    annotation: that gene (or, genes in rows, that sample) was left out without a word. Then
+    the table is read again with those cells emptied (:func:`_numbers_only_copy`): nothing is
+    lost, and the cells are returned to be said.
+
+    Returns
+    -------
+    (ExpressionSet, text cells)
+        The cells: dicts of ``column``, ``row`` (ids), ``text`` and ``axis`` (``genes`` when
+        the columns are genes, ``samples`` when they are samples).
+    """
+    from core.data import load_table
+
+    def named(exc: CoreError) -> DataError:  # name the user's file, not the temporary copy
+        return DataError(str(exc).replace(str(path), name))
+
+    def read(table: Path) -> Any:
+        """load_table; where its ids cannot tell rows from columns, the orientation whose
+        genes are the model's (an upload is placed on a model: its genes decide)."""
+        try:
+            return load_table(table, transform=transform)
+        except DataError as exc:
+            if "cannot tell whether its rows are samples or genes" not in str(exc):
+                raise
+            undecided = exc
+        best, best_hits = None, 0
+        for orientation in ("samples_x_genes", "genes_x_samples"):
+            try:
+                candidate = load_table(table, transform=transform, orientation=orientation)
+            except DataError:
+                continue
+            names = list(candidate.gene_ids) + list(candidate.gene_symbols)
+            hits = sum(_is_model_gene(n, model_genes) for n in names)
+            if hits > best_hits:
+                best, best_hits = candidate, hits
+        if best is None:
+            raise undecided
+        log.info("%s: orientation from the model's genes (%d found)", name, best_hits)
+        return best
+
+    try:
+        es, error = read(path), None
+    except CoreError as exc:
+        if "non-numeric value" not in str(exc):
+            raise named(exc) from None
+        es, error = None, exc
+    if es is not None and not _columns_left_out(es, model_genes):
+        return es, []
+    try:
+        cleaned = _numbers_only_copy(path, model_genes)
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        log.info("%s: not read again without its text values: %s", name, exc)
+        cleaned = None
+    if cleaned is not None:
+        clean_path, cells = cleaned
+        try:
+            return read(clean_path), cells
+        except CoreError as exc:
+            log.info("%s: read again without its text values, failed: %s", name, exc)
+    if error is not None:
+        raise named(error) from None
+    return es, []
+
+
+def _gene_key(name: Any) -> str:
+    return _strip_version(str(name).strip().strip('"')).upper()
+
+
+def _is_model_gene(name: Any, model_genes: set[str]) -> bool:
+    text = str(name).strip().strip('"').upper()
+    return text in model_genes or _gene_key(name) in model_genes
+
+
+def _columns_left_out(es: Any, model_genes: set[str]) -> bool:
+    """Whether a column of values was read as an annotation: a sample annotation named as a
+    gene of the model, or a gene annotation mostly of numbers (a sample, genes in rows)."""
+    samples = getattr(es, "samples", None)
+    if isinstance(samples, pd.DataFrame) and any(
+        _is_model_gene(c, model_genes) for c in samples.columns
+    ):
+        return True
+    genes = getattr(es, "genes", None)
+    if isinstance(genes, pd.DataFrame):
+        for col in genes.columns:
+            if col == "symbol":
+                continue
+            text = genes[col].astype(str).str.strip()
+            numbers = pd.to_numeric(text, errors="coerce").notna()
+            if numbers.any() and numbers.mean() >= 0.5 and not numbers.all():
+                return True
+    return False
+
+
+def _numbers_only_copy(
+    path: Path, model_genes: set[str]
+) -> tuple[Path, list[dict[str, str]]] | None:
+    """A copy of the table at ``path`` whose expression columns hold numbers only: text cells
+    (``'high'``, ``'NA '``) emptied (missing), or None when there is nothing to empty.
+
+    Expression columns: the columns named as genes of the model (samples as rows), or, when the
+    first column names genes of the model (genes as rows), every later column mostly of numbers.
+    """
+    parquet = path.name.endswith(".parquet")
+    if parquet:
+        original = pd.read_parquet(path)
+        if not isinstance(original.index, pd.RangeIndex):
+            original = original.reset_index()
+        frame = original.astype(object).where(original.notna(), "").astype(str)
+        sep = ","
+    else:
+        with gzip.open(path, "rt") if path.name.endswith(".gz") else path.open() as fh:
+            first = next((line for line in fh if line.strip()), "")
+        sep = "\t" if "\t" in first else (";" if first.count(";") > first.count(",") else ",")
+        frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False)
+    if frame.shape[1] < 2 or not isinstance(frame.index, pd.RangeIndex):
+        return None
+    cols = list(frame.columns)
+    row_ids = frame[cols[0]].astype(str).str.strip()
+    columns = [c for c in cols[1:] if _is_model_gene(c, model_genes)]
+    genes_in_rows = (
+        not columns and np.mean([_is_model_gene(r, model_genes) for r in row_ids]) >= 0.5
+    )
+    if genes_in_rows:
+        columns = cols[1:]
+    cells: list[dict[str, str]] = []
+    changed: list[str] = []
+    for col in columns:
+        text = frame[col].astype(str).str.strip()
+        missing = text.str.lower().isin(_MISSING_MARKERS)
+        numbers = pd.to_numeric(text.where(~missing), errors="coerce").notna()
+        bad = ~missing & ~numbers
+        if not bad.any() and not (missing & (frame[col] != "")).any():
+            continue
+        if genes_in_rows and numbers.sum() < bad.sum():
+            continue  # a column of text (an annotation), not a sample's values
+        for i in np.flatnonzero(bad.to_numpy()):
+            cells.append(
+                {
+                    "column": str(col),
+                    "row": str(row_ids.iloc[i]),
+                    "text": str(frame[col].iloc[i]),
+                    "axis": "samples" if genes_in_rows else "genes",
+                }
+            )
+        frame.loc[bad | missing, col] = ""
+        changed.append(col)
+    if not changed:
+        return None
+    out = path.with_name(f"numbers-only-{path.name}")
+    if parquet:
+        for col in changed:
+            original[col] = pd.to_numeric(frame[col].replace("", np.nan), errors="coerce")
+        original.to_parquet(out, index=False)
+    else:
+        gz = "gzip" if out.name.endswith(".gz") else None
+        frame.to_csv(out, sep=sep, index=False, compression=gz)
+    return out, cells
 
 
 def _new_lock_after_fork(context: AppContext) -> None:
@@ -845,9 +1018,8 @@ class AppContext:
         return self.cache_dir / "jobs-state" / f"{kind}-{scope}.json"
 
     def _write_job_record(self, kind: str, record: dict[str, Any]) -> None:
-        # a small file, replaced in one step, not the SQLite results cache: read by the server
-        # just after a job was killed, the cache's SQLite state in the server (inherited by the
-        # next job, forked from it) left that job's writes invisible to every other process
+        # a small file, replaced in one step (as the results are, core.cache): seen at once by
+        # the server and by every job forked from it
         path = self._job_file(kind)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -855,7 +1027,8 @@ class AppContext:
         tmp.replace(path)
 
     def job_started(self, kind: str) -> None:
-        """Record that the background job ``kind`` (``train``, ``baselines``) started here."""
+        """Record that the background job ``kind`` (``train``, ``baselines``, ``place-<id>``)
+        started here."""
         self._write_job_record(kind, {"state": "running", "pid": os.getpid()})
 
     def job_finished(self, kind: str, error: str | None = None) -> None:
@@ -880,6 +1053,11 @@ class AppContext:
         if isinstance(record, dict) and record.get("state") in ("done", "failed"):
             return dict(record)
         return {"state": "stopped"}
+
+    def job_forget(self, kind: str) -> None:
+        """Remove the record of the job ``kind`` (one per request, as placing an upload, once
+        its outcome was read)."""
+        self._job_file(kind).unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ values per sample
     def gene_values(self, j: int, mode: str = "obs") -> np.ndarray:
@@ -1346,7 +1524,17 @@ class AppContext:
         """The scale of the values shown (``log10(x+1)``, ``log2(x+1)``), None when not known."""
         return {"log10p1": "log10(x+1)", "log2p1": "log2(x+1)"}.get(self.training_transform())
 
-    def place_samples(self, raw: bytes, filename: str, transform: str = "none") -> pd.DataFrame:
+    #: Samples placed at a time: the progress is reported between chunks (each sample is placed
+    #: on its own, so the places are those of one go).
+    PLACE_CHUNK = 100
+
+    def place_samples(
+        self,
+        raw: bytes,
+        filename: str,
+        transform: str = "none",
+        progress: ProgressFn | None = None,
+    ) -> pd.DataFrame:
         """Place the samples of an uploaded matrix on the sample map.
 
         Parameters
@@ -1359,6 +1547,9 @@ class AppContext:
         transform
             Log transform applied on load (``log10p1``, ``log2p1`` or ``none``): the new
             values must be on the training data's scale.
+        progress
+            Called as ``progress(fraction, message)`` while the file is read and every
+            :attr:`PLACE_CHUNK` samples placed (``"placing 1,200 samples… 40%"``).
 
         Returns
         -------
@@ -1366,15 +1557,18 @@ class AppContext:
             ``sample_id, x, y, fit_error, nearest_sample, distance_on_map`` and, when the
             dataset has a label column (tissue), ``nearest_label, majority_label,
             majority_share`` over the ``PLACE_K`` nearest samples of the map. ``attrs``:
-            ``label`` (that column), ``genes_present`` (model genes in the upload, of all) and
-            ``no_values`` (ids of the samples left out: no value for any gene of the model).
+            ``label`` (that column), ``genes_present`` (model genes in the upload, of all),
+            ``no_values`` (ids of the samples left out: no value for any gene of the model),
+            ``text_cells`` (cells of expression columns that hold text, read as missing: dicts
+            of ``column``, ``row``, ``text``, ``axis``: ``genes`` when the columns are genes)
+            and ``fit_warning``.
         """
         import inspect
         import tempfile
 
         from core.analysis import map_neighbours
-        from core.data import load_table
 
+        progress = progress or (lambda f, m: None)
         name = Path(str(filename or "upload")).name
         if len(raw) > self.MAX_PLACE_BYTES:
             raise DataError(
@@ -1397,22 +1591,22 @@ class AppContext:
                 "with the genes in the first row or column"
             )
         st = self.require_state()
+        model = st.model
+        symbols = getattr(model, "gene_symbols_", model.gene_ids_)
+        model_genes = {_strip_version(str(g)).upper() for g in model.gene_ids_}
+        model_genes |= {str(g).upper() for g in symbols}
+        progress(0.0, f"reading {name}…")
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"upload{suffix}"
             path.write_bytes(raw)
-            try:
-                es = load_table(path, transform=transform)
-            except CoreError as exc:  # name the user's file, not the temporary copy
-                raise DataError(str(exc).replace(str(path), name)) from None
+            es, text_cells = _load_upload(path, name, transform, model_genes)
         if es.n_samples > self.MAX_PLACED:
             raise DataError(
                 f"{name}: {es.n_samples:,} samples; up to {self.MAX_PLACED:,} are placed here "
                 "(use `python -m core embed` for more)"
             )
-        model = st.model
         upload_genes = {_strip_version(str(g)).upper() for g in es.gene_ids}
         upload_genes |= {str(g).upper() for g in es.gene_symbols}
-        symbols = getattr(model, "gene_symbols_", model.gene_ids_)
         n_present = sum(
             _strip_version(str(g)).upper() in upload_genes or str(s).upper() in upload_genes
             for g, s in zip(model.gene_ids_, symbols, strict=True)
@@ -1425,8 +1619,6 @@ class AppContext:
             )
         # a sample with no value (all missing) for the model's genes would land on an
         # arbitrary point with a confident-looking tissue: it is left out, and said so
-        model_genes = {_strip_version(str(g)).upper() for g in model.gene_ids_}
-        model_genes |= {str(g).upper() for g in symbols}
         in_model = np.array(
             [
                 _strip_version(str(g)).upper() in model_genes or str(s).upper() in model_genes
@@ -1442,11 +1634,22 @@ class AppContext:
             )
         if no_values:
             es = es.subset(samples=np.nonzero(has_value)[0])
-        if "return_error" in inspect.signature(model.transform).parameters:
-            coords, error = model.transform(es, return_error=True)
-        else:  # the PCA stand-in has no fit error
-            coords, error = model.transform(es), np.full(es.n_samples, np.nan)
-        coords = np.asarray(coords, dtype=np.float32)
+        n = es.n_samples
+        with_error = "return_error" in inspect.signature(model.transform).parameters
+        parts, errors = [], []
+        for start in range(0, n, self.PLACE_CHUNK):
+            progress(0.05 + 0.9 * start / n, f"placing {n:,} samples… {100 * start // n}%")
+            rows = np.arange(start, min(n, start + self.PLACE_CHUNK))
+            part = es if len(rows) == n else es.subset(samples=rows)
+            if with_error:
+                c, e = model.transform(part, return_error=True)
+            else:  # the PCA stand-in has no fit error
+                c, e = model.transform(part), np.full(len(rows), np.nan)
+            parts.append(np.asarray(c, dtype=np.float32))
+            errors.append(np.asarray(e, dtype=np.float64))
+        progress(0.95, f"placing {n:,} samples… 100%")
+        coords = np.concatenate(parts)
+        error = np.concatenate(errors)
         label = self.es.label_column() if hasattr(self.es, "label_column") else None
         labels = self.samples[label].to_numpy(dtype=object) if label else None
         near = map_neighbours(st.sample_embedding, coords, labels, k=self.PLACE_K)
@@ -1455,7 +1658,7 @@ class AppContext:
                 "sample_id": np.asarray(es.sample_ids).astype(str),
                 "x": coords[:, 0],
                 "y": coords[:, 1],
-                "fit_error": np.asarray(error, dtype=np.float64),
+                "fit_error": error,
                 "nearest_sample": self.sample_ids[near["nearest"].to_numpy()],
                 "distance_on_map": near["distance_on_map"].to_numpy(),
             }
@@ -1466,8 +1669,10 @@ class AppContext:
         out.attrs["label"] = label
         out.attrs["genes_present"] = (int(n_present), len(model.gene_ids_))
         out.attrs["no_values"] = no_values
+        out.attrs["text_cells"] = text_cells
         check = getattr(model, "fit_error_warning", None)
         out.attrs["fit_warning"] = check(error) if check is not None else None
+        progress(1.0, "done")
         log.info("placed %d uploaded samples (%s)", len(out), name)
         return out
 

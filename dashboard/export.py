@@ -231,6 +231,50 @@ def labelled_table(context: Any, table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def neighbors_query(context: Any, focus: str | None, n_neighbors: int) -> dict[str, Any]:
+    """What a neighbour table answers, for the columns of its CSV file: the gene in focus
+    (``query``, ``query_gene_id``), the ``dataset``, the ``model``, the number of neighbours
+    ``k`` and the ``metric`` of the ``distance`` column."""
+    st = context.state()
+    info = st.info if st is not None else {}
+    symbol, gene_id = focus or "", ""
+    if focus:
+        try:
+            j = context.gene_index(focus)
+            symbol, gene_id = context.gene_symbols[j], context.gene_ids[j]
+        except DataError:
+            pass
+    model = str(info.get("class") or "model")
+    if info.get("gene_dim"):
+        model += f", {info['gene_dim']}-D gene vectors"
+    if st is not None:
+        model += f" ({st.key})"
+    joined = info.get("joined_models")
+    metric = (
+        f"cosine distance between gene vectors, mean over {joined} joined models"
+        if joined
+        else "cosine distance between gene vectors"
+    )
+    return {
+        "query": symbol,
+        "query_gene_id": gene_id,
+        "dataset": getattr(context, "name", "") or "",
+        "model": model,
+        "k": int(n_neighbors),
+        "metric": metric,
+    }
+
+
+def with_query(context: Any, table: pd.DataFrame, focus: str | None) -> pd.DataFrame:
+    """The neighbour ``table`` with the columns of :func:`neighbors_query` first (the same value
+    on every row: the file says what it answers, whatever it is renamed to)."""
+    query = neighbors_query(context, focus, len(table))
+    out = table.drop(columns=[c for c in query if c in table.columns])
+    for i, (name, value) in enumerate(query.items()):
+        out.insert(i, name, value)
+    return out
+
+
 def csv_download(
     context: Any,
     which: str,
@@ -249,6 +293,7 @@ def csv_download(
             table["go_terms"] = context.go_terms_of(
                 table["symbol"].astype(str).tolist(), max_terms=None
             )
+        table = with_query(context, table, focus)
     elif which == ids.EXPORT_SELECTION_CSV:
         rows = (selection or {}).get("rows") or []
         table, stem = context.selection_table(rows), file_stem(context, "selection")
@@ -312,19 +357,24 @@ def view_query(
 
 
 def view_settings(context: Any, url_search: str | None) -> tuple[Any, Any, Any]:
-    """The number of neighbours and the clip percentiles a link holds (``?k=30&clip=5-95``).
+    """The number of neighbours and the clip percentiles a link holds (``?k=30&clip=5-95``);
+    a gene colouring the page cannot show (``gcolor``, see
+    :func:`dashboard.gene_space.link_gene_color`) is said here too.
 
     Returns
     -------
     (neighbours-k value, clip-percentiles value, alert); ``no_update`` for what the link does
     not set, and an alert naming what it sets wrongly (the page's default is kept).
     """
-    from dashboard.gene_space import MAX_K
+    from dashboard.gene_space import MAX_K, link_gene_color
     from dashboard.layout import alert
     from dashboard.sample_map import parse_query
 
     q = parse_query(url_search)
     k, clip, problems = no_update, no_update, []
+    problem = link_gene_color(context, url_search)[1]
+    if problem:
+        problems.append(problem)
     if "k" in q:
         try:
             k = int(q["k"])

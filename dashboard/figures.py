@@ -387,40 +387,48 @@ def gene_map_figure(
             )
         )
     nb = np.asarray(list(neighbors), dtype=int)
+    has_focus = focus is not None and 0 <= focus < len(layout)
+    ring_size, star_size, diamond_size = size + 8, size + 14, size + 6
+    # neighbours sit close together: each label goes on the side away from the gene in focus,
+    # off every ring and the star, and is left out where it would overlap one (or another
+    # label; the nearest first); hover names every ring
+    shown, positions, focus_position = place_labels(
+        layout,
+        nb,
+        symbols[nb],
+        radius=ring_size / 2 + 1,
+        focus=focus if has_focus else None,
+        focus_text=symbols[focus] if has_focus else "",
+        focus_radius=star_size / 2,
+        markers=[(int(r), diamond_size / 2) for r in sel],
+    )
     if nb.size:
-        # neighbours sit close together: only labels that overlap no other are written (the
-        # nearest first); hover names every ring
-        shown = spaced_labels(
-            layout,
-            nb,
-            symbols[nb],
-            avoid=[] if focus is None else [(focus, symbols[focus], 13, "bottom")],
-        )
         traces.append(
             scatter(
                 x=layout[nb, 0],
                 y=layout[nb, 1],
                 mode="markers+text" if nb.size <= 30 else "markers",
                 marker=dict(
-                    symbol="circle-open", size=size + 8, color="#d62728", line=dict(width=2)
+                    symbol="circle-open", size=ring_size, color="#d62728", line=dict(width=2)
                 ),
                 text=np.where(shown, symbols[nb], ""),
-                textposition="top center",
+                textposition=positions,
                 textfont=dict(size=10, color="#8b0000"),
                 name="nearest neighbours",
                 customdata=symbols[nb],
                 hovertemplate="<b>%{customdata}</b><extra>neighbour</extra>",
             )
         )
-    if focus is not None and 0 <= focus < len(layout):
+    beside = isinstance(focus_position, str)
+    if has_focus:
         traces.append(
             scatter(
                 x=[layout[focus, 0]],
                 y=[layout[focus, 1]],
-                mode="markers+text",
-                marker=dict(symbol="star", size=size + 14, color="#d62728", line=dict(width=1)),
+                mode="markers+text" if beside else "markers",
+                marker=dict(symbol="star", size=star_size, color="#d62728", line=dict(width=1)),
                 text=[symbols[focus]],
-                textposition="bottom center",
+                textposition=focus_position if beside else "bottom center",
                 textfont=dict(size=13, color="#000000"),
                 name=symbols[focus],
                 customdata=[symbols[focus]],
@@ -430,32 +438,105 @@ def gene_map_figure(
     fig = go.Figure(data=traces)
     fig.update_layout(**_base_layout(title, f"{method} 1", f"{method} 2", uirevision))
     fig.update_layout(legend=dict(title=dict(text=wrap_title(color_title))))
+    if has_focus and not beside:  # rings all round the star: the label further out, an arrow
+        dx, dy = focus_position
+        fig.add_annotation(
+            x=float(layout[focus, 0]),
+            y=float(layout[focus, 1]),
+            text=_escape(symbols[focus]),
+            ax=dx,
+            ay=-dy,
+            showarrow=True,
+            arrowhead=0,
+            arrowwidth=1,
+            arrowcolor="#444444",
+            standoff=star_size / 2,
+            font=dict(size=13, color="#000000"),
+            bgcolor="rgba(255,255,255,0.85)",
+            borderpad=2,
+            name="focus label",
+        )
     return fig
 
 
 #: Plot area of a map on the page (pixels, without legend and margins), for label spacing.
 _PLOT_PX = (430.0, 330.0)
 
+#: Text positions a label may take around its point -> the direction it lies in (y up).
+LABEL_POSITIONS: dict[str, tuple[float, float]] = {
+    "top center": (0.0, 1.0),
+    "bottom center": (0.0, -1.0),
+    "middle right": (1.0, 0.0),
+    "middle left": (-1.0, 0.0),
+    "top right": (0.7071, 0.7071),
+    "top left": (-0.7071, 0.7071),
+    "bottom right": (0.7071, -0.7071),
+    "bottom left": (-0.7071, -0.7071),
+}
 
-def _label_box(
-    point: np.ndarray, text: str, font: float, side: str, marker_px: float = 9.0
-) -> tuple[float, float, float, float]:
-    """Box (x0, x1, y0, y1) in plot pixels of a label above (``top``) or below a point
-    (``marker_px``: from the point's centre to the text)."""
+Box = tuple[float, float, float, float]
+
+
+def label_box(
+    point_px: Sequence[float], text: str, font: float, position: str, radius: float
+) -> Box:
+    """Box ``(x0, x1, y0, y1)`` in plot pixels (y up) of the label ``text`` written at
+    ``position`` (a plotly ``textposition``) of a point at ``point_px`` whose marker has the
+    radius ``radius`` (plotly sets the text ``radius / 0.8 + 1`` pixels off the centre)."""
     w, h = 0.62 * font * len(text), 1.25 * font
-    x, y = point[0] * _PLOT_PX[0], point[1] * _PLOT_PX[1]
-    y0 = y + marker_px if side == "top" else y - marker_px - h
-    return x - w / 2, x + w / 2, y0, y0 + h
+    gap = radius / 0.8 + 1.0
+    vertical, horizontal = position.split()
+    x, y = float(point_px[0]), float(point_px[1])
+    x0 = x - w / 2 if horizontal == "center" else x + gap if horizontal == "right" else x - gap - w
+    y0 = y - h / 2 if vertical == "middle" else y + gap if vertical == "top" else y - gap - h
+    return x0, x0 + w, y0, y0 + h
 
 
-def spaced_labels(
+def marker_box(point_px: Sequence[float], radius: float) -> Box:
+    """Box ``(x0, x1, y0, y1)`` in plot pixels of a marker of radius ``radius``."""
+    x, y = float(point_px[0]), float(point_px[1])
+    return x - radius, x + radius, y - radius, y + radius
+
+
+def boxes_overlap(a: Box, b: Box, margin: float = 1.0) -> bool:
+    """Whether two boxes overlap (or come closer than ``margin`` pixels)."""
+    return not (
+        a[1] + margin <= b[0]
+        or b[1] + margin <= a[0]
+        or a[3] + margin <= b[2]
+        or b[3] + margin <= a[2]
+    )
+
+
+def plot_pixels(layout: np.ndarray) -> np.ndarray:
+    """(n, 2) coordinates -> their place in plot pixels (y up) on a map of :data:`_PLOT_PX`
+    that spans their range."""
+    xy = np.asarray(layout, dtype=np.float64)
+    lo, hi = np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)
+    span = np.where(hi - lo > 0, hi - lo, 1.0)
+    return (xy - lo) / span * np.asarray(_PLOT_PX)
+
+
+def place_labels(
     layout: np.ndarray,
     rows: Sequence[int],
     texts: Sequence[str],
-    avoid: Sequence[tuple[int, str, float, str]] = (),
+    *,
+    radius: float = 9.0,
     font: float = 10.0,
-) -> np.ndarray:
-    """Which of the labels of ``rows`` (in order of priority) can be written without overlap.
+    focus: int | None = None,
+    focus_text: str = "",
+    focus_radius: float = 12.0,
+    focus_font: float = 13.0,
+    markers: Sequence[tuple[int, float]] = (),
+) -> tuple[np.ndarray, list[str], str]:
+    """Where to write the labels of ``rows`` (the most important first), off every marker.
+
+    Each label takes the first of :data:`LABEL_POSITIONS` (the direction pointing away from the
+    gene in focus first) where it overlaps no highlighted marker (the labelled rings, the focus
+    star, ``markers``), no label placed before it, and stays in the plot; a label with no such
+    place is left out (hover still names its point). The gene in focus is always labelled
+    (off the rings when it can be).
 
     Parameters
     ----------
@@ -463,33 +544,97 @@ def spaced_labels(
         (n, 2) coordinates of all points; the map spans their range, on a plot of
         :data:`_PLOT_PX` pixels.
     rows
-        Rows of the labelled points, the most important first; labels sit above the points.
+        Rows of the labelled points (markers of radius ``radius`` pixels).
     texts
         Their labels.
-    avoid
-        Labels written anyway, with their points' markers (the gene in focus: a star), as
-        ``(row, text, font size, "top" | "bottom")``.
+    focus, focus_text, focus_radius, focus_font
+        The gene in focus (a star), its label, marker radius and font size.
+    markers
+        Other highlighted markers to keep clear, as ``(row, radius)``.
 
     Returns
     -------
-    (len(rows),) bool
-        True for a label that overlaps no label kept before it.
+    (shown, positions, focus position)
+        (len(rows),) bool: the label is written; (len(rows),) textposition of each label; the
+        textposition of the focus label, or, when the rings leave no room beside the star, the
+        offset (dx, dy) in pixels (y up) of its centre: a label with an arrow
+        (:func:`annotation_box`).
     """
-    xy = np.asarray(layout, dtype=np.float64)
-    lo, hi = np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)
-    span = np.where(hi - lo > 0, hi - lo, 1.0)
-    unit = (xy - lo) / span
-    boxes = [_label_box(unit[r], t, f, side, marker_px=12.0) for r, t, f, side in avoid]
-    for r, *_ in avoid:  # and their (large) markers
-        x, y = unit[r, 0] * _PLOT_PX[0], unit[r, 1] * _PLOT_PX[1]
-        boxes.append((x - 11.0, x + 11.0, y - 11.0, y + 11.0))
-    keep = np.zeros(len(rows), dtype=bool)
+    px = plot_pixels(layout)
+    rows = [int(r) for r in rows]
+    obstacles = [marker_box(px[r], radius) for r in rows]
+    obstacles += [marker_box(px[r], rad) for r, rad in markers]
+    if focus is not None:
+        obstacles.append(marker_box(px[focus], focus_radius))
+    width, height = _PLOT_PX
+    frame = (-4.0, width + 4.0, -4.0, height + 4.0)
+
+    def fits(box: Box, taken: list[Box], in_frame: bool = True) -> bool:
+        inside = frame[0] <= box[0] and box[1] <= frame[1] and frame[2] <= box[2] <= frame[3]
+        return (
+            (inside and box[3] <= frame[3] or not in_frame)
+            and not any(boxes_overlap(box, o) for o in obstacles)
+            and not any(boxes_overlap(box, o) for o in taken)
+        )
+
+    labels: list[Box] = []
+    focus_position: str | tuple[float, float] = "bottom center"
+    if focus is not None:
+        focus_position, box = _focus_label(px[focus], focus_text, focus_font, focus_radius, fits)
+        labels.append(box)
+    shown = np.zeros(len(rows), dtype=bool)
+    positions = ["top center"] * len(rows)
     for i, (r, t) in enumerate(zip(rows, texts, strict=True)):
-        b = _label_box(unit[r], str(t), font, "top")
-        if all(b[1] <= o[0] or o[1] <= b[0] or b[3] <= o[2] or o[3] <= b[2] for o in boxes):
-            keep[i] = True
-            boxes.append(b)
-    return keep
+        away = px[r] - px[focus] if focus is not None else np.zeros(2)
+        norm = float(np.hypot(*away))
+        away = away / norm if norm > 1e-9 else np.array([0.0, 1.0])
+        order = sorted(LABEL_POSITIONS, key=lambda p: -float(np.dot(LABEL_POSITIONS[p], away)))
+        # inside the plot if it can be (the edge of the plot cuts a label), else anywhere
+        tries = [(pos, True) for pos in order] + [(pos, False) for pos in order]
+        for pos, in_frame in tries:
+            box = label_box(px[r], str(t), font, pos, radius)
+            if fits(box, labels, in_frame):
+                shown[i], positions[i] = True, pos
+                labels.append(box)
+                break
+    return shown, positions, focus_position
+
+
+def annotation_box(
+    point_px: Sequence[float], text: str, font: float, offset: Sequence[float]
+) -> Box:
+    """Box ``(x0, x1, y0, y1)`` in plot pixels (y up) of a label written as an annotation whose
+    centre lies ``offset`` (dx, dy) pixels from the point (with its 3-pixel padding)."""
+    w, h = 0.62 * font * len(text) + 6.0, 1.25 * font + 6.0
+    x, y = float(point_px[0]) + float(offset[0]), float(point_px[1]) + float(offset[1])
+    return x - w / 2, x + w / 2, y - h / 2, y + h / 2
+
+
+def _focus_label(
+    point: np.ndarray, text: str, font: float, radius: float, fits: Any
+) -> tuple[str | tuple[float, float], Box]:
+    """Where the focus label goes: a text position beside the star when one is clear, else an
+    offset (dx, dy) in pixels of a label with an arrow, further out (neighbours crowd the star);
+    with its box."""
+    for pos in ("bottom center", "top center", *LABEL_POSITIONS):
+        box = label_box(point, text, font, pos, radius)
+        if fits(box, []):
+            return pos, box
+    for distance in (35.0, 50.0, 65.0, 80.0, 100.0, 120.0):
+        for angle in np.linspace(-np.pi / 2, 1.5 * np.pi, 16, endpoint=False):
+            offset = (distance * float(np.cos(angle)), distance * float(np.sin(angle)))
+            box = annotation_box(point, text, font, offset)
+            if fits(box, []):
+                return offset, box
+    return "bottom center", label_box(point, text, font, "bottom center", radius)
+
+
+def spaced_labels(
+    layout: np.ndarray, rows: Sequence[int], texts: Sequence[str], font: float = 10.0
+) -> np.ndarray:
+    """Which labels of ``rows`` (the most important first) :func:`place_labels` writes:
+    (len(rows),) bool."""
+    return place_labels(layout, rows, texts, font=font)[0]
 
 
 def panel_columns(n_panels: int, width: float, height: float, legend_px: float = 170.0) -> int:
@@ -763,6 +908,10 @@ def _escape(s: str) -> str:
     return str(s).replace("<", "&lt;").replace(">", "&gt;")
 
 
+#: ``meta`` of the trace of placed samples (stars).
+PLACED_META = "placed-samples"
+
+
 def placed_samples_trace(
     placed: Sequence[dict[str, Any]], label: str | None = None, webgl: bool = True
 ) -> go.Scatter | go.Scattergl:
@@ -777,7 +926,10 @@ def placed_samples_trace(
     Every star is marked selected (``selectedpoints``), and unselected stars keep their full
     opacity: while samples are selected (a lasso, a link), plotly draws the selected points of
     every trace after the others, so a star not selected itself was drawn under the selected
-    samples it landed among, and hidden.
+    samples it landed among, and hidden. A drawn lasso or box replaces every trace's
+    ``selectedpoints`` (a star just outside it lay under the selected samples again): the page
+    marks the stars (``meta`` = :data:`PLACED_META`) selected again after each
+    (:mod:`dashboard.selection`).
     """
     text = []
     for r in placed:
@@ -805,4 +957,6 @@ def placed_samples_trace(
         selectedpoints=list(range(len(placed))),
         selected={"marker": {"opacity": 1.0}},
         unselected={"marker": {"opacity": 1.0}},
+        # found by the page after a drawn selection (dashboard.selection: selected again)
+        meta=PLACED_META,
     )

@@ -63,10 +63,41 @@ def gene_color_state(
     """
     new = no_update
     if trigger in (None, ids.URL):
-        color = parse_query(url_search).get("gcolor")
-        if color and (color == "type" or color.startswith("go:")):
+        color, problem = link_gene_color(context, url_search)
+        if color is not None:
             new = value = color
+        elif problem is not None:
+            # an unknown GO term stayed the value, and so in the address bar, after the page
+            # said it was unknown: gene type instead (:func:`dashboard.export.view_settings`
+            # says why)
+            new = value = "type"
     return new, gene_color_options(context, search, value)
+
+
+def link_gene_color(context: Any, url_search: str | None) -> tuple[str | None, str | None]:
+    """The gene colouring a link sets (``gcolor=type`` or ``gcolor=go:GO:0006936``).
+
+    A GO id without ``go:`` or in lower case is corrected.
+
+    Returns
+    -------
+    (value of ``gene-color`` or None, what is wrong with the link's ``gcolor`` or None)
+    """
+    color = (parse_query(url_search).get("gcolor") or "").strip()
+    if not color:
+        return None, None
+    if color == "type":
+        return "type", None
+    go_id = color[3:] if color.lower().startswith("go:go:") else color
+    if not go_id.upper().startswith("GO:"):
+        return None, f"gcolor={color!r} is neither 'type' nor a GO term such as go:GO:0006936"
+    go = context.ontology()
+    if go is None:
+        return None, f"gcolor={color!r}: the Gene Ontology is not available here"
+    go_id = go_id.upper()
+    if go_id not in go.terms.index:
+        return None, f"gcolor={color!r}: {go_id} is not a term of the Gene Ontology used here"
+    return f"go:{go_id}", None
 
 
 def gene_labels(context: Any, color: str | None) -> tuple[np.ndarray, str]:

@@ -168,18 +168,41 @@ COLUMN_HELP: dict[str, tuple[str, str]] = {
 
 
 def _table(
-    table_id: str, columns: list[str], help: dict[str, tuple[str, str]] | None = None
+    table_id: str,
+    columns: list[str],
+    help: dict[str, tuple[str, str]] | None = None,
+    formats: dict[str, dict[str, Any]] | None = None,
+    **style: Any,
 ) -> dash_table.DataTable:
     """An empty table of ``columns`` (ids), headed as :data:`COLUMN_HELP` or ``help`` says,
-    each header explained on hovering it."""
+    each header explained on hovering it; ``formats``: column id -> extra column properties
+    (``type``, ``format``); ``style``: :data:`TABLE_STYLE` entries replaced."""
     names = {**COLUMN_HELP, **(help or {})}
     return dash_table.DataTable(
         id=table_id,
-        columns=[{"name": names.get(c, (c, ""))[0], "id": c} for c in columns],
+        columns=[
+            {"name": names.get(c, (c, ""))[0], "id": c, **(formats or {}).get(c, {})}
+            for c in columns
+        ],
         tooltip_header={c: names[c][1] for c in columns if c in names and names[c][1]},
         data=[],
-        **TABLE_STYLE,
+        **{**TABLE_STYLE, **style},
     )
+
+
+#: p-values and FDRs in scientific notation with 2 significant digits (``5.7e-14``): the
+#: 3-digit numbers made the enrichment table scroll sideways on a 1280-pixel screen.
+SCIENTIFIC_2: dict[str, Any] = {"type": "numeric", "format": {"specifier": ".1e"}}
+
+#: Columns of the gene-space tables kept narrow (they fit beside the sample card at 1280 px).
+GENE_TABLE_CELLS: list[dict[str, Any]] = [
+    # a long word (a chemical's name in a GO term) breaks rather than widening the table
+    {"if": {"column_id": "go_terms"}, "minWidth": "130px", "overflowWrap": "anywhere"},
+    {"if": {"column_id": "name"}, "minWidth": "80px", "overflowWrap": "anywhere"},
+    {"if": {"column_id": "term"}, "minWidth": "150px", "overflowWrap": "anywhere"},
+    {"if": {"column_id": "go_id"}, "whiteSpace": "nowrap"},
+    {"if": {"column_id": ["p_value", "fdr"]}, "whiteSpace": "nowrap"},
+]
 
 
 def _placed_table(label: str | None, k: int) -> dash_table.DataTable:
@@ -195,6 +218,27 @@ def _placed_table(label: str | None, k: int) -> dash_table.DataTable:
             ),
         }
     return _table(ids.PLACED_TABLE, columns, help)
+
+
+# ----------------------------------------------------------------------------- placing uploads
+#: Ids of the placing job's parts (beside those of ``ids``: ``place-upload``, ``place-info``...).
+PLACE_REQUEST = "place-request"  # dcc.Store: {"id"} of the upload to place (a new id each time)
+PLACE_JOB_RUNNING = "place-job-running"  # dcc.Store: the placing job runs (True) or ended
+PLACE_PROGRESS = "place-progress"  # the job's progress ("placing 1,200 samples… 40%")
+PLACE_RETRY = "place-retry"  # shown once a placing job stopped without a result
+
+#: Text of the button that places the upload again after a job that did not finish.
+PLACE_RETRY_LABEL = "Retry placing"
+
+#: Log transform offered for uploads when the model's data were used as they are.
+COUNTS_TRANSFORM = "log2p1"
+
+
+def place_transform_label(training_transform: str) -> str:
+    """Label of the "apply a log transform to the upload" box (``place-transform``)."""
+    if training_transform != "none":
+        return f" raw values: apply {training_transform} as for the training data"
+    return " raw counts or TPM: apply log2(x+1)"
 
 
 def _card(title: str, *children: Any, class_name: str = "", card_id: str | None = None) -> html.Div:
@@ -536,12 +580,20 @@ def build_layout(context: Any) -> html.Div:
                     "unrelated, 2: opposite)",
                 )
             },
+            style_cell_conditional=GENE_TABLE_CELLS,
         ),
-        html.H4("GO terms enriched among the neighbours (hypergeometric, BH FDR ≤ 0.25)"),
+        html.H4(
+            "GO biological processes enriched among the neighbours (hypergeometric, BH FDR ≤ 0.25)"
+        ),
         html.Div(context.ontology_caption(), id=ids.GO_SOURCE, className="hint"),
+        # every term is a biological process (BP): no ontology column
         _table(
             ids.GENE_ENRICHMENT,
-            ["go_id", "term", "ontology", "n_overlap", "n_term", "p_value", "fdr"],
+            ["go_id", "term", "n_overlap", "n_term", "p_value", "fdr"],
+            {"n_overlap": ("in list", COLUMN_HELP["n_overlap"][1])}
+            | {"n_term": ("in term", COLUMN_HELP["n_term"][1])},
+            formats={"p_value": SCIENTIFIC_2, "fdr": SCIENTIFIC_2},
+            style_cell_conditional=GENE_TABLE_CELLS,
         ),
         class_name="gene-card",
     )
@@ -574,28 +626,35 @@ def build_layout(context: Any) -> html.Div:
                     f"up to {context.MAX_PLACE_BYTES // 10**6} MB are placed here "
                     "(use `python -m core embed` for more)",
                 ),
+                # always offered: also when the model's data were used as they are, placed
+                # samples that fit far worse may be raw counts (the warning points here)
                 dcc.Checklist(
                     id=ids.PLACE_TRANSFORM,
-                    options=[
-                        {
-                            "label": f" raw values: apply {transform} as for the training data",
-                            "value": "raw",
-                        }
-                    ],
+                    options=[{"label": place_transform_label(transform), "value": "raw"}],
                     value=["raw"] if transform != "none" else [],
                     className="inline",
-                    style={} if transform != "none" else {"display": "none"},
                 ),
                 html.Button("Clear", id=ids.PLACE_CLEAR, n_clicks=0, className="button small"),
                 html.Button(
                     "Placed samples as CSV", id=ids.EXPORT_PLACED_CSV, className="button small"
                 ),
+                html.Button(
+                    PLACE_RETRY_LABEL,
+                    id=PLACE_RETRY,
+                    n_clicks=0,
+                    className="button small",
+                    style={"display": "none"},
+                ),
                 html.Span(id=ids.PLACE_RUNNING, className="progress-label"),
+                html.Span(id=PLACE_PROGRESS, className="progress-label"),
             ],
             className="selection-bar",
         ),
         html.Div(id=ids.PLACE_INFO, className="hint"),
         _placed_table(label, context.PLACE_K),
+        # the placing job: what it places (a new id each time) and whether it runs
+        dcc.Store(id=PLACE_REQUEST),
+        dcc.Store(id=PLACE_JOB_RUNNING),
     )
     probe_card = _card(
         "In-silico probe",

@@ -2,21 +2,37 @@
 
 The placed samples live in the page (``placed-samples`` store), not on the server: each
 browser sees its own. The sample map draws them over the map's samples.
+
+Placing runs in a background job (a Dash background callback: the largest uploads take
+minutes, longer than a server gives one request), with its progress in the page. A job whose
+process ended without a result (killed, e.g. for lack of memory) is said so, with a retry
+(:func:`placing_job_view`).
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import uuid
 from typing import Any
 
 import pandas as pd
-from dash import Input, Output, State, ctx, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 
 from core.errors import CoreError
 from dashboard import ids
 from dashboard.export import file_stem, labelled_table
+from dashboard.layout import (
+    COUNTS_TRANSFORM,
+    PLACE_JOB_RUNNING,
+    PLACE_PROGRESS,
+    PLACE_REQUEST,
+    PLACE_RETRY,
+    PLACE_RETRY_LABEL,
+    alert_id,
+    place_transform_label,
+)
 from dashboard.layout import alert as _alert
-from dashboard.layout import alert_id
 from dashboard.sample_map import upload_bytes
 
 log = logging.getLogger(__name__)
@@ -25,22 +41,72 @@ log = logging.getLogger(__name__)
 #: few genes.
 MIN_GENE_SHARE = 0.5
 
-#: What the page says while an upload is being placed.
-PLACING_TEXT = "Placing the uploaded samples on the map… (the largest uploads take minutes)"
+#: What the page says while an upload is being placed (the job's progress beside it).
+PLACING_TEXT = "Placing the uploaded samples on the map…"
+
+#: Text cells named in the warning (the rest counted).
+MAX_TEXT_CELLS_SHOWN = 5
+
+SHOW = {"display": "inline-block"}
+HIDE = {"display": "none"}
 
 _ROUND = {"x": 4, "y": 4, "fit_error": 4, "distance_on_map": 4, "majority_share": 3}
 
 
+def upload_transform(context: Any, apply_transform: bool) -> str:
+    """The log transform applied to an upload: the training data's when the box is ticked
+    (log2(x+1) when those were used as they are), else none."""
+    if not apply_transform:
+        return "none"
+    training = context.training_transform()
+    return training if training != "none" else COUNTS_TRANSFORM
+
+
+def text_cells_warning(cells: list[dict[str, str]], filename: str) -> str | None:
+    """What the page says of the upload's cells that held text instead of a number (read as
+    missing, their genes and samples kept), or None when there were none."""
+    if not cells:
+        return None
+    by_column: dict[str, list[dict[str, str]]] = {}
+    for cell in cells:
+        by_column.setdefault(cell["column"], []).append(cell)
+    genes = cells[0].get("axis", "genes") == "genes"
+    shown = []
+    for column, group in list(by_column.items())[:MAX_TEXT_CELLS_SHOWN]:
+        first = group[0]
+        where = "sample" if genes else "gene"
+        more = f" and {len(group) - 1} more" if len(group) > 1 else ""
+        shown.append(f"{column} has {first['text']!r} ({where} {first['row']}{more})")
+    rest = len(by_column) - len(shown)
+    what = "gene" if genes else "sample"
+    n = len(by_column)
+    return (
+        f"{len(cells)} value{'' if len(cells) == 1 else 's'} of {filename} "
+        f"{'is' if len(cells) == 1 else 'are'} text, not a number, and read as missing; "
+        f"the {what}{'' if n == 1 else 's'} kept: "
+        + "; ".join(shown)
+        + (f"; and {rest} more {what}{'' if rest == 1 else 's'}" if rest > 0 else "")
+    )
+
+
 def place_from_upload(
-    context: Any, contents: str | None, filename: str | None, apply_transform: bool
+    context: Any,
+    contents: str | None,
+    filename: str | None,
+    apply_transform: bool,
+    progress: Any = None,
 ) -> tuple[Any, Any, Any, Any]:
-    """(placed records, table rows, info text, alert) for an uploaded matrix of new samples."""
+    """(placed records, table rows, info text, alert) for an uploaded matrix of new samples.
+
+    ``progress(fraction, message)``, when given, is called while the samples are placed.
+    """
     if context.state() is None:
         return no_update, no_update, no_update, _alert("the model is still training: wait for it")
-    transform = context.training_transform() if apply_transform else "none"
+    transform = upload_transform(context, apply_transform)
     try:
         raw = upload_bytes(contents, filename, context.MAX_PLACE_BYTES)
-        table = context.place_samples(raw, filename or "upload", transform=transform)
+        extra = {"progress": progress} if progress is not None else {}
+        table = context.place_samples(raw, filename or "upload", transform=transform, **extra)
     except CoreError as exc:
         return no_update, no_update, no_update, _alert(str(exc))
     records = _records(table)
@@ -56,6 +122,9 @@ def place_from_upload(
         top = ", ".join(f"{v} {n}" for v, n in counts.head(5).items())
         info += f"; majority {label} nearby: {top}"
     warnings = []
+    text_warning = text_cells_warning(table.attrs.get("text_cells") or [], filename or "the upload")
+    if text_warning:
+        warnings.append(text_warning)
     no_values = table.attrs.get("no_values") or []
     if no_values:
         shown = ", ".join(no_values[:10]) + (", …" if len(no_values) > 10 else "")
@@ -70,14 +139,93 @@ def place_from_upload(
         )
     fit_warning = table.attrs.get("fit_warning")
     if fit_warning:
-        hint = (
-            f" (here {transform} was applied: untick it for values already transformed)"
-            if transform != "none"
-            else ""
-        )
+        if transform != "none":
+            hint = f" (here {transform} was applied: untick it for values already transformed)"
+        else:
+            box = place_transform_label(context.training_transform()).strip()
+            hint = (
+                f" (here the values were used as they are: if they are raw counts or TPM, tick "
+                f"“{box}” beside the upload, and they are placed again)"
+            )
         warnings.append(fit_warning + hint)
     alert = html.Div([_alert(w, "warning") for w in warnings]) if warnings else None
     return records, records, info, alert
+
+
+def job_kind(request: Any) -> str:
+    """The job record's name of one placing request (``place-<id>``; ids from the page are
+    reduced to letters and digits)."""
+    raw = str((request or {}).get("id", "")) if isinstance(request, dict) else ""
+    token = re.sub(r"[^A-Za-z0-9]", "", raw)[:40] or "upload"
+    return f"place-{token}"
+
+
+def new_request() -> dict[str, str]:
+    """A request to place the upload (again): a new id, so that the page sends it."""
+    return {"id": uuid.uuid4().hex}
+
+
+def run_placing_job(
+    context: Any,
+    set_progress: Any,
+    request: Any,
+    contents: str | None,
+    filename: str | None,
+    apply_transform: bool,
+) -> tuple[Any, Any, Any, Any]:
+    """The placing job's body: place the upload, its progress sent as text, its end recorded
+    (:meth:`AppContext.job_finished`) so that :func:`placing_job_view` tells a job that ended
+    from one that was killed."""
+    if not request or contents is None:
+        return no_update, no_update, no_update, no_update
+    kind = job_kind(request)
+    context.job_started(kind)
+    try:
+        out = place_from_upload(
+            context,
+            contents,
+            filename,
+            apply_transform,
+            progress=lambda fraction, message: set_progress(message),
+        )
+    except Exception as exc:  # noqa: BLE001 - the job's end: said in the page, not raised
+        message = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, CoreError):
+            log.exception("placing the uploaded samples failed")
+        context.job_finished(kind, error=message)
+        return no_update, no_update, no_update, _alert(f"placing the samples failed: {message}")
+    context.job_finished(kind)
+    return out
+
+
+def placing_job_view(
+    context: Any, running: Any, request: Any, filename: str | None = None
+) -> tuple[Any, Any, Any]:
+    """The progress text, the retry button's style and the alert once a placing job ended.
+
+    Dash reports a job that ended (``running`` False) whether it returned or its process was
+    killed; a killed job returns nothing, and the page would keep its last progress message.
+    The job's record (:meth:`AppContext.job_outcome`, removed once read) tells them apart.
+
+    Returns
+    -------
+    (progress text, retry style, alert); ``no_update`` where nothing changes
+    """
+    if running is not False:
+        return no_update, HIDE, no_update
+    if not request:
+        return no_update, no_update, no_update
+    kind = job_kind(request)
+    outcome = context.job_outcome(kind)
+    context.job_forget(kind)
+    if outcome["state"] in ("done", "failed"):  # a failed job said why in the alert area
+        return "", HIDE, no_update
+    message = (
+        f"Placing the samples of {filename or 'the upload'} stopped before it finished: the "
+        "background job ended without a result (it may have been killed, for example for "
+        f"lack of memory). “{PLACE_RETRY_LABEL}” starts it again."
+    )
+    return "stopped before finishing", SHOW, html.Div(message, className="alert alert-error")
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -104,29 +252,80 @@ def placed_csv(placed: list[dict[str, Any]] | None, context: Any = None) -> Any:
 def register_callbacks(app: Any) -> None:
     context = app.fe_context
 
+    # a file dropped, or the log box changed with a file there: a request with a new id (the
+    # job's record is named by it); "Clear" empties the drop zone and sends none
+    app.clientside_callback(
+        """
+        function(contents, _transform) {
+            if (!contents) { return window.dash_clientside.no_update; }
+            const id = Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+            return {id: id};
+        }
+        """,
+        Output(PLACE_REQUEST, "data"),
+        Input(ids.PLACE_UPLOAD, "contents"),
+        Input(ids.PLACE_TRANSFORM, "value"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output(PLACE_REQUEST, "data", allow_duplicate=True),
+        Input(PLACE_RETRY, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def retry(n_clicks):
+        return new_request() if n_clicks else no_update
+
     @app.callback(
         Output(ids.PLACED, "data"),
         Output(ids.PLACED_TABLE, "data"),
         Output(ids.PLACE_INFO, "children"),
         Output(alert_id("place"), "children"),
-        Input(ids.PLACE_UPLOAD, "contents"),
-        Input(ids.PLACE_CLEAR, "n_clicks"),
+        Input(PLACE_REQUEST, "data"),
+        State(ids.PLACE_UPLOAD, "contents"),
         State(ids.PLACE_UPLOAD, "filename"),
         State(ids.PLACE_TRANSFORM, "value"),
-        # placing fits every sample (a minute or more for the largest uploads): the page says
-        # it is working, and takes no other file meanwhile
+        background=True,
+        progress=[Output(PLACE_PROGRESS, "children")],
+        progress_default=[""],
+        # the page says it is working, and takes no other file meanwhile; the job's start and
+        # end (returned or killed): placing_job_view reads the end
         running=[
             (Output(ids.PLACE_RUNNING, "children"), PLACING_TEXT, ""),
             (Output(ids.PLACE_UPLOAD, "disabled"), True, False),
+            (Output(PLACE_JOB_RUNNING, "data"), True, False),
         ],
+        interval=700,
         prevent_initial_call=True,
     )
-    def place(contents, _clear, filename, transform_value):
-        if ctx.triggered_id == ids.PLACE_CLEAR:
-            return None, [], "", None
-        if contents is None:  # emptied by "Clear"
-            return no_update, no_update, no_update, no_update
-        return place_from_upload(context, contents, filename, bool(transform_value))
+    def place(set_progress, request, contents, filename, transform_value):
+        return run_placing_job(
+            context, set_progress, request, contents, filename, bool(transform_value)
+        )
+
+    @app.callback(
+        Output(PLACE_PROGRESS, "children", allow_duplicate=True),
+        Output(PLACE_RETRY, "style"),
+        Output(alert_id("place"), "children", allow_duplicate=True),
+        Input(PLACE_JOB_RUNNING, "data"),
+        State(PLACE_REQUEST, "data"),
+        State(ids.PLACE_UPLOAD, "filename"),
+        prevent_initial_call=True,
+    )
+    def watch(running, request, filename):
+        return placing_job_view(context, running, request, filename)
+
+    @app.callback(
+        Output(ids.PLACED, "data", allow_duplicate=True),
+        Output(ids.PLACED_TABLE, "data", allow_duplicate=True),
+        Output(ids.PLACE_INFO, "children", allow_duplicate=True),
+        Output(alert_id("place"), "children", allow_duplicate=True),
+        Output(PLACE_RETRY, "style", allow_duplicate=True),
+        Input(ids.PLACE_CLEAR, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def clear(_n):
+        return None, [], "", None, HIDE
 
     # "Clear" also empties the drop zone (its value and the file input), so that the same file
     # can be placed again

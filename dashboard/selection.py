@@ -10,7 +10,7 @@ import numpy as np
 from dash import Input, Output, ctx, no_update
 
 from core.errors import CoreError, DataError
-from dashboard import ids
+from dashboard import figures, ids
 from dashboard.layout import alert as _alert
 from dashboard.layout import alert_id
 from dashboard.layout import table_records as _records
@@ -157,6 +157,37 @@ def register_callbacks(app: Any) -> None:
     )
     def update_selection(selected, url_search):
         return selection_from_inputs(context, ctx.triggered_id, selected, url_search)
+
+    # A drawn lasso or box sets the selected points of every trace, the stars' too, and plotly
+    # draws the selected points of every trace over the others (on a canvas above): a star just
+    # outside the selection lay under the selected samples around it. The stars are made
+    # selected again, in the data (kept by a zoom's redraw) and in the drawing.
+    app.clientside_callback(
+        """
+        function(selected) {
+            const gd = document.querySelector('#__MAP__ .js-plotly-plot');
+            if (!selected || !gd || !gd.calcdata) { return; }
+            gd.calcdata.forEach(function(cd) {
+                const trace = cd[0] && cd[0].trace, stash = cd[0] && cd[0].t;
+                if (!trace || trace.meta !== '__META__' || !stash) { return; }
+                const n = trace._length || 0;
+                const sel = trace.selectedpoints;
+                if (Array.isArray(sel) && sel.length === n) { return; }
+                const all = Array.from({length: n}, function(_, j) { return j; });
+                trace.selectedpoints = all;
+                if (trace._input) { trace._input.selectedpoints = all.slice(); }
+                const scene = stash._scene;
+                if (scene && scene.selectBatch && scene.unselectBatch && scene.draw) {
+                    scene.selectBatch[stash.index] = all;
+                    scene.unselectBatch[stash.index] = [];
+                    scene.draw();
+                }
+            });
+        }
+        """.replace("__MAP__", ids.SAMPLE_MAP).replace("__META__", figures.PLACED_META),
+        Input(ids.SAMPLE_MAP, "selectedData"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output(ids.SELECTION_INFO, "children"),

@@ -130,3 +130,49 @@ def test_killed_training_job_says_so_and_retry_trains_again(browser_available, d
         assert not driver.find_element(By.ID, "train-stopped").is_displayed()
         assert driver.find_element(By.ID, "alert-status").text == ""
         _kill(retry)
+
+
+def test_killed_placing_job_says_so_and_retries(app_server, driver, tmp_path):
+    """Placing an upload runs in a background job (it ran inside the request, which a server
+    cuts off after its timeout): killed, the page says so, and the retry places the samples."""
+    import numpy as np
+    import pandas as pd
+    from selenium.webdriver.common.by import By
+
+    from core.simulate import simulate_gtex_like
+
+    url, proc = app_server
+    driver.get(url + "/")
+    _wait(
+        driver,
+        lambda: (_figure(driver, "sample-map") or {}).get("names", [None])[0] == "probe grid",
+        170,
+        "sample map",
+    )
+    # the most samples placed here (the app's own kind, twice over): the job lasts long
+    # enough to be killed
+    demo = simulate_gtex_like(n_samples=1200, n_genes=400, n_tissues=10, seed=0)
+    values = np.vstack([demo.values, demo.values[:800]])
+    frame = {"sample": [f"new_{i}" for i in range(len(values))]}
+    frame.update({g: values[:, j] for j, g in enumerate(demo.gene_symbols)})
+    path = tmp_path / "many_samples.csv"
+    pd.DataFrame(frame).to_csv(path, index=False, float_format="%.3f")
+    _js(driver, "document.getElementById('place-upload').scrollIntoView({block: 'center'})")
+    before = _children(proc)
+    driver.find_element(By.CSS_SELECTOR, "#place-upload input[type=file]").send_keys(str(path))
+    job = _new_job(driver, proc, before, 30, "placing job")
+    _kill(job)
+    _wait_text(driver, "place-progress", "stopped before finishing", 30, "placing stopped")
+    message = _wait_text(driver, "alert-place", "stopped before", 10, "stopped message")
+    assert "killed" in message and "many_samples.csv" in message
+    retry = driver.find_element(By.ID, "place-retry")
+    assert retry.is_displayed() and retry.text == "Retry placing"
+    assert driver.find_element(By.ID, "place-running").text == ""  # no longer "Placing…"
+    driver.save_screenshot(str(driver.shots / "10_placing_job_killed.png"))
+
+    retry.click()  # the same file, placed by a new job: its progress is shown
+    _wait_text(driver, "place-info", "2000 samples from many_samples.csv placed", 240, "placed")
+    _wait(driver, lambda: not retry.is_displayed(), 10, "retry hidden")
+    assert driver.find_element(By.ID, "place-progress").text == ""
+    assert driver.find_element(By.ID, "alert-place").text == ""
+    assert "new_0" in driver.find_element(By.ID, "placed-table").text

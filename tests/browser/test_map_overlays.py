@@ -189,3 +189,90 @@ def test_selected_samples_answer_hover_and_clicks(app_url, driver):
     assert "— a sample; nearest sample" in probe
     assert driver.find_element(By.ID, "selection-info").text == info  # the selection stays
     driver.save_screenshot(str(driver.shots / "11_click_in_selection.png"))
+
+
+def test_a_star_just_outside_a_drawn_box_stays_above_the_selected_samples(
+    app_url, driver, tmp_path
+):
+    """A box drawn just beside a star left it out: plotly drew it with the unselected points,
+    under the selected samples (the stars were selected in the figure, but a drawn selection
+    replaced that). The stars are selected again after a drawn selection."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    driver.get(app_url + "/?color=obs:MYH6")
+    _wait(
+        driver,
+        lambda: "MYH6 (observed)" in (_figure(driver, "sample-map") or {}).get("colorbar", []),
+        170,
+        "sample map coloured by MYH6",
+    )
+    _js(driver, "document.getElementById('place-upload').scrollIntoView({block: 'center'})")
+    _upload_simulated_samples(driver, tmp_path / "placed.csv")
+    _js(driver, "document.getElementById('sample-map').scrollIntoView({block: 'center'})")
+    # samples drawn large: a sample 6-30 px right of a star covers its centre
+    star = _js(
+        driver,
+        """const gd = document.querySelector('#sample-map .js-plotly-plot');
+        const n = gd.data.length;
+        const samples = [...Array(n - 1).keys()].slice(1);
+        return Plotly.restyle(gd, {'marker.size': 70}, samples).then(() => {
+            const fl = gd._fullLayout, xa = fl.xaxis, ya = fl.yaxis, t = gd._fullData[n - 1];
+            let best = null;
+            for (let i = 0; i < t.x.length; i++) {
+                const sx = xa.l2p(t.x[i]), sy = ya.l2p(t.y[i]);
+                if (sx < 40 || sx > xa._length - 60 || sy < 40 || sy > ya._length - 40) continue;
+                for (const k of samples) {
+                    const s = gd._fullData[k];
+                    for (let j = 0; j < s.x.length; j++) {
+                        const dx = xa.l2p(s.x[j]) - sx, dy = ya.l2p(s.y[j]) - sy;
+                        if (dx > 12 && dx < 30 && Math.abs(dy) < 10 && (!best || dx < best[2]))
+                            best = [t.x[i], t.y[i], dx, sx, sy];
+                    }
+                }
+            }
+            return best;
+        });""",
+    )
+    assert star is not None, "no star with a sample just right of it"
+    x, y, _dx, sx, sy = star
+    _js(
+        driver,
+        """const gd = document.querySelector('#sample-map .js-plotly-plot');
+        Plotly.relayout(gd, {dragmode: 'select'});""",
+    )
+    plot = driver.find_element(By.CSS_SELECTOR, "#sample-map .nsewdrag")
+    w, h = plot.size["width"], plot.size["height"]
+    # a box from 7 px right of the star to the right edge of the plot, top to bottom
+    left = int(sx + 7 - w / 2)
+    box = ActionChains(driver).move_to_element_with_offset(plot, left, -h // 2 + 3)
+    box.click_and_hold().move_by_offset((w // 2 - 3 - left) // 2, h // 2)
+    box.move_by_offset((w // 2 - 3 - left) - (w // 2 - 3 - left) // 2, h // 2 - 6)
+    box.release().perform()
+    _wait_text(driver, "selection-info", "samples selected", 30, "selection")
+    # every star is selected again (the box left one out, at least)
+    _wait(
+        driver,
+        lambda: _js(
+            driver,
+            """const gd = document.querySelector('#sample-map .js-plotly-plot');
+            const t = gd.data[gd.data.length - 1];
+            return (t.selectedpoints || []).length === t.x.length;""",
+        ),
+        10,
+        "the stars selected again",
+    )
+    # the redraw follows: read the star's pixel until it is dark (up to 15 s on a busy machine)
+    graph = driver.find_element(By.ID, "sample-map")
+    deadline = time.monotonic() + 15
+    while True:
+        width, channels, rows = png_pixels(graph.screenshot_as_png)
+        px, py, left_px, top_px = driver.execute_script(_POINT_PX, x, y)
+        frame = _js(driver, "return document.getElementById('sample-map').getBoundingClientRect()")
+        col, row = int(round(left_px - frame["left"] + px)), int(round(top_px - frame["top"] + py))
+        pixel = tuple(rows[row][col * channels : col * channels + 3])
+        if sum(pixel) < 120 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    driver.save_screenshot(str(driver.shots / "12_star_beside_a_box.png"))
+    assert sum(pixel) < 120, f"star at ({x:.2f}, {y:.2f}) hidden: pixel {pixel}"

@@ -141,6 +141,74 @@ def test_neighbour_labels_do_not_overlap():
     assert keep.all()
 
 
+def _label_and_marker_boxes(fig, layout):
+    """Boxes (plot pixels, as :func:`figures.place_labels` sees the map) of the written labels
+    of the rings and the star, and of the highlighted markers (rings, star, diamonds)."""
+    px = figures.plot_pixels(layout)
+    index = {(round(float(x), 5), round(float(y), 5)): i for i, (x, y) in enumerate(layout)}
+    labels, markers = [], []
+    for tr in fig.data:
+        if tr.name.endswith(")") and tr.name != "nearest neighbours":  # a category: small dots
+            continue
+        radius = tr.marker.size / 2 + (1 if tr.name == "nearest neighbours" else 0)
+        texts = list(tr.text) if tr.text is not None and "text" in (tr.mode or "") else []
+        positions = tr.textposition
+        for j, (x, y) in enumerate(zip(tr.x, tr.y, strict=True)):
+            point = px[index[(round(float(x), 5), round(float(y), 5))]]
+            markers.append((tr.name, figures.marker_box(point, radius)))
+            if texts and texts[j]:
+                pos = positions if isinstance(positions, str) else positions[j]
+                font = tr.textfont.size
+                labels.append((texts[j], figures.label_box(point, texts[j], font, pos, radius)))
+    for note in fig.layout.annotations:  # a label further out, with an arrow
+        point = px[index[(round(float(note.x), 5), round(float(note.y), 5))]]
+        offset = (note.ax, -note.ay)
+        labels.append((note.text, figures.annotation_box(point, note.text, note.font.size, offset)))
+    return labels, markers
+
+
+def test_neighbour_labels_sit_off_the_rings_and_the_star():
+    """Labels above their rings lay on the neighbouring rings and on the star of the gene in
+    focus: each is now written on the side away from the gene in focus, off every highlighted
+    marker and every other label, or left out."""
+    rng = np.random.default_rng(3)
+    focus_xy = np.array([[5.0, 5.0]])
+    # 25 neighbours crowded around the gene in focus, 3 genes specific to a selection among them
+    around = focus_xy + rng.normal(0, 0.35, (25, 2))
+    layout = np.vstack([rng.uniform(0, 10, (300, 2)), focus_xy, around])
+    symbols = np.array([f"GENE{i}" for i in range(len(layout))])
+    focus, nb = 300, list(range(301, 326))
+    fig = figures.gene_map_figure(
+        layout,
+        symbols,
+        ["protein-coding"] * len(layout),
+        focus=focus,
+        neighbors=nb,
+        selected=[305, 310, 315],
+    )
+    labels, markers = _label_and_marker_boxes(fig, layout)
+    ring = next(t for t in fig.data if t.name == "nearest neighbours")
+    assert sum(bool(t) for t in ring.text) >= 3  # some labels are written
+    assert any(text == "GENE300" for text, _ in labels)  # the gene in focus always
+    for text, box in labels:
+        for name, marker in markers:
+            assert not figures.boxes_overlap(box, marker, margin=0.0), (text, name)
+        for other, box2 in labels:
+            if other != text:
+                assert not figures.boxes_overlap(box, box2, margin=0.0), (text, other)
+    # hover still names every ring
+    assert list(ring.customdata) == list(symbols[nb])
+
+
+def test_neighbour_labels_point_away_from_the_gene_in_focus():
+    layout = np.array([[0.0, 0.0], [10.0, 10.0], [5.0, 5.0], [6.0, 5.0], [5.0, 3.5], [3.8, 6.2]])
+    symbols = np.array(["corner", "other", "FOCUS", "RIGHT", "BELOW", "UPLEFT"])
+    fig = figures.gene_map_figure(layout, symbols, ["a"] * 6, focus=2, neighbors=[3, 4, 5])
+    ring = next(t for t in fig.data if t.name == "nearest neighbours")
+    assert list(ring.text) == ["RIGHT", "BELOW", "UPLEFT"]
+    assert list(ring.textposition) == ["middle right", "bottom center", "top left"]
+
+
 def test_placed_stars_are_drawn_above_selected_samples():
     """While samples are selected, plotly draws the selected points of every trace last: a star
     that was not selected itself lay under the selected samples it landed among."""

@@ -1,0 +1,261 @@
+"""Placing uploaded samples: a background job with progress that says when it was killed, text
+values in an upload read as missing (and said), and the log box offered whenever the warning
+may point at it."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+from dash import no_update
+
+from dashboard import ids, layout, placement
+from dashboard.factory import create_app
+
+
+def _data_url(raw: bytes) -> str:
+    return "data:text/csv;base64," + base64.b64encode(raw).decode()
+
+
+def _text(component) -> str:
+    if component is None or component is no_update:
+        return ""
+    children = component.children
+    if isinstance(children, list):
+        return " | ".join(_text(c) for c in children)
+    return str(children)
+
+
+@pytest.fixture(scope="module")
+def gtex_rows(sepira_file) -> pd.DataFrame:
+    """Four real samples of four tissues, as a user would upload them (samples x genes)."""
+    return pd.read_csv(sepira_file).iloc[[0, 25, 260, 500]].reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- the job
+def _callback(app, output: str) -> dict:
+    return next(cb for key, cb in app.callback_map.items() if key.startswith(f"..{output}.."))
+
+
+def test_placing_runs_in_a_background_job_with_progress(context, sepira_es):
+    """Placing ran inside the web request: a large upload was cut off by the server's
+    timeout (gunicorn --timeout 120)."""
+    app = create_app(sepira_es, context.config)
+    cb = _callback(app, f"{ids.PLACED}.data")
+    background = cb.get("background") or {}
+    assert background, "placing runs inside the request"
+    assert [i["id"] for i in cb["inputs"]] == [layout.PLACE_REQUEST]
+    spec = str(background)
+    assert layout.PLACE_PROGRESS in spec
+    # while it runs: the page says so, the upload takes no other file, its end is watched
+    deps = app.server.test_client().get("/_dash-dependencies").get_json()
+    spec = next(d for d in deps if f"{ids.PLACED}.data" in d["output"] and d.get("running"))
+    running = str(spec["running"])
+    assert ids.PLACE_UPLOAD in running and layout.PLACE_JOB_RUNNING in running
+    # "Clear" and the download still answer
+    outputs = " ".join(app.callback_map)
+    assert f"{ids.PLACED_DOWNLOAD}.data" in outputs
+    clear = next(cb for cb in app.callback_map.values() if cb["inputs"][0]["id"] == ids.PLACE_CLEAR)
+    assert clear.get("background") is None
+
+
+def test_placing_job_reports_progress_and_places_as_in_one_go(context, sepira_file, monkeypatch):
+    frame = pd.read_csv(sepira_file).iloc[:250].drop(columns=["tissue"])
+    raw = frame.to_csv(index=False).encode()
+    messages: list[str] = []
+    out = placement.run_placing_job(
+        context, messages.append, {"id": "job1"}, _data_url(raw), "many.csv", False
+    )
+    placed, table, info, alert = out
+    assert alert is None and len(placed) == 250 and "250 samples from many.csv placed" in info
+    # said while it runs: the file read, then each chunk of samples placed
+    assert messages[0] == "reading many.csv…"
+    percents = [m for m in messages if m.startswith("placing 250 samples… ")]
+    assert percents[0].endswith(" 0%") and percents[-1].endswith(" 100%")
+    assert len(percents) >= 4 and "placing 250 samples… 40%" in percents
+    # chunk by chunk, the places are those of one go
+    monkeypatch.setattr(type(context), "PLACE_CHUNK", 10_000)
+    one_go = context.place_samples(raw, "many.csv")
+    np.testing.assert_allclose([r["x"] for r in placed], one_go["x"], atol=1e-4)
+    np.testing.assert_allclose([r["y"] for r in placed], one_go["y"], atol=1e-4)
+    # the job's end is recorded, read once by the page, then removed
+    assert context.job_outcome("place-job1")["state"] == "done"
+    assert placement.placing_job_view(context, False, {"id": "job1"}) == (
+        "",
+        placement.HIDE,
+        no_update,
+    )
+    assert context.job_outcome("place-job1")["state"] == "stopped"  # forgotten
+    assert not context._job_file("place-job1").exists()
+
+
+def test_a_killed_placing_job_says_so_and_offers_a_retry(context):
+    context.job_started("place-k1")  # ... and the process is killed: nothing more is recorded
+    progress, retry_style, alert = placement.placing_job_view(
+        context, False, {"id": "k1"}, "big.csv"
+    )
+    assert progress == "stopped before finishing"  # not "placing 2,000 samples… 40%" for ever
+    assert retry_style == placement.SHOW
+    message = _text(alert)
+    assert "big.csv" in message and "killed" in message and layout.PLACE_RETRY_LABEL in message
+    # a running job: the retry is hidden, nothing else changes
+    assert placement.placing_job_view(context, True, {"id": "k1"}) == (
+        no_update,
+        placement.HIDE,
+        no_update,
+    )
+    # a job that raised said why itself (in the alert area)
+    context.job_finished("place-k2", error="out of patience")
+    assert placement.placing_job_view(context, False, {"id": "k2"})[:2] == ("", placement.HIDE)
+    # the retry is a new request (a new id, so that the page sends it again)
+    first, second = placement.new_request(), placement.new_request()
+    assert first["id"] != second["id"]
+    # ids sent by the page name no path
+    assert placement.job_kind({"id": "../../x y"}) == "place-xy"
+    assert placement.job_kind(None) == "place-upload"
+
+
+def test_a_placing_job_that_raises_says_why(context, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(context, "place_samples", broken)
+    out = placement.run_placing_job(
+        context, lambda m: None, {"id": "r1"}, _data_url(b"a,b\n"), "mine.csv", False
+    )
+    assert out[0] is no_update
+    assert "placing the samples failed: RuntimeError: the disk is full" in _text(out[3])
+    assert context.job_outcome("place-r1") == {
+        "state": "failed",
+        "error": "RuntimeError: the disk is full",
+    }
+    # nothing to place ("Clear" emptied the drop zone): no job
+    assert (
+        placement.run_placing_job(context, None, {"id": "r2"}, None, None, False)
+        == (no_update,) * 4
+    )
+
+
+# ----------------------------------------------------------------------------- text values
+def test_text_values_in_gene_columns_are_read_as_missing_and_said(context, gtex_rows):
+    """A text value in the first gene columns made core.data take those columns for sample
+    annotations: the genes were left out without a word. Further in, the upload was refused."""
+    rows = gtex_rows.drop(columns=["tissue"]).astype(object)
+    genes = list(rows.columns[1:])
+    rows.loc[2, genes[0]] = "high"  # first gene column
+    rows.loc[1, genes[1]] = "NA "  # a missing marker with a space
+    rows.loc[3, genes[50]] = "low"  # a column in the middle
+    raw = rows.to_csv(index=False).encode()
+    placed, _, info, alert = placement.place_from_upload(context, _data_url(raw), "mine.csv", False)
+    assert placed is not no_update, _text(alert)
+    assert len(placed) == 4 and "467 of the model's 467 genes present" in info
+    message = _text(alert)
+    assert "2 values of mine.csv are text, not a number, and read as missing" in message
+    assert f"{genes[0]} has 'high' (sample {rows.loc[2, 'sample']})" in message
+    assert f"{genes[50]} has 'low' (sample {rows.loc[3, 'sample']})" in message
+    assert "the genes kept" in message
+    # the samples still land on their own tissue (one missing value each)
+    assert [r["nearest_label"] for r in placed] == list(gtex_rows["tissue"])
+
+    # gzipped, the same
+    out = placement.place_from_upload(context, _data_url(gzip.compress(raw)), "m.csv.gz", False)
+    assert len(out[0]) == 4 and "read as missing" in _text(out[3])
+
+
+def test_text_values_in_sample_columns_are_read_as_missing(context, gtex_rows):
+    """Genes as rows: a text value in the first sample's column made it a gene annotation, and
+    the sample was left out without a word."""
+    table = gtex_rows.drop(columns=["tissue"]).set_index("sample").T.astype(object)
+    table.index.name = "gene"
+    first = table.columns[0]
+    table.iloc[3, 0] = "high"
+    raw = table.to_csv().encode()
+    placed, _, info, alert = placement.place_from_upload(
+        context, _data_url(raw), "genes_rows.csv", False
+    )
+    assert placed is not no_update, _text(alert)
+    assert [r["sample_id"] for r in placed] == list(gtex_rows["sample"])
+    message = _text(alert)
+    assert f"{first} has 'high' (gene {table.index[3]})" in message and "sample kept" in message
+
+
+def test_an_upload_without_text_values_says_nothing_of_them(context, gtex_rows):
+    raw = gtex_rows.drop(columns=["tissue"]).to_csv(index=False).encode()
+    placed, _, _, alert = placement.place_from_upload(context, _data_url(raw), "ok.csv", False)
+    assert len(placed) == 4 and "read as missing" not in _text(alert)
+    # a column of words is still refused, named
+    words = placement.place_from_upload(
+        context, _data_url(b"a,b\nx,y\n"), "words.csv", apply_transform=False
+    )
+    assert words[0] is no_update and "no numeric gene column" in _text(words[3])
+
+
+# ----------------------------------------------------------------------------- the log box
+def _checklist(app_layout, component_id: str):
+    stack = [app_layout]
+    while stack:
+        c = stack.pop()
+        if getattr(c, "id", None) == component_id:
+            return c
+        children = getattr(c, "children", None)
+        if isinstance(children, list | tuple):
+            stack.extend(children)
+        elif children is not None and hasattr(children, "to_plotly_json"):
+            stack.append(children)
+    raise AssertionError(f"no {component_id} in the layout")
+
+
+def test_the_log_box_is_offered_when_the_warning_may_point_at_it(context, monkeypatch):
+    """Data used as they are (no log on load): the box was hidden, while the warning after
+    placing asked whether the upload held raw counts."""
+    assert context.training_transform() == "none"
+    box = _checklist(layout.build_layout(context), ids.PLACE_TRANSFORM)
+    assert (getattr(box, "style", None) or {}).get("display") != "none"
+    assert box.value == [] and "log2(x+1)" in box.options[0]["label"]
+
+    table = pd.DataFrame({"sample_id": ["a"], "x": [0.0], "y": [0.0], "fit_error": [6.7]})
+    table.attrs["fit_warning"] = "the new samples fit the model far worse than its training"
+    seen = []
+
+    def fake_place(raw, name, transform="none"):
+        seen.append(transform)
+        return table
+
+    monkeypatch.setattr(context, "place_samples", fake_place)
+    _, _, info, alert = placement.place_from_upload(context, _data_url(b"x"), "mine.csv", False)
+    text = _text(alert)
+    assert "fit the model far worse" in text
+    assert "tick “raw counts or TPM: apply log2(x+1)” beside the upload" in text
+    # ticked: log2(x+1) is applied, and said
+    _, _, info, _ = placement.place_from_upload(context, _data_url(b"x"), "mine.csv", True)
+    assert seen == ["none", "log2p1"] and "(log2p1 applied)" in info
+
+    # data loaded with a log: the box applies that one, ticked at first
+    monkeypatch.setattr(context, "training_transform", lambda: "log10p1")
+    box = _checklist(layout.build_layout(context), ids.PLACE_TRANSFORM)
+    assert box.value == ["raw"] and "log10p1" in box.options[0]["label"]
+
+
+def test_an_upload_whose_ids_do_not_tell_its_orientation_follows_the_model_genes(tmp_path):
+    """Ids that are neither known symbols nor gene ids by their form (a model of the user's own
+    gene names): the loader cannot tell rows from columns; the model's genes decide."""
+    from dashboard.context import _load_upload
+
+    rng = np.random.default_rng(0)
+    genes = [f"mygene{j}" for j in range(6)]
+    frame = pd.DataFrame(rng.random((3, 6)).round(3), index=["p1", "p2", "p3"], columns=genes)
+    model_genes = {g.upper() for g in genes}
+    by_rows, by_cols = tmp_path / "rows.csv", tmp_path / "cols.csv"
+    frame.to_csv(by_rows)
+    frame.T.to_csv(by_cols)
+    for path in (by_rows, by_cols):
+        es, cells = _load_upload(path, path.name, "none", model_genes)
+        assert list(es.sample_ids) == ["p1", "p2", "p3"] and list(es.gene_ids) == genes
+        np.testing.assert_allclose(es.values, frame.to_numpy(), atol=1e-6)
+        assert cells == []
+    # genes the model does not have: the loader's question stands
+    with pytest.raises(Exception, match="cannot tell whether its rows are samples or genes"):
+        _load_upload(by_rows, "rows.csv", "none", {"OTHER"})
