@@ -27,6 +27,7 @@ ENV_FLAGS: dict[str, str] = {
     "FE_MATRIX": "--matrix",
     "FE_ANNOTATIONS": "--annotations",
     "FE_TRANSFORM": "--transform",
+    "FE_ORIENTATION": "--orientation",  # genes-in-rows or samples-in-rows
     "FE_MODEL": "--model",
     "FE_JOIN_MODELS": "--join-models",  # comma-separated
     "FE_CACHE_DIR": "--cache-dir",

@@ -86,6 +86,8 @@ def test_environment_maps_to_flags():
     argv = entry.argv_from_env({"FE_TOP_GENES": "5000", "FE_MIN_DETECTION": "0.1"})
     settings = entry.config_from_args(entry.build_parser().parse_args(argv), demo=False).settings
     assert (settings.min_detection, settings.top_genes) == (0.1, 5000)
+    argv = entry.argv_from_env({"FE_MATRIX": "m.csv", "FE_ORIENTATION": "genes-in-rows"})
+    assert entry.build_parser().parse_args(argv).orientation == "genes-in-rows"
 
 
 def test_bad_command_lines_raise_core_errors(tmp_path):
