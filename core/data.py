@@ -1667,7 +1667,10 @@ def _numeric_header_reason(header: list[str], below: list[list[str]]) -> str | N
     if len(ids) < 3 or _id_form(first) == ("number",):
         return None
     forms = {_id_form(i) for i in ids}
-    if _id_form(first) not in forms:
+    # a gene symbol or id of another letter case than the ones below (C1orf112 above TP53) is
+    # the first data row, not a header
+    named = bool(_GENE_ID_RE.match(first) or _SAMPLE_ID_RE.match(first))
+    if _id_form(first) not in forms and not named and first.upper() not in _known_symbols():
         shown = ", ".join(i.strip().strip('"') for i in ids[:2])
         return f"its first field {first!r} is not of the form of the ids below it ({shown}, ...)"
     return None

@@ -79,6 +79,12 @@ def test_a_table_without_header_is_still_refused(tmp_path, real):
     genes.to_csv(tmp_path / "genes_noheader.csv", header=False)
     with pytest.raises(DataError, match="column names expected, found numbers"):
         load_table(tmp_path / "genes_noheader.csv")
+    # the first gene of another letter case than the ones below (C1orf112 above upper-case
+    # symbols) is still a data row: a gene symbol, not a header
+    mixed = genes.rename(index={genes.index[0]: "C1orf112"})
+    mixed.to_csv(tmp_path / "mixed_noheader.csv", header=False)
+    with pytest.raises(DataError, match="column names expected, found numbers"):
+        load_table(tmp_path / "mixed_noheader.csv")
     # only numbers, no ids at all
     real.iloc[:10].to_csv(tmp_path / "bare.csv", header=False, index=False)
     with pytest.raises(DataError, match="column names expected, found numbers"):
