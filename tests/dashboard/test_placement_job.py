@@ -4,7 +4,6 @@ may point at it."""
 
 from __future__ import annotations
 
-import base64
 import gzip
 
 import numpy as np
@@ -14,10 +13,7 @@ from dash import no_update
 
 from dashboard import ids, layout, placement
 from dashboard.factory import create_app
-
-
-def _data_url(raw: bytes) -> str:
-    return "data:text/csv;base64," + base64.b64encode(raw).decode()
+from tests.dashboard.test_user_flows import _data_url, _find
 
 
 def _text(component) -> str:
@@ -194,25 +190,13 @@ def test_an_upload_without_text_values_says_nothing_of_them(context, gtex_rows):
 
 
 # ----------------------------------------------------------------------------- the log box
-def _checklist(app_layout, component_id: str):
-    stack = [app_layout]
-    while stack:
-        c = stack.pop()
-        if getattr(c, "id", None) == component_id:
-            return c
-        children = getattr(c, "children", None)
-        if isinstance(children, list | tuple):
-            stack.extend(children)
-        elif children is not None and hasattr(children, "to_plotly_json"):
-            stack.append(children)
-    raise AssertionError(f"no {component_id} in the layout")
 
 
 def test_the_log_box_is_offered_when_the_warning_may_point_at_it(context, monkeypatch):
     """Data used as they are (no log on load): the box was hidden, while the warning after
     placing asked whether the upload held raw counts."""
     assert context.training_transform() == "none"
-    box = _checklist(layout.build_layout(context), ids.PLACE_TRANSFORM)
+    box = _find(layout.build_layout(context), ids.PLACE_TRANSFORM)
     assert (getattr(box, "style", None) or {}).get("display") != "none"
     assert box.value == [] and "log2(x+1)" in box.options[0]["label"]
 
@@ -235,7 +219,7 @@ def test_the_log_box_is_offered_when_the_warning_may_point_at_it(context, monkey
 
     # data loaded with a log: the box applies that one, ticked at first
     monkeypatch.setattr(context, "training_transform", lambda: "log10p1")
-    box = _checklist(layout.build_layout(context), ids.PLACE_TRANSFORM)
+    box = _find(layout.build_layout(context), ids.PLACE_TRANSFORM)
     assert box.value == ["raw"] and "log10p1" in box.options[0]["label"]
 
 
