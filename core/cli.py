@@ -71,6 +71,14 @@ def add_data_arguments(parser: argparse.ArgumentParser, required: bool = False) 
         "gene ids or symbols, or sample ids tell; a table they do not tell apart is refused)",
     )
     group.add_argument(
+        "--text-values",
+        default="refuse",
+        choices=["refuse", "missing"],
+        help="a text value among the --matrix table's numbers ('high', '#DIV/0!'; NA and empty "
+        "fields are missing anyway): refuse the table, naming its line (default), or read it "
+        "as a missing value, with a warning naming the cells",
+    )
+    group.add_argument(
         "--transform",
         default=None,
         choices=["log10p1", "log2p1", "none"],
@@ -159,6 +167,8 @@ def load_data_from_args(args: argparse.Namespace):
                 "--gtex-gct; with --matrix, give the samples' annotations with --annotations"
             )
     orientation = getattr(args, "orientation", None) or "auto"
+    if args.gtex_gct and (getattr(args, "text_values", None) or "refuse") != "refuse":
+        raise CoreError("--text-values works with --matrix; a GTEx GCT file holds numbers only")
     if args.gtex_gct and orientation != "auto":
         raise CoreError(
             "--orientation works with --matrix; a GTEx GCT file always has genes in rows"
@@ -196,6 +206,7 @@ def load_data_from_args(args: argparse.Namespace):
             annotations=args.annotations,
             orientation=orientation,
             transform=args.transform or "none",
+            text_values=getattr(args, "text_values", None) or "refuse",
         )
         if (args.transform or "none") == "none":
             _warn_if_counts(es, args.matrix)

@@ -138,6 +138,10 @@ _ID_COLUMN_KEYS = frozenset(map(_name_key, _ID_COLUMN_NAMES))
 _GENE_ANNOTATION_KEYS = frozenset(map(_name_key, _GENE_ANNOTATION_NAMES))
 _GENE_POSITION_KEYS = frozenset(map(_name_key, _GENE_POSITION_NAMES))
 _SYMBOL_COLUMN_KEYS = frozenset(map(_name_key, _SYMBOL_COLUMN_NAMES))
+#: Column names that say a column holds annotations, never expression values.
+_ANNOTATION_NAME_KEYS = (
+    _SAMPLE_ID_KEYS | _GENE_ID_KEYS | _ID_COLUMN_KEYS | _GENE_ANNOTATION_KEYS | _SYMBOL_COLUMN_KEYS
+)
 
 
 # =============================================================================== ExpressionSet
@@ -1767,6 +1771,38 @@ def _first_non_numeric(series: pd.Series) -> tuple[int, str] | None:
     return None
 
 
+def _mostly_numbers(series: pd.Series) -> bool:
+    """Whether at least half of a column's filled cells are numbers (a column of values with
+    a few text cells, not a column of text)."""
+    filled = series.dropna()
+    if filled.empty:
+        return False
+    return bool(pd.to_numeric(filled, errors="coerce").notna().mean() >= 0.5)
+
+
+def _text_to_missing(
+    series: pd.Series,
+    column: str,
+    row_ids: pd.Index,
+    header_line: int,
+    cells: list[dict[str, Any]] | None,
+) -> pd.Series:
+    """``series`` with its text cells read as missing (NaN); each appended to ``cells``."""
+    numbers = pd.to_numeric(series, errors="coerce")
+    bad = np.flatnonzero((numbers.isna() & series.notna()).to_numpy())
+    if cells is not None:
+        for pos in bad:
+            cells.append(
+                {
+                    "line": int(pos) + header_line + 1,
+                    "row": str(row_ids[pos]),
+                    "column": str(column),
+                    "text": str(series.iloc[pos])[:40],
+                }
+            )
+    return numbers.astype(np.float64)
+
+
 _DECIMAL_COMMA_RE = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
 
 
@@ -2116,9 +2152,15 @@ def _frame_to_set(
     sample_column: str | None,
     label_columns: Sequence[str] | None,
     annotation_ids: pd.Index | None,
+    text_values: str = "refuse",
+    text_cells: list[dict[str, Any]] | None = None,
 ) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataFrame, str]:
     """Split a table into (values (n_samples, n_genes), sample ids, samples, genes, the
-    orientation read: "samples_x_genes" or "genes_x_samples")."""
+    orientation read: "samples_x_genes" or "genes_x_samples").
+
+    ``text_values="missing"``: a column after the id column that is mostly numbers (and not
+    named as an annotation or a label column) holds values, and its text cells are read as
+    missing; each is appended to ``text_cells`` (``line``, ``row``, ``column``, ``text``)."""
     if frame.shape[1] == 0 or frame.shape[0] == 0:
         raise DataError(f"{path}: empty matrix")
     header_line = int(frame.attrs.get("header_line", 1))
@@ -2135,7 +2177,15 @@ def _frame_to_set(
     def is_lead(i: int) -> bool:
         if i > 0 and _name_key(cols[i]) in _GENE_POSITION_KEYS:
             return True
-        return not _is_numeric(frame[cols[i]])
+        if _is_numeric(frame[cols[i]]):
+            return False
+        return not (
+            text_values == "missing"
+            and i > 0
+            and cols[i] not in label_columns
+            and _name_key(cols[i]) not in _ANNOTATION_NAME_KEYS
+            and _mostly_numbers(frame[cols[i]])
+        )
 
     n_lead = 0
     while n_lead < len(cols) and is_lead(n_lead):
@@ -2161,6 +2211,8 @@ def _frame_to_set(
     )
     extra = [c for c in lead if c != id_col]
     body_cols = [c for c in cols if c not in lead]
+    if text_values == "refuse":
+        _warn_of_numbers_read_as_annotation(path, frame, extra, label_columns, header_line)
 
     if orientation == "auto":
         reason = ""
@@ -2188,6 +2240,9 @@ def _frame_to_set(
             raise _no_numeric_error(path, frame, extra, "gene")
         for c in gene_cols:
             if not _is_numeric(frame[c]):
+                if text_values == "missing":
+                    frame[c] = _text_to_missing(frame[c], c, row_ids, header_line, text_cells)
+                    continue
                 bad = _first_non_numeric(frame[c])
                 if bad is not None:
                     raise _non_numeric_error(path, bad, c, frame[c], id_col, header_line)
@@ -2202,6 +2257,9 @@ def _frame_to_set(
             raise _no_numeric_error(path, frame, extra, "sample")
         for c in sample_cols:
             if not _is_numeric(frame[c]):
+                if text_values == "missing":
+                    frame[c] = _text_to_missing(frame[c], c, row_ids, header_line, text_cells)
+                    continue
                 bad = _first_non_numeric(frame[c])
                 if bad is not None:
                     raise _non_numeric_error(path, bad, c, frame[c], id_col, header_line)
@@ -2228,6 +2286,7 @@ def _frame_to_set(
             raise _duplicate_ids_error(path, ids, what, header_line, keep if lines else None)
     _warn_of_empty_axes(path, values, sample_ids, genes.index)
     _warn_of_date_names(path, genes)
+    _warn_of_case_twins(path, genes.index)
     return values, sample_ids, samples, genes, orientation
 
 
@@ -2308,6 +2367,74 @@ def _warn_of_date_names(path: Path, genes: pd.DataFrame) -> None:
             len(dates),
             ", ".join(dates[:5]),
         )
+
+
+def _warn_of_numbers_read_as_annotation(
+    path: Path,
+    frame: pd.DataFrame,
+    extra: Sequence[str],
+    label_columns: Sequence[str],
+    header_line: int,
+) -> None:
+    """Warn of an annotation column (after the id column) that is mostly numbers: a column
+    of expression values with a text cell is read as an annotation and left out of the
+    values (unless its name says it is an annotation)."""
+    for c in extra:
+        if c in label_columns or _name_key(c) in _ANNOTATION_NAME_KEYS:
+            continue
+        if not _mostly_numbers(frame[c]):
+            continue
+        bad = _first_non_numeric(frame[c])
+        if bad is None:
+            continue
+        log.warning(
+            "%s: column %r is read as an annotation, not as expression values: it holds text "
+            "(%r, line %d) among numbers; if it holds values, correct the text or read text as "
+            "missing (--text-values missing)",
+            path,
+            c,
+            bad[1][:40],
+            bad[0] + header_line + 1,
+        )
+
+
+#: Text cells read as missing that a data source keeps (the count is kept whole).
+_TEXT_CELLS_KEPT = 100
+
+
+def _warn_of_text_cells(path: Path, cells: list[dict[str, Any]]) -> None:
+    """Warn that text values were read as missing, naming the first few cells."""
+    if not cells:
+        return
+    shown = "; ".join(f"line {c['line']}, {c['column']}: {c['text']!r}" for c in cells[:5])
+    log.warning(
+        "%s: %d text value(s) read as missing (%s%s)",
+        path,
+        len(cells),
+        shown,
+        "; ..." if len(cells) > 5 else "",
+    )
+
+
+def _warn_of_case_twins(path: Path, gene_ids: pd.Index) -> None:
+    """Warn of gene ids that differ only by letter case (``TP53`` and ``tp53``): both are
+    kept, but a gene is looked up by name without regard to case, so only the first of each
+    pair can be found by name (merge them, or rename one, if they are the same gene)."""
+    names = pd.Series(gene_ids.astype(str), dtype=str)
+    upper = names.str.upper()
+    twins = upper.duplicated(keep=False)
+    if not twins.any():
+        return
+    groups = names[twins].groupby(upper[twins], sort=False).agg(list)
+    shown = "; ".join("/".join(g) for g in groups.iloc[:5])
+    log.warning(
+        "%s: %d gene name(s) differ from another only by letter case (%s%s): both are kept, "
+        "but a search by name finds only the first; merge or rename them if they are one gene",
+        path,
+        len(groups),
+        shown,
+        "; ..." if len(groups) > 5 else "",
+    )
 
 
 def _rows_with_ids(
@@ -2401,6 +2528,7 @@ def load_table(
     transform: str = "none",
     sample_column: str | None = None,
     label_columns: Sequence[str] | None = None,
+    text_values: str = "refuse",
 ) -> ExpressionSet:
     """Load an expression matrix from CSV/TSV (plain or .gz), parquet, GCT or .h5ad.
 
@@ -2433,12 +2561,24 @@ def load_table(
         ``annotations``).
     label_columns : sequence of str, optional
         Columns of a samples-as-rows matrix to keep as annotations even if numeric.
+    text_values : {"refuse", "missing"}
+        A text value among the expression values of a CSV/TSV or parquet table (``high``,
+        ``#DIV/0!``; the usual ``NA`` markers and empty fields are missing values anyway):
+        "refuse" (the default) raises a DataError naming its line and column; "missing" reads
+        it as a missing value, with a warning naming the first cells, and records them in
+        ``source["text_cells"]`` (the first 100) and ``source["text_cell_count"]``. With
+        "missing", a column after the id column that is mostly numbers holds values even when
+        its first rows are text, unless its name says it is an annotation (``symbol``,
+        ``description``, ...) or it is in ``label_columns``.
 
     Returns
     -------
     ExpressionSet
     """
     transform = _check_transform(transform)
+    if text_values not in ("refuse", "missing"):
+        raise DataError(f"unknown text_values {text_values!r}; choose refuse or missing")
+    text_cells: list[dict[str, Any]] = []
     if orientation not in _ORIENTATIONS:
         raise DataError(
             f"unknown orientation {orientation!r}; choose auto, samples_x_genes (samples in "
@@ -2494,8 +2634,16 @@ def load_table(
         else:
             frame, _ = _read_text_table(mpath, "matrix")
         values, sample_ids, samples, genes, orientation = _frame_to_set(
-            frame, mpath, orient, sample_column, label_columns, annotation_ids
+            frame,
+            mpath,
+            orient,
+            sample_column,
+            label_columns,
+            annotation_ids,
+            text_values,
+            text_cells,
         )
+        _warn_of_text_cells(mpath, text_cells)
     if not transformed:
         inf = np.isinf(values)
         if inf.any():
@@ -2526,6 +2674,10 @@ def load_table(
         "sample_column": sample_column,
         "label_columns": list(label_columns) if label_columns else None,
     }
+    if text_values != "refuse":
+        source["text_values"] = text_values
+        source["text_cell_count"] = len(text_cells)
+        source["text_cells"] = text_cells[:_TEXT_CELLS_KEPT]
     return ExpressionSet.from_array(
         values,
         sample_ids=sample_ids,
@@ -2537,6 +2689,10 @@ def load_table(
 
 
 # =============================================================================== sources
+#: Keys of a data source that record what was read rather than how to read it.
+_SOURCE_RECORDS = ("loader", "steps", "text_cells", "text_cell_count")
+
+
 def load_source(
     source: dict[str, Any], expected_samples: Sequence[str] | None = None
 ) -> ExpressionSet:
@@ -2553,7 +2709,7 @@ def load_source(
     """
     if not isinstance(source, dict) or "loader" not in source:
         raise DataError(f"not a data source description (needs a 'loader' key): {source!r:.200}")
-    params = {k: v for k, v in source.items() if k not in ("loader", "steps")}
+    params = {k: v for k, v in source.items() if k not in _SOURCE_RECORDS}
     loader = source["loader"]
     try:
         if loader == "gtex":

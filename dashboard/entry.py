@@ -28,6 +28,7 @@ ENV_FLAGS: dict[str, str] = {
     "FE_ANNOTATIONS": "--annotations",
     "FE_TRANSFORM": "--transform",
     "FE_ORIENTATION": "--orientation",  # genes-in-rows or samples-in-rows
+    "FE_TEXT_VALUES": "--text-values",  # refuse or missing
     "FE_MODEL": "--model",
     "FE_JOIN_MODELS": "--join-models",  # comma-separated
     "FE_CACHE_DIR": "--cache-dir",

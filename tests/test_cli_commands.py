@@ -252,6 +252,24 @@ def test_embed_says_which_genes_it_uses(tiny_model, held_out, tmp_path, capsys):
     assert max(len(d) for d in digits) <= 9  # %.6g, not float64 reprs of float32 values
 
 
+def test_text_values_flag(small_matrix, tmp_path, capsys, caplog):
+    """A text cell among the numbers: refused with its line by default; --text-values missing
+    trains with it as a missing value and says so."""
+    table = pd.read_csv(small_matrix).astype(object)
+    table.iloc[4, 5] = "n.d."
+    path = tmp_path / "text.csv"
+    table.to_csv(path, index=False)
+    args = ["train", "--matrix", path, "--epochs", "1", *TINY]
+    code, _, err = _run([*args, "--out", tmp_path / "a"], capsys)
+    assert code == 2 and "line 6: non-numeric value 'n.d.'" in err
+    code, _, err = _run([*args, "--out", tmp_path / "b", "--text-values", "missing"], capsys)
+    assert code == 0, err
+    said = f"1 text value(s) read as missing (line 6, {table.columns[5]}: 'n.d.')"
+    assert said in caplog.text
+    model = FactorizedEmbeddings.load(tmp_path / "b")
+    assert len(model.gene_ids_) == len(table.columns) - 2
+
+
 def test_embed_sample_without_values(tiny_model, held_out, tmp_path, capsys):
     table, _ = held_out
     new = table.copy()

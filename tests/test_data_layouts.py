@@ -240,6 +240,92 @@ def test_empty_gene_columns_and_date_names_warn(tmp_path, real, caplog):
     assert "2 gene name(s) look like dates (7-Sep, 1-Mar)" in caplog.text
 
 
+def test_gene_names_that_differ_only_by_case_warn(tmp_path, real, caplog):
+    """TP53 and tp53 stay two genes (mouse and human symbols differ so), but a search by name
+    finds only the first: the loader says so."""
+    block = real.iloc[:6, :4].copy()
+    first = block.columns[0]
+    block.columns = [first, block.columns[1], first.lower(), block.columns[3]]
+    block.to_csv(tmp_path / "cases.csv", index_label="sample")
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "cases.csv")
+    assert es.n_genes == 4
+    assert f"1 gene name(s) differ from another only by letter case ({first}/{first.lower()})" in (
+        caplog.text
+    )
+    assert es.gene_index(first.lower()) == 0  # the first of the two
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        real.iloc[:6, :4].to_csv(tmp_path / "plain.csv", index_label="sample")
+        load_table(tmp_path / "plain.csv")
+    assert "letter case" not in caplog.text
+
+
+# ----------------------------------------------------------------------------- text values
+def _with_text(real: pd.DataFrame) -> pd.DataFrame:
+    """10 real samples x 6 genes with two text cells: 'high' in the first gene column (row 0)
+    and '#DIV/0!' in the fourth (row 3)."""
+    block = real.iloc[:10, :6].astype(object)
+    block.iloc[0, 0] = "high"
+    block.iloc[3, 3] = "#DIV/0!"
+    return block
+
+
+@pytest.mark.parametrize("genes_in_rows", [False, True])
+def test_text_values_refused_or_read_as_missing(tmp_path, real, caplog, genes_in_rows):
+    block = _with_text(real)
+    path = tmp_path / "text.csv"
+    if genes_in_rows:
+        block.T.to_csv(path, index_label="gene")
+    else:
+        block.to_csv(path, index_label="sample")
+    with pytest.raises(DataError, match=r"line 5: non-numeric value '#DIV/0!'"):
+        load_table(path)
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(path, text_values="missing")
+    assert es.shape == (10, 6)  # the first gene column, text and all, holds values
+    assert list(es.gene_ids) == list(real.columns[:6])
+    missing = np.argwhere(np.isnan(es.values)).tolist()
+    assert missing == [[0, 0], [3, 3]]
+    expected = np.asarray(real.iloc[:10, :6], dtype=np.float32)
+    ok = ~np.isnan(es.values)
+    np.testing.assert_allclose(es.values[ok], expected[ok], rtol=1e-6)
+    assert es.source["text_cell_count"] == 2
+    first = es.source["text_cells"][0]
+    assert first["text"] == "high" and first["line"] == 2
+    assert {first["row"], first["column"]} == {real.index[0], real.columns[0]}
+    assert "2 text value(s) read as missing (line 2," in caplog.text
+    again = load_source(es.source)  # the model's data reloads the same way
+    np.testing.assert_array_equal(np.isnan(again.values), np.isnan(es.values))
+
+
+def test_values_column_taken_for_an_annotation_is_said(tmp_path, real, caplog):
+    """Refusing text cells, a first gene column with one is read as a sample annotation (as a
+    tissue column would be): the loader says so and names the way out."""
+    block = real.iloc[:10, :6].astype(object)
+    block.iloc[0, 0] = "high"
+    block.to_csv(tmp_path / "first.csv", index_label="sample")
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "first.csv")
+    assert es.n_genes == 5 and real.columns[0] in es.samples.columns
+    assert f"column {real.columns[0]!r} is read as an annotation" in caplog.text
+    assert "--text-values missing" in caplog.text
+    # a column of text (tissues) after the id is an annotation either way, without a warning
+    caplog.clear()
+    tissues = real.iloc[:10, :4].assign(tissue="Lung")[["tissue", *real.columns[:4]]]
+    tissues.to_csv(tmp_path / "tissue.csv", index_label="sample")
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "tissue.csv", text_values="missing")
+    assert es.n_genes == 4 and "tissue" in es.samples.columns
+    assert "read as an annotation" not in caplog.text and "text value" not in caplog.text
+
+
+def test_unknown_text_values_setting(tmp_path, real):
+    real.iloc[:5, :3].to_csv(tmp_path / "m.csv", index_label="sample")
+    with pytest.raises(DataError, match="unknown text_values 'drop'"):
+        load_table(tmp_path / "m.csv", text_values="drop")
+
+
 def test_a_matrix_given_as_sample_annotations_is_refused(tmp_path, real, sepira_file):
     samples = real.iloc[:20]
     samples.to_csv(tmp_path / "matrix.csv", index_label="sample")
