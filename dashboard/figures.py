@@ -32,6 +32,12 @@ PALETTE: list[str] = list(
     )
 )
 
+#: Plot area of a map (pixels, without legend and margins) assumed for label spacing when the
+#: page has not said how large the map is drawn (:func:`plot_area`), and in exported files.
+_PLOT_PX = (430.0, 330.0)
+#: Plot areas outside these bounds (pixels) are not believed (:func:`plot_area`).
+_PLOT_PX_RANGE = (40.0, 8000.0)
+
 #: Publication sizes for the server-side export: name -> (width px, height px, scale).
 EXPORT_SIZES: dict[str, tuple[int, int, float]] = {
     "screen": (1000, 700, 1.0),
@@ -322,6 +328,7 @@ def gene_map_figure(
     title: str = "Gene space",
     uirevision: str = "gene-map",
     webgl: bool = True,
+    plot_px: tuple[float, float] = _PLOT_PX,
 ) -> go.Figure:
     """Genes laid out in 2-D, coloured by a category, with highlights.
 
@@ -339,6 +346,9 @@ def gene_map_figure(
         Rows of its nearest neighbours (rings).
     selected
         Rows of genes specific to the sample selection (diamonds).
+    plot_px
+        (width, height) in pixels of the plot area the map is drawn in (the page measures it:
+        :func:`plot_area`), for the spacing of the labels (:func:`place_labels`).
     """
     layout = np.asarray(layout, dtype=np.float32)
     symbols = np.asarray(symbols).astype(str)
@@ -401,6 +411,7 @@ def gene_map_figure(
         focus_text=symbols[focus] if has_focus else "",
         focus_radius=star_size / 2,
         markers=[(int(r), diamond_size / 2) for r in sel],
+        plot_px=plot_px,
     )
     if nb.size:
         traces.append(
@@ -459,9 +470,6 @@ def gene_map_figure(
     return fig
 
 
-#: Plot area of a map on the page (pixels, without legend and margins), for label spacing.
-_PLOT_PX = (430.0, 330.0)
-
 #: Text positions a label may take around its point -> the direction it lies in (y up).
 LABEL_POSITIONS: dict[str, tuple[float, float]] = {
     "top center": (0.0, 1.0),
@@ -508,13 +516,43 @@ def boxes_overlap(a: Box, b: Box, margin: float = 1.0) -> bool:
     )
 
 
-def plot_pixels(layout: np.ndarray) -> np.ndarray:
-    """(n, 2) coordinates -> their place in plot pixels (y up) on a map of :data:`_PLOT_PX`
-    that spans their range."""
+def plot_area(size: Any) -> tuple[float, float]:
+    """The plot area ``(width, height)`` in pixels of a map, from what the page measured.
+
+    Parameters
+    ----------
+    size
+        ``{"width": w, "height": h}`` in pixels (the ``gene-map-size`` store that
+        ``assets/plot_size.js`` fills), or anything else (nothing measured yet, a malformed or
+        implausible value).
+
+    Returns
+    -------
+    (width, height)
+        The measured size, or :data:`_PLOT_PX` when ``size`` is not a plausible one.
+    """
+    if not isinstance(size, dict):
+        return _PLOT_PX
+    lo, hi = _PLOT_PX_RANGE
+    out = []
+    for key in ("width", "height"):
+        value = size.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return _PLOT_PX
+        value = float(value)
+        if not (np.isfinite(value) and lo <= value <= hi):
+            return _PLOT_PX
+        out.append(value)
+    return out[0], out[1]
+
+
+def plot_pixels(layout: np.ndarray, plot_px: tuple[float, float] = _PLOT_PX) -> np.ndarray:
+    """(n, 2) coordinates -> their place in plot pixels (y up) on a map of ``plot_px``
+    (width, height) pixels that spans their range."""
     xy = np.asarray(layout, dtype=np.float64)
     lo, hi = np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)
     span = np.where(hi - lo > 0, hi - lo, 1.0)
-    return (xy - lo) / span * np.asarray(_PLOT_PX)
+    return (xy - lo) / span * np.asarray(plot_px, dtype=np.float64)
 
 
 def place_labels(
@@ -529,6 +567,7 @@ def place_labels(
     focus_radius: float = 12.0,
     focus_font: float = 13.0,
     markers: Sequence[tuple[int, float]] = (),
+    plot_px: tuple[float, float] = _PLOT_PX,
 ) -> tuple[np.ndarray, list[str], str]:
     """Where to write the labels of ``rows`` (the most important first), off every marker.
 
@@ -541,8 +580,8 @@ def place_labels(
     Parameters
     ----------
     layout
-        (n, 2) coordinates of all points; the map spans their range, on a plot of
-        :data:`_PLOT_PX` pixels.
+        (n, 2) coordinates of all points; the map spans their range, on a plot of ``plot_px``
+        pixels.
     rows
         Rows of the labelled points (markers of radius ``radius`` pixels).
     texts
@@ -551,6 +590,9 @@ def place_labels(
         The gene in focus (a star), its label, marker radius and font size.
     markers
         Other highlighted markers to keep clear, as ``(row, radius)``.
+    plot_px
+        (width, height) in pixels of the plot area (the page's, :func:`plot_area`; by default
+        :data:`_PLOT_PX`): a larger map leaves room for more labels.
 
     Returns
     -------
@@ -560,13 +602,13 @@ def place_labels(
         offset (dx, dy) in pixels (y up) of its centre: a label with an arrow
         (:func:`annotation_box`).
     """
-    px = plot_pixels(layout)
+    px = plot_pixels(layout, plot_px)
     rows = [int(r) for r in rows]
     obstacles = [marker_box(px[r], radius) for r in rows]
     obstacles += [marker_box(px[r], rad) for r, rad in markers]
     if focus is not None:
         obstacles.append(marker_box(px[focus], focus_radius))
-    width, height = _PLOT_PX
+    width, height = (float(v) for v in plot_px)
     frame = (-4.0, width + 4.0, -4.0, height + 4.0)
 
     def fits(box: Box, taken: list[Box], in_frame: bool = True) -> bool:
@@ -630,11 +672,15 @@ def _focus_label(
 
 
 def spaced_labels(
-    layout: np.ndarray, rows: Sequence[int], texts: Sequence[str], font: float = 10.0
+    layout: np.ndarray,
+    rows: Sequence[int],
+    texts: Sequence[str],
+    font: float = 10.0,
+    plot_px: tuple[float, float] = _PLOT_PX,
 ) -> np.ndarray:
-    """Which labels of ``rows`` (the most important first) :func:`place_labels` writes:
-    (len(rows),) bool."""
-    return place_labels(layout, rows, texts, font=font)[0]
+    """Which labels of ``rows`` (the most important first) :func:`place_labels` writes on a
+    plot of ``plot_px`` pixels: (len(rows),) bool."""
+    return place_labels(layout, rows, texts, font=font, plot_px=plot_px)[0]
 
 
 def panel_columns(n_panels: int, width: float, height: float, legend_px: float = 170.0) -> int:

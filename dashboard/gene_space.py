@@ -4,6 +4,7 @@ focus with its nearest neighbours, their GO terms and the terms enriched among t
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,7 @@ from dash import Input, Output, ctx, html, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
-from dashboard.layout import NEIGHBORS_EMPTY, alert_id, waiting_text
+from dashboard.layout import GENE_MAP_SIZE, NEIGHBORS_EMPTY, alert_id, waiting_text
 from dashboard.layout import alert as _alert
 from dashboard.layout import table_records as _records
 from dashboard.sample_map import parse_query
@@ -139,10 +140,15 @@ def build_gene_figure(
     selection_genes: list[str] | None,
     webgl: bool = True,
     status: dict[str, Any] | None = None,
+    plot_size: Any = None,
 ) -> tuple[Any, Any]:
     """The gene map with the gene in focus, its neighbours and the selection's genes.
 
     ``status`` (``model-status``) says why there is no model yet, if there is none.
+    ``plot_size`` (the ``gene-map-size`` store: ``{"width", "height"}`` of the map's plot area
+    in the page, in pixels) spaces the neighbours' labels; without a plausible one (nothing
+    measured yet, an exported file) they are spaced for :data:`figures._PLOT_PX`
+    (:func:`figures.plot_area`).
 
     Returns
     -------
@@ -192,10 +198,39 @@ def build_gene_figure(
         ),
         uirevision=st.key,
         webgl=webgl,
+        plot_px=figures.plot_area(plot_size),
     )
     if context.simulated:
         figures.mark_simulated(fig)
     return fig, alert
+
+
+def gene_map_update(
+    context: Any,
+    triggers: Collection[Any],
+    status: dict[str, Any] | None,
+    color: str | None,
+    focus: str | None,
+    k: Any,
+    selection_genes: list[str] | None,
+    plot_size: Any,
+) -> tuple[Any, Any]:
+    """The ``gene-map`` callback: :func:`build_gene_figure` on the plot size the page measured.
+
+    ``triggers`` are the ids of the inputs that changed. A new size alone (``gene-map-size``:
+    the window was resized, or the map was first drawn) only moves labels, and there are none
+    without a gene in focus: the figure is then left as it is (``no_update``) rather than sent
+    again.
+
+    Returns
+    -------
+    (figure or no_update, alert or None or no_update)
+    """
+    if set(triggers) == {GENE_MAP_SIZE} and not focus:
+        return no_update, no_update
+    return build_gene_figure(
+        context, color, focus, k, selection_genes, status=status, plot_size=plot_size
+    )
 
 
 #: Most neighbours listed (the ``neighbors-k`` input's maximum).
@@ -304,9 +339,13 @@ def register_callbacks(app: Any) -> None:
         Input(ids.FOCUS_GENE, "data"),
         Input(ids.NEIGHBORS_K, "value"),
         Input(ids.SELECTION_GENES_STORE, "data"),
+        Input(GENE_MAP_SIZE, "data"),
     )
-    def update_gene_map(status, color, focus, k, selection_genes):
-        return build_gene_figure(context, color, focus, k, selection_genes, status=status)
+    def update_gene_map(status, color, focus, k, selection_genes, plot_size):
+        triggers = set(ctx.triggered_prop_ids.values())
+        return gene_map_update(
+            context, triggers, status, color, focus, k, selection_genes, plot_size
+        )
 
     @app.callback(
         Output(ids.GENE_NEIGHBORS, "data"),

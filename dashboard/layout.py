@@ -220,6 +220,12 @@ def _placed_table(label: str | None, k: int) -> dash_table.DataTable:
     return _table(ids.PLACED_TABLE, columns, help)
 
 
+# ----------------------------------------------------------------------------- gene map size
+#: dcc.Store: ``{"width", "height"}`` in pixels of the gene map's plot area as drawn in the page,
+#: written by ``assets/plot_size.js`` (empty until the map is drawn); the gene map's labels are
+#: spaced for it (``figures.plot_area``).
+GENE_MAP_SIZE = "gene-map-size"
+
 # ----------------------------------------------------------------------------- placing uploads
 #: Ids of the placing job's parts (beside those of ``ids``: ``place-upload``, ``place-info``...).
 PLACE_REQUEST = "place-request"  # dcc.Store: {"id"} of the upload to place (a new id each time)
@@ -558,6 +564,7 @@ def build_layout(context: Any) -> html.Div:
             type="dot",
             delay_show=400,
         ),
+        dcc.Store(id=GENE_MAP_SIZE),
         html.Div(
             [
                 html.H4("Nearest neighbours in gene space", className="inline"),

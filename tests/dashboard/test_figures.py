@@ -141,10 +141,11 @@ def test_neighbour_labels_do_not_overlap():
     assert keep.all()
 
 
-def _label_and_marker_boxes(fig, layout):
-    """Boxes (plot pixels, as :func:`figures.place_labels` sees the map) of the written labels
-    of the rings and the star, and of the highlighted markers (rings, star, diamonds)."""
-    px = figures.plot_pixels(layout)
+def _label_and_marker_boxes(fig, layout, plot_px=figures._PLOT_PX):
+    """Boxes (plot pixels, as :func:`figures.place_labels` sees the map on a plot of
+    ``plot_px`` pixels) of the written labels of the rings and the star, and of the highlighted
+    markers (rings, star, diamonds)."""
+    px = figures.plot_pixels(layout, plot_px)
     index = {(round(float(x), 5), round(float(y), 5)): i for i, (x, y) in enumerate(layout)}
     labels, markers = [], []
     for tr in fig.data:
@@ -198,6 +199,99 @@ def test_neighbour_labels_sit_off_the_rings_and_the_star():
                 assert not figures.boxes_overlap(box, box2, margin=0.0), (text, other)
     # hover still names every ring
     assert list(ring.customdata) == list(symbols[nb])
+
+
+def _crowded_neighbours():
+    """300 genes, one in focus with 25 neighbours crowded around it, 3 of them selected."""
+    rng = np.random.default_rng(3)
+    focus_xy = np.array([[5.0, 5.0]])
+    around = focus_xy + rng.normal(0, 0.35, (25, 2))
+    layout = np.vstack([rng.uniform(0, 10, (300, 2)), focus_xy, around])
+    symbols = np.array([f"GENE{i}" for i in range(len(layout))])
+    return layout, symbols, 300, list(range(301, 326)), [305, 310, 315]
+
+
+def _overlaps(labels, markers) -> list[tuple[str, str]]:
+    """Pairs (label, marker or other label) whose boxes overlap."""
+    out = [(t, n) for t, box in labels for n, m in markers if figures.boxes_overlap(box, m, 0.0)]
+    out += [
+        (t, u)
+        for i, (t, box) in enumerate(labels)
+        for u, box2 in labels[i + 1 :]
+        if figures.boxes_overlap(box, box2, margin=0.0)
+    ]
+    return out
+
+
+def test_labels_are_spaced_for_the_plot_size_of_the_page():
+    """Labels were spaced for a 430 x 330 plot whatever the window: on a larger map the labels
+    left out "for lack of room" stayed out, on a smaller one they overlapped. Spaced for the
+    plot area the page draws, a larger map shows at least as many, and none overlaps."""
+    layout, symbols, focus, nb, sel = _crowded_neighbours()
+    sizes = [(250.0, 200.0), figures._PLOT_PX, (650.0, 460.0), (1300.0, 900.0)]
+    counts = []
+    for plot_px in sizes:
+        fig = figures.gene_map_figure(
+            layout,
+            symbols,
+            ["protein-coding"] * len(layout),
+            focus=focus,
+            neighbors=nb,
+            selected=sel,
+            plot_px=plot_px,
+        )
+        labels, markers = _label_and_marker_boxes(fig, layout, plot_px)
+        assert not _overlaps(labels, markers), plot_px
+        assert any(text == "GENE300" for text, _ in labels)  # the gene in focus always
+        ring = next(t for t in fig.data if t.name == "nearest neighbours")
+        assert list(ring.customdata) == list(symbols[nb])  # hover names every ring
+        counts.append(sum(bool(t) for t in ring.text))
+    assert counts == sorted(counts), counts
+    assert counts[-1] > counts[1] >= 1, counts  # more room, more labels
+    # the default is the size assumed before (callers that measure nothing: exports)
+    default = figures.place_labels(layout, nb, symbols[nb], focus=focus, focus_text="GENE300")
+    spaced = figures.place_labels(
+        layout, nb, symbols[nb], focus=focus, focus_text="GENE300", plot_px=figures._PLOT_PX
+    )
+    assert default[0].tolist() == spaced[0].tolist() and default[1] == spaced[1]
+    assert figures.spaced_labels(layout, nb, symbols[nb], plot_px=(1300.0, 900.0)).sum() >= (
+        figures.spaced_labels(layout, nb, symbols[nb]).sum()
+    )
+
+
+def test_labels_spaced_for_the_default_size_overlap_on_a_small_map():
+    """Why the size matters: placed for 430 x 330 pixels, labels overlap once the map is drawn
+    in 250 x 200; placed for 250 x 200, they do not."""
+    layout, symbols, focus, nb, _ = _crowded_neighbours()
+    small = (250.0, 200.0)
+
+    def boxes(placed_for):
+        fig = figures.gene_map_figure(
+            layout, symbols, ["a"] * len(layout), focus=focus, neighbors=nb, plot_px=placed_for
+        )
+        return _label_and_marker_boxes(fig, layout, small)
+
+    assert _overlaps(*boxes(figures._PLOT_PX))
+    assert not _overlaps(*boxes(small))
+
+
+def test_plot_area_takes_a_plausible_measured_size_else_the_default():
+    assert figures.plot_area({"width": 812, "height": 458.4}) == (812.0, 458.4)
+    for bad in (
+        None,
+        {},
+        [800, 600],
+        "800x600",
+        {"width": 800},
+        {"width": "800", "height": 600},
+        {"width": True, "height": 600},
+        {"width": float("nan"), "height": 600},
+        {"width": float("inf"), "height": 600},
+        {"width": -800, "height": 600},
+        {"width": 0, "height": 0},
+        {"width": 1e9, "height": 600},
+    ):
+        assert figures.plot_area(bad) == figures._PLOT_PX, bad
 
 
 def test_neighbour_labels_point_away_from_the_gene_in_focus():

@@ -1,0 +1,90 @@
+"""The gene map's plot area, as Chromium draws it, reaches the server (``gene-map-size``) at two
+window widths, and writing it does not start a loop of redraws."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.browser.test_dashboard_browser import _js, _wait
+
+pytestmark = pytest.mark.browser
+
+#: The plot area plotly drew for the gene map, the store's value, and how often the page wrote
+#: the store (set_props is wrapped once, below), or null while the map is not drawn.
+_SIZES = """
+const gd = document.querySelector('#gene-map .js-plotly-plot');
+if (!gd || !gd._fullLayout || !gd._fullLayout._size || !gd.data || !gd.data.length) return null;
+const store = window.dash_component_api.getLayout('gene-map-size');
+const ring = gd.data.find(t => t.name === 'nearest neighbours');
+return {drawn: [gd._fullLayout._size.w, gd._fullLayout._size.h],
+        stored: store && store.props ? store.props.data : null,
+        writes: window.__sizeWrites || 0,
+        rings: ring && ring.customdata ? ring.customdata.length : 0};
+"""
+
+#: Counts the page's writes of the store, and keeps the sizes the gene map's callback is sent
+#: when the store changed (the requests to the server).
+_WATCH = """
+if (window.__sizeWrites === undefined) {
+    window.__sizeWrites = 0;
+    window.__sizeSent = [];
+    const setProps = window.dash_clientside.set_props;
+    window.dash_clientside.set_props = function (id, props) {
+        if (id === 'gene-map-size') { window.__sizeWrites += 1; }
+        return setProps(id, props);
+    };
+    const send = window.fetch;
+    window.fetch = function (url, options) {
+        try {
+            const body = JSON.parse((options && options.body) || 'null');
+            if (body && String(body.output).includes('gene-map.figure')
+                    && (body.changedPropIds || []).includes('gene-map-size.data')) {
+                window.__sizeSent.push(body.inputs.find(i => i.id === 'gene-map-size').value);
+            }
+        } catch (e) { /* not a callback request */ }
+        return send.apply(this, arguments);
+    };
+}
+"""
+
+
+def _measured(driver, what: str, not_width: float | None = None) -> dict:
+    """The sizes once the store holds the plot area drawn (within the script's 4 pixels)."""
+
+    def ready():
+        s = _js(driver, _SIZES)
+        if not s or not s["stored"] or not s["rings"]:
+            return None
+        (w, h), stored = s["drawn"], s["stored"]
+        if not_width is not None and abs(w - not_width) < 50:
+            return None  # the page has not followed the new window size yet
+        if abs(stored["width"] - w) <= 4 and abs(stored["height"] - h) <= 4:
+            return s
+        return None
+
+    return _wait(driver, ready, 170, what)
+
+
+def test_gene_map_size_follows_the_window(app_url, driver):
+    """The labels of the gene in focus were spaced for a 430 x 330 plot whatever the window."""
+    driver.set_window_size(1500, 1200)
+    driver.get(app_url + "/?gene=MYH6&k=30")
+    wide = _measured(driver, "gene map size at 1500 px")
+    # two cards side by side at 1500 px; one card the width of the window below 1100 px
+    _js(driver, _WATCH)
+    driver.set_window_size(1000, 1200)
+    narrow = _measured(driver, "gene map size at 1000 px", not_width=wide["drawn"][0])
+    assert narrow["stored"]["width"] > wide["stored"]["width"] + 50, (wide, narrow)
+    assert 1 <= narrow["writes"] <= 3, narrow  # once per settled size, not on every step
+    # the gene map's callback is sent the new size (a gene is in focus: its labels move)
+    sent = _wait(driver, lambda: _js(driver, "return window.__sizeSent"), 30, "size sent")
+    assert sent[-1] == narrow["stored"], (sent, narrow)
+    # no loop: the map redrawn for the new size measures the same, the store rests
+    time.sleep(2.0)
+    settled = _js(driver, _SIZES)
+    assert settled["writes"] == narrow["writes"], (narrow, settled)
+    assert settled["stored"] == narrow["stored"]
+    alert = _js(driver, "return document.getElementById('alert-gene')?.innerText || ''")
+    assert not alert.strip(), alert
