@@ -527,3 +527,13 @@ def test_annotations_with_gtex_files_is_refused(gtex_acmg59_files, small_matrix,
     code, _, err = _run([*args, "--annotations", small_matrix, "--out", tmp_path / "m"], capsys)
     assert code == 2 and "--annotations works with --matrix" in err
     assert not (tmp_path / "m").exists()
+
+
+def test_model_entries_are_what_a_model_directory_holds(tiny_model):
+    """``--force`` keeps a model directory that holds files of the user's (test above) by
+    knowing which files are the model's: every file training writes must be among them."""
+    from core.train_cli import MODEL_ENTRIES
+
+    written = {p.name for p in Path(tiny_model).iterdir() if not p.name.startswith(".")}
+    assert "config.json" in written and "weights.pt" in written
+    assert written <= set(MODEL_ENTRIES), written - set(MODEL_ENTRIES)
