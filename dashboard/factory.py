@@ -49,11 +49,10 @@ def create_app(es: Any, config: DashboardConfig | None = None) -> Any:
     -------
     dash.Dash
         With ``app.fe_context`` (the :class:`~dashboard.context.AppContext`) and ``app.server``
-        (the Flask app, for gunicorn). Background jobs run on a ``DiskcacheManager`` whose store
-        is ``<cache_dir>/jobs``.
+        (the Flask app, for gunicorn). Background jobs run on :func:`jobs_manager` (Dash's
+        ``DiskcacheManager``, its store one file per entry in ``<cache_dir>/jobs``).
     """
-    import diskcache
-    from dash import Dash, DiskcacheManager
+    from dash import Dash
 
     from dashboard import baselines, export, gene_space, placement, sample_map, selection, status
     from dashboard.layout import build_layout
@@ -61,12 +60,11 @@ def create_app(es: Any, config: DashboardConfig | None = None) -> Any:
     use_fork_safe_threads()
     context = AppContext(es, config)
     context.cache_dir.mkdir(parents=True, exist_ok=True)
-    jobs = diskcache.Cache(str(context.cache_dir / "jobs"))
     app = Dash(
         __name__,
         title="Factorized embeddings explorer",
         assets_folder=str(ASSETS),
-        background_callback_manager=DiskcacheManager(jobs),
+        background_callback_manager=jobs_manager(context.cache_dir),
         update_title=None,
     )
     app.fe_context = context
@@ -82,6 +80,29 @@ def create_app(es: Any, config: DashboardConfig | None = None) -> Any:
         warm_up(context)
     log.info("dashboard for %s (%d x %d)", context.name, context.n_samples, context.n_genes)
     return app
+
+
+def jobs_manager(cache_dir: str | os.PathLike[str]) -> Any:
+    """The manager of the app's background jobs: Dash's ``DiskcacheManager``, its progress and
+    results kept one file per entry in ``<cache_dir>/jobs`` (:mod:`dashboard.jobs_store`).
+
+    Jobs are forked from the server; what they write is read by the server's threads, by other
+    worker processes, and by the next server when it restarts while a job runs. In SQLite
+    (``diskcache``) it was lost in the last case: a job forked from a request thread inherited
+    SQLite's per-process lock state and held none of the file locks it believed it held.
+
+    Parameters
+    ----------
+    cache_dir
+        The app's cache directory.
+
+    Returns
+    -------
+    dashboard.jobs_store.JobsManager
+    """
+    from dashboard.jobs_store import JobsManager
+
+    return JobsManager(Path(cache_dir) / "jobs")
 
 
 def warm_up(context: AppContext) -> None:

@@ -1,0 +1,182 @@
+"""Where Dash's background jobs leave their progress and results: :class:`JobStore`, one file
+per entry, and :class:`JobsManager`, Dash's ``DiskcacheManager`` that uses it.
+
+Dash forks each job from the server and reads what it writes from the server's threads, or from
+another server process (gunicorn workers, a server restarted while the job ran). With the
+entries in SQLite (``diskcache``), a job forked from a request thread inherited SQLite's lock
+state, which is per process: the connection the job opened took none of the file locks it
+believed it held. Once the server that forked it ended (a restart, a worker replaced), the next
+server's connections removed the write-ahead log the job still wrote to, and its progress and
+result were lost: the page waited on the job for ever. Each entry here is a file written to a
+temporary name and renamed into place (as the results of :mod:`core.cache`): no state is held
+open between two calls, so nothing is inherited by a fork, and every process sees a write once
+the call that made it has returned.
+
+Values are pickled, as ``diskcache`` did: the store holds what the app's own jobs return, and its
+directory is the app's cache directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import pickle
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from dash import DiskcacheManager
+from dash.background_callback.managers import BaseBackgroundCallbackManager
+
+log = logging.getLogger(__name__)
+
+_SUFFIX = ".job"
+_TMP = ".tmp"
+
+
+class JobStore:
+    """A keyed store shared by processes, with the calls ``DiskcacheManager`` makes of a
+    ``diskcache.Cache``: :meth:`get`, :meth:`set`, :meth:`delete`, :meth:`touch`, :meth:`transact`.
+
+    Parameters
+    ----------
+    directory
+        Where the entries are kept (created if missing).
+    max_age
+        Seconds after which an entry never read (a job whose page was closed) is removed, when
+        a store is opened on the directory.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], max_age: float = 7 * 24 * 3600.0):
+        self.directory = Path(directory)
+        self.max_age = float(max_age)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._thread_lock = threading.Lock()  # transact() where there is no fcntl
+        self.prune()
+
+    def _path(self, key: str) -> Path:
+        if not isinstance(key, str):
+            raise TypeError(f"job store keys are strings, got {type(key).__name__}: {key!r}")
+        return self.directory / (hashlib.sha256(key.encode()).hexdigest() + _SUFFIX)
+
+    def _read(self, path: Path) -> tuple[float | None, Any] | None:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            expires, value = pickle.loads(data)  # noqa: S301 - written by this app's own jobs
+        except Exception as exc:
+            raise RuntimeError(f"the background job entry {path} cannot be read: {exc}") from exc
+        return expires, value
+
+    def _write(self, path: Path, expires: float | None, value: Any) -> None:
+        data = pickle.dumps((expires, value), protocol=pickle.HIGHEST_PROTOCOL)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex}{_TMP}")
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value stored under ``key``; ``default`` when there is none or it has expired."""
+        path = self._path(key)
+        entry = self._read(path)
+        if entry is None:
+            return default
+        expires, value = entry
+        if expires is not None and expires <= time.time():
+            path.unlink(missing_ok=True)
+            return default
+        return value
+
+    def set(self, key: str, value: Any, expire: float | None = None) -> bool:
+        """Store ``value`` under ``key`` (replacing any), for ``expire`` seconds if given."""
+        expires = None if expire is None else time.time() + float(expire)
+        self._write(self._path(key), expires, value)
+        return True
+
+    def delete(self, key: str) -> bool:
+        """Remove ``key``; whether it was there."""
+        try:
+            self._path(key).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def touch(self, key: str, expire: float | None = None) -> bool:
+        """Set the lifetime of ``key`` to ``expire`` seconds from now (``None``: no end)."""
+        path = self._path(key)
+        entry = self._read(path)
+        if entry is None or (entry[0] is not None and entry[0] <= time.time()):
+            return False
+        expires = None if expire is None else time.time() + float(expire)
+        self._write(path, expires, entry[1])
+        return True
+
+    @contextlib.contextmanager
+    def transact(self) -> Iterator[None]:
+        """Hold the store's lock (across processes: ``flock``) while the block runs."""
+        try:
+            import fcntl
+        except ImportError:  # no fcntl: across this process's threads only
+            with self._thread_lock:
+                yield
+            return
+        with open(self.directory / ".transact.lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def prune(self) -> None:
+        """Remove expired entries, entries older than ``max_age`` and the temporary files of
+        writers that were killed."""
+        now = time.time()
+        for path in self.directory.iterdir():
+            name = path.name
+            try:
+                if name.endswith(_TMP):
+                    if now - path.stat().st_mtime > 3600:
+                        path.unlink()
+                elif name.endswith(_SUFFIX):
+                    if now - path.stat().st_mtime > self.max_age:
+                        path.unlink()
+                    else:
+                        entry = self._read(path)
+                        if entry is not None and entry[0] is not None and entry[0] <= now:
+                            path.unlink()
+            except FileNotFoundError:  # removed by another process meanwhile
+                continue
+            except (OSError, RuntimeError) as exc:
+                log.warning("job store: %s left in place: %s", path, exc)
+
+
+class JobsManager(DiskcacheManager):
+    """Dash's ``DiskcacheManager`` (jobs forked from the server, polled by the page) with its
+    progress and results in a :class:`JobStore`.
+
+    Parameters
+    ----------
+    directory
+        The store's directory.
+    cache_by, expire
+        As for ``DiskcacheManager``.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], cache_by: Any = None, expire: Any = None):
+        # DiskcacheManager.__init__ accepts only a diskcache store; its other methods call
+        # self.handle's get, set, delete, touch and transact, which JobStore has. The handle is
+        # set first: the base class makes the job functions of the callbacks already registered
+        # (by another app of this process) with it.
+        self.handle = JobStore(directory)
+        self.expire = expire
+        BaseBackgroundCallbackManager.__init__(self, cache_by)
