@@ -147,14 +147,19 @@ def export_figure(
         )
         parts = [color]
     elif which == "gene-map":
-        fig, _ = build_gene_figure(
-            context,
+        gene_view = (
             view.get("gene_color"),
             view.get("focus"),
             view.get("k"),
             view.get("selection_genes"),
-            webgl=False,
         )
+        fig, _ = build_gene_figure(context, *gene_view, webgl=False)
+        if view.get("focus"):  # neighbours' labels: spaced again for the file's plot area
+            drawn = figures.name_dataset(
+                figures.for_export(fig, width, height), dataset_line(context)
+            )
+            area = figures.export_plot_area(drawn)
+            fig, _ = build_gene_figure(context, *gene_view, webgl=False, plot_size=area)
         parts = [view.get("gene_color") or "type", view.get("focus") or ""]
     elif which == "baselines":
         cached = context.cached_baselines()

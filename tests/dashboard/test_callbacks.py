@@ -506,3 +506,66 @@ def test_neighbours_csv_holds_every_go_term(context):
         if "(+" in page["go_terms"]:
             more = int(page["go_terms"].rsplit("(+", 1)[1].rstrip(")"))
             assert full.count("; ") == shown.count("; ") + more
+
+
+def test_exported_gene_map_labels_are_spaced_for_the_file(context, monkeypatch):
+    """The neighbours' labels of an exported gene map are placed for the file's plot area
+    (a single-column file is smaller than the page's map, a slide larger): no label lies on
+    another or on a highlighted marker there, and the larger file labels at least as many."""
+    from tests.dashboard.test_figures import _label_and_marker_boxes
+
+    figs = {}
+
+    class Recorder:
+        def render(self, fig, fmt, width, height, scale):
+            figs[width] = fig
+            return b"<svg/>"
+
+    monkeypatch.setattr(context, "image_renderer", Recorder())
+    view = {"focus": "GATA4", "k": 30}
+    for size in ("single column (85 mm, 300 dpi)", "slide 16:9"):
+        export.export_figure(context, "gene-map", "svg", size, view)
+    shown = {}
+    for width, fig in figs.items():
+        points = np.vstack([np.column_stack([t.x, t.y]) for t in fig.data if t.x is not None])
+        area = figures.export_plot_area(fig)
+        plot_px = (area["width"], area["height"])
+        assert plot_px != figures._PLOT_PX
+        labels, markers = _label_and_marker_boxes(fig, points.astype(float), plot_px)
+        for text, box in labels:
+            for name, marker in markers:
+                assert not figures.boxes_overlap(box, marker, margin=0.0), (width, text, name)
+            for other, box2 in labels:
+                if other != text:
+                    assert not figures.boxes_overlap(box, box2, margin=0.0), (width, text, other)
+        shown[width] = len(labels)
+    assert shown[1280] >= shown[500] >= 1
+
+
+@pytest.mark.skipif(browser_path() is None, reason="no Chromium for kaleido")
+def test_export_plot_area_is_what_plotly_draws(context):
+    """The estimate the exported labels are spaced for is at most, and close to, the plot area
+    plotly draws in the file (its clip rectangle in the SVG)."""
+    import re
+
+    figs = {}
+
+    class Keep:
+        def render(self, fig, fmt, width, height, scale):
+            figs["fig"] = fig
+            return export.render_image(fig, fmt, width, height, scale)
+
+    context.image_renderer, before = Keep(), context.image_renderer
+    try:
+        view = {"focus": "GATA4", "k": 30, "gene_color": "go:GO:0007507"}
+        out = export.export_figure(
+            context, "gene-map", "svg", "single column (85 mm, 300 dpi)", view
+        )
+    finally:
+        context.image_renderer = before
+    svg = base64.b64decode(out["content"]).decode()
+    drawn = re.search(r'<clipPath[^>]*xyplot[^>]*><rect width="([\d.]+)" height="([\d.]+)"', svg)
+    assert drawn is not None
+    area = figures.export_plot_area(figs["fig"])
+    for key, real in zip(("width", "height"), map(float, drawn.groups()), strict=True):
+        assert 0.9 * real <= area[key] <= real, (key, area[key], real)
