@@ -1771,6 +1771,27 @@ def _first_non_numeric(series: pd.Series) -> tuple[int, str] | None:
     return None
 
 
+#: Text that marks a missing value, compared stripped and in lower case (pandas reads the
+#: exact forms of most of these, but not ``'NA '`` or ``n.a.``).
+_MISSING_MARKERS = frozenset(
+    {"", "na", "n/a", "nan", "null", "none", "#n/a", "<na>", "-nan", "n.a.", "#na"}
+)
+
+
+def _markers_to_missing(series: pd.Series) -> pd.Series:
+    """A text column whose cells are numbers or missing-value markers, as numbers (markers
+    NaN); any other column as it is, its markers NaN."""
+    text = series.astype(str).str.strip().str.lower()
+    marker = series.notna() & text.isin(_MISSING_MARKERS)
+    if not marker.any():
+        return series
+    cleaned = series.mask(marker)
+    numbers = pd.to_numeric(cleaned, errors="coerce")
+    if numbers.notna().sum() == cleaned.notna().sum():
+        return numbers
+    return cleaned
+
+
 def _mostly_numbers(series: pd.Series) -> bool:
     """Whether at least half of a column's filled cells are numbers (a column of values with
     a few text cells, not a column of text)."""
@@ -2172,6 +2193,10 @@ def _frame_to_set(
             raise DataError(
                 f"{path}: label column {c!r} not found (columns: {', '.join(cols[:8])})"
             )
+
+    for c in cols[1:]:  # ' NA', 'n.a.': missing values, as pandas reads 'NA'
+        if frame[c].dtype == object:
+            frame[c] = _markers_to_missing(frame[c])
 
     # Leading non-numeric columns (ids, annotations) and gene positions; numeric body after.
     def is_lead(i: int) -> bool:

@@ -11,7 +11,6 @@ loads them in seconds.
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import hashlib
 import json
 import logging
@@ -255,29 +254,20 @@ def parse_gene_list(text: str | None) -> list[str]:
     return tokens
 
 
-#: Cells of an expression column read as missing without a word (after stripping spaces, any
-#: case): what tables write for a missing value.
-_MISSING_MARKERS = frozenset(
-    {"", "na", "n/a", "nan", "null", "none", "#n/a", "<na>", "-nan", "n.a."}
-)
-
-
 def _load_upload(
     path: Path, name: str, transform: str, model_genes: set[str]
-) -> tuple[Any, list[dict[str, str]]]:
-    """Read an uploaded matrix; a text value in an expression column is read as missing.
+) -> tuple[Any, list[dict[str, str]], int]:
+    """Read an uploaded matrix; a text value among its numbers is read as missing.
 
-    :func:`core.data.load_table` refuses a text value in the body of a table ("non-numeric
-    value 'high' in column 'TP53'"), and takes a first column of values that holds one for an
-    annotation: that gene (or, genes in rows, that sample) was left out without a word. Then
-    the table is read again with those cells emptied (:func:`_numbers_only_copy`): nothing is
-    lost, and the cells are returned to be said.
+    :func:`core.data.load_table` with ``text_values="missing"``: a column of values with a
+    text cell stays a column of values (it is not taken for an annotation), and the cells are
+    returned to be said.
 
     Returns
     -------
-    (ExpressionSet, text cells)
-        The cells: dicts of ``column``, ``row`` (ids), ``text`` and ``axis`` (``genes`` when
-        the columns are genes, ``samples`` when they are samples).
+    (ExpressionSet, text cells, number of text cells)
+        The cells (the first 100): dicts of ``column``, ``row`` (ids), ``text`` and ``axis``
+        (``genes`` when the columns are genes, ``samples`` when they are samples).
     """
     from core.data import load_table
 
@@ -288,7 +278,7 @@ def _load_upload(
         """load_table; where its ids cannot tell rows from columns, the orientation whose
         genes are the model's (an upload is placed on a model: its genes decide)."""
         try:
-            return load_table(table, transform=transform)
+            return load_table(table, transform=transform, text_values="missing")
         except DataError as exc:
             if "cannot tell whether its rows are samples or genes" not in str(exc):
                 raise
@@ -296,7 +286,9 @@ def _load_upload(
         best, best_hits = None, 0
         for orientation in ("samples_x_genes", "genes_x_samples"):
             try:
-                candidate = load_table(table, transform=transform, orientation=orientation)
+                candidate = load_table(
+                    table, transform=transform, orientation=orientation, text_values="missing"
+                )
             except DataError:
                 continue
             names = list(candidate.gene_ids) + list(candidate.gene_symbols)
@@ -309,27 +301,16 @@ def _load_upload(
         return best
 
     try:
-        es, error = read(path), None
+        es = read(path)
     except CoreError as exc:
-        if "non-numeric value" not in str(exc):
-            raise named(exc) from None
-        es, error = None, exc
-    if es is not None and not _columns_left_out(es, model_genes):
-        return es, []
-    try:
-        cleaned = _numbers_only_copy(path, model_genes)
-    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        log.info("%s: not read again without its text values: %s", name, exc)
-        cleaned = None
-    if cleaned is not None:
-        clean_path, cells = cleaned
-        try:
-            return read(clean_path), cells
-        except CoreError as exc:
-            log.info("%s: read again without its text values, failed: %s", name, exc)
-    if error is not None:
-        raise named(error) from None
-    return es, []
+        raise named(exc) from None
+    source = es.source or {}
+    axis = "genes" if source.get("orientation") == "samples_x_genes" else "samples"
+    cells = [
+        {"column": c["column"], "row": c["row"], "text": c["text"], "axis": axis}
+        for c in source.get("text_cells") or []
+    ]
+    return es, cells, int(source.get("text_cell_count") or len(cells))
 
 
 def _gene_key(name: Any) -> str:
@@ -339,92 +320,6 @@ def _gene_key(name: Any) -> str:
 def _is_model_gene(name: Any, model_genes: set[str]) -> bool:
     text = str(name).strip().strip('"').upper()
     return text in model_genes or _gene_key(name) in model_genes
-
-
-def _columns_left_out(es: Any, model_genes: set[str]) -> bool:
-    """Whether a column of values was read as an annotation: a sample annotation named as a
-    gene of the model, or a gene annotation mostly of numbers (a sample, genes in rows)."""
-    samples = getattr(es, "samples", None)
-    if isinstance(samples, pd.DataFrame) and any(
-        _is_model_gene(c, model_genes) for c in samples.columns
-    ):
-        return True
-    genes = getattr(es, "genes", None)
-    if isinstance(genes, pd.DataFrame):
-        for col in genes.columns:
-            if col == "symbol":
-                continue
-            text = genes[col].astype(str).str.strip()
-            numbers = pd.to_numeric(text, errors="coerce").notna()
-            if numbers.any() and numbers.mean() >= 0.5 and not numbers.all():
-                return True
-    return False
-
-
-def _numbers_only_copy(
-    path: Path, model_genes: set[str]
-) -> tuple[Path, list[dict[str, str]]] | None:
-    """A copy of the table at ``path`` whose expression columns hold numbers only: text cells
-    (``'high'``, ``'NA '``) emptied (missing), or None when there is nothing to empty.
-
-    Expression columns: the columns named as genes of the model (samples as rows), or, when the
-    first column names genes of the model (genes as rows), every later column mostly of numbers.
-    """
-    parquet = path.name.endswith(".parquet")
-    if parquet:
-        original = pd.read_parquet(path)
-        if not isinstance(original.index, pd.RangeIndex):
-            original = original.reset_index()
-        frame = original.astype(object).where(original.notna(), "").astype(str)
-        sep = ","
-    else:
-        with gzip.open(path, "rt") if path.name.endswith(".gz") else path.open() as fh:
-            first = next((line for line in fh if line.strip()), "")
-        sep = "\t" if "\t" in first else (";" if first.count(";") > first.count(",") else ",")
-        frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False)
-    if frame.shape[1] < 2 or not isinstance(frame.index, pd.RangeIndex):
-        return None
-    cols = list(frame.columns)
-    row_ids = frame[cols[0]].astype(str).str.strip()
-    columns = [c for c in cols[1:] if _is_model_gene(c, model_genes)]
-    genes_in_rows = (
-        not columns and np.mean([_is_model_gene(r, model_genes) for r in row_ids]) >= 0.5
-    )
-    if genes_in_rows:
-        columns = cols[1:]
-    cells: list[dict[str, str]] = []
-    changed: list[str] = []
-    for col in columns:
-        text = frame[col].astype(str).str.strip()
-        missing = text.str.lower().isin(_MISSING_MARKERS)
-        numbers = pd.to_numeric(text.where(~missing), errors="coerce").notna()
-        bad = ~missing & ~numbers
-        if not bad.any() and not (missing & (frame[col] != "")).any():
-            continue
-        if genes_in_rows and numbers.sum() < bad.sum():
-            continue  # a column of text (an annotation), not a sample's values
-        for i in np.flatnonzero(bad.to_numpy()):
-            cells.append(
-                {
-                    "column": str(col),
-                    "row": str(row_ids.iloc[i]),
-                    "text": str(frame[col].iloc[i]),
-                    "axis": "samples" if genes_in_rows else "genes",
-                }
-            )
-        frame.loc[bad | missing, col] = ""
-        changed.append(col)
-    if not changed:
-        return None
-    out = path.with_name(f"numbers-only-{path.name}")
-    if parquet:
-        for col in changed:
-            original[col] = pd.to_numeric(frame[col].replace("", np.nan), errors="coerce")
-        original.to_parquet(out, index=False)
-    else:
-        gz = "gzip" if out.name.endswith(".gz") else None
-        frame.to_csv(out, sep=sep, index=False, compression=gz)
-    return out, cells
 
 
 def _new_lock_after_fork(context: AppContext) -> None:
@@ -1559,8 +1454,9 @@ class AppContext:
             majority_share`` over the ``PLACE_K`` nearest samples of the map. ``attrs``:
             ``label`` (that column), ``genes_present`` (model genes in the upload, of all),
             ``no_values`` (ids of the samples left out: no value for any gene of the model),
-            ``text_cells`` (cells of expression columns that hold text, read as missing: dicts
-            of ``column``, ``row``, ``text``, ``axis``: ``genes`` when the columns are genes)
+            ``text_cells`` (the first 100 cells of expression columns that hold text, read as
+            missing: dicts of ``column``, ``row``, ``text``, ``axis``: ``genes`` when the
+            columns are genes), ``text_cell_count`` (all of them)
             and ``fit_warning``.
         """
         import inspect
@@ -1599,7 +1495,7 @@ class AppContext:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"upload{suffix}"
             path.write_bytes(raw)
-            es, text_cells = _load_upload(path, name, transform, model_genes)
+            es, text_cells, n_text_cells = _load_upload(path, name, transform, model_genes)
         if es.n_samples > self.MAX_PLACED:
             raise DataError(
                 f"{name}: {es.n_samples:,} samples; up to {self.MAX_PLACED:,} are placed here "
@@ -1670,6 +1566,7 @@ class AppContext:
         out.attrs["genes_present"] = (int(n_present), len(model.gene_ids_))
         out.attrs["no_values"] = no_values
         out.attrs["text_cells"] = text_cells
+        out.attrs["text_cell_count"] = n_text_cells
         check = getattr(model, "fit_error_warning", None)
         out.attrs["fit_warning"] = check(error) if check is not None else None
         progress(1.0, "done")

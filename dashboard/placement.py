@@ -62,11 +62,15 @@ def upload_transform(context: Any, apply_transform: bool) -> str:
     return training if training != "none" else COUNTS_TRANSFORM
 
 
-def text_cells_warning(cells: list[dict[str, str]], filename: str) -> str | None:
+def text_cells_warning(
+    cells: list[dict[str, str]], filename: str, total: int | None = None
+) -> str | None:
     """What the page says of the upload's cells that held text instead of a number (read as
-    missing, their genes and samples kept), or None when there were none."""
+    missing, their genes and samples kept), or None when there were none. ``cells``: the first
+    of them; ``total``: how many there were (default: ``len(cells)``)."""
     if not cells:
         return None
+    total = max(int(total or 0), len(cells))
     by_column: dict[str, list[dict[str, str]]] = {}
     for cell in cells:
         by_column.setdefault(cell["column"], []).append(cell)
@@ -80,12 +84,13 @@ def text_cells_warning(cells: list[dict[str, str]], filename: str) -> str | None
     rest = len(by_column) - len(shown)
     what = "gene" if genes else "sample"
     n = len(by_column)
+    tail = f"; and {rest} more {what}{'' if rest == 1 else 's'}" if rest > 0 else ""
+    if total > len(cells):
+        tail += f" (the first {len(cells)} of the {total:,} text values)"
     return (
-        f"{len(cells)} value{'' if len(cells) == 1 else 's'} of {filename} "
-        f"{'is' if len(cells) == 1 else 'are'} text, not a number, and read as missing; "
-        f"the {what}{'' if n == 1 else 's'} kept: "
-        + "; ".join(shown)
-        + (f"; and {rest} more {what}{'' if rest == 1 else 's'}" if rest > 0 else "")
+        f"{total:,} value{'' if total == 1 else 's'} of {filename} "
+        f"{'is' if total == 1 else 'are'} text, not a number, and read as missing; "
+        f"the {what}{'' if n == 1 else 's'} kept: " + "; ".join(shown) + tail
     )
 
 
@@ -122,7 +127,11 @@ def place_from_upload(
         top = ", ".join(f"{v} {n}" for v, n in counts.head(5).items())
         info += f"; majority {label} nearby: {top}"
     warnings = []
-    text_warning = text_cells_warning(table.attrs.get("text_cells") or [], filename or "the upload")
+    text_warning = text_cells_warning(
+        table.attrs.get("text_cells") or [],
+        filename or "the upload",
+        table.attrs.get("text_cell_count"),
+    )
     if text_warning:
         warnings.append(text_warning)
     no_values = table.attrs.get("no_values") or []

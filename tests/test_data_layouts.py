@@ -299,6 +299,21 @@ def test_text_values_refused_or_read_as_missing(tmp_path, real, caplog, genes_in
     np.testing.assert_array_equal(np.isnan(again.values), np.isnan(es.values))
 
 
+def test_missing_value_markers_with_spaces_are_missing_values(tmp_path, real, caplog):
+    """'NA ' and 'n.a.' mark missing values as 'NA' does (pandas reads only the exact forms):
+    read as missing whatever text_values says, without a word, and the first gene column
+    holding one stays a gene."""
+    block = real.iloc[:8, :5].astype(object)
+    block.iloc[1, 0] = "NA "
+    block.iloc[2, 3] = "n.a."
+    block.to_csv(tmp_path / "markers.csv", index_label="sample")
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "markers.csv")
+    assert list(es.gene_ids) == list(real.columns[:5])
+    assert np.argwhere(np.isnan(es.values)).tolist() == [[1, 0], [2, 3]]
+    assert caplog.text == ""
+
+
 def test_values_column_taken_for_an_annotation_is_said(tmp_path, real, caplog):
     """Refusing text cells, a first gene column with one is read as a sample annotation (as a
     tissue column would be): the loader says so and names the way out."""

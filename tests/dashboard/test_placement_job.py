@@ -178,6 +178,22 @@ def test_text_values_in_sample_columns_are_read_as_missing(context, gtex_rows):
     assert f"{first} has 'high' (gene {table.index[3]})" in message and "sample kept" in message
 
 
+def test_many_text_values_are_counted_whole(context, gtex_rows):
+    """The page names the first cells and counts them all (a source keeps the first 100)."""
+    rows = gtex_rows.drop(columns=["tissue"]).astype(object)
+    genes = list(rows.columns[1:])
+    for j in range(1, 61):
+        rows.loc[0, genes[j]] = "x"
+        rows.loc[1, genes[j]] = "y"
+    rows.loc[2, genes[0]] = "z"
+    raw = rows.to_csv(index=False).encode()
+    placed, _, _, alert = placement.place_from_upload(context, _data_url(raw), "many.csv", False)
+    assert placed is not no_update, _text(alert)
+    message = _text(alert)
+    assert "121 values of many.csv are text, not a number, and read as missing" in message
+    assert "(the first 100 of the 121 text values)" in message
+
+
 def test_an_upload_without_text_values_says_nothing_of_them(context, gtex_rows):
     raw = gtex_rows.drop(columns=["tissue"]).to_csv(index=False).encode()
     placed, _, _, alert = placement.place_from_upload(context, _data_url(raw), "ok.csv", False)
@@ -236,7 +252,7 @@ def test_an_upload_whose_ids_do_not_tell_its_orientation_follows_the_model_genes
     frame.to_csv(by_rows)
     frame.T.to_csv(by_cols)
     for path in (by_rows, by_cols):
-        es, cells = _load_upload(path, path.name, "none", model_genes)
+        es, cells, _ = _load_upload(path, path.name, "none", model_genes)
         assert list(es.sample_ids) == ["p1", "p2", "p3"] and list(es.gene_ids) == genes
         np.testing.assert_allclose(es.values, frame.to_numpy(), atol=1e-6)
         assert cells == []
