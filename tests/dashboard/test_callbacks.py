@@ -512,7 +512,7 @@ def test_exported_gene_map_labels_are_spaced_for_the_file(context, monkeypatch):
     """The neighbours' labels of an exported gene map are placed for the file's plot area
     (a single-column file is smaller than the page's map, a slide larger): no label lies on
     another or on a highlighted marker there, and the larger file labels at least as many."""
-    from tests.dashboard.test_figures import _label_and_marker_boxes
+    from tests.dashboard.test_figures import _label_and_marker_boxes, _overlaps
 
     figs = {}
 
@@ -532,12 +532,7 @@ def test_exported_gene_map_labels_are_spaced_for_the_file(context, monkeypatch):
         plot_px = (area["width"], area["height"])
         assert plot_px != figures._PLOT_PX
         labels, markers = _label_and_marker_boxes(fig, points.astype(float), plot_px)
-        for text, box in labels:
-            for name, marker in markers:
-                assert not figures.boxes_overlap(box, marker, margin=0.0), (width, text, name)
-            for other, box2 in labels:
-                if other != text:
-                    assert not figures.boxes_overlap(box, box2, margin=0.0), (width, text, other)
+        assert _overlaps(labels, markers) == [], width
         shown[width] = len(labels)
     assert shown[1280] >= shown[500] >= 1
 
