@@ -369,7 +369,30 @@ SIMULATED_NOTE = (
 )
 
 
+class _LineProgress:
+    """The calls of a tqdm bar used here, as plain lines on stderr (a log, not a terminal): a
+    line when a new step begins (the part of the step's name before " / "), none redrawn."""
+
+    def __init__(self, total: int, desc: str) -> None:
+        self.total, self.desc, self.n, self.step = max(int(total), 1), desc, 0, None
+
+    def set_postfix_str(self, text: str) -> None:
+        step = str(text).split(" / ")[0]
+        if step != self.step:
+            self.step = step
+            print(f"{self.desc}: {step} ({self.n} of {self.total} done)", file=sys.stderr)
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+
+    def close(self) -> None:
+        pass
+
+
 def _tqdm(total: int, desc: str):
+    """A progress bar on stderr when it is a terminal, else a line per step."""
+    if not sys.stderr.isatty():
+        return _LineProgress(total, desc)
     from tqdm import tqdm
 
     return tqdm(total=total, desc=desc, file=sys.stderr, leave=False, dynamic_ncols=True)

@@ -822,6 +822,10 @@ def test_cli_evaluate_writes_json_and_markdown(tiny_model, tmp_path, capsys):
     argv += ["--out", str(out), "--methods", "pca,raw", "--classifiers", "1-NN,Gaussian NB"]
     argv += ["--cache-dir", str(tmp_path / "cache")]
     assert _main(argv) == 0
+    err = capsys.readouterr().err
+    # in a log (not a terminal): a plain line per step, no bar redrawn with carriage returns
+    assert "\r" not in err
+    assert "Table 1: fe (0 of 6 done)" in err and "Table 1: raw (4 of 6 done)" in err
     result = json.loads(out.read_text())
     assert set(result["results"]) == {"fe", "pca", "raw"}
     assert set(result["results"]["raw"]) == {"1-NN", "Gaussian NB"}
