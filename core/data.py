@@ -1780,7 +1780,7 @@ _MISSING_MARKERS = frozenset(
 
 def _markers_to_missing(series: pd.Series) -> pd.Series:
     """A text column whose cells are numbers or missing-value markers, as numbers (markers
-    NaN); any other column as it is, its markers NaN."""
+    NaN); any other column as it is (an annotation keeps its words, ``none`` included)."""
     text = series.astype(str).str.strip().str.lower()
     marker = series.notna() & text.isin(_MISSING_MARKERS)
     if not marker.any():
@@ -1789,7 +1789,7 @@ def _markers_to_missing(series: pd.Series) -> pd.Series:
     numbers = pd.to_numeric(cleaned, errors="coerce")
     if numbers.notna().sum() == cleaned.notna().sum():
         return numbers
-    return cleaned
+    return series
 
 
 def _mostly_numbers(series: pd.Series) -> bool:
@@ -1810,7 +1810,8 @@ def _text_to_missing(
 ) -> pd.Series:
     """``series`` with its text cells read as missing (NaN); each appended to ``cells``."""
     numbers = pd.to_numeric(series, errors="coerce")
-    bad = np.flatnonzero((numbers.isna() & series.notna()).to_numpy())
+    marker = series.astype(str).str.strip().str.lower().isin(_MISSING_MARKERS)
+    bad = np.flatnonzero((numbers.isna() & series.notna() & ~marker).to_numpy())
     if cells is not None:
         for pos in bad:
             cells.append(

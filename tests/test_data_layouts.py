@@ -312,6 +312,16 @@ def test_missing_value_markers_with_spaces_are_missing_values(tmp_path, real, ca
     assert list(es.gene_ids) == list(real.columns[:5])
     assert np.argwhere(np.isnan(es.values)).tolist() == [[1, 0], [2, 3]]
     assert caplog.text == ""
+    # beside a text value, a marker is still a missing value, not a text cell to report
+    block.iloc[5, 3] = "high"
+    block.to_csv(tmp_path / "both.csv", index_label="sample")
+    es = load_table(tmp_path / "both.csv", text_values="missing")
+    assert es.source["text_cell_count"] == 1 and es.source["text_cells"][0]["text"] == "high"
+    # an annotation keeps its words: 'none' is a treatment here, not a missing value
+    treated = real.iloc[:4, :3].assign(treatment=["none", "drugA", "none", "drugB"])
+    treated[["treatment", *real.columns[:3]]].to_csv(tmp_path / "t.csv", index_label="sample")
+    es = load_table(tmp_path / "t.csv")
+    assert es.samples["treatment"].tolist() == ["none", "drugA", "none", "drugB"]
 
 
 def test_values_column_taken_for_an_annotation_is_said(tmp_path, real, caplog):
