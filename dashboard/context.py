@@ -1456,7 +1456,8 @@ class AppContext:
             ``no_values`` (ids of the samples left out: no value for any gene of the model),
             ``text_cells`` (the first 100 cells of expression columns that hold text, read as
             missing: dicts of ``column``, ``row``, ``text``, ``axis``: ``genes`` when the
-            columns are genes), ``text_cell_count`` (all of them)
+            columns are genes), ``text_cell_count`` (all of them), ``word_genes`` (columns
+            named as genes of the model that hold words, not numbers: read as annotations)
             and ``fit_warning``.
         """
         import inspect
@@ -1496,6 +1497,14 @@ class AppContext:
             path = Path(tmp) / f"upload{suffix}"
             path.write_bytes(raw)
             es, text_cells, n_text_cells = _load_upload(path, name, transform, model_genes)
+        # a column named as a gene of the model that holds words more than numbers is read as
+        # a sample annotation: the gene counts as absent, and the page says why
+        samples = getattr(es, "samples", None)
+        word_genes = (
+            [str(c) for c in samples.columns if _is_model_gene(c, model_genes)]
+            if isinstance(samples, pd.DataFrame)
+            else []
+        )
         if es.n_samples > self.MAX_PLACED:
             raise DataError(
                 f"{name}: {es.n_samples:,} samples; up to {self.MAX_PLACED:,} are placed here "
@@ -1567,6 +1576,7 @@ class AppContext:
         out.attrs["no_values"] = no_values
         out.attrs["text_cells"] = text_cells
         out.attrs["text_cell_count"] = n_text_cells
+        out.attrs["word_genes"] = word_genes
         check = getattr(model, "fit_error_warning", None)
         out.attrs["fit_warning"] = check(error) if check is not None else None
         progress(1.0, "done")

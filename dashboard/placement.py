@@ -134,6 +134,16 @@ def place_from_upload(
     )
     if text_warning:
         warnings.append(text_warning)
+    word_genes = table.attrs.get("word_genes") or []
+    if word_genes:
+        one = len(word_genes) == 1
+        shown = ", ".join(word_genes[:10]) + (", …" if len(word_genes) > 10 else "")
+        warnings.append(
+            f"{len(word_genes)} column{'' if one else 's'} of {filename or 'the upload'} named "
+            f"as genes of the model {'holds' if one else 'hold'} words more than numbers "
+            f"({shown}): read as sample annotations, so "
+            f"{'that gene counts' if one else 'those genes count'} as absent"
+        )
     no_values = table.attrs.get("no_values") or []
     if no_values:
         shown = ", ".join(no_values[:10]) + (", …" if len(no_values) > 10 else "")

@@ -194,6 +194,23 @@ def test_many_text_values_are_counted_whole(context, gtex_rows):
     assert "(the first 100 of the 121 text values)" in message
 
 
+def test_a_gene_column_of_words_is_said(context, gtex_rows):
+    """A first gene column that holds words more than numbers is read as a sample annotation
+    (as a tissue column would be): the page says so, and that the gene counts as absent."""
+    rows = gtex_rows.drop(columns=["tissue"]).astype(object)
+    gene = rows.columns[1]
+    rows[gene] = ["high", "low", "high", 1.5]
+    raw = rows.to_csv(index=False).encode()
+    placed, _, info, alert = placement.place_from_upload(context, _data_url(raw), "w.csv", False)
+    assert placed is not no_update and "466 of the model's 467 genes present" in info
+    message = _text(alert)
+    assert (
+        f"1 column of w.csv named as genes of the model holds words more than numbers ({gene})"
+        in (message)
+    )
+    assert "that gene counts as absent" in message
+
+
 def test_an_upload_without_text_values_says_nothing_of_them(context, gtex_rows):
     raw = gtex_rows.drop(columns=["tissue"]).to_csv(index=False).encode()
     placed, _, _, alert = placement.place_from_upload(context, _data_url(raw), "ok.csv", False)
