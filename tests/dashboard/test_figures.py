@@ -172,31 +172,20 @@ def test_neighbour_labels_sit_off_the_rings_and_the_star():
     """Labels above their rings lay on the neighbouring rings and on the star of the gene in
     focus: each is now written on the side away from the gene in focus, off every highlighted
     marker and every other label, or left out."""
-    rng = np.random.default_rng(3)
-    focus_xy = np.array([[5.0, 5.0]])
-    # 25 neighbours crowded around the gene in focus, 3 genes specific to a selection among them
-    around = focus_xy + rng.normal(0, 0.35, (25, 2))
-    layout = np.vstack([rng.uniform(0, 10, (300, 2)), focus_xy, around])
-    symbols = np.array([f"GENE{i}" for i in range(len(layout))])
-    focus, nb = 300, list(range(301, 326))
+    layout, symbols, focus, nb, selected = _crowded_neighbours()
     fig = figures.gene_map_figure(
         layout,
         symbols,
         ["protein-coding"] * len(layout),
         focus=focus,
         neighbors=nb,
-        selected=[305, 310, 315],
+        selected=selected,
     )
     labels, markers = _label_and_marker_boxes(fig, layout)
     ring = next(t for t in fig.data if t.name == "nearest neighbours")
     assert sum(bool(t) for t in ring.text) >= 3  # some labels are written
     assert any(text == "GENE300" for text, _ in labels)  # the gene in focus always
-    for text, box in labels:
-        for name, marker in markers:
-            assert not figures.boxes_overlap(box, marker, margin=0.0), (text, name)
-        for other, box2 in labels:
-            if other != text:
-                assert not figures.boxes_overlap(box, box2, margin=0.0), (text, other)
+    assert _overlaps(labels, markers) == []
     # hover still names every ring
     assert list(ring.customdata) == list(symbols[nb])
 
