@@ -546,13 +546,23 @@ def plot_area(size: Any) -> tuple[float, float]:
     return out[0], out[1]
 
 
-def plot_pixels(layout: np.ndarray, plot_px: tuple[float, float] = _PLOT_PX) -> np.ndarray:
-    """(n, 2) coordinates -> their place in plot pixels (y up) on a map of ``plot_px``
-    (width, height) pixels that spans their range."""
+#: Plotly's autorange of a scatter of markers leaves 5% of the axis length, plus the radius of
+#: the outermost marker, between the outermost points and the edge of the plot.
+AUTORANGE_PAD = 0.05
+
+
+def plot_pixels(
+    layout: np.ndarray, plot_px: tuple[float, float] = _PLOT_PX, marker_px: float = 4.0
+) -> np.ndarray:
+    """(n, 2) coordinates -> their place in plot pixels (y up) on an autoranged map of
+    ``plot_px`` (width, height) pixels: their range spans it less plotly's padding
+    (:data:`AUTORANGE_PAD` of each side, plus ``marker_px``, the radius of the outer points)."""
     xy = np.asarray(layout, dtype=np.float64)
     lo, hi = np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)
     span = np.where(hi - lo > 0, hi - lo, 1.0)
-    return (xy - lo) / span * np.asarray(plot_px, dtype=np.float64)
+    size = np.asarray(plot_px, dtype=np.float64)
+    pad = AUTORANGE_PAD * size + marker_px
+    return pad + (xy - lo) / span * (size - 2 * pad)
 
 
 def place_labels(
@@ -611,10 +621,11 @@ def place_labels(
     width, height = (float(v) for v in plot_px)
     frame = (-4.0, width + 4.0, -4.0, height + 4.0)
 
-    def fits(box: Box, taken: list[Box], in_frame: bool = True) -> bool:
-        inside = frame[0] <= box[0] and box[1] <= frame[1] and frame[2] <= box[2] <= frame[3]
+    def fits(box: Box, taken: list[Box]) -> bool:
+        inside = frame[0] <= box[0] and box[1] <= frame[1] and frame[2] <= box[2]
         return (
-            (inside and box[3] <= frame[3] or not in_frame)
+            inside
+            and box[3] <= frame[3]
             and not any(boxes_overlap(box, o) for o in obstacles)
             and not any(boxes_overlap(box, o) for o in taken)
         )
@@ -631,11 +642,11 @@ def place_labels(
         norm = float(np.hypot(*away))
         away = away / norm if norm > 1e-9 else np.array([0.0, 1.0])
         order = sorted(LABEL_POSITIONS, key=lambda p: -float(np.dot(LABEL_POSITIONS[p], away)))
-        # inside the plot if it can be (the edge of the plot cuts a label), else anywhere
-        tries = [(pos, True) for pos in order] + [(pos, False) for pos in order]
-        for pos, in_frame in tries:
+        # inside the plot or not at all: the edge of the plot cuts a label, and a cut name
+        # reads as another gene (ONECUT1 as "CUT1"); hover still names the ring
+        for pos in order:
             box = label_box(px[r], str(t), font, pos, radius)
-            if fits(box, labels, in_frame):
+            if fits(box, labels):
                 shown[i], positions[i] = True, pos
                 labels.append(box)
                 break

@@ -260,6 +260,18 @@ def color_placeholder(context: Any) -> str:
     return ", ".join([*names, "a gene symbol, a gene set…"])
 
 
+def gene_search_placeholder(context: Any) -> str:
+    """An example for ``gene-search`` from this dataset: a marker of the paper's Figure 3 when the
+    dataset has one, else its first gene; with the gene's id when the dataset has ids."""
+    symbols = [str(s) for s in context.gene_symbols]
+    if not symbols:
+        return "a gene symbol"
+    at = {s: i for i, s in enumerate(symbols)}
+    i = next((at[m] for m in ("MYH6", "XIST", "CD8B") if m in at), 0)
+    gene_id = str(context.gene_ids[i])
+    return f"e.g. {symbols[i]}" + (f" or {gene_id}" if gene_id != symbols[i] else "")
+
+
 def build_layout(context: Any) -> html.Div:
     """The whole page for one :class:`dashboard.context.AppContext`."""
     d = context.describe()
@@ -503,14 +515,17 @@ def build_layout(context: Any) -> html.Div:
             [
                 html.Div(
                     [
-                        html.Label("Find a gene (symbol or Ensembl id)", htmlFor=ids.GENE_SEARCH),
+                        html.Label(
+                            "Find a gene (symbol or id)" if has_gene_ids else "Find a gene",
+                            htmlFor=ids.GENE_SEARCH,
+                        ),
                         dcc.Dropdown(
                             id=ids.GENE_SEARCH,
                             options=[],
                             value=None,
                             searchable=True,
                             clearable=True,
-                            placeholder="e.g. MYH6 or ENSG00000197616",
+                            placeholder=gene_search_placeholder(context),
                         ),
                     ],
                     className="control grow",

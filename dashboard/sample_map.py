@@ -451,7 +451,9 @@ def sync_focus(
                 try:
                     focus = context.gene_symbols[context.gene_index(gene)]
                 except DataError as exc:
-                    alerts.append(_alert(f"link: {exc}"))
+                    # ?gene=X&color=obs:X with X unknown: the one problem is said once
+                    if f"link: {exc}" not in [a.children for a in alerts]:
+                        alerts.append(_alert(f"link: {exc}"))
             focus = focus or gene_of(color)
             alert = None if not alerts else alerts[0] if len(alerts) == 1 else html.Div(alerts)
             return color, focus, focus, alert

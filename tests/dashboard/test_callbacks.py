@@ -114,6 +114,23 @@ def test_link_restores_view_and_reports_bad_parts(context):
         context, ids.URL, "?color=obs:NOPE", None, None, None, None
     )
     assert color == "ann:tissue" and "NOPE" in _text(alert)
+    # the page's own link to a gene not here (colour and focus both name it): said once
+    color, _, focus, alert = sample_map.sync_focus(
+        context, ids.URL, "?color=obs:MYH6&gene=MYH6", None, None, None, None
+    )
+    assert color == "ann:tissue" and focus is None
+    assert _text(alert).count("unknown gene 'MYH6'") == 1
+
+
+def test_gene_search_offers_an_example_from_this_dataset(context):
+    from dashboard.layout import gene_search_placeholder
+
+    text = gene_search_placeholder(context)
+    assert text.startswith("e.g. ")
+    # no Figure 3 marker among these 467 genes: the first gene, which the search finds
+    assert "MYH6" not in text
+    example = text.removeprefix("e.g. ").split(" or ")[0]
+    assert context.gene_symbols[context.gene_index(example)] == example
 
 
 def test_selection_round_trip_through_the_link(context):

@@ -190,6 +190,22 @@ def test_neighbour_labels_sit_off_the_rings_and_the_star():
     assert list(ring.customdata) == list(symbols[nb])
 
 
+def test_labels_at_the_edge_of_the_map_are_whole_or_left_out():
+    """Neighbours crowded at the left edge: a label with no room inside the plot was written
+    across its edge anyway, and the cut name read as another gene (ONECUT1 as "CUT1")."""
+    layout, symbols, focus, nb, selected = _crowded_neighbours()
+    layout[300:] -= [5.0, 0.0]  # the gene in focus and its neighbours at the left edge
+    layout[:300, 0] = np.abs(layout[:300, 0])
+    fig = figures.gene_map_figure(
+        layout, symbols, ["protein-coding"] * len(layout), focus=focus, neighbors=nb
+    )
+    labels, _ = _label_and_marker_boxes(fig, layout)
+    width, height = figures._PLOT_PX
+    assert len(labels) >= 4
+    cut = [t for t, (x0, x1, y0, y1) in labels if x0 < -4 or x1 > width + 4 or y0 < -4]
+    assert cut == [] and all(y1 <= height + 4 for _, (_, _, _, y1) in labels)
+
+
 def _crowded_neighbours():
     """300 genes, one in focus with 25 neighbours crowded around it, 3 of them selected."""
     rng = np.random.default_rng(3)
