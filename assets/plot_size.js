@@ -6,9 +6,14 @@
  * reads the plot area plotly drew (the graph's _fullLayout._size, without margins and legend)
  * and writes it as {width, height} to the dcc.Store "gene-map-size"
  * (dashboard.layout.GENE_MAP_SIZE), whose change redraws the map with the labels spaced for it.
+ * While the user has zoomed or panned the map, the store also holds the axis ranges in view
+ * ({width, height, x: [x0, x1], y: [y0, y1]}; dashboard.figures.plot_view): zoomed into a
+ * crowd of neighbours, their labels get the room the zoom gave them. A reset (autorange)
+ * drops the ranges again.
  *
  * No redraw loop: the store is written only when the size differs from the stored one by more
- * than TOLERANCE pixels (labels do not change the plot area, so the redrawn map measures the
+ * than TOLERANCE pixels, or the view by more than VIEW_TOLERANCE of its span (labels change
+ * neither the plot area nor the user's zoom, kept by uirevision, so the redrawn map measures the
  * same), once the page has been still for WAIT_MS (not on every step of a window resize; at
  * the latest MAX_WAIT_MS after a change on a page that never rests). A
  * blank figure (no model yet) is not measured.
@@ -19,6 +24,7 @@
     var GRAPH = "gene-map";
     var STORE = "gene-map-size";
     var TOLERANCE = 4;
+    var VIEW_TOLERANCE = 0.002;
     var WAIT_MS = 250;
     var MAX_WAIT_MS = 1500;
     var timer = null;
@@ -32,6 +38,34 @@
             return store && store.props ? store.props.data : null;
         }
         return sent;
+    }
+
+    // the axis ranges in view while the map is zoomed or panned, else null (autorange)
+    function view(full) {
+        var xa = full.xaxis, ya = full.yaxis;
+        if (!xa || !ya || (xa.autorange !== false && ya.autorange !== false)) {
+            return null;
+        }
+        var x = [Number(xa.range[0]), Number(xa.range[1])];
+        var y = [Number(ya.range[0]), Number(ya.range[1])];
+        if (!(x.concat(y).every(isFinite))) {
+            return null;
+        }
+        return {x: x, y: y};
+    }
+
+    function sameRange(a, b) {
+        var span = Math.abs(b[1] - b[0]) || 1;
+        return Math.abs(a[0] - b[0]) <= VIEW_TOLERANCE * span &&
+            Math.abs(a[1] - b[1]) <= VIEW_TOLERANCE * span;
+    }
+
+    function sameView(stored, now) {
+        var had = !!(stored && stored.x && stored.y);
+        if (!had || !now) {
+            return !had && !now;
+        }
+        return sameRange(stored.x, now.x) && sameRange(stored.y, now.y);
     }
 
     function measure() {
@@ -49,12 +83,17 @@
         }
         var width = Math.round(size.w);
         var height = Math.round(size.h);
+        var zoom = view(full);
         var now = stored();
         if (now && Math.abs(now.width - width) <= TOLERANCE &&
-                Math.abs(now.height - height) <= TOLERANCE) {
+                Math.abs(now.height - height) <= TOLERANCE && sameView(now, zoom)) {
             return;
         }
         sent = {width: width, height: height};
+        if (zoom) {
+            sent.x = zoom.x;
+            sent.y = zoom.y;
+        }
         clientside.set_props(STORE, {data: sent});
     }
 

@@ -38,6 +38,9 @@ _PLOT_PX = (430.0, 330.0)
 #: Plot areas outside these bounds (pixels) are not believed (:func:`plot_area`).
 _PLOT_PX_RANGE = (40.0, 8000.0)
 
+#: The axis ranges ``((x0, x1), (y0, y1))`` a map is zoomed to.
+View = tuple[tuple[float, float], tuple[float, float]]
+
 #: Publication sizes for the server-side export: name -> (width px, height px, scale).
 EXPORT_SIZES: dict[str, tuple[int, int, float]] = {
     "screen": (1000, 700, 1.0),
@@ -329,6 +332,7 @@ def gene_map_figure(
     uirevision: str = "gene-map",
     webgl: bool = True,
     plot_px: tuple[float, float] = _PLOT_PX,
+    view: View | None = None,
 ) -> go.Figure:
     """Genes laid out in 2-D, coloured by a category, with highlights.
 
@@ -349,6 +353,9 @@ def gene_map_figure(
     plot_px
         (width, height) in pixels of the plot area the map is drawn in (the page measures it:
         :func:`plot_area`), for the spacing of the labels (:func:`place_labels`).
+    view
+        The axis ranges the user zoomed the map to (:func:`plot_view`), or None: the labels are
+        spaced for what is in view.
     """
     layout = np.asarray(layout, dtype=np.float32)
     symbols = np.asarray(symbols).astype(str)
@@ -412,6 +419,7 @@ def gene_map_figure(
         focus_radius=star_size / 2,
         markers=[(int(r), diamond_size / 2) for r in sel],
         plot_px=plot_px,
+        view=view,
     )
     if nb.size:
         traces.append(
@@ -551,16 +559,56 @@ def plot_area(size: Any) -> tuple[float, float]:
 AUTORANGE_PAD = 0.05
 
 
+def plot_view(size: Any) -> View | None:
+    """The axis ranges the user zoomed the map to, from what the page measured.
+
+    Parameters
+    ----------
+    size
+        The ``gene-map-size`` store (``assets/plot_size.js``): ``{"width", "height"}``, with
+        ``"x": [x0, x1]`` and ``"y": [y0, y1]`` while the map is zoomed or panned.
+
+    Returns
+    -------
+    ((x0, x1), (y0, y1)), or None when the map shows all of its points (autorange) or the
+    value is not a plausible view.
+    """
+    if not isinstance(size, dict):
+        return None
+    out = []
+    for key in ("x", "y"):
+        pair = size.get(key)
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            return None
+        if any(isinstance(v, bool) or not isinstance(v, int | float) for v in pair):
+            return None
+        lo, hi = float(pair[0]), float(pair[1])
+        if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+            return None
+        out.append((lo, hi))
+    return out[0], out[1]
+
+
 def plot_pixels(
-    layout: np.ndarray, plot_px: tuple[float, float] = _PLOT_PX, marker_px: float = 4.0
+    layout: np.ndarray,
+    plot_px: tuple[float, float] = _PLOT_PX,
+    marker_px: float = 4.0,
+    view: View | None = None,
 ) -> np.ndarray:
-    """(n, 2) coordinates -> their place in plot pixels (y up) on an autoranged map of
-    ``plot_px`` (width, height) pixels: their range spans it less plotly's padding
-    (:data:`AUTORANGE_PAD` of each side, plus ``marker_px``, the radius of the outer points)."""
+    """(n, 2) coordinates -> their place in plot pixels (y up) on a map of ``plot_px``
+    (width, height) pixels.
+
+    Autoranged (``view`` None), the points' range spans the plot less plotly's padding
+    (:data:`AUTORANGE_PAD` of each side, plus ``marker_px``, the radius of the outer points);
+    zoomed, the ``view``'s ranges span it exactly (points outside fall outside the plot)."""
     xy = np.asarray(layout, dtype=np.float64)
+    size = np.asarray(plot_px, dtype=np.float64)
+    if view is not None:
+        lo = np.array([view[0][0], view[1][0]], dtype=np.float64)
+        span = np.array([view[0][1], view[1][1]], dtype=np.float64) - lo
+        return (xy - lo) / span * size
     lo, hi = np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)
     span = np.where(hi - lo > 0, hi - lo, 1.0)
-    size = np.asarray(plot_px, dtype=np.float64)
     pad = AUTORANGE_PAD * size + marker_px
     return pad + (xy - lo) / span * (size - 2 * pad)
 
@@ -578,6 +626,7 @@ def place_labels(
     focus_font: float = 13.0,
     markers: Sequence[tuple[int, float]] = (),
     plot_px: tuple[float, float] = _PLOT_PX,
+    view: View | None = None,
 ) -> tuple[np.ndarray, list[str], str]:
     """Where to write the labels of ``rows`` (the most important first), off every marker.
 
@@ -603,6 +652,10 @@ def place_labels(
     plot_px
         (width, height) in pixels of the plot area (the page's, :func:`plot_area`; by default
         :data:`_PLOT_PX`): a larger map leaves room for more labels.
+    view
+        The axis ranges the map is zoomed to (:func:`plot_view`), or None when it shows all of
+        its points: zoomed in, crowded neighbours have room for their labels, and those outside
+        the view have none.
 
     Returns
     -------
@@ -612,7 +665,7 @@ def place_labels(
         offset (dx, dy) in pixels (y up) of its centre: a label with an arrow
         (:func:`annotation_box`).
     """
-    px = plot_pixels(layout, plot_px)
+    px = plot_pixels(layout, plot_px, view=view)
     rows = [int(r) for r in rows]
     obstacles = [marker_box(px[r], radius) for r in rows]
     obstacles += [marker_box(px[r], rad) for r, rad in markers]

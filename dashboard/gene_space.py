@@ -146,7 +146,8 @@ def build_gene_figure(
 
     ``status`` (``model-status``) says why there is no model yet, if there is none.
     ``plot_size`` (the ``gene-map-size`` store: ``{"width", "height"}`` of the map's plot area
-    in the page, in pixels) spaces the neighbours' labels; without a plausible one (nothing
+    in the page, in pixels, and ``"x"``, ``"y"``, the axis ranges, while the map is zoomed)
+    spaces the neighbours' labels for what is in view; without a plausible one (nothing
     measured yet, an exported file) they are spaced for :data:`figures._PLOT_PX`
     (:func:`figures.plot_area`).
 
@@ -199,6 +200,7 @@ def build_gene_figure(
         uirevision=st.key,
         webgl=webgl,
         plot_px=figures.plot_area(plot_size),
+        view=figures.plot_view(plot_size),
     )
     if context.simulated:
         figures.mark_simulated(fig)
@@ -217,10 +219,11 @@ def gene_map_update(
 ) -> tuple[Any, Any]:
     """The ``gene-map`` callback: :func:`build_gene_figure` on the plot size the page measured.
 
-    ``triggers`` are the ids of the inputs that changed. A new size alone (``gene-map-size``:
-    the window was resized, or the map was first drawn) only moves labels, and there are none
-    without a gene in focus: the figure is then left as it is (``no_update``) rather than sent
-    again.
+    ``triggers`` are the ids of the inputs that changed. A new size or view alone
+    (``gene-map-size``: the window was resized, the map was first drawn, zoomed, panned or
+    reset) only moves labels, and there are none without a gene in focus: the figure is then
+    left as it is (``no_update``) rather than sent again. The figure keeps the user's zoom
+    (``uirevision``).
 
     Returns
     -------

@@ -88,3 +88,72 @@ def test_gene_map_size_follows_the_window(app_url, driver):
     assert settled["stored"] == narrow["stored"]
     alert = _js(driver, "return document.getElementById('alert-gene')?.innerText || ''")
     assert not alert.strip(), alert
+
+
+#: The ring labels written on the gene map, the points of the rings, and the store's view.
+_LABELS = """
+const gd = document.querySelector('#gene-map .js-plotly-plot');
+if (!gd || !gd.data) return null;
+const ring = gd.data.find(t => t.name === 'nearest neighbours');
+const star = gd.data.find(t => String(t.hovertemplate || '').includes('in focus'));
+const store = window.dash_component_api.getLayout('gene-map-size');
+if (!ring || !star || !ring.text) return null;
+return {labels: Array.from(ring.text).filter(t => t), n: ring.customdata.length,
+        star: [star.x[0], star.y[0]],
+        range: [gd._fullLayout.xaxis.range.slice(), gd._fullLayout.yaxis.range.slice()],
+        stored: store && store.props ? store.props.data : null};
+"""
+
+
+def test_zooming_into_the_neighbours_gives_their_labels_room(app_url, driver):
+    """Labels were spaced for the whole map whatever the zoom: zoomed into the crowd of
+    neighbours, those left unlabelled stayed so. The view reaches the server, the labels are
+    spaced for it, and a reset (autorange) brings back the whole map's spacing."""
+    driver.set_window_size(1500, 1200)
+    driver.get(app_url + "/?gene=MYH6&k=30")
+    _measured(driver, "gene map size")
+    whole = _wait(driver, lambda: _js(driver, _LABELS), 60, "ring labels")
+    assert whole["stored"].get("x") is None  # not zoomed: no view stored
+    (x0, x1), (y0, y1) = whole["range"]
+    cx, cy = whole["star"]
+    dx, dy = (x1 - x0) / 10, (y1 - y0) / 10  # a tenth of the map around the gene in focus
+    _js(
+        driver,
+        f"""const gd = document.querySelector('#gene-map .js-plotly-plot');
+        Plotly.relayout(gd, {{'xaxis.range': [{cx - dx}, {cx + dx}],
+                              'yaxis.range': [{cy - dy}, {cy + dy}]}});""",
+    )
+
+    def respaced():
+        s = _js(driver, _LABELS)
+        if not s or not (s["stored"] or {}).get("x"):
+            return None
+        return s if s["labels"] != whole["labels"] else None
+
+    zoomed = _wait(driver, respaced, 60, "labels spaced for the zoom")
+    assert abs(zoomed["stored"]["x"][0] - (cx - dx)) < 1e-3 * dx, zoomed
+    assert len(zoomed["labels"]) > len(whole["labels"]), (whole["labels"], zoomed["labels"])
+    # the redraw kept the user's zoom (uirevision), and the store rests: no loop
+    assert abs(zoomed["range"][0][0] - (cx - dx)) < 1e-3 * dx, zoomed["range"]
+    time.sleep(2.0)
+    assert _js(driver, _LABELS)["stored"] == zoomed["stored"]
+    _js(
+        driver,
+        """const gd = document.querySelector('#gene-map .js-plotly-plot');
+        Plotly.relayout(gd, {'xaxis.autorange': true, 'yaxis.autorange': true});""",
+    )
+    reset = _wait(
+        driver,
+        lambda: (lambda s: s if s and s["stored"] and not s["stored"].get("x") else None)(
+            _js(driver, _LABELS)
+        ),
+        60,
+        "view dropped on reset",
+    )
+    _wait(
+        driver,
+        lambda: _js(driver, _LABELS)["labels"] == whole["labels"] or None,
+        60,
+        "the whole map's labels again",
+    )
+    assert reset["stored"]["width"] == whole["stored"]["width"]

@@ -141,11 +141,11 @@ def test_neighbour_labels_do_not_overlap():
     assert keep.all()
 
 
-def _label_and_marker_boxes(fig, layout, plot_px=figures._PLOT_PX):
+def _label_and_marker_boxes(fig, layout, plot_px=figures._PLOT_PX, view=None):
     """Boxes (plot pixels, as :func:`figures.place_labels` sees the map on a plot of
-    ``plot_px`` pixels) of the written labels of the rings and the star, and of the highlighted
-    markers (rings, star, diamonds)."""
-    px = figures.plot_pixels(layout, plot_px)
+    ``plot_px`` pixels, zoomed to ``view`` if given) of the written labels of the rings and the
+    star, and of the highlighted markers (rings, star, diamonds)."""
+    px = figures.plot_pixels(layout, plot_px, view=view)
     index = {(round(float(x), 5), round(float(y), 5)): i for i, (x, y) in enumerate(layout)}
     labels, markers = [], []
     for tr in fig.data:
@@ -278,6 +278,53 @@ def test_labels_spaced_for_the_default_size_overlap_on_a_small_map():
 
     assert _overlaps(*boxes(figures._PLOT_PX))
     assert not _overlaps(*boxes(small))
+
+
+def test_zoomed_into_crowded_neighbours_their_labels_get_the_room():
+    """Labels were spaced for the whole map whatever the zoom: a neighbour left unlabelled for
+    lack of room stayed so after zooming into the crowd. Spaced for the view, the zoom shows
+    more of them, whole, off each other and the markers, and none for rings out of view."""
+    layout, symbols, focus, nb, sel = _crowded_neighbours()
+
+    def labelled(view):
+        fig = figures.gene_map_figure(
+            layout, symbols, ["a"] * len(layout), focus=focus, neighbors=nb, view=view
+        )
+        ring = next(t for t in fig.data if t.name == "nearest neighbours")
+        return fig, [t for t in ring.text if t]
+
+    _, whole = labelled(None)
+    view = ((4.0, 6.0), (4.2, 5.8))  # around the gene in focus at (5, 5)
+    fig, zoomed = labelled(view)
+    assert len(zoomed) > len(whole) >= 1, (whole, zoomed)
+    labels, markers = _label_and_marker_boxes(fig, layout, view=view)
+    assert not _overlaps(labels, markers)
+    width, height = figures._PLOT_PX
+    for text, (x0, x1, y0, y1) in labels:
+        assert -4 <= x0 and x1 <= width + 4 and -4 <= y0 and y1 <= height + 4, text
+    in_view = {
+        str(symbols[r]) for r in nb if 4.0 <= layout[r, 0] <= 6.0 and 4.2 <= layout[r, 1] <= 5.8
+    }
+    assert set(zoomed) <= in_view and len(in_view) < len(nb)
+
+
+def test_plot_view_takes_the_zoomed_ranges_else_none():
+    size = {"width": 500, "height": 400}
+    assert figures.plot_view(size) is None  # autorange: the whole map
+    assert figures.plot_view({**size, "x": [-1, 2.5], "y": [0, 3]}) == ((-1.0, 2.5), (0.0, 3.0))
+    for bad in (
+        None,
+        [1, 2],
+        {**size, "x": [0, 1]},
+        {**size, "x": [1, 0], "y": [0, 1]},
+        {**size, "x": [0, 0], "y": [0, 1]},
+        {**size, "x": ["0", 1], "y": [0, 1]},
+        {**size, "x": [True, 1], "y": [0, 1]},
+        {**size, "x": [0, float("nan")], "y": [0, 1]},
+        {**size, "x": [0, 1, 2], "y": [0, 1]},
+        {**size, "x": 3, "y": [0, 1]},
+    ):
+        assert figures.plot_view(bad) is None, bad
 
 
 def test_plot_area_takes_a_plausible_measured_size_else_the_default():
