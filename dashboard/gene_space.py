@@ -8,7 +8,7 @@ from collections.abc import Collection
 from typing import Any
 
 import numpy as np
-from dash import Input, Output, ctx, html, no_update
+from dash import Input, Output, Patch, ctx, html, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
@@ -222,18 +222,40 @@ def gene_map_update(
     ``triggers`` are the ids of the inputs that changed. A new size or view alone
     (``gene-map-size``: the window was resized, the map was first drawn, zoomed, panned or
     reset) only moves labels, and there are none without a gene in focus: the figure is then
-    left as it is (``no_update``) rather than sent again. The figure keeps the user's zoom
-    (``uirevision``).
+    left as it is (``no_update``) rather than sent again; with one, only its labels are sent
+    (:func:`label_patch`). The figure keeps the user's zoom (``uirevision``).
 
     Returns
     -------
-    (figure or no_update, alert or None or no_update)
+    (figure, label Patch or no_update; alert or None or no_update)
     """
-    if set(triggers) == {GENE_MAP_SIZE} and not focus:
+    only_size = set(triggers) == {GENE_MAP_SIZE}
+    if only_size and not focus:
         return no_update, no_update
-    return build_gene_figure(
+    fig, alert = build_gene_figure(
         context, color, focus, k, selection_genes, status=status, plot_size=plot_size
     )
+    if only_size and context.state() is not None:
+        return label_patch(fig), alert
+    return fig, alert
+
+
+def label_patch(fig: Any) -> Patch:
+    """What differs between gene maps of the same inputs spaced for other plot sizes or views:
+    the labels of the rings and of the star (text, position, mode) and the layout's annotations
+    (the focus label with an arrow). Sent instead of the figure, whose points (every gene, with
+    its hover) can weigh megabytes on a genome-wide map, after each resize, zoom or pan."""
+    patch = Patch()
+    for i, trace in enumerate(fig.data):
+        if trace.name == "nearest neighbours" or "in focus" in str(trace.hovertemplate or ""):
+            positions = trace.textposition
+            patch["data"][i]["text"] = [str(t) for t in trace.text]
+            patch["data"][i]["textposition"] = (
+                positions if isinstance(positions, str) else list(positions)
+            )
+            patch["data"][i]["mode"] = trace.mode
+    patch["layout"]["annotations"] = [a.to_plotly_json() for a in fig.layout.annotations]
+    return patch
 
 
 #: Most neighbours listed (the ``neighbors-k`` input's maximum).

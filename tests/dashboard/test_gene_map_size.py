@@ -4,7 +4,10 @@ plausible size (none measured yet, a malformed one, an export) the default is us
 
 from __future__ import annotations
 
-from dash import no_update
+import json
+
+import plotly.graph_objects as go
+from dash import Patch, no_update
 
 from dashboard import figures, ids
 from dashboard.factory import ASSETS, create_app
@@ -16,6 +19,19 @@ def _ring_labels(fig) -> tuple[list[str], list[str]]:
     ring = next(t for t in fig.data if t.name == "nearest neighbours")
     positions = ring.textposition
     return list(ring.text), [positions] if isinstance(positions, str) else list(positions)
+
+
+def _apply(patch: Patch, fig: go.Figure) -> go.Figure:
+    """``fig`` with ``patch``'s assignments made, as the page makes them."""
+    out = json.loads(fig.to_json())
+    for op in patch.to_plotly_json()["operations"]:
+        assert op["operation"] == "Assign", op
+        *path, last = op["location"]
+        node = out
+        for key in path:
+            node = node[key]
+        node[last] = op["params"]["value"]
+    return go.Figure(out)
 
 
 def _shown(fig) -> int:
@@ -83,19 +99,48 @@ def test_a_new_size_alone_redraws_only_a_map_with_labels(context):
     assert fig is no_update and alert is no_update
     fig, alert = gene_map_update(context, only_size, None, "type", "", 10, None, size)
     assert fig is no_update
-    # with a gene in focus: redrawn, spaced for the new size
-    fig, alert = gene_map_update(context, only_size, None, "type", "GATA4", 30, None, size)
+    # with a gene in focus: its labels are sent again, spaced for the new size (not the
+    # figure: its points do not move); applied to the map drawn before, it is the new map
+    before, _ = build_gene_figure(context, "type", "GATA4", 30, None)
+    patch, alert = gene_map_update(context, only_size, None, "type", "GATA4", 30, None, size)
     want, _ = build_gene_figure(context, "type", "GATA4", 30, None, plot_size=size)
-    assert alert is None and _ring_labels(fig) == _ring_labels(want)
+    assert alert is None and isinstance(patch, Patch)
+    assert _ring_labels(before) != _ring_labels(want)  # the size moves labels here
+    assert json.loads(_apply(patch, before).to_json()) == json.loads(want.to_json())
+    assert len(json.dumps(patch.to_plotly_json())) < len(want.to_json()) / 5
     # the size with another input (or the first call, nothing triggered): always drawn
     for triggers in ({GENE_MAP_SIZE, ids.GENE_COLOR}, set(), {ids.MODEL_STATUS}):
         fig, _ = gene_map_update(context, triggers, None, "type", None, 10, None, size)
         assert fig is not no_update and "nearest neighbours" not in [t.name for t in fig.data]
     # an empty or malformed store with a gene in focus: the default spacing
     for bad in (None, {"width": "x"}, 12):
-        fig, alert = gene_map_update(context, only_size, None, "type", "GATA4", 30, None, bad)
+        patch, alert = gene_map_update(context, only_size, None, "type", "GATA4", 30, None, bad)
         default, _ = build_gene_figure(context, "type", "GATA4", 30, None)
-        assert alert is None and _ring_labels(fig) == _ring_labels(default)
+        assert alert is None and _ring_labels(_apply(patch, want)) == _ring_labels(default)
+
+
+def test_a_zoom_sends_the_labels_spaced_for_the_view_and_keeps_the_focus_label(context):
+    """Zoomed in, the labels are spaced for the view; the star's label with an arrow (rings all
+    round it) is an annotation of the layout, which the patch carries too."""
+    import numpy as np
+
+    st = context.require_state()
+    base, _ = build_gene_figure(context, "type", "GATA4", 30, None)
+    star = next(t for t in base.data if "in focus" in t.hovertemplate)
+    x, y = float(star.x[0]), float(star.y[0])
+    span = np.ptp(st.gene_layout, axis=0) / 8
+    size = {
+        "width": 430,
+        "height": 330,
+        "x": [x - span[0], x + span[0]],
+        "y": [y - span[1], y + span[1]],
+    }
+    patch, _ = gene_map_update(context, {GENE_MAP_SIZE}, None, "type", "GATA4", 30, None, size)
+    want, _ = build_gene_figure(context, "type", "GATA4", 30, None, plot_size=size)
+    assert json.loads(_apply(patch, base).to_json()) == json.loads(want.to_json())
+    locations = [op["location"] for op in patch.to_plotly_json()["operations"]]
+    assert ["layout", "annotations"] in locations
+    assert {loc[-1] for loc in locations if loc[0] == "data"} == {"text", "textposition", "mode"}
 
 
 def test_the_page_measures_the_gene_map_into_the_store(context, sepira_es):
