@@ -788,6 +788,28 @@ def check_resumable(
         raise ModelError(f"{path}: the checkpoint was trained on other data; start afresh")
 
 
+#: Values beyond this (in absolute value) are far off any log scale of expression.
+LOG_SCALE_LIMIT = 1e4
+
+
+def _diverged_message(epoch: int, loss: float, values: np.ndarray) -> str:
+    """What to say when the loss is no longer finite: values far off a log scale (counts or
+    TPM, whose squares overflow) are the likely cause, else the learning rate."""
+    top = 0.0
+    for start in range(0, len(values), 4096):  # by blocks: the matrix can be gigabytes
+        block = np.abs(np.asarray(values[start : start + 4096], dtype=np.float64))
+        block = block[np.isfinite(block)]
+        if block.size:
+            top = max(top, float(block.max()))
+    if top > LOG_SCALE_LIMIT:
+        return (
+            f"training diverged at epoch {epoch} (loss {loss}): the values reach {top:.3g}, "
+            "far off a log scale of expression; log-transform them first (log10(x+1) or "
+            "log2(x+1))"
+        )
+    return f"training diverged at epoch {epoch} (loss {loss}); lower the learning rate"
+
+
 # ---------------------------------------------------------------------------------- the loop
 def train_network(
     model: FactorizedEmbedding,
@@ -966,10 +988,7 @@ def train_network(
         state.epoch = epoch + 1
         state.elapsed_s = time.perf_counter() - t_start
         if not math.isfinite(state.history[-1]):
-            raise ModelError(
-                f"training diverged at epoch {epoch + 1} (loss {state.history[-1]}); "
-                "lower the learning rate"
-            )
+            raise ModelError(_diverged_message(epoch + 1, state.history[-1], values))
         if callback is not None:
             callback(
                 TrainProgress(

@@ -46,6 +46,18 @@ def test_loss_decreases_and_groups_separate():
     assert (labels[d.argmin(1)] == labels).mean() > 0.9
 
 
+def test_divergence_on_values_far_off_a_log_scale_names_them():
+    """Values of 1e30 (counts read without a log transform, taken to an absurd extreme) made the
+    loss overflow, and the error advised lowering the learning rate."""
+    values, _ = _clusters(n_per=5)
+    far_off = r"values reach [0-9.]+e\+30, far off a log scale.*log-transform them"
+    with pytest.raises(ModelError, match=far_off):
+        train_network(_net(values), values * np.float32(1e30), TrainConfig(epochs=2))
+    values[0, 0] = np.nan  # a missing value does not hide the scale
+    with pytest.raises(ModelError, match="learning rate"):
+        train_network(_net(values), values, TrainConfig(epochs=2, lr=1e12))
+
+
 def test_deterministic_for_a_seed_on_cpu():
     values, _ = _clusters(n_per=10)
     runs = []
