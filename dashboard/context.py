@@ -42,6 +42,9 @@ GENE_SET_PRESETS: dict[str, str] = {
     "XIST (female)": r"^XIST$",
 }
 
+#: The score (Welch t) a gene needs to be listed as specific to a selection of samples.
+MIN_SPECIFIC_SCORE = 2.0
+
 #: Sample annotation columns offered first, in this order, when present.
 PREFERRED_ANNOTATIONS = ("SMTS", "SMTSD", "tissue", "sex", "age", "SEX", "AGE")
 
@@ -1283,7 +1286,9 @@ class AppContext:
                 )
             return self._sums
 
-    def specific_genes(self, rows: Sequence[int], top: int = 25) -> pd.DataFrame:
+    def specific_genes(
+        self, rows: Sequence[int], top: int = 25, min_score: float = MIN_SPECIFIC_SCORE
+    ) -> pd.DataFrame:
         """Genes most specific to the selected samples against all others (Welch t-like score).
 
         Parameters
@@ -1291,12 +1296,17 @@ class AppContext:
         rows
             Selected sample rows (indices into ``es.sample_ids``).
         top
-            Genes returned (highest score first).
+            Most genes returned (highest score first).
+        min_score
+            Only genes whose score reaches it: higher in the selection than in the other
+            samples, clearly (a gene lower in the selection is not specific to it, and was
+            listed, and marked on the gene map, when fewer than ``top`` genes were higher).
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``symbol, gene_id, mean_selected, mean_rest, difference, score``.
+            Columns ``symbol, gene_id, mean_selected, mean_rest, difference, score``; no rows
+            when no gene reaches ``min_score``.
 
         Raises
         ------
@@ -1330,9 +1340,8 @@ class AppContext:
             se = np.sqrt(v_sel / np.maximum(n_sel, 1) + v_rest / np.maximum(n_rest, 1) + 1e-6)
             score = (m_sel - m_rest) / se
         score = np.where(np.isfinite(score), score, -np.inf)
-        top = min(top, self.n_genes)
-        idx = np.argpartition(-score, top - 1)[:top]
-        idx = idx[np.argsort(-score[idx])]
+        idx = np.flatnonzero(score >= min_score)
+        idx = idx[np.argsort(-score[idx], kind="stable")][: max(0, int(top))]
         return pd.DataFrame(
             {
                 "symbol": self.gene_symbols[idx],

@@ -8,6 +8,7 @@ from typing import Any
 from dash import dash_table, dcc, html
 
 from dashboard import ids
+from dashboard.context import MIN_SPECIFIC_SCORE
 from dashboard.figures import EXPORT_SIZES, empty_figure
 
 HELP = (
@@ -495,7 +496,10 @@ def build_layout(context: Any) -> html.Div:
             ],
             className="selection-bar",
         ),
-        html.H4("Genes most specific to the selection (vs. all other samples)"),
+        html.H4(
+            "Genes most specific to the selection: higher than in all other samples "
+            f"(score t of {MIN_SPECIFIC_SCORE:g} or more)"
+        ),
         _table(
             ids.SELECTION_GENES,
             ["symbol"]

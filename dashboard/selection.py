@@ -11,6 +11,7 @@ from dash import Input, Output, ctx, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
+from dashboard.context import MIN_SPECIFIC_SCORE
 from dashboard.layout import alert as _alert
 from dashboard.layout import alert_id
 from dashboard.layout import table_records as _records
@@ -112,12 +113,19 @@ def describe_selection(
     info = f"{len(rows):,} samples selected"
     cols = [c for c in ("SMTS", "tissue") if c in context.samples.columns]
     if cols:
-        counts = context.samples[cols[0]].astype(str).to_numpy()[rows]
+        # a sample without the annotation is "unlabelled", as in the map's legend (was "nan")
+        column = context.samples[cols[0]]
+        counts = column.astype(str).where(column.notna(), "unlabelled").to_numpy()[rows]
         vals, n = np.unique(counts, return_counts=True)
         top = ", ".join(
             f"{v} {c}" for v, c in sorted(zip(vals, n, strict=True), key=lambda t: -t[1])[:4]
         )
         info += f" ({top})"
+    if table.empty:
+        info += (
+            f"; no gene is clearly higher in them than in the other samples "
+            f"(score t of {MIN_SPECIFIC_SCORE:g} or more)"
+        )
     return info, _records(table), table["symbol"].tolist()[:25], None
 
 

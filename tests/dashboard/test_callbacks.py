@@ -164,6 +164,25 @@ def test_lasso_selection_gives_specific_genes(context):
     assert "specific to the selection" in [t.name for t in gfig.data]
 
 
+def test_selection_summary_names_unlabelled_samples_and_no_specific_gene():
+    """Samples without a tissue were counted as "nan"; a selection without a gene clearly
+    higher in it said nothing of the empty table."""
+    import types
+
+    import pandas as pd
+
+    fake = types.SimpleNamespace(
+        samples=pd.DataFrame({"SMTS": ["Lung", None, None, "Heart"]}),
+        specific_genes=lambda rows, top: pd.DataFrame(
+            columns=["symbol", "gene_id", "mean_selected", "mean_rest", "difference", "score"]
+        ),
+    )
+    info, rows, symbols, alert = selection.describe_selection(fake, {"rows": [0, 1, 2]})
+    assert info.startswith("3 samples selected (unlabelled 2, Lung 1)"), info
+    assert "nan" not in info and "no gene is clearly higher" in info
+    assert rows == [] and symbols == [] and alert is None
+
+
 def test_empty_selection_shows_message(context):
     box = {"points": [{"x": 1, "y": 1}], "range": {"x": [0.5, 1.5], "y": [0.5, 1.5]}}
     store, _ = selection.selection_from_inputs(context, ids.SAMPLE_MAP, box, None)

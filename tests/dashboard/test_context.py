@@ -55,6 +55,21 @@ def test_liver_selection_finds_liver_genes(context, sepira_es):
     assert {"AHSG", "APCS", "AGXT", "SERPINC1"} & set(table["symbol"])
 
 
+def test_only_genes_higher_in_the_selection_are_specific_to_it(context, sepira_es):
+    """Fewer than ``top`` genes higher in the selection: the list went on with genes lower in
+    it (negative scores), and the gene map marked them "specific to the selection"."""
+    rng = np.random.default_rng(0)
+    mixed = rng.choice(context.n_samples, 60, replace=False)  # a bit of every tissue
+    everything = context.specific_genes(mixed, top=500, min_score=-np.inf)
+    assert len(everything) == context.n_genes and (everything["score"] < 0).any()
+    table = context.specific_genes(mixed, top=500)
+    assert (table["score"] >= 2.0).all() and (table["difference"] > 0).all()
+    assert len(table) < 0.2 * context.n_genes  # a random mixture has few
+    assert table["symbol"].tolist() == everything["symbol"].tolist()[: len(table)]
+    liver = np.nonzero(sepira_es.samples["tissue"].to_numpy() == "Liver")[0]
+    assert len(context.specific_genes(liver, top=25)) == 25  # a tissue has many
+
+
 def test_selection_errors(context):
     with pytest.raises(DataError, match="empty"):
         context.specific_genes([])
