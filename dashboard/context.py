@@ -1408,7 +1408,8 @@ class AppContext:
             {"sample_id": self.sample_ids[near], "distance": [round(float(v), 3) for v in d[near]]}
         )
         for c in self.annotation_columns[:3]:
-            samples[c] = self.samples[c].astype(str).to_numpy()[near]
+            column = self.samples[c].iloc[near]
+            samples[c] = column.astype(str).where(column.notna(), "unlabelled").to_numpy()
         return {"genes": genes, "samples": samples, "x": float(x), "y": float(y)}
 
     # ------------------------------------------------------------------ new samples

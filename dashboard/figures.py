@@ -124,12 +124,16 @@ def _probe_trace(coords: np.ndarray) -> go.Scattergl:
 def sample_hover_text(
     sample_ids: Sequence[str], annotations: dict[str, Sequence[Any]] | None = None
 ) -> np.ndarray:
-    """Hover text per sample: id then ``name: value`` lines, (n_samples,) str."""
+    """Hover text per sample: id then ``name: value`` lines, (n_samples,) str; a missing value
+    reads "unlabelled", as in the map's legend (not "nan")."""
     sample_ids = np.asarray(sample_ids).astype(str)
-    text = np.array([f"<b>{s}</b>" for s in sample_ids], dtype=object)
+    text = np.array([f"<b>{_escape(s)}</b>" for s in sample_ids], dtype=object)
     for name, vals in (annotations or {}).items():
-        vals = np.asarray(vals).astype(str)
-        text = text + f"<br>{name}: " + vals
+        vals = np.array(
+            ["unlabelled" if _missing(v) else str(v) for v in np.asarray(vals, dtype=object)],
+            dtype=object,
+        )
+        text = text + f"<br>{_escape(str(name))}: " + np.array([_escape(v) for v in vals])
     return text.astype(str)
 
 

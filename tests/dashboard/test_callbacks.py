@@ -183,6 +183,14 @@ def test_selection_summary_names_unlabelled_samples_and_no_specific_gene():
     assert rows == [] and symbols == [] and alert is None
 
 
+def test_probe_names_samples_without_a_tissue_unlabelled(context, monkeypatch):
+    samples = context.samples.copy()
+    samples["tissue"] = None
+    monkeypatch.setattr(context, "samples", samples)
+    res = context.probe(0.0, 0.0)
+    assert set(res["samples"]["tissue"]) == {"unlabelled"}
+
+
 def test_empty_selection_shows_message(context):
     box = {"points": [{"x": 1, "y": 1}], "range": {"x": [0.5, 1.5], "y": [0.5, 1.5]}}
     store, _ = selection.selection_from_inputs(context, ids.SAMPLE_MAP, box, None)

@@ -406,3 +406,12 @@ def test_tissues_have_the_reports_colours():
 
     assert PALETTE[: len(CLASS_COLORS)] == [c.lower() for c in CLASS_COLORS]
     assert len(set(PALETTE)) == len(PALETTE) >= 54
+
+
+def test_sample_hover_names_missing_annotations_as_the_legend_does():
+    """A sample without a tissue hovered as "SMTS: nan"; markup in an id or value is text."""
+    text = figures.sample_hover_text(
+        ["S1", "S<2>"], {"SMTS": ["Lung", None], "age": [np.nan, "60-69"]}
+    )
+    assert text[0] == "<b>S1</b><br>SMTS: Lung<br>age: unlabelled"
+    assert text[1] == "<b>S&lt;2&gt;</b><br>SMTS: unlabelled<br>age: 60-69"
