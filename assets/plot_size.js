@@ -9,7 +9,9 @@
  * While the user has zoomed or panned the map, the store also holds the axis ranges in view
  * ({width, height, x: [x0, x1], y: [y0, y1]}; dashboard.figures.plot_view): zoomed into a
  * crowd of neighbours, their labels get the room the zoom gave them. A reset (autorange)
- * drops the ranges again.
+ * drops the ranges again. The store also names the map it measured (layout.meta.figure_key,
+ * dashboard.gene_space.figure_key), so that the server sends only the labels when that map is
+ * the one it would draw now.
  *
  * No redraw loop: the store is written only when the size differs from the stored one by more
  * than TOLERANCE pixels, or the view by more than VIEW_TOLERANCE of its span (labels change
@@ -93,6 +95,12 @@
         if (zoom) {
             sent.x = zoom.x;
             sent.y = zoom.y;
+        }
+        // what the map in the page was drawn from: the server sends only the labels when it
+        // is what it would draw now (a newer map may be on its way: then the whole map)
+        var meta = full.meta || (gd.layout && gd.layout.meta);
+        if (meta && meta.figure_key) {
+            sent.figure_key = meta.figure_key;
         }
         clientside.set_props(STORE, {data: sent});
     }

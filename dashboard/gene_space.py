@@ -3,6 +3,8 @@ focus with its nearest neighbours, their GO terms and the terms enriched among t
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Collection
 from typing import Any
@@ -202,9 +204,31 @@ def build_gene_figure(
         plot_px=figures.plot_area(plot_size),
         view=figures.plot_view(plot_size),
     )
+    fig.update_layout(meta={FIGURE_KEY: figure_key(context, color, focus, k, selection_genes)})
     if context.simulated:
         figures.mark_simulated(fig)
     return fig, alert
+
+
+#: Name, in the gene map's ``layout.meta``, of what the figure was drawn from
+#: (:func:`figure_key`); ``assets/plot_size.js`` sends it back with the size it measured.
+FIGURE_KEY = "figure_key"
+
+
+def figure_key(
+    context: Any, color: str | None, focus: str | None, k: Any, selection_genes: Any
+) -> str:
+    """What a gene map was drawn from (model, colouring, gene in focus, number of neighbours,
+    the selection's genes), short: two maps of the same key differ only in their labels."""
+    st = context.state()
+    what = [
+        st.key if st is not None else None,
+        color,
+        focus,
+        _k(k, context),
+        [str(g) for g in selection_genes or []],
+    ]
+    return hashlib.sha1(json.dumps(what, default=str).encode()).hexdigest()[:16]
 
 
 def gene_map_update(
@@ -223,7 +247,9 @@ def gene_map_update(
     (``gene-map-size``: the window was resized, the map was first drawn, zoomed, panned or
     reset) only moves labels, and there are none without a gene in focus: the figure is then
     left as it is (``no_update``) rather than sent again; with one, only its labels are sent
-    (:func:`label_patch`). The figure keeps the user's zoom (``uirevision``).
+    (:func:`label_patch`) when the store says the map in the page was drawn from the same
+    inputs (:func:`figure_key`), else the whole map. The figure keeps the user's zoom
+    (``uirevision``).
 
     Returns
     -------
@@ -235,7 +261,11 @@ def gene_map_update(
     fig, alert = build_gene_figure(
         context, color, focus, k, selection_genes, status=status, plot_size=plot_size
     )
-    if only_size and context.state() is not None:
+    # only the labels, when the map in the page is of the same inputs: a map sent for a new
+    # gene in focus and still on its way when the user zooms is dropped by Dash for the newer
+    # call, and the labels of the new neighbours would land on the rings of the old ones
+    drawn = plot_size.get(FIGURE_KEY) if isinstance(plot_size, dict) else None
+    if only_size and context.state() is not None and drawn == fig.layout.meta[FIGURE_KEY]:
         return label_patch(fig), alert
     return fig, alert
 

@@ -99,7 +99,7 @@ const star = gd.data.find(t => String(t.hovertemplate || '').includes('in focus'
 const store = window.dash_component_api.getLayout('gene-map-size');
 if (!ring || !star || !ring.text) return null;
 return {labels: Array.from(ring.text).filter(t => t), n: ring.customdata.length,
-        star: [star.x[0], star.y[0]],
+        star: [star.x[0], star.y[0]], key: (gd.layout.meta || {}).figure_key,
         range: [gd._fullLayout.xaxis.range.slice(), gd._fullLayout.yaxis.range.slice()],
         stored: store && store.props ? store.props.data : null};
 """
@@ -133,6 +133,8 @@ def test_zooming_into_the_neighbours_gives_their_labels_room(app_url, driver):
     zoomed = _wait(driver, respaced, 60, "labels spaced for the zoom")
     assert abs(zoomed["stored"]["x"][0] - (cx - dx)) < 1e-3 * dx, zoomed
     assert len(zoomed["labels"]) > len(whole["labels"]), (whole["labels"], zoomed["labels"])
+    # the store names the map it measured, so the server sent the labels alone
+    assert zoomed["key"] and zoomed["stored"]["figure_key"] == zoomed["key"], zoomed
     # the redraw kept the user's zoom (uirevision), and the store rests: no loop
     assert abs(zoomed["range"][0][0] - (cx - dx)) < 1e-3 * dx, zoomed["range"]
     time.sleep(2.0)

@@ -11,7 +11,7 @@ from dash import Patch, no_update
 
 from dashboard import figures, ids
 from dashboard.factory import ASSETS, create_app
-from dashboard.gene_space import build_gene_figure, gene_map_update
+from dashboard.gene_space import FIGURE_KEY, build_gene_figure, gene_map_update
 from dashboard.layout import GENE_MAP_SIZE
 
 
@@ -102,6 +102,7 @@ def test_a_new_size_alone_redraws_only_a_map_with_labels(context):
     # with a gene in focus: its labels are sent again, spaced for the new size (not the
     # figure: its points do not move); applied to the map drawn before, it is the new map
     before, _ = build_gene_figure(context, "type", "GATA4", 30, None)
+    size = {**size, FIGURE_KEY: before.layout.meta[FIGURE_KEY]}  # the map the page measured
     patch, alert = gene_map_update(context, only_size, None, "type", "GATA4", 30, None, size)
     want, _ = build_gene_figure(context, "type", "GATA4", 30, None, plot_size=size)
     assert alert is None and isinstance(patch, Patch)
@@ -112,11 +113,43 @@ def test_a_new_size_alone_redraws_only_a_map_with_labels(context):
     for triggers in ({GENE_MAP_SIZE, ids.GENE_COLOR}, set(), {ids.MODEL_STATUS}):
         fig, _ = gene_map_update(context, triggers, None, "type", None, 10, None, size)
         assert fig is not no_update and "nearest neighbours" not in [t.name for t in fig.data]
-    # an empty or malformed store with a gene in focus: the default spacing
+    # an empty or malformed store with a gene in focus: the default spacing, on a whole map
+    # (the store does not say which map the page has)
     for bad in (None, {"width": "x"}, 12):
-        patch, alert = gene_map_update(context, only_size, None, "type", "GATA4", 30, None, bad)
+        fig, alert = gene_map_update(context, only_size, None, "type", "GATA4", 30, None, bad)
         default, _ = build_gene_figure(context, "type", "GATA4", 30, None)
-        assert alert is None and _ring_labels(_apply(patch, want)) == _ring_labels(default)
+        assert alert is None and isinstance(fig, go.Figure)
+        assert _ring_labels(fig) == _ring_labels(default)
+
+
+def test_labels_alone_only_onto_the_map_they_were_placed_for(context):
+    """A map for a new gene in focus, still on its way when the user zoomed, is dropped by Dash
+    for the newer call: labels sent alone then landed on the rings of the old gene's
+    neighbours. The page says which map it measured; another one gets the whole map."""
+    old, _ = build_gene_figure(context, "type", "GATA4", 30, None)
+    size = {"width": 900, "height": 700, FIGURE_KEY: old.layout.meta[FIGURE_KEY]}
+    fig, _ = gene_map_update(context, {GENE_MAP_SIZE}, None, "type", "TBX5", 30, None, size)
+    assert isinstance(fig, go.Figure)
+    assert "TBX5" in [t.name for t in fig.data]
+    # the key follows every input the map is drawn from, not the labels' spacing
+    keys = {
+        build_gene_figure(context, *args, plot_size=plot)[0].layout.meta[FIGURE_KEY]
+        for args, plot in [
+            (("type", "GATA4", 30, None), None),
+            (("type", "GATA4", 30, None), {"width": 2000, "height": 1500}),
+        ]
+    }
+    assert len(keys) == 1
+    others = [
+        ("type", "TBX5", 30, None),
+        ("type", "GATA4", 10, None),
+        ("type", "GATA4", 30, ["TBX5"]),
+        ("go:GO:0007507", "GATA4", 30, None),
+    ]
+    for args in others:
+        key = build_gene_figure(context, *args)[0].layout.meta[FIGURE_KEY]
+        assert key not in keys, args
+        keys.add(key)
 
 
 def test_a_zoom_sends_the_labels_spaced_for_the_view_and_keeps_the_focus_label(context):
@@ -135,6 +168,7 @@ def test_a_zoom_sends_the_labels_spaced_for_the_view_and_keeps_the_focus_label(c
         "x": [x - span[0], x + span[0]],
         "y": [y - span[1], y + span[1]],
     }
+    size[FIGURE_KEY] = base.layout.meta[FIGURE_KEY]
     patch, _ = gene_map_update(context, {GENE_MAP_SIZE}, None, "type", "GATA4", 30, None, size)
     want, _ = build_gene_figure(context, "type", "GATA4", 30, None, plot_size=size)
     assert json.loads(_apply(patch, base).to_json()) == json.loads(want.to_json())
