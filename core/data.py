@@ -113,6 +113,52 @@ _GENE_ANNOTATION_NAMES = {
     "biotype",
     *_GENE_POSITION_NAMES,
 }
+#: Sample annotations that often hold numbers (donor, quality and design variables; GTEx's
+#: SMRIN, SMTSISCH, SMATSSCR, DTHHRDY): in a table of samples x genes, a column of numbers with
+#: one of these names is a sample annotation, not a gene (none is a human gene symbol).
+_SAMPLE_ANNOTATION_NAMES = {
+    "age",
+    "sex",
+    "gender",
+    "rin",
+    "rin_score",
+    "rin_number",
+    "smrin",
+    "smtsisch",
+    "smatsscr",
+    "dthhrdy",
+    "batch",
+    "replicate",
+    "timepoint",
+    "time",
+    "day",
+    "hours",
+    "dose",
+    "bmi",
+    "weight",
+    "height",
+    "library_size",
+    "lib_size",
+    "total_reads",
+    "mapped_reads",
+    "read_count",
+    "sequencing_depth",
+    "purity",
+    "tumor_purity",
+    "survival",
+    "os_time",
+    "os_status",
+    "stage",
+    "grade",
+    "plate",
+    "lane",
+    "group",
+    "condition",
+    "treatment",
+    "donor",
+    "subject",
+    "patient",
+}
 _SYMBOL_COLUMN_NAMES = (
     "symbol",
     "gene_symbol",
@@ -138,9 +184,15 @@ _ID_COLUMN_KEYS = frozenset(map(_name_key, _ID_COLUMN_NAMES))
 _GENE_ANNOTATION_KEYS = frozenset(map(_name_key, _GENE_ANNOTATION_NAMES))
 _GENE_POSITION_KEYS = frozenset(map(_name_key, _GENE_POSITION_NAMES))
 _SYMBOL_COLUMN_KEYS = frozenset(map(_name_key, _SYMBOL_COLUMN_NAMES))
+_SAMPLE_ANNOTATION_KEYS = frozenset(map(_name_key, _SAMPLE_ANNOTATION_NAMES))
 #: Column names that say a column holds annotations, never expression values.
 _ANNOTATION_NAME_KEYS = (
-    _SAMPLE_ID_KEYS | _GENE_ID_KEYS | _ID_COLUMN_KEYS | _GENE_ANNOTATION_KEYS | _SYMBOL_COLUMN_KEYS
+    _SAMPLE_ID_KEYS
+    | _GENE_ID_KEYS
+    | _ID_COLUMN_KEYS
+    | _GENE_ANNOTATION_KEYS
+    | _SYMBOL_COLUMN_KEYS
+    | _SAMPLE_ANNOTATION_KEYS
 )
 
 
@@ -2176,13 +2228,19 @@ def _frame_to_set(
     annotation_ids: pd.Index | None,
     text_values: str = "refuse",
     text_cells: list[dict[str, Any]] | None = None,
+    annotation_names: bool = True,
+    named_annotations: list[str] | None = None,
 ) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataFrame, str]:
     """Split a table into (values (n_samples, n_genes), sample ids, samples, genes, the
     orientation read: "samples_x_genes" or "genes_x_samples").
 
     ``text_values="missing"``: a column after the id column that is mostly numbers (and not
     named as an annotation or a label column) holds values, and its text cells are read as
-    missing; each is appended to ``text_cells`` (``line``, ``row``, ``column``, ``text``)."""
+    missing; each is appended to ``text_cells`` (``line``, ``row``, ``column``, ``text``).
+
+    ``annotation_names``: numeric columns named as sample annotations
+    (:data:`_SAMPLE_ANNOTATION_NAMES`) of a samples-as-rows table are annotations, not genes;
+    their names are appended to ``named_annotations``."""
     if frame.shape[1] == 0 or frame.shape[0] == 0:
         raise DataError(f"{path}: empty matrix")
     header_line = int(frame.attrs.get("header_line", 1))
@@ -2261,6 +2319,20 @@ def _frame_to_set(
 
     if orientation == "samples_x_genes":
         ann_cols = extra + [c for c in label_columns if c not in lead]
+        # numbers under a sample annotation's name (age, RIN, batch) were trained on as genes
+        named = [
+            c for c in body_cols if c not in ann_cols and _name_key(c) in _SAMPLE_ANNOTATION_KEYS
+        ]
+        if annotation_names and named and len(named) < len(body_cols):
+            if named_annotations is not None:
+                named_annotations.extend(named)
+            log.info(
+                "%s: column(s) %s read as sample annotations, not genes (their names are those "
+                "of sample annotations)",
+                path,
+                ", ".join(map(repr, named[:10])) + (", ..." if len(named) > 10 else ""),
+            )
+            ann_cols += named
         gene_cols = [c for c in body_cols if c not in ann_cols]
         if not gene_cols:
             raise _no_numeric_error(path, frame, extra, "gene")
@@ -2555,6 +2627,7 @@ def load_table(
     sample_column: str | None = None,
     label_columns: Sequence[str] | None = None,
     text_values: str = "refuse",
+    annotation_names: bool = True,
 ) -> ExpressionSet:
     """Load an expression matrix from CSV/TSV (plain or .gz), parquet, GCT or .h5ad.
 
@@ -2586,7 +2659,11 @@ def load_table(
         Name of the sample id column (in the matrix when samples are rows, and in
         ``annotations``).
     label_columns : sequence of str, optional
-        Columns of a samples-as-rows matrix to keep as annotations even if numeric.
+        Columns of a samples-as-rows matrix to keep as annotations even if numeric. Columns
+        named as sample annotations that often hold numbers (``age``, ``sex``, ``RIN``,
+        ``SMRIN``, ``batch``, ``timepoint``, ``dose``, ... : none is a gene symbol) are kept as
+        annotations without being named here (``annotation_names=False``: read as genes, as
+        before this rule; a data source recorded before it re-loads that way).
     text_values : {"refuse", "missing"}
         A text value among the expression values of a CSV/TSV or parquet table (``high``,
         ``#DIV/0!``; the usual ``NA`` markers and empty fields are missing values anyway):
@@ -2605,6 +2682,7 @@ def load_table(
     if text_values not in ("refuse", "missing"):
         raise DataError(f"unknown text_values {text_values!r}; choose refuse or missing")
     text_cells: list[dict[str, Any]] = []
+    named_annotations: list[str] = []
     if orientation not in _ORIENTATIONS:
         raise DataError(
             f"unknown orientation {orientation!r}; choose auto, samples_x_genes (samples in "
@@ -2668,6 +2746,8 @@ def load_table(
             annotation_ids,
             text_values,
             text_cells,
+            annotation_names,
+            named_annotations,
         )
         _warn_of_text_cells(mpath, text_cells)
     if not transformed:
@@ -2700,6 +2780,8 @@ def load_table(
         "sample_column": sample_column,
         "label_columns": list(label_columns) if label_columns else None,
     }
+    if named_annotations:  # recorded only where the rule read a column otherwise than before
+        source["annotation_names"] = True
     if text_values != "refuse":
         source["text_values"] = text_values
         source["text_cell_count"] = len(text_cells)
@@ -2742,6 +2824,9 @@ def load_source(
             params["exclude_tissues"] = tuple(params.get("exclude_tissues") or ())
             es = load_gtex(**params)
         elif loader == "table":
+            # a source recorded before numeric columns named as sample annotations (age, RIN)
+            # were read as annotations re-loads them as genes, as its model was trained
+            params.setdefault("annotation_names", False)
             if "orientation" not in params and expected_samples is not None:
                 es = _load_table_as_trained(params, expected_samples)
             else:

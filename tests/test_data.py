@@ -662,11 +662,15 @@ def test_gtex_attributes_saved_as_csv(tmp_path, small):
 
 def test_error_text_column_among_the_genes_says_where_it_belongs(tmp_path, sepira_file):
     frame = pd.read_csv(sepira_file).iloc[:20, :12]
-    frame.insert(6, "batch", ["run1", "run2"] * 10)
-    frame.to_csv(tmp_path / "batch.csv", index=False)
-    message = r"column 'batch': the column holds text.*right after the id column 'sample'"
+    frame.insert(6, "flowcell", ["run1", "run2"] * 10)
+    frame.to_csv(tmp_path / "flowcell.csv", index=False)
+    message = r"column 'flowcell': the column holds text.*right after the id column 'sample'"
     with pytest.raises(DataError, match=message):
-        load_table(tmp_path / "batch.csv")
+        load_table(tmp_path / "flowcell.csv")
+    # named as a sample annotation (batch, age, RIN, ...), it is read as one where it stands
+    frame.rename(columns={"flowcell": "batch"}).to_csv(tmp_path / "batch.csv", index=False)
+    es = load_table(tmp_path / "batch.csv")
+    assert es.samples["batch"].tolist() == ["run1", "run2"] * 10 and es.n_genes == 10
 
 
 def test_gtex_reading_reports_progress(gtex_acmg59_files, monkeypatch):

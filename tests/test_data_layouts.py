@@ -345,6 +345,41 @@ def test_values_column_taken_for_an_annotation_is_said(tmp_path, real, caplog):
     assert "read as an annotation" not in caplog.text and "text value" not in caplog.text
 
 
+def test_numeric_columns_named_as_sample_annotations_are_not_genes(tmp_path, real, caplog):
+    """A table of samples with their age, RIN and batch before the genes: those columns of
+    numbers were read as three more genes, trained on and shown in the gene space."""
+    genes = list(real.columns[:8])
+    table = real.iloc[:30, :8].copy()
+    table.insert(0, "tissue", ["Lung", "Liver", "Heart"] * 10)
+    table.insert(1, "Age", np.arange(30) + 20)
+    table.insert(2, "RIN", np.linspace(5.0, 9.0, 30))
+    table["batch"] = [1, 2] * 15  # also after the genes
+    path = tmp_path / "with_qc.csv"
+    table.to_csv(path, index_label="sample")
+    with caplog.at_level(logging.INFO, logger="core.data"):
+        es = load_table(path)
+    assert list(es.gene_ids) == genes
+    np.testing.assert_allclose(es.values, table[genes].to_numpy(), rtol=1e-6)
+    assert list(es.samples.columns) == ["tissue", "Age", "RIN", "batch"]
+    assert es.samples["RIN"].tolist() == pytest.approx(table["RIN"].tolist())
+    assert "'Age', 'RIN', 'batch' read as sample annotations" in caplog.text
+    # its source says so, and re-loads the same; a source recorded before the rule re-loads
+    # the table as its model was trained on it: with those columns as genes
+    assert es.source["annotation_names"] is True
+    assert list(load_source(es.source).gene_ids) == genes
+    before = {k: v for k, v in es.source.items() if k != "annotation_names"}
+    assert list(load_source(before).gene_ids) == ["Age", "RIN", *genes, "batch"]
+    # a table without such columns records nothing new
+    real.iloc[:30, :8].to_csv(tmp_path / "plain.csv", index_label="sample")
+    assert "annotation_names" not in load_table(tmp_path / "plain.csv").source
+    # reading text as missing: a RIN column with 'unknown' stays an annotation too
+    table["RIN"] = table["RIN"].astype(object)
+    table.loc[table.index[3], "RIN"] = "unknown"
+    table.to_csv(path, index_label="sample")
+    es = load_table(path, text_values="missing")
+    assert list(es.gene_ids) == genes and es.samples["RIN"].iloc[3] == "unknown"
+
+
 def test_unknown_text_values_setting(tmp_path, real):
     real.iloc[:5, :3].to_csv(tmp_path / "m.csv", index_label="sample")
     with pytest.raises(DataError, match="unknown text_values 'drop'"):
