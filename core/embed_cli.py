@@ -110,7 +110,10 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--model", required=True, metavar="DIR", help="model directory (train)")
     p.add_argument(
-        "--genes", required=True, help="comma-separated gene symbols or ids, e.g. GATA4,MYH6"
+        "--genes",
+        required=True,
+        help="comma-separated gene symbols or ids, e.g. GATA4,MYH6 (genes the model lacks are "
+        "left out, with a warning)",
     )
     p.add_argument(
         "--k", type=int, default=10, metavar="K", help="neighbours per gene (default 10)"
@@ -369,12 +372,14 @@ def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 # ----------------------------------------------------------------------------- neighbours
-def _gene_rows(model: Any, queries: list[str]) -> list[int]:
+def _gene_rows(model: Any, queries: list[str]) -> tuple[list[int], list[str]]:
+    """Model rows of the queried genes (symbol or id, any case, Ensembl version ignored), in
+    the order asked, and the queries found; a DataError when none is a gene of the model."""
     ids = {_strip_version(str(g)).upper(): i for i, g in enumerate(model.gene_ids_)}
     symbols: dict[str, int] = {}
     for i, s in enumerate(model.gene_symbols_):
         symbols.setdefault(str(s).upper(), i)
-    rows, unknown = [], []
+    rows, found, unknown = [], [], []
     for q in queries:
         key = q.strip().upper()
         i = symbols.get(key, ids.get(_strip_version(key)))
@@ -382,13 +387,18 @@ def _gene_rows(model: Any, queries: list[str]) -> list[int]:
             unknown.append(q)
         else:
             rows.append(i)
+            found.append(q)
     if unknown:
-        raise DataError(
-            f"unknown gene(s) {', '.join(unknown)}: not among the model's "
-            f"{len(model.gene_ids_)} genes (symbols or ids, e.g. "
+        what = (
+            f"not among the model's {len(model.gene_ids_)} genes (symbols or ids, e.g. "
             f"{', '.join(map(str, list(model.gene_symbols_)[:3]))})"
         )
-    return rows
+        if not rows:
+            raise DataError(f"unknown gene(s) {', '.join(unknown)}: {what}")
+        # one gene left out of a model (a typo, a gene dropped by --top-genes) does not cost
+        # the neighbours of the others
+        print(f"warning: left out, {what}: {', '.join(unknown)}", file=sys.stderr)
+    return rows, found
 
 
 def _aligned(model: Any, other: Any, path: str) -> np.ndarray:
@@ -419,11 +429,11 @@ def run_neighbours(args: argparse.Namespace) -> int:
         raise CoreError(
             f"--k must be between 1 and {n_genes - 1} (the model's genes - 1), got {args.k}"
         )
-    asked = _gene_rows(model, queries)
+    asked, found = _gene_rows(model, queries)
     symbols = np.asarray(model.gene_symbols_).astype(str)
     gene_ids = np.asarray(model.gene_ids_).astype(str)
     rows: list[int] = []  # a gene asked twice (TBX5, tbx5, its id) is listed once
-    for row, query in zip(asked, queries, strict=True):
+    for row, query in zip(asked, found, strict=True):
         if row in rows:
             print(f"{query} is {symbols[row]} ({gene_ids[row]}): listed once", file=sys.stderr)
         else:

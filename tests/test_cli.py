@@ -168,8 +168,13 @@ def test_neighbours_from_the_command_line(tiny_cli_model, small_matrix, tmp_path
     assert main([*args, "--compare-models", str(tiny_cli_model), "--out", str(out), "--force"]) == 0
     joined = pd.read_csv(out)
     assert list(joined["neighbour"]) == list(table["neighbour"]) and (joined["runs"] == "2/2").all()
-    assert main([*args[:-4], "--genes", f"{gene},NOTAGENE"]) == 2
-    assert "unknown gene(s) NOTAGENE" in capsys.readouterr().err
+    # a gene the model lacks: left out, with a warning, the others listed; none known: refused
+    assert main([*args[:-4], "--genes", f"NOTAGENE,{gene}", "--k", "3"]) == 0
+    captured = capsys.readouterr()
+    assert "warning: left out, not among the model's" in captured.err
+    assert "NOTAGENE" in captured.err and captured.out.count(gene) >= 3
+    assert main([*args[:-4], "--genes", "NOTAGENE,NOPE2"]) == 2
+    assert "unknown gene(s) NOTAGENE, NOPE2" in capsys.readouterr().err
     assert main([*args[:-2], "--k", "500"]) == 2
     assert "--k must be between 1 and" in capsys.readouterr().err
     other = tmp_path / "other"
@@ -189,7 +194,8 @@ def test_gene_ids_with_dots_are_not_confused():
 
     ids = np.array(["AC000061.1", "AC000061.2", "ENSG00000117118.9"])
     model = SimpleNamespace(gene_ids_=ids, gene_symbols_=ids, gene_embedding_=np.eye(3))
-    assert _gene_rows(model, ["ac000061.2", "ENSG00000117118", "AC000061.1"]) == [1, 2, 0]
+    rows, found = _gene_rows(model, ["ac000061.2", "ENSG00000117118", "AC000061.1"])
+    assert rows == [1, 2, 0] and found == ["ac000061.2", "ENSG00000117118", "AC000061.1"]
     other = SimpleNamespace(gene_ids_=ids[[2, 1, 0]], gene_embedding_=np.eye(3)[[2, 1, 0]])
     np.testing.assert_array_equal(_aligned(model, other, "o"), np.eye(3))
 
