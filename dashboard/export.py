@@ -159,6 +159,9 @@ def export_figure(
                 figures.for_export(fig, width, height), dataset_line(context)
             )
             area = figures.export_plot_area(drawn)
+            zoom = figure_zoom(context, view.get("zoom"), which)
+            if zoom.get("x") and zoom.get("y"):  # and for the region zoomed in the page
+                area = {**area, "x": zoom["x"], "y": zoom["y"]}
             fig, _ = build_gene_figure(context, *gene_view, webgl=False, plot_size=area)
         parts = [view.get("gene_color") or "type", view.get("focus") or ""]
     elif which == "baselines":

@@ -329,6 +329,38 @@ def test_figure_exports_show_the_region_zoomed_on_the_page(context, monkeypatch)
     assert recorder.figs[-1].layout.xaxis.range is None and "zoom" not in payload["filename"]
 
 
+def test_an_exported_zoom_on_the_gene_map_labels_the_neighbours_in_view(context, monkeypatch):
+    """Exported zoomed into the crowd around the gene in focus, the neighbours' labels were
+    spaced for the whole map: those left out for lack of room stayed out of the file."""
+    recorder = _Recorder()
+    monkeypatch.setattr(context, "image_renderer", recorder)
+    base = {"gene_color": "type", "focus": "GATA4", "k": 30}
+    export.export_view(context, "gene-map", "svg", "screen", base)
+    whole = recorder.figs[-1]
+    ring = next(t for t in whole.data if t.name == "nearest neighbours")
+    # the middle half of the neighbours, each way
+    (x0, x1), (y0, y1) = (np.percentile(v, [25, 75]) for v in (ring.x, ring.y))
+    box = {"xaxis.range[0]": x0, "xaxis.range[1]": x1, "yaxis.range[0]": y0, "yaxis.range[1]": y1}
+    zoom = export.merge_zoom(None, ids.GENE_MAP, box, context.state().key)
+    payload, _ = export.export_view(context, "gene-map", "svg", "screen", base | {"zoom": zoom})
+    zoomed = recorder.figs[-1]
+    assert payload["filename"].endswith("_zoom.svg")
+
+    def labelled(fig):
+        ring = next(t for t in fig.data if t.name == "nearest neighbours")
+        return [t for t in ring.text if t]
+
+    in_view = {
+        str(g)
+        for g, a, b in zip(ring.customdata, ring.x, ring.y, strict=True)
+        if x0 <= a <= x1 and y0 <= b <= y1
+    }
+    before = set(map(str, labelled(whole))) & in_view
+    after = set(map(str, labelled(zoomed)))
+    assert after <= in_view and len(after) > len(before), (before, after)
+    assert list(zoomed.layout.xaxis.range) == [x0, x1]
+
+
 def test_table_headers_are_words_with_explanations(context):
     """Column ids (``mean_selected``, ``n_overlap``, ``fit_error``...) were the headers, with no
     word on what the numbers are; now each header is readable and explained on hover."""
