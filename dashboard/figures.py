@@ -409,19 +409,32 @@ def gene_map_figure(
         )
     nb = np.asarray(list(neighbors), dtype=int)
     has_focus = focus is not None and 0 <= focus < len(layout)
+    # rings are labelled when at most MAX_LABELLED_RINGS of them are in view (all of them on
+    # the whole map; zoomed in, those in the region): more would only be left out for lack of
+    # room, and cost their placement
+    in_view = nb.size
+    if view is not None and nb.size:
+        (x0, x1), (y0, y1) = view
+        xy = layout[nb]
+        in_view = int(
+            ((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)).sum()
+        )
+    labelled = in_view <= MAX_LABELLED_RINGS
     ring_size, star_size, diamond_size = size + 8, size + 14, size + 6
     # neighbours sit close together: each label goes on the side away from the gene in focus,
     # off every ring and the star, and is left out where it would overlap one (or another
     # label; the nearest first); hover names every ring
     shown, positions, focus_position = place_labels(
         layout,
-        nb,
-        symbols[nb],
+        nb if labelled else nb[:0],
+        symbols[nb] if labelled else symbols[nb][:0],
         radius=ring_size / 2 + 1,
         focus=focus if has_focus else None,
         focus_text=symbols[focus] if has_focus else "",
         focus_radius=star_size / 2,
-        markers=[(int(r), diamond_size / 2) for r in sel],
+        # unlabelled rings still keep the focus label off them
+        markers=[(int(r), diamond_size / 2) for r in sel]
+        + ([] if labelled else [(int(r), ring_size / 2 + 1) for r in nb]),
         plot_px=plot_px,
         view=view,
     )
@@ -430,12 +443,12 @@ def gene_map_figure(
             scatter(
                 x=layout[nb, 0],
                 y=layout[nb, 1],
-                mode="markers+text" if nb.size <= 30 else "markers",
+                mode="markers+text" if labelled else "markers",
                 marker=dict(
                     symbol="circle-open", size=ring_size, color="#d62728", line=dict(width=2)
                 ),
-                text=np.where(shown, symbols[nb], ""),
-                textposition=positions,
+                text=np.where(shown, symbols[nb], "") if labelled else [""] * nb.size,
+                textposition=positions if labelled else "top center",
                 textfont=dict(size=10, color="#8b0000"),
                 name="nearest neighbours",
                 customdata=symbols[nb],
@@ -481,6 +494,9 @@ def gene_map_figure(
         )
     return fig
 
+
+#: Most rings of neighbours in view that are labelled (more: hover names them).
+MAX_LABELLED_RINGS = 30
 
 #: Text positions a label may take around its point -> the direction it lies in (y up).
 LABEL_POSITIONS: dict[str, tuple[float, float]] = {
@@ -695,6 +711,8 @@ def place_labels(
     shown = np.zeros(len(rows), dtype=bool)
     positions = ["top center"] * len(rows)
     for i, (r, t) in enumerate(zip(rows, texts, strict=True)):
+        if not (0.0 <= px[r][0] <= width and 0.0 <= px[r][1] <= height):
+            continue  # out of the view zoomed to: plotly draws neither the ring nor its label
         away = px[r] - px[focus] if focus is not None else np.zeros(2)
         norm = float(np.hypot(*away))
         away = away / norm if norm > 1e-9 else np.array([0.0, 1.0])

@@ -308,6 +308,35 @@ def test_zoomed_into_crowded_neighbours_their_labels_get_the_room():
     assert set(zoomed) <= in_view and len(in_view) < len(nb)
 
 
+def test_more_than_30_neighbours_are_labelled_once_a_zoom_leaves_30_in_view():
+    """60 neighbours: too many to label on the whole map (hover names them); zoomed into a
+    region with at most 30 of them, those get labels, as they would with 30 neighbours."""
+    rng = np.random.default_rng(5)
+    layout = np.vstack([rng.uniform(0, 10, (300, 2)), [[5.0, 5.0]], rng.uniform(0, 10, (60, 2))])
+    symbols = np.array([f"GENE{i}" for i in range(len(layout))])
+    nb = list(range(301, 361))
+
+    def ring(view):
+        fig = figures.gene_map_figure(
+            layout, symbols, ["a"] * len(layout), focus=300, neighbors=nb, view=view
+        )
+        return fig, next(t for t in fig.data if t.name == "nearest neighbours")
+
+    fig, whole = ring(None)
+    assert whole.mode == "markers" and not any(whole.text)
+    assert list(whole.customdata) == list(symbols[nb])  # hover names every ring
+    labels, markers = _label_and_marker_boxes(fig, layout)
+    assert labels and not _overlaps(labels, markers)  # the star's label is off the rings
+    view = ((2.5, 7.5), (2.5, 7.5))
+    in_view = {
+        str(symbols[r]) for r in nb if 2.5 <= layout[r, 0] <= 7.5 and 2.5 <= layout[r, 1] <= 7.5
+    }
+    assert 5 <= len(in_view) <= figures.MAX_LABELLED_RINGS
+    _, zoomed = ring(view)
+    shown = {str(t) for t in zoomed.text if t}
+    assert zoomed.mode == "markers+text" and shown and shown <= in_view
+
+
 def test_plot_view_takes_the_zoomed_ranges_else_none():
     size = {"width": 500, "height": 400}
     assert figures.plot_view(size) is None  # autorange: the whole map
