@@ -2334,6 +2334,7 @@ def _frame_to_set(
             )
             ann_cols += named
         gene_cols = [c for c in body_cols if c not in ann_cols]
+        _warn_of_leading_non_genes(path, gene_cols)
         if not gene_cols:
             raise _no_numeric_error(path, frame, extra, "gene")
         for c in gene_cols:
@@ -2386,6 +2387,27 @@ def _frame_to_set(
     _warn_of_date_names(path, genes)
     _warn_of_case_twins(path, genes.index)
     return values, sample_ids, samples, genes, orientation
+
+
+def _warn_of_leading_non_genes(path: Path, gene_cols: Sequence[str]) -> None:
+    """Warn of the numeric columns ahead of the genes whose names are neither gene symbols nor
+    gene ids, when the genes' are (``sample, tissue, ischemic_time, TP53, ...``): a sample
+    annotation under a name the loader does not know is read, and trained on, as a gene."""
+    lead: list[str] = []
+    for c in gene_cols:
+        if _gene_name_share([c]):
+            break
+        lead.append(c)
+    rest = gene_cols[len(lead) :]
+    if not lead or len(lead) > 10 or len(rest) < 2 * len(lead) or _gene_name_share(rest) < 0.8:
+        return
+    log.warning(
+        "%s: column(s) %s, before the genes, are neither gene symbols nor gene ids, and are "
+        "read as genes; if they are sample annotations, name them as such (age, sex, RIN, "
+        "batch, timepoint, ... are read as annotations) or move them to an annotation file",
+        path,
+        ", ".join(map(repr, lead)),
+    )
 
 
 def _duplicate_ids_error(

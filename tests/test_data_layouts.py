@@ -380,6 +380,26 @@ def test_numeric_columns_named_as_sample_annotations_are_not_genes(tmp_path, rea
     assert list(es.gene_ids) == genes and es.samples["RIN"].iloc[3] == "unknown"
 
 
+def test_unknown_numeric_columns_before_the_genes_are_named(tmp_path, real, caplog):
+    """A sample annotation under a name the loader does not know (ischemic_time) is read as a
+    gene, but no longer silently: ahead of genes named by symbols, it is named."""
+    table = real.iloc[:20, :10].copy()
+    table.insert(0, "ischemic_time", np.arange(20))
+    table.to_csv(tmp_path / "isch.csv", index_label="sample")
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "isch.csv")
+    assert es.n_genes == 11 and es.gene_ids[0] == "ischemic_time"
+    assert "'ischemic_time', before the genes, are neither gene symbols nor gene ids" in caplog.text
+    # genes of unknown names throughout (g1, g2, ...), or none ahead: nothing to say
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        load_table(tmp_path / "isch.csv", label_columns=["ischemic_time"])
+        other = real.iloc[:20, :10].set_axis([f"g{i}" for i in range(10)], axis=1)
+        other.assign(ischemic_time=1).to_csv(tmp_path / "g.csv", index_label="sample")
+        load_table(tmp_path / "g.csv")
+    assert "neither gene symbols" not in caplog.text
+
+
 def test_unknown_text_values_setting(tmp_path, real):
     real.iloc[:5, :3].to_csv(tmp_path / "m.csv", index_label="sample")
     with pytest.raises(DataError, match="unknown text_values 'drop'"):
