@@ -265,7 +265,8 @@ def gene_map_update(
     # gene in focus and still on its way when the user zooms is dropped by Dash for the newer
     # call, and the labels of the new neighbours would land on the rings of the old ones
     drawn = plot_size.get(FIGURE_KEY) if isinstance(plot_size, dict) else None
-    if only_size and context.state() is not None and drawn == fig.layout.meta[FIGURE_KEY]:
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    if only_size and drawn is not None and drawn == meta.get(FIGURE_KEY):
         return label_patch(fig), alert
     return fig, alert
 

@@ -190,3 +190,15 @@ def test_the_page_measures_the_gene_map_into_the_store(context, sepira_es):
     assert "plot_size.js" in page
     layout = str(app.layout)
     assert f"id='{GENE_MAP_SIZE}'" in layout
+
+
+def test_a_size_with_a_map_key_before_the_model_is_ready_gives_the_waiting_figure():
+    """No model yet: the blank figure that says why, never a traceback, whatever the store;
+    also when the model becomes ready while the callback runs (the blank figure has no key)."""
+    import types
+
+    answers = iter([None])  # no model at the first look, one at any later look
+    waiting = types.SimpleNamespace(state=lambda: next(answers, object()))
+    size = {"width": 500, "height": 400, FIGURE_KEY: "0123456789abcdef"}
+    fig, alert = gene_map_update(waiting, {GENE_MAP_SIZE}, None, "type", "GATA4", 15, None, size)
+    assert isinstance(fig, go.Figure) and not isinstance(fig, Patch) and alert is None
