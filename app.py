@@ -31,6 +31,7 @@ FE_ANNOTATIONS         sample annotation table (``--annotations``)
 FE_TRANSFORM           log10p1, log2p1 or none (``--transform``)
 FE_ORIENTATION         genes-in-rows or samples-in-rows, where ids do not tell (``--orientation``)
 FE_TEXT_VALUES         missing: read text among the numbers as missing (``--text-values``)
+FE_ANNOTATION_COLUMNS  matrix columns that are sample annotations (``--annotation-columns``)
 FE_MODEL               trained model directory (``--model``)
 FE_JOIN_MODELS         comma-separated models of the same genes joined into the gene space
 FE_CACHE_DIR           cache directory (``--cache-dir``; default ./cache)

@@ -79,6 +79,14 @@ def add_data_arguments(parser: argparse.ArgumentParser, required: bool = False) 
         "as a missing value, with a warning naming the cells",
     )
     group.add_argument(
+        "--annotation-columns",
+        metavar="C,C,...",
+        default=None,
+        help="columns of a --matrix table with samples in rows that are sample annotations, "
+        "not genes, even when they hold numbers (e.g. ischemic_time,PMI; columns named age, "
+        "sex, RIN, batch, timepoint, dose, ... are read so anyway)",
+    )
+    group.add_argument(
         "--transform",
         default=None,
         choices=["log10p1", "log2p1", "none"],
@@ -169,6 +177,12 @@ def load_data_from_args(args: argparse.Namespace):
     orientation = getattr(args, "orientation", None) or "auto"
     if args.gtex_gct and (getattr(args, "text_values", None) or "refuse") != "refuse":
         raise CoreError("--text-values works with --matrix; a GTEx GCT file holds numbers only")
+    annotation_columns = _column_list(getattr(args, "annotation_columns", None))
+    if args.gtex_gct and annotation_columns:
+        raise CoreError(
+            "--annotation-columns works with --matrix; with --gtex-gct the samples' "
+            "annotations come from --gtex-attributes (and --gtex-phenotypes)"
+        )
     if args.gtex_gct and orientation != "auto":
         raise CoreError(
             "--orientation works with --matrix; a GTEx GCT file always has genes in rows"
@@ -207,11 +221,18 @@ def load_data_from_args(args: argparse.Namespace):
             orientation=orientation,
             transform=args.transform or "none",
             text_values=getattr(args, "text_values", None) or "refuse",
+            label_columns=annotation_columns or None,
         )
         if (args.transform or "none") == "none":
             _warn_if_counts(es, args.matrix)
         return es
     raise CoreError("no data given: use --gtex-gct F --gtex-attributes F, or --matrix F")
+
+
+def _column_list(text: str | None) -> list[str]:
+    """``--annotation-columns a,b``: the names, stripped, each once, in order."""
+    names = [t.strip() for t in (text or "").split(",")]
+    return list(dict.fromkeys(t for t in names if t))
 
 
 def _check_tissues(tissues: Sequence[str], attributes: str) -> list[str]:

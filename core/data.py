@@ -2249,9 +2249,7 @@ def _frame_to_set(
     label_columns = [str(c) for c in (label_columns or [])]
     for c in label_columns:
         if c not in cols:
-            raise DataError(
-                f"{path}: label column {c!r} not found (columns: {', '.join(cols[:8])})"
-            )
+            raise _missing_column_error(path, c, cols)
 
     for c in cols[1:]:  # ' NA', 'n.a.': missing values, as pandas reads 'NA'
         if frame[c].dtype == object:
@@ -2352,6 +2350,14 @@ def _frame_to_set(
         genes = pd.DataFrame(index=pd.Index(gene_cols))
     else:
         sample_cols = body_cols
+        in_samples = [c for c in label_columns if c in sample_cols]
+        if in_samples:
+            raise DataError(
+                f"{path}: {in_samples[0]!r} was named as a sample annotation column, but this "
+                "table has genes in rows, so its columns are samples; a table with genes in "
+                "rows has no room for sample annotations: give them in an annotation file, or "
+                "if the samples are the rows, say so (orientation samples_x_genes)"
+            )
         if not sample_cols:
             raise _no_numeric_error(path, frame, extra, "sample")
         for c in sample_cols:
@@ -2389,6 +2395,18 @@ def _frame_to_set(
     return values, sample_ids, samples, genes, orientation
 
 
+def _missing_column_error(path: Path, name: str, cols: Sequence[str]) -> DataError:
+    """The error for an annotation column the table lacks, with the closest column names."""
+    by_key = {_name_key(c): c for c in cols}
+    close = [by_key[_name_key(name)]] if _name_key(name) in by_key else []
+    close = close or difflib.get_close_matches(name, list(cols), n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+    shown = ", ".join(map(repr, cols[:8])) + (", ..." if len(cols) > 8 else "")
+    return DataError(
+        f"{path}: no column {name!r} to read as a sample annotation{hint} (its columns: {shown})"
+    )
+
+
 def _warn_of_leading_non_genes(path: Path, gene_cols: Sequence[str]) -> None:
     """Warn of the numeric columns ahead of the genes whose names are neither gene symbols nor
     gene ids, when the genes' are (``sample, tissue, ischemic_time, TP53, ...``): a sample
@@ -2403,8 +2421,9 @@ def _warn_of_leading_non_genes(path: Path, gene_cols: Sequence[str]) -> None:
         return
     log.warning(
         "%s: column(s) %s, before the genes, are neither gene symbols nor gene ids, and are "
-        "read as genes; if they are sample annotations, name them as such (age, sex, RIN, "
-        "batch, timepoint, ... are read as annotations) or move them to an annotation file",
+        "read as genes; if they are sample annotations, name them as annotation columns "
+        "(label_columns; --annotation-columns on the command line; age, sex, RIN, batch, "
+        "timepoint, ... are read so anyway) or move them to an annotation file",
         path,
         ", ".join(map(repr, lead)),
     )
@@ -2685,7 +2704,9 @@ def load_table(
         named as sample annotations that often hold numbers (``age``, ``sex``, ``RIN``,
         ``SMRIN``, ``batch``, ``timepoint``, ``dose``, ... : none is a gene symbol) are kept as
         annotations without being named here (``annotation_names=False``: read as genes, as
-        before this rule; a data source recorded before it re-loads that way).
+        before this rule; a data source recorded before it re-loads that way). A name the table
+        lacks, or given for a table with genes in rows (GCT, .h5ad, or read so), is a
+        DataError.
     text_values : {"refuse", "missing"}
         A text value among the expression values of a CSV/TSV or parquet table (``high``,
         ``#DIV/0!``; the usual ``NA`` markers and empty fields are missing values anyway):
@@ -2719,6 +2740,13 @@ def load_table(
     lower = mpath.name.lower()
     transformed = False
     fixed = lower.endswith((".gct", ".gct.gz", ".h5ad")) or _starts_like_gct(mpath)
+    if fixed and label_columns:
+        raise DataError(
+            f"{mpath}: sample annotation columns ({', '.join(map(repr, label_columns))}) are "
+            "read from text or parquet tables with samples in rows; a GCT file has genes in "
+            "rows and an .h5ad file keeps its sample annotations in obs: give them in an "
+            "annotation file"
+        )
     if fixed and orient != "auto":
         log.warning(
             "%s: orientation %r ignored: the file's format says which axis is which "

@@ -29,6 +29,7 @@ ENV_FLAGS: dict[str, str] = {
     "FE_TRANSFORM": "--transform",
     "FE_ORIENTATION": "--orientation",  # genes-in-rows or samples-in-rows
     "FE_TEXT_VALUES": "--text-values",  # refuse or missing
+    "FE_ANNOTATION_COLUMNS": "--annotation-columns",  # comma-separated, as the flag
     "FE_MODEL": "--model",
     "FE_JOIN_MODELS": "--join-models",  # comma-separated
     "FE_CACHE_DIR": "--cache-dir",

@@ -537,3 +537,64 @@ def test_model_entries_are_what_a_model_directory_holds(tiny_model):
     written = {p.name for p in Path(tiny_model).iterdir() if not p.name.startswith(".")}
     assert "config.json" in written and "weights.pt" in written
     assert written <= set(MODEL_ENTRIES), written - set(MODEL_ENTRIES)
+
+
+def test_annotation_columns_flag(small_matrix, tmp_path, capsys, caplog, gtex_acmg59_files):
+    """A sample annotation under a name the loader does not know (ischemic_time) is trained on
+    as a gene, with a warning that names the flag; --annotation-columns keeps it an annotation,
+    and the model's data source re-loads it so. Misspelt names, and tables or files whose
+    columns are not annotations, are refused with the reason."""
+    from core.data import load_source
+
+    table = pd.read_csv(small_matrix)
+    genes = list(table.columns[2:])
+    table.insert(2, "ischemic_time", np.arange(len(table)) * 10.0)
+    path = tmp_path / "isch.csv"
+    table.to_csv(path, index=False)
+    args = ["train", "--matrix", path, "--epochs", "1", *TINY]
+    code, _, err = _run([*args, "--out", tmp_path / "a"], capsys)
+    assert code == 0, err
+    assert "'ischemic_time', before the genes" in caplog.text
+    assert "--annotation-columns" in caplog.text
+    assert list(FactorizedEmbeddings.load(tmp_path / "a").gene_ids_)[0] == "ischemic_time"
+
+    code, _, err = _run(
+        [*args, "--out", tmp_path / "b", "--annotation-columns", "ischemic_time"], capsys
+    )
+    assert code == 0, err
+    model = FactorizedEmbeddings.load(tmp_path / "b")
+    assert list(model.gene_ids_) == genes
+    again = load_source(model.data_source_)
+    assert list(again.gene_ids) == genes
+    assert again.samples["ischemic_time"].tolist() == table["ischemic_time"].tolist()
+
+    code, _, err = _run(
+        [*args, "--out", tmp_path / "c", "--annotation-columns", "Ischemic Time"], capsys
+    )
+    assert (
+        code == 2 and "no column 'Ischemic Time'" in err and "did you mean 'ischemic_time'" in err
+    )
+    assert not (tmp_path / "c").exists()
+
+    flipped = table.drop(columns=["tissue"]).set_index("sample").T
+    flipped.to_csv(tmp_path / "flipped.csv", index_label="gene")
+    flip = ["train", "--matrix", tmp_path / "flipped.csv", "--out", tmp_path / "d", "--epochs", "1"]
+    sample = str(table["sample"].iloc[0])
+    code, _, err = _run([*flip, *TINY, "--annotation-columns", sample], capsys)
+    assert code == 2 and f"{sample!r} was named as a sample annotation column" in err
+    assert "genes in rows" in err
+
+    gtex = [
+        "train", "--gtex-gct", gtex_acmg59_files["gct"], "--gtex-attributes",
+        gtex_acmg59_files["attributes"], "--out", tmp_path / "e", "--annotation-columns", "AGE",
+    ]  # fmt: skip
+    code, _, err = _run(gtex, capsys)
+    assert code == 2 and "--annotation-columns works with --matrix" in err
+
+
+def test_annotation_columns_from_the_environment():
+    from dashboard.entry import argv_from_env, build_parser
+
+    argv = argv_from_env({"FE_ANNOTATION_COLUMNS": "ischemic_time, PMI"})
+    assert argv == ["--annotation-columns", "ischemic_time, PMI"]
+    assert build_parser().parse_args(argv).annotation_columns == "ischemic_time, PMI"
