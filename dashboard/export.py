@@ -1,5 +1,6 @@
 """Export: figures as SVG / PDF / PNG at publication sizes (kaleido driving Chromium), tables and
-selections as CSV, and the view kept in the address bar (``?color=&gene=&sel=&gcolor=``).
+selections as CSV, and the view kept in the address bar (``?color=&gene=&sel=&gcolor=``, and
+each map's zoom: ``&zoom=x0,x1,y0,y1&gzoom=...``).
 
 Figures are rendered by the context's :class:`dashboard.render.ImageRenderer` (one Chromium kept
 open for all exports), or in a Chromium started for the one figure when the context has none.
@@ -21,7 +22,14 @@ from dashboard.baselines import baseline_view
 from dashboard.gene_space import build_gene_figure
 from dashboard.layout import alert_id
 from dashboard.render import FORMATS, render_image
-from dashboard.sample_map import build_sample_figure, default_color
+from dashboard.sample_map import (
+    ZOOM_PARAMS,
+    build_sample_figure,
+    default_color,
+    encode_zoom,
+    link_zoom,
+    parse_zoom,
+)
 from dashboard.selection import encode_rows
 
 MAX_URL_ROWS_CHARS = 6000
@@ -74,7 +82,11 @@ def _finite_range(pair: Any) -> list[float] | None:
 
 
 def merge_zoom(
-    zoom: dict[str, Any] | None, which: str, relayout: dict[str, Any] | None, key: str | None
+    zoom: dict[str, Any] | None,
+    which: str,
+    relayout: dict[str, Any] | None,
+    key: str | None,
+    url_search: str | None = None,
 ) -> Any:
     """The ``map-zoom`` store after a ``relayoutData`` event of the map ``which``, or
     ``no_update`` when the event changes no axis range.
@@ -82,28 +94,32 @@ def merge_zoom(
     The store holds, by map, ``{"key": model key, "x": [lo, hi] | None, "y": ...}`` (None: the
     whole extent). ``relayoutData`` alone is only the last event (a selection after a zoom
     replaces it); the store keeps the ranges until a new zoom or a double-click. ``key`` is the
-    model whose map is shown: the map of another model is drawn whole, so an entry made on
-    another model starts anew.
+    model whose map is shown: the map of another model is drawn as the page's link
+    (``url_search``) says, whole without one, so an entry made on another model starts anew
+    from there.
     """
     entry = dict((zoom or {}).get(which) or {})
     if entry.get("key") != key:
-        entry = {"key": key, "x": None, "y": None}
+        entry = {"key": key, "x": None, "y": None, **link_zoom(url_search, which)}
     changes = relayout_ranges(relayout, entry)
     if all(entry.get(axis) == rng for axis, rng in changes.items()):
         return no_update
     return {**(zoom or {}), which: {**entry, **changes}}
 
 
-def figure_zoom(context: Any, zoom: dict[str, Any] | None, which: str) -> dict[str, list[float]]:
+def figure_zoom(
+    context: Any, zoom: dict[str, Any] | None, which: str, url_search: str | None = None
+) -> dict[str, list[float]]:
     """The axis ranges the figure ``which`` is zoomed to in the page (``x`` and/or ``y``; an
-    axis absent: its whole extent), from the ``map-zoom`` store. Empty for the baseline maps and
-    for a zoom made on the map of another model than the one shown."""
+    axis absent: its whole extent): from the ``map-zoom`` store once the user has zoomed the
+    map of the model shown, else as the page's link (``url_search``: ``zoom``, ``gzoom``) drew
+    it. Empty for the baseline maps."""
     if which not in ZOOMABLE:
         return {}
     entry = (zoom or {}).get(which) or {}
     st = context.state()
     if st is None or entry.get("key") != st.key:
-        return {}
+        return link_zoom(url_search, which)
     return {axis: list(entry[axis]) for axis in ("x", "y") if entry.get(axis)}
 
 
@@ -128,7 +144,7 @@ def export_figure(
         ``color``, ``clip``, ``focus``, ``gene_color``, ``k``, ``selection_genes``, ``placed``
         (samples placed from an upload, drawn on the sample map as in the page), ``zoom`` (the
         ``map-zoom`` store: the sample or gene map is exported zoomed as in the page, see
-        :func:`figure_zoom`).
+        :func:`figure_zoom`), ``url_search`` (the page's link, for the zoom it opened with).
 
     The file is named by what it shows (the sample map's colouring; the gene map's colouring and
     gene in focus; ``zoom`` last for a zoomed-in region), ``SIMULATED_`` first for simulated data.
@@ -159,7 +175,7 @@ def export_figure(
                 figures.for_export(fig, width, height), dataset_line(context)
             )
             area = figures.export_plot_area(drawn)
-            zoom = figure_zoom(context, view.get("zoom"), which)
+            zoom = figure_zoom(context, view.get("zoom"), which, view.get("url_search"))
             if zoom.get("x") and zoom.get("y"):  # and for the region zoomed in the page
                 area = {**area, "x": zoom["x"], "y": zoom["y"]}
             fig, _ = build_gene_figure(context, *gene_view, webgl=False, plot_size=area)
@@ -180,11 +196,9 @@ def export_figure(
         raise DataError(f"unknown figure {which!r}")
     fig = figures.for_export(fig, width, height)
     figures.name_dataset(fig, dataset_line(context))
-    zoom = figure_zoom(context, view.get("zoom"), which)
+    zoom = figure_zoom(context, view.get("zoom"), which, view.get("url_search"))
     if zoom:
-        fig.update_layout(
-            {f"{axis}axis": dict(range=rng, autorange=False) for axis, rng in zoom.items()}
-        )
+        figures.set_ranges(fig, zoom)
         parts.append("zoom")
     renderer = getattr(context, "image_renderer", None)
     render = renderer.render if renderer is not None else render_image
@@ -214,7 +228,7 @@ def export_view(
     except CoreError as exc:
         return no_update, html.Div(str(exc), className="alert alert-error")
     text = f"exported the {which.replace('-', ' ')} as {payload['filename']} ({size})"
-    if figure_zoom(context, view.get("zoom"), which):
+    if figure_zoom(context, view.get("zoom"), which, view.get("url_search")):
         text += ": the zoomed-in region shown on the page (double-click the map for the whole map)"
     return payload, html.Div(text, className="alert alert-info")
 
@@ -329,12 +343,15 @@ def view_query(
     k: Any = None,
     clip: Any = None,
     default_k: int | None = None,
+    zoom: dict[str, dict[str, Any]] | None = None,
 ) -> str:
     """Query string that reproduces the view (dataset, colour, gene, selection, gene colouring,
-    number of neighbours ``k`` and the colour scale's ``clip`` percentiles).
+    number of neighbours ``k``, the colour scale's ``clip`` percentiles, and each map's zoom).
 
     ``dataset`` is the dataset fingerprint: a link opened on another dataset says so. ``k`` is
     left out when it is ``default_k``, ``clip`` when it is 1-99 (the page's defaults).
+    ``zoom``: by map (``sample-map``, ``gene-map``), its axis ranges (:func:`figure_zoom`):
+    ``zoom=x0,x1,y0,y1`` and ``gzoom=...``.
     """
     q: dict[str, str] = {}
     if dataset:
@@ -361,6 +378,10 @@ def view_query(
             q["clip"] = f"{lo:g}-{hi:g}"
     except (TypeError, ValueError, IndexError):
         pass
+    for which, param in ZOOM_PARAMS.items():
+        text = encode_zoom((zoom or {}).get(which))
+        if text:
+            q[param] = text
     return "?" + urlencode(q, safe=":,.-*()") if q else ""
 
 
@@ -401,6 +422,12 @@ def view_settings(context: Any, url_search: str | None) -> tuple[Any, Any, Any]:
             problems.append(
                 f"clip={q['clip']!r} is not a pair of percentiles such as 5-95 (low-high, 0-100)"
             )
+    for param in ZOOM_PARAMS.values():
+        if param in q:
+            try:
+                parse_zoom(q[param])
+            except ValueError as exc:
+                problems.append(f"{param}={q[param]!r} {exc}; the map is shown whole")
     if not problems:
         return k, clip, None
     return k, clip, alert(f"link: {'; '.join(problems)}; the page's default is used", "warning")
@@ -424,6 +451,7 @@ def register_callbacks(app: Any) -> None:
         State(ids.SELECTION_GENES_STORE, "data"),
         State(ids.PLACED, "data"),
         State(ids.MAP_ZOOM, "data"),
+        State(ids.URL, "search"),
         # the first export starts a Chromium (seconds): the button says it is working
         running=[
             (Output(ids.EXPORT_BUTTON, "disabled"), True, False),
@@ -432,7 +460,19 @@ def register_callbacks(app: Any) -> None:
         prevent_initial_call=True,
     )
     def export(
-        n, which, fmt, size, color, clip, focus, gene_color, k, selection_genes, placed, zoom
+        n,
+        which,
+        fmt,
+        size,
+        color,
+        clip,
+        focus,
+        gene_color,
+        k,
+        selection_genes,
+        placed,
+        zoom,
+        url_search,
     ):
         if not n:
             return no_update, None
@@ -445,6 +485,7 @@ def register_callbacks(app: Any) -> None:
             selection_genes=selection_genes,
             placed=placed,
             zoom=zoom,
+            url_search=url_search,
         )
         return export_view(context, which, fmt, size, view)
 
@@ -454,13 +495,15 @@ def register_callbacks(app: Any) -> None:
         Input(ids.SAMPLE_MAP, "relayoutData"),
         Input(ids.GENE_MAP, "relayoutData"),
         State(ids.MAP_ZOOM, "data"),
+        State(ids.URL, "search"),
         prevent_initial_call=True,
     )
-    def remember_zoom(sample_relayout, gene_relayout, zoom):
+    def remember_zoom(sample_relayout, gene_relayout, zoom, url_search):
         which = ctx.triggered_id
         relayout = sample_relayout if which == ids.SAMPLE_MAP else gene_relayout
         st = context.state()
-        return merge_zoom(zoom, which, relayout, st.key if st is not None else None)
+        key = st.key if st is not None else None
+        return merge_zoom(zoom, which, relayout, key, url_search)
 
     @app.callback(
         Output(ids.EXPORT_CSV_DOWNLOAD, "data"),
@@ -492,9 +535,11 @@ def register_callbacks(app: Any) -> None:
         Input(ids.GENE_COLOR, "value"),
         Input(ids.NEIGHBORS_K, "value"),
         Input(ids.CLIP, "value"),
+        Input(ids.MAP_ZOOM, "data"),
+        State(ids.URL, "search"),
         prevent_initial_call=True,
     )
-    def share(color, focus, selection, gene_color, k, clip):
+    def share(color, focus, selection, gene_color, k, clip, zoom, url_search):
         query = view_query(
             color,
             focus,
@@ -504,6 +549,7 @@ def register_callbacks(app: Any) -> None:
             k=k,
             clip=clip,
             default_k=context.config.n_neighbors,
+            zoom={w: figure_zoom(context, zoom, w, url_search) for w in ZOOMABLE},
         )
         return query or "?"
 

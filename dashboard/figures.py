@@ -875,6 +875,15 @@ def baselines_figure(
 SIMULATED_LABEL = "SIMULATED DATA"
 
 
+def set_ranges(fig: go.Figure, ranges: dict[str, Any] | None) -> go.Figure:
+    """Zoom ``fig`` to ``ranges`` (``{"x": [lo, hi], "y": [lo, hi]}``; an axis absent: its
+    whole extent)."""
+    for axis, rng in (ranges or {}).items():
+        if axis in ("x", "y") and rng:
+            fig.update_layout({f"{axis}axis": dict(range=list(rng), autorange=False)})
+    return fig
+
+
 def mark_simulated(fig: go.Figure) -> go.Figure:
     """Label ``fig`` as showing simulated data, first in its title (kept by every export and by
     the colour ``Patch``); returns it."""

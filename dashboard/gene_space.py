@@ -17,7 +17,7 @@ from dashboard import figures, ids
 from dashboard.layout import GENE_MAP_SIZE, NEIGHBORS_EMPTY, alert_id, waiting_text
 from dashboard.layout import alert as _alert
 from dashboard.layout import table_records as _records
-from dashboard.sample_map import parse_query
+from dashboard.sample_map import link_zoom, parse_query
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +143,12 @@ def build_gene_figure(
     webgl: bool = True,
     status: dict[str, Any] | None = None,
     plot_size: Any = None,
+    zoom: dict[str, Any] | None = None,
 ) -> tuple[Any, Any]:
     """The gene map with the gene in focus, its neighbours and the selection's genes.
+
+    ``zoom``: the axis ranges a link opened the page with (``sample_map.link_zoom``); the
+    user's own zoom is kept by ``uirevision``.
 
     ``status`` (``model-status``) says why there is no model yet, if there is none.
     ``plot_size`` (the ``gene-map-size`` store: ``{"width", "height"}`` of the map's plot area
@@ -205,6 +209,7 @@ def build_gene_figure(
         view=figures.plot_view(plot_size),
     )
     fig.update_layout(meta={FIGURE_KEY: figure_key(context, color, focus, k, selection_genes)})
+    figures.set_ranges(fig, zoom)
     if context.simulated:
         figures.mark_simulated(fig)
     return fig, alert
@@ -240,8 +245,10 @@ def gene_map_update(
     k: Any,
     selection_genes: list[str] | None,
     plot_size: Any,
+    url_search: str | None = None,
 ) -> tuple[Any, Any]:
-    """The ``gene-map`` callback: :func:`build_gene_figure` on the plot size the page measured.
+    """The ``gene-map`` callback: :func:`build_gene_figure` on the plot size the page measured,
+    zoomed as the page's link says (``gzoom``).
 
     ``triggers`` are the ids of the inputs that changed. A new size or view alone
     (``gene-map-size``: the window was resized, the map was first drawn, zoomed, panned or
@@ -258,8 +265,9 @@ def gene_map_update(
     only_size = set(triggers) == {GENE_MAP_SIZE}
     if only_size and not focus:
         return no_update, no_update
+    zoom = link_zoom(url_search, ids.GENE_MAP)
     fig, alert = build_gene_figure(
-        context, color, focus, k, selection_genes, status=status, plot_size=plot_size
+        context, color, focus, k, selection_genes, status=status, plot_size=plot_size, zoom=zoom
     )
     # only the labels, when the map in the page is of the same inputs: a map sent for a new
     # gene in focus and still on its way when the user zooms is dropped by Dash for the newer
@@ -396,11 +404,12 @@ def register_callbacks(app: Any) -> None:
         Input(ids.NEIGHBORS_K, "value"),
         Input(ids.SELECTION_GENES_STORE, "data"),
         Input(GENE_MAP_SIZE, "data"),
+        Input(ids.URL, "search"),  # its zoom, for every figure of the page (see sample_map)
     )
-    def update_gene_map(status, color, focus, k, selection_genes, plot_size):
+    def update_gene_map(status, color, focus, k, selection_genes, plot_size, url_search):
         triggers = set(ctx.triggered_prop_ids.values())
         return gene_map_update(
-            context, triggers, status, color, focus, k, selection_genes, plot_size
+            context, triggers, status, color, focus, k, selection_genes, plot_size, url_search
         )
 
     @app.callback(

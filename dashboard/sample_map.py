@@ -250,12 +250,14 @@ def build_sample_figure(
     webgl: bool = True,
     placed: list[dict[str, Any]] | None = None,
     selection: Sequence[int] | None = None,
+    zoom: dict[str, Any] | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """Full sample-map figure for a ``color-by`` value -> (figure, kind record for Patch).
 
     ``placed``: samples placed from an upload (``placed-samples``), drawn last, over the map.
     ``selection``: rows of the selected samples, shown selected (the others dimmed) in the new
-    figure, whose traces differ from the old one's.
+    figure, whose traces differ from the old one's. ``zoom``: the axis ranges a link opened the
+    page with (:func:`link_zoom`); the user's own zoom is kept by ``uirevision``.
     """
     st = context.require_state()
     spec = resolve_color(context, value)
@@ -288,6 +290,7 @@ def build_sample_figure(
         fig.add_trace(figures.placed_samples_trace(placed, label, webgl=webgl))
     if selection:
         _select_rows(fig, selection)
+    figures.set_ranges(fig, zoom)
     if context.simulated:
         figures.mark_simulated(fig)
     return fig, kind
@@ -343,12 +346,14 @@ def recolor(
     placed: list[dict[str, Any]] | None = None,
     selection: Sequence[int] | None = None,
     status: dict[str, Any] | None = None,
+    zoom: dict[str, Any] | None = None,
 ) -> tuple[Any, dict[str, Any] | Any, Any]:
     """New sample-map figure (or a ``Patch`` of the colours only) for a ``color-by`` value.
 
     ``placed`` samples (from an upload) are drawn over a new figure; a Patch keeps them.
     ``selection`` (selected rows) is shown selected in a new figure; a Patch keeps it.
     ``status`` (``model-status``) says why there is no model yet, if there is none.
+    ``zoom``: the link's axis ranges, given to every new figure (:func:`build_sample_figure`).
 
     Returns
     -------
@@ -387,7 +392,9 @@ def recolor(
         tr["hovertemplate"] = "%{text}<br>" + spec.title + ": %{marker.color:.3f}<extra></extra>"
         log.debug("recolour (patch) %s in %.1f ms", value, 1e3 * (time.perf_counter() - t0))
         return p, previous, None
-    fig, kind = build_sample_figure(context, value, clip, placed=placed, selection=selection)
+    fig, kind = build_sample_figure(
+        context, value, clip, placed=placed, selection=selection, zoom=zoom
+    )
     log.debug("recolour (figure) %s in %.1f ms", value, 1e3 * (time.perf_counter() - t0))
     return fig, kind, None
 
@@ -401,6 +408,59 @@ def parse_query(search: str | None) -> dict[str, str]:
     """The view stored in the address bar's query string (``?color=...&gene=...&sel=...``)."""
     q = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
     return {k: v[-1] for k, v in q.items() if v}
+
+
+#: Query parameter of a link that holds the zoom of each map: ``zoom=x0,x1,y0,y1``.
+ZOOM_PARAMS = {ids.SAMPLE_MAP: "zoom", ids.GENE_MAP: "gzoom"}
+
+
+def encode_zoom(ranges: dict[str, Any] | None) -> str | None:
+    """``x0,x1,y0,y1`` (6 significant digits) for the axis ranges of a zoomed map; an axis left
+    whole is an empty pair (``,,y0,y1``); None when both are whole."""
+    ranges = ranges or {}
+    if not ranges.get("x") and not ranges.get("y"):
+        return None
+    parts: list[str] = []
+    for axis in ("x", "y"):
+        rng = ranges.get(axis)
+        parts += [f"{float(v):.6g}" for v in rng] if rng else ["", ""]
+    return ",".join(parts)
+
+
+def parse_zoom(text: str) -> dict[str, list[float]]:
+    """The axis ranges of a link's ``zoom``/``gzoom`` value (see :func:`encode_zoom`); raises
+    ValueError naming what is wrong."""
+    parts = [p.strip() for p in str(text).split(",")]
+    if len(parts) != 4:
+        raise ValueError("is not four numbers x0,x1,y0,y1 (an axis left whole: two empty)")
+    out: dict[str, list[float]] = {}
+    for axis, pair in (("x", parts[:2]), ("y", parts[2:])):
+        if pair == ["", ""]:
+            continue
+        try:
+            lo, hi = (float(v) for v in pair)
+        except ValueError:
+            lo = hi = float("nan")
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise ValueError(f"has a {axis} range that is not two numbers")
+        if lo >= hi:
+            raise ValueError(f"has a {axis} range that is not from low to high")
+        out[axis] = [lo, hi]
+    if not out:
+        raise ValueError("leaves both axes whole")
+    return out
+
+
+def link_zoom(url_search: str | None, which: str) -> dict[str, list[float]]:
+    """The axis ranges a link gives the map ``which`` (:data:`ZOOM_PARAMS`); empty when it
+    gives none, or a value :func:`parse_zoom` refuses (said by ``export.view_settings``)."""
+    text = parse_query(url_search).get(ZOOM_PARAMS.get(which, ""))
+    if not text:
+        return {}
+    try:
+        return parse_zoom(text)
+    except ValueError:
+        return {}
 
 
 def sync_focus(
@@ -716,17 +776,21 @@ def register_callbacks(app: Any) -> None:
         Input(ids.MODEL_STATUS, "data"),
         Input(ids.PLACED, "data"),
         Input(ids.SELECTION, "data"),
+        # the page's link, once: its zoom is given to every figure of the page (a figure
+        # without it would undo it); the address bar's later changes do not reach it
+        Input(ids.URL, "search"),
         State(ids.SAMPLE_MAP_KIND, "data"),
     )
-    def update_sample_map(value, clip, status, placed, selection, previous):
+    def update_sample_map(value, clip, status, placed, selection, url_search, previous):
         rows = (selection or {}).get("rows") or []
         if ctx.triggered_id == ids.SELECTION:
             if not rows or (selection or {}).get("drawn"):
                 return no_update, no_update, no_update  # drawn on the map: it shows it already
             previous = None  # a selection from the link: show it on the map
-        if ctx.triggered_id in (ids.CLIP, ids.MODEL_STATUS, ids.PLACED):
-            previous = None  # a new clip range, model or placed samples: rebuild the figure
-        return recolor(context, value, clip, previous, placed, rows, status=status)
+        if ctx.triggered_id in (ids.CLIP, ids.MODEL_STATUS, ids.PLACED, ids.URL):
+            previous = None  # a new clip range, model, placed samples or link: a new figure
+        zoom = link_zoom(url_search, ids.SAMPLE_MAP)
+        return recolor(context, value, clip, previous, placed, rows, status=status, zoom=zoom)
 
     @app.callback(Output(ids.CLIP, "disabled"), Input(ids.SAMPLE_MAP_KIND, "data"))
     def update_clip(kind):

@@ -485,6 +485,63 @@ def test_a_link_keeps_the_number_of_neighbours_and_the_clip_range(context):
     assert "k='0'" in str(alert) and "clip='90-10'" in str(alert)
 
 
+def test_a_link_keeps_the_zoom_of_each_map(context, monkeypatch):
+    """A link held everything of the view but where the maps were zoomed: a colleague opening
+    it saw the whole map, not the cluster it was sent for."""
+    from dashboard.gene_space import gene_map_update
+
+    key = context.state().key
+    box = {"xaxis.range": [-1.5, 2.0], "yaxis.range": [0.5, 3.0]}
+    zoom = export.merge_zoom(None, ids.SAMPLE_MAP, box, key)
+    zoom = export.merge_zoom(zoom, ids.GENE_MAP, {"xaxis.range": [0.125, 1.0]}, key)
+    zooms = {w: export.figure_zoom(context, zoom, w) for w in export.ZOOMABLE}
+    query = export.view_query("ann:tissue", "GATA4", None, None, zoom=zooms)
+    assert "zoom=-1.5,2,0.5,3" in query and "gzoom=0.125,1,," in query
+    # the page opened from it: every new figure of each map is zoomed so
+    fig = sample_map.recolor(
+        context, "obs:GATA4", (1, 99), None, zoom=sample_map.link_zoom(query, ids.SAMPLE_MAP)
+    )[0]
+    assert list(fig.layout.xaxis.range) == [-1.5, 2.0] and list(fig.layout.yaxis.range) == [
+        0.5,
+        3.0,
+    ]
+    fig, _ = gene_map_update(context, {ids.URL}, None, "type", "GATA4", 10, None, None, query)
+    assert list(fig.layout.xaxis.range) == [0.125, 1.0] and fig.layout.yaxis.range is None
+    # before the user zooms, the link's zoom is the page's: in its own link and in exports
+    for which in export.ZOOMABLE:
+        assert export.figure_zoom(context, None, which, query) == zooms[which]
+    recorder = _Recorder()
+    monkeypatch.setattr(context, "image_renderer", recorder)
+    payload, _ = export.export_view(
+        context, "sample-map", "svg", "screen", {"color": "ann:tissue", "url_search": query}
+    )
+    assert list(recorder.figs[-1].layout.xaxis.range) == [-1.5, 2.0]
+    assert payload["filename"].endswith("_zoom.svg")
+    # a double-click shows the whole map: the link's zoom is gone from the page's link
+    whole = {"xaxis.autorange": True, "yaxis.autorange": True}
+    later = export.merge_zoom(None, ids.SAMPLE_MAP, whole, key, query)
+    assert export.figure_zoom(context, later, ids.SAMPLE_MAP, query) == {}
+    # one axis end dragged moves that end of the link's zoom, the other axis stays
+    end = export.merge_zoom(None, ids.SAMPLE_MAP, {"yaxis.range[1]": 4.0}, key, query)
+    assert export.figure_zoom(context, end, ids.SAMPLE_MAP, query) == {
+        "x": [-1.5, 2.0],
+        "y": [0.5, 4.0],
+    }
+    # a link's zoom that makes no sense is said, and the map shown whole
+    assert export.view_settings(context, query) == (no_update, no_update, None)
+    for bad, said in (
+        ("zoom=1,2,3", "is not four numbers"),
+        ("zoom=2,1,,", "x range that is not from low to high"),
+        ("gzoom=a,b,0,1", "x range that is not two numbers"),
+        ("zoom=,,,", "leaves both axes whole"),
+        ("zoom=0,inf,0,1", "x range that is not two numbers"),
+    ):
+        _, _, alert = export.view_settings(context, "?" + bad)
+        assert said in str(alert) and "shown whole" in str(alert), bad
+        assert sample_map.link_zoom("?" + bad, ids.SAMPLE_MAP) == {}
+        assert sample_map.link_zoom("?" + bad, ids.GENE_MAP) == {}
+
+
 def test_maps_say_why_there_is_no_model(sepira_es, tmp_path):
     """After training stopped, both maps still said "the model is training: see the progress
     bar"."""
