@@ -19,6 +19,7 @@ import re
 import shutil
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -887,7 +888,7 @@ class AppContext:
                 seed=settings.seed,
                 method=self.config.gene_layout,
             )
-            tmp = entry.with_name(entry.name + f".tmp{id(model)}")
+            tmp = entry.with_name(f"{entry.name}.tmp{os.getpid()}.{uuid.uuid4().hex}")
             if tmp.exists():
                 shutil.rmtree(tmp)
             tmp.mkdir(parents=True)
@@ -1010,19 +1011,24 @@ class AppContext:
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
                 n_genes = len(st.gene_es_index)
-                tmp = path.with_name(path.name + f".tmp{threading.get_ident()}.npy")
-                out = np.lib.format.open_memmap(
-                    tmp, mode="w+", dtype=np.float32, shape=(n_genes, self.n_samples)
-                )
-                step = max(1, 2_000_000 // max(n_genes, 1))
-                for start in range(0, self.n_samples, step):
-                    block = st.model.predict(st.sample_embedding[start : start + step])
-                    out[:, start : start + step] = np.asarray(block, dtype=np.float32).T
-                    if progress is not None:
-                        progress(start / self.n_samples, "decoding the fitted matrix")
-                out.flush()
-                del out
-                tmp.rename(path)
+                # a name of this process and call: gunicorn's workers, forked from one thread,
+                # share its thread id, and two of them decoding at once wrote the same file
+                tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.npy")
+                try:
+                    out = np.lib.format.open_memmap(
+                        tmp, mode="w+", dtype=np.float32, shape=(n_genes, self.n_samples)
+                    )
+                    step = max(1, 2_000_000 // max(n_genes, 1))
+                    for start in range(0, self.n_samples, step):
+                        block = st.model.predict(st.sample_embedding[start : start + step])
+                        out[:, start : start + step] = np.asarray(block, dtype=np.float32).T
+                        if progress is not None:
+                            progress(start / self.n_samples, "decoding the fitted matrix")
+                    out.flush()
+                    del out
+                    os.replace(tmp, path)  # the same values whoever finishes last
+                finally:
+                    tmp.unlink(missing_ok=True)
             matrix = np.load(path, mmap_mode="r")
             self._pred_matrix = (st.key, matrix)
             return matrix
