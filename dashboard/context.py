@@ -1650,7 +1650,9 @@ class AppContext:
         st = self.state()
         if st is None or label not in self.samples.columns:
             return None
-        key = self.results.key("dashboard-model-1nn", st.key, self.fingerprint, label)
+        key = self.results.key(
+            "dashboard-model-1nn", st.key, self.fingerprint, label, self._labels_digest(label)
+        )
         hit = self.results.get(key)
         if hit is None:
             labels = self.samples[label].to_numpy(dtype=object)
@@ -1663,8 +1665,28 @@ class AppContext:
             self.results.set(key, hit)
         return hit
 
+    def _labels_digest(self, label: str | None) -> str:
+        """A digest of the samples' ``label`` values: the fingerprint covers the values and
+        ids, not the annotations, and a corrected annotation file must not be scored as the
+        old one was."""
+        if label is None or label not in self.samples.columns:
+            return ""
+        values = self.samples[label].astype(object).where(self.samples[label].notna(), "")
+        text = "\x1f".join(map(str, values.tolist()))
+        return hashlib.sha1(f"{label}\x1e{text}".encode()).hexdigest()[:16]
+
     def baselines_key(self) -> str:
-        return self.results.key("dashboard-baselines", self.fingerprint)
+        """The baseline maps and their scores: of these values (the maps themselves are cached
+        by ``core.analysis.baseline_embeddings`` on the values and the seed), this seed and
+        these labels."""
+        label = self.baseline_label()
+        return self.results.key(
+            "dashboard-baselines",
+            self.fingerprint,
+            self.config.settings.seed,
+            label,
+            self._labels_digest(label),
+        )
 
     def cached_baselines(self) -> dict[str, Any] | None:
         return self.results.get(self.baselines_key())

@@ -46,6 +46,28 @@ def test_model_is_cached_on_disk(context, sepira_es):
     assert st.gene_layout.shape == (467, 2)
 
 
+def test_scores_follow_the_labels_not_only_the_values(context, sepira_es):
+    """The same matrix restarted with a corrected annotation file kept the 1-NN accuracies of
+    the old labels (the cache knew the values, not the labels): shuffled tissues scored 0.19
+    from the cache, 0.04 in truth."""
+
+    samples = sepira_es.samples.copy()
+    samples["tissue"] = np.random.default_rng(0).permutation(samples["tissue"].to_numpy())
+    shuffled = ExpressionSet.from_array(
+        sepira_es.values, sepira_es.sample_ids, samples=samples, genes=sepira_es.genes
+    )
+    again = AppContext(shuffled, context.config)
+    assert again.fingerprint == context.fingerprint and again.state().key == context.state().key
+    right, wrong = context.model_accuracy("tissue"), again.model_accuracy("tissue")
+    assert right["mean"] > 0.15 and wrong["mean"] < 0.1, (right, wrong)
+    assert again.baselines_key() != context.baselines_key()
+    # another seed draws other t-SNE and UMAP maps: its own entry
+    seeded = dataclasses.replace(
+        context.config, settings=dataclasses.replace(context.config.settings, seed=1)
+    )
+    assert AppContext(sepira_es, seeded).baselines_key() != context.baselines_key()
+
+
 def test_liver_selection_finds_liver_genes(context, sepira_es):
     rows = np.nonzero(sepira_es.samples["tissue"].to_numpy() == "Liver")[0]
     table = context.specific_genes(rows, top=10)
