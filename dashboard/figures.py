@@ -281,9 +281,14 @@ def sample_map_categorical(
     coords = np.asarray(coords, dtype=np.float32)
     lab = np.array(["" if _missing(v) else str(v) for v in labels], dtype=object)
     cats, counts = np.unique(lab[lab != ""], return_counts=True)
+    merged: list[str] = []  # the categories drawn together as "other"
+    other = "other"
     if len(cats) > max_categories:
         keep = set(cats[np.argsort(-counts)[: max_categories - 1]])
-        lab = np.array([v if (v == "" or v in keep) else "other" for v in lab], dtype=object)
+        merged = sorted(c for c in cats if c not in keep)
+        while other in keep:  # a category of that name stays itself
+            other += " (merged)"
+        lab = np.array([v if (v == "" or v in keep) else other for v in lab], dtype=object)
         cats = np.unique(lab[lab != ""])
     scatter = go.Scattergl if webgl else go.Scatter
     size = marker_size(len(coords))
@@ -302,6 +307,8 @@ def sample_map_categorical(
                 legendgroup=cat,
                 text=hover_text[m],
                 hovertemplate="%{text}<extra>" + _escape(cat) + "</extra>",
+                # the categories a merged trace holds (its samples' own labels)
+                meta={MERGED_CATEGORIES: merged} if merged and cat == other else None,
             )
         )
     if missing.any():
@@ -320,6 +327,11 @@ def sample_map_categorical(
     fig.update_layout(**_base_layout(title, *axis_titles, uirevision))
     fig.update_layout(legend=dict(title=dict(text=wrap_title(color_title))))
     return fig
+
+
+#: Key, in the ``meta`` of the ``other`` trace of a categorical sample map, of the categories
+#: merged into it.
+MERGED_CATEGORIES = "merged_categories"
 
 
 def gene_map_figure(

@@ -319,13 +319,13 @@ def _add_rows(fig: Any, labels: np.ndarray) -> None:
     lab = np.array(["" if figures._missing(v) else str(v) for v in labels], dtype=object)
     for tr in fig.data[1:]:
         name = tr.legendgroup if tr.legendgroup else ""
-        if tr.name.startswith("unlabelled"):
+        merged = (tr.meta or {}).get(figures.MERGED_CATEGORIES) if tr.meta else None
+        if merged:  # the smallest categories, drawn together as "other"
+            tr.customdata = _rows(np.isin(lab, list(merged)))
+        elif tr.name.startswith("unlabelled"):
             tr.customdata = _rows(lab == "")
         elif name:
             tr.customdata = _rows(lab == name)
-        elif tr.name.startswith("other"):
-            cats = {t.legendgroup for t in fig.data[1:] if t.legendgroup}
-            tr.customdata = _rows([(v != "" and v not in cats) for v in lab])
 
 
 def _clip(clip: Any) -> tuple[float, float]:

@@ -583,3 +583,32 @@ def test_baseline_maps_are_exported_as_a_grid(context, monkeypatch):
     layout = recorder.figs[-1].layout
     rows = {tuple(layout[a].domain) for a in layout if a.startswith("yaxis")}
     assert len(rows) == 2  # model + 4 maps in 3 columns: near-square panels, not 5 thin ones
+
+
+def test_samples_of_merged_categories_can_be_selected(context, sepira_es):
+    """Coloured by an annotation of many values (donor, batch), the smallest categories are
+    drawn together as "other": those samples carried no sample row, so a lasso left them out
+    of the selection and a click on one said "empty space"."""
+    from core.data import ExpressionSet
+    from dashboard.context import AppContext
+
+    samples = sepira_es.samples.copy()
+    donors = [f"donor{i % 80}" for i in range(len(samples))]
+    donors[:30] = ["other"] * 30  # a category of that name, among the largest: kept as itself
+    samples["donor"] = donors
+    es = ExpressionSet.from_array(
+        sepira_es.values, sepira_es.sample_ids, samples=samples, genes=sepira_es.genes
+    )
+    again = AppContext(es, context.config)
+    fig, _ = sample_map.build_sample_figure(again, "ann:donor")
+    rows = [r for t in fig.data[1:] for r in (t.customdata or [])]
+    assert sorted(rows) == list(range(len(samples)))  # every sample, once
+    merged = next(t for t in fig.data if t.name.startswith("other (merged)"))
+    assert len(merged.customdata) == len(merged.x) > 0
+    assert not {donors[r] for r in merged.customdata} & {"other"}
+    kept = next(t for t in fig.data if t.name.startswith("other ("))
+    assert kept.name == "other (30)" and sorted(kept.customdata) == list(range(30))
+    # a lasso over the merged samples selects them
+    points = [{"customdata": r} for r in merged.customdata[:5]]
+    store, alert = selection.selection_from_inputs(again, ids.SAMPLE_MAP, {"points": points}, None)
+    assert store["rows"] == sorted(merged.customdata[:5]) and alert is None
