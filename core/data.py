@@ -20,6 +20,7 @@ the file, the line where it applies, and the problem.
 from __future__ import annotations
 
 import codecs
+import csv
 import difflib
 import fnmatch
 import functools
@@ -1660,6 +1661,41 @@ def _split_line(line: bytes, sep: str) -> list[str]:
     return line.removeprefix(_BOM).decode("utf-8", "replace").rstrip("\r\n").split(sep)
 
 
+def _check_not_cut_short(path: Path, what: str, sep: str) -> None:
+    """Refuse a plain text table whose last line stops short of the line above it, with no
+    line break after it: a file cut short (an interrupted download or copy), whose last row
+    would be read with its missing fields as missing values. (A cut gzip file is refused when
+    it is read.)"""
+    if _is_gzip(path):
+        return
+    with open(path, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - _TAIL_BYTES))
+        tail = fh.read()
+    if not tail or tail.endswith((b"\n", b"\r")):
+        return
+    lines = [line for line in tail.splitlines() if line.strip()]
+    if len(lines) < 3:  # the header and one row at most: nothing to compare with
+        return
+    # quoted fields may hold the separator ("kinase, putative"): fields as csv reads them
+    last, above = (
+        next(csv.reader([line.decode("utf-8", "replace")], delimiter=sep), [])
+        for line in (lines[-1], lines[-2])
+    )
+    if len(last) < len(above):
+        raise DataError(
+            f"{what} file {path}: its last line has {len(last)} of the {len(above)} fields of "
+            f"the line above it (it ends in {lines[-1][-20:].decode('utf-8', 'replace')!r}), "
+            "with no line break after it: the file looks cut short (an interrupted download "
+            "or copy). Download or copy it again, or delete the last line"
+        )
+
+
+#: Bytes read from the end of a text table to check its last line (:func:`_check_not_cut_short`)
+_TAIL_BYTES = 1 << 20
+
+
 def _lines_below(path: Path, n_skip: int, limit: int) -> list[bytes]:
     """Up to ``limit`` non-blank lines after the header line (line ``n_skip + 1``)."""
     out: list[bytes] = []
@@ -1763,6 +1799,7 @@ def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
     dups = sorted({h for h in header if h in seen or seen.add(h)})  # type: ignore[func-returns-value]
     if dups:
         raise DataError(f"{what} file {path}, line {line_no}: duplicate column names {dups[:5]}")
+    _check_not_cut_short(path, what, sep)
     frame = _read_csv(path, what, sep, n_skip, len(header))
     if not isinstance(frame.index, pd.RangeIndex) and frame.index.nlevels == 1:
         # the rows hold one field more than the header: pandas made the first the index

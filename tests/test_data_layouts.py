@@ -479,3 +479,28 @@ def test_a_model_saved_before_the_orientation_was_recorded_reloads_its_data(tmp_
     assert es.values.shape == (30, 10)
     with pytest.raises(DataError, match="model's samples"):
         load_source(source, expected_samples=["nowhere"])
+
+
+def test_a_table_cut_short_is_refused(tmp_path, real):
+    """A plain CSV cut in the middle of a row (an interrupted download) was read without a
+    word: the cut row became a sample with its missing fields as missing values, and was
+    trained on or placed as any other."""
+    real.iloc[:12].to_csv(tmp_path / "whole.csv", index_label="sample")
+    raw = (tmp_path / "whole.csv").read_bytes()
+    cut = raw[: raw.rindex(b"\n", 0, len(raw) - 1) + 50]  # 50 bytes into the last row
+    (tmp_path / "cut.csv").write_bytes(cut)
+    with pytest.raises(DataError, match=r"last line has \d+ of the 13 fields .* cut short"):
+        load_table(tmp_path / "cut.csv")
+    # the same table whole, with or without a line break at its end, loads
+    assert load_table(tmp_path / "whole.csv").n_samples == 12
+    (tmp_path / "no_break.csv").write_bytes(raw.rstrip(b"\n"))
+    assert load_table(tmp_path / "no_break.csv").n_samples == 12
+    # genes in rows, with descriptions holding the separator between quotes
+    genes = real.iloc[:6].T
+    genes.insert(
+        0, "description", ['kinase, "putative", 2' if i % 2 == 0 else "x" for i in range(12)]
+    )
+    genes.to_csv(tmp_path / "described.csv", index_label="gene")
+    text = (tmp_path / "described.csv").read_bytes().rstrip(b"\n")
+    (tmp_path / "described.csv").write_bytes(text)
+    assert load_table(tmp_path / "described.csv").n_genes == 12
