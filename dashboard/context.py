@@ -238,6 +238,24 @@ def _strip_version(gene_id: str) -> str:
     return gene_id.split(".", 1)[0] if gene_id.upper().startswith("ENS") else gene_id
 
 
+def unique_symbols(symbols: np.ndarray, gene_ids: np.ndarray) -> np.ndarray:
+    """The names the page shows and looks genes up by: the symbols, except where a symbol
+    names several genes (GTEx's gene table repeats some across Ensembl ids): the first keeps
+    it and the others read ``SYMBOL (ENSG00000...)``. Otherwise searching for, clicking or
+    colouring by any of them showed the first."""
+    out = np.asarray(symbols, dtype=object).copy()
+    keys = pd.Series([str(s).upper() for s in out])
+    repeated = np.flatnonzero(keys.duplicated(keep="first").to_numpy())
+    taken = set(keys)
+    for j in repeated:
+        name = f"{out[j]} ({_strip_version(str(gene_ids[j]))})"
+        while name.upper() in taken:  # ids are unique; a symbol of that very form is not
+            name += "'"
+        taken.add(name.upper())
+        out[j] = name
+    return out
+
+
 def parse_gene_list(text: str | None) -> list[str]:
     """Symbols typed by a user: separated by commas, spaces, semicolons or new lines.
 
@@ -523,10 +541,11 @@ class AppContext:
         self.sample_ids = np.asarray(es.sample_ids).astype(str).astype(object)
         self.gene_ids = np.asarray(es.gene_ids).astype(str).astype(object)
         symbols = getattr(es, "gene_symbols", None)
-        self.gene_symbols = (
+        self.gene_symbols = unique_symbols(
             np.asarray(symbols).astype(str).astype(object)
             if symbols is not None
-            else self.gene_ids.copy()
+            else self.gene_ids.copy(),
+            self.gene_ids,
         )
         samples = getattr(es, "samples", None)
         self.samples = (

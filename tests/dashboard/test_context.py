@@ -296,3 +296,40 @@ def test_gene_space_joined_with_other_models(context, sepira_es, tmp_path):
         AppContext(sepira_es, config).state()
     with pytest.raises(CoreError, match="--join-models .*: no such directory"):
         dataclasses.replace(context.config, join_models=(tmp_path / "nope",))
+
+
+def test_genes_sharing_a_symbol_are_each_their_own(context, sepira_es, tmp_path):
+    """GTEx's gene table repeats some symbols across Ensembl ids. Every lookup by symbol went
+    to the first of them: the search offered the second by its id but focused the first,
+    a click on the second's point focused the first, and the rings of its neighbours were
+    drawn on the first's point."""
+    from dashboard import sample_map
+    from dashboard.gene_space import model_rows, search_options
+
+    ids = [f"ENSG{j:011d}.3" for j in range(sepira_es.n_genes)]
+    symbols = list(sepira_es.gene_ids)
+    symbols[5] = symbols[3].lower()  # the same symbol, in other case
+    symbols[9] = symbols[3]
+    es = ExpressionSet.from_array(
+        sepira_es.values, sepira_es.sample_ids, ids, samples=sepira_es.samples, gene_symbols=symbols
+    )
+    cfg = dataclasses.replace(context.config, cache_dir=tmp_path)
+    dup = AppContext(es, cfg)
+    dup.train()
+    first = symbols[3]
+    names = list(dup.gene_symbols)
+    assert names[3] == first
+    assert names[5] == f"{first.lower()} (ENSG00000000005)"
+    assert names[9] == f"{first} (ENSG00000000009)"
+    assert len({n.upper() for n in names}) == len(names)
+    # found by id or by the name shown, each its own gene
+    assert dup.gene_index("ENSG00000000009.3") == 9 == dup.gene_index(names[9])
+    assert dup.gene_index(first) == 3
+    options = search_options(dup, "ENSG00000000009", None)
+    assert options[0]["value"] == names[9]
+    assert dup.gene_index(options[0]["value"]) == 9
+    colours = [o["value"] for o in sample_map.color_options(dup, first, None)]
+    assert len(colours) == len(set(colours)) and f"obs:{names[9]}" in colours
+    # its point on the gene map, and a neighbour ring drawn on it, are its own
+    st = dup.require_state()
+    assert model_rows(dup, [names[9]]) == [int(np.flatnonzero(st.gene_es_index == 9)[0])]
