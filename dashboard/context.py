@@ -46,6 +46,9 @@ GENE_SET_PRESETS: dict[str, str] = {
 #: The score (Welch t) a gene needs to be listed as specific to a selection of samples.
 MIN_SPECIFIC_SCORE = 2.0
 
+#: Values a gene needs in the selected samples to be scored as specific to the selection.
+MIN_SELECTED_VALUES = 3
+
 #: Sample annotation columns offered first, in this order, when present.
 PREFERRED_ANNOTATIONS = ("SMTS", "SMTSD", "tissue", "sex", "age", "SEX", "AGE")
 
@@ -1326,6 +1329,8 @@ class AppContext:
             Only genes whose score reaches it: higher in the selection than in the other
             samples, clearly (a gene lower in the selection is not specific to it, and was
             listed, and marked on the gene map, when fewer than ``top`` genes were higher).
+            Genes with values in fewer than :data:`MIN_SELECTED_VALUES` selected samples
+            (all of them, in a smaller selection) are not scored.
 
         Returns
         -------
@@ -1364,7 +1369,10 @@ class AppContext:
             )
             se = np.sqrt(v_sel / np.maximum(n_sel, 1) + v_rest / np.maximum(n_rest, 1) + 1e-6)
             score = (m_sel - m_rest) / se
-        score = np.where(np.isfinite(score), score, -np.inf)
+        # a gene measured in one of the selected samples (missing values) had no spread there
+        # and topped the list; it needs values in 3 of them (or all, in a smaller selection)
+        enough = n_sel >= min(MIN_SELECTED_VALUES, sel.size)
+        score = np.where(np.isfinite(score) & enough, score, -np.inf)
         idx = np.flatnonzero(score >= min_score)
         idx = idx[np.argsort(-score[idx], kind="stable")][: max(0, int(top))]
         return pd.DataFrame(

@@ -92,6 +92,33 @@ def test_only_genes_higher_in_the_selection_are_specific_to_it(context, sepira_e
     assert len(context.specific_genes(liver, top=25)) == 25  # a tissue has many
 
 
+def test_a_gene_measured_in_one_selected_sample_is_not_specific_to_the_selection(
+    sepira_es, tmp_path
+):
+    """With missing values, a gene measured in 1 of 20 selected samples had no spread there,
+    and its t score topped the list (FOXA2, t 33.5, above the adrenal markers)."""
+    values = sepira_es.values.copy()
+    tissue = sepira_es.samples["tissue"].to_numpy()
+    rows = np.flatnonzero(tissue == "Adrenal Gland")
+    j = 7
+    values[rows[1:], j] = np.nan  # measured in one of the selected samples only
+    values[rows[0], j] = np.nanmax(values[:, j]) + 1
+    es = ExpressionSet.from_array(
+        values, sepira_es.sample_ids, sepira_es.gene_ids, samples=sepira_es.samples
+    )
+    ctx = AppContext(es, DashboardConfig(cache_dir=tmp_path, settings=ModelSettings(standin=True)))
+    table = ctx.specific_genes(rows, top=50)
+    assert len(table) > 5 and sepira_es.gene_ids[j] not in set(table["gene_id"])
+    # measured in 3 of them, it is scored again; a selection of 1 or 2 needs its own values
+    values[rows[1:3], j] = values[rows[0], j]
+    es = ExpressionSet.from_array(
+        values, sepira_es.sample_ids, sepira_es.gene_ids, samples=sepira_es.samples
+    )
+    ctx = AppContext(es, DashboardConfig(cache_dir=tmp_path, settings=ModelSettings(standin=True)))
+    assert sepira_es.gene_ids[j] in set(ctx.specific_genes(rows, top=50)["gene_id"])
+    assert sepira_es.gene_ids[j] in set(ctx.specific_genes(rows[:1], top=50)["gene_id"])
+
+
 def test_selection_errors(context):
     with pytest.raises(DataError, match="empty"):
         context.specific_genes([])
