@@ -32,7 +32,12 @@ from dashboard.sample_map import (
 )
 from dashboard.selection import encode_rows
 
-MAX_URL_ROWS_CHARS = 6000
+#: What the link to the view says (``layout``), and says it leaves out.
+SHARE_LINK_TEXT = "open in a new tab"
+
+#: Longest query string a link holds: gunicorn refuses request lines over 4,094 characters
+#: (HTTP 414), and the address bar holds the link, so a reload would fail too.
+MAX_URL_QUERY_CHARS = 3800
 
 #: The figures exported as zoomed in the page (the baseline maps are exported whole).
 ZOOMABLE = (ids.SAMPLE_MAP, ids.GENE_MAP)
@@ -344,6 +349,7 @@ def view_query(
     clip: Any = None,
     default_k: int | None = None,
     zoom: dict[str, dict[str, Any]] | None = None,
+    left_out: list[str] | None = None,
 ) -> str:
     """Query string that reproduces the view (dataset, colour, gene, selection, gene colouring,
     number of neighbours ``k``, the colour scale's ``clip`` percentiles, and each map's zoom).
@@ -352,6 +358,10 @@ def view_query(
     left out when it is ``default_k``, ``clip`` when it is 1-99 (the page's defaults).
     ``zoom``: by map (``sample-map``, ``gene-map``), its axis ranges (:func:`figure_zoom`):
     ``zoom=x0,x1,y0,y1`` and ``gzoom=...``.
+
+    The query stays within :data:`MAX_URL_QUERY_CHARS`: the longer of the selection and the
+    colouring (a list of genes) is left out until it does; what is left out is named in
+    ``left_out`` (a list the caller gives).
     """
     q: dict[str, str] = {}
     if dataset:
@@ -362,9 +372,7 @@ def view_query(
         q["gene"] = focus
     rows = (selection or {}).get("rows") or []
     if rows:
-        enc = encode_rows(rows)
-        if len(enc) <= MAX_URL_ROWS_CHARS:
-            q["sel"] = enc
+        q["sel"] = encode_rows(rows)
     if gene_color and gene_color != "type":
         q["gcolor"] = gene_color
     try:
@@ -382,7 +390,19 @@ def view_query(
         text = encode_zoom((zoom or {}).get(which))
         if text:
             q[param] = text
-    return "?" + urlencode(q, safe=":,.-*()") if q else ""
+
+    def query() -> str:
+        return "?" + urlencode(q, safe=":,.-*()") if q else ""
+
+    what = {"sel": f"the selection ({len(rows):,} samples)", "color": "the colouring"}
+    while len(query()) > MAX_URL_QUERY_CHARS:
+        longest = max((p for p in what if p in q), key=lambda p: len(q[p]), default=None)
+        if longest is None:
+            break
+        del q[longest]
+        if left_out is not None:
+            left_out.append(what[longest])
+    return query()
 
 
 def view_settings(context: Any, url_search: str | None) -> tuple[Any, Any, Any]:
@@ -529,6 +549,7 @@ def register_callbacks(app: Any) -> None:
 
     @app.callback(
         Output(ids.SHARE_LINK, "href"),
+        Output(ids.SHARE_LINK, "children"),
         Input(ids.COLOR_BY, "value"),
         Input(ids.FOCUS_GENE, "data"),
         Input(ids.SELECTION, "data"),
@@ -540,6 +561,7 @@ def register_callbacks(app: Any) -> None:
         prevent_initial_call=True,
     )
     def share(color, focus, selection, gene_color, k, clip, zoom, url_search):
+        left_out: list[str] = []
         query = view_query(
             color,
             focus,
@@ -550,8 +572,12 @@ def register_callbacks(app: Any) -> None:
             clip=clip,
             default_k=context.config.n_neighbors,
             zoom={w: figure_zoom(context, zoom, w, url_search) for w in ZOOMABLE},
+            left_out=left_out,
         )
-        return query or "?"
+        text = SHARE_LINK_TEXT
+        if left_out:
+            text += f" (without {' and '.join(left_out)}: too long for a link)"
+        return query or "?", text
 
     # the number of neighbours and the clip range of a link (the rest: sample_map.sync_focus)
     @app.callback(
