@@ -75,6 +75,13 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "report",
         help="write one HTML page with every analysis (figures as PNG and SVG, tables)",
+        description="Write DIR/index.html: the model's sample map beside the baseline maps "
+        "(Figure 2), Table 1 (semi-supervised tissue classification), marker genes over the "
+        "maps with their smoothness (Figure 3), the gene space's agreement with Gene Ontology "
+        "and co-expression against random pairs (Figure 4) and the close gene pairs that "
+        "neither reference holds, with the dataset, the model's settings and the run time; "
+        "figures in DIR/figures/ (PNG and SVG), tables in DIR/tables/ (CSV). Reloads the "
+        "data the model was trained on.",
     )
     _common(p)
     p.add_argument("--out", required=True, metavar="DIR", help="report directory to write")
@@ -1114,9 +1121,11 @@ def _fig_markers(maps: dict[str, np.ndarray], scores: dict[str, np.ndarray], smo
     fig.update_layout(
         width=420 * len(names),
         height=360 * len(markers),
-        title="Marker expression over the sample maps (mean z-score of the matched genes)",
+        # on one column of panels (420 px), the title on one line was cut at "(mean z-sc"
+        title=("Marker expression over the sample maps" + ("<br>" if len(names) < 2 else " "))
+        + "(mean z-score of the matched genes)",
         template="plotly_white",
-        margin={"l": 20, "r": 60, "t": 70, "b": 20},
+        margin={"l": 20, "r": 60, "t": 90 if len(names) < 2 else 70, "b": 20},
     )
     return fig
 
@@ -1763,8 +1772,8 @@ FIGURE_CAPTIONS = {
     "maps": "Figure 2: every sample on each map, coloured by its label (legend).",
     "table1": "Table 1 as bars: mean accuracy, error bars ± 1 sd over the splits; dashed "
     "line: chance.",
-    "markers": "Figure 3: each marker's score (mean z-score) in each sample, on the model's "
-    "map and on t-SNE.",
+    "markers": "Figure 3: each marker's score (mean z-score) in each sample, on each map "
+    "named above its panel.",
     "smoothness": "How many genes reach each smoothness, one outline per map.",
     "gene_space": "Figure 4: share of neighbour pairs (blue) and of random gene pairs (grey) "
     "that share a GO term or are co-expression edges.",
