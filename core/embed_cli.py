@@ -13,6 +13,7 @@ never leaves half a file, and an existing file is replaced only with ``--force``
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import os
 import sys
@@ -393,12 +394,43 @@ def _gene_rows(model: Any, queries: list[str]) -> tuple[list[int], list[str]]:
             f"not among the model's {len(model.gene_ids_)} genes (symbols or ids, e.g. "
             f"{', '.join(map(str, list(model.gene_symbols_)[:3]))})"
         )
+        names = [str(s) for s in model.gene_symbols_]
+        close = {
+            q: difflib.get_close_matches(q.strip().upper(), [n.upper() for n in names], 3, 0.75)
+            for q in unknown
+        }
+        by_upper = {n.upper(): n for n in names}
+        hints = [
+            f"{q}: did you mean {' or '.join(by_upper[c] for c in close[q])}?"
+            for q in unknown
+            if close[q]
+        ]
+        if hints:
+            what += "; " + "; ".join(hints)
+        dropped = _dropping_steps(getattr(model, "data_source_", None) or {})
+        if dropped:
+            what += f"; genes left out before training ({dropped}) are not in it"
         if not rows:
             raise DataError(f"unknown gene(s) {', '.join(unknown)}: {what}")
         # one gene left out of a model (a typo, a gene dropped by --top-genes) does not cost
         # the neighbours of the others
         print(f"warning: left out, {what}: {', '.join(unknown)}", file=sys.stderr)
     return rows, found
+
+
+def _dropping_steps(source: dict[str, Any]) -> str:
+    """Why the recorded loading steps of a model's data left genes out, in words (empty if
+    none): ``0 in every sample; outside the 5000 most variable (--top-genes)``."""
+    words = []
+    for step in source.get("steps") or []:
+        op = step.get("op") if isinstance(step, dict) else None
+        if op == "drop_zero_genes":
+            words.append("0 in every sample")
+        elif op == "detected_genes":
+            words.append(f"above 0 in fewer than {step.get('min_fraction')} of the samples")
+        elif op == "top_variable_genes":
+            words.append(f"outside the {step.get('n')} most variable (--top-genes)")
+    return "; ".join(words)
 
 
 def _aligned(model: Any, other: Any, path: str) -> np.ndarray:

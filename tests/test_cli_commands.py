@@ -367,6 +367,14 @@ def test_neighbours_name_the_gene_as_the_model_does(tiny_model, capsys, tmp_path
     assert code == 2 and "got 999" in err
     code, _, err = _run([*args, "--force", "--genes", "NOTAGENE"], capsys)
     assert code == 2 and f"e.g. {model.gene_symbols_[0]}" in err
+    # a typo gets the close symbol; a gene of the file left out of training gets the reason
+    model.data_source_ = {**model.data_source_, "steps": [{"op": "drop_zero_genes"}]}
+    model.save(tmp_path / "dropped")
+    typo = gene[:-1] + ("X" if gene[-1] != "X" else "Y")
+    args = ["neighbours", "--model", tmp_path / "dropped", "--k", "3", "--out", out, "--force"]
+    code, _, err = _run([*args, "--genes", typo], capsys)
+    assert code == 2 and f"{typo}: did you mean {gene}" in err, err
+    assert "genes left out before training (0 in every sample) are not in it" in err
 
 
 def test_log_lines_read_as_sentences():
