@@ -51,7 +51,8 @@ EMBED_COLUMNS = f"""columns of the table written:
   distance_on_map          the distance to that sample, in map units
   nearest_LABEL            that sample's label (LABEL: --label, e.g. SMTS or tissue)
   majority_LABEL           the most frequent label among the {VOTE_K} nearest training samples
-  majority_share           the share of those {VOTE_K} that carry it (0 to 1)"""
+  majority_share           the share of those {VOTE_K} that carry it (0 to 1)
+a sample with no value for any model gene is not placed: its row is blank but for genes_used 0"""
 
 NEIGHBOURS_COLUMNS = """columns of the table printed (and written with --out):
   gene, gene_id            the gene asked for (the model's symbol and id)
@@ -243,7 +244,21 @@ def run_embed(args: argparse.Namespace) -> int:
     es = load_data_from_args(args)
     print(_gene_report(model, es, args.matrix or args.gtex_gct), file=sys.stderr)
     coords, error, genes_used = _place(model, es)
-    warning = model.fit_error_warning(error)
+    blank = ~np.isfinite(coords).all(axis=1)
+    if blank.all():
+        raise DataError(
+            f"no sample of {args.matrix or args.gtex_gct} has a value for any model gene: "
+            "nothing places them on the map"
+        )
+    if blank.any():
+        names = np.asarray(es.sample_ids).astype(str)[blank]
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        print(
+            f"warning: {int(blank.sum())} sample(s) have no value for any model gene "
+            f"({shown}): not placed, their rows are left blank",
+            file=sys.stderr,
+        )
+    warning = model.fit_error_warning(error[~blank])
     if warning:
         applied = args.transform or "none"
         if applied == "none":
@@ -260,7 +275,13 @@ def run_embed(args: argparse.Namespace) -> int:
     labels = None
     if label is not None:
         labels = model.samples_[label].reindex(model.sample_ids_).to_numpy(dtype=object)
-    near = map_neighbours(model.sample_embedding_, coords, labels, k=VOTE_K)
+    near = map_neighbours(model.sample_embedding_, coords[~blank], labels, k=VOTE_K)
+    near.index = np.flatnonzero(~blank)
+    near = near.reindex(range(len(coords)))  # blank rows for the samples not placed
+    nearest = np.asarray(model.sample_ids_, dtype=object)[
+        near["nearest"].fillna(0).astype(int).to_numpy()
+    ]
+    nearest[blank] = None
     table = pd.DataFrame(
         {
             "sample_id": np.asarray(es.sample_ids).astype(str),
@@ -268,7 +289,7 @@ def run_embed(args: argparse.Namespace) -> int:
             "y": coords[:, 1],
             "genes_used": genes_used,
             "fit_error": error,
-            "nearest_training_sample": np.asarray(model.sample_ids_)[near["nearest"]],
+            "nearest_training_sample": nearest,
             "distance_on_map": near["distance_on_map"],
         }
     )
@@ -280,7 +301,8 @@ def run_embed(args: argparse.Namespace) -> int:
         _write_table(table, out)
     trained_error = (getattr(model, "history_", None) or [float("nan")])[-1]
     print(
-        f"{len(table)} samples placed on the map of {args.model}"
+        f"{int((~blank).sum())} samples placed on the map of {args.model}"
+        + (f" ({int(blank.sum())} not placed)" if blank.any() else "")
         + (f"; written to {out}" if out else "")
         + f"; median fit error {float(np.nanmedian(error)):.3g} (the model's training samples: "
         f"{float(trained_error):.3g})",
@@ -292,7 +314,7 @@ def run_embed(args: argparse.Namespace) -> int:
         own = {str(c).lower(): str(c) for c in es.samples.columns}.get(label.lower())
     if own is not None and label is not None:
         truth = es.samples[own].to_numpy(dtype=object)
-        known = pd.notna(truth)
+        known = pd.notna(truth) & ~blank
         if known.any():
             agree = float(np.mean(table[f"majority_{label}"].to_numpy()[known] == truth[known]))
             print(
@@ -352,14 +374,15 @@ def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         for rows in chunks:
             part = es if len(chunks) == 1 else es.subset(rows)
             counts = np.isfinite(np.asarray(part.values)[:, matched]).sum(axis=1)
-            empty = np.asarray(part.sample_ids).astype(str)[counts == 0] if matched.size else []
-            if len(empty):
-                shown = ", ".join(empty[:5]) + (", ..." if len(empty) > 5 else "")
-                raise DataError(
-                    f"{len(empty)} sample(s) have no value for any model gene ({shown}): "
-                    "nothing places them on the map; remove them from the matrix"
-                )
-            c, e = model.transform(part, return_error=True)
+            # a sample without any value of a model gene (an empty row) is not placed: its
+            # row stays blank, and the others are placed
+            c = np.full((len(counts), 2), np.nan, dtype=np.float32)
+            e = np.full(len(counts), np.nan, dtype=np.float32)
+            valued = np.flatnonzero(counts > 0) if matched.size else np.arange(len(counts))
+            if valued.size:
+                some = part if valued.size == len(counts) else part.subset(valued)
+                placed, error = model.transform(some, return_error=True)
+                c[valued], e[valued] = placed, error
             coords.append(c)
             errors.append(e)
             used.append(counts)

@@ -271,13 +271,31 @@ def test_text_values_flag(small_matrix, tmp_path, capsys, caplog):
 
 
 def test_embed_sample_without_values(tiny_model, held_out, tmp_path, capsys):
+    """An empty row among the new samples (common in exported tables) stopped the whole run:
+    now the others are placed, and its row is blank and named."""
     table, _ = held_out
     new = table.copy()
     new.iloc[3, 2:] = np.nan
     new.to_csv(tmp_path / "nan.csv", index=False)
-    args = ["embed", "--model", tiny_model, "--matrix", tmp_path / "nan.csv"]
+    args = ["embed", "--model", tiny_model, "--matrix", tmp_path / "nan.csv", "--label", "tissue"]
     code, _, err = _run([*args, "--out", tmp_path / "p.csv"], capsys)
-    assert code == 2 and table["sample"].iloc[3] in err and "remove them" in err
+    assert code == 0, err
+    assert f"1 sample(s) have no value for any model gene ({table['sample'].iloc[3]})" in err
+    assert "19 samples placed on the map" in err and "(1 not placed)" in err
+    assert "(19 labelled samples)" in err  # the agreement counts the placed ones
+    placed = pd.read_csv(tmp_path / "p.csv")
+    assert len(placed) == 20 and placed["sample_id"].tolist() == table["sample"].tolist()
+    empty = placed.iloc[3]
+    assert empty["genes_used"] == 0 and empty[["x", "y", "fit_error"]].isna().all()
+    assert pd.isna(empty["nearest_training_sample"]) and pd.isna(empty["majority_tissue"])
+    others = placed.drop(index=3)
+    assert others[["x", "y", "nearest_training_sample", "majority_tissue"]].notna().all().all()
+    # every sample empty: nothing to place
+    new.iloc[:, 2:] = np.nan
+    new.to_csv(tmp_path / "none.csv", index=False)
+    args = ["embed", "--model", tiny_model, "--matrix", tmp_path / "none.csv"]
+    code, _, err = _run([*args, "--out", tmp_path / "q.csv"], capsys)
+    assert code == 2 and "no sample of" in err and not (tmp_path / "q.csv").exists()
 
 
 def test_fit_error_remedy_follows_the_transform(small_matrix, tmp_path, capsys, monkeypatch):
