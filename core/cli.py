@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -111,6 +112,25 @@ def _declared(progress: StepProgress):
     return report
 
 
+def duration(seconds: float) -> str:
+    """``42 s``, ``6 min``, ``1 h 05 min``: a duration as a person reads it."""
+    seconds = max(0.0, float(seconds))
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def time_left(elapsed: float, fraction: float) -> str:
+    """``, about 6 min left`` from the time spent and the share done; empty before there is
+    enough to go by (under 10 s, or nothing done) and once done."""
+    if elapsed < 10 or not 0 < fraction < 1:
+        return ""
+    return f", about {duration(elapsed * (1 - fraction) / fraction)} left"
+
+
 class StepProgress:
     """Work done so far, on stderr: a bar on a terminal, else a line per tenth (logs stay
     short)."""
@@ -118,6 +138,7 @@ class StepProgress:
     def __init__(self, desc: str, unit: str, total: int) -> None:
         self.desc, self.unit, self.total = desc, unit, max(int(total), 1)
         self.done, self.tenths = 0, 0
+        self.start = time.monotonic()
         self.bar = None
         if sys.stderr.isatty():
             from tqdm import tqdm
@@ -130,8 +151,11 @@ class StepProgress:
             self.bar.update(n)
         elif 10 * self.done // self.total > self.tenths:
             self.tenths = 10 * self.done // self.total
+            elapsed = time.monotonic() - self.start
+            spent = f" ({duration(elapsed)}{time_left(elapsed, self.done / self.total)})"
             print(
-                f"{self.desc}: {self.done:,} of {self.total:,} {self.unit}",
+                f"{self.desc}: {self.done:,} of {self.total:,} {self.unit}"
+                + (spent if elapsed >= 10 else ""),
                 file=sys.stderr,
                 flush=True,
             )

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.cli import duration, time_left
 from core.errors import CoreError
 
 log = logging.getLogger(__name__)
@@ -247,7 +248,8 @@ class TrainingProgress:
         self.last_epoch, self.last_line = p.epoch, now
         print(
             f"training: {100 * p.fraction:.0f}% ({p.epoch} of {p.n_epochs} epochs done), "
-            f"fit error {p.loss:.4f}, {p.elapsed_s:.0f} s",
+            f"fit error {p.loss:.4f}, {duration(p.elapsed_s)}"
+            f"{time_left(p.elapsed_s, p.fraction)}",
             file=self.stream,
             flush=True,
         )

@@ -470,3 +470,21 @@ def test_orientation_flag_is_for_tables_only(gtex_acmg59_files, tmp_path, capsys
     with pytest.raises(SystemExit) as exit_info:
         main(["train", "--matrix", "x.csv", "--out", "m", "--orientation", "diagonal"])
     assert exit_info.value.code == 2 and "invalid choice: 'diagonal'" in capsys.readouterr().err
+
+
+def test_progress_lines_in_a_log_say_how_long_is_left(monkeypatch, capsys):
+    """Placing 17,382 GTEx samples said "13,000 of 17,382 samples" after 400 s, and nothing of
+    the time still to come; a long training said the seconds spent only."""
+    from core import cli
+
+    clock = iter([0.0, 40.0, 400.0, 530.0])
+    monkeypatch.setattr(cli.time, "monotonic", lambda: next(clock))
+    bar = cli.StepProgress("placing", "samples", 17_382)
+    bar.update(2_000)  # a tenth, at 40 s
+    bar.update(11_000)  # at 400 s
+    bar.update(4_382)  # at 530 s: done
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "placing: 2,000 of 17,382 samples (40 s, about 5 min left)"
+    assert lines[1] == "placing: 13,000 of 17,382 samples (7 min, about 2 min left)"
+    assert lines[2] == "placing: 17,382 of 17,382 samples (9 min)"
+    assert cli.duration(3_900) == "1 h 05 min" and cli.time_left(5, 0.5) == ""
