@@ -301,8 +301,8 @@ def run_embed(args: argparse.Namespace) -> int:
         _write_table(table, out)
     trained_error = (getattr(model, "history_", None) or [float("nan")])[-1]
     print(
-        f"{int((~blank).sum())} samples placed on the map of {args.model}"
-        + (f" ({int(blank.sum())} not placed)" if blank.any() else "")
+        f"{int((~blank).sum()):,} samples placed on the map of {args.model}"
+        + (f" ({int(blank.sum()):,} not placed)" if blank.any() else "")
         + (f"; written to {out}" if out else "")
         + f"; median fit error {float(np.nanmedian(error)):.3g} (the model's training samples: "
         f"{float(trained_error):.3g})",
@@ -319,7 +319,7 @@ def run_embed(args: argparse.Namespace) -> int:
             agree = float(np.mean(table[f"majority_{label}"].to_numpy()[known] == truth[known]))
             print(
                 f"majority {label} of the {VOTE_K} nearest training samples = the samples' own "
-                f"{own}: {agree:.3f} ({int(known.sum())} labelled samples)",
+                f"{own}: {agree:.3f} ({int(known.sum()):,} labelled samples)",
                 file=sys.stderr,
             )
     return 0
