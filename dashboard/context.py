@@ -270,7 +270,8 @@ def parse_gene_list(text: str | None) -> list[str]:
     tokens = [t for t in re.split(r"[\s,;]+", text or "") if t]
     if not tokens:
         raise DataError("the gene list is empty: type symbols separated by commas or spaces")
-    bad = [t for t in tokens if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\-/@]*", t)]
+    # parentheses and primes are parts of fly and mouse symbols: Su(H), Gt(ROSA)26Sor
+    bad = [t for t in tokens if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\-/@()']*", t)]
     if bad:
         shown = ", ".join(repr(b) for b in bad[:5])
         raise DataError(f"the gene list has entries that are not gene symbols: {shown}")
@@ -776,8 +777,13 @@ class AppContext:
             gene_layout = np.load(layout_path, allow_pickle=False)
             method = meta.get("gene_layout", "UMAP")
         else:
-            cache_key = self.results.key(
-                "gene-layout", key, *joined_keys, self.config.gene_layout, "cosine"
+            cache_key = self.results.key(  # UMAP draws another layout for another seed
+                "gene-layout",
+                key,
+                *joined_keys,
+                self.config.gene_layout,
+                "cosine",
+                self.config.settings.seed,
             )
             cached = self.results.get(cache_key)
             if cached is None:

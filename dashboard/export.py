@@ -156,6 +156,8 @@ def export_figure(
     """
     if size not in figures.EXPORT_SIZES:
         raise DataError(f"unknown export size {size!r}")
+    if which in ZOOMABLE:
+        context.require_state()  # not the "model is training" placeholder as a file
     width, height, scale = figures.EXPORT_SIZES[size]
     if which == "sample-map":
         color = view.get("color") or default_color(context)

@@ -203,6 +203,12 @@ def test_parse_gene_list():
         parse_gene_list("  ,, ")
     with pytest.raises(DataError, match="not gene symbols"):
         parse_gene_list("KRT5, <script>")
+    # fly and mouse symbols hold parentheses and primes; one refused the whole list
+    assert parse_gene_list("Su(H), Gt(ROSA)26Sor E(spl)m3-HLH") == [
+        "Su(H)",
+        "Gt(ROSA)26Sor",
+        "E(spl)m3-HLH",
+    ]
 
 
 def test_bad_settings_are_refused():
@@ -360,3 +366,27 @@ def test_genes_sharing_a_symbol_are_each_their_own(context, sepira_es, tmp_path)
     # its point on the gene map, and a neighbour ring drawn on it, are its own
     st = dup.require_state()
     assert model_rows(dup, [names[9]]) == [int(np.flatnonzero(st.gene_es_index == 9)[0])]
+
+
+def test_a_given_models_gene_layout_is_drawn_for_the_seed_asked(context, tmp_path, monkeypatch):
+    """With --model, the gene map's layout (UMAP) was cached without the seed: another
+    FE_SEED showed the layout drawn for the first."""
+    import dashboard.context as dc
+
+    seeds = []
+
+    def layout(vectors, seed=0, method="umap"):
+        seeds.append(seed)
+        return np.zeros((len(vectors), 2), dtype=np.float32), method.upper()
+
+    monkeypatch.setattr(dc, "gene_layout_2d", layout)
+    model_dir = context.model_entry / "model"
+    for seed in (0, 1, 0):
+        cfg = dataclasses.replace(
+            context.config,
+            cache_dir=tmp_path,
+            model_dir=model_dir,
+            settings=dataclasses.replace(context.config.settings, seed=seed),
+        )
+        assert AppContext(context.es, cfg).state() is not None
+    assert seeds == [0, 1]  # the third, seed 0 again, from the cache

@@ -559,6 +559,10 @@ def test_maps_say_why_there_is_no_model(sepira_es, tmp_path):
     assert message(fig) == "no model to show: see the message at the top of the page"
     fig, _ = build_gene_figure(untrained, "type", None, 10, None, status=stopped)
     assert message(fig) == "no model to show: see the message at the top of the page"
+    # an export asked meanwhile is refused with the reason, not a file of the placeholder
+    for which in ("sample-map", "gene-map"):
+        payload, alert = export.export_view(untrained, which, "svg", "screen", {})
+        assert payload is no_update and "still training" in str(alert.children), which
 
 
 def test_colour_by_offers_genes_before_anything_is_typed(context):
