@@ -1800,7 +1800,13 @@ def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
     if dups:
         raise DataError(f"{what} file {path}, line {line_no}: duplicate column names {dups[:5]}")
     _check_not_cut_short(path, what, sep)
-    frame = _read_csv(path, what, sep, n_skip, len(header))
+    options: dict[str, Any] = {}
+    if _name_key(header[0]) in _ID_COLUMN_KEYS:
+        below = _lines_below(path, n_skip, 1)
+        if below and len(_split_line(below[0], sep)) == len(raw_header):
+            # ids as written: sample 0001 is not sample 1 (nor the annotations' 0001)
+            options["dtype"] = {0: str}
+    frame = _read_csv(path, what, sep, n_skip, len(header), **options)
     if not isinstance(frame.index, pd.RangeIndex) and frame.index.nlevels == 1:
         # the rows hold one field more than the header: pandas made the first the index
         columns = list(frame.columns)
@@ -2073,7 +2079,8 @@ def _auto_orientation(
     """(orientation, reason) of a table whose id column has no telling name, from its names.
 
     In order: gene ids by their form (Ensembl of any species, probe sets, RefSeq...) on one
-    axis; whole numbers (Entrez ids) on one axis and not on the other; annotation columns after
+    axis; whole numbers (Entrez ids) on one axis and neither numbers nor known gene symbols on
+    the other; annotation columns after
     the id column (gene columns such as ``symbol``: genes are rows; else samples are rows);
     known gene symbols on one axis; sample ids by their form (GTEx, TCGA, GSM, SRR, cell
     barcodes) on one axis; rows without ids (samples; genes need names). When none decides, a
@@ -2085,9 +2092,16 @@ def _auto_orientation(
     decided = _by_shares(_gene_id_share(rows), _gene_id_share(cols), "genes_x_samples", "gene ids")
     if decided[0] != "auto":
         return decided
-    if _entrez_like(rows) and _integer_share(cols) < 0.1:
+    # whole numbers facing known gene symbols are sample numbers (1001, 1002, ...), not Entrez
+    # ids: the symbols decide below
+    if _entrez_like(rows) and _integer_share(cols) < 0.1 and _gene_name_share(cols) < 0.5:
         return "genes_x_samples", "whole numbers (Entrez gene ids) in rows"
-    if _entrez_like(cols) and _integer_share(rows) < 0.1 and has_row_ids:
+    if (
+        _entrez_like(cols)
+        and _integer_share(rows) < 0.1
+        and has_row_ids
+        and _gene_name_share(rows) < 0.5
+    ):
         return "samples_x_genes", "whole numbers (Entrez gene ids) in columns"
     if extra:
         if any(_name_key(c) in _GENE_ANNOTATION_KEYS for c in extra):

@@ -504,3 +504,33 @@ def test_a_table_cut_short_is_refused(tmp_path, real):
     text = (tmp_path / "described.csv").read_bytes().rstrip(b"\n")
     (tmp_path / "described.csv").write_bytes(text)
     assert load_table(tmp_path / "described.csv").n_genes == 12
+
+
+def test_numbered_samples_facing_gene_symbols(tmp_path, real):
+    """Samples numbered 1001, 1002, ... under an empty top-left cell were taken for Entrez
+    gene ids whichever way the table was laid out (the 12 symbols became samples); ids
+    written 0001 became 1, and no longer matched the annotations' 0001."""
+    table = real.iloc[:20].copy()
+    table.index = [str(1001 + i) for i in range(20)]
+    table.to_csv(tmp_path / "rows.csv", index_label="")
+    table.T.to_csv(tmp_path / "cols.csv", index_label="")
+    for name in ("rows.csv", "cols.csv"):
+        es = load_table(tmp_path / name)
+        assert (es.n_samples, es.n_genes) == (20, 12), name
+        assert list(es.sample_ids[:2]) == ["1001", "1002"] and es.gene_ids[0] == real.columns[0]
+        np.testing.assert_allclose(es.values, table.to_numpy(dtype=np.float32))
+    table.index = [f"{i + 1:04d}" for i in range(20)]
+    table.to_csv(tmp_path / "zeros.csv", index_label="sample")
+    table.T.to_csv(tmp_path / "zeros_cols.csv", index_label="gene")
+    pd.DataFrame({"sample": table.index, "tissue": ["Lung"] * 20}).to_csv(
+        tmp_path / "ann.tsv", sep="\t", index=False
+    )
+    for name in ("zeros.csv", "zeros_cols.csv"):
+        es = load_table(tmp_path / name, annotations=tmp_path / "ann.tsv")
+        assert list(es.sample_ids[:2]) == ["0001", "0002"], name
+        assert (es.samples["tissue"] == "Lung").all(), name
+    # genes in rows by Entrez ids against sample names stay genes in rows
+    entrez = table.T.set_axis([str(7157 + i) for i in range(12)], axis=0)
+    entrez.columns = [f"S{i}" for i in range(20)]
+    entrez.to_csv(tmp_path / "entrez.csv", index_label="")
+    assert load_table(tmp_path / "entrez.csv").n_genes == 12
