@@ -2440,6 +2440,9 @@ def _frame_to_set(
         if ids.has_duplicates:
             lines = in_rows and "header_line" in frame.attrs
             raise _duplicate_ids_error(path, ids, what, header_line, keep if lines else None)
+    values, sample_ids, samples, genes = _drop_summary_lines(
+        path, values, sample_ids, samples, genes
+    )
     _warn_of_empty_axes(path, values, sample_ids, genes.index)
     _warn_of_date_names(path, genes)
     _warn_of_case_twins(path, genes.index)
@@ -2456,6 +2459,53 @@ def _missing_column_error(path: Path, name: str, cols: Sequence[str]) -> DataErr
     return DataError(
         f"{path}: no column {name!r} to read as a sample annotation{hint} (its columns: {shown})"
     )
+
+
+#: Names of the counters that counting tools write among the genes (HTSeq's ``__no_feature``...,
+#: STAR's ``N_unmapped``...), and of sums a spreadsheet adds: not genes, nor samples.
+_COUNTER_NAMES = frozenset(
+    {
+        "__no_feature",
+        "__ambiguous",
+        "__too_low_aqual",
+        "__not_aligned",
+        "__alignment_not_unique",
+        "n_unmapped",
+        "n_multimapping",
+        "n_nofeature",
+        "n_ambiguous",
+    }
+)
+_SUM_NAMES = frozenset({"total", "totals", "sum", "grand total"})
+
+
+def _drop_summary_lines(
+    path: Path, values: np.ndarray, sample_ids: pd.Index, samples: pd.DataFrame, genes: pd.DataFrame
+) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataFrame]:
+    """Leave out, with a warning naming them, the counters of counting tools among the genes
+    (``__no_feature``, ``N_unmapped``) and rows or columns of sums (``Total``): read as genes or
+    samples, they were trained on as any other."""
+    gene_names = [str(g).strip().lower() for g in genes.index]
+    sample_names = [str(s).strip().lower() for s in sample_ids]
+    bad_genes = np.array([g in _COUNTER_NAMES or g in _SUM_NAMES for g in gene_names], bool)
+    bad_samples = np.array([s in _SUM_NAMES or s in _COUNTER_NAMES for s in sample_names], bool)
+    if bad_genes.any() and not bad_genes.all():
+        log.warning(
+            "%s: %s left out: counts of a counting tool or sums, not genes",
+            path,
+            ", ".join(map(repr, genes.index[bad_genes][:10].astype(str))),
+        )
+        values = np.ascontiguousarray(values[:, ~bad_genes])
+        genes = genes[~bad_genes]
+    if bad_samples.any() and not bad_samples.all():
+        log.warning(
+            "%s: %s left out: sums, not samples",
+            path,
+            ", ".join(map(repr, sample_ids[bad_samples][:10].astype(str))),
+        )
+        values = np.ascontiguousarray(values[~bad_samples])
+        sample_ids, samples = sample_ids[~bad_samples], samples[~bad_samples]
+    return values, sample_ids, samples, genes
 
 
 def _warn_of_leading_non_genes(path: Path, gene_cols: Sequence[str]) -> None:

@@ -534,3 +534,27 @@ def test_numbered_samples_facing_gene_symbols(tmp_path, real):
     entrez.columns = [f"S{i}" for i in range(20)]
     entrez.to_csv(tmp_path / "entrez.csv", index_label="")
     assert load_table(tmp_path / "entrez.csv").n_genes == 12
+
+
+def test_counters_and_sums_are_not_genes_nor_samples(tmp_path, real, caplog):
+    """A 'Total' row or column, and HTSeq's or STAR's counters (__no_feature, N_unmapped), were
+    read as genes or samples and trained on with the others."""
+    genes = real.iloc[:20].T.copy()
+    genes.loc["__no_feature"] = 5.0
+    genes.loc["N_unmapped"] = 7.0
+    genes.loc["Total"] = genes.sum()
+    genes.to_csv(tmp_path / "counts.tsv", sep="\t", index_label="gene")
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "counts.tsv")
+    assert es.n_genes == 12 and "Total" not in set(es.gene_ids)
+    assert "'__no_feature', 'N_unmapped', 'Total' left out" in caplog.text
+    samples = real.iloc[:20].copy()
+    samples.loc["Total"] = samples.sum()
+    samples["Sum"] = samples.sum(axis=1)
+    samples.to_csv(tmp_path / "samples.csv", index_label="sample")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "samples.csv")
+    assert (es.n_samples, es.n_genes) == (20, 12)
+    np.testing.assert_allclose(es.values, real.iloc[:20].to_numpy(dtype=np.float32), rtol=1e-6)
+    assert "'Total' left out: sums, not samples" in caplog.text
