@@ -400,18 +400,27 @@ def _gene_rows(model: Any, queries: list[str]) -> tuple[list[int], list[str]]:
     """Model rows of the queried genes (symbol or id, any case, Ensembl version ignored), in
     the order asked, and the queries found; a DataError when none is a gene of the model."""
     ids = {_strip_version(str(g)).upper(): i for i, g in enumerate(model.gene_ids_)}
-    symbols: dict[str, int] = {}
+    symbols: dict[str, list[int]] = {}
     for i, s in enumerate(model.gene_symbols_):
-        symbols.setdefault(str(s).upper(), i)
+        symbols.setdefault(str(s).upper(), []).append(i)
     rows, found, unknown = [], [], []
     for q in queries:
         key = q.strip().upper()
-        i = symbols.get(key, ids.get(_strip_version(key)))
+        shared = symbols.get(key, [])
+        i = shared[0] if shared else ids.get(_strip_version(key))
         if i is None:
             unknown.append(q)
-        else:
-            rows.append(i)
-            found.append(q)
+            continue
+        rows.append(i)
+        found.append(q)
+        if len(shared) > 1:  # GTEx: Y_RNA, and other symbols of several Ensembl ids
+            others = [str(model.gene_ids_[j]) for j in shared[1:4]]
+            print(
+                f"warning: {q} names {len(shared)} of the model's genes; listed for the first, "
+                f"{model.gene_ids_[i]}; give the id of another ({', '.join(others)}"
+                f"{', ...' if len(shared) > 4 else ''}) for its neighbours",
+                file=sys.stderr,
+            )
     if unknown:
         what = (
             f"not among the model's {len(model.gene_ids_)} genes (symbols or ids, e.g. "

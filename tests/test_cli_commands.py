@@ -393,6 +393,14 @@ def test_neighbours_name_the_gene_as_the_model_does(tiny_model, capsys, tmp_path
     code, _, err = _run([*args, "--genes", typo], capsys)
     assert code == 2 and f"{typo}: did you mean {gene}" in err, err
     assert "genes left out before training (0 in every sample) are not in it" in err
+    # a symbol of two genes (GTEx: Y_RNA): the first is listed, and the other's id is said
+    model.gene_symbols_ = np.array(["Y_RNA", "Y_RNA", *model.gene_symbols_[2:]], dtype=object)
+    model.save(tmp_path / "shared")
+    args = ["neighbours", "--model", tmp_path / "shared", "--k", "3", "--out", out, "--force"]
+    code, _, err = _run([*args, "--genes", "y_rna"], capsys)
+    assert code == 0 and "y_rna names 2 of the model's genes" in err
+    assert f"listed for the first, {model.gene_ids_[0]}" in err and str(model.gene_ids_[1]) in err
+    assert (pd.read_csv(out, sep="\t")["gene_id"] == str(model.gene_ids_[0])).all()
 
 
 def test_log_lines_read_as_sentences():
