@@ -2420,7 +2420,7 @@ def _frame_to_set(
                 if bad is not None:
                     raise _non_numeric_error(path, bad, c, frame[c], id_col, header_line)
         values = np.ascontiguousarray(frame[sample_cols].to_numpy(dtype=np.float32).T)
-        sample_ids = pd.Index(sample_cols)
+        sample_ids = _alignment_file_names(path, pd.Index(sample_cols))
         samples = pd.DataFrame(index=sample_ids)
         genes = frame[extra].copy()
         genes.index = row_ids
@@ -2506,6 +2506,30 @@ def _drop_summary_lines(
         values = np.ascontiguousarray(values[~bad_samples])
         sample_ids, samples = sample_ids[~bad_samples], samples[~bad_samples]
     return values, sample_ids, samples, genes
+
+
+_ALIGNMENT_SUFFIX_RE = re.compile(
+    r"(\.sorted|\.aligned|\.sortedByCoord\.out)*\.(bam|sam|cram)$", re.I
+)
+
+
+def _alignment_file_names(path: Path, ids: pd.Index) -> pd.Index:
+    """Samples named by their alignment files, as featureCounts names its columns
+    (``/data/bam/Liver_1.bam``): named by the file's name without folder and extension
+    (``Liver_1``), as annotation files name them, when those names are distinct."""
+    names = [str(i) for i in ids]
+    if not names or not all(_ALIGNMENT_SUFFIX_RE.search(n) for n in names):
+        return ids
+    short = [_ALIGNMENT_SUFFIX_RE.sub("", n.replace("\\", "/").rsplit("/", 1)[-1]) for n in names]
+    if len(set(short)) < len(short) or not all(short):
+        return ids
+    log.info(
+        "%s: samples named by their alignment files, without folder and extension (%s -> %s)",
+        path,
+        names[0],
+        short[0],
+    )
+    return pd.Index(short)
 
 
 def _warn_of_leading_non_genes(path: Path, gene_cols: Sequence[str]) -> None:

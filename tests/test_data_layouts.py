@@ -558,3 +558,27 @@ def test_counters_and_sums_are_not_genes_nor_samples(tmp_path, real, caplog):
     assert (es.n_samples, es.n_genes) == (20, 12)
     np.testing.assert_allclose(es.values, real.iloc[:20].to_numpy(dtype=np.float32), rtol=1e-6)
     assert "'Total' left out: sums, not samples" in caplog.text
+
+
+def test_featurecounts_samples_are_named_by_their_files(tmp_path, real):
+    """featureCounts names its columns by the alignment files (/data/bam/Liver_1.bam): an
+    annotation file naming the samples Liver_1 had no sample in common with the matrix."""
+    counts = real.iloc[:6].T.copy()
+    files = [f"/data/run{i % 2}/S{i}.sortedByCoord.out.bam" for i in range(6)]
+    counts.columns = files
+    for col, value in (("Length", 1000), ("Strand", "+"), ("End", 200), ("Start", 100)):
+        counts.insert(0, col, value)
+    counts.insert(0, "Chr", "chr1")
+    path = tmp_path / "counts.txt"
+    path.write_text(
+        "# Program:featureCounts v2.0.1\n" + counts.to_csv(sep="\t", index_label="Geneid")
+    )
+    ann = pd.DataFrame({"sample": [f"S{i}" for i in range(6)], "tissue": ["Liver"] * 6})
+    ann.to_csv(tmp_path / "ann.tsv", sep="\t", index=False)
+    es = load_table(path, annotations=tmp_path / "ann.tsv")
+    assert list(es.sample_ids) == [f"S{i}" for i in range(6)]
+    assert (es.samples["tissue"] == "Liver").all() and es.n_genes == 12
+    # two files of the same name in two folders keep their paths
+    counts.columns = [*counts.columns[:5], *[f"/r{i % 2}/S{i // 2}.bam" for i in range(6)]]
+    path.write_text(counts.to_csv(sep="\t", index_label="Geneid"))
+    assert load_table(path).sample_ids[0] == "/r0/S0.bam"
