@@ -561,7 +561,7 @@ class FactorizedEmbeddings:
             checkpoint=checkpoint,
             resume=resume,
             neighbours=graph,
-            data_key=es.fingerprint() if hasattr(es, "fingerprint") else None,
+            data_key=self._checkpoint_key(es),
         )
         module.to("cpu")
         self.train_config = cfg
@@ -582,6 +582,19 @@ class FactorizedEmbeddings:
         self.dataset_fingerprint_ = es.fingerprint() if hasattr(es, "fingerprint") else ""
         self._key = None
         return self
+
+    def _checkpoint_key(self, es) -> str | None:
+        """What a checkpoint must have been trained on to be resumed by this estimator: the
+        data, and the settings that change the values trained on or the network's function
+        (the others are in the checkpoint's ``train_config``)."""
+        if not hasattr(es, "fingerprint"):
+            return None
+        settings = {
+            "standardize": self.standardize,
+            "activation": self.activation,
+            "neighbour_space": self.neighbour_space,
+        }
+        return "|".join([es.fingerprint(), *(f"{k}={v}" for k, v in settings.items())])
 
     def fit_transform(self, es, **kwargs) -> np.ndarray:
         """:meth:`fit`, then return :attr:`sample_embedding_`."""
@@ -763,10 +776,12 @@ class FactorizedEmbeddings:
         """
         errors = np.asarray(errors, dtype=np.float64)
         history = getattr(self, "history_", None) or []
-        if not history or not np.isfinite(errors).any():
+        # NaN: samples not placed; +inf: errors beyond float range (values in other units)
+        errors = errors[~np.isnan(errors)]
+        if not history or errors.size == 0:
             return None
         trained = float(history[-1])
-        median = float(np.nanmedian(errors))
+        median = float(np.median(errors))
         if not (trained > 0 and median > FIT_ERROR_FACTOR * trained):
             return None
         return (

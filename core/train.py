@@ -785,7 +785,25 @@ def check_resumable(
             f"{config.epochs} asked for"
         )
     if data_key and saved.get("data_key") and saved["data_key"] != data_key:
-        raise ModelError(f"{path}: the checkpoint was trained on other data; start afresh")
+        # "fingerprint|setting=value|...": the data, and the estimator's settings that change
+        # what is trained on (a checkpoint written before they were recorded has none)
+        had, _, had_settings = str(saved["data_key"]).partition("|")
+        now, _, now_settings = str(data_key).partition("|")
+        if had != now:
+            raise ModelError(f"{path}: the checkpoint was trained on other data; start afresh")
+        if had_settings and now_settings:
+            before = dict(p.split("=", 1) for p in had_settings.split("|") if "=" in p)
+            after = dict(p.split("=", 1) for p in now_settings.split("|") if "=" in p)
+            differ = [
+                f"{name}={before[name]!r} (now {after.get(name)!r})"
+                for name in before
+                if before[name] != after.get(name)
+            ]
+            if differ:
+                raise ModelError(
+                    f"{path}: the checkpoint was trained with other settings: "
+                    f"{', '.join(differ)}; resume with the same settings or start afresh"
+                )
 
 
 #: Values beyond this (in absolute value) are far off any log scale of expression.
@@ -1007,13 +1025,16 @@ def train_network(
             and state.epoch < config.epochs
         ):
             save_checkpoint(checkpoint, model, optimizer, state, generator, config, data_key)
+    # the last checkpoint holds the map before its polish: resuming a finished run polishes
+    # it once, as the run did, and a run continued for more epochs goes on from where the
+    # epochs left it, as one uninterrupted run would (not from polished coordinates)
+    if checkpoint is not None:
+        save_checkpoint(checkpoint, model, optimizer, state, generator, config, data_key)
     if config.polish_steps and state.epoch == config.epochs:
         coords, _ = refine_coordinates(
             model, model.sample_embedding.data, data, config.polish_steps, config.polish_lr
         )
         model.sample_embedding.data.copy_(coords)
         standardize_map(model)
-    if checkpoint is not None:
-        save_checkpoint(checkpoint, model, optimizer, state, generator, config, data_key)
     model.eval()
     return state

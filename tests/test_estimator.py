@@ -668,3 +668,27 @@ def test_placement_from_neighbours_takes_its_own_step_count(monkeypatch):
     assert TransformConfig(**{"steps": 100, "lr": 0.02, "grid_size": 96}).neighbour_steps == 25
     with pytest.raises(ModelError, match="neighbour_steps"):
         TransformConfig(neighbour_steps=-1)
+
+
+def test_fit_errors_beyond_float_range_are_warned_of():
+    """New samples in units far off the training data's (values x 1e19) had infinite fit
+    errors, and no warning: only finite errors were looked at."""
+    model = FactorizedEmbeddings()
+    model.history_ = [0.2]
+    assert model.fit_error_warning(np.array([np.inf, np.inf])) is not None
+    assert model.fit_error_warning(np.array([np.nan, 50.0, 60.0])) is not None  # one not placed
+    assert model.fit_error_warning(np.array([0.18, 0.25, np.nan])) is None
+    assert model.fit_error_warning(np.array([np.nan, np.nan])) is None
+
+
+def test_resume_with_another_scaling_is_refused(tmp_path):
+    """Resumed with standardize='z', a checkpoint of raw values went on training on z-scores
+    (its loss jumped from 1.57 to 3.34), without a word."""
+    rng = np.random.default_rng(0)
+    es = ExpressionSet.from_array(rng.gamma(2.0, 1.0, (60, 30)).astype(np.float32))
+    ckpt = tmp_path / "c.pt"
+    small = dict(epochs=2, seed=0, hidden=(8,), gene_dim=4)
+    FactorizedEmbeddings(**small).fit(es, checkpoint=ckpt)
+    with pytest.raises(ModelError, match=r"other settings: standardize='none' \(now 'z'\)"):
+        FactorizedEmbeddings(**small, standardize="z").fit(es, checkpoint=ckpt, resume=True)
+    FactorizedEmbeddings(**small).fit(es, checkpoint=ckpt, resume=True)  # the same: resumes

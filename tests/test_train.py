@@ -373,3 +373,38 @@ def test_config_takes_whole_numbers_of_any_type():
     assert all(type(v) is int for v in (cfg.epochs, cfg.grid_size, cfg.seed))
     assert type(cfg.lr) is float and cfg.lr == 0.5
     assert TrainConfig(sample_noise_start=None).sample_noise_start is None
+
+
+def test_resume_refuses_a_checkpoint_of_other_estimator_settings(tmp_path):
+    """A checkpoint of raw values was resumed on z-scores (or a relu network as tanh) without
+    a word: the settings of the estimator that change what is trained on were not compared."""
+    values, _ = _clusters(n_per=10)
+    cfg = TrainConfig(epochs=2, seed=2, pairs_per_step=300, reassign_every=0)
+    ckpt = tmp_path / "ckpt.pt"
+    key = "data-a|standardize=none|activation=relu|neighbour_space=centered"
+    train_network(_net(values), values, cfg, checkpoint=ckpt, data_key=key)
+    z = key.replace("standardize=none", "standardize=z")
+    with pytest.raises(ModelError, match=r"other settings: standardize='none' \(now 'z'\)"):
+        train_network(_net(values), values, cfg, checkpoint=ckpt, resume=True, data_key=z)
+    with pytest.raises(ModelError, match="other data"):
+        other = key.replace("data-a", "data-b")
+        train_network(_net(values), values, cfg, checkpoint=ckpt, resume=True, data_key=other)
+    # a checkpoint written before the settings were recorded (the data alone) still resumes
+    train_network(_net(values), values, cfg, checkpoint=ckpt, data_key="data-a")
+    state = train_network(_net(values), values, cfg, checkpoint=ckpt, resume=True, data_key=key)
+    assert state.epoch == 2
+
+
+def test_resuming_a_finished_run_gives_its_model(tmp_path):
+    """The last checkpoint held the polished map, and a resume polished it again (samples moved
+    by up to 0.54); it now holds the map before the polish, which a resume polishes once. (A
+    run continued for more epochs is not the same as one run of that length: the learning
+    rate's schedule follows the epochs asked for.)"""
+    values, _ = _clusters(n_per=10)
+    cfg = TrainConfig(epochs=4, seed=2, pairs_per_step=300, reassign_every=0, polish_steps=30)
+    ckpt = tmp_path / "ckpt.pt"
+    done = _net(values, seed=2)
+    train_network(done, values, cfg, checkpoint=ckpt)
+    again = _net(values, seed=99)
+    train_network(again, values, cfg, checkpoint=ckpt, resume=True)
+    assert torch.allclose(again.sample_embedding, done.sample_embedding, atol=1e-6)
