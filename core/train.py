@@ -352,7 +352,8 @@ def _noise_level(cfg: TrainConfig, progress: float) -> float:
 def principal_components(
     values: np.ndarray, n_components: int, seed: int = 0, center_rows: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Randomized PCA of a matrix, NaN read as the gene mean.
+    """Randomized PCA of a matrix; NaN read as the gene mean, then as the low-rank fit
+    (:data:`PCA_FILL_ROUNDS` rounds).
 
     Parameters
     ----------
@@ -379,17 +380,37 @@ def principal_components(
     x = np.empty(values.shape, dtype=np.float32)
     mean = np.empty(values.shape[1], dtype=np.float32)
     step = max(1, (1 << 24) // max(1, values.shape[0]))
+    missing = False
     for start in range(0, values.shape[1], step):
         block = values[:, start : start + step].astype(np.float32) - offset[:, None]
         with np.errstate(all="ignore"):
             m = np.nan_to_num(np.nanmean(block, 0))
         mean[start : start + step] = m
         block -= m
-        block[~np.isfinite(block)] = 0.0
+        holes = ~np.isfinite(block)
+        missing = missing or bool(holes.any())
+        block[holes] = 0.0
         x[:, start : start + step] = block
     k = max(1, min(n_components, min(x.shape) - 1))
     u, s, vt = randomized_svd(x, n_components=k, random_state=seed)
+    # missing values read as the gene mean pull a sample with many of them to the middle of
+    # the components, beside the other such samples (a graph of missingness, not of biology):
+    # they are filled with the low-rank fit instead, a few times over (EM-PCA)
+    for _ in range(PCA_FILL_ROUNDS if missing else 0):
+        for start in range(0, values.shape[1], step):
+            holes = ~np.isfinite(values[:, start : start + step])
+            if holes.any():
+                rows = np.flatnonzero(holes.any(axis=1))
+                fit = (u[rows] * s) @ vt[:, start : start + step]
+                block = x[rows, start : start + step]
+                block[holes[rows]] = fit[holes[rows]]
+                x[rows, start : start + step] = block
+        u, s, vt = randomized_svd(x, n_components=k, random_state=seed)
     return mean, u, s, vt
+
+
+#: Rounds of filling missing values with the low-rank fit in :func:`principal_components`.
+PCA_FILL_ROUNDS = 3
 
 
 def neighbour_graph(
@@ -579,11 +600,24 @@ def per_sample_mse(
     return torch.cat(out)
 
 
-def _search_genes(n_genes: int, values: torch.Tensor, max_genes: int) -> torch.Tensor | None:
-    """The most variable genes (at most ``max_genes``) used by the grid search."""
+def _search_genes(
+    n_genes: int, values: torch.Tensor, max_genes: int, mask: torch.Tensor | None = None
+) -> torch.Tensor | None:
+    """The most variable genes (at most ``max_genes``) used by the grid search; with a
+    ``mask`` (True: observed), the variance of the observed values (missing values, stored as
+    0, made genes with many of them look variable)."""
     if n_genes <= max_genes:
         return None
-    var = values.float().var(0)
+    if mask is None:
+        var = values.float().var(0)
+    else:
+        var = torch.empty(n_genes, dtype=torch.float32, device=values.device)
+        for start in range(0, n_genes, 4096):  # by blocks of genes: no full-size temporaries
+            v = values[:, start : start + 4096].float()
+            m = mask[:, start : start + 4096].float()
+            n = m.sum(0).clamp_min(1.0)
+            mean = (v * m).sum(0) / n
+            var[start : start + 4096] = (((v - mean) * m) ** 2).sum(0) / n
     return torch.topk(var, max_genes).indices.sort().values
 
 
@@ -597,7 +631,7 @@ def reassign_samples(
 ) -> int:
     """Move each sample whose profile fits a grid point better than its own place; returns count."""
     coords = model.sample_embedding.data
-    genes = _search_genes(data.values.shape[1], data.values, max_genes)
+    genes = _search_genes(data.values.shape[1], data.values, max_genes, data.mask)
     values = data.values if genes is None else data.values[:, genes]
     mask = data.mask if (genes is None or data.mask is None) else data.mask[:, genes]
     candidates = grid_points(coords, grid_size)
