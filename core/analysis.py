@@ -799,7 +799,9 @@ def semi_supervised_table(
     pandas.DataFrame
         Index: classifier; columns: MultiIndex ``(embedding name, "mean" | "sd")``.
         ``attrs`` holds ``fraction``, ``n_splits``, ``n_train``, ``n_test``, ``n_classes``,
-        ``seed``, ``runtime_s``, ``cell_runtime_s`` (name -> classifier -> seconds) and
+        ``ceiling`` (the mean share of a split's test samples whose class has a training sample
+        in that split: the highest accuracy any classifier can reach), ``seed``,
+        ``runtime_s``, ``cell_runtime_s`` (name -> classifier -> seconds) and
         ``split_scores`` (name -> classifier -> the accuracy of every split, in split order;
         see :func:`paired_differences`).
     """
@@ -849,7 +851,11 @@ def semi_supervised_table(
             log.debug("%s / %s: %.3f +- %.3f", name, clf, scores.mean(), sd)
     table = pd.DataFrame(rows, index=pd.Index(list(classifiers), name="classifier"))
     table.columns = pd.MultiIndex.from_tuples(table.columns, names=["embedding", "stat"])
+    # the share of a split's test samples whose class is among its training labels: the most
+    # any classifier can get right (below 1 when few labels leave classes out)
+    ceiling = float(np.mean([np.isin(y[p[n_train:]], y[p[:n_train]]).mean() for p in splits]))
     table.attrs.update(
+        ceiling=ceiling,
         fraction=fraction,
         n_splits=n_splits,
         n_train=n_train,

@@ -575,7 +575,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
         raise CoreError(f"cannot write {out}: {exc}") from None
     print(analysis.table_to_markdown(table), file=sys.stderr)
     a = table.attrs
-    note = few_labels_note(a["n_train"], a["n_classes"], a["n_train"] + a["n_test"])
+    note = few_labels_note(
+        a["n_train"], a["n_classes"], a["n_train"] + a["n_test"], a.get("ceiling")
+    )
     if note:
         print(f"warning: {note}", file=sys.stderr)
     if _has_comparison(table):
@@ -623,6 +625,7 @@ def _evaluation_json(
             "n_test": table.attrs["n_test"],
             "n_classes": table.attrs["n_classes"],
             "chance_accuracy": chance_accuracy(loaded.labels),
+            "ceiling": table.attrs.get("ceiling"),
             "seed": args.seed,
             "baselines_on": BASELINE_INPUT[args.center_samples],
             "baselines": _baseline_names(
@@ -650,6 +653,8 @@ EVALUATION_DEFINITIONS = {
     "a split's test samples whose label is predicted right",
     "protocol.chance_accuracy": "accuracy of always predicting the most frequent class (its "
     "share of the labelled samples)",
+    "protocol.ceiling": "the highest accuracy any classifier can reach on these splits: the "
+    "share of a split's test samples whose class has a training sample, mean over the splits",
     "fe_minus_other": "classifier -> map -> accuracy of Factorized Embeddings minus that map's, "
     "split by split on the same splits: difference (mean), sd, se (sd / sqrt(n_splits)), "
     "ci_low and ci_high (95% interval of the mean, Student's t; how precisely the splits fix "
@@ -663,7 +668,9 @@ EVALUATION_DEFINITIONS = {
 
 def _evaluation_markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
     d, p, m = result["dataset"], result["protocol"], result["model"]
-    note = few_labels_note(p["n_train"], p["n_classes"], p["n_train"] + p["n_test"])
+    note = few_labels_note(
+        p["n_train"], p["n_classes"], p["n_train"] + p["n_test"], p.get("ceiling")
+    )
     cached = result.get("cached") or {}
     read = [
         f"{cached[key]} of {cached['n_' + key]} {what}"
@@ -681,7 +688,7 @@ def _evaluation_markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
         f"Baselines computed on {p['baselines_on']}: "
         + ", ".join(p["baselines"].values())
         + ". "
-        + _chance_text(p["chance_accuracy"], p["label"]),
+        + _chance_text(p["chance_accuracy"], p["label"], p["n_classes"]),
         "",
         f"Classifiers: {_classifiers_text(list(p['classifiers']))}.",
         "",
@@ -786,7 +793,12 @@ def _baseline_names(methods: list[str], n_samples: int) -> dict[str, str]:
     return {m: _MAP_NAMES.get(m, m).format(perplexity=perplexity) for m in methods}
 
 
-def _chance_text(chance: float, label: str) -> str:
+def _chance_text(chance: float, label: str, n_classes: int | None = None) -> str:
+    if n_classes and abs(chance * n_classes - 1) < 1e-9:  # every class the same size
+        return (
+            f"Chance level: 1/{n_classes} = {chance:.3f} (every {label} has as many samples: "
+            "guessing any one is right for that share)."
+        )
     return (
         f"Chance level: always predicting the most frequent {label} is right for "
         f"{chance:.1%} of the samples ({chance:.3f})."
@@ -1068,6 +1080,19 @@ def _fig_table1(table: pd.DataFrame, chance: float | None = None, label: str | N
                 name=f"chance: the most frequent class ({chance:.2f})",
             )
         )
+    ceiling = table.attrs.get("ceiling")
+    if ceiling is not None and np.isfinite(ceiling) and ceiling < CEILING_NOTED:
+        style = {"dash": "dot", "color": "#b03030", "width": 1.5}
+        fig.add_hline(y=ceiling, line=style)
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="lines",
+                line=style,
+                name=f"highest possible: classes without a training sample ({ceiling:.2f})",
+            )
+        )
     return fig
 
 
@@ -1331,7 +1356,7 @@ def _section_table1(
         f"{html.escape(str(label))} is predicted right). Baselines computed on "
         f"{html.escape(BASELINE_INPUT[args.center_samples])}. "
         + (
-            html.escape(_chance_text(chance, str(label))) + " "
+            html.escape(_chance_text(chance, str(label), table.attrs.get("n_classes"))) + " "
             if chance is not None and np.isfinite(chance)
             else ""
         )
@@ -1339,7 +1364,11 @@ def _section_table1(
         f"Computed in {a['runtime_s']:.0f} s"
         + (f" ({html.escape(cached)})" if cached else "")
         + ".</p>"
-        + _note_html(few_labels_note(a["n_train"], a["n_classes"], a["n_train"] + a["n_test"]))
+        + _note_html(
+            few_labels_note(
+                a["n_train"], a["n_classes"], a["n_train"] + a["n_test"], a.get("ceiling")
+            )
+        )
         + _html_table(_index_as_column(fmt, "classifier"), index=False)
         + "{fig:table1}"
         + _section_paired(table)
@@ -1357,17 +1386,38 @@ def _note_html(text: str) -> str:
     return f'<p class="note"><b>Note.</b> {html.escape(text)}</p>' if text else ""
 
 
-def few_labels_note(n_train: int, n_classes: int, n_labelled: int) -> str:
-    """A warning when a split trains on fewer samples than there are classes, else ""."""
-    if n_train >= n_classes:
+def few_labels_note(
+    n_train: int, n_classes: int, n_labelled: int, ceiling: float | None = None
+) -> str:
+    """A warning when a split trains on fewer samples than there are classes, or leaves
+    classes without a training sample (``ceiling``, the highest accuracy possible, below
+    0.99), else ""."""
+    short = ceiling is not None and np.isfinite(ceiling) and ceiling < CEILING_NOTED
+    if n_train >= n_classes and not short:
         return ""
     suggest = min(0.5, np.ceil(100 * 2 * n_classes / max(n_labelled, 1)) / 100)
+    most = (
+        f"; on these splits no classifier can score above {ceiling:.3f} (the share of the "
+        "test samples whose class has a training sample, mean over the splits)"
+        if short
+        else ""
+    )
+    if n_train >= n_classes:
+        return (
+            f"Some classes have no training sample in some splits{most}; --fraction "
+            f"{suggest:.2f} gives about 2 training samples per class."
+        )
     return (
         f"Fewer training samples ({n_train}) than classes ({n_classes}): in every split at least "
         f"{n_classes - n_train} classes have no training sample and none of their test samples "
-        f"can be classified right, whatever the map; --fraction {suggest:.2f} gives about 2 "
-        "training samples per class."
+        f"can be classified right, whatever the map{most}; --fraction {suggest:.2f} gives "
+        "about 2 training samples per class."
     )
+
+
+#: Below this highest possible accuracy (classes left without a training sample), the Table-1
+#: outputs say it.
+CEILING_NOTED = 0.99
 
 
 def _section_paired(table: pd.DataFrame) -> str:

@@ -874,6 +874,26 @@ def test_few_labels_note():
     assert few_labels_note(26, 26, 520) == ""
     note = few_labels_note(10, 26, 520)
     assert "at least 16 classes" in note and "--fraction 0.10" in note
+    note = few_labels_note(10, 26, 520, ceiling=0.33)
+    assert "no classifier can score above 0.330" in note
+    # enough samples, yet classes left out of some splits
+    note = few_labels_note(30, 26, 520, ceiling=0.95)
+    assert note.startswith("Some classes have no training sample") and "0.950" in note
+    assert few_labels_note(60, 26, 520, ceiling=0.999) == ""
+
+
+def test_table1_says_the_highest_accuracy_its_splits_allow():
+    """With 10 training samples for 26 tissues every map sat near 0.33, and nothing said that
+    no classifier could do better on those splits."""
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(26), 20).astype(str)
+    coords = rng.normal(size=(520, 2)) + np.repeat(np.arange(26), 20)[:, None] * 10.0
+    table = analysis.semi_supervised_table({"m": coords}, labels, 0.02, 20, ("1-NN",), seed=0)
+    ceiling = table.attrs["ceiling"]
+    assert 0.25 < ceiling < 0.45  # 10 of 26 tissues drawn, at most
+    assert table.loc["1-NN", ("m", "mean")] == pytest.approx(ceiling, abs=1e-9)  # separable
+    full = analysis.semi_supervised_table({"m": coords}, labels, 0.5, 5, ("1-NN",), seed=0)
+    assert full.attrs["ceiling"] == 1.0
 
 
 @pytest.mark.browser
