@@ -1439,6 +1439,13 @@ def _section_markers(
     smooth = analysis.marker_smoothness(shown, es.values, es.gene_symbols, markers, k=15)
     found = smooth[smooth["n_genes"] > 0]
     absent = [str(m) for m in smooth.index[smooth["n_genes"] == 0]]
+    instead: list[str] = []
+    if not len(found) and es.n_genes:
+        # none of the markers here (the Figure-3 genes in a small panel): the section shows
+        # the most variable genes of the dataset rather than an empty figure
+        instead = _most_variable(es, 5)
+        smooth = analysis.marker_smoothness(shown, es.values, es.gene_symbols, instead, k=15)
+        found = smooth[smooth["n_genes"] > 0]
     parts = [
         "<h2>Marker genes over the sample maps (Figure 3)</h2>",
         "<p>Each marker is a gene symbol or a pattern (<code>KRT[0-9]*</code>: every symbol "
@@ -1456,19 +1463,17 @@ def _section_markers(
         columns = {n: f"smoothness on {analysis.METHOD_NAMES.get(n, n)}" for n in shown}
         parts.append(_html_table(found.rename(columns=columns)))
     if absent:
-        what = "None of the markers is" if not len(found) else "Not"
+        what = "None of the markers is" if instead else "Not"
         parts.append(
             f"<p>{what} among this dataset's {es.n_genes:,} genes: "
-            f"{html.escape(', '.join(absent))}. Choose others with "
-            "<code class='flag'>--markers</code>"
+            f"{html.escape(', '.join(absent))}. "
             + (
-                f", e.g. the most variable genes here: "
-                "<code class='flag'>--markers "
-                f"{html.escape(','.join(_most_variable(es, 5)))}</code>"
-                if not len(found)
-                else ""
+                "Shown instead: the 5 most variable genes here "
+                f"(<code class='flag'>--markers {html.escape(','.join(instead))}</code>); "
+                "choose others with <code class='flag'>--markers</code>.</p>"
+                if instead
+                else "Choose others with <code class='flag'>--markers</code>.</p>"
             )
-            + ".</p>"
         )
     if len(found):
         scores = {
