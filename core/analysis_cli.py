@@ -770,6 +770,16 @@ CLASSIFIER_SETTINGS = {
 PAIRED_DIGITS = 3
 
 
+def _n_unlabelled(labels: np.ndarray | None) -> int:
+    """Samples without a label (NaN, None, empty)."""
+    if labels is None:
+        return 0
+    from core.analysis import _labels_to_codes
+
+    codes, _ = _labels_to_codes(labels, len(labels))
+    return int((codes < 0).sum())
+
+
 def chance_accuracy(labels: np.ndarray) -> float:
     """Accuracy of always predicting the most frequent class: its share of the labelled samples
     (the floor a map's classifiers should beat; 1/26 for 26 tissues of 20 samples each)."""
@@ -1030,6 +1040,17 @@ def _fig_loss(history: list[float]):
         yaxis_tickformat=".2~g",
         template="plotly_white",
     )
+    finite = [float(v) for v in history if np.isfinite(v) and v > 0]
+    if finite:
+        # ticks at 1, 2 and 5 times a power of ten: plotly's own put 0.6 to 1 on top of each
+        # other below a decade's span
+        lo, hi = min(finite), max(finite)
+        exps = range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1)
+        ticks = [
+            m * 10.0**e for e in exps for m in (1, 2, 5) if lo / 1.3 <= m * 10.0**e <= hi * 1.3
+        ]
+        if len(ticks) >= 2:
+            fig.update_yaxes(tickvals=ticks)
     return fig
 
 
@@ -1871,13 +1892,20 @@ _MAP_NAMES = {
 }
 
 
-def _maps_caption(methods: list[str], n_samples: int, label: str | None, centered: bool) -> str:
+def _maps_caption(
+    methods: list[str],
+    n_samples: int,
+    label: str | None,
+    centered: bool,
+    n_unlabelled: int = 0,
+) -> str:
     """What Figure 2 shows: only the maps computed, and on which values."""
     perplexity = analysis._tsne_perplexity(n_samples)
     names = [_MAP_NAMES.get(m, m).format(perplexity=perplexity) for m in methods]
     shown = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1] if names else ""
     colour = (
-        f"coloured by {html.escape(str(label))} (grey: no label)"
+        f"coloured by {html.escape(str(label))}"
+        + (f" (grey: the {n_unlabelled:,} samples without one)" if n_unlabelled else "")
         if label
         else "in one colour (no sample label)"
     )
@@ -2008,6 +2036,7 @@ def _page(
             int(es.n_samples),
             loaded.label,
             centered,
+            _n_unlabelled(loaded.labels),
         ),
         fig_html("maps"),
     ]

@@ -400,3 +400,21 @@ def test_marker_table_says_its_numbers_are_smoothness():
     assert '<th class="num">smoothness on t-SNE</th>' in page
     layout = figures["markers"].layout
     assert layout.xaxis.zeroline is False and layout.yaxis.zeroline is False
+
+
+def test_figure_2_caption_speaks_of_unlabelled_samples_only_when_there_are_some():
+    from core.analysis_cli import _maps_caption
+
+    every = _maps_caption(["pca"], 520, "tissue", False, 0)
+    assert "coloured by tissue." in every and "grey" not in every
+    some = _maps_caption(["pca"], 16877, "SMTS", False, 3585)
+    assert "coloured by SMTS (grey: the 3,585 samples without one)" in some
+
+
+def test_loss_ticks_do_not_overlap():
+    """Over a decade and a half (3 to 0.18), plotly labelled 0.6, 0.7, 0.8, 0.9 and 1 a few
+    pixels apart, on top of each other."""
+    from core.analysis_cli import _fig_loss
+
+    fig = _fig_loss(list(np.geomspace(2.9, 0.18, 100)))
+    assert tuple(fig.layout.yaxis.tickvals) == (0.2, 0.5, 1.0, 2.0)
