@@ -1275,6 +1275,20 @@ def gene_neighbors(
     return idx, (dist.astype(np.float64) ** 2 / 2).astype(np.float32)
 
 
+def pair_correlations(values: np.ndarray, gene_a: np.ndarray, gene_b: np.ndarray) -> np.ndarray:
+    """Pearson correlation over the samples of each gene pair (``gene_a[i]``, ``gene_b[i]``:
+    column indices of ``values``), as the co-expression network takes it (NaN read as the
+    gene's mean; a gene without variance correlates 0 with every gene)."""
+    a = np.asarray(gene_a, dtype=np.int64)
+    b = np.asarray(gene_b, dtype=np.int64)
+    if a.size == 0:
+        return np.zeros(0, dtype=np.float32)
+    genes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+    z = _standardized_genes(_as_matrix(values)[:, genes])
+    ia, ib = inverse[: a.size], inverse[a.size :]
+    return np.einsum("ij,ij->i", z[ia], z[ib]).astype(np.float32)
+
+
 def _standardized_genes(values: np.ndarray, chunk: int = 512) -> np.ndarray:
     """Genes as rows, centred and scaled so that ``z @ z.T`` is the Pearson correlation.
 

@@ -39,7 +39,15 @@ RARELY_DETECTED = 0.1
 REPORT_ENTRIES = ("index.html", "figures", "tables")
 #: PNG figures are written at this multiple of their layout size (about 200 dpi at A4 width).
 PNG_SCALE = 2
-NOVEL_COLUMNS = ["symbol_a", "symbol_b", "type_a", "type_b", "distance", "min_detection"]
+NOVEL_COLUMNS = [
+    "symbol_a",
+    "symbol_b",
+    "type_a",
+    "type_b",
+    "distance",
+    "correlation",
+    "min_detection",
+]
 
 
 # ============================================================================= arguments
@@ -1693,6 +1701,17 @@ def _section_gene_space(
             idx, go_matrix, coexp, es.gene_symbols, gene_types, dist, es.gene_ids,
             return_all=True, detection=detection,
         )  # fmt: skip
+        # the pair's own correlation: a pair just below the network's top-1% cut is co-expressed
+        # all the same, and "in neither reference" only by that cut
+        close["correlation"] = analysis.pair_correlations(
+            es.values, close["gene_a"].to_numpy(), close["gene_b"].to_numpy()
+        ).round(3)
+        cut = float("nan")
+        if coexp is not None and coexp.nnz:
+            from scipy import sparse
+
+            upper = sparse.triu(coexp).tocoo()
+            cut = float(analysis.pair_correlations(es.values, upper.row, upper.col).min())
         columns = NOVEL_COLUMNS
         if others:  # in how many runs each close pair holds (the model's own run included)
             runs = analysis.pair_run_counts(
@@ -1734,9 +1753,19 @@ def _section_gene_space(
             "model predicts about 0 for all of them), so such pairs say little. Every close "
             'pair: <a href="tables/close_pairs.csv">tables/close_pairs.csv</a>.</p>',
             _html_table(summary.head(shown_types).reset_index(), index=False),
-            "<h4>The 30 closest novel pairs</h4>",
+            f"<h4>The 30 closest novel pairs of genes detected in at least "
+            f"{RARELY_DETECTED:.0%} of the samples</h4>",
             "<p><i>distance</i>: cosine distance of the two genes in that gene space (0: same "
-            "direction); <i>min_detection</i>: the lower of the two genes' shares of samples "
+            "direction); <i>correlation</i>: Pearson correlation of their values over the "
+            "samples"
+            + (
+                f" (the co-expression network holds the top 1% of gene pairs: r ≥ {cut:.3f} "
+                "here; a pair just below that is co-expressed all the same, and novel only by "
+                "the cut)"
+                if np.isfinite(cut)
+                else ""
+            )
+            + "; <i>min_detection</i>: the lower of the two genes' shares of samples "
             "with a value above 0"
             + (
                 "; <i>runs</i>: in how many of the "
@@ -1745,10 +1774,9 @@ def _section_gene_space(
                 else ""
             )
             + ".</p>",
-            _html_table(novel.head(30)[columns], index=False),
-            f"<h4>The 30 closest novel pairs of genes detected in at least "
-            f"{RARELY_DETECTED:.0%} of the samples</h4>",
             _html_table(novel[~rare].head(30)[columns], index=False),
+            "<h4>The 30 closest novel pairs, rarely detected genes included</h4>",
+            _html_table(novel.head(30)[columns], index=False),
         ]
         if others:
             n_runs = len(others) + 1
@@ -1770,6 +1798,7 @@ CLOSE_PAIR_COLUMNS = [
     "type_a",
     "type_b",
     "distance",
+    "correlation",
     "novel",
     "both_annotated",
     "min_detection",

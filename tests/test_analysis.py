@@ -914,6 +914,9 @@ def test_cli_report_writes_page_and_figures(tiny_model, tmp_path):
     close = pd.read_csv(out / "tables" / "close_pairs.csv")
     assert {"symbol_a", "symbol_b", "novel", "both_annotated", "min_detection"} <= set(close)
     assert close["min_detection"].between(0, 1).all() and "tables/close_pairs.csv" in page
+    # each pair's own correlation, and the network's cut: "novel" can be a cut missed narrowly
+    assert close["correlation"].between(-1, 1).all() and list(close.columns)[5] == "correlation"
+    assert "the co-expression network holds the top 1% of gene pairs: r ≥ 0." in page
     for name in ("maps", "table1", "markers", "smoothness", "gene_space"):
         for fmt in ("png", "svg"):
             path = out / "figures" / f"{name}.{fmt}"
@@ -959,3 +962,19 @@ def test_one_nn_ties_go_to_the_first_training_sample_on_both_paths():
     wide = np.hstack([train, np.zeros((100, 12), dtype=np.float32)])
     wide_test = np.hstack([points, np.zeros((50, 12), dtype=np.float32)])
     assert (analysis._nn1_predict(wide, labels, wide_test) == 0).all()
+
+
+def test_pair_correlations_are_pearson():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(40, 6))
+    values[:, 1] = values[:, 0] * 2 + rng.normal(scale=0.1, size=40)
+    values[:, 5] = 3.0  # no variance
+    values[3, 2] = np.nan
+    r = analysis.pair_correlations(values, np.array([0, 0, 5, 2]), np.array([1, 3, 0, 4]))
+    expect = [np.corrcoef(values[:, 0], values[:, j])[0, 1] for j in (1, 3)]
+    np.testing.assert_allclose(r[:2], expect, atol=1e-5)
+    assert r[2] == 0.0
+    filled = values[:, 2].copy()
+    filled[3] = np.nanmean(filled)  # NaN read as the gene's mean, as in the network
+    np.testing.assert_allclose(r[3], np.corrcoef(filled, values[:, 4])[0, 1], atol=1e-5)
+    assert analysis.pair_correlations(values, np.array([], int), np.array([], int)).size == 0

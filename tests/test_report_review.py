@@ -237,12 +237,13 @@ def test_report_tables_csv_and_command(report, real_models):
     assert words[words.index("--compare-models") + 1] == str(real_models[1])
     # every close pair: the two genes first, then what was found about them
     close = pd.read_csv(report / "tables" / "close_pairs.csv")
-    assert list(close.columns[:6]) == [
+    assert list(close.columns[:7]) == [
         "symbol_a",
         "symbol_b",
         "type_a",
         "type_b",
         "distance",
+        "correlation",
         "novel",
     ]
     assert "runs" in close.columns and list(close.columns[-2:]) == ["id_a", "id_b"]
