@@ -692,3 +692,22 @@ def test_resume_with_another_scaling_is_refused(tmp_path):
     with pytest.raises(ModelError, match=r"other settings: standardize='none' \(now 'z'\)"):
         FactorizedEmbeddings(**small, standardize="z").fit(es, checkpoint=ckpt, resume=True)
     FactorizedEmbeddings(**small).fit(es, checkpoint=ckpt, resume=True)  # the same: resumes
+
+
+def test_samples_lacking_the_genes_high_everywhere_stay_in_place(sepira_file):
+    """Placed without the higher-mean half of the genes, training samples landed a median 1.28
+    map units from their own place (0.095 with every gene): their mean over the genes they had
+    was taken for their mean over all genes when they were centred."""
+    from core.data import load_table
+
+    es = load_table(sepira_file)
+    rng = np.random.default_rng(0)
+    rows = np.sort(rng.choice(es.n_samples, 300, replace=False))
+    cols = np.sort(rng.choice(es.n_genes, 150, replace=False))
+    es = es.subset(samples=rows, genes=cols)
+    model = FactorizedEmbeddings(epochs=8, seed=1, device="cpu").fit(es)
+    values = np.asarray(es.values, dtype=np.float32).copy()
+    high = np.nanmean(values, axis=0) > np.nanmedian(np.nanmean(values, axis=0))
+    values[:, high] = np.nan
+    moved = np.linalg.norm(model.transform(values) - model.sample_embedding_, axis=1)
+    assert np.median(moved) < 0.3, np.median(moved)
