@@ -1927,8 +1927,10 @@ def _maps_caption(
     label: str | None,
     centered: bool,
     n_unlabelled: int = 0,
+    neighbour_weight: float | None = None,
 ) -> str:
-    """What Figure 2 shows: only the maps computed, and on which values."""
+    """What Figure 2 shows: only the maps computed, and on which values, and what the model's
+    map was trained on (the paper's objective, and the neighbour-graph term when it has one)."""
     perplexity = analysis._tsne_perplexity(n_samples)
     names = [_MAP_NAMES.get(m, m).format(perplexity=perplexity) for m in methods]
     shown = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1] if names else ""
@@ -1953,7 +1955,20 @@ def _maps_caption(
             else ""
         )
         + ". The axes are each map's own coordinates, without units: only which samples lie "
-        "near which matters.</p>"
+        "near which matters."
+        + (
+            " The model's map is trained on the paper's objective (each value predicted from "
+            "its sample's and its gene's vectors) plus a neighbour-graph term of weight "
+            f"{neighbour_weight:g}, which keeps samples near in expression near on the map, as "
+            "t-SNE and UMAP do (<code class='flag'>--neighbour-weight 0</code> trains the "
+            "paper's objective alone)."
+            if neighbour_weight
+            else " The model's map is trained on the paper's objective alone (each value "
+            "predicted from its sample's and its gene's vectors)."
+            if neighbour_weight is not None
+            else ""
+        )
+        + "</p>"
     )
 
 
@@ -2066,6 +2081,7 @@ def _page(
             loaded.label,
             centered,
             _n_unlabelled(loaded.labels),
+            params.get("neighbour_weight"),
         ),
         fig_html("maps"),
     ]
