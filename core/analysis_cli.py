@@ -1959,9 +1959,9 @@ def _maps_caption(
         + (
             " The model's map is trained on the paper's objective (each value predicted from "
             "its sample's and its gene's vectors) plus a neighbour-graph term of weight "
-            f"{neighbour_weight:g}, which keeps samples near in expression near on the map, as "
-            "t-SNE and UMAP do (<code class='flag'>--neighbour-weight 0</code> trains the "
-            "paper's objective alone)."
+            f"{neighbour_weight:g}, which keeps samples that are near in expression near on "
+            "the map (<code class='flag'>--neighbour-weight 0</code> trains the paper's "
+            "objective alone)."
             if neighbour_weight
             else " The model's map is trained on the paper's objective alone (each value "
             "predicted from its sample's and its gene's vectors)."
