@@ -39,15 +39,9 @@ RARELY_DETECTED = 0.1
 REPORT_ENTRIES = ("index.html", "figures", "tables")
 #: PNG figures are written at this multiple of their layout size (about 200 dpi at A4 width).
 PNG_SCALE = 2
-NOVEL_COLUMNS = [
-    "symbol_a",
-    "symbol_b",
-    "type_a",
-    "type_b",
-    "distance",
-    "correlation",
-    "min_detection",
-]
+#: A close pair's first columns, in the page's tables and in tables/close_pairs.csv.
+PAIR_COLUMNS = ["symbol_a", "symbol_b", "type_a", "type_b", "distance", "correlation"]
+NOVEL_COLUMNS = [*PAIR_COLUMNS, "min_detection"]
 
 
 # ============================================================================= arguments
@@ -1793,12 +1787,7 @@ def _section_gene_space(
 
 #: Column order of tables/close_pairs.csv: the pair first, then what was found about it.
 CLOSE_PAIR_COLUMNS = [
-    "symbol_a",
-    "symbol_b",
-    "type_a",
-    "type_b",
-    "distance",
-    "correlation",
+    *PAIR_COLUMNS,
     "novel",
     "both_annotated",
     "min_detection",
