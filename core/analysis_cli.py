@@ -1746,6 +1746,7 @@ def _section_gene_space(
             "samples: genes that are off almost everywhere lie together in gene space (the "
             "model predicts about 0 for all of them), so such pairs say little. Every close "
             'pair: <a href="tables/close_pairs.csv">tables/close_pairs.csv</a>.</p>',
+            _paper_types_text(novel),
             _html_table(summary.head(shown_types).reset_index(), index=False),
             f"<h4>The 30 closest novel pairs of genes detected in at least "
             f"{RARELY_DETECTED:.0%} of the samples</h4>",
@@ -1783,6 +1784,29 @@ def _section_gene_space(
                 _html_table(held.head(30)[columns], index=False),
             ]
     return "".join(parts)
+
+
+#: Gene types the paper found most of its novel pairs among.
+PAPER_NOVEL_TYPES = ("pseudogene", "snoRNA", "miRNA")
+
+
+def _paper_types_text(novel: pd.DataFrame) -> str:
+    """How the novel pairs here compare with the paper's (mostly pseudogenes, snoRNA and
+    miRNA), in one sentence of counts; empty without pairs."""
+    if not len(novel):
+        return ""
+    types = novel[["type_a", "type_b"]].astype(str)
+    coding = int(
+        ((types["type_a"] == "protein-coding") & (types["type_b"] == "protein-coding")).sum()
+    )
+    paper = int(types.isin(PAPER_NOVEL_TYPES).any(axis=1).sum())
+    return (
+        "<p>The paper found most of its novel pairs among pseudogenes, snoRNA and miRNA, on all "
+        f"GTEx genes. Here {paper:,} of the {len(novel):,} novel pairs "
+        f"({paper / len(novel):.0%}) have a gene of one of these types, and {coding:,} "
+        f"({coding / len(novel):.0%}) join two protein-coding genes; the share of each type "
+        "among this dataset's genes (<i>expected</i> below) bounds what can be found.</p>"
+    )
 
 
 #: Column order of tables/close_pairs.csv: the pair first, then what was found about it.

@@ -424,3 +424,20 @@ def test_loss_ticks_do_not_overlap():
 
     fig = _fig_loss(list(np.geomspace(2.9, 0.18, 100)))
     assert tuple(fig.layout.yaxis.tickvals) == (0.2, 0.5, 1.0, 2.0)
+
+
+def test_novel_pairs_are_set_against_the_papers_gene_types():
+    """The paper found its novel pairs mostly among pseudogenes, snoRNA and miRNA; the page
+    did not say how the pairs here compare."""
+    from core.analysis_cli import _paper_types_text
+
+    novel = pd.DataFrame(
+        {
+            "type_a": ["protein-coding", "miRNA", "protein-coding", "lncRNA"],
+            "type_b": ["protein-coding", "protein-coding", "pseudogene", "lncRNA"],
+        }
+    )
+    text = _paper_types_text(novel)
+    assert "Here 2 of the 4 novel pairs (50%) have a gene of one of these types" in text
+    assert "and 1 (25%) join two protein-coding genes" in text
+    assert _paper_types_text(novel.iloc[:0]) == ""
