@@ -891,7 +891,8 @@ def paired_differences(table: pd.DataFrame, reference: str) -> pd.DataFrame:
         not cover sampling of the dataset itself), ``ci_low`` / ``ci_high`` (95% interval,
         mean ± t se with t the 97.5% quantile of Student's t on ``n_splits - 1`` degrees of
         freedom: 1.98 for 100 splits, 2.78 for 5; NaN for a single split),
-        ``share_ge`` (fraction of splits where the reference is at least as accurate) and
+        ``share_ge`` (fraction of splits where the reference is at least as accurate),
+        ``share_tie`` (of those, the splits where both are equally accurate) and
         ``n_splits``.
     """
     scores = table.attrs.get("split_scores")
@@ -923,6 +924,7 @@ def paired_differences(table: pd.DataFrame, reference: str) -> pd.DataFrame:
                     "ci_low": mean - half,
                     "ci_high": mean + half,
                     "share_ge": float(np.mean(diff >= 0)),
+                    "share_tie": float(np.mean(diff == 0)),
                     "n_splits": n,
                 }
             )
@@ -944,7 +946,8 @@ def format_table(table: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
 def format_paired(paired: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
     """:func:`paired_differences` as strings ``"-0.0025 [-0.0031, -0.0019], 22%"`` (mean
     difference, 95% interval over the splits, share of splits where the reference is at least as
-    accurate): index classifier, one column per compared embedding (display names)."""
+    accurate, and ``(5% tied)`` when some splits are ties): index classifier, one column per
+    compared embedding (display names)."""
     out = pd.DataFrame(index=pd.Index(list(dict.fromkeys(paired.index.get_level_values(0)))))
     out.index.name = "classifier"
 
@@ -957,6 +960,7 @@ def format_paired(paired: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
         out.loc[clf, METHOD_NAMES.get(name, name)] = (
             f"{signed(r['difference'])} [{signed(r['ci_low'])}, {signed(r['ci_high'])}], "
             f"{r['share_ge']:.0%}"
+            + (f" ({r['share_tie']:.0%} tied)" if r.get("share_tie", 0) > 0 else "")
         )
     return out.fillna("")
 

@@ -611,7 +611,8 @@ def _evaluation_json(
     if _has_comparison(table):
         for (clf, name), r in analysis.paired_differences(table, "fe").iterrows():
             paired.setdefault(clf, {})[name] = {
-                k: float(r[k]) for k in ("difference", "sd", "se", "ci_low", "ci_high", "share_ge")
+                k: float(r[k])
+                for k in ("difference", "sd", "se", "ci_low", "ci_high", "share_ge", "share_tie")
             }
     baselines = [n for n in names if n != "fe"]
     return {
@@ -661,7 +662,8 @@ EVALUATION_DEFINITIONS = {
     "split by split on the same splits: difference (mean), sd, se (sd / sqrt(n_splits)), "
     "ci_low and ci_high (95% interval of the mean, Student's t; how precisely the splits fix "
     "the mean, not how the difference would vary on other data), share_ge (share of splits "
-    "where Factorized Embeddings is at least as accurate)",
+    "where Factorized Embeddings is at least as accurate), share_tie (share of splits where "
+    "both are equally accurate, counted in share_ge)",
     "split_scores": "map -> classifier -> the accuracy of every split, in split order",
     "runtime_s": "seconds for the whole command; baseline_maps_s and table1_s its parts, "
     "cell_runtime_s each cell's (small when read from the result cache: see cached)",
@@ -748,7 +750,8 @@ PAIRED_CAPTION = (
     "read split by split: mean accuracy of Factorized Embeddings minus the other map, its 95% "
     "interval over the splits (it says how precisely the splits fix the mean, not how the "
     "difference would vary on other data), and the share of splits where Factorized Embeddings "
-    "is at least as accurate."
+    "is at least as accurate (of which the share where both are equally accurate, when some "
+    "are)."
 )
 
 

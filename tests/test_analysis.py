@@ -212,6 +212,7 @@ def test_paired_differences_read_maps_split_by_split(sepira, sepira_labels, sepi
     ]  # fmt: skip
     same = paired.loc[("1-NN", "copy")]
     assert same["difference"] == 0 and same["sd"] == 0 and same["share_ge"] == 1
+    assert same["share_tie"] == 1  # a copy ties every split: "at least as accurate" said so
     better = paired.loc[("1-NN", "pca")]
     means = table.xs("mean", axis=1, level="stat")
     gap = means.loc["1-NN", "tsne"] - means.loc["1-NN", "pca"]
@@ -221,10 +222,13 @@ def test_paired_differences_read_maps_split_by_split(sepira, sepira_labels, sepi
     # the other way round, the differences change sign
     back = analysis.paired_differences(table, "pca").loc[("1-NN", "tsne")]
     assert back["difference"] == pytest.approx(-better["difference"]) and back["share_ge"] == 0
+    assert better["share_tie"] == 0
     fmt = analysis.format_paired(paired)
     assert list(fmt.columns) == ["copy", "PCA"] and fmt.loc["1-NN", "copy"].startswith(
         "0.0000 [0.0000, 0.0000]"
     )
+    assert fmt.loc["1-NN", "copy"].endswith("100% (100% tied)")
+    assert fmt.loc["1-NN", "PCA"].endswith(", 100%")
     tiny = paired.copy()
     tiny.loc[("1-NN", "copy"), ["difference", "ci_low"]] = [-0.00001, -0.00002]
     assert analysis.format_paired(tiny, 3).loc["1-NN", "copy"].startswith("0.000 [0.000, 0.000]")
