@@ -569,7 +569,11 @@ class ExpressionSet:
             "%s: dropping %d all-zero/all-missing genes of %d", self.name, dropped, self.n_genes
         )
         out = self.subset(genes=keep)
-        out.source = _with_step(self.source, {"op": "drop_zero_genes"})
+        # how many, and which (the first 20): a report says what its data left out
+        step: dict[str, Any] = {"op": "drop_zero_genes", "n_dropped": dropped}
+        if dropped:
+            step["dropped"] = [str(g) for g in self.gene_symbols[~keep][:20]]
+        out.source = _with_step(self.source, step)
         return out
 
     def detected_genes(self, min_fraction: float) -> ExpressionSet:
@@ -3083,7 +3087,16 @@ def step_words(step: dict[str, Any]) -> str:
     """One loading step of a data source (``source["steps"]``), as a reader would say it."""
     op = step.get("op")
     if op == "drop_zero_genes":
-        return "genes that are 0 in every sample left out"
+        n = step.get("n_dropped")
+        if n is None:  # a source recorded before the count was
+            return "genes that are 0 in every sample left out"
+        if not n:
+            return "no gene is 0 in every sample"
+        names = [str(g) for g in step.get("dropped") or []]
+        shown = ", ".join(names[:8]) + (", ..." if n > min(len(names), 8) else "")
+        return f"the {n:,} gene{'s' if n > 1 else ''} 0 in every sample left out" + (
+            f" ({shown})" if names else ""
+        )
     if op == "detected_genes":
         share = float(step.get("min_fraction", 0))
         return f"genes above 0 in fewer than {share:.0%} of the samples left out"

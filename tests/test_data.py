@@ -998,3 +998,12 @@ def test_gct_file_named_txt(tmp_path, small):
     es = load_table(txt)
     assert es.shape == (40, 5)
     np.testing.assert_array_equal(es.values, load_table(gct).values)
+
+
+def test_genes_left_out_for_being_0_everywhere_are_counted_and_named(sepira_file):
+    from core.data import load_table, step_words
+
+    es = load_table(sepira_file).drop_zero_genes()
+    step = es.source["steps"][-1]
+    assert step["n_dropped"] == 7 and all(g.startswith("MIR") for g in step["dropped"])
+    assert step_words(step).startswith("the 7 genes 0 in every sample left out (MIR")

@@ -185,6 +185,10 @@ def test_loading_steps_are_said_in_words():
     from core.data import step_words
 
     assert step_words({"op": "drop_zero_genes"}) == "genes that are 0 in every sample left out"
+    # how many, and which: the 26-tissue set's 7 are all miRNAs
+    seven = {"op": "drop_zero_genes", "n_dropped": 7, "dropped": ["MIR4692", "MIR876"]}
+    assert step_words(seven) == "the 7 genes 0 in every sample left out (MIR4692, MIR876, ...)"
+    assert step_words({"op": "drop_zero_genes", "n_dropped": 0}) == "no gene is 0 in every sample"
     assert step_words({"op": "detected_genes", "min_fraction": 0.1}) == (
         "genes above 0 in fewer than 10% of the samples left out"
     )
