@@ -968,6 +968,43 @@ _LEGEND_ROW_PX = 20
 _SYMBOLS = ("circle", "square", "diamond", "cross", "x")
 
 
+#: Most classes named on the sample maps of Figure 2 (beyond, the legend alone).
+MAX_NAMED_CLASSES = 40
+
+
+def _name_classes(fig, xy: np.ndarray, lab: pd.Series, classes: list[str], row: int, col: int):
+    """Each class named on its samples in one panel (26 colours are more than an eye tells
+    apart), at its sample nearest the class's median (on the class, where it splits in two);
+    larger classes first, and a name that would cover one already written is left out (the
+    legend has every class). Sizes in pixels are those of a panel about 370 x 330 px."""
+    span = np.ptp(xy, axis=0)
+    span[span == 0] = 1.0
+    px = (xy - xy.min(axis=0)) / span * np.array([370.0, 330.0])
+    placed: list[tuple[float, float, float, float]] = []
+    for cls in sorted(classes, key=lambda k: -int((lab == k).sum())):
+        mask = (lab == cls).to_numpy()
+        if mask.sum() < 3:
+            continue
+        pts = xy[mask]
+        i = int(np.argmin(((pts - np.median(pts, axis=0)) ** 2).sum(axis=1)))
+        x, y = px[mask][i]
+        half_w, half_h = 2.4 * len(cls) + 3, 7.0  # 8-pt text
+        box = (x - half_w, x + half_w, y - half_h, y + half_h)
+        if any(b[0] < box[1] and box[0] < b[1] and b[2] < box[3] and box[2] < b[3] for b in placed):
+            continue
+        placed.append(box)
+        fig.add_annotation(
+            x=float(pts[i, 0]),
+            y=float(pts[i, 1]),
+            text=cls,
+            showarrow=False,
+            font={"size": 8, "color": "#222"},
+            bgcolor="rgba(255,255,255,0.6)",
+            row=row,
+            col=col,
+        )
+
+
 def _fig_maps(maps: dict[str, np.ndarray], labels: np.ndarray | None, label: str | None):
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -1009,6 +1046,8 @@ def _fig_maps(maps: dict[str, np.ndarray], labels: np.ndarray | None, label: str
                 row=r,
                 col=c,
             )
+        if len(classes) <= MAX_NAMED_CLASSES:
+            _name_classes(fig, xy, lab, [c for c in classes if c != "unlabelled"], r, c)
     # the coordinates have no units and no origin: no tick labels, no zero line
     fig.update_xaxes(showticklabels=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, zeroline=False)

@@ -441,3 +441,21 @@ def test_novel_pairs_are_set_against_the_papers_gene_types():
     assert "Here 2 of the 4 novel pairs (50%) have a gene of one of these types" in text
     assert "and 1 (25%) join two protein-coding genes" in text
     assert _paper_types_text(novel.iloc[:0]) == ""
+
+
+def test_sample_maps_name_their_classes_without_covering_names():
+    """26 tissues in 26 colours could not be told apart on maps.png: each class is named on its
+    samples, and a name that would cover another is left to the legend."""
+    from core.analysis_cli import _fig_maps
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat([f"tissue {i}" for i in range(6)], 10)
+    apart = rng.normal(scale=0.1, size=(60, 2)) + np.repeat(np.arange(6), 10)[:, None] * 10.0
+    fig = _fig_maps({"fe": apart}, labels, "tissue")
+    assert sorted(a.text for a in fig.layout.annotations if a.text.startswith("tissue ")) == [
+        f"tissue {i}" for i in range(6)
+    ]
+    together = rng.normal(scale=0.01, size=(60, 2))
+    together[0] = [5.0, 5.0]  # the map's span, so that the crowd is a few pixels wide
+    fig = _fig_maps({"fe": together}, labels, "tissue")
+    assert len([a for a in fig.layout.annotations if a.text.startswith("tissue ")]) == 1
