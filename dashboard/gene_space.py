@@ -266,6 +266,8 @@ def gene_map_update(
     if only_size and not focus:
         return no_update, no_update
     zoom = link_zoom(url_search, ids.GENE_MAP)
+    if set(triggers) == {ids.URL} and not zoom and isinstance(plot_size, dict):
+        return no_update, no_update  # a link without a zoom, onto a map already drawn
     fig, alert = build_gene_figure(
         context, color, focus, k, selection_genes, status=status, plot_size=plot_size, zoom=zoom
     )

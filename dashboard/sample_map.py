@@ -783,13 +783,15 @@ def register_callbacks(app: Any) -> None:
     )
     def update_sample_map(value, clip, status, placed, selection, url_search, previous):
         rows = (selection or {}).get("rows") or []
+        zoom = link_zoom(url_search, ids.SAMPLE_MAP)
+        if ctx.triggered_id == ids.URL and not zoom and previous is not None:
+            return no_update, no_update, no_update  # a link without a zoom: the map as it is
         if ctx.triggered_id == ids.SELECTION:
             if not rows or (selection or {}).get("drawn"):
                 return no_update, no_update, no_update  # drawn on the map: it shows it already
             previous = None  # a selection from the link: show it on the map
         if ctx.triggered_id in (ids.CLIP, ids.MODEL_STATUS, ids.PLACED, ids.URL):
             previous = None  # a new clip range, model, placed samples or link: a new figure
-        zoom = link_zoom(url_search, ids.SAMPLE_MAP)
         return recolor(context, value, clip, previous, placed, rows, status=status, zoom=zoom)
 
     @app.callback(Output(ids.CLIP, "disabled"), Input(ids.SAMPLE_MAP_KIND, "data"))

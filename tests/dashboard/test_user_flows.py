@@ -507,6 +507,11 @@ def test_a_link_keeps_the_zoom_of_each_map(context, monkeypatch):
     ]
     fig, _ = gene_map_update(context, {ids.URL}, None, "type", "GATA4", 10, None, None, query)
     assert list(fig.layout.xaxis.range) == [0.125, 1.0] and fig.layout.yaxis.range is None
+    # a link without a zoom, onto a map already drawn (measured): nothing to draw again
+    drawn = {"width": 400, "height": 300}
+    plain = "?color=obs:GATA4&gene=GATA4"
+    args = (None, "type", "GATA4", 10, None, drawn, plain)
+    assert gene_map_update(context, {ids.URL}, *args) == (no_update, no_update)
     # before the user zooms, the link's zoom is the page's: in its own link and in exports
     for which in export.ZOOMABLE:
         assert export.figure_zoom(context, None, which, query) == zooms[which]
