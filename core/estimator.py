@@ -1244,7 +1244,7 @@ def center_rows(values: np.ndarray, gene_mean: np.ndarray | None = None) -> np.n
     high (or low) everywhere is offset as it would be with all of them: ``mean_O(x) -
     mean_O(gene_mean) + mean(gene_mean)`` over its observed genes O. Its own mean alone moved
     such a sample far from its place (a sample without the higher half of the genes was its
-    own nearest training sample 11% of the time, against 95% with every gene)."""
+    own nearest training sample 11% of the time, against 95% in the ``values`` space)."""
     x = np.asarray(values, dtype=np.float32)
     with np.errstate(all="ignore"):
         offset = np.nan_to_num(np.nanmean(x, axis=1, keepdims=True))

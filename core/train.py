@@ -1060,8 +1060,8 @@ def train_network(
         ):
             save_checkpoint(checkpoint, model, optimizer, state, generator, config, data_key)
     # the last checkpoint holds the map before its polish: resuming a finished run polishes
-    # it once, as the run did, and a run continued for more epochs goes on from where the
-    # epochs left it, as one uninterrupted run would (not from polished coordinates)
+    # it once, as the run did, and a run continued for more epochs goes on from the map its
+    # epochs left (not from polished coordinates)
     if checkpoint is not None:
         save_checkpoint(checkpoint, model, optimizer, state, generator, config, data_key)
     if config.polish_steps and state.epoch == config.epochs:
