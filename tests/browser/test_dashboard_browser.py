@@ -113,7 +113,13 @@ def test_dashboard_end_to_end(app_url, driver):
     _colour_by_myh6(driver)
     # choosing the gene in color-by focuses it in gene space (linked both ways)
     _wait(driver, lambda: "MYH6" in _figure(driver, "gene-map")["names"], 30, "MYH6 in gene map")
-    assert "color=obs%3AMYH6" in driver.current_url or "color=obs:MYH6" in driver.current_url
+    # the address bar follows the page's link one callback later
+    _wait(
+        driver,
+        lambda: "color=obs%3AMYH6" in driver.current_url or "color=obs:MYH6" in driver.current_url,
+        30,
+        "the colouring in the address bar",
+    )
     driver.save_screenshot(str(driver.shots / "2_myh6.png"))
 
     # click a gene in gene-map: its neighbours fill the table, the sample map follows
