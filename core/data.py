@@ -1586,6 +1586,65 @@ def _text_preamble(path: Path) -> tuple[int, bytes]:
     return n_skip, lines[n_skip]
 
 
+#: Lines of a GEO series matrix's header that describe its samples, and the annotation column
+#: each becomes (``!Sample_characteristics_ch1`` lines give one column per ``key: value`` key).
+_GEO_SAMPLE_LINES = {
+    "!sample_title": "title",
+    "!sample_source_name_ch1": "source_name",
+}
+_GEO_ACCESSION = "!sample_geo_accession"
+_GEO_CHARACTERISTICS = "!sample_characteristics_ch"
+
+
+def _geo_sample_annotations(path: Path) -> pd.DataFrame | None:
+    """The sample annotations in a GEO series matrix's header, indexed by GSM accession, or
+    None for any other file.
+
+    ``!Sample_title`` and ``!Sample_source_name_ch1`` become ``title`` and ``source_name``;
+    each ``!Sample_characteristics_ch1`` value ``tissue: liver`` gives the column ``tissue``
+    (a line may mix keys across samples, as GEO writes them). Columns of numbers (``age: 54``)
+    are numeric; a column with one value for every sample is left out."""
+    rows: list[list[str]] = []
+    with _open_binary(path) as fh:
+        for _ in range(_MAX_PREAMBLE_LINES):
+            line = _read_line(fh, path)
+            if not line or not line.removeprefix(_BOM).startswith((b"#", b"!")):
+                return None
+            text = line.removeprefix(_BOM).decode("utf-8", errors="replace").rstrip("\r\n")
+            if text.strip().lower() == _GEO_TABLE_BEGIN.decode():
+                break
+            if text.lower().startswith("!sample_"):
+                rows.extend(csv.reader([text], delimiter="\t"))
+        else:
+            return None
+    ids = next((r[1:] for r in rows if r[0].strip().lower() == _GEO_ACCESSION), None)
+    if not ids:
+        return None
+    columns: dict[str, list[Any]] = {}
+    for row in rows:
+        key, cells = row[0].strip().lower(), [c.strip() for c in row[1:]]
+        if len(cells) != len(ids):
+            continue  # a line that does not give one value per sample
+        if key in _GEO_SAMPLE_LINES:
+            columns.setdefault(_GEO_SAMPLE_LINES[key], [None] * len(ids))
+            for i, cell in enumerate(cells):
+                columns[_GEO_SAMPLE_LINES[key]][i] = cell or None
+        elif key.startswith(_GEO_CHARACTERISTICS):
+            for i, cell in enumerate(cells):
+                name, sep, value = cell.partition(":")
+                name, value = (name.strip(), value.strip()) if sep else ("characteristics", name)
+                if name and value:
+                    columns.setdefault(name, [None] * len(ids))[i] = value
+    frame = pd.DataFrame(columns, index=pd.Index([i.strip() for i in ids], name="sample_id"))
+    for name in list(frame.columns):
+        numbers = pd.to_numeric(frame[name], errors="coerce")
+        if numbers.notna().sum() == frame[name].notna().sum():
+            frame[name] = numbers
+        if frame[name].nunique(dropna=False) <= 1:
+            frame = frame.drop(columns=[name])
+    return frame
+
+
 #: encoding of a text table that is not valid UTF-8 (decodes any byte; the letters of cp1252,
 #: a Windows spreadsheet's encoding, for the accented Latin letters)
 _FALLBACK_ENCODING = "latin-1"
@@ -2274,6 +2333,37 @@ def _join_annotations(
     return out
 
 
+def _with_geo_annotations(samples: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``samples`` with the annotations of a GEO series matrix's header
+    (:func:`_geo_sample_annotations`); as it is for any other file."""
+    geo = _geo_sample_annotations(path)
+    if geo is None or geo.empty:
+        return samples
+    ids = pd.Index(samples.index)
+    found = ids.isin(geo.index)
+    if not found.any():
+        log.warning(
+            "%s: the GEO header describes samples %s, ..., none of them a column of the table "
+            "(e.g. %s): its sample annotations are left out",
+            path,
+            ", ".join(map(str, geo.index[:2])),
+            ", ".join(map(str, ids[:2])),
+        )
+        return samples
+    out = samples.copy()
+    for name in geo.columns:
+        if name not in out.columns:
+            out[name] = geo[name].reindex(ids).to_numpy()
+    log.info(
+        "%s: sample annotations read from the GEO header for %d of %d samples: %s",
+        path,
+        int(found.sum()),
+        len(ids),
+        ", ".join(map(str, geo.columns)),
+    )
+    return out
+
+
 def _frame_to_set(
     frame: pd.DataFrame,
     path: Path,
@@ -2948,6 +3038,8 @@ def load_table(
         _warn_if_log_scale(mpath, *_max_and_fraction(values), transform)
         _apply_transform(values, transform)
     samples.index = pd.Index(sample_ids.astype(str), name="sample_id")
+    if not fixed and orientation == "genes_x_samples":
+        samples = _with_geo_annotations(samples, mpath)
     if ann_path is not None:
         samples = _join_annotations(samples, ann_path, sample_column, mpath, ann)
     source = {

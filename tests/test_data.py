@@ -874,6 +874,57 @@ def test_geo_series_matrix(tmp_path):
     np.testing.assert_allclose(es.values, [[8.1, 5.5], [7.9, 6.0]], rtol=1e-6)
 
 
+def test_geo_series_matrix_header_gives_the_sample_annotations(tmp_path, caplog):
+    """The tissue, age and source of each sample, as GEO writes them above the table, become
+    annotations: a label to colour and classify by, with no annotation file to write."""
+    text = (
+        '!Series_title\t"Tissues"\n'
+        '!Sample_title\t"liver 1"\t"kidney 1"\t"liver 2"\n'
+        '!Sample_geo_accession\t"GSM1"\t"GSM2"\t"GSM3"\n'
+        '!Sample_source_name_ch1\t"liver biopsy"\t"kidney biopsy"\t"liver biopsy"\n'
+        '!Sample_organism_ch1\t"Homo sapiens"\t"Homo sapiens"\t"Homo sapiens"\n'
+        '!Sample_characteristics_ch1\t"tissue: liver"\t"tissue: kidney"\t"tissue: liver"\n'
+        # GEO mixes keys on one line where samples were described differently
+        '!Sample_characteristics_ch1\t"age: 54"\t"Sex: F"\t"age: 61"\n'
+        '!Sample_characteristics_ch1\t"Sex: M"\t"age: 47"\t""\n'
+        '!Sample_characteristics_ch1\t"batch: 1"\t"batch: 1"\t"batch: 1"\n'
+        "!series_matrix_table_begin\n"
+        '"ID_REF"\t"GSM1"\t"GSM2"\t"GSM3"\n"1007_s_at"\t8.1\t7.9\t8.0\n'
+        '"1053_at"\t5.5\t6.0\t5.1\n'
+        "!series_matrix_table_end\n"
+    )
+    path = tmp_path / "GSE1_series_matrix.txt"
+    path.write_text(text)
+    with caplog.at_level("INFO", logger="core.data"):
+        es = load_table(path)
+    assert list(es.sample_ids) == ["GSM1", "GSM2", "GSM3"]
+    ann = es.samples
+    assert list(ann["tissue"]) == ["liver", "kidney", "liver"]
+    assert list(ann["source_name"]) == ["liver biopsy", "kidney biopsy", "liver biopsy"]
+    assert list(ann["title"]) == ["liver 1", "kidney 1", "liver 2"]
+    assert ann["age"].tolist() == [54, 47, 61] and ann["age"].dtype.kind in "if"
+    assert ann["Sex"].tolist() == ["M", "F", None]
+    # one value for every sample says nothing about them
+    assert "batch" not in ann.columns
+    assert es.label_column() == "tissue"
+    assert "annotations read from the GEO header for 3 of 3 samples" in caplog.text
+    np.testing.assert_allclose(es.values[:, 1], [5.5, 6.0, 5.1], rtol=1e-6)
+
+
+def test_an_annotation_file_wins_over_the_geo_header(tmp_path):
+    path = tmp_path / "GSE2_series_matrix.txt"
+    path.write_text(
+        '!Sample_geo_accession\t"GSM1"\t"GSM2"\n'
+        '!Sample_characteristics_ch1\t"tissue: liver"\t"tissue: kidney"\n'
+        '!series_matrix_table_begin\n"ID_REF"\t"GSM1"\t"GSM2"\n"g1"\t8.1\t7.9\n"g2"\t1\t2\n'
+        "!series_matrix_table_end\n"
+    )
+    ann = tmp_path / "ann.csv"
+    ann.write_text("sample,tissue\nGSM1,Liver\nGSM2,Kidney - Cortex\n")
+    es = load_table(path, annotations=ann)
+    assert list(es.samples["tissue"]) == ["Liver", "Kidney - Cortex"]
+
+
 @pytest.mark.parametrize("id_name", ["EntrezID", "Gene ID", "gene.id", "Ensembl_Gene_ID"])
 def test_gene_id_column_names_as_people_write_them(tmp_path, sepira_small, id_name):
     genes = sepira_small.drop(columns="tissue").set_index("sample").T
