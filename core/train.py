@@ -353,12 +353,14 @@ def principal_components(
     values: np.ndarray, n_components: int, seed: int = 0, center_rows: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Randomized PCA of a matrix; NaN read as the gene mean, then as the low-rank fit
-    (:data:`PCA_FILL_ROUNDS` rounds).
+    (:data:`PCA_FILL_ROUNDS` rounds); the scores of a row with NaN are then the least-squares
+    fit of its observed values alone (:func:`_observed_scores`).
 
     Parameters
     ----------
     center_rows
-        First subtract from each row its mean over its observed entries (see
+        First subtract from each row its mean over its observed entries, set against the
+        genes' means over the same entries (:func:`_row_offsets`; see
         :func:`core.estimator.center_rows`).
 
     Returns
@@ -370,16 +372,11 @@ def principal_components(
     from sklearn.utils.extmath import randomized_svd
 
     values = np.asarray(values)
-    with np.errstate(all="ignore"):
-        offset = (
-            np.nan_to_num(np.nanmean(values, axis=1, dtype=np.float64)).astype(np.float32)
-            if center_rows
-            else np.zeros(values.shape[0], np.float32)
-        )
+    step = max(1, (1 << 24) // max(1, values.shape[0]))
+    offset = _row_offsets(values, step) if center_rows else np.zeros(values.shape[0], np.float32)
     # one float32 copy in all, filled by blocks of genes (no full-size temporaries)
     x = np.empty(values.shape, dtype=np.float32)
     mean = np.empty(values.shape[1], dtype=np.float32)
-    step = max(1, (1 << 24) // max(1, values.shape[0]))
     missing = False
     for start in range(0, values.shape[1], step):
         block = values[:, start : start + step].astype(np.float32) - offset[:, None]
@@ -406,7 +403,60 @@ def principal_components(
                 block[holes[rows]] = fit[holes[rows]]
                 x[rows, start : start + step] = block
         u, s, vt = randomized_svd(x, n_components=k, random_state=seed)
+    if missing:
+        u = _observed_scores(values, x, u, s, vt)
     return mean, u, s, vt
+
+
+def _observed_scores(
+    values: np.ndarray, x: np.ndarray, u: np.ndarray, s: np.ndarray, vt: np.ndarray
+) -> np.ndarray:
+    """``u`` with each row that has missing values replaced by the least-squares fit of its
+    observed values alone: ``z = argmin |x_O - V_O^T z|``, ``u = z / s``.
+
+    A few rounds of EM leave the scores of such rows pulled toward the middle, where the
+    values were first filled with the gene means: samples lacking the same genes (a panel
+    without them) stayed each other's neighbours. With orthonormal rows of ``vt``,
+    ``V_O V_O^T = I - V_M V_M^T``, so a row costs its missing genes, not all of them."""
+    u = u.copy()
+    eye = np.eye(len(s))
+    scale = np.where(s > 0, s, 1.0)
+    basis = vt.astype(np.float64)
+    for i in np.flatnonzero(~np.isfinite(values).all(axis=1)):
+        holes = ~np.isfinite(values[i])
+        observed = np.where(holes, 0.0, x[i]).astype(np.float64)
+        vm = basis[:, holes]
+        z = np.linalg.lstsq(eye - vm @ vm.T, basis @ observed, rcond=1e-6)[0]
+        u[i] = z / scale
+    return u
+
+
+def _row_offsets(values: np.ndarray, step: int) -> np.ndarray:
+    """Each row's mean over its observed genes, set against the genes' means over the same
+    genes: ``mean_O(x) - mean_O(m) + mean(m)``, with ``m`` the genes' means (as
+    :func:`core.estimator.center_rows` with ``gene_mean``; its mean alone for a complete row).
+
+    A sample lacking a set of genes that are high (or low) everywhere is then offset as it
+    would be with all of them, not by the genes it happens to lack. By blocks of ``step`` genes.
+    """
+    n = values.shape[0]
+    total = np.zeros(n, np.float64)  # sum of the observed values
+    expected = np.zeros(n, np.float64)  # sum of the genes' means over the same genes
+    count = np.zeros(n, np.float64)
+    means = []
+    for start in range(0, values.shape[1], step):
+        block = values[:, start : start + step].astype(np.float32)
+        seen = np.isfinite(block)
+        with np.errstate(all="ignore"):
+            m = np.nan_to_num(np.nanmean(block, 0)).astype(np.float64)
+        total += np.where(seen, block, 0).sum(1, dtype=np.float64)
+        expected += seen @ m
+        count += seen.sum(1)
+        means.append(m)
+    grand = float(np.concatenate(means).mean()) if means else 0.0
+    with np.errstate(all="ignore"):
+        offset = np.where(count > 0, (total - expected) / np.maximum(count, 1) + grand, 0.0)
+    return offset.astype(np.float32)
 
 
 #: Rounds of filling missing values with the low-rank fit in :func:`principal_components`.

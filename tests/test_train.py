@@ -442,3 +442,36 @@ def test_the_grid_search_takes_genes_variable_in_their_values_not_their_holes():
     stored = torch.as_tensor(np.nan_to_num(values))
     assert _search_genes(8, stored, 1, observed).tolist() == [0]
     assert _search_genes(8, stored, 1).tolist() == [1]  # as it was: the holes' variance
+
+
+def test_samples_lacking_the_most_expressed_genes_find_their_tissue_in_the_graph(sepira_file):
+    """A sample measured without the genes that are high everywhere (a panel without them) was
+    centred on the low genes it has: its mean alone set it apart from every complete sample.
+    Its offset now sets its mean against the genes' means over the same genes, and its place
+    in the components is fitted on the genes it has. Before: 0.70 of such samples' graph
+    neighbours shared their tissue (0.96 when complete), and 0.98 were such samples (30% of
+    all); after, 0.91 and 0.38."""
+    from core.data import load_table
+    from core.estimator import _graph_reference
+    from core.train import _row_offsets, neighbour_graph
+
+    es = load_table(sepira_file).drop_zero_genes()
+    values = es.values.astype(np.float32)
+    tissue = es.samples["tissue"].to_numpy()
+    rng = np.random.default_rng(0)
+    panel = rng.random(len(values)) < 0.3
+    top = np.argsort(-values.mean(0))[: values.shape[1] // 3]
+    holed = values.copy()
+    holed[np.ix_(panel, top)] = np.nan
+    # a complete row's offset is its mean; a holed row's, close to what it was when complete
+    offsets = _row_offsets(holed, step=50)
+    np.testing.assert_allclose(offsets[~panel], values[~panel].mean(1), atol=1e-4)
+    shift = offsets[panel] - values[panel].mean(1)
+    assert (
+        np.abs(shift).mean()
+        < 0.25 * np.abs(np.nanmean(holed[panel], 1) - values[panel].mean(1)).mean()
+    )
+    graph = neighbour_graph(_graph_reference(holed, 0)["scores"], 5, 0)
+    same_tissue = (tissue[graph] == tissue[:, None]).mean(1)
+    assert same_tissue[panel].mean() > 0.88, same_tissue[panel].mean()
+    assert panel[graph[panel]].mean() < 0.5, panel[graph[panel]].mean()

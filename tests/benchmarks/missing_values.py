@@ -9,6 +9,7 @@ against two references computed from the same observed values, the gene's mean a
 scikit-learn's KNNImputer (10 nearest samples).
 
     python tests/benchmarks/missing_values.py [--shares 0,0.1,0.3,0.5] [--seed 0]
+        [--in-samples 0.3] [--high-mean]
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ def main() -> None:
         help="hide values only in this share of the samples (at the --shares rate there), "
         "e.g. 0.3: samples with many missing values among complete ones",
     )
+    parser.add_argument(
+        "--high-mean",
+        action="store_true",
+        help="hide the genes with the highest means (that share of the genes) instead of values "
+        "at random: samples measured on a panel without the most expressed genes",
+    )
     args = parser.parse_args()
     from sklearn.impute import KNNImputer
 
@@ -59,10 +66,16 @@ def main() -> None:
     print(f"{es.name}: {es.n_samples} samples x {es.n_genes} genes (real data)")
     header = "hidden share | 1-NN (10%) | GO ratio | RMSE of hidden values: FE / gene mean / KNN"
     print(header + " | same tissue among the 5 nearest on the map: samples with holes / others")
-    print(f"(values hidden in {args.in_samples:.0%} of the samples)")
+    what = "the highest-mean genes" if args.high_mean else "values at random"
+    print(f"({what} hidden in {args.in_samples:.0%} of the samples)")
     for share in (float(s) for s in args.shares.split(",")):
         rng = np.random.default_rng(args.seed)
-        hidden = rng.random(full.shape) < share
+        if args.high_mean:
+            top = np.argsort(-np.nanmean(full, axis=0))[: int(round(share * full.shape[1]))]
+            hidden = np.zeros(full.shape, bool)
+            hidden[:, top] = True
+        else:
+            hidden = rng.random(full.shape) < share
         affected = rng.random(full.shape[0]) < args.in_samples
         hidden &= affected[:, None]
         values = full.copy()
