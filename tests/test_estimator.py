@@ -681,17 +681,22 @@ def test_fit_errors_beyond_float_range_are_warned_of():
     assert model.fit_error_warning(np.array([np.nan, np.nan])) is None
 
 
-def test_resume_with_another_scaling_is_refused(tmp_path):
+def test_resume_with_another_scaling_is_refused(tmp_path, caplog):
     """Resumed with standardize='z', a checkpoint of raw values went on training on z-scores
     (its loss jumped from 1.57 to 3.34), without a word."""
     rng = np.random.default_rng(0)
     es = ExpressionSet.from_array(rng.gamma(2.0, 1.0, (60, 30)).astype(np.float32))
     ckpt = tmp_path / "c.pt"
     small = dict(epochs=2, seed=0, hidden=(8,), gene_dim=4)
-    FactorizedEmbeddings(**small).fit(es, checkpoint=ckpt)
+    first = FactorizedEmbeddings(**small).fit(es, checkpoint=ckpt)
     with pytest.raises(ModelError, match=r"other settings: standardize='none' \(now 'z'\)"):
         FactorizedEmbeddings(**small, standardize="z").fit(es, checkpoint=ckpt, resume=True)
-    FactorizedEmbeddings(**small).fit(es, checkpoint=ckpt, resume=True)  # the same: resumes
+    # the same settings: resumes the finished run, which gives the same model again
+    with caplog.at_level("INFO", logger="core.train"):
+        again = FactorizedEmbeddings(**small).fit(es, checkpoint=ckpt, resume=True)
+    assert "at epoch 2" in caplog.text  # resumed, not started over
+    assert again.history_ == first.history_
+    np.testing.assert_allclose(again.sample_embedding_, first.sample_embedding_, atol=1e-6)
 
 
 def test_samples_lacking_the_genes_high_everywhere_stay_in_place(sepira_file):

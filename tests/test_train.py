@@ -13,6 +13,7 @@ from core.train import (
     best_grid_point,
     grid_points,
     kernel_odds,
+    masked_mse_sum,
     neighbour_graph,
     neighbour_loss,
     rank_weights,
@@ -70,21 +71,50 @@ def test_deterministic_for_a_seed_on_cpu():
     assert torch.equal(runs[0], runs[1])
 
 
-def test_missing_values_are_masked_out():
+def test_missing_values_are_masked_out(monkeypatch):
+    import core.train as train_module
+
     values, _ = _clusters(n_per=10)
     poisoned = values.copy()
     rng = np.random.default_rng(1)
     holes = rng.random(values.shape) < 0.2
     poisoned[holes] = np.nan
-    a, b = _net(values, seed=5), _net(values, seed=5)
     cfg = TrainConfig(epochs=5, seed=5, pairs_per_step=300, reassign_every=0)
+    a = _net(values, seed=5)
     train_network(a, poisoned, cfg)
-    # the same holes filled with absurd values must give the same model: they are never seen
-    filled = np.where(holes, 1e4, values).astype(np.float32)
-    filled[holes] = np.nan
-    train_network(b, filled, cfg)
-    assert torch.equal(a.sample_embedding, b.sample_embedding)
     assert all(torch.isfinite(p).all() for p in a.parameters())
+
+    # the same holes stored as absurd values on the device give the same model: never seen
+    real_init = train_module.ResidentMatrix.__init__
+
+    def stored_as(fill, keep_mask):
+        def init(self, values, device):
+            real_init(self, values, device)
+            self.values[~self.mask] = fill
+            if not keep_mask:
+                self.mask = None
+
+        return init
+
+    monkeypatch.setattr(train_module.ResidentMatrix, "__init__", stored_as(1e4, True))
+    b = _net(values, seed=5)
+    train_network(b, poisoned, cfg)
+    assert torch.equal(a.sample_embedding, b.sample_embedding)
+    # without the mask the same values would be trained on (the check above can fail)
+    monkeypatch.setattr(train_module.ResidentMatrix, "__init__", stored_as(1e4, False))
+    c = _net(values, seed=5)
+    train_network(c, poisoned, cfg)
+    assert not torch.equal(a.sample_embedding, c.sample_embedding)
+
+
+def test_masked_error_counts_only_observed_entries():
+    pred = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    mask = torch.tensor([[True, False], [True, True]])
+    zero = torch.tensor([[0.0, 0.0], [3.0, 5.0]])
+    absurd = torch.tensor([[0.0, 1e4], [3.0, 5.0]])  # differs only where unobserved
+    for target in (zero, absurd):
+        total, count = masked_mse_sum(pred, target, mask)
+        assert float(total) == 2.0 and count == 3
 
 
 def test_checkpoint_resume_equals_uninterrupted(tmp_path):
