@@ -65,12 +65,12 @@ def register(subparsers: Any) -> None:
         "--methods",
         default="pca,nmf,tsne,umap",
         help="baselines to compare, comma-separated, from pca,nmf,tsne,umap,raw "
-        "(raw = the expression matrix itself)",
+        "(raw = the expression matrix itself, only when asked for; default %(default)s)",
     )
     p.add_argument(
         "--classifiers",
         default=",".join(analysis.CLASSIFIERS),
-        help="comma-separated subset of: " + ", ".join(analysis.CLASSIFIERS),
+        help="comma-separated subset of: " + ", ".join(analysis.CLASSIFIERS) + " (default: all)",
     )
     p.set_defaults(func=run_evaluate)
 
@@ -91,7 +91,8 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--methods",
         default=",".join(analysis.BASELINE_METHODS),
-        help="baseline maps beside the model's, comma-separated, from pca,nmf,tsne,umap",
+        help="baseline maps beside the model's, comma-separated, from pca,nmf,tsne,umap "
+        "(default: all four)",
     )
     p.add_argument(
         "--fraction",
@@ -103,12 +104,13 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--classifiers",
         default=",".join(analysis.CLASSIFIERS),
-        help="Table-1 classifiers, comma-separated",
+        help="Table-1 classifiers, comma-separated (default %(default)s)",
     )
     p.add_argument(
         "--markers",
         default=",".join(analysis.DEFAULT_MARKERS),
-        help="genes or patterns shown over the maps (Figure 3), comma-separated",
+        help="genes or patterns shown over the maps (Figure 3), comma-separated "
+        "(default %(default)s)",
     )
     p.add_argument(
         "--k", type=int, default=5, help="gene neighbours compared to GO (Figure 4; default 5)"
@@ -152,7 +154,13 @@ def _common(p: argparse.ArgumentParser) -> None:
         help="sample annotation column to classify (default: SMTS, tissue, or the first "
         "categorical column)",
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the random splits, the baseline maps and (report) the random gene pairs "
+        "(default 0)",
+    )
     p.add_argument(
         "--center-samples",
         action="store_true",

@@ -62,7 +62,9 @@ def add_data_arguments(parser: argparse.ArgumentParser, required: bool = False) 
         "(quote names with spaces; default for GTEx: Brain, Fallopian Tube, as in the paper; "
         "the flag alone leaves none out)",
     )
-    group.add_argument("--matrix", metavar="F", help="CSV/TSV/parquet/h5ad expression matrix")
+    group.add_argument(
+        "--matrix", metavar="F", help="CSV/TSV(.gz)/parquet/GCT/h5ad expression matrix"
+    )
     group.add_argument("--annotations", metavar="F", help="sample annotation table (CSV/TSV)")
     group.add_argument(
         "--orientation",
@@ -388,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="N",
         help="passes over the matrix (default: from the data size, on a CPU e.g. 80 for "
-        "16,877 samples x 59 genes, 300 for 520 x 467; more on a GPU)",
+        "16,877 samples x 59 genes, 100 (the most) for 520 x 467; more on a GPU)",
     )
     p.add_argument(
         "--device",
@@ -445,7 +447,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         help="weigh each sample's graph neighbours by exp(-rank / DECAY) instead of equally "
-        "(default 0: equal weights; 5 gained 0.002 on real GTEx, see RESULTS.md)",
+        "(default 0: equal weights; 5 gained 0.001-0.002 on real GTEx, within the seeds' "
+        "spread: see RESULTS.md)",
     )
     p.add_argument(
         "--neighbour-space",
