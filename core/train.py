@@ -404,12 +404,12 @@ def principal_components(
                 x[rows, start : start + step] = block
         u, s, vt = randomized_svd(x, n_components=k, random_state=seed)
     if missing:
-        u = _observed_scores(values, x, u, s, vt)
+        u = _observed_scores(values, x, u, s, vt, step)
     return mean, u, s, vt
 
 
 def _observed_scores(
-    values: np.ndarray, x: np.ndarray, u: np.ndarray, s: np.ndarray, vt: np.ndarray
+    values: np.ndarray, x: np.ndarray, u: np.ndarray, s: np.ndarray, vt: np.ndarray, step: int
 ) -> np.ndarray:
     """``u`` with each row that has missing values replaced by the least-squares fit of its
     observed values alone: ``z = argmin |x_O - V_O^T z|``, ``u = z / s``.
@@ -417,12 +417,16 @@ def _observed_scores(
     A few rounds of EM leave the scores of such rows pulled toward the middle, where the
     values were first filled with the gene means: samples lacking the same genes (a panel
     without them) stayed each other's neighbours. With orthonormal rows of ``vt``,
-    ``V_O V_O^T = I - V_M V_M^T``, so a row costs its missing genes, not all of them."""
+    ``V_O V_O^T = I - V_M V_M^T``, so a row costs its missing genes, not all of them. The rows
+    with holes are found by blocks of ``step`` genes (no full-size mask)."""
+    holed = np.zeros(values.shape[0], bool)
+    for start in range(0, values.shape[1], step):
+        holed |= ~np.isfinite(values[:, start : start + step]).all(axis=1)
     u = u.copy()
     eye = np.eye(len(s))
     scale = np.where(s > 0, s, 1.0)
     basis = vt.astype(np.float64)
-    for i in np.flatnonzero(~np.isfinite(values).all(axis=1)):
+    for i in np.flatnonzero(holed):
         holes = ~np.isfinite(values[i])
         observed = np.where(holes, 0.0, x[i]).astype(np.float64)
         vm = basis[:, holes]
