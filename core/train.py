@@ -14,6 +14,7 @@ profile better. The same search places new samples in :func:`embed_new_samples`.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import numbers
@@ -417,21 +418,47 @@ def _observed_scores(
     A few rounds of EM leave the scores of such rows pulled toward the middle, where the
     values were first filled with the gene means: samples lacking the same genes (a panel
     without them) stayed each other's neighbours. With orthonormal rows of ``vt``,
-    ``V_O V_O^T = I - V_M V_M^T``, so a row costs its missing genes, not all of them. The rows
-    with holes are found by blocks of ``step`` genes (no full-size mask)."""
+    ``V_O V_O^T = I - V_M V_M^T``, so a row's normal matrix costs its missing genes, not all
+    of them, and rows that lack the same genes (a panel, a platform) share one. The rows with
+    holes are found by blocks of ``step`` genes (no full-size mask); their right-hand sides are
+    computed by blocks of rows."""
     holed = np.zeros(values.shape[0], bool)
     for start in range(0, values.shape[1], step):
         holed |= ~np.isfinite(values[:, start : start + step]).all(axis=1)
+    rows = np.flatnonzero(holed)
     u = u.copy()
-    eye = np.eye(len(s))
+    if rows.size == 0:
+        return u
+    k = len(s)
+    basis_t = np.ascontiguousarray(vt.T, dtype=np.float64)  # (genes, k): a hole is one row
+    rhs = np.empty((rows.size, k), np.float64)
+    keys = []
+    row_step = max(1, (1 << 21) // max(1, values.shape[1]))  # float64 blocks of 16 MB
+    for at in range(0, rows.size, row_step):
+        chunk = rows[at : at + row_step]
+        holes = ~np.isfinite(values[chunk])
+        rhs[at : at + row_step] = np.where(holes, 0.0, x[chunk]).astype(np.float64) @ basis_t
+        keys += [hashlib.blake2b(np.packbits(h).tobytes(), digest_size=16).digest() for h in holes]
+    groups: dict[bytes, list[int]] = {}
+    for j, key in enumerate(keys):
+        groups.setdefault(key, []).append(j)
+    members = list(groups.values())
+    eye = np.eye(k)
     scale = np.where(s > 0, s, 1.0)
-    basis = vt.astype(np.float64)
-    for i in np.flatnonzero(holed):
-        holes = ~np.isfinite(values[i])
-        observed = np.where(holes, 0.0, x[i]).astype(np.float64)
-        vm = basis[:, holes]
-        z = np.linalg.lstsq(eye - vm @ vm.T, basis @ observed, rcond=1e-6)[0]
-        u[i] = z / scale
+    for at in range(0, len(members), 256):
+        batch = members[at : at + 256]
+        normal = np.empty((len(batch), k, k))
+        for b, group in enumerate(batch):
+            vm = basis_t[~np.isfinite(values[rows[group[0]]])]
+            normal[b] = eye - vm.T @ vm
+        # the least-squares solution through the eigenvalues of each normal matrix, those
+        # below 1e-6 of its largest left out (as lstsq's rcond)
+        w, q = np.linalg.eigh(normal)
+        keep = w > 1e-6 * w[:, -1:]
+        inverse = np.where(keep, 1.0 / np.where(keep, w, 1.0), 0.0)
+        for b, group in enumerate(batch):
+            z = (rhs[group] @ q[b]) * inverse[b] @ q[b].T
+            u[rows[group]] = z / scale
     return u
 
 

@@ -505,3 +505,29 @@ def test_samples_lacking_the_most_expressed_genes_find_their_tissue_in_the_graph
     same_tissue = (tissue[graph] == tissue[:, None]).mean(1)
     assert same_tissue[panel].mean() > 0.88, same_tissue[panel].mean()
     assert panel[graph[panel]].mean() < 0.5, panel[graph[panel]].mean()
+
+
+def test_scores_of_rows_with_holes_are_the_fit_of_their_observed_values():
+    """Each row with holes gets the least-squares scores of its observed values alone; rows
+    that lack the same genes share one normal matrix, and complete rows keep their scores."""
+    from core.train import _observed_scores
+
+    rng = np.random.default_rng(3)
+    n, g, k = 120, 300, 12
+    values = rng.standard_normal((n, g)).astype(np.float32)
+    values[:40][rng.random((40, g)) < 0.2] = np.nan  # holes at random
+    values[np.ix_(np.arange(40, 70), np.arange(0, g, 3))] = np.nan  # a panel: the same genes
+    values[5] = np.nan  # nothing measured
+    x = np.nan_to_num(values)
+    vt = np.linalg.qr(rng.standard_normal((g, k)))[0].T.astype(np.float32)
+    s = np.linspace(5, 1, k).astype(np.float32)
+    u = rng.standard_normal((n, k)).astype(np.float32)
+
+    out = _observed_scores(values, x, u, s, vt, step=64)
+
+    np.testing.assert_array_equal(out[70:], u[70:])
+    np.testing.assert_array_equal(out[5], 0.0)
+    for i in [*range(5), *range(6, 70)]:
+        seen = np.isfinite(values[i])
+        direct = np.linalg.lstsq(vt[:, seen].T.astype(np.float64), x[i, seen], rcond=None)[0]
+        np.testing.assert_allclose(out[i], direct / s, rtol=1e-4, atol=1e-5)
