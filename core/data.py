@@ -748,6 +748,48 @@ def _strip_version(gene_id: str) -> str:
     return gene_id
 
 
+def match_genes(model_ids: Any, model_symbols: Any, ids: Any, symbols: Any) -> np.ndarray:
+    """For each gene of a new table (``ids``, ``symbols``), its row among a model's genes, or
+    -1 when it is not one of them.
+
+    A gene is matched by id first (Ensembl version ignored). The model's genes left unmatched
+    are then matched by symbol or id in any case (``Gata4`` to ``GATA4``), gene by gene: a
+    table with a few ids in common and the rest named otherwise keeps all its genes. Each model
+    gene takes one column, the first that names it.
+    """
+    model_ids = [_strip_version(str(g)) for g in np.asarray(model_ids).astype(str)]
+    model_symbols = [str(g) for g in np.asarray(model_symbols).astype(str)]
+    ids = [_strip_version(str(g)) for g in np.asarray(ids).astype(str)]
+    symbols = [str(g) for g in np.asarray(symbols).astype(str)]
+    rows = np.full(len(ids), -1, dtype=np.int64)
+    taken: set[int] = set()
+    by_id: dict[str, int] = {}
+    for i, g in enumerate(model_ids):
+        by_id.setdefault(g, i)
+    for j, g in enumerate(ids):
+        i = by_id.get(g)
+        if i is not None and i not in taken:
+            rows[j] = i
+            taken.add(i)
+    if len(taken) == len(model_ids):
+        return rows
+    by_name: dict[str, int] = {}
+    for names in (model_symbols, model_ids):  # a symbol before an id of the same spelling
+        for i, name in enumerate(names):
+            if i not in taken:
+                by_name.setdefault(name.upper(), i)
+    for j, (g, sym) in enumerate(zip(ids, symbols, strict=True)):
+        if rows[j] >= 0:
+            continue
+        for name in (sym, g):
+            i = by_name.get(name.upper())
+            if i is not None and i not in taken:
+                rows[j] = i
+                taken.add(i)
+                break
+    return rows
+
+
 def _with_step(source: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
     out = dict(source)
     out["steps"] = [*source.get("steps", []), step]
@@ -1525,7 +1567,7 @@ def _sniff_sep(path: Path, first: bytes | None = None) -> str:
     """Field separator of a text table: the one its name says (``.csv`` comma, ``.tsv``/``.tab``
     tab) when the header line ``first`` (default: line 1) has it, else the most frequent of tab,
     comma and semicolon there (a ``.csv`` written by a spreadsheet set to a decimal-comma locale
-    uses semicolons)."""
+    uses semicolons), else a space when the line has one (R's ``write.table`` default)."""
     name = path.name.lower().removesuffix(".gz")
     if first is None:
         with _open_binary(path) as fh:
@@ -1539,6 +1581,10 @@ def _sniff_sep(path: Path, first: bytes | None = None) -> str:
         if named is not None:
             log.warning("%s: line 1 has no %r; reading it as %r-separated", path, named, best)
         return best
+    if b" " in first.strip():
+        # R's write.table by default: fields separated by one space, names in quotes
+        log.info("%s: line 1 has no tab, comma or semicolon; reading it as space-separated", path)
+        return " "
     return named or "\t"
 
 
@@ -2182,13 +2228,20 @@ def _auto_orientation(
         return "samples_x_genes", "the rows have no ids: they are samples, the named columns genes"
     raise DataError(
         f"{path}: cannot tell whether its rows are samples or genes: neither the row names "
-        f"(e.g. {', '.join(rows[:3])}) nor the column names (e.g. {', '.join(cols[:3])}) are "
+        f"(e.g. {_shown_names(rows)}) nor the column names (e.g. {_shown_names(cols)}) are "
         "known gene symbols or gene ids (Ensembl, probe sets, RefSeq, Entrez...). Say which: "
         "name the first column 'gene' (genes in rows) or 'sample' (samples in rows), or give "
         "the orientation (on the command line --orientation genes-in-rows or "
         "--orientation samples-in-rows; in Python load_table(..., "
         "orientation='genes_x_samples' or 'samples_x_genes'))"
     )
+
+
+def _shown_names(names: Sequence[str], n: int = 3, width: int = 40) -> str:
+    """The first ``n`` names for a message, each cut to ``width`` characters (a row read whole,
+    as one name, when the separator was not found, filled a message with numbers)."""
+    cut = [str(x) if len(str(x)) <= width else str(x)[: width - 1] + "…" for x in names[:n]]
+    return ", ".join(repr(x) for x in cut) if cut else "none"
 
 
 def _starts_like_gct(path: Path) -> bool:
@@ -2459,6 +2512,27 @@ def _frame_to_set(
                 path, row_ids[keep], id_col is not None, body_cols, extra
             )
         log.info("%s: orientation %s (%s)", path, orientation, reason)
+    else:
+        # an orientation given against what the names say trained on the transposed matrix
+        # without a word (samples named TBX4, genes named Adipose_Tissue_1)
+        try:
+            names_say, why = _auto_orientation(
+                path, row_ids[keep], id_col is not None, body_cols, extra
+            )
+        except DataError:
+            names_say = "auto"
+        if names_say not in ("auto", orientation):
+            words = {"genes_x_samples": "genes in rows", "samples_x_genes": "samples in rows"}
+            log.warning(
+                "%s: read with %s, as asked, but its names say %s (%s; e.g. rows %s, columns "
+                "%s): check the orientation given (--orientation)",
+                path,
+                words[orientation],
+                words[names_say],
+                why,
+                _shown_names(list(row_ids[keep])),
+                _shown_names(body_cols),
+            )
 
     if orientation == "samples_x_genes":
         ann_cols = extra + [c for c in label_columns if c not in lead]

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from core.cli import StepProgress, check_out_location
-from core.data import _strip_version
+from core.data import _strip_version, match_genes
 from core.errors import CoreError, DataError, ModelError
 
 log = logging.getLogger(__name__)
@@ -327,7 +327,7 @@ def run_embed(args: argparse.Namespace) -> int:
 
 def _gene_report(model: Any, es: Any, path: str) -> str:
     """Which genes the placement uses: matched as :meth:`FactorizedEmbeddings.transform`
-    matches them (ids, Ensembl version ignored; else symbols)."""
+    matches them (:func:`core.data.match_genes`)."""
     rows = _model_columns(model, es)
     n_model = len(model.gene_ids_)
     n_found = len({int(r) for r in rows if r >= 0})
@@ -346,16 +346,7 @@ def _gene_report(model: Any, es: Any, path: str) -> str:
 
 def _model_columns(model: Any, es: Any) -> np.ndarray:
     """For each gene of ``es``, its row in the model (-1: not a model gene)."""
-    by_id = {_strip_version(str(g)): i for i, g in enumerate(model.gene_ids_)}
-    rows = np.array(
-        [by_id.get(_strip_version(str(g)), -1) for g in np.asarray(es.gene_ids).astype(str)],
-        dtype=np.int64,
-    )
-    if (rows < 0).all():  # no id in common: symbols, as transform does
-        by_symbol = {str(s).upper(): i for i, s in enumerate(model.gene_symbols_)}
-        symbols = np.asarray(es.gene_symbols).astype(str)
-        rows = np.array([by_symbol.get(s.upper(), -1) for s in symbols], dtype=np.int64)
-    return rows
+    return match_genes(model.gene_ids_, model.gene_symbols_, es.gene_ids, es.gene_symbols)
 
 
 def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

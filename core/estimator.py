@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from core.data import ExpressionSet, _strip_version
+from core.data import ExpressionSet, _strip_version, match_genes
 from core.errors import ModelError
 from core.files import replace_dir, save_torch
 from core.model import FactorizedEmbedding, NetworkConfig, as_int
@@ -733,22 +733,10 @@ class FactorizedEmbeddings:
     # ------------------------------------------------------------------ transform
     def _align(self, es) -> tuple[np.ndarray, int]:
         """New samples' values in the model's gene order; NaN where a gene is absent."""
-        wanted = {g: i for i, g in enumerate(_strip_version(str(g)) for g in self.gene_ids_)}
-        new_ids = [_strip_version(str(g)) for g in np.asarray(es.gene_ids).astype(str)]
-        cols_new, cols_model = [], []
-        for j, g in enumerate(new_ids):
-            i = wanted.get(g)
-            if i is not None:
-                cols_new.append(j)
-                cols_model.append(i)
-        if not cols_new:  # fall back on symbols
-            by_symbol = {s.upper(): i for i, s in enumerate(self.gene_symbols_)}
-            for j, s in enumerate(np.asarray(es.gene_symbols).astype(str)):
-                i = by_symbol.get(s.upper())
-                if i is not None:
-                    cols_new.append(j)
-                    cols_model.append(i)
-        if not cols_new:
+        rows = match_genes(self.gene_ids_, self.gene_symbols_, es.gene_ids, es.gene_symbols)
+        cols_new = np.flatnonzero(rows >= 0)
+        cols_model = rows[cols_new]
+        if not cols_new.size:
             raise ModelError(
                 "none of the new samples' genes is a gene of the model "
                 f"(model genes e.g. {', '.join(map(str, self.gene_symbols_[:3]))}); "
@@ -756,7 +744,7 @@ class FactorizedEmbeddings:
             )
         values = np.full((es.values.shape[0], self.n_genes_), np.nan, np.float32)
         values[:, cols_model] = np.asarray(es.values, dtype=np.float32)[:, cols_new]
-        return values, len(set(cols_model))
+        return values, len(cols_model)
 
     def fit_error_warning(self, errors) -> str | None:
         """A warning when placed samples fit the model far worse than its training samples.
@@ -794,12 +782,13 @@ class FactorizedEmbeddings:
     def transform(self, es, return_error: bool = False):
         """Place new samples in the learned sample space (genes and network frozen).
 
-        Genes are matched by id (Ensembl version ignored), else by symbol; genes the new samples
-        lack, and NaN values, are left out of the fit. With the neighbour regulariser (the
-        default), each new sample starts at the median place of its ``neighbour_k`` nearest
-        training samples in expression space (in the space of the training graph, see
-        ``neighbour_space``: the leading principal components kept at fit time, over the genes
-        the sample has, :func:`_reference_neighbours`) and is refined on the training
+        Genes are matched by id (Ensembl version ignored), the rest by symbol in any case
+        (:func:`core.data.match_genes`); genes the new samples lack, and NaN values, are left
+        out of the fit. With the neighbour regulariser (the default), each new sample starts at
+        the median place of its ``neighbour_k`` nearest training samples in expression space (in
+        the space of the training graph, see ``neighbour_space``: the leading principal
+        components kept at fit time, over the genes the sample has,
+        :func:`_reference_neighbours`) and is refined on the training
         objective: fit of the decoded profile plus attraction to those neighbours. Models
         trained without it start each sample at the best point of a grid over the map and
         refine the fit alone.

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from core.analysis import unit_rows
-from core.data import is_simulated, step_words
+from core.data import is_simulated, match_genes, step_words
 from core.errors import CoreError, DataError, ModelError
 from dashboard.render import ImageRenderer
 
@@ -260,7 +260,8 @@ def unique_symbols(symbols: np.ndarray, gene_ids: np.ndarray) -> np.ndarray:
 
 
 def parse_gene_list(text: str | None) -> list[str]:
-    """Symbols typed by a user: separated by commas, spaces, semicolons or new lines.
+    """Symbols typed by a user: separated by commas, spaces, semicolons or new lines; a ``*``
+    stands for any characters (``KRT*``), see :meth:`AppContext.gene_list_columns`.
 
     Raises
     ------
@@ -270,11 +271,15 @@ def parse_gene_list(text: str | None) -> list[str]:
     tokens = [t for t in re.split(r"[\s,;]+", text or "") if t]
     if not tokens:
         raise DataError("the gene list is empty: type symbols separated by commas or spaces")
-    # parentheses and primes are parts of fly and mouse symbols: Su(H), Gt(ROSA)26Sor
-    bad = [t for t in tokens if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\-/@()']*", t)]
+    # parentheses and primes are parts of fly and mouse symbols: Su(H), Gt(ROSA)26Sor; a
+    # star stands for any characters (KRT*: every keratin)
+    bad = [t for t in tokens if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\-/@()'*]*", t)]
     if bad:
         shown = ", ".join(repr(b) for b in bad[:5])
-        raise DataError(f"the gene list has entries that are not gene symbols: {shown}")
+        raise DataError(
+            f"the gene list has entries that are not gene symbols: {shown} (symbols or ids, "
+            "separated by commas or spaces; KRT* for every symbol that starts with KRT)"
+        )
     if len(tokens) > 2000:
         raise DataError(f"the gene list has {len(tokens)} entries; at most 2000 are accepted")
     return tokens
@@ -341,6 +346,30 @@ def _load_upload(
 
 def _gene_key(name: Any) -> str:
     return _strip_version(str(name).strip().strip('"')).upper()
+
+
+class _ThreadWarnings(logging.Handler):
+    """Collects the warnings that ``core`` logs from the calling thread while attached (as a
+    context manager): what the loader noticed about an upload reaches the page, not only the
+    server's log. Other threads' records (other users' uploads) are left out."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            message = record.getMessage()
+            if message not in self.messages:
+                self.messages.append(message)
+
+    def __enter__(self) -> _ThreadWarnings:
+        logging.getLogger("core").addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger("core").removeHandler(self)
 
 
 def _is_model_gene(name: Any, model_genes: set[str]) -> bool:
@@ -658,8 +687,9 @@ class AppContext:
         return int(j)
 
     def search_genes(self, text: str, limit: int = 30) -> list[int]:
-        """Dataset columns whose symbol or Ensembl id starts with (then contains) ``text``."""
-        t = (text or "").strip().upper()
+        """Dataset columns whose symbol or Ensembl id (version ignored) starts with (then
+        contains) ``text``."""
+        t = _strip_version((text or "").strip().upper())
         if not t:
             return []
         starts, contains = [], []
@@ -671,6 +701,25 @@ class AppContext:
                 contains.append(j)
         starts.sort(key=lambda j: (len(self.gene_symbols[j]), self.gene_symbols[j]))
         return (starts + contains)[:limit]
+
+    def gene_list_columns(self, genes: Sequence[str]) -> tuple[list[int], list[str]]:
+        """Dataset columns of listed genes (symbols or ids; ``KRT*``: every symbol that starts
+        with KRT), in the order listed, each once, and the entries that name no gene here."""
+        cols: dict[int, None] = {}
+        unknown = []
+        for g in genes:
+            if "*" in g:
+                pattern = "^" + re.escape(g).replace(r"\*", ".*") + "$"
+                found = self.gene_set(pattern)
+            else:
+                try:
+                    found = [self.gene_index(g)]
+                except DataError:
+                    found = []
+            if not found:
+                unknown.append(g)
+            cols.update(dict.fromkeys(found))
+        return list(cols), unknown
 
     def gene_set(self, pattern: str) -> list[int]:
         """Dataset columns whose symbol matches a regular expression (case-insensitive)."""
@@ -1166,9 +1215,12 @@ class AppContext:
                 for s, g in zip(self.gene_symbols, by_id, strict=True):
                     if int(g) >= 0:
                         rows[s] = int(g)  # an Ensembl id match wins over the symbol
+                # the root term (GO:0008150 "biological_process") marks a process unknown
+                # (evidence ND): listed, it read as one of the gene's processes
+                roots = {"GO:0008150", "GO:0003674", "GO:0005575"}
                 cached = (
                     go.direct_matrix,
-                    (go.terms["ontology"] == "BP").to_numpy(),
+                    ((go.terms["ontology"] == "BP") & ~go.terms.index.isin(roots)).to_numpy(),
                     go.terms["name"].astype(str).to_numpy(),
                     rows,
                 )
@@ -1453,7 +1505,7 @@ class AppContext:
 
     # ------------------------------------------------------------------ new samples
     #: Largest upload of new samples, and most samples placed at once, in the page (larger
-    #: sets: ``python -m core embed``).
+    #: sets: `“python -m core embed”`).
     MAX_PLACE_BYTES = 50_000_000
     MAX_PLACED = 2_000
     #: Training samples consulted for a placed sample's majority label.
@@ -1519,7 +1571,7 @@ class AppContext:
         if len(raw) > self.MAX_PLACE_BYTES:
             raise DataError(
                 f"{name}: {len(raw) / 1e6:.0f} MB; up to {self.MAX_PLACE_BYTES // 1_000_000} MB "
-                "are placed here (use `python -m core embed` for more)"
+                "are placed here (use “python -m core embed” for more)"
             )
         suffixes = "".join(s.lower() for s in Path(name).suffixes[-2:])
         allowed = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz", ".parquet")
@@ -1545,7 +1597,9 @@ class AppContext:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"upload{suffix}"
             path.write_bytes(raw)
-            es, text_cells, n_text_cells = _load_upload(path, name, transform, model_genes)
+            with _ThreadWarnings() as noticed:
+                es, text_cells, n_text_cells = _load_upload(path, name, transform, model_genes)
+            load_warnings = [m.replace(str(path), name) for m in noticed.messages]
         # a column named as a gene of the model that holds words more than numbers is read as
         # a sample annotation: the gene counts as absent, and the page says why
         samples = getattr(es, "samples", None)
@@ -1557,19 +1611,17 @@ class AppContext:
         if es.n_samples > self.MAX_PLACED:
             raise DataError(
                 f"{name}: {es.n_samples:,} samples; up to {self.MAX_PLACED:,} are placed here "
-                "(use `python -m core embed` for more)"
+                "(use “python -m core embed” for more)"
             )
-        upload_genes = {_strip_version(str(g)).upper() for g in es.gene_ids}
-        upload_genes |= {str(g).upper() for g in es.gene_symbols}
-        n_present = sum(
-            _strip_version(str(g)).upper() in upload_genes or str(s).upper() in upload_genes
-            for g, s in zip(model.gene_ids_, symbols, strict=True)
+        # counted as the placement matches them (core.data.match_genes)
+        n_present = int(
+            (match_genes(model.gene_ids_, symbols, es.gene_ids, es.gene_symbols) >= 0).sum()
         )
         if not n_present:
             raise DataError(
-                f"{name}: none of its {es.n_genes:,} genes is a gene of the model "
-                f"(e.g. {', '.join(map(str, list(self.gene_symbols[:3])))}); check that genes "
-                "are named by symbol or id, in the first row or column"
+                f"{name}: none of its {es.n_genes:,} genes is a gene of the model (the "
+                f"model's genes are e.g. {', '.join(map(str, list(self.gene_symbols[:3])))}); "
+                "check that genes are named by symbol or id, in the first row or column"
             )
         # a sample with no value (all missing) for the model's genes would land on an
         # arbitrary point with a confident-looking tissue: it is left out, and said so
@@ -1626,6 +1678,7 @@ class AppContext:
         out.attrs["text_cells"] = text_cells
         out.attrs["text_cell_count"] = n_text_cells
         out.attrs["word_genes"] = word_genes
+        out.attrs["load_warnings"] = load_warnings
         check = getattr(model, "fit_error_warning", None)
         out.attrs["fit_warning"] = check(error) if check is not None else None
         progress(1.0, "done")

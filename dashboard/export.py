@@ -311,6 +311,7 @@ def csv_download(
     selection: dict[str, Any] | None,
     selection_genes: list[dict] | None,
     focus: str | None,
+    enrichment: list[dict] | None = None,
 ) -> dict[str, Any]:
     """The ``dcc.Download`` payload of a table as CSV (raises DataError when there is none)."""
     if which == ids.EXPORT_NEIGHBORS_CSV:
@@ -323,6 +324,18 @@ def csv_download(
                 table["symbol"].astype(str).tolist(), max_terms=None
             )
         table = with_query(context, table, focus)
+    elif which == ids.EXPORT_ENRICHMENT_CSV:
+        if not neighbors:
+            raise DataError("no neighbours yet: click a gene in gene space or search one")
+        if not enrichment:
+            raise DataError("no GO process is enriched among these neighbours: nothing to save")
+        table = pd.DataFrame(enrichment)
+        # the gene and the neighbours the terms are enriched in (k: their number)
+        query = neighbors_query(context, focus, len(neighbors))
+        for i, (name, value) in enumerate(query.items()):
+            if name not in table.columns:
+                table.insert(i, name, value)
+        stem = file_stem(context, "go_enrichment", focus or "")
     elif which == ids.EXPORT_SELECTION_CSV:
         rows = (selection or {}).get("rows") or []
         table, stem = context.selection_table(rows), file_stem(context, "selection")
@@ -533,18 +546,20 @@ def register_callbacks(app: Any) -> None:
         Input(ids.EXPORT_NEIGHBORS_CSV, "n_clicks"),
         Input(ids.EXPORT_SELECTION_CSV, "n_clicks"),
         Input(ids.EXPORT_SELECTION_GENES_CSV, "n_clicks"),
+        Input(ids.EXPORT_ENRICHMENT_CSV, "n_clicks"),
         State(ids.GENE_NEIGHBORS, "data"),
         State(ids.SELECTION, "data"),
         State(ids.SELECTION_GENES, "data"),
         State(ids.FOCUS_GENE, "data"),
+        State(ids.GENE_ENRICHMENT, "data"),
         prevent_initial_call=True,
     )
-    def export_csv(_a, _b, _c, neighbors, selection, selection_genes, focus):
+    def export_csv(_a, _b, _c, _d, neighbors, selection, selection_genes, focus, enrichment):
         if not ctx.triggered or not ctx.triggered[0].get("value"):
             return no_update, None
         try:
             return csv_download(
-                context, ctx.triggered_id, neighbors, selection, selection_genes, focus
+                context, ctx.triggered_id, neighbors, selection, selection_genes, focus, enrichment
             ), None
         except CoreError as exc:
             return no_update, html.Div(str(exc), className="alert alert-error")

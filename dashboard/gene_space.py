@@ -17,7 +17,7 @@ from dashboard import figures, ids
 from dashboard.layout import GENE_MAP_SIZE, NEIGHBORS_EMPTY, alert_id, waiting_text
 from dashboard.layout import alert as _alert
 from dashboard.layout import table_records as _records
-from dashboard.sample_map import link_zoom, parse_query
+from dashboard.sample_map import link_zoom, not_found_option, parse_query
 
 log = logging.getLogger(__name__)
 
@@ -25,15 +25,20 @@ log = logging.getLogger(__name__)
 def search_options(context: Any, search: str | None, value: str | None) -> list[dict[str, str]]:
     """Options of ``gene-search``: symbols / Ensembl ids matching ``search`` (value = symbol)."""
     out, seen = [], set()
-    for j in context.search_genes(search or "", limit=30):
+    typed = (search or "").strip()
+    for j in context.search_genes(typed, limit=30):
         sym = context.gene_symbols[j]
         if sym in seen:
             continue
         seen.add(sym)
         gid = context.gene_ids[j]
         label = sym if gid == sym else f"{sym}  ·  {gid}"
-        # the search text must match the label for the dropdown to keep the option
-        out.append({"label": label, "value": sym, "search": f"{sym} {gid}"})
+        # the dropdown keeps the options whose search text holds what was typed (a versioned
+        # id, ENSG...11, as well)
+        out.append({"label": label, "value": sym, "search": f"{sym} {gid} {typed}"})
+    missing = not_found_option(context, typed, out)
+    if missing is not None:
+        out.append(missing)
     if value and value not in seen:
         out.insert(0, {"label": value, "value": value, "search": value})
     return out

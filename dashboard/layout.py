@@ -608,8 +608,18 @@ def build_layout(context: Any) -> html.Div:
             },
             style_cell_conditional=GENE_TABLE_CELLS,
         ),
-        html.H4(
-            "GO biological processes enriched among the neighbours (hypergeometric, BH FDR ≤ 0.25)"
+        html.Div(
+            [
+                html.H4(
+                    "GO biological processes enriched among the neighbours (hypergeometric, "
+                    "BH FDR ≤ 0.25)",
+                    className="inline",
+                ),
+                html.Button(
+                    "Enrichment as CSV", id=ids.EXPORT_ENRICHMENT_CSV, className="button small"
+                ),
+            ],
+            className="table-head",
         ),
         html.Div(context.ontology_caption(), id=ids.GO_SOURCE, className="hint"),
         # every term is a biological process (BP): no ontology column
@@ -634,7 +644,7 @@ def build_layout(context: Any) -> html.Div:
             "named by its nearest samples of the map"
             + (f" and the majority {label} of the {context.PLACE_K} nearest" if label else "")
             + f". Up to {context.MAX_PLACED:,} samples and {context.MAX_PLACE_BYTES // 10**6} MB "
-            "here; more with `python -m core embed`.",
+            "here; more with “python -m core embed”.",
             className="hint",
         ),
         html.Div(
@@ -650,7 +660,7 @@ def build_layout(context: Any) -> html.Div:
                     context.MAX_PLACE_BYTES,
                     "place",
                     f"up to {context.MAX_PLACE_BYTES // 10**6} MB are placed here "
-                    "(use `python -m core embed` for more)",
+                    "(use “python -m core embed” for more)",
                 ),
                 # always offered: also when the model's data were used as they are, placed
                 # samples that fit far worse may be raw counts (the warning points here)

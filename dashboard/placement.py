@@ -124,9 +124,15 @@ def place_from_upload(
         info += f"; {present:,} of the model's {total:,} genes present"
     if label and "majority_label" in table:
         counts = table["majority_label"].value_counts()
-        top = ", ".join(f"{v} {n}" for v, n in counts.head(5).items())
-        info += f"; majority {label} nearby: {top}"
+        top = ", ".join(f"{v} {c}" for v, c in counts.head(5).items())
+        more = f", and {len(counts) - 5} more" if len(counts) > 5 else ""
+        info += f"; new samples by the {label} of most of their nearest samples: {top}{more}"
     warnings = []
+    # what the loader noticed (values that look logged already, counter rows left out, ...)
+    for message in table.attrs.get("load_warnings") or []:
+        if transform != "none" and "log-transformed" in message:
+            message += f" (here {transform} was applied: untick it, and they are placed again)"
+        warnings.append(message)
     text_warning = text_cells_warning(
         table.attrs.get("text_cells") or [],
         filename or "the upload",

@@ -35,6 +35,8 @@ MODES = {
     "res": "residual (observed − predicted)",
 }
 GENE_MODES = tuple(MODES)
+#: Value of the disabled option that says why a search lists nothing (never selectable).
+NOT_FOUND = "__not_found__"
 
 
 @dataclass
@@ -100,13 +102,41 @@ def option_for(context: Any, value: str) -> dict[str, str]:
     return {"label": f"{arg} — {MODES[kind]}", "value": value}
 
 
+def not_found_option(context: Any, search: str, options: list[dict[str, Any]]) -> dict | None:
+    """A disabled option that says why nothing is listed for ``search`` (an unknown gene, with
+    close symbols), or None when an option matches it or it is shorter than 2 characters.
+
+    The dropdown alone answered "No results found" for a typo and for a gene the dataset does
+    not have alike."""
+    text = search.strip()
+    if len(text) < 2:
+        return None
+    low = text.lower()
+    if any(low in str(o.get("search") or o.get("label", "")).lower() for o in options):
+        return None
+    try:
+        context.gene_index(text)
+    except DataError as exc:
+        return {"label": str(exc), "value": NOT_FOUND, "disabled": True, "search": text}
+    return None
+
+
 def color_options(context: Any, search: str | None, value: str | None) -> list[dict[str, str]]:
     """Options of ``color-by``: annotations, presets, genes matching ``search`` (3 modes each)."""
     opts = [option_for(context, f"ann:{c}") for c in context.annotation_columns]
     opts += [option_for(context, f"set:{name}") for name in available_presets(context)]
-    for j in context.search_genes(search or "", limit=20):
+    typed = (search or "").strip()
+    for j in context.search_genes(typed, limit=20):
         sym = context.gene_symbols[j]
-        opts += [option_for(context, f"{m}:{sym}") for m in GENE_MODES]
+        for m in GENE_MODES:
+            option = option_for(context, f"{m}:{sym}")
+            # the dropdown keeps the options whose search text holds what was typed: the id
+            # (and a versioned id, ENSG...11) find the gene as well as its symbol
+            option["search"] = f"{option['label']} {context.gene_ids[j]} {typed}"
+            opts.append(option)
+    missing = not_found_option(context, typed, opts)
+    if missing is not None:
+        opts.append(missing)
     if not search:
         for sym in example_genes(context):
             opts.append(option_for(context, f"obs:{sym}"))
@@ -212,15 +242,16 @@ def resolve_color(context: Any, value: str) -> ColorSpec:
             title = f"{context.gene_symbols[cols[0]]} (z-score)"
         return ColorSpec("continuous", context.gene_set_score(cols), title, diverging=True)
     genes = parse_gene_list(arg)
-    cols, unknown = [], []
-    for g in genes:
-        try:
-            cols.append(context.gene_index(g))
-        except DataError:
-            unknown.append(g)
+    cols, unknown = context.gene_list_columns(genes)
     if not cols:
         raise DataError(f"none of the listed genes is in this dataset: {', '.join(unknown[:10])}")
-    title = f"gene list: mean z ({len(cols)} genes)"
+    n = f"{len(cols)} gene{'' if len(cols) == 1 else 's'}"
+    # entries of a link that are not here are counted, not dropped without a word
+    title = (
+        f"gene list: mean z ({n}; {len(unknown)} not here)"
+        if unknown
+        else f"gene list: mean z ({n})"
+    )
     return ColorSpec("continuous", context.gene_set_score(cols), title, diverging=True)
 
 
@@ -541,10 +572,11 @@ def sync_focus(
             genes = parse_gene_list(list_text)
             known, unknown = [], []
             for g in genes:
-                try:
-                    known.append(context.gene_symbols[context.gene_index(g)])
-                except DataError:
+                found, _ = context.gene_list_columns([g])
+                if not found:
                     unknown.append(g)
+                else:  # a pattern (KRT*) stays one, and the link short
+                    known.append(g if "*" in g else context.gene_symbols[found[0]])
             if not known:
                 raise DataError(
                     f"none of the listed genes is in this dataset: {', '.join(unknown[:10])}"

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from core.data import match_genes
 from core.errors import ModelError
 
 
@@ -86,8 +87,7 @@ class PCAEmbedding:
     # ------------------------------------------------------------------ use
     def transform(self, es_new: Any) -> np.ndarray:
         """Project new samples (n_new, n_genes) on the sample components -> (n_new, sample_dim)."""
-        index = {g: i for i, g in enumerate(self.gene_ids_)}
-        cols = [index.get(str(g), -1) for g in es_new.gene_ids]
+        cols = match_genes(self.gene_ids_, self.gene_symbols_, es_new.gene_ids, es_new.gene_symbols)
         x = np.full((len(es_new.sample_ids), len(self.gene_ids_)), np.nan, dtype=np.float32)
         for j_new, j in enumerate(cols):
             if j >= 0:

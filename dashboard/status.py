@@ -95,7 +95,7 @@ def _alert(message: str) -> html.Div:
 TRAIN_STOPPED_MESSAGE = (
     "Training stopped before the model was ready: the background job ended without a result "
     "(it may have been killed, for example for lack of memory). Retry, or train ahead of time "
-    "with `python -m core train` and start the dashboard with --model."
+    "with “python -m core train” and start the dashboard with --model."
 )
 
 

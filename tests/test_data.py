@@ -1059,3 +1059,24 @@ def test_genes_left_out_for_being_0_everywhere_are_counted_and_named(sepira_file
     step = es.source["steps"][-1]
     assert step["n_dropped"] == 7 and all(g.startswith("MIR") for g in step["dropped"])
     assert step_words(step).startswith("the 7 genes 0 in every sample left out (MIR")
+
+
+def test_genes_are_matched_by_id_then_the_rest_by_name_in_any_case():
+    """A table whose symbols are cased otherwise (``Gata4``) keeps every gene even when a few
+    symbols are unchanged by the casing (``F2``): those matched exactly used to stop the
+    case-insensitive matching of all the others."""
+    from core.data import match_genes
+
+    model_ids = ["ENSG00000136574", "ENSG00000180210", "ENSG00000197616", "ENSG00000229807"]
+    model_symbols = ["GATA4", "F2", "MYH6", "XIST"]
+    rows = match_genes(
+        model_ids,
+        model_symbols,
+        ["Gata4", "F2", "Myh6", "ENSG00000229807.12", "Nope", "gata4"],
+        ["Gata4", "F2", "Myh6", "Xist", "Nope", "gata4"],
+    )
+    # versioned id matched exactly, the rest by name; a model gene takes one column only
+    assert rows.tolist() == [0, 1, 2, 3, -1, -1]
+    # ids of another case, and ids found among the model's symbols
+    assert match_genes(model_ids, model_symbols, ["ensg00000197616"], ["x"]).tolist() == [2]
+    assert match_genes(model_ids, model_symbols, ["x"], ["xist"]).tolist() == [3]

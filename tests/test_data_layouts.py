@@ -67,6 +67,41 @@ def test_numbers_as_column_names_as_r_writes_them(tmp_path, real):
         np.testing.assert_allclose(es.values, table.to_numpy().T, rtol=1e-6)
 
 
+def test_r_write_table_with_its_defaults_space_separated_and_quoted(tmp_path, real):
+    """write.table(x, "f.txt"): fields separated by one space, names in quotes, no header field
+    above the row names. It was read as one column; the error pasted whole rows (25 KB)."""
+    genes = _genes_rows(real, list(real.columns[:6]), 5)
+    lines = [" ".join(f'"{s}"' for s in genes.columns)]
+    lines += [f'"{g}" ' + " ".join(repr(float(v)) for v in row) for g, row in genes.iterrows()]
+    (tmp_path / "genes.txt").write_text("\n".join(lines) + "\n")
+    # samples in rows, with a tissue of two words in quotes
+    samples = real.iloc[:5, :6].copy()
+    samples.insert(0, "tissue", ["Adipose Tissue"] * 5)
+    lines = [" ".join(f'"{c}"' for c in samples.columns)]
+    for sid, row in samples.iterrows():
+        lines.append(f'"{sid}" "{row.iloc[0]}" ' + " ".join(repr(float(v)) for v in row.iloc[1:]))
+    (tmp_path / "samples.txt").write_text("\n".join(lines) + "\n")
+
+    es = load_table(tmp_path / "genes.txt")
+    assert list(es.sample_ids) == list(genes.columns)
+    assert list(es.gene_ids) == list(genes.index)
+    np.testing.assert_allclose(es.values, genes.to_numpy().T, rtol=1e-6)
+    es = load_table(tmp_path / "samples.txt")
+    assert list(es.sample_ids) == list(samples.index) and es.n_genes == 6
+    assert list(es.samples["tissue"]) == ["Adipose Tissue"] * 5
+    np.testing.assert_allclose(es.values, samples.iloc[:, 1:].to_numpy(), rtol=1e-6)
+
+
+def test_names_in_a_message_are_cut_short(tmp_path):
+    """A row read whole as one name (the separator not found) filled the message."""
+    long = "x" * 300
+    path = tmp_path / "odd.tsv"
+    path.write_text(f"id\tqq1\tqq2\n{long}\t1\t2\nrr2\t3\t4\n")
+    with pytest.raises(DataError, match="cannot tell whether its rows") as err:
+        load_table(path)
+    assert len(str(err.value)) < 1000 and "…" in str(err.value)
+
+
 def test_a_table_without_header_is_still_refused(tmp_path, real):
     # the first row is a sample like those below it: no header, whatever its numbers
     path = tmp_path / "noheader.csv"
@@ -582,3 +617,20 @@ def test_featurecounts_samples_are_named_by_their_files(tmp_path, real):
     counts.columns = [*counts.columns[:5], *[f"/r{i % 2}/S{i // 2}.bam" for i in range(6)]]
     path.write_text(counts.to_csv(sep="\t", index_label="Geneid"))
     assert load_table(path).sample_ids[0] == "/r0/S0.bam"
+
+
+def test_an_orientation_given_against_the_names_is_warned_of(tmp_path, real, caplog):
+    """Samples in rows read as genes in rows, as asked, trained on the transposed matrix
+    without a word; the names (gene symbols as columns) tell."""
+    path = tmp_path / "samples_in_rows.csv"
+    real.to_csv(path)
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(path, orientation="genes_x_samples")
+    assert es.n_samples == real.shape[1]  # as asked
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("as asked, but its names say samples in rows" in m for m in warned), warned
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(path, orientation="samples_x_genes")
+    assert es.n_samples == len(real)
+    assert not [r for r in caplog.records if r.levelno == logging.WARNING]

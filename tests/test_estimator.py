@@ -88,6 +88,24 @@ def test_transform_places_held_out_samples_by_tissue(fitted, gtex_split, drop_fr
 
 
 @pytest.mark.slow
+def test_samples_with_symbols_cased_otherwise_are_placed_as_with_the_ids(fitted, gtex_split):
+    """Genes named ``Myh6`` for the model's MYH6, with a few names left as they were (ids, or
+    symbols that casing does not change): every gene is used, and the samples land where they
+    land with the model's own ids. Before, the few exact matches turned the others away."""
+    _, held_out = gtex_split
+    held_out = held_out.subset(samples=np.arange(40))
+    names = [str(s).capitalize() for s in held_out.gene_symbols]
+    names[:3] = [str(g) for g in held_out.gene_ids[:3]]
+    renamed = ExpressionSet.from_array(
+        held_out.values, held_out.sample_ids, gene_ids=names, gene_symbols=names
+    )
+    assert sum(a != b for a, b in zip(names, held_out.gene_symbols, strict=True)) > 40
+    np.testing.assert_allclose(
+        fitted.transform(renamed), fitted.transform(held_out), rtol=1e-4, atol=1e-4
+    )
+
+
+@pytest.mark.slow
 def test_predict_reconstructs_profiles(fitted, gtex_split):
     train, _ = gtex_split
     rows = np.arange(0, train.n_samples, 97)

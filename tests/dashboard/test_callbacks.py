@@ -494,11 +494,25 @@ def test_place_uploaded_samples_on_the_map(context, sepira_file, monkeypatch):
     assert [r["nearest_sample"] for r in placed] == list(rows["sample"])
     assert all(r["distance_on_map"] < 1e-3 for r in placed)
     assert [r["nearest_label"] for r in placed] == list(rows["tissue"])
-    assert "4 samples from mine.csv.gz placed" in info and "majority tissue nearby" in info
+    assert "4 samples from mine.csv.gz placed" in info
+    assert "new samples by the tissue of most of their nearest samples: " in info
     assert "467 of the model's 467 genes present" in info
     part = rows.drop(columns=["tissue"]).iloc[:, :101].to_csv(index=False).encode()  # 100 genes
     info = placement.place_from_upload(context, _data_url(part), "part.csv", False)[2]
     assert "100 of the model's 467 genes present" in info
+    # symbols cased otherwise (Gata4), a few unchanged by the casing (F2): every gene is used,
+    # and counted as used (the page said 467 while 7 were placed on)
+    recased = rows.drop(columns=["tissue"])
+    recased.columns = ["sample", *(c.capitalize() for c in recased.columns[1:])]
+    again, _, info, _ = placement.place_from_upload(
+        context, _data_url(recased.to_csv(index=False).encode()), "recased.csv", False
+    )
+    assert "467 of the model's 467 genes present" in info
+    assert [r["nearest_sample"] for r in again] == list(rows["sample"])
+    # log values logged again: what the loader noticed reaches the page
+    alert = placement.place_from_upload(context, _data_url(raw), "mine.csv.gz", True)[3]
+    assert "look already log-transformed" in _text(alert) and "untick it" in _text(alert)
+    assert "/tmp" not in _text(alert) and "mine.csv.gz" in _text(alert)
     fig, _, _ = sample_map.recolor(context, "ann:tissue", (1, 99), None, placed)
     stars = fig.data[-1]
     assert stars.name == "your samples (4)" and stars.customdata is None
@@ -594,6 +608,25 @@ def test_neighbours_csv_holds_every_go_term(context):
             assert full.count("; ") == shown.count("; ") + more
 
 
+def test_enrichment_table_is_saved_as_csv_with_its_query(context):
+    """The GO enrichment among a gene's neighbours could be read but not saved."""
+    import io
+
+    import pandas as pd
+
+    rows, enriched, _ = neighbor_tables(context, "HNF4A", 15)
+    assert enriched
+    out = export.csv_download(
+        context, ids.EXPORT_ENRICHMENT_CSV, rows, None, None, "HNF4A", enriched
+    )
+    table = pd.read_csv(io.StringIO(out["content"]))
+    assert out["filename"] == "go_enrichment_HNF4A.csv"
+    assert list(table["go_id"]) == [r["go_id"] for r in enriched]
+    assert set(table["query"]) == {"HNF4A"} and set(table["k"]) == {15}
+    with pytest.raises(DataError, match="no GO process is enriched"):
+        export.csv_download(context, ids.EXPORT_ENRICHMENT_CSV, rows, None, None, "HNF4A", [])
+
+
 def test_exported_gene_map_labels_are_spaced_for_the_file(context, monkeypatch):
     """The neighbours' labels of an exported gene map are placed for the file's plot area
     (a single-column file is smaller than the page's map, a slide larger): no label lies on
@@ -650,3 +683,46 @@ def test_export_plot_area_is_what_plotly_draws(context):
     area = figures.export_plot_area(figs["fig"])
     for key, real in zip(("width", "height"), map(float, drawn.groups()), strict=True):
         assert 0.9 * real <= area[key] <= real, (key, area[key], real)
+
+
+def test_a_search_that_finds_no_gene_says_why(context):
+    """The dropdowns answered "No results found" alike for a typo and for a gene the dataset
+    lacks; a disabled option now says which, with close symbols."""
+    from dashboard.gene_space import search_options
+
+    for options in (
+        sample_map.color_options(context, "GATA44", None),
+        search_options(context, "GATA44", None),
+    ):
+        note = options[-1]
+        assert note["disabled"] and note["value"] == sample_map.NOT_FOUND
+        assert "unknown gene 'GATA44': not among the 467 genes" in note["label"]
+        assert "GATA4" in note["label"]  # did you mean
+    # nothing said while something is listed: a gene, or an annotation
+    for typed in ("GATA", "tissu", "G"):
+        values = [o["value"] for o in sample_map.color_options(context, typed, None)]
+        assert sample_map.NOT_FOUND not in values, typed
+
+
+def test_gene_lists_take_patterns_and_count_what_is_not_here(context):
+    from dashboard.context import parse_gene_list
+
+    assert parse_gene_list("TBX*, GATA4") == ["TBX*", "GATA4"]
+    tbx = [j for j, s in enumerate(context.gene_symbols) if s.upper().startswith("TBX")]
+    assert len(tbx) > 3
+    cols, unknown = context.gene_list_columns(["tbx*", "TBX5", "NOPE*", "NOTAGENE"])
+    assert cols == tbx and unknown == ["NOPE*", "NOTAGENE"]
+    spec = sample_map.resolve_color(context, "list:TBX*")
+    assert spec.title == f"gene list: mean z ({len(tbx)} genes)"
+    np.testing.assert_allclose(spec.values, context.gene_set_score(tbx))
+    # a link's entry that is not here is counted in the title, not dropped unsaid
+    spec = sample_map.resolve_color(context, "list:GATA4,NOTAGENE")
+    assert spec.title == "gene list: mean z (1 gene; 1 not here)"
+
+
+def test_genes_go_terms_leave_out_the_root_term(context):
+    """GO:0008150 itself ("biological_process", evidence ND) says the process is unknown;
+    it was listed as one of the gene's processes."""
+    listed = context.go_terms_of(list(context.gene_symbols), max_terms=None)
+    assert any(listed)
+    assert not any("biological_process" in t.split("; ") for t in listed)
