@@ -21,6 +21,7 @@ Sections
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import logging
 import numbers
 import time
@@ -1141,6 +1142,28 @@ def unit_rows(points: np.ndarray) -> np.ndarray:
     x = np.asarray(points, dtype=np.float64)
     norm = np.linalg.norm(x, axis=1, keepdims=True)
     return x / np.where(norm > 1e-12, norm, 1.0)
+
+
+def check_distinct_runs(gene_embeddings: Sequence[np.ndarray], names: Sequence[str]) -> None:
+    """Refuse gene embeddings of which two are the same run (equal gene vectors: one model
+    given twice, or a run resumed from another's checkpoint): joined or counted as runs that
+    agree, one run would count as two.
+
+    Raises
+    ------
+    DataError
+        Naming the two (``names``, one per embedding).
+    """
+    seen: dict[bytes, int] = {}
+    for i, emb in enumerate(gene_embeddings):
+        a = np.ascontiguousarray(np.asarray(emb, dtype=np.float32))
+        key = hashlib.blake2b(a.tobytes() + str(a.shape).encode(), digest_size=16).digest()
+        if key in seen:
+            raise DataError(
+                f"{names[i]} is the same run as {names[seen[key]]} (identical gene vectors): "
+                "joined, one run would count as two; compare runs of other seeds"
+            )
+        seen[key] = i
 
 
 def consensus_gene_space(gene_embeddings: Sequence[np.ndarray]) -> np.ndarray:

@@ -638,7 +638,7 @@ def _evaluation_json(
             "chance_accuracy": chance_accuracy(loaded.labels),
             "ceiling": table.attrs.get("ceiling"),
             "seed": args.seed,
-            "baselines_on": BASELINE_INPUT[args.center_samples],
+            "baselines_on": BASELINE_INPUT[args.center_samples] + _missing_note(loaded.es.values),
             "baselines": _baseline_names(
                 [n for n in baselines if n != "raw"], int(loaded.es.n_samples)
             )
@@ -753,6 +753,17 @@ BASELINE_INPUT = {
     True: "each sample's values minus its mean over genes (--center-samples)",
 }
 
+
+def _missing_note(values: np.ndarray, rows: int = 4096) -> str:
+    """What the baselines do with missing values, when the matrix has any (counted by blocks
+    of rows): they read them as each gene's mean, which "the values as they are" did not say."""
+    n = sum(int(np.isnan(values[i : i + rows]).sum()) for i in range(0, values.shape[0], rows))
+    if not n:
+        return ""
+    share = n / max(1, values.size)
+    return f" (its {n:,} missing values, {share:.1%} of the cells, read as each gene's mean)"
+
+
 PAIRED_CAPTION = (
     "Every map's classifiers train on the same samples in each split, so the difference is "
     "read split by split: mean accuracy of Factorized Embeddings minus the other map, its 95% "
@@ -864,7 +875,15 @@ def run_report(args: argparse.Namespace) -> int:
     for other in others:
         if other.es.fingerprint() != loaded.es.fingerprint():
             raise CoreError(f"--compare-models {other.dir}: trained on other data than --model")
+    if others:
+        from core.analysis import check_distinct_runs
+
+        check_distinct_runs(
+            [np.asarray(x.model.gene_embedding_) for x in (loaded, *others)],
+            [f"--model {loaded.dir}", *(f"--compare-models {x.dir}" for x in others)],
+        )
     es = loaded.es
+    args.missing_note = _missing_note(es.values)
     print(f"data: {es.name}: {es.n_samples} samples x {es.n_genes} genes", file=sys.stderr)
     figures: dict[str, Any] = {}
     tables: dict[str, pd.DataFrame] = {}
@@ -1427,7 +1446,7 @@ def _section_table1(
         f"random splits (seed {args.seed}; the same splits for every map). Each cell: mean ± sd "
         f"over the splits of the accuracy (share of the test samples whose "
         f"{html.escape(str(label))} is predicted right). Baselines computed on "
-        f"{html.escape(BASELINE_INPUT[args.center_samples])}. "
+        f"{html.escape(BASELINE_INPUT[args.center_samples] + getattr(args, 'missing_note', ''))}. "
         + (
             html.escape(_chance_text(chance, str(label), table.attrs.get("n_classes"))) + " "
             if chance is not None and np.isfinite(chance)
@@ -1991,6 +2010,7 @@ def _maps_caption(
     centered: bool,
     n_unlabelled: int = 0,
     neighbour_weight: float | None = None,
+    missing_note: str = "",
 ) -> str:
     """What Figure 2 shows: only the maps computed, and on which values, and what the model's
     map was trained on (the paper's objective, and the neighbour-graph term when it has one)."""
@@ -2008,7 +2028,7 @@ def _maps_caption(
         "embedding"
         + (
             f" beside {shown} of the same samples, computed on "
-            f"{html.escape(BASELINE_INPUT[centered])}"
+            f"{html.escape(BASELINE_INPUT[centered] + missing_note)}"
             + (
                 " (NMF on the values as they are: it needs values of 0 or more)"
                 if centered and "nmf" in methods
@@ -2145,6 +2165,7 @@ def _page(
             centered,
             _n_unlabelled(loaded.labels),
             params.get("neighbour_weight"),
+            _missing_note(es.values),
         ),
         fig_html("maps"),
     ]

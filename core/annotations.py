@@ -576,13 +576,19 @@ def check_go_settings(
     Raises
     ------
     DataError
-        Only one of the two files, a file that does not exist, or an unknown evidence code.
+        Only one of the two files, a file that does not exist or does not start as a GAF / OBO
+        file does, or an unknown evidence code.
     """
     if (gaf is None) != (obo is None):
         raise DataError("--go-gaf and --go-obo go together (annotations and their ontology)")
     for flag, path in (("--go-gaf", gaf), ("--go-obo", obo)):
         if path is not None and not Path(path).is_file():
             raise DataError(f"{flag} {path}: no such file")
+    # their first lines, before any work: a wrong file was found only after the maps and Table 1
+    if gaf is not None:
+        _check_gaf_start(Path(gaf))
+    if obo is not None:
+        _check_obo_start(Path(obo))
     try:
         return tuple(sorted(check_evidence_codes(exclude_evidence)))
     except DataError as exc:
@@ -1470,6 +1476,53 @@ def _is_utf8(path: Path, compression: str | None) -> bool:
 
 def _unreadable(path: Path, exc: BaseException) -> DataError:
     return DataError(f"{path}: cannot be read (damaged or truncated gzip download?): {exc}")
+
+
+def _check_gaf_start(path: Path, max_lines: int = 5000) -> None:
+    """A DataError unless ``path`` starts as a GAF file: a ``!gaf-version`` line, or a first
+    annotation line with GAF's columns (what :func:`_read_gaf` accepts)."""
+    try:
+        with _open_text(path) as fh:
+            for number, raw in enumerate(fh, 1):
+                if raw.startswith("!") or not raw.strip():
+                    if raw[1:].strip().lower().startswith("gaf-version"):
+                        return
+                    if number < max_lines:
+                        continue
+                    break
+                fields = raw.rstrip("\r\n").split("\t")
+                if _gaf_width_ok(fields) and fields[4].strip().startswith("GO:"):
+                    return
+                raise DataError(
+                    f"--go-gaf {path}: line {number} is not a GAF annotation line and no "
+                    "'!gaf-version:' line comes before it (not a GAF file?)"
+                )
+    except _READ_ERRORS as exc:
+        raise _unreadable(path, exc) from exc
+    except UnicodeDecodeError:
+        raise DataError(f"--go-gaf {path}: not a text file (not a GAF file?)") from None
+    raise DataError(f"--go-gaf {path}: no annotation line (not a GAF file?)")
+
+
+def _check_obo_start(path: Path, max_lines: int = 5000) -> None:
+    """A DataError unless ``path`` starts as an OBO file: a ``format-version:`` header line or
+    a ``[Term]`` stanza within its first lines."""
+    try:
+        with _open_text(path) as fh:
+            for number, raw in enumerate(fh, 1):
+                line = raw.strip()
+                if line.startswith("format-version:") or line == "[Term]":
+                    return
+                if number >= max_lines:
+                    break
+    except _READ_ERRORS as exc:
+        raise _unreadable(path, exc) from exc
+    except UnicodeDecodeError:
+        raise DataError(f"--go-obo {path}: not a text file (not an OBO file?)") from None
+    raise DataError(
+        f"--go-obo {path}: no 'format-version:' line or [Term] stanza at its start (not an OBO "
+        "file?)"
+    )
 
 
 def _read_bytes(path: Path) -> bytes:

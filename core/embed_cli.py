@@ -139,6 +139,10 @@ def load_model_dir(path: str, flag: str = "--model") -> Any:
     from core.estimator import FactorizedEmbeddings
 
     directory = Path(path)
+    if directory.is_file():
+        raise ModelError(
+            f"{flag} {path}: a file, not a model directory (give the folder that train wrote)"
+        )
     if not directory.is_dir():
         raise ModelError(f"{flag} {path}: no such model directory")
     if not (directory / "config.json").is_file():
@@ -172,10 +176,7 @@ def _check_out(path: str | None, force: bool, inputs: tuple[str | None, ...] = (
             raise CoreError(f"--out {path} is an input file of this command: choose another name")
     if out.exists() and not force:
         raise CoreError(f"--out {path} already exists; choose another name, or --force")
-    if out.parent.exists() and not out.parent.is_dir():
-        raise CoreError(f"--out {path}: {out.parent} is a file, not a folder")
-    if not out.parent.is_dir():
-        raise CoreError(f"--out {path}: no such directory {out.parent}")
+    # a missing folder is made when the table is written (as train, evaluate and export do)
     check_out_location(out, "--out")
     return out
 
@@ -185,6 +186,7 @@ def _write_table(table: pd.DataFrame, out: Path) -> None:
     disk or an interruption leaves ``out`` as it was)."""
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(
             tmp,
             sep="\t" if out.suffix.lower() == ".tsv" else ",",
@@ -470,7 +472,7 @@ def _aligned(model: Any, other: Any, path: str) -> np.ndarray:
 
 
 def run_neighbours(args: argparse.Namespace) -> int:
-    from core.analysis import consensus_gene_space, unit_rows
+    from core.analysis import check_distinct_runs, consensus_gene_space, unit_rows
 
     out = _check_out(args.out, args.force)
     queries = [g for g in (t.strip() for t in args.genes.split(",")) if g]
@@ -494,9 +496,18 @@ def run_neighbours(args: argparse.Namespace) -> int:
         else:
             rows.append(row)
     embeddings = [np.asarray(model.gene_embedding_)]
-    embeddings += [
-        _aligned(model, load_model_dir(p, "--compare-models"), p) for p in args.compare_models
-    ]
+    trained_on = getattr(model, "dataset_fingerprint_", "")
+    for p in args.compare_models:
+        other = load_model_dir(p, "--compare-models")
+        aligned = _aligned(model, other, p)  # its genes first: "lacks n genes" says more
+        theirs = getattr(other, "dataset_fingerprint_", "")
+        if trained_on and theirs and theirs != trained_on:
+            raise CoreError(f"--compare-models {p}: trained on other data than --model")
+        embeddings.append(aligned)
+    check_distinct_runs(
+        embeddings,
+        [f"--model {args.model}", *(f"--compare-models {p}" for p in args.compare_models)],
+    )
     units = [unit_rows(e) for e in embeddings]
     joined = unit_rows(consensus_gene_space(embeddings))
     parts = []

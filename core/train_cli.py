@@ -138,6 +138,14 @@ def run_train(args: argparse.Namespace) -> int:
                     f"--resume continues the interrupted run's settings: {shown}; drop those "
                     "flags, or train without --resume"
                 )
+            if "epochs" in params and saved.get("epochs") != params["epochs"]:
+                before = saved.get("epochs") or "an automatic number of"
+                print(
+                    f"note: the interrupted run was set for {before} epochs; --epochs "
+                    f"{params['epochs']} continues it to {params['epochs']} (its learning-rate "
+                    "schedule follows the new length from here)",
+                    file=sys.stderr,
+                )
             params = {**saved, **params}
     params.setdefault("seed", 0)
     try:
@@ -151,6 +159,12 @@ def run_train(args: argparse.Namespace) -> int:
         raise CoreError(
             f"{source}: {es.n_samples} sample{'' if es.n_samples == 1 else 's'} to train on; "
             "a map of samples needs at least 2 (are samples and genes the right way round?)"
+        )
+    if es.n_samples < 4:
+        print(
+            f"note: {es.n_samples} samples: the model is trained, but `evaluate` and `report` "
+            "need at least 4 samples to compare its map with the others",
+            file=sys.stderr,
         )
     es = es.drop_zero_genes()
     if es.n_genes == 0:
@@ -381,6 +395,12 @@ def _check_resumed_data(partial: Path, checkpoint: Path, es) -> None:
             raise CoreError(f"--resume: {record_path} is unreadable ({exc})") from None
         if record.get("fingerprint") == es.fingerprint():
             return
+        if (record.get("n_samples"), record.get("n_genes")) == (es.n_samples, es.n_genes):
+            raise CoreError(
+                f"--resume: the checkpoint in {partial} was trained on other values of the "
+                f"same shape ({es.n_samples} samples x {es.n_genes} genes): has the data file "
+                "changed since? Give the interrupted run's data, or train without --resume"
+            )
         shape = f"{record.get('n_samples')} samples x {record.get('n_genes')} genes"
     else:
         from core.train import load_checkpoint

@@ -876,7 +876,7 @@ class AppContext:
 
         Returns the joined vectors, each model's unit vectors and the joined models' keys.
         """
-        from core.analysis import consensus_gene_space
+        from core.analysis import check_distinct_runs, consensus_gene_space
 
         wanted = [_strip_version(g).upper() for g in gene_ids]
         embeddings, keys = [gene_embedding], []
@@ -894,6 +894,10 @@ class AppContext:
                 )
             embeddings.append(np.asarray(other.gene_embedding_, dtype=np.float32)[rows])
             keys.append(str(other.key()))
+        check_distinct_runs(
+            embeddings,
+            ["the model shown", *(f"--join-models {p}" for p in self.config.join_models)],
+        )
         joined = consensus_gene_space(embeddings).astype(np.float32)
         units = tuple(unit_rows(e).astype(np.float32) for e in embeddings)
         log.info("gene space: %d models joined", len(embeddings))

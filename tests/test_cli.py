@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -172,10 +173,9 @@ def test_neighbours_from_the_command_line(tiny_cli_model, small_matrix, tmp_path
     # a gene asked twice is listed once
     assert main([*args, "--genes", f"{gene},{gene.lower()}", "--out", str(out), "--force"]) == 0
     assert list(pd.read_csv(out)["gene"]) == [gene] * 3
-    # the same model twice: the joined space is the model's, every neighbour holds in both runs
-    assert main([*args, "--compare-models", str(tiny_cli_model), "--out", str(out), "--force"]) == 0
-    joined = pd.read_csv(out)
-    assert list(joined["neighbour"]) == list(table["neighbour"]) and (joined["runs"] == "2/2").all()
+    # the same model twice would count one run as two: refused
+    assert main([*args, "--compare-models", str(tiny_cli_model), "--out", str(out), "--force"]) == 2
+    assert "is the same run as --model" in capsys.readouterr().err
     # a gene the model lacks: left out, with a warning, the others listed; none known: refused
     assert main([*args[:-4], "--genes", f"NOTAGENE,{gene}", "--k", "3"]) == 0
     captured = capsys.readouterr()
@@ -190,6 +190,14 @@ def test_neighbours_from_the_command_line(tiny_cli_model, small_matrix, tmp_path
     assert main([*train, "--hidden", "8", "--gene-dim", "2", "--top-genes", "10"]) == 0
     assert main([*args, "--compare-models", str(other)]) == 2
     assert "lacks" in capsys.readouterr().err
+    # the same genes, other samples: refused as report refuses it
+    fewer = tmp_path / "fewer.csv"
+    pd.read_csv(small_matrix).iloc[:50].to_csv(fewer, index=False)
+    moved = tmp_path / "moved"
+    train = ["train", "--matrix", str(fewer), "--out", str(moved), "--epochs", "1"]
+    assert main([*train, "--hidden", "16", "--gene-dim", "4"]) == 0
+    assert main([*args, "--compare-models", str(moved)]) == 2
+    assert "trained on other data than --model" in capsys.readouterr().err
 
 
 def test_gene_ids_with_dots_are_not_confused():
@@ -264,7 +272,8 @@ def test_resume_refuses_other_data(small_matrix, sepira_file, tmp_path, capsys):
     record = {"n_samples": 60, "n_genes": 30, "fingerprint": "0" * 32}
     (partial / "data.json").write_text(json.dumps(record))
     code, err = _run([*resume, "--matrix", small_matrix], capsys)
-    assert code == 2 and "trained on other data" in err and "Traceback" not in err
+    assert code == 2 and "other values of the same shape (60 samples x 30 genes)" in err
+    assert "Traceback" not in err
     (partial / "params.json").write_text("{")
     code, err = _run([*resume, "--matrix", small_matrix], capsys)
     assert code == 2 and "params.json is unreadable" in err
@@ -382,6 +391,25 @@ def test_evaluate_labels_and_changed_training_data(sepira_file, tmp_path, capsys
     assert not (tmp_path / "e.json").exists()
 
 
+def test_evaluate_says_how_the_baselines_read_missing_values(small_matrix, tmp_path, capsys):
+    """The baselines read a missing value as its gene's mean; the table said they were
+    computed "on the values as they are"."""
+    table = pd.read_csv(small_matrix)
+    table.iloc[::7, 5] = np.nan  # 9 holes in 60 x 30
+    path = tmp_path / "holes.csv"
+    table.to_csv(path, index=False)
+    model = tmp_path / "m"
+    train = ["train", "--matrix", path, "--out", model, "--epochs", "1", "--hidden", "8"]
+    assert main([str(a) for a in [*train, "--gene-dim", "2"]]) == 0
+    out = tmp_path / "e.json"
+    code, err = _run(
+        ["evaluate", "--model", model, "--out", out, "--fraction", "0.3", *EVALUATE], capsys
+    )
+    assert code == 0, err
+    text = out.with_suffix(".md").read_text()
+    assert "its 9 missing values, 0.5% of the cells, read as each gene's mean" in text
+
+
 def test_raw_counts_without_a_transform_warn(small_matrix, tmp_path, caplog):
     import argparse
     import logging
@@ -442,6 +470,8 @@ def test_resume_continues_the_runs_settings(small_matrix, tmp_path, capsys):
     assert code == 2 and "seed=3 (given 0)" in err
     code, err = _run([*resume, "--epochs", "2"], capsys)
     assert code == 0, err
+    # another length continues the run, and says so (its schedule changes)
+    assert "the interrupted run was set for 1 epochs; --epochs 2 continues it to 2" in err
     resumed = FactorizedEmbeddings.load(tmp_path / "m")
     assert resumed.get_params()["seed"] == 3 and resumed.get_params()["gene_dim"] == 2
 
@@ -496,3 +526,25 @@ def test_progress_lines_in_a_log_say_how_long_is_left(monkeypatch, capsys):
     assert lines[1] == "placing: 13,000 of 17,382 samples (7 min, about 2 min left)"
     assert lines[2] == "placing: 17,382 of 17,382 samples (9 min)"
     assert cli.duration(3_900) == "1 h 05 min" and cli.time_left(5, 0.5) == ""
+
+
+def test_training_on_three_samples_says_what_it_cannot_do(small_matrix, tmp_path, capsys):
+    path = tmp_path / "three.csv"
+    pd.read_csv(small_matrix).iloc[:3].to_csv(path, index=False)
+    args = ["train", "--matrix", path, "--out", tmp_path / "m", "--epochs", "1", "--hidden", "8"]
+    code, err = _run(args, capsys)
+    assert code == 0, err
+    assert "note: 3 samples: the model is trained, but `evaluate` and `report` need" in err
+
+
+def test_embed_makes_its_output_folder_and_names_a_file_given_as_model(
+    tiny_cli_model, small_matrix, tmp_path, capsys
+):
+    out = tmp_path / "new" / "folder" / "placed.csv"
+    args = ["embed", "--model", tiny_cli_model, "--matrix", small_matrix, "--out", out]
+    code, err = _run(args, capsys)
+    assert code == 0, err
+    assert len(pd.read_csv(out)) == 60
+    args = ["embed", "--model", small_matrix, "--matrix", small_matrix, "--out", out]
+    code, err = _run([*args, "--force"], capsys)
+    assert code == 2 and "a file, not a model directory" in err

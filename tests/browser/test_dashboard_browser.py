@@ -304,3 +304,39 @@ def test_files_over_the_upload_limit_are_refused_with_a_message(app_url, driver,
     msg = _wait(driver, lambda: driver.find_element(By.ID, "alert-place").text, 20, "place alert")
     assert msg.startswith("matrix.csv: 51.0 MB; up to 50 MB are placed here")
     driver.save_screenshot(str(driver.shots / "7_upload_too_big.png"))
+
+
+def test_dropdowns_find_versioned_ids_and_say_when_a_gene_is_not_here(app_url, driver):
+    """A versioned Ensembl id (as GTEx files write them) lists its gene in color-by; a gene the
+    dataset lacks is answered in the dropdown, not with "No results found"."""
+    from selenium.webdriver.common.by import By
+
+    _loaded(driver, app_url)
+    # MYH6 of the demo: ENSG00000197616 (Ensembl ids without version)
+    _choose(driver, "color-by", "ENSG00000197616.11", "MYH6 — observed")
+    _wait(
+        driver,
+        lambda: "MYH6 (observed)" in _figure(driver, "sample-map")["colorbar"],
+        30,
+        "MYH6 colour bar",
+    )
+    control = driver.find_element(By.CSS_SELECTOR, "#gene-search .Select-control")
+    _js(driver, "document.getElementById('gene-search').scrollIntoView({block: 'center'})")
+    control.click()
+    driver.find_element(By.CSS_SELECTOR, "#gene-search input").send_keys("NOTAGENE")
+    note = _wait(
+        driver,
+        lambda: next(
+            iter(
+                driver.find_elements(
+                    By.XPATH,
+                    "//div[@id='gene-search']//*[contains(text(), \"unknown gene 'NOTAGENE'\")]",
+                )
+            ),
+            None,
+        ),
+        30,
+        "the unknown-gene note",
+    )
+    assert "not among the" in note.text
+    driver.save_screenshot(str(driver.shots / "7_unknown_gene_note.png"))
