@@ -35,6 +35,21 @@ from dashboard.selection import encode_rows
 #: What the link to the view says (``layout``), and says it leaves out.
 SHARE_LINK_TEXT = "open in a new tab"
 
+
+def share_link_text(left_out: list[str], n_placed: int = 0) -> str:
+    """The share link's words: what the link leaves out (too long; placed samples, which
+    stay in this page: the link would reopen the view without them, unsaid)."""
+    text = SHARE_LINK_TEXT
+    if left_out:
+        text += f" (without {' and '.join(left_out)}: too long for a link)"
+    if n_placed:
+        text += (
+            f" (without your {n_placed} placed sample{'' if n_placed == 1 else 's'}: "
+            "upload them again there)"
+        )
+    return text
+
+
 #: Longest query string a link holds: gunicorn refuses request lines over 4,094 characters
 #: (HTTP 414), and the address bar holds the link, so a reload would fail too.
 MAX_URL_QUERY_CHARS = 3800
@@ -574,10 +589,11 @@ def register_callbacks(app: Any) -> None:
         Input(ids.NEIGHBORS_K, "value"),
         Input(ids.CLIP, "value"),
         Input(ids.MAP_ZOOM, "data"),
+        Input(ids.PLACED, "data"),
         State(ids.URL, "search"),
         prevent_initial_call=True,
     )
-    def share(color, focus, selection, gene_color, k, clip, zoom, url_search):
+    def share(color, focus, selection, gene_color, k, clip, zoom, placed, url_search):
         left_out: list[str] = []
         query = view_query(
             color,
@@ -591,10 +607,7 @@ def register_callbacks(app: Any) -> None:
             zoom={w: figure_zoom(context, zoom, w, url_search) for w in ZOOMABLE},
             left_out=left_out,
         )
-        text = SHARE_LINK_TEXT
-        if left_out:
-            text += f" (without {' and '.join(left_out)}: too long for a link)"
-        return query or "?", text
+        return query or "?", share_link_text(left_out, len(placed or []))
 
     # the number of neighbours and the clip range of a link (the rest: sample_map.sync_focus)
     @app.callback(

@@ -1080,3 +1080,17 @@ def test_genes_are_matched_by_id_then_the_rest_by_name_in_any_case():
     # ids of another case, and ids found among the model's symbols
     assert match_genes(model_ids, model_symbols, ["ensg00000197616"], ["x"]).tolist() == [2]
     assert match_genes(model_ids, model_symbols, ["x"], ["xist"]).tolist() == [3]
+
+
+def test_sample_ids_changed_by_r_are_named_as_such(sepira_file, tmp_path):
+    """GTEX-1117F-0226 written back by R as GTEX.1117F.0226: no sample in common, and the
+    message says why."""
+    table = pd.read_csv(sepira_file).iloc[:6, :8]
+    ids = [f"GTEX-11{i}F-0226-SM-5GZZ{i}" for i in range(6)]
+    notes = pd.DataFrame({"sample": ids, "tissue": table["tissue"]})
+    notes.to_csv(tmp_path / "notes.csv", index=False)
+    matrix = table.drop(columns=["tissue"]).assign(sample=[i.replace("-", ".") for i in ids])
+    matrix.to_csv(tmp_path / "m.csv", index=False)
+    with pytest.raises(DataError, match="no sample in common") as err:
+        load_table(tmp_path / "m.csv", annotations=tmp_path / "notes.csv")
+    assert "R's read.table/data.frame turns '-' into '.'" in str(err.value)

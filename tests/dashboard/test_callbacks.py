@@ -726,3 +726,10 @@ def test_genes_go_terms_leave_out_the_root_term(context):
     listed = context.go_terms_of(list(context.gene_symbols), max_terms=None)
     assert any(listed)
     assert not any("biological_process" in t.split("; ") for t in listed)
+
+
+def test_the_share_link_says_it_leaves_placed_samples_out():
+    assert export.share_link_text([]) == "open in a new tab"
+    text = export.share_link_text(["the selection"], 3)
+    assert "without the selection: too long for a link" in text
+    assert "without your 3 placed samples: upload them again there" in text
