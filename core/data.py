@@ -1494,13 +1494,7 @@ def load_gtex(
     header_ids = pd.Index(header.sample_ids)
     labelled = header_ids.isin(attrs.index)
     if not labelled.any():
-        hint = ""
-        if _r_names(header_ids).isin(_r_names(attrs.index)).any():
-            hint = (
-                "; they match with '-' and '.' told alike: R's read.table/data.frame turns '-' "
-                "into '.' in column names (check.names = TRUE); write the matrix with "
-                "check.names = FALSE"
-            )
+        hint = _r_names_hint(header_ids, attrs.index)
         raise DataError(
             f"no sample in common between matrix {gct_path} (e.g. {header.sample_ids[:2]}) and "
             f"sample attributes {attr_path} (e.g. {attrs.index[:2].tolist()}){hint}"
@@ -2251,10 +2245,19 @@ def _shown_names(names: Sequence[str], n: int = 3, width: int = 40) -> str:
     return ", ".join(repr(x) for x in cut) if cut else "none"
 
 
-def _r_names(ids: pd.Index) -> pd.Index:
-    """Ids as R's ``make.names`` leaves them, for a hint: ``GTEX-1117F-0226`` and
-    ``GTEX.1117F.0226`` alike."""
-    return pd.Index([re.sub(r"[^A-Za-z0-9._]", ".", str(i)) for i in ids])
+def _r_names_hint(ids: pd.Index, other: pd.Index) -> str:
+    """For a "no sample in common" message: a hint when the two sets of ids match as R's
+    ``make.names`` leaves them (``GTEX-1117F-0226`` read back as ``GTEX.1117F.0226``)."""
+
+    def r_names(names: pd.Index) -> pd.Index:
+        return pd.Index([re.sub(r"[^A-Za-z0-9._]", ".", str(i)) for i in names])
+
+    if not r_names(ids).isin(r_names(other)).any():
+        return ""
+    return (
+        "; they match with '-' and '.' told alike: R's read.table/data.frame turns '-' into '.' "
+        "in column names (check.names = TRUE); write or read the file with check.names = FALSE"
+    )
 
 
 def _starts_like_gct(path: Path) -> bool:
@@ -2343,12 +2346,8 @@ def _join_annotations(
         hint = ""
         if ids.str.upper().isin(table.index.str.upper()).any():
             hint = "; they match when upper and lower case are not told apart: spell them alike"
-        elif _r_names(ids).isin(_r_names(table.index)).any():
-            hint = (
-                "; they match with '-' and '.' told alike: R's read.table/data.frame turns '-' "
-                "into '.' in column names (check.names = TRUE); write or read the file with "
-                "check.names = FALSE"
-            )
+        else:
+            hint = _r_names_hint(ids, table.index)
         raise DataError(
             f"no sample in common between matrix {matrix_path} (e.g. {ids[:2].tolist()}) and "
             f"annotations {ann_path} (column {col!r}, e.g. {table.index[:2].tolist()}){hint}"

@@ -822,23 +822,22 @@ def test_cli_errors(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def tiny_model(sepira, tmp_path_factory):
     """A one-epoch model on 130 real samples (5 per tissue) x 40 genes: glue, not quality."""
-    from core.estimator import FactorizedEmbeddings
-
-    es = sepira.subset(samples=np.arange(0, sepira.n_samples, 4), genes=np.arange(40))
-    model = FactorizedEmbeddings(gene_dim=4, hidden=(8,), epochs=1, device="cpu", seed=0)
-    model.fit(es)
-    return model.save(tmp_path_factory.mktemp("models") / "tiny")
+    return _tiny(sepira, tmp_path_factory, 0)
 
 
 @pytest.fixture(scope="module")
 def tiny_model_seed1(sepira, tmp_path_factory):
     """:func:`tiny_model` with another seed: a second run of the same data."""
+    return _tiny(sepira, tmp_path_factory, 1)
+
+
+def _tiny(sepira, tmp_path_factory, seed: int):
     from core.estimator import FactorizedEmbeddings
 
     es = sepira.subset(samples=np.arange(0, sepira.n_samples, 4), genes=np.arange(40))
-    model = FactorizedEmbeddings(gene_dim=4, hidden=(8,), epochs=1, device="cpu", seed=1)
+    model = FactorizedEmbeddings(gene_dim=4, hidden=(8,), epochs=1, device="cpu", seed=seed)
     model.fit(es)
-    return model.save(tmp_path_factory.mktemp("models") / "tiny_seed1")
+    return model.save(tmp_path_factory.mktemp("models") / f"tiny_seed{seed}")
 
 
 def test_cli_evaluate_writes_json_and_markdown(tiny_model, tmp_path, capsys):

@@ -35,9 +35,10 @@ def _wait_text(driver, element_id: str, needle: str, timeout: float, what: str) 
     )
 
 
-def _colour_by_myh6(driver) -> None:
-    """Colour the sample map by MYH6's observed values; wait for its colour bar."""
-    _choose(driver, "color-by", "MYH6", "MYH6 — observed")
+def _colour_by_myh6(driver, typed: str = "MYH6") -> None:
+    """Colour the sample map by MYH6's observed values (``typed`` in color-by); wait for its
+    colour bar."""
+    _choose(driver, "color-by", typed, "MYH6 — observed")
     _wait(
         driver,
         lambda: "MYH6 (observed)" in _figure(driver, "sample-map")["colorbar"],
@@ -313,13 +314,7 @@ def test_dropdowns_find_versioned_ids_and_say_when_a_gene_is_not_here(app_url, d
 
     _loaded(driver, app_url)
     # MYH6 of the demo: ENSG00000197616 (Ensembl ids without version)
-    _choose(driver, "color-by", "ENSG00000197616.11", "MYH6 — observed")
-    _wait(
-        driver,
-        lambda: "MYH6 (observed)" in _figure(driver, "sample-map")["colorbar"],
-        30,
-        "MYH6 colour bar",
-    )
+    _colour_by_myh6(driver, "ENSG00000197616.11")
     control = driver.find_element(By.CSS_SELECTOR, "#gene-search .Select-control")
     _js(driver, "document.getElementById('gene-search').scrollIntoView({block: 'center'})")
     control.click()
