@@ -553,6 +553,7 @@ class FactorizedEmbeddings:
                 reference = _graph_reference(scaled, cfg.seed)
             # on the leading principal components (at most 50)
             graph = neighbour_graph(reference["scores"], cfg.neighbour_k, cfg.seed)
+        t_network = time.perf_counter()
         state = train_network(
             module,
             scaled,
@@ -563,12 +564,15 @@ class FactorizedEmbeddings:
             neighbours=graph,
             data_key=self._checkpoint_key(es),
         )
+        # a resumed run's time counts the epochs trained before the interruption, as its
+        # progress line does (it said 99 s, and the model 70 s)
+        resumed_s = state.elapsed_s - (time.perf_counter() - t_network)
         module.to("cpu")
         self.train_config = cfg
         self.gene_mean_, self.gene_scale_ = gene_mean, gene_scale
         self.module_ = module
         self.history_ = list(state.history)
-        self.train_time_s_ = float(time.perf_counter() - t0)
+        self.train_time_s_ = float(time.perf_counter() - t0 + max(0.0, resumed_s))
         self.pairs_per_s_ = float(state.pairs_seen / max(state.elapsed_s, 1e-9))
         self.n_moved_ = list(state.moved)
         # where new samples find their neighbours (transform), when the map was built with them

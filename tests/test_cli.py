@@ -468,8 +468,15 @@ def test_resume_continues_the_runs_settings(small_matrix, tmp_path, capsys):
     assert code == 2 and "gene_dim=2 (given 7)" in err and (partial / "checkpoint.pt").exists()
     code, err = _run([*resume, "--epochs", "2", "--seed", "0"], capsys)
     assert code == 2 and "seed=3 (given 0)" in err
+    # the time trained before the interruption counts in the model's training time
+    import torch
+
+    saved = torch.load(partial / "checkpoint.pt", map_location="cpu", weights_only=True)
+    saved["elapsed_s"] = 500.0
+    torch.save(saved, partial / "checkpoint.pt")
     code, err = _run([*resume, "--epochs", "2"], capsys)
     assert code == 0, err
+    assert 500 <= FactorizedEmbeddings.load(tmp_path / "m").train_time_s_ < 600
     # another length continues the run, and says so (its schedule changes)
     assert "the interrupted run was set for 1 epochs; --epochs 2 continues it to 2" in err
     resumed = FactorizedEmbeddings.load(tmp_path / "m")
