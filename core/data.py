@@ -197,6 +197,26 @@ _ANNOTATION_NAME_KEYS = (
 )
 
 
+def default_label_column(
+    samples: pd.DataFrame, preferred: Sequence[str] = ("SMTS", "tissue")
+) -> str | None:
+    """The main categorical label column of sample annotations (one row per sample), or None:
+    the first of ``preferred`` present (case-insensitive) with at least one value; else the
+    first text/categorical column with 2 to ``max(2, n_samples // 2)`` distinct values."""
+    by_lower = {str(c).lower(): c for c in samples.columns}
+    for want in preferred:
+        col = by_lower.get(str(want).lower())
+        if col is not None and samples[col].notna().any():
+            return str(col)
+    limit = max(2, len(samples) // 2)
+    for col in samples.columns:
+        series = samples[col]
+        if series.dtype == object or isinstance(series.dtype, pd.CategoricalDtype):
+            if 2 <= series.nunique(dropna=True) <= limit:
+                return str(col)
+    return None
+
+
 # =============================================================================== ExpressionSet
 class ExpressionSet:
     """A samples x genes expression matrix (log scale) with sample and gene annotations.
@@ -388,18 +408,7 @@ class ExpressionSet:
         The first of ``preferred`` present (case-insensitive) with at least one value; else the
         first text/categorical column with 2 to ``max(2, n_samples // 2)`` distinct values.
         """
-        by_lower = {str(c).lower(): c for c in self.samples.columns}
-        for want in preferred:
-            col = by_lower.get(str(want).lower())
-            if col is not None and self.samples[col].notna().any():
-                return str(col)
-        limit = max(2, self.n_samples // 2)
-        for col in self.samples.columns:
-            series = self.samples[col]
-            if series.dtype == object or isinstance(series.dtype, pd.CategoricalDtype):
-                if 2 <= series.nunique(dropna=True) <= limit:
-                    return str(col)
-        return None
+        return default_label_column(self.samples, preferred)
 
     # ------------------------------------------------------------------ gene lookup
     def _gene_lookup(self) -> dict[str, dict[str, int]]:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from core.cli import StepProgress, check_out_location
-from core.data import _strip_version, match_genes
+from core.data import _strip_version, default_label_column, match_genes
 from core.errors import CoreError, DataError, ModelError
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,8 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--label",
         default=None,
-        help="training sample annotation to report (default SMTS or tissue when present)",
+        help="training sample annotation to report (default SMTS or tissue when present, "
+        "else the first categorical annotation, as evaluate and report choose it)",
     )
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
     p.set_defaults(func=run_embed)
@@ -214,10 +215,7 @@ def _label_column(samples: pd.DataFrame | None, label: str | None) -> str | None
             cols = ", ".join(map(str, samples.columns))
             raise CoreError(f"--label {label}: no such training sample annotation ({cols})")
         return by_lower[label.lower()]
-    for name in ("smts", "tissue"):
-        if name in by_lower:
-            return by_lower[name]
-    return None
+    return default_label_column(samples)  # as evaluate and report choose it
 
 
 # ----------------------------------------------------------------------------- embed

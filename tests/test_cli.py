@@ -555,3 +555,21 @@ def test_embed_makes_its_output_folder_and_names_a_file_given_as_model(
     args = ["embed", "--model", small_matrix, "--matrix", small_matrix, "--out", out]
     code, err = _run([*args, "--force"], capsys)
     assert code == 2 and "a file, not a model directory" in err
+
+
+def test_embed_reports_the_label_evaluate_would_choose(small_matrix, tmp_path, capsys):
+    """With only a `group` annotation, evaluate classified by it and embed reported none."""
+    table = pd.read_csv(small_matrix).drop(columns=["tissue"])
+    table.to_csv(tmp_path / "m.csv", index=False)
+    notes = pd.DataFrame({"sample": table["sample"], "group": ["a", "b", "c"] * 20})
+    notes.to_csv(tmp_path / "notes.csv", index=False)
+    model = tmp_path / "model"
+    train = ["train", "--matrix", tmp_path / "m.csv", "--annotations", tmp_path / "notes.csv"]
+    code, err = _run([*train, "--out", model, "--epochs", "1", "--hidden", "8"], capsys)
+    assert code == 0, err
+    out = tmp_path / "placed.csv"
+    code, err = _run(
+        ["embed", "--model", model, "--matrix", tmp_path / "m.csv", "--out", out], capsys
+    )
+    assert code == 0, err
+    assert {"nearest_group", "majority_group"} <= set(pd.read_csv(out).columns)
