@@ -972,6 +972,7 @@ def run_report(args: argparse.Namespace) -> int:
                 simulated=simulated,
                 cache_line=cache_line,
                 command=_report_command(args),
+                missing_note=args.missing_note,
             )
             (tmp / "index.html").write_text(page, encoding="utf-8")
             replace_dir(tmp, out)
@@ -2086,6 +2087,7 @@ def _page(
     simulated: bool = False,
     cache_line: str = "",
     command: str = "",
+    missing_note: str = "",
 ) -> str:
     es, model = loaded.es, loaded.model
     params = model.trained_params()
@@ -2165,7 +2167,7 @@ def _page(
             centered,
             _n_unlabelled(loaded.labels),
             params.get("neighbour_weight"),
-            _missing_note(es.values),
+            missing_note,
         ),
         fig_html("maps"),
     ]

@@ -1499,8 +1499,6 @@ def _check_gaf_start(path: Path, max_lines: int = 5000) -> None:
                 )
     except _READ_ERRORS as exc:
         raise _unreadable(path, exc) from exc
-    except UnicodeDecodeError:
-        raise DataError(f"--go-gaf {path}: not a text file (not a GAF file?)") from None
     raise DataError(f"--go-gaf {path}: no annotation line (not a GAF file?)")
 
 
@@ -1517,8 +1515,6 @@ def _check_obo_start(path: Path, max_lines: int = 5000) -> None:
                     break
     except _READ_ERRORS as exc:
         raise _unreadable(path, exc) from exc
-    except UnicodeDecodeError:
-        raise DataError(f"--go-obo {path}: not a text file (not an OBO file?)") from None
     raise DataError(
         f"--go-obo {path}: no 'format-version:' line or [Term] stanza at its start (not an OBO "
         "file?)"

@@ -1509,7 +1509,7 @@ class AppContext:
 
     # ------------------------------------------------------------------ new samples
     #: Largest upload of new samples, and most samples placed at once, in the page (larger
-    #: sets: `“python -m core embed”`).
+    #: sets: ``python -m core embed``).
     MAX_PLACE_BYTES = 50_000_000
     MAX_PLACED = 2_000
     #: Training samples consulted for a placed sample's majority label.
