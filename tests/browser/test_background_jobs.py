@@ -9,7 +9,13 @@ import time
 import pytest
 
 from tests.browser.conftest import running_app
-from tests.browser.test_dashboard_browser import _figure, _js, _wait, _wait_text
+from tests.browser.test_dashboard_browser import (
+    _figure,
+    _js,
+    _scroll_to,
+    _wait,
+    _wait_text,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +62,7 @@ def test_killed_baseline_maps_job_says_so_and_retries(app_server, driver):
         170,
         "sample map",
     )
-    _js(driver, "document.getElementById('baselines-button').scrollIntoView({block: 'center'})")
+    _scroll_to(driver, "baselines-button")
     before = _children(proc)
     driver.find_element(By.ID, "baselines-button").click()
     job = _new_job(driver, proc, before, 30, "baseline maps job")
@@ -157,7 +163,7 @@ def test_killed_placing_job_says_so_and_retries(app_server, driver, tmp_path):
     frame.update({g: values[:, j] for j, g in enumerate(demo.gene_symbols)})
     path = tmp_path / "many_samples.csv"
     pd.DataFrame(frame).to_csv(path, index=False, float_format="%.3f")
-    _js(driver, "document.getElementById('place-upload').scrollIntoView({block: 'center'})")
+    _scroll_to(driver, "place-upload")
     before = _children(proc)
     driver.find_element(By.CSS_SELECTOR, "#place-upload input[type=file]").send_keys(str(path))
     job = _new_job(driver, proc, before, 30, "placing job")

@@ -51,6 +51,24 @@ def _js(driver, script: str):
     return driver.execute_script(script)
 
 
+def _scroll_to(driver, element_id: str, timeout: float = 30) -> None:
+    """Scroll the element ``element_id`` to the middle of the window, once it is drawn: dcc
+    components (uploads, dropdowns, graphs) load their code lazily and appear a moment after
+    the rest of the page, later still on a busy machine."""
+    _wait(
+        driver,
+        lambda: _js(
+            driver,
+            f"""const e = document.getElementById('{element_id}');
+            if (!e) return false;
+            e.scrollIntoView({{block: 'center'}});
+            return true;""",
+        ),
+        timeout,
+        f"{element_id} drawn",
+    )
+
+
 def _figure(driver, graph_id: str) -> dict:
     """The figure plotly drew in a dcc.Graph (data trace names, colour bar title)."""
     return _js(
@@ -71,7 +89,7 @@ def _choose(driver, dropdown_id: str, text: str, option_text: str) -> None:
 
     control = driver.find_element(By.CSS_SELECTOR, f"#{dropdown_id} .Select-control")
     # in the middle of the window: the alert area stays on top of the page while scrolling
-    _js(driver, f"document.getElementById('{dropdown_id}').scrollIntoView({{block: 'center'}})")
+    _scroll_to(driver, dropdown_id)
     control.click()
     box = driver.find_element(By.CSS_SELECTOR, f"#{dropdown_id} input")
     box.send_keys(text)
@@ -316,7 +334,7 @@ def test_dropdowns_find_versioned_ids_and_say_when_a_gene_is_not_here(app_url, d
     # MYH6 of the demo: ENSG00000197616 (Ensembl ids without version)
     _colour_by_myh6(driver, "ENSG00000197616.11")
     control = driver.find_element(By.CSS_SELECTOR, "#gene-search .Select-control")
-    _js(driver, "document.getElementById('gene-search').scrollIntoView({block: 'center'})")
+    _scroll_to(driver, "gene-search")
     control.click()
     driver.find_element(By.CSS_SELECTOR, "#gene-search input").send_keys("NOTAGENE")
     note = _wait(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_dashboard_browser import _js, _wait
+from tests.browser.test_dashboard_browser import _js, _scroll_to, _wait
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def test_gene_tables_fit_a_1280_pixel_window(app_url, driver):
         170,
         "neighbour and enrichment tables",
     )
-    _js(driver, "document.getElementById('gene-enrichment').scrollIntoView({block: 'center'})")
+    _scroll_to(driver, "gene-enrichment")
     driver.save_screenshot(str(driver.shots / "13_gene_tables_1280.png"))
     assert _js(driver, "return window.innerWidth") <= 1280
     for table_id, w in widths.items():

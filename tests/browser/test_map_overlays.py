@@ -10,7 +10,14 @@ import zlib
 
 import pytest
 
-from tests.browser.test_dashboard_browser import _figure, _js, _loaded, _wait, _wait_text
+from tests.browser.test_dashboard_browser import (
+    _figure,
+    _js,
+    _loaded,
+    _scroll_to,
+    _wait,
+    _wait_text,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -75,6 +82,7 @@ def _upload_simulated_samples(driver, path) -> None:
     frame = {"sample": [f"mine_{i}" for i in range(5)]}
     frame.update({g: rows.values[:, j] for j, g in enumerate(rows.gene_symbols)})
     pd.DataFrame(frame).to_csv(path, index=False)
+    _scroll_to(driver, "place-upload")
     driver.find_element(By.CSS_SELECTOR, "#place-upload input[type=file]").send_keys(str(path))
     _wait(
         driver,
@@ -98,7 +106,6 @@ def test_stars_stay_above_selected_samples(app_url, driver, tmp_path):
     )
     _wait_text(driver, "selection-info", "1,100 samples selected", 30, "selection of the link")
 
-    _js(driver, "document.getElementById('place-upload').scrollIntoView({block: 'center'})")
     _upload_simulated_samples(driver, tmp_path / "placed.csv")
     # samples drawn large: wherever a star lands, selected samples cover its place
     stars = _js(
@@ -112,7 +119,7 @@ def test_stars_stay_above_selected_samples(app_url, driver, tmp_path):
         });""",
     )
     assert len(stars) == 5
-    _js(driver, "document.getElementById('sample-map').scrollIntoView({block: 'center'})")
+    _scroll_to(driver, "sample-map")
     time.sleep(1.0)  # the redraw
     graph = driver.find_element(By.ID, "sample-map")
     width, channels, rows = png_pixels(graph.screenshot_as_png)
@@ -206,9 +213,8 @@ def test_a_star_just_outside_a_drawn_box_stays_above_the_selected_samples(
         170,
         "sample map coloured by MYH6",
     )
-    _js(driver, "document.getElementById('place-upload').scrollIntoView({block: 'center'})")
     _upload_simulated_samples(driver, tmp_path / "placed.csv")
-    _js(driver, "document.getElementById('sample-map').scrollIntoView({block: 'center'})")
+    _scroll_to(driver, "sample-map")
     # samples drawn large: a sample 6-30 px right of a star covers its centre
     star = _js(
         driver,
