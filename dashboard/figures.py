@@ -303,7 +303,7 @@ def sample_map_categorical(
                 y=coords[m, 1],
                 mode="markers",
                 marker=dict(color=PALETTE[i % len(PALETTE)], size=size, opacity=0.85),
-                name=f"{cat} ({int(m.sum())})",
+                name=legend_entry(f"{cat} ({int(m.sum())})"),
                 legendgroup=cat,
                 text=hover_text[m],
                 hovertemplate="%{text}<extra>" + _escape(cat) + "</extra>",
@@ -394,7 +394,7 @@ def gene_map_figure(
                     size=size,
                     opacity=0.5 if is_grey else 0.85,
                 ),
-                name=f"{cat} ({int(m.sum())})",
+                name=legend_entry(f"{cat} ({int(m.sum())})"),
                 customdata=symbols[m],
                 text=symbols[m],
                 hovertemplate="<b>%{text}</b><extra>" + _escape(cat) + "</extra>",
@@ -861,7 +861,7 @@ def baselines_figure(
                         size=size,
                         color=MISSING_COLOR if cat == "unlabelled" else PALETTE[i % len(PALETTE)],
                     ),
-                    name=cat,
+                    name=legend_entry(cat),
                     legendgroup=cat,
                     showlegend=panel == 0,
                     hovertemplate=_escape(cat) + "<extra>" + name + "</extra>",
@@ -973,7 +973,7 @@ def export_plot_area(fig: go.Figure) -> dict[str, float]:
     if layout.showlegend is not False and names and layout.legend.orientation != "h":
         font = float(layout.legend.font.size or layout.font.size or 12)
         title = str(layout.legend.title.text or "")
-        longest = max(len(n) for n in [*names, *title.split("<br>")])
+        longest = max(len(line) for n in [*names, title] for line in n.split("<br>"))
         width -= 0.55 * font * longest + _LEGEND_SYMBOL
         width /= 1.02  # the legend starts at x = 1.02 of the plot's width
     # a little under the area drawn (axis labels take some room): on this project's exports,
@@ -1022,19 +1022,21 @@ def fit_legend(fig: go.Figure, height: int) -> None:
     room = height - margin_t - margin_b
     if layout.legend.title.text:  # a wrapped title (wrap_title) takes a row per line
         room -= (size + _LEGEND_ENTRY_PAD) * (layout.legend.title.text.count("<br>") + 1)
-    if len(names) * (size + _LEGEND_ENTRY_PAD) <= room:
+    lines = sum(str(n).count("<br>") + 1 for n in names)  # long names are wrapped (legend_entry)
+    if lines * (size + _LEGEND_ENTRY_PAD) <= room:
         return
-    smaller = int(room / len(names)) - _LEGEND_ENTRY_PAD
+    smaller = int(room / lines) - _LEGEND_ENTRY_PAD
     if smaller >= 7:
         fig.update_layout(legend=dict(font=dict(size=smaller), tracegroupgap=0))
         return
     width = fig.layout.width or 1000
-    longest = max(len(str(n)) for n in names)
+    longest = max(len(line) for n in names for line in str(n).split("<br>"))
+    tallest = max(str(n).count("<br>") + 1 for n in names)  # lines of a wrapped entry
     for font in (10, 9, 8, 7):
         text = int(0.5 * font * longest)  # the text of the longest entry; a symbol beside it
         per_row = max(1, int((width - 60) / (text + _LEGEND_SYMBOL)))
         rows = -(-len(names) // per_row)
-        below = (rows + 1) * _LEGEND_ROW  # the entries and the legend title
+        below = (rows * tallest + 1) * _LEGEND_ROW  # the entries and the legend title
         if below + 60 <= 0.6 * height:
             break
     fig.update_layout(
@@ -1056,7 +1058,9 @@ def fit_legend(fig: go.Figure, height: int) -> None:
     )
 
 
-#: Characters per line of a legend title (a long GO term name took half the map's width).
+#: Characters per line of a legend title (a long GO term name took half the map's width) and
+#: of a legend entry (GTEx's detailed tissue names, up to 45 characters, left the map 40% of
+#: its card).
 LEGEND_TITLE_WIDTH = 28
 
 
@@ -1067,6 +1071,12 @@ def wrap_title(text: str, width: int = LEGEND_TITLE_WIDTH) -> str:
 
     lines = textwrap.wrap(str(text), width=width, break_long_words=False, break_on_hyphens=False)
     return "<br>".join(lines) if lines else str(text)
+
+
+def legend_entry(name: str) -> str:
+    """A legend entry ``name`` broken into lines of :data:`LEGEND_TITLE_WIDTH` characters at
+    spaces, as :func:`wrap_title` does: the whole name stays, in a narrower legend."""
+    return wrap_title(name)
 
 
 def _missing(v: Any) -> bool:

@@ -122,6 +122,32 @@ def test_exported_legend_keeps_every_entry(coords):
     assert fig.layout.legend.tracegroupgap == 0  # no gap between the entries of each group
 
 
+def test_long_category_names_are_wrapped_in_the_legend(coords):
+    """GTEx's detailed tissue names (SMTSD, up to 45 characters) made the legend beside the map
+    as wide as the map: they are wrapped at spaces, whole, and hover still names them whole."""
+    long = "Brain - Nucleus accumbens (basal ganglia)"
+    labels = np.array([long] * 100 + ["Liver"] * 100, dtype=object)
+    fig = figures.sample_map_categorical(coords, labels, ["s"] * 200, "SMTSD")
+    names = [t.name for t in fig.data[1:]]
+    assert names[1] == "Liver (100)"  # short names stay on one line
+    lines = names[0].split("<br>")
+    assert len(lines) == 2 and max(map(len, lines)) <= figures.LEGEND_TITLE_WIDTH
+    assert " ".join(lines) == f"{long} (100)"
+    assert long in fig.data[1].hovertemplate
+    assert fig.data[1].legendgroup == long  # what the selection reads
+    # the plot area left beside the legend counts its longest line, not the whole name
+    wide = figures.export_plot_area(figures.for_export(fig, 900, 600))["width"]
+    one_line = go.Figure(fig)
+    one_line.data[1].name = f"{long} (100)"
+    assert wide > figures.export_plot_area(figures.for_export(one_line, 900, 600))["width"] + 50
+    # an exported legend of wrapped entries counts each line: 20 such entries need 40 rows
+    labels = np.array([f"{long} {i % 20}" for i in range(200)], dtype=object)
+    fig = figures.sample_map_categorical(coords, labels, ["s"] * 200, "SMTSD")
+    assert all(t.name.count("<br>") == 1 for t in fig.data[1:])
+    out = figures.for_export(fig, 1000, 700)  # 20 one-line entries would fit at 11 px
+    assert out.layout.legend.font.size < 11 or out.layout.legend.orientation == "h"
+
+
 def test_neighbour_labels_do_not_overlap():
     """Neighbours lie close together: labels that would overlap are left out (the nearest
     kept), instead of a blot of red text; hover still names every ring."""
