@@ -599,7 +599,7 @@ def _mlp_scores(
     x = x.astype(np.float32)
     d = x.shape[1]
     bound1 = np.sqrt(6.0 / (d + hidden))
-    bound2 = np.sqrt(2 * 6.0 / (hidden + n_classes))  # sklearn's factor for the log-loss layer
+    bound2 = np.sqrt(6.0 / (hidden + n_classes))  # sklearn's factor 6 for ReLU networks
     beta1, beta2, eps = 0.9, 0.999, 1e-8
     # bound the batch to ~50M floats per array (wide raw matrices train a few splits at a time)
     group = max(1, min(group, int(5e7 // (d * (n_train + 3 * hidden)))))
@@ -1033,7 +1033,9 @@ def gene_smoothness(embedding: np.ndarray, values: np.ndarray, k: int = 15) -> n
             # expected squared error of values shuffled over the map: var (1 + 1/m) for a
             # mean of m neighbours; m is below k where neighbours miss the gene
             noise = np.where(used, 1.0 + 1.0 / np.where(n_near > 0, n_near, 1), 0.0).sum(axis=0)
-            var = np.nanvar(block, axis=0)
+            # ddof=1: a sample and its neighbours are drawn without replacement, and the
+            # expected score of shuffled values is then exactly 0 (ddof=0: -1/(n-1))
+            var = np.nanvar(block, axis=0, ddof=1)
             ok = (var > 1e-12) & (noise > 0)
             scores[start : start + step][ok] = 1.0 - sq[ok] / (noise[ok] * var[ok])
     return scores

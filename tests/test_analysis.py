@@ -641,6 +641,18 @@ def test_smoothness_of_shuffled_genes_is_zero_with_missing_values():
     assert holey == pytest.approx(full, abs=0.02)
 
 
+def test_smoothness_of_shuffled_values_is_zero_on_a_small_map():
+    """Shuffled over a map of 40 samples, a gene scores 0 on average: the variance is taken with
+    ddof=1 (a sample and its neighbours are drawn without replacement). With ddof=0 the mean
+    was -1/(n-1) = -0.026."""
+    rng = np.random.default_rng(2)
+    emb = rng.normal(size=(40, 2))
+    gene = rng.normal(size=40)
+    shuffles = np.column_stack([rng.permutation(gene) for _ in range(4000)])
+    score = analysis.gene_smoothness(emb, shuffles, k=15)
+    assert abs(score.mean()) < 0.004, score.mean()  # se of the mean ~0.001
+
+
 def test_labels_and_protocol_arguments_are_checked():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(30, 2))
