@@ -1261,8 +1261,13 @@ class AppContext:
                 self._enricher = go.enricher(self._gene_queries(), ontology="BP")
             return self._enricher
 
-    def enrichment(self, genes: Sequence[str], max_fdr: float = 0.25) -> pd.DataFrame:
+    def enrichment(self, genes: Sequence[str | int], max_fdr: float = 0.25) -> pd.DataFrame:
         """GO BP terms enriched in ``genes`` against the dataset's genes (hypergeometric, BH).
+
+        ``genes``: dataset columns (int), symbols or ids. They are mapped to GO as the
+        background is (:meth:`_gene_queries`: by Ensembl id when the dataset has them): mapped
+        by symbol, a gene whose symbol names another GO gene than its id was left out of the
+        set, or counted as that other gene.
 
         Returns
         -------
@@ -1274,7 +1279,9 @@ class AppContext:
         enr = self.enricher()
         if enr is None or not len(genes):
             return pd.DataFrame(columns=columns)
-        res = enr.enrich(list(genes), min_overlap=2 if len(genes) > 3 else 1)
+        queries = self._gene_queries()
+        cols = [int(g) if isinstance(g, (int, np.integer)) else self.gene_index(g) for g in genes]
+        res = enr.enrich([queries[c] for c in cols], min_overlap=2 if len(genes) > 3 else 1)
         res = res.rename(
             columns={"name": "term", "n_in_set": "n_overlap", "n_in_background": "n_term"}
         )

@@ -347,7 +347,10 @@ def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict]
     try:
         j = context.gene_index(focus)
         nb = context.neighbors(j, _k(k, context))
-        genes = [context.gene_symbols[j], *nb["symbol"].tolist()]
+        # by column: a symbol may name several genes of the dataset (GTEx: Y_RNA, ...); a
+        # model's gene that the dataset lacks has neither
+        pairs = zip(nb["gene_id"], nb["symbol"], strict=True)
+        genes = [j, *(context.gene_index(g or s) for g, s in pairs if g or s)]
         enr = context.enrichment(genes)
     except CoreError as exc:
         return [], [], _alert(str(exc))

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from core.data import ExpressionSet
@@ -148,6 +149,44 @@ def test_enrichment_of_a_real_neighbourhood(context):
     assert len(enr) > 0
     assert (enr["fdr"] <= 0.25).all()
     assert list(enr["p_value"]) == sorted(enr["p_value"])
+
+
+def test_enrichment_maps_the_set_as_the_background(context, sepira_es, tmp_path):
+    """With Ensembl ids, the background is mapped to GO by id; the set was mapped by symbol, so
+    a gene whose symbol names another GO gene (renamed, reused symbols in a 56k-gene GTEx) fell
+    out of the set. Set and background now map alike: the result does not change when such a
+    gene's symbol does."""
+    go = context.ontology()
+    mapped = go.map_genes(list(sepira_es.gene_symbols))
+    ens = mapped["ensembl"].fillna("").astype(str).str.split(";").str[0].to_numpy()
+    has_id = (ens != "") & ~pd.Series(ens).duplicated(keep=False).to_numpy()
+    rows = np.nonzero(context.samples["tissue"].to_numpy() == "Liver")[0]
+    liver = [
+        j
+        for j in context.specific_genes(rows, top=30)["symbol"].map(context.gene_index)
+        if has_id[j]
+    ]
+    keep = np.flatnonzero(has_id)
+    cols = [int(np.searchsorted(keep, j)) for j in liver]
+    symbols = sepira_es.gene_symbols[keep].copy()
+    # another annotated gene, not in the dataset, lends its symbol to the first liver gene
+    others = set(go.genes["symbol"]) - set(sepira_es.gene_symbols)
+    symbols[cols[0]] = "TTR" if "TTR" in others else sorted(others)[0]
+
+    def enriched(gene_symbols):
+        es = ExpressionSet.from_array(
+            sepira_es.values[:, keep],
+            sepira_es.sample_ids,
+            ens[keep],
+            samples=sepira_es.samples,
+            gene_symbols=gene_symbols,
+        )
+        cfg = DashboardConfig(cache_dir=tmp_path, settings=ModelSettings(standin=True))
+        return AppContext(es, cfg).enrichment([gene_symbols[c] for c in cols])
+
+    as_named, renamed = enriched(sepira_es.gene_symbols[keep]), enriched(symbols)
+    assert len(as_named) > 0
+    pd.testing.assert_frame_equal(as_named, renamed)
 
 
 def test_gene_values_modes(context):
