@@ -1814,6 +1814,80 @@ def _check_not_cut_short(path: Path, what: str, sep: str) -> None:
 #: Bytes read from the end of a text table to check its last line (:func:`_check_not_cut_short`)
 _TAIL_BYTES = 1 << 20
 
+#: Rows with fewer separators than most, read again as csv (quotes may hold separators)
+#: before :func:`_check_no_short_rows` concludes that quoting, not a lost field, explains them.
+_SHORT_ROWS_RECHECKED = 200
+
+
+def _check_no_short_rows(path: Path, what: str, sep: str, n_skip: int) -> None:
+    """Refuse a text table with a row one field (or more) short of the others: pandas fills
+    the missing fields at the end of the row, and every value after the gap is read as the
+    next column's (a row one field long is refused by pandas itself).
+
+    The separators of every line are counted in one pass over the bytes; rows with fewer than
+    most rows are read again as csv, quotes and all, and compared with one of those."""
+    sep_byte = sep.encode()[0] if len(sep.encode()) == 1 else None
+    if sep_byte is None:
+        return
+    counts: list[np.ndarray] = []
+    starts: list[np.ndarray] = []
+    offset, carry = 0, 0  # bytes before this chunk; separators of the line it continues
+    with _open_binary(path) as fh:
+        while True:
+            try:
+                chunk = fh.read(1 << 23)
+            except (OSError, EOFError, zlib.error):
+                return  # the reader says what is wrong with the file
+            if not chunk:
+                break
+            arr = np.frombuffer(chunk, dtype=np.uint8)
+            ends = np.flatnonzero(arr == 10)
+            seps = np.flatnonzero(arr == sep_byte)
+            before = np.searchsorted(seps, ends)  # separators before each line end
+            per_line = np.diff(before, prepend=0).astype(np.int64)
+            if per_line.size:
+                per_line[0] += carry
+                carry = int(seps.size - before[-1])
+            else:
+                carry += int(seps.size)
+            counts.append(per_line)
+            starts.append(np.concatenate([[0], ends[:-1] + 1]) + offset if ends.size else ends)
+            offset += len(chunk)
+    per_line = np.concatenate(counts) if counts else np.zeros(0, np.int64)
+    if carry or (offset and not per_line.size):  # a last line without a line break
+        per_line = np.append(per_line, carry)
+    body = per_line[n_skip + 1 :]
+    if not body.size:
+        return
+    usual = int(np.bincount(body).argmax())  # most rows are whole
+    short = np.flatnonzero((body < usual) & (body > 0)) + n_skip + 1  # 0-based line numbers
+    if not short.size:
+        return
+    first_usual = n_skip + 1 + int(np.argmax(body == usual))
+    texts = _lines_at(path, {first_usual, *map(int, short[:_SHORT_ROWS_RECHECKED])})
+    full = len(next(csv.reader([texts[first_usual]], delimiter=sep)))
+    for k in short[:_SHORT_ROWS_RECHECKED]:
+        fields = next(csv.reader([texts[int(k)]], delimiter=sep), [])
+        if 1 < len(fields) < full:
+            raise DataError(
+                f"{what} file {path}, line {int(k) + 1}: {len(fields)} fields, expected "
+                f"{full}: a field is missing, and the values after it would be read as the "
+                "next columns'. Mend the row (an empty field keeps its place: 1,,3)"
+            )
+
+
+def _lines_at(path: Path, wanted: set[int]) -> dict[int, str]:
+    """The text of the 0-based lines ``wanted`` of a (gzip'd) text file, in one pass."""
+    out: dict[int, str] = {}
+    last = max(wanted)
+    with _open_binary(path) as fh:
+        for i, raw in enumerate(fh):
+            if i in wanted:
+                out[i] = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if i >= last:
+                break
+    return out
+
 
 def _lines_below(path: Path, n_skip: int, limit: int) -> list[bytes]:
     """Up to ``limit`` non-blank lines after the header line (line ``n_skip + 1``)."""
@@ -1919,6 +1993,7 @@ def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
     if dups:
         raise DataError(f"{what} file {path}, line {line_no}: duplicate column names {dups[:5]}")
     _check_not_cut_short(path, what, sep)
+    _check_no_short_rows(path, what, sep, n_skip)
     options: dict[str, Any] = {}
     if _name_key(header[0]) in _ID_COLUMN_KEYS:
         below = _lines_below(path, n_skip, 1)

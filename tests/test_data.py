@@ -592,6 +592,32 @@ def test_error_table_non_numeric_and_ragged(tmp_path, sepira_file):
         load_table(tmp_path / "rg.csv")
 
 
+def test_a_row_one_field_short_is_refused(tmp_path, sepira_file):
+    """pandas filled a short row's missing field at its end: every value after the gap was read
+    as the next gene's, without a word. Quoted fields holding the separator are not short."""
+    lines = gzip.open(sepira_file, "rt").read().splitlines()[:40]
+    fields = lines[10].split(",")
+    del fields[100]
+    short = [*lines[:10], ",".join(fields), *lines[11:]]
+    for name, write in (("short.csv", Path.write_text), ("short.csv.gz", None)):
+        path = tmp_path / name
+        text = "\n".join(short) + "\n"
+        if write is None:
+            with gzip.open(path, "wt") as fh:
+                fh.write(text)
+        else:
+            write(path, text)
+        with pytest.raises(DataError, match=r"line 11: 468 fields, expected 469: a field is"):
+            load_table(path)
+    # a quoted sample name with a comma in some rows only: as many fields as the others
+    quoted = [lines[0]] + [
+        f'"{line.split(",", 1)[0]}, rerun",{line.split(",", 1)[1]}' if i % 3 else line
+        for i, line in enumerate(lines[1:])
+    ]
+    (tmp_path / "quoted.csv").write_text("\n".join(quoted) + "\n")
+    assert load_table(tmp_path / "quoted.csv").values.shape == (39, 467)
+
+
 def test_exclude_everything_and_bad_arguments(small):
     attrs = pd.read_csv(small["attributes"], sep="\t")
     with pytest.raises(DataError, match="unknown transform"):
