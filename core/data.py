@@ -2051,6 +2051,25 @@ def _is_numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
+def _is_boolean(series: pd.Series) -> bool:
+    """Whether a column holds TRUE/FALSE (pandas reads them as bool; with empty cells, as
+    objects): numbers to ``pd.to_numeric`` (1 and 0), but no expression values."""
+    if pd.api.types.is_bool_dtype(series):
+        return True
+    if series.dtype != object:
+        return False
+    filled = series.dropna()
+    return bool(len(filled)) and all(isinstance(v, (bool, np.bool_)) for v in filled)
+
+
+def _boolean_column_error(path: Path, column: str, header_line: int) -> DataError:
+    return DataError(
+        f"{path}, line {header_line}: column {str(column)[:40]!r} holds TRUE/FALSE values, "
+        "not expression values: a sample annotation? Put it before the genes (annotation "
+        "columns come first), give it in an annotation file, or delete it"
+    )
+
+
 def _first_non_numeric(series: pd.Series) -> tuple[int, str] | None:
     conv = pd.to_numeric(series, errors="coerce")
     bad = conv.isna() & series.notna()
@@ -2657,6 +2676,8 @@ def _frame_to_set(
         if not gene_cols:
             raise _no_numeric_error(path, frame, extra, "gene")
         for c in gene_cols:
+            if _is_boolean(frame[c]):
+                raise _boolean_column_error(path, c, header_line)
             if not _is_numeric(frame[c]):
                 if text_values == "missing":
                     frame[c] = _text_to_missing(frame[c], c, row_ids, header_line, text_cells)
@@ -2682,6 +2703,8 @@ def _frame_to_set(
         if not sample_cols:
             raise _no_numeric_error(path, frame, extra, "sample")
         for c in sample_cols:
+            if _is_boolean(frame[c]):
+                raise _boolean_column_error(path, c, header_line)
             if not _is_numeric(frame[c]):
                 if text_values == "missing":
                     frame[c] = _text_to_missing(frame[c], c, row_ids, header_line, text_cells)

@@ -618,6 +618,29 @@ def test_a_row_one_field_short_is_refused(tmp_path, sepira_file):
     assert load_table(tmp_path / "quoted.csv").values.shape == (39, 467)
 
 
+def test_a_true_false_column_among_the_genes_is_refused(tmp_path, sepira_file):
+    """TRUE/FALSE read as 1/0 were trained as a gene without a word; before the genes, the
+    column stays a sample annotation."""
+    lines = gzip.open(sepira_file, "rt").read().splitlines()[:30]
+
+    def with_column(at: int) -> list[str]:
+        out = []
+        for i, line in enumerate(lines):
+            fields = line.split(",")
+            cell = "smoker" if i == 0 else ("TRUE" if i % 2 else ("" if i % 5 == 0 else "FALSE"))
+            fields.insert(at, cell)
+            out.append(",".join(fields))
+        return out
+
+    (tmp_path / "mid.csv").write_text("\n".join(with_column(100)) + "\n")
+    for text_values in ("refuse", "missing"):
+        with pytest.raises(DataError, match="column 'smoker' holds TRUE/FALSE values"):
+            load_table(tmp_path / "mid.csv", text_values=text_values)
+    (tmp_path / "lead.csv").write_text("\n".join(with_column(2)) + "\n")
+    es = load_table(tmp_path / "lead.csv")
+    assert es.n_genes == 467 and "smoker" in es.samples.columns
+
+
 def test_exclude_everything_and_bad_arguments(small):
     attrs = pd.read_csv(small["attributes"], sep="\t")
     with pytest.raises(DataError, match="unknown transform"):
