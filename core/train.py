@@ -838,7 +838,10 @@ def load_checkpoint(path: Path) -> dict:
     except FileNotFoundError:
         raise ModelError(f"{path}: no checkpoint to resume from") from None
     except Exception as exc:  # a truncated or foreign file
-        raise ModelError(f"{path}: not a readable checkpoint ({exc})") from None
+        # the first line only: PyTorch's zip reader adds a paragraph about its internals
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        first = re.split(r"(?<=\.)\s", first)[0][:160]
+        raise ModelError(f"{path}: not a readable checkpoint ({first})") from None
     missing = [key for key in _CHECKPOINT_KEYS if not isinstance(saved, dict) or key not in saved]
     if missing:
         raise ModelError(f"{path}: not a training checkpoint (no {', '.join(missing)})")

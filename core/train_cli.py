@@ -83,16 +83,22 @@ def run_train(args: argparse.Namespace) -> int:
     checkpoint = partial / "checkpoint.pt"
     if out.exists() and not out.is_dir():
         raise CoreError(f"--out {out} is a file; a model is a directory: choose another --out")
-    if out.exists() and not (args.force or args.resume):
-        raise CoreError(f"{out} already exists; choose another --out, or --force to replace it")
-    if args.resume and not checkpoint.exists():
-        raise CoreError(f"--resume: no checkpoint at {checkpoint}")
     if checkpoint.exists() and not (args.resume or args.force):
         # the same command again without --resume would start over and lose that progress
+        # (said before "already exists": its advice, --force, would discard the checkpoint)
+        if not _checkpoint_epoch(checkpoint):
+            raise CoreError(
+                f"{partial} holds the checkpoint of an interrupted run, damaged (unreadable): "
+                "add --force to discard it and start afresh"
+            )
         raise CoreError(
             f"{partial} holds the checkpoint of an interrupted run{_checkpoint_epoch(checkpoint)}"
             ": add --resume to continue it, or --force to discard it and start afresh"
         )
+    if out.exists() and not (args.force or args.resume):
+        raise CoreError(f"{out} already exists; choose another --out, or --force to replace it")
+    if args.resume and not checkpoint.exists():
+        raise CoreError(f"--resume: no checkpoint at {checkpoint}")
     if out.is_dir():
         _check_replaceable(out)
     check_out_location(out, "--out")
@@ -200,6 +206,16 @@ def run_train(args: argparse.Namespace) -> int:
         # a checkpoint cut short by a full disk or an interruption: its temporary file only
         checkpoint.with_name(checkpoint.name + ".tmp").unlink(missing_ok=True)
         failed_write = _write_failure(exc, partial)
+        if checkpoint.exists() and not _checkpoint_epoch(checkpoint):  # unreadable: damaged
+            raise CoreError(
+                f"{checkpoint} is damaged and cannot be resumed; run the same command with "
+                "--force instead of --resume to discard it and start afresh"
+                + (
+                    f" ({str(exc).removeprefix(f'{checkpoint}: ')})"
+                    if isinstance(exc, CoreError)
+                    else ""
+                )
+            ) from None
         if checkpoint.exists():
             print(
                 f"training stopped; the checkpoint{_checkpoint_epoch(checkpoint)} is kept in "

@@ -96,10 +96,21 @@ def test_rerun_without_resume_keeps_the_interrupted_runs_checkpoint(
     code, _, err = _run([*args, "--resume"], capsys)
     assert code == 0, err
     assert FactorizedEmbeddings.load(out).n_epochs_ == 6
-    # interrupted again, then started afresh with --force
+    # interrupted again over the finished model: the same command names the checkpoint, not
+    # only "already exists" (whose advice, --force, would discard it)
     monkeypatch.setattr(FactorizedEmbeddings, "fit", interrupted)
     assert _run([*args, "--force"], capsys)[0] == 130
     monkeypatch.setattr(FactorizedEmbeddings, "fit", fit)
+    code, _, err = _run(args, capsys)
+    assert code == 2 and "add --resume" in err and "already exists" not in err, err
+    # a damaged checkpoint: neither message sends the user back to --resume
+    checkpoint.write_bytes(checkpoint.read_bytes()[:2000])
+    code, _, err = _run(args, capsys)
+    assert code == 2 and "damaged (unreadable): add --force" in err, err
+    code, _, err = _run([*args, "--resume"], capsys)
+    assert code == 2 and "is damaged and cannot be resumed" in err, err
+    assert "with --resume to continue" not in err and "internal miniz error" not in err, err
+    assert len(err.strip().splitlines()[-1]) < 400
     code, _, err = _run([*args, "--force"], capsys)
     assert code == 0 and "resuming" not in err and not checkpoint.exists()
 
