@@ -950,6 +950,8 @@ class FactorizedEmbeddings:
                 "train_config": self.train_config.to_dict(),
                 "network": module.config.to_dict(),
                 "model_key": self.key(),
+                # a model saved with annotations misses them when the file is lost
+                "samples_file": self.samples_ is not None,
                 # written as parquet strings; read back as the object columns they were
                 "sample_object_columns": [
                     str(c)
@@ -1056,6 +1058,12 @@ class FactorizedEmbeddings:
         model._read_arrays(directory / "arrays.npz", net)
         samples_path = directory / "samples.parquet"
         model.samples_ = None
+        # saved before "samples_file" was written: object columns were annotations
+        expected = config.get("samples_file", bool(config.get("sample_object_columns")))
+        if expected and not samples_path.exists():
+            raise _damaged(
+                directory, "samples.parquet", "missing: the training samples' annotations"
+            )
         if samples_path.exists():
             try:
                 model.samples_ = pd.read_parquet(samples_path)

@@ -483,6 +483,8 @@ def test_fit_leaves_the_global_random_generators_alone():
         "reference_shape",
         "samples_rows",
         "truncated_samples",
+        "deleted_samples",
+        "deleted_samples_older_model",
         "nan_weights",
         "params_not_network",
         "no_params",
@@ -522,6 +524,11 @@ def test_damaged_models_are_refused_on_load(tmp_path, damage):
         pd.read_parquet(d / "samples.parquet").iloc[:3].to_parquet(d / "samples.parquet")
     elif damage == "truncated_samples":
         (d / "samples.parquet").write_bytes(b"PAR1")
+    elif damage == "deleted_samples":  # loaded as if trained without annotations
+        (d / "samples.parquet").unlink()
+    elif damage == "deleted_samples_older_model":  # no "samples_file" in its config
+        (d / "samples.parquet").unlink()
+        config(lambda c: c.pop("samples_file") and c.update(sample_object_columns=["tissue"]))
     elif damage == "nan_weights":
         state = torch.load(d / "weights.pt")
         state["first_bias"][0] = float("nan")
