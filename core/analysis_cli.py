@@ -1524,12 +1524,17 @@ def _section_paired(table: pd.DataFrame) -> str:
     )
 
 
+#: Neighbours of a sample in the smoothness of the report's Figure 3 section.
+SMOOTHNESS_K = 15
+
+
 def _section_markers(
     loaded: _Loaded, maps: dict[str, np.ndarray], markers: list[str], figures: dict[str, Any]
 ) -> str:
     es = loaded.es
     shown = {n: maps[n] for n in ("fe", "tsne") if n in maps}
-    smooth = analysis.marker_smoothness(shown, es.values, es.gene_symbols, markers, k=15)
+    k = min(SMOOTHNESS_K, es.n_samples - 1)  # a model of 15 samples or fewer: all the others
+    smooth = analysis.marker_smoothness(shown, es.values, es.gene_symbols, markers, k=k)
     found = smooth[smooth["n_genes"] > 0]
     absent = [str(m) for m in smooth.index[smooth["n_genes"] == 0]]
     instead: list[str] = []
@@ -1537,7 +1542,7 @@ def _section_markers(
         # none of the markers here (the Figure-3 genes in a small panel): the section shows
         # the most variable genes of the dataset rather than an empty figure
         instead = _most_variable(es, 5)
-        smooth = analysis.marker_smoothness(shown, es.values, es.gene_symbols, instead, k=15)
+        smooth = analysis.marker_smoothness(shown, es.values, es.gene_symbols, instead, k=k)
         found = smooth[smooth["n_genes"] > 0]
     parts = [
         "<h2>Marker genes over the sample maps (Figure 3)</h2>",
@@ -1546,7 +1551,7 @@ def _section_markers(
         "keratin-associated KRTAP genes), scored in each sample as the mean z-score of the "
         "matching genes. "
         "Smoothness = 1 − mean squared difference between a sample's score and the mean of "
-        "its 15 nearest samples on the map, over (1 + 1/15) × variance: 1 when expression is "
+        f"its {k} nearest samples on the map, over (1 + 1/{k}) × variance: 1 when expression is "
         "organised in sample space, about 0 when it is random over the map. <i>n_genes</i>: "
         "genes of this dataset that match; <i>genes</i>: the first 8 of them. In the figure, "
         "the colours span each marker's 2nd to 98th percentile (scores beyond it take the end "
@@ -1584,7 +1589,7 @@ def _section_markers(
         cols = np.arange(es.n_genes)
         note = f"all {n_genes} genes"
     per_gene = pd.DataFrame(
-        {n: analysis.gene_smoothness(emb, es.values[:, cols], k=15) for n, emb in maps.items()},
+        {n: analysis.gene_smoothness(emb, es.values[:, cols], k=k) for n, emb in maps.items()},
         index=es.gene_symbols[cols],
     )
     figures["smoothness"] = _fig_smoothness(per_gene)

@@ -269,3 +269,19 @@ def test_json_and_markdown_are_replaced_together(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.json", "t.md"]
     _write_texts([(json_path, "new json"), (md_path, "new md")])
     assert json_path.read_text() == "new json" and md_path.read_text() == "new md"
+
+
+def test_report_of_a_model_of_twelve_samples(sepira_file, tmp_path):
+    """The smoothness took 15 neighbours whatever the data: a model of 15 samples or fewer
+    failed after the maps and Table 1 (k=15 neighbours needs 1 <= k < n_points=12). It takes
+    all the other samples, and says how many."""
+    from core.data import load_table
+
+    es = load_table(sepira_file)
+    tissues = es.samples["tissue"].to_numpy()
+    first = [int(np.flatnonzero(tissues == t)[0]) for t in pd.unique(tissues)[:12]]
+    model = _fit(es.subset(samples=first, genes=np.arange(40)), tmp_path / "m12")
+    out = tmp_path / "report"
+    argv = ["report", "--model", str(model), "--out", str(out), "--methods", "pca", "--no-go"]
+    assert main([*argv, *FAST, "--k", "3", "--no-cache"]) == 0
+    assert "its 11 nearest samples on the map" in _text((out / "index.html").read_text())
