@@ -2434,6 +2434,12 @@ def _join_annotations(
     given as ``ann``) joined on sample id."""
     if ann is None:
         ann = _read_annotations(ann_path)
+    if not len(ann):
+        names = ", ".join(map(repr, [str(c)[:30] for c in ann.columns[:4]]))
+        raise DataError(
+            f"annotation file {ann_path} has a header line ({names}) but no rows: "
+            "one row per sample is expected"
+        )
     ids = pd.Index(samples.index)
     col = _annotation_id_column(ann, ids, sample_column)
     keys = ann[col].astype(str).str.strip()

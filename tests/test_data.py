@@ -1032,6 +1032,10 @@ def test_annotation_file_partly_matching_and_overlapping(tmp_path, sepira_small,
     upper.to_csv(tmp_path / "upper.tsv", sep="\t", index=False)
     with pytest.raises(DataError, match="no sample in common.*upper and lower case"):
         load_table(matrix, annotations=tmp_path / "upper.tsv")
+    # a header without rows is said as such, not as ids that do not match
+    (tmp_path / "header_only.tsv").write_text("sample\ttissue\n")
+    with pytest.raises(DataError, match="has a header line \\('sample', 'tissue'\\) but no rows"):
+        load_table(matrix, annotations=tmp_path / "header_only.tsv")
 
 
 @pytest.mark.filterwarnings("ignore:Variable names are not unique")
