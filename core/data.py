@@ -1013,6 +1013,35 @@ def _apply_transform(block: np.ndarray, transform: str) -> None:
         np.log1p(block, out=block)
 
 
+#: Largest magnitude read as an expression value: counts, TPM and intensities stay far below
+#: (a whole library holds about 1e8 reads). Beyond it, a typo or an id column read as values;
+#: a square of it would also overflow the float32 fit errors.
+MAX_EXPRESSION_VALUE = 1e15
+
+#: What a float32 matrix holds at most; a larger number in a file reads as infinite.
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _check_magnitude(values: np.ndarray, where: Any) -> None:
+    """Refuse infinite values and values beyond :data:`MAX_EXPRESSION_VALUE`; ``where(r, c)``
+    names the cell (file, line, sample, gene)."""
+    bad = ~(np.abs(values) <= MAX_EXPRESSION_VALUE) & ~np.isnan(values)
+    if not bad.any():
+        return
+    r, c = np.argwhere(bad)[0]
+    v = float(values[r, c])
+    if np.isinf(v):
+        raise DataError(
+            f"{where(r, c)}: infinite value (inf, or a number beyond {_FLOAT32_MAX:.3g}, the "
+            "largest stored); leave the field empty or write NA for a missing value"
+        )
+    raise DataError(
+        f"{where(r, c)}: value {v:g} is beyond any expression value (at most "
+        f"{MAX_EXPRESSION_VALUE:g} are read): a typo, or a column of ids read as values? "
+        "Correct the cell, or leave it empty for a missing value"
+    )
+
+
 #: Input to a log transform whose largest value is below this, and not all whole numbers,
 #: looks already log-transformed: log2 of the largest TPM is about 20, while counts or TPM of
 #: a whole matrix reach thousands.
@@ -1290,12 +1319,12 @@ def _stream_gct(
         def prepare(chunk: tuple[list[int], list[str], list[str], np.ndarray]) -> np.ndarray:
             """Check a parsed chunk, keep its sample columns, transform; (m, n_kept)."""
             line_nos, ids, syms, block = chunk
-            inf = np.isinf(block)
-            if inf.any():
-                r, c = np.argwhere(inf)[0]
-                raise DataError(
-                    f"{path}, line {line_nos[r]}: infinite value for sample {header.sample_ids[c]}"
-                )
+            _check_magnitude(
+                block,
+                lambda r, c: (
+                    f"{path}, line {line_nos[r]} (gene {ids[r]}, sample {header.sample_ids[c]})"
+                ),
+            )
             if transform != "none":
                 neg = block < 0
                 if neg.any():
@@ -2691,7 +2720,8 @@ def _frame_to_set(
                 bad = _first_non_numeric(frame[c])
                 if bad is not None:
                     raise _non_numeric_error(path, bad, c, frame[c], id_col, header_line)
-        values = frame[gene_cols].to_numpy(dtype=np.float32)
+        with np.errstate(over="ignore"):  # a number beyond float32 is inf: said as such
+            values = frame[gene_cols].to_numpy(dtype=np.float32)
         sample_ids = row_ids
         samples = frame[ann_cols].copy()
         samples.index = sample_ids
@@ -2718,7 +2748,8 @@ def _frame_to_set(
                 bad = _first_non_numeric(frame[c])
                 if bad is not None:
                     raise _non_numeric_error(path, bad, c, frame[c], id_col, header_line)
-        values = np.ascontiguousarray(frame[sample_cols].to_numpy(dtype=np.float32).T)
+        with np.errstate(over="ignore"):  # a number beyond float32 is inf: said as such
+            values = np.ascontiguousarray(frame[sample_cols].to_numpy(dtype=np.float32).T)
         sample_ids = _alignment_file_names(path, pd.Index(sample_cols))
         samples = pd.DataFrame(index=sample_ids)
         genes = frame[extra].copy()
@@ -3225,13 +3256,9 @@ def load_table(
         )
         _warn_of_text_cells(mpath, text_cells)
     if not transformed:
-        inf = np.isinf(values)
-        if inf.any():
-            r, c = np.argwhere(inf)[0]
-            raise DataError(
-                f"{mpath}: infinite value {values[r, c]:g} (sample {sample_ids[r]}, gene "
-                f"{genes.index[c]}); leave the field empty or write NA for a missing value"
-            )
+        _check_magnitude(
+            values, lambda r, c: f"{mpath} (sample {sample_ids[r]}, gene {genes.index[c]})"
+        )
     if transform != "none" and not transformed:
         neg = values < 0
         if neg.any():

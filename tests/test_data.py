@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -495,6 +497,15 @@ def test_chunked_streaming_matches(tmp_path, small, monkeypatch):
     np.testing.assert_array_equal(first3.values, full.values[:, :3])
 
 
+def test_error_gct_huge_value_names_gene_and_sample(tmp_path, small):
+    rows = [list(r) for r in small["rows"]]
+    rows[2][7] = "1e30"
+    path = write_gct(tmp_path / "h.gct", rows)
+    said = rf"h\.gct, line 5 \(gene {re.escape(rows[2][0])}, sample {rows[0][7]}\): value 1e\+30"
+    with pytest.raises(DataError, match=said):
+        load_gtex(path, small["attributes"])
+
+
 def test_error_ragged_row(tmp_path, small):
     rows = [list(r) for r in small["rows"]]
     rows[3] = rows[3][:-1]
@@ -676,10 +687,22 @@ def test_error_table_infinite_value_names_the_cell(tmp_path, sepira_file):
     frame.iloc[3, 5] = np.inf
     frame.to_csv(tmp_path / "inf.csv", index=False)
     sample, gene = frame["sample"][3], frame.columns[5]
-    with pytest.raises(DataError, match=rf"inf\.csv: infinite value inf \(sample {sample}, gene"):
+    with pytest.raises(DataError, match=rf"inf\.csv \(sample {sample}, gene {gene}\): infinite"):
         load_table(tmp_path / "inf.csv")
-    with pytest.raises(DataError, match=gene):
-        load_table(tmp_path / "inf.csv")
+    # beyond float32 (read as inf, with numpy's overflow warning before), and beyond any
+    # expression value (its square overflowed the fit errors of embed: inf)
+    for value, said in (
+        ("1e39", "infinite value (inf, or a number beyond 3.4e+38"),
+        ("1e30", "value 1e+30 is beyond any expression value"),
+    ):
+        frame.iloc[3, 5] = float(value)
+        frame.to_csv(tmp_path / "huge.csv", index=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no RuntimeWarning of the cast
+            with pytest.raises(
+                DataError, match=rf"\(sample {sample}, gene {gene}\): {re.escape(said)}"
+            ):
+                load_table(tmp_path / "huge.csv")
 
 
 def test_semicolon_csv_and_decimal_commas(tmp_path, sepira_file, caplog):
