@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 
 from core.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    if code:
+        # The error is said and nothing is left to write (outputs are replaced whole): leave
+        # at once. At the interpreter's exit, a native library's worker threads were seen to
+        # abort the process under load ("terminate called without an active exception",
+        # exit 134), which hid the exit status that scripts check.
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        logging.shutdown()
+        os._exit(code)
+    sys.exit(code)
