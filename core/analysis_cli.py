@@ -1533,7 +1533,7 @@ def _section_markers(
 ) -> str:
     es = loaded.es
     shown = {n: maps[n] for n in ("fe", "tsne") if n in maps}
-    k = min(SMOOTHNESS_K, es.n_samples - 1)  # a model of 15 samples or fewer: all the others
+    k = min(SMOOTHNESS_K, len(es.values) - 1)  # a model of 15 samples or fewer: the others
     smooth = analysis.marker_smoothness(shown, es.values, es.gene_symbols, markers, k=k)
     found = smooth[smooth["n_genes"] > 0]
     absent = [str(m) for m in smooth.index[smooth["n_genes"] == 0]]
