@@ -1025,18 +1025,24 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 def _check_magnitude(values: np.ndarray, where: Any) -> None:
     """Refuse infinite values and values beyond :data:`MAX_EXPRESSION_VALUE`; ``where(r, c)``
     names the cell (file, line, sample, gene)."""
-    bad = ~(np.abs(values) <= MAX_EXPRESSION_VALUE) & ~np.isnan(values)
-    if not bad.any():
-        return
-    r, c = np.argwhere(bad)[0]
-    v = float(values[r, c])
+    step = max(1, (1 << 24) // max(1, values.shape[1]))  # rows at a time: a GTEx matrix is 4 GB
+    for start in range(0, values.shape[0], step):
+        block = values[start : start + step]
+        bad = ~(np.abs(block) <= MAX_EXPRESSION_VALUE) & ~np.isnan(block)
+        if bad.any():
+            r, c = np.argwhere(bad)[0]
+            raise _magnitude_error(float(block[r, c]), where(start + r, c))
+
+
+def _magnitude_error(v: float, cell: str) -> DataError:
+    """The error of a value ``v`` beyond what is read, in the cell named ``cell``."""
     if np.isinf(v):
-        raise DataError(
-            f"{where(r, c)}: infinite value (inf, or a number beyond {_FLOAT32_MAX:.3g}, the "
-            "largest stored); leave the field empty or write NA for a missing value"
+        return DataError(
+            f"{cell}: infinite value (inf, or a number beyond {_FLOAT32_MAX:.3g}, the largest "
+            "stored); leave the field empty or write NA for a missing value"
         )
-    raise DataError(
-        f"{where(r, c)}: value {v:g} is beyond any expression value (at most "
+    return DataError(
+        f"{cell}: value {v:g} is beyond any expression value (at most "
         f"{MAX_EXPRESSION_VALUE:g} are read): a typo, or a column of ids read as values? "
         "Correct the cell, or leave it empty for a missing value"
     )
@@ -1859,8 +1865,7 @@ def _check_no_short_rows(path: Path, what: str, sep: str, n_skip: int) -> None:
     if sep_byte is None:
         return
     counts: list[np.ndarray] = []
-    starts: list[np.ndarray] = []
-    offset, carry = 0, 0  # bytes before this chunk; separators of the line it continues
+    offset, carry = 0, 0  # bytes read; separators of the line the next chunk continues
     with _open_binary(path) as fh:
         while True:
             try:
@@ -1880,7 +1885,6 @@ def _check_no_short_rows(path: Path, what: str, sep: str, n_skip: int) -> None:
             else:
                 carry += int(seps.size)
             counts.append(per_line)
-            starts.append(np.concatenate([[0], ends[:-1] + 1]) + offset if ends.size else ends)
             offset += len(chunk)
     per_line = np.concatenate(counts) if counts else np.zeros(0, np.int64)
     if carry or (offset and not per_line.size):  # a last line without a line break

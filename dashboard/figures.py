@@ -303,7 +303,7 @@ def sample_map_categorical(
                 y=coords[m, 1],
                 mode="markers",
                 marker=dict(color=PALETTE[i % len(PALETTE)], size=size, opacity=0.85),
-                name=legend_entry(f"{cat} ({int(m.sum())})"),
+                name=wrap_title(f"{cat} ({int(m.sum())})"),
                 legendgroup=cat,
                 text=hover_text[m],
                 hovertemplate="%{text}<extra>" + _escape(cat) + "</extra>",
@@ -394,7 +394,7 @@ def gene_map_figure(
                     size=size,
                     opacity=0.5 if is_grey else 0.85,
                 ),
-                name=legend_entry(f"{cat} ({int(m.sum())})"),
+                name=wrap_title(f"{cat} ({int(m.sum())})"),
                 customdata=symbols[m],
                 text=symbols[m],
                 hovertemplate="<b>%{text}</b><extra>" + _escape(cat) + "</extra>",
@@ -861,7 +861,7 @@ def baselines_figure(
                         size=size,
                         color=MISSING_COLOR if cat == "unlabelled" else PALETTE[i % len(PALETTE)],
                     ),
-                    name=legend_entry(cat),
+                    name=wrap_title(cat),
                     legendgroup=cat,
                     showlegend=panel == 0,
                     hovertemplate=_escape(cat) + "<extra>" + name + "</extra>",
@@ -1022,7 +1022,7 @@ def fit_legend(fig: go.Figure, height: int) -> None:
     room = height - margin_t - margin_b
     if layout.legend.title.text:  # a wrapped title (wrap_title) takes a row per line
         room -= (size + _LEGEND_ENTRY_PAD) * (layout.legend.title.text.count("<br>") + 1)
-    lines = sum(str(n).count("<br>") + 1 for n in names)  # long names are wrapped (legend_entry)
+    lines = sum(str(n).count("<br>") + 1 for n in names)  # long names are wrapped (wrap_title)
     if lines * (size + _LEGEND_ENTRY_PAD) <= room:
         return
     smaller = int(room / lines) - _LEGEND_ENTRY_PAD
@@ -1071,12 +1071,6 @@ def wrap_title(text: str, width: int = LEGEND_TITLE_WIDTH) -> str:
 
     lines = textwrap.wrap(str(text), width=width, break_long_words=False, break_on_hyphens=False)
     return "<br>".join(lines) if lines else str(text)
-
-
-def legend_entry(name: str) -> str:
-    """A legend entry ``name`` broken into lines of :data:`LEGEND_TITLE_WIDTH` characters at
-    spaces, as :func:`wrap_title` does: the whole name stays, in a narrower legend."""
-    return wrap_title(name)
 
 
 def _missing(v: Any) -> bool:
