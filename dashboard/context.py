@@ -985,8 +985,6 @@ class AppContext:
             if entry.exists():
                 shutil.rmtree(entry)
             tmp.rename(entry)
-            if self.decoded_matrix_fits():
-                self.predicted_matrix(progress=lambda f, m: progress(0.96 + 0.04 * f, m))
             progress(1.0, f"model ready ({train_seconds:.0f} s)")
             log.info("trained %s in %.1f s -> %s", cls.__name__, train_seconds, entry)
         lock_cache.close()
@@ -1056,63 +1054,18 @@ class AppContext:
         raise DataError(f"unknown value mode {mode!r} (obs, pred or res)")
 
     def predicted(self, j: int) -> np.ndarray:
-        """Model prediction of dataset gene ``j`` at every sample, (n_samples,) float32."""
+        """Model prediction of dataset gene ``j`` at every sample, (n_samples,) float32.
+
+        Decoded on demand, one gene at a time (a few ms for 8,000 samples): decoding the whole
+        matrix ahead took 9-11 s of the demo's first start and a file of n_samples x n_genes
+        float32 in the cache.
+        """
         st = self.require_state()
         m = int(st.es_model_index[j])
         if m < 0:
             raise DataError(f"gene {self.gene_symbols[j]} is not among the model's genes")
-        if not self.decoded_matrix_fits():
-            pred = st.model.predict(st.sample_embedding, genes=[m])
-            return np.asarray(pred, dtype=np.float32)[:, 0]
-        return np.asarray(self.predicted_matrix()[m], dtype=np.float32)
-
-    #: Largest decoded matrix kept on disk (values); above it predictions are made per gene.
-    MAX_DECODED_VALUES = 400_000_000
-
-    def decoded_matrix_fits(self) -> bool:
-        st = self.state()
-        n_genes = len(st.gene_es_index) if st is not None else self.n_genes
-        return n_genes * self.n_samples <= self.MAX_DECODED_VALUES
-
-    def _predicted_path(self, key: str) -> Path:
-        return self.cache_dir / "predicted" / f"{key}-{self.fingerprint}.npy"
-
-    def predicted_matrix(self, progress: ProgressFn | None = None) -> np.ndarray:
-        """The model's decoding at every sample, (n_model_genes, n_samples) float32 (gene-major).
-
-        Computed once (chunked ``model.predict``) and kept as a memory-mapped ``.npy`` file in
-        the cache directory, so recolouring by a predicted gene or a residual is a row read.
-        """
-        st = self.require_state()
-        with self._lock:
-            cached = getattr(self, "_pred_matrix", None)
-            if cached is not None and cached[0] == st.key:
-                return cached[1]
-            path = self._predicted_path(st.key)
-            if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                n_genes = len(st.gene_es_index)
-                # a name of this process and call: gunicorn's workers, forked from one thread,
-                # share its thread id, and two of them decoding at once wrote the same file
-                tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.npy")
-                try:
-                    out = np.lib.format.open_memmap(
-                        tmp, mode="w+", dtype=np.float32, shape=(n_genes, self.n_samples)
-                    )
-                    step = max(1, 2_000_000 // max(n_genes, 1))
-                    for start in range(0, self.n_samples, step):
-                        block = st.model.predict(st.sample_embedding[start : start + step])
-                        out[:, start : start + step] = np.asarray(block, dtype=np.float32).T
-                        if progress is not None:
-                            progress(start / self.n_samples, "decoding the fitted matrix")
-                    out.flush()
-                    del out
-                    os.replace(tmp, path)  # the same values whoever finishes last
-                finally:
-                    tmp.unlink(missing_ok=True)
-            matrix = np.load(path, mmap_mode="r")
-            self._pred_matrix = (st.key, matrix)
-            return matrix
+        pred = st.model.predict(st.sample_embedding, genes=[m])
+        return np.asarray(pred, dtype=np.float32)[:, 0]
 
     def gene_set_score(self, columns: Sequence[int]) -> np.ndarray:
         """Mean z-score of the given dataset genes per sample, (n_samples,) float32."""

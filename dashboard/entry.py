@@ -56,8 +56,8 @@ _SWITCHES = {"--standin"}
 #: on a 2-core CPU (the page states them). Measured on 8,000 x 2,000 with the default model
 #: (neighbour-graph regulariser, grid searches after epochs 1 and 2): 3 epochs train in 42 s and
 #: give 1-NN tissue accuracy 0.90-0.92 from 2% labels, by seed (the pure reconstruction
-#: objective: 0.88); the whole first start (simulate, train, gene UMAP, decode) took 62 s
-#: (tests/benchmarks/RESULTS.md).
+#: objective: 0.88); the whole first start (simulate, train, gene UMAP, and then a decoding of
+#: the whole matrix, since dropped) took 62 s (tests/benchmarks/RESULTS.md).
 DEMO_EPOCHS = 3
 
 

@@ -106,7 +106,7 @@ def jobs_manager(cache_dir: str | os.PathLike[str]) -> Any:
 
 
 def warm_up(context: AppContext) -> None:
-    """Load the stored model, its decoded matrix and the GO tables before the first request."""
+    """Load the stored model and the GO tables before the first request."""
     import time
 
     from core.errors import CoreError
@@ -114,8 +114,6 @@ def warm_up(context: AppContext) -> None:
     t0 = time.perf_counter()
     try:
         context.state()
-        if context.decoded_matrix_fits():
-            context.predicted_matrix()
         context.gene_table()
         context.enricher()
         context.go_terms_of(list(context.gene_symbols[:1]))

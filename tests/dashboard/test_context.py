@@ -194,6 +194,9 @@ def test_gene_values_modes(context):
     obs, pred, res = (context.gene_values(j, m) for m in ("obs", "pred", "res"))
     np.testing.assert_allclose(res, obs - pred, atol=1e-5)
     assert np.corrcoef(obs, pred)[0, 1] > 0.3  # the map's decoding follows the gene
+    st = context.require_state()
+    whole = st.model.predict(st.sample_embedding)  # the gene decoded alone = in the whole matrix
+    np.testing.assert_allclose(pred, whole[:, st.es_model_index[j]], rtol=1e-5, atol=1e-5)
     with pytest.raises(DataError):
         context.gene_values(j, "bogus")
 

@@ -12,7 +12,6 @@ result went to a file no other process ever read: the page waited on the job for
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import os
 import threading
@@ -21,7 +20,6 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from dashboard.factory import jobs_manager
@@ -186,48 +184,3 @@ def test_the_job_store_answers_as_dash_asks(tmp_path):
     os.utime(stale, (time.time() - 7200, time.time() - 7200))
     JobStore(tmp_path / "jobs")
     assert not stale.exists() and store.get("in") == 2
-
-
-def test_two_workers_decode_the_fitted_matrix_at_once(context, tmp_path):
-    """gunicorn's workers, forked from one thread, each decode the fitted matrix on their first
-    start: their temporary files had the same name (the thread id), and one worker's rename
-    failed (FileNotFoundError) as the other's had already moved the file."""
-    import multiprocessing
-
-    from dashboard.context import AppContext
-
-    cfg = dataclasses.replace(context.config, cache_dir=tmp_path)
-    AppContext(context.es, cfg).train()  # the model in this cache; its matrix decoded
-    for path in (tmp_path / "predicted").glob("*.npy"):
-        path.unlink()  # as on a first start with a model trained elsewhere
-    start = multiprocessing.get_context("fork").Event()
-    results = multiprocessing.get_context("fork").Queue()
-
-    def worker() -> None:
-        try:
-            ctx = AppContext(context.es, cfg)
-            model = ctx.require_state().model
-            predict = model.predict
-
-            def slow_predict(coords):  # both workers are decoding before either is done
-                time.sleep(0.5)
-                return predict(coords)
-
-            model.predict = slow_predict
-            start.wait(30)
-            matrix = ctx.predicted_matrix()
-            results.put(("ok", float(np.asarray(matrix[:, :5]).sum())))
-        except BaseException:  # noqa: BLE001 - reported to the test
-            results.put(("error", traceback.format_exc()))
-
-    procs = [multiprocessing.get_context("fork").Process(target=worker) for _ in range(2)]
-    for p in procs:
-        p.start()
-    start.set()
-    got = [results.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(30)
-    assert [g[0] for g in got] == ["ok", "ok"], got
-    assert got[0][1] == got[1][1]
-    left = [p.name for p in (tmp_path / "predicted").iterdir()]
-    assert len(left) == 1 and left[0].endswith(".npy") and not left[0].startswith("."), left
