@@ -293,7 +293,11 @@ class FactorizedEmbeddings:
     gene_embedding_ : ndarray, (n_genes, gene_dim)
     sample_ids_, gene_ids_, gene_symbols_ : ndarray of str
     history_ : list of float
-        Mean squared error (standardised scale) per epoch.
+        Mean squared error (standardised scale) per epoch: each epoch's mean over its steps,
+        taken while the weights change.
+    resolved_ : dict
+        The automatic choices as the fit made them: ``device``, ``precision`` (``bf16`` or
+        ``fp32``), ``rows_per_step`` and ``genes_per_step`` (see :meth:`trained_params`).
     samples_ : DataFrame
         The training samples' annotations.
     data_source_ : dict
@@ -437,7 +441,8 @@ class FactorizedEmbeddings:
         }
 
     def trained_params(self) -> dict:
-        """:meth:`get_params` with the automatic choices (None) as the fit resolved them."""
+        """:meth:`get_params` with the automatic choices (None, ``auto``, 0) as the fit resolved
+        them: epochs, the regulariser's settings, device, precision and pairs per step."""
         self._check_fitted()
         params = self.get_params()
         if params["epochs"] is None:
@@ -445,6 +450,12 @@ class FactorizedEmbeddings:
         for name in ("neighbour_weight", "neighbour_power", "neighbour_k", "neighbour_decay"):
             if params[name] is None:
                 params[name] = getattr(self.train_config, name)
+        resolved = getattr(self, "resolved_", None) or {}  # models saved before: as they were
+        for name in ("device", "precision"):
+            if params[name] == "auto" and resolved.get(name):
+                params[name] = resolved[name]
+        if not params["pairs_per_step"] and resolved.get("rows_per_step"):
+            params["pairs_per_step"] = resolved["rows_per_step"] * resolved["genes_per_step"]
         return params
 
     def __repr__(self) -> str:
@@ -537,6 +548,15 @@ class FactorizedEmbeddings:
                 cfg.neighbour_decay,
                 "sample-centred" if self.neighbour_space == "centered" else "the",
             )  # fmt: skip
+        if cfg.neighbour_weight > 0 and self.neighbour_space == "centered" and values.shape[1] < 2:
+            # one gene minus the sample's mean is 0 everywhere: every sample would have the
+            # same arbitrary neighbours, and be pulled towards them
+            log.warning(
+                "one gene: its values minus each sample's mean are all 0, so the neighbour "
+                "graph on sample-centred values says nothing; trained without it "
+                "(neighbour_space='values' keeps it)"
+            )
+            cfg = replace(cfg, neighbour_weight=0.0)
         generator = torch.Generator().manual_seed(cfg.seed)
         module = FactorizedEmbedding(net, generator)
         reference = None
@@ -575,6 +595,7 @@ class FactorizedEmbeddings:
         self.train_time_s_ = float(time.perf_counter() - t0 + max(0.0, resumed_s))
         self.pairs_per_s_ = float(state.pairs_seen / max(state.elapsed_s, 1e-9))
         self.n_moved_ = list(state.moved)
+        self.resolved_ = dict(state.resolved)
         # where new samples find their neighbours (transform), when the map was built with them
         self.reference_ = reference if cfg.neighbour_weight > 0 else None
         self.sample_ids_ = np.asarray(es.sample_ids).astype(str)
@@ -814,7 +835,14 @@ class FactorizedEmbeddings:
             (n_new, sample_dim) coordinates (and (n_new,) errors when ``return_error``).
         """
         module = self._check_fitted()
-        if isinstance(es, np.ndarray) and es.ndim == 2 and es.shape[1] == self.n_genes_:
+        if isinstance(es, np.ndarray) and es.ndim == 2:
+            if es.shape[1] != self.n_genes_:  # nothing says which genes its columns are
+                raise ModelError(
+                    f"transform: an array of {es.shape[1]} columns for a model of "
+                    f"{self.n_genes_} genes; give the model's genes as columns, in gene_ids_ "
+                    "order, or name the genes (a DataFrame with genes as columns, or an "
+                    "ExpressionSet)"
+                )
             # a bare matrix of the model's width: its columns are the model's genes, in order
             es = ExpressionSet.from_array(
                 es, gene_ids=self.gene_ids_, gene_symbols=self.gene_symbols_
@@ -962,6 +990,8 @@ class FactorizedEmbeddings:
                 "train_time_s": self.train_time_s_,
                 "pairs_per_s": self.pairs_per_s_,
                 "n_moved": [int(x) for x in self.n_moved_],
+                # the automatic choices as the run made them (device, precision, step size)
+                "resolved": dict(getattr(self, "resolved_", {})),
                 "dataset": {
                     "name": self.dataset_name_,
                     "fingerprint": self.dataset_fingerprint_,
@@ -1046,7 +1076,9 @@ class FactorizedEmbeddings:
                 neighbour_k=10 if model.neighbour_k is None else model.neighbour_k,
                 neighbour_decay=0.0 if model.neighbour_decay is None else model.neighbour_decay,
             )
-        module = FactorizedEmbedding(net)
+        # initialised from a generator of its own (the weights are loaded over it): loading a
+        # model leaves torch's global random generator alone
+        module = FactorizedEmbedding(net, torch.Generator().manual_seed(0))
         try:
             state = torch.load(directory / "weights.pt", map_location="cpu", weights_only=True)
             module.load_state_dict(state)
@@ -1087,6 +1119,7 @@ class FactorizedEmbeddings:
             model.train_time_s_ = float(config.get("train_time_s", 0.0))
             model.pairs_per_s_ = float(config.get("pairs_per_s", 0.0))
             model.n_moved_ = [int(x) for x in config.get("n_moved", [])]
+            model.resolved_ = dict(config.get("resolved") or {})  # {} before 2026-12-04
             model.data_source_ = dict(dataset.get("source") or {})
             model.dataset_name_ = str(dataset.get("name", ""))
             model.dataset_fingerprint_ = str(dataset.get("fingerprint", ""))
@@ -1205,7 +1238,8 @@ def auto_epochs(n_observed: int, device: torch.device) -> int:
 def _pca_init(
     values: np.ndarray, sample_dim: int, gene_dim: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """Starting embeddings from a (randomized) PCA of the matrix, NaN read as the gene mean.
+    """Starting embeddings from a (randomized) PCA of the matrix, missing values filled as
+    :func:`core.train.principal_components` fills them (gene mean, then the low-rank fit).
 
     Returns
     -------
@@ -1287,7 +1321,7 @@ def _reference_neighbours(
     from sklearn.neighbors import NearestNeighbors
 
     basis, scores = reference["basis"].astype(np.float64), reference["scores"].astype(np.float64)
-    k = int(min(k, len(scores)))
+    k = int(max(1, min(k, len(scores) - 1)))  # as the training graph (each sample's k others)
     r = np.asarray(values, dtype=np.float64) - reference["mean"]
     finite = np.isfinite(r)
     complete = finite.all(1)
@@ -1295,13 +1329,26 @@ def _reference_neighbours(
     if complete.any():
         nn = NearestNeighbors(n_neighbors=k).fit(scores)
         idx[complete] = nn.kneighbors(r[complete] @ basis, return_distance=False)
-    for i in np.flatnonzero(~complete):
-        ok = finite[i]
-        p = np.where(ok, r[i], 0.0) @ basis
+    incomplete = np.flatnonzero(~complete)
+    if incomplete.size == 0:
+        return idx
+    # samples that lack the same genes (a panel, another platform) share one quadratic term
+    packed = np.packbits(finite[incomplete], axis=1)
+    patterns, group = np.unique(packed, axis=0, return_inverse=True)
+    group = np.asarray(group).reshape(-1)
+    n_genes = r.shape[1]
+    for g, pattern in enumerate(patterns):
+        ok = np.unpackbits(pattern)[:n_genes].astype(bool)
         gram = np.eye(basis.shape[1]) - basis[~ok].T @ basis[~ok]
-        d = np.einsum("jm,mn,jn->j", scores, gram, scores) - 2.0 * scores @ p
-        part = np.argpartition(d, k - 1)[:k]
-        idx[i] = part[np.argsort(d[part], kind="stable")]
+        quad = ((scores @ gram) * scores).sum(1)  # (n_train,)
+        rows = incomplete[group == g]
+        for start in range(0, rows.size, 256):  # (256, n_train) distances at a time
+            block = rows[start : start + 256]
+            p = np.where(ok, r[block], 0.0) @ basis
+            d = quad[None, :] - 2.0 * (p @ scores.T)
+            part = np.argpartition(d, k - 1, axis=1)[:, :k]
+            order = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")
+            idx[block] = np.take_along_axis(part, order, axis=1)
     return idx
 
 

@@ -82,7 +82,7 @@ class NetworkConfig:
         if not hidden or any(h < 1 for h in hidden):
             raise ModelError(f"hidden must be one or more positive widths, got {hidden!r}")
         object.__setattr__(self, "hidden", hidden)
-        if self.activation not in ACTIVATIONS:
+        if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
             raise ModelError(
                 f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}"
             )

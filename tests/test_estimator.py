@@ -317,8 +317,11 @@ def test_reference_neighbours_leave_missing_genes_out():
     train = rng.normal(size=(80, 12)).astype(np.float32)
     _, _, ref = _pca_init(train, 2, 12, seed=0)  # 11 components: near-exact reconstruction
     approx = ref["mean"] + ref["scores"] @ ref["basis"].T
-    new = rng.normal(size=(6, 12)).astype(np.float32)
-    new[3:, [1, 4, 7]] = np.nan  # three samples lack three genes
+    new = rng.normal(size=(306, 12)).astype(np.float32)
+    new[3:303, [1, 4, 7]] = np.nan  # 300 samples lack the same three genes (blocks of 256)
+    new[303, [0, 2]] = np.nan  # and three more, each its own
+    new[304, 5] = np.nan
+    new[305, [1, 4]] = np.nan
     idx = _reference_neighbours(new, ref, k=4)
     for i, row in enumerate(new):
         ok = np.isfinite(row)
@@ -379,6 +382,49 @@ def test_neighbour_space_is_a_recorded_setting(tmp_path):
     assert FactorizedEmbeddings.load(tmp_path / "c").neighbour_space == "values"
 
 
+def test_the_automatic_choices_are_recorded_as_the_fit_made_them(tmp_path):
+    """The report's settings table said "device auto, precision auto, pairs_per_step 0": the
+    run's own device, precision and step size were never kept."""
+    fe = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,), pairs_per_step=240)
+    fe.fit(_small(n=60, genes=12))
+    assert fe.get_params()["device"] == "auto"  # what was asked for stays as it was
+    trained = fe.trained_params()
+    assert (trained["device"], trained["precision"]) == ("cpu", "fp32")
+    assert trained["pairs_per_step"] == 240  # given: kept
+    assert fe.resolved_ == {
+        "device": "cpu",
+        "precision": "fp32",
+        "rows_per_step": 20,
+        "genes_per_step": 12,
+    }
+    auto = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(_small())
+    loaded = FactorizedEmbeddings.load(auto.save(tmp_path / "m"))
+    assert loaded.resolved_ == auto.resolved_
+    rows, genes = auto.resolved_["rows_per_step"], auto.resolved_["genes_per_step"]
+    assert loaded.trained_params()["pairs_per_step"] == rows * genes > 0
+    # a model saved before the record: its settings as they were asked for
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    del config["resolved"]
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    old = FactorizedEmbeddings.load(tmp_path / "m").trained_params()
+    assert (old["device"], old["precision"], old["pairs_per_step"]) == ("auto", "auto", 0)
+
+
+def test_one_gene_trains_without_the_centred_graph(caplog):
+    """With one gene, the sample-centred values are all 0: every sample got the same five
+    neighbours and was pulled towards them, and the map did not order the samples by their one
+    gene (Spearman 0.19 and 0.33 on the two axes; 0.93 and 0.95 without the graph)."""
+    from scipy.stats import spearmanr
+
+    values = np.random.default_rng(0).uniform(0, 3, size=(60, 1)).astype(np.float32)
+    with caplog.at_level("WARNING", logger="core.estimator"):
+        fe = FactorizedEmbeddings(epochs=2, gene_dim=2, hidden=(8,)).fit(values)
+    assert "one gene" in caplog.text and fe.train_config.neighbour_weight == 0.0
+    rho = [abs(spearmanr(axis, values[:, 0])[0]) for axis in fe.sample_embedding_.T]
+    assert max(rho) > 0.8, rho
+    assert fe.transform(values[:3]).shape == (3, 2)
+
+
 def _tiny(**kwargs):
     return FactorizedEmbeddings(**{"epochs": 1, "gene_dim": 4, "hidden": (8,), **kwargs})
 
@@ -430,6 +476,11 @@ def test_transform_refuses_infinite_values_and_empty_sets():
         holes = es.values[:3].copy()
         holes[1] = np.nan
         fe.transform(ExpressionSet.from_array(holes, gene_ids=es.gene_ids))
+    # a bare array of another width: its columns were taken as the model's first genes
+    with pytest.raises(ModelError, match="an array of 6 columns for a model of 12 genes"):
+        fe.transform(es.values[:4, 6:])
+    first4 = es.subset(np.arange(4))
+    np.testing.assert_array_equal(fe.transform(es.values[:4]), fe.transform(first4))
 
 
 def test_predict_selects_genes_by_index_mask_or_name():
@@ -463,13 +514,18 @@ def test_predict_selects_genes_by_index_mask_or_name():
         fe.predict([["a", "b"]])
 
 
-def test_fit_leaves_the_global_random_generators_alone():
+def test_fit_and_load_leave_the_global_random_generators_alone(tmp_path):
     import torch
 
     torch.manual_seed(5)
     expected = torch.rand(3)
     torch.manual_seed(5)
-    _tiny().fit(_small())
+    fitted = _tiny().fit(_small())
+    assert torch.equal(torch.rand(3), expected)
+    path = fitted.save(tmp_path / "m")
+    torch.manual_seed(5)
+    loaded = FactorizedEmbeddings.load(path)  # drew the unused initial weights from it
+    loaded.transform(_small().values[:4])
     assert torch.equal(torch.rand(3), expected)
 
 

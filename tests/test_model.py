@@ -43,7 +43,13 @@ def test_flops_per_pair_counts_layers():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"sample_dim": 0}, {"hidden": ()}, {"hidden": (10, -1)}, {"activation": "softmax"}],
+    [
+        {"sample_dim": 0},
+        {"hidden": ()},
+        {"hidden": (10, -1)},
+        {"activation": "softmax"},
+        {"activation": ["relu"]},  # was a TypeError (unhashable), not a ModelError
+    ],
 )
 def test_bad_config(kwargs):
     with pytest.raises(ModelError):
