@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
+from scipy.special import gammaln
 
 from core.errors import CoreError, DataError
 
@@ -801,7 +802,9 @@ def semi_supervised_table(
         Index: classifier; columns: MultiIndex ``(embedding name, "mean" | "sd")``.
         ``attrs`` holds ``fraction``, ``n_splits``, ``n_train``, ``n_test``, ``n_classes``,
         ``ceiling`` (the mean share of a split's test samples whose class has a training sample
-        in that split: the highest accuracy any classifier can reach), ``seed``,
+        in that split: the highest accuracy any classifier can reach), ``splits_short`` (the
+        number of splits that leave a class without a training sample),
+        ``fraction_all_classes`` (see :func:`fraction_for_all_classes`), ``seed``,
         ``runtime_s``, ``cell_runtime_s`` (name -> classifier -> seconds) and
         ``split_scores`` (name -> classifier -> the accuracy of every split, in split order;
         see :func:`paired_differences`).
@@ -855,8 +858,12 @@ def semi_supervised_table(
     # the share of a split's test samples whose class is among its training labels: the most
     # any classifier can get right (below 1 when few labels leave classes out)
     ceiling = float(np.mean([np.isin(y[p[n_train:]], y[p[:n_train]]).mean() for p in splits]))
+    n_present = len(np.unique(y))
+    splits_short = sum(len(np.unique(y[p[:n_train]])) < n_present for p in splits)
     table.attrs.update(
         ceiling=ceiling,
+        splits_short=int(splits_short),
+        fraction_all_classes=fraction_for_all_classes(np.bincount(y), fraction),
         fraction=fraction,
         n_splits=n_splits,
         n_train=n_train,
@@ -868,6 +875,45 @@ def semi_supervised_table(
         split_scores=split_scores,
     )
     return table
+
+
+def expected_missing_classes(class_counts: np.ndarray, n_train: int) -> float:
+    """Expected number of classes without a training sample when ``n_train`` of the samples
+    are drawn at random without replacement; ``class_counts`` (n_classes,) samples per class.
+
+    A class of n_c of the N samples is left out with the hypergeometric probability
+    C(N - n_c, n_train) / C(N, n_train).
+    """
+    counts = np.asarray(class_counts, dtype=float)
+    counts = counts[counts > 0]
+    total = counts.sum()
+    if n_train <= 0:
+        return float(len(counts))
+    rest = total - counts
+    ok = rest >= n_train  # otherwise the class cannot be left out
+    log_p = (
+        gammaln(rest[ok] + 1)
+        - gammaln(rest[ok] - n_train + 1)
+        - gammaln(total + 1)
+        + gammaln(total - n_train + 1)
+    )
+    return float(np.exp(log_p).sum())
+
+
+def fraction_for_all_classes(
+    class_counts: np.ndarray, fraction: float, target: float = 0.5, most: float = 0.5
+) -> float | None:
+    """The smallest training fraction above ``fraction`` (in steps of 0.01, at most ``most``)
+    whose random splits leave fewer than ``target`` classes without a training sample on
+    average (:func:`expected_missing_classes`); None when none up to ``most`` does."""
+    counts = np.asarray(class_counts)
+    total = int(counts.sum())
+    start = int(np.floor(round(fraction * 100, 6))) + 1
+    for percent in range(start, int(round(most * 100)) + 1):
+        n_train = int(round(percent / 100 * total))
+        if expected_missing_classes(counts, n_train) < target:
+            return percent / 100
+    return None
 
 
 def paired_differences(table: pd.DataFrame, reference: str) -> pd.DataFrame:
@@ -893,7 +939,8 @@ def paired_differences(table: pd.DataFrame, reference: str) -> pd.DataFrame:
         mean ± t se with t the 97.5% quantile of Student's t on ``n_splits - 1`` degrees of
         freedom: 1.98 for 100 splits, 2.78 for 5; NaN for a single split),
         ``share_ge`` (fraction of splits where the reference is at least as accurate),
-        ``share_tie`` (of those, the splits where both are equally accurate) and
+        ``share_tie`` (fraction of all splits where both are equally accurate; counted in
+        ``share_ge``) and
         ``n_splits``.
     """
     scores = table.attrs.get("split_scores")
@@ -947,7 +994,8 @@ def format_table(table: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
 def format_paired(paired: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
     """:func:`paired_differences` as strings ``"-0.0025 [-0.0031, -0.0019], 22%"`` (mean
     difference, 95% interval over the splits, share of splits where the reference is at least as
-    accurate, and ``(5% tied)`` when some splits are ties): index classifier, one column per
+    accurate, and ``(5% tied)``, the share of all splits that are ties, when some are): index
+    classifier, one column per
     compared embedding (display names)."""
     out = pd.DataFrame(index=pd.Index(list(dict.fromkeys(paired.index.get_level_values(0)))))
     out.index.name = "classifier"

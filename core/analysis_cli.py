@@ -18,6 +18,7 @@ import platform
 import shutil
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -585,9 +586,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         raise CoreError(f"cannot write {out}: {exc}") from None
     print(analysis.table_to_markdown(table), file=sys.stderr)
     a = table.attrs
-    note = few_labels_note(
-        a["n_train"], a["n_classes"], a["n_train"] + a["n_test"], a.get("ceiling")
-    )
+    note = few_labels_note(a)
     if note:
         print(f"warning: {note}", file=sys.stderr)
     if _has_comparison(table):
@@ -637,6 +636,8 @@ def _evaluation_json(
             "n_classes": table.attrs["n_classes"],
             "chance_accuracy": chance_accuracy(loaded.labels),
             "ceiling": table.attrs.get("ceiling"),
+            "splits_short": table.attrs.get("splits_short"),
+            "fraction_all_classes": table.attrs.get("fraction_all_classes"),
             "seed": args.seed,
             "baselines_on": BASELINE_INPUT[args.center_samples] + _missing_note(loaded.es.values),
             "baselines": _baseline_names(
@@ -678,11 +679,28 @@ EVALUATION_DEFINITIONS = {
 }
 
 
+def _run_time_text(result: dict[str, Any], read: list[str]) -> str:
+    """The run time of ``evaluate`` by part, and what of it was read from the result cache."""
+    text = (
+        f"Run time {result['runtime_s']:.0f} s: baseline maps {result['baseline_maps_s']:.1f} s, "
+        f"Table 1 {result['table1_s']:.1f} s."
+    )
+    if not read:
+        return text
+    cached = result.get("cached") or {}
+    everything = all(
+        cached.get(key) == cached.get("n_" + key) for key in ("baseline_maps", "table1_cells")
+    )
+    return (
+        f"{text} Read from the result cache (stored by an earlier run, --cache-dir) instead of "
+        f"computed: {', '.join(read)}"
+        + ("; these times are mostly those of reading them." if everything else ".")
+    )
+
+
 def _evaluation_markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
     d, p, m = result["dataset"], result["protocol"], result["model"]
-    note = few_labels_note(
-        p["n_train"], p["n_classes"], p["n_train"] + p["n_test"], p.get("ceiling")
-    )
+    note = few_labels_note(p)
     cached = result.get("cached") or {}
     read = [
         f"{cached[key]} of {cached['n_' + key]} {what}"
@@ -707,13 +725,7 @@ def _evaluation_markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
         *([f"**Note.** {note}", ""] if note else []),
         f"Model `{m['directory']}` (key {m['key']}): {_model_settings_text(m)}.",
         "",
-        f"Run time {result['runtime_s']:.0f} s (Table 1: {result['table1_s']:.0f} s)."
-        + (
-            " Read from the result cache (stored by an earlier run, --cache-dir) instead of "
-            f"computed: {', '.join(read)}; the times are mostly those of reading them."
-            if read
-            else ""
-        ),
+        _run_time_text(result, read),
         "",
         analysis.table_to_markdown(table),
     ]
@@ -744,7 +756,7 @@ def _model_settings_text(model: dict[str, Any]) -> str:
         parts.append(f"seed {params['seed']}")
     parts.append(f"trained in {model.get('train_time_s') or 0.0:.0f} s")
     if model.get("final_loss") is not None:
-        parts.append(f"final training MSE {model['final_loss']:.4g}")
+        parts.append(f"training MSE {model['final_loss']:.4g} over the last epoch's steps")
     return ", ".join(parts)
 
 
@@ -769,8 +781,8 @@ PAIRED_CAPTION = (
     "read split by split: mean accuracy of Factorized Embeddings minus the other map, its 95% "
     "interval over the splits (it says how precisely the splits fix the mean, not how the "
     "difference would vary on other data), and the share of splits where Factorized Embeddings "
-    "is at least as accurate (of which the share where both are equally accurate, when some "
-    "are)."
+    "is at least as accurate (including, in brackets when there are any, the share of all "
+    "splits where both are equally accurate)."
 )
 
 
@@ -837,6 +849,13 @@ def _chance_text(chance: float, label: str, n_classes: int | None = None) -> str
         f"Chance level: always predicting the most frequent {label} is right for "
         f"{chance:.1%} of the samples ({chance:.3f})."
     )
+
+
+def _chance_legend(chance: float, n_classes: int | None = None) -> str:
+    """The chance line's words in a figure's legend, as :func:`_chance_text` says them."""
+    if n_classes and abs(chance * n_classes - 1) < 1e-9:
+        return f"chance: 1/{n_classes} = {chance:.3f} (classes of one size)"
+    return f"chance: the most frequent class ({chance:.3f})"
 
 
 # ============================================================================= report
@@ -1000,6 +1019,10 @@ _SYMBOLS = ("circle", "square", "diamond", "cross", "x")
 MAX_NAMED_CLASSES = 40
 
 
+#: A white halo around text drawn over points (CSS text-shadow, which plotly passes to SVG).
+_HALO = ", ".join(f"{dx}px {dy}px 1px white" for dx in (-1, 1) for dy in (-1, 1))
+
+
 def _name_classes(fig, xy: np.ndarray, lab: pd.Series, classes: list[str], row: int, col: int):
     """Each class named on its samples in one panel (26 colours are more than an eye tells
     apart), at its sample nearest the class's median (on the class, where it splits in two);
@@ -1026,8 +1049,9 @@ def _name_classes(fig, xy: np.ndarray, lab: pd.Series, classes: list[str], row: 
             y=float(pts[i, 1]),
             text=cls,
             showarrow=False,
-            font={"size": 8, "color": "#222"},
-            bgcolor="rgba(255,255,255,0.6)",
+            # no box: the samples under a name stay visible (a 60% white box hid 84-92% of a
+            # named class's samples on t-SNE and UMAP); a white halo keeps the name legible
+            font={"size": 8, "color": "#222", "shadow": _HALO},
             row=row,
             col=col,
         )
@@ -1104,7 +1128,7 @@ def _fig_loss(history: list[float]):
     fig.update_layout(
         width=700,
         height=320,
-        title="Training error per epoch (MSE of the predicted values)",
+        title="Training error per epoch (MSE of the predicted values, mean over its steps)",
         xaxis_title="epoch",
         yaxis_title="MSE (log scale)",
         yaxis_type="log",
@@ -1170,7 +1194,7 @@ def _fig_table1(table: pd.DataFrame, chance: float | None = None, label: str | N
                 y=[None],
                 mode="lines",
                 line={"dash": "dash", "color": "#555", "width": 1.5},
-                name=f"chance: the most frequent class ({chance:.2f})",
+                name=_chance_legend(chance, table.attrs.get("n_classes")),
             )
         )
     ceiling = table.attrs.get("ceiling")
@@ -1457,11 +1481,7 @@ def _section_table1(
         f"Computed in {a['runtime_s']:.0f} s"
         + (f" ({html.escape(cached)})" if cached else "")
         + ".</p>"
-        + _note_html(
-            few_labels_note(
-                a["n_train"], a["n_classes"], a["n_train"] + a["n_test"], a.get("ceiling")
-            )
-        )
+        + _note_html(few_labels_note(a))
         + _html_table(_index_as_column(fmt, "classifier"), index=False)
         + "{fig:table1}"
         + _section_paired(table)
@@ -1479,32 +1499,48 @@ def _note_html(text: str) -> str:
     return f'<p class="note"><b>Note.</b> {html.escape(text)}</p>' if text else ""
 
 
-def few_labels_note(
-    n_train: int, n_classes: int, n_labelled: int, ceiling: float | None = None
-) -> str:
+def few_labels_note(protocol: Mapping[str, Any]) -> str:
     """A warning when a split trains on fewer samples than there are classes, or leaves
     classes without a training sample (``ceiling``, the highest accuracy possible, below
-    0.99), else ""."""
+    :data:`CEILING_NOTED`), else "".
+
+    ``protocol``: ``n_train``, ``n_classes`` and, when known, ``ceiling``, ``splits_short``,
+    ``n_splits`` and ``fraction_all_classes`` (as in :func:`core.analysis.semi_supervised_table`'s
+    ``attrs`` and in evaluate's JSON ``protocol``).
+    """
+    n_train, n_classes = protocol["n_train"], protocol["n_classes"]
+    ceiling = protocol.get("ceiling")
     short = ceiling is not None and np.isfinite(ceiling) and ceiling < CEILING_NOTED
     if n_train >= n_classes and not short:
         return ""
-    suggest = min(0.5, np.ceil(100 * 2 * n_classes / max(n_labelled, 1)) / 100)
     most = (
         f"; on these splits no classifier can score above {ceiling:.3f} (the share of the "
         "test samples whose class has a training sample, mean over the splits)"
         if short
         else ""
     )
+    suggest = protocol.get("fraction_all_classes")
+    advice = (
+        f"; the splits are random, not stratified by class: --fraction {suggest:.2f} leaves "
+        "fewer than 0.5 classes without a training sample on average"
+        if suggest is not None
+        else "; the smallest classes are too small for even --fraction 0.50 to give them a "
+        "training sample in most splits"
+    )
     if n_train >= n_classes:
-        return (
-            f"Some classes have no training sample in some splits{most}; --fraction "
-            f"{suggest:.2f} gives about 2 training samples per class."
+        n_short, n_splits = protocol.get("splits_short"), protocol.get("n_splits")
+        where = (
+            "every split"
+            if n_short is not None and n_short == n_splits
+            else f"{n_short} of the {n_splits} splits"
+            if n_short is not None
+            else "some splits"
         )
+        return f"Some classes have no training sample in {where}{most}{advice}."
     return (
         f"Fewer training samples ({n_train}) than classes ({n_classes}): in every split at least "
         f"{n_classes - n_train} classes have no training sample and none of their test samples "
-        f"can be classified right, whatever the map{most}; --fraction {suggest:.2f} gives "
-        "about 2 training samples per class."
+        f"can be classified right, whatever the map{most}{advice}."
     )
 
 
@@ -1562,7 +1598,9 @@ def _section_markers(
         parts.append(_html_table(found.rename(columns=columns)))
     if absent:
         what = "None of the markers is" if instead else "Not"
-        parts.append(
+        # when none is here, said first: the section then shows other genes
+        parts.insert(
+            1 if instead else len(parts),
             f"<p>{what} among this dataset's {es.n_genes:,} genes: "
             f"{html.escape(', '.join(absent))}. "
             + (
@@ -1571,7 +1609,7 @@ def _section_markers(
                 "choose others with <code class='flag'>--markers</code>.</p>"
                 if instead
                 else "Choose others with <code class='flag'>--markers</code>.</p>"
-            )
+            ),
         )
     if len(found):
         scores = {
@@ -1654,8 +1692,11 @@ def _section_gene_space(
         )
         release = go.metadata.get("go_release") or go.metadata.get("obo_data_version")
         parts.append(
-            f"<p>GO biological-process terms of {lo}–{hi} genes ({len(terms)} terms reach these "
-            f"genes; {int((go_matrix.getnnz(axis=1) > 0).sum())} of {es.n_genes:,} genes "
+            f"<p>GO biological-process terms of {lo}–{hi} genes, sizes counted over every gene "
+            "the annotations cover (not only this dataset's), with each gene's annotations "
+            "carried up to the ancestor terms along is_a and part_of "
+            f"({len(terms)} terms reach these genes; "
+            f"{int((go_matrix.getnnz(axis=1) > 0).sum())} of {es.n_genes:,} genes "
             f"annotated; {evidence}; "
             f"{html.escape(str(go.metadata.get('source', 'GO snapshot')))}"
             + (f", GO release {html.escape(str(release))}" if release else "")
@@ -1774,7 +1815,7 @@ def _section_gene_space(
         # all the same, and "in neither reference" only by that cut
         close["correlation"] = analysis.pair_correlations(
             es.values, close["gene_a"].to_numpy(), close["gene_b"].to_numpy()
-        ).round(3)
+        )
         cut = float("nan")
         if coexp is not None and coexp.nnz:
             from scipy import sparse
@@ -1811,7 +1852,8 @@ def _section_gene_space(
             )
             + ": <i>n_pairs</i> novel pairs of that type pair and <i>fraction</i> their share "
             "of all novel pairs; <i>unannotated</i> the novel pairs with a gene that has "
-            f"no GO term here ({n_unannotated:,} of {len(novel):,}); <i>n_close</i> the close "
+            "no biological-process term of the sizes above "
+            f"({n_unannotated:,} of {len(novel):,}); <i>n_close</i> the close "
             "pairs of that type pair and <i>novel_rate</i> the share of them that is novel; "
             "<i>expected</i> the type pair's share among all pairs of this dataset's genes and "
             "<i>enrichment</i> = fraction / expected. A pair with an unannotated gene cannot "
@@ -1900,7 +1942,10 @@ def _close_pairs_csv(close: pd.DataFrame) -> pd.DataFrame:
     """Every close pair as written to tables/close_pairs.csv (gene indices left out)."""
     first = [c for c in CLOSE_PAIR_COLUMNS if c in close.columns]
     rest = [c for c in close.columns if c not in first and c not in ("gene_a", "gene_b")]
-    return close[first + rest].reset_index(drop=True)
+    out = close[first + rest].reset_index(drop=True)
+    if "correlation" in out.columns:  # rounded here only: the page shows 3 significant digits
+        out["correlation"] = out["correlation"].round(3)
+    return out
 
 
 def _correlation_references(es: Any, cache: Any, k: int) -> tuple[np.ndarray, Any]:
@@ -1964,7 +2009,8 @@ FIGURE_CAPTIONS = {
     "loss": "Training error of the model, epoch by epoch.",
     "maps": "Figure 2: every sample on each map, coloured by its label (legend).",
     "table1": "Table 1 as bars: mean accuracy, error bars ± 1 sd over the splits; dashed "
-    "line: chance.",
+    "line: chance; dotted red line, when drawn: the highest accuracy the splits allow (classes "
+    "without a training sample).",
     "markers": "Figure 3: each marker's score (mean z-score) in each sample, on each map "
     "named above its panel.",
     "smoothness": "How many genes reach each smoothness, one outline per map.",
@@ -2017,9 +2063,11 @@ def _maps_caption(
     n_unlabelled: int = 0,
     neighbour_weight: float | None = None,
     missing_note: str = "",
+    neighbour_space: str = "values",
 ) -> str:
     """What Figure 2 shows: only the maps computed, and on which values, and what the model's
-    map was trained on (the paper's objective, and the neighbour-graph term when it has one)."""
+    map was trained on (the paper's objective, and the neighbour-graph term when it has one,
+    with the values its graph is taken on: ``neighbour_space``, as the estimator's)."""
     perplexity = analysis._tsne_perplexity(n_samples)
     names = [_MAP_NAMES.get(m, m).format(perplexity=perplexity) for m in methods]
     shown = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1] if names else ""
@@ -2048,9 +2096,21 @@ def _maps_caption(
         + (
             " The model's map is trained on the paper's objective (each value predicted from "
             "its sample's and its gene's vectors) plus a neighbour-graph term of weight "
-            f"{neighbour_weight:g}, which keeps samples that are near in expression near on "
-            "the map (<code class='flag'>--neighbour-weight 0</code> trains the paper's "
-            "objective alone)."
+            f"{neighbour_weight:g}, which keeps samples that are near in expression"
+            + (
+                " (each sample's values minus its mean over genes, so that an offset such as "
+                "sequencing depth does not choose its neighbours)"
+                if neighbour_space == "centered"
+                else ""
+            )
+            + " near on the map (<code class='flag'>--neighbour-weight 0</code> trains the "
+            "paper's objective alone"
+            + (
+                "; <code class='flag'>--center-samples</code> gives the baselines the same centring"
+                if neighbour_space == "centered" and names and not centered
+                else ""
+            )
+            + ")."
             if neighbour_weight
             else " The model's map is trained on the paper's objective alone (each value "
             "predicted from its sample's and its gene's vectors)."
@@ -2173,6 +2233,7 @@ def _page(
             _n_unlabelled(loaded.labels),
             params.get("neighbour_weight"),
             missing_note,
+            params.get("neighbour_space", "values"),
         ),
         fig_html("maps"),
     ]

@@ -907,15 +907,46 @@ def test_cli_evaluate_writes_json_and_markdown(tiny_model, tmp_path, capsys):
 def test_few_labels_note():
     from core.analysis_cli import few_labels_note
 
-    assert few_labels_note(26, 26, 520) == ""
-    note = few_labels_note(10, 26, 520)
-    assert "at least 16 classes" in note and "--fraction 0.10" in note
-    note = few_labels_note(10, 26, 520, ceiling=0.33)
-    assert "no classifier can score above 0.330" in note
-    # enough samples, yet classes left out of some splits
-    note = few_labels_note(30, 26, 520, ceiling=0.95)
-    assert note.startswith("Some classes have no training sample") and "0.950" in note
-    assert few_labels_note(60, 26, 520, ceiling=0.999) == ""
+    def note(n_train, **extra):
+        return few_labels_note({"n_train": n_train, "n_classes": 26, **extra})
+
+    assert note(26) == ""
+    assert "at least 16 classes" in note(10, fraction_all_classes=0.18)
+    assert "--fraction 0.18 leaves fewer than 0.5 classes" in note(10, fraction_all_classes=0.18)
+    assert "too small for even --fraction 0.50" in note(10, fraction_all_classes=None)
+    assert "no classifier can score above 0.330" in note(10, ceiling=0.33)
+    # enough samples, yet classes left out of some splits: how many of them, said
+    text = note(52, ceiling=0.95, splits_short=20, n_splits=20, fraction_all_classes=0.18)
+    assert text.startswith("Some classes have no training sample in every split")
+    assert "0.950" in text
+    text = note(78, ceiling=0.98, splits_short=12, n_splits=20, fraction_all_classes=0.18)
+    assert "in 12 of the 20 splits" in text
+    assert note(60, ceiling=0.999) == ""
+
+
+def test_the_fraction_suggested_for_few_labels_gives_most_classes_a_training_sample():
+    """With 26 tissues x 20 samples, 10% of the labels left 1-6 tissues without a training sample
+    in each of 20 splits, and the note suggested --fraction 0.10, the fraction just used."""
+    from core.analysis import expected_missing_classes, fraction_for_all_classes
+
+    counts = np.full(26, 20)
+    # the hypergeometric expectation against random draws
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(26), 20)
+    drawn = [26 - len(np.unique(rng.permutation(y)[:52])) for _ in range(4000)]
+    assert abs(expected_missing_classes(counts, 52) - np.mean(drawn)) < 0.1
+    assert 2.9 < expected_missing_classes(counts, 52) < 3.2
+    suggested = fraction_for_all_classes(counts, 0.10)
+    assert suggested is not None and suggested > 0.10
+    assert expected_missing_classes(counts, round(suggested * 520)) < 0.5
+    assert expected_missing_classes(counts, round((suggested - 0.01) * 520)) >= 0.5
+    assert fraction_for_all_classes(np.array([1000, 1]), 0.02) is None  # a class of one sample
+    labels = y.astype(str)
+    table = analysis.semi_supervised_table(
+        {"x": rng.normal(size=(520, 2))}, labels, 0.1, 20, classifiers=("1-NN",)
+    )
+    assert table.attrs["fraction_all_classes"] == suggested
+    assert 15 <= table.attrs["splits_short"] <= 20
 
 
 def test_table1_says_the_highest_accuracy_its_splits_allow():

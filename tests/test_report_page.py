@@ -91,6 +91,12 @@ def test_evaluate_says_simulated_settings_and_stored_results(sim_model, tmp_path
         "n_table1_cells": 2,
     }
     assert "Read from the result cache" in md and "1 of 1 baseline maps, 2 of 2 Table-1 cells" in md
+    assert "these times are mostly those of reading them" in md
+    # the maps read, Table 1 computed (other splits): the times are not said to be reading
+    assert main([*argv, "--force", "--splits", "3"]) == 0
+    md = out.with_suffix(".md").read_text()
+    assert "computed: 1 of 1 baseline maps." in md and "Table-1 cells" not in md
+    assert "mostly those of reading" not in md
 
 
 def test_evaluate_markdown_keeps_the_warning_apart(real_model, tmp_path):
