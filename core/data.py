@@ -2166,6 +2166,34 @@ def _text_to_missing(
     return numbers.astype(np.float64)
 
 
+def _check_value_columns(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    path: Path,
+    row_ids: pd.Index,
+    id_col: Any,
+    header_line: int,
+    text_values: str,
+    text_cells: list[dict[str, Any]] | None,
+) -> None:
+    """Check that ``columns`` of ``frame`` hold numbers, in place.
+
+    A TRUE/FALSE column is refused by name; text among the numbers is refused with its line,
+    or, with ``text_values="missing"``, read as missing values (each cell appended to
+    ``text_cells``).
+    """
+    for c in columns:
+        if _is_boolean(frame[c]):
+            raise _boolean_column_error(path, c, header_line)
+        if not _is_numeric(frame[c]):
+            if text_values == "missing":
+                frame[c] = _text_to_missing(frame[c], c, row_ids, header_line, text_cells)
+                continue
+            bad = _first_non_numeric(frame[c])
+            if bad is not None:
+                raise _non_numeric_error(path, bad, c, frame[c], id_col, header_line)
+
+
 _DECIMAL_COMMA_RE = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
 
 
@@ -2714,16 +2742,9 @@ def _frame_to_set(
         _warn_of_leading_non_genes(path, gene_cols)
         if not gene_cols:
             raise _no_numeric_error(path, frame, extra, "gene")
-        for c in gene_cols:
-            if _is_boolean(frame[c]):
-                raise _boolean_column_error(path, c, header_line)
-            if not _is_numeric(frame[c]):
-                if text_values == "missing":
-                    frame[c] = _text_to_missing(frame[c], c, row_ids, header_line, text_cells)
-                    continue
-                bad = _first_non_numeric(frame[c])
-                if bad is not None:
-                    raise _non_numeric_error(path, bad, c, frame[c], id_col, header_line)
+        _check_value_columns(
+            frame, gene_cols, path, row_ids, id_col, header_line, text_values, text_cells
+        )
         with np.errstate(over="ignore"):  # a number beyond float32 is inf: said as such
             values = frame[gene_cols].to_numpy(dtype=np.float32)
         sample_ids = row_ids
@@ -2742,16 +2763,9 @@ def _frame_to_set(
             )
         if not sample_cols:
             raise _no_numeric_error(path, frame, extra, "sample")
-        for c in sample_cols:
-            if _is_boolean(frame[c]):
-                raise _boolean_column_error(path, c, header_line)
-            if not _is_numeric(frame[c]):
-                if text_values == "missing":
-                    frame[c] = _text_to_missing(frame[c], c, row_ids, header_line, text_cells)
-                    continue
-                bad = _first_non_numeric(frame[c])
-                if bad is not None:
-                    raise _non_numeric_error(path, bad, c, frame[c], id_col, header_line)
+        _check_value_columns(
+            frame, sample_cols, path, row_ids, id_col, header_line, text_values, text_cells
+        )
         with np.errstate(over="ignore"):  # a number beyond float32 is inf: said as such
             values = np.ascontiguousarray(frame[sample_cols].to_numpy(dtype=np.float32).T)
         sample_ids = _alignment_file_names(path, pd.Index(sample_cols))
