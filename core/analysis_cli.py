@@ -1025,9 +1025,9 @@ _HALO = ", ".join(f"{dx}px {dy}px 1px white" for dx in (-1, 1) for dy in (-1, 1)
 
 def _name_classes(fig, xy: np.ndarray, lab: pd.Series, classes: list[str], row: int, col: int):
     """Each class named on its samples in one panel (26 colours are more than an eye tells
-    apart), at its sample nearest the class's median (on the class, where it splits in two);
-    larger classes first, and a name that would cover one already written is left out (the
-    legend has every class). Sizes in pixels are those of a panel about 370 x 330 px."""
+    apart), just above its sample nearest the class's median (on the class, where it splits in
+    two); larger classes first, and a name that would cover one already written is left out
+    (the legend has every class). Sizes in pixels are those of a panel about 370 x 330 px."""
     span = np.ptp(xy, axis=0)
     span[span == 0] = 1.0
     px = (xy - xy.min(axis=0)) / span * np.array([370.0, 330.0])
@@ -1036,17 +1036,23 @@ def _name_classes(fig, xy: np.ndarray, lab: pd.Series, classes: list[str], row: 
         mask = (lab == cls).to_numpy()
         if mask.sum() < 3:
             continue
-        pts = xy[mask]
+        pts, cls_px = xy[mask], px[mask]
         i = int(np.argmin(((pts - np.median(pts, axis=0)) ** 2).sum(axis=1)))
-        x, y = px[mask][i]
-        half_w, half_h = 2.4 * len(cls) + 3, 7.0  # 8-pt text
-        box = (x - half_w, x + half_w, y - half_h, y + half_h)
+        # the name sits just above the samples around that one (within 30 px), not on them:
+        # on UMAP a class of 20 samples is a clump smaller than its name
+        near = ((cls_px - cls_px[i]) ** 2).sum(axis=1) <= 30.0**2
+        top = int(np.flatnonzero(near)[np.argmax(cls_px[near, 1])])
+        x, y = cls_px[i, 0], cls_px[top, 1] + 3.0
+        half_w, height = 2.4 * len(cls) + 3, 14.0  # 8-pt text
+        box = (x - half_w, x + half_w, y, y + height)
         if any(b[0] < box[1] and box[0] < b[1] and b[2] < box[3] and box[2] < b[3] for b in placed):
             continue
         placed.append(box)
         fig.add_annotation(
             x=float(pts[i, 0]),
-            y=float(pts[i, 1]),
+            y=float(pts[top, 1]),
+            yanchor="bottom",
+            yshift=3,
             text=cls,
             showarrow=False,
             # no box: the samples under a name stay visible (a 60% white box hid 84-92% of a
