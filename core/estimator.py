@@ -813,8 +813,9 @@ class FactorizedEmbeddings:
         the median place of its ``neighbour_k`` nearest training samples in expression space (in
         the space of the training graph, see ``neighbour_space``: the leading principal
         components kept at fit time, over the genes the sample has,
-        :func:`_reference_neighbours`) and is refined on the training
-        objective: fit of the decoded profile plus attraction to those neighbours. Models
+        :func:`_reference_neighbours`) and is refined on part of the training objective: fit
+        of the decoded profile plus attraction to those neighbours (no repulsion from random
+        samples, all neighbours weighted alike; the training map does not move). Models
         trained without it start each sample at the best point of a grid over the map and
         refine the fit alone.
         On GTEx (600 held-out samples, 59 genes) the held-out samples' nearest training sample on
@@ -825,7 +826,7 @@ class FactorizedEmbeddings:
         es
             :class:`core.data.ExpressionSet` of new samples, same scale as the training data
             (a DataFrame, columns named by gene, or an array with the model's genes as columns,
-            in :attr:`gene_ids_` order, also do).
+            in :attr:`gene_ids_` order, also do; an array of another width is refused).
         return_error
             Also return each sample's mean squared error at its place (standardised scale).
 

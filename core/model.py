@@ -144,7 +144,8 @@ class FactorizedEmbedding(nn.Module):
 
     # ------------------------------------------------------------------ building blocks
     def gene_part(self, gene_index: torch.Tensor | None = None) -> torch.Tensor:
-        """``W_g g_j + b`` for the given genes (all when None): (n_genes, hidden[0])."""
+        """``W_g g_j + b`` for the given genes (all when None): (len(gene_index) or n_genes,
+        hidden[0])."""
         genes = self.gene_embedding if gene_index is None else self.gene_embedding[gene_index]
         return torch.addmm(self.first_bias, genes, self.first_gene.t())
 
@@ -156,12 +157,12 @@ class FactorizedEmbedding(nn.Module):
         coords
             (b, sample_dim) sample coordinates (learned or any point of the plane).
         gene_part
-            (n_genes, hidden[0]) from :meth:`gene_part`.
+            (g, hidden[0]) from :meth:`gene_part`, for g genes (all or a selection).
 
         Returns
         -------
         torch.Tensor
-            (b, n_genes) predicted expression.
+            (b, g) predicted expression.
         """
         sample_part = coords @ self.first_sample.t()  # (b, h0)
         b, g = sample_part.shape[0], gene_part.shape[0]
@@ -177,7 +178,7 @@ class FactorizedEmbedding(nn.Module):
     def forward_block(
         self, sample_index: torch.Tensor, gene_index: torch.Tensor | None = None
     ) -> torch.Tensor:
-        """Predict the (len(sample_index), n_genes) block of whole sample rows."""
+        """Predict the (len(sample_index), len(gene_index) or n_genes) block of sample rows."""
         return self.decode(self.sample_embedding[sample_index], self.gene_part(gene_index))
 
     def forward_pairs(self, sample_index: torch.Tensor, gene_index: torch.Tensor) -> torch.Tensor:
