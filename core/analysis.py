@@ -995,8 +995,7 @@ def format_paired(paired: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
     """:func:`paired_differences` as strings ``"-0.0025 [-0.0031, -0.0019], 22%"`` (mean
     difference, 95% interval over the splits, share of splits where the reference is at least as
     accurate, and ``(5% tied)``, the share of all splits that are ties, when some are): index
-    classifier, one column per
-    compared embedding (display names)."""
+    classifier, one column per compared embedding (display names)."""
     out = pd.DataFrame(index=pd.Index(list(dict.fromkeys(paired.index.get_level_values(0)))))
     out.index.name = "classifier"
 

@@ -347,8 +347,8 @@ def auto_pairs_per_step(device: torch.device, gene_chunk: int, n_samples: int | 
     On CUDA, large blocks keep the GPU busy, up to 4M values, but an epoch is cut into at least
     :data:`MIN_CUDA_STEPS_PER_EPOCH` blocks of at least 16 rows (``n_samples`` given): blocks
     of 4M values made an epoch of the 26-tissue set (520 x 467) or of GTEx's 59 genes one
-    step, and 100 epochs 100 steps (on the 26-tissue set, run on the CPU with that block size:
-    training loss 0.71 against 0.17).
+    step, and 100 epochs 100 steps (GTEx acmg59 trained on the CPU with that block: 1-NN 0.79
+    against 0.93 with the new one; tests/benchmarks/RESULTS.md).
     """
     if device.type == "cuda":
         most = max(1 << 22, 64 * gene_chunk)
