@@ -1114,6 +1114,16 @@ class GeneOntology:
             raise DataError(f"gene {gene!r}: not found by symbol, Ensembl or Entrez id")
         return k
 
+    def primary_id(self, go_id: str) -> str:
+        """The term's own id: ``go_id`` itself, or the primary id of an alt_id (secondary id).
+
+        Raises
+        ------
+        DataError
+            Neither a term nor an alt_id of this ontology.
+        """
+        return str(self.terms.index[self._resolve_term(go_id)])
+
     def _resolve_term(self, go_id: str) -> int:
         """Term index of ``go_id``: a primary id, or an alt_id known to this ontology."""
         key = str(go_id).strip()

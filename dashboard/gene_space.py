@@ -102,9 +102,11 @@ def link_gene_color(context: Any, url_search: str | None) -> tuple[str | None, s
     go = context.ontology()
     if go is None:
         return None, f"gcolor={color!r}: the Gene Ontology is not available here"
-    go_id = go_id.upper()
-    if go_id not in go.terms.index:
-        return None, f"gcolor={color!r}: {go_id} is not a term of the Gene Ontology used here"
+    try:  # an alt_id (secondary id, as older annotations and links name terms): its term
+        go_id = go.primary_id(go_id.upper())
+    except CoreError:
+        unknown = go_id.upper()
+        return None, f"gcolor={color!r}: {unknown} is not a term of the Gene Ontology used here"
     return f"go:{go_id}", None
 
 

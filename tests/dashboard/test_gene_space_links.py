@@ -82,6 +82,12 @@ def test_a_link_gene_colouring_is_corrected_when_it_can_be(context):
         value, options = gene_color_state(context, ids.URL, f"?gcolor={spelled}", None, "type")
         assert value == f"go:{go_id}" and value in {o["value"] for o in options}
         assert export.view_settings(context, f"?gcolor={spelled}")[2] is None
+    # an alt_id (secondary id) colours by its term: it was refused as "not a term"
+    go = context.ontology()
+    alt, primary = next(iter(go._alt_ids.items()))
+    assert alt not in go.terms.index and go.primary_id(alt) == primary
+    assert link_gene_color(context, f"?gcolor=go:{alt}") == (f"go:{primary}", None)
+    assert export.view_settings(context, f"?gcolor=go:{alt}")[2] is None
     assert link_gene_color(context, "?gcolor=type") == ("type", None)
     assert link_gene_color(context, "?k=3") == (None, None)
     # no link (or typing in the dropdown): the value is left alone
