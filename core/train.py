@@ -235,7 +235,7 @@ class TrainState:
     pairs_seen: int = 0
     moved: list[int] = field(default_factory=list)
     #: the automatic choices as this run made them: ``device``, ``precision``, ``rows_per_step``
-    #: and ``genes_per_step`` (not kept in checkpoints: a resumed run makes them again)
+    #: and ``genes_per_step`` (a resumed run keeps its checkpoint's block size)
     resolved: dict[str, Any] = field(default_factory=dict)
 
 
@@ -858,6 +858,7 @@ def save_checkpoint(
         "generator": generator.get_state(),
         "train_config": config.to_dict(),
         "data_key": data_key or "",
+        "resolved": dict(state.resolved),  # the block and precision a resumed run keeps
     }
     tmp = path.with_name(path.name + ".tmp")
     save_torch(payload, tmp)  # a failed write: OSError, and no .tmp left behind
@@ -886,6 +887,34 @@ def load_checkpoint(path: Path) -> dict:
 _CHECKPOINT_KEYS = ("model", "optimizer", "epoch", "history", "generator")
 
 
+def _resumed_block(
+    saved: dict[str, Any],
+    config: TrainConfig,
+    device: torch.device,
+    rows_per_step: int,
+    gene_chunk: int,
+) -> int:
+    """The rows per step of a resumed run: its checkpoint's when the block size was automatic
+    and the checkpoint was made on another device (whose default block differs), so that a
+    run resumed elsewhere continues with the steps it started with."""
+    rows = saved.get("rows_per_step")
+    if config.pairs_per_step or not rows or saved.get("genes_per_step") != gene_chunk:
+        return rows_per_step
+    if int(rows) != rows_per_step:
+        log.info(
+            "resuming with the interrupted run's block of %d rows (made on %s; %d here)",
+            int(rows), saved.get("device", "another device"), rows_per_step,
+        )  # fmt: skip
+    precision = resolve_precision(device, config.precision)
+    if saved.get("precision") and saved["precision"] != precision:
+        log.warning(
+            "the interrupted run trained in %s on %s, this one continues in %s on %s: "
+            "the values will differ slightly from an uninterrupted run",
+            saved["precision"], saved.get("device", "another device"), precision, device,
+        )  # fmt: skip
+    return int(rows)
+
+
 def check_resumable(
     saved: dict,
     model: FactorizedEmbedding,
@@ -896,8 +925,10 @@ def check_resumable(
     """Refuse to continue a checkpoint of another network, other settings or other data.
 
     The settings must be those the checkpoint was trained with, except ``device`` and
-    ``checkpoint_every`` (they change nothing computed) and ``epochs``, which may grow (a run
-    continued for longer) but not fall below the epochs already trained.
+    ``checkpoint_every`` and ``epochs``, which may grow (a run continued for longer) but not
+    fall below the epochs already trained. A run resumed on another device keeps its
+    checkpoint's block size (:func:`_resumed_block`); an automatic precision may change
+    (bf16 on CUDA, fp32 elsewhere), which is warned of.
 
     Raises
     ------
@@ -1034,6 +1065,7 @@ def train_network(
     generator.manual_seed(config.seed)
     optimizer = _make_optimizer(model, config)
     state = TrainState()
+    saved_resolved: dict[str, Any] = {}
     if resume and checkpoint is None:
         raise ModelError("resume needs the checkpoint file to continue from")
     if resume and not Path(checkpoint).exists():
@@ -1055,11 +1087,14 @@ def train_network(
             )
         except (RuntimeError, ValueError, TypeError, KeyError) as exc:
             raise ModelError(f"{checkpoint}: a damaged checkpoint ({exc})") from None
+        if isinstance(saved.get("resolved"), dict):  # checkpoints before 2026-12-04: none
+            saved_resolved = saved["resolved"]
         log.info("resuming from %s at epoch %d", checkpoint, state.epoch)
 
     gene_chunk = min(n_genes, config.max_genes_per_step)
     pairs_per_step = config.pairs_per_step or auto_pairs_per_step(device, gene_chunk, n_samples)
     rows_per_step = max(1, min(n_samples, pairs_per_step // gene_chunk))
+    rows_per_step = _resumed_block(saved_resolved, config, device, rows_per_step, gene_chunk)
     n_gene_chunks = math.ceil(n_genes / gene_chunk)
     steps_per_epoch = math.ceil(n_samples / rows_per_step) * n_gene_chunks
     total_steps = steps_per_epoch * config.epochs

@@ -355,6 +355,34 @@ def test_grid_search_schedule():
     assert searches(20, 0, 0.7) == 0
 
 
+def test_a_run_resumed_on_another_device_keeps_its_block(tmp_path, caplog):
+    """The block size is chosen by device (CUDA blocks are larger): a run interrupted on one
+    device and resumed on another changed its steps mid-run, without a word."""
+    import torch
+
+    values, _ = _clusters(n_per=10)  # 40 x 30: one block of all 40 rows on the CPU
+    cfg = TrainConfig(epochs=2, seed=2, reassign_every=0)
+    ckpt = tmp_path / "ckpt.pt"
+    first = train_network(_net(values), values, cfg, checkpoint=ckpt)
+    assert first.resolved["rows_per_step"] == 40 and first.resolved["device"] == "cpu"
+    saved = torch.load(ckpt, weights_only=True)
+    assert saved["resolved"] == first.resolved
+    # as if made on a GPU: 7 rows per block, in bf16
+    saved["resolved"] = {**saved["resolved"], "device": "cuda", "rows_per_step": 7}
+    saved["resolved"]["precision"] = "bf16"
+    saved["epoch"] = 1  # one epoch left to run
+    torch.save(saved, ckpt)
+    longer = TrainConfig(**{**cfg.to_dict(), "epochs": 3})
+    with caplog.at_level("INFO", logger="core.train"):
+        again = train_network(_net(values), values, longer, checkpoint=ckpt, resume=True)
+    assert again.resolved["rows_per_step"] == 7
+    assert "interrupted run's block of 7 rows (made on cuda; 40 here)" in caplog.text
+    assert "trained in bf16 on cuda, this one continues in fp32 on cpu" in caplog.text
+    # a block given in the settings is the settings' (compared with the checkpoint's anyway)
+    given = TrainConfig(**{**cfg.to_dict(), "pairs_per_step": 300})
+    assert train_network(_net(values), values, given).resolved["rows_per_step"] == 10
+
+
 def test_resume_refuses_another_run(tmp_path):
     """A checkpoint continues only the run it was written by: same network, settings, data."""
     values, _ = _clusters(n_per=10)
