@@ -1650,8 +1650,8 @@ def _text_preamble(path: Path) -> tuple[int, bytes]:
 
     Comment lines start with ``#`` or ``!`` and have fewer fields than the line after them
     (featureCounts writes ``# Program:featureCounts ...`` above its header; a header such as
-    ``#gene<TAB>S1<TAB>S2`` is a header). In a GEO series matrix the table starts after the
-    ``!series_matrix_table_begin`` line.
+    ``#gene<TAB>S1<TAB>S2`` is a header); blank lines among them count as comments. In a GEO
+    series matrix the table starts after the ``!series_matrix_table_begin`` line.
     """
     lines: list[bytes] = []
     with _open_binary(path) as fh:
@@ -1660,8 +1660,8 @@ def _text_preamble(path: Path) -> tuple[int, bytes]:
             if not line:
                 break
             lines.append(line)
-            if not line.removeprefix(_BOM).startswith((b"#", b"!")):
-                break
+            if line.strip() and not line.removeprefix(_BOM).startswith((b"#", b"!")):
+                break  # blank lines among the comments (a GEO header has one) are skipped
     if not lines:
         return 0, b""
     for i, line in enumerate(lines[:-1]):
@@ -1699,6 +1699,8 @@ def _geo_sample_annotations(path: Path) -> pd.DataFrame | None:
     with _open_binary(path) as fh:
         for _ in range(_MAX_PREAMBLE_LINES):
             line = _read_line(fh, path)
+            if line and not line.strip():
+                continue  # GEO writes a blank line between the !Series_ and !Sample_ lines
             if not line or not line.removeprefix(_BOM).startswith((b"#", b"!")):
                 return None
             text = line.removeprefix(_BOM).decode("utf-8", errors="replace").rstrip("\r\n")

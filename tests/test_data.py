@@ -935,7 +935,7 @@ def test_featurecounts_output(tmp_path):
 
 def test_geo_series_matrix(tmp_path):
     text = (
-        '!Series_title\t"Tissues"\n!Series_geo_accession\t"GSE1"\n'
+        '!Series_title\t"Tissues"\n!Series_geo_accession\t"GSE1"\n\n'
         '!Sample_title\t"liver 1"\t"liver 2"\n!series_matrix_table_begin\n'
         '"ID_REF"\t"GSM1"\t"GSM2"\n"1007_s_at"\t8.1\t7.9\n"1053_at"\t5.5\t6.0\n'
         "!series_matrix_table_end\n"
@@ -952,6 +952,7 @@ def test_geo_series_matrix_header_gives_the_sample_annotations(tmp_path, caplog)
     annotations: a label to colour and classify by, with no annotation file to write."""
     text = (
         '!Series_title\t"Tissues"\n'
+        "\n"  # as GEO writes them: a blank line between the !Series_ and !Sample_ lines
         '!Sample_title\t"liver 1"\t"kidney 1"\t"liver 2"\n'
         '!Sample_geo_accession\t"GSM1"\t"GSM2"\t"GSM3"\n'
         '!Sample_source_name_ch1\t"liver biopsy"\t"kidney biopsy"\t"liver biopsy"\n'
