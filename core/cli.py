@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import CoreError
+from core.errors import CoreError, DataError
 
 log = logging.getLogger(__name__)
 
@@ -249,8 +249,10 @@ def load_data_from_args(args: argparse.Namespace):
             text_values=getattr(args, "text_values", None) or "refuse",
             label_columns=annotation_columns or None,
         )
-        if (args.transform or "none") == "none":
-            _warn_if_counts(es, args.matrix)
+        if args.transform is None:
+            _check_log_scale(es, args.matrix, refuse=True)
+        elif args.transform == "none":
+            _check_log_scale(es, args.matrix, refuse=False)
         return es
     raise CoreError("no data given: use --gtex-gct F --gtex-attributes F, or --matrix F")
 
@@ -284,23 +286,36 @@ def _check_tissues(tissues: Sequence[str], attributes: str) -> list[str]:
 LOG_SCALE_MAX = 100.0
 
 
-def _warn_if_counts(es, path: str) -> None:
-    """Warn when a matrix read without a transform looks like raw counts or TPM."""
+def _check_log_scale(es, path: str, refuse: bool) -> None:
+    """Refuse (``refuse``: no ``--transform`` was given) or warn of (``--transform none``) a
+    matrix read without a transform that looks like raw counts or TPM: trained as they are, its
+    fit errors ran into the millions, and the run said it had succeeded."""
     step = max(1, (1 << 24) // max(1, es.n_genes))
-    top = max(
-        (
-            float(np.nanmax(es.values[i : i + step], initial=-np.inf))
-            for i in range(0, es.n_samples, step)
-        ),
-        default=-np.inf,
+    top = np.full(es.n_genes, -np.inf)
+    for i in range(0, es.n_samples, step):
+        np.fmax(top, np.nanmax(es.values[i : i + step], axis=0, initial=-np.inf), out=top)
+    if not top.size or top.max() <= LOG_SCALE_MAX:
+        return
+    # the gene that holds the largest value: an annotation read as a gene shows itself here
+    n_high = int((top > LOG_SCALE_MAX).sum())
+    where = (
+        f" (column {str(es.gene_symbols[int(np.argmax(top))])!r}"
+        + (f" and {n_high - 1:,} more of the {es.n_genes:,}" if n_high > 1 else "")
+        + ")"
     )
-    if top > LOG_SCALE_MAX:
-        log.warning(
-            "%s: values up to %.4g look like counts or TPM, not a log scale; "
-            "pass --transform log10p1 (or log2p1) to log-transform them",
-            path,
-            top,
+    top = float(top.max())
+    if refuse:
+        raise DataError(
+            f"{path}: values up to {top:.4g}{where} look like counts or TPM, not a log scale: add "
+            "--transform log10p1 (or log2p1) to log-transform them, or --transform none to use "
+            "them as they are"
         )
+    log.warning(
+        "%s: values up to %.4g look like counts or TPM, not a log scale (--transform none); "
+        "--transform log10p1 (or log2p1) log-transforms them",
+        path,
+        top,
+    )
 
 
 def is_model_dir(path: Path) -> bool:

@@ -410,11 +410,14 @@ def test_evaluate_says_how_the_baselines_read_missing_values(small_matrix, tmp_p
     assert "its 9 missing values, 0.5% of the cells, read as each gene's mean" in text
 
 
-def test_raw_counts_without_a_transform_warn(small_matrix, tmp_path, caplog):
+def test_raw_counts_without_a_transform_are_refused(small_matrix, tmp_path, caplog):
+    """Raw counts without --transform were only warned of: the model trained on them had fit
+    errors in the millions, and the run said it had succeeded."""
     import argparse
     import logging
 
     from core.cli import load_data_from_args
+    from core.errors import DataError
 
     table = pd.read_csv(small_matrix)
     genes = table.columns[2:]
@@ -423,6 +426,9 @@ def test_raw_counts_without_a_transform_warn(small_matrix, tmp_path, caplog):
     args = argparse.Namespace(
         gtex_gct=None, matrix=str(tmp_path / "counts.csv"), annotations=None, transform=None
     )
+    with pytest.raises(DataError, match="look like counts or TPM.*--transform log10p1"):
+        load_data_from_args(args)
+    args.transform = "none"  # said: used as they are, with a warning
     with caplog.at_level(logging.WARNING, logger="core.cli"):
         load_data_from_args(args)
     assert "look like counts or TPM" in caplog.text and "--transform log10p1" in caplog.text

@@ -599,7 +599,10 @@ def test_annotation_columns_flag(small_matrix, tmp_path, capsys, caplog, gtex_ac
     path = tmp_path / "isch.csv"
     table.to_csv(path, index=False)
     args = ["train", "--matrix", path, "--epochs", "1", *TINY]
+    # read as a gene, its minutes (up to 590) are no log scale: refused, the column named
     code, _, err = _run([*args, "--out", tmp_path / "a"], capsys)
+    assert code == 2 and "values up to 590 (column 'ischemic_time')" in err, err
+    code, _, err = _run([*args, "--out", tmp_path / "a", "--transform", "none"], capsys)
     assert code == 0, err
     assert "'ischemic_time', before the genes" in caplog.text
     assert "--annotation-columns" in caplog.text
