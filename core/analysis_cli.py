@@ -1700,7 +1700,7 @@ def _section_gene_space(
         parts.append(
             f"<p>GO biological-process terms of {lo}–{hi} genes, sizes counted over every gene "
             "the annotations cover (not only this dataset's), with each gene's annotations "
-            "carried up to the ancestor terms along is_a and part_of "
+            f"carried up to the ancestor terms along {' and '.join(go.propagate_through)} "
             f"({len(terms)} terms reach these genes; "
             f"{int((go_matrix.getnnz(axis=1) > 0).sum())} of {es.n_genes:,} genes "
             f"annotated; {evidence}; "

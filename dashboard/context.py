@@ -1057,7 +1057,7 @@ class AppContext:
         """Model prediction of dataset gene ``j`` at every sample, (n_samples,) float32.
 
         Decoded on demand, one gene at a time (a few ms for 8,000 samples): decoding the whole
-        matrix ahead took 9-11 s of the demo's first start and a file of n_samples x n_genes
+        matrix ahead took 9-20 s of the demo's first start and a file of n_samples x n_genes
         float32 in the cache.
         """
         st = self.require_state()
