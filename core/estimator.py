@@ -450,6 +450,8 @@ class FactorizedEmbeddings:
         for name in ("neighbour_weight", "neighbour_power", "neighbour_k", "neighbour_decay"):
             if params[name] is None:
                 params[name] = getattr(self.train_config, name)
+        # the graph left out (one gene on the centred graph): the weight trained with
+        params["neighbour_weight"] = self.train_config.neighbour_weight
         resolved = getattr(self, "resolved_", None) or {}  # models saved before: as they were
         for name in ("device", "precision"):
             if params[name] == "auto" and resolved.get(name):

@@ -420,6 +420,9 @@ def test_one_gene_trains_without_the_centred_graph(caplog):
     with caplog.at_level("WARNING", logger="core.estimator"):
         fe = FactorizedEmbeddings(epochs=2, gene_dim=2, hidden=(8,)).fit(values)
     assert "one gene" in caplog.text and fe.train_config.neighbour_weight == 0.0
+    assert fe.trained_params()["neighbour_weight"] == 0.0  # as trained, not as asked
+    given = FactorizedEmbeddings(epochs=1, gene_dim=2, hidden=(8,), neighbour_weight=1.0)
+    assert given.fit(values).trained_params()["neighbour_weight"] == 0.0
     rho = [abs(spearmanr(axis, values[:, 0])[0]) for axis in fe.sample_embedding_.T]
     assert max(rho) > 0.8, rho
     assert fe.transform(values[:3]).shape == (3, 2)
