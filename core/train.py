@@ -896,7 +896,15 @@ def _resumed_block(
 ) -> int:
     """The rows per step of a resumed run: its checkpoint's when the block size was automatic
     and the checkpoint was made on another device (whose default block differs), so that a
-    run resumed elsewhere continues with the steps it started with."""
+    run resumed elsewhere continues with the steps it started with. A change of precision
+    (``auto``: bf16 on CUDA, fp32 elsewhere) is warned of, whatever the block."""
+    precision = resolve_precision(device, config.precision)
+    if saved.get("precision") and saved["precision"] != precision:
+        log.warning(
+            "the interrupted run trained in %s on %s, this one continues in %s on %s: "
+            "the values will differ slightly from an uninterrupted run",
+            saved["precision"], saved.get("device", "another device"), precision, device,
+        )  # fmt: skip
     rows = saved.get("rows_per_step")
     if config.pairs_per_step or not rows or saved.get("genes_per_step") != gene_chunk:
         return rows_per_step
@@ -904,13 +912,6 @@ def _resumed_block(
         log.info(
             "resuming with the interrupted run's block of %d rows (made on %s; %d here)",
             int(rows), saved.get("device", "another device"), rows_per_step,
-        )  # fmt: skip
-    precision = resolve_precision(device, config.precision)
-    if saved.get("precision") and saved["precision"] != precision:
-        log.warning(
-            "the interrupted run trained in %s on %s, this one continues in %s on %s: "
-            "the values will differ slightly from an uninterrupted run",
-            saved["precision"], saved.get("device", "another device"), precision, device,
         )  # fmt: skip
     return int(rows)
 

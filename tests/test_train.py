@@ -378,9 +378,19 @@ def test_a_run_resumed_on_another_device_keeps_its_block(tmp_path, caplog):
     assert again.resolved["rows_per_step"] == 7
     assert "interrupted run's block of 7 rows (made on cuda; 40 here)" in caplog.text
     assert "trained in bf16 on cuda, this one continues in fp32 on cpu" in caplog.text
-    # a block given in the settings is the settings' (compared with the checkpoint's anyway)
+    # a block given in the settings is the settings' (compared with the checkpoint's anyway);
+    # a change of precision is said all the same
     given = TrainConfig(**{**cfg.to_dict(), "pairs_per_step": 300})
-    assert train_network(_net(values), values, given).resolved["rows_per_step"] == 10
+    train_network(_net(values), values, given, checkpoint=ckpt)
+    saved = torch.load(ckpt, weights_only=True)
+    saved["resolved"] = {**saved["resolved"], "device": "cuda", "precision": "bf16"}
+    saved["epoch"] = 1
+    torch.save(saved, ckpt)
+    caplog.clear()
+    with caplog.at_level("INFO", logger="core.train"):
+        again = train_network(_net(values), values, given, checkpoint=ckpt, resume=True)
+    assert again.resolved["rows_per_step"] == 10 and "block of" not in caplog.text
+    assert "trained in bf16 on cuda, this one continues in fp32 on cpu" in caplog.text
 
 
 def test_resume_refuses_another_run(tmp_path):
