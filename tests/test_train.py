@@ -64,7 +64,7 @@ def test_loss_decreases_and_groups_separate():
     net = _net(values)
     state = train_network(net, values, TrainConfig(epochs=40, lr=1e-2, pairs_per_step=600))
     assert state.history[-1] < 0.2 * state.history[0]
-    coords = net.sample_embedding.detach().numpy()
+    coords = net.sample_embedding.detach().cpu().numpy()  # on the GPU when there is one
     # nearest other sample is of the same group
     d = ((coords[:, None] - coords[None]) ** 2).sum(-1)
     np.fill_diagonal(d, np.inf)
@@ -320,7 +320,7 @@ def test_neighbour_regulariser_is_optimised_and_keeps_groups_apart():
             values,
             TrainConfig(epochs=40, lr=1e-2, pairs_per_step=600, neighbour_weight=weight),
         )
-        coords = net.sample_embedding.detach()  # unit variance per axis after training
+        coords = net.sample_embedding.detach().cpu()  # unit variance per axis after training
         # the regulariser's value on the final map, many random partners per sample
         cost = float(neighbour_loss(coords, rows, graph, 50, 0.2, torch.Generator().manual_seed(0)))
         return cost, coords.numpy()
@@ -361,7 +361,7 @@ def test_a_run_resumed_on_another_device_keeps_its_block(tmp_path, caplog):
     import torch
 
     values, _ = _clusters(n_per=10)  # 40 x 30: one block of all 40 rows on the CPU
-    cfg = TrainConfig(epochs=2, seed=2, reassign_every=0)
+    cfg = TrainConfig(epochs=2, seed=2, reassign_every=0, device="cpu")
     ckpt = tmp_path / "ckpt.pt"
     first = train_network(_net(values), values, cfg, checkpoint=ckpt)
     assert first.resolved["rows_per_step"] == 40 and first.resolved["device"] == "cpu"
