@@ -282,14 +282,12 @@ def _check_tissues(tissues: Sequence[str], attributes: str) -> list[str]:
     return [by_lower[t.strip().lower()] for t in tissues]
 
 
-#: Above this, values are not on a log scale (log2 of a billion reads is 30).
-LOG_SCALE_MAX = 100.0
-
-
 def _check_log_scale(es, path: str, refuse: bool) -> None:
     """Refuse (``refuse``: no ``--transform`` was given) or warn of (``--transform none``) a
     matrix read without a transform that looks like raw counts or TPM: trained as they are, its
     fit errors ran into the millions, and the run said it had succeeded."""
+    from core.data import LOG_SCALE_MAX
+
     step = max(1, (1 << 24) // max(1, es.n_genes))
     top = np.full(es.n_genes, -np.inf)
     for i in range(0, es.n_samples, step):

@@ -197,6 +197,17 @@ _ANNOTATION_NAME_KEYS = (
 )
 
 
+#: Above this, values are not on a log scale (log2 of a billion reads is 30).
+LOG_SCALE_MAX = 100.0
+
+
+def is_text(column: Any) -> bool:
+    """Whether a column (or its dtype) holds text as pandas keeps it: ``object``, pandas 2's
+    default for text, or a string dtype, pandas 3's default (``str``) and ``"string"``."""
+    dtype = getattr(column, "dtype", column)
+    return isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype)
+
+
 def default_label_column(
     samples: pd.DataFrame, preferred: Sequence[str] = ("SMTS", "tissue")
 ) -> str | None:
@@ -211,7 +222,7 @@ def default_label_column(
     limit = max(2, len(samples) // 2)
     for col in samples.columns:
         series = samples[col]
-        if series.dtype == object or isinstance(series.dtype, pd.CategoricalDtype):
+        if is_text(series) or isinstance(series.dtype, pd.CategoricalDtype):
             if 2 <= series.nunique(dropna=True) <= limit:
                 return str(col)
     return None
@@ -2478,7 +2489,7 @@ def _annotation_id_column(ann: pd.DataFrame, ids: pd.Index, sample_column: str |
         return sample_column
     best, best_hits = str(ann.columns[0]), -1
     for col in ann.columns:
-        if ann[col].dtype != object and not pd.api.types.is_integer_dtype(ann[col]):
+        if not is_text(ann[col]) and not pd.api.types.is_integer_dtype(ann[col]):
             continue
         hits = int(ann[col].astype(str).str.strip().isin(ids).sum())
         if hits > best_hits:
@@ -2640,7 +2651,7 @@ def _frame_to_set(
             raise _missing_column_error(path, c, cols)
 
     for c in cols[1:]:  # ' NA', 'n.a.': missing values, as pandas reads 'NA'
-        if frame[c].dtype == object:
+        if is_text(frame[c]):
             frame[c] = _markers_to_missing(frame[c])
 
     # Leading non-numeric columns (ids, annotations) and gene positions; numeric body after.
@@ -3247,10 +3258,10 @@ def load_table(
                     [
                         ann[c].astype(str).str.strip()
                         for c in ann.columns
-                        if ann[c].dtype == object or c == sample_column
+                        if is_text(ann[c]) or c == sample_column
                     ]
                 )
-                if any(ann[c].dtype == object or c == sample_column for c in ann.columns)
+                if any(is_text(ann[c]) or c == sample_column for c in ann.columns)
                 else []
             )
         if lower.endswith(".parquet") or lower.endswith(".pq"):

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from core.data import ExpressionSet, _strip_version, match_genes
+from core.data import LOG_SCALE_MAX, ExpressionSet, _strip_version, match_genes
 from core.errors import ModelError
 from core.files import replace_dir, save_torch
 from core.model import FactorizedEmbedding, NetworkConfig, as_int
@@ -148,11 +148,14 @@ def _check_training_values(values: np.ndarray, es) -> None:
 
     A sample without any value would be placed by nothing but its random start, a gene
     without any by nothing at all; both are refused (:class:`ModelError`) rather than learned
-    silently. Scans ``values`` (n_samples, n_genes) by blocks of rows.
+    silently. Values above :data:`core.data.LOG_SCALE_MAX` (counts or TPM, not a log scale)
+    are warned of: the model trains, but its errors are on the scale of the counts. Scans
+    ``values`` (n_samples, n_genes) by blocks of rows.
     """
     n_samples, n_genes = values.shape
     empty_rows = np.zeros(n_samples, bool)
     seen_genes = np.zeros(n_genes, bool)
+    top = np.full(n_genes, -np.inf, dtype=np.float32)
     step = max(1, (1 << 24) // max(1, n_genes))
     for start in range(0, n_samples, step):
         block = values[start : start + step]
@@ -163,6 +166,7 @@ def _check_training_values(values: np.ndarray, es) -> None:
         observed = ~np.isnan(block)
         empty_rows[start : start + step] = ~observed.any(1)
         seen_genes |= observed.any(0)
+        np.fmax(top, np.nanmax(block, axis=0, initial=-np.inf), out=top)
     if empty_rows.any():
         raise ModelError(
             f"{int(empty_rows.sum())} sample(s) have no observed (non-NaN) value for any of the "
@@ -174,6 +178,17 @@ def _check_training_values(values: np.ndarray, es) -> None:
             f"{int((~seen_genes).sum())} gene(s) have no observed (non-NaN) value in any sample "
             f"({_named(es.gene_ids, ~seen_genes)}): nothing to learn them from; remove them "
             "(ExpressionSet.drop_zero_genes)"
+        )
+    if top.size and top.max() > LOG_SCALE_MAX:
+        high = top > LOG_SCALE_MAX
+        log.warning(
+            "values up to %.4g (gene %s%s) look like counts or TPM, not a log scale: the model "
+            "fits them as they are, with errors on that scale. Log-transform them first: "
+            "numpy.log10(values + 1), load_table(..., transform='log10p1'), or --transform "
+            "log10p1 on the command line",
+            float(top.max()),
+            _named(es.gene_symbols, np.arange(n_genes) == int(np.argmax(top))),
+            f" and {int(high.sum()) - 1:,} more of the {n_genes:,}" if high.sum() > 1 else "",
         )
 
 

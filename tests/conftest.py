@@ -9,6 +9,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+if os.environ.get("FE_PANDAS_FUTURE") == "1":
+    # pandas 3's defaults on the pinned pandas 2.3: text columns of the "str" dtype instead of
+    # object, and copy-on-write (FE_PANDAS_FUTURE=1 pytest ...; subprocesses keep pandas 2's)
+    import pandas as pd
+
+    pd.set_option("future.infer_string", True)
+    pd.set_option("mode.copy_on_write", True)
+
 
 def shared_data_dir() -> Path | None:
     """The real reference data: ``$FE_SHARED_DATA`` or ``<repo>/../shared/data``."""

@@ -634,3 +634,26 @@ def test_an_orientation_given_against_the_names_is_warned_of(tmp_path, real, cap
         es = load_table(path, orientation="samples_x_genes")
     assert es.n_samples == len(real)
     assert not [r for r in caplog.records if r.levelno == logging.WARNING]
+
+
+def test_text_read_as_pandas_3s_str_dtype_is_text(tmp_path, real):
+    """pandas 3 reads text as its "str" dtype, not object: no label column was found (embed
+    reported no nearest group), a sample id column after the first was not matched, and
+    'NA ' markers stayed text. pandas 2.3's ``future.infer_string`` reads text the same way."""
+    from core.data import default_label_column
+
+    block = real.iloc[:8, :5].astype(object)
+    block.iloc[1, 0] = "NA "
+    block.to_csv(tmp_path / "markers.csv", index_label="sample")
+    notes = pd.DataFrame(
+        {"batch": ["b1", "b2"] * 4, "id": list(block.index), "age": range(8)}
+    ).iloc[::-1]
+    notes.to_csv(tmp_path / "notes.csv", index=False)
+    with pd.option_context("future.infer_string", True):
+        assert isinstance(pd.Series(["a", None]).dtype, pd.StringDtype)  # as pandas 3 does
+        es = load_table(tmp_path / "markers.csv", annotations=tmp_path / "notes.csv")
+        assert np.argwhere(np.isnan(es.values)).tolist() == [[1, 0]]  # the marker: missing
+        assert es.samples["batch"].tolist() == ["b1", "b2"] * 4  # matched by the "id" column
+        assert es.label_column() == "batch"
+        frame = pd.DataFrame({"age": [30, 40, 50, 60], "group": ["a", "b", "a", "b"]})
+        assert default_label_column(frame) == "group"

@@ -804,3 +804,19 @@ def test_samples_lacking_the_genes_high_everywhere_stay_in_place(sepira_file):
     values[:, high] = np.nan
     moved = np.linalg.norm(model.transform(values) - model.sample_embedding_, axis=1)
     assert np.median(moved) < 0.3, np.median(moved)
+
+
+def test_fit_warns_of_values_off_a_log_scale(caplog):
+    """The command line refuses counts without --transform; fit trained them as they were,
+    without a word, and its errors were on the scale of the counts."""
+    values = np.random.default_rng(0).uniform(0, 3, size=(40, 6)).astype(np.float32)
+    counts = np.round(10**values * 100)  # up to 100,000 reads
+    counts[:, 0] = values[:, 0]  # one gene on a log scale
+    fe = FactorizedEmbeddings(epochs=1, gene_dim=2, hidden=(8,), device="cpu")
+    with caplog.at_level("WARNING", logger="core.estimator"):
+        fe.fit(values)
+    assert "look like counts" not in caplog.text
+    with caplog.at_level("WARNING", logger="core.estimator"):
+        fe.fit(counts)
+    assert "look like counts or TPM" in caplog.text and "and 4 more of the 6" in caplog.text
+    assert "log10" in caplog.text
