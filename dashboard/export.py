@@ -162,12 +162,15 @@ def export_figure(
         A key of :data:`dashboard.figures.EXPORT_SIZES`.
     view
         ``color``, ``clip``, ``focus``, ``gene_color``, ``k``, ``selection_genes``, ``placed``
-        (samples placed from an upload, drawn on the sample map as in the page), ``zoom`` (the
+        (samples placed from an upload, drawn on the sample map as in the page), ``selection``
+        (rows of the selected samples: selected on the sample map, the others dimmed, as in the
+        page), ``zoom`` (the
         ``map-zoom`` store: the sample or gene map is exported zoomed as in the page, see
         :func:`figure_zoom`), ``url_search`` (the page's link, for the zoom it opened with).
 
-    The file is named by what it shows (the sample map's colouring; the gene map's colouring and
-    gene in focus; ``zoom`` last for a zoomed-in region), ``SIMULATED_`` first for simulated data.
+    The file is named by what it shows (the sample map's colouring and ``selection-N`` for N
+    selected samples; the gene map's colouring and gene in focus; ``zoom`` last for a zoomed-in
+    region), ``SIMULATED_`` first for simulated data.
     """
     if size not in figures.EXPORT_SIZES:
         raise DataError(f"unknown export size {size!r}")
@@ -176,14 +179,16 @@ def export_figure(
     width, height, scale = figures.EXPORT_SIZES[size]
     if which == "sample-map":
         color = view.get("color") or default_color(context)
+        rows = _selected_rows(context, view.get("selection"))
         fig, _ = build_sample_figure(
             context,
             color,
             view.get("clip") or (1, 99),
             webgl=False,
             placed=view.get("placed"),
+            selection=rows,
         )
-        parts = [color]
+        parts = [color] + ([f"selection-{len(rows)}"] if rows else [])
     elif which == "gene-map":
         gene_view = (
             view.get("gene_color"),
@@ -228,6 +233,12 @@ def export_figure(
     return dcc.send_bytes(data, f"{file_stem(context, which, *parts)}.{fmt}", type=FORMATS[fmt])
 
 
+def _selected_rows(context: Any, rows: Any) -> list[int]:
+    """The selected samples' rows of the ``selection`` store, those of this dataset only."""
+    n = int(getattr(context, "n_samples", 0) or 0)
+    return sorted({int(r) for r in rows or () if 0 <= int(r) < n})
+
+
 def dataset_line(context: Any) -> str:
     """The dataset of an exported figure: ``sepira_gtex_520x467: 520 samples x 460 genes``."""
     name = getattr(context, "name", "") or "dataset"
@@ -250,6 +261,10 @@ def export_view(
     except CoreError as exc:
         return no_update, html.Div(str(exc), className="alert alert-error")
     text = f"exported the {which.replace('-', ' ')} as {payload['filename']} ({size})"
+    selected = _selected_rows(context, view.get("selection")) if which == "sample-map" else []
+    if selected:
+        n = len(selected)
+        text += f", with the {n:,} selected sample{'s' if n > 1 else ''} (the others dimmed)"
     if figure_zoom(context, view.get("zoom"), which, view.get("url_search")):
         text += ": the zoomed-in region shown on the page (double-click the map for the whole map)"
     return payload, html.Div(text, className="alert alert-info")
@@ -500,6 +515,7 @@ def register_callbacks(app: Any) -> None:
         State(ids.NEIGHBORS_K, "value"),
         State(ids.SELECTION_GENES_STORE, "data"),
         State(ids.PLACED, "data"),
+        State(ids.SELECTION, "data"),
         State(ids.MAP_ZOOM, "data"),
         State(ids.URL, "search"),
         # the first export starts a Chromium (seconds): the button says it is working
@@ -521,6 +537,7 @@ def register_callbacks(app: Any) -> None:
         k,
         selection_genes,
         placed,
+        selection,
         zoom,
         url_search,
     ):
@@ -534,6 +551,7 @@ def register_callbacks(app: Any) -> None:
             k=k,
             selection_genes=selection_genes,
             placed=placed,
+            selection=(selection or {}).get("rows"),
             zoom=zoom,
             url_search=url_search,
         )

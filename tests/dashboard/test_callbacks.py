@@ -656,6 +656,34 @@ def test_exported_gene_map_labels_are_spaced_for_the_file(context, monkeypatch):
     assert shown[1280] >= shown[500] >= 1
 
 
+def test_the_sample_map_exports_the_selection_the_page_shows(context, monkeypatch):
+    """The page dimmed all but the 20 selected samples; the exported map showed every sample
+    alike, and its name said nothing of a selection."""
+    figs = []
+
+    class Keep:
+        def render(self, fig, fmt, width, height, scale):
+            figs.append(fig)
+            return b"<svg/>"
+
+    monkeypatch.setattr(context, "image_renderer", Keep())
+    rows = [3, 1, 2, context.n_samples + 5]  # a row of another dataset is left out
+    view = {"color": "obs:GATA4", "selection": rows}
+    payload, alert = export.export_view(context, "sample-map", "svg", "screen", view)
+    assert "selection-3" in payload["filename"]
+    assert "with the 3 selected samples (the others dimmed)" in str(alert.children)
+    chosen = {
+        int(tr.customdata[i])
+        for tr in figs[-1].data
+        if tr.customdata is not None and tr.selectedpoints is not None
+        for i in tr.selectedpoints
+    }
+    assert chosen == {1, 2, 3}
+    payload, alert = export.export_view(context, "sample-map", "svg", "screen", {"color": None})
+    assert "selection" not in payload["filename"] and "selected" not in str(alert.children)
+    assert all(tr.selectedpoints is None for tr in figs[-1].data)
+
+
 @pytest.mark.skipif(browser_path() is None, reason="no Chromium for kaleido")
 def test_export_plot_area_is_what_plotly_draws(context):
     """The estimate the exported labels are spaced for is at most, and close to, the plot area
