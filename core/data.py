@@ -2964,6 +2964,7 @@ def _warn_of_empty_axes(
                 other,
                 ", ".join(names),
                 ", ..." if empty.sum() > 5 else "",
+                extra={"notice": f"empty_{what}s"},
             )
 
 
@@ -3038,6 +3039,7 @@ def _warn_of_text_cells(path: Path, cells: list[dict[str, Any]]) -> None:
         len(cells),
         shown,
         "; ..." if len(cells) > 5 else "",
+        extra={"notice": "text_cells"},
     )
 
 

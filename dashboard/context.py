@@ -357,12 +357,15 @@ class _ThreadWarnings(logging.Handler):
         super().__init__(logging.WARNING)
         self.thread = threading.get_ident()
         self.messages: list[str] = []
+        #: the kind of each message (``notice``, given by some of core's warnings), or None
+        self.notices: list[str | None] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.thread == self.thread:
             message = record.getMessage()
             if message not in self.messages:
                 self.messages.append(message)
+                self.notices.append(getattr(record, "notice", None))
 
     def __enter__(self) -> _ThreadWarnings:
         logging.getLogger("core").addHandler(self)
@@ -1563,7 +1566,13 @@ class AppContext:
             path.write_bytes(raw)
             with _ThreadWarnings() as noticed:
                 es, text_cells, n_text_cells = _load_upload(path, name, transform, model_genes)
-            load_warnings = [m.replace(str(path), name) for m in noticed.messages]
+            # the page says these itself, with the upload's sample and gene names
+            said = {"text_cells", "empty_samples"}
+            load_warnings = [
+                m.replace(str(path), name)
+                for m, notice in zip(noticed.messages, noticed.notices, strict=True)
+                if notice not in said
+            ]
         # a column named as a gene of the model that holds words more than numbers is read as
         # a sample annotation: the gene counts as absent, and the page says why
         samples = getattr(es, "samples", None)

@@ -213,6 +213,7 @@ def test_placing_samples_without_values_or_with_few_genes_says_so(context, sepir
     assert f"1 sample not placed: no value for any gene of the model ({rows['sample'].iat[1]})" in (
         str(alert)
     )
+    assert "empty in the file?" not in str(alert)  # the loader's words for it: said once
     rows[genes] = np.nan
     out = placement.place_from_upload(
         context, _data_url(rows.to_csv(index=False).encode()), "empty.csv", False
