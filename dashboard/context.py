@@ -45,6 +45,8 @@ GENE_SET_PRESETS: dict[str, str] = {
 
 #: The score (Welch t) a gene needs to be listed as specific to a selection of samples.
 MIN_SPECIFIC_SCORE = 2.0
+#: Genes most specific to a selection: listed on the page / saved by "Specific genes as CSV".
+SPECIFIC_SHOWN, SPECIFIC_SAVED = 25, 200
 
 #: Values a gene needs in the selected samples to be scored as specific to the selection.
 MIN_SELECTED_VALUES = 3

@@ -19,6 +19,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.baselines import baseline_view
+from dashboard.context import SPECIFIC_SAVED
 from dashboard.gene_space import build_gene_figure
 from dashboard.layout import alert_id
 from dashboard.render import FORMATS, render_image
@@ -373,7 +374,7 @@ def csv_download(
         rows = (selection or {}).get("rows") or []
         if not rows:
             raise DataError("the selection is empty: draw a lasso or box around some samples")
-        table = context.specific_genes(rows, top=200)
+        table = context.specific_genes(rows, top=SPECIFIC_SAVED)
         stem = file_stem(context, "selection_specific_genes")
     else:
         raise DataError(f"unknown table {which!r}")

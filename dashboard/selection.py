@@ -11,7 +11,7 @@ from dash import Input, Output, ctx, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
-from dashboard.context import MIN_SPECIFIC_SCORE
+from dashboard.context import MIN_SPECIFIC_SCORE, SPECIFIC_SAVED, SPECIFIC_SHOWN
 from dashboard.layout import alert as _alert
 from dashboard.layout import alert_id
 from dashboard.layout import table_records as _records
@@ -109,7 +109,7 @@ def describe_selection(
         return "No selection: draw a lasso or box on the map.", [], [], None
     rows = store.get("rows") or []
     try:
-        table = context.specific_genes(rows, top=25)
+        table = context.specific_genes(rows, top=SPECIFIC_SAVED)
     except CoreError as exc:
         return "No usable selection.", [], [], _alert(str(exc))
     info = f"{len(rows):,} samples selected"
@@ -128,7 +128,15 @@ def describe_selection(
             f"; no gene is clearly higher in them than in the other samples "
             f"(score t of {MIN_SPECIFIC_SCORE:g} or more)"
         )
-    return info, _records(table), table["symbol"].tolist()[:25], None
+    elif len(table) > SPECIFIC_SHOWN:  # the CSV holds more than the page lists: say so
+        saved = f"all {len(table)}" if len(table) < SPECIFIC_SAVED else f"the first {len(table)}"
+        info += (
+            f"; {'' if len(table) < SPECIFIC_SAVED else 'at least '}{len(table)} genes clearly "
+            f"higher in them (score t of {MIN_SPECIFIC_SCORE:g} or more): the "
+            f"{SPECIFIC_SHOWN} highest listed here, {saved} in “Specific genes as CSV”"
+        )
+    shown = table.head(SPECIFIC_SHOWN)
+    return info, _records(shown), shown["symbol"].tolist(), None
 
 
 def probe_at(context: Any, click: dict[str, Any] | None) -> tuple[str, list[dict], list[dict], Any]:

@@ -201,6 +201,12 @@ def test_lasso_selection_gives_specific_genes(context):
     info, rows, symbols, alert = selection.describe_selection(context, store)
     assert alert is None and info.startswith("20 samples selected (Heart 20)")
     assert rows[0]["difference"] > 1 and symbols[0] == rows[0]["symbol"]
+    # the page lists 25; the CSV held more, and the page did not say so
+    saved = context.specific_genes(store["rows"], top=200)
+    assert len(rows) == len(symbols) == 25 < len(saved)
+    assert f"{len(saved)} genes clearly higher in them" in info
+    assert f"the 25 highest listed here, all {len(saved)} in “Specific genes as CSV”" in info
+    assert [r["symbol"] for r in rows] == saved["symbol"].head(25).tolist()
     # gene space highlights them
     gfig, _ = build_gene_figure(context, "type", None, 10, symbols)
     assert "specific to the selection" in [t.name for t in gfig.data]
