@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
+from core.data import is_text
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.baselines import baseline_view
@@ -282,12 +283,32 @@ def file_stem(context: Any, *parts: str) -> str:
     return f"SIMULATED_{stem}" if getattr(context, "simulated", False) else stem
 
 
+#: A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (``=1+2``, a sample named so in an
+    upload), with a ``'`` before it, which spreadsheets show as text; numbers written as text
+    (``-1.5``) and every other value as they are."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_START):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return "'" + value
+    return value
+
+
 def labelled_table(context: Any, table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` as written to a CSV: a first column ``data`` = ``SIMULATED`` for simulated data."""
-    if not getattr(context, "simulated", False):
-        return table
+    """``table`` as written to a CSV: a first column ``data`` = ``SIMULATED`` for simulated
+    data; text cells made :func:`spreadsheet_safe`."""
     out = table.copy()
-    out.insert(0, "data", "SIMULATED")
+    for col in out.columns:
+        if is_text(out[col]):
+            out[col] = out[col].map(spreadsheet_safe)
+    if getattr(context, "simulated", False):
+        out.insert(0, "data", "SIMULATED")
     return out
 
 
