@@ -44,6 +44,8 @@ GENE_SET_PRESETS: dict[str, str] = {
 }
 
 #: The score (Welch t) a gene needs to be listed as specific to a selection of samples.
+#: An Ensembl gene id (any species prefix), with or without its version.
+_ENSEMBL_GENE = re.compile(r"^ENS[A-Z]*G\d{6,}(\.\d+)?$", re.IGNORECASE)
 MIN_SPECIFIC_SCORE = 2.0
 #: Genes most specific to a selection: listed on the page / saved by "Specific genes as CSV".
 SPECIFIC_SHOWN, SPECIFIC_SAVED = 25, 200
@@ -681,6 +683,8 @@ class AppContext:
         j = self._by_symbol.get(q.upper())
         if j is None:
             j = self._by_id.get(_strip_version(q).upper())
+        if j is None and _ENSEMBL_GENE.match(q):
+            j = self._ensembl_to_symbol_column(q)
         if j is None:
             close = self.search_genes(q[:3], limit=5) if len(q) >= 2 else []
             hint = (
@@ -690,6 +694,18 @@ class AppContext:
             )
             raise DataError(f"unknown gene {q!r}: not among the {self.n_genes} genes{hint}")
         return int(j)
+
+    def _ensembl_to_symbol_column(self, ensembl_id: str) -> int | None:
+        """The column of an Ensembl gene id in a dataset that names its genes by symbol only,
+        through the Gene Ontology snapshot's gene table (None when it does not know the id or
+        its gene is not here)."""
+        go = self.ontology()
+        if go is None:
+            return None
+        mapped = go.map_genes([ensembl_id])
+        if not bool(mapped["matched"].iat[0]):
+            return None
+        return self._by_symbol.get(str(mapped["symbol"].iat[0]).upper())
 
     def search_genes(self, text: str, limit: int = 30) -> list[int]:
         """Dataset columns whose symbol or Ensembl id (version ignored) starts with (then

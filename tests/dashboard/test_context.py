@@ -37,6 +37,17 @@ def test_gene_lookup_by_symbol_case_insensitive(context):
     ]
 
 
+def test_an_ensembl_id_finds_its_gene_in_a_dataset_of_symbols(context):
+    """This dataset names genes by symbol only: GATA4's Ensembl id was "not in this dataset",
+    though the gene list's help says symbols or ids."""
+    gata4 = context.gene_index("GATA4")
+    assert context.gene_index("ENSG00000136574") == gata4
+    assert context.gene_index("ensg00000136574.17") == gata4  # any case, any version
+    assert context.gene_list_columns(["ENSG00000136574", "TBX5"])[0][0] == gata4
+    with pytest.raises(DataError, match="unknown gene 'ENSG00000000000'"):
+        context.gene_index("ENSG00000000000")
+
+
 def test_model_is_cached_on_disk(context, sepira_es):
     # a second context on the same data and settings loads the stored model, no training
     again = AppContext(sepira_es, context.config)
