@@ -43,9 +43,10 @@ GENE_SET_PRESETS: dict[str, str] = {
     "XIST (female)": r"^XIST$",
 }
 
-#: The score (Welch t) a gene needs to be listed as specific to a selection of samples.
 #: An Ensembl gene id (any species prefix), with or without its version.
 _ENSEMBL_GENE = re.compile(r"^ENS[A-Z]*G\d{6,}(\.\d+)?$", re.IGNORECASE)
+
+#: The score (Welch t) a gene needs to be listed as specific to a selection of samples.
 MIN_SPECIFIC_SCORE = 2.0
 #: Genes most specific to a selection: listed on the page / saved by "Specific genes as CSV".
 SPECIFIC_SHOWN, SPECIFIC_SAVED = 25, 200
@@ -609,6 +610,7 @@ class AppContext:
         self._detection: np.ndarray | None = None
         self._ontology: Any = None
         self._ontology_error: str | None = None
+        self._ensembl_map: dict[str, int] | None = None
         self._gene_table: pd.DataFrame | None = None
         self._norm_cache: np.ndarray | None = None
         # lookups: symbol (upper case) and Ensembl id without version -> dataset column
@@ -683,8 +685,9 @@ class AppContext:
         j = self._by_symbol.get(q.upper())
         if j is None:
             j = self._by_id.get(_strip_version(q).upper())
-        if j is None and _ENSEMBL_GENE.match(q):
-            j = self._ensembl_to_symbol_column(q)
+        ensembl = j is None and _ENSEMBL_GENE.match(q) is not None
+        if ensembl:
+            j = self.ensembl_columns().get(_strip_version(q).upper())
         if j is None:
             close = self.search_genes(q[:3], limit=5) if len(q) >= 2 else []
             hint = (
@@ -692,24 +695,42 @@ class AppContext:
                 if close
                 else ""
             )
+            if ensembl and self._ensembl_map == {} and not self._has_ensembl_ids():
+                hint = (
+                    ": the genes here are named by symbol, and the Gene Ontology snapshot that "
+                    "translates Ensembl ids is not available; give the symbol"
+                )
             raise DataError(f"unknown gene {q!r}: not among the {self.n_genes} genes{hint}")
         return int(j)
 
-    def _ensembl_to_symbol_column(self, ensembl_id: str) -> int | None:
-        """The column of an Ensembl gene id in a dataset that names its genes by symbol only,
-        through the Gene Ontology snapshot's gene table (None when it does not know the id or
-        its gene is not here)."""
-        go = self.ontology()
-        if go is None:
-            return None
-        mapped = go.map_genes([ensembl_id])
-        if not bool(mapped["matched"].iat[0]):
-            return None
-        return self._by_symbol.get(str(mapped["symbol"].iat[0]).upper())
+    def _has_ensembl_ids(self) -> bool:
+        return any(_ENSEMBL_GENE.match(str(g)) for g in self.gene_ids[:50])
+
+    def ensembl_columns(self) -> dict[str, int]:
+        """Ensembl gene id (upper case, no version) -> column, for a dataset that names its genes
+        by symbol only: through the Gene Ontology snapshot's gene table (current symbols and
+        unambiguous former ones). Built once; empty when the dataset has Ensembl ids of its
+        own or the snapshot cannot be loaded."""
+        if self._ensembl_map is not None:
+            return self._ensembl_map
+        mapping: dict[str, int] = {}
+        go = None if self._has_ensembl_ids() else self.ontology()
+        if go is not None:
+            table = go.map_genes(list(self.gene_symbols))
+            for j, (matched, ids) in enumerate(
+                zip(table["matched"], table["ensembl"], strict=True)
+            ):
+                if matched:
+                    for e in str(ids).split(";"):
+                        if e.strip():
+                            mapping.setdefault(_strip_version(e.strip()).upper(), j)
+        self._ensembl_map = mapping
+        return mapping
 
     def search_genes(self, text: str, limit: int = 30) -> list[int]:
         """Dataset columns whose symbol or Ensembl id (version ignored) starts with (then
-        contains) ``text``."""
+        contains) ``text``; in a dataset of symbols, an Ensembl id (8 characters or more) finds
+        its gene through :meth:`ensembl_columns`."""
         t = _strip_version((text or "").strip().upper())
         if not t:
             return []
@@ -721,6 +742,9 @@ class AppContext:
             elif t in su:
                 contains.append(j)
         starts.sort(key=lambda j: (len(self.gene_symbols[j]), self.gene_symbols[j]))
+        if not starts and len(t) >= 8 and t.startswith("ENS"):  # an Ensembl id, genes by symbol
+            found = {j for e, j in self.ensembl_columns().items() if e.startswith(t)}
+            starts = sorted(found, key=lambda j: self.gene_symbols[j])
         return (starts + contains)[:limit]
 
     def gene_list_columns(self, genes: Sequence[str]) -> tuple[list[int], list[str]]:

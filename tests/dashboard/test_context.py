@@ -46,6 +46,22 @@ def test_an_ensembl_id_finds_its_gene_in_a_dataset_of_symbols(context):
     assert context.gene_list_columns(["ENSG00000136574", "TBX5"])[0][0] == gata4
     with pytest.raises(DataError, match="unknown gene 'ENSG00000000000'"):
         context.gene_index("ENSG00000000000")
+    # the dropdowns offer it too (they offered nothing once the id was known)
+    assert context.search_genes("ENSG00000136574") == [gata4]
+    assert gata4 in context.search_genes("ENSG0000013657")
+    from dashboard import sample_map
+
+    values = [o["value"] for o in sample_map.color_options(context, "ENSG00000136574", None)]
+    assert "obs:GATA4" in values
+    # a former symbol in the dataset is found by its gene's Ensembl id (GO knows the alias)
+    assert len(context.ensembl_columns()) >= 0.9 * context.n_genes
+
+
+def test_an_ensembl_id_without_the_gene_ontology_says_why(context, monkeypatch):
+    monkeypatch.setattr(context, "_ensembl_map", None)
+    monkeypatch.setattr(context, "ontology", lambda: None)
+    with pytest.raises(DataError, match="snapshot that translates Ensembl ids is not available"):
+        context.gene_index("ENSG00000136574")
 
 
 def test_model_is_cached_on_disk(context, sepira_es):
