@@ -175,8 +175,12 @@ class StepProgress:
 _GCT_PROGRESS_BYTES = 50 * 2**20
 
 
-def load_data_from_args(args: argparse.Namespace):
-    """Load the :class:`~core.data.ExpressionSet` the data flags describe."""
+def load_data_from_args(args: argparse.Namespace, warn_of_scale: bool = True):
+    """Load the :class:`~core.data.ExpressionSet` the data flags describe.
+
+    Values that look like counts are refused without ``--transform``; with ``--transform none``
+    they are warned of, unless ``warn_of_scale`` is False (``train``: the fit warns of them).
+    """
     from core.data import load_gtex, load_table
 
     if args.gtex_gct and args.matrix:
@@ -251,7 +255,7 @@ def load_data_from_args(args: argparse.Namespace):
         )
         if args.transform is None:
             _check_log_scale(es, args.matrix, refuse=True)
-        elif args.transform == "none":
+        elif args.transform == "none" and warn_of_scale:
             _check_log_scale(es, args.matrix, refuse=False)
         return es
     raise CoreError("no data given: use --gtex-gct F --gtex-attributes F, or --matrix F")

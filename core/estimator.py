@@ -143,7 +143,7 @@ def _sync_tree(directory: Path) -> None:
         os.close(fd)
 
 
-def _check_training_values(values: np.ndarray, es) -> None:
+def _check_training_values(values: np.ndarray, es, standardize: str = "none") -> None:
     """No infinite value, and every sample and every gene observed (non-NaN) at least once.
 
     A sample without any value would be placed by nothing but its random start, a gene
@@ -181,14 +181,19 @@ def _check_training_values(values: np.ndarray, es) -> None:
         )
     if top.size and top.max() > LOG_SCALE_MAX:
         high = top > LOG_SCALE_MAX
+        how = (
+            "as they are, with errors on that scale"
+            if standardize == "none"
+            else f"scaled per gene ({standardize}), where a few very high values weigh most"
+        )
         log.warning(
             "values up to %.4g (gene %s%s) look like counts or TPM, not a log scale: the model "
-            "fits them as they are, with errors on that scale. Log-transform them first: "
-            "numpy.log10(values + 1), load_table(..., transform='log10p1'), or --transform "
-            "log10p1 on the command line",
+            "fits them %s. Log-transform them first: numpy.log10(values + 1), "
+            "load_table(..., transform='log10p1'), or --transform log10p1 on the command line",
             float(top.max()),
             _named(es.gene_symbols, np.arange(n_genes) == int(np.argmax(top))),
             f" and {int(high.sum()) - 1:,} more of the {n_genes:,}" if high.sum() > 1 else "",
+            how,
         )
 
 
@@ -533,7 +538,7 @@ class FactorizedEmbeddings:
             raise ModelError(
                 f"need a 2-D matrix with >= 2 samples and >= 1 gene, got {values.shape}"
             )
-        _check_training_values(values, es)
+        _check_training_values(values, es, self.standardize)
         t0 = time.perf_counter()
         gene_mean, gene_scale = self._gene_scaling(values)
         scaled = ((values - gene_mean) / gene_scale).astype(np.float32, copy=False)

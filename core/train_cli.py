@@ -159,7 +159,7 @@ def run_train(args: argparse.Namespace) -> int:
     except CoreError as exc:
         raise CoreError(_flag_names(str(exc))) from None
 
-    es = load_data_from_args(args)
+    es = load_data_from_args(args, warn_of_scale=False)  # the fit warns of counts itself
     source = args.matrix or args.gtex_gct
     if es.n_samples < 2:
         raise CoreError(

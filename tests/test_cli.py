@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import numpy as np
@@ -437,6 +438,20 @@ def test_raw_counts_without_a_transform_are_refused(small_matrix, tmp_path, capl
     with caplog.at_level(logging.WARNING, logger="core.cli"):
         load_data_from_args(args)
     assert "counts" not in caplog.text
+
+
+def test_train_on_counts_as_they_are_warns_once(small_matrix, tmp_path, capsys, caplog):
+    """`train --transform none` on counts was warned of twice: by the loader and by the fit."""
+    table = pd.read_csv(small_matrix)
+    genes = table.columns[2:]
+    table[genes] = (2 ** table[genes] * 1000).round()
+    table.to_csv(tmp_path / "counts.csv", index=False)
+    args = ["train", "--matrix", tmp_path / "counts.csv", "--transform", "none"]
+    with caplog.at_level(logging.WARNING):
+        code, err = _run([*args, "--out", tmp_path / "m", "--epochs", "1", "--hidden", "8"], capsys)
+    assert code == 0, err
+    said = [r.getMessage() for r in caplog.records if "look like counts or TPM" in r.getMessage()]
+    assert len(said) == 1 and "--transform log10p1" in said[0], said
 
 
 def test_file_system_errors_are_an_error_line(monkeypatch, tmp_path, capsys):

@@ -819,4 +819,9 @@ def test_fit_warns_of_values_off_a_log_scale(caplog):
     with caplog.at_level("WARNING", logger="core.estimator"):
         fe.fit(counts)
     assert "look like counts or TPM" in caplog.text and "and 4 more of the 6" in caplog.text
-    assert "log10" in caplog.text
+    assert "log10" in caplog.text and "errors on that scale" in caplog.text
+    caplog.clear()
+    z = FactorizedEmbeddings(epochs=1, gene_dim=2, hidden=(8,), device="cpu", standardize="z")
+    with caplog.at_level("WARNING", logger="core.estimator"):
+        z.fit(counts)  # z-scored per gene: its errors are not on the counts' scale
+    assert "scaled per gene (z)" in caplog.text and "errors on that scale" not in caplog.text
