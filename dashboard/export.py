@@ -283,15 +283,20 @@ def file_stem(context: Any, *parts: str) -> str:
     return f"SIMULATED_{stem}" if getattr(context, "simulated", False) else stem
 
 
-#: A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A spreadsheet runs a cell that starts with one of these as a formula (``+`` and ``-`` only
+#: before a name or a bracket: ``-/-``, ``+/-``, ``-`` and ``-2`` stay as they are).
+FORMULA_START = ("=", "@", "\t", "\r")
+_FORMULA_SIGN = re.compile(r"^[+-].*[A-Za-z(]")
 
 
 def spreadsheet_safe(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula (``=1+2``, a sample named so in an
-    upload), with a ``'`` before it, which spreadsheets show as text; numbers written as text
-    (``-1.5``) and every other value as they are."""
-    if not isinstance(value, str) or not value.startswith(FORMULA_START):
+    """A text cell a spreadsheet would run as a formula (``=1+2``, ``+HYPERLINK(...)``, a
+    sample named so in an upload), with a ``'`` before it, which spreadsheets show as text;
+    numbers written as text (``-1.5e3``), genotypes such as ``-/-`` and every other value as
+    they are."""
+    if not isinstance(value, str) or not (
+        value.startswith(FORMULA_START) or _FORMULA_SIGN.match(value)
+    ):
         return value
     try:
         float(value)
@@ -302,11 +307,14 @@ def spreadsheet_safe(value: Any) -> Any:
 
 def labelled_table(context: Any, table: pd.DataFrame) -> pd.DataFrame:
     """``table`` as written to a CSV: a first column ``data`` = ``SIMULATED`` for simulated
-    data; text cells made :func:`spreadsheet_safe`."""
+    data; text cells and column names made :func:`spreadsheet_safe`."""
     out = table.copy()
     for col in out.columns:
+        if isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype(object)
         if is_text(out[col]):
             out[col] = out[col].map(spreadsheet_safe)
+    out.columns = [spreadsheet_safe(c) for c in out.columns]
     if getattr(context, "simulated", False):
         out.insert(0, "data", "SIMULATED")
     return out

@@ -534,11 +534,16 @@ def test_place_uploaded_samples_on_the_map(context, sepira_file, monkeypatch):
     assert "nearest_sample" in download["content"].splitlines()[0]
     assert placement.placed_csv(None)[0] is no_update
     # sample names a spreadsheet would run as formulas: written as text
-    named = [{**r, "sample_id": n} for r, n in zip(placed, ["=1+2", "@SUM(A1)", "-1.5", "+x"])]
+    named = [{**r, "sample_id": n} for r, n in zip(placed, ["=1+2", "@SUM(A1)", "-1.5e3", "+x"])]
     download, _ = placement.placed_csv(named)
     first = [line.split(",")[0] for line in download["content"].splitlines()[1:]]
-    assert first == ["'=1+2", "'@SUM(A1)", "-1.5", "'+x"]
+    assert first == ["'=1+2", "'@SUM(A1)", "-1.5e3", "'+x"]
     assert download["content"].splitlines()[1].split(",")[1] == str(placed[0]["x"])
+    # genotypes and placeholders stay as they are; a column name is guarded too
+    table = pd.DataFrame({"=cmd|' /C calc'!A0": ["-/-", "+/-", "-", "-2"]}, dtype="category")
+    out = export.labelled_table(None, table)
+    assert list(out.columns) == ["'=cmd|' /C calc'!A0"]
+    assert out.iloc[:, 0].tolist() == ["-/-", "+/-", "-", "-2"]
 
     bad = [
         ((_data_url(raw), "mine.png"), "give a CSV, TSV"),
