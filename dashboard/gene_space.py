@@ -388,10 +388,17 @@ def neighbors_info(context: Any, focus: str | None, rows: list[dict]) -> str:
         else "gene space"
     )
     n = len(rows)
-    return (
+    text = (
         f"The {n} gene{'' if n == 1 else 's'} nearest to {focus} in {space} (cosine distance "
         "between gene vectors; red rings on the map). Hover a column header for what it means."
     )
+    if getattr(context, "simulated", False):
+        text += (
+            " SIMULATED data: the demo's genes were made to vary together by GO term "
+            "(core.simulate), so neighbours and enriched terms that follow GO here show how "
+            "the simulation was built, not biology."
+        )
+    return text
 
 
 def register_callbacks(app: Any) -> None:

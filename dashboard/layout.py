@@ -719,7 +719,11 @@ def build_layout(context: Any) -> html.Div:
                 ),
                 html.Div(
                     [
-                        html.H4("Nearest real samples"),
+                        html.H4(
+                            "Nearest samples (simulated)"
+                            if context.simulated
+                            else "Nearest samples of the dataset"
+                        ),
                         _table(
                             ids.PROBE_SAMPLES,
                             ["sample_id", "distance", *context.annotation_columns[:3]],

@@ -127,6 +127,12 @@ def place_from_upload(
         top = ", ".join(f"{v} {c}" for v, c in counts.head(5).items())
         more = f", and {len(counts) - 5} more" if len(counts) > 5 else ""
         info += f"; new samples by the {label} of most of their nearest samples: {top}{more}"
+    if getattr(context, "simulated", False):
+        info += (
+            "; the map is SIMULATED data (the demo): its samples and their "
+            f"{label or 'annotations'} are simulated, so these places say nothing of your "
+            "samples' biology"
+        )
     warnings = []
     # what the loader noticed (values that look logged already, counter rows left out, ...)
     for message in table.attrs.get("load_warnings") or []:

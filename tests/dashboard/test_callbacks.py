@@ -534,7 +534,8 @@ def test_place_uploaded_samples_on_the_map(context, sepira_file, monkeypatch):
     assert "nearest_sample" in download["content"].splitlines()[0]
     assert placement.placed_csv(None)[0] is no_update
     # sample names a spreadsheet would run as formulas: written as text
-    named = [{**r, "sample_id": n} for r, n in zip(placed, ["=1+2", "@SUM(A1)", "-1.5e3", "+x"])]
+    names = ["=1+2", "@SUM(A1)", "-1.5e3", "+x"]
+    named = [{**r, "sample_id": n} for r, n in zip(placed, names, strict=True)]
     download, _ = placement.placed_csv(named)
     first = [line.split(",")[0] for line in download["content"].splitlines()[1:]]
     assert first == ["'=1+2", "'@SUM(A1)", "-1.5e3", "'+x"]

@@ -124,6 +124,30 @@ def test_exports_are_named_by_what_they_show_and_hold_the_placed_samples(context
     )
 
 
+def test_simulated_neighbours_probe_and_placement_say_so(context, monkeypatch, sepira_file):
+    """On the demo, MYH6's neighbours and their enriched GO terms (heart contraction, FDR
+    4e-11) read as biology, though the simulation builds its genes from GO terms; the probe
+    listed "Nearest real samples", and placed samples were named by simulated tissues."""
+    from dashboard.gene_space import neighbors_info
+
+    rows = neighbor_tables(context, "GATA4", 10)[0]
+    rows_csv = pd.read_csv(sepira_file).iloc[[0, 25]].drop(columns=["tissue"]).to_csv(index=False)
+    for simulated in (False, True):
+        monkeypatch.setattr(context, "simulated", simulated)
+        info = neighbors_info(context, "GATA4", rows)
+        page = str(build_layout(context))
+        _, _, placed_info, _ = placement.place_from_upload(
+            context, _data_url(rows_csv.encode()), "mine.csv", False
+        )
+        texts = " ".join(str(x) for x in (info, placed_info))
+        assert ("SIMULATED" in texts) == simulated
+        if simulated:
+            assert "show how the simulation was built, not biology" in info
+            assert "say nothing of your samples' biology" in placed_info
+        assert "Nearest real samples" not in page
+        assert ("Nearest samples (simulated)" in page) == simulated
+
+
 def test_simulated_data_is_labelled_in_figures_and_files(context, monkeypatch):
     recorder = _Recorder()
     monkeypatch.setattr(context, "image_renderer", recorder)
