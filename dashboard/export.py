@@ -145,6 +145,18 @@ def figure_zoom(
     return {axis: list(entry[axis]) for axis in ("x", "y") if entry.get(axis)}
 
 
+#: What an exported file's name says of its size (nothing for the screen size).
+SIZE_TAGS = {
+    "screen": "",
+    "single column (85 mm, 300 dpi)": "85mm",
+    "double column (180 mm, 300 dpi)": "180mm",
+    "slide 16:9": "slide",
+}
+
+#: The figures as the export menu names them.
+FIGURE_NAMES = {"sample-map": "sample map", "gene-map": "gene space", "baselines": "baseline maps"}
+
+
 def export_figure(
     context: Any,
     which: str,
@@ -172,7 +184,8 @@ def export_figure(
 
     The file is named by what it shows (the sample map's colouring and ``selection-N`` for N
     selected samples; the gene map's colouring and gene in focus; ``zoom`` last for a zoomed-in
-    region), ``SIMULATED_`` first for simulated data.
+    region, then the size unless it is the screen's: ``85mm``, ``180mm``, ``slide``),
+    ``SIMULATED_`` first for simulated data.
     """
     if size not in figures.EXPORT_SIZES:
         raise DataError(f"unknown export size {size!r}")
@@ -229,6 +242,8 @@ def export_figure(
     if zoom:
         figures.set_ranges(fig, zoom)
         parts.append("zoom")
+    if SIZE_TAGS.get(size):  # files of one view at several sizes: told apart by name
+        parts.append(SIZE_TAGS[size])
     renderer = getattr(context, "image_renderer", None)
     render = renderer.render if renderer is not None else render_image
     data = render(fig, fmt, width, height, scale)
@@ -262,7 +277,7 @@ def export_view(
         payload = export_figure(context, which, fmt, size, view)
     except CoreError as exc:
         return no_update, html.Div(str(exc), className="alert alert-error")
-    text = f"exported the {which.replace('-', ' ')} as {payload['filename']} ({size})"
+    text = f"exported the {FIGURE_NAMES.get(which, which)} as {payload['filename']} ({size})"
     selected = _selected_rows(context, view.get("selection")) if which == "sample-map" else []
     if selected:
         n = len(selected)

@@ -674,6 +674,31 @@ def test_exported_gene_map_labels_are_spaced_for_the_file(context, monkeypatch):
     assert shown[1280] >= shown[500] >= 1
 
 
+def test_exported_files_of_one_view_at_several_sizes_have_their_own_names(context, monkeypatch):
+    """Every size was saved as sample-map_ann-tissue.pdf: the browser added " (1)", " (2)"; the
+    message named "the gene map" and "the baselines", the menu "gene space", "baseline maps"."""
+
+    class Keep:
+        def render(self, fig, fmt, width, height, scale):
+            return b"<svg/>"
+
+    monkeypatch.setattr(context, "image_renderer", Keep())
+    names = [
+        export.export_figure(context, "sample-map", "pdf", size, {"color": "ann:tissue"})[
+            "filename"
+        ]
+        for size in figures.EXPORT_SIZES
+    ]
+    assert names == [
+        "sample-map_ann-tissue.pdf",
+        "sample-map_ann-tissue_85mm.pdf",
+        "sample-map_ann-tissue_180mm.pdf",
+        "sample-map_ann-tissue_slide.pdf",
+    ]
+    _, alert = export.export_view(context, "gene-map", "svg", "screen", {})
+    assert str(alert.children).startswith("exported the gene space as gene-map_type")
+
+
 def test_the_sample_map_exports_the_selection_the_page_shows(context, monkeypatch):
     """The page dimmed all but the 20 selected samples; the exported map showed every sample
     alike, and its name said nothing of a selection."""
