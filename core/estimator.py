@@ -149,8 +149,8 @@ def _check_training_values(values: np.ndarray, es, standardize: str = "none") ->
     A sample without any value would be placed by nothing but its random start, a gene
     without any by nothing at all; both are refused (:class:`ModelError`) rather than learned
     silently. Values above :data:`core.data.LOG_SCALE_MAX` (counts or TPM, not a log scale)
-    are warned of: the model trains, but its errors are on the scale of the counts. Scans
-    ``values`` (n_samples, n_genes) by blocks of rows.
+    are warned of: the model trains, fitting them as they are (or as ``standardize`` scales
+    them). Scans ``values`` (n_samples, n_genes) by blocks of rows.
     """
     n_samples, n_genes = values.shape
     empty_rows = np.zeros(n_samples, bool)
