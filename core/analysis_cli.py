@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -225,6 +226,9 @@ class _Loaded:
 
         self.dir = Path(model_dir)
         self.model = load_model_dir(model_dir, flag)
+        saved = getattr(self.model, "samples_", None)
+        if label is not None and saved is not None:  # before the data is read again (minutes)
+            _label_column(SimpleNamespace(samples=saved), label)
         source = getattr(self.model, "data_source_", None)
         if not source:
             raise ModelError(f"{flag} {model_dir}: the model does not record its training data")

@@ -370,7 +370,23 @@ def check_out_location(path: Path, flag: str) -> None:
                 raise CoreError(
                     f"{flag} {path}: cannot write in {parent} (read-only, or no permission)"
                 )
+            _probe_writable(parent, path, flag)
             return
+
+
+def _probe_writable(folder: Path, path: Path, flag: str) -> None:
+    """Write and remove a small file in ``folder``: permissions said yes for root in a folder
+    that takes no file (``/proc``), or on a disk mounted read-only, and the command failed
+    only when it wrote its output, after all its work."""
+    import tempfile
+
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-check-")
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise CoreError(f"{flag} {path}: cannot write in {folder} ({reason})") from None
+    os.close(fd)
+    Path(probe).unlink(missing_ok=True)
 
 
 # ----------------------------------------------------------------------------- commands

@@ -585,14 +585,22 @@ class ExpressionSet:
             block = self.values[start : start + step]
             keep |= ((block != 0) & ~np.isnan(block)).any(axis=0)
         dropped = int((~keep).sum())
+        names = [str(g) for g in self.gene_symbols[~keep][:DROPPED_NAMES_KEPT]]
+        shown = f" ({', '.join(names[:10])}{', ...' if dropped > 10 else ''})" if dropped else ""
         log.info(
-            "%s: dropping %d all-zero/all-missing genes of %d", self.name, dropped, self.n_genes
+            "%s: dropping %d all-zero/all-missing genes of %d%s",
+            self.name,
+            dropped,
+            self.n_genes,
+            shown,
         )
         out = self.subset(genes=keep)
-        # how many, and which (the first 20): a report says what its data left out
+        # how many, and which: a report says what its data left out, and a gene asked for
+        # later is said to have been left out (not "unknown: did you mean ...")
         step: dict[str, Any] = {"op": "drop_zero_genes", "n_dropped": dropped}
         if dropped:
-            step["dropped"] = [str(g) for g in self.gene_symbols[~keep][:20]]
+            step["dropped"] = names
+            step["dropped_ids"] = [str(g) for g in self.gene_ids[~keep][:DROPPED_NAMES_KEPT]]
         out.source = _with_step(self.source, step)
         return out
 
@@ -761,11 +769,23 @@ class ExpressionSet:
 
 
 # =============================================================================== helpers (set)
+#: The genes left out for being 0 everywhere that a data source names (a genome-wide matrix
+#: has a few thousand; their count is kept whatever it is).
+DROPPED_NAMES_KEPT = 5000
+
+#: An Ensembl id's version, and what follows it (GTEx's ``_PAR_Y``, a gene's copy on Y).
+_VERSION_RE = re.compile(r"^(ENS[A-Z]*G\d{6,})\.\d+(.*)$")
+
+
 def _strip_version(gene_id: str) -> str:
-    """``ENSG00000117118.9`` -> ``ENSG00000117118`` (Ensembl ids only; others unchanged)."""
-    if _ENSEMBL_RE.match(gene_id) and "." in gene_id:
-        return gene_id.split(".", 1)[0]
-    return gene_id
+    """``ENSG00000117118.9`` -> ``ENSG00000117118`` (Ensembl ids only; others unchanged).
+
+    A suffix after the version stays: ``ENSG00000092054.12_PAR_Y`` -> ``ENSG00000092054_PAR_Y``
+    (GTEx's copy of a pseudoautosomal gene on Y is another row than the gene on X: both lost
+    their suffix, and the later row answered for the id of the earlier).
+    """
+    match = _VERSION_RE.match(gene_id)
+    return match.group(1) + match.group(2) if match else gene_id
 
 
 def match_genes(model_ids: Any, model_symbols: Any, ids: Any, symbols: Any) -> np.ndarray:
@@ -1349,8 +1369,8 @@ def _stream_gct(
                     raise DataError(
                         f"{path}, line {line_nos[r]}: negative value {block[r, c]:g} for "
                         f"sample {header.sample_ids[c]} (gene {ids[r]}); counts/TPM are expected "
-                        f"before the {transform} transform (use transform='none' for data "
-                        f"already on a log scale)"
+                        f"before the {transform} transform (for data already on a log scale: "
+                        f"transform 'none'; --transform none on the command line)"
                     )
             sub = block if all_kept else block[:, keep]
             if transform != "none" and scale["top"] < _LOG_INPUT_MAX:
@@ -1589,6 +1609,31 @@ def load_gtex(
         matched = int(joined.notna().any(axis=1).sum())
         if matched == 0:
             log.warning("%s: no subject of the matrix found in %s", gct_path, pheno_path)
+        else:
+            subjects = pd.Index(samples["subject"].unique())
+            absent = subjects.difference(pheno.index)
+            log.info(
+                "%s: phenotypes of %d of the %d subjects (%d of %d samples)",
+                pheno_path,
+                len(subjects) - len(absent),
+                len(subjects),
+                matched,
+                len(samples),
+            )
+            # a file cut short, or of another release: said, not silent (GTEx's own file
+            # lacks one "subject" of its matrix: the K-562 cell line)
+            if len(absent) > 0.01 * len(subjects):
+                shown = ", ".join(map(str, absent[:3])) + (", ..." if len(absent) > 3 else "")
+                log.warning(
+                    "%s: %d of the %d subjects of the matrix are not in it (%s): their %d "
+                    "samples have no %s",
+                    pheno_path,
+                    len(absent),
+                    len(subjects),
+                    shown,
+                    int(samples["subject"].isin(absent).sum()),
+                    ", ".join(map(str, joined.columns[:3])) or "phenotype",
+                )
         for col in joined.columns:
             samples[col] = joined[col].to_numpy()
     source: dict[str, Any] = {

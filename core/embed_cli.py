@@ -417,17 +417,20 @@ def _gene_rows(model: Any, queries: list[str]) -> tuple[list[int], list[str]]:
             f"not among the model's {len(model.gene_ids_)} genes (symbols or ids, e.g. "
             f"{', '.join(map(str, list(model.gene_symbols_)[:3]))})"
         )
+        left_out = _left_out_genes(getattr(model, "data_source_", None) or {})
         names = [str(s) for s in model.gene_symbols_]
         close = {
             q: difflib.get_close_matches(q.strip().upper(), [n.upper() for n in names], 3, 0.75)
             for q in unknown
         }
         by_upper = {n.upper(): n for n in names}
-        hints = [
-            f"{q}: did you mean {' or '.join(by_upper[c] for c in close[q])}?"
-            for q in unknown
-            if close[q]
-        ]
+        hints = []
+        for q in unknown:
+            why = left_out.get(_strip_version(q.strip().upper()))
+            if why:  # not a typo: the gene was in the data, and left out before training
+                hints.append(f"{q} was left out before training ({why})")
+            elif close[q]:
+                hints.append(f"{q}: did you mean {' or '.join(by_upper[c] for c in close[q])}?")
         if hints:
             what += "; " + "; ".join(hints)
         dropped = _dropping_steps(getattr(model, "data_source_", None) or {})
@@ -439,6 +442,17 @@ def _gene_rows(model: Any, queries: list[str]) -> tuple[list[int], list[str]]:
         # the neighbours of the others
         print(f"warning: left out, {what}: {', '.join(unknown)}", file=sys.stderr)
     return rows, found
+
+
+def _left_out_genes(source: dict[str, Any]) -> dict[str, str]:
+    """The genes that the recorded loading steps of a model's data name as left out (symbols
+    and ids, upper case, Ensembl versions dropped) -> why, in words."""
+    out: dict[str, str] = {}
+    for step in source.get("steps") or []:
+        if isinstance(step, dict) and step.get("op") == "drop_zero_genes":
+            for name in [*(step.get("dropped") or []), *(step.get("dropped_ids") or [])]:
+                out.setdefault(_strip_version(str(name).upper()), "0 in every sample")
+    return out
 
 
 def _dropping_steps(source: dict[str, Any]) -> str:

@@ -606,10 +606,26 @@ def neighbour_loss(
     attraction = torch.log1p(kernel_odds(here, coords[graph[rows]], scale, power))
     loss = attraction.mean(1) if weights is None else attraction @ weights
     if n_negatives:
-        neg = torch.randint(0, coords.shape[0], (len(rows), n_negatives), generator=generator)
+        shape = (len(rows), n_negatives)
+        neg = torch.randint(0, coords.shape[0], shape, generator=generator, device=generator.device)
         odds = kernel_odds(here, coords[neg.to(coords.device)], scale, power)
         loss = loss + torch.log1p(1.0 / odds.clamp_min(1e-4)).mean(1)
     return loss.mean()
+
+
+def step_generator(device: torch.device, generator: torch.Generator, seed: int) -> torch.Generator:
+    """The generator of each step's random draws (the regulariser's random partners, the
+    coordinates' noise).
+
+    On a GPU, one of its own, seeded with ``seed``: a draw on the CPU is copied to the GPU
+    every step, and that copy waits for the steps queued before it, so the CPU could not run
+    ahead. Elsewhere, ``generator`` itself: the same draws as before it existed.
+    """
+    if device.type != "cuda":
+        return generator
+    draws = torch.Generator(device=device)
+    draws.manual_seed(seed)
+    return draws
 
 
 # ---------------------------------------------------------------------------------- grid search
@@ -838,12 +854,21 @@ def refine_coordinates(
 
 # ---------------------------------------------------------------------------------- checkpoints
 def save_checkpoint(
-    path: Path, model, optimizer, state: TrainState, generator, config, data_key: str | None = None
+    path: Path,
+    model,
+    optimizer,
+    state: TrainState,
+    generator,
+    config,
+    data_key: str | None = None,
+    step_generator: torch.Generator | None = None,
 ) -> None:
     """Write a checkpoint atomically (temporary file + rename): a crash never leaves half a file.
 
     ``data_key`` names the training data (e.g. :meth:`core.data.ExpressionSet.fingerprint`), so
-    that resuming on other data is refused (:func:`check_resumable`).
+    that resuming on other data is refused (:func:`check_resumable`). ``step_generator``: the
+    GPU's own generator of the steps' draws (:func:`step_generator`), when it is not
+    ``generator``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -860,6 +885,8 @@ def save_checkpoint(
         "data_key": data_key or "",
         "resolved": dict(state.resolved),  # the block and precision a resumed run keeps
     }
+    if step_generator is not None and step_generator is not generator:
+        payload["step_generator"] = step_generator.get_state()
     tmp = path.with_name(path.name + ".tmp")
     save_torch(payload, tmp)  # a failed write: OSError, and no .tmp left behind
     with open(tmp, "rb") as f:  # on disk before the rename: a power cut leaves the old file
@@ -1064,6 +1091,7 @@ def train_network(
     data = ResidentMatrix(values, device)
     generator = torch.Generator(device="cpu")
     generator.manual_seed(config.seed)
+    draws = step_generator(device, generator, config.seed)
     optimizer = _make_optimizer(model, config)
     state = TrainState()
     saved_resolved: dict[str, Any] = {}
@@ -1079,6 +1107,8 @@ def train_network(
             model.to(device)
             optimizer.load_state_dict(saved["optimizer"])
             generator.set_state(saved["generator"])
+            if draws is not generator and "step_generator" in saved:
+                draws.set_state(saved["step_generator"])
             state = TrainState(
                 epoch=int(saved["epoch"]),
                 history=[float(x) for x in saved["history"]],
@@ -1142,7 +1172,9 @@ def train_network(
         gene_order = (
             torch.randperm(n_genes, generator=generator).to(device) if n_gene_chunks > 1 else None
         )
-        epoch_sse, epoch_count = 0.0, 0
+        # summed where the errors are: reading each step's back would wait for the GPU
+        epoch_sse = torch.zeros((), dtype=torch.float64, device=device)
+        epoch_count = 0
         t_epoch = time.perf_counter()
         for step in range(steps_per_epoch):
             global_step = epoch * steps_per_epoch + step
@@ -1158,7 +1190,8 @@ def train_network(
             coords = model.sample_embedding[rows]
             noise_level = _noise_level(config, global_step / total_steps)
             if noise_level > 0:
-                noise = torch.randn(coords.shape, generator=generator).to(device)
+                noise = torch.randn(coords.shape, generator=draws, device=draws.device)
+                noise = noise.to(device)
                 coords = coords + noise_level * noise
             with _autocast(device, config.precision):
                 pred = model.decode(coords, model.gene_part(cols))
@@ -1173,14 +1206,14 @@ def train_network(
                     graph,
                     config.neighbour_negatives,
                     config.neighbour_scale,
-                    generator,
+                    draws,
                     config.neighbour_power,
                     rank_w,
                 )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            epoch_sse += float(sse.detach())
+            epoch_sse += sse.detach().double()
             epoch_count += count
             now = time.perf_counter()
             if callback is not None and now - last_report > 0.5:
@@ -1189,14 +1222,14 @@ def train_network(
                     TrainProgress(
                         epoch=epoch,
                         n_epochs=config.epochs,
-                        loss=epoch_sse / max(1, epoch_count),
+                        loss=float(epoch_sse) / max(1, epoch_count),
                         fraction=(global_step + 1) / total_steps,
                         elapsed_s=now - t_start,
                         pairs_per_s=epoch_count / max(1e-9, now - t_epoch),
                     )
                 )
         standardize_map(model)
-        state.history.append(epoch_sse / max(1, epoch_count))
+        state.history.append(float(epoch_sse) / max(1, epoch_count))
         state.pairs_seen += epoch_count
         state.epoch = epoch + 1
         state.elapsed_s = time.perf_counter() - t_start
@@ -1209,7 +1242,7 @@ def train_network(
             and state.epoch % config.checkpoint_every == 0
             and state.epoch < config.epochs
         ):
-            save_checkpoint(checkpoint, model, optimizer, state, generator, config, data_key)
+            save_checkpoint(checkpoint, model, optimizer, state, generator, config, data_key, draws)
         if callback is not None:
             callback(
                 TrainProgress(
@@ -1225,7 +1258,7 @@ def train_network(
     # it once, as the run did, and a run continued for more epochs goes on from the map its
     # epochs left (not from polished coordinates)
     if checkpoint is not None:
-        save_checkpoint(checkpoint, model, optimizer, state, generator, config, data_key)
+        save_checkpoint(checkpoint, model, optimizer, state, generator, config, data_key, draws)
     if config.polish_steps and state.epoch == config.epochs:
         coords, _ = refine_coordinates(
             model, model.sample_embedding.data, data, config.polish_steps, config.polish_lr

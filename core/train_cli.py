@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
 import shutil
 import sys
@@ -69,6 +70,40 @@ def _checkpoint_epoch(checkpoint: Path) -> str:
         return ""
 
 
+#: In the checkpoint folder while a run trains: its process (pid, host, start time).
+RUNNING_FILE = "running.json"
+
+
+def _this_process() -> dict:
+    import socket
+
+    import psutil
+
+    pid = os.getpid()
+    return {"pid": pid, "host": socket.gethostname(), "started": psutil.Process(pid).create_time()}
+
+
+def _running_owner(partial: Path) -> dict | None:
+    """The process training into ``partial`` now (its :data:`RUNNING_FILE`), None when there is
+    none: no record, a process that ended (killed: its record stays), or another machine's."""
+    import socket
+
+    import psutil
+
+    try:
+        owner = json.loads((partial / RUNNING_FILE).read_text())
+        if owner.get("host") != socket.gethostname() or int(owner["pid"]) == os.getpid():
+            return None
+        proc = psutil.Process(int(owner["pid"]))
+        if abs(proc.create_time() - float(owner["started"])) > 1.0:
+            return None  # the pid was reused
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, psutil.Error):
+        return None
+    return owner
+
+
 def run_train(args: argparse.Namespace) -> int:
     from core.cli import check_out_location, load_data_from_args
     from core.estimator import FactorizedEmbeddings
@@ -83,6 +118,13 @@ def run_train(args: argparse.Namespace) -> int:
     checkpoint = partial / "checkpoint.pt"
     if out.exists() and not out.is_dir():
         raise CoreError(f"--out {out} is a file; a model is a directory: choose another --out")
+    running = _running_owner(partial)
+    if running is not None:  # not an interrupted run: one that goes on (--force: two writers)
+        raise CoreError(
+            f"a training run (process {running['pid']}, started "
+            f"{time.strftime('%H:%M', time.localtime(running['started']))}) is writing "
+            f"{out} now: wait for it to finish, or choose another --out"
+        )
     if checkpoint.exists() and not (args.resume or args.force):
         # the same command again without --resume would start over and lose that progress
         # (said before "already exists": its advice, --force, would discard the checkpoint)
@@ -191,6 +233,7 @@ def run_train(args: argparse.Namespace) -> int:
         if not args.resume:  # --force: an interrupted run's checkpoint is not continued
             checkpoint.unlink(missing_ok=True)
         partial.mkdir(parents=True, exist_ok=True)
+        _write_json(partial / RUNNING_FILE, _this_process())
         _write_json(partial / "params.json", model.get_params())
         _write_json(partial / "data.json", _data_record(es))
     except OSError as exc:
@@ -203,6 +246,7 @@ def run_train(args: argparse.Namespace) -> int:
         model.fit(es, callback=progress, checkpoint=checkpoint, resume=args.resume)
     except BaseException as exc:
         progress.close()
+        (partial / RUNNING_FILE).unlink(missing_ok=True)
         # a checkpoint cut short by a full disk or an interruption: its temporary file only
         checkpoint.with_name(checkpoint.name + ".tmp").unlink(missing_ok=True)
         failed_write = _write_failure(exc, partial)
@@ -244,7 +288,7 @@ def run_train(args: argparse.Namespace) -> int:
     print(
         f"model written to {out} ({model.n_epochs_} epochs, {model.train_time_s_:.0f} s; "
         f"final fit error {model.history_[-1]:.4f}, the mean squared error per value; "
-        f"{model.pairs_per_s_ / 1e6:.2f}M values/s)",
+        f"the training steps ran at {model.pairs_per_s_ / 1e6:.2f}M values/s)",
         file=sys.stderr,
     )
     return 0

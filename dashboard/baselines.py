@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 import numpy as np
-from dash import Input, Output, html, no_update
+from dash import Input, Output, State, html, no_update
 
 from core.errors import CoreError
 from dashboard import figures, ids
@@ -19,11 +19,16 @@ log = logging.getLogger(__name__)
 
 
 def baseline_view(
-    context: Any, result: dict[str, Any] | None, columns: int | None = None
+    context: Any,
+    result: dict[str, Any] | None,
+    columns: int | None = None,
+    title: str | None = None,
+    height: int | None = None,
 ) -> tuple[Any, list[dict]]:
     """Figure and accuracy rows of cached baseline maps (None -> nothing to show yet).
 
-    ``columns``: maps per row (default: one row, as on the page; a file takes a grid).
+    ``columns``: maps per row (default: one row, as on the page; a file takes a grid);
+    ``title`` and ``height``: a file's (:func:`dashboard.figures.baselines_figure`).
     """
     if not result:
         return no_update, []
@@ -46,7 +51,13 @@ def baseline_view(
         else np.array(["all"] * context.n_samples, dtype=object)
     )
     fig = figures.baselines_figure(
-        maps, labels, acc, label_name=label or "samples", columns=columns
+        maps,
+        labels,
+        acc,
+        label_name=label or "samples",
+        columns=columns,
+        title=title,
+        height=height,
     )
     if context.simulated:
         figures.mark_simulated(fig)
@@ -93,18 +104,107 @@ def baselines_job_view(context: Any, running: Any) -> tuple[Any, Any, Any]:
     return "stopped before finishing", RETRY_LABEL, html.Div(message, className="alert alert-error")
 
 
+#: What the page says of a job that a page opened earlier started (it shows the maps when done).
+EARLIER_JOB = "computing, in a job started before this page was opened"
+
+
+def baselines_on_load(context: Any) -> tuple[Any, Any, Any, bool]:
+    """The baseline maps as a page finds them when it opens (the model is ready).
+
+    A job belongs to the page that started it: a page reloaded while the maps were computed
+    showed neither their progress nor, once done, the maps. Here the job's record
+    (:meth:`AppContext.job_running`) tells a new page that a job runs, and the page polls it.
+
+    Returns
+    -------
+    (figure, table rows, progress text, poll disabled); ``no_update`` where nothing changes
+    """
+    result, job = _look(context)
+    if result is not None:
+        fig, rows = baseline_view(context, result)
+        return fig, rows, no_update, True
+    if job is not None:
+        return no_update, no_update, _earlier_job_text(job), False
+    return no_update, no_update, no_update, True
+
+
+def baselines_poll_view(context: Any) -> tuple[Any, Any, Any, bool, Any, Any]:
+    """The baseline maps while a page polls a job that an earlier page started.
+
+    Returns
+    -------
+    (figure, table rows, progress text, poll disabled, button text, alert)
+    """
+    result, job = _look(context)
+    if result is not None:
+        fig, rows = baseline_view(context, result)
+        return fig, rows, "", True, COMPUTE_LABEL, None
+    if job is not None:
+        return no_update, no_update, _earlier_job_text(job), False, no_update, no_update
+    progress, button, alert = baselines_job_view(context, False)
+    if alert is no_update:  # failed: the job's page said why; this one says it too
+        outcome = context.job_outcome("baselines")
+        if outcome["state"] == "failed":
+            message = f"the baseline maps failed: {outcome.get('error')}"
+            alert = html.Div(message, className="alert alert-error")
+    return no_update, no_update, progress, True, button, alert
+
+
+def _look(context: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(the cached maps, None), or (None, the running job's record), or (None, None).
+
+    The maps are looked for again once the job is seen ended: stored, then its end recorded,
+    between the two looks, they were missed and the page stopped polling without them."""
+    result = context.cached_baselines()
+    if result is None:
+        job = context.job_running("baselines")
+        if job is not None:
+            return None, job
+        result = context.cached_baselines()
+    return result, None
+
+
+def _earlier_job_text(job: dict[str, Any]) -> str:
+    progress = str(job.get("progress") or "").strip()
+    return f"{EARLIER_JOB}: {progress}" if progress else f"{EARLIER_JOB}…"
+
+
 def register_callbacks(app: Any) -> None:
     context = app.fe_context
 
     @app.callback(
         Output(ids.BASELINES_GRAPH, "figure"),
         Output(ids.BASELINES_TABLE, "data"),
+        Output(ids.BASELINES_PROGRESS, "children", allow_duplicate=True),
+        Output(ids.BASELINES_POLL, "disabled"),
+        Output(ids.BASELINES_BUTTON, "disabled", allow_duplicate=True),
         Input(ids.MODEL_STATUS, "data"),
+        prevent_initial_call="initial_duplicate",
     )
     def show_cached(status):
         if not status or not status.get("ready"):
-            return no_update, no_update
-        return baseline_view(context, context.cached_baselines())
+            return (no_update,) * 5
+        out = baselines_on_load(context)
+        # while an earlier page's job computes them, a click would only wait for it
+        return (*out, True if out[3] is False else no_update)
+
+    @app.callback(
+        Output(ids.BASELINES_GRAPH, "figure", allow_duplicate=True),
+        Output(ids.BASELINES_TABLE, "data", allow_duplicate=True),
+        Output(ids.BASELINES_PROGRESS, "children", allow_duplicate=True),
+        Output(ids.BASELINES_POLL, "disabled", allow_duplicate=True),
+        Output(ids.BASELINES_BUTTON, "children", allow_duplicate=True),
+        Output(alert_id("baselines"), "children", allow_duplicate=True),
+        Output(ids.BASELINES_BUTTON, "disabled", allow_duplicate=True),
+        Input(ids.BASELINES_POLL, "n_intervals"),
+        State(ids.BASELINES_RUNNING, "data"),
+        prevent_initial_call=True,
+    )
+    def poll_earlier_job(_n, own_job_running):
+        if own_job_running:  # this page's own job says how far it is (and shows the maps)
+            return (no_update,) * 3 + (True,) + (no_update,) * 3
+        out = baselines_poll_view(context)
+        return (*out, not out[3])  # the button back once the earlier job has ended
 
     @app.callback(
         Output(ids.BASELINES_GRAPH, "figure", allow_duplicate=True),
@@ -124,20 +224,19 @@ def register_callbacks(app: Any) -> None:
     def compute(set_progress, n_clicks):
         if not n_clicks:
             return no_update, no_update, None
-        context.job_started("baselines")
         try:
+            # the job's record (for pages opened meanwhile, and for the end of this one) is
+            # kept by the job that computes the maps, not by one that waits for them
             result = context.compute_baselines(
-                progress=lambda f, m: set_progress(f"{int(100 * f)}% — {m}")
+                progress=lambda f, m: set_progress(f"{int(100 * f)}% — {m}"), record=True
             )
         except Exception as exc:  # noqa: BLE001 - the job's end: said in the page, not raised
             message = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
             if not isinstance(exc, CoreError):
                 log.exception("baseline maps failed")
-            context.job_finished("baselines", error=message)
             set_progress("")
             alert = html.Div(f"the baseline maps failed: {message}", className="alert alert-error")
             return no_update, no_update, alert
-        context.job_finished("baselines")
         set_progress("")
         fig, rows = baseline_view(context, result)
         return fig, rows, None

@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 import threading
 import time
 import uuid
@@ -425,9 +426,9 @@ class OwnedLock:
     def __init__(self, cache: Any, name: str, expire: float = 3600.0, poll: float = 0.5):
         self.cache, self.name, self.expire, self.poll = cache, name, expire, poll
 
-    def _owner(self) -> dict[str, Any]:
-        import socket
-
+    @staticmethod
+    def identity() -> dict[str, Any]:
+        """This process, as :meth:`owner_alive` recognises it: pid, host and start time."""
         import psutil
 
         pid = os.getpid()
@@ -440,8 +441,6 @@ class OwnedLock:
     @staticmethod
     def owner_alive(owner: Any) -> bool:
         """Whether the process that holds a lock may still be running (True when unknown)."""
-        import socket
-
         import psutil
 
         if not isinstance(owner, dict) or owner.get("host") != socket.gethostname():
@@ -457,8 +456,16 @@ class OwnedLock:
         except (psutil.NoSuchProcess, KeyError, TypeError, ValueError):
             return False
 
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free -> whether it was taken (no wait)."""
+        owner = self.identity()
+        if self.cache.add(self.name, owner, expire=self.expire):
+            self._held = owner
+            return True
+        return False
+
     def acquire(self) -> None:
-        owner = self._held = self._owner()
+        owner = self._held = self.identity()
         while not self.cache.add(self.name, owner, expire=self.expire):
             held = self.cache.get(self.name)
             if held is not None and not self.owner_alive(held):
@@ -1052,7 +1059,31 @@ class AppContext:
     def job_started(self, kind: str) -> None:
         """Record that the background job ``kind`` (``train``, ``baselines``, ``place-<id>``)
         started here."""
-        self._write_job_record(kind, {"state": "running", "pid": os.getpid()})
+        self.job_progress(kind, "")
+
+    def job_progress(self, kind: str, progress: str) -> None:
+        """Record how far the background job ``kind``, running here, is (a page opened later
+        shows it: :meth:`job_running`)."""
+        record = {"state": "running", **OwnedLock.identity(), "progress": progress}
+        self._write_job_record(kind, record)
+
+    def job_running(self, kind: str) -> dict[str, Any] | None:
+        """The record of the job ``kind`` while its process runs (``progress`` says how far),
+        None once it ended or when there was none.
+
+        A job belongs to the page that started it: a page reloaded meanwhile learns of it here.
+        """
+        try:
+            record = json.loads(self._job_file(kind).read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(record, dict) or record.get("state") != "running":
+            return None
+        # a record without this machine's name (another machine's, or an older version's, which
+        # named no host) cannot be checked: the page does not wait for it
+        if record.get("host") != socket.gethostname():
+            return None
+        return record if OwnedLock.owner_alive(record) else None
 
     def job_finished(self, kind: str, error: str | None = None) -> None:
         """Record how the job ``kind`` ended: ``done``, or ``failed`` with its ``error``."""
@@ -1792,15 +1823,59 @@ class AppContext:
     def cached_baselines(self) -> dict[str, Any] | None:
         return self.results.get(self.baselines_key())
 
-    def compute_baselines(self, progress: ProgressFn | None = None) -> dict[str, Any]:
+    def compute_baselines(
+        self, progress: ProgressFn | None = None, record: bool = False
+    ) -> dict[str, Any]:
         """PCA / NMF / t-SNE / UMAP maps of the samples (+ 1-NN accuracy from 2% labels), cached.
 
         Runs in a background job. Uses :func:`core.analysis.baseline_embeddings` when present.
+        One job computes them: a second (a page reloaded meanwhile, another user) waits for it
+        and reads its result instead of computing the same maps again.
+
+        Parameters
+        ----------
+        record
+            Keep the job's record (``baselines``: :meth:`job_progress`, :meth:`job_finished`),
+            which pages opened meanwhile follow. Only the job that computes writes it, and its
+            end before another job can take over.
         """
+        import diskcache
+
         progress = progress or (lambda f, m: None)
         hit = self.cached_baselines()
         if hit is not None:
             return hit
+        lock_cache = diskcache.Cache(str(self.cache_dir / "locks"))
+        lock = OwnedLock(lock_cache, f"baselines-owned-{self.baselines_key()}", expire=6 * 3600)
+        if not lock.try_acquire():
+            if OwnedLock.owner_alive(lock_cache.get(lock.name)):  # (not one that was killed)
+                progress(0.0, "waiting for the same maps, computed by another job")
+            lock.acquire()
+        try:
+            hit = self.cached_baselines()
+            if hit is not None:
+                return hit
+            if not record:
+                return self._compute_baselines(progress)
+            self.job_started("baselines")
+
+            def recorded(fraction: float, message: str) -> None:
+                progress(fraction, message)
+                self.job_progress("baselines", f"{int(100 * fraction)}% — {message}")
+
+            try:
+                result = self._compute_baselines(recorded)
+            except Exception as exc:
+                message = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
+                self.job_finished("baselines", error=message)
+                raise
+            self.job_finished("baselines")
+            return result
+        finally:
+            lock.release()
+            lock_cache.close()
+
+    def _compute_baselines(self, progress: ProgressFn) -> dict[str, Any]:
         names = {"pca": "PCA", "nmf": "NMF", "tsne": "t-SNE", "umap": "UMAP"}
         try:
             from core.analysis import baseline_embeddings

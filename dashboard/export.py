@@ -153,6 +153,18 @@ SIZE_TAGS = {
     "slide 16:9": "slide",
 }
 
+#: Why the baseline maps cannot be exported yet.
+NO_BASELINES = "no baseline maps yet: compute them first"
+
+
+def stale_export_alert(baseline_rows: Any, alert: Any) -> Any:
+    """The export's message once the baseline maps are shown: cleared when it said that there
+    were none yet (it stayed, wrong, until the next export), else unchanged."""
+    if baseline_rows and NO_BASELINES in str(alert or ""):
+        return None
+    return no_update
+
+
 #: The figures as the export menu names them.
 FIGURE_NAMES = {"sample-map": "sample map", "gene-map": "gene space", "baselines": "baseline maps"}
 
@@ -192,6 +204,10 @@ def export_figure(
     if which in ZOOMABLE:
         context.require_state()  # not the "model is training" placeholder as a file
     width, height, scale = figures.EXPORT_SIZES[size]
+    max_height = height  # a journal column may grow taller (a legend under the plot)
+    legend_below = False  # laid out for a legend under the plot (the baseline maps' grid)
+    if size in figures.JOURNAL_SIZES:
+        max_height = int(figures.JOURNAL_PAGE_MM / figures.EXPORT_WIDTH_MM[size] * width)
     if which == "sample-map":
         color = view.get("color") or default_color(context)
         rows = _selected_rows(context, view.get("selection"))
@@ -214,7 +230,7 @@ def export_figure(
         fig, _ = build_gene_figure(context, *gene_view, webgl=False)
         if view.get("focus"):  # neighbours' labels: spaced again for the file's plot area
             drawn = figures.name_dataset(
-                figures.for_export(fig, width, height), dataset_line(context)
+                figures.for_export(fig, width, height, max_height), dataset_line(context)
             )
             area = figures.export_plot_area(drawn)
             zoom = figure_zoom(context, view.get("zoom"), which, view.get("url_search"))
@@ -225,18 +241,14 @@ def export_figure(
     elif which == "baselines":
         cached = context.cached_baselines()
         if not cached:
-            raise DataError("no baseline maps yet: compute them first")
-        # a grid of near-square maps: in one row, each map of a page-sized file was stretched
-        own = ("FE", "model")  # the model's map is the one shown now (baseline_view)
-        n_maps = len([m for m in cached.get("maps", {}) if m not in own]) + 1
-        fig, _ = baseline_view(
-            context, cached, columns=figures.panel_columns(n_maps, width, height)
+            raise DataError(NO_BASELINES)
+        fig, height, legend_below = _baselines_file_figure(
+            context, cached, width, height, max_height, size in figures.JOURNAL_SIZES
         )
-        fig = figures.go.Figure(fig)
         parts = [cached.get("label") or ""]
     else:
         raise DataError(f"unknown figure {which!r}")
-    fig = figures.for_export(fig, width, height)
+    fig = figures.for_export(fig, width, height, max_height, legend_below=legend_below)
     figures.name_dataset(fig, dataset_line(context))
     zoom = figure_zoom(context, view.get("zoom"), which, view.get("url_search"))
     if zoom:
@@ -244,10 +256,152 @@ def export_figure(
         parts.append("zoom")
     if SIZE_TAGS.get(size):  # files of one view at several sizes: told apart by name
         parts.append(SIZE_TAGS[size])
+    height = int(fig.layout.height or height)  # taller with a legend under the plot
     renderer = getattr(context, "image_renderer", None)
     render = renderer.render if renderer is not None else render_image
+    width_mm = figures.EXPORT_WIDTH_MM.get(size)
+    if width_mm and fmt == "pdf":  # a PDF's page is the figure's pixels times scale, in points
+        scale = pdf_scale(width, width_mm)
     data = render(fig, fmt, width, height, scale)
+    if width_mm:
+        data = physical_size(data, fmt, width_mm, width_mm * height / width)
+    if fmt == "pdf":  # the document's title was kaleido's page's, "Kaleido-fier"
+        simulated = "SIMULATED DATA: " if getattr(context, "simulated", False) else ""
+        name = FIGURE_NAMES.get(which, which)
+        data = pdf_title(data, f"{simulated}{name}, {dataset_line(context)}")
     return dcc.send_bytes(data, f"{file_stem(context, which, *parts)}.{fmt}", type=FORMATS[fmt])
+
+
+def _baselines_file_figure(
+    context: Any,
+    cached: dict[str, Any],
+    width: int,
+    height: int,
+    max_height: int,
+    journal: bool,
+) -> tuple[Any, int, bool]:
+    """The baseline maps laid out for a file -> (figure, height, legend under the maps).
+
+    A grid of near-square maps (in one row, each map of a page-sized file was stretched). When
+    the legend goes under them, the maps take the file's whole width, and a journal column
+    (``journal``) grows taller for square panels (at 85 mm they were 139 x 107 pixels), up to
+    60% of ``max_height`` (the legend's rows come on top).
+    """
+    own = ("FE", "model")  # the model's map, when there is one, is the one shown now
+    n_maps = len([m for m in cached.get("maps", {}) if m not in own])
+    n_maps += context.state() is not None  # (baseline_view)
+    title = baselines_title(context, n_maps, cached.get("label") or "")
+    columns = figures.panel_columns(n_maps, width, height)
+    fig, _ = baseline_view(context, cached, columns=columns, title=title, height=height)
+    probe = figures.for_export(fig, width, height, max_height)
+    below = probe.layout.legend.orientation == "h"
+    if below:
+        columns = figures.panel_columns(n_maps, width, height, legend_px=0.0)
+        if journal:
+            rows = -(-n_maps // columns)
+            square = int(probe.layout.margin.t or 0) + rows * ((width - 20) / columns + 50)
+            height = int(min(max(height, square), 0.6 * max_height))
+        fig, _ = baseline_view(context, cached, columns=columns, title=title, height=height)
+    return figures.go.Figure(fig), height, below
+
+
+def baselines_title(context: Any, n_maps: int, label: str) -> str:
+    """The title of the baseline maps in a file (the page says the same in its card)."""
+    n = int(getattr(context, "n_samples", 0) or 0)
+    text = f"The same {n:,} samples in {n_maps} maps"
+    label = figures._escape(label)
+    if label:
+        fraction = getattr(context, "ACCURACY_FRACTION", 0.02)
+        splits = getattr(context, "ACCURACY_SPLITS", 20)
+        text += (
+            f", coloured by {label}<br><span style='font-size:11px'>1-NN: {label} of the "
+            f"other samples from the nearest of {fraction:.0%} labelled ones, mean ± sd over "
+            f"{splits} draws</span>"
+        )
+    return text
+
+
+def pdf_title(data: bytes, title: str) -> bytes:
+    """``data`` (a PDF that kaleido wrote) with the document title ``title``, in place of
+    kaleido's own ("Kaleido-fier", which viewers and reference managers show). The objects after
+    the title move: the cross-reference table's offsets are moved with them, and checked; a PDF
+    of another shape comes back unchanged."""
+    old = b"/Title (Kaleido-fier)"
+    at = data.find(old, 0, 4096)
+    table = data.rfind(b"\nxref\n")
+    if at < 0 or table < at:
+        return data
+    new = b"/Title <FEFF" + title.encode("utf-16-be").hex().upper().encode("ascii") + b">"
+    shift = len(new) - len(old)
+    body = data[:at] + new + data[at + len(old) : table]
+    lines = data[table + 1 :].split(b"\n")
+    try:
+        count = int(lines[1].split()[1])
+        entries = []
+        for line in lines[2 : 2 + count]:
+            offset, generation, kind = line.split()[:3]
+            value = int(offset) + (shift if kind == b"n" and int(offset) > at else 0)
+            entries.append(b"%010d %s %s " % (value, generation, kind))
+        at_start = lines.index(b"startxref")
+        start = int(lines[at_start + 1]) + shift
+    except (IndexError, ValueError):
+        return data
+    out = b"\n".join(
+        [body, *lines[:2], *entries, *lines[2 + count : at_start + 1], b"%d" % start]
+        + lines[at_start + 2 :]
+    )
+    for number, line in enumerate(entries):  # every object where the table says it is
+        offset, _, kind = line.split()[:3]
+        if kind == b"n" and not out.startswith(b"%d 0 obj" % number, int(offset)):
+            return data
+    return out
+
+
+#: Points per CSS pixel in the PDF that kaleido writes (its page is width x scale x 0.75 points).
+_PDF_POINTS_PER_PX = 0.75
+
+
+def pdf_scale(width_px: float, width_mm: float) -> float:
+    """The scale at which a figure ``width_px`` wide makes a PDF page ``width_mm`` wide."""
+    return (width_mm / 25.4 * 72.0) / (width_px * _PDF_POINTS_PER_PX)
+
+
+def physical_size(data: bytes, fmt: str, width_mm: float, height_mm: float) -> bytes:
+    """``data`` (an exported figure) stating its size in millimetres: a PNG's pixels per metre
+    (the ``pHYs`` chunk, which image editors and journals' systems read as dpi), an SVG's width
+    and height in mm (its ``viewBox`` keeps the drawing). A PDF takes its page size from the
+    scale it is rendered at (:func:`pdf_scale`). Bytes of another kind come back unchanged."""
+    if fmt == "png" and data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+        import struct
+        import zlib
+
+        width_px = struct.unpack(">I", data[16:20])[0]
+        per_metre = int(round(width_px / (width_mm / 1000.0)))
+        body = b"pHYs" + struct.pack(">IIB", per_metre, per_metre, 1)  # unit 1: the metre
+        chunk = struct.pack(">I", 9) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+        # the chunks, walked: a pHYs already there is replaced, the new one follows IHDR
+        out, pos = [data[:8]], 8
+        while pos + 8 <= len(data):
+            (length,) = struct.unpack(">I", data[pos : pos + 4])
+            kind, end = data[pos + 4 : pos + 8], pos + 12 + length
+            if kind != b"pHYs":
+                out.append(data[pos:end])
+            if kind == b"IHDR":
+                out.append(chunk)
+            pos = end
+        return b"".join(out) + data[pos:]
+    if fmt == "svg":
+        try:
+            text = data.decode("utf-8") if isinstance(data, bytes) else str(data)
+        except UnicodeDecodeError:
+            return data
+        head = re.match(r"\s*<svg\b[^>]*>", text)
+        if head is None or "viewBox" not in head.group(0):
+            return data
+        tag = re.sub(r'\swidth="[^"]*"', f' width="{width_mm:.2f}mm"', head.group(0), count=1)
+        tag = re.sub(r'\sheight="[^"]*"', f' height="{height_mm:.2f}mm"', tag, count=1)
+        return (tag + text[head.end() :]).encode("utf-8")
+    return data
 
 
 def _selected_rows(context: Any, rows: Any) -> list[int]:
@@ -545,6 +699,13 @@ def view_settings(context: Any, url_search: str | None) -> tuple[Any, Any, Any]:
 
 def register_callbacks(app: Any) -> None:
     context = app.fe_context
+
+    app.callback(
+        Output(alert_id("export"), "children", allow_duplicate=True),
+        Input(ids.BASELINES_TABLE, "data"),
+        State(alert_id("export"), "children"),
+        prevent_initial_call=True,
+    )(stale_export_alert)
 
     @app.callback(
         Output(ids.EXPORT_DOWNLOAD, "data"),

@@ -41,12 +41,29 @@ _PLOT_PX_RANGE = (40.0, 8000.0)
 #: The axis ranges ``((x0, x1), (y0, y1))`` a map is zoomed to.
 View = tuple[tuple[float, float], tuple[float, float]]
 
-#: Publication sizes for the server-side export: name -> (width px, height px, scale).
+#: Publication sizes for the server-side export: name -> (width px, height px, scale). The
+#: journal sizes' width times scale is 300 dpi at their width in mm (85 mm: 1,004 pixels; 180
+#: mm: 2,126). A legend that does not fit beside the plot goes under it and the file grows
+#: taller (:func:`fit_legend`).
 EXPORT_SIZES: dict[str, tuple[int, int, float]] = {
     "screen": (1000, 700, 1.0),
-    "single column (85 mm, 300 dpi)": (500, 400, 2.0),
-    "double column (180 mm, 300 dpi)": (1060, 700, 2.0),
+    "single column (85 mm, 300 dpi)": (502, 400, 2.0),
+    "double column (180 mm, 300 dpi)": (1063, 700, 2.0),
     "slide 16:9": (1280, 720, 1.5),
+}
+
+#: The sizes of a journal's columns: their width is fixed, their height may grow (a legend under
+#: the plot) up to the text area of a page, :data:`JOURNAL_PAGE_MM` tall.
+JOURNAL_SIZES = ("single column (85 mm, 300 dpi)", "double column (180 mm, 300 dpi)")
+JOURNAL_PAGE_MM = 230.0
+
+#: The width (mm) that the files of a size state: a PNG's dots per inch, an SVG's and a PDF's
+#: page size. A 16:9 slide is 13.333 inches wide (the usual presentation page); the screen size
+#: states none.
+EXPORT_WIDTH_MM: dict[str, float] = {
+    "single column (85 mm, 300 dpi)": 85.0,
+    "double column (180 mm, 300 dpi)": 180.0,
+    "slide 16:9": 13.333 * 25.4,
 }
 
 
@@ -546,6 +563,10 @@ def marker_box(point_px: Sequence[float], radius: float) -> Box:
     return x - radius, x + radius, y - radius, y + radius
 
 
+#: Pixels kept between two labels.
+_LABEL_GAP = 4.0
+
+
 def boxes_overlap(a: Box, b: Box, margin: float = 1.0) -> bool:
     """Whether two boxes overlap (or come closer than ``margin`` pixels)."""
     return not (
@@ -712,8 +733,19 @@ def place_labels(
             inside
             and box[3] <= frame[3]
             and not any(boxes_overlap(box, o) for o in obstacles)
-            and not any(boxes_overlap(box, o) for o in taken)
+            # names of capitals run wider than the estimate: two labels end to end read as
+            # one ("TBX5-AS1TBX4")
+            and not any(boxes_overlap(box, o, margin=_LABEL_GAP) for o in taken)
         )
+
+    # the other points, drawn small: a label may cover them, but where it has the choice, it
+    # covers the fewest (a name written over dots is hard to read)
+    labelled = set(rows) | ({int(focus)} if focus is not None else set())
+    others = np.delete(px, sorted(labelled), axis=0) if labelled else px
+
+    def dots_under(box: Box) -> int:
+        x, y = others[:, 0], others[:, 1]
+        return int(((x >= box[0]) & (x <= box[1]) & (y >= box[2]) & (y <= box[3])).sum())
 
     labels: list[Box] = []
     focus_position: str | tuple[float, float] = "bottom center"
@@ -731,12 +763,18 @@ def place_labels(
         order = sorted(LABEL_POSITIONS, key=lambda p: -float(np.dot(LABEL_POSITIONS[p], away)))
         # inside the plot or not at all: the edge of the plot cuts a label, and a cut name
         # reads as another gene (ONECUT1 as "CUT1"); hover still names the ring
-        for pos in order:
+        best: tuple[int, str, Box] | None = None
+        for pos in order:  # the first clear place that covers the fewest other points
             box = label_box(px[r], str(t), font, pos, radius)
             if fits(box, labels):
-                shown[i], positions[i] = True, pos
-                labels.append(box)
-                break
+                under = dots_under(box)
+                if best is None or under < best[0]:
+                    best = (under, pos, box)
+                if under == 0:
+                    break
+        if best is not None:
+            shown[i], positions[i] = True, best[1]
+            labels.append(best[2])
     return shown, positions, focus_position
 
 
@@ -807,6 +845,8 @@ def baselines_figure(
     label_name: str = "tissue",
     webgl: bool = True,
     columns: int | None = None,
+    title: str | None = None,
+    height: int | None = None,
 ) -> go.Figure:
     """The same samples in several 2-D maps side by side, coloured by one category.
 
@@ -821,6 +861,11 @@ def baselines_figure(
     columns
         Maps per row (default: all in one row); a file of a page's shape takes a grid
         (:func:`panel_columns`).
+    title
+        The figure's title (a file has one; the page names the maps in its card).
+    height
+        The height (pixels) the figure will be drawn at: the rows of a grid keep room for the
+        panel titles between them (a fixed share of a short figure was too little).
     """
     from plotly.subplots import make_subplots
 
@@ -837,14 +882,19 @@ def baselines_figure(
 
     n_cols = min(max(int(columns or len(names)), 1), len(names))
     n_rows = -(-len(names) // n_cols)
+    spacing = 0.0
+    if n_rows > 1:  # room for a panel's two-line title under the row above
+        grid = (height or 360 * n_rows) - 70.0
+        spacing = float(np.clip(48.0 / max(grid, 1.0), 0.12, min(0.3, 0.9 / (n_rows - 1))))
     fig = make_subplots(
         rows=n_rows,
         cols=n_cols,
         subplot_titles=[panel_title(n) for n in names],
-        vertical_spacing=0.12 if n_rows > 1 else 0.0,
+        vertical_spacing=spacing,
     )
     lab = np.array(["unlabelled" if _missing(v) else str(v) for v in labels], dtype=object)
     cats = sorted(np.unique(lab), key=_natural_key)
+    counts = dict(zip(*np.unique(lab, return_counts=True), strict=True))
     scatter = go.Scattergl if webgl else go.Scatter
     size = max(2.0, marker_size(len(lab)) - 1)
     for panel, name in enumerate(names):
@@ -861,7 +911,7 @@ def baselines_figure(
                         size=size,
                         color=MISSING_COLOR if cat == "unlabelled" else PALETTE[i % len(PALETTE)],
                     ),
-                    name=wrap_title(cat),
+                    name=wrap_title(f"{cat} ({counts[cat]:,})"),
                     legendgroup=cat,
                     showlegend=panel == 0,
                     hovertemplate=_escape(cat) + "<extra>" + name + "</extra>",
@@ -880,6 +930,9 @@ def baselines_figure(
         ),
         height=360 * n_rows,
     )
+    if title:
+        base = _base_layout(title, "", "", "")["title"]
+        fig.update_layout(title=base, margin_t=60 + 40)
     return fig
 
 
@@ -935,10 +988,16 @@ def empty_figure(message: str) -> go.Figure:
     return fig
 
 
-def for_export(fig: go.Figure, width: int, height: int) -> go.Figure:
+def for_export(
+    fig: go.Figure,
+    width: int,
+    height: int,
+    max_height: int | None = None,
+    legend_below: bool = False,
+) -> go.Figure:
     """A copy of ``fig`` fit for a file: vector traces, no probe grid, fixed size, and a legend
-    that shows every entry (:func:`fit_legend`; on screen a long legend scrolls, in a file it
-    would be cut)."""
+    that shows every entry (:func:`fit_legend`, which grows the figure up to ``max_height`` for
+    a legend under the plot; on screen a long legend scrolls, in a file it would be cut)."""
     out = go.Figure(fig)
     data = []
     for tr in out.data:
@@ -951,8 +1010,61 @@ def for_export(fig: go.Figure, width: int, height: int) -> go.Figure:
         data.append(tr)
     out = go.Figure(data=data, layout=out.layout)
     out.update_layout(width=width, height=height, uirevision=None, dragmode=False)
-    fit_legend(out, height)
+    fit_title(out, width)
+    fit_legend(out, height, max_height, below=legend_below)
     return out
+
+
+#: A tag of plotly's HTML subset (``<b>``, ``</sup>``, ``<span style='...'>``, ``<br />``); a
+#: ``<`` that starts none (``p < 0.05``) is text.
+_TAG = r"</?[A-Za-z][^<>]*>"
+#: A line break as plotly reads it (``<br>``, ``<br/>``, ``<BR />``).
+_BREAK = r"<br\s*/?>"
+
+
+def _visible_length(html_text: str) -> int:
+    """Characters of ``html_text`` as drawn (tags left out, an entity one character)."""
+    import re
+
+    return len(re.sub(r"&[a-zA-Z#0-9]+;", "x", re.sub(_TAG, "", html_text)))
+
+
+def fit_title(fig: go.Figure, width: int) -> None:
+    """Break a title too long for ``width`` pixels into lines at spaces (not inside its tags),
+    with the top margin the lines need (in place): a file's title was cut at its right edge."""
+    import re
+
+    text = fig.layout.title.text
+    if not text:
+        return
+    size = float(fig.layout.title.font.size or fig.layout.font.size or 12)
+    chars = max(int((width - 30) / (0.55 * size)), 12)
+    parts = re.split(_BREAK, str(text), flags=re.IGNORECASE)  # lines the title already has
+    lines: list[str] = []
+    for part in parts:
+        words = re.findall(rf"(?:{_TAG}|[^\s<]|<)+", part)  # a word keeps its tags whole
+        line: list[str] = []
+        prefix = ""  # the tags still open where the line before was broken, reopened
+        opened: list[str] = []
+        for word in words:
+            if line and _visible_length(" ".join([*line, word])) > chars:
+                names = [re.match(r"</?([A-Za-z]\w*)", t).group(1) for t in opened]
+                lines.append(prefix + " ".join(line) + "".join(f"</{n}>" for n in names[::-1]))
+                prefix, line = "".join(opened), []
+            line.append(word)
+            for tag in re.findall(_TAG, word):
+                if tag.startswith("</"):
+                    opened = opened[:-1]
+                elif not tag.endswith("/>"):
+                    opened.append(tag)
+        lines.append(prefix + " ".join(line))
+    if len(lines) == len(parts):
+        return  # every line fits
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else 80
+    fig.update_layout(
+        title_text="<br>".join(lines),
+        margin_t=int(top + (len(lines) - len(parts)) * 1.25 * size),
+    )
 
 
 def export_plot_area(fig: go.Figure) -> dict[str, float]:
@@ -999,18 +1111,25 @@ def name_dataset(fig: go.Figure, text: str) -> go.Figure:
     return fig
 
 
-#: Height of a legend entry beyond its font size (pixels).
-_LEGEND_ENTRY_PAD = 8
+#: Height of a legend entry beyond its font size (pixels; plotly draws 19 for a font of 10).
+_LEGEND_ENTRY_PAD = 9
 #: Width of a legend entry's symbol and gaps, and height of a row of a horizontal legend (px).
 _LEGEND_SYMBOL = 40
 _LEGEND_ROW = 19
 
 
-def fit_legend(fig: go.Figure, height: int) -> None:
+def fit_legend(
+    fig: go.Figure, height: int, max_height: int | None = None, below: bool = False
+) -> None:
     """Make every legend entry of ``fig`` fit in ``height`` pixels (in place).
 
     A smaller font when that is enough (down to 7 px), else a horizontal legend under the plot,
-    in columns of fixed width, with the bottom margin it needs.
+    in columns of fixed width. With ``max_height`` above ``height`` (a journal column: its width
+    is fixed, not its height) the figure grows taller by the legend's height, up to
+    ``max_height``, so that the plot keeps its size (the legend took it from the plot, and 26
+    tissues under a single-column map left the map 70 pixels tall); else the legend takes its
+    room from the plot (at most 70% of the figure). ``below``: under the plot whatever its
+    length (a figure laid out for it). ``fig.layout.height`` is the file's height.
     """
     names = [tr.name for tr in fig.data if tr.showlegend is not False and tr.name]
     if len(names) < 2:
@@ -1023,22 +1142,30 @@ def fit_legend(fig: go.Figure, height: int) -> None:
     if layout.legend.title.text:  # a wrapped title (wrap_title) takes a row per line
         room -= (size + _LEGEND_ENTRY_PAD) * (layout.legend.title.text.count("<br>") + 1)
     lines = sum(str(n).count("<br>") + 1 for n in names)  # long names are wrapped (wrap_title)
-    if lines * (size + _LEGEND_ENTRY_PAD) <= room:
+    if lines * (size + _LEGEND_ENTRY_PAD) <= room and not below:
         return
     smaller = int(room / lines) - _LEGEND_ENTRY_PAD
-    if smaller >= 7:
+    if smaller >= 7 and not below:
         fig.update_layout(legend=dict(font=dict(size=smaller), tracegroupgap=0))
         return
     width = fig.layout.width or 1000
     longest = max(len(line) for n in names for line in str(n).split("<br>"))
     tallest = max(str(n).count("<br>") + 1 for n in names)  # lines of a wrapped entry
+    axis = 60 if layout.xaxis.title.text else 20  # the x axis' title above the legend
+    grow = max(int(max_height or height) - height, 0)  # pixels the figure may grow by
     for font in (10, 9, 8, 7):
         text = int(0.5 * font * longest)  # the text of the longest entry; a symbol beside it
         per_row = max(1, int((width - 60) / (text + _LEGEND_SYMBOL)))
         rows = -(-len(names) // per_row)
         below = (rows * tallest + 1) * _LEGEND_ROW  # the entries and the legend title
-        if below + 60 <= 0.6 * height:
+        under = below + axis
+        fits = (under - margin_b <= grow) if grow else (under <= 0.6 * height)
+        if fits:
             break
+    if grow:
+        under = min(under, margin_b + grow)
+    else:
+        under = min(under, 0.7 * height)
     fig.update_layout(
         legend=dict(
             orientation="h",
@@ -1054,7 +1181,8 @@ def fit_legend(fig: go.Figure, height: int) -> None:
             tracegroupgap=0,
             title=dict(side="top left"),
         ),
-        margin=dict(b=int(min(below + 60, 0.7 * height))),
+        margin=dict(b=int(under)),
+        height=int(height + max(under - margin_b, 0)) if grow else height,
     )
 
 

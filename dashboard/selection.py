@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 import numpy as np
-from dash import Input, Output, ctx, no_update
+from dash import Input, Output, State, ctx, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
@@ -74,16 +74,25 @@ def decode_rows(text: str, n_samples: int) -> list[int]:
 
 
 def selection_from_inputs(
-    context: Any, trigger: str | None, selected: dict | None, url_search: str | None
+    context: Any,
+    trigger: str | None,
+    selected: dict | None,
+    url_search: str | None,
+    previous: dict | None = None,
 ) -> tuple[Any, Any]:
     """The selection store from a map selection or the link -> (store, alert).
 
     The store is ``{"rows": [...]}``, with ``"drawn": True`` when the selection was drawn on the
     map (the map shows it already) and ``"empty": True`` when a box or lasso caught no sample.
+    ``previous``: the store before this event.
     """
     if trigger == ids.SAMPLE_MAP:
         rows = rows_from_selected(selected)
         if rows is None:
+            if (previous or {}).get("empty"):
+                # the page took the empty box away (it faded every sample): no selection
+                # still, and the message that the box was empty stays
+                return no_update, None
             return {"rows": []}, None
         if not rows:
             if not (selected.get("range") or selected.get("lassoPoints")):
@@ -119,9 +128,14 @@ def describe_selection(
         column = context.samples[cols[0]]
         counts = column.astype(str).where(column.notna(), "unlabelled").to_numpy()[rows]
         vals, n = np.unique(counts, return_counts=True)
-        top = ", ".join(
-            f"{v} {c}" for v, c in sorted(zip(vals, n, strict=True), key=lambda t: -t[1])[:4]
-        )
+        ranked = sorted(zip(vals, n, strict=True), key=lambda t: -t[1])
+        # the largest 4 named, and the rest counted: "(A 20, B 20, C 20, D 20)" of 171
+        # samples read as a selection of those 4 tissues alone
+        top = ", ".join(f"{v} {c}" for v, c in ranked[:4])
+        rest = ranked[4:]
+        if rest:
+            more = sum(int(c) for _, c in rest)
+            top += f", and {len(rest)} more ({more:,} sample{'s' if more > 1 else ''})"
         info += f" ({top})"
     if table.empty:
         info += (
@@ -172,19 +186,39 @@ def register_callbacks(app: Any) -> None:
         Output(alert_id("link"), "children"),
         Input(ids.SAMPLE_MAP, "selectedData"),
         Input(ids.URL, "search"),
+        State(ids.SELECTION, "data"),
     )
-    def update_selection(selected, url_search):
-        return selection_from_inputs(context, ctx.triggered_id, selected, url_search)
+    def update_selection(selected, url_search, previous):
+        return selection_from_inputs(context, ctx.triggered_id, selected, url_search, previous)
 
     # A drawn lasso or box sets the selected points of every trace, the stars' too, and plotly
     # draws the selected points of every trace over the others (on a canvas above): a star just
     # outside the selection lay under the selected samples around it. The stars are made
     # selected again, in the data (kept by a zoom's redraw) and in the drawing.
+    # A box or lasso that caught no sample (empty space: the probe grid's invisible points, or
+    # nothing) faded every sample, as if all were left out: the box is taken away and the
+    # samples shown again; the page says that the box was empty.
     app.clientside_callback(
         """
         function(selected) {
+            const keep = window.dash_clientside.no_update;
             const gd = document.querySelector('#__MAP__ .js-plotly-plot');
-            if (!selected || !gd || !gd.calcdata) { return; }
+            if (!selected || !gd || !gd.calcdata) { return keep; }
+            const drawn = selected.range || selected.lassoPoints;
+            const samples = (selected.points || []).some(function(p) {
+                const cd = Array.isArray(p.customdata) ? p.customdata[0] : p.customdata;
+                return typeof cd === 'number';
+            });
+            if (drawn && !samples) {
+                // the box goes (kept in the layout, it would select again) once the page has
+                // recorded the empty selection: the deselection that follows keeps it
+                setTimeout(function() {
+                    Plotly.relayout(gd, {selections: []}).then(function() {
+                        Plotly.restyle(gd, {selectedpoints: [null]});
+                    });
+                }, 0);
+                return {rows: [], empty: true};
+            }
             gd.calcdata.forEach(function(cd) {
                 const trace = cd[0] && cd[0].trace, stash = cd[0] && cd[0].t;
                 if (!trace || trace.meta !== '__META__' || !stash) { return; }
@@ -201,8 +235,10 @@ def register_callbacks(app: Any) -> None:
                     scene.draw();
                 }
             });
+            return keep;
         }
         """.replace("__MAP__", ids.SAMPLE_MAP).replace("__META__", figures.PLACED_META),
+        Output(ids.SELECTION, "data", allow_duplicate=True),
         Input(ids.SAMPLE_MAP, "selectedData"),
         prevent_initial_call=True,
     )

@@ -406,6 +406,15 @@ def test_neighbours_name_the_gene_as_the_model_does(tiny_model, capsys, tmp_path
     code, _, err = _run([*args, "--genes", typo], capsys)
     assert code == 2 and f"{typo}: did you mean {gene}" in err, err
     assert "genes left out before training (0 in every sample) are not in it" in err
+    # a gene the step names: said to have been left out, not given a look-alike
+    step = {"op": "drop_zero_genes", "n_dropped": 2, "dropped": ["MSH2", "CACNA1S"]}
+    step["dropped_ids"] = ["ENSG00000095002.13", "ENSG00000081248.10"]
+    model.data_source_ = {**model.data_source_, "steps": [step]}
+    model.save(tmp_path / "named")
+    args = ["neighbours", "--model", tmp_path / "named", "--k", "3", "--out", out, "--force"]
+    code, _, err = _run([*args, "--genes", "msh2,ENSG00000081248"], capsys)
+    assert code == 2 and "msh2 was left out before training (0 in every sample)" in err, err
+    assert "ENSG00000081248 was left out before training" in err and "did you mean" not in err
     # a symbol of two genes (GTEx: Y_RNA): the first is listed, and the other's id is said
     model.gene_symbols_ = np.array(["Y_RNA", "Y_RNA", *model.gene_symbols_[2:]], dtype=object)
     model.save(tmp_path / "shared")
@@ -648,3 +657,72 @@ def test_annotation_columns_from_the_environment():
     argv = argv_from_env({"FE_ANNOTATION_COLUMNS": "ischemic_time, PMI"})
     assert argv == ["--annotation-columns", "ischemic_time, PMI"]
     assert build_parser().parse_args(argv).annotation_columns == "ischemic_time, PMI"
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_an_out_where_no_file_can_be_made_is_refused_before_any_work(
+    tiny_model, sepira_file, capsys
+):
+    """Permissions say yes to root in /proc, which takes no file: report and evaluate ran all
+    their work (minutes on GTEx), and train read all its data, before failing to write."""
+    for args in (
+        ["report", "--model", tiny_model, "--out", "/proc/fe-report"],
+        ["evaluate", "--model", tiny_model, "--out", "/proc/fe.json"],
+        ["train", "--matrix", sepira_file, "--out", "/proc/fe-model"],
+    ):
+        code, out, err = _run(args, capsys)
+        assert code == 2 and "cannot write in /proc" in err, (args, err)
+        assert "data:" not in err + out and "Table 1" not in err + out  # nothing read or run
+
+
+def test_a_second_run_into_the_same_out_while_the_first_trains_is_refused(
+    sepira_file, tmp_path, capsys
+):
+    """It was told the first run was "interrupted" and offered --force, and then both wrote
+    the same checkpoint."""
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    import psutil
+
+    out = tmp_path / "model"
+    partial = tmp_path / "model.partial"
+    partial.mkdir()
+    first = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        owner = {
+            "pid": first.pid,
+            "host": socket.gethostname(),
+            "started": psutil.Process(first.pid).create_time(),
+        }
+        (partial / "running.json").write_text(json.dumps(owner))
+        args = ["train", "--matrix", sepira_file, "--out", out, "--epochs", "1"]
+        for extra in ([], ["--force"], ["--resume"]):
+            code, _, err = _run([*args, *extra], capsys)
+            assert code == 2 and f"a training run (process {first.pid}, started" in err, err
+            assert f"is writing {out} now" in err
+    finally:
+        first.kill()
+        first.wait()
+    # the run has ended (killed: its record stays): the folder is free again
+    code, _, err = _run([*args, "--top-genes", "50"], capsys)
+    assert code == 0, err
+    assert not partial.exists() and (out / "config.json").is_file()
+
+
+def test_an_unknown_label_is_refused_before_the_data_is_read_again(
+    tiny_model, capsys, monkeypatch, tmp_path
+):
+    """--label NOPE was found out only after the training data had been read again (minutes
+    for a genome-wide GTEx matrix)."""
+    import core.data
+
+    def never(*args, **kwargs):
+        raise AssertionError("the data was read again")
+
+    monkeypatch.setattr(core.data, "load_source", never)
+    args = ["evaluate", "--model", tiny_model, "--label", "NOPE", "--out", tmp_path / "t1.json"]
+    code, _, err = _run(args, capsys)
+    assert code == 2 and "--label NOPE: no such sample annotation (available:" in err, err

@@ -216,6 +216,10 @@ def test_filters(gtex_paper):
     kept = modified.drop_zero_genes()
     assert kept.n_genes == es.n_genes - 3
     assert not {es.gene_ids[3], es.gene_ids[7], es.gene_ids[11]} & set(kept.gene_ids)
+    # which: named in the source (a gene asked for later is said to have been left out)
+    step = kept.source["steps"][-1]
+    assert step["dropped_ids"] == [str(es.gene_ids[j]) for j in (3, 7, 11)]
+    assert step["dropped"] == [str(es.gene_symbols[j]) for j in (3, 7, 11)]
 
     top = es.top_variable_genes(10)
     var = np.nanvar(es.values.astype(np.float64), axis=0)
@@ -556,7 +560,7 @@ def test_error_negative_values(tmp_path, small):
     rows = [list(r) for r in small["rows"]]
     rows[1][7] = "-3"
     path = write_gct(tmp_path / "neg.gct", rows)
-    with pytest.raises(DataError, match=r"line 4: negative value -3 .*log10p1"):
+    with pytest.raises(DataError, match=r"line 4: negative value -3 .*log10p1.*--transform none"):
         load_gtex(path, small["attributes"])
     es = load_gtex(path, small["attributes"], transform="none")
     assert es.values[5, 0] == -3
@@ -1181,3 +1185,49 @@ def test_sample_ids_changed_by_r_are_named_as_such(sepira_file, tmp_path):
     with pytest.raises(DataError, match="no sample in common") as err:
         load_table(tmp_path / "m.csv", annotations=tmp_path / "notes.csv")
     assert "R's read.table/data.frame turns '-' into '.'" in str(err.value)
+
+
+def test_a_genes_copy_on_y_is_not_the_gene(tmp_path):
+    """GTEx names a pseudoautosomal gene's copy on Y ``ENSG....12_PAR_Y``: its id lost the
+    suffix with the version, so an exact id named the other row, and a new table that listed
+    the copy first had its two columns swapped onto the model's genes."""
+    from core.data import _strip_version, match_genes
+
+    assert _strip_version("ENSG00000092054.12_PAR_Y") == "ENSG00000092054_PAR_Y"
+    assert _strip_version("ENSG00000092054.12") == "ENSG00000092054"
+    assert _strip_version("GATA4.1") == "GATA4.1"  # not an Ensembl id: unchanged
+    model_ids = ["ENSG00000092054.12", "ENSG00000092054.12_PAR_Y", "ENSG00000136574.17"]
+    symbols = ["MYH7", "MYH7", "GATA4"]
+    new = ["ENSG00000092054.12_PAR_Y", "ENSG00000092054.12", "ENSG00000136574.17"]
+    assert match_genes(model_ids, symbols, new, ["MYH7", "MYH7", "GATA4"]).tolist() == [1, 0, 2]
+    assert match_genes(model_ids, symbols, ["ENSG00000092054"], ["x"]).tolist() == [0]
+    # the neighbours command's lookup: the exact id, not the copy listed after it
+    from types import SimpleNamespace
+
+    from core.embed_cli import _gene_rows
+
+    model = SimpleNamespace(gene_ids_=model_ids, gene_symbols_=["MYH7", "MYH7-Y", "GATA4"])
+    assert _gene_rows(model, ["ENSG00000092054.12"])[0] == [0]
+    assert _gene_rows(model, ["ENSG00000092054"])[0] == [0]
+    assert _gene_rows(model, ["ENSG00000092054.12_PAR_Y"])[0] == [1]
+
+
+def test_a_phenotypes_file_missing_subjects_is_said(small, tmp_path, caplog):
+    """A phenotypes file cut short (a partial download) was taken as it was: most samples had
+    no sex or age, and nothing said so."""
+    import logging
+
+    es = load_gtex(small["gct"], small["attributes"], phenotypes=small["phenotypes"])
+    subjects = sorted(es.samples["subject"].unique())
+    assert len(subjects) >= 2
+    table = pd.read_csv(small["phenotypes"], sep="\t", dtype=str)
+    cut = tmp_path / "phenotypes_cut.txt"
+    table[table["SUBJID"] != subjects[0]].to_csv(cut, sep="\t", index=False)
+    with caplog.at_level(logging.INFO, logger="core.data"):
+        es = load_gtex(small["gct"], small["attributes"], phenotypes=cut)
+    absent = int((es.samples["subject"] == subjects[0]).sum())
+    assert f"1 of the {len(subjects)} subjects of the matrix are not in it ({subjects[0]})" in (
+        caplog.text
+    )
+    assert f"their {absent} samples have no sex" in caplog.text
+    assert es.samples["sex"].isna().sum() == absent

@@ -141,9 +141,11 @@ def test_masked_error_counts_only_observed_entries():
         assert float(total) == 2.0 and count == 3
 
 
-def test_checkpoint_resume_equals_uninterrupted(tmp_path):
+def _resume_matches(tmp_path, **settings) -> tuple[torch.Tensor, torch.Tensor]:
+    """The sample map of a run interrupted after epoch 3 and resumed from its checkpoint, and
+    of the same run uninterrupted (``settings`` of :class:`TrainConfig` over 6 epochs)."""
     values, _ = _clusters(n_per=10)
-    cfg = TrainConfig(epochs=6, seed=2, pairs_per_step=300, reassign_every=2, checkpoint_every=3)
+    cfg = TrainConfig(epochs=6, seed=2, pairs_per_step=300, checkpoint_every=3, **settings)
     full = _net(values, seed=2)
     train_network(full, values, cfg)
 
@@ -155,14 +157,54 @@ def test_checkpoint_resume_equals_uninterrupted(tmp_path):
             raise Stop
 
     ckpt = tmp_path / "ckpt.pt"
-    first = _net(values, seed=2)
     with pytest.raises(Stop):
-        train_network(first, values, cfg, callback=stop_after_3, checkpoint=ckpt)
+        train_network(_net(values, seed=2), values, cfg, callback=stop_after_3, checkpoint=ckpt)
     assert ckpt.exists() and not ckpt.with_name("ckpt.pt.tmp").exists()
     resumed = _net(values, seed=99)  # weights come from the checkpoint
     state = train_network(resumed, values, cfg, checkpoint=ckpt, resume=True)
     assert state.epoch == 6 and len(state.history) == 6
-    assert torch.allclose(resumed.sample_embedding, full.sample_embedding, atol=1e-6)
+    return resumed.sample_embedding.detach().cpu(), full.sample_embedding.detach().cpu()
+
+
+#: The regulariser's random partners and the coordinates' noise drawn at every step.
+DRAWS = {"neighbour_weight": 1.0, "sample_noise": 0.05}
+
+
+def test_checkpoint_resume_equals_uninterrupted(tmp_path):
+    resumed, full = _resume_matches(tmp_path, reassign_every=2)
+    assert torch.allclose(resumed, full, atol=1e-6)
+
+
+def test_a_gpus_own_generator_of_the_steps_draws_is_resumed(tmp_path, monkeypatch):
+    """On a GPU the steps' random draws come from a generator of its own (a CPU draw, copied
+    over, waited for the GPU every step): a resumed run continues its draws. Emulated here by
+    a second CPU generator."""
+    import core.train
+
+    default = _resume_matches(tmp_path / "default", **DRAWS)
+    calls = []
+
+    def own(device, generator, seed):
+        calls.append(seed)
+        draws = torch.Generator(device="cpu")
+        draws.manual_seed(seed + 1000)
+        return draws
+
+    monkeypatch.setattr(core.train, "step_generator", own)
+    resumed, full = _resume_matches(tmp_path / "own", **DRAWS)
+    assert calls, "the steps' generator was not asked for"
+    assert not torch.equal(full, default[1])  # the draws did come from it
+    assert torch.allclose(resumed, full, atol=1e-6)
+    saved = torch.load(tmp_path / "own" / "ckpt.pt", weights_only=True)
+    assert "step_generator" in saved
+    assert "step_generator" not in torch.load(tmp_path / "default" / "ckpt.pt", weights_only=True)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_resume_equals_uninterrupted(tmp_path):
+    resumed, full = _resume_matches(tmp_path, device="cuda", **DRAWS)
+    assert torch.allclose(resumed, full, atol=1e-4)
 
 
 def test_resume_without_a_checkpoint_says_so(tmp_path, caplog):

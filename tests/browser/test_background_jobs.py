@@ -51,10 +51,10 @@ def _children(proc) -> set[int]:
     return {p.pid for p in psutil.Process(proc.pid).children()}
 
 
-def test_killed_baseline_maps_job_says_so_and_retries(app_server, driver):
+def _start_baseline_maps(driver, url: str, proc):
+    """Open the page, wait for the sample map, click "Compute the baseline maps" -> the job."""
     from selenium.webdriver.common.by import By
 
-    url, proc = app_server
     driver.get(url + "/")
     _wait(
         driver,
@@ -65,7 +65,14 @@ def test_killed_baseline_maps_job_says_so_and_retries(app_server, driver):
     _scroll_to(driver, "baselines-button")
     before = _children(proc)
     driver.find_element(By.ID, "baselines-button").click()
-    job = _new_job(driver, proc, before, 30, "baseline maps job")
+    return _new_job(driver, proc, before, 30, "baseline maps job")
+
+
+def test_killed_baseline_maps_job_says_so_and_retries(app_server, driver):
+    from selenium.webdriver.common.by import By
+
+    url, proc = app_server
+    job = _start_baseline_maps(driver, url, proc)
     _wait_text(driver, "baselines-progress", "% — ", 60, "baseline maps progress")
     _kill(job)
     _wait_text(driver, "baselines-progress", "stopped before finishing", 30, "stopped")
@@ -90,6 +97,40 @@ def test_killed_baseline_maps_job_says_so_and_retries(app_server, driver):
     )
     assert driver.find_element(By.ID, "baselines-progress").text == ""
     assert driver.find_element(By.ID, "alert-baselines").text == ""
+
+
+def test_a_page_reloaded_while_the_baseline_maps_compute_shows_them_when_done(
+    browser_available, driver, tmp_path
+):
+    """A job belongs to the page that started it: the reloaded page showed neither the job's
+    progress nor, once it was done, the maps (until it was reloaded once more)."""
+    from selenium.webdriver.common.by import By
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    with running_app(cache) as (url, proc):
+        _start_baseline_maps(driver, url, proc)
+        _wait_text(driver, "baselines-progress", "computing t-SNE", 90, "t-SNE under way")
+        driver.refresh()
+        text = _wait_text(
+            driver, "baselines-progress", "started before this page", 60, "the earlier job"
+        )
+        assert "%" in text  # how far it is
+        # a click would only wait for that job: the button waits too
+        assert not driver.find_element(By.ID, "baselines-button").is_enabled()
+        _wait(
+            driver,
+            lambda: len((_figure(driver, "baselines-graph") or {}).get("names", [])) > 5,
+            240,
+            "baseline maps of the earlier job",
+        )
+        _wait(
+            driver, lambda: driver.find_element(By.ID, "baselines-progress").text == "", 10, "done"
+        )
+        rows = driver.find_elements(By.CSS_SELECTOR, "#baselines-table td")
+        assert any(r.text == "t-SNE" for r in rows)
+        assert driver.find_element(By.ID, "baselines-button").is_enabled()
+        assert driver.find_element(By.ID, "alert-baselines").text == ""
 
 
 def test_killed_training_job_says_so_and_retry_trains_again(browser_available, driver, tmp_path):

@@ -281,3 +281,61 @@ def test_a_star_just_outside_a_drawn_box_stays_above_the_selected_samples(
         time.sleep(0.5)
     driver.save_screenshot(str(driver.shots / "12_star_beside_a_box.png"))
     assert sum(pixel) < 120, f"star at ({x:.2f}, {y:.2f}) hidden: pixel {pixel}"
+
+
+def test_a_box_on_empty_space_does_not_fade_the_samples(app_url, driver):
+    """A box that caught no sample faded every sample, as if all were left out (plotly selects
+    the probe grid's invisible points there, and no sample)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    _loaded(driver, app_url)
+    _scroll_to(driver, "sample-map")
+    # the centre of an empty region: a probe-grid point 20 px or more from every sample
+    spot = _js(
+        driver,
+        """const gd = document.querySelector('#sample-map .js-plotly-plot');
+        const fl = gd._fullLayout, xa = fl.xaxis, ya = fl.yaxis;
+        const grid = gd._fullData.find(t => t.name === 'probe grid');
+        const samples = gd._fullData.filter(t => t.customdata && t.name !== 'probe grid');
+        for (let i = 0; i < grid.x.length; i++) {
+            const sx = xa.l2p(grid.x[i]), sy = ya.l2p(grid.y[i]);
+            if (sx < 30 || sx > xa._length - 30 || sy < 30 || sy > ya._length - 30) continue;
+            const near = samples.some(t => t.x.some((x, j) =>
+                Math.abs(xa.l2p(x) - sx) < 20 && Math.abs(ya.l2p(t.y[j]) - sy) < 20));
+            if (!near) return [sx, sy];
+        }
+        return null;""",
+    )
+    assert spot is not None, "no empty region on the map"
+    _js(
+        driver,
+        """const gd = document.querySelector('#sample-map .js-plotly-plot');
+        Plotly.relayout(gd, {dragmode: 'select'});""",
+    )
+    plot = driver.find_element(By.CSS_SELECTOR, "#sample-map .nsewdrag")
+    w, h = plot.size["width"], plot.size["height"]
+    sx, sy = spot
+    box = ActionChains(driver).move_to_element_with_offset(
+        plot, int(sx - 8 - w / 2), int(sy - 8 - h / 2)
+    )
+    box.click_and_hold().move_by_offset(8, 8).move_by_offset(8, 8).release().perform()
+    alert = _wait_text(driver, "alert-selection", "the selection is empty", 30, "empty box")
+    assert "draw a lasso or box around some samples" in alert
+    faded = _js(
+        driver,
+        """const gd = document.querySelector('#sample-map .js-plotly-plot');
+        return gd.data.filter(t => t.customdata && t.name !== 'probe grid'
+                                   && Array.isArray(t.selectedpoints)).length;""",
+    )
+    _wait(
+        driver,
+        lambda: _js(
+            driver,
+            """const gd = document.querySelector('#sample-map .js-plotly-plot');
+            return gd.data.every(t => !Array.isArray(t.selectedpoints));""",
+        ),
+        10,
+        f"the samples shown again ({faded} traces faded)",
+    )
+    driver.save_screenshot(str(driver.shots / "13_empty_box.png"))

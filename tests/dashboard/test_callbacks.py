@@ -212,6 +212,38 @@ def test_lasso_selection_gives_specific_genes(context):
     assert "specific to the selection" in [t.name for t in gfig.data]
 
 
+def test_an_empty_box_taken_away_by_the_page_keeps_its_message(context):
+    """The page takes an empty box away (it faded every sample); the deselection that follows
+    left "No selection" and lost the message that the box had caught no sample."""
+    from dash import no_update
+
+    empty = {"points": [{"x": 1, "y": 1}], "range": {"x": [0, 1], "y": [0, 1]}}
+    store, _ = selection.selection_from_inputs(context, ids.SAMPLE_MAP, empty, None)
+    assert store == {"rows": [], "empty": True}
+    info, _, _, alert = selection.describe_selection(context, store)
+    assert "the selection is empty" in str(alert.children)
+    store2, _ = selection.selection_from_inputs(context, ids.SAMPLE_MAP, None, None, store)
+    assert store2 is no_update  # the message stays
+    # a deselection after a real selection clears it, as before
+    store3, _ = selection.selection_from_inputs(
+        context, ids.SAMPLE_MAP, None, None, {"rows": [1, 2], "drawn": True}
+    )
+    assert store3 == {"rows": []}
+
+
+def test_a_selection_of_many_tissues_says_how_many_more_it_holds(context):
+    """171 samples of 12 tissues read "(Adipose Tissue 20, Blood Vessel 20, Breast 20, Lung
+    20)": 80 of them, and nothing said of the other 8 tissues."""
+    tissues = context.samples["tissue"].to_numpy()
+    rows = [int(r) for r in np.flatnonzero(np.isin(tissues, ["Lung", "Liver", "Heart"]))]
+    rows += [int(r) for r in np.flatnonzero(tissues == "Testis")[:5]]
+    rows += [int(r) for r in np.flatnonzero(tissues == "Spleen")[:3]]
+    rows += [int(r) for r in np.flatnonzero(tissues == "Thyroid")[:1]]
+    info, _, _, _ = selection.describe_selection(context, {"rows": rows})
+    assert info.startswith("69 samples selected (Heart 20, Liver 20, Lung 20, Testis 5, "), info
+    assert "and 2 more (4 samples)" in info
+
+
 def test_selection_summary_names_unlabelled_samples_and_no_specific_gene():
     """Samples without a tissue were counted as "nan"; a selection without a gene clearly
     higher in it said nothing of the empty table."""
@@ -671,7 +703,7 @@ def test_exported_gene_map_labels_are_spaced_for_the_file(context, monkeypatch):
         labels, markers = _label_and_marker_boxes(fig, points.astype(float), plot_px)
         assert _overlaps(labels, markers) == [], width
         shown[width] = len(labels)
-    assert shown[1280] >= shown[500] >= 1
+    assert shown[1280] >= shown[502] >= 1
 
 
 def test_exported_files_of_one_view_at_several_sizes_have_their_own_names(context, monkeypatch):
@@ -804,3 +836,154 @@ def test_the_share_link_says_it_leaves_placed_samples_out():
     text = export.share_link_text(["the selection"], 3)
     assert "without the selection: too long for a link" in text
     assert "without your 3 placed samples: upload them again there" in text
+
+
+@pytest.mark.skipif(browser_path() is None, reason="no Chromium for kaleido")
+def test_exported_files_state_the_size_their_name_says(context):
+    """The 85 mm PDF's page was 265 mm wide, the SVG was in pixels and the PNG had no dpi: a
+    journal's system or an image editor read them at another size."""
+    import re
+    import struct
+
+    context.compute_baselines()
+    size = "single column (85 mm, 300 dpi)"
+    for which in ("sample-map", "baselines"):
+        files = {
+            fmt: base64.b64decode(
+                export.export_figure(context, which, fmt, size, {"color": "ann:tissue"})["content"]
+            )
+            for fmt in ("png", "svg", "pdf")
+        }
+        png = files["png"]
+        width_px, height_px = struct.unpack(">II", png[16:24])
+        assert width_px == 1004  # 85 mm at 300 dpi
+        at = png.index(b"pHYs")
+        per_metre_x, per_metre_y, unit = struct.unpack(">IIB", png[at + 4 : at + 13])
+        assert unit == 1 and per_metre_x == per_metre_y
+        assert per_metre_x * 0.0254 == pytest.approx(300, abs=0.1)  # dpi
+        height_mm = height_px / per_metre_x * 1000
+        svg = re.match(rb"<svg[^>]*>", files["svg"]).group(0).decode()
+        assert 'width="85.00mm"' in svg and "viewBox" in svg
+        assert float(re.search(r'height="([\d.]+)mm"', svg).group(1)) == pytest.approx(
+            height_mm, abs=0.2
+        )
+        pdf = files["pdf"]
+        # its title is the figure's (kaleido's own was "Kaleido-fier"), and every object is
+        # where the cross-reference table says it is after the title grew
+        title = re.search(rb"/Title <FEFF([0-9A-F]*)>", pdf).group(1)
+        name = {"sample-map": "sample map", "baselines": "baseline maps"}[which]
+        assert bytes.fromhex(title.decode()).decode("utf-16-be") == (
+            f"{name}, {export.dataset_line(context)}"
+        )
+        assert b"Kaleido-fier" not in pdf
+        table = pdf[pdf.rindex(b"\nxref\n") + 1 :].split(b"\n")
+        entries = table[2 : 2 + int(table[1].split()[1])]
+        for number, entry in enumerate(entries):
+            offset, _, kind = entry.split()[:3]
+            assert kind == b"f" or pdf.startswith(b"%d 0 obj" % number, int(offset)), number
+        assert int(table[table.index(b"startxref") + 1]) == pdf.rindex(b"\nxref\n") + 1
+        box = re.search(rb"/MediaBox \[([^\]]*)\]", files["pdf"]).group(1).split()
+        width_pt, height_pt = float(box[2]), float(box[3])
+        assert width_pt / 72 * 25.4 == pytest.approx(85, abs=0.3)
+        assert height_pt / 72 * 25.4 == pytest.approx(height_mm, abs=0.5)
+
+
+def test_a_legend_under_a_narrow_figure_leaves_the_plot_its_room(context, monkeypatch):
+    """In the single-column size, 26 tissues went under the map and took its room: the map
+    was 50-130 pixels tall, the panel titles of the baseline maps overlapped the row above."""
+    figs = []
+
+    class Keep:
+        def render(self, fig, fmt, width, height, scale):
+            figs.append((fig, width, height))
+            return b"<svg/>"
+
+    monkeypatch.setattr(context, "image_renderer", Keep())
+    context.compute_baselines()
+    size = "single column (85 mm, 300 dpi)"
+    export.export_figure(context, "sample-map", "svg", size, {"color": "ann:tissue"})
+    export.export_figure(context, "baselines", "svg", size, {})
+    for (fig, width, height), bottom in zip(figs, (40, 10), strict=True):
+        layout = fig.layout
+        assert layout.legend.orientation == "h"  # 26 tissues do not fit beside the map
+        assert (width, height) == (layout.width, layout.height) and height > 400  # grown
+        # the legend's rows are added under what the nominal 400 pixels hold, less the
+        # figure's own bottom margin (40 under the sample map, 10 under the baseline maps)
+        assert height - layout.margin.b >= 400 - bottom, (height, layout.margin.b)
+    base = figs[1][0]
+    # the maps have the file's width (no room kept for a legend beside them): 3 per row
+    assert len({tuple(base.layout[a].domain) for a in base.layout if a.startswith("xaxis")}) == 3
+    assert base.layout.title.text.startswith("The same 520 samples in 5 maps")
+    # and near-square panels: the file grew for them (at 85 mm they were 139 x 107 pixels)
+    lay, (_, width, height) = base.layout, figs[1]
+    plot_w = width - lay.margin.l - lay.margin.r
+    plot_h = height - lay.margin.t - lay.margin.b
+    ratios = [
+        (lay[x].domain[1] - lay[x].domain[0])
+        * plot_w
+        / ((lay[y].domain[1] - lay[y].domain[0]) * plot_h)
+        for x, y in (("xaxis", "yaxis"), ("xaxis5", "yaxis5"))
+    ]
+    assert all(0.8 < r < 1.2 for r in ratios), ratios
+    assert all("<br>" in t.name or t.name.endswith("(20)") for t in base.data if t.showlegend)
+
+
+def test_the_no_baseline_maps_message_goes_once_they_are_shown():
+    """The message "no baseline maps yet: compute them first" stayed after the maps came."""
+    from dash import no_update
+
+    stale = {"props": {"children": export.NO_BASELINES, "className": "alert alert-error"}}
+    rows = [{"map": "PCA", "1-NN accuracy (2% labels)": 0.2, "sd": 0.01}]
+    assert export.stale_export_alert(rows, stale) is None
+    other = {"props": {"children": "exported the sample map as sample-map.svg (screen)"}}
+    assert export.stale_export_alert(rows, other) is no_update  # another message stays
+    assert export.stale_export_alert([], stale) is no_update  # no maps yet: it is still true
+
+
+def test_a_legend_under_the_plot_grows_a_journal_file_only_so_far():
+    """With no bound, 1,000 long names made a single-column file 29,000 pixels tall; a slide
+    grew out of 16:9."""
+    rng = np.random.default_rng(0)
+    xy = rng.normal(size=(3000, 2))
+    names = np.array([f"a rather long category name number {i % 300}" for i in range(3000)])
+    fig = figures.sample_map_categorical(xy, names, ["s"] * 3000, "site", max_categories=400)
+    page = int(figures.JOURNAL_PAGE_MM / 85 * 502)
+    column = figures.for_export(fig, 502, 400, max_height=page)
+    assert 400 < column.layout.height <= page
+    slide = figures.for_export(fig, 1280, 720)  # no growth: the legend takes its room
+    assert slide.layout.height == 720 and slide.layout.margin.b <= 0.7 * 720
+
+
+def test_physical_size_replaces_a_dpi_already_there():
+    import struct
+    import zlib
+
+    def chunk(kind, body):
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
+
+    ihdr = struct.pack(">IIBBBBB", 1004, 10, 8, 2, 0, 0, 0)
+    old_dpi = struct.pack(">IIB", 2835, 2835, 1)  # 72 dpi
+    raw = zlib.compress(b"".join(b"\x00" + b"\xff" * 3 * 1004 for _ in range(10)))
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"pHYs", old_dpi)
+        + chunk(b"IDAT", raw)
+        + chunk(b"IEND", b"")
+    )
+    out = export.physical_size(png, "png", 85.0, 0.85)
+    kinds, pos = [], 8
+    while pos < len(out):
+        (length,) = struct.unpack(">I", out[pos : pos + 4])
+        kind, body = out[pos + 4 : pos + 8], out[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", out[pos + 8 + length : pos + 12 + length])
+        assert crc == zlib.crc32(kind + body), kind
+        kinds.append(kind)
+        if kind == b"pHYs":
+            per_metre = struct.unpack(">IIB", body)[0]
+        pos += 12 + length
+    assert kinds == [b"IHDR", b"pHYs", b"IDAT", b"IEND"]
+    assert per_metre * 0.0254 == pytest.approx(300, abs=0.1)
+    assert export.physical_size(b"<svg/>", "png", 85, 85) == b"<svg/>"  # not a PNG: as it was
+    assert export.pdf_title(b"%PDF-1.4\n1 0 obj", "a title") == b"%PDF-1.4\n1 0 obj"

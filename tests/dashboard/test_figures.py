@@ -114,10 +114,15 @@ def test_exported_legend_keeps_every_entry(coords):
     fig = figures.sample_map_categorical(coords, labels, ["s"] * 600, "tissue")
     few = figures.for_export(fig, 1000, 700)
     assert few.layout.legend.orientation is None  # fits at the right: unchanged
-    small = figures.for_export(fig, 500, 400)  # single column: 26 entries do not fit
+    small = figures.for_export(fig, 500, 400, max_height=900)  # 26 entries do not fit
     assert small.layout.legend.orientation == "h"
     assert small.layout.legend.entrywidthmode == "pixels"
-    assert 100 < small.layout.margin.b <= 0.7 * 400
+    # under the plot, in a figure grown by the legend's height: the plot keeps its room
+    assert small.layout.margin.b > 100 and 400 < small.layout.height <= 900
+    assert small.layout.height - small.layout.margin.b >= 400 - (fig.layout.margin.b or 80)
+    # a figure that may not grow (a slide's shape): the legend takes its room from the plot
+    fixed = figures.for_export(fig, 500, 400)
+    assert fixed.layout.height == 400 and 100 < fixed.layout.margin.b <= 0.7 * 400
     fig = figures.baselines_figure({"PCA": coords}, labels, label_name="tissue")
     assert fig.layout.legend.tracegroupgap == 0  # no gap between the entries of each group
 
@@ -470,3 +475,47 @@ def test_sample_hover_names_missing_annotations_as_the_legend_does():
     )
     assert text[0] == "<b>S1</b><br>SMTS: Lung<br>age: unlabelled"
     assert text[1] == "<b>S&lt;2&gt;</b><br>SMTS: unlabelled<br>age: 60-69"
+
+
+def test_a_title_too_long_for_the_file_is_broken_into_lines():
+    """A long title (a gene's colouring, the SIMULATED label) was cut at the file's edge."""
+    label = "<span style='color:#b45309'><b>SIMULATED DATA</b></span>"
+    title = (
+        f"{label} · Samples (1,200) — coloured by a rather long gene list name<br><sup>"
+        + ("what the colours mean, said at length " * 3)
+        + "</sup>"
+    )
+    fig = go.Figure(layout=dict(title=dict(text=title, font=dict(size=15)), margin=dict(t=60)))
+    figures.fit_title(fig, 502)
+    lines = fig.layout.title.text.split("<br>")
+    assert len(lines) > 2 and fig.layout.margin.t > 60
+    assert lines[0].startswith(label)  # the tags of a word are kept whole
+    for line in lines:  # each line at most the width, and its tags balanced
+        assert figures._visible_length(line) <= (502 - 30) / (0.55 * 15)
+        assert line.count("<sup>") == line.count("</sup>")
+    assert " ".join(lines).replace("</sup> <sup>", " ").count("said at length") == 3
+    short = go.Figure(layout=dict(title=dict(text="Samples (520)"), margin=dict(t=60)))
+    figures.fit_title(short, 502)
+    assert short.layout.title.text == "Samples (520)" and short.layout.margin.t == 60
+
+
+def test_a_label_takes_the_clear_place_that_covers_the_fewest_dots():
+    """Labels kept off rings, the star and each other, not off the other genes' dots: at 85 mm
+    "TBX4" sat on dots."""
+    layout = np.array([[0.0, 0.0], [10.0, 10.0], [5.0, 5.0]])
+    # dots right above the neighbour (row 2), where its first choice, away from the focus, is
+    cloud = np.column_stack([np.linspace(5.0, 5.6, 40), np.full(40, 5.35)])
+    layout = np.vstack([layout, cloud])
+    plot_px = (400.0, 400.0)
+    shown, positions, _ = figures.place_labels(
+        layout, [2], ["TBX4"], focus=0, focus_text="TBX5", plot_px=plot_px
+    )
+    px = figures.plot_pixels(layout, plot_px)
+
+    def under(pos):
+        box = figures.label_box(px[2], "TBX4", 10.0, pos, 9.0)
+        x, y = px[3:, 0], px[3:, 1]
+        return int(((x >= box[0]) & (x <= box[1]) & (y >= box[2]) & (y <= box[3])).sum())
+
+    assert shown[0] and under("top right") > 0 and under("top center") > 0
+    assert under(positions[0]) == 0, positions[0]

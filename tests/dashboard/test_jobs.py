@@ -4,11 +4,15 @@ progress message for ever. Each test failed before the page could tell."""
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 import subprocess
 import sys
 import threading
+import time
 
+import numpy as np
 import pytest
 from dash import no_update
 
@@ -117,7 +121,7 @@ def test_a_lock_left_by_a_killed_training_job_does_not_block_the_next(untrained)
 def test_a_lock_of_a_live_process_is_kept(untrained):
     from dashboard.context import OwnedLock
 
-    me = OwnedLock(untrained.cache_dir, "x")._owner()
+    me = OwnedLock.identity()
     assert OwnedLock.owner_alive(me)
     assert OwnedLock.owner_alive({"pid": 1, "host": "another-machine", "started": 0.0})
     assert not OwnedLock.owner_alive({**me, "started": me["started"] - 100})  # pid reused
@@ -160,3 +164,158 @@ def test_a_job_forked_while_a_request_holds_the_context_lock_does_not_hang(untra
     finally:
         release.set()
         thread.join()
+
+
+def _dead_pid() -> int:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    return dead.pid
+
+
+def test_a_page_opened_while_the_baseline_maps_compute_follows_that_job(untrained):
+    """A job belongs to the page that started it: a page reloaded while the maps were computed
+    showed neither their progress nor, once done, the maps (until reloaded again)."""
+    assert baselines.baselines_on_load(untrained) == (no_update, no_update, no_update, True)
+    # a job started by an earlier page, here in this process (alive), says how far it is
+    untrained.job_started("baselines")
+    untrained.job_progress("baselines", "50% — computing t-SNE")
+    fig, rows, progress, poll_disabled = baselines.baselines_on_load(untrained)
+    assert fig is no_update and rows is no_update and poll_disabled is False
+    assert progress == f"{baselines.EARLIER_JOB}: 50% — computing t-SNE"
+    out = baselines.baselines_poll_view(untrained)
+    assert out[2] == progress and out[3] is False and out[0] is no_update
+
+    # the job's maps arrive: the polling page shows them and stops polling
+    untrained.compute_baselines()
+    untrained.job_finished("baselines")
+    fig, rows, progress, poll_disabled, button, alert = baselines.baselines_poll_view(untrained)
+    titles = {a.text.split("<br>")[0] for a in fig.layout.annotations}
+    assert {"PCA", "NMF", "t-SNE", "UMAP"} <= titles and len(fig.data) >= 4 * 26
+    assert {r["map"] for r in rows} >= {"PCA", "NMF", "t-SNE", "UMAP"}
+    assert (progress, poll_disabled, button, alert) == ("", True, baselines.COMPUTE_LABEL, None)
+    # and a page opened later finds them at once
+    assert baselines.baselines_on_load(untrained)[3] is True
+    assert baselines.baselines_on_load(untrained)[0] is not no_update
+
+
+def test_a_polled_baseline_maps_job_that_stopped_or_failed_says_so(untrained):
+    record = untrained._job_file("baselines")
+    untrained.job_progress("baselines", "50% — computing t-SNE")
+    stale = {**json.loads(record.read_text()), "pid": _dead_pid()}
+    record.write_text(json.dumps(stale))  # the job was killed
+    assert baselines.baselines_on_load(untrained) == (no_update, no_update, no_update, True)
+    _, _, progress, poll_disabled, button, alert = baselines.baselines_poll_view(untrained)
+    assert progress == "stopped before finishing" and poll_disabled is True
+    assert button == baselines.RETRY_LABEL and "killed" in _text(alert)
+
+    untrained.job_finished("baselines", error="NMF did not converge")
+    _, _, progress, poll_disabled, button, alert = baselines.baselines_poll_view(untrained)
+    assert poll_disabled is True and button == baselines.RETRY_LABEL
+    assert "NMF did not converge" in _text(alert)
+
+    # a record of an older version (no host) is not waited for
+    record.write_text(json.dumps({"state": "running", "pid": os.getpid()}))
+    assert untrained.job_running("baselines") is None
+
+
+def test_two_jobs_asked_for_the_same_baseline_maps_compute_them_once(untrained, monkeypatch):
+    """A second job (a reloaded page's click, another user) waits for the first one's maps, and
+    leaves the record that pages follow to the job that computes: "waiting for the same maps"
+    replaced the first job's progress there."""
+    import core.analysis
+
+    calls, started = [], threading.Event()
+    real = core.analysis.baseline_embeddings
+
+    def slow(*args, **kwargs):
+        calls.append(1)
+        started.set()
+        time.sleep(1.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(core.analysis, "baseline_embeddings", slow)
+    results, said, seen = [], [], []
+    first = threading.Thread(
+        target=lambda: results.append(untrained.compute_baselines(record=True))
+    )
+    first.start()
+    assert started.wait(60)
+
+    def waiting(fraction, message):
+        said.append(message)
+        seen.append(untrained.job_running("baselines"))
+
+    second = untrained.compute_baselines(progress=waiting, record=True)
+    first.join(120)
+    assert len(calls) == 1, "the same maps were computed twice"
+    assert said and "another job" in said[0]
+    assert seen[0] is not None and "waiting" not in seen[0]["progress"]  # the first job's
+    assert second["maps"].keys() == results[0]["maps"].keys()
+    assert np.array_equal(second["maps"]["t-SNE"], results[0]["maps"]["t-SNE"])
+    assert untrained.job_outcome("baselines") == {"state": "done"}
+    assert untrained.job_running("baselines") is None
+
+
+def test_a_baseline_maps_job_that_fails_records_why_before_another_can_start(
+    untrained, monkeypatch
+):
+    import core.analysis
+
+    def broken(*args, **kwargs):
+        raise ValueError("NMF did not converge")
+
+    monkeypatch.setattr(core.analysis, "baseline_embeddings", broken)
+    with pytest.raises(ValueError):
+        untrained.compute_baselines(record=True)
+    outcome = untrained.job_outcome("baselines")
+    assert outcome == {"state": "failed", "error": "ValueError: NMF did not converge"}
+    _, _, _, poll_disabled, button, alert = baselines.baselines_poll_view(untrained)
+    assert poll_disabled is True and "NMF did not converge" in _text(alert)
+    # the lock was given back: the next job computes at once
+    monkeypatch.undo()
+    said = []
+    untrained.compute_baselines(progress=lambda f, m: said.append(m))
+    assert not any("another job" in m for m in said)
+
+
+class _Arriving:
+    """A context whose baseline maps arrive between two looks (the job ends meanwhile)."""
+
+    def __init__(self, real):
+        self.real, self.looks = real, 0
+
+    def cached_baselines(self):
+        self.looks += 1
+        return None if self.looks == 1 else self.real.cached_baselines()
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def test_a_page_that_looks_as_the_job_ends_still_shows_the_maps(untrained):
+    """The maps were stored, then the job's end recorded, between the page's look at the maps
+    and its look at the job: the page stopped polling and showed nothing."""
+    untrained.compute_baselines(record=True)  # stored, and the job's end recorded
+    out = baselines.baselines_poll_view(_Arriving(untrained))
+    assert out[0] is not no_update and out[3] is True and out[2] == ""
+    out = baselines.baselines_on_load(_Arriving(untrained))
+    assert out[0] is not no_update and out[3] is True
+
+
+def test_the_baseline_maps_file_of_a_dataset_without_a_model_counts_its_maps(untrained):
+    """Its title said "5 maps" over the 4 panels PCA, NMF, t-SNE and UMAP."""
+    from dashboard import export
+
+    figs = []
+
+    class Keep:
+        def render(self, fig, fmt, width, height, scale):
+            figs.append(fig)
+            return b"<svg/>"
+
+    untrained.image_renderer = Keep()
+    untrained.compute_baselines()
+    export.export_figure(untrained, "baselines", "svg", "screen", {})
+    panels = [a.text.split("<br>")[0] for a in figs[0].layout.annotations]
+    assert panels == ["PCA", "NMF", "t-SNE", "UMAP"]
+    assert figs[0].layout.title.text.startswith("The same 520 samples in 4 maps, coloured by")
