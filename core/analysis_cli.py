@@ -15,6 +15,7 @@ import logging
 import numbers
 import os
 import platform
+import re
 import shutil
 import sys
 import time
@@ -227,9 +228,13 @@ class _Loaded:
         self.dir = Path(model_dir)
         self.model = load_model_dir(model_dir, flag)
         saved = getattr(self.model, "samples_", None)
-        if label is not None and saved is not None:  # before the data is read again (minutes)
-            _label_column(SimpleNamespace(samples=saved), label)
         source = getattr(self.model, "data_source_", None)
+        if label is not None and saved is not None:  # before the data is read again (minutes)
+            try:
+                _label_column(SimpleNamespace(samples=saved), label)
+            except CoreError:
+                if not _in_annotation_headers(source, label):  # a column added since training
+                    raise
         if not source:
             raise ModelError(f"{flag} {model_dir}: the model does not record its training data")
         try:
@@ -279,6 +284,30 @@ def _label_column(es: Any, label: str | None) -> str | None:
         cols = ", ".join(map(str, es.samples.columns)) or "none"
         raise CoreError(f"--label {label}: no such sample annotation (available: {cols})")
     return by_lower[label.lower()]
+
+
+def _in_annotation_headers(source: Any, label: str) -> bool:
+    """Whether ``label`` is a word of the first line of an annotation file that ``source`` (a
+    model's ``data_source_``) reads again: a column added to it after training. Unreadable files
+    say yes: re-loading the data names their problem."""
+    import gzip
+
+    if not isinstance(source, dict):
+        return False
+    paths = [source.get(k) for k in ("annotations", "attributes", "phenotypes")]
+    wanted = label.strip().lower()
+    for path in filter(None, paths):
+        try:
+            with open(path, "rb") as fh:
+                gz = fh.read(2) == b"\x1f\x8b"
+            with gzip.open(path, "rb") if gz else open(path, "rb") as fh:
+                head = fh.readline(1 << 20).decode("utf-8", errors="replace")
+        except (OSError, EOFError):
+            return True
+        words = re.split(r"[\t,;]", head.lstrip("\ufeff").strip())
+        if wanted in {w.strip().strip('"').strip("'").lower() for w in words}:
+            return True
+    return False
 
 
 def _check_protocol(args: argparse.Namespace) -> None:

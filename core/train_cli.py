@@ -70,8 +70,10 @@ def _checkpoint_epoch(checkpoint: Path) -> str:
         return ""
 
 
-#: In the checkpoint folder while a run trains: its process (pid, host, start time).
+#: In the checkpoint folder while a run trains: its process (pid, host, start time), for messages.
 RUNNING_FILE = "running.json"
+#: In the checkpoint folder while a run trains: the file its process holds locked.
+LOCK_FILE = "running.lock"
 
 
 def _this_process() -> dict:
@@ -104,10 +106,98 @@ def _running_owner(partial: Path) -> dict | None:
     return owner
 
 
+class TrainingClaim:
+    """The checkpoint folder ``partial``, held by this run from before its data is read until it
+    ends: a second ``train`` into the same ``--out`` is refused meanwhile, whatever its flags.
+
+    The hold is a lock on :data:`LOCK_FILE` that the system releases when the process ends,
+    killed or not, so a dead run never blocks the folder (where there is no such lock, Windows,
+    the process named in :data:`RUNNING_FILE` is asked whether it still runs). On leaving, the
+    record and the lock file go, and the folder too when this run made it and left no
+    checkpoint in it.
+    """
+
+    def __init__(self, partial: Path, out: Path) -> None:
+        self.partial = partial
+        self.out = out
+        self.created = False
+        self.held = False
+        self._fd: int | None = None
+
+    def _refuse(self) -> CoreError:
+        owner = _running_owner(self.partial)
+        who = "a training run"
+        if owner is not None:
+            started = time.strftime("%H:%M", time.localtime(owner["started"]))
+            who = f"a training run (process {owner['pid']}, started {started})"
+        return CoreError(
+            f"{who} is writing {self.out} now: wait for it to finish, or choose another --out"
+        )
+
+    def __enter__(self) -> TrainingClaim:
+        self.created = not self.partial.exists()
+        try:
+            self.partial.mkdir(parents=True, exist_ok=True)
+            self._lock()
+            self.held = True
+            _write_json(self.partial / RUNNING_FILE, _this_process())
+        except CoreError:
+            self._leave()
+            raise
+        except OSError as exc:
+            self._leave()
+            raise CoreError(f"cannot write the checkpoint folder {self.partial}: {exc}") from None
+        return self
+
+    def _lock(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # no advisory locks here: the record of a live process decides
+            if _running_owner(self.partial) is not None:
+                raise self._refuse() from None
+            return
+        path = self.partial / LOCK_FILE
+        for _ in range(5):  # the file may be removed by the run that ends as this one starts
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise self._refuse() from None
+            except OSError:  # a file system without locks: the record decides, as above
+                os.close(fd)
+                if _running_owner(self.partial) is not None:
+                    raise self._refuse() from None
+                return
+            try:
+                same = os.fstat(fd).st_ino == os.stat(path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                self._fd = fd
+                return
+            os.close(fd)  # locked a file that was removed meanwhile: lock the new one
+            self.partial.mkdir(parents=True, exist_ok=True)
+        raise self._refuse()
+
+    def _leave(self) -> None:
+        if not self.held:  # refused: the folder is another run's
+            return
+        (self.partial / RUNNING_FILE).unlink(missing_ok=True)
+        (self.partial / LOCK_FILE).unlink(missing_ok=True)
+        if self._fd is not None:
+            os.close(self._fd)  # the lock goes with it
+            self._fd = None
+        self.held = False
+        if self.created and not (self.partial / "checkpoint.pt").exists():
+            shutil.rmtree(self.partial, ignore_errors=True)
+
+    def __exit__(self, *exc_info) -> None:
+        self._leave()
+
+
 def run_train(args: argparse.Namespace) -> int:
-    from core.cli import check_out_location, load_data_from_args
-    from core.estimator import FactorizedEmbeddings
-    from core.train import resolve_device
+    from core.cli import check_out_location
 
     out = Path(args.out)
     if out.name in ("", ".", ".."):
@@ -118,13 +208,19 @@ def run_train(args: argparse.Namespace) -> int:
     checkpoint = partial / "checkpoint.pt"
     if out.exists() and not out.is_dir():
         raise CoreError(f"--out {out} is a file; a model is a directory: choose another --out")
-    running = _running_owner(partial)
-    if running is not None:  # not an interrupted run: one that goes on (--force: two writers)
-        raise CoreError(
-            f"a training run (process {running['pid']}, started "
-            f"{time.strftime('%H:%M', time.localtime(running['started']))}) is writing "
-            f"{out} now: wait for it to finish, or choose another --out"
-        )
+    check_out_location(out, "--out")
+    # held from here to the end: a run that goes on is not an interrupted one (--force, or a
+    # second run started while the first reads its data, made two writers of one checkpoint)
+    with TrainingClaim(partial, out):
+        return _train(args, out, partial, checkpoint)
+
+
+def _train(args: argparse.Namespace, out: Path, partial: Path, checkpoint: Path) -> int:
+    """:func:`run_train` once its checkpoint folder is held."""
+    from core.cli import load_data_from_args
+    from core.estimator import FactorizedEmbeddings
+    from core.train import resolve_device
+
     if checkpoint.exists() and not (args.resume or args.force):
         # the same command again without --resume would start over and lose that progress
         # (said before "already exists": its advice, --force, would discard the checkpoint)
@@ -143,7 +239,6 @@ def run_train(args: argparse.Namespace) -> int:
         raise CoreError(f"--resume: no checkpoint at {checkpoint}")
     if out.is_dir():
         _check_replaceable(out)
-    check_out_location(out, "--out")
     resolve_device(args.device)  # before the data is read: a missing GPU is known now
 
     if args.min_detection is not None and not 0.0 <= args.min_detection <= 1.0:
@@ -228,17 +323,12 @@ def run_train(args: argparse.Namespace) -> int:
     if args.resume:
         _check_resumed_data(partial, checkpoint, es)
 
-    created = not partial.exists()
     try:
         if not args.resume:  # --force: an interrupted run's checkpoint is not continued
             checkpoint.unlink(missing_ok=True)
-        partial.mkdir(parents=True, exist_ok=True)
-        _write_json(partial / RUNNING_FILE, _this_process())
         _write_json(partial / "params.json", model.get_params())
         _write_json(partial / "data.json", _data_record(es))
     except OSError as exc:
-        if created:
-            shutil.rmtree(partial, ignore_errors=True)
         raise CoreError(f"cannot write the checkpoint folder {partial}: {exc}") from None
 
     progress = TrainingProgress()
@@ -246,7 +336,6 @@ def run_train(args: argparse.Namespace) -> int:
         model.fit(es, callback=progress, checkpoint=checkpoint, resume=args.resume)
     except BaseException as exc:
         progress.close()
-        (partial / RUNNING_FILE).unlink(missing_ok=True)
         # a checkpoint cut short by a full disk or an interruption: its temporary file only
         checkpoint.with_name(checkpoint.name + ".tmp").unlink(missing_ok=True)
         failed_write = _write_failure(exc, partial)

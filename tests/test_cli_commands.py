@@ -5,6 +5,8 @@ what they hold, progress that is not noise, nothing lost without --force."""
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import re
 from pathlib import Path
 
@@ -659,7 +661,10 @@ def test_annotation_columns_from_the_environment():
     assert build_parser().parse_args(argv).annotation_columns == "ischemic_time, PMI"
 
 
-@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+@pytest.mark.skipif(
+    not Path("/proc/self").is_dir() or getattr(os, "geteuid", lambda: 1)() != 0,
+    reason="needs Linux's /proc, as root (whom permissions let write there)",
+)
 def test_an_out_where_no_file_can_be_made_is_refused_before_any_work(
     tiny_model, sepira_file, capsys
 ):
@@ -679,37 +684,84 @@ def test_a_second_run_into_the_same_out_while_the_first_trains_is_refused(
     sepira_file, tmp_path, capsys
 ):
     """It was told the first run was "interrupted" and offered --force, and then both wrote
-    the same checkpoint."""
-    import json
-    import socket
+    the same checkpoint; and a second run started while the first read its data (minutes on
+    GTEx) was not refused at all."""
     import subprocess
     import sys
 
-    import psutil
-
     out = tmp_path / "model"
     partial = tmp_path / "model.partial"
-    partial.mkdir()
-    first = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    holder = (
+        "import sys, time; from pathlib import Path; from core.train_cli import TrainingClaim\n"
+        "with TrainingClaim(Path(sys.argv[1]), Path(sys.argv[2])):\n"
+        "    print('held', flush=True); time.sleep(60)\n"
+    )
+    root = str(Path(__file__).resolve().parents[1])
+    first = subprocess.Popen(
+        [sys.executable, "-c", holder, str(partial), str(out)],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        owner = {
-            "pid": first.pid,
-            "host": socket.gethostname(),
-            "started": psutil.Process(first.pid).create_time(),
-        }
-        (partial / "running.json").write_text(json.dumps(owner))
+        assert first.stdout.readline().strip() == "held"
         args = ["train", "--matrix", sepira_file, "--out", out, "--epochs", "1"]
         for extra in ([], ["--force"], ["--resume"]):
             code, _, err = _run([*args, *extra], capsys)
             assert code == 2 and f"a training run (process {first.pid}, started" in err, err
             assert f"is writing {out} now" in err
+            assert (partial / "running.json").is_file()  # the first run's record stays
     finally:
         first.kill()
         first.wait()
     # the run has ended (killed: its record stays): the folder is free again
+    assert (partial / "running.json").is_file()
     code, _, err = _run([*args, "--top-genes", "50"], capsys)
     assert code == 0, err
     assert not partial.exists() and (out / "config.json").is_file()
+
+
+def test_a_run_holds_its_folder_while_it_reads_its_data(sepira_file, tmp_path, capsys, monkeypatch):
+    """The record was written only once the data was read: a second run started meanwhile
+    passed every check, and the first one's end removed the folder the second wrote into."""
+    from core import cli
+
+    out = tmp_path / "model"
+    args = ["train", "--matrix", sepira_file, "--out", out, "--epochs", "1", "--top-genes", "20"]
+    load = cli.load_data_from_args
+    seen = []
+
+    def load_and_start_another(*a, **k):
+        seen.append(_run([*args, "--force"], capsys))  # while the first reads its data
+        return load(*a, **k)
+
+    monkeypatch.setattr(cli, "load_data_from_args", load_and_start_another)
+    code, _, err = _run(args, capsys)
+    assert code == 0, err
+    assert seen and seen[0][0] == 2 and f"is writing {out} now" in seen[0][2], seen
+    assert (out / "config.json").is_file() and not (tmp_path / "model.partial").exists()
+
+
+def test_a_label_added_to_the_annotation_file_after_training_is_read(sepira_file, tmp_path, capsys):
+    """The early check of --label knew only the columns saved with the model: a column added to
+    the annotation file since then (read again with the data) was refused, and the message
+    listed the old columns only."""
+    table = pd.read_csv(sepira_file).iloc[:60, :32]
+    table.drop(columns=["tissue"]).to_csv(tmp_path / "m.csv", index=False)
+    annotations = table[["sample", "tissue"]]
+    annotations.to_csv(tmp_path / "ann.csv", index=False)
+    model = tmp_path / "model"
+    train = ["train", "--matrix", tmp_path / "m.csv", "--annotations", tmp_path / "ann.csv"]
+    code, _, err = _run([*train, "--out", model, "--epochs", "2", "--hidden", "16"], capsys)
+    assert code == 0, err
+    group = np.where(np.arange(60) % 2 == 0, "a", "b")
+    annotations.assign(Group=group).to_csv(tmp_path / "ann.csv", index=False)
+    evaluate = ["evaluate", "--model", model, "--splits", "2", "--classifiers", "1-NN"]
+    code, _, err = _run([*evaluate, "--label", "group", "--out", tmp_path / "t.json"], capsys)
+    assert code == 0, err
+    assert json.loads((tmp_path / "t.json").read_text())["protocol"]["label"] == "Group"
+    code, _, err = _run([*evaluate, "--label", "grp", "--out", tmp_path / "u.json"], capsys)
+    assert code == 2 and "--label grp: no such sample annotation (available: tissue)" in err, err
 
 
 def test_an_unknown_label_is_refused_before_the_data_is_read_again(
