@@ -179,10 +179,12 @@ def register_callbacks(app: Any) -> None:
         Output(ids.BASELINES_POLL, "disabled"),
         Output(ids.BASELINES_BUTTON, "disabled", allow_duplicate=True),
         Input(ids.MODEL_STATUS, "data"),
+        State(ids.BASELINES_RUNNING, "data"),
         prevent_initial_call="initial_duplicate",
     )
-    def show_cached(status):
-        if not status or not status.get("ready"):
+    def show_cached(status, own_job_running):
+        # (this page's own job, started while the model trained, is not an earlier page's)
+        if not status or not status.get("ready") or own_job_running:
             return (no_update,) * 5
         out = baselines_on_load(context)
         # while an earlier page's job computes them, a click would only wait for it

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from core.analysis import unit_rows
+from core.data import _strip_version as _core_strip_version
 from core.data import is_simulated, match_genes, step_words
 from core.errors import CoreError, DataError, ModelError
 from dashboard.render import ImageRenderer
@@ -244,7 +245,14 @@ def _runs(units: Sequence[np.ndarray], m: int, idx: np.ndarray, k: int) -> np.nd
 
 
 def _strip_version(gene_id: str) -> str:
-    return gene_id.split(".", 1)[0] if gene_id.upper().startswith("ENS") else gene_id
+    """An Ensembl id without its version, as :func:`core.data._strip_version` (a suffix after
+    the version stays: ``ENSG00000092054.12_PAR_Y``, GTEx's Y copy of a pseudoautosomal gene,
+    is not the X gene), in any case."""
+    upper = gene_id.upper()
+    if not upper.startswith("ENS"):
+        return gene_id
+    stripped = _core_strip_version(upper)
+    return stripped if stripped != upper else gene_id.split(".", 1)[0]
 
 
 def unique_symbols(symbols: np.ndarray, gene_ids: np.ndarray) -> np.ndarray:
@@ -1845,12 +1853,24 @@ class AppContext:
         hit = self.cached_baselines()
         if hit is not None:
             return hit
-        lock_cache = diskcache.Cache(str(self.cache_dir / "locks"))
-        lock = OwnedLock(lock_cache, f"baselines-owned-{self.baselines_key()}", expire=6 * 3600)
-        if not lock.try_acquire():
-            if OwnedLock.owner_alive(lock_cache.get(lock.name)):  # (not one that was killed)
-                progress(0.0, "waiting for the same maps, computed by another job")
-            lock.acquire()
+        lock_cache = None
+        try:
+            lock_cache = diskcache.Cache(str(self.cache_dir / "locks"))
+            name = f"baselines-owned-{self.baselines_key()}"
+            lock = OwnedLock(lock_cache, name, expire=6 * 3600)
+            if not lock.try_acquire():
+                if OwnedLock.owner_alive(lock_cache.get(lock.name)):  # (not one that was killed)
+                    progress(0.0, "waiting for the same maps, computed by another job")
+                lock.acquire()
+        except Exception as exc:
+            if lock_cache is not None:
+                lock_cache.close()
+            # the page reads this job's end from the record: without it, a failure here (a
+            # cache that cannot be opened) was told as a job killed for lack of memory; a job
+            # that another computes meanwhile keeps its own record
+            if record and self.job_running("baselines") is None:
+                self.job_finished("baselines", error=_job_error(exc))
+            raise
         try:
             hit = self.cached_baselines()
             if hit is not None:
@@ -1866,8 +1886,7 @@ class AppContext:
             try:
                 result = self._compute_baselines(recorded)
             except Exception as exc:
-                message = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
-                self.job_finished("baselines", error=message)
+                self.job_finished("baselines", error=_job_error(exc))
                 raise
             self.job_finished("baselines")
             return result
@@ -1913,6 +1932,11 @@ class AppContext:
 
 
 # ----------------------------------------------------------------------------- small helpers
+def _job_error(exc: BaseException) -> str:
+    """What a background job's record says of the error that ended it."""
+    return str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
+
+
 def one_nn_accuracy(
     coords: np.ndarray, labels: np.ndarray, fraction: float = 0.02, splits: int = 10, seed: int = 0
 ) -> dict[str, float]:

@@ -459,3 +459,26 @@ def test_a_given_models_gene_layout_is_drawn_for_the_seed_asked(context, tmp_pat
         )
         assert AppContext(context.es, cfg).state() is not None
     assert seeds == [0, 1]  # the third, seed 0 again, from the cache
+
+
+def test_a_pseudoautosomal_copy_on_y_is_its_own_gene(sepira_es, tmp_path):
+    """GTEx names the Y copy of a pseudoautosomal gene ``ENSG....12_PAR_Y``: the dashboard
+    dropped the suffix with the version, so the copy answered for the X gene, and the model's Y
+    copy was drawn with the X gene's values."""
+    from core.data import ExpressionSet
+
+    gene_ids = list(sepira_es.gene_ids)
+    gene_ids[3] = "ENSG00000092054.12"
+    gene_ids[4] = "ENSG00000092054.12_PAR_Y"
+    es = ExpressionSet.from_array(
+        sepira_es.values, sepira_es.sample_ids, gene_ids, samples=sepira_es.samples
+    )
+    ctx = AppContext(es, DashboardConfig(cache_dir=tmp_path, settings=ModelSettings(standin=True)))
+    assert ctx.gene_index("ENSG00000092054.12_PAR_Y") == 4
+    assert ctx.gene_index("ENSG00000092054_PAR_Y") == 4
+    assert ctx.gene_index("ensg00000092054.12") == 3
+    ctx.train()
+    state = ctx.require_state()
+    model_ids = list(state.model.gene_ids_)
+    rows = [model_ids.index(g) for g in ("ENSG00000092054.12", "ENSG00000092054.12_PAR_Y")]
+    assert [int(state.gene_es_index[m]) for m in rows] == [3, 4]

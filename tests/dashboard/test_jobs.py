@@ -278,6 +278,24 @@ def test_a_baseline_maps_job_that_fails_records_why_before_another_can_start(
     assert not any("another job" in m for m in said)
 
 
+def test_a_baseline_maps_job_that_fails_before_it_computes_says_why(untrained, monkeypatch):
+    """A job that failed while taking its turn (its lock's cache unreadable) left no record: the
+    page told it as a job killed "for lack of memory", over the job's own error."""
+    from dashboard import context as context_module
+
+    def unreadable(self):
+        raise OSError("database disk image is malformed")
+
+    untrained.job_finished("baselines")  # an earlier job's end, which must not answer for this
+    monkeypatch.setattr(context_module.OwnedLock, "try_acquire", unreadable)
+    with pytest.raises(OSError):
+        untrained.compute_baselines(record=True)
+    outcome = untrained.job_outcome("baselines")
+    assert outcome == {"state": "failed", "error": "OSError: database disk image is malformed"}
+    progress, button, alert = baselines.baselines_job_view(untrained, False)
+    assert button == baselines.RETRY_LABEL and alert is no_update  # the job's own alert stays
+
+
 class _Arriving:
     """A context whose baseline maps arrive between two looks (the job ends meanwhile)."""
 
@@ -319,3 +337,43 @@ def test_the_baseline_maps_file_of_a_dataset_without_a_model_counts_its_maps(unt
     panels = [a.text.split("<br>")[0] for a in figs[0].layout.annotations]
     assert panels == ["PCA", "NMF", "t-SNE", "UMAP"]
     assert figs[0].layout.title.text.startswith("The same 520 samples in 4 maps, coloured by")
+
+
+def test_the_model_becoming_ready_leaves_this_pages_own_baselines_job_alone(sepira_es, tmp_path):
+    """Started while the model trained, the page's own job was described, when the model became
+    ready, as "computing, in a job started before this page was opened"."""
+    from dashboard import ids
+    from dashboard.factory import create_app
+
+    cfg = DashboardConfig(
+        cache_dir=tmp_path / "cache",
+        settings=ModelSettings(gene_dim=8, standin=True),
+        gene_layout="pca",
+    )
+    app = create_app(sepira_es, cfg)
+    app.fe_context.job_progress("baselines", "50% — computing t-SNE")  # this page's job, alive
+    outputs = [
+        {"id": ids.BASELINES_GRAPH, "property": "figure"},
+        {"id": ids.BASELINES_TABLE, "property": "data"},
+        {"id": ids.BASELINES_PROGRESS, "property": "children"},
+        {"id": ids.BASELINES_POLL, "property": "disabled"},
+        {"id": ids.BASELINES_BUTTON, "property": "disabled"},
+    ]
+    key = next(k for k in app.callback_map if f"{ids.BASELINES_POLL}.disabled" in k)
+    client = app.server.test_client()
+
+    def ready(own_job_running):
+        body = {
+            "output": key,
+            "outputs": outputs,
+            "inputs": [{"id": ids.MODEL_STATUS, "property": "data", "value": {"ready": True}}],
+            "state": [{"id": ids.BASELINES_RUNNING, "property": "data", "value": own_job_running}],
+            "changedPropIds": [f"{ids.MODEL_STATUS}.data"],
+        }
+        return client.post("/_dash-update-component", json=body)
+
+    answer = ready(True)
+    assert answer.status_code in (200, 204), answer.data[:300]
+    assert answer.status_code == 204 or answer.get_json()["response"] == {}  # nothing changes
+    answer = ready(False)  # a page opened while another page's job computes: it says so
+    assert answer.status_code == 200 and baselines.EARLIER_JOB in answer.get_data(as_text=True)
