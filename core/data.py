@@ -1421,7 +1421,9 @@ def _stream_gct(
         _warn_if_log_scale(path, scale["top"], scale["fractional"], transform)
     if n_rows < header.n_genes and (max_genes is None or n_rows < max_genes):
         log.warning(
-            "%s: %d gene rows but the dimension line declares %d; keeping the %d rows present",
+            "%s: %d gene rows but the dimension line declares %d; keeping the %d rows present "
+            "(a subset of the rows of a published file; if it is not one, the file was cut "
+            "short, as by an incomplete download)",
             path,
             n_rows,
             header.n_genes,

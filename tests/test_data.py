@@ -1231,3 +1231,18 @@ def test_a_phenotypes_file_missing_subjects_is_said(small, tmp_path, caplog):
     )
     assert f"their {absent} samples have no sex" in caplog.text
     assert es.samples["sex"].isna().sum() == absent
+
+
+def test_a_gct_with_fewer_rows_than_declared_is_read_and_said(tmp_path, caplog):
+    """A row subset of a published GCT (as the shared GTEx files are) keeps its dimension line:
+    read, with a warning that also names the other cause, a download cut short."""
+    path = tmp_path / "cut.gct"
+    path.write_text(
+        "#1.2\n3\t4\nName\tDescription\tS1\tS2\tS3\tS4\n"
+        "ENSG00000000001.1\tA\t1\t2\t3\t4\nENSG00000000002.1\tB\t2\t3\t4\t5\n"
+    )
+    with caplog.at_level("WARNING", logger="core.data"):
+        es = load_table(path)
+    assert es.n_genes == 2 and es.n_samples == 4
+    assert "2 gene rows but the dimension line declares 3" in caplog.text
+    assert "incomplete download" in caplog.text
