@@ -573,7 +573,14 @@ def run_evaluate(args: argparse.Namespace) -> int:
             raise CoreError(f"{path} already exists; choose another --out, or --force")
     loaded = _Loaded(args.model, args.label)
     if loaded.labels is None:
-        raise CoreError("the samples have no label column: pass --label COLUMN")
+        columns = list(loaded.es.samples.columns)
+        if not columns:
+            raise CoreError(
+                f"--model {args.model}: its samples have no annotations to classify (a tissue "
+                "column, say): train it with --annotations (or the GTEx attribute files)"
+            )
+        shown = ", ".join(map(str, columns[:10]))
+        raise CoreError(f"no column is the samples' label: pass --label COLUMN (one of {shown})")
     problem = _label_problem(loaded.labels, str(loaded.label))
     if problem:
         raise CoreError(problem)

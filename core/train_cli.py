@@ -229,14 +229,26 @@ def _train(args: argparse.Namespace, out: Path, partial: Path, checkpoint: Path)
                 f"{partial} holds the checkpoint of an interrupted run, damaged (unreadable): "
                 "add --force to discard it and start afresh"
             )
+        resume = "--resume --force" if out.exists() else "--resume"
+        replaces = f" (its model replaces {out})" if out.exists() else ""
         raise CoreError(
             f"{partial} holds the checkpoint of an interrupted run{_checkpoint_epoch(checkpoint)}"
-            ": add --resume to continue it, or --force to discard it and start afresh"
+            f": add {resume} to continue it{replaces}, or --force to discard it and start afresh"
         )
-    if out.exists() and not (args.force or args.resume):
-        raise CoreError(f"{out} already exists; choose another --out, or --force to replace it")
     if args.resume and not checkpoint.exists():
         raise CoreError(f"--resume: no checkpoint at {checkpoint}")
+    if args.resume and not _checkpoint_epoch(checkpoint):
+        raise CoreError(
+            f"{checkpoint} is damaged and cannot be resumed; run the same command with --force "
+            "instead of --resume to discard it and start afresh"
+        )
+    if out.exists() and not args.force:
+        if args.resume:  # (the interrupted run had --force; this command must say so again)
+            raise CoreError(
+                f"{out} already exists, and --resume would replace it with the resumed run's "
+                "model: add --force to replace it"
+            )
+        raise CoreError(f"{out} already exists; choose another --out, or --force to replace it")
     if out.is_dir():
         _check_replaceable(out)
     resolve_device(args.device)  # before the data is read: a missing GPU is known now
@@ -523,6 +535,7 @@ def _data_record(es) -> dict:
         "n_samples": int(es.n_samples),
         "n_genes": int(es.n_genes),
         "fingerprint": es.fingerprint(),
+        "annotations": [str(c) for c in es.samples.columns],
     }
 
 
@@ -542,6 +555,16 @@ def _check_resumed_data(partial: Path, checkpoint: Path, es) -> None:
             record = json.loads(record_path.read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise CoreError(f"--resume: {record_path} is unreadable ({exc})") from None
+        # the values fix the training, the annotations only what the model keeps of its samples:
+        # a run resumed without --annotations wrote a model without tissues, saying nothing
+        lost = [c for c in record.get("annotations") or () if c not in set(map(str, es.samples))]
+        if lost and record.get("fingerprint") == es.fingerprint():
+            raise CoreError(
+                f"--resume: the interrupted run read sample annotations that this command does "
+                f"not ({', '.join(lost[:8])}{', ...' if len(lost) > 8 else ''}); give the same "
+                "data flags as the interrupted run (--annotations, or the GTEx attribute and "
+                "phenotype files)"
+            )
         if record.get("fingerprint") == es.fingerprint():
             return
         if (record.get("n_samples"), record.get("n_genes")) == (es.n_samples, es.n_genes):

@@ -119,6 +119,59 @@ def test_rerun_without_resume_keeps_the_interrupted_runs_checkpoint(
     assert code == 0 and "resuming" not in err and not checkpoint.exists()
 
 
+def test_resume_needs_the_same_annotations_and_force_over_a_model(
+    sepira_file, tmp_path, capsys, monkeypatch
+):
+    """Resumed without --annotations, a run wrote a model without its tissues, silently; and
+    resumed over a finished model, it replaced it without --force."""
+    table = pd.read_csv(sepira_file).iloc[:60, :32]
+    table.drop(columns=["tissue"]).to_csv(tmp_path / "m.csv", index=False)
+    table[["sample", "tissue"]].to_csv(tmp_path / "ann.csv", index=False)
+    out = tmp_path / "model"
+    data = ["--matrix", tmp_path / "m.csv"]
+    args = ["train", *data, "--annotations", tmp_path / "ann.csv", "--out", out, *TINY]
+    assert _run([*args, "--epochs", "2"], capsys)[0] == 0  # a finished model
+    before = (out / "weights.pt").read_bytes()
+    fit = FactorizedEmbeddings.fit
+
+    def interrupted(self, es, callback=None, **kwargs):
+        def stop(p):
+            if p.epoch >= 2:
+                raise KeyboardInterrupt
+
+        return fit(self, es, callback=stop, **kwargs)
+
+    monkeypatch.setattr(FactorizedEmbeddings, "fit", interrupted)
+    assert _run([*args, "--epochs", "6", "--force", "--seed", "3"], capsys)[0] == 130
+    monkeypatch.setattr(FactorizedEmbeddings, "fit", fit)
+    code, _, err = _run([*args, "--epochs", "6"], capsys)
+    assert code == 2 and "add --resume --force to continue it (its model replaces" in err, err
+    code, _, err = _run([*args, "--epochs", "6", "--resume"], capsys)
+    assert code == 2 and "--resume would replace it" in err and "add --force" in err, err
+    assert (out / "weights.pt").read_bytes() == before
+    without = ["train", *data, "--out", out, *TINY, "--epochs", "6", "--resume", "--force"]
+    code, _, err = _run(without, capsys)
+    assert code == 2 and "read sample annotations that this command does not (tissue)" in err
+    assert (out / "weights.pt").read_bytes() == before
+    code, _, err = _run([*args, "--epochs", "6", "--resume", "--force"], capsys)
+    assert code == 0, err
+    assert "tissue" in FactorizedEmbeddings.load(out).samples_.columns
+
+
+def test_evaluating_a_model_without_sample_annotations_says_what_is_missing(
+    sepira_file, tmp_path, capsys
+):
+    """It said "pass --label COLUMN", of samples that have no column at all."""
+    table = pd.read_csv(sepira_file).iloc[:60, :32].drop(columns=["tissue"])
+    table.to_csv(tmp_path / "m.csv", index=False)
+    train = ["train", "--matrix", tmp_path / "m.csv", "--out", tmp_path / "model", *TINY]
+    assert _run([*train, "--epochs", "1"], capsys)[0] == 0
+    evaluate = ["evaluate", "--model", tmp_path / "model", "--out", tmp_path / "t.json"]
+    code, _, err = _run(evaluate, capsys)
+    assert code == 2 and "its samples have no annotations to classify" in err, err
+    assert "train it with --annotations" in err and "pass --label" not in err
+
+
 @pytest.mark.parametrize("out", ["", ".", ".."])
 def test_out_without_a_directory_name(small_matrix, out, capsys):
     code, _, err = _run(["train", "--matrix", small_matrix, "--out", out, "--epochs", "1"], capsys)
@@ -559,7 +612,10 @@ def test_full_disk_when_the_model_is_written(tiny_model, small_matrix, capsys, m
     assert f"{tiny_model} is left as it was" in err
     assert _tree(tiny_model) == before
     monkeypatch.undo()
+    # "the same command with --resume": --force stays (the model it replaces is still there)
     code, _, err = _run([*args[:-1], "--resume", *TINY], capsys)
+    assert code == 2 and "add --force" in err and _tree(tiny_model) == before
+    code, _, err = _run([*args, "--resume", *TINY], capsys)
     assert code == 0, err
     assert FactorizedEmbeddings.load(tiny_model).n_epochs_ == 1
 
