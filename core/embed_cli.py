@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from core.cli import StepProgress, check_out_location
-from core.data import _strip_version, default_label_column, match_genes
+from core.data import _strip_version, default_label_column, is_simulated, match_genes
 from core.errors import CoreError, DataError, ModelError
 
 log = logging.getLogger(__name__)
@@ -135,6 +135,24 @@ def register(sub: Any) -> None:
 
 
 # ----------------------------------------------------------------------------- helpers
+def model_is_simulated(model: Any) -> bool:
+    """Whether ``model`` was trained on simulated data (as :func:`core.data.is_simulated` tells
+    of a data set, from the source, name and sample annotations the model keeps)."""
+    from types import SimpleNamespace
+
+    return is_simulated(
+        SimpleNamespace(
+            source=getattr(model, "data_source_", None) or {},
+            name=getattr(model, "dataset_name_", ""),
+            samples=getattr(model, "samples_", None),
+        )
+    )
+
+
+#: The first column of a table of simulated data (as ``export`` writes it).
+SIMULATED_COLUMN = ("data", "SIMULATED")
+
+
 def load_model_dir(path: str, flag: str = "--model") -> Any:
     """A trained model directory (``train``), or a ModelError naming ``flag`` and ``path``."""
     from core.estimator import FactorizedEmbeddings
@@ -297,11 +315,15 @@ def run_embed(args: argparse.Namespace) -> int:
         table[f"nearest_{label}"] = near["nearest_label"].to_numpy()
         table[f"majority_{label}"] = near["majority_label"].to_numpy()
         table["majority_share"] = near["majority_share"].to_numpy()
+    simulated = model_is_simulated(model) or is_simulated(es)
+    if simulated:  # a place on a simulated map (or of simulated samples) is not a finding
+        table.insert(0, *SIMULATED_COLUMN)
     if out is not None:
         _write_table(table, out)
     trained_error = (getattr(model, "history_", None) or [float("nan")])[-1]
     print(
-        f"{int((~blank).sum()):,} samples placed on the map of {args.model}"
+        ("SIMULATED data: " if simulated else "")
+        + f"{int((~blank).sum()):,} samples placed on the map of {args.model}"
         + (f" ({int(blank.sum()):,} not placed)" if blank.any() else "")
         + (f"; written to {out}" if out else "")
         + f"; median fit error {float(np.nanmedian(error)):.3g} (the model's training samples: "
@@ -546,6 +568,9 @@ def run_neighbours(args: argparse.Namespace) -> int:
             part["runs"] = [f"{r}/{len(units)}" for r in runs]
         parts.append(part)
     table = pd.concat(parts, ignore_index=True)
+    if model_is_simulated(model):  # neighbours in a simulated gene space are not findings
+        table.insert(0, *SIMULATED_COLUMN)
+        print(f"SIMULATED data: {args.model} is a model of simulated data", file=sys.stderr)
     sys.stdout.write(table.to_string(index=False) + "\n")
     if out is not None:
         _write_table(table, out)

@@ -13,13 +13,11 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from core.data import is_simulated
 from core.errors import CoreError
 from core.files import replace_dir
 
@@ -132,18 +130,12 @@ def _readme(model: Any, model_dir: str, simulated: bool, with_types: bool, sep: 
 def run_export(args: argparse.Namespace) -> int:
     """Write ``samples``, ``genes`` and ``README.txt`` into ``--out`` (built beside it, then
     put in place in one step: an interrupted export leaves no half-written directory)."""
-    from core.embed_cli import load_model_dir
+    from core.embed_cli import load_model_dir, model_is_simulated
 
     out = Path(args.out)
     _check_out(out, args.force)
     model = load_model_dir(args.model)
-    simulated = is_simulated(
-        SimpleNamespace(
-            source=getattr(model, "data_source_", {}),
-            name=getattr(model, "dataset_name_", ""),
-            samples=getattr(model, "samples_", None),
-        )
-    )
+    simulated = model_is_simulated(model)
     types = None
     if not args.no_gene_types:
         from core.annotations import GeneOntology

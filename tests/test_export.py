@@ -114,3 +114,42 @@ def test_bad_model_and_out_are_named(real_model, tmp_path, capsys):
     code, _, err = _run(["export", "--model", real_model, "--out", blocker], capsys)
     assert code == 2 and "not a directory" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_neighbours_and_placements_of_a_simulated_model_say_so(
+    sim_model, real_model, sepira_file, tmp_path, capsys
+):
+    """export, evaluate and report marked a simulated model's tables; neighbours and embed did
+    not, and a neighbour list pasted from their files looked like a finding."""
+    from core.simulate import simulate_gtex_like
+
+    model = FactorizedEmbeddings.load(sim_model)
+    gene = str(model.gene_symbols_[0])
+    args = ["neighbours", "--model", sim_model, "--genes", gene, "--k", "2"]
+    code, out, err = _run([*args, "--out", tmp_path / "nb.tsv"], capsys)
+    assert code == 0, err
+    assert "SIMULATED data" in err and out.split()[0] == "data" and "SIMULATED" in out
+    table = pd.read_csv(tmp_path / "nb.tsv", sep="\t")
+    assert table.columns[0] == "data" and set(table["data"]) == {"SIMULATED"}
+    new = simulate_gtex_like(n_samples=60, n_genes=300, n_tissues=3, seed=0)
+    frame = pd.DataFrame(new.values[:5], columns=new.gene_ids)
+    frame.insert(0, "sample", [f"new{i}" for i in range(5)])
+    frame.to_csv(tmp_path / "new.csv", index=False)
+    args = ["embed", "--model", sim_model, "--matrix", tmp_path / "new.csv", "--transform", "none"]
+    code, _, err = _run([*args, "--out", tmp_path / "placed.csv"], capsys)
+    assert code == 0, err
+    placed = pd.read_csv(tmp_path / "placed.csv")
+    assert placed.columns[0] == "data" and set(placed["data"]) == {"SIMULATED"}
+    assert "SIMULATED data: 5 samples placed" in err
+    # a real model's tables carry no such column
+    real = FactorizedEmbeddings.load(real_model)
+    args = ["neighbours", "--model", real_model, "--genes", str(real.gene_symbols_[0])]
+    code, out, err = _run([*args, "--k", "2"], capsys)
+    assert code == 0 and "SIMULATED" not in out + err and out.split()[0] == "gene"
+    rows = pd.read_csv(sepira_file).iloc[:3]
+    rows.to_csv(tmp_path / "real.csv", index=False)
+    args = ["embed", "--model", real_model, "--matrix", tmp_path / "real.csv"]
+    code, _, err = _run([*args, "--out", tmp_path / "real_placed.csv"], capsys)
+    assert code == 0, err
+    placed = pd.read_csv(tmp_path / "real_placed.csv")
+    assert placed.columns[0] == "sample_id" and "SIMULATED" not in err
