@@ -2782,6 +2782,22 @@ def _frame_to_set(
                 _shown_names(body_cols),
             )
 
+    if id_col is None:  # every output names them so: said once, here
+        what = "sample" if orientation == "samples_x_genes" else "gene"
+        log.warning(
+            "%s: no column of %s ids (the first column, %r, holds numbers and is read as %s): "
+            "the %ss are named row_0 to row_%d; a first column of ids, named e.g. %r, names "
+            "them",
+            path,
+            what,
+            cols[0],
+            "a sample annotation"
+            if orientation == "samples_x_genes" and _name_key(cols[0]) in _SAMPLE_ANNOTATION_KEYS
+            else ("a gene" if orientation == "samples_x_genes" else "a sample"),
+            what,
+            len(row_ids) - 1,
+            what,
+        )
     if orientation == "samples_x_genes":
         ann_cols = extra + [c for c in label_columns if c not in lead]
         # numbers under a sample annotation's name (age, RIN, batch) were trained on as genes

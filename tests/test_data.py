@@ -1246,3 +1246,25 @@ def test_a_gct_with_fewer_rows_than_declared_is_read_and_said(tmp_path, caplog):
     assert es.n_genes == 2 and es.n_samples == 4
     assert "2 gene rows but the dimension line declares 3" in caplog.text
     assert "incomplete download" in caplog.text
+
+
+def test_a_table_without_an_id_column_says_how_its_rows_are_named(sepira_file, tmp_path, caplog):
+    """A first column of numeric patient ids (or none at all) left the samples named row_0...
+    without a word: the user learnt it from an annotation join that found nothing in common."""
+    table = pd.read_csv(sepira_file).iloc[:40, :22]
+    table.insert(0, "patient", range(1001, 1041))
+    table.drop(columns=["sample", "tissue"]).to_csv(tmp_path / "numbers.csv", index=False)
+    table.drop(columns=["sample", "tissue", "patient"]).to_csv(tmp_path / "none.csv", index=False)
+    with caplog.at_level("WARNING", logger="core.data"):
+        es = load_table(tmp_path / "numbers.csv")
+    assert es.sample_ids[0] == "row_0"
+    assert "no column of sample ids (the first column, 'patient', holds numbers" in caplog.text
+    assert "read as a sample annotation" in caplog.text and "row_0 to row_39" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="core.data"):
+        load_table(tmp_path / "none.csv")
+    assert "the first column, 'TBX4', holds numbers and is read as a gene" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="core.data"):
+        load_table(sepira_file)
+    assert "no column of" not in caplog.text
