@@ -874,6 +874,7 @@ class AppContext:
         gene_embedding = np.asarray(model.gene_embedding_, dtype=np.float32)
         joined_keys: list[str] = []
         run_units: tuple[np.ndarray, ...] = ()
+        gene_dim = int(gene_embedding.shape[1])  # the model's own (joined: one run's)
         if self.config.join_models:
             gene_embedding, run_units, joined_keys = self._joined_gene_space(
                 model_gene_ids, gene_embedding
@@ -906,7 +907,7 @@ class AppContext:
             "class": type(model).__name__,
             "key": key,
             "sample_dim": int(sample_embedding.shape[1]),
-            "gene_dim": int(gene_embedding.shape[1]),
+            "gene_dim": gene_dim,
             "n_model_genes": int(len(model_gene_ids)),
             "n_dataset_genes": int(self.n_genes),
             "joined_models": len(joined_keys) + 1 if joined_keys else None,

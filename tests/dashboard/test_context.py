@@ -380,6 +380,8 @@ def test_gene_space_joined_with_other_models(context, sepira_es, tmp_path):
     expected[m] = np.inf
     assert rows == list(np.argsort(expected)[:5])
     assert "2 models joined" in model_summary(st.info)
+    # each run's vectors are 8-D (the joined matrix, 12 columns, is not what was trained)
+    assert st.gene_embedding.shape[1] == 12 and "genes 8-D" in model_summary(st.info)
     own = [
         set(np.argsort(np.where(np.arange(len(u)) == m, np.inf, 1 - u @ u[m]))[:5])
         for u in (mine, other)
@@ -396,6 +398,11 @@ def test_gene_space_joined_with_other_models(context, sepira_es, tmp_path):
     config = dataclasses.replace(context.config, join_models=(tmp_path / "few",))
     with pytest.raises(CoreError, match="lacks 67 of the 467 genes"):
         AppContext(sepira_es, config).state()
+    # and the dashboard says so when it starts (it served a page whose maps waited for ever)
+    from dashboard.factory import create_app
+
+    with pytest.raises(CoreError, match="lacks 67 of the 467 genes"):
+        create_app(sepira_es, config)
     with pytest.raises(CoreError, match="--join-models .*: no such directory"):
         dataclasses.replace(context.config, join_models=(tmp_path / "nope",))
 
