@@ -60,6 +60,8 @@ MIN_SELECTED_VALUES = 3
 PREFERRED_ANNOTATIONS = ("SMTS", "SMTSD", "tissue", "sex", "age", "SEX", "AGE")
 
 ProgressFn = Callable[[float, str], None]
+#: What a page says of the training it follows when a page opened earlier started it.
+EARLIER_TRAINING = "in a job started before this page was opened"
 
 
 # ----------------------------------------------------------------------------- settings
@@ -472,7 +474,9 @@ class OwnedLock:
             return True
         return False
 
-    def acquire(self) -> None:
+    def acquire(self, waiting: Callable[[], None] | None = None) -> None:
+        """Wait for the lock and take it; ``waiting()`` is called between two attempts (to say
+        how far the owner's work is)."""
         owner = self._held = self.identity()
         while not self.cache.add(self.name, owner, expire=self.expire):
             held = self.cache.get(self.name)
@@ -482,6 +486,8 @@ class OwnedLock:
                         log.warning("taking over the lock %s of a process that ended", self.name)
                         self.cache.delete(self.name)
                 continue
+            if waiting is not None:
+                waiting()
             time.sleep(self.poll)
 
     def release(self) -> None:
@@ -980,16 +986,21 @@ class AppContext:
             out[~known] = np.asarray(model.transform(sub), dtype=np.float32)
         return out
 
-    def train(self, progress: ProgressFn | None = None) -> str:
+    def train(self, progress: ProgressFn | None = None, record: bool = False) -> str:
         """Train the model of this dataset + settings and store it with its gene layout.
 
         Runs in a background job (never in a request). Idempotent: when another process trained
-        the same model meanwhile, it is loaded instead.
+        the same model meanwhile, it is loaded instead. One job trains: a second (a page
+        reloaded meanwhile, another user) waits for it, relaying its progress, and loads its
+        model.
 
         Parameters
         ----------
         progress
             ``progress(fraction, message)`` called during training (fraction in 0..1).
+        record
+            Keep the job's record (``train``: :meth:`job_progress`, :meth:`job_finished`),
+            which jobs started meanwhile relay. Only the job that trains writes it.
 
         Returns
         -------
@@ -1000,55 +1011,95 @@ class AppContext:
 
         progress = progress or (lambda f, m: None)
         entry = self.model_entry
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        lock_cache = diskcache.Cache(str(self.cache_dir / "locks"))
-        with OwnedLock(lock_cache, f"train-owned-{entry.name}", expire=6 * 3600):
+        lock_cache = None
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            lock_cache = diskcache.Cache(str(self.cache_dir / "locks"))
+            lock = OwnedLock(lock_cache, f"train-owned-{entry.name}", expire=6 * 3600)
+
+            def relay() -> None:  # the page reloaded while another job trains: its progress
+                job = self.job_running("train")
+                if job is not None and job.get("progress"):
+                    fraction = float(job.get("fraction") or 0.0)
+                    progress(fraction, f"{job['progress']} ({EARLIER_TRAINING})")
+                else:
+                    progress(0.0, f"waiting for the model ({EARLIER_TRAINING})")
+
+            lock.acquire(waiting=relay)
+        except Exception as exc:
+            if lock_cache is not None:
+                lock_cache.close()
+            if record and self.job_running("train") is None:
+                self.job_finished("train", error=_job_error(exc))
+            raise
+        try:
             if self.model_ready_on_disk():
                 progress(1.0, "model found in the cache")
                 return self.require_state().key
-            settings = self.config.settings
-            cls = estimator_class(settings.standin)
-            model = cls(**settings.estimator_kwargs())
-            t0 = time.perf_counter()
+            if not record:
+                return self._train(progress)
+            self.job_started("train")
 
-            def on_epoch(p: Any) -> None:
-                frac = float(getattr(p, "fraction", 0.0))
-                loss = getattr(p, "loss", float("nan"))
-                msg = (
-                    f"training: epoch {getattr(p, 'epoch', '?')}/{getattr(p, 'n_epochs', '?')}, "
-                    f"loss {loss:.4f}, {getattr(p, 'elapsed_s', 0.0):.0f} s"
-                )
-                progress(0.9 * frac, msg)
+            def recorded(fraction: float, message: str) -> None:
+                progress(fraction, message)
+                self.job_progress("train", message, fraction)
 
-            train_es = settings.training_genes(self.es)
-            progress(0.0, f"training {cls.__name__} on {train_es.n_samples} x {train_es.n_genes}")
-            model.fit(train_es, callback=on_epoch)
-            train_seconds = time.perf_counter() - t0
-            progress(0.92, f"laying out gene space ({self.config.gene_layout.upper()})")
-            layout, method = gene_layout_2d(
-                np.asarray(model.gene_embedding_),
-                seed=settings.seed,
-                method=self.config.gene_layout,
+            try:
+                key = self._train(recorded)
+            except Exception as exc:
+                self.job_finished("train", error=_job_error(exc))
+                raise
+            self.job_finished("train")
+            return key
+        finally:
+            lock.release()
+            lock_cache.close()
+
+    def _train(self, progress: ProgressFn) -> str:
+        """:meth:`train` once its lock is held."""
+        entry = self.model_entry
+        settings = self.config.settings
+        cls = estimator_class(settings.standin)
+        model = cls(**settings.estimator_kwargs())
+        t0 = time.perf_counter()
+
+        def on_epoch(p: Any) -> None:
+            frac = float(getattr(p, "fraction", 0.0))
+            loss = getattr(p, "loss", float("nan"))
+            msg = (
+                f"training: epoch {getattr(p, 'epoch', '?')}/{getattr(p, 'n_epochs', '?')}, "
+                f"loss {loss:.4f}, {getattr(p, 'elapsed_s', 0.0):.0f} s"
             )
-            tmp = entry.with_name(f"{entry.name}.tmp{os.getpid()}.{uuid.uuid4().hex}")
-            if tmp.exists():
-                shutil.rmtree(tmp)
-            tmp.mkdir(parents=True)
-            model.save(tmp / "model")
-            np.save(tmp / "gene_layout.npy", layout)
-            meta = {
-                "train_seconds": round(train_seconds, 2),
-                "gene_layout": method,
-                "settings": dataclasses.asdict(settings),
-                "dataset": self.describe(),
-            }
-            (tmp / "dashboard.json").write_text(json.dumps(meta, indent=1, default=list))
-            if entry.exists():
-                shutil.rmtree(entry)
-            tmp.rename(entry)
-            progress(1.0, f"model ready ({train_seconds:.0f} s)")
-            log.info("trained %s in %.1f s -> %s", cls.__name__, train_seconds, entry)
-        lock_cache.close()
+            progress(0.9 * frac, msg)
+
+        train_es = settings.training_genes(self.es)
+        progress(0.0, f"training {cls.__name__} on {train_es.n_samples} x {train_es.n_genes}")
+        model.fit(train_es, callback=on_epoch)
+        train_seconds = time.perf_counter() - t0
+        progress(0.92, f"laying out gene space ({self.config.gene_layout.upper()})")
+        layout, method = gene_layout_2d(
+            np.asarray(model.gene_embedding_),
+            seed=settings.seed,
+            method=self.config.gene_layout,
+        )
+        tmp = entry.with_name(f"{entry.name}.tmp{os.getpid()}.{uuid.uuid4().hex}")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        model.save(tmp / "model")
+        np.save(tmp / "gene_layout.npy", layout)
+        meta = {
+            "train_seconds": round(train_seconds, 2),
+            "gene_layout": method,
+            "settings": dataclasses.asdict(settings),
+            "dataset": self.describe(),
+        }
+        (tmp / "dashboard.json").write_text(json.dumps(meta, indent=1, default=list))
+        if entry.exists():
+            shutil.rmtree(entry)
+        tmp.rename(entry)
+        progress(1.0, f"model ready ({train_seconds:.0f} s)")
+        log.info("trained %s in %.1f s -> %s", cls.__name__, train_seconds, entry)
         return str(model.key())
 
     # ------------------------------------------------------------------ background jobs
@@ -1070,10 +1121,12 @@ class AppContext:
         started here."""
         self.job_progress(kind, "")
 
-    def job_progress(self, kind: str, progress: str) -> None:
-        """Record how far the background job ``kind``, running here, is (a page opened later
-        shows it: :meth:`job_running`)."""
+    def job_progress(self, kind: str, progress: str, fraction: float | None = None) -> None:
+        """Record how far the background job ``kind``, running here, is (``progress``, and
+        the ``fraction`` done when known): a page opened later shows it (:meth:`job_running`)."""
         record = {"state": "running", **OwnedLock.identity(), "progress": progress}
+        if fraction is not None:
+            record["fraction"] = float(fraction)
         self._write_job_record(kind, record)
 
     def job_running(self, kind: str) -> dict[str, Any] | None:

@@ -189,23 +189,22 @@ def register_callbacks(app: Any) -> None:
         if not request:
             return no_update
         logging.basicConfig(level=logging.INFO)
-        context.job_started("train")
 
         def progress(fraction: float, message: str) -> None:
             log.info("training progress %.2f: %s", fraction, message)
             set_progress((str(int(round(100 * fraction))), message))
 
         try:
-            key = context.train(progress=progress)
+            # the job's record (its progress for pages opened meanwhile, and its end) is kept
+            # by the job that trains, not by one that waits for it and relays its progress
+            key = context.train(progress=progress, record=True)
         except Exception as exc:  # noqa: BLE001 - the job's end: said in the page, not raised
             message = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
             if not isinstance(exc, CoreError):
                 log.exception("training failed")
             log.error("training failed: %s", message)
-            context.job_finished("train", error=message)
             set_progress(("0", f"training failed: {message}"))
             return {"error": message, "t": time.time()}
-        context.job_finished("train")
         return {"key": key, "t": time.time()}
 
     @app.callback(

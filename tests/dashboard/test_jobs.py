@@ -118,6 +118,46 @@ def test_a_lock_left_by_a_killed_training_job_does_not_block_the_next(untrained)
     assert untrained.state() is not None
 
 
+def test_a_page_reloaded_while_the_model_trains_follows_the_training(untrained):
+    """A page reloaded (or a second tab) while the model trained started a job that waited for
+    the training lock without a word: "Preparing the model…" for the rest of the training."""
+    from dashboard.context import EARLIER_TRAINING
+
+    holding, go = threading.Event(), threading.Event()
+    first_said: list[str] = []
+
+    def first_progress(fraction, message):
+        first_said.append(message)
+        if message.startswith("laying out"):  # the first job, mid-way: the lock held
+            holding.set()
+            assert go.wait(60)
+
+    done: dict[str, str] = {}
+    first = threading.Thread(
+        target=lambda: done.update(key=untrained.train(first_progress, record=True)),
+        daemon=True,
+    )
+    first.start()
+    assert holding.wait(60)
+    said: list[tuple[float, str]] = []
+
+    def second_progress(fraction, message):
+        said.append((fraction, message))
+        if len(said) == 3:
+            go.set()
+
+    key = untrained.train(second_progress, record=True)
+    first.join(60)
+    assert key == done["key"]
+    relayed = [m for _, m in said if EARLIER_TRAINING in m]
+    # the first job's progress: its last message recorded before it was held
+    before = first_said[[m.startswith("laying out") for m in first_said].index(True) - 1]
+    assert relayed and relayed[0] == f"{before} ({EARLIER_TRAINING})", said
+    assert said[0][0] == pytest.approx(0.9)  # (the epochs are 90% of the bar)
+    assert said[-1] == (1.0, "model found in the cache")  # and its model, not trained again
+    assert untrained.job_outcome("train") == {"state": "done"}  # the first job's end, kept
+
+
 def test_a_lock_of_a_live_process_is_kept(untrained):
     from dashboard.context import OwnedLock
 
