@@ -230,13 +230,16 @@ def run_placing_job(
 
 
 def placing_job_view(
-    context: Any, running: Any, request: Any, filename: str | None = None
+    context: Any, running: Any, request: Any, filename: str | None = None, cleared: bool = False
 ) -> tuple[Any, Any, Any]:
     """The progress text, the retry button's style and the alert once a placing job ended.
 
     Dash reports a job that ended (``running`` False) whether it returned or its process was
     killed; a killed job returns nothing, and the page would keep its last progress message.
     The job's record (:meth:`AppContext.job_outcome`, removed once read) tells them apart.
+
+    ``cleared``: the drop zone was emptied ("Clear"), which cancels a job that runs: its end
+    is the user's doing, not a job that was killed.
 
     Returns
     -------
@@ -249,7 +252,7 @@ def placing_job_view(
     kind = job_kind(request)
     outcome = context.job_outcome(kind)
     context.job_forget(kind)
-    if outcome["state"] in ("done", "failed"):  # a failed job said why in the alert area
+    if outcome["state"] in ("done", "failed") or cleared:  # a failed job said why already
         return "", HIDE, no_update
     message = (
         f"Placing the samples of {filename or 'the upload'} stopped before it finished: the "
@@ -326,6 +329,8 @@ def register_callbacks(app: Any) -> None:
             (Output(ids.PLACE_UPLOAD, "disabled"), True, False),
             (Output(PLACE_JOB_RUNNING, "data"), True, False),
         ],
+        # "Clear" while it runs stops it (its samples came back after they were cleared)
+        cancel=[Input(ids.PLACE_CLEAR, "n_clicks")],
         interval=700,
         prevent_initial_call=True,
     )
@@ -344,7 +349,8 @@ def register_callbacks(app: Any) -> None:
         prevent_initial_call=True,
     )
     def watch(running, request, filename):
-        return placing_job_view(context, running, request, filename)
+        # "Clear" empties the drop zone in the page before the job it cancels is seen ended
+        return placing_job_view(context, running, request, filename, cleared=filename is None)
 
     @app.callback(
         Output(ids.PLACED, "data", allow_duplicate=True),

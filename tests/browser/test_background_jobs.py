@@ -223,3 +223,42 @@ def test_killed_placing_job_says_so_and_retries(app_server, driver, tmp_path):
     assert driver.find_element(By.ID, "place-progress").text == ""
     assert driver.find_element(By.ID, "alert-place").text == ""
     assert "new_0" in driver.find_element(By.ID, "placed-table").text
+
+
+def test_clear_while_placing_stops_the_job_and_nothing_comes_back(app_server, driver, tmp_path):
+    """ "Clear" while an upload was placed emptied the table, and the samples came back when the
+    job ended, with its message."""
+    import numpy as np
+    import pandas as pd
+    import psutil
+    from selenium.webdriver.common.by import By
+
+    from core.simulate import simulate_gtex_like
+
+    url, proc = app_server
+    driver.get(url + "/")
+    _wait(
+        driver,
+        lambda: (_figure(driver, "sample-map") or {}).get("names", [None])[0] == "probe grid",
+        170,
+        "sample map",
+    )
+    demo = simulate_gtex_like(n_samples=1200, n_genes=400, n_tissues=10, seed=1)
+    values = np.vstack([demo.values, demo.values[:800]])
+    frame = {"sample": [f"cleared_{i}" for i in range(len(values))]}
+    frame.update({g: values[:, j] for j, g in enumerate(demo.gene_symbols)})
+    path = tmp_path / "cleared_samples.csv"
+    pd.DataFrame(frame).to_csv(path, index=False, float_format="%.3f")
+    _scroll_to(driver, "place-upload")
+    before = _children(proc)
+    driver.find_element(By.CSS_SELECTOR, "#place-upload input[type=file]").send_keys(str(path))
+    job = _new_job(driver, proc, before, 30, "placing job")
+    _wait_text(driver, "place-progress", "placing", 60, "placing under way")
+    driver.find_element(By.ID, "place-clear").click()
+    _wait(driver, lambda: not job.is_running() or job.status() == psutil.STATUS_ZOMBIE, 30, "stop")
+    time.sleep(3)  # (a result would have come back by now: placing 2,000 samples takes longer)
+    assert "cleared_0" not in driver.find_element(By.ID, "placed-table").text
+    assert driver.find_element(By.ID, "place-info").text == ""
+    assert driver.find_element(By.ID, "alert-place").text == ""  # not "stopped before..."
+    assert not driver.find_element(By.ID, "place-retry").is_displayed()
+    assert driver.find_element(By.ID, "place-running").text == ""

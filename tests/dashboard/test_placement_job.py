@@ -43,6 +43,7 @@ def test_placing_runs_in_a_background_job_with_progress(context, sepira_es):
     cb = _callback(app, f"{ids.PLACED}.data")
     background = cb.get("background") or {}
     assert background, "placing runs inside the request"
+    assert ids.PLACE_CLEAR in str(background.get("cancel")), "Clear does not stop the job"
     assert [i["id"] for i in cb["inputs"]] == [layout.PLACE_REQUEST]
     spec = str(background)
     assert layout.PLACE_PROGRESS in spec
@@ -103,6 +104,11 @@ def test_a_killed_placing_job_says_so_and_offers_a_retry(context):
         placement.HIDE,
         no_update,
     )
+    # a job that "Clear" cancelled (the drop zone emptied): the user's doing, nothing to say
+    context.job_started("place-k3")
+    view = placement.placing_job_view(context, False, {"id": "k3"}, None, cleared=True)
+    assert view == ("", placement.HIDE, no_update)
+    assert not context._job_file("place-k3").exists()
     # a job that raised said why itself (in the alert area)
     context.job_finished("place-k2", error="out of patience")
     assert placement.placing_job_view(context, False, {"id": "k2"})[:2] == ("", placement.HIDE)
