@@ -4,6 +4,7 @@ may point at it."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 
 import numpy as np
@@ -283,3 +284,33 @@ def test_an_upload_whose_ids_do_not_tell_its_orientation_follows_the_model_genes
     # genes the model does not have: the loader's question stands
     with pytest.raises(Exception, match="cannot tell whether its rows are samples or genes"):
         _load_upload(by_rows, "rows.csv", "none", {"OTHER"})
+
+
+def test_samples_near_unlabelled_ones_are_said_unlabelled(context, sepira_es, gtex_rows, tmp_path):
+    """Placed among samples without a tissue, the table's cells were blank and the summary
+    ("new samples by the tissue of most of their nearest samples:") ended with nothing."""
+    from core.data import ExpressionSet
+    from dashboard.context import AppContext
+
+    raw = gtex_rows.drop(columns=["tissue"]).to_csv(index=False).encode()
+    first, _, _, _ = placement.place_from_upload(context, _data_url(raw), "mine.csv", False)
+    # the training samples nearest the first two placed samples lose their tissue
+    emb = context.state().sample_embedding
+    near = set()
+    for r in first[:2]:
+        d = np.hypot(emb[:, 0] - r["x"], emb[:, 1] - r["y"])
+        near |= set(np.argsort(d)[: 2 * context.PLACE_K].tolist())
+    samples = sepira_es.samples.copy()
+    samples.iloc[sorted(near), samples.columns.get_loc("tissue")] = None
+    es = ExpressionSet.from_array(
+        sepira_es.values, sepira_es.sample_ids, sepira_es.gene_ids, samples=samples
+    )
+    ctx = AppContext(es, dataclasses.replace(context.config, cache_dir=tmp_path))
+    ctx.train()  # (the same map: the labels take no part in it)
+    placed, _, info, alert = placement.place_from_upload(ctx, _data_url(raw), "mine.csv", False)
+    assert placed is not no_update, _text(alert)
+    assert [r["nearest_label"] for r in placed][:2] == ["unlabelled", "unlabelled"]
+    assert [r["majority_label"] for r in placed][:2] == ["unlabelled", "unlabelled"]
+    assert all(r["majority_share"] == pytest.approx(1.0) for r in placed[:2])
+    assert "nearest samples: unlabelled 2," in info, info
+    assert [r["majority_label"] for r in placed][2:] == [r["majority_label"] for r in first[2:]]
