@@ -1646,6 +1646,7 @@ def load_gtex(
         "exclude_tissues": exclude,
         "transform": transform,
         "max_genes": int(max_genes) if max_genes is not None else None,
+        "samples_in_file": int(header.n_samples),  # (a record: the tissues left out, counted)
     }
     return ExpressionSet(values, sample_ids, genes, samples, _gtex_name(gct_path), source)
 
@@ -3397,7 +3398,7 @@ def load_table(
 
 # =============================================================================== sources
 #: Keys of a data source that record what was read rather than how to read it.
-_SOURCE_RECORDS = ("loader", "steps", "text_cells", "text_cell_count")
+_SOURCE_RECORDS = ("loader", "steps", "text_cells", "text_cell_count", "samples_in_file")
 
 
 def load_source(

@@ -687,6 +687,15 @@ class AppContext:
                 if str(transform) == "none"
                 else f"values transformed by {self.value_scale() or transform}"
             )
+        excluded = [str(t) for t in src.get("exclude_tissues") or ()]
+        if src.get("loader") == "gtex" and excluded:  # GTEx has 17,382: where are the others?
+            words = f"{', '.join(excluded)} left out"
+            in_file = src.get("samples_in_file")
+            if in_file and int(in_file) > self.n_samples:
+                words += (
+                    f" ({int(in_file) - self.n_samples:,} of the file's {int(in_file):,} samples)"
+                )
+            parts.append(words)
         steps = [step_words(st) for st in src.get("steps") or [] if isinstance(st, dict)]
         if steps:
             parts.append("then " + ", ".join(steps))

@@ -646,3 +646,22 @@ def test_samples_of_merged_categories_can_be_selected(context, sepira_es):
     points = [{"customdata": r} for r in merged.customdata[:5]]
     store, alert = selection.selection_from_inputs(again, ids.SAMPLE_MAP, {"points": points}, None)
     assert store["rows"] == sorted(merged.customdata[:5]) and alert is None
+
+
+def test_the_header_of_gtex_says_which_tissues_were_left_out(gtex_acmg59_files, tmp_path):
+    """The header said "16,877 samples": nothing told a reader who knows GTEx's 17,382 samples
+    that Brain and Fallopian Tube were left out (only the server's log did)."""
+    from core.data import load_gtex
+    from dashboard.context import AppContext, DashboardConfig, ModelSettings
+
+    f = gtex_acmg59_files
+    paper = ("Brain", "Fallopian Tube")  # as `train` and the dashboard leave out by default
+    es = load_gtex(f["gct"], f["attributes"], transform="log10p1", exclude_tissues=paper)
+    ctx = AppContext(es, DashboardConfig(cache_dir=tmp_path, settings=ModelSettings(standin=True)))
+    text = ctx.source_text()
+    assert "Brain, Fallopian Tube left out (505 of the file's 17,382 samples)" in text, text
+    kept = load_gtex(f["gct"], f["attributes"], transform="log10p1", exclude_tissues=())
+    ctx = AppContext(
+        kept, DashboardConfig(cache_dir=tmp_path, settings=ModelSettings(standin=True))
+    )
+    assert "left out" not in ctx.source_text()
