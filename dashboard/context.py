@@ -1685,15 +1685,16 @@ class AppContext:
                 "are placed here (use “python -m core embed” for more)"
             )
         suffixes = "".join(s.lower() for s in Path(name).suffixes[-2:])
-        allowed = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz", ".parquet")
+        allowed = (".csv", ".tsv", ".txt", ".gct", ".parquet")
+        allowed += tuple(f"{a}.gz" for a in allowed[:4])
         suffix = next((a for a in allowed if suffixes.endswith(a)), None)
         if suffix is None:
-            raise DataError(f"{name}: give a CSV, TSV (optionally .gz) or parquet matrix")
+            raise DataError(f"{name}: give a CSV, TSV, GCT (optionally .gz) or parquet matrix")
         if suffix.endswith(".gz") and raw[:2] != b"\x1f\x8b":
             raise DataError(f"{name}: not a gzip file (its name ends in .gz); give it unpacked")
         if suffix == ".parquet" and raw[:4] != b"PAR1":
             raise DataError(f"{name}: not a parquet file (its name ends in .parquet)")
-        if suffix in (".csv", ".tsv", ".txt") and b"\x00" in raw[:65536]:
+        if suffix in (".csv", ".tsv", ".txt", ".gct") and b"\x00" in raw[:65536]:
             # read as text, binary bytes gave "duplicate column names ['']"
             raise DataError(
                 f"{name}: not a text table (the file holds binary data); give a CSV or TSV "

@@ -638,7 +638,7 @@ def build_layout(context: Any) -> html.Div:
     place_card = _card(
         "Place your own samples",
         html.P(
-            "Upload a matrix of new samples (CSV/TSV, optionally .gz, or parquet; samples x "
+            "Upload a matrix of new samples (CSV/TSV or GCT, optionally .gz, or parquet; samples x "
             "genes or genes x samples, genes by symbol or id, on the scale of the training "
             "data). Each is placed on the sample map (black stars) without retraining, and "
             "named by its nearest samples of the map"

@@ -314,3 +314,20 @@ def test_samples_near_unlabelled_ones_are_said_unlabelled(context, sepira_es, gt
     assert all(r["majority_share"] == pytest.approx(1.0) for r in placed[:2])
     assert "nearest samples: unlabelled 2," in info, info
     assert [r["majority_label"] for r in placed][2:] == [r["majority_label"] for r in first[2:]]
+
+
+def test_a_gct_upload_is_placed(context, gtex_rows):
+    """GTEx's own format was refused ("give a CSV, TSV (optionally .gz) or parquet matrix"),
+    though the dashboard and `train` read it."""
+    genes = list(gtex_rows.columns[2:])
+    body = gtex_rows.set_index("sample")[genes].T
+    lines = ["#1.2", f"{len(genes)}\t{len(body.columns)}"]
+    lines.append("\t".join(["Name", "Description", *body.columns]))
+    for gene, row in body.iterrows():
+        lines.append("\t".join([gene, gene, *(f"{v:.4f}" for v in row)]))
+    raw = ("\n".join(lines) + "\n").encode()
+    for name, data in (("mine.gct", raw), ("mine.gct.gz", gzip.compress(raw))):
+        placed, _, info, alert = placement.place_from_upload(context, _data_url(data), name, False)
+        assert placed is not no_update, _text(alert)
+        assert [r["nearest_label"] for r in placed] == list(gtex_rows["tissue"]), name
+        assert f"4 samples from {name} placed" in info
