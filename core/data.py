@@ -2689,7 +2689,11 @@ def _frame_to_set(
     (:data:`_SAMPLE_ANNOTATION_NAMES`) of a samples-as-rows table are annotations, not genes;
     their names are appended to ``named_annotations``."""
     if frame.shape[1] == 0 or frame.shape[0] == 0:
-        raise DataError(f"{path}: empty matrix")
+        rows = "no row" if frame.shape[0] == 0 else f"{frame.shape[0]} row"
+        raise DataError(
+            f"{path}: empty matrix ({rows} under its first line, {frame.shape[1]} column"
+            f"{'' if frame.shape[1] == 1 else 's'}): not a table of samples and genes"
+        )
     header_line = int(frame.attrs.get("header_line", 1))
     cols = [str(c) for c in frame.columns]
     frame.columns = cols

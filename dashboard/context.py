@@ -342,8 +342,11 @@ def _load_upload(
             hits = sum(_is_model_gene(n, model_genes) for n in names)
             if hits > best_hits:
                 best, best_hits = candidate, hits
-        if best is None:
-            raise undecided
+        if best is None:  # (the advice on flags and Python arguments is not for a page)
+            advice = re.sub(
+                r",? or give the orientation \(on the command line.*$", "", str(undecided)
+            )
+            raise DataError(advice) from None
         log.info("%s: orientation from the model's genes (%d found)", name, best_hits)
         return best
 

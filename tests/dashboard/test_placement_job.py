@@ -331,3 +331,20 @@ def test_a_gct_upload_is_placed(context, gtex_rows):
         assert placed is not no_update, _text(alert)
         assert [r["nearest_label"] for r in placed] == list(gtex_rows["tissue"]), name
         assert f"4 samples from {name} placed" in info
+
+
+def test_uploads_that_are_not_tables_are_told_in_the_pages_words(context):
+    """A page cannot take "--orientation on the command line" or "in Python load_table(...)";
+    and a one-line note was "notes.txt: empty matrix"."""
+    prose = b"Hi all,\nthe samples from Tuesday are attached,\nbest wishes,\nAnna\n"
+    *_, alert = placement.place_from_upload(context, _data_url(prose), "mail.csv", False)
+    message = _text(alert)
+    assert "mail.csv: cannot tell whether its rows are samples or genes" in message
+    assert "name the first column 'gene'" in message
+    assert "command line" not in message and "Python" not in message
+    *_, alert = placement.place_from_upload(
+        context, _data_url(b"hello world\n"), "notes.txt", False
+    )
+    message = _text(alert)
+    assert "notes.txt: empty matrix (no row under its first line" in message
+    assert "not a table of samples and genes" in message
