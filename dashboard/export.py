@@ -533,6 +533,18 @@ def with_query(context: Any, table: pd.DataFrame, focus: str | None) -> pd.DataF
     return out
 
 
+def _with_source(context: Any, table: pd.DataFrame, n_selected: int) -> pd.DataFrame:
+    """A selection's table with the ``dataset``, the ``model`` whose map it was drawn on and
+    the number of samples selected first (as the neighbour tables say what they answer)."""
+    query = neighbors_query(context, None, 0)
+    out = table.copy()
+    columns = {"dataset": query["dataset"], "model": query["model"], "n_selected": n_selected}
+    for i, (name, value) in enumerate(columns.items()):
+        if name not in out.columns:
+            out.insert(i, name, value)
+    return out
+
+
 def csv_download(
     context: Any,
     which: str,
@@ -568,11 +580,13 @@ def csv_download(
     elif which == ids.EXPORT_SELECTION_CSV:
         rows = (selection or {}).get("rows") or []
         table, stem = context.selection_table(rows), file_stem(context, "selection")
+        table = _with_source(context, table, len(rows))
     elif which == ids.EXPORT_SELECTION_GENES_CSV:
         rows = (selection or {}).get("rows") or []
         if not rows:
             raise DataError("the selection is empty: draw a lasso or box around some samples")
         table = context.specific_genes(rows, top=SPECIFIC_SAVED)
+        table = _with_source(context, table, len(rows))
         stem = file_stem(context, "selection_specific_genes")
     else:
         raise DataError(f"unknown table {which!r}")

@@ -273,6 +273,15 @@ def gene_search_placeholder(context: Any) -> str:
     return f"e.g. {symbols[i]}" + (f" or {gene_id}" if gene_id != symbols[i] else "")
 
 
+def gene_list_placeholder(context: Any) -> str:
+    """An example for ``gene-list`` from this dataset: the keratins of the paper's Figure 3
+    that it has, else its first genes (none of KRT5, KRT14, KRT1, KRT10 is in most sets)."""
+    symbols = [str(s) for s in context.gene_symbols]
+    keratins = [k for k in ("KRT5", "KRT14", "KRT1", "KRT10") if k in set(symbols)]
+    shown = keratins if len(keratins) >= 2 else symbols[:4]
+    return f"e.g. {', '.join(shown)}" if shown else "gene symbols or ids"
+
+
 def build_layout(context: Any) -> html.Div:
     """The whole page for one :class:`dashboard.context.AppContext`."""
     d = context.describe()
@@ -430,7 +439,7 @@ def build_layout(context: Any) -> html.Div:
                 [
                     dcc.Textarea(
                         id=ids.GENE_LIST,
-                        placeholder="e.g. KRT5, KRT14, KRT1, KRT10",
+                        placeholder=gene_list_placeholder(context),
                         className="gene-list",
                     ),
                     html.Div(

@@ -97,6 +97,12 @@ def option_for(context: Any, value: str) -> dict[str, str]:
         return {"label": f"gene set: {arg}", "value": value}
     if kind == "list":
         genes = arg.split(",")
+        if any("*" in g for g in genes):  # a pattern: the genes it stands for, named
+            cols, _ = context.gene_list_columns(genes)
+            names = [str(context.gene_symbols[j]) for j in cols]
+            shown = ", ".join(names[:6]) + ("…" if len(names) > 6 else "")
+            n = f"{len(names)} gene{'' if len(names) == 1 else 's'}"
+            return {"label": f"gene list {', '.join(genes)} ({n}): {shown}", "value": value}
         shown = ", ".join(genes[:6]) + ("…" if len(genes) > 6 else "")
         return {"label": f"gene list ({len(genes)}): {shown}", "value": value}
     return {"label": f"{arg} — {MODES[kind]}", "value": value}

@@ -131,7 +131,7 @@ def describe_selection(
         ranked = sorted(zip(vals, n, strict=True), key=lambda t: -t[1])
         # the largest 4 named, and the rest counted: "(A 20, B 20, C 20, D 20)" of 171
         # samples read as a selection of those 4 tissues alone
-        top = ", ".join(f"{v} {c}" for v, c in ranked[:4])
+        top = ", ".join(f"{v} {int(c):,}" for v, c in ranked[:4])
         rest = ranked[4:]
         if rest:
             more = sum(int(c) for _, c in rest)

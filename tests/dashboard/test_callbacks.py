@@ -58,6 +58,14 @@ def test_gene_set_presets_and_lists(context):
     spec = sample_map.resolve_color(context, "list:GATA4,TBX5,NKX2-5")
     assert spec.kind == "continuous" and spec.diverging
     assert spec.values.shape == (520,)
+    assert (
+        sample_map.option_for(context, "list:GATA4,TBX5")["label"] == "gene list (2): GATA4, TBX5"
+    )
+    # a pattern names the genes it stands for (it read "gene list (1): GATA*")
+    gata = sorted(str(s) for s in context.gene_symbols if str(s).startswith("GATA"))
+    label = sample_map.option_for(context, "list:GATA*")["label"]
+    assert label.startswith(f"gene list GATA* ({len(gata)} genes): ") and len(gata) >= 2
+    assert set(label.split(": ", 1)[1].split(", ")) == set(gata)
 
 
 def test_click_in_gene_map_recolours_and_focuses(context):
@@ -261,6 +269,10 @@ def test_selection_summary_names_unlabelled_samples_and_no_specific_gene():
     assert info.startswith("3 samples selected (unlabelled 2, Lung 1)"), info
     assert "nan" not in info and "no gene is clearly higher" in info
     assert rows == [] and symbols == [] and alert is None
+    # thousands are separated in the counts as in the totals ("unlabelled 2915 ... (1,239")
+    fake.samples = pd.DataFrame({"SMTS": ["Skin"] * 1300 + [None] * 2915})
+    info, *_ = selection.describe_selection(fake, {"rows": list(range(4215))})
+    assert info.startswith("4,215 samples selected (unlabelled 2,915, Skin 1,300)"), info
 
 
 def test_probe_names_samples_without_a_tissue_unlabelled(context, monkeypatch):
@@ -313,6 +325,21 @@ def test_csv_downloads(context):
     out = export.csv_download(context, ids.EXPORT_SELECTION_CSV, None, {"rows": rows}, None, None)
     assert out["filename"] == "selection.csv"
     assert out["content"].count("\n") == 21
+    # the file says what it was drawn from, as the neighbour files do
+    import io
+
+    import pandas as pd
+
+    table = pd.read_csv(io.StringIO(out["content"]))
+    assert list(table.columns[:3]) == ["dataset", "model", "n_selected"]
+    assert set(table["dataset"]) == {context.name} and set(table["n_selected"]) == {20}
+    assert context.state().key in table["model"][0]
+    rows = [int(r) for r in np.flatnonzero(context.samples["tissue"].to_numpy() == "Liver")]
+    out = export.csv_download(
+        context, ids.EXPORT_SELECTION_GENES_CSV, None, {"rows": rows}, None, None
+    )
+    table = pd.read_csv(io.StringIO(out["content"]))
+    assert list(table.columns[:3]) == ["dataset", "model", "n_selected"] and len(table) > 0
     with pytest.raises(Exception, match="empty"):
         export.csv_download(context, ids.EXPORT_SELECTION_GENES_CSV, None, {"rows": []}, None, None)
     with pytest.raises(Exception, match="no neighbour table"):

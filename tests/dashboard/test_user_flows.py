@@ -179,7 +179,7 @@ def test_simulated_data_is_labelled_in_figures_and_files(context, monkeypatch):
         else:
             assert not any("SIMULATED" in labels(f) for f in (fig, gfig, recorder.figs[-1]))
             assert files == ["sample-map_obs-GATA4.svg", "selection.csv", "placed_samples.csv"]
-            assert csv["content"].startswith("sample_id,")
+            assert csv["content"].startswith("dataset,")  # (no "data" column first)
 
 
 def test_gene_set_presets_are_offered_only_with_genes_here(context, monkeypatch):
@@ -458,6 +458,18 @@ def test_colour_by_placeholder_names_this_datasets_annotations(context, monkeypa
     assert color_placeholder(context) == "tissue, a gene symbol, a gene set…"  # no sex, no age
     monkeypatch.setattr(context, "annotation_columns", [])
     assert color_placeholder(context) == "a gene symbol, a gene set…"
+
+
+def test_the_gene_list_example_is_of_this_datasets_genes(context, monkeypatch):
+    """The box suggested "KRT5, KRT14, KRT1, KRT10", none of them in the 26-tissue set."""
+    from dashboard.layout import gene_list_placeholder
+
+    first = [str(s) for s in context.gene_symbols[:4]]
+    assert gene_list_placeholder(context) == f"e.g. {', '.join(first)}"
+    assert "KRT5" not in str(build_layout(context))
+    symbols = np.array(["KRT14", "GATA4", "KRT5", "KRT10"], dtype=object)
+    monkeypatch.setattr(context, "gene_symbols", symbols)
+    assert gene_list_placeholder(context) == "e.g. KRT5, KRT14, KRT10"
 
 
 def test_placed_stars_stay_above_a_selection_from_a_link(context):
