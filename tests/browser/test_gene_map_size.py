@@ -159,3 +159,34 @@ def test_zooming_into_the_neighbours_gives_their_labels_room(app_url, driver):
         "the whole map's labels again",
     )
     assert reset["stored"]["width"] == whole["stored"]["width"]
+
+
+_LABEL_WIDTHS = """
+const gd = document.querySelector('#gene-map .js-plotly-plot');
+const ring = gd && gd.data.find(d => d.name === 'nearest neighbours');
+if (!ring || !ring.text) return null;
+const font = (ring.textfont || {});
+const size = font.size || gd._fullLayout.font.size;
+const family = font.family || gd._fullLayout.font.family;
+const ctx = document.createElement('canvas').getContext('2d');
+ctx.font = size + 'px ' + family;
+return {size: size, family: family,
+        widths: Array.from(ring.text).filter(t => t).map(t => [t, ctx.measureText(t).width])};
+"""
+
+
+def test_neighbour_labels_are_no_wider_than_estimated(app_url, driver):
+    """The labels' widths were estimated at 0.62 em a character: names in capitals and digits
+    ran wider, so a label at the plot's edge was cut ("UGT1A‹") and two read as one ("SDHC
+    NF2"). The labels (drawn by WebGL, not in the page's SVG) are measured in the font the
+    browser draws them in."""
+    from dashboard.figures import text_width
+
+    driver.set_window_size(1400, 1100)
+    driver.get(app_url + "/?gene=MYH6&k=30")
+    _measured(driver, "gene map size")
+    _wait(driver, lambda: _js(driver, _LABELS), 60, "ring labels")
+    seen = _js(driver, _LABEL_WIDTHS)
+    assert seen and len(seen["widths"]) >= 5, seen
+    for text, drawn in seen["widths"]:
+        assert drawn <= text_width(text, seen["size"]) + 0.5, (text, drawn, seen["family"])

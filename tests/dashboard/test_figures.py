@@ -519,3 +519,20 @@ def test_a_label_takes_the_clear_place_that_covers_the_fewest_dots():
 
     assert shown[0] and under("top right") > 0 and under("top center") > 0
     assert under(positions[0]) == 0, positions[0]
+
+
+def test_labels_at_the_edge_stay_inside_the_plot():
+    """plotly cuts text at the plot's edge: a label allowed 4 pixels past it lost its last
+    letter ("UGT1A‹")."""
+    rng = np.random.default_rng(3)
+    layout = np.vstack([rng.uniform(0, 10, (100, 2)), [[10.0, 5.0], [10.0, 0.0], [0.0, 10.0]]])
+    rows = [100, 101, 102]
+    texts = ["UGT1A4", "SERPINA7", "WWOX"]
+    plot_px = (600.0, 400.0)
+    shown, positions, _ = figures.place_labels(layout, rows, texts, plot_px=plot_px)
+    px = figures.plot_pixels(layout, plot_px)
+    for r, t, ok, pos in zip(rows, texts, shown, positions, strict=True):
+        if ok:
+            x0, x1, y0, y1 = figures.label_box(px[r], t, 10.0, pos, 9.0)
+            assert 0 <= x0 and x1 <= plot_px[0] and 0 <= y0 and y1 <= plot_px[1], (t, pos)
+    assert shown.all()  # (each has a side that stays inside)
