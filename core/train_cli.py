@@ -113,8 +113,10 @@ class TrainingClaim:
     The hold is a lock on :data:`LOCK_FILE` that the system releases when the process ends,
     killed or not, so a dead run never blocks the folder (where there is no such lock, Windows,
     the process named in :data:`RUNNING_FILE` is asked whether it still runs). On leaving, the
-    record and the lock file go, and the folder too when this run made it and left no
-    checkpoint in it.
+    record goes; the folder goes too when the run set :attr:`discard` (its model is written,
+    or nothing is left to resume) or made it and left no checkpoint in it, with the parent
+    folders the run made. A folder that goes is first renamed aside while the lock is held: a
+    run that starts meanwhile makes a new one, and nothing of it is touched.
     """
 
     def __init__(self, partial: Path, out: Path) -> None:
@@ -122,7 +124,9 @@ class TrainingClaim:
         self.out = out
         self.created = False
         self.held = False
+        self.discard = False
         self._fd: int | None = None
+        self._parents_made: list[Path] = []
 
     def _refuse(self) -> CoreError:
         owner = _running_owner(self.partial)
@@ -136,6 +140,7 @@ class TrainingClaim:
 
     def __enter__(self) -> TrainingClaim:
         self.created = not self.partial.exists()
+        self._parents_made = [p for p in self.partial.parents if not p.exists()]
         try:
             self.partial.mkdir(parents=True, exist_ok=True)
             self._lock()
@@ -157,8 +162,12 @@ class TrainingClaim:
                 raise self._refuse() from None
             return
         path = self.partial / LOCK_FILE
-        for _ in range(5):  # the file may be removed by the run that ends as this one starts
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        for _ in range(5):  # the folder may be renamed aside by the run that ends as this starts
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            except FileNotFoundError:
+                self.partial.mkdir(parents=True, exist_ok=True)
+                continue
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -176,21 +185,40 @@ class TrainingClaim:
             if same:
                 self._fd = fd
                 return
-            os.close(fd)  # locked a file that was removed meanwhile: lock the new one
+            os.close(fd)  # locked the file of a folder renamed aside meanwhile: a new one
             self.partial.mkdir(parents=True, exist_ok=True)
         raise self._refuse()
 
     def _leave(self) -> None:
         if not self.held:  # refused: the folder is another run's
             return
-        (self.partial / RUNNING_FILE).unlink(missing_ok=True)
-        (self.partial / LOCK_FILE).unlink(missing_ok=True)
-        if self._fd is not None:
-            os.close(self._fd)  # the lock goes with it
-            self._fd = None
-        self.held = False
-        if self.created and not (self.partial / "checkpoint.pt").exists():
-            shutil.rmtree(self.partial, ignore_errors=True)
+        remove = self.discard or (self.created and not (self.partial / "checkpoint.pt").exists())
+        aside = None
+        try:
+            if remove:  # renamed while the lock is held: nothing of a later run is removed
+                aside = self.partial.with_name(
+                    f".{self.partial.name}.removed-{os.getpid()}-{time.time_ns()}"
+                )
+                try:
+                    self.partial.rename(aside)
+                except OSError:
+                    aside = None
+                    shutil.rmtree(self.partial, ignore_errors=True)
+            else:
+                (self.partial / RUNNING_FILE).unlink(missing_ok=True)
+        finally:
+            if self._fd is not None:
+                os.close(self._fd)  # the lock goes with it
+                self._fd = None
+            self.held = False
+        if aside is not None:
+            shutil.rmtree(aside, ignore_errors=True)
+        if remove and self.created:  # the folders made for it (a failed run leaves none)
+            for parent in self._parents_made:
+                try:
+                    parent.rmdir()
+                except OSError:
+                    break
 
     def __exit__(self, *exc_info) -> None:
         self._leave()
@@ -211,11 +239,13 @@ def run_train(args: argparse.Namespace) -> int:
     check_out_location(out, "--out")
     # held from here to the end: a run that goes on is not an interrupted one (--force, or a
     # second run started while the first reads its data, made two writers of one checkpoint)
-    with TrainingClaim(partial, out):
-        return _train(args, out, partial, checkpoint)
+    with TrainingClaim(partial, out) as claim:
+        return _train(args, out, partial, checkpoint, claim)
 
 
-def _train(args: argparse.Namespace, out: Path, partial: Path, checkpoint: Path) -> int:
+def _train(
+    args: argparse.Namespace, out: Path, partial: Path, checkpoint: Path, claim: TrainingClaim
+) -> int:
     """:func:`run_train` once its checkpoint folder is held."""
     from core.cli import load_data_from_args
     from core.estimator import FactorizedEmbeddings
@@ -368,7 +398,7 @@ def _train(args: argparse.Namespace, out: Path, partial: Path, checkpoint: Path)
                 file=sys.stderr,
             )
         else:  # nothing to resume: leave no stray folder behind
-            shutil.rmtree(partial, ignore_errors=True)
+            claim.discard = True
         if failed_write:
             raise CoreError(f"cannot write the checkpoint in {partial}: {failed_write}") from None
         raise
@@ -385,7 +415,7 @@ def _train(args: argparse.Namespace, out: Path, partial: Path, checkpoint: Path)
             f"cannot write the model to {out}: {failed_write}{kept}; the checkpoint stays in "
             f"{partial} (the same command with --resume writes the model from it)"
         ) from None
-    shutil.rmtree(partial, ignore_errors=True)
+    claim.discard = True  # (the folder goes once the claim is left)
     print(
         f"model written to {out} ({model.n_epochs_} epochs, {model.train_time_s_:.0f} s; "
         f"final fit error {model.history_[-1]:.4f}, the mean squared error per value; "

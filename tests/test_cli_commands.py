@@ -777,6 +777,48 @@ def test_a_second_run_into_the_same_out_while_the_first_trains_is_refused(
     assert not partial.exists() and (out / "config.json").is_file()
 
 
+def test_a_run_that_ends_as_another_starts_leaves_the_new_one_its_folder(tmp_path, monkeypatch):
+    """The run that ended removed the folder and its lock file by name after a new run had
+    claimed them: the new run's claim was deleted under it, and a third run trained beside it."""
+    import os
+
+    from core import train_cli
+    from core.errors import CoreError
+
+    out, partial = tmp_path / "model", tmp_path / "model.partial"
+    first = train_cli.TrainingClaim(partial, out).__enter__()
+    with pytest.raises(CoreError, match="is writing"):  # while it holds the folder
+        train_cli.TrainingClaim(partial, out).__enter__()
+    first.discard = True  # its model written: the folder goes as it leaves
+    real_close, started = os.close, []
+
+    def close_then_start_another(fd):
+        real_close(fd)
+        if fd == first_fd and not started:  # the instant the first run lets go
+            started.append(train_cli.TrainingClaim(partial, out).__enter__())
+
+    first_fd = first._fd
+    monkeypatch.setattr(os, "close", close_then_start_another)
+    first.__exit__(None, None, None)
+    monkeypatch.setattr(os, "close", real_close)
+    second = started[0]
+    assert second.held and (partial / train_cli.RUNNING_FILE).is_file()
+    assert (partial / train_cli.LOCK_FILE).is_file()
+    with pytest.raises(CoreError, match="is writing"):  # a third run: the second holds it
+        train_cli.TrainingClaim(partial, out).__enter__()
+    second.__exit__(None, None, None)
+    assert not partial.exists() and list(tmp_path.iterdir()) == []  # nothing left aside
+
+
+def test_a_failed_run_leaves_no_folder_it_made(tmp_path, capsys):
+    """The checkpoint folder, made before the data is read, left the --out's parent folders
+    behind when the run failed."""
+    out = tmp_path / "deep" / "a" / "b" / "model"
+    code, _, err = _run(["train", "--matrix", tmp_path / "typo.csv", "--out", out], capsys)
+    assert code == 2 and "typo.csv" in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_run_holds_its_folder_while_it_reads_its_data(sepira_file, tmp_path, capsys, monkeypatch):
     """The record was written only once the data was read: a second run started meanwhile
     passed every check, and the first one's end removed the folder the second wrote into."""
