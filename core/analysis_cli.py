@@ -15,7 +15,6 @@ import logging
 import numbers
 import os
 import platform
-import re
 import shutil
 import sys
 import time
@@ -287,10 +286,11 @@ def _label_column(es: Any, label: str | None) -> str | None:
 
 
 def _in_annotation_headers(source: Any, label: str) -> bool:
-    """Whether ``label`` is a word of the first line of an annotation file that ``source`` (a
-    model's ``data_source_``) reads again: a column added to it after training. Unreadable files
+    """Whether ``label`` names a column of an annotation file that ``source`` (a model's
+    ``data_source_``) reads again, its id column aside: a column added to it after training.
+    Only the header line is read (past comment lines, as the loader reads it). Unreadable files
     say yes: re-loading the data names their problem."""
-    import gzip
+    from core.data import text_table_columns
 
     if not isinstance(source, dict):
         return False
@@ -298,14 +298,10 @@ def _in_annotation_headers(source: Any, label: str) -> bool:
     wanted = label.strip().lower()
     for path in filter(None, paths):
         try:
-            with open(path, "rb") as fh:
-                gz = fh.read(2) == b"\x1f\x8b"
-            with gzip.open(path, "rb") if gz else open(path, "rb") as fh:
-                head = fh.readline(1 << 20).decode("utf-8", errors="replace")
-        except (OSError, EOFError):
+            columns = text_table_columns(path)
+        except (OSError, EOFError, CoreError):
             return True
-        words = re.split(r"[\t,;]", head.lstrip("\ufeff").strip())
-        if wanted in {w.strip().strip('"').strip("'").lower() for w in words}:
+        if wanted in {c.lower() for c in columns[1:]}:
             return True
     return False
 

@@ -1646,7 +1646,9 @@ def load_gtex(
         "exclude_tissues": exclude,
         "transform": transform,
         "max_genes": int(max_genes) if max_genes is not None else None,
-        "samples_in_file": int(header.n_samples),  # (a record: the tissues left out, counted)
+        # records (not loader arguments): the samples of the file, those of the tissues left out
+        "samples_in_file": int(header.n_samples),
+        "samples_excluded": int(excluded.sum()),
     }
     return ExpressionSet(values, sample_ids, genes, samples, _gtex_name(gct_path), source)
 
@@ -2053,6 +2055,18 @@ def _numeric_header_reason(header: list[str], below: list[list[str]]) -> str | N
         shown = ", ".join(i.strip().strip('"') for i in ids[:2])
         return f"its first field {first!r} is not of the form of the ids below it ({shown}, ...)"
     return None
+
+
+def text_table_columns(path: str | os.PathLike[str]) -> list[str]:
+    """The column names of a text table (CSV/TSV, gzipped or not) as its reader finds them:
+    after comment lines and a GEO preamble, split at the separator it would use; the file's
+    body is not read."""
+    path = Path(path)
+    _, first = _text_preamble(path)
+    if not first.strip():
+        return []
+    sep = _sniff_sep(path, first)
+    return [h.strip().strip('"') for h in _split_line(first, sep)]
 
 
 def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
@@ -3402,7 +3416,14 @@ def load_table(
 
 # =============================================================================== sources
 #: Keys of a data source that record what was read rather than how to read it.
-_SOURCE_RECORDS = ("loader", "steps", "text_cells", "text_cell_count", "samples_in_file")
+_SOURCE_RECORDS = (
+    "loader",
+    "steps",
+    "text_cells",
+    "text_cell_count",
+    "samples_in_file",
+    "samples_excluded",
+)
 
 
 def load_source(

@@ -693,11 +693,9 @@ class AppContext:
         excluded = [str(t) for t in src.get("exclude_tissues") or ()]
         if src.get("loader") == "gtex" and excluded:  # GTEx has 17,382: where are the others?
             words = f"{', '.join(excluded)} left out"
-            in_file = src.get("samples_in_file")
-            if in_file and int(in_file) > self.n_samples:
-                words += (
-                    f" ({int(in_file) - self.n_samples:,} of the file's {int(in_file):,} samples)"
-                )
+            in_file, left_out = src.get("samples_in_file"), src.get("samples_excluded")
+            if in_file and left_out is not None:  # (counted from the tissues, not the gap)
+                words += f" ({int(left_out):,} of the file's {int(in_file):,} samples)"
             parts.append(words)
         steps = [step_words(st) for st in src.get("steps") or [] if isinstance(st, dict)]
         if steps:

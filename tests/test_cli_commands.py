@@ -853,13 +853,18 @@ def test_a_label_added_to_the_annotation_file_after_training_is_read(sepira_file
     code, _, err = _run([*train, "--out", model, "--epochs", "2", "--hidden", "16"], capsys)
     assert code == 0, err
     group = np.where(np.arange(60) % 2 == 0, "a", "b")
-    annotations.assign(Group=group).to_csv(tmp_path / "ann.csv", index=False)
+    # (a comment line above the header, which the loader skips)
+    text = annotations.assign(Group=group).to_csv(index=False)
+    (tmp_path / "ann.csv").write_text("# sample annotations exported 2024-05-01\n" + text)
     evaluate = ["evaluate", "--model", model, "--splits", "2", "--classifiers", "1-NN"]
     code, _, err = _run([*evaluate, "--label", "group", "--out", tmp_path / "t.json"], capsys)
     assert code == 0, err
     assert json.loads((tmp_path / "t.json").read_text())["protocol"]["label"] == "Group"
     code, _, err = _run([*evaluate, "--label", "grp", "--out", tmp_path / "u.json"], capsys)
     assert code == 2 and "--label grp: no such sample annotation (available: tissue)" in err, err
+    # the id column is no label: refused before the data is read again
+    code, _, err = _run([*evaluate, "--label", "sample", "--out", tmp_path / "v.json"], capsys)
+    assert code == 2 and "--label sample: no such sample annotation" in err, err
 
 
 def test_an_unknown_label_is_refused_before_the_data_is_read_again(
