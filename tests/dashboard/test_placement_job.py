@@ -294,12 +294,13 @@ def test_samples_near_unlabelled_ones_are_said_unlabelled(context, sepira_es, gt
 
     raw = gtex_rows.drop(columns=["tissue"]).to_csv(index=False).encode()
     first, _, _, _ = placement.place_from_upload(context, _data_url(raw), "mine.csv", False)
-    # the training samples nearest the first two placed samples lose their tissue
+    # the training samples nearest the first two placed samples lose their tissue; of the
+    # third one's, all but the nearest (whose tissue is then the only one among 15)
     emb = context.state().sample_embedding
     near = set()
-    for r in first[:2]:
+    for i, r in enumerate(first[:3]):
         d = np.hypot(emb[:, 0] - r["x"], emb[:, 1] - r["y"])
-        near |= set(np.argsort(d)[: 2 * context.PLACE_K].tolist())
+        near |= set(np.argsort(d)[int(i == 2) : 2 * context.PLACE_K].tolist())
     samples = sepira_es.samples.copy()
     samples.iloc[sorted(near), samples.columns.get_loc("tissue")] = None
     es = ExpressionSet.from_array(
@@ -312,8 +313,12 @@ def test_samples_near_unlabelled_ones_are_said_unlabelled(context, sepira_es, gt
     assert [r["nearest_label"] for r in placed][:2] == ["unlabelled", "unlabelled"]
     assert [r["majority_label"] for r in placed][:2] == ["unlabelled", "unlabelled"]
     assert all(r["majority_share"] == pytest.approx(1.0) for r in placed[:2])
-    assert "nearest samples: unlabelled 2," in info, info
-    assert [r["majority_label"] for r in placed][2:] == [r["majority_label"] for r in first[2:]]
+    # one labelled sample among 15 is not "most of their nearest samples"
+    assert placed[2]["nearest_label"] == first[2]["nearest_label"] != "unlabelled"
+    assert placed[2]["majority_label"] == "unlabelled"
+    assert placed[2]["majority_share"] == pytest.approx(14 / 15, abs=1e-3)
+    assert "nearest samples: unlabelled 3," in info, info
+    assert placed[3]["majority_label"] == first[3]["majority_label"]
 
 
 def test_a_gct_upload_is_placed(context, gtex_rows):
