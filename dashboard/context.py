@@ -1048,22 +1048,34 @@ class AppContext:
                 return self.require_state().key
             if not record:
                 return self._train(progress)
-            self.job_started("train")
-
-            def recorded(fraction: float, message: str) -> None:
-                progress(fraction, message)
-                self.job_progress("train", message, fraction)
-
-            try:
-                key = self._train(recorded)
-            except Exception as exc:
-                self.job_finished("train", error=_job_error(exc))
-                raise
-            self.job_finished("train")
-            return key
+            return self._recorded("train", self._train, progress)
         finally:
             lock.release()
             lock_cache.close()
+
+    def _recorded(
+        self,
+        kind: str,
+        work: Callable[[ProgressFn], Any],
+        progress: ProgressFn,
+        words: Callable[[float, str], str] = lambda fraction, message: message,
+    ) -> Any:
+        """``work(progress)`` run by the job that holds the lock of ``kind``, its start, its
+        progress (as ``words`` says it) and its end kept in the job's record, which pages
+        opened meanwhile follow."""
+        self.job_started(kind)
+
+        def recorded(fraction: float, message: str) -> None:
+            progress(fraction, message)
+            self.job_progress(kind, words(fraction, message), fraction)
+
+        try:
+            result = work(recorded)
+        except Exception as exc:
+            self.job_finished(kind, error=_job_error(exc))
+            raise
+        self.job_finished(kind)
+        return result
 
     def _train(self, progress: ProgressFn) -> str:
         """:meth:`train` once its lock is held."""
@@ -1947,19 +1959,12 @@ class AppContext:
                 return hit
             if not record:
                 return self._compute_baselines(progress)
-            self.job_started("baselines")
-
-            def recorded(fraction: float, message: str) -> None:
-                progress(fraction, message)
-                self.job_progress("baselines", f"{int(100 * fraction)}% — {message}")
-
-            try:
-                result = self._compute_baselines(recorded)
-            except Exception as exc:
-                self.job_finished("baselines", error=_job_error(exc))
-                raise
-            self.job_finished("baselines")
-            return result
+            return self._recorded(
+                "baselines",
+                self._compute_baselines,
+                progress,
+                words=lambda fraction, message: f"{int(100 * fraction)}% — {message}",
+            )
         finally:
             lock.release()
             lock_cache.close()
