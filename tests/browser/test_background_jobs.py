@@ -179,16 +179,15 @@ def test_killed_training_job_says_so_and_retry_trains_again(browser_available, d
         _kill(retry)
 
 
-def test_killed_placing_job_says_so_and_retries(app_server, driver, tmp_path):
-    """Placing an upload runs in a background job (it ran inside the request, which a server
-    cuts off after its timeout): killed, the page says so, and the retry places the samples."""
+def _upload_many_samples(driver, url: str, proc, path, prefix: str, seed: int):
+    """Open the page, upload the most samples placed here (the app's own kind, 2,000: the job
+    lasts long enough to be stopped) as ``path`` -> the placing job."""
     import numpy as np
     import pandas as pd
     from selenium.webdriver.common.by import By
 
     from core.simulate import simulate_gtex_like
 
-    url, proc = app_server
     driver.get(url + "/")
     _wait(
         driver,
@@ -196,18 +195,24 @@ def test_killed_placing_job_says_so_and_retries(app_server, driver, tmp_path):
         170,
         "sample map",
     )
-    # the most samples placed here (the app's own kind, twice over): the job lasts long
-    # enough to be killed
-    demo = simulate_gtex_like(n_samples=1200, n_genes=400, n_tissues=10, seed=0)
+    demo = simulate_gtex_like(n_samples=1200, n_genes=400, n_tissues=10, seed=seed)
     values = np.vstack([demo.values, demo.values[:800]])
-    frame = {"sample": [f"new_{i}" for i in range(len(values))]}
+    frame = {"sample": [f"{prefix}{i}" for i in range(len(values))]}
     frame.update({g: values[:, j] for j, g in enumerate(demo.gene_symbols)})
-    path = tmp_path / "many_samples.csv"
     pd.DataFrame(frame).to_csv(path, index=False, float_format="%.3f")
     _scroll_to(driver, "place-upload")
     before = _children(proc)
     driver.find_element(By.CSS_SELECTOR, "#place-upload input[type=file]").send_keys(str(path))
-    job = _new_job(driver, proc, before, 30, "placing job")
+    return _new_job(driver, proc, before, 30, "placing job")
+
+
+def test_killed_placing_job_says_so_and_retries(app_server, driver, tmp_path):
+    """Placing an upload runs in a background job (it ran inside the request, which a server
+    cuts off after its timeout): killed, the page says so, and the retry places the samples."""
+    from selenium.webdriver.common.by import By
+
+    url, proc = app_server
+    job = _upload_many_samples(driver, url, proc, tmp_path / "many_samples.csv", "new_", 0)
     _kill(job)
     _wait_text(driver, "place-progress", "stopped before finishing", 30, "placing stopped")
     message = _wait_text(driver, "alert-place", "stopped before", 10, "stopped message")
@@ -228,31 +233,11 @@ def test_killed_placing_job_says_so_and_retries(app_server, driver, tmp_path):
 def test_clear_while_placing_stops_the_job_and_nothing_comes_back(app_server, driver, tmp_path):
     """ "Clear" while an upload was placed emptied the table, and the samples came back when the
     job ended, with its message."""
-    import numpy as np
-    import pandas as pd
     import psutil
     from selenium.webdriver.common.by import By
 
-    from core.simulate import simulate_gtex_like
-
     url, proc = app_server
-    driver.get(url + "/")
-    _wait(
-        driver,
-        lambda: (_figure(driver, "sample-map") or {}).get("names", [None])[0] == "probe grid",
-        170,
-        "sample map",
-    )
-    demo = simulate_gtex_like(n_samples=1200, n_genes=400, n_tissues=10, seed=1)
-    values = np.vstack([demo.values, demo.values[:800]])
-    frame = {"sample": [f"cleared_{i}" for i in range(len(values))]}
-    frame.update({g: values[:, j] for j, g in enumerate(demo.gene_symbols)})
-    path = tmp_path / "cleared_samples.csv"
-    pd.DataFrame(frame).to_csv(path, index=False, float_format="%.3f")
-    _scroll_to(driver, "place-upload")
-    before = _children(proc)
-    driver.find_element(By.CSS_SELECTOR, "#place-upload input[type=file]").send_keys(str(path))
-    job = _new_job(driver, proc, before, 30, "placing job")
+    job = _upload_many_samples(driver, url, proc, tmp_path / "cleared.csv", "cleared_", 1)
     _wait_text(driver, "place-progress", "placing", 60, "placing under way")
     driver.find_element(By.ID, "place-clear").click()
     _wait(driver, lambda: not job.is_running() or job.status() == psutil.STATUS_ZOMBIE, 30, "stop")
