@@ -985,6 +985,14 @@ def test_cli_report_writes_page_and_figures(tiny_model, tiny_model_seed1, tmp_pa
     # each pair's own correlation, and the network's cut: "novel" can be a cut missed narrowly
     assert close["correlation"].between(-1, 1).all() and list(close.columns)[5] == "correlation"
     assert "the co-expression network holds the top 1% of gene pairs: r ≥ 0." in page
+    # the cut and the pairs' correlations to 4 decimals: to 3, a pair just under the cut
+    # (0.76758 < 0.76813) read as on it
+    import re
+
+    assert re.search(r"top 1% of gene pairs: r ≥ 0\.\d{4} ", page)
+    assert re.search(r'<td class="num">-?\d\.\d{4}</td>', page)
+    np.testing.assert_array_equal(close["correlation"], close["correlation"].round(4))
+    assert (close["correlation"] != close["correlation"].round(3)).any()
     for name in ("maps", "table1", "markers", "smoothness", "gene_space"):
         for fmt in ("png", "svg"):
             path = out / "figures" / f"{name}.{fmt}"

@@ -247,7 +247,7 @@ def test_report_tables_csv_and_command(report, real_models):
         "novel",
     ]
     assert "runs" in close.columns and list(close.columns[-2:]) == ["id_a", "id_b"]
-    np.testing.assert_array_equal(close["correlation"], close["correlation"].round(3))
+    np.testing.assert_array_equal(close["correlation"], close["correlation"].round(4))
 
 
 @needs_chromium
