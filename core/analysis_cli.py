@@ -1061,34 +1061,54 @@ _HALO = ", ".join(f"{dx}px {dy}px 1px white" for dx in (-1, 1) for dy in (-1, 1)
 
 def _name_classes(fig, xy: np.ndarray, lab: pd.Series, classes: list[str], row: int, col: int):
     """Each class named on its samples in one panel (26 colours are more than an eye tells
-    apart), just above its sample nearest the class's median (on the class, where it splits in
-    two); larger classes first, and a name that would cover one already written is left out
-    (the legend has every class). Sizes in pixels are those of a panel about 370 x 330 px."""
+    apart), just above (or else below) its sample nearest the class's median (on the class,
+    where it splits in two); larger classes first. A name that would cover one already written
+    tries the class's other samples, nearest the median first (the first place alone left 9 of
+    26 tissues unnamed on FE's map); one with no free place is left out (the legend has every
+    class). Sizes in pixels are those of a panel about 370 x 330 px."""
     span = np.ptp(xy, axis=0)
     span[span == 0] = 1.0
     px = (xy - xy.min(axis=0)) / span * np.array([370.0, 330.0])
     placed: list[tuple[float, float, float, float]] = []
+
+    def free(box: tuple[float, float, float, float]) -> bool:
+        inside = -10.0 <= box[0] and box[1] <= 380.0 and -14.0 <= box[2] and box[3] <= 344.0
+        return inside and not any(
+            b[0] < box[1] and box[0] < b[1] and b[2] < box[3] and box[2] < b[3] for b in placed
+        )
+
     for cls in sorted(classes, key=lambda k: -int((lab == k).sum())):
         mask = (lab == cls).to_numpy()
         if mask.sum() < 3:
             continue
         pts, cls_px = xy[mask], px[mask]
-        i = int(np.argmin(((pts - np.median(pts, axis=0)) ** 2).sum(axis=1)))
-        # the name sits just above the samples around that one (within 30 px), not on them:
-        # on UMAP a class of 20 samples is a clump smaller than its name
-        near = ((cls_px - cls_px[i]) ** 2).sum(axis=1) <= 30.0**2
-        top = int(np.flatnonzero(near)[np.argmax(cls_px[near, 1])])
-        x, y = cls_px[i, 0], cls_px[top, 1] + 3.0
         half_w, height = 2.4 * len(cls) + 3, 14.0  # 8-pt text
-        box = (x - half_w, x + half_w, y, y + height)
-        if any(b[0] < box[1] and box[0] < b[1] and b[2] < box[3] and box[2] < b[3] for b in placed):
+        order = np.argsort(((pts - np.median(pts, axis=0)) ** 2).sum(axis=1), kind="stable")
+        spot = None
+        for i in order[:25]:
+            # the name sits just above (or below) the samples around that one (within 30 px),
+            # not on them: on UMAP a class of 20 samples is a clump smaller than its name
+            near = np.flatnonzero(((cls_px - cls_px[i]) ** 2).sum(axis=1) <= 30.0**2)
+            top = int(near[np.argmax(cls_px[near, 1])])
+            bottom = int(near[np.argmin(cls_px[near, 1])])
+            x = cls_px[i, 0]
+            above = (x - half_w, x + half_w, cls_px[top, 1] + 3.0, cls_px[top, 1] + 3.0 + height)
+            below = (x - half_w, x + half_w, cls_px[bottom, 1] - 3.0 - height, cls_px[bottom, 1])
+            if free(above):
+                spot = (above, int(i), top, "bottom", 3)
+            elif free(below):
+                spot = (below, int(i), bottom, "top", -3)
+            if spot is not None:
+                break
+        if spot is None:
             continue
+        box, i, j, anchor, shift = spot
         placed.append(box)
         fig.add_annotation(
             x=float(pts[i, 0]),
-            y=float(pts[top, 1]),
-            yanchor="bottom",
-            yshift=3,
+            y=float(pts[j, 1]),
+            yanchor=anchor,
+            yshift=shift,
             text=cls,
             showarrow=False,
             # no box: the samples under a name stay visible (a 60% white box hid 84-92% of a
