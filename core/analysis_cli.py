@@ -1072,8 +1072,7 @@ def _name_classes(fig, xy: np.ndarray, lab: pd.Series, classes: list[str], row: 
     placed: list[tuple[float, float, float, float]] = []
 
     def free(box: tuple[float, float, float, float]) -> bool:
-        inside = -10.0 <= box[0] and box[1] <= 380.0 and -14.0 <= box[2] and box[3] <= 344.0
-        return inside and not any(
+        return not any(
             b[0] < box[1] and box[0] < b[1] and b[2] < box[3] and box[2] < b[3] for b in placed
         )
 
