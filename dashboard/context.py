@@ -1017,31 +1017,18 @@ class AppContext:
         str
             The model key.
         """
-        import diskcache
-
         progress = progress or (lambda f, m: None)
         entry = self.model_entry
-        lock_cache = None
-        try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            lock_cache = diskcache.Cache(str(self.cache_dir / "locks"))
-            lock = OwnedLock(lock_cache, f"train-owned-{entry.name}", expire=6 * 3600)
 
-            def relay() -> None:  # the page reloaded while another job trains: its progress
-                job = self.job_running("train")
-                if job is not None and job.get("progress"):
-                    fraction = float(job.get("fraction") or 0.0)
-                    progress(fraction, f"{job['progress']} ({EARLIER_TRAINING})")
-                else:
-                    progress(0.0, f"waiting for the model ({EARLIER_TRAINING})")
+        def relay() -> None:  # the page reloaded while another job trains: its progress
+            job = self.job_running("train")
+            if job is not None and job.get("progress"):
+                fraction = float(job.get("fraction") or 0.0)
+                progress(fraction, f"{job['progress']} ({EARLIER_TRAINING})")
+            else:
+                progress(0.0, f"waiting for the model ({EARLIER_TRAINING})")
 
-            lock.acquire(waiting=relay)
-        except Exception as exc:
-            if lock_cache is not None:
-                lock_cache.close()
-            if record and self.job_running("train") is None:
-                self.job_finished("train", error=_job_error(exc))
-            raise
+        lock_cache, lock = self._job_turn("train", f"train-owned-{entry.name}", record, relay)
         try:
             if self.model_ready_on_disk():
                 progress(1.0, "model found in the cache")
@@ -1052,6 +1039,30 @@ class AppContext:
         finally:
             lock.release()
             lock_cache.close()
+
+    def _job_turn(
+        self, kind: str, name: str, record: bool, waiting: Callable[[], None]
+    ) -> tuple[Any, OwnedLock]:
+        """The lock ``name`` of the background job ``kind``, waited for (``waiting()`` between
+        two attempts) -> (its cache, to close; the lock, held).
+
+        With ``record``, a failure here (a cache that cannot be opened) is recorded as the job's
+        end: the page reads the end from the record, and without it the failure was told as a
+        job killed for lack of memory (a job that another runs meanwhile keeps its record)."""
+        import diskcache
+
+        lock_cache = None
+        try:
+            lock_cache = diskcache.Cache(str(self.cache_dir / "locks"))
+            lock = OwnedLock(lock_cache, name, expire=6 * 3600)
+            lock.acquire(waiting=waiting)
+        except Exception as exc:
+            if lock_cache is not None:
+                lock_cache.close()
+            if record and self.job_running(kind) is None:
+                self.job_finished(kind, error=_job_error(exc))
+            raise
+        return lock_cache, lock
 
     def _recorded(
         self,
@@ -1929,30 +1940,20 @@ class AppContext:
             which pages opened meanwhile follow. Only the job that computes writes it, and its
             end before another job can take over.
         """
-        import diskcache
 
         progress = progress or (lambda f, m: None)
         hit = self.cached_baselines()
         if hit is not None:
             return hit
-        lock_cache = None
-        try:
-            lock_cache = diskcache.Cache(str(self.cache_dir / "locks"))
-            name = f"baselines-owned-{self.baselines_key()}"
-            lock = OwnedLock(lock_cache, name, expire=6 * 3600)
-            if not lock.try_acquire():
-                if OwnedLock.owner_alive(lock_cache.get(lock.name)):  # (not one that was killed)
-                    progress(0.0, "waiting for the same maps, computed by another job")
-                lock.acquire()
-        except Exception as exc:
-            if lock_cache is not None:
-                lock_cache.close()
-            # the page reads this job's end from the record: without it, a failure here (a
-            # cache that cannot be opened) was told as a job killed for lack of memory; a job
-            # that another computes meanwhile keeps its own record
-            if record and self.job_running("baselines") is None:
-                self.job_finished("baselines", error=_job_error(exc))
-            raise
+        said: list[bool] = []
+
+        def waiting() -> None:  # said once, of a live job (not of the lock of a killed one)
+            if not said:
+                said.append(True)
+                progress(0.0, "waiting for the same maps, computed by another job")
+
+        name = f"baselines-owned-{self.baselines_key()}"
+        lock_cache, lock = self._job_turn("baselines", name, record, waiting)
         try:
             hit = self.cached_baselines()
             if hit is not None:

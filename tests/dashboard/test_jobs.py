@@ -323,11 +323,11 @@ def test_a_baseline_maps_job_that_fails_before_it_computes_says_why(untrained, m
     page told it as a job killed "for lack of memory", over the job's own error."""
     from dashboard import context as context_module
 
-    def unreadable(self):
+    def unreadable(self, waiting=None):
         raise OSError("database disk image is malformed")
 
     untrained.job_finished("baselines")  # an earlier job's end, which must not answer for this
-    monkeypatch.setattr(context_module.OwnedLock, "try_acquire", unreadable)
+    monkeypatch.setattr(context_module.OwnedLock, "acquire", unreadable)
     with pytest.raises(OSError):
         untrained.compute_baselines(record=True)
     outcome = untrained.job_outcome("baselines")
