@@ -94,10 +94,6 @@ def text_cells_warning(
     )
 
 
-#: The label of samples without one (the map's legend says the same).
-UNLABELLED = "unlabelled"
-
-
 def place_from_upload(
     context: Any,
     contents: str | None,
@@ -119,15 +115,6 @@ def place_from_upload(
     except CoreError as exc:
         return no_update, no_update, no_update, _alert(str(exc))
     label = table.attrs.get("label")
-    if label:  # nearest samples without the label: "unlabelled", as in the map's legend (the
-        # cells were blank, and the summary left those samples out)
-        for column in ("nearest_label", "majority_label"):
-            if column in table:
-                table[column] = (
-                    table[column].astype(object).where(table[column].notna(), UNLABELLED)
-                )
-        if "majority_share" in table:  # none of the nearest labelled: all of them unlabelled
-            table["majority_share"] = table["majority_share"].fillna(1.0)
     records = _records(table)
     n = len(table)
     info = f"{n} sample{'' if n == 1 else 's'} from {filename or 'the upload'} placed"
