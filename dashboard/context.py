@@ -1208,6 +1208,47 @@ class AppContext:
         its outcome was read)."""
         self._job_file(kind).unlink(missing_ok=True)
 
+    #: How long the samples placed by a page are kept on the server for that page to find them
+    #: again after a reload.
+    PLACEMENT_KEEP_S = 7 * 24 * 3600
+
+    def _placement_file(self, kind: str) -> Path:
+        job = self._job_file(kind)
+        return job.with_name(f"{job.stem}.placed.json")
+
+    def save_placement(self, kind: str, result: dict[str, Any]) -> None:
+        """Keep what the placing job ``kind`` placed (``records``, ``info``, ``warnings``), so
+        that its page, reloaded, shows it again (:meth:`placement`). Results older than
+        :attr:`PLACEMENT_KEEP_S` are removed meanwhile."""
+        folder = self._job_file(kind).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        now = time.time()
+        for old in folder.glob("*.placed.json"):
+            try:
+                if now - old.stat().st_mtime > self.PLACEMENT_KEEP_S:
+                    old.unlink()
+            except OSError:
+                pass
+        path = self._placement_file(kind)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"model": self.model_entry.name, **result}))
+        tmp.replace(path)
+
+    def placement(self, kind: str) -> dict[str, Any] | None:
+        """What the placing job ``kind`` placed on this model's map, None when it is not kept
+        (never placed, removed, or placed on another model's map)."""
+        try:
+            result = json.loads(self._placement_file(kind).read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(result, dict) or result.get("model") != self.model_entry.name:
+            return None
+        return result
+
+    def placement_forget(self, kind: str) -> None:
+        """Remove what the placing job ``kind`` placed (its page cleared it)."""
+        self._placement_file(kind).unlink(missing_ok=True)
+
     # ------------------------------------------------------------------ values per sample
     def gene_values(self, j: int, mode: str = "obs") -> np.ndarray:
         """Values of dataset gene ``j`` over samples, (n_samples,) float32.

@@ -233,6 +233,10 @@ PLACE_REQUEST = "place-request"  # dcc.Store: {"id"} of the upload to place (a n
 PLACE_JOB_RUNNING = "place-job-running"  # dcc.Store: the placing job runs (True) or ended
 PLACE_PROGRESS = "place-progress"  # the job's progress ("placing 1,200 samples… 40%")
 PLACE_RETRY = "place-retry"  # shown once a placing job stopped without a result
+#: dcc.Store kept by the browser for the tab: ``{"id", "filename"}`` of the upload placed last,
+#: whose samples a reloaded page shows again
+PLACE_SESSION = "place-session"
+PLACE_RESUME_POLL = "place-resume-poll"  # dcc.Interval: a reloaded page follows its earlier job
 
 #: Text of the button that places the upload again after a job that did not finish.
 PLACE_RETRY_LABEL = "Retry placing"
@@ -700,6 +704,8 @@ def build_layout(context: Any) -> html.Div:
         # the placing job: what it places (a new id each time) and whether it runs
         dcc.Store(id=PLACE_REQUEST),
         dcc.Store(id=PLACE_JOB_RUNNING),
+        dcc.Store(id=PLACE_SESSION, storage_type="session"),
+        dcc.Interval(id=PLACE_RESUME_POLL, interval=1000, disabled=True),
     )
     probe_card = _card(
         "In-silico probe",

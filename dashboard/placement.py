@@ -1,7 +1,9 @@
 """Placing the samples of an uploaded matrix on the sample map (``place-upload``).
 
-The placed samples live in the page (``placed-samples`` store), not on the server: each
-browser sees its own. The sample map draws them over the map's samples.
+The placed samples live in the page (``placed-samples`` store): each browser tab sees its own.
+The sample map draws them over the map's samples. The server keeps a copy for a week, named by
+the upload's id, which the tab keeps: a reloaded page shows them again, or follows the job that
+still places them (:func:`placement_on_load`).
 
 Placing runs in a background job (a Dash background callback: the largest uploads take
 minutes, longer than a server gives one request), with its progress in the page. A job whose
@@ -27,8 +29,10 @@ from dashboard.layout import (
     PLACE_JOB_RUNNING,
     PLACE_PROGRESS,
     PLACE_REQUEST,
+    PLACE_RESUME_POLL,
     PLACE_RETRY,
     PLACE_RETRY_LABEL,
+    PLACE_SESSION,
     alert_id,
     place_transform_label,
 )
@@ -94,26 +98,31 @@ def text_cells_warning(
     )
 
 
-def place_from_upload(
+def place_upload(
     context: Any,
     contents: str | None,
     filename: str | None,
     apply_transform: bool,
     progress: Any = None,
-) -> tuple[Any, Any, Any, Any]:
-    """(placed records, table rows, info text, alert) for an uploaded matrix of new samples.
+) -> dict[str, Any]:
+    """Place an uploaded matrix of new samples on the map (the model is ready).
 
     ``progress(fraction, message)``, when given, is called while the samples are placed.
+
+    Returns
+    -------
+    ``{"records", "info", "warnings", "filename"}``: the placed samples (one dict each), what
+    the page says of them, and its warnings (text); :func:`placed_view` shows them.
+
+    Raises
+    ------
+    CoreError
+        the upload cannot be placed (the message names why).
     """
-    if context.state() is None:
-        return no_update, no_update, no_update, _alert("the model is still training: wait for it")
     transform = upload_transform(context, apply_transform)
-    try:
-        raw = upload_bytes(contents, filename, context.MAX_PLACE_BYTES)
-        extra = {"progress": progress} if progress is not None else {}
-        table = context.place_samples(raw, filename or "upload", transform=transform, **extra)
-    except CoreError as exc:
-        return no_update, no_update, no_update, _alert(str(exc))
+    raw = upload_bytes(contents, filename, context.MAX_PLACE_BYTES)
+    extra = {"progress": progress} if progress is not None else {}
+    table = context.place_samples(raw, filename or "upload", transform=transform, **extra)
     label = table.attrs.get("label")
     records = _records(table)
     n = len(table)
@@ -179,8 +188,39 @@ def place_from_upload(
                 f"“{box}” beside the upload, and they are placed again)"
             )
         warnings.append(fit_warning + hint)
+    return {"records": records, "info": info, "warnings": warnings, "filename": filename}
+
+
+def placed_view(result: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
+    """(placed records, table rows, info text, alert) of what :func:`place_upload` placed."""
+    records = result.get("records") or []
+    warnings = result.get("warnings") or []
     alert = html.Div([_alert(w, "warning") for w in warnings]) if warnings else None
-    return records, records, info, alert
+    return records, records, result.get("info") or "", alert
+
+
+def place_from_upload(
+    context: Any,
+    contents: str | None,
+    filename: str | None,
+    apply_transform: bool,
+    progress: Any = None,
+) -> tuple[Any, Any, Any, Any]:
+    """(placed records, table rows, info text, alert) for an uploaded matrix of new samples.
+
+    ``progress(fraction, message)``, when given, is called while the samples are placed.
+    """
+    if context.state() is None:
+        return no_update, no_update, no_update, _alert(STILL_TRAINING)
+    try:
+        result = place_upload(context, contents, filename, apply_transform, progress)
+    except CoreError as exc:
+        return no_update, no_update, no_update, _alert(str(exc))
+    return placed_view(result)
+
+
+#: Said of an upload while the model trains.
+STILL_TRAINING = "the model is still training: wait for it"
 
 
 def job_kind(request: Any) -> str:
@@ -206,27 +246,32 @@ def run_placing_job(
 ) -> tuple[Any, Any, Any, Any]:
     """The placing job's body: place the upload, its progress sent as text, its end recorded
     (:meth:`AppContext.job_finished`) so that :func:`placing_job_view` tells a job that ended
-    from one that was killed."""
+    from one that was killed. What it placed is kept (:meth:`AppContext.save_placement`), and
+    its progress recorded, for the page reloaded meanwhile (:func:`placement_on_load`)."""
     if not request or contents is None:
         return no_update, no_update, no_update, no_update
+    if context.state() is None:
+        return no_update, no_update, no_update, _alert(STILL_TRAINING)
     kind = job_kind(request)
     context.job_started(kind)
+
+    def progress(fraction: float, message: str) -> None:
+        set_progress(message)
+        context.job_progress(kind, message, fraction)
+
     try:
-        out = place_from_upload(
-            context,
-            contents,
-            filename,
-            apply_transform,
-            progress=lambda fraction, message: set_progress(message),
-        )
+        result = place_upload(context, contents, filename, apply_transform, progress)
+        context.save_placement(kind, result)
     except Exception as exc:  # noqa: BLE001 - the job's end: said in the page, not raised
-        message = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
-        if not isinstance(exc, CoreError):
+        known = isinstance(exc, CoreError)
+        message = str(exc) if known else f"{type(exc).__name__}: {exc}"
+        if not known:
             log.exception("placing the uploaded samples failed")
         context.job_finished(kind, error=message)
-        return no_update, no_update, no_update, _alert(f"placing the samples failed: {message}")
+        said = message if known else f"placing the samples failed: {message}"
+        return no_update, no_update, no_update, _alert(said)
     context.job_finished(kind)
-    return out
+    return placed_view(result)
 
 
 def placing_job_view(
@@ -260,6 +305,51 @@ def placing_job_view(
         f"lack of memory). “{PLACE_RETRY_LABEL}” starts it again."
     )
     return "stopped before finishing", SHOW, html.Div(message, className="alert alert-error")
+
+
+#: Said beside the progress of a placing job that the page started before it was reloaded.
+EARLIER_PLACING = "started before this page was reloaded"
+
+
+def placement_on_load(context: Any, session: Any) -> tuple[Any, ...]:
+    """The placed samples as a reloaded page finds them.
+
+    The placed samples lived in the page only: a reload dropped them, and a reload while they
+    were placed dropped the job's result, without a word. The page now keeps the id of its
+    last upload (``session``: ``{"id", "filename"}``, kept by the browser for the tab); the
+    job kept what it placed (:meth:`AppContext.save_placement`) and records how far it is.
+
+    Returns
+    -------
+    (placed records, table rows, info text, progress text, alert, poll disabled, session);
+    ``no_update`` where nothing changes. The page polls (here again) while the job runs.
+    """
+    if not isinstance(session, dict) or not session.get("id"):
+        return (no_update,) * 5 + (True, no_update)
+    kind = job_kind(session)
+    filename = session.get("filename") or "the upload"
+    result = context.placement(kind)
+    if result is None:
+        job = context.job_running(kind)
+        if job is not None:
+            progress = str(job.get("progress") or "").strip() or "placing…"
+            text = f"{filename}: {progress} ({EARLIER_PLACING})"
+            return (no_update,) * 3 + (text, no_update, False, no_update)
+        result = context.placement(kind)  # saved between the two looks
+    if result is not None:
+        placed, rows, info, alert = placed_view(result)
+        return placed, rows, info, "", alert, True, no_update
+    outcome = context.job_outcome(kind)
+    if outcome["state"] == "failed":
+        message = f"placing the samples of {filename} failed: {outcome.get('error')}"
+    else:
+        message = (
+            f"The samples of {filename}, placed before this page was reloaded, cannot be shown "
+            "again: their job ended without a result, or the result is no longer kept (it is "
+            "kept for a week, for the model it was placed on). Upload the file again."
+        )
+    alert = html.Div(message, className="alert alert-error")
+    return None, [], "", "", alert, True, None
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -343,6 +433,7 @@ def register_callbacks(app: Any) -> None:
         Output(PLACE_PROGRESS, "children", allow_duplicate=True),
         Output(PLACE_RETRY, "style"),
         Output(alert_id("place"), "children", allow_duplicate=True),
+        Output(PLACE_SESSION, "data", allow_duplicate=True),
         Input(PLACE_JOB_RUNNING, "data"),
         State(PLACE_REQUEST, "data"),
         State(ids.PLACE_UPLOAD, "filename"),
@@ -350,7 +441,10 @@ def register_callbacks(app: Any) -> None:
     )
     def watch(running, request, filename):
         # "Clear" empties the drop zone in the page before the job it cancels is seen ended
-        return placing_job_view(context, running, request, filename, cleared=filename is None)
+        view = placing_job_view(context, running, request, filename, cleared=filename is None)
+        # a job that placed nothing (failed, killed, cleared): nothing for a reload to show
+        ended_empty = running is False and request and context.placement(job_kind(request)) is None
+        return (*view, None if ended_empty else no_update)
 
     @app.callback(
         Output(ids.PLACED, "data", allow_duplicate=True),
@@ -358,11 +452,50 @@ def register_callbacks(app: Any) -> None:
         Output(ids.PLACE_INFO, "children", allow_duplicate=True),
         Output(alert_id("place"), "children", allow_duplicate=True),
         Output(PLACE_RETRY, "style", allow_duplicate=True),
+        Output(PLACE_SESSION, "data", allow_duplicate=True),
+        Output(PLACE_RESUME_POLL, "disabled", allow_duplicate=True),
         Input(ids.PLACE_CLEAR, "n_clicks"),
+        State(PLACE_SESSION, "data"),
         prevent_initial_call=True,
     )
-    def clear(_n):
-        return None, [], "", None, HIDE
+    def clear(_n, session):
+        if isinstance(session, dict) and session.get("id"):
+            context.placement_forget(job_kind(session))
+        return None, [], "", None, HIDE, None, True
+
+    # the page keeps (for the tab: a reload finds it) the id of the upload it placed last
+    app.clientside_callback(
+        """
+        function(request, filename) {
+            if (!request || !request.id) { return window.dash_clientside.no_update; }
+            return {id: request.id, filename: filename || null};
+        }
+        """,
+        Output(PLACE_SESSION, "data"),
+        Input(PLACE_REQUEST, "data"),
+        State(ids.PLACE_UPLOAD, "filename"),
+        prevent_initial_call=True,
+    )
+
+    # a reloaded page: the samples placed before, or the job that places them (polled)
+    @app.callback(
+        Output(ids.PLACED, "data", allow_duplicate=True),
+        Output(ids.PLACED_TABLE, "data", allow_duplicate=True),
+        Output(ids.PLACE_INFO, "children", allow_duplicate=True),
+        Output(PLACE_PROGRESS, "children", allow_duplicate=True),
+        Output(alert_id("place"), "children", allow_duplicate=True),
+        Output(PLACE_RESUME_POLL, "disabled"),
+        Output(PLACE_SESSION, "data", allow_duplicate=True),
+        Input(PLACE_SESSION, "modified_timestamp"),
+        Input(PLACE_RESUME_POLL, "n_intervals"),
+        State(PLACE_SESSION, "data"),
+        State(PLACE_REQUEST, "data"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def restore(_stamp, _n, session, request):
+        if request:  # an upload of this page (not one from before the reload): its own job
+            return (no_update,) * 5 + (True, no_update)
+        return placement_on_load(context, session)
 
     # "Clear" also empties the drop zone (its value and the file input), so that the same file
     # can be placed again

@@ -247,3 +247,43 @@ def test_clear_while_placing_stops_the_job_and_nothing_comes_back(app_server, dr
     assert driver.find_element(By.ID, "alert-place").text == ""  # not "stopped before..."
     assert not driver.find_element(By.ID, "place-retry").is_displayed()
     assert driver.find_element(By.ID, "place-running").text == ""
+
+
+def test_a_page_reloaded_while_placing_shows_the_samples_once_placed(app_server, driver, tmp_path):
+    """The placed samples lived in the page only: a reload while they were placed dropped the
+    job's result without a word, and a reload afterwards dropped the samples."""
+    from selenium.webdriver.common.by import By
+
+    url, proc = app_server
+    _upload_many_samples(driver, url, proc, tmp_path / "reloaded.csv", "reloaded_", 2)
+    _wait_text(driver, "place-progress", "placing", 60, "placing under way")
+    driver.refresh()
+    text = _wait_text(driver, "place-progress", "started before this page was reloaded", 60, "job")
+    assert text.startswith("reloaded.csv: ")
+    placed = "2000 samples from reloaded.csv placed"
+    _wait_text(driver, "place-info", placed, 240, "the earlier job's samples")
+    assert "reloaded_0" in driver.find_element(By.ID, "placed-table").text
+    assert driver.find_element(By.ID, "place-progress").text == ""
+    # the job's warnings come back with its samples (this upload shares few of the genes)
+    assert "genes are in reloaded.csv" in driver.find_element(By.ID, "alert-place").text
+    _wait(
+        driver,
+        lambda: "your samples (2000)" in (_figure(driver, "sample-map") or {}).get("names", []),
+        30,
+        "placed samples drawn on the map",
+    )
+    driver.refresh()  # once more: the samples are still there
+    _wait_text(driver, "place-info", placed, 60, "the samples after a second reload")
+    _scroll_to(driver, "place-clear")
+    driver.find_element(By.ID, "place-clear").click()
+    _wait(driver, lambda: driver.find_element(By.ID, "place-info").text == "", 10, "cleared")
+    driver.refresh()  # cleared: a reload brings nothing back, and says nothing
+    _wait(
+        driver,
+        lambda: (_figure(driver, "sample-map") or {}).get("names", [None])[0] == "probe grid",
+        60,
+        "sample map",
+    )
+    time.sleep(3)
+    assert driver.find_element(By.ID, "place-info").text == ""
+    assert driver.find_element(By.ID, "alert-place").text == ""

@@ -142,6 +142,132 @@ def test_a_placing_job_that_raises_says_why(context, monkeypatch):
     )
 
 
+# ----------------------------------------------------------------------------- a page reloaded
+def test_a_reloaded_page_shows_the_samples_placed_before(context, gtex_rows):
+    """The placed samples lived in the page only: a reload dropped them without a word, also
+    those of a job still running (its result had no page to go to)."""
+    raw = gtex_rows.drop(columns=["tissue"]).to_csv(index=False).encode()
+    out = placement.run_placing_job(
+        context, lambda m: None, {"id": "kept1"}, _data_url(raw), "four.csv", False
+    )
+    session = {"id": "kept1", "filename": "four.csv"}
+    placed, rows, info, progress, alert, poll_disabled, kept = placement.placement_on_load(
+        context, session
+    )
+    assert placed == out[0] and rows == out[1] and len(placed) == 4
+    assert info == out[2] and "4 samples from four.csv placed" in info
+    assert progress == "" and poll_disabled is True and kept is no_update
+    # a second reload finds them again; "Clear" removes them (then a reload says why not)
+    assert placement.placement_on_load(context, session)[0] == placed
+    context.placement_forget("place-kept1")
+    context.job_forget("place-kept1")
+    view = placement.placement_on_load(context, session)
+    assert view[0] is None and view[-2:] == (True, None)  # the tab forgets the upload
+    assert "four.csv" in _text(view[4]) and "Upload the file again" in _text(view[4])
+    # a page that placed nothing: nothing to say
+    assert placement.placement_on_load(context, None) == (no_update,) * 5 + (True, no_update)
+
+
+def test_a_reloaded_page_follows_the_job_that_still_places(context, gtex_rows, monkeypatch):
+    raw = gtex_rows.drop(columns=["tissue"]).to_csv(index=False).encode()
+    session = {"id": "live1", "filename": "four.csv"}
+    seen: list[tuple] = []
+    real = context.place_samples
+
+    def place_and_look(*args, progress=None, **kwargs):
+        def relay(fraction, message):
+            progress(fraction, message)
+            # the page reloaded while the job runs: it shows how far the job is, and polls
+            seen.append(placement.placement_on_load(context, session))
+
+        return real(*args, progress=relay, **kwargs)
+
+    monkeypatch.setattr(context, "place_samples", place_and_look)
+    out = placement.run_placing_job(
+        context, lambda m: None, {"id": "live1"}, _data_url(raw), "four.csv", False
+    )
+    assert seen, "the job reported no progress"
+    first = seen[0]
+    assert first[:3] == (no_update,) * 3 and first[5] is False  # polls
+    assert first[3].startswith("four.csv: ") and placement.EARLIER_PLACING in first[3]
+    assert any("placing 4 samples" in view[3] for view in seen)
+    # once it ended, the next poll shows its samples and stops
+    done = placement.placement_on_load(context, session)
+    assert done[0] == out[0] and done[3] == "" and done[5] is True
+
+
+def test_a_reloaded_page_says_why_its_job_failed(context, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(context, "place_samples", broken)
+    placement.run_placing_job(
+        context, lambda m: None, {"id": "bad1"}, _data_url(b"a,b\n"), "bad.csv", False
+    )
+    view = placement.placement_on_load(context, {"id": "bad1", "filename": "bad.csv"})
+    assert "placing the samples of bad.csv failed: RuntimeError: the disk is full" in _text(view[4])
+    assert view[5] is True and view[6] is None
+
+
+def test_placed_samples_are_kept_for_their_model_and_a_week(context, gtex_rows):
+    import os
+    import time
+
+    raw = gtex_rows.drop(columns=["tissue"]).to_csv(index=False).encode()
+    placement.run_placing_job(
+        context, lambda m: None, {"id": "old1"}, _data_url(raw), "four.csv", False
+    )
+    assert context.placement("place-old1") is not None
+    # placed on another model's map (retrained with other settings): not shown on this one
+    path = context._placement_file("place-old1")
+    kept = path.read_text()
+    path.write_text(kept.replace(context.model_entry.name, "another-model"))
+    assert context.placement("place-old1") is None
+    path.write_text(kept)
+    # older than a week: removed when another upload is placed
+    week_ago = time.time() - context.PLACEMENT_KEEP_S - 60
+    os.utime(path, (week_ago, week_ago))
+    placement.run_placing_job(
+        context, lambda m: None, {"id": "new1"}, _data_url(raw), "four.csv", False
+    )
+    assert not path.exists() and context.placement("place-new1") is not None
+
+
+def test_the_page_keeps_its_upload_for_a_reload(context, sepira_es):
+    """The tab keeps the id of its last upload (session storage: a reload finds it); a
+    reloaded page polls its earlier job; a live page leaves its own job alone."""
+    app = create_app(sepira_es, context.config)
+    page = str(app.layout() if callable(app.layout) else app.layout)
+    assert f"id='{layout.PLACE_SESSION}'" in page and "storage_type='session'" in page
+    restore = next(
+        cb
+        for cb in app.callback_map.values()
+        if [i["id"] for i in cb["inputs"]] == [layout.PLACE_SESSION, layout.PLACE_RESUME_POLL]
+    )
+    restore_fn = restore["callback"].__wrapped__
+    session = {"id": "whose1", "filename": "f.csv"}
+    context.job_started("place-whose1")  # running, in this (live) process
+    out = restore_fn(1, None, session, {"id": "whose1"})  # this page's own upload
+    assert out == (no_update,) * 5 + (True, no_update)
+    out = restore_fn(1, None, session, None)  # a reloaded page
+    assert out[5] is False and placement.EARLIER_PLACING in out[3]
+    context.job_forget("place-whose1")
+    # a job seen ended without a result (killed, failed): a reload has nothing to show again
+    watch = next(
+        cb["callback"].__wrapped__
+        for cb in app.callback_map.values()
+        if [i["id"] for i in cb["inputs"]] == [layout.PLACE_JOB_RUNNING]
+    )
+    context.job_started("place-whose1")
+    assert watch(False, {"id": "whose1"}, "f.csv")[3] is None
+    context.job_finished("place-whose1", error="no")
+    assert watch(False, {"id": "whose1"}, "f.csv")[3] is None
+    context.job_finished("place-whose1")
+    context.save_placement("place-whose1", {"records": [], "info": "", "warnings": []})
+    assert watch(False, {"id": "whose1"}, "f.csv")[3] is no_update  # kept for a reload
+    assert watch(True, {"id": "whose1"}, "f.csv")[3] is no_update
+
+
 # ----------------------------------------------------------------------------- text values
 def test_text_values_in_gene_columns_are_read_as_missing_and_said(context, gtex_rows):
     """A text value in the first gene columns made core.data take those columns for sample
