@@ -1231,7 +1231,7 @@ class AppContext:
                 pass
         path = self._placement_file(kind)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"model": self.model_entry.name, **result}))
+        tmp.write_text(json.dumps({"model": str(self.model_entry), **result}))
         tmp.replace(path)
 
     def placement(self, kind: str) -> dict[str, Any] | None:
@@ -1241,7 +1241,7 @@ class AppContext:
             result = json.loads(self._placement_file(kind).read_text())
         except (OSError, ValueError):
             return None
-        if not isinstance(result, dict) or result.get("model") != self.model_entry.name:
+        if not isinstance(result, dict) or result.get("model") != str(self.model_entry):
             return None
         return result
 
