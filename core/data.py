@@ -640,7 +640,8 @@ class ExpressionSet:
             100 * fraction,
         )
         out = self.subset(genes=keep)
-        out.source = _with_step(self.source, {"op": "detected_genes", "min_fraction": fraction})
+        step = {"op": "detected_genes", "min_fraction": fraction, "n_dropped": int((~keep).sum())}
+        out.source = _with_step(self.source, step)
         return out
 
     def top_variable_genes(self, n: int) -> ExpressionSet:
@@ -661,7 +662,8 @@ class ExpressionSet:
         score = np.where(np.isnan(var), -np.inf, var)
         order = np.argsort(-score, kind="stable")[:n]
         out = self.subset(genes=np.sort(order))
-        out.source = _with_step(self.source, {"op": "top_variable_genes", "n": n})
+        step = {"op": "top_variable_genes", "n": n, "n_dropped": self.n_genes - n}
+        out.source = _with_step(self.source, step)
         return out
 
     # ------------------------------------------------------------------ identity
@@ -1117,13 +1119,43 @@ def _strip_suffixes(path: Path) -> str:
 
 
 # =============================================================================== GCT streaming
-class _GctHeader:
-    """First three lines of a GCT v1.2 file."""
+class _GctText:
+    """Decodes a GCT file's names (sample ids, gene ids, descriptions): UTF-8, or Latin-1 for
+    a file that is not valid UTF-8 (as text tables are read: a Windows spreadsheet's export),
+    said once per file. Decoding with replacement characters turned "Sample_é" and
+    "Sample_è" into one id."""
 
-    def __init__(self, n_genes: int, n_samples: int, sample_ids: list[str]) -> None:
+    def __init__(self, path: Path, warn: bool = True) -> None:
+        self.path = path
+        self.warn = warn
+        self.latin1_line: int | None = None
+
+    def __call__(self, raw: bytes, line_no: int) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            if self.latin1_line is None and self.warn:
+                log.warning(
+                    "%s: not valid UTF-8 (first at line %d); its names are read as Latin-1 "
+                    "(ISO-8859-1) instead (check accented names)",
+                    self.path,
+                    line_no,
+                )
+            if self.latin1_line is None:
+                self.latin1_line = line_no
+            return raw.decode(_FALLBACK_ENCODING)
+
+
+class _GctHeader:
+    """First three lines of a GCT v1.2 file (``text`` decodes the names of the rows below)."""
+
+    def __init__(
+        self, n_genes: int, n_samples: int, sample_ids: list[str], text: _GctText | None = None
+    ) -> None:
         self.n_genes = n_genes
         self.n_samples = n_samples
         self.sample_ids = sample_ids
+        self.text = text
 
 
 def _read_line(fh: io.BufferedIOBase, path: Path) -> bytes:
@@ -1133,7 +1165,9 @@ def _read_line(fh: io.BufferedIOBase, path: Path) -> bytes:
         raise DataError(f"{path}: cannot read (corrupt or truncated file): {exc}") from exc
 
 
-def _read_gct_header(fh: io.BufferedIOBase, path: Path) -> _GctHeader:
+def _read_gct_header(fh: io.BufferedIOBase, path: Path, warn: bool = True) -> _GctHeader:
+    """The header of a GCT file open at its start (``warn``: say that it is not UTF-8, for
+    the read that goes on to its rows)."""
     first = _read_line(fh, path).removeprefix(_BOM)
     if not first:
         raise DataError(f"{path}: empty file (expected a GCT v1.2 matrix)")
@@ -1154,7 +1188,8 @@ def _read_gct_header(fh: io.BufferedIOBase, path: Path) -> _GctHeader:
             f"{path}, line 2: expected the dimension line '<n_genes> <n_samples>', got "
             f"{' '.join(dims)[:60]!r}"
         ) from None
-    header = _read_line(fh, path).decode("utf-8", "replace").rstrip("\r\n").split("\t")
+    text = _GctText(path, warn)
+    header = text(_read_line(fh, path), 3).rstrip("\r\n").split("\t")
     if (
         len(header) < 2
         or header[0].strip().lower() != "name"
@@ -1176,7 +1211,7 @@ def _read_gct_header(fh: io.BufferedIOBase, path: Path) -> _GctHeader:
     dups = [s for s in sample_ids if s in seen or seen.add(s)]  # type: ignore[func-returns-value]
     if dups:
         raise DataError(f"{path}, line 3: duplicate sample ids {sorted(set(dups))[:5]}")
-    return _GctHeader(n_genes, n_samples, sample_ids)
+    return _GctHeader(n_genes, n_samples, sample_ids, text)
 
 
 _NUMBER_RE = re.compile(rb"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|infinity|nan)$", re.I)
@@ -1257,6 +1292,7 @@ def _iter_gct_chunks(
 ) -> Iterator[tuple[int, list[str], list[str], np.ndarray]]:
     """Yield ``(line numbers, gene ids, symbols, float32 block (m, n_samples))`` per chunk."""
     n_columns = header.n_samples
+    text = header.text or _GctText(path)
     line_no = 3
     rows_read = 0
     while True:
@@ -1293,8 +1329,8 @@ def _iter_gct_chunks(
             if not rest.endswith(b"\n"):
                 rest += b"\n"
             line_nos.append(line_no)
-            ids.append(parts[0].decode("utf-8", "replace").strip())
-            symbols.append(parts[1].decode("utf-8", "replace").strip())
+            ids.append(text(parts[0], line_no).strip())
+            symbols.append(text(parts[1], line_no).strip())
             rests.append(rest)
             size += len(rest)
             rows_read += 1
@@ -1567,7 +1603,7 @@ def load_gtex(
     attrs = _read_attributes(attr_path)
     pheno = _read_phenotypes(pheno_path) if pheno_path is not None else None
     with _open_binary(gct_path) as fh:
-        header = _read_gct_header(fh, gct_path)
+        header = _read_gct_header(fh, gct_path, warn=False)  # (said as its rows are read)
     header_ids = pd.Index(header.sample_ids)
     labelled = header_ids.isin(attrs.index)
     if not labelled.any():
@@ -2609,6 +2645,16 @@ def _join_annotations(
         )
     else:
         log.info("%s: all %d samples annotated by %s", matrix_path, len(ids), ann_path)
+    unused = table.index[~table.index.isin(ids)]
+    if len(unused):  # (an annotation file of a whole study, for a subset of its samples)
+        log.info(
+            "%s: %d of its %d rows name no sample of %s (e.g. %s); left out",
+            ann_path,
+            len(unused),
+            len(table),
+            matrix_path,
+            ", ".join(map(str, unused[:3])),
+        )
     joined = table.reindex(ids)
     out = samples.copy()
     for c in joined.columns:
@@ -3325,10 +3371,8 @@ def load_table(
             orientation,
         )
     if lower.endswith((".gct", ".gct.gz")) or _starts_like_gct(mpath):
-        _, values, gene_ids, symbols = _stream_gct(mpath, None, transform, None)
+        header, values, gene_ids, symbols = _stream_gct(mpath, None, transform, None)
         transformed = True
-        with _open_binary(mpath) as fh:
-            header = _read_gct_header(fh, mpath)
         genes = _genes_frame(gene_ids, symbols, mpath)
         sample_ids = pd.Index(header.sample_ids)
         samples = pd.DataFrame(index=sample_ids)

@@ -276,7 +276,20 @@ def run_embed(args: argparse.Namespace) -> int:
             f"({shown}): not placed, their rows are left blank",
             file=sys.stderr,
         )
-    warning = model.fit_error_warning(error[~blank])
+    # a sample 0 for every model gene it has (an empty library) is placed where the model puts
+    # silence, and named by the tissue there: said, as it says nothing of that sample
+    matched = np.flatnonzero(_model_columns(model, es) >= 0)
+    silent = ~blank & ~(np.asarray(es.values)[:, matched] > 0).any(axis=1)
+    if silent.any():
+        names = np.asarray(es.sample_ids).astype(str)[silent]
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        print(
+            f"warning: {int(silent.sum())} sample(s) are 0 for every model gene they have "
+            f"({shown}): an empty library? Their places and nearest samples say nothing of "
+            "them",
+            file=sys.stderr,
+        )
+    warning = model.fit_error_warning(error[~(blank | silent)])
     if warning:
         applied = args.transform or "none"
         if applied == "none":
@@ -483,6 +496,8 @@ def _dropping_steps(source: dict[str, Any]) -> str:
     words = []
     for step in source.get("steps") or []:
         op = step.get("op") if isinstance(step, dict) else None
+        if step and step.get("n_dropped", 1) == 0:  # a step that left no gene out
+            continue
         if op == "drop_zero_genes":
             words.append("0 in every sample")
         elif op == "detected_genes":

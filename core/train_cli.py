@@ -27,14 +27,16 @@ log = logging.getLogger(__name__)
 
 
 def _parse_hidden(text: str) -> tuple[int, ...]:
+    fields = text.replace(" ", "").split(",")
+    if not text.strip():
+        raise CoreError("--hidden needs at least one width, such as 100,50,50")
     try:
-        widths = tuple(int(x) for x in text.replace(" ", "").split(",") if x)
+        # (an empty field is a typo, not a layer less: "100,,50")
+        widths = tuple(int(x) for x in fields)
     except ValueError:
         raise CoreError(
             f"--hidden must be comma-separated integers such as 100,50,50; got {text!r}"
         ) from None
-    if not widths:
-        raise CoreError("--hidden needs at least one width")
     return widths
 
 
@@ -297,7 +299,7 @@ def _train(
         params["epochs"] = args.epochs
     if args.gene_dim is not None:
         params["gene_dim"] = args.gene_dim
-    if args.hidden:
+    if args.hidden is not None:
         params["hidden"] = _parse_hidden(args.hidden)
     if args.neighbour_weight is not None:
         params["neighbour_weight"] = args.neighbour_weight

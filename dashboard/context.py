@@ -1731,6 +1731,7 @@ class AppContext:
             majority_share`` over the ``PLACE_K`` nearest samples of the map. ``attrs``:
             ``label`` (that column), ``genes_present`` (model genes in the upload, of all),
             ``no_values`` (ids of the samples left out: no value for any gene of the model),
+            ``silent`` (ids of the samples placed that are 0 for every model gene they have),
             ``text_cells`` (the first 100 cells of expression columns that hold text, read as
             missing: dicts of ``column``, ``row``, ``text``, ``axis``: ``genes`` when the
             columns are genes), ``text_cell_count`` (all of them), ``word_genes`` (columns
@@ -1821,6 +1822,9 @@ class AppContext:
                 f"{name}: no sample has a value for the model's genes (all missing): "
                 "nothing to place"
             )
+        # 0 for every model gene it has (an empty library): placed, and said to mean nothing
+        expressed = (np.asarray(es.values)[:, in_model] > 0).any(axis=1)
+        silent = [str(i) for i in np.asarray(es.sample_ids)[has_value & ~expressed]]
         if no_values:
             es = es.subset(samples=np.nonzero(has_value)[0])
         n = es.n_samples
@@ -1863,12 +1867,14 @@ class AppContext:
         out.attrs["label"] = label
         out.attrs["genes_present"] = (int(n_present), len(model.gene_ids_))
         out.attrs["no_values"] = no_values
+        out.attrs["silent"] = silent
         out.attrs["text_cells"] = text_cells
         out.attrs["text_cell_count"] = n_text_cells
         out.attrs["word_genes"] = word_genes
         out.attrs["load_warnings"] = load_warnings
         check = getattr(model, "fit_error_warning", None)
-        out.attrs["fit_warning"] = check(error) if check is not None else None
+        loud = ~out["sample_id"].isin(silent).to_numpy()
+        out.attrs["fit_warning"] = check(error[loud]) if check is not None and loud.any() else None
         progress(1.0, "done")
         log.info("placed %d uploaded samples (%s)", len(out), name)
         return out

@@ -172,6 +172,18 @@ def place_upload(
             f"{len(no_values)} sample{'' if len(no_values) == 1 else 's'} not placed: no value "
             f"for any gene of the model ({shown})"
         )
+    silent = table.attrs.get("silent") or []
+    if silent:
+        shown = ", ".join(silent[:10]) + (", …" if len(silent) > 10 else "")
+        if len(silent) == 1:
+            what, whose = "1 sample is 0 for every gene of the model it has", "Its place"
+        else:
+            what = f"{len(silent)} samples are 0 for every gene of the model they have"
+            whose = "Their places"
+        warnings.append(
+            f"{what} ({shown}): an empty library? {whose} and nearest samples say nothing "
+            "of the sample's biology"
+        )
     if present is not None and total and present < MIN_GENE_SHARE * total:
         warnings.append(
             f"only {present:,} of the model's {total:,} genes are in {filename or 'the upload'}: "

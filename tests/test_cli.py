@@ -43,6 +43,8 @@ def test_train_writes_a_model_and_never_overwrites(small_matrix, tmp_path, capsy
     "extra, message",
     [
         (["--hidden", "10,x"], "--hidden must be comma-separated integers"),
+        (["--hidden", "100,,50"], "--hidden must be comma-separated integers"),
+        (["--hidden", ""], "--hidden needs at least one width"),
         (["--resume"], "no checkpoint"),
         (["--neighbour-weight", "-1"], "--neighbour-weight must be >= 0"),
         (["--min-detection", "5"], "--min-detection must be between 0 and 1"),

@@ -358,6 +358,22 @@ def test_embed_sample_without_values(tiny_model, held_out, tmp_path, capsys):
     assert pd.isna(empty["nearest_training_sample"]) and pd.isna(empty["majority_tissue"])
     others = placed.drop(index=3)
     assert others[["x", "y", "nearest_training_sample", "majority_tissue"]].notna().all().all()
+    assert "0 for every model gene" not in err
+
+
+def test_embed_sample_of_zeros_is_said_to_mean_nothing(tiny_model, held_out, tmp_path, capsys):
+    """A sample 0 for every gene (an empty library) was placed and named by a tissue with a
+    majority share of 1, with only the generic fit warning (about units) for it."""
+    table, _ = held_out
+    new = table.copy()
+    new.iloc[2, 2:] = 0.0
+    new.to_csv(tmp_path / "zeros.csv", index=False)
+    args = ["embed", "--model", tiny_model, "--matrix", tmp_path / "zeros.csv", "--label", "tissue"]
+    code, _, err = _run([*args, "--out", tmp_path / "p.csv"], capsys)
+    assert code == 0, err
+    name = table["sample"].iloc[2]
+    assert f"1 sample(s) are 0 for every model gene they have ({name}): an empty library?" in err
+    assert "fit the model far worse" not in err  # the others fit as the training samples do
     # every sample empty: nothing to place
     new.iloc[:, 2:] = np.nan
     new.to_csv(tmp_path / "none.csv", index=False)
@@ -461,6 +477,18 @@ def test_neighbours_name_the_gene_as_the_model_does(tiny_model, capsys, tmp_path
     code, _, err = _run([*args, "--genes", typo], capsys)
     assert code == 2 and f"{typo}: did you mean {gene}" in err, err
     assert "genes left out before training (0 in every sample) are not in it" in err
+    # steps that left no gene out are not given as a reason (they were, for any typo)
+    steps = [
+        {"op": "drop_zero_genes", "n_dropped": 0},
+        {"op": "top_variable_genes", "n": 5000, "n_dropped": 0},
+        {"op": "detected_genes", "min_fraction": 0.1, "n_dropped": 3},
+    ]
+    model.data_source_ = {**model.data_source_, "steps": steps}
+    model.save(tmp_path / "none_dropped")
+    args[2] = tmp_path / "none_dropped"
+    code, _, err = _run([*args, "--genes", typo], capsys)
+    assert code == 2 and "0 in every sample" not in err and "most variable" not in err, err
+    assert "genes left out before training (above 0 in fewer than 0.1 of the samples)" in err
     # a gene the step names: said to have been left out, not given a look-alike
     step = {"op": "drop_zero_genes", "n_dropped": 2, "dropped": ["MSH2", "CACNA1S"]}
     step["dropped_ids"] = ["ENSG00000095002.13", "ENSG00000081248.10"]

@@ -249,7 +249,11 @@ def test_detected_genes(sepira):
     assert es.gene_ids[1] in set(kept.gene_ids)
     assert not {es.gene_ids[0], es.gene_ids[2]} & set(kept.gene_ids)
     assert 0 < kept.n_genes < es.n_genes
-    assert kept.source["steps"][-1] == {"op": "detected_genes", "min_fraction": 0.1}
+    assert kept.source["steps"][-1] == {
+        "op": "detected_genes",
+        "min_fraction": 0.1,
+        "n_dropped": es.n_genes - kept.n_genes,
+    }
     assert es.detected_genes(0.0).n_genes == es.n_genes - 1  # only the never-observed gene
     with pytest.raises(DataError, match="between 0 and 1"):
         es.detected_genes(10)
@@ -1063,6 +1067,15 @@ def test_annotation_file_partly_matching_and_overlapping(tmp_path, sepira_small,
     assert es.samples["tissue"].iloc[10] == sepira_small["tissue"].iloc[10]
     assert "25 of its 30 samples are not in" in caplog.text
     assert "column 'tissue' is in both" in caplog.text and "1 samples differ" in caplog.text
+    assert "rows name no sample" not in caplog.text
+    # rows for samples the matrix lacks (a whole study's file for a subset): said, left out
+    extra = pd.concat([some, pd.DataFrame({"sample": ["GTEX-NOPE-1"], "tissue": ["Lung"]})])
+    extra.to_csv(tmp_path / "extra.tsv", sep="\t", index=False)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="core.data"):
+        es = load_table(matrix, annotations=tmp_path / "extra.tsv")
+    assert "1 of its 6 rows name no sample of" in caplog.text and "GTEX-NOPE-1" in caplog.text
+    assert "GTEX-NOPE-1" not in set(es.sample_ids)
     upper = sepira_small[["sample", "tissue"]].assign(sample=lambda t: t["sample"].str.upper())
     upper.to_csv(tmp_path / "upper.tsv", sep="\t", index=False)
     with pytest.raises(DataError, match="no sample in common.*upper and lower case"):
@@ -1268,3 +1281,34 @@ def test_a_table_without_an_id_column_says_how_its_rows_are_named(sepira_file, t
     with caplog.at_level("WARNING", logger="core.data"):
         load_table(sepira_file)
     assert "no column of" not in caplog.text
+
+
+def test_gct_not_utf8_is_read_as_latin1_with_a_warning(tmp_path, gct_lines, small, caplog):
+    """Accented names of a Latin-1 GCT were decoded with replacement characters, without a
+    word: "Sample_é" and "Sample_è" became one id (then "duplicate sample ids")."""
+    rows = [list(r) for r in gct_lines]
+    rows[0][2], rows[0][3] = "Sample_é", "Sample_è"
+    rows[1][1] = "Desc_ü"
+    text = "#1.2\n" + f"{len(rows) - 1}\t{len(rows[0]) - 2}\n"
+    text += "".join("\t".join(r) + "\n" for r in rows)
+    path = tmp_path / "latin1.gct"
+    path.write_bytes(text.encode("latin-1"))
+    with caplog.at_level("WARNING", logger="core.data"):
+        es = load_table(path)
+    assert list(es.sample_ids[:2]) == ["Sample_é", "Sample_è"]
+    assert "Desc_ü" in list(es.gene_symbols) or "Desc_ü" in str(es.genes.to_dict())
+    warned = [r.getMessage() for r in caplog.records if "Latin-1" in r.getMessage()]
+    assert len(warned) == 1 and "latin1.gct" in warned[0] and "line 3" in warned[0]
+    # the same in GTEx's layout (the header is read twice there: said once)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="core.data"):
+        es = load_gtex(path, small["attributes"])
+    assert "Sample_é" in list(es.sample_ids) and "Sample_è" in list(es.sample_ids)
+    assert len([r for r in caplog.records if "Latin-1" in r.getMessage()]) == 1
+    # UTF-8 files say nothing
+    caplog.clear()
+    utf8 = tmp_path / "utf8.gct"
+    utf8.write_bytes(text.encode("utf-8"))
+    with caplog.at_level("WARNING", logger="core.data"):
+        assert list(load_table(utf8).sample_ids[:2]) == ["Sample_é", "Sample_è"]
+    assert not [r for r in caplog.records if "Latin-1" in r.getMessage()]

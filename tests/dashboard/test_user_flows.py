@@ -238,6 +238,15 @@ def test_placing_samples_without_values_or_with_few_genes_says_so(context, sepir
         str(alert)
     )
     assert "empty in the file?" not in str(alert)  # the loader's words for it: said once
+    assert "empty library" not in str(alert)
+    zeros = rows.copy()
+    zeros.loc[zeros.index[1], genes] = 0.0  # an empty library: placed, and said to mean nothing
+    placed, _, _, alert = placement.place_from_upload(
+        context, _data_url(zeros.to_csv(index=False).encode()), "zeros.csv", False
+    )
+    assert len(placed) == 3
+    said = f"1 sample is 0 for every gene of the model it has ({zeros['sample'].iat[1]})"
+    assert said in str(alert) and "empty library?" in str(alert)
     rows[genes] = np.nan
     out = placement.place_from_upload(
         context, _data_url(rows.to_csv(index=False).encode()), "empty.csv", False
