@@ -208,11 +208,25 @@ def register_callbacks(app: Any) -> None:
         out = baselines_poll_view(context)
         return (*out, not out[3])  # the button back once the earlier job has ended
 
+    # each click a request of its own: Dash names a job by its arguments, and the first click
+    # of every page (n_clicks 1) was one job, whose unread result a later page was given
+    app.clientside_callback(
+        """
+        function(n) {
+            if (!n) { return window.dash_clientside.no_update; }
+            return {id: Date.now().toString(36) + Math.random().toString(36).slice(2, 10)};
+        }
+        """,
+        Output(ids.BASELINES_REQUEST, "data"),
+        Input(ids.BASELINES_BUTTON, "n_clicks"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
         Output(ids.BASELINES_GRAPH, "figure", allow_duplicate=True),
         Output(ids.BASELINES_TABLE, "data", allow_duplicate=True),
         Output(alert_id("baselines"), "children"),
-        Input(ids.BASELINES_BUTTON, "n_clicks"),
+        Input(ids.BASELINES_REQUEST, "data"),
         background=True,
         progress=[Output(ids.BASELINES_PROGRESS, "children")],
         running=[
@@ -223,8 +237,8 @@ def register_callbacks(app: Any) -> None:
         interval=1000,
         prevent_initial_call=True,
     )
-    def compute(set_progress, n_clicks):
-        if not n_clicks:
+    def compute(set_progress, request):
+        if not request:
             return no_update, no_update, None
         try:
             # the job's record (for pages opened meanwhile, and for the end of this one) is

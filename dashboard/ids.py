@@ -69,6 +69,7 @@ BASELINES_GRAPH = "baselines-graph"
 BASELINES_TABLE = "baselines-table"
 BASELINES_PROGRESS = "baselines-progress"
 BASELINES_RUNNING = "baselines-running"  # dcc.Store: True while the job runs, then False
+BASELINES_REQUEST = "baselines-request"  # dcc.Store: {"id"}, new at each click of the button
 BASELINES_POLL = "baselines-poll"  # dcc.Interval: a job started by an earlier page
 
 # --- export

@@ -180,3 +180,13 @@ class JobsManager(DiskcacheManager):
         self.handle = JobStore(directory)
         self.expire = expire
         BaseBackgroundCallbackManager.__init__(self, cache_by)
+        # Dash names a job by its function's source and arguments: a result never read (its
+        # page closed first) stayed in the store for days, and the next request with the same
+        # arguments got it at once, from another run of the app (another dataset's baseline
+        # maps), and the job it had just started was stopped. Salted per manager: a job's
+        # page polls it by the key it was given, so only a new request asks for a new key.
+        self._salt = uuid.uuid4().hex
+
+    def build_cache_key(self, fn: Any, args: Any, cache_args_to_ignore: Any, triggered: Any) -> str:
+        key = super().build_cache_key(fn, args, cache_args_to_ignore, triggered)
+        return hashlib.sha256(f"{self._salt}:{key}".encode()).hexdigest()

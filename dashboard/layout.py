@@ -858,6 +858,7 @@ def build_layout(context: Any) -> html.Div:
         dcc.Store(id=ids.TRAINED_KEY),
         dcc.Store(id=ids.TRAIN_RUNNING),
         dcc.Store(id=ids.BASELINES_RUNNING),
+        dcc.Store(id=ids.BASELINES_REQUEST),
         dcc.Interval(id=ids.BASELINES_POLL, interval=2000, disabled=True),
         dcc.Interval(id=ids.STATUS_POLL, interval=1500, disabled=False),
         dcc.Store(id=ids.SAMPLE_MAP_KIND),

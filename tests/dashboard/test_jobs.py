@@ -417,3 +417,39 @@ def test_the_model_becoming_ready_leaves_this_pages_own_baselines_job_alone(sepi
     assert answer.status_code == 204 or answer.get_json()["response"] == {}  # nothing changes
     answer = ready(False)  # a page opened while another page's job computes: it says so
     assert answer.status_code == 200 and baselines.EARLIER_JOB in answer.get_data(as_text=True)
+
+
+def test_a_job_result_left_unread_is_not_given_to_another_run_or_click(sepira_es, tmp_path):
+    """Dash names a job by its function and arguments: the baseline maps of the first click
+    (n_clicks 1), left unread when the page closed, were given days later to the first click
+    of another app on another dataset (and the job just started there was stopped)."""
+    from dashboard import ids
+    from dashboard.factory import create_app, jobs_manager
+
+    def compute(set_progress, request):  # the shape of a background callback
+        return request
+
+    first, second = jobs_manager(tmp_path / "cache"), jobs_manager(tmp_path / "cache")
+    args = [{"id": "abc"}]
+    key = first.build_cache_key(compute, args, [], None)
+    assert key == first.build_cache_key(compute, args, [], None)  # the page polls by this key
+    first.handle.set(key, {"maps": "another dataset's"})  # a result nobody read
+    assert second.build_cache_key(compute, args, [], None) != key  # another run of the app
+    # within one run, each click is a request of its own (n_clicks was 1 for every page)
+    cfg = DashboardConfig(
+        cache_dir=tmp_path / "cache",
+        settings=ModelSettings(gene_dim=8, standin=True),
+        gene_layout="pca",
+    )
+    app = create_app(sepira_es, cfg)
+    job = next(
+        cb for cb in app.callback_map.values() if cb.get("background") and "baselines" in str(cb)
+    )
+    assert [i["id"] for i in job["inputs"]] == [ids.BASELINES_REQUEST]
+    clicks = [
+        cb
+        for cb in app.callback_map.values()
+        if [i["id"] for i in cb["inputs"]] == [ids.BASELINES_BUTTON]
+        and f"{ids.BASELINES_REQUEST}.data" in str(cb["output"])
+    ]
+    assert len(clicks) == 1  # (clientside: a new id at each click)
