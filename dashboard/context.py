@@ -39,11 +39,16 @@ log = logging.getLogger(__name__)
 
 #: Gene-set presets offered in ``color-by`` (name -> symbol pattern or list).
 GENE_SET_PRESETS: dict[str, str] = {
-    "Keratins (KRT*)": r"^KRT\d",
+    # KRT and a number (KRT1, KRT5, KRT18, ...): "KRT*" typed in a gene list also takes the
+    # keratin-associated proteins (KRTAP), KRTDAP, KRTCAP, which this name no longer suggests
+    "Keratins (KRT + a number)": r"^KRT\d",
     "MYH6 (heart, atrial)": r"^MYH6$",
     "CD8B (T cells)": r"^CD8B$",
     "XIST (female)": r"^XIST$",
 }
+
+#: Former names of presets (links made with them still open): former -> current.
+PRESET_ALIASES: dict[str, str] = {"Keratins (KRT*)": "Keratins (KRT + a number)"}
 
 #: An Ensembl gene id (any species prefix), with or without its version.
 _ENSEMBL_GENE = re.compile(r"^ENS[A-Z]*G\d{6,}(\.\d+)?$", re.IGNORECASE)
@@ -1450,10 +1455,9 @@ class AppContext:
         res = res.rename(
             columns={"name": "term", "n_in_set": "n_overlap", "n_in_background": "n_term"}
         )
-        res = res[res["fdr"] <= max_fdr][columns].reset_index(drop=True)
-        res["p_value"] = res["p_value"].map(lambda v: float(f"{v:.3g}"))
-        res["fdr"] = res["fdr"].map(lambda v: float(f"{v:.3g}"))
-        return res
+        # (not rounded: the page shows 2 significant figures of these, the CSV file all; 3
+        # here, then 2 there, showed 6.1453e-05 as 6.2e-5)
+        return res[res["fdr"] <= max_fdr][columns].reset_index(drop=True)
 
     def search_go_terms(self, text: str, limit: int = 30) -> list[tuple[str, str]]:
         """GO terms whose id or name contains ``text`` -> [(go_id, name)], BP first."""

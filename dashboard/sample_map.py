@@ -23,7 +23,7 @@ from dash import Input, Output, Patch, State, ctx, html, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
-from dashboard.context import GENE_SET_PRESETS, parse_gene_list
+from dashboard.context import GENE_SET_PRESETS, PRESET_ALIASES, parse_gene_list
 from dashboard.layout import GENE_LIST_MAX_BYTES, alert_id, waiting_text
 from dashboard.layout import alert as _alert
 
@@ -81,6 +81,24 @@ def gene_of(value: str | None) -> str | None:
     except DataError:
         return None
     return arg if kind in GENE_MODES else None
+
+
+def canonical_color(context: Any, value: str) -> str:
+    """A link's ``color-by`` value as the page's own options name it: a gene by its symbol
+    (``obs:ENSG00000136574`` and ``obs:gata4`` -> ``obs:GATA4``; they stayed as typed, an
+    option of their own, and the gene in focus an id), a preset by its current name."""
+    kind, arg = parse_color(value)
+    if kind == "set":
+        return f"set:{PRESET_ALIASES.get(arg, arg)}"
+    if kind in GENE_MODES:
+        try:
+            j = context.gene_index(arg)
+            sym = str(context.gene_symbols[j])
+            if context.gene_index(sym) == j:  # (a symbol of several genes: the id is kept)
+                return f"{kind}:{sym}"
+        except DataError:
+            pass
+    return value
 
 
 def default_color(context: Any) -> str:
@@ -238,6 +256,7 @@ def resolve_color(context: Any, value: str) -> ColorSpec:
         title = f"{sym} ({MODES[kind].split(' ')[0]}{f', {scale}' if scale else ''})"
         return ColorSpec("continuous", vals, title, diverging=kind == "res", gene=sym)
     if kind == "set":
+        arg = PRESET_ALIASES.get(arg, arg)
         if arg not in GENE_SET_PRESETS:
             raise DataError(f"unknown gene set {arg!r}")
         cols = context.gene_set(GENE_SET_PRESETS[arg])
@@ -540,6 +559,7 @@ def sync_focus(
                 )
             try:
                 resolve_color(context, color) if context.state() else parse_color(color)
+                color = canonical_color(context, color)
             except CoreError as exc:
                 alerts.append(_alert(f"link: {exc}"))
                 color = default_color(context)

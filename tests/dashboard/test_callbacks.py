@@ -83,6 +83,23 @@ def test_choosing_a_gene_in_color_by_focuses_gene_space(context):
     assert color is no_update and search == "GATA4" and focus == "GATA4"
 
 
+def test_a_link_names_its_gene_as_the_page_does(context):
+    """``color=res:ENSG...`` or ``color=obs:gata4`` in a link stayed as typed: an option of its
+    own, and the gene in focus an id ("among ENSG00000136574 and its 15 neighbours")."""
+    j = context.gene_index("GATA4")
+    gene_id = str(context.gene_ids[j]).split(".")[0]
+    for typed in (f"res:{gene_id}", "res:gata4"):
+        color, search, focus, alert = sample_map.sync_focus(
+            context, ids.URL, f"?color={typed}", None, None, None, None
+        )
+        assert (color, search, focus, alert) == ("res:GATA4", "GATA4", "GATA4", None)
+    # a preset under its former name still opens, under its current one
+    assert sample_map.canonical_color(context, "set:Keratins (KRT*)") == (
+        "set:Keratins (KRT + a number)"
+    )
+    assert sample_map.canonical_color(context, "ann:tissue") == "ann:tissue"
+
+
 def test_sync_all_sets_values_with_options(context):
     out = sample_map.sync_all(
         context, f"{ids.GENE_SEARCH}.value", None, None, "tbx5", "ann:tissue", None, None, None
@@ -674,7 +691,7 @@ def test_neighbours_csv_holds_every_go_term(context):
     assert any("(+" in r["go_terms"] for r in rows)
     out = export.csv_download(context, ids.EXPORT_NEIGHBORS_CSV, rows, None, None, "HNF4A")
     table = pd.read_csv(io.StringIO(out["content"])).fillna("")
-    assert out["filename"] == "neighbors_HNF4A.csv"
+    assert out["filename"] == "neighbors_HNF4A_k15.csv"
     assert list(table["symbol"]) == [r["symbol"] for r in rows]
     assert not any("(+" in t for t in table["go_terms"])
     for page, full in zip(rows, table["go_terms"], strict=True):
@@ -697,9 +714,32 @@ def test_enrichment_table_is_saved_as_csv_with_its_query(context):
         context, ids.EXPORT_ENRICHMENT_CSV, rows, None, None, "HNF4A", enriched
     )
     table = pd.read_csv(io.StringIO(out["content"]))
-    assert out["filename"] == "go_enrichment_HNF4A.csv"
+    assert out["filename"] == "go_enrichment_HNF4A_k15.csv"
     assert list(table["go_id"]) == [r["go_id"] for r in enriched]
     assert set(table["query"]) == {"HNF4A"} and set(table["k"]) == {15}
+
+
+def test_tables_saved_for_the_number_of_neighbours_in_the_box(context):
+    """A number typed in "Neighbours" is entered when the box loses focus, here by the click
+    on a download, after the page sent the table it showed: 20 rows saved, then 5 shown."""
+    import io
+
+    import pandas as pd
+
+    rows, enriched, _ = neighbor_tables(context, "HNF4A", 20)  # the table the page sent
+    out = export.csv_download(
+        context, ids.EXPORT_NEIGHBORS_CSV, rows, None, None, "HNF4A", enriched, 5
+    )
+    table = pd.read_csv(io.StringIO(out["content"]))
+    five, five_terms, _ = neighbor_tables(context, "HNF4A", 5)
+    assert len(table) == 5 and set(table["k"]) == {5} and out["filename"].endswith("_k5.csv")
+    assert list(table["symbol"]) == [r["symbol"] for r in five]
+    if five_terms:
+        out = export.csv_download(
+            context, ids.EXPORT_ENRICHMENT_CSV, rows, None, None, "HNF4A", enriched, 5
+        )
+        terms = pd.read_csv(io.StringIO(out["content"]))
+        assert set(terms["k"]) == {5} and list(terms["go_id"]) == [r["go_id"] for r in five_terms]
     with pytest.raises(DataError, match="no GO process is enriched"):
         export.csv_download(context, ids.EXPORT_ENRICHMENT_CSV, rows, None, None, "HNF4A", [])
 

@@ -176,6 +176,15 @@ def test_enrichment_of_a_real_neighbourhood(context):
     assert len(enr) > 0
     assert (enr["fdr"] <= 0.25).all()
     assert list(enr["p_value"]) == sorted(enr["p_value"])
+    # as the enrichment computes them: the page shows 2 significant figures, the file all (they
+    # were cut to 3 first, so that 6.1453e-05 showed as 6.2e-5)
+    direct = context.enricher().enrich(
+        [context._gene_queries()[context.gene_index(g)] for g in genes], min_overlap=2
+    )
+    direct = direct.set_index("go_id")
+    for row in enr.itertuples():
+        assert row.p_value == direct.loc[row.go_id, "p_value"]
+        assert row.fdr == direct.loc[row.go_id, "fdr"]
 
 
 def test_enrichment_maps_the_set_as_the_background(context, sepira_es, tmp_path):
