@@ -411,12 +411,18 @@ def _selected_rows(context: Any, rows: Any) -> list[int]:
 
 
 def dataset_line(context: Any) -> str:
-    """The dataset of an exported figure: ``sepira_gtex_520x467: 520 samples x 460 genes``."""
+    """The dataset and model of an exported figure: ``sepira_gtex_520x467: 520 samples x 460
+    genes; FE model 3f2a9c1b0d4e`` (the model's key, as in the CSV files: two models of the
+    same data draw different maps)."""
     name = getattr(context, "name", "") or "dataset"
     n, g = getattr(context, "n_samples", None), getattr(context, "n_genes", None)
-    if n is None or g is None:
-        return str(name)
-    return f"{name}: {n:,} samples × {g:,} genes"
+    line = str(name) if n is None or g is None else f"{name}: {n:,} samples × {g:,} genes"
+    state = getattr(context, "state", None)
+    st = state() if callable(state) else None
+    if st is not None and getattr(st, "key", None):
+        kind = "FE model" if context.model_map_name() == "FE" else "model"
+        line += f"; {kind} {str(st.key)[:12]}"
+    return line
 
 
 def export_view(
@@ -619,11 +625,14 @@ def view_query(
     default_k: int | None = None,
     zoom: dict[str, dict[str, Any]] | None = None,
     left_out: list[str] | None = None,
+    model: str | None = None,
 ) -> str:
     """Query string that reproduces the view (dataset, colour, gene, selection, gene colouring,
     number of neighbours ``k``, the colour scale's ``clip`` percentiles, and each map's zoom).
 
-    ``dataset`` is the dataset fingerprint: a link opened on another dataset says so. ``k`` is
+    ``dataset`` is the dataset fingerprint: a link opened on another dataset says so;
+    ``model`` the model's key (its first 12 characters), for a link opened on another model of
+    the same data (another seed draws another map; said by ``sample_map.sync_focus``). ``k`` is
     left out when it is ``default_k``, ``clip`` when it is 1-99 (the page's defaults).
     ``zoom``: by map (``sample-map``, ``gene-map``), its axis ranges (:func:`figure_zoom`):
     ``zoom=x0,x1,y0,y1`` and ``gzoom=...``.
@@ -635,6 +644,8 @@ def view_query(
     q: dict[str, str] = {}
     if dataset:
         q["ds"] = dataset
+    if model:
+        q["m"] = str(model)[:12]
     if color:
         q["color"] = color
     if focus:
@@ -846,12 +857,14 @@ def register_callbacks(app: Any) -> None:
     )
     def share(color, focus, selection, gene_color, k, clip, zoom, placed, url_search):
         left_out: list[str] = []
+        st = context.state()
         query = view_query(
             color,
             focus,
             selection,
             gene_color,
             context.fingerprint,
+            model=st.key if st is not None else None,
             k=k,
             clip=clip,
             default_k=context.config.n_neighbors,

@@ -557,6 +557,17 @@ def sync_focus(
                         "warning",
                     )
                 )
+            elif q.get("m") and context.state() is not None:
+                key = str(context.state().key)[:12]
+                if q["m"] != key:
+                    alerts.append(
+                        _alert(
+                            f"this link was made on another model of this dataset (model "
+                            f"{q['m']}; here {key}): the same samples and genes, placed "
+                            "differently, so its zoom and neighbours may not match",
+                            "warning",
+                        )
+                    )
             try:
                 resolve_color(context, color) if context.state() else parse_color(color)
                 color = canonical_color(context, color)

@@ -148,6 +148,19 @@ def test_link_restores_view_and_reports_bad_parts(context):
     assert _text(alert).count("unknown gene 'MYH6'") == 1
 
 
+def test_a_link_made_on_another_model_of_the_data_says_so(context):
+    """The link named the dataset only: one made on a seed-7 model opened on the seed-0 model
+    of the same data without a word, its zoom and neighbours placed differently."""
+    key = context.state().key
+    query = export.view_query("obs:GATA4", "GATA4", None, None, context.fingerprint, model=key)
+    assert f"m={key[:12]}" in query and f"ds={context.fingerprint}" in query
+    *_, alert = sample_map.sync_focus(context, ids.URL, query, None, None, None, None)
+    assert alert is None
+    other = query.replace(f"m={key[:12]}", "m=0123456789ab")
+    *_, alert = sample_map.sync_focus(context, ids.URL, other, None, None, None, None)
+    assert "another model of this dataset (model 0123456789ab" in _text(alert)
+
+
 def test_gene_search_offers_an_example_from_this_dataset(context):
     from dashboard.layout import gene_search_placeholder
 

@@ -117,6 +117,8 @@ def test_exports_are_named_by_what_they_show_and_hold_the_placed_samples(context
     assert recorder.figs[-1].data[-1].name == "your samples (1)"  # the stars, as in the page
     # a figure file names its dataset under the title
     line = f"{context.name}: {context.n_samples:,} samples × {context.n_genes:,} genes"
+    # and its model (two models of the same data draw different maps)
+    line += f"; model {context.state().key[:12]}"  # (the stand-in: not an "FE model")
     assert recorder.figs[-1].layout.title.subtitle.text == line
     assert (
         recorder.figs[-1].layout.margin.t
