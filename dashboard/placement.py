@@ -48,6 +48,9 @@ MIN_GENE_SHARE = 0.5
 #: What the page says while an upload is being placed (the job's progress beside it).
 PLACING_TEXT = "Placing the uploaded samples on the map…"
 
+#: Said of an upload while the model trains.
+STILL_TRAINING = "the model is still training: wait for it"
+
 #: Text cells named in the warning (the rest counted).
 MAX_TEXT_CELLS_SHOWN = 5
 
@@ -231,10 +234,6 @@ def place_from_upload(
     return placed_view(result)
 
 
-#: Said of an upload while the model trains.
-STILL_TRAINING = "the model is still training: wait for it"
-
-
 def job_kind(request: Any) -> str:
     """The job record's name of one placing request (``place-<id>``; ids from the page are
     reduced to letters and digits)."""
@@ -262,10 +261,11 @@ def run_placing_job(
     its progress recorded, for the page reloaded meanwhile (:func:`placement_on_load`)."""
     if not request or contents is None:
         return no_update, no_update, no_update, no_update
-    if context.state() is None:
-        return no_update, no_update, no_update, _alert(STILL_TRAINING)
     kind = job_kind(request)
     context.job_started(kind)
+    if context.state() is None:  # (ended, and said: not a job that was killed)
+        context.job_finished(kind, error=STILL_TRAINING)
+        return no_update, no_update, no_update, _alert(STILL_TRAINING)
 
     def progress(fraction: float, message: str) -> None:
         set_progress(message)

@@ -209,6 +209,19 @@ def test_a_reloaded_page_says_why_its_job_failed(context, monkeypatch):
     assert view[5] is True and view[6] is None
 
 
+def test_an_upload_while_the_model_trains_is_said_not_taken_for_a_killed_job(
+    context, gtex_rows, monkeypatch
+):
+    raw = gtex_rows.drop(columns=["tissue"]).to_csv(index=False).encode()
+    monkeypatch.setattr(context, "state", lambda: None)
+    out = placement.run_placing_job(
+        context, lambda m: None, {"id": "early1"}, _data_url(raw), "four.csv", False
+    )
+    assert "still training" in _text(out[3])
+    progress, retry_style, alert = placement.placing_job_view(context, False, {"id": "early1"})
+    assert (progress, retry_style, alert) == ("", placement.HIDE, no_update)  # not "killed"
+
+
 def test_placed_samples_are_kept_for_their_model_and_a_week(context, gtex_rows):
     import os
     import time
