@@ -190,3 +190,26 @@ class JobsManager(DiskcacheManager):
     def build_cache_key(self, fn: Any, args: Any, cache_args_to_ignore: Any, triggered: Any) -> str:
         key = super().build_cache_key(fn, args, cache_args_to_ignore, triggered)
         return hashlib.sha256(f"{self._salt}:{key}".encode()).hexdigest()
+
+    @staticmethod
+    def _job_entry(job: Any) -> str:
+        return f"fe-job-of-process-{int(job)}"
+
+    def call_job_fn(self, key: Any, job_fn: Any, args: Any, context: Any) -> Any:
+        pid = super().call_job_fn(key, job_fn, args, context)
+        if pid is not None:  # which result is the job's (the page names a job by its process)
+            self.handle.set(self._job_entry(pid), key)
+        return pid
+
+    def terminate_job(self, job: Any) -> None:
+        """Stop the job (Dash: "Clear" cancels it, or a newer request replaces it) and drop its
+        result: one that ended just before (its page polls every 700 ms) was still given to
+        the page after it was cleared."""
+        super().terminate_job(job)
+        if job is None:
+            return
+        entry = self._job_entry(job)
+        key = self.handle.get(entry)
+        if key is not None:
+            self.handle.delete(key)
+            self.handle.delete(entry)

@@ -184,3 +184,31 @@ def test_the_job_store_answers_as_dash_asks(tmp_path):
     os.utime(stale, (time.time() - 7200, time.time() - 7200))
     JobStore(tmp_path / "jobs")
     assert not stale.exists() and store.get("in") == 2
+
+
+def test_a_job_stopped_after_it_ended_gives_no_result(tmp_path):
+    """ "Clear" cancels a placing job; one that had ended less than a poll (700 ms) before still
+    gave its samples to the page once cleared. A stopped job's result is now dropped; a job
+    read as usual gives its result once."""
+    from dashboard.factory import jobs_manager
+
+    manager = jobs_manager(tmp_path / "cache")
+
+    def job(key, progress_key, args, context):  # the shape of Dash's job functions
+        manager.handle.set(key, {"placed": args[0]})
+
+    def run(arg):
+        key = manager.build_cache_key(job, [arg], [], None)
+        pid = manager.call_job_fn(key, job, [arg], {})
+        deadline = time.time() + 30
+        while manager.handle.get(key) is None and time.time() < deadline:
+            time.sleep(0.05)
+        assert manager.handle.get(key) == {"placed": arg}, "the job wrote no result"
+        return key, pid
+
+    key, pid = run("cleared")
+    manager.terminate_job(pid)  # "Clear" (or a newer request of the same outputs)
+    assert manager.get_result(key, pid) is manager.UNDEFINED
+    key, pid = run("kept")
+    assert manager.get_result(key, pid) == {"placed": "kept"}  # (then removed, as Dash does)
+    assert manager.get_result(key, pid) is manager.UNDEFINED
