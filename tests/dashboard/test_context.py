@@ -147,6 +147,34 @@ def test_a_gene_measured_in_one_selected_sample_is_not_specific_to_the_selection
     assert sepira_es.gene_ids[j] in set(ctx.specific_genes(rows[:1], top=50)["gene_id"])
 
 
+def test_the_selection_score_is_welchs_t(tmp_path, monkeypatch):
+    """The score added 1e-6 to the variance of the difference: 3% below Welch's t for a
+    selection of 9,523 GTEx samples, enough to swap genes; genes of small spread, worse."""
+    from scipy import stats
+
+    from dashboard import context as context_module
+
+    rng = np.random.default_rng(1)
+    n = 10_000
+    values = rng.normal(5.0, [0.01, 0.5, 1.0, 0.2], size=(n, 4)).astype(np.float32)
+    sel = np.arange(n // 2)
+    values[sel] += np.array([0.0005, 0.05, 0.1, 0.0], dtype=np.float32)
+    values[sel[:10], 3] = np.nan  # missing values leave the counts of that gene
+    es = ExpressionSet.from_array(values, [f"s{i}" for i in range(n)], ["A", "B", "C", "D"])
+    ctx = AppContext(es, DashboardConfig(cache_dir=tmp_path, settings=ModelSettings(standin=True)))
+    table = ctx.specific_genes(sel, top=4, min_score=-np.inf).set_index("symbol")
+    rest = np.setdiff1d(np.arange(n), sel)
+    for j, gene in enumerate("ABCD"):
+        a, b = values[sel, j], values[rest, j]
+        welch = stats.ttest_ind(a[np.isfinite(a)], b, equal_var=False).statistic
+        assert table.loc[gene, "score"] == pytest.approx(welch, abs=0.01), gene
+    # read a few genes at a time (a wide matrix), the same
+    monkeypatch.setattr(context_module, "_SUM_BLOCK_VALUES", 3)
+    ctx = AppContext(es, DashboardConfig(cache_dir=tmp_path, settings=ModelSettings(standin=True)))
+    again = ctx.specific_genes(sel, top=4, min_score=-np.inf).set_index("symbol")
+    pd.testing.assert_frame_equal(again, table)
+
+
 def test_selection_errors(context):
     with pytest.raises(DataError, match="empty"):
         context.specific_genes([])
