@@ -142,6 +142,31 @@ def test_a_placing_job_that_raises_says_why(context, monkeypatch):
     )
 
 
+def test_a_small_gzip_that_unpacks_to_a_huge_table_is_refused_early(context, monkeypatch):
+    """0.7 MB of gzip'd zeros unpacked to 150,000 samples: 2 GB taken before the limit of
+    2,000 samples refused them (a job forked from the server: out of memory, either may go)."""
+    import tracemalloc
+
+    header = "sample," + ",".join(map(str, context.gene_symbols[:50])) + "\n"
+    row = ",0" * 50 + "\n"
+    raw = gzip.compress((header + "".join(f"s{i}{row}" for i in range(150_000))).encode())
+    assert len(raw) < 2_000_000
+    monkeypatch.setattr(type(context), "MAX_PLACE_UNPACKED", 5_000_000)
+    tracemalloc.start()
+    try:
+        with pytest.raises(Exception, match=r"bomb\.csv\.gz: more than 5 MB once unpacked"):
+            context.place_samples(raw, "bomb.csv.gz")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50_000_000
+    # within the limit, a gzip'd upload is placed as before; a cut one is said to be
+    cut = gzip.compress((header + "".join(f"s{i}{row}" for i in range(20))).encode())
+    assert len(context.place_samples(cut, "twenty.csv.gz")) == 20
+    with pytest.raises(Exception, match=r"short\.csv\.gz: a damaged or truncated gzip file"):
+        context.place_samples(cut[:-12], "short.csv.gz")
+
+
 # ----------------------------------------------------------------------------- a page reloaded
 def test_a_reloaded_page_shows_the_samples_placed_before(context, gtex_rows):
     """The placed samples lived in the page only: a reload dropped them without a word, also
