@@ -992,7 +992,8 @@ class AppContext:
             "gene_layout": method,
             "config": _model_config(model),
             "final_loss": float(model.history_[-1]) if getattr(model, "history_", None) else None,
-            "train_seconds": meta.get("train_seconds"),
+            # (a model given with --model: its own record of the time)
+            "train_seconds": meta.get("train_seconds") or _positive(model, "train_time_s_"),
             "path": str(self._model_path()),
         }
         log.info("model %s loaded in %.2f s", key[:12], time.perf_counter() - t0)
@@ -2206,6 +2207,11 @@ def _subset_samples(es: Any, rows: np.ndarray) -> Any:
     )
 
 
+def _positive(obj: Any, name: str) -> float | None:
+    value = getattr(obj, name, None)
+    return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
 def _model_config(model: Any) -> dict[str, Any]:
     out = {}
     for name in ("sample_dim", "gene_dim", "hidden", "epochs", "lr", "init", "seed", "device"):
@@ -2216,4 +2222,8 @@ def _model_config(model: Any) -> dict[str, Any]:
     if dataclasses.is_dataclass(cfg):
         for k, v in dataclasses.asdict(cfg).items():
             out.setdefault(k, v)
+    # the passes trained (``epochs`` is None when they followed the data size: not said)
+    trained = getattr(model, "n_epochs_", None)
+    if isinstance(trained, (int, np.integer)) and trained > 0:
+        out["epochs"] = int(trained)
     return out

@@ -526,3 +526,22 @@ def test_a_pseudoautosomal_copy_on_y_is_its_own_gene(sepira_es, tmp_path):
     model_ids = list(state.model.gene_ids_)
     rows = [model_ids.index(g) for g in ("ENSG00000092054.12", "ENSG00000092054.12_PAR_Y")]
     assert [int(state.gene_es_index[m]) for m in rows] == [3, 4]
+
+
+def test_the_header_gives_the_epochs_and_time_of_a_model_with_automatic_epochs():
+    """Without --epochs (the passes follow the data size) the header said neither the epochs
+    nor, for a model given with --model, the training time, though the model records both."""
+    from types import SimpleNamespace
+
+    from dashboard.context import _model_config, _positive
+    from dashboard.status import model_summary
+
+    model = SimpleNamespace(sample_dim=2, gene_dim=50, hidden=(100, 50, 50), epochs=None)
+    model.n_epochs_, model.train_time_s_ = 80, 127.4
+    cfg = _model_config(model)
+    assert cfg["epochs"] == 80
+    info = {"class": "FactorizedEmbeddings", "sample_dim": 2, "gene_dim": 50, "config": cfg}
+    info["train_seconds"] = None or _positive(model, "train_time_s_")
+    line = model_summary(info)
+    assert "80 epochs" in line and "trained in 127 s" in line
+    assert _positive(SimpleNamespace(train_time_s_=0.0), "train_time_s_") is None
