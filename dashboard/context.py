@@ -693,6 +693,7 @@ class AppContext:
         self._results: Any = None
         self._stats: tuple[np.ndarray, np.ndarray] | None = None
         self._sums: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._baselines_scope: str | None = None  # (the baseline job record's name: _job_file)
         self._detection: np.ndarray | None = None
         self._ontology: Any = None
         self._ontology_error: str | None = None
@@ -1200,7 +1201,17 @@ class AppContext:
 
     # ------------------------------------------------------------------ background jobs
     def _job_file(self, kind: str) -> Path:
-        scope = self.model_entry.name if kind == "train" else self.fingerprint
+        # named as what the job makes: a model, the baseline maps of these values, seed and
+        # labels (two apps of the same data with other seeds followed each other's job), or
+        # placed samples of this dataset
+        if kind == "train":
+            scope = self.model_entry.name
+        elif kind == "baselines":
+            if self._baselines_scope is None:
+                self._baselines_scope = self.baselines_key()[:24]
+            scope = self._baselines_scope
+        else:
+            scope = self.fingerprint
         return self.cache_dir / "jobs-state" / f"{kind}-{scope}.json"
 
     def _write_job_record(self, kind: str, record: dict[str, Any]) -> None:

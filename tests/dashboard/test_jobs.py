@@ -453,3 +453,22 @@ def test_a_job_result_left_unread_is_not_given_to_another_run_or_click(sepira_es
         and f"{ids.BASELINES_REQUEST}.data" in str(cb["output"])
     ]
     assert len(clicks) == 1  # (clientside: a new id at each click)
+
+
+def test_apps_with_other_seeds_do_not_follow_each_others_baseline_maps_job(sepira_es, tmp_path):
+    """The job's record was named by the dataset only, its maps by the dataset, seed and
+    labels: an app with another seed on the same cache took the other's job for its own."""
+    configs = [
+        DashboardConfig(
+            cache_dir=tmp_path / "cache",
+            settings=ModelSettings(gene_dim=8, standin=True, seed=seed),
+            gene_layout="pca",
+        )
+        for seed in (0, 1)
+    ]
+    first, second = (AppContext(sepira_es, c) for c in configs)
+    first.job_progress("baselines", "50% — computing t-SNE")  # a live job (this process)
+    assert first.job_running("baselines") is not None
+    assert second.job_running("baselines") is None
+    again = AppContext(sepira_es, configs[0])  # the same settings: the same job
+    assert again.job_running("baselines") is not None
