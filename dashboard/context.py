@@ -693,6 +693,7 @@ class AppContext:
         self._results: Any = None
         self._stats: tuple[np.ndarray, np.ndarray] | None = None
         self._sums: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._spacing: tuple[str, float] | None = None  # (model key, map_spacing)
         self._baselines_scope: str | None = None  # (the baseline job record's name: _job_file)
         self._detection: np.ndarray | None = None
         self._ontology: Any = None
@@ -1741,7 +1742,35 @@ class AppContext:
         for c in self.annotation_columns[:3]:
             column = self.samples[c].iloc[near]
             samples[c] = column.astype(str).where(column.notna(), "unlabelled").to_numpy()
-        return {"genes": genes, "samples": samples, "x": float(x), "y": float(y)}
+        nearest = float(d[near[0]]) if len(near) else float("inf")
+        return {
+            "genes": genes,
+            "samples": samples,
+            "x": float(x),
+            "y": float(y),
+            # far from every sample, the network extrapolates: genes off almost everywhere
+            # came first, decoded above any value observed
+            "nearest_distance": nearest,
+            "spacing": self.map_spacing(),
+            "far": nearest > self.map_spacing(),
+        }
+
+    def map_spacing(self) -> float:
+        """The distance within which 99% of the map's samples have another sample (cached
+        per model): a probed point farther from every sample lies where no sample is."""
+        st = self.require_state()
+        with self._lock:
+            if self._spacing is None or self._spacing[0] != st.key:
+                from scipy.spatial import cKDTree
+
+                xy = np.asarray(st.sample_embedding, dtype=np.float64)
+                if len(xy) < 2:
+                    spacing = float("inf")
+                else:
+                    dist, _ = cKDTree(xy).query(xy, k=2)
+                    spacing = float(np.quantile(dist[:, 1], 0.99))
+                self._spacing = (st.key, spacing)
+            return self._spacing[1]
 
     # ------------------------------------------------------------------ new samples
     #: Largest upload of new samples, and most samples placed at once, in the page (larger

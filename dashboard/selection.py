@@ -175,7 +175,16 @@ def probe_at(context: Any, click: dict[str, Any] | None) -> tuple[str, list[dict
         f"Decoded at ({x:.2f}, {y:.2f}) — {where}{label}. The model's prediction there, "
         f"as z-scores against the samples' mean and sd of each gene."
     )
-    return text, _records(res["genes"]), _records(near), None
+    alert = None
+    if res.get("far"):
+        alert = _alert(
+            f"({x:.2f}, {y:.2f}) is {res['nearest_distance']:.2f} from the nearest sample, "
+            f"where 99% of the samples have another within {res['spacing']:.2f}: the model "
+            "extrapolates there, and may decode genes that are off almost everywhere above "
+            "any value observed. Read this profile with care.",
+            "warning",
+        )
+    return text, _records(res["genes"]), _records(near), alert
 
 
 def register_callbacks(app: Any) -> None:

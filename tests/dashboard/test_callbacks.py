@@ -321,11 +321,21 @@ def test_empty_selection_shows_message(context):
 
 
 def test_probe_on_empty_space(context):
+    """Far from every sample the network extrapolates (genes off almost everywhere came first,
+    decoded above any value observed): said; at a sample, nothing is said."""
     text, genes, samples, alert = selection.probe_at(
         context, {"points": [{"x": 100.0, "y": -100.0}]}
     )
-    assert alert is None and "empty space" in text
-    assert len(genes) == 15 and len(samples) == 10
+    assert "empty space" in text and len(genes) == 15 and len(samples) == 10
+    said = _text(alert)
+    assert "from the nearest sample" in said and "extrapolates" in said
+    xy = context.state().sample_embedding
+    spacing = context.map_spacing()
+    gaps = np.sort(np.linalg.norm(xy[:, None] - xy[None], axis=2), axis=1)[:, 1]
+    assert spacing == pytest.approx(np.quantile(gaps, 0.99))
+    x, y = map(float, xy[7])
+    text, _, _, alert = selection.probe_at(context, {"points": [{"x": x, "y": y, "customdata": 7}]})
+    assert alert is None and "a sample" in text
     assert selection.probe_at(context, {"points": [{}]})[3] is not None
 
 
