@@ -3035,9 +3035,9 @@ def _warn_of_leading_non_genes(path: Path, gene_cols: Sequence[str]) -> None:
         return
     log.warning(
         "%s: column(s) %s, before the genes, are neither gene symbols nor gene ids, and are "
-        "read as genes; if they are sample annotations, name them as annotation columns "
-        "(label_columns; --annotation-columns on the command line; age, sex, RIN, batch, "
-        "timepoint, ... are read so anyway) or move them to an annotation file",
+        "read as genes; if they are sample annotations, name them with --annotation-columns "
+        "(label_columns= from Python; age, sex, RIN, batch, timepoint, ... are read so "
+        "anyway) or move them to an annotation file",
         path,
         ", ".join(map(repr, lead)),
     )

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 #: Training samples consulted for each new sample's majority label on the map.
 VOTE_K = 15
+#: The label of training samples that have none, counted as a class by ``embed``.
+UNLABELLED = "unlabelled"
 
 #: Samples placed at a time: a progress report between chunks (placement is per sample, so
 #: the result is the same as in one go).
@@ -51,6 +53,7 @@ EMBED_COLUMNS = f"""columns of the table written:
   distance_on_map          the distance to that sample, in map units
   nearest_LABEL            that sample's label (LABEL: --label, e.g. SMTS or tissue)
   majority_LABEL           the most frequent label among the {VOTE_K} nearest training samples
+                           ("unlabelled" counts as one: training samples without it)
   majority_share           the share of those {VOTE_K} that carry it (0 to 1)
 a sample with no value for any model gene is not placed: its row is blank but for genes_used 0"""
 
@@ -116,7 +119,7 @@ def register(sub: Any) -> None:
         "--genes",
         required=True,
         help="comma-separated gene symbols or ids, e.g. GATA4,MYH6 (genes the model lacks are "
-        "left out, with a warning)",
+        "left out, with a warning; none found is an error, with the closest symbols)",
     )
     p.add_argument(
         "--k", type=int, default=10, metavar="K", help="neighbours per gene (default 10)"
@@ -305,7 +308,12 @@ def run_embed(args: argparse.Namespace) -> int:
         print(f"warning: {warning} ({remedy})", file=sys.stderr)
     labels = None
     if label is not None:
-        labels = model.samples_[label].reindex(model.sample_ids_).to_numpy(dtype=object)
+        # training samples without the label are a class of their own, as in the dashboard:
+        # the majority column was blank where most of the 15 nearest had none (GTEx samples
+        # the attributes file does not list), and named a tissue of a few where some had
+        column = model.samples_[label].reindex(model.sample_ids_)
+        missing = column.isna() | (column.astype(str).str.strip() == "")
+        labels = column.astype(object).where(~missing, UNLABELLED).to_numpy(dtype=object)
     near = map_neighbours(model.sample_embedding_, coords[~blank], labels, k=VOTE_K)
     near.index = np.flatnonzero(~blank)
     near = near.reindex(range(len(coords)))  # blank rows for the samples not placed

@@ -69,9 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Factorized embeddings explorer: linked sample map and gene space. "
         "With no data flags it serves a simulated GTEx-like demo set.",
     )
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8050)
-    p.add_argument("--debug", action="store_true", help="Dash debug mode (reloader off)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to serve on (default 127.0.0.1: this machine only; 0.0.0.0 for others)",
+    )
+    p.add_argument("--port", type=int, default=8050, help="port to serve on (default 8050)")
+    p.add_argument(
+        "--debug", action="store_true", help="Dash debug mode (error details in the page)"
+    )
     add_data_arguments(p)
     p.add_argument("--model", metavar="DIR", help="a trained model directory (nothing is trained)")
     p.add_argument(
@@ -89,9 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="where models and results are kept (default $FE_CACHE_DIR or ./cache)",
     )
     demo = p.add_argument_group("demo dataset (simulated, used when no data flag is given)")
-    demo.add_argument("--demo-samples", type=int, default=8000)
-    demo.add_argument("--demo-genes", type=int, default=2000)
-    demo.add_argument("--demo-tissues", type=int, default=28)
+    demo.add_argument("--demo-samples", type=int, default=8000, help="samples (default 8000)")
+    demo.add_argument(
+        "--demo-genes", type=int, default=2000, help="genes, real symbols (default 2000)"
+    )
+    demo.add_argument("--demo-tissues", type=int, default=28, help="tissues (default 28)")
     model = p.add_argument_group("model trained when --model is not given")
     model.add_argument(
         "--epochs",
@@ -99,16 +107,26 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"passes over the matrix (demo default {DEMO_EPOCHS})",
     )
-    model.add_argument("--gene-dim", type=int, default=None)
+    model.add_argument(
+        "--gene-dim",
+        type=int,
+        default=None,
+        help="size of the gene vectors (default 50; 16 for --standin)",
+    )
     model.add_argument("--hidden", default=None, help="hidden sizes, e.g. 100,50,50")
-    model.add_argument("--seed", type=int, default=0)
+    model.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     model.add_argument(
         "--init",
         default=None,
         choices=["pca", "random"],
         help="initial sample coordinates (demo default pca)",
     )
-    model.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    model.add_argument(
+        "--device",
+        default="auto",
+        choices=["auto", "cpu", "cuda"],
+        help="where to train (default auto: the GPU when there is one)",
+    )
     model.add_argument(
         "--min-detection",
         type=float,

@@ -361,6 +361,26 @@ def test_embed_sample_without_values(tiny_model, held_out, tmp_path, capsys):
     assert "0 for every model gene" not in err
 
 
+def test_embed_counts_training_samples_without_a_label_as_unlabelled(
+    tiny_model, held_out, tmp_path, capsys
+):
+    """The majority column was blank where most of the 15 nearest training samples had no
+    tissue (GTEx samples the attributes file does not list), as the dashboard does not."""
+    model = FactorizedEmbeddings.load(tiny_model)
+    samples = model.samples_.copy()
+    samples["tissue"] = samples["tissue"].astype(object)
+    samples.iloc[1:, samples.columns.get_loc("tissue")] = None  # one labelled sample left
+    model.samples_ = samples
+    model.save(tmp_path / "few_labels")
+    _, path = held_out
+    args = ["embed", "--model", tmp_path / "few_labels", "--matrix", path, "--label", "tissue"]
+    code, _, err = _run([*args, "--out", tmp_path / "p.csv"], capsys)
+    assert code == 0, err
+    placed = pd.read_csv(tmp_path / "p.csv")
+    assert (placed["majority_tissue"] == "unlabelled").all()
+    assert placed["majority_share"].min() >= 0.93  # (14 of 15, written to 6 decimals)
+
+
 def test_embed_sample_of_zeros_is_said_to_mean_nothing(tiny_model, held_out, tmp_path, capsys):
     """A sample 0 for every gene (an empty library) was placed and named by a tissue with a
     majority share of 1, with only the generic fit warning (about units) for it."""
