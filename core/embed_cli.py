@@ -504,7 +504,7 @@ def _dropping_steps(source: dict[str, Any]) -> str:
     words = []
     for step in source.get("steps") or []:
         op = step.get("op") if isinstance(step, dict) else None
-        if step and step.get("n_dropped", 1) == 0:  # a step that left no gene out
+        if isinstance(step, dict) and step.get("n_dropped", 1) == 0:  # it left no gene out
             continue
         if op == "drop_zero_genes":
             words.append("0 in every sample")

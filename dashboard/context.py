@@ -1298,25 +1298,31 @@ class AppContext:
         folder = self._job_file(kind).parent
         folder.mkdir(parents=True, exist_ok=True)
         now = time.time()
-        for old in folder.glob("*.placed.json"):
+        # (and the records of placing jobs whose end no page read: a page reloaded meanwhile)
+        for old in [*folder.glob("*.placed.json"), *folder.glob("place-*.json")]:
             try:
                 if now - old.stat().st_mtime > self.PLACEMENT_KEEP_S:
                     old.unlink()
             except OSError:
                 pass
+        st = self.require_state()
         path = self._placement_file(kind)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"model": str(self.model_entry), **result}))
+        tmp.write_text(json.dumps({"model": str(st.key), **result}))
         tmp.replace(path)
 
     def placement(self, kind: str) -> dict[str, Any] | None:
         """What the placing job ``kind`` placed on this model's map, None when it is not kept
-        (never placed, removed, or placed on another model's map)."""
+        (never placed, removed, placed on another model's map: by its key, which a model
+        retrained into the same folder does not keep) or while no model is ready."""
+        st = self.state()
+        if st is None:
+            return None
         try:
             result = json.loads(self._placement_file(kind).read_text())
         except (OSError, ValueError):
             return None
-        if not isinstance(result, dict) or result.get("model") != str(self.model_entry):
+        if not isinstance(result, dict) or result.get("model") != str(st.key):
             return None
         return result
 
@@ -1855,12 +1861,6 @@ class AppContext:
             raise DataError(f"{name}: not a gzip file (its name ends in .gz); give it unpacked")
         if suffix == ".parquet" and raw[:4] != b"PAR1":
             raise DataError(f"{name}: not a parquet file (its name ends in .parquet)")
-        if suffix in (".csv", ".tsv", ".txt", ".gct") and b"\x00" in raw[:65536]:
-            # read as text, binary bytes gave "duplicate column names ['']"
-            raise DataError(
-                f"{name}: not a text table (the file holds binary data); give a CSV or TSV "
-                "with the genes in the first row or column"
-            )
         st = self.require_state()
         model = st.model
         symbols = getattr(model, "gene_symbols_", model.gene_ids_)
@@ -1872,6 +1872,12 @@ class AppContext:
             # samples, and took 2 GB before the sample limit refused them
             raw = _gunzip_within(raw, self.MAX_PLACE_UNPACKED, name)
             suffix = suffix.removesuffix(".gz")
+        if suffix in (".csv", ".tsv", ".txt", ".gct") and b"\x00" in raw[:65536]:
+            # read as text, binary bytes gave "duplicate column names ['']" (also unpacked)
+            raise DataError(
+                f"{name}: not a text table (the file holds binary data); give a CSV or TSV "
+                "with the genes in the first row or column"
+            )
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"upload{suffix}"
             path.write_bytes(raw)

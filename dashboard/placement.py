@@ -273,7 +273,10 @@ def run_placing_job(
 
     try:
         result = place_upload(context, contents, filename, apply_transform, progress)
-        context.save_placement(kind, result)
+        try:  # (the copy for a reloaded page: its failure does not cost the placement)
+            context.save_placement(kind, result)
+        except (OSError, TypeError, ValueError) as exc:
+            log.warning("placed samples not kept for a reload: %s", exc)
     except Exception as exc:  # noqa: BLE001 - the job's end: said in the page, not raised
         known = isinstance(exc, CoreError)
         message = str(exc) if known else f"{type(exc).__name__}: {exc}"
@@ -328,16 +331,21 @@ def placement_on_load(context: Any, session: Any) -> tuple[Any, ...]:
 
     The placed samples lived in the page only: a reload dropped them, and a reload while they
     were placed dropped the job's result, without a word. The page now keeps the id of its
-    last upload (``session``: ``{"id", "filename"}``, kept by the browser for the tab); the
-    job kept what it placed (:meth:`AppContext.save_placement`) and records how far it is.
+    last upload (``session``: ``{"id", "filename", "shown"}``, kept by the browser for the
+    tab; ``shown``: the ``{"id", "filename"}`` of the upload whose samples the page showed,
+    when the last one placed nothing); the job kept what it placed
+    (:meth:`AppContext.save_placement`) and records how far it is.
 
     Returns
     -------
     (placed records, table rows, info text, progress text, alert, poll disabled, session);
-    ``no_update`` where nothing changes. The page polls (here again) while the job runs.
+    ``no_update`` where nothing changes. The page polls (here again) while the job runs, or
+    while the model it was placed on is not ready.
     """
     if not isinstance(session, dict) or not session.get("id"):
         return (no_update,) * 5 + (True, no_update)
+    if context.state() is None:  # (the model trains or loads: its key is not known yet)
+        return (no_update,) * 5 + (False, no_update)
     kind = job_kind(session)
     filename = session.get("filename") or "the upload"
     result = context.placement(kind)
@@ -349,9 +357,11 @@ def placement_on_load(context: Any, session: Any) -> tuple[Any, ...]:
             return (no_update,) * 3 + (text, no_update, False, no_update)
         result = context.placement(kind)  # saved between the two looks
     if result is not None:
+        context.job_forget(kind)  # (its end is read: the page that started it is gone)
         placed, rows, info, alert = placed_view(result)
         return placed, rows, info, "", alert, True, no_update
     outcome = context.job_outcome(kind)
+    context.job_forget(kind)
     if outcome["state"] == "failed":
         message = f"placing the samples of {filename} failed: {outcome.get('error')}"
     else:
@@ -361,7 +371,30 @@ def placement_on_load(context: Any, session: Any) -> tuple[Any, ...]:
             "kept for a week, for the model it was placed on). Upload the file again."
         )
     alert = html.Div(message, className="alert alert-error")
+    shown = session.get("shown")
+    if isinstance(shown, dict) and shown.get("id") and shown.get("id") != session.get("id"):
+        # the samples shown before this upload failed: shown again
+        earlier = placement_on_load(context, {**shown, "shown": shown})
+        if earlier[0] is not no_update and earlier[0]:
+            placed, rows, info, _, _, _, _ = earlier
+            return placed, rows, info, "", alert, True, {**shown, "shown": shown}
     return None, [], "", "", alert, True, None
+
+
+def session_after_job(context: Any, request: Any, session: Any) -> Any:
+    """The tab's record of its upload once a placing job ended: the upload's own when the job
+    placed its samples (``shown``: this one), else the samples shown before (a retry or the
+    log box that failed left them on the page; a reload lost them), else none."""
+    if not request:
+        return no_update
+    current = session if isinstance(session, dict) else {}
+    if context.placement(job_kind(request)) is not None:
+        mine = {"id": request.get("id"), "filename": current.get("filename")}
+        return {**mine, "shown": mine}
+    shown = current.get("shown")
+    if isinstance(shown, dict) and shown.get("id") and context.placement(job_kind(shown)):
+        return {**shown, "shown": shown}
+    return None
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -449,14 +482,15 @@ def register_callbacks(app: Any) -> None:
         Input(PLACE_JOB_RUNNING, "data"),
         State(PLACE_REQUEST, "data"),
         State(ids.PLACE_UPLOAD, "filename"),
+        State(PLACE_SESSION, "data"),
         prevent_initial_call=True,
     )
-    def watch(running, request, filename):
+    def watch(running, request, filename, session):
         # "Clear" empties the drop zone in the page before the job it cancels is seen ended
         view = placing_job_view(context, running, request, filename, cleared=filename is None)
-        # a job that placed nothing (failed, killed, cleared): nothing for a reload to show
-        ended_empty = running is False and request and context.placement(job_kind(request)) is None
-        return (*view, None if ended_empty else no_update)
+        if running is not False or filename is None:  # (cleared: the tab forgot it already)
+            return (*view, no_update)
+        return (*view, session_after_job(context, request, session))
 
     @app.callback(
         Output(ids.PLACED, "data", allow_duplicate=True),
@@ -471,21 +505,25 @@ def register_callbacks(app: Any) -> None:
         prevent_initial_call=True,
     )
     def clear(_n, session):
-        if isinstance(session, dict) and session.get("id"):
-            context.placement_forget(job_kind(session))
+        if isinstance(session, dict):
+            for upload in (session, session.get("shown")):
+                if isinstance(upload, dict) and upload.get("id"):
+                    context.placement_forget(job_kind(upload))
         return None, [], "", None, HIDE, None, True
 
     # the page keeps (for the tab: a reload finds it) the id of the upload it placed last
     app.clientside_callback(
         """
-        function(request, filename) {
+        function(request, filename, session) {
             if (!request || !request.id) { return window.dash_clientside.no_update; }
-            return {id: request.id, filename: filename || null};
+            const shown = (session && session.shown) || null;
+            return {id: request.id, filename: filename || null, shown: shown};
         }
         """,
         Output(PLACE_SESSION, "data"),
         Input(PLACE_REQUEST, "data"),
         State(ids.PLACE_UPLOAD, "filename"),
+        State(PLACE_SESSION, "data"),
         prevent_initial_call=True,
     )
 

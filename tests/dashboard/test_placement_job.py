@@ -165,6 +165,9 @@ def test_a_small_gzip_that_unpacks_to_a_huge_table_is_refused_early(context, mon
     assert len(context.place_samples(cut, "twenty.csv.gz")) == 20
     with pytest.raises(Exception, match=r"short\.csv\.gz: a damaged or truncated gzip file"):
         context.place_samples(cut[:-12], "short.csv.gz")
+    # binary data, gzip'd: said as for a file that is not
+    with pytest.raises(Exception, match=r"pic\.csv\.gz: not a text table"):
+        context.place_samples(gzip.compress(b"\x89PNG\x00\x00" * 100), "pic.csv.gz")
 
 
 # ----------------------------------------------------------------------------- a page reloaded
@@ -256,10 +259,11 @@ def test_placed_samples_are_kept_for_their_model_and_a_week(context, gtex_rows):
         context, lambda m: None, {"id": "old1"}, _data_url(raw), "four.csv", False
     )
     assert context.placement("place-old1") is not None
-    # placed on another model's map (retrained with other settings): not shown on this one
+    # placed on another model's map (retrained, even into the same folder): not shown here
     path = context._placement_file("place-old1")
     kept = path.read_text()
-    path.write_text(kept.replace(context.model_entry.name, "another-model"))
+    assert context.state().key in kept
+    path.write_text(kept.replace(context.state().key, "another-model-key"))
     assert context.placement("place-old1") is None
     path.write_text(kept)
     # older than a week: removed when another upload is placed
@@ -297,13 +301,37 @@ def test_the_page_keeps_its_upload_for_a_reload(context, sepira_es):
         if [i["id"] for i in cb["inputs"]] == [layout.PLACE_JOB_RUNNING]
     )
     context.job_started("place-whose1")
-    assert watch(False, {"id": "whose1"}, "f.csv")[3] is None
+    assert watch(False, {"id": "whose1"}, "f.csv", session)[3] is None
     context.job_finished("place-whose1", error="no")
-    assert watch(False, {"id": "whose1"}, "f.csv")[3] is None
+    assert watch(False, {"id": "whose1"}, "f.csv", session)[3] is None
     context.job_finished("place-whose1")
     context.save_placement("place-whose1", {"records": [], "info": "", "warnings": []})
-    assert watch(False, {"id": "whose1"}, "f.csv")[3] is no_update  # kept for a reload
-    assert watch(True, {"id": "whose1"}, "f.csv")[3] is no_update
+    mine = {"id": "whose1", "filename": "f.csv"}
+    assert watch(False, {"id": "whose1"}, "f.csv", session)[3] == {**mine, "shown": mine}
+    assert watch(True, {"id": "whose1"}, "f.csv", session)[3] is no_update
+
+
+def test_a_failed_upload_after_placed_samples_leaves_them_for_a_reload(context, gtex_rows):
+    """A placed upload A, then the log box ticked (or Retry): request B, which failed. A's
+    samples stayed on the page, but the tab had forgotten A, and a reload showed nothing."""
+    raw = gtex_rows.drop(columns=["tissue"]).to_csv(index=False).encode()
+    a = placement.run_placing_job(
+        context, lambda m: None, {"id": "a1"}, _data_url(raw), "four.csv", False
+    )
+    session = placement.session_after_job(context, {"id": "a1"}, {"id": "a1", "filename": "4"})
+    assert session == {"id": "a1", "filename": "4", "shown": {"id": "a1", "filename": "4"}}
+    session = {"id": "b1", "filename": "4", "shown": session["shown"]}  # (the page's request)
+    bad = placement.run_placing_job(
+        context, lambda m: None, {"id": "b1"}, _data_url(b"a,b\n"), "four.csv", True
+    )
+    assert bad[0] is no_update  # A's samples stay on the page
+    after = placement.session_after_job(context, {"id": "b1"}, session)
+    assert after["id"] == "a1"  # the tab keeps A: a reload shows it
+    assert placement.placement_on_load(context, after)[0] == a[0]
+    # reloaded before the page saw B end: B's failure is said, and A's samples shown
+    view = placement.placement_on_load(context, session)
+    assert view[0] == a[0] and view[6]["id"] == "a1" and "four.csv" not in str(view[6])
+    assert "failed" in _text(view[4]) or "cannot be shown" in _text(view[4])
 
 
 # ----------------------------------------------------------------------------- text values
