@@ -1749,6 +1749,7 @@ class AppContext:
             column = self.samples[c].iloc[near]
             samples[c] = column.astype(str).where(column.notna(), "unlabelled").to_numpy()
         nearest = float(d[near[0]]) if len(near) else float("inf")
+        spacing = self.map_spacing()
         return {
             "genes": genes,
             "samples": samples,
@@ -1757,8 +1758,8 @@ class AppContext:
             # far from every sample, the network extrapolates: genes off almost everywhere
             # came first, decoded above any value observed
             "nearest_distance": nearest,
-            "spacing": self.map_spacing(),
-            "far": nearest > self.map_spacing(),
+            "spacing": spacing,
+            "far": nearest > spacing,
         }
 
     def map_spacing(self) -> float:
