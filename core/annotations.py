@@ -28,8 +28,9 @@ Public API (stable; other modules code against it)::
                                              over all annotated genes ("all", the usual GO size)
                                              or within `genes` ("genes")
     share_term(pairs_i, pairs_j, matrix) -> bool ndarray: do gene pairs share >= 1 term
-    go.enricher(background, ontology="BP", min_size=3, max_size=500) -> Enricher
-    Enricher.enrich(gene_set, min_overlap=1) -> DataFrame go_id, name, ontology, n_in_set,
+    go.enricher(background, ontology="BP", min_size=3, max_size=500, symbols=None) -> Enricher
+    Enricher.enrich(gene_set, min_overlap=1, symbols=None)
+                                         -> DataFrame go_id, name, ontology, n_in_set,
                                             set_size, n_in_background, background_size, fold,
                                             p_value, fdr (hypergeometric + Benjamini-Hochberg
                                             over all tested terms), sorted by p; the background
@@ -405,6 +406,29 @@ def share_term(
     return out
 
 
+def _preferred_order(genes: pd.DataFrame, n_annotations: np.ndarray | None = None) -> np.ndarray:
+    """Rows of a gene table, the likeliest meaning of a shared symbol first: genes with GO
+    annotations (``n_annotations``, when known), then genes with an Ensembl id, then genes of a
+    known type (not "other" / "unknown": NCBI lists phenotype-only records such as MEMO1 7795,
+    "methylation modifier for class I HLA", under current symbols), then table order."""
+    n = len(genes)
+
+    def column(name: str) -> np.ndarray:
+        if name not in genes.columns:
+            return np.full(n, "", dtype=object)
+        return genes[name].fillna("").astype(str).str.strip().str.lower().to_numpy(dtype=object)
+
+    types = column("gene_type")
+    ncbi = column("ncbi_gene_type")
+    vague = ["", "other", "unknown"]
+    unknown_type = np.isin(types, vague) & np.isin(ncbi, vague)
+    no_ensembl = column("ensembl") == ""
+    unannotated = (
+        np.zeros(n, dtype=bool) if n_annotations is None else np.asarray(n_annotations) == 0
+    )
+    return np.lexsort((np.arange(n), unknown_type, no_ensembl, unannotated))
+
+
 def _normalise_ontology(ontology: str | None, allow_none: bool = True) -> str | None:
     if ontology is None:
         if allow_none:
@@ -480,10 +504,17 @@ class Enricher:
         """Number of terms tested (the Benjamini-Hochberg family size)."""
         return int(self.term_ids.size)
 
-    def enrich(self, gene_set: Iterable[str | int], min_overlap: int = 1) -> pd.DataFrame:
+    def enrich(
+        self,
+        gene_set: Iterable[str | int],
+        min_overlap: int = 1,
+        symbols: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
         """Hypergeometric enrichment of ``gene_set`` in every tested term.
 
-        Genes of the set are mapped like :meth:`GeneOntology.map_genes`; those unmapped, absent
+        Genes of the set are mapped like :meth:`GeneOntology.map_genes` (``symbols``: one per
+        gene of the set, tried when its id does not map and deciding between the genes that
+        share an Ensembl id; give them as the background was given); those unmapped, absent
         from the background or without annotation in the ontology are left out (logged), so
         ``set_size`` counts the set genes that are in the annotated background.
         ``p_value = P[X >= n_in_set]`` for ``X ~ Hypergeom(background_size, n_in_background,
@@ -500,7 +531,8 @@ class Enricher:
         -------
         pandas.DataFrame with columns :data:`ENRICH_COLUMNS`, sorted by p_value then go_id.
         """
-        idx = self.go._lookup(_as_id_list(gene_set, "gene_set"))
+        ids = _as_id_list(gene_set, "gene_set")
+        idx = self.go._lookup(ids, symbols)
         idx = np.unique(idx[idx >= 0])
         rows = self._row_of_gene[idx]
         n_outside = int((rows < 0).sum())
@@ -867,8 +899,9 @@ class GeneOntology:
         if gene_info is not None:
             info = _read_gene_info(gene_info)
             first_of: dict[str, int] = {}
-            for k, sym in enumerate(info["symbol"].fillna("").astype(str).str.upper()):
-                first_of.setdefault(sym, k)
+            info_symbols = info["symbol"].fillna("").astype(str).str.upper().to_numpy()
+            for k in _preferred_order(info):  # a symbol of several genes: the likeliest
+                first_of.setdefault(info_symbols[k], int(k))
             pos = np.array(
                 [first_of.get(s.upper(), -1) for s in gaf_genes["symbol"]], dtype=np.int64
             )
@@ -937,7 +970,10 @@ class GeneOntology:
         sym = g["symbol"].to_numpy(dtype=object)
         exact: dict[str, int] = {}
         upper: dict[str, int] = {}
-        for k in range(n - 1, -1, -1):  # reversed so that the first occurrence wins
+        # a symbol of several genes (MEMO1: the protein-coding gene and a phenotype-only NCBI
+        # record listed first) goes to the most likely one (see _preferred_order)
+        n_ann = np.bincount(self._ann_gene, minlength=n)[:n]
+        for k in _preferred_order(g, n_ann)[::-1]:  # reversed so that the preferred one wins
             if sym[k]:
                 exact[sym[k]] = k
                 upper[sym[k].upper()] = k
@@ -1366,12 +1402,15 @@ class GeneOntology:
         ontology: str = "BP",
         min_size: int = 3,
         max_size: int = 500,
+        symbols: Iterable[str] | None = None,
     ) -> Enricher:
         """Precompute enrichment against ``background`` (the fast path for repeated sets).
 
         The background is the set of unique mapped genes of ``background`` (default: every
         gene of the table) that have at least one annotation in ``ontology``; terms tested are
-        those with ``min_size..max_size`` background genes (propagated).
+        those with ``min_size..max_size`` background genes (propagated). ``symbols``: one per
+        background id, as in :meth:`map_genes` (a dataset's symbols beside its Ensembl ids:
+        a GO built from a GAF alone knows symbols only).
 
         Returns
         -------
@@ -1387,7 +1426,7 @@ class GeneOntology:
             bg = np.arange(self.n_genes)
         else:
             bg_ids = _as_id_list(background, "background")
-            gi = self._lookup(bg_ids)
+            gi = self._lookup(bg_ids, symbols)
             n_miss = int((gi < 0).sum())
             if n_miss:
                 LOG.info("enricher: %d of %d background ids unmatched", n_miss, len(bg_ids))
@@ -1576,7 +1615,7 @@ def _read_obo(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], d
     Python code): about 1 s for the 34 MB ``go.obo``.
     """
     text, encoding = _decode(path, _read_bytes(path), "OBO file")
-    text = "\n" + text.replace("\r\n", "\n")
+    text = "\n" + text.replace("\r\n", "\n").replace("\r", "\n")  # (and old Mac line ends)
     first = text.find("\n[")
     header: dict[str, str] = {}
     for tag, value in _OBO_HEADER_RE.findall(text[: first if first >= 0 else len(text)]):
@@ -1811,6 +1850,8 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
         )
     lines = table["line"]
     lines = lines.filter(pc.invert(pc.starts_with(lines, "!")))  # comment lines in the body
+    # lines of spaces or tabs only are blank lines too (the reader skips empty ones only)
+    lines = lines.filter(pc.not_equal(pc.utf8_trim_whitespace(lines), ""))
     n_fields = pc.add(pc.count_substring(lines, "\t"), 1)
     ragged = pc.less(n_fields, _GAF_MIN_COLUMNS)
     wide = pc.greater(n_fields, _GAF_MAX_COLUMNS)

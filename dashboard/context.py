@@ -1408,11 +1408,19 @@ class AppContext:
         return text
 
     def _gene_queries(self) -> list[str]:
-        """Ids to map genes to GO by: Ensembl ids when the dataset has them, else symbols."""
+        """Ids to map genes to GO by: Ensembl ids when the dataset has them, else symbols.
+        Mapped with the symbols as hints (:meth:`_gene_hints`): an id that GO does not know
+        (a GO read from a GAF knows symbols only) falls back to its symbol, and the symbol
+        decides between the genes that share an Ensembl id (WNT3's id is also listed for an
+        ncRNA)."""
         return [
             g if g.upper().startswith("ENSG") else s
             for g, s in zip(self.gene_ids, self.gene_symbols, strict=True)
         ]
+
+    def _gene_hints(self) -> list[str]:
+        """The symbol of each gene, beside :meth:`_gene_queries` when GO maps genes."""
+        return [str(s) for s in self.gene_symbols]
 
     def gene_table(self) -> pd.DataFrame:
         """One row per dataset gene: ``symbol, gene_id, name, gene_type`` (strings)."""
@@ -1428,13 +1436,7 @@ class AppContext:
         if "name" not in table.columns or "gene_type" not in table.columns:
             go = self.ontology()
             if go is not None:
-                mapped = go.map_genes(self._gene_queries())
-                unmatched = ~mapped["matched"].to_numpy(dtype=bool)
-                if unmatched.any():  # retry those by symbol
-                    again = go.map_genes(list(self.gene_symbols[unmatched]))
-                    mapped.loc[unmatched, ["name", "gene_type"]] = again[
-                        ["name", "gene_type"]
-                    ].to_numpy()
+                mapped = go.map_genes(self._gene_queries(), symbols=self._gene_hints())
                 for col in ("name", "gene_type"):
                     if col not in table.columns:
                         table[col] = mapped[col].astype(str).to_numpy()
@@ -1447,6 +1449,17 @@ class AppContext:
             self._gene_table = table
         return table
 
+    def _go_rows(self, go: Any) -> np.ndarray:
+        """(n_genes,) int: each dataset gene's row of ``go.genes`` (-1: not in GO), mapped as
+        the enrichment's background is (:meth:`_gene_queries`)."""
+        with self._lock:
+            cached = getattr(self, "_go_rows_cache", None)
+            if cached is None or cached[0] is not go:
+                rows = go.map_genes(self._gene_queries(), symbols=self._gene_hints())
+                cached = (go, rows["gene_index"].to_numpy(dtype=np.int64))
+                self._go_rows_cache = cached
+            return cached[1]
+
     def _go_direct(self) -> tuple[Any, np.ndarray, np.ndarray, dict[str, int]] | None:
         """Direct GO BP annotations as (csr genes x terms, BP mask, term names, symbol -> row)."""
         go = self.ontology()
@@ -1455,16 +1468,11 @@ class AppContext:
         with self._lock:
             cached = getattr(self, "_go_direct_cache", None)
             if cached is None:
-                mapped = go.map_genes(list(self.gene_symbols))
                 rows = {
                     s: int(g)
-                    for s, g in zip(self.gene_symbols, mapped["gene_index"], strict=True)
+                    for s, g in zip(self.gene_symbols, self._go_rows(go), strict=True)
                     if int(g) >= 0
                 }
-                by_id = go.map_genes(self._gene_queries())["gene_index"].to_numpy()
-                for s, g in zip(self.gene_symbols, by_id, strict=True):
-                    if int(g) >= 0:
-                        rows[s] = int(g)  # an Ensembl id match wins over the symbol
                 # the root term (GO:0008150 "biological_process") marks a process unknown
                 # (evidence ND): listed, it read as one of the gene's processes
                 roots = {"GO:0008150", "GO:0003674", "GO:0005575"}
@@ -1504,16 +1512,18 @@ class AppContext:
             return None
         with self._lock:
             if getattr(self, "_enricher", None) is None:
-                self._enricher = go.enricher(self._gene_queries(), ontology="BP")
+                self._enricher = go.enricher(
+                    self._gene_queries(), ontology="BP", symbols=self._gene_hints()
+                )
             return self._enricher
 
     def enrichment(self, genes: Sequence[str | int], max_fdr: float = 0.25) -> pd.DataFrame:
         """GO BP terms enriched in ``genes`` against the dataset's genes (hypergeometric, BH).
 
         ``genes``: dataset columns (int), symbols or ids. They are mapped to GO as the
-        background is (:meth:`_gene_queries`: by Ensembl id when the dataset has them): mapped
-        by symbol, a gene whose symbol names another GO gene than its id was left out of the
-        set, or counted as that other gene.
+        background is (:meth:`_gene_queries`: by Ensembl id when the dataset has them, the
+        symbol as a hint): mapped by symbol, a gene whose symbol names another GO gene than
+        its id was left out of the set, or counted as that other gene.
 
         Returns
         -------
@@ -1525,9 +1535,13 @@ class AppContext:
         enr = self.enricher()
         if enr is None or not len(genes):
             return pd.DataFrame(columns=columns)
-        queries = self._gene_queries()
+        queries, hints = self._gene_queries(), self._gene_hints()
         cols = [int(g) if isinstance(g, (int, np.integer)) else self.gene_index(g) for g in genes]
-        res = enr.enrich([queries[c] for c in cols], min_overlap=2 if len(genes) > 3 else 1)
+        res = enr.enrich(
+            [queries[c] for c in cols],
+            min_overlap=2 if len(genes) > 3 else 1,
+            symbols=[hints[c] for c in cols],
+        )
         res = res.rename(
             columns={"name": "term", "n_in_set": "n_overlap", "n_in_background": "n_term"}
         )
@@ -1558,16 +1572,8 @@ class AppContext:
         if go is None:
             raise DataError("Gene Ontology not available: cannot colour by a GO term")
         members = go.term_genes(go_id)
-        ens = set()
-        for e in members.get("ensembl", pd.Series(dtype=str)).astype(str):
-            ens.update(x.strip().upper() for x in e.split(";") if x.strip())
-        syms = {s.upper() for s in members["symbol"].astype(str)}
-        return np.array(
-            [
-                (_strip_version(g).upper() in ens) or (s.upper() in syms)
-                for g, s in zip(self.gene_ids, self.gene_symbols, strict=True)
-            ]
-        )
+        # each dataset gene as the enrichment maps it: one GO gene each
+        return np.isin(self._go_rows(go), members.index.to_numpy(dtype=np.int64))
 
     # ------------------------------------------------------------------ gene space
     def neighbors(self, j: int, k: int | None = None) -> pd.DataFrame:

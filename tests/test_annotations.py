@@ -174,6 +174,36 @@ def test_map_genes_by_symbol_ensembl_entrez(go):
     assert go.map_genes(["ENSG00000156273"]).loc[0, "symbol"] == "BACH1"
 
 
+def test_a_symbol_of_several_genes_maps_to_the_likeliest(go):
+    """MEMO1 is also the symbol of a phenotype-only NCBI record (7795, no Ensembl id, no GO
+    term) listed before the protein-coding gene (51072): the symbol went to the record, and the
+    gene had type "other" and no GO terms."""
+    assert (go.genes["symbol"] == "MEMO1").sum() == 2
+    m = go.map_genes(["MEMO1", "memo1", "TEC", "HBD"])
+    assert list(m["entrez"]) == [51072, 51072, 7006, 3045]
+    assert set(m["gene_type"]) == {"protein-coding"}
+    assert len(go.gene_terms("MEMO1")) > 0
+    assert go.gene_terms("MEMO1").equals(go.gene_terms("ENSG00000162959"))
+
+
+def test_symbols_beside_ensembl_ids_decide_the_enrichment_genes(go):
+    """WNT3's Ensembl id is also listed by the ncRNA LOC101929777 (which lists fewer ids): an
+    enricher given the ids alone counts the ncRNA, without GO terms, and leaves WNT3 out of
+    the background; the dataset's symbols beside the ids keep WNT3."""
+    ids = ["ENSG00000108379.9", "ENSG00000136574.17", "ENSG00000125798.14", "ENSG00000000000"]
+    symbols = ["WNT3", "GATA4", "FOXA2", "MYH6"]  # the last id is unknown: its symbol maps
+    assert go.map_genes(ids, symbols=symbols)["symbol"].tolist() == symbols
+    wnt3 = int(go.map_genes(["WNT3"]).loc[0, "gene_index"])
+    with_hints = go.enricher(ids, symbols=symbols)
+    assert wnt3 in set(with_hints.background_genes)
+    assert with_hints.background_size == 4
+    assert go.enricher(ids).background_size < 4
+    res = with_hints.enrich(ids[:1], min_overlap=0, symbols=symbols[:1])
+    assert res["set_size"].iloc[0] == 1
+    with pytest.raises(DataError, match="symbols: 2 given for 1 ids"):
+        with_hints.enrich(ids[:1], symbols=symbols[:2])
+
+
 def test_map_real_gtex_and_sepira_genes(go, gtex_acmg59_files, shared_data):
     with gzip.open(gtex_acmg59_files["gct"], "rt") as fh:
         lines = [next(fh) for _ in range(3 + 59)][3:]

@@ -222,6 +222,47 @@ def test_gaf_lines_short_of_columns_name_the_line(tmp_path, obo):
         GeneOntology.from_gaf(ragged, obo)
 
 
+def test_gaf_lines_of_spaces_only_are_blank_lines(tmp_path, obo):
+    """A line of spaces or a tab in the body rejected the whole file ("1 GAF line with fewer
+    than 15 ... columns (first: not found on a second read)")."""
+    gaf = tmp_path / "spaced.gaf"
+    gaf.write_text(HEADER + _line("G1") + "   \n" + _line("G3", "GO:0000001") + "\t\n  ")
+    go = GeneOntology.from_gaf(gaf, obo)
+    assert set(go.genes["symbol"]) == {"G1", "G3"}
+
+
+def test_obo_with_old_mac_line_ends(tmp_path):
+    """Lines ended by a carriage return alone: "no GO [Term] stanza (not an OBO file?)"."""
+    obo = tmp_path / "mac.obo"
+    obo.write_bytes(OBO.replace("\n", "\r").encode())
+    gaf = tmp_path / "g.gaf"
+    gaf.write_text(HEADER + _line("G1"))
+    go = GeneOntology.from_gaf(gaf, obo)
+    assert go.n_terms == 3
+    assert "GO:0000001" in go.gene_terms("G1").index
+
+
+def test_gene_info_symbol_of_several_genes_takes_the_likeliest(tmp_path, obo):
+    """A gene table listing MEMO1 twice (a phenotype-only record first, then the protein-coding
+    gene): the GAF's MEMO1 annotations went to the record, so the gene's Ensembl id and Entrez
+    id found no GO term."""
+    gaf = tmp_path / "memo.gaf"
+    gaf.write_text(HEADER + _line("MEMO1") + _line("OTHER", "GO:0000001"))
+    info = pd.DataFrame(
+        {
+            "symbol": ["MEMO1", "MEMO1", "OTHER"],
+            "entrez": [7795, 51072, 1],
+            "ncbi_gene_type": ["unknown", "protein-coding", "protein-coding"],
+            "ensembl": ["", "ENSG00000162959", "ENSG00000000001"],
+        }
+    )
+    go = GeneOntology.from_gaf(gaf, obo, gene_info=info)
+    assert len(go.gene_terms("ENSG00000162959")) > 0
+    assert len(go.gene_terms(51072)) > 0
+    assert len(go.gene_terms(7795)) == 0
+    assert go.map_genes(["MEMO1"]).loc[0, "entrez"] == 51072
+
+
 def _cut(line: str, n_cols: int) -> str:
     """A GAF line with only its first ``n_cols`` columns (as tools that drop empty trailing
     columns write them)."""

@@ -348,6 +348,41 @@ def test_gene_ontology_settings(context, sepira_es, tmp_path):
     assert len(go.gene_terms("KRT5", propagate=False)) == 0  # its only annotation is TAS
 
 
+def test_a_gaf_and_a_dataset_of_ensembl_ids(tmp_path):
+    """A GO read from a GAF knows symbols only: with a dataset keyed by Ensembl id (GTEx),
+    the enrichment's background was empty and every neighbourhood "enriched in no term"."""
+    ids = ["ENSG00000092054.12", "ENSG00000197616.11", "ENSG00000118194.18",
+           "ENSG00000186081.11", "ENSG00000186847.5"]  # fmt: skip
+    symbols = ["MYH7", "MYH6", "TNNT2", "KRT5", "KRT14"]
+    values = np.random.default_rng(0).random((10, 5)).astype(np.float32)
+    es = ExpressionSet.from_array(values, [f"s{i}" for i in range(10)], ids, gene_symbols=symbols)
+    cfg = DashboardConfig(cache_dir=tmp_path, go_gaf=GAF_EXCERPT, go_obo=OBO_EXCERPT)
+    ctx = AppContext(es, cfg)
+    assert ctx.enricher().background_size == 5
+    res = ctx.enrichment(["MYH6", "MYH7", "TNNT2"], max_fdr=1.0)
+    assert len(res) > 0 and (res["n_overlap"] >= 2).all()
+    assert ctx.gene_table()["name"].tolist()[:2] == ["Myosin-7", "Myosin-6"]
+    assert ctx.go_terms_of(["MYH6"])[0] != ""
+
+
+def test_a_shared_ensembl_id_is_read_with_the_dataset_symbol(tmp_path):
+    """WNT3's Ensembl id is also listed by the ncRNA LOC101929777: the gene table showed WNT3
+    as "uncharacterized LOC101929777", ncRNA, without GO terms, and out of the background."""
+    ids = ["ENSG00000108379.9", "ENSG00000136574.17", "ENSG00000125798.14"]
+    symbols = ["WNT3", "GATA4", "FOXA2"]
+    values = np.random.default_rng(0).random((10, 3)).astype(np.float32)
+    es = ExpressionSet.from_array(values, [f"s{i}" for i in range(10)], ids, gene_symbols=symbols)
+    ctx = AppContext(es, DashboardConfig(cache_dir=tmp_path))
+    table = ctx.gene_table().set_index("symbol")
+    assert table.loc["WNT3", "gene_type"] == "protein-coding"
+    assert "Wnt" in table.loc["WNT3", "name"]
+    assert ctx.go_terms_of(["WNT3"])[0] != ""
+    assert ctx.enricher().background_size == 3
+    wnt = ctx.ontology().term_genes("GO:0016055")  # Wnt signaling pathway
+    assert "WNT3" in set(wnt["symbol"])
+    assert ctx.go_term_members("GO:0016055").tolist() == [True, False, False]
+
+
 def test_gene_missing_everywhere_is_left_out_of_training(sepira_es, tmp_path):
     """A gene without any observed value: the model learns the others, the page still opens."""
     values = np.array(sepira_es.values, copy=True)
