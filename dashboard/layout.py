@@ -237,6 +237,7 @@ PLACE_RETRY = "place-retry"  # shown once a placing job stopped without a result
 #: whose samples a reloaded page shows again
 PLACE_SESSION = "place-session"
 PLACE_RESUME_POLL = "place-resume-poll"  # dcc.Interval: a reloaded page follows its earlier job
+PLACE_RESTORED = "place-restored"  # what a reloaded page found, for the upload it looked for
 
 #: Text of the button that places the upload again after a job that did not finish.
 PLACE_RETRY_LABEL = "Retry placing"
@@ -706,6 +707,7 @@ def build_layout(context: Any) -> html.Div:
         dcc.Store(id=PLACE_JOB_RUNNING),
         dcc.Store(id=PLACE_SESSION, storage_type="session"),
         dcc.Interval(id=PLACE_RESUME_POLL, interval=1000, disabled=True),
+        dcc.Store(id=PLACE_RESTORED),
     )
     probe_card = _card(
         "In-silico probe",

@@ -19,7 +19,7 @@ import uuid
 from typing import Any
 
 import pandas as pd
-from dash import Input, Output, State, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 
 from core.errors import CoreError
 from dashboard import ids
@@ -29,6 +29,7 @@ from dashboard.layout import (
     PLACE_JOB_RUNNING,
     PLACE_PROGRESS,
     PLACE_REQUEST,
+    PLACE_RESTORED,
     PLACE_RESUME_POLL,
     PLACE_RETRY,
     PLACE_RETRY_LABEL,
@@ -381,6 +382,22 @@ def placement_on_load(context: Any, session: Any) -> tuple[Any, ...]:
     return None, [], "", "", alert, True, None
 
 
+#: In :func:`restored_view`, an output left as it is (``no_update`` does not travel in a store).
+KEEP = {"__keep__": True}
+
+
+def restored_view(session: Any, view: tuple[Any, ...]) -> dict[str, Any]:
+    """The view :func:`placement_on_load` found (or ``no_update`` throughout), for the upload
+    of ``session`` it was read for.
+
+    The page applies it (``assets/placement.js``) only while the tab still holds that upload:
+    a look at the disk answered after "Clear" (or after another upload) brought the cleared
+    samples back.
+    """
+    upload = session.get("id") if isinstance(session, dict) else None
+    return {"for": upload or None, "values": [KEEP if v is no_update else v for v in view]}
+
+
 def session_after_job(context: Any, request: Any, session: Any) -> Any:
     """The tab's record of its upload once a placing job ended: the upload's own when the job
     placed its samples (``shown``: this one), else the samples shown before (a retry or the
@@ -527,8 +544,22 @@ def register_callbacks(app: Any) -> None:
         prevent_initial_call=True,
     )
 
-    # a reloaded page: the samples placed before, or the job that places them (polled)
+    # a reloaded page: the samples placed before, or the job that places them (polled); the
+    # page applies what was found while the tab still holds the upload it was found for
     @app.callback(
+        Output(PLACE_RESTORED, "data"),
+        Input(PLACE_SESSION, "modified_timestamp"),
+        Input(PLACE_RESUME_POLL, "n_intervals"),
+        State(PLACE_SESSION, "data"),
+        State(PLACE_REQUEST, "data"),
+    )
+    def restore(_stamp, _n, session, request):
+        if request:  # an upload of this page (not one from before the reload): its own job
+            return restored_view(session, (no_update,) * 5 + (True, no_update))
+        return restored_view(session, placement_on_load(context, session))
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="fe_placement", function_name="restored"),
         Output(ids.PLACED, "data", allow_duplicate=True),
         Output(ids.PLACED_TABLE, "data", allow_duplicate=True),
         Output(ids.PLACE_INFO, "children", allow_duplicate=True),
@@ -536,16 +567,10 @@ def register_callbacks(app: Any) -> None:
         Output(alert_id("place"), "children", allow_duplicate=True),
         Output(PLACE_RESUME_POLL, "disabled"),
         Output(PLACE_SESSION, "data", allow_duplicate=True),
-        Input(PLACE_SESSION, "modified_timestamp"),
-        Input(PLACE_RESUME_POLL, "n_intervals"),
+        Input(PLACE_RESTORED, "data"),
         State(PLACE_SESSION, "data"),
-        State(PLACE_REQUEST, "data"),
-        prevent_initial_call="initial_duplicate",
+        prevent_initial_call=True,
     )
-    def restore(_stamp, _n, session, request):
-        if request:  # an upload of this page (not one from before the reload): its own job
-            return (no_update,) * 5 + (True, no_update)
-        return placement_on_load(context, session)
 
     # "Clear" also empties the drop zone (its value and the file input), so that the same file
     # can be placed again

@@ -353,3 +353,32 @@ def test_dropdowns_find_versioned_ids_and_say_when_a_gene_is_not_here(app_url, d
     )
     assert "not among the" in note.text
     driver.save_screenshot(str(driver.shots / "7_unknown_gene_note.png"))
+
+
+def test_a_view_found_for_a_cleared_upload_is_dropped(app_url, driver):
+    """A reloaded page asks the server for its last upload's samples; "Clear" clicked before
+    the answer arrived, the answer brought the cleared samples back. The page applies an answer
+    only while the tab still holds the upload it was read for (assets/placement.js)."""
+    _loaded(driver, app_url)
+    out = driver.execute_script(
+        """
+        const f = window.dash_clientside.fe_placement.restored;
+        const keep = window.dash_clientside.no_update;
+        const found = {for: "a1", values: [[{sample: "s1"}], [{sample: "s1"}], "1 sample",
+                                           "", null, true, {__keep__: true}]};
+        const mark = (out) => out.map((v) => (v === keep ? "KEEP" : v));
+        return {
+            same: mark(f(found, {id: "a1", filename: "a.csv"})),
+            cleared: mark(f(found, null)),
+            other: mark(f(found, {id: "b2"})),
+            nothing: mark(f(null, {id: "a1"})),
+            none_for_none: mark(f({for: null, values: ["x", 1, 2, 3, 4, true, 6]}, null)),
+        };
+        """
+    )
+    assert out["same"] == [[{"sample": "s1"}], [{"sample": "s1"}], "1 sample", "", None, True,
+                           "KEEP"]  # fmt: skip
+    assert out["cleared"] == ["KEEP"] * 7
+    assert out["other"] == ["KEEP"] * 7
+    assert out["nothing"] == ["KEEP"] * 7
+    assert out["none_for_none"][5] is True

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import json
 
 import numpy as np
 import pandas as pd
@@ -289,10 +290,13 @@ def test_the_page_keeps_its_upload_for_a_reload(context, sepira_es):
     restore_fn = restore["callback"].__wrapped__
     session = {"id": "whose1", "filename": "f.csv"}
     context.job_started("place-whose1")  # running, in this (live) process
+    keep = placement.KEEP
     out = restore_fn(1, None, session, {"id": "whose1"})  # this page's own upload
-    assert out == (no_update,) * 5 + (True, no_update)
+    assert out == {"for": "whose1", "values": [keep] * 5 + [True, keep]}
     out = restore_fn(1, None, session, None)  # a reloaded page
-    assert out[5] is False and placement.EARLIER_PLACING in out[3]
+    assert out["for"] == "whose1"
+    assert out["values"][5] is False and placement.EARLIER_PLACING in out["values"][3]
+    assert restore_fn(1, None, None, None) == {"for": None, "values": [keep] * 5 + [True, keep]}
     context.job_forget("place-whose1")
     # a job seen ended without a result (killed, failed): a reload has nothing to show again
     watch = next(
@@ -309,6 +313,28 @@ def test_the_page_keeps_its_upload_for_a_reload(context, sepira_es):
     mine = {"id": "whose1", "filename": "f.csv"}
     assert watch(False, {"id": "whose1"}, "f.csv", session)[3] == {**mine, "shown": mine}
     assert watch(True, {"id": "whose1"}, "f.csv", session)[3] is no_update
+
+
+def test_the_view_found_on_reload_names_the_upload_it_was_found_for(context, gtex_rows):
+    """What a reloaded page finds travels in a store with the id of the upload it was read
+    for (the page drops it when "Clear" came meanwhile): every value, alerts included, goes
+    through Dash's JSON, and ``no_update`` as a mark."""
+    from plotly.io.json import to_json_plotly
+
+    raw = gtex_rows.drop(columns=["tissue"]).to_csv(index=False).encode()
+    placement.run_placing_job(
+        context, lambda m: None, {"id": "seen1"}, _data_url(raw), "four.csv", False
+    )
+    session = {"id": "seen1", "filename": "four.csv"}
+    view = placement.placement_on_load(context, session)
+    found = json.loads(to_json_plotly(placement.restored_view(session, view)))
+    assert found["for"] == "seen1" and len(found["values"]) == 7
+    assert found["values"][0] == json.loads(to_json_plotly(view[0]))
+    assert found["values"][6] == placement.KEEP  # (no_update)
+    missing = placement.placement_on_load(context, {"id": "gone1", "filename": "g.csv"})
+    found = json.loads(to_json_plotly(placement.restored_view({"id": "gone1"}, missing)))
+    assert found["values"][4]["props"]["className"] == "alert alert-error"
+    assert "g.csv" in found["values"][4]["props"]["children"]
 
 
 def test_a_failed_upload_after_placed_samples_leaves_them_for_a_reload(context, gtex_rows):

@@ -1,0 +1,26 @@
+/* Placed samples that a reloaded page finds again (dashboard.placement.restored_view).
+ *
+ * The server reads what the tab's last upload placed, or how far its job is, and answers with
+ * {for: <the upload's id>, values: [placed, table rows, info, progress, alert, poll disabled,
+ * session]}; {__keep__: true} marks a value left as it is. The page applies the answer only
+ * while the tab still holds that upload: "Clear" (or another upload) after the server looked
+ * would otherwise bring the cleared samples back when the answer arrives.
+ */
+window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    fe_placement: {
+        restored: function (restored, session) {
+            var keep = window.dash_clientside.no_update;
+            var unchanged = [keep, keep, keep, keep, keep, keep, keep];
+            if (!restored || !Array.isArray(restored.values) || restored.values.length !== 7) {
+                return unchanged;
+            }
+            var current = (session && session.id) || null;
+            if ((restored["for"] || null) !== current) {
+                return unchanged;
+            }
+            return restored.values.map(function (value) {
+                return value && value.__keep__ === true ? keep : value;
+            });
+        }
+    }
+});
