@@ -1124,7 +1124,7 @@ class AppContext:
         except Exception as exc:
             if lock_cache is not None:
                 lock_cache.close()
-            if record and self.job_running(kind) is None:
+            if record and not self._job_record_held(kind):
                 self.job_finished(kind, error=_job_error(exc))
             raise
         return lock_cache, lock
@@ -1254,6 +1254,31 @@ class AppContext:
         if record.get("host") != socket.gethostname():
             return None
         return record if OwnedLock.owner_alive(record) else None
+
+    #: A running job's record written on another machine (a cache shared by several hosts),
+    #: rewritten within this many seconds, is taken for a live job's: its process cannot be
+    #: checked from here, and a job writes its record at every step of its progress.
+    OTHER_HOST_RECORD_FRESH_S = 3600.0
+
+    def _job_record_held(self, kind: str) -> bool:
+        """Whether the record of the job ``kind`` is a live job's, which an end recorded here
+        would overwrite: running here (:meth:`job_running`), or running on another machine
+        and recently written (:attr:`OTHER_HOST_RECORD_FRESH_S`). A job that failed while
+        waiting for its turn wrote "failed" over another host's live job."""
+        if self.job_running(kind) is not None:
+            return True
+        path = self._job_file(kind)
+        try:
+            record = json.loads(path.read_text())
+            age = time.time() - path.stat().st_mtime
+        except (OSError, ValueError):
+            return False
+        return (
+            isinstance(record, dict)
+            and record.get("state") == "running"
+            and record.get("host") not in (None, socket.gethostname())
+            and age < self.OTHER_HOST_RECORD_FRESH_S
+        )
 
     def job_finished(self, kind: str, error: str | None = None) -> None:
         """Record how the job ``kind`` ended: ``done``, or ``failed`` with its ``error``."""

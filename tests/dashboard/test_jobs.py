@@ -336,6 +336,36 @@ def test_a_baseline_maps_job_that_fails_before_it_computes_says_why(untrained, m
     assert button == baselines.RETRY_LABEL and alert is no_update  # the job's own alert stays
 
 
+def test_a_job_failing_in_its_turn_leaves_another_hosts_live_record(untrained, monkeypatch):
+    """With a cache shared by several hosts, a job that failed while waiting for its turn wrote
+    "failed" over the record of the job another host was running (which this host cannot check),
+    and pages following that job said it failed. A stale record of another host (not written
+    for an hour) is taken over."""
+    import json
+    import os
+    import time
+
+    from dashboard import context as context_module
+
+    def unreadable(self, waiting=None):
+        raise OSError("database disk image is malformed")
+
+    monkeypatch.setattr(context_module.OwnedLock, "acquire", unreadable)
+    path = untrained._job_file("baselines")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    theirs = {"state": "running", "pid": 1, "host": "another-host", "started": 0.0,
+              "progress": "t-SNE"}  # fmt: skip
+    path.write_text(json.dumps(theirs))
+    with pytest.raises(OSError):
+        untrained.compute_baselines(record=True)
+    assert json.loads(path.read_text()) == theirs  # left alone
+    hour_ago = time.time() - untrained.OTHER_HOST_RECORD_FRESH_S - 60
+    os.utime(path, (hour_ago, hour_ago))
+    with pytest.raises(OSError):
+        untrained.compute_baselines(record=True)
+    assert untrained.job_outcome("baselines")["state"] == "failed"
+
+
 class _Arriving:
     """A context whose baseline maps arrive between two looks (the job ends meanwhile)."""
 
