@@ -116,11 +116,46 @@ def _interrupted_save(directory: Path) -> list[str]:
     return [str(p) for p in found]
 
 
+#: What a model directory holds (the files :meth:`FactorizedEmbeddings.save` writes; keep in
+#: step with it: anything else in a model directory is taken for a file of the user's).
+MODEL_ENTRIES = ("config.json", "weights.pt", "arrays.npz", "samples.parquet")
+
+
+def check_replaceable(directory: Path, what: str = "saving") -> None:
+    """Refuse to replace ``directory`` as a whole unless it is empty or a model directory
+    holding nothing but the model (hidden entries aside): a folder of other files, and files
+    of the user's kept in a model directory, would go with it.
+
+    Raises
+    ------
+    ModelError
+        Naming the first entries that would be lost.
+    """
+    entries = sorted(p.name for p in Path(directory).iterdir())
+    if (Path(directory) / "config.json").is_file():
+        other = [e for e in entries if e not in MODEL_ENTRIES and not e.startswith(".")]
+        if other:
+            shown = ", ".join(other[:3]) + (", ..." if len(other) > 3 else "")
+            raise ModelError(
+                f"{directory} also holds {shown}, not part of the model: {what} replaces the "
+                "directory as a whole, and they would be lost; move them, or choose another "
+                "directory"
+            )
+        return
+    if entries:
+        shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
+        raise ModelError(
+            f"{directory} is not a model directory (it holds {shown}; no config.json): {what} "
+            "would replace it as a whole; choose another directory"
+        )
+
+
 def _damaged(directory: Path, name: str, detail) -> ModelError:
     """The error of a damaged model directory: ``<dir>: damaged or incomplete model directory
     (<file>: <detail>)``, so that a caller can put its own prefix (a flag) before it."""
+    words = " ".join(str(detail).split())  # one line (torch's messages span several)
     return ModelError(
-        f"{directory}: damaged or incomplete model directory ({name}: {str(detail)[:300]}); "
+        f"{directory}: damaged or incomplete model directory ({name}: {words[:300]}); "
         "save or train it again"
     )
 
@@ -956,24 +991,30 @@ class FactorizedEmbeddings:
         ----------
         directory
             Target directory; when it exists and ``overwrite`` is True, replaced if it is a
-            model directory (or empty). A folder of other files is never replaced.
+            model directory (or empty). A folder of other files, or a model directory that
+            also holds files of the user's, is never replaced (:func:`check_replaceable`). A
+            link to a directory: the model is saved where it points, the link stays.
         """
         module = self._check_fitted()
         directory = Path(directory)
-        if directory.exists() or directory.is_symlink():
+        if directory.is_symlink():  # the model goes where the link points, the link stays
+            if not directory.exists():
+                raise ModelError(f"{directory} is a link to nothing ({os.readlink(directory)})")
+            directory = directory.resolve()
+        if directory.exists():
             if not overwrite:
                 raise ModelError(f"{directory} already exists; save elsewhere or overwrite it")
             if not directory.is_dir():
                 raise ModelError(f"{directory} already exists and is not a model directory")
-            if not (directory / "config.json").is_file() and any(directory.iterdir()):
-                shown = ", ".join(sorted(p.name for p in directory.iterdir())[:3])
-                raise ModelError(
-                    f"{directory} is not a model directory (it holds {shown}; no config.json); "
-                    "saving there would replace it as a whole: choose another directory"
-                )
+            check_replaceable(directory)
         directory.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
         try:
+            # mkdtemp makes the folder for its owner only (0700): a model was unreadable by a
+            # server or a colleague running as another user; as any new folder, by the umask
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o777 & ~umask)
             save_torch(module.state_dict(), tmp / "weights.pt")
             np.savez(
                 tmp / "arrays.npz",

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from core.cli import duration, time_left
-from core.errors import CoreError
+from core.errors import CoreError, ModelError
 
 log = logging.getLogger(__name__)
 
@@ -483,30 +483,17 @@ class TrainingProgress:
             self.bar = None
 
 
-#: What a model directory holds (the files FactorizedEmbeddings.save writes; keep in step
-#: with it: anything else in a model directory is taken for a file of the user's).
-MODEL_ENTRIES = ("config.json", "weights.pt", "arrays.npz", "samples.parquet")
-
-
 def _check_replaceable(out: Path) -> None:
     """``--force``/``--resume`` replace a model directory, never a folder of other files, nor
-    a model directory that also holds files of the user's (they would go with it)."""
-    entries = sorted(p.name for p in out.iterdir())
-    if (out / "config.json").is_file():
-        other = [e for e in entries if e not in MODEL_ENTRIES and not e.startswith(".")]
-        if other:
-            shown = ", ".join(other[:3]) + (", ..." if len(other) > 3 else "")
-            raise CoreError(
-                f"{out} also holds {shown}, not part of the model: training replaces the "
-                "directory as a whole, and they would be lost; move them, or choose another --out"
-            )
-        return
-    if entries:
-        shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
-        raise CoreError(
-            f"{out} is not a model directory (it holds {shown}; no config.json): training would "
-            "replace it as a whole; choose another --out"
-        )
+    a model directory that also holds files of the user's (they would go with it): refused
+    before training, with the flag's words."""
+    from core.estimator import check_replaceable
+
+    try:
+        check_replaceable(out, what="training")
+    except ModelError as exc:
+        words = str(exc).replace("choose another directory", "choose another --out")
+        raise CoreError(words) from None
 
 
 def _write_failure(exc: BaseException, folder: Path) -> str | None:

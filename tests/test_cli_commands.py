@@ -694,7 +694,7 @@ def test_annotations_with_gtex_files_is_refused(gtex_acmg59_files, small_matrix,
 def test_model_entries_are_what_a_model_directory_holds(tiny_model):
     """``--force`` keeps a model directory that holds files of the user's (test above) by
     knowing which files are the model's: every file training writes must be among them."""
-    from core.train_cli import MODEL_ENTRIES
+    from core.estimator import MODEL_ENTRIES
 
     written = {p.name for p in Path(tiny_model).iterdir() if not p.name.startswith(".")}
     assert "config.json" in written and "weights.pt" in written

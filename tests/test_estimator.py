@@ -5,6 +5,9 @@ reconstructs profiles, and models survive a save/load round trip."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import stat
 import sys
 
 import numpy as np
@@ -628,6 +631,59 @@ def test_save_never_replaces_a_folder_of_other_files(tmp_path):
     fe.save(tmp_path / "empty")  # an empty folder, or an earlier model, is replaced
     fe.save(tmp_path / "empty")
     assert FactorizedEmbeddings.load(tmp_path / "empty").key() == fe.key()
+
+
+def test_save_never_replaces_files_of_the_users_kept_in_a_model_directory(tmp_path):
+    """A model directory holding a note and a folder of results: saving over it deleted them
+    without a word (``train --force`` refused the same)."""
+    fe = _tiny().fit(_small())
+    d = fe.save(tmp_path / "m")
+    (d / "notes.txt").write_text("precious")
+    (d / "results").mkdir()
+    with pytest.raises(ModelError, match=r"also holds notes\.txt, results, not part of the model"):
+        fe.save(d)
+    assert (d / "notes.txt").read_text() == "precious" and (d / "results").is_dir()
+    assert FactorizedEmbeddings.load(d).key() == fe.key()
+
+
+def test_a_saved_model_is_readable_as_the_umask_says(tmp_path):
+    """mkdtemp makes its folder 0700, and the model kept it: another user (a server, a
+    colleague) could not read it."""
+    fe = _tiny().fit(_small())
+    old = os.umask(0o022)
+    try:
+        d = fe.save(tmp_path / "m")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(d.stat().st_mode) == 0o755
+    assert all(stat.S_IMODE(f.stat().st_mode) & 0o044 == 0o044 for f in d.iterdir())
+
+
+def test_save_through_a_link_replaces_the_model_it_points_to(tmp_path):
+    """Saving to a link to a model: the link became a directory of its own, the model it
+    pointed to stayed the old one, and a hidden link was left beside it."""
+    first = _tiny().fit(_small())
+    second = _tiny(seed=1).fit(_small())
+    real = first.save(tmp_path / "real")
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    second.save(link)
+    assert link.is_symlink()
+    assert FactorizedEmbeddings.load(real).key() == second.key()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(ModelError, match="a link to nothing"):
+        second.save(tmp_path / "dangling")
+
+
+def test_a_damaged_model_is_said_in_one_line(tmp_path):
+    """Weights of another model: torch's size-mismatch message spans several lines."""
+    small = _tiny().fit(_small()).save(tmp_path / "a")
+    other = _tiny(gene_dim=6).fit(_small()).save(tmp_path / "b")
+    shutil.copy(other / "weights.pt", small / "weights.pt")
+    with pytest.raises(ModelError) as err:
+        FactorizedEmbeddings.load(small)
+    assert "\n" not in str(err.value) and "weights.pt" in str(err.value)
 
 
 def test_a_model_trained_on_cuda_places_samples_without_one(tmp_path, monkeypatch):
