@@ -114,6 +114,12 @@ def _declared(progress: StepProgress):
     return report
 
 
+def axis_names(n_axes: int) -> list[str]:
+    """Column names of a map's coordinates in the tables written: x, y for a 2-D map (the
+    default), axis1..axisN for a map of other than 2 axes (``sample_dim``)."""
+    return ["x", "y"] if n_axes == 2 else [f"axis{i + 1}" for i in range(n_axes)]
+
+
 def duration(seconds: float) -> str:
     """``42 s``, ``6 min``, ``1 h 05 min``: a duration as a person reads it."""
     seconds = max(0.0, float(seconds))

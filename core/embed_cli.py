@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.cli import StepProgress, check_out_location
+from core.cli import StepProgress, axis_names, check_out_location
 from core.data import _strip_version, default_label_column, is_simulated, match_genes
 from core.errors import CoreError, DataError, ModelError
 
@@ -321,11 +321,11 @@ def run_embed(args: argparse.Namespace) -> int:
         near["nearest"].fillna(0).astype(int).to_numpy()
     ]
     nearest[blank] = None
+    axes = axis_names(coords.shape[1])  # (a map of other than 2 axes: axis1..N)
     table = pd.DataFrame(
         {
             "sample_id": np.asarray(es.sample_ids).astype(str),
-            "x": coords[:, 0],
-            "y": coords[:, 1],
+            **{axis: coords[:, i] for i, axis in enumerate(axes)},
             "genes_used": genes_used,
             "fit_error": error,
             "nearest_training_sample": nearest,
@@ -410,7 +410,7 @@ def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             counts = np.isfinite(np.asarray(part.values)[:, matched]).sum(axis=1)
             # a sample without any value of a model gene (an empty row) is not placed: its
             # row stays blank, and the others are placed
-            c = np.full((len(counts), 2), np.nan, dtype=np.float32)
+            c = np.full((len(counts), model.sample_dim), np.nan, dtype=np.float32)
             e = np.full(len(counts), np.nan, dtype=np.float32)
             valued = np.flatnonzero(counts > 0) if matched.size else np.arange(len(counts))
             if valued.size:

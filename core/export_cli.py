@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.cli import axis_names
 from core.errors import CoreError
 from core.files import replace_dir
 
@@ -77,8 +78,7 @@ def sample_table(model: Any) -> pd.DataFrame:
     """(n_samples, 3 + annotations) sample_id, x, y (more axes when sample_dim > 2), then the
     model's sample annotations, in the model's sample order."""
     coords = np.asarray(model.sample_embedding_)
-    axes = ["x", "y"] if coords.shape[1] == 2 else [f"axis{i + 1}" for i in range(coords.shape[1])]
-    table = pd.DataFrame(coords, columns=axes)
+    table = pd.DataFrame(coords, columns=axis_names(coords.shape[1]))
     table.insert(0, "sample_id", np.asarray(model.sample_ids_).astype(str))
     samples = getattr(model, "samples_", None)
     if samples is not None and not samples.empty:

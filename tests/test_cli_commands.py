@@ -361,6 +361,30 @@ def test_embed_sample_without_values(tiny_model, held_out, tmp_path, capsys):
     assert "0 for every model gene" not in err
 
 
+@pytest.mark.parametrize("sample_dim", [1, 3])
+def test_embed_on_a_map_of_other_than_two_axes(
+    small_matrix, held_out, tmp_path, capsys, sample_dim
+):
+    """A model with a 3-D (or 1-D) sample embedding, from the python API: embed stopped with a
+    traceback (a 2-column array for the places), or an internal message."""
+    from core.data import load_table
+    from core.estimator import FactorizedEmbeddings
+
+    es = load_table(small_matrix)
+    model = FactorizedEmbeddings(sample_dim=sample_dim, gene_dim=4, hidden=(16,), epochs=2)
+    model.fit(es).save(tmp_path / "m")
+    _, path = held_out
+    args = ["embed", "--model", tmp_path / "m", "--matrix", path, "--label", "tissue"]
+    code, _, err = _run([*args, "--out", tmp_path / "p.csv"], capsys)
+    assert code == 0, err
+    placed = pd.read_csv(tmp_path / "p.csv")
+    axes = [f"axis{i + 1}" for i in range(sample_dim)]
+    assert list(placed.columns[1 : 1 + sample_dim]) == axes
+    assert placed[axes].notna().all().all() and "x" not in placed.columns
+    again = model.transform(load_table(path))
+    np.testing.assert_allclose(placed[axes].to_numpy(), again, rtol=1e-4, atol=1e-4)
+
+
 def test_embed_counts_training_samples_without_a_label_as_unlabelled(
     tiny_model, held_out, tmp_path, capsys
 ):
