@@ -342,10 +342,21 @@ class ExpressionSet:
         DataError
             Wrong dimensions or lengths, duplicate ids, infinite values, non-numeric values.
         """
+        arr = None
+        if isinstance(values, pd.DataFrame):
+            # nullable and pyarrow columns (Float64, Int64, float64[pyarrow]) hold pd.NA for a
+            # missing value, which numpy cannot take for a float: read as NaN
+            try:
+                arr = values.to_numpy(dtype=np.float32, na_value=np.nan)
+            except (TypeError, ValueError):
+                arr = None  # text among the numbers: said below
         try:
-            arr = np.asarray(values)
+            if arr is None:
+                arr = np.asarray(values)
         except (TypeError, ValueError) as exc:
             raise DataError(f"values cannot be read as a numeric matrix: {exc}") from exc
+        if arr.dtype == object:
+            arr = np.where(pd.isna(arr), np.nan, arr)  # (pd.NA, None: missing values)
         if arr.ndim != 2:
             raise DataError(
                 f"values must be a 2-D (n_samples, n_genes) matrix, got shape {arr.shape}"

@@ -72,7 +72,7 @@ def _as_expression_set(es, what: str):
     """
     if isinstance(es, pd.DataFrame):
         return ExpressionSet.from_array(
-            es.to_numpy(), sample_ids=es.index.astype(str), gene_ids=es.columns.astype(str)
+            es, sample_ids=es.index.astype(str), gene_ids=es.columns.astype(str)
         )
     if isinstance(es, np.ndarray):
         return ExpressionSet.from_array(es)

@@ -18,7 +18,7 @@ from sklearn.decomposition import PCA
 from sklearn.neighbors import KNeighborsClassifier
 
 from core.data import ExpressionSet, load_gtex
-from core.errors import ModelError
+from core.errors import DataError, ModelError
 from core.estimator import FactorizedEmbeddings
 
 # Settings of the real-data fixture: the default network, a shorter run than the default.
@@ -684,6 +684,25 @@ def test_a_damaged_model_is_said_in_one_line(tmp_path):
     with pytest.raises(ModelError) as err:
         FactorizedEmbeddings.load(small)
     assert "\n" not in str(err.value) and "weights.pt" in str(err.value)
+
+
+def test_missing_values_in_nullable_columns_are_missing_values():
+    """A DataFrame of pandas' nullable floats (``convert_dtypes``, ``Float64``, pyarrow) holds
+    pd.NA for a missing value: it was refused as "values are not numeric (dtype object)"."""
+    es = _small()
+    fe = _tiny().fit(es)
+    frame = pd.DataFrame(es.values, index=es.sample_ids, columns=es.gene_ids)
+    frame.iloc[2, 3] = np.nan
+    expected = fe.transform(frame)
+    nullable = frame.astype("Float64")
+    assert nullable.iloc[2, 3] is pd.NA
+    for table in (nullable, frame.astype("float64[pyarrow]")):
+        np.testing.assert_allclose(fe.transform(table), expected, rtol=1e-5, atol=1e-6)
+    assert _tiny().fit(nullable).n_genes_ == es.n_genes
+    text = frame.astype(object)
+    text.iloc[0, 0] = "high"
+    with pytest.raises(DataError, match="not numeric"):
+        fe.transform(text)
 
 
 def test_a_model_trained_on_cuda_places_samples_without_one(tmp_path, monkeypatch):
