@@ -1486,7 +1486,12 @@ def _genes_frame(gene_ids: list[str], symbols: list[str], path: Path) -> pd.Data
     if index.has_duplicates:
         dup = index[index.duplicated()].unique()[:5].tolist()
         raise DataError(f"{path}: duplicate gene ids {dup}")
-    sym = [s if s else g for s, g in zip(symbols, gene_ids, strict=True)]
+    # a placeholder description ("na", as GCT writers put when there is none) names no gene:
+    # every gene was called "na"
+    sym = [
+        s if s and str(s).strip().lower() not in _MISSING_MARKERS else g
+        for s, g in zip(symbols, gene_ids, strict=True)
+    ]
     return pd.DataFrame({"symbol": sym}, index=index)
 
 

@@ -1261,6 +1261,19 @@ def test_a_gct_with_fewer_rows_than_declared_is_read_and_said(tmp_path, caplog):
     assert "incomplete download" in caplog.text
 
 
+def test_a_gct_placeholder_description_names_no_gene(tmp_path):
+    """GCT writers put "na" in the Description column when there is none: every gene was
+    called "na" (neighbours listed na beside na; "SDHB" was unknown, e.g. "na, na, na")."""
+    path = tmp_path / "na.gct"
+    path.write_text(
+        "#1.2\n3\t2\nName\tDescription\tS1\tS2\n"
+        "ENSG00000117118.9\tna\t1\t2\nENSG00000000002.1\tNA\t2\t3\n"
+        "ENSG00000000003.1\tTSPAN6\t2\t3\n"
+    )
+    es = load_table(path)
+    assert list(es.gene_symbols) == ["ENSG00000117118.9", "ENSG00000000002.1", "TSPAN6"]
+
+
 def test_a_table_without_an_id_column_says_how_its_rows_are_named(sepira_file, tmp_path, caplog):
     """A first column of numeric patient ids (or none at all) left the samples named row_0...
     without a word: the user learnt it from an annotation join that found nothing in common."""
