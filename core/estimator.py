@@ -1176,6 +1176,22 @@ class FactorizedEmbeddings:
                     "samples.parquet",
                     f"{len(model.samples_)} rows for the model's {net.n_samples} samples",
                 )
+            # another model's annotations of as many samples: every label read "unlabelled"
+            ids = model.samples_.index.astype(str)
+            own = pd.Index(np.asarray(model.sample_ids_).astype(str), name=ids.name)
+            if not ids.equals(own):
+                strange = ids.difference(own)
+                if ids.has_duplicates and not len(strange):
+                    strange = ids[ids.duplicated()]
+                if len(strange):
+                    raise _damaged(
+                        directory,
+                        "samples.parquet",
+                        f"{len(strange)} of its sample ids are not the model's (e.g. "
+                        f"{strange[0]!r}): another model's annotations?",
+                    )
+                model.samples_.index = ids
+                model.samples_ = model.samples_.reindex(own)  # (rows in the model's order)
         model.module_ = module
         dataset = config.get("dataset") or {}
         try:

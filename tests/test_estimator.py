@@ -548,6 +548,8 @@ def test_fit_and_load_leave_the_global_random_generators_alone(tmp_path):
         "truncated_arrays",
         "reference_shape",
         "samples_rows",
+        "samples_of_another_model",
+        "samples_ids_twice",
         "truncated_samples",
         "deleted_samples",
         "deleted_samples_older_model",
@@ -588,6 +590,14 @@ def test_damaged_models_are_refused_on_load(tmp_path, damage):
         arrays(reference_basis=np.zeros((3, 3), np.float32))
     elif damage == "samples_rows":
         pd.read_parquet(d / "samples.parquet").iloc[:3].to_parquet(d / "samples.parquet")
+    elif damage == "samples_of_another_model":  # as many rows, other ids
+        other = pd.read_parquet(d / "samples.parquet")
+        other.index = [f"other_{i}" for i in range(len(other))]
+        other.to_parquet(d / "samples.parquet")
+    elif damage == "samples_ids_twice":
+        twice = pd.read_parquet(d / "samples.parquet")
+        twice.index = [twice.index[0]] + list(twice.index[:-1])
+        twice.to_parquet(d / "samples.parquet")
     elif damage == "truncated_samples":
         (d / "samples.parquet").write_bytes(b"PAR1")
     elif damage == "deleted_samples":  # loaded as if trained without annotations
@@ -611,6 +621,17 @@ def test_damaged_models_are_refused_on_load(tmp_path, damage):
         config(lambda c: c["params"].update(colour="red"))
     with pytest.raises(ModelError, match=f"{d}: damaged or incomplete model directory"):
         FactorizedEmbeddings.load(d)
+
+
+def test_annotations_saved_in_another_order_are_read_in_the_models(tmp_path):
+    es = _small()
+    fe = _tiny().fit(es)
+    d = fe.save(tmp_path / "m")
+    shuffled = pd.read_parquet(d / "samples.parquet").iloc[::-1]
+    shuffled.to_parquet(d / "samples.parquet")
+    back = FactorizedEmbeddings.load(d)
+    assert list(back.samples_.index) == list(fe.sample_ids_)
+    pd.testing.assert_frame_equal(back.samples_, fe.samples_, check_index_type=False)
 
 
 def test_save_never_replaces_a_folder_of_other_files(tmp_path):
