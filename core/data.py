@@ -2518,10 +2518,18 @@ def _auto_orientation(
         return decided
     if not has_row_ids:
         return "samples_x_genes", "the rows have no ids: they are samples, the named columns genes"
+    # (names of genes on both axes, as sample names WT1, C3, F8 can be: said as such)
+    both = _symbol_share(rows) > 0.5 and _symbol_share(cols) > 0.5
+    kind = (
+        f"both the row names (e.g. {_shown_names(rows)}) and the column names (e.g. "
+        f"{_shown_names(cols)}) read as gene symbols"
+        if both
+        else f"neither the row names (e.g. {_shown_names(rows)}) nor the column names (e.g. "
+        f"{_shown_names(cols)}) are known gene symbols or gene ids (Ensembl, probe sets, "
+        "RefSeq, Entrez...)"
+    )
     raise DataError(
-        f"{path}: cannot tell whether its rows are samples or genes: neither the row names "
-        f"(e.g. {_shown_names(rows)}) nor the column names (e.g. {_shown_names(cols)}) are "
-        "known gene symbols or gene ids (Ensembl, probe sets, RefSeq, Entrez...). Say which: "
+        f"{path}: cannot tell whether its rows are samples or genes: {kind}. Say which: "
         "name the first column 'gene' (genes in rows) or 'sample' (samples in rows), or give "
         "the orientation (on the command line --orientation genes-in-rows or "
         "--orientation samples-in-rows; in Python load_table(..., "

@@ -102,6 +102,20 @@ def test_names_in_a_message_are_cut_short(tmp_path):
     assert len(str(err.value)) < 1000 and "…" in str(err.value)
 
 
+def test_gene_symbols_on_both_axes_are_said_as_such(tmp_path):
+    """Samples named WT1, C3, F8... against gene columns: the message said neither axis held
+    gene symbols."""
+    path = tmp_path / "both.csv"
+    rows = ["WT1", "C3", "F8", "MYC", "KIT", "RET"]
+    table = pd.DataFrame(np.arange(36.0).reshape(6, 6), index=rows,
+                         columns=["TP53", "BRCA1", "EGFR", "GATA4", "ALB", "ACTB"])  # fmt: skip
+    table.to_csv(path)
+    with pytest.raises(DataError, match="cannot tell whether its rows") as err:
+        load_table(path)
+    assert "both the row names (e.g. 'WT1'" in str(err.value)
+    assert "read as gene symbols" in str(err.value) and "neither" not in str(err.value)
+
+
 def test_a_table_without_header_is_still_refused(tmp_path, real):
     # the first row is a sample like those below it: no header, whatever its numbers
     path = tmp_path / "noheader.csv"
