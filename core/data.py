@@ -340,7 +340,8 @@ class ExpressionSet:
         Raises
         ------
         DataError
-            Wrong dimensions or lengths, duplicate ids, infinite values, non-numeric values.
+            Wrong dimensions or lengths, duplicate ids, infinite values or values beyond
+            :data:`MAX_EXPRESSION_VALUE`, non-numeric values.
         """
         arr = None
         if isinstance(values, pd.DataFrame):
@@ -368,11 +369,12 @@ class ExpressionSet:
                 raise DataError(f"values are not numeric (dtype {arr.dtype}): {exc}") from exc
         arr = np.ascontiguousarray(arr, dtype=np.float32)
         n_samples, n_genes = arr.shape
-        if np.isinf(arr).any():
-            raise DataError("values contain infinite entries (use NaN for missing values)")
 
         sample_index = _ids_from(sample_ids, samples, n_samples, "sample")
         gene_index = _ids_from(gene_ids, genes, n_genes, "gene")
+        # infinite values, and values beyond any expression value (3e38 placed a sample at
+        # NaN without a word): refused, naming the cell
+        _check_magnitude(arr, lambda r, c: f"sample {sample_index[r]}, gene {gene_index[c]}")
         sample_table = _annotation_frame(samples, sample_index, "samples")
         gene_table = _annotation_frame(genes, gene_index, "genes")
         if gene_symbols is not None:
@@ -640,7 +642,7 @@ class ExpressionSet:
         if not keep.any():
             best = float(np.max(detected / np.maximum(observed, 1), initial=0.0))
             raise DataError(
-                f"no gene is detected in {fraction:.0%} of the samples "
+                f"no gene is detected in {fraction * 100:g}% of the samples "
                 f"(the most detected: {best:.1%}); lower the threshold"
             )
         log.info(

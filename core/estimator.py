@@ -33,7 +33,13 @@ import numpy as np
 import pandas as pd
 import torch
 
-from core.data import LOG_SCALE_MAX, ExpressionSet, _strip_version, match_genes
+from core.data import (
+    LOG_SCALE_MAX,
+    MAX_EXPRESSION_VALUE,
+    ExpressionSet,
+    _strip_version,
+    match_genes,
+)
 from core.errors import ModelError
 from core.files import replace_dir, save_torch
 from core.model import FactorizedEmbedding, NetworkConfig, as_int
@@ -911,11 +917,14 @@ class FactorizedEmbeddings:
         values, n_matched = self._align(es)
         if n_matched < self.n_genes_:
             log.info("transform: %d of %d model genes present", n_matched, self.n_genes_)
-        if np.isinf(values).any():
-            bad = np.isinf(values).any(1)
+        # (a set built by ExpressionSet.from_array is checked there; one edited in place not)
+        out_of_range = ~(np.abs(values) <= MAX_EXPRESSION_VALUE) & ~np.isnan(values)
+        if out_of_range.any():
+            bad = out_of_range.any(1)
             raise ModelError(
-                f"transform: {int(bad.sum())} sample(s) hold infinite values "
-                f"({_named(es.sample_ids, bad)}); use NaN for missing values"
+                f"transform: {int(bad.sum())} sample(s) hold infinite values or values beyond "
+                f"{MAX_EXPRESSION_VALUE:g} ({_named(es.sample_ids, bad)}); use NaN for missing "
+                "values"
             )
         scaled = self._scale(values)
         observed = np.isfinite(scaled).sum(1)

@@ -478,8 +478,15 @@ def test_transform_refuses_infinite_values_and_empty_sets():
     fe = _tiny().fit(es)
     new = ExpressionSet.from_array(es.values[:4].copy(), gene_ids=es.gene_ids)
     new.values[2, 1] = np.inf  # from_array refuses inf; a set edited in place does not
-    with pytest.raises(ModelError, match=r"infinite values \(sample_2\)"):
+    with pytest.raises(ModelError, match=r"infinite values or values beyond 1e\+15 \(sample_2\)"):
         fe.transform(new)
+    new.values[2, 1] = 3e38  # (placed at NaN, with a NaN fit error, without a word)
+    with pytest.raises(ModelError, match=r"values beyond 1e\+15 \(sample_2\)"):
+        fe.transform(new)
+    big = es.values[:4].copy()
+    big[1, 0] = 1e20
+    with pytest.raises(DataError, match=r"sample 1, gene gene_0: value 1e\+20 is beyond"):
+        fe.transform(pd.DataFrame(big, columns=es.gene_ids))
     with pytest.raises(ModelError, match="no samples to place"):
         fe.transform(es.subset(samples=np.array([], int)))
     with pytest.raises(ModelError, match="samples without any observed model gene: sample_1"):
