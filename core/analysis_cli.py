@@ -250,7 +250,17 @@ class _Loaded:
                 "values now than when the model was trained; train the model again on it"
             )
         self.label = _label_column(self.es, label)
-        self.labels = self.es.samples[self.label].to_numpy(dtype=object) if self.label else None
+        self.labels = None
+        if self.label:
+            from core.analysis import _labels_to_codes
+
+            # one reading of the labels for every count, table and figure, the protocols':
+            # spaces around a name are not part of it, a blank is no label, 1 and 1.0 are one
+            # class (the page said 520 labelled samples and 28 classes above Table 1's 517, 26)
+            raw = self.es.samples[self.label].to_numpy(dtype=object)
+            codes, classes = _labels_to_codes(raw, len(raw))
+            named = np.asarray(classes, dtype=object)[np.maximum(codes, 0)] if len(classes) else raw
+            self.labels = np.where(codes >= 0, named, None).astype(object)
 
 
 def _source_path(source: dict[str, Any]) -> str:
@@ -734,6 +744,12 @@ def _run_time_text(result: dict[str, Any], read: list[str]) -> str:
     )
 
 
+def _percent(fraction: float) -> str:
+    """A fraction of samples as a percentage, never rounded to a whole one (2.5% read "2%",
+    0.5% "0%")."""
+    return f"{float(fraction) * 100:g}%"
+
+
 def _evaluation_markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
     d, p, m = result["dataset"], result["protocol"], result["model"]
     note = few_labels_note(p)
@@ -748,7 +764,7 @@ def _evaluation_markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
         "",
         *([f"**{SIMULATED_LABEL}.** {SIMULATED_NOTE}", ""] if result.get("simulated") else []),
         f"{d['n_samples']} samples x {d['n_genes']} genes; {p['n_classes']} classes. "
-        f"Train on {p['fraction']:.0%} of the labelled samples ({p['n_train']}), test on the "
+        f"Train on {_percent(p['fraction'])} of the labelled samples ({p['n_train']}), test on the "
         f"other {p['n_test']}; mean ± sd over {p['n_splits']} random splits (seed {p['seed']}) "
         f"of the accuracy (share of the test samples whose {p['label']} is predicted right). "
         f"Baselines computed on {p['baselines_on']}: "
@@ -1242,7 +1258,7 @@ def _fig_table1(table: pd.DataFrame, chance: float | None = None, label: str | N
         yaxis_range=[0, 1],
         legend_title_text="map",
         title=f"Semi-supervised classification of {label or 'the label'} "
-        f"({table.attrs['fraction']:.0%} labels, mean ± sd over {table.attrs['n_splits']} "
+        f"({_percent(table.attrs['fraction'])} labels, mean ± sd over {table.attrs['n_splits']} "
         "splits)",
         template="plotly_white",
     )
@@ -1527,7 +1543,7 @@ def _section_table1(
     return (
         "<h2>Semi-supervised classification (Table 1)</h2>"
         f"<p>Classify <b>{html.escape(str(label))}</b> ({a['n_classes']} classes) from the "
-        f"samples' coordinates on each map: train on {a['fraction']:.0%} of the labelled "
+        f"samples' coordinates on each map: train on {_percent(a['fraction'])} of the labelled "
         f"samples ({a['n_train']}), test on the other {a['n_test']}, over {a['n_splits']} "
         f"random splits (seed {args.seed}; the same splits for every map). Each cell: mean ± sd "
         f"over the splits of the accuracy (share of the test samples whose "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -596,3 +597,46 @@ def test_embed_reports_the_label_evaluate_would_choose(small_matrix, tmp_path, c
     )
     assert code == 0, err
     assert {"nearest_group", "majority_group"} <= set(pd.read_csv(out).columns)
+
+
+def test_evaluate_and_report_count_labels_as_table_1_does(small_matrix, tmp_path, capsys):
+    """Labels with spaces around them, and blank ones: the report's header and the JSON's
+    dataset said 60 labelled samples and more classes than Table 1 (which strips the names and
+    leaves blanks out), and Figure 2 drew "Liver " apart from "Liver". The share of labelled
+    samples was rounded to a whole percent (2.5% read "2%")."""
+    table = pd.read_csv(small_matrix)
+    tissues = table["tissue"].astype(object).copy()
+    tissues.iloc[:3] = tissues.iloc[:3] + " "  # the same tissue with a space after it
+    tissues.iloc[10:12] = " "
+    notes = pd.DataFrame({"sample": table["sample"], "tissue": tissues})
+    table.drop(columns=["tissue"]).to_csv(tmp_path / "m.csv", index=False)
+    notes.to_csv(tmp_path / "notes.tsv", sep="\t", index=False)
+    model = tmp_path / "model"
+    train = ["train", "--matrix", tmp_path / "m.csv", "--annotations", tmp_path / "notes.tsv"]
+    code, err = _run([*train, "--out", model, "--epochs", "1", "--hidden", "8"], capsys)
+    assert code == 0, err
+    n_classes = table["tissue"].nunique()
+    evaluate = ["evaluate", "--model", model, "--label", "tissue", "--fraction", "0.25"]
+    code, err = _run([*evaluate, *EVALUATE, "--out", tmp_path / "ev.json"], capsys)
+    assert code == 0, err
+    result = json.loads((tmp_path / "ev.json").read_text())
+    assert result["dataset"]["n_labelled"] == 58
+    assert result["dataset"]["n_classes"] == result["protocol"]["n_classes"] == n_classes
+    assert "Train on 25% of" in (tmp_path / "ev.md").read_text()
+    code, err = _run([*evaluate, *EVALUATE, "--fraction", "0.125", "--out", tmp_path / "e2.json"],
+                     capsys)  # fmt: skip
+    assert code == 0, err
+    assert "Train on 12.5% of" in (tmp_path / "e2.md").read_text()
+    report = ["report", "--model", model, "--label", "tissue", "--fraction", "0.125", "--no-go"]
+    code, err = _run([*report, *EVALUATE, "--out", tmp_path / "r"], capsys)
+    assert code == 0, err
+    page = (tmp_path / "r" / "index.html").read_text()
+    assert f"58 labelled samples, {n_classes} classes" in page
+    assert "train on 12.5% of the labelled" in page
+    from core.analysis_cli import _fig_maps, _Loaded
+
+    loaded = _Loaded(str(model), "tissue")  # the labels every table and figure reads
+    assert sum(lab is None for lab in loaded.labels) == 2
+    assert set(loaded.labels) - {None} == set(table["tissue"])
+    fig = _fig_maps({"pca": np.zeros((60, 2))}, loaded.labels, "tissue")
+    assert {t.name for t in fig.data} == set(table["tissue"]) | {"unlabelled"}
