@@ -21,8 +21,9 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 import shutil
-import tempfile
+import stat
 import time
 import zipfile
 from collections.abc import Callable
@@ -154,6 +155,30 @@ def check_replaceable(directory: Path, what: str = "saving") -> None:
             f"{directory} is not a model directory (it holds {shown}; no config.json): {what} "
             "would replace it as a whole; choose another directory"
         )
+
+
+def _new_folder_beside(directory: Path) -> Path:
+    """A new hidden folder ``.NAME.<random>`` beside ``directory``, where a model is written
+    before it takes the name.
+
+    Made as any folder is (the umask, a shared parent's group), not by ``tempfile.mkdtemp``,
+    whose folders are their owner's only (0700): a model was unreadable by a server or a
+    colleague running as another user. A model that replaces another keeps its folder's mode
+    (a model made private stays private).
+    """
+    for _ in range(100):
+        tmp = directory.with_name(f".{directory.name}.{secrets.token_hex(6)}")
+        try:
+            tmp.mkdir()
+        except FileExistsError:
+            continue
+        if directory.is_dir():
+            try:
+                os.chmod(tmp, stat.S_IMODE(directory.stat().st_mode))
+            except OSError:
+                pass  # (not the folder's owner: the new one is made as any folder is)
+        return tmp
+    raise ModelError(f"cannot make a new folder beside {directory}")
 
 
 def _damaged(directory: Path, name: str, detail) -> ModelError:
@@ -1017,13 +1042,8 @@ class FactorizedEmbeddings:
                 raise ModelError(f"{directory} already exists and is not a model directory")
             check_replaceable(directory)
         directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+        tmp = _new_folder_beside(directory)
         try:
-            # mkdtemp makes the folder for its owner only (0700): a model was unreadable by a
-            # server or a colleague running as another user; as any new folder, by the umask
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o777 & ~umask)
             save_torch(module.state_dict(), tmp / "weights.pt")
             np.savez(
                 tmp / "arrays.npz",

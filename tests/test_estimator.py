@@ -632,12 +632,15 @@ def test_damaged_models_are_refused_on_load(tmp_path, damage):
 
 def test_annotations_saved_in_another_order_are_read_in_the_models(tmp_path):
     es = _small()
+    samples = pd.DataFrame({"k": np.arange(es.n_samples)}, index=es.sample_ids)
+    es = ExpressionSet.from_array(es.values, es.sample_ids, es.gene_ids, samples=samples)
     fe = _tiny().fit(es)
     d = fe.save(tmp_path / "m")
     shuffled = pd.read_parquet(d / "samples.parquet").iloc[::-1]
     shuffled.to_parquet(d / "samples.parquet")
     back = FactorizedEmbeddings.load(d)
     assert list(back.samples_.index) == list(fe.sample_ids_)
+    assert back.samples_["k"].tolist() == list(range(es.n_samples))  # each id keeps its row
     pd.testing.assert_frame_equal(back.samples_, fe.samples_, check_index_type=False)
 
 
@@ -685,6 +688,17 @@ def test_a_saved_model_is_readable_as_the_umask_says(tmp_path):
         os.umask(old)
     assert stat.S_IMODE(d.stat().st_mode) == 0o755
     assert all(stat.S_IMODE(f.stat().st_mode) & 0o044 == 0o044 for f in d.iterdir())
+    # a model made private stays private when saved again
+    os.chmod(d, 0o700)
+    fe.save(d)
+    assert stat.S_IMODE(d.stat().st_mode) == 0o700
+    # a shared folder's group (setgid) reaches the model and its files
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o2775)
+    m = fe.save(shared / "m")
+    assert m.stat().st_mode & stat.S_ISGID
+    assert all(f.stat().st_gid == shared.stat().st_gid for f in m.iterdir())
 
 
 def test_save_through_a_link_replaces_the_model_it_points_to(tmp_path):
