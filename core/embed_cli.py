@@ -311,9 +311,8 @@ def run_embed(args: argparse.Namespace) -> int:
         # training samples without the label are a class of their own, as in the dashboard:
         # the majority column was blank where most of the 15 nearest had none (GTEx samples
         # the attributes file does not list), and named a tissue of a few where some had
-        column = model.samples_[label].reindex(model.sample_ids_)
-        missing = column.isna() | (column.astype(str).str.strip() == "")
-        labels = column.astype(object).where(~missing, UNLABELLED).to_numpy(dtype=object)
+        # (classes as evaluate and report read them: "Liver " is Liver, 1.0 is 1)
+        labels = _read_labels(model.samples_[label].reindex(model.sample_ids_), UNLABELLED)
     near = map_neighbours(model.sample_embedding_, coords[~blank], labels, k=VOTE_K)
     near.index = np.flatnonzero(~blank)
     near = near.reindex(range(len(coords)))  # blank rows for the samples not placed
@@ -356,7 +355,7 @@ def run_embed(args: argparse.Namespace) -> int:
     if label is not None and es.samples is not None:
         own = {str(c).lower(): str(c) for c in es.samples.columns}.get(label.lower())
     if own is not None and label is not None:
-        truth = es.samples[own].to_numpy(dtype=object)
+        truth = _read_labels(es.samples[own], None)
         known = pd.notna(truth) & ~blank
         if known.any():
             agree = float(np.mean(table[f"majority_{label}"].to_numpy()[known] == truth[known]))
@@ -366,6 +365,18 @@ def run_embed(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     return 0
+
+
+def _read_labels(column: pd.Series, blank: Any) -> np.ndarray:
+    """A label column as the protocols read it (:func:`core.analysis._labels_to_codes`):
+    names without the spaces around them, 1 and 1.0 one class; ``blank`` for no label."""
+    from core.analysis import _labels_to_codes
+
+    codes, classes = _labels_to_codes(column.to_numpy(dtype=object), len(column))
+    names = np.asarray(classes, dtype=object)
+    out = np.full(len(column), blank, dtype=object)
+    out[codes >= 0] = names[codes[codes >= 0]]
+    return out
 
 
 def _gene_report(model: Any, es: Any, path: str) -> str:

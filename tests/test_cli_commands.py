@@ -405,6 +405,34 @@ def test_embed_counts_training_samples_without_a_label_as_unlabelled(
     assert placed["majority_share"].min() >= 0.93  # (14 of 15, written to 6 decimals)
 
 
+def test_embed_reads_labels_as_evaluate_does(tiny_model, held_out, tmp_path, capsys):
+    """Training labels with a space after the name ("Adipose Tissue "): embed named the same
+    tissue two ways in its nearest and majority columns, where evaluate and report read one
+    class; and compared the new samples' own labels as written."""
+    table, path = held_out
+    args = ["embed", "--model", tiny_model, "--matrix", path, "--label", "tissue"]
+    code, _, err = _run([*args, "--out", tmp_path / "q.csv"], capsys)
+    assert code == 0, err
+    majority = pd.read_csv(tmp_path / "q.csv")["majority_tissue"]
+    model = FactorizedEmbeddings.load(tiny_model)
+    samples = model.samples_.copy()
+    tissue = samples["tissue"].astype(object)
+    samples["tissue"] = [t + " " if i % 2 else t for i, t in enumerate(tissue)]
+    model.samples_ = samples
+    model.save(tmp_path / "spaced")
+    own = table.copy()
+    own["tissue"] = (majority + "  ").to_numpy()  # their own labels: the map's, spaced
+    own.to_csv(tmp_path / "held.csv", index=False)
+    args = ["embed", "--model", tmp_path / "spaced", "--matrix", tmp_path / "held.csv"]
+    code, _, err = _run([*args, "--label", "tissue", "--out", tmp_path / "p.csv"], capsys)
+    assert code == 0, err
+    placed = pd.read_csv(tmp_path / "p.csv", keep_default_na=False)
+    for column in ("nearest_tissue", "majority_tissue"):
+        assert set(placed[column]) <= set(tissue), set(placed[column]) - set(tissue)
+    assert placed["majority_tissue"].tolist() == majority.tolist()
+    assert "own tissue: 1.000 (20 labelled samples)" in err
+
+
 def test_embed_sample_of_zeros_is_said_to_mean_nothing(tiny_model, held_out, tmp_path, capsys):
     """A sample 0 for every gene (an empty library) was placed and named by a tissue with a
     majority share of 1, with only the generic fit warning (about units) for it."""
