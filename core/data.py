@@ -2570,6 +2570,39 @@ def _starts_like_gct(path: Path) -> bool:
     return first.split(b"\t")[0].strip() == b"#1.2"
 
 
+def _tidy_text_annotations(samples: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Sample annotations with the spaces around their words taken off, and cells of spaces
+    only read as missing: "Liver " (a spreadsheet's trailing space) was a tissue of its own
+    in the map's legend and its votes, beside "Liver"."""
+    out = samples
+    n_changed = 0
+    for col in samples.columns:
+        series = samples[col]
+        if not (series.dtype == object or isinstance(series.dtype, pd.StringDtype)):
+            continue
+        values = series.to_numpy(dtype=object)
+        text = np.array([isinstance(v, str) for v in values], dtype=bool)
+        if not text.any():
+            continue
+        stripped = values.copy()
+        stripped[text] = [v.strip() for v in values[text]]
+        changed = text & (stripped != values)
+        if not changed.any():
+            continue
+        stripped[text & (stripped == "")] = None
+        if out is samples:
+            out = samples.copy()
+        out[col] = pd.Series(stripped, index=samples.index, dtype=series.dtype)
+        n_changed += int(changed.sum())
+    if n_changed:
+        log.info(
+            "%s: %d annotation cell(s) had spaces around their words; read without them",
+            path,
+            n_changed,
+        )
+    return out
+
+
 def _read_annotations(path: Path) -> pd.DataFrame:
     frame, _ = _read_text_table(path, "annotation")
     if frame.shape[1] < 1:
@@ -3459,6 +3492,7 @@ def load_table(
         samples = _with_geo_annotations(samples, mpath)
     if ann_path is not None:
         samples = _join_annotations(samples, ann_path, sample_column, mpath, ann)
+    samples = _tidy_text_annotations(samples, mpath)
     source = {
         "loader": "table",
         "path": str(mpath.resolve()),

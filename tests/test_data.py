@@ -1325,3 +1325,24 @@ def test_gct_not_utf8_is_read_as_latin1_with_a_warning(tmp_path, gct_lines, smal
     with caplog.at_level("WARNING", logger="core.data"):
         assert list(load_table(utf8).sample_ids[:2]) == ["Sample_é", "Sample_è"]
     assert not [r for r in caplog.records if "Latin-1" in r.getMessage()]
+
+
+def test_spaces_around_annotation_words_are_taken_off(sepira_file, tmp_path, caplog):
+    """ "Liver " (a spreadsheet's trailing space) was a tissue of its own beside "Liver" in the
+    map's legend and the placed samples' votes; a cell of spaces was a class " "."""
+    table = pd.read_csv(sepira_file).iloc[:40, :12]
+    table["tissue"] = table["tissue"].astype(object)
+    table.loc[:4, "tissue"] = " " + table.loc[:4, "tissue"] + "  "
+    table.loc[5:6, "tissue"] = "   "
+    table.to_csv(tmp_path / "spaced.csv", index=False)
+    with caplog.at_level("INFO", logger="core.data"):
+        es = load_table(tmp_path / "spaced.csv")
+    tissue = es.samples["tissue"]
+    assert tissue.isna().sum() == 2
+    assert set(tissue.dropna()) == {"Adipose Tissue", "Adrenal Gland"}
+    assert "7 annotation cell(s) had spaces around their words" in caplog.text
+    # an annotation file's cells too
+    notes = pd.DataFrame({"sample": table["sample"], "sex": ["male ", " female"] * 20})
+    notes.to_csv(tmp_path / "notes.tsv", sep="\t", index=False)
+    es = load_table(tmp_path / "spaced.csv", annotations=tmp_path / "notes.tsv")
+    assert set(es.samples["sex"]) == {"male", "female"}
