@@ -64,6 +64,16 @@ class ColorSpec:
     gene: str | None = None
 
 
+def list_value(genes: Any) -> str:
+    """The ``color-by`` value of a list of genes: ``list:A, B, C``.
+
+    With a space after each comma: the dropdown indexes every substring of each word of its
+    options' values, and one word of 440 symbols run together (``list:A,B,C...``, 3,000
+    characters) took the browser tab's memory and crashed it. Links of either form are read.
+    """
+    return "list:" + ", ".join(genes)
+
+
 def parse_color(value: str | None) -> tuple[str, str]:
     """Split a ``color-by`` value into (kind, argument)."""
     if not value or ":" not in value:
@@ -114,7 +124,7 @@ def option_for(context: Any, value: str) -> dict[str, str]:
     if kind == "set":
         return {"label": f"gene set: {arg}", "value": value}
     if kind == "list":
-        genes = arg.split(",")
+        genes = [g.strip() for g in arg.split(",") if g.strip()]
         if any("*" in g for g in genes):  # a pattern: the genes it stands for, named
             cols, _ = context.gene_list_columns(genes)
             names = [str(context.gene_symbols[j]) for j in cols]
@@ -623,7 +633,7 @@ def sync_focus(
                 if unknown
                 else None
             )
-            return "list:" + ",".join(dict.fromkeys(known)), no_update, no_update, alert
+            return list_value(dict.fromkeys(known)), no_update, no_update, alert
     except CoreError as exc:
         return no_update, no_update, no_update, _alert(str(exc))
     return no_update, no_update, no_update, None
