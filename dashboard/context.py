@@ -1706,8 +1706,10 @@ class AppContext:
             var = v_sel / np.maximum(n_sel, 1) + v_rest / np.maximum(n_rest, 1)
             score = (m_sel - m_rest) / np.sqrt(np.maximum(var, 1e-12))
         # a gene measured in one of the selected samples (missing values) had no spread there
-        # and topped the list; it needs values in 3 of them (or all, in a smaller selection)
-        enough = n_sel >= min(MIN_SELECTED_VALUES, sel.size)
+        # and topped the list; it needs values in 3 of them (or all, in a smaller selection),
+        # and in 2 at least: one sample has no variance, and Welch's t none (t = 119 listed
+        # for a selection of one sample)
+        enough = n_sel >= max(2, min(MIN_SELECTED_VALUES, sel.size))
         score = np.where(np.isfinite(score) & enough, score, -np.inf)
         idx = np.flatnonzero(score >= min_score)
         idx = idx[np.argsort(-score[idx], kind="stable")][: max(0, int(top))]

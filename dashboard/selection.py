@@ -121,7 +121,7 @@ def describe_selection(
         table = context.specific_genes(rows, top=SPECIFIC_SAVED)
     except CoreError as exc:
         return "No usable selection.", [], [], _alert(str(exc))
-    info = f"{len(rows):,} samples selected"
+    info = f"{len(rows):,} sample{'' if len(rows) == 1 else 's'} selected"
     cols = [c for c in ("SMTS", "tissue") if c in context.samples.columns]
     if cols:
         # a sample without the annotation is "unlabelled", as in the map's legend (was "nan")
@@ -137,7 +137,9 @@ def describe_selection(
             more = sum(int(c) for _, c in rest)
             top += f", and {len(rest)} more ({more:,} sample{'s' if more > 1 else ''})"
         info += f" ({top})"
-    if table.empty:
+    if len(set(rows)) == 1:
+        info += "; genes are scored (Welch's t) from 2 selected samples on: select more"
+    elif table.empty:
         info += (
             f"; no gene is clearly higher in them than in the other samples "
             f"(score t of {MIN_SPECIFIC_SCORE:g} or more)"

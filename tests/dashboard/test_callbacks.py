@@ -320,6 +320,16 @@ def test_empty_selection_shows_message(context):
     assert rows == [] and "empty" in _text(alert)
 
 
+def test_a_selection_of_one_sample_scores_no_gene(context):
+    """One sample has no spread: Welch's t is undefined, and the page listed 144 genes with
+    scores up to 119 ("1 samples selected")."""
+    info, rows, symbols, alert = selection.describe_selection(context, {"rows": [5]})
+    assert rows == [] and symbols == [] and alert is None
+    assert info.startswith("1 sample selected (") and "from 2 selected samples on" in info
+    assert context.specific_genes([5]).empty
+    assert not context.specific_genes([5, 6]).empty  # (two samples of one tissue)
+
+
 def test_probe_on_empty_space(context):
     """Far from every sample the network extrapolates (genes off almost everywhere came first,
     decoded above any value observed): said; at a sample, nothing is said."""

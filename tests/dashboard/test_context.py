@@ -144,7 +144,8 @@ def test_a_gene_measured_in_one_selected_sample_is_not_specific_to_the_selection
     )
     ctx = AppContext(es, DashboardConfig(cache_dir=tmp_path, settings=ModelSettings(standin=True)))
     assert sepira_es.gene_ids[j] in set(ctx.specific_genes(rows, top=50)["gene_id"])
-    assert sepira_es.gene_ids[j] in set(ctx.specific_genes(rows[:1], top=50)["gene_id"])
+    assert sepira_es.gene_ids[j] in set(ctx.specific_genes(rows[:2], top=50)["gene_id"])
+    assert ctx.specific_genes(rows[:1], top=50).empty  # (one sample: no spread, no t)
 
 
 def test_the_selection_score_is_welchs_t(tmp_path, monkeypatch):
