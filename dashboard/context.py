@@ -692,6 +692,7 @@ class AppContext:
         self._state: ModelState | None = None
         self._results: Any = None
         self._stats: tuple[np.ndarray, np.ndarray] | None = None
+        self._varies: np.ndarray | None = None
         self._sums: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._spacing: tuple[str, float] | None = None  # (model key, map_spacing)
         self._baselines_scope: str | None = None  # (the baseline job record's name: _job_file)
@@ -872,9 +873,15 @@ class AppContext:
             if self._stats is None:
                 mean = np.nanmean(self.values, axis=0)
                 std = np.nanstd(self.values, axis=0)
-                std = np.where(std > 1e-8, std, 1.0)
+                self._varies = std > 1e-8
+                std = np.where(self._varies, std, 1.0)
                 self._stats = (mean.astype(np.float32), std.astype(np.float32))
             return self._stats
+
+    def gene_varies(self) -> np.ndarray:
+        """(n_genes,) bool: genes whose values differ between samples (see :meth:`gene_stats`)."""
+        self.gene_stats()
+        return self._varies
 
     def detection(self) -> np.ndarray:
         """Share of samples with each gene above 0 (:func:`core.analysis.detection_rate`)."""
@@ -1386,11 +1393,19 @@ class AppContext:
         return np.asarray(pred, dtype=np.float32)[:, 0]
 
     def gene_set_score(self, columns: Sequence[int]) -> np.ndarray:
-        """Mean z-score of the given dataset genes per sample, (n_samples,) float32."""
+        """Mean z-score of the given dataset genes per sample, (n_samples,) float32, as
+        :func:`core.analysis.gene_set_score`: genes without variance (0 in every sample) are
+        left out. They counted as z = 0 and shrank the score (by a third, for one of 3 genes).
+        """
         cols = np.asarray(list(columns), dtype=int)
         if cols.size == 0:
             raise DataError("the gene set has no gene of this dataset")
         mean, std = self.gene_stats()
+        cols = cols[self.gene_varies()[cols]]
+        if cols.size == 0:
+            raise DataError(
+                "the genes of the set have the same value in every sample: nothing to colour by"
+            )
         z = (self.values[:, cols] - mean[cols]) / std[cols]
         with np.errstate(invalid="ignore"):
             return np.nanmean(z, axis=1).astype(np.float32)

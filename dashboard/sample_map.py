@@ -272,7 +272,7 @@ def resolve_color(context: Any, value: str) -> ColorSpec:
         cols = context.gene_set(GENE_SET_PRESETS[arg])
         if not cols:
             raise DataError(f"no gene of the set {arg!r} in this dataset")
-        title = f"{arg.split(' (')[0]}: mean z ({len(cols)} genes)"
+        title = f"{arg.split(' (')[0]}: mean z ({_counted(context, cols)})"
         if len(cols) == 1:
             title = f"{context.gene_symbols[cols[0]]} (z-score)"
         return ColorSpec("continuous", context.gene_set_score(cols), title, diverging=True)
@@ -280,7 +280,7 @@ def resolve_color(context: Any, value: str) -> ColorSpec:
     cols, unknown = context.gene_list_columns(genes)
     if not cols:
         raise DataError(f"none of the listed genes is in this dataset: {', '.join(unknown[:10])}")
-    n = f"{len(cols)} gene{'' if len(cols) == 1 else 's'}"
+    n = _counted(context, cols)
     # entries of a link that are not here are counted, not dropped without a word
     title = (
         f"gene list: mean z ({n}; {len(unknown)} not here)"
@@ -288,6 +288,13 @@ def resolve_color(context: Any, value: str) -> ColorSpec:
         else f"gene list: mean z ({n})"
     )
     return ColorSpec("continuous", context.gene_set_score(cols), title, diverging=True)
+
+
+def _counted(context: Any, cols: list[int]) -> str:
+    """``12 genes``, and how many of them are left out of the score for not varying."""
+    n = f"{len(cols)} gene{'' if len(cols) == 1 else 's'}"
+    flat = int((~context.gene_varies()[np.asarray(cols, dtype=int)]).sum())
+    return n + (f", {flat} without variance left out" if flat else "")
 
 
 def hover_text(context: Any) -> np.ndarray:
