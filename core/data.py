@@ -958,6 +958,13 @@ def _file_kind(head: bytes) -> str | None:
     return None
 
 
+def not_a_table(head: bytes) -> str | None:
+    """What to say of a file whose first bytes show it is not a text table (an Excel workbook,
+    UTF-16 text, a web page, an image...): the words of :func:`_kind_words`; None for text."""
+    kind = _file_kind(head)
+    return None if kind is None else _kind_words(kind)
+
+
 def _check_content(path: Path, what: str) -> None:
     """Raise a DataError naming what ``path`` is when its first bytes are not of the kind its
     name says: an ``.h5ad`` must be HDF5, a ``.parquet`` parquet, anything else a text table

@@ -31,7 +31,7 @@ import pandas as pd
 
 from core.analysis import unit_rows
 from core.data import _strip_version as _core_strip_version
-from core.data import is_simulated, match_genes, step_words
+from core.data import is_simulated, match_genes, not_a_table, step_words
 from core.errors import CoreError, DataError, ModelError
 from dashboard.render import ImageRenderer
 
@@ -1921,6 +1921,11 @@ class AppContext:
             # samples, and took 2 GB before the sample limit refused them
             raw = _gunzip_within(raw, self.MAX_PLACE_UNPACKED, name)
             suffix = suffix.removesuffix(".gz")
+        said = not_a_table(raw[:4096]) if suffix in (".csv", ".tsv", ".txt", ".gct") else None
+        if said is not None:  # an Excel workbook renamed .csv, UTF-16 text: named, with a remedy
+            if said.endswith("not a text table"):
+                said += "; give a CSV or TSV with the genes in the first row or column"
+            raise DataError(f"{name}: {said}")
         if suffix in (".csv", ".tsv", ".txt", ".gct") and b"\x00" in raw[:65536]:
             # read as text, binary bytes gave "duplicate column names ['']" (also unpacked)
             raise DataError(

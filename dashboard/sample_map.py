@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from dash import Input, Output, Patch, State, ctx, html, no_update
 
+from core.data import not_a_table
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.context import GENE_SET_PRESETS, PRESET_ALIASES, parse_gene_list
@@ -752,6 +753,14 @@ def decode_upload(contents: str | None, filename: str | None = None) -> str:
     """
     name = filename or "the uploaded file"
     raw = upload_bytes(contents, filename, GENE_LIST_MAX_BYTES)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 (Excel's "Unicode Text"): read
+        try:
+            raw = raw.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    said = not_a_table(raw[:4096])
+    if said is not None:  # an Excel workbook, a PDF...: named, with a remedy
+        raise DataError(f"{name}: {said} (give one gene symbol per line, or a CSV)")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -565,7 +565,9 @@ def test_gene_list_upload(context):
 
 def test_malformed_uploads_give_messages(context):
     cases = [
-        ((_data_url(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe"), "image.png"), "not a text file"),
+        ((_data_url(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe"), "image.png"), "it is a PNG image"),
+        ((_data_url(b"\x00\x01\x02binary"), "odd.txt"), "it is a binary file, not a text"),
+        ((_data_url(b"PK\x03\x04\x14\x00[Content_Types].xml"), "genes.csv"), "Excel workbook"),
         ((_data_url(b"\n\n# only comments\n"), "empty.txt"), "no gene symbol"),
         (("garbage", "x.txt"), "could not read"),
         (("", "x.txt"), "could not read"),
@@ -576,6 +578,15 @@ def test_malformed_uploads_give_messages(context):
         )
         assert color is no_update
         assert message in _text(alert), (upload[1], _text(alert))
+
+
+def test_a_gene_list_in_utf16_is_read(context):
+    """Excel's "Unicode Text" is UTF-16: it was "not a text file"."""
+    upload = (_data_url("GATA4\r\nTBX5\r\n".encode("utf-16")), "genes.txt")
+    color, _, _, alert = sample_map.sync_focus(
+        context, ids.GENE_LIST_UPLOAD, None, None, None, None, None, upload
+    )
+    assert color == "list:GATA4, TBX5" and alert is None
 
 
 def test_emptied_gene_list_upload_is_ignored_and_a_read_one_is_emptied(context):

@@ -167,8 +167,21 @@ def test_a_small_gzip_that_unpacks_to_a_huge_table_is_refused_early(context, mon
     with pytest.raises(Exception, match=r"short\.csv\.gz: a damaged or truncated gzip file"):
         context.place_samples(cut[:-12], "short.csv.gz")
     # binary data, gzip'd: said as for a file that is not
-    with pytest.raises(Exception, match=r"pic\.csv\.gz: not a text table"):
+    with pytest.raises(Exception, match=r"pic\.csv\.gz: it is a PNG image, not a text table"):
         context.place_samples(gzip.compress(b"\x89PNG\x00\x00" * 100), "pic.csv.gz")
+    with pytest.raises(Exception, match=r"odd\.csv: it is a binary file, not a text table; give"):
+        context.place_samples(b"\x00\x01" * 100, "odd.csv")
+
+
+def test_an_excel_file_or_utf16_text_is_named_as_such(context):
+    """An Excel workbook renamed .csv, or Excel's "Unicode Text" (UTF-16), was "binary data",
+    where the command line names it and says how to save it."""
+    xlsx = b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml" + b"\x00" * 200
+    with pytest.raises(Exception, match=r"book\.csv: it is an Excel workbook .*'CSV UTF-8'"):
+        context.place_samples(xlsx, "book.csv")
+    utf16 = "sample\tGATA4\ns1\t1.0\n".encode("utf-16")
+    with pytest.raises(Exception, match=r"uni\.txt: it is UTF-16 text \(Excel's 'Unicode Text'\)"):
+        context.place_samples(utf16, "uni.txt")
 
 
 # ----------------------------------------------------------------------------- a page reloaded
