@@ -588,8 +588,10 @@ def csv_download(
         if not enrichment:
             raise DataError("no GO process is enriched among these neighbours: nothing to save")
         table = pd.DataFrame(enrichment)
-        # the gene and the neighbours the terms are enriched in (k: their number)
+        # the gene and the neighbours the terms are enriched in (k: their number; the list
+        # tested holds the gene in focus too: genes_in_list, k + 1)
         query = neighbors_query(context, focus, len(neighbors))
+        query["genes_in_list"] = len(neighbors) + 1
         for i, (name, value) in enumerate(query.items()):
             if name not in table.columns:
                 table.insert(i, name, value)

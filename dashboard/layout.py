@@ -625,8 +625,8 @@ def build_layout(context: Any) -> html.Div:
         html.Div(
             [
                 html.H4(
-                    "GO biological processes enriched among the neighbours (hypergeometric, "
-                    "BH FDR ≤ 0.25)",
+                    "GO biological processes enriched among the gene and its neighbours "
+                    "(hypergeometric, BH FDR ≤ 0.25)",
                     className="inline",
                 ),
                 html.Button(

@@ -13,6 +13,7 @@ from dash import Patch, no_update
 from core.errors import DataError
 from dashboard import export, figures, ids, sample_map, selection
 from dashboard.gene_space import build_gene_figure, gene_color_options, neighbor_tables
+from dashboard.layout import build_layout
 from dashboard.render import ImageRenderer, browser_path
 
 
@@ -782,6 +783,9 @@ def test_enrichment_table_is_saved_as_csv_with_its_query(context):
     assert out["filename"] == "go_enrichment_HNF4A_k15.csv"
     assert list(table["go_id"]) == [r["go_id"] for r in enriched]
     assert set(table["query"]) == {"HNF4A"} and set(table["k"]) == {15}
+    # the list tested is the gene and its 15 neighbours (the page's heading says so)
+    assert set(table["genes_in_list"]) == {16}
+    assert "enriched among the gene and its neighbours" in str(build_layout(context))
 
 
 def test_tables_saved_for_the_number_of_neighbours_in_the_box(context):
