@@ -693,6 +693,7 @@ class AppContext:
         self._results: Any = None
         self._stats: tuple[np.ndarray, np.ndarray] | None = None
         self._varies: np.ndarray | None = None
+        self._training_max: float | None = None
         self._sums: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._spacing: tuple[str, float] | None = None  # (model key, map_spacing)
         self._baselines_scope: str | None = None  # (the baseline job record's name: _job_file)
@@ -2035,9 +2036,45 @@ class AppContext:
         check = getattr(model, "fit_error_warning", None)
         loud = ~out["sample_id"].isin(silent).to_numpy()
         out.attrs["fit_warning"] = check(error[loud]) if check is not None and loud.any() else None
+        out.attrs["scale_warning"] = self._upload_scale_warning(es)
+        # a few samples far off (a typo, one sample in counts) among well-placed ones: the
+        # median fit error said nothing of them
+        from core.estimator import FIT_ERROR_FACTOR
+
+        history = getattr(model, "history_", None) or []
+        trained = float(history[-1]) if history else float("nan")
+        poor = loud & (error > FIT_ERROR_FACTOR * trained) if trained > 0 else np.zeros(0, bool)
+        out.attrs["poor_fit"] = (
+            [str(s) for s in out["sample_id"].to_numpy()[poor]] if poor.any() else []
+        )
+        out.attrs["trained_error"] = trained
         progress(1.0, "done")
         log.info("placed %d uploaded samples (%s)", len(out), name)
         return out
+
+    def _upload_scale_warning(self, es: Any) -> str | None:
+        """Words for uploaded values far above any of the training data's (a cell of 1e12,
+        a sample of counts among log values), or None: placed as they were, without a word,
+        where ``python -m core embed`` warns."""
+        from core.data import LOG_SCALE_MAX
+
+        values = np.asarray(es.values)
+        if not values.size or not np.isfinite(values).any():
+            return None
+        top = float(np.nanmax(values))
+        if self._training_max is None:
+            self._training_max = float(np.nanmax(self.values)) if self.values.size else 0.0
+        limit = max(LOG_SCALE_MAX, 2.0 * self._training_max)
+        if not top > limit:
+            return None
+        r, c = np.unravel_index(int(np.nanargmax(values)), values.shape)
+        n_high = int((np.nan_to_num(values, nan=-np.inf) > limit).any(axis=1).sum())
+        return (
+            f"values up to {top:.4g} (sample {es.sample_ids[r]}, gene {es.gene_symbols[c]}; "
+            f"{n_high:,} sample{'' if n_high == 1 else 's'} above {limit:.3g}) are far above "
+            f"the training data's (at most {self._training_max:.3g}): counts or TPM, or a typo? "
+            "Their places are not to be trusted"
+        )
 
     # ------------------------------------------------------------------ baselines
     #: Share of the labelled samples a map's 1-NN classifier learns from (the paper's Table 1),

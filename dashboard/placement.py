@@ -22,6 +22,7 @@ import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 
 from core.errors import CoreError
+from core.estimator import FIT_ERROR_FACTOR
 from dashboard import ids
 from dashboard.export import file_stem, labelled_table
 from dashboard.layout import (
@@ -204,6 +205,19 @@ def place_upload(
                 f"“{box}” beside the upload, and they are placed again)"
             )
         warnings.append(fit_warning + hint)
+    scale_warning = table.attrs.get("scale_warning")
+    poor = table.attrs.get("poor_fit") or []
+    if scale_warning and not fit_warning:
+        warnings.append(scale_warning)
+    if poor and not fit_warning:  # (the median said it of them all already)
+        shown = ", ".join(poor[:10]) + (", …" if len(poor) > 10 else "")
+        trained = table.attrs.get("trained_error")
+        warnings.append(
+            f"{len(poor)} sample{'' if len(poor) == 1 else 's'} fit the model far worse than "
+            f"its training samples (fit error above {FIT_ERROR_FACTOR:g} times the training "
+            f"error, {trained:.3g}: {shown}): their places and nearest samples are not to be "
+            "trusted; check their values"
+        )
     return {"records": records, "info": info, "warnings": warnings, "filename": filename}
 
 

@@ -691,7 +691,7 @@ def test_place_uploaded_samples_on_the_map(context, sepira_file, monkeypatch):
     bad = [
         ((_data_url(raw), "mine.png"), "give a CSV, TSV"),
         ((_data_url(b"a,b\nx,y\n"), "words.csv"), "words.csv: no numeric gene column"),
-        ((_data_url(b"\x89PNG\x00\x00"), "pic.csv"), "pic.csv: not a text table"),
+        ((_data_url(b"\x89PNG\x00\x00"), "pic.csv"), "pic.csv: it is a PNG image, not a text"),
         ((_data_url(b"sample,NOTAGENE1,NOTAGENE2\ns1,1,2\ns2,3,4\n"), "odd.csv"), "none of its"),
         (("garbage", "x.csv"), "could not read"),
     ]

@@ -14,6 +14,7 @@ import pytest
 from dash import no_update
 
 from dashboard import ids, layout, placement
+from dashboard.context import AppContext, DashboardConfig, ModelSettings
 from dashboard.factory import create_app
 from tests.dashboard.test_user_flows import _data_url, _find
 
@@ -171,6 +172,29 @@ def test_a_small_gzip_that_unpacks_to_a_huge_table_is_refused_early(context, mon
         context.place_samples(gzip.compress(b"\x89PNG\x00\x00" * 100), "pic.csv.gz")
     with pytest.raises(Exception, match=r"odd\.csv: it is a binary file, not a text table; give"):
         context.place_samples(b"\x00\x01" * 100, "odd.csv")
+
+
+def test_values_far_off_the_training_scale_are_said(sepira_es, gtex_rows, tmp_path):
+    """A cell of 1e12 in one uploaded sample placed it among another tissue's samples with
+    a fit error of 2e21 and majority share 1, without a word (the median fit error of the
+    upload was fine), where "python -m core embed" warns."""
+    settings = ModelSettings(gene_dim=4, hidden=(8,), epochs=2)
+    ctx = AppContext(sepira_es, DashboardConfig(cache_dir=tmp_path, settings=settings))
+    ctx.train()
+    table = gtex_rows.drop(columns=["tissue"])
+    fine = placement.place_upload(ctx, _data_url(table.to_csv(index=False).encode()), "ok.csv",
+                                  False)  # fmt: skip
+    assert not any("far" in w for w in fine["warnings"]), fine["warnings"]
+    odd = table.copy()
+    odd.iloc[1, 5] = 1e12
+    result = placement.place_upload(ctx, _data_url(odd.to_csv(index=False).encode()), "odd.csv",
+                                    False)  # fmt: skip
+    said = " ".join(result["warnings"])
+    sample = str(odd.iloc[1, 0])
+    assert f"values up to 1e+12 (sample {sample}, gene " in said
+    assert "far above the training data's" in said
+    assert "1 sample fit the model far worse than its training samples" in said
+    assert sample in said.split("training error")[1]
 
 
 def test_an_excel_file_or_utf16_text_is_named_as_such(context):

@@ -500,7 +500,7 @@ def test_a_binary_file_is_named_as_such(context):
     raw = b"\x00\x01\x02garbage\xff\xfe,,,\n1,2\n"
     out = placement.place_from_upload(context, _data_url(raw), "scan.csv", False)
     assert out[0] is no_update
-    assert "scan.csv: not a text table (the file holds binary data)" in str(out[3])
+    assert "scan.csv: it is a binary file, not a text table; give a CSV or TSV" in str(out[3])
     out = placement.place_from_upload(context, _data_url(b"sample,GATA4\n"), "t.parquet", False)
     assert "t.parquet: not a parquet file" in str(out[3])
 
