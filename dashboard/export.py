@@ -539,12 +539,15 @@ def with_query(context: Any, table: pd.DataFrame, focus: str | None) -> pd.DataF
     return out
 
 
-def _with_source(context: Any, table: pd.DataFrame, n_selected: int) -> pd.DataFrame:
+def _with_source(context: Any, table: pd.DataFrame, n_selected: int | None) -> pd.DataFrame:
     """A selection's table with the ``dataset``, the ``model`` whose map it was drawn on and
-    the number of samples selected first (as the neighbour tables say what they answer)."""
+    the number of samples selected first (as the neighbour tables say what they answer);
+    ``n_selected`` None: without it (placed samples)."""
     query = neighbors_query(context, None, 0)
     out = table.copy()
-    columns = {"dataset": query["dataset"], "model": query["model"], "n_selected": n_selected}
+    columns = {"dataset": query["dataset"], "model": query["model"]}
+    if n_selected is not None:
+        columns["n_selected"] = n_selected
     for i, (name, value) in enumerate(columns.items()):
         if name not in out.columns:
             out.insert(i, name, value)

@@ -24,7 +24,7 @@ from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 from core.errors import CoreError
 from core.estimator import FIT_ERROR_FACTOR
 from dashboard import ids
-from dashboard.export import file_stem, labelled_table
+from dashboard.export import _with_source, file_stem, labelled_table
 from dashboard.layout import (
     COUNTS_TRANSFORM,
     PLACE_JOB_RUNNING,
@@ -444,7 +444,10 @@ def placed_csv(placed: list[dict[str, Any]] | None, context: Any = None) -> Any:
     """
     if not placed:
         return no_update, _alert("no placed samples: upload a matrix first")
-    frame = labelled_table(context, pd.DataFrame(placed))
+    frame = pd.DataFrame(placed)
+    if context is not None:  # the map they were placed on named, as in the page's other tables
+        frame = _with_source(context, frame, None)
+    frame = labelled_table(context, frame)
     name = f"{file_stem(context, 'placed_samples')}.csv"
     return dcc.send_data_frame(frame.to_csv, name, index=False), None
 

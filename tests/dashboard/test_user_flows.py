@@ -168,6 +168,10 @@ def test_simulated_data_is_labelled_in_figures_and_files(context, monkeypatch):
         )
         placed, _ = placement.placed_csv([{"sample_id": "s1", "x": 0.0, "y": 0.0}], context)
         files = [out["filename"], csv["filename"], placed["filename"]]
+        # the placed samples name the dataset and model of the map, as the other tables do
+        header = placed["content"].splitlines()[0].split(",")
+        assert {"dataset", "model"} <= set(header)
+        assert context.state().key in placed["content"].splitlines()[1]
         if simulated:
             assert all("SIMULATED DATA" in labels(f) for f in (fig, gfig, recorder.figs[-1]))
             assert files == [
