@@ -2036,7 +2036,7 @@ class AppContext:
         check = getattr(model, "fit_error_warning", None)
         loud = ~out["sample_id"].isin(silent).to_numpy()
         out.attrs["fit_warning"] = check(error[loud]) if check is not None and loud.any() else None
-        out.attrs["scale_warning"] = self._upload_scale_warning(es)
+        out.attrs["scale_warning"] = self._upload_scale_warning(es, in_model)
         # a few samples far off (a typo, one sample in counts) among well-placed ones: the
         # median fit error said nothing of them
         from core.estimator import FIT_ERROR_FACTOR
@@ -2052,13 +2052,15 @@ class AppContext:
         log.info("placed %d uploaded samples (%s)", len(out), name)
         return out
 
-    def _upload_scale_warning(self, es: Any) -> str | None:
-        """Words for uploaded values far above any of the training data's (a cell of 1e12,
-        a sample of counts among log values), or None: placed as they were, without a word,
-        where ``python -m core embed`` warns."""
+    def _upload_scale_warning(self, es: Any, in_model: np.ndarray) -> str | None:
+        """Words for uploaded values of the model's genes (``in_model``: columns of ``es``) far
+        above any of the training data's (a cell of 1e12, a sample of counts among log values),
+        or None: placed as they were, without a word, where ``python -m core embed`` warns.
+        (Columns the model does not use, such as a read count, are not looked at.)"""
         from core.data import LOG_SCALE_MAX
 
-        values = np.asarray(es.values)
+        cols = np.flatnonzero(in_model)
+        values = np.asarray(es.values)[:, cols]
         if not values.size or not np.isfinite(values).any():
             return None
         top = float(np.nanmax(values))
@@ -2070,7 +2072,8 @@ class AppContext:
         r, c = np.unravel_index(int(np.nanargmax(values)), values.shape)
         n_high = int((np.nan_to_num(values, nan=-np.inf) > limit).any(axis=1).sum())
         return (
-            f"values up to {top:.4g} (sample {es.sample_ids[r]}, gene {es.gene_symbols[c]}; "
+            f"values up to {top:.4g} (sample {es.sample_ids[r]}, gene "
+            f"{es.gene_symbols[cols[c]]}; "
             f"{n_high:,} sample{'' if n_high == 1 else 's'} above {limit:.3g}) are far above "
             f"the training data's (at most {self._training_max:.3g}): counts or TPM, or a typo? "
             "Their places are not to be trusted"

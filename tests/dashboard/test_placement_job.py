@@ -185,6 +185,11 @@ def test_values_far_off_the_training_scale_are_said(sepira_es, gtex_rows, tmp_pa
     fine = placement.place_upload(ctx, _data_url(table.to_csv(index=False).encode()), "ok.csv",
                                   False)  # fmt: skip
     assert not any("far" in w for w in fine["warnings"]), fine["warnings"]
+    # a gene the model does not have, in other units, is not the model genes' scale
+    counted = table.assign(ENSG00000999999=[3.2e7, 2.9e7, 4.1e7, 3.8e7])
+    extra = placement.place_upload(ctx, _data_url(counted.to_csv(index=False).encode()),
+                                   "reads.csv", False)  # fmt: skip
+    assert not any("far above" in w for w in extra["warnings"]), extra["warnings"]
     odd = table.copy()
     odd.iloc[1, 5] = 1e12
     result = placement.place_upload(ctx, _data_url(odd.to_csv(index=False).encode()), "odd.csv",
