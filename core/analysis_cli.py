@@ -252,15 +252,12 @@ class _Loaded:
         self.label = _label_column(self.es, label)
         self.labels = None
         if self.label:
-            from core.analysis import _labels_to_codes
+            from core.embed_cli import read_labels
 
             # one reading of the labels for every count, table and figure, the protocols':
             # spaces around a name are not part of it, a blank is no label, 1 and 1.0 are one
             # class (the page said 520 labelled samples and 28 classes above Table 1's 517, 26)
-            raw = self.es.samples[self.label].to_numpy(dtype=object)
-            codes, classes = _labels_to_codes(raw, len(raw))
-            named = np.asarray(classes, dtype=object)[np.maximum(codes, 0)] if len(classes) else raw
-            self.labels = np.where(codes >= 0, named, None).astype(object)
+            self.labels = read_labels(self.es.samples[self.label], None)
 
 
 def _source_path(source: dict[str, Any]) -> str:

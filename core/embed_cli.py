@@ -312,7 +312,7 @@ def run_embed(args: argparse.Namespace) -> int:
         # the majority column was blank where most of the 15 nearest had none (GTEx samples
         # the attributes file does not list), and named a tissue of a few where some had
         # (classes as evaluate and report read them: "Liver " is Liver, 1.0 is 1)
-        labels = _read_labels(model.samples_[label].reindex(model.sample_ids_), UNLABELLED)
+        labels = read_labels(model.samples_[label].reindex(model.sample_ids_), UNLABELLED)
     near = map_neighbours(model.sample_embedding_, coords[~blank], labels, k=VOTE_K)
     near.index = np.flatnonzero(~blank)
     near = near.reindex(range(len(coords)))  # blank rows for the samples not placed
@@ -355,7 +355,7 @@ def run_embed(args: argparse.Namespace) -> int:
     if label is not None and es.samples is not None:
         own = {str(c).lower(): str(c) for c in es.samples.columns}.get(label.lower())
     if own is not None and label is not None:
-        truth = _read_labels(es.samples[own], None)
+        truth = read_labels(es.samples[own], None)
         known = pd.notna(truth) & ~blank
         if known.any():
             agree = float(np.mean(table[f"majority_{label}"].to_numpy()[known] == truth[known]))
@@ -367,7 +367,7 @@ def run_embed(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_labels(column: pd.Series, blank: Any) -> np.ndarray:
+def read_labels(column: pd.Series, blank: Any) -> np.ndarray:
     """A label column as the protocols read it (:func:`core.analysis._labels_to_codes`):
     names without the spaces around them, 1 and 1.0 one class; ``blank`` for no label."""
     from core.analysis import _labels_to_codes
