@@ -30,6 +30,8 @@ from dashboard.sample_map import (
     default_color,
     encode_zoom,
     link_zoom,
+    listed_symbols,
+    named_genes,
     parse_zoom,
 )
 from dashboard.selection import encode_rows
@@ -220,6 +222,13 @@ def export_figure(
             selection=rows,
         )
         parts = [color] + ([f"selection-{len(rows)}"] if rows else [])
+        listed = listed_symbols(context, color)
+        if listed:  # the genes named, whole, in the file and its name (not list-KRT5-KRT1)
+            parts[0] = "list_" + named_genes(listed, FILE_PART_CHARS - 5, file_name=True)
+            fig.update_layout(
+                title_text=f"{fig.layout.title.text}<br>mean z of "
+                f"{named_genes(listed, LISTED_TITLE_CHARS)}"
+            )
     elif which == "gene-map":
         gene_view = (
             view.get("gene_color"),
@@ -447,13 +456,20 @@ def export_view(
     return payload, html.Div(text, className="alert alert-info")
 
 
+#: Characters of each part of a file name (a colouring, a gene, a label).
+FILE_PART_CHARS = 40
+
+#: Characters of the genes named in the title of a map exported coloured by a gene list.
+LISTED_TITLE_CHARS = 200
+
+
 def file_stem(context: Any, *parts: str) -> str:
     """A file name (without extension) from what a file holds: ``sample-map_obs-GATA4``.
 
     Characters other than letters, digits, ``-``, ``_`` and ``.`` become ``-``; each part is cut
     to 40 characters; ``SIMULATED_`` comes first for simulated data.
     """
-    clean = [re.sub(r"[^A-Za-z0-9._-]+", "-", p).strip("-")[:40] for p in parts if p]
+    clean = [re.sub(r"[^A-Za-z0-9._-]+", "-", p).strip("-")[:FILE_PART_CHARS] for p in parts if p]
     stem = "_".join(c for c in clean if c) or "export"
     return f"SIMULATED_{stem}" if getattr(context, "simulated", False) else stem
 

@@ -1019,6 +1019,10 @@ def empty_figure(message: str) -> go.Figure:
     return fig
 
 
+#: Pixels between an exported figure's x axis and its numbers (plotly's default: 0 and a few).
+X_TICK_STANDOFF = 6
+
+
 def for_export(
     fig: go.Figure,
     width: int,
@@ -1041,6 +1045,9 @@ def for_export(
         data.append(tr)
     out = go.Figure(data=data, layout=out.layout)
     out.update_layout(width=width, height=height, uirevision=None, dragmode=False)
+    # the x axis' numbers a little further down: at the corner of a zoomed map the first of
+    # each axis (both "−1") were drawn over each other
+    out.for_each_xaxis(lambda axis: axis.update(ticklabelstandoff=X_TICK_STANDOFF))
     fit_title(out, width)
     fit_legend(out, height, max_height, below=legend_below)
     return out
@@ -1120,8 +1127,9 @@ def export_plot_area(fig: go.Figure) -> dict[str, float]:
         width -= 0.55 * font * longest + _LEGEND_SYMBOL
         width /= 1.02  # the legend starts at x = 1.02 of the plot's width
     # a little under the area drawn (axis labels take some room): on this project's exports,
-    # 7 px narrower and 1 px lower than plotly draws them (checked in the SVG files)
-    return {"width": width - 10.0, "height": height - 12.0}
+    # 7 px narrower and 1 px lower than plotly draws them (checked in the SVG files), the x
+    # axis' numbers set apart by X_TICK_STANDOFF
+    return {"width": width - 10.0, "height": height - 12.0 - X_TICK_STANDOFF}
 
 
 def name_dataset(fig: go.Figure, text: str) -> go.Figure:

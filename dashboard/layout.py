@@ -195,6 +195,10 @@ def _table(
 #: 3-digit numbers made the enrichment table scroll sideways on a 1280-pixel screen.
 SCIENTIFIC_2: dict[str, Any] = {"type": "numeric", "format": {"specifier": ".1e"}}
 
+#: 4 significant digits, trailing zeros dropped (``0.0123``, ``2.162e+18``): the fit error of an
+#: upload in other units ran to a 19-digit integer.
+SIGNIFICANT_4: dict[str, Any] = {"type": "numeric", "format": {"specifier": ".4~g"}}
+
 #: Columns of the gene-space tables kept narrow (they fit beside the sample card at 1280 px).
 GENE_TABLE_CELLS: list[dict[str, Any]] = [
     # a long word (a chemical's name in a GO term) breaks rather than widening the table
@@ -218,7 +222,7 @@ def _placed_table(label: str | None, k: int) -> dash_table.DataTable:
                 f"the most frequent {label} among the {k} nearest samples of the map",
             ),
         }
-    return _table(ids.PLACED_TABLE, columns, help)
+    return _table(ids.PLACED_TABLE, columns, help, formats={"fit_error": SIGNIFICANT_4})
 
 
 # ----------------------------------------------------------------------------- gene map size

@@ -291,6 +291,34 @@ def resolve_color(context: Any, value: str) -> ColorSpec:
     return ColorSpec("continuous", context.gene_set_score(cols), title, diverging=True)
 
 
+def listed_symbols(context: Any, value: str | None) -> list[str]:
+    """Symbols of the genes a gene-list ``color-by`` value colours by, in the order listed
+    (``KRT*`` expanded; entries that name no gene here left out); empty for other values."""
+    kind, arg = parse_color(value)
+    if kind != "list":
+        return []
+    cols, _ = context.gene_list_columns(parse_gene_list(arg))
+    return [str(context.gene_symbols[j]) for j in cols]
+
+
+def named_genes(symbols: Sequence[str], limit: int, file_name: bool = False) -> str:
+    """``A, B, C and 4 more`` (``A_B_C_and_4_more`` for a ``file_name``: symbols may hold a
+    ``-``): as many whole symbols as ``limit`` characters hold (the first always), the others
+    counted."""
+    sep, space = ("_", "_") if file_name else (", ", " ")
+
+    def text(shown: list[str]) -> str:
+        rest = len(symbols) - len(shown)
+        return sep.join(shown) + (f"{space}and{space}{rest}{space}more" if rest else "")
+
+    shown: list[str] = []
+    for sym in symbols:
+        if shown and len(text([*shown, sym])) > limit:
+            break
+        shown.append(str(sym))
+    return text(shown)
+
+
 def _counted(context: Any, cols: list[int]) -> str:
     """``12 genes``, and how many of them are left out of the score for not varying."""
     n = f"{len(cols)} gene{'' if len(cols) == 1 else 's'}"

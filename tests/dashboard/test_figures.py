@@ -101,6 +101,21 @@ def test_for_export_is_vector_and_sized(coords):
     assert (out.layout.width, out.layout.height) == (500, 400)
 
 
+def test_exported_x_numbers_stand_off_the_axis_on_every_map():
+    """On the 85 mm file of a zoomed map, the x axis' first number and the y axis' (both "−1")
+    were drawn over each other at the corner; every x axis of a file (the baseline maps' grid
+    too) now sets its numbers apart."""
+    from plotly.subplots import make_subplots
+
+    grid = make_subplots(rows=1, cols=2)
+    grid.add_trace(go.Scatter(x=[-1, 2], y=[-1, 2]), row=1, col=1)
+    grid.add_trace(go.Scatter(x=[-1, 2], y=[-1, 2]), row=1, col=2)
+    out = figures.for_export(grid, 500, 400)
+    standoffs = [out.layout[a].ticklabelstandoff for a in ("xaxis", "xaxis2")]
+    assert standoffs == [figures.X_TICK_STANDOFF] * 2 and figures.X_TICK_STANDOFF >= 4
+    assert grid.layout.xaxis.ticklabelstandoff is None  # the page's figure is left as it was
+
+
 def test_clip_range_handles_constant_and_empty():
     assert figures.clip_range(np.array([np.nan, np.nan])) == (0.0, 1.0)
     lo, hi = figures.clip_range(np.full(10, 3.0))

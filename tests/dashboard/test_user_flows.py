@@ -126,6 +126,28 @@ def test_exports_are_named_by_what_they_show_and_hold_the_placed_samples(context
     )
 
 
+def test_a_map_exported_by_a_gene_list_names_its_genes_whole(context, monkeypatch):
+    """A map coloured by a gene list was exported titled "gene list: mean z (12 genes)" only,
+    in a file named by the list cut at 40 characters, mid-symbol: the title now names the genes
+    and the file name holds whole symbols, the others counted."""
+    recorder = _Recorder()
+    monkeypatch.setattr(context, "image_renderer", recorder)
+    genes = [str(g) for g in context.gene_symbols[:12]]
+    color = sample_map.list_value(genes)
+    out = export.export_figure(context, "sample-map", "svg", "screen", {"color": color})
+    stem = out["filename"].removesuffix(".svg")
+    named = stem.removeprefix("sample-map_list_").split("_and_")
+    assert len(named) == 2, stem
+    shown = named[0].split("_")  # whole symbols (NKX2-1 holds a "-"), then the others counted
+    assert 2 <= len(shown) < 12 and shown == genes[: len(shown)], stem
+    assert named[1] == f"{12 - len(shown)}_more" and len(stem) <= 60
+    title = recorder.figs[-1].layout.title.text.replace("<br>", " ")
+    assert all(g in title for g in genes[:5]) and "mean z of" in title
+    # a list of two is named in full, and other colourings are named as before
+    out = export.export_figure(context, "sample-map", "svg", "screen", {"color": "list:TBX5"})
+    assert out["filename"] == "sample-map_list_TBX5.svg"
+
+
 def test_simulated_neighbours_probe_and_placement_say_so(context, monkeypatch, sepira_file):
     """On the demo, MYH6's neighbours and their enriched GO terms (heart contraction, FDR
     4e-11) read as biology, though the simulation builds its genes from GO terms; the probe
@@ -399,6 +421,15 @@ def test_an_exported_zoom_on_the_gene_map_labels_the_neighbours_in_view(context,
     after = set(map(str, labelled(zoomed)))
     assert after <= in_view and len(after) > len(before), (before, after)
     assert list(zoomed.layout.xaxis.range) == [x0, x1]
+
+
+def test_placed_fit_error_is_shown_in_significant_digits(context):
+    """An upload in other units had a fit error of 2.2e18, shown as the integer
+    2161725622114582500; the column now shows 4 significant digits in any magnitude."""
+    table = _find(build_layout(context), ids.PLACED_TABLE)
+    column = {c["id"]: c for c in table.columns}["fit_error"]
+    assert column["type"] == "numeric"
+    assert column["format"]["specifier"] == ".4~g"
 
 
 def test_table_headers_are_words_with_explanations(context):
