@@ -62,13 +62,16 @@ CLASSIFIERS: tuple[str, ...] = (
     "AdaBoost",
     "MLP",
 )
-#: Marker genes and families of Figure 3 (symbols or shell-style patterns).
-#: Figure 3's markers: keratins (KRT followed by a digit: KRT5, KRT14, ...; not the
-#: keratin-associated KRTAP genes nor KRTCAP, KRTDAP), MYH6, CD8B and XIST
-DEFAULT_MARKERS: tuple[str, ...] = ("KRT[0-9]*", "MYH6", "CD8B", "XIST")
+#: Gene families a marker may name (case-insensitive), as regular expressions over symbols.
+#: ``keratins``: the keratin genes, KRT and a number with an optional letter (KRT5, KRT14,
+#: KRT6A, KRT222): not their pseudogenes (KRT8P12, KRT18P1, KRT121P: 111 of the 179 symbols
+#: that ``KRT[0-9]*`` matches genome-wide), the antisense KRT10-AS1, nor the
+#: keratin-associated KRTAP, KRTCAP and KRTDAP genes.
+GENE_FAMILIES: dict[str, str] = {"keratins": r"^KRT\d+[A-C]?$"}
+#: Figure 3's markers: the keratins, MYH6, CD8B and XIST (symbols, shell-style patterns such
+#: as ``HOX*``, or names of :data:`GENE_FAMILIES`).
+DEFAULT_MARKERS: tuple[str, ...] = ("keratins", "MYH6", "CD8B", "XIST")
 
-# Version of the baseline computations; bump to invalidate cached maps after a change.
-_BASELINE_VERSION = 1
 # above this size of a float64 copy, sample neighbours are searched in float32 blocks
 _FLOAT64_KNN_BYTES = 512 * 2**20
 # baseline maps of this many samples or more use every BLAS/OpenMP thread allowed
@@ -76,10 +79,30 @@ _THREADED_MAPS_FROM = 5000
 # matrices with more columns than this are 'wide': t-SNE and UMAP share one neighbour
 # search, and 1-NN over many splits may take its distances in one pass
 _WIDE = 64
-_TABLE1_VERSION = 1
 TSNE_PERPLEXITY = 30.0
 UMAP_NEIGHBORS = 15
 RF_TREES = 30
+
+
+def _code_version() -> str:
+    """What cached results depend on besides their inputs: this module's code and the versions
+    of the libraries that compute them. A version number raised by hand was forgotten three
+    times (the MLP's start, 1-NN's ties): a report read Table 1 as computed before."""
+    from importlib import metadata
+    from pathlib import Path
+
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for dist in ("numpy", "scipy", "scikit-learn", "umap-learn", "pynndescent"):
+        try:
+            digest.update(f"{dist}={metadata.version(dist)};".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{dist}=none;".encode())
+    return digest.hexdigest()[:16]
+
+
+#: Part of every cached result's key (baseline maps, Table-1 cells, gene correlations): results
+#: stored by another version of this code or of its libraries are computed again.
+CODE_VERSION = _code_version()
 
 
 # ============================================================================= helpers
@@ -351,7 +374,7 @@ def baseline_embeddings(
         if cache is None:
             out[method] = compute()
         else:
-            ckey = cache.key("baseline", _BASELINE_VERSION, method, key, seed, arr.shape)
+            ckey = cache.key("baseline", CODE_VERSION, method, key, seed, arr.shape)
             out[method] = cache.get_or_compute(ckey, compute)
     return out
 
@@ -843,7 +866,7 @@ def semi_supervised_table(
             if cache is None:
                 scores = _split_scores(x, y, clf, n_train, splits, seed)
             else:
-                ckey = cache.key("table1", _TABLE1_VERSION, x, y, fraction, n_splits, clf, seed)
+                ckey = cache.key("table1", CODE_VERSION, x, y, fraction, n_splits, clf, seed)
                 scores = cache.get_or_compute(
                     ckey, lambda x=x, clf=clf: _split_scores(x, y, clf, n_train, splits, seed)
                 )
@@ -1118,9 +1141,13 @@ def gene_set_score(values: np.ndarray, gene_indices: Sequence[int] | np.ndarray)
 
 
 def match_genes(
-    gene_symbols: Sequence[str] | np.ndarray, patterns: Iterable[str]
+    gene_symbols: Sequence[str] | np.ndarray,
+    patterns: Iterable[str],
+    ids: Sequence[str] | np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Columns matching each symbol or shell-style pattern (``KRT*``, ``HOX?1``), case-insensitive.
+    """Columns matching each symbol, shell-style pattern (``KRT*``, ``HOX?1``) or family name
+    (:data:`GENE_FAMILIES`: ``keratins``), case-insensitive. With ``ids``, a symbol that
+    matches no column is looked for among the gene ids (an Ensembl id's version ignored).
 
     Returns
     -------
@@ -1128,13 +1155,23 @@ def match_genes(
         pattern -> sorted int64 indices (possibly empty).
     """
     symbols = pd.Series(np.asarray(gene_symbols, dtype=object)).fillna("").astype(str).str.upper()
+    bare_ids = None
+    if ids is not None:
+        from core.data import _strip_version
+
+        bare_ids = np.array([_strip_version(str(g).upper()) for g in ids], dtype=object)
+    families = {name.upper(): regex for name, regex in GENE_FAMILIES.items()}
     out: dict[str, np.ndarray] = {}
     for pattern in patterns:
         pat = str(pattern).strip().upper()
-        if any(ch in pat for ch in "*?["):
+        if pat in families:
+            hits = np.flatnonzero(symbols.str.contains(families[pat], case=False, regex=True))
+        elif any(ch in pat for ch in "*?["):
             hits = [i for i, s in enumerate(symbols) if fnmatch.fnmatchcase(s, pat)]
         else:
-            hits = np.flatnonzero(symbols.to_numpy() == pat).tolist()
+            hits = np.flatnonzero(symbols.to_numpy() == pat)
+            if not hits.size and bare_ids is not None:
+                hits = np.flatnonzero(bare_ids == _strip_version(pat))
         out[str(pattern)] = np.asarray(hits, dtype=np.int64)
     return out
 
@@ -1145,6 +1182,7 @@ def marker_smoothness(
     gene_symbols: Sequence[str] | np.ndarray,
     markers: Iterable[str] = DEFAULT_MARKERS,
     k: int = 15,
+    ids: Sequence[str] | np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Smoothness of marker genes / families over each sample map (Figure 3, FE vs t-SNE).
 
@@ -1164,7 +1202,7 @@ def marker_smoothness(
             f"values has shape {values.shape}: need (n_samples, {len(symbols)}), one column per "
             "gene symbol"
         )
-    matches = match_genes(symbols, markers)
+    matches = match_genes(symbols, markers, ids=ids)
     scores = np.full((values.shape[0], len(matches)), np.nan)
     for j, idx in enumerate(matches.values()):
         if idx.size:

@@ -243,6 +243,8 @@ class _Loaded:
                 f"{flag} {model_dir}: cannot re-load the data it was trained on: {exc}"
             ) from None
         self.es = _align(es, self.model, model_dir)
+        # the genes' names in tables and figures (``readable_symbols`` fills the ones missing)
+        self.symbols = np.asarray(self.es.gene_symbols, dtype=object)
         trained = getattr(self.model, "dataset_fingerprint_", "")
         if trained and self.es.fingerprint() != trained:
             raise ModelError(
@@ -936,6 +938,10 @@ def run_report(args: argparse.Namespace) -> int:
             raise CoreError(f"--no-go skips the GO comparison: drop {', '.join(given)} or --no-go")
     args.go_options = None if args.no_go else _go_options(args)
     loaded = _Loaded(args.model, args.label)
+    # read once, before the long stages (a bad --go-gaf is said now, not after the maps); its
+    # symbols name the genes of data keyed by Ensembl ids alone in the markers and pair tables
+    args.go = None if args.no_go else _load_go(args.go_options)
+    loaded.symbols = readable_symbols(loaded.es, args.go)
     others = [_Loaded(d, args.label, "--compare-models") for d in args.compare_models]
     problem = _label_problem(loaded.labels, str(loaded.label)) if loaded.label else None
     if problem and args.label is not None:
@@ -1642,24 +1648,26 @@ def _section_markers(
     loaded: _Loaded, maps: dict[str, np.ndarray], markers: list[str], figures: dict[str, Any]
 ) -> str:
     es = loaded.es
+    symbols = loaded.symbols
     shown = {n: maps[n] for n in ("fe", "tsne") if n in maps}
     k = min(SMOOTHNESS_K, len(es.values) - 1)  # a model of 15 samples or fewer: the others
-    smooth = analysis.marker_smoothness(shown, es.values, es.gene_symbols, markers, k=k)
+    smooth = analysis.marker_smoothness(shown, es.values, symbols, markers, k=k, ids=es.gene_ids)
     found = smooth[smooth["n_genes"] > 0]
     absent = [str(m) for m in smooth.index[smooth["n_genes"] == 0]]
     instead: list[str] = []
     if not len(found) and es.n_genes:
         # none of the markers here (the Figure-3 genes in a small panel): the section shows
         # the most variable genes of the dataset rather than an empty figure
-        instead = _most_variable(es, 5)
-        smooth = analysis.marker_smoothness(shown, es.values, es.gene_symbols, instead, k=k)
+        instead = _most_variable(es, symbols, 5)
+        smooth = analysis.marker_smoothness(shown, es.values, symbols, instead, k=k)
         found = smooth[smooth["n_genes"] > 0]
     parts = [
         "<h2>Marker genes over the sample maps (Figure 3)</h2>",
-        "<p>Each marker is a gene symbol or a pattern (<code>KRT[0-9]*</code>: every symbol "
-        "that starts with KRT and a digit, the keratins; <code>KRT*</code> would add the "
-        "keratin-associated KRTAP genes), scored in each sample as the mean z-score of the "
-        "matching genes. "
+        "<p>Each marker is a gene symbol, a pattern (<code>HOX*</code>) or a family: "
+        "<code>keratins</code> are the keratin genes, KRT and a number with an optional letter "
+        "(KRT5, KRT14, KRT6A), not their pseudogenes (KRT8P12, KRT18P1) nor the "
+        "keratin-associated KRTAP genes, which <code>KRT*</code> would add. Each is scored in "
+        "each sample as the mean z-score of the matching genes. "
         "Smoothness = 1 − mean squared difference between a sample's score and the mean of "
         f"its {k} nearest samples on the map, over (1 + 1/{k}) × variance: 1 when expression is "
         "organised in sample space, about 0 when it is random over the map. <i>n_genes</i>: "
@@ -1687,7 +1695,9 @@ def _section_markers(
         )
     if len(found):
         scores = {
-            m: analysis.gene_set_score(es.values, analysis.match_genes(es.gene_symbols, [m])[m])
+            m: analysis.gene_set_score(
+                es.values, analysis.match_genes(symbols, [m], ids=es.gene_ids)[m]
+            )
             for m in found.index
         }
         figures["markers"] = _fig_markers(shown, scores, smooth)
@@ -1702,7 +1712,7 @@ def _section_markers(
         note = f"all {n_genes} genes"
     per_gene = pd.DataFrame(
         {n: analysis.gene_smoothness(emb, es.values[:, cols], k=k) for n, emb in maps.items()},
-        index=es.gene_symbols[cols],
+        index=np.asarray(symbols)[cols],
     )
     figures["smoothness"] = _fig_smoothness(per_gene)
     summary = per_gene.describe().T[["mean", "25%", "50%", "75%"]]
@@ -1730,10 +1740,24 @@ def _run_names(runs: list[_Loaded]) -> list[str]:
     return names
 
 
-def _most_variable(es: Any, n: int) -> list[str]:
+def _most_variable(es: Any, symbols: Any, n: int) -> list[str]:
     """Symbols of the ``n`` genes of largest variance over the samples."""
     var = np.nan_to_num(np.nanvar(es.values, axis=0), nan=-1.0)
-    return [str(es.gene_symbols[i]) for i in np.argsort(-var, kind="stable")[:n]]
+    return [str(symbols[i]) for i in np.argsort(-var, kind="stable")[:n]]
+
+
+def readable_symbols(es: Any, go: Any) -> np.ndarray:
+    """The genes' symbols, GO's symbol standing in where the data gave none (a matrix keyed by
+    Ensembl ids alone has its ids as symbols: the markers MYH7 or KRT5 were then "not among
+    this dataset's genes", and pairs were listed by id)."""
+    symbols = np.asarray(es.gene_symbols, dtype=object).copy()
+    bare = np.flatnonzero(symbols == np.asarray(es.gene_ids, dtype=object))
+    if go is None or not bare.size:
+        return symbols
+    mapped = go.map_genes(np.asarray(es.gene_ids, dtype=object)[bare])
+    found = mapped["matched"].to_numpy(dtype=bool) & mapped["symbol"].notna().to_numpy()
+    symbols[bare[found]] = mapped["symbol"].to_numpy(dtype=object)[found]
+    return symbols
 
 
 def _section_gene_space(
@@ -1753,7 +1777,7 @@ def _section_gene_space(
     opts = getattr(args, "go_options", None)
     if not args.no_go:
         opts = opts or _go_options(args)
-        go = _load_go(opts)
+        go = getattr(args, "go", None) or _load_go(opts)
         lo, hi = opts["sizes"]
         go_matrix, terms = go.annotation_matrix(
             es.gene_ids, ontology="BP", min_size=lo, max_size=hi, symbols=es.gene_symbols
@@ -1882,7 +1906,7 @@ def _section_gene_space(
         idx, dist = analysis.gene_neighbors(loaded.model.gene_embedding_, args.k)
         detection = analysis.detection_rate(es.values)
         close = analysis.novel_close_pairs(
-            idx, go_matrix, coexp, es.gene_symbols, gene_types, dist, es.gene_ids,
+            idx, go_matrix, coexp, loaded.symbols, gene_types, dist, es.gene_ids,
             return_all=True, detection=detection,
         )  # fmt: skip
         # the pair's own correlation: a pair just below the network's top-1% cut is co-expressed
@@ -2045,7 +2069,7 @@ def _correlation_references(es: Any, cache: Any, k: int) -> tuple[np.ndarray, An
     if cache is None:
         idx, rows, cols = compute()
     else:
-        key = cache.key("correlation_refs", 1, es.fingerprint(), k, 0.01)
+        key = cache.key("correlation_refs", analysis.CODE_VERSION, es.fingerprint(), k, 0.01)
         idx, rows, cols = cache.get_or_compute(key, compute)
     n = es.n_genes
     data = np.ones(2 * rows.size, dtype=bool)

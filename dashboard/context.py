@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.analysis import unit_rows
+from core.analysis import GENE_FAMILIES, unit_rows
 from core.data import _strip_version as _core_strip_version
 from core.data import is_simulated, match_genes, not_a_table, step_words
 from core.errors import CoreError, DataError, ModelError
@@ -39,9 +39,9 @@ log = logging.getLogger(__name__)
 
 #: Gene-set presets offered in ``color-by`` (name -> symbol pattern or list).
 GENE_SET_PRESETS: dict[str, str] = {
-    # KRT and a number (KRT1, KRT5, KRT18, ...): "KRT*" typed in a gene list also takes the
-    # keratin-associated proteins (KRTAP), KRTDAP, KRTCAP, which this name no longer suggests
-    "Keratins (KRT + a number)": r"^KRT\d",
+    # the keratin genes (KRT1, KRT5, KRT6A, ...), the report's: "KRT*" typed in a gene list
+    # also takes their pseudogenes (KRT8P12) and the keratin-associated KRTAP, KRTDAP, KRTCAP
+    "Keratins (KRT + a number)": GENE_FAMILIES["keratins"],
     "MYH6 (heart, atrial)": r"^MYH6$",
     "CD8B (T cells)": r"^CD8B$",
     "XIST (female)": r"^XIST$",

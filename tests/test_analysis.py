@@ -380,6 +380,36 @@ def test_report_caches_both_correlation_references(sepira, tmp_path, monkeypatch
             analysis_cli._correlation_references(sepira, cache, 3)
 
 
+def test_results_cached_by_another_version_of_the_code_are_computed_again(tmp_path, monkeypatch):
+    """Table-1 cells, baseline maps and gene correlations were keyed by version numbers raised by
+    hand, and never raised: a report read Table 1's MLP as computed before its start changed
+    (0.7496 read, 0.7515 computed). The keys now hold a digest of the code and its libraries."""
+    from importlib import metadata
+
+    original = analysis.CODE_VERSION
+    assert analysis._code_version() == original
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(40, 2)), np.repeat(["a", "b"], 20)
+    args = dict(fraction=0.5, n_splits=2, classifiers=["1-NN"])
+    with ResultCache(tmp_path / "cache") as cache:
+        analysis.semi_supervised_table({"m": x}, y, cache=cache, **args)
+        analysis.baseline_embeddings(x, methods=("pca",), cache=cache)
+        stored = len(cache)
+        analysis.semi_supervised_table({"m": x}, y, cache=cache, **args)
+        analysis.baseline_embeddings(x, methods=("pca",), cache=cache)
+        assert len(cache) == stored  # the same code: read back
+        monkeypatch.setattr(analysis, "CODE_VERSION", "another")
+        analysis.semi_supervised_table({"m": x}, y, cache=cache, **args)
+        analysis.baseline_embeddings(x, methods=("pca",), cache=cache)
+        assert len(cache) == 2 * stored  # another code: computed and stored again
+    # the digest follows the libraries' versions as well as the code
+    real = metadata.version
+    monkeypatch.setattr(metadata, "version", lambda d: "0.0" if d == "scikit-learn" else real(d))
+    assert analysis._code_version() != original
+    monkeypatch.setattr(metadata, "version", real)
+    assert analysis._code_version() == original and len(original) == 16
+
+
 def test_consensus_gene_space_averages_cosine_distances():
     rng = np.random.default_rng(0)
     embs = [rng.standard_normal((60, 8)), rng.standard_normal((60, 3)), rng.random((60, 5))]
@@ -760,11 +790,23 @@ def test_expected_type_pairs_are_those_of_distinct_genes():
 
 
 def test_default_keratins_are_keratins():
-    """Figure 3's keratin family: KRT5, KRT14, KRT8P12; not KRTAP13-4, KRTCAP2 or KRTDAP."""
-    symbols = ["KRT5", "KRT14", "KRTAP13-4", "KRTCAP2", "KRTDAP", "KRT8P12", "MYH6"]
-    hits = analysis.match_genes(symbols, analysis.DEFAULT_MARKERS)
-    assert [symbols[i] for i in hits["KRT[0-9]*"]] == ["KRT5", "KRT14", "KRT8P12"]
+    """Figure 3's keratins: KRT5, KRT14, KRT6A, KRT222; not the keratin pseudogenes (KRT8P12,
+    KRT121P: 111 of the 179 symbols that KRT[0-9]* matched genome-wide), the antisense
+    KRT10-AS1, nor KRTAP13-4, KRTCAP2, KRTDAP. A pattern still matches what it says."""
+    symbols = ["KRT5", "KRT14", "KRTAP13-4", "KRTCAP2", "KRTDAP", "KRT8P12", "MYH6", "krt6a"]
+    symbols += ["KRT10-AS1", "KRT121P", "KRT222"]
+    hits = analysis.match_genes(symbols, [*analysis.DEFAULT_MARKERS, "KRT[0-9]*", "Keratins"])
+    assert [symbols[i] for i in hits["keratins"]] == ["KRT5", "KRT14", "krt6a", "KRT222"]
+    assert [symbols[i] for i in hits["Keratins"]] == [symbols[i] for i in hits["keratins"]]
+    assert [symbols[i] for i in hits["KRT[0-9]*"]] == [
+        "KRT5", "KRT14", "KRT8P12", "krt6a", "KRT10-AS1", "KRT121P", "KRT222",
+    ]  # fmt: skip
     assert [symbols[i] for i in hits["MYH6"]] == ["MYH6"]
+    # a symbol not here is looked for among the ids, an Ensembl id's version ignored
+    ids = [f"ENSG{i:011d}.{i % 3 + 1}" for i in range(len(symbols))]
+    found = analysis.match_genes(symbols, ["ENSG00000000006", "MYH6", "NOPE"], ids=ids)
+    assert [len(found[m]) for m in ("ENSG00000000006", "MYH6", "NOPE")] == [1, 1, 0]
+    assert found["ENSG00000000006"][0] == 6
 
 
 def test_marker_smoothness_checks_values_against_symbols():
@@ -772,7 +814,7 @@ def test_marker_smoothness_checks_values_against_symbols():
     values = rng.normal(size=(30, 3))
     emb = {"m": rng.normal(size=(30, 2))}
     as_list = analysis.marker_smoothness(emb, values.tolist(), ["KRT1", "KRT2", "MYH6"], k=5)
-    assert as_list.loc["KRT[0-9]*", "n_genes"] == 2
+    assert as_list.loc["keratins", "n_genes"] == 2
     with pytest.raises(DataError, match="one column per gene symbol"):
         analysis.marker_smoothness(emb, values, ["KRT1", "KRT2", "MYH6", "XIST"], k=5)
 

@@ -195,14 +195,12 @@ def test_absent_markers_make_no_empty_table():
     rng = np.random.default_rng(0)
     values = rng.normal(size=(30, 6))
     values[:, 2] *= 10  # the most variable gene
-    es = SimpleNamespace(
-        values=values,
-        gene_symbols=np.array(["G1", "G2", "WIDE", "G4", "G5", "G6"], dtype=object),
-        n_genes=6,
-    )
+    symbols = np.array(["G1", "G2", "WIDE", "G4", "G5", "G6"], dtype=object)
+    es = SimpleNamespace(values=values, gene_symbols=symbols, gene_ids=symbols, n_genes=6)
+    loaded = SimpleNamespace(es=es, symbols=symbols)
     figures: dict = {}
     maps = {"fe": rng.normal(size=(30, 2))}
-    page = _section_markers(SimpleNamespace(es=es), maps, ["MYH6", "XIST"], figures)
+    page = _section_markers(loaded, maps, ["MYH6", "XIST"], figures)
     assert "<table" in page  # the smoothness of all genes
     assert "MYH6</td>" not in page
     assert page.count("None of the markers") == 1
@@ -211,9 +209,36 @@ def test_absent_markers_make_no_empty_table():
     assert "<td>WIDE</td>" in page and "markers" in figures
     figures.clear()
     # one marker found, one not: a table of the found one, the other named
-    page = _section_markers(SimpleNamespace(es=es), maps, ["G1", "XIST"], figures)
+    page = _section_markers(loaded, maps, ["G1", "XIST"], figures)
     assert "<td>G1</td>" in page and "XIST</td>" not in page
     assert "Not among this dataset's 6 genes: XIST." in page and "markers" in figures
+
+
+def test_markers_of_data_keyed_by_ensembl_ids_are_found_by_their_symbols():
+    """A matrix keyed by Ensembl ids alone has its ids as symbols: the report said "None of the
+    markers is among this dataset's genes: MYH7" and showed ENSG00000092054.12 (MYH7) as a
+    most variable gene instead. GO's symbols now name such genes, and a marker may be an id."""
+    from core.analysis_cli import _section_markers, readable_symbols
+    from core.annotations import GeneOntology
+
+    ids = np.array(
+        ["ENSG00000092054.12", "ENSG00000186081.11", "ENSG00000205420", "ENSG00000229320.1",
+         "ENSG00000229807.10", "ENSG99999999999"],
+        dtype=object,
+    )  # fmt: skip  # MYH7, KRT5, KRT6A, KRT8P12, XIST, none
+    es = SimpleNamespace(gene_ids=ids, gene_symbols=ids.copy(), n_genes=6)
+    symbols = readable_symbols(es, GeneOntology.load())
+    assert list(symbols) == ["MYH7", "KRT5", "KRT6A", "KRT8P12", "XIST", "ENSG99999999999"]
+    assert list(readable_symbols(es, None)) == list(ids)  # --no-go: the ids as they are
+    rng = np.random.default_rng(0)
+    es.values = rng.normal(size=(30, 6))
+    maps = {"fe": rng.normal(size=(30, 2))}
+    figures: dict = {}
+    markers = ["keratins", "MYH7", "ENSG00000229807", "MYH6"]
+    page = _section_markers(SimpleNamespace(es=es, symbols=symbols), maps, markers, figures)
+    assert "None of the markers" not in page and "Not among this dataset's 6 genes: MYH6." in page
+    assert "<td>KRT5, KRT6A</td>" in page  # the keratins, not the pseudogene
+    assert "<td>MYH7</td>" in page and "<td>XIST</td>" in page and "markers" in figures
 
 
 # ----------------------------------------------------------------------------- the page
@@ -394,9 +419,10 @@ def test_marker_table_says_its_numbers_are_smoothness():
     es = SimpleNamespace(
         values=rng.normal(size=(30, 3)), gene_symbols=np.array(["A", "B", "C"]), n_genes=3
     )
+    es.gene_ids = es.gene_symbols
     maps = {"fe": rng.normal(size=(30, 2)), "tsne": rng.normal(size=(30, 2))}
     figures: dict = {}
-    page = _section_markers(SimpleNamespace(es=es), maps, ["A"], figures)
+    page = _section_markers(SimpleNamespace(es=es, symbols=es.gene_symbols), maps, ["A"], figures)
     assert '<th class="num">smoothness on Factorized Embeddings</th>' in page
     assert '<th class="num">smoothness on t-SNE</th>' in page
     layout = figures["markers"].layout
