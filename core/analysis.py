@@ -1008,8 +1008,12 @@ def format_table(table: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
     """Table 1 as strings ``"0.62 ± 0.02"``: index classifier, one column per embedding."""
     names = list(dict.fromkeys(table.columns.get_level_values(0)))
     out = pd.DataFrame(index=table.index)
+    runs = [np.size(v) for m in table.attrs.get("split_scores", {}).values() for v in m.values()]
     for name in names:
         mean, sd = table[(name, "mean")], table[(name, "sd")]
+        if runs and max(runs) == 1:  # no spread to state (it read "0.70 ± 0.00")
+            out[name] = [f"{m:.{digits}f} (1 split)" for m in mean]
+            continue
         out[name] = [f"{m:.{digits}f} ± {s:.{digits}f}" for m, s in zip(mean, sd, strict=True)]
     return out
 
@@ -1028,8 +1032,13 @@ def format_paired(paired: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
         return text[1:] if float(text) == 0 else text
 
     for (clf, name), r in paired.iterrows():
+        interval = (
+            f"[{signed(r['ci_low'])}, {signed(r['ci_high'])}]"
+            if np.isfinite(r["ci_low"]) and np.isfinite(r["ci_high"])
+            else f"[no interval from {int(r['n_splits'])} split]"  # it read [+nan, +nan]
+        )
         out.loc[clf, METHOD_NAMES.get(name, name)] = (
-            f"{signed(r['difference'])} [{signed(r['ci_low'])}, {signed(r['ci_high'])}], "
+            f"{signed(r['difference'])} {interval}, "
             f"{r['share_ge']:.0%}"
             + (f" ({r['share_tie']:.0%} tied)" if r.get("share_tie", 0) > 0 else "")
         )

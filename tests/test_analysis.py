@@ -656,6 +656,21 @@ def test_paired_interval_is_student_t_over_the_splits():
     assert row["ci_low"] == pytest.approx(low) and row["ci_high"] == pytest.approx(high)
 
 
+def test_one_split_states_no_spread():
+    """With --splits 1, Table 1 read "0.70 ± 0.00" and the paired table "[+nan, +nan]"."""
+    rng = np.random.default_rng(0)
+    maps = {"fe": rng.normal(size=(40, 2)), "pca": rng.normal(size=(40, 2))}
+    labels = np.repeat(["a", "b"], 20)
+    one = analysis.semi_supervised_table(maps, labels, 0.5, 1, classifiers=["1-NN"])
+    text = analysis.format_table(one).loc["1-NN", "fe"]
+    assert text.endswith("(1 split)") and "±" not in text
+    paired = analysis.format_paired(analysis.paired_differences(one, "fe")).iloc[0, 0]
+    assert "nan" not in paired and "no interval from 1 split" in paired
+    two = analysis.semi_supervised_table(maps, labels, 0.5, 2, classifiers=["1-NN"])
+    assert " ± " in analysis.format_table(two).loc["1-NN", "fe"]
+    assert "nan" not in analysis.format_paired(analysis.paired_differences(two, "fe")).iloc[0, 0]
+
+
 def test_smoothness_of_shuffled_genes_is_zero_with_missing_values():
     """Neighbour means over fewer samples are noisier: scored as such, missing values do not
     lower a gene's smoothness (it was -0.12 for genes missing in 60% of the samples)."""
