@@ -12,6 +12,7 @@ import argparse
 import html
 import json
 import logging
+import math
 import numbers
 import os
 import platform
@@ -185,7 +186,8 @@ def _split_list(text: str, allowed: tuple[str, ...] | None, flag: str) -> list[s
         if bad:
             raise CoreError(f"{flag}: unknown {', '.join(bad)}; choose from {', '.join(allowed)}")
         items = [lower[t.lower()] for t in items]
-    return items
+    # a name given twice is one (1-NN,1-NN crashed evaluate after all its work)
+    return list(dict.fromkeys(items))
 
 
 def _term_size_range(text: str) -> tuple[int, int]:
@@ -321,8 +323,8 @@ def _check_protocol(args: argparse.Namespace) -> None:
         raise CoreError(f"--fraction must be in (0, 1), got {args.fraction}")
     if args.splits < 1:
         raise CoreError(f"--splits must be >= 1, got {args.splits}")
-    if args.seed < 0:
-        raise CoreError(f"--seed must be >= 0, got {args.seed}")
+    if not 0 <= args.seed < 2**32:  # as train says (scikit-learn's maps took it late)
+        raise CoreError(f"--seed must be an integer in [0, 2**32), got {args.seed}")
 
 
 def _label_problem(labels: np.ndarray, label: str) -> str | None:
@@ -557,6 +559,18 @@ def _dataset_summary(loaded: _Loaded) -> dict[str, Any]:
 
 
 # ============================================================================= evaluate
+def _json_safe(value: Any) -> Any:
+    """``value`` with every NaN or infinity as None (``null``): JSON has no NaN, and the ``NaN``
+    Python writes (the interval of one split) stopped other tools from reading the file."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float | np.floating) and not math.isfinite(float(value)):
+        return None
+    return value
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
     """``python -m core evaluate``: Table 1 for the model and the baselines; JSON + Markdown."""
     from core.cli import check_out_location
@@ -623,7 +637,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         _write_texts(
             [
-                (out, json.dumps(result, indent=2, default=str)),
+                (out, json.dumps(_json_safe(result), indent=2, default=str, allow_nan=False)),
                 (md, _evaluation_markdown(result, table)),
             ]
         )

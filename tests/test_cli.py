@@ -336,7 +336,8 @@ def test_evaluate_never_overwrites_and_checks_first(tiny_cli_model, tmp_path, ca
     assert main([str(a) for a in [*args, "--force"]]) == 0
     assert not list(tmp_path.glob(".*.tmp"))
     for extra, message in (
-        (["--seed", "-1"], "--seed must be >= 0"),
+        (["--seed", "-1"], "--seed must be an integer in [0, 2**32)"),
+        (["--seed", "5000000000"], "--seed must be an integer in [0, 2**32)"),  # a traceback
         (["--out", tmp_path / "eval.json" / "x.json"], "is a file, not a folder"),
     ):
         code, err = _run([*args, "--force", *extra], capsys)
@@ -346,6 +347,26 @@ def test_evaluate_never_overwrites_and_checks_first(tiny_cli_model, tmp_path, ca
     for extra, message in ((["--fraction", "0"], "--fraction"), (["--splits", "0"], "--splits")):
         code, err = _run([*report, *extra], capsys)
         assert code == 2 and message in err
+
+
+def test_evaluate_writes_json_others_read_and_takes_a_repeated_classifier_once(
+    tiny_cli_model, tmp_path, capsys
+):
+    """One split wrote ``"sd": NaN`` (not JSON: other tools refused the file), and
+    ``--classifiers 1-NN,1-nn`` crashed with a traceback once every map was computed."""
+    out = tmp_path / "one.json"
+    args = ["evaluate", "--model", tiny_cli_model, "--out", out, "--fraction", "0.3"]
+    args += ["--methods", "pca", "--classifiers", "1-NN,1-nn", "--splits", "1", "--no-cache"]
+    code, err = _run(args, capsys)
+    assert code == 0 and "Traceback" not in err, err
+    text = out.read_text()
+    result = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in the JSON"))
+    assert "NaN" not in text and "null" in text  # the interval of one split: none
+    assert text.count('"1-NN"') >= 1 and "1-nn" not in text
+    markdown = out.with_suffix(".md").read_text()
+    assert "nan" not in markdown.lower(), markdown
+    assert markdown.count("| 1-NN |") == 2, markdown  # once in Table 1, once split by split
+    assert result
 
 
 def test_report_never_replaces_other_files(tiny_cli_model, tmp_path, capsys):
