@@ -1527,6 +1527,9 @@ def _read_attributes(path: Path) -> pd.DataFrame:
                 f"{', '.join(map(str, attrs.columns[:8]))})"
             )
     attrs["SAMPID"] = attrs["SAMPID"].astype(str).str.strip()
+    for col in attrs.columns:  # "Brain " was another tissue than "Brain" (and was kept)
+        if col != "SAMPID" and is_text(attrs[col]):
+            attrs[col] = attrs[col].str.strip().replace("", np.nan)
     dup = attrs["SAMPID"][attrs["SAMPID"].duplicated()]
     if len(dup):
         line = int(dup.index[0]) + 2
@@ -1552,14 +1555,40 @@ def _read_phenotypes(path: Path) -> pd.DataFrame:
         )
     out = pd.DataFrame(index=pd.Index(ph["SUBJID"], name="subject"))
     if "SEX" in ph.columns:
-        sex = pd.to_numeric(ph["SEX"], errors="coerce").map({1: "male", 2: "female"})
-        out["sex"] = sex.to_numpy(dtype=object)
+        out["sex"] = _read_sex(ph["SEX"], path).to_numpy(dtype=object)
     if "AGE" in ph.columns:
         out["age"] = ph["AGE"].str.strip().to_numpy(dtype=object)
     for col in ph.columns:
         if col not in ("SUBJID", "SEX", "AGE"):
             out[col] = ph[col].to_numpy()
     return out
+
+
+#: How a phenotypes file may write SEX: GTEx's codes (1 male, 2 female) or words.
+_SEX_WORDS = {
+    **dict.fromkeys(("1", "male", "m"), "male"),
+    **dict.fromkeys(("2", "female", "f"), "female"),
+}
+
+
+def _read_sex(column: pd.Series, path: Path) -> pd.Series:
+    """SEX as ``male``/``female``: GTEx's 1 and 2, or the words (``Male``, ``F``). Text written
+    as words lost every sample's sex without a word; other values are said, and left blank."""
+    text = column.astype(str).str.strip().str.lower().str.replace(r"\.0+$", "", regex=True)
+    sex = text.map(_SEX_WORDS)
+    blank = column.isna() | text.isin(_MISSING_MARKERS)
+    odd = sex.isna() & ~blank
+    if odd.any():
+        lines = [int(i) + 2 for i in np.flatnonzero(odd.to_numpy())[:3]]
+        log.warning(
+            "subject phenotypes file %s: SEX %s on %d line(s) (e.g. line %s) is neither 1/2 nor "
+            "male/female: those subjects' sex is left blank",
+            path,
+            ", ".join(map(repr, column[odd].astype(str).unique()[:3])),
+            int(odd.sum()),
+            ", ".join(map(str, lines)),
+        )
+    return sex
 
 
 def _gtex_name(path: Path) -> str:
@@ -1638,11 +1667,13 @@ def load_gtex(
             f"sample attributes {attr_path} (e.g. {attrs.index[:2].tolist()}){hint}"
         )
     smts = attrs["SMTS"].reindex(header_ids)
-    known_tissues = set(attrs["SMTS"].dropna().astype(str))
+    # tissues matched case aside, as --exclude-tissues names them ("BRAIN" is Brain)
+    known_tissues = set(attrs["SMTS"].dropna().astype(str).str.lower())
     for tissue in exclude:
-        if tissue not in known_tissues:
+        if tissue.strip().lower() not in known_tissues:
             log.warning("exclude_tissues: no sample of tissue %r in %s", tissue, attr_path)
-    excluded = smts.isin(exclude).to_numpy()
+    lowered = smts.astype(object).where(smts.isna(), smts.astype(str).str.lower())
+    excluded = lowered.isin([t.strip().lower() for t in exclude]).to_numpy()
     keep = np.flatnonzero(~excluded)
     if keep.size == 0:
         raise DataError(f"{gct_path}: no sample left after excluding tissues {exclude}")
@@ -2158,7 +2189,10 @@ def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
             reason,
         )
     seen: set[str] = set()
-    dups = sorted({h for h in header if h in seen or seen.add(h)})  # type: ignore[func-returns-value]
+    # columns without a name (",," a spreadsheet left at the end of each line) are not
+    # duplicates: an empty one is left out below, one with values named as such
+    named = [h for h in header if h]
+    dups = sorted({h for h in named if h in seen or seen.add(h)})  # type: ignore[func-returns-value]
     if dups:
         raise DataError(f"{what} file {path}, line {line_no}: duplicate column names {dups[:5]}")
     _check_not_cut_short(path, what, sep)

@@ -1246,6 +1246,37 @@ def test_a_phenotypes_file_missing_subjects_is_said(small, tmp_path, caplog):
     assert es.samples["sex"].isna().sum() == absent
 
 
+def test_sex_written_as_words_and_tissues_in_other_case_are_read(small, tmp_path, caplog):
+    """SEX written "Male"/"Female" lost every sample's sex without a word; "BRAIN" or "Brain "
+    in SMTS escaped the default exclusion of Brain (the log said both excluded and kept)."""
+    import logging
+
+    es = load_gtex(small["gct"], small["attributes"], phenotypes=small["phenotypes"])
+    table = pd.read_csv(small["phenotypes"], sep="\t", dtype=str)
+    words = table.copy()
+    words["SEX"] = words["SEX"].map({"1": "Male", "2": "F"})
+    words.loc[words.index[:2], "SEX"] = ["unknown", "3"]  # said, and left blank
+    path = tmp_path / "phenotypes_words.txt"
+    words.to_csv(path, sep="\t", index=False)
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        again = load_gtex(small["gct"], small["attributes"], phenotypes=path)
+    odd = set(table["SUBJID"][:2])
+    same = ~again.samples["subject"].isin(odd)
+    assert same.sum() > 0 and again.samples["sex"].notna()[same].all()
+    assert (again.samples["sex"][same] == es.samples["sex"][same]).all()
+    assert again.samples["sex"][~same].isna().all()
+    assert "SEX 'unknown', '3' on 2 line(s) (e.g. line 2, 3)" in caplog.text
+    # the tissues, upper-cased and with a space after them: Brain still left out
+    attrs = pd.read_csv(small["attributes"], sep="\t", dtype=str)
+    tissue = es.samples["SMTS"].dropna().iloc[0]
+    shouted = attrs.copy()
+    shouted["SMTS"] = shouted["SMTS"].str.upper() + " "
+    path = tmp_path / "attributes_upper.txt"
+    shouted.to_csv(path, sep="\t", index=False)
+    kept = load_gtex(small["gct"], path, exclude_tissues=[tissue])
+    assert kept.n_samples == es.n_samples - int((es.samples["SMTS"] == tissue).sum()) > 0
+
+
 def test_a_gct_with_fewer_rows_than_declared_is_read_and_said(tmp_path, caplog):
     """A row subset of a published GCT (as the shared GTEx files are) keeps its dimension line:
     read, with a warning that also names the other cause, a download cut short."""

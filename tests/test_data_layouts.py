@@ -261,6 +261,13 @@ def test_columns_without_a_name(tmp_path, real, caplog):
         es = load_table(tmp_path / "spacer.csv")
     assert list(es.gene_ids) == list(block.columns)
     np.testing.assert_allclose(es.values, block.to_numpy(), rtol=1e-6)
+    # two empty columns at the end of every line, the header's too (a spreadsheet's leftover):
+    # it read "duplicate column names ['']"
+    text = block.to_csv(index_label="sample").replace("\n", ",,\n")
+    (tmp_path / "two_empty.csv").write_text(text)
+    es = load_table(tmp_path / "two_empty.csv")
+    assert list(es.gene_ids) == list(block.columns)
+    np.testing.assert_allclose(es.values, block.to_numpy(), rtol=1e-6)
     spaced[""] = block.iloc[:, 0].to_numpy()  # a column of values whose name was lost
     spaced.to_csv(tmp_path / "lost_name.csv", index_label="sample")
     with pytest.raises(DataError, match=r"lost_name\.csv, line 1: column 4 has no name"):
