@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.errors import DataError
+from core.errors import CoreError, DataError
 
 log = logging.getLogger(__name__)
 
@@ -1626,10 +1626,11 @@ def load_gtex(
         ``SampleAttributesDS`` (tab-separated, with SAMPID and SMTS; SMTSD and any other columns
         are kept). Samples of the matrix absent from it are kept, unlabelled (NaN).
     phenotypes : path, optional
-        ``SubjectPhenotypesDS`` (SUBJID, SEX 1=male 2=female, AGE, ...), joined by subject
+        ``SubjectPhenotypesDS`` (SUBJID, SEX 1=male 2=female or the words, AGE, ...), joined by subject
         (first two dash fields of the sample id) into ``sex``, ``age`` and the other columns.
     exclude_tissues : sequence of str
-        SMTS values whose samples are dropped (the paper drops "Brain" and "Fallopian Tube").
+        SMTS values whose samples are dropped (the paper drops "Brain" and "Fallopian Tube"),
+        matched case and surrounding spaces aside.
     transform : {"log10p1", "log2p1", "log1p", "none"}
         Applied in place while streaming; every transform but "none" rejects negative values.
     max_genes : int, optional
@@ -3553,10 +3554,46 @@ def load_table(
         values,
         sample_ids=sample_ids,
         samples=samples,
-        genes=genes,
+        genes=_symbols_from_gene_table(genes, mpath),
         name=_strip_suffixes(mpath),
         source=source,
     )
+
+
+def _symbols_from_gene_table(genes: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``genes`` with a symbol for each Ensembl id the file names without one, from the gene
+    table of the bundled GO snapshot (``data/go``). A matrix keyed by Ensembl ids alone (the
+    usual featureCounts or Salmon output) had its ids as symbols: ``neighbours --genes MYH7``,
+    the report's markers and a symbol-named upload found none of its genes."""
+    ids = pd.Index(genes.index.astype(str))
+    symbols = genes["symbol"] if "symbol" in genes.columns else pd.Series(np.nan, index=ids)
+    text = symbols.astype(object).where(symbols.notna(), None)
+    bare = np.asarray([t is None or str(t) == i for t, i in zip(text, ids, strict=True)])
+    bare &= np.asarray([bool(_ENSEMBL_RE.match(i)) for i in ids], dtype=bool)
+    if not bare.any():
+        return genes
+    from core.annotations import GeneOntology
+
+    try:
+        table = GeneOntology.load().map_genes(list(ids[bare]))
+    except (CoreError, OSError) as exc:  # the snapshot is part of the project: said if absent
+        log.warning("%s: gene symbols not looked up (%s): genes are named by their ids", path, exc)
+        return genes
+    found = table["matched"].to_numpy(dtype=bool) & table["symbol"].notna().to_numpy()
+    if not found.any():
+        return genes
+    out = genes.copy()
+    filled = pd.Series(text.to_numpy(), index=genes.index, dtype=object)
+    filled.iloc[np.flatnonzero(bare)[found]] = table["symbol"].to_numpy(dtype=object)[found]
+    out["symbol"] = filled.where(filled.notna(), np.nan)
+    log.info(
+        "%s: symbols of %d of its %d genes named by Ensembl ids alone taken from the GO "
+        "snapshot's gene table",
+        path,
+        int(found.sum()),
+        int(bare.sum()),
+    )
+    return out
 
 
 # =============================================================================== sources

@@ -34,6 +34,29 @@ def _genes_rows(real: pd.DataFrame, gene_ids: list[str], n_samples: int) -> pd.D
 
 
 # ----------------------------------------------------------------------------- numeric headers
+def test_genes_named_by_ensembl_ids_alone_get_their_symbols(tmp_path, gtex_acmg59_files):
+    """A featureCounts-like table keyed by Ensembl ids alone kept its ids as symbols: the model
+    then knew no MYH7 (``neighbours``, the report's markers, an upload named by symbols)."""
+    from core.cli import main
+
+    gct = pd.read_csv(gtex_acmg59_files["gct"], sep="\t", skiprows=2, nrows=59)
+    counts = gct.drop(columns="Description").iloc[:, :41].rename(columns={"Name": "gene_id"})
+    counts.loc[len(counts)] = ["ENSG99999999999.1", *counts.iloc[0, 1:]]  # known to no table
+    path = tmp_path / "counts.csv"
+    counts.to_csv(path, index=False)
+    es = load_table(path, transform="log2p1")
+    by_id = dict(zip(es.gene_ids, es.gene_symbols, strict=True))
+    described = dict(zip(gct["Name"], gct["Description"], strict=True))
+    assert by_id["ENSG00000092054.12"] == "MYH7" == described["ENSG00000092054.12"]
+    agree = [by_id[i] == described[i] for i in gct["Name"]]
+    assert sum(agree) >= 57, [(i, by_id[i], described[i]) for i in gct["Name"] if not agree]
+    assert by_id["ENSG99999999999.1"] == "ENSG99999999999.1"  # not known: the id stands in
+    model = tmp_path / "model"
+    args = ["train", "--matrix", str(path), "--transform", "log2p1", "--out", str(model)]
+    assert main([*args, "--epochs", "1", "--hidden", "8", "--gene-dim", "4"]) == 0
+    assert main(["neighbours", "--model", str(model), "--genes", "MYH7", "--k", "2"]) == 0
+
+
 def test_numbers_as_column_names_with_a_named_id_column(tmp_path, real):
     """Time points as sample names: 'gene,0.5,1.0,1.5,2,4.0' is a header, not a data row."""
     table = _genes_rows(real, list(real.columns[:6]), 5)
