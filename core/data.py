@@ -1626,8 +1626,9 @@ def load_gtex(
         ``SampleAttributesDS`` (tab-separated, with SAMPID and SMTS; SMTSD and any other columns
         are kept). Samples of the matrix absent from it are kept, unlabelled (NaN).
     phenotypes : path, optional
-        ``SubjectPhenotypesDS`` (SUBJID, SEX 1=male 2=female or the words, AGE, ...), joined by subject
-        (first two dash fields of the sample id) into ``sex``, ``age`` and the other columns.
+        ``SubjectPhenotypesDS`` (SUBJID, SEX 1=male 2=female or the words, AGE, ...), joined
+        by subject (first two dash fields of the sample id) into ``sex``, ``age`` and the other
+        columns.
     exclude_tissues : sequence of str
         SMTS values whose samples are dropped (the paper drops "Brain" and "Fallopian Tube"),
         matched case and surrounding spaces aside.
