@@ -1379,6 +1379,12 @@ class AppContext:
             return self.values[:, j] - pred
         raise DataError(f"unknown value mode {mode!r} (obs, pred or res)")
 
+    def modelled(self, j: int) -> bool:
+        """Whether dataset gene ``j`` is one of the model's genes (those it predicts and places
+        in gene space); True while no model is loaded (nothing to tell yet)."""
+        st = self.state()
+        return st is None or int(st.es_model_index[j]) >= 0
+
     def predicted(self, j: int) -> np.ndarray:
         """Model prediction of dataset gene ``j`` at every sample, (n_samples,) float32.
 

@@ -163,8 +163,14 @@ def color_options(context: Any, search: str | None, value: str | None) -> list[d
     typed = (search or "").strip()
     for j in context.search_genes(typed, limit=20):
         sym = context.gene_symbols[j]
+        modelled = context.modelled(j)
         for m in GENE_MODES:
             option = option_for(context, f"{m}:{sym}")
+            if m != "obs" and not modelled:
+                # a gene left out of training (--top-genes) has no prediction: offered, it
+                # answered two errors and left the map and the box saying different things
+                option = {**option, "label": f"{option['label']} (not in the model)"}
+                option["disabled"] = True
             # the dropdown keeps the options whose search text holds what was typed: the id
             # (and a versioned id, ENSG...11) find the gene as well as its symbol
             option["search"] = f"{option['label']} {context.gene_ids[j]} {typed}"

@@ -431,6 +431,18 @@ def test_model_trained_on_filtered_genes(sepira_es, tmp_path):
     assert ctx.gene_values(left_out, "obs").shape == (520,)
     with pytest.raises(DataError, match="not among the model's genes"):
         ctx.gene_values(left_out, "pred")
+    # its prediction and residual are shown, not offered (chosen, they answered two errors
+    # while the box said "model-predicted" over a map coloured by tissue)
+    from dashboard import sample_map
+
+    kept = int(np.flatnonzero(st.es_model_index >= 0)[0])
+    for j, offered in ((left_out, False), (kept, True)):
+        sym = str(ctx.gene_symbols[j])
+        options = {o["value"]: o for o in sample_map.color_options(ctx, sym, None)}
+        assert not options[f"obs:{sym}"].get("disabled")
+        for mode in ("pred", "res"):
+            assert bool(options[f"{mode}:{sym}"].get("disabled")) is not offered, (sym, mode)
+            assert ("not in the model" in options[f"{mode}:{sym}"]["label"]) is not offered
     assert "trained on 100 of the 467 genes" in model_summary(st.info)
     # without filters the settings keep the digest they had before the filters existed
     import hashlib
