@@ -225,10 +225,7 @@ def export_figure(
         listed = listed_symbols(context, color)
         if listed:  # the genes named, whole, in the file and its name (not list-KRT5-KRT1)
             parts[0] = "list_" + named_genes(listed, FILE_PART_CHARS - 5, file_name=True)
-            fig.update_layout(
-                title_text=f"{fig.layout.title.text}<br>mean z of "
-                f"{named_genes(listed, LISTED_TITLE_CHARS)}"
-            )
+            figures.add_title_line(fig, f"mean z of {named_genes(listed, LISTED_TITLE_CHARS)}")
     elif which == "gene-map":
         gene_view = (
             view.get("gene_color"),

@@ -142,6 +142,54 @@ def test_exported_legend_keeps_every_entry(coords):
     assert fig.layout.legend.tracegroupgap == 0  # no gap between the entries of each group
 
 
+def test_a_legend_under_a_journal_map_sits_under_the_plot(coords):
+    """An 85 mm file of GTEx's detailed tissues (a few names on two lines) had a band of 54 mm
+    blank between the plot and the legend: every row was charged the tallest entry's lines."""
+    import re
+
+    from dashboard.render import browser_path, render_image
+
+    if browser_path() is None:
+        pytest.skip("no Chromium for kaleido")
+    rng = np.random.default_rng(0)
+    names = [f"Tissue site {i}" for i in range(46)]
+    names += ["Brain - Nucleus accumbens (basal ganglia)", "Cells - EBV-transformed lymphocytes"]
+    labels = np.array([names[i % len(names)] for i in range(600)], dtype=object)
+    fig = figures.sample_map_categorical(rng.normal(size=(600, 2)), labels, ["s"] * 600, "SMTSD")
+    width, height, _ = figures.EXPORT_SIZES["single column (85 mm, 300 dpi)"]
+    page = int(figures.JOURNAL_PAGE_MM / 85.0 * width)  # as the export grows a journal file
+    out = figures.for_export(fig, width, height, max_height=page)
+    assert out.layout.legend.orientation == "h" and out.layout.height > height
+    svg = render_image(out, "svg", width, int(out.layout.height), 1).decode()
+    legend = re.search(r'<g class="legend"[^>]*translate\([\d.]+,\s*([\d.]+)\)', svg)
+    plot = re.search(r'<clipPath[^>]*xyplot[^>]*><rect width="[\d.]+" height="([\d.]+)"', svg)
+    top = re.search(r'<clipPath class="axesclip" id="[^"]*y"><rect x="0" y="([\d.]+)"', svg)
+    gap = float(legend.group(1)) - float(top.group(1)) - float(plot.group(1))
+    # the x axis' numbers and title lie between (about 60 px); 330 px before
+    assert 40 < gap < 130, gap
+
+
+def test_the_dataset_line_is_broken_for_a_narrow_file(coords):
+    """On an 85 mm file the dataset line ran past the right edge: the model's key was cut off.
+    It is now broken into lines, with the room they take; a line added under the title (the
+    genes of a gene list) takes its room too, instead of lying over the dataset line."""
+    line = "GTEx 2017-06-05_v8_RNASeQCv1.1.9_gene_reads.acmg_59: 16,877 samples × 59 genes; "
+    line += "model 15ea50652bde"
+    fig = figures.sample_map_continuous(coords, np.arange(200.0), ["s"] * 200, "v")
+    narrow = figures.name_dataset(figures.for_export(fig, 502, 400), line)
+    wide = figures.name_dataset(figures.for_export(fig, 1280, 720), line)
+    sub = narrow.layout.title.subtitle.text
+    assert sub.count("<br>") >= 1 and sub.replace("<br>", " ") == line
+    assert max(map(len, sub.split("<br>"))) <= (502 - 30) / (0.55 * 11)
+    assert "<br>" not in wide.layout.title.subtitle.text
+    assert narrow.layout.margin.t > wide.layout.margin.t
+    grid = figures.name_dataset(go.Figure(layout=dict(width=502)), line)  # the baseline maps
+    assert grid.layout.title.text.count("<br>") >= 1
+    top = fig.layout.margin.t
+    figures.add_title_line(fig, "mean z of A, B")
+    assert fig.layout.title.text.endswith("<br>mean z of A, B") and fig.layout.margin.t > top
+
+
 def test_long_category_names_are_wrapped_in_the_legend(coords):
     """GTEx's detailed tissue names (SMTSD, up to 45 characters) made the legend beside the map
     as wide as the map: they are wrapped at spaces, whole, and hover still names them whole."""
