@@ -542,7 +542,8 @@ def _splits(
     n_train = int(round(fraction * n_labelled))
     if n_train < 1 or n_train >= n_labelled:
         raise DataError(
-            f"fraction={fraction} of {n_labelled} labelled samples leaves {n_train} to train on: "
+            f"a training fraction of {fraction:g} of {n_labelled} labelled samples leaves "
+            f"{n_train} to train on: "
             "need at least 1 for training and 1 for testing"
         )
     rng = np.random.default_rng(seed)

@@ -971,6 +971,11 @@ def run_report(args: argparse.Namespace) -> int:
             [f"--model {loaded.dir}", *(f"--compare-models {x.dir}" for x in others)],
         )
     es = loaded.es
+    if args.k >= es.n_genes:  # said before the maps, not as a section with nothing in it
+        raise CoreError(
+            f"--k {args.k}: the model has {es.n_genes} genes, so a gene has at most "
+            f"{es.n_genes - 1} neighbours; choose a smaller --k"
+        )
     args.missing_note = _missing_note(es.values)
     print(f"data: {es.name}: {es.n_samples} samples x {es.n_genes} genes", file=sys.stderr)
     figures: dict[str, Any] = {}

@@ -369,6 +369,19 @@ def test_evaluate_writes_json_others_read_and_takes_a_repeated_classifier_once(
     assert result
 
 
+def test_report_k_beyond_the_genes_and_a_tiny_fraction_are_said(tiny_cli_model, tmp_path, capsys):
+    """``report --k 1000`` on a 30-gene model ended "successfully" with a section saying there
+    were no neighbourhoods; a tiny --fraction was said as "fraction=0.0001"."""
+    report = ["report", "--model", tiny_cli_model, "--out", tmp_path / "r", "--no-go", *EVALUATE]
+    code, err = _run([*report, "--k", "1000"], capsys)
+    assert code == 2 and "--k 1000: the model has 30 genes" in err, err
+    assert not (tmp_path / "r").exists()
+    out = tmp_path / "e.json"
+    evaluate = ["evaluate", "--model", tiny_cli_model, "--out", out, *EVALUATE]
+    code, err = _run([*evaluate, "--fraction", "0.0001"], capsys)
+    assert code == 2 and "a training fraction of 0.0001 of 60 labelled samples" in err, err
+
+
 def test_report_never_replaces_other_files(tiny_cli_model, tmp_path, capsys):
     from core.files import replace_dir
 
