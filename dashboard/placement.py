@@ -130,6 +130,8 @@ def place_upload(
     table = context.place_samples(raw, filename or "upload", transform=transform, **extra)
     label = table.attrs.get("label")
     records = _records(table)
+    for record in records:  # in the CSV too: the page said it, the file did not
+        record["transform_applied"] = transform
     n = len(table)
     info = f"{n} sample{'' if n == 1 else 's'} from {filename or 'the upload'} placed"
     info += f" ({transform} applied)" if transform != "none" else " (values used as they are)"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import io
 import json
 
 import numpy as np
@@ -185,6 +186,11 @@ def test_values_far_off_the_training_scale_are_said(sepira_es, gtex_rows, tmp_pa
     fine = placement.place_upload(ctx, _data_url(table.to_csv(index=False).encode()), "ok.csv",
                                   False)  # fmt: skip
     assert not any("far" in w for w in fine["warnings"]), fine["warnings"]
+    # the transform applied, in every placed sample's row (of the page's CSV too)
+    assert {r["transform_applied"] for r in fine["records"]} == {"none"}
+    frame = pd.read_csv(io.BytesIO(placement.placed_csv(fine["records"], ctx)[0]["content"]
+                                   .encode()))  # fmt: skip
+    assert (frame["transform_applied"] == "none").all() and len(frame) == len(table)
     # a gene the model does not have, in other units, is not the model genes' scale
     counted = table.assign(ENSG00000999999=[3.2e7, 2.9e7, 4.1e7, 3.8e7])
     extra = placement.place_upload(ctx, _data_url(counted.to_csv(index=False).encode()),
