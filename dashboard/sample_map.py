@@ -737,6 +737,16 @@ def upload_reset(props: list[str], contents: str | None) -> Any:
     return no_update
 
 
+def list_text_after(props: list[str], color: Any) -> Any:
+    """The new text of the gene-list box after a call of the ``color-by`` callback: the genes of
+    a list file just read (the box kept the list typed before, and "Colour by this list" went
+    back to it), else ``no_update``."""
+    read = f"{ids.GENE_LIST_UPLOAD}.contents" in props
+    if read and isinstance(color, str) and parse_color(color)[0] == "list":
+        return parse_color(color)[1]
+    return no_update
+
+
 def upload_bytes(contents: str | None, filename: str | None, max_bytes: int) -> bytes:
     """The bytes of a ``dcc.Upload`` (a base64 data URL); DataError when unreadable or too big."""
     import base64
@@ -837,6 +847,7 @@ def register_callbacks(app: Any) -> None:
         Output(ids.FOCUS_GENE, "data"),
         Output(alert_id("color"), "children"),
         Output(ids.GENE_LIST_UPLOAD, "contents"),
+        Output(ids.GENE_LIST, "value"),
         Input(ids.URL, "search"),
         Input(ids.GENE_MAP, "clickData"),
         Input(ids.GENE_SEARCH, "value"),
@@ -876,7 +887,7 @@ def register_callbacks(app: Any) -> None:
             gene_search,
             (upload_contents, upload_name),
         )
-        return *out, upload_reset(props, upload_contents)
+        return *out, upload_reset(props, upload_contents), list_text_after(props, out[0])
 
     # once the list file is read (its contents emptied above), also empty the file input: the
     # browser sends no change for the same file chosen again otherwise

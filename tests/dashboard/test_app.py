@@ -49,6 +49,9 @@ def test_layout_has_public_ids(context, sepira_es):
         if isinstance(dep.get("id"), str)
     }
     assert inputs <= found, inputs - found
+    # the colouring's callback also writes the gene-list box (a list file's genes shown)
+    outputs = [key for key in app.callback_map if f"{ids.COLOR_BY}.value" in key]
+    assert len(outputs) == 1 and f"{ids.GENE_LIST}.value" in outputs[0], outputs
     assert app.fe_context.state() is not None  # the stored model is found
     assert len(app.callback_map) >= 10
     client = app.server.test_client()

@@ -604,6 +604,12 @@ def test_emptied_gene_list_upload_is_ignored_and_a_read_one_is_emptied(context):
     assert out[0] is no_update and out[4] is no_update and out[5] is no_update
     assert sample_map.upload_reset([prop], None) is no_update
     assert sample_map.upload_reset([prop], _data_url(b"GATA4\n")) is None  # read: emptied
+    # the box shows the file's genes (it kept the list typed before, and "Colour by this
+    # list" went back to that one); a list applied from the box leaves the box alone
+    assert sample_map.list_text_after([prop], "list:GATA4, TBX5") == "GATA4, TBX5"
+    assert sample_map.list_text_after([prop], no_update) is no_update  # the file was not read
+    applied = f"{ids.GENE_LIST_APPLY}.n_clicks"
+    assert sample_map.list_text_after([applied], "list:GATA4, TBX5") is no_update
     assert sample_map.upload_reset([f"{ids.COLOR_BY}.value"], None) is no_update
 
 
