@@ -1757,7 +1757,12 @@ class AppContext:
             out["x"] = st.sample_embedding[sel, 0]
             out["y"] = st.sample_embedding[sel, 1]
         for c in self.annotation_columns:
-            out[c] = self.samples[c].to_numpy()[sel]
+            column = self.samples[c].iloc[sel].reset_index(drop=True)
+            finite = column.dropna()
+            if column.dtype.kind == "f" and len(finite) and (finite == finite.round()).all():
+                # codes kept as floats beside blanks (GTEx's DTHHRDY): 4, as the page says, not 4.0
+                column = column.astype("Int64")
+            out[c] = column.values
         return out
 
     # ------------------------------------------------------------------ in-silico probe

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 from pathlib import Path
 
 import numpy as np
@@ -414,6 +415,25 @@ def test_gene_missing_everywhere_is_left_out_of_training(sepira_es, tmp_path):
     st = ctx.state()
     assert st.gene_embedding.shape[0] == es.n_genes - 1
     assert st.es_model_index[5] < 0 and (np.delete(st.es_model_index, 5) >= 0).all()
+
+
+def test_selection_csv_writes_whole_codes_as_the_page_shows_them(sepira_es, tmp_path):
+    """GTEx's DTHHRDY (codes beside blanks, read as floats) was written 4.0 in the selection's
+    CSV while the page said "4: slow death"."""
+    es = sepira_es.subset(samples=np.arange(40))
+    es.samples = es.samples.assign(
+        DTHHRDY=[np.nan if i % 5 == 0 else float(i % 4) for i in range(40)],
+        RIN=np.linspace(5.5, 9.5, 40),
+    )
+    settings = ModelSettings(gene_dim=4, standin=True)
+    ctx = AppContext(es, DashboardConfig(cache_dir=tmp_path, settings=settings, gene_layout="pca"))
+    ctx.train()
+    text = ctx.selection_table([1, 2, 5]).to_csv(index=False)
+    table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    assert list(table["DTHHRDY"]) == ["1", "2", ""]  # not 1.0, 2.0
+    assert list(table["RIN"].astype(float)) == pytest.approx(
+        list(es.samples["RIN"].iloc[[1, 2, 5]])
+    )
 
 
 def test_model_trained_on_filtered_genes(sepira_es, tmp_path):
