@@ -687,6 +687,10 @@ def build_layout(context: Any) -> html.Div:
                     options=[{"label": place_transform_label(transform), "value": "raw"}],
                     value=["raw"] if transform != "none" else [],
                     className="inline",
+                    # kept by the tab: after a reload, samples placed with the box ticked came
+                    # back said "(log2p1 applied)" beside an unticked box
+                    persistence=True,
+                    persistence_type="session",
                 ),
                 html.Button("Clear", id=ids.PLACE_CLEAR, n_clicks=0, className="button small"),
                 html.Button(

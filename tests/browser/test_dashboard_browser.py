@@ -382,3 +382,22 @@ def test_a_view_found_for_a_cleared_upload_is_dropped(app_url, driver):
     assert out["other"] == ["KEEP"] * 7
     assert out["nothing"] == ["KEEP"] * 7
     assert out["none_for_none"][5] is True
+
+
+def test_the_log_box_of_uploads_survives_a_reload(app_url, driver):
+    """Ticked or unticked by hand, the "apply log2(x+1)" box came back at its default after a
+    reload, beside samples said placed with the other choice."""
+    from selenium.webdriver.common.by import By
+
+    _loaded(driver, app_url)
+    _scroll_to(driver, "place-transform")
+
+    def ticked() -> bool:
+        return bool(_js(driver, "return document.querySelector('#place-transform input').checked"))
+
+    before = ticked()
+    driver.find_element(By.CSS_SELECTOR, "#place-transform input").click()
+    _wait(driver, lambda: ticked() is not before, 10, "the box to change")
+    _loaded(driver, app_url)
+    _scroll_to(driver, "place-transform")
+    _wait(driver, lambda: ticked() is not before, 20, "the box as it was left")

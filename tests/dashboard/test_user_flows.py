@@ -423,6 +423,13 @@ def test_an_exported_zoom_on_the_gene_map_labels_the_neighbours_in_view(context,
     assert list(zoomed.layout.xaxis.range) == [x0, x1]
 
 
+def test_the_log_box_of_uploads_is_kept_by_the_tab(context):
+    """Samples placed with "apply log2(x+1)" ticked came back after a reload said as such,
+    beside the box unticked again: the same file dropped again was placed untransformed."""
+    box = _find(build_layout(context), ids.PLACE_TRANSFORM)
+    assert box.persistence is True and box.persistence_type == "session"
+
+
 def test_placed_fit_error_is_shown_in_significant_digits(context):
     """An upload in other units had a fit error of 2.2e18, shown as the integer
     2161725622114582500; the column now shows 4 significant digits in any magnitude."""
