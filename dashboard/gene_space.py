@@ -348,6 +348,18 @@ def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict]
         return [], [], None
     try:
         j = context.gene_index(focus)
+        if not context.modelled(j):  # not an error: the gene colours the samples all the same
+            n_model = len(context.require_state().gene_es_index)
+            return (
+                [],
+                [],
+                _alert(
+                    f"{context.gene_symbols[j]} is not among the {n_model:,} genes the model was "
+                    f"trained on (of the {context.n_genes:,} here): it has no place in gene space "
+                    "and no neighbours; its observed values still colour the samples",
+                    "warning",
+                ),
+            )
         nb = context.neighbors(j, _k(k, context))
         # by column: a symbol may name several genes of the dataset (GTEx: Y_RNA, ...); a
         # model's gene that the dataset lacks has neither

@@ -463,6 +463,12 @@ def test_model_trained_on_filtered_genes(sepira_es, tmp_path):
         for mode in ("pred", "res"):
             assert bool(options[f"{mode}:{sym}"].get("disabled")) is not offered, (sym, mode)
             assert ("not in the model" in options[f"{mode}:{sym}"]["label"]) is not offered
+    # in focus, it has no neighbours: said as a warning, not an error
+    from dashboard.gene_space import neighbor_tables
+
+    rows, terms, alert = neighbor_tables(ctx, str(ctx.gene_symbols[left_out]), 5)
+    assert rows == [] and terms == [] and alert.className == "alert alert-warning"
+    assert "is not among the 100 genes the model was trained on (of the 467 here)" in alert.children
     assert "trained on 100 of the 467 genes" in model_summary(st.info)
     # without filters the settings keep the digest they had before the filters existed
     import hashlib
