@@ -300,7 +300,7 @@ class ExpressionSet:
         self.name = name
         self.source = source
         self._fingerprint: str | None = None
-        self._lookup: dict[str, dict[str, int]] | None = None
+        self._lookup: list[dict[str, int]] | None = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -321,7 +321,8 @@ class ExpressionSet:
         ----------
         values : array-like, shape (n_samples, n_genes)
             Log-scale expression (NaN = missing); converted to float32 C-contiguous (no copy
-            when it already is).
+            when it already is). A DataFrame's index and columns are the sample and gene ids
+            (unless ``sample_ids`` / ``gene_ids`` are given; a RangeIndex names nothing).
         sample_ids, gene_ids : sequence of str, optional
             Unique ids; default ``sample_0..`` / ``gene_0..`` (or the index of ``samples`` /
             ``genes`` when those are given with a matching length).
@@ -345,6 +346,12 @@ class ExpressionSet:
         """
         arr = None
         if isinstance(values, pd.DataFrame):
+            # a DataFrame's labels are its ids (they were left out: the rows took the order of
+            # ``samples`` and another sample's id and tissue); a RangeIndex names nothing
+            if sample_ids is None and not isinstance(values.index, pd.RangeIndex):
+                sample_ids = np.asarray(values.index.astype(str))
+            if gene_ids is None and not isinstance(values.columns, pd.RangeIndex):
+                gene_ids = np.asarray(values.columns.astype(str))
             # nullable and pyarrow columns (Float64, Int64, float64[pyarrow]) hold pd.NA for a
             # missing value, which numpy cannot take for a float: read as NaN
             try:
@@ -435,23 +442,18 @@ class ExpressionSet:
         return default_label_column(self.samples, preferred)
 
     # ------------------------------------------------------------------ gene lookup
-    def _gene_lookup(self) -> dict[str, dict[str, int]]:
+    def _gene_lookup(self) -> list[dict[str, int]]:
         if self._lookup is None:
-            ids: dict[str, int] = {}
-            unversioned: dict[str, int] = {}
-            symbols: dict[str, int] = {}
-            for i, (gid, sym) in enumerate(zip(self.gene_ids, self.gene_symbols, strict=True)):
-                ids.setdefault(gid.upper(), i)
-                unversioned.setdefault(_strip_version(gid).upper(), i)
-                symbols.setdefault(sym.upper(), i)
-            self._lookup = {"id": ids, "unversioned": unversioned, "symbol": symbols}
+            self._lookup = gene_lookup_tables(self.gene_ids, self.gene_symbols)
         return self._lookup
 
     def gene_index(self, query: str) -> int:
         """Column index of a gene given by symbol (case-insensitive) or id.
 
-        An Ensembl id matches with or without its version suffix (``ENSG00000117118`` finds
-        ``ENSG00000117118.9``). When a symbol names several genes, the first one is returned.
+        An id or symbol written exactly wins over one that differs in case (``Gata4``, mouse,
+        beside ``GATA4``, human); an Ensembl id matches with or without its version suffix
+        (``ENSG00000117118`` finds ``ENSG00000117118.9``). When a symbol names several genes,
+        the first one is returned.
 
         Raises
         ------
@@ -461,16 +463,10 @@ class ExpressionSet:
         key = str(query).strip()
         if not key:
             raise DataError("empty gene name")
-        lookup = self._gene_lookup()
+        idx = find_gene(self._gene_lookup(), key)
+        if idx is not None:
+            return idx
         up = key.upper()
-        for table, k in (
-            ("id", up),
-            ("symbol", up),
-            ("unversioned", _strip_version(key).upper()),
-        ):
-            idx = lookup[table].get(k)
-            if idx is not None:
-                return idx
         names = list(dict.fromkeys([*self.gene_symbols.tolist(), *self.gene_ids.tolist()]))
         close = difflib.get_close_matches(key, names, n=5, cutoff=0.6)
         if not close:
@@ -507,6 +503,22 @@ class ExpressionSet:
             return np.arange(n)[selector]
         if isinstance(selector, str):
             selector = [selector]
+        if (
+            isinstance(selector, pd.Series)
+            and selector.dtype == bool
+            and not isinstance(selector.index, pd.RangeIndex)
+        ):
+            # a mask labelled by id (``samples["tissue"] == "Liver"`` of a table in another
+            # order) is read by its labels: by position it picked other samples
+            ids = pd.Index(self.sample_ids if axis == "samples" else self.gene_ids)
+            labels = selector.index.astype(str)
+            if labels.has_duplicates or not ids.isin(labels).all():
+                missing = ids[~ids.isin(labels)][:5].tolist()
+                raise DataError(
+                    f"the {axis} mask is labelled by ids that are not this set's {axis} "
+                    f"(e.g. missing {missing}): give a mask in the set's order, or by its ids"
+                )
+            selector = selector.set_axis(labels).reindex(ids).to_numpy(dtype=bool)
         sel = np.asarray(selector)
         if sel.ndim != 1:
             raise DataError(f"{axis} selector must be 1-D, got shape {sel.shape}")
@@ -790,6 +802,31 @@ DROPPED_NAMES_KEPT = 5000
 
 #: An Ensembl id's version, and what follows it (GTEx's ``_PAR_Y``, a gene's copy on Y).
 _VERSION_RE = re.compile(r"^(ENS[A-Z]*G\d{6,})\.\d+(.*)$")
+
+
+def gene_lookup_tables(gene_ids: Any, gene_symbols: Any) -> list[dict[str, int]]:
+    """The tables :func:`find_gene` looks a name up in: ids and symbols as written, then with
+    case ignored, then Ensembl ids without their version (first gene of each key)."""
+    tables: list[dict[str, int]] = [{}, {}, {}, {}, {}]
+    for i, (gid, sym) in enumerate(zip(gene_ids, gene_symbols, strict=True)):
+        gid, sym = str(gid), str(sym)
+        for table, key in zip(
+            tables,
+            (gid, sym, gid.upper(), sym.upper(), _strip_version(gid).upper()),
+            strict=True,
+        ):
+            table.setdefault(key, i)
+    return tables
+
+
+def find_gene(tables: list[dict[str, int]], name: str) -> int | None:
+    """Position of the gene ``name`` names (:func:`gene_lookup_tables`), or None: an exact id or
+    symbol first (a mouse ``Gata4`` beside the human ``GATA4`` found the mouse gene for
+    "GATA4", and a data source replayed its gene subset onto the wrong one)."""
+    name = str(name).strip()
+    up = name.upper()
+    keys = (name, name, up, up, _strip_version(name).upper())
+    return next((t[k] for t, k in zip(tables, keys, strict=True) if k in t), None)
 
 
 def _strip_version(gene_id: str) -> str:
@@ -3286,7 +3323,8 @@ def _warn_of_case_twins(path: Path, gene_ids: pd.Index) -> None:
     shown = "; ".join("/".join(g) for g in groups.iloc[:5])
     log.warning(
         "%s: %d gene name(s) differ from another only by letter case (%s%s): both are kept, "
-        "but a search by name finds only the first; merge or rename them if they are one gene",
+        "and a name finds the gene written so, another spelling (TP53 for Tp53) the first; "
+        "merge or rename them if they are one gene",
         path,
         len(groups),
         shown,

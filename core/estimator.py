@@ -29,6 +29,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,8 @@ from core.data import (
     LOG_SCALE_MAX,
     MAX_EXPRESSION_VALUE,
     ExpressionSet,
-    _strip_version,
+    find_gene,
+    gene_lookup_tables,
     match_genes,
 )
 from core.errors import ModelError
@@ -68,6 +70,29 @@ INITS = ("pca", "random")
 FIT_ERROR_FACTOR = 5.0
 NEIGHBOUR_SPACES = ("centered", "values")
 GRAPH_COMPONENTS = 50  # principal components behind the samples' neighbour graph
+
+
+def _samples_by_id(es: Any) -> pd.DataFrame | None:
+    """A copy of ``es.samples`` indexed by the sample ids, as :meth:`FactorizedEmbeddings.save`
+    writes them and ``load`` checks them. Annotations replaced by hand (``es.samples =
+    es.samples.reset_index()``) were saved as they were, and the saved model could not be
+    loaded: rows in matrix order are given the ids, rows by id are put in the set's order."""
+    samples = getattr(es, "samples", None)
+    if samples is None:
+        return None
+    ids = pd.Index(np.asarray(es.sample_ids).astype(str), name=samples.index.name or "sample_id")
+    index = samples.index.astype(str)
+    if index.equals(ids):
+        return samples.copy()
+    if not index.has_duplicates and ids.isin(index).all():
+        return samples.set_axis(index).reindex(ids).rename_axis(ids.name)
+    if isinstance(samples.index, pd.RangeIndex) and len(samples) == len(ids):
+        return samples.set_axis(ids)
+    raise ModelError(
+        f"the samples' annotations ({len(samples)} rows) are indexed neither by the "
+        f"{len(ids)} sample ids (e.g. {index[:2].tolist()}) nor in the matrix's order: set "
+        "their index to the sample ids"
+    )
 
 
 def _as_expression_set(es, what: str):
@@ -446,6 +471,9 @@ class FactorizedEmbeddings:
         self.neighbour_power = _optional_float(neighbour_power, "neighbour_power")
         self.neighbour_k = None if neighbour_k is None else as_int(neighbour_k, "neighbour_k")
         self.neighbour_decay = _optional_float(neighbour_decay, "neighbour_decay")
+        # as given (None: by the regulariser, 0.7 without it), so that get_params() with
+        # another neighbour_weight builds the model that weight gives
+        self.reassign_until = _optional_float(reassign_until, "reassign_until")
         self.train_config = TrainConfig(
             epochs=1 if self.epochs is None else self.epochs,
             lr=lr,
@@ -504,7 +532,7 @@ class FactorizedEmbeddings:
             "pairs_per_step": t.pairs_per_step,
             "max_genes_per_step": t.max_genes_per_step,
             "reassign_every": t.reassign_every,
-            "reassign_until": t.reassign_until,
+            "reassign_until": self.reassign_until,
             "grid_size": t.grid_size,
             "sample_lr_scale": t.sample_lr_scale,
             "sample_noise": t.sample_noise,
@@ -533,7 +561,13 @@ class FactorizedEmbeddings:
         params = self.get_params()
         if params["epochs"] is None:
             params["epochs"] = self.n_epochs_
-        for name in ("neighbour_weight", "neighbour_power", "neighbour_k", "neighbour_decay"):
+        for name in (
+            "neighbour_weight",
+            "neighbour_power",
+            "neighbour_k",
+            "neighbour_decay",
+            "reassign_until",
+        ):
             if params[name] is None:
                 params[name] = getattr(self.train_config, name)
         # the graph left out (one gene on the centred graph): the weight trained with
@@ -599,6 +633,7 @@ class FactorizedEmbeddings:
         usable, unchanged).
         """
         es = _as_expression_set(es, "fit")
+        samples = _samples_by_id(es)  # before training: said now, not after it
         values = np.asarray(es.values, dtype=np.float32)
         if values.ndim != 2 or values.shape[0] < 2 or values.shape[1] < 1:
             raise ModelError(
@@ -689,7 +724,7 @@ class FactorizedEmbeddings:
         self.sample_ids_ = np.asarray(es.sample_ids).astype(str)
         self.gene_ids_ = np.asarray(es.gene_ids).astype(str)
         self.gene_symbols_ = np.asarray(es.gene_symbols).astype(str)
-        self.samples_ = es.samples.copy() if getattr(es, "samples", None) is not None else None
+        self.samples_ = samples
         self.data_source_ = dict(getattr(es, "source", None) or {})
         self.dataset_name_ = str(getattr(es, "name", "") or "")
         self.dataset_fingerprint_ = es.fingerprint() if hasattr(es, "fingerprint") else ""
@@ -781,9 +816,9 @@ class FactorizedEmbeddings:
     def _gene_positions(self, genes) -> np.ndarray:
         """Positions in :attr:`gene_ids_` of ``genes`` (see :meth:`predict`), int64.
 
-        Names are looked up as :meth:`core.data.ExpressionSet.gene_index` does: the id, then the
-        symbol (case ignored; the first gene when a symbol names several), then the id without
-        its Ensembl version.
+        Names are looked up as :meth:`core.data.ExpressionSet.gene_index` does: the id or
+        symbol as written, then with case ignored (the first gene when a symbol names several),
+        then the id without its Ensembl version.
 
         Raises
         ------
@@ -813,15 +848,10 @@ class FactorizedEmbeddings:
             return index
         if arr.dtype.kind not in "UO":
             raise ModelError(f"genes must be indices, a mask or gene names, got dtype {arr.dtype}")
-        tables: tuple[dict[str, int], ...] = ({}, {}, {})
-        for i, (gid, sym) in enumerate(zip(self.gene_ids_, self.gene_symbols_, strict=True)):
-            tables[0].setdefault(str(gid).upper(), i)
-            tables[1].setdefault(str(sym).upper(), i)
-            tables[2].setdefault(_strip_version(str(gid)).upper(), i)
+        tables = gene_lookup_tables(self.gene_ids_, self.gene_symbols_)
         index, unknown = [], []
         for name in (str(g).strip() for g in arr):
-            keys = (name.upper(), name.upper(), _strip_version(name).upper())
-            hit = next((t[k] for t, k in zip(tables, keys, strict=True) if k in t), None)
+            hit = find_gene(tables, name)
             if hit is None:
                 unknown.append(name)
             else:
@@ -1007,7 +1037,9 @@ class FactorizedEmbeddings:
         if getattr(self, "_key", None) is None:
             module = self._check_fitted()
             h = hashlib.blake2b(digest_size=12)
-            h.update(json.dumps(self.get_params(), sort_keys=True).encode())
+            params = self.get_params()  # the value trained with: keys as before the raw one
+            params["reassign_until"] = self.train_config.reassign_until
+            h.update(json.dumps(params, sort_keys=True).encode())
             for name, tensor in sorted(module.state_dict().items()):
                 h.update(name.encode())
                 h.update(tensor.detach().cpu().contiguous().numpy().tobytes())

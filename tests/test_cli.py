@@ -76,8 +76,9 @@ def test_pure_objective_from_the_command_line(small_matrix, tmp_path):
     out = tmp_path / "pure"
     args = ["train", "--matrix", str(small_matrix), "--out", str(out), "--epochs", "2"]
     assert main(args + ["--hidden", "16", "--gene-dim", "4", "--neighbour-weight", "0"]) == 0
-    params = FactorizedEmbeddings.load(out).get_params()
-    assert params["neighbour_weight"] == 0.0 and params["reassign_until"] == 0.7
+    model = FactorizedEmbeddings.load(out)
+    params = model.get_params()
+    assert params["neighbour_weight"] == 0.0 and model.train_config.reassign_until == 0.7
     ranked = tmp_path / "ranked"
     args = ["train", "--matrix", str(small_matrix), "--out", str(ranked), "--epochs", "2"]
     assert main(args + ["--hidden", "16", "--gene-dim", "4", "--neighbour-decay", "5"]) == 0

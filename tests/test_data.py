@@ -333,6 +333,53 @@ def test_load_source_simulated(monkeypatch):
     assert es.source["steps"] == source["steps"]
 
 
+def test_from_array_takes_a_dataframes_labels_as_ids(sepira_file):
+    """A DataFrame's index and columns were ignored: with annotations in another row order,
+    518 of 520 samples carried another sample's id and tissue, and no gene was GATA4."""
+    raw = pd.read_csv(sepira_file, index_col="sample")
+    expr = raw.drop(columns="tissue")
+    shuffled = raw[["tissue"]].sample(frac=1, random_state=0)
+    es = ExpressionSet.from_array(expr, samples=shuffled)
+    assert list(es.sample_ids) == list(expr.index) and list(es.gene_ids) == list(expr.columns)
+    assert (es.samples["tissue"].to_numpy() == raw["tissue"].to_numpy()).all()
+    assert es.values[0, es.gene_index("GATA4")] == np.float32(expr["GATA4"].iloc[0])
+    # a RangeIndex names nothing: ids as before
+    plain = ExpressionSet.from_array(pd.DataFrame(np.ones((2, 3))))
+    assert list(plain.sample_ids) == ["sample_0", "sample_1"]
+    assert list(plain.gene_ids) == ["gene_0", "gene_1", "gene_2"]
+    # ids given win over the labels
+    named = ExpressionSet.from_array(expr.iloc[:2, :2], sample_ids=["a", "b"])
+    assert list(named.sample_ids) == ["a", "b"] and list(named.gene_ids) == list(expr.columns[:2])
+
+
+def test_an_exact_name_wins_and_a_labelled_mask_is_read_by_its_labels(tmp_path, sepira_file):
+    """A mouse Gata4 beside the human GATA4: "GATA4" found Gata4, and a data source replayed
+    its gene subset onto the wrong gene (the model then "lacked" one of its genes). A mask
+    labelled by sample id picked samples by position (the "Liver" subset held 2 livers)."""
+    from core.estimator import FactorizedEmbeddings
+
+    table = pd.DataFrame(
+        {"Gata4": [0.0] * 4, "GATA4": [1.0, 2, 3, 4], "ACTB": [5.0, 6, 7, 8]},
+        index=pd.Index(["s1", "s2", "s3", "s4"], name="sample"),
+    )
+    table.to_csv(tmp_path / "xeno.csv")
+    full = load_table(tmp_path / "xeno.csv")
+    assert list(full.subset(genes=["GATA4"]).gene_ids) == ["GATA4"]
+    assert full.gene_index("Gata4") == 0 and full.gene_index("gata4") == 0  # as written, first
+    sub = full.subset(genes=np.array([False, True, True]))
+    again = load_source(sub.source)
+    assert list(again.gene_ids) == ["GATA4", "ACTB"] and again.fingerprint() == sub.fingerprint()
+    model = FactorizedEmbeddings(epochs=1, hidden=(4,), gene_dim=2, device="cpu").fit(full)
+    assert list(model._gene_positions(["GATA4", "Gata4", "actb"])) == [1, 0, 2]
+    # a mask labelled by sample id, in another order than the set's
+    es = load_table(sepira_file)
+    shuffled = es.samples.sample(frac=1, random_state=0)
+    liver = es.subset(samples=shuffled["tissue"] == "Liver")
+    assert set(liver.samples["tissue"]) == {"Liver"} and liver.n_samples == 20
+    with pytest.raises(DataError, match="labelled by ids that are not this set's samples"):
+        es.subset(samples=shuffled["tissue"].iloc[:10] == "Liver")
+
+
 def test_from_array_validation():
     es = ExpressionSet.from_array(np.arange(6, dtype=np.int64).reshape(2, 3))
     assert es.values.dtype == np.float32 and list(es.sample_ids) == ["sample_0", "sample_1"]

@@ -320,8 +320,8 @@ def test_empty_gene_columns_and_date_names_warn(tmp_path, real, caplog):
 
 
 def test_gene_names_that_differ_only_by_case_warn(tmp_path, real, caplog):
-    """TP53 and tp53 stay two genes (mouse and human symbols differ so), but a search by name
-    finds only the first: the loader says so."""
+    """TP53 and tp53 stay two genes (mouse and human symbols differ so); a name finds the gene
+    written so, another spelling the first: the loader says so."""
     block = real.iloc[:6, :4].copy()
     first = block.columns[0]
     block.columns = [first, block.columns[1], first.lower(), block.columns[3]]
@@ -332,7 +332,9 @@ def test_gene_names_that_differ_only_by_case_warn(tmp_path, real, caplog):
     assert f"1 gene name(s) differ from another only by letter case ({first}/{first.lower()})" in (
         caplog.text
     )
-    assert es.gene_index(first.lower()) == 0  # the first of the two
+    assert es.gene_index(first.lower()) == 2 and es.gene_index(first) == 0  # as written
+    assert es.gene_index(first.capitalize()) == 0  # another spelling: the first of the two
+    assert "a name finds the gene written so" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="core.data"):
         real.iloc[:6, :4].to_csv(tmp_path / "plain.csv", index_label="sample")

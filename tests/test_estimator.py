@@ -260,8 +260,14 @@ def test_defaults_regularise_the_map_and_search_early():
     with pytest.raises(ModelError, match="neighbour"):
         FactorizedEmbeddings(neighbour_weight=-0.1)
     # a fitted model records them, and a reloaded one trains the same way
-    params = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(_small()).get_params()
-    assert params["neighbour_weight"] is None and params["reassign_until"] == 0.0
+    fitted = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(_small())
+    params = fitted.get_params()
+    assert params["neighbour_weight"] is None and params["reassign_until"] is None
+    assert fitted.trained_params()["reassign_until"] == 0.0
+    # settings read back and changed build what the change gives (reassign_until was 0.0,
+    # resolved for the regulariser, and stayed so without it)
+    params["neighbour_weight"] = 0
+    assert FactorizedEmbeddings(**params).train_config.reassign_until == 0.7
 
 
 def test_regulariser_settings_follow_the_number_of_samples(tmp_path, monkeypatch):
@@ -642,6 +648,24 @@ def test_annotations_saved_in_another_order_are_read_in_the_models(tmp_path):
     assert list(back.samples_.index) == list(fe.sample_ids_)
     assert back.samples_["k"].tolist() == list(range(es.n_samples))  # each id keeps its row
     pd.testing.assert_frame_equal(back.samples_, fe.samples_, check_index_type=False)
+
+
+def test_annotations_replaced_by_hand_are_saved_so_that_they_load(tmp_path):
+    """``es.samples = es.samples.reset_index()`` (ids back as a column): the model saved, and
+    then could not be loaded ("another model's annotations?"), its training lost."""
+    es = _small()
+    samples = pd.DataFrame({"k": np.arange(es.n_samples)}, index=es.sample_ids)
+    es = ExpressionSet.from_array(es.values, es.sample_ids, es.gene_ids, samples=samples)
+    es.samples = es.samples.reset_index()  # rows in matrix order, a RangeIndex
+    back = FactorizedEmbeddings.load(_tiny().fit(es).save(tmp_path / "m"))
+    assert list(back.samples_.index) == list(es.sample_ids)
+    assert back.samples_["k"].tolist() == list(range(es.n_samples))
+    es.samples = samples.iloc[::-1].copy()  # by id, in another order: put in the set's
+    back = FactorizedEmbeddings.load(_tiny().fit(es).save(tmp_path / "m2"))
+    assert back.samples_["k"].tolist() == list(range(es.n_samples))
+    es.samples = samples.iloc[:-1].set_axis([f"x{i}" for i in range(es.n_samples - 1)])
+    with pytest.raises(ModelError, match="indexed neither by the"):  # before training
+        _tiny().fit(es)
 
 
 def test_save_never_replaces_a_folder_of_other_files(tmp_path):
