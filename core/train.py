@@ -245,7 +245,8 @@ def resolve_device(device: str) -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if str(device).startswith("cuda") and not torch.cuda.is_available():
         raise ModelError(
-            f"device {device!r} was asked for but no CUDA GPU is available; use --device cpu"
+            f"device {device!r} was asked for but no CUDA GPU is available; use the CPU "
+            "(device cpu, or auto)"
         )
     resolved = torch.device(device)
     if resolved.type == "cuda" and (resolved.index or 0) >= torch.cuda.device_count():

@@ -649,3 +649,13 @@ def test_scores_of_rows_with_holes_are_the_fit_of_their_observed_values():
         seen = np.isfinite(values[i])
         direct = np.linalg.lstsq(vt[:, seen].T.astype(np.float64), x[i, seen], rcond=None)[0]
         np.testing.assert_allclose(out[i], direct / s, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is here")
+def test_cuda_asked_without_a_gpu_is_said_in_the_librarys_words():
+    """The library's message named the command line's flag (``use --device cpu``)."""
+    from core.train import resolve_device
+
+    with pytest.raises(ModelError, match="no CUDA GPU is available") as caught:
+        resolve_device("cuda")
+    assert "--device" not in str(caught.value) and "device cpu, or auto" in str(caught.value)
