@@ -1053,10 +1053,10 @@ def paired_to_markdown(paired: pd.DataFrame, digits: int = 4) -> str:
 
 def _markdown(fmt: pd.DataFrame) -> str:
     """A table of strings (index: classifier) as Markdown."""
-    header = ["classifier", *[METHOD_NAMES.get(c, c) for c in fmt.columns]]
+    header = ["classifier", *[str(METHOD_NAMES.get(c, c)) for c in fmt.columns]]  # (0, 1...)
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
     for clf, row in fmt.iterrows():
-        lines.append("| " + " | ".join([str(clf), *row.tolist()]) + " |")
+        lines.append("| " + " | ".join([str(clf), *map(str, row.tolist())]) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -666,6 +666,11 @@ def test_one_split_states_no_spread():
     assert text.endswith("(1 split)") and "±" not in text
     paired = analysis.format_paired(analysis.paired_differences(one, "fe")).iloc[0, 0]
     assert "nan" not in paired and "no interval from 1 split" in paired
+    # maps named by numbers (runs 0, 1, ...): the Markdown stopped with a TypeError
+    numbered = analysis.semi_supervised_table(
+        {0: maps["fe"], 1: maps["pca"]}, labels, 0.5, 2, classifiers=["1-NN"]
+    )
+    assert analysis.table_to_markdown(numbered).startswith("| classifier | 0 | 1 |")
     two = analysis.semi_supervised_table(maps, labels, 0.5, 2, classifiers=["1-NN"])
     assert " ± " in analysis.format_table(two).loc["1-NN", "fe"]
     assert "nan" not in analysis.format_paired(analysis.paired_differences(two, "fe")).iloc[0, 0]
