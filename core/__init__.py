@@ -9,10 +9,11 @@ Public entry points:
 - :mod:`core.analysis` -- baselines, the Table-1 protocol, gene neighbourhoods.
 """
 
-import logging
-
 from core.errors import CoreError, DataError, ModelError
 
 __all__ = ["CoreError", "DataError", "ModelError"]
 
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+# No NullHandler: a program that sets up no logging (a notebook, a script) sees the library's
+# warnings on stderr through logging's last resort, as Python intends; with a NullHandler here
+# they reached nobody ("values look like raw counts" said to no one). Programs that configure
+# logging (the command line, the dashboard) show them their way.

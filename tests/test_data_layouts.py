@@ -703,3 +703,22 @@ def test_text_read_as_pandas_3s_str_dtype_is_text(tmp_path, real):
         assert es.label_column() == "batch"
         frame = pd.DataFrame({"age": [30, 40, 50, 60], "group": ["a", "b", "a", "b"]})
         assert default_label_column(frame) == "group"
+
+
+def test_a_script_without_logging_set_up_sees_the_librarys_warnings(tmp_path, real):
+    """The package's NullHandler kept every warning from a notebook or a script that sets up
+    no logging (a case twin, raw counts...): they now reach stderr, and nothing goes to stdout."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    block = real.iloc[:6, :4].copy()
+    block.columns = [block.columns[0], block.columns[1], block.columns[0].lower(), "X"]
+    block.to_csv(tmp_path / "cases.csv", index_label="sample")
+    script = f"from core.data import load_table; load_table({str(tmp_path / 'cases.csv')!r})"
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "differ from another only by letter case" in done.stderr and done.stdout == ""
