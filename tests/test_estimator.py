@@ -479,6 +479,17 @@ def test_arrays_and_frames_are_taken_other_inputs_refused():
         fe.transform("samples.csv")
 
 
+def test_one_sample_as_a_series_is_placed():
+    """``fe.transform(df.loc["S1"])``, one sample as a Series indexed by gene, was refused."""
+    es = _small()
+    fe = _tiny().fit(es)
+    frame = pd.DataFrame(es.values[:3], index=["a", "b", "c"], columns=es.gene_ids)
+    whole = fe.transform(frame)
+    one = fe.transform(frame.loc["b"][::-1])  # genes in another order, too
+    np.testing.assert_allclose(one, whole[1:2], rtol=1e-5, atol=1e-5)
+    assert one.shape == (1, 2)
+
+
 def test_transform_refuses_infinite_values_and_empty_sets():
     es = _small()
     fe = _tiny().fit(es)
