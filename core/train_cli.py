@@ -283,7 +283,10 @@ def _train(
         raise CoreError(f"{out} already exists; choose another --out, or --force to replace it")
     if out.is_dir():
         _check_replaceable(out)
-    resolve_device(args.device)  # before the data is read: a missing GPU is known now
+    try:  # before the data is read: a missing GPU is known now
+        resolve_device(args.device)
+    except CoreError as exc:
+        raise CoreError(str(exc).replace("(device cpu", "(--device cpu")) from None
 
     if args.min_detection is not None and not 0.0 <= args.min_detection <= 1.0:
         raise CoreError(f"--min-detection must be between 0 and 1, got {args.min_detection}")
@@ -394,6 +397,10 @@ def _train(
                 )
             ) from None
         if checkpoint.exists():
+            if isinstance(exc, CoreError):
+                # an error of the settings stops the same command again: "run the same
+                # command with --resume" was said before it; the checkpoint stays
+                raise
             print(
                 f"training stopped; the checkpoint{_checkpoint_epoch(checkpoint)} is kept in "
                 f"{partial}: run the same command with --resume to continue",

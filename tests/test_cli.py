@@ -542,6 +542,24 @@ def test_resume_continues_the_runs_settings(small_matrix, tmp_path, capsys):
     assert resumed.get_params()["seed"] == 3 and resumed.get_params()["gene_dim"] == 2
 
 
+def test_resume_with_fewer_epochs_than_done_says_only_why(small_matrix, tmp_path, capsys):
+    """--resume --epochs 1 on a run 2 epochs in said "run the same command with --resume to
+    continue" before the error that the same command would meet again."""
+    import json
+
+    from core.data import load_table
+
+    partial = tmp_path / "m.partial"
+    model = FactorizedEmbeddings(gene_dim=2, hidden=(8,), epochs=2, device="cpu")
+    model.fit(load_table(small_matrix), checkpoint=partial / "checkpoint.pt")
+    (partial / "params.json").write_text(json.dumps(model.get_params()))
+    resume = ["train", "--out", tmp_path / "m", "--resume", "--matrix", small_matrix]
+    code, err = _run([*resume, "--epochs", "1"], capsys)
+    assert code == 2 and "error:" in err and "Traceback" not in err, err
+    assert "run the same command with --resume" not in err, err
+    assert (partial / "checkpoint.pt").exists()  # kept for a resume with more epochs
+
+
 def test_orientation_flag_reads_a_table_whose_ids_do_not_tell(sepira_file, tmp_path, capsys):
     """Genes in rows under ids of no known form: refused with a message that names the flag;
     ``--orientation genes-in-rows`` reads it (and trains on it)."""
