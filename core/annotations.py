@@ -928,8 +928,9 @@ class GeneOntology:
         ).drop_duplicates()
         if excluded:  # after the gene table: a gene left without annotations keeps its row
             ann = ann[~ann["evidence"].astype(str).str.upper().isin(excluded)]
+        taxon = f", {gaf_meta['gaf_taxon']}" if gaf_meta.get("gaf_taxon") else ""
         metadata = {
-            "source": f"GAF {Path(gaf_path).name} + OBO {Path(obo_path).name}",
+            "source": f"GAF {Path(gaf_path).name}{taxon} + OBO {Path(obo_path).name}",
             **gaf_meta,
             **obo_meta,
         }
@@ -1726,7 +1727,20 @@ _GAF_MAX_COLUMNS = len(_GAF_COLUMNS)
 #: the GAF columns read, by position
 _GAF_USED = {
     name: _GAF_COLUMNS.index(name)
-    for name in ("db", "db_object_id", "symbol", "qualifier", "go_id", "evidence", "name", "type")
+    for name in (
+        "db", "db_object_id", "symbol", "qualifier", "go_id", "evidence", "name", "type", "taxon",
+    )
+}  # fmt: skip
+#: Names of the taxa most GAF files are of (the species a file's genes are said to be of).
+_TAXA = {
+    "9606": "Homo sapiens",
+    "10090": "Mus musculus",
+    "10116": "Rattus norvegicus",
+    "7955": "Danio rerio",
+    "7227": "Drosophila melanogaster",
+    "6239": "Caenorhabditis elegans",
+    "559292": "Saccharomyces cerevisiae",
+    "3702": "Arabidopsis thaliana",
 }
 #: the field separator given to the CSV reader, which reads whole lines (a GAF never has it)
 _LINE_DELIMITER = "\x1f"
@@ -1879,6 +1893,10 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
     n_neg = int(pc.sum(neg).as_py() or 0)
     keep = pc.and_(pc.invert(neg), pc.not_equal(table["symbol"], ""))
     df = table.filter(keep).to_pandas()
+    # the species of the genes (taxon:10090 is mouse): a mouse GAF read for human data was
+    # taken without a word, its symbols matched case aside
+    taxa = df.pop("taxon").astype(str).str.split("|").str[0].str.removeprefix("taxon:")
+    counts = taxa[taxa != ""].value_counts()
     meta = {
         "gaf_version": version,
         "gaf_generated": header.get("generated", header.get("date-generated", "")),
@@ -1887,6 +1905,11 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
         "gaf_negated_rows_skipped": n_neg,
         "gaf_encoding": encoding,
     }
+    if len(counts):
+        top = str(counts.index[0])
+        meta["gaf_taxon"] = f"taxon {top}" + (f" ({_TAXA[top]})" if top in _TAXA else "")
+        if len(counts) > 1:
+            meta["gaf_taxon"] += f", and {len(counts) - 1} other(s)"
     return df, meta
 
 

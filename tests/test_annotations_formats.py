@@ -291,6 +291,20 @@ def test_gaf_lines_of_15_16_and_17_columns_mix(tmp_path, obo):
     assert sorted(GeneOntology.from_gaf(packed, obo).genes["symbol"]) == ["G1", "G2", "G3"]
 
 
+def test_a_gafs_species_is_said(tmp_path, obo):
+    """A mouse GAF read for human data was taken without a word (its symbols matched case
+    aside): the species of its genes is now part of the GO's source, which the report prints."""
+    human = tmp_path / "human.gaf"
+    human.write_text(HEADER + _line("G1") + _line("G2"))
+    assert "taxon 9606 (Homo sapiens)" in GeneOntology.from_gaf(human, obo).metadata["source"]
+    mouse = tmp_path / "mouse.gaf"
+    text = _line("Gata4") + _line("Tbx5") + _line("Nkx2-5")
+    mouse.write_text(HEADER + text.replace("taxon:9606", "taxon:10090|taxon:9606"))
+    go = GeneOntology.from_gaf(mouse, obo)
+    assert go.metadata["gaf_taxon"] == "taxon 10090 (Mus musculus)"
+    assert "GAF mouse.gaf, taxon 10090 (Mus musculus) + OBO" in go.metadata["source"]
+
+
 def test_gaf_lines_outside_15_to_17_columns_are_named(tmp_path, obo):
     long = tmp_path / "long.gaf"
     long.write_text(HEADER + _line("G1") + _line("G2").rstrip("\n") + "\textra\n")
