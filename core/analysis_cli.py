@@ -116,7 +116,10 @@ def register(subparsers: Any) -> None:
         "(default %(default)s)",
     )
     p.add_argument(
-        "--k", type=int, default=5, help="gene neighbours compared to GO (Figure 4; default 5)"
+        "--k",
+        type=int,
+        default=None,
+        help=f"gene neighbours compared to GO (Figure 4; default {REPORT_K})",
     )
     p.add_argument(
         "--compare-models",
@@ -558,6 +561,10 @@ def _dataset_summary(loaded: _Loaded) -> dict[str, Any]:
     return out
 
 
+#: The report's gene neighbours compared to GO (Figure 4), unless --k says otherwise.
+REPORT_K = 5
+
+
 # ============================================================================= evaluate
 def _json_safe(value: Any) -> Any:
     """``value`` with every NaN or infinity as None (``null``): JSON has no NaN, and the ``NaN``
@@ -935,6 +942,8 @@ def run_report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     check_output_dir(out, args.force, "a report directory", REPORT_ENTRIES, "index.html")
     _check_protocol(args)
+    k_given = args.k is not None  # (the default is not refused for a model of few genes)
+    args.k = REPORT_K if args.k is None else args.k
     if args.k < 1:
         raise CoreError(f"--k must be >= 1, got {args.k}")
     if args.no_go:
@@ -971,7 +980,7 @@ def run_report(args: argparse.Namespace) -> int:
             [f"--model {loaded.dir}", *(f"--compare-models {x.dir}" for x in others)],
         )
     es = loaded.es
-    if args.k >= es.n_genes:  # said before the maps, not as a section with nothing in it
+    if k_given and args.k >= es.n_genes:  # said before the maps, not as an empty section
         raise CoreError(
             f"--k {args.k}: the model has {es.n_genes} genes, so a gene has at most "
             f"{es.n_genes - 1} neighbours; choose a smaller --k"

@@ -322,7 +322,7 @@ class ExpressionSet:
         values : array-like, shape (n_samples, n_genes)
             Log-scale expression (NaN = missing); converted to float32 C-contiguous (no copy
             when it already is). A DataFrame's index and columns are the sample and gene ids
-            (unless ``sample_ids`` / ``gene_ids`` are given; a RangeIndex names nothing).
+            (unless ``sample_ids`` / ``gene_ids`` are given; whole numbers name nothing).
         sample_ids, gene_ids : sequence of str, optional
             Unique ids; default ``sample_0..`` / ``gene_0..`` (or the index of ``samples`` /
             ``genes`` when those are given with a matching length).
@@ -347,10 +347,11 @@ class ExpressionSet:
         arr = None
         if isinstance(values, pd.DataFrame):
             # a DataFrame's labels are its ids (they were left out: the rows took the order of
-            # ``samples`` and another sample's id and tissue); a RangeIndex names nothing
-            if sample_ids is None and not isinstance(values.index, pd.RangeIndex):
+            # ``samples`` and another sample's id and tissue); whole numbers name nothing (a
+            # RangeIndex, the row numbers left by a filter or a concat: positions, not ids)
+            if sample_ids is None and not pd.api.types.is_integer_dtype(values.index):
                 sample_ids = np.asarray(values.index.astype(str))
-            if gene_ids is None and not isinstance(values.columns, pd.RangeIndex):
+            if gene_ids is None and not pd.api.types.is_integer_dtype(values.columns):
                 gene_ids = np.asarray(values.columns.astype(str))
             # nullable and pyarrow columns (Float64, Int64, float64[pyarrow]) hold pd.NA for a
             # missing value, which numpy cannot take for a float: read as NaN

@@ -445,14 +445,20 @@ def _gene_rows(model: Any, queries: list[str]) -> tuple[list[int], list[str]]:
     """Model rows of the queried genes (symbol or id, any case, Ensembl version ignored), in
     the order asked, and the queries found; a DataError when none is a gene of the model."""
     ids = {_strip_version(str(g)).upper(): i for i, g in enumerate(model.gene_ids_)}
+    exact_ids = {str(g): i for i, g in enumerate(model.gene_ids_)}
+    exact: dict[str, list[int]] = {}  # symbols as written: Tp53 beside TP53 each finds its own
     symbols: dict[str, list[int]] = {}
     for i, s in enumerate(model.gene_symbols_):
+        exact.setdefault(str(s), []).append(i)
         symbols.setdefault(str(s).upper(), []).append(i)
     rows, found, unknown = [], [], []
     for q in queries:
         key = q.strip().upper()
-        shared = symbols.get(key, [])
-        i = shared[0] if shared else ids.get(_strip_version(key))
+        if q.strip() in exact_ids:
+            shared, i = [], exact_ids[q.strip()]
+        else:
+            shared = exact.get(q.strip()) or symbols.get(key, [])
+            i = shared[0] if shared else ids.get(_strip_version(key))
         if i is None:
             unknown.append(q)
             continue

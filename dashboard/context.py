@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.analysis import GENE_FAMILIES, unit_rows
+from core.analysis import CODE_VERSION, GENE_FAMILIES, unit_rows
 from core.data import _strip_version as _core_strip_version
 from core.data import is_simulated, match_genes, not_a_table, step_words
 from core.errors import CoreError, DataError, ModelError
@@ -703,7 +703,11 @@ class AppContext:
         self._ensembl_map: dict[str, int] | None = None
         self._gene_table: pd.DataFrame | None = None
         self._norm_cache: np.ndarray | None = None
-        # lookups: symbol (upper case) and Ensembl id without version -> dataset column
+        # lookups: symbol or id as written (Gata4 beside GATA4: each finds its own), symbol
+        # (upper case) and Ensembl id without version -> dataset column
+        self._by_name: dict[str, int] = {}
+        for j, name in [*enumerate(self.gene_ids), *enumerate(self.gene_symbols)]:
+            self._by_name.setdefault(str(name), j)
         self._by_symbol: dict[str, int] = {}
         for j, s in enumerate(self.gene_symbols):
             self._by_symbol.setdefault(s.upper(), j)
@@ -779,7 +783,9 @@ class AppContext:
         q = (query or "").strip()
         if not q:
             raise DataError("no gene given")
-        j = self._by_symbol.get(q.upper())
+        j = self._by_name.get(q)
+        if j is None:
+            j = self._by_symbol.get(q.upper())
         if j is None:
             j = self._by_id.get(_strip_version(q).upper())
         ensembl = j is None and _ENSEMBL_GENE.match(q) is not None
@@ -1759,7 +1765,13 @@ class AppContext:
         for c in self.annotation_columns:
             column = self.samples[c].iloc[sel].reset_index(drop=True)
             finite = column.dropna()
-            if column.dtype.kind == "f" and len(finite) and (finite == finite.round()).all():
+            if (
+                column.dtype.kind == "f"
+                and len(finite)
+                and np.isfinite(finite).all()
+                and finite.abs().max() < 2**53  # (whole numbers a float holds exactly)
+                and (finite == finite.round()).all()
+            ):
                 # codes kept as floats beside blanks (GTEx's DTHHRDY): 4, as the page says, not 4.0
                 column = column.astype("Int64")
             out[c] = column.values
@@ -2142,7 +2154,12 @@ class AppContext:
         if st is None or label not in self.samples.columns:
             return None
         key = self.results.key(
-            "dashboard-model-1nn", st.key, self.fingerprint, label, self._labels_digest(label)
+            "dashboard-model-1nn",
+            CODE_VERSION,  # (scores computed by another version of the code: computed again)
+            st.key,
+            self.fingerprint,
+            label,
+            self._labels_digest(label),
         )
         hit = self.results.get(key)
         if hit is None:
@@ -2173,6 +2190,7 @@ class AppContext:
         label = self.baseline_label()
         return self.results.key(
             "dashboard-baselines",
+            CODE_VERSION,
             self.fingerprint,
             self.config.settings.seed,
             label,

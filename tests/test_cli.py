@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -370,7 +372,9 @@ def test_evaluate_writes_json_others_read_and_takes_a_repeated_classifier_once(
     assert result
 
 
-def test_report_k_beyond_the_genes_and_a_tiny_fraction_are_said(tiny_cli_model, tmp_path, capsys):
+def test_report_k_beyond_the_genes_and_a_tiny_fraction_are_said(
+    tiny_cli_model, sepira_file, tmp_path, capsys
+):
     """``report --k 1000`` on a 30-gene model ended "successfully" with a section saying there
     were no neighbourhoods; a tiny --fraction was said as "fraction=0.0001"."""
     report = ["report", "--model", tiny_cli_model, "--out", tmp_path / "r", "--no-go", *EVALUATE]
@@ -381,6 +385,20 @@ def test_report_k_beyond_the_genes_and_a_tiny_fraction_are_said(tiny_cli_model, 
     evaluate = ["evaluate", "--model", tiny_cli_model, "--out", out, *EVALUATE]
     code, err = _run([*evaluate, "--fraction", "0.0001"], capsys)
     assert code == 2 and "a training fraction of 0.0001 of 60 labelled samples" in err, err
+    # the default --k on a model of 4 genes: the report is written, and says why no gene space
+    if not (shutil.which("chromium") or os.environ.get("BROWSER_PATH")):
+        pytest.skip("the report's figures need Chromium")
+    few = tmp_path / "four.csv"
+    pd.read_csv(sepira_file).iloc[:60, :6].to_csv(few, index=False)
+    model = tmp_path / "four"
+    train = ["train", "--matrix", few, "--out", model, "--epochs", "1", "--hidden", "8"]
+    assert _run(train, capsys)[0] == 0
+    report = ["report", "--model", model, "--out", tmp_path / "r4", "--no-go", *EVALUATE]
+    code, err = _run(report, capsys)
+    assert code == 0, err
+    assert (
+        "Only 4 genes: no neighbourhoods to compare" in (tmp_path / "r4" / "index.html").read_text()
+    )
 
 
 def test_report_never_replaces_other_files(tiny_cli_model, tmp_path, capsys):

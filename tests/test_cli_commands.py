@@ -524,6 +524,32 @@ def test_embed_out_under_a_file(tiny_model, held_out, tmp_path, capsys):
 
 
 # ----------------------------------------------------------------------------- neighbours
+def test_a_case_twin_finds_its_own_neighbours(sepira_file, tmp_path, capsys):
+    """A model with Tp53 beside TP53: ``--genes TP53`` listed Tp53's neighbours and said "give
+    the id of another (TP53)", the name typed; the dashboard's search found Tp53 too."""
+    table = pd.read_csv(sepira_file).iloc[:60, :10]
+    genes = list(table.columns[2:])
+    table = table.rename(columns={genes[0]: "Tp53", genes[1]: "TP53"})
+    path = tmp_path / "twins.csv"
+    table.to_csv(path, index=False)
+    model_dir = tmp_path / "twins"
+    train = ["train", "--matrix", path, "--out", model_dir, "--epochs", "1", "--hidden", "8"]
+    assert _run([*train, "--gene-dim", "3"], capsys)[0] == 0
+    out = tmp_path / "nb.tsv"
+    args = ["neighbours", "--model", model_dir, "--k", "2", "--out", out, "--genes", "TP53"]
+    code, _, err = _run(args, capsys)
+    assert code == 0 and "names 2 of the model's genes" not in err, err
+    assert set(pd.read_csv(out, sep="\t")["gene"]) == {"TP53"}
+    code, _, err = _run([*args[:-1], "tp53", "--force"], capsys)  # another spelling: the first
+    assert code == 0 and "names 2 of the model's genes" in err, err
+    from core.data import load_table
+    from dashboard.context import AppContext, DashboardConfig, ModelSettings
+
+    settings = ModelSettings(gene_dim=3, standin=True)
+    ctx = AppContext(load_table(path), DashboardConfig(cache_dir=tmp_path / "c", settings=settings))
+    assert [ctx.gene_ids[ctx.gene_index(g)] for g in ("TP53", "Tp53")] == ["TP53", "Tp53"]
+
+
 def test_neighbours_name_the_gene_as_the_model_does(tiny_model, capsys, tmp_path):
     """Asked in lower case, or twice under two spellings: the table names the model's gene
     (symbol and id) once, and stderr says which spellings were merged."""

@@ -347,6 +347,17 @@ def test_from_array_takes_a_dataframes_labels_as_ids(sepira_file):
     plain = ExpressionSet.from_array(pd.DataFrame(np.ones((2, 3))))
     assert list(plain.sample_ids) == ["sample_0", "sample_1"]
     assert list(plain.gene_ids) == ["gene_0", "gene_1", "gene_2"]
+    # row numbers left by a filter or a concat are positions, not ids (a filtered frame with
+    # its annotations, or two frames joined, were refused)
+    ann = pd.DataFrame({"t": list("abcdef")}, index=[f"S{i}" for i in range(6)])
+    frame = pd.DataFrame(np.arange(12.0).reshape(6, 2), columns=["G1", "G2"])
+    keep = np.array([True, False, True, True, False, True])
+    kept = ExpressionSet.from_array(frame[keep], samples=ann[keep])
+    assert list(kept.sample_ids) == ["S0", "S2", "S3", "S5"] and list(kept.samples["t"]) == list(
+        "acdf"
+    )
+    joined = ExpressionSet.from_array(pd.concat([frame.iloc[:2], frame.iloc[:2]]))
+    assert list(joined.sample_ids) == [f"sample_{i}" for i in range(4)]
     # ids given win over the labels
     named = ExpressionSet.from_array(expr.iloc[:2, :2], sample_ids=["a", "b"])
     assert list(named.sample_ids) == ["a", "b"] and list(named.gene_ids) == list(expr.columns[:2])

@@ -424,6 +424,7 @@ def test_selection_csv_writes_whole_codes_as_the_page_shows_them(sepira_es, tmp_
     es.samples = es.samples.assign(
         DTHHRDY=[np.nan if i % 5 == 0 else float(i % 4) for i in range(40)],
         RIN=np.linspace(5.5, 9.5, 40),
+        ratio=[np.inf if i == 2 else float(i) for i in range(40)],  # (it stopped the export)
     )
     settings = ModelSettings(gene_dim=4, standin=True)
     ctx = AppContext(es, DashboardConfig(cache_dir=tmp_path, settings=settings, gene_layout="pca"))
@@ -431,6 +432,7 @@ def test_selection_csv_writes_whole_codes_as_the_page_shows_them(sepira_es, tmp_
     text = ctx.selection_table([1, 2, 5]).to_csv(index=False)
     table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     assert list(table["DTHHRDY"]) == ["1", "2", ""]  # not 1.0, 2.0
+    assert list(table["ratio"]) == ["1.0", "inf", "5.0"]  # not whole numbers only: as they are
     assert list(table["RIN"].astype(float)) == pytest.approx(
         list(es.samples["RIN"].iloc[[1, 2, 5]])
     )
@@ -636,3 +638,13 @@ def test_the_header_gives_the_epochs_and_time_of_a_model_with_automatic_epochs()
     line = model_summary(info)
     assert "80 epochs" in line and "trained in 127 s" in line
     assert _positive(SimpleNamespace(train_time_s_=0.0), "train_time_s_") is None
+
+
+def test_the_dashboards_scores_are_keyed_by_the_codes_version(context, monkeypatch):
+    """The baseline maps' scores and the model's 1-NN were kept across versions of the code that
+    computes them (a report read a stale Table 1 so): their keys now hold its digest."""
+    import dashboard.context as module
+
+    before = context.baselines_key()
+    monkeypatch.setattr(module, "CODE_VERSION", "another")
+    assert context.baselines_key() != before
