@@ -507,7 +507,7 @@ class ExpressionSet:
         if (
             isinstance(selector, pd.Series)
             and selector.dtype == bool
-            and not isinstance(selector.index, pd.RangeIndex)
+            and not pd.api.types.is_integer_dtype(selector.index)  # (numbers: positions)
         ):
             # a mask labelled by id (``samples["tissue"] == "Liver"`` of a table in another
             # order) is read by its labels: by position it picked other samples

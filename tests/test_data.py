@@ -389,6 +389,11 @@ def test_an_exact_name_wins_and_a_labelled_mask_is_read_by_its_labels(tmp_path, 
     assert set(liver.samples["tissue"]) == {"Liver"} and liver.n_samples == 20
     with pytest.raises(DataError, match="labelled by ids that are not this set's samples"):
         es.subset(samples=shuffled["tissue"].iloc[:10] == "Liver")
+    # a mask labelled by row numbers (a frame filtered before) is read by position, as before
+    by_row = pd.Series(
+        es.samples["tissue"].to_numpy() == "Liver", index=np.arange(es.n_samples) + 5
+    )
+    assert set(es.subset(samples=by_row).samples["tissue"]) == {"Liver"}
 
 
 def test_from_array_validation():
