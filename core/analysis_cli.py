@@ -9,6 +9,7 @@ kept in a :class:`core.cache.ResultCache` (``--cache-dir``, default ``$FE_CACHE_
 from __future__ import annotations
 
 import argparse
+import errno
 import html
 import json
 import logging
@@ -764,6 +765,11 @@ def _run_time_text(result: dict[str, Any], read: list[str]) -> str:
     )
 
 
+def _over_splits(n_splits: int) -> str:
+    """How a cell of Table 1 summarises its splits: a mean ± sd, or one split's accuracy."""
+    return f"mean ± sd over {n_splits} random splits" if n_splits != 1 else "1 random split"
+
+
 def _percent(fraction: float) -> str:
     """A fraction of samples as a percentage, never rounded to a whole one (2.5% read "2%",
     0.5% "0%")."""
@@ -785,8 +791,13 @@ def _evaluation_markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
         *([f"**{SIMULATED_LABEL}.** {SIMULATED_NOTE}", ""] if result.get("simulated") else []),
         f"{d['n_samples']} samples x {d['n_genes']} genes; {p['n_classes']} classes. "
         f"Train on {_percent(p['fraction'])} of the labelled samples ({p['n_train']}), test on the "
-        f"other {p['n_test']}; mean ± sd over {p['n_splits']} random splits (seed {p['seed']}) "
-        f"of the accuracy (share of the test samples whose {p['label']} is predicted right). "
+        f"other {p['n_test']}; "
+        + (
+            f"mean ± sd over {p['n_splits']} random splits (seed {p['seed']}) of the accuracy "
+            if p["n_splits"] != 1
+            else f"the accuracy on 1 random split (seed {p['seed']}) "
+        )
+        + f"(share of the test samples whose {p['label']} is predicted right). "
         f"Baselines computed on {p['baselines_on']}: "
         + ", ".join(p["baselines"].values())
         + ". "
@@ -1289,8 +1300,7 @@ def _fig_table1(table: pd.DataFrame, chance: float | None = None, label: str | N
         yaxis_range=[0, 1],
         legend_title_text="map",
         title=f"Semi-supervised classification of {label or 'the label'} "
-        f"({_percent(table.attrs['fraction'])} labels, mean ± sd over {table.attrs['n_splits']} "
-        "splits)",
+        f"({_percent(table.attrs['fraction'])} labels, {_over_splits(table.attrs['n_splits'])})",
         template="plotly_white",
     )
     if chance is not None and np.isfinite(chance):
@@ -1486,6 +1496,9 @@ def _write_figures(figures: dict[str, Any], folder: Path) -> dict[str, dict[str,
 
         kaleido.write_fig_from_object_sync(jobs, cancel_on_error=True)
     except Exception as exc:  # noqa: BLE001 - kaleido raises many kinds; say what failed
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+            # the disk, not the browser: BROWSER_PATH would not help
+            raise CoreError(f"could not write the figures in {folder}: {exc.strerror}") from exc
         raise CoreError(
             f"could not render figures with kaleido/Chromium ({type(exc).__name__}: {exc}); "
             f"set BROWSER_PATH to a Chrome/Chromium binary"
@@ -1576,8 +1589,10 @@ def _section_table1(
         f"<p>Classify <b>{html.escape(str(label))}</b> ({a['n_classes']} classes) from the "
         f"samples' coordinates on each map: train on {_percent(a['fraction'])} of the labelled "
         f"samples ({a['n_train']}), test on the other {a['n_test']}, over {a['n_splits']} "
-        f"random splits (seed {args.seed}; the same splits for every map). Each cell: mean ± sd "
-        f"over the splits of the accuracy (share of the test samples whose "
+        f"random split{'s' if a['n_splits'] != 1 else ''} (seed {args.seed}; the same "
+        f"split{'s' if a['n_splits'] != 1 else ''} for every map). Each cell: "
+        f"{'mean ± sd over the splits of ' if a['n_splits'] != 1 else ''}the accuracy (share of "
+        "the test samples whose "
         f"{html.escape(str(label))} is predicted right). Baselines computed on "
         f"{html.escape(BASELINE_INPUT[args.center_samples] + getattr(args, 'missing_note', ''))}. "
         + (

@@ -173,9 +173,25 @@ def encode_value(value: Any) -> bytes:
 
 
 def decode_value(data: bytes) -> Any:
-    """Inverse of :func:`encode_value`; never unpickles."""
+    """Inverse of :func:`encode_value`; never unpickles.
+
+    Raises
+    ------
+    CoreError
+        The bytes are not an entry, or a damaged one (a file cut short by a full disk or by
+        hand: zip, JSON or parquet errors of any kind are said as this one error).
+    """
     if not data.startswith(_MAGIC):
         raise CoreError("cache entry has an unknown format (clear the cache directory)")
+    try:
+        return _decode(data)
+    except CoreError:
+        raise
+    except Exception as exc:  # any reader's error on damaged bytes
+        raise CoreError(f"damaged cache entry ({type(exc).__name__}: {exc})") from None
+
+
+def _decode(data: bytes) -> Any:
     with np.load(io.BytesIO(data[len(_MAGIC) :]), allow_pickle=False) as npz:
         blobs = {name: npz[name] for name in npz.files}
     tree = json.loads(blobs.pop(_META).tobytes().decode("utf-8"))

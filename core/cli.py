@@ -181,11 +181,15 @@ class StepProgress:
 _GCT_PROGRESS_BYTES = 50 * 2**20
 
 
-def load_data_from_args(args: argparse.Namespace, warn_of_scale: bool = True):
+def load_data_from_args(
+    args: argparse.Namespace, warn_of_scale: bool = True, attributes_optional: bool = False
+):
     """Load the :class:`~core.data.ExpressionSet` the data flags describe.
 
     Values that look like counts are refused without ``--transform``; with ``--transform none``
     they are warned of, unless ``warn_of_scale`` is False (``train``: the fit warns of them).
+    ``attributes_optional`` (``embed``): a GCT without ``--gtex-attributes`` is read as it is,
+    its samples unannotated (new samples are not in GTEx's attributes file).
     """
     from core.data import load_gtex, load_table
 
@@ -223,6 +227,14 @@ def load_data_from_args(args: argparse.Namespace, warn_of_scale: bool = True):
         raise CoreError(
             "--orientation works with --matrix; a GTEx GCT file always has genes in rows"
         )
+    if args.gtex_gct and not args.gtex_attributes and attributes_optional:
+        for flag, value in (
+            ("--gtex-phenotypes", args.gtex_phenotypes),
+            ("--exclude-tissues", args.exclude_tissues),
+        ):
+            if value:
+                raise CoreError(f"{flag} needs --gtex-attributes (GTEx SampleAttributesDS.txt)")
+        return load_table(args.gtex_gct, transform=args.transform or "log10p1")
     if args.gtex_gct:
         if not args.gtex_attributes:
             raise CoreError("--gtex-gct needs --gtex-attributes (GTEx SampleAttributesDS.txt)")

@@ -883,6 +883,36 @@ def match_genes(model_ids: Any, model_symbols: Any, ids: Any, symbols: Any) -> n
     return rows
 
 
+def shared_name_note(
+    model_ids: Any, model_symbols: Any, ids: Any, symbols: Any, rows: np.ndarray | None = None
+) -> str | None:
+    """What :func:`match_genes` did with a new table's genes named by a symbol that several
+    model genes share (GTEx's ABO, MHC haplotypes): each filled the first of them and the others
+    stayed absent. None when no such gene was matched by name. ``rows``: ``match_genes``'s
+    answer when at hand."""
+    model_ids = np.asarray(model_ids).astype(str)
+    if rows is None:
+        rows = match_genes(model_ids, model_symbols, ids, symbols)
+    counts: dict[str, int] = {}
+    for name in np.asarray(model_symbols).astype(str):
+        counts[name.upper()] = counts.get(name.upper(), 0) + 1
+    shared = []
+    for j, (gene_id, name) in enumerate(zip(np.asarray(ids).astype(str), symbols, strict=True)):
+        i = int(rows[j])
+        by_name = i >= 0 and _strip_version(gene_id) != _strip_version(model_ids[i])
+        if by_name and counts.get(str(name).upper(), 0) > 1:
+            shared.append(f"{name} ({counts[str(name).upper()]} model genes)")
+    if not shared:
+        return None
+    one = len(shared) == 1
+    return (
+        f"{len(shared)} gene{'' if one else 's'} of the new samples, named by symbol, "
+        f"{'names' if one else 'name'} several genes of the model: {', '.join(shared[:5])}"
+        f"{', ...' if len(shared) > 5 else ''}; the values fill the first of them, and the "
+        "others count as absent (name genes by Ensembl id to tell them apart)"
+    )
+
+
 def _with_step(source: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
     out = dict(source)
     out["steps"] = [*source.get("steps", []), step]
@@ -1259,9 +1289,16 @@ def _read_gct_header(fh: io.BufferedIOBase, path: Path, warn: bool = True) -> _G
         )
     sample_ids = [s.strip() for s in header[2:]]
     if len(sample_ids) != n_samples:
+        trailing = len(sample_ids) - len("\t".join(header[2:]).rstrip("\t \r").split("\t"))
         raise DataError(
             f"{path}, line 3: the header names {len(sample_ids)} samples but the dimension "
             f"line (line 2) declares {n_samples}"
+            + (
+                f" (the header ends with {'a tab' if trailing == 1 else f'{trailing} tabs'}, "
+                "an empty sample id after the last one: remove it)"
+                if trailing > 0 and sample_ids[-1] == ""
+                else ""
+            )
         )
     if any(not s for s in sample_ids):
         raise DataError(f"{path}, line 3: empty sample id in the header")

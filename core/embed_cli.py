@@ -25,7 +25,13 @@ import numpy as np
 import pandas as pd
 
 from core.cli import StepProgress, axis_names, check_out_location
-from core.data import _strip_version, default_label_column, is_simulated, match_genes
+from core.data import (
+    _strip_version,
+    default_label_column,
+    is_simulated,
+    match_genes,
+    shared_name_note,
+)
 from core.errors import CoreError, DataError, ModelError
 
 log = logging.getLogger(__name__)
@@ -88,6 +94,11 @@ def register(sub: Any) -> None:
             action.help = (
                 "log transform of the new samples (default: the one applied to the model's "
                 "training data; none: values already on the model's scale)"
+            )
+        if action.dest == "gtex_attributes":
+            action.help = (
+                "GTEx SampleAttributesDS.txt listing the new samples, to keep their annotations "
+                "(optional here: without it the GCT's samples are placed unannotated)"
             )
         if action.dest == "exclude_tissues":
             action.help = (
@@ -262,7 +273,14 @@ def run_embed(args: argparse.Namespace) -> int:
             )
     if args.gtex_gct and args.exclude_tissues is None:
         args.exclude_tissues = []  # place every sample given (train's default leaves some out)
-    es = load_data_from_args(args)
+    try:
+        es = load_data_from_args(args, attributes_optional=True)
+    except DataError as exc:
+        if args.gtex_gct and args.gtex_attributes and "no sample in common" in str(exc):
+            raise DataError(
+                f"{exc}; leave out --gtex-attributes to place samples it does not list"
+            ) from None
+        raise
     print(_gene_report(model, es, args.matrix or args.gtex_gct), file=sys.stderr)
     coords, error, genes_used = _place(model, es)
     blank = ~np.isfinite(coords).all(axis=1)
@@ -395,7 +413,10 @@ def _gene_report(model: Any, es: Any, path: str) -> str:
         text += f"; {len(ignored)} of its genes are not in the model and are ignored ({shown})"
     if 0 < n_found < n_model / 2:
         text += "; placed on fewer than half the model's genes, the places are less certain"
-    return text
+    shared = shared_name_note(
+        model.gene_ids_, model.gene_symbols_, es.gene_ids, es.gene_symbols, rows
+    )
+    return text + (f"; {shared}" if shared else "")
 
 
 def _model_columns(model: Any, es: Any) -> np.ndarray:
@@ -415,6 +436,11 @@ def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     level = quiet.level
     if not log.isEnabledFor(logging.DEBUG):
         quiet.setLevel(logging.WARNING)  # its "k of n model genes present" is said above
+
+    def said_above(record: logging.LogRecord) -> bool:  # (and shared names, once not per chunk)
+        return getattr(record, "notice", None) != "shared_names"
+
+    quiet.addFilter(said_above)
     try:
         for rows in chunks:
             part = es if len(chunks) == 1 else es.subset(rows)
@@ -435,6 +461,7 @@ def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                 progress.update(len(rows))
     finally:
         quiet.setLevel(level)
+        quiet.removeFilter(said_above)
         if progress is not None:
             progress.close()
     return np.concatenate(coords), np.concatenate(errors), np.concatenate(used)

@@ -42,6 +42,7 @@ from core.data import (
     find_gene,
     gene_lookup_tables,
     match_genes,
+    shared_name_note,
 )
 from core.errors import ModelError
 from core.files import replace_dir, save_torch
@@ -889,6 +890,11 @@ class FactorizedEmbeddings:
                 f"(model genes e.g. {', '.join(map(str, self.gene_symbols_[:3]))}); "
                 "check ids and symbols"
             )
+        shared = shared_name_note(
+            self.gene_ids_, self.gene_symbols_, es.gene_ids, es.gene_symbols, rows
+        )
+        if shared:
+            log.warning("transform: %s", shared, extra={"notice": "shared_names"})
         values = np.full((es.values.shape[0], self.n_genes_), np.nan, np.float32)
         values[:, cols_model] = np.asarray(es.values, dtype=np.float32)[:, cols_new]
         return values, len(cols_model)
@@ -1207,9 +1213,24 @@ class FactorizedEmbeddings:
             )
         # initialised from a generator of its own (the weights are loaded over it): loading a
         # model leaves torch's global random generator alone
-        module = FactorizedEmbedding(net, torch.Generator().manual_seed(0))
         try:
             state = torch.load(directory / "weights.pt", map_location="cpu", weights_only=True)
+            shapes = {name: tuple(tensor.shape) for name, tensor in state.items()}
+        except Exception as exc:
+            raise _damaged(directory, "weights.pt", f"unreadable weights: {exc}") from None
+        expected = FactorizedEmbedding.state_shapes(net)
+        if shapes != expected:
+            wrong = sorted(
+                k for k in expected.keys() | shapes.keys() if shapes.get(k) != expected.get(k)
+            )
+            raise _damaged(
+                directory,
+                "config.json",
+                f"its network sizes disagree with weights.pt ({wrong[0]}: "
+                f"{expected.get(wrong[0])} in config.json, {shapes.get(wrong[0])} in weights.pt)",
+            )
+        module = FactorizedEmbedding(net, torch.Generator().manual_seed(0))
+        try:
             module.load_state_dict(state)
         except Exception as exc:
             raise _damaged(directory, "weights.pt", f"unreadable weights: {exc}") from None
@@ -1270,8 +1291,10 @@ class FactorizedEmbeddings:
             model.dataset_fingerprint_ = str(dataset.get("fingerprint", ""))
         except (TypeError, ValueError, AttributeError) as exc:
             raise _damaged(directory, "config.json", f"training record: {exc}") from None
-        key = config.get("model_key")
-        model._key = key if isinstance(key, str) else None
+        # the key is computed from what was loaded, not read: a config.json copied from
+        # another model (or edited) kept that model's key, and the dashboard showed the other
+        # model's cached gene map
+        model._key = None
         return model
 
     def _read_arrays(self, path: Path, net: NetworkConfig) -> None:

@@ -127,6 +127,24 @@ class FactorizedEmbedding(nn.Module):
         self.head = nn.Sequential(*layers)
         self.reset_parameters(generator)
 
+    @staticmethod
+    def state_shapes(config: NetworkConfig) -> dict[str, tuple[int, ...]]:
+        """The shape of every entry of the state dict of a network of ``config``, known without
+        building it (a saved model's sizes are checked against its weights before any memory is
+        taken: a config.json edited to 10**12 samples tried to allocate 8 TB)."""
+        widths = config.hidden
+        shapes = {
+            "sample_embedding": (config.n_samples, config.sample_dim),
+            "gene_embedding": (config.n_genes, config.gene_dim),
+            "first_sample": (widths[0], config.sample_dim),
+            "first_gene": (widths[0], config.gene_dim),
+            "first_bias": (widths[0],),
+        }
+        for i, (w_in, w_out) in enumerate(zip(widths, [*widths[1:], 1], strict=True)):
+            shapes[f"head.{2 * i}.weight"] = (w_out, w_in)  # (Linear, activation) pairs
+            shapes[f"head.{2 * i}.bias"] = (w_out,)
+        return shapes
+
     @torch.no_grad()
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
         """Embeddings ~ N(0, 1); layers uniform(+-1/sqrt(fan_in)) as nn.Linear does."""

@@ -36,6 +36,9 @@ from core.model import FactorizedEmbedding, as_int
 log = logging.getLogger(__name__)
 
 OPTIMIZERS = ("adam", "rmsprop")
+#: Most epochs a run may ask for (the automatic number is at most a few hundred; a count beyond
+#: this is a typing slip that would otherwise start a run of years).
+MAX_EPOCHS = 100_000
 SCHEDULES = ("cosine", "constant")
 
 
@@ -158,8 +161,8 @@ class TrainConfig:
             raise ModelError(f"polish_lr must be > 0, got {self.polish_lr}")
         if not isinstance(self.device, str) or not _DEVICE_RE.fullmatch(self.device):
             raise ModelError(f"device must be auto, cpu, cuda or cuda:N, got {self.device!r}")
-        if self.epochs < 1:
-            raise ModelError(f"epochs must be >= 1, got {self.epochs}")
+        if not 1 <= self.epochs <= MAX_EPOCHS:
+            raise ModelError(f"epochs must be between 1 and {MAX_EPOCHS:,}, got {self.epochs}")
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ModelError(f"lr must be a positive number, got {self.lr}")
         if self.optimizer not in OPTIMIZERS:

@@ -53,6 +53,20 @@ _FLAGS = (
 )
 
 
+#: What a damaged record of an interrupted run leaves to do.
+_START_AGAIN = (
+    "; the run cannot continue: run the same command with --force instead of --resume to "
+    "discard it and start afresh"
+)
+
+
+def _flag_value(value) -> str:
+    """A setting as typed on the command line: ``100,50,50`` for hidden layers."""
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(str, value))
+    return str(value)
+
+
 def _flag_names(message: str) -> str:
     """``gene_dim must be ...`` -> ``--gene-dim must be ...``: the flag the user typed."""
     for name in _FLAGS:
@@ -323,7 +337,10 @@ def _train(
                 k for k, v in params.items() if k not in free and k in saved and saved[k] != v
             )
             if other:
-                shown = ", ".join(f"{k}={saved[k]!r} (given {params[k]!r})" for k in other)
+                shown = ", ".join(
+                    f"{_flag_names(k)} {_flag_value(saved[k])} (given {_flag_value(params[k])})"
+                    for k in other
+                )
                 raise CoreError(
                     f"--resume continues the interrupted run's settings: {shown}; drop those "
                     "flags, or train without --resume"
@@ -580,7 +597,9 @@ def _check_resumed_data(partial: Path, checkpoint: Path, es) -> None:
         try:
             record = json.loads(record_path.read_text())
         except (OSError, json.JSONDecodeError) as exc:
-            raise CoreError(f"--resume: {record_path} is unreadable ({exc})") from None
+            raise CoreError(
+                f"--resume: {record_path} is unreadable ({exc}){_START_AGAIN}"
+            ) from None
         # the values fix the training, the annotations only what the model keeps of its samples:
         # a run resumed without --annotations wrote a model without tissues, saying nothing
         lost = [c for c in record.get("annotations") or () if c not in set(map(str, es.samples))]
@@ -627,7 +646,7 @@ def _saved_params(checkpoint: Path) -> dict | None:
     try:
         params = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
-        raise CoreError(f"--resume: {path} is unreadable ({exc})") from None
+        raise CoreError(f"--resume: {path} is unreadable ({exc}){_START_AGAIN}") from None
     if not isinstance(params, dict) or not isinstance(params.get("hidden"), list):
         raise CoreError(f"--resume: {path} does not hold the run's network settings")
     # recorded before the kernel's exponent was a setting: those runs used 1

@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import threading
 import time
 import uuid
@@ -31,7 +32,7 @@ import pandas as pd
 
 from core.analysis import CODE_VERSION, GENE_FAMILIES, unit_rows
 from core.data import _strip_version as _core_strip_version
-from core.data import is_simulated, match_genes, not_a_table, step_words
+from core.data import is_simulated, match_genes, not_a_table, shared_name_note, step_words
 from core.errors import CoreError, DataError, ModelError
 from dashboard.render import ImageRenderer
 
@@ -647,6 +648,10 @@ def gene_layout_2d(
 
 
 # ----------------------------------------------------------------------------- context
+class _DamagedEntry(Exception):
+    """The app's own cached model cannot be loaded (its cause says why): trained again."""
+
+
 class AppContext:
     """The dataset, model and caches of one dashboard instance.
 
@@ -940,8 +945,32 @@ class AppContext:
                 return self._state
             if not self.model_ready_on_disk():
                 return None
-            self._state = self._load_state()
+            try:
+                self._state = self._load_state()
+            except _DamagedEntry as exc:
+                self._discard_damaged_entry(exc.__cause__ or exc)
+                return None  # the page trains it again
             return self._state
+
+    def _discard_damaged_entry(self, exc: Exception) -> None:
+        """Remove the app's own cached model that cannot be loaded (a file cut short by a full
+        disk or by hand): it was shown as "model: not available" for ever, restart or not."""
+        entry = self.model_entry
+        log.warning("the cached model %s cannot be loaded (%s): it is trained again", entry, exc)
+        doomed = entry.with_name(f"{entry.name}.damaged-{uuid.uuid4().hex[:8]}")
+        try:
+            entry.rename(doomed)  # at once: no reader meets a half-removed entry
+        except OSError:
+            return
+        shutil.rmtree(doomed, ignore_errors=True)
+
+    def loaded_state(self) -> ModelState | None:
+        """:meth:`state`, or None when the model cannot be loaded (the status box says why;
+        a link or a zoom kept need no model)."""
+        try:
+            return self.state()
+        except CoreError:
+            return None
 
     def require_state(self) -> ModelState:
         st = self.state()
@@ -956,7 +985,12 @@ class AppContext:
 
     def _load_state(self) -> ModelState:
         t0 = time.perf_counter()
-        model = load_model(self._model_path())
+        try:
+            model = load_model(self._model_path())
+        except (CoreError, OSError, ValueError) as exc:
+            if self.config.model_dir is not None:
+                raise  # the user's model: said in the page, never removed
+            raise _DamagedEntry() from exc
         model_gene_ids = np.asarray(model.gene_ids_).astype(str).astype(object)
         gene_es_index = np.array(
             [self._by_id.get(_strip_version(g).upper(), -1) for g in model_gene_ids], dtype=int
@@ -974,13 +1008,21 @@ class AppContext:
                 model_gene_ids, gene_embedding
             )
         meta_path = self.model_entry / "dashboard.json"
-        meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
         key = str(model.key())
         layout_path = self.model_entry / "gene_layout.npy"
-        if self.config.model_dir is None and layout_path.exists() and not joined_keys:
-            gene_layout = np.load(layout_path, allow_pickle=False)
-            method = meta.get("gene_layout", "UMAP")
-        else:
+        stored_layout = self.config.model_dir is None and layout_path.exists() and not joined_keys
+        try:
+            meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+            if stored_layout:
+                gene_layout = np.load(layout_path, allow_pickle=False)
+                method = meta.get("gene_layout", "UMAP")
+                if gene_layout.shape != (len(model_gene_ids), 2):
+                    raise ValueError(f"gene_layout.npy has shape {gene_layout.shape}")
+        except (OSError, ValueError, AttributeError) as exc:
+            if self.config.model_dir is None:
+                raise _DamagedEntry() from exc
+            meta = {}  # (the user's model: its dashboard.json is not needed)
+        if not stored_layout:
             cache_key = self.results.key(  # UMAP draws another layout for another seed
                 "gene-layout",
                 key,
@@ -1119,6 +1161,19 @@ class AppContext:
             lock.release()
             lock_cache.close()
 
+    def _renew_lock_store(self, exc: Exception) -> None:
+        locks = self.cache_dir / "locks"
+        log.warning("the job lock store %s is damaged (%s): made anew", locks, exc)
+        doomed = locks.with_name(f"locks.damaged-{uuid.uuid4().hex[:8]}")
+        try:
+            locks.rename(doomed)
+        except OSError as err:
+            raise CoreError(
+                f"the job lock store {locks} is damaged ({exc}) and cannot be moved aside "
+                f"({err}); stop the dashboard, delete that folder and start it again"
+            ) from None
+        shutil.rmtree(doomed, ignore_errors=True)
+
     def _job_turn(
         self, kind: str, name: str, record: bool, waiting: Callable[[], None]
     ) -> tuple[Any, OwnedLock]:
@@ -1132,9 +1187,20 @@ class AppContext:
 
         lock_cache = None
         try:
-            lock_cache = diskcache.Cache(str(self.cache_dir / "locks"))
-            lock = OwnedLock(lock_cache, name, expire=6 * 3600)
-            lock.acquire(waiting=waiting)
+            try:
+                lock_cache = diskcache.Cache(str(self.cache_dir / "locks"))
+                lock = OwnedLock(lock_cache, name, expire=6 * 3600)
+                lock.acquire(waiting=waiting)
+            except sqlite3.DatabaseError as exc:  # a damaged lock store ("disk image is
+                # malformed") failed every training, restart or not: it holds only the locks
+                # of running jobs, so it is made anew
+                if lock_cache is not None:
+                    lock_cache.close()
+                lock_cache = None
+                self._renew_lock_store(exc)
+                lock_cache = diskcache.Cache(str(self.cache_dir / "locks"))
+                lock = OwnedLock(lock_cache, name, expire=6 * 3600)
+                lock.acquire(waiting=waiting)
         except Exception as exc:
             if lock_cache is not None:
                 lock_cache.close()
@@ -1581,10 +1647,24 @@ class AppContext:
         Returns
         -------
         pandas.DataFrame
-            Columns ``go_id, term, ontology, n_overlap, n_term, p_value, fdr`` with
-            ``fdr <= max_fdr``, sorted by p-value; empty when GO is not available.
+            Columns ``go_id, term, ontology, n_overlap, n_term, n_list_annotated,
+            n_background, p_value, fdr`` with ``fdr <= max_fdr``, sorted by p-value; empty
+            when GO is not available. The test's four numbers are in it (a CSV reader could not
+            reproduce the p-values from ``k + 1`` and the dataset's size): the list's genes
+            with a GO BP annotation (``n_list_annotated``) among the dataset's annotated genes
+            (``n_background``).
         """
-        columns = ["go_id", "term", "ontology", "n_overlap", "n_term", "p_value", "fdr"]
+        columns = [
+            "go_id",
+            "term",
+            "ontology",
+            "n_overlap",
+            "n_term",
+            "n_list_annotated",
+            "n_background",
+            "p_value",
+            "fdr",
+        ]
         enr = self.enricher()
         if enr is None or not len(genes):
             return pd.DataFrame(columns=columns)
@@ -1596,7 +1676,13 @@ class AppContext:
             symbols=[hints[c] for c in cols],
         )
         res = res.rename(
-            columns={"name": "term", "n_in_set": "n_overlap", "n_in_background": "n_term"}
+            columns={
+                "name": "term",
+                "n_in_set": "n_overlap",
+                "n_in_background": "n_term",
+                "set_size": "n_list_annotated",
+                "background_size": "n_background",
+            }
         )
         # (not rounded: the page shows 2 significant figures of these, the CSV file all; 3
         # here, then 2 there, showed 6.1453e-05 as 6.2e-5)
@@ -2055,6 +2141,9 @@ class AppContext:
         out.attrs["text_cells"] = text_cells
         out.attrs["text_cell_count"] = n_text_cells
         out.attrs["word_genes"] = word_genes
+        out.attrs["shared_names"] = shared_name_note(
+            model.gene_ids_, model.gene_symbols_, es.gene_ids, es.gene_symbols
+        )
         out.attrs["load_warnings"] = load_warnings
         check = getattr(model, "fit_error_warning", None)
         loud = ~out["sample_id"].isin(silent).to_numpy()

@@ -829,7 +829,7 @@ def register_callbacks(app: Any) -> None:
     def remember_zoom(sample_relayout, gene_relayout, zoom, url_search):
         which = ctx.triggered_id
         relayout = sample_relayout if which == ids.SAMPLE_MAP else gene_relayout
-        st = context.state()
+        st = context.loaded_state()
         key = st.key if st is not None else None
         return merge_zoom(zoom, which, relayout, key, url_search)
 
@@ -875,7 +875,7 @@ def register_callbacks(app: Any) -> None:
     )
     def share(color, focus, selection, gene_color, k, clip, zoom, placed, url_search):
         left_out: list[str] = []
-        st = context.state()
+        st = context.loaded_state()
         query = view_query(
             color,
             focus,

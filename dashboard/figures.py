@@ -168,6 +168,21 @@ def clip_range(values: np.ndarray, clip: Sequence[float] = (1.0, 99.0)) -> tuple
     return float(lo), float(hi)
 
 
+def clipped_title(
+    title: str, values: np.ndarray, lo: float, hi: float, clip: Sequence[float]
+) -> str:
+    """The colour bar's title, saying the clip when values lie beyond the scale's ends (they
+    take the end colours: a file showed a bar of 0.33 to 9.24 for values of 0.02 to 9.94)."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if v.size == 0 or (v.min() >= lo and v.max() <= hi):
+        return title
+    return (
+        f"{title}<br><sup>clipped at percentiles {float(clip[0]):g}–{float(clip[1]):g} "
+        f"(values {v.min():.3g} to {v.max():.3g})</sup>"
+    )
+
+
 def colorscale(diverging: bool = False) -> list[list[Any]]:
     """The colour scale of a continuous colouring: RdBu reversed (centred values) or Viridis.
 
@@ -196,7 +211,11 @@ def continuous_marker(
         cmax=hi,
         size=size,
         opacity=0.85,
-        colorbar=dict(title=dict(text=title, side="right"), thickness=14, len=0.8),
+        colorbar=dict(
+            title=dict(text=clipped_title(title, values, lo, hi, clip), side="right"),
+            thickness=14,
+            len=0.8,
+        ),
         showscale=True,
     )
 

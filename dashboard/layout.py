@@ -144,8 +144,21 @@ COLUMN_HELP: dict[str, tuple[str, str]] = {
         "genes in list",
         "genes of the list (the gene in focus and its neighbours) annotated with the term",
     ),
-    "n_term": ("genes in term", "genes of this dataset annotated with the term (the background)"),
-    "p_value": ("p", "hypergeometric test: the term's share of the list vs. of the dataset"),
+    "n_term": ("genes in term", "genes of this dataset annotated with the term"),
+    "n_list_annotated": (
+        "list annotated",
+        "genes of the list with any GO biological-process annotation (those tested)",
+    ),
+    "n_background": (
+        "background",
+        "genes of this dataset with any GO biological-process annotation: the background of "
+        "the test",
+    ),
+    "p_value": (
+        "p",
+        "hypergeometric test: the term's share of the list's annotated genes vs. of the "
+        "background (both in the CSV file)",
+    ),
     "fdr": ("FDR", "Benjamini-Hochberg false discovery rate over all terms tested"),
     "score": (
         "score (t)",

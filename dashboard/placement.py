@@ -172,6 +172,9 @@ def place_upload(
             f"({shown}): read as sample annotations, so "
             f"{'that gene counts' if one else 'those genes count'} as absent"
         )
+    shared_names = table.attrs.get("shared_names")
+    if shared_names:
+        warnings.append(shared_names[0].upper() + shared_names[1:])
     no_values = table.attrs.get("no_values") or []
     if no_values:
         shown = ", ".join(no_values[:10]) + (", …" if len(no_values) > 10 else "")

@@ -495,7 +495,9 @@ def recolor(
         tr["marker"]["cmin"] = lo
         tr["marker"]["cmax"] = hi
         tr["marker"]["colorscale"] = figures.colorscale(spec.diverging)
-        tr["marker"]["colorbar"]["title"]["text"] = spec.title
+        tr["marker"]["colorbar"]["title"]["text"] = figures.clipped_title(
+            spec.title, spec.values, lo, hi, _clip(clip)
+        )
         tr["name"] = spec.title
         tr["hovertemplate"] = "%{text}<br>" + spec.title + ": %{marker.color:.3f}<extra></extra>"
         log.debug("recolour (patch) %s in %.1f ms", value, 1e3 * (time.perf_counter() - t0))

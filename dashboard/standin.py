@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import zipfile
+import zlib
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -148,19 +150,28 @@ class PCAEmbedding:
         path = Path(path)
         try:
             config = json.loads((path / "config.json").read_text())
-            arrays = np.load(path / "standin.npz", allow_pickle=False)
-        except (OSError, ValueError) as exc:
+            self = cls(config["sample_dim"], config["gene_dim"], config["seed"])
+            with np.load(path / "standin.npz", allow_pickle=False) as arrays:
+                self.mean_ = arrays["mean"]
+                self.components_ = arrays["components"]
+                self.scale_ = arrays["scale"]
+                self.sample_embedding_ = arrays["sample_embedding"]
+                self.gene_embedding_ = arrays["gene_embedding"]
+                self.sample_ids_ = arrays["sample_ids"].astype(str)
+                self.gene_ids_ = arrays["gene_ids"].astype(str)
+                self.gene_symbols_ = arrays["gene_symbols"].astype(str)
+                self.history_ = [float(v) for v in arrays["history"]]
+        except (
+            OSError,
+            ValueError,
+            KeyError,
+            TypeError,
+            EOFError,
+            zipfile.BadZipFile,
+            zlib.error,
+        ) as exc:
+            # (a file cut short: zip and zlib errors, a missing member)
             raise ModelError(f"{path}: not a stand-in model directory ({exc})") from exc
-        self = cls(config["sample_dim"], config["gene_dim"], config["seed"])
-        self.mean_ = arrays["mean"]
-        self.components_ = arrays["components"]
-        self.scale_ = arrays["scale"]
-        self.sample_embedding_ = arrays["sample_embedding"]
-        self.gene_embedding_ = arrays["gene_embedding"]
-        self.sample_ids_ = arrays["sample_ids"].astype(str)
-        self.gene_ids_ = arrays["gene_ids"].astype(str)
-        self.gene_symbols_ = arrays["gene_symbols"].astype(str)
-        self.history_ = [float(v) for v in arrays["history"]]
         try:
             self.data_source_ = json.loads((path / "data_source.json").read_text())
         except OSError:

@@ -127,6 +127,21 @@ def test_no_pickle_in_or_out(cache):
     assert cache.get("bad", default=None) is None and "bad" not in cache
 
 
+@pytest.mark.parametrize("keep", [1000, 8, 40])
+def test_an_entry_cut_short_is_dropped_and_computed_again(cache, keep):
+    """A file cut short (a full disk, a copy stopped) raised zipfile.BadZipFile or EOFError:
+    evaluate and report stopped with a traceback, and the dashboard did not start."""
+    table = pd.DataFrame({"x": np.arange(500.0), "tissue": ["Lung"] * 500})
+    value = {"map": np.arange(4000.0).reshape(-1, 2), "table": table}
+    cache.set("k", value)
+    (path,) = cache._store._entries()
+    path.write_bytes(path.read_bytes()[:keep])
+    assert cache.get("k", default="missing") == "missing" and "k" not in cache
+    again = cache.get_or_compute("k", lambda: value)
+    np.testing.assert_array_equal(again["map"], value["map"])
+    assert cache.get("k")["table"].equals(table)
+
+
 def test_default_directory_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("FE_CACHE_DIR", str(tmp_path / "env-cache"))
     assert default_cache_dir() == tmp_path / "env-cache"

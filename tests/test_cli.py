@@ -284,6 +284,7 @@ def test_resume_refuses_other_data(small_matrix, sepira_file, tmp_path, capsys):
     (partial / "params.json").write_text("{")
     code, err = _run([*resume, "--matrix", small_matrix], capsys)
     assert code == 2 and "params.json is unreadable" in err
+    assert "with --force instead of --resume to discard it and start afresh" in err
     assert (partial / "checkpoint.pt").read_bytes() == before and not (tmp_path / "m").exists()
 
 
@@ -368,6 +369,7 @@ def test_evaluate_writes_json_others_read_and_takes_a_repeated_classifier_once(
     assert text.count('"1-NN"') >= 1 and "1-nn" not in text
     markdown = out.with_suffix(".md").read_text()
     assert "nan" not in markdown.lower(), markdown
+    assert "the accuracy on 1 random split (seed" in markdown and "mean ± sd" not in markdown
     assert markdown.count("| 1-NN |") == 2, markdown  # once in Table 1, once split by split
     assert result
 
@@ -393,12 +395,13 @@ def test_report_k_beyond_the_genes_and_a_tiny_fraction_are_said(
     model = tmp_path / "four"
     train = ["train", "--matrix", few, "--out", model, "--epochs", "1", "--hidden", "8"]
     assert _run(train, capsys)[0] == 0
-    report = ["report", "--model", model, "--out", tmp_path / "r4", "--no-go", *EVALUATE]
+    one_split = [*EVALUATE[:-2], "1", "--no-cache"]  # with --splits 1: no "mean ± sd"
+    report = ["report", "--model", model, "--out", tmp_path / "r4", "--no-go", *one_split]
     code, err = _run(report, capsys)
     assert code == 0, err
-    assert (
-        "Only 4 genes: no neighbourhoods to compare" in (tmp_path / "r4" / "index.html").read_text()
-    )
+    page = (tmp_path / "r4" / "index.html").read_text()
+    assert "Only 4 genes: no neighbourhoods to compare" in page
+    assert "over 1 random split (seed" in page and "mean ± sd" not in page, page
 
 
 def test_report_never_replaces_other_files(tiny_cli_model, tmp_path, capsys):
@@ -542,9 +545,9 @@ def test_resume_continues_the_runs_settings(small_matrix, tmp_path, capsys):
     (partial / "params.json").write_text(json.dumps(model.get_params()))
     resume = ["train", "--out", tmp_path / "m", "--resume", "--matrix", small_matrix]
     code, err = _run([*resume, "--epochs", "2", "--gene-dim", "7"], capsys)
-    assert code == 2 and "gene_dim=2 (given 7)" in err and (partial / "checkpoint.pt").exists()
+    assert code == 2 and "--gene-dim 2 (given 7)" in err and (partial / "checkpoint.pt").exists()
     code, err = _run([*resume, "--epochs", "2", "--seed", "0"], capsys)
-    assert code == 2 and "seed=3 (given 0)" in err
+    assert code == 2 and "--seed 3 (given 0)" in err
     # the time trained before the interruption counts in the model's training time
     import torch
 

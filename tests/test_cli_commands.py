@@ -193,8 +193,10 @@ def test_out_that_is_a_file(small_matrix, tmp_path, capsys):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--epochs", "0"], "--epochs must be >= 1"),
-        (["--epochs", "-1"], "--epochs must be >= 1"),
+        (["--epochs", "0"], "--epochs must be between 1 and 100,000, got 0"),
+        (["--epochs", "-1"], "--epochs must be between 1 and 100,000"),
+        # a slip of the keyboard, not a run of years
+        (["--epochs", "10000000000000000000"], "--epochs must be between 1 and 100,000"),
         (["--gene-dim", "0"], "--gene-dim must be a positive integer"),
         (["--hidden", "0"], "--hidden must be one or more positive widths"),
         (["--neighbour-power", "5"], "--neighbour-power must be in (0, 2]"),
@@ -513,6 +515,25 @@ def test_embed_places_every_gtex_sample_given(gtex_acmg59_files, tmp_path, capsy
         ["embed", "--model", model, *data, "--out", out2, "--exclude-tissues", "Brain"], capsys
     )
     assert code == 0 and len(pd.read_csv(out2)) == 70
+    # new samples that GTEx's attributes do not list: placed without --gtex-attributes (it was
+    # required, and then refused them: "no sample in common")
+    lines = gct.read_text().splitlines(keepends=True)
+    header = lines[2].rstrip("\n").split("\t")
+    lines[2] = "\t".join(header[:2] + [f"NEW-{i}" for i in range(len(header) - 2)]) + "\n"
+    (tmp_path / "new.gct").write_text("".join(lines))
+    new = ["--gtex-gct", tmp_path / "new.gct"]
+    code, _, err = _run(["embed", "--model", model, *new, "--out", tmp_path / "n.csv"], capsys)
+    assert code == 0, err
+    assert pd.read_csv(tmp_path / "n.csv")["sample_id"].str.startswith("NEW-").sum() == 80
+    listed = [*new, "--gtex-attributes", files["attributes"], "--out", tmp_path / "n2.csv"]
+    code, _, err = _run(["embed", "--model", model, *listed], capsys)
+    assert code == 2 and "leave out --gtex-attributes to place samples it does not list" in err
+    pheno = [*new, "--gtex-phenotypes", files["phenotypes"], "--out", tmp_path / "n3.csv"]
+    code, _, err = _run(["embed", "--model", model, *pheno], capsys)
+    assert code == 2 and "--gtex-phenotypes needs --gtex-attributes" in err
+    # train still needs the attributes
+    code, _, err = _run(["train", *new, "--out", tmp_path / "m2", "--epochs", "1"], capsys)
+    assert code == 2 and "--gtex-gct needs --gtex-attributes" in err
 
 
 def test_embed_out_under_a_file(tiny_model, held_out, tmp_path, capsys):

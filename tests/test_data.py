@@ -549,6 +549,10 @@ def test_error_dimension_line(tmp_path, small, caplog):
     wrong_samples = write_gct(tmp_path / "s.gct", rows, dims="5\t41")
     with pytest.raises(DataError, match=r"line 3: the header names 40 samples.*declares 41"):
         load_gtex(wrong_samples, small["attributes"])
+    # a spreadsheet's tab at the end of the header: the message names it
+    tab = write_gct(tmp_path / "tab.gct", [[*rows[0], ""], *rows[1:]], dims="5\t40")
+    with pytest.raises(DataError, match=r"41 samples.*declares 40 \(the header ends with a tab"):
+        load_gtex(tab, small["attributes"])
     too_many = write_gct(tmp_path / "g.gct", rows, dims="4\t40")
     with pytest.raises(DataError, match=r"line 8: more gene rows than the 4 declared"):
         load_gtex(too_many, small["attributes"])
@@ -1441,3 +1445,22 @@ def test_spaces_around_annotation_words_are_taken_off(sepira_file, tmp_path, cap
     notes.to_csv(tmp_path / "notes.tsv", sep="\t", index=False)
     es = load_table(tmp_path / "spaced.csv", annotations=tmp_path / "notes.tsv")
     assert set(es.samples["sex"]) == {"male", "female"}
+
+
+def test_a_symbol_shared_by_model_genes_is_said():
+    """A new table named by symbols, against a model with two genes of one symbol: the value
+    fills the first and the other counts as absent; the words say so. Matched by id, no word."""
+    from core.data import match_genes, shared_name_note
+
+    model_ids = ["ENSG00000175164", "ENSG00000281879", "ENSG00000136574"]
+    model_symbols = ["ABO", "ABO", "GATA4"]
+    assert match_genes(model_ids, model_symbols, ["ABO", "GATA4"], ["ABO", "GATA4"]).tolist() == [
+        0,
+        2,
+    ]
+    note = shared_name_note(model_ids, model_symbols, ["abo", "GATA4"], ["abo", "GATA4"])
+    assert note.startswith("1 gene of the new samples, named by symbol, names several genes")
+    assert "abo (2 model genes)" in note and "the others count as absent" in note
+    by_id = ["ENSG00000281879.1", "ENSG00000136574"]
+    assert shared_name_note(model_ids, model_symbols, by_id, ["ABO", "GATA4"]) is None
+    assert shared_name_note(model_ids, model_symbols, ["GATA4"], ["GATA4"]) is None

@@ -5,6 +5,7 @@ reconstructs profiles, and models survive a save/load round trip."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import stat
@@ -445,6 +446,20 @@ def _tiny(**kwargs):
     return FactorizedEmbeddings(**{"epochs": 1, "gene_dim": 4, "hidden": (8,), **kwargs})
 
 
+def test_a_model_key_is_computed_from_what_was_loaded(tmp_path):
+    """A config.json copied from another model kept that model's key: the dashboard, whose
+    cached results are keyed by it, showed the other model's gene map."""
+    es = _small()
+    a, b = _tiny(seed=0).fit(es), _tiny(seed=2).fit(es)
+    a.save(tmp_path / "a")
+    b.save(tmp_path / "b")
+    assert FactorizedEmbeddings.load(tmp_path / "a").key() == a.key() != b.key()
+    shutil.copytree(tmp_path / "a", tmp_path / "hybrid")
+    shutil.copy(tmp_path / "b" / "config.json", tmp_path / "hybrid" / "config.json")
+    hybrid = FactorizedEmbeddings.load(tmp_path / "hybrid")
+    assert hybrid.key() not in (a.key(), b.key())
+
+
 def test_fit_refuses_samples_and_genes_without_any_value():
     es = _small()
     values = es.values.copy()
@@ -517,6 +532,25 @@ def test_transform_refuses_infinite_values_and_empty_sets():
     np.testing.assert_array_equal(fe.transform(es.values[:4]), fe.transform(first4))
 
 
+def test_transform_says_a_symbol_that_names_two_model_genes(caplog):
+    """New samples named by symbols, against a model where G0 names two genes: the value fills
+    the first and the warning says so (it was silent)."""
+    es = ExpressionSet.from_array(
+        _small().values,
+        gene_ids=[f"ENSG{i:011d}" for i in range(12)],
+        gene_symbols=[f"G{i}" for i in range(11)] + ["G0"],
+    )
+    fe = _tiny().fit(es)
+    new = pd.DataFrame(es.values[:3, :11], columns=[f"G{i}" for i in range(11)])
+    with caplog.at_level(logging.WARNING, logger="core.estimator"):
+        fe.transform(new)
+    assert "G0 (2 model genes); the values fill the first of them" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="core.estimator"):
+        fe.transform(es.subset(np.arange(3)))  # named by id: no word
+    assert "model genes" not in caplog.text
+
+
 def test_predict_selects_genes_by_index_mask_or_name():
     es = ExpressionSet.from_array(
         _small().values,
@@ -583,6 +617,8 @@ def test_fit_and_load_leave_the_global_random_generators_alone(tmp_path):
         "config_list",
         "history_text",
         "unknown_param",
+        "huge_samples",
+        "huge_hidden",
     ],
 )
 def test_damaged_models_are_refused_on_load(tmp_path, damage):
@@ -643,6 +679,11 @@ def test_damaged_models_are_refused_on_load(tmp_path, damage):
         config(lambda c: c.update(history="abc"))
     elif damage == "unknown_param":
         config(lambda c: c["params"].update(colour="red"))
+    elif damage == "huge_samples":  # tried to allocate 8 TB before the weights were read
+        config(lambda c: c["network"].update(n_samples=10**12))
+    elif damage == "huge_hidden":
+        big = [100_000, 100_000, 1000]
+        config(lambda c: c["network"].update(hidden=big) or c["params"].update(hidden=big))
     with pytest.raises(ModelError, match=f"{d}: damaged or incomplete model directory"):
         FactorizedEmbeddings.load(d)
 

@@ -334,3 +334,30 @@ def test_a_class_whose_first_place_is_taken_is_named_elsewhere():
     fig = go.Figure(go.Scatter(x=xy[:, 0], y=xy[:, 1]))
     _name_classes(fig, xy, labels, ["Lung", "Liver"], None, None)
     assert sorted(n.text for n in fig.layout.annotations) == ["Liver", "Lung"]
+
+
+def test_a_full_disk_while_figures_are_written_is_said_as_such(tmp_path, monkeypatch):
+    """A full disk was said as "could not render figures with kaleido/Chromium ...; set
+    BROWSER_PATH to a Chrome/Chromium binary", which would not help."""
+    import errno
+
+    import kaleido
+    import plotly.graph_objects as go
+
+    from core.analysis_cli import _write_figures
+    from core.errors import CoreError
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(kaleido, "write_fig_from_object_sync", full)
+    with pytest.raises(CoreError) as err:
+        _write_figures({"map": go.Figure()}, tmp_path / "figures")
+    assert "No space left on device" in str(err.value) and "BROWSER_PATH" not in str(err.value)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no browser")
+
+    monkeypatch.setattr(kaleido, "write_fig_from_object_sync", broken)
+    with pytest.raises(CoreError, match="set BROWSER_PATH"):
+        _write_figures({"map": go.Figure()}, tmp_path / "figures")

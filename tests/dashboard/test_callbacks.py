@@ -28,10 +28,12 @@ def test_colour_by_annotation_then_gene_uses_patch(context):
     assert len(fig.data) == 1 + 26  # probe grid + one trace per tissue
     fig2, kind2, _ = sample_map.recolor(context, "obs:GATA4", (1, 99), kind)
     assert isinstance(fig2, go.Figure)  # categorical -> continuous: new figure
-    assert fig2.data[figures.COLOR_TRACE].marker.colorbar.title.text == "GATA4 (observed)"
+    title = fig2.data[figures.COLOR_TRACE].marker.colorbar.title.text
+    assert title.startswith("GATA4 (observed)<br><sup>clipped at percentiles 1–99 (values ")
     # continuous -> continuous: a Patch of the colours only (timed in benchmarks/dashboard_speed)
     patch, kind3, _ = sample_map.recolor(context, "res:TBX5", (1, 99), kind2)
     assert isinstance(patch, Patch) and kind3 == kind2
+    assert "clipped at percentiles 1–99" in str(patch.to_plotly_json())
 
 
 def test_unknown_gene_gives_alert_not_error(context):
@@ -791,6 +793,16 @@ def test_enrichment_table_is_saved_as_csv_with_its_query(context):
     assert set(table["query"]) == {"HNF4A"} and set(table["k"]) == {15}
     # the list tested is the gene and its 15 neighbours (the page's heading says so)
     assert set(table["genes_in_list"]) == {16}
+    # the file holds the test's four numbers: its p-values can be computed again from it (the
+    # list's annotated genes and the annotated background were not in it, and 16 and 467 gave
+    # other p-values)
+    from scipy.stats import hypergeom
+
+    again = hypergeom.sf(
+        table["n_overlap"] - 1, table["n_background"], table["n_term"], table["n_list_annotated"]
+    )
+    np.testing.assert_allclose(table["p_value"], again, rtol=1e-6)
+    assert (table["n_list_annotated"] <= 16).all() and (table["n_background"] <= 467).all()
     assert "enriched among the gene and its neighbours" in str(build_layout(context))
 
 

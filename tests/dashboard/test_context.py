@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from core.data import ExpressionSet
-from core.errors import CoreError, DataError
+from core.errors import CoreError, DataError, ModelError
 from dashboard.context import AppContext, DashboardConfig, ModelSettings, parse_gene_list
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -73,6 +73,44 @@ def test_model_is_cached_on_disk(context, sepira_es):
     assert st.key == context.state().key
     np.testing.assert_allclose(st.sample_embedding, context.state().sample_embedding)
     assert st.gene_layout.shape == (467, 2)
+
+
+@pytest.mark.parametrize("damage", ["standin.npz", "gene_layout.npy", "dashboard.json"])
+def test_a_damaged_cached_model_is_trained_again(context, sepira_es, tmp_path, damage):
+    """A cached model cut short (a full disk, by hand) showed "model: not available" for ever,
+    restart or not; it is the app's own entry, so it is removed and trained again. A model the
+    user gave (--model) is never removed: its error is said."""
+    config = dataclasses.replace(context.config, cache_dir=tmp_path / "cache")
+    first = AppContext(sepira_es, config)
+    first.train()
+    entry = first.model_entry
+    where = entry / "model" / damage if damage == "standin.npz" else entry / damage
+    where.write_bytes(where.read_bytes()[:40])
+    again = AppContext(sepira_es, config)
+    assert again.model_ready_on_disk() and again.state() is None
+    assert not entry.exists() and not list(entry.parent.glob("*.damaged-*"))
+    again.train()
+    assert again.state().gene_layout.shape == (467, 2)
+    # the user's own model directory: said, kept
+    (entry / "model" / "standin.npz").write_bytes(b"cut")
+    own = AppContext(sepira_es, dataclasses.replace(config, model_dir=entry / "model"))
+    with pytest.raises(ModelError, match="not a stand-in model directory"):
+        own.state()
+    assert own.loaded_state() is None and (entry / "model" / "standin.npz").exists()
+
+
+def test_a_damaged_lock_store_is_made_anew(context, sepira_es, tmp_path):
+    """A cut-short locks/cache.db failed every training ("DatabaseError: database disk image
+    is malformed"), restart or not."""
+    config = dataclasses.replace(context.config, cache_dir=tmp_path / "cache")
+    AppContext(sepira_es, config).train()
+    db = tmp_path / "cache" / "locks" / "cache.db"
+    assert db.is_file()
+    db.write_bytes(db.read_bytes()[:100])
+    other = dataclasses.replace(config, settings=dataclasses.replace(config.settings, seed=3))
+    again = AppContext(sepira_es, other)
+    again.train()
+    assert again.state() is not None and db.is_file() and db.stat().st_size > 100
 
 
 def test_scores_follow_the_labels_not_only_the_values(context, sepira_es):

@@ -41,7 +41,14 @@ def test_continuous_map_clips_colour_scale(coords):
         coords, values, ["s"] * 200, "MYH6 (observed)", clip=(5, 95)
     )
     tr = fig.data[figures.COLOR_TRACE]
-    assert tr.marker.colorbar.title.text == "MYH6 (observed)"
+    # the bar says that values lie beyond its ends (an exported file did not)
+    assert tr.marker.colorbar.title.text == (
+        "MYH6 (observed)<br><sup>clipped at percentiles 5–95 (values 0 to 100)</sup>"
+    )
+    unclipped = figures.sample_map_continuous(
+        coords, values, ["s"] * 200, "MYH6 (observed)", clip=(0, 100)
+    )
+    assert unclipped.data[figures.COLOR_TRACE].marker.colorbar.title.text == "MYH6 (observed)"
     assert tr.marker.cmin == pytest.approx(5, abs=0.6)
     assert tr.marker.cmax == pytest.approx(95, abs=0.6)
     assert len(tr.marker.color) == 200

@@ -619,3 +619,21 @@ def test_uploads_that_are_not_tables_are_told_in_the_pages_words(context):
     message = _text(alert)
     assert "notes.txt: empty matrix (no row under its first line" in message
     assert "not a table of samples and genes" in message
+
+
+def test_a_symbol_that_names_several_model_genes_is_said(context, gtex_rows, monkeypatch):
+    """An upload named by symbols, against a model where two genes share a symbol (several
+    Ensembl ids of one gene, as in GTEx): the value fills the first, and the page says so."""
+    model = context.require_state().model
+    symbols = np.asarray(model.gene_symbols_).astype(object).copy()
+    symbols[1] = symbols[0]
+    new_ids = np.array([f"ENSG{i:011d}" for i in range(len(symbols))])
+    monkeypatch.setattr(model, "gene_ids_", new_ids)
+    monkeypatch.setattr(model, "gene_symbols_", symbols)
+    raw = gtex_rows.drop(columns=["tissue"]).to_csv(index=False).encode()
+    placed, _, _, alert = placement.place_from_upload(context, _data_url(raw), "s.csv", False)
+    assert placed is not no_update, _text(alert)
+    message = _text(alert)
+    said = "1 gene of the new samples, named by symbol, names several genes of the model: "
+    assert f"{said}{symbols[0]} (2 model genes)" in message, message
+    assert "name genes by Ensembl id to tell them apart" in message
