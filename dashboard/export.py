@@ -234,16 +234,24 @@ def export_figure(
             view.get("selection_genes"),
         )
         fig, _ = build_gene_figure(context, *gene_view, webgl=False)
-        if view.get("focus"):  # neighbours' labels: spaced again for the file's plot area
+        focus, rings = view.get("focus"), _ringed(fig)
+        # the file says whose neighbours are ringed, and how many (files of k 15 and 50 had
+        # one name and one title)
+        about = f"{focus} and its {rings} nearest neighbours (red rings)" if focus else ""
+        if focus:  # neighbours' labels: spaced again for the file's plot area
             drawn = figures.name_dataset(
-                figures.for_export(fig, width, height, max_height), dataset_line(context)
+                figures.for_export(figures.add_title_line(fig, about), width, height, max_height),
+                dataset_line(context),
             )
             area = figures.export_plot_area(drawn)
             zoom = figure_zoom(context, view.get("zoom"), which, view.get("url_search"))
             if zoom.get("x") and zoom.get("y"):  # and for the region zoomed in the page
                 area = {**area, "x": zoom["x"], "y": zoom["y"]}
             fig, _ = build_gene_figure(context, *gene_view, webgl=False, plot_size=area)
-        parts = [view.get("gene_color") or "type", view.get("focus") or ""]
+            figures.add_title_line(fig, about)
+        parts = [view.get("gene_color") or "type", focus or ""]
+        if focus and rings:
+            parts.append(f"k{rings}")
     elif which == "baselines":
         cached = context.cached_baselines()
         if not cached:
@@ -276,6 +284,12 @@ def export_figure(
         name = FIGURE_NAMES.get(which, which)
         data = pdf_title(data, f"{simulated}{name}, {dataset_line(context)}")
     return dcc.send_bytes(data, f"{file_stem(context, which, *parts)}.{fmt}", type=FORMATS[fmt])
+
+
+def _ringed(fig: Any) -> int:
+    """The number of neighbours ringed on a gene map."""
+    rings = [t for t in fig.data if t.name == "nearest neighbours"]
+    return len(rings[0].x) if rings else 0
 
 
 def _baselines_file_figure(

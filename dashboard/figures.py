@@ -266,7 +266,7 @@ def sample_map_continuous(
                 y=coords[~finite, 1],
                 mode="markers",
                 marker=dict(color=MISSING_COLOR, size=size),
-                name="no value",
+                name=f"no value ({int((~finite).sum()):,})",  # counted, as categories are
                 text=np.asarray(hover_text)[~finite],
                 hovertemplate="%{text}<br>no value<extra></extra>",
             )

@@ -59,7 +59,7 @@ def test_continuous_map_draws_missing_values_grey(coords):
     values[:7] = np.nan
     fig = figures.sample_map_continuous(coords, values, ["s"] * 200, "v", diverging=True)
     assert len(fig.data[figures.COLOR_TRACE].x) == 193
-    grey = [t for t in fig.data if t.name == "no value"]
+    grey = [t for t in fig.data if t.name == "no value (7)"]
     assert len(grey) == 1 and len(grey[0].x) == 7
     tr = fig.data[figures.COLOR_TRACE]
     assert tr.marker.cmin == -tr.marker.cmax  # diverging scale centred at 0

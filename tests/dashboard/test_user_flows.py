@@ -108,7 +108,11 @@ def test_exports_are_named_by_what_they_show_and_hold_the_placed_samples(context
     monkeypatch.setattr(context, "image_renderer", recorder)
     view = dict(color="ann:tissue", focus="GATA4", gene_color="go:GO:0007507", k=10)
     out = export.export_figure(context, "gene-map", "svg", "screen", view)
-    assert out["filename"] == "gene-map_go-GO-0007507_GATA4.svg"
+    # whose neighbours are ringed, and how many: in the name and under the title
+    assert out["filename"] == "gene-map_go-GO-0007507_GATA4_k10.svg"
+    assert (
+        "<br>GATA4 and its 10 nearest neighbours (red rings)" in recorder.figs[-1].layout.title.text
+    )
     out = export.export_figure(context, "gene-map", "pdf", "screen", {"gene_color": "type"})
     assert out["filename"] == "gene-map_type.pdf"
     placed = [{"sample_id": "mine_1", "x": 0.0, "y": 1.0}]
