@@ -1956,6 +1956,14 @@ class AppContext:
         """The scale of the values shown (``log10(x+1)``, ``log2(x+1)``), None when not known."""
         return {"log10p1": "log10(x+1)", "log2p1": "log2(x+1)"}.get(self.training_transform())
 
+    def values_as_in_file(self) -> bool:
+        """Whether the values shown are a file's, untransformed (the file's scale, whatever it
+        is: a colour bar said only "observed")."""
+        source = getattr(self.es, "source", None) or {}
+        return str(source.get("transform")) == "none" and bool(
+            source.get("path") or source.get("gct")
+        )
+
     #: Samples placed at a time: the progress is reported between chunks (each sample is placed
     #: on its own, so the places are those of one go).
     PLACE_CHUNK = 100

@@ -269,7 +269,9 @@ def resolve_color(context: Any, value: str) -> ColorSpec:
         j = context.gene_index(arg)
         sym = context.gene_symbols[j]
         vals = context.gene_values(j, kind)
-        scale = context.value_scale()
+        scale = context.value_scale() or (
+            "as in the file" if getattr(context, "values_as_in_file", lambda: False)() else None
+        )
         title = f"{sym} ({MODES[kind].split(' ')[0]}{f', {scale}' if scale else ''})"
         return ColorSpec("continuous", vals, title, diverging=kind == "res", gene=sym)
     if kind == "set":

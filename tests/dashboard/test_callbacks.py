@@ -29,7 +29,9 @@ def test_colour_by_annotation_then_gene_uses_patch(context):
     fig2, kind2, _ = sample_map.recolor(context, "obs:GATA4", (1, 99), kind)
     assert isinstance(fig2, go.Figure)  # categorical -> continuous: new figure
     title = fig2.data[figures.COLOR_TRACE].marker.colorbar.title.text
-    assert title.startswith("GATA4 (observed)<br><sup>clipped at percentiles 1–99 (values ")
+    assert title.startswith(
+        "GATA4 (observed, as in the file)<br><sup>clipped at percentiles 1–99 (values "
+    )
     # continuous -> continuous: a Patch of the colours only (timed in benchmarks/dashboard_speed)
     patch, kind3, _ = sample_map.recolor(context, "res:TBX5", (1, 99), kind2)
     assert isinstance(patch, Patch) and kind3 == kind2

@@ -315,7 +315,8 @@ def test_baselines_show_the_model_shown_not_a_cached_one(context):
 
 def test_gene_colour_bar_states_the_scale_when_known(context, monkeypatch):
     spec = sample_map.resolve_color(context, "obs:GATA4")
-    assert spec.title == "GATA4 (observed)"  # loaded as it is: the scale is not known
+    # loaded as it is: the file's scale, which is not known (the bar said only "observed")
+    assert spec.title == "GATA4 (observed, as in the file)"
     monkeypatch.setattr(context, "training_transform", lambda: "log10p1")
     for value, title in [
         ("obs:GATA4", "GATA4 (observed, log10(x+1))"),
