@@ -998,6 +998,15 @@ def run_report(args: argparse.Namespace) -> int:
         )
     args.missing_note = _missing_note(es.values)
     print(f"data: {es.name}: {es.n_samples} samples x {es.n_genes} genes", file=sys.stderr)
+    if args.markers != ",".join(analysis.DEFAULT_MARKERS):  # asked for: said here too
+        found = analysis.match_genes(loaded.symbols, markers, ids=es.gene_ids)
+        absent = [m for m in markers if not len(found[m])]
+        if absent:
+            print(
+                f"warning: --markers: not among the model's {es.n_genes:,} genes, left out: "
+                f"{', '.join(absent)}",
+                file=sys.stderr,
+            )
     figures: dict[str, Any] = {}
     tables: dict[str, pd.DataFrame] = {}
     sections: list[str] = []

@@ -564,7 +564,15 @@ class _MessageFormatter(logging.Formatter):
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the command's parser: its usage lines name its flags (the top
+        # parser's named only the commands, under a typo of a train flag)
+        commands = next(
+            (a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)),
+            {},
+        )
+        owner = commands.get(getattr(args, "command", None), parser)
+        owner.error(f"unrecognized arguments: {' '.join(unknown)}")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_MessageFormatter(verbose=bool(args.verbose)))
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, handlers=[handler])

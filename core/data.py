@@ -1762,6 +1762,19 @@ def load_gtex(
         keep.size,
         exclude or "nothing",
     )
+    unlisted = np.flatnonzero(~labelled)
+    if exclude and unlisted.size:  # (their brain samples went on to the map, without a word)
+        shown = ", ".join(header.sample_ids[i] for i in unlisted[:3])
+        log.warning(
+            "%s: %d samples of the matrix are not in %s (%s%s): kept without a tissue, so "
+            "the excluded tissues (%s) cannot be left out among them",
+            gct_path,
+            unlisted.size,
+            attr_path,
+            shown,
+            ", ..." if unlisted.size > 3 else "",
+            ", ".join(exclude),
+        )
 
     header, values, gene_ids, symbols = _stream_gct(
         gct_path,

@@ -1028,3 +1028,21 @@ def test_an_unknown_label_is_refused_before_the_data_is_read_again(
     args = ["evaluate", "--model", tiny_model, "--label", "NOPE", "--out", tmp_path / "t1.json"]
     code, _, err = _run(args, capsys)
     assert code == 2 and "--label NOPE: no such sample annotation (available:" in err, err
+
+
+def test_a_mistyped_flag_is_said_with_the_commands_own_usage(tmp_path, capsys):
+    """``train --epochz 3`` printed the top-level usage (the command names only): the user who
+    mistyped a train flag was not shown train's flags."""
+    commands = (
+        (["train", "--matrix", "x", "--out", tmp_path / "m"], "--epochz"),
+        (["neighbors", "--model", "x", "--genes", "GATA4"], "--kk"),
+    )
+    for given, typo in commands:
+        command = given[0]
+        with pytest.raises(SystemExit) as exit_:
+            main([*map(str, given), typo, "3"])
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2
+        name = "neighbours" if command == "neighbors" else command
+        assert f"python -m core {name}: error: unrecognized arguments: {typo} 3" in err, err
+        assert f"usage: python -m core {name}" in err

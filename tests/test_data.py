@@ -1464,3 +1464,20 @@ def test_a_symbol_shared_by_model_genes_is_said():
     by_id = ["ENSG00000281879.1", "ENSG00000136574"]
     assert shared_name_note(model_ids, model_symbols, by_id, ["ABO", "GATA4"]) is None
     assert shared_name_note(model_ids, model_symbols, ["GATA4"], ["GATA4"]) is None
+
+
+def test_samples_the_attributes_do_not_list_are_said_when_tissues_are_excluded(
+    gtex_acmg59_files, caplog
+):
+    """The shared attributes file lists 13,797 of the 17,382 samples: the others (brain
+    samples among them) stayed on the map, unlabelled, while the log said Brain was left out."""
+    f = gtex_acmg59_files
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        load_gtex(f["gct"], f["attributes"], exclude_tissues=("Brain",), max_genes=2)
+    said = [r.getMessage() for r in caplog.records if "not in" in r.getMessage()]
+    assert len(said) == 1 and "3585 samples of the matrix are not in" in said[0]
+    assert "the excluded tissues (Brain) cannot be left out among them" in said[0]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        load_gtex(f["gct"], f["attributes"], max_genes=2)  # nothing excluded: nothing to say
+    assert not [r for r in caplog.records if "samples of the matrix are not in" in r.getMessage()]

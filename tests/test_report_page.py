@@ -125,11 +125,14 @@ def test_loss_figure_ticks_read_as_numbers():
 
 
 @needs_chromium
-def test_simulated_report_says_so_everywhere(sim_model, tmp_path):
+def test_simulated_report_says_so_everywhere(sim_model, tmp_path, capsys):
     out = tmp_path / "report"
     argv = ["report", "--model", str(sim_model), "--out", str(out), "--methods", "pca", *FAST]
     argv += ["--markers", "KRT*,NOTAGENE1", "--k", "3", "--no-cache"]
     assert main(argv) == 0
+    # a marker asked for that is not there: said in the shell too, not only in the page
+    err = capsys.readouterr().err
+    assert "warning: --markers: not among the model's 300 genes, left out: NOTAGENE1" in err
     page = (out / "index.html").read_text()
     text = _text(page)
     assert '<p class="simulated"><b>SIMULATED DATA.</b>' in page

@@ -70,16 +70,17 @@ def _scroll_to(driver, element_id: str, timeout: float = 30) -> None:
 
 
 def _figure(driver, graph_id: str) -> dict:
-    """The figure plotly drew in a dcc.Graph (data trace names, colour bar title)."""
+    """The figure plotly drew in a dcc.Graph (data trace names, colour bar titles: their first
+    line, and whole, with the clip under it)."""
     return _js(
         driver,
         f"""
         const gd = document.querySelector('#{graph_id} .js-plotly-plot');
         if (!gd || !gd.data) return null;
+        const bars = gd.data.map(t => (t.marker && t.marker.colorbar && t.marker.colorbar.title
+                                       && t.marker.colorbar.title.text) || '');
         return {{names: gd.data.map(t => t.name || ''),
-                 colorbar: gd.data.map(t => (t.marker && t.marker.colorbar
-                                             && t.marker.colorbar.title
-                                             && t.marker.colorbar.title.text) || '')}};
+                 colorbar: bars.map(b => b.split('<br>')[0]), colorbar_full: bars}};
         """,
     )
 
@@ -130,6 +131,8 @@ def test_dashboard_end_to_end(app_url, driver):
 
     # colour by MYH6 through color-by
     _colour_by_myh6(driver)
+    # the colour bar says that the scale is clipped at the 1st and 99th percentiles
+    assert "clipped at percentiles 1–99" in "".join(_figure(driver, "sample-map")["colorbar_full"])
     # choosing the gene in color-by focuses it in gene space (linked both ways)
     _wait(driver, lambda: "MYH6" in _figure(driver, "gene-map")["names"], 30, "MYH6 in gene map")
     # the address bar follows the page's link one callback later
