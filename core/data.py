@@ -1666,6 +1666,11 @@ def _read_sex(column: pd.Series, path: Path) -> pd.Series:
     return sex
 
 
+def _absolute(path: Path) -> str:
+    """``path`` made absolute, a link's own name kept (``resolve`` named the link's target)."""
+    return os.path.abspath(path)
+
+
 def _gtex_name(path: Path) -> str:
     stem = _strip_suffixes(path)
     stem = stem.removeprefix("GTEx_Analysis_").removeprefix("GTEx_")
@@ -1822,9 +1827,11 @@ def load_gtex(
             samples[col] = joined[col].to_numpy()
     source: dict[str, Any] = {
         "loader": "gtex",
-        "gct": str(gct_path.resolve()),
-        "attributes": str(attr_path.resolve()),
-        "phenotypes": str(pheno_path.resolve()) if pheno_path is not None else None,
+        # absolute, links kept: a file reached by a link (GTEx's published name) was named by
+        # its target once the model reloaded it
+        "gct": _absolute(gct_path),
+        "attributes": _absolute(attr_path),
+        "phenotypes": _absolute(pheno_path) if pheno_path is not None else None,
         "exclude_tissues": exclude,
         "transform": transform,
         "max_genes": int(max_genes) if max_genes is not None else None,
@@ -3627,8 +3634,8 @@ def load_table(
     samples = _tidy_text_annotations(samples, mpath)
     source = {
         "loader": "table",
-        "path": str(mpath.resolve()),
-        "annotations": str(ann_path.resolve()) if ann_path is not None else None,
+        "path": _absolute(mpath),
+        "annotations": _absolute(ann_path) if ann_path is not None else None,
         "orientation": orientation,  # as read: a re-load does not depend on "auto" rules
         "transform": transform,
         "sample_column": sample_column,

@@ -1481,3 +1481,16 @@ def test_samples_the_attributes_do_not_list_are_said_when_tissues_are_excluded(
     with caplog.at_level(logging.WARNING, logger="core.data"):
         load_gtex(f["gct"], f["attributes"], max_genes=2)  # nothing excluded: nothing to say
     assert not [r for r in caplog.records if "samples of the matrix are not in" in r.getMessage()]
+
+
+def test_a_file_reached_by_a_link_keeps_its_name_when_reloaded(gtex_acmg59_files, tmp_path):
+    """GTEx files under their published names as links to the shared copies: the training log
+    named the data by the link, and report, evaluate and the dashboard (which reload it) by the
+    link's target."""
+    f = gtex_acmg59_files
+    gct = tmp_path / "GTEx_Analysis_2017-06-05_v8_RNASeQCv1.1.9_gene_reads.gct.gz"
+    gct.symlink_to(f["gct"])
+    es = load_gtex(gct, f["attributes"], max_genes=2)
+    again = load_source(es.source)
+    assert again.name == es.name and "acmg" not in again.name
+    assert es.source["gct"] == str(gct) and np.array_equal(again.values, es.values)
