@@ -571,8 +571,16 @@ def _with_source(context: Any, table: pd.DataFrame, n_selected: int | None) -> p
     the number of samples selected first (as the neighbour tables say what they answer);
     ``n_selected`` None: without it (placed samples)."""
     query = neighbors_query(context, None, 0)
+    st = context.state()
+    info = st.info if st is not None else {}
+    # the map the samples were selected on (not the gene vectors of a neighbour table)
+    model = str(info.get("class") or "model")
+    if info.get("sample_dim"):
+        model += f", {info['sample_dim']}-D sample map"
+    if st is not None:
+        model += f" ({st.key})"
     out = table.copy()
-    columns = {"dataset": query["dataset"], "model": query["model"]}
+    columns = {"dataset": query["dataset"], "model": model}
     if n_selected is not None:
         columns["n_selected"] = n_selected
     for i, (name, value) in enumerate(columns.items()):

@@ -389,6 +389,8 @@ def test_csv_downloads(context):
     assert list(table.columns[:3]) == ["dataset", "model", "n_selected"]
     assert set(table["dataset"]) == {context.name} and set(table["n_selected"]) == {20}
     assert context.state().key in table["model"][0]
+    # the map the samples were selected on, not the gene vectors of a neighbour table
+    assert "2-D sample map" in table["model"][0] and "gene vectors" not in table["model"][0]
     rows = [int(r) for r in np.flatnonzero(context.samples["tissue"].to_numpy() == "Liver")]
     out = export.csv_download(
         context, ids.EXPORT_SELECTION_GENES_CSV, None, {"rows": rows}, None, None
