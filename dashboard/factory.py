@@ -114,6 +114,10 @@ def warm_up(context: AppContext) -> None:
     from core.errors import CoreError
 
     t0 = time.perf_counter()
+    # (with --join-models the model was loaded before, and its time said then)
+    what = (
+        "annotations" if getattr(context, "_state", None) is not None else "model and annotations"
+    )
     try:
         context.state()
         context.gene_table()
@@ -122,4 +126,4 @@ def warm_up(context: AppContext) -> None:
     except CoreError as exc:  # shown in the page by the status callback
         log.warning("warm-up: %s", exc)
         return
-    log.info("model and annotations loaded in %.1f s", time.perf_counter() - t0)
+    log.info("%s loaded in %.1f s", what, time.perf_counter() - t0)
