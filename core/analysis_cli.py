@@ -1041,13 +1041,17 @@ def run_report(args: argparse.Namespace) -> int:
             stage_counts["Table-1 cells"] = (cells_cached, table.size // 2)
             chance = chance_accuracy(loaded.labels)
             figures["table1"] = _fig_table1(table, chance, loaded.label)
-            sections.append(_section_table1(table, loaded.label, args, cells_cached, chance))
+            tables["table1"], tables["table1_splits"] = _table1_csv(table)
+            weight = (_model_summary(loaded).get("params") or {}).get("neighbour_weight")
+            sections.append(
+                _section_table1(table, loaded.label, args, cells_cached, chance, weight)
+            )
         else:
             sections.append("<h2>Table 1</h2><p>No sample label: skipped (pass --label).</p>")
         bar.update(1)
 
         bar.set_postfix_str("markers")
-        sections.append(_section_markers(loaded, sample_maps, markers, figures))
+        sections.append(_section_markers(loaded, sample_maps, markers, figures, tables))
         bar.update(1)
 
         bar.set_postfix_str("gene space")
@@ -1587,6 +1591,7 @@ def _section_table1(
     args: argparse.Namespace,
     cells_cached: int = 0,
     chance: float | None = None,
+    neighbour_weight: float | None = None,
 ) -> str:
     fmt = analysis.format_table(table)
     fmt.columns = [analysis.METHOD_NAMES.get(c, c) for c in fmt.columns]
@@ -1613,10 +1618,85 @@ def _section_table1(
         f"Computed in {a['runtime_s']:.0f} s"
         + (f" ({html.escape(cached)})" if cached else "")
         + ".</p>"
+        + (
+            "<p>The <i>Factorized Embeddings</i> column is the model's map as trained: the "
+            "paper's objective plus the neighbour-graph term of weight "
+            f"{neighbour_weight:g} (Figure 2), not the paper's objective alone (on GTEx acmg59 "
+            "the objective alone gave 1-NN 0.83, with the term 0.93; "
+            "tests/benchmarks/RESULTS.md).</p>"
+            if neighbour_weight
+            else ""
+        )
         + _note_html(few_labels_note(a))
+        + _note_html(_one_sample_classes_note(a, list(table.index)))
         + _html_table(_index_as_column(fmt, "classifier"), index=False)
+        + '<p class="hint">In files: <a href="tables/table1.csv">tables/table1.csv</a> (each '
+        'cell\'s mean, sd and splits) and <a href="tables/table1_splits.csv">'
+        "tables/table1_splits.csv</a> (the accuracy of every split).</p>"
         + "{fig:table1}"
         + _section_paired(table)
+    )
+
+
+#: The packages whose versions can change the report's numbers, by import name.
+_VERSIONED = ("numpy", "scipy", "sklearn", "torch", "umap", "pandas", "plotly")
+
+
+def _software_line() -> str:
+    """Python and the versions of the packages behind the numbers, and this code's commit when
+    it runs from a git checkout (a reader could not tell which code made a page)."""
+    import importlib.metadata as metadata
+
+    names = {"sklearn": "scikit-learn", "umap": "umap-learn"}
+    parts = [f"Python {platform.python_version()}"]
+    for module in _VERSIONED:
+        name = names.get(module, module)
+        try:
+            parts.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            continue
+    commit = _code_commit()
+    return ", ".join(parts) + (f"; code at commit {commit}" if commit else "")
+
+
+def _code_commit() -> str | None:
+    """The git commit of this code (with ``+changes`` when files differ from it), or None
+    outside a git checkout or without git."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (head + (" +changes" if dirty else "")) if head else None
+
+
+def _one_sample_classes_note(protocol: Mapping[str, Any], classifiers: list[str]) -> str:
+    """Gaussian naive Bayes with classes of one training sample: no variance to estimate (it
+    takes a floor), so its cell says more of the classifier than of the maps (0.10 ± 0.12 on
+    the 26-tissue set from 2% labels: 0.03-0.07 in the splits where one class had two samples,
+    0.29-0.36 where each had one)."""
+    if "Gaussian NB" not in classifiers or protocol["n_train"] >= 2 * protocol["n_classes"]:
+        return ""
+    return (
+        f"With {protocol['n_train']} training samples for {protocol['n_classes']} classes, "
+        "most classes have one training sample or none: Gaussian NB cannot estimate their "
+        "variance (it falls back on a small floor), so its row measures that failure more "
+        "than the maps; read the 1-NN row, or train on a larger --fraction."
     )
 
 
@@ -1697,7 +1777,11 @@ SMOOTHNESS_K = 15
 
 
 def _section_markers(
-    loaded: _Loaded, maps: dict[str, np.ndarray], markers: list[str], figures: dict[str, Any]
+    loaded: _Loaded,
+    maps: dict[str, np.ndarray],
+    markers: list[str],
+    figures: dict[str, Any],
+    tables: dict[str, pd.DataFrame] | None = None,
 ) -> str:
     es = loaded.es
     symbols = loaded.symbols
@@ -1730,6 +1814,12 @@ def _section_markers(
     if len(found):
         columns = {n: f"smoothness on {analysis.METHOD_NAMES.get(n, n)}" for n in shown}
         parts.append(_html_table(found.rename(columns=columns)))
+        if tables is not None:
+            tables["marker_smoothness"] = _index_as_column(found.rename(columns=columns), "marker")
+            parts.append(
+                '<p class="hint">In a file: <a href="tables/marker_smoothness.csv">'
+                "tables/marker_smoothness.csv</a>.</p>"
+            )
     if absent:
         what = "None of the markers is" if instead else "Not"
         # when none is here, said first: the section then shows other genes
@@ -1810,6 +1900,67 @@ def readable_symbols(es: Any, go: Any) -> np.ndarray:
     found = mapped["matched"].to_numpy(dtype=bool) & mapped["symbol"].notna().to_numpy()
     symbols[bare[found]] = mapped["symbol"].to_numpy(dtype=object)[found]
     return symbols
+
+
+def _gene_space_limits(
+    table: pd.DataFrame, coexp: Any, k: int, has_go: bool, loaded: _Loaded
+) -> str:
+    """What the Figure-4 table can and cannot tell: the highest ratios possible here (a column
+    at its ceiling tells nothing), sampling intervals of the GO ratio, and where it departs
+    from the paper's protocol."""
+    parts = []
+    ceilings = []
+    if coexp is not None and "coexp_random" in table.columns:
+        top = analysis.coexp_ceiling(coexp, k)
+        random_share = float(table["coexp_random"].iloc[0])
+        if random_share > 0 and np.isfinite(top):
+            at = [str(i) for i, v in table["coexp_fraction"].items() if v >= 0.99 * top]
+            ceilings.append(
+                f"coexp_ratio {top / random_share:.1f} (coexp_fraction {top:.3f}: every gene's "
+                f"{k} neighbours among its partners in the network, as far as it has {k})"
+                + (f", which {', '.join(at)} reach{'es' if len(at) == 1 else ''}" if at else "")
+            )
+    if has_go and "go_random" in table.columns:
+        random_share = float(table["go_random"].iloc[0])
+        if random_share > 0:
+            at = [str(i) for i, v in table["go_fraction"].items() if v >= 0.99]
+            ceilings.append(
+                f"go_ratio {1 / random_share:.2f} (every pair sharing a term)"
+                + (f", which {', '.join(at)} reach{'es' if len(at) == 1 else ''}" if at else "")
+            )
+    if ceilings:
+        parts.append(
+            "The highest ratios any neighbours could reach here: "
+            + "; ".join(ceilings)
+            + ". A column at its ceiling cannot tell the rows apart (few genes, or a dense "
+            "network)."
+        )
+    if has_go and {"go_fraction", "go_random", "n_pairs"} <= set(table.columns):
+        spans = []
+        for name, row in table.iterrows():
+            n = float(row.get("go_pairs", row["n_pairs"]))
+            p, r = float(row["go_fraction"]), float(row["go_random"])
+            if n > 0 and r > 0 and np.isfinite(p):
+                half = 1.96 * np.sqrt(p * (1 - p) / n)
+                spans.append(f"{name} {(p - half) / r:.2f}–{(p + half) / r:.2f}")
+        if spans:
+            parts.append(
+                "Binomial 95% intervals of go_ratio over the pairs: "
+                + "; ".join(spans)
+                + ". The pairs are not independent (a gene is in 2k of them), so these are "
+                "narrower than the truth; models trained with other seeds differ more (FE "
+                "1.97–2.14 on the GTEx 26-tissue set, tests/benchmarks/RESULTS.md)."
+            )
+    gene_dim = int(np.asarray(loaded.model.gene_embedding_).shape[1])
+    parts.append(
+        "Where this departs from the paper's Figure 4: neighbours by cosine distance (the "
+        "paper's by Euclidean; on the 26-tissue set cosine gave FE 2.14x and Euclidean 1.77x, "
+        "RESULTS.md); the co-expression network is this data's own top 1% of Pearson "
+        "correlations (the paper's ts-coexp network is not available here); one gene "
+        f"embedding size, the model's {gene_dim} dimensions (the paper compares several: train "
+        "models of other --gene-dim and compare them with --compare-models)."
+    )
+    return "<p class='note'>" + " ".join(html.escape(t) for t in parts) + "</p>"
 
 
 def _section_gene_space(
@@ -1905,6 +2056,8 @@ def _section_gene_space(
     if "go_pairs" in table.columns and (table["go_pairs"] == table["n_pairs"]).all():
         table = table.drop(columns="go_pairs")  # GO counts every pair: n_pairs again
     figures["gene_space"] = _fig_agreement(table)
+    if tables is not None:
+        tables["gene_space"] = _index_as_column(table, "neighbours from")
     has_go = go_matrix is not None
     parts += [
         f"<p>Each row takes each gene's {args.k} nearest genes (cosine distance between gene "
@@ -1919,8 +2072,18 @@ def _section_gene_space(
         "(gene, neighbour) pairs "
         + ("share a GO term, and how many " if has_go else "")
         + "are edges of the co-expression network of this data (the top 1% most correlated "
-        f"gene pairs), against {n_random:,} random gene pairs (seeded).</p>",
+        f"gene pairs), against {n_random:,} random pairs of two distinct genes of this "
+        f"dataset's {es.n_genes:,}, drawn uniformly (seed {args.seed}).</p>",
         _html_table(table),
+        _gene_space_limits(table, coexp, args.k, has_go, loaded),
+        '<p class="hint">In a file: <a href="tables/gene_space.csv">tables/gene_space.csv</a>'
+        + (
+            "; every close pair with its two tests (shares_go, coexp_edge): "
+            '<a href="tables/close_pairs.csv">tables/close_pairs.csv</a>'
+            if has_go
+            else ""
+        )
+        + ".</p>",
         "<ul class='legend'>"
         f"<li><i>n_pairs</i>: (gene, neighbour) pairs, {es.n_genes:,} genes × {args.k} "
         "neighbours (a pair found from both sides counts twice)"
@@ -2090,12 +2253,42 @@ def _paper_types_text(novel: pd.DataFrame) -> str:
 CLOSE_PAIR_COLUMNS = [
     *PAIR_COLUMNS,
     "novel",
+    "shares_go",
+    "coexp_edge",
     "both_annotated",
     "min_detection",
     "runs",
     "id_a",
     "id_b",
 ]
+
+
+def _table1_csv(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Table 1 as written beside the page: one row per (classifier, map) with its mean, sd and
+    number of splits, and every split's accuracy (a reader could not check a cell)."""
+    rows, splits = [], []
+    for map_name, by_classifier in table.attrs.get("split_scores", {}).items():
+        for classifier, scores in by_classifier.items():
+            values = np.asarray(scores, dtype=np.float64)
+            rows.append(
+                {
+                    "classifier": classifier,
+                    "map": analysis.METHOD_NAMES.get(map_name, map_name),
+                    "mean": float(values.mean()) if values.size else float("nan"),
+                    "sd": float(values.std(ddof=1)) if values.size > 1 else float("nan"),
+                    "n_splits": int(values.size),
+                }
+            )
+            splits += [
+                {
+                    "classifier": classifier,
+                    "map": analysis.METHOD_NAMES.get(map_name, map_name),
+                    "split": i,
+                    "accuracy": float(v),
+                }
+                for i, v in enumerate(values)
+            ]
+    return pd.DataFrame(rows), pd.DataFrame(splits)
 
 
 def _close_pairs_csv(close: pd.DataFrame) -> pd.DataFrame:
@@ -2373,6 +2566,7 @@ def _page(
         f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})"
         + (f"; {html.escape(cache_line)}" if cache_line else "")
         + "</li>"
+        + f"<li>Software: {html.escape(_software_line())}</li>"
         + (
             f"<li>Made by <code class='command'>{html.escape(command)}</code></li>"
             if command

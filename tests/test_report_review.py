@@ -248,7 +248,7 @@ def test_report_tables_csv_and_command(report, real_models):
     for head in re.findall(r"<thead>(.*?)</thead>", page, flags=re.S):
         assert head.count("<tr") == 1, head
     assert not re.search(r"\d\.\d+e-\d", page)  # no 7.58e-05 in a table
-    assert "against 100,000 random gene pairs" in page
+    assert "against 100,000 random pairs of two distinct genes of this dataset's 40" in page
     assert '<th class="num">go_pairs</th>' not in page  # n_pairs again: left out
     # the command that makes this page again
     command = re.search(r"<code class='command'>(.*?)</code>", page).group(1)
@@ -273,6 +273,20 @@ def test_report_tables_csv_and_command(report, real_models):
     ]
     assert "runs" in close.columns and list(close.columns[-2:]) == ["id_a", "id_b"]
     np.testing.assert_array_equal(close["correlation"], close["correlation"].round(4))
+    # the numbers behind the page, beside it (a reader could check no cell of Table 1, and
+    # could not count Figure 4's shares again from close_pairs.csv)
+    assert (close["novel"] == ~(close["shares_go"] | close["coexp_edge"])).all()
+    cells = pd.read_csv(report / "tables" / "table1.csv")
+    splits = pd.read_csv(report / "tables" / "table1_splits.csv")
+    assert set(cells.columns) >= {"classifier", "map", "mean", "sd", "n_splits"}
+    again = splits.groupby(["classifier", "map"])["accuracy"].mean()
+    for row in cells.itertuples():
+        assert row.n_splits == 2 and again[(row.classifier, row.map)] == pytest.approx(row.mean)
+    gene_space = pd.read_csv(report / "tables" / "gene_space.csv")
+    assert "expression correlation" in set(gene_space["neighbours from"])
+    assert (report / "tables" / "marker_smoothness.csv").is_file()
+    for linked in ("table1.csv", "table1_splits.csv", "gene_space.csv", "marker_smoothness.csv"):
+        assert f'href="tables/{linked}"' in page
 
 
 @needs_chromium
@@ -487,3 +501,32 @@ def test_sample_maps_name_their_classes_without_covering_names():
     # one name above the crowd, one below it: the other four would cover them
     names = [a for a in fig.layout.annotations if a.text.startswith("tissue ")]
     assert len(names) == 2 and sorted(a.yanchor for a in names) == ["bottom", "top"], names
+
+
+def test_report_says_what_its_numbers_can_tell(report):
+    """A referee's reading: the ceiling of Figure 4's columns (59 genes: the co-expression
+    column at its maximum for every row), sampling intervals, the departures from the paper's
+    protocol, what FE's column of Table 1 was trained with, and the software behind it."""
+    import html as html_module
+
+    text = html_module.unescape(re.sub(r"<[^>]+>", "", (report / "index.html").read_text()))
+    assert "The highest ratios any neighbours could reach here: coexp_ratio" in text
+    assert "Binomial 95% intervals of go_ratio over the pairs: FE" in text
+    assert "Where this departs from the paper's Figure 4: neighbours by cosine distance" in text
+    assert "column is the model's map as trained: the paper's objective plus the neighbour" in text
+    assert re.search(r"Software: Python 3\.\d+\.\d+, numpy [\d.]+, scipy", text)
+
+
+def test_coexp_ceiling_and_the_one_sample_classes_note():
+    from scipy import sparse
+
+    from core.analysis import coexp_ceiling
+    from core.analysis_cli import _one_sample_classes_note
+
+    # 4 genes, one edge (0, 1): at most 2 of the 4 x 2 (gene, neighbour) pairs are edges
+    edges = sparse.csr_matrix(([1, 1], ([0, 1], [1, 0])), shape=(4, 4))
+    assert coexp_ceiling(edges, 2) == pytest.approx(2 / 8)
+    protocol = {"n_train": 30, "n_classes": 26}
+    assert "Gaussian NB cannot estimate" in _one_sample_classes_note(protocol, ["Gaussian NB"])
+    assert _one_sample_classes_note(protocol, ["1-NN"]) == ""
+    assert _one_sample_classes_note({"n_train": 60, "n_classes": 26}, ["Gaussian NB"]) == ""
