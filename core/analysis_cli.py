@@ -2489,6 +2489,15 @@ def _source_html(source: dict[str, Any]) -> str:
             if str(transform) == "none"
             else f"values transformed by {html.escape(str(transform))}"
         )
+    excluded = [str(t) for t in source.get("exclude_tissues") or ()]
+    if excluded:  # (the paper's exclusion, said where the data is: it was only in the JSON)
+        n_file, n_out = source.get("samples_in_file"), source.get("samples_excluded")
+        counted = (
+            f" ({int(n_out):,} of the file's {int(n_file):,} samples)"
+            if n_file is not None and n_out is not None
+            else ""
+        )
+        parts.append(f"tissues left out: {html.escape(', '.join(excluded))}{counted}")
     steps = [step_words(st) for st in source.get("steps") or [] if isinstance(st, dict)]
     if steps:
         parts.append("then " + html.escape(", ".join(steps)))

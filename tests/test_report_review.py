@@ -530,3 +530,16 @@ def test_coexp_ceiling_and_the_one_sample_classes_note():
     assert "Gaussian NB cannot estimate" in _one_sample_classes_note(protocol, ["Gaussian NB"])
     assert _one_sample_classes_note(protocol, ["1-NN"]) == ""
     assert _one_sample_classes_note({"n_train": 60, "n_classes": 26}, ["Gaussian NB"]) == ""
+
+
+def test_the_data_line_names_the_tissues_left_out():
+    """Brain and Fallopian Tube left out (17,382 -> 16,877 samples) was only in a collapsed
+    JSON block of the page."""
+    from core.analysis_cli import _source_html
+
+    source = {"loader": "gtex", "gct": "/d/a.gct.gz", "transform": "log10p1"}
+    source |= {"exclude_tissues": ["Brain", "Fallopian Tube"]}
+    source |= {"samples_in_file": 17382, "samples_excluded": 505}
+    words = _source_html(source)
+    assert "tissues left out: Brain, Fallopian Tube (505 of the file's 17,382 samples)" in words
+    assert "left out" not in _source_html({"loader": "table", "path": "/d/m.csv"})
