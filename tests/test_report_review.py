@@ -543,3 +543,24 @@ def test_the_data_line_names_the_tissues_left_out():
     words = _source_html(source)
     assert "tissues left out: Brain, Fallopian Tube (505 of the file's 17,382 samples)" in words
     assert "left out" not in _source_html({"loader": "table", "path": "/d/m.csv"})
+
+
+@needs_chromium
+def test_figure3_reads_the_papers_claim_against_its_numbers(real_models, tmp_path):
+    """The paper says expression is organised over FE's map and not over t-SNE's; the page
+    showed the smoothness of both and said nothing of the claim."""
+    import html as html_module
+
+    out = tmp_path / "r"
+    argv = ["report", "--model", str(real_models[0]), "--out", str(out), "--methods", "tsne"]
+    assert main([*argv, *FAST, "--k", "3", "--no-cache", "--no-go"]) == 0
+    text = html_module.unescape(re.sub(r"<[^>]+>", "", (out / "index.html").read_text()))
+    said = re.search(
+        r"Here FE's map is the smoother for (\d+) of the 40 genes \(mean ([\d.]+) against "
+        r"t-SNE's ([\d.]+)\): (in line with that claim|the claim is not reproduced)",
+        text,
+    )
+    assert said, text[text.find("The paper reports gene") :][:300]
+    smoother, fe, tsne = int(said.group(1)), float(said.group(2)), float(said.group(3))
+    in_line = said.group(4) == "in line with that claim"
+    assert in_line == (fe > tsne and smoother > 20)
