@@ -987,7 +987,8 @@ class AppContext:
         t0 = time.perf_counter()
         try:
             model = load_model(self._model_path())
-        except (CoreError, OSError, ValueError) as exc:
+        except (CoreError, ValueError, EOFError) as exc:  # (not OSError: a permission or a
+            # full file table is no damage, and a good model would be trained again)
             if self.config.model_dir is not None:
                 raise  # the user's model: said in the page, never removed
             raise _DamagedEntry() from exc
@@ -1018,7 +1019,7 @@ class AppContext:
                 method = meta.get("gene_layout", "UMAP")
                 if gene_layout.shape != (len(model_gene_ids), 2):
                     raise ValueError(f"gene_layout.npy has shape {gene_layout.shape}")
-        except (OSError, ValueError, AttributeError) as exc:
+        except (ValueError, EOFError, AttributeError) as exc:
             if self.config.model_dir is None:
                 raise _DamagedEntry() from exc
             meta = {}  # (the user's model: its dashboard.json is not needed)

@@ -75,7 +75,9 @@ def test_model_is_cached_on_disk(context, sepira_es):
     assert st.gene_layout.shape == (467, 2)
 
 
-@pytest.mark.parametrize("damage", ["standin.npz", "gene_layout.npy", "dashboard.json"])
+@pytest.mark.parametrize(
+    "damage", ["standin.npz", "gene_layout.npy", "empty gene_layout.npy", "dashboard.json"]
+)
 def test_a_damaged_cached_model_is_trained_again(context, sepira_es, tmp_path, damage):
     """A cached model cut short (a full disk, by hand) showed "model: not available" for ever,
     restart or not; it is the app's own entry, so it is removed and trained again. A model the
@@ -84,8 +86,9 @@ def test_a_damaged_cached_model_is_trained_again(context, sepira_es, tmp_path, d
     first = AppContext(sepira_es, config)
     first.train()
     entry = first.model_entry
-    where = entry / "model" / damage if damage == "standin.npz" else entry / damage
-    where.write_bytes(where.read_bytes()[:40])
+    name = damage.removeprefix("empty ")
+    where = entry / "model" / name if name == "standin.npz" else entry / name
+    where.write_bytes(b"" if damage.startswith("empty") else where.read_bytes()[:40])
     again = AppContext(sepira_es, config)
     assert again.model_ready_on_disk() and again.state() is None
     assert not entry.exists() and not list(entry.parent.glob("*.damaged-*"))
