@@ -2214,9 +2214,12 @@ def _section_gene_space(
             )
             + ".</p>",
             _html_table(_four_decimals(novel[~rare].head(30)[columns]), index=False),
-            "<h4>The 30 closest novel pairs, rarely detected genes included</h4>",
-            _html_table(_four_decimals(novel.head(30)[columns]), index=False),
         ]
+        if rare.head(30).any():  # (without a rarely detected gene among them: the same table)
+            parts += [
+                "<h4>The 30 closest novel pairs, rarely detected genes included</h4>",
+                _html_table(_four_decimals(novel.head(30)[columns]), index=False),
+            ]
         if others:
             n_runs = len(others) + 1
             held = novel[~rare & (novel["runs"] == n_runs)]

@@ -515,6 +515,11 @@ def test_report_says_what_its_numbers_can_tell(report):
     assert "Where this departs from the paper's Figure 4: neighbours by cosine distance" in text
     assert "column is the model's map as trained: the paper's objective plus the neighbour" in text
     assert re.search(r"Software: Python 3\.\d+\.\d+, numpy [\d.]+, scipy", text)
+    # the second list of novel pairs only when it differs from the first
+    close = pd.read_csv(report / "tables" / "close_pairs.csv")
+    first = close[close["novel"]].sort_values("distance", kind="stable").head(30)
+    rare_among_first = bool((first["min_detection"] < 0.1).any())
+    assert ("rarely detected genes included" in text) == rare_among_first
 
 
 def test_coexp_ceiling_and_the_one_sample_classes_note():
