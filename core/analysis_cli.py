@@ -1694,9 +1694,9 @@ def _one_sample_classes_note(protocol: Mapping[str, Any], classifiers: list[str]
         return ""
     return (
         f"With {protocol['n_train']} training samples for {protocol['n_classes']} classes, "
-        "most classes have one training sample or none: Gaussian NB cannot estimate their "
-        "variance (it falls back on a small floor), so its row measures that failure more "
-        "than the maps; read the 1-NN row, or train on a larger --fraction."
+        "many classes have one training sample or none in a split: Gaussian NB cannot "
+        "estimate their variance (it falls back on a small floor), so its row measures that "
+        "failure as much as the maps; read the 1-NN row, or train on a larger --fraction."
     )
 
 
@@ -1916,9 +1916,18 @@ def readable_symbols(es: Any, go: Any) -> np.ndarray:
     return symbols
 
 
+def _wilson(share: float, n: float, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval of a binomial share (within [0, 1], and not of width 0 at a share
+    of 0 or 1 as the normal approximation is)."""
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def _gene_space_limits(
     table: pd.DataFrame, coexp: Any, k: int, has_go: bool, loaded: _Loaded
 ) -> str:
+    n_genes = int(loaded.es.n_genes)
     """What the Figure-4 table can and cannot tell: the highest ratios possible here (a column
     at its ceiling tells nothing), sampling intervals of the GO ratio, and where it departs
     from the paper's protocol."""
@@ -1928,7 +1937,9 @@ def _gene_space_limits(
         top = analysis.coexp_ceiling(coexp, k)
         random_share = float(table["coexp_random"].iloc[0])
         if random_share > 0 and np.isfinite(top):
-            at = [str(i) for i, v in table["coexp_fraction"].items() if v >= 0.99 * top]
+            # (rows of k pairs per gene: the neighbours found in all runs are fewer pairs)
+            full = table["n_pairs"] == n_genes * k
+            at = [str(i) for i, v in table.loc[full, "coexp_fraction"].items() if v >= 0.99 * top]
             ceilings.append(
                 f"coexp_ratio {top / random_share:.1f} (coexp_fraction {top:.3f}: every gene's "
                 f"{k} neighbours among its partners in the network, as far as it has {k})"
@@ -1955,11 +1966,11 @@ def _gene_space_limits(
             n = float(row.get("go_pairs", row["n_pairs"]))
             p, r = float(row["go_fraction"]), float(row["go_random"])
             if n > 0 and r > 0 and np.isfinite(p):
-                half = 1.96 * np.sqrt(p * (1 - p) / n)
-                spans.append(f"{name} {(p - half) / r:.2f}–{(p + half) / r:.2f}")
+                low, high = _wilson(p, n)
+                spans.append(f"{name} {low / r:.2f}–{high / r:.2f}")
         if spans:
             parts.append(
-                "Binomial 95% intervals of go_ratio over the pairs: "
+                "Binomial (Wilson) 95% intervals of go_ratio over the pairs: "
                 + "; ".join(spans)
                 + ". The pairs are not independent (a gene is in 2k of them), so these are "
                 "narrower than the truth; models trained with other seeds differ more (FE "

@@ -185,7 +185,7 @@ def decode_value(data: bytes) -> Any:
         raise CoreError("cache entry has an unknown format (clear the cache directory)")
     try:
         return _decode(data)
-    except CoreError:
+    except (CoreError, MemoryError):  # (memory short for a moment: the entry is fine)
         raise
     except Exception as exc:  # any reader's error on damaged bytes
         raise CoreError(f"damaged cache entry ({type(exc).__name__}: {exc})") from None

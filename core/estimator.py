@@ -211,6 +211,17 @@ def _new_folder_beside(directory: Path) -> Path:
     raise ModelError(f"cannot make a new folder beside {directory}")
 
 
+def _not_damage(exc: BaseException) -> bool:
+    """Whether a failure to read a model file says nothing of the file (memory short for a
+    moment, a permission, too many open files): the model is not called damaged (a cached one
+    was discarded for it)."""
+    import errno
+
+    if isinstance(exc, (MemoryError, PermissionError)):
+        return True
+    return isinstance(exc, OSError) and exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOMEM)
+
+
 def _damaged(directory: Path, name: str, detail) -> ModelError:
     """The error of a damaged model directory: ``<dir>: damaged or incomplete model directory
     (<file>: <detail>)``, so that a caller can put its own prefix (a flag) before it."""
@@ -1045,16 +1056,39 @@ class FactorizedEmbeddings:
     def key(self) -> str:
         """A stable string naming this fitted model (settings + weights), for cache keys."""
         if getattr(self, "_key", None) is None:
-            module = self._check_fitted()
-            h = hashlib.blake2b(digest_size=12)
-            params = self.get_params()  # the value trained with: keys as before the raw one
-            params["reassign_until"] = self.train_config.reassign_until
-            h.update(json.dumps(params, sort_keys=True).encode())
-            for name, tensor in sorted(module.state_dict().items()):
-                h.update(name.encode())
-                h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-            self._key = h.hexdigest()
+            self._key = self._key_of(self._key_params())
         return self._key
+
+    def _key_params(self) -> dict:
+        params = self.get_params()  # the value trained with: keys as before the raw one
+        params["reassign_until"] = self.train_config.reassign_until
+        return params
+
+    def _key_of(self, params: dict) -> str:
+        module = self._check_fitted()
+        h = hashlib.blake2b(digest_size=12)
+        h.update(json.dumps(params, sort_keys=True).encode())
+        for name, tensor in sorted(module.state_dict().items()):
+            h.update(name.encode())
+            h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+        return h.hexdigest()
+
+    def _checked_key(self, stored: Any, saved_params: Any) -> str | None:
+        """The key ``config.json`` holds when it is this model's (loaded weights, settings),
+        else None (computed again on demand). A config.json copied from another model kept
+        that model's key, and the dashboard showed that model's cached gene map. A model
+        saved before a setting existed hashed its settings without it: its key is checked in
+        that form too, so that its cached results and links keep their key."""
+        if not isinstance(stored, str):
+            return None
+        params = self._key_params()
+        if self._key_of(params) == stored:
+            return stored
+        if isinstance(saved_params, dict):
+            older = {name: value for name, value in params.items() if name in saved_params}
+            if older != params and self._key_of(older) == stored:
+                return stored
+        return None
 
     def save(self, directory: str | Path, overwrite: bool = True) -> Path:
         """Write the model directory atomically (a crash never leaves a half-written model).
@@ -1217,6 +1251,8 @@ class FactorizedEmbeddings:
             state = torch.load(directory / "weights.pt", map_location="cpu", weights_only=True)
             shapes = {name: tuple(tensor.shape) for name, tensor in state.items()}
         except Exception as exc:
+            if _not_damage(exc):  # memory short for a moment, a permission: said as they are
+                raise
             raise _damaged(directory, "weights.pt", f"unreadable weights: {exc}") from None
         expected = FactorizedEmbedding.state_shapes(net)
         if shapes != expected:
@@ -1291,10 +1327,7 @@ class FactorizedEmbeddings:
             model.dataset_fingerprint_ = str(dataset.get("fingerprint", ""))
         except (TypeError, ValueError, AttributeError) as exc:
             raise _damaged(directory, "config.json", f"training record: {exc}") from None
-        # the key is computed from what was loaded, not read: a config.json copied from
-        # another model (or edited) kept that model's key, and the dashboard showed the other
-        # model's cached gene map
-        model._key = None
+        model._key = model._checked_key(config.get("model_key"), config.get("params"))
         return model
 
     def _read_arrays(self, path: Path, net: NetworkConfig) -> None:

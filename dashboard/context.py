@@ -1017,8 +1017,8 @@ class AppContext:
             if stored_layout:
                 gene_layout = np.load(layout_path, allow_pickle=False)
                 method = meta.get("gene_layout", "UMAP")
-                if gene_layout.shape != (len(model_gene_ids), 2):
-                    raise ValueError(f"gene_layout.npy has shape {gene_layout.shape}")
+                if len(gene_layout) != len(model_gene_ids):  # (cut short: fewer rows)
+                    raise ValueError(f"gene_layout.npy has {len(gene_layout)} rows")
         except (ValueError, EOFError, AttributeError) as exc:
             if self.config.model_dir is None:
                 raise _DamagedEntry() from exc
@@ -1152,9 +1152,10 @@ class AppContext:
 
         lock_cache, lock = self._job_turn("train", f"train-owned-{entry.name}", record, relay)
         try:
-            if self.model_ready_on_disk():
+            st = self.state() if self.model_ready_on_disk() else None  # (None: damaged,
+            if st is not None:  # discarded, and trained below)
                 progress(1.0, "model found in the cache")
-                return self.require_state().key
+                return st.key
             if not record:
                 return self._train(progress)
             return self._recorded("train", self._train, progress)
@@ -1194,7 +1195,10 @@ class AppContext:
                 lock.acquire(waiting=waiting)
             except sqlite3.DatabaseError as exc:  # a damaged lock store ("disk image is
                 # malformed") failed every training, restart or not: it holds only the locks
-                # of running jobs, so it is made anew
+                # of running jobs, so it is made anew; a busy one ("database is locked", an
+                # OperationalError) is no damage, and another job may hold a lock in it
+                if isinstance(exc, sqlite3.OperationalError):
+                    raise
                 if lock_cache is not None:
                     lock_cache.close()
                 lock_cache = None

@@ -161,6 +161,8 @@ class PCAEmbedding:
                 self.gene_ids_ = arrays["gene_ids"].astype(str)
                 self.gene_symbols_ = arrays["gene_symbols"].astype(str)
                 self.history_ = [float(v) for v in arrays["history"]]
+        except (MemoryError, PermissionError):  # no damage: said as they are
+            raise
         except (
             OSError,
             ValueError,

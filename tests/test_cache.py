@@ -142,6 +142,22 @@ def test_an_entry_cut_short_is_dropped_and_computed_again(cache, keep):
     assert cache.get("k")["table"].equals(table)
 
 
+def test_memory_short_for_a_moment_keeps_the_entry(cache, monkeypatch):
+    """A MemoryError while reading a good entry was taken for damage: the entry (a baseline
+    of minutes) was deleted."""
+    import core.cache
+
+    cache.set("k", {"map": np.arange(10.0)})
+
+    def short(data):
+        raise MemoryError
+
+    monkeypatch.setattr(core.cache, "_decode", short)
+    with pytest.raises(MemoryError):
+        cache.get("k")
+    assert "k" in cache
+
+
 def test_default_directory_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("FE_CACHE_DIR", str(tmp_path / "env-cache"))
     assert default_cache_dir() == tmp_path / "env-cache"

@@ -458,6 +458,32 @@ def test_a_model_key_is_computed_from_what_was_loaded(tmp_path):
     shutil.copy(tmp_path / "b" / "config.json", tmp_path / "hybrid" / "config.json")
     hybrid = FactorizedEmbeddings.load(tmp_path / "hybrid")
     assert hybrid.key() not in (a.key(), b.key())
+    # a model saved before a setting existed (neighbour_space: its settings hashed without
+    # it) keeps its key, and with it its cached results and links
+    old = _tiny(seed=0, neighbour_space="values").fit(es)
+    old.save(tmp_path / "old")
+    config = json.loads((tmp_path / "old" / "config.json").read_text())
+    del config["params"]["neighbour_space"]
+    params = old._key_params()
+    del params["neighbour_space"]
+    config["model_key"] = old._key_of(params)
+    (tmp_path / "old" / "config.json").write_text(json.dumps(config))
+    again = FactorizedEmbeddings.load(tmp_path / "old")
+    assert again.neighbour_space == "values" and again.key() == config["model_key"] != old.key()
+
+
+def test_memory_short_while_loading_is_not_damage(tmp_path, monkeypatch):
+    """torch.load's MemoryError was said as "damaged or incomplete model directory"."""
+    import torch
+
+    path = _tiny().fit(_small()).save(tmp_path / "m")
+
+    def short(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(torch, "load", short)
+    with pytest.raises(MemoryError):
+        FactorizedEmbeddings.load(path)
 
 
 def test_fit_refuses_samples_and_genes_without_any_value():

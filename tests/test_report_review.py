@@ -511,7 +511,7 @@ def test_report_says_what_its_numbers_can_tell(report):
 
     text = html_module.unescape(re.sub(r"<[^>]+>", "", (report / "index.html").read_text()))
     assert "The highest ratios any neighbours could reach here: coexp_ratio" in text
-    assert "Binomial 95% intervals of go_ratio over the pairs: FE" in text
+    assert "Binomial (Wilson) 95% intervals of go_ratio over the pairs: FE" in text
     assert "Where this departs from the paper's Figure 4: neighbours by cosine distance" in text
     assert "column is the model's map as trained: the paper's objective plus the neighbour" in text
     assert re.search(r"Software: Python 3\.\d+\.\d+, numpy [\d.]+, scipy", text)
@@ -520,6 +520,18 @@ def test_report_says_what_its_numbers_can_tell(report):
     first = close[close["novel"]].sort_values("distance", kind="stable").head(30)
     rare_among_first = bool((first["min_detection"] < 0.1).any())
     assert ("rarely detected genes included" in text) == rare_among_first
+
+
+def test_intervals_stay_within_what_a_share_can_be():
+    """The normal approximation gave a go_ratio interval of -1.28 to 3.68 for a share of
+    0.003 over 300 pairs, and 0.00-0.00 for a share of 0."""
+    from core.analysis_cli import _wilson
+
+    for share, n in ((0.003, 300), (0.0, 300), (1.0, 50), (0.5, 10)):
+        low, high = _wilson(share, n)
+        assert 0.0 <= low <= share <= high <= 1.0 and high > low
+    low, high = _wilson(0.1587, 2300)  # FE on the 26-tissue set: about +- 0.015
+    assert 0.14 < low < 0.1587 < high < 0.175
 
 
 def test_coexp_ceiling_and_the_one_sample_classes_note():

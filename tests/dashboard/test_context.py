@@ -90,9 +90,12 @@ def test_a_damaged_cached_model_is_trained_again(context, sepira_es, tmp_path, d
     where = entry / "model" / name if name == "standin.npz" else entry / name
     where.write_bytes(b"" if damage.startswith("empty") else where.read_bytes()[:40])
     again = AppContext(sepira_es, config)
-    assert again.model_ready_on_disk() and again.state() is None
-    assert not entry.exists() and not list(entry.parent.glob("*.damaged-*"))
-    again.train()
+    if damage == "dashboard.json":  # train() at once: it said "still training" and stopped
+        again.train()
+    else:
+        assert again.model_ready_on_disk() and again.state() is None
+        assert not entry.exists() and not list(entry.parent.glob("*.damaged-*"))
+        again.train()
     assert again.state().gene_layout.shape == (467, 2)
     # the user's own model directory: said, kept
     (entry / "model" / "standin.npz").write_bytes(b"cut")
@@ -102,7 +105,23 @@ def test_a_damaged_cached_model_is_trained_again(context, sepira_es, tmp_path, d
     assert own.loaded_state() is None and (entry / "model" / "standin.npz").exists()
 
 
-def test_a_damaged_lock_store_is_made_anew(context, sepira_es, tmp_path):
+@pytest.mark.parametrize("error", [MemoryError, PermissionError])
+def test_a_cached_model_that_cannot_be_read_for_now_is_kept(context, sepira_es, error, monkeypatch):
+    """Memory short for a moment, or a permission, said nothing of the files: the cached model
+    was discarded and trained again."""
+    import dashboard.context as context_module
+
+    def fails(path):
+        raise error("for now")
+
+    monkeypatch.setattr(context_module, "load_model", fails)
+    again = AppContext(sepira_es, context.config)
+    with pytest.raises(error):
+        again.state()
+    assert (context.model_entry / "dashboard.json").exists()
+
+
+def test_a_damaged_lock_store_is_made_anew(context, sepira_es, tmp_path, monkeypatch):
     """A cut-short locks/cache.db failed every training ("DatabaseError: database disk image
     is malformed"), restart or not."""
     config = dataclasses.replace(context.config, cache_dir=tmp_path / "cache")
@@ -114,6 +133,19 @@ def test_a_damaged_lock_store_is_made_anew(context, sepira_es, tmp_path):
     again = AppContext(sepira_es, other)
     again.train()
     assert again.state() is not None and db.is_file() and db.stat().st_size > 100
+    # a busy store ("database is locked") is no damage: another job may hold a lock in it
+    import sqlite3
+
+    import diskcache
+
+    def busy(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(diskcache, "Cache", busy)
+    third = dataclasses.replace(config, settings=dataclasses.replace(config.settings, seed=4))
+    with pytest.raises(sqlite3.OperationalError):
+        AppContext(sepira_es, third).train()
+    assert db.is_file() and not list(db.parent.parent.glob("locks.damaged-*"))
 
 
 def test_scores_follow_the_labels_not_only_the_values(context, sepira_es):
