@@ -331,7 +331,13 @@ def sample_map_categorical(
     hover_text = np.asarray(hover_text)
     traces = [_probe_trace(coords) if webgl else go.Scatter(x=[], y=[], showlegend=False)]
     missing = lab == ""
-    for i, cat in enumerate(sorted(cats, key=_natural_key)):
+    ordered = sorted(cats, key=_natural_key)  # the legend's order, and the colours'
+    sizes = {cat: int((lab == cat).sum()) for cat in ordered}
+    # drawn from the largest category to the smallest, so that a small one is not buried
+    # under a large one drawn after it (5,648 female samples under 11,229 male ones); the
+    # legend keeps its order (legendrank)
+    for cat in sorted(ordered, key=lambda c: -sizes[c]):
+        i = ordered.index(cat)
         m = lab == cat
         traces.append(
             scatter(
@@ -339,8 +345,9 @@ def sample_map_categorical(
                 y=coords[m, 1],
                 mode="markers",
                 marker=dict(color=PALETTE[i % len(PALETTE)], size=size, opacity=0.85),
-                name=wrap_title(f"{cat} ({int(m.sum())})"),
+                name=wrap_title(f"{cat} ({sizes[cat]:,})"),
                 legendgroup=cat,
+                legendrank=1000 + i,
                 text=hover_text[m],
                 hovertemplate="%{text}<extra>" + _escape(cat) + "</extra>",
                 # the categories a merged trace holds (its samples' own labels)
@@ -943,7 +950,8 @@ def baselines_figure(
         vertical_spacing=spacing,
     )
     lab = np.array(["unlabelled" if _missing(v) else str(v) for v in labels], dtype=object)
-    cats = sorted(np.unique(lab), key=_natural_key)
+    # unlabelled last, as on the sample map: a tissue has the same colour in both
+    cats = sorted(np.unique(lab), key=lambda c: (c == "unlabelled", _natural_key(c)))
     counts = dict(zip(*np.unique(lab, return_counts=True), strict=True))
     scatter = go.Scattergl if webgl else go.Scatter
     size = max(2.0, marker_size(len(lab)) - 1)
