@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from core import analysis
-from core.data import is_simulated, step_words
+from core.data import exclusion_words, is_simulated, step_words
 from core.errors import CoreError, DataError, ModelError
 from core.files import replace_dir
 from core.palette import CLASS_COLORS, METHOD_COLORS, UNLABELLED_COLOR
@@ -2517,15 +2517,9 @@ def _source_html(source: dict[str, Any]) -> str:
             if str(transform) == "none"
             else f"values transformed by {html.escape(str(transform))}"
         )
-    excluded = [str(t) for t in source.get("exclude_tissues") or ()]
-    if excluded:  # (the paper's exclusion, said where the data is: it was only in the JSON)
-        n_file, n_out = source.get("samples_in_file"), source.get("samples_excluded")
-        counted = (
-            f" ({int(n_out):,} of the file's {int(n_file):,} samples)"
-            if n_file is not None and n_out is not None
-            else ""
-        )
-        parts.append(f"tissues left out: {html.escape(', '.join(excluded))}{counted}")
+    excluded = exclusion_words(source)  # (the paper's exclusion: it was only in the JSON)
+    if excluded:
+        parts.append(html.escape(excluded))
     steps = [step_words(st) for st in source.get("steps") or [] if isinstance(st, dict)]
     if steps:
         parts.append("then " + html.escape(", ".join(steps)))

@@ -1838,6 +1838,8 @@ def load_gtex(
         # records (not loader arguments): the samples of the file, those of the tissues left out
         "samples_in_file": int(header.n_samples),
         "samples_excluded": int(excluded.sum()),
+        # kept without attributes: the tissues left out cannot be told among them
+        "samples_unlisted": int((~labelled)[keep].sum()),
     }
     return ExpressionSet(values, sample_ids, genes, samples, _gtex_name(gct_path), source)
 
@@ -3702,7 +3704,29 @@ _SOURCE_RECORDS = (
     "text_cell_count",
     "samples_in_file",
     "samples_excluded",
+    "samples_unlisted",
 )
+
+
+def exclusion_words(source: dict[str, Any]) -> str | None:
+    """The tissues a GTEx source left out, in words for a page's data line, with the samples
+    its attributes file does not list (kept unlabelled: the tissues left out may remain among
+    them; the page said "Brain left out" over 2,146 brain samples of the shared file). None
+    when no tissue was left out."""
+    excluded = [str(t) for t in source.get("exclude_tissues") or ()]
+    if source.get("loader") != "gtex" or not excluded:
+        return None
+    words = f"{', '.join(excluded)} left out"
+    in_file, left_out = source.get("samples_in_file"), source.get("samples_excluded")
+    if in_file and left_out is not None:  # (counted from the tissues, not the gap)
+        words += f" ({int(left_out):,} of the file's {int(in_file):,} samples)"
+    unlisted = source.get("samples_unlisted")
+    if unlisted:
+        words += (
+            f"; {int(unlisted):,} samples the attributes file does not list are kept, "
+            "unlabelled, and samples of those tissues may be among them"
+        )
+    return words
 
 
 def load_source(

@@ -32,7 +32,14 @@ import pandas as pd
 
 from core.analysis import CODE_VERSION, GENE_FAMILIES, unit_rows
 from core.data import _strip_version as _core_strip_version
-from core.data import is_simulated, match_genes, not_a_table, shared_name_note, step_words
+from core.data import (
+    exclusion_words,
+    is_simulated,
+    match_genes,
+    not_a_table,
+    shared_name_note,
+    step_words,
+)
 from core.errors import CoreError, DataError, ModelError
 from dashboard.render import ImageRenderer
 
@@ -765,13 +772,9 @@ class AppContext:
                 if str(transform) == "none"
                 else f"values transformed by {self.value_scale() or transform}"
             )
-        excluded = [str(t) for t in src.get("exclude_tissues") or ()]
-        if src.get("loader") == "gtex" and excluded:  # GTEx has 17,382: where are the others?
-            words = f"{', '.join(excluded)} left out"
-            in_file, left_out = src.get("samples_in_file"), src.get("samples_excluded")
-            if in_file and left_out is not None:  # (counted from the tissues, not the gap)
-                words += f" ({int(left_out):,} of the file's {int(in_file):,} samples)"
-            parts.append(words)
+        excluded = exclusion_words(src)  # GTEx has 17,382: where are the others?
+        if excluded:
+            parts.append(excluded)
         steps = [step_words(st) for st in src.get("steps") or [] if isinstance(st, dict)]
         if steps:
             parts.append("then " + ", ".join(steps))

@@ -1476,6 +1476,12 @@ def test_samples_the_attributes_do_not_list_are_said_when_tissues_are_excluded(
         load_gtex(f["gct"], f["attributes"], exclude_tissues=("Brain",), max_genes=2)
     said = [r.getMessage() for r in caplog.records if "not in" in r.getMessage()]
     assert len(said) == 1 and "3585 samples of the matrix are not in" in said[0]
+    # recorded for the pages' data lines (the dashboard's header said only "Brain left out")
+    es = load_gtex(f["gct"], f["attributes"], exclude_tissues=("Brain",), max_genes=2)
+    assert es.source["samples_unlisted"] == 3585
+    from core.data import exclusion_words
+
+    assert "3,585 samples the attributes file does not list" in exclusion_words(es.source)
     assert "the excluded tissues (Brain) cannot be left out among them" in said[0]
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="core.data"):

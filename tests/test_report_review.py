@@ -556,9 +556,13 @@ def test_the_data_line_names_the_tissues_left_out():
 
     source = {"loader": "gtex", "gct": "/d/a.gct.gz", "transform": "log10p1"}
     source |= {"exclude_tissues": ["Brain", "Fallopian Tube"]}
-    source |= {"samples_in_file": 17382, "samples_excluded": 505}
-    words = _source_html(source)
-    assert "tissues left out: Brain, Fallopian Tube (505 of the file's 17,382 samples)" in words
+    source |= {"samples_in_file": 17382, "samples_excluded": 505, "samples_unlisted": 3585}
+    import html as html_module
+
+    words = html_module.unescape(_source_html(source))
+    assert "Brain, Fallopian Tube left out (505 of the file's 17,382 samples)" in words
+    # the shared attributes file lacks 3,585 samples, brain ones among them: said beside it
+    assert "3,585 samples the attributes file does not list are kept, unlabelled, and " in words
     assert "left out" not in _source_html({"loader": "table", "path": "/d/m.csv"})
 
 

@@ -730,13 +730,16 @@ def test_the_header_of_gtex_says_which_tissues_were_left_out(gtex_acmg59_files, 
     ctx = AppContext(es, DashboardConfig(cache_dir=tmp_path, settings=ModelSettings(standin=True)))
     text = ctx.source_text()
     assert "Brain, Fallopian Tube left out (505 of the file's 17,382 samples)" in text, text
+    # the attributes file's unlisted samples (brain ones among them) are said beside it
+    assert "; 3,585 samples the attributes file does not list are kept, unlabelled" in text
     # counted from the tissues, not from what is missing (a subset of samples is not Brain)
     ctx = AppContext(
         es.subset(samples=np.arange(2000)),
         DashboardConfig(cache_dir=tmp_path, settings=ModelSettings(standin=True)),
     )
     text = ctx.source_text()
-    assert "left out (505 of the file's 17,382 samples); then a subset (2,000 samples)" in text
+    assert "left out (505 of the file's 17,382 samples); " in text
+    assert "may be among them; then a subset (2,000 samples)" in text
     kept = load_gtex(f["gct"], f["attributes"], transform="log10p1", exclude_tissues=())
     ctx = AppContext(
         kept, DashboardConfig(cache_dir=tmp_path, settings=ModelSettings(standin=True))
