@@ -1810,7 +1810,10 @@ class AppContext:
         if sel.min() < 0 or sel.max() >= self.n_samples:
             raise DataError("the selection refers to samples that are not in this dataset")
         if sel.size >= self.n_samples - 1:
-            raise DataError("the selection holds (almost) every sample: nothing to compare with")
+            raise DataError(
+                f"the selection holds {sel.size:,} of the {self.n_samples:,} samples: nothing "
+                "left to compare it with; select fewer"
+            )
         s_all, ss_all, n_all = self._column_sums()
         s_sel, ss_sel, n_sel = _masked_sums(self.values, sel)
         n_rest = n_all - n_sel
