@@ -31,7 +31,7 @@ import pandas as pd
 from core import analysis
 from core.data import exclusion_words, is_simulated, step_words
 from core.errors import CoreError, DataError, ModelError
-from core.files import replace_dir
+from core.files import remove_stale_temporaries, replace_dir
 from core.palette import CLASS_COLORS, METHOD_COLORS, UNLABELLED_COLOR
 
 log = logging.getLogger(__name__)
@@ -1079,6 +1079,7 @@ def run_report(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CoreError(f"cannot create {out.parent}: {exc}") from None
         # built beside --out, renamed into place at the end: never half a report under its name
+        remove_stale_temporaries(out)  # (left by a run killed before)
         tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
         try:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from core.cli import axis_names
 from core.errors import CoreError
-from core.files import replace_dir
+from core.files import remove_stale_temporaries, replace_dir
 
 #: the files an export directory holds (a directory with anything else is not replaced)
 EXPORT_ENTRIES = ("samples.csv", "samples.tsv", "genes.csv", "genes.tsv", "README.txt")
@@ -150,6 +150,7 @@ def run_export(args: argparse.Namespace) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CoreError(f"cannot create {out.parent}: {exc}") from None
+    remove_stale_temporaries(out)  # (left by a run killed before)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     try:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -28,6 +28,48 @@ def exchange_dirs(a: Path, b: Path) -> bool:
     return done == 0
 
 
+#: A left-behind temporary folder is removed only when older than this (seconds): a process of
+#: another machine writing into a shared folder has a process id this one cannot see.
+STALE_AFTER_S = 3600.0
+
+
+def remove_stale_temporaries(out: Path) -> list[Path]:
+    """Remove the temporary folders ``.NAME.tmp-PID`` beside ``out`` that a killed run of this
+    machine left (its process gone, the folder untouched for :data:`STALE_AFTER_S`): after a
+    ``kill -9``, hidden report and export folders of megabytes stayed for ever. Returns those
+    removed."""
+    import time
+
+    removed = []
+    prefix = f".{out.name}.tmp-"
+    try:
+        candidates = [p for p in out.parent.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return removed
+    for path in candidates:
+        pid = path.name[len(prefix) :]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        try:
+            if time.time() - path.stat().st_mtime < STALE_AFTER_S or not path.is_dir():
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # (another user's process: alive)
+        return True
+    return True
+
+
 def previous_name(target: Path) -> Path:
     """Where :func:`replace_dir` keeps the previous ``target`` between its two renames."""
     return target.with_name(f".{target.name}.old-{os.getpid()}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import pytest
 
@@ -98,3 +99,28 @@ def test_a_failed_torch_write_is_an_oserror_and_leaves_no_file(tmp_path, monkeyp
             tmp_path / "ck.pt", net, opt, TrainState(), torch.Generator(), TrainConfig()
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_folders_left_by_killed_runs_are_removed(tmp_path):
+    """After a kill -9, a report's or an export's hidden temporary folder stayed for ever.
+    Removed now when its process is gone and it is an hour old; never one of a live process
+    (this one), nor a fresh one (a process of another machine sharing the folder)."""
+    import subprocess
+
+    from core.files import STALE_AFTER_S, remove_stale_temporaries
+
+    out = tmp_path / "report"
+    gone = subprocess.Popen(["true"])  # a process id that has ended
+    gone.wait()
+    old = time.time() - 2 * STALE_AFTER_S
+    stale = tmp_path / f".report.tmp-{gone.pid}"
+    fresh = tmp_path / f".report.tmp-{gone.pid + 100000}"  # (no such process either)
+    live = tmp_path / f".report.tmp-{os.getpid()}"
+    other = tmp_path / f".notes.tmp-{gone.pid}"
+    for folder in (stale, fresh, live, other):
+        folder.mkdir()
+        (folder / "index.html").write_text("x")
+    for folder in (stale, live, other):
+        os.utime(folder, (old, old))
+    assert remove_stale_temporaries(out) == [stale]
+    assert not stale.exists() and fresh.exists() and live.exists() and other.exists()
