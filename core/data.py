@@ -890,18 +890,24 @@ def shared_name_note(
     model genes share (GTEx's ABO, MHC haplotypes): each filled the first of them and the others
     stayed absent. None when no such gene was matched by name. ``rows``: ``match_genes``'s
     answer when at hand."""
+    counts = pd.Series(np.asarray(model_symbols).astype(str)).str.upper().value_counts()
+    counts = counts[counts > 1]
+    if counts.empty:  # (the usual case: said at once, on every transform of every chunk)
+        return None
+    names = pd.Series(np.asarray(symbols).astype(str)).str.upper()
+    candidates = np.flatnonzero(names.isin(counts.index).to_numpy())
+    if not candidates.size:
+        return None
     model_ids = np.asarray(model_ids).astype(str)
     if rows is None:
         rows = match_genes(model_ids, model_symbols, ids, symbols)
-    counts: dict[str, int] = {}
-    for name in np.asarray(model_symbols).astype(str):
-        counts[name.upper()] = counts.get(name.upper(), 0) + 1
+    ids = np.asarray(ids).astype(str)
+    shown = np.asarray(symbols).astype(str)
     shared = []
-    for j, (gene_id, name) in enumerate(zip(np.asarray(ids).astype(str), symbols, strict=True)):
+    for j in candidates:
         i = int(rows[j])
-        by_name = i >= 0 and _strip_version(gene_id) != _strip_version(model_ids[i])
-        if by_name and counts.get(str(name).upper(), 0) > 1:
-            shared.append(f"{name} ({counts[str(name).upper()]} model genes)")
+        if i >= 0 and _strip_version(ids[j]) != _strip_version(model_ids[i]):  # by name
+            shared.append(f"{shown[j]} ({int(counts[names[j]])} model genes)")
     if not shared:
         return None
     one = len(shared) == 1
