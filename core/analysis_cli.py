@@ -1534,6 +1534,9 @@ def _number(value: float) -> str:
     # decimals for 3 significant digits, written out (never 7.58e-05: a column of shares
     # reads the same way down to its smallest)
     decimals = max(0, 2 - int(np.floor(np.log10(abs(value)))))
+    rounded = round(abs(value), decimals)
+    if decimals and rounded >= 10.0 ** (3 - decimals):  # 0.99994 -> 1.00 (it read 1.000)
+        decimals -= 1
     if abs(value) >= 1000 or round(abs(value), decimals) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.{decimals}f}"
@@ -2240,6 +2243,28 @@ def _section_gene_space(
     return "".join(parts)
 
 
+def _setting_text(name: str, value: Any, params: dict[str, Any]) -> str:
+    """One value of the settings table; ``reassign_until`` with the grid searches it gives
+    (0.0, the default with the neighbour graph, read as none while two ran)."""
+    text = json.dumps(value) if isinstance(value, list | dict) else str(value)
+    if name == "reassign_until":
+        from core.train import grid_search_epochs
+
+        try:
+            epochs = grid_search_epochs(
+                int(params["epochs"]), int(params["reassign_every"]), float(value)
+            )
+        except (KeyError, TypeError, ValueError):
+            return text
+        shown = ", ".join(map(str, epochs[:8])) + (", …" if len(epochs) > 8 else "")
+        text += (
+            f" (grid searches after epochs {shown}: {len(epochs)} in all)"
+            if epochs
+            else " (no grid search)"
+        )
+    return text
+
+
 def _four_decimals(pairs: pd.DataFrame) -> pd.DataFrame:
     """Close pairs as the page lists them: correlations to 4 decimals, as the co-expression
     cut is stated (to 3, a pair just under the cut, 0.76758 under 0.76813, read as on it)."""
@@ -2556,11 +2581,7 @@ def _page(
     for name in ("table1", "markers", "smoothness", "gene_space"):
         body = body.replace("{fig:" + name + "}", "")
     settings = pd.DataFrame(
-        {
-            "value": [
-                json.dumps(v) if isinstance(v, list | dict) else str(v) for v in params.values()
-            ]
-        },
+        {"value": [_setting_text(k, v, params) for k, v in params.items()]},
         index=pd.Index(list(params), name="setting"),
     )
     lab = pd.Series(loaded.labels) if loaded.labels is not None else None

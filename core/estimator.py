@@ -45,7 +45,7 @@ from core.data import (
     shared_name_note,
 )
 from core.errors import ModelError
-from core.files import replace_dir, save_torch
+from core.files import remove_stale_temporaries, replace_dir, save_torch, temporary_name
 from core.model import FactorizedEmbedding, NetworkConfig, as_int
 from core.train import (
     ResidentMatrix,
@@ -139,7 +139,7 @@ def _as_expression_set(es, what: str):
 
 def _interrupted_save(directory: Path) -> list[str]:
     """What an interrupted :meth:`FactorizedEmbeddings.save` into ``directory`` left beside it:
-    the previous model (``.NAME.old-PID``) and the new one (``.NAME.XXXX``), each complete,
+    the previous model (``.NAME.old-PID``) and the new one (``.NAME.tmp-PID.XXXX``), each complete,
     when the save stopped between its two renames (newest first)."""
     parent = directory.parent
     if not parent.is_dir():
@@ -188,8 +188,9 @@ def check_replaceable(directory: Path, what: str = "saving") -> None:
 
 
 def _new_folder_beside(directory: Path) -> Path:
-    """A new hidden folder ``.NAME.<random>`` beside ``directory``, where a model is written
-    before it takes the name.
+    """A new hidden folder ``.NAME.tmp-PID.<random>`` beside ``directory``, where a model is
+    written before it takes the name (one that a killed save left is removed by the next save,
+    :func:`core.files.remove_stale_temporaries`).
 
     Made as any folder is (the umask, a shared parent's group), not by ``tempfile.mkdtemp``,
     whose folders are their owner's only (0700): a model was unreadable by a server or a
@@ -197,7 +198,7 @@ def _new_folder_beside(directory: Path) -> Path:
     (a model made private stays private).
     """
     for _ in range(100):
-        tmp = directory.with_name(f".{directory.name}.{secrets.token_hex(6)}")
+        tmp = temporary_name(directory, secrets.token_hex(6))
         try:
             tmp.mkdir()
         except FileExistsError:
@@ -1118,6 +1119,8 @@ class FactorizedEmbeddings:
                 raise ModelError(f"{directory} already exists and is not a model directory")
             check_replaceable(directory)
         directory.parent.mkdir(parents=True, exist_ok=True)
+        # (left by a save killed before; a complete model, which loading names, stays)
+        remove_stale_temporaries(directory, keep=lambda p: (p / "config.json").is_file())
         tmp = _new_folder_beside(directory)
         try:
             save_torch(module.state_dict(), tmp / "weights.pt")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -33,11 +34,13 @@ def exchange_dirs(a: Path, b: Path) -> bool:
 STALE_AFTER_S = 3600.0
 
 
-def remove_stale_temporaries(out: Path) -> list[Path]:
-    """Remove the temporary folders ``.NAME.tmp-PID`` beside ``out`` that a killed run of this
-    machine left (its process gone, the folder untouched for :data:`STALE_AFTER_S`): after a
-    ``kill -9``, hidden report and export folders of megabytes stayed for ever. Returns those
-    removed."""
+def remove_stale_temporaries(out: Path, keep: Callable[[Path], bool] | None = None) -> list[Path]:
+    """Remove the temporary folders ``.NAME.tmp-PID`` (or ``.NAME.tmp-PID.SUFFIX``, see
+    :func:`temporary_name`) beside ``out`` that a killed run of this machine left (its process
+    gone, the folder untouched for :data:`STALE_AFTER_S`): after a ``kill -9``, hidden report,
+    export and model folders of megabytes stayed for ever. ``keep``: a folder for which it is
+    true stays (a complete model that a save interrupted between its renames left, which
+    loading names). Returns those removed."""
     import time
 
     removed = []
@@ -47,17 +50,27 @@ def remove_stale_temporaries(out: Path) -> list[Path]:
     except OSError:
         return removed
     for path in candidates:
-        pid = path.name[len(prefix) :]
+        pid = path.name[len(prefix) :].split(".", 1)[0]
         if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
             continue
         try:
             if time.time() - path.stat().st_mtime < STALE_AFTER_S or not path.is_dir():
+                continue
+            if keep is not None and keep(path):
                 continue
         except OSError:
             continue
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)
     return removed
+
+
+def temporary_name(out: Path, suffix: str = "") -> Path:
+    """Where ``out`` is written before it takes its name: ``.NAME.tmp-PID`` beside it, and
+    ``.NAME.tmp-PID.SUFFIX`` with a suffix (several writers in one process); the names that
+    :func:`remove_stale_temporaries` removes once their process is gone."""
+    name = f".{out.name}.tmp-{os.getpid()}" + (f".{suffix}" if suffix else "")
+    return out.with_name(name)
 
 
 def _alive(pid: int) -> bool:

@@ -756,6 +756,20 @@ def _search_genes(
 
 
 @torch.no_grad()
+def grid_search_epochs(epochs: int, reassign_every: int, reassign_until: float) -> list[int]:
+    """The epochs at whose start the grid search moves samples (:func:`reassign_samples`).
+
+    Every ``reassign_every`` epochs (0: never) until ``reassign_until`` of the run; short runs
+    search every epoch or two, and every run of 3 epochs or more at least twice (so
+    ``reassign_until`` 0, the default with the neighbour graph, still searches twice).
+    """
+    if not reassign_every:
+        return []
+    every = min(reassign_every, max(1, epochs // 3))
+    stop = max(reassign_until * epochs, 2 * every + 1)
+    return [e for e in range(every, epochs, every) if e < stop]
+
+
 def reassign_samples(
     model: FactorizedEmbedding,
     data: ResidentMatrix,
@@ -1154,19 +1168,14 @@ def train_network(
         graph = torch.as_tensor(neighbours, device=device)
         if config.neighbour_decay > 0:
             rank_w = rank_weights(graph.shape[1], config.neighbour_decay).to(device)
-    # short runs search every epoch or two, and every run at least twice when it has >= 3 epochs
-    reassign_every = min(config.reassign_every, max(1, config.epochs // 3))
-    reassign_stop = max(config.reassign_until * config.epochs, 2 * reassign_every + 1)
+    search_epochs = set(
+        grid_search_epochs(config.epochs, config.reassign_every, config.reassign_until)
+    )
     t_start = time.perf_counter() - state.elapsed_s
     last_report = 0.0
     for epoch in range(state.epoch, config.epochs):
         model.train()
-        if (
-            config.reassign_every
-            and epoch > 0
-            and epoch % reassign_every == 0
-            and epoch < reassign_stop
-        ):
+        if epoch in search_epochs:
             moved = reassign_samples(
                 model, data, config.grid_size, sample_candidates=config.sample_candidates
             )

@@ -41,6 +41,7 @@ from core.data import (
     step_words,
 )
 from core.errors import CoreError, DataError, ModelError
+from core.files import remove_stale_temporaries, replace_dir, temporary_name
 from dashboard.render import ImageRenderer
 
 log = logging.getLogger(__name__)
@@ -1268,22 +1269,23 @@ class AppContext:
             seed=settings.seed,
             method=self.config.gene_layout,
         )
-        tmp = entry.with_name(f"{entry.name}.tmp{os.getpid()}.{uuid.uuid4().hex}")
-        if tmp.exists():
-            shutil.rmtree(tmp)
+        remove_stale_temporaries(entry)  # (left by a training killed while it saved)
+        tmp = temporary_name(entry, uuid.uuid4().hex)
         tmp.mkdir(parents=True)
-        model.save(tmp / "model")
-        np.save(tmp / "gene_layout.npy", layout)
-        meta = {
-            "train_seconds": round(train_seconds, 2),
-            "gene_layout": method,
-            "settings": dataclasses.asdict(settings),
-            "dataset": self.describe(),
-        }
-        (tmp / "dashboard.json").write_text(json.dumps(meta, indent=1, default=list))
-        if entry.exists():
-            shutil.rmtree(entry)
-        tmp.rename(entry)
+        try:
+            model.save(tmp / "model")
+            np.save(tmp / "gene_layout.npy", layout)
+            meta = {
+                "train_seconds": round(train_seconds, 2),
+                "gene_layout": method,
+                "settings": dataclasses.asdict(settings),
+                "dataset": self.describe(),
+            }
+            (tmp / "dashboard.json").write_text(json.dumps(meta, indent=1, default=list))
+            replace_dir(tmp, entry)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         progress(1.0, f"model ready ({train_seconds:.0f} s)")
         log.info("trained %s in %.1f s -> %s", cls.__name__, train_seconds, entry)
         return str(model.key())

@@ -638,6 +638,10 @@ def sync_focus(
                     # ?gene=X&color=obs:X with X unknown: the one problem is said once
                     if f"link: {exc}" not in [a.children for a in alerts]:
                         alerts.append(_alert(f"link: {exc}"))
+            if focus and not q.get("color"):
+                # ?gene=X alone (typed, or a link whose colouring was too long to keep) colours
+                # the samples by X, as choosing X in "Find a gene" does; it kept the tissues
+                color = f"obs:{focus}"
             focus = focus or gene_of(color)
             alert = None if not alerts else alerts[0] if len(alerts) == 1 else html.Div(alerts)
             return color, focus, focus, alert

@@ -6,6 +6,7 @@ import os
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from core import files
@@ -124,3 +125,33 @@ def test_folders_left_by_killed_runs_are_removed(tmp_path):
         os.utime(folder, (old, old))
     assert remove_stale_temporaries(out) == [stale]
     assert not stale.exists() and fresh.exists() and live.exists() and other.exists()
+
+
+def test_a_killed_model_save_leaves_nothing_for_ever(tmp_path):
+    """After a kill -9 during a save, the model's hidden ``.NAME.<hex>`` folder stayed for ever
+    (a model of megabytes each time); the next save removes it once its process is gone and it
+    is an hour old. A complete model that a save left between its two renames stays: loading
+    names it, and it may be the only copy of the new model."""
+    import subprocess
+
+    from core.estimator import FactorizedEmbeddings
+    from core.files import STALE_AFTER_S, temporary_name
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    fe = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(
+        np.random.default_rng(0).uniform(0, 3, (30, 6)).astype(np.float32)
+    )
+    target = tmp_path / "m"
+    tmp = temporary_name(target, "0123abcd")
+    assert tmp.name == f".m.tmp-{os.getpid()}.0123abcd"
+    half = tmp_path / f".m.tmp-{gone.pid}.0123abcd"  # killed while writing its weights
+    whole = tmp_path / f".m.tmp-{gone.pid}.4567ef01"  # killed between the renames
+    half.mkdir()
+    (half / "weights.pt").write_bytes(b"x" * 100)
+    fe.save(whole)
+    old = time.time() - 2 * STALE_AFTER_S
+    for folder in (half, whole):
+        os.utime(folder, (old, old))
+    fe.save(target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["m", whole.name])

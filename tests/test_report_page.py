@@ -227,6 +227,14 @@ def test_table_numbers_keep_three_significant_digits():
         "1,000",
         "-0.0256",
     ]
+    # a value that rounds up to the next power of ten keeps 3 digits: min_detection 0.99994
+    # read "1.000" beside "1.00"
+    assert [_number(v) for v in (0.99994, 9.9996, 99.96, 0.9994)] == [
+        "1.00",
+        "10.0",
+        "100",
+        "0.999",
+    ]
 
 
 def test_classifier_tables_have_one_header_row():
@@ -364,3 +372,22 @@ def test_a_full_disk_while_figures_are_written_is_said_as_such(tmp_path, monkeyp
     monkeypatch.setattr(kaleido, "write_fig_from_object_sync", broken)
     with pytest.raises(CoreError, match="set BROWSER_PATH"):
         _write_figures({"map": go.Figure()}, tmp_path / "figures")
+
+
+def test_the_settings_table_says_when_the_grid_search_ran():
+    """``reassign_until 0.0`` (the default with the neighbour graph) read as no grid search,
+    while every run of 3 epochs or more searches twice."""
+    from core.analysis_cli import _setting_text
+    from core.train import grid_search_epochs
+
+    params = {"epochs": 80, "reassign_every": 10, "reassign_until": 0.0}
+    assert grid_search_epochs(80, 10, 0.0) == [10, 20]
+    assert _setting_text("reassign_until", 0.0, params) == (
+        "0.0 (grid searches after epochs 10, 20: 2 in all)"
+    )
+    params = {"epochs": 300, "reassign_every": 10, "reassign_until": 0.7}
+    assert _setting_text("reassign_until", 0.7, params).endswith("…: 20 in all)")
+    assert _setting_text("reassign_until", 0.7, {**params, "reassign_every": 0}).endswith(
+        "(no grid search)"
+    )
+    assert _setting_text("hidden", [100, 50], params) == "[100, 50]"

@@ -153,6 +153,24 @@ def test_link_restores_view_and_reports_bad_parts(context):
     assert _text(alert).count("unknown gene 'MYH6'") == 1
 
 
+def test_a_link_naming_only_a_gene_colours_the_samples_by_it(context):
+    """``?gene=GATA4`` focused GATA4 and left the samples coloured by tissue, while choosing
+    GATA4 in "Find a gene" colours them by it; a link's own colouring still wins."""
+    color, search, focus, alert = sample_map.sync_focus(
+        context, ids.URL, "?gene=gata4", None, None, "ann:tissue", None
+    )
+    assert (color, search, focus, alert) == ("obs:GATA4", "GATA4", "GATA4", None)
+    color, *_ = sample_map.sync_focus(
+        context, ids.URL, "?color=ann:tissue&gene=GATA4", None, None, None, None
+    )
+    assert color == "ann:tissue"
+    # an unknown gene: the default colouring and one message
+    color, _, focus, alert = sample_map.sync_focus(
+        context, ids.URL, "?gene=NOPE1", None, None, None, None
+    )
+    assert color == "ann:tissue" and focus is None and "NOPE1" in _text(alert)
+
+
 def test_a_link_made_on_another_model_of_the_data_says_so(context):
     """The link named the dataset only: one made on a seed-7 model opened on the seed-0 model
     of the same data without a word, its zoom and neighbours placed differently."""

@@ -121,6 +121,30 @@ def test_a_cached_model_that_cannot_be_read_for_now_is_kept(context, sepira_es, 
     assert (context.model_entry / "dashboard.json").exists()
 
 
+def test_a_training_killed_while_it_saved_leaves_nothing_for_ever(context, sepira_es, tmp_path):
+    """The app's model entry was written in ``<entry>.tmp<pid>.<uuid>`` beside it, which a
+    kill -9 left for ever; the next training removes it once its process is gone and it is
+    an hour old."""
+    import os
+    import subprocess
+    import time
+
+    from core.files import STALE_AFTER_S
+
+    config = dataclasses.replace(context.config, cache_dir=tmp_path / "cache")
+    ctx = AppContext(sepira_es, config)
+    entry = ctx.model_entry
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    left = entry.with_name(f".{entry.name}.tmp-{gone.pid}.0123abcd")
+    (left / "model").mkdir(parents=True)
+    old = time.time() - 2 * STALE_AFTER_S
+    os.utime(left, (old, old))
+    ctx.train()
+    assert ctx.state() is not None
+    assert [p.name for p in entry.parent.iterdir()] == [entry.name]
+
+
 def test_a_damaged_lock_store_is_made_anew(context, sepira_es, tmp_path, monkeypatch):
     """A cut-short locks/cache.db failed every training ("DatabaseError: database disk image
     is malformed"), restart or not."""
