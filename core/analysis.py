@@ -303,6 +303,16 @@ def _labels_to_codes(labels: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(classes, dtype=str)
 
 
+def _check_mapping(embeddings: Any, function: str, what: str = "sample") -> None:
+    """Refuse anything but a mapping of name -> embedding, naming the fix (a bare array raised
+    "The truth value of an array ... is ambiguous")."""
+    if not isinstance(embeddings, Mapping):
+        raise CoreError(
+            f"{function} takes a dict of name -> (n_{what}s, dim) array, e.g. "
+            f"{{'FE': model.{what}_embedding_}}, got {type(embeddings).__name__}"
+        )
+
+
 # ============================================================================= Figure 2
 def baseline_embeddings(
     values: np.ndarray,
@@ -833,6 +843,7 @@ def semi_supervised_table(
         ``split_scores`` (name -> classifier -> the accuracy of every split, in split order;
         see :func:`paired_differences`).
     """
+    _check_mapping(embeddings, "semi_supervised_table")
     if not embeddings:
         raise CoreError("semi_supervised_table needs at least one embedding")
     if isinstance(classifiers, str):
@@ -850,6 +861,12 @@ def semi_supervised_table(
     if len(n) != 1:
         raise DataError(f"embeddings have different numbers of samples: {sorted(n)}")
     codes, classes = _labels_to_codes(labels, n.pop())
+    if len(classes) < 2:
+        raise DataError(
+            f"labels have {len(classes)} class{'' if len(classes) == 1 else 'es'} "
+            f"({', '.join(map(str, classes)) or 'none'}): nothing to classify (every "
+            "classifier would score 1.0)"
+        )
     labelled = codes >= 0
     n_train, splits = _splits(int(labelled.sum()), fraction, n_splits, seed)
     y = codes[labelled]
@@ -1164,6 +1181,8 @@ def match_genes(
     dict
         pattern -> sorted int64 indices (possibly empty).
     """
+    if isinstance(patterns, str):  # one pattern ("HOX*" was read as H, O, X and *)
+        patterns = [patterns]
     symbols = pd.Series(np.asarray(gene_symbols, dtype=object)).fillna("").astype(str).str.upper()
     bare_ids = None
     if ids is not None:
@@ -1205,6 +1224,9 @@ def marker_smoothness(
         Index: marker; columns ``n_genes``, ``genes`` (first symbols) and one smoothness
         column per embedding. Markers absent from the data have ``n_genes == 0`` and NaN scores.
     """
+    _check_mapping(embeddings, "marker_smoothness")
+    if hasattr(values, "gene_symbols") and hasattr(values, "values"):  # an ExpressionSet
+        values = values.values
     values = np.asarray(values, dtype=np.float64)
     symbols = np.asarray(gene_symbols, dtype=object)
     if values.ndim != 2 or values.shape[1] != len(symbols):
@@ -1675,6 +1697,62 @@ def random_pairs(n_genes: int, n_pairs: int, seed: int = 0) -> np.ndarray:
     return np.column_stack([a, b]).astype(np.int64)
 
 
+def chance_shares(
+    go_matrix: sparse.spmatrix | None = None,
+    coexp: sparse.spmatrix | None = None,
+    annotated_only: bool = False,
+    block_values: int = 20_000_000,
+) -> dict[str, float]:
+    """The exact shares of all pairs of two distinct genes that share a GO term, and that are
+    co-expression edges: what uniformly random pairs estimate, without their draw (100,000
+    random pairs of the 26-tissue set's 467 genes gave 0.0728, the exact share being 0.0747:
+    every ratio read 2.6% high).
+
+    Parameters
+    ----------
+    go_matrix : (n_genes, n_terms) sparse bool, optional
+    coexp : (n_genes, n_genes) sparse bool, optional
+    annotated_only
+        The GO share over pairs of two annotated genes only (as :func:`neighbor_agreement`).
+    block_values
+        Most entries of one block of the gene-by-gene product (memory; genome-wide sets are
+        counted block by block).
+
+    Returns
+    -------
+    dict
+        ``go_random`` and ``go_random_pairs`` (the unordered pairs counted) with GO;
+        ``coexp_random`` and ``coexp_random_pairs`` with co-expression. NaN without a pair.
+    """
+    out: dict[str, float] = {}
+
+    def share(hits: int, n: int) -> float:
+        return hits / (n * (n - 1)) if n > 1 else float("nan")
+
+    if go_matrix is not None:
+        m = sparse.csr_matrix(go_matrix, copy=True)
+        m.data = (m.data != 0).astype(np.float32)
+        m.eliminate_zeros()
+        if annotated_only:
+            m = m[np.asarray(m.getnnz(axis=1)) > 0]
+        n = m.shape[0]
+        mt = m.T.tocsc()
+        block = max(1, block_values // max(n, 1))
+        hits = 0  # ordered pairs (a, b), a != b, that share a term
+        for start in range(0, n, block):
+            product = m[start : start + block] @ mt
+            hits += product.nnz - int((m[start : start + block].getnnz(axis=1) > 0).sum())
+        out.update(go_random=share(hits, n), go_random_pairs=float(n * (n - 1) // 2))
+    if coexp is not None:
+        adj = sparse.csr_matrix(coexp, copy=True)
+        adj.data = (adj.data != 0).astype(np.int8)
+        adj.eliminate_zeros()
+        n = adj.shape[0]
+        edges = adj.nnz - int(np.count_nonzero(adj.diagonal()))  # ordered, a != b
+        out.update(coexp_random=share(edges, n), coexp_random_pairs=float(n * (n - 1) // 2))
+    return out
+
+
 def coexp_ceiling(coexp: sparse.spmatrix, k: int) -> float:
     """The highest ``coexp_fraction`` any k nearest neighbours can reach in a co-expression
     network: every gene's neighbours among its partners in the network, as far as it has ``k``
@@ -1731,7 +1809,9 @@ def neighbor_agreement(
     coexp : (n_genes, n_genes) sparse bool, optional
         Co-expression edges (:func:`coexpression_edges`).
     seed, n_random
-        Seed and number of the random pairs (default: as many as ``neighbor_pairs``).
+        Without ``n_random`` (the default), the chance shares are exact: over every pair of
+        two distinct genes (:func:`chance_shares`). With it, they are estimated from that
+        many uniformly random pairs drawn with ``seed`` (as before 2026-12-05).
     annotated_only
         Count GO sharing only over pairs whose two genes have at least one term (neighbour and
         random pairs alike). Default False: every pair counts, a pair with an unannotated gene
@@ -1740,8 +1820,10 @@ def neighbor_agreement(
     Returns
     -------
     dict
-        ``n_pairs``; with GO: ``go_pairs`` (pairs counted), ``go_fraction``, ``go_random``,
-        ``go_ratio``; with co-expression: ``coexp_fraction``, ``coexp_random``, ``coexp_ratio``.
+        ``n_pairs``; ``random_pairs``: the random pairs drawn, or the number of distinct gene
+        pairs the exact shares count; with GO: ``go_pairs`` (pairs counted), ``go_fraction``,
+        ``go_random``, ``go_ratio``; with co-expression: ``coexp_fraction``, ``coexp_random``,
+        ``coexp_ratio``.
         Ratios are NaN when the random fraction is 0; fractions are NaN when there is no pair
         to count.
     """
@@ -1759,8 +1841,15 @@ def neighbor_agreement(
     _check_pair_range(pairs, n_genes)
     if n_random is not None and n_random < 1:
         raise CoreError(f"n_random must be >= 1, got {n_random}")
-    rand = random_pairs(n_genes, n_random if n_random is not None else len(pairs), seed)
-    out: dict[str, float] = {"n_pairs": float(len(pairs))}
+    exact = n_random is None
+    if exact:
+        chance = chance_shares(go_matrix, coexp, annotated_only)
+        rand = np.zeros((0, 2), dtype=np.int64)
+        n_all = chance.get("go_random_pairs", chance.get("coexp_random_pairs", 0.0))
+        out: dict[str, float] = {"n_pairs": float(len(pairs)), "random_pairs": n_all}
+    else:
+        rand = random_pairs(n_genes, n_random, seed)
+        out = {"n_pairs": float(len(pairs)), "random_pairs": float(n_random)}
 
     def ratio(a: float, b: float) -> float:
         return a / b if b > 0 else float("nan")
@@ -1773,7 +1862,7 @@ def neighbor_agreement(
         p_keep = annotated[pairs].all(axis=1) if annotated_only else np.ones(len(pairs), bool)
         r_keep = annotated[rand].all(axis=1) if annotated_only else np.ones(len(rand), bool)
         frac = share(_share_term(go_matrix, pairs[p_keep]))
-        rfrac = share(_share_term(go_matrix, rand[r_keep]))
+        rfrac = chance["go_random"] if exact else share(_share_term(go_matrix, rand[r_keep]))
         out.update(
             go_pairs=float(p_keep.sum()),
             go_fraction=frac,
@@ -1781,7 +1870,8 @@ def neighbor_agreement(
             go_ratio=ratio(frac, rfrac),
         )
     if coexp is not None:
-        frac, rfrac = share(is_edge(coexp, pairs)), share(is_edge(coexp, rand))
+        frac = share(is_edge(coexp, pairs))
+        rfrac = chance["coexp_random"] if exact else share(is_edge(coexp, rand))
         out.update(coexp_fraction=frac, coexp_random=rfrac, coexp_ratio=ratio(frac, rfrac))
     return out
 
@@ -1812,6 +1902,7 @@ def neighbor_agreement_by_size(
     pandas.DataFrame
         One row per embedding (index ``gene_dim``), columns of :func:`neighbor_agreement`.
     """
+    _check_mapping(gene_embeddings, "neighbor_agreement_by_size", "gene")
     rows = {}
     for name, emb in gene_embeddings.items():
         idx, _ = gene_neighbors(emb, k, metric)

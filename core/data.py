@@ -359,6 +359,22 @@ class ExpressionSet:
                 arr = values.to_numpy(dtype=np.float32, na_value=np.nan)
             except (TypeError, ValueError):
                 arr = None  # text among the numbers: said below
+                text = [
+                    str(c)
+                    for c in values.columns
+                    if not pd.api.types.is_numeric_dtype(values[c])
+                    # words more than numbers (a stray "n.d." in a gene's column is said below)
+                    and pd.to_numeric(values[c], errors="coerce").isna().sum()
+                    > (len(values) + values[c].isna().sum()) / 2
+                ]
+                if text:  # a table read with its sample and annotation columns
+                    shown = ", ".join(text[:5]) + (", ..." if len(text) > 5 else "")
+                    raise DataError(
+                        f"{len(text)} column(s) hold text, not expression values ({shown}): "
+                        f"make the sample ids the index (df.set_index({text[0]!r})) and give "
+                        "annotations apart (samples=...), or drop those columns; "
+                        "core.data.load_table reads such a file whole"
+                    ) from None
         try:
             if arr is None:
                 arr = np.asarray(values)
@@ -557,7 +573,7 @@ class ExpressionSet:
         for idx, ids, what in ((s_idx, self.sample_ids, "sample"), (g_idx, self.gene_ids, "gene")):
             if idx is not None and np.unique(idx).size != idx.size:
                 uniq, counts = np.unique(idx, return_counts=True)
-                raise DataError(f"subset selects {what} {ids[uniq[counts > 1][0]]!r} twice")
+                raise DataError(f"subset selects {what} {str(ids[uniq[counts > 1][0]])!r} twice")
         step: dict[str, Any] = {"op": "subset", "samples": None, "genes": None}
         values = self.values
         if s_idx is not None:

@@ -297,6 +297,19 @@ def run_embed(args: argparse.Namespace) -> int:
             f"({shown}): not placed, their rows are left blank",
             file=sys.stderr,
         )
+    from core.estimator import few_genes_limit
+
+    few = ~blank & (genes_used < few_genes_limit(model.n_genes_))
+    if few.any():
+        names = np.asarray(es.sample_ids).astype(str)[few]
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        print(
+            f"warning: {int(few.sum())} sample(s) placed from fewer than "
+            f"{few_genes_limit(model.n_genes_)} of the model's {model.n_genes_} genes "
+            f"({shown}; fewest: {int(genes_used[few].min())}): such a place is uncertain, and its "
+            "fit error, over fewer values, is low all the same (column genes_used)",
+            file=sys.stderr,
+        )
     # a sample 0 for every model gene it has (an empty library) is placed where the model puts
     # silence, and named by the tissue there: said, as it says nothing of that sample
     matched = np.flatnonzero(_model_columns(model, es) >= 0)
@@ -437,8 +450,8 @@ def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not log.isEnabledFor(logging.DEBUG):
         quiet.setLevel(logging.WARNING)  # its "k of n model genes present" is said above
 
-    def said_above(record: logging.LogRecord) -> bool:  # (and shared names, once not per chunk)
-        return getattr(record, "notice", None) != "shared_names"
+    def said_above(record: logging.LogRecord) -> bool:  # (shared names, few genes: once, not
+        return getattr(record, "notice", None) not in ("shared_names", "few_genes")  # by chunk)
 
     quiet.addFilter(said_above)
     try:

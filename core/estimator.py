@@ -69,7 +69,19 @@ INITS = ("pca", "random")
 #: Placed samples whose median fit error exceeds this many times the final training loss are
 #: flagged (:meth:`FactorizedEmbeddings.fit_error_warning`).
 FIT_ERROR_FACTOR = 5.0
+#: A sample placed from fewer observed model genes than this (or than half of the model's
+#: genes, when it has fewer than twice as many) is named in a warning: its place rests on a
+#: handful of values, and its fit error is low all the same (fewer values to miss).
+FEW_GENES = 20
 NEIGHBOUR_SPACES = ("centered", "values")
+
+
+def few_genes_limit(n_genes: int) -> int:
+    """Samples placed from fewer observed genes than this, of a model of ``n_genes``, are
+    named in a warning (:data:`FEW_GENES`)."""
+    return min(FEW_GENES, max(1, n_genes // 2))
+
+
 GRAPH_COMPONENTS = 50  # principal components behind the samples' neighbour graph
 
 
@@ -1008,6 +1020,19 @@ class FactorizedEmbeddings:
         if (observed == 0).any():
             raise ModelError(
                 f"samples without any observed model gene: {_named(es.sample_ids, observed == 0)}"
+            )
+        few = observed < few_genes_limit(self.n_genes_)
+        if few.any():
+            log.warning(
+                "transform: %d sample(s) placed from fewer than %d of the model's %d genes (%s; "
+                "fewest: %d): such a place is uncertain, and its fit error, over fewer values, "
+                "is low all the same",
+                int(few.sum()),
+                few_genes_limit(self.n_genes_),
+                self.n_genes_,
+                _named(es.sample_ids, few),
+                int(observed.min()),
+                extra={"notice": "few_genes"},
             )
         device = self._inference_device()
         # a private frozen copy on the device: the fitted network is never moved or changed, so

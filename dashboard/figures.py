@@ -72,7 +72,11 @@ def marker_size(n_points: int) -> float:
     return float(np.clip(9.0 - 1.3 * np.log10(max(n_points, 1)), 2.5, 8.0))
 
 
-def _base_layout(title: str, x_title: str, y_title: str, uirevision: str) -> dict[str, Any]:
+def _base_layout(
+    title: str, x_title: str, y_title: str, uirevision: str, equal_aspect: bool = False
+) -> dict[str, Any]:
+    """The layout every map shares; ``equal_aspect``: a unit of the y axis is as long as one of
+    the x axis (a sample map, whose distances the neighbour tables and 1-NN read)."""
     return dict(
         # below the page's mode bar (zoom, select, ...), which sits in the top 30 px
         title=dict(
@@ -89,7 +93,13 @@ def _base_layout(title: str, x_title: str, y_title: str, uirevision: str) -> dic
         font=dict(family=FONT, size=12),
         margin=dict(l=40, r=10, t=62, b=40),
         xaxis=dict(title=x_title, zeroline=False, showgrid=False),
-        yaxis=dict(title=y_title, zeroline=False, showgrid=False, scaleanchor=None),
+        yaxis=dict(
+            title=y_title,
+            zeroline=False,
+            showgrid=False,
+            scaleanchor="x" if equal_aspect else None,
+            scaleratio=1 if equal_aspect else None,
+        ),
         hovermode="closest",
         dragmode="zoom",
         uirevision=uirevision,
@@ -285,7 +295,7 @@ def sample_map_continuous(
     data = list(fig.data)
     data.insert(COLOR_TRACE, color_trace)
     fig = go.Figure(data=data)
-    fig.update_layout(**_base_layout(title, *axis_titles, uirevision))
+    fig.update_layout(**_base_layout(title, *axis_titles, uirevision, equal_aspect=True))
     return fig
 
 
@@ -367,7 +377,7 @@ def sample_map_categorical(
             )
         )
     fig = go.Figure(data=traces)
-    fig.update_layout(**_base_layout(title, *axis_titles, uirevision))
+    fig.update_layout(**_base_layout(title, *axis_titles, uirevision, equal_aspect=True))
     fig.update_layout(legend=dict(title=dict(text=wrap_title(color_title))))
     return fig
 
@@ -979,6 +989,8 @@ def baselines_figure(
             )
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
+    # each map drawn at 1:1, as 1-NN reads it (a wide panel stretched a unit-variance map)
+    fig.for_each_yaxis(lambda axis: axis.update(scaleanchor=axis.anchor or "x", scaleratio=1))
     fig.update_layout(
         template="plotly_white",
         font=dict(family=FONT, size=11),

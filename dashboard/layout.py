@@ -26,6 +26,9 @@ GRAPH_CONFIG: dict[str, Any] = {
     "scrollZoom": True,
     "toImageButtonOptions": {"format": "svg", "filename": "figure", "scale": 2},
     "modeBarButtonsToAdd": ["lasso2d", "select2d"],
+    # a double-click shows the whole map: plotly's default first goes back to the zoom the
+    # figure came with (a link's), which a 1:1 map widens, so it never reached the whole map
+    "doubleClick": "autosize",
 }
 
 TABLE_STYLE: dict[str, Any] = dict(

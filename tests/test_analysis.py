@@ -1119,3 +1119,55 @@ def test_pair_correlations_are_pearson():
     filled[3] = np.nanmean(filled)  # NaN read as the gene's mean, as in the network
     np.testing.assert_allclose(r[3], np.corrcoef(filled, values[:, 4])[0, 1], atol=1e-5)
     assert analysis.pair_correlations(values, np.array([], int), np.array([], int)).size == 0
+
+
+def test_chance_shares_are_exact_and_match_random_pairs(sepira, go_bp):
+    """The chance level was one draw of 100,000 random pairs (on these 467 genes 0.0728, 2.3
+    standard errors under the exact 0.0747: every ratio read 2.6% high). It is now counted
+    over every pair of two distinct genes; random pairs drawn in numbers converge on it."""
+    from core.annotations import share_term
+
+    go_matrix, _ = go_bp
+    coexp = analysis.coexpression_edges(sepira.values)
+    exact = analysis.chance_shares(go_matrix, coexp)
+    n = sepira.n_genes
+    a, b = np.triu_indices(n, k=1)
+    assert exact["go_random_pairs"] == len(a) == n * (n - 1) // 2
+    assert exact["go_random"] == pytest.approx(share_term(a, b, go_matrix).mean(), rel=1e-12)
+    assert exact["coexp_random"] == pytest.approx(analysis.is_edge(coexp, np.c_[a, b]).mean())
+    # in small blocks (a genome-wide set is counted so) the same count
+    small = analysis.chance_shares(go_matrix, None, block_values=1000)
+    assert small["go_random"] == exact["go_random"]
+    # over annotated genes only
+    annotated = np.flatnonzero(go_matrix.getnnz(axis=1) > 0)
+    sub = go_matrix[annotated]
+    a, b = np.triu_indices(len(annotated), k=1)
+    only = analysis.chance_shares(go_matrix, None, annotated_only=True)
+    assert only["go_random"] == pytest.approx(share_term(a, b, sub).mean(), rel=1e-12)
+    # neighbor_agreement uses the exact shares unless random pairs are asked for
+    pairs = analysis.pairs_from_neighbors(analysis.correlation_neighbors(sepira.values, 5)[0])
+    result = analysis.neighbor_agreement(pairs, go_matrix, coexp)
+    assert result["go_random"] == exact["go_random"] and result["random_pairs"] == len(
+        np.triu_indices(n, k=1)[0]
+    )
+    drawn = analysis.neighbor_agreement(pairs, go_matrix, coexp, n_random=400_000, seed=3)
+    assert drawn["random_pairs"] == 400_000
+    assert drawn["go_random"] == pytest.approx(exact["go_random"], abs=4 * 0.00042)
+
+
+def test_analyses_say_what_they_take(sepira):
+    """Found by a notebook walk-through: one marker given as a string was read letter by
+    letter ("HOX*" -> H, O, X and *, the last matching every gene, smoothness 0.89); a bare
+    array raised "The truth value of an array ... is ambiguous"; an ExpressionSet as values a
+    bare TypeError; one class scored 1.0 without a word."""
+    symbols = np.asarray(sepira.gene_symbols)
+    assert list(analysis.match_genes(symbols, "GATA4")) == ["GATA4"]
+    coords = np.random.default_rng(0).normal(size=(sepira.n_samples, 2))
+    table = analysis.marker_smoothness({"FE": coords}, sepira, symbols, markers="GATA*")
+    assert list(table.index) == ["GATA*"] and table.loc["GATA*", "n_genes"] >= 1
+    with pytest.raises(CoreError, match=r"takes a dict of name -> \(n_samples, dim\) array"):
+        analysis.semi_supervised_table(coords, sepira.samples["tissue"])
+    with pytest.raises(CoreError, match="takes a dict"):
+        analysis.marker_smoothness(coords, sepira.values, symbols)
+    with pytest.raises(DataError, match=r"labels have 1 class \(Liver\): nothing to classify"):
+        analysis.semi_supervised_table({"FE": coords}, ["Liver"] * sepira.n_samples)

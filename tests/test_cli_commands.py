@@ -322,6 +322,33 @@ def test_embed_says_which_genes_it_uses(tiny_model, held_out, tmp_path, capsys):
     assert max(len(d) for d in digits) <= 9  # %.6g, not float64 reprs of float32 values
 
 
+def test_embed_names_samples_placed_from_few_genes(
+    tiny_model, held_out, tmp_path, capsys, monkeypatch
+):
+    """Samples placed from a handful of the model's genes were placed without a word, and their
+    fit error, over fewer values, was lower than with every gene: said once, not per chunk."""
+    import core.embed_cli
+
+    table, _ = held_out
+    genes = list(table.columns[2:])
+    path = tmp_path / "few.csv"
+    table.drop(columns=genes[4:]).to_csv(path, index=False)
+    monkeypatch.setattr(core.embed_cli, "EMBED_CHUNK", 7)
+    out = tmp_path / "placed.csv"
+    code, _, err = _run(["embed", "--model", tiny_model, "--matrix", path, "--out", out], capsys)
+    assert code == 0, err
+    n_model = len(FactorizedEmbeddings.load(tiny_model).gene_ids_)
+    said = f"20 sample(s) placed from fewer than {n_model // 2} of the model's {n_model} genes"
+    assert err.count(said) == 1 and "fewest: 4" in err
+    assert err.count("placed from fewer") == 1, err  # (not by chunk, nor by the estimator too)
+    # every gene: nothing said
+    code, _, err = _run(
+        ["embed", "--model", tiny_model, "--matrix", held_out[1], "--out", tmp_path / "all.csv"],
+        capsys,
+    )
+    assert code == 0 and "placed from fewer" not in err
+
+
 def test_text_values_flag(small_matrix, tmp_path, capsys, caplog):
     """A text cell among the numbers: refused with its line by default; --text-values missing
     trains with it as a missing value and says so."""

@@ -1500,3 +1500,20 @@ def test_a_file_reached_by_a_link_keeps_its_name_when_reloaded(gtex_acmg59_files
     again = load_source(es.source)
     assert again.name == es.name and "acmg" not in again.name
     assert es.source["gct"] == str(gct) and np.array_equal(again.values, es.values)
+
+
+def test_a_table_with_its_text_columns_is_named_as_such():
+    """``pd.read_csv`` output still holding its sample and tissue columns gave "could not
+    convert string to float: 'Adipose_Tissue_1'", naming neither the columns nor the fix; a
+    duplicate in a subset was named as np.str_('a')."""
+    frame = pd.DataFrame(
+        {"sample": ["S1", "S2"], "tissue": ["Liver", "Lung"], "GATA4": [1.0, 2.0], "TBX5": [0.5, 0]}
+    )
+    with pytest.raises(
+        DataError, match=r"2 column\(s\) hold text.*\(sample, tissue\).*set_index\('sample'\)"
+    ):
+        ExpressionSet.from_array(frame)
+    es = ExpressionSet.from_array(frame.set_index("sample").drop(columns="tissue"))
+    assert list(es.sample_ids) == ["S1", "S2"]
+    with pytest.raises(DataError, match="selects sample 'S1' twice"):
+        es.subset(samples=["S1", "S1"])

@@ -1044,3 +1044,25 @@ def test_fit_warns_of_values_off_a_log_scale(caplog):
     with caplog.at_level("WARNING", logger="core.estimator"):
         z.fit(counts)  # z-scored per gene: its errors are not on the counts' scale
     assert "scaled per gene (z)" in caplog.text and "errors on that scale" not in caplog.text
+
+
+def test_samples_placed_from_few_genes_are_named(caplog):
+    """A sample placed from 1, 5 or 20 of 467 genes got no word (helper, 26 tissues: held-out
+    tissue agreement 0.08 / 0.27 / 0.75 against 0.87 with every gene), and its fit error was
+    lower than with every gene: the one quality signal said all was well."""
+    import logging
+
+    from core.estimator import few_genes_limit
+
+    es = _small(genes=12)
+    fe = FactorizedEmbeddings(epochs=2, gene_dim=4, hidden=(8,)).fit(es)
+    assert few_genes_limit(12) == 6 and few_genes_limit(467) == 20 and few_genes_limit(1) == 1
+    with caplog.at_level(logging.WARNING, logger="core.estimator"):
+        fe.transform(es.subset(genes=list(es.gene_ids[:3])))
+    notes = [r for r in caplog.records if getattr(r, "notice", None) == "few_genes"]
+    assert len(notes) == 1
+    assert "60 sample(s) placed from fewer than 6 of the model's 12 genes" in notes[0].getMessage()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="core.estimator"):
+        fe.transform(es)
+    assert not [r for r in caplog.records if getattr(r, "notice", None) == "few_genes"]

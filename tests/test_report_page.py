@@ -391,3 +391,21 @@ def test_the_settings_table_says_when_the_grid_search_ran():
         "(no grid search)"
     )
     assert _setting_text("hidden", [100, 50], params) == "[100, 50]"
+
+
+def test_the_reports_maps_are_drawn_at_one_to_one():
+    """A unit-variance FE map beside PCA's, each stretched to its panel: 1-NN and smoothness
+    read distances that the figure did not show."""
+    from core.analysis_cli import _fig_maps, _fig_markers
+
+    rng = np.random.default_rng(0)
+    maps = {m: rng.normal(size=(40, 2)) for m in ("fe", "pca", "tsne", "umap")}
+    labels = np.array(["a", "b"] * 20)
+    smooth = pd.DataFrame({m: [0.5] for m in maps}, index=["MYH6"])
+    for fig in (
+        _fig_maps(maps, labels, "tissue"),
+        _fig_markers(maps, {"MYH6": rng.normal(size=40)}, smooth),
+    ):
+        y_axes = [fig.layout[k] for k in fig.layout if k.startswith("yaxis")]
+        assert len(y_axes) >= 4  # (a grid of 3 columns: 6 axes for 4 maps)
+        assert all(ax.scaleanchor == ax.anchor and ax.scaleratio == 1 for ax in y_axes)

@@ -248,7 +248,9 @@ def test_report_tables_csv_and_command(report, real_models):
     for head in re.findall(r"<thead>(.*?)</thead>", page, flags=re.S):
         assert head.count("<tr") == 1, head
     assert not re.search(r"\d\.\d+e-\d", page)  # no 7.58e-05 in a table
-    assert "against 100,000 random pairs of two distinct genes of this dataset's 40" in page
+    # chance counted over every pair of the 40 genes, not drawn
+    assert "every pair of two distinct genes of this dataset's 40 (780 pairs, counted" in page
+    assert '<th class="num">random_pairs</th>' not in page  # the same on every row: said
     assert '<th class="num">go_pairs</th>' not in page  # n_pairs again: left out
     # the command that makes this page again
     command = re.search(r"<code class='command'>(.*?)</code>", page).group(1)

@@ -25,7 +25,10 @@ for (const id of ['sample-map', 'gene-map']) {
     }
     const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
     out[id] = {x: xa.range.slice(), y: ya.range.slice(),
-               auto: xa.autorange !== false || ya.autorange !== false};
+               auto: xa.autorange !== false || ya.autorange !== false,
+               // pixels per unit of each axis
+               scale: [xa._length / (xa.range[1] - xa.range[0]),
+                       ya._length / (ya.range[1] - ya.range[0])]};
 }
 out.link = document.getElementById('share-link').getAttribute('href') || '';
 out.address = window.location.search;
@@ -35,6 +38,10 @@ return out;
 
 def _close(a, b, span) -> bool:
     return all(abs(u - v) <= 1e-3 * span for u, v in zip(a, b, strict=True))
+
+
+def _covers(shown, asked, span) -> bool:
+    return shown[0] <= asked[0] + 1e-3 * span and shown[1] >= asked[1] - 1e-3 * span
 
 
 def _middle(rng):
@@ -80,6 +87,9 @@ def test_a_link_opens_both_maps_zoomed_and_follows_the_users_zoom(app_url, drive
     _loaded(driver, app_url)
     whole = _wait(driver, lambda: _js(driver, _RANGES), 60, "both maps")
     assert whole["sample-map"]["auto"] and "zoom=" not in whole["link"]
+    # the sample map at 1:1, as its distances are read (the gene map takes the room it has)
+    px_x, px_y = whole["sample-map"]["scale"]
+    assert abs(px_x / px_y - 1) < 0.01, whole
     sx, sy = _middle(whole["sample-map"]["x"]), _middle(whole["sample-map"]["y"])
     gx = _middle(whole["gene-map"]["x"])
     link = "/?zoom={:.6g},{:.6g},{:.6g},{:.6g}&gzoom={:.6g},{:.6g},,".format(*sx, *sy, *gx)
@@ -94,15 +104,21 @@ def test_a_link_opens_both_maps_zoomed_and_follows_the_users_zoom(app_url, drive
 
     r = _wait(driver, zoomed, 60, "maps zoomed as the link says")
     span = sx[1] - sx[0]
-    assert _close(r["sample-map"]["x"], sx, span) and _close(r["sample-map"]["y"], sy, span), r
+    px_x, px_y = r["sample-map"]["scale"]
+    assert abs(px_x / px_y - 1) < 0.01, r
+    # at 1:1 the map shows the region of the link, one axis widened to the plot's shape
+    assert _covers(r["sample-map"]["x"], sx, span) and _covers(r["sample-map"]["y"], sy, span), r
+    assert _close(r["sample-map"]["x"], sx, span) or _close(r["sample-map"]["y"], sy, span), r
     assert _close(r["gene-map"]["x"], gx, gx[1] - gx[0]), r
     assert _close(r["gene-map"]["y"], whole["gene-map"]["y"], 1.0), r  # left whole
     assert "zoom=" in r["address"] and "gzoom=" in r["address"], r
 
     # a new colouring (by a gene after the tissues: a new figure) keeps the zoom
     _colour_by_myh6(driver)
+    # (a colour bar in place of the legend: another plot shape, another axis widened)
     r = _js(driver, _RANGES)
-    assert _close(r["sample-map"]["x"], sx, span) and not r["sample-map"]["auto"], r
+    assert _covers(r["sample-map"]["x"], sx, span) and _covers(r["sample-map"]["y"], sy, span), r
+    assert not r["sample-map"]["auto"], r
 
     # a double-click shows the whole map: the page's link drops the sample map's zoom
     _scroll_to(driver, "sample-map")

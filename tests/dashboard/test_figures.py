@@ -634,3 +634,25 @@ def test_baseline_maps_colour_a_tissue_as_the_sample_map_does(coords):
     sample_map, baselines = colours(one), colours(grid)
     for tissue in ("Thyroid", "Uterus", "Vagina"):
         assert sample_map[tissue] == baselines[tissue], tissue
+
+
+def test_sample_maps_are_drawn_at_one_to_one(coords):
+    """A 16:9 export stretched a unit-variance FE map about 2.5 times sideways, while the
+    neighbour tables, 1-NN and smoothness read distances on it; the gene map is a layout of
+    its own and keeps the room it is given."""
+    labels = ["a", "b"] * (len(coords) // 2)
+    hover = [""] * len(coords)
+    values = np.arange(len(coords), dtype=float)
+    for fig in (
+        figures.sample_map_categorical(coords, labels, hover, "tissue"),
+        figures.sample_map_continuous(coords, values, hover, "MYH6"),
+        figures.for_export(figures.sample_map_categorical(coords, labels, hover, "t"), 1600, 900),
+    ):
+        assert (fig.layout.yaxis.scaleanchor, fig.layout.yaxis.scaleratio) == ("x", 1)
+    panels = figures.baselines_figure({"FE": coords, "PCA": coords, "UMAP": coords}, labels)
+    y_axes = [panels.layout[k] for k in panels.layout if k.startswith("yaxis")]
+    assert len(y_axes) == 3
+    assert all(ax.scaleanchor == ax.anchor and ax.scaleratio == 1 for ax in y_axes)
+    symbols = np.array([f"G{i}" for i in range(len(coords))])
+    gene_map = figures.gene_map_figure(coords, symbols, np.array(["protein-coding"] * len(coords)))
+    assert gene_map.layout.yaxis.scaleanchor is None
