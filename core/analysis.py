@@ -1636,7 +1636,9 @@ def correlation_neighbors(values: np.ndarray, k: int = 5) -> tuple[np.ndarray, n
     """k most correlated genes (Pearson over samples) of every gene, itself excluded.
 
     Computes each unordered pair's correlation once; :func:`correlation_references` gives the
-    co-expression edges from the same pass.
+    co-expression edges from the same pass. A gene without variance correlates 0 with every
+    gene, so its neighbours are arbitrary (the first ones reached): leave such genes out first
+    (``ExpressionSet.drop_zero_genes``, as ``python -m core train`` does).
 
     Parameters
     ----------
@@ -1797,6 +1799,7 @@ def neighbor_agreement(
     seed: int = 0,
     n_random: int | None = None,
     annotated_only: bool = False,
+    chance: Mapping[str, float] | None = None,
 ) -> dict[str, float]:
     """Fraction of neighbour pairs found in GO and in a co-expression network, vs random pairs.
 
@@ -1816,6 +1819,9 @@ def neighbor_agreement(
         Count GO sharing only over pairs whose two genes have at least one term (neighbour and
         random pairs alike). Default False: every pair counts, a pair with an unannotated gene
         shares nothing.
+    chance
+        :func:`chance_shares` of the same references, computed once for several calls (a
+        genome-wide set counts its gene pairs block by block).
 
     Returns
     -------
@@ -1843,7 +1849,8 @@ def neighbor_agreement(
         raise CoreError(f"n_random must be >= 1, got {n_random}")
     exact = n_random is None
     if exact:
-        chance = chance_shares(go_matrix, coexp, annotated_only)
+        if chance is None:
+            chance = chance_shares(go_matrix, coexp, annotated_only)
         rand = np.zeros((0, 2), dtype=np.int64)
         n_all = chance.get("go_random_pairs", chance.get("coexp_random_pairs", 0.0))
         out: dict[str, float] = {"n_pairs": float(len(pairs)), "random_pairs": n_all}
@@ -1904,6 +1911,7 @@ def neighbor_agreement_by_size(
     """
     _check_mapping(gene_embeddings, "neighbor_agreement_by_size", "gene")
     rows = {}
+    chance = chance_shares(go_matrix, coexp, annotated_only) if n_random is None else None
     for name, emb in gene_embeddings.items():
         idx, _ = gene_neighbors(emb, k, metric)
         rows[name] = neighbor_agreement(
@@ -1913,6 +1921,7 @@ def neighbor_agreement_by_size(
             seed=seed,
             n_random=n_random,
             annotated_only=annotated_only,
+            chance=chance,
         )
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "gene_dim"

@@ -2050,6 +2050,7 @@ def _section_gene_space(
             list(embeddings.values())
         )
     # chance: every pair of two distinct genes, counted (a draw of random pairs read 2.6% off)
+    chance = analysis.chance_shares(go_matrix, coexp)
     table = analysis.neighbor_agreement_by_size(embeddings, go_matrix, coexp, k=args.k)
     if others:
         n_runs = len(embeddings) - 1
@@ -2061,10 +2062,13 @@ def _section_gene_space(
                     np.stack([stable[:, 0], idx[stable[:, 0], stable[:, 1]]], axis=1),
                     go_matrix,
                     coexp,
+                    chance=chance,
                 )
             )
     table.loc["expression correlation"] = pd.Series(
-        analysis.neighbor_agreement(analysis.pairs_from_neighbors(corr_idx), go_matrix, coexp)
+        analysis.neighbor_agreement(
+            analysis.pairs_from_neighbors(corr_idx), go_matrix, coexp, chance=chance
+        )
     )
     n_all = int(table["random_pairs"].iloc[0])
     table = table.drop(columns="random_pairs")  # (the same for every row: said in the text)
