@@ -1976,7 +1976,8 @@ def _gene_space_limits(
                 + "; ".join(spans)
                 + ". The pairs are not independent (a gene is in 2k of them), so these are "
                 "narrower than the truth; models trained with other seeds differ more (FE "
-                "1.97–2.14 on the GTEx 26-tissue set, tests/benchmarks/RESULTS.md)."
+                "1.96–2.06 over three seeds on the GTEx 26-tissue set, "
+                "tests/benchmarks/RESULTS.md)."
             )
     gene_dim = int(np.asarray(loaded.model.gene_embedding_).shape[1])
     parts.append(
