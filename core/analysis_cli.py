@@ -165,8 +165,7 @@ def _common(p: argparse.ArgumentParser) -> None:
         "--seed",
         type=int,
         default=0,
-        help="seed of the random splits, the baseline maps and (report) the random gene pairs "
-        "(default 0)",
+        help="seed of the random splits and the baseline maps (default 0)",
     )
     p.add_argument(
         "--center-samples",
@@ -1137,10 +1136,12 @@ def _name_classes(fig, xy: np.ndarray, lab: pd.Series, classes: list[str], row: 
     where it splits in two); larger classes first. A name that would cover one already written
     tries the class's other samples, nearest the median first (the first place alone left 9 of
     26 tissues unnamed on FE's map); one with no free place is left out (the legend has every
-    class). Sizes in pixels are those of a panel about 370 x 330 px."""
+    class). Sizes in pixels are those of a panel about 370 x 330 px, the map drawn at 1:1 in
+    it (one scale for both axes: an elongated map fills one side only)."""
     span = np.ptp(xy, axis=0)
     span[span == 0] = 1.0
-    px = (xy - xy.min(axis=0)) / span * np.array([370.0, 330.0])
+    scale = float(min(370.0 / span[0], 330.0 / span[1]))
+    px = (xy - xy.min(axis=0)) * scale
     placed: list[tuple[float, float, float, float]] = []
 
     def free(box: tuple[float, float, float, float]) -> bool:
@@ -1485,7 +1486,7 @@ def _fig_agreement(table: pd.DataFrame):
         barmode="group",
         width=1000,
         height=140 + 55 * len(labels),
-        title="Gene neighbours found in the references, vs random gene pairs",
+        title="Gene neighbours found in the references, vs all gene pairs (chance)",
         template="plotly_white",
     )
     return fig
@@ -1982,9 +1983,10 @@ def _gene_space_limits(
     gene_dim = int(np.asarray(loaded.model.gene_embedding_).shape[1])
     parts.append(
         "Where this departs from the paper's Figure 4: neighbours by cosine distance (the "
-        "paper's by Euclidean; on the 26-tissue set cosine gave FE 2.14x and Euclidean 1.77x, "
-        "RESULTS.md); the co-expression network is this data's own top 1% of Pearson "
-        "correlations (the paper's ts-coexp network is not available here); one gene "
+        "paper's by Euclidean; on the 26-tissue set cosine gave FE 2.14x and Euclidean 1.77x "
+        "against random pairs drawn, RESULTS.md); the co-expression network is this data's "
+        "own top 1% of Pearson correlations (the paper's ts-coexp network is not available "
+        "here); one gene "
         f"embedding size, the model's {gene_dim} dimensions (the paper compares several: train "
         "models of other --gene-dim and compare them with --compare-models)."
     )
@@ -2052,7 +2054,9 @@ def _section_gene_space(
         )
     # chance: every pair of two distinct genes, counted (a draw of random pairs read 2.6% off)
     chance = analysis.chance_shares(go_matrix, coexp)
-    table = analysis.neighbor_agreement_by_size(embeddings, go_matrix, coexp, k=args.k)
+    table = analysis.neighbor_agreement_by_size(
+        embeddings, go_matrix, coexp, k=args.k, chance=chance
+    )
     if others:
         n_runs = len(embeddings) - 1
         idx, _, runs = analysis.neighbour_run_support(list(embeddings.values())[:n_runs], args.k)
@@ -2417,8 +2421,8 @@ FIGURE_CAPTIONS = {
     "markers": "Figure 3: each marker's score (mean z-score) in each sample, on each map "
     "named above its panel.",
     "smoothness": "How many genes reach each smoothness, one outline per map.",
-    "gene_space": "Figure 4: share of neighbour pairs (blue) and of random gene pairs (grey) "
-    "that share a GO term or are co-expression edges.",
+    "gene_space": "Figure 4: share of neighbour pairs (blue) and of all pairs of genes (grey, "
+    "chance) that share a GO term or are co-expression edges.",
 }
 
 

@@ -229,6 +229,31 @@ def default_label_column(
 
 
 # =============================================================================== ExpressionSet
+def _refuse_text_columns(frame: pd.DataFrame) -> None:
+    """A DataError naming the columns of words (a table read with its sample and annotation
+    columns), and the fix; nothing when every column is "text" (numbers written otherwise,
+    "1,5") or only a stray cell is ("n.d."): those are said with the value."""
+
+    def words(column: pd.Series) -> bool:  # words more than numbers, a decimal comma allowed
+        as_text = column.astype(str).str.replace(",", ".", regex=False)
+        failed = pd.to_numeric(as_text.where(column.notna()), errors="coerce")
+        return failed.isna().sum() > (len(column) + column.isna().sum()) / 2
+
+    text = [
+        c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c]) and words(frame[c])
+    ]
+    if not text or len(text) == frame.shape[1]:
+        return
+    shown = ", ".join(map(str, text[:5])) + (", ..." if len(text) > 5 else "")
+    ids = [c for c in text if frame[c].notna().all() and frame[c].is_unique]
+    index = repr(str(ids[0])) if ids else "column"
+    raise DataError(
+        f"{len(text)} column(s) hold text, not expression values ({shown}): make the sample "
+        f"ids the index (df.set_index({index})), give annotations apart (samples=...), or "
+        "drop those columns; core.data.load_table reads such a file whole"
+    )
+
+
 class ExpressionSet:
     """A samples x genes expression matrix (log scale) with sample and gene annotations.
 
@@ -359,22 +384,7 @@ class ExpressionSet:
                 arr = values.to_numpy(dtype=np.float32, na_value=np.nan)
             except (TypeError, ValueError):
                 arr = None  # text among the numbers: said below
-                text = [
-                    str(c)
-                    for c in values.columns
-                    if not pd.api.types.is_numeric_dtype(values[c])
-                    # words more than numbers (a stray "n.d." in a gene's column is said below)
-                    and pd.to_numeric(values[c], errors="coerce").isna().sum()
-                    > (len(values) + values[c].isna().sum()) / 2
-                ]
-                if text:  # a table read with its sample and annotation columns
-                    shown = ", ".join(text[:5]) + (", ..." if len(text) > 5 else "")
-                    raise DataError(
-                        f"{len(text)} column(s) hold text, not expression values ({shown}): "
-                        f"make the sample ids the index (df.set_index({text[0]!r})) and give "
-                        "annotations apart (samples=...), or drop those columns; "
-                        "core.data.load_table reads such a file whole"
-                    ) from None
+                _refuse_text_columns(values)
         try:
             if arr is None:
                 arr = np.asarray(values)

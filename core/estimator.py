@@ -1144,8 +1144,11 @@ class FactorizedEmbeddings:
                 raise ModelError(f"{directory} already exists and is not a model directory")
             check_replaceable(directory)
         directory.parent.mkdir(parents=True, exist_ok=True)
-        # (left by a save killed before; a complete model, which loading names, stays)
-        remove_stale_temporaries(directory, keep=lambda p: (p / "config.json").is_file())
+        # (left by a save killed before; a complete model stays while none is at the path:
+        # loading then names it, and it may be the only copy)
+        remove_stale_temporaries(
+            directory, keep=lambda p: not directory.exists() and (p / "config.json").is_file()
+        )
         tmp = _new_folder_beside(directory)
         try:
             save_torch(module.state_dict(), tmp / "weights.pt")

@@ -78,7 +78,7 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:  # (another user's process: alive)
+    except (OSError, OverflowError):  # (another user's process; a number no process has)
         return True
     return True
 

@@ -755,7 +755,6 @@ def _search_genes(
     return torch.topk(var, max_genes).indices.sort().values
 
 
-@torch.no_grad()
 def grid_search_epochs(epochs: int, reassign_every: int, reassign_until: float) -> list[int]:
     """The epochs at whose start the grid search moves samples (:func:`reassign_samples`).
 
@@ -770,6 +769,7 @@ def grid_search_epochs(epochs: int, reassign_every: int, reassign_until: float) 
     return [e for e in range(every, epochs, every) if e < stop]
 
 
+@torch.no_grad()
 def reassign_samples(
     model: FactorizedEmbedding,
     data: ResidentMatrix,

@@ -1171,3 +1171,30 @@ def test_analyses_say_what_they_take(sepira):
         analysis.marker_smoothness(coords, sepira.values, symbols)
     with pytest.raises(DataError, match=r"labels have 1 class \(Liver\): nothing to classify"):
         analysis.semi_supervised_table({"FE": coords}, ["Liver"] * sepira.n_samples)
+
+
+def test_a_chance_of_other_references_is_refused(sepira, go_bp):
+    """``chance=`` was trusted: counted over all genes and passed for annotated_only, it made
+    a GO ratio of 3.57 out of 1.85 without a word; one without GO raised KeyError; a
+    co-expression matrix that is not square gave a share above 1."""
+    go_matrix, _ = go_bp
+    pairs = analysis.pairs_from_neighbors(analysis.correlation_neighbors(sepira.values, 5)[0])
+    right = analysis.neighbor_agreement(pairs, go_matrix, annotated_only=True)
+    with pytest.raises(CoreError, match="annotated_only=False, asked annotated_only=True"):
+        analysis.neighbor_agreement(
+            pairs, go_matrix, annotated_only=True, chance=analysis.chance_shares(go_matrix)
+        )
+    same = analysis.neighbor_agreement(
+        pairs,
+        go_matrix,
+        annotated_only=True,
+        chance=analysis.chance_shares(go_matrix, annotated_only=True),
+    )
+    assert same["go_ratio"] == right["go_ratio"]
+    coexp = analysis.coexpression_edges(sepira.values)
+    with pytest.raises(CoreError, match="chance holds no go_random"):
+        analysis.neighbor_agreement(pairs, go_matrix, chance=analysis.chance_shares(None, coexp))
+    with pytest.raises(CoreError, match="counted over 40 genes, not 467"):
+        analysis.neighbor_agreement(pairs, go_matrix, chance=analysis.chance_shares(go_matrix[:40]))
+    with pytest.raises(DataError, match="square"):
+        analysis.chance_shares(None, sparse.csr_matrix(np.ones((4, 6), dtype=bool)))

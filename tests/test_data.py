@@ -1513,6 +1513,12 @@ def test_a_table_with_its_text_columns_is_named_as_such():
         DataError, match=r"2 column\(s\) hold text.*\(sample, tissue\).*set_index\('sample'\)"
     ):
         ExpressionSet.from_array(frame)
+    # the column to index by is one of unique ids (tissue first named set_index('tissue'))
+    with pytest.raises(DataError, match=r"set_index\('sample'\)"):
+        ExpressionSet.from_array(frame[["tissue", "sample", "GATA4"]].assign(tissue="Liver"))
+    # every column "text": numbers written otherwise (a decimal comma), named by the value
+    with pytest.raises(DataError, match="could not convert string to float: '1,5'"):
+        ExpressionSet.from_array(pd.DataFrame({"GATA4": ["1,5", "2,5"], "TBX5": ["3,1", "0"]}))
     es = ExpressionSet.from_array(frame.set_index("sample").drop(columns="tissue"))
     assert list(es.sample_ids) == ["S1", "S2"]
     with pytest.raises(DataError, match="selects sample 'S1' twice"):

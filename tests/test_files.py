@@ -155,3 +155,8 @@ def test_a_killed_model_save_leaves_nothing_for_ever(tmp_path):
         os.utime(folder, (old, old))
     fe.save(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["m", whole.name])
+    # once a model is at the path, a complete one left under a temporary name (a save killed
+    # after its exchange, before removing the previous model) goes with the next save
+    os.utime(whole, (old, old))
+    fe.save(target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]

@@ -409,3 +409,23 @@ def test_the_reports_maps_are_drawn_at_one_to_one():
         y_axes = [fig.layout[k] for k in fig.layout if k.startswith("yaxis")]
         assert len(y_axes) >= 4  # (a grid of 3 columns: 6 axes for 4 maps)
         assert all(ax.scaleanchor == ax.anchor and ax.scaleratio == 1 for ax in y_axes)
+
+
+def test_class_names_on_a_one_to_one_map_do_not_cover_each_other():
+    """The names' overlap test stretched each axis to the panel while the maps are drawn at
+    1:1: on an elongated map (PCA) two classes 0.05 apart on the short axis were named one
+    over the other."""
+    from plotly.subplots import make_subplots
+
+    from core.analysis_cli import _name_classes
+
+    rng = np.random.default_rng(0)
+    a = np.c_[rng.normal(0, 0.01, 10), rng.normal(0.0, 0.001, 10)]
+    b = np.c_[rng.normal(0, 0.01, 10), rng.normal(0.05, 0.001, 10)]
+    far = np.array([[10.0, 0.5]] * 3 + [[-0.0, 1.0]])  # the map 10 wide and 1 high
+    xy = np.vstack([a, b, far])
+    lab = pd.Series(["Liver"] * 10 + ["Lung"] * 10 + ["x"] * 4)
+    fig = make_subplots(rows=1, cols=1)
+    _name_classes(fig, xy, lab, ["Liver", "Lung"], 1, 1)
+    # 1.85 px apart at 1:1: one name above its class, the other below (both above, before)
+    assert sorted(a.yanchor for a in fig.layout.annotations) == ["bottom", "top"]

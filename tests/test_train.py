@@ -659,3 +659,23 @@ def test_cuda_asked_without_a_gpu_is_said_in_the_librarys_words():
     with pytest.raises(ModelError, match="no CUDA GPU is available") as caught:
         resolve_device("cuda")
     assert "--device" not in str(caught.value) and "device cpu, or auto" in str(caught.value)
+
+
+def test_the_grid_search_runs_without_autograd(monkeypatch):
+    """A helper inserted above it took reassign_samples' @torch.no_grad(): the search ran
+    with gradients enabled (harmless today only because its callees are no_grad too)."""
+    import core.train as train_module
+
+    seen = []
+    real = train_module.grid_points
+
+    def spy(*args, **kwargs):
+        seen.append(torch.is_grad_enabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(train_module, "grid_points", spy)
+    values = np.random.default_rng(0).uniform(0, 3, (40, 8)).astype(np.float32)
+    from core.estimator import FactorizedEmbeddings
+
+    FactorizedEmbeddings(epochs=4, gene_dim=4, hidden=(8,), neighbour_weight=0).fit(values)
+    assert seen and not any(seen)
