@@ -546,8 +546,9 @@ class FactorizedEmbeddings:
         self.module_: FactorizedEmbedding | None = None
 
     # ------------------------------------------------------------------ parameters
-    def get_params(self) -> dict:
-        """Every constructor setting, JSON-serialisable."""
+    def get_params(self, deep: bool = True) -> dict:
+        """Every constructor setting, JSON-serialisable (``deep``: accepted, as scikit-learn
+        asks; there are no nested estimators)."""
         t = self.train_config
         return {
             "sample_dim": self.sample_dim,
@@ -582,6 +583,23 @@ class FactorizedEmbeddings:
             "checkpoint_every": t.checkpoint_every,
             "transform": asdict(self.transform_config),
         }
+
+    def set_params(self, **params) -> FactorizedEmbeddings:
+        """A new setting for each name given (scikit-learn's protocol): the settings are
+        validated together as the constructor does, and a fitted model is unfitted (its state
+        would not match them). Unknown names are refused."""
+        current = self.get_params()
+        unknown = sorted(set(params) - set(current))
+        if unknown:
+            raise ModelError(f"unknown setting(s) {unknown}; see get_params()")
+        fresh = type(self)(**{**current, **params})
+        self.__dict__.clear()  # (the fitted state, its key included, goes with the old settings)
+        self.__dict__.update(fresh.__dict__)
+        return self
+
+    def __sklearn_clone__(self) -> FactorizedEmbeddings:
+        """An unfitted model of the same settings (``sklearn.base.clone``, scikit-learn 1.3+)."""
+        return type(self)(**self.get_params())
 
     def trained_params(self) -> dict:
         """:meth:`get_params` with the automatic choices (None, ``auto``, 0) as the fit resolved

@@ -1066,3 +1066,25 @@ def test_samples_placed_from_few_genes_are_named(caplog):
     with caplog.at_level(logging.WARNING, logger="core.estimator"):
         fe.transform(es)
     assert not [r for r in caplog.records if getattr(r, "notice", None) == "few_genes"]
+
+
+def test_scikit_learn_clones_and_sets_the_settings():
+    """``sklearn.base.clone`` failed (get_params() took no ``deep``); ``set_params`` did not
+    exist."""
+    from sklearn.base import clone
+
+    fe = FactorizedEmbeddings(gene_dim=7, hidden=(8,), epochs=2, seed=3).fit(_small())
+    copy = clone(fe)
+    assert copy.get_params() == fe.get_params() and copy.module_ is None
+    fitted_key = fe.key()
+    assert fe.set_params(gene_dim=5) is fe
+    assert fe.get_params()["gene_dim"] == 5 and fe.module_ is None
+    assert getattr(fe, "_key", None) is None
+    with pytest.raises(ModelError, match="not fitted yet"):
+        fe.sample_embedding_  # noqa: B018
+    refit = fe.fit(_small())
+    assert refit.key() != fitted_key and refit.gene_embedding_.shape[1] == 5
+    with pytest.raises(ModelError, match=r"unknown setting\(s\) \['gene_dimm'\]"):
+        fe.set_params(gene_dimm=3)
+    with pytest.raises(ModelError):
+        fe.set_params(epochs=-1)
