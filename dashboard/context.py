@@ -2116,6 +2116,12 @@ class AppContext:
         # 0 for every model gene it has (an empty library): placed, and said to mean nothing
         expressed = (np.asarray(es.values)[:, in_model] > 0).any(axis=1)
         silent = [str(i) for i in np.asarray(es.sample_ids)[has_value & ~expressed]]
+        # placed from a handful of genes (NaN elsewhere): uncertain, though its fit error is low
+        from core.estimator import few_genes_limit
+
+        n_valued = np.isfinite(np.asarray(es.values)[:, in_model]).sum(axis=1)
+        limit = few_genes_limit(len(model.gene_ids_))
+        few = [str(i) for i in np.asarray(es.sample_ids)[has_value & (n_valued < limit)]]
         if no_values:
             es = es.subset(samples=np.nonzero(has_value)[0])
         n = es.n_samples
@@ -2159,6 +2165,7 @@ class AppContext:
         out.attrs["genes_present"] = (int(n_present), len(model.gene_ids_))
         out.attrs["no_values"] = no_values
         out.attrs["silent"] = silent
+        out.attrs["few_genes"] = (few, limit)
         out.attrs["text_cells"] = text_cells
         out.attrs["text_cell_count"] = n_text_cells
         out.attrs["word_genes"] = word_genes

@@ -194,6 +194,14 @@ def place_upload(
             f"{what} ({shown}): an empty library? {whose} and nearest samples say nothing "
             "of the sample's biology"
         )
+    few, limit = table.attrs.get("few_genes") or ([], 0)
+    if few:
+        shown = ", ".join(few[:10]) + (", …" if len(few) > 10 else "")
+        warnings.append(
+            f"{len(few)} sample{'' if len(few) == 1 else 's'} placed from fewer than {limit} "
+            f"of the model's genes ({shown}): such a place is uncertain, and its fit error, "
+            "over fewer values, is low all the same"
+        )
     if present is not None and total and present < MIN_GENE_SHARE * total:
         warnings.append(
             f"only {present:,} of the model's {total:,} genes are in {filename or 'the upload'}: "

@@ -733,6 +733,31 @@ def test_place_uploaded_samples_on_the_map(context, sepira_file, monkeypatch):
     assert out[0] is no_update and "100 bytes" in _text(out[3])
 
 
+def test_placement_names_samples_placed_from_few_genes(context, sepira_file):
+    """A sample with values for 3 of the model's 467 genes (NaN elsewhere) was placed without
+    a word, its fit error low: the page now names it, as `embed` does."""
+    import pandas as pd
+
+    from dashboard import placement
+
+    rows = pd.read_csv(sepira_file).iloc[[0, 25]].drop(columns=["tissue"])
+    genes = list(rows.columns[1:])
+    rows.loc[rows.index[1], genes[3:]] = np.nan  # the second sample: 3 genes
+    placed, _, _, alert = placement.place_from_upload(
+        context, _data_url(rows.to_csv(index=False).encode()), "few.csv", False
+    )
+    assert len(placed) == 2
+    text = _text(alert)
+    assert (
+        f"1 sample placed from fewer than 20 of the model's genes ({rows['sample'].iloc[1]})"
+        in text
+    )
+    alert = placement.place_from_upload(
+        context, _data_url(rows.iloc[:1].to_csv(index=False).encode()), "all.csv", False
+    )[3]
+    assert "placed from fewer" not in _text(alert)
+
+
 def test_placement_says_when_samples_fit_far_worse(context, monkeypatch):
     """A fit error far above training (values in other units) is a warning beside the places."""
     import pandas as pd
