@@ -2124,6 +2124,7 @@ class AppContext:
         few = [str(i) for i in np.asarray(es.sample_ids)[has_value & (n_valued < limit)]]
         if no_values:
             es = es.subset(samples=np.nonzero(has_value)[0])
+        n_valued = n_valued[has_value]
         n = es.n_samples
         with_error = "return_error" in inspect.signature(model.transform).parameters
         parts, errors = [], []
@@ -2154,6 +2155,7 @@ class AppContext:
                 "x": coords[:, 0],
                 "y": coords[:, 1],
                 "fit_error": error,
+                "genes_used": n_valued.astype(np.int64),
                 "nearest_sample": self.sample_ids[near["nearest"].to_numpy()],
                 "distance_on_map": near["distance_on_map"].to_numpy(),
             }

@@ -72,12 +72,18 @@ def marker_size(n_points: int) -> float:
     return float(np.clip(9.0 - 1.3 * np.log10(max(n_points, 1)), 2.5, 8.0))
 
 
+#: Height (pixels) of the page's maps: the ``.map`` box of ``assets/style.css`` (the figure
+#: was drawn at plotly's default 450 inside it; a file sets its own size).
+MAP_HEIGHT_PX = 560
+
+
 def _base_layout(
     title: str, x_title: str, y_title: str, uirevision: str, equal_aspect: bool = False
 ) -> dict[str, Any]:
     """The layout every map shares; ``equal_aspect``: a unit of the y axis is as long as one of
     the x axis (a sample map, whose distances the neighbour tables and 1-NN read)."""
     return dict(
+        height=MAP_HEIGHT_PX,
         # below the page's mode bar (zoom, select, ...), which sits in the top 30 px
         title=dict(
             text=title,
@@ -107,15 +113,24 @@ def _base_layout(
     )
 
 
-def probe_grid(coords: np.ndarray, n: int = 36) -> tuple[np.ndarray, np.ndarray]:
-    """Points of an ``n`` x ``n`` grid over the map that have no sample nearby.
+def probe_grid(
+    coords: np.ndarray, n: int = 36, extent: float = 2.5
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points of a grid of square cells over the map that have no sample nearby.
+
+    The map is drawn at 1:1, so the plot shows more than the samples' box along one axis (on
+    a wide window about twice their width): the grid covers a square ``extent`` times the
+    longer side of that box, centred on it, and a click there decodes too. The axes'
+    autorange ignores it (:func:`bound_autorange`).
 
     Parameters
     ----------
     coords
         (n_samples, 2) sample coordinates.
     n
-        Grid points per axis.
+        Cells along the longer side of the samples' box (with a 5% margin).
+    extent
+        Side of the square covered, in lengths of that side.
 
     Returns
     -------
@@ -124,14 +139,30 @@ def probe_grid(coords: np.ndarray, n: int = 36) -> tuple[np.ndarray, np.ndarray]
     """
     coords = np.asarray(coords, dtype=np.float64)
     lo, hi = np.nanmin(coords, axis=0), np.nanmax(coords, axis=0)
-    span = np.where(hi - lo > 0, hi - lo, 1.0)
-    lo, hi = lo - 0.05 * span, hi + 0.05 * span
-    step = (hi - lo) / n
-    cell = np.floor((coords - lo) / step).astype(int).clip(0, n - 1)
-    occupied = np.zeros((n, n), dtype=bool)
+    side = float(np.max(hi - lo)) or 1.0
+    step = 1.1 * side / n
+    cells = int(np.ceil(max(extent, 1.1) * side / step))
+    start = (lo + hi) / 2 - cells * step / 2
+    cell = np.floor((coords - start) / step).astype(int).clip(0, cells - 1)
+    occupied = np.zeros((cells, cells), dtype=bool)
     occupied[cell[:, 0], cell[:, 1]] = True
     ix, iy = np.nonzero(~occupied)
-    return lo[0] + (ix + 0.5) * step[0], lo[1] + (iy + 0.5) * step[1]
+    return start[0] + (ix + 0.5) * step, start[1] + (iy + 0.5) * step
+
+
+def bound_autorange(fig: go.Figure, points: np.ndarray) -> go.Figure:
+    """Let the axes' autorange (the whole map, a double-click) reach only as far as
+    ``points`` (n, 2) and a 5% margin: the probe grid's invisible points lie beyond."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    if not len(pts):
+        return fig
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    margin = 0.05 * np.where(hi - lo > 0, hi - lo, 1.0)
+    for axis, j in (("xaxis", 0), ("yaxis", 1)):
+        bounds = dict(clipmin=float(lo[j] - margin[j]), clipmax=float(hi[j] + margin[j]))
+        fig.update_layout({axis: dict(autorangeoptions=bounds)})
+    return fig
 
 
 def _probe_trace(coords: np.ndarray) -> go.Scattergl:
@@ -296,7 +327,7 @@ def sample_map_continuous(
     data.insert(COLOR_TRACE, color_trace)
     fig = go.Figure(data=data)
     fig.update_layout(**_base_layout(title, *axis_titles, uirevision, equal_aspect=True))
-    return fig
+    return bound_autorange(fig, coords)
 
 
 def sample_map_categorical(
@@ -379,7 +410,7 @@ def sample_map_categorical(
     fig = go.Figure(data=traces)
     fig.update_layout(**_base_layout(title, *axis_titles, uirevision, equal_aspect=True))
     fig.update_layout(legend=dict(title=dict(text=wrap_title(color_title))))
-    return fig
+    return bound_autorange(fig, coords)
 
 
 #: Key, in the ``meta`` of the ``other`` trace of a categorical sample map, of the categories

@@ -398,6 +398,8 @@ def build_sample_figure(
     if placed:
         label = context.es.label_column() if hasattr(context.es, "label_column") else None
         fig.add_trace(figures.placed_samples_trace(placed, label, webgl=webgl))
+        stars = [[p.get("x", np.nan), p.get("y", np.nan)] for p in placed]
+        figures.bound_autorange(fig, np.vstack([coords[:, :2], np.asarray(stars, float)]))
     if selection:
         _select_rows(fig, selection)
     figures.set_ranges(fig, zoom)

@@ -116,7 +116,7 @@ def test_zooming_into_the_neighbours_gives_their_labels_room(app_url, driver):
     assert whole["stored"].get("x") is None  # not zoomed: no view stored
     (x0, x1), (y0, y1) = whole["range"]
     cx, cy = whole["star"]
-    dx, dy = (x1 - x0) / 10, (y1 - y0) / 10  # a tenth of the map around the gene in focus
+    dx, dy = (x1 - x0) / 6, (y1 - y0) / 6  # a third of the map around the gene in focus
     _js(
         driver,
         f"""const gd = document.querySelector('#gene-map .js-plotly-plot');

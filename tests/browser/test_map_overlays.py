@@ -339,3 +339,58 @@ def test_a_box_on_empty_space_does_not_fade_the_samples(app_url, driver):
         f"the samples shown again ({faded} traces faded)",
     )
     driver.save_screenshot(str(driver.shots / "13_empty_box.png"))
+
+
+def test_a_click_beside_the_samples_decodes_there(app_url, driver):
+    """At 1:1 a wide map shows empty bands beside the samples; the probe grid covered only the
+    samples' box, so a click there did nothing. A click in the band now decodes, and the map's
+    whole view still stops at the samples (the grid's invisible points do not zoom it out)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    driver.set_window_size(1050, 1000)  # one column of cards: a map wider than high
+    _loaded(driver, app_url)
+    _scroll_to(driver, "sample-map")
+    found = _js(
+        driver,
+        """const gd = document.querySelector('#sample-map .js-plotly-plot');
+        const fl = gd._fullLayout, xa = fl.xaxis, ya = fl.yaxis;
+        const grid = gd._fullData.find(t => t.name === 'probe grid');
+        const samples = gd._fullData.filter(t => t.customdata && t.name !== 'probe grid');
+        const xs = samples.flatMap(t => Array.from(t.x));
+        const ys = samples.flatMap(t => Array.from(t.y));
+        const lo = Math.min(...xs), hi = Math.max(...xs);
+        const ylo = Math.min(...ys), yhi = Math.max(...ys);
+        // beside the samples' box, inside the plot, away from its edges
+        for (let i = 0; i < grid.x.length; i++) {
+            const sx = xa.l2p(grid.x[i]), sy = ya.l2p(grid.y[i]);
+            if (sx < 20 || sx > xa._length - 20 || sy < 20 || sy > ya._length - 20) continue;
+            const gx = grid.x[i], gy = grid.y[i];
+            const right = gx > hi + 0.1 * (hi - lo), above = gy > yhi + 0.1 * (yhi - ylo);
+            const left = gx < lo - 0.1 * (hi - lo), below = gy < ylo - 0.1 * (yhi - ylo);
+            if (!(right || above || left || below)) continue;
+            return {sx: sx, sy: sy, x: gx, y: gy, box: [lo, hi, ylo, yhi],
+                    shown: [xa.range[0], xa.range[1]], yshown: [ya.range[0], ya.range[1]]};
+        }
+        return {shown: [xa.range[0], xa.range[1]], yshown: [ya.range[0], ya.range[1]],
+                box: [lo, hi, ylo, yhi]};""",
+    )
+    assert "sx" in found, f"no empty band beside the samples: {found}"
+    lo, hi, ylo, yhi = found["box"]
+    # the whole map: no further than the samples and a margin on the axis that binds
+    x_out = (found["shown"][0] < lo - 0.06 * (hi - lo)) and (
+        found["shown"][1] > hi + 0.06 * (hi - lo)
+    )
+    y_out = (found["yshown"][0] < ylo - 0.06 * (yhi - ylo)) and (
+        found["yshown"][1] > yhi + 0.06 * (yhi - ylo)
+    )
+    assert not (x_out and y_out), found
+    plot = driver.find_element(By.CSS_SELECTOR, "#sample-map .nsewdrag")
+    w, h = plot.size["width"], plot.size["height"]
+    ActionChains(driver).move_to_element_with_offset(
+        plot, int(found["sx"] - w / 2), int(found["sy"] - h / 2)
+    ).click().perform()
+    text = _wait_text(driver, "probe", "Decoded at (", 30, "the profile decoded beside the map")
+    x, y = (float(v) for v in text.split("Decoded at (", 1)[1].split(")", 1)[0].split(","))
+    assert not (lo <= x <= hi and ylo <= y <= yhi), (text, found)  # outside the samples' box
+    driver.save_screenshot(str(driver.shots / "14_click_beside_the_samples.png"))

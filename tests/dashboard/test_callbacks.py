@@ -752,6 +752,17 @@ def test_placement_names_samples_placed_from_few_genes(context, sepira_file):
         f"1 sample placed from fewer than 20 of the model's genes ({rows['sample'].iloc[1]})"
         in text
     )
+    # the table and its CSV say how many genes each place rests on
+    assert [r["genes_used"] for r in placed] == [467, 3]
+    download, _ = placement.placed_csv(placed)
+    header, *lines = download["content"].splitlines()
+    column = header.split(",").index("genes_used")
+    assert [line.split(",")[column] for line in lines] == ["467", "3"]
+    # stars beyond the map: the whole view reaches them
+    far = [{**placed[0], "x": 40.0, "y": -40.0}]
+    fig, _, _ = sample_map.recolor(context, "ann:tissue", (1, 99), None, far)
+    assert fig.layout.xaxis.autorangeoptions.clipmax > 40
+    assert fig.layout.yaxis.autorangeoptions.clipmin < -40
     alert = placement.place_from_upload(
         context, _data_url(rows.iloc[:1].to_csv(index=False).encode()), "all.csv", False
     )[3]

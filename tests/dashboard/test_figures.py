@@ -72,7 +72,27 @@ def test_probe_grid_covers_only_empty_space(coords):
     d = np.sqrt(((pts[:, None, :] - coords[None, :, :]) ** 2).sum(-1)).min(axis=1)
     cell = (coords.max(0) - coords.min(0)).max() * 1.1 / 20
     assert (d > cell * 0.3).all()  # no grid point sits on a sample
-    assert len(gx) < 400
+    assert len(gx) < 46**2  # 2.5 x 1.1 sides of 20 cells, squared
+
+
+def test_the_empty_space_a_one_to_one_map_adds_can_be_clicked(coords):
+    """Drawn at 1:1 on a wide window the map shows about twice the samples' width; the probe
+    grid covered only their box, so a click beside it did nothing (browser helper: x -4.03 to
+    6.11 shown, the grid -1.57 to 3.64). The grid now reaches 2.5 times the box's longer side,
+    and the autorange stops at the samples (else the invisible grid would zoom the map out)."""
+    gx, gy = figures.probe_grid(coords)
+    lo, hi = coords.min(axis=0), coords.max(axis=0)
+    side = (hi - lo).max()
+    centre = (lo + hi) / 2
+    assert gx.min() < centre[0] - 1.2 * side and gx.max() > centre[0] + 1.2 * side
+    assert gy.min() < centre[1] - 1.2 * side and gy.max() > centre[1] + 1.2 * side
+    steps = np.diff(np.unique(np.round(gx, 9)))
+    assert np.allclose(steps, 1.1 * side / 36)  # square cells, 36 along the box
+    fig = figures.sample_map_categorical(coords, ["a"] * len(coords), [""] * len(coords), "t")
+    xa, ya = fig.layout.xaxis.autorangeoptions, fig.layout.yaxis.autorangeoptions
+    margin = 0.05 * (hi - lo)
+    assert (xa.clipmin, xa.clipmax) == pytest.approx((lo[0] - margin[0], hi[0] + margin[0]))
+    assert (ya.clipmin, ya.clipmax) == pytest.approx((lo[1] - margin[1], hi[1] + margin[1]))
 
 
 def test_gene_map_highlights(coords):
