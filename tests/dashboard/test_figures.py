@@ -546,6 +546,8 @@ def test_baseline_maps_in_a_file_are_a_grid_of_near_square_panels(coords):
     row = figures.baselines_figure(maps, ["a"] * 200).layout
     assert len({tuple(row[a].domain) for a in row if a.startswith("yaxis")}) == 1
     assert figures.panel_columns(5, 950, 360) >= 4
+    # a slide: 3 + 2 (310 px squares), not 4 + 1 with the second row three-quarters empty
+    assert figures.panel_columns(5, 1280, 720) == 3
 
 
 def test_tissues_have_the_reports_colours():
