@@ -290,8 +290,7 @@ def run_embed(args: argparse.Namespace) -> int:
             "nothing places them on the map"
         )
     if blank.any():
-        names = np.asarray(es.sample_ids).astype(str)[blank]
-        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        shown = _first_names(es.sample_ids, blank)
         print(
             f"warning: {int(blank.sum())} sample(s) have no value for any model gene "
             f"({shown}): not placed, their rows are left blank",
@@ -301,8 +300,7 @@ def run_embed(args: argparse.Namespace) -> int:
 
     few = ~blank & (genes_used < few_genes_limit(model.n_genes_))
     if few.any():
-        names = np.asarray(es.sample_ids).astype(str)[few]
-        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        shown = _first_names(es.sample_ids, few)
         print(
             f"warning: {int(few.sum())} sample(s) placed from fewer than "
             f"{few_genes_limit(model.n_genes_)} of the model's {model.n_genes_} genes "
@@ -315,8 +313,7 @@ def run_embed(args: argparse.Namespace) -> int:
     matched = np.flatnonzero(_model_columns(model, es) >= 0)
     silent = ~blank & ~(np.asarray(es.values)[:, matched] > 0).any(axis=1)
     if silent.any():
-        names = np.asarray(es.sample_ids).astype(str)[silent]
-        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        shown = _first_names(es.sample_ids, silent)
         print(
             f"warning: {int(silent.sum())} sample(s) are 0 for every model gene they have "
             f"({shown}): an empty library? Their places and nearest samples say nothing of "
@@ -435,6 +432,12 @@ def _gene_report(model: Any, es: Any, path: str) -> str:
 def _model_columns(model: Any, es: Any) -> np.ndarray:
     """For each gene of ``es``, its row in the model (-1: not a model gene)."""
     return match_genes(model.gene_ids_, model.gene_symbols_, es.gene_ids, es.gene_symbols)
+
+
+def _first_names(ids: Any, which: np.ndarray, limit: int = 5) -> str:
+    """The first ``limit`` of ``ids[which]``, comma-separated, ", ..." when there are more."""
+    names = np.asarray(ids).astype(str)[which]
+    return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
 
 
 def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -74,15 +74,13 @@ FIT_ERROR_FACTOR = 5.0
 #: handful of values, and its fit error is low all the same (fewer values to miss).
 FEW_GENES = 20
 NEIGHBOUR_SPACES = ("centered", "values")
+GRAPH_COMPONENTS = 50  # principal components behind the samples' neighbour graph
 
 
 def few_genes_limit(n_genes: int) -> int:
     """Samples placed from fewer observed genes than this, of a model of ``n_genes``, are
     named in a warning (:data:`FEW_GENES`)."""
     return min(FEW_GENES, max(1, n_genes // 2))
-
-
-GRAPH_COMPONENTS = 50  # principal components behind the samples' neighbour graph
 
 
 def _samples_by_id(es: Any) -> pd.DataFrame | None:

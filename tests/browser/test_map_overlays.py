@@ -283,6 +283,15 @@ def test_a_star_just_outside_a_drawn_box_stays_above_the_selected_samples(
     assert sum(pixel) < 120, f"star at ({x:.2f}, {y:.2f}) hidden: pixel {pixel}"
 
 
+#: The sample map (gd), its axes (xa, ya), its probe grid and its traces of samples, in a page
+#: script.
+_GRID_AND_SAMPLES = """const gd = document.querySelector('#sample-map .js-plotly-plot');
+const fl = gd._fullLayout, xa = fl.xaxis, ya = fl.yaxis;
+const grid = gd._fullData.find(t => t.name === 'probe grid');
+const samples = gd._fullData.filter(t => t.customdata && t.name !== 'probe grid');
+"""
+
+
 def test_a_box_on_empty_space_does_not_fade_the_samples(app_url, driver):
     """A box that caught no sample faded every sample, as if all were left out (plotly selects
     the probe grid's invisible points there, and no sample)."""
@@ -294,10 +303,8 @@ def test_a_box_on_empty_space_does_not_fade_the_samples(app_url, driver):
     # the centre of an empty region: a probe-grid point 20 px or more from every sample
     spot = _js(
         driver,
-        """const gd = document.querySelector('#sample-map .js-plotly-plot');
-        const fl = gd._fullLayout, xa = fl.xaxis, ya = fl.yaxis;
-        const grid = gd._fullData.find(t => t.name === 'probe grid');
-        const samples = gd._fullData.filter(t => t.customdata && t.name !== 'probe grid');
+        _GRID_AND_SAMPLES
+        + """
         for (let i = 0; i < grid.x.length; i++) {
             const sx = xa.l2p(grid.x[i]), sy = ya.l2p(grid.y[i]);
             if (sx < 30 || sx > xa._length - 30 || sy < 30 || sy > ya._length - 30) continue;
@@ -353,10 +360,8 @@ def test_a_click_beside_the_samples_decodes_there(app_url, driver):
     _scroll_to(driver, "sample-map")
     found = _js(
         driver,
-        """const gd = document.querySelector('#sample-map .js-plotly-plot');
-        const fl = gd._fullLayout, xa = fl.xaxis, ya = fl.yaxis;
-        const grid = gd._fullData.find(t => t.name === 'probe grid');
-        const samples = gd._fullData.filter(t => t.customdata && t.name !== 'probe grid');
+        _GRID_AND_SAMPLES
+        + """
         const xs = samples.flatMap(t => Array.from(t.x));
         const ys = samples.flatMap(t => Array.from(t.y));
         const lo = Math.min(...xs), hi = Math.max(...xs);
