@@ -18,6 +18,11 @@ from dashboard.layout import alert_id
 log = logging.getLogger(__name__)
 
 
+#: Maps per row on the page. Each map is drawn at 1:1, so five in one row were squares of
+#: about 150 px in a 900-pixel window (300 px at 1920); three per row give 240 and 320 px.
+PAGE_COLUMNS = 3
+
+
 def baseline_view(
     context: Any,
     result: dict[str, Any] | None,
@@ -27,7 +32,8 @@ def baseline_view(
 ) -> tuple[Any, list[dict]]:
     """Figure and accuracy rows of cached baseline maps (None -> nothing to show yet).
 
-    ``columns``: maps per row (default: one row, as on the page; a file takes a grid);
+    ``columns``: maps per row (default :data:`PAGE_COLUMNS`, as on the page; a file takes the
+    grid of its size);
     ``title`` and ``height``: a file's (:func:`dashboard.figures.baselines_figure`).
     """
     if not result:
@@ -55,7 +61,7 @@ def baseline_view(
         labels,
         acc,
         label_name=label or "samples",
-        columns=columns,
+        columns=columns or PAGE_COLUMNS,
         title=title,
         height=height,
     )

@@ -802,7 +802,7 @@ def build_layout(context: Any) -> html.Div:
                 "computed on demand in the background (t-SNE takes minutes on large sets)"
             ),
             config=GRAPH_CONFIG,
-            style={"height": "380px"},
+            # (no fixed height: as high as the figure is laid out, 360 px a row of maps)
         ),
         _table(
             ids.BASELINES_TABLE,

@@ -678,3 +678,21 @@ def test_sample_maps_are_drawn_at_one_to_one(coords):
     symbols = np.array([f"G{i}" for i in range(len(coords))])
     gene_map = figures.gene_map_figure(coords, symbols, np.array(["protein-coding"] * len(coords)))
     assert gene_map.layout.yaxis.scaleanchor is None
+
+
+def test_the_pages_baseline_maps_are_rows_of_three(context):
+    """At 1:1, five maps in one row were squares of about 150 px in a 900-pixel window."""
+    from dashboard.baselines import PAGE_COLUMNS, baseline_view
+
+    rng = np.random.default_rng(0)
+    names = ("PCA", "NMF", "t-SNE", "UMAP")
+    result = {
+        "maps": {n: rng.normal(size=(520, 2)).astype(np.float32) for n in names},
+        "accuracy": {},
+        "label": "tissue",
+    }
+    fig, _ = baseline_view(context, result)
+    assert PAGE_COLUMNS == 3
+    xs = {tuple(fig.layout[a].domain) for a in fig.layout if a.startswith("xaxis")}
+    ys = {tuple(fig.layout[a].domain) for a in fig.layout if a.startswith("yaxis")}
+    assert len(xs) == 3 and len(ys) == 2 and fig.layout.height == 720
