@@ -743,7 +743,7 @@ def view_settings(context: Any, url_search: str | None) -> tuple[Any, Any, Any]:
     k, clip, problems = no_update, no_update, []
     problem = link_gene_color(context, url_search)[1]
     if problem:
-        problems.append(problem)
+        problems.append(f"{problem}; the gene map is coloured by gene type")
     if "k" in q:
         try:
             k = int(q["k"])
@@ -751,7 +751,10 @@ def view_settings(context: Any, url_search: str | None) -> tuple[Any, Any, Any]:
                 raise ValueError
         except ValueError:
             k = no_update
-            problems.append(f"k={q['k']!r} is not a number of neighbours from 1 to {MAX_K}")
+            problems.append(
+                f"k={q['k']!r} is not a number of neighbours from 1 to {MAX_K}; the page's "
+                "default is used"
+            )
     if "clip" in q:
         try:
             lo, hi = (float(v) for v in q["clip"].split("-", 1))
@@ -760,7 +763,8 @@ def view_settings(context: Any, url_search: str | None) -> tuple[Any, Any, Any]:
             clip = [lo, hi]
         except ValueError:
             problems.append(
-                f"clip={q['clip']!r} is not a pair of percentiles such as 5-95 (low-high, 0-100)"
+                f"clip={q['clip']!r} is not a pair of percentiles such as 5-95 (low-high, 0-100); "
+                "the page's default is used"
             )
     for param in ZOOM_PARAMS.values():
         if param in q:
@@ -770,7 +774,9 @@ def view_settings(context: Any, url_search: str | None) -> tuple[Any, Any, Any]:
                 problems.append(f"{param}={q[param]!r} {exc}; the map is shown whole")
     if not problems:
         return k, clip, None
-    return k, clip, alert(f"link: {'; '.join(problems)}; the page's default is used", "warning")
+    # each problem says what the page does instead (a zoom that makes no sense was said to be
+    # "shown whole; the page's default is used", two conclusions)
+    return k, clip, alert(f"link: {'; '.join(problems)}", "warning")
 
 
 def register_callbacks(app: Any) -> None:

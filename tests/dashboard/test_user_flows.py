@@ -638,8 +638,14 @@ def test_a_link_keeps_the_zoom_of_each_map(context, monkeypatch):
     ):
         _, _, alert = export.view_settings(context, "?" + bad)
         assert said in str(alert) and "shown whole" in str(alert), bad
+        # one conclusion: it also said "the page's default is used"
+        assert "default" not in str(alert), bad
         assert sample_map.link_zoom("?" + bad, ids.SAMPLE_MAP) == {}
         assert sample_map.link_zoom("?" + bad, ids.GENE_MAP) == {}
+    # each problem of a link says what the page does instead
+    alert = str(export.view_settings(context, "?k=0&clip=9-1&zoom=1,2,3&gcolor=nope")[2])
+    assert alert.count("the page's default is used") == 2 and "shown whole" in alert, alert
+    assert "coloured by gene type" in alert, alert
 
 
 def test_maps_say_why_there_is_no_model(sepira_es, tmp_path):
