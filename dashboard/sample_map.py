@@ -290,6 +290,10 @@ def resolve_color(context: Any, value: str) -> ColorSpec:
     if not cols:
         raise DataError(f"none of the listed genes is in this dataset: {', '.join(unknown[:10])}")
     n = _counted(context, cols)
+    if any(ch in g for g in genes for ch in "*?[") and len(cols) <= 3:
+        # a pattern that matched a handful of genes names them (KRT* matched one gene of a
+        # 467-gene set, KRTAP13-4, and the map read "mean z (1 gene)")
+        n += ": " + ", ".join(str(context.gene_symbols[j]) for j in cols)
     # entries of a link that are not here are counted, not dropped without a word
     title = (
         f"gene list: mean z ({n}; {len(unknown)} not here)"

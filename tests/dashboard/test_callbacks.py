@@ -1033,6 +1033,12 @@ def test_gene_lists_take_patterns_and_count_what_is_not_here(context):
     # a link's entry that is not here is counted in the title, not dropped unsaid
     spec = sample_map.resolve_color(context, "list:GATA4,NOTAGENE")
     assert spec.title == "gene list: mean z (1 gene; 1 not here)"
+    # a pattern that matched a handful of genes names them (KRT* read "mean z (1 gene)")
+    gata = [str(context.gene_symbols[j]) for j in context.gene_list_columns(["GATA*"])[0]]
+    assert 1 <= len(gata) <= 3
+    spec = sample_map.resolve_color(context, "list:GATA*")
+    assert spec.title.startswith(f"gene list: mean z ({len(gata)} gene")
+    assert spec.title.endswith(f": {', '.join(gata)})"), spec.title
 
 
 def test_genes_go_terms_leave_out_the_root_term(context):
