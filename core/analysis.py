@@ -35,7 +35,7 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 from scipy.special import gammaln
 
-from core.errors import CoreError, DataError
+from core.errors import CoreError, DataError, first_names
 
 if TYPE_CHECKING:
     from core.cache import ResultCache
@@ -283,9 +283,58 @@ def _label_name(value: Any) -> str:
     return str(value).strip()
 
 
-def _labels_to_codes(labels: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes of labels (-1 for missing) and the class names."""
-    arr = np.asarray(labels, dtype=object)
+def _sample_ids_of(embedding: Any) -> np.ndarray | None:
+    """The sample ids of an embedding given as a DataFrame indexed by sample id (None for an
+    array, or a DataFrame with the default 0..n-1 index)."""
+    if isinstance(embedding, pd.DataFrame) and not isinstance(embedding.index, pd.RangeIndex):
+        return np.asarray(embedding.index).astype(str)
+    return None
+
+
+def _aligned_labels(labels: Any, n: int, sample_ids: Any) -> Any:
+    """``labels`` (a Series indexed by sample id) in the order of ``sample_ids``.
+
+    Ids without a label entry become unlabelled, with a warning; labels of samples that are not
+    in ``sample_ids`` are ignored. Without ``sample_ids`` the labels are used in the order given.
+    """
+    if sample_ids is None:
+        return labels
+    ids = np.asarray(sample_ids).astype(str)
+    if ids.ndim != 1 or len(ids) != n:
+        raise DataError(f"sample_ids has {ids.size} ids but the embedding has {n} samples")
+    if isinstance(labels, pd.DataFrame) and labels.shape[1] == 1:
+        labels = labels.iloc[:, 0]
+    if not isinstance(labels, pd.Series):
+        raise CoreError(
+            "sample_ids aligns labels given as a pandas Series indexed by sample id, e.g. "
+            f"samples['SMTS']; got {type(labels).__name__}, which has no ids (leave sample_ids "
+            "out to use the labels in the embedding's order)"
+        )
+    index = pd.Index(np.asarray(labels.index).astype(str))
+    if index.has_duplicates:
+        repeated = index[index.duplicated()].unique()
+        raise DataError(
+            f"labels' index repeats sample id(s) {first_names(repeated)}: one label per sample"
+        )
+    known = np.isin(ids, index)
+    if not known.any():
+        raise DataError(
+            f"no sample id of the embedding (e.g. {first_names(ids, 2)}) is in the labels' "
+            f"index (e.g. {first_names(index, 2)}): are the labels indexed by sample id?"
+        )
+    if not known.all():
+        warnings.warn(
+            f"{int((~known).sum())} of {n} samples have no label entry "
+            f"({first_names(ids[~known])}): they are unlabelled",
+            stacklevel=3,
+        )
+    return pd.Series(labels.to_numpy(dtype=object), index=index).reindex(ids).to_numpy(object)
+
+
+def _labels_to_codes(labels: Any, n: int, sample_ids: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of labels (-1 for missing) and the class names; labels given as a Series
+    are put in the order of ``sample_ids`` when they are given (:func:`_aligned_labels`)."""
+    arr = np.asarray(_aligned_labels(labels, n, sample_ids), dtype=object)
     if arr.ndim == 2 and arr.shape[1] == 1:  # one column of a table
         arr = arr[:, 0]
     if arr.ndim != 1:
@@ -767,6 +816,7 @@ def one_nn_accuracy(
     fraction: float = 0.02,
     n_splits: int = 100,
     seed: int = 0,
+    sample_ids: Any = None,
 ) -> Accuracy:
     """Accuracy of 1-NN trained on a random ``fraction`` of labelled samples, tested on the rest.
 
@@ -776,18 +826,26 @@ def one_nn_accuracy(
         Sample coordinates (a 2-D map or the raw matrix; NaN imputed by the column mean).
     labels : (n_samples,) array-like
         Class of each sample; NaN/None/empty = unlabelled, excluded from training and testing.
+        Used in the embedding's row order, unless ``sample_ids`` is given.
     fraction
         Share of the labelled samples used for training in each split.
     n_splits
         Number of random splits (seeded by ``seed``).
+    sample_ids : (n_samples,) array-like, optional
+        The id of each row of ``embedding`` (e.g. ``model.sample_ids_``): ``labels``, a pandas
+        Series indexed by sample id, is then read by id, whatever its order; ids it lacks are
+        unlabelled (with a warning). An embedding given as a DataFrame indexed by sample id
+        gives its ids itself.
 
     Returns
     -------
     Accuracy
         ``(mean, sd)`` of the held-out accuracy over the splits.
     """
+    if sample_ids is None and isinstance(labels, pd.Series):
+        sample_ids = _sample_ids_of(embedding)
     x = impute_gene_mean(_as_matrix(embedding, "embedding"))
-    codes, _ = _labels_to_codes(labels, x.shape[0])
+    codes, _ = _labels_to_codes(labels, x.shape[0], sample_ids)
     labelled = codes >= 0
     n_train, splits = _splits(int(labelled.sum()), fraction, n_splits, seed)
     scores = _split_scores(x[labelled], codes[labelled], "1-NN", n_train, splits, seed)
@@ -803,6 +861,7 @@ def semi_supervised_table(
     seed: int = 0,
     progress: Callable[[str, str], None] | None = None,
     cache: ResultCache | None = None,
+    sample_ids: Any = None,
 ) -> pd.DataFrame:
     """Table 1: tissue classification from a few labels, for every embedding and classifier.
 
@@ -819,7 +878,8 @@ def semi_supervised_table(
     embeddings
         name -> (n_samples, d) array, rows in the same sample order as ``labels``.
     labels : (n_samples,) array-like
-        NaN/None/empty = unlabelled: excluded.
+        NaN/None/empty = unlabelled: excluded. Used in the embeddings' row order, unless
+        ``sample_ids`` is given.
     fraction, n_splits, seed
         Training share, number of random splits, seed of the splits and classifiers.
     classifiers
@@ -829,6 +889,9 @@ def semi_supervised_table(
     cache
         Store of per-cell split scores (keyed by the embedding's values, the labels and the
         protocol), so that re-running with one more embedding only computes the new cells.
+    sample_ids : (n_samples,) array-like, optional
+        The id of each row of the embeddings (e.g. ``model.sample_ids_``): ``labels``, a pandas
+        Series indexed by sample id, is then read by id (see :func:`one_nn_accuracy`).
 
     Returns
     -------
@@ -860,7 +923,17 @@ def semi_supervised_table(
     n = {m.shape[0] for m in matrices.values()}
     if len(n) != 1:
         raise DataError(f"embeddings have different numbers of samples: {sorted(n)}")
-    codes, classes = _labels_to_codes(labels, n.pop())
+    framed = {name: _sample_ids_of(e) for name, e in embeddings.items()}
+    framed = {name: ids for name, ids in framed.items() if ids is not None}
+    orders = {tuple(ids) for ids in framed.values()}
+    if len(orders) > 1:
+        raise DataError(
+            f"embeddings {', '.join(map(repr, framed))} list their samples in different orders: "
+            "give them in one order (e.g. .loc[model.sample_ids_])"
+        )
+    if sample_ids is None and isinstance(labels, pd.Series) and framed:
+        sample_ids = next(iter(framed.values()))
+    codes, classes = _labels_to_codes(labels, n.pop(), sample_ids)
     if len(classes) < 2:
         raise DataError(
             f"labels have {len(classes)} class{'' if len(classes) == 1 else 'es'} "

@@ -641,6 +641,42 @@ def test_labels_written_as_numbers_or_text_are_one_class():
     ]
 
 
+def test_labels_given_by_sample_id_are_read_by_id(sepira):
+    """A tissue Series in another order than the map was used by position: 1-NN read near
+    chance with nothing said. With ``sample_ids`` (or a map indexed by sample id) it is read by
+    id; ids without a label are unlabelled, with a warning."""
+    ids = sepira.sample_ids
+    tissue = sepira.samples["tissue"]
+    shuffled = tissue.sample(frac=1.0, random_state=3)
+    in_order = analysis.one_nn_accuracy(sepira.values, tissue, 0.1, 5)
+    assert in_order.mean > 0.7
+    by_position = analysis.one_nn_accuracy(sepira.values, shuffled, 0.1, 5)
+    assert by_position.mean < 0.2  # the hazard: shuffled labels, used in their order
+    by_id = analysis.one_nn_accuracy(sepira.values, shuffled, 0.1, 5, sample_ids=ids)
+    assert by_id == in_order
+    framed = pd.DataFrame(sepira.values, index=ids)
+    assert analysis.one_nn_accuracy(framed, shuffled, 0.1, 5) == in_order
+    table = analysis.semi_supervised_table({"raw": framed}, shuffled, 0.1, 5, classifiers=("1-NN",))
+    assert table.loc["1-NN", ("raw", "mean")] == pytest.approx(in_order.mean)
+    with pytest.warns(UserWarning, match=r"20 of 520 samples have no label entry"):
+        analysis.one_nn_accuracy(sepira.values, shuffled.iloc[20:], 0.1, 5, sample_ids=ids)
+    with pytest.raises(CoreError, match="Series indexed by sample id"):
+        analysis.one_nn_accuracy(sepira.values, tissue.to_numpy(), 0.1, 5, sample_ids=ids)
+    with pytest.raises(DataError, match="is in the labels' index"):
+        analysis.one_nn_accuracy(
+            sepira.values, tissue.reset_index(drop=True), 0.1, 5, sample_ids=ids
+        )
+    with pytest.raises(DataError, match="repeats sample id"):
+        repeated = pd.Series(tissue.to_numpy(), index=np.r_[ids[:-1], ids[:1]])
+        analysis.one_nn_accuracy(sepira.values, repeated, 0.1, 5, sample_ids=ids)
+    with pytest.raises(DataError, match="sample_ids has 519 ids"):
+        analysis.one_nn_accuracy(sepira.values, tissue, 0.1, 5, sample_ids=ids[1:])
+    with pytest.raises(DataError, match="different orders"):
+        analysis.semi_supervised_table(
+            {"a": framed, "b": framed.iloc[::-1]}, tissue, 0.1, 2, classifiers=("1-NN",)
+        )
+
+
 def test_paired_interval_is_student_t_over_the_splits():
     from scipy import stats
 
