@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sys
@@ -93,23 +94,33 @@ def replace_dir(new: Path, target: Path) -> None:
 
     On Linux the two are exchanged in one atomic step; elsewhere by two renames, and a failed
     second rename puts the previous ``target`` back (a crash between them leaves it at
-    :func:`previous_name`). The previous directory is then removed.
+    :func:`previous_name`). The previous directory is then removed. A directory that another
+    process puts at ``target`` meanwhile is replaced too (the last save wins; it was "Directory
+    not empty").
     """
-    if target.exists() and exchange_dirs(new, target):
-        shutil.rmtree(new, ignore_errors=True)  # the previous target, now under new's name
-        return
-    old = None
-    if target.exists():
-        old = previous_name(target)
-        os.replace(target, old)
-    try:
-        os.replace(new, target)
-    except BaseException:
+    for attempt in range(3):
+        if target.exists() and exchange_dirs(new, target):
+            shutil.rmtree(new, ignore_errors=True)  # the previous target, now under new's name
+            return
+        old = None
+        if target.exists():
+            old = previous_name(target)
+            os.replace(target, old)
+        try:
+            os.replace(new, target)
+        except OSError as exc:
+            if old is not None:
+                os.replace(old, target)
+            elif exc.errno in (errno.ENOTEMPTY, errno.EEXIST) and attempt < 2:
+                continue  # another process saved there meanwhile: replace its directory
+            raise
+        except BaseException:
+            if old is not None:
+                os.replace(old, target)
+            raise
         if old is not None:
-            os.replace(old, target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
+        return
 
 
 def save_torch(obj: object, path: Path) -> None:

@@ -62,6 +62,29 @@ def test_a_failed_second_rename_puts_the_previous_one_back(tmp_path, monkeypatch
     assert not files.previous_name(target).exists()
 
 
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two renames"])
+def test_a_directory_saved_there_meanwhile_is_replaced(tmp_path, monkeypatch, exchange):
+    """Two saves to a new path at once: the second one's rename found the first one's
+    directory there and failed with "Directory not empty". The last save now wins."""
+    if exchange and not sys.platform.startswith("linux"):
+        pytest.skip("renameat2 is Linux's")
+    if not exchange:
+        monkeypatch.setattr(files, "exchange_dirs", lambda a, b: False)
+    target = tmp_path / "model"
+    real = os.replace
+    raced = []
+
+    def other_process_first(src, dst):
+        if not raced:  # the other save lands between the check and the rename
+            raced.append(_folder(target, "other"))
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", other_process_first)
+    files.replace_dir(_folder(tmp_path / ".new", "mine"), target)
+    assert (target / "index.html").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
 def test_a_failed_torch_write_is_an_oserror_and_leaves_no_file(tmp_path, monkeypatch):
     """torch reports a full disk as its own RuntimeError; save_torch makes it an OSError
     naming the file (callers handle full and read-only disks alike), and removes the part
