@@ -224,13 +224,32 @@ def clipped_title(
     )
 
 
+#: Moreland's cool-warm diverging scale (blue, grey, red): its centre is grey (221), where
+#: RdBu's is near white (247) and vanished on the white plot: a gene list's mean z, near 0 in
+#: most samples, left the map almost blank, and a selection exported over it looked empty.
+COOL_WARM: tuple[tuple[float, str], ...] = (
+    (0.0, "rgb(59,76,192)"),
+    (0.125, "rgb(98,130,234)"),
+    (0.25, "rgb(141,176,254)"),
+    (0.375, "rgb(184,208,249)"),
+    (0.5, "rgb(221,221,221)"),
+    (0.625, "rgb(245,196,173)"),
+    (0.75, "rgb(244,154,123)"),
+    (0.875, "rgb(222,96,77)"),
+    (1.0, "rgb(180,4,38)"),
+)
+
+
 def colorscale(diverging: bool = False) -> list[list[Any]]:
-    """The colour scale of a continuous colouring: RdBu reversed (centred values) or Viridis.
+    """The colour scale of a continuous colouring: cool-warm (centred values, :data:`COOL_WARM`)
+    or Viridis.
 
     Spelled out as ``[[position, colour], ...]``: plotly.js does not know the ``_r`` (reversed)
     names of plotly.py, so a name sent as it is (a ``Patch``) would fall back to another scale.
     """
-    return get_colorscale("RdBu_r" if diverging else "Viridis")
+    if diverging:
+        return [[position, colour] for position, colour in COOL_WARM]
+    return get_colorscale("Viridis")
 
 
 def continuous_marker(
@@ -306,7 +325,8 @@ def sample_map_continuous(
                 x=coords[~finite, 0],
                 y=coords[~finite, 1],
                 mode="markers",
-                marker=dict(color=MISSING_COLOR, size=size),
+                # open circles: a filled grey one read as the diverging scale's grey centre
+                marker=dict(color=MISSING_COLOR, size=size, symbol="circle-open"),
                 name=f"no value ({int((~finite).sum()):,})",  # counted, as categories are
                 text=np.asarray(hover_text)[~finite],
                 hovertemplate="%{text}<br>no value<extra></extra>",

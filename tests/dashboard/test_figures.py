@@ -63,6 +63,21 @@ def test_continuous_map_draws_missing_values_grey(coords):
     assert len(grey) == 1 and len(grey[0].x) == 7
     tr = fig.data[figures.COLOR_TRACE]
     assert tr.marker.cmin == -tr.marker.cmax  # diverging scale centred at 0
+    # samples without a value are open circles: a filled grey one read as the scale's centre
+    assert grey[0].marker.symbol == "circle-open"
+
+
+def test_values_at_the_centre_of_a_diverging_scale_show_on_the_white_plot(coords):
+    """RdBu's centre (247, 247, 247) vanished on the white plot: a gene list's mean z, near
+    0 in most samples, left the map almost blank, and an exported selection looked empty."""
+    scale = figures.colorscale(diverging=True)
+    centre = next(colour for position, colour in scale if position == 0.5)
+    rgb = [int(v) for v in centre.removeprefix("rgb(").removesuffix(")").split(",")]
+    assert max(rgb) <= 225 and max(rgb) - min(rgb) < 10  # a visible, neutral grey
+    ends = [colour for position, colour in scale if position in (0.0, 1.0)]
+    assert ends[0] != ends[1] and len(scale) >= 5
+    fig = figures.sample_map_continuous(coords, np.zeros(200), ["s"] * 200, "z", diverging=True)
+    assert [list(c) for c in fig.data[figures.COLOR_TRACE].marker.colorscale] == scale
 
 
 def test_probe_grid_covers_only_empty_space(coords):
