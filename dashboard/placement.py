@@ -234,11 +234,31 @@ def place_upload(
     return {"records": records, "info": info, "warnings": warnings, "filename": filename}
 
 
-def placed_view(result: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
-    """(placed records, table rows, info text, alert) of what :func:`place_upload` placed."""
+def placed_view(result: dict[str, Any], reloaded: bool = False) -> tuple[Any, Any, Any, Any]:
+    """(placed records, table rows, info text, alert) of what :func:`place_upload` placed.
+
+    ``reloaded``: the page shows the samples again after a reload; their warnings, read when
+    they were placed, come folded under one line (they came back in full on every reload).
+    """
     records = result.get("records") or []
     warnings = result.get("warnings") or []
-    alert = html.Div([_alert(w, "warning") for w in warnings]) if warnings else None
+    if not warnings:
+        return records, records, result.get("info") or "", None
+    if reloaded:
+        n = len(warnings)
+        name = result.get("filename") or "the upload"
+        alert = html.Details(
+            [
+                html.Summary(
+                    f"{n} warning{'' if n == 1 else 's'} about {name}, given when its samples "
+                    "were placed (click to read)"
+                ),
+                *[html.P(w, className="folded-warning") for w in warnings],
+            ],
+            className="alert alert-warning",
+        )
+    else:
+        alert = html.Div([_alert(w, "warning") for w in warnings])
     return records, records, result.get("info") or "", alert
 
 
@@ -386,7 +406,7 @@ def placement_on_load(context: Any, session: Any) -> tuple[Any, ...]:
         result = context.placement(kind)  # saved between the two looks
     if result is not None:
         context.job_forget(kind)  # (its end is read: the page that started it is gone)
-        placed, rows, info, alert = placed_view(result)
+        placed, rows, info, alert = placed_view(result, reloaded=True)
         return placed, rows, info, "", alert, True, no_update
     outcome = context.job_outcome(kind)
     context.job_forget(kind)

@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from dash import no_update
+from dash import html, no_update
 
 from dashboard import ids, layout, placement
 from dashboard.context import AppContext, DashboardConfig, ModelSettings
@@ -243,6 +243,27 @@ def test_a_reloaded_page_shows_the_samples_placed_before(context, gtex_rows):
     assert "four.csv" in _text(view[4]) and "Upload the file again" in _text(view[4])
     # a page that placed nothing: nothing to say
     assert placement.placement_on_load(context, None) == (no_update,) * 5 + (True, no_update)
+
+
+def test_a_reloaded_page_folds_the_uploads_warnings(context, gtex_rows):
+    """An upload's warnings came back in full with its placed samples on every reload of the
+    tab; they now come folded under one line that names the file and their number."""
+    raw = gtex_rows.drop(columns=["tissue"]).iloc[:, :6].to_csv(index=False).encode()
+    out = placement.run_placing_job(
+        context, lambda m: None, {"id": "warned1"}, _data_url(raw), "few.csv", False
+    )
+    direct = out[3]
+    messages = [_text(child) for child in direct.children]
+    assert messages and any("genes" in m for m in messages)  # placed from few genes
+    view = placement.placement_on_load(context, {"id": "warned1", "filename": "few.csv"})
+    folded = view[4]
+    assert isinstance(folded, html.Details) and "alert-warning" in folded.className
+    summary = folded.children[0]
+    n = len(messages)
+    assert isinstance(summary, html.Summary)
+    assert summary.children.startswith(f"{n} warning{'' if n == 1 else 's'} about few.csv")
+    assert [_text(p) for p in folded.children[1:]] == messages  # nothing lost, only folded
+    assert view[0] == out[0]
 
 
 def test_a_reloaded_page_follows_the_job_that_still_places(context, gtex_rows, monkeypatch):
