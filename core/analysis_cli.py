@@ -1083,7 +1083,7 @@ def run_report(args: argparse.Namespace) -> int:
         try:
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir()
-            written = _write_figures(figures, tmp / "figures")
+            written, no_static = _write_figures(figures, tmp / "figures")
             for name, table in tables.items():
                 (tmp / "tables").mkdir(parents=True, exist_ok=True)
                 table.to_csv(tmp / "tables" / f"{name}.csv", index=False)
@@ -1099,6 +1099,8 @@ def run_report(args: argparse.Namespace) -> int:
                 cache_line=cache_line,
                 command=_report_command(args),
                 missing_note=args.missing_note,
+                figures_note=no_static or "",
+                figures_cached=cache is not None,
             )
             (tmp / "index.html").write_text(page, encoding="utf-8")
             replace_dir(tmp, out)
@@ -1110,6 +1112,13 @@ def run_report(args: argparse.Namespace) -> int:
         bar.close()
         if cache is not None:
             cache.close()
+    if no_static:
+        print(
+            f"warning: {no_static}. The figures are interactive HTML pages instead "
+            "(figures/*.html); run the same command again with --force once Chromium is there"
+            + (" (the results are cached)" if cache is not None else ""),
+            file=sys.stderr,
+        )
     print(f"wrote {out / 'index.html'} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     return 0
 
@@ -1492,8 +1501,46 @@ def _fig_agreement(table: pd.DataFrame):
     return fig
 
 
-def _write_figures(figures: dict[str, Any], folder: Path) -> dict[str, dict[str, str]]:
-    """Write every figure as PNG and SVG in one Chromium session; name -> format -> path."""
+def _write_figures(
+    figures: dict[str, Any], folder: Path
+) -> tuple[dict[str, dict[str, str]], str | None]:
+    """Write every figure as PNG and SVG in one Chromium session; (name -> format -> path,
+    None).
+
+    Without a Chromium that kaleido can drive, every figure is written as an interactive HTML
+    page instead (plotly.js beside them, no network needed), and the second value says why: a
+    report computed for many minutes was lost at this last step for want of a browser.
+    """
+    try:
+        return _write_static_figures(figures, folder), None
+    except _NoRenderer as exc:
+        for path in folder.glob("*.*"):
+            path.unlink()  # what the failed renderer left
+        written = {}
+        for name, fig in figures.items():
+            fig.write_html(folder / f"{name}.html", include_plotlyjs="directory", full_html=True)
+            written[name] = {
+                "html": f"figures/{name}.html",
+                "width": str(fig.layout.width or ""),
+                "height": str(fig.layout.height or ""),
+            }
+        return written, str(exc)
+
+
+def _first_sentence(text: str, limit: int = 200) -> str:
+    """The first sentence of an error's message, at most ``limit`` characters (kaleido's go on
+    to advise downloading Chrome)."""
+    first = (text.strip().splitlines() or [""])[0]
+    first = first.split(". ")[0].rstrip(".")
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+class _NoRenderer(CoreError):
+    """kaleido could not drive a Chromium (none found, or it failed to start)."""
+
+
+def _write_static_figures(figures: dict[str, Any], folder: Path) -> dict[str, dict[str, str]]:
+    """Every figure as PNG and SVG, in one Chromium session; name -> format -> path."""
     folder.mkdir(parents=True, exist_ok=True)
     if not os.environ.get("BROWSER_PATH") and Path(CHROMIUM).exists():
         os.environ["BROWSER_PATH"] = CHROMIUM
@@ -1517,9 +1564,11 @@ def _write_figures(figures: dict[str, Any], folder: Path) -> dict[str, dict[str,
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
             # the disk, not the browser: BROWSER_PATH would not help
             raise CoreError(f"could not write the figures in {folder}: {exc.strerror}") from exc
-        raise CoreError(
-            f"could not render figures with kaleido/Chromium ({type(exc).__name__}: {exc}); "
-            f"set BROWSER_PATH to a Chrome/Chromium binary"
+        raise _NoRenderer(
+            f"could not render figures as PNG and SVG with kaleido/Chromium "
+            f"({type(exc).__name__}: {_first_sentence(str(exc))}); "
+            "install Chromium (apt-get install chromium) or set BROWSER_PATH to a "
+            "Chrome/Chromium binary"
         ) from exc
     missing = [j["path"] for j in jobs if not Path(j["path"]).is_file()]
     if missing:
@@ -2563,6 +2612,8 @@ def _page(
     cache_line: str = "",
     command: str = "",
     missing_note: str = "",
+    figures_note: str = "",
+    figures_cached: bool = True,
 ) -> str:
     es, model = loaded.es, loaded.model
     params = model.trained_params()
@@ -2571,6 +2622,17 @@ def _page(
         if name not in figures:
             return ""
         f = figures[name]
+        if "html" in f:  # no Chromium: the interactive figure, framed
+            size = "".join(
+                f' {side}="{int(f[side]) + 24}"' for side in ("width", "height") if f.get(side)
+            )
+            return (
+                f'<figure><iframe src="{f["html"]}"{size} style="border:0;max-width:100%" '
+                f'title="{html.escape(name, quote=True)}"></iframe><figcaption>'
+                f"{html.escape(FIGURE_CAPTIONS.get(name, ''))} "
+                f'Interactive: <a href="{f["html"]}">open alone</a> (no PNG or SVG: see the '
+                "note at the top)</figcaption></figure>"
+            )
         width = f' width="{f["width"]}"' if f.get("width") else ""
         alt = html.escape(FIGURE_CAPTIONS.get(name, name), quote=True)
         return (
@@ -2600,6 +2662,14 @@ def _page(
     if simulated:
         head.append(
             f'<p class="simulated"><b>{SIMULATED_LABEL}.</b> {html.escape(SIMULATED_NOTE)}</p>'
+        )
+    if figures_note:
+        head.append(
+            '<p class="simulated"><b>Figures drawn interactively, without PNG or SVG files.</b> '
+            f"{html.escape(figures_note[0].upper() + figures_note[1:])}, then run the command "
+            "again with <code>--force</code>"
+            + (" (its results are cached)" if figures_cached else "")
+            + ".</p>"
         )
     head += [
         "<h2>Dataset and model</h2><ul>",

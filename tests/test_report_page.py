@@ -370,8 +370,33 @@ def test_a_full_disk_while_figures_are_written_is_said_as_such(tmp_path, monkeyp
         raise RuntimeError("no browser")
 
     monkeypatch.setattr(kaleido, "write_fig_from_object_sync", broken)
-    with pytest.raises(CoreError, match="set BROWSER_PATH"):
-        _write_figures({"map": go.Figure()}, tmp_path / "figures")
+    written, problem = _write_figures({"map": go.Figure()}, tmp_path / "figures")
+    assert "set BROWSER_PATH" in problem and "no browser" in problem
+    assert written["map"]["html"] == "figures/map.html"  # drawn interactively instead
+
+
+def test_a_report_without_chromium_keeps_its_results_with_interactive_figures(
+    sim_model, tmp_path, monkeypatch, capsys
+):
+    """Without a Chromium, `report` computed everything, then exited 2 at the last step
+    ("could not render figures with kaleido/Chromium") and wrote nothing. It now writes the
+    page, its tables and every figure as an interactive HTML page, and says why."""
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-chromium-here"))
+    out = tmp_path / "report"
+    argv = ["report", "--model", str(sim_model), "--out", str(out), "--methods", "pca", *FAST]
+    assert main([*argv, "--cache-dir", str(tmp_path / "cache")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: could not render figures as PNG and SVG" in err
+    assert "install Chromium" in err and "--force" in err
+    page = (out / "index.html").read_text()
+    assert "Figures drawn interactively, without PNG or SVG files." in _text(page)
+    framed = [link for link in _links(page) if link.endswith(".html")]
+    assert "figures/maps.html" in framed and len(set(framed)) >= 4
+    for link in set(framed):
+        assert "Plotly.newPlot" in (out / link).read_text()
+    assert (out / "figures" / "plotly.min.js").stat().st_size > 1e6  # no network needed
+    assert not list((out / "figures").glob("*.png")) and not list((out / "figures").glob("*.svg"))
+    assert (out / "tables" / "close_pairs.csv").is_file()
 
 
 def test_the_settings_table_says_when_the_grid_search_ran():
