@@ -281,6 +281,13 @@ def run_embed(args: argparse.Namespace) -> int:
                 f"{exc}; leave out --gtex-attributes to place samples it does not list"
             ) from None
         raise
+    unlisted = int(es.source.get("samples_unlisted") or 0) if args.gtex_gct else 0
+    if unlisted and args.gtex_attributes:
+        print(
+            f"warning: {unlisted:,} of the {es.n_samples:,} samples are not in "
+            f"{args.gtex_attributes}: placed without its annotations (tissue unknown)",
+            file=sys.stderr,
+        )
     print(_gene_report(model, es, args.matrix or args.gtex_gct), file=sys.stderr)
     coords, error, genes_used = _place(model, es)
     blank = ~np.isfinite(coords).all(axis=1)

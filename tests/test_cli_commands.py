@@ -555,6 +555,16 @@ def test_embed_places_every_gtex_sample_given(gtex_acmg59_files, tmp_path, capsy
     listed = [*new, "--gtex-attributes", files["attributes"], "--out", tmp_path / "n2.csv"]
     code, _, err = _run(["embed", "--model", model, *listed], capsys)
     assert code == 2 and "leave out --gtex-attributes to place samples it does not list" in err
+    # some listed, some new: all placed, and the new ones counted (they were placed silently
+    # without a tissue)
+    lines[2] = "\t".join(header[:42] + [f"NEW-{i}" for i in range(len(header) - 42)]) + "\n"
+    (tmp_path / "half.gct").write_text("".join(lines))
+    half = ["--gtex-gct", tmp_path / "half.gct", "--gtex-attributes", files["attributes"]]
+    code, _, err = _run(["embed", "--model", model, *half, "--out", tmp_path / "h.csv"], capsys)
+    assert code == 0 and len(pd.read_csv(tmp_path / "h.csv")) == 80, err
+    assert "warning: 40 of the 80 samples are not in" in err and "tissue unknown" in err
+    code, _, err = _run(["embed", "--model", model, *data, "--out", tmp_path / "p3.csv"], capsys)
+    assert code == 0 and "warning: 3 of the 80 samples are not in" in err  # (the shared file's)
     pheno = [*new, "--gtex-phenotypes", files["phenotypes"], "--out", tmp_path / "n3.csv"]
     code, _, err = _run(["embed", "--model", model, *pheno], capsys)
     assert code == 2 and "--gtex-phenotypes needs --gtex-attributes" in err
