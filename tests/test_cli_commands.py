@@ -1083,3 +1083,24 @@ def test_a_mistyped_flag_is_said_with_the_commands_own_usage(tmp_path, capsys):
         name = "neighbours" if command == "neighbors" else command
         assert f"python -m core {name}: error: unrecognized arguments: {typo} 3" in err, err
         assert f"usage: python -m core {name}" in err
+
+
+def test_train_says_when_few_automatic_epochs_were_chosen(
+    sepira_file, tmp_path, capsys, monkeypatch
+):
+    """A wide matrix (GTEx with --top-genes 5000) gets 3 automatic passes on a CPU, which the
+    run did not mention; it now says more would draw a tighter map, and what 10 would cost."""
+    from core import estimator
+
+    table = pd.read_csv(sepira_file).iloc[:80, :30]
+    path = tmp_path / "small.csv"
+    table.to_csv(path, index=False)
+    monkeypatch.setattr(estimator, "auto_epochs", lambda n_observed, device: 3)
+    code, _, err = _run(["train", "--matrix", path, "--out", tmp_path / "m", *TINY], capsys)
+    assert code == 0, err
+    assert "note: 3 epochs were chosen for a matrix of this size" in err
+    assert "--epochs 10 would take about" in err
+    code, _, err = _run(
+        ["train", "--matrix", path, "--out", tmp_path / "m2", "--epochs", "3", *TINY], capsys
+    )
+    assert code == 0 and "epochs were chosen" not in err  # the user chose them
