@@ -3508,6 +3508,43 @@ def _load_h5ad(path: Path) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataF
     return values, pd.Index(samples.index), samples, genes
 
 
+def _h5ad_genes_in_obs(path: Path, obs: pd.Index, var: pd.Index, orient: str) -> bool:
+    """Whether an .h5ad file holds genes in obs (rows) and samples in var, against anndata's
+    convention (``AnnData(table)`` on a genes x samples table does that): as asked
+    (``genes_x_samples``), else as its names say (gene ids or known symbols on one axis, as
+    for a text table). It trained on the transposed matrix without a word."""
+    rows, cols = [str(n) for n in obs], [str(n) for n in var]
+    decided = _by_shares(_gene_id_share(rows), _gene_id_share(cols), "genes_x_samples", "ids")
+    if decided[0] == "auto":
+        decided = _orientation_by_symbols(rows, cols)
+    if orient != "auto":
+        if decided[0] not in ("auto", orient):
+            words = {"genes_x_samples": "genes in obs", "samples_x_genes": "samples in obs"}
+            log.warning(
+                "%s: read with %s, as asked, but its names say %s (%s; e.g. obs %s, var %s): "
+                "check the orientation given (--orientation)",
+                path,
+                words[orient],
+                words[decided[0]],
+                decided[1],
+                _shown_names(rows),
+                _shown_names(cols),
+            )
+        return orient == "genes_x_samples"
+    if decided[0] != "genes_x_samples":
+        return False
+    log.warning(
+        "%s: read with genes in obs and samples in var, as its names say (%s; e.g. obs %s, "
+        "var %s): anndata keeps samples in obs (write adata.T; --orientation "
+        "samples_x_genes reads it as it is)",
+        path,
+        decided[1],
+        _shown_names(rows),
+        _shown_names(cols),
+    )
+    return True
+
+
 def load_table(
     path: str | os.PathLike[str],
     annotations: str | os.PathLike[str] | None = None,
@@ -3595,10 +3632,10 @@ def load_table(
             "rows and an .h5ad file keeps its sample annotations in obs: give them in an "
             "annotation file"
         )
-    if fixed and orient != "auto":
+    if fixed and orient != "auto" and not lower.endswith(".h5ad"):
         log.warning(
             "%s: orientation %r ignored: the file's format says which axis is which "
-            "(GCT: genes in rows; .h5ad: samples in obs)",
+            "(GCT: genes in rows)",
             mpath,
             orientation,
         )
@@ -3610,6 +3647,16 @@ def load_table(
         samples = pd.DataFrame(index=sample_ids)
     elif lower.endswith(".h5ad"):
         values, sample_ids, samples, genes = _load_h5ad(mpath)
+        if _h5ad_genes_in_obs(mpath, sample_ids, genes.index, orient):
+            values = np.ascontiguousarray(values.T)
+            samples, genes = genes.drop(columns="symbol", errors="ignore"), samples
+            sample_ids = pd.Index(samples.index)
+            sym_col = next((c for c in genes.columns if _name_key(c) in _SYMBOL_COLUMN_KEYS), None)
+            if sym_col is not None:
+                genes = genes.rename(columns={sym_col: "symbol"})
+            orientation = "genes_x_samples"
+        else:
+            orientation = "samples_x_genes"
     else:
         annotation_ids = None
         if ann is not None and orient == "auto":

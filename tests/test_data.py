@@ -502,6 +502,31 @@ def test_h5ad_roundtrip(tmp_path, sepira):
     assert list(es2.gene_symbols) == list(sepira.gene_symbols)
 
 
+def test_h5ad_with_genes_in_obs_is_read_as_its_names_say(tmp_path, sepira, caplog):
+    """``AnnData(table)`` on a genes x samples table keeps genes in obs; it trained as 467
+    samples named TBX4, TFEC, ... with --orientation ignored and nothing said."""
+    anndata = pytest.importorskip("anndata")
+
+    var = sepira.samples.copy()
+    obs = pd.DataFrame({"gene_symbols": sepira.gene_symbols}, index=sepira.gene_ids)
+    with _h5ad_strings(anndata):
+        anndata.AnnData(X=sepira.values.T, obs=obs, var=var).write_h5ad(tmp_path / "genes.h5ad")
+    with caplog.at_level("WARNING", logger="core.data"):
+        es = load_table(tmp_path / "genes.h5ad")
+    assert es.fingerprint() == sepira.fingerprint()  # the same samples, genes and values
+    assert (es.samples["tissue"] == sepira.samples["tissue"]).all()
+    assert list(es.gene_symbols) == list(sepira.gene_symbols)
+    assert "genes in obs and samples in var, as its names say" in caplog.text
+    assert es.source["orientation"] == "genes_x_samples"
+    # an orientation given is followed, and said when the names disagree
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="core.data"):
+        as_asked = load_table(tmp_path / "genes.h5ad", orientation="samples_x_genes")
+    assert as_asked.shape == (sepira.n_genes, sepira.n_samples)
+    assert "read with samples in obs, as asked, but its names say genes in obs" in caplog.text
+    assert load_table(tmp_path / "genes.h5ad", orientation="genes_x_samples").shape == sepira.shape
+
+
 def test_table_log_transform_and_gct(tmp_path, small):
     es = load_table(small["gct"], transform="log10p1")
     raw = np.asarray([r[2:] for r in small["rows"][1:]], dtype=np.float64).T
