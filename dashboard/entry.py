@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="127.0.0.1",
         help="address to serve on (default 127.0.0.1: this machine only; 0.0.0.0 for others)",
     )
-    p.add_argument("--port", type=int, default=8050, help="port to serve on (default 8050)")
+    p.add_argument("--port", type=_port, default=8050, help="port to serve on (default 8050)")
     p.add_argument(
         "--debug", action="store_true", help="Dash debug mode (error details in the page)"
     )
@@ -273,6 +273,17 @@ def _check_no_training_flags(args: argparse.Namespace) -> None:
             f"{'it' if len(given) == 1 else 'them'} out, or train with `python -m core train` "
             "and these flags"
         )
+
+
+def _port(text: str) -> int:
+    """A TCP port, 1 to 65535 (argparse's type: its error names the flag)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (1 to 65535)")
+    return port
 
 
 def app_from_args(argv: Sequence[str] | None) -> tuple[Any, argparse.Namespace]:

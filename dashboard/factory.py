@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from core.errors import CoreError
 from dashboard.context import AppContext, DashboardConfig
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,13 @@ def create_app(es: Any, config: DashboardConfig | None = None) -> Any:
 
     use_fork_safe_threads()
     context = AppContext(es, config)
-    context.cache_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        context.cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file of that name, a read-only disk: said, not a traceback
+        raise CoreError(
+            f"cannot use the cache directory {context.cache_dir}: {exc.strerror or exc}; give "
+            "another with --cache-dir (or FE_CACHE_DIR)"
+        ) from None
     app = Dash(
         __name__,
         title="Factorized embeddings explorer",
@@ -110,8 +117,6 @@ def jobs_manager(cache_dir: str | os.PathLike[str]) -> Any:
 def warm_up(context: AppContext) -> None:
     """Load the stored model and the GO tables before the first request."""
     import time
-
-    from core.errors import CoreError
 
     t0 = time.perf_counter()
     # (with --join-models the model was loaded before, and its time said then)

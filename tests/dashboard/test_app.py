@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.errors import CoreError
@@ -104,6 +106,31 @@ def test_bad_command_lines_raise_core_errors(tmp_path):
         entry.app_from_args(["--model", str(tmp_path), "--epochs", "3", "--top-genes", "50"])
     with pytest.raises(CoreError, match="unknown GO evidence code"):
         entry.app_from_args(["--go-exclude-evidence", "IAE", "--cache-dir", str(tmp_path)])
+
+
+def test_an_unusable_cache_directory_or_port_is_said_in_one_line(sepira_file, tmp_path, capsys):
+    """A --cache-dir that is a file, or a port out of range, ended in a traceback
+    (FileExistsError from mkdir, AssertionError from the server)."""
+    import subprocess
+    import sys
+
+    afile = tmp_path / "results.csv"
+    afile.write_text("x\n")
+    argv = ["--matrix", str(sepira_file), "--cache-dir", str(afile), "--standin"]
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run(
+        [sys.executable, "app.py", *argv], cwd=root, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 2, run.stderr
+    assert f"error: cannot use the cache directory {afile}: File exists" in run.stderr
+    assert "--cache-dir" in run.stderr and "Traceback" not in run.stderr
+    assert afile.read_text() == "x\n"  # the file is left as it was
+    for port in ("99999", "0", "http"):
+        with pytest.raises(SystemExit) as stop:
+            entry.build_parser().parse_args(["--port", port])
+        assert stop.value.code == 2
+        assert "argument --port" in capsys.readouterr().err
+    assert entry.build_parser().parse_args(["--port", "8051"]).port == 8051
 
 
 #: A process that uses numba's parallel code after ``create_app``, as the app does (the gene
