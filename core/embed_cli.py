@@ -318,7 +318,8 @@ def run_embed(args: argparse.Namespace) -> int:
     # a sample 0 for every model gene it has (an empty library) is placed where the model puts
     # silence, and named by the tissue there: said, as it says nothing of that sample
     matched = np.flatnonzero(_model_columns(model, es) >= 0)
-    silent = ~blank & ~(np.asarray(es.values)[:, matched] > 0).any(axis=1)
+    # (exactly 0: negative values are another scale, which the fit error says)
+    silent = ~blank & ~(np.nan_to_num(np.asarray(es.values)[:, matched]) != 0).any(axis=1)
     if silent.any():
         shown = _first_names(es.sample_ids, silent)
         print(

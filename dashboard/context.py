@@ -2114,7 +2114,8 @@ class AppContext:
                 "nothing to place"
             )
         # 0 for every model gene it has (an empty library): placed, and said to mean nothing
-        expressed = (np.asarray(es.values)[:, in_model] > 0).any(axis=1)
+        # (exactly 0: negative values are another scale, which the fit error says)
+        expressed = (np.nan_to_num(np.asarray(es.values)[:, in_model]) != 0).any(axis=1)
         silent = [str(i) for i in np.asarray(es.sample_ids)[has_value & ~expressed]]
         # placed from a handful of genes (NaN elsewhere): uncertain, though its fit error is low
         from core.estimator import few_genes_limit

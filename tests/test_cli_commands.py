@@ -475,6 +475,12 @@ def test_embed_sample_of_zeros_is_said_to_mean_nothing(tiny_model, held_out, tmp
     name = table["sample"].iloc[2]
     assert f"1 sample(s) are 0 for every model gene they have ({name}): an empty library?" in err
     assert "fit the model far worse" not in err  # the others fit as the training samples do
+    # a sample of negative values (another scale, a sign flipped) is not an empty library
+    new.iloc[2, 2:] = -table.iloc[2, 2:].to_numpy(dtype=float) - 1.0
+    new.to_csv(tmp_path / "negative.csv", index=False)
+    args = ["embed", "--model", tiny_model, "--matrix", tmp_path / "negative.csv"]
+    code, _, err = _run([*args, "--out", tmp_path / "n.csv", "--transform", "none"], capsys)
+    assert code == 0 and "empty library" not in err, err
     # every sample empty: nothing to place
     new.iloc[:, 2:] = np.nan
     new.to_csv(tmp_path / "none.csv", index=False)

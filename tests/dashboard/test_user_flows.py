@@ -279,6 +279,12 @@ def test_placing_samples_without_values_or_with_few_genes_says_so(context, sepir
     assert len(placed) == 3
     said = f"1 sample is 0 for every gene of the model it has ({zeros['sample'].iat[1]})"
     assert said in str(alert) and "empty library?" in str(alert)
+    negative = zeros.copy()  # negative values are another scale, not an empty library
+    negative.loc[negative.index[1], genes] = -1.5
+    _, _, _, alert = placement.place_from_upload(
+        context, _data_url(negative.to_csv(index=False).encode()), "negative.csv", False
+    )
+    assert "empty library" not in str(alert)
     rows[genes] = np.nan
     out = placement.place_from_upload(
         context, _data_url(rows.to_csv(index=False).encode()), "empty.csv", False
