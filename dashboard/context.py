@@ -2047,9 +2047,10 @@ class AppContext:
         model_genes = {_strip_version(str(g)).upper() for g in model.gene_ids_}
         model_genes |= {str(g).upper() for g in symbols}
         progress(0.0, f"reading {name}…")
-        if suffix.endswith(".gz"):
+        if suffix.endswith(".gz") or (suffix != ".parquet" and raw[:2] == b"\x1f\x8b"):
             # unpacked here, within a limit: 0.7 MB of gzip'd zeros unpacked to 150,000
-            # samples, and took 2 GB before the sample limit refused them
+            # samples, and took 2 GB before the sample limit refused them. A gzip'd table
+            # named .csv is read too, as the command line reads it ("a binary file" before)
             raw = _gunzip_within(raw, self.MAX_PLACE_UNPACKED, name)
             suffix = suffix.removesuffix(".gz")
         said = not_a_table(raw[:4096]) if suffix in (".csv", ".tsv", ".txt", ".gct") else None

@@ -173,6 +173,10 @@ def test_a_small_gzip_that_unpacks_to_a_huge_table_is_refused_early(context, mon
         context.place_samples(gzip.compress(b"\x89PNG\x00\x00" * 100), "pic.csv.gz")
     with pytest.raises(Exception, match=r"odd\.csv: it is a binary file, not a text table; give"):
         context.place_samples(b"\x00\x01" * 100, "odd.csv")
+    # a gzip'd table named .csv is read, as the command line reads it ("a binary file")
+    assert len(context.place_samples(cut, "twenty.csv")) == 20
+    with pytest.raises(Exception, match=r"named\.csv: more than 5 MB once unpacked"):
+        context.place_samples(raw, "named.csv")
 
 
 def test_values_far_off_the_training_scale_are_said(sepira_es, gtex_rows, tmp_path):
