@@ -44,6 +44,10 @@ log = logging.getLogger(__name__)
 
 #: Baseline sample maps of Figure 2, in the paper's order.
 BASELINE_METHODS: tuple[str, ...] = ("pca", "nmf", "tsne", "umap")
+
+#: Most random splits of Table 1: each is a permutation of the labelled samples held in
+#: memory (1,000 of GTEx's 16,877 samples: 135 MB); more ran until killed.
+MAX_SPLITS = 1_000
 #: Display names of the baselines.
 METHOD_NAMES: dict[str, str] = {
     "pca": "PCA",
@@ -598,6 +602,8 @@ def _splits(
         raise CoreError(f"fraction must be in (0, 1), got {fraction}")
     if isinstance(n_splits, bool) or not isinstance(n_splits, (int, np.integer)) or n_splits < 1:
         raise CoreError(f"n_splits must be an integer >= 1, got {n_splits!r}")
+    if n_splits > MAX_SPLITS:
+        raise CoreError(f"n_splits must be at most {MAX_SPLITS:,}, got {n_splits:,}")
     n_train = int(round(fraction * n_labelled))
     if n_train < 1 or n_train >= n_labelled:
         raise DataError(

@@ -748,6 +748,8 @@ def test_labels_and_protocol_arguments_are_checked():
     assert as_column == analysis.one_nn_accuracy(x, labels, 0.5, 3)
     with pytest.raises(DataError, match="one label per sample"):
         analysis.one_nn_accuracy(x, np.stack([labels, labels], axis=1), 0.5, 3)
+    with pytest.raises(CoreError, match="n_splits must be at most 1,000"):
+        analysis.one_nn_accuracy(x, labels, 0.5, 10**8)
     with pytest.raises(CoreError, match="n_splits must be an integer"):
         analysis.one_nn_accuracy(x, labels, 0.5, 2.5)
     with pytest.raises(CoreError, match="k \\(neighbours\\) must be an integer"):

@@ -342,6 +342,7 @@ def test_evaluate_never_overwrites_and_checks_first(tiny_cli_model, tmp_path, ca
     for extra, message in (
         (["--seed", "-1"], "--seed must be an integer in [0, 2**32)"),
         (["--seed", "5000000000"], "--seed must be an integer in [0, 2**32)"),  # a traceback
+        (["--splits", "100000000"], "--splits must be 1 to 1,000, got 100,000,000"),  # ran on
         (["--out", tmp_path / "eval.json" / "x.json"], "is a file, not a folder"),
     ):
         code, err = _run([*args, "--force", *extra], capsys)
