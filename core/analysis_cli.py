@@ -1545,8 +1545,9 @@ class _NoRenderer(CoreError):
 def _write_static_figures(figures: dict[str, Any], folder: Path) -> dict[str, dict[str, str]]:
     """Every figure as PNG and SVG, in one Chromium session; name -> format -> path."""
     folder.mkdir(parents=True, exist_ok=True)
-    if not os.environ.get("BROWSER_PATH") and Path(CHROMIUM).exists():
-        os.environ["BROWSER_PATH"] = CHROMIUM
+    browser = os.environ.get("BROWSER_PATH") or (CHROMIUM if Path(CHROMIUM).exists() else None)
+    # no MathJax (kaleido's default fetches it from a CDN for every page it opens)
+    kopts = {"mathjax": False, **({"path": browser} if browser else {})}
     jobs, written = [], {}
     for name, fig in figures.items():
         written[name] = {}
@@ -1562,7 +1563,7 @@ def _write_static_figures(figures: dict[str, Any], folder: Path) -> dict[str, di
     try:
         import kaleido
 
-        kaleido.write_fig_from_object_sync(jobs, cancel_on_error=True)
+        kaleido.write_fig_from_object_sync(jobs, kopts=kopts, cancel_on_error=True)
     except Exception as exc:  # noqa: BLE001 - kaleido raises many kinds; say what failed
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
             # the disk, not the browser: BROWSER_PATH would not help

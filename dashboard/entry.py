@@ -302,6 +302,5 @@ def app_from_args(argv: Sequence[str] | None) -> tuple[Any, argparse.Namespace]:
 def app_from_env(environ: Mapping[str, str] | None = None) -> Any:
     """The app configured by ``FE_*`` environment variables (for ``gunicorn app:server``)."""
     environ = os.environ if environ is None else environ
-    os.environ.setdefault("BROWSER_PATH", "/usr/bin/chromium")
     app, _ = app_from_args(argv_from_env(environ))
     return app

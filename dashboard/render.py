@@ -4,8 +4,10 @@ Starting Chromium costs several seconds, so a dashboard keeps one open for all i
 (:class:`ImageRenderer`, one per :class:`dashboard.context.AppContext`), started on the first
 export and closed when the renderer is closed or garbage-collected, or when Python exits.
 
-Kaleido 1.x finds the browser through ``BROWSER_PATH``; when unset, the first of chromium,
-chromium-browser and google-chrome on the ``PATH`` is used.
+The browser is ``BROWSER_PATH`` or, when unset, the first of chromium, chromium-browser and
+google-chrome on the ``PATH`` (:func:`browser_path`), handed to kaleido; the environment is not
+changed. Kaleido's page loads MathJax from a CDN unless told not to (:data:`KALEIDO_OPTIONS`):
+no figure here uses LaTeX, and nothing is fetched from the network.
 """
 
 from __future__ import annotations
@@ -24,6 +26,15 @@ from core.errors import CoreError, DataError
 log = logging.getLogger(__name__)
 
 FORMATS = {"svg": "image/svg+xml", "pdf": "application/pdf", "png": "image/png"}
+
+#: Options of every kaleido browser: no MathJax (kaleido's default fetches it from cdnjs for
+#: each page it opens).
+KALEIDO_OPTIONS: dict[str, Any] = {"mathjax": False}
+
+
+def kaleido_options(path: str | None) -> dict[str, Any]:
+    """Kaleido's options for a browser at ``path`` (None: kaleido searches for one)."""
+    return {**KALEIDO_OPTIONS, **({"path": path} if path else {})}
 
 
 def browser_path() -> str | None:
@@ -58,12 +69,13 @@ def render_image(fig: Any, fmt: str, width: int, height: int, scale: float) -> b
         Unknown format, or no browser / kaleido failure (message says which).
     """
     path = _check(fmt)
-    import plotly.io as pio
+    import kaleido
 
-    os.environ.setdefault("BROWSER_PATH", path)
+    spec = fig.to_plotly_json() if hasattr(fig, "to_plotly_json") else dict(fig)
+    opts = {"format": fmt, "width": int(width), "height": int(height), "scale": float(scale)}
     t0 = time.perf_counter()
     try:
-        data = pio.to_image(fig, format=fmt, width=width, height=height, scale=scale)
+        data = kaleido.calc_fig_sync(spec, opts=opts, kopts=kaleido_options(path))
     except Exception as exc:  # noqa: BLE001 - kaleido raises several kinds
         raise CoreError(f"the figure export failed ({type(exc).__name__}: {exc})") from exc
     log.info("exported %s %dx%d in %.1f s", fmt, width, height, time.perf_counter() - t0)
@@ -126,14 +138,13 @@ class ImageRenderer:
     def _start(self, path: str) -> None:
         import kaleido
 
-        os.environ.setdefault("BROWSER_PATH", path)
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="figure-export", daemon=True)
         thread.start()
         t0 = time.perf_counter()
         browser = None
         try:
-            browser = kaleido.Kaleido(n=1, timeout=self.timeout)
+            browser = kaleido.Kaleido(n=1, timeout=self.timeout, **kaleido_options(path))
             asyncio.run_coroutine_threadsafe(browser.open(), loop).result(self.timeout)
         except Exception as exc:  # noqa: BLE001 - choreographer raises several kinds
             _shutdown(loop, browser, thread)  # a browser that started too slowly is closed too

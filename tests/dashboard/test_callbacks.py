@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import time
 import zlib
 from urllib.parse import parse_qs
@@ -453,6 +454,51 @@ def test_csv_downloads(context):
         export.csv_download(context, ids.EXPORT_SELECTION_GENES_CSV, None, {"rows": []}, None, None)
     with pytest.raises(Exception, match="no neighbour table"):
         export.csv_download(context, ids.EXPORT_NEIGHBORS_CSV, [], None, None, None)
+
+
+def test_exports_fetch_nothing_and_leave_the_environment_alone(tmp_path, monkeypatch):
+    """kaleido's page loaded MathJax from cdnjs for every export (its default), and the
+    renderers and the gunicorn entry wrote BROWSER_PATH into the process environment."""
+    import kaleido
+    from kaleido._page_generator import PageGenerator
+
+    import core.analysis_cli as analysis_cli
+    from dashboard import entry, render
+
+    seen: list[dict] = []
+    fake = tmp_path / "chromium"
+    monkeypatch.setenv("BROWSER_PATH", str(fake))
+
+    def calc(spec, opts=None, kopts=None):
+        seen.append(kopts)
+        return b"<svg/>"
+
+    monkeypatch.setattr(kaleido, "calc_fig_sync", calc)
+    assert render.render_image(go.Figure(), "svg", 10, 10, 1) == b"<svg/>"
+
+    class Browser:
+        def __init__(self, **kwargs):
+            seen.append(kwargs)
+            raise RuntimeError("no browser here")
+
+    monkeypatch.setattr(kaleido, "Kaleido", Browser)
+    with pytest.raises(Exception, match="could not start Chromium"):
+        ImageRenderer().render(go.Figure(), "svg", 10, 10, 1)
+
+    def write(jobs, kopts=None, **kwargs):
+        seen.append(kopts)
+        raise RuntimeError("no browser here")
+
+    monkeypatch.setattr(kaleido, "write_fig_from_object_sync", write)
+    analysis_cli._write_figures({"map": go.Figure()}, tmp_path / "figures")
+    assert len(seen) == 3
+    for options in seen:
+        assert options["mathjax"] is False and options["path"] == str(fake)
+    assert "cdnjs" not in PageGenerator(mathjax=False).generate_index()
+    monkeypatch.delenv("BROWSER_PATH")
+    monkeypatch.setattr(entry, "app_from_args", lambda argv: (object(), None))
+    entry.app_from_env({})
+    assert "BROWSER_PATH" not in os.environ
 
 
 def test_export_refuses_unknown_choices(context):
