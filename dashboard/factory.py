@@ -84,7 +84,7 @@ def create_app(es: Any, config: DashboardConfig | None = None) -> Any:
         return ("ready" if context.model_ready_on_disk() else "training"), 200
 
     if context.model_ready_on_disk():
-        if config.join_models:  # models that cannot be joined are the user's flag: said now
+        if context.config.join_models:  # models that cannot be joined are the user's flag: said now
             context.state()  # (as the page would, with both maps waiting for ever)
         warm_up(context)
     log.info("dashboard for %s (%d x %d)", context.name, context.n_samples, context.n_genes)

@@ -188,7 +188,6 @@ def register_callbacks(app: Any) -> None:
     def run_training(set_progress, request: Any):
         if not request:
             return no_update
-        logging.basicConfig(level=logging.INFO)
 
         def progress(fraction: float, message: str) -> None:
             log.info("training progress %.2f: %s", fraction, message)

@@ -194,3 +194,17 @@ def test_dropdown_values_are_set_with_their_options(context, sepira_es):
         assert setters, dropdown
         for key in setters:
             assert f"{dropdown}.options" in key, key
+
+
+def test_an_app_without_a_config_starts_on_a_stored_model(sepira_es, tmp_path, monkeypatch):
+    """``create_app(es)`` (no config: the defaults) read ``config.join_models`` from None when
+    a model was already on disk: AttributeError."""
+    from dashboard import factory
+    from dashboard.context import AppContext
+
+    monkeypatch.chdir(tmp_path)  # the default cache directory, ./cache
+    monkeypatch.setattr(AppContext, "model_ready_on_disk", lambda self: True)
+    warmed = []
+    monkeypatch.setattr(factory, "warm_up", lambda context: warmed.append(context))
+    app = create_app(sepira_es)
+    assert warmed == [app.fe_context] and (tmp_path / "cache").is_dir()
