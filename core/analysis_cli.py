@@ -355,11 +355,6 @@ def _label_problem(labels: np.ndarray, label: str) -> str | None:
     return None
 
 
-def _write_text(path: Path, text: str) -> None:
-    """Write next to ``path``, then rename: an interrupted run never leaves half a file."""
-    _write_texts([(path, text)])
-
-
 def _write_texts(files: list[tuple[Path, str]]) -> None:
     """Write every file beside its target first, then rename them all: a failed write (a full
     disk) leaves every earlier file as it was, and never a new file beside an old one."""

@@ -47,7 +47,7 @@ class HelpFormatter(argparse.HelpFormatter):
 
 
 # ----------------------------------------------------------------------------- data flags
-def add_data_arguments(parser: argparse.ArgumentParser, required: bool = False) -> None:
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     """The data flags shared by ``train``, ``app.py`` and friends."""
     group = parser.add_argument_group("data (GTEx files, or a matrix + annotations)")
     group.add_argument("--gtex-gct", metavar="F", help="GTEx GCT v1.2 matrix (.gct or .gct.gz)")

@@ -540,14 +540,6 @@ class OwnedLock:
         except (psutil.NoSuchProcess, KeyError, TypeError, ValueError):
             return False
 
-    def try_acquire(self) -> bool:
-        """Take the lock if it is free -> whether it was taken (no wait)."""
-        owner = self.identity()
-        if self.cache.add(self.name, owner, expire=self.expire):
-            self._held = owner
-            return True
-        return False
-
     def acquire(self, waiting: Callable[[], None] | None = None) -> None:
         """Wait for the lock and take it; ``waiting()`` is called between two attempts (to say
         how far the owner's work is)."""
@@ -2368,26 +2360,23 @@ class AppContext:
             lock_cache.close()
 
     def _compute_baselines(self, progress: ProgressFn) -> dict[str, Any]:
+        from core.analysis import baseline_embeddings
+
         names = {"pca": "PCA", "nmf": "NMF", "tsne": "t-SNE", "umap": "UMAP"}
-        try:
-            from core.analysis import baseline_embeddings
+        done: list[str] = []
 
-            done: list[str] = []
+        def step(method: str) -> None:
+            progress(0.05 + 0.9 * len(done) / 4, f"computing {names.get(method, method)}")
+            done.append(method)
 
-            def step(method: str) -> None:
-                progress(0.05 + 0.9 * len(done) / 4, f"computing {names.get(method, method)}")
-                done.append(method)
-
-            res = baseline_embeddings(
-                self.values,
-                cache=self.results,
-                key=self.fingerprint,
-                progress=step,
-                seed=self.config.settings.seed,
-            )
-            maps = {names.get(k, k): np.asarray(v, dtype=np.float32) for k, v in res.items()}
-        except ImportError:
-            maps = _local_baselines(self.values, progress, seed=self.config.settings.seed)
+        res = baseline_embeddings(
+            self.values,
+            cache=self.results,
+            key=self.fingerprint,
+            progress=step,
+            seed=self.config.settings.seed,
+        )
+        maps = {names.get(k, k): np.asarray(v, dtype=np.float32) for k, v in res.items()}
         accuracy = {}
         label = self.baseline_label()
         if label is not None:
@@ -2413,71 +2402,12 @@ def _job_error(exc: BaseException) -> str:
 def one_nn_accuracy(
     coords: np.ndarray, labels: np.ndarray, fraction: float = 0.02, splits: int = 10, seed: int = 0
 ) -> dict[str, float]:
-    """1-NN accuracy of ``labels`` from ``fraction`` labelled points (mean and sd over splits).
+    """1-NN accuracy of ``labels`` from ``fraction`` labelled points (mean and sd over splits):
+    the Table-1 protocol, :func:`core.analysis.one_nn_accuracy`."""
+    from core.analysis import one_nn_accuracy as table1_one_nn
 
-    The Table-1 protocol of :func:`core.analysis.one_nn_accuracy` when available.
-    """
-    try:
-        from core.analysis import one_nn_accuracy as table1_one_nn
-
-        acc = table1_one_nn(coords, labels, fraction=fraction, n_splits=splits, seed=seed)
-        return {"mean": float(acc[0]), "sd": float(acc[1])}
-    except ImportError:
-        pass
-    from sklearn.neighbors import KNeighborsClassifier
-
-    ok = np.array([lab is not None and str(lab) not in ("", "nan", "None") for lab in labels])
-    x, y = np.asarray(coords)[ok], np.asarray(labels)[ok]
-    rng = np.random.default_rng(seed)
-    n_train = max(int(round(fraction * len(y))), len(np.unique(y)))
-    scores = []
-    for _ in range(splits):
-        perm = rng.permutation(len(y))
-        tr, te = perm[:n_train], perm[n_train:]
-        if len(te) == 0:
-            break
-        clf = KNeighborsClassifier(n_neighbors=1).fit(x[tr], y[tr])
-        scores.append(float((clf.predict(x[te]) == y[te]).mean()))
-    if not scores:
-        return {"mean": float("nan"), "sd": float("nan")}
-    return {"mean": float(np.mean(scores)), "sd": float(np.std(scores))}
-
-
-def _local_baselines(
-    values: np.ndarray, progress: ProgressFn, seed: int = 0
-) -> dict[str, np.ndarray]:
-    from sklearn.decomposition import NMF, PCA
-    from sklearn.manifold import TSNE
-
-    x = np.where(np.isnan(values), np.nanmean(values, axis=0), values)
-    progress(0.05, "PCA")
-    pca50 = PCA(n_components=min(50, *x.shape), random_state=seed).fit_transform(x)
-    maps = {"PCA": pca50[:, :2].astype(np.float32)}
-    progress(0.15, "NMF")
-    maps["NMF"] = (
-        NMF(n_components=2, init="nndsvda", random_state=seed, max_iter=300)
-        .fit_transform(np.maximum(x, 0))
-        .astype(np.float32)
-    )
-    progress(0.3, "t-SNE (perplexity 30)")
-    maps["t-SNE"] = (
-        TSNE(n_components=2, perplexity=min(30, (len(x) - 1) / 3), random_state=seed, init="pca")
-        .fit_transform(pca50)
-        .astype(np.float32)
-    )
-    progress(0.75, "UMAP")
-    import umap
-
-    maps["UMAP"] = umap.UMAP(random_state=seed, n_jobs=1).fit_transform(pca50).astype(np.float32)
-    return maps
-
-
-def _call_baselines(fn: Callable, es: Any, cache: Any) -> Any:
-    import inspect
-
-    params = inspect.signature(fn).parameters
-    kwargs = {"cache": cache} if "cache" in params else {}
-    return fn(es, **kwargs)
+    acc = table1_one_nn(coords, labels, fraction=fraction, n_splits=splits, seed=seed)
+    return {"mean": float(acc[0]), "sd": float(acc[1])}
 
 
 def _subset_samples(es: Any, rows: np.ndarray) -> Any:

@@ -35,7 +35,8 @@ class PCAEmbedding:
     seed
         Seed of the randomized SVD.
     **ignored
-        Other estimator settings (epochs, hidden, ...) are accepted and recorded, not used.
+        Other estimator settings (epochs, hidden, ...) are accepted, so that the stand-in takes
+        the real model's arguments, and not used.
     """
 
     def __init__(self, sample_dim: int = 2, gene_dim: int = 16, seed: int = 0, **ignored: Any):
@@ -44,7 +45,6 @@ class PCAEmbedding:
         self.sample_dim = int(sample_dim)
         self.gene_dim = int(gene_dim)
         self.seed = int(seed)
-        self.ignored = {k: v for k, v in ignored.items() if _jsonable(v)}
 
     # ------------------------------------------------------------------ fit
     def fit(self, es: Any, callback: Any = None) -> PCAEmbedding:
@@ -102,14 +102,12 @@ class PCAEmbedding:
         coords = np.atleast_2d(np.asarray(coords, dtype=np.float32))
         if coords.shape[1] != self.sample_dim:
             raise ModelError(f"coords must have {self.sample_dim} columns, got {coords.shape[1]}")
-        scale = self.scale_[: self.sample_dim] ** 2 * max(1, len(self.sample_ids_) - 1)
         comps = self.components_[: self.sample_dim]
         mean = self.mean_
         if genes is not None:
             idx = np.asarray(genes, dtype=int)
             comps, mean = comps[:, idx], mean[idx]
         # sample_embedding = u * s, so decode with components / s * s = components
-        del scale
         return (mean + coords @ comps).astype(np.float32)
 
     def key(self) -> str:
@@ -199,11 +197,3 @@ def _randomized_svd(
     signs[signs == 0] = 1
     u, vt = u * signs, vt * signs[:, None]
     return u[:, :n_comp], s[:n_comp], vt[:n_comp]
-
-
-def _jsonable(value: Any) -> bool:
-    try:
-        json.dumps(value)
-    except TypeError:
-        return False
-    return True
