@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.errors import CoreError, DataError
+from core.errors import CoreError, DataError, first_names
 
 log = logging.getLogger(__name__)
 
@@ -1000,6 +1000,66 @@ def _frame_to_parquet(frame: pd.DataFrame, path: Path, index_name: str) -> None:
             if len(kinds) > 1 or (kinds and not kinds <= {str}):
                 out[col] = series.map(lambda v: v if pd.isna(v) else str(v))
     out.to_parquet(path, index=True)
+
+
+def _read_user_parquet(path: Path) -> pd.DataFrame:
+    """A user's parquet matrix, with a one-line error for what pyarrow says in a page of
+    schema: repeated column names (pandas refuses to write them; pyarrow does not) are named."""
+    import pyarrow.parquet as pq
+
+    try:
+        names = pq.read_schema(path).names
+    except Exception as exc:  # pyarrow raises several types for a bad file
+        raise DataError(f"{path}: cannot be read as parquet: {_first_line(exc)}") from exc
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise DataError(
+            f"{path}: duplicate column names {first_names(repeated)}: each gene or annotation once"
+        )
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for a bad file
+        raise DataError(f"{path}: cannot be read as parquet: {_first_line(exc)}") from exc
+
+
+def _numbers_kept_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns after the first whose every value is a number written as text (a parquet
+    string column, "0.036"), as numbers: as a CSV reader reads them. Such a gene column was
+    read as a sample annotation and left out of the values, without a word."""
+    out = frame
+    for col in frame.columns[1:]:
+        series = frame[col]
+        if not is_text(series) or not series.notna().any():
+            continue
+        numbers = pd.to_numeric(series.astype(object).where(series.notna(), None), errors="coerce")
+        if numbers.notna().sum() == series.notna().sum():
+            if out is frame:
+                out = frame.copy()
+            out[col] = numbers.astype(np.float64)
+    return out
+
+
+def _refuse_dates_among_values(path: Path, frame: pd.DataFrame, body: Sequence[str]) -> None:
+    """Dates or durations among the value columns were read as numbers (nanoseconds: "values up
+    to 1.578e+12 ... look like counts"); they are annotations, to be put before the values."""
+    dated = [
+        c
+        for c in body
+        if pd.api.types.is_datetime64_any_dtype(frame[c])
+        or pd.api.types.is_timedelta64_dtype(frame[c])
+    ]
+    if dated:
+        raise DataError(
+            f"{path}: column{'s' if len(dated) > 1 else ''} {first_names(map(repr, dated))} "
+            f"hold{'' if len(dated) > 1 else 's'} dates or times among the expression values: "
+            "put annotation columns right "
+            "after the id column, before the genes"
+        )
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an error's message (pyarrow's go on with the file's schema)."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _frame_from_parquet(path: Path) -> pd.DataFrame:
@@ -2776,7 +2836,13 @@ def _tidy_text_annotations(samples: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 
 def _read_annotations(path: Path) -> pd.DataFrame:
-    frame, _ = _read_text_table(path, "annotation")
+    if path.name.lower().endswith((".parquet", ".pq")):  # (read as text: "duplicate column
+        frame = _read_user_parquet(path)  # names ['\ufffd']")
+        if not isinstance(frame.index, pd.RangeIndex):
+            frame = frame.reset_index()
+        frame.columns = [str(c) for c in frame.columns]
+    else:
+        frame, _ = _read_text_table(path, "annotation")
     if frame.shape[1] < 1:
         raise DataError(f"annotation file {path} has no columns")
     return frame
@@ -3035,6 +3101,7 @@ def _frame_to_set(
     )
     extra = [c for c in lead if c != id_col]
     body_cols = [c for c in cols if c not in lead]
+    _refuse_dates_among_values(path, frame, body_cols)
     if text_values == "refuse":
         _warn_of_numbers_read_as_annotation(path, frame, extra, label_columns, header_line)
 
@@ -3672,12 +3739,10 @@ def load_table(
                 else []
             )
         if lower.endswith(".parquet") or lower.endswith(".pq"):
-            try:
-                frame = pd.read_parquet(mpath)
-            except Exception as exc:  # pyarrow raises several types for a bad file
-                raise DataError(f"{mpath}: cannot be read as parquet: {exc}") from exc
+            frame = _read_user_parquet(mpath)
             if not isinstance(frame.index, pd.RangeIndex):
                 frame = frame.reset_index()
+            frame = _numbers_kept_as_text(frame)
         else:
             frame, _ = _read_text_table(mpath, "matrix")
         values, sample_ids, samples, genes, orientation = _frame_to_set(

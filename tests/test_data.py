@@ -482,6 +482,39 @@ def _h5ad_strings(anndata):
     return anndata.settings.override(allow_write_nullable_strings=True)
 
 
+def test_parquet_files_as_users_write_them(tmp_path, sepira_file):
+    """Repeated column names (pyarrow writes them) gave a page of schema; a gene column kept
+    as text ("0.036") was read as an annotation and left out; a date column among the genes
+    was read as nanoseconds ("values up to 1.578e+12 look like counts"); an annotation file
+    in parquet was read as text ("duplicate column names ['\ufffd']")."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pd.read_csv(sepira_file).iloc[:60, :12]
+    genes = list(table.columns[2:])
+    twice = pa.table(
+        [*(pa.array(table[c]) for c in table.columns), pa.array(table[genes[0]])],
+        names=[*table.columns, genes[0]],
+    )
+    pq.write_table(twice, tmp_path / "twice.parquet")
+    with pytest.raises(DataError, match=rf"duplicate column names {genes[0]}: each gene"):
+        load_table(tmp_path / "twice.parquet")
+    as_text = table.copy()
+    as_text[genes[0]] = as_text[genes[0]].map(lambda v: f"{v:.3f}")
+    as_text.to_parquet(tmp_path / "text.parquet", index=False)
+    es = load_table(tmp_path / "text.parquet")
+    assert list(es.gene_symbols) == genes and list(es.samples.columns) == ["tissue"]
+    np.testing.assert_allclose(es.values[:, 0], table[genes[0]].round(3), atol=1e-6)
+    dated = table.assign(when=pd.Timestamp("2020-01-01"))
+    dated.to_parquet(tmp_path / "dated.parquet", index=False)
+    with pytest.raises(DataError, match="column 'when' holds dates or times among the"):
+        load_table(tmp_path / "dated.parquet")
+    table[["sample", *genes]].to_csv(tmp_path / "m.csv", index=False)
+    table[["sample", "tissue"]].set_index("sample").to_parquet(tmp_path / "ann.parquet")
+    es = load_table(tmp_path / "m.csv", annotations=tmp_path / "ann.parquet")
+    assert list(es.samples["tissue"]) == list(table["tissue"])
+
+
 def test_h5ad_roundtrip(tmp_path, sepira):
     anndata = pytest.importorskip("anndata")
     from scipy import sparse
