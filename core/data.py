@@ -2246,6 +2246,8 @@ def _check_no_short_rows(path: Path, what: str, sep: str, n_skip: int) -> None:
     texts = _lines_at(path, {first_usual, *map(int, short[:_SHORT_ROWS_RECHECKED])})
     full = len(next(csv.reader([texts[first_usual]], delimiter=sep)))
     for k in short[:_SHORT_ROWS_RECHECKED]:
+        if texts[int(k)].count('"') % 2:  # a quoted field goes on over a line break (a cell
+            continue  # with Alt+Enter in Excel): a whole row, which the CSV reader reads
         fields = next(csv.reader([texts[int(k)]], delimiter=sep), [])
         if 1 < len(fields) < full:
             raise DataError(
@@ -2803,9 +2805,10 @@ def _starts_like_gct(path: Path) -> bool:
 
 
 def _tidy_text_annotations(samples: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """Sample annotations with the spaces around their words taken off, and cells of spaces
-    only read as missing: "Liver " (a spreadsheet's trailing space) was a tissue of its own
-    in the map's legend and its votes, beside "Liver"."""
+    """Sample annotations with the spaces around their words taken off, line breaks inside a
+    cell read as spaces (Excel's Alt+Enter: "Adipose\nTissue" is "Adipose Tissue" wrapped),
+    and cells of spaces only read as missing: "Liver " (a spreadsheet's trailing space) was a
+    tissue of its own in the map's legend and its votes, beside "Liver"."""
     out = samples
     n_changed = 0
     for col in samples.columns:
@@ -2817,7 +2820,7 @@ def _tidy_text_annotations(samples: pd.DataFrame, path: Path) -> pd.DataFrame:
         if not text.any():
             continue
         stripped = values.copy()
-        stripped[text] = [v.strip() for v in values[text]]
+        stripped[text] = [" ".join(v.splitlines()).strip() for v in values[text]]
         changed = text & (stripped != values)
         if not changed.any():
             continue

@@ -515,6 +515,25 @@ def test_parquet_files_as_users_write_them(tmp_path, sepira_file):
     assert list(es.samples["tissue"]) == list(table["tissue"])
 
 
+def test_a_line_break_inside_a_quoted_cell_is_read(tmp_path, sepira_file):
+    """A cell written with Alt+Enter in Excel ("Adipose\nTissue", quoted, as CSV allows) was
+    refused as a short row ("line 4: 2 fields, expected 62: a field is missing")."""
+    table = pd.read_csv(sepira_file).iloc[:30, :12]
+    table.loc[2, "tissue"] = "Adipose\nTissue"
+    table.to_csv(tmp_path / "wrapped.csv", index=False)
+    assert '"Adipose\nTissue"' in (tmp_path / "wrapped.csv").read_text()
+    es = load_table(tmp_path / "wrapped.csv")
+    assert es.shape == (30, 10) and es.samples["tissue"].iloc[2] == "Adipose Tissue"
+    np.testing.assert_allclose(es.values, table.iloc[:, 2:].to_numpy(), rtol=1e-6)
+    # a row that is short without any quote is still refused, naming its line
+    lines = (tmp_path / "wrapped.csv").read_text().replace('"Adipose\nTissue"', "Adipose")
+    lines = lines.splitlines()
+    lines[5] = ",".join(lines[5].split(",")[:6])
+    (tmp_path / "short.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match="line 6: 6 fields, expected 12"):
+        load_table(tmp_path / "short.csv")
+
+
 def test_h5ad_roundtrip(tmp_path, sepira):
     anndata = pytest.importorskip("anndata")
     from scipy import sparse
