@@ -32,7 +32,7 @@ from core.data import (
     match_genes,
     shared_name_note,
 )
-from core.errors import CoreError, DataError, ModelError
+from core.errors import CoreError, DataError, ModelError, first_names
 
 log = logging.getLogger(__name__)
 
@@ -530,13 +530,12 @@ def _gene_rows(model: Any, queries: list[str]) -> tuple[list[int], list[str]]:
         )
         left_out = _left_out_genes(getattr(model, "data_source_", None) or {})
         names = [str(s) for s in model.gene_symbols_]
-        close = {
-            q: difflib.get_close_matches(q.strip().upper(), [n.upper() for n in names], 3, 0.75)
-            for q in unknown
-        }
+        hinted = unknown[:_NAMED_UNKNOWN]  # (5,000 unknown names: a 34 KB line, and slow)
+        upper = [n.upper() for n in names]
+        close = {q: difflib.get_close_matches(q.strip().upper(), upper, 3, 0.75) for q in hinted}
         by_upper = {n.upper(): n for n in names}
         hints = []
-        for q in unknown:
+        for q in hinted:
             why = left_out.get(_strip_version(q.strip().upper()))
             if why:  # not a typo: the gene was in the data, and left out before training
                 hints.append(f"{q} was left out before training ({why})")
@@ -547,12 +546,19 @@ def _gene_rows(model: Any, queries: list[str]) -> tuple[list[int], list[str]]:
         dropped = _dropping_steps(getattr(model, "data_source_", None) or {})
         if dropped:
             what += f"; genes left out before training ({dropped}) are not in it"
+        listed = first_names(unknown, _NAMED_UNKNOWN)
+        if len(unknown) > _NAMED_UNKNOWN:
+            listed = f"{len(unknown):,} of them: {listed}"
         if not rows:
-            raise DataError(f"unknown gene(s) {', '.join(unknown)}: {what}")
+            raise DataError(f"unknown gene(s) {listed}: {what}")
         # one gene left out of a model (a typo, a gene dropped by --top-genes) does not cost
         # the neighbours of the others
-        print(f"warning: left out, {what}: {', '.join(unknown)}", file=sys.stderr)
+        print(f"warning: left out, {what}: {listed}", file=sys.stderr)
     return rows, found
+
+
+#: Unknown gene names listed (and looked up for a near spelling) in ``neighbours``' messages.
+_NAMED_UNKNOWN = 10
 
 
 def _left_out_genes(source: dict[str, Any]) -> dict[str, str]:

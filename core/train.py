@@ -185,8 +185,10 @@ class TrainConfig:
             raise ModelError(f"sample_noise must be >= 0, got {self.sample_noise}")
         if not self.sample_lr_scale > 0:
             raise ModelError(f"sample_lr_scale must be > 0, got {self.sample_lr_scale}")
-        if not (self.neighbour_weight >= 0 and self.neighbour_scale > 0):
-            raise ModelError("neighbour_weight must be >= 0 and neighbour_scale > 0")
+        if not self.neighbour_weight >= 0:
+            raise ModelError(f"neighbour_weight must be >= 0, got {self.neighbour_weight}")
+        if not self.neighbour_scale > 0:
+            raise ModelError(f"neighbour_scale must be > 0, got {self.neighbour_scale}")
         if not 0 < self.neighbour_power <= 2:
             raise ModelError(f"neighbour_power must be in (0, 2], got {self.neighbour_power}")
         if self.neighbour_k < 1 or self.neighbour_negatives < 0:

@@ -190,6 +190,12 @@ def test_neighbours_from_the_command_line(tiny_cli_model, small_matrix, tmp_path
     assert "NOTAGENE" in captured.err and captured.out.count(gene) >= 3
     assert main([*args[:-4], "--genes", "NOTAGENE,NOPE2"]) == 2
     assert "unknown gene(s) NOTAGENE, NOPE2" in capsys.readouterr().err
+    # thousands of unknown names: counted, ten named (a 34 KB line before)
+    many = ",".join(f"NOGENE{i}" for i in range(5000))
+    assert main([*args[:-4], "--genes", f"{many},{gene}", "--k", "3"]) == 0
+    err = capsys.readouterr().err
+    assert "5,000 of them: NOGENE0, NOGENE1" in err and "NOGENE10," not in err
+    assert len(err) < 3000, len(err)
     assert main([*args[:-2], "--k", "500"]) == 2
     assert "--k must be between 1 and" in capsys.readouterr().err
     other = tmp_path / "other"
