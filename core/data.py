@@ -2058,10 +2058,12 @@ def _geo_sample_annotations(path: Path) -> pd.DataFrame | None:
     if not ids:
         return None
     columns: dict[str, list[Any]] = {}
+    uneven: list[str] = []
     for row in rows:
         key, cells = row[0].strip().lower(), [c.strip() for c in row[1:]]
         if len(cells) != len(ids):
-            continue  # a line that does not give one value per sample
+            uneven.append(f"{row[0].strip()} ({len(cells)} values)")
+            continue  # a line that does not give one value per sample: said below
         if key in _GEO_SAMPLE_LINES:
             columns.setdefault(_GEO_SAMPLE_LINES[key], [None] * len(ids))
             for i, cell in enumerate(cells):
@@ -2072,6 +2074,15 @@ def _geo_sample_annotations(path: Path) -> pd.DataFrame | None:
                 name, value = (name.strip(), value.strip()) if sep else ("characteristics", name)
                 if name and value:
                     columns.setdefault(name, [None] * len(ids))[i] = value
+    if uneven:  # (a tissue line cut short by an editor vanished without a word)
+        log.warning(
+            "%s: %d !Sample_ line(s) left out: they do not give one value for each of the %d "
+            "samples (%s)",
+            path,
+            len(uneven),
+            len(ids),
+            first_names(uneven, 3),
+        )
     frame = pd.DataFrame(columns, index=pd.Index([i.strip() for i in ids], name="sample_id"))
     for name in list(frame.columns):
         numbers = pd.to_numeric(frame[name], errors="coerce")

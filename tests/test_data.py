@@ -1141,7 +1141,19 @@ def test_geo_series_matrix_header_gives_the_sample_annotations(tmp_path, caplog)
     assert "batch" not in ann.columns
     assert es.label_column() == "tissue"
     assert "annotations read from the GEO header for 3 of 3 samples" in caplog.text
+    assert "left out" not in caplog.text
     np.testing.assert_allclose(es.values[:, 1], [5.5, 6.0, 5.1], rtol=1e-6)
+    # a line cut short (an editor trimmed its last cell): left out, and said so
+    cut = text.replace('"tissue: liver"\t"tissue: kidney"\t"tissue: liver"', '"tissue: liver"')
+    path.write_text(cut)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="core.data"):
+        es = load_table(path)
+    assert "tissue" not in es.samples.columns
+    assert "1 !Sample_ line(s) left out: they do not give one value for each of the 3" in (
+        caplog.text
+    )
+    assert "!Sample_characteristics_ch1 (1 values)" in caplog.text
 
 
 def test_an_annotation_file_wins_over_the_geo_header(tmp_path):
