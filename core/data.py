@@ -2222,7 +2222,9 @@ def _check_no_short_rows(path: Path, what: str, sep: str, n_skip: int) -> None:
     if sep_byte is None:
         return
     counts: list[np.ndarray] = []
+    quote_counts: list[np.ndarray] = []
     offset, carry = 0, 0  # bytes read; separators of the line the next chunk continues
+    quote_carry = 0  # quotes of the line the next chunk continues
     with _open_binary(path) as fh:
         while True:
             try:
@@ -2234,18 +2236,31 @@ def _check_no_short_rows(path: Path, what: str, sep: str, n_skip: int) -> None:
             arr = np.frombuffer(chunk, dtype=np.uint8)
             ends = np.flatnonzero(arr == 10)
             seps = np.flatnonzero(arr == sep_byte)
+            quotes = np.flatnonzero(arr == 34)  # '"'
             before = np.searchsorted(seps, ends)  # separators before each line end
+            quotes_before = np.searchsorted(quotes, ends)
             per_line = np.diff(before, prepend=0).astype(np.int64)
+            quotes_per_line = np.diff(quotes_before, prepend=0).astype(np.int64)
             if per_line.size:
                 per_line[0] += carry
+                quotes_per_line[0] += quote_carry
                 carry = int(seps.size - before[-1])
+                quote_carry = int(quotes.size - quotes_before[-1])
             else:
                 carry += int(seps.size)
+                quote_carry += int(quotes.size)
             counts.append(per_line)
+            quote_counts.append(quotes_per_line)
             offset += len(chunk)
     per_line = np.concatenate(counts) if counts else np.zeros(0, np.int64)
+    quotes_per_line = np.concatenate(quote_counts) if quote_counts else np.zeros(0, np.int64)
     if carry or (offset and not per_line.size):  # a last line without a line break
         per_line = np.append(per_line, carry)
+        quotes_per_line = np.append(quotes_per_line, quote_carry)
+    # lines that start or end inside a quoted field: parts of a row whose cell holds a line
+    # break (Excel's Alt+Enter), which the CSV reader reads whole
+    opened = np.cumsum(quotes_per_line) % 2  # inside quotes at the end of each line
+    quoted = (opened == 1) | (np.concatenate([[0], opened[:-1]]) == 1)
     body = per_line[n_skip + 1 :]
     if not body.size:
         return
@@ -2257,8 +2272,8 @@ def _check_no_short_rows(path: Path, what: str, sep: str, n_skip: int) -> None:
     texts = _lines_at(path, {first_usual, *map(int, short[:_SHORT_ROWS_RECHECKED])})
     full = len(next(csv.reader([texts[first_usual]], delimiter=sep)))
     for k in short[:_SHORT_ROWS_RECHECKED]:
-        if texts[int(k)].count('"') % 2:  # a quoted field goes on over a line break (a cell
-            continue  # with Alt+Enter in Excel): a whole row, which the CSV reader reads
+        if quoted[int(k)]:
+            continue
         fields = next(csv.reader([texts[int(k)]], delimiter=sep), [])
         if 1 < len(fields) < full:
             raise DataError(
@@ -2831,7 +2846,9 @@ def _tidy_text_annotations(samples: pd.DataFrame, path: Path) -> pd.DataFrame:
         if not text.any():
             continue
         stripped = values.copy()
-        stripped[text] = [" ".join(v.splitlines()).strip() for v in values[text]]
+        stripped[text] = [
+            " ".join(part.strip() for part in v.splitlines() if part.strip()) for v in values[text]
+        ]
         changed = text & (stripped != values)
         if not changed.any():
             continue
@@ -2842,7 +2859,8 @@ def _tidy_text_annotations(samples: pd.DataFrame, path: Path) -> pd.DataFrame:
         n_changed += int(changed.sum())
     if n_changed:
         log.info(
-            "%s: %d annotation cell(s) had spaces around their words; read without them",
+            "%s: %d annotation cell(s) had spaces around their words or line breaks; read "
+            "without them (a line break as a space)",
             path,
             n_changed,
         )

@@ -520,17 +520,23 @@ def test_a_line_break_inside_a_quoted_cell_is_read(tmp_path, sepira_file):
     refused as a short row ("line 4: 2 fields, expected 62: a field is missing")."""
     table = pd.read_csv(sepira_file).iloc[:30, :12]
     table.loc[2, "tissue"] = "Adipose\nTissue"
+    table.loc[3, "tissue"] = "Adipose \nTissue"  # a space before the break: one class still
     table.to_csv(tmp_path / "wrapped.csv", index=False)
     assert '"Adipose\nTissue"' in (tmp_path / "wrapped.csv").read_text()
     es = load_table(tmp_path / "wrapped.csv")
-    assert es.shape == (30, 10) and es.samples["tissue"].iloc[2] == "Adipose Tissue"
+    assert es.shape == (30, 10) and list(es.samples["tissue"].iloc[2:4]) == ["Adipose Tissue"] * 2
     np.testing.assert_allclose(es.values, table.iloc[:, 2:].to_numpy(), rtol=1e-6)
     # a row that is short without any quote is still refused, naming its line
-    lines = (tmp_path / "wrapped.csv").read_text().replace('"Adipose\nTissue"', "Adipose")
-    lines = lines.splitlines()
-    lines[5] = ",".join(lines[5].split(",")[:6])
+    # a cell over three lines, with commas inside: its middle line has no quote of its own
+    table.loc[4, "tissue"] = "Heart,\nleft, ventricle\nbiopsy"
+    table.to_csv(tmp_path / "three.csv", index=False)
+    es = load_table(tmp_path / "three.csv")
+    assert es.samples["tissue"].iloc[4] == "Heart, left, ventricle biopsy"
+    table["tissue"] = table["tissue"].str.replace("\n", " ")
+    lines = table.to_csv(index=False).splitlines()
+    lines[10] = ",".join(lines[10].split(",")[:6])
     (tmp_path / "short.csv").write_text("\n".join(lines) + "\n")
-    with pytest.raises(DataError, match="line 6: 6 fields, expected 12"):
+    with pytest.raises(DataError, match="line 11: 6 fields, expected 12"):
         load_table(tmp_path / "short.csv")
 
 
