@@ -288,9 +288,12 @@ def _label_name(value: Any) -> str:
 
 
 def _sample_ids_of(embedding: Any) -> np.ndarray | None:
-    """The sample ids of an embedding given as a DataFrame indexed by sample id (None for an
-    array, or a DataFrame with the default 0..n-1 index)."""
-    if isinstance(embedding, pd.DataFrame) and not isinstance(embedding.index, pd.RangeIndex):
+    """The sample ids of an embedding given as a DataFrame indexed by sample id: an index of
+    text. None for an array, or a DataFrame indexed by numbers (its row positions, also after
+    a filter kept rows 1, 3, 5...: labels are then used in order, as for an array)."""
+    if isinstance(embedding, pd.DataFrame) and not pd.api.types.is_numeric_dtype(
+        embedding.index.dtype
+    ):
         return np.asarray(embedding.index).astype(str)
     return None
 
@@ -840,8 +843,8 @@ def one_nn_accuracy(
     sample_ids : (n_samples,) array-like, optional
         The id of each row of ``embedding`` (e.g. ``model.sample_ids_``): ``labels``, a pandas
         Series indexed by sample id, is then read by id, whatever its order; ids it lacks are
-        unlabelled (with a warning). An embedding given as a DataFrame indexed by sample id
-        gives its ids itself.
+        unlabelled (with a warning). An embedding given as a DataFrame indexed by sample ids
+        (text) gives its ids itself; one indexed by numbers is read in order.
 
     Returns
     -------
