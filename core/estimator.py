@@ -197,6 +197,15 @@ def check_replaceable(directory: Path, what: str = "saving") -> None:
         )
 
 
+def _is_replaceable(directory: Path) -> bool:
+    """Whether :func:`check_replaceable` lets ``directory`` be replaced."""
+    try:
+        check_replaceable(directory)
+    except (ModelError, OSError):
+        return False
+    return True
+
+
 def _new_folder_beside(directory: Path) -> Path:
     """A new hidden folder ``.NAME.tmp-PID.<random>`` beside ``directory``, where a model is
     written before it takes the name (one that a killed save left is removed by the next save,
@@ -1220,7 +1229,9 @@ class FactorizedEmbeddings:
             }
             (tmp / "config.json").write_text(json.dumps(config, indent=2, default=str))
             _sync_tree(tmp)  # the files are on disk before the new model takes the name
-            replace_dir(tmp, directory)  # elsewhere than Linux: see _interrupted_save
+            # elsewhere than Linux: see _interrupted_save. A model that another save put at the
+            # path meanwhile is replaced when overwriting (never a folder of the user's files)
+            replace_dir(tmp, directory, _is_replaceable if overwrite else None)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

@@ -89,14 +89,17 @@ def previous_name(target: Path) -> Path:
     return target.with_name(f".{target.name}.old-{os.getpid()}")
 
 
-def replace_dir(new: Path, target: Path) -> None:
+def replace_dir(new: Path, target: Path, replaceable: Callable[[Path], bool] | None = None) -> None:
     """Put the finished directory ``new`` at ``target``, replacing what was there.
 
     On Linux the two are exchanged in one atomic step; elsewhere by two renames, and a failed
     second rename puts the previous ``target`` back (a crash between them leaves it at
-    :func:`previous_name`). The previous directory is then removed. A directory that another
-    process puts at ``target`` meanwhile is replaced too (the last save wins; it was "Directory
-    not empty").
+    :func:`previous_name`). The previous directory is then removed.
+
+    ``replaceable``: the caller's test of a directory that another process put at ``target``
+    after the caller's own checks, when ``target`` was not there: one it accepts (a model
+    saved at the same time) is replaced (the last save wins; it was "Directory not empty"),
+    any other is kept and the OSError raised. Without it, such a directory is never replaced.
     """
     for attempt in range(3):
         if target.exists() and exchange_dirs(new, target):
@@ -111,7 +114,12 @@ def replace_dir(new: Path, target: Path) -> None:
         except OSError as exc:
             if old is not None:
                 os.replace(old, target)
-            elif exc.errno in (errno.ENOTEMPTY, errno.EEXIST) and attempt < 2:
+            elif (
+                exc.errno in (errno.ENOTEMPTY, errno.EEXIST)
+                and attempt < 2
+                and replaceable is not None
+                and replaceable(target)
+            ):
                 continue  # another process saved there meanwhile: replace its directory
             raise
         except BaseException:

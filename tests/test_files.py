@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 
@@ -80,9 +81,18 @@ def test_a_directory_saved_there_meanwhile_is_replaced(tmp_path, monkeypatch, ex
         return real(src, dst)
 
     monkeypatch.setattr(os, "replace", other_process_first)
-    files.replace_dir(_folder(tmp_path / ".new", "mine"), target)
+    files.replace_dir(_folder(tmp_path / ".new", "mine"), target, lambda p: True)
     assert (target / "index.html").read_text() == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+    # what the caller does not accept (a folder of the user's files), or when the caller
+    # gave no test, is kept: the save fails as before (it was deleted)
+    for accepts in (lambda p: False, None):
+        raced.clear()
+        for path in tmp_path.iterdir():
+            shutil.rmtree(path)
+        with pytest.raises(OSError):
+            files.replace_dir(_folder(tmp_path / ".new", "mine"), target, accepts)
+        assert (target / "index.html").read_text() == "other"
 
 
 def test_a_failed_torch_write_is_an_oserror_and_leaves_no_file(tmp_path, monkeypatch):
