@@ -3553,7 +3553,12 @@ def _rows_with_ids(
     return ~empty
 
 
-def _load_h5ad(path: Path) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataFrame]:
+def _load_h5ad(
+    path: Path, orient: str = "samples_x_genes"
+) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataFrame, str]:
+    """(values, sample ids, samples, genes, orientation) of an .h5ad file; ``orient``: "auto"
+    (as its names say, :func:`_h5ad_genes_in_obs`), "samples_x_genes" (anndata's convention:
+    samples in obs) or "genes_x_samples"."""
     try:
         import anndata
     except ImportError as exc:  # pragma: no cover - anndata is pinned in requirements
@@ -3572,6 +3577,15 @@ def _load_h5ad(path: Path) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataF
     samples.index = samples.index.astype(str)
     genes = adata.var.copy()
     genes.index = genes.index.astype(str)
+    # the names said in messages: anndata's, and the roles they play here
+    sample_names, gene_names = "obs_names", "var_names"
+    if _h5ad_genes_in_obs(path, samples.index, genes.index, orient):
+        values = np.ascontiguousarray(values.T)
+        samples, genes = genes, samples
+        sample_names, gene_names = "var_names", "obs_names"
+        orientation = "genes_x_samples"
+    else:
+        orientation = "samples_x_genes"
     sym_col = next((c for c in genes.columns if _name_key(c) in _SYMBOL_COLUMN_KEYS), None)
     if sym_col is not None and sym_col != "symbol":
         genes = genes.rename(columns={sym_col: "symbol"})
@@ -3580,31 +3594,35 @@ def _load_h5ad(path: Path) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataF
         named = genes["symbol"].astype(str) if "symbol" in genes.columns else None
         if named is None or named.isin(["", "nan", "None"]).any() or named.duplicated().any():
             raise DataError(
-                f"{path}: the genes have no names (var_names are 0 to {len(genes) - 1}, "
+                f"{path}: the genes have no names ({gene_names} are 0 to {len(genes) - 1}, "
                 f"anndata's defaults{'' if named is None else '; symbols missing or repeated'}"
-                "): set adata.var_names to gene ids or symbols and write the file again"
+                f"): set adata.{gene_names} to gene ids or symbols and write the file again"
             )
         log.warning(
-            "%s: var_names are 0 to %d; genes named by var[%r]", path, len(genes) - 1, sym_col
+            "%s: %s are 0 to %d; genes named by their %r",
+            path,
+            gene_names,
+            len(genes) - 1,
+            sym_col,
         )
         genes.index = pd.Index(named.to_numpy())
     if genes.index.has_duplicates:
         dup = genes.index[genes.index.duplicated()].unique()[:5].tolist()
         raise DataError(
-            f"{path}: duplicate gene ids (var_names) {dup}; make them unique "
-            "(adata.var_names_make_unique()) or use gene ids"
+            f"{path}: duplicate gene ids ({gene_names}) {dup}; make them unique "
+            f"(adata.{gene_names}_make_unique()) or use gene ids"
         )
     if samples.index.has_duplicates:
         dup = samples.index[samples.index.duplicated()].unique()[:5].tolist()
         raise DataError(
-            f"{path}: duplicate sample ids (obs_names) {dup}; make them unique "
-            "(adata.obs_names_make_unique())"
+            f"{path}: duplicate sample ids ({sample_names}) {dup}; make them unique "
+            f"(adata.{sample_names}_make_unique())"
         )
     for frame in (samples, genes):
         for col in frame.columns:
             if isinstance(frame[col].dtype, pd.CategoricalDtype):
                 frame[col] = frame[col].astype(object).where(frame[col].notna(), np.nan)
-    return values, pd.Index(samples.index), samples, genes
+    return values, pd.Index(samples.index), samples, genes, orientation
 
 
 def _h5ad_genes_in_obs(path: Path, obs: pd.Index, var: pd.Index, orient: str) -> bool:
@@ -3613,7 +3631,7 @@ def _h5ad_genes_in_obs(path: Path, obs: pd.Index, var: pd.Index, orient: str) ->
     (``genes_x_samples``), else as its names say (gene ids or known symbols on one axis, as
     for a text table). It trained on the transposed matrix without a word."""
     rows, cols = [str(n) for n in obs], [str(n) for n in var]
-    decided = _by_shares(_gene_id_share(rows), _gene_id_share(cols), "genes_x_samples", "ids")
+    decided = _by_shares(_gene_id_share(rows), _gene_id_share(cols), "genes_x_samples", "gene ids")
     if decided[0] == "auto":
         decided = _orientation_by_symbols(rows, cols)
     if orient != "auto":
@@ -3663,7 +3681,8 @@ def load_table(
         columns, then numeric columns. Samples as rows: those non-numeric columns become sample
         annotations (``sample, tissue, <genes>``); genes as rows: they become gene annotations
         (a ``symbol``/``description`` column gives the symbols). ``.h5ad``: X (dense or sparse)
-        with ``obs`` as samples and ``var`` as genes. ``.gct``/``.gct.gz``: GCT v1.2.
+        with ``obs`` as samples and ``var`` as genes (anndata's convention), unless its names
+        or ``orientation`` say genes are in ``obs``. ``.gct``/``.gct.gz``: GCT v1.2.
     annotations : path, optional
         CSV/TSV sample annotation table joined on sample id (``sample_column`` or the column
         that matches most matrix ids). Matrix samples it lacks are kept unlabelled.
@@ -3745,17 +3764,7 @@ def load_table(
         sample_ids = pd.Index(header.sample_ids)
         samples = pd.DataFrame(index=sample_ids)
     elif lower.endswith(".h5ad"):
-        values, sample_ids, samples, genes = _load_h5ad(mpath)
-        if _h5ad_genes_in_obs(mpath, sample_ids, genes.index, orient):
-            values = np.ascontiguousarray(values.T)
-            samples, genes = genes.drop(columns="symbol", errors="ignore"), samples
-            sample_ids = pd.Index(samples.index)
-            sym_col = next((c for c in genes.columns if _name_key(c) in _SYMBOL_COLUMN_KEYS), None)
-            if sym_col is not None:
-                genes = genes.rename(columns={sym_col: "symbol"})
-            orientation = "genes_x_samples"
-        else:
-            orientation = "samples_x_genes"
+        values, sample_ids, samples, genes, orientation = _load_h5ad(mpath, orient)
     else:
         annotation_ids = None
         if ann is not None and orient == "auto":
@@ -3821,6 +3830,8 @@ def load_table(
     }
     if named_annotations:  # recorded only where the rule read a column otherwise than before
         source["annotation_names"] = True
+    if lower.endswith(".h5ad"):  # its axes as read (load_source reads older records as then)
+        source["h5ad_by_names"] = True
     if text_values != "refuse":
         source["text_values"] = text_values
         source["text_cell_count"] = len(text_cells)
@@ -3881,6 +3892,7 @@ _SOURCE_RECORDS = (
     "samples_in_file",
     "samples_excluded",
     "samples_unlisted",
+    "h5ad_by_names",
 )
 
 
@@ -3931,6 +3943,12 @@ def load_source(
             # a source recorded before numeric columns named as sample annotations (age, RIN)
             # were read as annotations re-loads them as genes, as its model was trained
             params.setdefault("annotation_names", False)
+            if str(params.get("path", "")).lower().endswith(".h5ad") and not source.get(
+                "h5ad_by_names"
+            ):
+                # recorded before an .h5ad's axes followed its names or the orientation given:
+                # read as then, samples in obs (it was trained so)
+                params["orientation"] = "samples_x_genes"
             if "orientation" not in params and expected_samples is not None:
                 es = _load_table_as_trained(params, expected_samples)
             else:

@@ -583,6 +583,17 @@ def test_h5ad_with_genes_in_obs_is_read_as_its_names_say(tmp_path, sepira, caplo
     assert as_asked.shape == (sepira.n_genes, sepira.n_samples)
     assert "read with samples in obs, as asked, but its names say genes in obs" in caplog.text
     assert load_table(tmp_path / "genes.h5ad", orientation="genes_x_samples").shape == sepira.shape
+    # a source recorded before (orientation "auto", obs read as samples whatever the names)
+    # is read again as then: its model was trained on that
+    old_source = {k: v for k, v in es.source.items() if k != "h5ad_by_names"}
+    old_source["orientation"] = "auto"
+    assert load_source(old_source).shape == (sepira.n_genes, sepira.n_samples)
+    assert load_source(es.source).fingerprint() == es.fingerprint()
+    # samples in var unnamed (0 to n-1): said of the samples, not as genes without names
+    with _h5ad_strings(anndata):
+        anndata.AnnData(X=sepira.values.T[:, :5], obs=obs).write_h5ad(tmp_path / "unnamed.h5ad")
+    es = load_table(tmp_path / "unnamed.h5ad")
+    assert es.shape == (5, sepira.n_genes) and list(es.sample_ids) == ["0", "1", "2", "3", "4"]
 
 
 def test_table_log_transform_and_gct(tmp_path, small):
