@@ -406,7 +406,12 @@ def placement_on_load(context: Any, session: Any) -> tuple[Any, ...]:
         result = context.placement(kind)  # saved between the two looks
     if result is not None:
         context.job_forget(kind)  # (its end is read: the page that started it is gone)
-        placed, rows, info, alert = placed_view(result, reloaded=True)
+        # its warnings come folded where a page showed these samples before; in full where
+        # none did (the page was reloaded while they were placed). (The tab's record is not
+        # changed here: a change reads the view again, which then folded them at once.)
+        shown = session.get("shown")
+        seen = isinstance(shown, dict) and shown.get("id") == session.get("id")
+        placed, rows, info, alert = placed_view(result, reloaded=seen)
         return placed, rows, info, "", alert, True, no_update
     outcome = context.job_outcome(kind)
     context.job_forget(kind)

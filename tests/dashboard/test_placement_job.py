@@ -231,13 +231,17 @@ def test_a_reloaded_page_shows_the_samples_placed_before(context, gtex_rows):
     out = placement.run_placing_job(
         context, lambda m: None, {"id": "kept1"}, _data_url(raw), "four.csv", False
     )
-    session = {"id": "kept1", "filename": "four.csv"}
+    mine = {"id": "kept1", "filename": "four.csv"}
+    session = {**mine, "shown": mine}  # as the page that placed them left it
     placed, rows, info, progress, alert, poll_disabled, kept = placement.placement_on_load(
         context, session
     )
     assert placed == out[0] and rows == out[1] and len(placed) == 4
     assert info == out[2] and "4 samples from four.csv placed" in info
     assert progress == "" and poll_disabled is True and kept is no_update
+    # a tab that has not shown them yet (reloaded while they were placed): its record is kept
+    # (a change reads the view again, which then folded the warnings at once)
+    assert placement.placement_on_load(context, mine)[-1] is no_update
     # a second reload finds them again; "Clear" removes them (then a reload says why not)
     assert placement.placement_on_load(context, session)[0] == placed
     context.placement_forget("place-kept1")
@@ -259,7 +263,11 @@ def test_a_reloaded_page_folds_the_uploads_warnings(context, gtex_rows):
     direct = out[3]
     messages = [_text(child) for child in direct.children]
     assert messages and any("genes" in m for m in messages)  # placed from few genes
-    view = placement.placement_on_load(context, {"id": "warned1", "filename": "few.csv"})
+    mine = {"id": "warned1", "filename": "few.csv"}
+    # a page reloaded while they were placed has not shown them: in full
+    view = placement.placement_on_load(context, mine)
+    assert [_text(child) for child in view[4].children] == messages
+    view = placement.placement_on_load(context, {**mine, "shown": mine})  # shown before
     folded = view[4]
     assert isinstance(folded, html.Details) and "alert-warning" in folded.className
     summary = folded.children[0]
