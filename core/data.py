@@ -1139,7 +1139,9 @@ def _check_content(path: Path, what: str) -> None:
     ):
         if name.endswith(suffixes):
             if not head.startswith(signature):
-                kind = _file_kind(head) or ("gzip" if head.startswith(b"\x1f\x8b") else "text")
+                kind = _file_kind(head) or (
+                    "gzip" if head.startswith(b"\x1f\x8b") else _text_or_binary(head)
+                )
                 raise DataError(f"{what} file {path} is not {expected}: {_kind_words(kind)}")
             return
     if head.startswith(b"\x1f\x8b"):
@@ -1154,6 +1156,16 @@ def _check_content(path: Path, what: str) -> None:
     kind = _file_kind(head)
     if kind is not None:
         raise DataError(f"{what} file {path}: cannot be read: {_kind_words(kind)}")
+
+
+def _text_or_binary(head: bytes) -> str:
+    """ "text" for first bytes that read as UTF-8 text (a cut multi-byte letter at the end
+    aside), else "a binary file" (random bytes were said to be "text (a CSV/TSV table?)")."""
+    try:
+        head[:-4].decode("utf-8") if len(head) > 4 else head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "a binary file"
+    return "text"
 
 
 def _kind_words(kind: str) -> str:

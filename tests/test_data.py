@@ -999,6 +999,8 @@ def _cut_gzip() -> bytes:
         ),
         ("expression.h5ad", b"sample,TBX4\ns1,1.0\n", r"is not an \.h5ad \(HDF5\) file.*\.csv"),
         ("expression.parquet", b"sample,TBX4\ns1,1.0\n", r"is not a parquet file"),
+        # bytes that are no text (nor NUL among them): not said to be "a CSV/TSV table?"
+        ("random.h5ad", bytes(range(128, 256)) * 2, r"is not an \.h5ad \(HDF5\) file: it is a bin"),
         ("expression.csv", b"PAR1" + bytes(100), r"it is a parquet file; name it .*\.parquet"),
         ("expression.csv.gz", _cut_gzip(), r"truncated gzip"),
         ("expression.txt", "sample\tTBX4\ns1\t1.0\n".encode("utf-16"), r"UTF-16 text"),
