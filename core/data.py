@@ -2608,7 +2608,13 @@ def _non_numeric_error(
 ) -> DataError:
     """The error for the first non-numeric value ``bad`` (row position, text) of ``series``."""
     hint = ""
-    if _DECIMAL_COMMA_RE.match(bad[1]):
+    try:
+        overflow = not np.isfinite(float(bad[1])) and "inf" not in bad[1].lower()
+    except ValueError:
+        overflow = False
+    if overflow:  # (1e400: a number, beyond what any float holds, said as "non-numeric")
+        hint = " (a number too large for any float: a value on another scale?)"
+    elif _DECIMAL_COMMA_RE.match(bad[1]):
         hint = " (a decimal comma? write numbers with a '.' decimal point)"
     elif pd.to_numeric(series, errors="coerce").isna().all():
         where = f"right after the id column {id_col!r}" if id_col else "first"

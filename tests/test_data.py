@@ -897,6 +897,10 @@ def test_semicolon_csv_and_decimal_commas(tmp_path, sepira_file, caplog):
     one.to_csv(tmp_path / "one.csv", index=False)
     with pytest.raises(DataError, match=r"line 4: non-numeric value '0,25' .* decimal comma"):
         load_table(tmp_path / "one.csv")
+    one.iloc[2, 4] = "1e400"  # a number no float holds: said as such, not as text
+    one.to_csv(tmp_path / "huge.csv", index=False)
+    with pytest.raises(DataError, match=r"line 4: non-numeric value '1e400' .* too large for any"):
+        load_table(tmp_path / "huge.csv")
 
 
 def test_gtex_attributes_saved_as_csv(tmp_path, small):
