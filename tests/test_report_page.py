@@ -347,6 +347,28 @@ def test_a_class_whose_first_place_is_taken_is_named_elsewhere():
     assert sorted(n.text for n in fig.layout.annotations) == ["Liver", "Lung"]
 
 
+def test_a_class_is_named_on_its_own_clump_not_on_strays_in_another(tmp_path):
+    """The name went above the class's sample nearest its median: on t-SNE, a few Small
+    Intestine samples inside Spleen's cluster put "Small Intestine" on Spleen."""
+    import plotly.graph_objects as go
+
+    from core.analysis_cli import _name_classes
+
+    rng = np.random.default_rng(0)
+    gut = rng.normal((0, 0), 0.3, (12, 2))  # the class's own clump
+    spleen = rng.normal((6, 6), 0.3, (30, 2))
+    strays = rng.normal((6, 6), 0.3, (10, 2))  # samples of the class among Spleen's
+    # the class's median lies between its clump and its strays, where 3 of its samples are
+    xy = np.vstack([gut, spleen, strays, rng.normal((3, 3), 0.2, (3, 2))])
+    labels = pd.Series(["Gut"] * 12 + ["Spleen"] * 30 + ["Gut"] * 13)
+    fig = go.Figure(go.Scatter(x=xy[:, 0], y=xy[:, 1]))
+    _name_classes(fig, xy, labels, ["Gut", "Spleen"], None, None)
+    notes = {n.text: (n.x, n.y) for n in fig.layout.annotations}
+    assert set(notes) == {"Gut", "Spleen"}
+    assert np.hypot(*np.subtract(notes["Gut"], gut.mean(axis=0))) < 1.5, notes
+    assert np.hypot(*np.subtract(notes["Spleen"], spleen.mean(axis=0))) < 1.5, notes
+
+
 def test_a_full_disk_while_figures_are_written_is_said_as_such(tmp_path, monkeypatch):
     """A full disk was said as "could not render figures with kaleido/Chromium ...; set
     BROWSER_PATH to a Chrome/Chromium binary", which would not help."""
