@@ -500,7 +500,15 @@ def test_sample_maps_name_their_classes_without_covering_names():
     together = rng.normal(scale=0.01, size=(60, 2))
     together[0] = [5.0, 5.0]  # the map's span, so that the crowd is a few pixels wide
     fig = _fig_maps({"fe": together}, labels, "tissue")
-    # one name above the crowd, one below it: the other four would cover them
+    # six classes mixed in one crowd: none is named there (a name would say the crowd is that
+    # tissue), nor on its one sample away from it; the legend has them
+    names = [a for a in fig.layout.annotations if a.text.startswith("tissue ")]
+    assert names == [], names
+    # two classes side by side, one crowd each: each named, one name above, one below
+    pair = np.vstack([rng.normal(scale=0.01, size=(30, 2)), rng.normal(scale=0.01, size=(30, 2))])
+    pair[30:, 0] += 0.05
+    pair[0] = [5.0, 5.0]
+    fig = _fig_maps({"fe": pair}, np.repeat(["tissue a", "tissue b"], 30), "tissue")
     names = [a for a in fig.layout.annotations if a.text.startswith("tissue ")]
     assert len(names) == 2 and sorted(a.yanchor for a in names) == ["bottom", "top"], names
 
@@ -513,6 +521,16 @@ def test_report_says_what_its_numbers_can_tell(report):
 
     text = html_module.unescape(re.sub(r"<[^>]+>", "", (report / "index.html").read_text()))
     assert "The highest ratios any neighbours could reach here: coexp_ratio" in text
+    # the GO ceiling counts the genes with a term (12.99 was "every pair sharing a term",
+    # out of reach where a quarter of the genes have none)
+    found = re.search(r"go_ratio ([\d.]+) \(go_fraction ([\d.]+): every pair sharing a term", text)
+    assert found, text[text.find("The highest ratios") :][:600]
+    table = pd.read_csv(report / "tables" / "gene_space.csv")
+    top = float(found.group(2))
+    assert (table["go_fraction"] <= top + 1e-9).all()
+    assert float(found.group(1)) == pytest.approx(top / table["go_random"].iloc[0], rel=0.01)
+    if top < 1:
+        assert "genes with a term can: a gene without one shares a term with none" in text
     assert "Binomial (Wilson) 95% intervals of go_ratio over the pairs: FE" in text
     assert "Where this departs from the paper's Figure 4: neighbours by cosine distance" in text
     assert "column is the model's map as trained: the paper's objective plus the neighbour" in text
