@@ -1980,6 +1980,43 @@ def readable_symbols(es: Any, go: Any) -> np.ndarray:
     return symbols
 
 
+#: Correlation above which a novel pair is said to be co-expressed all the same.
+NOVEL_CORRELATED = 0.8
+
+
+def _novel_breakdown(novel: pd.DataFrame, rarely: float) -> str:
+    """What makes the novel pairs novel, each pair counted once, in this order: a gene without
+    a GO term (novel to GO by that alone), a Pearson correlation of 0.8 or more (co-expressed,
+    below the network's top-1% cut), a gene rarely detected; the rest are the pairs both
+    references miss for no such reason. (The heading's count read as that many discoveries:
+    most were tissue programmes just below the cut, or genes GO does not annotate.)"""
+    if not len(novel):
+        return ""
+    left = np.ones(len(novel), dtype=bool)
+    counts = []
+    for test, words in (
+        (~novel["both_annotated"].to_numpy(dtype=bool), "have a gene without a GO term"),
+        (
+            novel["correlation"].to_numpy(dtype=float) >= NOVEL_CORRELATED,
+            f"have a correlation of {NOVEL_CORRELATED} or more (co-expressed, below the "
+            "network's cut)",
+        ),
+        (
+            novel["min_detection"].to_numpy(dtype=float) < rarely,
+            f"have a gene detected in fewer than {rarely:.0%} of the samples",
+        ),
+    ):
+        hit = left & test
+        counts.append(f"{int(hit.sum()):,} {'more ' if counts else ''}{words}")
+        left &= ~hit
+    return (
+        f"<p>Of the {len(novel):,} novel pairs, "
+        + "; ".join(counts)
+        + f"; the other {int(left.sum()):,} have none of these reasons: the candidates for "
+        "relations that both references miss.</p>"
+    )
+
+
 def _wilson(share: float, n: float, z: float = 1.96) -> tuple[float, float]:
     """Wilson score interval of a binomial share (within [0, 1], and not of width 0 at a share
     of 0 or 1 as the normal approximation is)."""
@@ -2292,6 +2329,7 @@ def _section_gene_space(
             "samples: genes that are off almost everywhere lie together in gene space (the "
             "model predicts about 0 for all of them), so such pairs say little. Every close "
             'pair: <a href="tables/close_pairs.csv">tables/close_pairs.csv</a>.</p>',
+            _novel_breakdown(novel, RARELY_DETECTED),
             _paper_types_text(novel),
             _html_table(summary.head(shown_types).reset_index(), index=False),
             f"<h4>The 30 closest novel pairs of genes detected in at least "

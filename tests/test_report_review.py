@@ -535,8 +535,22 @@ def test_report_says_what_its_numbers_can_tell(report):
     assert "Where this departs from the paper's Figure 4: neighbours by cosine distance" in text
     assert "column is the model's map as trained: the paper's objective plus the neighbour" in text
     assert re.search(r"Software: Python 3\.\d+\.\d+, numpy [\d.]+, scipy", text)
-    # the second list of novel pairs only when it differs from the first
+    # the novel pairs by what makes them novel, each counted once (the heading's count read
+    # as that many discoveries)
     close = pd.read_csv(report / "tables" / "close_pairs.csv")
+    novel = close[close["novel"]]
+    said = re.search(
+        r"Of the ([\d,]+) novel pairs, ([\d,]+) have a gene without a GO term; "
+        r"([\d,]+) more have a correlation of 0\.8 or more.*?; ([\d,]+) more have a "
+        r"gene detected in fewer than 10% of the samples; the other ([\d,]+) have "
+        r"none of these reasons",
+        text,
+    )
+    assert said, text
+    counts = [int(g.replace(",", "")) for g in said.groups()]
+    assert counts[0] == len(novel) == sum(counts[1:])
+    assert counts[1] == int((~novel["both_annotated"]).sum())
+    # the second list of novel pairs only when it differs from the first
     first = close[close["novel"]].sort_values("distance", kind="stable").head(30)
     rare_among_first = bool((first["min_detection"] < 0.1).any())
     assert ("rarely detected genes included" in text) == rare_among_first
