@@ -1871,10 +1871,28 @@ def _section_markers(
         "Smoothness = 1 − mean squared difference between a sample's score and the mean of "
         f"its {k} nearest samples on the map, over (1 + 1/{k}) × variance: 1 when expression is "
         "organised in sample space, about 0 when it is random over the map. <i>n_genes</i>: "
-        "genes of this dataset that match; <i>genes</i>: the first 8 of them. In the figure, "
+        "genes of this dataset that match; <i>genes</i>: the first 8 of them; <i>highest "
+        "in</i>: the two classes of highest mean score (mean z-score). In the figure, "
         "the colours span each marker's 2nd to 98th percentile (scores beyond it take the end "
         "colours).</p>",
     ]
+    scores = {
+        m: analysis.gene_set_score(
+            es.values, analysis.match_genes(symbols, [m], ids=es.gene_ids)[m]
+        )
+        for m in found.index
+    }
+    labels = getattr(loaded, "labels", None)
+    if len(found) and labels is not None:
+        # where each marker is highest, for a reader to check it against the biology (the maps
+        # carry no tissue names, and a stand-in marker said nothing of its tissue)
+        found = found.assign(
+            **{
+                f"highest in ({loaded.label})": [
+                    _highest_in(scores[m], labels) for m in found.index
+                ]
+            }
+        )
     if len(found):
         columns = {n: f"smoothness on {analysis.METHOD_NAMES.get(n, n)}" for n in shown}
         parts.append(_html_table(found.rename(columns=columns)))
@@ -1900,12 +1918,6 @@ def _section_markers(
             ),
         )
     if len(found):
-        scores = {
-            m: analysis.gene_set_score(
-                es.values, analysis.match_genes(symbols, [m], ids=es.gene_ids)[m]
-            )
-            for m in found.index
-        }
         figures["markers"] = _fig_markers(shown, scores, smooth)
         parts.append("{fig:markers}")
     n_genes = min(es.n_genes, 5000)
@@ -1945,6 +1957,19 @@ def _section_markers(
             )
         )
     return "".join(parts)
+
+
+def _highest_in(score: np.ndarray, labels: Any, n: int = 2) -> str:
+    """The ``n`` classes of highest mean score, with it: ``Heart (+1.8), Muscle (+0.9)``."""
+    lab = pd.Series(np.asarray(labels, dtype=object))
+    known = lab.notna() & (lab.astype(str).str.strip() != "")
+    means = (
+        pd.Series(np.asarray(score, dtype=float))[known.to_numpy()]
+        .groupby(lab[known].astype(str).to_numpy())
+        .mean()
+    )
+    top = means.dropna().sort_values(ascending=False, kind="stable").head(n)
+    return ", ".join(f"{name} ({value:+.1f})" for name, value in top.items())
 
 
 def _run_names(runs: list[_Loaded]) -> list[str]:

@@ -286,7 +286,11 @@ def test_report_tables_csv_and_command(report, real_models):
         assert row.n_splits == 2 and again[(row.classifier, row.map)] == pytest.approx(row.mean)
     gene_space = pd.read_csv(report / "tables" / "gene_space.csv")
     assert "expression correlation" in set(gene_space["neighbours from"])
-    assert (report / "tables" / "marker_smoothness.csv").is_file()
+    markers = pd.read_csv(report / "tables" / "marker_smoothness.csv")
+    # where each marker is highest, to check against the biology: TBX5 (heart, lung)
+    highest = markers.set_index("marker").loc["TBX5", "highest in (tissue)"]
+    assert re.fullmatch(r"[A-Z][\w ]+ \([+-]\d+\.\d\), [A-Z][\w ]+ \([+-]\d+\.\d\)", highest)
+    assert "Heart" in highest or "Lung" in highest, highest
     for linked in ("table1.csv", "table1_splits.csv", "gene_space.csv", "marker_smoothness.csv"):
         assert f'href="tables/{linked}"' in page
 
