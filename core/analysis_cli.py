@@ -2631,6 +2631,14 @@ def _maps_caption(
     colour = (
         f"coloured by {html.escape(str(label))}"
         + (f" (grey: the {n_unlabelled:,} samples without one)" if n_unlabelled else "")
+        + (
+            " (GTEx's broad tissue: it merges sub-sites, such as the oesophagus' mucosa and "
+            "muscularis, or sun-exposed and unexposed skin, and a tissue can lie in two places "
+            "on a map, each beside the tissues its sub-site resembles; SMTSD names the "
+            "sub-sites, <code class='flag'>--label SMTSD</code>)"
+            if str(label).upper() == "SMTS"
+            else ""
+        )
         if label
         else "in one colour (no sample label)"
     )

@@ -259,6 +259,10 @@ def test_nmf_keeps_the_log_values_when_the_baselines_are_centred(real_model):
     caption = _maps_caption(["nmf", "pca"], 130, "tissue", centered=True)
     assert "NMF on the values as they are" in caption
     assert "NMF on the values" not in _maps_caption(["nmf"], 130, "tissue", centered=False)
+    # GTEx's broad tissue merges sub-sites, which can lie apart on a map: said, with SMTSD
+    assert "merges sub-sites" in _maps_caption(["pca"], 130, "SMTS", centered=False)
+    assert "--label SMTSD" in _maps_caption(["pca"], 130, "SMTS", centered=False)
+    assert "merges sub-sites" not in _maps_caption(["pca"], 130, "SMTSD", centered=False)
 
 
 def test_json_and_markdown_are_replaced_together(tmp_path, monkeypatch):
