@@ -2353,7 +2353,12 @@ def _section_gene_space(
             f"pairs have a gene detected (above 0) in fewer than {RARELY_DETECTED:.0%} of the "
             "samples: genes that are off almost everywhere lie together in gene space (the "
             "model predicts about 0 for all of them), so such pairs say little. Every close "
-            'pair: <a href="tables/close_pairs.csv">tables/close_pairs.csv</a>.</p>',
+            'pair: <a href="tables/close_pairs.csv">tables/close_pairs.csv</a> (<i>distance</i>: '
+            "cosine, in the gene space; <i>correlation</i>: Pearson, over the samples; "
+            "<i>shares_go</i>, <i>coexp_edge</i>: the two tests; <i>both_annotated</i>: both "
+            "genes have a biological-process term of the sizes above, without which a pair "
+            "cannot share one; <i>min_detection</i>: the lower of the two genes' shares of the "
+            f"{es.n_samples:,} samples with a value above 0).</p>",
             _novel_breakdown(novel, RARELY_DETECTED),
             _paper_types_text(novel),
             _html_table(summary.head(shown_types).reset_index(), index=False),

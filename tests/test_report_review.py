@@ -552,6 +552,8 @@ def test_report_says_what_its_numbers_can_tell(report):
     )
     assert said, text
     counts = [int(g.replace(",", "")) for g in said.groups()]
+    # the file's columns are said on the page (both_annotated was nowhere defined)
+    assert "both_annotated: both genes have a biological-process term" in text
     assert counts[0] == len(novel) == sum(counts[1:])
     assert counts[1] == int((~novel["both_annotated"]).sum())
     # the second list of novel pairs only when it differs from the first
