@@ -553,7 +553,8 @@ class _FakeKaleido:
     open_fails = False
     hang = False
 
-    def __init__(self, n=1, timeout=None):
+    def __init__(self, n=1, timeout=None, **options):
+        assert options.get("mathjax") is False  # nothing fetched from a CDN
         self.closed = False
         _FakeKaleido.browsers.append(self)
 
