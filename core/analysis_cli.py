@@ -1946,10 +1946,13 @@ def _section_markers(
         # the paper's claim, read against these numbers (the page was silent on it)
         smoother = int((per_gene["fe"] > per_gene["tsne"]).sum())
         fe_mean, tsne_mean = float(per_gene["fe"].mean()), float(per_gene["tsne"].mean())
+        diff = (per_gene["fe"] - per_gene["tsne"]).dropna()
+        spread = f", per gene sd {float(diff.std(ddof=1)):.3f}" if len(diff) > 1 else ""
         parts.append(
             "<p>The paper reports gene expression organised over FE's map and not over "
             f"t-SNE's. Here FE's map is the smoother for {smoother:,} of the {len(per_gene):,} "
-            f"genes (mean {fe_mean:.3f} against t-SNE's {tsne_mean:.3f}): "
+            f"genes (mean {fe_mean:.3f} against t-SNE's {tsne_mean:.3f}: a difference of "
+            f"{fe_mean - tsne_mean:+.3f}{spread}): "
             + (
                 "in line with that claim.</p>"
                 if fe_mean > tsne_mean and smoother > len(per_gene) / 2

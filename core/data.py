@@ -2615,7 +2615,10 @@ def _non_numeric_error(
     if overflow:  # (1e400: a number, beyond what any float holds, said as "non-numeric")
         hint = " (a number too large for any float: a value on another scale?)"
     elif _DECIMAL_COMMA_RE.match(bad[1]):
-        hint = " (a decimal comma? write numbers with a '.' decimal point)"
+        hint = (
+            " (a decimal comma, or a thousands separator? write numbers with a '.' decimal "
+            "point and no separator)"
+        )
     elif pd.to_numeric(series, errors="coerce").isna().all():
         where = f"right after the id column {id_col!r}" if id_col else "first"
         hint = (

@@ -618,10 +618,15 @@ def test_figure3_reads_the_papers_claim_against_its_numbers(real_models, tmp_pat
     text = html_module.unescape(re.sub(r"<[^>]+>", "", (out / "index.html").read_text()))
     said = re.search(
         r"Here FE's map is the smoother for (\d+) of the 40 genes \(mean ([\d.]+) against "
-        r"t-SNE's ([\d.]+)\): (in line with that claim|the claim is not reproduced)",
+        r"t-SNE's ([\d.]+): a difference of ([+-][\d.]+), per gene sd ([\d.]+)\): "
+        r"(in line with that claim|the claim is not reproduced)",
         text,
     )
     assert said, text[text.find("The paper reports gene") :][:300]
     smoother, fe, tsne = int(said.group(1)), float(said.group(2)), float(said.group(3))
-    in_line = said.group(4) == "in line with that claim"
+    # the size of the difference, and its spread over the genes, beside the verdict
+    assert float(said.group(4)) == pytest.approx(fe - tsne, abs=0.0015)
+    assert float(said.group(5)) > 0
+    said = re.search(r"(in line with that claim|the claim is not reproduced)", said.group(0))
+    in_line = said.group(1) == "in line with that claim"
     assert in_line == (fe > tsne and smoother > 20)
