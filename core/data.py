@@ -1042,11 +1042,12 @@ def _numbers_kept_as_text(frame: pd.DataFrame) -> pd.DataFrame:
 def _refuse_dates_among_values(path: Path, frame: pd.DataFrame, body: Sequence[str]) -> None:
     """Dates or durations among the value columns were read as numbers (nanoseconds: "values up
     to 1.578e+12 ... look like counts"); they are annotations, to be put before the values."""
+    dtypes = frame.dtypes  # (once: a column at a time costs seconds on 56,000 genes)
     dated = [
         c
         for c in body
-        if pd.api.types.is_datetime64_any_dtype(frame[c])
-        or pd.api.types.is_timedelta64_dtype(frame[c])
+        if pd.api.types.is_datetime64_any_dtype(dtypes[c])
+        or pd.api.types.is_timedelta64_dtype(dtypes[c])
     ]
     if dated:
         raise DataError(
