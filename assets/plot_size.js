@@ -88,8 +88,14 @@
         var zoom = view(full);
         var now = stored();
         if (now && Math.abs(now.width - width) <= TOLERANCE &&
-                Math.abs(now.height - height) <= TOLERANCE && sameView(now, zoom)) {
-            return;
+                Math.abs(now.height - height) <= TOLERANCE) {
+            // the same size: a zoom or a reset keeps the size stored, so the labels of the
+            // whole map come back spaced as before, not for a plot a pixel or two apart
+            if (sameView(now, zoom)) {
+                return;
+            }
+            width = now.width;
+            height = now.height;
         }
         sent = {width: width, height: height};
         if (zoom) {
