@@ -65,14 +65,21 @@ class JobStore:
         return self.directory / (hashlib.sha256(key.encode()).hexdigest() + _SUFFIX)
 
     def _read(self, path: Path) -> tuple[float | None, Any] | None:
+        """The entry at ``path``, or None when there is none. A damaged one (a disk error, an
+        entry of another version of the app) is removed, with a warning, and read as missing:
+        Dash then ends the job's polling with no update (the page's progress stops and the
+        user can ask again) rather than failing every poll with a server error."""
         try:
             data = path.read_bytes()
         except FileNotFoundError:
             return None
         try:
             expires, value = pickle.loads(data)  # noqa: S301 - written by this app's own jobs
-        except Exception as exc:
-            raise RuntimeError(f"the background job entry {path} cannot be read: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001 - whatever unpickling a damaged file raises
+            log.warning("job store: the entry %s cannot be read (%s); removed", path, exc)
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return None
         return expires, value
 
     def _write(self, path: Path, expires: float | None, value: Any) -> None:
@@ -156,7 +163,7 @@ class JobStore:
                             path.unlink()
             except FileNotFoundError:  # removed by another process meanwhile
                 continue
-            except (OSError, RuntimeError) as exc:
+            except OSError as exc:
                 log.warning("job store: %s left in place: %s", path, exc)
 
 

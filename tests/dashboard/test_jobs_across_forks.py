@@ -13,6 +13,7 @@ result went to a file no other process ever read: the page waited on the job for
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import threading
 import time
@@ -184,6 +185,28 @@ def test_the_job_store_answers_as_dash_asks(tmp_path):
     os.utime(stale, (time.time() - 7200, time.time() - 7200))
     JobStore(tmp_path / "jobs")
     assert not stale.exists() and store.get("in") == 2
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05\x95"])
+def test_a_damaged_entry_reads_as_missing_and_is_removed(tmp_path, caplog, damage):
+    """A damaged entry raised from every read: each poll of its job's page was a server error
+    (HTTP 500). It is now read as missing (Dash ends the polling with no update), said in the
+    log, and removed; the other entries are kept."""
+    from dashboard.jobs_store import JobStore
+
+    store = JobStore(tmp_path / "jobs")
+    store.set("good", 1)
+    store.set("bad", 2)
+    store._path("bad").write_bytes(damage)
+    with caplog.at_level(logging.WARNING, logger="dashboard.jobs_store"):
+        assert store.get("bad") is None and store.get("bad", "x") == "x"
+    assert "cannot be read" in caplog.text
+    assert not store._path("bad").exists() and store.get("good") == 1
+    assert not store.touch("bad")
+    # a store opened on the folder (another process) passes over one as well
+    (tmp_path / "jobs" / ("0" * 64 + ".job")).write_bytes(damage)
+    JobStore(tmp_path / "jobs")
+    assert not (tmp_path / "jobs" / ("0" * 64 + ".job")).exists() and store.get("good") == 1
 
 
 def test_a_job_stopped_after_it_ended_gives_no_result(tmp_path):
