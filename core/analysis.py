@@ -1545,6 +1545,21 @@ def _standardized_genes(values: np.ndarray, chunk: int = 512) -> np.ndarray:
     return z
 
 
+def _warn_constant_genes(z: np.ndarray) -> None:
+    """Say when standardised genes ``z`` (rows) hold genes without variance: they correlate 0
+    with every gene, so their most correlated genes are arbitrary (the first ones reached)."""
+    constant = np.flatnonzero(~z.any(axis=1))
+    if constant.size:
+        log.warning(
+            "%d of %d genes have no variance over the samples (columns %s): they correlate 0 "
+            "with every gene, so their correlation neighbours are arbitrary; leave them out "
+            "first (es.subset(genes=np.nanstd(es.values, axis=0) > 0))",
+            constant.size,
+            z.shape[0],
+            first_names(constant),
+        )
+
+
 def _keep_top(
     best_r: np.ndarray, best_j: np.ndarray, cand_r: np.ndarray, cand_j: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -1709,6 +1724,7 @@ def correlation_references(
     n_genes = arr.shape[1]
     _check_k(k, n_genes)  # before the standardised copy is made
     z = _standardized_genes(arr)
+    _warn_constant_genes(z)
     n_edges = _n_edges(n_genes, top_fraction)
     idx, r, edge_i, edge_j = _correlation_pass(z, k, n_edges, block_genes)
     return idx, 1.0 - r, _edge_matrix(edge_i, edge_j, n_genes)
@@ -1719,8 +1735,10 @@ def correlation_neighbors(values: np.ndarray, k: int = 5) -> tuple[np.ndarray, n
 
     Computes each unordered pair's correlation once; :func:`correlation_references` gives the
     co-expression edges from the same pass. A gene without variance correlates 0 with every
-    gene, so its neighbours are arbitrary (the first ones reached): leave such genes out first
-    (``ExpressionSet.drop_zero_genes``, as ``python -m core train`` does).
+    gene, so its neighbours are arbitrary (the first ones reached), and a warning is logged
+    naming them: leave such genes out first
+    (``es.subset(genes=np.nanstd(es.values, axis=0) > 0)``; ``python -m core train`` leaves
+    out the genes without a non-zero value).
 
     Parameters
     ----------
@@ -1733,7 +1751,9 @@ def correlation_neighbors(values: np.ndarray, k: int = 5) -> tuple[np.ndarray, n
     """
     arr = _as_matrix(values)
     _check_k(k, arr.shape[1])
-    idx, r, _, _ = _correlation_pass(_standardized_genes(arr), k, 0)
+    z = _standardized_genes(arr)
+    _warn_constant_genes(z)
+    idx, r, _, _ = _correlation_pass(z, k, 0)
     return idx, 1.0 - r
 
 

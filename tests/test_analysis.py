@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 
@@ -360,6 +361,23 @@ def test_correlation_references_in_one_pass_match_brute_force(sepira):
         analysis.correlation_references(values, top_fraction=0.0)
     with pytest.raises(CoreError, match="k=0"):
         analysis.correlation_references(values, k=0)
+
+
+def test_genes_without_variance_are_named_by_the_correlation_references(sepira, caplog):
+    """A gene without variance correlates 0 with every gene: its "most correlated" genes were
+    the first ones reached, without a word. The references now name such genes."""
+    values = sepira.values[:, :40].astype(np.float64)
+    with caplog.at_level(logging.WARNING, logger="core.analysis"):
+        analysis.correlation_neighbors(values, k=5)
+        analysis.correlation_references(values, k=5)
+    assert "no variance" not in caplog.text
+    values[:, 7] = 2.5  # constant, not zero
+    values[:, 30] = np.nan  # nothing measured
+    for compute in (analysis.correlation_neighbors, analysis.correlation_references):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="core.analysis"):
+            compute(values, k=5)
+        assert "2 of 40 genes have no variance over the samples (columns 7, 30)" in caplog.text
 
 
 def test_report_caches_both_correlation_references(sepira, tmp_path, monkeypatch):
