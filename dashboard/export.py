@@ -594,7 +594,6 @@ def csv_download(
     which: str,
     neighbors: list[dict] | None,
     selection: dict[str, Any] | None,
-    selection_genes: list[dict] | None,
     focus: str | None,
     enrichment: list[dict] | None = None,
     k: Any = None,
@@ -870,20 +869,17 @@ def register_callbacks(app: Any) -> None:
         Input(ids.EXPORT_ENRICHMENT_CSV, "n_clicks"),
         State(ids.GENE_NEIGHBORS, "data"),
         State(ids.SELECTION, "data"),
-        State(ids.SELECTION_GENES, "data"),
         State(ids.FOCUS_GENE, "data"),
         State(ids.GENE_ENRICHMENT, "data"),
         State(ids.NEIGHBORS_K, "value"),
         prevent_initial_call=True,
     )
-    def export_csv(_a, _b, _c, _d, neighbors, selection, selection_genes, focus, enrichment, k):
+    def export_csv(_a, _b, _c, _d, neighbors, selection, focus, enrichment, k):
         if not ctx.triggered or not ctx.triggered[0].get("value"):
             return no_update, None
         which = ctx.triggered_id
         try:
-            return csv_download(
-                context, which, neighbors, selection, selection_genes, focus, enrichment, k
-            ), None
+            return csv_download(context, which, neighbors, selection, focus, enrichment, k), None
         except CoreError as exc:
             return no_update, html.Div(str(exc), className="alert alert-error")
 

@@ -430,7 +430,7 @@ def test_gene_map_coloured_by_go_term(context):
 
 def test_csv_downloads(context):
     rows = list(range(20))
-    out = export.csv_download(context, ids.EXPORT_SELECTION_CSV, None, {"rows": rows}, None, None)
+    out = export.csv_download(context, ids.EXPORT_SELECTION_CSV, None, {"rows": rows}, None)
     assert out["filename"] == "selection.csv"
     assert out["content"].count("\n") == 21
     # the file says what it was drawn from, as the neighbour files do
@@ -445,15 +445,13 @@ def test_csv_downloads(context):
     # the map the samples were selected on, not the gene vectors of a neighbour table
     assert "2-D sample map" in table["model"][0] and "gene vectors" not in table["model"][0]
     rows = [int(r) for r in np.flatnonzero(context.samples["tissue"].to_numpy() == "Liver")]
-    out = export.csv_download(
-        context, ids.EXPORT_SELECTION_GENES_CSV, None, {"rows": rows}, None, None
-    )
+    out = export.csv_download(context, ids.EXPORT_SELECTION_GENES_CSV, None, {"rows": rows}, None)
     table = pd.read_csv(io.StringIO(out["content"]))
     assert list(table.columns[:3]) == ["dataset", "model", "n_selected"] and len(table) > 0
     with pytest.raises(Exception, match="empty"):
-        export.csv_download(context, ids.EXPORT_SELECTION_GENES_CSV, None, {"rows": []}, None, None)
+        export.csv_download(context, ids.EXPORT_SELECTION_GENES_CSV, None, {"rows": []}, None)
     with pytest.raises(Exception, match="no neighbour table"):
-        export.csv_download(context, ids.EXPORT_NEIGHBORS_CSV, [], None, None, None)
+        export.csv_download(context, ids.EXPORT_NEIGHBORS_CSV, [], None, None)
 
 
 def test_exports_fetch_nothing_and_leave_the_environment_alone(tmp_path, monkeypatch):
@@ -902,7 +900,7 @@ def test_neighbours_csv_holds_every_go_term(context):
 
     rows, _, _ = neighbor_tables(context, "HNF4A", 15)
     assert any("(+" in r["go_terms"] for r in rows)
-    out = export.csv_download(context, ids.EXPORT_NEIGHBORS_CSV, rows, None, None, "HNF4A")
+    out = export.csv_download(context, ids.EXPORT_NEIGHBORS_CSV, rows, None, "HNF4A")
     table = pd.read_csv(io.StringIO(out["content"])).fillna("")
     assert out["filename"] == "neighbors_HNF4A_k15.csv"
     assert list(table["symbol"]) == [r["symbol"] for r in rows]
@@ -923,9 +921,7 @@ def test_enrichment_table_is_saved_as_csv_with_its_query(context):
 
     rows, enriched, _ = neighbor_tables(context, "HNF4A", 15)
     assert enriched
-    out = export.csv_download(
-        context, ids.EXPORT_ENRICHMENT_CSV, rows, None, None, "HNF4A", enriched
-    )
+    out = export.csv_download(context, ids.EXPORT_ENRICHMENT_CSV, rows, None, "HNF4A", enriched)
     table = pd.read_csv(io.StringIO(out["content"]))
     assert out["filename"] == "go_enrichment_HNF4A_k15.csv"
     assert list(table["go_id"]) == [r["go_id"] for r in enriched]
@@ -953,21 +949,19 @@ def test_tables_saved_for_the_number_of_neighbours_in_the_box(context):
     import pandas as pd
 
     rows, enriched, _ = neighbor_tables(context, "HNF4A", 20)  # the table the page sent
-    out = export.csv_download(
-        context, ids.EXPORT_NEIGHBORS_CSV, rows, None, None, "HNF4A", enriched, 5
-    )
+    out = export.csv_download(context, ids.EXPORT_NEIGHBORS_CSV, rows, None, "HNF4A", enriched, 5)
     table = pd.read_csv(io.StringIO(out["content"]))
     five, five_terms, _ = neighbor_tables(context, "HNF4A", 5)
     assert len(table) == 5 and set(table["k"]) == {5} and out["filename"].endswith("_k5.csv")
     assert list(table["symbol"]) == [r["symbol"] for r in five]
     if five_terms:
         out = export.csv_download(
-            context, ids.EXPORT_ENRICHMENT_CSV, rows, None, None, "HNF4A", enriched, 5
+            context, ids.EXPORT_ENRICHMENT_CSV, rows, None, "HNF4A", enriched, 5
         )
         terms = pd.read_csv(io.StringIO(out["content"]))
         assert set(terms["k"]) == {5} and list(terms["go_id"]) == [r["go_id"] for r in five_terms]
     with pytest.raises(DataError, match="no GO process is enriched"):
-        export.csv_download(context, ids.EXPORT_ENRICHMENT_CSV, rows, None, None, "HNF4A", [])
+        export.csv_download(context, ids.EXPORT_ENRICHMENT_CSV, rows, None, "HNF4A", [])
 
 
 def test_exported_gene_map_labels_are_spaced_for_the_file(context, monkeypatch):

@@ -17,7 +17,7 @@ def test_neighbours_csv_names_its_query_model_k_and_distance(context):
     it answers. Each row now carries the query (symbol and id), the dataset, the model, k and
     the distance used; pandas reads it without options."""
     rows, _, _ = neighbor_tables(context, "HNF4A", 12)
-    out = export.csv_download(context, ids.EXPORT_NEIGHBORS_CSV, rows, None, None, "HNF4A")
+    out = export.csv_download(context, ids.EXPORT_NEIGHBORS_CSV, rows, None, "HNF4A")
     table = pd.read_csv(io.StringIO(out["content"]))
     assert list(table.columns[:6]) == ["query", "query_gene_id", "dataset", "model", "k", "metric"]
     j = context.gene_index("HNF4A")
@@ -38,7 +38,7 @@ def test_neighbours_csv_names_its_query_model_k_and_distance(context):
 def test_neighbours_csv_of_simulated_data_says_so_first(context, monkeypatch):
     rows, _, _ = neighbor_tables(context, "HNF4A", 5)
     monkeypatch.setattr(context, "simulated", True)
-    out = export.csv_download(context, ids.EXPORT_NEIGHBORS_CSV, rows, None, None, "HNF4A")
+    out = export.csv_download(context, ids.EXPORT_NEIGHBORS_CSV, rows, None, "HNF4A")
     table = pd.read_csv(io.StringIO(out["content"]))
     assert list(table.columns[:2]) == ["data", "query"]
     assert set(table["data"]) == {"SIMULATED"}

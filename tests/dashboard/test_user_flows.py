@@ -189,9 +189,7 @@ def test_simulated_data_is_labelled_in_figures_and_files(context, monkeypatch):
         fig, _ = sample_map.build_sample_figure(context, "ann:tissue")
         gfig, _ = build_gene_figure(context, "type", "GATA4", 10, None)
         out = export.export_figure(context, "sample-map", "svg", "screen", {"color": "obs:GATA4"})
-        csv = export.csv_download(
-            context, ids.EXPORT_SELECTION_CSV, None, {"rows": [0]}, None, None
-        )
+        csv = export.csv_download(context, ids.EXPORT_SELECTION_CSV, None, {"rows": [0]}, None)
         placed, _ = placement.placed_csv([{"sample_id": "s1", "x": 0.0, "y": 0.0}], context)
         files = [out["filename"], csv["filename"], placed["filename"]]
         # the placed samples name the dataset and model of the map, as the other tables do
