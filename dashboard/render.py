@@ -49,13 +49,19 @@ def browser_path() -> str | None:
     return None
 
 
-def _check(fmt: str) -> str:
+def _prepare(
+    fig: Any, fmt: str, width: int, height: int, scale: float
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The browser's path, the figure's dict and kaleido's options for one export (a format
+    that is not known, or no browser, is an error)."""
     if fmt not in FORMATS:
         raise DataError(f"unknown export format {fmt!r} (svg, pdf or png)")
     path = browser_path()
     if path is None:
         raise CoreError("no Chromium found for the export: install chromium or set BROWSER_PATH")
-    return path
+    spec = fig.to_plotly_json() if hasattr(fig, "to_plotly_json") else dict(fig)
+    opts = {"format": fmt, "width": int(width), "height": int(height), "scale": float(scale)}
+    return path, spec, opts
 
 
 def render_image(fig: Any, fmt: str, width: int, height: int, scale: float) -> bytes:
@@ -68,11 +74,9 @@ def render_image(fig: Any, fmt: str, width: int, height: int, scale: float) -> b
     CoreError
         Unknown format, or no browser / kaleido failure (message says which).
     """
-    path = _check(fmt)
+    path, spec, opts = _prepare(fig, fmt, width, height, scale)
     import kaleido
 
-    spec = fig.to_plotly_json() if hasattr(fig, "to_plotly_json") else dict(fig)
-    opts = {"format": fmt, "width": int(width), "height": int(height), "scale": float(scale)}
     t0 = time.perf_counter()
     try:
         data = kaleido.calc_fig_sync(spec, opts=opts, kopts=kaleido_options(path))
@@ -165,9 +169,7 @@ class ImageRenderer:
         CoreError
             No browser, or kaleido failed or ran past ``timeout`` (the message says which).
         """
-        path = _check(fmt)
-        spec = fig.to_plotly_json() if hasattr(fig, "to_plotly_json") else dict(fig)
-        opts = {"format": fmt, "width": int(width), "height": int(height), "scale": float(scale)}
+        path, spec, opts = _prepare(fig, fmt, width, height, scale)
         with self._lock:
             if self._browser is None:
                 self._start(path)
