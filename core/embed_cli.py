@@ -26,6 +26,7 @@ import pandas as pd
 
 from core.cli import StepProgress, axis_names, check_out_location
 from core.data import (
+    _ENSEMBL_RE,
     _strip_version,
     default_label_column,
     is_simulated,
@@ -394,13 +395,42 @@ def run_embed(args: argparse.Namespace) -> int:
         truth = read_labels(es.samples[own], None)
         known = pd.notna(truth) & ~blank
         if known.any():
-            agree = float(np.mean(table[f"majority_{label}"].to_numpy()[known] == truth[known]))
             print(
-                f"majority {label} of the {VOTE_K} nearest training samples = the samples' own "
-                f"{own}: {agree:.3f} ({int(known.sum()):,} labelled samples)",
+                _agreement_line(table[f"majority_{label}"], truth, known, labels, label, own),
                 file=sys.stderr,
             )
     return 0
+
+
+def _agreement_line(
+    majority: pd.Series,
+    truth: np.ndarray,
+    known: np.ndarray,
+    labels: np.ndarray | None,
+    label: str,
+    own: str,
+) -> str:
+    """How often the majority label of the nearest training samples is the new samples' own.
+    Samples of a class that no training sample has (GTEx Brain, left out of training by
+    default) cannot be named right by any place: counted apart, and named, so that the share
+    is not read as a bad placement."""
+    trained = {str(t) for t in (labels if labels is not None else []) if t != UNLABELLED}
+    absent = known & ~np.isin(truth.astype(str), list(trained))
+    scored = known & ~absent
+    head = f"majority {label} of the {VOTE_K} nearest training samples = the samples' own {own}: "
+    if not absent.any():
+        agree = float(np.mean(majority.to_numpy()[scored] == truth[scored]))
+        return head + f"{agree:.3f} ({int(scored.sum()):,} labelled samples)"
+    classes = sorted({str(t) for t in truth[absent]})
+    shown = ", ".join(classes[:5]) + (", ..." if len(classes) > 5 else "")
+    lacking = (
+        f"{int(absent.sum()):,} of the {int(known.sum()):,} labelled samples are of {own} "
+        f"{shown}, which no training sample has: no place on the map can name it"
+    )
+    if not scored.any():
+        return head + f"not measured: {lacking}"
+    agree = float(np.mean(majority.to_numpy()[scored] == truth[scored]))
+    return head + f"{agree:.3f} ({int(scored.sum()):,} labelled samples; {lacking})"
 
 
 def read_labels(column: pd.Series, blank: Any) -> np.ndarray:
@@ -423,7 +453,11 @@ def _gene_report(model: Any, es: Any, path: str) -> str:
     n_found = len({int(r) for r in rows if r >= 0})
     text = f"genes: {n_found} of the model's {n_model} genes are in {path}"
     if n_found < n_model:
-        text += f" (the other {n_model - n_found} are left out of the fit)"
+        absent = np.setdiff1d(np.arange(n_model), rows[rows >= 0])
+        text += (
+            f" (the other {n_model - n_found} are left out of the fit: "
+            f"{_first_names(model.gene_symbols_, absent)})"
+        )
     ignored = np.flatnonzero(rows < 0)
     if len(ignored) and n_found:
         names = np.asarray(es.gene_symbols).astype(str)[ignored]
@@ -462,7 +496,8 @@ def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         quiet.setLevel(logging.WARNING)  # its "k of n model genes present" is said above
 
     def said_above(record: logging.LogRecord) -> bool:  # (shared names, few genes: once, not
-        return getattr(record, "notice", None) not in ("shared_names", "few_genes")  # by chunk)
+        notice = getattr(record, "notice", None)  # by chunk; the fit error with its remedy)
+        return notice not in ("shared_names", "few_genes", "fit_error")
 
     quiet.addFilter(said_above)
     try:
@@ -503,6 +538,15 @@ def _gene_rows(model: Any, queries: list[str]) -> tuple[list[int], list[str]]:
         exact.setdefault(str(s), []).append(i)
         symbols.setdefault(str(s).upper(), []).append(i)
     rows, found, unknown = [], [], []
+    # a model of symbols alone (no Ensembl id among its genes) asked by Ensembl id; in a model
+    # of Ensembl ids an id it lacks is not one of its genes, whatever that id's symbol
+    by_id = (
+        {}
+        if any(_ENSEMBL_RE.match(str(g).upper()) for g in model.gene_ids_)
+        else _symbols_of_ensembl_ids(
+            [q for q in queries if q.strip() not in exact_ids and q.strip().upper() not in symbols]
+        )
+    )
     for q in queries:
         key = q.strip().upper()
         if q.strip() in exact_ids:
@@ -510,6 +554,16 @@ def _gene_rows(model: Any, queries: list[str]) -> tuple[list[int], list[str]]:
         else:
             shared = exact.get(q.strip()) or symbols.get(key, [])
             i = shared[0] if shared else ids.get(_strip_version(key))
+        if i is None and q.strip() in by_id:
+            # a model of symbols asked by Ensembl id: the id's symbol in the bundled gene table
+            shared = exact.get(by_id[q.strip()]) or symbols.get(by_id[q.strip()].upper(), [])
+            i = shared[0] if shared else None
+            if i is not None:
+                print(
+                    f"{q.strip()} is {by_id[q.strip()]} in the GO snapshot's gene table (the "
+                    "model names its genes by symbol)",
+                    file=sys.stderr,
+                )
         if i is None:
             unknown.append(q)
             continue
@@ -555,6 +609,30 @@ def _gene_rows(model: Any, queries: list[str]) -> tuple[list[int], list[str]]:
         # the neighbours of the others
         print(f"warning: left out, {what}: {listed}", file=sys.stderr)
     return rows, found
+
+
+def _symbols_of_ensembl_ids(queries: list[str]) -> dict[str, str]:
+    """The symbol of each Ensembl gene id among ``queries`` (version ignored) in the bundled GO
+    snapshot's gene table, for a model whose genes are named by symbol alone; {} when none is
+    an Ensembl id, or the table is not there."""
+    wanted = [q.strip() for q in queries if _ENSEMBL_RE.match(q.strip().upper())]
+    if not wanted:
+        return {}
+    from core.annotations import GeneOntology
+
+    quiet = logging.getLogger("core.annotations")  # its "n of m ids unmatched": said below
+    level = quiet.level
+    if not log.isEnabledFor(logging.DEBUG):
+        quiet.setLevel(logging.WARNING)
+    try:
+        table = GeneOntology.load().map_genes([q.upper() for q in wanted])
+    except (CoreError, OSError) as exc:
+        log.debug("Ensembl ids not looked up in the GO snapshot: %s", exc)
+        return {}
+    finally:
+        quiet.setLevel(level)
+    hit = table["matched"].to_numpy(dtype=bool) & (table["symbol"].astype(str) != "").to_numpy()
+    return {q: str(s) for q, s, h in zip(wanted, table["symbol"], hit, strict=True) if h}
 
 
 #: Unknown gene names listed (and looked up for a near spelling) in ``neighbours``' messages.

@@ -997,6 +997,8 @@ class FactorizedEmbeddings:
         refine the fit alone.
         On GTEx (600 held-out samples, 59 genes) the held-out samples' nearest training sample on
         the map is of their tissue for 0.94 of them (0.84 with the grid search alone).
+        Samples that fit the model far worse than its training samples (values in other units)
+        are placed all the same, with a logged warning (:meth:`fit_error_warning`).
 
         Parameters
         ----------
@@ -1070,6 +1072,11 @@ class FactorizedEmbeddings:
             coords, err = self._place_by_neighbours(net, scaled, reference, device)
         else:
             coords, err = _place_samples(net, scaled, self.transform_config, device)
+        # values in other units (counts against a log-scale model) are placed all the same:
+        # said here too, as from Python nothing else says it (embed adds the remedy)
+        warning = self.fit_error_warning(err)
+        if warning:
+            log.warning("transform: %s", warning, extra={"notice": "fit_error"})
         return (coords, err) if return_error else coords
 
     def _place_by_neighbours(

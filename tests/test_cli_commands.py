@@ -315,6 +315,8 @@ def test_embed_says_which_genes_it_uses(tiny_model, held_out, tmp_path, capsys):
     assert code == 0, err
     n_model = len(FactorizedEmbeddings.load(tiny_model).gene_ids_)
     assert f"genes: {n_model - 5} of the model's {n_model} genes are in {path}" in err
+    # the model genes the file lacks are named, not only counted
+    assert f"(the other 5 are left out of the fit: {', '.join(genes[:5])})" in err, err
     assert "2 of its genes are not in the model and are ignored (NOT_A_GENE, ALSO_NOT)" in err
     placed = pd.read_csv(out)
     assert placed["genes_used"].tolist() == [n_model - 8] + [n_model - 5] * 19
@@ -379,7 +381,8 @@ def test_embed_sample_without_values(tiny_model, held_out, tmp_path, capsys):
     assert code == 0, err
     assert f"1 sample(s) have no value for any model gene ({table['sample'].iloc[3]})" in err
     assert "19 samples placed on the map" in err and "(1 not placed)" in err
-    assert "(19 labelled samples)" in err  # the agreement counts the placed ones
+    # the agreement counts the placed ones (here of a tissue the tiny model was not trained on)
+    assert "19 of the 19 labelled samples are of tissue Blood Vessel, which no training" in err
     placed = pd.read_csv(tmp_path / "p.csv")
     assert len(placed) == 20 and placed["sample_id"].tolist() == table["sample"].tolist()
     empty = placed.iloc[3]
@@ -460,6 +463,36 @@ def test_embed_reads_labels_as_evaluate_does(tiny_model, held_out, tmp_path, cap
         assert set(placed[column]) <= set(tissue), set(placed[column]) - set(tissue)
     assert placed["majority_tissue"].tolist() == majority.tolist()
     assert "own tissue: 1.000 (20 labelled samples)" in err
+
+
+def test_embed_agreement_counts_apart_the_tissues_the_map_lacks(
+    sepira_file, tiny_model, tmp_path, capsys
+):
+    """New samples of a tissue that no training sample has (GTEx Brain, left out of training
+    by default) counted as misplaced: on GTEx, 20 Heart samples all placed among Heart and 40
+    Brain samples read as an agreement of 0.333."""
+    table = pd.read_csv(sepira_file).iloc[40:80, :32]  # a trained tissue, then an untrained one
+    trained, untrained = table["tissue"].iloc[0], table["tissue"].iloc[-1]
+    assert trained in set(FactorizedEmbeddings.load(tiny_model).samples_["tissue"])
+    assert untrained not in set(FactorizedEmbeddings.load(tiny_model).samples_["tissue"])
+    path = tmp_path / "mixed.csv"
+    table.to_csv(path, index=False)
+    args = ["embed", "--model", tiny_model, "--matrix", path, "--out", tmp_path / "p.csv"]
+    code, _, err = _run(args, capsys)
+    assert code == 0, err
+    placed = pd.read_csv(tmp_path / "p.csv")
+    agree = (placed["majority_tissue"].to_numpy()[:20] == trained).mean()
+    assert (
+        f"own tissue: {agree:.3f} (20 labelled samples; 20 of the 40 labelled samples are of "
+        f"tissue {untrained}, which no training sample has: no place on the map can name it)"
+    ) in err, err
+    # none of a trained tissue: no share to give
+    table.iloc[20:].to_csv(path, index=False)
+    code, _, err = _run([*args[:-1], tmp_path / "q.csv"], capsys)
+    assert code == 0, err
+    assert (
+        f"own tissue: not measured: 20 of the 20 labelled samples are of tissue {untrained}," in err
+    )
 
 
 def test_embed_sample_of_zeros_is_said_to_mean_nothing(tiny_model, held_out, tmp_path, capsys):
@@ -612,6 +645,22 @@ def test_a_case_twin_finds_its_own_neighbours(sepira_file, tmp_path, capsys):
     settings = ModelSettings(gene_dim=3, standin=True)
     ctx = AppContext(load_table(path), DashboardConfig(cache_dir=tmp_path / "c", settings=settings))
     assert [ctx.gene_ids[ctx.gene_index(g)] for g in ("TP53", "Tp53")] == ["TP53", "Tp53"]
+
+
+def test_neighbours_of_an_ensembl_id_in_a_model_of_symbols(tiny_model, capsys, tmp_path):
+    """A model of a table named by symbols (the 26-tissue set) refused ``--genes
+    ENSG00000121075`` (TBX4) as an unknown gene, where a model named by Ensembl ids takes its
+    symbols from the GO snapshot's gene table and finds ``--genes TBX4``."""
+    out = tmp_path / "nb.tsv"
+    args = ["neighbours", "--model", tiny_model, "--k", "3", "--out", out]
+    code, _, err = _run([*args, "--genes", "ENSG00000121075.7"], capsys)
+    assert code == 0, err
+    assert "ENSG00000121075.7 is TBX4 in the GO snapshot's gene table" in err
+    assert (pd.read_csv(out, sep="\t")["gene"] == "TBX4").all()
+    # an id that the gene table does not know stays unknown, said once, without a log line
+    code, _, err = _run([*args, "--force", "--genes", "ENSG00000000001"], capsys)
+    assert code == 2 and "unknown gene(s) ENSG00000000001" in err, err
+    assert "unmatched" not in err
 
 
 def test_neighbours_name_the_gene_as_the_model_does(tiny_model, capsys, tmp_path):

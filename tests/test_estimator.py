@@ -1068,6 +1068,22 @@ def test_samples_placed_from_few_genes_are_named(caplog):
     assert not [r for r in caplog.records if getattr(r, "notice", None) == "few_genes"]
 
 
+def test_transform_warns_of_values_in_other_units(caplog):
+    """Counts placed on a map of log values: from Python, ``transform`` gave coordinates and
+    said nothing (only ``embed`` compared the fit error with training's), so the README's
+    ``fe.transform(new_es)`` without the training transform went unnoticed."""
+    es = _small(genes=12)
+    fe = FactorizedEmbeddings(epochs=2, gene_dim=4, hidden=(8,)).fit(es)
+    with caplog.at_level(logging.WARNING, logger="core.estimator"):
+        fe.transform(es)
+    assert not [r for r in caplog.records if getattr(r, "notice", None) == "fit_error"]
+    counts = ExpressionSet.from_array((10 ** np.asarray(es.values) - 1) * 50)
+    with caplog.at_level(logging.WARNING, logger="core.estimator"):
+        fe.transform(counts)
+    notes = [r for r in caplog.records if getattr(r, "notice", None) == "fit_error"]
+    assert len(notes) == 1 and "far worse than its training samples" in notes[0].getMessage()
+
+
 def test_scikit_learn_clones_and_sets_the_settings():
     """``sklearn.base.clone`` failed (get_params() took no ``deep``); ``set_params`` did not
     exist."""
