@@ -650,7 +650,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         raise CoreError(f"cannot write {out}: {exc}") from None
     print(analysis.table_to_markdown(table), file=sys.stderr)
     a = table.attrs
-    note = few_labels_note(a)
+    note = few_labels_note(a, result["protocol"]["chance_accuracy"])
     if note:
         print(f"warning: {note}", file=sys.stderr)
     if _has_comparison(table):
@@ -1695,7 +1695,7 @@ def _section_table1(
             if neighbour_weight
             else ""
         )
-        + _note_html(few_labels_note(a))
+        + _note_html(few_labels_note(a, chance))
         + _note_html(_one_sample_classes_note(a, list(table.index)))
         + _html_table(_index_as_column(fmt, "classifier"), index=False)
         + '<p class="hint">In files: <a href="tables/table1.csv">tables/table1.csv</a> (each '
@@ -1774,24 +1774,35 @@ def _note_html(text: str) -> str:
     return f'<p class="note"><b>Note.</b> {html.escape(text)}</p>' if text else ""
 
 
-def few_labels_note(protocol: Mapping[str, Any]) -> str:
+def few_labels_note(protocol: Mapping[str, Any], chance: float | None = None) -> str:
     """A warning when a split trains on fewer samples than there are classes, or leaves
     classes without a training sample (``ceiling``, the highest accuracy possible, below
     :data:`CEILING_NOTED`), else "".
 
     ``protocol``: ``n_train``, ``n_classes`` and, when known, ``ceiling``, ``splits_short``,
-    ``n_splits`` and ``fraction_all_classes`` (as in :func:`core.analysis.semi_supervised_table`'s
-    ``attrs`` and in evaluate's JSON ``protocol``).
+    ``n_splits``, ``fraction_all_classes`` and ``chance_accuracy`` (as in
+    :func:`core.analysis.semi_supervised_table`'s ``attrs`` and in evaluate's JSON
+    ``protocol``); ``chance`` (:func:`chance_accuracy`) where the protocol holds none. A
+    ceiling below the chance level is explained: that level counts the most frequent class as
+    known, which so few training samples may not hold.
     """
     n_train, n_classes = protocol["n_train"], protocol["n_classes"]
     ceiling = protocol.get("ceiling")
     short = ceiling is not None and np.isfinite(ceiling) and ceiling < CEILING_NOTED
     if n_train >= n_classes and not short:
         return ""
+    if chance is None:
+        chance = protocol.get("chance_accuracy")
+    under_chance = (
+        f", below the chance level stated ({chance:.3f}), which counts the most frequent "
+        "class as known: with so few training samples it often has none"
+        if short and chance is not None and np.isfinite(chance) and chance > ceiling
+        else ""
+    )
     most = (
         f"; on these splits no classifier can score above {ceiling:.3f} on average (the "
         "share of the test samples whose class has a training sample, mean over the splits; "
-        "a single split's can be higher)"
+        f"a single split's can be higher){under_chance}"
         if short
         else ""
     )

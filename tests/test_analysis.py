@@ -1048,6 +1048,13 @@ def test_few_labels_note():
     text = note(78, ceiling=0.98, splits_short=12, n_splits=20, fraction_all_classes=0.18)
     assert "in 12 of the 20 splits" in text
     assert note(60, ceiling=0.999) == ""
+    # a ceiling below the chance level (the most frequent class's share) is explained
+    text = note(1, ceiling=0.036, chance_accuracy=0.046)
+    assert "above 0.036" in text and "below the chance level stated (0.046)" in text
+    assert "below the chance" in few_labels_note(
+        {"n_train": 1, "n_classes": 26, "ceiling": 0.036}, 0.046
+    )
+    assert "below the chance" not in note(10, ceiling=0.33, chance_accuracy=0.046)
 
 
 def test_the_fraction_suggested_for_few_labels_gives_most_classes_a_training_sample():
