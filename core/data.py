@@ -639,13 +639,14 @@ class ExpressionSet:
         dropped = int((~keep).sum())
         names = [str(g) for g in self.gene_symbols[~keep][:DROPPED_NAMES_KEPT]]
         shown = f" ({', '.join(names[:10])}{', ...' if dropped > 10 else ''})" if dropped else ""
-        log.info(
-            "%s: dropping %d all-zero/all-missing genes of %d%s",
-            self.name,
-            dropped,
-            self.n_genes,
-            shown,
-        )
+        if dropped:  # ("dropping 0 genes of 59" said nothing)
+            log.info(
+                "%s: dropping %d all-zero/all-missing genes of %d%s",
+                self.name,
+                dropped,
+                self.n_genes,
+                shown,
+            )
         out = self.subset(genes=keep)
         # how many, and which: a report says what its data left out, and a gene asked for
         # later is said to have been left out (not "unknown: did you mean ...")

@@ -588,17 +588,18 @@ def _gene_rows(model: Any, queries: list[str]) -> tuple[list[int], list[str]]:
         upper = [n.upper() for n in names]
         close = {q: difflib.get_close_matches(q.strip().upper(), upper, 3, 0.75) for q in hinted}
         by_upper = {n.upper(): n for n in names}
-        hints = []
+        hints, explained = [], 0
         for q in hinted:
             why = left_out.get(_strip_version(q.strip().upper()))
             if why:  # not a typo: the gene was in the data, and left out before training
                 hints.append(f"{q} was left out before training ({why})")
+                explained += 1
             elif close[q]:
                 hints.append(f"{q}: did you mean {' or '.join(by_upper[c] for c in close[q])}?")
         if hints:
             what += "; " + "; ".join(hints)
         dropped = _dropping_steps(getattr(model, "data_source_", None) or {})
-        if dropped:
+        if dropped and explained < len(unknown):  # (said already of each one named so)
             what += f"; genes left out before training ({dropped}) are not in it"
         listed = first_names(unknown, _NAMED_UNKNOWN)
         if len(unknown) > _NAMED_UNKNOWN:

@@ -709,6 +709,9 @@ def test_neighbours_name_the_gene_as_the_model_does(tiny_model, capsys, tmp_path
     code, _, err = _run([*args, "--genes", "msh2,ENSG00000081248"], capsys)
     assert code == 2 and "msh2 was left out before training (0 in every sample)" in err, err
     assert "ENSG00000081248 was left out before training" in err and "did you mean" not in err
+    assert "genes left out before training" not in err  # each one was said already, not twice
+    code, _, err = _run([*args, "--genes", "msh2,NOTAGENE"], capsys)
+    assert "msh2 was left out" in err and "genes left out before training (0 in" in err, err
     # a symbol of two genes (GTEx: Y_RNA): the first is listed, and the other's id is said
     model.gene_symbols_ = np.array(["Y_RNA", "Y_RNA", *model.gene_symbols_[2:]], dtype=object)
     model.save(tmp_path / "shared")
