@@ -562,6 +562,12 @@ class _MessageFormatter(logging.Formatter):
         return message
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM during training (a batch scheduler's time limit, ``kill``, ``timeout``): stops
+    the run as Ctrl-C does (``core.train_cli``), so that the checkpoint is kept and the way to
+    resume is said; the command exits with 143 (128 + 15), as the signal would."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
@@ -581,7 +587,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, Terminated):
+            print("terminated (SIGTERM)", file=sys.stderr)
+            return 143
         print("interrupted", file=sys.stderr)
         return 130
     except OSError as exc:  # a file system failure no check foresaw (disk full, permissions)

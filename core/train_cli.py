@@ -9,18 +9,22 @@ its fingerprint). ``--force`` replaces a model directory, never a folder of othe
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import re
 import shutil
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from core.cli import duration, time_left
+from core.cli import Terminated, duration, time_left
 from core.errors import CoreError, ModelError
 
 log = logging.getLogger(__name__)
@@ -397,7 +401,8 @@ def _train(
 
     progress = TrainingProgress()
     try:
-        model.fit(es, callback=progress, checkpoint=checkpoint, resume=args.resume)
+        with _terminate_as_interrupt():
+            model.fit(es, callback=progress, checkpoint=checkpoint, resume=args.resume)
     except BaseException as exc:
         progress.close()
         # a checkpoint cut short by a full disk or an interruption: its temporary file only
@@ -458,6 +463,24 @@ def _train(
             file=sys.stderr,
         )
     return 0
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` (in the main thread only, where
+    Python runs signal handlers); the previous handler is put back after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise Terminated(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 #: Below this many automatic epochs, ``train`` says that more would draw a tighter map.

@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -117,6 +118,43 @@ def test_rerun_without_resume_keeps_the_interrupted_runs_checkpoint(
     assert len(err.strip().splitlines()[-1]) < 400
     code, _, err = _run([*args, "--force"], capsys)
     assert code == 0 and "resuming" not in err and not checkpoint.exists()
+
+
+def test_sigterm_keeps_the_checkpoint_and_says_how_to_resume(
+    small_matrix, tmp_path, capsys, monkeypatch
+):
+    """SIGTERM (a scheduler's time limit, ``timeout``, ``kill``) ended training with exit 143
+    and nothing said; the checkpoint's temporary file could be left. It now stops the run as
+    Ctrl-C does, and the previous SIGTERM handler is put back."""
+    import signal
+
+    fit = FactorizedEmbeddings.fit
+
+    def terminated(self, es, callback=None, **kwargs):
+        def stop(p):
+            if callback is not None:
+                callback(p)
+            if p.epoch >= 2:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(5)  # the handler raises before this ends
+
+        return fit(self, es, callback=stop, **kwargs)
+
+    before = signal.getsignal(signal.SIGTERM)
+    out = tmp_path / "m"
+    args = ["train", "--matrix", small_matrix, "--out", out, "--epochs", "6", *TINY]
+    monkeypatch.setattr(FactorizedEmbeddings, "fit", terminated)
+    t0 = time.perf_counter()
+    code, _, err = _run(args, capsys)
+    assert code == 143 and "terminated (SIGTERM)" in err, err
+    assert time.perf_counter() - t0 < 60
+    assert "is kept in" in err and "run the same command with --resume" in err, err
+    assert signal.getsignal(signal.SIGTERM) == before
+    assert not list((tmp_path / "m.partial").glob("*.tmp"))
+    monkeypatch.setattr(FactorizedEmbeddings, "fit", fit)
+    code, _, err = _run([*args, "--resume"], capsys)
+    assert code == 0, err
+    assert FactorizedEmbeddings.load(out).n_epochs_ == 6
 
 
 def test_resume_needs_the_same_annotations_and_force_over_a_model(
