@@ -934,10 +934,20 @@ class FactorizedEmbeddings:
         cols_new = np.flatnonzero(rows >= 0)
         cols_model = rows[cols_new]
         if not cols_new.size:
+            # a table of genes in rows read as samples: its sample names are the model's genes
+            ids = np.asarray(getattr(es, "sample_ids", []), dtype=str)
+            turned = match_genes(self.gene_ids_, self.gene_symbols_, ids, ids) if ids.size else []
+            hint = (
+                "; the new table's sample names are genes of the model "
+                f"({int((np.asarray(turned) >= 0).sum())} of {ids.size}, e.g. "
+                f"{ids[np.asarray(turned) >= 0][0]}): are its genes in rows? Give it with samples "
+                "as rows (a DataFrame's .T)"
+                if np.any(np.asarray(turned) >= 0)
+                else "; check ids and symbols"
+            )
             raise ModelError(
                 "none of the new samples' genes is a gene of the model "
-                f"(model genes e.g. {', '.join(map(str, self.gene_symbols_[:3]))}); "
-                "check ids and symbols"
+                f"(model genes e.g. {', '.join(map(str, self.gene_symbols_[:3]))}){hint}"
             )
         shared = shared_name_note(
             self.gene_ids_, self.gene_symbols_, es.gene_ids, es.gene_symbols, rows

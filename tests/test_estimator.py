@@ -248,8 +248,15 @@ def test_errors_are_clear(tmp_path):
     with pytest.raises(ModelError, match="NaN"):
         fe.predict(np.array([[np.nan, 0.0]]))
     other = ExpressionSet.from_array(np.ones((2, 3), np.float32), gene_ids=["x", "y", "z"])
-    with pytest.raises(ModelError, match="none of the new samples' genes"):
+    with pytest.raises(ModelError, match="none of the new samples' genes.*check ids and symbols"):
         fe.transform(other)
+    # genes in rows: the table's sample names are the model's genes, and the message says so
+    small = _small()
+    turned = ExpressionSet.from_array(
+        small.values[:2].T.copy(), sample_ids=list(small.gene_ids), gene_ids=["s1", "s2"]
+    )
+    with pytest.raises(ModelError, match=r"sample names are genes of the model .*genes in rows"):
+        fe.transform(turned)
 
 
 def test_defaults_regularise_the_map_and_search_early():
