@@ -62,6 +62,8 @@ EMBED_COLUMNS = f"""columns of the table written:
   majority_LABEL           the most frequent label among the {VOTE_K} nearest training samples
                            ("unlabelled" counts as one: training samples without it)
   majority_share           the share of those {VOTE_K} that carry it (0 to 1)
+  then the samples' own annotations (the matrix's annotation columns, --annotations,
+  --gtex-attributes: e.g. their tissue beside majority_LABEL); a name above gets sample_ first
 a sample with no value for any model gene is not placed: its row is blank but for genes_used 0"""
 
 NEIGHBOURS_COLUMNS = """columns of the table printed (and written with --out):
@@ -372,6 +374,7 @@ def run_embed(args: argparse.Namespace) -> int:
         table[f"nearest_{label}"] = near["nearest_label"].to_numpy()
         table[f"majority_{label}"] = near["majority_label"].to_numpy()
         table["majority_share"] = near["majority_share"].to_numpy()
+    table = _with_own_annotations(table, es)
     simulated = model_is_simulated(model) or is_simulated(es)
     if simulated:  # a place on a simulated map (or of simulated samples) is not a finding
         table.insert(0, *SIMULATED_COLUMN)
@@ -400,6 +403,29 @@ def run_embed(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     return 0
+
+
+def _with_own_annotations(table: pd.DataFrame, es: Any) -> pd.DataFrame:
+    """The placed samples' table with the samples' own annotations after it (their tissue
+    beside the map's majority, from the matrix's annotation columns, ``--annotations`` or
+    ``--gtex-attributes``); a name the table has already gets ``sample_`` before it."""
+    samples = getattr(es, "samples", None)
+    if samples is None or not len(samples.columns):
+        return table
+    own = samples.reset_index(drop=True)
+    ids = np.asarray(es.sample_ids).astype(str)
+    columns = {}
+    for col in own.columns:
+        values = own[col]
+        if values.astype(str).to_numpy().tolist() == ids.tolist():
+            continue  # the sample ids again
+        name = str(col)
+        while name in table.columns or name in columns:
+            name = f"sample_{name}"
+        columns[name] = values.to_numpy()
+    if not columns:
+        return table
+    return pd.concat([table, pd.DataFrame(columns, index=table.index)], axis=1)
 
 
 def _agreement_line(

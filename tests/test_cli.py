@@ -143,6 +143,9 @@ def test_embed_places_new_samples(tiny_cli_model, sepira_file, tmp_path, capsys)
     # 3 tissues trained on: the majority of 15 neighbours is at least 5 of them
     assert table["majority_share"].between(1 / 3 - 1e-6, 1).all()
     assert set(table["majority_tissue"]) <= set(trained.samples_["tissue"])
+    # the samples' own tissue beside the map's majority (the new table's annotation column)
+    assert list(table["tissue"]) == list(new["tissue"])
+    assert list(table.columns).index("tissue") > list(table.columns).index("majority_share")
     err = capsys.readouterr().err
     # the summary quotes the table's own fit errors
     median = re.search(r"median fit error ([0-9.]+)", err)

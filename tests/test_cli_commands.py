@@ -614,6 +614,9 @@ def test_embed_places_every_gtex_sample_given(gtex_acmg59_files, tmp_path, capsy
     assert code == 0, err
     placed = pd.read_csv(out)
     assert len(placed) == 80 and placed["sample_id"].isin(brain).sum() == 10
+    # the attributes' annotations are kept with the places (the help says so): Brain's SMTS
+    assert (placed.loc[placed["sample_id"].isin(brain), "SMTS"] == "Brain").all()
+    assert {"SMTSD", "SMTS"} <= set(placed.columns)
     out2 = tmp_path / "placed2.csv"
     code, _, err = _run(
         ["embed", "--model", model, *data, "--out", out2, "--exclude-tissues", "Brain"], capsys
