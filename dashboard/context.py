@@ -2175,11 +2175,11 @@ class AppContext:
         out.attrs["scale_warning"] = self._upload_scale_warning(es, in_model)
         # a few samples far off (a typo, one sample in counts) among well-placed ones: the
         # median fit error said nothing of them
-        from core.estimator import FIT_ERROR_FACTOR
+        from core.estimator import POOR_FIT_FACTOR
 
         history = getattr(model, "history_", None) or []
         trained = float(history[-1]) if history else float("nan")
-        poor = loud & (error > FIT_ERROR_FACTOR * trained) if trained > 0 else np.zeros(0, bool)
+        poor = loud & (error > POOR_FIT_FACTOR * trained) if trained > 0 else np.zeros(0, bool)
         out.attrs["poor_fit"] = (
             [str(s) for s in out["sample_id"].to_numpy()[poor]] if poor.any() else []
         )

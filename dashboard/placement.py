@@ -22,7 +22,7 @@ import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 
 from core.errors import CoreError
-from core.estimator import FIT_ERROR_FACTOR
+from core.estimator import POOR_FIT_FACTOR
 from dashboard import ids
 from dashboard.export import _with_source, file_stem, labelled_table
 from dashboard.layout import (
@@ -227,7 +227,7 @@ def place_upload(
         trained = table.attrs.get("trained_error")
         warnings.append(
             f"{len(poor)} sample{'' if len(poor) == 1 else 's'} fit the model far worse than "
-            f"its training samples (fit error above {FIT_ERROR_FACTOR:g} times the training "
+            f"its training samples (fit error above {POOR_FIT_FACTOR:g} times the training "
             f"error, {trained:.3g}: {shown}): their places and nearest samples are not to be "
             "trusted; check their values"
         )
