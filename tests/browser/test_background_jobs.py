@@ -14,6 +14,7 @@ from tests.browser.test_dashboard_browser import (
     _js,
     _scroll_to,
     _wait,
+    _wait_idle,
     _wait_text,
 )
 
@@ -242,6 +243,7 @@ def test_clear_while_placing_stops_the_job_and_nothing_comes_back(app_server, dr
     driver.find_element(By.ID, "place-clear").click()
     _wait(driver, lambda: not job.is_running() or job.status() == psutil.STATUS_ZOMBIE, 30, "stop")
     time.sleep(3)  # (a result would have come back by now: placing 2,000 samples takes longer)
+    _wait_idle(driver, "the answers after Clear")  # (and the page has read every answer)
     assert "cleared_0" not in driver.find_element(By.ID, "placed-table").text
     assert driver.find_element(By.ID, "place-info").text == ""
     assert driver.find_element(By.ID, "alert-place").text == ""  # not "stopped before..."
@@ -286,5 +288,6 @@ def test_a_page_reloaded_while_placing_shows_the_samples_once_placed(app_server,
         "sample map",
     )
     time.sleep(3)
+    _wait_idle(driver, "the answers of the reloaded page")  # (what it found: nothing)
     assert driver.find_element(By.ID, "place-info").text == ""
     assert driver.find_element(By.ID, "alert-place").text == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -49,6 +50,36 @@ def _colour_by_myh6(driver, typed: str = "MYH6") -> None:
 
 def _js(driver, script: str):
     return driver.execute_script(script)
+
+
+#: Milliseconds since the page last waited for an answer of the server (a callback of Dash
+#: pending: requested, sent, or a background job followed), -1 while it waits, null before
+#: Dash's renderer started. Counted from the first call (the renderer's store is watched).
+_QUIET_MS = """
+const stores = window.dash_stores || [];
+if (!stores.length) return null;
+const busy = () => stores.some(s => s.getState().isLoading);
+if (window.__lastBusy === undefined) {
+    window.__lastBusy = performance.now();
+    stores.forEach(s => s.subscribe(() => {
+        if (busy()) { window.__lastBusy = performance.now(); }
+    }));
+}
+if (busy()) { window.__lastBusy = performance.now(); return -1; }
+return performance.now() - window.__lastBusy;
+"""
+
+
+def _wait_idle(driver, what: str, quiet: float = 1.0, timeout: float = 90) -> None:
+    """Wait until no callback of the page has been pending for ``quiet`` seconds: the answers
+    of the server to what the page sent are in (a value read once a first answer showed may
+    still change with the next)."""
+    _wait(
+        driver,
+        lambda: (lambda ms: ms is not None and ms >= 1000 * quiet)(_js(driver, _QUIET_MS)),
+        timeout,
+        what,
+    )
 
 
 def _scroll_to(driver, element_id: str, timeout: float = 30) -> None:
@@ -135,6 +166,8 @@ def test_dashboard_end_to_end(app_url, driver):
     assert "clipped at percentiles 1–99" in "".join(_figure(driver, "sample-map")["colorbar_full"])
     # choosing the gene in color-by focuses it in gene space (linked both ways)
     _wait(driver, lambda: "MYH6" in _figure(driver, "gene-map")["names"], 30, "MYH6 in gene map")
+    # the neighbour table is another callback's than the gene map: MYH6's table may come later
+    _wait_text(driver, "neighbors-info", "nearest to MYH6 in ", 30, "MYH6's neighbour table")
     # the address bar follows the page's link one callback later
     _wait(
         driver,
@@ -164,6 +197,8 @@ def test_dashboard_end_to_end(app_url, driver):
         30,
         "recolour by clicked gene",
     )
+    # the table of the clicked gene (its text and the table are one callback's answer)
+    _wait_text(driver, "neighbors-info", f"nearest to {clicked} in ", 30, "its neighbour table")
     table = _wait(
         driver,
         lambda: (lambda t: t if t != before and "distance" in t else None)(
@@ -175,7 +210,13 @@ def test_dashboard_end_to_end(app_url, driver):
     cells = "#gene-neighbors td[data-dash-column=symbol]"
     symbols = [td.text for td in driver.find_elements(By.CSS_SELECTOR, cells)]
     assert symbols and clicked not in symbols, (clicked, symbols)  # not its own neighbour
-    assert _figure(driver, "gene-map")["names"][-1] == clicked
+    # the gene map is redrawn by a callback of its own: the clicked gene in focus there too
+    _wait(
+        driver,
+        lambda: _figure(driver, "gene-map")["names"][-1] == clicked,
+        30,
+        "the clicked gene in focus on the gene map",
+    )
     driver.save_screenshot(str(driver.shots / "3_gene_clicked.png"))
 
     # unknown gene in the list box: a clear message, the page keeps working
@@ -184,6 +225,7 @@ def test_dashboard_end_to_end(app_url, driver):
     driver.find_element(By.ID, "gene-list-apply").click()
     msg = _wait_text(driver, "alert-color", "none of the listed genes", 20, "alert")
     assert "NOTAGENE1" in msg
+    _wait_idle(driver, "the answers to the list")  # (a new colouring would be one of them)
     assert f"{clicked} (observed)" in _figure(driver, "sample-map")["colorbar"]
 
     # zoomed in on the sample map, the server-side SVG export (kaleido + Chromium) downloads
@@ -194,6 +236,16 @@ def test_dashboard_end_to_end(app_url, driver):
         const [a, b] = gd._fullLayout.xaxis.range;
         return Plotly.relayout(gd, {'xaxis.range': [a + (b - a) / 4, b - (b - a) / 4]})
             .then(() => true);""",
+    )
+    # the export reads the zoom the page keeps (map-zoom, written by a server callback after
+    # the relayout): once kept, it is in the page's link
+    _wait(
+        driver,
+        lambda: re.search(
+            r"[?&]zoom=", driver.find_element(By.ID, "share-link").get_attribute("href") or ""
+        ),
+        30,
+        "the zoom kept by the page",
     )
     driver.find_element(By.ID, "export-button").click()
     svg = _wait(driver, lambda: [p for p in driver.downloads.glob("*.svg")], 90, "svg download")
@@ -263,6 +315,8 @@ def test_dashboard_end_to_end(app_url, driver):
 
 
 def _loaded(driver, app_url: str) -> None:
+    """The page loaded, its sample map drawn, and the answers that follow (the gene map
+    redrawn for the size the page measured, ...) in."""
     driver.get(app_url + "/")
     _wait(
         driver,
@@ -270,6 +324,7 @@ def _loaded(driver, app_url: str) -> None:
         170,
         "sample map",
     )
+    _wait_idle(driver, "the page's first answers", quiet=0.5)
 
 
 def test_box_selection_reaches_the_server_and_survives_a_new_colouring(app_url, driver):
@@ -299,7 +354,8 @@ def test_box_selection_reaches_the_server_and_survives_a_new_colouring(app_url, 
     info = _wait_text(driver, "selection-info", "samples selected", 30, "selection")
     assert driver.find_element(By.ID, "selection-genes").text.count("\n") > 3
     _colour_by_myh6(driver)
-    time.sleep(2)  # the empty selection event plotly sends after the new figure is handled
+    time.sleep(2)  # the empty selection event plotly sends after the new figure ...
+    _wait_idle(driver, "the answers to the new figure's events")  # ... is handled
     assert driver.find_element(By.ID, "selection-info").text == info
     assert driver.find_element(By.ID, "alert-selection").text == ""
     driver.save_screenshot(str(driver.shots / "6_selection_kept.png"))

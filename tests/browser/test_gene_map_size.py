@@ -81,7 +81,9 @@ def test_gene_map_size_follows_the_window(app_url, driver):
     # the gene map's callback is sent the new size (a gene is in focus: its labels move)
     sent = _wait(driver, lambda: _js(driver, "return window.__sizeSent"), 30, "size sent")
     assert sent[-1] == narrow["stored"], (sent, narrow)
-    # no loop: the map redrawn for the new size measures the same, the store rests
+    # no loop: the map redrawn for the new size measures the same, the store rests (from the
+    # server's answer on, which may come well after the request on a busy machine)
+    _settled_labels(driver, "the map redrawn for the new size")
     time.sleep(2.0)
     settled = _js(driver, _SIZES)
     assert settled["writes"] == narrow["writes"], (narrow, settled)
@@ -213,7 +215,8 @@ def test_neighbour_labels_are_no_wider_than_estimated(app_url, driver):
     driver.set_window_size(1400, 1100)
     driver.get(app_url + "/?gene=MYH6&k=30")
     _measured(driver, "gene map size")
-    _wait(driver, lambda: _js(driver, _LABELS), 60, "ring labels")
+    # the labels spaced for the size measured (the server's answer follows the store)
+    _settled_labels(driver, "ring labels")
     seen = _js(driver, _LABEL_WIDTHS)
     assert seen and len(seen["widths"]) >= 5, seen
     for text, drawn in seen["widths"]:

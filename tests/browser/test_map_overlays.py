@@ -16,6 +16,7 @@ from tests.browser.test_dashboard_browser import (
     _loaded,
     _scroll_to,
     _wait,
+    _wait_idle,
     _wait_text,
 )
 
@@ -70,6 +71,27 @@ return [fl.xaxis._offset + fl.xaxis.l2p(x), fl.yaxis._offset + fl.yaxis.l2p(y),
 """
 
 
+def _star_pixels(driver, points, within: float = 15) -> list[tuple[int, ...]]:
+    """The colours Chromium shows at the centres of the stars ``points`` (data coordinates of
+    the sample map), read again until every one is dark or ``within`` seconds have passed: the
+    redraw may follow a moment later on a busy machine."""
+    from selenium.webdriver.common.by import By
+
+    graph = driver.find_element(By.ID, "sample-map")
+    deadline = time.monotonic() + within
+    while True:
+        _width, channels, rows = png_pixels(graph.screenshot_as_png)
+        frame = _js(driver, "return document.getElementById('sample-map').getBoundingClientRect()")
+        pixels = []
+        for x, y in points:
+            px, py, left, top = driver.execute_script(_POINT_PX, x, y)
+            col, row = int(round(left - frame["left"] + px)), int(round(top - frame["top"] + py))
+            pixels.append(tuple(rows[row][col * channels : col * channels + 3]))
+        if all(sum(p) < 120 for p in pixels) or time.monotonic() > deadline:
+            return pixels
+        time.sleep(0.5)
+
+
 def _upload_simulated_samples(driver, path) -> None:
     """Five samples of the demo's own kind (SIMULATED, as the app's data) placed on the map."""
     import pandas as pd
@@ -120,15 +142,9 @@ def test_stars_stay_above_selected_samples(app_url, driver, tmp_path):
     )
     assert len(stars) == 5
     _scroll_to(driver, "sample-map")
-    time.sleep(1.0)  # the redraw
-    graph = driver.find_element(By.ID, "sample-map")
-    width, channels, rows = png_pixels(graph.screenshot_as_png)
+    pixels = _star_pixels(driver, stars)
     driver.save_screenshot(str(driver.shots / "10_stars_over_selection.png"))
-    for x, y in stars:
-        px, py, left, top = driver.execute_script(_POINT_PX, x, y)
-        frame = _js(driver, "return document.getElementById('sample-map').getBoundingClientRect()")
-        col, row = int(round(left - frame["left"] + px)), int(round(top - frame["top"] + py))
-        pixel = tuple(rows[row][col * channels : col * channels + 3])
+    for (x, y), pixel in zip(stars, pixels, strict=True):
         assert sum(pixel) < 120, f"star at ({x:.2f}, {y:.2f}) hidden: pixel {pixel}"
     # the link also kept the number of neighbours and the clip range (lost before)
     assert driver.find_element(By.ID, "neighbors-k").get_attribute("value") == "7"
@@ -193,7 +209,9 @@ def test_selected_samples_answer_hover_and_clicks(app_url, driver):
     ActionChains(driver).click().perform()
     probe = _wait_text(driver, "probe", "Decoded at", 30, "probe of a selected sample")
     assert "— a sample; nearest sample" in probe
-    assert driver.find_element(By.ID, "selection-info").text == info  # the selection stays
+    # the selection stays (once the answers to the click, the selection's too, are in)
+    _wait_idle(driver, "the answers to the click")
+    assert driver.find_element(By.ID, "selection-info").text == info
     driver.save_screenshot(str(driver.shots / "11_click_in_selection.png"))
 
 
@@ -267,18 +285,8 @@ def test_a_star_just_outside_a_drawn_box_stays_above_the_selected_samples(
         10,
         "the stars selected again",
     )
-    # the redraw follows: read the star's pixel until it is dark (up to 15 s on a busy machine)
-    graph = driver.find_element(By.ID, "sample-map")
-    deadline = time.monotonic() + 15
-    while True:
-        width, channels, rows = png_pixels(graph.screenshot_as_png)
-        px, py, left_px, top_px = driver.execute_script(_POINT_PX, x, y)
-        frame = _js(driver, "return document.getElementById('sample-map').getBoundingClientRect()")
-        col, row = int(round(left_px - frame["left"] + px)), int(round(top_px - frame["top"] + py))
-        pixel = tuple(rows[row][col * channels : col * channels + 3])
-        if sum(pixel) < 120 or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
+    # the redraw follows: the star's pixel read until it is dark
+    (pixel,) = _star_pixels(driver, [(x, y)])
     driver.save_screenshot(str(driver.shots / "12_star_beside_a_box.png"))
     assert sum(pixel) < 120, f"star at ({x:.2f}, {y:.2f}) hidden: pixel {pixel}"
 

@@ -11,6 +11,7 @@ from tests.browser.test_dashboard_browser import (
     _loaded,
     _scroll_to,
     _wait,
+    _wait_idle,
 )
 
 pytestmark = pytest.mark.browser
@@ -120,7 +121,9 @@ def test_a_link_opens_both_maps_zoomed_and_follows_the_users_zoom(app_url, drive
 
     # a new colouring (by a gene after the tissues: a new figure) keeps the zoom
     _colour_by_myh6(driver)
-    # (a colour bar in place of the legend: another plot shape, another axis widened)
+    # (a colour bar in place of the legend: another plot shape, another axis widened), read
+    # once the page has the answers to the new colouring
+    _wait_idle(driver, "the answers to the new colouring")
     r = _js(driver, _RANGES)
     assert _covers(r["sample-map"]["x"], sx, span) and _covers(r["sample-map"]["y"], sy, span), r
     assert not r["sample-map"]["auto"], r
