@@ -1784,7 +1784,8 @@ def few_labels_note(protocol: Mapping[str, Any], chance: float | None = None) ->
     :func:`core.analysis.semi_supervised_table`'s ``attrs`` and in evaluate's JSON
     ``protocol``); ``chance`` (:func:`chance_accuracy`) where the protocol holds none. A
     ceiling below the chance level is explained: that level counts the most frequent class as
-    known, which so few training samples may not hold.
+    known, which so few training samples may not hold; with classes all of one size, a class
+    with a training sample keeps fewer of its samples to test on.
     """
     n_train, n_classes = protocol["n_train"], protocol["n_classes"]
     ceiling = protocol.get("ceiling")
@@ -1793,12 +1794,20 @@ def few_labels_note(protocol: Mapping[str, Any], chance: float | None = None) ->
         return ""
     if chance is None:
         chance = protocol.get("chance_accuracy")
-    under_chance = (
-        f", below the chance level stated ({chance:.3f}), which counts the most frequent "
-        "class as known: with so few training samples it often has none"
-        if short and chance is not None and np.isfinite(chance) and chance > ceiling
-        else ""
-    )
+    under_chance = ""
+    if short and chance is not None and np.isfinite(chance) and chance > ceiling:
+        if abs(chance * n_classes - 1) < 1e-9:  # every class the same size: no class is the
+            # most frequent; a class with a training sample has that many fewer to test on
+            why = (
+                "every class has as many samples, and the classes that have a training "
+                "sample keep fewer of theirs to test on"
+            )
+        else:
+            why = (
+                "which counts the most frequent class as known: with so few training samples "
+                "it often has none"
+            )
+        under_chance = f", below the chance level ({chance:.3f}): {why}"
     most = (
         f"; on these splits no classifier can score above {ceiling:.3f} on average (the "
         "share of the test samples whose class has a training sample, mean over the splits; "

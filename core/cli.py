@@ -33,7 +33,8 @@ EPILOG = """typical use:
   python -m core report --model models/mine --out report/
   python -m core export --model models/mine --out tables/     (sample map, gene vectors as CSV)
 'python -m core COMMAND --help' describes each command. Errors are one 'error:' line and exit
-status 2 (130 when interrupted); nothing existing is replaced without --force."""
+status 2 (130 when interrupted; 143 when train is stopped by SIGTERM); nothing existing is
+replaced without --force."""
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -430,8 +431,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Learn a 2-D map of the samples and an embedding of every gene from an "
         "expression matrix (GTEx files, or any table) and write them as a model directory, "
         "which embed, neighbours, evaluate, report and the dashboard read. Checkpoints go to "
-        "DIR.partial/ after every epoch: an interrupted run (Ctrl-C) continues with the same "
-        "command plus --resume.",
+        "DIR.partial/ after every epoch: an interrupted run (Ctrl-C, SIGTERM) continues with "
+        "the same command plus --resume.",
     )
     add_data_arguments(p)
     p.add_argument("--out", required=True, metavar="DIR", help="model directory to write")

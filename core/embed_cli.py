@@ -64,7 +64,8 @@ EMBED_COLUMNS = f"""columns of the table written:
   majority_share           the share of those {VOTE_K} that carry it (0 to 1)
   then the samples' own annotations (the matrix's annotation columns, --annotations,
   --gtex-attributes: e.g. their tissue beside majority_LABEL); a name above gets sample_ first
-a sample with no value for any model gene is not placed: its row is blank but for genes_used 0"""
+a sample with no value for any model gene is not placed: its row is blank but for genes_used 0
+  and its own annotations"""
 
 NEIGHBOURS_COLUMNS = """columns of the table printed (and written with --out):
   gene, gene_id            the gene asked for (the model's symbol and id)
@@ -374,10 +375,11 @@ def run_embed(args: argparse.Namespace) -> int:
         table[f"nearest_{label}"] = near["nearest_label"].to_numpy()
         table[f"majority_{label}"] = near["majority_label"].to_numpy()
         table["majority_share"] = near["majority_share"].to_numpy()
-    table = _with_own_annotations(table, es)
     simulated = model_is_simulated(model) or is_simulated(es)
     if simulated:  # a place on a simulated map (or of simulated samples) is not a finding
         table.insert(0, *SIMULATED_COLUMN)
+    # after the "data" column: an annotation of that name is renamed, not inserted twice
+    table = _with_own_annotations(table, es)
     if out is not None:
         _write_table(table, out)
     trained_error = (getattr(model, "history_", None) or [float("nan")])[-1]

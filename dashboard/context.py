@@ -652,6 +652,12 @@ class _DamagedEntry(Exception):
     """The app's own cached model cannot be loaded (its cause says why): trained again."""
 
 
+def _said_on_the_page(record: logging.LogRecord) -> bool:
+    """Leaves out the estimator's poor-fit warning while uploaded samples are placed: the page
+    says it once, of all of them (``fit_warning``), where the log said it of every chunk."""
+    return getattr(record, "notice", None) != "fit_error"
+
+
 class AppContext:
     """The dataset, model and caches of one dashboard instance.
 
@@ -2122,16 +2128,22 @@ class AppContext:
         n = es.n_samples
         with_error = "return_error" in inspect.signature(model.transform).parameters
         parts, errors = [], []
-        for start in range(0, n, self.PLACE_CHUNK):
-            progress(0.05 + 0.9 * start / n, f"placing {n:,} samples… {100 * start // n}%")
-            rows = np.arange(start, min(n, start + self.PLACE_CHUNK))
-            part = es if len(rows) == n else es.subset(samples=rows)
-            if with_error:
-                c, e = model.transform(part, return_error=True)
-            else:  # the PCA stand-in has no fit error
-                c, e = model.transform(part), np.full(len(rows), np.nan)
-            parts.append(np.asarray(c, dtype=np.float32))
-            errors.append(np.asarray(e, dtype=np.float64))
+        # transform logs a poor fit chunk by chunk; the page says it once, of all the samples
+        estimator_log = logging.getLogger("core.estimator")
+        estimator_log.addFilter(_said_on_the_page)
+        try:
+            for start in range(0, n, self.PLACE_CHUNK):
+                progress(0.05 + 0.9 * start / n, f"placing {n:,} samples… {100 * start // n}%")
+                rows = np.arange(start, min(n, start + self.PLACE_CHUNK))
+                part = es if len(rows) == n else es.subset(samples=rows)
+                if with_error:
+                    c, e = model.transform(part, return_error=True)
+                else:  # the PCA stand-in has no fit error
+                    c, e = model.transform(part), np.full(len(rows), np.nan)
+                parts.append(np.asarray(c, dtype=np.float32))
+                errors.append(np.asarray(e, dtype=np.float64))
+        finally:
+            estimator_log.removeFilter(_said_on_the_page)
         progress(0.95, f"placing {n:,} samples… 100%")
         coords = np.concatenate(parts)
         error = np.concatenate(errors)

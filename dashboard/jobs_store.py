@@ -70,16 +70,30 @@ class JobStore:
         Dash then ends the job's polling with no update (the page's progress stops and the
         user can ask again) rather than failing every poll with a server error."""
         try:
-            data = path.read_bytes()
+            handle = open(path, "rb")  # noqa: SIM115 - held open until the entry is judged
         except FileNotFoundError:
             return None
-        try:
-            expires, value = pickle.loads(data)  # noqa: S301 - written by this app's own jobs
-        except Exception as exc:  # noqa: BLE001 - whatever unpickling a damaged file raises
-            log.warning("job store: the entry %s cannot be read (%s); removed", path, exc)
-            with contextlib.suppress(OSError):
-                path.unlink()
-            return None
+        with handle:
+            data = handle.read()
+            try:
+                expires, value = pickle.loads(data)  # noqa: S301 - written by this app's own jobs
+            except Exception as exc:  # noqa: BLE001 - whatever unpickling a damaged file raises
+                # removed only while it is the file read (held open, its inode is not reused):
+                # an entry renamed into place since by another process is read next time
+                read = os.fstat(handle.fileno())
+                fate = "removed"
+                try:
+                    now = path.stat()
+                    if (now.st_ino, now.st_dev) == (read.st_ino, read.st_dev):
+                        path.unlink()
+                    else:
+                        fate = "a new entry has replaced it"
+                except FileNotFoundError:
+                    fate = "removed meanwhile"
+                except OSError as why:
+                    fate = f"left in place: {why}"
+                log.warning("job store: the entry %s cannot be read (%s); %s", path, exc, fate)
+                return None
         return expires, value
 
     def _write(self, path: Path, expires: float | None, value: Any) -> None:

@@ -1050,7 +1050,14 @@ def test_few_labels_note():
     assert note(60, ceiling=0.999) == ""
     # a ceiling below the chance level (the most frequent class's share) is explained
     text = note(1, ceiling=0.036, chance_accuracy=0.046)
-    assert "above 0.036" in text and "below the chance level stated (0.046)" in text
+    assert "above 0.036" in text and "below the chance level (0.046)" in text
+    assert "counts the most frequent class as known" in text
+    # 26 classes of one size (the 26-tissue set), 1 training sample: no class is the most
+    # frequent, and the training sample's class is always known; its 19 of 519 test samples
+    # (0.037) fall below 1/26 (0.038) because that sample is not tested
+    text = note(1, ceiling=19 / 519, chance_accuracy=1 / 26)
+    assert "below the chance level (0.038): every class has as many samples" in text
+    assert "most frequent" not in text and "often has none" not in text
     assert "below the chance" in few_labels_note(
         {"n_train": 1, "n_classes": 26, "ceiling": 0.036}, 0.046
     )

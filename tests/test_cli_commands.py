@@ -503,6 +503,25 @@ def test_embed_reads_labels_as_evaluate_does(tiny_model, held_out, tmp_path, cap
     assert "own tissue: 1.000 (20 labelled samples)" in err
 
 
+def test_embed_keeps_an_annotation_named_data_of_simulated_samples(
+    tiny_model, held_out, tmp_path, capsys
+):
+    """Samples read as simulated (a file named so) with an annotation column "data": the
+    table's own "data" column (SIMULATED) was inserted after the annotations were appended,
+    and embed ended in a traceback (cannot insert data, already exists)."""
+    table, _ = held_out
+    table = table.copy()
+    table.insert(2, "data", "batch1")
+    path = tmp_path / "simulated_new.csv"
+    table.to_csv(path, index=False)
+    out = tmp_path / "p.csv"
+    code, _, err = _run(["embed", "--model", tiny_model, "--matrix", path, "--out", out], capsys)
+    assert code == 0, err
+    placed = pd.read_csv(out)
+    assert list(placed.columns[:2]) == ["data", "sample_id"]
+    assert set(placed["data"]) == {"SIMULATED"} and set(placed["sample_data"]) == {"batch1"}
+
+
 def test_embed_agreement_counts_apart_the_tissues_the_map_lacks(
     sepira_file, tiny_model, tmp_path, capsys
 ):

@@ -209,6 +209,30 @@ def test_a_damaged_entry_reads_as_missing_and_is_removed(tmp_path, caplog, damag
     assert not (tmp_path / "jobs" / ("0" * 64 + ".job")).exists() and store.get("good") == 1
 
 
+def test_an_entry_written_while_a_damaged_one_is_read_is_kept(tmp_path, monkeypatch):
+    """A damaged entry is removed once read: an entry that another process renamed into its
+    place meanwhile (a job's next progress, its result) was removed with it, and lost."""
+    import pickle
+
+    from dashboard import jobs_store
+    from dashboard.jobs_store import JobStore
+
+    store = JobStore(tmp_path / "jobs")
+    store._path("k").write_bytes(b"not a pickle")
+    loads = pickle.loads
+    calls = []
+
+    def written_meanwhile(data):
+        if not calls:
+            calls.append(1)
+            JobStore(tmp_path / "jobs").set("k", "result")  # another process writes
+        return loads(data)
+
+    monkeypatch.setattr(jobs_store.pickle, "loads", written_meanwhile)
+    assert store.get("k") is None  # the damaged file read
+    assert store.get("k") == "result"  # the entry written since is there
+
+
 def test_a_job_stopped_after_it_ended_gives_no_result(tmp_path):
     """ "Clear" cancels a placing job; one that had ended less than a poll (700 ms) before still
     gave its samples to the page once cleared. A stopped job's result is now dropped; a job

@@ -8,6 +8,7 @@ import dataclasses
 import gzip
 import io
 import json
+import logging
 
 import numpy as np
 import pandas as pd
@@ -91,6 +92,29 @@ def test_placing_job_reports_progress_and_places_as_in_one_go(context, sepira_fi
     )
     assert context.job_outcome("place-job1")["state"] == "stopped"  # forgotten
     assert not context._job_file("place-job1").exists()
+
+
+def test_a_poor_fit_is_said_once_on_the_page_not_in_the_log_by_chunk(
+    sepira_es, sepira_file, tmp_path, caplog, monkeypatch
+):
+    """transform logs a poor fit; placing an upload chunk by chunk said it in the server's log
+    once per chunk, beside the page's own warning of all the samples."""
+    settings = ModelSettings(gene_dim=4, hidden=(8,), epochs=2)
+    context = AppContext(sepira_es, DashboardConfig(cache_dir=tmp_path, settings=settings))
+    context.train()
+    monkeypatch.setattr(type(context), "PLACE_CHUNK", 100)  # 3 chunks
+    frame = pd.read_csv(sepira_file).iloc[:250].drop(columns=["tissue"])
+    genes = frame.columns[1:]
+    frame[genes] = frame[genes] * 20  # values far off the training units
+    with caplog.at_level(logging.WARNING, logger="core.estimator"):
+        table = context.place_samples(frame.to_csv(index=False).encode(), "far.csv")
+    assert "fit the model far worse" in (table.attrs["fit_warning"] or "")
+    assert not [r for r in caplog.records if getattr(r, "notice", None) == "fit_error"]
+    assert not logging.getLogger("core.estimator").filters  # put back
+    # the python API still says it
+    with caplog.at_level(logging.WARNING, logger="core.estimator"):
+        context.state().model.transform(frame.set_index("sample"))
+    assert [r for r in caplog.records if getattr(r, "notice", None) == "fit_error"]
 
 
 def test_a_killed_placing_job_says_so_and_offers_a_retry(context):
