@@ -131,6 +131,32 @@ def merge_zoom(
     return {**(zoom or {}), which: {**entry, **changes}}
 
 
+def zoom_with_last_events(
+    zoom: dict[str, Any] | None,
+    relayouts: dict[str, dict[str, Any] | None],
+    key: str | None,
+    url_search: str | None = None,
+) -> dict[str, Any] | None:
+    """The ``map-zoom`` store with each map's last ``relayoutData`` event applied
+    (:func:`merge_zoom`; ``relayouts``: by map id).
+
+    The store is written by a server callback after each zoom; an export clicked before that
+    answer read the store without the zoom, and wrote the whole map. Applying the last event
+    again changes nothing once the store holds it (the same ranges, or the same end moved).
+    A map whose stored zoom is of another model (retrained since: its last event may be one
+    made on the former map) is left as the store says.
+    """
+    out = zoom
+    for which in ZOOMABLE:
+        relayout = relayouts.get(which)
+        entry = (out or {}).get(which)
+        if relayout and (not entry or entry.get("key") == key):
+            merged = merge_zoom(out, which, relayout, key, url_search)
+            if merged is not no_update:
+                out = merged
+    return out
+
+
 def figure_zoom(
     context: Any, zoom: dict[str, Any] | None, which: str, url_search: str | None = None
 ) -> dict[str, list[float]]:
@@ -805,6 +831,9 @@ def register_callbacks(app: Any) -> None:
         State(ids.SELECTION, "data"),
         State(ids.MAP_ZOOM, "data"),
         State(ids.URL, "search"),
+        # each map's last zoom event, for a zoom the store has not been answered yet
+        State(ids.SAMPLE_MAP, "relayoutData"),
+        State(ids.GENE_MAP, "relayoutData"),
         # the first export starts a Chromium (seconds): the button says it is working
         running=[
             (Output(ids.EXPORT_BUTTON, "disabled"), True, False),
@@ -827,9 +856,18 @@ def register_callbacks(app: Any) -> None:
         selection,
         zoom,
         url_search,
+        sample_relayout,
+        gene_relayout,
     ):
         if not n:
             return no_update, None
+        st = context.loaded_state()
+        zoom = zoom_with_last_events(
+            zoom,
+            {ids.SAMPLE_MAP: sample_relayout, ids.GENE_MAP: gene_relayout},
+            st.key if st is not None else None,
+            url_search,
+        )
         view = dict(
             color=color,
             clip=clip,

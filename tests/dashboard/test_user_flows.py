@@ -400,6 +400,42 @@ def test_figure_exports_show_the_region_zoomed_on_the_page(context, monkeypatch)
     assert recorder.figs[-1].layout.xaxis.range is None and "zoom" not in payload["filename"]
 
 
+def test_an_export_clicked_before_the_zoom_was_kept_shows_the_zoom(context, monkeypatch):
+    """The zoom store is written by a server callback after the zoom; an export clicked before
+    its answer wrote the whole map. The maps' last events are applied again (no change once
+    the store holds them), except on a map whose stored zoom is of another model."""
+    recorder = _Recorder()
+    monkeypatch.setattr(context, "image_renderer", recorder)
+    key = context.state().key
+    box = {
+        "xaxis.range[0]": -1.5,
+        "xaxis.range[1]": 2.0,
+        "yaxis.range[0]": 0.5,
+        "yaxis.range[1]": 3,
+    }
+    events = {ids.SAMPLE_MAP: box, ids.GENE_MAP: {"dragmode": "lasso"}}
+    zoom = export.zoom_with_last_events(None, events, key)  # the store not written yet
+    assert zoom[ids.SAMPLE_MAP]["x"] == [-1.5, 2.0] and ids.GENE_MAP not in zoom
+    payload, _ = export.export_view(context, "sample-map", "svg", "screen", {"zoom": zoom})
+    assert list(recorder.figs[-1].layout.xaxis.range) == [-1.5, 2.0]
+    assert payload["filename"].endswith("_zoom.svg")
+    # once the store holds the event, applying it again changes nothing; an end moved too
+    kept = export.merge_zoom(None, ids.SAMPLE_MAP, box, key)
+    assert export.zoom_with_last_events(kept, events, key) == kept
+    end = {"yaxis.range[1]": 4.0}
+    moved = export.merge_zoom(kept, ids.SAMPLE_MAP, end, key)
+    assert export.zoom_with_last_events(moved, {ids.SAMPLE_MAP: end}, key) == moved
+    # a double-click not yet kept: the whole map
+    whole = {"xaxis.autorange": True, "yaxis.autorange": True}
+    assert (
+        export.zoom_with_last_events(kept, {ids.SAMPLE_MAP: whole}, key)[ids.SAMPLE_MAP]["x"]
+        is None
+    )
+    # the stored zoom of a former model: its map's last event may be the former map's
+    former = export.merge_zoom(None, ids.SAMPLE_MAP, box, "former model")
+    assert export.zoom_with_last_events(former, events, key) == former
+
+
 def test_an_exported_zoom_on_the_gene_map_labels_the_neighbours_in_view(context, monkeypatch):
     """Exported zoomed into the crowd around the gene in focus, the neighbours' labels were
     spaced for the whole map: those left out for lack of room stayed out of the file."""
