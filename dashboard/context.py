@@ -1978,6 +1978,8 @@ class AppContext:
     #: Samples placed at a time: the progress is reported between chunks (each sample is placed
     #: on its own, so the places are those of one go).
     PLACE_CHUNK = 100
+    #: Seconds between two progress messages of a baseline map that says nothing as it runs.
+    PROGRESS_TICK_S = 2.0
 
     def place_samples(
         self,
@@ -2376,18 +2378,42 @@ class AppContext:
 
         names = {"pca": "PCA", "nmf": "NMF", "tsne": "t-SNE", "umap": "UMAP"}
         done: list[str] = []
+        # the map being computed and since when: t-SNE and UMAP say nothing while they run
+        # (minutes on thousands of samples), so the time spent is said every few seconds
+        now: dict[str, Any] = {"fraction": 0.0, "text": "", "since": time.monotonic()}
+        lock = threading.Lock()
+        stop = threading.Event()
 
         def step(method: str) -> None:
-            progress(0.05 + 0.9 * len(done) / 4, f"computing {names.get(method, method)}")
+            with lock:
+                now.update(
+                    fraction=0.05 + 0.9 * len(done) / 4,
+                    text=f"computing {names.get(method, method)}",
+                    since=time.monotonic(),
+                )
+                progress(now["fraction"], now["text"])
             done.append(method)
 
-        res = baseline_embeddings(
-            self.values,
-            cache=self.results,
-            key=self.fingerprint,
-            progress=step,
-            seed=self.config.settings.seed,
-        )
+        def tick() -> None:
+            while not stop.wait(self.PROGRESS_TICK_S):
+                with lock:
+                    if now["text"]:
+                        spent = time.monotonic() - now["since"]
+                        progress(now["fraction"], f"{now['text']}… {spent:.0f} s")
+
+        ticker = threading.Thread(target=tick, name="baselines-progress", daemon=True)
+        ticker.start()
+        try:
+            res = baseline_embeddings(
+                self.values,
+                cache=self.results,
+                key=self.fingerprint,
+                progress=step,
+                seed=self.config.settings.seed,
+            )
+        finally:
+            stop.set()
+            ticker.join()
         maps = {names.get(k, k): np.asarray(v, dtype=np.float32) for k, v in res.items()}
         accuracy = {}
         label = self.baseline_label()

@@ -212,6 +212,38 @@ def _dead_pid() -> int:
     return dead.pid
 
 
+def test_a_baseline_map_that_runs_long_says_the_time_spent(untrained, monkeypatch):
+    """t-SNE and UMAP say nothing while they run: the page read "50% — computing t-SNE" for
+    minutes on thousands of samples. The time spent on the map is now said every few seconds,
+    and nothing more once the maps are done."""
+    import core.analysis
+
+    n = untrained.es.n_samples
+    rng = np.random.default_rng(0)
+
+    def slow(values, cache=None, key=None, progress=None, seed=0):
+        for method in ("pca", "nmf", "tsne"):
+            progress(method)
+            time.sleep(0.5 if method == "tsne" else 0.0)
+        progress("umap")
+        return {m: rng.normal(size=(n, 2)) for m in ("pca", "nmf", "tsne", "umap")}
+
+    monkeypatch.setattr(core.analysis, "baseline_embeddings", slow)
+    monkeypatch.setattr(type(untrained), "PROGRESS_TICK_S", 0.1)
+    said: list[tuple[float, str]] = []
+    untrained.compute_baselines(progress=lambda f, m: said.append((f, m)))
+    texts = [m for _, m in said]
+    ticks = [m for m in texts if m.startswith("computing t-SNE… ")]
+    assert len(ticks) >= 2 and ticks[-1].endswith(" s"), texts
+    assert texts.index("computing t-SNE") < texts.index(ticks[0])
+    assert texts.index(ticks[-1]) < texts.index("computing UMAP")
+    assert said[-1] == (1.0, "done")
+    fractions = [f for f, _ in said]
+    assert fractions == sorted(fractions)  # the ticks keep the step's share
+    time.sleep(0.3)
+    assert len(said) == len(texts)  # stopped with the maps
+
+
 def test_a_page_opened_while_the_baseline_maps_compute_follows_that_job(untrained):
     """A job belongs to the page that started it: a page reloaded while the maps were computed
     showed neither their progress nor, once done, the maps (until reloaded again)."""
