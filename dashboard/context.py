@@ -2089,11 +2089,11 @@ class AppContext:
                 f"{name}: {es.n_samples:,} samples; up to {self.MAX_PLACED:,} are placed here "
                 "(use “python -m core embed” for more)"
             )
-        # counted as the placement matches them (core.data.match_genes)
-        n_present = int(
-            (match_genes(model.gene_ids_, symbols, es.gene_ids, es.gene_symbols) >= 0).sum()
-        )
-        if not n_present:
+        # counted as the placement matches them (core.data.match_genes), and only with a value
+        # in some sample: a column of text read as missing values is no gene present
+        matched = match_genes(model.gene_ids_, symbols, es.gene_ids, es.gene_symbols) >= 0
+        n_present = int((matched & np.isfinite(np.asarray(es.values)).any(axis=0)).sum())
+        if not matched.any():  # (genes of the model without any value: said below)
             raise DataError(
                 f"{name}: none of its {es.n_genes:,} genes is a gene of the model (the "
                 f"model's genes are e.g. {', '.join(map(str, list(self.gene_symbols[:3])))}); "

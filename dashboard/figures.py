@@ -423,6 +423,8 @@ def sample_map_categorical(
                 mode="markers",
                 marker=dict(color=MISSING_COLOR, size=size, opacity=0.6),
                 name=f"unlabelled ({int(missing.sum())})",
+                # after the categories (plotly's default rank, 1000, is the first category's)
+                legendrank=1000 + len(ordered),
                 text=hover_text[missing],
                 hovertemplate="%{text}<extra>unlabelled</extra>",
             )
@@ -1375,6 +1377,10 @@ def _escape(s: str) -> str:
 PLACED_META = "placed-samples"
 
 
+#: Legend rank of the placed samples' stars: above every category (ranked from 1000).
+PLACED_LEGEND_RANK = 999
+
+
 def placed_samples_trace(
     placed: Sequence[dict[str, Any]], label: str | None = None, webgl: bool = True
 ) -> go.Scatter | go.Scattergl:
@@ -1409,6 +1415,9 @@ def placed_samples_trace(
         y=[r["y"] for r in placed],
         mode="markers",
         name=f"your samples ({len(placed)})",
+        # first in the legend (plotly's default rank, 1000, is the first category's: the
+        # stars' entry sat between the first tissue and the second)
+        legendrank=PLACED_LEGEND_RANK,
         text=text,
         hovertemplate="%{text}<extra></extra>",
         marker={

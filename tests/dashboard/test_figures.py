@@ -531,6 +531,30 @@ def test_placed_stars_are_drawn_above_selected_samples():
         assert star.unselected.marker.opacity == 1.0 and star.selected.marker.opacity == 1.0
 
 
+def _legend_order(fig: go.Figure) -> list[str]:
+    """The legend's entries as plotly orders them: by legendrank (1000 unless set), then by
+    trace."""
+    shown = [(i, t) for i, t in enumerate(fig.data) if t.showlegend is not False]
+    shown.sort(key=lambda it: (1000 if it[1].legendrank is None else it[1].legendrank, it[0]))
+    return [t.name for _, t in shown if t.name != "probe grid"]
+
+
+def test_unlabelled_samples_and_placed_stars_do_not_split_the_tissues_in_the_legend(coords):
+    """The unlabelled samples' entry, and the placed samples' stars, had plotly's default
+    legend rank, the first tissue's: each sat between the first tissue and the second."""
+    labels = np.array(["Heart"] * 100 + ["Liver"] * 90 + [None] * 10, dtype=object)
+    fig = figures.sample_map_categorical(coords, labels, ["s"] * 200, "tissue")
+    assert _legend_order(fig) == ["Heart (100)", "Liver (90)", "unlabelled (10)"]
+    placed = [{"sample_id": f"new{i}", "x": float(i), "y": 0.0} for i in range(3)]
+    fig.add_trace(figures.placed_samples_trace(placed, "tissue"))
+    assert _legend_order(fig) == [
+        "your samples (3)",
+        "Heart (100)",
+        "Liver (90)",
+        "unlabelled (10)",
+    ]
+
+
 def test_long_legend_titles_wrap(coords):
     """A GO term's name as the gene map's legend title took half the map's width (on the page
     and in exported files)."""

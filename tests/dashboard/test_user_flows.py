@@ -256,6 +256,21 @@ def test_share_link_opens_a_new_tab_and_can_be_copied(context):
     assert type(_find(page, ids.SHARE_COPY)).__name__ == "Clipboard"
 
 
+def test_a_gene_column_of_text_is_not_counted_as_a_gene_present(context, sepira_file):
+    """A column of words (every value read as missing) was counted among the genes present:
+    "467 of the model's 467 genes present", while the page said that the gene had no value."""
+    rows = pd.read_csv(sepira_file).iloc[[0, 25, 260, 500]].drop(columns=["tissue"])
+    gene = rows.columns[6]
+    rows[gene] = ["low", "high", "low", "high"]
+    raw = rows.to_csv(index=False).encode()
+    placed, _, info, alert = placement.place_from_upload(
+        context, _data_url(raw), "words.csv", False
+    )
+    assert len(placed) == 4
+    assert "466 of the model's 467 genes present" in info
+    assert f"{gene} has 'low'" in str(alert)
+
+
 def test_placing_samples_without_values_or_with_few_genes_says_so(context, sepira_file):
     rows = pd.read_csv(sepira_file).iloc[[0, 25, 260]].drop(columns=["tissue"])
     genes = rows.columns[1:]
