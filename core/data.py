@@ -3441,7 +3441,7 @@ def _warn_of_empty_axes(
         if empty.any():
             names = [str(i) for i in ids[empty][:5]]
             log.warning(
-                "%s: %d %s(s) without a value for any %s (%s%s): empty in the file?",
+                "%s: %d %s(s) without a value for any %s (%s%s): empty in the file, or text only?",
                 path,
                 int(empty.sum()),
                 what,

@@ -316,6 +316,7 @@ def test_empty_gene_columns_and_date_names_warn(tmp_path, real, caplog):
         es = load_table(tmp_path / "sheet.csv")
     assert es.shape == (6, 5) and np.isnan(es.values[:, 2]).all()
     assert f"1 gene(s) without a value for any sample ({block.columns[2]})" in caplog.text
+    assert "empty in the file, or text only?" in caplog.text  # (a column of "low", "high")
     assert "2 gene name(s) look like dates (7-Sep, 1-Mar)" in caplog.text
 
 
