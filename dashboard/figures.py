@@ -519,7 +519,8 @@ def gene_map_figure(
                     color="#ff7f0e",
                     line=dict(color="#7a3b00", width=1),
                 ),
-                name="specific to the selection",
+                # the genes the page lists (the highest of those scored), not all of them
+                name=f"specific to the selection ({sel.size} highest)",
                 customdata=symbols[sel],
                 text=symbols[sel],
                 hovertemplate="<b>%{text}</b><extra>selection</extra>",

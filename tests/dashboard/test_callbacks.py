@@ -305,7 +305,8 @@ def test_lasso_selection_gives_specific_genes(context):
     assert [r["symbol"] for r in rows] == saved["symbol"].head(25).tolist()
     # gene space highlights them
     gfig, _ = build_gene_figure(context, "type", None, 10, symbols)
-    assert "specific to the selection" in [t.name for t in gfig.data]
+    # (the 25 listed, of the genes scored: the legend says they are the highest)
+    assert "specific to the selection (25 highest)" in [t.name for t in gfig.data]
 
 
 def test_an_empty_box_taken_away_by_the_page_keeps_its_message(context):
