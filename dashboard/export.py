@@ -293,6 +293,12 @@ def export_figure(
     zoom = figure_zoom(context, view.get("zoom"), which, view.get("url_search"))
     if zoom:
         figures.set_ranges(fig, zoom)
+        if fig.layout.yaxis.scaleanchor:
+            # a map at 1:1 in a file of another shape widened the zoomed ranges to fill it (a
+            # cluster the page left out came back, cut at the colour bar): the plot area
+            # shrinks to the zoomed region instead
+            fig.update_xaxes(constrain="domain")
+            fig.update_yaxes(constrain="domain")
         parts.append("zoom")
     if SIZE_TAGS.get(size):  # files of one view at several sizes: told apart by name
         parts.append(SIZE_TAGS[size])

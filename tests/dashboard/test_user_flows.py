@@ -392,6 +392,9 @@ def test_figure_exports_show_the_region_zoomed_on_the_page(context, monkeypatch)
     layout = recorder.figs[-1].layout
     assert list(layout.xaxis.range) == [-1.5, 2.0] and list(layout.yaxis.range) == [0.5, 3.0]
     assert layout.xaxis.autorange is False and layout.yaxis.autorange is False
+    # the map at 1:1 shows the zoomed region, its plot area shrunk to it (not the ranges
+    # widened to fill the file's shape)
+    assert layout.xaxis.constrain == layout.yaxis.constrain == "domain"
     assert payload["filename"] == "sample-map_ann-tissue_zoom.svg"
     assert "zoomed-in region" in str(alert.children)
     # the other map keeps its own zoom: here x only, given as a list (Plotly.relayout)
@@ -399,6 +402,7 @@ def test_figure_exports_show_the_region_zoomed_on_the_page(context, monkeypatch)
     payload, _ = export.export_view(context, "gene-map", "svg", "screen", {"zoom": zoom})
     layout = recorder.figs[-1].layout
     assert list(layout.xaxis.range) == [0, 1] and layout.yaxis.range is None
+    assert layout.xaxis.constrain is None  # (a free aspect: the ranges are kept as they are)
     assert payload["filename"] == "gene-map_type_zoom.svg"
     # double-click: the whole map
     whole = {"xaxis.autorange": True, "yaxis.autorange": True}
