@@ -153,7 +153,13 @@ def place_upload(
     # what the loader noticed (values that look logged already, counter rows left out, ...)
     for message in table.attrs.get("load_warnings") or []:
         if transform != "none" and "log-transformed" in message:
-            message += f" (here {transform} was applied: untick it, and they are placed again)"
+            # the page's remedy is its box, not the command line's flag
+            message = message.replace(
+                "(transform 'none'; --transform none on the command line)",
+                f"(here {transform} was applied: untick it, and they are placed again)",
+            )
+            if "untick it" not in message:
+                message += f" (here {transform} was applied: untick it, and they are placed again)"
         warnings.append(message)
     text_warning = text_cells_warning(
         table.attrs.get("text_cells") or [],

@@ -770,6 +770,7 @@ def test_place_uploaded_samples_on_the_map(context, sepira_file, monkeypatch):
     # log values logged again: what the loader noticed reaches the page
     alert = placement.place_from_upload(context, _data_url(raw), "mine.csv.gz", True)[3]
     assert "look already log-transformed" in _text(alert) and "untick it" in _text(alert)
+    assert "--transform none" not in _text(alert)  # the page's remedy is its box, not a flag
     assert "/tmp" not in _text(alert) and "mine.csv.gz" in _text(alert)
     fig, _, _ = sample_map.recolor(context, "ann:tissue", (1, 99), None, placed)
     stars = fig.data[-1]
