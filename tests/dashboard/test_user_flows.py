@@ -369,19 +369,17 @@ def test_coded_annotations_are_shown_with_their_meaning(context):
     assert label == "annotation: DTHHRDY (Hardy scale: circumstances of death)"
 
 
+#: A box zoom on a map, as ``relayoutData`` sends it.
+_BOX = {"xaxis.range[0]": -1.5, "xaxis.range[1]": 2.0, "yaxis.range[0]": 0.5, "yaxis.range[1]": 3}
+
+
 def test_figure_exports_show_the_region_zoomed_on_the_page(context, monkeypatch):
     """A zoom (box, scroll or pan: ``relayoutData``) is kept through later events of the map
     (a selection, a new drag mode) and shown in the exported figure, which says so; a
     double-click (autorange) exports the whole map again; a zoom on a former model is not used."""
     recorder = _Recorder()
     monkeypatch.setattr(context, "image_renderer", recorder)
-    key = context.state().key
-    box = {
-        "xaxis.range[0]": -1.5,
-        "xaxis.range[1]": 2.0,
-        "yaxis.range[0]": 0.5,
-        "yaxis.range[1]": 3,
-    }
+    key, box = context.state().key, dict(_BOX)
     zoom = export.merge_zoom(None, ids.SAMPLE_MAP, box, key)
     for later in ({"selections": [{"type": "rect"}]}, {"dragmode": "lasso"}, {"autosize": True}):
         assert export.merge_zoom(zoom, ids.SAMPLE_MAP, later, key) is no_update
@@ -425,13 +423,7 @@ def test_an_export_clicked_before_the_zoom_was_kept_shows_the_zoom(context, monk
     the store holds them), except on a map whose stored zoom is of another model."""
     recorder = _Recorder()
     monkeypatch.setattr(context, "image_renderer", recorder)
-    key = context.state().key
-    box = {
-        "xaxis.range[0]": -1.5,
-        "xaxis.range[1]": 2.0,
-        "yaxis.range[0]": 0.5,
-        "yaxis.range[1]": 3,
-    }
+    key, box = context.state().key, dict(_BOX)
     events = {ids.SAMPLE_MAP: box, ids.GENE_MAP: {"dragmode": "lasso"}}
     zoom = export.zoom_with_last_events(None, events, key)  # the store not written yet
     assert zoom[ids.SAMPLE_MAP]["x"] == [-1.5, 2.0] and ids.GENE_MAP not in zoom
