@@ -67,6 +67,22 @@ def test_progress_in_a_log_is_a_line_per_tenth(small_matrix, tmp_path, capsys):
     assert "fit error" in lines[-1] and "model written to" in err
 
 
+def _fit_stopped_after_2_epochs(stop_run):
+    """``FactorizedEmbeddings.fit`` that calls ``stop_run()`` once its second epoch ended."""
+    fit = FactorizedEmbeddings.fit
+
+    def stopped(self, es, callback=None, **kwargs):
+        def stop(p):
+            if callback is not None:
+                callback(p)
+            if p.epoch >= 2:
+                stop_run()
+
+        return fit(self, es, callback=stop, **kwargs)
+
+    return stopped
+
+
 def test_rerun_without_resume_keeps_the_interrupted_runs_checkpoint(
     small_matrix, tmp_path, capsys, monkeypatch
 ):
@@ -74,14 +90,10 @@ def test_rerun_without_resume_keeps_the_interrupted_runs_checkpoint(
     (and overwrite the checkpoint); --resume continues, --force starts afresh."""
     fit = FactorizedEmbeddings.fit
 
-    def interrupted(self, es, callback=None, **kwargs):
-        def stop(p):
-            if callback is not None:
-                callback(p)
-            if p.epoch >= 2:
-                raise KeyboardInterrupt
+    def ctrl_c():
+        raise KeyboardInterrupt
 
-        return fit(self, es, callback=stop, **kwargs)
+    interrupted = _fit_stopped_after_2_epochs(ctrl_c)
 
     out = tmp_path / "m"
     args = ["train", "--matrix", small_matrix, "--out", out, "--epochs", "6", *TINY]
@@ -130,15 +142,11 @@ def test_sigterm_keeps_the_checkpoint_and_says_how_to_resume(
 
     fit = FactorizedEmbeddings.fit
 
-    def terminated(self, es, callback=None, **kwargs):
-        def stop(p):
-            if callback is not None:
-                callback(p)
-            if p.epoch >= 2:
-                os.kill(os.getpid(), signal.SIGTERM)
-                time.sleep(5)  # the handler raises before this ends
+    def sigterm():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler raises before this ends
 
-        return fit(self, es, callback=stop, **kwargs)
+    terminated = _fit_stopped_after_2_epochs(sigterm)
 
     before = signal.getsignal(signal.SIGTERM)
     out = tmp_path / "m"
