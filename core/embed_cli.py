@@ -446,19 +446,21 @@ def _agreement_line(
     absent = known & ~np.isin(truth.astype(str), list(trained))
     scored = known & ~absent
     head = f"majority {label} of the {VOTE_K} nearest training samples = the samples' own {own}: "
+    agree = (
+        f"{float(np.mean(majority.to_numpy()[scored] == truth[scored])):.3f} "
+        f"({int(scored.sum()):,} labelled samples"
+        if scored.any()
+        else ""
+    )
     if not absent.any():
-        agree = float(np.mean(majority.to_numpy()[scored] == truth[scored]))
-        return head + f"{agree:.3f} ({int(scored.sum()):,} labelled samples)"
+        return head + agree + ")"
     classes = sorted({str(t) for t in truth[absent]})
     shown = ", ".join(classes[:5]) + (", ..." if len(classes) > 5 else "")
     lacking = (
         f"{int(absent.sum()):,} of the {int(known.sum()):,} labelled samples are of {own} "
         f"{shown}, which no training sample has: no place on the map can name it"
     )
-    if not scored.any():
-        return head + f"not measured: {lacking}"
-    agree = float(np.mean(majority.to_numpy()[scored] == truth[scored]))
-    return head + f"{agree:.3f} ({int(scored.sum()):,} labelled samples; {lacking})"
+    return head + (f"{agree}; {lacking})" if agree else f"not measured: {lacking}")
 
 
 def read_labels(column: pd.Series, blank: Any) -> np.ndarray:
