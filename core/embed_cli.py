@@ -293,7 +293,7 @@ def run_embed(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print(_gene_report(model, es, args.matrix or args.gtex_gct), file=sys.stderr)
-    coords, error, genes_used = _place(model, es)
+    coords, error, genes_used, scales = _place(model, es)
     blank = ~np.isfinite(coords).all(axis=1)
     if blank.all():
         raise DataError(
@@ -332,7 +332,7 @@ def run_embed(args: argparse.Namespace) -> int:
             "them",
             file=sys.stderr,
         )
-    warning = model.fit_error_warning(error[~(blank | silent)])
+    warning = model.fit_error_warning(error[~(blank | silent)], scales[~(blank | silent)])
     if warning:
         applied = args.transform or "none"
         if applied == "none":
@@ -512,13 +512,14 @@ def _first_names(ids: Any, which: np.ndarray, limit: int = 5) -> str:
     return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
 
 
-def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Coordinates, fit errors and genes used of each new sample, :data:`EMBED_CHUNK` samples
-    at a time with a progress report between chunks when there are more."""
+def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Coordinates, fit errors, genes used and value scales (``value_scales``) of each new
+    sample, :data:`EMBED_CHUNK` samples at a time with a progress report between chunks when
+    there are more."""
     matched = np.flatnonzero(_model_columns(model, es) >= 0)
     n = es.n_samples
     chunks = [np.arange(i, min(n, i + EMBED_CHUNK)) for i in range(0, n, EMBED_CHUNK)] or [[]]
-    coords, errors, used = [], [], []
+    coords, errors, used, scales = [], [], [], []
     progress = StepProgress("placing", "samples", n) if len(chunks) > 1 else None
     quiet = logging.getLogger("core.estimator")
     level = quiet.level
@@ -538,14 +539,17 @@ def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             # row stays blank, and the others are placed
             c = np.full((len(counts), model.sample_dim), np.nan, dtype=np.float32)
             e = np.full(len(counts), np.nan, dtype=np.float32)
+            s = np.full(len(counts), np.nan)
             valued = np.flatnonzero(counts > 0) if matched.size else np.arange(len(counts))
             if valued.size:
                 some = part if valued.size == len(counts) else part.subset(valued)
                 placed, error = model.transform(some, return_error=True)
                 c[valued], e[valued] = placed, error
+                s[valued] = model.value_scales(some, placed)
             coords.append(c)
             errors.append(e)
             used.append(counts)
+            scales.append(s)
             if progress is not None:
                 progress.update(len(rows))
     finally:
@@ -553,7 +557,7 @@ def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         quiet.removeFilter(said_above)
         if progress is not None:
             progress.close()
-    return np.concatenate(coords), np.concatenate(errors), np.concatenate(used)
+    return tuple(np.concatenate(parts) for parts in (coords, errors, used, scales))
 
 
 # ----------------------------------------------------------------------------- neighbours

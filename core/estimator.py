@@ -75,6 +75,21 @@ FIT_ERROR_FACTOR = 3.0
 #: One placed sample whose fit error exceeds this many times the training loss is named (a
 #: typo, a sample in counts): 1 of the 104 held-out samples above, at 3x it would be 3.
 POOR_FIT_FACTOR = 5.0
+#: Placed samples whose values are, by their median, further than this from the profile the
+#: model decodes at their places (:meth:`FactorizedEmbeddings.value_scales`) are warned of:
+#: log values of another base. Held-out samples in the training units gave a median of 1.00
+#: (26 tissues, 104 samples, each tissue 0.97-1.05) and 0.96 (GTEx acmg59, 60 samples, 40 of
+#: Brain, a tissue the model was not trained on); the same values x0.69 (natural log against
+#: log2) gave 0.70 and 0.68, while their fit error was only 2.8x the training loss
+#: (tests/benchmarks/RESULTS.md).
+SCALE_BAND = (0.8, 1.25)
+#: The training samples' own scales must spread over less than this factor (their middle 90%)
+#: for new samples' to be checked: 1.11 for the default model of the 26 tissues, 1.42 for a
+#: small network after 200 epochs, 4.3 after 30 (fit error 3.7: it decodes little).
+SCALE_SPREAD = 1.5
+#: Factors between log bases, named when a batch's scale is near one: values in base ``given``
+#: against a model of base ``trained`` are ``ln(trained) / ln(given)`` times its values.
+LOG_BASES = {"log2": 2.0, "natural-log": float(np.e), "log10": 10.0}
 #: A sample placed from fewer observed model genes than this (or than half of the model's
 #: genes, when it has fewer than twice as many) is named in a warning: its place rests on a
 #: handful of values, and its fit error is low all the same (fewer values to miss).
@@ -455,6 +470,13 @@ class FactorizedEmbeddings:
         The training samples' annotations.
     data_source_ : dict
         How to reload the training data (:func:`core.data.load_source`).
+    value_scale_ : float or None
+        The training samples' own :meth:`value_scales` at their places (median of at most
+        2,000), before they are set relative to it: above 1 where the model is too short of
+        training to decode their full spread. None where their scales spread too widely to
+        tell another scale (the middle 90% over more than a factor
+        :data:`SCALE_SPREAD`), and for models saved before it was kept: new samples' scales
+        are then not checked.
     """
 
     def __init__(
@@ -779,6 +801,7 @@ class FactorizedEmbeddings:
         self.pairs_per_s_ = float(state.pairs_seen / max(state.elapsed_s, 1e-9))
         self.n_moved_ = list(state.moved)
         self.resolved_ = dict(state.resolved)
+        self.value_scale_ = _training_scale(module, values, gene_mean, gene_scale, cfg.seed)
         # where new samples find their neighbours (transform), when the map was built with them
         self.reference_ = reference if cfg.neighbour_weight > 0 else None
         self.sample_ids_ = np.asarray(es.sample_ids).astype(str)
@@ -964,38 +987,113 @@ class FactorizedEmbeddings:
         values[:, cols_model] = np.asarray(es.values, dtype=np.float32)[:, cols_new]
         return values, len(cols_model)
 
-    def fit_error_warning(self, errors) -> str | None:
-        """A warning when placed samples fit the model far worse than its training samples.
+    def fit_error_warning(self, errors, scales=None) -> str | None:
+        """A warning when placed samples fit the model far worse than its training samples,
+        or when their values are on another scale than the training data's.
 
         Parameters
         ----------
         errors : (n_new,) array
             Fit errors of placed samples (:meth:`transform` with ``return_error=True``).
+        scales : (n_new,) array, optional
+            Their :meth:`value_scales`: their values against the profiles decoded at their
+            places.
 
         Returns
         -------
         str or None
             A sentence when the median error is above ``FIT_ERROR_FACTOR`` times the final
             training loss (on the same scale): the usual sign of values in other units than the
-            training data's (already log-transformed values logged again, raw counts). None
-            otherwise, or when the model records no training loss.
+            training data's (already log-transformed values logged again, raw counts); or when
+            the median scale is outside :data:`SCALE_BAND` (log values of another base, whose
+            error can stay below that factor: natural-log values against a log2 model fit at
+            2.8x). None otherwise (the error check needs the model's training loss).
         """
         errors = np.asarray(errors, dtype=np.float64)
         history = getattr(self, "history_", None) or []
         # NaN: samples not placed; +inf: errors beyond float range (values in other units)
         errors = errors[~np.isnan(errors)]
-        if not history or errors.size == 0:
+        trained = float(history[-1]) if history else float("nan")
+        median = float(np.median(errors)) if errors.size else float("nan")
+        far = trained > 0 and median > FIT_ERROR_FACTOR * trained
+        fit = f"median fit error {median:.3g} against {trained:.3g} in training"
+        # (not from a model that decodes its own training samples too loosely to tell)
+        scale = _batch_scale(scales) if getattr(self, "value_scale_", None) else None
+        said = ""
+        if scale is not None:
+            factor, bases = scale
+            n = int(np.isfinite(np.asarray(scales, dtype=np.float64)).sum())
+            said = (
+                f"the new samples' values are about {factor:.2f}x what the model predicts at "
+                f"their places on the map (median of {n} sample{'s' if n != 1 else ''})"
+            )
+            as_bases = (
+                f"as {bases[0]} values against a model trained on {bases[1]} values would be"
+                if bases
+                else ""
+            )
+            if not far:  # their places fit: the scale is the one thing off
+                hint = (
+                    f"{as_bases}; give them in the training data's units"
+                    if bases
+                    else "are they in the training data's units (values logged twice, or log "
+                    "values of another base)?"
+                )
+                return f"{said}: {hint}"
+            said = f" {said[0].upper()}{said[1:]}{', ' + as_bases if bases else ''}."
+        if not far:
             return None
-        trained = float(history[-1])
-        median = float(np.median(errors))
-        if not (trained > 0 and median > FIT_ERROR_FACTOR * trained):
-            return None
+        # samples of a tissue the model has not seen fit far worse too, in the right units (a
+        # left-out tissue of the 26: 2.4x to 30x), and their scale moves (0.66x to 0.90x)
         return (
-            f"the new samples fit the model far worse than its training samples (median fit "
-            f"error {median:.3g} against {trained:.3g} in training): are their values in the "
-            "training data's units (e.g. raw counts against a log-scale model, or values logged "
-            "twice)?"
+            f"the new samples fit the model far worse than its training samples ({fit}): are "
+            "their values in the training data's units (not raw counts against a log-scale "
+            "model, nor values logged twice), and of tissues or cell types the model was "
+            f"trained on?{said}"
         )
+
+    def value_scales(self, es, coords) -> np.ndarray:
+        """How each placed sample's values compare with the profile the model decodes at its
+        place: the slope of its values on the decoded ones over the genes it has (both centred
+        on their mean over those genes).
+
+        Set relative to the training samples' own (:attr:`value_scale_`, when the model keeps
+        one; :meth:`fit_error_warning` checks them only then): about 1 for samples
+        in the training data's units, whatever their tissue; about 0.69 for natural-log values
+        given to a model of log2 values, 0.30 for log10 values (the ratio of the logarithms),
+        and far from 1 for counts against a log-scale model. NaN for a sample with fewer than 3
+        observed model genes or a flat decoded profile.
+
+        Parameters
+        ----------
+        es
+            The new samples, as given to :meth:`transform`.
+        coords
+            (n_new, sample_dim) their places (:meth:`transform`).
+
+        Returns
+        -------
+        ndarray
+            (n_new,) float64.
+        """
+        module = self._check_fitted()
+        if isinstance(es, np.ndarray) and es.ndim == 2 and es.shape[1] == self.n_genes_:
+            values = np.asarray(es, dtype=np.float32)
+        else:
+            values, _ = self._align(_as_expression_set(es, "value_scales"))
+        coords = np.asarray(coords, dtype=np.float32)
+        if coords.shape != (values.shape[0], self.sample_dim):
+            raise ModelError(
+                f"value_scales: coords must be ({values.shape[0]}, {self.sample_dim}), one place "
+                f"per sample; got shape {coords.shape}"
+            )
+        return self._relative_scales(
+            _value_scales(module, coords, values, self.gene_mean_, self.gene_scale_)
+        )
+
+    def _relative_scales(self, scales: np.ndarray) -> np.ndarray:
+        """Scales set relative to the training samples' own (:attr:`value_scale_`)."""
+        return scales / (getattr(self, "value_scale_", None) or 1.0)
 
     def transform(self, es, return_error: bool = False):
         """Place new samples in the learned sample space (genes and network frozen).
@@ -1090,7 +1188,8 @@ class FactorizedEmbeddings:
             coords, err = _place_samples(net, scaled, self.transform_config, device)
         # values in other units (counts against a log-scale model) are placed all the same:
         # said here too, as from Python nothing else says it (embed adds the remedy)
-        warning = self.fit_error_warning(err)
+        scales = _value_scales(net, coords, values, self.gene_mean_, self.gene_scale_)
+        warning = self.fit_error_warning(err, self._relative_scales(scales))
         if warning:
             log.warning("transform: %s", warning, extra={"notice": "fit_error"})
         return (coords, err) if return_error else coords
@@ -1238,6 +1337,7 @@ class FactorizedEmbeddings:
                 "train_time_s": self.train_time_s_,
                 "pairs_per_s": self.pairs_per_s_,
                 "n_moved": [int(x) for x in self.n_moved_],
+                "value_scale": getattr(self, "value_scale_", None),
                 # the automatic choices as the run made them (device, precision, step size)
                 "resolved": dict(getattr(self, "resolved_", {})),
                 "dataset": {
@@ -1402,6 +1502,7 @@ class FactorizedEmbeddings:
             model.train_time_s_ = float(config.get("train_time_s", 0.0))
             model.pairs_per_s_ = float(config.get("pairs_per_s", 0.0))
             model.n_moved_ = [int(x) for x in config.get("n_moved", [])]
+            model.value_scale_ = _positive_or_none(config.get("value_scale"))  # 2026-12-05
             model.resolved_ = dict(config.get("resolved") or {})  # {} before 2026-12-04
             model.data_source_ = dict(dataset.get("source") or {})
             model.dataset_name_ = str(dataset.get("name", ""))
@@ -1588,6 +1689,99 @@ def _graph_reference(values: np.ndarray, seed: int) -> dict[str, np.ndarray]:
         "basis": np.ascontiguousarray(vt.T, dtype=np.float32),
         "scores": (u * s).astype(np.float32),
     }
+
+
+def _batch_scale(scales) -> tuple[float, tuple[str, str] | None] | None:
+    """The median of a batch's :meth:`FactorizedEmbeddings.value_scales` when it is outside
+    :data:`SCALE_BAND`, with the pair of log bases (given, trained) whose ratio it is within 15%
+    of, if any; None when it is inside, or no scale is known."""
+    if scales is None:
+        return None
+    scales = np.asarray(scales, dtype=np.float64)
+    scales = scales[np.isfinite(scales)]
+    if scales.size == 0:
+        return None
+    factor = float(np.median(scales))
+    if SCALE_BAND[0] <= factor <= SCALE_BAND[1]:
+        return None
+    if factor <= 0:
+        return factor, None
+    gap, given, trained = min(
+        (abs(np.log(factor * np.log(b_given) / np.log(b_train))), given, trained)
+        for given, b_given in LOG_BASES.items()
+        for trained, b_train in LOG_BASES.items()
+        if given != trained
+    )
+    return factor, ((given, trained) if gap < np.log(1.15) else None)
+
+
+def _training_scale(
+    module: FactorizedEmbedding,
+    values: np.ndarray,
+    gene_mean: np.ndarray,
+    gene_scale: np.ndarray,
+    seed: int,
+    at_most: int = 2000,
+) -> float | None:
+    """The median :func:`_value_scales` of (at most ``at_most``) training samples at their own
+    places (:attr:`FactorizedEmbeddings.value_scale_`); None when none can be measured or
+    they spread over more than :data:`SCALE_SPREAD`."""
+    rows = np.arange(values.shape[0])
+    if rows.size > at_most:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, at_most, replace=False))
+    coords = module.sample_embedding.detach()[torch.as_tensor(rows)].cpu().numpy()
+    scales = _value_scales(module, coords, values[rows], gene_mean, gene_scale)
+    scales = scales[np.isfinite(scales)]
+    if scales.size == 0:
+        return None
+    low, high = np.quantile(scales, [0.05, 0.95])
+    if not (low > 0 and high / low <= SCALE_SPREAD):
+        return None
+    return _positive_or_none(np.median(scales))
+
+
+def _positive_or_none(x) -> float | None:
+    """``x`` as a float when it is a finite positive number, else None."""
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return x if np.isfinite(x) and x > 0 else None
+
+
+@torch.no_grad()
+def _value_scales(
+    module: FactorizedEmbedding,
+    coords: np.ndarray,
+    values: np.ndarray,
+    gene_mean: np.ndarray,
+    gene_scale: np.ndarray,
+    cells: int = 1 << 22,
+) -> np.ndarray:
+    """:meth:`FactorizedEmbeddings.value_scales` of ``values`` (n, n_genes) in the training
+    units, NaN where missing, placed at ``coords``; decoded a block of rows at a time."""
+    values = np.asarray(values, dtype=np.float64)
+    n, n_genes = values.shape
+    out = np.full(n, np.nan)
+    device = module.sample_embedding.device
+    gene_part = module.gene_part()
+    step = max(1, cells // max(1, n_genes))
+    for start in range(0, n, step):
+        points = torch.as_tensor(np.asarray(coords[start : start + step]), device=device)
+        decoded = module.decode(points.to(gene_part.dtype), gene_part).float().cpu().numpy()
+        decoded = decoded.astype(np.float64) * gene_scale + gene_mean
+        obs = values[start : start + step]
+        seen = np.isfinite(obs)
+        count = seen.sum(1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            o = np.where(seen, obs, 0.0)
+            d = np.where(seen, decoded, 0.0)
+            o = np.where(seen, o - (o.sum(1) / count)[:, None], 0.0)
+            d = np.where(seen, d - (d.sum(1) / count)[:, None], 0.0)
+            spread = (d * d).sum(1)
+            slope = (o * d).sum(1) / spread
+        out[start : start + step] = np.where((count >= 3) & (spread > 0), slope, np.nan)
+    return out
 
 
 def _reference_neighbours(

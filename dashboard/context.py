@@ -2129,7 +2129,7 @@ class AppContext:
         n_valued = n_valued[has_value]
         n = es.n_samples
         with_error = "return_error" in inspect.signature(model.transform).parameters
-        parts, errors = [], []
+        parts, errors, scales = [], [], []
         # transform logs a poor fit chunk by chunk; the page says it once, of all the samples
         estimator_log = logging.getLogger("core.estimator")
         estimator_log.addFilter(_said_on_the_page)
@@ -2144,6 +2144,8 @@ class AppContext:
                     c, e = model.transform(part), np.full(len(rows), np.nan)
                 parts.append(np.asarray(c, dtype=np.float32))
                 errors.append(np.asarray(e, dtype=np.float64))
+                scale_of = getattr(model, "value_scales", None)  # (nor a decoded profile)
+                scales.append(scale_of(part, c) if scale_of else np.full(len(rows), np.nan))
         finally:
             estimator_log.removeFilter(_said_on_the_page)
         progress(0.95, f"placing {n:,} samples… 100%")
@@ -2185,7 +2187,10 @@ class AppContext:
         out.attrs["load_warnings"] = load_warnings
         check = getattr(model, "fit_error_warning", None)
         loud = ~out["sample_id"].isin(silent).to_numpy()
-        out.attrs["fit_warning"] = check(error[loud]) if check is not None and loud.any() else None
+        scale = np.concatenate(scales)
+        out.attrs["fit_warning"] = (
+            check(error[loud], scale[loud]) if check is not None and loud.any() else None
+        )
         out.attrs["scale_warning"] = self._upload_scale_warning(es, in_model)
         # a few samples far off (a typo, one sample in counts) among well-placed ones: the
         # median fit error said nothing of them

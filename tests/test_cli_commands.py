@@ -604,7 +604,9 @@ def test_fit_error_remedy_follows_the_transform(small_matrix, tmp_path, capsys, 
     assert code == 0 and "fit the model far worse" in err
     assert "add --transform log10p1 or log2p1" in err and "--transform none" not in err
     # (this tiny model does not always tell logged-again values from its own: say it does)
-    monkeypatch.setattr(FactorizedEmbeddings, "fit_error_warning", lambda self, e: "far worse")
+    monkeypatch.setattr(
+        FactorizedEmbeddings, "fit_error_warning", lambda self, e, s=None: "far worse"
+    )
     args = ["embed", "--model", model, "--out", tmp_path / "b.csv"]
     code, _, err = _run([*args, "--matrix", small_matrix], capsys)
     assert code == 0 and "transform: log2p1 (as the model's training data" in err
@@ -1230,3 +1232,27 @@ def test_train_says_when_few_automatic_epochs_were_chosen(
         ["train", "--matrix", path, "--out", tmp_path / "m2", "--epochs", "3", *TINY], capsys
     )
     assert code == 0 and "epochs were chosen" not in err  # the user chose them
+
+
+def test_embed_names_log_values_of_another_base(sepira_file, tmp_path, capsys):
+    """Natural-log values given to a model of log2 values fit at less than 3x the training
+    loss, under the fit-error warning, and were placed without a word."""
+    table = pd.read_csv(sepira_file).iloc[:80, :32]  # 4 tissues of 20 samples, 30 genes
+    held = table.groupby("tissue").head(5)  # 5 of each tissue held out
+    table.drop(held.index).to_csv(tmp_path / "train.csv", index=False)
+    model = tmp_path / "m"
+    args = ["train", "--matrix", tmp_path / "train.csv", "--out", model, "--epochs", "100"]
+    assert _run(args, capsys)[0] == 0
+    embed = ["embed", "--model", model, "--label", "tissue"]
+    for name, factor in (("same", 1.0), ("ln", np.log(2))):  # ln(x) = log2(x) * ln(2)
+        new = held.copy()
+        new[new.columns[2:]] *= factor
+        new.to_csv(tmp_path / f"{name}.csv", index=False)
+        args = [*embed, "--matrix", tmp_path / f"{name}.csv", "--out", tmp_path / f"{name}_out.csv"]
+        code, _, err = _run(args, capsys)
+        assert code == 0, err
+        said = re.search(r"warning: the new samples' values are about (0\.\d+)x what the", err)
+        if factor == 1.0:
+            assert not said and "far worse" not in err, err
+    assert said and 0.6 < float(said.group(1)) < 0.8, err
+    assert "as natural-log values against a model trained on log2 values would be;" in err

@@ -117,6 +117,23 @@ def test_a_poor_fit_is_said_once_on_the_page_not_in_the_log_by_chunk(
     assert [r for r in caplog.records if getattr(r, "notice", None) == "fit_error"]
 
 
+def test_log_values_of_another_base_are_said_on_the_page(sepira_es, sepira_file, tmp_path):
+    """Natural-log values uploaded to a map of log2 values fit at less than 3x the training
+    loss and were placed without a word."""
+    settings = ModelSettings(gene_dim=8, hidden=(32,), epochs=40)
+    context = AppContext(sepira_es, DashboardConfig(cache_dir=tmp_path, settings=settings))
+    context.train()
+    assert context.state().model.value_scale_ is not None
+    frame = pd.read_csv(sepira_file).iloc[::10].drop(columns=["tissue"])
+    table = context.place_samples(frame.to_csv(index=False).encode(), "same.csv")
+    assert table.attrs["fit_warning"] is None
+    genes = frame.columns[1:]
+    frame[genes] = frame[genes] * np.log(2)
+    table = context.place_samples(frame.to_csv(index=False).encode(), "ln.csv")
+    said = table.attrs["fit_warning"] or ""
+    assert "natural-log values against a model trained on log2 values" in said, said
+
+
 def test_a_killed_placing_job_says_so_and_offers_a_retry(context):
     context.job_started("place-k1")  # ... and the process is killed: nothing more is recorded
     progress, retry_style, alert = placement.placing_job_view(
