@@ -1024,7 +1024,7 @@ class FactorizedEmbeddings:
             factor, bases = scale
             n = int(np.isfinite(np.asarray(scales, dtype=np.float64)).sum())
             said = (
-                f"the new samples' values are about {factor:.2f}x what the model predicts at "
+                f"the new samples' values are about {_times(factor)} what the model predicts at "
                 f"their places on the map (median of {n} sample{'s' if n != 1 else ''})"
             )
             as_bases = (
@@ -1738,6 +1738,11 @@ def _training_scale(
     if not (low > 0 and high / low <= SCALE_SPREAD):
         return None
     return _positive_or_none(np.median(scales))
+
+
+def _times(factor: float) -> str:
+    """``0.69x``, ``3.27x``, ``123x``: two decimals below 10, three significant digits above."""
+    return f"{factor:.2f}x" if abs(factor) < 10 else f"{factor:.3g}x"
 
 
 def _positive_or_none(x) -> float | None:
