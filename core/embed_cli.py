@@ -335,10 +335,15 @@ def run_embed(args: argparse.Namespace) -> int:
     warning = model.fit_error_warning(error[~(blank | silent)], scales[~(blank | silent)])
     if warning:
         applied = args.transform or "none"
+        trained = (model.data_source_ or {}).get("transform")
         if applied == "none":
             remedy = (
                 "no transform was applied: if they are counts, TPM or RPKM, add --transform "
-                "log10p1 or log2p1, whichever the training data had"
+                + (
+                    f"{trained}, as the model's training data had"
+                    if trained and trained != "none"
+                    else "log10p1 or log2p1, whichever the training data had"
+                )
             )
         else:
             remedy = (

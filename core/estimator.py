@@ -1040,7 +1040,7 @@ class FactorizedEmbeddings:
                     "values of another base)?"
                 )
                 return f"{said}: {hint}"
-            said = f" {said[0].upper()}{said[1:]}{', ' + as_bases if bases else ''}."
+            said = f" {said[0].upper()}{said[1:]}{', ' + as_bases if bases else ''}"
         if not far:
             return None
         # samples of a tissue the model has not seen fit far worse too, in the right units (a

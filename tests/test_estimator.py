@@ -1172,7 +1172,7 @@ def test_the_scale_warning_says_what_else_it_can_be():
     assert far.endswith(
         "The new samples' values are about 0.66x what the model predicts at their places on the"
         " map (median of 10 samples), as natural-log values against a model trained on log2 "
-        "values would be."
+        "values would be"
     )
     odd = model.fit_error_warning(np.full(10, 0.3), np.full(10, 0.55))  # no pair of log bases
     assert "about 0.55x" in odd and "values logged twice, or log values of another base" in odd
