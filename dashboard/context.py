@@ -2191,6 +2191,8 @@ class AppContext:
         out.attrs["fit_warning"] = (
             check(error[loud], scale[loud]) if check is not None and loud.any() else None
         )
+        # (a warning of the scale alone says nothing of single samples that fit far worse)
+        out.attrs["fit_far"] = bool(out.attrs["fit_warning"]) and check(error[loud]) is not None
         out.attrs["scale_warning"] = self._upload_scale_warning(es, in_model)
         # a few samples far off (a typo, one sample in counts) among well-placed ones: the
         # median fit error said nothing of them

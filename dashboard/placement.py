@@ -228,7 +228,7 @@ def place_upload(
     poor = table.attrs.get("poor_fit") or []
     if scale_warning and not fit_warning:
         warnings.append(scale_warning)
-    if poor and not fit_warning:  # (the median said it of them all already)
+    if poor and not table.attrs.get("fit_far"):  # (the median said it of them all already)
         shown = ", ".join(poor[:10]) + (", …" if len(poor) > 10 else "")
         trained = table.attrs.get("trained_error")
         warnings.append(

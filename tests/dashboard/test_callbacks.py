@@ -870,6 +870,29 @@ def test_placement_says_when_samples_fit_far_worse(context, monkeypatch):
     assert "log10p1 was applied: untick it for values already transformed" in text
 
 
+def test_a_scale_warning_still_names_the_samples_that_fit_far_worse(context, monkeypatch):
+    """Single samples far off were said only when no batch warning was given: a warning of the
+    batch's scale (log values of another base) hid them, though it says nothing of them."""
+    import pandas as pd
+
+    from dashboard import placement
+
+    table = pd.DataFrame({"sample_id": ["a", "b"], "x": [0.0, 1.0], "y": [0.0, 1.0]})
+    table["fit_error"] = [0.2, 6.7]
+    table.attrs.update(
+        fit_warning="the new samples' values are about 0.69x what the model predicts",
+        fit_far=False,
+        poor_fit=["b"],
+        trained_error=0.2,
+    )
+    monkeypatch.setattr(context, "place_samples", lambda raw, name, transform="none": table)
+    text = _text(placement.place_from_upload(context, _data_url(b"x"), "mine.csv", False)[3])
+    assert "about 0.69x" in text and "1 sample fit the model far worse than its training" in text
+    table.attrs["fit_far"] = True  # the batch's fit error said it of them all
+    text = _text(placement.place_from_upload(context, _data_url(b"x"), "mine.csv", False)[3])
+    assert "1 sample fit the model far worse" not in text
+
+
 def test_placed_samples_are_drawn_above_the_samples(context):
     """Plotly draws WebGL traces above SVG ones: the stars of placed samples must be WebGL on
     screen like the samples (an SVG star hid under the samples it landed among), and last."""
