@@ -1087,12 +1087,7 @@ class FactorizedEmbeddings:
                 f"value_scales: coords must be ({values.shape[0]}, {self.sample_dim}), one place "
                 f"per sample; got shape {coords.shape}"
             )
-        return self._relative_scales(
-            _value_scales(module, coords, values, self.gene_mean_, self.gene_scale_)
-        )
-
-    def _relative_scales(self, scales: np.ndarray) -> np.ndarray:
-        """Scales set relative to the training samples' own (:attr:`value_scale_`)."""
+        scales = _value_scales(module, coords, values, self.gene_mean_, self.gene_scale_)
         return scales / (getattr(self, "value_scale_", None) or 1.0)
 
     def transform(self, es, return_error: bool = False):
@@ -1188,8 +1183,14 @@ class FactorizedEmbeddings:
             coords, err = _place_samples(net, scaled, self.transform_config, device)
         # values in other units (counts against a log-scale model) are placed all the same:
         # said here too, as from Python nothing else says it (embed adds the remedy)
-        scales = _value_scales(net, coords, values, self.gene_mean_, self.gene_scale_)
-        warning = self.fit_error_warning(err, self._relative_scales(scales))
+        scales = (
+            _value_scales(net, coords, values, self.gene_mean_, self.gene_scale_)
+            if getattr(self, "value_scale_", None)  # (else not checked)
+            else None
+        )
+        warning = self.fit_error_warning(
+            err, None if scales is None else scales / self.value_scale_
+        )
         if warning:
             log.warning("transform: %s", warning, extra={"notice": "fit_error"})
         return (coords, err) if return_error else coords
