@@ -1693,7 +1693,7 @@ def _read_tsv(path: Path, what: str, **kwargs: Any) -> pd.DataFrame:
     """A GTEx table: tab-separated as published; a comma/semicolon-separated copy (saved from a
     spreadsheet) is read with its own separator."""
     n_skip, first = _text_preamble(path)
-    sep = _sniff_sep(path, first)
+    sep = _sniff_sep(path, first, n_skip)
     if sep != "\t":
         log.info("%s: %s file is %r-separated, not tab-separated", path, what, sep)
     frame = _read_csv(path, what, sep, n_skip, None, **kwargs)
@@ -1969,17 +1969,32 @@ _ORIENTATIONS = {
 }
 
 
-def _sniff_sep(path: Path, first: bytes | None = None) -> str:
+def _sniff_sep(path: Path, first: bytes | None = None, n_skip: int = 0) -> str:
     """Field separator of a text table: the one its name says (``.csv`` comma, ``.tsv``/``.tab``
-    tab) when the header line ``first`` (default: line 1) has it, else the most frequent of tab,
-    comma and semicolon there (a ``.csv`` written by a spreadsheet set to a decimal-comma locale
-    uses semicolons), else a space when the line has one (R's ``write.table`` default)."""
+    tab) when the header line ``first`` (default: line 1; ``n_skip`` lines above it) has it,
+    else the most frequent of tab, comma and semicolon there (a ``.csv`` written by a
+    spreadsheet set to a decimal-comma locale uses semicolons), else a space when the line has
+    one (R's ``write.table`` default).
+
+    A ``.csv`` whose header has both commas and semicolons is read with the one that splits the
+    line below into numbers: a spreadsheet's ``;``-separated file may have commas in its names
+    or, without a header, decimal commas in its first line."""
     name = path.name.lower().removesuffix(".gz")
     if first is None:
         with _open_binary(path) as fh:
             first = _read_line(fh, path)
     counts = {sep: first.count(sep.encode()) for sep in ("\t", ",", ";")}
     named = "," if name.endswith(".csv") else "\t" if name.endswith((".tsv", ".tab")) else None
+    if named == "," and counts[","] and counts[";"]:
+        below = _lines_below(path, n_skip, 1)
+        if below and _numbers_between(below[0], ";") > _numbers_between(below[0], ","):
+            log.warning(
+                "%s: line %d has both ',' and ';'; reading it as ';'-separated (the line "
+                "below holds numbers between semicolons)",
+                path,
+                n_skip + 1,
+            )
+            return ";"
     if named is not None and counts[named]:
         return named
     best = max(counts, key=lambda sep: counts[sep])  # ties: tab, then comma
@@ -1992,6 +2007,16 @@ def _sniff_sep(path: Path, first: bytes | None = None) -> str:
         log.info("%s: line 1 has no tab, comma or semicolon; reading it as space-separated", path)
         return " "
     return named or "\t"
+
+
+def _numbers_between(line: bytes, sep: str) -> int:
+    """How many fields of ``line`` split at ``sep`` are numbers (with a decimal comma too,
+    where the separator is no comma)."""
+    fields = next(csv.reader([line.decode("utf-8", "replace")], delimiter=sep), [])
+    return sum(
+        bool(_NUMBER_TEXT_RE.match(f.strip()) or (sep != "," and _COMMA_NUMBER_RE.match(f.strip())))
+        for f in fields
+    )
 
 
 #: Lines read at most, looking for the header below comment lines.
@@ -2385,15 +2410,125 @@ def _numeric_header_reason(header: list[str], below: list[list[str]]) -> str | N
     return None
 
 
+#: A number written with a decimal comma: ``1,25``, ``-0,5``, ``3,2E+04``, ``,5``.
+_COMMA_NUMBER_RE = re.compile(r"^[+-]?\d*,\d+([eE][+-]?\d+)?$")
+#: A comma number that a thousands separator explains as well: ``1,234``, ``12,500``.
+_THOUSANDS_LIKE_RE = re.compile(r"^[+-]?[1-9]\d{0,2},\d{3}$")
+#: Numbers that only a thousands separator explains: ``1,234,567``, ``1,234.5``.
+_THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3}){2,}$|^[+-]?\d{1,3}(,\d{3})+\.\d*$")
+#: A number with a '.' (``1.5``, ``1.234``, ``1.234,5``, ``3.2E+04``): among decimal commas, a
+#: thousands separator or another program's decimal point.
+_POINT_NUMBER_RE = re.compile(r"^[+-]?(\d+\.[\d.]*|\.\d[\d.]*)(,\d+)?([eE][+-]?\d+)?$")
+#: Bytes of a text table read below its header to tell its decimal mark.
+_DECIMAL_PEEK_BYTES = 1 << 20
+
+
+def _decimal_comma_example(cells: pd.Series, sep: str) -> str | None:
+    """A number of ``cells`` (text fields of a table separated by ``sep``, stripped, the ids
+    of the first column left out) written with a decimal comma, when the table is one of
+    decimal commas (a spreadsheet's export in a decimal-comma locale, R's ``write.csv2``);
+    else None.
+
+    A comma-separated table never is: a comma in a field there is quoted, and a quoted
+    ``"1,234"`` is as likely a thousands separator (its values are refused, with a hint). Nor
+    is a table where numbers with a '.' are as many as those with a comma, or where a number
+    has a thousands separator (``1,234,567``). Between tabs or spaces, at least one comma must
+    be a decimal comma for certain: ``1,234`` alone is also a thousands separator; between
+    semicolons, the separator of the decimal-comma locales, a comma is their decimal mark.
+    """
+    if sep == "," or cells.empty:
+        return None
+    comma = cells.str.match(_COMMA_NUMBER_RE)
+    if not comma.any() or cells.str.match(_THOUSANDS_RE).any():
+        return None
+    if comma.sum() <= cells.str.match(_POINT_NUMBER_RE).sum():
+        return None
+    certain = comma & ~cells.str.match(_THOUSANDS_LIKE_RE)
+    if sep != ";" and not certain.any():
+        return None
+    shown = cells[certain if certain.any() else comma]
+    telling = shown[shown.str.contains(r",\d*[1-9]")]  # 1,25 rather than 0,0
+    shown = telling if len(telling) else shown
+    return str(shown.loc[shown.str.len().idxmin()])  # the shortest, to be read at a glance
+
+
+def _cells_below(path: Path, n_skip: int, sep: str) -> pd.Series:
+    """The fields of the first lines below the header of a text table (about
+    :data:`_DECIMAL_PEEK_BYTES`), all but the first of each line, unquoted and stripped."""
+    lines: list[str] = []
+    size = 0
+    with _open_binary(path) as fh:
+        for _ in range(n_skip + 1):
+            _read_line(fh, path)
+        while size < _DECIMAL_PEEK_BYTES:
+            line = _read_line(fh, path)
+            if not line:
+                break
+            size += len(line)
+            lines.append(line.decode("utf-8", "replace"))
+    rows: list[list[str]] = []
+    try:  # (quoted fields may hold the separator, or a line break)
+        rows.extend(csv.reader(lines, delimiter=sep))
+    except csv.Error:  # a field beyond csv's size limit, a quote left open: as far as read
+        pass
+    return pd.Series([f.strip() for row in rows for f in row[1:]], dtype=object)
+
+
+def _text_cells(frame: pd.DataFrame) -> pd.Series:
+    """The filled cells of the text columns of ``frame`` but the first (ids), stripped."""
+    parts = [
+        frame[c].dropna().astype(str).str.strip() for c in frame.columns[1:] if is_text(frame[c])
+    ]
+    return pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype=object)
+
+
+def _say_decimal_commas(path: Path, example: str) -> None:
+    log.warning(
+        "%s: numbers written with a decimal comma, read as such (%r is %s)",
+        path,
+        example,
+        float(example.replace(",", ".")),
+    )
+
+
+def _read_comma_cells(frame: pd.DataFrame, path: Path, example: str) -> None:
+    """In place: the decimal-comma numbers of the columns of ``frame`` (a matrix of decimal
+    commas) that pandas left as text (a text cell among them, ``n.d.``) written with a point,
+    so that those columns read as a table of decimal points does. A number with a '.' among
+    them (a thousands separator, ``1.234,5``, or another decimal mark) is refused: read either
+    way, it would be misread or lost."""
+    header_line = int(frame.attrs.get("header_line", 1))
+    for c in frame.columns[1:]:
+        if not is_text(frame[c]):
+            continue
+        text = frame[c].dropna().astype(str).str.strip()
+        text = text[~text.str.lower().isin(_MISSING_MARKERS)]
+        comma = text.str.match(_COMMA_NUMBER_RE)
+        point = text.str.match(_POINT_NUMBER_RE)
+        if (comma | point | text.str.match(_NUMBER_TEXT_RE)).mean() < 0.5:
+            continue  # words (an annotation such as "Skin, sun exposed"): as written
+        if point.any():
+            pos = frame.index.get_loc(point.idxmax())
+            raise DataError(
+                f"{path}, line {pos + header_line + 1}: value {text[point].iloc[0]!r} in column "
+                f"{c!r} has a '.', but the table's numbers have a decimal comma (e.g. "
+                f"{example!r}): a thousands separator or another decimal mark; write it as the "
+                "others, without a thousands separator"
+            )
+        if comma.any():
+            frame[c] = frame[c].astype(object)
+            frame.loc[comma.index[comma], c] = text[comma].str.replace(",", ".", regex=False)
+
+
 def text_table_columns(path: str | os.PathLike[str]) -> list[str]:
     """The column names of a text table (CSV/TSV, gzipped or not) as its reader finds them:
     after comment lines and a GEO preamble, split at the separator it would use; the file's
-    body is not read."""
+    body is not read (but a line, where the header has both ',' and ';')."""
     path = Path(path)
-    _, first = _text_preamble(path)
+    n_skip, first = _text_preamble(path)
     if not first.strip():
         return []
-    sep = _sniff_sep(path, first)
+    sep = _sniff_sep(path, first, n_skip)
     return [h.strip().strip('"') for h in _split_line(first, sep)]
 
 
@@ -2401,14 +2536,24 @@ def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
     n_skip, first = _text_preamble(path)
     if not first.strip():
         raise DataError(f"{what} file {path} is empty")
-    sep = _sniff_sep(path, first)
+    sep = _sniff_sep(path, first, n_skip)
     raw_header = _split_line(first, sep)
     header = [h.strip().strip('"') for h in raw_header]
     line_no = n_skip + 1
-    numbers = [h for h in header[1:] if _FLOAT_HEADER_RE.match(h)]
+    # decimal commas (1,25), as a spreadsheet saves them in a decimal-comma locale: read
+    comma = _decimal_comma_example(_cells_below(path, n_skip, sep), sep) if sep != "," else None
+
+    def points(field: str) -> str:  # a decimal-comma number as the checks below read numbers
+        number = comma and _COMMA_NUMBER_RE.match(field.strip().strip('"'))
+        return field.replace(",", ".") if number else field
+
+    numbers = [h for h in header[1:] if _FLOAT_HEADER_RE.match(points(h))]
     if len(header) > 2 and len(numbers) > (len(header) - 1) / 2:
-        below = [_split_line(line, sep) for line in _lines_below(path, n_skip, _HEADER_PEEK_LINES)]
-        reason = _numeric_header_reason(raw_header, below)
+        below = [
+            [points(f) for f in _split_line(line, sep)]
+            for line in _lines_below(path, n_skip, _HEADER_PEEK_LINES)
+        ]
+        reason = _numeric_header_reason([points(h) for h in raw_header], below)
         shown = ", ".join(n[:10] for n in numbers[:3])
         if reason is None:
             raise DataError(
@@ -2439,7 +2584,15 @@ def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
         if below and len(_split_line(below[0], sep)) == len(raw_header):
             # ids as written: sample 0001 is not sample 1 (nor the annotations' 0001)
             options["dtype"] = {0: str}
+    if comma:
+        options["decimal"] = ","
     frame = _read_csv(path, what, sep, n_skip, len(header), **options)
+    if not comma and sep != ",":  # decimal commas only further down than the lines looked at
+        comma = _decimal_comma_example(_text_cells(frame), sep)
+        if comma:
+            frame = _read_csv(path, what, sep, n_skip, len(header), decimal=",", **options)
+    if comma:
+        _say_decimal_commas(path, comma)
     if not isinstance(frame.index, pd.RangeIndex) and frame.index.nlevels == 1:
         # the rows hold one field more than the header: pandas made the first the index
         columns = list(frame.columns)
@@ -2483,6 +2636,8 @@ def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
         log.info("%s: %d empty column(s) without a name left out", path, len(unnamed))
         frame = frame.drop(columns=[frame.columns[i] for i in unnamed])
         frame.attrs["header_line"] = line_no
+    if comma and what == "matrix":  # (an annotation's text keeps its commas)
+        _read_comma_cells(frame, path, comma)
     return frame, sep
 
 
@@ -2601,6 +2756,12 @@ def _check_value_columns(
 
 
 _DECIMAL_COMMA_RE = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
+#: What to do with decimal commas that were not read as such (:func:`_decimal_comma_example`).
+_DECIMAL_COMMA_ADVICE = (
+    "decimal commas are read in a table separated by ';' (or by tabs, where some comma is "
+    "certainly no thousands separator), not by ','; else write numbers with a '.' decimal "
+    "point and no thousands separator"
+)
 
 
 def _non_numeric_error(
@@ -2620,10 +2781,7 @@ def _non_numeric_error(
     if overflow:  # (1e400: a number, beyond what any float holds, said as "non-numeric")
         hint = " (a number too large for any float: a value on another scale?)"
     elif _DECIMAL_COMMA_RE.match(bad[1]):
-        hint = (
-            " (a decimal comma, or a thousands separator? write numbers with a '.' decimal "
-            "point and no separator)"
-        )
+        hint = f" (a decimal comma, or a thousands separator? {_DECIMAL_COMMA_ADVICE})"
     elif pd.to_numeric(series, errors="coerce").isna().all():
         where = f"right after the id column {id_col!r}" if id_col else "first"
         hint = (
@@ -2643,7 +2801,8 @@ def _no_numeric_error(path: Path, frame: pd.DataFrame, text: list[str], what: st
         if len(values) and values.str.match(_DECIMAL_COMMA_RE).mean() > 0.5:
             return DataError(
                 f"{path}: no numeric {what} column: values such as {values.iloc[0]!r} (column "
-                f"{col!r}) have a decimal comma; write numbers with a '.' decimal point"
+                f"{col!r}) have a decimal comma or a thousands separator; "
+                f"{_DECIMAL_COMMA_ADVICE}"
             )
     shown = f" (text columns: {', '.join(text[:5])}{', ...' if len(text) > 5 else ''})"
     return DataError(f"{path}: no numeric {what} column{shown if text else ''}")
@@ -3708,7 +3867,10 @@ def load_table(
         annotations (``sample, tissue, <genes>``); genes as rows: they become gene annotations
         (a ``symbol``/``description`` column gives the symbols). ``.h5ad``: X (dense or sparse)
         with ``obs`` as samples and ``var`` as genes (anndata's convention), unless its names
-        or ``orientation`` say genes are in ``obs``. ``.gct``/``.gct.gz``: GCT v1.2.
+        or ``orientation`` say genes are in ``obs``. ``.gct``/``.gct.gz``: GCT v1.2. Decimal
+        commas (``GATA4;1,25``, a spreadsheet's export in a decimal-comma locale) are read in
+        text tables separated by ';' or tabs, with a warning; not in comma-separated ones
+        (:func:`_decimal_comma_example`).
     annotations : path, optional
         CSV/TSV sample annotation table joined on sample id (``sample_column`` or the column
         that matches most matrix ids). Matrix samples it lacks are kept unlabelled.

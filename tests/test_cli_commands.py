@@ -415,6 +415,32 @@ def test_text_values_flag(small_matrix, tmp_path, capsys, caplog):
     assert len(model.gene_ids_) == len(table.columns) - 2
 
 
+def test_decimal_comma_tables_are_read_and_said(small_matrix, held_out, tmp_path, capsys, caplog):
+    """Tables saved by a spreadsheet in a decimal-comma locale ("GATA4;1,25") were refused:
+    train reads them, and embed places their samples where it places those of the same table
+    written with decimal points; both say how they read them."""
+    eu = tmp_path / "small_eu.csv"
+    pd.read_csv(small_matrix).to_csv(eu, index=False, sep=";", decimal=",")
+    model = tmp_path / "eu_model"
+    code, _, err = _run(["train", "--matrix", eu, "--out", model, "--epochs", "2", *TINY], capsys)
+    assert code == 0, err
+    assert f"{eu}: numbers written with a decimal comma, read as such" in caplog.text
+    assert len(FactorizedEmbeddings.load(model).gene_ids_) == 30
+    table, path = held_out
+    held_eu = tmp_path / "held_eu.csv.gz"
+    table.to_csv(held_eu, index=False, sep=";", decimal=",")
+    placed = []
+    for matrix in (path, held_eu):
+        out = tmp_path / f"placed_{len(placed)}.csv"
+        args = ["embed", "--model", model, "--matrix", matrix, "--out", out]
+        code, _, err = _run(args, capsys)
+        assert code == 0, err
+        placed.append(pd.read_csv(out))
+    assert f"{held_eu}: numbers written with a decimal comma" in caplog.text
+    assert placed[1]["sample_id"].tolist() == table["sample"].tolist()
+    pd.testing.assert_frame_equal(placed[0], placed[1])
+
+
 def test_embed_sample_without_values(tiny_model, held_out, tmp_path, capsys):
     """An empty row among the new samples (common in exported tables) stopped the whole run:
     now the others are placed, and its row is blank and named."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import logging
@@ -889,8 +890,11 @@ def test_semicolon_csv_and_decimal_commas(tmp_path, sepira_file, caplog):
         es = load_table(tmp_path / "semi.csv")
     assert es.shape == (20, 10) and "reading it as ';'-separated" in caplog.text
     np.testing.assert_allclose(es.values, frame.iloc[:, 2:].to_numpy(), rtol=1e-6)
-    frame.to_csv(tmp_path / "decimal.csv", index=False, sep=";", decimal=",")
-    with pytest.raises(DataError, match=r"decimal\.csv: no numeric gene column: .* decimal comma"):
+    # decimal commas between commas (quoted): refused, not read as thousands nor as text
+    frame.to_csv(tmp_path / "decimal.csv", index=False, sep=",", decimal=",")
+    with pytest.raises(
+        DataError, match=r"decimal\.csv: no numeric gene column: .* decimal comma .* not by ','"
+    ):
         load_table(tmp_path / "decimal.csv")
     one = frame.astype({frame.columns[4]: object})
     one.iloc[2, 4] = "0,25"
@@ -901,6 +905,104 @@ def test_semicolon_csv_and_decimal_commas(tmp_path, sepira_file, caplog):
     one.to_csv(tmp_path / "huge.csv", index=False)
     with pytest.raises(DataError, match=r"line 4: non-numeric value '1e400' .* too large for any"):
         load_table(tmp_path / "huge.csv")
+
+
+@pytest.fixture()
+def decimal_frame(sepira_file) -> pd.DataFrame:
+    """58 real samples of the 26 tissues x 40 genes; one tissue named with a comma, as
+    GTEx's sites are ("Skin, sun exposed")."""
+    frame = pd.read_csv(sepira_file).iloc[::9].iloc[:60, :42].reset_index(drop=True)
+    first = frame["tissue"].iloc[0]
+    frame["tissue"] = frame["tissue"].replace(first, f"{first}, sun exposed")
+    return frame
+
+
+@pytest.mark.parametrize(
+    "name, sep", [("eu.csv", ";"), ("eu.csv.gz", ";"), ("eu.tsv", "\t"), ("eu.txt.gz", "\t")]
+)
+def test_decimal_commas_are_read(tmp_path, decimal_frame, caplog, name, sep):
+    """A table saved by a spreadsheet in a decimal-comma locale ("GATA4;1,25") was refused;
+    its values are read as written, its text as written, and the reading is said."""
+    frame = decimal_frame
+    frame.to_csv(tmp_path / name, index=False, sep=sep, decimal=",")
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / name)
+    said = [r.getMessage() for r in caplog.records if "decimal comma" in r.getMessage()]
+    assert len(said) == 1 and name in said[0] and "read as such" in said[0], caplog.text
+    assert list(es.sample_ids) == list(frame["sample"])
+    assert list(es.gene_ids) == list(frame.columns[2:])
+    assert es.samples["tissue"].tolist() == frame["tissue"].tolist()
+    assert any(", sun exposed" in t for t in es.samples["tissue"])
+    np.testing.assert_array_equal(es.values, frame.iloc[:, 2:].to_numpy(np.float32))
+
+
+def test_decimal_commas_genes_in_rows_and_in_annotations(tmp_path, decimal_frame, caplog):
+    """Genes in rows, every field quoted (numbers too), and an annotation file of the same
+    locale: numbers read with their decimal comma, text kept with its commas."""
+    frame = decimal_frame
+    genes = frame.set_index("sample").drop(columns="tissue").T.rename_axis("gene")
+    genes.to_csv(tmp_path / "genes.csv", sep=";", decimal=",", quoting=csv.QUOTE_NONNUMERIC)
+    assert '\n"TBX4";"0,' in (tmp_path / "genes.csv").read_text()
+    ann = frame[["sample", "tissue"]].assign(RIN=np.linspace(5.5, 9.25, len(frame)))
+    ann.to_csv(tmp_path / "samples.csv", sep=";", decimal=",", index=False)
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "genes.csv", annotations=tmp_path / "samples.csv")
+    assert caplog.text.count("decimal comma") == 2  # the matrix, the annotations
+    assert list(es.sample_ids) == list(frame["sample"])
+    np.testing.assert_array_equal(es.values, frame.iloc[:, 2:].to_numpy(np.float32))
+    assert es.samples["tissue"].tolist() == frame["tissue"].tolist()
+    np.testing.assert_allclose(es.samples["RIN"], ann["RIN"])
+
+
+def test_decimal_commas_with_text_cells_further_down_and_thousands(tmp_path, decimal_frame):
+    """Text among decimal commas is text as in any table; decimal commas that start after
+    the lines looked at first are read too; a number with a '.' among decimal commas
+    (1.234,5: a thousands separator) and commas that may all be thousands separators
+    between tabs (1,250) are refused, never misread."""
+    frame = decimal_frame
+    path = tmp_path / "eu.csv"
+    frame.to_csv(path, index=False, sep=";", decimal=",")
+    lines = path.read_text().splitlines()
+
+    def with_cell(text: str, line: int = 4, column: int = 5) -> Path:
+        fields = lines[line - 1].split(";")
+        fields[column] = text
+        out = tmp_path / "cell.csv"
+        out.write_text("\n".join([*lines[: line - 1], ";".join(fields), *lines[line:]]) + "\n")
+        return out
+
+    gene = frame.columns[5]
+    with pytest.raises(DataError, match=rf"line 4: non-numeric value 'n\.d\.' in column '{gene}'"):
+        load_table(with_cell("n.d."))
+    es = load_table(with_cell("n.d."), text_values="missing")
+    expected = frame.iloc[:, 2:].to_numpy(np.float32)
+    assert np.isnan(es.values[2, 3]) and es.source["text_cell_count"] == 1
+    kept = ~np.isnan(es.values)
+    np.testing.assert_array_equal(es.values[kept], expected[kept])
+    for text in ("1.234,5", "1.5"):
+        for text_values in ("refuse", "missing"):
+            with pytest.raises(
+                DataError, match=rf"line 4: value '{re.escape(text)}' in column '{gene}' has a '\.'"
+            ):
+                load_table(with_cell(text), text_values=text_values)
+    # whole numbers first (0), beyond the first MiB: the decimal commas below are read too
+    zeros = frame.iloc[:, :2].merge(pd.DataFrame({"copy": range(400)}), how="cross")
+    zeros = zeros.assign(sample=zeros["sample"] + "_" + zeros["copy"].astype(str))
+    zeros = zeros.drop(columns="copy").reindex(columns=frame.columns, fill_value=0)
+    below = frame.to_csv(index=False, header=False, sep=";", decimal=",")
+    (tmp_path / "late.csv").write_text(zeros.to_csv(index=False, sep=";") + below)
+    assert re.search(r"\d,\d", (tmp_path / "late.csv").read_text()).start() > 2 << 20
+    es = load_table(tmp_path / "late.csv")
+    assert es.n_samples == len(zeros) + len(frame) and not es.values[: len(zeros)].any()
+    np.testing.assert_array_equal(es.values[len(zeros) :], expected)
+    # between tabs, numbers such as 1,250 may have thousands separators: refused
+    counts = frame.copy()
+    counts.iloc[:, 2:] = counts.iloc[:, 2:] * 100 + 1000
+    text = counts.to_csv(index=False, sep="\t", float_format="%.0f")
+    text = re.sub(r"(?<=\t)(\d)(\d{3})(?=\t|\n)", r"\1,\2", text)
+    (tmp_path / "us.tsv").write_text(text)
+    with pytest.raises(DataError, match=r"decimal comma or a thousands separator"):
+        load_table(tmp_path / "us.tsv")
 
 
 def test_gtex_attributes_saved_as_csv(tmp_path, small):

@@ -134,6 +134,24 @@ def test_log_values_of_another_base_are_said_on_the_page(sepira_es, sepira_file,
     assert "natural-log values against a model trained on log2 values" in said, said
 
 
+def test_an_upload_with_decimal_commas_is_placed_and_said(context, sepira_file):
+    """An upload saved by a spreadsheet in a decimal-comma locale ("GATA4;1,25") was refused:
+    its samples land where the same samples written with decimal points land, plain or
+    gzip'd, and the page says how it was read."""
+    frame = pd.read_csv(sepira_file).iloc[::40].reset_index(drop=True)
+    frame["tissue"] = frame["tissue"] + ", as annotated"  # text with commas: kept as text
+    same = context.place_samples(frame.to_csv(index=False).encode(), "points.csv")
+    raw = frame.to_csv(index=False, sep=";", decimal=",").encode()
+    for name, upload in (("eu.csv", raw), ("eu.csv.gz", gzip.compress(raw))):
+        table = context.place_samples(upload, name)
+        assert table["sample_id"].tolist() == frame["sample"].tolist()
+        np.testing.assert_allclose(table[["x", "y"]], same[["x", "y"]], atol=1e-5)
+        said = [m for m in table.attrs["load_warnings"] if "decimal comma" in m]
+        assert len(said) == 1 and said[0].startswith(f"{name}: numbers written with a decimal")
+        result = placement.place_upload(context, _data_url(upload), name, False)
+        assert said[0] in result["warnings"]
+
+
 def test_a_killed_placing_job_says_so_and_offers_a_retry(context):
     context.job_started("place-k1")  # ... and the process is killed: nothing more is recorded
     progress, retry_style, alert = placement.placing_job_view(
