@@ -2466,6 +2466,8 @@ def _cells_below(path: Path, n_skip: int, sep: str) -> pd.Series:
                 break
             size += len(line)
             lines.append(line.decode("utf-8", "replace"))
+    if not any("," in line for line in lines):  # (a table of decimal points: nothing to split)
+        return pd.Series([], dtype=object)
     rows: list[list[str]] = []
     try:  # (quoted fields may hold the separator, or a line break)
         rows.extend(csv.reader(lines, delimiter=sep))
