@@ -5,7 +5,14 @@
  * session]}; {__keep__: true} marks a value left as it is. The page applies the answer only
  * while the tab still holds that upload: "Clear" (or another upload) after the server looked
  * would otherwise bring the cleared samples back when the answer arrives.
+ *
+ * Nor does it apply a second answer with the samples of an upload it shows already: a page
+ * reloaded while they were placed shows their warnings in full and records them as shown in
+ * the tab; that change reads the view again, whose answer folded the warnings at once.
  */
+(function () {
+// the id of the upload whose samples this page shows (as long as the page lives)
+var shownHere = null;
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
     fe_placement: {
         restored: function (restored, session) {
@@ -18,9 +25,20 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
             if ((restored["for"] || null) !== current) {
                 return unchanged;
             }
-            return restored.values.map(function (value) {
+            var values = restored.values.map(function (value) {
                 return value && value.__keep__ === true ? keep : value;
             });
+            if (Array.isArray(values[0]) && values[0].length) {
+                if (current !== null && current === shownHere) {
+                    return unchanged;
+                }
+                // the upload whose samples the page now shows: the tab's record when the
+                // answer sets it (the samples shown before a failed upload), else this one
+                var record = values[6];
+                shownHere = record && record.id ? record.id : current;
+            }
+            return values;
         }
     }
 });
+})();

@@ -36,22 +36,22 @@ from dashboard.sample_map import (
 )
 from dashboard.selection import encode_rows
 
-#: What the link to the view says (``layout``), and says it leaves out.
-SHARE_LINK_TEXT = "open in a new tab"
 
+def share_link_note(left_out: list[str], n_placed: int = 0) -> str:
+    """What the link to the view leaves out (too long; placed samples, which stay in this
+    page: the link would reopen the view without them, unsaid), said under the link.
 
-def share_link_text(left_out: list[str], n_placed: int = 0) -> str:
-    """The share link's words: what the link leaves out (too long; placed samples, which
-    stay in this page: the link would reopen the view without them, unsaid)."""
-    text = SHARE_LINK_TEXT
+    (Said in the link's own words, it widened the header's corner, and the model's line beside
+    it wrapped once samples were placed.)"""
+    parts = []
     if left_out:
-        text += f" (without {' and '.join(left_out)}: too long for a link)"
+        parts.append(f"without {' and '.join(left_out)}: too long for a link")
     if n_placed:
-        text += (
-            f" (without your {n_placed} placed sample{'' if n_placed == 1 else 's'}: "
-            "upload them again there)"
+        parts.append(
+            f"without your {n_placed} placed sample{'' if n_placed == 1 else 's'}: "
+            "upload them again there"
         )
-    return text
+    return "; ".join(parts)
 
 
 #: Longest query string a link holds: gunicorn refuses request lines over 4,094 characters
@@ -929,7 +929,7 @@ def register_callbacks(app: Any) -> None:
 
     @app.callback(
         Output(ids.SHARE_LINK, "href"),
-        Output(ids.SHARE_LINK, "children"),
+        Output(ids.SHARE_NOTE, "children"),
         Input(ids.COLOR_BY, "value"),
         Input(ids.FOCUS_GENE, "data"),
         Input(ids.SELECTION, "data"),
@@ -957,7 +957,7 @@ def register_callbacks(app: Any) -> None:
             zoom={w: figure_zoom(context, zoom, w, url_search) for w in ZOOMABLE},
             left_out=left_out,
         )
-        return query or "?", share_link_text(left_out, len(placed or []))
+        return query or "?", share_link_note(left_out, len(placed or []))
 
     # the number of neighbours and the clip range of a link (the rest: sample_map.sync_focus)
     @app.callback(

@@ -26,6 +26,7 @@ TRAIN_STOPPED_TEXT = "train-stopped-text"
 TRAIN_RETRY = "train-retry"
 SHARE_LINK = "share-link"
 SHARE_COPY = "share-copy"  # dcc.Clipboard: copies the link to this view
+SHARE_NOTE = "share-note"  # under the link: what it leaves out (placed samples, ...)
 
 # --- sample map
 SAMPLE_MAP = "sample-map"

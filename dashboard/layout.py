@@ -273,6 +273,38 @@ def place_transform_label(training_transform: str) -> str:
     return " raw counts or TPM: apply log2(x+1)"
 
 
+#: What the link to the view says (what it leaves out is said under it: ``share-note``).
+SHARE_LINK_TEXT = "open in a new tab"
+
+#: Height in pixels of a row of ``color-by``'s options, and of ``gene-search``'s (Dash's
+#: default); a row that says a gene is unknown is made taller (``sample_map.option_height``).
+COLOR_OPTION_HEIGHT = 30
+GENE_SEARCH_OPTION_HEIGHT = 35
+
+#: Handles of the clip slider closer than this (percentile points) share one label.
+CLIP_LABELS_MERGED_BELOW = 15
+
+
+def clip_marks(value: Any) -> dict[float, str]:
+    """The clip slider's labels: the percentiles its handles stand at, under each handle.
+
+    Fixed labels 0, 25, ..., 100 stood under the handles at 1 and 99, which read as a scale
+    clipped nowhere. Handles closer than :data:`CLIP_LABELS_MERGED_BELOW` share one label
+    (``40–45``) between them, as two would overlap.
+    """
+    try:
+        lo, hi = float(value[0]), float(value[1])
+    except (TypeError, ValueError, IndexError):
+        lo, hi = 1.0, 99.0
+
+    def at(x: float) -> float | int:  # (whole numbers as such: the key "1", not "1.0")
+        return int(x) if x == int(x) else x
+
+    if hi - lo < CLIP_LABELS_MERGED_BELOW:
+        return {at((lo + hi) / 2): f"{lo:g}–{hi:g}"}
+    return {at(lo): f"{lo:g}", at(hi): f"{hi:g}"}
+
+
 def _card(title: str, *children: Any, class_name: str = "", card_id: str | None = None) -> html.Div:
     kw = {"id": card_id} if card_id else {}
     return html.Div(
@@ -355,22 +387,29 @@ def build_layout(context: Any) -> html.Div:
             ),
             html.Div(
                 [
-                    html.Span("link to this view: "),
-                    # a new tab: following the link here would reload the page and lose what
-                    # the address bar does not hold (placed samples, the probe)
-                    html.A(
-                        "open in a new tab",
-                        id=ids.SHARE_LINK,
-                        href="",
-                        target="_blank",
-                        rel="noopener",
-                        className="share-link",
+                    html.Div(
+                        [
+                            html.Span("link to this view: "),
+                            # a new tab: following the link here would reload the page and lose
+                            # what the address bar does not hold (placed samples, the probe)
+                            html.A(
+                                SHARE_LINK_TEXT,
+                                id=ids.SHARE_LINK,
+                                href="",
+                                target="_blank",
+                                rel="noopener",
+                                className="share-link",
+                            ),
+                            dcc.Clipboard(
+                                id=ids.SHARE_COPY,
+                                title="copy the link to this view",
+                                className="share-copy",
+                            ),
+                        ],
+                        className="share-line",
                     ),
-                    dcc.Clipboard(
-                        id=ids.SHARE_COPY,
-                        title="copy the link to this view",
-                        className="share-copy",
-                    ),
+                    # what the link leaves out, wrapped under it (export.share_link_note)
+                    html.Div(id=ids.SHARE_NOTE, className="share-note"),
                 ],
                 className="header-share",
             ),
@@ -432,7 +471,7 @@ def build_layout(context: Any) -> html.Div:
                         searchable=True,
                         clearable=False,
                         placeholder=color_placeholder(context),
-                        optionHeight=30,
+                        optionHeight=COLOR_OPTION_HEIGHT,
                         maxHeight=360,
                     ),
                 ],
@@ -447,7 +486,7 @@ def build_layout(context: Any) -> html.Div:
                         max=100,
                         step=0.5,
                         value=[1, 99],
-                        marks={0: "0", 25: "25", 50: "50", 75: "75", 100: "100"},
+                        marks=clip_marks([1, 99]),  # (following the handles: sample_map)
                         allowCross=False,
                         tooltip={"placement": "bottom"},
                     ),
@@ -564,6 +603,7 @@ def build_layout(context: Any) -> html.Div:
                             searchable=True,
                             clearable=True,
                             placeholder=gene_search_placeholder(context),
+                            optionHeight=GENE_SEARCH_OPTION_HEIGHT,
                         ),
                     ],
                     className="control grow",

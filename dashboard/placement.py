@@ -413,12 +413,16 @@ def placement_on_load(context: Any, session: Any) -> tuple[Any, ...]:
     if result is not None:
         context.job_forget(kind)  # (its end is read: the page that started it is gone)
         # its warnings come folded where a page showed these samples before; in full where
-        # none did (the page was reloaded while they were placed). (The tab's record is not
-        # changed here: a change reads the view again, which then folded them at once.)
+        # none did (the page was reloaded while they were placed), and the tab then records
+        # them as shown: every later reload showed them in full again. (The record's change
+        # reads the view again; the page drops that answer, assets/placement.js.)
         shown = session.get("shown")
         seen = isinstance(shown, dict) and shown.get("id") == session.get("id")
         placed, rows, info, alert = placed_view(result, reloaded=seen)
-        return placed, rows, info, "", alert, True, no_update
+        if seen:
+            return placed, rows, info, "", alert, True, no_update
+        mine = {"id": session.get("id"), "filename": session.get("filename")}
+        return placed, rows, info, "", alert, True, {**mine, "shown": mine}
     outcome = context.job_outcome(kind)
     context.job_forget(kind)
     if outcome["state"] == "failed":

@@ -25,7 +25,14 @@ from core.data import not_a_table
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.context import GENE_SET_PRESETS, PRESET_ALIASES, parse_gene_list
-from dashboard.layout import GENE_LIST_MAX_BYTES, alert_id, waiting_text
+from dashboard.layout import (
+    COLOR_OPTION_HEIGHT,
+    GENE_LIST_MAX_BYTES,
+    GENE_SEARCH_OPTION_HEIGHT,
+    alert_id,
+    clip_marks,
+    waiting_text,
+)
 from dashboard.layout import alert as _alert
 
 log = logging.getLogger(__name__)
@@ -154,6 +161,27 @@ def not_found_option(context: Any, search: str, options: list[dict[str, Any]]) -
     except DataError as exc:
         return {"label": str(exc), "value": NOT_FOUND, "disabled": True, "search": text}
     return None
+
+
+#: Characters of a line of the greyed "unknown gene" entry in the narrowest dropdown (a
+#: window 420 pixels wide), and the height of a line in pixels (``assets/style.css``).
+NOT_FOUND_LINE_CHARS = 40
+NOT_FOUND_LINE_PX = 17
+
+
+def option_height(options: list[dict[str, Any]], base: int) -> int:
+    """Height in pixels of the rows of a dropdown with ``options``: ``base``, or as tall as the
+    greyed entry that says a gene is unknown (:func:`not_found_option`) needs.
+
+    A dropdown draws every row at one height, and that entry (with the close symbols) wrapped
+    onto two or three lines in a row of 30 pixels: cut off, it could not be read. It is listed
+    only when no other option matches what was typed, so it is then the only row shown.
+    """
+    labels = [str(o.get("label", "")) for o in options if o.get("value") == NOT_FOUND]
+    if not labels:
+        return base
+    lines = max(-(-len(label) // NOT_FOUND_LINE_CHARS) for label in labels)
+    return max(base, lines * NOT_FOUND_LINE_PX + 12)
 
 
 def color_options(context: Any, search: str | None, value: str | None) -> list[dict[str, str]]:
@@ -862,6 +890,8 @@ def register_callbacks(app: Any) -> None:
         Output(alert_id("color"), "children"),
         Output(ids.GENE_LIST_UPLOAD, "contents"),
         Output(ids.GENE_LIST, "value"),
+        Output(ids.COLOR_BY, "optionHeight"),
+        Output(ids.GENE_SEARCH, "optionHeight"),
         Input(ids.URL, "search"),
         Input(ids.GENE_MAP, "clickData"),
         Input(ids.GENE_SEARCH, "value"),
@@ -901,7 +931,13 @@ def register_callbacks(app: Any) -> None:
             gene_search,
             (upload_contents, upload_name),
         )
-        return *out, upload_reset(props, upload_contents), list_text_after(props, out[0])
+        return (
+            *out,
+            upload_reset(props, upload_contents),
+            list_text_after(props, out[0]),
+            option_height(out[1], COLOR_OPTION_HEIGHT),
+            option_height(out[3], GENE_SEARCH_OPTION_HEIGHT),
+        )
 
     # once the list file is read (its contents emptied above), also empty the file input: the
     # browser sends no change for the same file chosen again otherwise
@@ -951,3 +987,8 @@ def register_callbacks(app: Any) -> None:
     @app.callback(Output(ids.CLIP, "disabled"), Input(ids.SAMPLE_MAP_KIND, "data"))
     def update_clip(kind):
         return clip_disabled(kind)
+
+    # the slider's labels say where its handles are (dragged, or set by a link)
+    @app.callback(Output(ids.CLIP, "marks"), Input(ids.CLIP, "value"))
+    def update_clip_marks(value):
+        return clip_marks(value)

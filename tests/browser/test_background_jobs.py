@@ -275,8 +275,15 @@ def test_a_page_reloaded_while_placing_shows_the_samples_once_placed(app_server,
         30,
         "placed samples drawn on the map",
     )
+    _wait_idle(driver, "the answers that follow the samples")
+    alert = driver.find_element(By.ID, "alert-place")
+    assert not alert.find_elements(By.TAG_NAME, "details")  # (not folded at once)
     driver.refresh()  # once more: the samples are still there
     _wait_text(driver, "place-info", placed, 60, "the samples after a second reload")
+    # and their warnings, shown once in full, come folded: they came in full on every reload
+    _wait_idle(driver, "the answers of the page reloaded again")
+    folded = driver.find_element(By.CSS_SELECTOR, "#alert-place details > summary").text
+    assert "about reloaded.csv, given when its samples were placed" in folded
     _scroll_to(driver, "place-clear")
     driver.find_element(By.ID, "place-clear").click()
     _wait(driver, lambda: driver.find_element(By.ID, "place-info").text == "", 10, "cleared")

@@ -1119,6 +1119,30 @@ def test_a_search_that_finds_no_gene_says_why(context):
         assert sample_map.NOT_FOUND not in values, typed
 
 
+def test_the_entry_of_an_unknown_gene_gets_a_row_tall_enough(context, sepira_es):
+    """In color-by's rows of 30 pixels the greyed entry of an unknown gene with its close
+    symbols wrapped onto two or three lines and was cut off; the dropdowns' rows grow for it,
+    only while it is listed (then the only row shown)."""
+    from dashboard.factory import create_app
+    from dashboard.gene_space import search_options
+    from dashboard.layout import COLOR_OPTION_HEIGHT, GENE_SEARCH_OPTION_HEIGHT
+
+    for options, base in (
+        (sample_map.color_options(context, "ZNF9999", None), COLOR_OPTION_HEIGHT),
+        (search_options(context, "ZNF9999", None), GENE_SEARCH_OPTION_HEIGHT),
+    ):
+        label = options[-1]["label"]
+        assert label.startswith("unknown gene 'ZNF9999'") and len(label) > 90  # 5 symbols
+        # three lines of it in a dropdown 300 pixels wide (a window of 420 pixels)
+        assert sample_map.option_height(options, base) >= 3 * sample_map.NOT_FOUND_LINE_PX
+    for typed in ("ZNF", "tissu", ""):  # genes or annotations listed: the usual rows
+        options = sample_map.color_options(context, typed, None)
+        assert sample_map.option_height(options, COLOR_OPTION_HEIGHT) == COLOR_OPTION_HEIGHT
+    app = create_app(sepira_es, context.config)
+    sync = next(key for key in app.callback_map if f"{ids.COLOR_BY}.options" in key)
+    assert f"{ids.COLOR_BY}.optionHeight" in sync and f"{ids.GENE_SEARCH}.optionHeight" in sync
+
+
 def test_gene_lists_take_patterns_and_count_what_is_not_here(context):
     from dashboard.context import parse_gene_list
 
@@ -1150,8 +1174,8 @@ def test_genes_go_terms_leave_out_the_root_term(context):
 
 
 def test_the_share_link_says_it_leaves_placed_samples_out():
-    assert export.share_link_text([]) == "open in a new tab"
-    text = export.share_link_text(["the selection"], 3)
+    assert export.share_link_note([]) == ""
+    text = export.share_link_note(["the selection"], 3)
     assert "without the selection: too long for a link" in text
     assert "without your 3 placed samples: upload them again there" in text
 

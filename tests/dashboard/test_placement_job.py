@@ -298,9 +298,8 @@ def test_a_reloaded_page_shows_the_samples_placed_before(context, gtex_rows):
     assert placed == out[0] and rows == out[1] and len(placed) == 4
     assert info == out[2] and "4 samples from four.csv placed" in info
     assert progress == "" and poll_disabled is True and kept is no_update
-    # a tab that has not shown them yet (reloaded while they were placed): its record is kept
-    # (a change reads the view again, which then folded the warnings at once)
-    assert placement.placement_on_load(context, mine)[-1] is no_update
+    # a tab that has not shown them yet (reloaded while they were placed) records them shown
+    assert placement.placement_on_load(context, mine)[-1] == session
     # a second reload finds them again; "Clear" removes them (then a reload says why not)
     assert placement.placement_on_load(context, session)[0] == placed
     context.placement_forget("place-kept1")
@@ -335,6 +334,24 @@ def test_a_reloaded_page_folds_the_uploads_warnings(context, gtex_rows):
     assert summary.children.startswith(f"{n} warning{'' if n == 1 else 's'} about few.csv")
     assert [_text(p) for p in folded.children[1:]] == messages  # nothing lost, only folded
     assert view[0] == out[0]
+
+
+def test_warnings_shown_in_full_on_a_reload_are_folded_on_the_next(context, gtex_rows):
+    """A page reloaded while an upload was placed showed its warnings in full, and so did
+    every later reload: the tab never recorded them as shown. Now the tab records them with the
+    view that shows them in full, and the next reload folds them."""
+    raw = gtex_rows.drop(columns=["tissue"]).iloc[:, :6].to_csv(index=False).encode()
+    placement.run_placing_job(
+        context, lambda m: None, {"id": "once1"}, _data_url(raw), "few.csv", False
+    )
+    session = {"id": "once1", "filename": "few.csv"}  # reloaded while they were placed
+    first = placement.placement_on_load(context, session)
+    assert not isinstance(first[4], html.Details) and "genes" in _text(first[4])  # in full
+    kept = first[6]
+    assert kept == {**session, "shown": session}  # the tab's record: shown
+    later = placement.placement_on_load(context, kept)  # the next reload
+    assert isinstance(later[4], html.Details) and later[6] is no_update
+    assert later[0] == first[0]  # the same samples
 
 
 def test_a_reloaded_page_follows_the_job_that_still_places(context, gtex_rows, monkeypatch):
@@ -466,6 +483,7 @@ def test_the_view_found_on_reload_names_the_upload_it_was_found_for(context, gte
         context, lambda m: None, {"id": "seen1"}, _data_url(raw), "four.csv", False
     )
     session = {"id": "seen1", "filename": "four.csv"}
+    session = {**session, "shown": session}  # (shown before: the tab's record is kept)
     view = placement.placement_on_load(context, session)
     found = json.loads(to_json_plotly(placement.restored_view(session, view)))
     assert found["for"] == "seen1" and len(found["values"]) == 7

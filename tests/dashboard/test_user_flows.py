@@ -256,6 +256,22 @@ def test_share_link_opens_a_new_tab_and_can_be_copied(context):
     assert type(_find(page, ids.SHARE_COPY)).__name__ == "Clipboard"
 
 
+def test_what_the_link_leaves_out_is_said_under_it(context, sepira_es):
+    """The link's own text grew with placed samples ("open in a new tab (without your 4 placed
+    samples: upload them again there)") and widened the header's corner: the model's line
+    beside it wrapped. The link keeps its words; what it leaves out is said under it."""
+    from dashboard.factory import create_app
+
+    page = build_layout(context)
+    assert _find(page, ids.SHARE_LINK).children == "open in a new tab"
+    assert _find(page, ids.SHARE_NOTE).className == "share-note"
+    app = create_app(sepira_es, context.config)
+    share = next(key for key in app.callback_map if f"{ids.SHARE_LINK}.href" in key)
+    assert f"{ids.SHARE_NOTE}.children" in share and f"{ids.SHARE_LINK}.children" not in share
+    note = export.share_link_note([], 4)
+    assert note == "without your 4 placed samples: upload them again there"
+
+
 def test_a_gene_column_of_text_is_not_counted_as_a_gene_present(context, sepira_file):
     """A column of words (every value read as missing) was counted among the genes present:
     "467 of the model's 467 genes present", while the page said that the gene had no value."""
@@ -353,6 +369,22 @@ def test_clip_slider_is_off_for_categories(context, sepira_es):
     assert not sample_map.clip_disabled(kind) and not sample_map.clip_disabled(None)
     app = create_app(sepira_es, context.config)
     assert any(f"{ids.CLIP}.disabled" in key for key in app.callback_map)
+
+
+def test_the_clip_sliders_labels_say_where_its_handles_are(context, sepira_es):
+    """Fixed labels 0, 25, 50, 75 and 100 stood under the handles at 1 and 99: the slider read
+    as a scale clipped nowhere. Its labels are now the handles' percentiles."""
+    from dashboard.factory import create_app
+    from dashboard.layout import clip_marks
+
+    slider = _find(build_layout(context), ids.CLIP)
+    assert slider.value == [1, 99] and slider.marks == {1: "1", 99: "99"}
+    assert clip_marks([5, 80]) == {5: "5", 80: "80"}
+    assert clip_marks([2.5, 97.5]) == {2.5: "2.5", 97.5: "97.5"}
+    assert clip_marks([40, 45]) == {42.5: "40–45"}  # (two labels would overlap)
+    assert clip_marks(None) == clip_marks([1, 99])
+    app = create_app(sepira_es, context.config)  # they follow the handles (dragged, a link)
+    assert f"{ids.CLIP}.marks" in app.callback_map
 
 
 def test_coded_annotations_are_shown_with_their_meaning(context):
