@@ -1005,6 +1005,31 @@ def test_decimal_commas_with_text_cells_further_down_and_thousands(tmp_path, dec
         load_table(tmp_path / "us.tsv")
 
 
+@pytest.mark.parametrize("counts", [False, True])
+def test_lists_in_a_text_column_are_no_decimal_commas(tmp_path, decimal_frame, caplog, counts):
+    """A tab-separated table of decimal points with a text column of lists (a gene's Entrez
+    ids, "4609,4610"; a sample's lanes, "1,2") was read as one of decimal commas, and its
+    values refused for their '.'; one of whole counts had the list column read as a sample
+    of values (4609.461, "read as such")."""
+    frame = decimal_frame.drop(columns="tissue").set_index("sample")
+    genes = frame.T.rename_axis("gene")
+    if counts:
+        genes = (genes * 100).round().astype(int)
+    genes.insert(0, "entrez", [str(2600 + i) for i in range(len(genes))])
+    genes.iloc[[3, 17], 0] = ["4609,4610", "1956,1957"]
+    genes.to_csv(tmp_path / "genes.tsv", sep="\t")
+    samples = frame.copy()
+    samples.insert(0, "lanes", ["1,2" if i % 2 else "3,4" for i in range(len(samples))])
+    samples.to_csv(tmp_path / "samples.tsv", sep="\t")
+    for name in ("genes.tsv",) if counts else ("genes.tsv", "samples.tsv"):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="core.data"):
+            es = load_table(tmp_path / name)
+        assert "decimal comma" not in caplog.text
+        assert list(es.sample_ids) == list(frame.index) and es.n_genes == frame.shape[1]
+        np.testing.assert_allclose(es.values, genes.iloc[:, 1:].T.to_numpy(np.float32), rtol=1e-6)
+
+
 def test_gtex_attributes_saved_as_csv(tmp_path, small):
     """A comma-separated copy of SampleAttributesDS is read, not reported as lacking SAMPID."""
     attrs = pd.read_csv(small["attributes"], sep="\t")
