@@ -1081,7 +1081,13 @@ class FactorizedEmbeddings:
             (n_new,) float64.
         """
         module = self._check_fitted()
-        if isinstance(es, np.ndarray) and es.ndim == 2 and es.shape[1] == self.n_genes_:
+        if isinstance(es, np.ndarray) and es.ndim == 2:
+            if es.shape[1] != self.n_genes_:  # as transform: nothing says which genes they are
+                raise ModelError(
+                    f"value_scales: an array of {es.shape[1]} columns for a model of "
+                    f"{self.n_genes_} genes; give the model's genes as columns, in gene_ids_ "
+                    "order, or name the genes (a DataFrame or an ExpressionSet)"
+                )
             values = np.asarray(es, dtype=np.float32)
         else:
             values, _ = self._align(_as_expression_set(es, "value_scales"))
@@ -1752,7 +1758,10 @@ def _times(factor: float) -> str:
 
 
 def _positive_or_none(x) -> float | None:
-    """``x`` as a float when it is a finite positive number, else None."""
+    """``x`` as a float when it is a finite positive number, else None (a flag or a text in a
+    damaged config.json too: ``true`` is no scale)."""
+    if isinstance(x, (bool, str, bytes)):
+        return None
     try:
         x = float(x)
     except (TypeError, ValueError):

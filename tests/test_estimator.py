@@ -1158,6 +1158,13 @@ def test_values_of_another_log_base_are_warned_of(sepira_file, caplog, tmp_path)
     loaded = FactorizedEmbeddings.load(tmp_path / "m")
     assert loaded.value_scale_ == pytest.approx(model.value_scale_) and model.value_scale_ > 0.5
     np.testing.assert_allclose(loaded.value_scales(held, coords), model.value_scales(held, coords))
+    with pytest.raises(ModelError, match="an array of 5 columns for a model of 150 genes"):
+        model.value_scales(held[:, :5], coords)  # (was: none of its genes is a gene of the model)
+    # a damaged scale is no scale: the check is skipped, as for a model saved before it
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    for damaged in (True, "2", -1.0, None):
+        (tmp_path / "m" / "config.json").write_text(json.dumps({**config, "value_scale": damaged}))
+        assert FactorizedEmbeddings.load(tmp_path / "m").value_scale_ is None, damaged
 
 
 def test_the_scale_warning_says_what_else_it_can_be():
