@@ -1116,8 +1116,10 @@ class FactorizedEmbeddings:
         refine the fit alone.
         On GTEx (600 held-out samples, 59 genes) the held-out samples' nearest training sample on
         the map is of their tissue for 0.94 of them (0.84 with the grid search alone).
-        Samples that fit the model far worse than its training samples (values in other units)
-        are placed all the same, with a logged warning (:meth:`fit_error_warning`).
+        Samples that fit the model far worse than its training samples (values in other units),
+        or whose values are on another scale than the profiles decoded at their places (log
+        values of another base, :meth:`value_scales`), are placed all the same, with a logged
+        warning (:meth:`fit_error_warning`).
 
         Parameters
         ----------
