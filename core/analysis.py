@@ -385,7 +385,8 @@ def baseline_embeddings(
     values : (n_samples, n_genes) array
         Log-scale expression; NaN is imputed by the gene mean.
     methods
-        Any of ``"pca"``, ``"nmf"`` (on the data clipped at 0), ``"tsne"`` (perplexity 30,
+        Any of ``"pca"``, ``"nmf"`` (on the data shifted up by its lowest value when some are
+        negative), ``"tsne"`` (perplexity 30,
         PCA initialisation; the perplexity is lowered for fewer than 91 samples), ``"umap"``
         (15 neighbours). On a matrix of more than 64 genes, t-SNE and UMAP share one exact
         search of the samples' neighbours (multi-threaded BLAS, float32 products of centred
@@ -577,8 +578,12 @@ def _compute_baseline(
         elif method == "nmf":
             from sklearn.decomposition import NMF
 
-            # log-expression is non-negative already: no copy of a wide matrix then
-            nonneg = arr if float(np.nanmin(arr)) >= 0.0 else np.clip(arr, 0.0, None)
+            # log-expression is non-negative already: no copy of a wide matrix then. Values
+            # below 0 (a log with a pseudo-count under 1, log fractions) are shifted up by the
+            # lowest: set to 0, they lose every difference among them (log10 of fractions,
+            # all negative, gave a map of zeros; the 26 tissues at -6: 1-NN 0.213, 0.315 shifted)
+            lowest = float(np.min(arr))
+            nonneg = arr if lowest >= 0.0 else arr - np.float32(lowest)
             model = NMF(n_components=2, init="nndsvda", max_iter=1000, random_state=seed)
             coords = model.fit_transform(nonneg)
         elif method == "tsne":

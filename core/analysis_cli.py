@@ -2638,7 +2638,7 @@ def _report_command(args: argparse.Namespace) -> str:
 
 _MAP_NAMES = {
     "pca": "PCA",
-    "nmf": "NMF (negative values set to 0)",
+    "nmf": "NMF (values below 0 shifted up by the lowest)",
     "tsne": "t-SNE (perplexity {perplexity:g})",
     "umap": f"UMAP ({analysis.UMAP_NEIGHBORS} neighbours)",
 }

@@ -65,6 +65,20 @@ def test_baseline_maps_shapes_and_cache(sepira, sepira_maps):
         analysis.baseline_embeddings(sepira.values, methods=("ica",))
 
 
+def test_nmf_of_negative_values_is_the_map_of_the_values_shifted(sepira):
+    """Log values below 0 (log fractions, a pseudo-count under 1) keep their differences: NMF
+    gets them shifted up by the lowest, not cut at 0 (which, all negative, left no map at all)."""
+    values = np.nan_to_num(sepira.values).astype(np.float32)[:200, :80]
+    labels = sepira.samples["tissue"].to_numpy(dtype=object)[:200]
+    as_is = analysis.baseline_embeddings(values, methods=("nmf",))["nmf"]
+    lowered = analysis.baseline_embeddings(values - 6.0, methods=("nmf",))["nmf"]
+    np.testing.assert_allclose(lowered, as_is, rtol=1e-3, atol=1e-3 * float(np.abs(as_is).max()))
+    all_negative = analysis.baseline_embeddings(values - 20.0, methods=("nmf",))["nmf"]
+    assert np.ptp(all_negative, axis=0).min() > 0  # a map, not every sample at one point
+    shifted = analysis.one_nn_accuracy(all_negative, labels, fraction=0.1, n_splits=20)
+    assert shifted.mean > 0.2
+
+
 def test_wide_matrix_distances_match_float64(sepira):
     """The blocked float32 search used for wide matrices gives float64's distances."""
     values = np.nan_to_num(sepira.values).astype(np.float32)
