@@ -856,6 +856,16 @@ def _missing_note(values: np.ndarray, rows: int = 4096) -> str:
     return f" (its {n:,} missing values, {share:.1%} of the cells, read as each gene's mean)"
 
 
+def _lowest_value(values: np.ndarray, rows: int = 4096) -> float:
+    """The matrix's lowest value, ignoring missing ones (by blocks of rows; 0 when empty)."""
+    lows = [
+        float(np.nanmin(block, initial=np.inf))
+        for block in (values[i : i + rows] for i in range(0, values.shape[0], rows))
+    ]
+    low = min(lows, default=0.0)
+    return low if np.isfinite(low) else 0.0
+
+
 PAIRED_CAPTION = (
     "Every map's classifiers train on the same samples in each split, so the difference is "
     "read split by split: mean accuracy of Factorized Embeddings minus the other map, its 95% "
@@ -2638,7 +2648,7 @@ def _report_command(args: argparse.Namespace) -> str:
 
 _MAP_NAMES = {
     "pca": "PCA",
-    "nmf": "NMF (values below 0 shifted up by the lowest)",
+    "nmf": "NMF",
     "tsne": "t-SNE (perplexity {perplexity:g})",
     "umap": f"UMAP ({analysis.UMAP_NEIGHBORS} neighbours)",
 }
@@ -2653,12 +2663,19 @@ def _maps_caption(
     neighbour_weight: float | None = None,
     missing_note: str = "",
     neighbour_space: str = "values",
+    lowest: float = 0.0,
 ) -> str:
     """What Figure 2 shows: only the maps computed, and on which values, and what the model's
     map was trained on (the paper's objective, and the neighbour-graph term when it has one,
-    with the values its graph is taken on: ``neighbour_space``, as the estimator's)."""
+    with the values its graph is taken on: ``neighbour_space``, as the estimator's); NMF's
+    shift when the data's ``lowest`` value is below 0."""
     perplexity = analysis._tsne_perplexity(n_samples)
     names = [_MAP_NAMES.get(m, m).format(perplexity=perplexity) for m in methods]
+    if lowest < 0 and "nmf" in methods:
+        names[methods.index("nmf")] = (
+            f"NMF (on the values plus {-lowest:.4g}: it needs values of 0 or more, and the "
+            f"lowest is {lowest:.4g})"
+        )
     shown = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1] if names else ""
     colour = (
         f"coloured by {html.escape(str(label))}"
@@ -2852,6 +2869,7 @@ def _page(
             params.get("neighbour_weight"),
             missing_note,
             params.get("neighbour_space", "values"),
+            _lowest_value(es.values),
         ),
         fig_html("maps"),
     ]

@@ -265,6 +265,19 @@ def test_nmf_keeps_the_log_values_when_the_baselines_are_centred(real_model):
     assert "merges sub-sites" not in _maps_caption(["pca"], 130, "SMTSD", centered=False)
 
 
+def test_nmf_caption_states_the_shift_of_negative_values():
+    """Values below 0 are shifted up for NMF: the caption says by how much, and only then."""
+    from core.analysis_cli import _lowest_value, _maps_caption
+
+    values = np.array([[np.nan, 1.0], [-2.5, 0.5], [3.0, np.nan]], dtype=np.float32)
+    assert _lowest_value(values, rows=2) == -2.5
+    assert _lowest_value(np.full((2, 2), np.nan)) == 0.0
+    shifted = _maps_caption(["pca", "nmf"], 130, "tissue", centered=False, lowest=-2.5)
+    assert "NMF (on the values plus 2.5" in shifted and "lowest is -2.5" in shifted
+    plain = _maps_caption(["pca", "nmf"], 130, "tissue", centered=False, lowest=0.0)
+    assert "NMF" in plain and "plus" not in plain
+
+
 def test_json_and_markdown_are_replaced_together(tmp_path, monkeypatch):
     """evaluate writes table1.json and table1.md: a write that fails on the second file (a
     full disk) leaves both earlier files as they were."""
