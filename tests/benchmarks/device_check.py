@@ -11,7 +11,9 @@ Run on demand (not collected by pytest)::
    epochs) before the steps' random draws and the error sum moved to the GPU (commit 8d87ba2,
    not yet measured there): about 4.3 ms per step.
 3. The CUDA-trained model saved, then loaded and used in a process that sees no GPU
-   (``CUDA_VISIBLE_DEVICES=""``): 200 held-out samples placed there and on the device agree.
+   (``CUDA_VISIBLE_DEVICES=""``): 200 held-out samples placed there and on the device agree, and
+   so do their value scales (the check of another log base's values), which are near 1: the
+   training samples' scale (``value_scale_``) is measured on the device.
 4. Throughput at GTEx width: 1 epoch on a SIMULATED 17,382 x 5,000 matrix, values per second.
 5. GTEx 26 tissues (sepira, 520 x 467), the default model for seeds 0 / 1 / 2 on the device and
    seed 0 on the CPU in the same run: training time, 1-NN from 10% labels (100 splits) and the
@@ -46,7 +48,9 @@ assert not torch.cuda.is_available(), "this step must run without a GPU"
 model = FactorizedEmbeddings.load({model!r})
 held = np.load({held!r})
 es = ExpressionSet.from_array(held["values"], gene_ids=list(held["gene_ids"]))
-np.save({out!r}, model.transform(es))
+coords = model.transform(es)
+np.save({out!r}, coords)
+np.save({scales!r}, model.value_scales(es, coords))
 """
 
 
@@ -112,16 +116,27 @@ def main() -> int:
         path = model.save(Path(tmp) / "model")
         np.savez(Path(tmp) / "held.npz", values=new.values, gene_ids=new.gene_ids.astype(str))
         here = model.transform(new)
+        scales = model.value_scales(new, here)
+        print(
+            f"[3] value_scale_ (training samples, on {args.device}) {model.value_scale_}; "
+            f"held-out samples' median scale {float(np.nanmedian(scales)):.3f}",
+            flush=True,
+        )
         script = PLACE.format(
             root=str(ROOT), model=str(path), held=str(Path(tmp) / "held.npz"),
-            out=str(Path(tmp) / "cpu.npy"),
+            out=str(Path(tmp) / "cpu.npy"), scales=str(Path(tmp) / "cpu_scales.npy"),
         )  # fmt: skip
         env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
         code = subprocess.call([sys.executable, "-c", script], env=env)
         if code == 0:
             there = np.load(Path(tmp) / "cpu.npy")
             diff = float(np.abs(there - here).max())
-            print(f"[3] placed on {args.device} vs a CPU-only process: max |diff| {diff:.2e}")
+            there_scales = np.load(Path(tmp) / "cpu_scales.npy")
+            scale_diff = float(np.nanmax(np.abs(there_scales - scales)))
+            print(
+                f"[3] placed on {args.device} vs a CPU-only process: max |diff| {diff:.2e}; "
+                f"value scales max |diff| {scale_diff:.2e}"
+            )
         else:
             print(f"[3] placing in a CPU-only process failed: exit {code}")
 
