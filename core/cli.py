@@ -188,7 +188,8 @@ def load_data_from_args(
     """Load the :class:`~core.data.ExpressionSet` the data flags describe.
 
     Values that look like counts are refused without ``--transform``; with ``--transform none``
-    they are warned of, unless ``warn_of_scale`` is False (``train``: the fit warns of them).
+    they are warned of, unless ``warn_of_scale`` is False (``train``: the fit warns of them);
+    so are those of a GCT read with ``--transform none`` (GTEx publishes read counts as GCT).
     ``attributes_optional`` (``embed``): a GCT without ``--gtex-attributes`` is read as it is,
     its samples unannotated (new samples are not in GTEx's attributes file).
     """
@@ -235,7 +236,10 @@ def load_data_from_args(
         ):
             if value:
                 raise CoreError(f"{flag} needs --gtex-attributes (GTEx SampleAttributesDS.txt)")
-        return load_table(args.gtex_gct, transform=args.transform or "log10p1")
+        es = load_table(args.gtex_gct, transform=args.transform or "log10p1")
+        if args.transform == "none" and warn_of_scale:  # (embed placed counts without a word)
+            _check_log_scale(es, args.gtex_gct, refuse=False)
+        return es
     if args.gtex_gct:
         if not args.gtex_attributes:
             raise CoreError("--gtex-gct needs --gtex-attributes (GTEx SampleAttributesDS.txt)")
@@ -247,7 +251,7 @@ def load_data_from_args(
         if os.path.isfile(args.gtex_gct) and os.path.getsize(args.gtex_gct) > _GCT_PROGRESS_BYTES:
             progress = StepProgress(f"reading {os.path.basename(args.gtex_gct)}", "genes", 1)
         try:
-            return load_gtex(
+            es = load_gtex(
                 args.gtex_gct,
                 args.gtex_attributes,
                 phenotypes=args.gtex_phenotypes,
@@ -258,6 +262,9 @@ def load_data_from_args(
         finally:
             if progress is not None:
                 progress.close()
+        if args.transform == "none" and warn_of_scale:
+            _check_log_scale(es, args.gtex_gct, refuse=False)
+        return es
     if args.matrix:
         if getattr(args, "exclude_tissues", None):
             raise CoreError(

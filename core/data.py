@@ -104,6 +104,18 @@ _GENE_ID_NAMES = {
 #: Columns of gene positions beside the gene ids (featureCounts: Geneid, Chr, Start, End,
 #: Strand, Length, then the samples): annotation columns even when they hold numbers.
 _GENE_POSITION_NAMES = {"chr", "chrom", "chromosome", "start", "end", "strand", "length"}
+#: Gene lengths beside the counts (featureCounts' Length, RSEM's length and effective_length):
+#: with the gene positions, numbers of the genes, never a sample nor a gene.
+_GENE_LENGTH_NAMES = {
+    "effective_length",
+    "efflength",
+    "eff_length",
+    "gene_length",
+    "transcript_length",
+    "length",
+}
+#: Numbers of a sample beside its genes that no gene is named by (the lanes it was sequenced on).
+_SAMPLE_COUNT_NAMES = {"lanes", "n_lanes", "num_lanes", "lane_count"}
 #: Names of a first column that holds ids (of samples, genes, or either).
 _ID_COLUMN_NAMES = {"", "id", "ids", "name"} | _SAMPLE_ID_NAMES | _GENE_ID_NAMES
 _GENE_ANNOTATION_NAMES = {
@@ -160,6 +172,20 @@ _SAMPLE_ANNOTATION_NAMES = {
     "subject",
     "patient",
 }
+#: Sample annotations that hold lists of ids (``1,2``: the lanes, flowcells or runs a sample
+#: was sequenced on), never a number with a decimal comma.
+_LIST_COLUMN_NAMES = {
+    "lane",
+    "lanes",
+    "flowcell",
+    "flowcells",
+    "flow_cell",
+    "flow_cells",
+    "run",
+    "runs",
+    "run_id",
+    "run_ids",
+}
 _SYMBOL_COLUMN_NAMES = (
     "symbol",
     "gene_symbol",
@@ -186,6 +212,9 @@ _GENE_ANNOTATION_KEYS = frozenset(map(_name_key, _GENE_ANNOTATION_NAMES))
 _GENE_POSITION_KEYS = frozenset(map(_name_key, _GENE_POSITION_NAMES))
 _SYMBOL_COLUMN_KEYS = frozenset(map(_name_key, _SYMBOL_COLUMN_NAMES))
 _SAMPLE_ANNOTATION_KEYS = frozenset(map(_name_key, _SAMPLE_ANNOTATION_NAMES))
+_LIST_COLUMN_KEYS = frozenset(map(_name_key, _LIST_COLUMN_NAMES))
+_NOT_SAMPLE_KEYS = frozenset(map(_name_key, _GENE_POSITION_NAMES | _GENE_LENGTH_NAMES))
+_NOT_GENE_KEYS = _NOT_SAMPLE_KEYS | frozenset(map(_name_key, _SAMPLE_COUNT_NAMES))
 #: Column names that say a column holds annotations, never expression values.
 _ANNOTATION_NAME_KEYS = (
     _SAMPLE_ID_KEYS
@@ -2614,10 +2643,13 @@ def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
         if below and len(_split_line(below[0], sep)) == len(raw_header):
             # ids as written: sample 0001 is not sample 1 (nor the annotations' 0001)
             options["dtype"] = {0: str}
-    if comma:
+    # an annotation table's columns are read each on its own values (below): a table-wide
+    # decimal comma made RIN (7.3) text, and lists of lanes (1,2) numbers
+    by_column = what == "annotation"
+    if comma and not by_column:
         options["decimal"] = ","
     frame = _read_csv(path, what, sep, n_skip, len(header), **options)
-    if not comma and sep != ",":  # decimal commas only further down than the lines looked at
+    if not comma and sep != "," and not by_column:  # decimal commas only further down
         cells = _text_cells(frame)
         if cells.str.match(_COMMA_NUMBER_RE).any():  # (else no need to count the others)
             # set against the numbers with a '.' of the lines looked at, and those pandas read
@@ -2625,7 +2657,7 @@ def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
             comma = _decimal_comma_example(cells, sep, seen)
         if comma:
             frame = _read_csv(path, what, sep, n_skip, len(header), decimal=",", **options)
-    if comma:
+    if comma and not by_column:
         _say_decimal_commas(path, comma)
     if not isinstance(frame.index, pd.RangeIndex) and frame.index.nlevels == 1:
         # the rows hold one field more than the header: pandas made the first the index
@@ -2672,7 +2704,64 @@ def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
         frame.attrs["header_line"] = line_no
     if comma and what == "matrix":  # (an annotation's text keeps its commas)
         _read_comma_cells(frame, path, comma)
+    if by_column:
+        _read_annotation_numbers(frame, path, sep)
     return frame, sep
+
+
+#: A whole number written without a decimal mark: ``7``, ``0``, ``-12``.
+_INTEGER_TEXT_RE = re.compile(r"^[+-]?\d+$")
+
+
+def _read_annotation_numbers(frame: pd.DataFrame, path: Path, sep: str) -> None:
+    """In place: the columns of an annotation table (``frame`` read with decimal points, all
+    but the first) whose values are all numbers written with a decimal comma (``7,3``, with
+    whole numbers among them, ``7``) read as numbers, each column judged on its own values.
+
+    Columns of numbers with a '.' (RIN ``7.3``) are numbers as pandas read them; no comma is
+    a decimal mark between commas (a comma in a quoted field is a list or a thousands
+    separator). Lists stay text: a column with more whole numbers than comma numbers (lanes
+    ``1``, ``1,2``), any value with two commas (``1,2,3``), a column named for lists (lanes,
+    flowcells, runs: :data:`_LIST_COLUMN_NAMES`); so do commas that may all be thousands
+    separators between tabs or spaces (``1,250``). No column decides how another is read: a
+    table-wide vote let two columns of lanes and flowcells (``1,2``, ``3,4``) outnumber the
+    decimal marks of RIN and make it text, and read their own lists as numbers (1.2)."""
+    if sep == "," or frame.shape[1] < 2:
+        return
+    numbers: dict[str, pd.Series] = {}
+    example = None
+    for c in frame.columns[1:]:
+        if not is_text(frame[c]):
+            continue
+        text = frame[c].dropna().astype(str).str.strip()
+        text = text[text != ""]
+        comma = text.str.match(_COMMA_NUMBER_RE)
+        whole = text.str.match(_INTEGER_TEXT_RE)
+        if not comma.any() or not (comma | whole).all() or whole.sum() > comma.sum():
+            continue  # words, lists, or numbers with a text among them: text, as written
+        if _name_key(c) in _LIST_COLUMN_KEYS:
+            continue  # lanes, flowcells, runs: lists whatever their values look like
+        if (
+            sep != ";"
+            and comma[comma].index.isin(text.index[text.str.match(_THOUSANDS_LIKE_RE)]).all()
+        ):
+            continue  # 1,250 between tabs: as likely a thousands separator
+        numbers[c] = pd.to_numeric(text.str.replace(",", ".", regex=False))
+        shown = text[comma]
+        telling = shown[shown.str.contains(r",\d*[1-9]")]  # 1,25 rather than 0,0
+        shown = telling if len(telling) else shown
+        if example is None:
+            example = str(shown.iloc[int(np.argmin(shown.str.len()))])
+    for c, values in numbers.items():
+        frame[c] = values.reindex(frame.index)
+    if example is not None:
+        log.warning(
+            "%s: numbers written with a decimal comma, read as such (%r is %s) in column(s) %s",
+            path,
+            example,
+            float(example.replace(",", ".")),
+            ", ".join(map(repr, numbers)),
+        )
 
 
 def _is_numeric(series: pd.Series) -> bool:
@@ -2858,6 +2947,17 @@ def _known_symbols() -> frozenset[str]:
     except (OSError, ValueError, EOFError, zlib.error):
         return frozenset()
     return frozenset(table["symbol"].str.upper())
+
+
+@functools.lru_cache(maxsize=1)
+def _known_gene_names() -> frozenset[str]:
+    """Upper-case symbols and aliases (previous symbols) of the GO snapshot's genes."""
+    path = _KNOWN_GENES_FILE.with_name("aliases.tsv.gz")
+    try:
+        table = pd.read_csv(path, sep="\t", usecols=["alias"], dtype=str, keep_default_na=False)
+    except (OSError, ValueError, EOFError, zlib.error):
+        return _known_symbols()
+    return _known_symbols() | frozenset(table["alias"].str.upper())
 
 
 #: Gene (feature) ids told by their form, whatever the species: Ensembl genes and transcripts,
@@ -3285,6 +3385,8 @@ def _frame_to_set(
     text_cells: list[dict[str, Any]] | None = None,
     annotation_names: bool = True,
     named_annotations: list[str] | None = None,
+    non_gene_names: bool = True,
+    named_non_genes: list[str] | None = None,
 ) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataFrame, str]:
     """Split a table into (values (n_samples, n_genes), sample ids, samples, genes, the
     orientation read: "samples_x_genes" or "genes_x_samples").
@@ -3295,7 +3397,13 @@ def _frame_to_set(
 
     ``annotation_names``: numeric columns named as sample annotations
     (:data:`_SAMPLE_ANNOTATION_NAMES`) of a samples-as-rows table are annotations, not genes;
-    their names are appended to ``named_annotations``."""
+    their names are appended to ``named_annotations``.
+
+    ``non_gene_names``: numeric columns named as gene lengths or positions (``Length``,
+    ``effective_length``, ``Start``: :data:`_NOT_SAMPLE_KEYS`) among the samples are gene
+    annotations, and those named so or as a sample's lanes (``lanes``) among the genes are
+    sample annotations, unless the name is a gene's symbol or alias; said with a warning that
+    names them, and appended to ``named_non_genes``."""
     if frame.shape[1] == 0 or frame.shape[0] == 0:
         rows = "no row" if frame.shape[0] == 0 else f"{frame.shape[0]} row"
         raise DataError(
@@ -3428,6 +3536,13 @@ def _frame_to_set(
                 ", ".join(map(repr, named[:10])) + (", ..." if len(named) > 10 else ""),
             )
             ann_cols += named
+        if non_gene_names:
+            # featureCounts' Length, RSEM's effective_length, a sample's lanes: numbers beside
+            # the genes that were trained on as genes
+            odd = _not_genes(path, [c for c in body_cols if c not in ann_cols])
+            if odd and named_non_genes is not None:
+                named_non_genes.extend(odd)
+            ann_cols += odd
         gene_cols = [c for c in body_cols if c not in ann_cols]
         _warn_of_leading_non_genes(path, gene_cols)
         if not gene_cols:
@@ -3443,6 +3558,19 @@ def _frame_to_set(
         genes = pd.DataFrame(index=pd.Index(gene_cols))
     else:
         sample_cols = body_cols
+        odd = [c for c in sample_cols if _name_key(c) in _NOT_SAMPLE_KEYS]
+        if non_gene_names and odd and len(odd) < len(sample_cols):
+            # lengths and positions after the samples (RSEM's effective_length) were samples
+            log.warning(
+                "%s: column(s) %s hold gene lengths or positions, not samples: read as gene "
+                "annotations",
+                path,
+                ", ".join(map(repr, odd)),
+            )
+            if named_non_genes is not None:
+                named_non_genes.extend(odd)
+            sample_cols = [c for c in sample_cols if c not in odd]
+            extra = extra + odd
         in_samples = [c for c in label_columns if c in sample_cols]
         if in_samples:
             raise DataError(
@@ -3485,6 +3613,25 @@ def _frame_to_set(
     _warn_of_date_names(path, genes)
     _warn_of_case_twins(path, genes.index)
     return values, sample_ids, samples, genes, orientation
+
+
+def _not_genes(path: Path, gene_cols: Sequence[str]) -> list[str]:
+    """The columns of ``gene_cols`` (the numeric columns of a table of samples in rows) named
+    as gene lengths or positions or as a sample's lanes (:data:`_NOT_GENE_KEYS`), with a
+    warning that names them; none whose name is a gene symbol or alias of the GO snapshot's
+    gene table (``END``, an alias of ENG), nor any when every column is one."""
+    named = [c for c in gene_cols if _name_key(c) in _NOT_GENE_KEYS]
+    genes = _known_gene_names() if named else frozenset()
+    odd = [c for c in named if c.strip().upper() not in genes]
+    if not odd or len(odd) == len(gene_cols):
+        return []
+    log.warning(
+        "%s: column(s) %s are no genes (gene lengths or positions, lanes): read as sample "
+        "annotations; if one is a gene, rename it",
+        path,
+        ", ".join(map(repr, odd)),
+    )
+    return odd
 
 
 def _missing_column_error(path: Path, name: str, cols: Sequence[str]) -> DataError:
@@ -3890,6 +4037,7 @@ def load_table(
     label_columns: Sequence[str] | None = None,
     text_values: str = "refuse",
     annotation_names: bool = True,
+    non_gene_names: bool = True,
 ) -> ExpressionSet:
     """Load an expression matrix from CSV/TSV (plain or .gz), parquet, GCT or .h5ad.
 
@@ -3907,7 +4055,10 @@ def load_table(
         (:func:`_decimal_comma_example`).
     annotations : path, optional
         CSV/TSV sample annotation table joined on sample id (``sample_column`` or the column
-        that matches most matrix ids). Matrix samples it lacks are kept unlabelled.
+        that matches most matrix ids). Matrix samples it lacks are kept unlabelled. Each of
+        its columns is read on its own values: numbers with a decimal point or (separated by
+        ';' or tabs) a decimal comma, lists such as lanes ``1,2`` as text
+        (:func:`_read_annotation_numbers`).
     orientation : {"auto", "samples_x_genes", "genes_x_samples"}
         Also written ``samples-in-rows`` / ``genes-in-rows``. "auto": the axis whose names
         match the annotation ids are samples; else the name of the id column decides
@@ -3941,6 +4092,13 @@ def load_table(
         "missing", a column after the id column that is mostly numbers holds values even when
         its first rows are text, unless its name says it is an annotation (``symbol``,
         ``description``, ...) or it is in ``label_columns``.
+    non_gene_names : bool
+        Numeric columns of a text or parquet table named as gene lengths or positions
+        (featureCounts' ``Chr``, ``Start``, ``End``, ``Strand``, ``Length`` after the samples,
+        RSEM's ``effective_length``) are gene annotations, not samples; in a table of samples
+        in rows, those and ``lanes`` are sample annotations, not genes, unless the name is a
+        gene symbol or alias. Said with a warning naming them. False: read as samples or
+        genes, as before this rule (a data source recorded before it re-loads that way).
 
     Returns
     -------
@@ -3951,6 +4109,7 @@ def load_table(
         raise DataError(f"unknown text_values {text_values!r}; choose refuse or missing")
     text_cells: list[dict[str, Any]] = []
     named_annotations: list[str] = []
+    named_non_genes: list[str] = []
     if orientation not in _ORIENTATIONS:
         raise DataError(
             f"unknown orientation {orientation!r}; choose auto, samples_x_genes (samples in "
@@ -4019,6 +4178,8 @@ def load_table(
             text_cells,
             annotation_names,
             named_annotations,
+            non_gene_names,
+            named_non_genes,
         )
         _warn_of_text_cells(mpath, text_cells)
     if not transformed:
@@ -4052,6 +4213,8 @@ def load_table(
     }
     if named_annotations:  # recorded only where the rule read a column otherwise than before
         source["annotation_names"] = True
+    if named_non_genes:  # (likewise)
+        source["non_gene_names"] = True
     if lower.endswith(".h5ad"):  # its axes as read (load_source reads older records as then)
         source["h5ad_by_names"] = True
     if text_values != "refuse":
@@ -4165,6 +4328,7 @@ def load_source(
             # a source recorded before numeric columns named as sample annotations (age, RIN)
             # were read as annotations re-loads them as genes, as its model was trained
             params.setdefault("annotation_names", False)
+            params.setdefault("non_gene_names", False)  # (lengths, lanes: genes then)
             if str(params.get("path", "")).lower().endswith(".h5ad") and not source.get(
                 "h5ad_by_names"
             ):

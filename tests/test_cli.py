@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import os
@@ -507,6 +508,33 @@ def test_raw_counts_without_a_transform_are_refused(small_matrix, tmp_path, capl
     with caplog.at_level(logging.WARNING, logger="core.cli"):
         load_data_from_args(args)
     assert "counts" not in caplog.text
+
+
+def test_embed_of_gct_counts_as_they_are_is_warned_of(gtex_acmg59_files, tmp_path, capsys, caplog):
+    """GTEx's GCT of read counts given to embed with --transform none (or the model's "none")
+    was placed without the word a --matrix of the same counts gets."""
+    lines = gzip.open(gtex_acmg59_files["gct"], "rt").read().splitlines()[2:]
+    rows = [line.split("\t")[:32] for line in lines]
+    gct = tmp_path / "reads.gct"
+    gct.write_text(f"#1.2\n{len(rows) - 1}\t30\n" + "\n".join(map("\t".join, rows)) + "\n")
+    model = tmp_path / "model"
+    data = ["--gtex-gct", str(gct), "--gtex-attributes", str(gtex_acmg59_files["attributes"])]
+    args = ["train", *data, "--out", str(model), "--epochs", "1", "--exclude-tissues", "Brain"]
+    assert main([*args, "--hidden", "8", "--gene-dim", "4"]) == 0
+    said = "look like counts or TPM, not a log scale (--transform none)"
+
+    def warned(args: list[str]) -> list[str]:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            assert main(args) == 0, capsys.readouterr().err
+        return [r.getMessage() for r in caplog.records if said in r.getMessage()]
+
+    for given in (data[:2], data):  # new samples, and samples GTEx's attributes list
+        out = tmp_path / f"placed{len(given)}.csv"
+        args = ["embed", "--model", str(model), *given, "--out", str(out)]
+        said_of = warned([*args, "--transform", "none"])
+        assert len(said_of) == 1 and said_of[0].startswith(f"{gct}: values up to"), said_of
+        assert not warned([*args, "--force"])  # (the model's log10p1)
 
 
 def test_train_on_counts_as_they_are_warns_once(small_matrix, tmp_path, capsys, caplog):

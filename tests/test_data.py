@@ -1762,3 +1762,48 @@ def test_a_table_with_its_text_columns_is_named_as_such():
     assert list(es.sample_ids) == ["S1", "S2"]
     with pytest.raises(DataError, match="selects sample 'S1' twice"):
         es.subset(samples=["S1", "S1"])
+
+
+def test_annotation_columns_are_read_each_on_its_own_values(tmp_path, decimal_frame, caplog):
+    """Sample annotations with the lanes and flowcells of each sample ("1,2", "3,4") beside
+    RIN: the lists outnumbered RIN's decimal points (7.3) and made RIN text while reading
+    themselves as numbers (1.2); a column is numeric on its own values, lists stay text."""
+    frame = decimal_frame.drop(columns="tissue")
+    frame.to_csv(tmp_path / "matrix.csv", index=False)
+    n = len(frame)
+    rin = np.round(np.linspace(5.5, 9.4, n), 1)
+    ann = pd.DataFrame(
+        {
+            "sample": frame["sample"],
+            "tissue": decimal_frame["tissue"],
+            "sex": ["F" if i % 2 else "M" for i in range(n)],
+            "RIN": rin,
+            "lanes": ["1,2" if i % 3 else "3,4" for i in range(n)],
+            "flowcells": ["5,6" if i % 2 else "7,8" for i in range(n)],
+            "pool": [("1", "1,2", "2")[i % 3] for i in range(n)],  # (a list: whole numbers)
+        }
+    )
+    ann.to_csv(tmp_path / "points.tsv", sep="\t", index=False)  # RIN 7.3
+    ann.to_csv(tmp_path / "commas.csv", sep=";", decimal=",", index=False)  # RIN 7,3
+    ann.to_csv(tmp_path / "commas.tsv", sep="\t", decimal=",", index=False)
+    for name in ("points.tsv", "commas.csv", "commas.tsv"):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="core.data"):
+            es = load_table(tmp_path / "matrix.csv", annotations=tmp_path / name)
+        samples = es.samples.loc[list(frame["sample"])]
+        assert pd.api.types.is_float_dtype(samples["RIN"]), (name, samples["RIN"].head())
+        np.testing.assert_allclose(samples["RIN"].to_numpy(float), rin, rtol=1e-6)
+        for col in ("lanes", "flowcells", "pool"):
+            assert samples[col].astype(str).tolist() == ann[col].tolist(), (name, col)
+        said = [r.getMessage() for r in caplog.records if "decimal comma" in r.getMessage()]
+        if name == "points.tsv":
+            assert not said, said
+        else:  # (the annotations' numbers; the matrix has decimal points)
+            assert len(said) == 1 and "'RIN'" in said[0] and "lanes" not in said[0], said
+    # whole numbers among a column's decimal commas (RIN 7) are its numbers, not a list
+    ann["RIN"] = [f"{r:g}".replace(".", ",") for r in rin]
+    ann["RIN"] = ann["RIN"].where(np.arange(n) % 3 > 0, "7")
+    ann.to_csv(tmp_path / "whole.csv", sep=";", index=False)
+    es = load_table(tmp_path / "matrix.csv", annotations=tmp_path / "whole.csv")
+    expected = np.where(np.arange(n) % 3 > 0, rin, 7.0)
+    np.testing.assert_allclose(es.samples.loc[list(frame["sample"]), "RIN"], expected, rtol=1e-6)

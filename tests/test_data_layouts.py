@@ -666,6 +666,62 @@ def test_featurecounts_samples_are_named_by_their_files(tmp_path, real):
     assert load_table(path).sample_ids[0] == "/r0/S0.bam"
 
 
+def test_gene_lengths_positions_and_lanes_are_neither_genes_nor_samples(
+    tmp_path, gtex_acmg59_files, real, caplog
+):
+    """Real read counts with featureCounts' columns (Geneid, Chr, Start, End, Strand, Length,
+    then the samples), RSEM's length and effective_length after the samples, and a table of
+    samples with its lanes and read length among the genes: those numbers were read as
+    samples or genes; they are annotations, said by name. A gene symbol (END is an alias of
+    ENG) is never taken for one."""
+    gct = pd.read_csv(gtex_acmg59_files["gct"], sep="\t", skiprows=2, nrows=59, usecols=range(10))
+    samples = list(gct.columns[2:])
+    counts = gct.drop(columns="Description").set_index("Name")
+    fc = counts.copy()
+    rng = np.random.default_rng(0)
+    starts = rng.integers(1_000_000, 90_000_000, len(fc))
+    lengths = rng.integers(800, 12_000, len(fc))
+    for i, (col, value) in enumerate(
+        (("Chr", "chr1"), ("Start", starts), ("End", starts + lengths), ("Strand", "+"))
+    ):
+        fc.insert(i, col, value)
+    fc.insert(4, "Length", lengths)
+    path = tmp_path / "featurecounts.txt"
+    path.write_text("# Program:featureCounts v2.0.1\n" + fc.to_csv(sep="\t", index_label="Geneid"))
+    es = load_table(path, transform="log2p1")  # (the layout as featureCounts writes it)
+    assert list(es.sample_ids) == samples and es.n_genes == 59
+    assert es.genes["Length"].tolist() == lengths.tolist()
+    rsem = counts.assign(length=lengths, effective_length=lengths - 180.5)
+    rsem.to_csv(tmp_path / "rsem.tsv", sep="\t", index_label="gene_id")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "rsem.tsv", transform="log2p1")
+    assert list(es.sample_ids) == samples, list(es.sample_ids)
+    np.testing.assert_allclose(es.values, np.log2(counts.to_numpy(float).T + 1), rtol=1e-5)
+    assert es.genes["effective_length"].tolist() == pytest.approx(rsem["effective_length"])
+    assert "'length', 'effective_length' hold gene lengths or positions, not samples" in (
+        caplog.text
+    )
+    assert es.source["non_gene_names"] is True  # a source recorded before reads them as then
+    old = {k: v for k, v in es.source.items() if k != "non_gene_names"}
+    assert list(load_source(old).sample_ids) == [*samples, "length", "effective_length"]
+    # samples in rows: the lanes and the read length among the genes are sample annotations
+    genes = list(real.columns[:8])
+    table = real.iloc[:30, :8].copy()
+    table.insert(0, "lanes", [1, 2, 2] * 10)
+    table.insert(4, "length", [76, 101] * 15)
+    table["END"] = real.iloc[:30, 9]  # a gene's alias: still a gene
+    table.to_csv(tmp_path / "samples.csv", index_label="sample")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "samples.csv")
+    assert list(es.gene_ids) == [*genes, "END"]
+    np.testing.assert_allclose(es.values, table[[*genes, "END"]].to_numpy(), rtol=1e-6)
+    assert es.samples["lanes"].tolist() == table["lanes"].tolist()
+    assert es.samples["length"].tolist() == table["length"].tolist()
+    assert "'lanes', 'length' are no genes" in caplog.text and "'END'" not in caplog.text
+
+
 def test_an_orientation_given_against_the_names_is_warned_of(tmp_path, real, caplog):
     """Samples in rows read as genes in rows, as asked, trained on the transposed matrix
     without a word; the names (gene symbols as columns) tell."""
