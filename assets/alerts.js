@@ -1,10 +1,22 @@
-/* Messages at the top of the page stay until the next one, and sit over the maps when the page
- * is scrolled: a click on a message dismisses it (not when its text is being selected for
- * copying, nor on a link in it, nor on the line that unfolds folded warnings). The next
- * message of the same kind shows again.
+/* Messages at the bottom of the window stay until the next one: a click on a message
+ * dismisses it (not when its text is being selected for copying, nor on a link in it, nor on
+ * the line that unfolds folded warnings). The next message of the same kind shows again.
+ *
+ * The messages never cover a row of controls (the dropdowns and buttons above a map, its mode
+ * bar, an open dropdown's list, the header's link): stuck to the top of the page, they
+ * covered the controls scrolled under them, which could not be clicked while a message
+ * showed. They sit at the bottom of the window, or at its top ("alerts-high") while the bottom
+ * would cover more of such controls than the top; placed again after each scroll, resize or
+ * change of the page.
  */
 (function () {
     "use strict";
+
+    var BOX = "alerts";
+    var CONTROLS = ".controls, .details, .selection-bar, .table-head, .modebar-container, " +
+        ".header-share, .Select-menu-outer";
+    var GAP = 8;  // pixels between the messages and the window's edge (assets/style.css)
+    var frame = null;
 
     document.addEventListener("click", function (event) {
         var target = event.target;
@@ -20,5 +32,54 @@
         if (slot && slot.id && window.dash_clientside && window.dash_clientside.set_props) {
             window.dash_clientside.set_props(slot.id, {children: null});
         }
+    });
+
+    // square pixels of the controls in view that the messages would cover from top to bottom
+    function covered(box, controls, top, bottom) {
+        var area = 0;
+        controls.forEach(function (r) {
+            var w = Math.min(box.right, r.right) - Math.max(box.left, r.left);
+            var h = Math.min(bottom, r.bottom) - Math.max(top, r.top);
+            if (w > 0 && h > 0) {
+                area += w * h;
+            }
+        });
+        return area;
+    }
+
+    function place() {
+        frame = null;
+        var box = document.getElementById(BOX);
+        var rect = box ? box.getBoundingClientRect() : null;
+        if (!rect || !rect.height) {
+            return;  // no message
+        }
+        var height = window.innerHeight;
+        var controls = [];
+        document.querySelectorAll(CONTROLS).forEach(function (el) {
+            var r = el.getBoundingClientRect();
+            if (!box.contains(el) && r.width && r.height && r.bottom > 0 && r.top < height) {
+                controls.push(r);
+            }
+        });
+        var low = covered(rect, controls, height - GAP - rect.height, height - GAP);
+        var high = covered(rect, controls, GAP, GAP + rect.height);
+        var wanted = high < low;
+        if (box.classList.contains("alerts-high") !== wanted) {
+            box.classList.toggle("alerts-high", wanted);
+        }
+    }
+
+    function schedule() {
+        if (frame === null) {
+            frame = window.requestAnimationFrame(place);
+        }
+    }
+
+    window.addEventListener("scroll", schedule, {passive: true, capture: true});
+    window.addEventListener("resize", schedule);
+    new MutationObserver(schedule).observe(document.documentElement, {
+        childList: true,
+        subtree: true
     });
 }());

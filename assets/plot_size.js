@@ -19,6 +19,15 @@
  * same), once the page has been still for WAIT_MS (not on every step of a window resize; at
  * the latest MAX_WAIT_MS after a change on a page that never rests). A
  * blank figure (no model yet) is not measured.
+ *
+ * Titles: plotly does not wrap a figure's title, and in a narrow window (420 pixels) the maps'
+ * titles ran off the figure. Before measuring, each figure's title is broken into lines at
+ * spaces for the width it is drawn at (fitTitles; tags such as the SIMULATED DATA label are
+ * closed and reopened across a break), the top margin growing by a line each; a wider window
+ * joins the lines again. Only the drawn figure changes: a new figure from the server comes
+ * with its whole title again (and is fitted anew), and exported files are built by the server
+ * with the whole title (dashboard.figures.fit_title breaks it for the file's width). The plot
+ * area is measured once the titles fit, so a title never changes the size stored after it.
  */
 (function () {
     "use strict";
@@ -70,8 +79,125 @@
         return sameRange(stored.x, now.x) && sameRange(stored.y, now.y);
     }
 
+    // a tag of plotly's HTML subset, and a line break as plotly reads it
+    var TAG = /<\/?[A-Za-z][^<>]*>/g;
+    var BREAK = /<br\s*\/?>/i;
+    var LINE_SPACING = 1.3;  // plotly's distance between the lines of a text, in ems
+    var TITLE_RIGHT = 10;  // pixels kept free at the right of a title
+    var measurer = null;
+
+    // width in pixels of a piece of title (tags left out; bold where a <b> is open)
+    function textWidth(html, font) {
+        var bold = 0;
+        if (!measurer) {
+            measurer = document.createElement("canvas").getContext("2d");
+        }
+        var width = 0;
+        html.split(/(<\/?[A-Za-z][^<>]*>)/).forEach(function (piece) {
+            if (/^<\/?[A-Za-z]/.test(piece)) {
+                if (/^<b>$/i.test(piece)) { bold += 1; }
+                if (/^<\/b>$/i.test(piece)) { bold = Math.max(bold - 1, 0); }
+                return;
+            }
+            measurer.font = (bold ? "bold " : "") + font.size + "px " + font.family;
+            width += measurer.measureText(piece.replace(/&[a-zA-Z#0-9]+;/g, "x")).width;
+        });
+        return width;
+    }
+
+    function closing(tags) {
+        return tags.map(function (t) {
+            return "</" + t.replace(/^<([A-Za-z]\w*)[\s\S]*$/, "$1") + ">";
+        }).reverse().join("");
+    }
+
+    // the lines of ``text`` (which may hold <br>) that fit ``room`` pixels, broken at spaces
+    // (a word longer than the room stays whole on its line)
+    function wrapTitle(text, room, font) {
+        var lines = [];
+        text.split(BREAK).forEach(function (part) {
+            var words = part.match(/(?:<\/?[A-Za-z][^<>]*>|[^\s<]|<)+/g) || [];
+            var line = [];
+            var prefix = "";  // the tags open where the line before was broken, reopened
+            var opened = [];
+            words.forEach(function (word) {
+                if (line.length &&
+                        textWidth(prefix + line.concat([word]).join(" "), font) > room) {
+                    lines.push(prefix + line.join(" ") + closing(opened));
+                    prefix = opened.join("");
+                    line = [];
+                }
+                line.push(word);
+                (word.match(TAG) || []).forEach(function (tag) {
+                    if (tag.charAt(1) === "/") {
+                        opened.pop();
+                    } else if (!/\/>$/.test(tag)) {
+                        opened.push(tag);
+                    }
+                });
+            });
+            lines.push(prefix + line.join(" "));
+        });
+        return lines;
+    }
+
+    // break each figure's title into the lines its width needs (or join them again): true
+    // when a figure is being redrawn for it
+    function fitTitles() {
+        var changed = false;
+        document.querySelectorAll(".js-plotly-plot").forEach(function (gd) {
+            var full = gd._fullLayout;
+            var layout = gd.layout;
+            if (!full || !layout || !layout.title || !full.title || !full.width) {
+                return;
+            }
+            var text = typeof layout.title === "string" ? layout.title : layout.title.text;
+            if (!text) {
+                return;
+            }
+            var margin = layout.margin && typeof layout.margin.t === "number" ?
+                layout.margin.t : full.margin.t;
+            var pad = full.title.pad.t;
+            var fit = gd.__titleFit;
+            var whole = text;
+            var top = margin;
+            var wholePad = pad;
+            // a title this script drew: the whole one is the one it was made from
+            if (fit && fit.drawn === text && fit.top === margin && fit.pad === pad) {
+                whole = fit.whole;
+                top = fit.wholeTop;
+                wholePad = fit.wholePad;
+            }
+            var font = {size: full.title.font.size, family: full.title.font.family};
+            var left = full.title.xref === "paper" ?
+                full.margin.l + full.title.x * full._size.w : full.title.x * full.width;
+            var lines = wrapTitle(whole, full.width - left - TITLE_RIGHT, font);
+            var extra = lines.length - whole.split(BREAK).length;
+            var wanted = extra > 0 ? lines.join("<br>") : whole;
+            var grow = Math.max(extra, 0) * LINE_SPACING * font.size;
+            var wantedTop = top + Math.ceil(grow);
+            // plotly centres the lines of a title on its place: moved down by half of what
+            // they add, the first line stays where the whole title was (below the mode bar)
+            var wantedPad = wholePad + Math.ceil(grow / 2);
+            if (wanted === text && wantedTop === margin && wantedPad === pad) {
+                return;
+            }
+            gd.__titleFit = {drawn: wanted, top: wantedTop, pad: wantedPad, whole: whole,
+                             wholeTop: top, wholePad: wholePad};
+            changed = true;
+            window.Plotly.relayout(gd, {
+                "title.text": wanted, "margin.t": wantedTop, "title.pad.t": wantedPad
+            });
+        });
+        return changed;
+    }
+
     function measure() {
         timer = null;
+        if (window.Plotly && fitTitles()) {
+            schedule();  // measured once the figures are drawn with their titles fitted
+            return;
+        }
         var host = document.getElementById(GRAPH);
         var gd = host ? host.querySelector(".js-plotly-plot") : null;
         var full = gd ? gd._fullLayout : null;

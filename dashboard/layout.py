@@ -339,6 +339,13 @@ def gene_list_placeholder(context: Any) -> str:
     return f"e.g. {', '.join(shown)}" if shown else "gene symbols or ids"
 
 
+def source_title(context: Any) -> str:
+    """The header's data line as its tooltip shows it: the whole line (the page cuts it at the
+    window's edge), then the data file's full path when the context records one."""
+    path = str(context.source.get("path") or context.source.get("gct") or "")
+    return "\n".join(t for t in (f"data: {context.source_text()}", path) if t)
+
+
 def build_layout(context: Any) -> html.Div:
     """The whole page for one :class:`dashboard.context.AppContext`."""
     d = context.describe()
@@ -377,7 +384,8 @@ def build_layout(context: Any) -> html.Div:
                     html.Div(
                         f"data: {context.source_text()}",
                         className="model-info",
-                        title=str(context.source.get("path") or context.source.get("gct") or ""),
+                        # whole on hovering (the header cuts the line at the window's edge)
+                        title=source_title(context),
                     )
                     if context.source_text()
                     else None,

@@ -222,3 +222,10 @@ def register_callbacks(app: Any) -> None:
     )
     def watch_training(running: Any, _retry: Any):
         return training_job_view(context, running, retry=ctx.triggered_id == ids.TRAIN_RETRY)
+
+    # the whole line on hovering it: the header cuts the line at the window's edge
+    app.clientside_callback(
+        "function (text) { return typeof text === 'string' ? text : ''; }",
+        Output(ids.MODEL_INFO, "title"),
+        Input(ids.MODEL_INFO, "children"),
+    )

@@ -120,7 +120,7 @@ def _choose(driver, dropdown_id: str, text: str, option_text: str) -> None:
     from selenium.webdriver.common.by import By
 
     control = driver.find_element(By.CSS_SELECTOR, f"#{dropdown_id} .Select-control")
-    # in the middle of the window: the alert area stays on top of the page while scrolling
+    # in the middle of the window, clear of the alert area at its bottom or top
     _scroll_to(driver, dropdown_id)
     control.click()
     box = driver.find_element(By.CSS_SELECTOR, f"#{dropdown_id} input")

@@ -208,3 +208,28 @@ def test_an_app_without_a_config_starts_on_a_stored_model(sepira_es, tmp_path, m
     monkeypatch.setattr(factory, "warm_up", lambda context: warmed.append(context))
     app = create_app(sepira_es)
     assert warmed == [app.fe_context] and (tmp_path / "cache").is_dir()
+
+
+def test_header_lines_show_whole_on_hovering(context, sepira_es):
+    """The header cuts the data's and the model's lines at the window's edge (one line each):
+    each says its whole text on hovering it, the data line with the file's path."""
+    from dashboard.layout import build_layout
+
+    stack, lines = [build_layout(context)], []
+    while stack:
+        c = stack.pop()
+        if getattr(c, "className", None) == "model-info" and isinstance(c.children, str):
+            lines.append(c)
+        children = getattr(c, "children", None)
+        if isinstance(children, list | tuple):
+            stack.extend(x for x in children if x is not None)
+        elif children is not None and hasattr(children, "to_plotly_json"):
+            stack.append(children)
+    data = [c for c in lines if c.children.startswith("data: ")]
+    assert len(data) == 1, [c.children for c in lines]
+    title = data[0].title.split("\n")
+    assert title[0] == data[0].children  # the whole line, not only the path
+    assert title[-1] == str(context.source["path"]) and "sepira" in title[-1]
+    # the model's line (written when the model is ready) gets its text as its title
+    app = create_app(sepira_es, context.config)
+    assert any(f"{ids.MODEL_INFO}.title" in key for key in app.callback_map)
