@@ -6,9 +6,12 @@ import logging
 import os
 import sys
 
-from core.cli import main
-
 if __name__ == "__main__":
+    try:  # numpy and the command line's modules load here: Ctrl-C then is no traceback
+        from core.cli import main
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
     code = main()
     if code:
         # The error is said and nothing is left to write (outputs are replaced whole): leave

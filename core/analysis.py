@@ -561,6 +561,12 @@ def _compute_baseline(
     n = arr.shape[0]
     if n < 4:
         raise DataError(f"a {method} map needs at least 4 samples, got {n}")
+    if method in ("pca", "nmf", "tsne") and arr.shape[1] < 2:
+        # (two components of one gene: scikit-learn's traceback; t-SNE starts from PCA)
+        raise DataError(
+            f"a {method} map of 2 axes needs at least 2 genes, got {arr.shape[1]}: leave "
+            f"{method} out of --methods (umap and raw take one gene)"
+        )
     if neighbours is not None and method in ("tsne", "umap"):
         # the exact neighbour search, before the one-thread limit below (BLAS threads pay there)
         neighbours.search()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -216,6 +217,9 @@ def load_data_from_args(
                 f"{' and '.join(given)} {'work' if len(given) > 1 else 'works'} with "
                 "--gtex-gct; with --matrix, give the samples' annotations with --annotations"
             )
+    for flag, value in (("--matrix", args.matrix), ("--gtex-gct", args.gtex_gct)):
+        if value:
+            _check_not_model(Path(value), flag)
     orientation = getattr(args, "orientation", None) or "auto"
     if args.gtex_gct and (getattr(args, "text_values", None) or "refuse") != "refuse":
         raise CoreError("--text-values works with --matrix; a GTEx GCT file holds numbers only")
@@ -285,6 +289,20 @@ def load_data_from_args(
             _check_log_scale(es, args.matrix, refuse=False)
         return es
     raise CoreError("no data given: use --gtex-gct F --gtex-attributes F, or --matrix F")
+
+
+def _check_not_model(path: Path, flag: str) -> None:
+    """Refuse a model directory, or one of its files, given as the data: it was "matrix path
+    is not a file", or weights.pt "a zip archive; unpack it and give the table inside"."""
+    folder = path if path.is_dir() else path.parent
+    own = ("config.json", "weights.pt", "arrays.npz", "samples.parquet")  # (not a table put there)
+    if not is_model_dir(folder) or (folder != path and path.name not in own):
+        return
+    what = "a model directory" if folder == path else f"a file of the model directory {folder}"
+    raise CoreError(
+        f"{flag} {path}: {what}, not an expression matrix; give the table of samples and "
+        "genes here (a model goes with --model)"
+    )
 
 
 def _column_list(text: str | None) -> list[str]:
@@ -577,8 +595,12 @@ class Terminated(KeyboardInterrupt):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args, unknown = parser.parse_known_args(argv)
+    try:  # (the commands' modules are imported here: Ctrl-C in that second is no traceback)
+        parser = build_parser()
+        args, unknown = parser.parse_known_args(argv)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     if unknown:  # said by the command's parser: its usage lines name its flags (the top
         # parser's named only the commands, under a typo of a train flag)
         commands = next(
@@ -605,3 +627,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
         print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
+    except (MemoryError, RuntimeError) as exc:
+        message = memory_message(exc, getattr(args, "command", None))
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+
+
+#: What needs less memory, by command.
+_LESS_MEMORY = {
+    "train": "a smaller --gene-dim or --hidden, or fewer genes (--top-genes), need less",
+}
+
+
+def memory_message(exc: BaseException, command: str | None = None) -> str | None:
+    """The one line that says a failure to allocate memory (numpy's MemoryError, torch's
+    RuntimeError of the CPU allocator or of the GPU), or None for any other error: a network
+    of --gene-dim 10**9 ended in torch's traceback."""
+    text = str(exc)
+    if not (
+        isinstance(exc, MemoryError)
+        or "can't allocate memory" in text
+        or "out of memory" in text.lower()
+    ):
+        return None
+    asked = re.search(r"allocate (\d+) bytes", text) or re.search(
+        r"allocate ([\d.]+ [KMGTP]?i?B)", text
+    )
+    size = ""
+    if asked:
+        size = asked.group(1)
+        if size.isdigit():
+            size = f"{int(size) / 2**30:,.1f} GiB"
+        size = f" (an allocation of {size} failed)"
+    hint = _LESS_MEMORY.get(command or "")
+    return f"not enough memory{size}" + (f"; {hint}" if hint else "")

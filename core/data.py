@@ -2643,6 +2643,10 @@ def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
         if below and len(_split_line(below[0], sep)) == len(raw_header):
             # ids as written: sample 0001 is not sample 1 (nor the annotations' 0001)
             options["dtype"] = {0: str}
+    if not _lines_below(path, n_skip, 1):  # a header alone: pandas took minutes on a wide one
+        frame = pd.DataFrame(columns=[h or f"Unnamed: {i}" for i, h in enumerate(header)])
+        frame.attrs["header_line"] = line_no
+        return frame, sep
     # an annotation table's columns are read each on its own values (below): a table-wide
     # decimal comma made RIN (7.3) text, and lists of lanes (1,2) numbers
     by_column = what == "annotation"

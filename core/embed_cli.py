@@ -188,6 +188,12 @@ def load_model_dir(path: str, flag: str = "--model") -> Any:
         return FactorizedEmbeddings.load(directory)
     except CoreError as exc:  # the library names the directory; say which flag gave it
         raise ModelError(f"{flag} {exc}") from None
+    except PermissionError as exc:  # the files are whole: no "damaged ... train it again"
+        name = Path(exc.filename).name if exc.filename else "its files"
+        raise ModelError(
+            f"{flag} {path}: cannot read {name} (permission denied); ask the model's owner, "
+            "or copy the directory where you can read it"
+        ) from None
     except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
         # a truncated arrays.npz / samples.parquet, or a config.json without its entries
         what = f"missing entry {exc}" if isinstance(exc, KeyError) else str(exc)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import glob
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -267,6 +268,11 @@ def _damaged(directory: Path, name: str, detail) -> ModelError:
     """The error of a damaged model directory: ``<dir>: damaged or incomplete model directory
     (<file>: <detail>)``, so that a caller can put its own prefix (a flag) before it."""
     words = " ".join(str(detail).split())  # one line (torch's messages span several)
+    try:  # (torch says nothing of a file of 0 bytes: "unreadable weights:")
+        if (directory / name).stat().st_size == 0:
+            words = "an empty file (0 bytes)"
+    except OSError:
+        pass
     return ModelError(
         f"{directory}: damaged or incomplete model directory ({name}: {words[:300]}); "
         "save or train it again"
@@ -1402,6 +1408,8 @@ class FactorizedEmbeddings:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise _damaged(directory, "config.json", f"not valid JSON: {exc}") from None
         except OSError as exc:
+            if _not_damage(exc):  # (a permission: said as it is, not as a damaged model)
+                raise
             raise _damaged(directory, "config.json", exc) from None
         if not isinstance(config, dict):
             raise _damaged(directory, "config.json", "not a JSON object")
@@ -1416,6 +1424,15 @@ class FactorizedEmbeddings:
         params = dict(config["params"])
         params.setdefault("neighbour_space", "values")  # saved before the setting existed
         network = dict(config["network"])
+        # a setting this version does not know (a newer version's): named, not a TypeError
+        unknown = sorted(set(params) - set(inspect.signature(cls.__init__).parameters))
+        if unknown:
+            raise _damaged(
+                directory,
+                "config.json",
+                f"settings this version does not know: {', '.join(map(repr, unknown[:5]))} (a "
+                "model saved by a newer version, or an edited file)",
+            )
         try:
             params["hidden"] = tuple(params["hidden"])
             model = cls(**params)
@@ -1480,6 +1497,8 @@ class FactorizedEmbeddings:
             try:
                 model.samples_ = pd.read_parquet(samples_path)
             except Exception as exc:  # pyarrow raises its own types for damaged files
+                if _not_damage(exc):
+                    raise
                 raise _damaged(directory, "samples.parquet", exc) from None
             objects = config.get("sample_object_columns") or []
             for col in model.samples_.columns:
@@ -1533,6 +1552,8 @@ class FactorizedEmbeddings:
             with np.load(path, allow_pickle=False) as arrays:
                 data = {name: arrays[name] for name in arrays.files}
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            if _not_damage(exc):
+                raise
             raise _damaged(path.parent, path.name, exc) from None
         expected = {
             "sample_ids": (n_samples,),

@@ -752,3 +752,134 @@ def test_evaluate_and_report_count_labels_as_table_1_does(small_matrix, tmp_path
     assert set(loaded.labels) - {None} == set(table["tissue"])
     fig = _fig_maps({"pca": np.zeros((60, 2))}, loaded.labels, "tissue")
     assert {t.name for t in fig.data} == set(table["tissue"]) | {"unlabelled"}
+
+
+# ----------------------------------------------------------------------------- careless input
+def test_model_files_empty_of_a_newer_version_or_unreadable(tiny_cli_model, tmp_path, capsys):
+    """A file of 0 bytes is named as such (torch said nothing: "unreadable weights:"); a
+    setting this version does not know is named (it was a TypeError's words); a file the user
+    may not read is no damaged model to train again."""
+    empty = tmp_path / "empty_weights"
+    shutil.copytree(tiny_cli_model, empty)
+    (empty / "weights.pt").write_bytes(b"")
+    code, err = _run(["export", "--model", empty, "--out", tmp_path / "x1"], capsys)
+    assert code == 2 and "weights.pt: an empty file (0 bytes)" in err, err
+    newer = tmp_path / "newer"
+    shutil.copytree(tiny_cli_model, newer)
+    config = json.loads((newer / "config.json").read_text())
+    config["params"]["future_setting"] = 1
+    (newer / "config.json").write_text(json.dumps(config))
+    code, err = _run(["export", "--model", newer, "--out", tmp_path / "x2"], capsys)
+    assert code == 2 and "does not know: 'future_setting'" in err, err
+    assert "unexpected keyword" not in err
+
+    load = np.load
+
+    def no_permission(path, *args, **kwargs):
+        if str(path).endswith("arrays.npz"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return load(path, *args, **kwargs)
+
+    import core.estimator
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(core.estimator.np, "load", no_permission)
+        code, err = _run(["export", "--model", tiny_cli_model, "--out", tmp_path / "x3"], capsys)
+    assert code == 2 and "cannot read arrays.npz (permission denied)" in err, err
+    assert "damaged" not in err and "Traceback" not in err
+
+
+def test_running_out_of_memory_is_an_error_line(small_matrix, tmp_path, monkeypatch, capsys):
+    """torch's allocator failing (--gene-dim 10**9 asked for 400 GB) ended in a traceback."""
+
+    def too_big(self, *args, **kwargs):
+        raise RuntimeError(
+            "[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate "
+            "memory: you tried to allocate 400000000000 bytes. Error code 12"
+        )
+
+    monkeypatch.setattr(FactorizedEmbeddings, "fit", too_big)
+    train = ["train", "--matrix", small_matrix, "--out", tmp_path / "m", "--epochs", "1"]
+    code, err = _run([*train, "--gene-dim", "1000000000"], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("error: not enough memory (an allocation of 372")
+    assert "--gene-dim" in err and not (tmp_path / "m").exists()
+
+    def failed(self, *args, **kwargs):
+        raise RuntimeError("a bug, not memory")
+
+    monkeypatch.setattr(FactorizedEmbeddings, "fit", failed)
+    with pytest.raises(RuntimeError, match="a bug"):  # other errors are not said as memory
+        main([str(a) for a in [*train, "--force"]])
+
+
+def test_baseline_maps_of_a_one_gene_model(small_matrix, tmp_path, capsys):
+    """PCA, NMF and t-SNE of 2 axes from one gene: scikit-learn's traceback before."""
+    out = tmp_path / "one_gene"
+    train = ["train", "--matrix", small_matrix, "--out", out, "--epochs", "1", "--hidden", "8"]
+    assert main([str(a) for a in [*train, "--gene-dim", "2", "--top-genes", "1"]]) == 0
+    capsys.readouterr()
+    for method in ("pca", "nmf"):
+        evaluate = ["evaluate", "--model", out, *EVALUATE, "--methods", method]
+        code, err = _run([*evaluate, "--out", tmp_path / f"{method}.json"], capsys)
+        assert code == 2 and "Traceback" not in err
+        assert f"a {method} map of 2 axes needs at least 2 genes, got 1" in err, err
+
+
+def test_ctrl_c_while_the_command_line_loads(monkeypatch, capsys):
+    """Ctrl-C in the second the modules take to load: "interrupted" and 130, no traceback."""
+    import runpy
+    import sys
+
+    import core.cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(core.cli, "build_parser", interrupted)
+    try:  # (a KeyboardInterrupt that escapes would stop the whole test run)
+        code = main(["export", "--model", "m", "--out", "x"])
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C while the parser is built escaped as a traceback")
+    assert code == 130
+    assert capsys.readouterr().err.strip() == "interrupted"
+
+    class Interrupt:  # the import of core.cli itself, in python -m core
+        def find_spec(self, name, path=None, target=None):
+            if name == "core.cli":
+                raise KeyboardInterrupt
+            return None
+
+    monkeypatch.delitem(sys.modules, "core.cli")
+    monkeypatch.setattr(sys, "meta_path", [Interrupt(), *sys.meta_path])
+    with pytest.raises(SystemExit) as leaving:
+        try:
+            runpy.run_module("core", run_name="__main__")
+        except KeyboardInterrupt:
+            pytest.fail("Ctrl-C while core.cli is imported escaped as a traceback")
+    assert leaving.value.code == 130 and capsys.readouterr().err.strip() == "interrupted"
+
+
+def test_a_wide_header_alone_is_refused_at_once(tmp_path):
+    """A single line of 60,000 names: pandas took about 25 s over it (minutes at 300,000)."""
+    import time
+
+    from core.data import load_table
+    from core.errors import DataError
+
+    path = tmp_path / "header.csv"
+    path.write_text("sample," + ",".join(f"G{i}" for i in range(60_000)) + "\n")
+    start = time.monotonic()
+    with pytest.raises(DataError, match="no row under its first line, 60,?001 columns"):
+        load_table(path)
+    assert time.monotonic() - start < 10
+
+
+def test_a_model_directory_given_as_the_matrix(tiny_cli_model, tmp_path, capsys):
+    """It was "matrix path is not a file", and weights.pt "a zip archive; unpack it"."""
+    train = ["train", "--matrix", tiny_cli_model, "--out", tmp_path / "m", "--epochs", "1"]
+    code, err = _run(train, capsys)
+    assert code == 2 and f"--matrix {tiny_cli_model}: a model directory, not an expression" in err
+    embed = ["embed", "--model", tiny_cli_model, "--matrix", tiny_cli_model / "weights.pt"]
+    code, err = _run([*embed, "--out", tmp_path / "e.csv"], capsys)
+    assert code == 2 and f"a file of the model directory {tiny_cli_model}, not an" in err, err
