@@ -1059,7 +1059,7 @@ def test_fit_warns_of_values_off_a_log_scale(caplog):
 
 
 def test_samples_placed_from_few_genes_are_named(caplog):
-    """A sample placed from 1, 5 or 20 of 467 genes got no word (helper, 26 tissues: held-out
+    """A sample placed from 1, 5 or 20 of 467 genes got no word (26 tissues: held-out
     tissue agreement 0.08 / 0.27 / 0.75 against 0.87 with every gene), and its fit error was
     lower than with every gene: the one quality signal said all was well."""
     import logging
