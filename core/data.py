@@ -3465,8 +3465,9 @@ def _frame_to_set(
     extra = [c for c in lead if c != id_col]
     body_cols = [c for c in cols if c not in lead]
     _refuse_dates_among_values(path, frame, body_cols)
+    warned: list[str] = []
     if text_values == "refuse":
-        _warn_of_numbers_read_as_annotation(path, frame, extra, label_columns, header_line)
+        warned = _warn_of_numbers_read_as_annotation(path, frame, extra, label_columns, header_line)
 
     if orientation == "auto":
         reason = ""
@@ -3526,6 +3527,12 @@ def _frame_to_set(
         )
     if orientation == "samples_x_genes":
         ann_cols = extra + [c for c in label_columns if c not in lead]
+        _warn_of_genes_read_as_annotation(
+            path,
+            frame,
+            [c for c in extra if c not in warned and c not in label_columns],
+            header_line,
+        )
         # numbers under a sample annotation's name (age, RIN, batch) were trained on as genes
         named = [
             c for c in body_cols if c not in ann_cols and _name_key(c) in _SAMPLE_ANNOTATION_KEYS
@@ -3823,32 +3830,81 @@ def _warn_of_date_names(path: Path, genes: pd.DataFrame) -> None:
         )
 
 
+def _separated_numbers(series: pd.Series) -> pd.Series:
+    """Which filled cells of a text column are numbers written with a thousands separator
+    (``1,234``, ``12,500.5``) or with a '.' for thousands and a decimal comma (``1.234,5``)."""
+    text = series.dropna().astype(str).str.strip()
+    return (
+        text.str.match(_THOUSANDS_LIKE_RE)
+        | text.str.match(_THOUSANDS_RE)
+        | text.str.match(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")
+    )
+
+
 def _warn_of_numbers_read_as_annotation(
     path: Path,
     frame: pd.DataFrame,
     extra: Sequence[str],
     label_columns: Sequence[str],
     header_line: int,
-) -> None:
+) -> list[str]:
     """Warn of an annotation column (after the id column) that is mostly numbers: a column
     of expression values with a text cell is read as an annotation and left out of the
-    values (unless its name says it is an annotation)."""
+    values (unless its name says it is an annotation); numbers written with a thousands
+    separator (``1,234``) count, and the warning names the separator. Returns the columns
+    warned of."""
+    warned = []
     for c in extra:
         if c in label_columns or _name_key(c) in _ANNOTATION_NAME_KEYS:
             continue
-        if not _mostly_numbers(frame[c]):
+        separated = _separated_numbers(frame[c]) if is_text(frame[c]) else pd.Series([])
+        numbers = pd.to_numeric(frame[c].dropna(), errors="coerce").notna()
+        if (
+            not len(numbers)
+            or (numbers | separated.reindex(numbers.index, fill_value=False)).mean() < 0.5
+        ):
             continue
         bad = _first_non_numeric(frame[c])
         if bad is None:
             continue
+        remedy = (
+            "write numbers without thousands separators"
+            if separated.any()
+            else "correct the text or read text as missing (--text-values missing)"
+        )
         log.warning(
             "%s: column %r is read as an annotation, not as expression values: it holds text "
-            "(%r, line %d) among numbers; if it holds values, correct the text or read text as "
-            "missing (--text-values missing)",
+            "(%r, line %d)%s; if it holds values, %s",
             path,
             c,
             bad[1][:40],
             bad[0] + header_line + 1,
+            ", numbers with a thousands separator" if separated.any() else " among numbers",
+            remedy,
+        )
+        warned.append(c)
+    return warned
+
+
+def _warn_of_genes_read_as_annotation(
+    path: Path, frame: pd.DataFrame, columns: Sequence[str], header_line: int
+) -> None:
+    """Warn of annotation columns of a table of samples in rows that are named by a gene's
+    symbol as written (``GATA4`` holding ``high``; not ``kit``, a column of library kits):
+    read as sample annotations, they are no genes."""
+    known = _known_symbols()
+    named = [
+        c for c in columns if str(c).strip() in known and _name_key(c) not in _ANNOTATION_NAME_KEYS
+    ]
+    if named:
+        bad = _first_non_numeric(frame[named[0]])
+        shown = f" ({bad[1][:40]!r}, line {bad[0] + header_line + 1})" if bad else ""
+        log.warning(
+            "%s: column(s) %s are named as genes but hold text%s: read as sample annotations, "
+            "not genes; if they are genes, write their values as numbers",
+            path,
+            ", ".join(map(repr, named[:10])) + (", ..." if len(named) > 10 else ""),
+            shown,
         )
 
 

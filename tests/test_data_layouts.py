@@ -427,6 +427,41 @@ def test_values_column_taken_for_an_annotation_is_said(tmp_path, real, caplog):
     assert "read as an annotation" not in caplog.text and "text value" not in caplog.text
 
 
+def test_genes_read_as_annotations_for_their_text_are_said(tmp_path, caplog):
+    """A gene's column written with thousands separators (1,234), or of words, was read as a
+    sample annotation without a word; a column of samples with separators was said as "text
+    among numbers" without naming the separators."""
+    rows = ["sample\tGATA4\tMYH6", "S1\t1,234\t2", "S2\t2,500\t3", "S3\t1,000\t1"]
+    (tmp_path / "sep.tsv").write_text("\n".join(rows) + "\n")
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "sep.tsv")
+    assert list(es.gene_ids) == ["MYH6"] and "GATA4" in es.samples.columns
+    assert "column 'GATA4' is read as an annotation" in caplog.text
+    assert "thousands separator" in caplog.text and "'1,234', line 2" in caplog.text
+    caplog.clear()
+    words = ["sample\tGATA4\tMYH6", "S1\thigh\t2", "S2\tlow\t3", "S3\tmid\t1"]
+    (tmp_path / "words.tsv").write_text("\n".join(words) + "\n")
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "words.tsv")
+    assert list(es.gene_ids) == ["MYH6"]
+    assert "'GATA4' are named as genes but hold text ('high', line 2)" in caplog.text
+    caplog.clear()
+    # genes in rows: a sample written with separators is named, with the separators
+    genes = ["gene\tS1\tS2\tS3", "GATA4\t1,234\t2\t3", "MYH6\t1\t2\t3"]
+    (tmp_path / "genes.tsv").write_text("\n".join(genes) + "\n")
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "genes.tsv")
+    assert list(es.sample_ids) == ["S2", "S3"]
+    assert "column 'S1'" in caplog.text and "thousands separator" in caplog.text
+    caplog.clear()
+    # an annotation of words whose name is a gene only in another case (kit) is no gene
+    kits = ["sample\tkit\tMYH6", "S1\tTruSeq\t2", "S2\tNextera\t3", "S3\tTruSeq\t1"]
+    (tmp_path / "kits.tsv").write_text("\n".join(kits) + "\n")
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "kits.tsv")
+    assert "kit" in es.samples.columns and "named as genes" not in caplog.text
+
+
 def test_numeric_columns_named_as_sample_annotations_are_not_genes(tmp_path, real, caplog):
     """A table of samples with their age, RIN and batch before the genes: those columns of
     numbers were read as three more genes, trained on and shown in the gene space."""
