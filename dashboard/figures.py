@@ -2,7 +2,8 @@
 
 Trace order of the sample map (callbacks patch by index):
 
-0. ``probe grid``: invisible points over the empty parts of the plane (clicking one probes there)
+0. ``probe grid``: invisible points over the empty parts of the plane (hovering one says that a
+   click there decodes; the page decodes at the place clicked, ``assets/probe.js``)
 1. ``samples``: the colour trace when colouring by a continuous value; categorical colourings
    have one trace per category from index 1 on (legend click toggles, double-click isolates).
 """
@@ -18,6 +19,9 @@ from plotly.colors import get_colorscale, qualitative
 
 from core.palette import CLASS_COLORS
 
+#: Trace index of the probe grid in the sample map (a click the page reports on it is not a
+#: sample's: :func:`dashboard.selection.probe_at` leaves it to the place clicked).
+PROBE_TRACE = 0
 #: Trace index of the continuous colour trace in the sample map.
 COLOR_TRACE = 1
 #: Marker size of samples (pixels) by number of samples.
@@ -113,15 +117,30 @@ def _base_layout(
     )
 
 
+#: Side of the square the probe reaches, in lengths of the longer side of the samples' box.
+PROBE_EXTENT = 2.5
+
+
+def _probe_cells(coords: np.ndarray, n: int, extent: float) -> tuple[np.ndarray, float, int]:
+    """Lower corner, cell side and cells along each side of the probe's square (see
+    :func:`probe_grid`)."""
+    coords = np.asarray(coords, dtype=np.float64)
+    lo, hi = np.nanmin(coords, axis=0), np.nanmax(coords, axis=0)
+    side = float(np.max(hi - lo)) or 1.0
+    step = 1.1 * side / n
+    cells = int(np.ceil(max(extent, 1.1) * side / step))
+    return (lo + hi) / 2 - cells * step / 2, step, cells
+
+
 def probe_grid(
-    coords: np.ndarray, n: int = 36, extent: float = 2.5
+    coords: np.ndarray, n: int = 36, extent: float = PROBE_EXTENT
 ) -> tuple[np.ndarray, np.ndarray]:
     """Points of a grid of square cells over the map that have no sample nearby.
 
     The map is drawn at 1:1, so the plot shows more than the samples' box along one axis (on
     a wide window about twice their width): the grid covers a square ``extent`` times the
-    longer side of that box, centred on it, and a click there decodes too. The axes'
-    autorange ignores it (:func:`bound_autorange`).
+    longer side of that box, centred on it (:func:`probe_reach`), and its points' hover text
+    says that a click there decodes. The axes' autorange ignores it (:func:`bound_autorange`).
 
     Parameters
     ----------
@@ -138,16 +157,21 @@ def probe_grid(
         Coordinates of the empty grid cells' centres, (m,) each.
     """
     coords = np.asarray(coords, dtype=np.float64)
-    lo, hi = np.nanmin(coords, axis=0), np.nanmax(coords, axis=0)
-    side = float(np.max(hi - lo)) or 1.0
-    step = 1.1 * side / n
-    cells = int(np.ceil(max(extent, 1.1) * side / step))
-    start = (lo + hi) / 2 - cells * step / 2
+    start, step, cells = _probe_cells(coords, n, extent)
     cell = np.floor((coords - start) / step).astype(int).clip(0, cells - 1)
     occupied = np.zeros((cells, cells), dtype=bool)
     occupied[cell[:, 0], cell[:, 1]] = True
     ix, iy = np.nonzero(~occupied)
     return start[0] + (ix + 0.5) * step, start[1] + (iy + 0.5) * step
+
+
+def probe_reach(
+    coords: np.ndarray, n: int = 36, extent: float = PROBE_EXTENT
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper corners ``(x, y)`` of the square the probe grid covers
+    (:func:`probe_grid`): the places of the map a click decodes."""
+    start, step, cells = _probe_cells(coords, n, extent)
+    return start, start + cells * step
 
 
 def bound_autorange(fig: go.Figure, points: np.ndarray) -> go.Figure:
@@ -174,8 +198,8 @@ def _probe_trace(coords: np.ndarray) -> go.Scattergl:
         marker=dict(size=14, opacity=0.0, color="#ffffff"),
         name="probe grid",
         showlegend=False,
-        hovertemplate="empty space (%{x:.2f}, %{y:.2f})<br>click to decode the profile here"
-        "<extra></extra>",
+        # not the point's coordinates: a click decodes where it lands, not at the grid point
+        hovertemplate="empty space<br>click to decode the profile here<extra></extra>",
     )
 
 

@@ -41,6 +41,9 @@ SELECTION_INFO = "selection-info"
 SELECTION_GENES = "selection-genes"  # DataTable of genes specific to the selection
 SELECTION_GENES_STORE = "selection-genes-store"
 PROBE = "probe"  # panel with the in-silico probe result
+#: dcc.Store ``{"x", "y", "n"}``: the place clicked on the sample map's plot area, in data
+#: coordinates (written by assets/probe.js; ``n`` counts the clicks)
+PROBE_CLICK = "probe-click"
 PLACE_UPLOAD = "place-upload"  # dcc.Upload: a matrix of new samples to place on the map
 PLACE_TRANSFORM = "place-transform"  # apply the training data's log transform to the upload
 PLACE_CLEAR = "place-clear"

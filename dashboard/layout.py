@@ -939,6 +939,7 @@ def build_layout(context: Any) -> html.Div:
         dcc.Store(id=ids.FOCUS_GENE),
         dcc.Store(id=ids.SELECTION),
         dcc.Store(id=ids.SELECTION_GENES_STORE),
+        dcc.Store(id=ids.PROBE_CLICK),
         dcc.Store(id=ids.PLACED),
         dcc.Download(id=ids.PLACED_DOWNLOAD),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import sys
 import zlib
 from typing import Any
 
@@ -200,7 +201,13 @@ def describe_selection(
 
 
 def probe_at(context: Any, click: dict[str, Any] | None) -> tuple[str, list[dict], list[dict], Any]:
-    """Probe text, top decoded genes and nearest samples for a click on the sample map."""
+    """Probe text, top decoded genes and nearest samples for a click on a point of the sample
+    map (its ``clickData``): a sample, or a placed sample's star, decodes at that point.
+
+    A click plotly reports on the probe grid's invisible points is left alone (``no_update``):
+    the page reports the place clicked itself (:func:`probe_at_place`), and decoding at the
+    grid point too would answer one click twice.
+    """
     if not click:
         return no_update, no_update, no_update, None
     try:
@@ -208,23 +215,99 @@ def probe_at(context: Any, click: dict[str, Any] | None) -> tuple[str, list[dict
         x, y = float(point["x"]), float(point["y"])
     except (KeyError, IndexError, TypeError, ValueError):
         return no_update, no_update, no_update, _alert("could not read the clicked point")
+    curve = point.get("curveNumber")
+    if curve == figures.PROBE_TRACE:
+        return no_update, no_update, no_update, None
+    if point.get("customdata") is not None:
+        where = "a sample"
+    elif curve is not None:  # a point of another trace without sample rows: a star
+        where = "a placed sample"
+    else:
+        where = "empty space"
+    return _decode(context, x, y, where)
+
+
+def _number(value: Any) -> float | None:
+    """``value`` as a float when it is a number (a bool or a text is not), else None; an integer
+    beyond the floats' range reads as the largest float of its sign (off the map all the same)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return sys.float_info.max if value > 0 else -sys.float_info.max
+
+
+def probe_at_place(
+    context: Any, place: dict[str, Any] | None
+) -> tuple[str, list[dict], list[dict], Any]:
+    """Probe text, top decoded genes and nearest samples at the place clicked on the sample
+    map's plot area, away from any sample (the ``probe-click`` store, ``{"x", "y"}`` in the
+    map's data coordinates, written by ``assets/probe.js``).
+
+    The place is checked before decoding: numbers, finite, and within the square the probe
+    covers around the samples (:func:`dashboard.figures.probe_reach`; beyond it the model
+    extrapolates without bound). Anything else is said in the alert, and the probe panel is
+    left as it was.
+    """
+    if not place:
+        return no_update, no_update, no_update, None
+    keep = (no_update, no_update, no_update)
+    if not isinstance(place, dict):
+        return *keep, _alert(f"the probe: the clicked place is not a place ({place!r:.60})")
+    x, y = _number(place.get("x")), _number(place.get("y"))
+    if x is None or y is None:
+        got = f"x = {place.get('x')!r:.30}, y = {place.get('y')!r:.30}"
+        return *keep, _alert(f"the probe: the clicked place must be two numbers ({got})")
+    if not (np.isfinite(x) and np.isfinite(y)):
+        return *keep, _alert(f"the probe: the clicked place ({x}, {y}) is not a finite coordinate")
+    try:
+        st = context.require_state()
+    except CoreError as exc:
+        return *keep, _alert(str(exc))
+    lo, hi = figures.probe_reach(st.sample_embedding)
+    if not (lo[0] <= x <= hi[0] and lo[1] <= y <= hi[1]):
+        return *keep, _alert(
+            f"the probe: ({x:.3g}, {y:.3g}) lies off the map; a click decodes within x "
+            f"{lo[0]:.2f} to {hi[0]:.2f} and y {lo[1]:.2f} to {hi[1]:.2f} (around the samples)"
+        )
+    return _decode(context, x, y, "empty space")
+
+
+def place_digits(coords: np.ndarray) -> int:
+    """Decimals that show a place on a map of ``coords`` (n, 2) to a ten-thousandth of the
+    samples' span, two at the least: the probe decodes where the click landed, and on a map
+    1 unit wide drawn 600 pixels wide and zoomed in 4 times, a step of 0.01 spans 24 pixels."""
+    xy = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    span = float(np.ptp(xy, axis=0).max()) if len(xy) else 0.0
+    if not span > 0:
+        return 2
+    return int(min(max(2, np.ceil(-np.log10(span / 1e4))), 12))
+
+
+def _decode(
+    context: Any, x: float, y: float, where: str
+) -> tuple[str, list[dict], list[dict], Any]:
+    """The probe's text, tables and alert for the profile decoded at ``(x, y)``."""
     try:
         res = context.probe(x, y)
+        digits = place_digits(context.require_state().sample_embedding)
     except CoreError as exc:
         return no_update, no_update, no_update, _alert(str(exc))
-    where = "empty space" if point.get("customdata") is None else "a sample"
+    place = f"({x:.{digits}f}, {y:.{digits}f})"
     near = res["samples"]
     label = f"; nearest sample: {near.iloc[0, 0]}" if len(near) else ""
     if len(near.columns) > 2:
         label += f" ({near.columns[2]}: {near.iloc[0, 2]})"
     text = (
-        f"Decoded at ({x:.2f}, {y:.2f}) — {where}{label}. The model's prediction there, "
+        f"Decoded at {place} — {where}{label}. The model's prediction there, "
         f"as z-scores against the samples' mean and sd of each gene."
     )
     alert = None
     if res.get("far"):
         alert = _alert(
-            f"({x:.2f}, {y:.2f}) is {res['nearest_distance']:.2f} from the nearest sample, "
+            f"{place} is {res['nearest_distance']:.2f} from the nearest sample, "
             f"where 99% of the samples have another within {res['spacing']:.2f}: the model "
             "extrapolates there, and may decode genes that are off almost everywhere above "
             "any value observed. Read this profile with care.",
@@ -315,7 +398,12 @@ def register_callbacks(app: Any) -> None:
         Output(ids.PROBE_SAMPLES, "data"),
         Output(alert_id("probe"), "children"),
         Input(ids.SAMPLE_MAP, "clickData"),
+        Input(ids.PROBE_CLICK, "data"),
         prevent_initial_call=True,
     )
-    def update_probe(click):
+    def update_probe(click, place):
+        # each click has one of them: a sample's point (clickData), or the place clicked away
+        # from every sample (assets/probe.js leaves the samples' clicks to clickData)
+        if ctx.triggered_id == ids.PROBE_CLICK:
+            return probe_at_place(context, place)
         return probe_at(context, click)

@@ -407,3 +407,186 @@ def test_a_click_beside_the_samples_decodes_there(app_url, driver):
     x, y = (float(v) for v in text.split("Decoded at (", 1)[1].split(")", 1)[0].split(","))
     assert not (lo <= x <= hi and ylo <= y <= yhi), (text, found)  # outside the samples' box
     driver.save_screenshot(str(driver.shots / "14_click_beside_the_samples.png"))
+
+
+#: The sample map's plot area (the drag cover), its axes, the probe grid's points and the
+#: samples' in view, in pixels of the plot area; then the most isolated pixel of the plot area
+#: 30 pixels or more inside it and 40 or more from the pixels of ``arguments[0]``: [x, y, pixels
+#: to the nearest grid point, to the nearest sample, grid spacing in pixels].
+_EMPTY_SPOT = (
+    _GRID_AND_SAMPLES
+    + """
+const px = (t, i) => [xa.l2p(t.x[i]), ya.l2p(t.y[i])];
+const avoid = arguments[0] || [];
+const inView = ([a, b]) => a > -40 && a < xa._length + 40 && b > -40 && b < ya._length + 40;
+const gridPx = Array.from(grid.x, (_, i) => px(grid, i)).filter(inView);
+const samplePx = samples.flatMap(t => Array.from(t.x, (_, i) => px(t, i))).filter(inView);
+const nearest = (pts, a, b) => Math.min(...pts.map(([u, v]) => Math.hypot(u - a, v - b)));
+const spacing = Math.abs(xa.l2p(grid.x[0]) - xa.l2p(grid.x[0] + (() => {
+    const xs = [...new Set(Array.from(grid.x))].sort((u, v) => u - v);
+    return xs[1] - xs[0];
+})()));
+let best = null;
+for (let a = 30; a < xa._length - 30; a += 4) {
+    for (let b = 30; b < ya._length - 30; b += 4) {
+        if (avoid.some(([u, v]) => Math.hypot(u - a, v - b) < 40)) continue;
+        const g = nearest(gridPx, a, b), s = nearest(samplePx, a, b);
+        if (!best || Math.min(g, s) > Math.min(best[2], best[3])) best = [a, b, g, s, spacing];
+    }
+}
+return best;"""
+)
+
+#: The pixel last pressed (client coordinates), and the plot area's place and axis ranges then.
+_PRESSED = """
+const gd = document.querySelector('#sample-map .js-plotly-plot');
+const fl = gd._fullLayout, cover = gd.querySelector('.nsewdrag').getBoundingClientRect();
+return {press: window.__press, left: cover.left, top: cover.top,
+        width: fl.xaxis._length, height: fl.yaxis._length,
+        x: fl.xaxis.range.slice(), y: fl.yaxis.range.slice()};
+"""
+
+
+def _decoded_place(text: str) -> tuple[float, float, float]:
+    """The place after "Decoded at" in the probe's text, and the rounding of its digits."""
+    x, y = text.split("Decoded at (", 1)[1].split(")", 1)[0].split(",")
+    digits = len(x.strip().split(".", 1)[1]) if "." in x else 0
+    return float(x), float(y), 0.5 * 10.0**-digits
+
+
+def _click_store(driver):
+    return _js(
+        driver,
+        """const c = window.dash_component_api.getLayout('probe-click');
+        return c && c.props ? (c.props.data || null) : null;""",
+    )
+
+
+def test_a_click_between_grid_points_decodes_where_it_lands(app_url, driver):
+    """Plotly reports clicks on points only: a click in empty space reached the invisible probe
+    grid and decoded at the grid point's centre, and on a map zoomed in 4 times (grid points
+    some 60 pixels apart) a click between them decoded nothing. A click anywhere decodes at the
+    place pressed, in zoom and in lasso mode; a click on a sample still decodes at the sample,
+    once (the page's place is not sent for it)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    _loaded(driver, app_url)
+    _scroll_to(driver, "sample-map")
+    hint = driver.find_element(By.ID, "probe").text
+    plot = driver.find_element(By.CSS_SELECTOR, "#sample-map .nsewdrag")
+    w, h = plot.size["width"], plot.size["height"]
+    # zoom in 4 times with a box drawn around the samples' middle (a drag: nothing decoded)
+    cx, cy, span = _js(
+        driver,
+        _GRID_AND_SAMPLES
+        + """const xs = samples.flatMap(t => Array.from(t.x)).sort((a, b) => a - b);
+        const ys = samples.flatMap(t => Array.from(t.y)).sort((a, b) => a - b);
+        const mid = v => v[Math.floor(v.length / 2)];
+        return [xa.l2p(mid(xs)), ya.l2p(mid(ys)), xa.range[1] - xa.range[0]];""",
+    )
+    cx, cy = min(max(cx, w / 8 + 2), w - w / 8 - 2), min(max(cy, h / 8 + 2), h - h / 8 - 2)
+    zoom = ActionChains(driver).move_to_element_with_offset(
+        plot, int(cx - w / 8 - w / 2), int(cy - h / 8 - h / 2)
+    )
+    zoom.click_and_hold().move_by_offset(w // 8, h // 8).move_by_offset(w // 8, h // 8)
+    zoom.release().perform()
+    spans = """const gd = document.querySelector('#sample-map .js-plotly-plot');
+    return gd._fullLayout.xaxis.range[1] - gd._fullLayout.xaxis.range[0];"""
+    _wait(driver, lambda: _js(driver, spans) < span / 3, 10, "the map zoomed in")
+    _wait_idle(driver, "the answers to the zoom")
+    assert driver.find_element(By.ID, "probe").text == hint  # the drag decoded nothing
+    _js(
+        driver,
+        """window.__press = null;
+        document.addEventListener('mousedown', e => { window.__press = [e.clientX, e.clientY]; },
+                                  true);""",
+    )
+    seen, spots = [], []
+    for n, mode in enumerate(("zoom", "lasso"), start=1):
+        _js(
+            driver,
+            f"""const gd = document.querySelector('#sample-map .js-plotly-plot');
+            return Plotly.relayout(gd, {{dragmode: '{mode}'}}).then(() => true);""",
+        )
+        sx, sy, to_grid, to_sample, spacing = driver.execute_script(_EMPTY_SPOT, spots)
+        spots.append([sx, sy])
+        # between grid points: none within reach of the pointer (plotly's 20 px and a marker)
+        assert to_grid > 25 and to_sample > 25, (to_grid, to_sample, spacing)
+        plot = driver.find_element(By.CSS_SELECTOR, "#sample-map .nsewdrag")
+        ActionChains(driver).move_to_element_with_offset(
+            plot, int(round(sx - w / 2)), int(round(sy - h / 2))
+        ).pause(0.3).click().perform()
+        text = _wait_text(driver, "probe", "Decoded at (", 30, f"a click in {mode} mode decoded")
+        _wait(
+            driver,
+            lambda n=n: (_click_store(driver) or {}).get("n") == n,
+            10,
+            f"the click in {mode} mode sent once",
+        )
+        text = _wait(
+            driver,
+            lambda: (lambda t: t if t not in seen else None)(
+                driver.find_element(By.ID, "probe").text
+            ),
+            30,
+            f"the place of the click in {mode} mode decoded",
+        )
+        seen.append(text)
+        at = _js(driver, _PRESSED)
+        px, py = at["press"][0] - at["left"], at["press"][1] - at["top"]
+        x0, x1 = at["x"]
+        y0, y1 = at["y"]
+        clicked = (x0 + px / at["width"] * (x1 - x0), y1 - py / at["height"] * (y1 - y0))
+        per_px = (x1 - x0) / at["width"]
+        *shown, rounding = _decoded_place(text)
+        # as shown (rounded), the press read to a pixel
+        tolerance = 1.2 * rounding + 1.5 * per_px
+        assert abs(shown[0] - clicked[0]) <= tolerance, (shown, clicked, per_px, text)
+        assert abs(shown[1] - clicked[1]) <= tolerance, (shown, clicked, per_px, text)
+        assert "— empty space" in text
+        # the nearest grid point lies well beyond that tolerance
+        assert to_grid * per_px > 3 * tolerance, (to_grid, per_px, tolerance)
+    driver.save_screenshot(str(driver.shots / "15_click_between_grid_points.png"))
+
+    # a click on a sample in view, in zoom and in lasso mode: decoded at the sample, by the
+    # sample's click alone (plotly reports it after the click in lasso mode)
+    chosen = _js(
+        driver,
+        _GRID_AND_SAMPLES
+        + """const found = [];
+        for (const t of samples) {
+            for (let i = 0; i < t.x.length; i++) {
+                const a = xa.l2p(t.x[i]), b = ya.l2p(t.y[i]);
+                if (a > 40 && a < xa._length - 40 && b > 40 && b < ya._length - 40
+                    && found.every(f => Math.hypot(f[0] - a, f[1] - b) > 40))
+                    found.push([a, b, t.x[i], t.y[i]]);
+                if (found.length === 2) return found;
+            }
+        }
+        return found;""",
+    )
+    assert len(chosen) == 2, f"two samples apart in view: {chosen}"
+    for (sx, sy, x, y), mode in zip(chosen, ("zoom", "lasso"), strict=True):
+        _js(
+            driver,
+            f"""const gd = document.querySelector('#sample-map .js-plotly-plot');
+            return Plotly.relayout(gd, {{dragmode: '{mode}'}}).then(() => true);""",
+        )
+        plot = driver.find_element(By.CSS_SELECTOR, "#sample-map .nsewdrag")
+        ActionChains(driver).move_to_element_with_offset(
+            plot, int(round(sx - w / 2)), int(round(sy - h / 2))
+        ).pause(0.5).click().perform()
+
+        def at_sample(x=x, y=y):
+            text = driver.find_element(By.ID, "probe").text
+            if "— a sample" not in text:
+                return None
+            *shown, rounding = _decoded_place(text)
+            near = abs(shown[0] - x) <= 1.2 * rounding and abs(shown[1] - y) <= 1.2 * rounding
+            return text if near else None
+
+        _wait(driver, at_sample, 30, f"a click on a sample in {mode} mode decoded there")
+        _wait_idle(driver, f"the answers to the click on a sample in {mode} mode")
+        assert _click_store(driver)["n"] == 2  # the page sent no place for it
+        assert at_sample(), driver.find_element(By.ID, "probe").text

@@ -408,6 +408,97 @@ def test_probe_on_empty_space(context):
     assert selection.probe_at(context, {"points": [{}]})[3] is not None
 
 
+def test_probe_decodes_at_the_place_clicked(context):
+    """The page sends the place clicked away from the samples (``probe-click``): the profile is
+    decoded there, not at the nearest point of the probe grid, and a click plotly reports on the
+    grid (trace 0) decodes nothing more (one click, one answer)."""
+    xy = context.state().sample_embedding.astype(np.float64)
+    # between two samples, off every point of the grid
+    x, y = (xy[7] + xy[8]) / 2 + np.array([0.0123, -0.0071])
+    gx, gy = figures.probe_grid(xy)
+    assert np.hypot(gx - x, gy - y).min() > 1e-3
+    text, genes, samples, alert = selection.probe_at_place(context, {"x": x, "y": y, "n": 3})
+    # shown to a ten-thousandth of the map's span
+    k = selection.place_digits(xy)
+    assert 10.0**-k <= np.ptp(xy, axis=0).max() / 1e4 < 10.0 ** (1 - k) or k == 2
+    assert text.startswith(f"Decoded at ({x:.{k}f}, {y:.{k}f}) — empty space; nearest sample: ")
+    res = context.probe(float(x), float(y))
+    assert [g["symbol"] for g in genes] == res["genes"]["symbol"].tolist()
+    d = np.hypot(*(xy - [x, y]).T)
+    assert samples[0]["distance"] == pytest.approx(d.min(), abs=1e-3)
+    assert alert is None or "extrapolates" in _text(alert)
+    assert selection.probe_at_place(context, None)[:3] == (no_update,) * 3
+    # the grid's point of the same click: left to the place
+    grid_click = {"points": [{"x": float(gx[0]), "y": float(gy[0]), "curveNumber": 0}]}
+    assert selection.probe_at(context, grid_click) == (no_update, no_update, no_update, None)
+    # a sample's click keeps its meaning: decoded at the sample
+    sx, sy = map(float, xy[7])
+    sample_click = {"points": [{"x": sx, "y": sy, "curveNumber": 3, "customdata": 7}]}
+    text, _, samples, _ = selection.probe_at(context, sample_click)
+    assert text.startswith(f"Decoded at ({sx:.{k}f}, {sy:.{k}f}) — a sample;")
+    assert samples[0]["distance"] == pytest.approx(0.0, abs=1e-3)
+    # a placed sample's star (no sample row, not the grid)
+    star = {"points": [{"x": sx, "y": sy, "curveNumber": 5}]}
+    assert "— a placed sample;" in selection.probe_at(context, star)[0]
+
+
+@pytest.mark.parametrize(
+    ("place", "said"),
+    [
+        ("1,2", "is not a place"),
+        ({"x": "1.5", "y": 0.0}, "must be two numbers"),
+        ({"x": True, "y": 0.0}, "must be two numbers"),
+        ({"x": 1.0}, "must be two numbers"),
+        ({"x": [1.0], "y": {"a": 1}}, "must be two numbers"),
+        ({"x": float("nan"), "y": 0.0}, "not a finite coordinate"),
+        ({"x": 0.0, "y": float("-inf")}, "not a finite coordinate"),
+        ({"x": 1e308, "y": 0.0}, "lies off the map"),
+        ({"x": 10**400, "y": 0.0}, "lies off the map"),
+    ],
+)
+def test_probe_place_that_does_not_read_is_said(context, place, said):
+    """A place in the ``probe-click`` store that is no place on the map gets one line, and the
+    probe's panel stays as it was."""
+    out = selection.probe_at_place(context, place)
+    assert out[:3] == (no_update,) * 3
+    message = _text(out[3])
+    assert message.startswith("the probe: ") and said in message and "\n" not in message
+
+
+def test_probe_place_off_the_map_says_where_the_map_is(context):
+    xy = context.state().sample_embedding.astype(np.float64)
+    lo, hi = figures.probe_reach(xy)
+    gx, gy = figures.probe_grid(xy)
+    # the grid lies within the reach, the samples' box well inside it
+    assert gx.min() > lo[0] and gx.max() < hi[0] and gy.min() > lo[1] and gy.max() < hi[1]
+    assert (xy.min(axis=0) > lo).all() and (xy.max(axis=0) < hi).all()
+    inside = selection.probe_at_place(context, {"x": float(gx[0]), "y": float(gy[0])})
+    assert inside[0].startswith("Decoded at (")
+    out = selection.probe_at_place(context, {"x": float(hi[0]) + 1.0, "y": float(lo[1])})
+    assert out[:3] == (no_update,) * 3
+    assert f"a click decodes within x {lo[0]:.2f} to {hi[0]:.2f}" in _text(out[3])
+
+
+def test_the_page_reports_clicks_into_the_probe_store(context):
+    """The script that reports the place clicked writes the store the layout holds."""
+    from pathlib import Path
+
+    script = (Path(__file__).resolve().parents[2] / "assets" / "probe.js").read_text()
+    assert f'var STORE = "{ids.PROBE_CLICK}";' in script
+    assert f'var GRAPH = "{ids.SAMPLE_MAP}";' in script
+    assert 'var GRID = "probe grid";' in script
+    found, stack = [], [build_layout(context)]
+    while stack:
+        c = stack.pop()
+        found.append(getattr(c, "id", None))
+        children = getattr(c, "children", None)
+        if isinstance(children, list | tuple):
+            stack.extend(children)
+        elif hasattr(children, "to_plotly_json"):
+            stack.append(children)
+    assert ids.PROBE_CLICK in found
+
+
 def test_neighbor_tables_and_gene_map(context):
     nb, enr, alert = neighbor_tables(context, "GATA4", 10)
     assert len(nb) == 10 and nb[0]["rank"] == 1
