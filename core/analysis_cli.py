@@ -473,6 +473,13 @@ def _baselines(
     maps: dict[str, np.ndarray] = {}
     if not methods:
         return maps
+    flat = [m for m in methods if m in ("pca", "nmf", "tsne")]
+    if len(flat) > 1 and loaded.es.n_genes < 2:
+        # (each said alone: leaving out the one named met the next, three runs for one answer)
+        raise DataError(
+            f"{', '.join(flat[:-1])} and {flat[-1]} maps of 2 axes need at least 2 genes, got "
+            f"{loaded.es.n_genes}: leave them out of --methods (umap and raw take one gene)"
+        )
     values, key = _baseline_input(loaded, centered)
     bar = _tqdm(len(methods), "baseline maps")
     try:

@@ -3467,7 +3467,9 @@ def _frame_to_set(
     _refuse_dates_among_values(path, frame, body_cols)
     warned: list[str] = []
     if text_values == "refuse":
-        warned = _warn_of_numbers_read_as_annotation(path, frame, extra, label_columns, header_line)
+        warned = _warn_of_numbers_read_as_annotation(
+            path, frame, extra, label_columns, header_line, any_values=bool(body_cols)
+        )
 
     if orientation == "auto":
         reason = ""
@@ -3530,7 +3532,8 @@ def _frame_to_set(
         _warn_of_genes_read_as_annotation(
             path,
             frame,
-            [c for c in extra if c not in warned and c not in label_columns],
+            # (no gene column at all: refused below, by an error that names the text)
+            [c for c in extra if c not in warned and c not in label_columns] if body_cols else [],
             header_line,
         )
         # numbers under a sample annotation's name (age, RIN, batch) were trained on as genes
@@ -3847,17 +3850,22 @@ def _warn_of_numbers_read_as_annotation(
     extra: Sequence[str],
     label_columns: Sequence[str],
     header_line: int,
+    any_values: bool = True,
 ) -> list[str]:
     """Warn of an annotation column (after the id column) that is mostly numbers: a column
     of expression values with a text cell is read as an annotation and left out of the
     values (unless its name says it is an annotation); numbers written with a thousands
-    separator (``1,234``) count, and the warning names the separator. Returns the columns
-    warned of."""
+    separator (``1,234``) count, and one warning names the separator and every such column.
+    ``any_values`` False (no column holds values: the table is refused, and its error names
+    the separators): the separators are not counted. Returns the columns warned of."""
     warned = []
+    separated_columns: list[tuple[str, tuple[int, str]]] = []
     for c in extra:
         if c in label_columns or _name_key(c) in _ANNOTATION_NAME_KEYS:
             continue
-        separated = _separated_numbers(frame[c]) if is_text(frame[c]) else pd.Series([])
+        separated = (
+            _separated_numbers(frame[c]) if any_values and is_text(frame[c]) else pd.Series([])
+        )
         numbers = pd.to_numeric(frame[c].dropna(), errors="coerce").notna()
         if (
             not len(numbers)
@@ -3867,22 +3875,45 @@ def _warn_of_numbers_read_as_annotation(
         bad = _first_non_numeric(frame[c])
         if bad is None:
             continue
-        remedy = (
-            "write numbers without thousands separators"
-            if separated.any()
-            else "correct the text or read text as missing (--text-values missing)"
-        )
+        warned.append(c)
+        if separated.any():
+            # said together below: a table written with separators had a line per column
+            separated_columns.append((c, bad))
+            continue
         log.warning(
             "%s: column %r is read as an annotation, not as expression values: it holds text "
-            "(%r, line %d)%s; if it holds values, %s",
+            "(%r, line %d) among numbers; if it holds values, correct the text or read text as "
+            "missing (--text-values missing)",
             path,
             c,
             bad[1][:40],
             bad[0] + header_line + 1,
-            ", numbers with a thousands separator" if separated.any() else " among numbers",
-            remedy,
         )
-        warned.append(c)
+    if len(separated_columns) == 1:
+        c, bad = separated_columns[0]
+        log.warning(
+            "%s: column %r is read as an annotation, not as expression values: it holds text "
+            "(%r, line %d), numbers with a thousands separator; if it holds values, write "
+            "numbers without thousands separators",
+            path,
+            c,
+            bad[1][:40],
+            bad[0] + header_line + 1,
+        )
+    elif separated_columns:
+        c, bad = separated_columns[0]
+        names = [repr(n) for n, _ in separated_columns]
+        log.warning(
+            "%s: %d columns (%s) are read as annotations, not as expression values: they hold "
+            "numbers with a thousands separator (column %r: %r, line %d); if they hold values, "
+            "write numbers without thousands separators",
+            path,
+            len(names),
+            ", ".join(names[:10]) + (", ..." if len(names) > 10 else ""),
+            c,
+            bad[1][:40],
+            bad[0] + header_line + 1,
+        )
     return warned
 
 

@@ -824,6 +824,10 @@ def test_baseline_maps_of_a_one_gene_model(small_matrix, tmp_path, capsys):
         code, err = _run([*evaluate, "--out", tmp_path / f"{method}.json"], capsys)
         assert code == 2 and "Traceback" not in err
         assert f"a {method} map of 2 axes needs at least 2 genes, got 1" in err, err
+    # the default maps: each one that needs 2 genes named at once, not one per run
+    evaluate = ["evaluate", "--model", out, "--classifiers", "1-NN", "--splits", "2", "--no-cache"]
+    code, err = _run([*evaluate, "--out", tmp_path / "default.json"], capsys)
+    assert code == 2 and "pca, nmf and tsne maps of 2 axes need at least 2 genes" in err, err
 
 
 def test_ctrl_c_while_the_command_line_loads(monkeypatch, capsys):

@@ -462,6 +462,32 @@ def test_genes_read_as_annotations_for_their_text_are_said(tmp_path, caplog):
     assert "kit" in es.samples.columns and "named as genes" not in caplog.text
 
 
+def test_columns_with_thousands_separators_are_said_in_one_line(tmp_path, caplog):
+    """A table written with thousands separators said a warning per column: 20,000 lines
+    before the error of a table of 20,000 genes all written so (the error names the
+    separators), and a line per gene read as an annotation where some genes were."""
+    rng = np.random.default_rng(0)
+    high = pd.DataFrame(rng.integers(1000, 50_000, (12, 30)), columns=[f"G{i}" for i in range(30)])
+    high = high.map(lambda x: f"{x:,}")
+    low = pd.DataFrame(rng.integers(0, 999, (12, 30)), columns=[f"L{i}" for i in range(30)])
+    ids = [f"S{i}" for i in range(12)]
+    high.assign(sample=ids).set_index("sample").to_csv(tmp_path / "all.csv")
+    pd.concat([high, low], axis=1).assign(sample=ids).set_index("sample").to_csv(
+        tmp_path / "some.csv"
+    )
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        with pytest.raises(DataError, match="thousands separator"):
+            load_table(tmp_path / "all.csv")
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "some.csv")
+    assert list(es.gene_ids) == list(low.columns)
+    said = [r.getMessage() for r in caplog.records if "thousands separator" in r.getMessage()]
+    assert len(said) == 1, said
+    assert "30 columns ('G0', 'G1'," in said[0] and "'G10'" not in said[0], said
+
+
 def test_numeric_columns_named_as_sample_annotations_are_not_genes(tmp_path, real, caplog):
     """A table of samples with their age, RIN and batch before the genes: those columns of
     numbers were read as three more genes, trained on and shown in the gene space."""
