@@ -2734,6 +2734,7 @@ def _read_annotation_numbers(frame: pd.DataFrame, path: Path, sep: str) -> None:
         return
     numbers: dict[str, pd.Series] = {}
     example = None
+    unsure: dict[str, str] = {}  # mostly whole numbers, a few 7,5: a list or numbers?
     for c in frame.columns[1:]:
         if not is_text(frame[c]):
             continue
@@ -2741,7 +2742,7 @@ def _read_annotation_numbers(frame: pd.DataFrame, path: Path, sep: str) -> None:
         text = text[text != ""]
         comma = text.str.match(_COMMA_NUMBER_RE)
         whole = text.str.match(_INTEGER_TEXT_RE)
-        if not comma.any() or not (comma | whole).all() or whole.sum() > comma.sum():
+        if not comma.any() or not (comma | whole).all():
             continue  # words, lists, or numbers with a text among them: text, as written
         if _name_key(c) in _LIST_COLUMN_KEYS:
             continue  # lanes, flowcells, runs: lists whatever their values look like
@@ -2750,6 +2751,11 @@ def _read_annotation_numbers(frame: pd.DataFrame, path: Path, sep: str) -> None:
             and comma[comma].index.isin(text.index[text.str.match(_THOUSANDS_LIKE_RE)]).all()
         ):
             continue  # 1,250 between tabs: as likely a thousands separator
+        if whole.sum() > comma.sum():
+            # a list (pool 1, 2, 1,2) as likely as numbers (hours 12, 7,5, 8): kept as
+            # written, and said, so that a column of numbers is not text without a word
+            unsure[c] = str(text[comma].iloc[0])
+            continue
         numbers[c] = pd.to_numeric(text.str.replace(",", ".", regex=False))
         shown = text[comma]
         telling = shown[shown.str.contains(r",\d*[1-9]")]  # 1,25 rather than 0,0
@@ -2765,6 +2771,15 @@ def _read_annotation_numbers(frame: pd.DataFrame, path: Path, sep: str) -> None:
             example,
             float(example.replace(",", ".")),
             ", ".join(map(repr, numbers)),
+        )
+    if unsure:
+        log.warning(
+            "%s: column(s) %s hold whole numbers and some with a comma (%r): kept as text, as "
+            "lists such as lanes 1,2 are written alike; if they are numbers, write them with "
+            "a decimal point",
+            path,
+            ", ".join(map(repr, unsure)),
+            next(iter(unsure.values())),
         )
 
 

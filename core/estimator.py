@@ -1426,12 +1426,11 @@ class FactorizedEmbeddings:
         network = dict(config["network"])
         # a setting this version does not know (a newer version's): named, not a TypeError
         unknown = sorted(set(params) - set(inspect.signature(cls.__init__).parameters))
-        if unknown:
-            raise _damaged(
-                directory,
-                "config.json",
-                f"settings this version does not know: {', '.join(map(repr, unknown[:5]))} (a "
-                "model saved by a newer version, or an edited file)",
+        if unknown:  # (not "damaged ... train it again": the model may be whole)
+            raise ModelError(
+                f"{directory}: config.json holds settings this version does not know: "
+                f"{', '.join(map(repr, unknown[:5]))} (a model saved by a newer version of "
+                "this software, or an edited file); load it with the version that saved it"
             )
         try:
             params["hidden"] = tuple(params["hidden"])

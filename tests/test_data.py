@@ -1800,6 +1800,10 @@ def test_annotation_columns_are_read_each_on_its_own_values(tmp_path, decimal_fr
             assert not said, said
         else:  # (the annotations' numbers; the matrix has decimal points)
             assert len(said) == 1 and "'RIN'" in said[0] and "lanes" not in said[0], said
+        # the unnamed list of whole numbers is kept as text, and said (it may be numbers)
+        kept = [r.getMessage() for r in caplog.records if "kept as text" in r.getMessage()]
+        assert len(kept) == 1 and "'pool'" in kept[0] and "'1,2'" in kept[0], kept
+        assert "'lanes'" not in kept[0] and "'RIN'" not in kept[0]
     # whole numbers among a column's decimal commas (RIN 7) are its numbers, not a list
     ann["RIN"] = [f"{r:g}".replace(".", ",") for r in rin]
     ann["RIN"] = ann["RIN"].where(np.arange(n) % 3 > 0, "7")
