@@ -3444,7 +3444,7 @@ def _frame_to_set(
     # Leading non-numeric columns (ids, annotations) and gene positions; numeric body after.
     def is_lead(i: int) -> bool:
         if i > 0 and _name_key(cols[i]) in _GENE_POSITION_KEYS:
-            return True
+            return _may_be_positions(frame, cols[i])
         if _is_numeric(frame[cols[i]]):
             return False
         return not (
@@ -3587,7 +3587,12 @@ def _frame_to_set(
         genes = pd.DataFrame(index=pd.Index(gene_cols))
     else:
         sample_cols = body_cols
-        odd = [c for c in sample_cols if _name_key(c) in _NOT_SAMPLE_KEYS]
+        _warn_of_lone_coordinates(path, frame, extra)
+        odd = [
+            c
+            for c in sample_cols
+            if _name_key(c) in _NOT_SAMPLE_KEYS and _may_be_positions(frame, c)
+        ]
         if non_gene_names and odd and len(odd) < len(sample_cols):
             # lengths and positions after the samples (RSEM's effective_length) were samples
             log.warning(
@@ -3642,6 +3647,46 @@ def _frame_to_set(
     _warn_of_date_names(path, genes)
     _warn_of_case_twins(path, genes.index)
     return values, sample_ids, samples, genes, orientation
+
+
+#: Genomic coordinates: whole numbers, a gene's end at or after its start.
+_COORDINATE_KEYS = frozenset(map(_name_key, ("start", "end")))
+
+
+def _may_be_positions(frame: pd.DataFrame, col: str) -> bool:
+    """Whether a column named as a gene position (``Start``, ``End``, ``Chr``...) may hold
+    positions: not when it is named as a coordinate and holds numbers with fractions, or ends
+    before its start on some row. Samples of a time course (``start``, ``mid``, ``end``) are
+    samples, not the coordinates that featureCounts writes under those names."""
+    key = _name_key(col)
+    if key not in _COORDINATE_KEYS or not _is_numeric(frame[col]):
+        return True
+    values = frame[col].to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size and ((values < 0).any() or (values != np.round(values)).any()):
+        return False
+    pair = {_name_key(c): c for c in frame.columns if _name_key(c) in _COORDINATE_KEYS}
+    if len(pair) == 2 and all(_is_numeric(frame[c]) for c in pair.values()):
+        start = frame[pair["start"]].to_numpy(dtype=float)
+        end = frame[pair["end"]].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            return not (end < start).any()
+    return True
+
+
+def _warn_of_lone_coordinates(path: Path, frame: pd.DataFrame, extra: Sequence[str]) -> None:
+    """Say the whole-number columns named ``start`` or ``end`` read as gene coordinates when no
+    chromosome column stands beside them: they may be samples of a time course in read counts
+    (featureCounts writes ``Chr`` with its ``Start`` and ``End``)."""
+    coords = [c for c in extra if _name_key(c) in _COORDINATE_KEYS and _is_numeric(frame[c])]
+    chrom = {_name_key(n) for n in ("chr", "chrom", "chromosome")}
+    if coords and not any(_name_key(c) in chrom for c in extra):
+        log.warning(
+            "%s: column(s) %s read as gene coordinates, not samples (no chromosome column "
+            "beside them); if they are samples, rename them",
+            path,
+            ", ".join(map(repr, coords)),
+        )
 
 
 def _not_genes(path: Path, gene_cols: Sequence[str]) -> list[str]:

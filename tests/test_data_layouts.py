@@ -840,3 +840,31 @@ def test_a_script_without_logging_set_up_sees_the_librarys_warnings(tmp_path, re
     )
     assert done.returncode == 0, done.stderr
     assert "differ from another only by letter case" in done.stderr and done.stdout == ""
+
+
+def test_samples_named_start_and_end_are_samples(tmp_path, gtex_acmg59_files, real, caplog):
+    """A time course in genes-in-rows (samples start, mid, end) lost its first and last
+    samples to gene coordinates, 'start' without a word. Log values with fractions, or read
+    counts where an 'end' lies before its 'start', are samples; whole numbers under 'start'
+    alone, with no chromosome column, are still coordinates, and said."""
+    logs = real.iloc[:3, :20].T.copy()
+    logs.columns = ["start", "mid", "end"]
+    logs.to_csv(tmp_path / "logs.csv", index_label="gene")
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "logs.csv")
+    assert list(es.sample_ids) == ["start", "mid", "end"]
+    np.testing.assert_allclose(es.values, logs.to_numpy().T, rtol=1e-6)
+    assert "coordinates" not in caplog.text and "positions" not in caplog.text
+    gct = pd.read_csv(gtex_acmg59_files["gct"], sep="\t", skiprows=2, nrows=59, usecols=range(5))
+    counts = gct.drop(columns="Description").set_index("Name").round()
+    counts.columns = ["start", "mid", "end"]
+    assert (counts["end"] < counts["start"]).any()  # (real counts: some gene ends before)
+    counts.to_csv(tmp_path / "counts.csv", index_label="gene_id")
+    es = load_table(tmp_path / "counts.csv", transform="log2p1")
+    assert list(es.sample_ids) == ["start", "mid", "end"]
+    counts[["start", "mid"]].to_csv(tmp_path / "two.csv", index_label="gene_id")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "two.csv", transform="log2p1")
+    assert list(es.sample_ids) == ["mid"]
+    assert "'start' read as gene coordinates, not samples" in caplog.text
