@@ -590,3 +590,79 @@ def test_a_click_between_grid_points_decodes_where_it_lands(app_url, driver):
         _wait_idle(driver, f"the answers to the click on a sample in {mode} mode")
         assert _click_store(driver)["n"] == 2  # the page sent no place for it
         assert at_sample(), driver.find_element(By.ID, "probe").text
+
+
+def _tap(driver, x: float, y: float) -> None:
+    """A one-finger tap at the client pixel (x, y), as a touch screen sends it."""
+    for kind, points in (("touchStart", [{"x": x, "y": y}]), ("touchEnd", [])):
+        driver.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+        time.sleep(0.05)
+
+
+def test_a_tap_decodes_where_it_lands(app_url, driver):
+    """On a touch screen (a tablet at the bench) the probe took its place from the mouse
+    events alone; a tap in empty space decodes at the place tapped, once, and a tap on a
+    sample at the sample."""
+    from selenium.webdriver.common.by import By
+
+    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True})
+    _loaded(driver, app_url)
+    _scroll_to(driver, "sample-map")
+    assert _js(driver, "return navigator.maxTouchPoints > 0 && 'ontouchstart' in window")
+    # zoomed in 4 times around the samples' middle: room between the samples for a tap
+    _js(
+        driver,
+        _GRID_AND_SAMPLES
+        + """const xs = samples.flatMap(t => Array.from(t.x)).sort((a, b) => a - b);
+        const ys = samples.flatMap(t => Array.from(t.y)).sort((a, b) => a - b);
+        const mid = v => v[Math.floor(v.length / 2)];
+        const dx = (xa.range[1] - xa.range[0]) / 8, dy = (ya.range[1] - ya.range[0]) / 8;
+        return Plotly.relayout(gd, {'xaxis.range': [mid(xs) - dx, mid(xs) + dx],
+                                    'yaxis.range': [mid(ys) - dy, mid(ys) + dy]})
+            .then(() => true);""",
+    )
+    _wait_idle(driver, "the answers to the zoom")
+    sx, sy, to_grid, to_sample, _spacing = driver.execute_script(_EMPTY_SPOT, [])
+    assert to_sample > 25, (to_grid, to_sample)
+    at = _js(driver, _PRESSED)
+    _tap(driver, at["left"] + sx, at["top"] + sy)
+    text = _wait_text(driver, "probe", "Decoded at (", 30, "a tap decoded")
+    _wait_idle(driver, "the answers to the tap")
+    text = driver.find_element(By.ID, "probe").text
+    x0, x1 = at["x"]
+    y0, y1 = at["y"]
+    tapped = (x0 + sx / at["width"] * (x1 - x0), y1 - sy / at["height"] * (y1 - y0))
+    per_px = (x1 - x0) / at["width"]
+    *shown, rounding = _decoded_place(text)
+    tolerance = 1.2 * rounding + 1.5 * per_px
+    assert abs(shown[0] - tapped[0]) <= tolerance, (shown, tapped, per_px, text)
+    assert abs(shown[1] - tapped[1]) <= tolerance, (shown, tapped, per_px, text)
+    assert "— empty space" in text
+    assert _click_store(driver)["n"] == 1  # one place sent for one tap
+    # a tap on a sample: decoded at the sample
+    sample = _js(
+        driver,
+        _GRID_AND_SAMPLES
+        + """for (const t of samples) {
+            for (let i = 0; i < t.x.length; i++) {
+                const a = xa.l2p(t.x[i]), b = ya.l2p(t.y[i]);
+                if (a > 30 && a < xa._length - 30 && b > 30 && b < ya._length - 30)
+                    return [a, b, t.x[i], t.y[i]];
+            }
+        }
+        return null;""",
+    )
+    assert sample is not None, "no sample in view"
+    a, b, x, y = sample
+    _tap(driver, at["left"] + a, at["top"] + b)
+
+    def at_sample():
+        text = driver.find_element(By.ID, "probe").text
+        if "— a sample" not in text:
+            return None
+        *shown, rounding = _decoded_place(text)
+        near = abs(shown[0] - x) <= 1.2 * rounding and abs(shown[1] - y) <= 1.2 * rounding
+        return text if near else None
+
+    _wait(driver, at_sample, 30, "a tap on a sample decoded there")
+    driver.save_screenshot(str(driver.shots / "16_tap.png"))
