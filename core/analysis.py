@@ -240,7 +240,9 @@ def _sq_distance_blocks(
     means = np.empty(d, dtype=np.float32)
     sq = np.zeros(n, dtype=np.float64)
     for c0 in range(0, d, chunk):
-        part = np.asarray(points[:, c0 : c0 + chunk], dtype=np.float64)
+        # a copy, always: asarray of float64 columns is a view, and centring it in place
+        # altered the caller's matrix and then centred it twice (wrong distances)
+        part = np.array(points[:, c0 : c0 + chunk], dtype=np.float64)
         means[c0 : c0 + chunk] = part.mean(axis=0)
         part -= means[c0 : c0 + chunk]
         sq += np.einsum("ij,ij->i", part, part)

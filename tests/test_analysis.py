@@ -96,6 +96,18 @@ def test_wide_matrix_distances_match_float64(sepira):
     np.testing.assert_allclose(dist32, dist64, rtol=1e-5)
 
 
+def test_wide_matrix_distances_of_float64_input(sepira):
+    """The blocked search of a float64 matrix (a cosine gene space of many genes, joined runs)
+    gives the float64 path's neighbours and leaves the matrix as it was."""
+    values = np.nan_to_num(sepira.values).astype(np.float64)
+    given = values.copy()
+    idx64, dist64 = analysis._knn_excluding_self(values, 15)
+    idx_blocks, dist_blocks = analysis._knn_excluding_self(values, 15, max_float64_bytes=0)
+    np.testing.assert_array_equal(values, given)
+    assert (idx_blocks == idx64).mean() > 0.999
+    np.testing.assert_allclose(dist_blocks, dist64, rtol=1e-5)
+
+
 def test_tsne_and_umap_on_shared_neighbours_match_their_own_search(sepira, sepira_labels):
     """A wide matrix: one exact neighbour search serves both maps, equivalent to their own."""
     import umap
