@@ -286,6 +286,44 @@ def _runs(units: Sequence[np.ndarray], m: int, idx: np.ndarray, k: int) -> np.nd
     return counts
 
 
+#: Characters of a typed entry (gene, list entry, link value) quoted in a message.
+QUOTED_CHARS = 40
+
+
+def quoted(text: Any, limit: int = QUOTED_CHARS) -> str:
+    """``text`` as a message quotes it: ``'GATA4'``; a longer one cut, with its length
+    (``'XXXX…' (5,000 characters)``). A paste of 5,000 characters came back whole in the
+    message, hundreds of lines of it."""
+    text = str(text)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit] + '…'!r} ({len(text):,} characters)"
+
+
+#: Names of spreadsheet files: an upload named so is a workbook, whatever its first bytes.
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+
+
+def _other_kind(raw: bytes, name: str) -> str:
+    """What to say of an upload whose ``name`` is not that of a table: what it is, and what to
+    give instead. An Excel workbook was answered "give a CSV, TSV, GCT (optionally .gz) or
+    parquet matrix", without saying what it was or how to save it as CSV."""
+    expected = "give a CSV, TSV, GCT (optionally .gz) or parquet matrix"
+    said = not_a_table(raw[:4096])
+    end = Path(name).suffix.lower()
+    if said is None and end in SPREADSHEET_SUFFIXES:
+        said = (
+            f"its name ({end}) is that of an Excel workbook, not a text table; in Excel, save "
+            "the sheet as 'CSV UTF-8' or 'Text (Tab delimited)'"
+        )
+    if said is not None:
+        return said if "CSV" in said else f"{said}; {expected}"
+    if b"\x00" not in raw[:4096]:  # text, or nothing: named otherwise
+        named = f"its name ends in {end}" if end else "its name has no extension"
+        return f"{named}: {expected} (a text table: name it .csv or .tsv)"
+    return expected
+
+
 def _strip_version(gene_id: str) -> str:
     """An Ensembl id without its version, as :func:`core.data._strip_version` (a suffix after
     the version stays: ``ENSG00000092054.12_PAR_Y``, GTEx's Y copy of a pseudoautosomal gene,
@@ -331,7 +369,7 @@ def parse_gene_list(text: str | None) -> list[str]:
     # star stands for any characters (KRT*: every keratin)
     bad = [t for t in tokens if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\-/@()'*]*", t)]
     if bad:
-        shown = ", ".join(repr(b) for b in bad[:5])
+        shown = ", ".join(quoted(b) for b in bad[:5])
         raise DataError(
             f"the gene list has entries that are not gene symbols: {shown} (symbols or ids, "
             "separated by commas or spaces; KRT* for every symbol that starts with KRT)"
@@ -810,7 +848,7 @@ class AppContext:
                     ": the genes here are named by symbol, and the Gene Ontology snapshot that "
                     "translates Ensembl ids is not available; give the symbol"
                 )
-            raise DataError(f"unknown gene {q!r}: not among the {self.n_genes} genes{hint}")
+            raise DataError(f"unknown gene {quoted(q)}: not among the {self.n_genes} genes{hint}")
         return int(j)
 
     def _has_ensembl_ids(self) -> bool:
@@ -908,7 +946,7 @@ class AppContext:
 
     def annotation_values(self, column: str) -> pd.Series:
         if column not in self.samples.columns:
-            raise DataError(f"unknown sample annotation {column!r}")
+            raise DataError(f"unknown sample annotation {quoted(column)}")
         return self.samples[column]
 
     # ------------------------------------------------------------------ model
@@ -1854,6 +1892,10 @@ class AppContext:
         sel = np.unique(np.asarray(list(rows), dtype=int))
         if sel.size == 0:
             raise DataError("the selection is empty: draw a lasso or box around some samples")
+        if sel.min() < 0 or sel.max() >= self.n_samples:
+            # (a page left open while the server restarted on other data: row -1 saved the
+            # last sample, a row beyond them raised IndexError)
+            raise DataError("the selection refers to samples that are not in this dataset")
         st = self.state()
         out = pd.DataFrame({"sample_id": self.sample_ids[sel]})
         if st is not None:
@@ -2036,7 +2078,7 @@ class AppContext:
         allowed += tuple(f"{a}.gz" for a in allowed[:4])
         suffix = next((a for a in allowed if suffixes.endswith(a)), None)
         if suffix is None:
-            raise DataError(f"{name}: give a CSV, TSV, GCT (optionally .gz) or parquet matrix")
+            raise DataError(f"{name}: {_other_kind(raw, name)}")
         if suffix.endswith(".gz") and raw[:2] != b"\x1f\x8b":
             raise DataError(f"{name}: not a gzip file (its name ends in .gz); give it unpacked")
         if suffix == ".parquet" and raw[:4] != b"PAR1":

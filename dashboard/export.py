@@ -20,7 +20,7 @@ from core.data import is_text
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.baselines import baseline_view
-from dashboard.context import SPECIFIC_SAVED
+from dashboard.context import SPECIFIC_SAVED, quoted
 from dashboard.gene_space import build_gene_figure, neighbor_tables
 from dashboard.layout import alert_id
 from dashboard.render import FORMATS, render_image
@@ -33,6 +33,7 @@ from dashboard.sample_map import (
     listed_symbols,
     named_genes,
     parse_zoom,
+    zoom_is_empty,
 )
 from dashboard.selection import encode_rows
 
@@ -111,6 +112,7 @@ def merge_zoom(
     relayout: dict[str, Any] | None,
     key: str | None,
     url_search: str | None = None,
+    context: Any = None,
 ) -> Any:
     """The ``map-zoom`` store after a ``relayoutData`` event of the map ``which``, or
     ``no_update`` when the event changes no axis range.
@@ -124,7 +126,7 @@ def merge_zoom(
     """
     entry = dict((zoom or {}).get(which) or {})
     if entry.get("key") != key:
-        entry = {"key": key, "x": None, "y": None, **link_zoom(url_search, which)}
+        entry = {"key": key, "x": None, "y": None, **link_zoom(url_search, which, context)}
     changes = relayout_ranges(relayout, entry)
     if all(entry.get(axis) == rng for axis, rng in changes.items()):
         return no_update
@@ -136,6 +138,7 @@ def zoom_with_last_events(
     relayouts: dict[str, dict[str, Any] | None],
     key: str | None,
     url_search: str | None = None,
+    context: Any = None,
 ) -> dict[str, Any] | None:
     """The ``map-zoom`` store with each map's last ``relayoutData`` event applied
     (:func:`merge_zoom`; ``relayouts``: by map id).
@@ -151,7 +154,7 @@ def zoom_with_last_events(
         relayout = relayouts.get(which)
         entry = (out or {}).get(which)
         if relayout and (not entry or entry.get("key") == key):
-            merged = merge_zoom(out, which, relayout, key, url_search)
+            merged = merge_zoom(out, which, relayout, key, url_search, context)
             if merged is not no_update:
                 out = merged
     return out
@@ -169,7 +172,7 @@ def figure_zoom(
     entry = (zoom or {}).get(which) or {}
     st = context.state()
     if st is None or entry.get("key") != st.key:
-        return link_zoom(url_search, which)
+        return link_zoom(url_search, which, context)
     return {axis: list(entry[axis]) for axis in ("x", "y") if entry.get(axis)}
 
 
@@ -673,6 +676,11 @@ def csv_download(
         rows = (selection or {}).get("rows") or []
         if not rows:
             raise DataError("the selection is empty: draw a lasso or box around some samples")
+        if len(set(rows)) == 1:  # (a file of column names only, as the page lists none)
+            raise DataError(
+                "1 sample selected: genes are scored (Welch's t) from 2 selected samples on; "
+                "select more to save its specific genes"
+            )
         table = context.specific_genes(rows, top=SPECIFIC_SAVED)
         table = _with_source(context, table, len(rows))
         stem = file_stem(context, "selection_specific_genes")
@@ -680,6 +688,11 @@ def csv_download(
         raise DataError(f"unknown table {which!r}")
     return dcc.send_data_frame(labelled_table(context, table).to_csv, f"{stem}.csv", index=False)
 
+
+#: The parts of a link (:func:`view_query`); any other is said, and ignored.
+LINK_PARAMS = ("ds", "m", "color", "gene", "sel", "gcolor", "k", "clip", "zoom", "gzoom")
+#: Parts that mail, chat and web tools add to links (utm_source, fbclid, gclid): ignored unsaid.
+_TRACKING = re.compile(r"(utm_\w*|\w*clid|mc_[ce]id|_ga|_gl)$", re.IGNORECASE)
 
 #: The colour scale's clip percentiles when the link says none.
 DEFAULT_CLIP = (1.0, 99.0)
@@ -783,7 +796,7 @@ def view_settings(context: Any, url_search: str | None) -> tuple[Any, Any, Any]:
         except ValueError:
             k = no_update
             problems.append(
-                f"k={q['k']!r} is not a number of neighbours from 1 to {MAX_K}; the page's "
+                f"k={quoted(q['k'])} is not a number of neighbours from 1 to {MAX_K}; the page's "
                 "default is used"
             )
     if "clip" in q:
@@ -794,15 +807,31 @@ def view_settings(context: Any, url_search: str | None) -> tuple[Any, Any, Any]:
             clip = [lo, hi]
         except ValueError:
             problems.append(
-                f"clip={q['clip']!r} is not a pair of percentiles such as 5-95 (low-high, 0-100); "
-                "the page's default is used"
+                f"clip={quoted(q['clip'])} is not a pair of percentiles such as 5-95 (low-high, "
+                "0-100); the page's default is used"
             )
-    for param in ZOOM_PARAMS.values():
+    for which, param in ZOOM_PARAMS.items():
         if param in q:
             try:
-                parse_zoom(q[param])
+                ranges = parse_zoom(q[param])
             except ValueError as exc:
-                problems.append(f"{param}={q[param]!r} {exc}; the map is shown whole")
+                problems.append(f"{param}={quoted(q[param])} {exc}; the map is shown whole")
+                continue
+            if zoom_is_empty(context, which, ranges):
+                points = "sample" if which == ids.SAMPLE_MAP else "gene"
+                problems.append(
+                    f"{param}={quoted(q[param])} shows no {points} of the map (a link made on "
+                    "another model?); the map is shown whole"
+                )
+    # (the tracking parts that mail and chat add to a link, utm_source, fbclid, are no mistake)
+    unknown = [p for p in q if p not in LINK_PARAMS and not _TRACKING.match(p)]
+    if unknown:
+        shown = ", ".join(quoted(p) for p in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        problems.append(
+            f"{shown}{more} {'is' if len(unknown) == 1 else 'are'} not part of the page's links, "
+            "ignored (a link holds color, gene, sel, gcolor, k, clip, zoom and gzoom)"
+        )
     if not problems:
         return k, clip, None
     # each problem says what the page does instead (a zoom that makes no sense was said to be
@@ -873,6 +902,7 @@ def register_callbacks(app: Any) -> None:
             {ids.SAMPLE_MAP: sample_relayout, ids.GENE_MAP: gene_relayout},
             st.key if st is not None else None,
             url_search,
+            context,
         )
         view = dict(
             color=color,
@@ -902,7 +932,7 @@ def register_callbacks(app: Any) -> None:
         relayout = sample_relayout if which == ids.SAMPLE_MAP else gene_relayout
         st = context.loaded_state()
         key = st.key if st is not None else None
-        return merge_zoom(zoom, which, relayout, key, url_search)
+        return merge_zoom(zoom, which, relayout, key, url_search, context)
 
     @app.callback(
         Output(ids.EXPORT_CSV_DOWNLOAD, "data"),

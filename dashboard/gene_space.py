@@ -272,7 +272,7 @@ def gene_map_update(
     only_size = set(triggers) == {GENE_MAP_SIZE}
     if only_size and not focus:
         return no_update, no_update
-    zoom = link_zoom(url_search, ids.GENE_MAP)
+    zoom = link_zoom(url_search, ids.GENE_MAP, context)
     if set(triggers) == {ids.URL} and not zoom and isinstance(plot_size, dict):
         return no_update, no_update  # a link without a zoom, onto a map already drawn
     fig, alert = build_gene_figure(

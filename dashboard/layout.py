@@ -312,6 +312,10 @@ def _card(title: str, *children: Any, class_name: str = "", card_id: str | None 
     )
 
 
+#: The title of the gene-list box (named by the dropdowns when a pattern or a list is typed).
+GENE_LIST_SUMMARY = "Score a list of genes (mean z-score)"
+
+
 def color_placeholder(context: Any) -> str:
     """What ``color-by`` offers, from this dataset's annotations (at most three named)."""
     names = [str(c) for c in (getattr(context, "annotation_columns", None) or [])[:3]]
@@ -506,7 +510,7 @@ def build_layout(context: Any) -> html.Div:
     )
     gene_list = html.Details(
         [
-            html.Summary("Score a list of genes (mean z-score)"),
+            html.Summary(GENE_LIST_SUMMARY),
             html.Div(
                 [
                     dcc.Textarea(

@@ -11,6 +11,7 @@ score of a set or list is the mean z-score of its genes.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,10 +25,17 @@ from dash import Input, Output, Patch, State, ctx, html, no_update
 from core.data import not_a_table
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
-from dashboard.context import GENE_SET_PRESETS, PRESET_ALIASES, parse_gene_list
+from dashboard.context import (
+    GENE_SET_PRESETS,
+    PRESET_ALIASES,
+    QUOTED_CHARS,
+    parse_gene_list,
+    quoted,
+)
 from dashboard.layout import (
     COLOR_OPTION_HEIGHT,
     GENE_LIST_MAX_BYTES,
+    GENE_LIST_SUMMARY,
     GENE_SEARCH_OPTION_HEIGHT,
     alert_id,
     clip_marks,
@@ -85,10 +93,10 @@ def list_value(genes: Any) -> str:
 def parse_color(value: str | None) -> tuple[str, str]:
     """Split a ``color-by`` value into (kind, argument)."""
     if not value or ":" not in value:
-        raise DataError(f"unknown colouring {value!r}")
+        raise DataError(f"unknown colouring {quoted(value)}")
     kind, arg = value.split(":", 1)
     if kind not in ("ann", "set", "list", *GENE_MODES) or not arg:
-        raise DataError(f"unknown colouring {value!r}")
+        raise DataError(f"unknown colouring {quoted(value)}")
     return kind, arg
 
 
@@ -159,7 +167,10 @@ def not_found_option(context: Any, search: str, options: list[dict[str, Any]]) -
     try:
         context.gene_index(text)
     except DataError as exc:
-        return {"label": str(exc), "value": NOT_FOUND, "disabled": True, "search": text}
+        label = str(exc)
+        if re.search(r"[*,;]|\S\s+\S", text):  # a pattern (KRT*) or several genes: not one gene
+            label += f"; a pattern or several genes: “{GENE_LIST_SUMMARY}”"
+        return {"label": label, "value": NOT_FOUND, "disabled": True, "search": text}
     return None
 
 
@@ -316,7 +327,7 @@ def resolve_color(context: Any, value: str) -> ColorSpec:
     genes = parse_gene_list(arg)
     cols, unknown = context.gene_list_columns(genes)
     if not cols:
-        raise DataError(f"none of the listed genes is in this dataset: {', '.join(unknown[:10])}")
+        raise DataError(f"none of the listed genes is in this dataset: {unknown_entries(unknown)}")
     n = _counted(context, cols)
     if any(ch in g for g in genes for ch in "*?[") and len(cols) <= 3:
         # a pattern that matched a handful of genes names them (KRT* matched one gene of a
@@ -357,6 +368,18 @@ def named_genes(symbols: Sequence[str], limit: int, file_name: bool = False) -> 
             break
         shown.append(str(sym))
     return text(shown)
+
+
+#: Characters of the entries of a gene list named as not found (the rest counted).
+UNKNOWN_CHARS = 150
+
+
+def unknown_entries(entries: Sequence[str]) -> str:
+    """The entries of a gene list that name no gene here, as a message names them: each cut to
+    :data:`QUOTED_CHARS`, as many as :data:`UNKNOWN_CHARS` hold, the others counted (10 entries
+    of 400 characters each came back whole)."""
+    cut = [e if len(e) <= QUOTED_CHARS else f"{e[:QUOTED_CHARS]}…" for e in map(str, entries)]
+    return named_genes(cut, UNKNOWN_CHARS)
 
 
 def _counted(context: Any, cols: list[int]) -> str:
@@ -597,16 +620,37 @@ def parse_zoom(text: str) -> dict[str, list[float]]:
     return out
 
 
-def link_zoom(url_search: str | None, which: str) -> dict[str, list[float]]:
+def zoom_is_empty(context: Any, which: str, ranges: dict[str, list[float]]) -> bool:
+    """Whether the axis ranges ``ranges`` of the map ``which`` hold none of its points (the
+    samples of the sample map, the genes of the gene map); False while there is no model."""
+    state = context.state() if context is not None else None
+    if state is None or not ranges:
+        return False
+    points = state.sample_embedding if which == ids.SAMPLE_MAP else state.gene_layout
+    points = np.asarray(points, dtype=float)
+    if points.ndim != 2 or points.shape[1] < 2 or not len(points):
+        return False
+    inside = np.ones(len(points), dtype=bool)
+    for col, axis in enumerate(("x", "y")):
+        if ranges.get(axis):
+            lo, hi = ranges[axis]
+            inside &= (points[:, col] >= lo) & (points[:, col] <= hi)
+    return not inside.any()
+
+
+def link_zoom(url_search: str | None, which: str, context: Any = None) -> dict[str, list[float]]:
     """The axis ranges a link gives the map ``which`` (:data:`ZOOM_PARAMS`); empty when it
-    gives none, or a value :func:`parse_zoom` refuses (said by ``export.view_settings``)."""
+    gives none, or a value :func:`parse_zoom` refuses, or (with the ``context``) a region that
+    holds no point of the map: an empty plot, without a word (all said by
+    ``export.view_settings``)."""
     text = parse_query(url_search).get(ZOOM_PARAMS.get(which, ""))
     if not text:
         return {}
     try:
-        return parse_zoom(text)
+        ranges = parse_zoom(text)
     except ValueError:
         return {}
+    return {} if zoom_is_empty(context, which, ranges) else ranges
 
 
 def sync_focus(
@@ -653,8 +697,8 @@ def sync_focus(
                     alerts.append(
                         _alert(
                             f"this link was made on another model of this dataset (model "
-                            f"{q['m']}; here {key}): the same samples and genes, placed "
-                            "differently, so its zoom and neighbours may not match",
+                            f"{q['m'][:QUOTED_CHARS]}; here {key}): the same samples and genes, "
+                            "placed differently, so its zoom and neighbours may not match",
                             "warning",
                         )
                     )
@@ -710,10 +754,10 @@ def sync_focus(
                     known.append(g if "*" in g else context.gene_symbols[found[0]])
             if not known:
                 raise DataError(
-                    f"none of the listed genes is in this dataset: {', '.join(unknown[:10])}"
+                    f"none of the listed genes is in this dataset: {unknown_entries(unknown)}"
                 )
             alert = (
-                _alert(f"not in this dataset, ignored: {', '.join(unknown[:20])}", "warning")
+                _alert(f"not in this dataset, ignored: {unknown_entries(unknown)}", "warning")
                 if unknown
                 else None
             )
@@ -839,6 +883,21 @@ def decode_upload(contents: str | None, filename: str | None = None) -> str:
     """
     name = filename or "the uploaded file"
     raw = upload_bytes(contents, filename, GENE_LIST_MAX_BYTES)
+    if raw.startswith(b"\x1f\x8b"):  # gzip'd (it was "a binary file"): unpacked, within the limit
+        import zlib
+
+        unpacker = zlib.decompressobj(wbits=31)
+        try:
+            raw = unpacker.decompress(raw, GENE_LIST_MAX_BYTES + 1)
+        except zlib.error as exc:
+            raise DataError(f"{name}: a damaged gzip file ({exc})") from None
+        if len(raw) > GENE_LIST_MAX_BYTES:
+            raise DataError(
+                f"{name}: more than {GENE_LIST_MAX_BYTES:,} bytes once unpacked; that is the "
+                "limit here"
+            )
+        if not unpacker.eof:
+            raise DataError(f"{name}: a damaged or truncated gzip file (its end is missing)")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 (Excel's "Unicode Text"): read
         try:
             raw = raw.decode("utf-16").encode("utf-8")
@@ -850,9 +909,9 @@ def decode_upload(contents: str | None, filename: str | None = None) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DataError(
-            f"{name}: not a text file (give one gene symbol per line, or a CSV)"
-        ) from None
+        # Excel's "CSV" on Windows is cp1252: an accent in a note column made the list
+        # "not a text file" (a binary file was said so above)
+        text = raw.decode("cp1252", errors="replace")
     if "\x00" in text:
         raise DataError(f"{name}: not a text file (give one gene symbol per line, or a CSV)")
     tokens = []
@@ -973,7 +1032,7 @@ def register_callbacks(app: Any) -> None:
     )
     def update_sample_map(value, clip, status, placed, selection, url_search, previous):
         rows = (selection or {}).get("rows") or []
-        zoom = link_zoom(url_search, ids.SAMPLE_MAP)
+        zoom = link_zoom(url_search, ids.SAMPLE_MAP, context)
         if ctx.triggered_id == ids.URL and not zoom and previous is not None:
             return no_update, no_update, no_update  # a link without a zoom: the map as it is
         if ctx.triggered_id == ids.SELECTION:

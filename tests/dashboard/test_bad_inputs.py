@@ -1,0 +1,167 @@
+"""Bad input from the page (typed text, links, uploads, export buttons): a one-line message
+naming the problem, never a traceback, an empty map without a word or a file without data."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import io
+import zipfile
+
+import pytest
+from dash import no_update
+
+from core.errors import DataError
+from dashboard import export, ids, sample_map
+from dashboard.context import parse_gene_list
+
+
+def _text(alert) -> str:
+    if alert is None or alert is no_update:
+        return ""
+    children = alert.children
+    if isinstance(children, list):
+        return " ".join(_text(c) for c in children)
+    return str(children)
+
+
+def _data_url(raw: bytes) -> str:
+    return "data:text/csv;base64," + base64.b64encode(raw).decode()
+
+
+# ----------------------------------------------------------------------------- typed genes
+LONG = "X" * 5000
+
+
+def test_a_very_long_unknown_gene_is_named_in_a_short_message(context):
+    """A paste of 5,000 characters in the gene box (or a link's ``gene``) came back whole in the
+    message, and in the dropdown's greyed entry, hundreds of lines tall."""
+    out = sample_map.sync_all(
+        context, f"{ids.GENE_SEARCH}.value", None, None, LONG, "ann:tissue", None, None, None
+    )
+    message = _text(out[5])
+    assert message.startswith("unknown gene 'XXX") and len(message) < 300, len(message)
+    assert "5,000 characters" in message
+    link = f"?gene={LONG}"
+    color, _, _, alert = sample_map.sync_focus(context, ids.URL, link, None, None, None, None)
+    assert "unknown gene" in _text(alert) and len(_text(alert)) < 300
+    options = sample_map.color_options(context, LONG, None)
+    assert len(options[-1]["label"]) < 300
+    # a gene list of one long word, and of many long words
+    for text in (LONG, " ".join(["Y" * 400] * 20)):
+        color, _, _, alert = sample_map.sync_focus(
+            context, ids.GENE_LIST_APPLY, None, None, None, None, text
+        )
+        assert color is no_update and len(_text(alert)) < 400, len(_text(alert))
+    with pytest.raises(DataError) as err:
+        parse_gene_list("GATA4 " + "<" * 3000)
+    assert len(str(err.value)) < 400
+
+
+# ----------------------------------------------------------------------------- links
+def test_a_link_zoomed_where_the_map_has_no_sample_says_so(context):
+    """``zoom=100,200,100,200`` (a map far from there, or a link of another model) drew an
+    empty plot without a word; the map is shown whole, and the page says why."""
+    emb = context.state().sample_embedding
+    far = float(abs(emb).max()) * 100
+    link = f"?zoom={far},{far * 2},{far},{far * 2}"
+    _, _, alert = export.view_settings(context, link)
+    assert "zoom=" in _text(alert) and "no sample" in _text(alert), _text(alert)
+    assert sample_map.link_zoom(link, ids.SAMPLE_MAP, context) == {}
+    assert export.figure_zoom(context, None, ids.SAMPLE_MAP, link) == {}  # nor in a file
+    link = f"?gzoom={far},{far * 2},{far},{far * 2}"
+    _, _, alert = export.view_settings(context, link)
+    assert "gzoom=" in _text(alert) and "no gene" in _text(alert), _text(alert)
+    assert sample_map.link_zoom(link, ids.GENE_MAP, context) == {}
+    # a zoom that holds samples is kept, without a word
+    lo, hi = emb.min(axis=0), emb.max(axis=0)
+    link = f"?zoom={lo[0]},{hi[0]},{lo[1]},{hi[1]}"
+    assert export.view_settings(context, link)[2] is None
+    assert sample_map.link_zoom(link, ids.SAMPLE_MAP, context)
+
+
+def test_a_link_with_parts_the_page_does_not_know_says_them(context):
+    """``?colour=obs:GATA4`` (a typo) or ``?tissue=Brain`` was dropped without a word."""
+    _, _, alert = export.view_settings(context, "?colour=obs:GATA4&tissue=Brain&k=20")
+    text = _text(alert)
+    assert "colour" in text and "tissue" in text and "ignored" in text, text
+    assert export.view_settings(context, "?color=obs:GATA4&k=20")[2] is None
+    # the parts that mail and chat add to links are no mistake of the user's
+    tracked = "?color=obs:GATA4&utm_source=newsletter&utm_medium=email&fbclid=IwAR0x"
+    assert export.view_settings(context, tracked)[2] is None
+
+
+# ----------------------------------------------------------------------------- exports
+def test_selection_csv_of_samples_not_in_this_dataset_is_refused(context):
+    """A page left open while the server was restarted on another dataset kept its selection:
+    rows beyond the samples here raised IndexError, and row -1 saved the last sample."""
+    for rows in ([0, context.n_samples + 5], [-1]):
+        with pytest.raises(DataError, match="not in this dataset"):
+            export.csv_download(context, ids.EXPORT_SELECTION_CSV, None, {"rows": rows}, None)
+
+
+def test_specific_genes_csv_of_one_sample_says_why_it_is_empty(context):
+    """A selection of one sample saved a file of column names only, without a word (the page
+    says that genes are scored from 2 selected samples on)."""
+    with pytest.raises(DataError, match="2 selected samples"):
+        export.csv_download(context, ids.EXPORT_SELECTION_GENES_CSV, None, {"rows": [3]}, None)
+
+
+# ----------------------------------------------------------------------------- uploads
+def _xlsx() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    "name, raw, said",
+    [
+        ("samples.xlsx", _xlsx(), "Excel workbook"),
+        ("samples.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "Excel 97-2003"),
+        ("samples.xlsx", b"sample,GATA4\nS1,1\n", "Excel workbook"),  # named so, whatever it is
+        ("samples.dat", b"sample,GATA4\nS1,1\n", "name it .csv"),
+        ("samples.zip", _xlsx()[:0] + b"PK\x03\x04" + bytes(40), "zip archive"),
+    ],
+)
+def test_an_upload_of_another_kind_is_named(context, name, raw, said):
+    """An Excel workbook (the usual mistake) was answered "give a CSV, TSV, GCT (optionally .gz)
+    or parquet matrix", without saying what the file is or how to save it as CSV."""
+    from dashboard import placement
+
+    placed, _, _, alert = placement.place_from_upload(context, _data_url(raw), name, False)
+    assert placed is no_update
+    assert said in _text(alert), _text(alert)
+    assert _text(alert).startswith(name)
+
+
+def test_a_gene_list_in_windows_latin_encoding_or_gzipped_is_read(context):
+    """A list saved by Excel as "CSV" on Windows (cp1252: an accent in a note) was "not a text
+    file"; a gzipped list was "a binary file"."""
+    raw = "symbol,note\nGATA4,cœur\nTBX5,µ\n".encode("cp1252")
+    for upload in ((_data_url(raw), "genes.csv"), (_data_url(gzip.compress(raw)), "genes.csv.gz")):
+        color, _, _, alert = sample_map.sync_focus(
+            context, ids.GENE_LIST_UPLOAD, None, None, None, None, None, upload
+        )
+        assert color == "list:GATA4, TBX5", (upload[1], _text(alert))
+
+
+GENE_LIST_SUMMARY = "Score a list of genes"
+
+
+def test_a_pattern_or_a_list_typed_in_a_gene_box_points_to_the_gene_list(context):
+    """``KRT*`` or ``GATA4, TBX5`` typed in "Find a gene" or the colouring's box was only an
+    unknown gene: patterns and lists are read by the gene-list box, which the entry now names."""
+    from dashboard.gene_space import search_options
+
+    for typed in ("KRT*", "GATA4, TBX5", "GATA4 TBX5"):
+        for options in (
+            sample_map.color_options(context, typed, None),
+            search_options(context, typed, None),
+        ):
+            label = options[-1]["label"]
+            assert label.startswith("unknown gene") and GENE_LIST_SUMMARY in label, label
+    label = sample_map.color_options(context, "NOTAGENE", None)[-1]["label"]
+    assert label.startswith("unknown gene") and GENE_LIST_SUMMARY not in label
