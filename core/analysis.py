@@ -110,9 +110,16 @@ CODE_VERSION = _code_version()
 
 
 # ============================================================================= helpers
+def _expression_of(values: Any) -> Any:
+    """The matrix of an ExpressionSet (its ``values``), anything else as given."""
+    if hasattr(values, "gene_ids") and hasattr(values, "values"):
+        return values.values
+    return values
+
+
 def _as_matrix(values: Any, name: str = "values") -> np.ndarray:
     try:
-        arr = np.asarray(values, dtype=np.float32)
+        arr = np.asarray(_expression_of(values), dtype=np.float32)
     except (TypeError, ValueError) as exc:
         raise DataError(f"{name} must be a numeric array: {exc}") from None
     if arr.ndim != 2:
@@ -123,6 +130,48 @@ def _as_matrix(values: Any, name: str = "values") -> np.ndarray:
         raise DataError(f"{name} has shape {arr.shape}: need at least 2 rows and 1 column")
     _reject_infinite(arr, name)
     return arr
+
+
+def _as_float64(values: Any, name: str) -> np.ndarray:
+    """``values`` as a float64 array without +-inf (NaN allowed); DataError for text."""
+    try:
+        arr = np.asarray(_expression_of(values), dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        # (a table with a text column raised numpy's "could not convert string to float")
+        raise DataError(f"{name} must be a numeric array: {exc}") from None
+    _reject_infinite(arr, name)
+    return arr
+
+
+def _column_indices(indices: Any, n_columns: int, name: str = "gene_indices") -> np.ndarray:
+    """Column indices as int64: integers, or a boolean mask of one entry per column.
+
+    A mask was read as the indices 0 and 1, fractional indices were truncated and symbols
+    raised numpy's "invalid literal for int()"."""
+    arr = np.asarray(indices)
+    if arr.dtype == bool:
+        if arr.ndim != 1 or arr.size != n_columns:
+            raise CoreError(
+                f"{name} is a boolean mask of shape {arr.shape}: a mask needs one entry per "
+                f"gene ({n_columns})"
+            )
+        return np.flatnonzero(arr)
+    arr = arr.ravel()
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        try:
+            as_float = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise CoreError(
+                f"{name} must be column indices (integers), got {arr.tolist()[0]!r}: find "
+                "the columns of gene symbols with match_genes"
+            ) from None
+        bad = ~np.isfinite(as_float) | (as_float != np.round(as_float))
+        if bad.any():
+            raise CoreError(
+                f"{name} must be whole column indices, got {arr.tolist()[np.flatnonzero(bad)[0]]!r}"
+            )
+        arr = as_float
+    return arr.astype(np.int64)
 
 
 def _reject_infinite(arr: np.ndarray, name: str) -> None:
@@ -359,6 +408,20 @@ def _labels_to_codes(labels: Any, n: int, sample_ids: Any = None) -> tuple[np.nd
     else:
         classes = pd.Index([])
     return codes, np.asarray(classes, dtype=str)
+
+
+def _check_two_classes(classes: np.ndarray) -> None:
+    """DataError for labels of fewer than two classes: every split would score 1.0 (one
+    class) or there would be no split at all (no label)."""
+    if not len(classes):
+        raise DataError(
+            "labels have no class: every label is missing (NaN, None or empty), nothing to classify"
+        )
+    if len(classes) < 2:
+        raise DataError(
+            f"labels have 1 class ({classes[0]}): nothing to classify (every classifier would "
+            "score 1.0)"
+        )
 
 
 def _check_mapping(embeddings: Any, function: str, what: str = "sample") -> None:
@@ -614,6 +677,9 @@ class Accuracy(NamedTuple):
 def _splits(
     n_labelled: int, fraction: float, n_splits: int, seed: int
 ) -> tuple[int, list[np.ndarray]]:
+    if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real):
+        # a text field's "0.02" failed in a comparison of float and str
+        raise CoreError(f"fraction must be a number in (0, 1), got {fraction!r}")
     if not 0.0 < fraction < 1.0:
         raise CoreError(f"fraction must be in (0, 1), got {fraction}")
     if isinstance(n_splits, bool) or not isinstance(n_splits, (int, np.integer)) or n_splits < 1:
@@ -867,7 +933,8 @@ def one_nn_accuracy(
     if sample_ids is None and isinstance(labels, pd.Series):
         sample_ids = _sample_ids_of(embedding)
     x = impute_gene_mean(_as_matrix(embedding, "embedding"))
-    codes, _ = _labels_to_codes(labels, x.shape[0], sample_ids)
+    codes, classes = _labels_to_codes(labels, x.shape[0], sample_ids)
+    _check_two_classes(classes)
     labelled = codes >= 0
     n_train, splits = _splits(int(labelled.sum()), fraction, n_splits, seed)
     scores = _split_scores(x[labelled], codes[labelled], "1-NN", n_train, splits, seed)
@@ -956,12 +1023,7 @@ def semi_supervised_table(
     if sample_ids is None and isinstance(labels, pd.Series) and framed:
         sample_ids = next(iter(framed.values()))
     codes, classes = _labels_to_codes(labels, n.pop(), sample_ids)
-    if len(classes) < 2:
-        raise DataError(
-            f"labels have {len(classes)} class{'' if len(classes) == 1 else 'es'} "
-            f"({', '.join(map(str, classes)) or 'none'}): nothing to classify (every "
-            "classifier would score 1.0)"
-        )
+    _check_two_classes(classes)
     labelled = codes >= 0
     n_train, splits = _splits(int(labelled.sum()), fraction, n_splits, seed)
     y = codes[labelled]
@@ -1013,6 +1075,17 @@ def semi_supervised_table(
     return table
 
 
+def _class_counts(class_counts: Any) -> np.ndarray:
+    """The positive entries of ``class_counts`` (samples per class) as floats; CoreError for
+    negative, fractional or no counts."""
+    counts = np.asarray(class_counts, dtype=float).ravel()
+    if not counts.size or not np.isfinite(counts).all():
+        raise CoreError(f"class_counts must be finite counts of samples per class, got {counts}")
+    if (counts < 0).any() or (counts != np.round(counts)).any():
+        raise CoreError("class_counts must be whole numbers >= 0 (samples per class)")
+    return counts[counts > 0]
+
+
 def expected_missing_classes(class_counts: np.ndarray, n_train: int) -> float:
     """Expected number of classes without a training sample when ``n_train`` of the samples
     are drawn at random without replacement; ``class_counts`` (n_classes,) samples per class.
@@ -1020,9 +1093,10 @@ def expected_missing_classes(class_counts: np.ndarray, n_train: int) -> float:
     A class of n_c of the N samples is left out with the hypergeometric probability
     C(N - n_c, n_train) / C(N, n_train).
     """
-    counts = np.asarray(class_counts, dtype=float)
-    counts = counts[counts > 0]
+    counts = _class_counts(class_counts)
     total = counts.sum()
+    if n_train > total:
+        raise CoreError(f"n_train={n_train} is more than the {int(total)} samples of class_counts")
     if n_train <= 0:
         return float(len(counts))
     rest = total - counts
@@ -1042,7 +1116,11 @@ def fraction_for_all_classes(
     """The smallest training fraction above ``fraction`` (in steps of 0.01, at most ``most``)
     whose random splits leave fewer than ``target`` classes without a training sample on
     average (:func:`expected_missing_classes`); None when none up to ``most`` does."""
-    counts = np.asarray(class_counts)
+    counts = _class_counts(class_counts)
+    if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real):
+        raise CoreError(f"fraction must be a number in (0, 1), got {fraction!r}")
+    if not 0.0 < fraction < 1.0:
+        raise CoreError(f"fraction must be in (0, 1), got {fraction}")
     total = int(counts.sum())
     start = int(np.floor(round(fraction * 100, 6))) + 1
     for percent in range(start, int(round(most * 100)) + 1):
@@ -1050,6 +1128,19 @@ def fraction_for_all_classes(
         if expected_missing_classes(counts, n_train) < target:
             return percent / 100
     return None
+
+
+def _check_table1(table: Any, function: str) -> None:
+    """CoreError unless ``table`` has Table 1's columns ``(embedding, "mean" | "sd")``."""
+    columns = getattr(table, "columns", None)
+    if not isinstance(columns, pd.MultiIndex) or not {"mean", "sd"} <= set(
+        columns.get_level_values(-1)
+    ):
+        raise CoreError(
+            f"{function} takes a semi_supervised_table result (columns (embedding, "
+            f"'mean' | 'sd')), got {type(table).__name__}"
+            + (f" with columns {first_names(columns, 4)}" if columns is not None else "")
+        )
 
 
 def paired_differences(table: pd.DataFrame, reference: str) -> pd.DataFrame:
@@ -1119,6 +1210,7 @@ def paired_differences(table: pd.DataFrame, reference: str) -> pd.DataFrame:
 
 def format_table(table: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
     """Table 1 as strings ``"0.62 ± 0.02"``: index classifier, one column per embedding."""
+    _check_table1(table, "format_table")
     names = list(dict.fromkeys(table.columns.get_level_values(0)))
     out = pd.DataFrame(index=table.index)
     runs = [np.size(v) for m in table.attrs.get("split_scores", {}).values() for v in m.values()]
@@ -1202,14 +1294,13 @@ def gene_smoothness(embedding: np.ndarray, values: np.ndarray, k: int = 15) -> n
     (n_genes,) float64 array; NaN for genes with no variance.
     """
     emb = _as_matrix(embedding, "embedding")
-    vals = np.asarray(values, dtype=np.float64)
+    vals = _as_float64(values, "values")
     if vals.ndim == 1:
         vals = vals[:, None]
     if vals.ndim != 2:
         raise DataError(f"values must be a (n_samples, n_genes) array, got shape {vals.shape}")
     if vals.shape[0] != emb.shape[0]:
         raise DataError(f"values has {vals.shape[0]} samples but the embedding has {emb.shape[0]}")
-    _reject_infinite(vals, "values")
     idx, _ = _knn_excluding_self(impute_gene_mean(emb), k)
     scores = np.full(vals.shape[1], np.nan)
     step = max(1, int(2e7 // (vals.shape[0] * k)))
@@ -1240,19 +1331,22 @@ def gene_set_score(values: np.ndarray, gene_indices: Sequence[int] | np.ndarray)
     ----------
     values : (n_samples, n_genes) array
     gene_indices
-        Column indices of the set.
+        Column indices of the set, or a boolean mask of one entry per column.
 
     Returns
     -------
     (n_samples,) float64 array (NaN where none of the set's genes has a value). Genes with no
     variance contribute nothing.
     """
-    vals = np.asarray(values, dtype=np.float64)
-    idx = np.asarray(gene_indices, dtype=np.int64).ravel()
+    vals = _as_float64(values, "values")
+    if vals.ndim != 2:
+        raise DataError(f"values must be a (n_samples, n_genes) array, got shape {vals.shape}")
+    idx = _column_indices(gene_indices, vals.shape[1])
     if idx.size == 0:
         raise CoreError("gene_set_score needs at least one gene")
     if idx.min() < 0 or idx.max() >= vals.shape[1]:
-        raise CoreError(f"gene indices out of range 0..{vals.shape[1] - 1}")
+        bad = idx[(idx < 0) | (idx >= vals.shape[1])][0]
+        raise CoreError(f"gene_indices: {int(bad)} is out of range 0..{vals.shape[1] - 1}")
     sub = vals[:, idx]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -1278,11 +1372,22 @@ def match_genes(
     """
     if isinstance(patterns, str):  # one pattern ("HOX*" was read as H, O, X and *)
         patterns = [patterns]
-    symbols = pd.Series(np.asarray(gene_symbols, dtype=object)).fillna("").astype(str).str.upper()
+    if not isinstance(patterns, Iterable):
+        raise CoreError(
+            f"patterns must be gene symbols or patterns (e.g. ['GATA4', 'KRT*']), got {patterns!r}"
+        )
+    gene_symbols = np.asarray(gene_symbols, dtype=object).ravel()
+    symbols = pd.Series(gene_symbols).fillna("").astype(str).str.upper()
     bare_ids = None
     if ids is not None:
         from core.data import _strip_version
 
+        ids = np.asarray(ids, dtype=object).ravel()
+        if ids.size != gene_symbols.size:
+            # a shorter list answered with the position of another gene
+            raise DataError(
+                f"ids has {ids.size} entries but gene_symbols {gene_symbols.size}: one id per gene"
+            )
         bare_ids = np.array([_strip_version(str(g).upper()) for g in ids], dtype=object)
     families = {name.upper(): regex for name, regex in GENE_FAMILIES.items()}
     out: dict[str, np.ndarray] = {}
@@ -1320,9 +1425,7 @@ def marker_smoothness(
         column per embedding. Markers absent from the data have ``n_genes == 0`` and NaN scores.
     """
     _check_mapping(embeddings, "marker_smoothness")
-    if hasattr(values, "gene_symbols") and hasattr(values, "values"):  # an ExpressionSet
-        values = values.values
-    values = np.asarray(values, dtype=np.float64)
+    values = _as_float64(values, "values")  # (an ExpressionSet gives its values)
     symbols = np.asarray(gene_symbols, dtype=object)
     if values.ndim != 2 or values.shape[1] != len(symbols):
         raise DataError(
@@ -1353,7 +1456,9 @@ GENE_METRICS = ("cosine", "euclidean")
 def unit_rows(points: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length (zero rows stay zero): Euclidean distance between them is a
     monotone function of the cosine distance, ``sqrt(2 - 2 cos)``."""
-    x = np.asarray(points, dtype=np.float64)
+    x = _as_float64(points, "points")
+    if x.ndim != 2:
+        raise DataError(f"points must be a (n_points, dim) array, got shape {x.shape}")
     norm = np.linalg.norm(x, axis=1, keepdims=True)
     return x / np.where(norm > 1e-12, norm, 1.0)
 
@@ -1368,6 +1473,11 @@ def check_distinct_runs(gene_embeddings: Sequence[np.ndarray], names: Sequence[s
     DataError
         Naming the two (``names``, one per embedding).
     """
+    gene_embeddings, names = list(gene_embeddings), list(names)
+    if len(names) != len(gene_embeddings):
+        raise CoreError(
+            f"names has {len(names)} entries for {len(gene_embeddings)} gene embeddings: one each"
+        )
     seen: dict[bytes, int] = {}
     for i, emb in enumerate(gene_embeddings):
         a = np.ascontiguousarray(np.asarray(emb, dtype=np.float32))
@@ -1453,6 +1563,10 @@ def pair_run_counts(
     Returns (n_pairs,) int in 0..len(gene_embeddings).
     """
     pairs = _check_pairs(pairs)
+    gene_embeddings = list(gene_embeddings)
+    if not gene_embeddings:
+        # (every pair then counted in 0 models, as if no model put its genes close)
+        raise CoreError("pair_run_counts needs at least one gene embedding")
     counts = np.zeros(len(pairs), dtype=np.int64)
     for emb in gene_embeddings:
         own, _ = gene_neighbors(emb, k)
@@ -1520,12 +1634,17 @@ def pair_correlations(values: np.ndarray, gene_a: np.ndarray, gene_b: np.ndarray
     """Pearson correlation over the samples of each gene pair (``gene_a[i]``, ``gene_b[i]``:
     column indices of ``values``), as the co-expression network takes it (NaN read as the
     gene's mean; a gene without variance correlates 0 with every gene)."""
-    a = np.asarray(gene_a, dtype=np.int64)
-    b = np.asarray(gene_b, dtype=np.int64)
+    arr = _as_matrix(values)
+    a = _column_indices(gene_a, arr.shape[1], "gene_a")
+    b = _column_indices(gene_b, arr.shape[1], "gene_b")
+    if a.shape != b.shape:
+        # (pairs were broadcast: the one gene of gene_b against every gene of gene_a)
+        raise CoreError(f"gene_a has {a.size} genes and gene_b {b.size}: one pair per position")
     if a.size == 0:
         return np.zeros(0, dtype=np.float32)
+    _check_pair_range(np.stack([a, b], axis=1), arr.shape[1], "gene")
     genes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
-    z = _standardized_genes(_as_matrix(values)[:, genes])
+    z = _standardized_genes(arr[:, genes])
     ia, ib = inverse[: a.size], inverse[a.size :]
     return np.einsum("ij,ij->i", z[ia], z[ib]).astype(np.float32)
 
@@ -1803,6 +1922,9 @@ def pairs_from_neighbors(indices: np.ndarray) -> np.ndarray:
 
 def random_pairs(n_genes: int, n_pairs: int, seed: int = 0) -> np.ndarray:
     """``n_pairs`` uniformly random pairs of distinct genes, (n_pairs, 2) int64."""
+    for name, value in (("n_genes", n_genes), ("n_pairs", n_pairs)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise CoreError(f"{name} must be an integer, got {value!r}")
     if n_genes < 2:
         raise CoreError("random pairs need at least 2 genes")
     if n_pairs < 0:
@@ -1844,6 +1966,12 @@ def chance_shares(
     """
     if coexp is not None and (coexp.ndim != 2 or coexp.shape[0] != coexp.shape[1]):
         raise DataError(f"coexp must be a square (n_genes, n_genes) matrix, got {coexp.shape}")
+    if go_matrix is not None and coexp is not None and go_matrix.shape[0] != coexp.shape[0]:
+        # (the shares were of two gene sets, and n_genes said the last one's)
+        raise DataError(
+            f"go_matrix has {go_matrix.shape[0]} genes but coexp has {coexp.shape[0]}: both must "
+            "be of the same genes, in the same order"
+        )
     # what the shares are of, checked where they are passed on (neighbor_agreement's chance)
     out: dict[str, float] = {"annotated_only": float(bool(annotated_only))}
 
@@ -1891,8 +2019,10 @@ def coexp_ceiling(coexp: sparse.spmatrix, k: int) -> float:
     float
         mean over genes of min(k, degree) / k.
     """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise CoreError(f"k (neighbours) must be an integer >= 1, got {k!r}")
     degree = np.asarray(sparse.csr_matrix(coexp).getnnz(axis=1), dtype=np.float64)
-    return float(np.minimum(degree, k).mean() / k) if degree.size and k > 0 else float("nan")
+    return float(np.minimum(degree, k).mean() / k) if degree.size else float("nan")
 
 
 def _share_term(go_matrix: sparse.spmatrix, pairs: np.ndarray) -> np.ndarray:
@@ -2306,6 +2436,11 @@ def summarize_novel_pairs(
         Index ``(type_a, type_b)``; columns ``n_pairs``, ``fraction``, ``unannotated``
         (+ ``expected``, ``enrichment``; + ``n_close``, ``novel_rate``).
     """
+    missing = [c for c in ("type_a", "type_b") if c not in getattr(novel, "columns", ())]
+    if missing:
+        raise CoreError(
+            f"summarize_novel_pairs takes a novel_close_pairs result; it lacks columns {missing}"
+        )
     if "novel" in novel.columns:
         novel = novel[novel["novel"]]
     if novel.empty:

@@ -49,6 +49,7 @@ rule); ``regulates`` edges are kept in ``go.parents`` but not followed. ``term_g
 ``alt_id`` lines (``from_gaf``) or the snapshot's ``alt_ids.tsv.gz`` (``load``; snapshots built
 before that file existed load without alt_ids). Genes are identified by symbol
 (case-insensitive), Ensembl gene id (version and ``_PAR_Y``-like suffixes ignored) or Entrez id.
+A list of genes may be a list, an array, a Series or a one-column DataFrame.
 Nothing is cached at module level: heavy per-instance structures (the ancestor closure and the
 propagated gene x term matrix) are built on first use and kept on the instance; keep the
 ``GeneOntology`` / ``Enricher`` objects you need.
@@ -61,6 +62,7 @@ import gzip
 import io
 import json
 import logging
+import numbers
 import re
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -72,7 +74,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from core.errors import DataError
+from core.errors import DataError, first_names
 
 LOG = logging.getLogger(__name__)
 
@@ -294,7 +296,10 @@ def benjamini_hochberg(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
     -------
     numpy.ndarray, shape (m,), in the input order.
     """
-    p = np.asarray(p_values, dtype=float)
+    try:
+        p = np.asarray(p_values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"benjamini_hochberg: p_values must be numbers: {exc}") from None
     if p.ndim != 1:
         raise DataError(f"benjamini_hochberg: p_values must be 1-D, got shape {p.shape}")
     m = p.size
@@ -339,6 +344,20 @@ def hypergeom_sf(
 
     k = np.asarray(k, dtype=np.int64)
     big_k = np.asarray(big_k, dtype=np.int64)
+    # (a set larger than its population, or a negative one, raised an IndexError of the
+    # log-factorial table; a term larger than the population gave p = 0)
+    if not 0 <= int(n) <= int(big_n):
+        raise DataError(
+            f"hypergeom_sf: need 0 <= n (draws) <= big_n (population), got n={n}, big_n={big_n}"
+        )
+    if big_k.size and (big_k.min() < 0 or big_k.max() > big_n):
+        raise DataError(f"hypergeom_sf: big_k (successes) must lie in 0..big_n={big_n}")
+    try:
+        k, big_k = (a.ravel() for a in np.broadcast_arrays(k, big_k))
+    except ValueError:
+        raise DataError(
+            f"hypergeom_sf: k has {k.size} values and big_k {big_k.size}: one per term"
+        ) from None
     if log_factorial is None:
         log_factorial = gammaln(np.arange(big_n + 1, dtype=np.float64) + 1.0)
     lf = log_factorial
@@ -445,17 +464,45 @@ def _normalise_ontology(ontology: str | None, allow_none: bool = True) -> str | 
 
 
 def _check_sizes(min_size: int, max_size: int) -> None:
+    for name, value in (("min_size", min_size), ("max_size", max_size)):
+        # (text such as "3" failed in a numpy comparison with the term sizes)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Real)
+            or not float(value).is_integer()
+        ):
+            raise DataError(f"{name}={value!r}: must be a whole number of genes")
     if int(min_size) < 1 or int(max_size) < int(min_size):
         raise DataError(f"min_size={min_size}, max_size={max_size}: need 1 <= min_size <= max_size")
 
 
 def _as_id_list(ids: object, what: str) -> list:
+    if isinstance(ids, pd.DataFrame):
+        # iterating a table gives its column names, which were mapped as the genes
+        if ids.shape[1] != 1:
+            raise DataError(
+                f"{what}: a table of {ids.shape[1]} columns ({first_names(ids.columns, 3)}): "
+                "give one column of gene ids, e.g. table['symbol']"
+            )
+        ids = ids.iloc[:, 0]
+    if isinstance(ids, (bool, np.bool_)):
+        raise DataError(f"{what}: expected gene ids, got {ids!r}")
     if isinstance(ids, (str, bytes, int, np.integer)):
         return [ids]
     if isinstance(ids, (pd.Series, pd.Index, np.ndarray)):
-        return list(np.asarray(ids).ravel())
-    if isinstance(ids, Iterable):
-        return list(ids)
+        out = list(np.asarray(ids).ravel())
+    elif isinstance(ids, Iterable):
+        out = list(ids)
+    else:
+        out = None
+    if out is not None:
+        if out and all(isinstance(x, (bool, np.bool_)) for x in out):
+            # a mask such as ``results.padj < 0.05`` matched no gene, without a word
+            raise DataError(
+                f"{what}: True/False values, not gene ids; a boolean Series indexed by gene "
+                "gives its genes with series.index[series]"
+            )
+        return out
     raise DataError(f"{what}: expected gene ids (a string or a list of strings), got {type(ids)}")
 
 
@@ -531,9 +578,15 @@ class Enricher:
         -------
         pandas.DataFrame with columns :data:`ENRICH_COLUMNS`, sorted by p_value then go_id.
         """
+        if (
+            isinstance(min_overlap, bool)
+            or not isinstance(min_overlap, numbers.Real)
+            or not float(min_overlap).is_integer()
+        ):
+            raise DataError(f"min_overlap={min_overlap!r}: must be a whole number of genes")
         ids = _as_id_list(gene_set, "gene_set")
-        idx = self.go._lookup(ids, symbols)
-        idx = np.unique(idx[idx >= 0])
+        found = self.go._lookup(ids, symbols)
+        idx = np.unique(found[found >= 0])
         rows = self._row_of_gene[idx]
         n_outside = int((rows < 0).sum())
         rows = rows[rows >= 0]
@@ -541,8 +594,19 @@ class Enricher:
             LOG.info("enrich: %d genes of the set are not in the annotated background", n_outside)
         n = int(rows.size)
         n_terms = self.n_terms
-        if n == 0:
-            LOG.warning("enrich: no gene of the set is in the annotated background")
+        if n == 0 and ids:
+            # why, in numbers: ids GO does not know, or genes outside the background
+            LOG.warning(
+                "enrich: no gene of the set is in the annotated background of %d genes "
+                "(%s): of its %d ids, %d are not genes of this GO and %d genes are outside the "
+                "background or have no %s annotation; every term has p = 1",
+                self.background_size,
+                self.ontology,
+                len(ids),
+                int((found < 0).sum()),
+                int(idx.size),
+                self.ontology,
+            )
         counts = (
             np.asarray(self.matrix[rows].sum(axis=0)).ravel().astype(np.int64)
             if n
@@ -575,16 +639,18 @@ class Enricher:
         return res.sort_values(["p_value", "go_id"], kind="mergesort", ignore_index=True)
 
 
-def check_evidence_codes(codes: Iterable[str] | str) -> set[str]:
+def check_evidence_codes(codes: Iterable[str] | str | None) -> set[str]:
     """Upper-cased GO evidence codes, each checked against :data:`EVIDENCE_CODES`.
 
-    A string is read as a comma-separated list (``"IEA,ND"``).
+    A string is read as a comma-separated list (``"IEA,ND"``); None as no code.
 
     Raises
     ------
     DataError
         A code that is not a GO evidence code (the message lists the valid ones).
     """
+    if codes is None:  # (None read as "exclude nothing", not a TypeError)
+        return set()
     if isinstance(codes, str):
         codes = codes.split(",")
     out = {str(c).strip().upper() for c in codes if str(c).strip()}
@@ -762,6 +828,11 @@ class GeneOntology:
         :meth:`ancestors`); a snapshot without them loads without aliases / alt_ids.
         """
         folder = Path(path) if path is not None else SNAPSHOT_DIR
+        if folder.is_file():
+            raise DataError(
+                f"{folder}: a file; GeneOntology.load takes the snapshot folder (a GAF and an "
+                "OBO file are read by GeneOntology.from_gaf)"
+            )
         files = {k: folder / f"{k}.tsv.gz" for k in ("terms", "parents", "genes", "annotations")}
         for f in files.values():
             if not f.is_file():
@@ -783,11 +854,21 @@ class GeneOntology:
             )
         except (ValueError, pd.errors.ParserError, *_READ_ERRORS) as exc:
             raise DataError(f"{folder}: cannot read GO snapshot: {exc}") from exc
+        # (a table without its key column raised a bare KeyError)
+        for name, table, needed in (
+            ("genes", genes, ("entrez", "symbol")),
+            ("annotations", ann, ("entrez", "go_id", "evidence")),
+        ):
+            missing = [c for c in needed if c not in table.columns]
+            if missing:
+                raise DataError(f"{files[name]}: GO snapshot table lacks columns {missing}")
         meta_file = folder / "metadata.json"
         try:
             metadata = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
         except (ValueError, OSError) as exc:
             raise DataError(f"{meta_file}: cannot read GO snapshot metadata: {exc}") from exc
+        if not isinstance(metadata, dict):
+            raise DataError(f"{meta_file}: GO snapshot metadata must be a JSON object {{...}}")
         excluded = check_evidence_codes(exclude_evidence)
         if excluded:
             ann = ann[~ann["evidence"].str.upper().isin(excluded)]
@@ -1434,6 +1515,15 @@ class GeneOntology:
             bg = np.unique(gi[gi >= 0])
         sub = prop[bg][:, cols].tocsr()
         annotated = np.diff(sub.indptr) > 0
+        if background is not None and not annotated.any():
+            # (every enrichment against it is then empty)
+            LOG.warning(
+                "enricher: no gene of the background (%d ids, %d of them genes of this GO) has "
+                "a %s annotation: nothing can be enriched",
+                len(bg_ids),
+                int(bg.size),
+                code,
+            )
         bg = bg[annotated]
         sub = sub[np.flatnonzero(annotated)]
         sizes = np.asarray(sub.sum(axis=0)).ravel().astype(np.int64)

@@ -2309,8 +2309,16 @@ class AppContext:
         return text
 
     def baseline_label(self) -> str | None:
-        """The sample annotation the baseline maps are scored on (1-NN accuracy), if any."""
-        return next((c for c in ("SMTS", "tissue") if c in self.samples.columns), None)
+        """The sample annotation the baseline maps are scored on (1-NN accuracy), if any: none
+        of one class (a single tissue), where 1-NN has nothing to tell apart."""
+        return next(
+            (
+                c
+                for c in ("SMTS", "tissue")
+                if c in self.samples.columns and self.samples[c].nunique(dropna=True) >= 2
+            ),
+            None,
+        )
 
     def model_map_name(self) -> str:
         """Name of the model's sample map beside the baselines: ``FE``, or ``model`` for another

@@ -8,6 +8,7 @@ import gzip
 import io
 import zipfile
 
+import numpy as np
 import pytest
 from dash import no_update
 
@@ -165,3 +166,25 @@ def test_a_pattern_or_a_list_typed_in_a_gene_box_points_to_the_gene_list(context
             assert label.startswith("unknown gene") and GENE_LIST_SUMMARY in label, label
     label = sample_map.color_options(context, "NOTAGENE", None)[-1]["label"]
     assert label.startswith("unknown gene") and GENE_LIST_SUMMARY not in label
+
+
+def test_a_single_tissue_dataset_gets_its_baseline_maps(sepira_es, tmp_path):
+    """A dataset of one tissue (all Liver): 1-NN has nothing to tell apart and refuses labels
+    of one class, which would have failed the baseline maps' job; the maps come without a
+    score."""
+    from dashboard.context import AppContext, DashboardConfig, ModelSettings
+
+    liver = np.flatnonzero(sepira_es.samples["tissue"].to_numpy() == "Liver")
+    lung = np.flatnonzero(sepira_es.samples["tissue"].to_numpy() == "Lung")
+    es = sepira_es.subset(samples=np.concatenate([liver, lung]))
+    es.samples["tissue"] = "Liver"  # (one tissue, as a user's single-tissue study)
+    cfg = DashboardConfig(
+        cache_dir=tmp_path, settings=ModelSettings(gene_dim=8, standin=True), gene_layout="pca"
+    )
+    ctx = AppContext(es, cfg)
+    ctx.train()
+    assert ctx.baseline_label() is None
+    out = ctx.compute_baselines()
+    assert set(out["maps"]) >= {"PCA", "NMF", "t-SNE", "UMAP"}
+    assert out["accuracy"] == {} and out["label"] == ""
+    assert all(np.isfinite(m).all() and m.shape == (es.n_samples, 2) for m in out["maps"].values())
