@@ -927,6 +927,8 @@ def match_genes(model_ids: Any, model_symbols: Any, ids: Any, symbols: Any) -> n
         for i, name in enumerate(names):
             if i not in taken:
                 by_name.setdefault(name.upper(), i)
+    # an empty name is no name: genes given without a symbol matched each other by it
+    by_name.pop("", None)
     for j, (g, sym) in enumerate(zip(ids, symbols, strict=True)):
         if rows[j] >= 0:
             continue

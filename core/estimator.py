@@ -55,6 +55,7 @@ from core.train import (
     best_grid_point,
     decode_points,
     grid_points,
+    load_checkpoint,
     neighbour_graph,
     principal_components,
     refine_coordinates,
@@ -113,6 +114,13 @@ def _samples_by_id(es: Any) -> pd.DataFrame | None:
     samples = getattr(es, "samples", None)
     if samples is None:
         return None
+    names = pd.Index([str(c) for c in samples.columns])
+    if names.has_duplicates:  # (samples.parquet cannot hold them: found by the save, too late)
+        twice = ", ".join(repr(c) for c in names[names.duplicated()].unique()[:3])
+        raise ModelError(
+            f"the samples' annotations name the column(s) {twice} more than once: rename "
+            "or drop the copies"
+        )
     ids = pd.Index(np.asarray(es.sample_ids).astype(str), name=samples.index.name or "sample_id")
     index = samples.index.astype(str)
     if index.equals(ids):
@@ -349,6 +357,71 @@ def _check_training_values(values: np.ndarray, es, standardize: str = "none") ->
             f" and {int(high.sum()) - 1:,} more of the {n_genes:,}" if high.sum() > 1 else "",
             how,
         )
+
+
+def _write_samples(samples: pd.DataFrame, path: Path) -> list[str]:
+    """Write the training samples' annotations to ``path`` (parquet); returns the columns
+    written as text, which :meth:`FactorizedEmbeddings.load` reads back as object columns.
+
+    Object columns are written as parquet strings. A column that parquet cannot store is
+    written as its text, with a warning (categories of intervals, as ``pandas.cut`` makes
+    age brackets; complex numbers): it was found by the save only, after the training, as a
+    pyarrow error. Sparse columns are written dense. Missing values stay missing.
+    """
+    import io
+
+    out = samples.copy()
+    out.index = out.index.astype(str)
+    text = [str(c) for c in out.columns if out[c].dtype == object]
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.SparseDtype):
+            out[col] = out[col].sparse.to_dense()
+        elif out[col].dtype == object:
+            out[col] = out[col].astype("string")
+
+    def parquet(frame: pd.DataFrame) -> bytes | Exception:
+        buffer = io.BytesIO()
+        try:
+            frame.to_parquet(buffer)
+        except (ImportError, MemoryError):
+            raise
+        except Exception as exc:  # pyarrow's errors of a type it cannot store
+            return exc
+        return buffer.getvalue()
+
+    data = parquet(out)
+    if isinstance(data, Exception):
+        as_text = [col for col in out.columns if isinstance(parquet(out[[col]]), Exception)]
+        for col in as_text:
+            column = out[col].astype(object)
+            out[col] = column.where(column.notna(), None).astype("string")
+        text += [str(c) for c in as_text if str(c) not in text]
+        if as_text:
+            log.warning(
+                "annotation column(s) %s: of a type the model file cannot store (%s); saved "
+                "as text",
+                ", ".join(map(repr, as_text[:5])),
+                ", ".join(sorted({str(samples[c].dtype) for c in as_text})),
+            )
+            data = parquet(out)
+    if isinstance(data, Exception):
+        first = (str(data).strip().splitlines() or [type(data).__name__])[0][:200]
+        raise ModelError(f"the samples' annotations cannot be saved ({first})")
+    path.write_bytes(data)
+    return text
+
+
+def _checkpoint_epochs(checkpoint: str | Path | None) -> int | None:
+    """The epochs the run that wrote ``checkpoint`` was set for, None when there is no
+    checkpoint there or it does not say (a damaged one is refused by the training that
+    resumes it)."""
+    if checkpoint is None or not Path(checkpoint).is_file():
+        return None
+    trained = load_checkpoint(checkpoint).get("train_config")
+    epochs = trained.get("epochs") if isinstance(trained, dict) else None
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        return None
+    return epochs
 
 
 def _named(ids: np.ndarray, which: np.ndarray, limit: int = 5) -> str:
@@ -715,7 +788,8 @@ class FactorizedEmbeddings:
             Receives :class:`core.train.TrainProgress` during training.
         checkpoint, resume
             Checkpoint file written during training; with ``resume`` continue from it (the same
-            settings and data only, :func:`core.train.check_resumable`).
+            settings and data only, :func:`core.train.check_resumable`). Epochs left automatic
+            (``epochs=None``) are the interrupted run's, whatever the device here.
 
         A fit that fails or is interrupted leaves the estimator as it was (a fitted model stays
         usable, unchanged).
@@ -728,6 +802,8 @@ class FactorizedEmbeddings:
                 f"need a 2-D matrix with >= 2 samples and >= 1 gene, got {values.shape}"
             )
         _check_training_values(values, es, self.standardize)
+        # before any work: a missing GPU was said only after the PCA and the neighbour graph
+        device = resolve_device(self.train_config.device)
         t0 = time.perf_counter()
         gene_mean, gene_scale = self._gene_scaling(values)
         scaled = ((values - gene_mean) / gene_scale).astype(np.float32, copy=False)
@@ -741,9 +817,14 @@ class FactorizedEmbeddings:
         )
         # the settings as trained; the estimator's own state changes only once training is done
         cfg = self.train_config
-        if self.epochs is None:
+        resumed_epochs = _checkpoint_epochs(checkpoint) if resume else None
+        if self.epochs is None and resumed_epochs is not None:
+            # the interrupted run's number: the device picks it, and a run resumed on another
+            # one went on to that device's number (refused when it had trained more)
+            cfg = replace(cfg, epochs=resumed_epochs)
+            log.info("epochs not given: the interrupted run's %d", cfg.epochs)
+        elif self.epochs is None:
             n_observed = int(np.isfinite(values).sum())
-            device = resolve_device(cfg.device)
             cfg = replace(cfg, epochs=auto_epochs(n_observed, device))
             log.info("epochs not given: %d for %d observed values", cfg.epochs, n_observed)
         auto = auto_neighbour_settings(values.shape[0])
@@ -1330,13 +1411,9 @@ class FactorizedEmbeddings:
                     for name, array in (getattr(self, "reference_", None) or {}).items()
                 },
             )
+            text_columns: list[str] = []
             if self.samples_ is not None:
-                samples = self.samples_.copy()
-                samples.index = samples.index.astype(str)
-                for col in samples.columns:
-                    if samples[col].dtype == object:
-                        samples[col] = samples[col].astype("string")
-                samples.to_parquet(tmp / "samples.parquet")
+                text_columns = _write_samples(self.samples_, tmp / "samples.parquet")
             config = {
                 "format_version": FORMAT_VERSION,
                 "params": self.get_params(),
@@ -1346,12 +1423,8 @@ class FactorizedEmbeddings:
                 "model_key": self.key(),
                 # a model saved with annotations misses them when the file is lost
                 "samples_file": self.samples_ is not None,
-                # written as parquet strings; read back as the object columns they were
-                "sample_object_columns": [
-                    str(c)
-                    for c in (self.samples_ if self.samples_ is not None else {})
-                    if self.samples_[c].dtype == object
-                ],
+                # written as parquet strings; read back as object columns of text
+                "sample_object_columns": text_columns,
                 "history": [float(x) for x in self.history_],
                 "train_time_s": self.train_time_s_,
                 "pairs_per_s": self.pairs_per_s_,

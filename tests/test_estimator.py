@@ -1235,3 +1235,105 @@ def test_value_scales_need_as_many_genes_as_a_certain_place():
     net = FactorizedEmbedding(NetworkConfig(4, 3, 2, 4, (8,)), torch.Generator().manual_seed(0))
     scales = _value_scales(net, coords, values[:, :3], np.zeros(3), np.ones(3))
     assert np.isfinite(scales).all()
+
+
+def test_a_run_of_automatic_epochs_resumed_on_another_device_keeps_its_epochs(
+    tmp_path, monkeypatch
+):
+    """Epochs left automatic are picked by the device (1e10 values on CUDA, 8e7 on the CPU:
+    GTEx's 59 genes get 100 on a GPU, 78 on a CPU). A run begun on a GPU and resumed on a CPU
+    went on to the CPU's number, with another learning-rate schedule, or was refused when it
+    had trained more epochs than that number."""
+    import core.estimator as estimator
+
+    rng = np.random.default_rng(0)
+    es = ExpressionSet.from_array(rng.gamma(2.0, 1.0, (60, 30)).astype(np.float32))
+    small = dict(seed=0, hidden=(8,), gene_dim=4, checkpoint_every=1)
+    ckpt = tmp_path / "c.pt"
+    monkeypatch.setattr(estimator, "auto_epochs", lambda n_observed, device: 6)  # one device
+    full = FactorizedEmbeddings(**small).fit(es)
+
+    class Interrupted(Exception):
+        pass
+
+    def stop_after_four(progress):
+        if progress.epoch == 4 and progress.fraction >= 4 / 6:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        FactorizedEmbeddings(**small).fit(es, checkpoint=ckpt, callback=stop_after_four)
+    for other in (5, 3):  # another device: more epochs than trained, or fewer
+        monkeypatch.setattr(estimator, "auto_epochs", lambda n_observed, device, e=other: e)
+        shutil.copy(ckpt, tmp_path / "kept.pt")
+        resumed = FactorizedEmbeddings(**small).fit(es, checkpoint=ckpt, resume=True)
+        shutil.copy(tmp_path / "kept.pt", ckpt)
+        assert resumed.n_epochs_ == 6
+        assert resumed.trained_params()["epochs"] == 6
+        np.testing.assert_allclose(resumed.sample_embedding_, full.sample_embedding_, atol=1e-5)
+
+
+def test_cuda_asked_without_a_gpu_is_said_before_any_work(monkeypatch):
+    """With epochs given, a missing GPU was found only once the PCA and the neighbour graph
+    were computed (minutes on a wide matrix)."""
+    import core.estimator as estimator
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("work done before the device was checked")
+
+    monkeypatch.setattr(estimator, "_pca_init", no_work)
+    monkeypatch.setattr(estimator, "_graph_reference", no_work)
+    values = np.random.default_rng(0).normal(5, 1, (20, 8)).astype(np.float32)
+    with pytest.raises(ModelError, match="no CUDA GPU"):
+        FactorizedEmbeddings(epochs=2, device="cuda").fit(values)
+
+
+def test_annotations_parquet_cannot_store_are_saved_as_text(tmp_path):
+    """Age brackets made by pandas.cut (categories of intervals) and sparse columns were found
+    unwritable only by the save after the training: a pyarrow traceback, no model."""
+    es = _small()
+    ages = np.tile([25, 47, 63, np.nan], 15)
+    es.samples["age_bracket"] = pd.cut(ages, [0, 40, 60, 100])
+    es.samples["flag"] = pd.arrays.SparseArray(np.tile([0.0, 1.0, 0.0], 20))
+    es.samples["tissue"] = ["Lung", "Heart", "Liver"] * 20
+    fe = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(es)
+    loaded = FactorizedEmbeddings.load(fe.save(tmp_path / "m"))
+    brackets = loaded.samples_["age_bracket"]
+    assert list(brackets[:3]) == ["(0, 40]", "(40, 60]", "(60, 100]"]
+    assert brackets.isna().sum() == 15  # missing stays missing, not the text "nan"
+    np.testing.assert_array_equal(loaded.samples_["flag"], np.tile([0.0, 1.0, 0.0], 20))
+    assert list(loaded.samples_["tissue"][:2]) == ["Lung", "Heart"]
+    np.testing.assert_array_equal(loaded.sample_embedding_, fe.sample_embedding_)
+
+
+def test_annotations_with_one_name_twice_are_refused_before_training():
+    """Two annotation columns of one name were found by the save, after the training, as
+    "'DataFrame' object has no attribute 'dtype'"."""
+    es = _small()
+    es.samples = pd.DataFrame(
+        [["a", 1, 2]] * 60, index=es.samples.index, columns=["tissue", "batch", "batch"]
+    )
+    with pytest.raises(ModelError, match=r"annotations.*'batch' more than once"):
+        FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(es)
+
+
+def test_genes_without_a_symbol_are_not_matched_by_their_empty_one():
+    """Genes given without a symbol (an empty one) were matched by it: a new gene that the
+    model lacks filled the model's first gene without a symbol, with another gene's values."""
+    rng = np.random.default_rng(0)
+    values = rng.normal(5, 1, (40, 8)).astype(np.float32)
+    ids = [f"ENSG{i}" for i in range(8)]
+    symbols = ["A", "B", "C", "D", "E", "F", "", ""]
+    es = ExpressionSet.from_array(values, gene_ids=ids, gene_symbols=symbols)
+    fe = FactorizedEmbeddings(epochs=2, gene_dim=4, hidden=(8,)).fit(es)
+    # the new table lacks the two genes without a symbol, and has two others without one
+    new_ids = ids[:6] + ["ENSG98", "ENSG99"]
+    new = ExpressionSet.from_array(
+        values[:5] + 3.0 * (np.arange(8) >= 6), gene_ids=new_ids, gene_symbols=symbols
+    )
+    aligned, matched = fe._align(new)
+    assert matched == 6
+    assert np.isnan(aligned[:, 6:]).all()
+    without = ExpressionSet.from_array(values[:5, :6], gene_ids=ids[:6], gene_symbols=symbols[:6])
+    np.testing.assert_allclose(fe.transform(new), fe.transform(without), atol=1e-6)
