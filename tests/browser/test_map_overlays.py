@@ -454,6 +454,22 @@ def _decoded_place(text: str) -> tuple[float, float, float]:
     return float(x), float(y), 0.5 * 10.0**-digits
 
 
+def _assert_decoded_at(text: str, at: dict, px: float, py: float) -> tuple[float, float]:
+    """The probe's ``text`` decodes empty space at the pixel (px, py) of the plot area
+    (``at``: :data:`_PRESSED`), as shown (rounded) and read to a pixel -> (map units per
+    pixel, the tolerance allowed)."""
+    x0, x1 = at["x"]
+    y0, y1 = at["y"]
+    pressed = (x0 + px / at["width"] * (x1 - x0), y1 - py / at["height"] * (y1 - y0))
+    per_px = (x1 - x0) / at["width"]
+    *shown, rounding = _decoded_place(text)
+    tolerance = 1.2 * rounding + 1.5 * per_px
+    assert abs(shown[0] - pressed[0]) <= tolerance, (shown, pressed, per_px, text)
+    assert abs(shown[1] - pressed[1]) <= tolerance, (shown, pressed, per_px, text)
+    assert "— empty space" in text
+    return per_px, tolerance
+
+
 def _click_store(driver):
     return _js(
         driver,
@@ -535,16 +551,7 @@ def test_a_click_between_grid_points_decodes_where_it_lands(app_url, driver):
         seen.append(text)
         at = _js(driver, _PRESSED)
         px, py = at["press"][0] - at["left"], at["press"][1] - at["top"]
-        x0, x1 = at["x"]
-        y0, y1 = at["y"]
-        clicked = (x0 + px / at["width"] * (x1 - x0), y1 - py / at["height"] * (y1 - y0))
-        per_px = (x1 - x0) / at["width"]
-        *shown, rounding = _decoded_place(text)
-        # as shown (rounded), the press read to a pixel
-        tolerance = 1.2 * rounding + 1.5 * per_px
-        assert abs(shown[0] - clicked[0]) <= tolerance, (shown, clicked, per_px, text)
-        assert abs(shown[1] - clicked[1]) <= tolerance, (shown, clicked, per_px, text)
-        assert "— empty space" in text
+        per_px, tolerance = _assert_decoded_at(text, at, px, py)
         # the nearest grid point lies well beyond that tolerance
         assert to_grid * per_px > 3 * tolerance, (to_grid, per_px, tolerance)
     driver.save_screenshot(str(driver.shots / "15_click_between_grid_points.png"))
@@ -626,18 +633,9 @@ def test_a_tap_decodes_where_it_lands(app_url, driver):
     assert to_sample > 25, (to_grid, to_sample)
     at = _js(driver, _PRESSED)
     _tap(driver, at["left"] + sx, at["top"] + sy)
-    text = _wait_text(driver, "probe", "Decoded at (", 30, "a tap decoded")
+    _wait_text(driver, "probe", "Decoded at (", 30, "a tap decoded")
     _wait_idle(driver, "the answers to the tap")
-    text = driver.find_element(By.ID, "probe").text
-    x0, x1 = at["x"]
-    y0, y1 = at["y"]
-    tapped = (x0 + sx / at["width"] * (x1 - x0), y1 - sy / at["height"] * (y1 - y0))
-    per_px = (x1 - x0) / at["width"]
-    *shown, rounding = _decoded_place(text)
-    tolerance = 1.2 * rounding + 1.5 * per_px
-    assert abs(shown[0] - tapped[0]) <= tolerance, (shown, tapped, per_px, text)
-    assert abs(shown[1] - tapped[1]) <= tolerance, (shown, tapped, per_px, text)
-    assert "— empty space" in text
+    _assert_decoded_at(driver.find_element(By.ID, "probe").text, at, sx, sy)
     assert _click_store(driver)["n"] == 1  # one place sent for one tap
     # a tap on a sample: decoded at the sample
     sample = _js(
