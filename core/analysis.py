@@ -410,6 +410,13 @@ def _labels_to_codes(labels: Any, n: int, sample_ids: Any = None) -> tuple[np.nd
     return codes, np.asarray(classes, dtype=str)
 
 
+def label_classes(labels: Any) -> np.ndarray:
+    """The classes of ``labels`` as the classifiers here count them: blanks and NaN missing,
+    ``1`` and ``"1"`` one class (sorted, as text)."""
+    labels = np.asarray(labels, dtype=object)
+    return _labels_to_codes(labels, len(labels))[1]
+
+
 def _check_two_classes(classes: np.ndarray) -> None:
     """DataError for labels of fewer than two classes: every split would score 1.0 (one
     class) or there would be no split at all (no label)."""

@@ -3681,7 +3681,8 @@ def _warn_of_lone_coordinates(path: Path, frame: pd.DataFrame, extra: Sequence[s
     chromosome column stands beside them: they may be samples of a time course in read counts
     (featureCounts writes ``Chr`` with its ``Start`` and ``End``)."""
     coords = [c for c in extra if _name_key(c) in _COORDINATE_KEYS and _is_numeric(frame[c])]
-    chrom = {_name_key(n) for n in ("chr", "chrom", "chromosome")}
+    # (Bioconductor's GRanges tables name it seqnames)
+    chrom = {_name_key(n) for n in ("chr", "chrom", "chromosome", "seqnames", "seqname", "seqid")}
     if coords and not any(_name_key(c) in chrom for c in extra):
         log.warning(
             "%s: column(s) %s read as gene coordinates, not samples (no chromosome column "

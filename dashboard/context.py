@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.analysis import CODE_VERSION, GENE_FAMILIES, unit_rows
+from core.analysis import CODE_VERSION, GENE_FAMILIES, label_classes, unit_rows
 from core.data import _strip_version as _core_strip_version
 from core.data import (
     exclusion_words,
@@ -2289,6 +2289,15 @@ class AppContext:
         the ceiling when they are fewer than the classes (a small dataset)."""
         label = self.baseline_label()
         if label is None:
+            single = next((c for c in ("SMTS", "tissue") if c in self.samples.columns), None)
+            if single is not None:
+                # (a single-tissue study was told it had no tissue annotation)
+                classes = self._label_classes(single)
+                named = f" ({quoted(classes[0])})" if len(classes) else ""
+                return (
+                    f"Every labelled sample has the same {single}{named}: 1-NN has nothing to "
+                    "tell apart, so the maps are not scored."
+                )
             return "No tissue annotation: the maps are not scored."
         labels = self.samples[label]
         labels = labels[labels.notna() & (labels.astype(str).str.strip() != "")]
@@ -2315,10 +2324,17 @@ class AppContext:
             (
                 c
                 for c in ("SMTS", "tissue")
-                if c in self.samples.columns and self.samples[c].nunique(dropna=True) >= 2
+                if c in self.samples.columns and len(self._label_classes(c)) >= 2
             ),
             None,
         )
+
+    def _label_classes(self, column: str) -> np.ndarray:
+        """The classes of the annotation ``column`` as 1-NN counts them
+        (:func:`core.analysis.one_nn_accuracy`: blanks missing, 1 and "1" one class); pandas'
+        nunique counted "Liver" and a blank, or 1 and "1", as two, and the baseline maps'
+        job then failed on labels of one class."""
+        return label_classes(self.samples[column].to_numpy(dtype=object))
 
     def model_map_name(self) -> str:
         """Name of the model's sample map beside the baselines: ``FE``, or ``model`` for another

@@ -868,3 +868,12 @@ def test_samples_named_start_and_end_are_samples(tmp_path, gtex_acmg59_files, re
         es = load_table(tmp_path / "two.csv", transform="log2p1")
     assert list(es.sample_ids) == ["mid"]
     assert "'start' read as gene coordinates, not samples" in caplog.text
+    # beside a chromosome column (GRanges: seqnames), coordinates without a word
+    ranges = counts[["start", "mid"]].copy()
+    ranges.insert(0, "end", ranges["start"] + 1_000)
+    ranges.insert(0, "seqnames", "chr1")
+    ranges.to_csv(tmp_path / "granges.csv", index_label="gene_id")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="core.data"):
+        es = load_table(tmp_path / "granges.csv", transform="log2p1")
+    assert list(es.sample_ids) == ["mid"] and "coordinates" not in caplog.text

@@ -188,3 +188,26 @@ def test_a_single_tissue_dataset_gets_its_baseline_maps(sepira_es, tmp_path):
     assert set(out["maps"]) >= {"PCA", "NMF", "t-SNE", "UMAP"}
     assert out["accuracy"] == {} and out["label"] == ""
     assert all(np.isfinite(m).all() and m.shape == (es.n_samples, 2) for m in out["maps"].values())
+
+
+@pytest.mark.parametrize("others", ["", "  ", 1])
+def test_one_tissue_and_blanks_or_a_number_are_one_class(sepira_es, tmp_path, others):
+    """Blank labels are missing and 1 is "1" to 1-NN, but pandas counted them as a second
+    class: the baseline maps' job failed on "labels have 1 class", and the page said the data
+    had no tissue annotation."""
+    from dashboard.context import AppContext, DashboardConfig, ModelSettings
+
+    es = sepira_es.subset(samples=np.arange(40))
+    tissue = np.full(es.n_samples, "1" if others == 1 else "Liver", dtype=object)
+    tissue[:5] = others
+    es.samples["tissue"] = tissue
+    cfg = DashboardConfig(
+        cache_dir=tmp_path, settings=ModelSettings(gene_dim=8, standin=True), gene_layout="pca"
+    )
+    ctx = AppContext(es, cfg)
+    assert ctx.baseline_label() is None
+    note = ctx.accuracy_note()
+    assert "same tissue" in note and "not scored" in note and "No tissue annotation" not in note
+    ctx.train()
+    out = ctx.compute_baselines()
+    assert out["accuracy"] == {} and out["label"] == ""
