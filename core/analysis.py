@@ -442,6 +442,10 @@ def _check_mapping(embeddings: Any, function: str, what: str = "sample") -> None
 
 
 # ============================================================================= Figure 2
+#: The fewest samples a baseline map (PCA, NMF, t-SNE, UMAP) is computed of.
+MIN_MAP_SAMPLES = 4
+
+
 def baseline_embeddings(
     values: np.ndarray,
     methods: Sequence[str] = BASELINE_METHODS,
@@ -631,8 +635,8 @@ def _compute_baseline(
     from threadpoolctl import threadpool_limits
 
     n = arr.shape[0]
-    if n < 4:
-        raise DataError(f"a {method} map needs at least 4 samples, got {n}")
+    if n < MIN_MAP_SAMPLES:
+        raise DataError(f"a {method} map needs at least {MIN_MAP_SAMPLES} samples, got {n}")
     if method in ("pca", "nmf", "tsne") and arr.shape[1] < 2:
         # (two components of one gene: scikit-learn's traceback; t-SNE starts from PCA)
         raise DataError(

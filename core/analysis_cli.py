@@ -41,6 +41,8 @@ CHROMIUM = "/usr/bin/chromium"
 RARELY_DETECTED = 0.1
 #: What ``report`` writes in its directory (``--force`` replaces only such a directory).
 REPORT_ENTRIES = ("index.html", "figures", "tables")
+#: Table 1's labelled share used to train, as in the paper (``--fraction``).
+DEFAULT_FRACTION = 0.02
 #: PNG figures are written at this multiple of their layout size (about 200 dpi at A4 width).
 PNG_SCALE = 2
 #: A close pair's first columns, in the page's tables and in tables/close_pairs.csv.
@@ -60,7 +62,10 @@ def register(subparsers: Any) -> None:
     )
     _common(p)
     p.add_argument(
-        "--fraction", type=float, default=0.02, help="labelled share used to train (default 0.02)"
+        "--fraction",
+        type=float,
+        default=DEFAULT_FRACTION,
+        help=f"labelled share used to train (default {DEFAULT_FRACTION:g})",
     )
     p.add_argument("--splits", type=int, default=100, help="random splits (default 100)")
     p.add_argument("--out", required=True, metavar="F.json", help="JSON result (F.md beside it)")
@@ -101,8 +106,8 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--fraction",
         type=float,
-        default=0.02,
-        help="Table 1: labelled share used to train (default 0.02)",
+        default=DEFAULT_FRACTION,
+        help=f"Table 1: labelled share used to train (default {DEFAULT_FRACTION:g})",
     )
     p.add_argument("--splits", type=int, default=100, help="Table 1: random splits (default 100)")
     p.add_argument(
@@ -353,6 +358,27 @@ def _label_problem(labels: np.ndarray, label: str) -> str | None:
             "categorical --label such as a tissue"
         )
     return None
+
+
+def _fraction_problem(labels: np.ndarray, fraction: float) -> str | None:
+    """Why ``fraction`` of the labelled samples cannot train and test (none to train on, or
+    none left to test), with the fractions that can; or None. Said before the maps are
+    computed (it was said after them, by the first split)."""
+    from core.analysis import _labels_to_codes
+
+    codes, _ = _labels_to_codes(labels, len(labels))
+    n = int((codes >= 0).sum())
+    n_train = int(round(fraction * n))
+    if 1 <= n_train < n or n < 2:
+        return None
+    # (three significant digits, rounded inwards: each still leaves 1 and n - 1)
+    lo = math.ceil(1000 / n) / 1000 if n <= 1000 else float(f"{1.001 / n:.3g}")
+    hi = math.floor(1000 * (n - 1) / n) / 1000
+    return (
+        f"--fraction {fraction:g} of the {n} labelled samples leaves {n_train} to train on "
+        f"and {n - n_train} to test: give --fraction from {lo:g} (1 sample to train on) to "
+        f"{hi:g} ({n - 1})"
+    )
 
 
 def _write_texts(files: list[tuple[Path, str]]) -> None:
@@ -612,7 +638,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
             )
         shown = ", ".join(map(str, columns[:10]))
         raise CoreError(f"no column is the samples' label: pass --label COLUMN (one of {shown})")
-    problem = _label_problem(loaded.labels, str(loaded.label))
+    problem = _label_problem(loaded.labels, str(loaded.label)) or _fraction_problem(
+        loaded.labels, args.fraction
+    )
     if problem:
         raise CoreError(problem)
     print(
@@ -994,6 +1022,10 @@ def run_report(args: argparse.Namespace) -> int:
     problem = _label_problem(loaded.labels, str(loaded.label)) if loaded.label else None
     if problem and args.label is not None:
         raise CoreError(problem)
+    few = _fraction_problem(loaded.labels, args.fraction) if loaded.label else None
+    if few and args.fraction != DEFAULT_FRACTION:  # asked for: refused before any work
+        raise CoreError(few)
+    problem = problem or few  # the default on a small dataset: Table 1 skipped, said why
     for other in others:
         if other.es.fingerprint() != loaded.es.fingerprint():
             raise CoreError(f"--compare-models {other.dir}: trained on other data than --model")
@@ -1012,6 +1044,14 @@ def run_report(args: argparse.Namespace) -> int:
         )
     args.missing_note = _missing_note(es.values)
     print(f"data: {es.name}: {es.n_samples} samples x {es.n_genes} genes", file=sys.stderr)
+    few_samples = ""
+    if es.n_samples < analysis.MIN_MAP_SAMPLES:  # (refused the whole report after loading)
+        few_samples = (
+            f"{es.n_samples} samples: too few for the baseline maps (PCA, NMF, t-SNE and UMAP "
+            f"need at least {analysis.MIN_MAP_SAMPLES}); the model's map is shown alone"
+        )
+        print(f"warning: {few_samples}", file=sys.stderr)
+        methods = []
     if args.markers != ",".join(analysis.DEFAULT_MARKERS):  # asked for: said here too
         found = analysis.match_genes(loaded.symbols, markers, ids=es.gene_ids)
         absent = [m for m in markers if not len(found[m])]
@@ -1037,6 +1077,8 @@ def run_report(args: argparse.Namespace) -> int:
             figures["loss"] = _fig_loss(loaded.model.history_)
         bar.update(1)
 
+        if few_samples:
+            sections.append(f"<h2>Baseline maps</h2><p>Skipped: {html.escape(few_samples)}.</p>")
         bar.set_postfix_str("Table 1")
         if problem:
             sections.append(f"<h2>Table 1</h2><p>Skipped: {html.escape(problem)}.</p>")

@@ -171,6 +171,20 @@ _SAMPLE_ANNOTATION_NAMES = {
     "donor",
     "subject",
     "patient",
+    # the label a study classifies, sometimes coded as numbers (1, 2, 3): the default label
+    # columns (SMTS, tissue) among them, never a gene
+    "tissue",
+    "tissue_type",
+    "smts",
+    "smtsd",
+    "cell_type",
+    "celltype",
+    "label",
+    "class",
+    "cluster",
+    "subtype",
+    "diagnosis",
+    "status",
 }
 #: Sample annotations that hold lists of ids (``1,2``: the lanes, flowcells or runs a sample
 #: was sequenced on), never a number with a decimal comma.

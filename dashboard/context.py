@@ -30,7 +30,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.analysis import CODE_VERSION, GENE_FAMILIES, label_classes, unit_rows
+from core.analysis import (
+    BASELINE_METHODS,
+    CODE_VERSION,
+    GENE_FAMILIES,
+    MIN_MAP_SAMPLES,
+    label_classes,
+    unit_rows,
+)
 from core.data import _strip_version as _core_strip_version
 from core.data import (
     exclusion_words,
@@ -682,7 +689,10 @@ def gene_layout_2d(
             log.warning("umap-learn missing: laying out gene space by PCA")
     xc = x - x.mean(axis=0)
     _, _, vt = np.linalg.svd(xc, full_matrices=False)
-    return (xc @ vt[:2].T).astype(np.float32), "PCA"
+    out = np.zeros((x.shape[0], 2), dtype=np.float32)
+    # one gene has one axis (the gene map indexed a second one that was not there)
+    out[:, : min(2, vt.shape[0])] = xc @ vt[:2].T
+    return out, "PCA"
 
 
 # ----------------------------------------------------------------------------- context
@@ -2303,6 +2313,13 @@ class AppContext:
         labels = labels[labels.notna() & (labels.astype(str).str.strip() != "")]
         n_classes = int(labels.nunique())
         n_train = int(round(self.ACCURACY_FRACTION * len(labels)))
+        if n_train < 1:  # (it read "the nearest of 0 labelled samples ... above 0.00")
+            return (
+                f"The maps are not scored: 1-NN accuracy guesses each sample's {label} from "
+                f"{self.ACCURACY_FRACTION:.0%} of the labelled samples, as in the paper's Table "
+                f"1, and {self.ACCURACY_FRACTION:.0%} of {len(labels):,} is none "
+                f"(python -m core evaluate --fraction scores a small dataset)."
+            )
         text = (
             f"1-NN accuracy: each sample's {label} is guessed as that of the nearest of "
             f"{n_train:,} labelled samples ({self.ACCURACY_FRACTION:.0%} of {len(labels):,}, drawn "
@@ -2370,7 +2387,8 @@ class AppContext:
                 fraction=self.ACCURACY_FRACTION,
                 splits=self.ACCURACY_SPLITS,
             )
-            self.results.set(key, hit)
+            if hit is not None:
+                self.results.set(key, hit)
         return hit
 
     def _labels_digest(self, label: str | None) -> str:
@@ -2474,11 +2492,19 @@ class AppContext:
                         spent = time.monotonic() - now["since"]
                         progress(now["fraction"], f"{now['text']}… {spent:.0f} s")
 
+        if self.n_samples < MIN_MAP_SAMPLES:
+            raise DataError(
+                f"{self.n_samples} sample{'' if self.n_samples == 1 else 's'}: too few for the "
+                f"baseline maps (PCA, NMF, t-SNE and UMAP need at least {MIN_MAP_SAMPLES})"
+            )
+        # one gene: PCA, NMF and t-SNE have no second axis; UMAP still draws one
+        methods = BASELINE_METHODS if self.n_genes >= 2 else ("umap",)
         ticker = threading.Thread(target=tick, name="baselines-progress", daemon=True)
         ticker.start()
         try:
             res = baseline_embeddings(
                 self.values,
+                methods=methods,
                 cache=self.results,
                 key=self.fingerprint,
                 progress=step,
@@ -2493,9 +2519,11 @@ class AppContext:
         if label is not None:
             labels = self.samples[label].to_numpy(dtype=object)
             for name, coords in maps.items():
-                accuracy[name] = one_nn_accuracy(
+                acc = one_nn_accuracy(
                     coords, labels, fraction=self.ACCURACY_FRACTION, splits=self.ACCURACY_SPLITS
                 )
+                if acc is not None:
+                    accuracy[name] = acc
         # the model's own map is not kept here: these results are the dataset's, whichever
         # model is shown (:meth:`model_accuracy`)
         out = {"maps": maps, "accuracy": accuracy, "label": label or ""}
@@ -2510,13 +2538,25 @@ def _job_error(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
 
 
+def accuracy_train_size(labels: Any, fraction: float) -> tuple[int, int]:
+    """(samples drawn to train on, labelled samples) of 1-NN accuracy from ``fraction``."""
+    labels = pd.Series(np.asarray(labels, dtype=object))
+    n_labelled = int((labels.notna() & (labels.astype(str).str.strip() != "")).sum())
+    return int(round(fraction * n_labelled)), n_labelled
+
+
 def one_nn_accuracy(
     coords: np.ndarray, labels: np.ndarray, fraction: float = 0.02, splits: int = 10, seed: int = 0
-) -> dict[str, float]:
+) -> dict[str, float] | None:
     """1-NN accuracy of ``labels`` from ``fraction`` labelled points (mean and sd over splits):
-    the Table-1 protocol, :func:`core.analysis.one_nn_accuracy`."""
+    the Table-1 protocol, :func:`core.analysis.one_nn_accuracy`; None when ``fraction`` of the
+    labelled samples leaves none to train on or none to test (:meth:`AppContext.accuracy_note`
+    says so): the maps are shown unscored rather than not at all."""
     from core.analysis import one_nn_accuracy as table1_one_nn
 
+    n_train, n_labelled = accuracy_train_size(labels, fraction)
+    if n_train < 1 or n_train >= n_labelled:
+        return None
     acc = table1_one_nn(coords, labels, fraction=fraction, n_splits=splits, seed=seed)
     return {"mean": float(acc[0]), "sd": float(acc[1])}
 

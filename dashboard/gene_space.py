@@ -360,6 +360,17 @@ def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict]
                     "warning",
                 ),
             )
+        n_model = len(context.require_state().gene_es_index)
+        if n_model < 2:  # (said as "no GO term enriched among it and its 0 neighbours")
+            return (
+                [],
+                [],
+                _alert(
+                    f"the model was trained on {n_model} gene: a gene has no neighbours in its "
+                    "gene space; train it on more genes to list some",
+                    "info",
+                ),
+            )
         nb = context.neighbors(j, _k(k, context))
         # by column: a symbol may name several genes of the dataset (GTEx: Y_RNA, ...); a
         # model's gene that the dataset lacks has neither

@@ -397,7 +397,7 @@ def test_report_k_beyond_the_genes_and_a_tiny_fraction_are_said(
     out = tmp_path / "e.json"
     evaluate = ["evaluate", "--model", tiny_cli_model, "--out", out, *EVALUATE]
     code, err = _run([*evaluate, "--fraction", "0.0001"], capsys)
-    assert code == 2 and "a training fraction of 0.0001 of 60 labelled samples" in err, err
+    assert code == 2 and "--fraction 0.0001 of the 60 labelled samples leaves 0" in err, err
     # the default --k on a model of 4 genes: the report is written, and says why no gene space
     if not (shutil.which("chromium") or os.environ.get("BROWSER_PATH")):
         pytest.skip("the report's figures need Chromium")
