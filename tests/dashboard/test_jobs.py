@@ -221,7 +221,7 @@ def test_a_baseline_map_that_runs_long_says_the_time_spent(untrained, monkeypatc
     n = untrained.es.n_samples
     rng = np.random.default_rng(0)
 
-    def slow(values, cache=None, key=None, progress=None, seed=0):
+    def slow(values, methods=None, cache=None, key=None, progress=None, seed=0):
         for method in ("pca", "nmf", "tsne"):
             progress(method)
             time.sleep(0.5 if method == "tsne" else 0.0)
