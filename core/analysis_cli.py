@@ -232,7 +232,7 @@ class _Loaded:
 
     def __init__(self, model_dir: str, label: str | None, flag: str = "--model") -> None:
         from core.data import load_source
-        from core.embed_cli import load_model_dir
+        from core.embed_cli import load_model_dir, model_is_simulated
 
         self.dir = Path(model_dir)
         self.model = load_model_dir(model_dir, flag)
@@ -253,6 +253,8 @@ class _Loaded:
                 f"{flag} {model_dir}: cannot re-load the data it was trained on: {exc}"
             ) from None
         self.es = _align(es, self.model, model_dir)
+        # of simulated data when the data read again say so, or the model recorded it
+        self.simulated = is_simulated(self.es) or model_is_simulated(self.model)
         # the genes' names in tables and figures (``readable_symbols`` fills the ones missing)
         self.symbols = np.asarray(self.es.gene_symbols, dtype=object)
         trained = getattr(self.model, "dataset_fingerprint_", "")
@@ -683,6 +685,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
         )
     except OSError as exc:
         raise CoreError(f"cannot write {out}: {exc}") from None
+    # the table copied from the terminal says so too, as the files do
+    simulated = f"{SIMULATED_LABEL}: " if result.get("simulated") else ""
+    if simulated:
+        print(f"{simulated}{args.model} is a model of simulated data", file=sys.stderr)
     print(analysis.table_to_markdown(table), file=sys.stderr)
     a = table.attrs
     note = few_labels_note(a, result["protocol"]["chance_accuracy"])
@@ -695,7 +701,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             + analysis.paired_to_markdown(paired, PAIRED_DIGITS),
             file=sys.stderr,
         )
-    print(f"wrote {out} and {md} ({result['runtime_s']:.0f} s)", file=sys.stderr)
+    print(f"{simulated}wrote {out} and {md} ({result['runtime_s']:.0f} s)", file=sys.stderr)
     return 0
 
 
@@ -722,7 +728,7 @@ def _evaluation_json(
             }
     baselines = [n for n in names if n != "fe"]
     return {
-        "simulated": is_simulated(loaded.es),
+        "simulated": loaded.simulated,
         "definitions": EVALUATION_DEFINITIONS,
         "dataset": _dataset_summary(loaded),
         "model": _model_summary(loaded),
@@ -1118,7 +1124,7 @@ def run_report(args: argparse.Namespace) -> int:
         bar.update(1)
 
         bar.set_postfix_str("writing figures")
-        simulated = is_simulated(es)
+        simulated = loaded.simulated
         if simulated:  # a figure or table taken out of the page still says so
             _mark_simulated(figures)
             for frame in tables.values():
@@ -1176,7 +1182,11 @@ def run_report(args: argparse.Namespace) -> int:
             + (" (the results are cached)" if cache is not None else ""),
             file=sys.stderr,
         )
-    print(f"wrote {out / 'index.html'} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    simulated = f"{SIMULATED_LABEL}: " if loaded.simulated else ""
+    print(
+        f"{simulated}wrote {out / 'index.html'} ({time.perf_counter() - t0:.0f} s)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -2374,7 +2384,7 @@ def _section_gene_space(
         "gene–gene correlations.</li></ul>",
         "{fig:gene_space}",
     ]
-    if has_go and is_simulated(es):
+    if has_go and loaded.simulated:
         parts.append(
             f'<p class="note"><b>{SIMULATED_LABEL}.</b> The simulation makes the genes of '
             "a GO term co-expressed (its gene programs follow GO terms), so agreement with GO "

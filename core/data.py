@@ -4567,16 +4567,33 @@ def _load_table_as_trained(
     )
 
 
+#: A sample id as :mod:`core.simulate` makes them (``SIM-03MZC-0126-SM-F18T0``).
+_SIMULATED_ID = re.compile(r"SIM-[0-9A-Z]{5}-\d{4}-SM-[0-9A-Z]{5}")
+
+
 def is_simulated(es: Any) -> bool:
     """Whether a dataset is the simulated demo (or any data marked simulated): its source's
     loader or flag, its samples' ``simulated`` attribute, or "simulated" in its name, so that
-    every figure, table and file made from it can say so."""
+    every figure, table and file made from it can say so.
+
+    The demo written to files and read back (``--matrix`` and ``--annotations``) is told by
+    what it carries: a ``simulated`` annotation true for every sample, or sample ids all made
+    by :mod:`core.simulate` (``SIM-XXXXX-NNNN-SM-XXXXX``, a matrix without its annotations).
+    """
     source = getattr(es, "source", None) or {}
     if source.get("loader") == "simulated" or source.get("simulated") is True:
         return True
     samples = getattr(es, "samples", None)
-    if samples is not None and samples.attrs.get("simulated") is True:
-        return True
+    if isinstance(samples, pd.DataFrame) and len(samples):
+        if samples.attrs.get("simulated") is True:
+            return True
+        if "simulated" in samples.columns:
+            marks = samples["simulated"].astype(str).str.strip().str.lower()
+            if marks.isin(("true", "1", "yes")).all():
+                return True
+        ids = samples.index.astype(str)
+        if ids.str.fullmatch(_SIMULATED_ID.pattern).all():
+            return True
     return "simulated" in str(getattr(es, "name", "")).lower()
 
 

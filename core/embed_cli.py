@@ -155,9 +155,12 @@ def register(sub: Any) -> None:
 # ----------------------------------------------------------------------------- helpers
 def model_is_simulated(model: Any) -> bool:
     """Whether ``model`` was trained on simulated data (as :func:`core.data.is_simulated` tells
-    of a data set, from the source, name and sample annotations the model keeps)."""
+    of a data set, from the source, name and sample annotations the model keeps; or as the
+    model recorded it, ``simulated_``)."""
     from types import SimpleNamespace
 
+    if getattr(model, "simulated_", False) is True:
+        return True
     return is_simulated(
         SimpleNamespace(
             source=getattr(model, "data_source_", None) or {},

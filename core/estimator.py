@@ -30,6 +30,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,7 @@ from core.data import (
     ExpressionSet,
     find_gene,
     gene_lookup_tables,
+    is_simulated,
     match_genes,
     shared_name_note,
 )
@@ -549,6 +551,10 @@ class FactorizedEmbeddings:
         The training samples' annotations.
     data_source_ : dict
         How to reload the training data (:func:`core.data.load_source`).
+    simulated_ : bool
+        Whether the training data were simulated (:func:`core.data.is_simulated`): kept in
+        the saved model, said by its ``repr``, so that a model of the simulated demo says so
+        wherever it is loaded.
     value_scale_ : float or None
         The training samples' own :meth:`value_scales` at their places (median of at most
         500), before they are set relative to it: above 1 where the model is too short of
@@ -744,7 +750,10 @@ class FactorizedEmbeddings:
     def __repr__(self) -> str:
         p = self.get_params()
         keys = ("sample_dim", "gene_dim", "hidden", "epochs", "lr", "standardize", "device")
-        return "FactorizedEmbeddings(" + ", ".join(f"{k}={p[k]!r}" for k in keys) + ")"
+        text = "FactorizedEmbeddings(" + ", ".join(f"{k}={p[k]!r}" for k in keys) + ")"
+        if getattr(self, "simulated_", False):  # a model of the demo says so when shown
+            text += "  # fitted on SIMULATED data"
+        return text
 
     def _check_fitted(self) -> FactorizedEmbedding:
         if self.module_ is None:
@@ -900,6 +909,7 @@ class FactorizedEmbeddings:
         self.samples_ = samples
         self.data_source_ = dict(getattr(es, "source", None) or {})
         self.dataset_name_ = str(getattr(es, "name", "") or "")
+        self.simulated_ = is_simulated(es)
         self.dataset_fingerprint_ = es.fingerprint() if hasattr(es, "fingerprint") else ""
         self._key = None
         return self
@@ -1436,6 +1446,7 @@ class FactorizedEmbeddings:
                     "name": self.dataset_name_,
                     "fingerprint": self.dataset_fingerprint_,
                     "source": self.data_source_,
+                    "simulated": bool(getattr(self, "simulated_", False)),
                     "n_samples": int(module.config.n_samples),
                     "n_genes": int(module.config.n_genes),
                 },
@@ -1611,6 +1622,18 @@ class FactorizedEmbeddings:
             model.data_source_ = dict(dataset.get("source") or {})
             model.dataset_name_ = str(dataset.get("name", ""))
             model.dataset_fingerprint_ = str(dataset.get("fingerprint", ""))
+            # models saved before it was recorded: told from what they keep of their data
+            model.simulated_ = (
+                dataset["simulated"] is True
+                if "simulated" in dataset
+                else is_simulated(
+                    SimpleNamespace(
+                        source=model.data_source_,
+                        name=model.dataset_name_,
+                        samples=getattr(model, "samples_", None),
+                    )
+                )
+            )
         except (TypeError, ValueError, AttributeError) as exc:
             raise _damaged(directory, "config.json", f"training record: {exc}") from None
         model._key = model._checked_key(config.get("model_key"), config.get("params"))
@@ -1678,6 +1701,31 @@ class FactorizedEmbeddings:
 LARGE_MAP = 2_000
 #: Samples below which :func:`auto_neighbour_settings` takes 5 neighbours per sample.
 SMALL_MAP = 1_000
+
+
+def saved_model_is_simulated(directory: str | Path) -> bool:
+    """Whether the model saved in ``directory`` was trained on simulated data, read from its
+    ``config.json`` (and, for models saved before it was recorded there, from what they keep
+    of their data) without loading its weights; False when the files cannot tell."""
+    directory = Path(directory)
+    try:
+        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+        dataset = config.get("dataset") or {}
+        if "simulated" in dataset:
+            return dataset["simulated"] is True
+        samples = None
+        if (directory / "samples.parquet").is_file():
+            samples = pd.read_parquet(directory / "samples.parquet")
+            ids = np.load(directory / "arrays.npz", allow_pickle=False)["sample_ids"]
+            if len(ids) == len(samples):
+                samples.index = pd.Index(np.asarray(ids).astype(str))
+    except (OSError, ValueError, KeyError, AttributeError, TypeError):
+        return False  # (the model's own load says what is wrong with it)
+    return is_simulated(
+        SimpleNamespace(
+            source=dataset.get("source") or {}, name=dataset.get("name", ""), samples=samples
+        )
+    )
 
 
 def auto_neighbour_settings(n_samples: int) -> dict[str, float | int]:

@@ -740,7 +740,13 @@ class AppContext:
             else pd.DataFrame(index=self.sample_ids)
         )
         self.name = dataset_name(es)
+        # data given beside a model of simulated data (--model DIR --matrix F): the map, the
+        # gene space and every file made from them are of the simulation all the same
         self.simulated = is_simulated(es)
+        if not self.simulated and self.config.model_dir is not None:
+            from core.estimator import saved_model_is_simulated
+
+            self.simulated = saved_model_is_simulated(self.config.model_dir)
         self.source = dict(getattr(es, "source", None) or {})
         self.fingerprint = dataset_fingerprint(es)
         self.cache_dir = Path(self.config.cache_dir)

@@ -690,7 +690,7 @@ def csv_download(
 
 
 #: The parts of a link (:func:`view_query`); any other is said, and ignored.
-LINK_PARAMS = ("ds", "m", "color", "gene", "sel", "gcolor", "k", "clip", "zoom", "gzoom")
+LINK_PARAMS = ("data", "ds", "m", "color", "gene", "sel", "gcolor", "k", "clip", "zoom", "gzoom")
 #: Parts that mail, chat and web tools add to links (utm_source, fbclid, gclid): ignored unsaid.
 _TRACKING = re.compile(r"(utm_\w*|\w*clid|mc_[ce]id|_ga|_gl)$", re.IGNORECASE)
 
@@ -710,14 +710,17 @@ def view_query(
     zoom: dict[str, dict[str, Any]] | None = None,
     left_out: list[str] | None = None,
     model: str | None = None,
+    simulated: bool = False,
 ) -> str:
     """Query string that reproduces the view (dataset, colour, gene, selection, gene colouring,
     number of neighbours ``k``, the colour scale's ``clip`` percentiles, and each map's zoom).
 
     ``dataset`` is the dataset fingerprint: a link opened on another dataset says so;
     ``model`` the model's key (its first 12 characters), for a link opened on another model of
-    the same data (another seed draws another map; said by ``sample_map.sync_focus``). ``k`` is
-    left out when it is ``default_k``, ``clip`` when it is 1-99 (the page's defaults).
+    the same data (another seed draws another map; said by ``sample_map.sync_focus``).
+    ``simulated``: the link starts ``?data=SIMULATED`` (read alone, pasted in a mail or opened
+    on a server of real data, it says what it shows). ``k`` is left out when it is
+    ``default_k``, ``clip`` when it is 1-99 (the page's defaults).
     ``zoom``: by map (``sample-map``, ``gene-map``), its axis ranges (:func:`figure_zoom`):
     ``zoom=x0,x1,y0,y1`` and ``gzoom=...``.
 
@@ -726,6 +729,8 @@ def view_query(
     ``left_out`` (a list the caller gives).
     """
     q: dict[str, str] = {}
+    if simulated:
+        q["data"] = "SIMULATED"
     if dataset:
         q["ds"] = dataset
     if model:
@@ -986,6 +991,7 @@ def register_callbacks(app: Any) -> None:
             default_k=context.config.n_neighbors,
             zoom={w: figure_zoom(context, zoom, w, url_search) for w in ZOOMABLE},
             left_out=left_out,
+            simulated=context.simulated,
         )
         return query or "?", share_link_note(left_out, len(placed or []))
 

@@ -10,8 +10,12 @@ from typing import Any
 
 from core.errors import CoreError
 from dashboard.context import AppContext, DashboardConfig
+from dashboard.figures import SIMULATED_LABEL
 
 log = logging.getLogger(__name__)
+
+#: The browser tab's title (``SIMULATED DATA · `` first for simulated data).
+TITLE = "Factorized embeddings explorer"
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
@@ -69,7 +73,8 @@ def create_app(es: Any, config: DashboardConfig | None = None) -> Any:
         ) from None
     app = Dash(
         __name__,
-        title="Factorized embeddings explorer",
+        # the browser's tab, its bookmarks and history say it too (not only the page)
+        title=f"{SIMULATED_LABEL} · {TITLE}" if context.simulated else TITLE,
         assets_folder=str(ASSETS),
         background_callback_manager=jobs_manager(context.cache_dir),
         update_title=None,

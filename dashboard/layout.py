@@ -31,6 +31,17 @@ GRAPH_CONFIG: dict[str, Any] = {
     "doubleClick": "autosize",
 }
 
+
+def graph_config(context: Any, filename: str) -> dict[str, Any]:
+    """A graph's :data:`GRAPH_CONFIG` with the name of the file its camera button saves:
+    ``SIMULATED_`` first for simulated data, as every file the page gives (the image's own
+    title says so too: :func:`dashboard.figures.mark_simulated`)."""
+    if getattr(context, "simulated", False):
+        filename = f"SIMULATED_{filename}"
+    options = {**GRAPH_CONFIG["toImageButtonOptions"], "filename": filename}
+    return {**GRAPH_CONFIG, "toImageButtonOptions": options}
+
+
 TABLE_STYLE: dict[str, Any] = dict(
     style_table={"overflowX": "auto", "maxHeight": "340px", "overflowY": "auto"},
     style_cell={
@@ -555,13 +566,7 @@ def build_layout(context: Any) -> html.Div:
             dcc.Graph(
                 id=ids.SAMPLE_MAP,
                 figure=empty_figure("waiting for the model…"),
-                config={
-                    **GRAPH_CONFIG,
-                    "toImageButtonOptions": {
-                        **GRAPH_CONFIG["toImageButtonOptions"],
-                        "filename": "sample_map",
-                    },
-                },
+                config=graph_config(context, "sample_map"),
                 className="map",
             ),
             type="dot",
@@ -657,13 +662,7 @@ def build_layout(context: Any) -> html.Div:
             dcc.Graph(
                 id=ids.GENE_MAP,
                 figure=empty_figure("waiting for the model…"),
-                config={
-                    **GRAPH_CONFIG,
-                    "toImageButtonOptions": {
-                        **GRAPH_CONFIG["toImageButtonOptions"],
-                        "filename": "gene_space",
-                    },
-                },
+                config=graph_config(context, "gene_space"),
                 className="map",
             ),
             type="dot",
@@ -853,7 +852,7 @@ def build_layout(context: Any) -> html.Div:
             figure=empty_figure(
                 "computed on demand in the background (t-SNE takes minutes on large sets)"
             ),
-            config=GRAPH_CONFIG,
+            config=graph_config(context, "baseline_maps"),
             # (no fixed height: as high as the figure is laid out, 360 px a row of maps)
         ),
         _table(

@@ -684,10 +684,16 @@ def sync_focus(
             # every problem of the link is said (one message hid the other before)
             alerts = []
             if q.get("ds") and q["ds"] != context.fingerprint:
+                # which of the two is simulated, said (a map of the demo is no finding)
+                made_on = "another dataset than the one served here"
+                if q.get("data") == "SIMULATED" and not context.simulated:
+                    made_on = "SIMULATED data (the demo), not the real data served here"
+                elif context.simulated and q.get("data") != "SIMULATED":
+                    made_on = "another dataset than the SIMULATED one served here"
                 alerts.append(
                     _alert(
-                        "this link was made for another dataset than the one served here: "
-                        "the colouring, gene and selection may not mean the same",
+                        f"this link was made for {made_on}: the colouring, gene and selection "
+                        "may not mean the same",
                         "warning",
                     )
                 )
