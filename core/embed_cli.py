@@ -459,7 +459,8 @@ def _agreement_line(
     trained = {str(t) for t in (labels if labels is not None else []) if t != UNLABELLED}
     absent = known & ~np.isin(truth.astype(str), list(trained))
     scored = known & ~absent
-    head = f"majority {label} of the {VOTE_K} nearest training samples = the samples' own {own}: "
+    k = min(VOTE_K, len(labels)) if labels is not None else VOTE_K  # (a small study has fewer)
+    head = f"majority {label} of the {k} nearest training samples = the samples' own {own}: "
     agree = (
         f"{float(np.mean(majority.to_numpy()[scored] == truth[scored])):.3f} "
         f"({int(scored.sum()):,} labelled samples"

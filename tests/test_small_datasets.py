@@ -98,3 +98,19 @@ def test_report_refuses_an_asked_fraction_that_leaves_nothing_to_train(
     )
     assert code == 2 and "give --fraction from 0.125" in err
     assert not (tmp_path / "r").exists()
+
+
+def test_embed_of_a_small_study_counts_the_neighbours_it_has(sepira_file, tmp_path, capsys):
+    """A model of 8 samples: the majority label is taken over the 8, as the table holds, but
+    the summary spoke of "the 15 nearest training samples"."""
+    model = _train(_cut(sepira_file, tmp_path, 4, 2), tmp_path)
+    new = pd.read_csv(sepira_file).iloc[[4, 24]].iloc[:, :42]  # other samples of both tissues
+    path = tmp_path / "new.csv"
+    new.to_csv(path, index=False)
+    capsys.readouterr()
+    code, _, err = _run(
+        ["embed", "--model", model, "--matrix", path, "--out", tmp_path / "placed.tsv"], capsys
+    )
+    assert code == 0, err
+    assert "majority tissue of the 8 nearest training samples" in err, err
+    assert "of the 15 nearest" not in err
