@@ -105,7 +105,8 @@ class TrainConfig:
     device
         ``auto`` (CUDA when available), ``cpu`` or ``cuda``.
     precision
-        ``auto`` (bf16 autocast on CUDA, float32 on CPU), ``bf16`` or ``fp32``.
+        ``auto`` (bf16 autocast on CUDA cards with bf16 in hardware, compute capability 8.0
+        or later; float32 on older cards and on CPU), ``bf16`` or ``fp32``.
     seed
         Seeds initialisation, shuffling and everything random; CPU runs are deterministic
         for a given number of torch threads (a different thread count sums in another
@@ -262,11 +263,37 @@ def resolve_device(device: str) -> torch.device:
     return resolved
 
 
+#: The first CUDA compute capability with bf16 in hardware (Ampere); older cards emulate it,
+#: slower than float32.
+BF16_CAPABILITY = (8, 0)
+
+
+def _native_bf16(device: torch.device) -> bool:
+    return (
+        device.type == "cuda" and tuple(torch.cuda.get_device_capability(device)) >= BF16_CAPABILITY
+    )
+
+
 def resolve_precision(device: torch.device, precision: str) -> str:
-    """``auto`` -> ``bf16`` on CUDA, ``fp32`` elsewhere; other values as they are."""
+    """``auto`` -> ``bf16`` on a CUDA card with bf16 in hardware (compute capability 8.0 or
+    later: A100, H100, RTX 30xx on), ``fp32`` on older cards and elsewhere; other values as
+    they are."""
     if precision == "auto":
-        return "bf16" if device.type == "cuda" else "fp32"
+        return "bf16" if _native_bf16(device) else "fp32"
     return precision
+
+
+def check_precision(device: torch.device, precision: str) -> None:
+    """Warn when ``bf16`` is asked for on a device that only emulates it."""
+    if precision == "bf16" and device.type == "cuda" and not _native_bf16(device):
+        major, minor = torch.cuda.get_device_capability(device)
+        log.warning(
+            "precision bf16 on %s (compute capability %d.%d) is emulated and slower than "
+            "float32; precision auto uses float32 on this card",
+            torch.cuda.get_device_name(device),
+            major,
+            minor,
+        )
 
 
 def _autocast(device: torch.device, precision: str):
@@ -1107,6 +1134,7 @@ def train_network(
     if checkpoint is not None and Path(checkpoint).is_dir():
         raise ModelError(f"checkpoint {checkpoint} is a directory; give a file path")
     device = resolve_device(config.device)
+    check_precision(device, config.precision)
     model.to(device)
     data = ResidentMatrix(values, device)
     generator = torch.Generator(device="cpu")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 import torch
@@ -12,12 +14,14 @@ from core.train import (
     TrainConfig,
     auto_pairs_per_step,
     best_grid_point,
+    check_precision,
     grid_points,
     kernel_odds,
     masked_mse_sum,
     neighbour_graph,
     neighbour_loss,
     rank_weights,
+    resolve_precision,
     train_network,
 )
 
@@ -679,3 +683,32 @@ def test_the_grid_search_runs_without_autograd(monkeypatch):
 
     FactorizedEmbeddings(epochs=4, gene_dim=4, hidden=(8,), neighbour_weight=0).fit(values)
     assert seen and not any(seen)
+
+
+@pytest.mark.parametrize(
+    ("capability", "expected"), [((7, 0), "fp32"), ((8, 0), "bf16"), ((9, 0), "bf16")]
+)
+def test_automatic_precision_uses_bf16_only_where_the_card_has_it(
+    monkeypatch, capability, expected
+):
+    """bf16 autocast was chosen on any CUDA card; cards before Ampere (compute capability 8.0)
+    emulate bf16, slower than float32, so ``auto`` takes float32 there."""
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
+    assert resolve_precision(torch.device("cuda"), "auto") == expected
+    assert resolve_precision(torch.device("cpu"), "auto") == "fp32"
+    assert resolve_precision(torch.device("cuda"), "fp32") == "fp32"
+
+
+def test_bf16_asked_for_on_a_card_that_emulates_it_is_warned_of(monkeypatch, caplog):
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (7, 0))
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "Tesla V100")
+    with caplog.at_level(logging.WARNING, logger="core.train"):
+        check_precision(torch.device("cuda"), "bf16")
+        check_precision(torch.device("cuda"), "auto")
+    assert len(caplog.records) == 1
+    assert "Tesla V100 (compute capability 7.0) is emulated" in caplog.text
+    caplog.clear()
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (9, 0))
+    with caplog.at_level(logging.WARNING, logger="core.train"):
+        check_precision(torch.device("cuda"), "bf16")
+    assert not caplog.records
