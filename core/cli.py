@@ -560,13 +560,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _register_analysis_commands(sub) -> None:
-    """``evaluate`` and ``report`` (:mod:`core.analysis_cli`), ``embed`` and ``neighbours``
-    (:mod:`core.embed_cli`), ``export`` (:mod:`core.export_cli`)."""
+    """``evaluate`` (:mod:`core.analysis_cli`), ``report`` (:mod:`core.report_cli`), ``embed``
+    and ``neighbours`` (:mod:`core.embed_cli`), ``export`` (:mod:`core.export_cli`)."""
     from core.analysis_cli import register
     from core.embed_cli import register as register_embed
     from core.export_cli import register as register_export
+    from core.report_cli import register as register_report
 
     register(sub)
+    register_report(sub)
     register_embed(sub)
     register_export(sub)
 

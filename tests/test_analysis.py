@@ -407,10 +407,10 @@ def test_genes_without_variance_are_named_by_the_correlation_references(sepira, 
 
 
 def test_report_caches_both_correlation_references(sepira, tmp_path, monkeypatch):
-    from core import analysis_cli
+    from core import report_sections
 
     with ResultCache(tmp_path / "cache") as cache:
-        idx, coexp = analysis_cli._correlation_references(sepira, cache, 5)
+        idx, coexp = report_sections._correlation_references(sepira, cache, 5)
         ref_idx, _, ref_edges = analysis.correlation_references(sepira.values, 5, 0.01)
         assert (idx == ref_idx).all() and (coexp != ref_edges).nnz == 0
 
@@ -418,10 +418,10 @@ def test_report_caches_both_correlation_references(sepira, tmp_path, monkeypatch
             raise AssertionError("recomputed although cached")
 
         monkeypatch.setattr(analysis, "correlation_references", fail)
-        idx2, coexp2 = analysis_cli._correlation_references(sepira, cache, 5)
+        idx2, coexp2 = report_sections._correlation_references(sepira, cache, 5)
         assert (idx2 == idx).all() and (coexp2 != coexp).nnz == 0
         with pytest.raises(AssertionError, match="recomputed"):  # another k is another entry
-            analysis_cli._correlation_references(sepira, cache, 3)
+            report_sections._correlation_references(sepira, cache, 3)
 
 
 def test_results_cached_by_another_version_of_the_code_are_computed_again(tmp_path, monkeypatch):

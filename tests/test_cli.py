@@ -745,7 +745,8 @@ def test_evaluate_and_report_count_labels_as_table_1_does(small_matrix, tmp_path
     page = (tmp_path / "r" / "index.html").read_text()
     assert f"58 labelled samples, {n_classes} classes" in page
     assert "train on 12.5% of the labelled" in page
-    from core.analysis_cli import _fig_maps, _Loaded
+    from core.analysis_cli import _Loaded
+    from core.report_figures import _fig_maps
 
     loaded = _Loaded(str(model), "tissue")  # the labels every table and figure reads
     assert sum(lab is None for lab in loaded.labels) == 2

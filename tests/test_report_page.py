@@ -114,7 +114,7 @@ def test_evaluate_markdown_keeps_the_warning_apart(real_model, tmp_path):
 
 @needs_chromium
 def test_loss_figure_ticks_read_as_numbers():
-    from core.analysis_cli import _fig_loss
+    from core.report_figures import _fig_loss
 
     history = list(np.geomspace(3.3, 0.14, 300))  # as a 300-epoch run on GTEx
     svg = _fig_loss(history).to_image(format="svg").decode()
@@ -210,7 +210,7 @@ def test_loading_steps_are_said_in_words():
 
 
 def test_table_numbers_keep_three_significant_digits():
-    from core.analysis_cli import _number
+    from core.report_sections import _number
 
     # an expected share of a rare gene-type pair read 0.000 beside its enrichment of 38.1;
     # trailing zeros stay (0.350 beside 0.761), and a tiny share is written out, not 7.58e-05
@@ -238,7 +238,7 @@ def test_table_numbers_keep_three_significant_digits():
 
 
 def test_classifier_tables_have_one_header_row():
-    from core.analysis_cli import _html_table, _index_as_column
+    from core.report_sections import _html_table, _index_as_column
 
     table = pd.DataFrame({"FE": ["0.62 ± 0.02"]}, index=pd.Index(["1-NN"], name="classifier"))
     page = _html_table(_index_as_column(table, "classifier"), index=False)
@@ -249,7 +249,8 @@ def test_classifier_tables_have_one_header_row():
 def test_nmf_keeps_the_log_values_when_the_baselines_are_centred(real_model):
     """Centred values are half negative; NMF, which needs values of 0 or more, is computed on
     the values as they are (not on centred values with the negatives set to 0), and says so."""
-    from core.analysis_cli import _baselines, _Loaded, _maps_caption
+    from core.analysis_cli import _baselines, _Loaded
+    from core.report_cli import _maps_caption
 
     loaded = _Loaded(str(real_model), None)
     centred = _baselines(loaded, ["nmf", "pca"], 0, None, centered=True)
@@ -267,7 +268,7 @@ def test_nmf_keeps_the_log_values_when_the_baselines_are_centred(real_model):
 
 def test_nmf_caption_states_the_shift_of_negative_values():
     """Values below 0 are shifted up for NMF: the caption says by how much, and only then."""
-    from core.analysis_cli import _lowest_value, _maps_caption
+    from core.report_cli import _lowest_value, _maps_caption
 
     values = np.array([[np.nan, 1.0], [-2.5, 0.5], [3.0, np.nan]], dtype=np.float32)
     assert _lowest_value(values, rows=2) == -2.5
@@ -326,7 +327,7 @@ def test_class_names_sit_above_their_samples():
     samples make a clump smaller than the name, 92% of a named class's samples were under it."""
     import plotly.graph_objects as go
 
-    from core.analysis_cli import _name_classes
+    from core.report_figures import _name_classes
 
     rng = np.random.default_rng(0)
     centres = rng.uniform(0, 100, size=(26, 2))
@@ -354,7 +355,7 @@ def test_a_class_whose_first_place_is_taken_is_named_elsewhere():
     samples' stretch (9 of 26 tissues unnamed on FE's map of the 26-tissue set)."""
     import plotly.graph_objects as go
 
-    from core.analysis_cli import _name_classes
+    from core.report_figures import _name_classes
 
     x = np.linspace(0, 100, 40)
     xy = np.vstack([np.c_[x, np.zeros(40)], np.c_[x, np.full(40, 0.5)], [[0, 100], [100, 100]]])
@@ -369,7 +370,7 @@ def test_a_class_is_named_on_its_own_clump_not_on_strays_in_another(tmp_path):
     Intestine samples inside Spleen's cluster put "Small Intestine" on Spleen."""
     import plotly.graph_objects as go
 
-    from core.analysis_cli import _name_classes
+    from core.report_figures import _name_classes
 
     rng = np.random.default_rng(0)
     gut = rng.normal((0, 0), 0.3, (12, 2))  # the class's own clump
@@ -394,8 +395,8 @@ def test_a_full_disk_while_figures_are_written_is_said_as_such(tmp_path, monkeyp
     import kaleido
     import plotly.graph_objects as go
 
-    from core.analysis_cli import _write_figures
     from core.errors import CoreError
+    from core.report_figures import _write_figures
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -441,7 +442,7 @@ def test_a_report_without_chromium_keeps_its_results_with_interactive_figures(
 def test_the_settings_table_says_when_the_grid_search_ran():
     """``reassign_until 0.0`` (the default with the neighbour graph) read as no grid search,
     while every run of 3 epochs or more searches twice."""
-    from core.analysis_cli import _setting_text
+    from core.report_cli import _setting_text
     from core.train import grid_search_epochs
 
     params = {"epochs": 80, "reassign_every": 10, "reassign_until": 0.0}
@@ -460,7 +461,7 @@ def test_the_settings_table_says_when_the_grid_search_ran():
 def test_the_reports_maps_are_drawn_at_one_to_one():
     """A unit-variance FE map beside PCA's, each stretched to its panel: 1-NN and smoothness
     read distances that the figure did not show."""
-    from core.analysis_cli import _fig_maps, _fig_markers
+    from core.report_figures import _fig_maps, _fig_markers
 
     rng = np.random.default_rng(0)
     maps = {m: rng.normal(size=(40, 2)) for m in ("fe", "pca", "tsne", "umap")}
@@ -481,7 +482,7 @@ def test_class_names_on_a_one_to_one_map_do_not_cover_each_other():
     over the other."""
     from plotly.subplots import make_subplots
 
-    from core.analysis_cli import _name_classes
+    from core.report_figures import _name_classes
 
     rng = np.random.default_rng(0)
     a = np.c_[rng.normal(0, 0.01, 10), rng.normal(0.0, 0.001, 10)]

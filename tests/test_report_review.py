@@ -69,7 +69,7 @@ def _lab(hex_colour: str) -> np.ndarray:
 
 
 def _map_figure(n_classes: int):
-    from core.analysis_cli import _fig_maps
+    from core.report_figures import _fig_maps
 
     rng = np.random.default_rng(0)
     labels = np.array([f"Tissue number {i:02d}" for i in range(n_classes)] * 3, dtype=object)
@@ -87,7 +87,7 @@ def test_map_classes_have_colours_told_apart():
     closest = min(np.linalg.norm(_lab(a) - _lab(b)) for a, b in itertools.combinations(colours, 2))
     assert closest > 25, closest  # CIELAB distance; the old palette's closest pair was 5
     # unlabelled grey is apart from every class colour
-    from core.analysis_cli import UNLABELLED_COLOR
+    from core.palette import UNLABELLED_COLOR
 
     assert min(np.linalg.norm(_lab(UNLABELLED_COLOR) - _lab(c)) for c in colours) > 20
     # beyond the palette a class takes another symbol: no two classes look the same
@@ -151,7 +151,7 @@ def test_evaluate_states_chance_settings_and_keys(real_models, tmp_path):
 @needs_chromium
 def test_table1_figure_draws_chance_without_covering_bars():
     from core.analysis import semi_supervised_table
-    from core.analysis_cli import _fig_table1
+    from core.report_figures import _fig_table1
 
     rng = np.random.default_rng(0)
     labels = np.repeat(["a", "b", "c", "d"], 10)
@@ -172,7 +172,7 @@ def test_table1_figure_draws_chance_without_covering_bars():
 
 # ----------------------------------------------------------------------------- tables
 def test_tables_have_one_header_row_words_left_numbers_right():
-    from core.analysis_cli import _html_table
+    from core.report_sections import _html_table
 
     frame = pd.DataFrame(
         {"n_genes": [3, 0], "genes": ["KRT5, KRT14", ""], "FE": [0.9512, np.nan]},
@@ -190,7 +190,7 @@ def test_tables_have_one_header_row_words_left_numbers_right():
 
 
 def test_absent_markers_make_no_empty_table():
-    from core.analysis_cli import _section_markers
+    from core.report_sections import _section_markers
 
     rng = np.random.default_rng(0)
     values = rng.normal(size=(30, 6))
@@ -218,8 +218,9 @@ def test_markers_of_data_keyed_by_ensembl_ids_are_found_by_their_symbols():
     """A matrix keyed by Ensembl ids alone has its ids as symbols: the report said "None of the
     markers is among this dataset's genes: MYH7" and showed ENSG00000092054.12 (MYH7) as a
     most variable gene instead. GO's symbols now name such genes, and a marker may be an id."""
-    from core.analysis_cli import _section_markers, readable_symbols
+    from core.analysis_cli import readable_symbols
     from core.annotations import GeneOntology
+    from core.report_sections import _section_markers
 
     ids = np.array(
         ["ENSG00000092054.12", "ENSG00000186081.11", "ENSG00000205420", "ENSG00000229320.1",
@@ -338,7 +339,7 @@ def test_report_prints_its_settings(report):
 
 
 def test_report_command_quotes_words_with_spaces():
-    from core.analysis_cli import _report_command
+    from core.report_cli import _report_command
 
     args = argparse.Namespace(
         model="models/gtex",
@@ -369,7 +370,7 @@ def test_report_command_quotes_words_with_spaces():
 
 # ----------------------------------------------------------------------------- more models
 def test_compared_models_are_named_by_directory():
-    from core.analysis_cli import _run_names
+    from core.report_sections import _run_names
 
     def run(folder: str, dim: int = 50) -> SimpleNamespace:
         return SimpleNamespace(dir=Path(folder), model=SimpleNamespace(gene_dim=dim))
@@ -400,7 +401,7 @@ def test_report_with_other_runs_names_and_describes_them(report, real_models):
 @needs_chromium
 def test_gene_space_row_names_read_level():
     """Long row names (the runs together) were slanted under the bars into the next panel."""
-    from core.analysis_cli import _fig_agreement
+    from core.report_figures import _fig_agreement
 
     rows = ["FE gtex, gene_dim 50", "FE, together: the neighbours found in all 3 runs"]
     table = pd.DataFrame(
@@ -416,7 +417,7 @@ def test_gene_space_row_names_read_level():
 
 def test_maps_are_coloured_alike_in_every_figure():
     from core.analysis import semi_supervised_table
-    from core.analysis_cli import _fig_smoothness, _fig_table1
+    from core.report_figures import _fig_smoothness, _fig_table1
 
     rng = np.random.default_rng(0)
     table = semi_supervised_table(
@@ -433,7 +434,7 @@ def test_maps_are_coloured_alike_in_every_figure():
 
 
 def test_marker_table_says_its_numbers_are_smoothness():
-    from core.analysis_cli import _section_markers
+    from core.report_sections import _section_markers
 
     rng = np.random.default_rng(0)
     es = SimpleNamespace(
@@ -450,7 +451,7 @@ def test_marker_table_says_its_numbers_are_smoothness():
 
 
 def test_figure_2_caption_speaks_of_unlabelled_samples_only_when_there_are_some():
-    from core.analysis_cli import _maps_caption
+    from core.report_cli import _maps_caption
 
     every = _maps_caption(["pca"], 520, "tissue", False, 0)
     assert "coloured by tissue." in every and "grey" not in every
@@ -466,7 +467,7 @@ def test_figure_2_caption_speaks_of_unlabelled_samples_only_when_there_are_some(
 def test_loss_ticks_do_not_overlap():
     """Over a decade and a half (3 to 0.18), plotly labelled 0.6, 0.7, 0.8, 0.9 and 1 a few
     pixels apart, on top of each other."""
-    from core.analysis_cli import _fig_loss
+    from core.report_figures import _fig_loss
 
     fig = _fig_loss(list(np.geomspace(2.9, 0.18, 100)))
     assert tuple(fig.layout.yaxis.tickvals) == (0.2, 0.5, 1.0, 2.0)
@@ -475,7 +476,7 @@ def test_loss_ticks_do_not_overlap():
 def test_novel_pairs_are_set_against_the_papers_gene_types():
     """The paper found its novel pairs mostly among pseudogenes, snoRNA and miRNA; the page
     did not say how the pairs here compare."""
-    from core.analysis_cli import _paper_types_text
+    from core.report_sections import _paper_types_text
 
     novel = pd.DataFrame(
         {
@@ -492,7 +493,7 @@ def test_novel_pairs_are_set_against_the_papers_gene_types():
 def test_sample_maps_name_their_classes_without_covering_names():
     """26 tissues in 26 colours could not be told apart on maps.png: each class is named on its
     samples, and a name that would cover another is left to the legend."""
-    from core.analysis_cli import _fig_maps
+    from core.report_figures import _fig_maps
 
     rng = np.random.default_rng(0)
     labels = np.repeat([f"tissue {i}" for i in range(6)], 10)
@@ -565,7 +566,7 @@ def test_report_says_what_its_numbers_can_tell(report):
 def test_intervals_stay_within_what_a_share_can_be():
     """The normal approximation gave a go_ratio interval of -1.28 to 3.68 for a share of
     0.003 over 300 pairs, and 0.00-0.00 for a share of 0."""
-    from core.analysis_cli import _wilson
+    from core.report_sections import _wilson
 
     for share, n in ((0.003, 300), (0.0, 300), (1.0, 50), (0.5, 10)):
         low, high = _wilson(share, n)
@@ -578,7 +579,7 @@ def test_coexp_ceiling_and_the_one_sample_classes_note():
     from scipy import sparse
 
     from core.analysis import coexp_ceiling
-    from core.analysis_cli import _one_sample_classes_note
+    from core.report_sections import _one_sample_classes_note
 
     # 4 genes, one edge (0, 1): at most 2 of the 4 x 2 (gene, neighbour) pairs are edges
     edges = sparse.csr_matrix(([1, 1], ([0, 1], [1, 0])), shape=(4, 4))
@@ -592,7 +593,7 @@ def test_coexp_ceiling_and_the_one_sample_classes_note():
 def test_the_data_line_names_the_tissues_left_out():
     """Brain and Fallopian Tube left out (17,382 -> 16,877 samples) was only in a collapsed
     JSON block of the page."""
-    from core.analysis_cli import _source_html
+    from core.report_cli import _source_html
 
     source = {"loader": "gtex", "gct": "/d/a.gct.gz", "transform": "log10p1"}
     source |= {"exclude_tissues": ["Brain", "Fallopian Tube"]}

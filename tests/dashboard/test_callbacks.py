@@ -552,7 +552,7 @@ def test_exports_fetch_nothing_and_leave_the_environment_alone(tmp_path, monkeyp
     import kaleido
     from kaleido._page_generator import PageGenerator
 
-    import core.analysis_cli as analysis_cli
+    import core.report_figures as report_figures
     from dashboard import entry, render
 
     seen: list[dict] = []
@@ -580,7 +580,7 @@ def test_exports_fetch_nothing_and_leave_the_environment_alone(tmp_path, monkeyp
         raise RuntimeError("no browser here")
 
     monkeypatch.setattr(kaleido, "write_fig_from_object_sync", write)
-    analysis_cli._write_figures({"map": go.Figure()}, tmp_path / "figures")
+    report_figures._write_figures({"map": go.Figure()}, tmp_path / "figures")
     assert len(seen) == 3
     for options in seen:
         assert options["mathjax"] is False and options["path"] == str(fake)

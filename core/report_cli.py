@@ -1,0 +1,733 @@
+"""``python -m core report``: every analysis of a model on one HTML page.
+
+The command (its flags and :func:`run_report`), and the page around the sections: the dataset
+and model, the software, Figure 2's caption, the styles. The figures are built in
+:mod:`core.report_figures`, the sections in :mod:`core.report_sections`; the loading and the
+Table-1 work shared with ``evaluate`` are in :mod:`core.analysis_cli`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core import analysis
+from core.analysis_cli import (
+    _MAP_NAMES,
+    BASELINE_INPUT,
+    DEFAULT_FRACTION,
+    SIMULATED_LABEL,
+    SIMULATED_NOTE,
+    _baselines,
+    _check_protocol,
+    _common,
+    _fraction_problem,
+    _hits,
+    _label_problem,
+    _Loaded,
+    _missing_note,
+    _model_settings_text,
+    _model_summary,
+    _open_cache,
+    _split_list,
+    _table1,
+    _tqdm,
+    chance_accuracy,
+    readable_symbols,
+)
+from core.data import exclusion_words, step_words
+from core.errors import CoreError
+from core.files import remove_stale_temporaries, replace_dir
+from core.report_figures import (
+    _fig_loss,
+    _fig_maps,
+    _fig_table1,
+    _mark_simulated,
+    _write_figures,
+)
+from core.report_sections import (
+    _go_options,
+    _html_table,
+    _load_go,
+    _section_gene_space,
+    _section_markers,
+    _section_table1,
+    _table1_csv,
+)
+
+#: What ``report`` writes in its directory (``--force`` replaces only such a directory).
+REPORT_ENTRIES = ("index.html", "figures", "tables")
+
+
+#: The report's gene neighbours compared to GO (Figure 4), unless --k says otherwise.
+REPORT_K = 5
+
+
+def register(subparsers: Any) -> None:
+    """Add ``report`` to the ``python -m core`` sub-commands."""
+    p = subparsers.add_parser(
+        "report",
+        help="write one HTML page with every analysis (figures as PNG and SVG, tables)",
+        description="Write DIR/index.html: the model's sample map beside the baseline maps "
+        "(Figure 2), Table 1 (semi-supervised tissue classification), marker genes over the "
+        "maps with their smoothness (Figure 3), the gene space's agreement with Gene Ontology "
+        "and co-expression against chance (Figure 4) and the close gene pairs that "
+        "neither reference holds, with the dataset, the model's settings and the run time; "
+        "figures in DIR/figures/ (PNG and SVG), tables in DIR/tables/ (CSV). Reloads the "
+        "data the model was trained on.",
+    )
+    _common(p)
+    p.add_argument("--out", required=True, metavar="DIR", help="report directory to write")
+    p.add_argument("--force", action="store_true", help="replace an existing report directory")
+    p.add_argument(
+        "--methods",
+        default=",".join(analysis.BASELINE_METHODS),
+        help="baseline maps beside the model's, comma-separated, from pca,nmf,tsne,umap "
+        "(default: all four)",
+    )
+    p.add_argument(
+        "--fraction",
+        type=float,
+        default=DEFAULT_FRACTION,
+        help=f"Table 1: labelled share used to train (default {DEFAULT_FRACTION:g})",
+    )
+    p.add_argument("--splits", type=int, default=100, help="Table 1: random splits (default 100)")
+    p.add_argument(
+        "--classifiers",
+        default=",".join(analysis.CLASSIFIERS),
+        help="Table-1 classifiers, comma-separated (default %(default)s)",
+    )
+    p.add_argument(
+        "--markers",
+        default=",".join(analysis.DEFAULT_MARKERS),
+        help="genes or patterns shown over the maps (Figure 3), comma-separated "
+        "(default %(default)s)",
+    )
+    p.add_argument(
+        "--k",
+        type=int,
+        default=None,
+        help=f"gene neighbours compared to GO (Figure 4; default {REPORT_K})",
+    )
+    p.add_argument(
+        "--compare-models",
+        nargs="*",
+        default=[],
+        metavar="DIR",
+        help="more models of the same data (other gene_dim or seed) for the gene-space "
+        "comparison; the page adds their consensus (mean cosine distance over the models)",
+    )
+    p.add_argument("--no-go", action="store_true", help="skip the Gene Ontology comparison")
+    p.add_argument(
+        "--go-gaf",
+        default=None,
+        metavar="FILE",
+        help="GO annotations (GAF 2.x, with --go-obo) instead of the bundled GO snapshot",
+    )
+    p.add_argument("--go-obo", default=None, metavar="FILE", help="GO ontology for --go-gaf (OBO)")
+    p.add_argument(
+        "--go-exclude-evidence",
+        default="",
+        metavar="CODES",
+        help="GO evidence codes to leave out, comma-separated (e.g. IEA,ND); default: keep all",
+    )
+    p.add_argument(
+        "--go-term-size",
+        default="3-500",
+        metavar="MIN-MAX",
+        help="GO biological-process terms compared, by genome-wide size (default 3-500)",
+    )
+    p.set_defaults(func=run_report)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """``python -m core report``: one HTML page with every analysis, figures in PNG and SVG."""
+    from core.cli import check_output_dir
+
+    t0 = time.perf_counter()
+    classifiers = _split_list(args.classifiers, analysis.CLASSIFIERS, "--classifiers")
+    methods = _split_list(args.methods, analysis.BASELINE_METHODS, "--methods")
+    markers = _split_list(args.markers, None, "--markers")
+    out = Path(args.out)
+    check_output_dir(out, args.force, "a report directory", REPORT_ENTRIES, "index.html")
+    _check_protocol(args)
+    k_given = args.k is not None  # (the default is not refused for a model of few genes)
+    args.k = REPORT_K if args.k is None else args.k
+    if args.k < 1:
+        raise CoreError(f"--k must be >= 1, got {args.k}")
+    if args.no_go:
+        given = [
+            flag
+            for flag, value, default in (
+                ("--go-gaf", args.go_gaf, None),
+                ("--go-obo", args.go_obo, None),
+                ("--go-exclude-evidence", args.go_exclude_evidence, ""),
+                ("--go-term-size", args.go_term_size, "3-500"),
+            )
+            if value != default
+        ]
+        if given:
+            raise CoreError(f"--no-go skips the GO comparison: drop {', '.join(given)} or --no-go")
+    args.go_options = None if args.no_go else _go_options(args)
+    loaded = _Loaded(args.model, args.label)
+    # read once, before the long stages (a bad --go-gaf is said now, not after the maps); its
+    # symbols name the genes of data keyed by Ensembl ids alone in the markers and pair tables
+    args.go = None if args.no_go else _load_go(args.go_options)
+    loaded.symbols = readable_symbols(loaded.es, args.go)
+    others = [_Loaded(d, args.label, "--compare-models") for d in args.compare_models]
+    problem = _label_problem(loaded.labels, str(loaded.label)) if loaded.label else None
+    if problem and args.label is not None:
+        raise CoreError(problem)
+    few = _fraction_problem(loaded.labels, args.fraction) if loaded.label else None
+    if few and args.fraction != DEFAULT_FRACTION:  # asked for: refused before any work
+        raise CoreError(few)
+    problem = problem or few  # the default on a small dataset: Table 1 skipped, said why
+    for other in others:
+        if other.es.fingerprint() != loaded.es.fingerprint():
+            raise CoreError(f"--compare-models {other.dir}: trained on other data than --model")
+    if others:
+        from core.analysis import check_distinct_runs
+
+        check_distinct_runs(
+            [np.asarray(x.model.gene_embedding_) for x in (loaded, *others)],
+            [f"--model {loaded.dir}", *(f"--compare-models {x.dir}" for x in others)],
+        )
+    es = loaded.es
+    if k_given and args.k >= es.n_genes:  # said before the maps, not as an empty section
+        raise CoreError(
+            f"--k {args.k}: the model has {es.n_genes} genes, so a gene has at most "
+            f"{es.n_genes - 1} neighbours; choose a smaller --k"
+        )
+    args.missing_note = _missing_note(es.values)
+    print(f"data: {es.name}: {es.n_samples} samples x {es.n_genes} genes", file=sys.stderr)
+    few_samples = ""
+    if es.n_samples < analysis.MIN_MAP_SAMPLES:  # (refused the whole report after loading)
+        few_samples = (
+            f"{es.n_samples} samples: too few for the baseline maps (PCA, NMF, t-SNE and UMAP "
+            f"need at least {analysis.MIN_MAP_SAMPLES}); the model's map is shown alone"
+        )
+        print(f"warning: {few_samples}", file=sys.stderr)
+        methods = []
+    if args.markers != ",".join(analysis.DEFAULT_MARKERS):  # asked for: said here too
+        found = analysis.match_genes(loaded.symbols, markers, ids=es.gene_ids)
+        absent = [m for m in markers if not len(found[m])]
+        if absent:
+            print(
+                f"warning: --markers: not among the model's {es.n_genes:,} genes, left out: "
+                f"{', '.join(absent)}",
+                file=sys.stderr,
+            )
+    figures: dict[str, Any] = {}
+    tables: dict[str, pd.DataFrame] = {}
+    sections: list[str] = []
+    cache = _open_cache(args)
+    stages = ["maps", "table 1", "markers", "gene space", "figures"]
+    bar = _tqdm(len(stages), "report")
+    try:
+        bar.set_postfix_str("baseline maps")
+        maps = _baselines(loaded, methods, args.seed, cache, args.center_samples)
+        stage_counts = {"baseline maps": cache.counts() if cache is not None else (0, 0)}
+        sample_maps = {"fe": np.asarray(loaded.model.sample_embedding_), **maps}
+        figures["maps"] = _fig_maps(sample_maps, loaded.labels, loaded.label)
+        if getattr(loaded.model, "history_", None):
+            figures["loss"] = _fig_loss(loaded.model.history_)
+        bar.update(1)
+
+        if few_samples:
+            sections.append(f"<h2>Baseline maps</h2><p>Skipped: {html.escape(few_samples)}.</p>")
+        bar.set_postfix_str("Table 1")
+        if problem:
+            sections.append(f"<h2>Table 1</h2><p>Skipped: {html.escape(problem)}.</p>")
+        elif loaded.labels is not None:
+            before = _hits(cache)
+            table = _table1(
+                sample_maps,
+                loaded.labels,
+                args.fraction,
+                args.splits,
+                classifiers,
+                args.seed,
+                cache,
+            )
+            cells_cached = _hits(cache) - before
+            stage_counts["Table-1 cells"] = (cells_cached, table.size // 2)
+            chance = chance_accuracy(loaded.labels)
+            figures["table1"] = _fig_table1(table, chance, loaded.label)
+            tables["table1"], tables["table1_splits"] = _table1_csv(table)
+            weight = (_model_summary(loaded).get("params") or {}).get("neighbour_weight")
+            sections.append(
+                _section_table1(table, loaded.label, args, cells_cached, chance, weight)
+            )
+        else:
+            sections.append("<h2>Table 1</h2><p>No sample label: skipped (pass --label).</p>")
+        bar.update(1)
+
+        bar.set_postfix_str("markers")
+        sections.append(_section_markers(loaded, sample_maps, markers, figures, tables))
+        bar.update(1)
+
+        bar.set_postfix_str("gene space")
+        before = cache.counts() if cache is not None else (0, 0)
+        sections.append(_section_gene_space(loaded, others, args, figures, cache, tables))
+        after = cache.counts() if cache is not None else (0, 0)
+        stage_counts["gene correlations"] = (after[0] - before[0], after[1] - before[1])
+        bar.update(1)
+
+        bar.set_postfix_str("writing figures")
+        simulated = loaded.simulated
+        if simulated:  # a figure or table taken out of the page still says so
+            _mark_simulated(figures)
+            for frame in tables.values():
+                frame.insert(0, "data", "SIMULATED")
+        cache_line = ""
+        if cache is not None and cache.hits:
+            cache_line = (
+                f"read from the result cache {cache.directory} (stored by an earlier run) "
+                "instead of computed: "
+                + ", ".join(f"{what} {n} of {total}" for what, (n, total) in stage_counts.items())
+            )
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CoreError(f"cannot create {out.parent}: {exc}") from None
+        # built beside --out, renamed into place at the end: never half a report under its name
+        remove_stale_temporaries(out)  # (left by a run killed before)
+        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+        try:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir()
+            written, no_static = _write_figures(figures, tmp / "figures")
+            for name, table in tables.items():
+                (tmp / "tables").mkdir(parents=True, exist_ok=True)
+                table.to_csv(tmp / "tables" / f"{name}.csv", index=False)
+            bar.update(1)
+            page = _page(
+                loaded,
+                sections,
+                written,
+                time.perf_counter() - t0,
+                methods=methods,
+                centered=args.center_samples,
+                simulated=simulated,
+                cache_line=cache_line,
+                command=_report_command(args),
+                missing_note=args.missing_note,
+                figures_note=no_static or "",
+                figures_cached=cache is not None,
+            )
+            (tmp / "index.html").write_text(page, encoding="utf-8")
+            replace_dir(tmp, out)
+        except OSError as exc:
+            raise CoreError(f"cannot write the report to {out}: {exc}") from None
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    finally:
+        bar.close()
+        if cache is not None:
+            cache.close()
+    if no_static:
+        print(
+            f"warning: {no_static}. The figures are interactive HTML pages instead "
+            "(figures/*.html); run the same command again with --force once Chromium is there"
+            + (" (the results are cached)" if cache is not None else ""),
+            file=sys.stderr,
+        )
+    simulated = f"{SIMULATED_LABEL}: " if loaded.simulated else ""
+    print(
+        f"{simulated}wrote {out / 'index.html'} ({time.perf_counter() - t0:.0f} s)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+#: The packages whose versions can change the report's numbers, by import name.
+_VERSIONED = ("numpy", "scipy", "sklearn", "torch", "umap", "pandas", "plotly")
+
+
+def _software_line() -> str:
+    """Python and the versions of the packages behind the numbers, and this code's commit when
+    it runs from a git checkout (a reader could not tell which code made a page)."""
+    import importlib.metadata as metadata
+
+    names = {"sklearn": "scikit-learn", "umap": "umap-learn"}
+    parts = [f"Python {platform.python_version()}"]
+    for module in _VERSIONED:
+        name = names.get(module, module)
+        try:
+            parts.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            continue
+    commit = _code_commit()
+    return ", ".join(parts) + (f"; code at commit {commit}" if commit else "")
+
+
+def _code_commit() -> str | None:
+    """The git commit of this code (with ``+changes`` when files differ from it), or None
+    outside a git checkout or without git."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10, check=True
+        )
+        return done.stdout.strip()
+
+    try:
+        head = git("rev-parse", "--short=12", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (head + (" +changes" if dirty else "")) if head else None
+
+
+def _setting_text(name: str, value: Any, params: dict[str, Any]) -> str:
+    """One value of the settings table; ``reassign_until`` with the grid searches it gives
+    (0.0, the default with the neighbour graph, read as none while two ran)."""
+    text = json.dumps(value) if isinstance(value, list | dict) else str(value)
+    if name == "reassign_until":
+        from core.train import grid_search_epochs
+
+        try:
+            epochs = grid_search_epochs(
+                int(params["epochs"]), int(params["reassign_every"]), float(value)
+            )
+        except (KeyError, TypeError, ValueError):
+            return text
+        shown = ", ".join(map(str, epochs[:8])) + (", …" if len(epochs) > 8 else "")
+        text += (
+            f" (grid searches after epochs {shown}: {len(epochs)} in all)"
+            if epochs
+            else " (no grid search)"
+        )
+    return text
+
+
+_CSS = """
+body { font-family: system-ui, sans-serif; max-width: 1250px; margin: 2em auto; padding: 0 1em;
+  color: #222; line-height: 1.4; }
+table.table { border-collapse: collapse; font-size: 13px; margin: 0.5em 0 1em;
+  font-variant-numeric: tabular-nums; }
+table.table td, table.table th { padding: 3px 8px; border-bottom: 1px solid #ddd;
+  text-align: left; vertical-align: top; }
+table.table th { border-bottom: 2px solid #999; }
+table.table .num { text-align: right; }
+figure { margin: 1em 0; } figcaption { font-size: 12px; color: #555; }
+img { max-width: 100%; height: auto; }
+code { background: #f4f4f4; padding: 1px 3px; overflow-wrap: anywhere; }
+code.flag { white-space: nowrap; }
+p.note { background: #fff6e0; border-left: 3px solid #e0a000; padding: 4px 8px; }
+p.simulated { background: #fde8e8; border: 2px solid #b91c1c; color: #7f1d1d;
+  padding: 8px 12px; font-size: 15px; }
+ul.legend { font-size: 13px; color: #444; }
+.wide { overflow-x: auto; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 11pt; }
+  h2, h3, h4 { break-after: avoid; }
+  figure, table.table tr, p.note { break-inside: avoid; }
+  table.table { font-size: 9pt; }
+  .wide { overflow: visible; }
+  a { color: inherit; }
+}
+"""
+# the collapsed model settings print too
+_PRINT_SCRIPT = (
+    "<script>addEventListener('beforeprint', () => "
+    "document.querySelectorAll('details').forEach(d => { d.open = true; }));</script>"
+)
+
+#: One line under each figure of the page: what is drawn.
+FIGURE_CAPTIONS = {
+    "loss": "Training error of the model, epoch by epoch.",
+    "maps": "Figure 2: every sample on each map, coloured by its label (legend).",
+    "table1": "Table 1 as bars: mean accuracy, error bars ± 1 sd over the splits; dashed "
+    "line: chance; dotted red line, when drawn: the highest accuracy the splits allow (classes "
+    "without a training sample).",
+    "markers": "Figure 3: each marker's score (mean z-score) in each sample, on each map "
+    "named above its panel.",
+    "smoothness": "How many genes reach each smoothness, one outline per map.",
+    "gene_space": "Figure 4: share of neighbour pairs (blue) and of all pairs of genes (grey, "
+    "chance) that share a GO term or are co-expression edges.",
+}
+
+
+def _report_command(args: argparse.Namespace) -> str:
+    """The ``report`` command line that makes this page again (cache flags left out)."""
+    import shlex
+
+    words = ["python", "-m", "core", "report", "--model", str(args.model)]
+    if args.label is not None:
+        words += ["--label", str(args.label)]
+    words += ["--methods", args.methods, "--fraction", f"{args.fraction:g}"]
+    words += ["--splits", str(args.splits), "--classifiers", args.classifiers]
+    words += ["--seed", str(args.seed), "--markers", args.markers, "--k", str(args.k)]
+    if args.center_samples:
+        words.append("--center-samples")
+    if args.compare_models:
+        words += ["--compare-models", *map(str, args.compare_models)]
+    if args.no_go:
+        words.append("--no-go")
+    else:
+        for flag, value in (
+            ("--go-gaf", args.go_gaf),
+            ("--go-obo", args.go_obo),
+            ("--go-exclude-evidence", args.go_exclude_evidence),
+            ("--go-term-size", args.go_term_size),
+        ):
+            if value:
+                words += [flag, str(value)]
+    return shlex.join([*words, "--out", str(args.out)])
+
+
+def _maps_caption(
+    methods: list[str],
+    n_samples: int,
+    label: str | None,
+    centered: bool,
+    n_unlabelled: int = 0,
+    neighbour_weight: float | None = None,
+    missing_note: str = "",
+    neighbour_space: str = "values",
+    lowest: float = 0.0,
+) -> str:
+    """What Figure 2 shows: only the maps computed, and on which values, and what the model's
+    map was trained on (the paper's objective, and the neighbour-graph term when it has one,
+    with the values its graph is taken on: ``neighbour_space``, as the estimator's); NMF's
+    shift when the data's ``lowest`` value is below 0."""
+    perplexity = analysis._tsne_perplexity(n_samples)
+    names = [_MAP_NAMES.get(m, m).format(perplexity=perplexity) for m in methods]
+    if lowest < 0 and "nmf" in methods:
+        names[methods.index("nmf")] = (
+            f"NMF (on the values plus {-lowest:.4g}: it needs values of 0 or more, and the "
+            f"lowest is {lowest:.4g})"
+        )
+    shown = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1] if names else ""
+    colour = (
+        f"coloured by {html.escape(str(label))}"
+        + (f" (grey: the {n_unlabelled:,} samples without one)" if n_unlabelled else "")
+        + (
+            " (GTEx's broad tissue: it merges sub-sites, such as the oesophagus' mucosa and "
+            "muscularis, or sun-exposed and unexposed skin, and a tissue can lie in two places "
+            "on a map, each beside the tissues its sub-site resembles; SMTSD names the "
+            "sub-sites, <code class='flag'>--label SMTSD</code>)"
+            if str(label).upper() == "SMTS"
+            else ""
+        )
+        if label
+        else "in one colour (no sample label)"
+    )
+    return (
+        f"<p>Each point is one of the {n_samples} samples, {colour}. The model's 2-D sample "
+        "embedding"
+        + (
+            f" beside {shown} of the same samples, computed on "
+            f"{html.escape(BASELINE_INPUT[centered] + missing_note)}"
+            + (
+                " (NMF on the values as they are: it needs values of 0 or more)"
+                if centered and "nmf" in methods
+                else ""
+            )
+            if names
+            else ""
+        )
+        + ". The axes are each map's own coordinates, without units: only which samples lie "
+        "near which matters."
+        + (
+            " The model's map is trained on the paper's objective (each value predicted from "
+            "its sample's and its gene's vectors) plus a neighbour-graph term of weight "
+            f"{neighbour_weight:g}, which keeps samples that are near in expression"
+            + (
+                " (each sample's values minus its mean over genes, so that an offset such as "
+                "sequencing depth does not choose its neighbours)"
+                if neighbour_space == "centered"
+                else ""
+            )
+            + " near on the map (<code class='flag'>--neighbour-weight 0</code> trains the "
+            "paper's objective alone"
+            + (
+                "; <code class='flag'>--center-samples</code> gives the baselines the same centring"
+                if neighbour_space == "centered" and names and not centered
+                else ""
+            )
+            + ")."
+            if neighbour_weight
+            else " The model's map is trained on the paper's objective alone (each value "
+            "predicted from its sample's and its gene's vectors)."
+            if neighbour_weight is not None
+            else ""
+        )
+        + "</p>"
+    )
+
+
+def _source_html(source: dict[str, Any]) -> str:
+    """The data source in words: the file, the transform, the loading steps."""
+    parts = []
+    path = source.get("path") or source.get("gct")
+    if path:
+        parts.append(f"file <code>{html.escape(str(path))}</code>")
+    if source.get("loader"):
+        parts.append(f"loader {html.escape(str(source['loader']))}")
+    transform = source.get("transform")
+    if transform is not None:
+        parts.append(
+            "values used as in the file"
+            if str(transform) == "none"
+            else f"values transformed by {html.escape(str(transform))}"
+        )
+    excluded = exclusion_words(source)  # (the paper's exclusion: it was only in the JSON)
+    if excluded:
+        parts.append(html.escape(excluded))
+    steps = [step_words(st) for st in source.get("steps") or [] if isinstance(st, dict)]
+    if steps:
+        parts.append("then " + html.escape(", ".join(steps)))
+    return "; ".join(parts)
+
+
+def _lowest_value(values: np.ndarray, rows: int = 4096) -> float:
+    """The matrix's lowest value, ignoring missing ones (by blocks of rows; 0 when empty)."""
+    lows = [
+        float(np.nanmin(block, initial=np.inf))
+        for block in (values[i : i + rows] for i in range(0, values.shape[0], rows))
+    ]
+    low = min(lows, default=0.0)
+    return low if np.isfinite(low) else 0.0
+
+
+def _n_unlabelled(labels: np.ndarray | None) -> int:
+    """Samples without a label (NaN, None, empty)."""
+    if labels is None:
+        return 0
+    from core.analysis import _labels_to_codes
+
+    codes, _ = _labels_to_codes(labels, len(labels))
+    return int((codes < 0).sum())
+
+
+def _page(
+    loaded: _Loaded,
+    sections: list[str],
+    figures: dict[str, dict[str, str]],
+    runtime: float,
+    methods: list[str] | None = None,
+    centered: bool = False,
+    simulated: bool = False,
+    cache_line: str = "",
+    command: str = "",
+    missing_note: str = "",
+    figures_note: str = "",
+    figures_cached: bool = True,
+) -> str:
+    es, model = loaded.es, loaded.model
+    params = model.trained_params()
+
+    def fig_html(name: str) -> str:
+        if name not in figures:
+            return ""
+        f = figures[name]
+        if "html" in f:  # no Chromium: the interactive figure, framed
+            size = "".join(
+                f' {side}="{int(f[side]) + 24}"' for side in ("width", "height") if f.get(side)
+            )
+            return (
+                f'<figure><iframe src="{f["html"]}"{size} style="border:0;max-width:100%" '
+                f'title="{html.escape(name, quote=True)}"></iframe><figcaption>'
+                f"{html.escape(FIGURE_CAPTIONS.get(name, ''))} "
+                f'Interactive: <a href="{f["html"]}">open alone</a> (no PNG or SVG: see the '
+                "note at the top)</figcaption></figure>"
+            )
+        width = f' width="{f["width"]}"' if f.get("width") else ""
+        alt = html.escape(FIGURE_CAPTIONS.get(name, name), quote=True)
+        return (
+            f'<figure><img src="{f["png"]}"{width} alt="{alt}"><figcaption>'
+            f"{html.escape(FIGURE_CAPTIONS.get(name, ''))} "
+            f'Download: <a href="{f["svg"]}">SVG</a> (vector, for print) · '
+            f'<a href="{f["png"]}">PNG</a></figcaption></figure>'
+        )
+
+    body = "".join(sections)
+    for name in figures:
+        body = body.replace("{fig:" + name + "}", fig_html(name))
+    for name in ("table1", "markers", "smoothness", "gene_space"):
+        body = body.replace("{fig:" + name + "}", "")
+    settings = pd.DataFrame(
+        {"value": [_setting_text(k, v, params) for k, v in params.items()]},
+        index=pd.Index(list(params), name="setting"),
+    )
+    lab = pd.Series(loaded.labels) if loaded.labels is not None else None
+    prefix = f"{SIMULATED_LABEL}: " if simulated else ""
+    head = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>{prefix}Factorized embeddings report: {html.escape(es.name)}</title>",
+        f"<style>{_CSS}</style>{_PRINT_SCRIPT}</head><body>",
+        f"<h1>Factorized embeddings: {html.escape(es.name)}</h1>",
+    ]
+    if simulated:
+        head.append(
+            f'<p class="simulated"><b>{SIMULATED_LABEL}.</b> {html.escape(SIMULATED_NOTE)}</p>'
+        )
+    if figures_note:
+        head.append(
+            '<p class="simulated"><b>Figures drawn interactively, without PNG or SVG files.</b> '
+            f"{html.escape(figures_note[0].upper() + figures_note[1:])}, then run the command "
+            "again with <code>--force</code>"
+            + (" (its results are cached)" if figures_cached else "")
+            + ".</p>"
+        )
+    head += [
+        "<h2>Dataset and model</h2><ul>",
+        f"<li>Data: {es.n_samples} samples × {es.n_genes} genes; {_source_html(es.source)}</li>",
+    ]
+    if lab is not None:
+        head.append(
+            f"<li>Label <b>{html.escape(str(loaded.label))}</b>: {int(lab.notna().sum())} "
+            f"labelled samples, {int(lab.nunique(dropna=True))} classes</li>"
+        )
+    head += [
+        f"<li>Model <code>{html.escape(str(loaded.dir))}</code>, key <code>{model.key()}</code>: "
+        + html.escape(_model_settings_text(_model_summary(loaded)))
+        + " (MSE: mean squared error of the predicted values, in squared units of the "
+        "training values)</li>",
+        f"<li>Report computed in {runtime:.0f} s on {html.escape(platform.node())} "
+        f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})"
+        + (f"; {html.escape(cache_line)}" if cache_line else "")
+        + "</li>"
+        + f"<li>Software: {html.escape(_software_line())}</li>"
+        + (
+            f"<li>Made by <code class='command'>{html.escape(command)}</code></li>"
+            if command
+            else ""
+        )
+        + "</ul>",
+        "<details><summary>Model settings, and the data source as recorded</summary>",
+        _html_table(settings),
+        f"<p><code>{html.escape(json.dumps(es.source))}</code></p>",
+        "</details>",
+        fig_html("loss"),
+        "<h2>Sample maps (Figure 2)</h2>",
+        _maps_caption(
+            list(methods) if methods is not None else list(analysis.BASELINE_METHODS),
+            int(es.n_samples),
+            loaded.label,
+            centered,
+            _n_unlabelled(loaded.labels),
+            params.get("neighbour_weight"),
+            missing_note,
+            params.get("neighbour_space", "values"),
+            _lowest_value(es.values),
+        ),
+        fig_html("maps"),
+    ]
+    return "".join(head) + body + "</body></html>\n"

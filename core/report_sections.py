@@ -1,0 +1,904 @@
+"""The HTML sections of ``python -m core report`` and the tables written beside them.
+
+Table 1 with the split-by-split differences, the marker genes over the maps (Figure 3), the
+gene space against Gene Ontology and co-expression (Figure 4) with the close pairs that
+neither holds; the HTML tables they are shown in, and the report's GO settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core import analysis
+from core.analysis_cli import (
+    BASELINE_INPUT,
+    PAIRED_CAPTION,
+    PAIRED_DIGITS,
+    SIMULATED_LABEL,
+    _chance_text,
+    _classifiers_text,
+    _has_comparison,
+    _Loaded,
+    _model_settings_text,
+    _model_summary,
+    _percent,
+    few_labels_note,
+)
+from core.errors import CoreError
+from core.report_figures import _fig_agreement, _fig_markers, _fig_smoothness
+
+#: Genes detected in fewer samples than this share are flagged among the novel close pairs.
+RARELY_DETECTED = 0.1
+#: A close pair's first columns, in the page's tables and in tables/close_pairs.csv.
+PAIR_COLUMNS = ["symbol_a", "symbol_b", "type_a", "type_b", "distance", "correlation"]
+NOVEL_COLUMNS = [*PAIR_COLUMNS, "min_detection"]
+
+
+def _term_size_range(text: str) -> tuple[int, int]:
+    parts = str(text).replace(" ", "").split("-")
+    try:
+        lo, hi = (int(parts[0]), int(parts[1])) if len(parts) == 2 else (None, None)
+    except ValueError:
+        lo = hi = None
+    if lo is None or hi is None or lo < 1 or hi < lo:
+        raise CoreError(f"--go-term-size {text}: expected MIN-MAX with 1 <= MIN <= MAX, e.g. 3-500")
+    return lo, hi
+
+
+def _go_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The report's GO settings, checked before any work starts."""
+    from core.annotations import check_go_settings
+
+    exclude = list(check_go_settings(args.go_gaf, args.go_obo, args.go_exclude_evidence))
+    lo, hi = _term_size_range(args.go_term_size)
+    return {"gaf": args.go_gaf, "obo": args.go_obo, "exclude": exclude, "sizes": (lo, hi)}
+
+
+def _load_go(opts: dict[str, Any]) -> Any:
+    from core.annotations import GeneOntology
+
+    if opts["gaf"] is not None:
+        return GeneOntology.from_gaf(opts["gaf"], opts["obo"], exclude_evidence=opts["exclude"])
+    return GeneOntology.load(exclude_evidence=opts["exclude"])
+
+
+# ----------------------------------------------------------------------------- tables
+def _number(value: float) -> str:
+    """A table's number: 3 significant digits, trailing zeros kept so that a column reads
+    evenly (0.350 beside 0.761; 0.000123, 13.6, 2.00), whole above 1,000 (123,457)."""
+    if not np.isfinite(value):
+        return str(value)
+    if value == 0:
+        return "0"
+    # decimals for 3 significant digits, written out (never 7.58e-05: a column of shares
+    # reads the same way down to its smallest)
+    decimals = max(0, 2 - int(np.floor(np.log10(abs(value)))))
+    rounded = round(abs(value), decimals)
+    if decimals and rounded >= 10.0 ** (3 - decimals):  # 0.99994 -> 1.00 (it read 1.000)
+        decimals -= 1
+    if abs(value) >= 1000 or round(abs(value), decimals) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.{decimals}f}"
+
+
+def _cell(value: Any) -> str:
+    """One table cell's text: numbers by :func:`_number`, missing as a dash."""
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return "–"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if isinstance(value, numbers.Real):
+        return _number(float(value))
+    return str(value)
+
+
+def _numeric_column(column: pd.Series) -> bool:
+    """Numbers, or numbers written out ("0.62 ± 0.02", "+0.010 [...]"): right-aligned."""
+    if pd.api.types.is_bool_dtype(column):
+        return False
+    if pd.api.types.is_numeric_dtype(column):
+        return True
+    text = column.dropna().astype(str)
+    text = text[text != ""]
+    number = r"^[+\-−]?\d[\d,]*(\.\d+)?%?(\s|$)"  # "1-NN" is a name, "0.62 ± 0.02" a number
+    return bool(len(text)) and bool(text.str.match(number).all())
+
+
+def _html_table(frame: pd.DataFrame, index: bool = True) -> str:
+    """A table with one header row; words left-aligned, numbers right-aligned (``td.num``).
+
+    With ``index``, the index comes first as a column named by the index's name."""
+    if index:
+        frame = _index_as_column(frame, str(frame.index.name or ""))
+    numeric = [_numeric_column(frame.iloc[:, j]) for j in range(frame.shape[1])]
+    attrs = [' class="num"' if num else "" for num in numeric]
+    head = "".join(
+        f"<th{a}>{html.escape(str(c))}</th>" for c, a in zip(frame.columns, attrs, strict=True)
+    )
+    rows = []
+    for values in frame.itertuples(index=False, name=None):
+        cells = "".join(
+            f"<td{a}>{html.escape(_cell(v))}</td>" for v, a in zip(values, attrs, strict=True)
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    return (
+        f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    )
+
+
+def _cached_note(hits: int, total: int, what: str) -> str:
+    """Empty when nothing came from the cache, else e.g. "3 of 30 cells read from ..."."""
+    if hits <= 0:
+        return ""
+    return (
+        f"{hits} of {total} {what} read from the result cache (stored by an earlier run, "
+        "--cache-dir), so the time is mostly that of reading them"
+    )
+
+
+def _section_table1(
+    table: pd.DataFrame,
+    label: str | None,
+    args: argparse.Namespace,
+    cells_cached: int = 0,
+    chance: float | None = None,
+    neighbour_weight: float | None = None,
+) -> str:
+    fmt = analysis.format_table(table)
+    fmt.columns = [analysis.METHOD_NAMES.get(c, c) for c in fmt.columns]
+    a = table.attrs
+    n_cells = table.shape[0] * len(set(table.columns.get_level_values(0)))
+    cached = _cached_note(cells_cached, n_cells, "cells")
+    return (
+        "<h2>Semi-supervised classification (Table 1)</h2>"
+        f"<p>Classify <b>{html.escape(str(label))}</b> ({a['n_classes']} classes) from the "
+        f"samples' coordinates on each map: train on {_percent(a['fraction'])} of the labelled "
+        f"samples ({a['n_train']}), test on the other {a['n_test']}, over {a['n_splits']} "
+        f"random split{'s' if a['n_splits'] != 1 else ''} (seed {args.seed}; the same "
+        f"split{'s' if a['n_splits'] != 1 else ''} for every map). Each cell: "
+        f"{'mean ± sd over the splits of ' if a['n_splits'] != 1 else ''}the accuracy (share of "
+        "the test samples whose "
+        f"{html.escape(str(label))} is predicted right). Baselines computed on "
+        f"{html.escape(BASELINE_INPUT[args.center_samples] + getattr(args, 'missing_note', ''))}. "
+        + (
+            html.escape(_chance_text(chance, str(label), table.attrs.get("n_classes"))) + " "
+            if chance is not None and np.isfinite(chance)
+            else ""
+        )
+        + f"Classifiers: {html.escape(_classifiers_text(list(table.index)))}. "
+        f"Computed in {a['runtime_s']:.0f} s"
+        + (f" ({html.escape(cached)})" if cached else "")
+        + ".</p>"
+        + (
+            "<p>The <i>Factorized Embeddings</i> column is the model's map as trained: the "
+            "paper's objective plus the neighbour-graph term of weight "
+            f"{neighbour_weight:g} (Figure 2), not the paper's objective alone (on GTEx acmg59, "
+            "1-NN from 2% of its 13,292 labelled samples, about 266 to train on, the objective "
+            "alone gave 0.83 and with the term 0.93: another dataset and protocol than this "
+            "table's; tests/benchmarks/RESULTS.md).</p>"
+            if neighbour_weight
+            else ""
+        )
+        + _note_html(few_labels_note(a, chance))
+        + _note_html(_one_sample_classes_note(a, list(table.index)))
+        + _html_table(_index_as_column(fmt, "classifier"), index=False)
+        + '<p class="hint">In files: <a href="tables/table1.csv">tables/table1.csv</a> (each '
+        'cell\'s mean, sd and splits) and <a href="tables/table1_splits.csv">'
+        "tables/table1_splits.csv</a> (the accuracy of every split).</p>"
+        + "{fig:table1}"
+        + _section_paired(table)
+    )
+
+
+def _one_sample_classes_note(protocol: Mapping[str, Any], classifiers: list[str]) -> str:
+    """Gaussian naive Bayes with classes of one training sample: no variance to estimate (it
+    takes a floor), so its cell says more of the classifier than of the maps (0.10 ± 0.12 on
+    the 26-tissue set from 2% labels: 0.03-0.07 in the splits where one class had two samples,
+    0.29-0.36 where each had one)."""
+    if "Gaussian NB" not in classifiers or protocol["n_train"] >= 2 * protocol["n_classes"]:
+        return ""
+    return (
+        f"With {protocol['n_train']} training samples for {protocol['n_classes']} classes, "
+        "many classes have one training sample or none in a split: Gaussian NB cannot "
+        "estimate their variance (it falls back on a small floor), so its row measures that "
+        "failure as much as the maps; read the 1-NN row, or train on a larger --fraction."
+    )
+
+
+def _index_as_column(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``frame`` with its index as a first column ``name`` (one header row in HTML)."""
+    out = frame.copy()
+    out.index.name = name
+    return out.reset_index()
+
+
+def _note_html(text: str) -> str:
+    return f'<p class="note"><b>Note.</b> {html.escape(text)}</p>' if text else ""
+
+
+def _section_paired(table: pd.DataFrame) -> str:
+    if not _has_comparison(table):
+        return ""
+    paired = analysis.format_paired(analysis.paired_differences(table, "fe"), PAIRED_DIGITS)
+    return (
+        "<h3>Factorized Embeddings minus each map, split by split</h3>"
+        f"<p>{html.escape(PAIRED_CAPTION)}</p>"
+        + _html_table(_index_as_column(paired, "classifier"), index=False)
+    )
+
+
+#: Neighbours of a sample in the smoothness of the report's Figure 3 section.
+SMOOTHNESS_K = 15
+
+
+def _section_markers(
+    loaded: _Loaded,
+    maps: dict[str, np.ndarray],
+    markers: list[str],
+    figures: dict[str, Any],
+    tables: dict[str, pd.DataFrame] | None = None,
+) -> str:
+    es = loaded.es
+    symbols = loaded.symbols
+    shown = {n: maps[n] for n in ("fe", "tsne") if n in maps}
+    k = min(SMOOTHNESS_K, len(es.values) - 1)  # a model of 15 samples or fewer: the others
+    smooth = analysis.marker_smoothness(shown, es.values, symbols, markers, k=k, ids=es.gene_ids)
+    found = smooth[smooth["n_genes"] > 0]
+    absent = [str(m) for m in smooth.index[smooth["n_genes"] == 0]]
+    instead: list[str] = []
+    if not len(found) and es.n_genes:
+        # none of the markers here (the Figure-3 genes in a small panel): the section shows
+        # the most variable genes of the dataset rather than an empty figure
+        instead = _most_variable(es, symbols, 5)
+        smooth = analysis.marker_smoothness(shown, es.values, symbols, instead, k=k)
+        found = smooth[smooth["n_genes"] > 0]
+    parts = [
+        "<h2>Marker genes over the sample maps (Figure 3)</h2>",
+        "<p>Each marker is a gene symbol, a pattern (<code>HOX*</code>) or a family: "
+        "<code>keratins</code> are the keratin genes, KRT and a number with an optional letter "
+        "(KRT5, KRT14, KRT6A), not their pseudogenes (KRT8P12, KRT18P1) nor the "
+        "keratin-associated KRTAP genes, which <code>KRT*</code> would add. Each is scored in "
+        "each sample as the mean z-score of the matching genes. "
+        "Smoothness = 1 − mean squared difference between a sample's score and the mean of "
+        f"its {k} nearest samples on the map, over (1 + 1/{k}) × variance: 1 when expression is "
+        "organised in sample space, about 0 when it is random over the map. <i>n_genes</i>: "
+        "genes of this dataset that match; <i>genes</i>: the first 8 of them; <i>highest "
+        "in</i>: the two classes of highest mean score (mean z-score). In the figure, "
+        "the colours span each marker's 2nd to 98th percentile (scores beyond it take the end "
+        "colours).</p>",
+    ]
+    scores = {
+        m: analysis.gene_set_score(
+            es.values, analysis.match_genes(symbols, [m], ids=es.gene_ids)[m]
+        )
+        for m in found.index
+    }
+    labels = getattr(loaded, "labels", None)
+    if len(found) and labels is not None:
+        # where each marker is highest, for a reader to check it against the biology (the maps
+        # carry no tissue names, and a stand-in marker said nothing of its tissue)
+        found = found.assign(
+            **{
+                f"highest in ({loaded.label})": [
+                    _highest_in(scores[m], labels) for m in found.index
+                ]
+            }
+        )
+    if len(found):
+        columns = {n: f"smoothness on {analysis.METHOD_NAMES.get(n, n)}" for n in shown}
+        parts.append(_html_table(found.rename(columns=columns)))
+        if tables is not None:
+            tables["marker_smoothness"] = _index_as_column(found.rename(columns=columns), "marker")
+            parts.append(
+                '<p class="hint">In a file: <a href="tables/marker_smoothness.csv">'
+                "tables/marker_smoothness.csv</a>.</p>"
+            )
+    if absent:
+        what = "None of the markers is" if instead else "Not"
+        # when none is here, said first: the section then shows other genes
+        parts.insert(
+            1 if instead else len(parts),
+            f"<p>{what} among this dataset's {es.n_genes:,} genes: "
+            f"{html.escape(', '.join(absent))}. "
+            + (
+                "Shown instead: the 5 most variable genes here "
+                f"(<code class='flag'>--markers {html.escape(','.join(instead))}</code>); "
+                "choose others with <code class='flag'>--markers</code>.</p>"
+                if instead
+                else "Choose others with <code class='flag'>--markers</code>.</p>"
+            ),
+        )
+    if len(found):
+        figures["markers"] = _fig_markers(shown, scores, smooth)
+        parts.append("{fig:markers}")
+    n_genes = min(es.n_genes, 5000)
+    if es.n_genes > n_genes:
+        var = np.nanvar(es.values, axis=0)
+        cols = np.sort(np.argsort(-np.nan_to_num(var))[:n_genes])
+        note = f"the {n_genes} most variable genes"
+    else:
+        cols = np.arange(es.n_genes)
+        note = f"all {n_genes} genes"
+    per_gene = pd.DataFrame(
+        {n: analysis.gene_smoothness(emb, es.values[:, cols], k=k) for n, emb in maps.items()},
+        index=np.asarray(symbols)[cols],
+    )
+    figures["smoothness"] = _fig_smoothness(per_gene)
+    summary = per_gene.describe().T[["mean", "25%", "50%", "75%"]]
+    summary.index = pd.Index([analysis.METHOD_NAMES.get(n, n) for n in summary.index], name="map")
+    parts += [
+        f"<h3>Smoothness of {note}</h3>",
+        "<p>The same smoothness for each gene alone (its own values, not z-scores of a set), "
+        "over each map: mean and quartiles over the genes.</p>",
+        _html_table(summary),
+        "{fig:smoothness}",
+    ]
+    if {"fe", "tsne"} <= set(per_gene.columns) and len(per_gene):
+        # the paper's claim, read against these numbers (the page was silent on it)
+        smoother = int((per_gene["fe"] > per_gene["tsne"]).sum())
+        fe_mean, tsne_mean = float(per_gene["fe"].mean()), float(per_gene["tsne"].mean())
+        diff = (per_gene["fe"] - per_gene["tsne"]).dropna()
+        spread = f", per gene sd {float(diff.std(ddof=1)):.3f}" if len(diff) > 1 else ""
+        # the difference of the means as shown (0.748 against 0.752 read "-0.003"), with a
+        # digit more when it is small
+        digits = 4 if abs(fe_mean - tsne_mean) < 0.01 else 3
+        shown = round(fe_mean, digits) - round(tsne_mean, digits)
+        parts.append(
+            "<p>The paper reports gene expression organised over FE's map and not over "
+            f"t-SNE's. Here FE's map is the smoother for {smoother:,} of the {len(per_gene):,} "
+            f"genes (mean {fe_mean:.{digits}f} against t-SNE's {tsne_mean:.{digits}f}: a "
+            f"difference of {shown:+.{digits}f}{spread}): "
+            + (
+                "in line with that claim.</p>"
+                if fe_mean > tsne_mean and smoother > len(per_gene) / 2
+                else "the claim is not reproduced on these data.</p>"
+            )
+        )
+    return "".join(parts)
+
+
+def _highest_in(score: np.ndarray, labels: Any, n: int = 2) -> str:
+    """The ``n`` classes of highest mean score, with it: ``Heart (+1.8), Muscle (+0.9)``."""
+    lab = pd.Series(np.asarray(labels, dtype=object))
+    known = lab.notna() & (lab.astype(str).str.strip() != "")
+    means = (
+        pd.Series(np.asarray(score, dtype=float))[known.to_numpy()]
+        .groupby(lab[known].astype(str).to_numpy())
+        .mean()
+    )
+    top = means.dropna().sort_values(ascending=False, kind="stable").head(n)
+    return ", ".join(f"{name} ({value:+.1f})" for name, value in top.items())
+
+
+def _run_names(runs: list[_Loaded]) -> list[str]:
+    """Row names of the models in the gene-space table: ``FE gene_dim 50`` for one model;
+    with others, each named by its directory (``FE m26, gene_dim 50``), the first one too
+    (it was the only one without a name), and a number where two directories share a name."""
+    if len(runs) == 1:
+        return [f"FE gene_dim {runs[0].model.gene_dim}"]
+    names: list[str] = []
+    for i, item in enumerate(runs):
+        base = f"FE {item.dir.name}, gene_dim {item.model.gene_dim}"
+        names.append(base if base not in names else f"{base} (#{i + 1})")
+    return names
+
+
+def _most_variable(es: Any, symbols: Any, n: int) -> list[str]:
+    """Symbols of the ``n`` genes of largest variance over the samples."""
+    var = np.nan_to_num(np.nanvar(es.values, axis=0), nan=-1.0)
+    return [str(symbols[i]) for i in np.argsort(-var, kind="stable")[:n]]
+
+
+#: Correlation above which a novel pair is said to be co-expressed all the same.
+NOVEL_CORRELATED = 0.8
+
+
+def _novel_breakdown(novel: pd.DataFrame, rarely: float) -> str:
+    """What makes the novel pairs novel, each pair counted once, in this order: a gene without
+    a GO term (novel to GO by that alone), a Pearson correlation of 0.8 or more (co-expressed,
+    below the network's top-1% cut), a gene rarely detected; the rest are the pairs both
+    references miss for no such reason. (The heading's count read as that many discoveries:
+    most were tissue programmes just below the cut, or genes GO does not annotate.)"""
+    if not len(novel):
+        return ""
+    left = np.ones(len(novel), dtype=bool)
+    counts = []
+    for test, words in (
+        (~novel["both_annotated"].to_numpy(dtype=bool), "have a gene without a GO term"),
+        (
+            novel["correlation"].to_numpy(dtype=float) >= NOVEL_CORRELATED,
+            f"have a correlation of {NOVEL_CORRELATED} or more (co-expressed, below the "
+            "network's cut)",
+        ),
+        (
+            novel["min_detection"].to_numpy(dtype=float) < rarely,
+            f"have a gene detected in fewer than {rarely:.0%} of the samples",
+        ),
+    ):
+        hit = left & test
+        counts.append(f"{int(hit.sum()):,} {'more ' if counts else ''}{words}")
+        left &= ~hit
+    return (
+        f"<p>Of the {len(novel):,} novel pairs, "
+        + "; ".join(counts)
+        + f"; the other {int(left.sum()):,} have none of these reasons: the candidates for "
+        "relations that both references miss.</p>"
+    )
+
+
+def _wilson(share: float, n: float, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval of a binomial share (within [0, 1], and not of width 0 at a share
+    of 0 or 1 as the normal approximation is)."""
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _gene_space_limits(
+    table: pd.DataFrame,
+    coexp: Any,
+    k: int,
+    has_go: bool,
+    loaded: _Loaded,
+    n_annotated: int | None = None,
+) -> str:
+    """What the Figure-4 table can and cannot tell: the highest ratios possible here (a column
+    at its ceiling tells nothing), sampling intervals of the GO ratio, and where it departs
+    from the paper's protocol. ``n_annotated``: genes with a GO term (a gene without one
+    shares a term with none of its neighbours: the GO ceiling is their share, not 1)."""
+    n_genes = int(loaded.es.n_genes)
+    parts = []
+    ceilings = []
+    if coexp is not None and "coexp_random" in table.columns:
+        top = analysis.coexp_ceiling(coexp, k)
+        random_share = float(table["coexp_random"].iloc[0])
+        if random_share > 0 and np.isfinite(top):
+            # (rows of k pairs per gene: the neighbours found in all runs are fewer pairs)
+            full = table["n_pairs"] == n_genes * k
+            at = [str(i) for i, v in table.loc[full, "coexp_fraction"].items() if v >= 0.99 * top]
+            ceilings.append(
+                f"coexp_ratio {top / random_share:.1f} (coexp_fraction {top:.3f}: every gene's "
+                f"{k} neighbours among its partners in the network, as far as it has {k})"
+                + (f", which {', '.join(at)} reach{'es' if len(at) == 1 else ''}" if at else "")
+            )
+    if has_go and "go_random" in table.columns:
+        random_share = float(table["go_random"].iloc[0])
+        counted_annotated = "go_pairs" in table.columns  # (annotated_only: both annotated)
+        top = 1.0
+        if n_annotated is not None and not counted_annotated and n_genes:
+            top = n_annotated / n_genes
+        if random_share > 0:
+            at = [str(i) for i, v in table["go_fraction"].items() if v >= 0.99 * top]
+            ceilings.append(
+                f"go_ratio {top / random_share:.2f} (go_fraction {top:.3f}: every pair sharing "
+                "a term"
+                + (
+                    f", as far as the {n_annotated:,} of {n_genes:,} genes with a term can: a "
+                    "gene without one shares a term with none of its neighbours"
+                    if top < 1.0
+                    else ""
+                )
+                + ")"
+                + (f", which {', '.join(at)} reach{'es' if len(at) == 1 else ''}" if at else "")
+            )
+    if ceilings:
+        parts.append(
+            "The highest ratios any neighbours could reach here: "
+            + "; ".join(ceilings)
+            + ". A column at its ceiling cannot tell the rows apart (few genes, or a dense "
+            "network)."
+        )
+    if has_go and {"go_fraction", "go_random", "n_pairs"} <= set(table.columns):
+        spans = []
+        for name, row in table.iterrows():
+            n = float(row.get("go_pairs", row["n_pairs"]))
+            p, r = float(row["go_fraction"]), float(row["go_random"])
+            if n > 0 and r > 0 and np.isfinite(p):
+                low, high = _wilson(p, n)
+                spans.append(f"{name} {low / r:.2f}–{high / r:.2f}")
+        if spans:
+            parts.append(
+                "Binomial (Wilson) 95% intervals of go_ratio over the pairs: "
+                + "; ".join(spans)
+                + ". The pairs are not independent (a gene is in 2k of them), so these are "
+                "narrower than the truth; models trained with other seeds differ more (FE's "
+                "ratio went from 1.86 to 2.19 over the seeds recorded for the default "
+                "100-epoch model on the GTEx 26-tissue set, all evidence, GO BP terms of 3-500 "
+                "genes, against drawn random pairs; tests/benchmarks/RESULTS.md)."
+            )
+    gene_dim = int(np.asarray(loaded.model.gene_embedding_).shape[1])
+    parts.append(
+        "Where this departs from the paper's Figure 4: neighbours by cosine distance (the "
+        "paper's by Euclidean, which scored lower in an earlier comparison on the 26-tissue "
+        "set: RESULTS.md); the co-expression network is this data's "
+        "own top 1% of Pearson correlations (the paper's ts-coexp network is not available "
+        "here); one gene "
+        f"embedding size, the model's {gene_dim} dimensions (the paper compares several: train "
+        "models of other --gene-dim and compare them with --compare-models)."
+    )
+    return "<p class='note'>" + " ".join(html.escape(t) for t in parts) + "</p>"
+
+
+def _section_gene_space(
+    loaded: _Loaded,
+    others: list[_Loaded],
+    args: argparse.Namespace,
+    figures: dict[str, Any],
+    cache: Any,
+    tables: dict[str, pd.DataFrame] | None = None,
+) -> str:
+    es = loaded.es
+    parts = ["<h2>Gene space against references (Figure 4)</h2>"]
+    if es.n_genes <= args.k:
+        return parts[0] + f"<p>Only {es.n_genes} genes: no neighbourhoods to compare.</p>"
+    corr_idx, coexp = _correlation_references(es, cache, args.k)
+    go_matrix, gene_types = None, None
+    opts = getattr(args, "go_options", None)
+    if not args.no_go:
+        opts = opts or _go_options(args)
+        go = getattr(args, "go", None) or _load_go(opts)
+        lo, hi = opts["sizes"]
+        go_matrix, terms = go.annotation_matrix(
+            es.gene_ids, ontology="BP", min_size=lo, max_size=hi, symbols=es.gene_symbols
+        )
+        gene_types = go.gene_type(es.gene_ids, symbols=es.gene_symbols).to_numpy()
+        evidence = (
+            f"evidence {', '.join(opts['exclude'])} left out"
+            if opts["exclude"]
+            else "all evidence codes"
+        )
+        release = go.metadata.get("go_release") or go.metadata.get("obo_data_version")
+        parts.append(
+            f"<p>GO biological-process terms of {lo}–{hi} genes, sizes counted over every gene "
+            "the annotations cover (not only this dataset's), with each gene's annotations "
+            f"carried up to the ancestor terms along {' and '.join(go.propagate_through)} "
+            f"({len(terms)} terms reach these genes; "
+            f"{int((go_matrix.getnnz(axis=1) > 0).sum())} of {es.n_genes:,} genes "
+            f"annotated; {evidence}; "
+            f"{html.escape(str(go.metadata.get('source', 'GO snapshot')))}"
+            + (f", GO release {html.escape(str(release))}" if release else "")
+            + ").</p>"
+        )
+    names = _run_names([loaded, *others])
+    embeddings = {
+        name: np.asarray(item.model.gene_embedding_)
+        for name, item in zip(names, [loaded, *others], strict=True)
+    }
+    if others:  # runs may differ in more than the seed: each one's settings
+        parts.append(
+            "<p>Models compared (the first is the report's model):</p><ul>"
+            + "".join(
+                f"<li>{html.escape(name)}: <code>{html.escape(str(item.dir))}</code>, "
+                f"{html.escape(_model_settings_text(_model_summary(item)))}</li>"
+                for name, item in zip(names, [loaded, *others], strict=True)
+            )
+            + "</ul>"
+        )
+    if others:
+        embeddings[f"FE, the {len(embeddings)} models together"] = analysis.consensus_gene_space(
+            list(embeddings.values())
+        )
+    # chance: every pair of two distinct genes, counted (a draw of random pairs read 2.6% off)
+    chance = analysis.chance_shares(go_matrix, coexp)
+    table = analysis.neighbor_agreement_by_size(
+        embeddings, go_matrix, coexp, k=args.k, chance=chance
+    )
+    if others:
+        n_runs = len(embeddings) - 1
+        idx, _, runs = analysis.neighbour_run_support(list(embeddings.values())[:n_runs], args.k)
+        stable = np.argwhere(runs == n_runs)
+        if len(stable):
+            table.loc[f"FE, together: the neighbours found in all {n_runs} runs"] = pd.Series(
+                analysis.neighbor_agreement(
+                    np.stack([stable[:, 0], idx[stable[:, 0], stable[:, 1]]], axis=1),
+                    go_matrix,
+                    coexp,
+                    chance=chance,
+                )
+            )
+    table.loc["expression correlation"] = pd.Series(
+        analysis.neighbor_agreement(
+            analysis.pairs_from_neighbors(corr_idx), go_matrix, coexp, chance=chance
+        )
+    )
+    n_all = int(table["random_pairs"].iloc[0])
+    table = table.drop(columns="random_pairs")  # (the same for every row: said in the text)
+    table.index.name = "neighbours from"
+    for col in ("n_pairs", "go_pairs"):
+        if col in table.columns:
+            table[col] = table[col].astype(int)
+    if "go_pairs" in table.columns and (table["go_pairs"] == table["n_pairs"]).all():
+        table = table.drop(columns="go_pairs")  # GO counts every pair: n_pairs again
+    figures["gene_space"] = _fig_agreement(table)
+    if tables is not None:
+        tables["gene_space"] = _index_as_column(table, "neighbours from")
+    has_go = go_matrix is not None
+    parts += [
+        f"<p>Each row takes each gene's {args.k} nearest genes (cosine distance between gene "
+        "vectors; "
+        + (
+            "for the models together, the mean of the models' cosine distances, and apart the "
+            "pairs of those neighbours that are also among the nearest in every run alone; "
+            if others
+            else ""
+        )
+        + "for the correlation row, the most correlated genes) and counts how many of those "
+        "(gene, neighbour) pairs "
+        + ("share a GO term, and how many " if has_go else "")
+        + "are edges of the co-expression network of this data (the top 1% most correlated "
+        "gene pairs), against chance: the same shares over every pair of two distinct genes "
+        f"of this dataset's {es.n_genes:,} ({n_all:,} pairs, counted, not drawn), which is "
+        "what uniformly random pairs of its genes estimate.</p>",
+        _html_table(table),
+        _gene_space_limits(
+            table,
+            coexp,
+            args.k,
+            has_go,
+            loaded,
+            int((go_matrix.getnnz(axis=1) > 0).sum()) if has_go else None,
+        ),
+        '<p class="hint">In a file: <a href="tables/gene_space.csv">tables/gene_space.csv</a>'
+        + (
+            "; every close pair with its two tests (shares_go, coexp_edge): "
+            '<a href="tables/close_pairs.csv">tables/close_pairs.csv</a>'
+            if has_go
+            else ""
+        )
+        + ".</p>",
+        "<ul class='legend'>"
+        f"<li><i>n_pairs</i>: (gene, neighbour) pairs, {es.n_genes:,} genes × {args.k} "
+        "neighbours (a pair found from both sides counts twice)"
+        + (", fewer for the neighbours found in all runs" if others else "")
+        + "</li>"
+        + (
+            "<li><i>go_fraction</i>: the share of the pairs whose two genes share at least one "
+            "GO term (every pair counts: a pair with a gene that has no GO term counts as not "
+            "sharing one); <i>go_random</i>: the same share among all pairs of two distinct "
+            "genes (chance); <i>go_ratio</i> = go_fraction / go_random (1: no better than "
+            "chance)</li>"
+            if has_go
+            else ""
+        )
+        + (
+            "<li><i>go_pairs</i>: the pairs counted for GO</li>"
+            if "go_pairs" in table.columns
+            else ""
+        )
+        + "<li><i>coexp_fraction</i>, <i>coexp_random</i>, <i>coexp_ratio</i>: the same for "
+        "being an edge of the co-expression network</li>"
+        "<li>The <i>expression correlation</i> row is a reference point, not a test, for the "
+        "co-expression columns: its neighbours and the network both come from the same "
+        "gene–gene correlations.</li></ul>",
+        "{fig:gene_space}",
+    ]
+    if has_go and loaded.simulated:
+        parts.append(
+            f'<p class="note"><b>{SIMULATED_LABEL}.</b> The simulation makes the genes of '
+            "a GO term co-expressed (its gene programs follow GO terms), so agreement with GO "
+            "here is built into the data: it tests that the model recovers the simulated "
+            "programs, not that it finds biology.</p>"
+        )
+    if go_matrix is not None:
+        idx, dist = analysis.gene_neighbors(loaded.model.gene_embedding_, args.k)
+        detection = analysis.detection_rate(es.values)
+        close = analysis.novel_close_pairs(
+            idx, go_matrix, coexp, loaded.symbols, gene_types, dist, es.gene_ids,
+            return_all=True, detection=detection,
+        )  # fmt: skip
+        # the pair's own correlation: a pair just below the network's top-1% cut is co-expressed
+        # all the same, and "in neither reference" only by that cut
+        close["correlation"] = analysis.pair_correlations(
+            es.values, close["gene_a"].to_numpy(), close["gene_b"].to_numpy()
+        )
+        cut = float("nan")
+        if coexp is not None and coexp.nnz:
+            from scipy import sparse
+
+            upper = sparse.triu(coexp).tocoo()
+            cut = float(analysis.pair_correlations(es.values, upper.row, upper.col).min())
+        columns = NOVEL_COLUMNS
+        if others:  # in how many runs each close pair holds (the model's own run included)
+            runs = analysis.pair_run_counts(
+                close[["gene_a", "gene_b"]].to_numpy(),
+                [loaded.model.gene_embedding_, *(o.model.gene_embedding_ for o in others)],
+                args.k,
+            )
+            close["runs"] = runs
+            columns = [*NOVEL_COLUMNS, "runs"]
+        novel = close[close["novel"]].reset_index(drop=True)
+        summary = analysis.summarize_novel_pairs(novel, gene_types, close=close)
+        n_unannotated = int((~novel["both_annotated"]).sum())
+        rare = novel["min_detection"] < RARELY_DETECTED
+        if tables is not None:
+            tables["close_pairs"] = _close_pairs_csv(close)
+        shown_types = min(15, len(summary))
+        parts += [
+            f"<h3>Close pairs in neither reference ({len(novel):,} of {len(close):,} "
+            "close pairs)</h3>",
+            "<p>A <i>close pair</i> is two genes of which one is among the other's "
+            f"{args.k} nearest in the gene space of <code>{html.escape(str(loaded.dir))}</code> "
+            "(cosine distance), counted once; <i>novel</i> when its genes neither share a GO "
+            "term nor are a co-expression edge. By the gene types of the two genes"
+            + (
+                f" (the {shown_types} most frequent of {len(summary)} type pairs)"
+                if len(summary) > shown_types
+                else ""
+            )
+            + ": <i>n_pairs</i> novel pairs of that type pair and <i>fraction</i> their share "
+            "of all novel pairs; <i>unannotated</i> the novel pairs with a gene that has "
+            "no biological-process term of the sizes above "
+            f"({n_unannotated:,} of {len(novel):,}); <i>n_close</i> the close "
+            "pairs of that type pair and <i>novel_rate</i> the share of them that is novel; "
+            "<i>expected</i> the type pair's share among all pairs of this dataset's genes and "
+            "<i>enrichment</i> = fraction / expected. A pair with an unannotated gene cannot "
+            "share a term, so types that GO rarely annotates (most non-coding genes) are novel "
+            f"more often whatever the model does. {int(rare.sum()):,} of the {len(novel):,} novel "
+            f"pairs have a gene detected (above 0) in fewer than {RARELY_DETECTED:.0%} of the "
+            "samples: genes that are off almost everywhere lie together in gene space (the "
+            "model predicts about 0 for all of them), so such pairs say little. Every close "
+            'pair: <a href="tables/close_pairs.csv">tables/close_pairs.csv</a> (<i>distance</i>: '
+            "cosine, in the gene space; <i>correlation</i>: Pearson, over the samples; "
+            "<i>shares_go</i>, <i>coexp_edge</i>: the two tests; <i>both_annotated</i>: both "
+            "genes have a biological-process term of the sizes above, without which a pair "
+            "cannot share one; <i>min_detection</i>: the lower of the two genes' shares of the "
+            f"{es.n_samples:,} samples with a value above 0).</p>",
+            _novel_breakdown(novel, RARELY_DETECTED),
+            _paper_types_text(novel),
+            _html_table(summary.head(shown_types).reset_index(), index=False),
+            f"<h4>The 30 closest novel pairs of genes detected in at least "
+            f"{RARELY_DETECTED:.0%} of the samples</h4>",
+            "<p><i>distance</i>: cosine distance of the two genes in that gene space (0: same "
+            "direction); <i>correlation</i>: Pearson correlation of their values over the "
+            "samples"
+            + (
+                f" (the co-expression network holds the top 1% of gene pairs: r ≥ {cut:.4f} "
+                "here; a pair just below that is co-expressed all the same, and novel only by "
+                "the cut)"
+                if np.isfinite(cut)
+                else ""
+            )
+            + "; <i>min_detection</i>: the lower of the two genes' shares of samples "
+            "with a value above 0"
+            + (
+                "; <i>runs</i>: in how many of the "
+                f"{len(others) + 1} runs either gene is among the other's {args.k} nearest"
+                if others
+                else ""
+            )
+            + ".</p>",
+            _html_table(_four_decimals(novel[~rare].head(30)[columns]), index=False),
+        ]
+        if rare.head(30).any():  # (without a rarely detected gene among them: the same table)
+            parts += [
+                "<h4>The 30 closest novel pairs, rarely detected genes included</h4>",
+                _html_table(_four_decimals(novel.head(30)[columns]), index=False),
+            ]
+        if others:
+            n_runs = len(others) + 1
+            held = novel[~rare & (novel["runs"] == n_runs)]
+            parts += [
+                f"<h4>Of the novel pairs of genes detected in at least {RARELY_DETECTED:.0%} "
+                f"of the samples, the pairs close in all {n_runs} runs ({len(held):,} pairs"
+                + ("; the 30 closest" if len(held) > 30 else "")
+                + ")</h4>",
+                _html_table(_four_decimals(held.head(30)[columns]), index=False),
+            ]
+    return "".join(parts)
+
+
+def _four_decimals(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Close pairs as the page lists them: correlations to 4 decimals, as the co-expression
+    cut is stated (to 3, a pair just under the cut, 0.76758 under 0.76813, read as on it)."""
+    if "correlation" not in pairs.columns:
+        return pairs
+    out = pairs.copy()
+    out["correlation"] = [f"{r:.4f}" if np.isfinite(r) else "–" for r in out["correlation"]]
+    return out
+
+
+#: Gene types the paper found most of its novel pairs among.
+PAPER_NOVEL_TYPES = ("pseudogene", "snoRNA", "miRNA")
+
+
+def _paper_types_text(novel: pd.DataFrame) -> str:
+    """How the novel pairs here compare with the paper's (mostly pseudogenes, snoRNA and
+    miRNA), in one sentence of counts; empty without pairs."""
+    if not len(novel):
+        return ""
+    types = novel[["type_a", "type_b"]].astype(str)
+    coding = int(
+        ((types["type_a"] == "protein-coding") & (types["type_b"] == "protein-coding")).sum()
+    )
+    paper = int(types.isin(PAPER_NOVEL_TYPES).any(axis=1).sum())
+    return (
+        "<p>The paper found most of its novel pairs among pseudogenes, snoRNA and miRNA, on all "
+        f"GTEx genes. Here {paper:,} of the {len(novel):,} novel pairs "
+        f"({paper / len(novel):.0%}) have a gene of one of these types, and {coding:,} "
+        f"({coding / len(novel):.0%}) join two protein-coding genes; the share of each type "
+        "among this dataset's genes (<i>expected</i> below) bounds what can be found.</p>"
+    )
+
+
+#: Column order of tables/close_pairs.csv: the pair first, then what was found about it.
+CLOSE_PAIR_COLUMNS = [
+    *PAIR_COLUMNS,
+    "novel",
+    "shares_go",
+    "coexp_edge",
+    "both_annotated",
+    "min_detection",
+    "runs",
+    "id_a",
+    "id_b",
+]
+
+
+def _table1_csv(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Table 1 as written beside the page: one row per (classifier, map) with its mean, sd and
+    number of splits, and every split's accuracy (a reader could not check a cell)."""
+    rows, splits = [], []
+    for map_name, by_classifier in table.attrs.get("split_scores", {}).items():
+        for classifier, scores in by_classifier.items():
+            values = np.asarray(scores, dtype=np.float64)
+            rows.append(
+                {
+                    "classifier": classifier,
+                    "map": analysis.METHOD_NAMES.get(map_name, map_name),
+                    "mean": float(values.mean()) if values.size else float("nan"),
+                    "sd": float(values.std(ddof=1)) if values.size > 1 else float("nan"),
+                    "n_splits": int(values.size),
+                }
+            )
+            splits += [
+                {
+                    "classifier": classifier,
+                    "map": analysis.METHOD_NAMES.get(map_name, map_name),
+                    "split": i,
+                    "accuracy": float(v),
+                }
+                for i, v in enumerate(values)
+            ]
+    return pd.DataFrame(rows), pd.DataFrame(splits)
+
+
+def _close_pairs_csv(close: pd.DataFrame) -> pd.DataFrame:
+    """Every close pair as written to tables/close_pairs.csv (gene indices left out)."""
+    first = [c for c in CLOSE_PAIR_COLUMNS if c in close.columns]
+    rest = [c for c in close.columns if c not in first and c not in ("gene_a", "gene_b")]
+    out = close[first + rest].reset_index(drop=True)
+    if "correlation" in out.columns:  # to 4 decimals, as the page states the cut
+        out["correlation"] = out["correlation"].round(4)
+    return out
+
+
+def _correlation_references(es: Any, cache: Any, k: int) -> tuple[np.ndarray, Any]:
+    """Each gene's ``k`` most correlated genes and the top-1% co-expression network (one pass
+    over the gene pairs), cached as neighbour indices and an edge list."""
+    from scipy import sparse
+
+    def compute() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        idx, _, edges = analysis.correlation_references(es.values, k, top_fraction=0.01)
+        upper = sparse.triu(edges).tocoo()
+        return idx, upper.row.astype(np.int64), upper.col.astype(np.int64)
+
+    if cache is None:
+        idx, rows, cols = compute()
+    else:
+        key = cache.key("correlation_refs", analysis.CODE_VERSION, es.fingerprint(), k, 0.01)
+        idx, rows, cols = cache.get_or_compute(key, compute)
+    n = es.n_genes
+    data = np.ones(2 * rows.size, dtype=bool)
+    coexp = sparse.csr_matrix(
+        (data, (np.concatenate([rows, cols]), np.concatenate([cols, rows]))), shape=(n, n)
+    )
+    return idx, coexp
