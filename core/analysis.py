@@ -389,7 +389,7 @@ def _aligned_labels(labels: Any, n: int, sample_ids: Any) -> Any:
     return pd.Series(labels.to_numpy(dtype=object), index=index).reindex(ids).to_numpy(object)
 
 
-def _labels_to_codes(labels: Any, n: int, sample_ids: Any = None) -> tuple[np.ndarray, np.ndarray]:
+def label_codes(labels: Any, n: int, sample_ids: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of labels (-1 for missing) and the class names; labels given as a Series
     are put in the order of ``sample_ids`` when they are given (:func:`_aligned_labels`)."""
     arr = np.asarray(_aligned_labels(labels, n, sample_ids), dtype=object)
@@ -414,7 +414,7 @@ def label_classes(labels: Any) -> np.ndarray:
     """The classes of ``labels`` as the classifiers here count them: blanks and NaN missing,
     ``1`` and ``"1"`` one class (sorted, as text)."""
     labels = np.asarray(labels, dtype=object)
-    return _labels_to_codes(labels, len(labels))[1]
+    return label_codes(labels, len(labels))[1]
 
 
 def _check_two_classes(classes: np.ndarray) -> None:
@@ -944,7 +944,7 @@ def one_nn_accuracy(
     if sample_ids is None and isinstance(labels, pd.Series):
         sample_ids = _sample_ids_of(embedding)
     x = impute_gene_mean(_as_matrix(embedding, "embedding"))
-    codes, classes = _labels_to_codes(labels, x.shape[0], sample_ids)
+    codes, classes = label_codes(labels, x.shape[0], sample_ids)
     _check_two_classes(classes)
     labelled = codes >= 0
     n_train, splits = _splits(int(labelled.sum()), fraction, n_splits, seed)
@@ -1033,7 +1033,7 @@ def semi_supervised_table(
         )
     if sample_ids is None and isinstance(labels, pd.Series) and framed:
         sample_ids = next(iter(framed.values()))
-    codes, classes = _labels_to_codes(labels, n.pop(), sample_ids)
+    codes, classes = label_codes(labels, n.pop(), sample_ids)
     _check_two_classes(classes)
     labelled = codes >= 0
     n_train, splits = _splits(int(labelled.sum()), fraction, n_splits, seed)
@@ -2377,7 +2377,7 @@ def map_neighbours(
         labels = np.asarray(train_labels, dtype=object)
         if labels.shape != (len(train),):
             raise CoreError(f"train_labels must have one label per training sample ({len(train)})")
-        # NaN/None/NA/empty = unlabelled, as in Table 1 (:func:`_labels_to_codes`)
+        # NaN/None/NA/empty = unlabelled, as in Table 1 (:func:`label_codes`)
         series = pd.Series(labels)
         missing = (series.isna() | (series.astype(str).str.strip() == "")).to_numpy()
         labels = np.where(missing, None, labels)

@@ -228,9 +228,9 @@ def _check_protocol(args: argparse.Namespace) -> None:
 def _label_problem(labels: np.ndarray, label: str) -> str | None:
     """Why ``labels`` cannot be classified (one class; or about one sample per class, as for an
     id or a measurement), or None."""
-    from core.analysis import _labels_to_codes
+    from core.analysis import label_codes
 
-    codes, _ = _labels_to_codes(labels, len(labels))  # the classes the protocols will see
+    codes, _ = label_codes(labels, len(labels))  # the classes the protocols will see
     known = codes[codes >= 0]
     n_classes = int(np.unique(known).size)
     if n_classes < 2:
@@ -251,9 +251,9 @@ def _fraction_problem(labels: np.ndarray, fraction: float) -> str | None:
     """Why ``fraction`` of the labelled samples cannot train and test (none to train on, or
     none left to test), with the fractions that can; or None. Said before the maps are
     computed (it was said after them, by the first split)."""
-    from core.analysis import _labels_to_codes
+    from core.analysis import label_codes
 
-    codes, _ = _labels_to_codes(labels, len(labels))
+    codes, _ = label_codes(labels, len(labels))
     n = int((codes >= 0).sum())
     n_train = int(round(fraction * n))
     if 1 <= n_train < n or n < 2:
@@ -796,9 +796,9 @@ PAIRED_DIGITS = 3
 def chance_accuracy(labels: np.ndarray) -> float:
     """Accuracy of always predicting the most frequent class: its share of the labelled samples
     (the floor a map's classifiers should beat; 1/26 for 26 tissues of 20 samples each)."""
-    from core.analysis import _labels_to_codes
+    from core.analysis import label_codes
 
-    codes, _ = _labels_to_codes(labels, len(labels))
+    codes, _ = label_codes(labels, len(labels))
     known = codes[codes >= 0]
     return float(np.bincount(known).max() / known.size) if known.size else float("nan")
 

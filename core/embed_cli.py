@@ -479,11 +479,11 @@ def _agreement_line(
 
 
 def read_labels(column: pd.Series, blank: Any) -> np.ndarray:
-    """A label column as the protocols read it (:func:`core.analysis._labels_to_codes`):
+    """A label column as the protocols read it (:func:`core.analysis.label_codes`):
     names without the spaces around them, 1 and 1.0 one class; ``blank`` for no label."""
-    from core.analysis import _labels_to_codes
+    from core.analysis import label_codes
 
-    codes, classes = _labels_to_codes(column.to_numpy(dtype=object), len(column))
+    codes, classes = label_codes(column.to_numpy(dtype=object), len(column))
     names = np.asarray(classes, dtype=object)
     out = np.full(len(column), blank, dtype=object)
     out[codes >= 0] = names[codes[codes >= 0]]

@@ -610,9 +610,9 @@ def _n_unlabelled(labels: np.ndarray | None) -> int:
     """Samples without a label (NaN, None, empty)."""
     if labels is None:
         return 0
-    from core.analysis import _labels_to_codes
+    from core.analysis import label_codes
 
-    codes, _ = _labels_to_codes(labels, len(labels))
+    codes, _ = label_codes(labels, len(labels))
     return int((codes < 0).sum())
 
 

@@ -171,7 +171,7 @@ def test_one_nn_thresholds_on_real_tissues(sepira, sepira_labels, sepira_maps):
 def test_one_nn_from_shared_distances_matches_split_by_split(sepira, sepira_labels):
     """Wide matrices: 1-NN of all splits from one distance pass gives the same accuracies."""
     x = analysis.impute_gene_mean(sepira.values)
-    codes, _ = analysis._labels_to_codes(sepira_labels, x.shape[0])
+    codes, _ = analysis.label_codes(sepira_labels, x.shape[0])
     n_train, splits = analysis._splits(x.shape[0], 0.1, 30, 0)
     assert analysis._shared_distances_pay(x, n_train, splits)
     assert not analysis._shared_distances_pay(x[:, :20], n_train, splits)  # narrow: per split
@@ -664,7 +664,7 @@ def test_one_nn_on_wide_matrix_matches_float64_brute_force(sepira, sepira_labels
     values = sepira.values + np.float32(300.0)
     labels = pd.Series(sepira_labels).to_numpy(dtype=object)
     acc = analysis.one_nn_accuracy(values, labels, fraction=0.1, n_splits=1, seed=0)
-    codes, _ = analysis._labels_to_codes(labels, len(labels))
+    codes, _ = analysis.label_codes(labels, len(labels))
     n_train, (perm,) = analysis._splits(len(labels), 0.1, 1, 0)
     train, test = perm[:n_train], perm[n_train:]
     x = sepira.values.astype(np.float64)
@@ -676,10 +676,10 @@ def test_one_nn_on_wide_matrix_matches_float64_brute_force(sepira, sepira_labels
 def test_labels_written_as_numbers_or_text_are_one_class():
     """Labels from mixed files: 1, 1.0, "1" and " 1 " name one class, "1.5" another."""
     labels = np.array([1, 1.0, "1", " 1 ", 2, np.float32(2.0), "Lung", " Lung", 1.5, None], object)
-    codes, classes = analysis._labels_to_codes(labels, len(labels))
+    codes, classes = analysis.label_codes(labels, len(labels))
     assert list(classes) == ["1", "1.5", "2", "Lung"]
     assert list(codes) == [0, 0, 0, 0, 2, 2, 3, 3, 1, -1]
-    assert analysis._labels_to_codes(np.array([True, False, True]), 3)[1].tolist() == [
+    assert analysis.label_codes(np.array([True, False, True]), 3)[1].tolist() == [
         "False",
         "True",
     ]
