@@ -389,6 +389,11 @@ def _aligned_labels(labels: Any, n: int, sample_ids: Any) -> Any:
     return pd.Series(labels.to_numpy(dtype=object), index=index).reindex(ids).to_numpy(object)
 
 
+#: What ``str()`` makes of NaN, None and ``pd.NA``: labels turned to text lose their missing
+#: values to these words, which no tissue is called.
+_MISSING_AS_TEXT = ("nan", "None", "<NA>")
+
+
 def label_codes(labels: Any, n: int, sample_ids: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of labels (-1 for missing) and the class names; labels given as a Series
     are put in the order of ``sample_ids`` when they are given (:func:`_aligned_labels`)."""
@@ -400,7 +405,9 @@ def label_codes(labels: Any, n: int, sample_ids: Any = None) -> tuple[np.ndarray
     series = pd.Series(arr)
     if len(series) != n:
         raise DataError(f"labels has {len(series)} entries but the embedding has {n} samples")
-    missing = series.isna() | (series.astype(str).str.strip() == "")
+    text = series.astype(str).str.strip()
+    # blank, or a missing value turned to text (``astype(str)`` writes NaN as "nan")
+    missing = series.isna() | (text == "") | text.isin(_MISSING_AS_TEXT)
     codes = np.full(n, -1, dtype=np.int64)
     if (~missing).any():
         c, classes = pd.factorize(series[~missing].map(_label_name), sort=True)

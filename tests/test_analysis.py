@@ -685,6 +685,16 @@ def test_labels_written_as_numbers_or_text_are_one_class():
     ]
 
 
+def test_missing_labels_turned_to_text_stay_missing():
+    """``astype(str)`` writes NaN, None and pd.NA as "nan", "None" and "<NA>": they were
+    classes of their own, scored in Table 1 as if a tissue."""
+    labels = pd.Series(["Lung", np.nan, "Liver", None, pd.NA, "Lung"], dtype=object).astype(str)
+    codes, classes = analysis.label_codes(labels.to_numpy(), len(labels))
+    assert list(classes) == ["Liver", "Lung"]
+    assert list(codes) == [1, -1, 0, -1, -1, 1]
+    assert list(analysis.label_classes(labels)) == ["Liver", "Lung"]
+
+
 def test_labels_given_by_sample_id_are_read_by_id(sepira):
     """A tissue Series in another order than the map was used by position: 1-NN read near
     chance with nothing said. With ``sample_ids`` (or a map indexed by sample id) it is read by
