@@ -147,7 +147,7 @@ COLUMN_HELP: dict[str, tuple[str, str]] = {
     ),
     "detected": (
         "detected",
-        "share of samples in which the gene is above 0 (1 = in every sample); genes off almost "
+        "share of samples in which the gene is above 0 (100% = in every sample); genes off almost "
         "everywhere lie close together in gene space because they are off",
     ),
     "runs": ("runs", "in how many of the joined models, alone, the gene is among the nearest"),
@@ -226,6 +226,18 @@ SCIENTIFIC_2: dict[str, Any] = {"type": "numeric", "format": {"specifier": ".1e"
 #: upload in other units ran to a 19-digit integer.
 SIGNIFICANT_4: dict[str, Any] = {"type": "numeric", "format": {"specifier": ".4~g"}}
 
+#: Fixed decimals, so that a column's numbers line up and read alike (``4.56`` above ``3.358``:
+#: trailing zeros were dropped, and a column showed two and three decimals by turns).
+FIXED_1: dict[str, Any] = {"type": "numeric", "format": {"specifier": ".1f"}}
+FIXED_2: dict[str, Any] = {"type": "numeric", "format": {"specifier": ".2f"}}
+FIXED_3: dict[str, Any] = {"type": "numeric", "format": {"specifier": ".3f"}}
+
+#: Height (pixels) of the baseline maps' figure before they are computed.
+BASELINES_WAITING_HEIGHT = 160
+
+#: A share of samples as a percentage (``91%``, not ``0.913``).
+PERCENT: dict[str, Any] = {"type": "numeric", "format": {"specifier": ".0%"}}
+
 #: Columns of the gene-space tables kept narrow (they fit beside the sample card at 1280 px).
 GENE_TABLE_CELLS: list[dict[str, Any]] = [
     # a long word (a chemical's name in a GO term) breaks rather than widening the table
@@ -237,19 +249,39 @@ GENE_TABLE_CELLS: list[dict[str, Any]] = [
 ]
 
 
+def annotation_word(column: str) -> str:
+    """What a sample annotation column is, in words: GTEx's coded names said (``SMTS`` is the
+    tissue, ``SMTSD`` the detailed tissue), any other name as it is."""
+    from dashboard.sample_map import ANNOTATION_NAMES  # (sample_map imports this module)
+
+    return ANNOTATION_NAMES.get(str(column), str(column))
+
+
+def annotation_header(column: str) -> tuple[str, str]:
+    """Header and explanation of a table column holding the sample annotation ``column``:
+    ``tissue (SMTS)`` rather than the bare code."""
+    word = annotation_word(column)
+    if word == str(column):
+        return str(column), f"the sample's {column} (sample annotation)"
+    return f"{word} ({column})", f"the sample's {word}: the annotation {column} of the data"
+
+
 def _placed_table(label: str | None, k: int) -> dash_table.DataTable:
     columns = ["sample_id", "x", "y", "fit_error", "nearest_sample"]
     help = {}
     if label:
+        word = annotation_word(label)
+        said = label if word == label else f"{word} ({label})"
         columns += ["nearest_label", "majority_label", "majority_share"]
         help = {
-            "nearest_label": (f"nearest {label}", f"the {label} of the nearest sample"),
+            "nearest_label": (f"nearest {word}", f"the {said} of the nearest sample"),
             "majority_label": (
-                f"majority {label} (of {k})",
-                f"the most frequent {label} among the {k} nearest samples of the map",
+                f"majority {word} (of {k})",
+                f"the most frequent {said} among the {k} nearest samples of the map",
             ),
         }
-    return _table(ids.PLACED_TABLE, columns, help, formats={"fit_error": SIGNIFICANT_4})
+    formats = {"fit_error": SIGNIFICANT_4, "x": FIXED_3, "y": FIXED_3, "majority_share": PERCENT}
+    return _table(ids.PLACED_TABLE, columns, help, formats=formats)
 
 
 # ----------------------------------------------------------------------------- gene map size
@@ -600,6 +632,12 @@ def build_layout(context: Any) -> html.Div:
                 "mean_rest": ("mean, others", f"mean value in all other samples{scale}"),
                 "difference": ("difference", f"mean, selection − mean, others{scale}"),
             },
+            formats={
+                "mean_selected": FIXED_2,
+                "mean_rest": FIXED_2,
+                "difference": FIXED_2,
+                "score": FIXED_1,
+            },
         ),
         class_name="sample-card",
     )
@@ -691,6 +729,7 @@ def build_layout(context: Any) -> html.Div:
                     "unrelated, 2: opposite)",
                 )
             },
+            formats={"distance": FIXED_3, "detected": PERCENT},
             style_cell_conditional=GENE_TABLE_CELLS,
         ),
         html.Div(
@@ -727,7 +766,11 @@ def build_layout(context: Any) -> html.Div:
             "genes or genes x samples, genes by symbol or id, on the scale of the training "
             "data). Each is placed on the sample map (black stars) without retraining, and "
             "named by its nearest samples of the map"
-            + (f" and the majority {label} of the {context.PLACE_K} nearest" if label else "")
+            + (
+                f" and the majority {annotation_word(label)} of the {context.PLACE_K} nearest"
+                if label
+                else ""
+            )
             + f". Up to {context.MAX_PLACED:,} samples and {context.MAX_PLACE_BYTES // 10**6} MB "
             "here; more with “python -m core embed”.",
             className="hint",
@@ -805,6 +848,7 @@ def build_layout(context: Any) -> html.Div:
                                     f"the value the model decodes at the clicked point{scale}",
                                 )
                             },
+                            formats={"predicted": FIXED_2, "z": FIXED_2},
                         ),
                     ],
                     className="half",
@@ -820,11 +864,17 @@ def build_layout(context: Any) -> html.Div:
                             ids.PROBE_SAMPLES,
                             ["sample_id", "distance", *context.annotation_columns[:3]],
                             {
+                                # GTEx's coded columns said in words (SMTS: tissue)
+                                **{
+                                    str(c): annotation_header(c)
+                                    for c in context.annotation_columns[:3]
+                                },
                                 "distance": (
                                     "distance on the map",
                                     "from the clicked point, in the map's units",
-                                )
+                                ),
                             },
+                            formats={"distance": FIXED_3},
                         ),
                     ],
                     className="half",
@@ -849,9 +899,11 @@ def build_layout(context: Any) -> html.Div:
         ),
         dcc.Graph(
             id=ids.BASELINES_GRAPH,
+            # low until the maps come: at plotly's default 450 pixels the message sat in a
+            # large blank box
             figure=empty_figure(
                 "computed on demand in the background (t-SNE takes minutes on large sets)"
-            ),
+            ).update_layout(height=BASELINES_WAITING_HEIGHT),
             config=graph_config(context, "baseline_maps"),
             # (no fixed height: as high as the figure is laid out, 360 px a row of maps)
         ),
@@ -866,6 +918,7 @@ def build_layout(context: Any) -> html.Div:
                 ),
                 "sd": ("sd", f"over the {context.ACCURACY_SPLITS} random draws of labels"),
             },
+            formats={"1-NN accuracy (2% labels)": FIXED_3, "sd": FIXED_3},
         ),
         html.Div(context.accuracy_note(), className="hint"),
     )

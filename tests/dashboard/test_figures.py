@@ -735,3 +735,30 @@ def test_the_pages_baseline_maps_are_rows_of_three(context):
     xs = {tuple(fig.layout[a].domain) for a in fig.layout if a.startswith("xaxis")}
     ys = {tuple(fig.layout[a].domain) for a in fig.layout if a.startswith("yaxis")}
     assert len(xs) == 3 and len(ys) == 2 and fig.layout.height == 720
+
+
+def test_baseline_panels_say_in_words_what_their_accuracy_scores(coords):
+    """A panel's subtitle names the score and the annotation it is about ("1-NN 0.50 ± 0.01"
+    did not say that the tissue is what is guessed)."""
+    labels = np.array(["a"] * 100 + ["b"] * 100)
+    fig = figures.baselines_figure(
+        {"PCA": coords}, labels, {"PCA": {"mean": 0.5, "sd": 0.01}}, label_name="tissue"
+    )
+    title = fig.layout.annotations[0].text
+    assert "1-NN tissue accuracy 0.50 ± 0.01" in title
+    # short enough for the three panels a row of a journal column's file holds
+    subtitle = title.split("<br>")[1].replace("<sup>", "").replace("</sup>", "")
+    assert figures.text_width(subtitle, 11 * 0.7) < 140
+
+
+def test_legend_counts_are_written_as_numbers_are_elsewhere(coords):
+    """Counts in every legend carry thousands separators, as the page's other counts (the
+    unlabelled samples and the gene types read ``3797`` beside ``Lung (1,234)``)."""
+    rng = np.random.default_rng(1)
+    many = rng.normal(size=(1500, 2)).astype(np.float32)
+    labels = np.array(["Lung"] * 100 + [None] * 1400, dtype=object)
+    fig = figures.sample_map_categorical(many, labels, ["s"] * 1500, "tissue")
+    assert [t.name for t in fig.data[1:]] == ["Lung (100)", "unlabelled (1,400)"]
+    types = ["protein-coding"] * 1200 + ["lncRNA"] * 300
+    genes = figures.gene_map_figure(many, [f"G{i}" for i in range(1500)], types)
+    assert [t.name for t in genes.data] == ["protein-coding (1,200)", "lncRNA (300)"]
