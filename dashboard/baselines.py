@@ -13,7 +13,7 @@ from dash import Input, Output, State, html, no_update
 
 from core.errors import CoreError
 from dashboard import figures, ids
-from dashboard.layout import alert_id
+from dashboard.layout import alert_id, annotation_word
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def baseline_view(
         maps,
         labels,
         acc,
-        label_name=label or "samples",
+        label_name=annotation_word(label) if label else "samples",
         columns=columns or PAGE_COLUMNS,
         title=title,
         height=height,

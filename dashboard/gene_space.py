@@ -388,8 +388,8 @@ def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict]
     elif enr.empty:
         alerts.append(
             _alert(
-                f"no GO BP term is enriched (FDR <= 0.25) among {focus} and its {len(nb)} "
-                f"neighbour{'' if len(nb) == 1 else 's'}",
+                f"no GO biological-process term is enriched (FDR ≤ 0.25) among {focus} and "
+                f"its {len(nb)} neighbour{'' if len(nb) == 1 else 's'}",
                 "info",
             )
         )

@@ -491,7 +491,7 @@ def placed_csv(placed: list[dict[str, Any]] | None, context: Any = None) -> Any:
     With the ``context`` of simulated data, the file says so (name and ``data`` column).
     """
     if not placed:
-        return no_update, _alert("no placed samples: upload a matrix first")
+        return no_update, _alert("no placed samples: upload a matrix first", "info")
     frame = pd.DataFrame(placed)
     if context is not None:  # the map they were placed on named, as in the page's other tables
         frame = _with_source(context, frame, None)

@@ -250,6 +250,13 @@ def example_genes(context: Any, n: int = 5) -> list[str]:
 
 
 #: What the coded columns of GTEx sample annotations stand for (option labels, legend titles).
+def _map_name(model_class: Any) -> str:
+    """The map's name in the title: the method in words, not the Python class."""
+    if model_class == "FactorizedEmbeddings":
+        return "factorized-embedding map"
+    return f"{model_class or 'model'} map"
+
+
 ANNOTATION_NAMES: dict[str, str] = {
     "SMTS": "tissue",
     "SMTSD": "detailed tissue",
@@ -427,7 +434,7 @@ def build_sample_figure(
     st = context.require_state()
     spec = resolve_color(context, value)
     coords = st.sample_embedding
-    title = f"Samples ({context.n_samples:,}) — {st.info['class']} sample embedding"
+    title = f"Samples ({context.n_samples:,}) — {_map_name(st.info.get('class'))}"
     common = dict(title=title, uirevision=st.key, axis_titles=_axis_titles(st), webgl=webgl)
     if spec.kind == "categorical":
         fig = figures.sample_map_categorical(

@@ -16,7 +16,7 @@ from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.context import MIN_SPECIFIC_SCORE, SPECIFIC_SAVED, SPECIFIC_SHOWN
 from dashboard.layout import alert as _alert
-from dashboard.layout import alert_id
+from dashboard.layout import alert_id, annotation_word
 from dashboard.layout import table_records as _records
 from dashboard.sample_map import parse_query
 
@@ -299,7 +299,7 @@ def _decode(
     near = res["samples"]
     label = f"; nearest sample: {near.iloc[0, 0]}" if len(near) else ""
     if len(near.columns) > 2:
-        label += f" ({near.columns[2]}: {near.iloc[0, 2]})"
+        label += f" ({annotation_word(near.columns[2])}: {near.iloc[0, 2]})"
     text = (
         f"Decoded at {place} — {where}{label}. The model's prediction there, "
         f"as z-scores against the samples' mean and sd of each gene."

@@ -31,7 +31,7 @@ def model_summary(info: dict[str, Any]) -> str:
     if cfg.get("epochs"):
         parts.append(f"{cfg['epochs']} epochs")
     if cfg.get("init"):
-        parts.append(f"{cfg['init']} init")
+        parts.append(_INIT_WORDS.get(cfg["init"], f"{cfg['init']} start"))
     if info.get("train_seconds") is not None:
         parts.append(f"trained in {info['train_seconds']:.0f} s")
     if info.get("final_loss") is not None:
@@ -85,6 +85,10 @@ def check_status(
         request = {"t": time.time()} if page_load else no_update
         return {"ready": False}, request, "model: training in the background…", SHOW, None, False
     return {"ready": True, "key": st.key}, no_update, model_summary(st.info), HIDE, None, True
+
+
+#: How the sample map started (``FactorizedEmbeddings(init=...)``), in words.
+_INIT_WORDS = {"pca": "started from PCA", "random": "started at random"}
 
 
 def _alert(message: str) -> html.Div:

@@ -1420,3 +1420,24 @@ def test_physical_size_replaces_a_dpi_already_there():
     assert per_metre * 0.0254 == pytest.approx(300, abs=0.1)
     assert export.physical_size(b"<svg/>", "png", 85, 85) == b"<svg/>"  # not a PNG: as it was
     assert export.pdf_title(b"%PDF-1.4\n1 0 obj", "a title") == b"%PDF-1.4\n1 0 obj"
+
+
+def test_page_words_name_things_not_code(context):
+    """The map's title said "FactorizedEmbeddings sample embedding", the model line "pca
+    init", the baseline legend "SMTS", and "no placed samples" was shown as an error."""
+    from dashboard import placement
+    from dashboard.baselines import baseline_view
+    from dashboard.sample_map import _map_name
+    from dashboard.status import model_summary
+
+    assert _map_name("FactorizedEmbeddings") == "factorized-embedding map"
+    line = model_summary({"class": "FactorizedEmbeddings", "config": {"init": "pca"}})
+    assert "started from PCA" in line and "pca init" not in line
+    result = {
+        "maps": {"PCA": np.zeros((context.n_samples, 2), np.float32)},
+        "accuracy": {"PCA": {"mean": 0.4, "sd": 0.02}},
+        "label": "SMTS",
+    }
+    fig, _ = baseline_view(context, result)
+    assert fig.layout.legend.title.text == "tissue"
+    assert placement.placed_csv(None)[1].className == "alert alert-info"
