@@ -203,7 +203,7 @@ def load_dataset(args: argparse.Namespace) -> Any:
         return load_data_from_args(args)
     if args.model:
         from core.data import load_source
-        from dashboard.context import load_model
+        from dashboard.model_state import load_model
 
         model = load_model(Path(args.model))
         source = getattr(model, "data_source_", None)

@@ -20,7 +20,7 @@ from core.data import is_text
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.baselines import baseline_view
-from dashboard.context import SPECIFIC_SAVED, quoted
+from dashboard.context import SPECIFIC_SAVED
 from dashboard.gene_space import build_gene_figure, neighbor_tables
 from dashboard.layout import alert_id
 from dashboard.render import FORMATS, render_image
@@ -36,6 +36,7 @@ from dashboard.sample_map import (
     zoom_is_empty,
 )
 from dashboard.selection import encode_rows
+from dashboard.uploads import quoted
 
 
 def share_link_note(left_out: list[str], n_placed: int = 0) -> str:

@@ -25,13 +25,7 @@ from dash import Input, Output, Patch, State, ctx, html, no_update
 from core.data import not_a_table
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
-from dashboard.context import (
-    GENE_SET_PRESETS,
-    PRESET_ALIASES,
-    QUOTED_CHARS,
-    parse_gene_list,
-    quoted,
-)
+from dashboard.context import GENE_SET_PRESETS, PRESET_ALIASES
 from dashboard.layout import (
     COLOR_OPTION_HEIGHT,
     GENE_LIST_MAX_BYTES,
@@ -42,6 +36,7 @@ from dashboard.layout import (
     waiting_text,
 )
 from dashboard.layout import alert as _alert
+from dashboard.uploads import QUOTED_CHARS, parse_gene_list, quoted
 
 log = logging.getLogger(__name__)
 

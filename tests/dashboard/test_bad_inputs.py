@@ -14,7 +14,7 @@ from dash import no_update
 
 from core.errors import DataError
 from dashboard import export, ids, sample_map
-from dashboard.context import parse_gene_list
+from dashboard.uploads import parse_gene_list
 
 
 def _text(alert) -> str:

@@ -1235,7 +1235,7 @@ def test_the_entry_of_an_unknown_gene_gets_a_row_tall_enough(context, sepira_es)
 
 
 def test_gene_lists_take_patterns_and_count_what_is_not_here(context):
-    from dashboard.context import parse_gene_list
+    from dashboard.uploads import parse_gene_list
 
     assert parse_gene_list("TBX*, GATA4") == ["TBX*", "GATA4"]
     tbx = [j for j, s in enumerate(context.gene_symbols) if s.upper().startswith("TBX")]

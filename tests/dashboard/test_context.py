@@ -12,7 +12,8 @@ import pytest
 
 from core.data import ExpressionSet
 from core.errors import CoreError, DataError, ModelError
-from dashboard.context import AppContext, DashboardConfig, ModelSettings, parse_gene_list
+from dashboard.context import AppContext, DashboardConfig, ModelSettings
+from dashboard.uploads import parse_gene_list
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 GAF_EXCERPT = DATA / "goa_human_excerpt.gaf"
@@ -109,12 +110,12 @@ def test_a_damaged_cached_model_is_trained_again(context, sepira_es, tmp_path, d
 def test_a_cached_model_that_cannot_be_read_for_now_is_kept(context, sepira_es, error, monkeypatch):
     """Memory short for a moment, or a permission, said nothing of the files: the cached model
     was discarded and trained again."""
-    import dashboard.context as context_module
+    import dashboard.model_state as model_state
 
     def fails(path):
         raise error("for now")
 
-    monkeypatch.setattr(context_module, "load_model", fails)
+    monkeypatch.setattr(model_state, "load_model", fails)
     again = AppContext(sepira_es, context.config)
     with pytest.raises(error):
         again.state()
@@ -677,7 +678,7 @@ def test_genes_sharing_a_symbol_are_each_their_own(context, sepira_es, tmp_path)
 def test_a_given_models_gene_layout_is_drawn_for_the_seed_asked(context, tmp_path, monkeypatch):
     """With --model, the gene map's layout (UMAP) was cached without the seed: another
     FE_SEED showed the layout drawn for the first."""
-    import dashboard.context as dc
+    import dashboard.model_state as model_state
 
     seeds = []
 
@@ -685,7 +686,7 @@ def test_a_given_models_gene_layout_is_drawn_for_the_seed_asked(context, tmp_pat
         seeds.append(seed)
         return np.zeros((len(vectors), 2), dtype=np.float32), method.upper()
 
-    monkeypatch.setattr(dc, "gene_layout_2d", layout)
+    monkeypatch.setattr(model_state, "gene_layout_2d", layout)
     model_dir = context.model_entry / "model"
     for seed in (0, 1, 0):
         cfg = dataclasses.replace(
@@ -726,7 +727,7 @@ def test_the_header_gives_the_epochs_and_time_of_a_model_with_automatic_epochs()
     nor, for a model given with --model, the training time, though the model records both."""
     from types import SimpleNamespace
 
-    from dashboard.context import _model_config, _positive
+    from dashboard.model_state import _model_config, _positive
     from dashboard.status import model_summary
 
     model = SimpleNamespace(sample_dim=2, gene_dim=50, hidden=(100, 50, 50), epochs=None)
@@ -743,7 +744,7 @@ def test_the_header_gives_the_epochs_and_time_of_a_model_with_automatic_epochs()
 def test_the_dashboards_scores_are_keyed_by_the_codes_version(context, monkeypatch):
     """The baseline maps' scores and the model's 1-NN were kept across versions of the code that
     computes them (a report read a stale Table 1 so): their keys now hold its digest."""
-    import dashboard.context as module
+    import dashboard.baseline_maps as module
 
     before = context.baselines_key()
     monkeypatch.setattr(module, "CODE_VERSION", "another")

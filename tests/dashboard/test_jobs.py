@@ -121,7 +121,7 @@ def test_a_lock_left_by_a_killed_training_job_does_not_block_the_next(untrained)
 def test_a_page_reloaded_while_the_model_trains_follows_the_training(untrained):
     """A page reloaded (or a second tab) while the model trained started a job that waited for
     the training lock without a word: "Preparing the model…" for the rest of the training."""
-    from dashboard.context import EARLIER_TRAINING
+    from dashboard.model_state import EARLIER_TRAINING
 
     holding, go = threading.Event(), threading.Event()
     first_said: list[str] = []
@@ -159,7 +159,7 @@ def test_a_page_reloaded_while_the_model_trains_follows_the_training(untrained):
 
 
 def test_a_lock_of_a_live_process_is_kept(untrained):
-    from dashboard.context import OwnedLock
+    from dashboard.job_records import OwnedLock
 
     me = OwnedLock.identity()
     assert OwnedLock.owner_alive(me)
@@ -353,13 +353,13 @@ def test_a_baseline_maps_job_that_fails_records_why_before_another_can_start(
 def test_a_baseline_maps_job_that_fails_before_it_computes_says_why(untrained, monkeypatch):
     """A job that failed while taking its turn (its lock's cache unreadable) left no record: the
     page told it as a job killed "for lack of memory", over the job's own error."""
-    from dashboard import context as context_module
+    from dashboard import job_records
 
     def unreadable(self, waiting=None):
         raise OSError("database disk image is malformed")
 
     untrained.job_finished("baselines")  # an earlier job's end, which must not answer for this
-    monkeypatch.setattr(context_module.OwnedLock, "acquire", unreadable)
+    monkeypatch.setattr(job_records.OwnedLock, "acquire", unreadable)
     with pytest.raises(OSError):
         untrained.compute_baselines(record=True)
     outcome = untrained.job_outcome("baselines")
@@ -377,12 +377,12 @@ def test_a_job_failing_in_its_turn_leaves_another_hosts_live_record(untrained, m
     import os
     import time
 
-    from dashboard import context as context_module
+    from dashboard import job_records
 
     def unreadable(self, waiting=None):
         raise OSError("database disk image is malformed")
 
-    monkeypatch.setattr(context_module.OwnedLock, "acquire", unreadable)
+    monkeypatch.setattr(job_records.OwnedLock, "acquire", unreadable)
     path = untrained._job_file("baselines")
     path.parent.mkdir(parents=True, exist_ok=True)
     theirs = {"state": "running", "pid": 1, "host": "another-host", "started": 0.0,

@@ -120,7 +120,8 @@ def test_the_training_lock_of_a_job_that_outlives_the_server_is_kept(sepira_es, 
     held while the job trains after the server that forked it ended, released when it is done."""
     import diskcache
 
-    from dashboard.context import AppContext, DashboardConfig, ModelSettings, OwnedLock
+    from dashboard.context import AppContext, DashboardConfig, ModelSettings
+    from dashboard.job_records import OwnedLock
 
     cfg = DashboardConfig(
         cache_dir=tmp_path / "cache",

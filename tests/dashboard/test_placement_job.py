@@ -643,7 +643,7 @@ def test_the_log_box_is_offered_when_the_warning_may_point_at_it(context, monkey
 def test_an_upload_whose_ids_do_not_tell_its_orientation_follows_the_model_genes(tmp_path):
     """Ids that are neither known symbols nor gene ids by their form (a model of the user's own
     gene names): the loader cannot tell rows from columns; the model's genes decide."""
-    from dashboard.context import _load_upload
+    from dashboard.uploads import _load_upload
 
     rng = np.random.default_rng(0)
     genes = [f"mygene{j}" for j in range(6)]

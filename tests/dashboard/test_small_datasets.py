@@ -9,8 +9,9 @@ import pytest
 
 from core.data import load_table
 from core.errors import DataError
-from dashboard.context import AppContext, DashboardConfig, ModelSettings, gene_layout_2d
+from dashboard.context import AppContext, DashboardConfig, ModelSettings
 from dashboard.gene_space import build_gene_figure, neighbor_tables
+from dashboard.model_state import gene_layout_2d
 
 
 def _context(sepira_file, tmp_path, per_tissue: int, n_tissues: int, n_genes: int):

@@ -1,0 +1,477 @@
+"""The model an :class:`~dashboard.context.AppContext` serves: loaded from the cache (or from
+``--model``), or trained in a background job and stored with its gene layout
+(:class:`TrainedModel`, a part of the context), and what the dashboard keeps of it
+(:class:`ModelState`: embeddings in the dataset's order, the gene map's 2-D layout).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.analysis import unit_rows
+from core.errors import CoreError, ModelError
+from core.files import remove_stale_temporaries, replace_dir, temporary_name
+from dashboard.job_records import ProgressFn
+from dashboard.uploads import _strip_version
+
+log = logging.getLogger(__name__)
+
+#: What a page says of the training it follows when another page (or tab) started it.
+EARLIER_TRAINING = "training started from another page"
+
+
+def estimator_class(standin: bool = False) -> type:
+    """``core.estimator.FactorizedEmbeddings``, or the PCA stand-in when asked (``--standin``)."""
+    if standin:
+        from dashboard.standin import PCAEmbedding
+
+        return PCAEmbedding
+    from core.estimator import FactorizedEmbeddings
+
+    return FactorizedEmbeddings
+
+
+def load_model(path: Path) -> Any:
+    """Load a model directory, whichever class wrote it."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ModelError(f"--model {path}: no such directory")
+    if (path / "standin.npz").exists():
+        from dashboard.standin import PCAEmbedding
+
+        return PCAEmbedding.load(path)
+    return estimator_class(False).load(path)
+
+
+@dataclass
+class ModelState:
+    """A trained model as the dashboard uses it (all arrays in the dataset's order).
+
+    Attributes
+    ----------
+    model
+        The estimator (``FactorizedEmbeddings`` or the stand-in).
+    key
+        Stable key of the model (cache keys of derived results use it).
+    sample_embedding
+        (n_samples, 2) float32, rows in ``es.sample_ids`` order.
+    gene_embedding
+        (n_model_genes, gene_dim) float32, rows in ``model.gene_ids_`` order.
+    gene_layout
+        (n_model_genes, 2) float32: the gene embedding laid out in 2-D (UMAP when gene_dim > 2).
+    gene_es_index
+        (n_model_genes,) int: column of each model gene in ``es.values`` (-1 when absent).
+    es_model_index
+        (n_genes,) int: row of each dataset gene in the model's genes (-1 when absent).
+    info
+        What the page states about the model (class, settings, training time, final loss).
+    gene_unit
+        ``gene_embedding`` with rows scaled to unit length (cosine neighbours), computed once.
+    run_units
+        With joined models (``join_models``): each model's unit gene vectors, rows in the same
+        order, to count in how many runs a neighbour is among the nearest; else empty.
+    """
+
+    model: Any
+    key: str
+    sample_embedding: np.ndarray
+    gene_embedding: np.ndarray
+    gene_layout: np.ndarray
+    gene_es_index: np.ndarray
+    es_model_index: np.ndarray
+    info: dict[str, Any]
+    run_units: tuple[np.ndarray, ...] = ()
+    gene_unit: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.gene_unit = unit_rows(self.gene_embedding).astype(np.float32)
+
+
+def gene_layout_2d(
+    gene_embedding: np.ndarray, seed: int = 0, method: str = "umap"
+) -> tuple[np.ndarray, str]:
+    """2-D layout of gene vectors (n_genes, gene_dim) -> ((n_genes, 2) float32, method name).
+
+    ``method``: ``umap`` on cosine distances, as the gene neighbour lists (falls back to PCA for
+    fewer than 30 genes) or ``pca``.
+    """
+    x = np.asarray(gene_embedding, dtype=np.float32)
+    if x.shape[1] <= 2:
+        out = np.zeros((x.shape[0], 2), dtype=np.float32)
+        out[:, : x.shape[1]] = x
+        return out, "embedding"
+    if method == "umap" and x.shape[0] >= 30:
+        try:
+            import umap
+
+            reducer = umap.UMAP(
+                n_components=2,
+                n_neighbors=min(15, x.shape[0] - 1),
+                min_dist=0.1,
+                metric="cosine",
+                random_state=seed,
+                n_jobs=1,
+            )
+            return reducer.fit_transform(x).astype(np.float32), "UMAP"
+        except ImportError:  # pragma: no cover - umap-learn is a requirement
+            log.warning("umap-learn missing: laying out gene space by PCA")
+    xc = x - x.mean(axis=0)
+    _, _, vt = np.linalg.svd(xc, full_matrices=False)
+    out = np.zeros((x.shape[0], 2), dtype=np.float32)
+    # one gene has one axis (the gene map indexed a second one that was not there)
+    out[:, : min(2, vt.shape[0])] = xc @ vt[:2].T
+    return out, "PCA"
+
+
+class _DamagedEntry(Exception):
+    """The app's own cached model cannot be loaded (its cause says why): trained again."""
+
+
+class TrainedModel:
+    """The model of an :class:`~dashboard.context.AppContext` (a part of it): where it is kept,
+    loading it, training it.
+
+    Uses the context's dataset (``es``, ``config``, ``cache_dir``, ``fingerprint``,
+    ``n_samples``, ``n_genes``, ``sample_ids``, ``_by_id``, :meth:`describe`), its ``results``,
+    its lock and its job records (:class:`dashboard.job_records.JobRecords`).
+    """
+
+    @property
+    def model_entry(self) -> Path:
+        """Directory of the model trained for this dataset and settings."""
+        if self.config.model_dir is not None:
+            return Path(self.config.model_dir)
+        s = self.config.settings
+        tag = "standin" if s.standin else "fe"
+        return (
+            self.cache_dir
+            / "models"
+            / f"{self.fingerprint}-{tag}-{s.digest()}-{self.config.gene_layout}"
+        )
+
+    def model_ready_on_disk(self) -> bool:
+        if self.config.model_dir is not None:
+            return True
+        return (self.model_entry / "dashboard.json").exists()
+
+    def state(self) -> ModelState | None:
+        """The loaded model state, loading it from disk when it is there; None while training."""
+        with self._lock:
+            if self._state is not None:
+                return self._state
+            if not self.model_ready_on_disk():
+                return None
+            try:
+                self._state = self._load_state()
+            except _DamagedEntry as exc:
+                self._discard_damaged_entry(exc.__cause__ or exc)
+                return None  # the page trains it again
+            return self._state
+
+    def _discard_damaged_entry(self, exc: Exception) -> None:
+        """Remove the app's own cached model that cannot be loaded (a file cut short by a full
+        disk or by hand): it was shown as "model: not available" for ever, restart or not."""
+        entry = self.model_entry
+        log.warning("the cached model %s cannot be loaded (%s): it is trained again", entry, exc)
+        doomed = entry.with_name(f"{entry.name}.damaged-{uuid.uuid4().hex[:8]}")
+        try:
+            entry.rename(doomed)  # at once: no reader meets a half-removed entry
+        except OSError:
+            return
+        shutil.rmtree(doomed, ignore_errors=True)
+
+    def loaded_state(self) -> ModelState | None:
+        """:meth:`state`, or None when the model cannot be loaded (the status box says why;
+        a link or a zoom kept need no model)."""
+        try:
+            return self.state()
+        except CoreError:
+            return None
+
+    def require_state(self) -> ModelState:
+        st = self.state()
+        if st is None:
+            raise ModelError("the model is still training: wait for the progress bar to finish")
+        return st
+
+    def _model_path(self) -> Path:
+        if self.config.model_dir is not None:
+            return Path(self.config.model_dir)
+        return self.model_entry / "model"
+
+    def _load_state(self) -> ModelState:
+        t0 = time.perf_counter()
+        try:
+            model = load_model(self._model_path())
+        except (CoreError, ValueError, EOFError) as exc:  # (not OSError: a permission or a
+            # full file table is no damage, and a good model would be trained again)
+            if self.config.model_dir is not None:
+                raise  # the user's model: said in the page, never removed
+            raise _DamagedEntry() from exc
+        model_gene_ids = np.asarray(model.gene_ids_).astype(str).astype(object)
+        gene_es_index = np.array(
+            [self._by_id.get(_strip_version(g).upper(), -1) for g in model_gene_ids], dtype=int
+        )
+        es_model_index = np.full(self.n_genes, -1, dtype=int)
+        ok = gene_es_index >= 0
+        es_model_index[gene_es_index[ok]] = np.nonzero(ok)[0]
+        sample_embedding = self._sample_embedding(model)
+        gene_embedding = np.asarray(model.gene_embedding_, dtype=np.float32)
+        joined_keys: list[str] = []
+        run_units: tuple[np.ndarray, ...] = ()
+        gene_dim = int(gene_embedding.shape[1])  # the model's own (joined: one run's)
+        if self.config.join_models:
+            gene_embedding, run_units, joined_keys = self._joined_gene_space(
+                model_gene_ids, gene_embedding
+            )
+        meta_path = self.model_entry / "dashboard.json"
+        key = str(model.key())
+        layout_path = self.model_entry / "gene_layout.npy"
+        stored_layout = self.config.model_dir is None and layout_path.exists() and not joined_keys
+        try:
+            meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+            if stored_layout:
+                gene_layout = np.load(layout_path, allow_pickle=False)
+                method = meta.get("gene_layout", "UMAP")
+                if len(gene_layout) != len(model_gene_ids):  # (cut short: fewer rows)
+                    raise ValueError(f"gene_layout.npy has {len(gene_layout)} rows")
+        except (ValueError, EOFError, AttributeError) as exc:
+            if self.config.model_dir is None:
+                raise _DamagedEntry() from exc
+            meta = {}  # (the user's model: its dashboard.json is not needed)
+        if not stored_layout:
+            cache_key = self.results.key(  # UMAP draws another layout for another seed
+                "gene-layout",
+                key,
+                *joined_keys,
+                self.config.gene_layout,
+                "cosine",
+                self.config.settings.seed,
+            )
+            cached = self.results.get(cache_key)
+            if cached is None:
+                gene_layout, method = gene_layout_2d(
+                    gene_embedding, seed=self.config.settings.seed, method=self.config.gene_layout
+                )
+                self.results.set(cache_key, {"layout": gene_layout, "method": method})
+            else:
+                gene_layout, method = cached["layout"], cached["method"]
+        info = {
+            "class": type(model).__name__,
+            "key": key,
+            "sample_dim": int(sample_embedding.shape[1]),
+            "gene_dim": gene_dim,
+            "n_model_genes": int(len(model_gene_ids)),
+            "n_dataset_genes": int(self.n_genes),
+            "joined_models": len(joined_keys) + 1 if joined_keys else None,
+            "gene_layout": method,
+            "config": _model_config(model),
+            "final_loss": float(model.history_[-1]) if getattr(model, "history_", None) else None,
+            # (a model given with --model: its own record of the time)
+            "train_seconds": meta.get("train_seconds") or _positive(model, "train_time_s_"),
+            "path": str(self._model_path()),
+        }
+        log.info("model %s loaded in %.2f s", key[:12], time.perf_counter() - t0)
+        return ModelState(
+            model=model,
+            key=key,
+            sample_embedding=sample_embedding,
+            gene_embedding=gene_embedding,
+            gene_layout=np.asarray(gene_layout, dtype=np.float32),
+            gene_es_index=gene_es_index,
+            es_model_index=es_model_index,
+            info=info,
+            run_units=run_units,
+        )
+
+    def _joined_gene_space(
+        self, gene_ids: np.ndarray, gene_embedding: np.ndarray
+    ) -> tuple[np.ndarray, tuple[np.ndarray, ...], list[str]]:
+        """The model's gene vectors joined with those of ``config.join_models`` (same genes).
+
+        Returns the joined vectors, each model's unit vectors and the joined models' keys.
+        """
+        from core.analysis import check_distinct_runs, consensus_gene_space
+
+        wanted = [_strip_version(g).upper() for g in gene_ids]
+        embeddings, keys = [gene_embedding], []
+        for path in self.config.join_models:
+            other = load_model(path)
+            pos = {
+                _strip_version(str(g)).upper(): i for i, g in enumerate(np.asarray(other.gene_ids_))
+            }
+            rows = np.array([pos.get(g, -1) for g in wanted], dtype=int)
+            missing = int((rows < 0).sum())
+            if missing:
+                raise ModelError(
+                    f"--join-models {path}: lacks {missing} of the {len(wanted)} genes of the "
+                    "model shown; join models trained on the same genes (other seeds or gene_dim)"
+                )
+            embeddings.append(np.asarray(other.gene_embedding_, dtype=np.float32)[rows])
+            keys.append(str(other.key()))
+        check_distinct_runs(
+            embeddings,
+            ["the model shown", *(f"--join-models {p}" for p in self.config.join_models)],
+        )
+        joined = consensus_gene_space(embeddings).astype(np.float32)
+        units = tuple(unit_rows(e).astype(np.float32) for e in embeddings)
+        log.info("gene space: %d models joined", len(embeddings))
+        return joined, units, keys
+
+    def _sample_embedding(self, model: Any) -> np.ndarray:
+        emb = np.asarray(model.sample_embedding_, dtype=np.float32)
+        train_ids = np.asarray(model.sample_ids_).astype(str)
+        if len(train_ids) == self.n_samples and np.array_equal(train_ids, self.sample_ids):
+            return emb
+        pos = {s: i for i, s in enumerate(train_ids)}
+        rows = np.array([pos.get(s, -1) for s in self.sample_ids])
+        out = np.empty((self.n_samples, emb.shape[1]), dtype=np.float32)
+        known = rows >= 0
+        out[known] = emb[rows[known]]
+        if (~known).any():
+            log.info("embedding %d samples absent from training with transform()", (~known).sum())
+            sub = _subset_samples(self.es, np.nonzero(~known)[0])
+            out[~known] = np.asarray(model.transform(sub), dtype=np.float32)
+        return out
+
+    def train(self, progress: ProgressFn | None = None, record: bool = False) -> str:
+        """Train the model of this dataset + settings and store it with its gene layout.
+
+        Runs in a background job (never in a request). Idempotent: when another process trained
+        the same model meanwhile, it is loaded instead. One job trains: a second (a page
+        reloaded meanwhile, another user) waits for it, relaying its progress, and loads its
+        model.
+
+        Parameters
+        ----------
+        progress
+            ``progress(fraction, message)`` called during training (fraction in 0..1).
+        record
+            Keep the job's record (``train``: :meth:`job_progress`, :meth:`job_finished`),
+            which jobs started meanwhile relay. Only the job that trains writes it.
+
+        Returns
+        -------
+        str
+            The model key.
+        """
+        progress = progress or (lambda f, m: None)
+        entry = self.model_entry
+
+        def relay() -> None:  # the page reloaded while another job trains: its progress
+            job = self.job_running("train")
+            if job is not None and job.get("progress"):
+                fraction = float(job.get("fraction") or 0.0)
+                progress(fraction, f"{job['progress']} ({EARLIER_TRAINING})")
+            else:
+                progress(0.0, f"waiting for the model ({EARLIER_TRAINING})")
+
+        lock_cache, lock = self._job_turn("train", f"train-owned-{entry.name}", record, relay)
+        try:
+            st = self.state() if self.model_ready_on_disk() else None  # (None: damaged,
+            if st is not None:  # discarded, and trained below)
+                progress(1.0, "model found in the cache")
+                return st.key
+            if not record:
+                return self._train(progress)
+            return self._recorded("train", self._train, progress)
+        finally:
+            lock.release()
+            lock_cache.close()
+
+    def _train(self, progress: ProgressFn) -> str:
+        """:meth:`train` once its lock is held."""
+        entry = self.model_entry
+        settings = self.config.settings
+        cls = estimator_class(settings.standin)
+        model = cls(**settings.estimator_kwargs())
+        t0 = time.perf_counter()
+
+        def on_epoch(p: Any) -> None:
+            frac = float(getattr(p, "fraction", 0.0))
+            loss = getattr(p, "loss", float("nan"))
+            msg = (
+                f"training: epoch {getattr(p, 'epoch', '?')}/{getattr(p, 'n_epochs', '?')}, "
+                f"loss {loss:.4f}, {getattr(p, 'elapsed_s', 0.0):.0f} s"
+            )
+            progress(0.9 * frac, msg)
+
+        train_es = settings.training_genes(self.es)
+        progress(0.0, f"training {cls.__name__} on {train_es.n_samples} x {train_es.n_genes}")
+        model.fit(train_es, callback=on_epoch)
+        train_seconds = time.perf_counter() - t0
+        progress(0.92, f"laying out gene space ({self.config.gene_layout.upper()})")
+        layout, method = gene_layout_2d(
+            np.asarray(model.gene_embedding_),
+            seed=settings.seed,
+            method=self.config.gene_layout,
+        )
+        remove_stale_temporaries(entry)  # (left by a training killed while it saved)
+        tmp = temporary_name(entry, uuid.uuid4().hex)
+        tmp.mkdir(parents=True)
+        try:
+            model.save(tmp / "model")
+            np.save(tmp / "gene_layout.npy", layout)
+            meta = {
+                "train_seconds": round(train_seconds, 2),
+                "gene_layout": method,
+                "settings": dataclasses.asdict(settings),
+                "dataset": self.describe(),
+            }
+            (tmp / "dashboard.json").write_text(json.dumps(meta, indent=1, default=list))
+            replace_dir(tmp, entry)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        progress(1.0, f"model ready ({train_seconds:.0f} s)")
+        log.info("trained %s in %.1f s -> %s", cls.__name__, train_seconds, entry)
+        return str(model.key())
+
+
+def _subset_samples(es: Any, rows: np.ndarray) -> Any:
+    sub = getattr(es, "subset", None)
+    if callable(sub):
+        try:
+            return sub(samples=rows)
+        except TypeError:
+            pass
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        values=np.asarray(es.values)[rows],
+        sample_ids=np.asarray(es.sample_ids)[rows],
+        gene_ids=np.asarray(es.gene_ids),
+        gene_symbols=np.asarray(es.gene_symbols),
+    )
+
+
+def _positive(obj: Any, name: str) -> float | None:
+    value = getattr(obj, name, None)
+    return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
+def _model_config(model: Any) -> dict[str, Any]:
+    out = {}
+    for name in ("sample_dim", "gene_dim", "hidden", "epochs", "lr", "init", "seed", "device"):
+        v = getattr(model, name, None)
+        if v is not None and not callable(v):
+            out[name] = list(v) if isinstance(v, tuple) else v
+    cfg = getattr(model, "config", None) or getattr(model, "config_", None)
+    if dataclasses.is_dataclass(cfg):
+        for k, v in dataclasses.asdict(cfg).items():
+            out.setdefault(k, v)
+    # the passes trained (``epochs`` is None when they followed the data size: not said)
+    trained = getattr(model, "n_epochs_", None)
+    if isinstance(trained, (int, np.integer)) and trained > 0:
+        out["epochs"] = int(trained)
+    return out

@@ -1,0 +1,313 @@
+"""Placing the samples of an uploaded matrix on the sample map (:meth:`SamplePlacing.
+place_samples`, a part of :class:`dashboard.context.AppContext`): the computation behind the
+callbacks of :mod:`dashboard.placement`, with what the page says of the upload (genes found,
+samples left out, values on another scale, samples that fit the model poorly).
+
+The upload itself is read by :mod:`dashboard.uploads`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.data import match_genes, not_a_table, shared_name_note
+from core.errors import DataError
+from dashboard.job_records import ProgressFn
+from dashboard.uploads import (
+    _gunzip_within,
+    _is_model_gene,
+    _load_upload,
+    _other_kind,
+    _strip_version,
+    _ThreadWarnings,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _said_on_the_page(record: logging.LogRecord) -> bool:
+    """Leaves out the estimator's poor-fit warning while uploaded samples are placed: the page
+    says it once, of all of them (``fit_warning``), where the log said it of every chunk."""
+    return getattr(record, "notice", None) != "fit_error"
+
+
+class SamplePlacing:
+    """Uploaded samples placed on the map of an :class:`~dashboard.context.AppContext` (a part
+    of it).
+
+    Uses the context's model (:meth:`require_state`), dataset (``es``, ``values``, ``samples``,
+    ``sample_ids``, ``gene_symbols``) and ``_training_max``.
+    """
+
+    #: Largest upload of new samples, and most samples placed at once, in the page (larger
+    #: sets: ``python -m core embed``).
+    MAX_PLACE_BYTES = 50_000_000
+    #: Largest upload once unpacked (a .gz file).
+    MAX_PLACE_UNPACKED = 250_000_000
+    MAX_PLACED = 2_000
+    #: Training samples consulted for a placed sample's majority label.
+    PLACE_K = 15
+
+    #: Samples placed at a time: the progress is reported between chunks (each sample is placed
+    #: on its own, so the places are those of one go).
+    PLACE_CHUNK = 100
+
+    def place_samples(
+        self,
+        raw: bytes,
+        filename: str,
+        transform: str = "none",
+        progress: ProgressFn | None = None,
+    ) -> pd.DataFrame:
+        """Place the samples of an uploaded matrix on the sample map.
+
+        Parameters
+        ----------
+        raw
+            The file's bytes: CSV/TSV (optionally gzipped) or parquet, samples x genes or genes x
+            samples, genes by symbol or id (as ``python -m core train --matrix``).
+        filename
+            Its name (the format is read from the extension).
+        transform
+            Log transform applied on load (``log10p1``, ``log2p1`` or ``none``): the new
+            values must be on the training data's scale.
+        progress
+            Called as ``progress(fraction, message)`` while the file is read and every
+            :attr:`PLACE_CHUNK` samples placed (``"placing 1,200 samples… 40%"``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``sample_id, x, y, fit_error, nearest_sample, distance_on_map`` and, when the
+            dataset has a label column (tissue), ``nearest_label, majority_label,
+            majority_share`` over the ``PLACE_K`` nearest samples of the map. ``attrs``:
+            ``label`` (that column), ``genes_present`` (model genes in the upload, of all),
+            ``no_values`` (ids of the samples left out: no value for any gene of the model),
+            ``silent`` (ids of the samples placed that are 0 for every model gene they have),
+            ``text_cells`` (the first 100 cells of expression columns that hold text, read as
+            missing: dicts of ``column``, ``row``, ``text``, ``axis``: ``genes`` when the
+            columns are genes), ``text_cell_count`` (all of them), ``word_genes`` (columns
+            named as genes of the model that hold words, not numbers: read as annotations)
+            and ``fit_warning``.
+        """
+        import inspect
+        import tempfile
+
+        from core.analysis import map_neighbours
+
+        progress = progress or (lambda f, m: None)
+        name = Path(str(filename or "upload")).name
+        if len(raw) > self.MAX_PLACE_BYTES:
+            raise DataError(
+                f"{name}: {len(raw) / 1e6:.0f} MB; up to {self.MAX_PLACE_BYTES // 1_000_000} MB "
+                "are placed here (use “python -m core embed” for more)"
+            )
+        suffixes = "".join(s.lower() for s in Path(name).suffixes[-2:])
+        allowed = (".csv", ".tsv", ".txt", ".gct", ".parquet")
+        allowed += tuple(f"{a}.gz" for a in allowed[:4])
+        suffix = next((a for a in allowed if suffixes.endswith(a)), None)
+        if suffix is None:
+            raise DataError(f"{name}: {_other_kind(raw, name)}")
+        if suffix.endswith(".gz") and raw[:2] != b"\x1f\x8b":
+            raise DataError(f"{name}: not a gzip file (its name ends in .gz); give it unpacked")
+        if suffix == ".parquet" and raw[:4] != b"PAR1":
+            raise DataError(f"{name}: not a parquet file (its name ends in .parquet)")
+        st = self.require_state()
+        model = st.model
+        symbols = getattr(model, "gene_symbols_", model.gene_ids_)
+        model_genes = {_strip_version(str(g)).upper() for g in model.gene_ids_}
+        model_genes |= {str(g).upper() for g in symbols}
+        progress(0.0, f"reading {name}…")
+        if suffix.endswith(".gz") or (suffix != ".parquet" and raw[:2] == b"\x1f\x8b"):
+            # unpacked here, within a limit: 0.7 MB of gzip'd zeros unpacked to 150,000
+            # samples, and took 2 GB before the sample limit refused them. A gzip'd table
+            # named .csv is read too, as the command line reads it ("a binary file" before)
+            raw = _gunzip_within(raw, self.MAX_PLACE_UNPACKED, name)
+            suffix = suffix.removesuffix(".gz")
+        said = not_a_table(raw[:4096]) if suffix in (".csv", ".tsv", ".txt", ".gct") else None
+        if said is not None:  # an Excel workbook renamed .csv, UTF-16 text: named, with a remedy
+            if said.endswith("not a text table"):
+                said += "; give a CSV or TSV with the genes in the first row or column"
+            raise DataError(f"{name}: {said}")
+        if suffix in (".csv", ".tsv", ".txt", ".gct") and b"\x00" in raw[:65536]:
+            # read as text, binary bytes gave "duplicate column names ['']" (also unpacked)
+            raise DataError(
+                f"{name}: not a text table (the file holds binary data); give a CSV or TSV "
+                "with the genes in the first row or column"
+            )
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"upload{suffix}"
+            path.write_bytes(raw)
+            with _ThreadWarnings() as noticed:
+                es, text_cells, n_text_cells = _load_upload(path, name, transform, model_genes)
+            # the page says these itself, with the upload's sample and gene names
+            said = {"text_cells", "empty_samples"}
+            load_warnings = [
+                m.replace(str(path), name)
+                for m, notice in zip(noticed.messages, noticed.notices, strict=True)
+                if notice not in said
+            ]
+        # a column named as a gene of the model that holds words more than numbers is read as
+        # a sample annotation: the gene counts as absent, and the page says why
+        samples = getattr(es, "samples", None)
+        word_genes = (
+            [str(c) for c in samples.columns if _is_model_gene(c, model_genes)]
+            if isinstance(samples, pd.DataFrame)
+            else []
+        )
+        if es.n_samples > self.MAX_PLACED:
+            raise DataError(
+                f"{name}: {es.n_samples:,} samples; up to {self.MAX_PLACED:,} are placed here "
+                "(use “python -m core embed” for more)"
+            )
+        # counted as the placement matches them (core.data.match_genes), and only with a value
+        # in some sample: a column of text read as missing values is no gene present
+        matched = match_genes(model.gene_ids_, symbols, es.gene_ids, es.gene_symbols) >= 0
+        n_present = int((matched & np.isfinite(np.asarray(es.values)).any(axis=0)).sum())
+        if not matched.any():  # (genes of the model without any value: said below)
+            raise DataError(
+                f"{name}: none of its {es.n_genes:,} genes is a gene of the model (the "
+                f"model's genes are e.g. {', '.join(map(str, list(self.gene_symbols[:3])))}); "
+                "check that genes are named by symbol or id, in the first row or column"
+            )
+        # a sample with no value (all missing) for the model's genes would land on an
+        # arbitrary point with a confident-looking tissue: it is left out, and said so
+        in_model = np.array(
+            [
+                _strip_version(str(g)).upper() in model_genes or str(s).upper() in model_genes
+                for g, s in zip(es.gene_ids, es.gene_symbols, strict=True)
+            ]
+        )
+        has_value = np.isfinite(np.asarray(es.values)[:, in_model]).any(axis=1)
+        no_values = [str(i) for i in np.asarray(es.sample_ids)[~has_value]]
+        if not has_value.any():
+            raise DataError(
+                f"{name}: no sample has a value for the model's genes (all missing): "
+                "nothing to place"
+            )
+        # 0 for every model gene it has (an empty library): placed, and said to mean nothing
+        # (exactly 0: negative values are another scale, which the fit error says)
+        expressed = (np.nan_to_num(np.asarray(es.values)[:, in_model]) != 0).any(axis=1)
+        silent = [str(i) for i in np.asarray(es.sample_ids)[has_value & ~expressed]]
+        # placed from a handful of genes (NaN elsewhere): uncertain, though its fit error is low
+        from core.estimator import few_genes_limit
+
+        n_valued = np.isfinite(np.asarray(es.values)[:, in_model]).sum(axis=1)
+        limit = few_genes_limit(len(model.gene_ids_))
+        few = [str(i) for i in np.asarray(es.sample_ids)[has_value & (n_valued < limit)]]
+        if no_values:
+            es = es.subset(samples=np.nonzero(has_value)[0])
+        n_valued = n_valued[has_value]
+        n = es.n_samples
+        with_error = "return_error" in inspect.signature(model.transform).parameters
+        parts, errors, scales = [], [], []
+        # transform logs a poor fit chunk by chunk; the page says it once, of all the samples
+        estimator_log = logging.getLogger("core.estimator")
+        estimator_log.addFilter(_said_on_the_page)
+        try:
+            for start in range(0, n, self.PLACE_CHUNK):
+                progress(0.05 + 0.9 * start / n, f"placing {n:,} samples… {100 * start // n}%")
+                rows = np.arange(start, min(n, start + self.PLACE_CHUNK))
+                part = es if len(rows) == n else es.subset(samples=rows)
+                if with_error:
+                    c, e = model.transform(part, return_error=True)
+                else:  # the PCA stand-in has no fit error
+                    c, e = model.transform(part), np.full(len(rows), np.nan)
+                parts.append(np.asarray(c, dtype=np.float32))
+                errors.append(np.asarray(e, dtype=np.float64))
+                scale_of = getattr(model, "value_scales", None)  # (nor a decoded profile)
+                scales.append(scale_of(part, c) if scale_of else np.full(len(rows), np.nan))
+        finally:
+            estimator_log.removeFilter(_said_on_the_page)
+        progress(0.95, f"placing {n:,} samples… 100%")
+        coords = np.concatenate(parts)
+        error = np.concatenate(errors)
+        label = self.es.label_column() if hasattr(self.es, "label_column") else None
+        labels = None
+        if label:  # samples without the label are a class of their own, "unlabelled", as in the
+            # map's legend: among 14 unlabelled nearest and 1 Lung, the majority was "Lung"
+            column = self.samples[label]
+            labels = column.astype(object).where(column.notna(), "unlabelled").to_numpy()
+            labels = np.where(pd.Series(labels).astype(str).str.strip() == "", "unlabelled", labels)
+        near = map_neighbours(st.sample_embedding, coords, labels, k=self.PLACE_K)
+        out = pd.DataFrame(
+            {
+                "sample_id": np.asarray(es.sample_ids).astype(str),
+                "x": coords[:, 0],
+                "y": coords[:, 1],
+                "fit_error": error,
+                "genes_used": n_valued.astype(np.int64),
+                "nearest_sample": self.sample_ids[near["nearest"].to_numpy()],
+                "distance_on_map": near["distance_on_map"].to_numpy(),
+            }
+        )
+        for col in ("nearest_label", "majority_label", "majority_share"):
+            if col in near:
+                out[col] = near[col].to_numpy()
+        out.attrs["label"] = label
+        out.attrs["genes_present"] = (int(n_present), len(model.gene_ids_))
+        out.attrs["no_values"] = no_values
+        out.attrs["silent"] = silent
+        out.attrs["few_genes"] = (few, limit)
+        out.attrs["text_cells"] = text_cells
+        out.attrs["text_cell_count"] = n_text_cells
+        out.attrs["word_genes"] = word_genes
+        out.attrs["shared_names"] = shared_name_note(
+            model.gene_ids_, model.gene_symbols_, es.gene_ids, es.gene_symbols
+        )
+        out.attrs["load_warnings"] = load_warnings
+        check = getattr(model, "fit_error_warning", None)
+        loud = ~out["sample_id"].isin(silent).to_numpy()
+        scale = np.concatenate(scales)
+        out.attrs["fit_warning"] = (
+            check(error[loud], scale[loud]) if check is not None and loud.any() else None
+        )
+        # (a warning of the scale alone says nothing of single samples that fit far worse)
+        out.attrs["fit_far"] = bool(out.attrs["fit_warning"]) and check(error[loud]) is not None
+        out.attrs["scale_warning"] = self._upload_scale_warning(es, in_model)
+        # a few samples far off (a typo, one sample in counts) among well-placed ones: the
+        # median fit error said nothing of them
+        from core.estimator import POOR_FIT_FACTOR
+
+        history = getattr(model, "history_", None) or []
+        trained = float(history[-1]) if history else float("nan")
+        poor = loud & (error > POOR_FIT_FACTOR * trained) if trained > 0 else np.zeros(0, bool)
+        out.attrs["poor_fit"] = (
+            [str(s) for s in out["sample_id"].to_numpy()[poor]] if poor.any() else []
+        )
+        out.attrs["trained_error"] = trained
+        progress(1.0, "done")
+        log.info("placed %d uploaded samples (%s)", len(out), name)
+        return out
+
+    def _upload_scale_warning(self, es: Any, in_model: np.ndarray) -> str | None:
+        """Words for uploaded values of the model's genes (``in_model``: columns of ``es``) far
+        above any of the training data's (a cell of 1e12, a sample of counts among log values),
+        or None: placed as they were, without a word, where ``python -m core embed`` warns.
+        (Columns the model does not use, such as a read count, are not looked at.)"""
+        from core.data import LOG_SCALE_MAX
+
+        cols = np.flatnonzero(in_model)
+        values = np.asarray(es.values)[:, cols]
+        if not values.size or not np.isfinite(values).any():
+            return None
+        top = float(np.nanmax(values))
+        if self._training_max is None:
+            self._training_max = float(np.nanmax(self.values)) if self.values.size else 0.0
+        limit = max(LOG_SCALE_MAX, 2.0 * self._training_max)
+        if not top > limit:
+            return None
+        r, c = np.unravel_index(int(np.nanargmax(values)), values.shape)
+        n_high = int((np.nan_to_num(values, nan=-np.inf) > limit).any(axis=1).sum())
+        return (
+            f"values up to {top:.4g} (sample {es.sample_ids[r]}, gene "
+            f"{es.gene_symbols[cols[c]]}; "
+            f"{n_high:,} sample{'' if n_high == 1 else 's'} above {limit:.3g}) are far above "
+            f"the training data's (at most {self._training_max:.3g}): counts or TPM, or a typo? "
+            "Their places are not to be trusted"
+        )
