@@ -440,7 +440,7 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
                     ": the genes here are named by symbol, and the Gene Ontology snapshot that "
                     "translates Ensembl ids is not available; give the symbol"
                 )
-            raise DataError(f"unknown gene {quoted(q)}: not among the {self.n_genes} genes{hint}")
+            raise DataError(f"unknown gene {quoted(q)}: not among the {self.n_genes:,} genes{hint}")
         return int(j)
 
     def _has_ensembl_ids(self) -> bool:

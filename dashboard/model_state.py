@@ -407,7 +407,10 @@ class TrainedModel:
             progress(0.9 * frac, msg)
 
         train_es = settings.training_genes(self.es)
-        progress(0.0, f"training {cls.__name__} on {train_es.n_samples} x {train_es.n_genes}")
+        progress(
+            0.0,
+            f"training the model on {train_es.n_samples:,} samples x {train_es.n_genes:,} genes",
+        )
         model.fit(train_es, callback=on_epoch)
         train_seconds = time.perf_counter() - t0
         progress(0.92, f"laying out gene space ({self.config.gene_layout.upper()})")

@@ -749,3 +749,15 @@ def test_the_dashboards_scores_are_keyed_by_the_codes_version(context, monkeypat
     before = context.baselines_key()
     monkeypatch.setattr(module, "CODE_VERSION", "another")
     assert context.baselines_key() != before
+
+
+def test_training_progress_says_what_it_trains_in_words(sepira_es, tmp_path):
+    """The progress bar read "training PCAEmbedding on 520 x 467": a class name and bare
+    numbers."""
+    ctx = AppContext(
+        sepira_es,
+        DashboardConfig(cache_dir=tmp_path, settings=ModelSettings(gene_dim=8, standin=True)),
+    )
+    said: list[str] = []
+    ctx.train(progress=lambda fraction, message: said.append(message))
+    assert said[0] == f"training the model on {sepira_es.n_samples:,} samples x 467 genes"
