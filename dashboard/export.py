@@ -267,7 +267,7 @@ def export_figure(
         focus, rings = view.get("focus"), _ringed(fig)
         # the file says whose neighbours are ringed, and how many (files of k 15 and 50 had
         # one name and one title)
-        about = f"{focus} and its {rings} nearest neighbours (red rings)" if focus else ""
+        about = f"{focus} and its {rings} nearest neighbours (black rings)" if focus else ""
         if focus:  # neighbours' labels: spaced again for the file's plot area
             drawn = figures.name_dataset(
                 figures.for_export(figures.add_title_line(fig, about), width, height, max_height),

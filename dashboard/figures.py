@@ -587,12 +587,13 @@ def gene_map_figure(
                 x=layout[nb, 0],
                 y=layout[nb, 1],
                 mode="markers+text" if labelled else "markers",
+                # black: red was taken by the palette (pseudogenes, lncRNA, a GO term's genes)
                 marker=dict(
-                    symbol="circle-open", size=ring_size, color="#d62728", line=dict(width=2)
+                    symbol="circle-open", size=ring_size, color="#000000", line=dict(width=2)
                 ),
                 text=np.where(shown, symbols[nb], "") if labelled else [""] * nb.size,
                 textposition=positions if labelled else "top center",
-                textfont=dict(size=10, color="#8b0000"),
+                textfont=dict(size=10, color="#000000"),
                 name="nearest neighbours",
                 customdata=symbols[nb],
                 hovertemplate="<b>%{customdata}</b><extra>neighbour</extra>",

@@ -413,7 +413,7 @@ def neighbors_info(context: Any, focus: str | None, rows: list[dict]) -> str:
     n = len(rows)
     text = (
         f"The {n} gene{'' if n == 1 else 's'} nearest to {focus} in {space} (cosine distance "
-        "between gene vectors; red rings on the map). Hover a column header for what it means."
+        "between gene vectors; black rings on the map). Hover a column header for what it means."
     )
     if getattr(context, "simulated", False):
         text += (

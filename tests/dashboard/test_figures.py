@@ -762,3 +762,23 @@ def test_legend_counts_are_written_as_numbers_are_elsewhere(coords):
     types = ["protein-coding"] * 1200 + ["lncRNA"] * 300
     genes = figures.gene_map_figure(many, [f"G{i}" for i in range(1500)], types)
     assert [t.name for t in genes.data] == ["protein-coding (1,200)", "lncRNA (300)"]
+
+
+def test_neighbour_rings_take_no_colour_of_the_palette():
+    """The rings were red (#d62728), near the palette's second class (#ff0000: pseudogenes in
+    the demo, lncRNA in the 26 tissues, the genes of a GO term): a ring on such a gene was
+    hard to see."""
+    from core.palette import CLASS_COLORS
+
+    def rgb(color: str) -> np.ndarray:
+        return np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+    rng = np.random.default_rng(0)
+    layout = rng.uniform(0, 10, (30, 2))
+    symbols = np.array([f"G{i}" for i in range(30)])
+    fig = figures.gene_map_figure(
+        layout, symbols, ["protein-coding", "pseudogene"] * 15, focus=0, neighbors=[1, 2, 3]
+    )
+    ring = next(t for t in fig.data if t.name == "nearest neighbours")
+    nearest = min(np.linalg.norm(rgb(ring.marker.color) - rgb(c)) for c in CLASS_COLORS)
+    assert nearest > 80, nearest  # (the red rings: 69 from #ff0000)
