@@ -606,6 +606,53 @@ def _lowest_value(values: np.ndarray, rows: int = 4096) -> float:
     return low if np.isfinite(low) else 0.0
 
 
+def _training_note_html(model: Any, values: np.ndarray) -> str:
+    """:func:`_short_training_note` for a fitted model and its matrix, as a page note."""
+    import torch
+
+    from core.estimator import auto_epochs
+
+    device = str(model.trained_params().get("device") or "cpu")
+    n_observed = sum(
+        int(np.isfinite(values[i : i + 4096]).sum()) for i in range(0, len(values), 4096)
+    )
+    note = _short_training_note(
+        model.get_params().get("epochs"),
+        int(model.n_epochs_),
+        auto_epochs(n_observed, torch.device("cuda" if device.startswith("cuda") else "cpu")),
+        device,
+    )
+    return f'<p class="note"><b>Note.</b> {html.escape(note)}</p>' if note else ""
+
+
+def _short_training_note(given: int | None, trained: int, automatic: int, device: str) -> str:
+    """A warning when ``--epochs`` set fewer passes than ``train`` chooses by itself for this
+    matrix on this device (the page gave "30 epochs" with no hint that its scores are those of
+    a shortened training), else "".
+
+    Parameters
+    ----------
+    given
+        The epochs the model was asked for (None: chosen automatically).
+    trained
+        The epochs it trained.
+    automatic
+        What :func:`core.estimator.auto_epochs` gives for the matrix and the device.
+    device
+        Where it trained (``cpu``, ``cuda``).
+    """
+    if given is None or trained >= automatic:
+        return ""
+    where = "a GPU" if str(device).startswith("cuda") else "a CPU"
+    return (
+        f"Short training: {trained} epoch{'s' if trained != 1 else ''} (--epochs {given}), "
+        f"fewer than the {automatic} that train chooses for a matrix of this size on {where}. "
+        "The maps, Table 1 and the gene space below are those of this shorter training, not "
+        "of the method at its default (a model trained with few epochs may score lower); train "
+        "again without --epochs to judge the method."
+    )
+
+
 def _n_unlabelled(labels: np.ndarray | None) -> int:
     """Samples without a label (NaN, None, empty)."""
     if labels is None:
@@ -711,6 +758,7 @@ def _page(
             else ""
         )
         + "</ul>",
+        _training_note_html(model, es.values),
         "<details><summary>Model settings, and the data source as recorded</summary>",
         _html_table(settings),
         f"<p><code>{html.escape(json.dumps(es.source))}</code></p>",

@@ -246,10 +246,14 @@ def _fig_table1(table: pd.DataFrame, chance: float | None = None, label: str | N
     fig.update_layout(
         barmode="group",
         width=1000,
-        height=400,
+        height=520,
         yaxis_title="accuracy on the held-out samples",
         yaxis_range=[0, 1],
-        legend_title_text="map",
+        xaxis_title="classifier",
+        # the legend below the bars, in rows: at the side it took half the width and pressed
+        # the classifiers' names together ("Gaussian NB Random Forest" read as one)
+        legend={"title_text": "map", "orientation": "h", "x": 0, "y": -0.22, "yanchor": "top"},
+        margin={"b": 150},
         title=f"Semi-supervised classification of {label or 'the label'} "
         f"({_percent(table.attrs['fraction'])} labels, {_over_splits(table.attrs['n_splits'])})",
         template="plotly_white",

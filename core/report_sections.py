@@ -19,6 +19,7 @@ import pandas as pd
 from core import analysis
 from core.analysis_cli import (
     BASELINE_INPUT,
+    CEILING_NOTED,
     PAIRED_CAPTION,
     PAIRED_DIGITS,
     SIMULATED_LABEL,
@@ -33,6 +34,9 @@ from core.analysis_cli import (
 )
 from core.errors import CoreError
 from core.report_figures import _fig_agreement, _fig_markers, _fig_smoothness
+
+#: Table 1's splits unless --splits says otherwise; fewer are said beside the result.
+DEFAULT_SPLITS = 100
 
 #: Genes detected in fewer samples than this share are flagged among the novel close pairs.
 RARELY_DETECTED = 0.1
@@ -158,9 +162,11 @@ def _section_table1(
     a = table.attrs
     n_cells = table.shape[0] * len(set(table.columns.get_level_values(0)))
     cached = _cached_note(cells_cached, n_cells, "cells")
+    lead = _table1_lead(table, chance)
     return (
         "<h2>Semi-supervised classification (Table 1)</h2>"
-        f"<p>Classify <b>{html.escape(str(label))}</b> ({a['n_classes']} classes) from the "
+        + (f"<p class='lead'>{html.escape(lead)}</p>" if lead else "")
+        + f"<p>Classify <b>{html.escape(str(label))}</b> ({a['n_classes']} classes) from the "
         f"samples' coordinates on each map: train on {_percent(a['fraction'])} of the labelled "
         f"samples ({a['n_train']}), test on the other {a['n_test']}, over {a['n_splits']} "
         f"random split{'s' if a['n_splits'] != 1 else ''} (seed {args.seed}; the same "
@@ -197,6 +203,71 @@ def _section_table1(
         + "{fig:table1}"
         + _section_paired(table)
     )
+
+
+def _table1_lead(table: pd.DataFrame, chance: float | None = None) -> str:
+    """Table 1's result in one or two sentences, before its protocol: the model's accuracy with
+    1-NN (else the first classifier) set against each other map, "higher" or "lower" only where
+    the 95% interval of the split-by-split difference leaves out 0, "level" where it holds 0;
+    then chance, the ceiling the splits allow, and how few splits there were (the page gave
+    the protocol first and left the reader to draw the conclusion from a grid of 30 cells).
+    """
+    names = list(dict.fromkeys(table.columns.get_level_values(0)))
+    if "fe" not in names or not len(table.index):
+        return ""
+    clf = "1-NN" if "1-NN" in table.index else table.index[0]
+    a = table.attrs
+
+    def mean(name: str) -> str:
+        return f"{float(table.loc[clf, (name, 'mean')]):.2f}"
+
+    words = f"In short ({clf}): Factorized Embeddings {mean('fe')}"
+    others = [n for n in names if n != "fe"]
+    if others:
+        paired = None
+        if a.get("split_scores") and a.get("n_splits", 1) > 1:
+            paired = analysis.paired_differences(table, "fe")
+        groups: dict[str, list[str]] = {"higher than": [], "level with": [], "lower than": []}
+        for n in others if paired is not None else []:
+            low, high = paired.loc[(clf, n), ["ci_low", "ci_high"]]
+            side = "higher than" if low > 0 else "lower than" if high < 0 else "level with"
+            groups[side].append(f"{analysis.METHOD_NAMES.get(n, n)} ({mean(n)})")
+        if paired is None:
+            words += "; " + ", ".join(
+                f"{analysis.METHOD_NAMES.get(n, n)} {mean(n)}" for n in others
+            )
+        else:
+            said = [f"{side} {_and(items)}" for side, items in groups.items() if items]
+            words += (
+                ", "
+                + "; ".join(said)
+                + (
+                    " (higher or lower: the 95% interval of the split-by-split difference, in the "
+                    "table below, leaves out 0)"
+                )
+            )
+    words += "."
+    extra = []
+    if chance is not None and np.isfinite(chance):
+        extra.append(f"chance is {chance:.3f}")
+    ceiling = a.get("ceiling")
+    if ceiling is not None and np.isfinite(ceiling) and ceiling < CEILING_NOTED:
+        extra.append(f"these splits allow at most {ceiling:.2f} (see the note)")
+    n_splits = int(a.get("n_splits", DEFAULT_SPLITS))
+    if n_splits < DEFAULT_SPLITS:
+        extra.append(
+            f"only {n_splits} split{'s' if n_splits != 1 else ''} (the default is "
+            f"{DEFAULT_SPLITS}), so small differences are not resolved"
+        )
+    if extra:
+        text = "; ".join(extra)
+        words += " " + text[0].upper() + text[1:] + "."
+    return words
+
+
+def _and(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _one_sample_classes_note(protocol: Mapping[str, Any], classifiers: list[str]) -> str:
@@ -335,13 +406,7 @@ def _section_markers(
     figures["smoothness"] = _fig_smoothness(per_gene)
     summary = per_gene.describe().T[["mean", "25%", "50%", "75%"]]
     summary.index = pd.Index([analysis.METHOD_NAMES.get(n, n) for n in summary.index], name="map")
-    parts += [
-        f"<h3>Smoothness of {note}</h3>",
-        "<p>The same smoothness for each gene alone (its own values, not z-scores of a set), "
-        "over each map: mean and quartiles over the genes.</p>",
-        _html_table(summary),
-        "{fig:smoothness}",
-    ]
+    verdict = ""
     if {"fe", "tsne"} <= set(per_gene.columns) and len(per_gene):
         # the paper's claim, read against these numbers (the page was silent on it)
         smoother = int((per_gene["fe"] > per_gene["tsne"]).sum())
@@ -352,7 +417,7 @@ def _section_markers(
         # digit more when it is small
         digits = 4 if abs(fe_mean - tsne_mean) < 0.01 else 3
         shown = round(fe_mean, digits) - round(tsne_mean, digits)
-        parts.append(
+        verdict = (
             "<p>The paper reports gene expression organised over FE's map and not over "
             f"t-SNE's. Here FE's map is the smoother for {smoother:,} of the {len(per_gene):,} "
             f"genes (mean {fe_mean:.{digits}f} against t-SNE's {tsne_mean:.{digits}f}: a "
@@ -363,6 +428,14 @@ def _section_markers(
                 else "the claim is not reproduced on these data.</p>"
             )
         )
+    parts += [
+        f"<h3>Smoothness of {note}</h3>",
+        verdict,  # the conclusion first, then how it was measured
+        "<p>The same smoothness for each gene alone (its own values, not z-scores of a set), "
+        "over each map: mean and quartiles over the genes.</p>",
+        _html_table(summary),
+        "{fig:smoothness}",
+    ]
     return "".join(parts)
 
 

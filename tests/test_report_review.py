@@ -168,6 +168,10 @@ def test_table1_figure_draws_chance_without_covering_bars():
     # its words in the legend, not written over the bars
     assert not fig.layout.annotations
     assert any(t.name.startswith("chance") for t in fig.data)
+    # the classifiers' axis is named, and the legend lies below the bars in rows: at the side
+    # it took half the width and pressed the names together ("Gaussian NB Random Forest")
+    assert fig.layout.xaxis.title.text == "classifier"
+    assert fig.layout.legend.orientation == "h" and fig.layout.legend.y < 0
 
 
 # ----------------------------------------------------------------------------- tables
@@ -631,6 +635,54 @@ def test_figure3_reads_the_papers_claim_against_its_numbers(real_models, tmp_pat
     assert digits == (4 if abs(fe - tsne) < 0.01 else 3) == len(said.group(4).split(".")[1])
     assert float(said.group(4)) == pytest.approx(fe - tsne, abs=1e-9)
     assert float(said.group(5)) > 0
+    # the conclusion first, then how it was measured (it came after the table and figure)
+    assert text.find("The paper reports gene") < text.find("mean and quartiles over the genes")
     said = re.search(r"(in line with that claim|the claim is not reproduced)", said.group(0))
     in_line = said.group(1) == "in line with that claim"
     assert in_line == (fe > tsne and smoother > 20)
+
+
+def test_table1_leads_with_its_result():
+    """Table 1's section opened with its protocol and left the reader to read the result off
+    30 cells; it now says first how the model's 1-NN accuracy stands against each map, with
+    "higher" or "lower" only where the split-by-split interval leaves out 0, and how few
+    splits there were."""
+    from core.analysis import semi_supervised_table
+    from core.report_sections import _section_table1, _table1_lead
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat(list("abcdefgh"), 10)
+    good = np.c_[np.repeat(np.arange(8), 10) * 3.0, np.zeros(80)] + rng.normal(size=(80, 2)) / 3
+    maps = {"fe": good, "pca": rng.normal(size=(80, 2)), "tsne": good + 0.01}
+    table = semi_supervised_table(
+        maps, labels, fraction=0.3, n_splits=5, classifiers=["Gaussian NB", "1-NN"]
+    )
+    lead = _table1_lead(table, 0.125)
+    assert lead.startswith("In short (1-NN): Factorized Embeddings ")
+    assert "higher than PCA (" in lead and "level with t-SNE (" in lead, lead
+    assert "lower than" not in lead
+    assert "Chance is 0.125" in lead and "only 5 splits (the default is 100)" in lead
+    args = SimpleNamespace(seed=0, center_samples=False)
+    section = _section_table1(table, "tissue", args, chance=0.125)
+    assert section.index("In short (1-NN)") < section.index("Classify <b>tissue</b>")
+    # one split: no interval, so no "higher" nor "level", only the accuracies
+    one = semi_supervised_table(maps, labels, fraction=0.3, n_splits=1, classifiers=["1-NN"])
+    lead = _table1_lead(one)
+    assert "higher" not in lead and "level" not in lead and "PCA 0." in lead, lead
+    assert "Only 1 split (the default is 100)" in lead
+
+
+def test_a_short_training_is_said(report):
+    """A model trained with --epochs below what train chooses for the matrix: the page said
+    "1 epoch" in its settings line and nothing of what that does to every score below."""
+    from core.report_cli import _short_training_note
+
+    assert _short_training_note(None, 30, 100, "cpu") == ""  # chosen by train itself
+    assert _short_training_note(100, 100, 100, "cpu") == ""
+    assert _short_training_note(300, 300, 100, "cpu") == ""
+    note = _short_training_note(30, 30, 100, "cpu")
+    assert "30 epochs (--epochs 30), fewer than the 100" in note and "on a CPU" in note
+    assert "on a GPU" in _short_training_note(2, 2, 100, "cuda:0")
+    page = (report / "index.html").read_text()
+    said = page.find("Short training: 1 epoch (--epochs 1), fewer than the 100")
+    assert said > 0 and said < page.find("Sample maps (Figure 2)")
