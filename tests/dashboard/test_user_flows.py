@@ -110,9 +110,8 @@ def test_exports_are_named_by_what_they_show_and_hold_the_placed_samples(context
     out = export.export_figure(context, "gene-map", "svg", "screen", view)
     # whose neighbours are ringed, and how many: in the name and under the title
     assert out["filename"] == "gene-map_go-GO-0007507_GATA4_k10.svg"
-    assert (
-        "<br>GATA4 and its 10 nearest neighbours (black rings)" in recorder.figs[-1].layout.title.text
-    )
+    title = recorder.figs[-1].layout.title.text
+    assert "<br>GATA4 and its 10 nearest neighbours (black rings)" in title
     out = export.export_figure(context, "gene-map", "pdf", "screen", {"gene_color": "type"})
     assert out["filename"] == "gene-map_type.pdf"
     placed = [{"sample_id": "mine_1", "x": 0.0, "y": 1.0}]
