@@ -659,12 +659,12 @@ def test_error_dimension_line(tmp_path, small, caplog):
 
 def test_chunked_streaming_matches(tmp_path, small, monkeypatch):
     """Many small chunks (and a file shorter than declared) give the same matrix."""
-    import core.data
+    from core.data import gct
 
     whole = load_gtex(small["gct"], small["attributes"], exclude_tissues=("Muscle",))
     fewer = write_gct(tmp_path / "f.gct.gz", small["rows"], dims="50\t40", gz=True)
-    monkeypatch.setattr(core.data, "_GCT_CHUNK_BYTES", 300)  # two gene rows per chunk
-    monkeypatch.setattr(core.data, "_GCT_PEEK_VALUES", 50)  # allocate 50 declared, then trim
+    monkeypatch.setattr(gct, "_GCT_CHUNK_BYTES", 300)  # two gene rows per chunk
+    monkeypatch.setattr(gct, "_GCT_PEEK_VALUES", 50)  # allocate 50 declared, then trim
     chunked = load_gtex(fewer, small["attributes"], exclude_tissues=("Muscle",))
     assert chunked.shape == whole.shape and chunked.values.flags["C_CONTIGUOUS"]
     np.testing.assert_array_equal(chunked.values, whole.values)
@@ -1055,9 +1055,9 @@ def test_error_text_column_among_the_genes_says_where_it_belongs(tmp_path, sepir
 
 def test_gtex_reading_reports_progress(gtex_acmg59_files, monkeypatch):
     """The GCT is read chunk by chunk; each chunk reports (rows read, rows declared)."""
-    from core import data
+    from core.data import gct
 
-    monkeypatch.setattr(data, "_GCT_CHUNK_BYTES", 200_000)  # several chunks of this small file
+    monkeypatch.setattr(gct, "_GCT_CHUNK_BYTES", 200_000)  # several chunks of this small file
     calls = []
     f = gtex_acmg59_files
     es = load_gtex(
