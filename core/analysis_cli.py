@@ -42,7 +42,8 @@ def register(subparsers: Any) -> None:
     :func:`core.report_cli.register`)."""
     p = subparsers.add_parser(
         "evaluate",
-        help="Table 1: semi-supervised tissue classification on FE and baseline maps",
+        help="Table 1: how well the model's sample map separates tissues, against PCA, NMF, "
+        "t-SNE and UMAP maps",
         description="Train classifiers on a fraction of labelled samples' coordinates, test on "
         "the rest, over random splits, for the model's sample embedding and baseline maps. "
         "Writes F.json and a Markdown table F.md.",
@@ -52,27 +53,39 @@ def register(subparsers: Any) -> None:
         "--fraction",
         type=float,
         default=DEFAULT_FRACTION,
-        help=f"labelled share used to train (default {DEFAULT_FRACTION:g})",
+        metavar="SHARE",
+        help="share of the labelled samples the classifiers train on; they are tested on the "
+        f"rest (default {DEFAULT_FRACTION:g}, i.e. {DEFAULT_FRACTION * 100:g}%%, as in the paper)",
     )
-    p.add_argument("--splits", type=int, default=100, help="random splits (default 100)")
+    p.add_argument(
+        "--splits",
+        type=int,
+        default=100,
+        metavar="N",
+        help="random train/test splits averaged over (default 100; 10 give a quick look)",
+    )
     p.add_argument("--out", required=True, metavar="F.json", help="JSON result (F.md beside it)")
     p.add_argument("--force", action="store_true", help="replace an existing F.json / F.md")
     p.add_argument(
         "--methods",
         default="pca,nmf,tsne,umap",
+        metavar="M,M,...",
         help="baselines to compare, comma-separated, from pca,nmf,tsne,umap,raw "
         "(raw = the expression matrix itself, only when asked for; default %(default)s)",
     )
     p.add_argument(
         "--classifiers",
         default=",".join(analysis.CLASSIFIERS),
+        metavar="C,C,...",
         help="comma-separated subset of: " + ", ".join(analysis.CLASSIFIERS) + " (default: all)",
     )
     p.set_defaults(func=run_evaluate)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", required=True, metavar="DIR", help="model directory")
+    p.add_argument(
+        "--model", required=True, metavar="DIR", help="model directory (written by train)"
+    )
     p.add_argument(
         "--label",
         default=None,
@@ -83,6 +96,7 @@ def _common(p: argparse.ArgumentParser) -> None:
         "--seed",
         type=int,
         default=0,
+        metavar="N",
         help="seed of the random splits and the baseline maps (default 0)",
     )
     p.add_argument(
@@ -93,8 +107,18 @@ def _common(p: argparse.ArgumentParser) -> None:
         "terms when the data carry per-sample offsets such as sequencing depth (NMF, which "
         "needs values of 0 or more, stays on the values as they are)",
     )
-    p.add_argument("--cache-dir", default=None, metavar="DIR", help="result cache directory")
-    p.add_argument("--no-cache", action="store_true", help="compute everything afresh")
+    p.add_argument(
+        "--cache-dir",
+        default=None,
+        metavar="DIR",
+        help="where baseline maps and scores are kept for later runs to reuse (default "
+        "$FE_CACHE_DIR, else ./cache)",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="compute everything afresh, neither reading nor keeping results in --cache-dir",
+    )
 
 
 def _split_list(text: str, allowed: tuple[str, ...] | None, flag: str) -> list[str]:
@@ -387,7 +411,7 @@ def _baselines(
     bar = _tqdm(len(methods), "baseline maps")
     try:
         for method in methods:
-            bar.set_postfix_str(method)
+            bar.set_postfix_str(analysis.METHOD_NAMES.get(method, method))
             # NMF needs values >= 0: centred values are half negative, so it keeps the log values
             on, on_key = (
                 (loaded.es.values, loaded.es.fingerprint())
@@ -421,7 +445,7 @@ def _table1(
         if not state["first"]:
             bar.update(1)
         state["first"] = False
-        bar.set_postfix_str(f"{name} / {clf}")
+        bar.set_postfix_str(f"{analysis.METHOD_NAMES.get(name, name)} / {clf}")
 
     try:
         return analysis.semi_supervised_table(
@@ -560,6 +584,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     simulated = f"{SIMULATED_LABEL}: " if result.get("simulated") else ""
     if simulated:
         print(f"{simulated}{args.model} is a model of simulated data", file=sys.stderr)
+    print(_table_heading(result), file=sys.stderr)
     print(analysis.table_to_markdown(table), file=sys.stderr)
     a = table.attrs
     note = few_labels_note(a, result["protocol"]["chance_accuracy"])
@@ -568,12 +593,40 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if _has_comparison(table):
         paired = analysis.paired_differences(table, "fe")
         print(
-            "FE minus each map, same splits (mean [95% interval], share of splits FE >=):\n"
-            + analysis.paired_to_markdown(paired, PAIRED_DIGITS),
+            "Factorized Embeddings minus each map, on the same splits (mean difference in "
+            "accuracy [95% interval], share of the splits where Factorized Embeddings scores "
+            "at least as high):\n" + analysis.paired_to_markdown(paired, PAIRED_DIGITS),
             file=sys.stderr,
         )
-    print(f"{simulated}wrote {out} and {md} ({result['runtime_s']:.0f} s)", file=sys.stderr)
+    print(
+        f"{simulated}wrote {out} (every result, for scripts) and {md} (these tables and how "
+        f"they were computed) in {_duration(result['runtime_s'])}",
+        file=sys.stderr,
+    )
     return 0
+
+
+def _duration(seconds: float) -> str:
+    from core.cli import duration
+
+    return duration(seconds)
+
+
+def _table_heading(result: dict[str, Any]) -> str:
+    """The line above the table printed: what its numbers are, so that the table copied from
+    the terminal reads without the Markdown file."""
+    p = result["protocol"]
+    splits = (
+        f"mean ± sd over {p['n_splits']:,} random splits"
+        if p["n_splits"] != 1
+        else "1 random split"
+    )
+    return (
+        f"Accuracy (share of the test samples whose {p['label']} is predicted right) of "
+        f"classifiers trained on {_percent(p['fraction'])} of the labelled samples "
+        f"({p['n_train']:,}) and tested on the other {p['n_test']:,}, {splits}; chance level "
+        f"{p['chance_accuracy']:.3f}:"
+    )
 
 
 def _evaluation_json(

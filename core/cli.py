@@ -38,6 +38,13 @@ status 2 (130 when interrupted; 143 when train is stopped by SIGTERM); nothing e
 replaced without --force."""
 
 
+#: The help of -v/--verbose, at the top and after each command.
+VERBOSE_HELP = (
+    "more detail in the messages: each line names the module that wrote it, and debug lines "
+    "are shown"
+)
+
+
 class HelpFormatter(argparse.HelpFormatter):
     """Wraps a one-paragraph description; keeps the lines of a text laid out in lines (the
     tables of columns and examples in the epilogs)."""
@@ -53,21 +60,34 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     """The data flags shared by ``train``, ``app.py`` and friends."""
     group = parser.add_argument_group("data (GTEx files, or a matrix + annotations)")
     group.add_argument("--gtex-gct", metavar="F", help="GTEx GCT v1.2 matrix (.gct or .gct.gz)")
-    group.add_argument("--gtex-attributes", metavar="F", help="GTEx SampleAttributesDS.txt")
-    group.add_argument("--gtex-phenotypes", metavar="F", help="GTEx SubjectPhenotypesDS.txt")
+    group.add_argument(
+        "--gtex-attributes",
+        metavar="F",
+        help="GTEx SampleAttributesDS.txt: each sample's tissue (needed with --gtex-gct)",
+    )
+    group.add_argument(
+        "--gtex-phenotypes",
+        metavar="F",
+        help="GTEx SubjectPhenotypesDS.txt: each donor's sex and age (optional)",
+    )
     group.add_argument(
         "--exclude-tissues",
         metavar="T",
         nargs="*",
         default=None,
-        help='SMTS broad tissues whose samples are left out, e.g. Brain "Fallopian Tube" '
-        "(quote names with spaces; default for GTEx: Brain, Fallopian Tube, as in the paper; "
-        "the flag alone leaves none out)",
+        help="broad tissues (GTEx column SMTS) whose samples are left out, e.g. Brain "
+        '"Fallopian Tube" (quote names with spaces; default for GTEx: Brain, Fallopian Tube, '
+        "as in the paper; the flag alone leaves none out)",
     )
     group.add_argument(
         "--matrix", metavar="F", help="CSV/TSV(.gz)/parquet/GCT/h5ad expression matrix"
     )
-    group.add_argument("--annotations", metavar="F", help="sample annotation table (CSV/TSV)")
+    group.add_argument(
+        "--annotations",
+        metavar="F",
+        help="table of sample annotations (CSV/TSV: tissue, sex, batch, ...), one row per "
+        "sample (optional)",
+    )
     group.add_argument(
         "--orientation",
         default="auto",
@@ -95,7 +115,9 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
         "--transform",
         default=None,
         choices=["log10p1", "log2p1", "none"],
-        help="log transform applied on load (GTEx default log10p1; tables default none)",
+        help="log transform applied on load: log10p1 = log10(x+1), log2p1 = log2(x+1), none = "
+        "values as they are (default: log10p1 for GTEx files, none for other tables, which "
+        "are taken as already log-scaled)",
     )
 
 
@@ -447,7 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=HelpFormatter,
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser(
@@ -475,7 +497,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["auto", "cpu", "cuda"],
         help="where to train (default auto: the GPU when there is one, else the CPU)",
     )
-    p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="random seed: the same seed and data give the same model (default 0)",
+    )
     p.add_argument(
         "--gene-dim",
         type=int,
@@ -509,6 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--neighbour-weight",
         type=float,
         default=None,
+        metavar="W",
         help="weight of the neighbour-graph regulariser of the sample map "
         "(default 3 from 2,000 samples, else 1; 0: the paper's pure reconstruction objective)",
     )
@@ -516,6 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--neighbour-power",
         type=float,
         default=None,
+        metavar="P",
         help="exponent of the regulariser's kernel, in (0, 2]; below 1 separates clusters more "
         "(default 0.6 from 2,000 samples, else 1)",
     )
@@ -523,9 +553,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--neighbour-decay",
         type=float,
         default=None,
+        metavar="DECAY",
         help="weigh each sample's graph neighbours by exp(-rank / DECAY) instead of equally "
         "(default 0: equal weights; 5 gained 0.001-0.002 on real GTEx, within the seeds' "
-        "spread: see RESULTS.md)",
+        "spread: see tests/benchmarks/RESULTS.md)",
     )
     p.add_argument(
         "--neighbour-space",
@@ -554,7 +585,7 @@ def build_parser() -> argparse.ArgumentParser:
     # top-level flag as it is
     for command in set(sub.choices.values()):
         command.add_argument(
-            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging"
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP
         )
     return parser
 

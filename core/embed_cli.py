@@ -496,24 +496,47 @@ def _gene_report(model: Any, es: Any, path: str) -> str:
     rows = _model_columns(model, es)
     n_model = len(model.gene_ids_)
     n_found = len({int(r) for r in rows if r >= 0})
-    text = f"genes: {n_found} of the model's {n_model} genes are in {path}"
+    text = f"genes: {n_found:,} of the model's {n_model:,} genes are in {path}"
     if n_found < n_model:
         absent = np.setdiff1d(np.arange(n_model), rows[rows >= 0])
+        n_absent = n_model - n_found
         text += (
-            f" (the other {n_model - n_found} are left out of the fit: "
-            f"{_first_names(model.gene_symbols_, absent)})"
+            f" (the other {n_absent:,} {'is' if n_absent == 1 else 'are'} left out of the "
+            f"fit: {_first_names(model.gene_symbols_, absent)})"
+        )
+    missing, in_samples = _missing_values(es, np.flatnonzero(rows >= 0))
+    if missing:  # (an empty cell or NA: the sample is placed on its other genes)
+        text += (
+            f"; {missing:,} value{'' if missing == 1 else 's'} of these genes "
+            f"{'is' if missing == 1 else 'are'} missing, in {in_samples:,} "
+            f"sample{'' if in_samples == 1 else 's'}: left out of "
+            f"{'its' if in_samples == 1 else 'their'} fit (column genes_used)"
         )
     ignored = np.flatnonzero(rows < 0)
     if len(ignored) and n_found:
         names = np.asarray(es.gene_symbols).astype(str)[ignored]
         shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
-        text += f"; {len(ignored)} of its genes are not in the model and are ignored ({shown})"
+        text += f"; {len(ignored):,} of its genes are not in the model and are ignored ({shown})"
     if 0 < n_found < n_model / 2:
         text += "; placed on fewer than half the model's genes, the places are less certain"
     shared = shared_name_note(
         model.gene_ids_, model.gene_symbols_, es.gene_ids, es.gene_symbols, rows
     )
     return text + (f"; {shared}" if shared else "")
+
+
+def _missing_values(es: Any, columns: np.ndarray, rows: int = 4096) -> tuple[int, int]:
+    """Missing values (NaN) among ``columns`` of ``es``, and the samples that have any,
+    counted by blocks of rows (a GTEx-sized matrix is not copied whole)."""
+    values = np.asarray(es.values)
+    cells, samples = 0, 0
+    if not columns.size:
+        return 0, 0
+    for start in range(0, values.shape[0], rows):
+        gaps = np.isnan(values[start : start + rows][:, columns])
+        cells += int(gaps.sum())
+        samples += int(gaps.any(axis=1).sum())
+    return cells, samples
 
 
 def _model_columns(model: Any, es: Any) -> np.ndarray:
@@ -657,7 +680,7 @@ def _gene_rows(model: Any, queries: list[str]) -> tuple[list[int], list[str]]:
             raise DataError(f"unknown gene(s) {listed}: {what}")
         # one gene left out of a model (a typo, a gene dropped by --top-genes) does not cost
         # the neighbours of the others
-        print(f"warning: left out, {what}: {listed}", file=sys.stderr)
+        print(f"warning: {listed} left out: {what}", file=sys.stderr)
     return rows, found
 
 
@@ -796,8 +819,22 @@ def run_neighbours(args: argparse.Namespace) -> int:
     if model_is_simulated(model):  # neighbours in a simulated gene space are not findings
         table.insert(0, *SIMULATED_COLUMN)
         print(f"SIMULATED data: {args.model} is a model of simulated data", file=sys.stderr)
+    asked_names = ", ".join(dict.fromkeys(str(symbols[m]) for m in rows))
+    others = len(units) - 1
+    space = (
+        f"the gene space of {args.model}"
+        if not others
+        else f"the joined gene space of {args.model} and {others} other "
+        f"model{'' if others == 1 else 's'}"
+    )
+    print(
+        f"the {args.k:,} genes nearest to {asked_names} in {space} (distance: "
+        "cosine distance between gene vectors, 0 = same direction, 1 = unrelated, 2 = "
+        "opposite; neighbours --help explains each column):",
+        file=sys.stderr,
+    )
     sys.stdout.write(table.to_string(index=False) + "\n")
     if out is not None:
         _write_table(table, out)
-        print(f"written to {out}", file=sys.stderr)
+        print(f"table of {len(table):,} rows written to {out}", file=sys.stderr)
     return 0

@@ -385,9 +385,7 @@ def _train(
     if args.top_genes:
         es = es.top_variable_genes(args.top_genes)
     _check_samples_observed(es)
-    print(
-        f"data: {es.name or 'matrix'}: {es.n_samples} samples x {es.n_genes} genes", file=sys.stderr
-    )
+    print(f"data: {es.name or 'matrix'}: {_shape_text(es)}", file=sys.stderr)
     if args.resume:
         _check_resumed_data(partial, checkpoint, es)
 
@@ -447,12 +445,7 @@ def _train(
             f"{partial} (the same command with --resume writes the model from it)"
         ) from None
     claim.discard = True  # (the folder goes once the claim is left)
-    print(
-        f"model written to {out} ({model.n_epochs_} epochs, {model.train_time_s_:.0f} s; "
-        f"final fit error {model.history_[-1]:.4f}, the mean squared error per value; "
-        f"the training steps ran at {model.pairs_per_s_ / 1e6:.2f}M values/s)",
-        file=sys.stderr,
-    )
+    print(_written_text(model, out), file=sys.stderr)
     if args.epochs is None and model.n_epochs_ < FEW_AUTO_EPOCHS:
         per_epoch = model.train_time_s_ / max(model.n_epochs_, 1)
         print(
@@ -481,6 +474,26 @@ def _terminate_as_interrupt() -> Iterator[None]:
         yield
     finally:  # (None: a handler set outside Python, which cannot be put back: the default)
         signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def _shape_text(es) -> str:
+    """``16,877 samples x 59 genes``: the size of the data trained on, as a person reads it."""
+    return f"{es.n_samples:,} samples x {es.n_genes:,} genes"
+
+
+def _written_text(model, out: Path) -> str:
+    """The lines that close a training run: where the model went, what its fit error means,
+    and the commands that read it next."""
+    rate = float(getattr(model, "pairs_per_s_", 0.0) or 0.0)
+    return (
+        f"model written to {out} ({model.n_epochs_:,} epochs in "
+        f"{duration(model.train_time_s_)}; final fit error {model.history_[-1]:.4f}: the mean "
+        "squared difference per value between the data and the model's reconstruction of it, "
+        f"on the training data's scale; {rate:,.0f} values a second)\n"
+        f"next: python -m core evaluate --model {out} --out table1.json (how well the map "
+        "separates the tissues); embed, neighbours, export and report read it too "
+        "(python -m core --help)"
+    )
 
 
 #: Below this many automatic epochs, ``train`` says that more would draw a tighter map.
@@ -534,7 +547,7 @@ class TrainingProgress:
                 mininterval=1.0,
             )
         self.bar.total = p.n_epochs
-        self.bar.set_postfix(fit_error=f"{p.loss:.4f}", refresh=False)
+        self.bar.set_postfix_str(f"fit error {p.loss:.4f}", refresh=False)  # (not fit_error=)
         self.bar.update(p.epoch - self.bar.n)  # redraws at most once a second
 
     def close(self) -> None:

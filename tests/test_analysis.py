@@ -1023,7 +1023,13 @@ def test_cli_evaluate_writes_json_and_markdown(tiny_model, tmp_path, capsys):
     err = capsys.readouterr().err
     # in a log (not a terminal): a plain line per step, no bar redrawn with carriage returns
     assert "\r" not in err
-    assert "Table 1: fe (0 of 6 done)" in err and "Table 1: raw (4 of 6 done)" in err
+    assert "Table 1: Factorized Embeddings (0 of 6 done)" in err
+    assert "Table 1: raw data (4 of 6 done)" in err
+    # maps named as people know them (it said "pca", "fe"), and the table printed says what
+    # its numbers are
+    assert "baseline maps: PCA (0 of 1 done)" in err
+    assert "Accuracy (share of the test samples whose tissue is predicted right)" in err
+    assert "mean ± sd over 3 random splits" in err and "Factorized Embeddings minus" in err
     result = json.loads(out.read_text())
     assert set(result["results"]) == {"fe", "pca", "raw"}
     assert set(result["results"]["raw"]) == {"1-NN", "Gaussian NB"}

@@ -190,7 +190,11 @@ def test_neighbours_from_the_command_line(tiny_cli_model, small_matrix, tmp_path
     # a gene the model lacks: left out, with a warning, the others listed; none known: refused
     assert main([*args[:-4], "--genes", f"NOTAGENE,{gene}", "--k", "3"]) == 0
     captured = capsys.readouterr()
-    assert "warning: left out, not among the model's" in captured.err
+    # the names first (they came last, after the hints), then why
+    assert "warning: NOTAGENE left out: not among the model's" in captured.err
+    # what the distances are, said above the table (on stderr: the table stays parseable)
+    assert f"the 3 genes nearest to {gene} in the gene space of" in captured.err
+    assert "cosine distance between gene vectors, 0 = same direction" in captured.err
     assert "NOTAGENE" in captured.err and captured.out.count(gene) >= 3
     assert main([*args[:-4], "--genes", "NOTAGENE,NOPE2"]) == 2
     assert "unknown gene(s) NOTAGENE, NOPE2" in capsys.readouterr().err

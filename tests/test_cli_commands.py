@@ -67,6 +67,44 @@ def test_progress_in_a_log_is_a_line_per_tenth(small_matrix, tmp_path, capsys):
     assert "fit error" in lines[-1] and "model written to" in err
 
 
+def test_train_closing_lines_read_as_words():
+    """GTEx-sized counts with thousands separators (16877 samples read as one number), the
+    speed in values a second (it said 0.07M values/s), and the commands that read the model."""
+    from types import SimpleNamespace
+
+    from core.train_cli import _shape_text, _written_text
+
+    es = SimpleNamespace(n_samples=16877, n_genes=59)
+    assert _shape_text(es) == "16,877 samples x 59 genes"
+    model = SimpleNamespace(
+        n_epochs_=80, train_time_s_=61.2, history_=[1.0, 0.1533], pairs_per_s_=1_401_234.4
+    )
+    text = _written_text(model, Path("models/gtex"))
+    assert "model written to models/gtex (80 epochs in 61 s; final fit error 0.1533" in text
+    assert "1,401,234 values a second" in text and "M values/s" not in text
+    assert "next: python -m core evaluate --model models/gtex" in text
+
+
+def test_training_bar_on_a_terminal_says_fit_error_in_words():
+    """On a terminal the bar's suffix read ``fit_error=0.1533``, a keyword, not words."""
+    import io
+    from types import SimpleNamespace
+
+    from core.train_cli import TrainingProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    progress = TrainingProgress(stream)
+    for epoch in (1, 2):
+        progress(SimpleNamespace(epoch=epoch, n_epochs=2, loss=0.1533, elapsed_s=1.0))
+    progress.close()
+    text = stream.getvalue()
+    assert "fit error 0.1533" in text and "fit_error" not in text
+
+
 def _fit_stopped_after_2_epochs(stop_run):
     """``FactorizedEmbeddings.fit`` that calls ``stop_run()`` once its second epoch ended."""
     fit = FactorizedEmbeddings.fit
@@ -317,6 +355,11 @@ def test_help_texts_say_defaults_units_and_columns(capsys):
     train = help_of("train")
     assert "default 50" in train and "default 100,50,50" in train
     assert "DIR.partial" in train and "GPU" in train
+    # the transforms' code names explained; metavars that read as values, not as flag names
+    assert "log10p1 = log10(x+1)" in train and "--neighbour-weight W " in train
+    assert "NEIGHBOUR_WEIGHT" not in train and "debug logging" not in train
+    evaluate = help_of("evaluate")
+    assert "FE " not in evaluate and "default $FE_CACHE_DIR, else ./cache" in evaluate
     embed = help_of("embed")
     for column in ("genes_used", "fit_error", "distance_on_map", "majority_share"):
         assert column in embed
@@ -347,6 +390,19 @@ def test_embed_places_in_chunks_with_progress(tiny_model, held_out, tmp_path, ca
     np.testing.assert_allclose(a[["x", "y", "fit_error"]], b[["x", "y", "fit_error"]], atol=1e-5)
 
 
+def test_embed_names_one_missing_gene_in_the_singular(tiny_model, held_out, tmp_path, capsys):
+    """One model gene absent: "the other 1 is left out", not "the other 1 are"."""
+    table, _ = held_out
+    gene = table.columns[2]
+    path = tmp_path / "new.csv"
+    table.drop(columns=[gene]).to_csv(path, index=False)
+    args = ["embed", "--model", tiny_model, "--matrix", path, "--out", tmp_path / "p.csv"]
+    code, _, err = _run(args, capsys)
+    assert code == 0, err
+    assert f"(the other 1 is left out of the fit: {gene})" in err, err
+    assert "values of these genes" not in err  # no missing value: nothing said of them
+
+
 def test_embed_says_which_genes_it_uses(tiny_model, held_out, tmp_path, capsys):
     """Genes the model has but the matrix lacks, genes the model does not know, NaN: said on
     stderr and counted per sample (genes_used); numbers in the table at float32 precision."""
@@ -364,6 +420,8 @@ def test_embed_says_which_genes_it_uses(tiny_model, held_out, tmp_path, capsys):
     # the model genes the file lacks are named, not only counted
     assert f"(the other 5 are left out of the fit: {', '.join(genes[:5])})" in err, err
     assert "2 of its genes are not in the model and are ignored (NOT_A_GENE, ALSO_NOT)" in err
+    # the missing values are said too (only the genes_used column told of them)
+    assert "3 values of these genes are missing, in 1 sample: left out of its fit" in err
     placed = pd.read_csv(out)
     assert placed["genes_used"].tolist() == [n_model - 8] + [n_model - 5] * 19
     digits = re.findall(r"\d+\.(\d+)", out.read_text())

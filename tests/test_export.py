@@ -4,6 +4,8 @@ replaced without --force, and never a directory that is not an earlier export.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -62,6 +64,25 @@ def test_tables_hold_the_models_coordinates_annotations_and_vectors(real_model, 
     assert "130 samples x 40 genes" in readme and "g1..g4" in readme
     assert "SIMULATED" not in readme and "data" not in samples.columns
     assert "130 samples" in err and "40 genes" in err
+
+
+def test_counts_are_written_with_thousands_separators():
+    """GTEx-sized counts read 16,877, not 16877, in README.txt and in the closing line."""
+    from types import SimpleNamespace
+
+    from core.export_cli import _readme, _written_text
+
+    model = SimpleNamespace(
+        dataset_name_="GTEx",
+        n_samples_=16877,
+        n_genes_=56200,
+        n_epochs_=3,
+        gene_embedding_=np.zeros((2, 50)),
+    )
+    readme = _readme(model, "models/gtex", False, True, ",")
+    assert "(16,877 samples x 56,200 genes)" in readme
+    line = _written_text(Path("tables"), "csv", 16877, (56200, 50), False)
+    assert "16,877 samples" in line and "56,200 genes" in line and "README.txt" in line
 
 
 def test_tab_separated_without_gene_types(real_model, tmp_path, capsys):
