@@ -517,7 +517,10 @@ def baseline_embeddings(
             t0 = time.perf_counter()
             coords = _compute_baseline(arr, method, seed, neighbours)
             log.info(
-                "%s map of %d samples in %.1f s", method, arr.shape[0], time.perf_counter() - t0
+                "%s map of %s samples in %.1f s",
+                METHOD_NAMES.get(method, method),
+                f"{arr.shape[0]:,}",
+                time.perf_counter() - t0,
             )
             return coords
 
@@ -558,7 +561,7 @@ class _SharedNeighbours:
         if self._found is None:
             t0 = time.perf_counter()
             self._found = _knn_excluding_self(self._arr, self._k)
-            log.info(
+            log.debug(
                 "%d nearest neighbours of %d samples in %.1f s",
                 self._k,
                 self._arr.shape[0],

@@ -842,7 +842,7 @@ class FactorizedEmbeddings:
             cfg, **{name: auto[name] if given[name] is None else given[name] for name in auto}
         )
         if any(v is None for v in given.values()):
-            log.info(
+            log.debug(
                 "regulariser for %d samples: weight %g, kernel exponent %g, %d neighbours, "
                 "rank decay %g, graph on %s values",
                 values.shape[0], cfg.neighbour_weight, cfg.neighbour_power, cfg.neighbour_k,

@@ -1184,8 +1184,10 @@ def train_network(
         "genes_per_step": int(gene_chunk),
     }
     log.info(
-        "training %d x %d on %s: %d rows x %d genes per step, %d steps per epoch, %d epochs",
-        n_samples, n_genes, device, rows_per_step, gene_chunk, steps_per_epoch, config.epochs,
+        "training on %s: %s samples x %s genes, %d epochs of %d steps (%s samples x %s genes "
+        "a step)",
+        "the CPU" if device.type == "cpu" else device, f"{n_samples:,}", f"{n_genes:,}",
+        config.epochs, steps_per_epoch, f"{rows_per_step:,}", f"{gene_chunk:,}",
     )  # fmt: skip
 
     graph = rank_w = None

@@ -1811,3 +1811,22 @@ def test_annotation_columns_are_read_each_on_its_own_values(tmp_path, decimal_fr
     es = load_table(tmp_path / "matrix.csv", annotations=tmp_path / "whole.csv")
     expected = np.where(np.arange(n) % 3 > 0, rin, 7.0)
     np.testing.assert_allclose(es.samples.loc[list(frame["sample"]), "RIN"], expected, rtol=1e-6)
+
+
+def test_loading_is_logged_in_words(gtex_acmg59_files, tmp_path, caplog):
+    """The log said "17382 samples ... after excluding ['Brain', 'Fallopian Tube']" and
+    "orientation samples_x_genes": bare counts, a Python list and an internal key."""
+    f = gtex_acmg59_files
+    with caplog.at_level(logging.INFO, logger="core.data"):
+        load_gtex(f["gct"], f["attributes"], exclude_tissues=PAPER_EXCLUDED)
+    assert "17,382 samples (" in caplog.text
+    assert "after excluding Brain, Fallopian Tube" in caplog.text
+    caplog.clear()
+    path = tmp_path / "m.csv"
+    pd.DataFrame({"sample": ["a", "b", "c"], "TP53": [1.0, 2, 3], "GATA4": [0.5, 1, 2]}).to_csv(
+        path, index=False
+    )
+    with caplog.at_level(logging.INFO, logger="core.data"):
+        load_table(path)
+    assert "samples in rows (sample id column 'sample')" in caplog.text
+    assert "samples_x_genes" not in caplog.text

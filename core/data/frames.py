@@ -51,6 +51,10 @@ from core.errors import DataError, first_names
 log = logging.getLogger("core.data")  # the package's one logger (-v shows its name)
 
 
+#: An orientation in words, as the log says it.
+_ORIENTATION_WORDS = {"genes_x_samples": "genes in rows", "samples_x_genes": "samples in rows"}
+
+
 def _refuse_dates_among_values(path: Path, frame: pd.DataFrame, body: Sequence[str]) -> None:
     """Dates or durations among the value columns were read as numbers (nanoseconds: "values up
     to 1.578e+12 ... look like counts"); they are annotations, to be put before the values."""
@@ -180,7 +184,7 @@ def _frame_to_set(
             orientation, reason = _auto_orientation(
                 path, row_ids[keep], id_col is not None, body_cols, extra
             )
-        log.info("%s: orientation %s (%s)", path, orientation, reason)
+        log.info("%s: %s (%s)", path, _ORIENTATION_WORDS[orientation], reason)
     else:
         # an orientation given against what the names say trained on the transposed matrix
         # without a word (samples named TBX4, genes named Adipose_Tissue_1)
@@ -191,7 +195,7 @@ def _frame_to_set(
         except DataError:
             names_say = "auto"
         if names_say not in ("auto", orientation):
-            words = {"genes_x_samples": "genes in rows", "samples_x_genes": "samples in rows"}
+            words = _ORIENTATION_WORDS
             log.warning(
                 "%s: read with %s, as asked, but its names say %s (%s; e.g. rows %s, columns "
                 "%s): check the orientation given (--orientation)",

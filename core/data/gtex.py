@@ -202,12 +202,12 @@ def load_gtex(
     if keep.size == 0:
         raise DataError(f"{gct_path}: no sample left after excluding tissues {exclude}")
     log.info(
-        "%s: %d samples (%d with attributes), keeping %d after excluding %s",
+        "%s: %s samples (%s with attributes), keeping %s after excluding %s",
         gct_path,
-        header.n_samples,
-        int(labelled.sum()),
-        keep.size,
-        exclude or "nothing",
+        f"{header.n_samples:,}",
+        f"{int(labelled.sum()):,}",
+        f"{keep.size:,}",
+        ", ".join(map(str, exclude)) if exclude else "nothing",
     )
     unlisted = np.flatnonzero(~labelled)
     if exclude and unlisted.size:  # (their brain samples went on to the map, without a word)
