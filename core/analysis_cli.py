@@ -34,6 +34,8 @@ from core.errors import CoreError, DataError, ModelError
 log = logging.getLogger(__name__)
 #: Table 1's labelled share used to train, as in the paper (``--fraction``).
 DEFAULT_FRACTION = 0.02
+#: Table 1's random train/test splits unless --splits says otherwise.
+DEFAULT_SPLITS = 100
 
 
 # ============================================================================= arguments
@@ -60,9 +62,10 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--splits",
         type=int,
-        default=100,
+        default=DEFAULT_SPLITS,
         metavar="N",
-        help="random train/test splits averaged over (default 100; 10 give a quick look)",
+        help=f"random train/test splits averaged over (default {DEFAULT_SPLITS}; 10 give a "
+        "quick look)",
     )
     p.add_argument("--out", required=True, metavar="F.json", help="JSON result (F.md beside it)")
     p.add_argument("--force", action="store_true", help="replace an existing F.json / F.md")

@@ -27,6 +27,7 @@ from core.analysis_cli import (
     _MAP_NAMES,
     BASELINE_INPUT,
     DEFAULT_FRACTION,
+    DEFAULT_SPLITS,
     SIMULATED_LABEL,
     SIMULATED_NOTE,
     _baselines,
@@ -100,9 +101,19 @@ def register(subparsers: Any) -> None:
         "--fraction",
         type=float,
         default=DEFAULT_FRACTION,
-        help=f"Table 1: labelled share used to train (default {DEFAULT_FRACTION:g})",
+        metavar="SHARE",
+        help="Table 1: share of the labelled samples the classifiers train on; they are tested "
+        f"on the rest (default {DEFAULT_FRACTION:g}, i.e. {DEFAULT_FRACTION * 100:g}%%, as in the "
+        "paper)",
     )
-    p.add_argument("--splits", type=int, default=100, help="Table 1: random splits (default 100)")
+    p.add_argument(
+        "--splits",
+        type=int,
+        default=DEFAULT_SPLITS,
+        metavar="N",
+        help=f"Table 1: random train/test splits averaged over (default {DEFAULT_SPLITS}; 10 "
+        "give a quick look)",
+    )
     p.add_argument(
         "--classifiers",
         default=",".join(analysis.CLASSIFIERS),

@@ -20,6 +20,7 @@ from core import analysis
 from core.analysis_cli import (
     BASELINE_INPUT,
     CEILING_NOTED,
+    DEFAULT_SPLITS,
     PAIRED_CAPTION,
     PAIRED_DIGITS,
     SIMULATED_LABEL,
@@ -34,9 +35,6 @@ from core.analysis_cli import (
 )
 from core.errors import CoreError
 from core.report_figures import _fig_agreement, _fig_markers, _fig_smoothness
-
-#: Table 1's splits unless --splits says otherwise; fewer are said beside the result.
-DEFAULT_SPLITS = 100
 
 #: Genes detected in fewer samples than this share are flagged among the novel close pairs.
 RARELY_DETECTED = 0.1

@@ -366,6 +366,10 @@ def test_help_texts_say_defaults_units_and_columns(capsys):
     assert "default: none, every sample is placed" in embed
     neighbours = help_of("neighbours")
     assert "cosine distance" in neighbours and "gene_id" in neighbours
+    # report's Table-1 flags say what they are, as evaluate's do
+    report = help_of("report")
+    assert "--fraction SHARE" in report and "--splits N" in report
+    assert "share of the labelled samples the classifiers train on" in report
 
 
 # ----------------------------------------------------------------------------- embed
