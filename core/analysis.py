@@ -382,7 +382,7 @@ def _aligned_labels(labels: Any, n: int, sample_ids: Any) -> Any:
         )
     if not known.all():
         warnings.warn(
-            f"{int((~known).sum())} of {n} samples have no label entry "
+            f"{int((~known).sum()):,} of {n:,} samples have no label entry "
             f"({first_names(ids[~known])}): they are unlabelled",
             stacklevel=3,
         )

@@ -544,7 +544,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if problem:
         raise CoreError(problem)
     print(
-        f"data: {loaded.es.name}: {loaded.es.n_samples} samples x {loaded.es.n_genes} genes; "
+        f"data: {loaded.es.name}: {loaded.es.n_samples:,} samples x {loaded.es.n_genes:,} genes; "
         f"label {loaded.label}",
         file=sys.stderr,
     )

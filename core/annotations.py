@@ -1039,7 +1039,7 @@ class GeneOntology:
 
     def __repr__(self) -> str:
         return (
-            f"GeneOntology({self.n_terms} terms, {self.n_genes} genes, "
+            f"GeneOntology({self.n_terms:,} terms, {self.n_genes:,} genes, "
             f"{self._ann_gene.size} direct annotations, "
             f"GO release {self.release})"
         )

@@ -334,7 +334,7 @@ def _check_training_values(values: np.ndarray, es, standardize: str = "none") ->
     if empty_rows.any():
         raise ModelError(
             f"{int(empty_rows.sum())} sample(s) have no observed (non-NaN) value for any of the "
-            f"{n_genes} genes ({_named(es.sample_ids, empty_rows)}): nothing places them on "
+            f"{n_genes:,} genes ({_named(es.sample_ids, empty_rows)}): nothing places them on "
             "the map; remove them"
         )
     if not seen_genes.all():
@@ -1692,7 +1692,8 @@ class FactorizedEmbeddings:
                 raise _damaged(
                     path.parent,
                     path.name,
-                    f"the neighbours' reference does not fit {n_samples} samples x {n_genes} genes",
+                    f"the neighbours' reference does not fit {n_samples:,} samples x "
+                    f"{n_genes:,} genes",
                 )
             self.reference_ = {name: a.astype(np.float32) for name, a in ref.items()}
 

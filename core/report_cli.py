@@ -217,11 +217,11 @@ def run_report(args: argparse.Namespace) -> int:
     es = loaded.es
     if k_given and args.k >= es.n_genes:  # said before the maps, not as an empty section
         raise CoreError(
-            f"--k {args.k}: the model has {es.n_genes} genes, so a gene has at most "
+            f"--k {args.k}: the model has {es.n_genes:,} genes, so a gene has at most "
             f"{es.n_genes - 1} neighbours; choose a smaller --k"
         )
     args.missing_note = _missing_note(es.values)
-    print(f"data: {es.name}: {es.n_samples} samples x {es.n_genes} genes", file=sys.stderr)
+    print(f"data: {es.name}: {es.n_samples:,} samples x {es.n_genes:,} genes", file=sys.stderr)
     few_samples = ""
     if es.n_samples < analysis.MIN_MAP_SAMPLES:  # (refused the whole report after loading)
         few_samples = (
@@ -746,7 +746,8 @@ def _page(
         )
     head += [
         "<h2>Dataset and model</h2><ul>",
-        f"<li>Data: {es.n_samples} samples × {es.n_genes} genes; {_source_html(es.source)}</li>",
+        f"<li>Data: {es.n_samples:,} samples × {es.n_genes:,} genes; "
+        f"{_source_html(es.source)}</li>",
     ]
     if lab is not None:
         head.append(

@@ -396,7 +396,7 @@ def _section_markers(
         note = f"the {n_genes} most variable genes"
     else:
         cols = np.arange(es.n_genes)
-        note = f"all {n_genes} genes"
+        note = f"all {n_genes:,} genes"
     per_gene = pd.DataFrame(
         {n: analysis.gene_smoothness(emb, es.values[:, cols], k=k) for n, emb in maps.items()},
         index=np.asarray(symbols)[cols],
@@ -610,7 +610,7 @@ def _section_gene_space(
     es = loaded.es
     parts = ["<h2>Gene space against references (Figure 4)</h2>"]
     if es.n_genes <= args.k:
-        return parts[0] + f"<p>Only {es.n_genes} genes: no neighbourhoods to compare.</p>"
+        return parts[0] + f"<p>Only {es.n_genes:,} genes: no neighbourhoods to compare.</p>"
     corr_idx, coexp = _correlation_references(es, cache, args.k)
     go_matrix, gene_types = None, None
     opts = getattr(args, "go_options", None)

@@ -615,7 +615,7 @@ def _check_samples_observed(es) -> None:
     if empty:
         shown = ", ".join(empty[:5]) + (", ..." if len(empty) > 5 else "")
         raise CoreError(
-            f"{len(empty)} sample(s) have no value for any of the {es.n_genes} genes kept "
+            f"{len(empty)} sample(s) have no value for any of the {es.n_genes:,} genes kept "
             f"({shown}); remove them from the matrix"
         )
 
@@ -664,7 +664,7 @@ def _check_resumed_data(partial: Path, checkpoint: Path, es) -> None:
         if (record.get("n_samples"), record.get("n_genes")) == (es.n_samples, es.n_genes):
             raise CoreError(
                 f"--resume: the checkpoint in {partial} was trained on other values of the "
-                f"same shape ({es.n_samples} samples x {es.n_genes} genes): has the data file "
+                f"same shape ({es.n_samples:,} samples x {es.n_genes:,} genes): has the data file "
                 "changed since? Give the interrupted run's data, or train without --resume"
             )
         shape = f"{record.get('n_samples')} samples x {record.get('n_genes')} genes"
@@ -679,10 +679,10 @@ def _check_resumed_data(partial: Path, checkpoint: Path, es) -> None:
             raise CoreError(f"--resume: {checkpoint} holds no embedding tables") from None
         if (n_samples, n_genes) == (es.n_samples, es.n_genes):
             return
-        shape = f"{n_samples} samples x {n_genes} genes"
+        shape = f"{n_samples:,} samples x {n_genes:,} genes"
     raise CoreError(
         f"--resume: the checkpoint in {partial} was trained on other data ({shape}), not on "
-        f"these {es.n_samples} samples x {es.n_genes} genes; give the same data flags "
+        f"these {es.n_samples:,} samples x {es.n_genes:,} genes; give the same data flags "
         "(and gene filters) as the interrupted run"
     )
 

@@ -1830,3 +1830,11 @@ def test_loading_is_logged_in_words(gtex_acmg59_files, tmp_path, caplog):
         load_table(path)
     assert "samples in rows (sample id column 'sample')" in caplog.text
     assert "samples_x_genes" not in caplog.text
+
+
+def test_counts_in_messages_have_thousands_separators():
+    """ "ExpressionSet(...: 1200 samples x 3 genes": GTEx-sized counts read as one number."""
+    es = ExpressionSet.from_array(
+        np.zeros((1200, 3), np.float32), [f"s{i}" for i in range(1200)], ["A", "B", "C"]
+    )
+    assert "1,200 samples x 3 genes" in repr(es)

@@ -253,7 +253,7 @@ class ExpressionSet:
         cols = ", ".join(map(str, self.samples.columns[:6]))
         more = ", ..." if self.samples.shape[1] > 6 else ""
         return (
-            f"ExpressionSet({self.name!r}: {self.n_samples} samples x {self.n_genes} genes; "
+            f"ExpressionSet({self.name!r}: {self.n_samples:,} samples x {self.n_genes:,} genes; "
             f"sample annotations [{cols}{more}])"
         )
 
@@ -301,7 +301,7 @@ class ExpressionSet:
             upper_map = {n.upper(): n for n in names}
             close = [upper_map[c] for c in difflib.get_close_matches(up, list(upper_map), n=5)]
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise DataError(f"unknown gene {key!r} in {self.name} ({self.n_genes} genes){hint}")
+        raise DataError(f"unknown gene {key!r} in {self.name} ({self.n_genes:,} genes){hint}")
 
     def gene_indices(self, queries: Iterable[str]) -> np.ndarray:
         """Column indices of several genes (see :meth:`gene_index`), shape (n_queries,)."""
