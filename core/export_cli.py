@@ -9,8 +9,6 @@ training data files).
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from core.cli import axis_names
-from core.errors import CoreError
-from core.files import remove_stale_temporaries, replace_dir
+from core.files import folder_written
 
 #: the files an export directory holds (a directory with anything else is not replaced)
 EXPORT_ENTRIES = ("samples.csv", "samples.tsv", "genes.csv", "genes.tsv", "README.txt")
@@ -146,25 +143,12 @@ def run_export(args: argparse.Namespace) -> int:
         samples.insert(0, "data", "SIMULATED")
         genes.insert(0, "data", "SIMULATED")
     sep = "," if args.format == "csv" else "\t"
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CoreError(f"cannot create {out.parent}: {exc}") from None
-    remove_stale_temporaries(out)  # (left by a run killed before)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    try:
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
+    with folder_written(out, "the export") as tmp:
         for name, table in (("samples", samples), ("genes", genes)):
             table.to_csv(tmp / f"{name}.{args.format}", sep=sep, index=False, float_format="%.6g")
         (tmp / "README.txt").write_text(
             _readme(model, args.model, simulated, types is not None, sep), encoding="utf-8"
         )
-        replace_dir(tmp, out)
-    except OSError as exc:
-        raise CoreError(f"cannot write the export to {out}: {exc}") from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     print(
         _written_text(out, args.format, len(samples), model.gene_embedding_.shape, simulated),
         file=sys.stderr,

@@ -6,8 +6,11 @@ import errno
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from core.errors import CoreError
 
 
 def exchange_dirs(a: Path, b: Path) -> bool:
@@ -157,3 +160,27 @@ def save_torch(obj: object, path: Path) -> None:
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def folder_written(out: Path, what: str) -> Iterator[Path]:
+    """A new folder to fill, which takes the name ``out`` when the block ends without error:
+    built beside it (:func:`temporary_name`), so that ``out`` is never half written, and
+    removed whatever happens. A failure to write (OSError) is a CoreError naming ``what``
+    (``"the report"``) and ``out``.
+    """
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CoreError(f"cannot create {out.parent}: {exc}") from None
+    remove_stale_temporaries(out)  # (left by a run killed before)
+    tmp = temporary_name(out)
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        yield tmp
+        replace_dir(tmp, out)
+    except OSError as exc:
+        raise CoreError(f"cannot write {what} to {out}: {exc}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -11,9 +11,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
-import os
 import platform
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -49,7 +47,7 @@ from core.analysis_cli import (
 )
 from core.data import exclusion_words, step_words
 from core.errors import CoreError
-from core.files import remove_stale_temporaries, replace_dir
+from core.files import folder_written
 from core.report_figures import (
     _fig_loss,
     _fig_maps,
@@ -308,16 +306,8 @@ def run_report(args: argparse.Namespace) -> int:
                 "instead of computed: "
                 + ", ".join(f"{what} {n} of {total}" for what, (n, total) in stage_counts.items())
             )
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise CoreError(f"cannot create {out.parent}: {exc}") from None
         # built beside --out, renamed into place at the end: never half a report under its name
-        remove_stale_temporaries(out)  # (left by a run killed before)
-        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-        try:
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir()
+        with folder_written(out, "the report") as tmp:
             written, no_static = _write_figures(figures, tmp / "figures")
             for name, table in tables.items():
                 (tmp / "tables").mkdir(parents=True, exist_ok=True)
@@ -338,11 +328,6 @@ def run_report(args: argparse.Namespace) -> int:
                 figures_cached=cache is not None,
             )
             (tmp / "index.html").write_text(page, encoding="utf-8")
-            replace_dir(tmp, out)
-        except OSError as exc:
-            raise CoreError(f"cannot write the report to {out}: {exc}") from None
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
     finally:
         bar.close()
         if cache is not None:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from core import files
+from core.errors import CoreError
 
 
 def _folder(path, text):
@@ -193,3 +194,21 @@ def test_a_killed_model_save_leaves_nothing_for_ever(tmp_path):
     os.utime(whole, (old, old))
     fe.save(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+
+
+def test_a_folder_written_takes_its_name_only_when_finished(tmp_path):
+    """The report and the export are built beside their folder: a failure half way leaves the
+    old folder as it was and no temporary folder behind."""
+    out = _folder(tmp_path / "report", "old")
+    with pytest.raises(RuntimeError), files.folder_written(out, "the report") as tmp:
+        (tmp / "f.txt").write_text("half")
+        raise RuntimeError("stopped")
+    assert (out / "index.html").read_text() == "old" and sorted(tmp_path.iterdir()) == [out]
+    with pytest.raises(CoreError, match="cannot write the report to .*report: .*full"):
+        with files.folder_written(out, "the report") as tmp:
+            raise OSError(28, "disk full")
+    assert (out / "index.html").read_text() == "old" and sorted(tmp_path.iterdir()) == [out]
+    with files.folder_written(out, "the report") as tmp:
+        (tmp / "index.html").write_text("new")
+    assert (out / "index.html").read_text() == "new"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
