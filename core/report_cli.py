@@ -592,6 +592,74 @@ def _source_html(source: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+#: Words for the fields of a data source (``ExpressionSet.source``) in the settings box.
+_SOURCE_FIELD_WORDS = {
+    "annotations": "annotations file",
+    "attributes": "sample attributes file",
+    "phenotypes": "donor phenotypes file",
+    "orientation": "orientation as read",
+    "sample_column": "sample id column of the annotations",
+    "label_columns": "annotation columns",
+    "max_genes": "genes read at most",
+    "text_values": "text cells in the matrix",
+    "text_cell_count": "text cells read as missing",
+    "text_cells": "text cells (the first ones)",
+}
+
+
+#: Source fields that name a file.
+_SOURCE_FILES = ("path", "gct", "annotations", "attributes", "phenotypes")
+
+
+def _source_value_text(value: Any) -> str:
+    """A source field's value in words: none, yes/no, a list joined by commas."""
+    if value is None:
+        return "none"
+    if value in ("samples_x_genes", "genes_x_samples"):  # (the train flag's words)
+        return "samples in rows" if value == "samples_x_genes" else "genes in rows"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_source_value_text(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "; ".join(_source_value_text(v) for v in value) if value else "none"
+    return str(value)
+
+
+def _source_fields_html(source: dict[str, Any], model_dir: Any) -> str:
+    """The data source's fields that the Data line does not say (the settings a re-load needs:
+    annotations file, orientation, columns), one per line; the whole record stays in the
+    model's config.json (the page dumped it as JSON)."""
+    said = {"loader", "transform", "steps"}
+    said.add("path" if source.get("path") else "gct")
+    if exclusion_words(source):
+        said |= {"exclude_tissues", "samples_in_file", "samples_excluded", "samples_unlisted"}
+    items = [
+        f"<li>{html.escape(_SOURCE_FIELD_WORDS.get(k, k.replace('_', ' ')))}: "
+        + (
+            f"<code>{html.escape(str(v))}</code>"
+            if isinstance(v, str) and k in _SOURCE_FILES
+            else html.escape(_source_value_text(v))
+        )
+        + "</li>"
+        for k, v in source.items()
+        if k not in said
+    ]
+    for step in source.get("steps") or []:  # the Data line names 8 genes at most
+        dropped = step.get("dropped") if isinstance(step, dict) else None
+        if dropped and len(dropped) > 8:
+            items.append(
+                f"<li>all {len(dropped):,} genes left out as 0 in every sample: "
+                f"{html.escape(', '.join(map(str, dropped)))}</li>"
+            )
+    where = html.escape(str(Path(model_dir) / "config.json"))
+    record = f"recorded as <code>dataset.source</code> in <code>{where}</code>"
+    if not items:
+        return f"<p>The Data line above says the whole data source ({record}).</p>"
+    listed = "".join(items)
+    return f"<p>The data source besides the Data line above ({record}):</p><ul>{listed}</ul>"
+
+
 def _lowest_value(values: np.ndarray, rows: int = 4096) -> float:
     """The matrix's lowest value, ignoring missing ones (by blocks of rows; 0 when empty)."""
     lows = [
@@ -758,7 +826,7 @@ def _page(
         _training_note_html(model, es.values),
         "<details><summary>Model settings, and the data source as recorded</summary>",
         _html_table(settings),
-        f"<p><code>{html.escape(json.dumps(es.source))}</code></p>",
+        _source_fields_html(es.source, loaded.dir),
         "</details>",
         fig_html("loss"),
         "<h2>Sample maps (Figure 2)</h2>",

@@ -41,6 +41,37 @@ RARELY_DETECTED = 0.1
 #: A close pair's first columns, in the page's tables and in tables/close_pairs.csv.
 PAIR_COLUMNS = ["symbol_a", "symbol_b", "type_a", "type_b", "distance", "correlation"]
 NOVEL_COLUMNS = [*PAIR_COLUMNS, "min_detection"]
+#: The page's headers of the gene-space table (Figure 4); tables/gene_space.csv keeps the names.
+GENE_SPACE_WORDS = {
+    "n_pairs": "pairs",
+    "go_pairs": "pairs counted for GO",
+    "go_fraction": "share with a GO term in common",
+    "go_random": "random pairs' share (GO)",
+    "go_ratio": "ratio to random (GO)",
+    "coexp_fraction": "share that are co-expression edges",
+    "coexp_random": "random pairs' share (co-expression)",
+    "coexp_ratio": "ratio to random (co-expression)",
+}
+#: The page's headers of the close-pair tables; tables/close_pairs.csv keeps the names.
+PAIR_WORDS = {
+    "symbol_a": "gene A",
+    "symbol_b": "gene B",
+    "type_a": "type of A",
+    "type_b": "type of B",
+    "distance": "distance",
+    "correlation": "correlation",
+    "min_detection": "detected in (the rarer gene)",
+    "runs": "runs",
+    "n_pairs": "novel pairs",
+    "fraction": "share of the novel pairs",
+    "unannotated": "with a gene without a GO term",
+    "n_close": "close pairs",
+    "novel_rate": "share novel",
+    "expected": "expected share",
+    "enrichment": "enrichment",
+}
+#: Close-pair columns that are shares, shown as percentages.
+PAIR_SHARES = ("min_detection", "fraction", "novel_rate", "expected")
 
 
 def _term_size_range(text: str) -> tuple[int, int]:
@@ -450,15 +481,20 @@ def _highest_in(score: np.ndarray, labels: Any, n: int = 2) -> str:
     return ", ".join(f"{name} ({value:+.1f})" for name, value in top.items())
 
 
-def _run_names(runs: list[_Loaded]) -> list[str]:
+def _run_names(runs: list[_Loaded], words: bool = False) -> list[str]:
     """Row names of the models in the gene-space table: ``FE gene_dim 50`` for one model;
     with others, each named by its directory (``FE m26, gene_dim 50``), the first one too
-    (it was the only one without a name), and a number where two directories share a name."""
+    (it was the only one without a name), and a number where two directories share a name.
+
+    ``words``: the names the page shows (``FE, 50-D gene vectors``, ``FE m26, 50-D gene
+    vectors``); tables/gene_space.csv keeps the others, which scripts select rows by."""
     if len(runs) == 1:
-        return [f"FE gene_dim {runs[0].model.gene_dim}"]
+        dim = runs[0].model.gene_dim
+        return [f"FE, {dim}-D gene vectors" if words else f"FE gene_dim {dim}"]
     names: list[str] = []
     for i, item in enumerate(runs):
-        base = f"FE {item.dir.name}, gene_dim {item.model.gene_dim}"
+        dim = item.model.gene_dim
+        base = f"FE {item.dir.name}, " + (f"{dim}-D gene vectors" if words else f"gene_dim {dim}")
         names.append(base if base not in names else f"{base} (#{i + 1})")
     return names
 
@@ -537,7 +573,8 @@ def _gene_space_limits(
             full = table["n_pairs"] == n_genes * k
             at = [str(i) for i, v in table.loc[full, "coexp_fraction"].items() if v >= 0.99 * top]
             ceilings.append(
-                f"coexp_ratio {top / random_share:.1f} (coexp_fraction {top:.3f}: every gene's "
+                f"{GENE_SPACE_WORDS['coexp_ratio']} {top / random_share:.1f} "
+                f"({GENE_SPACE_WORDS['coexp_fraction']} {top:.3f}: every gene's "
                 f"{k} neighbours among its partners in the network, as far as it has {k})"
                 + (f", which {', '.join(at)} reach{'es' if len(at) == 1 else ''}" if at else "")
             )
@@ -550,8 +587,8 @@ def _gene_space_limits(
         if random_share > 0:
             at = [str(i) for i, v in table["go_fraction"].items() if v >= 0.99 * top]
             ceilings.append(
-                f"go_ratio {top / random_share:.2f} (go_fraction {top:.3f}: every pair sharing "
-                "a term"
+                f"{GENE_SPACE_WORDS['go_ratio']} {top / random_share:.2f} "
+                f"({GENE_SPACE_WORDS['go_fraction']} {top:.3f}: every pair sharing a term"
                 + (
                     f", as far as the {n_annotated:,} of {n_genes:,} genes with a term can: a "
                     "gene without one shares a term with none of its neighbours"
@@ -578,7 +615,8 @@ def _gene_space_limits(
                 spans.append(f"{name} {low / r:.2f}–{high / r:.2f}")
         if spans:
             parts.append(
-                "Binomial (Wilson) 95% intervals of go_ratio over the pairs: "
+                f"Binomial (Wilson) 95% intervals of the {GENE_SPACE_WORDS['go_ratio']} over "
+                "the pairs: "
                 + "; ".join(spans)
                 + ". The pairs are not independent (a gene is in 2k of them), so these are "
                 "narrower than the truth; models trained with other seeds differ more (FE's "
@@ -640,6 +678,8 @@ def _section_gene_space(
             + ").</p>"
         )
     names = _run_names([loaded, *others])
+    # the page's row names; the file's stay as they were (scripts select rows by them)
+    words = dict(zip(names, _run_names([loaded, *others], words=True), strict=True))
     embeddings = {
         name: np.asarray(item.model.gene_embedding_)
         for name, item in zip(names, [loaded, *others], strict=True)
@@ -648,7 +688,7 @@ def _section_gene_space(
         parts.append(
             "<p>Models compared (the first is the report's model):</p><ul>"
             + "".join(
-                f"<li>{html.escape(name)}: <code>{html.escape(str(item.dir))}</code>, "
+                f"<li>{html.escape(words[name])}: <code>{html.escape(str(item.dir))}</code>, "
                 f"{html.escape(_model_settings_text(_model_summary(item)))}</li>"
                 for name, item in zip(names, [loaded, *others], strict=True)
             )
@@ -689,10 +729,12 @@ def _section_gene_space(
             table[col] = table[col].astype(int)
     if "go_pairs" in table.columns and (table["go_pairs"] == table["n_pairs"]).all():
         table = table.drop(columns="go_pairs")  # GO counts every pair: n_pairs again
-    figures["gene_space"] = _fig_agreement(table)
     if tables is not None:
         tables["gene_space"] = _index_as_column(table, "neighbours from")
+    table = table.rename(index=words)
+    figures["gene_space"] = _fig_agreement(table)
     has_go = go_matrix is not None
+    W = {k: html.escape(v) for k, v in GENE_SPACE_WORDS.items()}  # noqa: N806 (the headers)
     parts += [
         f"<p>Each row takes each gene's {args.k} nearest genes (cosine distance between gene "
         "vectors; "
@@ -709,7 +751,7 @@ def _section_gene_space(
         "gene pairs), against chance: the same shares over every pair of two distinct genes "
         f"of this dataset's {es.n_genes:,} ({n_all:,} pairs, counted, not drawn), which is "
         "what uniformly random pairs of its genes estimate.</p>",
-        _html_table(table),
+        _html_table(table.rename(columns=GENE_SPACE_WORDS)),
         _gene_space_limits(
             table,
             coexp,
@@ -720,33 +762,39 @@ def _section_gene_space(
         ),
         '<p class="hint">In a file: <a href="tables/gene_space.csv">tables/gene_space.csv</a>'
         + (
-            "; every close pair with its two tests (shares_go, coexp_edge): "
+            "; every close pair with its two tests (columns shares_go, coexp_edge): "
             '<a href="tables/close_pairs.csv">tables/close_pairs.csv</a>'
             if has_go
             else ""
         )
         + ".</p>",
         "<ul class='legend'>"
-        f"<li><i>n_pairs</i>: (gene, neighbour) pairs, {es.n_genes:,} genes × {args.k} "
+        f"<li><i>{W['n_pairs']}</i>: (gene, neighbour) pairs, {es.n_genes:,} genes × {args.k} "
         "neighbours (a pair found from both sides counts twice)"
         + (", fewer for the neighbours found in all runs" if others else "")
         + "</li>"
         + (
-            "<li><i>go_fraction</i>: the share of the pairs whose two genes share at least one "
-            "GO term (every pair counts: a pair with a gene that has no GO term counts as not "
-            "sharing one); <i>go_random</i>: the same share among all pairs of two distinct "
-            "genes (chance); <i>go_ratio</i> = go_fraction / go_random (1: no better than "
-            "chance)</li>"
+            f"<li><i>{W['go_fraction']}</i>: the share of the pairs whose two genes share at "
+            "least one GO term (every pair counts: a pair with a gene that has no GO term counts "
+            f"as not sharing one); <i>{W['go_random']}</i>: the same share among all pairs of "
+            f"two distinct genes (chance); <i>{W['go_ratio']}</i>: the first divided by the "
+            "second (1: no better than chance)</li>"
             if has_go
             else ""
         )
         + (
-            "<li><i>go_pairs</i>: the pairs counted for GO</li>"
+            f"<li><i>{W['go_pairs']}</i>: the pairs whose two genes both have a GO term</li>"
             if "go_pairs" in table.columns
             else ""
         )
-        + "<li><i>coexp_fraction</i>, <i>coexp_random</i>, <i>coexp_ratio</i>: the same for "
-        "being an edge of the co-expression network</li>"
+        + f"<li><i>{W['coexp_fraction']}</i>, <i>{W['coexp_random']}</i>, "
+        f"<i>{W['coexp_ratio']}</i>: the same for being an edge of the co-expression network "
+        "(a pair of genes among the top 1% most correlated)</li>"
+        "<li>In tables/gene_space.csv these columns are named "
+        + ", ".join(f"{code} for “{name}”" for code, name in W.items() if code in table.columns)
+        + ", and the rows "
+        + ", ".join(f"{html.escape(c)} for “{html.escape(n)}”" for c, n in words.items())
+        + ".</li>"
         "<li>The <i>expression correlation</i> row is a reference point, not a test, for the "
         "co-expression columns: its neighbours and the network both come from the same "
         "gene–gene correlations.</li></ul>",
@@ -793,6 +841,7 @@ def _section_gene_space(
         if tables is not None:
             tables["close_pairs"] = _close_pairs_csv(close)
         shown_types = min(15, len(summary))
+        P = {k: html.escape(v) for k, v in PAIR_WORDS.items()}  # noqa: N806 (the headers)
         parts += [
             f"<h3>Close pairs in neither reference ({len(novel):,} of {len(close):,} "
             "close pairs)</h3>",
@@ -805,32 +854,36 @@ def _section_gene_space(
                 if len(summary) > shown_types
                 else ""
             )
-            + ": <i>n_pairs</i> novel pairs of that type pair and <i>fraction</i> their share "
-            "of all novel pairs; <i>unannotated</i> the novel pairs with a gene that has "
-            "no biological-process term of the sizes above "
-            f"({n_unannotated:,} of {len(novel):,}); <i>n_close</i> the close "
-            "pairs of that type pair and <i>novel_rate</i> the share of them that is novel; "
-            "<i>expected</i> the type pair's share among all pairs of this dataset's genes and "
-            "<i>enrichment</i> = fraction / expected. A pair with an unannotated gene cannot "
+            + f": <i>{P['n_pairs']}</i> of that type pair and <i>{P['fraction']}</i> their "
+            f"share of all novel pairs; <i>{P['unannotated']}</i>: the novel pairs with a gene "
+            "that has no biological-process term of the sizes above "
+            f"({n_unannotated:,} of {len(novel):,}); <i>{P['n_close']}</i>: the close "
+            f"pairs of that type pair and <i>{P['novel_rate']}</i> the share of them that is "
+            f"novel; <i>{P['expected']}</i>: the type pair's share among all pairs of this "
+            f"dataset's genes and <i>{P['enrichment']}</i>: the share of the novel pairs "
+            "divided by it. A pair with an unannotated gene cannot "
             "share a term, so types that GO rarely annotates (most non-coding genes) are novel "
             f"more often whatever the model does. {int(rare.sum()):,} of the {len(novel):,} novel "
             f"pairs have a gene detected (above 0) in fewer than {RARELY_DETECTED:.0%} of the "
             "samples: genes that are off almost everywhere lie together in gene space (the "
             "model predicts about 0 for all of them), so such pairs say little. Every close "
-            'pair: <a href="tables/close_pairs.csv">tables/close_pairs.csv</a> (<i>distance</i>: '
-            "cosine, in the gene space; <i>correlation</i>: Pearson, over the samples; "
-            "<i>shares_go</i>, <i>coexp_edge</i>: the two tests; <i>both_annotated</i>: both "
-            "genes have a biological-process term of the sizes above, without which a pair "
-            "cannot share one; <i>min_detection</i>: the lower of the two genes' shares of the "
-            f"{es.n_samples:,} samples with a value above 0).</p>",
+            'pair: <a href="tables/close_pairs.csv">tables/close_pairs.csv</a>, whose columns '
+            "are symbol_a, symbol_b, type_a, type_b (the tables' gene A, gene B and their "
+            "types); distance: cosine, in the gene space; correlation: Pearson, over the "
+            "samples; shares_go, coexp_edge: the two tests (yes: shares a GO term; is a "
+            "co-expression edge); novel: neither; both_annotated: both genes have a "
+            "biological-process term of the sizes above, without which a pair cannot share "
+            "one; min_detection: the lower of the two genes' shares of the "
+            f"{es.n_samples:,} samples with a value above 0, as a fraction (the tables' "
+            f"<i>{P['min_detection']}</i>, as a percentage).</p>",
             _novel_breakdown(novel, RARELY_DETECTED),
             _paper_types_text(novel),
-            _html_table(summary.head(shown_types).reset_index(), index=False),
+            _html_table(_pairs_for_page(summary.head(shown_types).reset_index()), index=False),
             f"<h4>The 30 closest novel pairs of genes detected in at least "
             f"{RARELY_DETECTED:.0%} of the samples</h4>",
             "<p><i>distance</i>: cosine distance of the two genes in that gene space (0: same "
-            "direction); <i>correlation</i>: Pearson correlation of their values over the "
-            "samples"
+            "direction), in powers of ten where it is that small; <i>correlation</i>: Pearson "
+            "correlation of their values over the samples, to 4 decimals"
             + (
                 f" (the co-expression network holds the top 1% of gene pairs: r ≥ {cut:.4f} "
                 "here; a pair just below that is co-expressed all the same, and novel only by "
@@ -838,21 +891,21 @@ def _section_gene_space(
                 if np.isfinite(cut)
                 else ""
             )
-            + "; <i>min_detection</i>: the lower of the two genes' shares of samples "
-            "with a value above 0"
+            + f"; <i>{P['min_detection']}</i>: the lower of the two genes' shares of "
+            "samples with a value above 0"
             + (
-                "; <i>runs</i>: in how many of the "
+                f"; <i>{P['runs']}</i>: in how many of the "
                 f"{len(others) + 1} runs either gene is among the other's {args.k} nearest"
                 if others
                 else ""
             )
             + ".</p>",
-            _html_table(_four_decimals(novel[~rare].head(30)[columns]), index=False),
+            _html_table(_pairs_for_page(novel[~rare].head(30)[columns]), index=False),
         ]
         if rare.head(30).any():  # (without a rarely detected gene among them: the same table)
             parts += [
                 "<h4>The 30 closest novel pairs, rarely detected genes included</h4>",
-                _html_table(_four_decimals(novel.head(30)[columns]), index=False),
+                _html_table(_pairs_for_page(novel.head(30)[columns]), index=False),
             ]
         if others:
             n_runs = len(others) + 1
@@ -862,19 +915,47 @@ def _section_gene_space(
                 f"of the samples, the pairs close in all {n_runs} runs ({len(held):,} pairs"
                 + ("; the 30 closest" if len(held) > 30 else "")
                 + ")</h4>",
-                _html_table(_four_decimals(held.head(30)[columns]), index=False),
+                _html_table(_pairs_for_page(held.head(30)[columns]), index=False),
             ]
     return "".join(parts)
 
 
-def _four_decimals(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Close pairs as the page lists them: correlations to 4 decimals, as the co-expression
-    cut is stated (to 3, a pair just under the cut, 0.76758 under 0.76813, read as on it)."""
-    if "correlation" not in pairs.columns:
-        return pairs
+def _pairs_for_page(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Close pairs (or their counts by type) as the page lists them, headers in words
+    (:data:`PAIR_WORDS`): shares as percentages to 3 significant digits, distances to 3 in
+    powers of ten when the column holds one under 0.001 (0.0000598 beside 0.0123 read as
+    zeros), correlations to 4 decimals, as the co-expression cut is stated (to 3, a pair just
+    under the cut, 0.76758 under 0.76813, read as on it)."""
     out = pairs.copy()
-    out["correlation"] = [f"{r:.4f}" if np.isfinite(r) else "–" for r in out["correlation"]]
-    return out
+    for col in PAIR_SHARES:
+        if col in out.columns:
+            out[col] = [
+                f"{_number(100 * v)}%" if np.isfinite(v) else np.nan
+                for v in out[col].to_numpy(dtype=float)
+            ]
+    if "distance" in out.columns:
+        d = out["distance"].to_numpy(dtype=float)
+        tiny = bool(((d > 0) & (d < 1e-3)).any())
+        out["distance"] = [
+            (_powers_of_ten(v) if tiny else _number(v)) if np.isfinite(v) else np.nan for v in d
+        ]
+    if "correlation" in out.columns:
+        out["correlation"] = [
+            f"{r:.4f}" if np.isfinite(r) else np.nan
+            for r in out["correlation"].to_numpy(dtype=float)
+        ]
+    return out.rename(columns=PAIR_WORDS)
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _powers_of_ten(value: float) -> str:
+    """``5.98 × 10⁻⁵``: 3 significant digits; 0 as ``0``."""
+    if value == 0:
+        return "0"
+    mantissa, exponent = f"{value:.2e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
 #: Gene types the paper found most of its novel pairs among.

@@ -177,11 +177,12 @@ def test_report_explains_its_numbers(real_model, tmp_path):
     assert "baseline maps 1 of 1, Table-1 cells 2 of 2, gene correlations 0 of 1" in text
     # what the gene-space columns and the close-pair columns are
     for said in (
-        "n_pairs: (gene, neighbour) pairs, 40 genes × 3 neighbours",
-        "go_ratio = go_fraction / go_random",
+        "pairs: (gene, neighbour) pairs, 40 genes × 3 neighbours",
+        "ratio to random (GO): the first divided by the second (1: no better than chance)",
         "a reference point, not a test, for the co-expression columns",
-        "enrichment = fraction / expected",
-        "min_detection: the lower of the two genes' shares of samples with a value above 0",
+        "enrichment: the share of the novel pairs divided by it",
+        "detected in (the rarer gene): the lower of the two genes' shares of samples with a "
+        "value above 0",
         "accuracy (share of the test samples whose tissue is predicted right)",
         "1 epoch, gene vectors of 4 dimensions",
     ):

@@ -255,12 +255,37 @@ def test_report_tables_csv_and_command(report, real_models):
     assert not re.search(r"\d\.\d+e-\d", page)  # no 7.58e-05 in a table
     # chance counted over every pair of the 40 genes, not drawn
     assert "every pair of two distinct genes of this dataset's 40 (780 pairs, counted" in page
-    assert '<th class="num">random_pairs</th>' not in page  # the same on every row: said
-    assert '<th class="num">go_pairs</th>' not in page  # n_pairs again: left out
-    # the command that makes this page again
-    command = re.search(r"<code class='command'>(.*?)</code>", page).group(1)
     import html as html_module
 
+    assert '<th class="num">random_pairs</th>' not in page  # the same on every row: said
+    assert '<th class="num">go_pairs</th>' not in page  # n_pairs again: left out
+    # headers in words (go_ratio, n_pairs, type_a, min_detection were the code's names)
+    gene_space_part = page.split("Gene space against references")[1]
+    headers = [
+        html_module.unescape(h) for h in re.findall(r"<th(?: [^>]*)?>(.*?)</th>", gene_space_part)
+    ]
+    assert headers and not [h for h in headers if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", h)]
+    for said in ("pairs", "share with a GO term in common", "ratio to random (co-expression)"):
+        assert said in headers, said
+    assert {"gene A", "type of B", "detected in (the rarer gene)", "expected share"} <= set(headers)
+    # while the files keep their column names, and their rows' (scripts read them)
+    gene_space = pd.read_csv(report / "tables" / "gene_space.csv")
+    assert list(gene_space.columns) == [
+        "neighbours from",
+        "n_pairs",
+        "go_fraction",
+        "go_random",
+        "go_ratio",
+        "coexp_fraction",
+        "coexp_random",
+        "coexp_ratio",
+    ]
+    assert "FE run_a, gene_dim 4" in set(gene_space["neighbours from"])
+    # the data source in words, not as a JSON dump
+    assert "&quot;loader&quot;" not in page and '"loader"' not in page
+    assert "orientation as read: " in page and "dataset.source" in page
+    # the command that makes this page again
+    command = re.search(r"<code class='command'>(.*?)</code>", page).group(1)
     words = shlex.split(html_module.unescape(command))
     assert words[:4] == ["python", "-m", "core", "report"]
     for flag, value in (("--splits", "2"), ("--fraction", "0.3"), ("--k", "3")):
@@ -389,13 +414,19 @@ def test_compared_models_are_named_by_directory():
     ]
     names = _run_names([run("a/gtex"), run("b/gtex")])
     assert len(set(names)) == 2
+    # the page's names in words; the file's as above (scripts select rows by them)
+    assert _run_names([run("m/gtex")], words=True) == ["FE, 50-D gene vectors"]
+    assert _run_names([run("m/gtex"), run("other/gtex", 20)], words=True) == [
+        "FE gtex, 50-D gene vectors",
+        "FE gtex, 20-D gene vectors",
+    ]
 
 
 @needs_chromium
 def test_report_with_other_runs_names_and_describes_them(report, real_models):
     page = (report / "index.html").read_text()
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))
-    assert "FE run_a, gene_dim 4" in text and "FE run_b, gene_dim 4" in text
+    assert "FE run_a, 4-D gene vectors" in text and "FE run_b, 4-D gene vectors" in text
     # each run's own settings: runs may differ in more than the seed
     listed = text.split("Models compared")[1].split("Each row takes")[0]
     assert "seed 0" in listed and "seed 1" in listed and listed.count("1 epoch") == 2
@@ -529,10 +560,15 @@ def test_report_says_what_its_numbers_can_tell(report):
     import html as html_module
 
     text = html_module.unescape(re.sub(r"<[^>]+>", "", (report / "index.html").read_text()))
-    assert "The highest ratios any neighbours could reach here: coexp_ratio" in text
+    # said in the words of the table's headers (the page read coexp_ratio, go_fraction)
+    assert "The highest ratios any neighbours could reach here: ratio to random (co-exp" in text
     # the GO ceiling counts the genes with a term (12.99 was "every pair sharing a term",
     # out of reach where a quarter of the genes have none)
-    found = re.search(r"go_ratio ([\d.]+) \(go_fraction ([\d.]+): every pair sharing a term", text)
+    found = re.search(
+        r"ratio to random \(GO\) ([\d.]+) \(share with a GO term in common ([\d.]+): every pair "
+        "sharing a term",
+        text,
+    )
     assert found, text[text.find("The highest ratios") :][:600]
     table = pd.read_csv(report / "tables" / "gene_space.csv")
     top = float(found.group(2))
@@ -540,7 +576,9 @@ def test_report_says_what_its_numbers_can_tell(report):
     assert float(found.group(1)) == pytest.approx(top / table["go_random"].iloc[0], rel=0.01)
     if top < 1:
         assert "genes with a term can: a gene without one shares a term with none" in text
-    assert "Binomial (Wilson) 95% intervals of go_ratio over the pairs: FE" in text
+    assert "Binomial (Wilson) 95% intervals of the ratio to random (GO) over the pairs: FE" in text
+    for code in ("go_ratio", "go_fraction", "coexp_ratio", "coexp_fraction"):
+        assert f"{code} " not in text.split("In tables/gene_space.csv")[0], code
     assert "Where this departs from the paper's Figure 4: neighbours by cosine distance" in text
     assert "column is the model's map as trained: the paper's objective plus the neighbour" in text
     assert re.search(r"Software: Python 3\.\d+\.\d+, numpy [\d.]+, scipy", text)
@@ -565,6 +603,66 @@ def test_report_says_what_its_numbers_can_tell(report):
     first = close[close["novel"]].sort_values("distance", kind="stable").head(30)
     rare_among_first = bool((first["min_detection"] < 0.1).any())
     assert ("rarely detected genes included" in text) == rare_among_first
+
+
+def test_close_pairs_read_as_shares_and_powers_of_ten():
+    """A close-pair table read distance 0.0000598, expected 0.000265 and fraction 0.00222
+    beside correlations to 4 decimals, under the code's column names."""
+    from core.report_sections import _pairs_for_page
+
+    pairs = pd.DataFrame(
+        {
+            "symbol_a": ["A1", "B1"],
+            "type_a": ["lncRNA", "miRNA"],
+            "distance": [0.0000598, 0.00261],
+            "correlation": [0.76758, float("nan")],
+            "min_detection": [0.00222, 0.35],
+            "expected": [0.000265, 1.0],
+        }
+    )
+    shown = _pairs_for_page(pairs)
+    assert list(shown.columns) == [
+        "gene A",
+        "type of A",
+        "distance",
+        "correlation",
+        "detected in (the rarer gene)",
+        "expected share",
+    ]
+    assert list(shown["distance"]) == ["5.98 × 10⁻⁵", "2.61 × 10⁻³"]  # one form per column
+    assert shown["correlation"].iloc[0] == "0.7676" and pd.isna(shown["correlation"].iloc[1])
+    assert list(shown["detected in (the rarer gene)"]) == ["0.222%", "35.0%"]
+    assert list(shown["expected share"]) == ["0.0265%", "100%"]
+    assert list(pairs.columns)[0] == "symbol_a" and pairs["distance"].iloc[0] == 0.0000598
+    # without a distance that small: 3 significant digits
+    assert list(_pairs_for_page(pairs.iloc[1:])["distance"]) == ["0.00261"]
+
+
+def test_data_source_fields_are_listed_in_words():
+    """The settings box dumped the source as JSON ({"loader": "table", "path": ...})."""
+    from core.report_cli import _source_fields_html
+
+    source = {"loader": "table", "path": "/d/m.csv", "annotations": "/d/a.tsv"}
+    source |= {"orientation": "genes_x_samples", "transform": "log2p1", "sample_column": None}
+    source |= {"label_columns": ["tissue", "sex"], "steps": [{"op": "drop_zero_genes"}]}
+    import html as html_module
+
+    words = html_module.unescape(re.sub(r"<[^>]+>", "", _source_fields_html(source, "m")))
+    assert "{" not in words and '"' not in words
+    for said in (
+        "annotations file: /d/a.tsv",
+        "orientation as read: genes in rows",
+        "sample id column of the annotations: none",
+        "annotation columns: tissue; sex",
+        "dataset.source in m/config.json",
+    ):
+        assert said in words, said
+    assert "/d/m.csv" not in words and "log2p1" not in words  # on the Data line already
+    # a gene list the Data line shortens is given in full
+    dropped = [f"MIR{i}" for i in range(10)]
+    step = {"op": "drop_zero_genes", "n_dropped": 10, "dropped": dropped}
+    assert "MIR9" in _source_fields_html({"loader": "table", "steps": [step]}, "m")
+    assert "says the whole data source" in _source_fields_html({"loader": "array"}, "m")
 
 
 def test_intervals_stay_within_what_a_share_can_be():
