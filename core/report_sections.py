@@ -370,7 +370,7 @@ def _section_markers(
         "each sample as the mean z-score of the matching genes. "
         "Smoothness = 1 − mean squared difference between a sample's score and the mean of "
         f"its {k} nearest samples on the map, over (1 + 1/{k}) × variance: 1 when expression is "
-        "organised in sample space, about 0 when it is random over the map. <i>n_genes</i>: "
+        "organised in sample space, about 0 when it is random over the map. <i>matching genes</i>: "
         "genes of this dataset that match; <i>genes</i>: the first 8 of them; <i>highest "
         "in</i>: the two classes of highest mean score (mean z-score). In the figure, "
         "the colours span each marker's 2nd to 98th percentile (scores beyond it take the end "
@@ -395,7 +395,8 @@ def _section_markers(
         )
     if len(found):
         columns = {n: f"smoothness on {analysis.METHOD_NAMES.get(n, n)}" for n in shown}
-        parts.append(_html_table(found.rename(columns=columns)))
+        # the page's header in words; the CSV keeps n_genes, as scripts read it
+        parts.append(_html_table(found.rename(columns={**columns, "n_genes": "matching genes"})))
         if tables is not None:
             tables["marker_smoothness"] = _index_as_column(found.rename(columns=columns), "marker")
             parts.append(

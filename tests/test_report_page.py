@@ -189,6 +189,9 @@ def test_report_explains_its_numbers(real_model, tmp_path):
         assert said in text, said
     close = pd.read_csv(out / "tables" / "close_pairs.csv")
     assert "data" not in close.columns
+    # the markers' table: its header in words on the page, its CSV column as scripts read it
+    assert '<th class="num">matching genes</th>' in page and "n_genes</th>" not in page
+    assert "n_genes" in pd.read_csv(out / "tables" / "marker_smoothness.csv").columns
 
 
 def test_loading_steps_are_said_in_words():
