@@ -9,22 +9,11 @@ import pytest
 from core.errors import CoreError
 from dashboard import entry, ids
 from dashboard.factory import create_app
+from tests.dashboard.layout_tree import components
 
 
 def _ids(component) -> set[str]:
-    found = set()
-    stack = [component]
-    while stack:
-        c = stack.pop()
-        cid = getattr(c, "id", None)
-        if isinstance(cid, str):
-            found.add(cid)
-        children = getattr(c, "children", None)
-        if isinstance(children, list | tuple):
-            stack.extend(children)
-        elif children is not None and hasattr(children, "to_plotly_json"):
-            stack.append(children)
-    return found
+    return {c.id for c in components(component) if isinstance(getattr(c, "id", None), str)}
 
 
 def test_layout_has_public_ids(context, sepira_es):
@@ -215,16 +204,11 @@ def test_header_lines_show_whole_on_hovering(context, sepira_es):
     each says its whole text on hovering it, the data line with the file's path."""
     from dashboard.layout import build_layout
 
-    stack, lines = [build_layout(context)], []
-    while stack:
-        c = stack.pop()
-        if getattr(c, "className", None) == "model-info" and isinstance(c.children, str):
-            lines.append(c)
-        children = getattr(c, "children", None)
-        if isinstance(children, list | tuple):
-            stack.extend(x for x in children if x is not None)
-        elif children is not None and hasattr(children, "to_plotly_json"):
-            stack.append(children)
+    lines = [
+        c
+        for c in components(build_layout(context))
+        if getattr(c, "className", None) == "model-info" and isinstance(c.children, str)
+    ]
     data = [c for c in lines if c.children.startswith("data: ")]
     assert len(data) == 1, [c.children for c in lines]
     title = data[0].title.split("\n")

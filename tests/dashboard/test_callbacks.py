@@ -18,6 +18,7 @@ from dashboard import export, figures, ids, sample_map, selection
 from dashboard.gene_space import build_gene_figure, gene_color_options, neighbor_tables
 from dashboard.layout import build_layout
 from dashboard.render import ImageRenderer, browser_path
+from tests.dashboard.layout_tree import components
 
 
 def _text(alert) -> str:
@@ -487,15 +488,7 @@ def test_the_page_reports_clicks_into_the_probe_store(context):
     assert f'var STORE = "{ids.PROBE_CLICK}";' in script
     assert f'var GRAPH = "{ids.SAMPLE_MAP}";' in script
     assert 'var GRID = "probe grid";' in script
-    found, stack = [], [build_layout(context)]
-    while stack:
-        c = stack.pop()
-        found.append(getattr(c, "id", None))
-        children = getattr(c, "children", None)
-        if isinstance(children, list | tuple):
-            stack.extend(children)
-        elif hasattr(children, "to_plotly_json"):
-            stack.append(children)
+    found = [getattr(c, "id", None) for c in components(build_layout(context))]
     assert ids.PROBE_CLICK in found
 
 

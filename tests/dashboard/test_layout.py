@@ -6,26 +6,13 @@ from dash import dash_table, dcc
 
 from dashboard import ids
 from dashboard.layout import build_layout
-
-
-def _components(root) -> list:
-    """Every component of the layout tree under ``root``."""
-    found, stack = [], [root]
-    while stack:
-        c = stack.pop()
-        found.append(c)
-        children = getattr(c, "children", None)
-        if isinstance(children, list | tuple):
-            stack.extend(x for x in children if x is not None)
-        elif children is not None and hasattr(children, "to_plotly_json"):
-            stack.append(children)
-    return found
+from tests.dashboard.layout_tree import components
 
 
 def _formats(page, table_id: str) -> dict[str, str | None]:
     """Column id -> the d3 format specifier the table shows its numbers with (None: as sent)."""
     table = next(
-        c for c in _components(page) if isinstance(c, dash_table.DataTable) and c.id == table_id
+        c for c in components(page) if isinstance(c, dash_table.DataTable) and c.id == table_id
     )
     return {c["id"]: (c.get("format") or {}).get("specifier") for c in table.columns}
 
@@ -57,7 +44,7 @@ def test_detected_is_explained_as_a_percentage(context):
     page = build_layout(context)
     table = next(
         c
-        for c in _components(page)
+        for c in components(page)
         if isinstance(c, dash_table.DataTable) and c.id == ids.GENE_NEIGHBORS
     )
     assert "100%" in table.tooltip_header["detected"]
@@ -68,7 +55,7 @@ def test_baseline_maps_wait_in_a_low_box(context):
     pixels its one-line message sat in a large blank box."""
     page = build_layout(context)
     graph = next(
-        c for c in _components(page) if isinstance(c, dcc.Graph) and c.id == ids.BASELINES_GRAPH
+        c for c in components(page) if isinstance(c, dcc.Graph) and c.id == ids.BASELINES_GRAPH
     )
     height = graph.figure.layout.height
     assert height is not None and 100 <= height <= 200, height

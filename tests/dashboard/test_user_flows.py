@@ -17,25 +17,11 @@ from plotly.io.json import to_json_plotly
 from dashboard import export, ids, placement, sample_map, selection
 from dashboard.gene_space import build_gene_figure, gene_color_options, neighbor_tables
 from dashboard.layout import build_layout
+from tests.dashboard.layout_tree import find as _find
 
 
 def _data_url(raw: bytes) -> str:
     return "data:text/csv;base64," + base64.b64encode(raw).decode()
-
-
-def _find(component, component_id: str):
-    """The component of ``component_id`` in a layout."""
-    stack = [component]
-    while stack:
-        c = stack.pop()
-        if getattr(c, "id", None) == component_id:
-            return c
-        children = getattr(c, "children", None)
-        if isinstance(children, list | tuple):
-            stack.extend(children)
-        elif children is not None and hasattr(children, "to_plotly_json"):
-            stack.append(children)
-    raise KeyError(component_id)
 
 
 def _event_customdata(sent: dict, curve: int, point: int):
