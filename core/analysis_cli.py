@@ -360,16 +360,29 @@ SIMULATED_NOTE = (
 
 class _LineProgress:
     """The calls of a tqdm bar used here, as plain lines on stderr (a log, not a terminal): a
-    line when a new step begins (the part of the step's name before " / "), none redrawn."""
+    line when a new step begins (the part of the step's name before " / "), none redrawn.
+
+    After 10 s, a line also gives the time spent and the time left, estimated from the share
+    of steps done (steps differ in cost, hence "about")."""
 
     def __init__(self, total: int, desc: str) -> None:
         self.total, self.desc, self.n, self.step = max(int(total), 1), desc, 0, None
+        self.start = time.monotonic()
 
     def set_postfix_str(self, text: str) -> None:
+        from core.cli import duration, time_left
+
         step = str(text).split(" / ")[0]
         if step != self.step:
             self.step = step
-            print(f"{self.desc}: {step} ({self.n} of {self.total} done)", file=sys.stderr)
+            elapsed, timing = time.monotonic() - self.start, ""
+            left = time_left(elapsed, self.n / self.total)
+            if left:  # (none under 10 s: "0 s so far" said nothing)
+                timing = f", {duration(elapsed)} so far{left}"
+            print(
+                f"{self.desc}: {step} ({self.n:,} of {self.total:,} done{timing})",
+                file=sys.stderr,
+            )
 
     def update(self, n: int = 1) -> None:
         self.n += n

@@ -1014,6 +1014,27 @@ def _tiny(sepira, tmp_path_factory, seed: int):
     return model.save(tmp_path_factory.mktemp("models") / f"tiny_seed{seed}")
 
 
+def test_evaluate_progress_lines_give_time_spent_and_left(monkeypatch, capsys):
+    """In a log, evaluate's step lines say how long it has run and about how long is left once
+    there is enough to go by (it said only "4 of 6 done" through an hour of Table 1)."""
+    from core import analysis_cli
+
+    clock = iter([100.0, 100.0, 160.0, 220.0])
+    monkeypatch.setattr(analysis_cli.time, "monotonic", lambda: next(clock))
+    bar = analysis_cli._LineProgress(4, "Table 1")  # started at 100 s
+    bar.set_postfix_str("PCA / 1-NN")  # at 100 s: nothing done, nothing to go by
+    bar.update(1)
+    bar.set_postfix_str("t-SNE / 1-NN")  # at 160 s: 1 of 4 done in 60 s
+    bar.update(2)
+    bar.set_postfix_str("UMAP / 1-NN")  # at 220 s: 3 of 4 done in 120 s
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        "Table 1: PCA (0 of 4 done)",
+        "Table 1: t-SNE (1 of 4 done, 60 s so far, about 3 min left)",
+        "Table 1: UMAP (3 of 4 done, 2 min so far, about 40 s left)",
+    ]
+
+
 def test_cli_evaluate_writes_json_and_markdown(tiny_model, tmp_path, capsys):
     out = tmp_path / "eval" / "table.json"
     argv = ["evaluate", "--model", str(tiny_model), "--fraction", "0.2", "--splits", "3"]
