@@ -460,22 +460,24 @@ def _agreement_line(
     absent = known & ~np.isin(truth.astype(str), list(trained))
     scored = known & ~absent
     k = min(VOTE_K, len(labels)) if labels is not None else VOTE_K  # (a small study has fewer)
-    head = f"majority {label} of the {k} nearest training samples = the samples' own {own}: "
-    agree = (
-        f"{float(np.mean(majority.to_numpy()[scored] == truth[scored])):.3f} "
-        f"({int(scored.sum()):,} labelled samples"
-        if scored.any()
-        else ""
-    )
+    head = f"the majority {label} of the {k} nearest training samples"
+    agree = ""
+    if scored.any():
+        n_agree = int(np.sum(majority.to_numpy()[scored] == truth[scored]))
+        n_scored = int(scored.sum())
+        agree = (
+            f"{head} is the sample's own {own} for {n_agree:,} of {n_scored:,} labelled "
+            f"samples ({n_agree / n_scored:.0%})"
+        )
     if not absent.any():
-        return head + agree + ")"
+        return agree
     classes = sorted({str(t) for t in truth[absent]})
     shown = ", ".join(classes[:5]) + (", ..." if len(classes) > 5 else "")
     lacking = (
         f"{int(absent.sum()):,} of the {int(known.sum()):,} labelled samples are of {own} "
-        f"{shown}, which no training sample has: no place on the map can name it"
+        f"{shown}, which no training sample has, so no place on the map can name it"
     )
-    return head + (f"{agree}; {lacking})" if agree else f"not measured: {lacking}")
+    return f"{agree}; {lacking}" if agree else f"{head} is not measured: {lacking}"
 
 
 def read_labels(column: pd.Series, blank: Any) -> np.ndarray:

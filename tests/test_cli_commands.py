@@ -596,7 +596,7 @@ def test_embed_reads_labels_as_evaluate_does(tiny_model, held_out, tmp_path, cap
     for column in ("nearest_tissue", "majority_tissue"):
         assert set(placed[column]) <= set(tissue), set(placed[column]) - set(tissue)
     assert placed["majority_tissue"].tolist() == majority.tolist()
-    assert "own tissue: 1.000 (20 labelled samples)" in err
+    assert "own tissue for 20 of 20 labelled samples (100%)" in err
 
 
 def test_embed_keeps_an_annotation_named_data_of_simulated_samples(
@@ -634,17 +634,19 @@ def test_embed_agreement_counts_apart_the_tissues_the_map_lacks(
     code, _, err = _run(args, capsys)
     assert code == 0, err
     placed = pd.read_csv(tmp_path / "p.csv")
-    agree = (placed["majority_tissue"].to_numpy()[:20] == trained).mean()
+    agree = int((placed["majority_tissue"].to_numpy()[:20] == trained).sum())
     assert (
-        f"own tissue: {agree:.3f} (20 labelled samples; 20 of the 40 labelled samples are of "
-        f"tissue {untrained}, which no training sample has: no place on the map can name it)"
+        f"own tissue for {agree} of 20 labelled samples ({agree / 20:.0%}); 20 of the 40 "
+        f"labelled samples are of tissue {untrained}, which no training sample has, so no "
+        "place on the map can name it"
     ) in err, err
     # none of a trained tissue: no share to give
     table.iloc[20:].to_csv(path, index=False)
     code, _, err = _run([*args[:-1], tmp_path / "q.csv"], capsys)
     assert code == 0, err
     assert (
-        f"own tissue: not measured: 20 of the 20 labelled samples are of tissue {untrained}," in err
+        "training samples is not measured: 20 of the 20 labelled samples are of tissue "
+        f"{untrained}," in err
     )
 
 
