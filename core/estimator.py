@@ -307,6 +307,29 @@ def _sync_tree(directory: Path) -> None:
         os.close(fd)
 
 
+class _EpochBar:
+    """A progress bar over the epochs of a fit (``tqdm.auto``), fed by the training callback,
+    which it passes each progress on to (``then``)."""
+
+    def __init__(self, then: Callable[[TrainProgress], None] | None) -> None:
+        self.then, self.bar = then, None
+
+    def __call__(self, p: TrainProgress) -> None:
+        if self.bar is None:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=p.n_epochs, unit="epoch", desc="training", leave=True)
+        self.bar.n = min(p.epoch, p.n_epochs)  # (a resumed run starts part way)
+        self.bar.set_postfix_str(f"fit error {p.loss:.4g}", refresh=False)
+        self.bar.refresh()
+        if self.then is not None:
+            self.then(p)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def _check_training_values(values: np.ndarray, es, standardize: str = "none") -> None:
     """No infinite value, and every sample and every gene observed (non-NaN) at least once.
 
@@ -785,6 +808,7 @@ class FactorizedEmbeddings:
         callback: Callable[[TrainProgress], None] | None = None,
         checkpoint: str | Path | None = None,
         resume: bool = False,
+        progress: bool = False,
     ) -> FactorizedEmbeddings:
         """Learn sample and gene embeddings of ``es`` (a :class:`core.data.ExpressionSet`).
 
@@ -799,6 +823,10 @@ class FactorizedEmbeddings:
             Checkpoint file written during training; with ``resume`` continue from it (the same
             settings and data only, :func:`core.train.check_resumable`). Epochs left automatic
             (``epochs=None``) are the interrupted run's, whatever the device here.
+        progress
+            Show a progress bar over the epochs, with the fit error and the time left
+            (``tqdm.auto``: a widget in a notebook, a line on stderr elsewhere); ``callback``
+            still receives every progress.
 
         A fit that fails or is interrupted leaves the estimator as it was (a fitted model stays
         usable, unchanged).
@@ -875,16 +903,21 @@ class FactorizedEmbeddings:
             # on the leading principal components (at most 50)
             graph = neighbour_graph(reference["scores"], cfg.neighbour_k, cfg.seed)
         t_network = time.perf_counter()
-        state = train_network(
-            module,
-            scaled,
-            cfg,
-            callback=callback,
-            checkpoint=checkpoint,
-            resume=resume,
-            neighbours=graph,
-            data_key=self._checkpoint_key(es),
-        )
+        bar = _EpochBar(callback) if progress else None
+        try:
+            state = train_network(
+                module,
+                scaled,
+                cfg,
+                callback=bar if bar is not None else callback,
+                checkpoint=checkpoint,
+                resume=resume,
+                neighbours=graph,
+                data_key=self._checkpoint_key(es),
+            )
+        finally:
+            if bar is not None:
+                bar.close()
         # a resumed run's time counts the epochs trained before the interruption, as its
         # progress line does (it said 99 s, and the model 70 s)
         resumed_s = state.elapsed_s - (time.perf_counter() - t_network)

@@ -1337,3 +1337,40 @@ def test_genes_without_a_symbol_are_not_matched_by_their_empty_one():
     assert np.isnan(aligned[:, 6:]).all()
     without = ExpressionSet.from_array(values[:5, :6], gene_ids=ids[:6], gene_symbols=symbols[:6])
     np.testing.assert_allclose(fe.transform(new), fe.transform(without), atol=1e-6)
+
+
+def test_fit_shows_a_progress_bar_when_asked(capsys):
+    """In a notebook a fit of minutes said nothing until it ended: ``progress=True`` shows a
+    bar over the epochs (on stderr outside a notebook), and a callback still gets every
+    progress; without it the fit stays quiet."""
+    seen = []
+    fe = FactorizedEmbeddings(epochs=3, gene_dim=4, hidden=(8,), device="cpu")
+    fe.fit(_small(), progress=True, callback=seen.append)
+    err = capsys.readouterr().err
+    assert "training" in err and "3/3" in err and "fit error" in err, err
+    assert seen and seen[-1].epoch == 3 and seen[-1].n_epochs == 3
+    FactorizedEmbeddings(epochs=3, gene_dim=4, hidden=(8,), device="cpu").fit(_small())
+    assert "3/3" not in capsys.readouterr().err
+
+
+def test_fit_progress_bar_is_closed_when_a_fit_fails(monkeypatch):
+    """A fit stopped by its callback (an error, an interrupt) closes its bar: a notebook cell
+    run again got a second bar under one left hanging."""
+    from core.estimator import _EpochBar
+
+    closed = []
+    real_close = _EpochBar.close
+
+    def spy(self):
+        closed.append(self.bar is not None)
+        real_close(self)
+
+    def stop(p):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_EpochBar, "close", spy)
+    with pytest.raises(KeyboardInterrupt):
+        FactorizedEmbeddings(epochs=3, gene_dim=4, hidden=(8,), device="cpu").fit(
+            _small(), progress=True, callback=stop
+        )
+    assert closed == [True]
