@@ -29,7 +29,7 @@ def test_readme_python_example_runs_on_real_gtex(gtex_acmg59_files, tmp_path, mo
     swaps = {
         '"reads.gct.gz"': repr(str(gtex_acmg59_files["gct"])),
         '"SampleAttributesDS.txt"': repr(str(gtex_acmg59_files["attributes"])),
-        "FactorizedEmbeddings().fit(es)": "FactorizedEmbeddings(epochs=2).fit(es)",
+        "FactorizedEmbeddings().fit(es,": "FactorizedEmbeddings(epochs=2).fit(es,",
     }
     for old, replacement in swaps.items():
         assert old in code, f"README's example no longer has {old}: update this test"
