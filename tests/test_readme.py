@@ -44,3 +44,25 @@ def test_readme_python_example_runs_on_real_gtex(gtex_acmg59_files, tmp_path, mo
     placed = fe.transform(scope["new_es"])
     assert placed.shape == (5, 2) and np.isfinite(placed).all()
     assert (tmp_path / "models" / "gtex_py").is_dir()
+
+
+def test_the_editable_install_holds_every_package():
+    """``pip install -e .`` (README) makes ``core`` and ``dashboard`` importable anywhere: every
+    package of theirs matches pyproject's list (``core.data`` became a package of its own), and
+    the tests are not installed."""
+    import fnmatch
+    import tomllib
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    include = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = [
+        ".".join(p.parent.relative_to(REPO).parts)
+        for p in REPO.glob("**/__init__.py")
+        if ".venv" not in p.parts and "cache" not in p.parts
+    ]
+    installed = {p for p in packages if any(fnmatch.fnmatch(p, pattern) for pattern in include)}
+    assert {"core", "core.data", "dashboard"} <= installed
+    assert installed == {p for p in packages if p.split(".")[0] in ("core", "dashboard")}
+    assert "install -e ." in (REPO / "README.md").read_text(encoding="utf-8")
+    # the dependencies are requirements.txt's, one pin a line
+    assert config["tool"]["setuptools"]["dynamic"]["dependencies"] == {"file": ["requirements.txt"]}
