@@ -24,7 +24,6 @@ RELATIONSHIPS = (
     "positively_regulates",
     "negatively_regulates",
 )
-#: simplified gene-type vocabulary of :meth:`GeneOntology.gene_type`
 # GO evidence codes (geneontology.org/docs/guide-go-evidence-codes): experimental,
 # high-throughput, phylogenetic, computational, author / curator statements, electronic
 EVIDENCE_CODES = (
@@ -34,6 +33,7 @@ EVIDENCE_CODES = (
     "ISS", "ISO", "ISA", "ISM", "IGC", "RCA",
     "TAS", "NAS", "IC", "ND", "IEA",
 )  # fmt: skip
+#: simplified gene-type vocabulary of :meth:`GeneOntology.gene_type`
 GENE_TYPES = (
     "protein-coding",
     "pseudogene",
