@@ -206,6 +206,34 @@ def test_obo_without_is_a_warns(tmp_path, caplog):
     assert "flat.obo: no is_a line" in caplog.text and "not propagated" in caplog.text
 
 
+def test_a_plain_obo_cut_off_is_said_to_be(tmp_path, caplog):
+    """A plain-text OBO whose download stopped part way loaded the terms before the cut, with
+    not a word: the ontology was smaller than the user's file, silently."""
+    gaf = tmp_path / "g.gaf"
+    gaf.write_text(HEADER + _line("G1"), encoding="utf-8")
+    whole = tmp_path / "whole.obo"
+    whole.write_text(OBO)
+    with caplog.at_level(logging.WARNING, logger="core.annotations"):
+        GeneOntology.from_gaf(gaf, whole)
+    assert "cut off" not in caplog.text
+    # cut inside the last term, before its namespace: that term is lost
+    inside = tmp_path / "inside.obo"
+    inside.write_text(OBO[: OBO.index("name: obsolete thing")])
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="core.annotations"):
+        go = GeneOntology.from_gaf(gaf, inside)
+    assert "inside.obo ends inside term GO:0000006" in caplog.text
+    assert "cut off" in caplog.text and "download it again" in caplog.text
+    assert "GO:0000002" in go.terms.index  # the terms before the cut are kept
+    # cut in the middle of a line of a term read whole (its is_a may be lost)
+    mid = tmp_path / "mid.obo"
+    mid.write_text(OBO[: OBO.index("is_a: GO:0000001") + 8])
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="core.annotations"):
+        GeneOntology.from_gaf(gaf, mid)
+    assert "mid.obo ends in the middle of a line" in caplog.text
+
+
 def test_gaf_lines_short_of_columns_name_the_line(tmp_path, obo):
     spaces = tmp_path / "spaces.gaf"
     spaces.write_text(HEADER + _line("G1").replace("\t", "    "))

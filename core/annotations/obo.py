@@ -30,6 +30,7 @@ def _read_obo(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], d
     """
     text, encoding = _decode(path, _read_bytes(path), "OBO file")
     text = "\n" + text.replace("\r\n", "\n").replace("\r", "\n")  # (and old Mac line ends)
+    cut = not text.endswith("\n")  # a download stopped part way ends mid-line
     first = text.find("\n[")
     header: dict[str, str] = {}
     for tag, value in _OBO_HEADER_RE.findall(text[: first if first >= 0 else len(text)]):
@@ -83,7 +84,17 @@ def _read_obo(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], d
             rel = value.split()
             if len(rel) >= 2 and rel[0] in RELATIONSHIPS:
                 links.append((rel[0], rel[1]))
+    # the last stanza, before it is flushed: a term without its namespace is left out
+    unfinished = tid if stanza == "Term" and tid and not (namespace and name) else ""
     flush()
+    if cut or unfinished:
+        where = f"inside term {unfinished}" if unfinished else "in the middle of a line"
+        LOG.warning(
+            "%s ends %s: the file looks cut off (an interrupted download?), and the terms "
+            "after that point are missing; download it again",
+            path,
+            where,
+        )
     if header.get("format-version") and not header["format-version"].startswith("1."):
         LOG.warning("%s: OBO format-version %s (1.2 expected)", path, header["format-version"])
     if not terms:
