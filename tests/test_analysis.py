@@ -430,6 +430,8 @@ def test_results_cached_by_another_version_of_the_code_are_computed_again(tmp_pa
     (0.7496 read, 0.7515 computed). The keys now hold a digest of the code and its libraries."""
     from importlib import metadata
 
+    from core.analysis import classification, maps
+
     original = analysis.CODE_VERSION
     assert analysis._code_version() == original
     rng = np.random.default_rng(0)
@@ -442,7 +444,8 @@ def test_results_cached_by_another_version_of_the_code_are_computed_again(tmp_pa
         analysis.semi_supervised_table({"m": x}, y, cache=cache, **args)
         analysis.baseline_embeddings(x, methods=("pca",), cache=cache)
         assert len(cache) == stored  # the same code: read back
-        monkeypatch.setattr(analysis, "CODE_VERSION", "another")
+        for module in (classification, maps):  # where the two read it
+            monkeypatch.setattr(module, "CODE_VERSION", "another")
         analysis.semi_supervised_table({"m": x}, y, cache=cache, **args)
         analysis.baseline_embeddings(x, methods=("pca",), cache=cache)
         assert len(cache) == 2 * stored  # another code: computed and stored again
@@ -452,6 +455,21 @@ def test_results_cached_by_another_version_of_the_code_are_computed_again(tmp_pa
     assert analysis._code_version() != original
     monkeypatch.setattr(metadata, "version", real)
     assert analysis._code_version() == original and len(original) == 16
+
+
+def test_the_code_version_follows_every_module_of_the_analyses(monkeypatch):
+    """The analyses are a package of modules: a change to any of them (not only to the one that
+    computes the digest) changes the version in the cache keys."""
+    from pathlib import Path
+
+    original = analysis._code_version()
+    real = Path.read_bytes
+    for name in ("common.py", "classification.py", "close_pairs.py"):
+        # the module's file read with one byte more, as after an edit
+        monkeypatch.setattr(Path, "read_bytes", lambda p, n=name: real(p) + b"#" * (p.name == n))
+        assert analysis._code_version() != original, name
+    monkeypatch.setattr(Path, "read_bytes", real)
+    assert analysis._code_version() == original
 
 
 def test_consensus_gene_space_averages_cosine_distances():
