@@ -1,22 +1,71 @@
-/* Messages at the bottom of the window stay until the next one: a click on a message
- * dismisses it (not when its text is being selected for copying, nor on a link in it, nor on
- * the line that unfolds folded warnings). The next message of the same kind shows again.
+/* Messages at the bottom of the window: a warning or an error stays until the next one, an
+ * information goes by itself (below); a click on a message dismisses it (not when its text is
+ * being selected for copying, nor on a link in it, nor on the line that unfolds folded
+ * warnings). The next message of the same kind shows again.
  *
  * The messages never cover a row of controls (the dropdowns and buttons above a map, its mode
  * bar, an open dropdown's list, the header's link): stuck to the top of the page, they
  * covered the controls scrolled under them, which could not be clicked while a message
  * showed. They sit at the bottom of the window, or at its top ("alerts-high") while the bottom
  * would cover more of such controls than the top; placed again after each scroll, resize or
- * change of the page.
+ * change of the page. A figure's legend counts as such a row: a message left showing covered
+ * the legend of the baseline maps.
+ *
+ * Old messages stayed until clicked and covered what lay under them: a message that only
+ * informs (alert-info: a file written, a hint) goes by itself INFO_MS after it showed, later
+ * while the pointer rests on it (being read) or its text is selected; warnings and errors,
+ * which a user must read, stay until clicked away.
  */
 (function () {
     "use strict";
 
     var BOX = "alerts";
     var CONTROLS = ".controls, .details, .selection-bar, .table-head, .modebar-container, " +
-        ".header-share, .Select-menu-outer";
+        ".header-share, .Select-menu-outer, .js-plotly-plot .legend";
     var GAP = 8;  // pixels between the messages and the window's edge (assets/style.css)
+    var INFO_MS = 8000;  // how long an information shows
+    var RETRY_MS = 2000;  // the next look while it is being read
     var frame = null;
+    var timers = {};  // by slot id: {text, timer} of the information it shows
+
+    function clearSlot(slot) {
+        if (window.dash_clientside && window.dash_clientside.set_props) {
+            window.dash_clientside.set_props(slot.id, {children: null});
+        }
+    }
+
+    // an information (nothing but alert-info in its slot) goes after INFO_MS; a new one in
+    // the same slot (its text) starts the time again; warnings and errors are left alone
+    function expireInfos() {
+        document.querySelectorAll("#" + BOX + " .alert-slot").forEach(function (slot) {
+            var text = slot.textContent;
+            var info = !!slot.querySelector(".alert-info") &&
+                !slot.querySelector(".alert:not(.alert-info)");
+            var had = timers[slot.id];
+            if (had && (!info || had.text !== text)) {
+                window.clearTimeout(had.timer);
+                delete timers[slot.id];
+                had = null;
+            }
+            if (!info || had || !slot.id) {
+                return;
+            }
+            var entry = {text: text, timer: null};
+            var expire = function () {
+                var selected = window.getSelection ? window.getSelection() : null;
+                var reading = slot.matches(":hover") || (selected && String(selected).length &&
+                    slot.contains(selected.anchorNode));
+                if (reading) {
+                    entry.timer = window.setTimeout(expire, RETRY_MS);
+                    return;
+                }
+                delete timers[slot.id];
+                clearSlot(slot);
+            };
+            entry.timer = window.setTimeout(expire, INFO_MS);
+            timers[slot.id] = entry;
+        });
+    }
 
     document.addEventListener("click", function (event) {
         var target = event.target;
@@ -29,8 +78,8 @@
             return;
         }
         var slot = box.closest(".alert-slot");
-        if (slot && slot.id && window.dash_clientside && window.dash_clientside.set_props) {
-            window.dash_clientside.set_props(slot.id, {children: null});
+        if (slot && slot.id) {
+            clearSlot(slot);
         }
     });
 
@@ -49,6 +98,7 @@
 
     function place() {
         frame = null;
+        expireInfos();
         var box = document.getElementById(BOX);
         var rect = box ? box.getBoundingClientRect() : null;
         if (!rect || !rect.height) {

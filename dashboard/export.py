@@ -162,18 +162,23 @@ def zoom_with_last_events(
 
 
 def figure_zoom(
-    context: Any, zoom: dict[str, Any] | None, which: str, url_search: str | None = None
+    context: Any,
+    zoom: dict[str, Any] | None,
+    which: str,
+    url_search: str | None = None,
+    placed: list[dict[str, Any]] | None = None,
 ) -> dict[str, list[float]]:
     """The axis ranges the figure ``which`` is zoomed to in the page (``x`` and/or ``y``; an
     axis absent: its whole extent): from the ``map-zoom`` store once the user has zoomed the
     map of the model shown, else as the page's link (``url_search``: ``zoom``, ``gzoom``) drew
-    it. Empty for the baseline maps."""
+    it (over the samples ``placed`` on the map, which count as the others). Empty for the
+    baseline maps."""
     if which not in ZOOMABLE:
         return {}
     entry = (zoom or {}).get(which) or {}
     st = context.state()
     if st is None or entry.get("key") != st.key:
-        return link_zoom(url_search, which, context)
+        return link_zoom(url_search, which, context, placed)
     return {axis: list(entry[axis]) for axis in ("x", "y") if entry.get(axis)}
 
 
@@ -274,7 +279,9 @@ def export_figure(
                 dataset_line(context),
             )
             area = figures.export_plot_area(drawn)
-            zoom = figure_zoom(context, view.get("zoom"), which, view.get("url_search"))
+            zoom = figure_zoom(
+                context, view.get("zoom"), which, view.get("url_search"), view.get("placed")
+            )
             if zoom.get("x") and zoom.get("y"):  # and for the region zoomed in the page
                 area = {**area, "x": zoom["x"], "y": zoom["y"]}
             fig, _ = build_gene_figure(context, *gene_view, webgl=False, plot_size=area)
@@ -294,7 +301,7 @@ def export_figure(
         raise DataError(f"unknown figure {which!r}")
     fig = figures.for_export(fig, width, height, max_height, legend_below=legend_below)
     figures.name_dataset(fig, dataset_line(context))
-    zoom = figure_zoom(context, view.get("zoom"), which, view.get("url_search"))
+    zoom = figure_zoom(context, view.get("zoom"), which, view.get("url_search"), view.get("placed"))
     if zoom:
         figures.set_ranges(fig, zoom)
         if fig.layout.yaxis.scaleanchor:
@@ -498,7 +505,7 @@ def export_view(
     if selected:
         n = len(selected)
         text += f", with the {n:,} selected sample{'s' if n > 1 else ''} (the others dimmed)"
-    if figure_zoom(context, view.get("zoom"), which, view.get("url_search")):
+    if figure_zoom(context, view.get("zoom"), which, view.get("url_search"), view.get("placed")):
         text += ": the zoomed-in region shown on the page (double-click the map for the whole map)"
     return payload, html.Div(text, className="alert alert-info")
 
@@ -775,10 +782,13 @@ def view_query(
     return query()
 
 
-def view_settings(context: Any, url_search: str | None) -> tuple[Any, Any, Any]:
+def view_settings(
+    context: Any, url_search: str | None, placed: list[dict[str, Any]] | None = None
+) -> tuple[Any, Any, Any]:
     """The number of neighbours and the clip percentiles a link holds (``?k=30&clip=5-95``);
     a gene colouring the page cannot show (``gcolor``, see
-    :func:`dashboard.gene_space.link_gene_color`) is said here too.
+    :func:`dashboard.gene_space.link_gene_color`) is said here too. ``placed``: the samples
+    placed on the sample map, which a link's zoom may show alone.
 
     Returns
     -------
@@ -823,7 +833,7 @@ def view_settings(context: Any, url_search: str | None) -> tuple[Any, Any, Any]:
             except ValueError as exc:
                 problems.append(f"{param}={quoted(q[param])} {exc}; the map is shown whole")
                 continue
-            if zoom_is_empty(context, which, ranges):
+            if zoom_is_empty(context, which, ranges, placed):
                 points = "sample" if which == ids.SAMPLE_MAP else "gene"
                 problems.append(
                     f"{param}={quoted(q[param])} shows no {points} of the map (a link made on "
@@ -990,7 +1000,7 @@ def register_callbacks(app: Any) -> None:
             k=k,
             clip=clip,
             default_k=context.config.n_neighbors,
-            zoom={w: figure_zoom(context, zoom, w, url_search) for w in ZOOMABLE},
+            zoom={w: figure_zoom(context, zoom, w, url_search, placed) for w in ZOOMABLE},
             left_out=left_out,
             simulated=context.simulated,
         )
@@ -1002,9 +1012,10 @@ def register_callbacks(app: Any) -> None:
         Output(ids.CLIP, "value"),
         Output(alert_id("view"), "children"),
         Input(ids.URL, "search"),
+        State(ids.PLACED, "data"),
     )
-    def restore_settings(url_search):
-        return view_settings(context, url_search)
+    def restore_settings(url_search, placed):
+        return view_settings(context, url_search, placed)
 
     # keep the address bar in step with the view, without reloading or re-triggering dcc.Location
     app.clientside_callback(

@@ -586,7 +586,9 @@ def gene_map_figure(
             scatter(
                 x=layout[nb, 0],
                 y=layout[nb, 1],
-                mode="markers+text" if labelled else "markers",
+                # the trace keeps each label's text and position; they are drawn as annotations
+                # on a white backing (:func:`neighbour_labels`), which a trace's text lacks
+                mode="markers",
                 # black: red was taken by the palette (pseudogenes, lncRNA, a GO term's genes)
                 marker=dict(
                     symbol="circle-open", size=ring_size, color="#000000", line=dict(width=2)
@@ -618,6 +620,11 @@ def gene_map_figure(
     fig = go.Figure(data=traces)
     fig.update_layout(**_base_layout(title, f"{method} 1", f"{method} 2", uirevision))
     fig.update_layout(legend=dict(title=dict(text=wrap_title(color_title))))
+    if nb.size and labelled:
+        for label in neighbour_labels(
+            layout[nb][shown], symbols[nb][shown], np.asarray(positions)[shown], ring_size / 2 + 1
+        ):
+            fig.add_annotation(label)
     if has_focus and not beside:  # rings all round the star: the label further out, an arrow
         dx, dy = focus_position
         fig.add_annotation(
@@ -637,6 +644,49 @@ def gene_map_figure(
             name="focus label",
         )
     return fig
+
+
+#: The backing of a neighbour's label: over a dense cluster of points black text on the
+#: points' colours was hard to read. Semi-opaque, so the points under it still show.
+LABEL_BACKING = "rgba(255,255,255,0.8)"
+
+
+def neighbour_labels(
+    points: np.ndarray, texts: Sequence[str], positions: Sequence[str], radius: float
+) -> list[dict[str, Any]]:
+    """The labels of the neighbours' rings as annotations, each on a white backing
+    (:data:`LABEL_BACKING`), written where a trace's text at ``positions`` would be (off the
+    ring of ``radius`` pixels by ``radius / 0.8 + 1``, as :func:`label_box` counts them).
+
+    A trace's text has no backing in WebGL (the page's maps), and an SVG trace under the
+    WebGL points would be hidden by them; annotations are drawn above every trace. The
+    backing reaches 2 pixels beyond the text, so it stays off the ring (3 pixels or more
+    away)."""
+    gap = round(radius / 0.8 + 1.0, 2)
+    out = []
+    for (x, y), text, position in zip(points, texts, positions, strict=True):
+        vertical, horizontal = str(position).split()
+        # short: the page is sent these again after each zoom or resize (label_patch);
+        # centred and unshifted are an annotation's defaults
+        label: dict[str, Any] = dict(
+            x=round(float(x), 6),
+            y=round(float(y), 6),
+            xref="x",
+            yref="y",
+            text=_escape(str(text)),
+            showarrow=False,
+            font=dict(size=10, color="#000"),
+            bgcolor=LABEL_BACKING,  # 2 pixels beyond the text (the default pad and border)
+            name="neighbour label",
+        )
+        if horizontal != "center":
+            label["xanchor"] = "left" if horizontal == "right" else "right"
+            label["xshift"] = gap if horizontal == "right" else -gap
+        if vertical != "middle":
+            label["yanchor"] = "bottom" if vertical == "top" else "top"
+            label["yshift"] = gap if vertical == "top" else -gap
+        out.append(label)
+    return out
 
 
 #: Most rings of neighbours in view that are labelled (more: hover names them).
@@ -1170,6 +1220,7 @@ def for_export(
         data.append(tr)
     out = go.Figure(data=data, layout=out.layout)
     out.update_layout(width=width, height=height, uirevision=None, dragmode=False)
+    out.layout.legend.maxheight = None  # the page's (fit_page_legend): a file fits its own
     # the x axis' numbers a little further down: at the corner of a zoomed map the first of
     # each axis (both "−1") were drawn over each other
     out.for_each_xaxis(lambda axis: axis.update(ticklabelstandoff=X_TICK_STANDOFF))
@@ -1289,6 +1340,52 @@ def add_title_line(fig: go.Figure, text: str) -> go.Figure:
         title_text=f"{fig.layout.title.text or ''}<br>{text}",
         margin_t=int(top + 1.25 * size),
     )
+    return fig
+
+
+#: Tallest a map grows for its legend in the page (pixels): on a window 900 pixels tall the
+#: map and its legend still show whole.
+MAX_PAGE_MAP_PX = 820
+
+
+#: Pixels kept free under a legend that reaches the foot of a map in the page.
+_LEGEND_FOOT = 4
+
+
+def page_legend_height(fig: go.Figure) -> float:
+    """Height in pixels of the vertical legend of ``fig`` as plotly draws it in the page: a
+    row of ``max(1.3 * font * lines, 16) + 3`` per entry, the title's lines, 10 pixels of
+    gaps; 0 without a legend."""
+    layout = fig.layout
+    names = [str(tr.name) for tr in fig.data if tr.showlegend is not False and tr.name]
+    if layout.showlegend is False or len(names) < 2 or layout.legend.orientation == "h":
+        return 0.0
+    font = float(layout.legend.font.size or layout.font.size or 12)
+    rows = sum(max(1.3 * font * (n.count("<br>") + 1), 16.0) + 3.0 for n in names)
+    title = str(layout.legend.title.text or "")
+    if title:
+        rows += 1.3 * font * (title.count("<br>") + 1) + 3.0
+    return rows + 10.0
+
+
+def fit_page_legend(fig: go.Figure, height: int = MAP_HEIGHT_PX) -> go.Figure:
+    """Let every entry of the map's legend show in the page, without a scroll bar (in place).
+
+    plotly bounds a vertical legend to the plot area's height, and 26 GTEx tissues scrolled
+    from "Testis" on. The legend may reach down to the figure's foot, beside the x axis'
+    title, and the figure grows taller when even that is too short (26 tissues: about 30
+    pixels), so that the map keeps its size; the page's ``.map`` box grows with it. A legend
+    longer than a window (more than about 40 entries) would make the map taller than the
+    window: it keeps the figure at most :data:`MAX_PAGE_MAP_PX` tall, and scrolls.
+    """
+    legend = page_legend_height(fig)
+    if not legend:
+        return fig
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else 80
+    needed = int(np.ceil(top + legend + _LEGEND_FOOT))
+    grown = int(min(max(height, needed), max(height, MAX_PAGE_MAP_PX)))
+    # a maxheight above 1 is in pixels (at most 1: a fraction of the plot area's height)
+    fig.update_layout(height=grown, legend=dict(maxheight=grown - top - _LEGEND_FOOT))
     return fig
 
 

@@ -462,6 +462,7 @@ def build_sample_figure(
     figures.set_ranges(fig, zoom)
     if context.simulated:
         figures.mark_simulated(fig)
+    figures.fit_page_legend(fig)  # every category shown, the placed samples' too
     return fig, kind
 
 
@@ -622,9 +623,16 @@ def parse_zoom(text: str) -> dict[str, list[float]]:
     return out
 
 
-def zoom_is_empty(context: Any, which: str, ranges: dict[str, list[float]]) -> bool:
+def zoom_is_empty(
+    context: Any,
+    which: str,
+    ranges: dict[str, list[float]],
+    placed: list[dict[str, Any]] | None = None,
+) -> bool:
     """Whether the axis ranges ``ranges`` of the map ``which`` hold none of its points (the
-    samples of the sample map, the genes of the gene map); False while there is no model."""
+    samples of the sample map, with the samples ``placed`` on it from an upload, whose ``x``
+    and ``y`` are map coordinates; the genes of the gene map); False while there is no model.
+    """
     state = context.state() if context is not None else None
     if state is None or not ranges:
         return False
@@ -632,6 +640,12 @@ def zoom_is_empty(context: Any, which: str, ranges: dict[str, list[float]]) -> b
     points = np.asarray(points, dtype=float)
     if points.ndim != 2 or points.shape[1] < 2 or not len(points):
         return False
+    points = points[:, :2]
+    if which == ids.SAMPLE_MAP and placed:
+        # a zoom onto placed samples alone shows them: it is not empty
+        stars = [[_coordinate(p, "x"), _coordinate(p, "y")] for p in placed if isinstance(p, dict)]
+        if stars:
+            points = np.vstack([points, np.asarray(stars, dtype=float)])
     inside = np.ones(len(points), dtype=bool)
     for col, axis in enumerate(("x", "y")):
         if ranges.get(axis):
@@ -640,11 +654,24 @@ def zoom_is_empty(context: Any, which: str, ranges: dict[str, list[float]]) -> b
     return not inside.any()
 
 
-def link_zoom(url_search: str | None, which: str, context: Any = None) -> dict[str, list[float]]:
+def _coordinate(record: dict[str, Any], key: str) -> float:
+    """A placed sample's map coordinate ``key``; NaN when it is not a number (in no range)."""
+    try:
+        return float(record.get(key))
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def link_zoom(
+    url_search: str | None,
+    which: str,
+    context: Any = None,
+    placed: list[dict[str, Any]] | None = None,
+) -> dict[str, list[float]]:
     """The axis ranges a link gives the map ``which`` (:data:`ZOOM_PARAMS`); empty when it
     gives none, or a value :func:`parse_zoom` refuses, or (with the ``context``) a region that
-    holds no point of the map: an empty plot, without a word (all said by
-    ``export.view_settings``)."""
+    holds no point of the map (the samples ``placed`` on the sample map count): an empty plot,
+    without a word (all said by ``export.view_settings``)."""
     text = parse_query(url_search).get(ZOOM_PARAMS.get(which, ""))
     if not text:
         return {}
@@ -652,7 +679,7 @@ def link_zoom(url_search: str | None, which: str, context: Any = None) -> dict[s
         ranges = parse_zoom(text)
     except ValueError:
         return {}
-    return {} if zoom_is_empty(context, which, ranges) else ranges
+    return {} if zoom_is_empty(context, which, ranges, placed) else ranges
 
 
 def sync_focus(
@@ -1040,7 +1067,7 @@ def register_callbacks(app: Any) -> None:
     )
     def update_sample_map(value, clip, status, placed, selection, url_search, previous):
         rows = (selection or {}).get("rows") or []
-        zoom = link_zoom(url_search, ids.SAMPLE_MAP, context)
+        zoom = link_zoom(url_search, ids.SAMPLE_MAP, context, placed)
         if ctx.triggered_id == ids.URL and not zoom and previous is not None:
             return no_update, no_update, no_update  # a link without a zoom: the map as it is
         if ctx.triggered_id == ids.SELECTION:

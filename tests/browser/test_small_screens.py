@@ -159,3 +159,57 @@ def test_messages_leave_the_controls_free(app_url, driver):
             a = seen["alerts"]
             assert a[2] >= 0 and a[3] <= seen["height"], (where, seen)  # in the window
             driver.save_screenshot(str(driver.shots / f"message_{where}.png"))
+
+
+def _show(driver, slot: str, level: str, text: str) -> None:
+    """A message of ``level`` in the alert slot ``slot``, as a callback writes it."""
+    _js(
+        driver,
+        f"window.dash_clientside.set_props('{slot}', {{children: {{type: 'Div', "
+        f"namespace: 'dash_html_components', props: {{className: 'alert alert-{level}', "
+        f"children: '{text}'}}}}}});",
+    )
+
+
+def test_an_information_goes_by_itself_warnings_and_errors_stay(app_url, driver):
+    """Old messages stayed until clicked and covered what lay under them (the baseline maps'
+    legend): an information goes by itself after some seconds (not at once, and not while
+    the pointer rests on it); a warning or an error, which must be read, stays."""
+    import time
+
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    _loaded(driver, app_url)
+    _show(driver, "alert-export", "info", "written: map.svg")
+    _show(driver, "alert-color", "warning", "not in this dataset, ignored: NOPE")
+    _show(driver, "alert-map", "error", "unknown gene NOPE")
+    shown = time.time()
+    _wait_text(driver, "alert-export", "written", 5, "the information")
+    time.sleep(3)
+    assert "written" in driver.find_element(By.ID, "alert-export").text  # long enough to read
+    _wait(
+        driver,
+        lambda: not driver.find_element(By.ID, "alert-export").text.strip(),
+        15,
+        "the information gone by itself",
+    )
+    assert time.time() - shown >= 5
+    assert "NOPE" in driver.find_element(By.ID, "alert-color").text  # the warning stays
+    assert "NOPE" in driver.find_element(By.ID, "alert-map").text  # and the error
+    # an information being read (the pointer on it) stays while it is
+    _show(driver, "alert-export", "info", "written: map.pdf")
+    _wait_text(driver, "alert-export", "map.pdf", 5, "the second information")
+    ActionChains(driver).move_to_element(
+        driver.find_element(By.CSS_SELECTOR, "#alert-export .alert")
+    ).perform()
+    time.sleep(11)
+    assert "map.pdf" in driver.find_element(By.ID, "alert-export").text
+    ActionChains(driver).move_by_offset(0, -300).perform()
+    _wait(
+        driver,
+        lambda: not driver.find_element(By.ID, "alert-export").text.strip(),
+        8,
+        "the information gone once read",
+    )
+    assert "NOPE" in driver.find_element(By.ID, "alert-color").text

@@ -211,3 +211,27 @@ def test_one_tissue_and_blanks_or_a_number_are_one_class(sepira_es, tmp_path, ot
     ctx.train()
     out = ctx.compute_baselines()
     assert out["accuracy"] == {} and out["label"] == ""
+
+
+def test_a_link_zoomed_onto_placed_samples_alone_keeps_its_zoom(context):
+    """A link's zoom over a region that holds only placed (uploaded) samples was judged empty
+    and dropped (only the training samples were counted): the placed samples count too."""
+    emb = context.state().sample_embedding
+    far = float(abs(emb).max()) * 10
+    placed = [{"sample_id": "mine", "x": far * 1.5, "y": far * 1.5, "majority_label": "Liver"}]
+    link = f"?zoom={far},{far * 2},{far},{far * 2}"
+    want = {"x": [far, far * 2], "y": [far, far * 2]}
+    assert sample_map.link_zoom(link, ids.SAMPLE_MAP, context, placed) == want
+    assert export.figure_zoom(context, None, ids.SAMPLE_MAP, link, placed) == want  # a file's
+    assert export.view_settings(context, link, placed)[2] is None  # no word of an empty zoom
+    zoom = sample_map.link_zoom(link, ids.SAMPLE_MAP, context, placed)
+    fig, _ = sample_map.build_sample_figure(context, "ann:tissue", placed=placed, zoom=zoom)
+    assert list(fig.layout.xaxis.range) == pytest.approx([far, far * 2])
+    # without placed samples there, the region is still empty
+    assert sample_map.link_zoom(link, ids.SAMPLE_MAP, context) == {}
+    elsewhere = [{**placed[0], "x": -far * 1.5}, {"sample_id": "odd", "x": "?", "y": None}]
+    assert sample_map.link_zoom(link, ids.SAMPLE_MAP, context, elsewhere) == {}
+    assert "no sample" in _text(export.view_settings(context, link, elsewhere)[2])
+    # the gene map's zoom counts genes only
+    glink = f"?gzoom={far},{far * 2},{far},{far * 2}"
+    assert sample_map.link_zoom(glink, ids.GENE_MAP, context, placed) == {}

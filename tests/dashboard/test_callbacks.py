@@ -989,6 +989,34 @@ def test_placed_samples_are_drawn_above_the_samples(context):
     assert isinstance(fig.data[-1], go.Scatter)
 
 
+def test_every_tissue_shows_in_the_sample_maps_legend(context):
+    """26 GTEx tissues: plotly bounds a vertical legend to the plot area's height, and the
+    entries from "Testis" on hid behind a scroll bar (at 1024 x 768 and 1440 x 900). The legend
+    now has room for every entry (the placed samples' too) inside the figure, which grows for
+    it, the map keeping at least its size."""
+    placed = [{"sample_id": "mine", "x": 0.1, "y": 0.2, "majority_label": "Liver"}]
+    for stars in (None, placed):
+        fig, _ = sample_map.build_sample_figure(context, "ann:tissue", placed=stars)
+        lay = fig.layout
+        names = [str(t.name) for t in fig.data if t.showlegend is not False and t.name]
+        assert len(names) == 26 + (1 if stars else 0)
+        font = lay.legend.font.size
+        # plotly's rows: max(1.3 font x lines, 16) + 3 each, the title's, 10 pixels of gaps
+        rows = sum(max(1.3 * font * (n.count("<br>") + 1), 16) + 3 for n in names)
+        need = rows + 1.3 * font * (str(lay.legend.title.text).count("<br>") + 1) + 3 + 10
+        plot_h = lay.height - lay.margin.t - lay.margin.b
+        most = lay.legend.maxheight
+        room = most if most and most > 1 else (most or 1) * plot_h  # px above 1, else a share
+        assert room >= need, (room, need)
+        assert lay.margin.t + room <= lay.height  # inside the figure
+        assert plot_h >= figures.MAP_HEIGHT_PX - 62 - 40  # the map as large as before
+        # a file sizes its own legend
+        assert figures.for_export(fig, 1000, 700).layout.legend.maxheight is None
+    # a colour scale has no legend to fit: the map keeps the page's height
+    fig, _ = sample_map.build_sample_figure(context, "obs:GATA4")
+    assert fig.layout.height == figures.MAP_HEIGHT_PX
+
+
 def test_gene_colouring_of_a_link_comes_with_its_option(context):
     from dashboard.gene_space import gene_color_state
 

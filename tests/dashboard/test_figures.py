@@ -288,7 +288,10 @@ def _label_and_marker_boxes(fig, layout, plot_px=figures._PLOT_PX, view=None):
         if tr.name.endswith(")") and tr.name != "nearest neighbours":  # a category: small dots
             continue
         radius = tr.marker.size / 2 + (1 if tr.name == "nearest neighbours" else 0)
-        texts = list(tr.text) if tr.text is not None and "text" in (tr.mode or "") else []
+        # the rings' labels are drawn as annotations (figures.neighbour_labels) from the text
+        # and positions their trace keeps
+        written = "text" in (tr.mode or "") or tr.name == "nearest neighbours"
+        texts = list(tr.text) if tr.text is not None and written else []
         positions = tr.textposition
         for j, (x, y) in enumerate(zip(tr.x, tr.y, strict=True)):
             point = px[index[(round(float(x), 5), round(float(y), 5))]]
@@ -298,6 +301,8 @@ def _label_and_marker_boxes(fig, layout, plot_px=figures._PLOT_PX, view=None):
                 font = tr.textfont.size
                 labels.append((texts[j], figures.label_box(point, texts[j], font, pos, radius)))
     for note in fig.layout.annotations:  # a label further out, with an arrow
+        if note.name == "neighbour label":  # counted with its ring above
+            continue
         point = px[index[(round(float(note.x), 5), round(float(note.y), 5))]]
         offset = (note.ax, -note.ay)
         labels.append((note.text, figures.annotation_box(point, note.text, note.font.size, offset)))
@@ -340,6 +345,59 @@ def test_labels_at_the_edge_of_the_map_are_whole_or_left_out():
     assert len(labels) >= 4
     cut = [t for t, (x0, x1, y0, y1) in labels if x0 < -4 or x1 > width + 4 or y0 < -4]
     assert cut == [] and all(y1 <= height + 4 for _, (_, _, _, y1) in labels)
+
+
+#: Pixels a label's backing reaches beyond its text: plotly's default padding and (clear)
+#: border of an annotation, 1 pixel each.
+_BACKING_PAD = 2.0
+
+
+def _backing_box(note, point):
+    """Box (plot pixels, y up) of the backing of a label written as an annotation without an
+    arrow at ``point``, from its anchors and shifts (the text as plotly draws it, with its
+    padding)."""
+    w, h = figures.text_width(note.text, note.font.size), 1.25 * note.font.size
+    x, y = point[0] + (note.xshift or 0), point[1] + (note.yshift or 0)
+    x0 = {"left": x, "right": x - w, "center": x - w / 2}[note.xanchor or "center"]
+    y0 = {"bottom": y, "top": y - h, "middle": y - h / 2}[note.yanchor or "middle"]
+    pad = _BACKING_PAD
+    return x0 - pad, x0 + w + pad, y0 - pad, y0 + h + pad
+
+
+def test_neighbour_labels_have_a_backing_off_the_rings():
+    """Over a dense cluster of points the black labels of the rings were hard to read: each
+    written label now lies on a white semi-opaque backing, where the trace's text would have
+    been, and the backing covers no ring, no star and no other label."""
+    layout, symbols, focus, nb, selected = _crowded_neighbours()
+    fig = figures.gene_map_figure(
+        layout,
+        symbols,
+        ["protein-coding"] * len(layout),
+        focus=focus,
+        neighbors=nb,
+        selected=selected,
+    )
+    ring = next(t for t in fig.data if t.name == "nearest neighbours")
+    written = [str(t) for t in ring.text if t]
+    notes = [a for a in fig.layout.annotations if a.name == "neighbour label"]
+    assert len(written) >= 3 and sorted(a.text for a in notes) == sorted(written)
+    px = figures.plot_pixels(layout, figures._PLOT_PX)
+    _, markers = _label_and_marker_boxes(fig, layout)
+    radius = ring.marker.size / 2 + 1
+    backings = []
+    for note in notes:
+        j = list(ring.text).index(note.text)
+        row = nb[j]
+        assert (note.x, note.y) == pytest.approx((layout[row, 0], layout[row, 1]), abs=1e-5)
+        assert note.showarrow is False and note.font.size == ring.textfont.size
+        r, g, b, alpha = (float(v) for v in note.bgcolor[5:-1].split(","))
+        assert min(r, g, b) >= 250 and 0.5 <= alpha < 1.0  # white, the points still show
+        box = _backing_box(note, px[row])
+        want = figures.label_box(px[row], note.text, note.font.size, ring.textposition[j], radius)
+        assert np.allclose(box[:2], want[:2], atol=_BACKING_PAD + 0.5)
+        assert np.allclose(box[2:], want[2:], atol=_BACKING_PAD + 0.5)
+        backings.append((note.text, box))
+    assert _overlaps(backings, markers) == []
 
 
 def _crowded_neighbours():
@@ -470,7 +528,10 @@ def test_more_than_30_neighbours_are_labelled_once_a_zoom_leaves_30_in_view():
     assert 5 <= len(in_view) <= figures.MAX_LABELLED_RINGS
     _, zoomed = ring(view)
     shown = {str(t) for t in zoomed.text if t}
-    assert zoomed.mode == "markers+text" and shown and shown <= in_view
+    assert shown and shown <= in_view
+    drawn = [a for a in ring(view)[0].layout.annotations if a.name == "neighbour label"]
+    assert {a.text for a in drawn} == shown
+    assert not [a for a in fig.layout.annotations if a.name == "neighbour label"]
 
 
 def test_plot_view_takes_the_zoomed_ranges_else_none():
