@@ -11,24 +11,34 @@ A saved model is a directory: ``config.json`` (every setting, the training histo
 dataset's provenance), ``weights.pt`` (tensors only; loaded with ``weights_only=True``),
 ``arrays.npz`` (ids, gene statistics; no pickled objects) and ``samples.parquet`` (the training
 samples' annotations).
+
+The class is written here; what it builds on, by concern (each imports only from ``core.data``,
+``core.errors``, ``core.files``, ``core.model`` and ``core.train``, never from this module):
+
+- :mod:`core.fit_inputs`: what ``fit`` is given, checked (values, annotations, settings).
+- :mod:`core.fit_start`: automatic settings, the PCA start, the neighbour graph's space, the
+  progress bar.
+- :mod:`core.placement`: :class:`TransformConfig` and how ``transform`` places new samples.
+- :mod:`core.value_scales`: fit errors and value scales of placed samples, and their warnings.
+- :mod:`core.model_directory`: the files of a saved model, written and read.
+
+Every name of these modules that was written here before still imports from
+``core.estimator``.
 """
 
 from __future__ import annotations
 
 import copy
-import glob
 import hashlib
 import inspect
 import json
 import logging
 import os
-import secrets
 import shutil
-import stat
 import time
 import zipfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -38,7 +48,6 @@ import pandas as pd
 import torch
 
 from core.data import (
-    LOG_SCALE_MAX,
     MAX_EXPRESSION_VALUE,
     ExpressionSet,
     find_gene,
@@ -48,464 +57,72 @@ from core.data import (
     shared_name_note,
 )
 from core.errors import ModelError
-from core.files import remove_stale_temporaries, replace_dir, save_torch, temporary_name
+from core.files import remove_stale_temporaries, replace_dir, save_torch
+from core.fit_inputs import (
+    _as_expression_set,
+    _check_training_values,
+    _checkpoint_epochs,
+    _named,
+    _optional_float,
+    _samples_by_id,
+)
+from core.fit_start import GRAPH_COMPONENTS as GRAPH_COMPONENTS
+from core.fit_start import LARGE_MAP as LARGE_MAP
+from core.fit_start import MAX_AUTO_EPOCHS as MAX_AUTO_EPOCHS
+from core.fit_start import SMALL_MAP as SMALL_MAP
+from core.fit_start import (
+    _EpochBar,
+    _graph_reference,
+    _pca_init,
+    auto_epochs,
+    auto_neighbour_settings,
+    center_rows,
+)
 from core.model import FactorizedEmbedding, NetworkConfig, as_int
+from core.model_directory import (
+    FORMAT_VERSION,
+    _damaged,
+    _interrupted_save,
+    _is_replaceable,
+    _new_folder_beside,
+    _not_damage,
+    _sync_tree,
+    _write_samples,
+    check_replaceable,
+)
+from core.model_directory import MODEL_ENTRIES as MODEL_ENTRIES
+from core.model_directory import saved_model_is_simulated as saved_model_is_simulated
+from core.placement import TransformConfig, _place_samples, _reference_neighbours
 from core.train import (
     ResidentMatrix,
     TrainConfig,
     TrainProgress,
-    best_grid_point,
     decode_points,
-    grid_points,
-    load_checkpoint,
     neighbour_graph,
-    principal_components,
     refine_coordinates,
     resolve_device,
     train_network,
 )
+from core.value_scales import FEW_GENES as FEW_GENES
+from core.value_scales import (
+    FIT_ERROR_FACTOR,
+    _batch_scale,
+    _positive_or_none,
+    _times,
+    _training_scale,
+    _value_scales,
+    few_genes_limit,
+)
+from core.value_scales import LOG_BASES as LOG_BASES
+from core.value_scales import POOR_FIT_FACTOR as POOR_FIT_FACTOR
+from core.value_scales import SCALE_BAND as SCALE_BAND
+from core.value_scales import SCALE_SPREAD as SCALE_SPREAD
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
 STANDARDIZE = ("none", "center", "z")
 INITS = ("pca", "random")
-#: Placed samples whose median fit error exceeds this many times the final training loss are
-#: flagged (:meth:`FactorizedEmbeddings.fit_error_warning`). On GTEx 26 tissues, 104 held-out
-#: samples in the training units fit at 0.98x; the same values halved (what a log2 model is
-#: given as log10 x 1.66, or ln values as log2 x 0.69) at 4.7x, with the tissue of their 15
-#: nearest training samples right for 0.36 of them instead of 0.92 (tests/benchmarks/RESULTS.md).
-FIT_ERROR_FACTOR = 3.0
-#: One placed sample whose fit error exceeds this many times the training loss is named (a
-#: typo, a sample in counts): 1 of the 104 held-out samples above, at 3x it would be 3.
-POOR_FIT_FACTOR = 5.0
-#: Placed samples whose values are, by their median, further than this from the profile the
-#: model decodes at their places (:meth:`FactorizedEmbeddings.value_scales`) are warned of:
-#: log values of another base. Held-out samples in the training units gave a median of 1.00
-#: (26 tissues, 104 samples, each tissue 0.97-1.05) and 0.96 (GTEx acmg59, 60 samples, 40 of
-#: Brain, a tissue the model was not trained on); the same values x0.69 (natural log against
-#: log2) gave 0.70 and 0.68, while their fit error was only 2.8x the training loss
-#: (tests/benchmarks/RESULTS.md).
-SCALE_BAND = (0.8, 1.25)
-#: The training samples' own scales must spread over less than this factor (their middle 90%)
-#: for new samples' to be checked: 1.11 for the default model of the 26 tissues, 1.42 for a
-#: small network after 200 epochs, 4.3 after 30 (fit error 3.7: it decodes little).
-SCALE_SPREAD = 1.5
-#: Factors between log bases, named when a batch's scale is near one: values in base ``given``
-#: against a model of base ``trained`` are ``ln(trained) / ln(given)`` times its values.
-LOG_BASES = {"log2": 2.0, "natural-log": float(np.e), "log10": 10.0}
-#: A sample placed from fewer observed model genes than this (or than half of the model's
-#: genes, when it has fewer than twice as many) is named in a warning: its place rests on a
-#: handful of values, and its fit error is low all the same (fewer values to miss).
-FEW_GENES = 20
 NEIGHBOUR_SPACES = ("centered", "values")
-GRAPH_COMPONENTS = 50  # principal components behind the samples' neighbour graph
-
-
-def few_genes_limit(n_genes: int) -> int:
-    """Samples placed from fewer observed genes than this, of a model of ``n_genes``, are
-    named in a warning (:data:`FEW_GENES`)."""
-    return min(FEW_GENES, max(1, n_genes // 2))
-
-
-def _samples_by_id(es: Any) -> pd.DataFrame | None:
-    """A copy of ``es.samples`` indexed by the sample ids, as :meth:`FactorizedEmbeddings.save`
-    writes them and ``load`` checks them. Annotations replaced by hand (``es.samples =
-    es.samples.reset_index()``) were saved as they were, and the saved model could not be
-    loaded: rows in matrix order are given the ids, rows by id are put in the set's order."""
-    samples = getattr(es, "samples", None)
-    if samples is None:
-        return None
-    names = pd.Index([str(c) for c in samples.columns])
-    if names.has_duplicates:  # (samples.parquet cannot hold them: found by the save, too late)
-        twice = ", ".join(repr(c) for c in names[names.duplicated()].unique()[:3])
-        raise ModelError(
-            f"the samples' annotations name the column(s) {twice} more than once: rename "
-            "or drop the copies"
-        )
-    ids = pd.Index(np.asarray(es.sample_ids).astype(str), name=samples.index.name or "sample_id")
-    index = samples.index.astype(str)
-    if index.equals(ids):
-        return samples.copy()
-    if not index.has_duplicates and ids.isin(index).all():
-        return samples.set_axis(index).reindex(ids).rename_axis(ids.name)
-    if isinstance(samples.index, pd.RangeIndex) and len(samples) == len(ids):
-        return samples.set_axis(ids)
-    raise ModelError(
-        f"the samples' annotations ({len(samples)} rows) are indexed neither by the "
-        f"{len(ids)} sample ids (e.g. {index[:2].tolist()}) nor in the matrix's order: set "
-        "their index to the sample ids"
-    )
-
-
-def _as_expression_set(es, what: str):
-    """``es`` when it is an :class:`~core.data.ExpressionSet` (or quacks like one), a
-    (n_samples, n_genes) array or DataFrame wrapped in one, else a :class:`ModelError`.
-
-    A DataFrame's index gives the sample ids and its columns the gene ids (or symbols); a
-    Series indexed by gene is one sample (its name the sample's id: ``df.loc["S1"]``); an
-    array gets ids ``sample_0...`` and ``gene_0...``. The values are read as float32.
-    """
-    if isinstance(es, pd.Series) and not isinstance(es.index, pd.RangeIndex):
-        name = es.name if es.name is not None else "sample_0"
-        es = es.to_frame(name=str(name)).T
-    if isinstance(es, pd.DataFrame):
-        return ExpressionSet.from_array(
-            es, sample_ids=es.index.astype(str), gene_ids=es.columns.astype(str)
-        )
-    if isinstance(es, np.ndarray):
-        return ExpressionSet.from_array(es)
-    if not all(hasattr(es, name) for name in ("values", "sample_ids", "gene_ids", "gene_symbols")):
-        raise ModelError(
-            f"{what} takes an ExpressionSet (core.data), a numpy array or a DataFrame of "
-            f"samples x genes, got {type(es).__name__}"
-        )
-    values = es.values
-    if not isinstance(values, np.ndarray) or values.ndim != 2:
-        raise ModelError(
-            f"{what}: values must be a 2-D (n_samples, n_genes) array, "
-            f"got {getattr(values, 'shape', type(values).__name__)}"
-        )
-    if values.dtype.kind not in "biuf":
-        raise ModelError(f"{what}: values must be numeric, got dtype {values.dtype}")
-    n_samples, n_genes = values.shape
-    if len(es.sample_ids) != n_samples or len(es.gene_ids) != n_genes:
-        raise ModelError(
-            f"{what}: {len(es.sample_ids)} sample ids and {len(es.gene_ids)} gene ids for a "
-            f"{n_samples} x {n_genes} matrix"
-        )
-    if len(es.gene_symbols) != n_genes:
-        raise ModelError(f"{what}: {len(es.gene_symbols)} gene symbols for {n_genes} genes")
-    return es
-
-
-def _interrupted_save(directory: Path) -> list[str]:
-    """What an interrupted :meth:`FactorizedEmbeddings.save` into ``directory`` left beside it:
-    the previous model (``.NAME.old-PID``) and the new one (``.NAME.tmp-PID.XXXX``), each complete,
-    when the save stopped between its two renames (newest first)."""
-    parent = directory.parent
-    if not parent.is_dir():
-        return []
-    found = [
-        p
-        for p in parent.glob(f".{glob.escape(directory.name)}.*")
-        if p.is_dir() and (p / "config.json").is_file() and (p / "weights.pt").is_file()
-    ]
-    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-    return [str(p) for p in found]
-
-
-#: What a model directory holds (the files :meth:`FactorizedEmbeddings.save` writes; keep in
-#: step with it: anything else in a model directory is taken for a file of the user's).
-MODEL_ENTRIES = ("config.json", "weights.pt", "arrays.npz", "samples.parquet")
-
-
-def check_replaceable(directory: Path, what: str = "saving") -> None:
-    """Refuse to replace ``directory`` as a whole unless it is empty or a model directory
-    holding nothing but the model (hidden entries aside): a folder of other files, and files
-    of the user's kept in a model directory, would go with it.
-
-    Raises
-    ------
-    ModelError
-        Naming the first entries that would be lost.
-    """
-    entries = sorted(p.name for p in Path(directory).iterdir())
-    if (Path(directory) / "config.json").is_file():
-        other = [e for e in entries if e not in MODEL_ENTRIES and not e.startswith(".")]
-        if other:
-            shown = ", ".join(other[:3]) + (", ..." if len(other) > 3 else "")
-            raise ModelError(
-                f"{directory} also holds {shown}, not part of the model: {what} replaces the "
-                "directory as a whole, and they would be lost; move them, or choose another "
-                "directory"
-            )
-        return
-    if entries:
-        shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
-        raise ModelError(
-            f"{directory} is not a model directory (it holds {shown}; no config.json): {what} "
-            "would replace it as a whole; choose another directory"
-        )
-
-
-def _is_replaceable(directory: Path) -> bool:
-    """Whether :func:`check_replaceable` lets ``directory`` be replaced."""
-    try:
-        check_replaceable(directory)
-    except (ModelError, OSError):
-        return False
-    return True
-
-
-def _new_folder_beside(directory: Path) -> Path:
-    """A new hidden folder ``.NAME.tmp-PID.<random>`` beside ``directory``, where a model is
-    written before it takes the name (one that a killed save left is removed by the next save,
-    :func:`core.files.remove_stale_temporaries`).
-
-    Made as any folder is (the umask, a shared parent's group), not by ``tempfile.mkdtemp``,
-    whose folders are their owner's only (0700): a model was unreadable by a server or a
-    colleague running as another user. A model that replaces another keeps its folder's mode
-    (a model made private stays private).
-    """
-    for _ in range(100):
-        tmp = temporary_name(directory, secrets.token_hex(6))
-        try:
-            tmp.mkdir()
-        except FileExistsError:
-            continue
-        if directory.is_dir():
-            try:
-                os.chmod(tmp, stat.S_IMODE(directory.stat().st_mode))
-            except OSError:
-                pass  # (not the folder's owner: the new one is made as any folder is)
-        return tmp
-    raise ModelError(f"cannot make a new folder beside {directory}")
-
-
-def _not_damage(exc: BaseException) -> bool:
-    """Whether a failure to read a model file says nothing of the file (memory short for a
-    moment, a permission, too many open files): the model is not called damaged (a cached one
-    was discarded for it)."""
-    import errno
-
-    if isinstance(exc, (MemoryError, PermissionError)):
-        return True
-    return isinstance(exc, OSError) and exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOMEM)
-
-
-def _damaged(directory: Path, name: str, detail) -> ModelError:
-    """The error of a damaged model directory: ``<dir>: damaged or incomplete model directory
-    (<file>: <detail>)``, so that a caller can put its own prefix (a flag) before it."""
-    words = " ".join(str(detail).split())  # one line (torch's messages span several)
-    try:  # (torch says nothing of a file of 0 bytes: "unreadable weights:")
-        if (directory / name).stat().st_size == 0:
-            words = "an empty file (0 bytes)"
-    except OSError:
-        pass
-    return ModelError(
-        f"{directory}: damaged or incomplete model directory ({name}: {words[:300]}); "
-        "save or train it again"
-    )
-
-
-def _sync_tree(directory: Path) -> None:
-    """Flush ``directory``'s files (and the directory itself, where the OS allows) to disk."""
-    for path in directory.iterdir():
-        if path.is_file():
-            with open(path, "rb") as f:
-                os.fsync(f.fileno())
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # directories cannot be opened on some systems (Windows)
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-class _EpochBar:
-    """A progress bar over the epochs of a fit (``tqdm.auto``), fed by the training callback,
-    which it passes each progress on to (``then``)."""
-
-    def __init__(self, then: Callable[[TrainProgress], None] | None) -> None:
-        self.then, self.bar = then, None
-
-    def __call__(self, p: TrainProgress) -> None:
-        if self.bar is None:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=p.n_epochs, unit="epoch", desc="training", leave=True)
-        self.bar.n = min(p.epoch, p.n_epochs)  # (a resumed run starts part way)
-        self.bar.set_postfix_str(f"fit error {p.loss:.4g}", refresh=False)
-        self.bar.refresh()
-        if self.then is not None:
-            self.then(p)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _check_training_values(values: np.ndarray, es, standardize: str = "none") -> None:
-    """No infinite value, and every sample and every gene observed (non-NaN) at least once.
-
-    A sample without any value would be placed by nothing but its random start, a gene
-    without any by nothing at all; both are refused (:class:`ModelError`) rather than learned
-    silently. Values above :data:`core.data.LOG_SCALE_MAX` (counts or TPM, not a log scale)
-    are warned of: the model trains, fitting them as they are (or as ``standardize`` scales
-    them). Scans ``values`` (n_samples, n_genes) by blocks of rows.
-    """
-    n_samples, n_genes = values.shape
-    empty_rows = np.zeros(n_samples, bool)
-    seen_genes = np.zeros(n_genes, bool)
-    top = np.full(n_genes, -np.inf, dtype=np.float32)
-    step = max(1, (1 << 24) // max(1, n_genes))
-    for start in range(0, n_samples, step):
-        block = values[start : start + step]
-        if np.isinf(block).any():
-            raise ModelError(
-                "the matrix holds infinite values; log-transform counts before training"
-            )
-        observed = ~np.isnan(block)
-        empty_rows[start : start + step] = ~observed.any(1)
-        seen_genes |= observed.any(0)
-        np.fmax(top, np.nanmax(block, axis=0, initial=-np.inf), out=top)
-    if empty_rows.any():
-        raise ModelError(
-            f"{int(empty_rows.sum())} sample(s) have no observed (non-NaN) value for any of the "
-            f"{n_genes:,} genes ({_named(es.sample_ids, empty_rows)}): nothing places them on "
-            "the map; remove them"
-        )
-    if not seen_genes.all():
-        raise ModelError(
-            f"{int((~seen_genes).sum())} gene(s) have no observed (non-NaN) value in any sample "
-            f"({_named(es.gene_ids, ~seen_genes)}): nothing to learn them from; remove them "
-            "(ExpressionSet.drop_zero_genes)"
-        )
-    if top.size and top.max() > LOG_SCALE_MAX:
-        high = top > LOG_SCALE_MAX
-        how = (
-            "as they are, with errors on that scale"
-            if standardize == "none"
-            else f"scaled per gene ({standardize}), where a few very high values weigh most"
-        )
-        log.warning(
-            "values up to %.4g (gene %s%s) look like counts or TPM, not a log scale: the model "
-            "fits them %s. Log-transform them first: numpy.log10(values + 1), "
-            "load_table(..., transform='log10p1'), or --transform log10p1 on the command line",
-            float(top.max()),
-            _named(es.gene_symbols, np.arange(n_genes) == int(np.argmax(top))),
-            f" and {int(high.sum()) - 1:,} more of the {n_genes:,}" if high.sum() > 1 else "",
-            how,
-        )
-
-
-def _write_samples(samples: pd.DataFrame, path: Path) -> list[str]:
-    """Write the training samples' annotations to ``path`` (parquet); returns the columns
-    written as text, which :meth:`FactorizedEmbeddings.load` reads back as object columns.
-
-    Object columns are written as parquet strings. A column that parquet cannot store is
-    written as its text, with a warning (categories of intervals, as ``pandas.cut`` makes
-    age brackets; complex numbers): it was found by the save only, after the training, as a
-    pyarrow error. Sparse columns are written dense. Missing values stay missing.
-    """
-    import io
-
-    out = samples.copy()
-    out.index = out.index.astype(str)
-    text = [str(c) for c in out.columns if out[c].dtype == object]
-    for col in out.columns:
-        if isinstance(out[col].dtype, pd.SparseDtype):
-            out[col] = out[col].sparse.to_dense()
-        elif out[col].dtype == object:
-            out[col] = out[col].astype("string")
-
-    def parquet(frame: pd.DataFrame) -> bytes | Exception:
-        buffer = io.BytesIO()
-        try:
-            frame.to_parquet(buffer)
-        except (ImportError, MemoryError):
-            raise
-        except Exception as exc:  # pyarrow's errors of a type it cannot store
-            return exc
-        return buffer.getvalue()
-
-    data = parquet(out)
-    if isinstance(data, Exception):
-        as_text = [col for col in out.columns if isinstance(parquet(out[[col]]), Exception)]
-        for col in as_text:
-            column = out[col].astype(object)
-            out[col] = column.where(column.notna(), None).astype("string")
-        text += [str(c) for c in as_text if str(c) not in text]
-        if as_text:
-            log.warning(
-                "annotation column(s) %s: of a type the model file cannot store (%s); saved "
-                "as text",
-                ", ".join(map(repr, as_text[:5])),
-                ", ".join(sorted({str(samples[c].dtype) for c in as_text})),
-            )
-            data = parquet(out)
-    if isinstance(data, Exception):
-        first = (str(data).strip().splitlines() or [type(data).__name__])[0][:200]
-        raise ModelError(f"the samples' annotations cannot be saved ({first})")
-    path.write_bytes(data)
-    return text
-
-
-def _checkpoint_epochs(checkpoint: str | Path | None) -> int | None:
-    """The epochs the run that wrote ``checkpoint`` was set for, None when there is no
-    checkpoint there or it does not say (a damaged one is refused by the training that
-    resumes it)."""
-    if checkpoint is None or not Path(checkpoint).is_file():
-        return None
-    trained = load_checkpoint(checkpoint).get("train_config")
-    epochs = trained.get("epochs") if isinstance(trained, dict) else None
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        return None
-    return epochs
-
-
-def _named(ids: np.ndarray, which: np.ndarray, limit: int = 5) -> str:
-    """The first ``limit`` of ``ids[which]``, comma-separated, "..." when there are more."""
-    names = [str(x) for x in np.asarray(ids)[which][: limit + 1]]
-    return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
-
-
-def _optional_float(value, name: str) -> float | None:
-    """``value`` as a float (None stays None); anything but a real number is a ModelError."""
-    if value is None:
-        return None
-    real = (int, float, np.integer, np.floating)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, real):
-        raise ModelError(f"{name} must be a number, got {value!r}")
-    return float(value)
-
-
-@dataclass(frozen=True)
-class TransformConfig:
-    """How new samples are placed (:meth:`FactorizedEmbeddings.transform`).
-
-    Parameters
-    ----------
-    steps
-        Gradient steps refining each new sample's coordinate after the grid search (models
-        trained without the neighbour regulariser).
-    lr
-        Learning rate of those steps.
-    grid_size
-        Points per side of the search grid.
-    neighbour_steps
-        Gradient steps refining each new sample's coordinate from the place of its nearest
-        training samples (models with the regulariser, the default). That start is already
-        close: on held-out GTEx samples (600 of acmg59; 104 of the 26-tissue set) 25 steps
-        place them as well as 100 (nearest training sample of their tissue 0.947 vs 0.943;
-        0.933 vs 0.923; same fit error) in a quarter of the time
-        (``tests/benchmarks/RESULTS.md``).
-    """
-
-    steps: int = 100
-    lr: float = 0.02
-    grid_size: int = 96
-    neighbour_steps: int = 25
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "steps", as_int(self.steps, "transform steps"))
-        object.__setattr__(
-            self, "neighbour_steps", as_int(self.neighbour_steps, "transform neighbour_steps")
-        )
-        object.__setattr__(self, "grid_size", as_int(self.grid_size, "transform grid_size"))
-        lr = self.lr
-        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)):
-            raise ModelError(f"transform lr must be a number, got {lr!r}")
-        object.__setattr__(self, "lr", float(lr))
-        if self.steps < 0 or not (0 < self.lr < float("inf")) or self.grid_size < 2:
-            raise ModelError("transform needs steps >= 0, lr > 0 and grid_size >= 2")
-        if self.neighbour_steps < 0:
-            raise ModelError("transform needs neighbour_steps >= 0")
 
 
 class FactorizedEmbeddings:
@@ -1729,321 +1346,3 @@ class FactorizedEmbeddings:
                     f"{n_genes:,} genes",
                 )
             self.reference_ = {name: a.astype(np.float32) for name, a in ref.items()}
-
-
-#: Samples from which :func:`auto_neighbour_settings` picks the heavier-tailed kernel.
-LARGE_MAP = 2_000
-#: Samples below which :func:`auto_neighbour_settings` takes 5 neighbours per sample.
-SMALL_MAP = 1_000
-
-
-def saved_model_is_simulated(directory: str | Path) -> bool:
-    """Whether the model saved in ``directory`` was trained on simulated data, read from its
-    ``config.json`` (and, for models saved before it was recorded there, from what they keep
-    of their data) without loading its weights; False when the files cannot tell."""
-    directory = Path(directory)
-    try:
-        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
-        dataset = config.get("dataset") or {}
-        if "simulated" in dataset:
-            return dataset["simulated"] is True
-        samples = None
-        if (directory / "samples.parquet").is_file():
-            samples = pd.read_parquet(directory / "samples.parquet")
-            ids = np.load(directory / "arrays.npz", allow_pickle=False)["sample_ids"]
-            if len(ids) == len(samples):
-                samples.index = pd.Index(np.asarray(ids).astype(str))
-    except (OSError, ValueError, KeyError, AttributeError, TypeError):
-        return False  # (the model's own load says what is wrong with it)
-    return is_simulated(
-        SimpleNamespace(
-            source=dataset.get("source") or {}, name=dataset.get("name", ""), samples=samples
-        )
-    )
-
-
-def auto_neighbour_settings(n_samples: int) -> dict[str, float | int]:
-    """The regulariser's settings when none are given, by the number of samples.
-
-    ``neighbour_weight`` 3 and ``neighbour_power`` 0.6 from :data:`LARGE_MAP` samples, else 1
-    and 1; ``neighbour_k`` 5 below :data:`SMALL_MAP` samples, else 10; ``neighbour_decay`` 0
-    (neighbours weighed equally: rank weights with decay 5 gained 0.002 on real GTEx, 0.001 on
-    its subsets, and lost 0.01 on the simulated demo).
-
-    A heavier-tailed kernel separates clusters more (UMAP's default kernel has exponent 0.9;
-    1 is t-SNE's). On real GTEx (16,877 samples, 59 genes) weight 3 and exponent 0.6 lift
-    tissue 1-NN from 2% labels from 0.914 to 0.926 (graph on the values; 100 splits; UMAP
-    0.926, t-SNE 0.928); on random subsets of its labelled samples (1-NN from 5% labels, 2
-    subsets each) they gain 0.005 at 2,000 samples and 0.008 at 5,000, and nothing at 1,000.
-    On the 520-sample GTEx set (26 tissues of 20 samples) they split tissues into fragments and
-    lower 1-NN from 10% labels (0.755 vs 0.772, 3 seeds), and 5 neighbours instead of 10
-    raise it to 0.782 (10 neighbours are half a tissue there; on GTEx and the simulated demo 5
-    neighbours cost 0.01-0.02).
-    Measurements: tests/benchmarks/RESULTS.md.
-    """
-    large = n_samples >= LARGE_MAP
-    return {
-        "neighbour_weight": 3.0 if large else 1.0,
-        "neighbour_power": 0.6 if large else 1.0,
-        "neighbour_k": 5 if n_samples < SMALL_MAP else 10,
-        "neighbour_decay": 0.0,
-    }
-
-
-#: Most epochs :func:`auto_epochs` gives (small matrices).
-MAX_AUTO_EPOCHS = 100
-
-
-def auto_epochs(n_observed: int, device: torch.device) -> int:
-    """Epochs when none are given: about 8e7 values trained on the CPU (1e10 on CUDA), 3-100.
-
-    On real GTEx (13k samples x 59 genes) the map improves up to about 100 epochs and no further
-    (tests/benchmarks/RESULTS.md); on the 26-tissue set (520 x 460) 100 epochs give the map and
-    the gene space of 300 in a third of the time, and 900 a worse gene space. Wide matrices get
-    fewer passes over more values.
-    """
-    budget = 1e10 if device.type == "cuda" else 8e7
-    return int(np.clip(round(budget / max(n_observed, 1)), 3, MAX_AUTO_EPOCHS))
-
-
-def _pca_init(
-    values: np.ndarray, sample_dim: int, gene_dim: int, seed: int
-) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """Starting embeddings from a (randomized) PCA of the matrix, missing values filled as
-    :func:`core.train.principal_components` fills them (gene mean, then the low-rank fit).
-
-    Returns
-    -------
-    (sample_coords, gene_vectors, reference)
-        (n_samples, sample_dim): the first principal components, each scaled to unit variance;
-        (n_genes, gene_dim): the genes' loadings on the leading components (times their
-        singular values), scaled to unit variance overall, so that genes with similar patterns
-        start close together. Components beyond the matrix's rank are zero. ``reference``:
-        ``mean`` (n_genes,), ``basis`` (n_genes, m) and ``scores`` (n_samples, m), the samples'
-        scores on the leading m <= 50 components (the space of the neighbour graph, as
-        :func:`core.train.neighbour_graph` computes it; kept to find new samples' neighbours).
-    """
-    mean, u, s, vt = principal_components(values, max(sample_dim, gene_dim, GRAPH_COMPONENTS), seed)
-    k = len(s)
-    coords = np.zeros((u.shape[0], sample_dim), np.float32)
-    m = min(sample_dim, k)
-    coords[:, :m] = u[:, :m] * s[:m]
-    coords /= np.maximum(coords.std(0), 1e-6)
-    genes = np.zeros((vt.shape[1], gene_dim), np.float32)
-    m = min(gene_dim, k)
-    genes[:, :m] = vt[:m].T * s[:m]
-    genes /= max(float(genes.std()), 1e-6)
-    m = min(GRAPH_COMPONENTS, k)
-    reference = {
-        "mean": mean.astype(np.float32),
-        "basis": np.ascontiguousarray(vt[:m].T, dtype=np.float32),
-        "scores": (u[:, :m] * s[:m]).astype(np.float32),
-    }
-    return coords, genes, reference
-
-
-def center_rows(values: np.ndarray, gene_mean: np.ndarray | None = None) -> np.ndarray:
-    """Each row minus its mean over its observed (non-NaN) entries; NaN stay NaN.
-
-    ``gene_mean`` (the genes' means in the centred training space): a row's mean over the
-    genes it has is compared with theirs, so that a sample lacking a set of genes that are
-    high (or low) everywhere is offset as it would be with all of them: ``mean_O(x) -
-    mean_O(gene_mean) + mean(gene_mean)`` over its observed genes O. Its own mean alone moved
-    such a sample far from its place (a sample without the higher half of the genes was its
-    own nearest training sample 11% of the time, against 95% in the ``values`` space)."""
-    x = np.asarray(values, dtype=np.float32)
-    with np.errstate(all="ignore"):
-        offset = np.nan_to_num(np.nanmean(x, axis=1, keepdims=True))
-        if gene_mean is not None:
-            m = np.asarray(gene_mean, dtype=np.float32)
-            seen = np.isfinite(x)
-            n = seen.sum(axis=1, keepdims=True)
-            m_seen = np.where(n > 0, (seen * m).sum(axis=1, keepdims=True) / np.maximum(n, 1), 0)
-            offset = offset - m_seen + float(m.mean())
-    return (x - offset).astype(np.float32, copy=False)
-
-
-def _graph_reference(values: np.ndarray, seed: int) -> dict[str, np.ndarray]:
-    """The space of the neighbour graph with ``neighbour_space="centered"``.
-
-    :func:`center_rows` of ``values``, then its leading principal components (at most
-    :data:`GRAPH_COMPONENTS`); the same keys as ``_pca_init``'s reference (``mean``, ``basis``,
-    ``scores``), so :func:`_reference_neighbours` places new samples in it once they are
-    centred the same way.
-    """
-    mean, u, s, vt = principal_components(values, GRAPH_COMPONENTS, seed, center_rows=True)
-    return {
-        "mean": mean.astype(np.float32),
-        "basis": np.ascontiguousarray(vt.T, dtype=np.float32),
-        "scores": (u * s).astype(np.float32),
-    }
-
-
-def _batch_scale(scales) -> tuple[float, tuple[str, str] | None] | None:
-    """The median of a batch's :meth:`FactorizedEmbeddings.value_scales` when it is outside
-    :data:`SCALE_BAND`, with the pair of log bases (given, trained) whose ratio it is within 15%
-    of, if any; None when it is inside, or no scale is known."""
-    if scales is None:
-        return None
-    scales = np.asarray(scales, dtype=np.float64)
-    scales = scales[np.isfinite(scales)]
-    if scales.size == 0:
-        return None
-    factor = float(np.median(scales))
-    if SCALE_BAND[0] <= factor <= SCALE_BAND[1]:
-        return None
-    if factor <= 0:
-        return factor, None
-    gap, given, trained = min(
-        (abs(np.log(factor * np.log(b_given) / np.log(b_train))), given, trained)
-        for given, b_given in LOG_BASES.items()
-        for trained, b_train in LOG_BASES.items()
-        if given != trained
-    )
-    return factor, ((given, trained) if gap < np.log(1.15) else None)
-
-
-def _training_scale(
-    module: FactorizedEmbedding,
-    values: np.ndarray,
-    gene_mean: np.ndarray,
-    gene_scale: np.ndarray,
-    seed: int,
-    at_most: int = 500,
-) -> float | None:
-    """The median :func:`_value_scales` of (at most ``at_most``) training samples at their own
-    places (:attr:`FactorizedEmbeddings.value_scale_`); None when none can be measured or
-    they spread over more than :data:`SCALE_SPREAD`."""
-    rows = np.arange(values.shape[0])
-    if rows.size > at_most:
-        rows = np.sort(np.random.default_rng(seed).choice(rows, at_most, replace=False))
-    embedding = module.sample_embedding.detach()
-    coords = embedding[torch.as_tensor(rows, device=embedding.device)].cpu().numpy()
-    scales = _value_scales(module, coords, values[rows], gene_mean, gene_scale)
-    scales = scales[np.isfinite(scales)]
-    if scales.size == 0:
-        return None
-    low, high = np.quantile(scales, [0.05, 0.95])
-    if not (low > 0 and high / low <= SCALE_SPREAD):
-        return None
-    return _positive_or_none(np.median(scales))
-
-
-def _times(factor: float) -> str:
-    """``0.69x``, ``3.27x``, ``123x``: two decimals below 10, three significant digits above."""
-    return f"{factor:.2f}x" if abs(factor) < 10 else f"{factor:.3g}x"
-
-
-def _positive_or_none(x) -> float | None:
-    """``x`` as a float when it is a finite positive number, else None (a flag or a text in a
-    damaged config.json too: ``true`` is no scale)."""
-    if isinstance(x, (bool, str, bytes)):
-        return None
-    try:
-        x = float(x)
-    except (TypeError, ValueError):
-        return None
-    return x if np.isfinite(x) and x > 0 else None
-
-
-@torch.no_grad()
-def _value_scales(
-    module: FactorizedEmbedding,
-    coords: np.ndarray,
-    values: np.ndarray,
-    gene_mean: np.ndarray,
-    gene_scale: np.ndarray,
-    cells: int | None = None,
-) -> np.ndarray:
-    """:meth:`FactorizedEmbeddings.value_scales` of ``values`` (n, n_genes) in the training
-    units, NaN where missing, placed at ``coords``; decoded ``cells`` values at a time
-    (default: 2**18 on a CPU, where blocks of 2**22 took 3 GB and decoded 3x slower, as
-    refine_coordinates found of its own; 2**22 on a GPU)."""
-    values = np.asarray(values)
-    n, n_genes = values.shape
-    out = np.full(n, np.nan)
-    device = module.sample_embedding.device
-    if cells is None:
-        cells = 1 << 18 if device.type == "cpu" else 1 << 22
-    # a place fitted to a handful of genes fits them whatever their scale (3 genes of 467:
-    # panels of held-out samples in the training units gave 1.68x, 0.78x, 0.00x)
-    enough = max(3, few_genes_limit(n_genes))
-    gene_part = module.gene_part()
-    step = max(1, cells // max(1, n_genes))
-    for start in range(0, n, step):
-        points = torch.as_tensor(np.asarray(coords[start : start + step]), device=device)
-        decoded = module.decode(points.to(gene_part.dtype), gene_part).float().cpu().numpy()
-        decoded = decoded.astype(np.float64) * gene_scale + gene_mean
-        obs = values[start : start + step].astype(np.float64)  # (a block at a time)
-        seen = np.isfinite(obs)
-        count = seen.sum(1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            o = np.where(seen, obs, 0.0)
-            d = np.where(seen, decoded, 0.0)
-            o = np.where(seen, o - (o.sum(1) / count)[:, None], 0.0)
-            d = np.where(seen, d - (d.sum(1) / count)[:, None], 0.0)
-            spread = (d * d).sum(1)
-            slope = (o * d).sum(1) / spread
-        out[start : start + step] = np.where((count >= enough) & (spread > 0), slope, np.nan)
-    return out
-
-
-def _reference_neighbours(
-    values: np.ndarray, reference: dict[str, np.ndarray], k: int
-) -> np.ndarray:
-    """Each new sample's ``k`` nearest training samples, (n_new, k) int64.
-
-    Distances between a new sample and the training samples' rank-m approximation
-    (``mean + basis @ score``) over the new sample's observed genes: with orthonormal ``basis``
-    columns and missing genes M, ``|r - B_O z|^2 = |r|^2 - 2 z.(B_O^T r) + z^T (I - B_M^T B_M) z``,
-    so missing genes cost a (m x m) matrix per sample, not a pass over the training data.
-    """
-    from sklearn.neighbors import NearestNeighbors
-
-    basis, scores = reference["basis"].astype(np.float64), reference["scores"].astype(np.float64)
-    k = int(max(1, min(k, len(scores) - 1)))  # as the training graph (each sample's k others)
-    r = np.asarray(values, dtype=np.float64) - reference["mean"]
-    finite = np.isfinite(r)
-    complete = finite.all(1)
-    idx = np.empty((r.shape[0], k), dtype=np.int64)
-    if complete.any():
-        nn = NearestNeighbors(n_neighbors=k).fit(scores)
-        idx[complete] = nn.kneighbors(r[complete] @ basis, return_distance=False)
-    incomplete = np.flatnonzero(~complete)
-    if incomplete.size == 0:
-        return idx
-    # samples that lack the same genes (a panel, another platform) share one quadratic term
-    packed = np.packbits(finite[incomplete], axis=1)
-    patterns, group = np.unique(packed, axis=0, return_inverse=True)
-    group = np.asarray(group).reshape(-1)
-    n_genes = r.shape[1]
-    for g, pattern in enumerate(patterns):
-        ok = np.unpackbits(pattern)[:n_genes].astype(bool)
-        gram = np.eye(basis.shape[1]) - basis[~ok].T @ basis[~ok]
-        quad = ((scores @ gram) * scores).sum(1)  # (n_train,)
-        rows = incomplete[group == g]
-        for start in range(0, rows.size, 256):  # (256, n_train) distances at a time
-            block = rows[start : start + 256]
-            p = np.where(ok, r[block], 0.0) @ basis
-            d = quad[None, :] - 2.0 * (p @ scores.T)
-            part = np.argpartition(d, k - 1, axis=1)[:, :k]
-            order = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")
-            idx[block] = np.take_along_axis(part, order, axis=1)
-    return idx
-
-
-def _place_samples(
-    module: FactorizedEmbedding,
-    scaled: np.ndarray,
-    config: TransformConfig,
-    device: torch.device,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Grid search then gradient refinement of new sample coordinates (network frozen)."""
-    data = ResidentMatrix(scaled, device)
-    trained = module.sample_embedding.detach()
-    candidates = torch.cat(
-        [grid_points(trained, config.grid_size), trained[:: max(1, len(trained) // 4096)]]
-    )
-    best, _ = best_grid_point(module, data.values, data.mask, candidates)
-    coords, err = refine_coordinates(module, candidates[best], data, config.steps, config.lr)
-    return coords.cpu().numpy(), err.cpu().numpy()

@@ -282,7 +282,7 @@ def test_defaults_regularise_the_map_and_search_early():
 def test_regulariser_settings_follow_the_number_of_samples(tmp_path, monkeypatch):
     import json
 
-    from core import estimator
+    from core import estimator, fit_start
 
     auto = estimator.auto_neighbour_settings
     flat = {"neighbour_decay": 0.0}
@@ -298,7 +298,8 @@ def test_regulariser_settings_follow_the_number_of_samples(tmp_path, monkeypatch
     small = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(_small())
     cfg = small.train_config
     assert (cfg.neighbour_weight, cfg.neighbour_power, cfg.neighbour_k) == (1, 1, 5)
-    monkeypatch.setattr(estimator, "LARGE_MAP", 50)  # _small() has 60 samples
+    # (read where auto_neighbour_settings is written)
+    monkeypatch.setattr(fit_start, "LARGE_MAP", 50)  # _small() has 60 samples
     fe = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,)).fit(_small())
     assert (fe.train_config.neighbour_weight, fe.train_config.neighbour_power) == (3.0, 0.6)
     trained = fe.trained_params()
@@ -315,7 +316,7 @@ def test_regulariser_settings_follow_the_number_of_samples(tmp_path, monkeypatch
     assert reloaded.train_config.neighbour_decay == 5.0
     assert reloaded.get_params()["neighbour_decay"] == 5.0
     # the settings as trained survive a reload (transform uses them)
-    monkeypatch.setattr(estimator, "LARGE_MAP", 2_000)
+    monkeypatch.setattr(fit_start, "LARGE_MAP", 2_000)
     loaded = FactorizedEmbeddings.load(fe.save(tmp_path / "m"))
     assert loaded.train_config == fe.train_config
     # models saved before they were recorded were trained with weight 1 and the Cauchy kernel
@@ -914,7 +915,7 @@ def test_a_failed_refit_leaves_the_fitted_model_as_it_was():
 def test_transform_never_touches_the_fitted_network(monkeypatch):
     """New samples are placed with a private frozen copy: the fitted network is not moved to
     another device nor unfrozen/refrozen meanwhile (a server's other threads keep using it)."""
-    from core import estimator
+    from core import estimator, placement
 
     es = _small()
     refine = estimator.refine_coordinates
@@ -925,7 +926,9 @@ def test_transform_never_touches_the_fitted_network(monkeypatch):
         assert module is not fitted[-1].module_
         return refine(module, *args, **kwargs)
 
+    # from the neighbours' places (the estimator), and from the grid (core.placement)
     monkeypatch.setattr(estimator, "refine_coordinates", spy)
+    monkeypatch.setattr(placement, "refine_coordinates", spy)
     for fe in (_tiny().fit(es), _tiny(neighbour_weight=0).fit(es)):
         fitted.append(fe)
         fe.module_.gene_embedding.requires_grad_(False)  # e.g. frozen by the user

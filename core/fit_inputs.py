@@ -1,0 +1,178 @@
+"""What :meth:`core.estimator.FactorizedEmbeddings.fit` is given, checked: an expression set
+(or an array or DataFrame made into one), its samples' annotations by id, training values
+without infinite values or empty samples and genes, settings that must be numbers, the
+epochs of a checkpoint to resume, and the first ids named in an error.
+
+Warnings are logged to the ``core.estimator`` logger, as the estimator's own. Other modules
+import these names from ``core.estimator``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.data import LOG_SCALE_MAX, ExpressionSet
+from core.errors import ModelError
+from core.train import load_checkpoint
+
+# the estimator's messages, wherever their code is written
+log = logging.getLogger("core.estimator")
+
+
+def _as_expression_set(es, what: str):
+    """``es`` when it is an :class:`~core.data.ExpressionSet` (or quacks like one), a
+    (n_samples, n_genes) array or DataFrame wrapped in one, else a :class:`ModelError`.
+
+    A DataFrame's index gives the sample ids and its columns the gene ids (or symbols); a
+    Series indexed by gene is one sample (its name the sample's id: ``df.loc["S1"]``); an
+    array gets ids ``sample_0...`` and ``gene_0...``. The values are read as float32.
+    """
+    if isinstance(es, pd.Series) and not isinstance(es.index, pd.RangeIndex):
+        name = es.name if es.name is not None else "sample_0"
+        es = es.to_frame(name=str(name)).T
+    if isinstance(es, pd.DataFrame):
+        return ExpressionSet.from_array(
+            es, sample_ids=es.index.astype(str), gene_ids=es.columns.astype(str)
+        )
+    if isinstance(es, np.ndarray):
+        return ExpressionSet.from_array(es)
+    if not all(hasattr(es, name) for name in ("values", "sample_ids", "gene_ids", "gene_symbols")):
+        raise ModelError(
+            f"{what} takes an ExpressionSet (core.data), a numpy array or a DataFrame of "
+            f"samples x genes, got {type(es).__name__}"
+        )
+    values = es.values
+    if not isinstance(values, np.ndarray) or values.ndim != 2:
+        raise ModelError(
+            f"{what}: values must be a 2-D (n_samples, n_genes) array, "
+            f"got {getattr(values, 'shape', type(values).__name__)}"
+        )
+    if values.dtype.kind not in "biuf":
+        raise ModelError(f"{what}: values must be numeric, got dtype {values.dtype}")
+    n_samples, n_genes = values.shape
+    if len(es.sample_ids) != n_samples or len(es.gene_ids) != n_genes:
+        raise ModelError(
+            f"{what}: {len(es.sample_ids)} sample ids and {len(es.gene_ids)} gene ids for a "
+            f"{n_samples} x {n_genes} matrix"
+        )
+    if len(es.gene_symbols) != n_genes:
+        raise ModelError(f"{what}: {len(es.gene_symbols)} gene symbols for {n_genes} genes")
+    return es
+
+
+def _samples_by_id(es: Any) -> pd.DataFrame | None:
+    """A copy of ``es.samples`` indexed by the sample ids, as :meth:`FactorizedEmbeddings.save`
+    writes them and ``load`` checks them. Annotations replaced by hand (``es.samples =
+    es.samples.reset_index()``) were saved as they were, and the saved model could not be
+    loaded: rows in matrix order are given the ids, rows by id are put in the set's order."""
+    samples = getattr(es, "samples", None)
+    if samples is None:
+        return None
+    names = pd.Index([str(c) for c in samples.columns])
+    if names.has_duplicates:  # (samples.parquet cannot hold them: found by the save, too late)
+        twice = ", ".join(repr(c) for c in names[names.duplicated()].unique()[:3])
+        raise ModelError(
+            f"the samples' annotations name the column(s) {twice} more than once: rename "
+            "or drop the copies"
+        )
+    ids = pd.Index(np.asarray(es.sample_ids).astype(str), name=samples.index.name or "sample_id")
+    index = samples.index.astype(str)
+    if index.equals(ids):
+        return samples.copy()
+    if not index.has_duplicates and ids.isin(index).all():
+        return samples.set_axis(index).reindex(ids).rename_axis(ids.name)
+    if isinstance(samples.index, pd.RangeIndex) and len(samples) == len(ids):
+        return samples.set_axis(ids)
+    raise ModelError(
+        f"the samples' annotations ({len(samples)} rows) are indexed neither by the "
+        f"{len(ids)} sample ids (e.g. {index[:2].tolist()}) nor in the matrix's order: set "
+        "their index to the sample ids"
+    )
+
+
+def _check_training_values(values: np.ndarray, es, standardize: str = "none") -> None:
+    """No infinite value, and every sample and every gene observed (non-NaN) at least once.
+
+    A sample without any value would be placed by nothing but its random start, a gene
+    without any by nothing at all; both are refused (:class:`ModelError`) rather than learned
+    silently. Values above :data:`core.data.LOG_SCALE_MAX` (counts or TPM, not a log scale)
+    are warned of: the model trains, fitting them as they are (or as ``standardize`` scales
+    them). Scans ``values`` (n_samples, n_genes) by blocks of rows.
+    """
+    n_samples, n_genes = values.shape
+    empty_rows = np.zeros(n_samples, bool)
+    seen_genes = np.zeros(n_genes, bool)
+    top = np.full(n_genes, -np.inf, dtype=np.float32)
+    step = max(1, (1 << 24) // max(1, n_genes))
+    for start in range(0, n_samples, step):
+        block = values[start : start + step]
+        if np.isinf(block).any():
+            raise ModelError(
+                "the matrix holds infinite values; log-transform counts before training"
+            )
+        observed = ~np.isnan(block)
+        empty_rows[start : start + step] = ~observed.any(1)
+        seen_genes |= observed.any(0)
+        np.fmax(top, np.nanmax(block, axis=0, initial=-np.inf), out=top)
+    if empty_rows.any():
+        raise ModelError(
+            f"{int(empty_rows.sum())} sample(s) have no observed (non-NaN) value for any of the "
+            f"{n_genes:,} genes ({_named(es.sample_ids, empty_rows)}): nothing places them on "
+            "the map; remove them"
+        )
+    if not seen_genes.all():
+        raise ModelError(
+            f"{int((~seen_genes).sum())} gene(s) have no observed (non-NaN) value in any sample "
+            f"({_named(es.gene_ids, ~seen_genes)}): nothing to learn them from; remove them "
+            "(ExpressionSet.drop_zero_genes)"
+        )
+    if top.size and top.max() > LOG_SCALE_MAX:
+        high = top > LOG_SCALE_MAX
+        how = (
+            "as they are, with errors on that scale"
+            if standardize == "none"
+            else f"scaled per gene ({standardize}), where a few very high values weigh most"
+        )
+        log.warning(
+            "values up to %.4g (gene %s%s) look like counts or TPM, not a log scale: the model "
+            "fits them %s. Log-transform them first: numpy.log10(values + 1), "
+            "load_table(..., transform='log10p1'), or --transform log10p1 on the command line",
+            float(top.max()),
+            _named(es.gene_symbols, np.arange(n_genes) == int(np.argmax(top))),
+            f" and {int(high.sum()) - 1:,} more of the {n_genes:,}" if high.sum() > 1 else "",
+            how,
+        )
+
+
+def _named(ids: np.ndarray, which: np.ndarray, limit: int = 5) -> str:
+    """The first ``limit`` of ``ids[which]``, comma-separated, "..." when there are more."""
+    names = [str(x) for x in np.asarray(ids)[which][: limit + 1]]
+    return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
+
+
+def _optional_float(value, name: str) -> float | None:
+    """``value`` as a float (None stays None); anything but a real number is a ModelError."""
+    if value is None:
+        return None
+    real = (int, float, np.integer, np.floating)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, real):
+        raise ModelError(f"{name} must be a number, got {value!r}")
+    return float(value)
+
+
+def _checkpoint_epochs(checkpoint: str | Path | None) -> int | None:
+    """The epochs the run that wrote ``checkpoint`` was set for, None when there is no
+    checkpoint there or it does not say (a damaged one is refused by the training that
+    resumes it)."""
+    if checkpoint is None or not Path(checkpoint).is_file():
+        return None
+    trained = load_checkpoint(checkpoint).get("train_config")
+    epochs = trained.get("epochs") if isinstance(trained, dict) else None
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        return None
+    return epochs

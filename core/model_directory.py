@@ -1,0 +1,236 @@
+"""The model directory that :meth:`core.estimator.FactorizedEmbeddings.save` writes and ``load``
+reads: its format version and files, the checks before a directory is replaced, the new folder
+a model is written in before it takes the name, the samples' annotations as parquet, what an
+interrupted save left, the errors of a damaged directory, and whether a saved model was trained
+on simulated data (read without loading it).
+
+Warnings are logged to the ``core.estimator`` logger, as the estimator's own. Other modules
+import these names from ``core.estimator``.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import logging
+import os
+import secrets
+import stat
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from core.data import is_simulated
+from core.errors import ModelError
+from core.files import temporary_name
+
+# the estimator's messages, wherever their code is written
+log = logging.getLogger("core.estimator")
+
+
+FORMAT_VERSION = 1
+#: What a model directory holds (the files :meth:`FactorizedEmbeddings.save` writes; keep in
+#: step with it: anything else in a model directory is taken for a file of the user's).
+MODEL_ENTRIES = ("config.json", "weights.pt", "arrays.npz", "samples.parquet")
+
+
+def check_replaceable(directory: Path, what: str = "saving") -> None:
+    """Refuse to replace ``directory`` as a whole unless it is empty or a model directory
+    holding nothing but the model (hidden entries aside): a folder of other files, and files
+    of the user's kept in a model directory, would go with it.
+
+    Raises
+    ------
+    ModelError
+        Naming the first entries that would be lost.
+    """
+    entries = sorted(p.name for p in Path(directory).iterdir())
+    if (Path(directory) / "config.json").is_file():
+        other = [e for e in entries if e not in MODEL_ENTRIES and not e.startswith(".")]
+        if other:
+            shown = ", ".join(other[:3]) + (", ..." if len(other) > 3 else "")
+            raise ModelError(
+                f"{directory} also holds {shown}, not part of the model: {what} replaces the "
+                "directory as a whole, and they would be lost; move them, or choose another "
+                "directory"
+            )
+        return
+    if entries:
+        shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
+        raise ModelError(
+            f"{directory} is not a model directory (it holds {shown}; no config.json): {what} "
+            "would replace it as a whole; choose another directory"
+        )
+
+
+def _is_replaceable(directory: Path) -> bool:
+    """Whether :func:`check_replaceable` lets ``directory`` be replaced."""
+    try:
+        check_replaceable(directory)
+    except (ModelError, OSError):
+        return False
+    return True
+
+
+def _new_folder_beside(directory: Path) -> Path:
+    """A new hidden folder ``.NAME.tmp-PID.<random>`` beside ``directory``, where a model is
+    written before it takes the name (one that a killed save left is removed by the next save,
+    :func:`core.files.remove_stale_temporaries`).
+
+    Made as any folder is (the umask, a shared parent's group), not by ``tempfile.mkdtemp``,
+    whose folders are their owner's only (0700): a model was unreadable by a server or a
+    colleague running as another user. A model that replaces another keeps its folder's mode
+    (a model made private stays private).
+    """
+    for _ in range(100):
+        tmp = temporary_name(directory, secrets.token_hex(6))
+        try:
+            tmp.mkdir()
+        except FileExistsError:
+            continue
+        if directory.is_dir():
+            try:
+                os.chmod(tmp, stat.S_IMODE(directory.stat().st_mode))
+            except OSError:
+                pass  # (not the folder's owner: the new one is made as any folder is)
+        return tmp
+    raise ModelError(f"cannot make a new folder beside {directory}")
+
+
+def _sync_tree(directory: Path) -> None:
+    """Flush ``directory``'s files (and the directory itself, where the OS allows) to disk."""
+    for path in directory.iterdir():
+        if path.is_file():
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # directories cannot be opened on some systems (Windows)
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_samples(samples: pd.DataFrame, path: Path) -> list[str]:
+    """Write the training samples' annotations to ``path`` (parquet); returns the columns
+    written as text, which :meth:`FactorizedEmbeddings.load` reads back as object columns.
+
+    Object columns are written as parquet strings. A column that parquet cannot store is
+    written as its text, with a warning (categories of intervals, as ``pandas.cut`` makes
+    age brackets; complex numbers): it was found by the save only, after the training, as a
+    pyarrow error. Sparse columns are written dense. Missing values stay missing.
+    """
+    import io
+
+    out = samples.copy()
+    out.index = out.index.astype(str)
+    text = [str(c) for c in out.columns if out[c].dtype == object]
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.SparseDtype):
+            out[col] = out[col].sparse.to_dense()
+        elif out[col].dtype == object:
+            out[col] = out[col].astype("string")
+
+    def parquet(frame: pd.DataFrame) -> bytes | Exception:
+        buffer = io.BytesIO()
+        try:
+            frame.to_parquet(buffer)
+        except (ImportError, MemoryError):
+            raise
+        except Exception as exc:  # pyarrow's errors of a type it cannot store
+            return exc
+        return buffer.getvalue()
+
+    data = parquet(out)
+    if isinstance(data, Exception):
+        as_text = [col for col in out.columns if isinstance(parquet(out[[col]]), Exception)]
+        for col in as_text:
+            column = out[col].astype(object)
+            out[col] = column.where(column.notna(), None).astype("string")
+        text += [str(c) for c in as_text if str(c) not in text]
+        if as_text:
+            log.warning(
+                "annotation column(s) %s: of a type the model file cannot store (%s); saved "
+                "as text",
+                ", ".join(map(repr, as_text[:5])),
+                ", ".join(sorted({str(samples[c].dtype) for c in as_text})),
+            )
+            data = parquet(out)
+    if isinstance(data, Exception):
+        first = (str(data).strip().splitlines() or [type(data).__name__])[0][:200]
+        raise ModelError(f"the samples' annotations cannot be saved ({first})")
+    path.write_bytes(data)
+    return text
+
+
+def _interrupted_save(directory: Path) -> list[str]:
+    """What an interrupted :meth:`FactorizedEmbeddings.save` into ``directory`` left beside it:
+    the previous model (``.NAME.old-PID``) and the new one (``.NAME.tmp-PID.XXXX``), each complete,
+    when the save stopped between its two renames (newest first)."""
+    parent = directory.parent
+    if not parent.is_dir():
+        return []
+    found = [
+        p
+        for p in parent.glob(f".{glob.escape(directory.name)}.*")
+        if p.is_dir() and (p / "config.json").is_file() and (p / "weights.pt").is_file()
+    ]
+    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    return [str(p) for p in found]
+
+
+def _not_damage(exc: BaseException) -> bool:
+    """Whether a failure to read a model file says nothing of the file (memory short for a
+    moment, a permission, too many open files): the model is not called damaged (a cached one
+    was discarded for it)."""
+    import errno
+
+    if isinstance(exc, (MemoryError, PermissionError)):
+        return True
+    return isinstance(exc, OSError) and exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOMEM)
+
+
+def _damaged(directory: Path, name: str, detail) -> ModelError:
+    """The error of a damaged model directory: ``<dir>: damaged or incomplete model directory
+    (<file>: <detail>)``, so that a caller can put its own prefix (a flag) before it."""
+    words = " ".join(str(detail).split())  # one line (torch's messages span several)
+    try:  # (torch says nothing of a file of 0 bytes: "unreadable weights:")
+        if (directory / name).stat().st_size == 0:
+            words = "an empty file (0 bytes)"
+    except OSError:
+        pass
+    return ModelError(
+        f"{directory}: damaged or incomplete model directory ({name}: {words[:300]}); "
+        "save or train it again"
+    )
+
+
+def saved_model_is_simulated(directory: str | Path) -> bool:
+    """Whether the model saved in ``directory`` was trained on simulated data, read from its
+    ``config.json`` (and, for models saved before it was recorded there, from what they keep
+    of their data) without loading its weights; False when the files cannot tell."""
+    directory = Path(directory)
+    try:
+        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+        dataset = config.get("dataset") or {}
+        if "simulated" in dataset:
+            return dataset["simulated"] is True
+        samples = None
+        if (directory / "samples.parquet").is_file():
+            samples = pd.read_parquet(directory / "samples.parquet")
+            ids = np.load(directory / "arrays.npz", allow_pickle=False)["sample_ids"]
+            if len(ids) == len(samples):
+                samples.index = pd.Index(np.asarray(ids).astype(str))
+    except (OSError, ValueError, KeyError, AttributeError, TypeError):
+        return False  # (the model's own load says what is wrong with it)
+    return is_simulated(
+        SimpleNamespace(
+            source=dataset.get("source") or {}, name=dataset.get("name", ""), samples=samples
+        )
+    )
