@@ -13,7 +13,6 @@ never leaves half a file, and an existing file is replaced only with ``--force``
 from __future__ import annotations
 
 import argparse
-import difflib
 import logging
 import os
 import sys
@@ -26,14 +25,13 @@ import pandas as pd
 
 from core.cli import StepProgress, axis_names, check_out_location
 from core.data import (
-    _ENSEMBL_RE,
     _strip_version,
     default_label_column,
     is_simulated,
     match_genes,
     shared_name_note,
 )
-from core.errors import CoreError, DataError, ModelError, first_names
+from core.errors import CoreError, DataError, ModelError
 
 log = logging.getLogger(__name__)
 
@@ -602,144 +600,15 @@ def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
 
 # ----------------------------------------------------------------------------- neighbours
 def _gene_rows(model: Any, queries: list[str]) -> tuple[list[int], list[str]]:
-    """Model rows of the queried genes (symbol or id, any case, Ensembl version ignored), in
-    the order asked, and the queries found; a DataError when none is a gene of the model."""
-    ids = {_strip_version(str(g)).upper(): i for i, g in enumerate(model.gene_ids_)}
-    exact_ids = {str(g): i for i, g in enumerate(model.gene_ids_)}
-    exact: dict[str, list[int]] = {}  # symbols as written: Tp53 beside TP53 each finds its own
-    symbols: dict[str, list[int]] = {}
-    for i, s in enumerate(model.gene_symbols_):
-        exact.setdefault(str(s), []).append(i)
-        symbols.setdefault(str(s).upper(), []).append(i)
-    rows, found, unknown = [], [], []
-    # a model of symbols alone (no Ensembl id among its genes) asked by Ensembl id; in a model
-    # of Ensembl ids an id it lacks is not one of its genes, whatever that id's symbol
-    by_id = (
-        {}
-        if any(_ENSEMBL_RE.match(str(g).upper()) for g in model.gene_ids_)
-        else _symbols_of_ensembl_ids(
-            [q for q in queries if q.strip() not in exact_ids and q.strip().upper() not in symbols]
-        )
-    )
-    for q in queries:
-        key = q.strip().upper()
-        if q.strip() in exact_ids:
-            shared, i = [], exact_ids[q.strip()]
-        else:
-            shared = exact.get(q.strip()) or symbols.get(key, [])
-            i = shared[0] if shared else ids.get(_strip_version(key))
-        if i is None and q.strip() in by_id:
-            # a model of symbols asked by Ensembl id: the id's symbol in the bundled gene table
-            shared = exact.get(by_id[q.strip()]) or symbols.get(by_id[q.strip()].upper(), [])
-            i = shared[0] if shared else None
-            if i is not None:
-                print(
-                    f"{q.strip()} is {by_id[q.strip()]} in the GO snapshot's gene table (the "
-                    "model names its genes by symbol)",
-                    file=sys.stderr,
-                )
-        if i is None:
-            unknown.append(q)
-            continue
-        rows.append(i)
-        found.append(q)
-        if len(shared) > 1:  # GTEx: Y_RNA, and other symbols of several Ensembl ids
-            others = [str(model.gene_ids_[j]) for j in shared[1:4]]
-            print(
-                f"warning: {q} names {len(shared)} of the model's genes; listed for the first, "
-                f"{model.gene_ids_[i]}; give the id of another ({', '.join(others)}"
-                f"{', ...' if len(shared) > 4 else ''}) for its neighbours",
-                file=sys.stderr,
-            )
-    if unknown:
-        what = (
-            f"not among the model's {len(model.gene_ids_)} genes (symbols or ids, e.g. "
-            f"{', '.join(map(str, list(model.gene_symbols_)[:3]))})"
-        )
-        left_out = _left_out_genes(getattr(model, "data_source_", None) or {})
-        names = [str(s) for s in model.gene_symbols_]
-        hinted = unknown[:_NAMED_UNKNOWN]  # (5,000 unknown names: a 34 KB line, and slow)
-        upper = [n.upper() for n in names]
-        close = {q: difflib.get_close_matches(q.strip().upper(), upper, 3, 0.75) for q in hinted}
-        by_upper = {n.upper(): n for n in names}
-        hints, explained = [], 0
-        for q in hinted:
-            why = left_out.get(_strip_version(q.strip().upper()))
-            if why:  # not a typo: the gene was in the data, and left out before training
-                hints.append(f"{q} was left out before training ({why})")
-                explained += 1
-            elif close[q]:
-                hints.append(f"{q}: did you mean {' or '.join(by_upper[c] for c in close[q])}?")
-        if hints:
-            what += "; " + "; ".join(hints)
-        dropped = _dropping_steps(getattr(model, "data_source_", None) or {})
-        if dropped and explained < len(unknown):  # (said already of each one named so)
-            what += f"; genes left out before training ({dropped}) are not in it"
-        listed = first_names(unknown, _NAMED_UNKNOWN)
-        if len(unknown) > _NAMED_UNKNOWN:
-            listed = f"{len(unknown):,} of them: {listed}"
-        if not rows:
-            raise DataError(f"unknown gene(s) {listed}: {what}")
-        # one gene left out of a model (a typo, a gene dropped by --top-genes) does not cost
-        # the neighbours of the others
-        print(f"warning: {listed} left out: {what}", file=sys.stderr)
-    return rows, found
+    """Model rows of the queried genes (:func:`core.analysis.find_genes`), in the order asked,
+    and the queries found, its notes printed to stderr; a DataError when none is a gene of the
+    model."""
+    from core.analysis import find_genes
 
-
-def _symbols_of_ensembl_ids(queries: list[str]) -> dict[str, str]:
-    """The symbol of each Ensembl gene id among ``queries`` (version ignored) in the bundled GO
-    snapshot's gene table, for a model whose genes are named by symbol alone; {} when none is
-    an Ensembl id, or the table is not there."""
-    wanted = [q.strip() for q in queries if _ENSEMBL_RE.match(q.strip().upper())]
-    if not wanted:
-        return {}
-    from core.annotations import GeneOntology
-
-    quiet = logging.getLogger("core.annotations")  # its "n of m ids unmatched": said below
-    level = quiet.level
-    if not log.isEnabledFor(logging.DEBUG):
-        quiet.setLevel(logging.WARNING)
-    try:
-        table = GeneOntology.load().map_genes([q.upper() for q in wanted])
-    except (CoreError, OSError) as exc:
-        log.debug("Ensembl ids not looked up in the GO snapshot: %s", exc)
-        return {}
-    finally:
-        quiet.setLevel(level)
-    hit = table["matched"].to_numpy(dtype=bool) & (table["symbol"].astype(str) != "").to_numpy()
-    return {q: str(s) for q, s, h in zip(wanted, table["symbol"], hit, strict=True) if h}
-
-
-#: Unknown gene names listed (and looked up for a near spelling) in ``neighbours``' messages.
-_NAMED_UNKNOWN = 10
-
-
-def _left_out_genes(source: dict[str, Any]) -> dict[str, str]:
-    """The genes that the recorded loading steps of a model's data name as left out (symbols
-    and ids, upper case, Ensembl versions dropped) -> why, in words."""
-    out: dict[str, str] = {}
-    for step in source.get("steps") or []:
-        if isinstance(step, dict) and step.get("op") == "drop_zero_genes":
-            for name in [*(step.get("dropped") or []), *(step.get("dropped_ids") or [])]:
-                out.setdefault(_strip_version(str(name).upper()), "0 in every sample")
-    return out
-
-
-def _dropping_steps(source: dict[str, Any]) -> str:
-    """Why the recorded loading steps of a model's data left genes out, in words (empty if
-    none): ``0 in every sample; outside the 5000 most variable (--top-genes)``."""
-    words = []
-    for step in source.get("steps") or []:
-        op = step.get("op") if isinstance(step, dict) else None
-        if isinstance(step, dict) and step.get("n_dropped", 1) == 0:  # it left no gene out
-            continue
-        if op == "drop_zero_genes":
-            words.append("0 in every sample")
-        elif op == "detected_genes":
-            words.append(f"above 0 in fewer than {step.get('min_fraction')} of the samples")
-        elif op == "top_variable_genes":
-            words.append(f"outside the {step.get('n')} most variable (--top-genes)")
-    return "; ".join(words)
+    found = find_genes(model, queries)
+    for level, note in found.notes:
+        print(f"warning: {note}" if level >= logging.WARNING else note, file=sys.stderr)
+    return found.rows, found.found
 
 
 def _aligned(model: Any, other: Any, path: str) -> np.ndarray:
@@ -756,7 +625,7 @@ def _aligned(model: Any, other: Any, path: str) -> np.ndarray:
 
 
 def run_neighbours(args: argparse.Namespace) -> int:
-    from core.analysis import check_distinct_runs, consensus_gene_space, unit_rows
+    from core.analysis import _listed_once, check_distinct_runs, consensus_gene_space, unit_rows
 
     out = _check_out(args.out, args.force)
     queries = [g for g in (t.strip() for t in args.genes.split(",")) if g]
@@ -773,12 +642,10 @@ def run_neighbours(args: argparse.Namespace) -> int:
     asked, found = _gene_rows(model, queries)
     symbols = np.asarray(model.gene_symbols_).astype(str)
     gene_ids = np.asarray(model.gene_ids_).astype(str)
-    rows: list[int] = []  # a gene asked twice (TBX5, tbx5, its id) is listed once
-    for row, query in zip(asked, found, strict=True):
-        if row in rows:
-            print(f"{query} is {symbols[row]} ({gene_ids[row]}): listed once", file=sys.stderr)
-        else:
-            rows.append(row)
+    # a gene asked twice (TBX5, tbx5, its id) is listed once
+    rows, repeated = _listed_once(model, asked, found)
+    for note in repeated:
+        print(note, file=sys.stderr)
     embeddings = [np.asarray(model.gene_embedding_)]
     trained_on = getattr(model, "dataset_fingerprint_", "")
     for p in args.compare_models:

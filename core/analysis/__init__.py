@@ -16,6 +16,8 @@ Sections
   :func:`coexpression_edges` alone), :func:`neighbor_agreement`,
   :func:`neighbor_agreement_by_size`, :func:`novel_close_pairs`, :func:`summarize_novel_pairs`,
   :func:`detection_rate`.
+- Genes of a model by name: :func:`find_genes`, :func:`neighbour_table` (a fitted model's
+  nearest genes of some genes, as a table).
 
 The modules, in the order they build on each other (a module imports only from those above it):
 
@@ -28,6 +30,8 @@ The modules, in the order they build on each other (a module imports only from t
 - :mod:`~core.analysis.markers`: marker genes and their smoothness over a map.
 - :mod:`~core.analysis.gene_space`: gene neighbours, the gene space joined over runs, checks of
   gene pairs.
+- :mod:`~core.analysis.gene_lookup`: genes of a model found by name, and the table of their
+  nearest genes.
 - :mod:`~core.analysis.correlation`: correlation neighbours and co-expression edges.
 - :mod:`~core.analysis.agreement`: agreement of gene neighbours with GO and co-expression.
 - :mod:`~core.analysis.close_pairs`: close pairs that neither reference explains.
@@ -71,6 +75,8 @@ from core.analysis.correlation import (
     correlation_references,
     pair_correlations,
 )
+from core.analysis.gene_lookup import NEIGHBOUR_COLUMNS, FoundGenes, find_genes, neighbour_table
+from core.analysis.gene_lookup import _listed_once as _listed_once
 from core.analysis.gene_space import (
     GENE_METRICS,
     check_distinct_runs,
@@ -115,11 +121,13 @@ __all__ = [
     "CLASSIFIERS",
     "CODE_VERSION",
     "DEFAULT_MARKERS",
+    "FoundGenes",
     "GENE_FAMILIES",
     "GENE_METRICS",
     "MAX_SPLITS",
     "METHOD_NAMES",
     "MIN_MAP_SAMPLES",
+    "NEIGHBOUR_COLUMNS",
     "RF_TREES",
     "TSNE_PERPLEXITY",
     "UMAP_NEIGHBORS",
@@ -133,6 +141,7 @@ __all__ = [
     "correlation_references",
     "detection_rate",
     "expected_missing_classes",
+    "find_genes",
     "format_paired",
     "format_table",
     "fraction_for_all_classes",
@@ -149,6 +158,7 @@ __all__ = [
     "neighbor_agreement",
     "neighbor_agreement_by_size",
     "neighbour_run_support",
+    "neighbour_table",
     "novel_close_pairs",
     "one_nn_accuracy",
     "pair_correlations",
