@@ -205,7 +205,12 @@ def test_an_information_goes_by_itself_warnings_and_errors_stay(app_url, driver)
     ).perform()
     time.sleep(11)
     assert "map.pdf" in driver.find_element(By.ID, "alert-export").text
-    ActionChains(driver).move_by_offset(0, -300).perform()
+    # the pointer off the message, to a point of the window above it (or below it, when the
+    # messages sit at the window's top): an offset of -300 pixels left the window there
+    box = driver.find_element(By.CSS_SELECTOR, "#alert-export .alert")
+    rect = driver.execute_script("return arguments[0].getBoundingClientRect();", box)
+    step = -(rect["height"] / 2 + 40) if rect["top"] > 120 else rect["height"] / 2 + 40
+    ActionChains(driver).move_to_element_with_offset(box, 0, int(step)).perform()
     _wait(
         driver,
         lambda: not driver.find_element(By.ID, "alert-export").text.strip(),
