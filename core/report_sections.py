@@ -247,19 +247,36 @@ def _table1_lead(table: pd.DataFrame, chance: float | None = None) -> str:
     clf = "1-NN" if "1-NN" in table.index else table.index[0]
     a = table.attrs
 
+    means = {n: float(table.loc[clf, (n, "mean")]) for n in names}
+    others = [n for n in names if n != "fe"]
+    paired = None
+    if others and a.get("split_scores") and a.get("n_splits", 1) > 1:
+        paired = analysis.paired_differences(table, "fe")
+    sides = {}
+    for n in others if paired is not None else []:
+        low, high = paired.loc[(clf, n), ["ci_low", "ci_high"]]
+        sides[n] = "higher than" if low > 0 else "lower than" if high < 0 else "level with"
+    # as many decimals as it takes for "higher than t-SNE" not to read 0.29 against 0.29
+    digits = next(
+        (
+            d
+            for d in (2, 3)
+            if all(
+                round(means["fe"], d) != round(means[n], d)
+                for n, side in sides.items()
+                if side != "level with"
+            )
+        ),
+        4,
+    )
+
     def mean(name: str) -> str:
-        return f"{float(table.loc[clf, (name, 'mean')]):.2f}"
+        return f"{means[name]:.{digits}f}"
 
     words = f"In short ({clf}): Factorized Embeddings {mean('fe')}"
-    others = [n for n in names if n != "fe"]
     if others:
-        paired = None
-        if a.get("split_scores") and a.get("n_splits", 1) > 1:
-            paired = analysis.paired_differences(table, "fe")
         groups: dict[str, list[str]] = {"higher than": [], "level with": [], "lower than": []}
-        for n in others if paired is not None else []:
-            low, high = paired.loc[(clf, n), ["ci_low", "ci_high"]]
-            side = "higher than" if low > 0 else "lower than" if high < 0 else "level with"
+        for n, side in sides.items():
             groups[side].append(f"{analysis.METHOD_NAMES.get(n, n)} ({mean(n)})")
         if paired is None:
             words += "; " + ", ".join(
