@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from core.analysis import GENE_FAMILIES
-from core.data import exclusion_words, is_simulated, step_words
+from core.data import exclusion_words, find_gene, gene_lookup_tables, is_simulated, step_words
 from core.errors import CoreError, DataError, ModelError
 from dashboard.baseline_maps import BaselineMaps
 from dashboard.gene_annotations import GeneAnnotations
@@ -245,6 +245,20 @@ def _masked_sums(
     return sums, squares, counts
 
 
+def _shared_symbols(symbols: Sequence[Any]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """The symbols given to several genes -> their columns, in order: as written, and in any
+    case (upper case keys)."""
+    exact: dict[str, list[int]] = {}
+    any_case: dict[str, list[int]] = {}
+    for j, s in enumerate(symbols):
+        exact.setdefault(str(s), []).append(j)
+        any_case.setdefault(str(s).upper(), []).append(j)
+    return (
+        {s: rows for s, rows in exact.items() if len(rows) > 1},
+        {s: rows for s, rows in any_case.items() if len(rows) > 1},
+    )
+
+
 def _runs(units: Sequence[np.ndarray], m: int, idx: np.ndarray, k: int) -> np.ndarray:
     """For genes ``idx``: in how many of the unit gene spaces each is among ``m``'s k nearest."""
     counts = np.zeros(len(idx), dtype=int)
@@ -303,12 +317,14 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         self.sample_ids = np.asarray(es.sample_ids).astype(str).astype(object)
         self.gene_ids = np.asarray(es.gene_ids).astype(str).astype(object)
         symbols = getattr(es, "gene_symbols", None)
-        self.gene_symbols = unique_symbols(
+        # the symbols as given (GTEx repeats some: Y_RNA); the page names genes by
+        # ``gene_symbols``, where each is its own (``Y_RNA (ENSG...)`` for the others)
+        self._given_symbols = (
             np.asarray(symbols).astype(str).astype(object)
             if symbols is not None
-            else self.gene_ids.copy(),
-            self.gene_ids,
+            else self.gene_ids.copy()
         )
+        self.gene_symbols = unique_symbols(self._given_symbols, self.gene_ids)
         samples = getattr(es, "samples", None)
         self.samples = (
             samples.reindex(self.sample_ids)
@@ -344,14 +360,21 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         self._ensembl_map: dict[str, int] | None = None
         self._gene_table: pd.DataFrame | None = None
         self._norm_cache: np.ndarray | None = None
-        # lookups: symbol or id as written (Gata4 beside GATA4: each finds its own), symbol
-        # (upper case) and Ensembl id without version -> dataset column
+        # lookups: ids and symbols as given, as ExpressionSet.gene_index and the neighbours
+        # command find them (an id or symbol as written first: Tp53 beside TP53 each finds its
+        # own), an Ensembl id without version (_by_id, also read by the model's state), then
+        # the names the page gives (``Y_RNA (ENSG...)``, exact or in any case)
+        self._lookup = gene_lookup_tables(self.gene_ids, self._given_symbols)
         self._by_name: dict[str, int] = {}
-        for j, name in [*enumerate(self.gene_ids), *enumerate(self.gene_symbols)]:
+        for j, name in enumerate(self.gene_symbols):
             self._by_name.setdefault(str(name), j)
         self._by_symbol: dict[str, int] = {}
         for j, s in enumerate(self.gene_symbols):
             self._by_symbol.setdefault(s.upper(), j)
+        # the genes of each symbol given to several (as written, and in any case)
+        self._sharing, self._sharing_any_case = _shared_symbols(self._given_symbols)
+        for rows in self._sharing_any_case.values():  # the first's name with its id, found too
+            self._by_name.setdefault(self.gene_label(rows[0]), rows[0])
         self._by_id: dict[str, int] = {}
         for j, g in enumerate(self.gene_ids):
             self._by_id.setdefault(_strip_version(g).upper(), j)
@@ -410,22 +433,37 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         return "; ".join(parts)
 
     def gene_index(self, query: str) -> int:
-        """Dataset column of a gene given by symbol or Ensembl id (version ignored).
+        """Dataset column of a gene given by symbol or id, as ``python -m core neighbours``
+        and :meth:`core.data.ExpressionSet.gene_index` find it (:func:`core.data.find_gene`):
+        an id or symbol as written first (``Tp53`` beside ``TP53`` finds its own), then in any
+        case, then an Ensembl id without its version; then a name the page gives a gene
+        (``Y_RNA (ENSG00000201002)``); in a dataset of symbols, an Ensembl id through the GO
+        snapshot's gene table (:meth:`ensembl_columns`, former symbols too). A symbol of
+        several genes finds the first (:meth:`gene_note` says so).
 
         Raises
         ------
         DataError
             Unknown gene (the message suggests close symbols).
         """
+        return self._find(query)[0]
+
+    def _find(self, query: str) -> tuple[int, str]:
+        """:meth:`gene_index`, and how the gene was found: ``name`` or ``go`` (an Ensembl id
+        read as a symbol of the dataset through the GO snapshot)."""
         q = (query or "").strip()
         if not q:
             raise DataError("no gene given")
-        j = self._by_name.get(q)
+        j = find_gene(self._lookup, q)
+        if j is None:  # (find_gene strips the version of an id in capitals only: ensg...1.7)
+            j = self._by_id.get(_strip_version(q).upper())
+        if j is None:
+            j = self._by_name.get(q)
         if j is None:
             j = self._by_symbol.get(q.upper())
-        if j is None:
-            j = self._by_id.get(_strip_version(q).upper())
-        ensembl = j is None and _ENSEMBL_GENE.match(q) is not None
+        if j is not None:
+            return int(j), "name"
+        ensembl = _ENSEMBL_GENE.match(q) is not None
         if ensembl:
             j = self.ensembl_columns().get(_strip_version(q).upper())
         if j is None:
@@ -441,7 +479,71 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
                     "translates Ensembl ids is not available; give the symbol"
                 )
             raise DataError(f"unknown gene {quoted(q)}: not among the {self.n_genes:,} genes{hint}")
-        return int(j)
+        return int(j), "go"
+
+    def sharing(self, query: str) -> list[int]:
+        """The dataset columns that the symbol ``query`` names when it names several genes
+        (GTEx: ``Y_RNA``), the one :meth:`gene_index` finds first; empty for a name of one
+        gene, an id or a name the page gives (``Y_RNA (ENSG00000201002)``). As the neighbours
+        command: a symbol as written names the genes of that very symbol (``TP53``, not
+        ``Tp53``), another spelling those of the symbol in any case (``tp53``: both)."""
+        q = (query or "").strip()
+        if not q or not self._sharing_any_case:  # (the usual case: no symbol is repeated)
+            return []
+        try:
+            j = self.gene_index(q)
+        except DataError:
+            return []
+        if q == str(self.gene_ids[j]):
+            return []
+        rows = (
+            self._sharing.get(q, [])
+            if str(self._given_symbols[j]) == q  # found as written (find_gene: before any case)
+            else self._sharing_any_case.get(q.upper(), [])
+        )
+        return list(rows) if rows and rows[0] == j else []
+
+    def gene_note(self, query: str) -> tuple[str, str] | None:
+        """What the page says of the gene a typed or linked name found, when it chose:
+        ``(level, message)`` for an alert, or None.
+
+        A symbol of several genes (GTEx: ``Y_RNA``) shows the first: the message names it by
+        its id, and the ids of the others, which pick them (``warning``). An Ensembl id in a
+        dataset named by symbol: the symbol it was read as (``info``).
+        """
+        shared = self.sharing(query)
+        q = (query or "").strip()
+        if shared:
+            j, others = shared[0], [str(self.gene_ids[i]) for i in shared[1:4]]
+            more = ", ..." if len(shared) > 4 else ""
+            return (
+                "warning",
+                f"{q} names {len(shared)} genes here: shown is the first, {self.gene_ids[j]}; "
+                f"to see another, choose or type its id in \u201cFind a gene\u201d "
+                f"({', '.join(others)}{more})",
+            )
+        try:
+            j, how = self._find(q)
+        except DataError:
+            return None
+        if how == "go":
+            return (
+                "info",
+                f"{q} is {self.gene_symbols[j]} here: the dataset names its genes by symbol, "
+                "and the GO snapshot's gene table gives that id this symbol",
+            )
+        return None
+
+    def gene_label(self, j: int) -> str:
+        """The name of dataset gene ``j`` in a list, told apart from genes of the same symbol:
+        the first of them gets its id beside it, as the others have it in their names
+        (``Y_RNA (ENSG00000201001)`` beside ``Y_RNA (ENSG00000201002)``)."""
+        name = str(self.gene_symbols[j])
+        rows = self._sharing_any_case.get(str(self._given_symbols[j]).upper())
+        gene_id = _strip_version(str(self.gene_ids[j]))
+        if rows and rows[0] == j and gene_id.upper() != name.upper():
+            return f"{name} ({gene_id})"
+        return name
 
     def _has_ensembl_ids(self) -> bool:
         return any(_ENSEMBL_GENE.match(str(g)) for g in self.gene_ids[:50])
@@ -456,7 +558,7 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         mapping: dict[str, int] = {}
         go = None if self._has_ensembl_ids() else self.ontology()
         if go is not None:
-            table = go.map_genes(list(self.gene_symbols))
+            table = go.map_genes([str(g) for g in self._given_symbols])
             for j, (matched, ids) in enumerate(
                 zip(table["matched"], table["ensembl"], strict=True)
             ):

@@ -411,6 +411,10 @@ def neighbors_info(context: Any, focus: str | None, rows: list[dict]) -> str:
         else "gene space"
     )
     n = len(rows)
+    try:  # a symbol of several genes: which one (Y_RNA (ENSG00000201001))
+        focus = context.gene_label(context.gene_index(focus))
+    except CoreError:
+        pass
     text = (
         f"The {n} gene{'' if n == 1 else 's'} nearest to {focus} in {space} (cosine distance "
         "between gene vectors; black rings on the map). Hover a column header for what it means."

@@ -144,7 +144,47 @@ def option_for(context: Any, value: str) -> dict[str, str]:
             return {"label": f"gene list {', '.join(genes)} ({n}): {shown}", "value": value}
         shown = ", ".join(genes[:6]) + ("…" if len(genes) > 6 else "")
         return {"label": f"gene list ({len(genes)}): {shown}", "value": value}
-    return {"label": f"{arg} — {MODES[kind]}", "value": value}
+    return {"label": f"{_gene_label(context, arg)} — {MODES[kind]}", "value": value}
+
+
+def _gene_label(context: Any, name: str) -> str:
+    """The gene ``name`` as a list names it, told apart from genes of the same symbol
+    (:meth:`AppContext.gene_label`: ``Y_RNA (ENSG00000201001)``); ``name`` when unknown."""
+    try:
+        return str(context.gene_label(context.gene_index(name)))
+    except DataError:
+        return name
+
+
+def gene_notes(context: Any, names: Sequence[str | None]) -> list[Any]:
+    """Alerts for the genes that typed or linked ``names`` found where the name chose one
+    (a symbol of several genes, :meth:`AppContext.gene_note`), each said once."""
+    said: dict[str, str] = {}
+    for name in names:
+        note = context.gene_note(name) if name else None
+        if note is not None:
+            said.setdefault(note[1], note[0])
+    return [_alert(text, level) for text, level in said.items()]
+
+
+def list_note(context: Any, genes: Sequence[str]) -> Any:
+    """An alert naming the entries of a gene list that name several genes each (the list
+    takes the first of each), or None."""
+    shared = [g for g in dict.fromkeys(genes) if "*" not in g and context.sharing(g)]
+    if not shared:
+        return None
+    one = len(shared) == 1
+    return _alert(
+        f"{unknown_entries(shared)} {'names' if one else 'each name'} several genes here: the "
+        f"list takes the first{'' if one else ' of each'}; give the id of another to take it "
+        "(ids are listed in \u201cFind a gene\u201d)",
+        "warning",
+    )
+
+
+def _one(alerts: list[Any]) -> Any:
+    """None, the alert, or the alerts together, for one alert slot."""
+    return None if not alerts else alerts[0] if len(alerts) == 1 else html.Div(alerts)
 
 
 def not_found_option(context: Any, search: str, options: list[dict[str, Any]]) -> dict | None:
@@ -313,7 +353,9 @@ def resolve_color(context: Any, value: str) -> ColorSpec:
         scale = context.value_scale() or (
             "as in the file" if getattr(context, "values_as_in_file", lambda: False)() else None
         )
-        title = f"{sym} ({MODES[kind].split(' ')[0]}{f', {scale}' if scale else ''})"
+        # a symbol of several genes: the gene shown, with its id (Y_RNA (ENSG00000201001))
+        what = MODES[kind].split(" ")[0] + (f", {scale}" if scale else "")
+        title = f"{context.gene_label(j)} ({what})"
         return ColorSpec("continuous", vals, title, diverging=kind == "res", gene=sym)
     if kind == "set":
         arg = PRESET_ALIASES.get(arg, arg)
@@ -756,8 +798,9 @@ def sync_focus(
                 # the samples by X, as choosing X in "Find a gene" does; it kept the tissues
                 color = f"obs:{focus}"
             focus = focus or gene_of(color)
-            alert = None if not alerts else alerts[0] if len(alerts) == 1 else html.Div(alerts)
-            return color, focus, focus, alert
+            # a symbol of several genes: which one is shown, and how to show another
+            alerts += gene_notes(context, [gene if focus else None, gene_of(q.get("color"))])
+            return color, focus, focus, _one(alerts)
         if trigger == ids.GENE_MAP:
             sym = _clicked_gene(gene_click)
             if sym is None:
@@ -767,13 +810,13 @@ def sync_focus(
             if not search_value:
                 return no_update, no_update, None, None
             sym = context.gene_symbols[context.gene_index(search_value)]
-            return f"{mode}:{sym}", sym, sym, None
+            return f"{mode}:{sym}", sym, sym, _one(gene_notes(context, [search_value]))
         if trigger == ids.COLOR_BY:
             sym = gene_of(color_value)
             if sym is None:
                 return no_update, no_update, no_update, None
-            sym = context.gene_symbols[context.gene_index(sym)]
-            return no_update, sym, sym, None
+            name, sym = sym, context.gene_symbols[context.gene_index(sym)]
+            return no_update, sym, sym, _one(gene_notes(context, [name]))
         if trigger == ids.GENE_LIST_UPLOAD and (upload is None or upload[0] is None):
             return no_update, no_update, no_update, no_update
         if trigger in (ids.GENE_LIST_APPLY, ids.GENE_LIST_UPLOAD):
@@ -791,11 +834,13 @@ def sync_focus(
                 raise DataError(
                     f"none of the listed genes is in this dataset: {unknown_entries(unknown)}"
                 )
-            alert = (
-                _alert(f"not in this dataset, ignored: {unknown_entries(unknown)}", "warning")
-                if unknown
-                else None
-            )
+            alerts = [list_note(context, genes)]
+            if unknown:
+                alerts.insert(
+                    0,
+                    _alert(f"not in this dataset, ignored: {unknown_entries(unknown)}", "warning"),
+                )
+            alert = _one([a for a in alerts if a is not None])
             return list_value(dict.fromkeys(known)), no_update, no_update, alert
     except CoreError as exc:
         return no_update, no_update, no_update, _alert(str(exc))
