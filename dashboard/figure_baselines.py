@@ -1,0 +1,151 @@
+"""The baseline maps: the same samples in several 2-D maps side by side (FE, PCA, NMF, t-SNE,
+UMAP), each at 1:1 in its panel, its 1-NN accuracy in its title; the grid of a file's shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from dashboard.figure_style import (
+    FONT,
+    MISSING_COLOR,
+    PALETTE,
+    _base_layout,
+    _escape,
+    _missing,
+    _natural_key,
+    empty_figure,
+    marker_size,
+    wrap_title,
+)
+
+
+def panel_columns(n_panels: int, width: float, height: float, legend_px: float = 170.0) -> int:
+    """Columns of a grid of ``n_panels`` maps in ``width`` x ``height`` pixels (a legend of
+    ``legend_px`` at the right) whose panels hold the largest square: each map is drawn at
+    1:1, in the largest square its panel holds.
+
+    Maps side by side in one row are tall and narrow in a page-sized file (170 x 580 pixels
+    each in 1000 x 700); panels nearest to square put 5 maps of a slide in 4 + 1, the second
+    row three-quarters empty, where 3 + 2 gives each map more room.
+    """
+    n_panels = max(int(n_panels), 1)
+    room_w, room_h = max(width - legend_px, 1.0), max(height - 60.0, 1.0)
+    best, best_side = 1, -np.inf
+    for cols in range(1, n_panels + 1):
+        rows = -(-n_panels // cols)
+        side = min(room_w / cols, (room_h - 40.0 * (rows - 1)) / rows)
+        if side > best_side + 1e-9:
+            best, best_side = cols, side
+    return best
+
+
+def baselines_figure(
+    maps: dict[str, np.ndarray],
+    labels: Sequence[Any],
+    accuracy: dict[str, dict[str, float]] | None = None,
+    *,
+    label_name: str = "tissue",
+    webgl: bool = True,
+    columns: int | None = None,
+    title: str | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """The same samples in several 2-D maps side by side, coloured by one category.
+
+    Parameters
+    ----------
+    maps
+        name -> (n_samples, 2) coordinates (e.g. FE, PCA, NMF, t-SNE, UMAP).
+    labels
+        (n_samples,) category per sample.
+    accuracy
+        name -> {"mean", "sd"}: 1-NN accuracy shown in each panel title.
+    columns
+        Maps per row (default: all in one row); a file of a page's shape takes a grid
+        (:func:`panel_columns`).
+    title
+        The figure's title (a file has one; the page names the maps in its card).
+    height
+        The height (pixels) the figure will be drawn at: the rows of a grid keep room for the
+        panel titles between them (a fixed share of a short figure was too little).
+    """
+    from plotly.subplots import make_subplots
+
+    names = list(maps)
+    if not names:
+        return empty_figure("no baseline maps yet")
+    accuracy = accuracy or {}
+
+    def panel_title(n: str) -> str:
+        # what is scored, in the words of the table and its note under the maps ("1-NN 0.30 ±
+        # 0.03" did not say that the tissue is guessed); short enough for a journal column
+        a = accuracy.get(n)
+        if a and np.isfinite(a.get("mean", np.nan)):
+            return (
+                f"{n}<br><sup>1-NN {_escape(label_name)} accuracy "
+                f"{a['mean']:.2f} ± {a['sd']:.2f}</sup>"
+            )
+        return n
+
+    n_cols = min(max(int(columns or len(names)), 1), len(names))
+    n_rows = -(-len(names) // n_cols)
+    spacing = 0.0
+    if n_rows > 1:  # room for a panel's two-line title under the row above
+        grid = (height or 360 * n_rows) - 70.0
+        spacing = float(np.clip(48.0 / max(grid, 1.0), 0.12, min(0.3, 0.9 / (n_rows - 1))))
+    fig = make_subplots(
+        rows=n_rows,
+        cols=n_cols,
+        subplot_titles=[panel_title(n) for n in names],
+        vertical_spacing=spacing,
+    )
+    lab = np.array(["unlabelled" if _missing(v) else str(v) for v in labels], dtype=object)
+    # unlabelled last, as on the sample map: a tissue has the same colour in both
+    cats = sorted(np.unique(lab), key=lambda c: (c == "unlabelled", _natural_key(c)))
+    counts = dict(zip(*np.unique(lab, return_counts=True), strict=True))
+    scatter = go.Scattergl if webgl else go.Scatter
+    size = max(2.0, marker_size(len(lab)) - 1)
+    for panel, name in enumerate(names):
+        row, col = panel // n_cols + 1, panel % n_cols + 1
+        xy = np.asarray(maps[name], dtype=np.float32)
+        for i, cat in enumerate(cats):
+            m = lab == cat
+            fig.add_trace(
+                scatter(
+                    x=xy[m, 0],
+                    y=xy[m, 1],
+                    mode="markers",
+                    marker=dict(
+                        size=size,
+                        color=MISSING_COLOR if cat == "unlabelled" else PALETTE[i % len(PALETTE)],
+                    ),
+                    name=wrap_title(f"{cat} ({counts[cat]:,})"),
+                    legendgroup=cat,
+                    showlegend=panel == 0,
+                    hovertemplate=_escape(cat) + "<extra>" + name + "</extra>",
+                ),
+                row=row,
+                col=col,
+            )
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
+    # each map drawn at 1:1, as 1-NN reads it (a wide panel stretched a unit-variance map)
+    fig.for_each_yaxis(lambda axis: axis.update(scaleanchor=axis.anchor or "x", scaleratio=1))
+    fig.update_layout(
+        template="plotly_white",
+        font=dict(family=FONT, size=11),
+        margin=dict(l=10, r=10, t=60, b=10),
+        legend=dict(
+            title=dict(text=label_name), itemsizing="constant", font=dict(size=10), tracegroupgap=0
+        ),
+        height=360 * n_rows,
+    )
+    if title:
+        base = _base_layout(title, "", "", "")["title"]
+        fig.update_layout(title=base, margin_t=60 + 40)
+    return fig

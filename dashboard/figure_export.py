@@ -1,0 +1,266 @@
+"""Figures fit for a file: the publication sizes, a copy of a figure with vector traces and no
+probe grid (:func:`for_export`), its title broken for the width, a legend that shows every
+entry (beside or under the plot), the dataset named under the title, and the plot area of an
+exported map (for the spacing of its labels).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+from dashboard.figure_style import wrap_title
+
+#: Publication sizes for the server-side export: name -> (width px, height px, scale). The
+#: journal sizes' width times scale is 300 dpi at their width in mm (85 mm: 1,004 pixels; 180
+#: mm: 2,126). A legend that does not fit beside the plot goes under it and the file grows
+#: taller (:func:`fit_legend`).
+EXPORT_SIZES: dict[str, tuple[int, int, float]] = {
+    "screen": (1000, 700, 1.0),
+    "single column (85 mm, 300 dpi)": (502, 400, 2.0),
+    "double column (180 mm, 300 dpi)": (1063, 700, 2.0),
+    "slide 16:9": (1280, 720, 1.5),
+}
+
+#: The sizes of a journal's columns: their width is fixed, their height may grow (a legend under
+#: the plot) up to the text area of a page, :data:`JOURNAL_PAGE_MM` tall.
+JOURNAL_SIZES = ("single column (85 mm, 300 dpi)", "double column (180 mm, 300 dpi)")
+JOURNAL_PAGE_MM = 230.0
+
+#: The width (mm) that the files of a size state: a PNG's dots per inch, an SVG's and a PDF's
+#: page size. A 16:9 slide is 13.333 inches wide (the usual presentation page); the screen size
+#: states none.
+EXPORT_WIDTH_MM: dict[str, float] = {
+    "single column (85 mm, 300 dpi)": 85.0,
+    "double column (180 mm, 300 dpi)": 180.0,
+    "slide 16:9": 13.333 * 25.4,
+}
+
+
+#: Pixels between an exported figure's x axis and its numbers (plotly's default: 0 and a few).
+X_TICK_STANDOFF = 6
+
+
+def for_export(
+    fig: go.Figure,
+    width: int,
+    height: int,
+    max_height: int | None = None,
+    legend_below: bool = False,
+) -> go.Figure:
+    """A copy of ``fig`` fit for a file: vector traces, no probe grid, fixed size, and a legend
+    that shows every entry (:func:`fit_legend`, which grows the figure up to ``max_height`` for
+    a legend under the plot; on screen a long legend scrolls, in a file it would be cut)."""
+    out = go.Figure(fig)
+    data = []
+    for tr in out.data:
+        if tr.name == "probe grid":
+            continue
+        if isinstance(tr, go.Scattergl):
+            d = tr.to_plotly_json()
+            d.pop("type", None)
+            tr = go.Scatter(**d)
+        data.append(tr)
+    out = go.Figure(data=data, layout=out.layout)
+    out.update_layout(width=width, height=height, uirevision=None, dragmode=False)
+    out.layout.legend.maxheight = None  # the page's (fit_page_legend): a file fits its own
+    # the x axis' numbers a little further down: at the corner of a zoomed map the first of
+    # each axis (both "−1") were drawn over each other
+    out.for_each_xaxis(lambda axis: axis.update(ticklabelstandoff=X_TICK_STANDOFF))
+    fit_title(out, width)
+    fit_legend(out, height, max_height, below=legend_below)
+    return out
+
+
+#: A tag of plotly's HTML subset (``<b>``, ``</sup>``, ``<span style='...'>``, ``<br />``); a
+#: ``<`` that starts none (``p < 0.05``) is text.
+_TAG = r"</?[A-Za-z][^<>]*>"
+#: A line break as plotly reads it (``<br>``, ``<br/>``, ``<BR />``).
+_BREAK = r"<br\s*/?>"
+
+
+def _visible_length(html_text: str) -> int:
+    """Characters of ``html_text`` as drawn (tags left out, an entity one character)."""
+    import re
+
+    return len(re.sub(r"&[a-zA-Z#0-9]+;", "x", re.sub(_TAG, "", html_text)))
+
+
+def fit_title(fig: go.Figure, width: int) -> None:
+    """Break a title too long for ``width`` pixels into lines at spaces (not inside its tags),
+    with the top margin the lines need (in place): a file's title was cut at its right edge."""
+    import re
+
+    text = fig.layout.title.text
+    if not text:
+        return
+    size = float(fig.layout.title.font.size or fig.layout.font.size or 12)
+    chars = max(int((width - 30) / (0.55 * size)), 12)
+    parts = re.split(_BREAK, str(text), flags=re.IGNORECASE)  # lines the title already has
+    lines: list[str] = []
+    for part in parts:
+        words = re.findall(rf"(?:{_TAG}|[^\s<]|<)+", part)  # a word keeps its tags whole
+        line: list[str] = []
+        prefix = ""  # the tags still open where the line before was broken, reopened
+        opened: list[str] = []
+        for word in words:
+            if line and _visible_length(" ".join([*line, word])) > chars:
+                names = [re.match(r"</?([A-Za-z]\w*)", t).group(1) for t in opened]
+                lines.append(prefix + " ".join(line) + "".join(f"</{n}>" for n in names[::-1]))
+                prefix, line = "".join(opened), []
+            line.append(word)
+            for tag in re.findall(_TAG, word):
+                if tag.startswith("</"):
+                    opened = opened[:-1]
+                elif not tag.endswith("/>"):
+                    opened.append(tag)
+        lines.append(prefix + " ".join(line))
+    if len(lines) == len(parts):
+        return  # every line fits
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else 80
+    fig.update_layout(
+        title_text="<br>".join(lines),
+        margin_t=int(top + (len(lines) - len(parts)) * 1.25 * size),
+    )
+
+
+def export_plot_area(fig: go.Figure) -> dict[str, float]:
+    """The plot area ``{"width", "height"}`` (pixels) of an exported figure (after
+    :func:`for_export`, which fixes its size and legend): its size less the margins and, for a
+    legend beside the plot, an estimate of the legend's width (the font's average character
+    width times the longest entry, and the symbol). For :func:`plot_area`, so that the labels of
+    a file are spaced for the file, not for the page."""
+    layout = fig.layout
+    margin = layout.margin
+
+    def edge(value: Any) -> float:
+        return float(value) if value is not None else 80.0  # plotly's default margin
+
+    width = float(layout.width or 700) - edge(margin.l) - edge(margin.r)
+    height = float(layout.height or 450) - edge(margin.t) - edge(margin.b)
+    names = [str(tr.name) for tr in fig.data if tr.showlegend is not False and tr.name]
+    if layout.showlegend is not False and names and layout.legend.orientation != "h":
+        font = float(layout.legend.font.size or layout.font.size or 12)
+        title = str(layout.legend.title.text or "")
+        longest = max(len(line) for n in [*names, title] for line in n.split("<br>"))
+        width -= 0.55 * font * longest + _LEGEND_SYMBOL
+        width /= 1.02  # the legend starts at x = 1.02 of the plot's width
+    # a little under the area drawn (axis labels take some room): on this project's exports,
+    # 7 px narrower and 1 px lower than plotly draws them (checked in the SVG files), the x
+    # axis' numbers set apart by X_TICK_STANDOFF
+    return {"width": width - 10.0, "height": height - 12.0 - X_TICK_STANDOFF}
+
+
+def name_dataset(fig: go.Figure, text: str) -> go.Figure:
+    """Say which data a figure shows, under its title (a figure file travels without the page
+    that named the dataset); returns ``fig``."""
+    if not text:
+        return fig
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else 40
+    size = 11 if fig.layout.title.text else 12
+    # broken into lines for the figure's width: on an 85 mm file the model's key was cut off
+    text = wrap_title(text, max(int(((fig.layout.width or 1000) - 30) / (0.55 * size)), 12))
+    extra = int(round(1.3 * size * text.count("<br>")))
+    if fig.layout.title.text:
+        fig.update_layout(
+            title_subtitle=dict(text=text, font=dict(size=size, color="#555")),
+            margin_t=top + 18 + extra,
+        )
+    else:  # subplot titles only (baseline maps): the dataset line is the title
+        fig.update_layout(
+            title=dict(text=text, x=0.01, xanchor="left", y=0.99, yanchor="top", font_size=size),
+            margin_t=top + 24 + extra,
+        )
+    return fig
+
+
+def add_title_line(fig: go.Figure, text: str) -> go.Figure:
+    """A line added under ``fig``'s title, with the room it takes at the top (in place): added
+    alone, it lay over the dataset line and the highest tick."""
+    size = float(fig.layout.title.font.size or fig.layout.font.size or 12)
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else 80
+    fig.update_layout(
+        title_text=f"{fig.layout.title.text or ''}<br>{text}",
+        margin_t=int(top + 1.25 * size),
+    )
+    return fig
+
+
+#: Height of a legend entry beyond its font size (pixels; plotly draws 19 for a font of 10).
+_LEGEND_ENTRY_PAD = 9
+#: Width of a legend entry's symbol and gaps, and height of a row of a horizontal legend (px).
+_LEGEND_SYMBOL = 40
+_LEGEND_ROW = 19
+
+
+def fit_legend(
+    fig: go.Figure, height: int, max_height: int | None = None, below: bool = False
+) -> None:
+    """Make every legend entry of ``fig`` fit in ``height`` pixels (in place).
+
+    A smaller font when that is enough (down to 7 px), else a horizontal legend under the plot,
+    in columns of fixed width. With ``max_height`` above ``height`` (a journal column: its width
+    is fixed, not its height) the figure grows taller by the legend's height, up to
+    ``max_height``, so that the plot keeps its size (the legend took it from the plot, and 26
+    tissues under a single-column map left the map 70 pixels tall); else the legend takes its
+    room from the plot (at most 70% of the figure). ``below``: under the plot whatever its
+    length (a figure laid out for it). ``fig.layout.height`` is the file's height.
+    """
+    names = [tr.name for tr in fig.data if tr.showlegend is not False and tr.name]
+    if len(names) < 2:
+        return
+    layout = fig.layout
+    size = layout.legend.font.size or layout.font.size or 12
+    margin_t = layout.margin.t if layout.margin.t is not None else 80
+    margin_b = layout.margin.b if layout.margin.b is not None else 80
+    room = height - margin_t - margin_b
+    if layout.legend.title.text:  # a wrapped title (wrap_title) takes a row per line
+        room -= (size + _LEGEND_ENTRY_PAD) * (layout.legend.title.text.count("<br>") + 1)
+    lines = sum(str(n).count("<br>") + 1 for n in names)  # long names are wrapped (wrap_title)
+    if lines * (size + _LEGEND_ENTRY_PAD) <= room and not below:
+        return
+    smaller = int(room / lines) - _LEGEND_ENTRY_PAD
+    if smaller >= 7 and not below:
+        fig.update_layout(legend=dict(font=dict(size=smaller), tracegroupgap=0))
+        return
+    width = fig.layout.width or 1000
+    longest = max(len(line) for n in names for line in str(n).split("<br>"))
+    entry_lines = [str(n).count("<br>") + 1 for n in names]  # a wrapped entry's lines
+    axis = 60 if layout.xaxis.title.text else 20  # the x axis' title above the legend
+    grow = max(int(max_height or height) - height, 0)  # pixels the figure may grow by
+    for font in (10, 9, 8, 7):
+        text = int(0.5 * font * longest)  # the text of the longest entry; a symbol beside it
+        per_row = max(1, int((width - 60) / (text + _LEGEND_SYMBOL)))
+        # entries fill the rows in order; a row is as tall as its tallest entry (charging
+        # every row the tallest of all left a blank band of 54 mm above GTEx's detailed tissues)
+        heights = sum(
+            max(entry_lines[i : i + per_row]) for i in range(0, len(entry_lines), per_row)
+        )
+        below = (heights + 1) * _LEGEND_ROW  # the entries and the legend title
+        under = below + axis
+        fits = (under - margin_b <= grow) if grow else (under <= 0.6 * height)
+        if fits:
+            break
+    if grow:
+        under = min(under, margin_b + grow)
+    else:
+        under = min(under, 0.7 * height)
+    fig.update_layout(
+        legend=dict(
+            orientation="h",
+            xref="container",
+            yref="container",
+            x=0.01,
+            xanchor="left",
+            y=0.01,
+            yanchor="bottom",
+            font=dict(size=font),
+            entrywidth=text,
+            entrywidthmode="pixels",
+            tracegroupgap=0,
+            title=dict(side="top left"),
+        ),
+        margin=dict(b=int(under)),
+        height=int(height + max(under - margin_b, 0)) if grow else height,
+    )

@@ -1,0 +1,252 @@
+"""The gene map: genes laid out in 2-D, coloured by a category, with the gene in focus (star), its
+nearest neighbours (rings, labelled on a white backing) and the genes specific to a sample
+selection (diamonds); the labels are placed by :mod:`dashboard.figure_labels`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from dashboard.figure_labels import _PLOT_PX, View, place_labels
+from dashboard.figure_style import (
+    MISSING_COLOR,
+    PALETTE,
+    _base_layout,
+    _escape,
+    _missing,
+    marker_size,
+    wrap_title,
+)
+
+
+def gene_map_figure(
+    layout: np.ndarray,
+    symbols: Sequence[str],
+    labels: Sequence[Any],
+    *,
+    color_title: str = "gene type",
+    focus: int | None = None,
+    neighbors: Sequence[int] = (),
+    selected: Sequence[int] = (),
+    method: str = "UMAP",
+    title: str = "Gene space",
+    uirevision: str = "gene-map",
+    webgl: bool = True,
+    plot_px: tuple[float, float] = _PLOT_PX,
+    view: View | None = None,
+) -> go.Figure:
+    """Genes laid out in 2-D, coloured by a category, with highlights.
+
+    Parameters
+    ----------
+    layout
+        (n_genes, 2) coordinates of the genes.
+    symbols
+        (n_genes,) gene symbols (hover; ``customdata`` of every point, read on click).
+    labels
+        (n_genes,) category per gene (gene type, or ``annotated``/``other`` for a GO term).
+    focus
+        Row of the gene in focus (star), if any.
+    neighbors
+        Rows of its nearest neighbours (rings).
+    selected
+        Rows of genes specific to the sample selection (diamonds).
+    plot_px
+        (width, height) in pixels of the plot area the map is drawn in (the page measures it:
+        :func:`plot_area`), for the spacing of the labels (:func:`place_labels`).
+    view
+        The axis ranges the user zoomed the map to (:func:`plot_view`), or None: the labels are
+        spaced for what is in view.
+    """
+    layout = np.asarray(layout, dtype=np.float32)
+    symbols = np.asarray(symbols).astype(str)
+    lab = np.array(["unknown" if _missing(v) else str(v) for v in labels], dtype=object)
+    scatter = go.Scattergl if webgl else go.Scatter
+    size = marker_size(len(layout)) + 1
+    cats, counts = np.unique(lab, return_counts=True)
+    order = [c for _, c in sorted(zip(-counts, cats, strict=True))]
+    traces = []
+    for i, cat in enumerate(order):
+        m = lab == cat
+        is_grey = cat in ("unknown", "other", "not annotated")
+        traces.append(
+            scatter(
+                x=layout[m, 0],
+                y=layout[m, 1],
+                mode="markers",
+                marker=dict(
+                    color=MISSING_COLOR if is_grey else PALETTE[i % len(PALETTE)],
+                    size=size,
+                    opacity=0.5 if is_grey else 0.85,
+                ),
+                name=wrap_title(f"{cat} ({int(m.sum()):,})"),
+                customdata=symbols[m],
+                text=symbols[m],
+                hovertemplate="<b>%{text}</b><extra>" + _escape(cat) + "</extra>",
+            )
+        )
+    sel = np.asarray(list(selected), dtype=int)
+    if sel.size:
+        traces.append(
+            scatter(
+                x=layout[sel, 0],
+                y=layout[sel, 1],
+                mode="markers",
+                marker=dict(
+                    symbol="diamond",
+                    size=size + 6,
+                    color="#ff7f0e",
+                    line=dict(color="#7a3b00", width=1),
+                ),
+                # the genes the page lists (the highest of those scored), not all of them
+                name=f"specific to the selection ({sel.size} highest)",
+                customdata=symbols[sel],
+                text=symbols[sel],
+                hovertemplate="<b>%{text}</b><extra>selection</extra>",
+            )
+        )
+    nb = np.asarray(list(neighbors), dtype=int)
+    has_focus = focus is not None and 0 <= focus < len(layout)
+    # rings are labelled when at most MAX_LABELLED_RINGS of them are in view (all of them on
+    # the whole map; zoomed in, those in the region): more would only be left out for lack of
+    # room, and cost their placement
+    in_view = nb.size
+    if view is not None and nb.size:
+        (x0, x1), (y0, y1) = view
+        xy = layout[nb]
+        in_view = int(
+            ((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)).sum()
+        )
+    labelled = in_view <= MAX_LABELLED_RINGS
+    ring_size, star_size, diamond_size = size + 8, size + 14, size + 6
+    # neighbours sit close together: each label goes on the side away from the gene in focus,
+    # off every ring and the star, and is left out where it would overlap one (or another
+    # label; the nearest first); hover names every ring
+    shown, positions, focus_position = place_labels(
+        layout,
+        nb if labelled else nb[:0],
+        symbols[nb] if labelled else symbols[nb][:0],
+        radius=ring_size / 2 + 1,
+        focus=focus if has_focus else None,
+        focus_text=symbols[focus] if has_focus else "",
+        focus_radius=star_size / 2,
+        # unlabelled rings still keep the focus label off them
+        markers=[(int(r), diamond_size / 2) for r in sel]
+        + ([] if labelled else [(int(r), ring_size / 2 + 1) for r in nb]),
+        plot_px=plot_px,
+        view=view,
+    )
+    if nb.size:
+        traces.append(
+            scatter(
+                x=layout[nb, 0],
+                y=layout[nb, 1],
+                # the trace keeps each label's text and position; they are drawn as annotations
+                # on a white backing (:func:`neighbour_labels`), which a trace's text lacks
+                mode="markers",
+                # black: red was taken by the palette (pseudogenes, lncRNA, a GO term's genes)
+                marker=dict(
+                    symbol="circle-open", size=ring_size, color="#000000", line=dict(width=2)
+                ),
+                text=np.where(shown, symbols[nb], "") if labelled else [""] * nb.size,
+                textposition=positions if labelled else "top center",
+                textfont=dict(size=10, color="#000000"),
+                name="nearest neighbours",
+                customdata=symbols[nb],
+                hovertemplate="<b>%{customdata}</b><extra>neighbour</extra>",
+            )
+        )
+    beside = isinstance(focus_position, str)
+    if has_focus:
+        traces.append(
+            scatter(
+                x=[layout[focus, 0]],
+                y=[layout[focus, 1]],
+                mode="markers+text" if beside else "markers",
+                marker=dict(symbol="star", size=star_size, color="#d62728", line=dict(width=1)),
+                text=[symbols[focus]],
+                textposition=focus_position if beside else "bottom center",
+                textfont=dict(size=13, color="#000000"),
+                name=symbols[focus],
+                customdata=[symbols[focus]],
+                hovertemplate="<b>%{text}</b><extra>in focus</extra>",
+            )
+        )
+    fig = go.Figure(data=traces)
+    fig.update_layout(**_base_layout(title, f"{method} 1", f"{method} 2", uirevision))
+    fig.update_layout(legend=dict(title=dict(text=wrap_title(color_title))))
+    if nb.size and labelled:
+        for label in neighbour_labels(
+            layout[nb][shown], symbols[nb][shown], np.asarray(positions)[shown], ring_size / 2 + 1
+        ):
+            fig.add_annotation(label)
+    if has_focus and not beside:  # rings all round the star: the label further out, an arrow
+        dx, dy = focus_position
+        fig.add_annotation(
+            x=float(layout[focus, 0]),
+            y=float(layout[focus, 1]),
+            text=_escape(symbols[focus]),
+            ax=dx,
+            ay=-dy,
+            showarrow=True,
+            arrowhead=0,
+            arrowwidth=1,
+            arrowcolor="#444444",
+            standoff=star_size / 2,
+            font=dict(size=13, color="#000000"),
+            bgcolor="rgba(255,255,255,0.85)",
+            borderpad=2,
+            name="focus label",
+        )
+    return fig
+
+
+#: The backing of a neighbour's label: over a dense cluster of points black text on the
+#: points' colours was hard to read. Semi-opaque, so the points under it still show.
+LABEL_BACKING = "rgba(255,255,255,0.8)"
+
+
+def neighbour_labels(
+    points: np.ndarray, texts: Sequence[str], positions: Sequence[str], radius: float
+) -> list[dict[str, Any]]:
+    """The labels of the neighbours' rings as annotations, each on a white backing
+    (:data:`LABEL_BACKING`), written where a trace's text at ``positions`` would be (off the
+    ring of ``radius`` pixels by ``radius / 0.8 + 1``, as :func:`label_box` counts them).
+
+    A trace's text has no backing in WebGL (the page's maps), and an SVG trace under the
+    WebGL points would be hidden by them; annotations are drawn above every trace. The
+    backing reaches 2 pixels beyond the text, so it stays off the ring (3 pixels or more
+    away)."""
+    gap = round(radius / 0.8 + 1.0, 2)
+    out = []
+    for (x, y), text, position in zip(points, texts, positions, strict=True):
+        vertical, horizontal = str(position).split()
+        # short: the page is sent these again after each zoom or resize (label_patch);
+        # centred and unshifted are an annotation's defaults
+        label: dict[str, Any] = dict(
+            x=round(float(x), 6),
+            y=round(float(y), 6),
+            xref="x",
+            yref="y",
+            text=_escape(str(text)),
+            showarrow=False,
+            font=dict(size=10, color="#000"),
+            bgcolor=LABEL_BACKING,  # 2 pixels beyond the text (the default pad and border)
+            name="neighbour label",
+        )
+        if horizontal != "center":
+            label["xanchor"] = "left" if horizontal == "right" else "right"
+            label["xshift"] = gap if horizontal == "right" else -gap
+        if vertical != "middle":
+            label["yanchor"] = "bottom" if vertical == "top" else "top"
+            label["yshift"] = gap if vertical == "top" else -gap
+        out.append(label)
+    return out
+
+
+#: Most rings of neighbours in view that are labelled (more: hover names them).
+MAX_LABELLED_RINGS = 30

@@ -1,0 +1,444 @@
+"""The sample map: coloured by a continuous value or by a category, its probe grid, hover text and
+colour scale, and the samples placed from an upload (stars).
+
+Trace order of the sample map (callbacks patch by index):
+
+0. ``probe grid``: invisible points over the empty parts of the plane (hovering one says that a
+   click there decodes; the page decodes at the place clicked, ``assets/probe.js``)
+1. ``samples``: the colour trace when colouring by a continuous value; categorical colourings
+   have one trace per category from index 1 on (legend click toggles, double-click isolates).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import get_colorscale
+
+from dashboard.figure_style import (
+    MISSING_COLOR,
+    PALETTE,
+    _base_layout,
+    _escape,
+    _missing,
+    _natural_key,
+    marker_size,
+    wrap_title,
+)
+
+#: Trace index of the probe grid in the sample map (a click the page reports on it is not a
+#: sample's: :func:`dashboard.selection.probe_at` leaves it to the place clicked).
+PROBE_TRACE = 0
+#: Trace index of the continuous colour trace in the sample map.
+COLOR_TRACE = 1
+
+
+#: Side of the square the probe reaches, in lengths of the longer side of the samples' box.
+PROBE_EXTENT = 2.5
+
+
+def _probe_cells(coords: np.ndarray, n: int, extent: float) -> tuple[np.ndarray, float, int]:
+    """Lower corner, cell side and cells along each side of the probe's square (see
+    :func:`probe_grid`)."""
+    coords = np.asarray(coords, dtype=np.float64)
+    lo, hi = np.nanmin(coords, axis=0), np.nanmax(coords, axis=0)
+    side = float(np.max(hi - lo)) or 1.0
+    step = 1.1 * side / n
+    cells = int(np.ceil(max(extent, 1.1) * side / step))
+    return (lo + hi) / 2 - cells * step / 2, step, cells
+
+
+def probe_grid(
+    coords: np.ndarray, n: int = 36, extent: float = PROBE_EXTENT
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points of a grid of square cells over the map that have no sample nearby.
+
+    The map is drawn at 1:1, so the plot shows more than the samples' box along one axis (on
+    a wide window about twice their width): the grid covers a square ``extent`` times the
+    longer side of that box, centred on it (:func:`probe_reach`), and its points' hover text
+    says that a click there decodes. The axes' autorange ignores it (:func:`bound_autorange`).
+
+    Parameters
+    ----------
+    coords
+        (n_samples, 2) sample coordinates.
+    n
+        Cells along the longer side of the samples' box (with a 5% margin).
+    extent
+        Side of the square covered, in lengths of that side.
+
+    Returns
+    -------
+    (x, y)
+        Coordinates of the empty grid cells' centres, (m,) each.
+    """
+    coords = np.asarray(coords, dtype=np.float64)
+    start, step, cells = _probe_cells(coords, n, extent)
+    cell = np.floor((coords - start) / step).astype(int).clip(0, cells - 1)
+    occupied = np.zeros((cells, cells), dtype=bool)
+    occupied[cell[:, 0], cell[:, 1]] = True
+    ix, iy = np.nonzero(~occupied)
+    return start[0] + (ix + 0.5) * step, start[1] + (iy + 0.5) * step
+
+
+def probe_reach(
+    coords: np.ndarray, n: int = 36, extent: float = PROBE_EXTENT
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper corners ``(x, y)`` of the square the probe grid covers
+    (:func:`probe_grid`): the places of the map a click decodes."""
+    start, step, cells = _probe_cells(coords, n, extent)
+    return start, start + cells * step
+
+
+def bound_autorange(fig: go.Figure, points: np.ndarray) -> go.Figure:
+    """Let the axes' autorange (the whole map, a double-click) reach only as far as
+    ``points`` (n, 2) and a 5% margin: the probe grid's invisible points lie beyond."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    if not len(pts):
+        return fig
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    margin = 0.05 * np.where(hi - lo > 0, hi - lo, 1.0)
+    for axis, j in (("xaxis", 0), ("yaxis", 1)):
+        bounds = dict(clipmin=float(lo[j] - margin[j]), clipmax=float(hi[j] + margin[j]))
+        fig.update_layout({axis: dict(autorangeoptions=bounds)})
+    return fig
+
+
+def _probe_trace(coords: np.ndarray) -> go.Scattergl:
+    gx, gy = probe_grid(coords)
+    return go.Scattergl(
+        x=gx,
+        y=gy,
+        mode="markers",
+        marker=dict(size=14, opacity=0.0, color="#ffffff"),
+        name="probe grid",
+        showlegend=False,
+        # not the point's coordinates: a click decodes where it lands, not at the grid point
+        hovertemplate="empty space<br>click to decode the profile here<extra></extra>",
+    )
+
+
+def sample_hover_text(
+    sample_ids: Sequence[str], annotations: dict[str, Sequence[Any]] | None = None
+) -> np.ndarray:
+    """Hover text per sample: id then ``name: value`` lines, (n_samples,) str; a missing value
+    reads "unlabelled", as in the map's legend (not "nan")."""
+    sample_ids = np.asarray(sample_ids).astype(str)
+    text = np.array([f"<b>{_escape(s)}</b>" for s in sample_ids], dtype=object)
+    for name, vals in (annotations or {}).items():
+        vals = np.array(
+            ["unlabelled" if _missing(v) else str(v) for v in np.asarray(vals, dtype=object)],
+            dtype=object,
+        )
+        text = text + f"<br>{_escape(str(name))}: " + np.array([_escape(v) for v in vals])
+    return text.astype(str)
+
+
+def clip_range(values: np.ndarray, clip: Sequence[float] = (1.0, 99.0)) -> tuple[float, float]:
+    """Colour range of ``values`` clipped at the ``clip`` percentiles (NaN ignored)."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return 0.0, 1.0
+    lo, hi = np.percentile(v, [float(clip[0]), float(clip[1])])
+    if not hi > lo:
+        lo, hi = float(v.min()), float(v.max())
+        if not hi > lo:
+            hi = lo + 1.0
+    return float(lo), float(hi)
+
+
+def clipped_title(
+    title: str, values: np.ndarray, lo: float, hi: float, clip: Sequence[float]
+) -> str:
+    """The colour bar's title, saying the clip when values lie beyond the scale's ends (they
+    take the end colours: a file showed a bar of 0.33 to 9.24 for values of 0.02 to 9.94)."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if v.size == 0 or (v.min() >= lo and v.max() <= hi):
+        return title
+    return (
+        f"{title}<br><sup>clipped at percentiles {float(clip[0]):g}–{float(clip[1]):g} "
+        f"(values {v.min():.3g} to {v.max():.3g})</sup>"
+    )
+
+
+#: Moreland's cool-warm diverging scale (blue, grey, red): its centre is grey (221), where
+#: RdBu's is near white (247) and vanished on the white plot: a gene list's mean z, near 0 in
+#: most samples, left the map almost blank, and a selection exported over it looked empty.
+COOL_WARM: tuple[tuple[float, str], ...] = (
+    (0.0, "rgb(59,76,192)"),
+    (0.125, "rgb(98,130,234)"),
+    (0.25, "rgb(141,176,254)"),
+    (0.375, "rgb(184,208,249)"),
+    (0.5, "rgb(221,221,221)"),
+    (0.625, "rgb(245,196,173)"),
+    (0.75, "rgb(244,154,123)"),
+    (0.875, "rgb(222,96,77)"),
+    (1.0, "rgb(180,4,38)"),
+)
+
+
+def colorscale(diverging: bool = False) -> list[list[Any]]:
+    """The colour scale of a continuous colouring: cool-warm (centred values, :data:`COOL_WARM`)
+    or Viridis.
+
+    Spelled out as ``[[position, colour], ...]``: plotly.js does not know the ``_r`` (reversed)
+    names of plotly.py, so a name sent as it is (a ``Patch``) would fall back to another scale.
+    """
+    if diverging:
+        return [[position, colour] for position, colour in COOL_WARM]
+    return get_colorscale("Viridis")
+
+
+def continuous_marker(
+    values: np.ndarray,
+    title: str,
+    clip: Sequence[float] = (1.0, 99.0),
+    diverging: bool = False,
+    size: float = 4.0,
+) -> dict[str, Any]:
+    """The ``marker`` dict of the continuous colour trace (colour, range, colour bar)."""
+    lo, hi = clip_range(values, clip)
+    if diverging:
+        m = max(abs(lo), abs(hi))
+        lo, hi = -m, m
+    return dict(
+        color=np.asarray(values, dtype=np.float32),
+        colorscale=colorscale(diverging),
+        cmin=lo,
+        cmax=hi,
+        size=size,
+        opacity=0.85,
+        colorbar=dict(
+            title=dict(text=clipped_title(title, values, lo, hi, clip), side="right"),
+            thickness=14,
+            len=0.8,
+        ),
+        showscale=True,
+    )
+
+
+def sample_map_continuous(
+    coords: np.ndarray,
+    values: np.ndarray,
+    hover_text: Sequence[str],
+    color_title: str,
+    *,
+    title: str = "Samples",
+    clip: Sequence[float] = (1.0, 99.0),
+    diverging: bool = False,
+    uirevision: str = "sample-map",
+    axis_titles: tuple[str, str] = ("dimension 1", "dimension 2"),
+    webgl: bool = True,
+) -> go.Figure:
+    """Sample map coloured by a continuous value.
+
+    Parameters
+    ----------
+    coords
+        (n_samples, 2) sample coordinates.
+    values
+        (n_samples,) values (NaN drawn grey).
+    hover_text
+        (n_samples,) hover text (id, tissue, sex...); the value is appended.
+    color_title
+        Colour bar title (e.g. ``MYH6 (observed)``).
+    clip
+        Percentiles at which the colour scale is clipped.
+    diverging
+        Centre the scale at 0 with a diverging palette (residuals, z-scores).
+    webgl
+        Scattergl (screen) or Scatter (vector export).
+    """
+    coords = np.asarray(coords, dtype=np.float32)
+    values = np.asarray(values, dtype=np.float32)
+    scatter = go.Scattergl if webgl else go.Scatter
+    size = marker_size(len(coords))
+    fig = go.Figure()
+    fig.add_trace(_probe_trace(coords) if webgl else go.Scatter(x=[], y=[], showlegend=False))
+    finite = np.isfinite(values)
+    if not finite.all():
+        fig.add_trace(
+            scatter(
+                x=coords[~finite, 0],
+                y=coords[~finite, 1],
+                mode="markers",
+                # open circles: a filled grey one read as the diverging scale's grey centre
+                marker=dict(color=MISSING_COLOR, size=size, symbol="circle-open"),
+                name=f"no value ({int((~finite).sum()):,})",  # counted, as categories are
+                text=np.asarray(hover_text)[~finite],
+                hovertemplate="%{text}<br>no value<extra></extra>",
+            )
+        )
+        # keep the colour trace at index COLOR_TRACE: move the grey trace after it
+    color_trace = scatter(
+        x=coords[finite, 0],
+        y=coords[finite, 1],
+        mode="markers",
+        marker=continuous_marker(values[finite], color_title, clip, diverging, size),
+        name=color_title,
+        text=np.asarray(hover_text)[finite],
+        hovertemplate="%{text}<br>" + color_title + ": %{marker.color:.3f}<extra></extra>",
+        showlegend=False,
+    )
+    data = list(fig.data)
+    data.insert(COLOR_TRACE, color_trace)
+    fig = go.Figure(data=data)
+    fig.update_layout(**_base_layout(title, *axis_titles, uirevision, equal_aspect=True))
+    return bound_autorange(fig, coords)
+
+
+def sample_map_categorical(
+    coords: np.ndarray,
+    labels: Sequence[Any],
+    hover_text: Sequence[str],
+    color_title: str,
+    *,
+    title: str = "Samples",
+    uirevision: str = "sample-map",
+    axis_titles: tuple[str, str] = ("dimension 1", "dimension 2"),
+    webgl: bool = True,
+    max_categories: int = 60,
+) -> go.Figure:
+    """Sample map with one trace per category (legend click toggles, double-click isolates).
+
+    Parameters
+    ----------
+    coords
+        (n_samples, 2) sample coordinates.
+    labels
+        (n_samples,) category per sample; empty/NaN become ``unlabelled`` (grey, drawn first).
+    hover_text
+        (n_samples,) hover text.
+    max_categories
+        Categories beyond this many (smallest first) are merged into ``other``.
+    """
+    coords = np.asarray(coords, dtype=np.float32)
+    lab = np.array(["" if _missing(v) else str(v) for v in labels], dtype=object)
+    cats, counts = np.unique(lab[lab != ""], return_counts=True)
+    merged: list[str] = []  # the categories drawn together as "other"
+    other = "other"
+    if len(cats) > max_categories:
+        keep = set(cats[np.argsort(-counts)[: max_categories - 1]])
+        merged = sorted(c for c in cats if c not in keep)
+        while other in keep:  # a category of that name stays itself
+            other += " (merged)"
+        lab = np.array([v if (v == "" or v in keep) else other for v in lab], dtype=object)
+        cats = np.unique(lab[lab != ""])
+    scatter = go.Scattergl if webgl else go.Scatter
+    size = marker_size(len(coords))
+    hover_text = np.asarray(hover_text)
+    traces = [_probe_trace(coords) if webgl else go.Scatter(x=[], y=[], showlegend=False)]
+    missing = lab == ""
+    ordered = sorted(cats, key=_natural_key)  # the legend's order, and the colours'
+    sizes = {cat: int((lab == cat).sum()) for cat in ordered}
+    # drawn from the largest category to the smallest, so that a small one is not buried
+    # under a large one drawn after it (5,648 female samples under 11,229 male ones); the
+    # legend keeps its order (legendrank)
+    for cat in sorted(ordered, key=lambda c: -sizes[c]):
+        i = ordered.index(cat)
+        m = lab == cat
+        traces.append(
+            scatter(
+                x=coords[m, 0],
+                y=coords[m, 1],
+                mode="markers",
+                marker=dict(color=PALETTE[i % len(PALETTE)], size=size, opacity=0.85),
+                name=wrap_title(f"{cat} ({sizes[cat]:,})"),
+                legendgroup=cat,
+                legendrank=1000 + i,
+                text=hover_text[m],
+                hovertemplate="%{text}<extra>" + _escape(cat) + "</extra>",
+                # the categories a merged trace holds (its samples' own labels)
+                meta={MERGED_CATEGORIES: merged} if merged and cat == other else None,
+            )
+        )
+    if missing.any():
+        traces.append(
+            scatter(
+                x=coords[missing, 0],
+                y=coords[missing, 1],
+                mode="markers",
+                marker=dict(color=MISSING_COLOR, size=size, opacity=0.6),
+                name=f"unlabelled ({int(missing.sum()):,})",  # counted as the categories
+                # after the categories (plotly's default rank, 1000, is the first category's)
+                legendrank=1000 + len(ordered),
+                text=hover_text[missing],
+                hovertemplate="%{text}<extra>unlabelled</extra>",
+            )
+        )
+    fig = go.Figure(data=traces)
+    fig.update_layout(**_base_layout(title, *axis_titles, uirevision, equal_aspect=True))
+    fig.update_layout(legend=dict(title=dict(text=wrap_title(color_title))))
+    return bound_autorange(fig, coords)
+
+
+#: Key, in the ``meta`` of the ``other`` trace of a categorical sample map, of the categories
+#: merged into it.
+MERGED_CATEGORIES = "merged_categories"
+
+
+#: ``meta`` of the trace of placed samples (stars).
+PLACED_META = "placed-samples"
+
+
+#: Legend rank of the placed samples' stars: above every category (ranked from 1000).
+PLACED_LEGEND_RANK = 999
+
+
+def placed_samples_trace(
+    placed: Sequence[dict[str, Any]], label: str | None = None, webgl: bool = True
+) -> go.Scatter | go.Scattergl:
+    """Samples placed from an upload, drawn over the sample map (black stars).
+
+    ``placed``: records with ``sample_id, x, y`` and optionally ``majority_label`` /
+    ``majority_share`` (:meth:`dashboard.context.AppContext.place_samples`). The points carry
+    no sample row (``customdata``), so selections and clicks treat them as empty space.
+    ``webgl``: a Scattergl trace, as the samples' on screen (plotly draws WebGL traces above
+    SVG ones: an SVG star would hide under the samples it lands among), else a Scatter (export).
+
+    Every star is marked selected (``selectedpoints``), and unselected stars keep their full
+    opacity: while samples are selected (a lasso, a link), plotly draws the selected points of
+    every trace after the others, so a star not selected itself was drawn under the selected
+    samples it landed among, and hidden. A drawn lasso or box replaces every trace's
+    ``selectedpoints`` (a star just outside it lay under the selected samples again): the page
+    marks the stars (``meta`` = :data:`PLACED_META`) selected again after each
+    (:mod:`dashboard.selection`).
+    """
+    text = []
+    for r in placed:
+        line = f"<b>{r.get('sample_id', '')}</b><br>placed from your upload"
+        if r.get("majority_label") is not None:
+            share = r.get("majority_share")
+            line += f"<br>majority {label or 'label'} nearby: {r['majority_label']}"
+            if isinstance(share, int | float):
+                line += f" ({share:.0%})"
+        text.append(line)
+    scatter = go.Scattergl if webgl else go.Scatter
+    return scatter(
+        x=[r["x"] for r in placed],
+        y=[r["y"] for r in placed],
+        mode="markers",
+        name=f"your samples ({len(placed)})",
+        # first in the legend (plotly's default rank, 1000, is the first category's: the
+        # stars' entry sat between the first tissue and the second)
+        legendrank=PLACED_LEGEND_RANK,
+        text=text,
+        hovertemplate="%{text}<extra></extra>",
+        marker={
+            "symbol": "star",
+            "size": 15,
+            "color": "black",
+            "line": {"color": "white", "width": 1.5},
+        },
+        selectedpoints=list(range(len(placed))),
+        selected={"marker": {"opacity": 1.0}},
+        unselected={"marker": {"opacity": 1.0}},
+        # found by the page after a drawn selection (dashboard.selection: selected again)
+        meta=PLACED_META,
+    )
