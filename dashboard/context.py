@@ -455,8 +455,6 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         if not q:
             raise DataError("no gene given")
         j = find_gene(self._lookup, q)
-        if j is None:  # (find_gene strips the version of an id in capitals only: ensg...1.7)
-            j = self._by_id.get(_strip_version(q).upper())
         if j is None:
             j = self._by_name.get(q)
         if j is None:

@@ -167,6 +167,7 @@ def test_gene_lookup(gtex_all):
     assert es.gene_index(es.gene_ids[i]) == i
     assert es.gene_index(es.gene_ids[i].split(".")[0]) == i  # version suffix ignored
     assert es.gene_index(es.gene_ids[i].split(".")[0] + ".999") == i
+    assert es.gene_index(es.gene_ids[i].lower().split(".")[0] + ".999") == i  # (it was not found)
     np.testing.assert_array_equal(
         es.gene_indices(["MYH7", "brca1"]), [es.gene_index("MYH7"), es.gene_index("BRCA1")]
     )

@@ -40,7 +40,7 @@ def find_gene(tables: list[dict[str, int]], name: str) -> int | None:
     "GATA4", and a data source replayed its gene subset onto the wrong one)."""
     name = str(name).strip()
     up = name.upper()
-    keys = (name, name, up, up, _strip_version(name).upper())
+    keys = (name, name, up, up, _strip_version(up))  # (ensg...1.7, in any case, too)
     return next((t[k] for t, k in zip(tables, keys, strict=True) if k in t), None)
 
 
