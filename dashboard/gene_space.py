@@ -397,6 +397,25 @@ def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict]
     return _records(nb), _records(enr), alert
 
 
+def enrichment_info(
+    context: Any, focus: str | None, rows: list[dict], enrichment: list[dict]
+) -> str:
+    """The line above the enrichment table: which GO it uses, then how many terms are enriched
+    among the gene in focus and its neighbours. An empty table read as still loading once the
+    message that no term was enriched had gone (messages go after 8 seconds)."""
+    caption = context.ontology_caption()
+    if not focus or not rows or context.ontology() is None:
+        return caption
+    try:  # a symbol of several genes: which one (Y_RNA (ENSG00000201001))
+        focus = context.gene_label(context.gene_index(focus))
+    except CoreError:
+        pass
+    n, m = len(enrichment), len(rows)
+    among = f"among {focus} and its {m} neighbour{'' if m == 1 else 's'}"
+    found = f"{n} term{' is' if n == 1 else 's are'} enriched" if n else "no term is enriched"
+    return f"{caption}. {found[0].upper()}{found[1:]} {among} (FDR ≤ 0.25)."
+
+
 def neighbors_info(context: Any, focus: str | None, rows: list[dict]) -> str:
     """The line above the neighbour table: what it lists, or how to fill it."""
     if not focus or not rows:
@@ -463,10 +482,17 @@ def register_callbacks(app: Any) -> None:
         Output(ids.GENE_ENRICHMENT, "data"),
         Output(alert_id("neighbors"), "children"),
         Output(ids.NEIGHBORS_INFO, "children"),
+        Output(ids.GO_SOURCE, "children"),
         Input(ids.FOCUS_GENE, "data"),
         Input(ids.NEIGHBORS_K, "value"),
         Input(ids.MODEL_STATUS, "data"),
     )
     def update_neighbors(focus, k, _status):
         rows, enrichment, alert = neighbor_tables(context, focus, k)
-        return rows, enrichment, alert, neighbors_info(context, focus, rows)
+        return (
+            rows,
+            enrichment,
+            alert,
+            neighbors_info(context, focus, rows),
+            enrichment_info(context, focus, rows, enrichment),
+        )

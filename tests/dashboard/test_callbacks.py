@@ -502,6 +502,23 @@ def test_neighbor_tables_and_gene_map(context):
     assert "nearest neighbours" in names
 
 
+def test_the_enrichment_line_says_how_many_terms(context):
+    """An empty enrichment table said nothing once the message "no GO term is enriched" had
+    gone (messages go after 8 seconds): it looked like a table still loading."""
+    from dashboard.gene_space import enrichment_info
+
+    caption = context.ontology_caption()
+    assert enrichment_info(context, None, [], []) == caption
+    nb, enr, _ = neighbor_tables(context, "GATA4", 10)
+    said = enrichment_info(context, "GATA4", nb, enr)
+    n = len(enr)
+    counted = f"{n} term{' is' if n == 1 else 's are'} enriched" if n else "No term is enriched"
+    assert said == f"{caption}. {counted} among GATA4 and its 10 neighbours (FDR ≤ 0.25).", said
+    assert enrichment_info(context, "GATA4", nb, []).endswith(
+        "No term is enriched among GATA4 and its 10 neighbours (FDR ≤ 0.25)."
+    )
+
+
 def test_gene_map_coloured_by_go_term(context):
     opts = gene_color_options(context, "heart development", None)
     assert any(o["value"] == "go:GO:0007507" for o in opts)
