@@ -29,17 +29,86 @@ class BaselineMaps:
     (:class:`dashboard.job_records.JobRecords`).
     """
 
-    #: Share of the labelled samples a map's 1-NN classifier learns from (the paper's Table 1),
+    #: Share of the labelled samples a map's 1-NN classifier learns from in the paper's Table 1,
     #: and the random draws averaged.
     ACCURACY_FRACTION = 0.02
     ACCURACY_SPLITS = 20
+    #: The shares the page offers (the first is the paper's).
+    ACCURACY_CHOICES = (0.02, 0.05, 0.10, 0.25, 0.50)
 
     #: Seconds between two progress messages of a baseline map that says nothing as it runs.
     PROGRESS_TICK_S = 2.0
 
-    def accuracy_note(self) -> str:
-        """What the 1-NN accuracies of the maps mean here: how many samples are labelled, and
-        the ceiling when they are fewer than the classes (a small dataset)."""
+    def accuracy_counts(self) -> tuple[str, int, int] | None:
+        """(annotation scored, labelled samples, classes) of 1-NN accuracy; None when the maps
+        are not scored (:meth:`baseline_label`)."""
+        label = self.baseline_label()
+        if label is None:
+            return None
+        n_labelled = accuracy_train_size(self.samples[label], 1.0)[1]
+        return label, n_labelled, len(self._label_classes(label))
+
+    def default_accuracy_fraction(self) -> float:
+        """The share of labelled samples the page scores the maps from at first.
+
+        The paper's 2% (:data:`ACCURACY_FRACTION`) when it draws at least one labelled sample
+        per class. Otherwise the smallest of :data:`ACCURACY_CHOICES` that draws at least two
+        per class on average: a random draw of as many samples as classes holds about 63% of
+        them (5% of the 520 samples of 26 tissues draws 26 samples, of about 17 tissues), and
+        every map scores near that ceiling. None does: the largest that leaves samples to test.
+        """
+        counts = self.accuracy_counts()
+        if counts is None:
+            return self.ACCURACY_FRACTION
+        _, n_labelled, n_classes = counts
+        if train_size(self.ACCURACY_FRACTION, n_labelled) >= n_classes:
+            return self.ACCURACY_FRACTION
+        usable = [f for f in self.ACCURACY_CHOICES if 1 <= train_size(f, n_labelled) < n_labelled]
+        for f in usable:
+            if train_size(f, n_labelled) >= 2 * n_classes:
+                return f
+        return usable[-1] if usable else self.ACCURACY_FRACTION
+
+    def accuracy_fraction(self, value: Any) -> tuple[float, str | None]:
+        """``value`` (the page's choice, or a link's text such as ``0.1`` or ``10%``) as a share
+        of labelled samples -> (share, None), or (the default share, why ``value`` is none).
+        None (nothing chosen) is the default, said nothing of."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return self.default_accuracy_fraction(), None
+        try:
+            text = str(value).strip()
+            share = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except (TypeError, ValueError):
+            return self.default_accuracy_fraction(), "is not a number"
+        if not (np.isfinite(share) and 0 < share < 1):
+            return self.default_accuracy_fraction(), "is not a share between 0 and 1"
+        return round(share, 6), None
+
+    def accuracy_share_options(self, extra: float | None = None) -> list[dict[str, Any]]:
+        """The shares offered for 1-NN accuracy (and ``extra``, a link's own), each with the
+        number of samples it draws here; a share that draws none, or leaves none to test, is
+        offered disabled."""
+        counts = self.accuracy_counts()
+        n_labelled = counts[1] if counts is not None else 0
+        shares = sorted({*self.ACCURACY_CHOICES, *([round(extra, 6)] if extra else [])})
+        out = []
+        for f in shares:
+            n = train_size(f, n_labelled)
+            text = f"{percent(f)} ({n:,} sample{'' if n == 1 else 's'}"
+            text += "; the paper's Table 1)" if same_share(f, self.ACCURACY_FRACTION) else ")"
+            out.append(
+                {
+                    "label": text,
+                    "value": f,
+                    "disabled": counts is not None and not 1 <= n < n_labelled,
+                }
+            )
+        return out
+
+    def accuracy_note(self, fraction: float | None = None) -> str:
+        """What the 1-NN accuracies of the maps from ``fraction`` of the labelled samples
+        (default: :meth:`default_accuracy_fraction`) mean here: how many samples are labelled,
+        why this share, and the ceiling when they are fewer than the classes."""
         label = self.baseline_label()
         if label is None:
             single = next((c for c in ("SMTS", "tissue") if c in self.samples.columns), None)
@@ -52,28 +121,62 @@ class BaselineMaps:
                     "tell apart, so the maps are not scored."
                 )
             return "No tissue annotation: the maps are not scored."
-        labels = self.samples[label]
-        labels = labels[labels.notna() & (labels.astype(str).str.strip() != "")]
-        n_classes = int(labels.nunique())
-        n_train = int(round(self.ACCURACY_FRACTION * len(labels)))
-        if n_train < 1:  # (it read "the nearest of 0 labelled samples ... above 0.00")
+        _, n_labelled, n_classes = self.accuracy_counts()
+        default = self.default_accuracy_fraction()
+        fraction = default if fraction is None else float(fraction)
+        paper = self.ACCURACY_FRACTION
+        n_train, n_paper = train_size(fraction, n_labelled), train_size(paper, n_labelled)
+        share = f"{percent(fraction)} of {n_labelled:,}"
+        if n_train < 1 or n_train >= n_labelled:  # (it read "the nearest of 0 labelled samples")
+            what, other = (
+                ("is none", "larger") if n_train < 1 else ("leaves none to test", "smaller")
+            )
             return (
                 f"The maps are not scored: 1-NN accuracy guesses each sample's {label} from "
-                f"{self.ACCURACY_FRACTION:.0%} of the labelled samples, as in the paper's Table "
-                f"1, and {self.ACCURACY_FRACTION:.0%} of {len(labels):,} is none "
-                f"(python -m core evaluate --fraction scores a small dataset)."
+                f"{percent(fraction)} of the labelled samples, and {share} {what}: choose a "
+                f"{other} share."
             )
-        text = (
-            f"1-NN accuracy: each sample's {label} is guessed as that of the nearest of "
-            f"{n_train:,} labelled samples ({self.ACCURACY_FRACTION:.0%} of {len(labels):,}, drawn "
-            f"at random {self.ACCURACY_SPLITS} times; mean and sd), on each 2-D map, as in the "
-            "paper's Table 1."
+        text = f"1-NN accuracy from {share} labelled samples ({n_train:,} samples)"
+        paper_gives = (
+            f"the paper's {percent(paper)} (Table 1) would give {n_paper:,} labelled "
+            f"sample{'' if n_paper == 1 else 's'} for {n_classes} classes"
+        )
+        if same_share(fraction, paper):
+            text += ", as in the paper's Table 1."
+        elif same_share(fraction, default):
+            text += f": {paper_gives}"
+            text += (
+                ", too few to cover them, so the page starts at the smallest share offered that "
+                "gives about two per class."
+                if n_paper < n_classes
+                else "."
+            )
+        else:
+            text += f", as chosen; {paper_gives}"
+            if not same_share(default, paper):
+                text += f", and the page starts at {percent(default)}"
+            text += "."
+        text += (
+            f" Each sample's {label} is guessed as that of the nearest labelled sample on each "
+            f"2-D map, over {self.ACCURACY_SPLITS} random draws (mean and sd)."
         )
         if n_train < n_classes:
             text += (
-                f" Here {n_train} labelled samples cannot cover the {n_classes} classes: no map "
-                f"can score much above {n_train / n_classes:.2f}, so compare the maps with each "
-                "other rather than with the paper's numbers."
+                f" Here {n_train:,} labelled samples cannot cover the {n_classes} classes: no "
+                f"map can score much above {n_train / n_classes:.2f}, so every map scores near "
+                "that ceiling"
+            )
+            # (the share advised is the default's when it covers the classes: about two per
+            # class, a draw of one per class holds about 63% of them)
+            larger = [
+                f
+                for f in (default, *self.ACCURACY_CHOICES)
+                if f > fraction and n_classes <= train_size(f, n_labelled) < n_labelled
+            ]
+            text += (
+                f"; a share of {percent(larger[0])} or more tells the maps apart."
+                if larger
+                else "; no share offered covers them here, so the maps can hardly be told apart."
             )
         return text
 
@@ -102,8 +205,9 @@ class BaselineMaps:
         st = self.state()
         return "FE" if st is not None and st.info["class"] == "FactorizedEmbeddings" else "model"
 
-    def model_accuracy(self, label: str) -> dict[str, float] | None:
-        """1-NN accuracy of ``label`` on the model's sample map, as for the baselines (cached).
+    def model_accuracy(self, label: str, fraction: float | None = None) -> dict[str, float] | None:
+        """1-NN accuracy of ``label`` on the model's sample map from ``fraction`` of the labelled
+        samples (default: the paper's :data:`ACCURACY_FRACTION`), as for the baselines (cached).
 
         Returns
         -------
@@ -113,6 +217,7 @@ class BaselineMaps:
         st = self.state()
         if st is None or label not in self.samples.columns:
             return None
+        fraction = self.ACCURACY_FRACTION if fraction is None else float(fraction)
         key = self.results.key(
             "dashboard-model-1nn",
             CODE_VERSION,  # (scores computed by another version of the code: computed again)
@@ -120,18 +225,64 @@ class BaselineMaps:
             self.fingerprint,
             label,
             self._labels_digest(label),
+            share_key(fraction),
+            self.ACCURACY_SPLITS,
         )
         hit = self.results.get(key)
         if hit is None:
             labels = self.samples[label].to_numpy(dtype=object)
             hit = one_nn_accuracy(
-                st.sample_embedding,
-                labels,
-                fraction=self.ACCURACY_FRACTION,
-                splits=self.ACCURACY_SPLITS,
+                st.sample_embedding, labels, fraction=fraction, splits=self.ACCURACY_SPLITS
             )
             if hit is not None:
                 self.results.set(key, hit)
+        return hit
+
+    def baseline_accuracies(
+        self, result: dict[str, Any], fraction: float
+    ) -> dict[str, dict[str, float]]:
+        """1-NN accuracy of each baseline map of ``result`` (:meth:`compute_baselines`) from
+        ``fraction`` of the labelled samples (cached): the job's own scores when it scored them
+        from that share, else computed from the maps (1-NN on 2-D points: no map is computed
+        again). The model's map is not among them (:meth:`model_accuracy`).
+
+        Returns
+        -------
+        dict
+            map name -> ``{"mean", "sd"}``; a map that cannot be scored from ``fraction`` (none
+            to train on, or none to test) is left out.
+        """
+        own = ("FE", "model")  # (results cached by an earlier version held the model's map)
+        label = result.get("label") or ""
+        if not label or label not in self.samples.columns:
+            return {}
+        # results cached before the share could be chosen were scored from the paper's 2%
+        if same_share(result.get("fraction", self.ACCURACY_FRACTION), fraction):
+            return {k: v for k, v in result.get("accuracy", {}).items() if k not in own}
+        maps = {k: np.asarray(v) for k, v in result.get("maps", {}).items() if k not in own}
+        digest = hashlib.sha1()
+        for name, coords in maps.items():
+            digest.update(name.encode() + b"\x1e" + np.ascontiguousarray(coords).tobytes())
+        key = self.results.key(
+            "dashboard-baselines-1nn",
+            CODE_VERSION,
+            digest.hexdigest()[:16],  # (these maps: the cached ones, or any a caller gives)
+            label,
+            self._labels_digest(label),
+            share_key(fraction),
+            self.ACCURACY_SPLITS,
+        )
+        hit = self.results.get(key)
+        if hit is None:
+            labels = self.samples[label].to_numpy(dtype=object)
+            hit = {}
+            for name, coords in maps.items():
+                acc = one_nn_accuracy(
+                    coords, labels, fraction=fraction, splits=self.ACCURACY_SPLITS
+                )
+                if acc is not None:
+                    hit[name] = acc
+            self.results.set(key, hit)
         return hit
 
     def _labels_digest(self, label: str | None) -> str:
@@ -164,7 +315,8 @@ class BaselineMaps:
     def compute_baselines(
         self, progress: ProgressFn | None = None, record: bool = False
     ) -> dict[str, Any]:
-        """PCA / NMF / t-SNE / UMAP maps of the samples (+ 1-NN accuracy from 2% labels), cached.
+        """PCA / NMF / t-SNE / UMAP maps of the samples (+ their 1-NN accuracy from the default
+        share of labels, :meth:`default_accuracy_fraction`, kept as ``fraction``), cached.
 
         Runs in a background job. Uses :func:`core.analysis.baseline_embeddings` when present.
         One job computes them: a second (a page reloaded meanwhile, another user) waits for it
@@ -259,27 +411,60 @@ class BaselineMaps:
         maps = {names.get(k, k): np.asarray(v, dtype=np.float32) for k, v in res.items()}
         accuracy = {}
         label = self.baseline_label()
+        fraction = self.default_accuracy_fraction()
         if label is not None:
             labels = self.samples[label].to_numpy(dtype=object)
             for name, coords in maps.items():
                 acc = one_nn_accuracy(
-                    coords, labels, fraction=self.ACCURACY_FRACTION, splits=self.ACCURACY_SPLITS
+                    coords, labels, fraction=fraction, splits=self.ACCURACY_SPLITS
                 )
                 if acc is not None:
                     accuracy[name] = acc
         # the model's own map is not kept here: these results are the dataset's, whichever
-        # model is shown (:meth:`model_accuracy`)
-        out = {"maps": maps, "accuracy": accuracy, "label": label or ""}
+        # model is shown (:meth:`model_accuracy`); other shares: :meth:`baseline_accuracies`
+        out = {"maps": maps, "accuracy": accuracy, "label": label or "", "fraction": fraction}
         self.results.set(self.baselines_key(), out)
         progress(1.0, "done")
         return out
+
+
+#: Id of the 1-NN accuracy column of the baseline maps' table (its header names the share).
+ACCURACY_COLUMN = "1-NN accuracy"
+
+
+def percent(fraction: float) -> str:
+    """A share as the page writes it: ``2%``, ``10%``, ``12.5%``."""
+    return f"{100 * float(fraction):.4g}%"
+
+
+def accuracy_header(fraction: float) -> str:
+    """The header of the 1-NN accuracy column for ``fraction`` labelled samples."""
+    return f"1-NN accuracy ({percent(fraction)} labelled)"
+
+
+def same_share(a: Any, b: Any) -> bool:
+    """Whether two shares are the same (0.1 from a link and 0.1 from the page's choice)."""
+    try:
+        return abs(float(a) - float(b)) < 1e-9
+    except (TypeError, ValueError):
+        return False
+
+
+def share_key(fraction: float) -> str:
+    """The share in a cache key: scores of one share are never read as another's."""
+    return f"{round(float(fraction), 6):.6g}"
+
+
+def train_size(fraction: float, n_labelled: int) -> int:
+    """Samples drawn to train 1-NN on from ``fraction`` of ``n_labelled`` labelled samples."""
+    return int(round(fraction * n_labelled))
 
 
 def accuracy_train_size(labels: Any, fraction: float) -> tuple[int, int]:
     """(samples drawn to train on, labelled samples) of 1-NN accuracy from ``fraction``."""
     labels = pd.Series(np.asarray(labels, dtype=object))
     n_labelled = int((labels.notna() & (labels.astype(str).str.strip() != "")).sum())
-    return int(round(fraction * n_labelled)), n_labelled
+    return train_size(fraction, n_labelled), n_labelled
 
 
 def one_nn_accuracy(

@@ -9,11 +9,13 @@ import logging
 from typing import Any
 
 import numpy as np
-from dash import Input, Output, State, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
 
 from core.errors import CoreError
 from dashboard import figures, ids
-from dashboard.layout import alert_id, annotation_word
+from dashboard.baseline_maps import ACCURACY_COLUMN, percent
+from dashboard.layout import alert, alert_id, annotation_word, baseline_table_columns
+from dashboard.uploads import quoted
 
 log = logging.getLogger(__name__)
 
@@ -29,26 +31,31 @@ def baseline_view(
     columns: int | None = None,
     title: str | None = None,
     height: int | None = None,
+    fraction: float | None = None,
 ) -> tuple[Any, list[dict]]:
     """Figure and accuracy rows of cached baseline maps (None -> nothing to show yet).
 
     ``columns``: maps per row (default :data:`PAGE_COLUMNS`, as on the page; a file takes the
     grid of its size);
-    ``title`` and ``height``: a file's (:func:`dashboard.figures.baselines_figure`).
+    ``title`` and ``height``: a file's (:func:`dashboard.figures.baselines_figure`);
+    ``fraction``: the share of labelled samples 1-NN learns from (the page's choice; default:
+    the share ``result`` was scored from). The maps are not computed again: only their scores.
     """
     if not result:
         return no_update, []
+    if fraction is None:
+        fraction = result.get("fraction", context.ACCURACY_FRACTION)
     # the model's map and accuracy are always the model's shown now (results cached by an
     # earlier version held another model's under "FE")
     own = ("FE", "model")
     maps = {k: v for k, v in result.get("maps", {}).items() if k not in own}
-    acc = {k: v for k, v in result.get("accuracy", {}).items() if k not in own}
+    acc = context.baseline_accuracies(result, fraction)
     label = result.get("label") or ""
     st = context.state()
     if st is not None:
         name = context.model_map_name()
         maps = {name: st.sample_embedding, **maps}
-        model_acc = context.model_accuracy(label) if label else None
+        model_acc = context.model_accuracy(label, fraction) if label else None
         if model_acc is not None:
             acc = {name: model_acc, **acc}
     labels = (
@@ -70,7 +77,7 @@ def baseline_view(
     rows = [
         {
             "map": name,
-            "1-NN accuracy (2% labels)": round(float(a["mean"]), 3),
+            ACCURACY_COLUMN: round(float(a["mean"]), 3),
             "sd": round(float(a["sd"]), 3),
         }
         for name, a in acc.items()
@@ -114,7 +121,7 @@ def baselines_job_view(context: Any, running: Any) -> tuple[Any, Any, Any]:
 EARLIER_JOB = "computing, in a job started before this page was opened"
 
 
-def baselines_on_load(context: Any) -> tuple[Any, Any, Any, bool]:
+def baselines_on_load(context: Any, fraction: float | None = None) -> tuple[Any, Any, Any, bool]:
     """The baseline maps as a page finds them when it opens (the model is ready).
 
     A job belongs to the page that started it: a page reloaded while the maps were computed
@@ -127,14 +134,16 @@ def baselines_on_load(context: Any) -> tuple[Any, Any, Any, bool]:
     """
     result, job = _look(context)
     if result is not None:
-        fig, rows = baseline_view(context, result)
+        fig, rows = baseline_view(context, result, fraction=fraction)
         return fig, rows, no_update, True
     if job is not None:
         return no_update, no_update, _earlier_job_text(job), False
     return no_update, no_update, no_update, True
 
 
-def baselines_poll_view(context: Any) -> tuple[Any, Any, Any, bool, Any, Any]:
+def baselines_poll_view(
+    context: Any, fraction: float | None = None
+) -> tuple[Any, Any, Any, bool, Any, Any]:
     """The baseline maps while a page polls a job that an earlier page started.
 
     Returns
@@ -143,7 +152,7 @@ def baselines_poll_view(context: Any) -> tuple[Any, Any, Any, bool, Any, Any]:
     """
     result, job = _look(context)
     if result is not None:
-        fig, rows = baseline_view(context, result)
+        fig, rows = baseline_view(context, result, fraction=fraction)
         return fig, rows, "", True, COMPUTE_LABEL, None
     if job is not None:
         return no_update, no_update, _earlier_job_text(job), False, no_update, no_update
@@ -170,6 +179,74 @@ def _look(context: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     return result, None
 
 
+#: The query parameter of a link that holds the share of labelled samples (``labelled=0.1``).
+SHARE_PARAM = "labelled"
+
+
+def accuracy_view(context: Any, share: Any) -> tuple[float, list[dict], str]:
+    """The share of labelled samples the page's choice ``share`` stands for (the default for
+    none), and the accuracy table's columns and note under it for that share."""
+    fraction = context.accuracy_fraction(share)[0]
+    return fraction, baseline_table_columns(context, fraction), context.accuracy_note(fraction)
+
+
+def share_view(
+    context: Any, share: Any, status: dict | None, own_job_running: Any, triggered: Any
+) -> tuple[Any, ...]:
+    """The baseline maps as shown for the page's choice of labelled ``share``, when the model
+    is ready (``status``) or when the share changes (``triggered``): their figure and table
+    scored from that share, the table's header and the note under it.
+
+    Returns
+    -------
+    (figure, table rows, progress text, poll disabled, button disabled, table columns, note,
+    share control disabled); ``no_update`` where nothing changes
+    """
+    fraction, columns, note = accuracy_view(context, share)
+    if triggered != ids.BASELINES_SHARE:  # (the header and note already say this share)
+        columns = note = no_update
+    head = (columns, note, no_update)
+    # (this page's own job, started while the model trained, is not an earlier page's; it
+    # shows the maps when done, and the share cannot change meanwhile)
+    if own_job_running:
+        return (no_update,) * 5 + head
+    if not status or not status.get("ready"):
+        # maps computed while the model trains are shown: scored again for the new share
+        result = context.cached_baselines() if triggered == ids.BASELINES_SHARE else None
+        if result is None:
+            return (no_update,) * 5 + head
+        fig, rows = baseline_view(context, result, fraction=fraction)
+        return (fig, rows) + (no_update,) * 3 + head
+    out = baselines_on_load(context, fraction)
+    # while an earlier page's job computes them, a click would only wait for it, and the
+    # share is kept until they come
+    busy = True if out[3] is False else no_update
+    return (*out, busy, columns, note, busy)
+
+
+def link_share(context: Any, url_search: str | None) -> tuple[Any, Any, Any]:
+    """The share of labelled samples a link holds (``?labelled=0.1`` or ``10%``).
+
+    Returns
+    -------
+    (share control value, its options, alert); ``no_update`` when the link holds none. A share
+    that is not a number, or not between 0 and 1, is said and the default is used.
+    """
+    from dashboard.sample_map import parse_query
+
+    text = parse_query(url_search).get(SHARE_PARAM)
+    if text is None:
+        return no_update, no_update, no_update
+    fraction, problem = context.accuracy_fraction(text)
+    if problem:
+        message = (
+            f"link: {SHARE_PARAM}={quoted(text)} {problem} (the share of labelled samples for "
+            f"1-NN accuracy, such as 0.1 or 10%); the default, {percent(fraction)}, is used"
+        )
+        return fraction, no_update, alert(message, "warning")
+    return fraction, context.accuracy_share_options(fraction), no_update
+
+
 def _earlier_job_text(job: dict[str, Any]) -> str:
     progress = str(job.get("progress") or "").strip()
     return f"{EARLIER_JOB}: {progress}" if progress else f"{EARLIER_JOB}…"
@@ -178,23 +255,34 @@ def _earlier_job_text(job: dict[str, Any]) -> str:
 def register_callbacks(app: Any) -> None:
     context = app.fe_context
 
+    # the maps once the model is ready, and their scores again for each share chosen
     @app.callback(
         Output(ids.BASELINES_GRAPH, "figure"),
         Output(ids.BASELINES_TABLE, "data"),
         Output(ids.BASELINES_PROGRESS, "children", allow_duplicate=True),
         Output(ids.BASELINES_POLL, "disabled"),
         Output(ids.BASELINES_BUTTON, "disabled", allow_duplicate=True),
+        Output(ids.BASELINES_TABLE, "columns"),
+        Output(ids.BASELINES_NOTE, "children"),
+        Output(ids.BASELINES_SHARE, "disabled", allow_duplicate=True),
         Input(ids.MODEL_STATUS, "data"),
+        Input(ids.BASELINES_SHARE, "value"),
         State(ids.BASELINES_RUNNING, "data"),
         prevent_initial_call="initial_duplicate",
     )
-    def show_cached(status, own_job_running):
-        # (this page's own job, started while the model trained, is not an earlier page's)
-        if not status or not status.get("ready") or own_job_running:
-            return (no_update,) * 5
-        out = baselines_on_load(context)
-        # while an earlier page's job computes them, a click would only wait for it
-        return (*out, True if out[3] is False else no_update)
+    def show_cached(status, share, own_job_running):
+        return share_view(context, share, status, own_job_running, ctx.triggered_id)
+
+    # a link's share of labelled samples
+    @app.callback(
+        Output(ids.BASELINES_SHARE, "value"),
+        Output(ids.BASELINES_SHARE, "options"),
+        Output(alert_id("baselines"), "children", allow_duplicate=True),
+        Input(ids.URL, "search"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def restore_share(url_search):
+        return link_share(context, url_search)
 
     @app.callback(
         Output(ids.BASELINES_GRAPH, "figure", allow_duplicate=True),
@@ -204,15 +292,18 @@ def register_callbacks(app: Any) -> None:
         Output(ids.BASELINES_BUTTON, "children", allow_duplicate=True),
         Output(alert_id("baselines"), "children", allow_duplicate=True),
         Output(ids.BASELINES_BUTTON, "disabled", allow_duplicate=True),
+        Output(ids.BASELINES_SHARE, "disabled", allow_duplicate=True),
         Input(ids.BASELINES_POLL, "n_intervals"),
         State(ids.BASELINES_RUNNING, "data"),
+        State(ids.BASELINES_SHARE, "value"),
         prevent_initial_call=True,
     )
-    def poll_earlier_job(_n, own_job_running):
+    def poll_earlier_job(_n, own_job_running, share):
         if own_job_running:  # this page's own job says how far it is (and shows the maps)
-            return (no_update,) * 3 + (True,) + (no_update,) * 3
-        out = baselines_poll_view(context)
-        return (*out, not out[3])  # the button back once the earlier job has ended
+            return (no_update,) * 3 + (True,) + (no_update,) * 4
+        out = baselines_poll_view(context, context.accuracy_fraction(share)[0])
+        # the button and the share back once the earlier job has ended
+        return (*out, not out[3], not out[3])
 
     # each click a request of its own: Dash names a job by its arguments, and the first click
     # of every page (n_clicks 1) was one job, whose unread result a later page was given
@@ -233,17 +324,20 @@ def register_callbacks(app: Any) -> None:
         Output(ids.BASELINES_TABLE, "data", allow_duplicate=True),
         Output(alert_id("baselines"), "children"),
         Input(ids.BASELINES_REQUEST, "data"),
+        State(ids.BASELINES_SHARE, "value"),
         background=True,
         progress=[Output(ids.BASELINES_PROGRESS, "children")],
         running=[
             (Output(ids.BASELINES_BUTTON, "disabled"), True, False),
+            # the maps come scored from the share chosen when the job started
+            (Output(ids.BASELINES_SHARE, "disabled"), True, False),
             # the job's start and end (returned or killed): baselines_job_view reads the end
             (Output(ids.BASELINES_RUNNING, "data"), True, False),
         ],
         interval=1000,
         prevent_initial_call=True,
     )
-    def compute(set_progress, request):
+    def compute(set_progress, request, share):
         if not request:
             return no_update, no_update, None
         try:
@@ -260,7 +354,7 @@ def register_callbacks(app: Any) -> None:
             alert = html.Div(f"the baseline maps failed: {message}", className="alert alert-error")
             return no_update, no_update, alert
         set_progress("")
-        fig, rows = baseline_view(context, result)
+        fig, rows = baseline_view(context, result, fraction=context.accuracy_fraction(share)[0])
         return fig, rows, None
 
     @app.callback(

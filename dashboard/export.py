@@ -19,6 +19,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from core.data import is_text
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
+from dashboard.baseline_maps import percent
 from dashboard.baselines import baseline_view
 from dashboard.context import SPECIFIC_SAVED
 from dashboard.gene_space import build_gene_figure, neighbor_tables
@@ -229,7 +230,8 @@ def export_figure(
         (rows of the selected samples: selected on the sample map, the others dimmed, as in the
         page), ``zoom`` (the
         ``map-zoom`` store: the sample or gene map is exported zoomed as in the page, see
-        :func:`figure_zoom`), ``url_search`` (the page's link, for the zoom it opened with).
+        :func:`figure_zoom`), ``url_search`` (the page's link, for the zoom it opened with),
+        ``labelled`` (the share of labelled samples the baseline maps are scored from).
 
     The file is named by what it shows (the sample map's colouring and ``selection-N`` for N
     selected samples; the gene map's colouring and gene in focus; ``zoom`` last for a zoomed-in
@@ -293,8 +295,9 @@ def export_figure(
         cached = context.cached_baselines()
         if not cached:
             raise DataError(NO_BASELINES)
+        fraction = context.accuracy_fraction(view.get("labelled"))[0]
         fig, height, legend_below = _baselines_file_figure(
-            context, cached, width, height, max_height, size in figures.JOURNAL_SIZES
+            context, cached, width, height, max_height, size in figures.JOURNAL_SIZES, fraction
         )
         parts = [cached.get("label") or ""]
     else:
@@ -342,6 +345,7 @@ def _baselines_file_figure(
     height: int,
     max_height: int,
     journal: bool,
+    fraction: float,
 ) -> tuple[Any, int, bool]:
     """The baseline maps laid out for a file -> (figure, height, legend under the maps).
 
@@ -353,9 +357,10 @@ def _baselines_file_figure(
     own = ("FE", "model")  # the model's map, when there is one, is the one shown now
     n_maps = len([m for m in cached.get("maps", {}) if m not in own])
     n_maps += context.state() is not None  # (baseline_view)
-    title = baselines_title(context, n_maps, cached.get("label") or "")
+    title = baselines_title(context, n_maps, cached.get("label") or "", fraction)
     columns = figures.panel_columns(n_maps, width, height)
-    fig, _ = baseline_view(context, cached, columns=columns, title=title, height=height)
+    view = dict(title=title, fraction=fraction)
+    fig, _ = baseline_view(context, cached, columns=columns, height=height, **view)
     probe = figures.for_export(fig, width, height, max_height)
     below = probe.layout.legend.orientation == "h"
     if below:
@@ -364,21 +369,23 @@ def _baselines_file_figure(
             rows = -(-n_maps // columns)
             square = int(probe.layout.margin.t or 0) + rows * ((width - 20) / columns + 50)
             height = int(min(max(height, square), 0.6 * max_height))
-        fig, _ = baseline_view(context, cached, columns=columns, title=title, height=height)
+        fig, _ = baseline_view(context, cached, columns=columns, height=height, **view)
     return figures.go.Figure(fig), height, below
 
 
-def baselines_title(context: Any, n_maps: int, label: str) -> str:
-    """The title of the baseline maps in a file (the page says the same in its card)."""
+def baselines_title(context: Any, n_maps: int, label: str, fraction: float | None = None) -> str:
+    """The title of the baseline maps in a file (the page says the same in its card), scored
+    from ``fraction`` of the labelled samples (default: the paper's)."""
     n = int(getattr(context, "n_samples", 0) or 0)
     text = f"The same {n:,} samples in {n_maps} maps"
     label = figures._escape(label)
     if label:
-        fraction = getattr(context, "ACCURACY_FRACTION", 0.02)
+        if fraction is None:
+            fraction = getattr(context, "ACCURACY_FRACTION", 0.02)
         splits = getattr(context, "ACCURACY_SPLITS", 20)
         text += (
             f", coloured by {label}<br><span style='font-size:11px'>1-NN: {label} of the "
-            f"other samples from the nearest of {fraction:.0%} labelled ones, mean ± sd over "
+            f"other samples from the nearest of {percent(fraction)} labelled ones, mean ± sd over "
             f"{splits} draws</span>"
         )
     return text
@@ -698,7 +705,10 @@ def csv_download(
 
 
 #: The parts of a link (:func:`view_query`); any other is said, and ignored.
-LINK_PARAMS = ("data", "ds", "m", "color", "gene", "sel", "gcolor", "k", "clip", "zoom", "gzoom")
+LINK_PARAMS = (
+    *("data", "ds", "m", "color", "gene", "sel", "gcolor", "k", "clip", "zoom", "gzoom"),
+    "labelled",  # the share of labelled samples of the baseline maps' 1-NN accuracy
+)
 #: Parts that mail, chat and web tools add to links (utm_source, fbclid, gclid): ignored unsaid.
 _TRACKING = re.compile(r"(utm_\w*|\w*clid|mc_[ce]id|_ga|_gl)$", re.IGNORECASE)
 
@@ -719,6 +729,8 @@ def view_query(
     left_out: list[str] | None = None,
     model: str | None = None,
     simulated: bool = False,
+    labelled: Any = None,
+    default_labelled: float | None = None,
 ) -> str:
     """Query string that reproduces the view (dataset, colour, gene, selection, gene colouring,
     number of neighbours ``k``, the colour scale's ``clip`` percentiles, and each map's zoom).
@@ -731,6 +743,8 @@ def view_query(
     ``default_k``, ``clip`` when it is 1-99 (the page's defaults).
     ``zoom``: by map (``sample-map``, ``gene-map``), its axis ranges (:func:`figure_zoom`):
     ``zoom=x0,x1,y0,y1`` and ``gzoom=...``.
+    ``labelled``: the share of labelled samples of the baseline maps' 1-NN accuracy, left out
+    when it is ``default_labelled``.
 
     The query stays within :data:`MAX_URL_QUERY_CHARS`: the longer of the selection and the
     colouring (a list of genes) is left out until it does; what is left out is named in
@@ -762,6 +776,11 @@ def view_query(
         if (lo, hi) != DEFAULT_CLIP:
             q["clip"] = f"{lo:g}-{hi:g}"
     except (TypeError, ValueError, IndexError):
+        pass
+    try:
+        if labelled is not None and abs(float(labelled) - float(default_labelled or 0)) > 1e-9:
+            q["labelled"] = f"{float(labelled):g}"
+    except (TypeError, ValueError):
         pass
     for which, param in ZOOM_PARAMS.items():
         text = encode_zoom((zoom or {}).get(which))
@@ -846,7 +865,7 @@ def view_settings(
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         problems.append(
             f"{shown}{more} {'is' if len(unknown) == 1 else 'are'} not part of the page's links, "
-            "ignored (a link holds color, gene, sel, gcolor, k, clip, zoom and gzoom)"
+            "ignored (a link holds color, gene, sel, gcolor, k, clip, zoom, gzoom and labelled)"
         )
     if not problems:
         return k, clip, None
@@ -885,6 +904,7 @@ def register_callbacks(app: Any) -> None:
         # each map's last zoom event, for a zoom the store has not been answered yet
         State(ids.SAMPLE_MAP, "relayoutData"),
         State(ids.GENE_MAP, "relayoutData"),
+        State(ids.BASELINES_SHARE, "value"),
         # the first export starts a Chromium (seconds): the button says it is working
         running=[
             (Output(ids.EXPORT_BUTTON, "disabled"), True, False),
@@ -909,6 +929,7 @@ def register_callbacks(app: Any) -> None:
         url_search,
         sample_relayout,
         gene_relayout,
+        labelled,
     ):
         if not n:
             return no_update, None
@@ -931,6 +952,7 @@ def register_callbacks(app: Any) -> None:
             selection=(selection or {}).get("rows"),
             zoom=zoom,
             url_search=url_search,
+            labelled=labelled,
         )
         return export_view(context, which, fmt, size, view)
 
@@ -984,10 +1006,11 @@ def register_callbacks(app: Any) -> None:
         Input(ids.CLIP, "value"),
         Input(ids.MAP_ZOOM, "data"),
         Input(ids.PLACED, "data"),
+        Input(ids.BASELINES_SHARE, "value"),
         State(ids.URL, "search"),
         prevent_initial_call=True,
     )
-    def share(color, focus, selection, gene_color, k, clip, zoom, placed, url_search):
+    def share(color, focus, selection, gene_color, k, clip, zoom, placed, labelled, url_search):
         left_out: list[str] = []
         st = context.loaded_state()
         query = view_query(
@@ -1003,6 +1026,8 @@ def register_callbacks(app: Any) -> None:
             zoom={w: figure_zoom(context, zoom, w, url_search, placed) for w in ZOOMABLE},
             left_out=left_out,
             simulated=context.simulated,
+            labelled=labelled,
+            default_labelled=context.default_accuracy_fraction(),
         )
         return query or "?", share_link_note(left_out, len(placed or []))
 

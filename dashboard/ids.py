@@ -75,6 +75,8 @@ BASELINES_PROGRESS = "baselines-progress"
 BASELINES_RUNNING = "baselines-running"  # dcc.Store: True while the job runs, then False
 BASELINES_REQUEST = "baselines-request"  # dcc.Store: {"id"}, new at each click of the button
 BASELINES_POLL = "baselines-poll"  # dcc.Interval: a job started by an earlier page
+BASELINES_SHARE = "baselines-share"  # share of labelled samples 1-NN learns from
+BASELINES_NOTE = "baselines-note"  # what the 1-NN accuracies mean here
 
 # --- export
 EXPORT_FIGURE = "export-figure"

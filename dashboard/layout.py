@@ -8,6 +8,7 @@ from typing import Any
 from dash import dash_table, dcc, html
 
 from dashboard import ids
+from dashboard.baseline_maps import ACCURACY_COLUMN, accuracy_header
 from dashboard.context import MIN_SPECIFIC_SCORE
 from dashboard.figures import EXPORT_SIZES, empty_figure
 
@@ -247,6 +248,30 @@ GENE_TABLE_CELLS: list[dict[str, Any]] = [
     {"if": {"column_id": "go_id"}, "whiteSpace": "nowrap"},
     {"if": {"column_id": ["p_value", "fdr"]}, "whiteSpace": "nowrap"},
 ]
+
+
+#: Columns of the baseline maps' accuracy table (the accuracy's header names the share).
+BASELINE_COLUMNS = ["map", ACCURACY_COLUMN, "sd"]
+BASELINE_FORMATS: dict[str, dict[str, Any]] = {ACCURACY_COLUMN: FIXED_3, "sd": FIXED_3}
+
+
+def baseline_table_help(context: Any, fraction: float) -> dict[str, tuple[str, str]]:
+    """Header and hover text of each column of the baseline maps' accuracy table, for 1-NN
+    from ``fraction`` of the labelled samples."""
+    return {
+        "map": ("map", "FE: the model's sample map; the others from the same matrix"),
+        ACCURACY_COLUMN: (
+            accuracy_header(fraction),
+            "share of the other samples whose label the nearest labelled one gives",
+        ),
+        "sd": ("sd", f"over the {context.ACCURACY_SPLITS} random draws of labels"),
+    }
+
+
+def baseline_table_columns(context: Any, fraction: float) -> list[dict[str, Any]]:
+    """The accuracy table's ``columns`` for ``fraction`` (as :func:`_table` makes them)."""
+    names = baseline_table_help(context, fraction)
+    return [{"name": names[c][0], "id": c, **BASELINE_FORMATS.get(c, {})} for c in BASELINE_COLUMNS]
 
 
 def annotation_word(column: str) -> str:
@@ -883,6 +908,7 @@ def build_layout(context: Any) -> html.Div:
             className="row",
         ),
     )
+    share = context.default_accuracy_fraction()  # (a link's own: baselines.link_share)
     baseline_card = _card(
         "Side by side: the same samples in PCA, NMF, t-SNE and UMAP",
         html.Div(
@@ -907,20 +933,27 @@ def build_layout(context: Any) -> html.Div:
             config=graph_config(context, "baseline_maps"),
             # (no fixed height: as high as the figure is laid out, 360 px a row of maps)
         ),
+        html.Div(
+            [
+                html.Label("Labelled samples 1-NN learns from", htmlFor=ids.BASELINES_SHARE),
+                dcc.Dropdown(
+                    id=ids.BASELINES_SHARE,
+                    options=context.accuracy_share_options(),
+                    value=share,
+                    clearable=False,
+                    searchable=False,
+                ),
+            ],
+            className="control",
+            style={"maxWidth": "320px"},  # (full width, its few words sat in a long box)
+        ),
         _table(
             ids.BASELINES_TABLE,
-            ["map", "1-NN accuracy (2% labels)", "sd"],
-            {
-                "map": ("map", "FE: the model's sample map; the others from the same matrix"),
-                "1-NN accuracy (2% labels)": (
-                    f"1-NN accuracy ({context.ACCURACY_FRACTION:.0%} labelled)",
-                    "share of the other samples whose label the nearest labelled one gives",
-                ),
-                "sd": ("sd", f"over the {context.ACCURACY_SPLITS} random draws of labels"),
-            },
-            formats={"1-NN accuracy (2% labels)": FIXED_3, "sd": FIXED_3},
+            BASELINE_COLUMNS,
+            baseline_table_help(context, share),
+            formats=BASELINE_FORMATS,
         ),
-        html.Div(context.accuracy_note(), className="hint"),
+        html.Div(context.accuracy_note(share), id=ids.BASELINES_NOTE, className="hint"),
     )
     export_card = _card(
         "Export",

@@ -1404,7 +1404,7 @@ def test_the_no_baseline_maps_message_goes_once_they_are_shown():
     from dash import no_update
 
     stale = {"props": {"children": export.NO_BASELINES, "className": "alert alert-error"}}
-    rows = [{"map": "PCA", "1-NN accuracy (2% labels)": 0.2, "sd": 0.01}]
+    rows = [{"map": "PCA", "1-NN accuracy": 0.2, "sd": 0.01}]
     assert export.stale_export_alert(rows, stale) is None
     other = {"props": {"children": "exported the sample map as sample-map.svg (screen)"}}
     assert export.stale_export_alert(rows, other) is no_update  # another message stays

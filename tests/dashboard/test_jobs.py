@@ -460,6 +460,9 @@ def test_the_model_becoming_ready_leaves_this_pages_own_baselines_job_alone(sepi
         {"id": ids.BASELINES_PROGRESS, "property": "children"},
         {"id": ids.BASELINES_POLL, "property": "disabled"},
         {"id": ids.BASELINES_BUTTON, "property": "disabled"},
+        {"id": ids.BASELINES_TABLE, "property": "columns"},
+        {"id": ids.BASELINES_NOTE, "property": "children"},
+        {"id": ids.BASELINES_SHARE, "property": "disabled"},
     ]
     key = next(k for k in app.callback_map if f"{ids.BASELINES_POLL}.disabled" in k)
     client = app.server.test_client()
@@ -468,7 +471,10 @@ def test_the_model_becoming_ready_leaves_this_pages_own_baselines_job_alone(sepi
         body = {
             "output": key,
             "outputs": outputs,
-            "inputs": [{"id": ids.MODEL_STATUS, "property": "data", "value": {"ready": True}}],
+            "inputs": [
+                {"id": ids.MODEL_STATUS, "property": "data", "value": {"ready": True}},
+                {"id": ids.BASELINES_SHARE, "property": "value", "value": 0.1},
+            ],
             "state": [{"id": ids.BASELINES_RUNNING, "property": "data", "value": own_job_running}],
             "changedPropIds": [f"{ids.MODEL_STATUS}.data"],
         }

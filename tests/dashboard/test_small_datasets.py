@@ -50,14 +50,20 @@ def test_one_gene_model_draws_its_gene_map_and_says_there_are_no_neighbours(sepi
     assert list(out["maps"]) == ["UMAP"]
 
 
-def test_baseline_maps_of_8_samples_are_shown_unscored(sepira_file, tmp_path):
-    """2% of 8 samples is none to train 1-NN on: the job failed, maps and all."""
+def test_baseline_maps_of_8_samples_are_scored_from_a_share_that_draws_some(sepira_file, tmp_path):
+    """2% of 8 samples is none to train 1-NN on: the job failed, maps and all; then the maps
+    were shown unscored. The page starts at 50% (4 samples, two per tissue), and 2%, chosen,
+    says that it draws none."""
     ctx = _context(sepira_file, tmp_path, 4, 2, 30)
+    assert ctx.default_accuracy_fraction() == 0.5
     out = ctx.compute_baselines()
-    assert set(out["maps"]) == {"PCA", "NMF", "t-SNE", "UMAP"} and out["accuracy"] == {}
-    assert ctx.model_accuracy("tissue") is None
-    note = ctx.accuracy_note()
+    assert set(out["maps"]) == {"PCA", "NMF", "t-SNE", "UMAP"} == set(out["accuracy"])
+    assert out["fraction"] == 0.5 and ctx.model_accuracy("tissue", 0.5) is not None
+    assert ctx.model_accuracy("tissue", 0.02) is None
+    assert ctx.baseline_accuracies(out, 0.02) == {}
+    note = ctx.accuracy_note(0.02)
     assert note.startswith("The maps are not scored") and "2% of 8 is none" in note
+    assert "choose a larger share" in note
 
 
 def test_baseline_maps_of_3_samples_are_refused_in_words(sepira_file, tmp_path):
