@@ -668,7 +668,8 @@ def test_cuda_asked_without_a_gpu_is_said_in_the_librarys_words():
 def test_the_grid_search_runs_without_autograd(monkeypatch):
     """A helper inserted above it took reassign_samples' @torch.no_grad(): the search ran
     with gradients enabled (harmless today only because its callees are no_grad too)."""
-    import core.train as train_module
+    # patched where reassign_samples reads it (core.train only re-exports it)
+    import core.train_grid as train_module
 
     seen = []
     real = train_module.grid_points
