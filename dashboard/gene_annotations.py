@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import CoreError, DataError
+from dashboard.uploads import quoted
 
 log = logging.getLogger(__name__)
 
@@ -253,3 +255,61 @@ class GeneAnnotations:
         members = go.term_genes(go_id)
         # each dataset gene as the enrichment maps it: one GO gene each
         return np.isin(self._go_rows(go), members.index.to_numpy(dtype=np.int64))
+
+    def go_unavailable(self) -> str:
+        """Why the samples cannot be coloured by a GO term: the ontology could not be loaded."""
+        reason = self._ontology_error or "Gene Ontology not available"
+        return f"{reason}: the samples cannot be coloured by a GO term"
+
+    def go_term(self, go_id: str) -> tuple[str, str, str]:
+        """The term ``go_id`` names, as (primary id, name, ontology ``BP``/``MF``/``CC``).
+
+        ``go_id`` in any case, or an alt_id (secondary id, as older links name terms).
+
+        Raises
+        ------
+        DataError
+            GO is not available, or ``go_id`` is not one of its terms (each said in one line).
+        """
+        go = self.ontology()
+        if go is None:
+            raise DataError(self.go_unavailable())
+        key = str(go_id).strip().upper()
+        if not re.fullmatch(r"GO:\d{7}", key):
+            raise DataError(
+                f"{quoted(go_id)} is not a GO id (GO: and 7 digits, such as GO:0007507)"
+            )
+        try:
+            primary = go.primary_id(key)
+        except CoreError:
+            raise DataError(
+                f"{key} is not a term of the Gene Ontology used here ({self.ontology_caption()})"
+            ) from None
+        term = go.terms.loc[primary]
+        return primary, str(term["name"]), str(term["ontology"])
+
+    def go_term_counts(self) -> np.ndarray | None:
+        """(n_terms,) int: the dataset genes annotated to each GO term (propagated, each gene
+        mapped as :meth:`go_term_members` maps it), in ``ontology().terms`` order; None without
+        GO. Counted once for all terms: ``color-by`` names the count of each term it offers."""
+        go = self.ontology()
+        if go is None:
+            return None
+        with self._lock:
+            cached = getattr(self, "_go_counts_cache", None)
+            if cached is None or cached[0] is not go:
+                rows = self._go_rows(go)
+                per_gene = np.bincount(rows[rows >= 0], minlength=go.n_genes)
+                prop = go.propagated_matrix
+                weights = np.repeat(per_gene, np.diff(prop.indptr))
+                counts = np.bincount(prop.indices, weights=weights, minlength=go.n_terms)
+                cached = (go, np.rint(counts).astype(np.int64))
+                self._go_counts_cache = cached
+            return cached[1]
+
+    def go_term_size(self, go_id: str) -> int:
+        """Dataset genes annotated to the term ``go_id`` (a primary id; propagated)."""
+        counts = self.go_term_counts()
+        if counts is None:
+            raise DataError(self.go_unavailable())
+        return int(counts[self.ontology().terms.index.get_loc(go_id)])

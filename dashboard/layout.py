@@ -771,6 +771,11 @@ def build_layout(context: Any) -> html.Div:
             className="table-head",
         ),
         html.Div(context.ontology_caption(), id=ids.GO_SOURCE, className="hint"),
+        html.Div(
+            "Click a term's row to colour the samples by its genes (every gene of the dataset "
+            "annotated to it, as \u201cColour samples by\u201d does for a GO term typed there).",
+            className="hint",
+        ),
         # every term is a biological process (BP): no ontology column
         _table(
             ids.GENE_ENRICHMENT,

@@ -4,14 +4,16 @@ the gene in focus everywhere).
 
 Values of ``color-by``: ``ann:<column>`` (sample annotation), ``obs:<SYMBOL>`` (observed
 expression), ``pred:<SYMBOL>`` (model-predicted), ``res:<SYMBOL>`` (residual = observed -
-predicted), ``set:<preset name>`` (gene-set preset) and ``list:<A,B,...>`` (typed list); the
-score of a set or list is the mean z-score of its genes.
+predicted), ``set:<preset name>`` (gene-set preset), ``list:<A,B,...>`` (typed list) and
+``go:<GO id>`` (the dataset's genes annotated to a GO term, propagated as the gene tables use
+GO); the score of a set, list or term is the mean z-score of its genes.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import textwrap
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -66,6 +68,8 @@ class ColorSpec:
         Centre the colour scale at 0.
     gene
         Symbol of the gene shown, when one gene is shown.
+    note
+        What the page says beside the map (a GO term of very many genes), or None.
     """
 
     kind: str
@@ -73,6 +77,7 @@ class ColorSpec:
     title: str
     diverging: bool = False
     gene: str | None = None
+    note: str | None = None
 
 
 def list_value(genes: Any) -> str:
@@ -90,7 +95,7 @@ def parse_color(value: str | None) -> tuple[str, str]:
     if not value or ":" not in value:
         raise DataError(f"unknown colouring {quoted(value)}")
     kind, arg = value.split(":", 1)
-    if kind not in ("ann", "set", "list", *GENE_MODES) or not arg:
+    if kind not in ("ann", "set", "list", "go", *GENE_MODES) or not arg:
         raise DataError(f"unknown colouring {quoted(value)}")
     return kind, arg
 
@@ -111,6 +116,11 @@ def canonical_color(context: Any, value: str) -> str:
     kind, arg = parse_color(value)
     if kind == "set":
         return f"set:{PRESET_ALIASES.get(arg, arg)}"
+    if kind == "go":  # go:go:0007507, or an alt_id: the term's own id
+        try:
+            return f"go:{context.go_term(arg)[0]}"
+        except DataError:
+            return value
     if kind in GENE_MODES:
         try:
             j = context.gene_index(arg)
@@ -134,6 +144,8 @@ def option_for(context: Any, value: str) -> dict[str, str]:
         return {"label": f"annotation: {arg}" + (f" ({about})" if about else ""), "value": value}
     if kind == "set":
         return {"label": f"gene set: {arg}", "value": value}
+    if kind == "go":
+        return go_option(context, value)
     if kind == "list":
         genes = [g.strip() for g in arg.split(",") if g.strip()]
         if any("*" in g for g in genes):  # a pattern: the genes it stands for, named
@@ -249,8 +261,11 @@ def color_options(context: Any, search: str | None, value: str | None) -> list[d
             # (and a versioned id, ENSG...11) find the gene as well as its symbol
             option["search"] = f"{option['label']} {context.gene_ids[j]} {typed}"
             opts.append(option)
+    opts += go_options(context, typed)
     missing = not_found_option(context, typed, opts)
     if missing is not None:
+        if len(typed) >= 3 and context.ontology() is not None:
+            missing["label"] += "; no GO term's name or id holds it either"
         opts.append(missing)
     if not search:
         for sym in example_genes(context):
@@ -261,6 +276,91 @@ def color_options(context: Any, search: str | None, value: str | None) -> list[d
         except DataError:
             pass
     return opts
+
+
+#: GO terms ``color-by`` lists for what is typed (3 characters or more): those of the gene map's
+#: search ("Colour genes by"), biological processes first.
+GO_OPTIONS = 15
+#: The GO ontologies other than biological process, as an option names them.
+ONTOLOGY_NAMES = {"MF": "molecular function", "CC": "cellular component"}
+
+
+def go_option(context: Any, value: str) -> dict[str, Any]:
+    """The ``color-by`` option of a ``go:`` value, ``GO term: heart development (GO:0007507) —
+    12 genes here``; disabled (``no gene here``) when no gene of the dataset is annotated to it
+    (chosen, it would only give an error)."""
+    arg = parse_color(value)[1]
+    try:
+        go_id, name, ontology = context.go_term(arg)
+        n = context.go_term_size(go_id)
+    except DataError:
+        return {"label": f"GO term {arg}", "value": value}
+    where = f"{go_id}, {ONTOLOGY_NAMES[ontology]}" if ontology in ONTOLOGY_NAMES else go_id
+    count = f"{n:,} gene{'' if n == 1 else 's'} here" if n else "no gene here"
+    option: dict[str, Any] = {"label": f"GO term: {name} ({where}) — {count}", "value": value}
+    if not n:
+        option["disabled"] = True
+    return option
+
+
+def go_options(context: Any, typed: str) -> list[dict[str, Any]]:
+    """Options of the GO terms whose name or id holds ``typed`` (the gene map's term search,
+    :meth:`GeneAnnotations.search_go_terms`), the terms with genes here first."""
+    out = []
+    for go_id, _ in context.search_go_terms(typed, limit=GO_OPTIONS):
+        option = go_option(context, f"go:{go_id}")
+        # the dropdown keeps the options whose search text holds what was typed
+        option["search"] = f"{option['label']} {typed}"
+        out.append(option)
+    return sorted(out, key=lambda o: bool(o.get("disabled")))
+
+
+def go_term_columns(context: Any, arg: str) -> tuple[str, str, np.ndarray]:
+    """The term a ``go:`` value names and the dataset's genes annotated to it (or to a more
+    specific term) -> (GO id, name, dataset columns).
+
+    Raises
+    ------
+    DataError
+        GO not available, not a GO id, not a term of this GO, or a term of no gene here.
+    """
+    go_id, name, _ = context.go_term(arg)
+    cols = np.flatnonzero(context.go_term_members(go_id))
+    if not cols.size:
+        raise DataError(
+            f"no gene of this dataset is annotated with {name} ({go_id}) or a more specific "
+            "term: nothing to colour the samples by"
+        )
+    return go_id, name, cols
+
+
+#: Characters of a line of a GO term's name in the colour bar's title.
+GO_TITLE_CHARS = 40
+#: A GO term of this many genes here, or of a quarter of the dataset's genes (from 50), is said
+#: to be broad: the mean z of so many genes follows what most genes do more than the process.
+MANY_TERM_GENES = 500
+
+
+def go_note(context: Any, go_id: str, name: str, n: int) -> str | None:
+    """What the page says of a GO term of very many genes here (still shown), or None."""
+    share = n / max(context.n_genes, 1)
+    if n < MANY_TERM_GENES and not (n >= 50 and share >= 0.25):
+        return None
+    return (
+        f"{name} ({go_id}) has {n:,} genes here ({share:.0%} of the dataset's "
+        f"{context.n_genes:,}): their mean z-score follows what most genes do more than the "
+        "process; a more specific term says more"
+    )
+
+
+def clicked_term(active_cell: Any, rows: Any) -> str | None:
+    """The GO id of the enrichment table's row clicked, or None: ``active_cell`` names its row
+    in ``rows``, the table's rows as shown (sorted as the user sorted them)."""
+    try:
+        go_id = rows[int(active_cell["row"])]["go_id"]
+    except (TypeError, KeyError, IndexError, ValueError):
+        return None
+    return str(go_id) if go_id else None
 
 
 #: Genes offered in ``color-by`` before anything is typed, when the dataset has them.
@@ -368,6 +468,21 @@ def resolve_color(context: Any, value: str) -> ColorSpec:
         if len(cols) == 1:
             title = f"{context.gene_symbols[cols[0]]} (z-score)"
         return ColorSpec("continuous", context.gene_set_score(cols), title, diverging=True)
+    if kind == "go":
+        go_id, name, cols = go_term_columns(context, arg)
+        n = _counted(context, list(cols))
+        if len(cols) <= 3:  # a handful of genes: named
+            n += ": " + ", ".join(str(context.gene_symbols[j]) for j in cols)
+        # in lines: the colour bar's title runs along it, and a long name (positive regulation
+        # of transcription by RNA polymerase II) ran off the plot
+        lines = textwrap.wrap(f"{name} ({go_id})", GO_TITLE_CHARS) + [f"mean z ({n})"]
+        return ColorSpec(
+            "continuous",
+            context.gene_set_score(cols),
+            "<br>".join(lines),
+            diverging=True,
+            note=go_note(context, go_id, name, len(cols)),
+        )
     genes = parse_gene_list(arg)
     cols, unknown = context.gene_list_columns(genes)
     if not cols:
@@ -580,6 +695,7 @@ def recolor(
         spec = resolve_color(context, value)
     except CoreError as exc:
         return no_update, no_update, _alert(str(exc))
+    note = _alert(spec.note, "warning") if spec.note else None
     finite = np.isfinite(spec.values) if spec.kind == "continuous" else None
     if (
         spec.kind == "continuous"
@@ -605,12 +721,12 @@ def recolor(
         tr["name"] = spec.title
         tr["hovertemplate"] = "%{text}<br>" + spec.title + ": %{marker.color:.3f}<extra></extra>"
         log.debug("recolour (patch) %s in %.1f ms", value, 1e3 * (time.perf_counter() - t0))
-        return p, previous, None
+        return p, previous, note
     fig, kind = build_sample_figure(
         context, value, clip, placed=placed, selection=selection, zoom=zoom
     )
     log.debug("recolour (figure) %s in %.1f ms", value, 1e3 * (time.perf_counter() - t0))
-    return fig, kind, None
+    return fig, kind, note
 
 
 def clip_disabled(kind: dict[str, Any] | None) -> bool:
@@ -733,11 +849,14 @@ def sync_focus(
     color_value: str | None,
     list_text: str | None,
     upload: tuple[str | None, str | None] | None = None,
+    enrichment: tuple[Any, Any] | None = None,
 ) -> tuple[Any, Any, Any, Any]:
     """Keep ``color-by``, ``gene-search`` and the gene in focus in agreement.
 
     ``upload`` is ``(contents, filename)`` of a gene-list file (``gene-list-upload``); contents
     None (the drop zone emptied once its file was read, see :func:`upload_reset`) change nothing.
+    ``enrichment`` is ``(active_cell, rows as shown)`` of the GO enrichment table: a row clicked
+    colours the samples by its term's genes (:func:`clicked_term`).
 
     Returns
     -------
@@ -817,6 +936,12 @@ def sync_focus(
                 return no_update, no_update, no_update, None
             name, sym = sym, context.gene_symbols[context.gene_index(sym)]
             return no_update, sym, sym, _one(gene_notes(context, [name]))
+        if trigger == ids.GENE_ENRICHMENT:
+            go_id = clicked_term(*(enrichment or (None, None)))
+            if go_id is None:
+                return no_update, no_update, no_update, None
+            # all of the dataset's genes annotated to the term, not only the listed ones
+            return f"go:{go_term_columns(context, go_id)[0]}", no_update, no_update, None
         if trigger == ids.GENE_LIST_UPLOAD and (upload is None or upload[0] is None):
             return no_update, no_update, no_update, no_update
         if trigger in (ids.GENE_LIST_APPLY, ids.GENE_LIST_UPLOAD):
@@ -858,6 +983,7 @@ def sync_all(
     color_search: str | None,
     gene_search: str | None,
     upload: tuple[str | None, str | None] | None = None,
+    enrichment: tuple[Any, Any] | None = None,
 ) -> tuple[Any, Any, Any, Any, Any, Any]:
     """:func:`sync_focus` plus the options of both dropdowns (a dropdown drops a value that is
     not among its options, so values and options are set together).
@@ -876,7 +1002,15 @@ def sync_all(
         color, gene, focus, alert = no_update, no_update, no_update, None
     else:
         color, gene, focus, alert = sync_focus(
-            context, trigger, url_search, gene_click, search_value, color_value, list_text, upload
+            context,
+            trigger,
+            url_search,
+            gene_click,
+            search_value,
+            color_value,
+            list_text,
+            upload,
+            enrichment,
         )
     new_color = color_value if color is no_update else color
     new_gene = search_value if gene is no_update else gene
@@ -1031,6 +1165,7 @@ def register_callbacks(app: Any) -> None:
         Output(ids.GENE_LIST, "value"),
         Output(ids.COLOR_BY, "optionHeight"),
         Output(ids.GENE_SEARCH, "optionHeight"),
+        Output(ids.GENE_ENRICHMENT, "active_cell"),
         Input(ids.URL, "search"),
         Input(ids.GENE_MAP, "clickData"),
         Input(ids.GENE_SEARCH, "value"),
@@ -1039,8 +1174,11 @@ def register_callbacks(app: Any) -> None:
         Input(ids.COLOR_BY, "search_value"),
         Input(ids.GENE_SEARCH, "search_value"),
         Input(ids.GENE_LIST_UPLOAD, "contents"),
+        Input(ids.GENE_ENRICHMENT, "active_cell"),
         State(ids.GENE_LIST, "value"),
         State(ids.GENE_LIST_UPLOAD, "filename"),
+        State(ids.GENE_ENRICHMENT, "derived_viewport_data"),
+        State(ids.GENE_ENRICHMENT, "data"),
     )
     def sync(
         url_search,
@@ -1051,8 +1189,11 @@ def register_callbacks(app: Any) -> None:
         color_search,
         gene_search,
         upload_contents,
+        active_cell,
         list_text,
         upload_name,
+        shown_terms,
+        terms,
     ):
         # a selection in a dropdown also resets its search text: the value change wins
         props = [t["prop_id"] for t in ctx.triggered if t.get("prop_id")] if ctx.triggered else []
@@ -1069,13 +1210,17 @@ def register_callbacks(app: Any) -> None:
             color_search,
             gene_search,
             (upload_contents, upload_name),
+            (active_cell, shown_terms if shown_terms is not None else terms),
         )
+        clicked = f"{ids.GENE_ENRICHMENT}.active_cell" in props and active_cell is not None
         return (
             *out,
             upload_reset(props, upload_contents),
             list_text_after(props, out[0]),
             option_height(out[1], COLOR_OPTION_HEIGHT),
             option_height(out[3], GENE_SEARCH_OPTION_HEIGHT),
+            # the cell let go: the same row clicked again (after another colouring) is a change
+            None if clicked else no_update,
         )
 
     # once the list file is read (its contents emptied above), also empty the file input: the

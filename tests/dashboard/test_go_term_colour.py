@@ -1,0 +1,240 @@
+"""The sample map coloured by a GO term: each sample's mean z-score of the dataset's genes
+annotated to the term (propagated, as the gene tables use GO), chosen by typing the term's words
+or id in "Colour samples by", by a click on a row of the enrichment table, or by a link."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from dash import Patch, no_update
+
+from dashboard import export, figures, ids, sample_map
+from dashboard.gene_space import gene_color_options, neighbor_tables
+from dashboard.layout import build_layout
+from tests.dashboard.layout_tree import components
+
+HEART = "GO:0007507"  # heart development
+HEART_MORPHOGENESIS = "GO:0003007"  # a child of it
+
+
+def _text(alert) -> str:
+    return "" if alert is None else str(alert.children)
+
+
+def _members(context, go_id: str) -> np.ndarray:
+    return np.flatnonzero(context.go_term_members(go_id))
+
+
+def test_typing_a_term_offers_it_with_its_genes_here(context):
+    n = len(_members(context, HEART))
+    assert n >= 10  # 23 of the 467 genes
+    for typed in ("heart development", HEART, "go:0007507"):
+        opts = sample_map.color_options(context, typed, None)
+        found = [o for o in opts if o["value"] == f"go:{HEART}"]
+        assert found, typed
+        assert found[0]["label"] == f"GO term: heart development ({HEART}) — {n} genes here"
+        assert not found[0].get("disabled")
+        # the dropdown keeps the options whose search text holds what was typed
+        assert typed.lower() in found[0]["search"].lower()
+        assert sample_map.NOT_FOUND not in [o["value"] for o in opts]
+    # the gene map's term search, not a second one: the same terms, in its order
+    opts = sample_map.color_options(context, "heart development", None)
+    offered = [o["value"][3:] for o in opts if o["value"].startswith("go:")]
+    listed = [o["value"][3:] for o in gene_color_options(context, "heart development", None)[1:]]
+    assert set(offered) <= set(listed) and len(offered) >= 5
+    # a term of no gene here is greyed (chosen, it could only give an error), listed last
+    empty = [o for o in opts if o["value"] == "go:GO:0007508"]  # larval heart development
+    assert empty and empty[0]["disabled"] and empty[0]["label"].endswith("— no gene here")
+    states = [bool(o.get("disabled")) for o in opts if o["value"].startswith("go:")]
+    assert states == sorted(states)
+    # a typo names neither a gene nor a term: said in the dropdown
+    note = sample_map.color_options(context, "heart developmnt", None)[-1]
+    assert note["value"] == sample_map.NOT_FOUND and "GO term" in note["label"]
+
+
+def test_a_term_colours_the_samples_by_its_genes_mean_z(context):
+    fig, kind, alert = sample_map.recolor(context, f"go:{HEART}", (1, 99), None)
+    assert alert is None and isinstance(fig, go.Figure) and kind["kind"] == "continuous"
+    cols = _members(context, HEART)
+    values = np.asarray(fig.data[figures.COLOR_TRACE].marker.color, dtype=float)
+    assert np.allclose(values, context.gene_set_score(cols), atol=1e-5)
+    title = fig.data[figures.COLOR_TRACE].marker.colorbar.title.text
+    assert title.startswith(f"heart development ({HEART})<br>mean z ({len(cols)} genes)"), title
+    # a long name in lines: the title runs along the colour bar
+    long = sample_map.resolve_color(context, "go:GO:0045944").title
+    assert long.startswith("positive regulation of transcription by<br>RNA polymerase II")
+    assert max(len(line) for line in long.split("<br>")) <= sample_map.GO_TITLE_CHARS
+    # the liver development genes (HNF4A, HNF1A, ONECUT1...) are highest in the liver samples
+    # (heart development's 23 genes here are highest in lung: TBX2-5, FOXF1, FOXJ1)
+    liver = sample_map.resolve_color(context, "go:GO:0001889").values
+    tissue = context.samples["tissue"].to_numpy()
+    assert liver[tissue == "Liver"].mean() > np.percentile(liver[tissue != "Liver"], 95)
+    # another term after it: only the colours change (a Patch), its title named
+    patch, kind2, alert = sample_map.recolor(context, f"go:{HEART_MORPHOGENESIS}", (1, 99), kind)
+    assert isinstance(patch, Patch) and kind2 == kind and alert is None
+    assert "heart morphogenesis (GO:0003007)<br>mean z (" in str(patch.to_plotly_json())
+
+
+def test_a_term_takes_the_genes_of_its_more_specific_terms(context):
+    """Annotations are propagated to ancestor terms, as in the gene tables: every gene of
+    heart morphogenesis is a gene of heart development."""
+    parent, child = set(_members(context, HEART)), set(_members(context, HEART_MORPHOGENESIS))
+    assert child and child <= parent
+    go_terms = context.ontology()
+    k = go_terms.terms.index.get_loc(HEART)
+    direct = go_terms.direct_matrix[:, k].nonzero()[0]
+    rows = context._go_rows(go_terms)
+    assert int(np.isin(rows, direct).sum()) < len(parent)  # more than the direct annotations
+    assert context.go_term_size(HEART) == len(parent)
+
+
+def test_a_term_in_a_link_survives_the_round_trip(context):
+    query = export.view_query(f"go:{HEART}", None, None, None)
+    assert f"color=go:{HEART}" in query
+    color, gene, focus, alert = sample_map.sync_focus(
+        context, ids.URL, query, None, None, None, None
+    )
+    assert (color, gene, focus, alert) == (f"go:{HEART}", None, None, None)
+    # the dropdown is given the term's option with the value (else it drops the value)
+    out = sample_map.sync_all(context, None, query, None, None, None, None, None, None)
+    assert out[0] == f"go:{HEART}" and f"go:{HEART}" in [o["value"] for o in out[1]]
+    # a term typed in lower case is named as the page names it, and written back so
+    color, *_ = sample_map.sync_focus(
+        context, ids.URL, "?color=go:go:0007507", None, None, None, None
+    )
+    assert color == f"go:{HEART}"
+    assert export.view_query(color, None, None, None) == query
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("go:GO:9999999", "GO:9999999 is not a term of the Gene Ontology used here"),
+        ("go:heart", "'heart' is not a GO id (GO: and 7 digits"),
+        ("go:GO:0007508", "no gene of this dataset is annotated with larval heart development"),
+    ],
+)
+def test_a_term_that_cannot_colour_is_said(context, value, said):
+    fig, kind, alert = sample_map.recolor(context, value, (1, 99), None)
+    assert fig is no_update and kind is no_update and said in _text(alert)
+    color, _, _, alert = sample_map.sync_focus(context, ids.URL, f"?color={value}", *[None] * 4)
+    assert color == "ann:tissue" and _text(alert).startswith("link: ") and said in _text(alert)
+
+
+def test_without_go_the_page_says_so(context, monkeypatch):
+    monkeypatch.setattr(context, "ontology", lambda: None)
+    monkeypatch.setattr(context, "_ontology_error", "Gene Ontology not available (no snapshot)")
+    fig, _, alert = sample_map.recolor(context, f"go:{HEART}", (1, 99), None)
+    assert fig is no_update
+    assert _text(alert) == (
+        "Gene Ontology not available (no snapshot): the samples cannot be coloured by a GO term"
+    )
+    # typing offers no term and says nothing of GO
+    opts = sample_map.color_options(context, "heart development", None)
+    assert not any(o["value"].startswith("go:") for o in opts)
+    assert "GO term" not in opts[-1]["label"]
+
+
+def test_a_term_of_very_many_genes_is_said_and_still_shown(context):
+    n = len(_members(context, "GO:0009987"))  # cellular process
+    assert n > context.n_genes / 2
+    fig, _, alert = sample_map.recolor(context, "go:GO:0009987", (1, 99), None)
+    assert isinstance(fig, go.Figure)
+    assert f"cellular process (GO:0009987) has {n:,} genes here" in _text(alert)
+    assert alert.className.endswith("warning")
+
+
+def test_a_click_on_an_enrichment_row_colours_by_its_term(context):
+    _, enrichment, _ = neighbor_tables(context, "HNF4A", 15)
+    assert len(enrichment) >= 10  # 92 terms
+    shown = list(reversed(enrichment))  # sorted by the user: the rows as shown count
+    cell = {"row": 0, "column": 1, "column_id": "term"}
+    color, gene, focus, alert = sample_map.sync_focus(
+        context, ids.GENE_ENRICHMENT, None, None, None, "ann:tissue", None, None, (cell, shown)
+    )
+    go_id = shown[0]["go_id"]
+    assert (color, gene, focus, alert) == (f"go:{go_id}", no_update, no_update, None)
+    # every gene of the dataset annotated to the term, not only those of the list
+    spec = sample_map.resolve_color(context, color)
+    assert f"({len(_members(context, go_id))} gene" in spec.title
+    assert len(_members(context, go_id)) >= int(shown[0]["n_term"]) > int(shown[0]["n_overlap"])
+    # no cell (the table emptied): nothing changes
+    out = sample_map.sync_focus(context, ids.GENE_ENRICHMENT, None, None, None, "ann:tissue", None)
+    assert out == (no_update, no_update, no_update, None)
+
+
+def test_the_page_sends_enrichment_clicks_to_the_colouring(context, sepira_es):
+    """Through the app's own callback, as the page sends a click: the colouring becomes the
+    term's and the cell is let go (the same row clicked again is a change)."""
+    from dashboard.factory import create_app
+
+    app = create_app(sepira_es, context.config)
+    key = next(k for k in app.callback_map if f"{ids.COLOR_BY}.options" in k)
+    spec = app.callback_map[key]
+    rows = [{"go_id": HEART, "term": "heart development"}]
+    cell = {"row": 0, "column": 1, "column_id": "term"}
+    values = {
+        (ids.GENE_ENRICHMENT, "active_cell"): cell,
+        (ids.GENE_ENRICHMENT, "derived_viewport_data"): rows,
+        (ids.GENE_ENRICHMENT, "data"): rows,
+        (ids.COLOR_BY, "value"): "ann:tissue",
+    }
+
+    def given(items):
+        return [{**i, "value": values.get((i["id"], i["property"]))} for i in items]
+
+    body = {
+        "output": key,
+        "outputs": [
+            dict(zip(("id", "property"), o.split(".", 1), strict=True))
+            for o in key.strip(".").split("...")
+        ],
+        "inputs": given(spec["inputs"]),
+        "state": given(spec["state"]),
+        "changedPropIds": [f"{ids.GENE_ENRICHMENT}.active_cell"],
+    }
+    answer = app.server.test_client().post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.data[:300]
+    response = answer.get_json()["response"]
+    assert response[ids.COLOR_BY]["value"] == f"go:{HEART}"
+    assert response[ids.GENE_ENRICHMENT]["active_cell"] is None
+    # the table says a click colours the samples
+    hints = [
+        str(c.children)
+        for c in components(build_layout(context))
+        if getattr(c, "className", None) == "hint"
+    ]
+    assert any("Click a term's row to colour the samples" in h for h in hints)
+
+
+def test_choosing_a_term_recolours_in_place(context):
+    """Per click: the dropdown's options, and the map's colours as a Patch of the shown map
+    (not a whole new figure)."""
+    sample_map.recolor(context, f"go:{HEART}", (1, 99), None)  # GO loaded, counts made
+    _, kind, _ = sample_map.recolor(context, "obs:GATA4", (1, 99), None)
+    for go_id in (HEART, HEART_MORPHOGENESIS, "GO:0009987"):
+        out = sample_map.sync_all(
+            context, f"{ids.COLOR_BY}.value", None, None, None, f"go:{go_id}", None, None, None
+        )
+        patch, _, _ = sample_map.recolor(context, f"go:{go_id}", (1, 99), kind)
+        assert f"go:{go_id}" in [o["value"] for o in out[1]] and isinstance(patch, Patch)
+
+
+def test_a_term_on_simulated_data_keeps_the_simulated_mark(tmp_path):
+    from core.simulate import simulate_gtex_like
+    from dashboard.context import AppContext, DashboardConfig, ModelSettings
+
+    demo = simulate_gtex_like(n_samples=60, n_genes=300, n_tissues=3, seed=0)
+    cfg = DashboardConfig(
+        cache_dir=tmp_path / "cache",
+        settings=ModelSettings(gene_dim=4, standin=True),
+        gene_layout="pca",
+    )
+    ctx = AppContext(demo, cfg)
+    ctx.train()
+    opts = sample_map.color_options(ctx, "GO:0006955", None)  # immune response
+    term = next(o for o in opts if o["value"] == "go:GO:0006955")
+    assert "genes here" in term["label"] and not term.get("disabled")
+    fig, _, _ = sample_map.recolor(ctx, "go:GO:0006955", (1, 99), None)
+    assert isinstance(fig, go.Figure) and "SIMULATED" in fig.layout.title.text
