@@ -21,6 +21,7 @@ import numpy as np
 from core.analysis import unit_rows
 from core.errors import CoreError, ModelError
 from core.files import remove_stale_temporaries, replace_dir, temporary_name
+from dashboard.gene_layout import umap_layout_apart
 from dashboard.job_records import ProgressFn
 from dashboard.uploads import _strip_version
 
@@ -112,17 +113,7 @@ def gene_layout_2d(
         return out, "embedding"
     if method == "umap" and x.shape[0] >= 30:
         try:
-            import umap
-
-            reducer = umap.UMAP(
-                n_components=2,
-                n_neighbors=min(15, x.shape[0] - 1),
-                min_dist=0.1,
-                metric="cosine",
-                random_state=seed,
-                n_jobs=1,
-            )
-            return reducer.fit_transform(x).astype(np.float32), "UMAP"
+            return umap_layout_apart(x, seed), "UMAP"
         except ImportError:  # pragma: no cover - umap-learn is a requirement
             log.warning("umap-learn missing: laying out gene space by PCA")
     xc = x - x.mean(axis=0)
