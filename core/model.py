@@ -20,7 +20,6 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 from torch import nn
-from torch.nn.utils import skip_init
 
 from core.errors import ModelError
 
@@ -118,11 +117,13 @@ class FactorizedEmbedding(nn.Module):
         self.first_bias = nn.Parameter(torch.empty(widths[0]))
         layers: list[nn.Module] = []
         act = ACTIVATIONS[config.activation]
-        # skip_init: no default initialisation, which would draw from torch's global random
-        # generator (reset_parameters initialises every parameter from ``generator``)
-        for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
-            layers += [skip_init(nn.Linear, w_in, w_out), act()]
-        layers.append(skip_init(nn.Linear, widths[-1], 1))
+        # the default initialisation draws from torch's global random generator: restored
+        # after it (reset_parameters initialises every parameter from ``generator``).
+        # torch.nn.utils.skip_init did it without drawing, but imports sympy (34 MB resident)
+        with torch.random.fork_rng(devices=[]):
+            for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
+                layers += [nn.Linear(w_in, w_out), act()]
+            layers.append(nn.Linear(widths[-1], 1))
         self.activation = act()
         self.head = nn.Sequential(*layers)
         self.reset_parameters(generator)

@@ -74,3 +74,27 @@ def test_seeded_init_leaves_the_global_generator_alone():
     torch.manual_seed(123)
     FactorizedEmbedding(NetworkConfig(5, 4, hidden=(8, 8, 4)), torch.Generator().manual_seed(0))
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_building_a_network_leaves_sympy_unloaded():
+    """torch.nn.utils.skip_init imported torch.fx and sympy: 34 MB of resident memory in every
+    process that built a model (the dashboard's server among them)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import sys, torch\n"
+        "from core.model import FactorizedEmbedding, NetworkConfig\n"
+        "FactorizedEmbedding(NetworkConfig(5, 4), torch.Generator().manual_seed(0))\n"
+        "print('sympy' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "False"
