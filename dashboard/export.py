@@ -270,7 +270,8 @@ def export_figure(
             view.get("k"),
             view.get("selection_genes"),
         )
-        fig, _ = build_gene_figure(context, *gene_view, webgl=False)
+        by = view.get("color")  # the genes of a set that colours the samples: marked
+        fig, _ = build_gene_figure(context, *gene_view, webgl=False, color_by=by)
         focus, rings = view.get("focus"), _ringed(fig)
         # the file says whose neighbours are ringed, and how many (files of k 15 and 50 had
         # one name and one title)
@@ -286,7 +287,9 @@ def export_figure(
             )
             if zoom.get("x") and zoom.get("y"):  # and for the region zoomed in the page
                 area = {**area, "x": zoom["x"], "y": zoom["y"]}
-            fig, _ = build_gene_figure(context, *gene_view, webgl=False, plot_size=area)
+            fig, _ = build_gene_figure(
+                context, *gene_view, webgl=False, plot_size=area, color_by=by
+            )
             figures.add_title_line(fig, about)
         parts = [view.get("gene_color") or "type", focus or ""]
         if focus and rings:

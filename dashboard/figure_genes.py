@@ -1,6 +1,7 @@
-"""The gene map: genes laid out in 2-D, coloured by a category, with the gene in focus (star), its
-nearest neighbours (rings, labelled on a white backing) and the genes specific to a sample
-selection (diamonds); the labels are placed by :mod:`dashboard.figure_labels`.
+"""The gene map: genes laid out in 2-D, coloured by a category, with the genes of a set that
+colours the samples (yellow dots), the gene in focus (star), its nearest neighbours (rings,
+labelled on a white backing) and the genes specific to a sample selection (diamonds); the labels
+are placed by :mod:`dashboard.figure_labels`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,14 @@ from dashboard.figure_style import (
     wrap_title,
 )
 
+#: Name in the legend of the genes of the set that colours the samples (before the set's name).
+COLOURING_SET = "genes of the colouring"
+#: Their marks: lemon yellow with a dark edge, a colour neither of the rings (black), the star
+#: (red), the selection's diamonds (orange), the grey of genes without a category nor the
+#: palette's gold (snoRNA: a gold fill read as one of them); a little larger than the genes,
+#: smaller than the rings, star and diamonds drawn over them.
+COLOURING_COLOR, COLOURING_EDGE = "#fff200", "#262626"
+
 
 def gene_map_figure(
     layout: np.ndarray,
@@ -38,6 +47,8 @@ def gene_map_figure(
     webgl: bool = True,
     plot_px: tuple[float, float] = _PLOT_PX,
     view: View | None = None,
+    marked: Sequence[int] | None = None,
+    marked_name: str = COLOURING_SET,
 ) -> go.Figure:
     """Genes laid out in 2-D, coloured by a category, with highlights.
 
@@ -61,10 +72,16 @@ def gene_map_figure(
     view
         The axis ranges the user zoomed the map to (:func:`plot_view`), or None: the labels are
         spaced for what is in view.
+    marked
+        Rows of the genes of the set that colours the samples (a gene list, a preset, a GO
+        term), drawn over the categories and under the other highlights
+        (:func:`colouring_trace`, named ``marked_name`` in the legend); empty: the trace is
+        there, without points or legend entry, for the page to fill when the samples are
+        coloured by a set (:func:`category_count` says where it is); None: no such trace.
     """
     layout = np.asarray(layout, dtype=np.float32)
     symbols = np.asarray(symbols).astype(str)
-    lab = np.array(["unknown" if _missing(v) else str(v) for v in labels], dtype=object)
+    lab = _categories(labels)
     scatter = go.Scattergl if webgl else go.Scatter
     size = marker_size(len(layout)) + 1
     cats, counts = np.unique(lab, return_counts=True)
@@ -89,6 +106,8 @@ def gene_map_figure(
                 hovertemplate="<b>%{text}</b><extra>" + _escape(cat) + "</extra>",
             )
         )
+    if marked is not None:  # over the categories, under the selection, the rings and the star
+        traces.append(colouring_trace(layout, symbols, lab, marked, marked_name, webgl))
     sel = np.asarray(list(selected), dtype=int)
     if sel.size:
         traces.append(
@@ -203,6 +222,54 @@ def gene_map_figure(
             name="focus label",
         )
     return fig
+
+
+def _categories(labels: Sequence[Any]) -> np.ndarray:
+    """The gene map's category of every gene: its label as text, ``unknown`` where missing."""
+    return np.array(["unknown" if _missing(v) else str(v) for v in labels], dtype=object)
+
+
+def category_count(labels: Sequence[Any]) -> int:
+    """The number of category traces of a gene map of these labels: the index of the trace of
+    the colouring's genes (:func:`colouring_trace`), which follows them."""
+    return len(np.unique(_categories(labels)))
+
+
+def colouring_trace(
+    layout: np.ndarray,
+    symbols: Sequence[str],
+    labels: Sequence[Any],
+    rows: Sequence[int],
+    name: str = COLOURING_SET,
+    webgl: bool = True,
+) -> go.Scattergl | go.Scatter:
+    """The genes (``rows`` of ``layout``) of the set that colours the samples, as a trace of the
+    gene map (:func:`gene_map_figure`): named ``name`` in the legend, the gene and its category
+    on hover, its symbol as ``customdata`` (a click focuses it, as on any gene). No rows: an
+    empty trace, out of the legend, kept for a later colouring to fill."""
+    rows = np.asarray(list(rows), dtype=int)
+    layout = np.asarray(layout, dtype=np.float32)
+    symbols = np.asarray(symbols).astype(str)
+    size = marker_size(len(layout)) + 1
+    scatter = go.Scattergl if webgl else go.Scatter
+    return scatter(
+        # lists, not arrays: the page is sent this trace alone when the colouring changes
+        x=[round(float(v), 6) for v in layout[rows, 0]],
+        y=[round(float(v), 6) for v in layout[rows, 1]],
+        mode="markers",
+        marker=dict(
+            color=COLOURING_COLOR,
+            size=size + 4,
+            opacity=1.0,
+            line=dict(color=COLOURING_EDGE, width=1.5),
+        ),
+        name=wrap_title(name),
+        showlegend=bool(rows.size),
+        customdata=[str(s) for s in symbols[rows]],
+        text=[str(s) for s in symbols[rows]],
+        hovertext=[_escape(str(c)) for c in _categories(labels)[rows]],
+        hovertemplate="<b>%{text}</b> (%{hovertext})<extra>colouring</extra>",
+    )
 
 
 #: The backing of a neighbour's label: over a dense cluster of points black text on the

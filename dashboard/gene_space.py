@@ -1,5 +1,6 @@
-"""Gene space: the gene map (coloured by gene type or a GO term), gene search, the gene in
-focus with its nearest neighbours, their GO terms and the terms enriched among them."""
+"""Gene space: the gene map (coloured by gene type or a GO term, the genes of a set that colours
+the samples marked), gene search, the gene in focus with its nearest neighbours, their GO terms
+and the terms enriched among them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -14,10 +16,20 @@ from dash import Input, Output, Patch, ctx, html, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
+from dashboard.context import GENE_SET_PRESETS, PRESET_ALIASES
+from dashboard.figure_genes import COLOURING_SET, category_count, colouring_trace
 from dashboard.layout import GENE_MAP_SIZE, NEIGHBORS_EMPTY, alert_id, waiting_text
 from dashboard.layout import alert as _alert
 from dashboard.layout import table_records as _records
-from dashboard.sample_map import link_zoom, not_found_option, parse_query
+from dashboard.sample_map import (
+    go_term_columns,
+    link_zoom,
+    named_genes,
+    not_found_option,
+    parse_color,
+    parse_query,
+)
+from dashboard.uploads import parse_gene_list
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +153,67 @@ def model_rows(context: Any, symbols: list[str]) -> list[int]:
     return rows
 
 
+@dataclass(frozen=True)
+class ColouringSet:
+    """The genes of the set that colours the samples, as the gene map marks them.
+
+    Attributes
+    ----------
+    name
+        What the set is (``liver development``, ``Keratins``, ``KRT5, KRT14 and 3 more``).
+    rows
+        Rows in the model's gene order of its genes that the model was trained on.
+    absent
+        Its genes here that the model was not trained on (``--top-genes``): counted, not drawn.
+    """
+
+    name: str
+    rows: tuple[int, ...]
+    absent: int
+
+    @property
+    def legend(self) -> str:
+        """``genes of the colouring: liver development (11)``, the absent ones counted."""
+        n = f"{len(self.rows):,}"
+        if self.absent:
+            n += f"; {self.absent:,} not in the model, not drawn"
+        return f"{COLOURING_SET}: {self.name} ({n})"
+
+
+#: Characters of the genes of a gene list named in the legend (the others counted).
+LISTED_NAME_CHARS = 40
+
+
+def colouring_set(context: Any, color_by: str | None) -> ColouringSet | None:
+    """The genes behind a ``color-by`` value that colours the samples by a set of genes (a
+    typed or uploaded list, a preset, a GO term; see :func:`dashboard.sample_map.resolve_color`),
+    or None: one gene, an annotation, no model, or a value that names no gene here (the sample
+    map says what is wrong with it)."""
+    st = context.state()
+    if st is None or not color_by:
+        return None
+    try:
+        kind, arg = parse_color(color_by)
+        if kind == "set":
+            arg = PRESET_ALIASES.get(arg, arg)
+            if arg not in GENE_SET_PRESETS:
+                return None
+            cols, name = context.gene_set(GENE_SET_PRESETS[arg]), arg.split(" (")[0]
+        elif kind == "go":
+            _, name, cols = go_term_columns(context, arg)
+        elif kind == "list":
+            cols, _ = context.gene_list_columns(parse_gene_list(arg))
+            name = named_genes([context.gene_symbols[j] for j in cols], LISTED_NAME_CHARS)
+        else:
+            return None
+    except CoreError:
+        return None
+    model = np.asarray(st.es_model_index)[np.asarray(list(cols), dtype=int)]
+    if not model.size:
+        return None
+    return ColouringSet(str(name), tuple(int(r) for r in model[model >= 0]), int((model < 0).sum()))
+
+
 def build_gene_figure(
     context: Any,
     color: str | None,
@@ -151,8 +224,11 @@ def build_gene_figure(
     status: dict[str, Any] | None = None,
     plot_size: Any = None,
     zoom: dict[str, Any] | None = None,
+    color_by: str | None = None,
+    keep_slot: bool = False,
 ) -> tuple[Any, Any]:
-    """The gene map with the gene in focus, its neighbours and the selection's genes.
+    """The gene map with the gene in focus, its neighbours and the selection's genes, and the
+    genes of the set that colours the samples.
 
     ``zoom``: the axis ranges a link opened the page with (``sample_map.link_zoom``); the
     user's own zoom is kept by ``uirevision``.
@@ -163,6 +239,10 @@ def build_gene_figure(
     spaces the neighbours' labels for what is in view; without a plausible one (nothing
     measured yet, an exported file) they are spaced for :data:`figures._PLOT_PX`
     (:func:`figures.plot_area`).
+    ``color_by`` (the ``color-by`` value): a gene list, preset or GO term marks its genes
+    (:func:`colouring_set`). ``keep_slot``: the map holds the trace of those genes even when no
+    set colours the samples (empty, out of the legend), for a new colouring to be sent as that
+    trace alone (:func:`colouring_patch`); the page's maps do.
 
     Returns
     -------
@@ -195,6 +275,7 @@ def build_gene_figure(
             focus_row = rows[0]
             nb = context.neighbors(context.gene_index(focus), _k(k, context))
             neighbor_rows = model_rows(context, list(nb["symbol"]))
+    marks = colouring_set(context, color_by)
     fig = figures.gene_map_figure(
         st.gene_layout,
         symbols,
@@ -214,8 +295,11 @@ def build_gene_figure(
         webgl=webgl,
         plot_px=figures.plot_area(plot_size),
         view=figures.plot_view(plot_size),
+        marked=marks.rows if marks else [] if keep_slot else None,
+        marked_name=marks.legend if marks else COLOURING_SET,
     )
-    fig.update_layout(meta={FIGURE_KEY: figure_key(context, color, focus, k, selection_genes)})
+    key = figure_key(context, color, focus, k, selection_genes, _marks_key(marks, keep_slot))
+    fig.update_layout(meta={FIGURE_KEY: key})
     figures.set_ranges(fig, zoom)
     if context.simulated:
         figures.mark_simulated(fig)
@@ -228,10 +312,16 @@ FIGURE_KEY = "figure_key"
 
 
 def figure_key(
-    context: Any, color: str | None, focus: str | None, k: Any, selection_genes: Any
+    context: Any,
+    color: str | None,
+    focus: str | None,
+    k: Any,
+    selection_genes: Any,
+    marks: Any = None,
 ) -> str:
     """What a gene map was drawn from (model, colouring, gene in focus, number of neighbours,
-    the selection's genes), short: two maps of the same key differ only in their labels."""
+    the selection's genes, the genes marked for the samples' colouring: :func:`_marks_key`),
+    short: two maps of the same key differ only in their labels."""
     st = context.state()
     what = [
         st.key if st is not None else None,
@@ -240,7 +330,58 @@ def figure_key(
         _k(k, context),
         [str(g) for g in selection_genes or []],
     ]
+    if marks is not None:  # (maps without the trace keep the keys they had)
+        what.append(marks)
     return hashlib.sha1(json.dumps(what, default=str).encode()).hexdigest()[:16]
+
+
+def _marks_key(marks: ColouringSet | None, keep_slot: bool) -> Any:
+    """The part of a map's key (:func:`figure_key`) that the colouring's genes make: None
+    without their trace, else what it shows."""
+    if marks is None:
+        return [] if keep_slot else None
+    return [marks.legend, list(marks.rows)]
+
+
+def colouring_patch(
+    context: Any,
+    color: str | None,
+    focus: str | None,
+    k: Any,
+    selection_genes: list[str] | None,
+    color_by: str | None,
+) -> Any:
+    """What a new colouring of the samples changes on a gene map the page drew with the trace
+    of the colouring's genes (``keep_slot``): that trace (its genes, or empty) and the map's
+    key, as a ``Patch``; the points of every gene, which can weigh megabytes, stay in the page.
+    ``no_update`` before there is a model (the page shows why there is no map).
+
+    The trace follows the gene map's categories (:func:`figures.gene_map_figure`): its index
+    is their number, which the gene colouring (``color``) gives.
+    """
+    st = context.state()
+    if st is None:
+        return no_update
+    try:
+        labels, _ = gene_labels(context, color)
+    except CoreError:  # as the map was drawn (build_gene_figure)
+        labels, _ = gene_labels(context, "type")
+    marks = colouring_set(context, color_by)
+    symbols = np.array(
+        [context.gene_symbols[c] if c >= 0 else "" for c in st.gene_es_index], dtype=object
+    )
+    trace = colouring_trace(
+        st.gene_layout,
+        symbols,
+        labels,
+        marks.rows if marks else [],
+        marks.legend if marks else COLOURING_SET,
+    )
+    patch = Patch()
+    patch["data"][category_count(labels)] = trace.to_plotly_json()
+    key = figure_key(context, color, focus, k, selection_genes, _marks_key(marks, True))
+    patch["layout"]["meta"][FIGURE_KEY] = key
+    return patch
 
 
 def gene_map_update(
@@ -253,9 +394,10 @@ def gene_map_update(
     selection_genes: list[str] | None,
     plot_size: Any,
     url_search: str | None = None,
+    color_by: str | None = None,
 ) -> tuple[Any, Any]:
     """The ``gene-map`` callback: :func:`build_gene_figure` on the plot size the page measured,
-    zoomed as the page's link says (``gzoom``).
+    zoomed as the page's link says (``gzoom``), the genes of the samples' colouring marked.
 
     ``triggers`` are the ids of the inputs that changed. A new size or view alone
     (``gene-map-size``: the window was resized, the map was first drawn, zoomed, panned or
@@ -265,10 +407,22 @@ def gene_map_update(
     inputs (:func:`figure_key`), else the whole map. The figure keeps the user's zoom
     (``uirevision``).
 
+    ``color_by`` (the ``color-by`` value): the page gives it (None while the dropdown is empty
+    counts as no set), and every map it draws holds the trace of the colouring's genes
+    (``keep_slot``); a new colouring alone, onto a map the page has measured, sends only that
+    trace (:func:`colouring_patch`), empty for one gene or an annotation: the map's points are
+    not sent again for each colour change. Without it (None: a caller that has no colouring)
+    the map has no such trace.
+
     Returns
     -------
-    (figure, label Patch or no_update; alert or None or no_update)
+    (figure, label or colouring Patch or no_update; alert or None or no_update)
     """
+    linked = color_by is not None
+    # a map drawn in the page holds the trace: the page measures only maps (not the blank
+    # figure of a model in training), so nothing measured yet gets the whole map
+    if linked and set(triggers) == {ids.COLOR_BY} and isinstance(plot_size, dict):
+        return colouring_patch(context, color, focus, k, selection_genes, color_by), no_update
     only_size = set(triggers) == {GENE_MAP_SIZE}
     if only_size and not focus:
         return no_update, no_update
@@ -276,7 +430,16 @@ def gene_map_update(
     if set(triggers) == {ids.URL} and not zoom and isinstance(plot_size, dict):
         return no_update, no_update  # a link without a zoom, onto a map already drawn
     fig, alert = build_gene_figure(
-        context, color, focus, k, selection_genes, status=status, plot_size=plot_size, zoom=zoom
+        context,
+        color,
+        focus,
+        k,
+        selection_genes,
+        status=status,
+        plot_size=plot_size,
+        zoom=zoom,
+        color_by=color_by,
+        keep_slot=linked,
     )
     # only the labels, when the map in the page is of the same inputs: a map sent for a new
     # gene in focus and still on its way when the user zooms is dropped by Dash for the newer
@@ -470,11 +633,22 @@ def register_callbacks(app: Any) -> None:
         Input(ids.SELECTION_GENES_STORE, "data"),
         Input(GENE_MAP_SIZE, "data"),
         Input(ids.URL, "search"),  # its zoom, for every figure of the page (see sample_map)
+        Input(ids.COLOR_BY, "value"),  # a set of genes colouring the samples: marked
     )
-    def update_gene_map(status, color, focus, k, selection_genes, plot_size, url_search):
+    def update_gene_map(status, color, focus, k, selection_genes, plot_size, url_search, by):
         triggers = set(ctx.triggered_prop_ids.values())
         return gene_map_update(
-            context, triggers, status, color, focus, k, selection_genes, plot_size, url_search
+            context,
+            triggers,
+            status,
+            color,
+            focus,
+            k,
+            selection_genes,
+            plot_size,
+            url_search,
+            # "" while the dropdown is empty: the map holds the colouring's trace all the same
+            color_by=by or "",
         )
 
     @app.callback(
