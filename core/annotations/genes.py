@@ -81,7 +81,10 @@ def simplify_gene_types(
         sub[sno.to_numpy()] = "snoRNA"
         sub[mir.to_numpy()] = "miRNA"
         out[nc] = sub
-    return out
+    # one string object per type, shared by the genes of that type (the mapping above gave
+    # many copies: 0.8 MB on the snapshot's 77,614 genes)
+    codes, kinds = pd.factorize(out)
+    return np.asarray(kinds, dtype=object)[codes]
 
 
 #: Sequence Ontology ids a GAF may give as DB object type (column 12), with their SO names

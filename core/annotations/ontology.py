@@ -41,6 +41,24 @@ from core.errors import DataError
 LOG = logging.getLogger("core.annotations")  # the package's one logger (-v shows its name)
 
 
+def _index_dtype(n: int, smallest: bool = False) -> type:
+    """The integer type of row numbers (or codes) below ``n``: int32 (int8 / int16 with
+    ``smallest``) where they fit, else int64."""
+    for dtype in (np.int8, np.int16, np.int32) if smallest else (np.int32,):
+        if n <= np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
+def _entrez_row(entrez: tuple[np.ndarray, np.ndarray], query: int) -> int:
+    """Row of the Entrez id ``query`` in ``(sorted ids, their rows)``; -1 if absent."""
+    ids, rows = entrez
+    if not ids.size or not ids[0] <= query <= ids[-1]:  # (also ids beyond int64)
+        return -1
+    i = int(np.searchsorted(ids, query))
+    return int(rows[i]) if ids[i] == query else -1
+
+
 class GeneOntology:
     """GO terms, their is_a/part_of graph, a gene table and direct gene->term annotations.
 
@@ -110,11 +128,20 @@ class GeneOntology:
         pi = self._term_pos.get_indexer(parents["go_id"])
         pj = self._term_pos.get_indexer(parents["parent_id"])
         ok = (pi >= 0) & (pj >= 0)
-        self.parents = parents.loc[ok, ["go_id", "parent_id", "relationship"]].reset_index(
-            drop=True
-        )
-        self._edge_child = pi[ok]
-        self._edge_parent = pj[ok]
+        self._edge_child = pi[ok].astype(_index_dtype(self.n_terms))
+        self._edge_parent = pj[ok].astype(_index_dtype(self.n_terms))
+        kept = parents.loc[ok, ["go_id", "parent_id", "relationship"]].reset_index(drop=True)
+        if kept["go_id"].dtype == object and kept["parent_id"].dtype == object:
+            # the terms' own id strings (equal values), in a table of its own: a second string
+            # per edge end was 3.5 MB of the snapshot
+            kept = pd.DataFrame(
+                {
+                    "go_id": self._term_ids[self._edge_child],
+                    "parent_id": self._term_ids[self._edge_parent],
+                    "relationship": kept["relationship"].copy(),
+                }
+            )
+        self.parents = kept
         self._edge_rel = self.parents["relationship"].to_numpy(dtype=object)
 
         genes = genes.reset_index(drop=True).copy()
@@ -138,12 +165,17 @@ class GeneOntology:
         ok = (ti >= 0) & (gi >= 0) & (gi < len(self.genes))
         if (~ok).any():
             LOG.info("GeneOntology: %d annotations to unknown terms/genes ignored", (~ok).sum())
-        self._ann_gene = gi[ok]
-        self._ann_term = ti[ok]
-        ev = annotations["evidence"] if "evidence" in annotations.columns else None
-        self._ann_evidence = (
-            ev.to_numpy(dtype=object)[ok] if ev is not None else np.full(ok.sum(), "", object)
-        )
+        # row numbers as int32 and the evidence as small codes into its few distinct values
+        # (the snapshot's 348,116 annotations: 2.7 MB each as int64 or object pointers)
+        self._ann_gene = gi[ok].astype(_index_dtype(len(self.genes)))
+        self._ann_term = ti[ok].astype(_index_dtype(self.n_terms))
+        if "evidence" in annotations.columns:
+            codes, names = pd.factorize(annotations["evidence"].to_numpy(dtype=object)[ok])
+        else:
+            codes, names = np.zeros(int(ok.sum()), dtype=np.int8), np.array([""], dtype=object)
+        # code -1 (None / NaN: no code) picks the None appended to the names
+        self._ann_evidence_code = codes.astype(_index_dtype(len(names), smallest=True))
+        self._evidence_names = np.append(np.asarray(names, dtype=object), None)
         if aliases is not None and len(aliases):
             ai = aliases["gene_index"].to_numpy(dtype=np.int64)
             ok = (ai >= 0) & (ai < len(self.genes))
@@ -391,51 +423,67 @@ class GeneOntology:
 
     # ---------------------------------------------------------------- gene mapping
     @cached_property
-    def _lookups(self) -> tuple[dict, dict, dict, dict, dict]:
+    def _lookups(self) -> tuple[dict, dict, tuple[np.ndarray, np.ndarray], dict, dict]:
+        # Kept small (the snapshot's 77,614 genes): one int object per row shared by every
+        # map, a key string shared with the table where upper-casing leaves it unchanged,
+        # Entrez ids as two sorted arrays, and no set or list per key while building (they
+        # left the heap fragmented: 48 MB resident for 28 MB of maps).
         g = self.genes
         n = len(g)
+        row = list(range(n))
         sym = g["symbol"].to_numpy(dtype=object)
         exact: dict[str, int] = {}
         upper: dict[str, int] = {}
         # a symbol of several genes (MEMO1: the protein-coding gene and a phenotype-only NCBI
         # record listed first) goes to the most likely one (see _preferred_order)
         n_ann = np.bincount(self._ann_gene, minlength=n)[:n]
-        for k in _preferred_order(g, n_ann)[::-1]:  # reversed so that the preferred one wins
-            if sym[k]:
-                exact[sym[k]] = k
-                upper[sym[k].upper()] = k
-        entrez: dict[int, int] = {}
-        ent = g["entrez"].to_numpy(dtype=object)
-        for k in range(n - 1, -1, -1):
-            if ent[k] is not pd.NA and ent[k] is not None:
-                entrez[int(ent[k])] = k
+        for k in _preferred_order(g, n_ann)[::-1].tolist():  # reversed: the preferred one wins
+            s = sym[k]
+            if s:
+                exact[s] = row[k]
+                u = s.upper()
+                upper[s if u == s else u] = row[k]
+        # Entrez id -> the first row listing it
+        ent = g["entrez"]
+        has = ent.notna().to_numpy()
+        ids, first = np.unique(ent.to_numpy(dtype=np.int64, na_value=0)[has], return_index=True)
+        entrez = (ids, np.flatnonzero(has)[first].astype(_index_dtype(n)))
         # an Ensembl id listed by several genes goes to the gene with the fewest Ensembl ids,
         # then a protein-coding one, then the first; all candidates are kept for a symbol hint
-        candidates: dict[str, list[int]] = {}
+        ensembl: dict[str, int] = {}
+        shared: dict[str, list[int]] = {}
         ens = g["ensembl"].to_numpy(dtype=object)
         for k in range(n):
             if ens[k]:
-                for e in ens[k].split(";"):
+                for e in ens[k].split(";") if ";" in ens[k] else (ens[k],):
                     m = _ENSEMBL_RE.match(e.strip())
                     if m:
-                        candidates.setdefault(m.group(1).upper(), []).append(k)
+                        key = m.group(1).upper()
+                        key = e if key == e else key
+                        if key in ensembl:
+                            shared.setdefault(key, [ensembl[key]]).append(row[k])
+                        else:
+                            ensembl[key] = row[k]
         n_ids = np.array([e.count(";") + 1 if e else 0 for e in ens])
         coding = (g["gene_type"] == "protein-coding").to_numpy()
-        ensembl: dict[str, int] = {}
         self._ensembl_ambiguous: dict[str, tuple[int, ...]] = {}
-        for e, ks in candidates.items():
-            if len(ks) == 1:
-                ensembl[e] = ks[0]
-            else:
-                ensembl[e] = min(ks, key=lambda k: (n_ids[k], not coding[k], k))
-                self._ensembl_ambiguous[e] = tuple(ks)
+        for e, ks in shared.items():
+            ensembl[e] = min(ks, key=lambda k: (n_ids[k], not coding[k], k))
+            self._ensembl_ambiguous[e] = tuple(ks)
         # aliases: only those naming a single gene and not the symbol of another gene
-        alias_genes: dict[str, set[int]] = {}
-        for name, k in zip(self._alias_name, self._alias_gene, strict=True):
-            alias_genes.setdefault(name.upper(), set()).add(int(k))
-        alias = {
-            a: next(iter(ks)) for a, ks in alias_genes.items() if len(ks) == 1 and a not in upper
-        }
+        alias: dict[str, int] = {}
+        several: set[str] = set()
+        for name, k in zip(self._alias_name, self._alias_gene.tolist(), strict=True):
+            a = name.upper()
+            a = name if a == name else a
+            if a in upper or a in several:
+                continue
+            known = alias.get(a)
+            if known is None:
+                alias[a] = row[k]
+            elif known != k:
+                del alias[a]
+                several.add(a)
         return exact, upper, entrez, ensembl, alias
 
     def _lookup_one(self, query: object, symbol: object = None) -> tuple[int, str]:
@@ -460,7 +508,7 @@ class GeneOntology:
         if isinstance(query, (float, np.floating)) and float(query).is_integer():
             query = int(query)  # Entrez ids read into a float column (because of missing values)
         if isinstance(query, (int, np.integer)) and not isinstance(query, bool):
-            k = entrez.get(int(query), -1)
+            k = _entrez_row(entrez, int(query))
             return k, "entrez" if k >= 0 else ""
         s = str(query).strip()
         if not s:
@@ -472,7 +520,7 @@ class GeneOntology:
                 return k, "ensembl"
         m = _ENTREZ_RE.match(s)
         if m:
-            k = entrez.get(int(m.group(1)), -1)
+            k = _entrez_row(entrez, int(m.group(1)))
             if k >= 0:
                 return k, "entrez"
         k = exact.get(s, -1)
@@ -672,10 +720,6 @@ class GeneOntology:
         p.sort_indices()
         return p
 
-    @cached_property
-    def _propagated_csc(self) -> sp.csc_matrix:
-        return self.propagated_matrix.tocsc()
-
     def _ontology_mask(self, ontology: str | None) -> np.ndarray:
         code = _normalise_ontology(ontology)
         if code is None:
@@ -707,8 +751,9 @@ class GeneOntology:
         direct = self.direct_matrix
         direct_cols = direct.indices[direct.indptr[k] : direct.indptr[k + 1]]
         sel = self._ann_gene == k
+        codes = self._ann_evidence_code[sel]
         ev = (
-            pd.Series(self._ann_evidence[sel], index=self._ann_term[sel])
+            pd.Series(self._evidence_names[codes], index=self._ann_term[sel], dtype=object)
             .groupby(level=0)
             .agg(lambda s: ";".join(sorted({str(x) for x in s if pd.notna(x) and str(x)})))
         )
@@ -735,8 +780,11 @@ class GeneOntology:
         """
         k = self._resolve_term(go_id)
         if propagate:
-            csc = self._propagated_csc
-            rows = csc.indices[csc.indptr[k] : csc.indptr[k + 1]]
+            # a scan of the CSR matrix's column indices (under a millisecond on the snapshot)
+            # instead of a CSC copy of the propagated matrix kept beside it (9 MB)
+            prop = self.propagated_matrix
+            hits = np.flatnonzero(prop.indices == k)
+            rows = np.searchsorted(prop.indptr, hits, side="right") - 1
         else:
             rows = np.unique(self._ann_gene[self._ann_term == k])
         return self.genes.iloc[np.sort(rows)].sort_values("symbol", kind="mergesort")
