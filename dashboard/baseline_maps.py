@@ -41,12 +41,21 @@ class BaselineMaps:
 
     def accuracy_counts(self) -> tuple[str, int, int] | None:
         """(annotation scored, labelled samples, classes) of 1-NN accuracy; None when the maps
-        are not scored (:meth:`baseline_label`)."""
+        are not scored (:meth:`baseline_label`).
+
+        Counted once for the samples' table: the link's callback asks at every change of the
+        view (the default share is left out of links), and counting the classes of every
+        annotation took 26 ms on 17,382 samples."""
+        memo = getattr(self, "_accuracy_counts_memo", None)
+        if memo is not None and memo[0] is self.samples:
+            return memo[1]
         label = self.baseline_label()
-        if label is None:
-            return None
-        n_labelled = accuracy_train_size(self.samples[label], 1.0)[1]
-        return label, n_labelled, len(self._label_classes(label))
+        counts = None
+        if label is not None:
+            n_labelled = accuracy_train_size(self.samples[label], 1.0)[1]
+            counts = (label, n_labelled, len(self._label_classes(label)))
+        self._accuracy_counts_memo = (self.samples, counts)
+        return counts
 
     def default_accuracy_fraction(self) -> float:
         """The share of labelled samples the page scores the maps from at first.

@@ -209,3 +209,19 @@ def test_the_page_scores_the_maps_again_when_the_share_changes(context, sepira_e
     assert "50% of 520 labelled samples (260 samples), as chosen" in str(
         response[ids.BASELINES_NOTE]["children"]
     )
+
+
+def test_the_classes_are_counted_once_for_the_links(context, monkeypatch):
+    """The link's callback asks for the default share at every change of the view; counting
+    the classes of every annotation each time took 26 ms on 17,382 samples."""
+    first = context.default_accuracy_fraction()
+    calls = []
+    counting = type(context)._label_classes
+    monkeypatch.setattr(
+        type(context), "_label_classes", lambda self, c: calls.append(c) or counting(self, c)
+    )
+    assert [context.default_accuracy_fraction() for _ in range(3)] == [first] * 3
+    assert calls == []
+    # another samples' table is counted anew
+    monkeypatch.setattr(context, "samples", context.samples.copy())
+    assert context.default_accuracy_fraction() == first and calls
