@@ -12,13 +12,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from dash import Input, Output, Patch, ctx, html, no_update
+from dash import Input, Output, Patch, State, ctx, html, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.context import GENE_SET_PRESETS, PRESET_ALIASES
 from dashboard.figure_genes import COLOURING_SET, category_count, colouring_trace
-from dashboard.layout import GENE_MAP_SIZE, NEIGHBORS_EMPTY, alert_id, waiting_text
+from dashboard.layout import (
+    GENE_MAP_DRAWN,
+    GENE_MAP_SIZE,
+    NEIGHBORS_EMPTY,
+    alert_id,
+    waiting_text,
+)
 from dashboard.layout import alert as _alert
 from dashboard.layout import table_records as _records
 from dashboard.sample_map import (
@@ -299,7 +305,8 @@ def build_gene_figure(
         marked_name=marks.legend if marks else COLOURING_SET,
     )
     key = figure_key(context, color, focus, k, selection_genes, _marks_key(marks, keep_slot))
-    fig.update_layout(meta={FIGURE_KEY: key})
+    base = figure_key(context, color, focus, k, selection_genes)
+    fig.update_layout(meta={FIGURE_KEY: key, BASE_KEY: base})
     figures.set_ranges(fig, zoom)
     if context.simulated:
         figures.mark_simulated(fig)
@@ -309,6 +316,11 @@ def build_gene_figure(
 #: Name, in the gene map's ``layout.meta``, of what the figure was drawn from
 #: (:func:`figure_key`); ``assets/plot_size.js`` sends it back with the size it measured.
 FIGURE_KEY = "figure_key"
+#: Name, in the gene map's ``layout.meta``, of what it was drawn from, the colouring of the
+#: samples aside (:func:`figure_key` without the marked genes): the page copies it to
+#: ``layout.GENE_MAP_DRAWN`` at each new figure, for :func:`gene_map_update` to tell whether a
+#: new colouring can be sent as its trace alone.
+BASE_KEY = "base_key"
 
 
 def figure_key(
@@ -395,6 +407,7 @@ def gene_map_update(
     plot_size: Any,
     url_search: str | None = None,
     color_by: str | None = None,
+    drawn: str | None = None,
 ) -> tuple[Any, Any]:
     """The ``gene-map`` callback: :func:`build_gene_figure` on the plot size the page measured,
     zoomed as the page's link says (``gzoom``), the genes of the samples' colouring marked.
@@ -414,14 +427,28 @@ def gene_map_update(
     not sent again for each colour change. Without it (None: a caller that has no colouring)
     the map has no such trace.
 
+    ``drawn`` (the ``gene-map-drawn`` store): what the map in the page was drawn from, the
+    colouring aside (:data:`BASE_KEY`). The colouring's trace alone is sent only onto a map of
+    the inputs it is computed for: when the user changes the gene colouring (or the gene in
+    focus...) and then the samples' colouring before the new map arrives, Dash drops the map
+    for the newer call, and a trace alone would land on the older map (at the index of other
+    categories), which would then stay until the next redraw; the whole map is sent instead.
+
     Returns
     -------
     (figure, label or colouring Patch or no_update; alert or None or no_update)
     """
     linked = color_by is not None
-    # a map drawn in the page holds the trace: the page measures only maps (not the blank
-    # figure of a model in training), so nothing measured yet gets the whole map
-    if linked and set(triggers) == {ids.COLOR_BY} and isinstance(plot_size, dict):
+    recolour = linked and set(triggers) == {ids.COLOR_BY}
+    if recolour and context.state() is None:
+        return no_update, no_update  # no model yet: the page shows why there is no map
+    # a map drawn in the page of these inputs holds the trace (the blank figure of a model in
+    # training has no key): anything else, or a map still on its way, gets the whole map
+    if (
+        recolour
+        and drawn is not None
+        and drawn == figure_key(context, color, focus, k, selection_genes)
+    ):
         return colouring_patch(context, color, focus, k, selection_genes, color_by), no_update
     only_size = set(triggers) == {GENE_MAP_SIZE}
     if only_size and not focus:
@@ -634,8 +661,9 @@ def register_callbacks(app: Any) -> None:
         Input(GENE_MAP_SIZE, "data"),
         Input(ids.URL, "search"),  # its zoom, for every figure of the page (see sample_map)
         Input(ids.COLOR_BY, "value"),  # a set of genes colouring the samples: marked
+        State(GENE_MAP_DRAWN, "data"),
     )
-    def update_gene_map(status, color, focus, k, selection_genes, plot_size, url_search, by):
+    def update_gene_map(status, color, focus, k, selection_genes, plot_size, url_search, by, drawn):
         triggers = set(ctx.triggered_prop_ids.values())
         return gene_map_update(
             context,
@@ -649,7 +677,19 @@ def register_callbacks(app: Any) -> None:
             url_search,
             # "" while the dropdown is empty: the map holds the colouring's trace all the same
             color_by=by or "",
+            drawn=drawn,
         )
+
+    # what the map in the page was drawn from (its inputs but the samples' colouring), copied
+    # in the page at each new figure or Patch: nothing goes to the server for it
+    app.clientside_callback(
+        """function (figure) {
+            var meta = figure && figure.layout && figure.layout.meta;
+            return (meta && meta.base_key) || null;
+        }""",
+        Output(GENE_MAP_DRAWN, "data"),
+        Input(ids.GENE_MAP, "figure"),
+    )
 
     @app.callback(
         Output(ids.GENE_NEIGHBORS, "data"),

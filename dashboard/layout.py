@@ -314,6 +314,10 @@ def _placed_table(label: str | None, k: int) -> dash_table.DataTable:
 #: written by ``assets/plot_size.js`` (empty until the map is drawn); the gene map's labels are
 #: spaced for it (``figures.plot_area``).
 GENE_MAP_SIZE = "gene-map-size"
+#: dcc.Store: what the gene map in the page was drawn from, colouring of the samples aside
+#: (``layout.meta.base_key``, ``gene_space.base_key``), copied in the page at each new figure: a
+#: new colouring is sent as its trace alone only onto a map of the inputs it was computed for.
+GENE_MAP_DRAWN = "gene-map-drawn"
 
 # ----------------------------------------------------------------------------- placing uploads
 #: Ids of the placing job's parts (beside those of ``ids``: ``place-upload``, ``place-info``...).
@@ -732,6 +736,7 @@ def build_layout(context: Any) -> html.Div:
             delay_show=400,
         ),
         dcc.Store(id=GENE_MAP_SIZE),
+        dcc.Store(id=GENE_MAP_DRAWN),
         html.Div(
             [
                 html.H4("Nearest neighbours in gene space", className="inline"),

@@ -14,7 +14,7 @@ from dash import Patch, no_update
 from dashboard import export, ids
 from dashboard.context import GENE_SET_PRESETS
 from dashboard.factory import create_app
-from dashboard.gene_space import FIGURE_KEY, build_gene_figure, gene_map_update
+from dashboard.gene_space import BASE_KEY, FIGURE_KEY, build_gene_figure, gene_map_update
 from dashboard.layout import GENE_MAP_SIZE
 
 LIVER = "go:GO:0001889"  # liver development: 11 of the 467 genes (HNF4A, HNF1A, ONECUT1...)
@@ -47,8 +47,9 @@ def _draw(context, color_by, focus="GATA4", gene_color="type", selection=None):
     return fig, alert
 
 
-def _recolour(context, color_by, focus="GATA4", gene_color="type", selection=None):
-    """What the page is sent when only the samples' colouring changes."""
+def _recolour(context, color_by, drawn, focus="GATA4", gene_color="type", selection=None):
+    """What the page is sent when only the samples' colouring changes, ``drawn`` being the
+    map in the page (``None``: none drawn yet)."""
     return gene_map_update(
         context,
         {ids.COLOR_BY},
@@ -60,6 +61,7 @@ def _recolour(context, color_by, focus="GATA4", gene_color="type", selection=Non
         {"width": 600, "height": 450},
         None,
         color_by=color_by,
+        drawn=drawn.layout.meta[BASE_KEY] if drawn is not None else None,
     )
 
 
@@ -143,7 +145,7 @@ def test_a_new_colouring_alone_sends_only_the_marks(context):
         before, _ = _draw(context, "obs:GATA4", gene_color=gene_color)
         steps = [LIVER, "list:HNF4A, HNF1A", "ann:tissue", LIVER, "obs:TBX5"]
         for color_by in steps:
-            patch, alert = _recolour(context, color_by, gene_color=gene_color)
+            patch, alert = _recolour(context, color_by, before, gene_color=gene_color)
             assert isinstance(patch, Patch) and alert is no_update
             want, _ = _draw(context, color_by, gene_color=gene_color)
             assert _apply(patch, before) == json.loads(want.to_json()), (gene_color, color_by)
@@ -153,18 +155,40 @@ def test_a_new_colouring_alone_sends_only_the_marks(context):
     import types
 
     waiting = types.SimpleNamespace(state=lambda: None)
-    assert _recolour(waiting, LIVER) == (no_update, no_update)
+    assert _recolour(waiting, LIVER, None) == (no_update, no_update)
     # no map measured in the page yet (the blank figure of a model in training): the whole map
     args = (None, "type", "GATA4", 15, None, None, None)
     fig, _ = gene_map_update(context, {ids.COLOR_BY}, *args, color_by=LIVER)
     assert isinstance(fig, go.Figure) and len(_marks(fig)[0][1].x) >= 8
 
 
+def test_a_new_colouring_onto_an_older_map_sends_the_whole_map(context):
+    """The user changes the gene colouring (or the gene in focus, the neighbours) and then the
+    samples' colouring before the new map arrives: Dash drops that map for the newer call, so
+    the page still shows the older one. The colouring's trace alone would land there, at the
+    index of other categories, and stay until the next redraw: the whole map is sent."""
+    older, _ = _draw(context, "obs:GATA4", gene_color="type")
+    changes = [
+        {"gene_color": "go:GO:0007507"},  # other categories: the trace at another index
+        {"focus": "TBX5"},
+        {"selection": ["HNF4A"]},
+    ]
+    for change in changes:
+        fig, _ = _recolour(context, LIVER, older, **change)
+        assert isinstance(fig, go.Figure), change
+        want, _ = _draw(context, LIVER, **change)
+        assert fig.to_json() == want.to_json(), change
+    # the map of those inputs drawn: the trace alone again
+    newer, _ = _draw(context, "obs:GATA4", gene_color="go:GO:0007507")
+    patch, _ = _recolour(context, LIVER, newer, gene_color="go:GO:0007507")
+    assert isinstance(patch, Patch)
+
+
 def test_labels_alone_still_follow_a_resize_after_a_new_colouring(context):
     """The key the page reports after a colouring's Patch is the one of the map it shows: a
     resize then sends the labels alone, as before."""
     drawn, _ = _draw(context, "obs:GATA4")
-    patch, _ = _recolour(context, LIVER)
+    patch, _ = _recolour(context, LIVER, drawn)
     page = _apply(patch, drawn)
     size = {"width": 900, "height": 700, FIGURE_KEY: page["layout"]["meta"][FIGURE_KEY]}
     args = (None, "type", "GATA4", 15, None, size, None)
