@@ -45,7 +45,7 @@ from core.analysis_cli import (
     chance_accuracy,
     readable_symbols,
 )
-from core.data import exclusion_words, step_words
+from core.data import exclusion_words, source_words
 from core.errors import CoreError
 from core.files import folder_written
 from core.report_figures import (
@@ -576,19 +576,7 @@ def _source_html(source: dict[str, Any]) -> str:
         parts.append(f"file <code>{html.escape(str(path))}</code>")
     if source.get("loader"):
         parts.append(f"loader {html.escape(str(source['loader']))}")
-    transform = source.get("transform")
-    if transform is not None:
-        parts.append(
-            "values used as in the file"
-            if str(transform) == "none"
-            else f"values transformed by {html.escape(str(transform))}"
-        )
-    excluded = exclusion_words(source)  # (the paper's exclusion: it was only in the JSON)
-    if excluded:
-        parts.append(html.escape(excluded))
-    steps = [step_words(st) for st in source.get("steps") or [] if isinstance(st, dict)]
-    if steps:
-        parts.append("then " + html.escape(", ".join(steps)))
+    parts += [html.escape(words) for words in source_words(source)]  # (as the dashboard's)
     return "; ".join(parts)
 
 

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from core.analysis import GENE_FAMILIES
-from core.data import exclusion_words, find_gene, gene_lookup_tables, is_simulated, step_words
+from core.data import find_gene, gene_lookup_tables, is_simulated, source_words
 from core.errors import CoreError, DataError, ModelError
 from dashboard.baseline_maps import BaselineMaps
 from dashboard.gene_annotations import GeneAnnotations
@@ -413,24 +413,9 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         src = self.source
         if src.get("loader") == "simulated":
             return "simulated by core.simulate (not measured)"
-        parts = []
         path = src.get("path") or src.get("gct")
-        if path:
-            parts.append(Path(str(path)).name)
-        transform = src.get("transform")
-        if transform is not None:
-            parts.append(
-                "values used as in the file"
-                if str(transform) == "none"
-                else f"values transformed by {self.value_scale() or transform}"
-            )
-        excluded = exclusion_words(src)  # GTEx has 17,382: where are the others?
-        if excluded:
-            parts.append(excluded)
-        steps = [step_words(st) for st in src.get("steps") or [] if isinstance(st, dict)]
-        if steps:
-            parts.append("then " + ", ".join(steps))
-        return "; ".join(parts)
+        parts = [Path(str(path)).name] if path else []
+        return "; ".join(parts + source_words(src, self.value_scale()))
 
     def gene_index(self, query: str) -> int:
         """Dataset column of a gene given by symbol or id, as ``python -m core neighbours``

@@ -709,6 +709,28 @@ def test_the_data_line_names_the_tissues_left_out():
     assert "left out" not in _source_html({"loader": "table", "path": "/d/m.csv"})
 
 
+def test_the_report_and_the_dashboard_describe_a_source_in_the_same_words():
+    """The report's Data line and the dashboard's said the same things in other words (the
+    report "values transformed by log10p1"): both now say what ``core.data.source_words`` says
+    after the file, the report with the file's path and loader before it."""
+    import html as html_module
+    import types
+
+    from core.report_cli import _source_html
+    from dashboard.context import AppContext
+
+    step = {"op": "drop_zero_genes", "n_dropped": 2, "dropped": ["MIR1", "MIR2"]}
+    source = {"loader": "gtex", "gct": "/d/a.gct.gz", "transform": "log10p1", "steps": [step]}
+    source |= {"exclude_tissues": ["Brain"], "samples_in_file": 100, "samples_excluded": 9}
+    page = types.SimpleNamespace(source=source, value_scale=lambda: None)
+    dashboard = AppContext.source_text(page)
+    report = html_module.unescape(_source_html(source))
+    assert dashboard.startswith("a.gct.gz; values transformed by log10(x+1); Brain left out (9 ")
+    assert dashboard.endswith("then the 2 genes 0 in every sample left out (MIR1, MIR2)")
+    assert report.endswith(dashboard.removeprefix("a.gct.gz"))
+    assert report.startswith("file <code>/d/a.gct.gz</code>; loader gtex; values transformed ")
+
+
 @needs_chromium
 def test_figure3_reads_the_papers_claim_against_its_numbers(real_models, tmp_path):
     """The paper says expression is organised over FE's map and not over t-SNE's; the page

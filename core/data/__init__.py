@@ -53,7 +53,13 @@ from core.data.gtex import gtex_subject, load_gtex
 from core.data.inputs import _check_file as _check_file
 from core.data.inputs import not_a_table
 from core.data.scale import LOG_SCALE_MAX, MAX_EXPRESSION_VALUE, TRANSFORMS
-from core.data.sources import exclusion_words, is_simulated, load_source, step_words
+from core.data.sources import (
+    exclusion_words,
+    is_simulated,
+    load_source,
+    source_words,
+    step_words,
+)
 from core.data.tables import load_table
 from core.data.text_tables import text_table_columns
 
@@ -76,6 +82,7 @@ __all__ = [
     "match_genes",
     "not_a_table",
     "shared_name_note",
+    "source_words",
     "step_words",
     "text_table_columns",
 ]

@@ -55,6 +55,34 @@ def exclusion_words(source: dict[str, Any]) -> str | None:
     return words
 
 
+#: The words of a transform's values (``source["transform"]``).
+_TRANSFORM_SCALES = {"log10p1": "log10(x+1)", "log2p1": "log2(x+1)"}
+
+
+def source_words(source: dict[str, Any], scale: str | None = None) -> list[str]:
+    """What a data source did to the file it read, in words, for the data line of the page and
+    of the report (after the file's name): the values' transform, the GTEx tissues left out
+    (:func:`exclusion_words`), the loading steps (:func:`step_words`). ``scale``: the words
+    of the values' scale when the caller knows them better (the model's training transform).
+    """
+    parts = []
+    transform = source.get("transform")
+    if transform is not None:
+        parts.append(
+            "values used as in the file"
+            if str(transform) == "none"
+            else "values transformed by "
+            + (scale or _TRANSFORM_SCALES.get(str(transform), str(transform)))
+        )
+    excluded = exclusion_words(source)  # GTEx has 17,382: where are the others?
+    if excluded:
+        parts.append(excluded)
+    steps = [step_words(st) for st in source.get("steps") or [] if isinstance(st, dict)]
+    if steps:
+        parts.append("then " + ", ".join(steps))
+    return parts
+
+
 def load_source(
     source: dict[str, Any], expected_samples: Sequence[str] | None = None
 ) -> ExpressionSet:
