@@ -241,7 +241,7 @@ def _in_annotation_headers(source: Any, label: str) -> bool:
 
 def _check_protocol(args: argparse.Namespace) -> None:
     """The Table-1 flags, checked before any work starts."""
-    if not 0.0 < args.fraction < 1.0:
+    if args.fraction is not None and not 0.0 < args.fraction < 1.0:  # (None: the report's own)
         raise CoreError(f"--fraction must be in (0, 1), got {args.fraction}")
     if not 1 <= args.splits <= analysis.MAX_SPLITS:
         raise CoreError(

@@ -214,6 +214,11 @@ def _section_table1(
         + (f" ({html.escape(cached)})" if cached else "")
         + ".</p>"
         + (
+            f"<p>{html.escape(args.fraction_chosen)}.</p>"
+            if getattr(args, "fraction_chosen", None)
+            else ""
+        )
+        + (
             "<p>The <i>Factorized Embeddings</i> column is the model's map as trained: the "
             "paper's objective plus the neighbour-graph term of weight "
             f"{neighbour_weight:g} (Figure 2), not the paper's objective alone (on GTEx acmg59, "

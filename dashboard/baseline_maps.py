@@ -14,7 +14,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.analysis import BASELINE_METHODS, CODE_VERSION, MIN_MAP_SAMPLES, label_classes
+from core.analysis import (
+    BASELINE_METHODS,
+    CODE_VERSION,
+    FRACTION_CHOICES,
+    MIN_MAP_SAMPLES,
+    PAPER_FRACTION,
+    label_classes,
+    suggested_fraction,
+)
 from core.errors import DataError
 from dashboard.job_records import ProgressFn
 from dashboard.uploads import quoted
@@ -31,10 +39,10 @@ class BaselineMaps:
 
     #: Share of the labelled samples a map's 1-NN classifier learns from in the paper's Table 1,
     #: and the random draws averaged.
-    ACCURACY_FRACTION = 0.02
+    ACCURACY_FRACTION = PAPER_FRACTION
     ACCURACY_SPLITS = 20
     #: The shares the page offers (the first is the paper's).
-    ACCURACY_CHOICES = (0.02, 0.05, 0.10, 0.25, 0.50)
+    ACCURACY_CHOICES = FRACTION_CHOICES
 
     #: Seconds between two progress messages of a baseline map that says nothing as it runs.
     PROGRESS_TICK_S = 2.0
@@ -58,25 +66,14 @@ class BaselineMaps:
         return counts
 
     def default_accuracy_fraction(self) -> float:
-        """The share of labelled samples the page scores the maps from at first.
-
-        The paper's 2% (:data:`ACCURACY_FRACTION`) when it draws at least one labelled sample
-        per class. Otherwise the smallest of :data:`ACCURACY_CHOICES` that draws at least two
-        per class on average: a random draw of as many samples as classes holds about 63% of
-        them (5% of the 520 samples of 26 tissues draws 26 samples, of about 17 tissues), and
-        every map scores near that ceiling. None does: the largest that leaves samples to test.
-        """
+        """The share of labelled samples the page scores the maps from at first: the paper's
+        2% where it draws a sample per class, else the smallest of :data:`ACCURACY_CHOICES`
+        that draws about two per class (:func:`core.analysis.suggested_fraction`)."""
         counts = self.accuracy_counts()
         if counts is None:
             return self.ACCURACY_FRACTION
         _, n_labelled, n_classes = counts
-        if train_size(self.ACCURACY_FRACTION, n_labelled) >= n_classes:
-            return self.ACCURACY_FRACTION
-        usable = [f for f in self.ACCURACY_CHOICES if 1 <= train_size(f, n_labelled) < n_labelled]
-        for f in usable:
-            if train_size(f, n_labelled) >= 2 * n_classes:
-                return f
-        return usable[-1] if usable else self.ACCURACY_FRACTION
+        return suggested_fraction(n_labelled, n_classes, self.ACCURACY_CHOICES)
 
     def accuracy_fraction(self, value: Any) -> tuple[float, str | None]:
         """``value`` (the page's choice, or a link's text such as ``0.1`` or ``10%``) as a share

@@ -1170,6 +1170,21 @@ def test_the_fraction_suggested_for_few_labels_gives_most_classes_a_training_sam
     assert 15 <= table.attrs["splits_short"] <= 20
 
 
+def test_the_share_taken_when_none_is_asked_for():
+    """The dashboard's first 1-NN share and the report's Table 1 without --fraction: the paper's
+    2% where it draws a sample per class, else the smallest offered share that draws about
+    two per class (2% of 26 tissues x 20 samples drew 10 samples, and every map sat near the
+    0.33 that leaves)."""
+    from core.analysis import PAPER_FRACTION, suggested_fraction
+
+    assert suggested_fraction(13_292, 27) == PAPER_FRACTION  # GTEx acmg59: 266 samples
+    assert suggested_fraction(520, 26) == 0.10  # 52 samples, 2 per class (5%: 26)
+    assert suggested_fraction(8, 2) == 0.50  # 4 samples
+    assert suggested_fraction(3, 3) == 0.50  # none draws two per class: the largest usable
+    assert suggested_fraction(1, 1) == PAPER_FRACTION  # none usable: said by the protocol
+    assert suggested_fraction(520, 26, choices=(0.02, 0.05)) == 0.05
+
+
 def test_table1_says_the_highest_accuracy_its_splits_allow():
     """With 10 training samples for 26 tissues every map sat near 0.33, and nothing said that
     no classifier could do better on those splits."""

@@ -4,6 +4,9 @@ names the problem and the remedy (never a traceback, nor a refusal after all the
 
 from __future__ import annotations
 
+import html
+import re
+
 import pandas as pd
 
 from core.cli import main
@@ -74,8 +77,14 @@ def test_evaluate_refuses_a_fraction_that_leaves_nothing_to_train_before_the_map
 
 def test_report_of_a_small_study_skips_what_it_cannot_compute(sepira_file, tmp_path, capsys):
     """A report of 8 samples (Table 1 at 2%: none to train on) or of 3 (no baseline map) was
-    refused whole; it is written, and says what it skipped and why."""
-    for per_tissue, n_tissues, skipped in ((4, 2, "--fraction 0.02"), (1, 3, "too few for")):
+    refused whole; it is written, and says what it skipped and why. Without --fraction, the 8
+    samples' Table 1 is computed from the share the dashboard would take (50%: 4 samples, two
+    per class), and the page says why it is not the paper's 2%."""
+    said = {
+        (4, 2): "--fraction not given: the paper's 2% would train on 0 samples for 2 classes",
+        (1, 3): "Skipped: 3 samples: too few for",
+    }
+    for (per_tissue, n_tissues), words in said.items():
         model = _train(_cut(sepira_file, tmp_path, per_tissue, n_tissues), tmp_path)
         out = tmp_path / f"report_{per_tissue}x{n_tissues}"
         code, _, err = _run(
@@ -83,8 +92,15 @@ def test_report_of_a_small_study_skips_what_it_cannot_compute(sepira_file, tmp_p
             capsys,
         )
         assert code == 0, err
-        page = (out / "index.html").read_text(encoding="utf-8")
-        assert "Skipped: " in page and skipped in page
+        assert words in page_of(out)
+    assert "train on 50% of the labelled samples (4), test on the other 4" in page_of(
+        tmp_path / "report_4x2"
+    )
+    assert "--fraction 0.5" in page_of(tmp_path / "report_4x2")  # the command that makes it again
+
+
+def page_of(out) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", (out / "index.html").read_text(encoding="utf-8")))
 
 
 def test_report_refuses_an_asked_fraction_that_leaves_nothing_to_train(

@@ -51,13 +51,16 @@ from core.analysis.agreement import (
 )
 from core.analysis.classification import (
     CLASSIFIERS,
+    FRACTION_CHOICES,
     MAX_SPLITS,
+    PAPER_FRACTION,
     RF_TREES,
     Accuracy,
     expected_missing_classes,
     fraction_for_all_classes,
     one_nn_accuracy,
     semi_supervised_table,
+    suggested_fraction,
 )
 from core.analysis.classification import _nn1_predict as _nn1_predict
 from core.analysis.classification import _nn1_scores_shared as _nn1_scores_shared
@@ -121,6 +124,7 @@ __all__ = [
     "CLASSIFIERS",
     "CODE_VERSION",
     "DEFAULT_MARKERS",
+    "FRACTION_CHOICES",
     "FoundGenes",
     "GENE_FAMILIES",
     "GENE_METRICS",
@@ -128,6 +132,7 @@ __all__ = [
     "METHOD_NAMES",
     "MIN_MAP_SAMPLES",
     "NEIGHBOUR_COLUMNS",
+    "PAPER_FRACTION",
     "RF_TREES",
     "TSNE_PERPLEXITY",
     "UMAP_NEIGHBORS",
@@ -168,6 +173,7 @@ __all__ = [
     "pairs_from_neighbors",
     "random_pairs",
     "semi_supervised_table",
+    "suggested_fraction",
     "summarize_novel_pairs",
     "table_to_markdown",
     "unit_rows",

@@ -493,6 +493,38 @@ def expected_missing_classes(class_counts: np.ndarray, n_train: int) -> float:
     return float(np.exp(log_p).sum())
 
 
+#: The paper's share of labelled samples to train on (Table 1).
+PAPER_FRACTION = 0.02
+
+#: Shares of labelled samples offered to train on (the dashboard's choice), smallest first.
+FRACTION_CHOICES = (0.02, 0.05, 0.10, 0.25, 0.50)
+
+
+def suggested_fraction(
+    n_labelled: int, n_classes: int, choices: Sequence[float] = FRACTION_CHOICES
+) -> float:
+    """The share of ``n_labelled`` labelled samples of ``n_classes`` classes to train on when
+    none is asked for (the dashboard's first 1-NN share, the report's Table 1).
+
+    The paper's 2% (:data:`PAPER_FRACTION`) when it draws at least one sample per class.
+    Otherwise the smallest of ``choices`` that draws at least two per class on average: a
+    random draw of as many samples as classes holds about 63% of them (2% of the 520 samples of
+    26 GTEx tissues draws 10 samples; 5% draws 26, of about 17 tissues), and every map scores
+    near that ceiling. None does: the largest that leaves samples to test (2% when none can).
+    """
+
+    def drawn(f: float) -> int:
+        return int(round(f * n_labelled))
+
+    if drawn(PAPER_FRACTION) >= n_classes:
+        return PAPER_FRACTION
+    usable = [f for f in sorted(choices) if 1 <= drawn(f) < n_labelled]
+    for f in usable:
+        if drawn(f) >= 2 * n_classes:
+            return f
+    return usable[-1] if usable else PAPER_FRACTION
+
+
 def fraction_for_all_classes(
     class_counts: np.ndarray, fraction: float, target: float = 0.5, most: float = 0.5
 ) -> float | None:
