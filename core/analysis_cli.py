@@ -955,7 +955,7 @@ def few_labels_note(protocol: Mapping[str, Any], chance: float | None = None) ->
             if n_short is not None
             else "some splits"
         )
-        return f"Some classes have no training sample in {where}{most}{advice}."
+        return f"In {where}, some classes have no training sample{most}{advice}."
     return (
         f"Fewer training samples ({n_train}) than classes ({n_classes}): in every split at least "
         f"{n_classes - n_train} classes have no training sample and none of their test samples "

@@ -1124,10 +1124,10 @@ def test_few_labels_note():
     assert "no classifier can score above 0.330" in note(10, ceiling=0.33)
     # enough samples, yet classes left out of some splits: how many of them, said
     text = note(52, ceiling=0.95, splits_short=20, n_splits=20, fraction_all_classes=0.18)
-    assert text.startswith("Some classes have no training sample in every split")
+    assert text.startswith("In every split, some classes have no training sample")
     assert "0.950" in text
     text = note(78, ceiling=0.98, splits_short=12, n_splits=20, fraction_all_classes=0.18)
-    assert "in 12 of the 20 splits" in text
+    assert text.startswith("In 12 of the 20 splits, some classes")
     assert note(60, ceiling=0.999) == ""
     # a ceiling below the chance level (the most frequent class's share) is explained
     text = note(1, ceiling=0.036, chance_accuracy=0.046)
