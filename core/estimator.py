@@ -89,6 +89,7 @@ from core.model_directory import (
     _sync_tree,
     _write_samples,
     check_replaceable,
+    file_in_the_way,
 )
 from core.model_directory import MODEL_ENTRIES as MODEL_ENTRIES
 from core.model_directory import saved_model_is_simulated as saved_model_is_simulated
@@ -1039,7 +1040,7 @@ class FactorizedEmbeddings:
             link to a directory: the model is saved where it points, the link stays.
         """
         module = self._check_fitted()
-        directory = Path(directory)
+        directory = Path(directory).expanduser()  # ("~/models/x" made a folder named "~" here)
         if directory.is_symlink():  # the model goes where the link points, the link stays
             if not directory.exists():
                 raise ModelError(f"{directory} is a link to nothing ({os.readlink(directory)})")
@@ -1050,6 +1051,9 @@ class FactorizedEmbeddings:
             if not directory.is_dir():
                 raise ModelError(f"{directory} already exists and is not a model directory")
             check_replaceable(directory)
+        blocking = file_in_the_way(directory)
+        if blocking is not None:
+            raise ModelError(f"{directory}: cannot save there, {blocking} is a file, not a folder")
         directory.parent.mkdir(parents=True, exist_ok=True)
         # (left by a save killed before; a complete model stays while none is at the path:
         # loading then names it, and it may be the only copy)
@@ -1124,7 +1128,17 @@ class FactorizedEmbeddings:
             files, settings that do not build the network, weights, ids, gene statistics or
             sample annotations of other sizes than the network, non-finite weights.
         """
-        directory = Path(directory)
+        directory = Path(directory).expanduser()
+        if directory.is_file() and (directory.parent / "weights.pt").is_file():
+            # one of a model's files (config.json, weights.pt) given for the model
+            raise ModelError(
+                f"{directory} is a file of a model directory: load the directory that holds it "
+                f"({directory.parent})"
+            )
+        if directory.exists() and not directory.is_dir():
+            raise ModelError(
+                f"{directory} is a file, not a model directory (a folder written by save)"
+            )
         if not directory.is_dir():
             left = _interrupted_save(directory)
             if left:

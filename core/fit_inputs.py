@@ -28,14 +28,24 @@ def _as_expression_set(es, what: str):
     """``es`` when it is an :class:`~core.data.ExpressionSet` (or quacks like one), a
     (n_samples, n_genes) array or DataFrame wrapped in one, else a :class:`ModelError`.
 
-    A DataFrame's index gives the sample ids and its columns the gene ids (or symbols); a
-    Series indexed by gene is one sample (its name the sample's id: ``df.loc["S1"]``); an
-    array gets ids ``sample_0...`` and ``gene_0...``. The values are read as float32.
+    A DataFrame's index gives the sample ids and its columns the gene ids (or symbols), one
+    level each (a MultiIndex is refused, naming its levels); a Series indexed by gene is one
+    sample (its name the sample's id: ``df.loc["S1"]``); an array gets ids ``sample_0...`` and
+    ``gene_0...``. The values are read as float32.
     """
     if isinstance(es, pd.Series) and not isinstance(es.index, pd.RangeIndex):
         name = es.name if es.name is not None else "sample_0"
         es = es.to_frame(name=str(name)).T
     if isinstance(es, pd.DataFrame):
+        for axis, items in (("columns", "genes"), ("index", "samples")):
+            labels = getattr(es, axis)
+            if isinstance(labels, pd.MultiIndex):  # (pandas' own TypeError said nothing of it)
+                level = labels.names[0] if labels.names[0] is not None else 0
+                raise ModelError(
+                    f"{what}: the DataFrame's {axis} have {labels.nlevels} levels "
+                    f"({', '.join(str(n) for n in labels.names)}): name its {items} by one id "
+                    f"each, e.g. df.{axis} = df.{axis}.get_level_values({level!r})"
+                )
         return ExpressionSet.from_array(
             es, sample_ids=es.index.astype(str), gene_ids=es.columns.astype(str)
         )

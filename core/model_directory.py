@@ -117,6 +117,15 @@ def _sync_tree(directory: Path) -> None:
         os.close(fd)
 
 
+def file_in_the_way(path: Path) -> Path | None:
+    """The nearest existing path above ``path`` when it is not a folder (a file): nothing can
+    be written under it, and ``mkdir`` said only "File exists". None otherwise."""
+    for parent in path.parents:
+        if parent.exists() or parent.is_symlink():
+            return None if parent.is_dir() else parent
+    return None
+
+
 def _write_samples(samples: pd.DataFrame, path: Path) -> list[str]:
     """Write the training samples' annotations to ``path`` (parquet); returns the columns
     written as text, which :meth:`FactorizedEmbeddings.load` reads back as object columns.

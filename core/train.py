@@ -214,6 +214,11 @@ def train_network(
         )
     if checkpoint is not None and Path(checkpoint).is_dir():
         raise ModelError(f"checkpoint {checkpoint} is a directory; give a file path")
+    if checkpoint is not None:
+        # (else found at the first checkpoint, after an epoch of training, as "File exists")
+        folder = next((p for p in Path(checkpoint).parents if p.exists()), None)
+        if folder is not None and not folder.is_dir():
+            raise ModelError(f"checkpoint {checkpoint}: {folder} is a file, not a folder")
     device = resolve_device(config.device)
     check_precision(device, config.precision)
     model.to(device)

@@ -306,7 +306,8 @@ def one_nn_accuracy(
         The id of each row of ``embedding`` (e.g. ``model.sample_ids_``): ``labels``, a pandas
         Series indexed by sample id, is then read by id, whatever its order; ids it lacks are
         unlabelled (with a warning). An embedding given as a DataFrame indexed by sample ids
-        (text) gives its ids itself; one indexed by numbers is read in order.
+        (text) gives its ids itself; one indexed by numbers is read in order, unless ``labels``
+        is indexed by the same numbers in another order (then read by them).
 
     Returns
     -------
@@ -314,7 +315,7 @@ def one_nn_accuracy(
         ``(mean, sd)`` of the held-out accuracy over the splits.
     """
     if sample_ids is None and isinstance(labels, pd.Series):
-        sample_ids = _sample_ids_of(embedding)
+        sample_ids = _sample_ids_of(embedding, labels)
     x = impute_gene_mean(_as_matrix(embedding, "embedding"))
     codes, classes = label_codes(labels, x.shape[0], sample_ids)
     _check_two_classes(classes)
@@ -395,7 +396,7 @@ def semi_supervised_table(
     n = {m.shape[0] for m in matrices.values()}
     if len(n) != 1:
         raise DataError(f"embeddings have different numbers of samples: {sorted(n)}")
-    framed = {name: _sample_ids_of(e) for name, e in embeddings.items()}
+    framed = {name: _sample_ids_of(e, labels) for name, e in embeddings.items()}
     framed = {name: ids for name, ids in framed.items() if ids is not None}
     orders = {tuple(ids) for ids in framed.values()}
     if len(orders) > 1:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
 from core.analysis.common import _as_float64, _as_matrix, _knn_excluding_self, _reject_nan
@@ -54,6 +55,26 @@ def check_distinct_runs(gene_embeddings: Sequence[np.ndarray], names: Sequence[s
         seen[key] = i
 
 
+def _check_gene_order(gene_embeddings: Sequence[Any]) -> None:
+    """Refuse gene embeddings given as DataFrames indexed by gene (text) that list their genes
+    in different orders: joined or compared row by row, each gene met another gene's vector
+    without a word (models of tables whose columns came in other orders)."""
+    named = [
+        (i, np.asarray(e.index).astype(str))
+        for i, e in enumerate(gene_embeddings)
+        if isinstance(e, pd.DataFrame) and not pd.api.types.is_numeric_dtype(e.index.dtype)
+    ]
+    for i, ids in named[1:]:
+        first, genes = named[0]
+        if len(ids) == len(genes) and not np.array_equal(ids, genes):
+            row = int(np.flatnonzero(ids != genes)[0])
+            raise DataError(
+                f"gene embeddings {first} and {i} list their genes in different orders (row "
+                f"{row}: {genes[row]!r} and {ids[row]!r}): give them in one order, e.g. "
+                "[e.loc[genes] for e in gene_embeddings]"
+            )
+
+
 def consensus_gene_space(gene_embeddings: Sequence[np.ndarray]) -> np.ndarray:
     """One gene space from several models of the same genes: their unit gene vectors, joined.
 
@@ -68,13 +89,16 @@ def consensus_gene_space(gene_embeddings: Sequence[np.ndarray]) -> np.ndarray:
     Parameters
     ----------
     gene_embeddings
-        (n_genes, gene_dim) arrays, rows in the same gene order; gene_dim may differ.
+        (n_genes, gene_dim) arrays, rows in the same gene order; gene_dim may differ
+        (DataFrames indexed by gene in different orders are refused).
 
     Returns
     -------
     (n_genes, sum of gene_dims) float64 array with rows of unit length (shorter for a gene whose
     vector is 0 in some model).
     """
+    gene_embeddings = list(gene_embeddings)
+    _check_gene_order(gene_embeddings)
     arrays = [_as_matrix(e, "gene_embedding") for e in gene_embeddings]
     for a in arrays:
         _reject_nan(a, "gene_embedding")
@@ -128,6 +152,7 @@ def pair_run_counts(
     """
     pairs = _check_pairs(pairs)
     gene_embeddings = list(gene_embeddings)
+    _check_gene_order(gene_embeddings)
     if not gene_embeddings:
         # (every pair then counted in 0 models, as if no model put its genes close)
         raise CoreError("pair_run_counts needs at least one gene embedding")

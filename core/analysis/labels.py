@@ -24,15 +24,66 @@ def _label_name(value: Any) -> str:
     return str(value).strip()
 
 
-def _sample_ids_of(embedding: Any) -> np.ndarray | None:
+def _sample_ids_of(embedding: Any, labels: Any = None) -> np.ndarray | None:
     """The sample ids of an embedding given as a DataFrame indexed by sample id: an index of
     text. None for an array, or a DataFrame indexed by numbers (its row positions, also after
-    a filter kept rows 1, 3, 5...: labels are then used in order, as for an array)."""
-    if isinstance(embedding, pd.DataFrame) and not pd.api.types.is_numeric_dtype(
-        embedding.index.dtype
-    ):
-        return np.asarray(embedding.index).astype(str)
+    a filter kept rows 1, 3, 5...: labels are then used in order, as for an array), unless
+    ``labels`` is a Series indexed by the same numbers: those numbers are then ids (numbered
+    samples; labels sorted by value were read in their new order)."""
+    if not isinstance(embedding, pd.DataFrame):
+        return None
+    index = embedding.index
+    if not pd.api.types.is_numeric_dtype(index.dtype):
+        return np.asarray(index).astype(str)
+    if isinstance(labels, pd.Series) and not index.has_duplicates:
+        ids = np.asarray(index).astype(str)
+        named = np.asarray(labels.index).astype(str)
+        if len(named) == len(ids) and set(named) == set(ids):
+            return ids
     return None
+
+
+def _row_ids_of(values: Any) -> np.ndarray | None:
+    """The sample ids of a matrix's rows: an ExpressionSet's, or the index of text of a
+    DataFrame or a Series (one gene); None for an array or an index of numbers."""
+    if hasattr(values, "gene_ids") and hasattr(values, "sample_ids"):
+        return np.asarray(values.sample_ids).astype(str)
+    if isinstance(values, pd.Series):
+        values = values.to_frame()
+    return _sample_ids_of(values)
+
+
+def _rows_in_map_order(embedding: Any, values: Any) -> np.ndarray | None:
+    """Positions in ``values`` of the embedding's samples, when both name their samples (a
+    DataFrame indexed by sample id, an ExpressionSet) and list them in different orders;
+    None when the rows are read in order (the same ids, or ids of no shared sample).
+
+    Values of a table sorted otherwise than the map were paired with other samples' places
+    without a word; they are now taken by id, and ids the values lack are refused.
+    """
+    map_ids = _sample_ids_of(embedding)
+    value_ids = _row_ids_of(values)
+    if map_ids is None or value_ids is None or np.array_equal(map_ids, value_ids):
+        return None
+    index = pd.Index(value_ids)
+    rows = index.get_indexer_for(map_ids) if not index.has_duplicates else None
+    if rows is None:
+        if not np.isin(map_ids, value_ids).any():
+            return None
+        repeated = index[index.duplicated()].unique()
+        raise DataError(
+            f"values' rows repeat sample id(s) {first_names(repeated)}, listed in another order "
+            "than the embedding's: one row per sample"
+        )
+    missing = rows < 0
+    if missing.all():
+        return None  # (named otherwise: read in order, as before)
+    if missing.any():
+        raise DataError(
+            f"{int(missing.sum()):,} of the embedding's {len(map_ids):,} samples are not rows "
+            f"of values ({first_names(map_ids[missing])}): give values of the map's samples"
+        )
+    return rows
 
 
 def _aligned_labels(labels: Any, n: int, sample_ids: Any) -> Any:

@@ -19,6 +19,7 @@ from core.analysis.common import (
     _knn_excluding_self,
     impute_gene_mean,
 )
+from core.analysis.labels import _rows_in_map_order
 from core.errors import CoreError, DataError
 
 #: Gene families a marker may name (case-insensitive), as regular expressions over symbols.
@@ -48,7 +49,9 @@ def gene_smoothness(embedding: np.ndarray, values: np.ndarray, k: int = 15) -> n
     embedding : (n_samples, d) array
         Sample coordinates.
     values : (n_samples, n_genes) array
-        Expression (NaN = missing; ignored in both the sample and its neighbours).
+        Expression (NaN = missing; ignored in both the sample and its neighbours). Read in the
+        embedding's row order, unless both name their samples (a DataFrame indexed by sample
+        id, a Series of one gene, an ExpressionSet): the rows are then taken by id.
     k
         Neighbours per sample.
 
@@ -56,12 +59,15 @@ def gene_smoothness(embedding: np.ndarray, values: np.ndarray, k: int = 15) -> n
     -------
     (n_genes,) float64 array; NaN for genes with no variance.
     """
+    rows = _rows_in_map_order(embedding, values)
     emb = _as_matrix(embedding, "embedding")
     vals = _as_float64(values, "values")
     if vals.ndim == 1:
         vals = vals[:, None]
     if vals.ndim != 2:
         raise DataError(f"values must be a (n_samples, n_genes) array, got shape {vals.shape}")
+    if rows is not None:  # both name their samples: the values in the map's order
+        vals = vals[rows]
     if vals.shape[0] != emb.shape[0]:
         raise DataError(f"values has {vals.shape[0]} samples but the embedding has {emb.shape[0]}")
     idx, _ = _knn_excluding_self(impute_gene_mean(emb), k)
@@ -179,7 +185,8 @@ def marker_smoothness(
     """Smoothness of marker genes / families over each sample map (Figure 3, FE vs t-SNE).
 
     A pattern matching several genes (``KRT*``) is scored through its mean z-score
-    (:func:`gene_set_score`).
+    (:func:`gene_set_score`). ``values`` and each embedding are paired by sample id when both
+    name their samples, as in :func:`gene_smoothness`.
 
     Returns
     -------
@@ -188,6 +195,7 @@ def marker_smoothness(
         column per embedding. Markers absent from the data have ``n_genes == 0`` and NaN scores.
     """
     _check_mapping(embeddings, "marker_smoothness")
+    frame = values  # (its sample ids, when it names them)
     values = _as_float64(values, "values")  # (an ExpressionSet gives its values)
     symbols = np.asarray(gene_symbols, dtype=object)
     if values.ndim != 2 or values.shape[1] != len(symbols):
@@ -208,5 +216,6 @@ def marker_smoothness(
         index=pd.Index(list(matches), name="marker"),
     )
     for name, emb in embeddings.items():
-        table[name] = gene_smoothness(emb, scores, k=k)
+        rows = _rows_in_map_order(emb, frame)  # (scores have the rows of values)
+        table[name] = gene_smoothness(emb, scores if rows is None else scores[rows], k=k)
     return table

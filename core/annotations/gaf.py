@@ -210,7 +210,11 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
         )
     # split only as far as the last column read
     parts = pc.split_pattern(lines, "\t", max_splits=max(_GAF_USED.values()) + 1)
-    table = pa.table({name: pc.list_element(parts, i) for name, i in _GAF_USED.items()})
+    # spaces around a field (a hand-edited file) are not part of it: " MYH7 " made a gene of
+    # its own, apart from MYH7's other annotations
+    table = pa.table(
+        {name: pc.utf8_trim_whitespace(pc.list_element(parts, i)) for name, i in _GAF_USED.items()}
+    )
     bad = pc.invert(pc.starts_with(table["go_id"], "GO:"))
     if pc.any(bad).as_py():
         first = int(pc.index(bad, True).as_py())
