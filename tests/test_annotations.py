@@ -107,6 +107,19 @@ def test_myh6_myh7_share_cardiac_muscle_contraction(go):
     assert len(go.term_genes(CARDIAC_MUSCLE_CONTRACTION, propagate=False)) <= len(genes)
 
 
+def test_a_go_id_is_found_as_users_write_it(go):
+    """``0006941`` (the digits a paper or a spreadsheet gives), ``go:0006941`` and an OBO
+    PURL's ``GO_0006941`` were "not a term of this ontology release"."""
+    want = set(go.term_genes("GO:0006941")["symbol"])
+    assert "MYH7" in want
+    for written in ("0006941", "go:0006941", "GO_0006941", " GO:0006941 "):
+        assert set(go.term_genes(written)["symbol"]) == want, written
+        assert go.primary_id(written) == "GO:0006941"
+    for wrong in ("006941", "GO:00069410", "muscle contraction"):
+        with pytest.raises(DataError, match="not a term of this ontology release"):
+            go.term_genes(wrong)
+
+
 def test_krt5_is_a_keratinization_or_intermediate_filament_gene(go):
     names = go.gene_terms("KRT5")["name"]
     assert names.str.contains("keratinization|intermediate filament").sum() >= 2

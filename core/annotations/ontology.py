@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -39,6 +40,10 @@ from core.annotations.vocabulary import (
 from core.errors import DataError
 
 LOG = logging.getLogger("core.annotations")  # the package's one logger (-v shows its name)
+
+#: A GO id as users also write it: its seven digits alone, in lower case, or with "_" (the end
+#: of an OBO PURL, GO_0006941).
+_GO_NUMBER = re.compile(r"^(?:GO[:_])?(\d{7})$", re.IGNORECASE)
 
 
 def _index_dtype(n: int, smallest: bool = False) -> type:
@@ -638,6 +643,9 @@ class GeneOntology:
     def _resolve_term(self, go_id: str) -> int:
         """Term index of ``go_id``: a primary id, or an alt_id known to this ontology."""
         key = str(go_id).strip()
+        written = _GO_NUMBER.match(key)  # 0006941, go:0006941, GO_0006941 (an OBO URI's end)
+        if written:
+            key = f"GO:{written.group(1)}"
         primary = self._alt_ids.get(key)
         if primary is not None:
             LOG.debug("go_id %s: an alt_id of %s", key, primary)
