@@ -11,6 +11,7 @@ GO); the score of a set, list or term is the mean z-score of its genes.
 
 from __future__ import annotations
 
+import csv
 import logging
 import re
 import textwrap
@@ -840,6 +841,19 @@ def link_zoom(
     return {} if zoom_is_empty(context, which, ranges, placed) else ranges
 
 
+def link_list_missing(context: Any, color: str) -> str | None:
+    """The entries of a link's gene list (``color=list:...``) that name no gene here, as a
+    message names them, or None (another colouring, or every entry found)."""
+    try:
+        kind, arg = parse_color(color)
+        if kind != "list":
+            return None
+        unknown = context.gene_list_columns(parse_gene_list(arg))[1]
+    except CoreError:
+        return None
+    return unknown_entries(list(dict.fromkeys(unknown))) if unknown else None
+
+
 def sync_focus(
     context: Any,
     trigger: str | None,
@@ -904,6 +918,15 @@ def sync_focus(
             except CoreError as exc:
                 alerts.append(_alert(f"link: {exc}"))
                 color = default_color(context)
+            else:
+                missing = link_list_missing(context, color)
+                if missing:  # (the colour bar only counted them: "1 not here")
+                    alerts.append(
+                        _alert(
+                            f"link: not in this dataset, ignored in the gene list: {missing}",
+                            "warning",
+                        )
+                    )
             focus = None
             if gene:
                 try:
@@ -948,6 +971,12 @@ def sync_focus(
             if trigger == ids.GENE_LIST_UPLOAD:
                 list_text = decode_upload(*(upload or (None, None)))
             genes = parse_gene_list(list_text)
+            first = genes[0]
+            if len(genes) > 1 and first.lower() in GENE_LIST_HEADERS:
+                # a column pasted from a spreadsheet with its header ("Gene"), which an
+                # uploaded file drops: not said to be a gene missing here
+                if not context.gene_list_columns([first])[0]:
+                    genes = genes[1:]
             known, unknown = [], []
             for g in genes:
                 found, _ = context.gene_list_columns([g])
@@ -1086,9 +1115,49 @@ GENE_LIST_HEADERS = {
     "id",
 }
 
+#: Header names of the column of genes in a table of several columns, the likeliest first:
+#: the page's own CSV files start with ``query`` or ``dataset`` and hold the genes under
+#: ``symbol`` (and ``name`` is then the gene's full name).
+GENE_COLUMN_NAMES = (
+    "symbol",
+    "gene_symbol",
+    "hgnc_symbol",
+    "symbols",
+    "gene",
+    "genes",
+    "gene_name",
+    "gene_id",
+    "geneid",
+    "ensembl",
+    "ensembl_id",
+    "entrez",
+    "entrez_id",
+)
+
+
+def _named_gene_column(lines: list[str]) -> list[str] | None:
+    """The entries of the column that a header line names as the genes (``symbol``, ...) when
+    it is not the first column (the neighbours' CSV starts with ``query``: its first column
+    named the gene in focus 15 times, and the neighbours were left out), or None."""
+    first = lines[0] if lines else ""
+    sep = "\t" if "\t" in first else "," if "," in first else ";" if ";" in first else None
+    if sep is None:
+        return None
+    # (quoted cells hold commas: the model's name, a gene's GO terms)
+    rows = list(csv.reader(lines, delimiter=sep))
+    header = [cell.strip().lower() for cell in rows[0]]
+    if header[0] in GENE_LIST_HEADERS:
+        return None
+    column = next((header.index(n) for n in GENE_COLUMN_NAMES if n in header), None)
+    if column is None:
+        return None
+    return [r[column].strip() for r in rows[1:] if len(r) > column and r[column].strip()]
+
 
 def decode_upload(contents: str | None, filename: str | None = None) -> str:
-    """Gene symbols of an uploaded text/CSV/TSV file (first column) as one comma-joined string.
+    """Gene symbols of an uploaded text/CSV/TSV file as one comma-joined string, each once: the
+    first column, or the column a header line names as the genes (``symbol``, ``gene_id``...,
+    :data:`GENE_COLUMN_NAMES`), as in the page's own neighbours and specific genes CSV files.
 
     Raises
     ------
@@ -1128,13 +1197,19 @@ def decode_upload(contents: str | None, filename: str | None = None) -> str:
         text = raw.decode("cp1252", errors="replace")
     if "\x00" in text:
         raise DataError(f"{name}: not a text file (give one gene symbol per line, or a CSV)")
-    tokens = []
-    for line in text.splitlines():
-        first = line.replace("\t", ",").replace(";", ",").split(",")[0].strip().strip('"')
-        if first and not first.startswith("#"):
-            tokens.append(first)
-    if tokens and tokens[0].lower() in GENE_LIST_HEADERS:  # a header line, not a gene
-        tokens = tokens[1:]
+    lines = [line for line in text.splitlines() if line.strip()]
+    lines = [line for line in lines if not line.lstrip().startswith("#")]
+    tokens = _named_gene_column(lines)
+    if tokens is None:
+        tokens = []
+        for line in lines:
+            first = line.replace("\t", ",").replace(";", ",").split(",")[0].strip().strip('"')
+            if first:
+                tokens.append(first)
+        if tokens and tokens[0].lower() in GENE_LIST_HEADERS:  # a header line, not a gene
+            tokens = tokens[1:]
+    # a table of one row per gene and term, or per query, names a gene again and again
+    tokens = list(dict.fromkeys(tokens))
     if not tokens:
         raise DataError(f"{name}: no gene symbol found (one per line, or in the first column)")
     return ",".join(tokens)

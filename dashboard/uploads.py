@@ -91,6 +91,14 @@ def unique_symbols(symbols: np.ndarray, gene_ids: np.ndarray) -> np.ndarray:
     return out
 
 
+def _unquoted(token: str) -> str:
+    """``token`` without the brackets of a pasted list around it, nor the quotes of a string."""
+    token = token.strip("[]")
+    if len(token) >= 2 and token[0] == token[-1] and token[0] in "\"'":
+        token = token[1:-1]
+    return token
+
+
 def parse_gene_list(text: str | None) -> list[str]:
     """Symbols typed by a user: separated by commas, spaces, semicolons or new lines; a ``*``
     stands for any characters (``KRT*``), see :meth:`AppContext.gene_list_columns`.
@@ -101,6 +109,10 @@ def parse_gene_list(text: str | None) -> list[str]:
         When nothing that looks like a gene symbol is found, or a token has odd characters.
     """
     tokens = [t for t in re.split(r"[\s,;]+", text or "") if t]
+    # pasted from R ([1] "KRT5" "KRT14") or Python (['KRT5', 'KRT14']): the quotes, brackets
+    # and R's element numbers are no part of the symbols (each was refused as not a symbol)
+    tokens = [_unquoted(t) for t in tokens if not re.fullmatch(r"\[\d+\]", t)]
+    tokens = [t for t in tokens if t]
     if not tokens:
         raise DataError("the gene list is empty: type symbols separated by commas or spaces")
     # parentheses and primes are parts of fly and mouse symbols: Su(H), Gt(ROSA)26Sor; a
