@@ -309,11 +309,43 @@ def _write_texts(files: list[tuple[Path, str]]) -> None:
             tmp.unlink(missing_ok=True)
 
 
+def _check_cache_dir(args: argparse.Namespace) -> None:
+    """Raise a CoreError, before any work, when the result cache cannot go where it would: a
+    file, or a model directory or a folder inside one (the cache went into it, and training
+    that model again with --force then refused the directory, or replaced it as a whole)."""
+    if args.no_cache:
+        return
+    from core.cache import CACHE_DIR_ENV, default_cache_dir
+    from core.cli import check_out_location, is_model_dir
+
+    directory = Path(args.cache_dir) if args.cache_dir is not None else default_cache_dir()
+    flag = (
+        "--cache-dir"
+        if args.cache_dir is not None
+        else f"the cache directory (--cache-dir; default ${CACHE_DIR_ENV}, else ./cache)"
+    )
+    if directory.exists() and not directory.is_dir():
+        raise CoreError(
+            f"{flag} {directory} is a file, not a folder; give a folder (or --no-cache)"
+        )
+    absolute = directory.absolute()
+    for folder in (absolute, *absolute.parents):
+        if is_model_dir(folder):
+            where = "is" if folder == absolute else "is inside"
+            raise CoreError(
+                f"{flag} {directory} {where} the model directory {folder}: a model directory "
+                "holds the model's files alone (it is replaced as a whole when the model is "
+                "trained again); keep the cache elsewhere (--cache-dir DIR), or --no-cache"
+            )
+    check_out_location(directory, flag)
+
+
 def _open_cache(args: argparse.Namespace) -> _CountingCache | None:
     if args.no_cache:
         return None
     from core.cache import ResultCache
 
+    _check_cache_dir(args)
     return _CountingCache(ResultCache(args.cache_dir))
 
 
@@ -537,6 +569,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         if path.is_dir():
             raise CoreError(f"--out {args.out}: {path} is a directory")
     check_out_location(out, "--out")
+    _check_cache_dir(args)
     _check_protocol(args)
     for path in (out, md):  # before the data are read and the maps computed
         if path.exists() and not args.force:

@@ -296,7 +296,8 @@ def run_embed(args: argparse.Namespace) -> int:
     if unlisted and args.gtex_attributes:
         print(
             f"warning: {unlisted:,} of the {es.n_samples:,} samples are not in "
-            f"{args.gtex_attributes}: placed without its annotations (tissue unknown)",
+            f"{args.gtex_attributes}: placed without "
+            f"{'its' if unlisted == 1 else 'their'} annotations (tissue unknown)",
             file=sys.stderr,
         )
     print(_gene_report(model, es, args.matrix or args.gtex_gct), file=sys.stderr)
@@ -397,7 +398,8 @@ def run_embed(args: argparse.Namespace) -> int:
     trained_error = (getattr(model, "history_", None) or [float("nan")])[-1]
     print(
         ("SIMULATED data: " if simulated else "")
-        + f"{int((~blank).sum()):,} samples placed on the map of {args.model}"
+        + f"{int((~blank).sum()):,} sample{'' if (~blank).sum() == 1 else 's'} placed on the "
+        f"map of {args.model}"
         + (f" ({int(blank.sum()):,} not placed)" if blank.any() else "")
         + (f"; written to {out}" if out else "")
         + f"; median fit error {float(np.nanmedian(error)):.3g} (the model's training samples: "
@@ -516,7 +518,11 @@ def _gene_report(model: Any, es: Any, path: str) -> str:
     if len(ignored) and n_found:
         names = np.asarray(es.gene_symbols).astype(str)[ignored]
         shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
-        text += f"; {len(ignored):,} of its genes are not in the model and are ignored ({shown})"
+        one = len(ignored) == 1
+        text += (
+            f"; {len(ignored):,} of its genes {'is' if one else 'are'} not in the model and "
+            f"{'is' if one else 'are'} ignored ({shown})"
+        )
     if 0 < n_found < n_model / 2:
         text += "; placed on fewer than half the model's genes, the places are less certain"
     shared = shared_name_note(

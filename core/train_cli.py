@@ -478,15 +478,19 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 def _shape_text(es) -> str:
     """``16,877 samples x 59 genes``: the size of the data trained on, as a person reads it."""
-    return f"{es.n_samples:,} samples x {es.n_genes:,} genes"
+    return (
+        f"{es.n_samples:,} sample{'' if es.n_samples == 1 else 's'} x {es.n_genes:,} "
+        f"gene{'' if es.n_genes == 1 else 's'}"
+    )
 
 
 def _written_text(model, out: Path) -> str:
     """The lines that close a training run: where the model went, what its fit error means,
     and the commands that read it next."""
     rate = float(getattr(model, "pairs_per_s_", 0.0) or 0.0)
+    epochs = f"{model.n_epochs_:,} epoch{'' if model.n_epochs_ == 1 else 's'}"
     return (
-        f"model written to {out} ({model.n_epochs_:,} epochs in "
+        f"model written to {out} ({epochs} in "
         f"{duration(model.train_time_s_)}; final fit error {model.history_[-1]:.4f}: the mean "
         "squared difference per value between the data and the model's reconstruction of it, "
         f"on the training data's scale; {rate:,.0f} values a second)\n"

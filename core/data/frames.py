@@ -19,6 +19,7 @@ import pandas as pd
 
 from core.data.columns import (
     _ANNOTATION_NAME_KEYS,
+    _GENE_ANNOTATION_KEYS,
     _GENE_ID_KEYS,
     _GENE_POSITION_KEYS,
     _ID_COLUMN_KEYS,
@@ -126,6 +127,10 @@ def _frame_to_set(
     def is_lead(i: int) -> bool:
         if i > 0 and _name_key(cols[i]) in _GENE_POSITION_KEYS:
             return _may_be_positions(frame, cols[i])
+        if i > 0 and _name_key(cols[i]) in _GENE_ANNOTATION_KEYS and frame[cols[i]].isna().all():
+            # a Description column of "na" placeholders (a GCT body without its two first
+            # lines) or left empty: read as a sample without values, the table was refused
+            return True
         if _is_numeric(frame[cols[i]]):
             return False
         return not (
@@ -292,7 +297,8 @@ def _frame_to_set(
                 f"{path}: {in_samples[0]!r} was named as a sample annotation column, but this "
                 "table has genes in rows, so its columns are samples; a table with genes in "
                 "rows has no room for sample annotations: give them in an annotation file, or "
-                "if the samples are the rows, say so (orientation samples_x_genes)"
+                "if the samples are the rows, say so (--orientation samples-in-rows on the "
+                "command line; orientation='samples_x_genes' in Python)"
             )
         if not sample_cols:
             raise _no_numeric_error(path, frame, extra, "sample")

@@ -6,6 +6,7 @@ The matrix, its gene symbols, and whether its genes are in ``obs`` (rows) or ``v
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,13 @@ def _load_h5ad(
     except ImportError as exc:  # pragma: no cover - anndata is pinned in requirements
         raise DataError(f"{path}: reading .h5ad needs the anndata package") from exc
     try:
-        adata = anndata.read_h5ad(path)
+        with warnings.catch_warnings():
+            # "Variable names are not unique" with anndata's file and line: the duplicate
+            # names are said below, as an error that names them
+            warnings.filterwarnings(
+                "ignore", message=".* names are not unique", category=UserWarning
+            )
+            adata = anndata.read_h5ad(path)
     except Exception as exc:  # anndata/h5py raise many types for a bad file
         raise DataError(f"{path}: cannot be read as an .h5ad file: {exc}") from exc
     X = adata.X
@@ -118,7 +125,8 @@ def _h5ad_genes_in_obs(path: Path, obs: pd.Index, var: pd.Index, orient: str) ->
     log.warning(
         "%s: read with genes in obs and samples in var, as its names say (%s; e.g. obs %s, "
         "var %s): anndata keeps samples in obs (write adata.T; --orientation "
-        "samples_x_genes reads it as it is)",
+        "samples-in-rows on the command line, orientation='samples_x_genes' in Python, reads "
+        "it as it is)",
         path,
         decided[1],
         _shown_names(rows),

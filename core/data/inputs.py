@@ -102,6 +102,40 @@ def _check_content(path: Path, what: str) -> None:
     kind = _file_kind(head)
     if kind is not None:
         raise DataError(f"{what} file {path}: cannot be read: {_kind_words(kind)}")
+    if _ends_lines_with_cr_alone(path):
+        # every reader splits lines at '\n': the whole file was one line, said as "no
+        # header line", "a header but no rows" or "not a GCT file"
+        raise DataError(
+            f"{what} file {path}: its lines end with a carriage return alone (classic Mac "
+            "line ends, as Excel's 'CSV (Macintosh)' writes them); save it as 'CSV UTF-8' or "
+            "'Text (Tab delimited)', or convert the line ends (tr '\\r' '\\n' < old > new)"
+        )
+
+
+#: Bytes read at most to find the end of a text file's first line
+_FIRST_LINE_END_BYTES = 16 << 20
+
+
+def _ends_lines_with_cr_alone(path: Path) -> bool:
+    """Whether the first line of a (gzip'd) text file ends with a carriage return that no line
+    feed follows (and a second line follows it): the line ends of classic Mac OS."""
+    with _open_binary(path) as fh:
+        read = 0
+        while read < _FIRST_LINE_END_BYTES:
+            try:
+                chunk = fh.read(1 << 20)
+            except (OSError, EOFError, zlib.error):
+                return False  # the reader says what is wrong with the file
+            if not chunk:
+                return False
+            read += len(chunk)
+            cr, lf = chunk.find(b"\r"), chunk.find(b"\n")
+            if lf >= 0 and (cr < 0 or lf < cr):
+                return False
+            if cr >= 0:
+                after = chunk[cr + 1 : cr + 2] or fh.read(1)
+                return after not in (b"", b"\n")
+    return False
 
 
 def _text_or_binary(head: bytes) -> str:

@@ -59,6 +59,33 @@ def _tidy_text_annotations(samples: pd.DataFrame, path: Path) -> pd.DataFrame:
     return out
 
 
+def _warn_of_case_twin_values(samples: pd.DataFrame, path: Path) -> None:
+    """Warn of text annotation values that differ only by letter case ("Blood" and "blood",
+    as typed by hand in a spreadsheet): each is a class of its own in evaluate's tables, the
+    map's legend and embed's votes, without a word (chance level 0.175 for 4 tissues)."""
+    for col in samples.columns:
+        series = samples[col]
+        if not is_text(series) and not isinstance(series.dtype, pd.CategoricalDtype):
+            continue
+        values = pd.Series(series.dropna().unique()).astype(str)
+        if len(values) < 2:
+            continue
+        groups = values.groupby(values.str.casefold()).agg(list)
+        twins = [sorted(g) for g in groups if len(g) > 1]
+        if not twins:
+            continue
+        shown = ", ".join("/".join(map(repr, g)) for g in twins[:3]) + (
+            ", ..." if len(twins) > 3 else ""
+        )
+        log.warning(
+            "%s: annotation column %r has values that differ only by letter case (%s): each is "
+            "read as a class of its own; spell them alike if they are one",
+            path,
+            str(col),
+            shown,
+        )
+
+
 def _read_annotations(path: Path) -> pd.DataFrame:
     if path.name.lower().endswith((".parquet", ".pq")):  # (read as text: "duplicate column
         frame = _read_user_parquet(path)  # names ['\ufffd']")

@@ -27,6 +27,7 @@ from core.data.sample_annotations import (
     _join_annotations,
     _read_annotations,
     _tidy_text_annotations,
+    _warn_of_case_twin_values,
     _with_geo_annotations,
 )
 from core.data.scale import (
@@ -270,6 +271,7 @@ def load_table(
     if ann_path is not None:
         samples = _join_annotations(samples, ann_path, sample_column, mpath, ann)
     samples = _tidy_text_annotations(samples, mpath)
+    _warn_of_case_twin_values(samples, ann_path if ann_path is not None else mpath)
     source = {
         "loader": "table",
         "path": _absolute(mpath),

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.data.columns import _ID_COLUMN_KEYS, _name_key
+from core.data.columns import _ID_COLUMN_KEYS, _name_key, is_text
 from core.data.inputs import _BOM, _FALLBACK_ENCODING, _is_gzip, _open_binary, _read_line
 from core.data.number_text import (
     _COMMA_NUMBER_RE,
@@ -43,8 +43,9 @@ def _sniff_sep(path: Path, first: bytes | None = None, n_skip: int = 0) -> str:
     """Field separator of a text table: the one its name says (``.csv`` comma, ``.tsv``/``.tab``
     tab) when the header line ``first`` (default: line 1; ``n_skip`` lines above it) has it,
     else the most frequent of tab, comma and semicolon there (a ``.csv`` written by a
-    spreadsheet set to a decimal-comma locale uses semicolons), else a space when the line has
-    one (R's ``write.table`` default).
+    spreadsheet set to a decimal-comma locale uses semicolons), else ``|`` when the line and
+    the one below hold as many, else a space when the line has one (R's ``write.table``
+    default).
 
     A ``.csv`` whose header has both commas and semicolons is read with the one that splits the
     line below into numbers: a spreadsheet's ``;``-separated file may have commas in its names
@@ -72,6 +73,18 @@ def _sniff_sep(path: Path, first: bytes | None = None, n_skip: int = 0) -> str:
         if named is not None:
             log.warning("%s: line 1 has no %r; reading it as %r-separated", path, named, best)
         return best
+    pipes = first.count(b"|")
+    if pipes:
+        below = _lines_below(path, n_skip, 1)
+        if not below or below[0].count(b"|") == pipes:
+            # a database export: read as one column, its rows were said to be neither
+            # samples nor genes
+            log.info(
+                "%s: line %d has no tab, comma or semicolon; reading it as '|'-separated",
+                path,
+                n_skip + 1,
+            )
+            return "|"
     if b" " in first.strip():
         # R's write.table by default: fields separated by one space, names in quotes
         log.info("%s: line 1 has no tab, comma or semicolon; reading it as space-separated", path)
@@ -477,6 +490,38 @@ def _numeric_header_reason(header: list[str], below: list[list[str]]) -> str | N
     return None
 
 
+def _refuse_repeated_headers(
+    frame: pd.DataFrame, header: list[str], path: Path, what: str, line_no: int
+) -> None:
+    """Refuse a table with rows that repeat its header line (``header``, line ``line_no``):
+    two tables joined one after the other (``cat a.csv b.csv``) made every column text, each
+    said as "read as an annotation", and the table was refused as one without a numeric
+    column (or, genes in rows, for a row without an id)."""
+    if (
+        frame.shape[1] != len(header)
+        or len(header) < 2
+        or not isinstance(frame.index, pd.RangeIndex)
+        or not is_text(frame.iloc[:, 1])
+    ):
+        return
+    second = frame.iloc[:, 1].astype(str).str.strip().str.strip('"').to_numpy()
+    candidates = np.flatnonzero(second == header[1])  # (a quick look before the whole rows)
+    repeated = [
+        int(r)
+        for r in candidates
+        if ["" if pd.isna(v) else str(v).strip().strip('"') for v in frame.iloc[int(r)].tolist()]
+        == header
+    ]
+    if repeated:
+        lines = [line_no + 1 + r for r in repeated]
+        raise DataError(
+            f"{what} file {path}, line {first_names(lines)}: the header line (line {line_no}) "
+            f"again{'' if len(lines) == 1 else ', on each'}: tables joined one after the "
+            "other (cat a.csv b.csv)? Delete the repeated header line"
+            f"{'' if len(lines) == 1 else 's'}"
+        )
+
+
 def text_table_columns(path: str | os.PathLike[str]) -> list[str]:
     """The column names of a text table (CSV/TSV, gzipped or not) as its reader finds them:
     after comment lines and a GEO preamble, split at the separator it would use; the file's
@@ -562,6 +607,7 @@ def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
             frame = _read_csv(path, what, sep, n_skip, len(header), decimal=",", **options)
     if comma and not by_column:
         _say_decimal_commas(path, comma)
+    _refuse_repeated_headers(frame, header, path, what, line_no)
     if not isinstance(frame.index, pd.RangeIndex) and frame.index.nlevels == 1:
         # the rows hold one field more than the header: pandas made the first the index
         columns = list(frame.columns)
