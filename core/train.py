@@ -169,6 +169,11 @@ def _diverged_message(epoch: int, loss: float, values: np.ndarray) -> str:
 
 
 # ---------------------------------------------------------------------------------- the loop
+def _counted(n: int, word: str) -> str:
+    """``1 epoch``, ``16,877 samples``: a count and its word, as a person writes them."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def train_network(
     model: FactorizedEmbedding,
     values: np.ndarray,
@@ -270,10 +275,11 @@ def train_network(
         "genes_per_step": int(gene_chunk),
     }
     log.info(
-        "training on %s: %s samples x %s genes, %d epochs of %d steps (%s samples x %s genes "
-        "a step)",
-        "the CPU" if device.type == "cpu" else device, f"{n_samples:,}", f"{n_genes:,}",
-        config.epochs, steps_per_epoch, f"{rows_per_step:,}", f"{gene_chunk:,}",
+        "training on %s: %s x %s, %s of %s (%s x %s a step)",
+        "the CPU" if device.type == "cpu" else device, _counted(n_samples, "sample"),
+        _counted(n_genes, "gene"), _counted(config.epochs, "epoch"),
+        _counted(steps_per_epoch, "step"), _counted(rows_per_step, "sample"),
+        _counted(gene_chunk, "gene"),
     )  # fmt: skip
 
     graph = rank_w = None

@@ -1715,7 +1715,7 @@ def test_samples_the_attributes_do_not_list_are_said_when_tissues_are_excluded(
     with caplog.at_level(logging.WARNING, logger="core.data"):
         load_gtex(f["gct"], f["attributes"], exclude_tissues=("Brain",), max_genes=2)
     said = [r.getMessage() for r in caplog.records if "not in" in r.getMessage()]
-    assert len(said) == 1 and "3585 samples of the matrix are not in" in said[0]
+    assert len(said) == 1 and "3,585 samples of the matrix are not in" in said[0]
     # recorded for the pages' data lines (the dashboard's header said only "Brain left out")
     es = load_gtex(f["gct"], f["attributes"], exclude_tissues=("Brain",), max_genes=2)
     assert es.source["samples_unlisted"] == 3585

@@ -222,6 +222,15 @@ def test_resume_without_a_checkpoint_says_so(tmp_path, caplog):
     assert "no checkpoint at" in caplog.text and "starts from the beginning" in caplog.text
 
 
+def test_the_training_line_counts_in_words(caplog):
+    """'1 epochs of 1 steps' on a small matrix trained one epoch."""
+    values, _ = _clusters(n_per=10)  # 40 x 30: one block of all 40 rows on the CPU
+    cfg = TrainConfig(epochs=1, seed=0, reassign_every=0, device="cpu")
+    with caplog.at_level("INFO", logger="core.train"):
+        train_network(_net(values), values, cfg)
+    assert "training on the CPU: 40 samples x 30 genes, 1 epoch of 1 step (" in caplog.text
+
+
 def test_grid_search_finds_the_generating_point():
     values, _ = _clusters(n_per=10)
     net = _net(values)

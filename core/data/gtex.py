@@ -213,10 +213,10 @@ def load_gtex(
     if exclude and unlisted.size:  # (their brain samples went on to the map, without a word)
         shown = ", ".join(header.sample_ids[i] for i in unlisted[:3])
         log.warning(
-            "%s: %d samples of the matrix are not in %s (%s%s): kept without a tissue, so "
+            "%s: %s samples of the matrix are not in %s (%s%s): kept without a tissue, so "
             "the excluded tissues (%s) cannot be left out among them",
             gct_path,
-            unlisted.size,
+            f"{unlisted.size:,}",
             attr_path,
             shown,
             ", ..." if unlisted.size > 3 else "",
@@ -244,12 +244,12 @@ def load_gtex(
             subjects = pd.Index(samples["subject"].unique())
             absent = subjects.difference(pheno.index)
             log.info(
-                "%s: phenotypes of %d of the %d subjects (%d of %d samples)",
+                "%s: phenotypes of %s of the %s subjects (%s of %s samples)",
                 pheno_path,
-                len(subjects) - len(absent),
-                len(subjects),
-                matched,
-                len(samples),
+                f"{len(subjects) - len(absent):,}",
+                f"{len(subjects):,}",
+                f"{matched:,}",
+                f"{len(samples):,}",
             )
             # a file cut short, or of another release: said, not silent (GTEx's own file
             # lacks one "subject" of its matrix: the K-562 cell line)
