@@ -27,9 +27,11 @@ from dashboard.layout import alert_id
 from dashboard.render import FORMATS, render_image
 from dashboard.sample_map import (
     ZOOM_PARAMS,
+    ZOOMABLE,
     build_sample_figure,
     default_color,
     encode_zoom,
+    figure_zoom,
     link_zoom,
     listed_symbols,
     named_genes,
@@ -60,9 +62,6 @@ def share_link_note(left_out: list[str], n_placed: int = 0) -> str:
 #: Longest query string a link holds: gunicorn refuses request lines over 4,094 characters
 #: (HTTP 414), and the address bar holds the link, so a reload would fail too.
 MAX_URL_QUERY_CHARS = 3800
-
-#: The figures exported as zoomed in the page (the baseline maps are exported whole).
-ZOOMABLE = (ids.SAMPLE_MAP, ids.GENE_MAP)
 
 
 def relayout_ranges(
@@ -160,27 +159,6 @@ def zoom_with_last_events(
             if merged is not no_update:
                 out = merged
     return out
-
-
-def figure_zoom(
-    context: Any,
-    zoom: dict[str, Any] | None,
-    which: str,
-    url_search: str | None = None,
-    placed: list[dict[str, Any]] | None = None,
-) -> dict[str, list[float]]:
-    """The axis ranges the figure ``which`` is zoomed to in the page (``x`` and/or ``y``; an
-    axis absent: its whole extent): from the ``map-zoom`` store once the user has zoomed the
-    map of the model shown, else as the page's link (``url_search``: ``zoom``, ``gzoom``) drew
-    it (over the samples ``placed`` on the map, which count as the others). Empty for the
-    baseline maps."""
-    if which not in ZOOMABLE:
-        return {}
-    entry = (zoom or {}).get(which) or {}
-    st = context.state()
-    if st is None or entry.get("key") != st.key:
-        return link_zoom(url_search, which, context, placed)
-    return {axis: list(entry[axis]) for axis in ("x", "y") if entry.get(axis)}
 
 
 #: What an exported file's name says of its size (nothing for the screen size).

@@ -28,6 +28,7 @@ from dashboard.layout import (
 from dashboard.layout import alert as _alert
 from dashboard.layout import table_records as _records
 from dashboard.sample_map import (
+    figure_zoom,
     go_term_columns,
     link_zoom,
     named_genes,
@@ -408,6 +409,7 @@ def gene_map_update(
     url_search: str | None = None,
     color_by: str | None = None,
     drawn: str | None = None,
+    map_zoom: dict[str, Any] | None = None,
 ) -> tuple[Any, Any]:
     """The ``gene-map`` callback: :func:`build_gene_figure` on the plot size the page measured,
     zoomed as the page's link says (``gzoom``), the genes of the samples' colouring marked.
@@ -426,6 +428,12 @@ def gene_map_update(
     trace (:func:`colouring_patch`), empty for one gene or an annotation: the map's points are
     not sent again for each colour change. Without it (None: a caller that has no colouring)
     the map has no such trace.
+
+    ``map_zoom`` (the ``map-zoom`` store): the axis ranges the user zoomed the map to, which
+    a new map keeps (:func:`sample_map.figure_zoom`; else the link's ``gzoom``). ``uirevision``
+    alone did not keep them: the page's copy of the figure takes the zoom in, so a map sent
+    after a Patch (labels, colouring) made the zoom the figure's own, and the next map, without
+    ranges, reset it to the whole map while the link kept ``gzoom``.
 
     ``drawn`` (the ``gene-map-drawn`` store): what the map in the page was drawn from, the
     colouring aside (:data:`BASE_KEY`). The colouring's trace alone is sent only onto a map of
@@ -453,7 +461,11 @@ def gene_map_update(
     only_size = set(triggers) == {GENE_MAP_SIZE}
     if only_size and not focus:
         return no_update, no_update
-    zoom = link_zoom(url_search, ids.GENE_MAP, context)
+    zoom = (
+        figure_zoom(context, map_zoom, ids.GENE_MAP, url_search)
+        if map_zoom is not None
+        else link_zoom(url_search, ids.GENE_MAP, context)
+    )
     if set(triggers) == {ids.URL} and not zoom and isinstance(plot_size, dict):
         return no_update, no_update  # a link without a zoom, onto a map already drawn
     fig, alert = build_gene_figure(
@@ -662,8 +674,11 @@ def register_callbacks(app: Any) -> None:
         Input(ids.URL, "search"),  # its zoom, for every figure of the page (see sample_map)
         Input(ids.COLOR_BY, "value"),  # a set of genes colouring the samples: marked
         State(GENE_MAP_DRAWN, "data"),
+        State(ids.MAP_ZOOM, "data"),
     )
-    def update_gene_map(status, color, focus, k, selection_genes, plot_size, url_search, by, drawn):
+    def update_gene_map(
+        status, color, focus, k, selection_genes, plot_size, url_search, by, drawn, zoom
+    ):
         triggers = set(ctx.triggered_prop_ids.values())
         return gene_map_update(
             context,
@@ -678,6 +693,7 @@ def register_callbacks(app: Any) -> None:
             # "" while the dropdown is empty: the map holds the colouring's trace all the same
             color_by=by or "",
             drawn=drawn,
+            map_zoom=zoom or {},
         )
 
     # what the map in the page was drawn from (its inputs but the samples' colouring), copied

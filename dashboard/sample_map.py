@@ -841,6 +841,32 @@ def link_zoom(
     return {} if zoom_is_empty(context, which, ranges, placed) else ranges
 
 
+#: The maps whose zoom the page keeps (the ``map-zoom`` store, the link, the figures exported
+#: as zoomed; the baseline maps are exported whole).
+ZOOMABLE = (ids.SAMPLE_MAP, ids.GENE_MAP)
+
+
+def figure_zoom(
+    context: Any,
+    zoom: dict[str, Any] | None,
+    which: str,
+    url_search: str | None = None,
+    placed: list[dict[str, Any]] | None = None,
+) -> dict[str, list[float]]:
+    """The axis ranges the figure ``which`` is zoomed to in the page (``x`` and/or ``y``; an
+    axis absent: its whole extent): from the ``map-zoom`` store once the user has zoomed the
+    map of the model shown, else as the page's link (``url_search``: ``zoom``, ``gzoom``) drew
+    it (over the samples ``placed`` on the map, which count as the others). Empty for the
+    baseline maps."""
+    if which not in ZOOMABLE:
+        return {}
+    entry = (zoom or {}).get(which) or {}
+    st = context.state()
+    if st is None or entry.get("key") != st.key:
+        return link_zoom(url_search, which, context, placed)
+    return {axis: list(entry[axis]) for axis in ("x", "y") if entry.get(axis)}
+
+
 def link_list_missing(context: Any, color: str) -> str | None:
     """The entries of a link's gene list (``color=list:...``) that name no gene here, as a
     message names them, or None (another colouring, or every entry found)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import plotly.graph_objects as go
+import pytest
 from dash import Patch, no_update
 
 from dashboard import figures, ids
@@ -202,3 +203,29 @@ def test_a_size_with_a_map_key_before_the_model_is_ready_gives_the_waiting_figur
     size = {"width": 500, "height": 400, FIGURE_KEY: "0123456789abcdef"}
     fig, alert = gene_map_update(waiting, {GENE_MAP_SIZE}, None, "type", "GATA4", 15, None, size)
     assert isinstance(fig, go.Figure) and not isinstance(fig, Patch) and alert is None
+
+
+def test_a_new_map_keeps_the_zoom_the_user_made(context):
+    """Zoomed into the gene map, then a new number of neighbours, gene in focus or selection:
+    the map went back to its whole extent (the page's copy of the figure had taken the zoom
+    in after a Patch, and a map without ranges undid it) while the link kept ``gzoom``. The
+    map is now drawn at the zoom of the ``map-zoom`` store; a double-click (the store's
+    ranges None) or a zoom made on another model's map leaves it whole."""
+    key = context.require_state().key
+    zoomed = {ids.GENE_MAP: {"key": key, "x": [1.0, 4.0], "y": [8.0, 12.0]}}
+    args = (None, "type", "GATA4", 9, None, {"width": 600, "height": 450})
+    for triggers in ({ids.NEIGHBORS_K}, {ids.FOCUS_GENE}, {ids.SELECTION_GENES_STORE}):
+        fig, _ = gene_map_update(context, triggers, *args, None, "", map_zoom=zoomed)
+        assert list(fig.layout.xaxis.range) == [1.0, 4.0], triggers
+        assert list(fig.layout.yaxis.range) == [8.0, 12.0] and fig.layout.xaxis.autorange is False
+    whole = {ids.GENE_MAP: {"key": key, "x": None, "y": None}}
+    other = {ids.GENE_MAP: {"key": "another model", "x": [1.0, 4.0], "y": [8.0, 12.0]}}
+    for store in (whole, other, {}):
+        fig, _ = gene_map_update(context, {ids.NEIGHBORS_K}, *args, None, "", map_zoom=store)
+        assert fig.layout.xaxis.range is None and fig.layout.yaxis.range is None
+    # the page's link gives the zoom until the user zooms this map (the store of another model)
+    x, y = context.require_state().gene_layout[:, :2].T
+    box = [float(v) for v in (x.min(), x.mean(), y.min(), y.mean())]  # (holds genes)
+    link = "?gene=GATA4&gzoom=" + ",".join(f"{v:g}" for v in box)
+    fig, _ = gene_map_update(context, {ids.NEIGHBORS_K}, *args, link, "", map_zoom=other)
+    assert list(fig.layout.xaxis.range) == pytest.approx(box[:2], rel=1e-4)
