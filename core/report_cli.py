@@ -49,6 +49,7 @@ from core.data import exclusion_words, source_words
 from core.errors import CoreError
 from core.files import folder_written
 from core.report_figures import (
+    MAX_LEGEND_CLASSES,
     _fig_loss,
     _fig_maps,
     _fig_table1,
@@ -173,6 +174,7 @@ def run_report(args: argparse.Namespace) -> int:
     markers = _split_list(args.markers, None, "--markers")
     out = Path(args.out)
     check_output_dir(out, args.force, "a report directory", REPORT_ENTRIES, "index.html")
+    _check_cache_outside(args, out)
     _check_protocol(args)
     k_given = args.k is not None  # (the default is not refused for a model of few genes)
     args.k = REPORT_K if args.k is None else args.k
@@ -197,6 +199,10 @@ def run_report(args: argparse.Namespace) -> int:
     # symbols name the genes of data keyed by Ensembl ids alone in the markers and pair tables
     args.go = None if args.no_go else _load_go(args.go_options)
     loaded.symbols = readable_symbols(loaded.es, args.go)
+    loaded.marker_ids = _marker_ids(loaded.es, args.go)
+    args.go_unmatched = _go_unmatched(args, loaded.es)
+    if args.go_unmatched:
+        print(f"warning: {args.go_unmatched}", file=sys.stderr)
     others = [_Loaded(d, args.label, "--compare-models") for d in args.compare_models]
     problem = _label_problem(loaded.labels, str(loaded.label)) if loaded.label else None
     if problem and args.label is not None:
@@ -238,7 +244,7 @@ def run_report(args: argparse.Namespace) -> int:
         print(f"warning: {few_samples}", file=sys.stderr)
         methods = []
     if args.markers != ",".join(analysis.DEFAULT_MARKERS):  # asked for: said here too
-        found = analysis.match_genes(loaded.symbols, markers, ids=es.gene_ids)
+        found = analysis.match_genes(loaded.symbols, markers, ids=loaded.marker_ids)
         absent = [m for m in markers if not len(found[m])]
         if absent:
             print(
@@ -356,6 +362,75 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _marker_ids(es: Any, go: Any) -> np.ndarray:
+    """The genes' ids that ``--markers`` may name: a matrix keyed by symbols alone has GO's
+    Ensembl id of each symbol instead (``--markers ENSG00000129514`` was "not among the model's
+    genes" where FOXA1 was one of them)."""
+    ids = np.asarray(es.gene_ids, dtype=object).copy()
+    bare = np.flatnonzero(ids == np.asarray(es.gene_symbols, dtype=object))
+    if go is None or not bare.size:
+        return ids
+    mapped = go.map_genes(ids[bare])
+    ensembl = mapped["ensembl"].fillna("").astype(str).str.split(";").str[0].to_numpy(dtype=object)
+    # by its symbol only: an alias names another gene (NOPE is an alias of IGDCC4)
+    found = (mapped["matched_by"] == "symbol").to_numpy() & (ensembl != "")
+    ids[bare[found]] = ensembl[found]
+    return ids
+
+
+def _go_unmatched(args: argparse.Namespace, es: Any) -> str:
+    """Why the GO comparison cannot be made when none of the model's genes has a GO term of
+    the sizes compared (the page gave shares of 0 and called every close pair novel), or "".
+    With ``--go-gaf`` the file is refused: the user's own annotations that annotate none of
+    the genes are another species' or other ids."""
+    if args.go is None:
+        return ""
+    lo, hi = args.go_options["sizes"]
+    matrix, _ = args.go.annotation_matrix(
+        es.gene_ids, ontology="BP", min_size=lo, max_size=hi, symbols=es.gene_symbols
+    )
+    if matrix.getnnz():
+        return ""
+    shown = ", ".join(map(str, list(es.gene_symbols)[:3])) + (", ..." if es.n_genes > 3 else "")
+    sizes = f"a biological-process term of {lo}-{hi} genes"
+    if args.go_options["gaf"] is not None:
+        raise CoreError(
+            f"--go-gaf {args.go_options['gaf']}: none of the model's {es.n_genes:,} genes "
+            f"({shown}) has {sizes} in it (another species, or other gene ids?); give "
+            "annotations of these genes, or --no-go"
+        )
+    return (
+        f"none of the model's {es.n_genes:,} genes ({shown}) has {sizes} in the bundled GO "
+        "snapshot (human genes, by symbol, Entrez or Ensembl id), so the gene space is compared "
+        "with co-expression alone; for genes of another species give their annotations with "
+        "--go-gaf and --go-obo"
+    )
+
+
+def _check_cache_outside(args: argparse.Namespace, out: Path) -> None:
+    """Refuse a result cache inside ``--out``: the finished report replaces that folder as a
+    whole, and took the cache with it on every run (nothing was ever read back)."""
+    if args.no_cache:
+        return
+    from core.cache import CACHE_DIR_ENV, default_cache_dir
+
+    given = args.cache_dir is not None
+    cache = Path(args.cache_dir) if given else default_cache_dir()
+    inside = cache.absolute().resolve()
+    report = out.absolute().resolve()
+    if inside != report and report not in inside.parents:
+        return
+    which = (
+        f"--cache-dir {cache}"
+        if given
+        else f"the result cache {cache} (${CACHE_DIR_ENV}, else ./cache)"
+    )
+    raise CoreError(
+        f"{which} is inside --out {out}: the report replaces {out} as a whole, and the cache "
+        "with it; give a --cache-dir outside it, or --no-cache"
+    )
+
+
 #: The packages whose versions can change the report's numbers, by import name.
 _VERSIONED = ("numpy", "scipy", "sklearn", "torch", "umap", "pandas", "plotly")
 
@@ -400,7 +475,10 @@ def _code_commit() -> str | None:
 
 def _setting_text(name: str, value: Any, params: dict[str, Any]) -> str:
     """One value of the settings table; ``reassign_until`` with the grid searches it gives
-    (0.0, the default with the neighbour graph, read as none while two ran)."""
+    (0.0, the default with the neighbour graph, read as none while two ran); a setting left
+    unset in words (the table read "sample_noise_start: None")."""
+    if value is None:
+        return "not set"
     text = json.dumps(value) if isinstance(value, list | dict) else str(value)
     if name == "reassign_until":
         from core.train import grid_search_epochs
@@ -556,7 +634,7 @@ def _maps_caption(
         else "in one colour (no sample label)"
     )
     return (
-        f"<p>Each point is one of the {n_samples} samples, {colour}. The model's 2-D sample "
+        f"<p>Each point is one of the {n_samples:,} samples, {colour}. The model's 2-D sample "
         "embedding"
         + (
             f" beside {shown} of the same samples, computed on "
@@ -658,6 +736,8 @@ def _source_fields_html(source: dict[str, Any], model_dir: Any) -> str:
         + (
             f"<code>{html.escape(str(v))}</code>"
             if isinstance(v, str) and k in _SOURCE_FILES
+            else "no limit"  # (it read "genes read at most: none")
+            if k == "max_genes" and v is None
             else html.escape(_source_value_text(v))
         )
         + "</li>"
@@ -746,6 +826,14 @@ def _n_unlabelled(labels: np.ndarray | None) -> int:
     return int((codes < 0).sum())
 
 
+def _n_classes(labels: np.ndarray | None) -> int:
+    """The classes of a label, as Table 1 and Figure 2 count them (blank ones are none)."""
+    if labels is None:
+        return 0
+    codes, _ = analysis.label_codes(labels, len(labels))
+    return int(np.unique(codes[codes >= 0]).size)
+
+
 def _page(
     loaded: _Loaded,
     sections: list[str],
@@ -762,6 +850,14 @@ def _page(
 ) -> str:
     es, model = loaded.es, loaded.model
     params = model.trained_params()
+    captions = dict(FIGURE_CAPTIONS)
+    n_classes = _n_classes(loaded.labels)
+    if n_classes > MAX_LEGEND_CLASSES:  # (the figure has no legend: it said "(legend)")
+        captions["maps"] = (
+            f"Figure 2: every sample on each map, coloured by its label ({n_classes:,} "
+            "classes: too many to list in a legend; the colours repeat, so a colour does not "
+            "name one class)."
+        )
 
     def fig_html(name: str) -> str:
         if name not in figures:
@@ -774,15 +870,15 @@ def _page(
             return (
                 f'<figure><iframe src="{f["html"]}"{size} style="border:0;max-width:100%" '
                 f'title="{html.escape(name, quote=True)}"></iframe><figcaption>'
-                f"{html.escape(FIGURE_CAPTIONS.get(name, ''))} "
+                f"{html.escape(captions.get(name, ''))} "
                 f'Interactive: <a href="{f["html"]}">open alone</a> (no PNG or SVG: see the '
                 "note at the top)</figcaption></figure>"
             )
         width = f' width="{f["width"]}"' if f.get("width") else ""
-        alt = html.escape(FIGURE_CAPTIONS.get(name, name), quote=True)
+        alt = html.escape(captions.get(name, name), quote=True)
         return (
             f'<figure><img src="{f["png"]}"{width} alt="{alt}"><figcaption>'
-            f"{html.escape(FIGURE_CAPTIONS.get(name, ''))} "
+            f"{html.escape(captions.get(name, ''))} "
             f'Download: <a href="{f["svg"]}">SVG</a> (vector, for print) · '
             f'<a href="{f["png"]}">PNG</a></figcaption></figure>'
         )
@@ -823,7 +919,7 @@ def _page(
     ]
     if lab is not None:
         head.append(
-            f"<li>Label <b>{html.escape(str(loaded.label))}</b>: {int(lab.notna().sum())} "
+            f"<li>Label <b>{html.escape(str(loaded.label))}</b>: {int(lab.notna().sum()):,} "
             f"labelled samples, {int(lab.nunique(dropna=True))} classes</li>"
         )
     head += [

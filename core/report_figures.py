@@ -37,6 +37,10 @@ _SYMBOLS = ("circle", "square", "diamond", "cross", "x")
 #: Most classes named on the sample maps of Figure 2 (beyond, the legend alone).
 MAX_NAMED_CLASSES = 40
 
+#: Most classes listed in the legend of Figure 2 (beyond, no legend: the 930 donors of a
+#: --label subject made a legend, and a figure, 18,740 px tall, the maps lost at its top).
+MAX_LEGEND_CLASSES = 60
+
 
 #: A white halo around text drawn over points (CSS text-shadow, which plotly passes to SVG).
 _HALO = ", ".join(f"{dx}px {dy}px 1px white" for dx in (-1, 1) for dy in (-1, 1))
@@ -134,6 +138,8 @@ def _fig_maps(maps: dict[str, np.ndarray], labels: np.ndarray | None, label: str
         c: (UNLABELLED_COLOR if c == "unlabelled" else _PALETTE[i % len(_PALETTE)])
         for i, c in enumerate(classes)
     }
+    n_classes = sum(c != "unlabelled" for c in classes)
+    legend = n_classes <= MAX_LEGEND_CLASSES
     # beyond the palette's colours, a class takes the colour again with another symbol
     symbols = {c: _SYMBOLS[(i // len(_PALETTE)) % len(_SYMBOLS)] for i, c in enumerate(classes)}
     for k, name in enumerate(names):
@@ -149,7 +155,7 @@ def _fig_maps(maps: dict[str, np.ndarray], labels: np.ndarray | None, label: str
                     marker={"size": 3, "color": colors[cls], "symbol": symbols[cls]},
                     name=cls,
                     legendgroup=cls,
-                    showlegend=k == 0,
+                    showlegend=k == 0 and legend,
                 ),
                 row=r,
                 col=c,
@@ -165,8 +171,14 @@ def _fig_maps(maps: dict[str, np.ndarray], labels: np.ndarray | None, label: str
         width=1200,
         # every class in the legend: a group gap (plotly's default 10 px between legend groups)
         # pushed the 26th tissue of GTEx below the figure's edge
-        height=max(400 * rows + 40, _LEGEND_ROW_PX * len(classes) + 140),
-        title=f"Sample maps coloured by {label}" if label else "Sample maps (no sample label)",
+        height=max(400 * rows + 40, _LEGEND_ROW_PX * len(classes) + 140 if legend else 0),
+        title=(
+            f"Sample maps coloured by {label}"
+            + ("" if legend else f" ({n_classes:,} classes: too many for a legend)")
+            if label
+            else "Sample maps (no sample label)"
+        ),
+        showlegend=legend,
         legend={
             "font": {"size": 10},
             "itemsizing": "constant",

@@ -371,7 +371,8 @@ def _section_markers(
     symbols = loaded.symbols
     shown = {n: maps[n] for n in ("fe", "tsne") if n in maps}
     k = min(SMOOTHNESS_K, len(es.values) - 1)  # a model of 15 samples or fewer: the others
-    smooth = analysis.marker_smoothness(shown, es.values, symbols, markers, k=k, ids=es.gene_ids)
+    ids = getattr(loaded, "marker_ids", es.gene_ids)  # (Ensembl ids of a symbol-keyed matrix)
+    smooth = analysis.marker_smoothness(shown, es.values, symbols, markers, k=k, ids=ids)
     found = smooth[smooth["n_genes"] > 0]
     absent = [str(m) for m in smooth.index[smooth["n_genes"] == 0]]
     instead: list[str] = []
@@ -397,9 +398,7 @@ def _section_markers(
         "colours).</p>",
     ]
     scores = {
-        m: analysis.gene_set_score(
-            es.values, analysis.match_genes(symbols, [m], ids=es.gene_ids)[m]
-        )
+        m: analysis.gene_set_score(es.values, analysis.match_genes(symbols, [m], ids=ids)[m])
         for m in found.index
     }
     labels = getattr(loaded, "labels", None)
@@ -499,7 +498,8 @@ def _highest_in(score: np.ndarray, labels: Any, n: int = 2) -> str:
         .mean()
     )
     top = means.dropna().sort_values(ascending=False, kind="stable").head(n)
-    return ", ".join(f"{name} ({value:+.1f})" for name, value in top.items())
+    # rounded first: a mean of -0.04 read "-0.0"
+    return ", ".join(f"{name} ({round(value, 1) + 0.0:+.1f})" for name, value in top.items())
 
 
 def _run_names(runs: list[_Loaded], words: bool = False) -> list[str]:
@@ -571,6 +571,15 @@ def _wilson(share: float, n: float, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def _rows_reach(rows: list[str]) -> str:
+    """Table rows that reach a ceiling, in words: one row's name as it is, several quoted and
+    joined (the names hold commas: "FE, 50-D gene vectors, expression correlation reach" read
+    as three rows)."""
+    if len(rows) == 1:
+        return f"{rows[0]} reaches"
+    return _and([f"“{row}”" for row in rows]) + " reach"
+
+
 def _gene_space_limits(
     table: pd.DataFrame,
     coexp: Any,
@@ -578,11 +587,13 @@ def _gene_space_limits(
     has_go: bool,
     loaded: _Loaded,
     n_annotated: int | None = None,
+    others: list[_Loaded] | None = None,
 ) -> str:
     """What the Figure-4 table can and cannot tell: the highest ratios possible here (a column
     at its ceiling tells nothing), sampling intervals of the GO ratio, and where it departs
     from the paper's protocol. ``n_annotated``: genes with a GO term (a gene without one
-    shares a term with none of its neighbours: the GO ceiling is their share, not 1)."""
+    shares a term with none of its neighbours: the GO ceiling is their share, not 1).
+    ``others``: the models compared, whose gene embedding sizes are compared too."""
     n_genes = int(loaded.es.n_genes)
     parts = []
     ceilings = []
@@ -597,7 +608,7 @@ def _gene_space_limits(
                 f"{GENE_SPACE_WORDS['coexp_ratio']} {top / random_share:.1f} "
                 f"({GENE_SPACE_WORDS['coexp_fraction']} {top:.3f}: every gene's "
                 f"{k} neighbours among its partners in the network, as far as it has {k})"
-                + (f", which {', '.join(at)} reach{'es' if len(at) == 1 else ''}" if at else "")
+                + (f", which {_rows_reach(at)}" if at else "")
             )
     if has_go and "go_random" in table.columns:
         random_share = float(table["go_random"].iloc[0])
@@ -617,7 +628,7 @@ def _gene_space_limits(
                     else ""
                 )
                 + ")"
-                + (f", which {', '.join(at)} reach{'es' if len(at) == 1 else ''}" if at else "")
+                + (f", which {_rows_reach(at)}" if at else "")
             )
     if ceilings:
         parts.append(
@@ -645,15 +656,23 @@ def _gene_space_limits(
                 "100-epoch model on the GTEx 26-tissue set, all evidence, GO BP terms of 3-500 "
                 "genes, against drawn random pairs; tests/benchmarks/RESULTS.md)."
             )
-    gene_dim = int(np.asarray(loaded.model.gene_embedding_).shape[1])
+    # (models of other --gene-dim compared: the page said "one gene embedding size" all the same)
+    dims = sorted(
+        {int(np.asarray(x.model.gene_embedding_).shape[1]) for x in [loaded, *(others or [])]}
+    )
     parts.append(
         "Where this departs from the paper's Figure 4: neighbours by cosine distance (the "
         "paper's by Euclidean, which scored lower in an earlier comparison on the 26-tissue "
         "set: RESULTS.md); the co-expression network is this data's "
         "own top 1% of Pearson correlations (the paper's ts-coexp network is not available "
-        "here); one gene "
-        f"embedding size, the model's {gene_dim} dimensions (the paper compares several: train "
-        "models of other --gene-dim and compare them with --compare-models)."
+        "here)"
+        + (
+            f"; one gene embedding size, the model's {dims[0]} dimensions (the paper compares "
+            "several: train models of other --gene-dim and compare them with --compare-models)"
+            if len(dims) == 1
+            else ""
+        )
+        + "."
     )
     return "<p class='note'>" + " ".join(html.escape(t) for t in parts) + "</p>"
 
@@ -673,7 +692,13 @@ def _section_gene_space(
     corr_idx, coexp = _correlation_references(es, cache, args.k)
     go_matrix, gene_types = None, None
     opts = getattr(args, "go_options", None)
-    if not args.no_go:
+    unmatched = getattr(args, "go_unmatched", "")  # (no gene annotated: the GO part left out)
+    if unmatched:
+        parts.append(
+            f'<p class="note"><b>No GO comparison.</b> {html.escape(unmatched[0].upper())}'
+            f"{html.escape(unmatched[1:])}.</p>"
+        )
+    if not args.no_go and not unmatched:
         opts = opts or _go_options(args)
         go = getattr(args, "go", None) or _load_go(opts)
         lo, hi = opts["sizes"]
@@ -780,6 +805,7 @@ def _section_gene_space(
             has_go,
             loaded,
             int((go_matrix.getnnz(axis=1) > 0).sum()) if has_go else None,
+            others,
         ),
         '<p class="hint">In a file: <a href="tables/gene_space.csv">tables/gene_space.csv</a>'
         + (
