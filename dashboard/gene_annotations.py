@@ -8,6 +8,7 @@ them, the symbol as a hint (:meth:`GeneAnnotations._gene_queries`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -22,6 +23,10 @@ from core.errors import CoreError, DataError
 from dashboard.uploads import quoted
 
 log = logging.getLogger(__name__)
+
+#: Sets of genes whose GO term counts are kept (:meth:`GeneAnnotations.go_term_counts`): every
+#: gene, and the genes of the gene map of each model shown.
+GO_COUNT_SETS = 8
 
 
 class GeneAnnotations:
@@ -230,8 +235,17 @@ class GeneAnnotations:
         # here, then 2 there, showed 6.1453e-05 as 6.2e-5)
         return res[res["fdr"] <= max_fdr][columns].reset_index(drop=True)
 
-    def search_go_terms(self, text: str, limit: int = 30) -> list[tuple[str, str]]:
-        """GO terms whose id or name contains ``text`` -> [(go_id, name)], BP first."""
+    def search_go_terms(
+        self, text: str, limit: int = 30, columns: np.ndarray | None = None
+    ) -> list[tuple[str, str]]:
+        """GO terms whose id or name contains ``text`` -> [(go_id, name)]: the terms of genes
+        among the dataset columns ``columns`` (None: every gene; :meth:`go_term_counts`)
+        first, then BP first, shortest names first.
+
+        The terms of no gene come last, before the ``limit`` is applied: ranked by name alone,
+        "respiratory" listed "respiratory burst" (no gene of the data) first, and terms of
+        genes here could be cut off by terms of none.
+        """
         go = self.ontology()
         t = (text or "").strip().lower()
         if go is None or len(t) < 3:
@@ -242,9 +256,10 @@ class GeneAnnotations:
             t, regex=False
         )
         sub = terms[hit].copy()
+        sub["_none"] = self.go_term_counts(columns)[hit.to_numpy()] == 0
         sub["_bp"] = sub["ontology"] != "BP"
         sub["_len"] = sub["name"].str.len()
-        sub = sub.sort_values(["_bp", "_len"]).head(limit)
+        sub = sub.sort_values(["_none", "_bp", "_len"], kind="stable").head(limit)
         return [(str(i), f"{r['name']} ({r['ontology']})") for i, r in sub.iterrows()]
 
     def go_term_members(self, go_id: str) -> np.ndarray:
@@ -288,28 +303,44 @@ class GeneAnnotations:
         term = go.terms.loc[primary]
         return primary, str(term["name"]), str(term["ontology"])
 
-    def go_term_counts(self) -> np.ndarray | None:
+    def go_term_counts(self, columns: np.ndarray | None = None) -> np.ndarray | None:
         """(n_terms,) int: the dataset genes annotated to each GO term (propagated, each gene
         mapped as :meth:`go_term_members` maps it), in ``ontology().terms`` order; None without
-        GO. Counted once for all terms: ``color-by`` names the count of each term it offers."""
+        GO. Counted once for all terms: ``color-by`` names the count of each term it offers.
+
+        ``columns``: the dataset genes counted (a column listed twice counts twice), such as
+        those of the gene map, which holds the model's genes only; None: every gene.
+        """
         go = self.ontology()
         if go is None:
             return None
+        key = None
+        if columns is not None:
+            columns = np.asarray(columns, dtype=np.int64)
+            key = hashlib.sha1(columns.tobytes()).hexdigest()
         with self._lock:
             cached = getattr(self, "_go_counts_cache", None)
-            if cached is None or cached[0] is not go:
+            if cached is None or cached[0] is not go or len(cached[1]) > GO_COUNT_SETS:
+                # every gene and the map of each model shown: emptied past a few sets
+                cached = (go, {})
+                self._go_counts_cache = cached
+            counts = cached[1].get(key)
+            if counts is None:
                 rows = self._go_rows(go)
+                if columns is not None:
+                    rows = rows[columns]
                 per_gene = np.bincount(rows[rows >= 0], minlength=go.n_genes)
                 prop = go.propagated_matrix
                 weights = np.repeat(per_gene, np.diff(prop.indptr))
                 counts = np.bincount(prop.indices, weights=weights, minlength=go.n_terms)
-                cached = (go, np.rint(counts).astype(np.int64))
-                self._go_counts_cache = cached
-            return cached[1]
+                counts = np.rint(counts).astype(np.int64)
+                cached[1][key] = counts
+            return counts
 
-    def go_term_size(self, go_id: str) -> int:
-        """Dataset genes annotated to the term ``go_id`` (a primary id; propagated)."""
-        counts = self.go_term_counts()
+    def go_term_size(self, go_id: str, columns: np.ndarray | None = None) -> int:
+        """Dataset genes annotated to the term ``go_id`` (a primary id; propagated), among the
+        dataset columns ``columns`` (None: every gene)."""
+        counts = self.go_term_counts(columns)
         if counts is None:
             raise DataError(self.go_unavailable())
         return int(counts[self.ontology().terms.index.get_loc(go_id)])

@@ -29,6 +29,8 @@ from dashboard.layout import alert as _alert
 from dashboard.layout import table_records as _records
 from dashboard.sample_map import (
     figure_zoom,
+    go_option,
+    go_options,
     go_term_columns,
     link_zoom,
     named_genes,
@@ -63,19 +65,37 @@ def search_options(context: Any, search: str | None, value: str | None) -> list[
     return out
 
 
-def gene_color_options(context: Any, search: str | None, value: str | None) -> list[dict[str, str]]:
-    """Options of ``gene-color``: ``type`` and GO terms matching ``search`` (``go:<id>``)."""
-    out = [{"label": "gene type", "value": "type"}]
-    for go_id, name in context.search_go_terms(search or "", limit=30):
-        out.append({"label": f"GO: {name} · {go_id}", "value": f"go:{go_id}"})
+#: GO terms "Colour genes by" lists for what is typed (3 characters or more).
+GENE_GO_OPTIONS = 30
+
+
+def map_columns(context: Any) -> np.ndarray | None:
+    """The dataset columns of the gene map's genes (the model's: fewer than the dataset's with
+    ``--top-genes``), or None before the model is ready."""
+    st = context.loaded_state()
+    if st is None:
+        return None
+    cols = np.asarray(st.gene_es_index)
+    return cols[cols >= 0]
+
+
+def gene_color_options(context: Any, search: str | None, value: str | None) -> list[dict[str, Any]]:
+    """Options of ``gene-color``: ``type`` and GO terms matching ``search`` (``go:<id>``).
+
+    Each term says how many genes of the map it colours (:func:`sample_map.go_option`, as
+    "Colour samples by" says them); a term of none is greyed and listed last: chosen, it
+    greyed every gene of the map.
+    """
+    out: list[dict[str, Any]] = [{"label": "gene type", "value": "type"}]
+    columns = map_columns(context)
+    where = "on the map" if columns is not None else "here"
+    out += go_options(context, search or "", GENE_GO_OPTIONS, columns, where)
     if value and value not in {o["value"] for o in out}:
-        go_id, name = value[3:], None
-        go = context.ontology() if value.startswith("go:") else None
-        if go is not None and go_id in go.terms.index:
-            term = go.terms.loc[go_id]
-            name = f"{term['name']} ({term['ontology']})"
-        label = f"GO: {name} · {go_id}" if name else f"GO: {go_id}"
-        out.append({"label": label, "value": value})
+        if value.startswith("go:"):
+            # the term chosen (or a link's): it keeps its name once the search text is gone
+            out.append(go_option(context, value, columns, where))
+        else:
+            out.append({"label": value, "value": value})
     return out
 
 

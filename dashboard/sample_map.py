@@ -286,30 +286,43 @@ GO_OPTIONS = 15
 ONTOLOGY_NAMES = {"MF": "molecular function", "CC": "cellular component"}
 
 
-def go_option(context: Any, value: str) -> dict[str, Any]:
+def go_option(
+    context: Any, value: str, columns: np.ndarray | None = None, where: str = "here"
+) -> dict[str, Any]:
     """The ``color-by`` option of a ``go:`` value, ``GO term: heart development (GO:0007507) —
     12 genes here``; disabled (``no gene here``) when no gene of the dataset is annotated to it
-    (chosen, it would only give an error)."""
+    (chosen, it would only give an error).
+
+    ``columns``: the dataset genes counted (None: every gene), as ``where`` names them (the
+    gene map's colouring counts the genes of the map: ``on the map``).
+    """
     arg = parse_color(value)[1]
     try:
         go_id, name, ontology = context.go_term(arg)
-        n = context.go_term_size(go_id)
+        n = context.go_term_size(go_id, columns)
     except DataError:
         return {"label": f"GO term {arg}", "value": value}
-    where = f"{go_id}, {ONTOLOGY_NAMES[ontology]}" if ontology in ONTOLOGY_NAMES else go_id
-    count = f"{n:,} gene{'' if n == 1 else 's'} here" if n else "no gene here"
-    option: dict[str, Any] = {"label": f"GO term: {name} ({where}) — {count}", "value": value}
+    place = f"{go_id}, {ONTOLOGY_NAMES[ontology]}" if ontology in ONTOLOGY_NAMES else go_id
+    count = f"{n:,} gene{'' if n == 1 else 's'} {where}" if n else f"no gene {where}"
+    option: dict[str, Any] = {"label": f"GO term: {name} ({place}) — {count}", "value": value}
     if not n:
         option["disabled"] = True
     return option
 
 
-def go_options(context: Any, typed: str) -> list[dict[str, Any]]:
+def go_options(
+    context: Any,
+    typed: str,
+    limit: int = GO_OPTIONS,
+    columns: np.ndarray | None = None,
+    where: str = "here",
+) -> list[dict[str, Any]]:
     """Options of the GO terms whose name or id holds ``typed`` (the gene map's term search,
-    :meth:`GeneAnnotations.search_go_terms`), the terms with genes here first."""
+    :meth:`GeneAnnotations.search_go_terms`), the terms with genes here first (the genes
+    ``columns``, named ``where``: :func:`go_option`)."""
     out = []
-    for go_id, _ in context.search_go_terms(typed, limit=GO_OPTIONS):
-        option = go_option(context, f"go:{go_id}")
+    for go_id, _ in context.search_go_terms(typed, limit=limit, columns=columns):
+        option = go_option(context, f"go:{go_id}", columns, where)
         # the dropdown keeps the options whose search text holds what was typed
         option["search"] = f"{option['label']} {typed}"
         out.append(option)
@@ -581,8 +594,8 @@ def build_sample_figure(
 
     ``placed``: samples placed from an upload (``placed-samples``), drawn last, over the map.
     ``selection``: rows of the selected samples, shown selected (the others dimmed) in the new
-    figure, whose traces differ from the old one's. ``zoom``: the axis ranges a link opened the
-    page with (:func:`link_zoom`); the user's own zoom is kept by ``uirevision``.
+    figure, whose traces differ from the old one's. ``zoom``: the axis ranges it is drawn at, the
+    user's zoom or else the link's (:func:`figure_zoom`).
     """
     st = context.require_state()
     spec = resolve_color(context, value)
@@ -681,7 +694,8 @@ def recolor(
     ``placed`` samples (from an upload) are drawn over a new figure; a Patch keeps them.
     ``selection`` (selected rows) is shown selected in a new figure; a Patch keeps it.
     ``status`` (``model-status``) says why there is no model yet, if there is none.
-    ``zoom``: the link's axis ranges, given to every new figure (:func:`build_sample_figure`).
+    ``zoom``: the axis ranges given to every new figure (:func:`build_sample_figure`); a
+    Patch leaves the map where it is.
 
     Returns
     -------
@@ -1355,10 +1369,14 @@ def register_callbacks(app: Any) -> None:
         # without it would undo it); the address bar's later changes do not reach it
         Input(ids.URL, "search"),
         State(ids.SAMPLE_MAP_KIND, "data"),
+        # the zoom the user made: a new figure keeps it (``uirevision`` alone did not: after a
+        # Patch the page's copy of the figure holds the zoom, and a figure without ranges
+        # undid it while the link kept ``zoom``)
+        State(ids.MAP_ZOOM, "data"),
     )
-    def update_sample_map(value, clip, status, placed, selection, url_search, previous):
+    def update_sample_map(value, clip, status, placed, selection, url_search, previous, map_zoom):
         rows = (selection or {}).get("rows") or []
-        zoom = link_zoom(url_search, ids.SAMPLE_MAP, context, placed)
+        zoom = figure_zoom(context, map_zoom, ids.SAMPLE_MAP, url_search, placed)
         if ctx.triggered_id == ids.URL and not zoom and previous is not None:
             return no_update, no_update, no_update  # a link without a zoom: the map as it is
         if ctx.triggered_id == ids.SELECTION:

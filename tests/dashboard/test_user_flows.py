@@ -222,7 +222,44 @@ def test_chosen_go_term_keeps_its_name(context):
     # once chosen, the search text is gone: the option must still name the term
     opts = gene_color_options(context, None, "go:GO:0007507")
     label = next(o["label"] for o in opts if o["value"] == "go:GO:0007507")
-    assert label == "GO: heart development (BP) · GO:0007507"
+    assert label.startswith("GO term: heart development (GO:0007507) — ")
+    assert label.endswith(" genes on the map")
+
+
+def test_gene_colouring_says_how_many_genes_of_the_map_each_term_has(context, monkeypatch):
+    """ "Colour genes by" listed GO terms of no gene on the map, by name alone: typing
+    "respiratory" listed "respiratory burst" first, and choosing it greyed every gene. Its
+    terms now say how many genes of the map each has, as "Colour samples by" does, the terms
+    of none greyed and listed last."""
+    from dashboard import gene_space
+
+    opts = gene_color_options(context, "respiratory", None)
+    terms = opts[1:]
+    assert opts[0]["value"] == "type" and len(terms) >= 10
+    assert not terms[0].get("disabled") and "respiratory burst" not in terms[0]["label"]
+    states = [bool(o.get("disabled")) for o in terms]
+    assert states == sorted(states) and any(states)
+    for o in terms:
+        assert o["label"].endswith("on the map"), o
+        assert o["label"].endswith("— no gene on the map") == bool(o.get("disabled")), o
+        assert "respiratory" in o["search"].lower()
+    burst = next(o for o in terms if o["value"] == "go:GO:0045730")  # respiratory burst
+    assert burst["disabled"]
+    # the count is that of the genes the map colours as annotated
+    first = terms[0]
+    n = int(first["label"].rsplit("— ", 1)[1].split()[0])
+    fig, _ = build_gene_figure(context, first["value"], None, 10, None)
+    assert f"annotated ({n})" in [t.name for t in fig.data]
+    # a map of fewer genes than the data (--top-genes): its own genes are counted
+    cols = gene_space.map_columns(context)
+    members = context.go_term_members(first["value"][3:])
+    few = cols[~members[cols]][:50]
+    few = np.concatenate([few, cols[members[cols]][:1]])
+    monkeypatch.setattr(gene_space, "map_columns", lambda _: few)
+    opts = gene_color_options(context, "respiratory", None)
+    counted = next(o for o in opts if o["value"] == first["value"])
+    assert counted["label"].endswith("— 1 gene on the map"), counted
+    assert sum(not o.get("disabled") for o in opts[1:]) < sum(not s for s in states)
 
 
 def test_probe_names_the_nearest_sample_and_lists_its_tissue(context):
@@ -819,3 +856,59 @@ def test_the_header_of_gtex_says_which_tissues_were_left_out(gtex_acmg59_files, 
         kept, DashboardConfig(cache_dir=tmp_path, settings=ModelSettings(standin=True))
     )
     assert "left out" not in ctx.source_text()
+
+
+def test_a_new_sample_map_keeps_the_zoom_the_user_made(context, sepira_es):
+    """Zoomed into the sample map, recoloured (a Patch), then a new clip range, placed samples
+    or a selection from the link: the map went back to its whole extent while the link kept
+    ``zoom`` (the page's copy of the figure had taken the zoom in after the Patch, and a figure
+    without ranges undid it). Through the app's own callback: a new figure is drawn at the
+    ``map-zoom`` store's ranges; a double-click (ranges None) or a zoom made on another
+    model's map leaves it whole."""
+    from dashboard.factory import create_app
+
+    app = create_app(sepira_es, context.config)
+    key = next(k for k in app.callback_map if k.startswith(f"..{ids.SAMPLE_MAP}.figure..."))
+    inputs, states = app.callback_map[key]["inputs"], app.callback_map[key]["state"]
+    model = app.fe_context.require_state().key
+    previous = {"kind": "continuous", "key": model, "all_finite": True}
+    placed = [{"sample_id": "new_liver", "x": 0.5, "y": 0.5}]
+
+    def draw(changed, zoom, given=None):
+        values = {
+            (ids.COLOR_BY, "value"): "obs:GATA4",
+            (ids.CLIP, "value"): [1, 97.5],
+            (ids.SAMPLE_MAP_KIND, "data"): previous,
+            (ids.URL, "search"): "?color=obs:GATA4",  # the page opened with no zoom
+            (ids.MAP_ZOOM, "data"): zoom,
+            **(given or {}),
+        }
+        body = {
+            "output": key,
+            "outputs": [
+                dict(zip(("id", "property"), o.split(".", 1), strict=True))
+                for o in key.strip(".").split("...")
+            ],
+            "inputs": [{**i, "value": values.get((i["id"], i["property"]))} for i in inputs],
+            "state": [{**i, "value": values.get((i["id"], i["property"]))} for i in states],
+            "changedPropIds": [changed],
+        }
+        answer = app.server.test_client().post("/_dash-update-component", json=body)
+        assert answer.status_code == 200, answer.data[:300]
+        return answer.get_json()["response"][ids.SAMPLE_MAP]["figure"]["layout"]
+
+    zoomed = {ids.SAMPLE_MAP: {"key": model, "x": [-1.25, 0.5], "y": [1.25, 2.75]}}
+    for changed, given in (
+        (f"{ids.CLIP}.value", {}),
+        (f"{ids.PLACED}.data", {(ids.PLACED, "data"): placed}),
+        (f"{ids.SELECTION}.data", {(ids.SELECTION, "data"): {"rows": [0, 1, 2]}}),
+    ):
+        layout = draw(changed, zoomed, given)
+        assert layout["xaxis"].get("range") == pytest.approx([-1.25, 0.5]), changed
+        assert layout["yaxis"].get("range") == pytest.approx([1.25, 2.75]), changed
+        assert layout["xaxis"].get("autorange") is False, changed
+    whole = {ids.SAMPLE_MAP: {"key": model, "x": None, "y": None}}
+    other = {ids.SAMPLE_MAP: {"key": "another model", "x": [-1.25, 0.5], "y": [1.25, 2.75]}}
+    for store in (whole, other, None):
+        layout = draw(f"{ids.CLIP}.value", store)
+        assert layout["xaxis"].get("range") is None and layout["yaxis"].get("range") is None
