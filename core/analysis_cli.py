@@ -142,12 +142,15 @@ def _split_list(text: str, allowed: tuple[str, ...] | None, flag: str) -> list[s
 class _Loaded:
     """A model, its training data aligned to the model's samples and genes, and the labels."""
 
-    def __init__(self, model_dir: str, label: str | None, flag: str = "--model") -> None:
+    def __init__(
+        self, model_dir: str, label: str | None, flag: str = "--model", model: Any = None
+    ) -> None:
         from core.data import load_source
         from core.embed_cli import load_model_dir, model_is_simulated
 
         self.dir = Path(model_dir)
-        self.model = load_model_dir(model_dir, flag)
+        # (``model``: the directory's model when it has been read already)
+        self.model = load_model_dir(model_dir, flag) if model is None else model
         saved = getattr(self.model, "samples_", None)
         source = getattr(self.model, "data_source_", None)
         if label is not None and saved is not None:  # before the data is read again (minutes)
@@ -272,6 +275,37 @@ def _label_problem(labels: np.ndarray, label: str) -> str | None:
             "categorical --label such as a tissue"
         )
     return None
+
+
+#: A numeric label with more distinct values than this (and than :data:`MEASUREMENT_SHARE` of
+#: its labelled samples) is taken for a measurement (RIN, age in years), not for class codes.
+MEASUREMENT_CLASSES = 20
+MEASUREMENT_SHARE = 0.1
+
+
+def _measurement_note(labels: np.ndarray, label: str) -> str | None:
+    """A one-line warning when ``labels`` are numbers with many distinct values (a measurement
+    such as RIN read as classes: Table 1 treats each value as a tissue), or None.
+
+    A warning, not a refusal: whole numbers may be the codes of real classes (clusters,
+    batches), and the label was named on purpose; :func:`_label_problem` refuses the cases
+    where about one sample stands for each value."""
+    known = pd.Series([v for v in labels if v is not None and v == v], dtype=object)
+    if known.empty:
+        return None
+    numbers = pd.to_numeric(known.astype(str).str.strip(), errors="coerce")
+    if numbers.isna().any():
+        return None
+    n_values = int(numbers.nunique())
+    if n_values <= max(MEASUREMENT_CLASSES, MEASUREMENT_SHARE * len(known)):
+        return None
+    low, high = float(numbers.min()), float(numbers.max())
+    return (
+        f"label {label!r} is numeric, with {n_values} distinct values ({low:g} to {high:g}) "
+        f"among its {len(known)} labelled samples: a measurement read as {n_values} classes "
+        "(Table 1 treats each value as a tissue, and a value near another counts as wrong); "
+        "give a categorical --label, or bin the values into a column of a few classes"
+    )
 
 
 def _fraction_problem(labels: np.ndarray, fraction: float) -> str | None:
@@ -589,6 +623,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     )
     if problem:
         raise CoreError(problem)
+    measurement = _measurement_note(loaded.labels, str(loaded.label))
+    if measurement:
+        print(f"warning: {measurement}", file=sys.stderr)
     print(
         f"data: {loaded.es.name}: {loaded.es.n_samples:,} samples x {loaded.es.n_genes:,} genes; "
         f"label {loaded.label}",

@@ -182,6 +182,18 @@ def load_model_dir(path: str, flag: str = "--model") -> Any:
             f"{flag} {path}: a file, not a model directory (give the folder that train wrote)"
         )
     if not directory.is_dir():
+        from core.model_directory import PARTIAL_SUFFIX, interrupted_training_text
+        from core.train_cli import running_owner
+
+        owner = running_owner(directory.with_name(directory.name + PARTIAL_SUFFIX))
+        if owner is not None:  # (its checkpoint is of a run going on, not an interrupted one)
+            raise ModelError(
+                f"{flag} {path}: no model directory yet; it is being trained now (process "
+                f"{owner.get('pid')}): wait for the training to end"
+            )
+        training = interrupted_training_text(directory)
+        if training:
+            raise ModelError(f"{flag} {path}: no model directory yet; {training}")
         raise ModelError(f"{flag} {path}: no such model directory")
     if not (directory / "config.json").is_file():
         raise ModelError(f"{flag} {path}: not a model directory (config.json missing)")
@@ -703,7 +715,8 @@ def run_neighbours(args: argparse.Namespace) -> int:
         f"model{'' if others == 1 else 's'}"
     )
     print(
-        f"the {args.k:,} genes nearest to {asked_names} in {space} (distance: "
+        f"the {'gene' if args.k == 1 else f'{args.k:,} genes'} nearest to {asked_names} in "
+        f"{space} (distance: "
         "cosine distance between gene vectors, 0 = same direction, 1 = unrelated, 2 = "
         "opposite; neighbours --help explains each column):",
         file=sys.stderr,

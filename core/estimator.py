@@ -90,6 +90,7 @@ from core.model_directory import (
     _write_samples,
     check_replaceable,
     file_in_the_way,
+    interrupted_training_text,
 )
 from core.model_directory import MODEL_ENTRIES as MODEL_ENTRIES
 from core.model_directory import saved_model_is_simulated as saved_model_is_simulated
@@ -1147,6 +1148,9 @@ class FactorizedEmbeddings:
                     f"left {' and '.join(left)} beside it (complete models): rename one of them "
                     f"to {directory.name}"
                 )
+            training = interrupted_training_text(directory)
+            if training:
+                raise ModelError(f"{directory}: no model directory yet; {training}")
             raise ModelError(f"{directory}: no such model directory")
         for name in ("config.json", "weights.pt", "arrays.npz"):
             if not (directory / name).is_file():

@@ -243,3 +243,40 @@ def saved_model_is_simulated(directory: str | Path) -> bool:
             source=dataset.get("source") or {}, name=dataset.get("name", ""), samples=samples
         )
     )
+
+
+#: The folder beside a model directory where ``python -m core train`` keeps its checkpoint
+#: (``<model>.partial/checkpoint.pt``) until the model is written; ``data.json`` there records
+#: the command that trains it.
+PARTIAL_SUFFIX = ".partial"
+
+
+def interrupted_training(directory: str | Path) -> tuple[Path, str | None] | None:
+    """The checkpoint an interrupted ``python -m core train --out <directory>`` left, and the
+    command that continues it (None when it was not recorded: checkpoints of older runs), or
+    None when there is no checkpoint."""
+    directory = Path(directory)
+    checkpoint = directory.with_name(directory.name + PARTIAL_SUFFIX) / "checkpoint.pt"
+    if directory.name in ("", ".", "..") or not checkpoint.is_file():
+        return None
+    try:
+        record = json.loads((checkpoint.parent / "data.json").read_text(encoding="utf-8"))
+        command = record.get("command") if isinstance(record, dict) else None
+    except (OSError, ValueError):
+        command = None
+    return checkpoint, command if isinstance(command, str) and command else None
+
+
+def interrupted_training_text(directory: str | Path) -> str | None:
+    """`` training into it was interrupted: ...`` for a message about a missing model
+    directory, naming the checkpoint and the command that resumes it; None when none is left."""
+    found = interrupted_training(directory)
+    if found is None:
+        return None
+    checkpoint, command = found
+    if command is None:
+        command = f"python -m core train <the same data flags> --out {directory}"
+    return (
+        f"training into it was interrupted, and its checkpoint is in {checkpoint}: "
+        f"`{command} --resume` continues it and writes the model"
+    )

@@ -35,6 +35,7 @@ from core.analysis_cli import (
     _hits,
     _label_problem,
     _Loaded,
+    _measurement_note,
     _missing_note,
     _model_settings_text,
     _model_summary,
@@ -194,7 +195,9 @@ def run_report(args: argparse.Namespace) -> int:
         if given:
             raise CoreError(f"--no-go skips the GO comparison: drop {', '.join(given)} or --no-go")
     args.go_options = None if args.no_go else _go_options(args)
-    loaded = _Loaded(args.model, args.label)
+    # the models compared are checked before any data is read again (seconds to minutes each)
+    models = _comparable_models(args.model, args.compare_models)
+    loaded = _Loaded(args.model, args.label, model=models[0])
     # read once, before the long stages (a bad --go-gaf is said now, not after the maps); its
     # symbols name the genes of data keyed by Ensembl ids alone in the markers and pair tables
     args.go = None if args.no_go else _load_go(args.go_options)
@@ -203,10 +206,16 @@ def run_report(args: argparse.Namespace) -> int:
     args.go_unmatched = _go_unmatched(args, loaded.es)
     if args.go_unmatched:
         print(f"warning: {args.go_unmatched}", file=sys.stderr)
-    others = [_Loaded(d, args.label, "--compare-models") for d in args.compare_models]
+    others = [
+        _Loaded(d, args.label, "--compare-models", model=m)
+        for d, m in zip(args.compare_models, models[1:], strict=True)
+    ]
     problem = _label_problem(loaded.labels, str(loaded.label)) if loaded.label else None
     if problem and args.label is not None:
         raise CoreError(problem)
+    measurement = _measurement_note(loaded.labels, str(loaded.label)) if loaded.label else None
+    if measurement:
+        print(f"warning: {measurement}", file=sys.stderr)
     asked = args.fraction is not None
     args.fraction_chosen = None  # (the share the report took, and why: _fraction_choice)
     if not asked:
@@ -544,6 +553,36 @@ FIGURE_CAPTIONS = {
     "gene_space": "Figure 4: share of neighbour pairs (blue) and of all pairs of genes (grey, "
     "chance) that share a GO term or are co-expression edges.",
 }
+
+
+def _comparable_models(model_dir: str, compare: list[str]) -> list[Any]:
+    """The model of ``--model`` and those of ``--compare-models``, read without their data; a
+    CoreError when one was trained on other samples or genes (``--top-genes``) than --model."""
+    from core.embed_cli import load_model_dir
+
+    first = load_model_dir(model_dir)
+    models = [first]
+    if not compare:
+        return models
+    samples = np.asarray(first.sample_ids_, dtype=str)
+    genes = np.asarray(first.gene_ids_, dtype=str)
+    for path in compare:
+        other = load_model_dir(path, "--compare-models")
+        models.append(other)
+        for what, mine, theirs in (
+            ("genes", genes, np.asarray(other.gene_ids_, dtype=str)),
+            ("samples", samples, np.asarray(other.sample_ids_, dtype=str)),
+        ):
+            if np.array_equal(mine, theirs):
+                continue
+            shared = int(np.intersect1d(mine, theirs).size)
+            hint = " (--top-genes or --min-detection of other values?)" if what == "genes" else ""
+            raise CoreError(
+                f"--compare-models {path}: trained on other {what} than --model: {theirs.size:,} "
+                f"{what}, {shared:,} of them among the {mine.size:,} of --model{hint}; compare "
+                f"models trained on the same {what} (other seeds or --gene-dim)"
+            )
+    return models
 
 
 def _fraction_choice(labels: np.ndarray) -> tuple[float, str | None]:

@@ -314,6 +314,17 @@ def _table1_lead(table: pd.DataFrame, chance: float | None = None) -> str:
     return words
 
 
+def _nearest(k: int, what: str = "", whose: str = "") -> str:
+    """``its 15 nearest samples``, and ``its nearest sample`` for k = 1."""
+    words = [whose, "nearest" if k == 1 else f"{k} nearest", what + ("s" if what and k > 1 else "")]
+    return " ".join(w for w in words if w)
+
+
+def _among(k: int) -> str:
+    """``among `` the other's k nearest; nothing before the other's nearest (k = 1)."""
+    return "" if k == 1 else "among "
+
+
 def _and(items: list[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
@@ -390,8 +401,9 @@ def _section_markers(
         "keratin-associated KRTAP genes, which <code>KRT*</code> would add. Each is scored in "
         "each sample as the mean z-score of the matching genes. "
         "Smoothness = 1 − mean squared difference between a sample's score and the mean of "
-        f"its {k} nearest samples on the map, over (1 + 1/{k}) × variance: 1 when expression is "
-        "organised in sample space, about 0 when it is random over the map. <i>matching genes</i>: "
+        f"{_nearest(k, 'sample', 'its')} on the map, over (1 + 1/{k}) × variance: 1 when "
+        "expression is organised in sample space, about 0 when it is random over the map. "
+        "<i>matching genes</i>: "
         "genes of this dataset that match; <i>genes</i>: the first 8 of them; <i>highest "
         "in</i>: the two classes of highest mean score (mean z-score). In the figure, "
         "the colours span each marker's 2nd to 98th percentile (scores beyond it take the end "
@@ -607,7 +619,8 @@ def _gene_space_limits(
             ceilings.append(
                 f"{GENE_SPACE_WORDS['coexp_ratio']} {top / random_share:.1f} "
                 f"({GENE_SPACE_WORDS['coexp_fraction']} {top:.3f}: every gene's "
-                f"{k} neighbours among its partners in the network, as far as it has {k})"
+                f"{'neighbour' if k == 1 else f'{k} neighbours'} among its partners in the "
+                f"network, as far as it has {'one' if k == 1 else k})"
                 + (f", which {_rows_reach(at)}" if at else "")
             )
     if has_go and "go_random" in table.columns:
@@ -781,9 +794,10 @@ def _section_gene_space(
     figures["gene_space"] = _fig_agreement(table)
     has_go = go_matrix is not None
     W = {k: html.escape(v) for k, v in GENE_SPACE_WORDS.items()}  # noqa: N806 (the headers)
+    each_nearest = _nearest(args.k, "gene", "each gene's")
     parts += [
-        f"<p>Each row takes each gene's {args.k} nearest genes (cosine distance between gene "
-        "vectors; "
+        f"<p>Each row takes {each_nearest} (cosine distance "
+        "between gene vectors; "
         + (
             "for the models together, the mean of the models' cosine distances, and apart the "
             "pairs of those neighbours that are also among the nearest in every run alone; "
@@ -817,7 +831,7 @@ def _section_gene_space(
         + ".</p>",
         "<ul class='legend'>"
         f"<li><i>{W['n_pairs']}</i>: (gene, neighbour) pairs, {es.n_genes:,} genes × {args.k} "
-        "neighbours (a pair found from both sides counts twice)"
+        f"neighbour{'' if args.k == 1 else 's'} (a pair found from both sides counts twice)"
         + (", fewer for the neighbours found in all runs" if others else "")
         + "</li>"
         + (
@@ -892,8 +906,9 @@ def _section_gene_space(
         parts += [
             f"<h3>Close pairs in neither reference ({len(novel):,} of {len(close):,} "
             "close pairs)</h3>",
-            "<p>A <i>close pair</i> is two genes of which one is among the other's "
-            f"{args.k} nearest in the gene space of <code>{html.escape(str(loaded.dir))}</code> "
+            "<p>A <i>close pair</i> is two genes of which one is "
+            f"{_among(args.k)}the other's "
+            f"{_nearest(args.k)} in the gene space of <code>{html.escape(str(loaded.dir))}</code> "
             "(cosine distance), counted once; <i>novel</i> when its genes neither share a GO "
             "term nor are a co-expression edge. By the gene types of the two genes"
             + (
@@ -942,7 +957,8 @@ def _section_gene_space(
             "samples with a value above 0"
             + (
                 f"; <i>{P['runs']}</i>: in how many of the "
-                f"{len(others) + 1} runs either gene is among the other's {args.k} nearest"
+                f"{len(others) + 1} runs either gene is {_among(args.k)}the other's "
+                f"{_nearest(args.k)}"
                 if others
                 else ""
             )

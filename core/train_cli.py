@@ -105,7 +105,7 @@ def _this_process() -> dict:
     return {"pid": pid, "host": socket.gethostname(), "started": psutil.Process(pid).create_time()}
 
 
-def _running_owner(partial: Path) -> dict | None:
+def running_owner(partial: Path) -> dict | None:
     """The process training into ``partial`` now (its :data:`RUNNING_FILE`), None when there is
     none: no record, a process that ended (killed: its record stays), or another machine's."""
     import socket
@@ -149,7 +149,7 @@ class TrainingClaim:
         self._parents_made: list[Path] = []
 
     def _refuse(self) -> CoreError:
-        owner = _running_owner(self.partial)
+        owner = running_owner(self.partial)
         who = "a training run"
         if owner is not None:
             started = time.strftime("%H:%M", time.localtime(owner["started"]))
@@ -178,7 +178,7 @@ class TrainingClaim:
         try:
             import fcntl
         except ImportError:  # no advisory locks here: the record of a live process decides
-            if _running_owner(self.partial) is not None:
+            if running_owner(self.partial) is not None:
                 raise self._refuse() from None
             return
         path = self.partial / LOCK_FILE
@@ -195,7 +195,7 @@ class TrainingClaim:
                 raise self._refuse() from None
             except OSError:  # a file system without locks: the record decides, as above
                 os.close(fd)
-                if _running_owner(self.partial) is not None:
+                if running_owner(self.partial) is not None:
                     raise self._refuse() from None
                 return
             try:
@@ -286,6 +286,12 @@ def _train(
             f": add {resume} to continue it{replaces}, or --force to discard it and start afresh"
         )
     if args.resume and not checkpoint.exists():
+        if (out / "config.json").is_file():  # (the run ended: its checkpoint went with it)
+            raise CoreError(
+                f"--resume: {out} is already trained (no interrupted run to continue: its "
+                f"checkpoint goes once the model is written); use it as it is, or train it again "
+                "with --force instead of --resume"
+            )
         raise CoreError(f"--resume: no checkpoint at {checkpoint}")
     if args.resume and not _checkpoint_epoch(checkpoint):
         raise CoreError(
@@ -393,7 +399,7 @@ def _train(
         if not args.resume:  # --force: an interrupted run's checkpoint is not continued
             checkpoint.unlink(missing_ok=True)
         _write_json(partial / "params.json", model.get_params())
-        _write_json(partial / "data.json", _data_record(es))
+        _write_json(partial / "data.json", {**_data_record(es), "command": _command_line(args)})
     except OSError as exc:
         raise CoreError(f"cannot write the checkpoint folder {partial}: {exc}") from None
 
@@ -633,6 +639,38 @@ def _data_record(es) -> dict:
         "fingerprint": es.fingerprint(),
         "annotations": [str(c) for c in es.samples.columns],
     }
+
+
+#: Flags left out of the command recorded for ``--resume`` (it adds --resume itself; --force is
+#: asked for again when a model is in the way).
+_NOT_RECORDED = ("--help", "--resume", "--force", "--verbose")
+
+
+def _command_line(args: argparse.Namespace) -> str:
+    """The ``python -m core train`` command of this run, as given (files as absolute paths, so
+    that it runs from any folder), for the messages that say how to resume it."""
+    import shlex
+
+    from core.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    words = ["python", "-m", "core", "train"]
+    for action in commands["train"]._actions:
+        if not action.option_strings or set(action.option_strings) & set(_NOT_RECORDED):
+            continue
+        value = getattr(args, action.dest, None)
+        if value is None or value is False or value == action.default:
+            continue
+        flag = max(action.option_strings, key=len)
+        if value is True:
+            words.append(flag)
+            continue
+        values = list(value) if isinstance(value, (list, tuple)) else [value]
+        if action.metavar in ("F", "DIR"):  # (file and folder flags)
+            values = [os.path.abspath(str(v)) for v in values]
+        words += [flag, *map(str, values)]
+    return shlex.join(words)
 
 
 def _write_json(path: Path, payload: dict) -> None:

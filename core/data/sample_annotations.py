@@ -143,6 +143,33 @@ def _annotation_id_column(ann: pd.DataFrame, ids: pd.Index, sample_column: str |
     return best
 
 
+def _blank(column: pd.Series) -> np.ndarray:
+    """Where ``column`` holds no value: missing, or text of spaces only."""
+    text = column.astype(object).where(column.notna(), "").astype(str).str.strip()
+    return (column.isna() | (text == "")).to_numpy()
+
+
+def _coverage_text(joined: pd.DataFrame, matrix_path: Path, ann_path: Path) -> str:
+    """What the annotation table gives the matrix's samples, every one of which it names:
+    "all 80 samples annotated", or how many have a blank row or blank cells (a file listing
+    every sample but leaving 10 labels empty was said to annotate them all)."""
+    n = len(joined)
+    if joined.shape[1] == 0:
+        return f"{matrix_path}: all {n} samples annotated by {ann_path}"
+    blanks = {str(c): _blank(joined[c]) for c in joined.columns}
+    empty_rows = int(np.logical_and.reduce(list(blanks.values())).sum())
+    partly = [(c, int(b.sum())) for c, b in blanks.items() if b.any()]
+    if not partly:
+        return f"{matrix_path}: all {n} samples annotated by {ann_path}"
+    text = f"{matrix_path}: all {n} samples are in {ann_path}"
+    if empty_rows:
+        text += f"; {n - empty_rows} annotated, {empty_rows} with every column blank"
+    if any(k > empty_rows for _, k in partly):  # (cells blank in rows that have others)
+        shown = ", ".join(f"{c!r} for {k}" for c, k in partly[:4])
+        text += f"; blank: {shown}" + (", ..." if len(partly) > 4 else "")
+    return text
+
+
 def _join_annotations(
     samples: pd.DataFrame,
     ann_path: Path,
@@ -192,7 +219,7 @@ def _join_annotations(
             ", ".join(map(str, missing[:3])),
         )
     else:
-        log.info("%s: all %d samples annotated by %s", matrix_path, len(ids), ann_path)
+        log.info("%s", _coverage_text(table.reindex(ids), matrix_path, ann_path))
     unused = table.index[~table.index.isin(ids)]
     if len(unused):  # (an annotation file of a whole study, for a subset of its samples)
         log.info(
