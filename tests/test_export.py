@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.cli import main
 from core.estimator import FactorizedEmbeddings
+from tests.cli_run import run_cli as _run
 
 
 def _fit(es, path):
@@ -35,12 +35,6 @@ def sim_model(tmp_path_factory):
 
     es = simulate_gtex_like(n_samples=60, n_genes=300, n_tissues=3, seed=0)
     return _fit(es, tmp_path_factory.mktemp("models") / "sim")
-
-
-def _run(args, capsys):
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_tables_hold_the_models_coordinates_annotations_and_vectors(real_model, tmp_path, capsys):

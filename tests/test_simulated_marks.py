@@ -10,17 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.cli import main
 from core.data import is_simulated, load_table
 from core.estimator import FactorizedEmbeddings
+from tests.cli_run import run_cli as _run
 
 SMALL = ["--epochs", "1", "--device", "cpu", "--hidden", "8", "--gene-dim", "4"]
-
-
-def _run(args, capsys):
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture(scope="module")

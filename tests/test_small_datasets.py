@@ -11,14 +11,9 @@ import pandas as pd
 
 from core.cli import main
 from core.data import load_table
+from tests.cli_run import run_cli as _run
 
 TINY = ["--hidden", "16", "--gene-dim", "4", "--epochs", "2"]
-
-
-def _run(args, capsys):
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def _cut(sepira_file, tmp_path, per_tissue: int, n_tissues: int, n_genes: int = 40):

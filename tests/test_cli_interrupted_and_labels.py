@@ -13,15 +13,8 @@ import pytest
 
 from core.cli import main
 from core.data import load_table
-
-TINY = ["--hidden", "16", "--gene-dim", "4"]
-
-
-def _run(args, capsys):
-    """Exit status, stdout and stderr of ``python -m core ARGS``."""
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from tests.cli_run import TINY
+from tests.cli_run import run_cli as _run
 
 
 @pytest.fixture()
