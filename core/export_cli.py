@@ -97,6 +97,14 @@ def gene_table(model: Any, gene_types: pd.Series | None = None) -> pd.DataFrame:
     return pd.concat([pd.DataFrame(front), table], axis=1)
 
 
+def _model_key(model: Any) -> str:
+    """The model's key (its first 12 characters name it in the dashboard's files)."""
+    try:
+        return str(model.key())
+    except (AttributeError, TypeError, ValueError):  # (a model without one: said)
+        return "unknown"
+
+
 def _readme(model: Any, model_dir: str, simulated: bool, with_types: bool, sep: str) -> str:
     kind = "comma" if sep == "," else "tab"
     dim = model.gene_embedding_.shape[1]
@@ -105,6 +113,8 @@ def _readme(model: Any, model_dir: str, simulated: bool, with_types: bool, sep: 
         if simulated
         else None,
         f"Exported from the model directory {Path(model_dir).absolute()}",
+        # the key the dashboard's files and figures name the model by ("FE model 74fee47dd58c")
+        f"model key: {_model_key(model)}",
         f"dataset: {model.dataset_name_ or 'unnamed'} ({model.n_samples_:,} samples x "
         f"{model.n_genes_:,} genes), trained {model.n_epochs_:,} epochs",
         f"tables are {kind}-separated; numbers keep 6 significant digits",

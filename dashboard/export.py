@@ -620,6 +620,12 @@ def _with_source(context: Any, table: pd.DataFrame, n_selected: int | None) -> p
     return out
 
 
+def value_scale_text(context: Any) -> str:
+    """The scale of the expression values of a table, as the page's headers say it."""
+    scale = getattr(context, "value_scale", None)
+    return (scale() if callable(scale) else None) or "the scale of the data file"
+
+
 def csv_download(
     context: Any,
     which: str,
@@ -679,6 +685,10 @@ def csv_download(
             )
         table = context.specific_genes(rows, top=SPECIFIC_SAVED)
         table = _with_source(context, table, len(rows))
+        # the scale of the means, which the page's headers state (the file's columns said
+        # nothing: log10(x+1) means read as TPM)
+        at = list(table.columns).index("mean_selected") if "mean_selected" in table else 0
+        table.insert(at, "value_scale", value_scale_text(context))
         stem = file_stem(context, "selection_specific_genes")
     else:
         raise DataError(f"unknown table {which!r}")
