@@ -66,3 +66,65 @@ def test_the_editable_install_holds_every_package():
     assert "install -e ." in (REPO / "README.md").read_text(encoding="utf-8")
     # the dependencies are requirements.txt's, one pin a line
     assert config["tool"]["setuptools"]["dynamic"]["dependencies"] == {"file": ["requirements.txt"]}
+
+
+def _parsers() -> dict:
+    """``python -m core``'s command parsers and ``app.py``'s, by name."""
+    import argparse
+
+    from core.cli import build_parser
+    from dashboard.entry import build_parser as build_app_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return {**sub.choices, "app.py": build_app_parser()}
+
+
+def _commands(text: str) -> list[tuple[str, str]]:
+    """(command, its line) for each ``python -m core CMD ...`` or ``app.py ...`` in the code
+    blocks of ``text`` (lines continued by a backslash joined) and in its inline code."""
+    blocks = re.findall(r"```[a-z]*\n(.*?)```", text, re.DOTALL)
+    lines = [ln for b in blocks for ln in b.replace("\\\n", " ").splitlines()]
+    lines += re.findall(r"`((?:train|evaluate|report|embed|neighbours|export) --[^`]*)`", text)
+    found = []
+    for line in lines:
+        line = line.split("#", 1)[0]
+        if m := re.search(r"-m core (\w+)", line):
+            found.append((m.group(1), line))
+        elif "app.py" in line and "gunicorn" not in line:
+            found.append(("app.py", line))
+        elif m := re.match(r"(train|evaluate|report|embed|neighbours|export) --", line):
+            found.append((m.group(1), line))
+    return found
+
+
+def test_every_flag_the_readmes_show_is_the_commands_own():
+    parsers = _parsers()
+    checked = 0
+    for name in ("README.md", "dashboard/README.md"):
+        for command, line in _commands((REPO / name).read_text(encoding="utf-8")):
+            assert command in parsers, f"{name}: no command {command!r}: {line.strip()}"
+            known = parsers[command]._option_string_actions
+            for flag in re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", line):
+                assert flag in known, f"{name}: {command} has no {flag}: {line.strip()}"
+                checked += 1
+    assert checked > 40
+
+
+def test_every_flag_the_readme_names_exists():
+    """A flag named in the prose (``--exclude-tissues`` to change, ``--text-values missing``)
+    belongs to one of the commands or to ``app.py`` (gunicorn's own flags aside)."""
+    known = {f for p in _parsers().values() for f in p._option_string_actions}
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    text = "\n".join(ln for ln in text.splitlines() if "gunicorn" not in ln)
+    flags = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*[a-z0-9](?![\w*-])", text))
+    assert len(flags) > 30
+    assert flags <= known, f"README.md names flags no command has: {sorted(flags - known)}"
+
+
+def test_the_readmes_prose_keeps_to_100_columns():
+    """Text outside the code blocks is read in a terminal or a 100-column editor too."""
+    for name in ("README.md",):
+        inside = False
+        for number, line in enumerate((REPO / name).read_text(encoding="utf-8").splitlines(), 1):
+            inside ^= line.startswith("```")
+            assert inside or line.startswith("```") or len(line) <= 100, f"{name}:{number}"
