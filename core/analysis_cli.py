@@ -181,7 +181,7 @@ class _Loaded:
         self.label = _label_column(self.es, label)
         self.labels = None
         if self.label:
-            from core.embed_cli import read_labels
+            from core.placed_samples import read_labels
 
             # one reading of the labels for every count, table and figure, the protocols':
             # spaces around a name are not part of it, a blank is no label, 1 and 1.0 are one

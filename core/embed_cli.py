@@ -32,13 +32,18 @@ from core.data import (
     shared_name_note,
 )
 from core.errors import CoreError, DataError, ModelError
+from core.placed_samples import (
+    UNLABELLED,
+    VOTE_K,
+    agreement_line,
+    first_names,
+    read_labels,
+    same_ids_warning,
+    with_own_annotations,
+)
 
 log = logging.getLogger(__name__)
 
-#: Training samples consulted for each new sample's majority label on the map.
-VOTE_K = 15
-#: The label of training samples that have none, counted as a class by ``embed``.
-UNLABELLED = "unlabelled"
 
 #: Samples placed at a time: a progress report between chunks (placement is per sample, so
 #: the result is the same as in one go).
@@ -320,8 +325,15 @@ def run_embed(args: argparse.Namespace) -> int:
             f"no sample of {args.matrix or args.gtex_gct} has a value for any model gene: "
             "nothing places them on the map"
         )
+    trained_ids = np.isin(
+        np.asarray(es.sample_ids).astype(str), np.asarray(model.sample_ids_).astype(str)
+    )
+    if trained_ids.any():
+        print(
+            f"warning: {same_ids_warning(es.sample_ids, trained_ids, 'training ')}", file=sys.stderr
+        )
     if blank.any():
-        shown = _first_names(es.sample_ids, blank)
+        shown = first_names(es.sample_ids, blank)
         print(
             f"warning: {int(blank.sum())} sample(s) have no value for any model gene "
             f"({shown}): not placed, their rows are left blank",
@@ -331,7 +343,7 @@ def run_embed(args: argparse.Namespace) -> int:
 
     few = ~blank & (genes_used < few_genes_limit(model.n_genes_))
     if few.any():
-        shown = _first_names(es.sample_ids, few)
+        shown = first_names(es.sample_ids, few)
         print(
             f"warning: {int(few.sum())} sample(s) placed from fewer than "
             f"{few_genes_limit(model.n_genes_)} of the model's {model.n_genes_} genes "
@@ -345,7 +357,7 @@ def run_embed(args: argparse.Namespace) -> int:
     # (exactly 0: negative values are another scale, which the fit error says)
     silent = ~blank & ~(np.nan_to_num(np.asarray(es.values)[:, matched]) != 0).any(axis=1)
     if silent.any():
-        shown = _first_names(es.sample_ids, silent)
+        shown = first_names(es.sample_ids, silent)
         print(
             f"warning: {int(silent.sum())} sample(s) are 0 for every model gene they have "
             f"({shown}): an empty library? Their places and nearest samples say nothing of "
@@ -404,7 +416,7 @@ def run_embed(args: argparse.Namespace) -> int:
     if simulated:  # a place on a simulated map (or of simulated samples) is not a finding
         table.insert(0, *SIMULATED_COLUMN)
     # after the "data" column: an annotation of that name is renamed, not inserted twice
-    table = _with_own_annotations(table, es)
+    table, _ = with_own_annotations(table, es)
     if out is not None:
         _write_table(table, out)
     trained_error = (getattr(model, "history_", None) or [float("nan")])[-1]
@@ -427,81 +439,10 @@ def run_embed(args: argparse.Namespace) -> int:
         known = pd.notna(truth) & ~blank
         if known.any():
             print(
-                _agreement_line(table[f"majority_{label}"], truth, known, labels, label, own),
+                agreement_line(table[f"majority_{label}"], truth, known, labels, label, own),
                 file=sys.stderr,
             )
     return 0
-
-
-def _with_own_annotations(table: pd.DataFrame, es: Any) -> pd.DataFrame:
-    """The placed samples' table with the samples' own annotations after it (their tissue
-    beside the map's majority, from the matrix's annotation columns, ``--annotations`` or
-    ``--gtex-attributes``); a name the table has already gets ``sample_`` before it."""
-    samples = getattr(es, "samples", None)
-    if samples is None or not len(samples.columns):
-        return table
-    own = samples.reset_index(drop=True)
-    ids = np.asarray(es.sample_ids).astype(str)
-    columns = {}
-    for col in own.columns:
-        values = own[col]
-        if values.astype(str).to_numpy().tolist() == ids.tolist():
-            continue  # the sample ids again
-        name = str(col)
-        while name in table.columns or name in columns:
-            name = f"sample_{name}"
-        columns[name] = values.to_numpy()
-    if not columns:
-        return table
-    return pd.concat([table, pd.DataFrame(columns, index=table.index)], axis=1)
-
-
-def _agreement_line(
-    majority: pd.Series,
-    truth: np.ndarray,
-    known: np.ndarray,
-    labels: np.ndarray | None,
-    label: str,
-    own: str,
-) -> str:
-    """How often the majority label of the nearest training samples is the new samples' own.
-    Samples of a class that no training sample has (GTEx Brain, left out of training by
-    default) cannot be named right by any place: counted apart, and named, so that the share
-    is not read as a bad placement."""
-    trained = {str(t) for t in (labels if labels is not None else []) if t != UNLABELLED}
-    absent = known & ~np.isin(truth.astype(str), list(trained))
-    scored = known & ~absent
-    k = min(VOTE_K, len(labels)) if labels is not None else VOTE_K  # (a small study has fewer)
-    head = f"the majority {label} of the {k} nearest training samples"
-    agree = ""
-    if scored.any():
-        n_agree = int(np.sum(majority.to_numpy()[scored] == truth[scored]))
-        n_scored = int(scored.sum())
-        agree = (
-            f"{head} is the sample's own {own} for {n_agree:,} of {n_scored:,} labelled "
-            f"samples ({n_agree / n_scored:.0%})"
-        )
-    if not absent.any():
-        return agree
-    classes = sorted({str(t) for t in truth[absent]})
-    shown = ", ".join(classes[:5]) + (", ..." if len(classes) > 5 else "")
-    lacking = (
-        f"{int(absent.sum()):,} of the {int(known.sum()):,} labelled samples are of {own} "
-        f"{shown}, which no training sample has, so no place on the map can name it"
-    )
-    return f"{agree}; {lacking}" if agree else f"{head} is not measured: {lacking}"
-
-
-def read_labels(column: pd.Series, blank: Any) -> np.ndarray:
-    """A label column as the protocols read it (:func:`core.analysis.label_codes`):
-    names without the spaces around them, 1 and 1.0 one class; ``blank`` for no label."""
-    from core.analysis import label_codes
-
-    codes, classes = label_codes(column.to_numpy(dtype=object), len(column))
-    names = np.asarray(classes, dtype=object)
-    out = np.full(len(column), blank, dtype=object)
-    out[codes >= 0] = names[codes[codes >= 0]]
-    return out
 
 
 def _gene_report(model: Any, es: Any, path: str) -> str:
@@ -516,7 +457,7 @@ def _gene_report(model: Any, es: Any, path: str) -> str:
         n_absent = n_model - n_found
         text += (
             f" (the other {n_absent:,} {'is' if n_absent == 1 else 'are'} left out of the "
-            f"fit: {_first_names(model.gene_symbols_, absent)})"
+            f"fit: {first_names(model.gene_symbols_, absent)})"
         )
     missing, in_samples = _missing_values(es, np.flatnonzero(rows >= 0))
     if missing:  # (an empty cell or NA: the sample is placed on its other genes)
@@ -560,12 +501,6 @@ def _missing_values(es: Any, columns: np.ndarray, rows: int = 4096) -> tuple[int
 def _model_columns(model: Any, es: Any) -> np.ndarray:
     """For each gene of ``es``, its row in the model (-1: not a model gene)."""
     return match_genes(model.gene_ids_, model.gene_symbols_, es.gene_ids, es.gene_symbols)
-
-
-def _first_names(ids: Any, which: np.ndarray, limit: int = 5) -> str:
-    """The first ``limit`` of ``ids[which]``, comma-separated, ", ..." when there are more."""
-    names = np.asarray(ids).astype(str)[which]
-    return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
 
 
 def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

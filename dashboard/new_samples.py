@@ -17,6 +17,7 @@ import pandas as pd
 
 from core.data import match_genes, not_a_table, shared_name_note
 from core.errors import DataError
+from core.placed_samples import agreement_line, read_labels, same_ids_warning, with_own_annotations
 from dashboard.job_records import ProgressFn
 from dashboard.uploads import (
     _gunzip_within,
@@ -28,6 +29,11 @@ from dashboard.uploads import (
 )
 
 log = logging.getLogger(__name__)
+
+
+#: Columns a placed sample's record has besides its own annotations (an annotation of one of
+#: these names gets ``sample_`` before it).
+PLACED_NAMES = ("transform_applied", "data", "dataset", "model")
 
 
 def _said_on_the_page(record: logging.LogRecord) -> bool:
@@ -85,7 +91,11 @@ class SamplePlacing:
         pandas.DataFrame
             ``sample_id, x, y, fit_error, nearest_sample, distance_on_map`` and, when the
             dataset has a label column (tissue), ``nearest_label, majority_label,
-            majority_share`` over the ``PLACE_K`` nearest samples of the map. ``attrs``:
+            majority_share`` over the ``PLACE_K`` nearest samples of the map, then the
+            upload's own annotation columns (its tissue; a name taken gets ``sample_`` before
+            it). ``attrs``: ``agreement`` (how often the majority is the upload's own label,
+            or None), ``map_ids`` (words for uploaded samples that have the ids of samples of
+            the map, or None),
             ``label`` (that column), ``genes_present`` (model genes in the upload, of all),
             ``no_values`` (ids of the samples left out: no value for any gene of the model),
             ``silent`` (ids of the samples placed that are 0 for every model gene they have),
@@ -249,6 +259,33 @@ class SamplePlacing:
         for col in ("nearest_label", "majority_label", "majority_share"):
             if col in near:
                 out[col] = near[col].to_numpy()
+        # the samples' own annotations (their tissue beside the majority), as embed writes
+        # them: an upload's tissue column was dropped, and nothing compared it with the map
+        out, names = with_own_annotations(out, es, PLACED_NAMES)
+        own_label = {c.lower(): n for c, n in names.items()}.get(str(label).lower())
+        agreement = None
+        if label is not None and own_label is not None and "majority_label" in out:
+            truth = read_labels(out[own_label], None)
+            known = pd.notna(truth)
+            if known.any():
+                agreement = agreement_line(
+                    out["majority_label"],
+                    truth,
+                    known,
+                    labels,
+                    label,
+                    own_label,
+                    "samples",
+                    self.PLACE_K,
+                )
+        out.attrs["agreement"] = agreement
+        # samples of the map uploaded again: each finds its own point nearest
+        on_map = np.isin(
+            out["sample_id"].to_numpy().astype(str), np.asarray(self.sample_ids).astype(str)
+        )
+        out.attrs["map_ids"] = (
+            same_ids_warning(out["sample_id"].to_numpy(), on_map, "") if on_map.any() else None
+        )
         out.attrs["label"] = label
         out.attrs["genes_present"] = (int(n_present), len(model.gene_ids_))
         out.attrs["no_values"] = no_values

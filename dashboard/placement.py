@@ -143,6 +143,11 @@ def place_upload(
         top = ", ".join(f"{v} {c}" for v, c in counts.head(5).items())
         more = f", and {len(counts) - 5} more" if len(counts) > 5 else ""
         info += f"; new samples by the {label} of most of their nearest samples: {top}{more}"
+    agreement = table.attrs.get("agreement")
+    if agreement:  # the upload's own label column, compared (as embed prints it)
+        info += f"; {agreement}"
+    if table.attrs.get("map_ids"):  # (said beside the agreement it makes look better)
+        info += f"; {table.attrs['map_ids']}"
     if getattr(context, "simulated", False):
         info += (
             "; the map is SIMULATED data (the demo): its samples and their "

@@ -1,0 +1,103 @@
+"""Placing new samples as a user does: the upload's own tissue kept and compared in the
+dashboard as ``embed`` does, and samples of the map placed again said to find themselves."""
+
+from __future__ import annotations
+
+import base64
+
+import pandas as pd
+import pytest
+
+from dashboard import placement
+from dashboard.context import AppContext, DashboardConfig, ModelSettings
+from tests.cli_run import TINY
+from tests.cli_run import run_cli as _run
+
+
+def _data_url(raw: bytes) -> str:
+    return "data:text/csv;base64," + base64.b64encode(raw).decode()
+
+
+@pytest.fixture(scope="module")
+def table(sepira_file) -> pd.DataFrame:
+    return pd.read_csv(sepira_file)
+
+
+@pytest.fixture(scope="module")
+def held_out_context(table, tmp_path_factory) -> AppContext:
+    """A map of 4 tissues without samples 0-3 of each (linear stand-in: seconds)."""
+    from core.data import load_table
+
+    kept = table[table["tissue"].isin(table["tissue"].unique()[:4])]
+    train = kept.groupby("tissue").tail(16)
+    path = tmp_path_factory.mktemp("map") / "train.csv"
+    train.to_csv(path, index=False)
+    cfg = DashboardConfig(
+        cache_dir=tmp_path_factory.mktemp("fe-cache"),
+        settings=ModelSettings(gene_dim=8, standin=True),
+        gene_layout="pca",
+    )
+    ctx = AppContext(load_table(path), cfg)
+    ctx.train()
+    return ctx
+
+
+def _held_out(table: pd.DataFrame) -> pd.DataFrame:
+    kept = table[table["tissue"].isin(table["tissue"].unique()[:4])]
+    return kept.groupby("tissue").head(4).reset_index(drop=True)
+
+
+def test_dashboard_keeps_and_compares_the_uploads_own_tissue(held_out_context, table):
+    """The upload's tissue column was dropped from the placed table and its CSV, and nothing
+    said how often the map's majority matched it (embed writes and prints both)."""
+    held = _held_out(table)
+    raw = held.to_csv(index=False).encode()
+    result = placement.place_upload(held_out_context, _data_url(raw), "held.csv", False)
+    records = result["records"]
+    assert [r["tissue"] for r in records] == held["tissue"].tolist()
+    assert "is the sample's own tissue for" in result["info"]
+    assert "of 16 labelled samples" in result["info"]
+    share = sum(r["majority_label"] == r["tissue"] for r in records) / len(records)
+    assert share >= 0.75  # held-out samples land among their own tissue
+    assert "id of a sample of the map" not in result["info"]
+    csv = placement.placed_csv(records, held_out_context)[0]["content"]
+    assert "tissue" in csv.splitlines()[0].split(",")
+
+
+def test_dashboard_annotation_named_as_a_placed_column_is_renamed(held_out_context, table):
+    held = _held_out(table).rename(columns={"tissue": "x"})
+    raw = held.to_csv(index=False).encode()
+    records = placement.place_upload(held_out_context, _data_url(raw), "h.csv", False)["records"]
+    assert isinstance(records[0]["x"], float) and records[0]["sample_x"] == held["x"][0]
+
+
+def test_dashboard_says_when_samples_of_the_map_are_placed_again(held_out_context, table):
+    """Samples of the map uploaded again found their own point nearest, and their majority
+    matched, without a word: it read as a check of the placement."""
+    again = table[table["tissue"].isin(table["tissue"].unique()[:4])].groupby("tissue").tail(2)
+    raw = again.to_csv(index=False).encode()
+    result = placement.place_upload(held_out_context, _data_url(raw), "again.csv", False)
+    assert "; 8 of the new samples have the id of a sample of the map" in result["info"]
+
+
+def test_embed_says_when_training_samples_are_placed_again(table, tmp_path, capsys):
+    small = table.iloc[:40, :22]
+    matrix = tmp_path / "small.csv"
+    small.to_csv(matrix, index=False)
+    model = tmp_path / "tiny"
+    assert (
+        _run(["train", "--matrix", matrix, "--out", model, "--epochs", "1", *TINY], capsys)[0] == 0
+    )
+    again = tmp_path / "again.csv"
+    small.iloc[:3].to_csv(again, index=False)
+    code, _, err = _run(
+        ["embed", "--model", model, "--matrix", again, "--out", tmp_path / "o.csv"], capsys
+    )
+    assert code == 0
+    assert "3 of the new samples have the id of a training sample" in err
+    new = tmp_path / "new.csv"
+    small.iloc[:3].assign(sample=lambda f: f["sample"] + "_new").to_csv(new, index=False)
+    code, _, err = _run(
+        ["embed", "--model", model, "--matrix", new, "--out", tmp_path / "n.csv"], capsys
+    )
+    assert code == 0 and "id of a training sample" not in err
