@@ -171,20 +171,39 @@ class GeneAnnotations:
             out.append("; ".join(shown) + (f" (+{more})" if more > 0 else ""))
         return out
 
-    def enricher(self) -> Any:
-        """The GO BP enricher against this dataset's genes (built once; None without GO)."""
+    def enricher(self, background: Sequence[int] | None = None) -> Any:
+        """The GO BP enricher against this dataset's genes, or against the dataset columns
+        ``background`` (built once for each; None without GO)."""
         go = self.ontology()
         if go is None:
             return None
+        key = None
+        if background is not None:
+            background = np.unique(np.asarray(background, dtype=np.int64))
+            key = hashlib.sha1(background.tobytes()).hexdigest()
         with self._lock:
-            if getattr(self, "_enricher", None) is None:
-                self._enricher = go.enricher(
-                    self._gene_queries(), ontology="BP", symbols=self._gene_hints()
-                )
-            return self._enricher
+            built = getattr(self, "_enrichers", None)
+            if built is None or len(built) > GO_COUNT_SETS:  # every gene, each model's genes
+                built = self._enrichers = {}
+            if key not in built:
+                queries, hints = self._gene_queries(), self._gene_hints()
+                if background is not None:
+                    queries = [queries[c] for c in background]
+                    hints = [hints[c] for c in background]
+                built[key] = go.enricher(queries, ontology="BP", symbols=hints)
+            return built[key]
 
-    def enrichment(self, genes: Sequence[str | int], max_fdr: float = 0.25) -> pd.DataFrame:
-        """GO BP terms enriched in ``genes`` against the dataset's genes (hypergeometric, BH).
+    def enrichment(
+        self,
+        genes: Sequence[str | int],
+        max_fdr: float = 0.25,
+        background: Sequence[int] | None = None,
+    ) -> pd.DataFrame:
+        """GO BP terms enriched in ``genes`` against the dataset's genes, or against the
+        dataset columns ``background`` (hypergeometric, BH): a gene's neighbours are drawn
+        from the model's genes only, and a gene of the data that the model left out (0 in every
+        sample) or was not trained on counted in the background as a gene that could have been
+        drawn.
 
         ``genes``: dataset columns (int), symbols or ids. They are mapped to GO as the
         background is (:meth:`_gene_queries`: by Ensembl id when the dataset has them, the
@@ -198,8 +217,8 @@ class GeneAnnotations:
             n_background, p_value, fdr`` with ``fdr <= max_fdr``, sorted by p-value; empty
             when GO is not available. The test's four numbers are in it (a CSV reader could not
             reproduce the p-values from ``k + 1`` and the dataset's size): the list's genes
-            with a GO BP annotation (``n_list_annotated``) among the dataset's annotated genes
-            (``n_background``).
+            with a GO BP annotation (``n_list_annotated``) among the background's annotated
+            genes (``n_background``).
         """
         columns = [
             "go_id",
@@ -212,7 +231,7 @@ class GeneAnnotations:
             "p_value",
             "fdr",
         ]
-        enr = self.enricher()
+        enr = self.enricher(background)
         if enr is None or not len(genes):
             return pd.DataFrame(columns=columns)
         queries, hints = self._gene_queries(), self._gene_hints()

@@ -598,7 +598,9 @@ def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict]
         # model's gene that the dataset lacks has neither
         pairs = zip(nb["gene_id"], nb["symbol"], strict=True)
         genes = [j, *(context.gene_index(g or s) for g, s in pairs if g or s)]
-        enr = context.enrichment(genes)
+        # against the model's genes: the only genes a neighbourhood is drawn from
+        model_genes = context.require_state().gene_es_index
+        enr = context.enrichment(genes, background=model_genes[model_genes >= 0])
     except CoreError as exc:
         return [], [], _alert(str(exc))
     alerts = []

@@ -159,15 +159,17 @@ COLUMN_HELP: dict[str, tuple[str, str]] = {
         "genes in list",
         "genes of the list (the gene in focus and its neighbours) annotated with the term",
     ),
-    "n_term": ("genes in term", "genes of this dataset annotated with the term"),
+    "n_term": (
+        "genes in term",
+        "genes of the model annotated with the term (the genes a neighbourhood is drawn from)",
+    ),
     "n_list_annotated": (
         "list annotated",
         "genes of the list with any GO biological-process annotation (those tested)",
     ),
     "n_background": (
         "background",
-        "genes of this dataset with any GO biological-process annotation: the background of "
-        "the test",
+        "genes of the model with any GO biological-process annotation: the background of the test",
     ),
     "p_value": (
         "p",

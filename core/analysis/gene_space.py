@@ -207,7 +207,8 @@ def gene_neighbors(
     Returns
     -------
     indices : (n_genes, k) int64, nearest first
-    distances : (n_genes, k) float32 (cosine: ``1 - cos``)
+    distances : (n_genes, k) float32 (cosine: ``1 - cos``; a gene whose vector is 0 is at
+        distance 1 from every gene)
     """
     if metric not in GENE_METRICS:
         raise CoreError(f"metric must be one of {GENE_METRICS}, got {metric!r}")
@@ -215,8 +216,46 @@ def gene_neighbors(
     _reject_nan(emb, "gene_embedding")
     if metric == "euclidean":
         return _knn_excluding_self(emb, k)
-    idx, dist = _knn_excluding_self(unit_rows(emb), k)
+    units = unit_rows(emb)
+    if not units.any(axis=1).all():
+        # a gene vector of 0 has no direction: cosine 0 (distance 1) to every gene, as the
+        # neighbours command and the dashboard count it; the Euclidean distance between unit
+        # rows put it at 0.5 from all of them, among the nearest of nearly every gene
+        return _cosine_knn(units, k)
+    idx, dist = _knn_excluding_self(units, k)
     return idx, (dist.astype(np.float64) ** 2 / 2).astype(np.float32)
+
+
+def _cosine_knn(
+    units: np.ndarray, k: int, block_values: int = 2**24
+) -> tuple[np.ndarray, np.ndarray]:
+    """k nearest rows of every row by ``1 - dot`` (rows of unit length or 0), itself excluded:
+    brute force in blocks of rows of about ``block_values`` distances; ties go to the lower
+    index. Returns indices (n, k) int64 and distances (n, k) float32, nearest first."""
+    n = units.shape[0]
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise CoreError(f"k (neighbours) must be an integer, got {k!r}")
+    if not 1 <= k < n:
+        raise CoreError(f"k={k} neighbours needs 1 <= k < n_points={n}")
+    idx = np.empty((n, k), dtype=np.int64)
+    dist = np.empty((n, k), dtype=np.float64)
+    step = max(1, block_values // n)
+    for start in range(0, n, step):
+        d = 1.0 - units[start : start + step] @ units.T
+        rows = np.arange(d.shape[0])
+        d[rows, start + rows] = np.inf
+        part = np.argpartition(d, k - 1, axis=1)[:, :k]
+        # genes tied with the k-th (every gene, from a gene of 0): the lower indices, as the
+        # neighbours command takes them (argpartition takes any of them)
+        kth = np.take_along_axis(d, part, axis=1).max(axis=1)
+        tied = np.count_nonzero(d <= kth[:, None], axis=1) > k
+        if tied.any():
+            part[tied] = np.argsort(d[tied], axis=1, kind="stable")[:, :k]
+        near = np.take_along_axis(d, part, axis=1)
+        order = np.lexsort((part, near), axis=1)
+        idx[start : start + step] = np.take_along_axis(part, order, axis=1)
+        dist[start : start + step] = np.take_along_axis(near, order, axis=1)
+    return idx, dist.astype(np.float32)
 
 
 def is_edge(adjacency: sparse.spmatrix, pairs: np.ndarray) -> np.ndarray:
