@@ -27,7 +27,8 @@ files written in --out:
   samples.csv   one row per training sample: sample_id, x, y (its place on the sample map,
                 in the map's own units), then the sample annotations kept by the model
                 (e.g. SMTS, SMTSD, sex, age for GTEx)
-  genes.csv     one row per gene: gene_id, symbol, gene_type (from the bundled Gene
+  genes.csv     one row per gene: gene_id (left out when the data names genes by symbol
+                alone: it repeated the symbol), symbol, gene_type (from the bundled Gene
                 Ontology snapshot's gene table: protein-coding, lncRNA, pseudogene, miRNA,
                 snoRNA, ...; "unmapped" when the gene is not in it), then the gene vector
                 g1..gD (D = the model's gene_dim); genes close in this space (cosine
@@ -87,11 +88,14 @@ def sample_table(model: Any) -> pd.DataFrame:
 
 
 def gene_table(model: Any, gene_types: pd.Series | None = None) -> pd.DataFrame:
-    """(n_genes, 2 + D) gene_id, symbol, [gene_type,] g1..gD (the gene vectors)."""
+    """(n_genes, 2 + D) gene_id, symbol, [gene_type,] g1..gD (the gene vectors); without
+    gene_id when the ids are the symbols (data named by symbols alone)."""
     vectors = np.asarray(model.gene_embedding_)
     table = pd.DataFrame(vectors, columns=[f"g{i + 1}" for i in range(vectors.shape[1])])
-    front = {"gene_id": np.asarray(model.gene_ids_).astype(str)}
-    front["symbol"] = np.asarray(model.gene_symbols_).astype(str)
+    gene_ids = np.asarray(model.gene_ids_).astype(str)
+    symbols = np.asarray(model.gene_symbols_).astype(str)
+    front = {} if np.array_equal(gene_ids, symbols) else {"gene_id": gene_ids}
+    front["symbol"] = symbols
     if gene_types is not None:
         front["gene_type"] = np.asarray(gene_types).astype(str)
     return pd.concat([pd.DataFrame(front), table], axis=1)
@@ -105,7 +109,9 @@ def _model_key(model: Any) -> str:
         return "unknown"
 
 
-def _readme(model: Any, model_dir: str, simulated: bool, with_types: bool, sep: str) -> str:
+def _readme(
+    model: Any, model_dir: str, simulated: bool, with_types: bool, sep: str, with_ids: bool = True
+) -> str:
     kind = "comma" if sep == "," else "tab"
     dim = model.gene_embedding_.shape[1]
     lines = [
@@ -122,7 +128,9 @@ def _readme(model: Any, model_dir: str, simulated: bool, with_types: bool, sep: 
         "samples: sample_id, then the sample's place on the 2-D sample map (x, y, in the map's "
         "own units: distances between samples are comparable, the axes have no meaning of "
         "their own), then the sample annotations the model keeps",
-        "genes: gene_id, symbol, "
+        "genes: "
+        + ("gene_id, " if with_ids else "")
+        + "symbol, "
         + (
             "gene_type (bundled Gene Ontology snapshot; 'unmapped' if absent), "
             if with_types
@@ -157,7 +165,10 @@ def run_export(args: argparse.Namespace) -> int:
         for name, table in (("samples", samples), ("genes", genes)):
             table.to_csv(tmp / f"{name}.{args.format}", sep=sep, index=False, float_format="%.6g")
         (tmp / "README.txt").write_text(
-            _readme(model, args.model, simulated, types is not None, sep), encoding="utf-8"
+            _readme(
+                model, args.model, simulated, types is not None, sep, "gene_id" in genes.columns
+            ),
+            encoding="utf-8",
         )
     print(
         _written_text(out, args.format, len(samples), model.gene_embedding_.shape, simulated),

@@ -319,6 +319,13 @@ def run_report(args: argparse.Namespace) -> int:
 
         bar.set_postfix_str("writing figures")
         simulated = loaded.simulated
+        source = table_source(loaded)
+        # a table taken out of the folder still says what it was computed from (the
+        # dashboard's CSV files say so on every row too); last, where they move no column
+        # that scripts read by position
+        for frame in tables.values():
+            for name, value in source.items():
+                frame[name] = value
         if simulated:  # a figure or table taken out of the page still says so
             _mark_simulated(figures)
             for frame in tables.values():
@@ -369,6 +376,20 @@ def run_report(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def table_source(loaded: Any) -> dict[str, str]:
+    """The last columns of every table of the report: the ``dataset`` and the ``model`` (its
+    class and key, as the dashboard's CSV files name them: ``FactorizedEmbeddings
+    (74fee47dd58c...)``; the figures show the key's first 12 characters)."""
+    es, model = loaded.es, loaded.model
+    source = getattr(es, "source", None) or {}
+    dataset = getattr(es, "name", None) or source.get("name") or source.get("path") or "dataset"
+    try:
+        key = str(model.key())
+    except (AttributeError, TypeError, ValueError):  # (a model without one: said)
+        key = "unknown key"
+    return {"dataset": str(dataset), "model": f"{type(model).__name__} ({key})"}
 
 
 def _marker_ids(es: Any, go: Any) -> np.ndarray:

@@ -211,10 +211,10 @@ def export_figure(
         :func:`figure_zoom`), ``url_search`` (the page's link, for the zoom it opened with),
         ``labelled`` (the share of labelled samples the baseline maps are scored from).
 
-    The file is named by what it shows (the sample map's colouring and ``selection-N`` for N
-    selected samples; the gene map's colouring and gene in focus; ``zoom`` last for a zoomed-in
-    region, then the size unless it is the screen's: ``85mm``, ``180mm``, ``slide``),
-    ``SIMULATED_`` first for simulated data.
+    The file is named by what it shows (the sample map's colouring, ``selection-N`` for N
+    selected samples and ``placed-N`` for N placed samples; the gene map's colouring and gene
+    in focus; ``zoom`` last for a zoomed-in region, then the size unless it is the screen's:
+    ``85mm``, ``180mm``, ``slide``), ``SIMULATED_`` first for simulated data.
     """
     if size not in figures.EXPORT_SIZES:
         raise DataError(f"unknown export size {size!r}")
@@ -237,6 +237,11 @@ def export_figure(
             selection=rows,
         )
         parts = [color] + ([f"selection-{len(rows)}"] if rows else [])
+        # placed samples drawn on it: said, as a selection is (the file took the plain map's
+        # name, and replaced it in a downloads folder)
+        n_placed = len(view.get("placed") or [])
+        if n_placed:
+            parts.append(f"placed-{n_placed}")
         listed = listed_symbols(context, color)
         if listed:  # the genes named, whole, in the file and its name (not list-KRT5-KRT1)
             parts[0] = "list_" + named_genes(listed, FILE_PART_CHARS - 5, file_name=True)
@@ -493,6 +498,9 @@ def export_view(
     if selected:
         n = len(selected)
         text += f", with the {n:,} selected sample{'s' if n > 1 else ''} (the others dimmed)"
+    n_placed = len(view.get("placed") or []) if which == "sample-map" else 0
+    if n_placed:
+        text += f", with your {n_placed:,} placed sample{'s' if n_placed > 1 else ''}"
     if figure_zoom(context, view.get("zoom"), which, view.get("url_search"), view.get("placed")):
         text += ": the zoomed-in region shown on the page (double-click the map for the whole map)"
     return payload, html.Div(text, className="alert alert-info")
@@ -620,6 +628,17 @@ def _with_source(context: Any, table: pd.DataFrame, n_selected: int | None) -> p
     return out
 
 
+def has_gene_ids(context: Any) -> bool:
+    """Whether the data names its genes by ids besides their symbols (the page shows a gene
+    id column then only)."""
+    ids_, symbols = getattr(context, "gene_ids", ()), getattr(context, "gene_symbols", ())
+    return any(str(g) != str(s) for g, s in zip(ids_, symbols, strict=False))
+
+
+#: Columns of a gene table that hold gene ids (left out of a file when they repeat the symbols).
+GENE_ID_COLUMNS = ("gene_id", "query_gene_id")
+
+
 def value_scale_text(context: Any) -> str:
     """The scale of the expression values of a table, as the page's headers say it."""
     scale = getattr(context, "value_scale", None)
@@ -692,6 +711,9 @@ def csv_download(
         stem = file_stem(context, "selection_specific_genes")
     else:
         raise DataError(f"unknown table {which!r}")
+    if which != ids.EXPORT_SELECTION_CSV and not has_gene_ids(context):
+        # data named by symbols alone: a gene_id column repeated the symbol (the page hides it)
+        table = table.drop(columns=[c for c in GENE_ID_COLUMNS if c in table.columns])
     return dcc.send_data_frame(labelled_table(context, table).to_csv, f"{stem}.csv", index=False)
 
 

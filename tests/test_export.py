@@ -50,7 +50,8 @@ def test_tables_hold_the_models_coordinates_annotations_and_vectors(real_model, 
     assert samples["tissue"].nunique() == 26
     assert samples["tissue"].tolist() == model.samples_["tissue"].tolist()
     genes = pd.read_csv(out / "genes.csv")
-    assert list(genes.columns) == ["gene_id", "symbol", "gene_type", "g1", "g2", "g3", "g4"]
+    # the GTEx matrix names genes by symbol alone: no gene_id column repeating it
+    assert list(genes.columns) == ["symbol", "gene_type", "g1", "g2", "g3", "g4"]
     assert genes["symbol"].tolist() == model.gene_symbols_.tolist()
     np.testing.assert_allclose(genes[["g1", "g2", "g3", "g4"]], model.gene_embedding_, rtol=1e-5)
     assert "protein-coding" in set(genes["gene_type"])
@@ -84,7 +85,7 @@ def test_tab_separated_without_gene_types(real_model, tmp_path, capsys):
     args = ["export", "--model", real_model, "--out", out, "--format", "tsv", "--no-gene-types"]
     assert _run(args, capsys)[0] == 0
     genes = pd.read_csv(out / "genes.tsv", sep="\t")
-    assert "gene_type" not in genes.columns and genes.shape == (40, 6)
+    assert "gene_type" not in genes.columns and genes.shape == (40, 5)  # symbol, g1..g4
     assert pd.read_csv(out / "samples.tsv", sep="\t").shape[0] == 130
 
 

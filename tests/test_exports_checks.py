@@ -65,3 +65,85 @@ def test_specific_genes_csv_says_the_scale_of_its_means(context):
     assert table["value_scale"].eq(scale).all()
     columns = list(table.columns)
     assert columns.index("value_scale") < columns.index("mean_selected")
+
+
+def test_gene_tables_leave_out_a_gene_id_that_repeats_the_symbol(
+    context, real_es, tmp_path, capsys
+):
+    """Data named by symbols alone (the GTEx matrix): the page hides the gene id column, and the
+    files had it, the symbol twice."""
+    from dashboard.gene_space import neighbor_tables
+
+    assert list(real_es.gene_ids) == list(real_es.gene_symbols)
+    focus = str(context.gene_symbols[0])
+    rows, _, _ = neighbor_tables(context, focus, 5)
+    neighbours = _read(csv_download(context, ids.EXPORT_NEIGHBORS_CSV, rows, None, focus))
+    specific = _read(
+        csv_download(context, ids.EXPORT_SELECTION_GENES_CSV, None, {"rows": list(range(20))}, None)
+    )
+    for table in (neighbours, specific):
+        assert len(table) > 0 and "symbol" in table.columns
+        assert not {"gene_id", "query_gene_id"} & set(table.columns), list(table.columns)
+    assert set(neighbours["query"]) == {focus}
+    model = FactorizedEmbeddings(gene_dim=4, hidden=(8,), epochs=1, device="cpu", seed=0)
+    model.fit(real_es).save(tmp_path / "m")
+    out = tmp_path / "tables"
+    code, _, err = _run(["export", "--model", tmp_path / "m", "--out", out], capsys)
+    assert code == 0, err
+    genes = pd.read_csv(out / "genes.csv")
+    assert list(genes.columns[:2]) == ["symbol", "gene_type"]
+    assert "gene_id" not in (out / "README.txt").read_text()
+
+
+def test_export_keeps_gene_ids_the_data_has(tmp_path, capsys):
+    from core.simulate import simulate_gtex_like
+
+    es = simulate_gtex_like(n_samples=40, n_genes=300, n_tissues=2, seed=0)
+    model = FactorizedEmbeddings(gene_dim=4, hidden=(8,), epochs=1, device="cpu", seed=0)
+    model.fit(es).save(tmp_path / "m")
+    out = tmp_path / "tables"
+    code, _, err = _run(["export", "--model", tmp_path / "m", "--out", out], capsys)
+    assert code == 0, err
+    genes = pd.read_csv(out / "genes.csv")
+    assert list(genes.columns[:3]) == ["data", "gene_id", "symbol"]
+    assert genes["gene_id"].tolist() == [str(g) for g in model.gene_ids_]
+
+
+def test_report_tables_name_the_dataset_and_the_model(real_es, tmp_path, capsys):
+    """The report's CSV tables said neither the data nor the model they were computed from
+    (the dashboard's files and `core export`'s README do): each row says both now, in columns
+    after the numbers (pandas reads them as they are)."""
+    model = FactorizedEmbeddings(gene_dim=4, hidden=(8,), epochs=1, device="cpu", seed=0)
+    model.fit(real_es).save(tmp_path / "m")
+    out = tmp_path / "report"
+    argv = ["report", "--model", tmp_path / "m", "--out", out, "--methods", "pca", "--no-go"]
+    argv += ["--classifiers", "1-NN", "--splits", "2", "--fraction", "0.3", "--k", "3"]
+    code, _, err = _run(argv + ["--no-cache"], capsys)
+    assert code == 0, err
+    key = FactorizedEmbeddings.load(tmp_path / "m").key()
+    files = sorted((out / "tables").glob("*.csv"))
+    assert len(files) >= 3
+    for path in files:
+        table = pd.read_csv(path)
+        assert list(table.columns[-2:]) == ["dataset", "model"], path.name
+        assert table["dataset"].eq(real_es.name).all(), path.name
+        (named,) = set(table["model"])
+        assert key in named and "FactorizedEmbeddings" in named, path.name
+
+
+def test_a_map_with_placed_samples_is_named_so(context, monkeypatch):
+    """Exported with samples placed from an upload, the map took the plain map's name (a
+    second export of the map without them replaced it, or became "(1)" beside it)."""
+    from dashboard import export
+
+    monkeypatch.setattr(context, "image_renderer", None)
+    monkeypatch.setattr(export, "render_image", lambda fig, fmt, w, h, s: b"<svg></svg>")
+    placed = [{"sample_id": f"mine_{i}", "x": 0.1 * i, "y": 0.0} for i in range(3)]
+    view = {"color": "ann:tissue"}
+    plain = export.export_figure(context, "sample-map", "svg", "screen", view)
+    payload, alert = export.export_view(
+        context, "sample-map", "svg", "screen", {**view, "placed": placed}
+    )
+    assert plain["filename"] == "sample-map_ann-tissue.svg"
+    assert payload["filename"] == "sample-map_ann-tissue_placed-3.svg"
+    assert "your 3 placed samples" in str(alert)

@@ -102,7 +102,7 @@ def test_exports_are_named_by_what_they_show_and_hold_the_placed_samples(context
     assert out["filename"] == "gene-map_type.pdf"
     placed = [{"sample_id": "mine_1", "x": 0.0, "y": 1.0}]
     out = export.export_figure(context, "sample-map", "png", "screen", {**view, "placed": placed})
-    assert out["filename"] == "sample-map_ann-tissue.png"
+    assert out["filename"] == "sample-map_ann-tissue_placed-1.png"
     assert recorder.figs[-1].data[-1].name == "your samples (1)"  # the stars, as in the page
     # a figure file names its dataset under the title
     line = f"{context.name}: {context.n_samples:,} samples × {context.n_genes:,} genes"
