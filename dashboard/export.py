@@ -691,7 +691,10 @@ def csv_download(
         stem = file_stem(context, "go_enrichment", focus or "", f"k{len(neighbors)}")
     elif which == ids.EXPORT_SELECTION_CSV:
         rows = (selection or {}).get("rows") or []
-        table, stem = context.selection_table(rows), file_stem(context, "selection")
+        # named by its size, as the map's figure of a selection is (every selection's file was
+        # "selection.csv": a second one became "selection (1).csv")
+        table = context.selection_table(rows)
+        stem = file_stem(context, f"selection-{len(rows)}")
         table = _with_source(context, table, len(rows))
     elif which == ids.EXPORT_SELECTION_GENES_CSV:
         rows = (selection or {}).get("rows") or []
@@ -708,7 +711,7 @@ def csv_download(
         # nothing: log10(x+1) means read as TPM)
         at = list(table.columns).index("mean_selected") if "mean_selected" in table else 0
         table.insert(at, "value_scale", value_scale_text(context))
-        stem = file_stem(context, "selection_specific_genes")
+        stem = file_stem(context, f"selection-{len(rows)}", "specific_genes")
     else:
         raise DataError(f"unknown table {which!r}")
     if which != ids.EXPORT_SELECTION_CSV and not has_gene_ids(context):

@@ -147,3 +147,14 @@ def test_a_map_with_placed_samples_is_named_so(context, monkeypatch):
     assert plain["filename"] == "sample-map_ann-tissue.svg"
     assert payload["filename"] == "sample-map_ann-tissue_placed-3.svg"
     assert "your 3 placed samples" in str(alert)
+
+
+def test_selection_tables_are_named_by_the_selections_size(context):
+    """Every selection's CSV was "selection.csv" (its specific genes
+    "selection_specific_genes.csv"), whatever was selected, while the map's figure of it says
+    ``selection-N``: two selections' files could not be told apart by name."""
+    for rows in (list(range(20)), list(range(5))):
+        table = csv_download(context, ids.EXPORT_SELECTION_CSV, None, {"rows": rows}, None)
+        genes = csv_download(context, ids.EXPORT_SELECTION_GENES_CSV, None, {"rows": rows}, None)
+        assert table["filename"] == f"selection-{len(rows)}.csv"
+        assert genes["filename"] == f"selection-{len(rows)}_specific_genes.csv"

@@ -533,7 +533,7 @@ def test_gene_map_coloured_by_go_term(context):
 def test_csv_downloads(context):
     rows = list(range(20))
     out = export.csv_download(context, ids.EXPORT_SELECTION_CSV, None, {"rows": rows}, None)
-    assert out["filename"] == "selection.csv"
+    assert out["filename"] == "selection-20.csv"  # (named by its size)
     assert out["content"].count("\n") == 21
     # the file says what it was drawn from, as the neighbour files do
     import io
