@@ -868,7 +868,10 @@ class FactorizedEmbeddings:
         Samples that fit the model far worse than its training samples (values in other units),
         or whose values are on another scale than the profiles decoded at their places (log
         values of another base, :meth:`value_scales`), are placed all the same, with a logged
-        warning (:meth:`fit_error_warning`).
+        warning (:meth:`fit_error_warning`). A sample without any value of a model gene (all
+        NaN, or only genes the model lacks) is not placed: its row of the result is NaN, and a
+        logged warning names it (as ``python -m core embed`` leaves its row blank); the others
+        are placed as they would be alone.
 
         Parameters
         ----------
@@ -882,7 +885,16 @@ class FactorizedEmbeddings:
         Returns
         -------
         ndarray
-            (n_new, sample_dim) coordinates (and (n_new,) errors when ``return_error``).
+            (n_new, sample_dim) coordinates (and (n_new,) errors when ``return_error``), one
+            row per new sample in their order; NaN for a sample without any observed model gene.
+
+        Raises
+        ------
+        ModelError
+            No sample to place: an empty matrix, none of its genes a model gene, or no sample
+            with a value for any model gene; infinite values.
+        DataError
+            A DataFrame or array whose values are not numbers (the first such cell named).
         """
         module = self._check_fitted()
         if isinstance(es, np.ndarray) and es.ndim == 2:
@@ -914,11 +926,24 @@ class FactorizedEmbeddings:
             )
         scaled = self._scale(values)
         observed = np.isfinite(scaled).sum(1)
-        if (observed == 0).any():
+        empty = observed == 0
+        if empty.all():
             raise ModelError(
-                f"samples without any observed model gene: {_named(es.sample_ids, observed == 0)}"
+                f"transform: {int(empty.sum())} sample(s) without any observed model gene "
+                f"({_named(es.sample_ids, empty)}): nothing to place"
             )
-        few = observed < few_genes_limit(self.n_genes_)
+        if empty.any():
+            # placed as embed and the dashboard place them: the others are placed, these are
+            # named and left at NaN (a refusal of the whole set made the user find and drop
+            # them, and the rows no longer matched the input's)
+            log.warning(
+                "transform: %d sample(s) without any observed model gene (%s): not placed, "
+                "their coordinates (and fit errors) are NaN",
+                int(empty.sum()),
+                _named(es.sample_ids, empty),
+                extra={"notice": "no_values"},
+            )
+        few = ~empty & (observed < few_genes_limit(self.n_genes_))
         if few.any():
             log.warning(
                 "transform: %d sample(s) placed from fewer than %d of the model's %d genes (%s; "
@@ -928,7 +953,7 @@ class FactorizedEmbeddings:
                 few_genes_limit(self.n_genes_),
                 self.n_genes_,
                 _named(es.sample_ids, few),
-                int(observed.min()),
+                int(observed[few].min()),
                 extra={"notice": "few_genes"},
             )
         device = self._inference_device()
@@ -938,19 +963,23 @@ class FactorizedEmbeddings:
         net.requires_grad_(False)
         net.eval()
         reference = getattr(self, "reference_", None)
+        placed = np.flatnonzero(~empty)
         if reference is not None and self.train_config.neighbour_weight > 0:
-            coords, err = self._place_by_neighbours(net, scaled, reference, device)
+            some, err_some = self._place_by_neighbours(net, scaled[placed], reference, device)
         else:
-            coords, err = _place_samples(net, scaled, self.transform_config, device)
+            some, err_some = _place_samples(net, scaled[placed], self.transform_config, device)
+        coords = np.full((len(scaled), some.shape[1]), np.nan, dtype=some.dtype)
+        err = np.full(len(scaled), np.nan, dtype=err_some.dtype)
+        coords[placed], err[placed] = some, err_some
         # values in other units (counts against a log-scale model) are placed all the same:
         # said here too, as from Python nothing else says it (embed adds the remedy)
         scales = (
-            _value_scales(net, coords, values, self.gene_mean_, self.gene_scale_)
+            _value_scales(net, some, values[placed], self.gene_mean_, self.gene_scale_)
             if getattr(self, "value_scale_", None)  # (else not checked)
             else None
         )
         warning = self.fit_error_warning(
-            err, None if scales is None else scales / self.value_scale_
+            err_some, None if scales is None else scales / self.value_scale_
         )
         if warning:
             log.warning("transform: %s", warning, extra={"notice": "fit_error"})

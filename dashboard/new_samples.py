@@ -36,6 +36,19 @@ log = logging.getLogger(__name__)
 PLACED_NAMES = ("transform_applied", "data", "dataset", "model")
 
 
+def placed_file_names(label: str | None) -> dict[str, str]:
+    """The placed samples' columns renamed in their CSV file: the names of the table that
+    ``python -m core embed`` writes (``nearest_training_sample``, ``nearest_<label>``,
+    ``majority_<label>``; e.g. ``nearest_tissue``), so that the two files join and compare
+    without renaming. The page's records and table keep the short ids (``nearest_sample``,
+    ``nearest_label``, ``majority_label``); without a ``label`` its columns keep them too."""
+    names = {"nearest_sample": "nearest_training_sample"}
+    if label:
+        names["nearest_label"] = f"nearest_{label}"
+        names["majority_label"] = f"majority_{label}"
+    return names
+
+
 def _said_on_the_page(record: logging.LogRecord) -> bool:
     """Leaves out the estimator's poor-fit warning while uploaded samples are placed: the page
     says it once, of all of them (``fit_warning``), where the log said it of every chunk."""
@@ -89,14 +102,15 @@ class SamplePlacing:
         Returns
         -------
         pandas.DataFrame
-            ``sample_id, x, y, fit_error, nearest_sample, distance_on_map`` and, when the
-            dataset has a label column (tissue), ``nearest_label, majority_label,
+            ``sample_id, x, y, genes_used, fit_error, nearest_sample, distance_on_map`` and,
+            when the dataset has a label column (tissue), ``nearest_label, majority_label,
             majority_share`` over the ``PLACE_K`` nearest samples of the map, then the
-            upload's own annotation columns (its tissue; a name taken gets ``sample_`` before
-            it). ``attrs``: ``agreement`` (how often the majority is the upload's own label,
-            or None), ``map_ids`` (words for uploaded samples that have the ids of samples of
-            the map, or None),
-            ``label`` (that column), ``genes_present`` (model genes in the upload, of all),
+            upload's own annotation columns (its tissue; a name taken, here or in the CSV
+            file's names, :func:`placed_file_names`, gets ``sample_`` before it).
+            ``attrs``: ``agreement`` (how often the majority is the upload's own label, or
+            None), ``map_ids`` (words for uploaded samples that have the ids of samples of
+            the map, or None), ``label`` (that column), ``genes_present`` (model genes in the
+            upload, of all),
             ``no_values`` (ids of the samples left out: no value for any gene of the model),
             ``silent`` (ids of the samples placed that are 0 for every model gene they have),
             ``text_cells`` (the first 100 cells of expression columns that hold text, read as
@@ -250,8 +264,8 @@ class SamplePlacing:
                 "sample_id": np.asarray(es.sample_ids).astype(str),
                 "x": coords[:, 0],
                 "y": coords[:, 1],
+                "genes_used": n_valued.astype(np.int64),  # (in embed's order)
                 "fit_error": error,
-                "genes_used": n_valued.astype(np.int64),
                 "nearest_sample": self.sample_ids[near["nearest"].to_numpy()],
                 "distance_on_map": near["distance_on_map"].to_numpy(),
             }
@@ -261,7 +275,9 @@ class SamplePlacing:
                 out[col] = near[col].to_numpy()
         # the samples' own annotations (their tissue beside the majority), as embed writes
         # them: an upload's tissue column was dropped, and nothing compared it with the map
-        out, names = with_own_annotations(out, es, PLACED_NAMES)
+        # (nor one of the CSV file's names: "nearest_tissue" beside its nearest_tissue column)
+        reserved = PLACED_NAMES + tuple(placed_file_names(label).values())
+        out, names = with_own_annotations(out, es, reserved)
         own_label = {c.lower(): n for c, n in names.items()}.get(str(label).lower())
         agreement = None
         if label is not None and own_label is not None and "majority_label" in out:

@@ -39,6 +39,7 @@ from dashboard.layout import (
     place_transform_label,
 )
 from dashboard.layout import alert as _alert
+from dashboard.new_samples import placed_file_names
 from dashboard.sample_map import upload_bytes
 
 log = logging.getLogger(__name__)
@@ -493,11 +494,17 @@ def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
 def placed_csv(placed: list[dict[str, Any]] | None, context: Any = None) -> Any:
     """The placed samples as a CSV download (no download when none are placed).
 
-    With the ``context`` of simulated data, the file says so (name and ``data`` column).
+    Its columns are named as ``python -m core embed`` names them (:func:`dashboard.new_samples.
+    placed_file_names`; the label's only with the ``context``). With the ``context`` of
+    simulated data, the file says so (name and ``data`` column).
     """
     if not placed:
         return no_update, _alert("no placed samples: upload a matrix first", "info")
-    frame = pd.DataFrame(placed)
+    # the columns named as embed names them (nearest_training_sample, nearest_tissue, ...):
+    # the two files join without renaming
+    es = getattr(context, "es", None)
+    label = es.label_column() if hasattr(es, "label_column") else None
+    frame = pd.DataFrame(placed).rename(columns=placed_file_names(label))
     if context is not None:  # the map they were placed on named, as in the page's other tables
         frame = _with_source(context, frame, None)
     frame = labelled_table(context, frame)

@@ -22,6 +22,7 @@ import pandas as pd
 from core.data.columns import default_label_column
 from core.data.genes import _strip_version, find_gene, gene_lookup_tables
 from core.data.scale import _check_magnitude
+from core.data.value_columns import _DECIMAL_COMMA_RE, _MISSING_MARKERS
 from core.errors import DataError
 
 log = logging.getLogger("core.data")  # the package's one logger (-v shows its name)
@@ -53,6 +54,44 @@ def _refuse_text_columns(frame: pd.DataFrame) -> None:
         f"ids the index (df.set_index({index})), give annotations apart (samples=...), or "
         "drop those columns; core.data.load_table reads such a file whole"
     )
+
+
+def _text_cell_error(
+    arr: np.ndarray, sample_ids: pd.Index, gene_ids: pd.Index, exc: Exception
+) -> DataError:
+    """The error for a matrix of objects that are not all numbers: its first such cell (row
+    by row) named by sample and gene, with what to do of a missing-value marker ("NA")."""
+    # rows by blocks: numpy finds the block, a loop over its cells the cell
+    step = max(1, 65536 // max(1, arr.shape[1]))
+    for start in range(0, arr.shape[0], step):
+        block = arr[start : start + step]
+        try:
+            block.astype(np.float32)
+            continue
+        except (TypeError, ValueError):
+            pass
+        for (r, c), value in np.ndenumerate(block):
+            try:
+                np.float32(value)
+            except (TypeError, ValueError):
+                text = str(value)[:40]
+                if text.strip().lower() in _MISSING_MARKERS:
+                    hint = (
+                        "; a missing value? Give it as NaN: "
+                        f"df.replace({str(value)!r}, float('nan'))"
+                    )
+                elif _DECIMAL_COMMA_RE.match(text):
+                    hint = (
+                        "; a decimal comma? Write a '.' decimal point: "
+                        "df.replace(',', '.', regex=True).astype(float)"
+                    )
+                else:
+                    hint = "; expression values must be numbers (NaN for a missing value)"
+                return DataError(
+                    f"sample {sample_ids[start + r]}, gene {gene_ids[c]}: value {text!r} is not "
+                    f"a number{hint}"
+                )
+    return DataError(f"values are not numeric (dtype {arr.dtype}): {exc}")
 
 
 class ExpressionSet:
@@ -197,16 +236,17 @@ class ExpressionSet:
             raise DataError(
                 f"values must be a 2-D (n_samples, n_genes) matrix, got shape {arr.shape}"
             )
+        n_samples, n_genes = arr.shape
+        sample_index = _ids_from(sample_ids, samples, n_samples, "sample")
+        gene_index = _ids_from(gene_ids, genes, n_genes, "gene")
         if arr.dtype.kind not in "biuf":
             try:
                 arr = arr.astype(np.float32)
             except (TypeError, ValueError) as exc:
-                raise DataError(f"values are not numeric (dtype {arr.dtype}): {exc}") from exc
+                # the cell named, as the file readers name its line and column (numpy's
+                # "could not convert string to float: 'NA'" said neither)
+                raise _text_cell_error(arr, sample_index, gene_index, exc) from None
         arr = np.ascontiguousarray(arr, dtype=np.float32)
-        n_samples, n_genes = arr.shape
-
-        sample_index = _ids_from(sample_ids, samples, n_samples, "sample")
-        gene_index = _ids_from(gene_ids, genes, n_genes, "gene")
         # infinite values, and values beyond any expression value (3e38 placed a sample at
         # NaN without a word): refused, naming the cell
         _check_magnitude(arr, lambda r, c: f"sample {sample_index[r]}, gene {gene_index[c]}")

@@ -885,7 +885,8 @@ def test_place_uploaded_samples_on_the_map(context, sepira_file, monkeypatch):
     assert isinstance(patch, Patch)
     download, alert = placement.placed_csv(placed)
     assert alert is None and download["filename"] == "placed_samples.csv"
-    assert "nearest_sample" in download["content"].splitlines()[0]
+    # the CSV names the nearest sample as embed's table does (the page's records keep the id)
+    assert "nearest_training_sample" in download["content"].splitlines()[0].split(",")
     assert placement.placed_csv(None)[0] is no_update
     # sample names a spreadsheet would run as formulas: written as text
     names = ["=1+2", "@SUM(A1)", "-1.5e3", "+x"]
