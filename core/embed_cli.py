@@ -555,9 +555,25 @@ def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
 def _gene_rows(model: Any, queries: list[str]) -> tuple[list[int], list[str]]:
     """Model rows of the queried genes (:func:`core.analysis.find_genes`), in the order asked,
     and the queries found, its notes printed to stderr; a DataError when none is a gene of the
-    model."""
+    model. An alias of one of its genes is read as that gene (:func:`read_aliases`), on one
+    line of stderr."""
     from core.analysis import find_genes
+    from core.analysis.gene_lookup import read_aliases
 
+    read = read_aliases(model.gene_ids_, model.gene_symbols_, queries)
+    if read:
+        kept, problems = [], []
+        for q in queries:
+            name, line = read.get(q.strip(), (q, ""))
+            if name is None:
+                problems.append(line)
+            else:
+                kept.append(name)
+        if not kept:
+            raise DataError(f"--genes: {'; '.join(dict.fromkeys(problems))}")
+        for line in dict.fromkeys(line for _, line in read.values()):
+            print(f"warning: {line}" if line in problems else line, file=sys.stderr)
+        queries = kept
     found = find_genes(model, queries)
     for level, note in found.notes:
         print(f"warning: {note}" if level >= logging.WARNING else note, file=sys.stderr)

@@ -255,6 +255,21 @@ def run_report(args: argparse.Namespace) -> int:
     if args.markers != ",".join(analysis.DEFAULT_MARKERS):  # asked for: said here too
         found = analysis.match_genes(loaded.symbols, markers, ids=loaded.marker_ids)
         absent = [m for m in markers if not len(found[m])]
+        if absent:  # an alias of one gene of the model is that gene (HER2: ERBB2)
+            from core.analysis.gene_lookup import read_aliases
+
+            families = {f.upper() for f in analysis.GENE_FAMILIES}
+            read = read_aliases(
+                es.gene_ids,
+                loaded.symbols,
+                [m for m in absent if m.strip().upper() not in families],
+                args.go,
+            )
+            for name, line in dict.fromkeys(read.values()):  # one line each
+                said = f"--markers: {line}" if name else f"warning: --markers: left out: {line}"
+                print(said, file=sys.stderr)
+            markers = [read.get(m.strip(), (None,))[0] or m for m in markers]
+            absent = [m for m in absent if m.strip() not in read]
         if absent:
             print(
                 f"warning: --markers: not among the model's {es.n_genes:,} genes, left out: "

@@ -358,6 +358,7 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         self._ontology: Any = None
         self._ontology_error: str | None = None
         self._ensembl_map: dict[str, int] | None = None
+        self._alias_map: dict[str, Any] | None = None
         self._gene_table: pd.DataFrame | None = None
         self._norm_cache: np.ndarray | None = None
         # lookups: ids and symbols as given, as ExpressionSet.gene_index and the neighbours
@@ -423,8 +424,10 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         an id or symbol as written first (``Tp53`` beside ``TP53`` finds its own), then in any
         case, then an Ensembl id without its version; then a name the page gives a gene
         (``Y_RNA (ENSG00000201002)``); in a dataset of symbols, an Ensembl id through the GO
-        snapshot's gene table (:meth:`ensembl_columns`, former symbols too). A symbol of
-        several genes finds the first (:meth:`gene_note` says so).
+        snapshot's gene table (:meth:`ensembl_columns`, former symbols too); then an alias
+        that names one gene of the dataset (:meth:`alias_columns`: ``HER2`` finds ``ERBB2``).
+        A symbol of several genes finds the first (:meth:`gene_note` says so, and that an alias
+        was read).
 
         Raises
         ------
@@ -434,8 +437,8 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         return self._find(query)[0]
 
     def _find(self, query: str) -> tuple[int, str]:
-        """:meth:`gene_index`, and how the gene was found: ``name`` or ``go`` (an Ensembl id
-        read as a symbol of the dataset through the GO snapshot)."""
+        """:meth:`gene_index`, and how the gene was found: ``name``, ``go`` (an Ensembl id
+        read as a symbol of the dataset through the GO snapshot) or ``alias``."""
         q = (query or "").strip()
         if not q:
             raise DataError("no gene given")
@@ -449,6 +452,9 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         ensembl = _ENSEMBL_GENE.match(q) is not None
         if ensembl:
             j = self.ensembl_columns().get(_strip_version(q).upper())
+        alias = None if ensembl else self.alias_of(q)
+        if j is None and alias is not None and alias.column is not None:
+            return int(alias.column), "alias"
         if j is None:
             close = self.search_genes(q[:3], limit=5) if len(q) >= 2 else []
             hint = (
@@ -456,6 +462,8 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
                 if close
                 else ""
             )
+            if alias is not None:  # its genes, not names that start alike
+                hint = f": {alias.why_not(q, 'here')}"
             if ensembl and self._ensembl_map == {} and not self._has_ensembl_ids():
                 hint = (
                     ": the genes here are named by symbol, and the Gene Ontology snapshot that "
@@ -515,6 +523,10 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
                 f"{q} is {self.gene_symbols[j]} here: the dataset names its genes by symbol, "
                 "and the GO snapshot's gene table gives that id this symbol",
             )
+        if how == "alias":
+            alias = self.alias_of(q)
+            if alias is not None:
+                return "info", alias.read_as(q)
         return None
 
     def gene_label(self, j: int) -> str:
@@ -552,10 +564,44 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         self._ensembl_map = mapping
         return mapping
 
+    def alias_columns(self) -> dict[str, Any]:
+        """Other names of the dataset's genes (upper case) -> what each names here
+        (:class:`core.annotations.ontology.DataAlias`): the aliases of the GO snapshot's gene table
+        (``HER2`` -> ``ERBB2``) and current symbols of genes the dataset names otherwise.
+        A name the dataset gives a gene is none of them. Built once; empty when the snapshot
+        cannot be loaded."""
+        if self._alias_map is not None:
+            return self._alias_map
+        go = self.ontology()
+        table = (
+            go.dataset_aliases(self._gene_queries(), symbols=self._gene_hints())
+            if go is not None
+            else {}
+        )
+        with self._lock:
+            self._alias_map = table
+        return table
+
+    def alias_of(self, query: str) -> Any:
+        """What ``query`` names as an alias (:meth:`alias_columns`; an alias of genes none of
+        which is here, too: its ``column`` is None), or None when it is no alias."""
+        q = (query or "").strip()
+        if not q:
+            return None
+        hit = self.alias_columns().get(q.upper())
+        if hit is None and self._ontology is not None:  # (loaded by alias_columns)
+            absent = self._ontology.alias_genes(q)
+            if absent:
+                from core.annotations.ontology import DataAlias
+
+                hit = DataAlias((), (), tuple(absent))
+        return hit
+
     def search_genes(self, text: str, limit: int = 30) -> list[int]:
         """Dataset columns whose symbol or Ensembl id (version ignored) starts with (then
         contains) ``text``; in a dataset of symbols, an Ensembl id (8 characters or more) finds
-        its gene through :meth:`ensembl_columns`."""
+        its gene through :meth:`ensembl_columns`; an alias that no name here starts with, the
+        genes it names (:meth:`alias_columns`: ``SP-A``, both SFTPA1 and SFTPA2)."""
         t = _strip_version((text or "").strip().upper())
         if not t:
             return []
@@ -567,6 +613,10 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
             elif t in su:
                 contains.append(j)
         starts.sort(key=lambda j: (len(self.gene_symbols[j]), self.gene_symbols[j]))
+        if not starts and len(t) >= 2:  # an alias (HER2): the genes it names, first
+            alias = self.alias_columns().get(t)
+            if alias is not None:
+                starts = [j for j in alias.columns if j not in contains]
         if not starts and len(t) >= 8 and t.startswith("ENS"):  # an Ensembl id, genes by symbol
             found = {j for e, j in self.ensembl_columns().items() if e.startswith(t)}
             starts = sorted(found, key=lambda j: self.gene_symbols[j])

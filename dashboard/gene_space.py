@@ -47,6 +47,7 @@ def search_options(context: Any, search: str | None, value: str | None) -> list[
     """Options of ``gene-search``: symbols / Ensembl ids matching ``search`` (value = symbol)."""
     out, seen = [], set()
     typed = (search or "").strip()
+    alias = context.alias_of(typed) if len(typed) >= 2 else None
     for j in context.search_genes(typed, limit=30):
         sym = context.gene_symbols[j]
         if sym in seen:
@@ -54,13 +55,19 @@ def search_options(context: Any, search: str | None, value: str | None) -> list[
         seen.add(sym)
         gid = context.gene_ids[j]
         label = sym if gid == sym else f"{sym}  ·  {gid}"
+        chosen = sym
+        if alias is not None and j in alias.columns:
+            label += f"  ·  {typed}, its alias" if not alias.current else f"  ·  {typed}"
+            # the alias itself when it names this gene alone: chosen, the page says how it
+            # was read (HER2 read as ERBB2, its alias)
+            chosen = typed if alias.column == j else sym
         # the dropdown keeps the options whose search text holds what was typed (a versioned
         # id, ENSG...11, as well)
-        out.append({"label": label, "value": sym, "search": f"{sym} {gid} {typed}"})
+        out.append({"label": label, "value": chosen, "search": f"{sym} {gid} {typed}"})
     missing = not_found_option(context, typed, out)
     if missing is not None:
         out.append(missing)
-    if value and value not in seen:
+    if value and value not in {o["value"] for o in out}:  # (AFM, chosen as ALB2: its alias)
         out.insert(0, {"label": value, "value": value, "search": value})
     return out
 

@@ -195,6 +195,28 @@ def list_note(context: Any, genes: Sequence[str]) -> Any:
     )
 
 
+def alias_note(context: Any, genes: Sequence[str]) -> Any:
+    """An alert counting the entries of a gene list read as aliases of genes here (``2 entries
+    read as aliases: HER2 as ERBB2, ALB2 as AFM``), or None."""
+    read = []
+    for g in dict.fromkeys(genes):
+        alias = None if "*" in g else context.alias_of(g)
+        if alias is not None and alias.column is not None:
+            try:
+                if context.gene_index(g) == alias.column:  # (not a name of the data's own)
+                    read.append(f"{g} as {context.gene_symbols[alias.column]}")
+            except DataError:
+                continue
+    if not read:
+        return None
+    n = len(read)
+    return _alert(
+        f"{n} entr{'y' if n == 1 else 'ies'} read as {'an alias' if n == 1 else 'aliases'}: "
+        f"{named_genes(read, UNKNOWN_CHARS)}",
+        "info",
+    )
+
+
 def _one(alerts: list[Any]) -> Any:
     """None, the alert, or the alerts together, for one alert slot."""
     return None if not alerts else alerts[0] if len(alerts) == 1 else html.Div(alerts)
@@ -1028,11 +1050,16 @@ def sync_focus(
                 raise DataError(
                     f"none of the listed genes is in this dataset: {unknown_entries(unknown)}"
                 )
-            alerts = [list_note(context, genes)]
+            alerts = [list_note(context, genes), alias_note(context, genes)]
             if unknown:
+                why = [a.why_not(g, "here") for g in unknown[:3] if (a := context.alias_of(g))]
                 alerts.insert(
                     0,
-                    _alert(f"not in this dataset, ignored: {unknown_entries(unknown)}", "warning"),
+                    _alert(
+                        f"not in this dataset, ignored: {unknown_entries(unknown)}"
+                        + "".join(f"; {w}" for w in why),
+                        "warning",
+                    ),
                 )
             alert = _one([a for a in alerts if a is not None])
             return list_value(dict.fromkeys(known)), no_update, no_update, alert

@@ -197,6 +197,64 @@ def _symbols_of_ensembl_ids(queries: list[str]) -> dict[str, str]:
     return {q: str(s) for q, s, h in zip(wanted, table["symbol"], hit, strict=True) if h}
 
 
+def read_aliases(
+    gene_ids: Any, gene_symbols: Any, queries: list[str], go: Any = None
+) -> dict[str, tuple[str | None, str]]:
+    """For each of ``queries`` that is no name of the genes (``gene_ids``, ``gene_symbols``)
+    but an alias in the GO snapshot's gene table: the name to look up instead (the gene's
+    symbol, or its id where the symbol names several genes) and the line that says so
+    (``HER2 read as ERBB2, its alias``), or None and why it is not read (an alias of several of
+    the genes, or of genes not among them). A symbol or id of the genes always wins.
+
+    ``go``: a :class:`core.annotations.GeneOntology` with aliases (default: the snapshot,
+    loaded only when some query is no name of the genes); {} when it cannot be loaded.
+    """
+    symbols = [str(s) for s in np.asarray(gene_symbols).astype(str)]
+    ids = [str(g) for g in np.asarray(gene_ids).astype(str)]
+    names = {s.upper() for s in symbols} | {_strip_version(g).upper() for g in ids}
+    asked = [
+        q.strip()
+        for q in queries
+        if q.strip()
+        and _strip_version(q.strip().upper()) not in names
+        and not _ENSEMBL_RE.match(q.strip().upper())
+        and not any(ch in q for ch in "*?[")
+    ]
+    if not asked:
+        return {}
+    if go is None or not getattr(go, "_alias_name", ()).size:
+        from core.annotations import GeneOntology
+
+        quiet = logging.getLogger("core.annotations")  # (its "n of m ids unmatched")
+        level = quiet.level
+        quiet.setLevel(max(level, logging.WARNING))
+        try:
+            go = GeneOntology.load()
+        except (CoreError, OSError):
+            return {}
+        finally:
+            quiet.setLevel(level)
+    table = go.dataset_aliases(ids, symbols)
+    upper = pd.Series([s.upper() for s in symbols])
+    shared = set(upper[upper.duplicated()])
+    out: dict[str, tuple[str | None, str]] = {}
+    for q in dict.fromkeys(asked):
+        hit = table.get(q.upper())
+        if hit is None:
+            absent = go.alias_genes(q)
+            if not absent:
+                continue
+            from core.annotations.ontology import DataAlias
+
+            hit = DataAlias((), (), tuple(absent))
+        j = hit.column
+        if j is None:
+            out[q] = (None, hit.why_not(q, "in the model"))
+        else:
+            out[q] = (ids[j] if symbols[j].upper() in shared else symbols[j], hit.read_as(q))
+    return out
+
+
 def _left_out_genes(source: dict[str, Any]) -> dict[str, str]:
     """The genes that the recorded loading steps of a model's data name as left out (symbols
     and ids, upper case, Ensembl versions dropped) -> why, in words."""

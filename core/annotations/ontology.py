@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,72 @@ def _entrez_row(entrez: tuple[np.ndarray, np.ndarray], query: int) -> int:
         return -1
     i = int(np.searchsorted(ids, query))
     return int(rows[i]) if ids[i] == query else -1
+
+
+class DataAlias(NamedTuple):
+    """What another name of a gene (an alias in the gene table, or a gene's current symbol where
+    the data names it otherwise) names among the genes of a dataset
+    (:meth:`GeneOntology.dataset_aliases`).
+
+    Attributes
+    ----------
+    columns : tuple of int
+        The dataset column of each gene of the data it names (the first column of each).
+    names : tuple of str
+        The data's names of those genes, in the same order.
+    absent : tuple of str
+        The symbols of the genes it is an alias of that are not in the data.
+    other_symbol : str
+        The symbol of a gene not in the data that the name is (AGT beside AGT as an alias of
+        AGXT); "" otherwise. Such a name is not read as the alias.
+    current : bool
+        The name is the current symbol of the one gene of ``columns``.
+    """
+
+    columns: tuple[int, ...]
+    names: tuple[str, ...]
+    absent: tuple[str, ...] = ()
+    other_symbol: str = ""
+    current: bool = False
+
+    @property
+    def column(self) -> int | None:
+        """The dataset column the name is read as, or None when it names no gene of the data,
+        several, or is the symbol of a gene not in the data (no guess)."""
+        if self.current or (len(self.columns) == 1 and not self.other_symbol):
+            return self.columns[0]
+        return None
+
+    def read_as(self, query: str) -> str:
+        """``HER2 read as ERBB2, its alias``: what a lookup that took :attr:`column` says."""
+        q = str(query).strip()
+        if self.current:
+            return f"{q} read as {self.names[0]}, the name of that gene here"
+        also = f" (also an alias of {_listed(self.absent)}, not in the data)" if self.absent else ""
+        return f"{q} read as {self.names[0]}, its alias{also}"
+
+    def why_not(self, query: str, where: str = "in the data") -> str:
+        """Why the name is not read as a gene, the genes it may stand for named
+        (``PSAP is an alias of 2 genes here: SFTPA1, SFTPA2; give one of them``)."""
+        q = str(query).strip()
+        if len(self.columns) > 1:
+            return (
+                f"{q} is an alias of {len(self.columns)} genes {where}: "
+                f"{_listed(self.names)}; give one of them"
+            )
+        if self.other_symbol and self.columns:
+            return (
+                f"{q} is the symbol of a gene not {where} ({self.other_symbol}); it is also an "
+                f"alias of {self.names[0]}, which is: give {self.names[0]} for that gene"
+            )
+        which = "which is" if len(self.absent) == 1 else "which are"
+        return f"{q} is an alias of {_listed(self.absent)}, {which} not {where}"
+
+
+def _listed(names: Sequence[str], limit: int = 6) -> str:
+    """``A, B, C`` (``A, B, C, ... (9 in all)`` beyond ``limit``)."""
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown}, ... ({len(names)} in all)"
 
 
 class GeneOntology:
@@ -623,6 +690,77 @@ class GeneOntology:
         types = self.genes["gene_type"].to_numpy(dtype=object)
         out = np.where(gi >= 0, types[np.maximum(gi, 0)], "unmapped")
         return pd.Series(out, index=pd.Index(queries, dtype=object), name="gene_type")
+
+    def alias_genes(self, name: str) -> list[str]:
+        """Symbols of the genes that ``name`` is an alias of (any case), in the table's order;
+        empty when it is no alias."""
+        key = str(name).strip().upper()
+        if not key or not self._alias_name.size:
+            return []
+        rows = self._alias_gene[self._alias_upper == key]
+        sym = self.genes["symbol"].to_numpy(dtype=object)
+        return [str(sym[k]) for k in dict.fromkeys(rows.tolist())]
+
+    @cached_property
+    def _alias_upper(self) -> np.ndarray:
+        return np.array([a.upper() for a in self._alias_name], dtype=object)
+
+    def dataset_aliases(
+        self, ids: Iterable[str], symbols: Iterable[str] | None = None
+    ) -> dict[str, DataAlias]:
+        """The other names of a dataset's genes: each alias (upper case) of one of its genes,
+        and each current symbol of a gene the data names otherwise, with what it names there
+        (:class:`DataAlias`; ``table[name.upper()].column`` is the column it is read as).
+
+        A name the data gives a gene (symbol or id, any case) is left out: it is that gene
+        and no alias of another. Build once per dataset (a fraction of a second): lookups
+        are then a dict access.
+
+        Parameters
+        ----------
+        ids : iterable of str, length n_genes
+            The dataset's gene ids (symbols, or Ensembl ids).
+        symbols : iterable of str, length n_genes, optional
+            Their symbols (the data's names of its genes), tried where an id is not known.
+        """
+        queries = _as_id_list(ids, "ids")
+        syms = self._check_symbols(queries, symbols)
+        names = [str(s if s is not None else q) for q, s in zip(queries, syms, strict=True)]
+        taken = {n.upper() for n in names} | {str(q).upper() for q in queries}
+        rows = self._lookup(queries, symbols)
+        first: dict[int, int] = {}  # GO gene -> its first column
+        for j, k in enumerate(rows.tolist()):
+            if k >= 0:
+                first.setdefault(k, j)
+        if not first:
+            return {}
+        sym = self.genes["symbol"].to_numpy(dtype=object)
+        upper = self._lookups[1]
+        in_data = np.isin(self._alias_gene, np.fromiter(first, np.int64, len(first)))
+        wanted = set(self._alias_upper[in_data].tolist()) - taken
+        genes_of: dict[str, list[int]] = {}
+        if wanted:
+            sel = np.flatnonzero(pd.Series(self._alias_upper).isin(wanted).to_numpy())
+            for a, k in zip(self._alias_upper[sel], self._alias_gene[sel].tolist(), strict=True):
+                if k not in genes_of.setdefault(a, []):
+                    genes_of[a].append(k)
+        out: dict[str, DataAlias] = {}
+        for a, ks in genes_of.items():
+            owner = upper.get(a, -1)  # the name is a gene's own symbol too
+            if owner in first:  # that gene, under another name here
+                continue
+            cols = [first[k] for k in ks if k in first]
+            out[a] = DataAlias(
+                tuple(cols),
+                tuple(names[j] for j in cols),
+                tuple(str(sym[k]) for k in ks if k not in first),
+                str(sym[owner]) if owner >= 0 else "",
+            )
+        for k, j in first.items():  # current symbols of genes named otherwise here
+            s = str(sym[k]).upper()
+            if s and s not in taken:
+                out[s] = DataAlias((j,), (names[j],), current=True)
+        return out
 
     def _resolve_gene(self, gene: str | int) -> int:
         k, _ = self._lookup_one(gene)
