@@ -954,8 +954,15 @@ def _page(
         return (
             f'<figure><img src="{f["png"]}"{width} alt="{alt}"><figcaption>'
             f"{html.escape(captions.get(name, ''))} "
-            f'Download: <a href="{f["svg"]}">SVG</a> (vector, for print) · '
-            f'<a href="{f["png"]}">PNG</a></figcaption></figure>'
+            f'Download: <a href="{f["svg"]}">SVG</a> '
+            + (
+                # tens of MB of vector points open in no editor: the points are an image there
+                f"(axes and text vector, the {int(f['svg_points']):,} points one image at twice "
+                "the size shown, for print) · "
+                if f.get("svg_points")
+                else "(vector, for print) · "
+            )
+            + f'<a href="{f["png"]}">PNG</a></figcaption></figure>'
         )
 
     body = "".join(sections)

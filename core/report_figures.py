@@ -41,6 +41,15 @@ MAX_NAMED_CLASSES = 40
 #: --label subject made a legend, and a figure, 18,740 px tall, the maps lost at its top).
 MAX_LEGEND_CLASSES = 60
 
+#: Above this many samples a map's points are drawn smaller and translucent: at 3 px and
+#: opaque, GTEx's 16,877 samples covered each other, a tissue's cluster hiding its neighbours.
+DENSE_SAMPLES = 5000
+
+#: Above this many points in a figure its SVG has the points as an image (the axes, names and
+#: legend stay vector): GTEx's 16,877 samples made a 16 MB SVG of Figure 2 and a 32 MB one of
+#: Figure 3, hundreds of thousands of elements that a vector editor cannot work with.
+SVG_MAX_POINTS = 20000
+
 
 #: A white halo around text drawn over points (CSS text-shadow, which plotly passes to SVG).
 _HALO = ", ".join(f"{dx}px {dy}px 1px white" for dx in (-1, 1) for dy in (-1, 1))
@@ -142,19 +151,27 @@ def _fig_maps(maps: dict[str, np.ndarray], labels: np.ndarray | None, label: str
     legend = n_classes <= MAX_LEGEND_CLASSES
     # beyond the palette's colours, a class takes the colour again with another symbol
     symbols = {c: _SYMBOLS[(i // len(_PALETTE)) % len(_SYMBOLS)] for i, c in enumerate(classes)}
+    # drawn under the others: the unlabelled samples first (GTEx's 3,585 grey samples, drawn
+    # last, covered most tissues on NMF), then the classes from the largest, so a small class
+    # is not hidden under a large one; the legend keeps its order (legendrank)
+    sizes = lab.value_counts()
+    drawn = sorted(classes, key=lambda c: (c != "unlabelled", -int(sizes[c]), c))
+    rank = {c: 1000 + i for i, c in enumerate(classes)}
+    style = {"size": 3} if len(lab) <= DENSE_SAMPLES else {"size": 2, "opacity": 0.6}
     for k, name in enumerate(names):
         xy = maps[name]
         r, c = k // cols + 1, k % cols + 1
-        for cls in classes:
+        for cls in drawn:
             mask = (lab == cls).to_numpy()
             fig.add_trace(
                 go.Scatter(
                     x=xy[mask, 0],
                     y=xy[mask, 1],
                     mode="markers",
-                    marker={"size": 3, "color": colors[cls], "symbol": symbols[cls]},
+                    marker={**style, "color": colors[cls], "symbol": symbols[cls]},
                     name=cls,
                     legendgroup=cls,
+                    legendrank=rank[cls],
                     showlegend=k == 0 and legend,
                 ),
                 row=r,
@@ -325,7 +342,7 @@ def _fig_markers(maps: dict[str, np.ndarray], scores: dict[str, np.ndarray], smo
                     y=xy[:, 1],
                     mode="markers",
                     marker={
-                        "size": 3,
+                        **({"size": 3} if len(z) <= DENSE_SAMPLES else {"size": 2}),
                         "color": z[order],
                         "colorscale": "Viridis",
                         "cmin": lo,
@@ -477,8 +494,53 @@ def _first_sentence(text: str, limit: int = 200) -> str:
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
+def _n_points(fig) -> int:
+    """Points drawn by the figure's scatter traces with markers."""
+    return sum(
+        len(t.x)
+        for t in fig.data
+        if t.type == "scatter" and "markers" in (t.mode or "") and t.x is not None
+    )
+
+
+def _points_as_image(fig):
+    """A copy of ``fig`` whose marker traces are WebGL: in an SVG written by plotly their
+    points become one image at twice the layout's pixels, beside vector axes and text."""
+    import plotly.graph_objects as go
+
+    data = []
+    for trace in fig.data:
+        if trace.type == "scatter" and "markers" in (trace.mode or ""):
+            spec = trace.to_plotly_json()
+            spec.pop("type", None)
+            trace = go.Scattergl(**spec)
+        data.append(trace)
+    return go.Figure(data=data, layout=fig.layout)
+
+
 class _NoRenderer(CoreError):
     """kaleido could not drive a Chromium (none found, or it failed to start)."""
+
+
+def _plain(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Kaleido's jobs (figure, path, options) without the vector figure kept beside them."""
+    return [{k: j[k] for k in ("fig", "path", "opts")} for j in jobs]
+
+
+def _drop_points_as_image(jobs: list[dict[str, Any]], written: dict[str, dict[str, str]]) -> None:
+    """Back to every point as vector in these SVG jobs (the browser drew no WebGL), and the
+    figure no longer said to have its points as an image."""
+    for j in jobs:
+        if "vector" in j:
+            j["fig"] = j.pop("vector")
+            written.get(Path(j["path"]).stem, {}).pop("svg_points", None)
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _write_static_figures(figures: dict[str, Any], folder: Path) -> dict[str, dict[str, str]]:
@@ -490,19 +552,37 @@ def _write_static_figures(figures: dict[str, Any], folder: Path) -> dict[str, di
     jobs, written = [], {}
     for name, fig in figures.items():
         written[name] = {}
+        n_points = _n_points(fig)
         for fmt in ("png", "svg"):
             path = folder / f"{name}.{fmt}"
             # PNG at twice the layout's pixels: sharp in print and on high-density screens
             opts = {"format": fmt, **({"scale": PNG_SCALE} if fmt == "png" else {})}
-            jobs.append({"fig": fig, "path": str(path), "opts": opts})
+            job = {"fig": fig, "path": str(path), "opts": opts}
+            if fmt == "svg" and n_points > SVG_MAX_POINTS:
+                job["vector"], job["fig"] = fig, _points_as_image(fig)
+            jobs.append(job)
             written[name][fmt] = f"figures/{name}.{fmt}"
         written[name]["width"] = str(fig.layout.width or "")
+        if n_points > SVG_MAX_POINTS:
+            written[name]["svg_points"] = str(n_points)
     for noisy in ("kaleido", "choreographer"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         import kaleido
 
-        kaleido.write_fig_from_object_sync(jobs, kopts=kopts, cancel_on_error=True)
+        try:
+            kaleido.write_fig_from_object_sync(_plain(jobs), kopts=kopts, cancel_on_error=True)
+        except Exception:  # noqa: BLE001 - retried below with every point as vector
+            if not any("vector" in j for j in jobs):
+                raise
+            _drop_points_as_image(jobs, written)
+            kaleido.write_fig_from_object_sync(_plain(jobs), kopts=kopts, cancel_on_error=True)
+        # points as an image need WebGL in the browser: where it drew none, the SVG is written
+        # again with every point as vector (large, but no figure without its points)
+        blank = [j for j in jobs if "vector" in j and "<image" not in _read_text(j["path"])]
+        if blank:
+            _drop_points_as_image(blank, written)
+            kaleido.write_fig_from_object_sync(_plain(blank), kopts=kopts, cancel_on_error=True)
     except Exception as exc:  # noqa: BLE001 - kaleido raises many kinds; say what failed
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
             # the disk, not the browser: BROWSER_PATH would not help
