@@ -66,6 +66,7 @@ from core.report_sections import (
     _section_markers,
     _section_table1,
     _table1_csv,
+    model_words,
 )
 
 #: What ``report`` writes in its directory (``--force`` replaces only such a directory).
@@ -340,7 +341,8 @@ def run_report(args: argparse.Namespace) -> int:
         # that scripts read by position
         for frame in tables.values():
             for name, value in source.items():
-                frame[name] = value
+                # a table's own column wins (gene_space: each row's model), moved last too
+                frame[name] = frame.pop(name) if name in frame.columns else value
         if simulated:  # a figure or table taken out of the page still says so
             _mark_simulated(figures)
             for frame in tables.values():
@@ -397,14 +399,10 @@ def table_source(loaded: Any) -> dict[str, str]:
     """The last columns of every table of the report: the ``dataset`` and the ``model`` (its
     class and key, as the dashboard's CSV files name them: ``FactorizedEmbeddings
     (74fee47dd58c...)``; the figures show the key's first 12 characters)."""
-    es, model = loaded.es, loaded.model
+    es = loaded.es
     source = getattr(es, "source", None) or {}
     dataset = getattr(es, "name", None) or source.get("name") or source.get("path") or "dataset"
-    try:
-        key = str(model.key())
-    except (AttributeError, TypeError, ValueError):  # (a model without one: said)
-        key = "unknown key"
-    return {"dataset": str(dataset), "model": f"{type(model).__name__} ({key})"}
+    return {"dataset": str(dataset), "model": model_words(loaded.model)}
 
 
 def _marker_ids(es: Any, go: Any) -> np.ndarray:

@@ -514,6 +514,16 @@ def _highest_in(score: np.ndarray, labels: Any, n: int = 2) -> str:
     return ", ".join(f"{name} ({round(value, 1) + 0.0:+.1f})" for name, value in top.items())
 
 
+def model_words(model: Any) -> str:
+    """A model as the report's tables name it in their ``model`` column: its class and key, as
+    the dashboard's CSV files name them (``FactorizedEmbeddings (74fee47dd58c...)``)."""
+    try:
+        key = str(model.key())
+    except (AttributeError, TypeError, ValueError):  # (a model without one: said)
+        key = "unknown key"
+    return f"{type(model).__name__} ({key})"
+
+
 def _run_names(runs: list[_Loaded], words: bool = False) -> list[str]:
     """Row names of the models in the gene-space table: ``FE gene_dim 50`` for one model;
     with others, each named by its directory (``FE m26, gene_dim 50``), the first one too
@@ -783,13 +793,22 @@ def _section_gene_space(
     n_all = int(table["random_pairs"].iloc[0])
     table = table.drop(columns="random_pairs")  # (the same for every row: said in the text)
     table.index.name = "neighbours from"
+    # each row's own model in the file (the compared models' rows named --model): the models
+    # joined for the rows of the models together; the correlation row, --model's (its data)
+    runs = [loaded, *others]
+    row_models = {name: model_words(item.model) for name, item in zip(names, runs, strict=True)}
+    row_models["expression correlation"] = model_words(loaded.model)
+    every = "; ".join(model_words(item.model) for item in runs)
+    models = [row_models.get(row, every) for row in table.index]
     for col in ("n_pairs", "go_pairs"):
         if col in table.columns:
             table[col] = table[col].astype(int)
     if "go_pairs" in table.columns and (table["go_pairs"] == table["n_pairs"]).all():
         table = table.drop(columns="go_pairs")  # GO counts every pair: n_pairs again
     if tables is not None:
-        tables["gene_space"] = _index_as_column(table, "neighbours from")
+        # (no space in a file's column name: R's read.csv reads it as neighbours.from)
+        tables["gene_space"] = _index_as_column(table, "neighbours_from")
+        tables["gene_space"]["model"] = models
     table = table.rename(index=words)
     figures["gene_space"] = _fig_agreement(table)
     has_go = go_matrix is not None
@@ -851,10 +870,18 @@ def _section_gene_space(
         + f"<li><i>{W['coexp_fraction']}</i>, <i>{W['coexp_random']}</i>, "
         f"<i>{W['coexp_ratio']}</i>: the same for being an edge of the co-expression network "
         "(a pair of genes among the top 1% most correlated)</li>"
-        "<li>In tables/gene_space.csv these columns are named "
+        "<li>In tables/gene_space.csv these columns are named neighbours_from for “neighbours "
+        "from”, "
         + ", ".join(f"{code} for “{name}”" for code, name in W.items() if code in table.columns)
         + ", and the rows "
         + ", ".join(f"{html.escape(c)} for “{html.escape(n)}”" for c, n in words.items())
+        + "; its model column names the model of each row"
+        + (
+            " (all of them for the models together, the report's for the correlation row, "
+            "computed from its data)"
+            if others
+            else ""
+        )
         + ".</li>"
         "<li>The <i>expression correlation</i> row is a reference point, not a test, for the "
         "co-expression columns: its neighbours and the network both come from the same "

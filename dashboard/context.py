@@ -109,13 +109,21 @@ class ModelSettings:
             raise ModelError(f"top_genes must be >= 1, got {self.top_genes}")
 
     def training_genes(self, es: Any) -> Any:
-        """The part of ``es`` the model is trained on: every gene with an observed value
-        (a gene missing in every sample has nothing to learn from), less the gene filters."""
-        observed = es._gene_stats()[0] > 0
-        if not observed.all():
-            es = es.subset(genes=observed)
+        """The part of ``es`` the model is trained on: every gene with a value other than 0
+        (a gene 0 or missing in every sample has nothing to learn from), less the gene filters.
+
+        Genes 0 in every sample are left out as ``python -m core train`` leaves them out (the
+        step is recorded in the model's data source): the stand-in gave them a vector of 0, at
+        distance 1 from every gene (listed as neighbours at that distance, and neighbours of
+        their own the first genes of the data), and the factorized embedding a vector learnt
+        from nothing; both drew them as a cluster of their own on the gene map.
+        """
+        count, mean, var = es._gene_stats()
+        blank = (count == 0) | ((mean == 0) & (var == 0))
+        if blank.any() or self.min_detection:
+            es = es.drop_zero_genes()
         if self.min_detection:
-            es = es.drop_zero_genes().detected_genes(self.min_detection)
+            es = es.detected_genes(self.min_detection)
         if self.top_genes:
             es = es.top_variable_genes(self.top_genes)
         return es
@@ -259,14 +267,33 @@ def _shared_symbols(symbols: Sequence[Any]) -> tuple[dict[str, list[int]], dict[
     )
 
 
+def _distances(units: np.ndarray, m: int) -> np.ndarray:
+    """Cosine distance of every unit gene vector to row ``m`` (itself at infinity), in float64
+    as ``python -m core neighbours`` counts them: float32 products reordered genes a hair
+    apart (2 of the 460 genes of the 26-tissue model listed 200 neighbours in another order)."""
+    d = 1.0 - units @ units[m].astype(np.float64)
+    d[m] = np.inf
+    return d
+
+
+def _nearest(d: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` smallest of ``d``, nearest first, ties by the lower index: the
+    order of ``python -m core neighbours`` (a stable sort), where argpartition took any of the
+    genes tied at the k-th place (a gene of 0 is at distance 1 from every gene)."""
+    if k < 1:
+        return np.zeros(0, dtype=np.intp)
+    part = np.argpartition(d, k - 1)[:k]
+    if np.count_nonzero(d <= d[part].max()) > k:  # a tie at the k-th place
+        return np.argsort(d, kind="stable")[:k]
+    return part[np.lexsort((part, d[part]))]
+
+
 def _runs(units: Sequence[np.ndarray], m: int, idx: np.ndarray, k: int) -> np.ndarray:
-    """For genes ``idx``: in how many of the unit gene spaces each is among ``m``'s k nearest."""
+    """For genes ``idx``: in how many of the unit gene spaces each is among ``m``'s k nearest
+    (ties at the k-th place as the neighbours command breaks them)."""
     counts = np.zeros(len(idx), dtype=int)
     for emb in units:
-        d = 1.0 - emb @ emb[m]
-        d[m] = np.inf
-        own = np.argpartition(d, k - 1)[:k]
-        counts += np.isin(idx, own)
+        counts += np.isin(idx, _nearest(_distances(emb, m), k))
     return counts
 
 
@@ -759,12 +786,9 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         m = int(st.es_model_index[j])
         if m < 0:
             raise DataError(f"gene {self.gene_symbols[j]} has no embedding in this model")
-        emb = st.gene_unit
-        d = 1.0 - emb @ emb[m]
-        d[m] = np.inf
+        d = _distances(st.gene_unit, m)
         k = min(k, len(d) - 1)
-        idx = np.argpartition(d, k)[:k]
-        idx = idx[np.argsort(d[idx])]
+        idx = _nearest(d, k)
         cols = st.gene_es_index[idx]
         table = self.gene_table()
         detection = self.detection()

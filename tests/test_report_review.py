@@ -271,7 +271,7 @@ def test_report_tables_csv_and_command(report, real_models):
     # while the files keep their column names, and their rows' (scripts read them)
     gene_space = pd.read_csv(report / "tables" / "gene_space.csv")
     assert list(gene_space.columns[:8]) == [
-        "neighbours from",
+        "neighbours_from",
         "n_pairs",
         "go_fraction",
         "go_random",
@@ -280,7 +280,7 @@ def test_report_tables_csv_and_command(report, real_models):
         "coexp_random",
         "coexp_ratio",
     ]
-    assert "FE run_a, gene_dim 4" in set(gene_space["neighbours from"])
+    assert "FE run_a, gene_dim 4" in set(gene_space["neighbours_from"])
     # the data source in words, not as a JSON dump
     assert "&quot;loader&quot;" not in page and '"loader"' not in page
     assert "orientation as read: " in page and "dataset.source" in page
@@ -316,7 +316,7 @@ def test_report_tables_csv_and_command(report, real_models):
     for row in cells.itertuples():
         assert row.n_splits == 2 and again[(row.classifier, row.map)] == pytest.approx(row.mean)
     gene_space = pd.read_csv(report / "tables" / "gene_space.csv")
-    assert "expression correlation" in set(gene_space["neighbours from"])
+    assert "expression correlation" in set(gene_space["neighbours_from"])
     markers = pd.read_csv(report / "tables" / "marker_smoothness.csv")
     # where each marker is highest, to check against the biology: TBX5 (heart, lung)
     highest = markers.set_index("marker").loc["TBX5", "highest in (tissue)"]

@@ -855,10 +855,10 @@ def test_place_uploaded_samples_on_the_map(context, sepira_file, monkeypatch):
     assert [r["nearest_label"] for r in placed] == list(rows["tissue"])
     assert "4 samples from mine.csv.gz placed" in info
     assert "new samples by the tissue of most of their nearest samples: " in info
-    assert "467 of the model's 467 genes present" in info
+    assert "460 of the model's 460 genes present" in info
     part = rows.drop(columns=["tissue"]).iloc[:, :101].to_csv(index=False).encode()  # 100 genes
     info = placement.place_from_upload(context, _data_url(part), "part.csv", False)[2]
-    assert "100 of the model's 467 genes present" in info
+    assert "100 of the model's 460 genes present" in info
     # symbols cased otherwise (Gata4), a few unchanged by the casing (F2): every gene is used,
     # and counted as used (the page said 467 while 7 were placed on)
     recased = rows.drop(columns=["tissue"])
@@ -866,7 +866,7 @@ def test_place_uploaded_samples_on_the_map(context, sepira_file, monkeypatch):
     again, _, info, _ = placement.place_from_upload(
         context, _data_url(recased.to_csv(index=False).encode()), "recased.csv", False
     )
-    assert "467 of the model's 467 genes present" in info
+    assert "460 of the model's 460 genes present" in info
     assert [r["nearest_sample"] for r in again] == list(rows["sample"])
     # log values logged again: what the loader noticed reaches the page
     alert = placement.place_from_upload(context, _data_url(raw), "mine.csv.gz", True)[3]
@@ -917,7 +917,7 @@ def test_place_uploaded_samples_on_the_map(context, sepira_file, monkeypatch):
 
 
 def test_placement_names_samples_placed_from_few_genes(context, sepira_file):
-    """A sample with values for 3 of the model's 467 genes (NaN elsewhere) was placed without
+    """A sample with values for 3 of the model's 460 genes (NaN elsewhere) was placed without
     a word, its fit error low: the page now names it, as `embed` does."""
     import pandas as pd
 
@@ -936,11 +936,11 @@ def test_placement_names_samples_placed_from_few_genes(context, sepira_file):
         in text
     )
     # the table and its CSV say how many genes each place rests on
-    assert [r["genes_used"] for r in placed] == [467, 3]
+    assert [r["genes_used"] for r in placed] == [460, 3]
     download, _ = placement.placed_csv(placed)
     header, *lines = download["content"].splitlines()
     column = header.split(",").index("genes_used")
-    assert [line.split(",")[column] for line in lines] == ["467", "3"]
+    assert [line.split(",")[column] for line in lines] == ["460", "3"]
     # stars beyond the map: the whole view reaches them
     far = [{**placed[0], "x": 40.0, "y": -40.0}]
     fig, _, _ = sample_map.recolor(context, "ann:tissue", (1, 99), None, far)

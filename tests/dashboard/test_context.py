@@ -73,7 +73,7 @@ def test_model_is_cached_on_disk(context, sepira_es):
     st = again.state()
     assert st.key == context.state().key
     np.testing.assert_allclose(st.sample_embedding, context.state().sample_embedding)
-    assert st.gene_layout.shape == (467, 2)
+    assert st.gene_layout.shape == (460, 2)  # (the 7 genes 0 in every sample left out)
 
 
 @pytest.mark.parametrize(
@@ -97,7 +97,7 @@ def test_a_damaged_cached_model_is_trained_again(context, sepira_es, tmp_path, d
         assert again.model_ready_on_disk() and again.state() is None
         assert not entry.exists() and not list(entry.parent.glob("*.damaged-*"))
         again.train()
-    assert again.state().gene_layout.shape == (467, 2)
+    assert again.state().gene_layout.shape == (460, 2)
     # the user's own model directory: said, kept
     (entry / "model" / "standin.npz").write_bytes(b"cut")
     own = AppContext(sepira_es, dataclasses.replace(config, model_dir=entry / "model"))
@@ -514,8 +514,11 @@ def test_gene_missing_everywhere_is_left_out_of_training(sepira_es, tmp_path):
     ctx = AppContext(es, DashboardConfig(cache_dir=tmp_path, settings=settings))
     ctx.train()
     st = ctx.state()
-    assert st.gene_embedding.shape[0] == es.n_genes - 1
-    assert st.es_model_index[5] < 0 and (np.delete(st.es_model_index, 5) >= 0).all()
+    # it and the 7 genes 0 in every sample, and those only
+    blank = (np.nan_to_num(values) == 0).all(axis=0)
+    assert blank[5] and blank.sum() == 8
+    assert st.gene_embedding.shape[0] == es.n_genes - 8
+    assert (st.es_model_index[blank] < 0).all() and (st.es_model_index[~blank] >= 0).all()
 
 
 def test_selection_csv_writes_whole_codes_as_the_page_shows_them(sepira_es, tmp_path):
@@ -594,7 +597,8 @@ def test_gene_space_joined_with_other_models(context, sepira_es, tmp_path):
     from dashboard.standin import PCAEmbedding
     from dashboard.status import model_summary
 
-    PCAEmbedding(gene_dim=4, seed=1).fit(sepira_es).save(tmp_path / "m4")
+    trained_on = context.config.settings.training_genes(sepira_es)  # (the genes not all 0)
+    PCAEmbedding(gene_dim=4, seed=1).fit(trained_on).save(tmp_path / "m4")
     config = dataclasses.replace(context.config, join_models=(tmp_path / "m4",))
     joined = AppContext(sepira_es, config)
     st, single = joined.state(), context.state()
@@ -623,16 +627,16 @@ def test_gene_space_joined_with_other_models(context, sepira_es, tmp_path):
 
     fig, _ = build_gene_figure(joined, None, "GATA4", 5, None)
     assert "gene embeddings of 2 runs joined" in fig.layout.title.text
-    assert st.gene_layout.shape == (467, 2)
+    assert st.gene_layout.shape == (460, 2)
     # a model of other genes is refused with the count of the missing ones
     PCAEmbedding(gene_dim=4).fit(sepira_es.subset(genes=np.arange(400))).save(tmp_path / "few")
     config = dataclasses.replace(context.config, join_models=(tmp_path / "few",))
-    with pytest.raises(CoreError, match="lacks 67 of the 467 genes"):
+    with pytest.raises(CoreError, match="lacks 67 of the 460 genes"):
         AppContext(sepira_es, config).state()
     # and the dashboard says so when it starts (it served a page whose maps waited for ever)
     from dashboard.factory import create_app
 
-    with pytest.raises(CoreError, match="lacks 67 of the 467 genes"):
+    with pytest.raises(CoreError, match="lacks 67 of the 460 genes"):
         create_app(sepira_es, config)
     with pytest.raises(CoreError, match="--join-models .*: no such directory"):
         dataclasses.replace(context.config, join_models=(tmp_path / "nope",))
@@ -760,4 +764,4 @@ def test_training_progress_says_what_it_trains_in_words(sepira_es, tmp_path):
     )
     said: list[str] = []
     ctx.train(progress=lambda fraction, message: said.append(message))
-    assert said[0] == f"training the model on {sepira_es.n_samples:,} samples x 467 genes"
+    assert said[0] == f"training the model on {sepira_es.n_samples:,} samples x 460 genes"

@@ -305,7 +305,7 @@ def test_a_gene_column_of_text_is_not_counted_as_a_gene_present(context, sepira_
         context, _data_url(raw), "words.csv", False
     )
     assert len(placed) == 4
-    assert "466 of the model's 467 genes present" in info
+    assert "459 of the model's 460 genes present" in info
     assert f"{gene} has 'low'" in str(alert)
 
 
@@ -346,7 +346,7 @@ def test_placing_samples_without_values_or_with_few_genes_says_so(context, sepir
         context, _data_url(one.to_csv(index=False).encode()), "one.csv", False
     )
     assert len(placed) == 1 and "1 sample from one.csv placed" in info
-    assert "only 10 of the model's 467 genes are in one.csv" in str(alert)
+    assert "only 10 of the model's 460 genes are in one.csv" in str(alert)
     out = placement.place_from_upload(
         context, _data_url(b"sample,GATA4\ns1,1\n"), "plain.csv.gz", False
     )
