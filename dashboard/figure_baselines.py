@@ -20,6 +20,7 @@ from dashboard.figure_style import (
     _natural_key,
     empty_figure,
     marker_size,
+    point_style,
     wrap_title,
 )
 
@@ -109,11 +110,17 @@ def baselines_figure(
     cats = sorted(np.unique(lab), key=lambda c: (c == "unlabelled", _natural_key(c)))
     counts = dict(zip(*np.unique(lab, return_counts=True), strict=True))
     scatter = go.Scattergl if webgl else go.Scatter
-    size = max(2.0, marker_size(len(lab)) - 1)
+    # a pixel smaller than the sample map's (the panels are smaller); translucent when dense
+    style = point_style(len(lab), opacity=1.0)
+    style["size"] = max(2.0, marker_size(len(lab)) - 1)
+    # drawn as the sample map: the unlabelled samples first, under the categories, then the
+    # categories from the largest; the legend keeps its order (legendrank)
+    drawn = sorted(cats, key=lambda c: (c != "unlabelled", -int(counts[c])))
     for panel, name in enumerate(names):
         row, col = panel // n_cols + 1, panel % n_cols + 1
         xy = np.asarray(maps[name], dtype=np.float32)
-        for i, cat in enumerate(cats):
+        for cat in drawn:
+            i = cats.index(cat)
             m = lab == cat
             fig.add_trace(
                 scatter(
@@ -121,11 +128,12 @@ def baselines_figure(
                     y=xy[m, 1],
                     mode="markers",
                     marker=dict(
-                        size=size,
+                        style,
                         color=MISSING_COLOR if cat == "unlabelled" else PALETTE[i % len(PALETTE)],
                     ),
                     name=wrap_title(f"{cat} ({counts[cat]:,})"),
                     legendgroup=cat,
+                    legendrank=1000 + i,
                     showlegend=panel == 0,
                     hovertemplate=_escape(cat) + "<extra>" + name + "</extra>",
                 ),

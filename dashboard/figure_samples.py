@@ -6,7 +6,9 @@ Trace order of the sample map (callbacks patch by index):
 0. ``probe grid``: invisible points over the empty parts of the plane (hovering one says that a
    click there decodes; the page decodes at the place clicked, ``assets/probe.js``)
 1. ``samples``: the colour trace when colouring by a continuous value; categorical colourings
-   have one trace per category from index 1 on (legend click toggles, double-click isolates).
+   have one trace per category from index 1 on (legend click toggles, double-click isolates),
+   the unlabelled samples first, then the categories from the largest (each drawn over the
+   larger ones); the legend keeps the categories' order.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dashboard.figure_style import (
     _escape,
     _missing,
     _natural_key,
-    marker_size,
+    point_style,
     wrap_title,
 )
 
@@ -258,7 +260,7 @@ def sample_map_continuous(
     coords = np.asarray(coords, dtype=np.float32)
     values = np.asarray(values, dtype=np.float32)
     scatter = go.Scattergl if webgl else go.Scatter
-    size = marker_size(len(coords))
+    size = point_style(len(coords))["size"]  # (opaque, smaller on a dense map)
     fig = go.Figure()
     fig.add_trace(_probe_trace(coords) if webgl else go.Scatter(x=[], y=[], showlegend=False))
     finite = np.isfinite(values)
@@ -312,7 +314,8 @@ def sample_map_categorical(
     coords
         (n_samples, 2) sample coordinates.
     labels
-        (n_samples,) category per sample; empty/NaN become ``unlabelled`` (grey, drawn first).
+        (n_samples,) category per sample; empty/NaN become ``unlabelled`` (grey, drawn first,
+        under the categories, and listed last).
     hover_text
         (n_samples,) hover text.
     max_categories
@@ -331,11 +334,27 @@ def sample_map_categorical(
         lab = np.array([v if (v == "" or v in keep) else other for v in lab], dtype=object)
         cats = np.unique(lab[lab != ""])
     scatter = go.Scattergl if webgl else go.Scatter
-    size = marker_size(len(coords))
+    style = point_style(len(coords))
     hover_text = np.asarray(hover_text)
     traces = [_probe_trace(coords) if webgl else go.Scatter(x=[], y=[], showlegend=False)]
     missing = lab == ""
     ordered = sorted(cats, key=_natural_key)  # the legend's order, and the colours'
+    # drawn first, under the categories: GTEx's 3,585 samples without a tissue, drawn last,
+    # covered the tissues they lie among; listed last (plotly's default rank, 1000, is the
+    # first category's)
+    if missing.any():
+        traces.append(
+            scatter(
+                x=coords[missing, 0],
+                y=coords[missing, 1],
+                mode="markers",
+                marker=dict(color=MISSING_COLOR, size=style["size"], opacity=0.6),
+                name=f"unlabelled ({int(missing.sum()):,})",  # counted as the categories
+                legendrank=1000 + len(ordered),
+                text=hover_text[missing],
+                hovertemplate="%{text}<extra>unlabelled</extra>",
+            )
+        )
     sizes = {cat: int((lab == cat).sum()) for cat in ordered}
     # drawn from the largest category to the smallest, so that a small one is not buried
     # under a large one drawn after it (5,648 female samples under 11,229 male ones); the
@@ -348,7 +367,7 @@ def sample_map_categorical(
                 x=coords[m, 0],
                 y=coords[m, 1],
                 mode="markers",
-                marker=dict(color=PALETTE[i % len(PALETTE)], size=size, opacity=0.85),
+                marker=dict(color=PALETTE[i % len(PALETTE)], **style),
                 name=wrap_title(f"{cat} ({sizes[cat]:,})"),
                 legendgroup=cat,
                 legendrank=1000 + i,
@@ -356,20 +375,6 @@ def sample_map_categorical(
                 hovertemplate="%{text}<extra>" + _escape(cat) + "</extra>",
                 # the categories a merged trace holds (its samples' own labels)
                 meta={MERGED_CATEGORIES: merged} if merged and cat == other else None,
-            )
-        )
-    if missing.any():
-        traces.append(
-            scatter(
-                x=coords[missing, 0],
-                y=coords[missing, 1],
-                mode="markers",
-                marker=dict(color=MISSING_COLOR, size=size, opacity=0.6),
-                name=f"unlabelled ({int(missing.sum()):,})",  # counted as the categories
-                # after the categories (plotly's default rank, 1000, is the first category's)
-                legendrank=1000 + len(ordered),
-                text=hover_text[missing],
-                hovertemplate="%{text}<extra>unlabelled</extra>",
             )
         )
     fig = go.Figure(data=traces)

@@ -31,6 +31,25 @@ def marker_size(n_points: int) -> float:
     return float(np.clip(9.0 - 1.3 * np.log10(max(n_points, 1)), 2.5, 8.0))
 
 
+#: Above this many samples a map's points are drawn smaller and translucent (as in the report,
+#: :data:`core.report_figures.DENSE_SAMPLES`): at 3.5 px and nearly opaque, GTEx's 16,877
+#: samples covered each other, a tissue's cluster hiding its neighbours.
+DENSE_SAMPLES = 5000
+
+#: Opacity of the points of a map of more than :data:`DENSE_SAMPLES` samples.
+DENSE_OPACITY = 0.6
+
+
+def point_style(n_points: int, opacity: float = 0.85) -> dict[str, float]:
+    """``size`` and ``opacity`` of the points of a map of ``n_points`` samples: those of
+    :func:`marker_size` and ``opacity``, or a pixel smaller and :data:`DENSE_OPACITY` above
+    :data:`DENSE_SAMPLES` samples."""
+    size = marker_size(n_points)
+    if n_points <= DENSE_SAMPLES:
+        return {"size": size, "opacity": opacity}
+    return {"size": max(2.0, size - 1.0), "opacity": min(opacity, DENSE_OPACITY)}
+
+
 #: Height (pixels) of the page's maps: the ``.map`` box of ``assets/style.css`` (the figure
 #: was drawn at plotly's default 450 inside it; a file sets its own size).
 MAP_HEIGHT_PX = 560

@@ -22,7 +22,8 @@ def test_categorical_map_one_trace_per_category(coords):
     fig = figures.sample_map_categorical(coords, labels, ["s"] * 200, "tissue")
     names = [t.name for t in fig.data]
     assert names[0] == "probe grid"
-    assert names[1:] == ["Heart (100)", "Liver (90)", "unlabelled (10)"]
+    # the unlabelled samples drawn first, under the categories (listed last: legendrank)
+    assert names[1:] == ["unlabelled (10)", "Heart (100)", "Liver (90)"]
     assert all(isinstance(t, go.Scattergl) for t in fig.data)
     assert sum(len(t.x) for t in fig.data[1:]) == 200
     assert fig.layout.legend.title.text == "tissue"
@@ -819,7 +820,8 @@ def test_legend_counts_are_written_as_numbers_are_elsewhere(coords):
     many = rng.normal(size=(1500, 2)).astype(np.float32)
     labels = np.array(["Lung"] * 100 + [None] * 1400, dtype=object)
     fig = figures.sample_map_categorical(many, labels, ["s"] * 1500, "tissue")
-    assert [t.name for t in fig.data[1:]] == ["Lung (100)", "unlabelled (1,400)"]
+    # (the unlabelled samples drawn first, under the categories)
+    assert [t.name for t in fig.data[1:]] == ["unlabelled (1,400)", "Lung (100)"]
     types = ["protein-coding"] * 1200 + ["lncRNA"] * 300
     genes = figures.gene_map_figure(many, [f"G{i}" for i in range(1500)], types)
     assert [t.name for t in genes.data] == ["protein-coding (1,200)", "lncRNA (300)"]
