@@ -58,13 +58,16 @@ from core.report_figures import (
     _write_figures,
 )
 from core.report_sections import (
+    SectionTime,
     _and,
+    _cache_words,
     _go_options,
     _html_table,
     _load_go,
     _section_gene_space,
     _section_markers,
     _section_table1,
+    _section_times_text,
     _table1_csv,
     model_words,
 )
@@ -283,14 +286,24 @@ def run_report(args: argparse.Namespace) -> int:
     cache = _open_cache(args)
     stages = ["maps", "table 1", "markers", "gene space", "figures"]
     bar = _tqdm(len(stages), "report")
+    # each section's time on the page: at GTEx's scale t-SNE and Table 1 took 70% of the
+    # report's 445 s, and a section read from the cache takes seconds instead
+    times = [
+        SectionTime(
+            "reading the model and data" if args.go is None else "reading the model, data and GO",
+            time.perf_counter() - t0,
+        )
+    ]
     try:
         bar.set_postfix_str("baseline maps")
-        maps = _baselines(loaded, methods, args.seed, cache, args.center_samples)
-        stage_counts = {"baseline maps": cache.counts() if cache is not None else (0, 0)}
+        start = time.perf_counter()
+        maps, map_times = _timed_baselines(loaded, methods, args, cache)
+        stage_counts = {"baseline maps": _counts(cache)}
         sample_maps = {"fe": np.asarray(loaded.model.sample_embedding_), **maps}
         figures["maps"] = _fig_maps(sample_maps, loaded.labels, loaded.label)
         if getattr(loaded.model, "history_", None):
             figures["loss"] = _fig_loss(loaded.model.history_)
+        times.append(SectionTime("the maps", time.perf_counter() - start, parts=tuple(map_times)))
         bar.update(1)
 
         if few_samples:
@@ -299,7 +312,7 @@ def run_report(args: argparse.Namespace) -> int:
         if problem:
             sections.append(f"<h2>Table 1</h2><p>Skipped: {html.escape(problem)}.</p>")
         elif loaded.labels is not None:
-            before = _hits(cache)
+            before, start = _hits(cache), time.perf_counter()
             table = _table1(
                 sample_maps,
                 loaded.labels,
@@ -318,19 +331,35 @@ def run_report(args: argparse.Namespace) -> int:
             sections.append(
                 _section_table1(table, loaded.label, args, cells_cached, chance, weight)
             )
+            times.append(
+                SectionTime(
+                    "Table 1",
+                    time.perf_counter() - start,
+                    _cache_words(*stage_counts["Table-1 cells"], "cells"),
+                )
+            )
         else:
             sections.append("<h2>Table 1</h2><p>No sample label: skipped (pass --label).</p>")
         bar.update(1)
 
         bar.set_postfix_str("markers")
+        start = time.perf_counter()
         sections.append(_section_markers(loaded, sample_maps, markers, figures, tables))
+        times.append(SectionTime("markers", time.perf_counter() - start))
         bar.update(1)
 
         bar.set_postfix_str("gene space")
-        before = cache.counts() if cache is not None else (0, 0)
+        before, start = _counts(cache), time.perf_counter()
         sections.append(_section_gene_space(loaded, others, args, figures, cache, tables))
-        after = cache.counts() if cache is not None else (0, 0)
+        after = _counts(cache)
         stage_counts["gene correlations"] = (after[0] - before[0], after[1] - before[1])
+        times.append(
+            SectionTime(
+                "gene space",
+                time.perf_counter() - start,
+                _cache_words(*stage_counts["gene correlations"], "gene correlations"),
+            )
+        )
         bar.update(1)
 
         bar.set_postfix_str("writing figures")
@@ -356,10 +385,12 @@ def run_report(args: argparse.Namespace) -> int:
             )
         # built beside --out, renamed into place at the end: never half a report under its name
         with folder_written(out, "the report") as tmp:
+            start = time.perf_counter()
             written, no_static = _write_figures(figures, tmp / "figures")
             for name, table in tables.items():
                 (tmp / "tables").mkdir(parents=True, exist_ok=True)
                 table.to_csv(tmp / "tables" / f"{name}.csv", index=False)
+            times.append(SectionTime("writing the figures and tables", time.perf_counter() - start))
             bar.update(1)
             page = _page(
                 loaded,
@@ -374,6 +405,7 @@ def run_report(args: argparse.Namespace) -> int:
                 missing_note=args.missing_note,
                 figures_note=no_static or "",
                 figures_cached=cache is not None,
+                section_times=_section_times_text(times),
             )
             (tmp / "index.html").write_text(page, encoding="utf-8")
     finally:
@@ -393,6 +425,34 @@ def run_report(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _counts(cache: Any) -> tuple[int, int]:
+    """(read, read + computed) of the result cache so far; (0, 0) without one."""
+    return cache.counts() if cache is not None else (0, 0)
+
+
+def _timed_baselines(
+    loaded: _Loaded, methods: list[str], args: argparse.Namespace, cache: Any
+) -> tuple[dict[str, np.ndarray], list[SectionTime]]:
+    """The baseline maps, one at a time for each one's time (t-SNE took 162 s of GTEx's
+    report, PCA a second), and whether the cache had it."""
+    if loaded.es.n_genes < 2:  # (in one call: it names every map that cannot be made)
+        return _baselines(loaded, methods, args.seed, cache, args.center_samples), []
+    maps: dict[str, np.ndarray] = {}
+    times = []
+    for method in methods:
+        before, start = _counts(cache), time.perf_counter()
+        maps.update(_baselines(loaded, [method], args.seed, cache, args.center_samples))
+        after = _counts(cache)
+        times.append(
+            SectionTime(
+                analysis.METHOD_NAMES.get(method, method),
+                time.perf_counter() - start,
+                _cache_words(after[0] - before[0], after[1] - before[1]),
+            )
+        )
+    return maps, times
 
 
 def table_source(loaded: Any) -> dict[str, str]:
@@ -694,7 +754,12 @@ def _maps_caption(
     shown = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1] if names else ""
     colour = (
         f"coloured by {html.escape(str(label))}"
-        + (f" (grey: the {n_unlabelled:,} samples without one)" if n_unlabelled else "")
+        + (
+            # drawn first, under the labelled points: a grey crowd covered most tissues on NMF
+            f" (the {n_unlabelled:,} samples without one drawn grey, under the labelled ones)"
+            if n_unlabelled
+            else ""
+        )
         + (
             " (GTEx's broad tissue: it merges sub-sites, such as the oesophagus' mucosa and "
             "muscularis, or sun-exposed and unexposed skin, and a tissue can lie in two places "
@@ -920,6 +985,7 @@ def _page(
     missing_note: str = "",
     figures_note: str = "",
     figures_cached: bool = True,
+    section_times: str = "",
 ) -> str:
     es, model = loaded.es, loaded.model
     params = model.trained_params()
@@ -1011,6 +1077,7 @@ def _page(
         f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})"
         + (f"; {html.escape(cache_line)}" if cache_line else "")
         + "</li>"
+        + (f"<li>Time by section: {html.escape(section_times)}</li>" if section_times else "")
         + f"<li>Software: {html.escape(_software_line())}</li>"
         + (
             f"<li>Made by <code class='command'>{html.escape(command)}</code></li>"

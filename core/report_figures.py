@@ -171,14 +171,31 @@ def _fig_maps(maps: dict[str, np.ndarray], labels: np.ndarray | None, label: str
                     marker={**style, "color": colors[cls], "symbol": symbols[cls]},
                     name=cls,
                     legendgroup=cls,
-                    legendrank=rank[cls],
-                    showlegend=k == 0 and legend,
+                    showlegend=False,
                 ),
                 row=r,
                 col=c,
             )
         if len(classes) <= MAX_NAMED_CLASSES:
             _name_classes(fig, xy, lab, [c for c in classes if c != "unlabelled"], r, c)
+    if legend:
+        # the legend's symbols from traces of no point, opaque: taken from the points, at 60%
+        # opacity above DENSE_SAMPLES, GTEx's tissue colours were too pale to match; the
+        # points share their class's legendgroup, so a click on a name still hides them
+        for cls in classes:
+            fig.add_trace(
+                go.Scatter(
+                    x=[None],
+                    y=[None],
+                    mode="markers",
+                    marker={"size": style["size"], "color": colors[cls], "symbol": symbols[cls]},
+                    name=cls,
+                    legendgroup=cls,
+                    legendrank=rank[cls],
+                    showlegend=True,
+                    hoverinfo="skip",
+                )
+            )
     # the coordinates have no units and no origin: no tick labels, no zero line; each map at
     # 1:1, as 1-NN and smoothness read its distances
     fig.update_xaxes(showticklabels=False, zeroline=False)
@@ -495,9 +512,10 @@ def _first_sentence(text: str, limit: int = 200) -> str:
 
 
 def _n_points(fig) -> int:
-    """Points drawn by the figure's scatter traces with markers."""
+    """Points drawn by the figure's scatter traces with markers (a legend's symbol, at None,
+    is none)."""
     return sum(
-        len(t.x)
+        sum(x is not None for x in t.x)
         for t in fig.data
         if t.type == "scatter" and "markers" in (t.mode or "") and t.x is not None
     )

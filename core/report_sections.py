@@ -11,7 +11,7 @@ import argparse
 import html
 import numbers
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -175,6 +175,45 @@ def _cached_note(hits: int, total: int, what: str) -> str:
     return (
         f"{hits} of {total} {what} read from the result cache (stored by an earlier run, "
         "--cache-dir), so the time is mostly that of reading them"
+    )
+
+
+class SectionTime(NamedTuple):
+    """One section's run time on the page: its name, seconds, what of it was read from the
+    result cache (empty: all computed), and its parts (the maps: each baseline's time)."""
+
+    name: str
+    seconds: float
+    cached: str = ""
+    parts: tuple[SectionTime, ...] = ()
+
+
+def _cache_words(hits: int, total: int, what: str = "") -> str:
+    """What of a section came from the result cache: empty (nothing), "read from the result
+    cache" (all of it, or "its cells read ..."), or "3 of 30 cells read ..." (some)."""
+    if hits <= 0 or total <= 0:
+        return ""
+    if hits >= total:
+        return (f"its {what} " if what else "") + "read from the result cache"
+    return f"{hits:,} of {total:,} " + (f"{what} " if what else "") + "read from the result cache"
+
+
+def _seconds(value: float) -> str:
+    """``162 s``, ``under 1 s``: a section's time (seconds, as the sections' costs compare)."""
+    return "under 1 s" if value < 0.5 else f"{value:,.0f} s"
+
+
+def _section_times_text(times: list[SectionTime]) -> str:
+    """Each section's time in words, e.g. "the maps 230 s, of which t-SNE 162 s, UMAP 1 s
+    (read from the result cache); Table 1 150 s; ...": on GTEx, t-SNE and Table 1 took 70%
+    of a report's 445 s, which its total alone did not say."""
+
+    def one(t: SectionTime) -> str:
+        return f"{t.name} {_seconds(t.seconds)}" + (f" ({t.cached})" if t.cached else "")
+
+    return "; ".join(
+        one(t) + (", of which " + ", ".join(one(p) for p in t.parts) if t.parts else "")
+        for t in times
     )
 
 

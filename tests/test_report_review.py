@@ -492,7 +492,10 @@ def test_figure_2_caption_speaks_of_unlabelled_samples_only_when_there_are_some(
     every = _maps_caption(["pca"], 520, "tissue", False, 0)
     assert "coloured by tissue." in every and "grey" not in every
     some = _maps_caption(["pca"], 16877, "SMTS", False, 3585)
-    assert "coloured by SMTS (grey: the 3,585 samples without one)" in some
+    assert (
+        "coloured by SMTS (the 3,585 samples without one drawn grey, under the labelled ones)"
+        in some
+    )
     # the map is said to be more than the paper's objective when it is
     assert "plus a neighbour-graph term of weight 3" in _maps_caption(
         ["pca"], 9, "t", False, 0, 3.0
