@@ -18,6 +18,7 @@ import pandas as pd
 
 from core.cli import axis_names
 from core.files import folder_written
+from core.model_directory import model_words
 
 #: the files an export directory holds (a directory with anything else is not replaced)
 EXPORT_ENTRIES = ("samples.csv", "samples.tsv", "genes.csv", "genes.tsv", "README.txt")
@@ -101,14 +102,6 @@ def gene_table(model: Any, gene_types: pd.Series | None = None) -> pd.DataFrame:
     return pd.concat([pd.DataFrame(front), table], axis=1)
 
 
-def _model_key(model: Any) -> str:
-    """The model's key (its first 12 characters name it in the dashboard's files)."""
-    try:
-        return str(model.key())
-    except (AttributeError, TypeError, ValueError):  # (a model without one: said)
-        return "unknown"
-
-
 def _readme(
     model: Any, model_dir: str, simulated: bool, with_types: bool, sep: str, with_ids: bool = True
 ) -> str:
@@ -119,8 +112,8 @@ def _readme(
         if simulated
         else None,
         f"Exported from the model directory {Path(model_dir).absolute()}",
-        # the key the dashboard's files and figures name the model by ("FE model 74fee47dd58c")
-        f"model key: {_model_key(model)}",
+        # its key, as the dashboard's files and the report's tables name it
+        f"model: {model_words(model)}",
         f"dataset: {model.dataset_name_ or 'unnamed'} ({model.n_samples_:,} samples x "
         f"{model.n_genes_:,} genes), trained {model.n_epochs_:,} epochs",
         f"tables are {kind}-separated; numbers keep 6 significant digits",

@@ -18,6 +18,7 @@ import secrets
 import stat
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -280,3 +281,13 @@ def interrupted_training_text(directory: str | Path) -> str | None:
         f"training into it was interrupted, and its checkpoint is in {checkpoint}: "
         f"`{command} --resume` continues it and writes the model"
     )
+
+
+def model_words(model: Any) -> str:
+    """A model as the report's tables and ``python -m core export``'s README name it: its class
+    and key, as the dashboard's CSV files name them (``FactorizedEmbeddings (74fee47dd58c...)``)."""
+    try:
+        key = str(model.key())
+    except (AttributeError, TypeError, ValueError):  # (a model without one: said)
+        key = "unknown key"
+    return f"{type(model).__name__} ({key})"

@@ -49,6 +49,7 @@ from core.analysis_cli import (
 from core.data import exclusion_words, source_words
 from core.errors import CoreError
 from core.files import folder_written
+from core.model_directory import model_words
 from core.report_figures import (
     MAX_LEGEND_CLASSES,
     _fig_loss,
@@ -69,7 +70,6 @@ from core.report_sections import (
     _section_table1,
     _section_times_text,
     _table1_csv,
-    model_words,
 )
 
 #: What ``report`` writes in its directory (``--force`` replaces only such a directory).

@@ -34,6 +34,7 @@ from core.analysis_cli import (
     few_labels_note,
 )
 from core.errors import CoreError
+from core.model_directory import model_words
 from core.report_figures import _fig_agreement, _fig_markers, _fig_smoothness
 
 #: Genes detected in fewer samples than this share are flagged among the novel close pairs.
@@ -551,16 +552,6 @@ def _highest_in(score: np.ndarray, labels: Any, n: int = 2) -> str:
     top = means.dropna().sort_values(ascending=False, kind="stable").head(n)
     # rounded first: a mean of -0.04 read "-0.0"
     return ", ".join(f"{name} ({round(value, 1) + 0.0:+.1f})" for name, value in top.items())
-
-
-def model_words(model: Any) -> str:
-    """A model as the report's tables name it in their ``model`` column: its class and key, as
-    the dashboard's CSV files name them (``FactorizedEmbeddings (74fee47dd58c...)``)."""
-    try:
-        key = str(model.key())
-    except (AttributeError, TypeError, ValueError):  # (a model without one: said)
-        key = "unknown key"
-    return f"{type(model).__name__} ({key})"
 
 
 def _run_names(runs: list[_Loaded], words: bool = False) -> list[str]:

@@ -25,14 +25,26 @@ def real_es(sepira_file):
     return es.subset(samples=np.arange(0, es.n_samples, 4), genes=np.arange(60))
 
 
+def _saved(es, folder):
+    """A one-epoch model of ``es`` saved in ``folder``/m; the model."""
+    model = FactorizedEmbeddings(gene_dim=4, hidden=(8,), epochs=1, device="cpu", seed=0)
+    model.fit(es).save(folder / "m")
+    return model
+
+
+def _exported(es, folder, capsys):
+    """``python -m core export`` of a one-epoch model of ``es``: the model, the tables' folder."""
+    model = _saved(es, folder)
+    out = folder / "tables"
+    code, _, err = _run(["export", "--model", folder / "m", "--out", out], capsys)
+    assert code == 0, err
+    return model, out
+
+
 def test_export_readme_names_the_model_by_the_key_of_the_dashboards_files(
     real_es, tmp_path, capsys
 ):
-    model = FactorizedEmbeddings(gene_dim=4, hidden=(8,), epochs=1, device="cpu", seed=0)
-    model.fit(real_es).save(tmp_path / "m")
-    out = tmp_path / "tables"
-    code, _, err = _run(["export", "--model", tmp_path / "m", "--out", out], capsys)
-    assert code == 0, err
+    _, out = _exported(real_es, tmp_path, capsys)
     key = FactorizedEmbeddings.load(tmp_path / "m").key()
     # the dashboard's figures and CSV files name the model by its key ("FE model 3f2a9c1b0d4e"):
     # the README says which model the tables are, so that they can be joined with those files
@@ -85,11 +97,7 @@ def test_gene_tables_leave_out_a_gene_id_that_repeats_the_symbol(
         assert len(table) > 0 and "symbol" in table.columns
         assert not {"gene_id", "query_gene_id"} & set(table.columns), list(table.columns)
     assert set(neighbours["query"]) == {focus}
-    model = FactorizedEmbeddings(gene_dim=4, hidden=(8,), epochs=1, device="cpu", seed=0)
-    model.fit(real_es).save(tmp_path / "m")
-    out = tmp_path / "tables"
-    code, _, err = _run(["export", "--model", tmp_path / "m", "--out", out], capsys)
-    assert code == 0, err
+    _, out = _exported(real_es, tmp_path, capsys)
     genes = pd.read_csv(out / "genes.csv")
     assert list(genes.columns[:2]) == ["symbol", "gene_type"]
     assert "gene_id" not in (out / "README.txt").read_text()
@@ -99,11 +107,7 @@ def test_export_keeps_gene_ids_the_data_has(tmp_path, capsys):
     from core.simulate import simulate_gtex_like
 
     es = simulate_gtex_like(n_samples=40, n_genes=300, n_tissues=2, seed=0)
-    model = FactorizedEmbeddings(gene_dim=4, hidden=(8,), epochs=1, device="cpu", seed=0)
-    model.fit(es).save(tmp_path / "m")
-    out = tmp_path / "tables"
-    code, _, err = _run(["export", "--model", tmp_path / "m", "--out", out], capsys)
-    assert code == 0, err
+    model, out = _exported(es, tmp_path, capsys)
     genes = pd.read_csv(out / "genes.csv")
     assert list(genes.columns[:3]) == ["data", "gene_id", "symbol"]
     assert genes["gene_id"].tolist() == [str(g) for g in model.gene_ids_]
@@ -113,8 +117,7 @@ def test_report_tables_name_the_dataset_and_the_model(real_es, tmp_path, capsys)
     """The report's CSV tables said neither the data nor the model they were computed from
     (the dashboard's files and `core export`'s README do): each row says both now, in columns
     after the numbers (pandas reads them as they are)."""
-    model = FactorizedEmbeddings(gene_dim=4, hidden=(8,), epochs=1, device="cpu", seed=0)
-    model.fit(real_es).save(tmp_path / "m")
+    _saved(real_es, tmp_path)
     out = tmp_path / "report"
     argv = ["report", "--model", tmp_path / "m", "--out", out, "--methods", "pca", "--no-go"]
     argv += ["--classifiers", "1-NN", "--splits", "2", "--fraction", "0.3", "--k", "3"]
