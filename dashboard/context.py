@@ -617,11 +617,7 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
             return None
         hit = self.alias_columns().get(q.upper())
         if hit is None and self._ontology is not None:  # (loaded by alias_columns)
-            absent = self._ontology.alias_genes(q)
-            if absent:
-                from core.annotations.ontology import DataAlias
-
-                hit = DataAlias((), (), tuple(absent))
+            hit = self._ontology.absent_alias(q)
         return hit
 
     def search_genes(self, text: str, limit: int = 30) -> list[int]:

@@ -49,6 +49,11 @@ MODES = {
     "res": "residual (observed − predicted)",
 }
 GENE_MODES = tuple(MODES)
+#: What a colouring may be, said after an unknown one (a link typed by hand: ``gene:XIST``).
+COLOR_FORMS = (
+    ": a colouring is obs:GENE, pred:GENE or res:GENE (observed, predicted, residual), "
+    "ann:COLUMN, list:GENE, GENE, set:PRESET or go:GO:ID; ?gene=GENE alone colours by a gene"
+)
 #: Value of the disabled option that says why a search lists nothing (never selectable).
 NOT_FOUND = "__not_found__"
 
@@ -94,10 +99,10 @@ def list_value(genes: Any) -> str:
 def parse_color(value: str | None) -> tuple[str, str]:
     """Split a ``color-by`` value into (kind, argument)."""
     if not value or ":" not in value:
-        raise DataError(f"unknown colouring {quoted(value)}")
+        raise DataError(f"unknown colouring {quoted(value)}{COLOR_FORMS}")
     kind, arg = value.split(":", 1)
     if kind not in ("ann", "set", "list", "go", *GENE_MODES) or not arg:
-        raise DataError(f"unknown colouring {quoted(value)}")
+        raise DataError(f"unknown colouring {quoted(value)}{COLOR_FORMS}")
     return kind, arg
 
 

@@ -111,6 +111,12 @@ def test_an_alias_of_a_gene_not_in_the_data_says_so(sepira_context):
         sepira_context.gene_index("HER2")
     with pytest.raises(DataError, match=r"unknown gene 'NOTAGENE'"):
         sepira_context.gene_index("NOTAGENE")
+    # XIST is a gene of its own (not in this set) and an alias of XIC: an unknown gene, not
+    # "an alias of XIC", which sent the user after another gene
+    with pytest.raises(DataError, match=r"unknown gene 'XIST'") as err:
+        sepira_context.gene_index("XIST")
+    assert "XIC" not in str(err.value)
+    assert sepira_context.alias_of("XIST") is None
 
 
 def test_gene_lists_read_aliases_and_count_them(sepira_context):
@@ -175,4 +181,6 @@ def test_neighbours_reads_an_alias_on_one_line(alias_model, tmp_path, capsys):
     assert set(pd.read_csv(out, sep="\t")["gene"]) == {"AFM", "HNF4A"}
     code, _, err = _run([*args, "--force", "--genes", "HER2"], capsys)
     assert code != 0 and "HER2 is an alias of ERBB2, which is not in the model" in err
+    code, _, err = _run([*args, "--force", "--genes", "XIST"], capsys)  # a gene, not an alias
+    assert code != 0 and "unknown gene(s) XIST" in err and "XIC" not in err
     assert "Traceback" not in err

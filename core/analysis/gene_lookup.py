@@ -239,14 +239,9 @@ def read_aliases(
     shared = set(upper[upper.duplicated()])
     out: dict[str, tuple[str | None, str]] = {}
     for q in dict.fromkeys(asked):
-        hit = table.get(q.upper())
+        hit = table.get(q.upper()) or go.absent_alias(q)
         if hit is None:
-            absent = go.alias_genes(q)
-            if not absent:
-                continue
-            from core.annotations.ontology import DataAlias
-
-            hit = DataAlias((), (), tuple(absent))
+            continue
         j = hit.column
         if j is None:
             out[q] = (None, hit.why_not(q, "in the model"))

@@ -701,6 +701,17 @@ class GeneOntology:
         sym = self.genes["symbol"].to_numpy(dtype=object)
         return [str(sym[k]) for k in dict.fromkeys(rows.tolist())]
 
+    def absent_alias(self, name: str) -> DataAlias | None:
+        """What ``name``, no gene of a dataset, is as an alias of genes none of which are
+        there (``why_not`` says so), for a name :meth:`dataset_aliases` did not list; None when
+        it is no alias, or is itself a gene's symbol: XIST, a gene of its own and an alias of
+        XIC, is an unknown gene to the dataset, not "an alias of XIC"."""
+        q = str(name).strip()
+        if q.upper() in self._lookups[1]:
+            return None
+        absent = self.alias_genes(q)
+        return DataAlias((), (), tuple(absent)) if absent else None
+
     @cached_property
     def _alias_upper(self) -> np.ndarray:
         return np.array([a.upper() for a in self._alias_name], dtype=object)

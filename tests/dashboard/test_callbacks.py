@@ -48,6 +48,10 @@ def test_unknown_gene_gives_alert_not_error(context):
     assert "unknown gene 'NOTAGENE'" in _text(alert)
     fig, _, alert = sample_map.recolor(context, "weird", (1, 99), None)
     assert fig is no_update and "unknown colouring" in _text(alert)
+    # a link typed by hand (gene:XIST) is told the forms a colouring takes
+    fig, _, alert = sample_map.recolor(context, "gene:XIST", (1, 99), None)
+    assert fig is no_update and "'gene:XIST'" in _text(alert)
+    assert "obs:GENE" in _text(alert) and "?gene=GENE" in _text(alert)
 
 
 def test_colour_options_follow_search(context):
