@@ -329,7 +329,9 @@ def run_report(args: argparse.Namespace) -> int:
             tables["table1"], tables["table1_splits"] = _table1_csv(table)
             weight = (_model_summary(loaded).get("params") or {}).get("neighbour_weight")
             sections.append(
-                _section_table1(table, loaded.label, args, cells_cached, chance, weight)
+                _section_table1(
+                    table, loaded.label, args, cells_cached, chance, weight, len(loaded.labels)
+                )
             )
             times.append(
                 SectionTime(

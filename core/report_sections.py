@@ -23,6 +23,7 @@ from core.analysis_cli import (
     DEFAULT_SPLITS,
     PAIRED_CAPTION,
     PAIRED_DIGITS,
+    SD_WORDS,
     SIMULATED_LABEL,
     _chance_text,
     _classifiers_text,
@@ -225,13 +226,23 @@ def _section_table1(
     cells_cached: int = 0,
     chance: float | None = None,
     neighbour_weight: float | None = None,
+    n_samples: int | None = None,
 ) -> str:
+    """Table 1's section; ``n_samples``: all samples of the map, to say how many have no
+    label and are in no split."""
     fmt = analysis.format_table(table)
     fmt.columns = [analysis.METHOD_NAMES.get(c, c) for c in fmt.columns]
     a = table.attrs
     n_cells = table.shape[0] * len(set(table.columns.get_level_values(0)))
     cached = _cached_note(cells_cached, n_cells, "cells")
     lead = _table1_lead(table, chance)
+    n_labelled = int(a["n_train"]) + int(a["n_test"])
+    unlabelled = (
+        f"The other {n_samples - n_labelled:,} of the {n_samples:,} samples have no "
+        f"{html.escape(str(label))} and are in no split. "
+        if n_samples is not None and n_samples > n_labelled
+        else ""
+    )
     return (
         "<h2>Semi-supervised classification (Table 1)</h2>"
         + (f"<p class='lead'>{html.escape(lead)}</p>" if lead else "")
@@ -239,9 +250,9 @@ def _section_table1(
         f"samples' coordinates on each map: train on {_percent(a['fraction'])} of the labelled "
         f"samples ({a['n_train']}), test on the other {a['n_test']}, over {a['n_splits']} "
         f"random split{'s' if a['n_splits'] != 1 else ''} (seed {args.seed}; the same "
-        f"split{'s' if a['n_splits'] != 1 else ''} for every map). Each cell: "
-        f"{'mean ± sd over the splits of ' if a['n_splits'] != 1 else ''}the accuracy (share of "
-        "the test samples whose "
+        f"split{'s' if a['n_splits'] != 1 else ''} for every map). {unlabelled}Each cell: "
+        + (f"mean ± sd ({SD_WORDS}) over the splits of " if a["n_splits"] != 1 else "")
+        + "the accuracy (share of the test samples whose "
         f"{html.escape(str(label))} is predicted right). Baselines computed on "
         f"{html.escape(BASELINE_INPUT[args.center_samples] + getattr(args, 'missing_note', ''))}. "
         + (
@@ -441,7 +452,8 @@ def _section_markers(
         "keratin-associated KRTAP genes, which <code>KRT*</code> would add. Each is scored in "
         "each sample as the mean z-score of the matching genes. "
         "Smoothness = 1 − mean squared difference between a sample's score and the mean of "
-        f"{_nearest(k, 'sample', 'its')} on the map, over (1 + 1/{k}) × variance: 1 when "
+        f"{_nearest(k, 'sample', 'its')} on the map, over (1 + 1/{k}) × variance "
+        "(n − 1 in its denominator): 1 when "
         "expression is organised in sample space, about 0 when it is random over the map. "
         "<i>matching genes</i>: "
         "genes of this dataset that match; <i>genes</i>: the first 8 of them; <i>highest "

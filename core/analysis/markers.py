@@ -37,9 +37,10 @@ DEFAULT_MARKERS: tuple[str, ...] = ("keratins", "MYH6", "CD8B", "XIST")
 def gene_smoothness(embedding: np.ndarray, values: np.ndarray, k: int = 15) -> np.ndarray:
     """How strongly each gene's expression is organised in sample space.
 
-    ``score = 1 - mean((x_i - m_i)^2) / ((1 + 1/k) var(x))`` where ``m_i`` is the mean
-    expression of sample i's k nearest neighbours in the embedding. 1: each sample's value is
-    its neighbours' mean (perfectly smooth); 0 expected when values are shuffled over the map
+    ``score = 1 - mean((x_i - m_i)^2) / ((1 + 1/k) var(x))`` (``var`` with ``n - 1`` in its
+    denominator) where ``m_i`` is the mean expression of sample i's k nearest neighbours in
+    the embedding. 1: each sample's value is its neighbours' mean (perfectly smooth); 0
+    expected when values are shuffled over the map
     (the ``1 + 1/k`` term removes the noise of a k-sample mean; with missing values, ``k`` is
     each sample's number of neighbours that have a value, so a gene's missing values do not
     lower its score); negative: anti-organised.
