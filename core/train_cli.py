@@ -259,7 +259,9 @@ def run_train(args: argparse.Namespace) -> int:
     check_out_location(out, "--out")
     # held from here to the end: a run that goes on is not an interrupted one (--force, or a
     # second run started while the first reads its data, made two writers of one checkpoint)
-    with TrainingClaim(partial, out) as claim:
+    # SIGTERM stops the whole run as Ctrl-C does, not only the epochs: the default handler
+    # ended a run reading its data, or writing its model, without a word, and left its folders
+    with _terminate_as_interrupt(), TrainingClaim(partial, out) as claim:
         return _train(args, out, partial, checkpoint, claim)
 
 
@@ -441,6 +443,14 @@ def _train(
         progress.close()
     try:
         model.save(out, overwrite=True)
+    except KeyboardInterrupt:
+        print(
+            f"stopped while the model was written; the checkpoint"
+            f"{_checkpoint_epoch(checkpoint)} is kept in {partial}: run the same command with "
+            "--resume to write the model",
+            file=sys.stderr,
+        )
+        raise
     except (OSError, RuntimeError) as exc:
         failed_write = _write_failure(exc, out.parent)
         if failed_write is None:
