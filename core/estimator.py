@@ -1334,6 +1334,17 @@ class FactorizedEmbeddings:
         except (TypeError, ValueError, AttributeError) as exc:
             raise _damaged(directory, "config.json", f"training record: {exc}") from None
         model._key = model._checked_key(config.get("model_key"), config.get("params"))
+        if model._key is None and isinstance(config.get("model_key"), str):
+            # a weights.pt (or config.json) copied from another model of the same shape loaded
+            # without a word: that model's map under this one's history and settings
+            log.warning(
+                "%s: weights.pt is not the model that config.json describes (the model key it "
+                "records, %s, is not that of these weights and settings): the files may come "
+                "from different models, or config.json was edited; the settings and training "
+                "history shown are config.json's",
+                directory,
+                config["model_key"],
+            )
         return model
 
     def _read_arrays(self, path: Path, net: NetworkConfig) -> None:

@@ -455,18 +455,25 @@ def _tiny(**kwargs):
     return FactorizedEmbeddings(**{"epochs": 1, "gene_dim": 4, "hidden": (8,), **kwargs})
 
 
-def test_a_model_key_is_computed_from_what_was_loaded(tmp_path):
+def test_a_model_key_is_computed_from_what_was_loaded(tmp_path, caplog):
     """A config.json copied from another model kept that model's key: the dashboard, whose
-    cached results are keyed by it, showed the other model's gene map."""
+    cached results are keyed by it, showed the other model's gene map. The copy is said: it
+    loaded that model's map under this one's history and settings without a word."""
     es = _small()
     a, b = _tiny(seed=0).fit(es), _tiny(seed=2).fit(es)
     a.save(tmp_path / "a")
     b.save(tmp_path / "b")
-    assert FactorizedEmbeddings.load(tmp_path / "a").key() == a.key() != b.key()
-    shutil.copytree(tmp_path / "a", tmp_path / "hybrid")
-    shutil.copy(tmp_path / "b" / "config.json", tmp_path / "hybrid" / "config.json")
-    hybrid = FactorizedEmbeddings.load(tmp_path / "hybrid")
-    assert hybrid.key() not in (a.key(), b.key())
+    with caplog.at_level("WARNING", logger="core.estimator"):
+        assert FactorizedEmbeddings.load(tmp_path / "a").key() == a.key() != b.key()
+    assert "not the model that config.json describes" not in caplog.text
+    for copied in ("config.json", "weights.pt"):
+        shutil.copytree(tmp_path / "a", tmp_path / copied)
+        shutil.copy(tmp_path / "b" / copied, tmp_path / copied / copied)
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="core.estimator"):
+            hybrid = FactorizedEmbeddings.load(tmp_path / copied)
+        assert hybrid.key() not in (a.key(), b.key())
+        assert "weights.pt is not the model that config.json describes" in caplog.text
     # a model saved before a setting existed (neighbour_space: its settings hashed without
     # it) keeps its key, and with it its cached results and links
     old = _tiny(seed=0, neighbour_space="values").fit(es)
