@@ -19,6 +19,7 @@ directory is the app's cache directory.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -181,9 +182,43 @@ class JobStore:
                 log.warning("job store: %s left in place: %s", path, exc)
 
 
+@functools.cache  # once per process: a second call would hand the jobs one thread
+def server_torch_threads() -> int:
+    """Run torch on one thread in this (the server's) process; returns the number of threads
+    it had, which :class:`JobsManager` gives back to each job it forks.
+
+    torch's CPU kernels run on GNU OpenMP, whose threads do not survive ``fork()``: a process
+    forked after its parent ran a kernel on several threads waits for ever at its own first
+    one. Colouring the samples by a predicted value, then placing an upload, left the page
+    waiting on a placing job that never ended. The server's own torch work is small (a
+    profile decoded at a click, one gene predicted for every sample).
+    """
+    import torch
+
+    n = torch.get_num_threads()
+    if n > 1:
+        torch.set_num_threads(1)
+    return n
+
+
+class _OnThreads:
+    """A job function run on ``n`` torch threads (the server's, before it kept one)."""
+
+    def __init__(self, job_fn: Any, n: int):
+        self.job_fn, self.n = job_fn, n
+
+    def __call__(self, *args: Any) -> Any:
+        if self.n > 1:
+            import torch
+
+            torch.set_num_threads(self.n)
+        return self.job_fn(*args)
+
+
 class JobsManager(DiskcacheManager):
     """Dash's ``DiskcacheManager`` (jobs forked from the server, polled by the page) with its
-    progress and results in a :class:`JobStore`.
+    progress and results in a :class:`JobStore`. Each job runs on the torch threads that the
+    server keeps to one (:func:`server_torch_threads`).
 
     Parameters
     ----------
@@ -207,6 +242,7 @@ class JobsManager(DiskcacheManager):
         # maps), and the job it had just started was stopped. Salted per manager: a job's
         # page polls it by the key it was given, so only a new request asks for a new key.
         self._salt = uuid.uuid4().hex
+        self._torch_threads = server_torch_threads()
 
     def build_cache_key(self, fn: Any, args: Any, cache_args_to_ignore: Any, triggered: Any) -> str:
         key = super().build_cache_key(fn, args, cache_args_to_ignore, triggered)
@@ -217,7 +253,7 @@ class JobsManager(DiskcacheManager):
         return f"fe-job-of-process-{int(job)}"
 
     def call_job_fn(self, key: Any, job_fn: Any, args: Any, context: Any) -> Any:
-        pid = super().call_job_fn(key, job_fn, args, context)
+        pid = super().call_job_fn(key, _OnThreads(job_fn, self._torch_threads), args, context)
         if pid is not None:  # which result is the job's (the page names a job by its process)
             self.handle.set(self._job_entry(pid), key)
         return pid
