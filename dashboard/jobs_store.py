@@ -201,18 +201,49 @@ def server_torch_threads() -> int:
     return n
 
 
-class _OnThreads:
-    """A job function run on ``n`` torch threads (the server's, before it kept one)."""
+def _release_inherited_listeners() -> None:
+    """In a job just forked from the server: let go of the server's listening sockets.
 
-    def __init__(self, job_fn: Any, n: int):
-        self.job_fn, self.n = job_fn, n
+    A job holds every file the server had open. Once the server ended (stopped by SIGTERM, a
+    worker replaced) the job still held its port while it trained, and the server started again
+    on that port was refused ("Address already in use") until the job was done. Each listening
+    socket's descriptor is pointed at ``/dev/null`` (not closed: the server's socket object,
+    copied into the job, may close it later, and a closed number may be reused by then).
+    """
+    import psutil
 
-    def __call__(self, *args: Any) -> Any:
-        if self.n > 1:
-            import torch
+    try:
+        connections = psutil.Process().net_connections(kind="inet")
+    except (psutil.Error, OSError):  # (nothing to say: the job runs as it did)
+        return
+    listening = [c.fd for c in connections if c.status == psutil.CONN_LISTEN and c.fd >= 0]
+    if not listening:
+        return
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        for fd in listening:
+            os.dup2(null, fd)
+    finally:
+        os.close(null)
 
-            torch.set_num_threads(self.n)
-        return self.job_fn(*args)
+
+def _run_job(job_fn: Any, torch_threads: int, *args: Any) -> None:
+    """A background job's process: ``job_fn(*args)`` once the server's port is let go of, on
+    the ``torch_threads`` the server kept to one (:func:`server_torch_threads`).
+
+    Ctrl-C in the server's terminal stops the jobs too (they are in its process group): a job
+    ends with status 130 and one line in the log, not with a traceback of where it was.
+    """
+    _release_inherited_listeners()
+    if torch_threads > 1:
+        import torch
+
+        torch.set_num_threads(torch_threads)
+    try:
+        job_fn(*args)
+    except KeyboardInterrupt:
+        log.info("background job (process %d) stopped by Ctrl-C", os.getpid())
+        raise SystemExit(130) from None
 
 
 class JobsManager(DiskcacheManager):
@@ -253,7 +284,10 @@ class JobsManager(DiskcacheManager):
         return f"fe-job-of-process-{int(job)}"
 
     def call_job_fn(self, key: Any, job_fn: Any, args: Any, context: Any) -> Any:
-        pid = super().call_job_fn(key, _OnThreads(job_fn, self._torch_threads), args, context)
+        """Fork the job (as Dash does), which lets go of the server's port first, runs on the
+        server's torch threads and ends quietly on Ctrl-C (:func:`_run_job`)."""
+        job = functools.partial(_run_job, job_fn, self._torch_threads)
+        pid = super().call_job_fn(key, job, args, context)
         if pid is not None:  # which result is the job's (the page names a job by its process)
             self.handle.set(self._job_entry(pid), key)
         return pid

@@ -380,30 +380,67 @@ class TrainedModel:
             lock.release()
             lock_cache.close()
 
+    @property
+    def fitted_entry(self) -> Path:
+        """Where the trained network waits while its gene space is laid out (removed once the
+        model is stored in :attr:`model_entry`)."""
+        entry = self.model_entry
+        return entry.with_name(f"{entry.name}.fitted")
+
+    def _fitted_model(self) -> tuple[Any, float] | None:
+        """The network a job trained before it was stopped while it laid out the gene space
+        (Ctrl-C, a restart): (model, training seconds), or None when there is none (a damaged
+        one is removed: trained again)."""
+        fitted = self.fitted_entry
+        if not (fitted / "fitted.json").exists():
+            return None
+        try:
+            meta = json.loads((fitted / "fitted.json").read_text())
+            model = load_model(fitted / "model")
+            return model, float(meta["train_seconds"])
+        except (CoreError, ValueError, EOFError, KeyError, TypeError) as exc:
+            log.warning("the trained network %s cannot be loaded (%s): trained again", fitted, exc)
+            shutil.rmtree(fitted, ignore_errors=True)
+            return None
+
+    def _keep_fitted(self, model: Any, train_seconds: float) -> None:
+        """Store the trained network before its gene space is laid out: a job stopped then
+        (tens of seconds of UMAP) lost the whole training, which the next page did again."""
+        fitted = self.fitted_entry
+        remove_stale_temporaries(fitted)
+        tmp = temporary_name(fitted, uuid.uuid4().hex)
+        tmp.mkdir(parents=True)
+        try:
+            model.save(tmp / "model")
+            (tmp / "fitted.json").write_text(json.dumps({"train_seconds": train_seconds}))
+            replace_dir(tmp, fitted)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
     def _train(self, progress: ProgressFn) -> str:
         """:meth:`train` once its lock is held."""
         entry = self.model_entry
         settings = self.config.settings
-        cls = estimator_class(settings.standin)
-        model = cls(**settings.estimator_kwargs())
-        t0 = time.perf_counter()
-
-        def on_epoch(p: Any) -> None:
-            frac = float(getattr(p, "fraction", 0.0))
-            loss = getattr(p, "loss", float("nan"))
-            msg = (
-                f"training: epoch {getattr(p, 'epoch', '?')}/{getattr(p, 'n_epochs', '?')}, "
-                f"loss {loss:.4f}, {getattr(p, 'elapsed_s', 0.0):.0f} s"
+        fitted = self._fitted_model()
+        if fitted is not None:
+            model, train_seconds = fitted
+            progress(
+                0.9, f"the network trained before the last stop is kept ({train_seconds:.0f} s)"
             )
-            progress(0.9 * frac, msg)
-
-        train_es = settings.training_genes(self.es)
-        progress(
-            0.0,
-            f"training the model on {train_es.n_samples:,} samples x {train_es.n_genes:,} genes",
-        )
-        model.fit(train_es, callback=on_epoch)
-        train_seconds = time.perf_counter() - t0
+            log.info(
+                "the network trained before a stop is in %s: its gene space is laid out",
+                self.fitted_entry,
+            )
+        else:
+            model, train_seconds = self._fit(progress)
+            try:
+                self._keep_fitted(model, train_seconds)
+            except OSError as exc:  # (only a shortcut for a job stopped later: go on)
+                log.warning(
+                    "the trained network could not be kept in %s: %s", self.fitted_entry, exc
+                )
+        cls = type(model)
         progress(0.92, f"laying out gene space ({self.config.gene_layout.upper()})")
         layout, method = gene_layout_2d(
             np.asarray(model.gene_embedding_),
@@ -427,9 +464,33 @@ class TrainedModel:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        shutil.rmtree(self.fitted_entry, ignore_errors=True)  # (stored with the model now)
         progress(1.0, f"model ready ({train_seconds:.0f} s)")
         log.info("trained %s in %.1f s -> %s", cls.__name__, train_seconds, entry)
         return str(model.key())
+
+    def _fit(self, progress: ProgressFn) -> tuple[Any, float]:
+        """The network trained on the dataset -> (model, training seconds)."""
+        settings = self.config.settings
+        model = estimator_class(settings.standin)(**settings.estimator_kwargs())
+        t0 = time.perf_counter()
+
+        def on_epoch(p: Any) -> None:
+            frac = float(getattr(p, "fraction", 0.0))
+            loss = getattr(p, "loss", float("nan"))
+            msg = (
+                f"training: epoch {getattr(p, 'epoch', '?')}/{getattr(p, 'n_epochs', '?')}, "
+                f"loss {loss:.4f}, {getattr(p, 'elapsed_s', 0.0):.0f} s"
+            )
+            progress(0.9 * frac, msg)
+
+        train_es = settings.training_genes(self.es)
+        progress(
+            0.0,
+            f"training the model on {train_es.n_samples:,} samples x {train_es.n_genes:,} genes",
+        )
+        model.fit(train_es, callback=on_epoch)
+        return model, time.perf_counter() - t0
 
 
 def _subset_samples(es: Any, rows: np.ndarray) -> Any:
