@@ -23,12 +23,14 @@ from urllib.parse import parse_qs
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 from dash import Input, Output, Patch, State, ctx, html, no_update
 
 from core.data import not_a_table
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.context import GENE_SET_PRESETS, PRESET_ALIASES
+from dashboard.figure_samples import value_order
 from dashboard.layout import (
     COLOR_OPTION_HEIGHT,
     GENE_LIST_MAX_BYTES,
@@ -646,7 +648,8 @@ def build_sample_figure(
             **common,
         )
         finite = np.isfinite(spec.values)
-        fig.data[figures.COLOR_TRACE].customdata = _rows(finite)
+        # the colour trace's points lie lowest value first (high values drawn on top)
+        fig.data[figures.COLOR_TRACE].customdata = value_order(spec.values).tolist()
         if not finite.all():
             fig.data[figures.COLOR_TRACE + 1].customdata = _rows(~finite)
         kind = {"kind": "continuous", "key": st.key, "all_finite": bool(finite.all())}
@@ -680,6 +683,13 @@ def _select_rows(fig: Any, rows: Sequence[int]) -> None:
     for tr in fig.data:
         if tr.customdata is not None and tr.name != "probe grid":
             tr.selectedpoints = [i for i, r in enumerate(tr.customdata) if int(r) in chosen]
+
+
+def _positions(order: np.ndarray, rows: Sequence[int]) -> list[int]:
+    """Positions, in a trace whose points are the samples ``order``, of the samples ``rows``
+    (its ``selectedpoints``); rows it does not hold are left out."""
+    where = {int(r): i for i, r in enumerate(order)}
+    return sorted(where[int(r)] for r in set(rows) if int(r) in where)
 
 
 def _add_rows(fig: Any, labels: np.ndarray) -> None:
@@ -716,10 +726,11 @@ def recolor(
     status: dict[str, Any] | None = None,
     zoom: dict[str, Any] | None = None,
 ) -> tuple[Any, dict[str, Any] | Any, Any]:
-    """New sample-map figure (or a ``Patch`` of the colours only) for a ``color-by`` value.
+    """New sample-map figure (or a ``Patch`` of the colour trace) for a ``color-by`` value.
 
     ``placed`` samples (from an upload) are drawn over a new figure; a Patch keeps them.
-    ``selection`` (selected rows) is shown selected in a new figure; a Patch keeps it.
+    ``selection`` (selected rows) is shown selected in a new figure and in a Patch (whose
+    points lie in the new colouring's order, :func:`dashboard.figure_samples.value_order`).
     ``status`` (``model-status``) says why there is no model yet, if there is none.
     ``zoom``: the axis ranges given to every new figure (:func:`build_sample_figure`); a
     Patch leaves the map where it is.
@@ -753,7 +764,26 @@ def recolor(
             lo, hi = -m, m
         p = Patch()
         tr = p["data"][figures.COLOR_TRACE]
-        tr["marker"]["color"] = spec.values.astype(np.float32)
+        # the points are drawn lowest value first, an order that changes with the colouring:
+        # every per-point array is sent again in the new order (on GTEx's 16,877 samples the
+        # hover text weighs 2.9 of the Patch's 3.3 MB, near a whole figure's 3.5 MB)
+        order = value_order(spec.values)
+        coords = np.asarray(st.sample_embedding, dtype=np.float32)
+        # numbers as a figure sends them (typed arrays, base64): a list wrote 17 digits for
+        # each float32 value (the colours: 0.31 MB as a list, 0.09 MB typed)
+        sent = go.Figure(
+            go.Scattergl(
+                x=coords[order, 0],
+                y=coords[order, 1],
+                marker=dict(color=spec.values[order].astype(np.float32)),
+            )
+        ).to_plotly_json()["data"][0]
+        tr["x"], tr["y"] = sent["x"], sent["y"]
+        tr["text"] = hover_text(context)[order].tolist()
+        tr["customdata"] = order.tolist()  # a plain list, as in the figure (:func:`_rows`)
+        tr["marker"]["color"] = sent["marker"]["color"]
+        # the selected samples at their new places (the old positions are other samples now)
+        tr["selectedpoints"] = _positions(order, selection) if selection else None
         tr["marker"]["cmin"] = lo
         tr["marker"]["cmax"] = hi
         tr["marker"]["colorscale"] = figures.colorscale(spec.diverging)

@@ -36,7 +36,7 @@ def test_colour_by_annotation_then_gene_uses_patch(context):
     assert title.startswith(
         "GATA4 (observed, as in the file)<br><sup>clipped at percentiles 1–99 (values "
     )
-    # continuous -> continuous: a Patch of the colours only (timed in benchmarks/dashboard_speed)
+    # continuous -> continuous: a Patch of the colour trace (timed in benchmarks/dashboard_speed)
     patch, kind3, _ = sample_map.recolor(context, "res:TBX5", (1, 99), kind2)
     assert isinstance(patch, Patch) and kind3 == kind2
     assert "clipped at percentiles 1–99" in str(patch.to_plotly_json())
