@@ -60,9 +60,11 @@ def create_app(es: Any, config: DashboardConfig | None = None) -> Any:
     from dash import Dash
 
     from dashboard import baselines, export, gene_space, placement, sample_map, selection, status
+    from dashboard.jobs_store import server_torch_threads
     from dashboard.layout import build_layout
 
     use_fork_safe_threads()
+    server_torch_threads()  # before any torch work of the server (its jobs are forked)
     context = AppContext(es, config)
     try:
         context.cache_dir.mkdir(parents=True, exist_ok=True)
