@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import os
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    from dashboard.entry import app_from_args, argv_from_env
+    from dashboard.entry import app_from_args, argv_from_env, running_jobs_line
 
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -80,6 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     dash_app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False)
+    line = running_jobs_line()  # (they are waited for before the process exits)
+    if line:
+        print(line, file=sys.stderr, flush=True)
     return 0
 
 

@@ -304,3 +304,24 @@ def app_from_env(environ: Mapping[str, str] | None = None) -> Any:
     environ = os.environ if environ is None else environ
     app, _ = app_from_args(argv_from_env(environ))
     return app
+
+
+def running_jobs_line() -> str | None:
+    """What a stopped server waits for before its process exits: its background jobs still
+    running, with their process ids and how to stop them; None when there is none.
+
+    A SIGINT sent to the server alone (``kill -INT``, not Ctrl-C in its terminal, which reaches
+    the jobs too) leaves its jobs running, and the process waited for a training job, tens of
+    minutes on a large matrix, without a word.
+    """
+    from multiprocess import active_children  # (the process library of Dash's jobs)
+
+    jobs = active_children()
+    if not jobs:
+        return None
+    pids = ", ".join(str(p.pid) for p in jobs)
+    return (
+        f"the server stopped; waiting for {len(jobs)} background job(s) to end (process "
+        f"{pids}: training, placing or baseline maps; a model in training is kept when it "
+        f"ends). To stop them now: Ctrl-C again, or kill {pids.replace(',', '')}"
+    )

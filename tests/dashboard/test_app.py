@@ -217,3 +217,21 @@ def test_header_lines_show_whole_on_hovering(context, sepira_es):
     # the model's line (written when the model is ready) gets its text as its title
     app = create_app(sepira_es, context.config)
     assert any(f"{ids.MODEL_INFO}.title" in key for key in app.callback_map)
+
+
+def test_a_stopped_server_says_which_jobs_it_waits_for():
+    """A SIGINT to the server alone left its training job running, and the process waited for
+    it, silently, before it exited."""
+    from multiprocess import Process, active_children
+
+    if not active_children():  # (no job of another test still running)
+        assert entry.running_jobs_line() is None
+    job = Process(target=__import__("time").sleep, args=(30,))
+    job.start()
+    try:
+        line = entry.running_jobs_line()
+    finally:
+        job.kill()
+        job.join()
+    assert line is not None and f"process {job.pid}" in line and f"kill {job.pid}" in line
+    assert "background job(s) to end" in line
