@@ -17,16 +17,7 @@ import time
 from typing import Any
 
 from dashboard.factory import jobs_manager
-
-
-def _wait_for(predicate: Any, timeout: float, what: str) -> Any:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what} within {timeout:.0f} s")
+from tests.dashboard.test_jobs_across_forks import _wait_for
 
 
 def _exit_code(pid: int, timeout: float = 30.0) -> int:
