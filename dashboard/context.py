@@ -830,7 +830,8 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
             samples, clearly (a gene lower in the selection is not specific to it, and was
             listed, and marked on the gene map, when fewer than ``top`` genes were higher).
             Genes with values in fewer than :data:`MIN_SELECTED_VALUES` selected samples
-            (all of them, in a smaller selection) are not scored.
+            (all of them, in a smaller selection), or in fewer than 2 other samples, are not
+            scored.
 
         Returns
         -------
@@ -849,9 +850,11 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         if sel.min() < 0 or sel.max() >= self.n_samples:
             raise DataError("the selection refers to samples that are not in this dataset")
         if sel.size >= self.n_samples - 1:
+            # (one sample left was said to be "nothing left": Welch's t needs 2 in each group)
+            left = "nothing" if sel.size == self.n_samples else "only 1 sample"
             raise DataError(
-                f"the selection holds {sel.size:,} of the {self.n_samples:,} samples: nothing "
-                "left to compare it with; select fewer"
+                f"the selection holds {sel.size:,} of the {self.n_samples:,} samples: {left} "
+                "left to compare it with (Welch's t needs 2); select fewer"
             )
         s_all, ss_all, n_all = self._column_sums()
         s_sel, ss_sel, n_sel = _masked_sums(self.values, sel)
@@ -873,7 +876,10 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         # and topped the list; it needs values in 3 of them (or all, in a smaller selection),
         # and in 2 at least: one sample has no variance, and Welch's t none (t = 119 listed
         # for a selection of one sample)
-        enough = n_sel >= max(2, min(MIN_SELECTED_VALUES, sel.size))
+        # and the other samples 2 values: one value has no spread, and a gene measured in a
+        # single other sample was listed (RPL3L missing in all the others but one: t = 11.8
+        # for the Heart samples, where Welch's t is undefined)
+        enough = (n_sel >= max(2, min(MIN_SELECTED_VALUES, sel.size))) & (n_rest >= 2)
         score = np.where(np.isfinite(score) & enough, score, -np.inf)
         idx = np.flatnonzero(score >= min_score)
         idx = idx[np.argsort(-score[idx], kind="stable")][: max(0, int(top))]
@@ -928,9 +934,10 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         -------
         dict
             ``genes``: DataFrame ``symbol, predicted, z`` of the ``top`` genes by z-score of the
-            decoded value against the gene's mean and sd over samples (the sd taken as at least
-            :attr:`PROBE_SD_FLOOR` times the median gene's: a gene off in almost every sample
-            has an sd near 0, and a decoded 0.05 put it first); ``samples``: DataFrame
+            decoded value against the gene's mean and sd (ddof 0) of the observed values over
+            samples (the sd taken as at least :attr:`PROBE_SD_FLOOR` times the median sd of the
+            genes decoded, 0 for a gene without spread: a gene off in almost every sample has
+            an sd near 0, and a decoded 0.05 put it first); ``samples``: DataFrame
             ``sample_id, distance, <first annotations>`` of the nearest real samples.
         """
         if not (np.isfinite(x) and np.isfinite(y)):
@@ -940,7 +947,12 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         cols = st.gene_es_index
         ok = cols >= 0
         mean, std = self.gene_stats()
-        std = np.maximum(std, self.PROBE_SD_FLOOR * float(np.median(std)))
+        # the genes' own sd (0 for a gene without spread), not gene_stats' stand-in of 1 for
+        # those: the stand-ins raised the median (the 26-tissue data's 7 genes of 0 took the
+        # floor from 0.0821 to 0.0830 and changed the genes listed at 10 of 300 points)
+        std = np.where(self.gene_varies(), std, 0.0)
+        floor = self.PROBE_SD_FLOOR * float(np.median(std[cols[ok]])) if ok.any() else 0.0
+        std = np.maximum(std, floor) if floor > 0 else np.where(std > 0, std, 1.0)
         z = np.full(len(profile), -np.inf, dtype=np.float32)
         z[ok] = (profile[ok] - mean[cols[ok]]) / std[cols[ok]]
         k = min(top, int(ok.sum()))
