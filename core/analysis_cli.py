@@ -756,7 +756,9 @@ def _evaluation_json(
             "seed": args.seed,
             "baselines_on": BASELINE_INPUT[args.center_samples] + _missing_note(loaded.es.values),
             "baselines": _baseline_names(
-                [n for n in baselines if n != "raw"], int(loaded.es.n_samples)
+                [n for n in baselines if n != "raw"],
+                int(loaded.es.n_samples),
+                _lowest_value(loaded.es.values) if "nmf" in baselines else 0.0,
             )
             | ({"raw": "the expression matrix itself"} if "raw" in baselines else {}),
             "classifiers": list(table.index),
@@ -982,10 +984,28 @@ def _classifiers_text(classifiers: list[str]) -> str:
     )
 
 
-def _baseline_names(methods: list[str], n_samples: int) -> dict[str, str]:
-    """Each baseline map with its settings, e.g. ``{"tsne": "t-SNE (perplexity 30)"}``."""
+def _baseline_names(methods: list[str], n_samples: int, lowest: float = 0.0) -> dict[str, str]:
+    """Each baseline map with its settings, e.g. ``{"tsne": "t-SNE (perplexity 30)"}``; NMF
+    with its shift when the data's ``lowest`` value is below 0 (evaluate said "the values as
+    they are" of an NMF computed on the values plus their lowest)."""
     perplexity = analysis._tsne_perplexity(n_samples)
-    return {m: _MAP_NAMES.get(m, m).format(perplexity=perplexity) for m in methods}
+    names = {m: _MAP_NAMES.get(m, m).format(perplexity=perplexity) for m in methods}
+    if lowest < 0 and "nmf" in names:
+        names["nmf"] = (
+            f"NMF (on the values plus {-lowest:.4g}: it needs values of 0 or more, and the "
+            f"lowest is {lowest:.4g})"
+        )
+    return names
+
+
+def _lowest_value(values: np.ndarray, rows: int = 4096) -> float:
+    """The matrix's lowest value, ignoring missing ones (by blocks of rows; 0 when empty)."""
+    lows = [
+        float(np.nanmin(block, initial=np.inf))
+        for block in (values[i : i + rows] for i in range(0, values.shape[0], rows))
+    ]
+    low = min(lows, default=0.0)
+    return low if np.isfinite(low) else 0.0
 
 
 def _chance_text(chance: float, label: str, n_classes: int | None = None) -> str:

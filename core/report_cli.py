@@ -22,12 +22,12 @@ import pandas as pd
 
 from core import analysis
 from core.analysis_cli import (
-    _MAP_NAMES,
     BASELINE_INPUT,
     DEFAULT_FRACTION,
     DEFAULT_SPLITS,
     SIMULATED_LABEL,
     SIMULATED_NOTE,
+    _baseline_names,
     _baselines,
     _check_protocol,
     _common,
@@ -35,6 +35,7 @@ from core.analysis_cli import (
     _hits,
     _label_problem,
     _Loaded,
+    _lowest_value,
     _measurement_note,
     _missing_note,
     _model_settings_text,
@@ -746,13 +747,7 @@ def _maps_caption(
     map was trained on (the paper's objective, and the neighbour-graph term when it has one,
     with the values its graph is taken on: ``neighbour_space``, as the estimator's); NMF's
     shift when the data's ``lowest`` value is below 0."""
-    perplexity = analysis._tsne_perplexity(n_samples)
-    names = [_MAP_NAMES.get(m, m).format(perplexity=perplexity) for m in methods]
-    if lowest < 0 and "nmf" in methods:
-        names[methods.index("nmf")] = (
-            f"NMF (on the values plus {-lowest:.4g}: it needs values of 0 or more, and the "
-            f"lowest is {lowest:.4g})"
-        )
+    names = list(_baseline_names(methods, n_samples, lowest).values())
     shown = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1] if names else ""
     colour = (
         f"coloured by {html.escape(str(label))}"
@@ -897,16 +892,6 @@ def _source_fields_html(source: dict[str, Any], model_dir: Any) -> str:
         return f"<p>The Data line above says the whole data source ({record}).</p>"
     listed = "".join(items)
     return f"<p>The data source besides the Data line above ({record}):</p><ul>{listed}</ul>"
-
-
-def _lowest_value(values: np.ndarray, rows: int = 4096) -> float:
-    """The matrix's lowest value, ignoring missing ones (by blocks of rows; 0 when empty)."""
-    lows = [
-        float(np.nanmin(block, initial=np.inf))
-        for block in (values[i : i + rows] for i in range(0, values.shape[0], rows))
-    ]
-    low = min(lows, default=0.0)
-    return low if np.isfinite(low) else 0.0
 
 
 def _training_note_html(model: Any, values: np.ndarray) -> str:

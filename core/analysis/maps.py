@@ -50,6 +50,10 @@ TSNE_PERPLEXITY = 30.0
 
 UMAP_NEIGHBORS = 15
 
+# umap-learn searches neighbours exactly (all pairwise distances) below this many samples, and
+# approximately (NN-descent) from it on
+_UMAP_APPROXIMATE_FROM = 4096
+
 #: The fewest samples a baseline map (PCA, NMF, t-SNE, UMAP) is computed of.
 MIN_MAP_SAMPLES = 4
 
@@ -72,11 +76,14 @@ def baseline_embeddings(
         Any of ``"pca"``, ``"nmf"`` (on the data shifted up by its lowest value when some are
         negative), ``"tsne"`` (perplexity 30,
         PCA initialisation; the perplexity is lowered for fewer than 91 samples), ``"umap"``
-        (15 neighbours). On a matrix of more than 64 genes, t-SNE and UMAP share one exact
-        search of the samples' neighbours (multi-threaded BLAS, float32 products of centred
-        blocks of genes, no copy of the matrix): on all GTEx genes that search is most of
-        their cost. From 5,000 samples the maps use every thread allowed (threadpoolctl),
-        below that one; t-SNE's layout then depends on the thread count at float rounding.
+        (15 neighbours). On a matrix of more than 64 genes, t-SNE (and UMAP from 4,096
+        samples, where its own search is approximate) share one exact search of the samples'
+        neighbours (multi-threaded BLAS, float32 products of centred blocks of genes, no copy
+        of the matrix): on all GTEx genes that search is most of their cost. Below 4,096
+        samples UMAP takes umap-learn's own exact path: a seed gives the map that
+        ``umap.UMAP(n_neighbors=15, random_state=seed)`` gives. From 5,000 samples the maps
+        use every thread allowed (threadpoolctl), below that one; t-SNE's layout then depends
+        on the thread count at float rounding.
     seed
         Seed of NMF, t-SNE and UMAP.
     cache
@@ -151,7 +158,7 @@ class _SharedNeighbours:
         wanted = []
         if "tsne" in methods:
             wanted.append(int(3.0 * _tsne_perplexity(n) + 1))
-        if "umap" in methods:
+        if "umap" in methods and _umap_shares(n):
             wanted.append(UMAP_NEIGHBORS - 1)  # UMAP counts each sample as its own first
         self._arr = arr
         self._k = min(n - 1, max(wanted, default=1))
@@ -218,14 +225,22 @@ def _tsne(arr: np.ndarray, seed: int, neighbours: _SharedNeighbours | None) -> n
     ).fit_transform(graph)
 
 
+def _umap_shares(n: int) -> bool:
+    """Whether UMAP of ``n`` samples takes the shared neighbours: only where its own search is
+    approximate. Below, given neighbours, umap-learn leaves its exact path for its graph path,
+    whose float rounding (1e-6 in the graph) gave another layout than the same seed's
+    ``umap.UMAP`` (the 26 GTEx tissues: Procrustes disparity 0.99 between the two)."""
+    return n >= _UMAP_APPROXIMATE_FROM
+
+
 def _umap(arr: np.ndarray, seed: int, neighbours: _SharedNeighbours | None) -> np.ndarray:
-    """UMAP (15 neighbours), on the shared exact neighbours if given (its own search is
-    approximate from 4,096 samples)."""
+    """UMAP (15 neighbours), on the shared exact neighbours if given from 4,096 samples (its
+    own search is approximate there); below, umap-learn's own exact search."""
     import umap
 
     n = arr.shape[0]
     k = min(UMAP_NEIGHBORS, n - 1)
-    if neighbours is None:
+    if neighbours is None or not _umap_shares(n):
         return umap.UMAP(n_neighbors=k, n_components=2, random_state=seed, n_jobs=1).fit_transform(
             arr
         )
@@ -254,7 +269,7 @@ def _compute_baseline(
             f"a {method} map of 2 axes needs at least 2 genes, got {arr.shape[1]}: leave "
             f"{method} out of --methods (umap and raw take one gene)"
         )
-    if neighbours is not None and method in ("tsne", "umap"):
+    if neighbours is not None and (method == "tsne" or (method == "umap" and _umap_shares(n))):
         # the exact neighbour search, before the one-thread limit below (BLAS threads pay there)
         neighbours.search()
     # one BLAS/OpenMP thread on small sets: on a shared machine, spinning OpenMP threads made
