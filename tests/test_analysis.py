@@ -109,7 +109,8 @@ def test_wide_matrix_distances_of_float64_input(sepira):
 
 
 def test_tsne_and_umap_on_shared_neighbours_match_their_own_search(sepira, sepira_labels):
-    """A wide matrix: one exact neighbour search serves both maps, equivalent to their own."""
+    """A wide matrix: one exact neighbour search serves t-SNE (and UMAP from 4,096 samples),
+    equivalent to their own."""
     import umap
     from sklearn.manifold import TSNE
     from sklearn.neighbors import NearestNeighbors
@@ -131,7 +132,8 @@ def test_tsne_and_umap_on_shared_neighbours_match_their_own_search(sepira, sepir
         tsne = TSNE(perplexity=30, init="pca", random_state=3).fit_transform(values)
         own = umap.UMAP(n_neighbors=15, random_state=3, n_jobs=1).fit_transform(values)
     # t-SNE: the same map up to float rounding (float64 input instead of float32 moves it as
-    # much); UMAP's sampling turns rounding into another layout of the same quality
+    # much); UMAP of fewer than 4,096 samples takes its own search, the same map (from 4,096,
+    # the shared neighbours: tests/test_figure2_checks.py)
     ours, _ = analysis._knn_excluding_self(maps["tsne"], 10)
     theirs, _ = analysis._knn_excluding_self(tsne, 10)
     overlap = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(ours, theirs, strict=True)])
