@@ -164,7 +164,8 @@ class BaselineMaps:
             text += "."
         text += (
             f" Each sample's {label} is guessed as that of the nearest labelled sample on each "
-            f"2-D map, over {self.ACCURACY_SPLITS} random draws (mean and sd)."
+            f"2-D map, over {self.ACCURACY_SPLITS} random draws (mean and sd). "
+            + self.maps_input_words()
         )
         if n_train < n_classes:
             text += (
@@ -185,6 +186,18 @@ class BaselineMaps:
                 else "; no share offered covers them here, so the maps can hardly be told apart."
             )
         return text
+
+    def maps_input_words(self) -> str:
+        """What the baseline maps are computed of and with, in one sentence (the panel said
+        neither the values nor the settings)."""
+        from core.analysis import UMAP_NEIGHBORS, _tsne_perplexity
+
+        return (
+            f"The maps are of the {self.n_genes:,} genes' values as loaded (missing values read "
+            "as each gene's mean; NMF's shifted up by the lowest when some are below 0): "
+            f"t-SNE of perplexity {_tsne_perplexity(self.n_samples):g}, UMAP of "
+            f"{UMAP_NEIGHBORS} neighbours, seed {self.config.settings.seed}."
+        )
 
     def baseline_label(self) -> str | None:
         """The sample annotation the baseline maps are scored on (1-NN accuracy), if any: none

@@ -44,6 +44,9 @@ def test_26_tissues_of_20_samples_start_at_10_percent_and_say_why(context):
     assert "the paper's 2% (Table 1) would give 10 labelled samples for 26 classes" in note
     # 52 samples cover the 26 classes: no ceiling, and no advice to compare at one
     assert "cannot cover" not in note and "compare the maps" not in note
+    # what the maps are computed of and with (the panel said neither)
+    assert "The maps are of the 467 genes' values as loaded" in note
+    assert "t-SNE of perplexity 30, UMAP of 15 neighbours, seed 0" in note
 
 
 def test_the_paper_share_stays_where_it_draws_a_sample_per_class(tmp_path):
