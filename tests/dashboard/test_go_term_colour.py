@@ -57,8 +57,9 @@ def test_a_term_colours_the_samples_by_its_genes_mean_z(context):
     fig, kind, alert = sample_map.recolor(context, f"go:{HEART}", (1, 99), None)
     assert alert is None and isinstance(fig, go.Figure) and kind["kind"] == "continuous"
     cols = _members(context, HEART)
-    values = np.asarray(fig.data[figures.COLOR_TRACE].marker.color, dtype=float)
-    assert np.allclose(values, context.gene_set_score(cols), atol=1e-5)
+    trace = fig.data[figures.COLOR_TRACE]  # (its points lowest value first: customdata rows)
+    values = np.asarray(trace.marker.color, dtype=float)
+    assert np.allclose(values, context.gene_set_score(cols)[list(trace.customdata)], atol=1e-5)
     title = fig.data[figures.COLOR_TRACE].marker.colorbar.title.text
     assert title.startswith(f"heart development ({HEART})<br>mean z ({len(cols)} genes)"), title
     # a long name in lines: the title runs along the colour bar

@@ -72,6 +72,9 @@ def test_a_job_running_on_after_the_server_ended_leaves_its_port_free(tmp_path):
 def test_ctrl_c_ends_a_job_without_a_traceback(tmp_path, capfd):
     def job(set_progress: Any) -> str:
         set_progress(["0", "training"])
+        # (a server started in the background ignores SIGINT, and its jobs with it: Ctrl-C is
+        # a terminal's, where Python's own handler is set)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C reaches the server's process group
         time.sleep(10)
         return "not reached"
