@@ -11,6 +11,7 @@ from dashboard import ids
 from dashboard.baseline_maps import ACCURACY_COLUMN, accuracy_header
 from dashboard.context import MIN_SPECIFIC_SCORE
 from dashboard.figures import EXPORT_SIZES, empty_figure
+from dashboard.new_samples import OWN_LABEL
 
 HELP = (
     "Each point of the left map is a sample placed by its learned 2-D embedding; each point of "
@@ -299,8 +300,13 @@ def _placed_table(label: str | None, k: int) -> dash_table.DataTable:
     if label:
         word = annotation_word(label)
         said = label if word == label else f"{word} ({label})"
-        columns += ["nearest_label", "majority_label", "majority_share"]
+        columns += [OWN_LABEL, "nearest_label", "majority_label", "majority_share"]
         help = {
+            OWN_LABEL: (
+                f"own {word}",
+                f"the sample's own {said} in the upload, beside the map's nearest and "
+                "majority (blank when the upload has no such column)",
+            ),
             "nearest_label": (f"nearest {word}", f"the {said} of the nearest sample"),
             "majority_label": (
                 f"majority {word} (of {k})",

@@ -31,9 +31,12 @@ from dashboard.uploads import (
 log = logging.getLogger(__name__)
 
 
+#: The page's table column of an upload's own label (its tissue beside the map's nearest and
+#: majority): a copy of that annotation's column, under a name the table can declare ahead.
+OWN_LABEL = "own_label"
 #: Columns a placed sample's record has besides its own annotations (an annotation of one of
 #: these names gets ``sample_`` before it).
-PLACED_NAMES = ("transform_applied", "data", "dataset", "model")
+PLACED_NAMES = ("transform_applied", "data", "dataset", "model", OWN_LABEL)
 
 
 def placed_file_names(label: str | None) -> dict[str, str]:
@@ -279,6 +282,8 @@ class SamplePlacing:
         reserved = PLACED_NAMES + tuple(placed_file_names(label).values())
         out, names = with_own_annotations(out, es, reserved)
         own_label = {c.lower(): n for c, n in names.items()}.get(str(label).lower())
+        if own_label is not None:  # (the page's table showed the majority, not the own tissue)
+            out[OWN_LABEL] = out[own_label]
         agreement = None
         if label is not None and own_label is not None and "majority_label" in out:
             truth = read_labels(out[own_label], None)

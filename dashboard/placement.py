@@ -39,7 +39,7 @@ from dashboard.layout import (
     place_transform_label,
 )
 from dashboard.layout import alert as _alert
-from dashboard.new_samples import placed_file_names
+from dashboard.new_samples import OWN_LABEL, placed_file_names
 from dashboard.sample_map import upload_bytes
 
 log = logging.getLogger(__name__)
@@ -504,7 +504,9 @@ def placed_csv(placed: list[dict[str, Any]] | None, context: Any = None) -> Any:
     # the two files join without renaming
     es = getattr(context, "es", None)
     label = es.label_column() if hasattr(es, "label_column") else None
-    frame = pd.DataFrame(placed).rename(columns=placed_file_names(label))
+    # (the own label's copy for the page's table: the file has the annotation by its name)
+    frame = pd.DataFrame(placed).drop(columns=[OWN_LABEL], errors="ignore")
+    frame = frame.rename(columns=placed_file_names(label))
     if context is not None:  # the map they were placed on named, as in the page's other tables
         frame = _with_source(context, frame, None)
     frame = labelled_table(context, frame)
