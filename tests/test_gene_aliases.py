@@ -19,6 +19,7 @@ import pytest
 from core.errors import DataError
 from tests.cli_run import TINY
 from tests.cli_run import run_cli as _run
+from tests.dashboard.layout_tree import alert_text as _text
 
 
 @pytest.fixture(scope="module")
@@ -29,16 +30,6 @@ def sepira_context(sepira_file, tmp_path_factory):
 
     cfg = DashboardConfig(cache_dir=tmp_path_factory.mktemp("alias-cache"))
     return AppContext(load_table(sepira_file), cfg)
-
-
-def _text(alert) -> str:
-    """The words of an alert (or of several, in one Div), for a test to read."""
-    if alert is None:
-        return ""
-    children = alert.children
-    if isinstance(children, list):
-        return " | ".join(_text(c) for c in children)
-    return str(children)
 
 
 def test_the_snapshot_aliases_of_the_data_genes(sepira_file):

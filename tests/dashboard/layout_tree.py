@@ -1,4 +1,5 @@
-"""Walking a Dash layout: the tests' one way to reach every component under a root."""
+"""Walking a Dash layout: the tests' one way to reach every component under a root, and the
+words of an alert."""
 
 from __future__ import annotations
 
@@ -25,3 +26,16 @@ def find(root: Any, component_id: str) -> Any:
         if getattr(c, "id", None) == component_id:
             return c
     raise KeyError(component_id)
+
+
+def alert_text(alert: Any) -> str:
+    """The words of an alert (or of several, in one Div, joined by `` | ``); "" for none or
+    ``no_update``."""
+    from dash import no_update
+
+    if alert is None or alert is no_update:
+        return ""
+    children = alert.children
+    if isinstance(children, list):
+        return " | ".join(alert_text(c) for c in children)
+    return str(children)

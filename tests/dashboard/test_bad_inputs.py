@@ -15,15 +15,7 @@ from dash import no_update
 from core.errors import DataError
 from dashboard import export, ids, sample_map
 from dashboard.uploads import parse_gene_list
-
-
-def _text(alert) -> str:
-    if alert is None or alert is no_update:
-        return ""
-    children = alert.children
-    if isinstance(children, list):
-        return " ".join(_text(c) for c in children)
-    return str(children)
+from tests.dashboard.layout_tree import alert_text as _text
 
 
 def _data_url(raw: bytes) -> str:

@@ -18,16 +18,8 @@ from dash import html, no_update
 from dashboard import ids, layout, placement
 from dashboard.context import AppContext, DashboardConfig, ModelSettings
 from dashboard.factory import create_app
+from tests.dashboard.layout_tree import alert_text as _text
 from tests.dashboard.test_user_flows import _data_url, _find
-
-
-def _text(component) -> str:
-    if component is None or component is no_update:
-        return ""
-    children = component.children
-    if isinstance(children, list):
-        return " | ".join(_text(c) for c in children)
-    return str(children)
 
 
 @pytest.fixture(scope="module")

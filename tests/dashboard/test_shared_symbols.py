@@ -14,18 +14,10 @@ from core.data import ExpressionSet
 from dashboard import ids, sample_map
 from dashboard.context import AppContext
 from dashboard.gene_space import neighbors_info, search_options
+from tests.dashboard.layout_tree import alert_text as _text
 
 #: Columns of the dataset below: two genes of one symbol, and two of one symbol in other case.
 Y1, Y2, TWIN, TP53 = 3, 9, 12, 13
-
-
-def _text(alert) -> str:
-    if alert is None:
-        return ""
-    children = alert.children
-    if isinstance(children, list):
-        return " | ".join(_text(a) for a in children)
-    return str(children)
 
 
 def _level(alert) -> str:
