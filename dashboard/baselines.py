@@ -14,6 +14,7 @@ from dash import Input, Output, State, ctx, html, no_update
 from core.errors import CoreError
 from dashboard import figures, ids
 from dashboard.baseline_maps import ACCURACY_COLUMN, percent
+from dashboard.job_records import why_stopped
 from dashboard.layout import alert, alert_id, annotation_word, baseline_table_columns
 from dashboard.uploads import quoted
 
@@ -111,8 +112,7 @@ def baselines_job_view(context: Any, running: Any) -> tuple[Any, Any, Any]:
         return "", RETRY_LABEL, no_update
     message = (
         "The baseline maps stopped before they were finished: the background job ended without "
-        f"a result (it may have been killed, for example for lack of memory). "
-        f"“{RETRY_LABEL}” starts it again."
+        f"a result ({why_stopped(outcome)}). “{RETRY_LABEL}” starts it again."
     )
     return "stopped before finishing", RETRY_LABEL, html.Div(message, className="alert alert-error")
 

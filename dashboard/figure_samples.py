@@ -5,11 +5,15 @@ Trace order of the sample map (callbacks patch by index):
 
 0. ``probe grid``: invisible points over the empty parts of the plane (hovering one says that a
    click there decodes; the page decodes at the place clicked, ``assets/probe.js``)
-1. ``samples``: the colour trace when colouring by a continuous value, its samples drawn from
-   the lowest value to the highest (:func:`value_order`: high values on top); categorical
-   colourings have one trace per category from index 1 on (legend click toggles, double-click
-   isolates), the unlabelled samples first, then the categories from the largest (each drawn
-   over the larger ones); the legend keeps the categories' order.
+1. a continuous colouring's samples without a value (grey open circles, ``no value (n)`` in
+   the legend), drawn first, under the values (as scanpy and the report's maps draw them); an
+   empty trace, out of the legend, when every sample has a value
+2. the colour trace of a continuous colouring, its samples drawn from the lowest value to the
+   highest (:func:`value_order`: high values on top)
+
+Categorical colourings have one trace per category from index 1 on (legend click toggles,
+double-click isolates), the unlabelled samples first, then the categories from the largest (each
+drawn over the larger ones); the legend keeps the categories' order.
 """
 
 from __future__ import annotations
@@ -35,8 +39,12 @@ from dashboard.figure_style import (
 #: Trace index of the probe grid in the sample map (a click the page reports on it is not a
 #: sample's: :func:`dashboard.selection.probe_at` leaves it to the place clicked).
 PROBE_TRACE = 0
+#: Trace index of a continuous colouring's samples without a value in the sample map (before
+#: the colour trace, so drawn under it: plotly draws WebGL traces in their order, and
+#: ``Scattergl`` has no ``zorder``).
+MISSING_TRACE = 1
 #: Trace index of the continuous colour trace in the sample map.
-COLOR_TRACE = 1
+COLOR_TRACE = 2
 
 
 #: Side of the square the probe reaches, in lengths of the longer side of the samples' box.
@@ -277,23 +285,22 @@ def sample_map_continuous(
     values = np.asarray(values, dtype=np.float32)
     scatter = go.Scattergl if webgl else go.Scatter
     size = point_style(len(coords))["size"]  # (opaque, smaller on a dense map)
-    fig = go.Figure()
-    fig.add_trace(_probe_trace(coords) if webgl else go.Scatter(x=[], y=[], showlegend=False))
-    finite = np.isfinite(values)
-    if not finite.all():
-        fig.add_trace(
-            scatter(
-                x=coords[~finite, 0],
-                y=coords[~finite, 1],
-                mode="markers",
-                # open circles: a filled grey one read as the diverging scale's grey centre
-                marker=dict(color=MISSING_COLOR, size=size, symbol="circle-open"),
-                name=f"no value ({int((~finite).sum()):,})",  # counted, as categories are
-                text=np.asarray(hover_text)[~finite],
-                hovertemplate="%{text}<br>no value<extra></extra>",
-            )
-        )
-        # keep the colour trace at index COLOR_TRACE: move the grey trace after it
+    probe = _probe_trace(coords) if webgl else go.Scatter(x=[], y=[], showlegend=False)
+    missing = ~np.isfinite(values)
+    # drawn before the colour trace, under it: drawn after it, GTEx's samples without a value
+    # covered the coloured ones they lie among (16,877 samples); an empty trace when there are
+    # none, so that the colour trace keeps its index (COLOR_TRACE) in every continuous map
+    grey = scatter(
+        x=coords[missing, 0],
+        y=coords[missing, 1],
+        mode="markers",
+        # open circles: a filled grey one read as the diverging scale's grey centre
+        marker=dict(color=MISSING_COLOR, size=size, symbol="circle-open"),
+        name=f"no value ({int(missing.sum()):,})",  # counted, as categories are
+        text=np.asarray(hover_text)[missing],
+        hovertemplate="%{text}<br>no value<extra></extra>",
+        showlegend=bool(missing.any()),
+    )
     order = value_order(values)  # the highest drawn last, on top
     color_trace = scatter(
         x=coords[order, 0],
@@ -305,9 +312,7 @@ def sample_map_continuous(
         hovertemplate="%{text}<br>" + color_title + ": %{marker.color:.3f}<extra></extra>",
         showlegend=False,
     )
-    data = list(fig.data)
-    data.insert(COLOR_TRACE, color_trace)
-    fig = go.Figure(data=data)
+    fig = go.Figure(data=[probe, grey, color_trace])
     fig.update_layout(**_base_layout(title, *axis_titles, uirevision, equal_aspect=True))
     return bound_autorange(fig, coords)
 

@@ -192,6 +192,10 @@ class JobRecords:
         except Exception as exc:
             self.job_finished(kind, error=_job_error(exc))
             raise
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (dashboard.jobs_store._run_job)
+            # recorded as stopped: left "running", the record named a job that no longer ran
+            self.job_stopped(kind, exc)
+            raise
         self.job_finished(kind)
         return result
 
@@ -280,6 +284,15 @@ class JobRecords:
         record = {"state": "failed", "error": error} if error else {"state": "done"}
         self._write_job_record(kind, record)
 
+    def job_stopped(self, kind: str, exc: KeyboardInterrupt) -> None:
+        """Record that the job ``kind`` was stopped before it finished by ``exc`` (Ctrl-C, or
+        SIGTERM's :class:`core.cli.Terminated`), as ``by`` ``Ctrl-C`` or ``SIGTERM``: an end
+        the page tells as a stop, not as a failure (:meth:`job_outcome`)."""
+        from core.cli import Terminated
+
+        by = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
+        self._write_job_record(kind, {"state": "stopped", "by": by})
+
     def job_outcome(self, kind: str) -> dict[str, Any]:
         """How the last job ``kind`` ended, asked once Dash reports that it is over.
 
@@ -288,13 +301,14 @@ class JobRecords:
         dict
             ``{"state": "done"}``, ``{"state": "failed", "error": message}`` or
             ``{"state": "stopped"}``: the job ended without finishing (a process killed, e.g.
-            for lack of memory, leaves no Python exception and no result behind).
+            for lack of memory, leaves no Python exception and no result behind; one stopped
+            by Ctrl-C or SIGTERM records it, :meth:`job_stopped`, with ``by``).
         """
         try:
             record = json.loads(self._job_file(kind).read_text())
         except (OSError, ValueError):
             record = {}
-        if isinstance(record, dict) and record.get("state") in ("done", "failed"):
+        if isinstance(record, dict) and record.get("state") in ("done", "failed", "stopped"):
             return dict(record)
         return {"state": "stopped"}
 
@@ -355,3 +369,12 @@ class JobRecords:
 def _job_error(exc: BaseException) -> str:
     """What a background job's record says of the error that ended it."""
     return str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
+
+
+def why_stopped(outcome: dict[str, Any]) -> str:
+    """Why a job that ended without a result stopped, in words for the page: by what, when its
+    record says (:meth:`JobRecords.job_stopped`), else the likely cause of a process killed."""
+    by = outcome.get("by") if isinstance(outcome, dict) else None
+    if by in ("Ctrl-C", "SIGTERM"):
+        return f"it was stopped by {by}"
+    return "it may have been killed, for example for lack of memory"

@@ -24,6 +24,7 @@ import hashlib
 import logging
 import os
 import pickle
+import signal
 import threading
 import time
 import uuid
@@ -232,18 +233,31 @@ def _run_job(job_fn: Any, torch_threads: int, *args: Any) -> None:
     the ``torch_threads`` the server kept to one (:func:`server_torch_threads`).
 
     Ctrl-C in the server's terminal stops the jobs too (they are in its process group): a job
-    ends with status 130 and one line in the log, not with a traceback of where it was.
+    ends with status 130 and one line in the log, not with a traceback of where it was. SIGTERM
+    (the server stopped by its service manager, ``kill``) stops it as Ctrl-C does
+    (:class:`core.cli.Terminated`), with status 143: either way the job records that it stopped
+    (:meth:`dashboard.job_records.JobRecords.job_stopped`); killed at once by SIGTERM, its record
+    still said "running".
     """
+    from core.cli import Terminated
+
     _release_inherited_listeners()
     if torch_threads > 1:
         import torch
 
         torch.set_num_threads(torch_threads)
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated(f"signal {signum}")
+
+    if threading.current_thread() is threading.main_thread():  # (where handlers can be set)
+        signal.signal(signal.SIGTERM, terminate)
     try:
         job_fn(*args)
-    except KeyboardInterrupt:
-        log.info("background job (process %d) stopped by Ctrl-C", os.getpid())
-        raise SystemExit(130) from None
+    except KeyboardInterrupt as exc:
+        by = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
+        log.info("background job (process %d) stopped by %s", os.getpid(), by)
+        raise SystemExit(143 if by == "SIGTERM" else 130) from None
 
 
 class JobsManager(DiskcacheManager):

@@ -25,6 +25,7 @@ from core.errors import CoreError
 from core.estimator import POOR_FIT_FACTOR
 from dashboard import ids
 from dashboard.export import _with_source, file_stem, labelled_table
+from dashboard.job_records import why_stopped
 from dashboard.layout import (
     COUNTS_TRANSFORM,
     PLACE_JOB_RUNNING,
@@ -345,6 +346,9 @@ def run_placing_job(
         context.job_finished(kind, error=message)
         said = message if known else f"placing the samples failed: {message}"
         return no_update, no_update, no_update, _alert(said)
+    except KeyboardInterrupt as exc:  # (Ctrl-C, SIGTERM: left "running", the record misled)
+        context.job_stopped(kind, exc)
+        raise
     context.job_finished(kind)
     return placed_view(result)
 
@@ -376,8 +380,8 @@ def placing_job_view(
         return "", HIDE, no_update
     message = (
         f"Placing the samples of {filename or 'the upload'} stopped before it finished: the "
-        "background job ended without a result (it may have been killed, for example for "
-        f"lack of memory). “{PLACE_RETRY_LABEL}” starts it again."
+        f"background job ended without a result ({why_stopped(outcome)}). "
+        f"“{PLACE_RETRY_LABEL}” starts it again."
     )
     return "stopped before finishing", SHOW, html.Div(message, className="alert alert-error")
 

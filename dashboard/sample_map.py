@@ -30,7 +30,7 @@ from core.data import not_a_table
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.context import GENE_SET_PRESETS, PRESET_ALIASES
-from dashboard.figure_samples import value_order
+from dashboard.figure_samples import MISSING_TRACE, value_order
 from dashboard.layout import (
     COLOR_OPTION_HEIGHT,
     GENE_LIST_MAX_BYTES,
@@ -651,7 +651,7 @@ def build_sample_figure(
         # the colour trace's points lie lowest value first (high values drawn on top)
         fig.data[figures.COLOR_TRACE].customdata = value_order(spec.values).tolist()
         if not finite.all():
-            fig.data[figures.COLOR_TRACE + 1].customdata = _rows(~finite)
+            fig.data[MISSING_TRACE].customdata = _rows(~finite)
         kind = {"kind": "continuous", "key": st.key, "all_finite": bool(finite.all())}
     if placed:
         label = context.es.label_column() if hasattr(context.es, "label_column") else None

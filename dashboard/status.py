@@ -10,6 +10,7 @@ from dash import Input, Output, State, ctx, html, no_update
 
 from core.errors import CoreError
 from dashboard import ids
+from dashboard.job_records import why_stopped
 from dashboard.layout import alert_id
 
 log = logging.getLogger(__name__)
@@ -98,8 +99,8 @@ def _alert(message: str) -> html.Div:
 #: What the page says of a training job that ended without a model and without an error.
 TRAIN_STOPPED_MESSAGE = (
     "Training stopped before the model was ready: the background job ended without a result "
-    "(it may have been killed, for example for lack of memory). Retry, or train ahead of time "
-    "with “python -m core train” and start the dashboard with --model."
+    "({why}). Retry, or train ahead of time with “python -m core train” and start the "
+    "dashboard with --model."
 )
 
 
@@ -141,7 +142,7 @@ def training_job_view(
     if outcome["state"] == "failed":
         message = f"training failed: {outcome.get('error')}"
     else:
-        message = TRAIN_STOPPED_MESSAGE
+        message = TRAIN_STOPPED_MESSAGE.format(why=why_stopped(outcome))
     return (
         {"ready": False, "error": message},
         no_update,

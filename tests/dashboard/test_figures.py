@@ -68,6 +68,31 @@ def test_continuous_map_draws_missing_values_grey(coords):
     assert grey[0].marker.symbol == "circle-open"
 
 
+@pytest.mark.parametrize("webgl", [True, False])
+def test_samples_without_a_value_are_drawn_under_the_coloured_ones(coords, webgl):
+    """Drawn after the colour trace, the grey circles of GTEx's samples without a value lay
+    over the coloured samples among them; plotly draws traces in their order (Scattergl has no
+    zorder), so the grey trace comes first, as scanpy and the report's maps draw them."""
+    values = np.linspace(0.0, 1.0, 200, dtype=np.float32)
+    values[::3] = np.nan
+    fig = figures.sample_map_continuous(coords, values, ["s"] * 200, "v", webgl=webgl)
+    names = [t.name for t in fig.data]
+    assert names.count("no value (67)") == 1
+    grey = names.index("no value (67)")
+    assert grey < figures.COLOR_TRACE  # drawn first, under the coloured samples
+    assert fig.data[grey].showlegend is not False and len(fig.data[grey].x) == 67
+    colour = fig.data[figures.COLOR_TRACE]
+    assert len(colour.x) == 133 and colour.marker.showscale
+    expected = figures.continuous_marker(values, "v")  # the colour bar of every value
+    assert colour.marker.colorbar.title.text == expected["colorbar"]["title"]["text"]
+    assert (colour.marker.cmin, colour.marker.cmax) == (expected["cmin"], expected["cmax"])
+    # every sample with a value: the colour trace keeps its index, no legend entry
+    full = figures.sample_map_continuous(coords, np.arange(200.0), ["s"] * 200, "v", webgl=webgl)
+    assert len(full.data[figures.COLOR_TRACE].x) == 200
+    assert [t.name for t in full.data if t.showlegend is not False and t.name] == []
+    assert len(full.data[grey].x) == 0  # the same trace order
+
+
 def test_values_at_the_centre_of_a_diverging_scale_show_on_the_white_plot(coords):
     """RdBu's centre (247, 247, 247) vanished on the white plot: a gene list's mean z, near
     0 in most samples, left the map almost blank, and an exported selection looked empty."""

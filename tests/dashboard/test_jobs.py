@@ -60,6 +60,13 @@ def test_a_training_job_that_ended_without_a_model_says_so_and_offers_a_retry(un
     assert out[1]["t"] > 0 and out[5] is False
     assert out[6] == status.SHOW and out[7] == status.HIDE and out[4] is None
 
+    # a job stopped by SIGTERM recorded it: the page says so instead of guessing at memory
+    from core.cli import Terminated
+
+    untrained.job_stopped("train", Terminated())
+    alert = status.training_job_view(untrained, False)[4]
+    assert "it was stopped by SIGTERM" in _text(alert) and "memory" not in _text(alert)
+
     # a job that raised says why; a running job changes nothing
     untrained.job_finished("train", error="out of patience")
     out = status.training_job_view(untrained, False)
@@ -348,6 +355,36 @@ def test_a_baseline_maps_job_that_fails_records_why_before_another_can_start(
     said = []
     untrained.compute_baselines(progress=lambda f, m: said.append(m))
     assert not any("another job" in m for m in said)
+
+
+def test_a_job_stopped_by_ctrl_c_records_a_stop_and_starts_again(untrained, monkeypatch):
+    """Ctrl-C (a ``KeyboardInterrupt``) left the job's record saying "running", under the pid of
+    a process that still ran (the one that had forked the job, here this one): whoever read the
+    record saw a job running that was not. It now says that the job stopped, which the page tells
+    as a stop (not as a failure), and the next job computes at once."""
+    import core.analysis
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(core.analysis, "baseline_embeddings", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        untrained.compute_baselines(record=True)
+    record = json.loads(untrained._job_file("baselines").read_text())
+    assert record == {"state": "stopped", "by": "Ctrl-C"}
+    assert untrained.job_running("baselines") is None
+    assert untrained.job_outcome("baselines") == record
+    progress, button, alert = baselines.baselines_job_view(untrained, False)
+    assert progress == "stopped before finishing" and button == baselines.RETRY_LABEL
+    assert "failed" not in _text(alert) and "it was stopped by Ctrl-C" in _text(alert)
+    assert "memory" not in _text(alert)
+    _, _, _, poll_disabled, _, alert = baselines.baselines_poll_view(untrained)
+    assert poll_disabled is True and "failed" not in _text(alert)
+    monkeypatch.undo()  # the page started again: its job computes at once
+    said = []
+    untrained.compute_baselines(progress=lambda f, m: said.append(m), record=True)
+    assert not any("another job" in m for m in said)
+    assert untrained.job_outcome("baselines") == {"state": "done"}
 
 
 def test_a_baseline_maps_job_that_fails_before_it_computes_says_why(untrained, monkeypatch):

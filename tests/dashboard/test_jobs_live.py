@@ -10,6 +10,7 @@ SIGTERM of the server while the model trained, the server started again on its p
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -86,6 +87,42 @@ def test_ctrl_c_ends_a_job_without_a_traceback(tmp_path, capfd):
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err[-2000:]
     assert code == 130, f"the job ended with status {code}"
     assert manager.get_result("train", None) is manager.UNDEFINED
+
+
+def test_sigterm_ends_a_job_that_records_its_stop(sepira_es, tmp_path, monkeypatch):
+    """SIGTERM (the server stopped by its service manager, ``kill``) ended a job at once: its
+    record still said "running" after it. The job now stops as on Ctrl-C, records the stop and
+    ends with status 143 (128 + 15)."""
+    import core.analysis
+    from dashboard.context import AppContext, DashboardConfig, ModelSettings
+
+    cfg = DashboardConfig(
+        cache_dir=tmp_path / "cache",
+        settings=ModelSettings(gene_dim=8, standin=True),
+        gene_layout="pca",
+    )
+    context = AppContext(sepira_es, cfg)
+
+    def terminated(*args: Any, **kwargs: Any) -> Any:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(10)
+        raise AssertionError("not stopped by SIGTERM")
+
+    monkeypatch.setattr(core.analysis, "baseline_embeddings", terminated)
+
+    def job(set_progress: Any) -> str:
+        set_progress(["0", "computing"])
+        context.compute_baselines(record=True)
+        return "not reached"
+
+    manager = jobs_manager(tmp_path / "jobs")
+    pid = manager.call_job_fn("maps", manager.make_job_fn(job, progress=True), (), {})
+    code = _exit_code(pid)
+    assert code == 143, f"the job ended with status {code}"
+    record = json.loads(context._job_file("baselines").read_text())
+    assert record == {"state": "stopped", "by": "SIGTERM"}
+    assert context.job_running("baselines") is None
+    assert manager.get_result("maps", None) is manager.UNDEFINED
 
 
 def test_a_training_stopped_while_it_lays_out_the_genes_keeps_the_trained_network(

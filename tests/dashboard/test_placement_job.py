@@ -196,6 +196,29 @@ def test_a_placing_job_that_raises_says_why(context, monkeypatch):
     )
 
 
+def test_a_placing_job_stopped_by_ctrl_c_or_sigterm_records_a_stop(context, monkeypatch):
+    """A placing job stopped by Ctrl-C (or SIGTERM, :class:`core.cli.Terminated`) left its
+    record saying "running": it now says that it stopped, and by what."""
+    from core.cli import Terminated
+
+    for request, stop, by in (("r3", KeyboardInterrupt, "Ctrl-C"), ("r4", Terminated, "SIGTERM")):
+
+        def stopped(*args, stop=stop, **kwargs):
+            raise stop()
+
+        monkeypatch.setattr(context, "place_samples", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            placement.run_placing_job(
+                context, lambda m: None, {"id": request}, _data_url(b"a,b\n"), "mine.csv", False
+            )
+        assert context.job_outcome(f"place-{request}") == {"state": "stopped", "by": by}
+        assert context.job_running(f"place-{request}") is None
+        # the page says by what, not "it may have been killed, for example for lack of memory"
+        progress, _, alert = placement.placing_job_view(context, False, {"id": request}, "a.csv")
+        assert progress == "stopped before finishing"
+        assert f"it was stopped by {by}" in _text(alert) and "memory" not in _text(alert)
+
+
 def test_a_small_gzip_that_unpacks_to_a_huge_table_is_refused_early(context, monkeypatch):
     """0.7 MB of gzip'd zeros unpacked to 150,000 samples: 2 GB taken before the limit of
     2,000 samples refused them (a job forked from the server: out of memory, either may go)."""

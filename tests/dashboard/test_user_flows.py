@@ -14,7 +14,7 @@ import pytest
 from dash import no_update
 from plotly.io.json import to_json_plotly
 
-from dashboard import export, ids, placement, sample_map, selection
+from dashboard import export, figures, ids, placement, sample_map, selection
 from dashboard.gene_space import build_gene_figure, gene_color_options, neighbor_tables
 from dashboard.layout import build_layout
 from tests.dashboard.layout_tree import find as _find
@@ -83,10 +83,12 @@ def test_patched_colour_scale_is_the_one_of_a_new_figure(context):
     _, kind, _ = sample_map.recolor(context, "obs:GATA4", (1, 99), None)
     patch, _, _ = sample_map.recolor(context, "res:GATA4", (1, 99), kind)
     ops = {tuple(o["location"]): o["params"]["value"] for o in patch.to_plotly_json()["operations"]}
-    sent = ops[("data", 1, "marker", "colorscale")]
+    sent = ops[("data", figures.COLOR_TRACE, "marker", "colorscale")]
     new, _, _ = sample_map.recolor(context, "res:GATA4", (1, 99), None)
     assert isinstance(sent, list)  # plotly.js does not know plotly.py's reversed names (RdBu_r)
-    assert [list(c) for c in sent] == [list(c) for c in new.data[1].marker.colorscale]
+    assert [list(c) for c in sent] == [
+        list(c) for c in new.data[figures.COLOR_TRACE].marker.colorscale
+    ]
 
 
 def test_exports_are_named_by_what_they_show_and_hold_the_placed_samples(context, monkeypatch):
@@ -644,7 +646,9 @@ def test_placed_stars_stay_above_a_selection_from_a_link(context):
     )
     star = fig.data[-1]
     assert star.name == "your samples (2)" and list(star.selectedpoints) == [0, 1]
-    assert len(fig.data[1].selectedpoints) == 20  # the selection is shown as before
+    assert (
+        len(fig.data[figures.COLOR_TRACE].selectedpoints) == 20
+    )  # the selection is shown as before
 
 
 def test_a_binary_file_is_named_as_such(context):

@@ -14,6 +14,7 @@ from dash import Patch
 from plotly.io.json import to_json_plotly
 
 from dashboard import figures, sample_map
+from dashboard.figure_samples import MISSING_TRACE
 
 FIRST, SECOND = "obs:GATA4", "obs:TBX5"
 
@@ -99,7 +100,7 @@ def test_missing_values_stay_grey_and_the_others_are_sorted():
     rows = [int(t[1:]) for t in tr.text]
     np.testing.assert_array_equal(np.asarray(tr.marker.color), values[rows])
     np.testing.assert_array_equal(np.asarray(tr.x), coords[rows, 0])
-    grey = fig.data[figures.COLOR_TRACE + 1]
+    grey = fig.data[MISSING_TRACE]  # drawn first, under the values
     assert list(grey.text) == ["s3", "s10", "s40"]  # in sample order, as before
 
 
