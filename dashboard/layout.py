@@ -327,6 +327,10 @@ GENE_MAP_SIZE = "gene-map-size"
 #: new colouring is sent as its trace alone only onto a map of the inputs it was computed for.
 GENE_MAP_DRAWN = "gene-map-drawn"
 
+#: dcc.Store: a new colouring of the sample map's colour trace (``sample_map.Recolour``), which
+#: the page makes from the trace it shows (``assets/recolour.js``)
+SAMPLE_MAP_RECOLOUR = "sample-map-recolour"
+
 # ----------------------------------------------------------------------------- placing uploads
 #: Ids of the placing job's parts (beside those of ``ids``: ``place-upload``, ``place-info``...).
 PLACE_REQUEST = "place-request"  # dcc.Store: {"id"} of the upload to place (a new id each time)
@@ -1043,6 +1047,7 @@ def build_layout(context: Any) -> html.Div:
         dcc.Interval(id=ids.BASELINES_POLL, interval=2000, disabled=True),
         dcc.Interval(id=ids.STATUS_POLL, interval=1500, disabled=False),
         dcc.Store(id=ids.SAMPLE_MAP_KIND),
+        dcc.Store(id=SAMPLE_MAP_RECOLOUR),
         dcc.Store(id=ids.FOCUS_GENE),
         dcc.Store(id=ids.SELECTION),
         dcc.Store(id=ids.SELECTION_GENES_STORE),

@@ -1,6 +1,6 @@
-"""The sample map: what colours it (``color-by``), fast recolouring with ``Patch``, and the link
-to gene space (a gene chosen in ``color-by``, ``gene-search`` or clicked in ``gene-map`` becomes
-the gene in focus everywhere).
+"""The sample map: what colours it (``color-by``), fast recolouring in the page
+(:class:`Recolour`), and the link to gene space (a gene chosen in ``color-by``, ``gene-search``
+or clicked in ``gene-map`` becomes the gene in focus everywhere).
 
 Values of ``color-by``: ``ann:<column>`` (sample annotation), ``obs:<SYMBOL>`` (observed
 expression), ``pred:<SYMBOL>`` (model-predicted), ``res:<SYMBOL>`` (residual = observed -
@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, Patch, State, ctx, html, no_update
+from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
 
 from core.data import not_a_table
 from core.errors import CoreError, DataError
@@ -36,6 +36,7 @@ from dashboard.layout import (
     GENE_LIST_MAX_BYTES,
     GENE_LIST_SUMMARY,
     GENE_SEARCH_OPTION_HEIGHT,
+    SAMPLE_MAP_RECOLOUR,
     alert_id,
     clip_marks,
     waiting_text,
@@ -619,7 +620,7 @@ def build_sample_figure(
     selection: Sequence[int] | None = None,
     zoom: dict[str, Any] | None = None,
 ) -> tuple[Any, dict[str, Any]]:
-    """Full sample-map figure for a ``color-by`` value -> (figure, kind record for Patch).
+    """Full sample-map figure for a ``color-by`` value -> (figure, kind record for a Recolour).
 
     ``placed``: samples placed from an upload (``placed-samples``), drawn last, over the map.
     ``selection``: rows of the selected samples, shown selected (the others dimmed) in the new
@@ -716,6 +717,21 @@ def _clip(clip: Any) -> tuple[float, float]:
     return lo, hi
 
 
+class Recolour(dict):
+    """A new continuous colouring of the sample map's colour trace, made in the page
+    (``assets/recolour.js``) from the trace it shows: the points are drawn lowest value first
+    (:func:`dashboard.figure_samples.value_order`), an order that changes with each colouring,
+    and the page moves each point's x, y and hover text to its sample's new place (the trace's
+    ``customdata`` holds the sample row of each point). Only the new order, the colours and the
+    scale are sent: on GTEx's 16,877 samples a ``Patch`` that sent every per-point array again
+    weighed 3.3 MB, 2.9 MB of it the hover text.
+
+    Keys: ``trace`` (its index), ``order`` (sample rows, the next ``customdata``), ``color``
+    (a typed array in that order), ``selectedpoints``, ``cmin``, ``cmax``, ``colorscale``,
+    ``colorbar_title``, ``name``, ``hovertemplate``, ``sent_at``.
+    """
+
+
 def recolor(
     context: Any,
     value: str | None,
@@ -726,18 +742,18 @@ def recolor(
     status: dict[str, Any] | None = None,
     zoom: dict[str, Any] | None = None,
 ) -> tuple[Any, dict[str, Any] | Any, Any]:
-    """New sample-map figure (or a ``Patch`` of the colour trace) for a ``color-by`` value.
+    """New sample-map figure (or a :class:`Recolour` of its colour trace) for a ``color-by`` value.
 
-    ``placed`` samples (from an upload) are drawn over a new figure; a Patch keeps them.
-    ``selection`` (selected rows) is shown selected in a new figure and in a Patch (whose
+    ``placed`` samples (from an upload) are drawn over a new figure; a Recolour keeps them.
+    ``selection`` (selected rows) is shown selected in a new figure and in a Recolour (whose
     points lie in the new colouring's order, :func:`dashboard.figure_samples.value_order`).
     ``status`` (``model-status``) says why there is no model yet, if there is none.
     ``zoom``: the axis ranges given to every new figure (:func:`build_sample_figure`); a
-    Patch leaves the map where it is.
+    Recolour leaves the map where it is.
 
     Returns
     -------
-    (figure or Patch, kind record, alert)
+    (figure or Recolour, kind record, alert)
     """
     t0 = time.perf_counter()
     st = context.state()
@@ -762,38 +778,31 @@ def recolor(
         if spec.diverging:
             m = max(abs(lo), abs(hi))
             lo, hi = -m, m
-        p = Patch()
-        tr = p["data"][figures.COLOR_TRACE]
-        # the points are drawn lowest value first, an order that changes with the colouring:
-        # every per-point array is sent again in the new order (on GTEx's 16,877 samples the
-        # hover text weighs 2.9 of the Patch's 3.3 MB, near a whole figure's 3.5 MB)
         order = value_order(spec.values)
-        coords = np.asarray(st.sample_embedding, dtype=np.float32)
-        # numbers as a figure sends them (typed arrays, base64): a list wrote 17 digits for
-        # each float32 value (the colours: 0.31 MB as a list, 0.09 MB typed)
+        # colours as a figure sends them (a typed array, base64): a list wrote 17 digits for each
+        # float32 value (0.31 MB instead of 0.09 MB on GTEx's 16,877 samples)
         sent = go.Figure(
-            go.Scattergl(
-                x=coords[order, 0],
-                y=coords[order, 1],
-                marker=dict(color=spec.values[order].astype(np.float32)),
-            )
+            go.Scattergl(marker=dict(color=spec.values[order].astype(np.float32)))
         ).to_plotly_json()["data"][0]
-        tr["x"], tr["y"] = sent["x"], sent["y"]
-        tr["text"] = hover_text(context)[order].tolist()
-        tr["customdata"] = order.tolist()  # a plain list, as in the figure (:func:`_rows`)
-        tr["marker"]["color"] = sent["marker"]["color"]
-        # the selected samples at their new places (the old positions are other samples now)
-        tr["selectedpoints"] = _positions(order, selection) if selection else None
-        tr["marker"]["cmin"] = lo
-        tr["marker"]["cmax"] = hi
-        tr["marker"]["colorscale"] = figures.colorscale(spec.diverging)
-        tr["marker"]["colorbar"]["title"]["text"] = figures.clipped_title(
-            spec.title, spec.values, lo, hi, _clip(clip)
+        out = Recolour(
+            trace=figures.COLOR_TRACE,
+            # the sample rows in the new order: the trace's next customdata, a plain list as in
+            # the figure (:func:`_rows`); the page moves x, y and the hover text with them
+            order=order.tolist(),
+            color=sent["marker"]["color"],
+            # the selected samples at their new places (the old positions are other samples now)
+            selectedpoints=_positions(order, selection) if selection else None,
+            cmin=lo,
+            cmax=hi,
+            colorscale=figures.colorscale(spec.diverging),
+            colorbar_title=figures.clipped_title(spec.title, spec.values, lo, hi, _clip(clip)),
+            name=spec.title,
+            hovertemplate="%{text}<br>" + spec.title + ": %{marker.color:.3f}<extra></extra>",
+            # a new store value each time: the same colouring again still reaches the page
+            sent_at=time.time(),
         )
-        tr["name"] = spec.title
-        tr["hovertemplate"] = "%{text}<br>" + spec.title + ": %{marker.color:.3f}<extra></extra>"
-        log.debug("recolour (patch) %s in %.1f ms", value, 1e3 * (time.perf_counter() - t0))
-        return p, previous, note
+        log.debug("recolour (page) %s in %.1f ms", value, 1e3 * (time.perf_counter() - t0))
+        return out, previous, note
     fig, kind = build_sample_figure(
         context, value, clip, placed=placed, selection=selection, zoom=zoom
     )
@@ -1422,6 +1431,7 @@ def register_callbacks(app: Any) -> None:
         Output(ids.SAMPLE_MAP, "figure"),
         Output(ids.SAMPLE_MAP_KIND, "data"),
         Output(alert_id("map"), "children"),
+        Output(SAMPLE_MAP_RECOLOUR, "data"),
         Input(ids.COLOR_BY, "value"),
         Input(ids.CLIP, "value"),
         Input(ids.MODEL_STATUS, "data"),
@@ -1440,14 +1450,29 @@ def register_callbacks(app: Any) -> None:
         rows = (selection or {}).get("rows") or []
         zoom = figure_zoom(context, map_zoom, ids.SAMPLE_MAP, url_search, placed)
         if ctx.triggered_id == ids.URL and not zoom and previous is not None:
-            return no_update, no_update, no_update  # a link without a zoom: the map as it is
+            return no_update, no_update, no_update, no_update  # a link without a zoom: as it is
         if ctx.triggered_id == ids.SELECTION:
             if not rows or (selection or {}).get("drawn"):
-                return no_update, no_update, no_update  # drawn on the map: it shows it already
+                return no_update, no_update, no_update, no_update  # drawn on the map already
             previous = None  # a selection from the link: show it on the map
         if ctx.triggered_id in (ids.CLIP, ids.MODEL_STATUS, ids.PLACED, ids.URL):
             previous = None  # a new clip range, model, placed samples or link: a new figure
-        return recolor(context, value, clip, previous, placed, rows, status=status, zoom=zoom)
+        fig, kind, note = recolor(
+            context, value, clip, previous, placed, rows, status=status, zoom=zoom
+        )
+        if isinstance(fig, Recolour):  # made in the page from the trace it shows
+            return no_update, kind, note, fig
+        return fig, kind, note, no_update
+
+    # a new colouring of the colour trace, made from the trace the page shows (its hover text
+    # stays in the page: only the new order and colours come from the server)
+    app.clientside_callback(
+        ClientsideFunction(namespace="fe_sample_map", function_name="recolour"),
+        Output(ids.SAMPLE_MAP, "figure", allow_duplicate=True),
+        Input(SAMPLE_MAP_RECOLOUR, "data"),
+        State(ids.SAMPLE_MAP, "figure"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(Output(ids.CLIP, "disabled"), Input(ids.SAMPLE_MAP_KIND, "data"))
     def update_clip(kind):

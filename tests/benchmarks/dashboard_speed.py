@@ -8,7 +8,8 @@ Run (not collected by pytest)::
 Measures, through the Flask test client (the real Dash request path: JSON in, callback,
 JSON out):
 
-- recolour by a gene (``color-by`` -> ``sample-map``; continuous -> continuous is a Patch),
+- recolour by a gene (``color-by`` -> ``sample-map``; continuous -> continuous sends the new
+  order and colours, and the page moves its points: ``assets/recolour.js``),
 - a gene's neighbours + GO enrichment (warm),
 - first page once the model is cached (create the app, ``/``, ``/_dash-layout``, the status
   callback and the first sample-map figure).
@@ -61,7 +62,7 @@ def main() -> int:
     from dashboard.context import DashboardConfig, ModelSettings
     from dashboard.factory import create_app
     from dashboard.gene_space import neighbor_tables
-    from dashboard.layout import alert_id
+    from dashboard.layout import SAMPLE_MAP_RECOLOUR, alert_id
 
     p = argparse.ArgumentParser()
     p.add_argument("--samples", type=int, default=17382)
@@ -121,11 +122,15 @@ def main() -> int:
         ["url.pathname"],
     )
     status = res["response"][ids.MODEL_STATUS]["data"]
-    map_out = "..sample-map.figure...sample-map-kind.data...alert-map.children.."
+    map_out = (
+        "..sample-map.figure...sample-map-kind.data...alert-map.children"
+        f"...{SAMPLE_MAP_RECOLOUR}.data.."
+    )
     map_outputs = [
         _o(ids.SAMPLE_MAP, "figure"),
         _o(ids.SAMPLE_MAP_KIND, "data"),
         _o(alert_id("map"), "children"),
+        _o(SAMPLE_MAP_RECOLOUR, "data"),  # a recolour made in the page (assets/recolour.js)
     ]
 
     def recolour(value, previous, changed="color-by.value"):
@@ -160,12 +165,13 @@ def main() -> int:
             times.append(dt)
             sizes.append(size)
         print(
-            f"recolour by a gene ({mode}, Patch): median {1e3 * statistics.median(times):.0f} ms, "
+            f"recolour by a gene ({mode}, made in the page): "
+            f"median {1e3 * statistics.median(times):.0f} ms, "
             f"max {1e3 * max(times):.0f} ms server time, {np.mean(sizes) / 1e3:.0f} kB response "
             f"({len(times)} genes, {ctx.n_samples:,} samples)"
         )
     times = [recolour("obs:XIST", None)[0] for _ in range(5)]
-    print(f"full sample-map figure (no Patch): median {1e3 * statistics.median(times):.0f} ms")
+    print(f"full sample-map figure: median {1e3 * statistics.median(times):.0f} ms")
 
     # ---------------------------------------------------------------- neighbours + enrichment
     neighbor_tables(ctx, "MYH6", 15)  # warm: GO, enricher, gene table

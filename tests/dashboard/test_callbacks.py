@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 import numpy as np
 import plotly.graph_objects as go
 import pytest
-from dash import Patch, no_update
+from dash import no_update
 
 from core.errors import DataError
 from dashboard import export, figures, ids, sample_map, selection
@@ -36,10 +36,11 @@ def test_colour_by_annotation_then_gene_uses_patch(context):
     assert title.startswith(
         "GATA4 (observed, as in the file)<br><sup>clipped at percentiles 1–99 (values "
     )
-    # continuous -> continuous: a Patch of the colour trace (timed in benchmarks/dashboard_speed)
-    patch, kind3, _ = sample_map.recolor(context, "res:TBX5", (1, 99), kind2)
-    assert isinstance(patch, Patch) and kind3 == kind2
-    assert "clipped at percentiles 1–99" in str(patch.to_plotly_json())
+    # continuous -> continuous: a recolouring of the colour trace, made in the page (timed in
+    # benchmarks/dashboard_speed)
+    recolour, kind3, _ = sample_map.recolor(context, "res:TBX5", (1, 99), kind2)
+    assert isinstance(recolour, sample_map.Recolour) and kind3 == kind2
+    assert "clipped at percentiles 1–99" in recolour["colorbar_title"]
 
 
 def test_unknown_gene_gives_alert_not_error(context):
@@ -882,11 +883,12 @@ def test_place_uploaded_samples_on_the_map(context, sepira_file, monkeypatch):
     assert stars.name == "your samples (4)" and stars.customdata is None
     np.testing.assert_allclose(stars.x, [r["x"] for r in placed])
     assert "placed from your upload" in stars.text[0]
-    # colour by a gene: a Patch of the colours keeps the stars, a new figure redraws them
+    # colour by a gene: a recolouring of the colour trace keeps the stars, a new figure redraws
+    # them
     fig, kind, _ = sample_map.recolor(context, "obs:GATA4", (1, 99), None, placed)
     assert fig.data[-1].name == "your samples (4)"
-    patch, _, _ = sample_map.recolor(context, "obs:TBX5", (1, 99), kind, placed)
-    assert isinstance(patch, Patch)
+    recolour, _, _ = sample_map.recolor(context, "obs:TBX5", (1, 99), kind, placed)
+    assert isinstance(recolour, sample_map.Recolour)
     download, alert = placement.placed_csv(placed)
     assert alert is None and download["filename"] == "placed_samples.csv"
     # the CSV names the nearest sample as embed's table does (the page's records keep the id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 import pytest
-from dash import Patch, no_update
+from dash import no_update
 
 from dashboard import export, figures, ids, sample_map
 from dashboard.gene_space import gene_color_options, neighbor_tables
@@ -71,10 +71,10 @@ def test_a_term_colours_the_samples_by_its_genes_mean_z(context):
     liver = sample_map.resolve_color(context, "go:GO:0001889").values
     tissue = context.samples["tissue"].to_numpy()
     assert liver[tissue == "Liver"].mean() > np.percentile(liver[tissue != "Liver"], 95)
-    # another term after it: only the colours change (a Patch), its title named
-    patch, kind2, alert = sample_map.recolor(context, f"go:{HEART_MORPHOGENESIS}", (1, 99), kind)
-    assert isinstance(patch, Patch) and kind2 == kind and alert is None
-    assert "heart morphogenesis (GO:0003007)<br>mean z (" in str(patch.to_plotly_json())
+    # another term after it: only the colours change (made in the page), its title named
+    recolour, kind2, alert = sample_map.recolor(context, f"go:{HEART_MORPHOGENESIS}", (1, 99), kind)
+    assert isinstance(recolour, sample_map.Recolour) and kind2 == kind and alert is None
+    assert "heart morphogenesis (GO:0003007)<br>mean z (" in recolour["colorbar_title"]
 
 
 def test_a_term_takes_the_genes_of_its_more_specific_terms(context):
@@ -210,16 +210,17 @@ def test_the_page_sends_enrichment_clicks_to_the_colouring(context, sepira_es):
 
 
 def test_choosing_a_term_recolours_in_place(context):
-    """Per click: the dropdown's options, and the map's colours as a Patch of the shown map
-    (not a whole new figure)."""
+    """Per click: the dropdown's options, and the map's colours made in the page from the shown
+    map (not a whole new figure)."""
     sample_map.recolor(context, f"go:{HEART}", (1, 99), None)  # GO loaded, counts made
     _, kind, _ = sample_map.recolor(context, "obs:GATA4", (1, 99), None)
     for go_id in (HEART, HEART_MORPHOGENESIS, "GO:0009987"):
         out = sample_map.sync_all(
             context, f"{ids.COLOR_BY}.value", None, None, None, f"go:{go_id}", None, None, None
         )
-        patch, _, _ = sample_map.recolor(context, f"go:{go_id}", (1, 99), kind)
-        assert f"go:{go_id}" in [o["value"] for o in out[1]] and isinstance(patch, Patch)
+        recolour, _, _ = sample_map.recolor(context, f"go:{go_id}", (1, 99), kind)
+        assert f"go:{go_id}" in [o["value"] for o in out[1]]
+        assert isinstance(recolour, sample_map.Recolour)
 
 
 def test_a_term_on_simulated_data_keeps_the_simulated_mark(tmp_path):

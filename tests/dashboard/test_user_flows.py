@@ -81,9 +81,8 @@ def test_a_new_colouring_keeps_the_selection_and_shows_it(context):
 
 def test_patched_colour_scale_is_the_one_of_a_new_figure(context):
     _, kind, _ = sample_map.recolor(context, "obs:GATA4", (1, 99), None)
-    patch, _, _ = sample_map.recolor(context, "res:GATA4", (1, 99), kind)
-    ops = {tuple(o["location"]): o["params"]["value"] for o in patch.to_plotly_json()["operations"]}
-    sent = ops[("data", figures.COLOR_TRACE, "marker", "colorscale")]
+    recolour, _, _ = sample_map.recolor(context, "res:GATA4", (1, 99), kind)
+    sent = recolour["colorscale"]
     new, _, _ = sample_map.recolor(context, "res:GATA4", (1, 99), None)
     assert isinstance(sent, list)  # plotly.js does not know plotly.py's reversed names (RdBu_r)
     assert [list(c) for c in sent] == [
@@ -863,10 +862,10 @@ def test_the_header_of_gtex_says_which_tissues_were_left_out(gtex_acmg59_files, 
 
 
 def test_a_new_sample_map_keeps_the_zoom_the_user_made(context, sepira_es):
-    """Zoomed into the sample map, recoloured (a Patch), then a new clip range, placed samples
+    """Zoomed into the sample map, recoloured (in place), then a new clip range, placed samples
     or a selection from the link: the map went back to its whole extent while the link kept
-    ``zoom`` (the page's copy of the figure had taken the zoom in after the Patch, and a figure
-    without ranges undid it). Through the app's own callback: a new figure is drawn at the
+    ``zoom`` (the page's copy of the figure had taken the zoom in after the recolouring, and a
+    figure without ranges undid it). Through the app's own callback: a new figure is drawn at the
     ``map-zoom`` store's ranges; a double-click (ranges None) or a zoom made on another
     model's map leaves it whole."""
     from dashboard.factory import create_app

@@ -1,6 +1,7 @@
 """The sample map draws a continuous colouring from the lowest value to the highest (high values
-on top), in a new figure and after a Patch to another gene; every per-point array of the colour
-trace (x, y, hover text, sample rows, colours, selected points) follows that order."""
+on top), in a new figure and after a recolouring to another gene (made in the page from the trace
+it shows, ``assets/recolour.js``); every per-point array of the colour trace (x, y, hover text,
+sample rows, colours, selected points) follows that order."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import json
 import numpy as np
 import plotly.graph_objects as go
 import pytest
-from dash import Patch
 from plotly.io.json import to_json_plotly
 
 from dashboard import figures, sample_map
@@ -30,15 +30,24 @@ def _sent(fig: go.Figure) -> dict:
     return json.loads(fig.to_json())
 
 
-def _apply(patch: Patch, sent: dict) -> dict:
-    """``sent`` (a figure as JSON) with ``patch``'s assignments made, as the page makes them."""
-    for op in patch.to_plotly_json()["operations"]:
-        assert op["operation"] == "Assign", op
-        *path, last = op["location"]
-        node = sent
-        for key in path:
-            node = node[key]
-        node[last] = json.loads(to_json_plotly(op["params"]["value"]))
+def _apply(recolour: sample_map.Recolour, sent: dict) -> dict:
+    """``sent`` (a figure as JSON) recoloured by ``recolour`` as ``assets/recolour.js`` makes it
+    in the page: each point's x, y and hover text moved to its sample's new place through the
+    trace's sample rows (``customdata``), the rest as sent."""
+    r = json.loads(to_json_plotly(recolour))
+    trace = sent["data"][r["trace"]]
+    at = {row: i for i, row in enumerate(trace["customdata"])}
+    moved = [at[row] for row in r["order"]]
+    for key in ("x", "y"):
+        trace[key] = _array(trace[key])[moved].tolist()
+    trace["text"] = [trace["text"][i] for i in moved]
+    trace["customdata"] = r["order"]
+    trace["selectedpoints"] = r["selectedpoints"]
+    trace["name"], trace["hovertemplate"] = r["name"], r["hovertemplate"]
+    marker = trace["marker"]
+    marker["color"], marker["cmin"], marker["cmax"] = r["color"], r["cmin"], r["cmax"]
+    marker["colorscale"] = r["colorscale"]
+    marker["colorbar"]["title"]["text"] = r["colorbar_title"]
     return sent
 
 
@@ -104,11 +113,11 @@ def test_missing_values_stay_grey_and_the_others_are_sorted():
     assert list(grey.text) == ["s3", "s10", "s40"]  # in sample order, as before
 
 
-def test_a_patch_recolour_sends_every_point_in_the_new_order(context):
+def test_a_recolour_puts_every_point_in_the_new_order(context):
     fig, kind, _ = sample_map.recolor(context, FIRST, (1, 99), None)
-    patch, kind2, _ = sample_map.recolor(context, SECOND, (1, 99), kind)
-    assert isinstance(patch, Patch) and kind2 == kind
-    page = _apply(patch, _sent(fig))
+    recolour, kind2, _ = sample_map.recolor(context, SECOND, (1, 99), kind)
+    assert isinstance(recolour, sample_map.Recolour) and kind2 == kind
+    page = _apply(recolour, _sent(fig))
     trace = page["data"][figures.COLOR_TRACE]
     _check_order(context, trace, SECOND)
     # the same points as a new figure of that colouring
@@ -120,17 +129,33 @@ def test_a_patch_recolour_sends_every_point_in_the_new_order(context):
         _array(new["marker"]["color"]).astype(np.float32),
     )
     assert trace["customdata"] == new["customdata"] and trace["text"] == new["text"]
+    moved = {"x": trace["x"], "y": trace["y"], "selectedpoints": None}
+    assert trace == {**new, **moved}  # nothing else differs either
     assert trace.get("selectedpoints") is None  # nothing selected
 
 
-def test_a_selection_survives_a_patch_recolour(context):
+def test_a_recolour_sends_neither_the_points_nor_their_hover_text(context):
+    """The page holds the hover text and the places of the points: a recolouring sends the
+    new order and the colours, a small part of what a Patch of every per-point array sent."""
+    fig, kind, _ = sample_map.recolor(context, FIRST, (1, 99), None)
+    recolour, _, _ = sample_map.recolor(context, SECOND, (1, 99), kind)
+    sent = to_json_plotly(recolour)
+    trace = _sent(fig)["data"][figures.COLOR_TRACE]
+    assert trace["text"][0] not in sent and "<b>" not in sent
+    assert set(recolour) >= {"order", "color"} and not set(recolour) & {"x", "y", "text"}
+    per_point = len(json.dumps({k: trace[k] for k in ("x", "y", "text", "customdata")}))
+    per_point += len(json.dumps(trace["marker"]["color"]))
+    assert len(sent) < per_point / 4, (len(sent), per_point)
+
+
+def test_a_selection_survives_a_recolour(context):
     heart = np.flatnonzero(context.samples["tissue"].to_numpy() == "Heart").tolist()
     rows = sorted([*heart, 0, 519])
     fig, kind, _ = sample_map.recolor(context, FIRST, (1, 99), None, None, rows)
     before = _sent(fig)["data"][figures.COLOR_TRACE]
     assert sorted(before["customdata"][i] for i in before["selectedpoints"]) == rows
-    patch, _, _ = sample_map.recolor(context, SECOND, (1, 99), kind, None, rows)
-    trace = _apply(patch, _sent(fig))["data"][figures.COLOR_TRACE]
+    recolour, _, _ = sample_map.recolor(context, SECOND, (1, 99), kind, None, rows)
+    trace = _apply(recolour, _sent(fig))["data"][figures.COLOR_TRACE]
     order = _check_order(context, trace, SECOND)
     # the selected points are the same samples, now at their places in the new order
     assert sorted(int(order[i]) for i in trace["selectedpoints"]) == rows

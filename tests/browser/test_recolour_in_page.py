@@ -1,0 +1,104 @@
+"""A new gene colouring of the sample map, made in the page from the colour trace it shows
+(``assets/recolour.js``): each point keeps its sample's hover text and place, and the server's
+answer holds the new order and colours, not the hover text again."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dashboard.figure_samples import COLOR_TRACE
+from tests.browser.test_dashboard_browser import _choose, _figure, _js, _wait, _wait_idle
+
+pytestmark = pytest.mark.browser
+
+#: The page's requests to Dash's callbacks: the callback (``output``) and the answer's length in
+#: characters of each, kept in ``window.__answers``.
+_RECORD_ANSWERS = """
+if (window.__answers) return;
+window.__answers = [];
+const fetch0 = window.fetch;
+window.fetch = function (url, opts) {
+    const sent = fetch0.apply(this, arguments);
+    if (String(url).indexOf('_dash-update-component') < 0) return sent;
+    const output = JSON.parse((opts && opts.body) || '{}').output || '';
+    return sent.then(function (answer) {
+        answer.clone().text().then(t => window.__answers.push({output: output, size: t.length}));
+        return answer;
+    });
+};
+"""
+
+#: The colour trace as plotly draws it: each point's sample row, hover text and place.
+_COLOUR_TRACE = f"""
+const t = document.querySelector('#sample-map .js-plotly-plot')._fullData[{COLOR_TRACE}];
+return {{rows: Array.from(t.customdata), text: Array.from(t.text),
+        x: Array.from(t.x), y: Array.from(t.y), name: t.name}};
+"""
+
+#: The axis ranges the sample map shows.
+_RANGES = """
+const fl = document.querySelector('#sample-map .js-plotly-plot')._fullLayout;
+return [fl.xaxis.range, fl.yaxis.range];
+"""
+
+
+def _colour_by(driver, symbol: str) -> None:
+    _choose(driver, "color-by", symbol, f"{symbol} — observed")
+    _wait(
+        driver,
+        lambda: f"{symbol} (observed)" in _figure(driver, "sample-map")["colorbar"],
+        30,
+        f"{symbol} colour bar",
+    )
+    _wait_idle(driver, f"the answers to the colouring by {symbol}")
+
+
+def test_a_recolour_keeps_each_samples_hover_text_and_sends_none(app_url, driver):
+    driver.get(app_url + "/?color=obs:MYH6")
+    _wait(
+        driver,
+        lambda: "MYH6 (observed)" in (_figure(driver, "sample-map") or {}).get("colorbar", []),
+        170,
+        "sample map coloured by MYH6",
+    )
+    _wait_idle(driver, "the page's first answers", quiet=0.5)
+    # a new figure from the server: the hover text and place of each sample (row)
+    first = _js(driver, _COLOUR_TRACE)
+    n = len(first["rows"])
+    assert sorted(first["rows"]) == list(range(n)) and n > 1000
+    text = dict(zip(first["rows"], first["text"], strict=True))
+    place = {r: (x, y) for r, x, y in zip(first["rows"], first["x"], first["y"], strict=True)}
+    assert len(set(text.values())) == n  # each sample's own text
+    # zoomed in: a recolouring leaves the map where it is
+    _js(
+        driver,
+        """const gd = document.querySelector('#sample-map .js-plotly-plot');
+        const [x0, x1] = gd._fullLayout.xaxis.range, [y0, y1] = gd._fullLayout.yaxis.range;
+        Plotly.relayout(gd, {'xaxis.range': [x0, (x0 + x1) / 2],
+                             'yaxis.range': [y0, (y0 + y1) / 2]});""",
+    )
+    _wait_idle(driver, "the answers to the zoom")
+    zoom = _js(driver, _RANGES)
+    _js(driver, _RECORD_ANSWERS)
+    for symbol in ("ALB", "CD8B"):
+        _js(driver, "window.__answers.length = 0;")
+        before = _js(driver, _COLOUR_TRACE)["rows"]
+        _colour_by(driver, symbol)
+        trace = _js(driver, _COLOUR_TRACE)
+        assert trace["rows"] != before and sorted(trace["rows"]) == list(range(n)), symbol
+        assert trace["name"].startswith(f"{symbol} (observed)")
+        # (plotly fits the ranges to the 1:1 scale again: within 2% of the view, as after a Patch)
+        for now, was in zip(_js(driver, _RANGES), zoom, strict=True):
+            assert now == pytest.approx(was, abs=0.02 * (was[1] - was[0])), (symbol, now, zoom)
+        # every point holds its own sample's hover text and place
+        for i, row in enumerate(trace["rows"]):
+            assert trace["text"][i] == text[row], (symbol, i, row)
+            assert (trace["x"][i], trace["y"][i]) == place[row], (symbol, i, row)
+        # the server's answer to the colouring: a small part of the hover text it left out
+        answers = _js(driver, "return window.__answers;")
+        sizes = [a["size"] for a in answers if a["output"].startswith("..sample-map.figure")]
+        assert len(sizes) == 1, answers
+        hover = len(json.dumps(trace["text"]))
+        assert sizes[0] < hover / 4, (symbol, sizes[0], hover)
