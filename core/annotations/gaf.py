@@ -1,12 +1,14 @@
 """GAF annotation files (1.0 and 2.x): their columns, the positive annotations read with
-pyarrow, lines of the wrong width named, the species; the check that a file starts as a GAF
-file, and of a whole GO choice (``--go-gaf``, ``--go-obo``, ``--go-exclude-evidence``)."""
+pyarrow, lines of the wrong width named, the species, the genes' other names (synonyms); the
+check that a file starts as a GAF file, and of a whole GO choice (``--go-gaf``, ``--go-obo``,
+``--go-exclude-evidence``)."""
 
 from __future__ import annotations
 
 import gzip
 import io
 import logging
+import re
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -56,7 +58,8 @@ _GAF_MAX_COLUMNS = len(_GAF_COLUMNS)
 _GAF_USED = {
     name: _GAF_COLUMNS.index(name)
     for name in (
-        "db", "db_object_id", "symbol", "qualifier", "go_id", "evidence", "name", "type", "taxon",
+        "db", "db_object_id", "symbol", "qualifier", "go_id", "evidence", "name", "synonym",
+        "type", "taxon",
     )
 }  # fmt: skip
 #: Names of the taxa most GAF files are of (the species a file's genes are said to be of).
@@ -70,6 +73,9 @@ _TAXA = {
     "559292": "Saccharomyces cerevisiae",
     "3702": "Arabidopsis thaliana",
 }
+#: UniProt's species codes of those taxa: the end of a UniProt entry name (``ERBB2_HUMAN``,
+#: ``A0A024R161_HUMAN``), which a UniProt GAF may list among a gene's synonyms
+_ENTRY_NAME_RE = re.compile(r"[A-Z0-9]+_(?:HUMAN|MOUSE|RAT|DANRE|DROME|CAEEL|YEAST|ARATH)")
 #: the field separator given to the CSV reader, which reads whole lines (a GAF never has it)
 _LINE_DELIMITER = "\x1f"
 
@@ -85,7 +91,7 @@ def _gaf_columns_words(n_cols: int) -> str:
 
 
 def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Positive annotations of a GAF file: symbol, go_id, evidence, name, type, ...
+    """Positive annotations of a GAF file: symbol, go_id, evidence, name, synonym, type, ...
 
     Lines may have 15, 16 or 17 tab-separated columns (GAF 2.x has 17; GAF 1.0 and tools that
     drop empty trailing columns write 15 or 16), mixed in one file; a line with fewer than 15
@@ -243,6 +249,33 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
         if len(counts) > 1:
             meta["gaf_taxon"] += f", and {len(counts) - 1} other(s)"
     return df, meta
+
+
+def _gaf_aliases(gaf: pd.DataFrame) -> pd.DataFrame:
+    """``symbol, alias`` pairs from the synonym column (column 11, ``DB_Object_Synonym``,
+    pipe-separated) of GAF rows with columns ``symbol`` and ``synonym``: the other names of each
+    symbol's gene, one row per distinct pair, sorted.
+
+    Left out: a gene's own symbol (any case), UniProt entry names (``ERBB2_HUMAN``: the name of
+    a protein entry, not of a gene) and names with a space in them (no gene symbol has one). A
+    name that is another gene's symbol, or a synonym of several genes, is kept: the ontology's
+    lookups do not read it as an alias (:meth:`GeneOntology.absent_alias`).
+    """
+    if "synonym" not in gaf.columns or gaf.empty:
+        return pd.DataFrame({"symbol": [], "alias": []}, dtype=object)
+    pairs = gaf[["symbol", "synonym"]].drop_duplicates()
+    pairs = pairs[pairs["synonym"] != ""]
+    names = pairs.assign(alias=pairs["synonym"].str.split("|")).explode("alias")
+    names["alias"] = names["alias"].fillna("").str.strip()
+    alias = names["alias"]
+    keep = (
+        (alias != "")
+        & (alias.str.upper() != names["symbol"].str.upper())
+        & ~alias.str.fullmatch(_ENTRY_NAME_RE)
+        & ~alias.str.contains(r"\s")
+    )
+    out = names.loc[keep, ["symbol", "alias"]].drop_duplicates()
+    return out.sort_values(["symbol", "alias"], ignore_index=True)
 
 
 def _ragged_gaf_line(path: Path, encoding: str) -> str:

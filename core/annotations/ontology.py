@@ -18,7 +18,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from core.annotations.enrichment import Enricher
-from core.annotations.gaf import _read_gaf
+from core.annotations.gaf import _gaf_aliases, _read_gaf
 from core.annotations.genes import (
     _ENSEMBL_RE,
     _ENTREZ_RE,
@@ -366,7 +366,10 @@ class GeneOntology:
         and the ``part_of`` / ``regulates`` relationships within one namespace are kept (as in
         go-basic); obsolete terms are left out. Both files may be gzip'd, have Windows line
         ends or a UTF-8 byte-order mark; a GAF that is not valid UTF-8 (Latin-1 / cp1252) is
-        read as Latin-1, with a warning (``metadata["gaf_encoding"]``).
+        read as Latin-1, with a warning (``metadata["gaf_encoding"]``). The synonyms (column
+        11, pipe-separated) are the genes' aliases, as the snapshot's ``aliases.tsv.gz``
+        (``HER2`` for ERBB2; UniProt entry names such as ``ERBB2_HUMAN`` left out;
+        ``metadata["gaf_aliases"]`` counts them).
 
         Raises
         ------
@@ -466,7 +469,16 @@ class GeneOntology:
         }
         if excluded:
             metadata["excluded_evidence"] = sorted(excluded)
-        return cls(terms, parents, genes, ann, metadata=metadata, alt_ids=alt_ids)
+        # the genes' other names: the GAF's synonym column (HER2 for ERBB2)
+        pairs = _gaf_aliases(gaf)
+        aliases = pd.DataFrame(
+            {
+                "gene_index": gene_pos.reindex(pairs["symbol"]).to_numpy(dtype=np.int64),
+                "alias": pairs["alias"].to_numpy(dtype=object),
+            }
+        )
+        metadata["gaf_aliases"] = len(aliases)
+        return cls(terms, parents, genes, ann, metadata=metadata, aliases=aliases, alt_ids=alt_ids)
 
     # ---------------------------------------------------------------- sizes
     @property
