@@ -36,6 +36,8 @@ from core.placed_samples import (
     UNLABELLED,
     VOTE_K,
     agreement_line,
+    copies_in,
+    copies_warning,
     first_names,
     read_labels,
     same_ids_warning,
@@ -48,6 +50,9 @@ log = logging.getLogger(__name__)
 #: Samples placed at a time: a progress report between chunks (placement is per sample, so
 #: the result is the same as in one go).
 EMBED_CHUNK = 1000
+#: Training data files larger than this (in all) are not read again to look for copies of
+#: training samples among the samples placed: GTEx's full GCT (17,382 x 56,200) takes minutes.
+COPY_SOURCE_MAX_BYTES = 64_000_000
 
 EMBED_COLUMNS = f"""columns of the table written:
   sample_id                the new sample
@@ -65,6 +70,9 @@ EMBED_COLUMNS = f"""columns of the table written:
   majority_LABEL           the most frequent label among the {VOTE_K} nearest training samples
                            ("unlabelled" counts as one: training samples without it)
   majority_share           the share of those {VOTE_K} that carry it (0 to 1)
+  copy_of                  the training sample whose values it has on the model's genes (a
+                           copy under another id or its own: its nearest sample is itself);
+                           blank for none
   then the samples' own annotations (the matrix's annotation columns, --annotations,
   --gtex-attributes: e.g. their tissue beside majority_LABEL); a name above gets sample_ first
 a sample with no value for any model gene is not placed: its row is blank but for genes_used 0
@@ -332,6 +340,10 @@ def run_embed(args: argparse.Namespace) -> int:
         print(
             f"warning: {same_ids_warning(es.sample_ids, trained_ids, 'training ')}", file=sys.stderr
         )
+    copy_of, map_ids = _copies_of_training(model, es, args.model)
+    copies = copies_warning(es.sample_ids, map_ids, copy_of)
+    if copies:
+        print(f"warning: {copies}", file=sys.stderr)
     if blank.any():
         shown = first_names(es.sample_ids, blank)
         print(
@@ -412,6 +424,8 @@ def run_embed(args: argparse.Namespace) -> int:
         table[f"nearest_{label}"] = near["nearest_label"].to_numpy()
         table[f"majority_{label}"] = near["majority_label"].to_numpy()
         table["majority_share"] = near["majority_share"].to_numpy()
+    # (after the label's columns, as the page's file has it)
+    table["copy_of"] = np.where(copy_of >= 0, map_ids[np.maximum(copy_of, 0)], "")
     simulated = model_is_simulated(model) or is_simulated(es)
     if simulated:  # a place on a simulated map (or of simulated samples) is not a finding
         table.insert(0, *SIMULATED_COLUMN)
@@ -443,6 +457,64 @@ def run_embed(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     return 0
+
+
+def _copies_of_training(model: Any, es: Any, path: str) -> tuple[np.ndarray, np.ndarray]:
+    """For each new sample, the row of the training sample whose values it has on the model's
+    genes (:func:`core.placed_samples.copies_of_map`; -1 for none), and the training samples'
+    ids. The model keeps no training values: they are read again from the data source it
+    records; when that cannot be read, one line says that copies were not looked for."""
+    from core.data import load_source
+
+    none = np.full(es.n_samples, -1, dtype=np.int64)
+    source = getattr(model, "data_source_", None)
+    if not source:
+        return none, np.asarray(model.sample_ids_).astype(str)
+    size = _source_bytes(source)
+    if size > COPY_SOURCE_MAX_BYTES:
+        print(
+            f"copies of training samples not looked for: the training data of {path} "
+            f"({size / 1e6:,.0f} MB) takes long to read again (the page, python app.py --model, "
+            "looks for them)",
+            file=sys.stderr,
+        )
+        return none, np.asarray(model.sample_ids_).astype(str)
+    quiet = logging.getLogger("core.data")  # (its notes on that file were said at training)
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        trained = load_source(source, expected_samples=model.sample_ids_)
+    except (CoreError, OSError) as exc:
+        print(
+            f"copies of training samples not looked for: the training data of {path} cannot "
+            f"be read again ({str(exc)[:200]})",
+            file=sys.stderr,
+        )
+        return none, np.asarray(model.sample_ids_).astype(str)
+    finally:
+        quiet.setLevel(level)
+    usable = _model_columns(model, es) >= 0
+    values = np.asarray(trained.values)
+    copy_of = copies_in(es, usable, values, trained.gene_ids, trained.gene_symbols)
+    return copy_of, np.asarray(trained.sample_ids).astype(str)
+
+
+def _source_bytes(source: dict[str, Any]) -> int:
+    """Bytes of the files a data source names (0 for a simulated one): what reading it again
+    costs, roughly."""
+    total = 0
+    for value in source.values():
+        if not isinstance(value, str) or not value:
+            continue
+        try:
+            p = Path(value)
+            if p.is_file():
+                total += p.stat().st_size
+            elif p.is_dir():
+                total += sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+        except OSError:
+            continue
+    return total
 
 
 def _gene_report(model: Any, es: Any, path: str) -> str:

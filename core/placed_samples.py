@@ -114,3 +114,127 @@ def agreement_line(
         f"{shown}, which no training sample has, so no place on the map can name it"
     )
     return f"{agree}; {lacking}" if agree else f"{head} is not measured: {lacking}"
+
+
+#: Values that differ by less than ``COPY_RTOL * |value| + COPY_ATOL`` are read as equal when
+#: new samples are compared with the map's (float32 keeps 7 significant digits; a table
+#: written with 6, as ``embed`` writes its own, differs by at most 5e-6 of the value).
+COPY_RTOL = 1e-5
+COPY_ATOL = 1e-6
+#: Rows of the map's matrix read at a time when its keys are computed (no full-size copy).
+_COPY_BLOCK = 2048
+
+
+def copies_of_map(
+    new_values: np.ndarray,
+    map_values: np.ndarray,
+    map_columns: np.ndarray | None = None,
+    rtol: float = COPY_RTOL,
+    atol: float = COPY_ATOL,
+) -> np.ndarray:
+    """For each new sample, a sample of the map with the same values, or -1.
+
+    Parameters
+    ----------
+    new_values
+        (n_new, n_cols): the new samples' values on the map's scale (the same transform), NaN
+        where missing.
+    map_values
+        (n_map, n_map_genes): the map's samples' values, NaN where missing.
+    map_columns
+        (n_cols,): the column of ``map_values`` of each column of ``new_values`` (default: the
+        same columns, in the same order).
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_new,) int64: the row of ``map_values`` (the first, when several) whose values equal
+        the new sample's on the genes the new sample has (``|a - b| <= atol + rtol * |a|``);
+        -1 where none does, and for samples with fewer than two non-zero values (an empty
+        library is said apart). Each sample is compared through one number, its values'
+        weighted sum, looked up among the map's sorted sums: no (n_new, n_map) distances.
+    """
+    new_values = np.asarray(new_values, dtype=np.float64)
+    if new_values.ndim != 2:
+        raise ValueError(f"new_values must be 2-D, got shape {new_values.shape}")
+    columns = (
+        np.arange(new_values.shape[1]) if map_columns is None else np.asarray(map_columns, int)
+    )
+    if columns.shape != (new_values.shape[1],):
+        raise ValueError(
+            f"map_columns has {columns.size} entries for {new_values.shape[1]} columns"
+        )
+    out = np.full(new_values.shape[0], -1, dtype=np.int64)
+    observed = np.isfinite(new_values)
+    informative = (np.nan_to_num(new_values) != 0).sum(axis=1) >= 2
+    if not informative.any() or not len(map_values):
+        return out
+    weights = np.random.default_rng(0).uniform(0.5, 1.5, new_values.shape[1])
+    rows = np.flatnonzero(informative)
+    patterns, group = np.unique(np.packbits(observed[rows], axis=1), axis=0, return_inverse=True)
+    group = np.asarray(group).reshape(-1)
+    for g, pattern in enumerate(patterns):
+        keep = np.unpackbits(pattern)[: new_values.shape[1]].astype(bool)
+        cols, w = columns[keep], weights[keep]
+        keys = np.concatenate(
+            [
+                np.asarray(map_values[s : s + _COPY_BLOCK][:, cols], np.float64) @ w
+                for s in range(0, len(map_values), _COPY_BLOCK)
+            ]
+        )  # (a map sample missing one of these genes gets NaN: never a copy)
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        for i in rows[group == g]:
+            x = new_values[i, keep]
+            slack = float(np.sum(w * (2 * atol + 2.5 * rtol * np.abs(x))))
+            key = float(x @ w)
+            lo = np.searchsorted(ordered, key - slack, side="left")
+            hi = np.searchsorted(ordered, key + slack, side="right")
+            if hi <= lo:
+                continue
+            found = np.sort(order[lo:hi])
+            near = np.asarray(map_values[found][:, cols], np.float64)
+            same = (np.abs(near - x) <= atol + rtol * np.abs(x)).all(axis=1)
+            if same.any():
+                out[i] = found[int(np.argmax(same))]
+    return out
+
+
+def copies_in(
+    es: Any, usable: np.ndarray, map_values: np.ndarray, map_gene_ids: Any, map_symbols: Any
+) -> np.ndarray:
+    """:func:`copies_of_map` of the samples of ``es`` (an expression set on the map's scale),
+    on its genes marked ``usable`` (the model's genes) that the map's matrix has
+    (``map_gene_ids``, ``map_symbols``: its columns; matched as the placement matches genes,
+    :func:`core.data.match_genes`)."""
+    from core.data import match_genes
+
+    rows = match_genes(map_gene_ids, map_symbols, es.gene_ids, es.gene_symbols)
+    cols = np.flatnonzero((rows >= 0) & np.asarray(usable, bool))
+    if not cols.size:
+        return np.full(es.n_samples, -1, dtype=np.int64)
+    return copies_of_map(np.asarray(es.values)[:, cols], map_values, rows[cols])
+
+
+def copies_warning(sample_ids: Any, map_ids: Any, copy_of: np.ndarray) -> str | None:
+    """What to say of new samples that have the same values as samples of the map under
+    another id (``copy_of``: :func:`copies_of_map`, rows of ``map_ids``), or None: each is
+    placed on its own point, its nearest sample is itself and the agreement it adds is
+    trivially right. (Those under the map sample's own id: :func:`same_ids_warning`.)"""
+    ids = np.asarray(sample_ids).astype(str)
+    names = np.asarray(map_ids).astype(str)
+    found = np.asarray(copy_of) >= 0
+    which = np.flatnonzero(found)
+    which = which[ids[which] != names[np.asarray(copy_of)[which]]]
+    if not which.size:
+        return None
+    n, one = which.size, which.size == 1
+    pairs = [f"{ids[i]} = {names[copy_of[i]]}" for i in which[:3]]
+    shown = ", ".join(pairs) + (", ..." if n > 3 else "")
+    return (
+        f"{n:,} of the {len(ids):,} samples {'has' if one else 'have'} the same values as "
+        f"{'a sample' if one else 'samples'} of the map ({shown}): "
+        f"{'its' if one else 'their'} nearest sample is {'itself' if one else 'themselves'}, "
+        "so the nearest sample and the majority say little (place samples the model was not "
+        "trained on to test it)"
+    )

@@ -17,7 +17,14 @@ import pandas as pd
 
 from core.data import match_genes, not_a_table, shared_name_note
 from core.errors import DataError
-from core.placed_samples import agreement_line, read_labels, same_ids_warning, with_own_annotations
+from core.placed_samples import (
+    agreement_line,
+    copies_in,
+    copies_warning,
+    read_labels,
+    same_ids_warning,
+    with_own_annotations,
+)
 from dashboard.job_records import ProgressFn
 from dashboard.uploads import (
     _gunzip_within,
@@ -107,13 +114,16 @@ class SamplePlacing:
         pandas.DataFrame
             ``sample_id, x, y, genes_used, fit_error, nearest_sample, distance_on_map`` and,
             when the dataset has a label column (tissue), ``nearest_label, majority_label,
-            majority_share`` over the ``PLACE_K`` nearest samples of the map, then the
+            majority_share`` over the ``PLACE_K`` nearest samples of the map, ``copy_of``
+            (the map sample whose values the sample has, :func:`core.placed_samples.
+            copies_of_map`; blank for none), then the
             upload's own annotation columns (its tissue; a name taken, here or in the CSV
             file's names, :func:`placed_file_names`, gets ``sample_`` before it).
             ``attrs``: ``agreement`` (how often the majority is the upload's own label, or
             None), ``map_ids`` (words for uploaded samples that have the ids of samples of
-            the map, or None), ``label`` (that column), ``genes_present`` (model genes in the
-            upload, of all),
+            the map, or None), ``copies`` (words for those that have the values of samples of
+            the map under other ids, or None), ``label`` (that column), ``genes_present``
+            (model genes in the upload, of all),
             ``no_values`` (ids of the samples left out: no value for any gene of the model),
             ``silent`` (ids of the samples placed that are 0 for every model gene they have),
             ``text_cells`` (the first 100 cells of expression columns that hold text, read as
@@ -276,6 +286,11 @@ class SamplePlacing:
         for col in ("nearest_label", "majority_label", "majority_share"):
             if col in near:
                 out[col] = near[col].to_numpy()
+        # samples of the map uploaded again under other ids: their values equal a map
+        # sample's (the page's dataset, on its scale), and each finds itself nearest
+        copy_of = copies_in(es, in_model, self.values, self.es.gene_ids, self.es.gene_symbols)
+        map_ids = np.asarray(self.sample_ids).astype(str)
+        out["copy_of"] = np.where(copy_of >= 0, map_ids[np.maximum(copy_of, 0)], "")
         # the samples' own annotations (their tissue beside the majority), as embed writes
         # them: an upload's tissue column was dropped, and nothing compared it with the map
         # (nor one of the CSV file's names: "nearest_tissue" beside its nearest_tissue column)
@@ -307,6 +322,7 @@ class SamplePlacing:
         out.attrs["map_ids"] = (
             same_ids_warning(out["sample_id"].to_numpy(), on_map, "") if on_map.any() else None
         )
+        out.attrs["copies"] = copies_warning(out["sample_id"].to_numpy(), map_ids, copy_of)
         out.attrs["label"] = label
         out.attrs["genes_present"] = (int(n_present), len(model.gene_ids_))
         out.attrs["no_values"] = no_values

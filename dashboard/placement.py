@@ -150,6 +150,8 @@ def place_upload(
         info += f"; {agreement}"
     if table.attrs.get("map_ids"):  # (said beside the agreement it makes look better)
         info += f"; {table.attrs['map_ids']}"
+    if table.attrs.get("copies"):  # (the same, under other ids: found by their values)
+        info += f"; {table.attrs['copies']}"
     if getattr(context, "simulated", False):
         info += (
             "; the map is SIMULATED data (the demo): its samples and their "

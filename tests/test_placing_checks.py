@@ -113,3 +113,105 @@ def test_embed_says_when_training_samples_are_placed_again(table, tmp_path, caps
         ["embed", "--model", model, "--matrix", new, "--out", tmp_path / "n.csv"], capsys
     )
     assert code == 0 and "id of a training sample" not in err
+
+
+def _copies_and_new(train: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
+    """2 training rows under new ids, then 3 samples the map was not trained on (the third
+    a training row with its values moved by 1%: close, yet not a copy)."""
+    copied = train.iloc[[1, 5]].assign(sample=["mine_1", "mine_2"])
+    moved = train.iloc[[7]].assign(sample="moved_1")
+    genes = moved.columns[2:]
+    moved[genes] = moved[genes] * 1.01
+    return pd.concat([copied, held.iloc[:2], moved], ignore_index=True)
+
+
+def test_dashboard_says_when_samples_of_the_map_are_uploaded_under_new_ids(held_out_context, table):
+    """Training samples uploaded under new ids found themselves nearest, and the agreement
+    they added was trivially right, without a word (only the same ids were said)."""
+    kept = table[table["tissue"].isin(table["tissue"].unique()[:4])]
+    train = kept.groupby("tissue").tail(16).reset_index(drop=True)
+    upload = _copies_and_new(train, _held_out(table))
+    raw = upload.to_csv(index=False).encode()
+    result = placement.place_upload(held_out_context, _data_url(raw), "mixed.csv", False)
+    expected = f"mine_1 = {train['sample'][1]}, mine_2 = {train['sample'][5]}"
+    assert (
+        f"2 of the 5 samples have the same values as samples of the map ({expected})"
+        in (result["info"])
+    )
+    copy_of = [r["copy_of"] for r in result["records"]]
+    assert copy_of == [train["sample"][1], train["sample"][5], "", "", ""]
+    csv = placement.placed_csv(result["records"], held_out_context)[0]["content"]
+    assert "copy_of" in csv.splitlines()[0].split(",")
+    assert "id of a sample of the map" not in result["info"]
+
+    raw = upload.iloc[2:].to_csv(index=False).encode()
+    result = placement.place_upload(held_out_context, _data_url(raw), "new.csv", False)
+    assert "same values as" not in result["info"]
+    assert [r["copy_of"] for r in result["records"]] == ["", "", ""]
+
+
+def test_embed_says_when_training_samples_are_placed_under_new_ids(
+    table, tmp_path, capsys, monkeypatch
+):
+    from core import embed_cli
+
+    small = table.iloc[:40, :22]
+    matrix = tmp_path / "small.csv"
+    small.to_csv(matrix, index=False)
+    model = tmp_path / "tiny"
+    assert (
+        _run(["train", "--matrix", matrix, "--out", model, "--epochs", "1", *TINY], capsys)[0] == 0
+    )
+    upload = _copies_and_new(small, table.iloc[40:42, :22])
+    mixed = tmp_path / "mixed.csv"
+    upload.to_csv(mixed, index=False)
+    out = tmp_path / "o.csv"
+    code, _, err = _run(["embed", "--model", model, "--matrix", mixed, "--out", out], capsys)
+    assert code == 0
+    expected = f"mine_1 = {small['sample'][1]}, mine_2 = {small['sample'][5]}"
+    warnings = [line for line in err.splitlines() if "same values as" in line]
+    assert len(warnings) == 1  # said once
+    assert (
+        f"2 of the 5 samples have the same values as samples of the map ({expected})"
+        in (warnings[0])
+    )
+    written = pd.read_csv(out, keep_default_na=False)
+    assert written["copy_of"].tolist() == [small["sample"][1], small["sample"][5], "", "", ""]
+
+    new = tmp_path / "new.csv"
+    upload.iloc[2:].to_csv(new, index=False)
+    code, _, err = _run(
+        ["embed", "--model", model, "--matrix", new, "--out", tmp_path / "n.csv"], capsys
+    )
+    assert code == 0 and "same values as" not in err
+
+    # training data too large to read again in passing (GTEx's full GCT): said, not read
+    monkeypatch.setattr(embed_cli, "COPY_SOURCE_MAX_BYTES", 1000)
+    code, _, err = _run(
+        ["embed", "--model", model, "--matrix", mixed, "--out", tmp_path / "m.csv"], capsys
+    )
+    assert code == 0 and "same values as" not in err
+    assert "copies of training samples not looked for" in err and "MB) takes long" in err
+    assert pd.read_csv(tmp_path / "m.csv", keep_default_na=False)["copy_of"].eq("").all()
+
+
+def test_copies_are_found_among_all_gtex_samples(gtex_acmg59_files):
+    """Copies among the 17,382 GTEx v8 samples: exact, through a table of 6 significant
+    digits, with a missing value; samples moved by 0.1% are not copies."""
+    import numpy as np
+
+    from core.data import load_gtex
+    from core.placed_samples import copies_of_map
+
+    es = load_gtex(gtex_acmg59_files["gct"], gtex_acmg59_files["attributes"], exclude_tissues=())
+    values = np.asarray(es.values)
+    rows = np.random.default_rng(0).choice(len(values), 20, replace=False)
+    new = values[rows].copy()
+    new[1] = np.array([float(f"{v:.6g}") for v in new[1]], dtype=np.float32)
+    new[2, 3] = np.nan
+    new[10:] *= 1.001
+    found = copies_of_map(new, values)
+    assert (found[:10] >= 0).all()
+    # (the first map sample of those values: GTEx has a few samples with equal values)
+    assert (values[found[:10]][:, 4:] == values[rows[:10]][:, 4:]).all()
+    assert (found[10:] == -1).all()

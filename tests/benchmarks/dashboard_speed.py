@@ -142,8 +142,11 @@ def main() -> int:
                 _i(ids.COLOR_BY, "value", value),
                 _i(ids.CLIP, "value", [1, 99]),
                 _i(ids.MODEL_STATUS, "data", status),
+                _i(ids.PLACED, "data", None),
+                _i(ids.SELECTION, "data", None),
+                _i(ids.URL, "search", ""),
             ],
-            [_i(ids.SAMPLE_MAP_KIND, "data", previous)],
+            [_i(ids.SAMPLE_MAP_KIND, "data", previous), _i(ids.MAP_ZOOM, "data", None)],
             [changed],
         )
 
