@@ -295,13 +295,19 @@ def annotation_header(column: str) -> tuple[str, str]:
 
 
 def _placed_table(label: str | None, k: int) -> dash_table.DataTable:
-    columns = ["sample_id", "x", "y", "fit_error", "nearest_sample"]
-    help = {}
+    columns = ["sample_id", "x", "y", "fit_error", "nearest_sample", "copy_of"]
+    help = {
+        "copy_of": (
+            "copy of",
+            "the sample of the map whose values it has, under another id: its nearest sample is "
+            "itself (blank for none)",
+        )
+    }
     if label:
         word = annotation_word(label)
         said = label if word == label else f"{word} ({label})"
         columns += [OWN_LABEL, "nearest_label", "majority_label", "majority_share"]
-        help = {
+        help |= {
             OWN_LABEL: (
                 f"own {word}",
                 f"the sample's own {said} in the upload, beside the map's nearest and "

@@ -143,6 +143,16 @@ def test_dashboard_says_when_samples_of_the_map_are_uploaded_under_new_ids(held_
     csv = placement.placed_csv(result["records"], held_out_context)[0]["content"]
     assert "copy_of" in csv.splitlines()[0].split(",")
     assert "id of a sample of the map" not in result["info"]
+    # the page's table shows it beside the nearest sample
+    from dashboard import ids
+    from dashboard.factory import create_app
+    from tests.dashboard.layout_tree import components
+
+    page = create_app(held_out_context.es, held_out_context.config).layout
+    page = page() if callable(page) else page
+    table_shown = next(c for c in components(page) if getattr(c, "id", None) == ids.PLACED_TABLE)
+    names = [c["id"] for c in table_shown.columns]
+    assert names.index("copy_of") == names.index("nearest_sample") + 1
 
     raw = upload.iloc[2:].to_csv(index=False).encode()
     result = placement.place_upload(held_out_context, _data_url(raw), "new.csv", False)
