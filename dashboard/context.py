@@ -61,6 +61,9 @@ _ENSEMBL_GENE = re.compile(r"^ENS[A-Z]*G\d{6,}(\.\d+)?$", re.IGNORECASE)
 
 #: The score (Welch t) a gene needs to be listed as specific to a selection of samples.
 MIN_SPECIFIC_SCORE = 2.0
+#: The one-sided p (Welch's t on its degrees of freedom) a gene needs as well: t of 2 is p 0.09
+#: for a selection of 3 samples (df about 2), where t needs 2.92.
+MAX_SPECIFIC_P = 0.05
 #: Genes most specific to a selection: listed on the page / saved by "Specific genes as CSV".
 SPECIFIC_SHOWN, SPECIFIC_SAVED = 25, 200
 
@@ -815,7 +818,11 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
             return self._sums
 
     def specific_genes(
-        self, rows: Sequence[int], top: int = 25, min_score: float = MIN_SPECIFIC_SCORE
+        self,
+        rows: Sequence[int],
+        top: int = 25,
+        min_score: float = MIN_SPECIFIC_SCORE,
+        max_p: float = MAX_SPECIFIC_P,
     ) -> pd.DataFrame:
         """Genes most specific to the selected samples against all others (Welch t-like score).
 
@@ -832,18 +839,27 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
             Genes with values in fewer than :data:`MIN_SELECTED_VALUES` selected samples
             (all of them, in a smaller selection), or in fewer than 2 other samples, are not
             scored.
+        max_p
+            Only genes whose one-sided p of "higher in the selection" (Student's t
+            distribution on the Welch-Satterthwaite degrees of freedom) is at most it, as
+            well: a small selection needs a larger score (t 2.92 at df 2). 1: no limit. The p
+            is descriptive, not a test: the samples were chosen on a map made from these
+            values, and nothing corrects for the number of genes.
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``symbol, gene_id, mean_selected, mean_rest, difference, score``; no rows
-            when no gene reaches ``min_score``.
+            Columns ``symbol, gene_id, mean_selected, mean_rest, difference, score, df,
+            p_value`` (``df`` to 1 decimal, ``p_value`` to 3 significant digits), ranked by
+            the score; no rows when no gene reaches ``min_score`` and ``max_p``.
 
         Raises
         ------
         DataError
             Empty selection, or a selection of every sample.
         """
+        from scipy import stats
+
         sel = np.unique(np.asarray(list(rows), dtype=int))
         if sel.size == 0:
             raise DataError("the selection is empty: draw a lasso or box around some samples")
@@ -870,8 +886,15 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
             )
             # Welch's t; the floor only for a gene without spread in either group (a constant
             # 1e-6 added to the variance took 3% off the scores of large selections)
-            var = v_sel / np.maximum(n_sel, 1) + v_rest / np.maximum(n_rest, 1)
+            a = v_sel / np.maximum(n_sel, 1)
+            b = v_rest / np.maximum(n_rest, 1)
+            var = a + b
             score = (m_sel - m_rest) / np.sqrt(np.maximum(var, 1e-12))
+            # Welch-Satterthwaite degrees of freedom (genes with fewer than 2 values in either
+            # group are not scored below); a gene without spread in either group (0 / 0) gets
+            # its lower bound, the smaller group's n - 1
+            df = var**2 / (a**2 / np.maximum(n_sel - 1, 1) + b**2 / np.maximum(n_rest - 1, 1))
+            df = np.where(var > 0, df, np.minimum(n_sel, n_rest) - 1)
         # a gene measured in one of the selected samples (missing values) had no spread there
         # and topped the list; it needs values in 3 of them (or all, in a smaller selection),
         # and in 2 at least: one sample has no variance, and Welch's t none (t = 119 listed
@@ -880,8 +903,17 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         # single other sample was listed (RPL3L missing in all the others but one: t = 11.8
         # for the Heart samples, where Welch's t is undefined)
         enough = (n_sel >= max(2, min(MIN_SELECTED_VALUES, sel.size))) & (n_rest >= 2)
-        score = np.where(np.isfinite(score) & enough, score, -np.inf)
-        idx = np.flatnonzero(score >= min_score)
+        scored = np.isfinite(score) & np.isfinite(df) & enough
+        score = np.where(scored, score, -np.inf)
+        df = np.where(scored, df, np.nan)
+        # one-sided p of "higher in the selection"; t >= 2 alone listed noise from small
+        # selections (p 0.09 for 3 samples, 0.15 for 2)
+        p = np.full(score.shape, np.nan)
+        p[scored] = stats.t.sf(score[scored], df[scored])
+        keep = score >= min_score
+        if max_p < 1:
+            keep &= p <= max_p
+        idx = np.flatnonzero(keep)
         idx = idx[np.argsort(-score[idx], kind="stable")][: max(0, int(top))]
         return pd.DataFrame(
             {
@@ -891,6 +923,8 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
                 "mean_rest": [round(float(v), 3) for v in m_rest[idx]],
                 "difference": [round(float(v), 3) for v in m_sel[idx] - m_rest[idx]],
                 "score": [round(float(v), 2) for v in score[idx]],
+                "df": [round(float(v), 1) for v in df[idx]],
+                "p_value": [float(f"{v:.3g}") for v in p[idx]],
             }
         )
 

@@ -23,7 +23,7 @@ from dashboard.baseline_maps import percent
 from dashboard.baselines import baseline_view
 from dashboard.context import SPECIFIC_SAVED
 from dashboard.gene_space import build_gene_figure, neighbor_tables
-from dashboard.layout import alert_id
+from dashboard.layout import SPECIFIC_P_HELP, alert_id
 from dashboard.render import FORMATS, render_image
 from dashboard.sample_map import (
     ZOOM_PARAMS,
@@ -711,6 +711,9 @@ def csv_download(
         # nothing: log10(x+1) means read as TPM)
         at = list(table.columns).index("mean_selected") if "mean_selected" in table else 0
         table.insert(at, "value_scale", value_scale_text(context))
+        # what the p says and does not (the page's header says it on hovering; the file too)
+        at = list(table.columns).index("p_value") if "p_value" in table else len(table.columns)
+        table.insert(at, "p_value_note", SPECIFIC_P_HELP)
         stem = file_stem(context, f"selection-{len(rows)}", "specific_genes")
     else:
         raise DataError(f"unknown table {which!r}")

@@ -9,7 +9,7 @@ from dash import dash_table, dcc, html
 
 from dashboard import ids
 from dashboard.baseline_maps import ACCURACY_COLUMN, accuracy_header
-from dashboard.context import MIN_SPECIFIC_SCORE
+from dashboard.context import MAX_SPECIFIC_P, MIN_SPECIFIC_SCORE
 from dashboard.figures import EXPORT_SIZES, empty_figure
 from dashboard.new_samples import OWN_LABEL
 
@@ -221,6 +221,13 @@ def _table(
         **{**TABLE_STYLE, **style},
     )
 
+
+#: What the p of a gene specific to a selection says, and what it does not.
+SPECIFIC_P_HELP = (
+    "one-sided p of a higher mean in the selection (Welch's t on its df): descriptive, not a "
+    "test. The samples were chosen on a map made from these values, so it overstates the "
+    "evidence; not corrected for the number of genes"
+)
 
 #: p-values and FDRs in scientific notation with 2 significant digits (``5.7e-14``): the
 #: 3-digit numbers made the enrichment table scroll sideways on a 1280-pixel screen.
@@ -667,23 +674,28 @@ def build_layout(context: Any) -> html.Div:
         ),
         html.H4(
             "Genes most specific to the selection: higher than in all other samples "
-            f"(score t of {MIN_SPECIFIC_SCORE:g} or more)"
+            f"(score t of {MIN_SPECIFIC_SCORE:g} or more, and one-sided p of "
+            f"{MAX_SPECIFIC_P:g} or less)"
         ),
         _table(
             ids.SELECTION_GENES,
             ["symbol"]
             + (["gene_id"] if has_gene_ids else [])
-            + ["mean_selected", "mean_rest", "difference", "score"],
+            + ["mean_selected", "mean_rest", "difference", "score", "df", "p_value"],
             {
                 "mean_selected": ("mean, selection", f"mean value in the selected samples{scale}"),
                 "mean_rest": ("mean, others", f"mean value in all other samples{scale}"),
                 "difference": ("difference", f"mean, selection − mean, others{scale}"),
+                "df": ("df", "degrees of freedom of Welch's t (Welch-Satterthwaite)"),
+                "p_value": ("p", SPECIFIC_P_HELP),
             },
             formats={
                 "mean_selected": FIXED_2,
                 "mean_rest": FIXED_2,
                 "difference": FIXED_2,
                 "score": FIXED_1,
+                "df": FIXED_1,
+                "p_value": SCIENTIFIC_2,
             },
         ),
         class_name="sample-card",

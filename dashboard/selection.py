@@ -14,7 +14,7 @@ from dash import Input, Output, State, ctx, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
-from dashboard.context import MIN_SPECIFIC_SCORE, SPECIFIC_SAVED, SPECIFIC_SHOWN
+from dashboard.context import MAX_SPECIFIC_P, MIN_SPECIFIC_SCORE, SPECIFIC_SAVED, SPECIFIC_SHOWN
 from dashboard.layout import alert as _alert
 from dashboard.layout import alert_id, annotation_word
 from dashboard.layout import table_records as _records
@@ -155,6 +155,14 @@ def selection_from_inputs(
     return no_update, None
 
 
+def _threshold_text() -> str:
+    """What a gene needs to be listed as specific to a selection, in the page's words."""
+    return (
+        f"score t of {MIN_SPECIFIC_SCORE:g} or more, and one-sided p of {MAX_SPECIFIC_P:g} or "
+        "less: a small selection needs a larger t"
+    )
+
+
 def describe_selection(
     context: Any, store: dict[str, Any] | None
 ) -> tuple[str, list[dict], list[str], Any]:
@@ -186,14 +194,13 @@ def describe_selection(
         info += "; genes are scored (Welch's t) from 2 selected samples on: select more"
     elif table.empty:
         info += (
-            f"; no gene is clearly higher in them than in the other samples "
-            f"(score t of {MIN_SPECIFIC_SCORE:g} or more)"
+            f"; no gene is clearly higher in them than in the other samples ({_threshold_text()})"
         )
     elif len(table) > SPECIFIC_SHOWN:  # the CSV holds more than the page lists: say so
         saved = f"all {len(table)}" if len(table) < SPECIFIC_SAVED else f"the first {len(table)}"
         info += (
             f"; {'' if len(table) < SPECIFIC_SAVED else 'at least '}{len(table)} genes clearly "
-            f"higher in them (score t of {MIN_SPECIFIC_SCORE:g} or more): the "
+            f"higher in them ({_threshold_text()}): the "
             f"{SPECIFIC_SHOWN} highest listed here, {saved} in “Specific genes as CSV”"
         )
     shown = table.head(SPECIFIC_SHOWN)
