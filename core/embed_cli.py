@@ -71,8 +71,8 @@ EMBED_COLUMNS = f"""columns of the table written:
                            ("unlabelled" counts as one: training samples without it)
   majority_share           the share of those {VOTE_K} that carry it (0 to 1)
   copy_of                  the training sample whose values it has on the model's genes (a
-                           copy under another id or its own: its nearest sample is itself);
-                           blank for none
+                           copy under another id or its own: placed at or next to that
+                           sample's point); blank for none
   then the samples' own annotations (the matrix's annotation columns, --annotations,
   --gtex-attributes: e.g. their tissue beside majority_LABEL); a name above gets sample_ first
 a sample with no value for any model gene is not placed: its row is blank but for genes_used 0

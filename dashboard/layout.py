@@ -306,8 +306,8 @@ def _placed_table(label: str | None, k: int) -> dash_table.DataTable:
     help = {
         "copy_of": (
             "copy of",
-            "the sample of the map whose values it has, under another id: its nearest sample is "
-            "itself (blank for none)",
+            "the sample of the map whose values it has, under another id: it lands at or next "
+            "to that sample's point, so its neighbours say little (blank for none)",
         )
     }
     if label:

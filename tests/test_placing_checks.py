@@ -1,5 +1,6 @@
 """Placing new samples as a user does: the upload's own tissue kept and compared in the
-dashboard as ``embed`` does, and samples of the map placed again said to find themselves."""
+dashboard as ``embed`` does, and samples of the map placed again said to land on their own
+points."""
 
 from __future__ import annotations
 
@@ -126,7 +127,7 @@ def _copies_and_new(train: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_dashboard_says_when_samples_of_the_map_are_uploaded_under_new_ids(held_out_context, table):
-    """Training samples uploaded under new ids found themselves nearest, and the agreement
+    """Training samples uploaded under new ids landed on their own points, and the agreement
     they added was trivially right, without a word (only the same ids were said)."""
     kept = table[table["tissue"].isin(table["tissue"].unique()[:4])]
     train = kept.groupby("tissue").tail(16).reset_index(drop=True)
