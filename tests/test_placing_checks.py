@@ -93,7 +93,8 @@ def test_dashboard_says_when_samples_of_the_map_are_placed_again(held_out_contex
     assert "; 8 of the new samples have the id of a sample of the map" in result["info"]
 
 
-def test_embed_says_when_training_samples_are_placed_again(table, tmp_path, capsys):
+def _tiny_model(table, tmp_path, capsys):
+    """The table's first 40 rows and 22 columns, and a model trained on them (1 epoch)."""
     small = table.iloc[:40, :22]
     matrix = tmp_path / "small.csv"
     small.to_csv(matrix, index=False)
@@ -101,6 +102,11 @@ def test_embed_says_when_training_samples_are_placed_again(table, tmp_path, caps
     assert (
         _run(["train", "--matrix", matrix, "--out", model, "--epochs", "1", *TINY], capsys)[0] == 0
     )
+    return small, model
+
+
+def test_embed_says_when_training_samples_are_placed_again(table, tmp_path, capsys):
+    small, model = _tiny_model(table, tmp_path, capsys)
     again = tmp_path / "again.csv"
     small.iloc[:3].to_csv(again, index=False)
     code, _, err = _run(
@@ -166,13 +172,7 @@ def test_embed_says_when_training_samples_are_placed_under_new_ids(
 ):
     from core import embed_cli
 
-    small = table.iloc[:40, :22]
-    matrix = tmp_path / "small.csv"
-    small.to_csv(matrix, index=False)
-    model = tmp_path / "tiny"
-    assert (
-        _run(["train", "--matrix", matrix, "--out", model, "--epochs", "1", *TINY], capsys)[0] == 0
-    )
+    small, model = _tiny_model(table, tmp_path, capsys)
     upload = _copies_and_new(small, table.iloc[40:42, :22])
     mixed = tmp_path / "mixed.csv"
     upload.to_csv(mixed, index=False)

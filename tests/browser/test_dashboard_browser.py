@@ -116,6 +116,17 @@ def _figure(driver, graph_id: str) -> dict:
     )
 
 
+def _open_coloured_by_myh6(driver, url: str) -> None:
+    """Open ``url`` (a link with ``color=obs:MYH6``) and wait for the sample map so coloured."""
+    driver.get(url)
+    _wait(
+        driver,
+        lambda: "MYH6 (observed)" in (_figure(driver, "sample-map") or {}).get("colorbar", []),
+        170,
+        "sample map coloured by MYH6",
+    )
+
+
 def _choose(driver, dropdown_id: str, text: str, option_text: str) -> None:
     from selenium.webdriver.common.by import By
 

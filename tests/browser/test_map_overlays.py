@@ -14,6 +14,7 @@ from tests.browser.test_dashboard_browser import (
     _figure,
     _js,
     _loaded,
+    _open_coloured_by_myh6,
     _scroll_to,
     _wait,
     _wait_idle,
@@ -119,13 +120,7 @@ def test_stars_stay_above_selected_samples(app_url, driver, tmp_path):
     above the selected samples around it (they hid it: plotly draws selected points last)."""
     from selenium.webdriver.common.by import By
 
-    driver.get(app_url + "/?color=obs:MYH6&sel=0-1099&k=7&clip=5-95")
-    _wait(
-        driver,
-        lambda: "MYH6 (observed)" in (_figure(driver, "sample-map") or {}).get("colorbar", []),
-        170,
-        "sample map coloured by MYH6",
-    )
+    _open_coloured_by_myh6(driver, app_url + "/?color=obs:MYH6&sel=0-1099&k=7&clip=5-95")
     _wait_text(driver, "selection-info", "1,100 samples selected", 30, "selection of the link")
 
     _upload_simulated_samples(driver, tmp_path / "placed.csv")
@@ -224,13 +219,7 @@ def test_a_star_just_outside_a_drawn_box_stays_above_the_selected_samples(
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
-    driver.get(app_url + "/?color=obs:MYH6")
-    _wait(
-        driver,
-        lambda: "MYH6 (observed)" in (_figure(driver, "sample-map") or {}).get("colorbar", []),
-        170,
-        "sample map coloured by MYH6",
-    )
+    _open_coloured_by_myh6(driver, app_url + "/?color=obs:MYH6")
     _upload_simulated_samples(driver, tmp_path / "placed.csv")
     _scroll_to(driver, "sample-map")
     # samples drawn large: a sample 6-30 px right of a star covers its centre

@@ -9,7 +9,14 @@ import json
 import pytest
 
 from dashboard.figure_samples import COLOR_TRACE
-from tests.browser.test_dashboard_browser import _choose, _figure, _js, _wait, _wait_idle
+from tests.browser.test_dashboard_browser import (
+    _choose,
+    _figure,
+    _js,
+    _open_coloured_by_myh6,
+    _wait,
+    _wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -56,13 +63,7 @@ def _colour_by(driver, symbol: str) -> None:
 
 
 def test_a_recolour_keeps_each_samples_hover_text_and_sends_none(app_url, driver):
-    driver.get(app_url + "/?color=obs:MYH6")
-    _wait(
-        driver,
-        lambda: "MYH6 (observed)" in (_figure(driver, "sample-map") or {}).get("colorbar", []),
-        170,
-        "sample map coloured by MYH6",
-    )
+    _open_coloured_by_myh6(driver, app_url + "/?color=obs:MYH6")
     _wait_idle(driver, "the page's first answers", quiet=0.5)
     # a new figure from the server: the hover text and place of each sample (row)
     first = _js(driver, _COLOUR_TRACE)
