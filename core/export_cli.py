@@ -2,8 +2,8 @@
 
 A model directory keeps its arrays in NumPy and parquet files; this command writes them as
 CSV or TSV files that R, Excel or any plotting tool reads, with the samples' annotations and
-the genes' symbols and types beside the coordinates. It needs only the model directory (not the
-training data files).
+the genes' symbols and types beside the coordinates, or as one AnnData .h5ad file for scanpy
+(:mod:`core.export_h5ad`). It needs only the model directory (not the training data files).
 """
 
 from __future__ import annotations
@@ -17,11 +17,26 @@ import numpy as np
 import pandas as pd
 
 from core.cli import axis_names
+from core.export_h5ad import (
+    GENE_VECTORS,
+    H5AD_FILE,
+    SAMPLE_BASIS,
+    annotated_data,
+    readme_lines,
+    write_h5ad,
+)
 from core.files import folder_written
 from core.model_directory import model_words
 
 #: the files an export directory holds (a directory with anything else is not replaced)
-EXPORT_ENTRIES = ("samples.csv", "samples.tsv", "genes.csv", "genes.tsv", "README.txt")
+EXPORT_ENTRIES = (
+    "samples.csv",
+    "samples.tsv",
+    "genes.csv",
+    "genes.tsv",
+    H5AD_FILE,
+    "README.txt",
+)
 
 EXPORT_FILES = """\
 files written in --out:
@@ -35,7 +50,17 @@ files written in --out:
                 g1..gD (D = the model's gene_dim); genes close in this space (cosine
                 distance between vectors) are the gene-space neighbours of the report
   README.txt    the model, its data and these columns, for whoever receives the files
-a model of simulated data has a first column `data` = SIMULATED in both tables."""
+a model of simulated data has a first column `data` = SIMULATED in both tables.
+with --format h5ad, one AnnData file instead of the two tables (and README.txt):
+  factorized_embeddings.h5ad
+                obs: the samples (obs_names: sample ids) with their annotations;
+                obsm["X_fe"]: their places on the map (scanpy's basis "fe":
+                sc.pl.embedding(adata, basis="fe", color="SMTS")); var: the genes
+                (var_names: gene ids) with symbol, gene_type; varm["FE_genes"]: the gene
+                vectors; X is empty (None): the expression values are not in the model
+                directory; uns["factorized_embeddings"]: the model's key, settings and data
+                source. A model of simulated data: obs and var column `data` = SIMULATED,
+                uns["factorized_embeddings"]["simulated"] = True."""
 
 
 def register(sub: Any) -> None:
@@ -43,20 +68,21 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser(
         "export",
-        help="write a model's sample map and gene vectors as CSV/TSV tables",
+        help="write a model's sample map and gene vectors as CSV/TSV tables or an .h5ad file",
         description="Write the sample coordinates (with the samples' annotations) and the gene "
         "vectors (with symbols and gene types) of --model as plain tables, for R, Excel or "
-        "any plotting tool. Reads only the model directory.",
+        "any plotting tool, or as one AnnData .h5ad file for scanpy. Reads only the model "
+        "directory.",
         epilog=EXPORT_FILES,
         formatter_class=HelpFormatter,
     )
     p.add_argument("--model", required=True, metavar="DIR", help="model directory (train)")
-    p.add_argument("--out", required=True, metavar="DIR", help="directory to write the tables into")
+    p.add_argument("--out", required=True, metavar="DIR", help="directory to write the files into")
     p.add_argument(
         "--format",
-        choices=("csv", "tsv"),
+        choices=("csv", "tsv", "h5ad"),
         default="csv",
-        help="comma- or tab-separated tables (default csv)",
+        help="comma- or tab-separated tables, or one AnnData .h5ad file (default csv)",
     )
     p.add_argument(
         "--no-gene-types",
@@ -102,20 +128,29 @@ def gene_table(model: Any, gene_types: pd.Series | None = None) -> pd.DataFrame:
     return pd.concat([pd.DataFrame(front), table], axis=1)
 
 
-def _readme(
-    model: Any, model_dir: str, simulated: bool, with_types: bool, sep: str, with_ids: bool = True
-) -> str:
-    kind = "comma" if sep == "," else "tab"
-    dim = model.gene_embedding_.shape[1]
-    lines = [
-        "SIMULATED DATA: these tables come from a model of simulated data, not of real samples."
+def _readme_head(model: Any, model_dir: str, simulated: bool, what: str) -> list[str | None]:
+    """README.txt's first lines: simulated or not, the model and its data; ``what``: "these
+    tables come", "this file comes"."""
+    return [
+        f"SIMULATED DATA: {what} from a model of simulated data, not of real samples."
         if simulated
         else None,
         f"Exported from the model directory {Path(model_dir).absolute()}",
         # its key, as the dashboard's files and the report's tables name it
         f"model: {model_words(model)}",
         f"dataset: {model.dataset_name_ or 'unnamed'} ({model.n_samples_:,} samples x "
-        f"{model.n_genes_:,} genes), trained {model.n_epochs_:,} epochs",
+        f"{model.n_genes_:,} genes), trained {model.n_epochs_:,} "
+        f"epoch{'' if model.n_epochs_ == 1 else 's'}",
+    ]
+
+
+def _readme(
+    model: Any, model_dir: str, simulated: bool, with_types: bool, sep: str, with_ids: bool = True
+) -> str:
+    kind = "comma" if sep == "," else "tab"
+    dim = model.gene_embedding_.shape[1]
+    lines = [
+        *_readme_head(model, model_dir, simulated, "these tables come"),
         f"tables are {kind}-separated; numbers keep 6 significant digits",
         "",
         "samples: sample_id, then the sample's place on the 2-D sample map (x, y, in the map's "
@@ -135,9 +170,20 @@ def _readme(
     return "\n".join(line for line in lines if line is not None) + "\n"
 
 
+def _h5ad_readme(
+    model: Any, model_dir: str, simulated: bool, with_types: bool, with_ids: bool
+) -> str:
+    lines = [
+        *_readme_head(model, model_dir, simulated, "this file comes"),
+        *readme_lines(model, with_types, with_ids),
+    ]
+    return "\n".join(line for line in lines if line is not None) + "\n"
+
+
 def run_export(args: argparse.Namespace) -> int:
-    """Write ``samples``, ``genes`` and ``README.txt`` into ``--out`` (built beside it, then
-    put in place in one step: an interrupted export leaves no half-written directory)."""
+    """Write ``samples``, ``genes`` (or the .h5ad file) and ``README.txt`` into ``--out`` (built
+    beside it, then put in place in one step: an interrupted export leaves no half-written
+    directory)."""
     from core.embed_cli import load_model_dir, model_is_simulated
 
     out = Path(args.out)
@@ -153,14 +199,26 @@ def run_export(args: argparse.Namespace) -> int:
     if simulated:
         samples.insert(0, "data", "SIMULATED")
         genes.insert(0, "data", "SIMULATED")
+    with_ids = "gene_id" in genes.columns
+    if args.format == "h5ad":
+        adata = annotated_data(model, samples, genes, args.model, simulated)
+        with folder_written(out, "the export") as tmp:
+            write_h5ad(adata, tmp / H5AD_FILE)
+            (tmp / "README.txt").write_text(
+                _h5ad_readme(model, args.model, simulated, types is not None, with_ids),
+                encoding="utf-8",
+            )
+        print(
+            _written_text(out, "h5ad", len(samples), model.gene_embedding_.shape, simulated),
+            file=sys.stderr,
+        )
+        return 0
     sep = "," if args.format == "csv" else "\t"
     with folder_written(out, "the export") as tmp:
         for name, table in (("samples", samples), ("genes", genes)):
             table.to_csv(tmp / f"{name}.{args.format}", sep=sep, index=False, float_format="%.6g")
         (tmp / "README.txt").write_text(
-            _readme(
-                model, args.model, simulated, types is not None, sep, "gene_id" in genes.columns
-            ),
+            _readme(model, args.model, simulated, types is not None, sep, with_ids),
             encoding="utf-8",
         )
     print(
@@ -176,6 +234,13 @@ def _written_text(
     """The closing line of ``export``: what each file written holds, counts as people read
     them (16,877 samples)."""
     n_genes, dim = vectors
+    if fmt == "h5ad":
+        return (
+            f"wrote {out}: {H5AD_FILE} (the map: {n_samples:,} samples, obsm['{SAMPLE_BASIS}']; "
+            f"{n_genes:,} genes, each a vector of {dim} numbers, varm['{GENE_VECTORS}']; no "
+            "expression values: X is empty) and README.txt (what it holds)"
+            + ("; SIMULATED data" if simulated else "")
+        )
     return (
         f"wrote {out}: samples.{fmt} (the map: {n_samples:,} samples), genes.{fmt} "
         f"({n_genes:,} genes, each a vector of {dim} numbers) and README.txt (what each "

@@ -169,3 +169,90 @@ def test_neighbours_and_placements_of_a_simulated_model_say_so(
     assert code == 0, err
     placed = pd.read_csv(tmp_path / "real_placed.csv")
     assert placed.columns[0] == "sample_id" and "SIMULATED" not in err
+
+
+def test_h5ad_holds_the_tables_map_annotations_and_gene_vectors(real_model, tmp_path, capsys):
+    """scanpy users get one AnnData file: the samples in obs with their map in obsm["X_fe"]
+    (scanpy's basis "fe"), the genes in var with their vectors in varm; X stays empty."""
+    import anndata
+
+    assert _run(["export", "--model", real_model, "--out", tmp_path / "csv"], capsys)[0] == 0
+    out = tmp_path / "h5ad"
+    code, _, err = _run(["export", "--model", real_model, "--out", out, "--format", "h5ad"], capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["README.txt", "factorized_embeddings.h5ad"]
+    adata = anndata.read_h5ad(out / "factorized_embeddings.h5ad")
+    model = FactorizedEmbeddings.load(real_model)
+    samples = pd.read_csv(tmp_path / "csv" / "samples.csv")
+    genes = pd.read_csv(tmp_path / "csv" / "genes.csv")
+    assert adata.shape == (130, 40) and adata.X is None
+    assert adata.obs_names.tolist() == model.sample_ids_.tolist() == samples["sample_id"].tolist()
+    assert adata.obsm["X_fe"].dtype == np.float32 and adata.obsm["X_fe"].shape == (130, 2)
+    np.testing.assert_allclose(adata.obsm["X_fe"], samples[["x", "y"]], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(adata.obsm["X_fe"], model.sample_embedding_)
+    annotations = [c for c in samples.columns if c not in ("sample_id", "x", "y")]
+    assert "tissue" in annotations and list(adata.obs.columns) == annotations
+    assert adata.obs["tissue"].astype(str).tolist() == samples["tissue"].tolist()
+    assert adata.var_names.tolist() == genes["symbol"].tolist()
+    assert adata.var["symbol"].tolist() == genes["symbol"].tolist()
+    assert adata.var["gene_type"].astype(str).tolist() == genes["gene_type"].tolist()
+    vectors = adata.varm["FE_genes"]
+    np.testing.assert_allclose(vectors, genes[["g1", "g2", "g3", "g4"]], rtol=1e-5, atol=1e-6)
+    about = adata.uns["factorized_embeddings"]
+    assert about["key"] == model.key() and about["simulated"] is False
+    assert about["n_samples"] == 130 and about["settings"]["gene_dim"] == 4
+    assert "X" in about["contents"] and "data" not in adata.obs.columns
+    readme = (out / "README.txt").read_text()
+    assert 'obsm["X_fe"]' in readme and "X is empty" in readme
+    assert "130 samples x 40 genes" in readme
+    assert "SIMULATED" not in readme
+    assert "factorized_embeddings.h5ad" in err and "130 samples" in err and "40 genes" in err
+
+
+def test_h5ad_of_a_simulated_model_is_marked_and_keeps_the_gene_ids(sim_model, tmp_path, capsys):
+    import anndata
+
+    out = tmp_path / "sim"
+    code, _, err = _run(["export", "--model", sim_model, "--out", out, "--format", "h5ad"], capsys)
+    assert code == 0, err
+    adata = anndata.read_h5ad(out / "factorized_embeddings.h5ad")
+    assert set(adata.obs["data"]) == {"SIMULATED"} and set(adata.var["data"]) == {"SIMULATED"}
+    assert adata.uns["factorized_embeddings"]["simulated"] is True
+    assert (out / "README.txt").read_text().startswith("SIMULATED DATA")
+    assert "SIMULATED" in err
+    model = FactorizedEmbeddings.load(sim_model)
+    # the simulated genes have Ensembl ids beside their symbols: var_names are the ids
+    assert adata.var_names.tolist() == [str(g) for g in model.gene_ids_]
+    assert adata.var["symbol"].tolist() == [str(s) for s in model.gene_symbols_]
+    assert adata.var_names.tolist() != adata.var["symbol"].tolist()
+    np.testing.assert_array_equal(adata.varm["FE_genes"], model.gene_embedding_)
+
+
+def test_h5ad_replaces_an_export_only_with_force_and_in_one_step(
+    real_model, tmp_path, capsys, monkeypatch
+):
+    out = tmp_path / "export"
+    h5ad = ["export", "--model", real_model, "--out", out, "--format", "h5ad"]
+    assert _run(h5ad, capsys)[0] == 0
+    before = (out / "factorized_embeddings.h5ad").read_bytes()
+    code, _, err = _run(h5ad, capsys)
+    assert code == 2 and "already exists" in err and "--force" in err
+    assert (out / "factorized_embeddings.h5ad").read_bytes() == before
+    # --force replaces the export as a whole, between formats either way
+    assert _run(["export", "--model", real_model, "--out", out, "--force"], capsys)[0] == 0
+    assert sorted(p.name for p in out.iterdir()) == ["README.txt", "genes.csv", "samples.csv"]
+    assert _run([*h5ad, "--force"], capsys)[0] == 0
+    assert sorted(p.name for p in out.iterdir()) == ["README.txt", "factorized_embeddings.h5ad"]
+    before = (out / "factorized_embeddings.h5ad").read_bytes()
+    # a file anndata cannot write is a one-line error; the earlier export stays whole
+    import anndata
+
+    def refuse(self, path, **kwargs):
+        raise TypeError("cannot store this value")
+
+    monkeypatch.setattr(anndata.AnnData, "write_h5ad", refuse)
+    code, _, err = _run([*h5ad, "--force"], capsys)
+    assert code == 2 and "cannot write factorized_embeddings.h5ad" in err
+    assert "cannot store this value" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]
+    assert (out / "factorized_embeddings.h5ad").read_bytes() == before

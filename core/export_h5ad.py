@@ -1,0 +1,181 @@
+"""``python -m core export --format h5ad``: a model's sample map and gene vectors as one AnnData
+file, for scanpy and anndata.
+
+The samples are ``obs`` (their annotations as columns) and their places on the map
+``obsm["X_fe"]`` (scanpy's ``X_<basis>``: ``sc.pl.embedding(adata, basis="fe", color="SMTS")``);
+the genes are ``var`` (symbol, gene type) and their vectors ``varm["FE_genes"]``. ``X`` is left
+empty (None): the expression values are not in the model directory. What the file holds and
+the model it comes from are said in ``uns["factorized_embeddings"]``.
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.cli import axis_names
+from core.errors import CoreError
+from core.model_directory import model_words
+
+#: the file ``export --format h5ad`` writes
+H5AD_FILE = "factorized_embeddings.h5ad"
+#: the keys of the map (scanpy's basis "fe"), the gene vectors and the model's description
+SAMPLE_BASIS = "X_fe"
+GENE_VECTORS = "FE_genes"
+UNS_KEY = "factorized_embeddings"
+
+#: what ``X`` holds, as ``uns`` and README.txt say it
+EMPTY_X = (
+    "X is empty (None): the expression values are not in the model directory; read them "
+    "from the training data (obs_names are its sample ids, var_names its gene ids)"
+)
+
+
+def _uns_value(value: Any) -> Any:
+    """``value`` as .h5ad stores it under ``uns``: strings, numbers, booleans, arrays of numbers
+    or strings and dicts of these; None is "none", other lists are JSON text."""
+    if isinstance(value, dict):
+        return {str(k): _uns_value(v) for k, v in value.items()}
+    if value is None:
+        return "none"
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple, np.ndarray)):
+        items = list(value)
+        if items and all(isinstance(v, str) for v in items):
+            return np.asarray(items, dtype=object)
+        if items and all(
+            isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in items
+        ):
+            return np.asarray(items)
+        return json.dumps(items, default=str)
+    return str(value)
+
+
+def _column(column: pd.Series) -> pd.Series:
+    """A column of ``obs`` or ``var`` as .h5ad stores it: an object column of booleans is a
+    nullable boolean, of numbers a float, anything else text (missing values kept missing),
+    categorical when values repeat (as anndata would make it on writing, saying so for each
+    column: scanpy colours the map by categories)."""
+    if column.dtype != object:
+        return column
+    present = column.dropna()
+    if len(present) and all(isinstance(v, (bool, np.bool_)) for v in present):
+        return column.astype("boolean")
+    if len(present) and all(
+        isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in present
+    ):
+        return column.astype(float)
+    text = column.where(column.isna(), column.astype(str))
+    categories = sorted(text.dropna().unique())
+    if len(categories) < len(text):
+        return pd.Series(pd.Categorical(text, categories=categories), index=text.index)
+    return text
+
+
+def _description(model: Any, model_dir: str, simulated: bool) -> dict[str, Any]:
+    """``uns["factorized_embeddings"]``: the model, its data and what the file holds."""
+    description = {
+        "model": model_words(model),
+        "key": str(model.key()) if hasattr(model, "key") else "unknown key",
+        "model_directory": str(Path(model_dir).absolute()),
+        "dataset": model.dataset_name_ or "unnamed",
+        "dataset_fingerprint": getattr(model, "dataset_fingerprint_", None),
+        "n_samples": model.n_samples_,
+        "n_genes": model.n_genes_,
+        "n_epochs": model.n_epochs_,
+        "simulated": bool(simulated),
+        "settings": model.get_params() if hasattr(model, "get_params") else {},
+        "data_source": getattr(model, "data_source_", None) or {},
+        "contents": {
+            "obsm": f"{SAMPLE_BASIS}: each sample's place on the sample map (the map's own units)",
+            "varm": f"{GENE_VECTORS}: each gene's vector (cosine distance between vectors: "
+            "gene-space neighbours)",
+            "X": EMPTY_X,
+        },
+    }
+    return _uns_value(description)
+
+
+def annotated_data(
+    model: Any, samples: pd.DataFrame, genes: pd.DataFrame, model_dir: str, simulated: bool
+) -> Any:
+    """An AnnData of ``model``: ``samples`` and ``genes`` are the export's tables
+    (:func:`core.export_cli.sample_table`, :func:`core.export_cli.gene_table`, with their
+    ``data`` column for a simulated model); their coordinates and vectors become ``obsm`` and
+    ``varm``, their other columns ``obs`` and ``var``."""
+    try:
+        import anndata
+    except ImportError as exc:  # pragma: no cover - anndata is pinned in requirements
+        raise CoreError("export --format h5ad needs the anndata package") from exc
+    coords = np.asarray(model.sample_embedding_, dtype=np.float32)
+    vectors = np.asarray(model.gene_embedding_, dtype=np.float32)
+    annotations = samples.drop(columns=["sample_id", *axis_names(coords.shape[1])])
+    index = pd.Index(samples["sample_id"].astype(str).to_numpy(), name="sample_id")
+    obs = pd.DataFrame(
+        {str(c): _column(annotations[c]).set_axis(index) for c in annotations.columns},
+        index=index,
+    )
+    vector_columns = [f"g{i + 1}" for i in range(vectors.shape[1])]
+    kept = genes.drop(columns=[c for c in ("gene_id", *vector_columns) if c in genes.columns])
+    index = pd.Index(np.asarray(model.gene_ids_).astype(str), name="gene_id")
+    var = pd.DataFrame(
+        {str(c): _column(kept[c]).set_axis(index) for c in kept.columns}, index=index
+    )
+    return anndata.AnnData(
+        X=None,
+        obs=obs,
+        var=var,
+        obsm={SAMPLE_BASIS: coords},
+        varm={GENE_VECTORS: vectors},
+        uns={UNS_KEY: _description(model, model_dir, simulated)},
+    )
+
+
+def write_h5ad(adata: Any, path: Path) -> None:
+    """Write ``adata`` to ``path``; a failure is a CoreError naming the file."""
+    try:
+        adata.write_h5ad(path)
+    except OSError:
+        raise
+    except Exception as exc:  # anndata/h5py raise many types for what they cannot store
+        raise CoreError(f"cannot write {path.name} as .h5ad: {exc}") from None
+
+
+def readme_lines(model: Any, with_types: bool, with_ids: bool) -> list[str]:
+    """README.txt's lines on what the .h5ad file holds."""
+    dim = model.gene_embedding_.shape[1]
+    return [
+        f"{H5AD_FILE} is an AnnData file (anndata.read_h5ad, scanpy.read_h5ad); numbers are "
+        "the model's own (float32)",
+        "",
+        "obs: one row per sample (obs_names: the sample ids), the sample annotations the model "
+        "keeps as columns",
+        f"obsm[\"{SAMPLE_BASIS}\"]: the sample's place on the sample map (x, y, in the map's own "
+        "units: distances between samples are comparable, the axes have no meaning of their "
+        f'own); scanpy draws it as the basis "fe": sc.pl.embedding(adata, basis="fe", '
+        'color="SMTS")',
+        "var: one row per gene (var_names: the "
+        + ("gene ids" if with_ids else "gene symbols, as the data names its genes")
+        + "), symbol"
+        + (
+            ", gene_type (bundled Gene Ontology snapshot; 'unmapped' if absent)"
+            if with_types
+            else ""
+        ),
+        f'varm["{GENE_VECTORS}"]: the gene vector ({dim} numbers); genes whose vectors point '
+        "the same way (small cosine distance) are neighbours in the gene space",
+        EMPTY_X,
+        f'uns["{UNS_KEY}"]: the model (key, settings), its data source and these notes',
+    ]
