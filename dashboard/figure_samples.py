@@ -206,6 +206,16 @@ def colorscale(diverging: bool = False) -> list[list[Any]]:
     return get_colorscale("Viridis")
 
 
+#: Right margin (pixels) of a sample map coloured by a continuous value, where its colour bar
+#: lies: the colour bar, its numbers and a title of two lines (a gene's colouring and the line
+#: saying its clip) take 83 to 114 pixels (numbers of up to 6 characters, as "−0.004"). plotly
+#: widened the margin to the colour bar as drawn, so a zoomed map's plot area narrowed and its
+#: y range widened with each longer title (GTEx, MYH7 -> LDLR: y [-1.716, 1.459] became
+#: [-1.746, 1.490], with the 1:1 scale); a colour bar wider than this (a GO term's name of
+#: several lines) still widens it.
+COLORBAR_MARGIN = 124
+
+
 def continuous_marker(
     values: np.ndarray,
     title: str,
@@ -225,10 +235,17 @@ def continuous_marker(
         cmax=hi,
         size=size,
         opacity=0.85,
+        # placed in pixels from the plot's right edge, at the start of COLORBAR_MARGIN (at
+        # x = 1.02 of the plot's width, the margin it needs grew with the window's width)
         colorbar=dict(
             title=dict(text=clipped_title(title, values, lo, hi, clip), side="right"),
             thickness=14,
+            thicknessmode="pixels",
             len=0.8,
+            x=1.0,
+            xref="paper",
+            xanchor="left",
+            xpad=10,
         ),
         showscale=True,
     )
@@ -314,6 +331,9 @@ def sample_map_continuous(
     )
     fig = go.Figure(data=[probe, grey, color_trace])
     fig.update_layout(**_base_layout(title, *axis_titles, uirevision, equal_aspect=True))
+    # room for the colour bar whatever its title and numbers: the plot keeps its width when the
+    # page recolours it (assets/recolour.js changes the colour trace only)
+    fig.update_layout(margin_r=COLORBAR_MARGIN)
     return bound_autorange(fig, coords)
 
 
