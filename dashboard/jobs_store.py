@@ -228,6 +228,18 @@ def _release_inherited_listeners() -> None:
         os.close(null)
 
 
+def _release_inherited_import_lock() -> None:
+    """Let go of the import lock a job is forked holding (:func:`imports_settled`: the fork
+    keeps it for the child's one thread): a thread the job starts could import nothing."""
+    import _imp
+
+    while _imp.lock_held():
+        try:
+            _imp.release_lock()
+        except RuntimeError:  # (another thread's: a job run in the server's own process)
+            break
+
+
 def _run_job(job_fn: Any, torch_threads: int, *args: Any) -> None:
     """A background job's process: ``job_fn(*args)`` once the server's port is let go of, on
     the ``torch_threads`` the server kept to one (:func:`server_torch_threads`).
@@ -241,6 +253,7 @@ def _run_job(job_fn: Any, torch_threads: int, *args: Any) -> None:
     """
     from core.cli import Terminated
 
+    _release_inherited_import_lock()
     _release_inherited_listeners()
     if torch_threads > 1:
         import torch
@@ -258,6 +271,57 @@ def _run_job(job_fn: Any, torch_threads: int, *args: Any) -> None:
         by = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
         log.info("background job (process %d) stopped by %s", os.getpid(), by)
         raise SystemExit(143 if by == "SIGTERM" else 130) from None
+
+
+#: How long a job's fork waits for the imports that other threads of the server are running.
+IMPORT_WAIT_S = 60.0
+
+
+def _importing_elsewhere() -> list[str]:
+    """Modules that threads other than this one are importing now (their import locks held)."""
+    from importlib import _bootstrap  # (its module locks: CPython's, private)
+
+    me = threading.get_ident()
+    busy = []
+    for name, ref in list(getattr(_bootstrap, "_module_locks", {}).items()):
+        lock = ref()
+        owner = getattr(lock, "owner", None)
+        if owner and owner != me:
+            busy.append(name)
+    return busy
+
+
+@contextlib.contextmanager
+def imports_settled(timeout: float = IMPORT_WAIT_S) -> Iterator[None]:
+    """Hold the interpreter's import lock, once no other thread is importing a module, for a
+    fork made within.
+
+    A forked process inherits each module's import lock as it is: one held by another thread
+    of the server (a request importing scipy.stats for a selection's specific genes) is held
+    for ever in the job, and the job hangs at its first import of that module (seen: the
+    page's training job waited in ``import sklearn`` for 20 minutes). Holding the global
+    import lock keeps other threads from starting an import until the fork is made; after
+    ``timeout`` seconds of waiting the fork is made anyway (logged).
+    """
+    import _imp
+
+    deadline = time.monotonic() + timeout
+    while True:
+        busy = _importing_elsewhere()
+        if busy and time.monotonic() < deadline:
+            time.sleep(0.02)  # (not holding the lock: those imports may need it to finish)
+            continue
+        _imp.acquire_lock()
+        busy = _importing_elsewhere()
+        if not busy or time.monotonic() >= deadline:
+            break
+        _imp.release_lock()
+    if busy:
+        log.warning("a job is forked while other threads import %s", ", ".join(busy[:5]))
+    try:
+        yield
+    finally:
+        _imp.release_lock()
 
 
 class JobsManager(DiskcacheManager):
@@ -301,7 +365,8 @@ class JobsManager(DiskcacheManager):
         """Fork the job (as Dash does), which lets go of the server's port first, runs on the
         server's torch threads and ends quietly on Ctrl-C (:func:`_run_job`)."""
         job = functools.partial(_run_job, job_fn, self._torch_threads)
-        pid = super().call_job_fn(key, job, args, context)
+        with imports_settled():  # (a module half imported by another thread hangs the job)
+            pid = super().call_job_fn(key, job, args, context)
         if pid is not None:  # which result is the job's (the page names a job by its process)
             self.handle.set(self._job_entry(pid), key)
         return pid
