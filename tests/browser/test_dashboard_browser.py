@@ -127,6 +127,35 @@ def _open_coloured_by_myh6(driver, url: str) -> None:
     )
 
 
+def _zoom_sample_map_in(driver) -> None:
+    """Zoom the sample map into the lower left quarter of its view, and wait for the page."""
+    _js(
+        driver,
+        """const gd = document.querySelector('#sample-map .js-plotly-plot');
+        const [x0, x1] = gd._fullLayout.xaxis.range, [y0, y1] = gd._fullLayout.yaxis.range;
+        Plotly.relayout(gd, {'xaxis.range': [x0, (x0 + x1) / 2],
+                             'yaxis.range': [y0, (y0 + y1) / 2]});""",
+    )
+    _wait_idle(driver, "the answers to the zoom")
+
+
+def _colour_sample_map_by(driver, symbol: str, mode: str = "observed", label: str = "") -> None:
+    """Colour the sample map by ``symbol``'s ``mode`` (the option's words), and wait for its
+    colour bar (``label``: its title's word, default ``mode``) and the page's answers."""
+    from dashboard.figure_samples import COLOR_TRACE
+
+    _choose(driver, "color-by", symbol, f"{symbol} — {mode}")
+    _wait(
+        driver,
+        lambda: (
+            f"{symbol} ({label or mode}" in _figure(driver, "sample-map")["colorbar"][COLOR_TRACE]
+        ),
+        30,
+        f"{symbol} colour bar",
+    )
+    _wait_idle(driver, f"the answers to the colouring by {symbol}")
+
+
 def _choose(driver, dropdown_id: str, text: str, option_text: str) -> None:
     from selenium.webdriver.common.by import By
 

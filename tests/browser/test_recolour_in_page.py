@@ -1,6 +1,7 @@
 """A new gene colouring of the sample map, made in the page from the colour trace it shows
-(``assets/recolour.js``): each point keeps its sample's hover text and place, and the server's
-answer holds the new order and colours, not the hover text again."""
+(``assets/recolour.js``): each point keeps its sample's hover text and place, the server's
+answer holds the new order and colours, not the hover text again, and the plot keeps its width
+and zoom."""
 
 from __future__ import annotations
 
@@ -10,12 +11,11 @@ import pytest
 
 from dashboard.figure_samples import COLOR_TRACE
 from tests.browser.test_dashboard_browser import (
-    _choose,
-    _figure,
+    _colour_sample_map_by,
     _js,
     _open_coloured_by_myh6,
-    _wait,
     _wait_idle,
+    _zoom_sample_map_in,
 )
 
 pytestmark = pytest.mark.browser
@@ -51,17 +51,6 @@ return [fl.xaxis.range, fl.yaxis.range];
 """
 
 
-def _colour_by(driver, symbol: str) -> None:
-    _choose(driver, "color-by", symbol, f"{symbol} — observed")
-    _wait(
-        driver,
-        lambda: f"{symbol} (observed)" in _figure(driver, "sample-map")["colorbar"],
-        30,
-        f"{symbol} colour bar",
-    )
-    _wait_idle(driver, f"the answers to the colouring by {symbol}")
-
-
 def test_a_recolour_keeps_each_samples_hover_text_and_sends_none(app_url, driver):
     _open_coloured_by_myh6(driver, app_url + "/?color=obs:MYH6")
     _wait_idle(driver, "the page's first answers", quiet=0.5)
@@ -73,20 +62,13 @@ def test_a_recolour_keeps_each_samples_hover_text_and_sends_none(app_url, driver
     place = {r: (x, y) for r, x, y in zip(first["rows"], first["x"], first["y"], strict=True)}
     assert len(set(text.values())) == n  # each sample's own text
     # zoomed in: a recolouring leaves the map where it is
-    _js(
-        driver,
-        """const gd = document.querySelector('#sample-map .js-plotly-plot');
-        const [x0, x1] = gd._fullLayout.xaxis.range, [y0, y1] = gd._fullLayout.yaxis.range;
-        Plotly.relayout(gd, {'xaxis.range': [x0, (x0 + x1) / 2],
-                             'yaxis.range': [y0, (y0 + y1) / 2]});""",
-    )
-    _wait_idle(driver, "the answers to the zoom")
+    _zoom_sample_map_in(driver)
     zoom = _js(driver, _RANGES)
     _js(driver, _RECORD_ANSWERS)
     for symbol in ("ALB", "CD8B"):
         _js(driver, "window.__answers.length = 0;")
         before = _js(driver, _COLOUR_TRACE)["rows"]
-        _colour_by(driver, symbol)
+        _colour_sample_map_by(driver, symbol)
         trace = _js(driver, _COLOUR_TRACE)
         assert trace["rows"] != before and sorted(trace["rows"]) == list(range(n)), symbol
         assert trace["name"].startswith(f"{symbol} (observed)")
@@ -103,3 +85,40 @@ def test_a_recolour_keeps_each_samples_hover_text_and_sends_none(app_url, driver
         assert len(sizes) == 1, answers
         hover = len(json.dumps(trace["text"]))
         assert sizes[0] < hover / 4, (symbol, sizes[0], hover)
+
+
+# A zoomed sample map stays where it is when recoloured by genes whose colour bars differ (a short
+# title, a longer one with its clip under it): the plot area keeps its width, so the 1:1 scale
+# keeps the y range (it widened by 2% from MYH7 to LDLR on GTEx).
+
+#: The plot area's width, the axes' ranges, and the colour bar's box and the figure's width.
+_PLOT = """
+const gd = document.querySelector('#sample-map .js-plotly-plot');
+const fl = gd._fullLayout, box = gd.getBoundingClientRect();
+const bar = gd.querySelector('.colorbar').getBoundingClientRect();
+return {w: fl._size.w, x: fl.xaxis.range, y: fl.yaxis.range, width: fl.width,
+        bar_left: bar.left - box.left, bar_right: bar.right - box.left};
+"""
+
+
+def test_a_recolouring_keeps_the_plot_width_and_the_zoom(app_url, driver):
+    _open_coloured_by_myh6(driver, app_url + "/?color=obs:MYH6")
+    _wait_idle(driver, "the page's first answers", quiet=0.5)
+    _zoom_sample_map_in(driver)
+    zoom = _js(driver, _PLOT)
+    widths = {"MYH6": zoom["bar_right"] - zoom["bar_left"]}
+    for symbol, mode, label in (
+        ("ALB", "observed", "observed"),
+        ("CD8B", "residual (observed − predicted)", "residual"),
+    ):
+        _colour_sample_map_by(driver, symbol, mode, label)
+        now = _js(driver, _PLOT)
+        widths[symbol] = now["bar_right"] - now["bar_left"]
+        assert now["w"] == zoom["w"], (symbol, now, zoom)
+        for axis in ("x", "y"):
+            span = zoom[axis][1] - zoom[axis][0]
+            assert now[axis] == pytest.approx(zoom[axis], abs=1e-6 * span), (symbol, axis, now)
+        # the whole colour bar, its title included, inside the figure and right of the plot
+        assert zoom["w"] < now["bar_left"] < now["bar_right"] <= now["width"], (symbol, now)
+    # colour bars of different widths (titles, numbers), each of which plotly fitted its margin to
+    assert max(widths.values()) - min(widths.values()) >= 3, widths

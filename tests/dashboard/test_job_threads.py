@@ -25,6 +25,15 @@ def _torch_work(out: str) -> None:
         fh.write(str(torch.get_num_threads()))
 
 
+def _wait_for_job(out, pid: int, seconds: float) -> None:
+    """Wait for the job ``pid`` to write ``out``; kill it after ``seconds`` (it hangs)."""
+    deadline = time.monotonic() + seconds
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if not out.exists():
+        os.kill(pid, signal.SIGKILL)
+
+
 def _job(key, progress_key, args, context) -> None:  # Dash's job signature
     _torch_work(args)
 
@@ -38,11 +47,7 @@ def test_a_job_forked_after_the_server_ran_torch_finishes_on_all_threads(tmp_pat
     _torch_work(str(tmp_path / "server.txt"))  # the server's own work (a predicted colouring)
     out = tmp_path / "job.txt"
     pid = manager.call_job_fn("k", _job, str(out), None)
-    deadline = time.monotonic() + 60
-    while not out.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    if not out.exists():
-        os.kill(pid, signal.SIGKILL)
+    _wait_for_job(out, pid, 60)
     assert out.exists(), "the job forked after the server's torch work never finished"
     assert int(out.read_text()) >= 2  # the job has its threads back
     assert torch.get_num_threads() == 1  # the server kept to one
@@ -87,10 +92,6 @@ def test_a_job_forked_while_the_server_imports_a_module_finishes(tmp_path, monke
         "k", _importing_job, (str(out), "fe_slow_module", "fe_other_module"), None
     )
     importing.join()
-    deadline = time.monotonic() + 40
-    while not out.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    if not out.exists():
-        os.kill(pid, signal.SIGKILL)
+    _wait_for_job(out, pid, 40)
     assert out.exists(), "the job forked during the server's import never finished"
     assert out.read_text() == "done"
