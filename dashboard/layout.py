@@ -180,7 +180,9 @@ COLUMN_HELP: dict[str, tuple[str, str]] = {
     "fdr": ("FDR", "Benjamini-Hochberg false discovery rate over all terms tested"),
     "score": (
         "score (t)",
-        "difference divided by its standard error (Welch t); the table is sorted by it",
+        "difference divided by its standard error (Welch t); the table is sorted by it, and a "
+        "gene is listed when it is high enough and its p (the p column) low enough, as the "
+        "heading says",
     ),
     "z": (
         "z",
