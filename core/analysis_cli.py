@@ -103,6 +103,13 @@ def _common(p: argparse.ArgumentParser) -> None:
         help="seed of the random splits and the baseline maps (default 0)",
     )
     p.add_argument(
+        "--stratify",
+        action="store_true",
+        help="Table 1: draw the share of each class's labelled samples (at least one, and one "
+        "left to test) instead of the share of them all, so that every class has training "
+        "samples in every split (the paper draws at random: the default)",
+    )
+    p.add_argument(
         "--center-samples",
         action="store_true",
         help="compute the baseline maps (and raw) on each sample's values minus its own mean "
@@ -308,16 +315,19 @@ def _measurement_note(labels: np.ndarray, label: str) -> str | None:
     )
 
 
-def _fraction_problem(labels: np.ndarray, fraction: float) -> str | None:
+def _fraction_problem(labels: np.ndarray, fraction: float, stratify: bool = False) -> str | None:
     """Why ``fraction`` of the labelled samples cannot train and test (none to train on, or
     none left to test), with the fractions that can; or None. Said before the maps are
-    computed (it was said after them, by the first split)."""
+    computed (it was said after them, by the first split). A stratified draw always can, when
+    a class has two samples (:func:`core.analysis.stratified_sizes`)."""
     from core.analysis import label_codes
 
     codes, _ = label_codes(labels, len(labels))
     n = int((codes >= 0).sum())
     n_train = int(round(fraction * n))
     if 1 <= n_train < n or n < 2:
+        return None
+    if stratify and n > analysis.stratified_sizes(codes[codes >= 0], fraction).sum():
         return None
     # (three significant digits, rounded inwards: each still leaves 1 and n - 1)
     lo = math.ceil(1000 / n) / 1000 if n <= 1000 else float(f"{1.001 / n:.3g}")
@@ -519,6 +529,7 @@ def _table1(
     classifiers: list[str],
     seed: int,
     cache: Any,
+    stratify: bool = False,
 ) -> pd.DataFrame:
     bar = _tqdm(len(embeddings) * len(classifiers), "Table 1")
     state = {"first": True}
@@ -539,6 +550,7 @@ def _table1(
             seed=seed,
             progress=progress,
             cache=cache,
+            stratify=stratify,
         )
     finally:
         bar.update(1)
@@ -619,7 +631,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         shown = ", ".join(map(str, columns[:10]))
         raise CoreError(f"no column is the samples' label: pass --label COLUMN (one of {shown})")
     problem = _label_problem(loaded.labels, str(loaded.label)) or _fraction_problem(
-        loaded.labels, args.fraction
+        loaded.labels, args.fraction, args.stratify
     )
     if problem:
         raise CoreError(problem)
@@ -643,7 +655,14 @@ def run_evaluate(args: argparse.Namespace) -> int:
             embeddings["raw"] = _baseline_input(loaded, args.center_samples)[0]
         maps_cached = _hits(cache)
         table = _table1(
-            embeddings, loaded.labels, args.fraction, args.splits, classifiers, args.seed, cache
+            embeddings,
+            loaded.labels,
+            args.fraction,
+            args.splits,
+            classifiers,
+            args.seed,
+            cache,
+            args.stratify,
         )
         cells_cached = _hits(cache) - maps_cached
     finally:
@@ -709,7 +728,7 @@ def _table_heading(result: dict[str, Any]) -> str:
     )
     return (
         f"Accuracy (share of the test samples whose {p['label']} is predicted right) of "
-        f"classifiers trained on {_percent(p['fraction'])} of the labelled samples "
+        f"classifiers trained on {_percent(p['fraction'])} of {_drawn_from(p)} "
         f"({p['n_train']:,}) and tested on the other {p['n_test']:,}, {splits}; chance level "
         f"{p['chance_accuracy']:.3f}:"
     )
@@ -745,6 +764,7 @@ def _evaluation_json(
         "protocol": {
             "label": loaded.label,
             "fraction": args.fraction,
+            "stratified": bool(table.attrs.get("stratified")),
             "n_splits": args.splits,
             "n_train": table.attrs["n_train"],
             "n_test": table.attrs["n_test"],
@@ -781,10 +801,11 @@ EVALUATION_DEFINITIONS = {
     "results": "map -> classifier -> mean and sd over the splits of the accuracy: the share of "
     "a split's test samples whose label is predicted right; sd is the splits' sample standard "
     "deviation (n - 1 in the denominator), 0 for a single split",
-    "protocol.n_train": "labelled samples each split trains on (fraction of the labelled "
-    "samples, rounded; drawn at random, not per class); n_test: the other labelled samples, "
-    "tested on; samples without a label (dataset.n_samples - dataset.n_labelled) are in no "
-    "split",
+    "protocol.n_train": "labelled samples each split trains on: fraction of the labelled "
+    "samples, rounded, drawn at random, not per class; or, where protocol.stratified is true "
+    "(--stratify), fraction of each class's labelled samples, rounded, at least 1 and at most "
+    "all but 1; n_test: the other labelled samples, tested on; samples without a label "
+    "(dataset.n_samples - dataset.n_labelled) are in no split",
     "protocol.chance_accuracy": "accuracy of always predicting the most frequent class (its "
     "share of the labelled samples)",
     "protocol.ceiling": "the highest accuracy any classifier can reach on these splits: the "
@@ -820,6 +841,14 @@ def _run_time_text(result: dict[str, Any], read: list[str]) -> str:
     )
 
 
+def _drawn_from(protocol: Mapping[str, Any]) -> str:
+    """Whose share a split trains on, as the protocol (a JSON ``protocol`` or a table's
+    ``attrs``) drew it: "the labelled samples", or each class's."""
+    if protocol.get("stratified"):
+        return "each class's labelled samples, at least one of each"
+    return "the labelled samples"
+
+
 def _percent(fraction: float) -> str:
     """A fraction of samples as a percentage, never rounded to a whole one (2.5% read "2%",
     0.5% "0%")."""
@@ -841,7 +870,7 @@ def _evaluation_markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
         *([f"**{SIMULATED_LABEL}.** {SIMULATED_NOTE}", ""] if result.get("simulated") else []),
         f"{d['n_samples']} samples x {d['n_genes']} genes; {p['n_classes']} classes. "
         + _left_out_text(d, p["label"])
-        + f"Train on {_percent(p['fraction'])} of the labelled samples ({p['n_train']}), test on "
+        + f"Train on {_percent(p['fraction'])} of {_drawn_from(p)} ({p['n_train']}), test on "
         f"the other {p['n_test']}; "
         + (
             f"mean ± sd ({SD_WORDS}) over {p['n_splits']} random splits (seed {p['seed']}) of "
@@ -1064,10 +1093,11 @@ def few_labels_note(protocol: Mapping[str, Any], chance: float | None = None) ->
     suggest = protocol.get("fraction_all_classes")
     advice = (
         f"; the splits are random, not stratified by class: --fraction {suggest:.2f} leaves "
-        "fewer than 0.5 classes without a training sample on average"
+        "fewer than 0.5 classes without a training sample on average, and --stratify gives "
+        "every class training samples"
         if suggest is not None
         else "; the smallest classes are too small for even --fraction 0.50 to give them a "
-        "training sample in most splits"
+        "training sample in most splits; --stratify gives every class training samples"
     )
     if n_train >= n_classes:
         n_short, n_splits = protocol.get("splits_short"), protocol.get("n_splits")

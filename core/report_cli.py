@@ -227,7 +227,7 @@ def run_report(args: argparse.Namespace) -> int:
         args.fraction = DEFAULT_FRACTION
         if loaded.label and not problem:
             args.fraction, args.fraction_chosen = _fraction_choice(loaded.labels)
-    few = _fraction_problem(loaded.labels, args.fraction) if loaded.label else None
+    few = _fraction_problem(loaded.labels, args.fraction, args.stratify) if loaded.label else None
     if few and asked:  # refused before any work
         raise CoreError(few)
     problem = problem or few  # the default on a small dataset: Table 1 skipped, said why
@@ -322,6 +322,7 @@ def run_report(args: argparse.Namespace) -> int:
                 classifiers,
                 args.seed,
                 cache,
+                args.stratify,
             )
             cells_cached = _hits(cache) - before
             stage_counts["Table-1 cells"] = (cells_cached, table.size // 2)

@@ -301,7 +301,9 @@ def _fig_table1(table: pd.DataFrame, chance: float | None = None, label: str | N
         legend={"title_text": "map", "orientation": "h", "x": 0, "y": -0.22, "yanchor": "top"},
         margin={"b": 150},
         title=f"Semi-supervised classification of {label or 'the label'} "
-        f"({_percent(table.attrs['fraction'])} labels, {_over_splits(table.attrs['n_splits'])})",
+        f"({_percent(table.attrs['fraction'])} labels"
+        f"{' of each class' if table.attrs.get('stratified') else ''}, "
+        f"{_over_splits(table.attrs['n_splits'])})",
         template="plotly_white",
     )
     if chance is not None and np.isfinite(chance):

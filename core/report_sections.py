@@ -27,6 +27,7 @@ from core.analysis_cli import (
     SIMULATED_LABEL,
     _chance_text,
     _classifiers_text,
+    _drawn_from,
     _has_comparison,
     _Loaded,
     _model_settings_text,
@@ -247,8 +248,9 @@ def _section_table1(
         "<h2>Semi-supervised classification (Table 1)</h2>"
         + (f"<p class='lead'>{html.escape(lead)}</p>" if lead else "")
         + f"<p>Classify <b>{html.escape(str(label))}</b> ({a['n_classes']} classes) from the "
-        f"samples' coordinates on each map: train on {_percent(a['fraction'])} of the labelled "
-        f"samples ({a['n_train']}), test on the other {a['n_test']}, over {a['n_splits']} "
+        f"samples' coordinates on each map: train on {_percent(a['fraction'])} of "
+        f"{html.escape(_drawn_from(a))} ({a['n_train']}), test on the other {a['n_test']}, "
+        f"over {a['n_splits']} "
         f"random split{'s' if a['n_splits'] != 1 else ''} (seed {args.seed}; the same "
         f"split{'s' if a['n_splits'] != 1 else ''} for every map). {unlabelled}Each cell: "
         + (f"mean ± sd ({SD_WORDS}) over the splits of " if a["n_splits"] != 1 else "")

@@ -1055,6 +1055,28 @@ def test_evaluate_progress_lines_give_time_spent_and_left(monkeypatch, capsys):
     ]
 
 
+def test_cli_evaluate_stratify_trains_on_every_tissue(tiny_model, tmp_path, capsys):
+    """--stratify: 2% of each of the 26 tissues of 5 samples is one sample each, where 2% of
+    the 130 samples is 3 (and every split leaves 23 tissues out, which evaluate warns of)."""
+    argv = ["evaluate", "--model", str(tiny_model), "--fraction", "0.02", "--splits", "3"]
+    argv += ["--methods", "pca", "--classifiers", "1-NN", "--no-cache"]
+    out = tmp_path / "plain.json"
+    assert _main([*argv, "--out", str(out)]) == 0
+    assert "Fewer training samples (3) than classes (26)" in capsys.readouterr().err
+    plain = json.loads(out.read_text())
+    out = tmp_path / "strat.json"
+    assert _main([*argv, "--out", str(out), "--stratify"]) == 0
+    err = capsys.readouterr().err
+    strat = json.loads(out.read_text())
+    assert plain["protocol"]["stratified"] is False and strat["protocol"]["stratified"] is True
+    assert strat["protocol"]["n_train"] == 26 and strat["protocol"]["n_test"] == 104
+    assert strat["protocol"]["ceiling"] == 1.0 and strat["protocol"]["splits_short"] == 0
+    assert "Fewer training samples" not in err and "no training sample" not in err
+    assert "trained on 2% of each class's labelled samples" in err
+    md = out.with_suffix(".md").read_text()
+    assert "Train on 2% of each class's labelled samples, at least one of each (26)" in md
+
+
 def test_cli_evaluate_writes_json_and_markdown(tiny_model, tmp_path, capsys):
     out = tmp_path / "eval" / "table.json"
     argv = ["evaluate", "--model", str(tiny_model), "--fraction", "0.2", "--splits", "3"]

@@ -64,6 +64,51 @@ def test_table1_cells_match_scikit_learn_on_the_same_splits(sepira):
         assert table.loc[clf, ("raw", "sd")] == pytest.approx(mine.std(ddof=1), abs=1e-9)
 
 
+def test_stratified_sizes_give_every_class_a_share_and_one_to_test():
+    """Each class's share of a stratified split, rounded, at least 1 and at most all but 1;
+    a class of one sample is trained on (nothing of it to test)."""
+    codes = np.repeat([0, 1, 2, 3], [20, 3, 1, 2])
+    assert analysis.stratified_sizes(codes, 0.5).tolist() == [10, 2, 1, 1]
+    assert analysis.stratified_sizes(codes, 0.02).tolist() == [1, 1, 1, 1]
+    assert analysis.stratified_sizes(codes, 0.9).tolist() == [18, 2, 1, 1]
+
+
+def test_stratified_table_1_trains_on_every_class_in_every_split(sepira):
+    """With ``stratify``, every split trains on each class's share (where the paper's random
+    draw of 2% leaves most classes out) and tests on the rest; the default draw is unchanged."""
+    from core.analysis.classification import _splits
+
+    values = np.asarray(sepira.values, dtype=np.float64)[:, :40]
+    labels = sepira.samples["tissue"].to_numpy(dtype=object).copy()
+    tissues = sorted(set(labels))
+    for i, tissue in enumerate(tissues[:10]):  # classes of 20 down to 11 samples
+        labels[np.flatnonzero(labels == tissue)[: i + 1]] = np.nan
+    kw = dict(fraction=0.1, n_splits=5, classifiers=("1-NN",), seed=2)
+    plain = analysis.semi_supervised_table({"raw": values}, labels, **kw)
+    strat = analysis.semi_supervised_table({"raw": values}, labels, stratify=True, **kw)
+    known = pd.notna(labels)
+    codes = pd.factorize(labels[known], sort=True)[0]
+    counts = np.bincount(codes)
+    sizes = np.rint(0.1 * counts).astype(int)
+    assert plain.attrs["stratified"] is False and strat.attrs["stratified"] is True
+    assert plain.attrs["n_train"] == round(0.1 * known.sum())
+    assert (
+        strat.attrs["n_train"] == sizes.sum() and strat.attrs["n_test"] == known.sum() - sizes.sum()
+    )
+    assert plain.attrs["splits_short"] > 0 and plain.attrs["ceiling"] < 1
+    assert strat.attrs["splits_short"] == 0 and strat.attrs["ceiling"] == 1.0
+    n_train, perms = _splits(int(known.sum()), 0.1, 5, 2, codes)
+    assert n_train == sizes.sum() and len({tuple(p[:n_train]) for p in perms}) == 5
+    for perm in perms:
+        assert sorted(perm.tolist()) == list(range(known.sum()))
+        assert np.bincount(codes[perm[:n_train]], minlength=counts.size).tolist() == sizes.tolist()
+    # the default draw is the seeded permutations, as before
+    rng = np.random.default_rng(2)
+    assert [p.tolist() for p in _splits(int(known.sum()), 0.1, 5, 2)[1]] == [
+        rng.permutation(known.sum()).tolist() for _ in range(5)
+    ]
+
+
 def test_marker_smoothness_matches_its_definition(sepira):
     """1 - mean((s_i - m_i)^2) / ((1 + 1/k) var(s)), s the mean z-score of the matching genes,
     m_i the mean over sample i's k nearest other samples, var with n - 1."""

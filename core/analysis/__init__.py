@@ -60,6 +60,7 @@ from core.analysis.classification import (
     fraction_for_all_classes,
     one_nn_accuracy,
     semi_supervised_table,
+    stratified_sizes,
     suggested_fraction,
 )
 from core.analysis.classification import _nn1_predict as _nn1_predict
@@ -173,6 +174,7 @@ __all__ = [
     "pairs_from_neighbors",
     "random_pairs",
     "semi_supervised_table",
+    "stratified_sizes",
     "suggested_fraction",
     "summarize_novel_pairs",
     "table_to_markdown",

@@ -57,9 +57,26 @@ class Accuracy(NamedTuple):
     sd: float
 
 
+def stratified_sizes(codes: np.ndarray, fraction: float) -> np.ndarray:
+    """Training samples per class of a stratified split: ``fraction`` of each class's labelled
+    samples, rounded, at least 1 and, for a class of two or more, at most all but one (every
+    class is trained on and tested on). ``codes``: class codes of the labelled samples (0 to
+    n_classes - 1). Returns (n_classes,) int64, in code order."""
+    counts = np.bincount(np.asarray(codes, dtype=np.int64))
+    sizes = np.rint(fraction * counts).astype(np.int64)
+    return np.where(counts >= 2, np.clip(sizes, 1, counts - 1), counts)
+
+
 def _splits(
-    n_labelled: int, fraction: float, n_splits: int, seed: int
+    n_labelled: int,
+    fraction: float,
+    n_splits: int,
+    seed: int,
+    strata: np.ndarray | None = None,
 ) -> tuple[int, list[np.ndarray]]:
+    """``n_splits`` permutations of the labelled samples, the first ``n_train`` of each trained
+    on: drawn at random, or with ``strata`` (each labelled sample's class code) per class
+    (:func:`stratified_sizes`), the training samples then in random order."""
     if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real):
         # a text field's "0.02" failed in a comparison of float and str
         raise CoreError(f"fraction must be a number in (0, 1), got {fraction!r}")
@@ -69,7 +86,14 @@ def _splits(
         raise CoreError(f"n_splits must be an integer >= 1, got {n_splits!r}")
     if n_splits > MAX_SPLITS:
         raise CoreError(f"n_splits must be at most {MAX_SPLITS:,}, got {n_splits:,}")
-    n_train = int(round(fraction * n_labelled))
+    if strata is None:
+        n_train = int(round(fraction * n_labelled))
+    else:
+        strata = np.asarray(strata, dtype=np.int64)
+        if strata.shape != (n_labelled,):
+            raise CoreError(f"strata has {strata.size} entries for {n_labelled} samples")
+        sizes = stratified_sizes(strata, fraction)
+        n_train = int(sizes.sum())
     if n_train < 1 or n_train >= n_labelled:
         raise DataError(
             f"a training fraction of {fraction:g} of {n_labelled} labelled samples leaves "
@@ -77,7 +101,16 @@ def _splits(
             "need at least 1 for training and 1 for testing"
         )
     rng = np.random.default_rng(seed)
-    return n_train, [rng.permutation(n_labelled) for _ in range(n_splits)]
+    if strata is None:
+        return n_train, [rng.permutation(n_labelled) for _ in range(n_splits)]
+    members = [np.flatnonzero(strata == c) for c in range(sizes.size)]
+    splits = []
+    for _ in range(n_splits):
+        drawn = [rng.permutation(m) for m in members]
+        train = np.concatenate([d[:k] for d, k in zip(drawn, sizes, strict=True)])
+        test = np.concatenate([d[k:] for d, k in zip(drawn, sizes, strict=True)])
+        splits.append(np.concatenate([rng.permutation(train), rng.permutation(test)]))
+    return n_train, splits
 
 
 def _nn1_predict(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray) -> np.ndarray:
@@ -288,6 +321,7 @@ def one_nn_accuracy(
     n_splits: int = 100,
     seed: int = 0,
     sample_ids: Any = None,
+    stratify: bool = False,
 ) -> Accuracy:
     """Accuracy of 1-NN trained on a random ``fraction`` of labelled samples, tested on the rest.
 
@@ -308,6 +342,8 @@ def one_nn_accuracy(
         unlabelled (with a warning). An embedding given as a DataFrame indexed by sample ids
         (text) gives its ids itself; one indexed by numbers is read in order, unless ``labels``
         is indexed by the same numbers in another order (then read by them).
+    stratify
+        Draw ``fraction`` of each class instead (:func:`stratified_sizes`).
 
     Returns
     -------
@@ -320,7 +356,8 @@ def one_nn_accuracy(
     codes, classes = label_codes(labels, x.shape[0], sample_ids)
     _check_two_classes(classes)
     labelled = codes >= 0
-    n_train, splits = _splits(int(labelled.sum()), fraction, n_splits, seed)
+    strata = codes[labelled] if stratify else None
+    n_train, splits = _splits(int(labelled.sum()), fraction, n_splits, seed, strata)
     scores = _split_scores(x[labelled], codes[labelled], "1-NN", n_train, splits, seed)
     return Accuracy(float(scores.mean()), float(scores.std(ddof=1)) if n_splits > 1 else 0.0)
 
@@ -335,6 +372,7 @@ def semi_supervised_table(
     progress: Callable[[str, str], None] | None = None,
     cache: ResultCache | None = None,
     sample_ids: Any = None,
+    stratify: bool = False,
 ) -> pd.DataFrame:
     """Table 1: tissue classification from a few labels, for every embedding and classifier.
 
@@ -365,12 +403,17 @@ def semi_supervised_table(
     sample_ids : (n_samples,) array-like, optional
         The id of each row of the embeddings (e.g. ``model.sample_ids_``): ``labels``, a pandas
         Series indexed by sample id, is then read by id (see :func:`one_nn_accuracy`).
+    stratify
+        Draw ``fraction`` of each class's labelled samples, at least one and all but one
+        (:func:`stratified_sizes`), instead of ``fraction`` of them all: every class is then
+        trained on. The paper's protocol is the random draw (the default).
 
     Returns
     -------
     pandas.DataFrame
         Index: classifier; columns: MultiIndex ``(embedding name, "mean" | "sd")``.
-        ``attrs`` holds ``fraction``, ``n_splits``, ``n_train``, ``n_test``, ``n_classes``,
+        ``attrs`` holds ``fraction``, ``stratified``, ``n_splits``, ``n_train``, ``n_test``,
+        ``n_classes``,
         ``ceiling`` (the mean share of a split's test samples whose class has a training sample
         in that split: the highest accuracy any classifier can reach), ``splits_short`` (the
         number of splits that leave a class without a training sample),
@@ -409,8 +452,10 @@ def semi_supervised_table(
     codes, classes = label_codes(labels, n.pop(), sample_ids)
     _check_two_classes(classes)
     labelled = codes >= 0
-    n_train, splits = _splits(int(labelled.sum()), fraction, n_splits, seed)
     y = codes[labelled]
+    n_train, splits = _splits(
+        int(labelled.sum()), fraction, n_splits, seed, y if stratify else None
+    )
     t_start = time.perf_counter()
     rows: dict[tuple[str, str], list[float]] = {}
     cell_time: dict[str, dict[str, float]] = {}
@@ -425,7 +470,17 @@ def semi_supervised_table(
             if cache is None:
                 scores = _split_scores(x, y, clf, n_train, splits, seed)
             else:
-                ckey = cache.key("table1", CODE_VERSION, x, y, fraction, n_splits, clf, seed)
+                ckey = cache.key(
+                    "table1",
+                    CODE_VERSION,
+                    x,
+                    y,
+                    fraction,
+                    n_splits,
+                    clf,
+                    seed,
+                    *(("stratified",) if stratify else ()),  # (the random draw's keys as before)
+                )
                 scores = cache.get_or_compute(
                     ckey, lambda x=x, clf=clf: _split_scores(x, y, clf, n_train, splits, seed)
                 )
@@ -447,6 +502,7 @@ def semi_supervised_table(
         splits_short=int(splits_short),
         fraction_all_classes=fraction_for_all_classes(np.bincount(y), fraction),
         fraction=fraction,
+        stratified=bool(stratify),
         n_splits=n_splits,
         n_train=n_train,
         n_test=int(labelled.sum()) - n_train,
