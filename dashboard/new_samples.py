@@ -123,7 +123,8 @@ class SamplePlacing:
             None), ``map_ids`` (words for uploaded samples that have the ids of samples of
             the map, or None), ``copies`` (words for those that have the values of samples of
             the map under other ids, or None), ``label`` (that column), ``genes_present``
-            (model genes in the upload, of all),
+            (model genes in the upload, of all), ``genes_absent`` (symbols of the model genes
+            it lacks), ``columns_unknown`` (its gene columns that name no gene of the map's data),
             ``no_values`` (ids of the samples left out: no value for any gene of the model),
             ``silent`` (ids of the samples placed that are 0 for every model gene they have),
             ``text_cells`` (the first 100 cells of expression columns that hold text, read as
@@ -204,8 +205,14 @@ class SamplePlacing:
             )
         # counted as the placement matches them (core.data.match_genes), and only with a value
         # in some sample: a column of text read as missing values is no gene present
-        matched = match_genes(model.gene_ids_, symbols, es.gene_ids, es.gene_symbols) >= 0
-        n_present = int((matched & np.isfinite(np.asarray(es.values)).any(axis=0)).sum())
+        model_rows = match_genes(model.gene_ids_, symbols, es.gene_ids, es.gene_symbols)
+        matched = model_rows >= 0
+        valued = matched & np.isfinite(np.asarray(es.values)).any(axis=0)
+        n_present = int(valued.sum())
+        # which ones: "459 of the model's 460 genes present" left a renamed column to guess
+        present = np.zeros(len(model.gene_ids_), dtype=bool)
+        present[model_rows[valued]] = True
+        absent = [str(g) for g in np.asarray(symbols).astype(str)[~present]]
         if not matched.any():  # (genes of the model without any value: said below)
             raise DataError(
                 f"{name}: none of its {es.n_genes:,} genes is a gene of the model (the "
@@ -230,6 +237,17 @@ class SamplePlacing:
         # 0 for every model gene it has (an empty library): placed, and said to mean nothing
         # (exactly 0: negative values are another scale, which the fit error says)
         expressed = (np.nan_to_num(np.asarray(es.values)[:, in_model]) != 0).any(axis=1)
+        # its columns named as no gene of the map's data (a misspelt one: "HNF4AX" for HNF4A;
+        # not the genes the model left out, constant ones: they are no misspelling)
+        data_genes = {_strip_version(str(g)).upper() for g in self.es.gene_ids}
+        data_genes |= {str(g).upper() for g in self.es.gene_symbols}
+        unknown = [
+            str(s) if str(s) else str(g)
+            for g, s, known in zip(es.gene_ids, es.gene_symbols, in_model, strict=True)
+            if not known
+            and _strip_version(str(g)).upper() not in data_genes
+            and str(s).upper() not in data_genes
+        ]
         silent = [str(i) for i in np.asarray(es.sample_ids)[has_value & ~expressed]]
         # placed from a handful of genes (NaN elsewhere): uncertain, though its fit error is low
         from core.estimator import few_genes_limit
@@ -325,6 +343,8 @@ class SamplePlacing:
         out.attrs["copies"] = copies_warning(out["sample_id"].to_numpy(), map_ids, copy_of)
         out.attrs["label"] = label
         out.attrs["genes_present"] = (int(n_present), len(model.gene_ids_))
+        out.attrs["genes_absent"] = absent
+        out.attrs["columns_unknown"] = unknown
         out.attrs["no_values"] = no_values
         out.attrs["silent"] = silent
         out.attrs["few_genes"] = (few, limit)

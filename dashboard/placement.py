@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 
-from core.errors import CoreError
+from core.errors import CoreError, first_names
 from core.estimator import POOR_FIT_FACTOR
 from dashboard import ids
 from dashboard.export import _with_source, file_stem, labelled_table
@@ -140,6 +140,15 @@ def place_upload(
     present, total = table.attrs.get("genes_present", (None, None))
     if present is not None:
         info += f"; {present:,} of the model's {total:,} genes present"
+        if present < total:  # which, and the columns that may be them misspelt (as embed says)
+            info += f" (absent: {first_names(table.attrs.get('genes_absent') or [])})"
+            unknown = table.attrs.get("columns_unknown") or []
+            if unknown:
+                one = len(unknown) == 1
+                info += (
+                    f"; {len(unknown):,} column{'' if one else 's'} of {filename or 'the upload'} "
+                    f"name{'s' if one else ''} no gene of the map's data: {first_names(unknown)}"
+                )
     if label and "majority_label" in table:
         counts = table["majority_label"].value_counts()
         top = ", ".join(f"{v} {c}" for v, c in counts.head(5).items())

@@ -1,0 +1,47 @@
+"""Placing an upload with a misspelt gene column: the page names the gene it lacks and the
+column it did not know, not only "459 of the model's 460 genes present"."""
+
+from __future__ import annotations
+
+import base64
+
+import pandas as pd
+
+from dashboard import placement
+
+
+def _data_url(raw: bytes) -> str:
+    return "data:text/csv;base64," + base64.b64encode(raw).decode()
+
+
+def _model_symbols(context) -> list[str]:
+    model = context.require_state().model
+    return [str(g) for g in getattr(model, "gene_symbols_", model.gene_ids_)]
+
+
+def test_a_misspelt_gene_column_is_named(context, sepira_file):
+    rows = pd.read_csv(sepira_file).iloc[[0, 25, 260]].drop(columns=["tissue"])
+    gene = next(g for g in rows.columns[1:] if g in set(_model_symbols(context)))
+    rows = rows.rename(columns={gene: f"{gene}X"})
+    raw = rows.to_csv(index=False).encode()
+    placed, _, info, _ = placement.place_from_upload(context, _data_url(raw), "typo.csv", False)
+    assert len(placed) == 3
+    total = len(_model_symbols(context))
+    assert f"{total - 1} of the model's {total} genes present (absent: {gene})" in info
+    assert f"1 column of typo.csv names no gene of the map's data: {gene}X" in info
+
+
+def test_many_absent_genes_are_counted_beyond_the_first_five(context, sepira_file):
+    rows = pd.read_csv(sepira_file).iloc[[0, 25, 260]].drop(columns=["tissue"])
+    model_genes = set(_model_symbols(context))
+    kept = [g for g in rows.columns[1:] if g in model_genes][:100]
+    raw = rows[["sample", *kept]].to_csv(index=False).encode()
+    info = placement.place_from_upload(context, _data_url(raw), "part.csv", False)[2]
+    total = len(model_genes)
+    assert f"100 of the model's {total} genes present (absent: " in info
+    assert ", ...)" in info
+    assert "column of part.csv" not in info  # every column it has is a gene of the model
+    # every gene present: nothing more is said
+    full = rows.to_csv(index=False).encode()
+    info = placement.place_from_upload(context, _data_url(full), "full.csv", False)[2]
+    assert f"{total} of the model's {total} genes present;" in info and "absent" not in info
