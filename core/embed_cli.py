@@ -461,24 +461,73 @@ def run_embed(args: argparse.Namespace) -> int:
 
 def _copies_of_training(model: Any, es: Any, path: str) -> tuple[np.ndarray, np.ndarray]:
     """For each new sample, the row of the training sample whose values it has on the model's
-    genes (:func:`core.placed_samples.copies_of_map`; -1 for none), and the training samples'
-    ids. The model keeps no training values: they are read again from the data source it
-    records; when that cannot be read, one line says that copies were not looked for."""
+    genes (-1 for none), and the training samples' ids. Told from the fingerprint the model
+    keeps of them (:func:`core.placed_samples.copies_of_keys`) for the samples that have a value
+    for every model gene; the others (and all, for a model saved without it) by reading the
+    training data again from the source it records (:func:`core.placed_samples.copies_of_map`),
+    when that is small enough; else one line says that copies were not looked for."""
+    ids = np.asarray(model.sample_ids_).astype(str)
+    copy_of = np.full(es.n_samples, -1, dtype=np.int64)
+    rest = np.arange(es.n_samples)
+    keys = getattr(model, "copy_keys_", None)
+    if keys is not None:
+        told = _copies_by_keys(model, es, keys)
+        if told is not None:
+            copy_of, rest = told
+    if not rest.size:
+        return copy_of, ids
+    some = es if rest.size == es.n_samples else es.subset(rest)
+    which = (
+        ""
+        if rest.size == es.n_samples
+        else (f" among the {rest.size:,} samples without a value for every model gene")
+    )
+    found = _copies_by_reading(model, some, path, which)
+    if found is not None:
+        copy_of[rest] = found
+    return copy_of, ids
+
+
+def _copies_by_keys(
+    model: Any, es: Any, keys: np.ndarray, rows: int = 256
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`core.placed_samples.copies_of_keys` of the new samples, and the samples it cannot
+    tell (a model gene without a value); None when ``es`` lacks one of the model's genes."""
+    from core.placed_samples import copies_of_keys
+
+    columns = _model_columns(model, es)
+    column_of = np.full(len(model.gene_ids_), -1, dtype=np.int64)
+    matched = np.flatnonzero(columns >= 0)
+    column_of[columns[matched][::-1]] = matched[::-1]  # (the first, for a gene given twice)
+    if (column_of < 0).any():
+        return None
+    values = np.asarray(es.values)
+    copy_of = np.full(es.n_samples, -1, dtype=np.int64)
+    untold = np.zeros(es.n_samples, dtype=bool)
+    for start in range(0, es.n_samples, rows):
+        part = values[start : start + rows][:, column_of]
+        copy_of[start : start + rows] = copies_of_keys(part, keys, model.copy_keys_seed_)
+        untold[start : start + rows] = ~np.isfinite(part).all(axis=1)
+    return copy_of, np.flatnonzero(untold)
+
+
+def _copies_by_reading(model: Any, es: Any, path: str, which: str) -> np.ndarray | None:
+    """:func:`core.placed_samples.copies_in` of the new samples against the training data read
+    again (rows of the model's samples); None, said in one line, when it is not read."""
     from core.data import load_source
 
-    none = np.full(es.n_samples, -1, dtype=np.int64)
     source = getattr(model, "data_source_", None)
     if not source:
-        return none, np.asarray(model.sample_ids_).astype(str)
+        return None
     size = _source_bytes(source)
     if size > COPY_SOURCE_MAX_BYTES:
         print(
-            f"copies of training samples not looked for: the training data of {path} "
+            f"copies of training samples not looked for{which}: the training data of {path} "
             f"({size / 1e6:,.0f} MB) takes long to read again (the page, python app.py --model, "
             "looks for them)",
             file=sys.stderr,
         )
-        return none, np.asarray(model.sample_ids_).astype(str)
+        return None
     quiet = logging.getLogger("core.data")  # (its notes on that file were said at training)
     level = quiet.level
     quiet.setLevel(logging.ERROR)
@@ -486,17 +535,21 @@ def _copies_of_training(model: Any, es: Any, path: str) -> tuple[np.ndarray, np.
         trained = load_source(source, expected_samples=model.sample_ids_)
     except (CoreError, OSError) as exc:
         print(
-            f"copies of training samples not looked for: the training data of {path} cannot "
-            f"be read again ({str(exc)[:200]})",
+            f"copies of training samples not looked for{which}: the training data of {path} "
+            f"cannot be read again ({str(exc)[:200]})",
             file=sys.stderr,
         )
-        return none, np.asarray(model.sample_ids_).astype(str)
+        return None
     finally:
         quiet.setLevel(level)
     usable = _model_columns(model, es) >= 0
     values = np.asarray(trained.values)
-    copy_of = copies_in(es, usable, values, trained.gene_ids, trained.gene_symbols)
-    return copy_of, np.asarray(trained.sample_ids).astype(str)
+    found = copies_in(es, usable, values, trained.gene_ids, trained.gene_symbols)
+    # (as the model's rows: the data read again are its samples, in its order)
+    rows = pd.Index(np.asarray(model.sample_ids_).astype(str)).get_indexer(
+        np.asarray(trained.sample_ids).astype(str)
+    )
+    return np.where(found >= 0, rows[np.maximum(found, 0)], -1)
 
 
 def _source_bytes(source: dict[str, Any]) -> int:

@@ -94,6 +94,7 @@ from core.model_directory import (
 )
 from core.model_directory import MODEL_ENTRIES as MODEL_ENTRIES
 from core.model_directory import saved_model_is_simulated as saved_model_is_simulated
+from core.placed_samples import COPY_KEY_SEED, copy_keys
 from core.placement import TransformConfig, _place_samples, _reference_neighbours
 from core.train import (
     ResidentMatrix,
@@ -204,6 +205,12 @@ class FactorizedEmbeddings:
         tell another scale (the middle 90% over more than a factor
         :data:`SCALE_SPREAD`), and for models saved before it was kept: new samples' scales
         are then not checked.
+    copy_keys_ : ndarray of float64, (n_samples, 16), or None
+        A fingerprint of each training sample's values (as given to :meth:`fit`, before the
+        gene scaling): sums of them over blocks of genes, with random weights fixed by
+        ``copy_keys_seed_`` (:func:`core.placed_samples.copy_keys`), by which ``python -m core
+        embed`` tells copies of training samples without reading the training data again.
+        None for models saved before it was kept.
     """
 
     def __init__(
@@ -543,6 +550,8 @@ class FactorizedEmbeddings:
         # on the training device, before the move: 200 samples x 56,200 genes took 9.6 s on two
         # CPU cores
         value_scale = _training_scale(module, values, gene_mean, gene_scale, cfg.seed)
+        # what tells copies of the training samples among new ones (the values as given)
+        keys = copy_keys(values)
         module.to("cpu")
         self.train_config = cfg
         self.gene_mean_, self.gene_scale_ = gene_mean, gene_scale
@@ -553,6 +562,7 @@ class FactorizedEmbeddings:
         self.n_moved_ = list(state.moved)
         self.resolved_ = dict(state.resolved)
         self.value_scale_ = value_scale
+        self.copy_keys_, self.copy_keys_seed_ = keys, COPY_KEY_SEED
         # where new samples find their neighbours (transform), when the map was built with them
         self.reference_ = reference if cfg.neighbour_weight > 0 else None
         self.sample_ids_ = np.asarray(es.sample_ids).astype(str)
@@ -1100,6 +1110,14 @@ class FactorizedEmbeddings:
                 gene_symbols=self.gene_symbols_.astype(str),
                 gene_mean=self.gene_mean_,
                 gene_scale=self.gene_scale_,
+                **(
+                    {
+                        "copy_keys": self.copy_keys_,
+                        "copy_keys_seed": np.int64(self.copy_keys_seed_),
+                    }
+                    if getattr(self, "copy_keys_", None) is not None
+                    else {}
+                ),
                 **{
                     f"reference_{name}": array
                     for name, array in (getattr(self, "reference_", None) or {}).items()
@@ -1384,6 +1402,25 @@ class FactorizedEmbeddings:
             raise _damaged(path.parent, path.name, "gene statistics hold NaN or infinite values")
         if not (self.gene_scale_ > 0).all():
             raise _damaged(path.parent, path.name, "gene scales must be positive")
+        self.copy_keys_, self.copy_keys_seed_ = None, None  # (none in models saved before)
+        if "copy_keys" in data:
+            keys, seed = data["copy_keys"], data.get("copy_keys_seed")
+            if not (
+                keys.ndim == 2
+                and keys.shape[0] == n_samples
+                and 1 <= keys.shape[1] <= n_genes
+                and keys.dtype.kind == "f"
+                and seed is not None
+                and seed.shape == ()
+                and seed.dtype.kind in "iu"
+            ):
+                raise _damaged(
+                    path.parent,
+                    path.name,
+                    f"the training samples' copy keys do not fit {n_samples:,} samples",
+                )
+            self.copy_keys_ = keys.astype(np.float64)
+            self.copy_keys_seed_ = int(seed)
         names = ("mean", "basis", "scores")
         self.reference_ = None
         if all(f"reference_{name}" in data for name in names):

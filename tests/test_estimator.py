@@ -651,6 +651,7 @@ def test_fit_and_load_leave_the_global_random_generators_alone(tmp_path):
         "missing_gene_scale",
         "truncated_arrays",
         "reference_shape",
+        "copy_keys_shape",
         "samples_rows",
         "samples_of_another_model",
         "samples_ids_twice",
@@ -694,6 +695,8 @@ def test_damaged_models_are_refused_on_load(tmp_path, damage):
         (d / "arrays.npz").write_bytes((d / "arrays.npz").read_bytes()[:100])
     elif damage == "reference_shape":
         arrays(reference_basis=np.zeros((3, 3), np.float32))
+    elif damage == "copy_keys_shape":  # (the fingerprint of another model's samples)
+        arrays(copy_keys=np.zeros((3, 16)))
     elif damage == "samples_rows":
         pd.read_parquet(d / "samples.parquet").iloc[:3].to_parquet(d / "samples.parquet")
     elif damage == "samples_of_another_model":  # as many rows, other ids
