@@ -65,14 +65,26 @@ def _uns_value(value: Any) -> Any:
 
 def _column(column: pd.Series) -> pd.Series:
     """A column of ``obs`` or ``var`` as .h5ad stores it: an object column of booleans is a
-    nullable boolean, of numbers a float, anything else text (missing values kept missing),
-    categorical when values repeat (as anndata would make it on writing, saying so for each
-    column: scanpy colours the map by categories)."""
+    nullable boolean, of whole numbers a nullable integer (as is a float column of whole numbers
+    with missing values: GTEx's DTHHRDY 4, as the CSV writes it, not 4.0), of other numbers a
+    float, anything else text (missing values kept missing), categorical when values repeat
+    (as anndata would make it on writing, saying so for each column: scanpy colours the map by
+    categories)."""
+    if column.dtype.kind == "f" and column.isna().any():
+        present = column.dropna()
+        # integers that pandas made floats for their missing values (the CSV writes them as
+        # integers: %.6g)
+        if len(present) and np.all(present == np.round(present)) and present.abs().max() < 2**53:
+            return column.astype("Int64")
     if column.dtype != object:
         return column
     present = column.dropna()
     if len(present) and all(isinstance(v, (bool, np.bool_)) for v in present):
         return column.astype("boolean")
+    if len(present) and all(
+        isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in present
+    ):
+        return column.astype("Int64")
     if len(present) and all(
         isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in present
     ):

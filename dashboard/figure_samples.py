@@ -26,6 +26,7 @@ import plotly.graph_objects as go
 from plotly.colors import get_colorscale
 
 from dashboard.figure_style import (
+    DENSE_SAMPLES,
     MISSING_COLOR,
     PALETTE,
     _base_layout,
@@ -163,11 +164,35 @@ def clip_range(values: np.ndarray, clip: Sequence[float] = (1.0, 99.0)) -> tuple
     return float(lo), float(hi)
 
 
+#: Characters of a colour bar's title (the clip's line aside): the title runs along the bar, and
+#: a GO term's name of 70 characters ran off the plot (a residual's title has 51).
+BAR_TITLE_CHARS = 64
+
+
+def bar_title(title: str, limit: int = BAR_TITLE_CHARS) -> str:
+    """``title`` as the colour bar shows it: one line (its lines joined), of at most ``limit``
+    characters (cut at a word, with "…").
+
+    Each line of the title, which runs along the bar, widens the colour bar by a line's height:
+    a GO term's name in 3 lines and the clip's line took 127 to 137 pixels, more than the right
+    margin kept for it (:data:`COLORBAR_MARGIN`), and plotly widened the margin.
+    """
+    text = " ".join(part.strip() for part in str(title).split("<br>") if part.strip())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,:;(") + "…"
+
+
 def clipped_title(
     title: str, values: np.ndarray, lo: float, hi: float, clip: Sequence[float]
 ) -> str:
-    """The colour bar's title, saying the clip when values lie beyond the scale's ends (they
-    take the end colours: a file showed a bar of 0.33 to 9.24 for values of 0.02 to 9.94)."""
+    """The colour bar's title (:func:`bar_title`: one line), saying the clip in a second line
+    when values lie beyond the scale's ends (they take the end colours: a file showed a bar of
+    0.33 to 9.24 for values of 0.02 to 9.94)."""
+    title = bar_title(title)
     v = np.asarray(values, dtype=np.float64)
     v = v[np.isfinite(v)]
     if v.size == 0 or (v.min() >= lo and v.max() <= hi):
@@ -211,8 +236,8 @@ def colorscale(diverging: bool = False) -> list[list[Any]]:
 #: saying its clip) take 83 to 114 pixels (numbers of up to 6 characters, as "−0.004"). plotly
 #: widened the margin to the colour bar as drawn, so a zoomed map's plot area narrowed and its
 #: y range widened with each longer title (GTEx, MYH7 -> LDLR: y [-1.716, 1.459] became
-#: [-1.746, 1.490], with the 1:1 scale); a colour bar wider than this (a GO term's name of
-#: several lines) still widens it.
+#: [-1.746, 1.490], with the 1:1 scale). Every title is held to these two lines
+#: (:func:`clipped_title`): a GO term's name in three lines widened it to 127-137 pixels.
 COLORBAR_MARGIN = 124
 
 
@@ -277,6 +302,7 @@ def sample_map_continuous(
     uirevision: str = "sample-map",
     axis_titles: tuple[str, str] = ("dimension 1", "dimension 2"),
     webgl: bool = True,
+    hover_title: str | None = None,
 ) -> go.Figure:
     """Sample map coloured by a continuous value.
 
@@ -297,6 +323,9 @@ def sample_map_continuous(
         Centre the scale at 0 with a diverging palette (residuals, z-scores).
     webgl
         Scattergl (screen) or Scatter (vector export).
+    hover_title
+        What the hover text calls the value, when more than ``color_title`` (a GO term's whole
+        name); None: ``color_title``.
     """
     coords = np.asarray(coords, dtype=np.float32)
     values = np.asarray(values, dtype=np.float32)
@@ -326,7 +355,9 @@ def sample_map_continuous(
         marker=continuous_marker(values[order], color_title, clip, diverging, size),
         name=color_title,
         text=np.asarray(hover_text)[order],
-        hovertemplate="%{text}<br>" + color_title + ": %{marker.color:.3f}<extra></extra>",
+        hovertemplate="%{text}<br>"
+        + (hover_title or color_title)
+        + ": %{marker.color:.3f}<extra></extra>",
         showlegend=False,
     )
     fig = go.Figure(data=[probe, grey, color_trace])
@@ -419,10 +450,43 @@ def sample_map_categorical(
                 meta={MERGED_CATEGORIES: merged} if merged and cat == other else None,
             )
         )
+    if len(coords) > DENSE_SAMPLES:  # translucent points: their legend entries drawn apart
+        traces = traces[:1] + [_apart_from_legend(t) for t in traces[1:]]
+        traces += [_legend_entry(t, scatter) for t in traces[1:]]
     fig = go.Figure(data=traces)
     fig.update_layout(**_base_layout(title, *axis_titles, uirevision, equal_aspect=True))
     fig.update_layout(legend=dict(title=dict(text=wrap_title(color_title))))
     return bound_autorange(fig, coords)
+
+
+#: ``meta`` of a legend entry of a dense categorical sample map (:func:`_legend_entry`).
+LEGEND_ENTRY = "legend-entry"
+
+
+def _apart_from_legend(trace: Any) -> Any:
+    """``trace`` out of the legend, in a legend group of its own (its entry's,
+    :func:`_legend_entry`: a click on the entry hides or shows it)."""
+    trace.update(showlegend=False, legendgroup=trace.legendgroup or trace.name)
+    return trace
+
+
+def _legend_entry(trace: Any, scatter: Any) -> Any:
+    """The legend entry of a category's ``trace`` on a dense map: a trace of no point with its
+    name, colour and group, fully opaque. plotly draws a legend swatch with its trace's marker
+    opacity (no legend setting changes that: ``legend.itemsizing`` sets the size alone), and the
+    tissues' colours at the points' 0.6 looked washed out in the legend."""
+    return scatter(
+        x=[None],
+        y=[None],
+        mode="markers",
+        marker=dict(color=trace.marker.color, size=trace.marker.size, opacity=1.0),
+        name=trace.name,
+        legendgroup=trace.legendgroup,
+        legendrank=trace.legendrank,
+        showlegend=True,
+        hoverinfo="skip",
+        meta=LEGEND_ENTRY,
+    )
 
 
 #: Key, in the ``meta`` of the ``other`` trace of a categorical sample map, of the categories

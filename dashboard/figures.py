@@ -72,8 +72,10 @@ from dashboard.figure_labels import (  # noqa: F401
     text_width,
 )
 from dashboard.figure_samples import (  # noqa: F401
+    BAR_TITLE_CHARS,
     COLOR_TRACE,
     COOL_WARM,
+    LEGEND_ENTRY,
     MERGED_CATEGORIES,
     PLACED_LEGEND_RANK,
     PLACED_META,
@@ -81,6 +83,7 @@ from dashboard.figure_samples import (  # noqa: F401
     PROBE_TRACE,
     _probe_cells,
     _probe_trace,
+    bar_title,
     bound_autorange,
     clip_range,
     clipped_title,

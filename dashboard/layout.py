@@ -303,7 +303,12 @@ def annotation_header(column: str) -> tuple[str, str]:
     return f"{word} ({column})", f"the sample's {word}: the annotation {column} of the data"
 
 
-def _placed_table(label: str | None, k: int) -> dash_table.DataTable:
+def _placed_table(
+    label: str | None, k: int, rows: list[dict[str, Any]] | None = None
+) -> dash_table.DataTable:
+    """The placed samples' table for its ``rows`` (none: the page's first, empty table): the
+    "copy of" column only when a placed sample is a copy of a map sample (blank for nearly
+    every upload; the CSV keeps it always: files keep one shape)."""
     columns = ["sample_id", "x", "y", "fit_error", "nearest_sample", "copy_of"]
     help = {
         "copy_of": (
@@ -329,7 +334,18 @@ def _placed_table(label: str | None, k: int) -> dash_table.DataTable:
             ),
         }
     formats = {"fit_error": SIGNIFICANT_4, "x": FIXED_3, "y": FIXED_3, "majority_share": PERCENT}
-    return _table(ids.PLACED_TABLE, columns, help, formats=formats)
+    table = _table(ids.PLACED_TABLE, columns, help, formats=formats)
+    # (its header's explanation kept: the column comes back with the rows of a copy)
+    if not any(isinstance(r, dict) and r.get("copy_of") for r in rows or []):
+        table.columns = [c for c in table.columns if c["id"] != "copy_of"]
+    return table
+
+
+def placed_columns(
+    label: str | None, k: int, rows: list[dict[str, Any]] | None
+) -> list[dict[str, Any]]:
+    """The columns of the placed samples' table showing ``rows`` (:func:`_placed_table`)."""
+    return _placed_table(label, k, rows).columns
 
 
 # ----------------------------------------------------------------------------- gene map size

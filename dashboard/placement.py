@@ -38,6 +38,7 @@ from dashboard.layout import (
     PLACE_SESSION,
     alert_id,
     place_transform_label,
+    placed_columns,
 )
 from dashboard.layout import alert as _alert
 from dashboard.new_samples import OWN_LABEL, placed_file_names
@@ -681,6 +682,13 @@ def register_callbacks(app: Any) -> None:
         Input(ids.PLACE_CLEAR, "n_clicks"),
         prevent_initial_call=True,
     )
+
+    # "copy of" shown only when a placed sample is a copy of a map sample (blank otherwise)
+    @app.callback(Output(ids.PLACED_TABLE, "columns"), Input(ids.PLACED_TABLE, "data"))
+    def table_columns(rows):
+        es = context.es
+        label = es.label_column() if hasattr(es, "label_column") else None
+        return placed_columns(label, context.PLACE_K, rows)
 
     @app.callback(
         Output(ids.PLACED_DOWNLOAD, "data"),

@@ -79,6 +79,9 @@ class ColorSpec:
         Symbol of the gene shown, when one gene is shown.
     note
         What the page says beside the map (a GO term of very many genes), or None.
+    hover
+        What the hover text calls the value, when more than ``title`` (a GO term's whole name);
+        None: ``title``.
     """
 
     kind: str
@@ -87,6 +90,7 @@ class ColorSpec:
     diverging: bool = False
     gene: str | None = None
     note: str | None = None
+    hover: str | None = None
 
 
 def list_value(genes: Any) -> str:
@@ -378,8 +382,9 @@ def go_term_columns(context: Any, arg: str) -> tuple[str, str, np.ndarray]:
     return go_id, name, cols
 
 
-#: Characters of a line of a GO term's name in the colour bar's title.
-GO_TITLE_CHARS = 40
+#: Characters of a GO term's name in the colour bar's title, at least (cut at a word, with "…"):
+#: as many as the title's other words leave of :data:`dashboard.figure_samples.BAR_TITLE_CHARS`.
+GO_TITLE_CHARS = 20
 #: A GO term of this many genes here, or of a quarter of the dataset's genes (from 50), is said
 #: to be broad: the mean z of so many genes follows what most genes do more than the process.
 MANY_TERM_GENES = 500
@@ -517,15 +522,18 @@ def resolve_color(context: Any, value: str) -> ColorSpec:
         n = _counted(context, list(cols))
         if len(cols) <= 3:  # a handful of genes: named
             n += ": " + ", ".join(str(context.gene_symbols[j]) for j in cols)
-        # in lines: the colour bar's title runs along it, and a long name (positive regulation
-        # of transcription by RNA polymerase II) ran off the plot
-        lines = textwrap.wrap(f"{name} ({go_id})", GO_TITLE_CHARS) + [f"mean z ({n})"]
+        # one line, the name shortened: the colour bar's title runs along it (a long name,
+        # positive regulation of transcription by RNA polymerase II, ran off the plot), and a
+        # title in lines widened the bar beyond its margin; the hover text names it whole
+        what = f" ({go_id}): mean z ({n})"
+        room = max(GO_TITLE_CHARS, figures.BAR_TITLE_CHARS - len(what))
         return ColorSpec(
             "continuous",
             context.gene_set_score(cols),
-            "<br>".join(lines),
+            textwrap.shorten(name, room, placeholder="…") + what,
             diverging=True,
             note=go_note(context, go_id, name, len(cols)),
+            hover=f"{name} ({go_id}): mean z ({n})",
         )
     genes = parse_gene_list(arg)
     cols, unknown = context.gene_list_columns(genes)
@@ -646,6 +654,7 @@ def build_sample_figure(
             spec.title,
             clip=_clip(clip),
             diverging=spec.diverging,
+            hover_title=spec.hover,
             **common,
         )
         finite = np.isfinite(spec.values)
@@ -697,6 +706,8 @@ def _add_rows(fig: Any, labels: np.ndarray) -> None:
     """Sample rows as ``customdata`` of each categorical trace (selection and click read them)."""
     lab = np.array(["" if figures._missing(v) else str(v) for v in labels], dtype=object)
     for tr in fig.data[1:]:
+        if tr.meta == figures.LEGEND_ENTRY:  # (a legend entry alone, no sample)
+            continue
         name = tr.legendgroup if tr.legendgroup else ""
         merged = (tr.meta or {}).get(figures.MERGED_CATEGORIES) if tr.meta else None
         if merged:  # the smallest categories, drawn together as "other"
@@ -797,7 +808,9 @@ def recolor(
             colorscale=figures.colorscale(spec.diverging),
             colorbar_title=figures.clipped_title(spec.title, spec.values, lo, hi, _clip(clip)),
             name=spec.title,
-            hovertemplate="%{text}<br>" + spec.title + ": %{marker.color:.3f}<extra></extra>",
+            hovertemplate="%{text}<br>"
+            + (spec.hover or spec.title)
+            + ": %{marker.color:.3f}<extra></extra>",
             # a new store value each time: the same colouring again still reaches the page
             sent_at=time.time(),
         )

@@ -256,3 +256,34 @@ def test_h5ad_replaces_an_export_only_with_force_and_in_one_step(
     assert "cannot store this value" in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]
     assert (out / "factorized_embeddings.h5ad").read_bytes() == before
+
+
+def test_h5ad_keeps_whole_number_annotations_with_missing_values_integer(
+    real_model, tmp_path, capsys
+):
+    """GTEx's DTHHRDY (a code, 0 to 4, missing for some donors) was 4.0 in obs, a float, where
+    samples.csv says 4: it is a nullable integer, its missing values kept missing."""
+    import anndata
+
+    model = FactorizedEmbeddings.load(real_model)
+    n = model.n_samples_
+    codes = np.arange(n, dtype=np.float64) % 5
+    codes[::7] = np.nan  # (read from a file with blanks: pandas holds them as floats)
+    model.samples_ = model.samples_.assign(DTHHRDY=codes, SMRIN=np.linspace(5.5, 9.5, n))
+    model.save(tmp_path / "model")
+    for fmt in ("csv", "h5ad"):
+        args = ["export", "--model", tmp_path / "model", "--out", tmp_path / fmt]
+        assert _run([*args, "--format", fmt], capsys)[0] == 0
+    csv = pd.read_csv(tmp_path / "csv" / "samples.csv", dtype=str, keep_default_na=False)
+    adata = anndata.read_h5ad(tmp_path / "h5ad" / "factorized_embeddings.h5ad")
+    column = adata.obs["DTHHRDY"]
+    assert column.dtype == "Int64", column.dtype
+    assert column.isna().tolist() == np.isnan(codes).tolist()
+    assert column.astype(object).where(column.notna(), None).tolist() == [
+        None if np.isnan(c) else int(c) for c in codes
+    ]
+    # as samples.csv writes them: 4, not 4.0
+    shown = column.astype(str).replace("<NA>", "").tolist()
+    assert shown == csv["DTHHRDY"].tolist() and "4" in shown
+    # a column of other numbers stays a float
+    assert adata.obs["SMRIN"].dtype == np.float64

@@ -159,13 +159,39 @@ def test_dashboard_says_when_samples_of_the_map_are_uploaded_under_new_ids(held_
     page = create_app(held_out_context.es, held_out_context.config).layout
     page = page() if callable(page) else page
     table_shown = next(c for c in components(page) if getattr(c, "id", None) == ids.PLACED_TABLE)
-    names = [c["id"] for c in table_shown.columns]
+    assert "copy_of" not in [c["id"] for c in table_shown.columns]  # (no sample placed yet)
+    app = create_app(held_out_context.es, held_out_context.config)
+    names = [c["id"] for c in _placed_columns(app, result["records"])]
     assert names.index("copy_of") == names.index("nearest_sample") + 1
+    assert "under another id" in table_shown.tooltip_header["copy_of"]  # (explained on hover)
 
     raw = upload.iloc[2:].to_csv(index=False).encode()
     result = placement.place_upload(held_out_context, _data_url(raw), "new.csv", False)
     assert "same values as" not in result["info"]
     assert [r["copy_of"] for r in result["records"]] == ["", "", ""]
+    # no copy: the table shows no column of blanks, the file keeps it (files keep one shape)
+    names = [c["id"] for c in _placed_columns(app, result["records"])]
+    assert "copy_of" not in names and "nearest_sample" in names
+    csv = placement.placed_csv(result["records"], held_out_context)[0]["content"]
+    assert "copy_of" in csv.splitlines()[0].split(",")
+
+
+def _placed_columns(app, rows: list[dict]) -> list[dict]:
+    """The placed samples' table's columns the app gives for its ``rows`` (as the page asks)."""
+    from dashboard import ids
+
+    key = f"{ids.PLACED_TABLE}.columns"
+    assert key in app.callback_map
+    body = {
+        "output": key,
+        "outputs": {"id": ids.PLACED_TABLE, "property": "columns"},
+        "inputs": [{"id": ids.PLACED_TABLE, "property": "data", "value": rows}],
+        "state": [],
+        "changedPropIds": [f"{ids.PLACED_TABLE}.data"],
+    }
+    answer = app.server.test_client().post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.data[:300]
+    return answer.get_json()["response"][ids.PLACED_TABLE]["columns"]
 
 
 def test_embed_says_when_training_samples_are_placed_under_new_ids(

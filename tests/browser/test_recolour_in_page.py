@@ -12,8 +12,11 @@ import pytest
 from dashboard.figure_samples import COLOR_TRACE
 from tests.browser.test_dashboard_browser import (
     _colour_sample_map_by,
+    _figure,
     _js,
     _open_coloured_by_myh6,
+    _scroll_to,
+    _wait,
     _wait_idle,
     _zoom_sample_map_in,
 )
@@ -122,3 +125,44 @@ def test_a_recolouring_keeps_the_plot_width_and_the_zoom(app_url, driver):
         assert zoom["w"] < now["bar_left"] < now["bar_right"] <= now["width"], (symbol, now)
     # colour bars of different widths (titles, numbers), each of which plotly fitted its margin to
     assert max(widths.values()) - min(widths.values()) >= 3, widths
+    # a GO term of a long name (its title in 3 lines and the clip's widened the margin to 127-137
+    # pixels), then a gene again: the same plot width and zoom
+    _colour_sample_map_by_term(driver, LONG_TERM)
+    term = _js(driver, _PLOT)
+    _colour_sample_map_by(driver, "ALB", "observed", "observed")
+    for symbol, now in ((LONG_TERM, term), ("ALB", _js(driver, _PLOT))):
+        assert now["w"] == zoom["w"], (symbol, now, zoom)
+        assert now["y"] == pytest.approx(zoom["y"], abs=1e-6 * (zoom["y"][1] - zoom["y"][0]))
+        assert zoom["w"] < now["bar_left"] < now["bar_right"] <= now["width"], (symbol, now)
+
+
+#: A GO term of a long name: negative regulation of transcription by RNA polymerase II.
+LONG_TERM = "GO:0000122"
+
+
+def _colour_sample_map_by_term(driver, go_id: str) -> None:
+    """Colour the sample map by the GO term ``go_id`` (typed in "Colour samples by"), and wait
+    for its colour bar and the page's answers."""
+    from selenium.webdriver.common.by import By
+
+    control = driver.find_element(By.CSS_SELECTOR, "#color-by .Select-control")
+    _scroll_to(driver, "color-by")
+    control.click()
+    driver.find_element(By.CSS_SELECTOR, "#color-by input").send_keys(go_id)
+    xpath = "//div[@id='color-by']//*[starts-with(normalize-space(text()), 'GO term:')]"
+    option = _wait(
+        driver,
+        lambda: next(
+            (o for o in driver.find_elements(By.XPATH, xpath) if f"({go_id}" in o.text), None
+        ),
+        30,
+        f"option {go_id}",
+    )
+    option.click()
+    _wait(
+        driver,
+        lambda: f"({go_id})" in _figure(driver, "sample-map")["colorbar_full"][COLOR_TRACE],
+        30,
+        f"{go_id} colour bar",
+    )
+    _wait_idle(driver, f"the answers to the colouring by {go_id}")

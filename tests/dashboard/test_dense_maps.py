@@ -35,7 +35,13 @@ def _legend_order(fig: go.Figure) -> list[str]:
 
 def _drawn(traces) -> list[str]:
     """Category of each trace, in the order they are drawn."""
-    return [str(t.name).split(" (")[0] for t in traces if t.name != "probe grid"]
+    return [str(t.name).split(" (")[0] for t in _points(traces)]
+
+
+def _points(traces) -> list:
+    """The traces of samples: neither the probe grid nor a legend entry of a dense sample map
+    (a trace of no point, opaque: figures.LEGEND_ENTRY)."""
+    return [t for t in traces if t.name != "probe grid" and t.meta != figures.LEGEND_ENTRY]
 
 
 def test_dense_sample_map_draws_unlabelled_first_then_largest_first(dense):
@@ -52,7 +58,7 @@ def test_dense_sample_map_draws_unlabelled_first_then_largest_first(dense):
     ]
     # the rows of each trace still are its category's (selection and click read them)
     sample_map._add_rows(fig, labels)
-    for tr in fig.data[1:]:
+    for tr in _points(fig.data):
         got = {
             str(v) if v is not None else "unlabelled"
             for v in labels[np.asarray(tr.customdata, dtype=int)]
@@ -64,7 +70,7 @@ def test_dense_sample_map_points_are_small_and_translucent(dense):
     coords, labels = dense
     assert len(coords) > 5000  # figure_style.DENSE_SAMPLES
     fig = figures.sample_map_categorical(coords, labels, ["s"] * len(labels), "tissue")
-    for tr in fig.data[1:]:
+    for tr in _points(fig.data):
         assert tr.marker.size <= 3.0
         assert tr.marker.opacity <= 0.65
     # a small map keeps its points as they were

@@ -10,6 +10,7 @@ import pytest
 from dash import no_update
 
 from dashboard import export, figures, ids, sample_map
+from dashboard.figure_samples import COLORBAR_MARGIN
 from dashboard.gene_space import gene_color_options, neighbor_tables
 from dashboard.layout import build_layout
 from tests.dashboard.layout_tree import components
@@ -61,11 +62,14 @@ def test_a_term_colours_the_samples_by_its_genes_mean_z(context):
     values = np.asarray(trace.marker.color, dtype=float)
     assert np.allclose(values, context.gene_set_score(cols)[list(trace.customdata)], atol=1e-5)
     title = fig.data[figures.COLOR_TRACE].marker.colorbar.title.text
-    assert title.startswith(f"heart development ({HEART})<br>mean z ({len(cols)} genes)"), title
-    # a long name in lines: the title runs along the colour bar
-    long = sample_map.resolve_color(context, "go:GO:0045944").title
-    assert long.startswith("positive regulation of transcription by<br>RNA polymerase II")
-    assert max(len(line) for line in long.split("<br>")) <= sample_map.GO_TITLE_CHARS
+    assert title.startswith(f"heart development ({HEART}): mean z ({len(cols)} genes)"), title
+    # a long name shortened: the title runs along the colour bar, in one line (the hover text
+    # names the term whole)
+    long = sample_map.resolve_color(context, "go:GO:0045944")
+    assert long.title.startswith("positive regulation of") and "…" in long.title
+    assert "<br>" not in long.title and len(long.title) <= figures.BAR_TITLE_CHARS
+    assert long.title.endswith("(GO:0045944): mean z (" + long.title.split("mean z (")[1])
+    assert "positive regulation of transcription by RNA polymerase II (GO:0045944)" in long.hover
     # the liver development genes (HNF4A, HNF1A, ONECUT1...) are highest in the liver samples
     # (heart development's 23 genes here are highest in lung: TBX2-5, FOXF1, FOXJ1)
     liver = sample_map.resolve_color(context, "go:GO:0001889").values
@@ -74,7 +78,7 @@ def test_a_term_colours_the_samples_by_its_genes_mean_z(context):
     # another term after it: only the colours change (made in the page), its title named
     recolour, kind2, alert = sample_map.recolor(context, f"go:{HEART_MORPHOGENESIS}", (1, 99), kind)
     assert isinstance(recolour, sample_map.Recolour) and kind2 == kind and alert is None
-    assert "heart morphogenesis (GO:0003007)<br>mean z (" in recolour["colorbar_title"]
+    assert "heart morphogenesis (GO:0003007): mean z (" in recolour["colorbar_title"]
 
 
 def test_a_term_takes_the_genes_of_its_more_specific_terms(context):
@@ -240,3 +244,36 @@ def test_a_term_on_simulated_data_keeps_the_simulated_mark(tmp_path):
     assert "genes here" in term["label"] and not term.get("disabled")
     fig, _, _ = sample_map.recolor(ctx, "go:GO:0006955", (1, 99), None)
     assert isinstance(fig, go.Figure) and "SIMULATED" in fig.layout.title.text
+
+
+#: A GO term of a long name: 3 lines and the clip's made its colour bar 127 to 137 pixels wide.
+LONG_TERM = "GO:0000122"  # negative regulation of transcription by RNA polymerase II
+
+
+def _bar_lines(title: str) -> int:
+    return title.count("<br>") + 1
+
+
+def test_a_long_term_lays_out_its_colour_bar_as_a_gene_does(context):
+    """The colour bar of a GO term of a long name widened the sample map's right margin beyond
+    COLORBAR_MARGIN (3 lines of name, and the clip's): a zoomed map moved a little each time
+    the page went from a GO term to a gene. Its title is held to a gene's lines."""
+    name = context.go_term(LONG_TERM)[1]
+    assert name == "negative regulation of transcription by RNA polymerase II"
+    gene = sample_map.resolve_color(context, "obs:GATA4")
+    term = sample_map.resolve_color(context, f"go:{LONG_TERM}")
+    fig_gene, kind = sample_map.build_sample_figure(context, "obs:GATA4")
+    fig_term, _ = sample_map.build_sample_figure(context, f"go:{LONG_TERM}")
+    bars = [f.data[figures.COLOR_TRACE].marker.colorbar for f in (fig_gene, fig_term)]
+    assert fig_term.layout.margin.r == fig_gene.layout.margin.r == COLORBAR_MARGIN
+    assert "clipped at percentiles" in bars[1].title.text  # (a line of its own, as a gene's)
+    assert _bar_lines(bars[1].title.text) == _bar_lines(bars[0].title.text) == 2
+    assert len(bars[1].title.text.split("<br>")[0]) <= figures.BAR_TITLE_CHARS
+    # the page's recolouring from the gene to the term: the same lines
+    recolour, *_ = sample_map.recolor(context, f"go:{LONG_TERM}", (1, 99), kind)
+    assert isinstance(recolour, sample_map.Recolour)
+    assert recolour["colorbar_title"] == bars[1].title.text
+    # the hover text names the term whole
+    for template in (fig_term.data[figures.COLOR_TRACE].hovertemplate, recolour["hovertemplate"]):
+        assert f"{name} ({LONG_TERM}): mean z (" in template
+    assert term.title.startswith("negative regulation") and gene.title.startswith("GATA4 (observed")
