@@ -13,6 +13,7 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
+import numpy as np
 import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
@@ -22,20 +23,26 @@ from dashboard import figures, ids
 from dashboard.baseline_maps import percent
 from dashboard.baselines import baseline_view
 from dashboard.context import SPECIFIC_SAVED
-from dashboard.gene_space import build_gene_figure, neighbor_tables
+from dashboard.gene_space import build_gene_figure, gene_labels, neighbor_tables
 from dashboard.layout import SPECIFIC_P_HELP, alert_id
 from dashboard.render import FORMATS, render_image
 from dashboard.sample_map import (
+    GENE_MODES,
+    MODES,
+    PRESET_ALIASES,
     ZOOM_PARAMS,
     ZOOMABLE,
     build_sample_figure,
     default_color,
     encode_zoom,
     figure_zoom,
+    go_term_columns,
     link_zoom,
     listed_symbols,
     named_genes,
+    parse_color,
     parse_zoom,
+    resolve_color,
     zoom_is_empty,
 )
 from dashboard.selection import encode_rows
@@ -645,6 +652,102 @@ def value_scale_text(context: Any) -> str:
     return (scale() if callable(scale) else None) or "the scale of the data file"
 
 
+def majority_label(context: Any, rows: Any) -> str | None:
+    """The label (tissue) that more than half of the samples ``rows`` share, ``mixed`` when
+    none does, or None when the samples have no label column (or none of them a label)."""
+    es = getattr(context, "es", None)
+    column = es.label_column() if hasattr(es, "label_column") else None
+    rows = sorted({int(r) for r in rows or ()})  # (a row given twice counts once)
+    if column is None or not rows:
+        return None
+    labels = context.samples[column].iloc[rows].dropna().astype(str)
+    if labels.empty:
+        return None
+    counts = labels.value_counts()
+    return str(counts.index[0]) if counts.iloc[0] * 2 > len(rows) else "mixed"
+
+
+def selection_part(context: Any, rows: Any) -> str:
+    """What a selection's file names: its size and majority label, ``selection-20-Liver``
+    (``selection-25-mixed``; ``selection-20`` for samples without labels)."""
+    label = majority_label(context, rows)
+    return f"selection-{len(rows)}" + (f"-{label}" if label else "")
+
+
+def colouring_column(context: Any, color: str) -> tuple[str, np.ndarray] | None:
+    """The column of the sample map's CSV for the colouring ``color`` (the values the figure
+    colours its samples by, :func:`dashboard.sample_map.resolve_color`): ``HNF4A_observed``,
+    ``HNF4A_predicted``, ``HNF4A_residual``, ``gene_list_mean_z``, ``<preset>_mean_z``,
+    ``GO:0007507_mean_z``; None for an annotation (a column of the file already)."""
+    kind, arg = parse_color(color)
+    if kind == "ann":
+        return None
+    spec = resolve_color(context, color)
+    if kind in GENE_MODES:
+        name = f"{spec.gene}_{MODES[kind].split(' ')[0].replace('model-', '')}"
+    elif kind == "set":
+        name = f"{PRESET_ALIASES.get(arg, arg).split(' (')[0]}_mean_z"
+    elif kind == "go":
+        name = f"{go_term_columns(context, arg)[0]}_mean_z"  # (the term's id, however typed)
+    else:
+        name = "gene_list_mean_z"
+    return name, np.asarray(spec.values)
+
+
+def colour_part(context: Any, color: str) -> str:
+    """A colouring in a file name, as the sample map's figure file names it (a gene list by
+    its genes: ``list_KRT5_KRT14_and_8_more``)."""
+    listed = listed_symbols(context, color)
+    if listed:
+        return "list_" + named_genes(listed, FILE_PART_CHARS - 5, file_name=True)
+    return color
+
+
+def sample_map_table(context: Any, color: str | None) -> tuple[pd.DataFrame, str]:
+    """Every sample of the map (id, ``x``, ``y``, the annotations, as a selection's CSV gives
+    them) and the values of its colouring by genes -> (table, colouring). Placed samples are
+    not in it: they have their own CSV."""
+    context.require_state()
+    color = color or default_color(context)
+    table = _with_source(context, context.selection_table(range(context.n_samples)), None)
+    column = colouring_column(context, color)
+    if column is not None:
+        name, values = column
+        table[name if name not in table.columns else f"{name}_colour"] = values
+    return table, color
+
+
+def gene_map_table(context: Any, gene_color: str | None) -> pd.DataFrame:
+    """Every gene of the gene space: ``gene_id``, ``symbol``, ``gene_type``, ``x``, ``y`` of the
+    gene map's layout, and, when a GO term colours it, ``<GO id>_annotated`` (1: the gene is
+    annotated with the term or a more specific one, as the map draws it), after the
+    ``dataset``, ``model`` and ``layout`` they come from."""
+    st = context.require_state()
+    cols = np.asarray(st.gene_es_index)
+    symbols = np.asarray(context.gene_symbols, dtype=object)
+    gene_ids = np.asarray(context.gene_ids, dtype=object)
+    here = cols >= 0
+    where = np.maximum(cols, 0)
+    layout = np.asarray(st.gene_layout, dtype=np.float32)
+    query = neighbors_query(context, None, 0)
+    table = pd.DataFrame(
+        {
+            "dataset": query["dataset"],
+            "model": query["model"],
+            "layout": str(st.info.get("gene_layout") or ""),
+            "gene_id": np.where(here, gene_ids[where], ""),
+            "symbol": np.where(here, symbols[where], ""),
+            "gene_type": gene_labels(context, "type")[0],
+            "x": layout[:, 0],
+            "y": layout[:, 1],
+        }
+    )
+    if gene_color and gene_color.startswith("go:"):
+        labels, _ = gene_labels(context, gene_color)
+        table[f"{gene_color[3:]}_annotated"] = (labels == "annotated").astype(int)
+    return table
+
+
 def csv_download(
     context: Any,
     which: str,
@@ -653,8 +756,13 @@ def csv_download(
     focus: str | None,
     enrichment: list[dict] | None = None,
     k: Any = None,
+    color: str | None = None,
+    gene_color: str | None = None,
 ) -> dict[str, Any]:
     """The ``dcc.Download`` payload of a table as CSV (raises DataError when there is none).
+
+    ``color``, ``gene_color``: the colourings of the sample map and the gene map, whose values
+    the maps' CSV files hold.
 
     ``k``: the number of neighbours in the page's box. The neighbour and enrichment tables are
     then listed again for it: a number typed and not yet entered is entered by the click on
@@ -694,7 +802,8 @@ def csv_download(
         # named by its size, as the map's figure of a selection is (every selection's file was
         # "selection.csv": a second one became "selection (1).csv")
         table = context.selection_table(rows)
-        stem = file_stem(context, f"selection-{len(rows)}")
+        # and by its majority label: two selections of 20 samples had one name
+        stem = file_stem(context, selection_part(context, rows))
         table = _with_source(context, table, len(rows))
     elif which == ids.EXPORT_SELECTION_GENES_CSV:
         rows = (selection or {}).get("rows") or []
@@ -714,10 +823,18 @@ def csv_download(
         # what the p says and does not (the page's header says it on hovering; the file too)
         at = list(table.columns).index("p_value") if "p_value" in table else len(table.columns)
         table.insert(at, "p_value_note", SPECIFIC_P_HELP)
-        stem = file_stem(context, f"selection-{len(rows)}", "specific_genes")
+        stem = file_stem(context, selection_part(context, rows), "specific_genes")
+    elif which == ids.EXPORT_SAMPLE_MAP_CSV:
+        table, color = sample_map_table(context, color)
+        stem = file_stem(context, "sample_map", colour_part(context, color))
+    elif which == ids.EXPORT_GENE_MAP_CSV:
+        table = gene_map_table(context, gene_color)
+        stem = file_stem(context, "gene_space", gene_color or "type")
     else:
         raise DataError(f"unknown table {which!r}")
-    if which != ids.EXPORT_SELECTION_CSV and not has_gene_ids(context):
+    if which not in (ids.EXPORT_SELECTION_CSV, ids.EXPORT_SAMPLE_MAP_CSV) and not has_gene_ids(
+        context
+    ):
         # data named by symbols alone: a gene_id column repeated the symbol (the page hides it)
         table = table.drop(columns=[c for c in GENE_ID_COLUMNS if c in table.columns])
     return dcc.send_data_frame(labelled_table(context, table).to_csv, f"{stem}.csv", index=False)
@@ -998,19 +1115,26 @@ def register_callbacks(app: Any) -> None:
         Input(ids.EXPORT_SELECTION_CSV, "n_clicks"),
         Input(ids.EXPORT_SELECTION_GENES_CSV, "n_clicks"),
         Input(ids.EXPORT_ENRICHMENT_CSV, "n_clicks"),
+        Input(ids.EXPORT_SAMPLE_MAP_CSV, "n_clicks"),
+        Input(ids.EXPORT_GENE_MAP_CSV, "n_clicks"),
         State(ids.GENE_NEIGHBORS, "data"),
         State(ids.SELECTION, "data"),
         State(ids.FOCUS_GENE, "data"),
         State(ids.GENE_ENRICHMENT, "data"),
         State(ids.NEIGHBORS_K, "value"),
+        State(ids.COLOR_BY, "value"),
+        State(ids.GENE_COLOR, "value"),
         prevent_initial_call=True,
     )
-    def export_csv(_a, _b, _c, _d, neighbors, selection, focus, enrichment, k):
+    def export_csv(
+        _a, _b, _c, _d, _e, _f, neighbors, selection, focus, enrichment, k, color, gene_color
+    ):
         if not ctx.triggered or not ctx.triggered[0].get("value"):
             return no_update, None
         which = ctx.triggered_id
+        tables = (neighbors, selection, focus, enrichment, k)
         try:
-            return csv_download(context, which, neighbors, selection, focus, enrichment, k), None
+            return csv_download(context, which, *tables, color=color, gene_color=gene_color), None
         except CoreError as exc:
             return no_update, html.Div(str(exc), className="alert alert-error")
 

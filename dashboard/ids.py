@@ -88,5 +88,7 @@ EXPORT_NEIGHBORS_CSV = "export-neighbors-csv"
 EXPORT_ENRICHMENT_CSV = "export-enrichment-csv"
 EXPORT_SELECTION_CSV = "export-selection-csv"
 EXPORT_SELECTION_GENES_CSV = "export-selection-genes-csv"
+EXPORT_SAMPLE_MAP_CSV = "export-sample-map-csv"  # every sample of the map, as coloured
+EXPORT_GENE_MAP_CSV = "export-gene-map-csv"  # every gene of the gene space, as coloured
 EXPORT_CSV_DOWNLOAD = "export-csv-download"
 MAP_ZOOM = "map-zoom"  # dcc.Store: the axis ranges each map is zoomed to in the page

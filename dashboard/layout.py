@@ -687,6 +687,9 @@ def build_layout(context: Any) -> html.Div:
                     id=ids.EXPORT_SELECTION_GENES_CSV,
                     className="button small",
                 ),
+                html.Button(
+                    "Sample map as CSV", id=ids.EXPORT_SAMPLE_MAP_CSV, className="button small"
+                ),
             ],
             className="selection-bar",
         ),
@@ -785,6 +788,10 @@ def build_layout(context: Any) -> html.Div:
         ),
         dcc.Store(id=GENE_MAP_SIZE),
         dcc.Store(id=GENE_MAP_DRAWN),
+        html.Div(
+            html.Button("Gene space as CSV", id=ids.EXPORT_GENE_MAP_CSV, className="button small"),
+            className="selection-bar",
+        ),
         html.Div(
             [
                 html.H4("Nearest neighbours in gene space", className="inline"),

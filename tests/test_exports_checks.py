@@ -156,8 +156,9 @@ def test_selection_tables_are_named_by_the_selections_size(context):
     """Every selection's CSV was "selection.csv" (its specific genes
     "selection_specific_genes.csv"), whatever was selected, while the map's figure of it says
     ``selection-N``: two selections' files could not be told apart by name."""
-    for rows in (list(range(20)), list(range(5))):
+    # (and by their majority tissue: the first 20 of these samples are of 4 tissues)
+    for rows, label in ((list(range(20)), "mixed"), (list(range(5)), "Adipose-Tissue")):
         table = csv_download(context, ids.EXPORT_SELECTION_CSV, None, {"rows": rows}, None)
         genes = csv_download(context, ids.EXPORT_SELECTION_GENES_CSV, None, {"rows": rows}, None)
-        assert table["filename"] == f"selection-{len(rows)}.csv"
-        assert genes["filename"] == f"selection-{len(rows)}_specific_genes.csv"
+        assert table["filename"] == f"selection-{len(rows)}-{label}.csv"
+        assert genes["filename"] == f"selection-{len(rows)}-{label}_specific_genes.csv"

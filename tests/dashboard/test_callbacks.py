@@ -538,7 +538,8 @@ def test_gene_map_coloured_by_go_term(context):
 def test_csv_downloads(context):
     rows = list(range(20))
     out = export.csv_download(context, ids.EXPORT_SELECTION_CSV, None, {"rows": rows}, None)
-    assert out["filename"] == "selection-20.csv"  # (named by its size)
+    # named by its size and majority tissue (the first 20 samples: adipose tissue)
+    assert out["filename"] == "selection-20-Adipose-Tissue.csv"
     assert out["content"].count("\n") == 21
     # the file says what it was drawn from, as the neighbour files do
     import io

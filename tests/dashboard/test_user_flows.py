@@ -186,7 +186,7 @@ def test_simulated_data_is_labelled_in_figures_and_files(context, monkeypatch):
             assert all("SIMULATED DATA" in labels(f) for f in (fig, gfig, recorder.figs[-1]))
             assert files == [
                 "SIMULATED_sample-map_obs-GATA4.svg",
-                "SIMULATED_selection-1.csv",
+                "SIMULATED_selection-1-Adipose-Tissue.csv",
                 "SIMULATED_placed_samples.csv",
             ]
             for content in (csv["content"], placed["content"]):
@@ -194,7 +194,11 @@ def test_simulated_data_is_labelled_in_figures_and_files(context, monkeypatch):
                 assert header.startswith("data,") and first.startswith("SIMULATED,")
         else:
             assert not any("SIMULATED" in labels(f) for f in (fig, gfig, recorder.figs[-1]))
-            assert files == ["sample-map_obs-GATA4.svg", "selection-1.csv", "placed_samples.csv"]
+            assert files == [
+                "sample-map_obs-GATA4.svg",
+                "selection-1-Adipose-Tissue.csv",
+                "placed_samples.csv",
+            ]
             assert csv["content"].startswith("dataset,")  # (no "data" column first)
 
 
