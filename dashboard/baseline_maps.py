@@ -188,16 +188,49 @@ class BaselineMaps:
         return text
 
     def maps_input_words(self) -> str:
-        """What the baseline maps are computed of and with, in one sentence (the panel said
-        neither the values nor the settings)."""
+        """What the baseline maps are computed of and with (the panel said neither the values
+        nor the settings), and, when the model was trained on fewer genes, on how many and
+        why (:meth:`model_genes_words`)."""
         from core.analysis import UMAP_NEIGHBORS, _tsne_perplexity
 
-        return (
-            f"The maps are of the {self.n_genes:,} genes' values as loaded (missing values read "
-            "as each gene's mean; NMF's shifted up by the lowest when some are below 0): "
-            f"t-SNE of perplexity {_tsne_perplexity(self.n_samples):g}, UMAP of "
+        text = (
+            f"The maps are of all {self.n_genes:,} genes of the data, their values as loaded "
+            "(missing values read as each gene's mean; NMF's shifted up by the lowest when some "
+            f"are below 0): t-SNE of perplexity {_tsne_perplexity(self.n_samples):g}, UMAP of "
             f"{UMAP_NEIGHBORS} neighbours, seed {self.config.settings.seed}."
         )
+        model = self.model_genes_words()
+        return f"{text} {model}" if model else text
+
+    def model_genes_words(self) -> str:
+        """The genes of the model beside the baseline maps' (all of the data's), in a
+        sentence; empty when the model is not ready or was trained on every gene.
+
+        The model's line said "trained on 460 of the 467 genes" and this note "the 467
+        genes": the maps are of all of them, and the genes the model left out are named by
+        the steps its data source records (the 7 genes 0 in every sample)."""
+        from core.data.sources import step_words
+
+        st = self.state()
+        n_model = (st.info or {}).get("n_model_genes") if st is not None else None
+        if n_model is None or n_model >= self.n_genes:
+            return ""
+        source = getattr(st.model, "data_source_", None) or {}
+        steps = [
+            step
+            for step in source.get("steps") or []
+            if isinstance(step, dict)
+            and step.get("op") in _GENE_STEPS
+            and (step.get("op") != "drop_zero_genes" or step.get("n_dropped") != 0)
+        ]
+        text = f"The model was trained on {n_model:,} of them"
+        if not steps:
+            return f"{text}."
+        text += ": " + "; ".join(step_words(step) for step in steps)
+        if all(step["op"] == "drop_zero_genes" for step in steps):
+            # (a gene 0 in every sample is the same in each: no distance between samples moves)
+            text += ", which alter no distance between samples"
+        return f"{text}."
 
     def baseline_label(self) -> str | None:
         """The sample annotation the baseline maps are scored on (1-NN accuracy), if any: none
@@ -445,6 +478,10 @@ class BaselineMaps:
         self.results.set(self.baselines_key(), out)
         progress(1.0, "done")
         return out
+
+
+#: The steps of a data source (``source["steps"]``) that leave genes out.
+_GENE_STEPS = ("drop_zero_genes", "detected_genes", "top_variable_genes")
 
 
 #: Id of the 1-NN accuracy column of the baseline maps' table (its header names the share).

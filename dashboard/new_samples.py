@@ -130,8 +130,10 @@ class SamplePlacing:
             ``text_cells`` (the first 100 cells of expression columns that hold text, read as
             missing: dicts of ``column``, ``row``, ``text``, ``axis``: ``genes`` when the
             columns are genes), ``text_cell_count`` (all of them), ``word_genes`` (columns
-            named as genes of the model that hold words, not numbers: read as annotations)
-            and ``fit_warning``.
+            named as genes of the model that hold words, not numbers: read as annotations),
+            ``missing_values`` (empty or NA cells of the model genes present, and the samples
+            that have any: placed from their other genes; not counted in the samples placed
+            from few genes, ``few_genes``, nor in those left out) and ``fit_warning``.
         """
         import inspect
         import tempfile
@@ -254,7 +256,13 @@ class SamplePlacing:
 
         n_valued = np.isfinite(np.asarray(es.values)[:, in_model]).sum(axis=1)
         limit = few_genes_limit(len(model.gene_ids_))
-        few = [str(i) for i in np.asarray(es.sample_ids)[has_value & (n_valued < limit)]]
+        few_rows = has_value & (n_valued < limit)
+        few = [str(i) for i in np.asarray(es.sample_ids)[few_rows]]
+        # the empty cells of the genes present (as embed counts them), in the samples placed
+        # from enough genes: an absent gene, a sample left out or one placed from few genes
+        # is said apart
+        gaps = np.isnan(np.asarray(es.values)[np.ix_(has_value & ~few_rows, valued)])
+        missing_values = (int(gaps.sum()), int(gaps.any(axis=1).sum()))
         if no_values:
             es = es.subset(samples=np.nonzero(has_value)[0])
         n_valued = n_valued[has_value]
@@ -348,6 +356,7 @@ class SamplePlacing:
         out.attrs["no_values"] = no_values
         out.attrs["silent"] = silent
         out.attrs["few_genes"] = (few, limit)
+        out.attrs["missing_values"] = missing_values
         out.attrs["text_cells"] = text_cells
         out.attrs["text_cell_count"] = n_text_cells
         out.attrs["word_genes"] = word_genes

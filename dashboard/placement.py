@@ -150,6 +150,13 @@ def place_upload(
                     f"; {len(unknown):,} column{'' if one else 's'} of {filename or 'the upload'} "
                     f"name{'s' if one else ''} no gene of the map's data: {first_names(unknown)}"
                 )
+    cells, in_samples = table.attrs.get("missing_values") or (0, 0)
+    if cells:  # (as embed counts them; a sample placed from few genes has its own warning)
+        info += (
+            f"; {cells:,} missing value{'' if cells == 1 else 's'} in {in_samples:,} "
+            f"sample{'' if in_samples == 1 else 's'}: placed from the genes "
+            f"{'it has' if in_samples == 1 else 'they have'} (genes_used in the CSV)"
+        )
     if label and "majority_label" in table:
         counts = table["majority_label"].value_counts()
         top = ", ".join(f"{v} {c}" for v, c in counts.head(5).items())

@@ -79,14 +79,36 @@ def test_map_titles_wrap_in_a_narrow_window(app_url, driver):
     assert all(again[g]["text"] == wide[g]["text"] for g in MAPS), again
 
 
+#: The model's line: its box and text widths, its height, and the link's corner of the header.
+_MODEL_LINE = """
+const e = document.getElementById('model-info');
+const s = document.querySelector('.header-share').getBoundingClientRect();
+return {scroll: e.scrollWidth, client: e.clientWidth, height: e.getBoundingClientRect().height,
+        share: [s.top, s.right], window: document.documentElement.clientWidth};
+"""
+
+
 def test_header_keeps_its_height_in_smaller_windows(app_url, driver):
     """At 1100 pixels and below the model's line wrapped to two lines, and the header grew: it
     keeps one line, cut with an ellipsis, whole on hovering (its title) and unfolded by a
-    click (a tablet has no hover)."""
-    _window_width(driver, 1280)
+    click (a tablet has no hover). In a wider window (1280, 1440 pixels) that line was cut
+    all the same: there it wraps, whole, and the link's corner stays in its place."""
+    _window_width(driver, 1100)
     _loaded(driver, app_url)
     text = _wait_text(driver, "model-info", "final MSE", 30, "the model's line")
     before = _heights(driver)
+    one_line = _js(driver, _MODEL_LINE)  # (its whole text's width: scroll)
+    wrapped = []
+    for width in (1440, 1280, 1120):
+        _window_width(driver, width)
+        line = _js(driver, _MODEL_LINE)
+        assert line["scroll"] <= line["client"], (width, line)  # whole, no ellipsis
+        assert line["share"][1] <= line["window"] and line["share"][0] == one_line["share"][0], line
+        if one_line["scroll"] > line["client"]:
+            assert line["height"] > 1.5 * before["model"], (width, line)
+            wrapped.append(width)
+    driver.save_screenshot(str(driver.shots / "header_1120.png"))
+    assert wrapped  # (else the test checks no cut line in a wide window)
     for width in (1100, 1000):
         _window_width(driver, width)
         _wait(driver, lambda: _heights(driver) == before, 10, f"the header at {width} px")

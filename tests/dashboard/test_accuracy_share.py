@@ -45,8 +45,39 @@ def test_26_tissues_of_20_samples_start_at_10_percent_and_say_why(context):
     # 52 samples cover the 26 classes: no ceiling, and no advice to compare at one
     assert "cannot cover" not in note and "compare the maps" not in note
     # what the maps are computed of and with (the panel said neither)
-    assert "The maps are of the 467 genes' values as loaded" in note
+    assert "The maps are of all 467 genes of the data, their values as loaded" in note
     assert "t-SNE of perplexity 30, UMAP of 15 neighbours, seed 0" in note
+
+
+def test_the_maps_note_says_the_genes_of_the_maps_and_of_the_model(context):
+    """The model's line said "trained on 460 of the 467 genes" and the maps' note "the 467
+    genes": the maps are of all 467, and the note says which genes the model left out."""
+    from dashboard.status import model_summary
+
+    assert "trained on 460 of the 467 genes" in model_summary(context.state().info)
+    note = context.accuracy_note()
+    assert "The maps are of all 467 genes of the data" in note, note
+    assert (
+        "The model was trained on 460 of them: the 7 genes 0 in every sample left out "
+        "(MIR4692, MIR1233-1, MIR3132, MIR3135B, MIR876, MIR4283-1, MIR4515), which alter no "
+        "distance between samples." in note
+    ), note
+
+
+def test_the_maps_note_says_nothing_of_a_model_of_every_gene(tmp_path):
+    """No gene left out (nor a model yet): no word of the model's genes."""
+    from core.simulate import simulate_gtex_like
+
+    es = simulate_gtex_like(n_samples=120, n_genes=300, n_tissues=3, seed=0)
+    cfg = DashboardConfig(
+        cache_dir=tmp_path, settings=ModelSettings(gene_dim=4, standin=True), gene_layout="pca"
+    )
+    small = AppContext(es, cfg)
+    assert small.model_genes_words() == ""  # (training)
+    small.train()
+    assert small.state().info["n_model_genes"] == 300
+    assert small.model_genes_words() == ""
+    assert "The maps are of all 300 genes of the data" in small.accuracy_note()
 
 
 def test_the_paper_share_stays_where_it_draws_a_sample_per_class(tmp_path):
