@@ -385,6 +385,10 @@ def go_term_columns(context: Any, arg: str) -> tuple[str, str, np.ndarray]:
 #: Characters of a GO term's name in the colour bar's title, at least (cut at a word, with "…"):
 #: as many as the title's other words leave of :data:`dashboard.figure_samples.BAR_TITLE_CHARS`.
 GO_TITLE_CHARS = 20
+#: Characters of a line of a GO term's whole name in the hover text (broken at words): in one
+#: line, a name of 144 characters (GO:0002824 on GTEx) made a label of about 1,000 pixels, wider
+#: than the map, cut at both ends.
+HOVER_LINE_CHARS = 50
 #: A GO term of this many genes here, or of a quarter of the dataset's genes (from 50), is said
 #: to be broad: the mean z of so many genes follows what most genes do more than the process.
 MANY_TERM_GENES = 500
@@ -533,7 +537,7 @@ def resolve_color(context: Any, value: str) -> ColorSpec:
             textwrap.shorten(name, room, placeholder="…") + what,
             diverging=True,
             note=go_note(context, go_id, name, len(cols)),
-            hover=f"{name} ({go_id}): mean z ({n})",
+            hover=figures.wrap_title(f"{name} ({go_id}): mean z ({n})", HOVER_LINE_CHARS),
         )
     genes = parse_gene_list(arg)
     cols, unknown = context.gene_list_columns(genes)

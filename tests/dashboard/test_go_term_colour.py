@@ -69,7 +69,8 @@ def test_a_term_colours_the_samples_by_its_genes_mean_z(context):
     assert long.title.startswith("positive regulation of") and "…" in long.title
     assert "<br>" not in long.title and len(long.title) <= figures.BAR_TITLE_CHARS
     assert long.title.endswith("(GO:0045944): mean z (" + long.title.split("mean z (")[1])
-    assert "positive regulation of transcription by RNA polymerase II (GO:0045944)" in long.hover
+    whole = "positive regulation of transcription by RNA polymerase II (GO:0045944)"
+    assert whole in long.hover.replace("<br>", " ")
     # the liver development genes (HNF4A, HNF1A, ONECUT1...) are highest in the liver samples
     # (heart development's 23 genes here are highest in lung: TBX2-5, FOXF1, FOXJ1)
     liver = sample_map.resolve_color(context, "go:GO:0001889").values
@@ -275,5 +276,24 @@ def test_a_long_term_lays_out_its_colour_bar_as_a_gene_does(context):
     assert recolour["colorbar_title"] == bars[1].title.text
     # the hover text names the term whole
     for template in (fig_term.data[figures.COLOR_TRACE].hovertemplate, recolour["hovertemplate"]):
-        assert f"{name} ({LONG_TERM}): mean z (" in template
+        assert f"{name} ({LONG_TERM}): mean z (" in template.replace("<br>", " ")
     assert term.title.startswith("negative regulation") and gene.title.startswith("GATA4 (observed")
+
+
+def test_a_long_terms_hover_text_keeps_to_lines_that_fit_the_map(context):
+    """A GO term's whole name was one line of the hover text: a name of 144 characters on GTEx
+    (GO:0002824) made a label of about 1,000 pixels, wider than the map, cut at both ends. It is
+    broken at words into short lines, the whole name kept, in the figure and the page's
+    recolouring alike."""
+    go_id = "GO:0045944"  # positive regulation of transcription by RNA polymerase II
+    name = context.go_term(go_id)[1]
+    hover = sample_map.resolve_color(context, f"go:{go_id}").hover
+    lines = hover.split("<br>")
+    assert len(lines) >= 2, hover
+    assert max(len(line) for line in lines) <= sample_map.HOVER_LINE_CHARS, lines
+    assert " ".join(lines).startswith(f"{name} ({go_id}): mean z (")
+    fig, kind = sample_map.build_sample_figure(context, "obs:GATA4")
+    recolour, *_ = sample_map.recolor(context, f"go:{go_id}", (1, 99), kind)
+    fig_term, _ = sample_map.build_sample_figure(context, f"go:{go_id}")
+    for template in (fig_term.data[figures.COLOR_TRACE].hovertemplate, recolour["hovertemplate"]):
+        assert f"<br>{hover}: %{{marker.color" in template, template
