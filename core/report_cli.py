@@ -112,7 +112,8 @@ def register(subparsers: Any) -> None:
         f"on the rest (default: {DEFAULT_FRACTION:g}, i.e. {DEFAULT_FRACTION * 100:g}%%, as in the "
         "paper, where it draws a sample per class; else the smallest of "
         + ", ".join(f"{f:g}" for f in analysis.FRACTION_CHOICES[1:])
-        + " that draws about two per class, as the dashboard; the page says which)",
+        + " that draws about two per class, as the dashboard; the page says which; with "
+        "--stratify: 2%%, at least one of each class)",
     )
     p.add_argument(
         "--splits",
@@ -225,7 +226,8 @@ def run_report(args: argparse.Namespace) -> int:
     args.fraction_chosen = None  # (the share the report took, and why: _fraction_choice)
     if not asked:
         args.fraction = DEFAULT_FRACTION
-        if loaded.label and not problem:
+        # (drawn per class, the paper's 2% trains on every class: nothing to choose)
+        if loaded.label and not problem and not args.stratify:
             args.fraction, args.fraction_chosen = _fraction_choice(loaded.labels)
     few = _fraction_problem(loaded.labels, args.fraction, args.stratify) if loaded.label else None
     if few and asked:  # refused before any work
@@ -715,6 +717,8 @@ def _report_command(args: argparse.Namespace) -> str:
     words += ["--methods", args.methods, "--fraction", f"{args.fraction:g}"]
     words += ["--splits", str(args.splits), "--classifiers", args.classifiers]
     words += ["--seed", str(args.seed), "--markers", args.markers, "--k", str(args.k)]
+    if getattr(args, "stratify", False):  # (Table 1 drawn per class: another table)
+        words.append("--stratify")
     if args.center_samples:
         words.append("--center-samples")
     if args.compare_models:

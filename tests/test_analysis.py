@@ -1077,6 +1077,21 @@ def test_cli_evaluate_stratify_trains_on_every_tissue(tiny_model, tmp_path, caps
     assert "Train on 2% of each class's labelled samples, at least one of each (26)" in md
 
 
+def test_report_stratified_keeps_the_papers_share(tiny_model, tmp_path, capsys):
+    """report --stratify without --fraction trains on the paper's 2% of each tissue (one of
+    each of the 26), not the larger share it takes when 2% drawn at random misses tissues."""
+    argv = ["report", "--model", str(tiny_model), "--splits", "2", "--methods", "pca"]
+    argv += ["--classifiers", "1-NN", "--no-cache", "--no-go", "--markers", "HNF4A"]
+    assert _main([*argv, "--out", str(tmp_path / "plain")]) == 0
+    plain = (tmp_path / "plain" / "index.html").read_text()
+    assert "--fraction not given" in plain
+    assert _main([*argv, "--out", str(tmp_path / "strat"), "--stratify"]) == 0
+    capsys.readouterr()
+    page = (tmp_path / "strat" / "index.html").read_text()
+    assert "--fraction not given" not in page
+    assert "train on 2% of each class&#x27;s labelled samples, at least one of each (26)" in page
+
+
 def test_cli_evaluate_writes_json_and_markdown(tiny_model, tmp_path, capsys):
     out = tmp_path / "eval" / "table.json"
     argv = ["evaluate", "--model", str(tiny_model), "--fraction", "0.2", "--splits", "3"]
