@@ -530,6 +530,10 @@ def resolve_color(context: Any, value: str) -> ColorSpec:
         # positive regulation of transcription by RNA polymerase II, ran off the plot), and a
         # title in lines widened the bar beyond its margin; the hover text names it whole
         what = f" ({go_id}): mean z ({n})"
+        if len(what) + GO_TITLE_CHARS > figures.BAR_TITLE_CHARS:
+            # the genes named, or those left out, in the hover text alone: the bar's title cut
+            # its own end ("3 genes: KCNH2, KCNQ1…", SCN5A lost)
+            what = f" ({go_id}): mean z ({len(cols)} gene{'' if len(cols) == 1 else 's'})"
         room = max(GO_TITLE_CHARS, figures.BAR_TITLE_CHARS - len(what))
         return ColorSpec(
             "continuous",

@@ -297,3 +297,25 @@ def test_a_long_terms_hover_text_keeps_to_lines_that_fit_the_map(context):
     fig_term, _ = sample_map.build_sample_figure(context, f"go:{go_id}")
     for template in (fig_term.data[figures.COLOR_TRACE].hovertemplate, recolour["hovertemplate"]):
         assert f"<br>{hover}: %{{marker.color" in template, template
+
+
+def test_a_long_terms_bar_title_keeps_its_end_and_names_the_genes_in_the_hover(context):
+    """A term of a few genes, named in the title, with a long name: the bar's title keeps its
+    end (the count of genes), the names go to the hover text (the title was cut at "3 genes:
+    KCNH2, KCNQ1…", the third gene lost)."""
+    from dashboard.figure_samples import BAR_TITLE_CHARS, bar_title
+
+    found = None
+    for go_id, _ in context.search_go_terms("regulation", limit=5000):
+        cols = _members(context, go_id)
+        symbols = [str(context.gene_symbols[j]) for j in cols]
+        if 2 <= len(cols) <= 3 and len(", ".join(symbols)) >= 12:
+            found = go_id, symbols
+            break
+    assert found is not None
+    go_id, symbols = found
+    spec = sample_map.resolve_color(context, f"go:{go_id}")
+    assert len(spec.title) <= BAR_TITLE_CHARS and bar_title(spec.title) == spec.title
+    assert spec.title.endswith(f"({go_id}): mean z ({len(symbols)} genes)")
+    hover = spec.hover.replace("<br>", " ")
+    assert all(s in hover for s in symbols)
