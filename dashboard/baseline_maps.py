@@ -21,6 +21,8 @@ from core.analysis import (
     MIN_MAP_SAMPLES,
     PAPER_FRACTION,
     label_classes,
+    label_codes,
+    stratified_sizes,
     suggested_fraction,
 )
 from core.errors import DataError
@@ -54,16 +56,33 @@ class BaselineMaps:
         Counted once for the samples' table: the link's callback asks at every change of the
         view (the default share is left out of links), and counting the classes of every
         annotation took 26 ms on 17,382 samples."""
+        return self._accuracy_memo()[0]
+
+    def _accuracy_memo(self) -> tuple[tuple[str, int, int] | None, np.ndarray]:
+        """(:meth:`accuracy_counts`, the class code of each labelled sample), counted once
+        for the samples' table."""
         memo = getattr(self, "_accuracy_counts_memo", None)
         if memo is not None and memo[0] is self.samples:
             return memo[1]
         label = self.baseline_label()
-        counts = None
+        counts, codes = None, np.zeros(0, dtype=np.int64)
         if label is not None:
-            n_labelled = accuracy_train_size(self.samples[label], 1.0)[1]
-            counts = (label, n_labelled, len(self._label_classes(label)))
-        self._accuracy_counts_memo = (self.samples, counts)
-        return counts
+            codes = _label_codes(self.samples[label])
+            codes = codes[codes >= 0]
+            counts = (label, int(codes.size), len(self._label_classes(label)))
+        self._accuracy_counts_memo = (self.samples, (counts, codes))
+        return counts, codes
+
+    def accuracy_train_count(self, fraction: float, per_class: bool = False) -> int:
+        """Samples 1-NN learns from at ``fraction`` of the labelled samples here: of them all,
+        or, ``per_class``, of each class (at least one of each and one left to test,
+        :func:`core.analysis.stratified_sizes`)."""
+        counts, codes = self._accuracy_memo()
+        if counts is None:
+            return 0
+        if per_class:
+            return int(stratified_sizes(codes, float(fraction)).sum())
+        return train_size(float(fraction), counts[1])
 
     def default_accuracy_fraction(self) -> float:
         """The share of labelled samples the page scores the maps from at first: the paper's
@@ -90,18 +109,24 @@ class BaselineMaps:
             return self.default_accuracy_fraction(), "is not a share between 0 and 1"
         return round(share, 6), None
 
-    def accuracy_share_options(self, extra: float | None = None) -> list[dict[str, Any]]:
+    def accuracy_share_options(
+        self, extra: float | None = None, per_class: bool = False
+    ) -> list[dict[str, Any]]:
         """The shares offered for 1-NN accuracy (and ``extra``, a link's own), each with the
-        number of samples it draws here; a share that draws none, or leaves none to test, is
+        number of samples it draws here (of each class, ``per_class``:
+        :meth:`accuracy_train_count`); a share that draws none, or leaves none to test, is
         offered disabled."""
         counts = self.accuracy_counts()
         n_labelled = counts[1] if counts is not None else 0
         shares = sorted({*self.ACCURACY_CHOICES, *([round(extra, 6)] if extra else [])})
         out = []
         for f in shares:
-            n = train_size(f, n_labelled)
-            text = f"{percent(f)} ({n:,} sample{'' if n == 1 else 's'}"
-            text += "; the paper's Table 1)" if same_share(f, self.ACCURACY_FRACTION) else ")"
+            n = self.accuracy_train_count(f, per_class)
+            text = f"{percent(f)}{' of each' if per_class else ''} ({n:,} sample"
+            text += "" if n == 1 else "s"
+            # (the paper's Table 1 draws its share of them all, not of each class)
+            paper = not per_class and same_share(f, self.ACCURACY_FRACTION)
+            text += "; the paper's Table 1)" if paper else ")"
             out.append(
                 {
                     "label": text,
@@ -111,10 +136,11 @@ class BaselineMaps:
             )
         return out
 
-    def accuracy_note(self, fraction: float | None = None) -> str:
+    def accuracy_note(self, fraction: float | None = None, per_class: bool = False) -> str:
         """What the 1-NN accuracies of the maps from ``fraction`` of the labelled samples
-        (default: :meth:`default_accuracy_fraction`) mean here: how many samples are labelled,
-        why this share, and the ceiling when they are fewer than the classes."""
+        (default: :meth:`default_accuracy_fraction`; of each class, ``per_class``) mean here:
+        how many samples are labelled, why this share, and the ceiling when they are fewer than
+        the classes (a draw per class covers them)."""
         label = self.baseline_label()
         if label is None:
             single = next((c for c in ("SMTS", "tissue") if c in self.samples.columns), None)
@@ -131,8 +157,18 @@ class BaselineMaps:
         default = self.default_accuracy_fraction()
         fraction = default if fraction is None else float(fraction)
         paper = self.ACCURACY_FRACTION
-        n_train, n_paper = train_size(fraction, n_labelled), train_size(paper, n_labelled)
+        n_train, n_paper = (
+            self.accuracy_train_count(fraction, per_class),
+            train_size(paper, n_labelled),
+        )
         share = f"{percent(fraction)} of {n_labelled:,}"
+        if per_class and n_train >= n_labelled:  # (every class of one labelled sample)
+            return (
+                f"The maps are not scored: 1-NN accuracy guesses each sample's {label} from "
+                f"{percent(fraction)} of each {annotation_word(label)}'s labelled samples, at "
+                f"least one of each, and that draws all {n_labelled:,}, leaving none to test: "
+                f"untick “{PER_CLASS_LABEL} {annotation_word(label)}”."
+            )
         if n_train < 1 or n_train >= n_labelled:  # (it read "the nearest of 0 labelled samples")
             what, other = (
                 ("is none", "larger") if n_train < 1 else ("leaves none to test", "smaller")
@@ -142,12 +178,24 @@ class BaselineMaps:
                 f"{percent(fraction)} of the labelled samples, and {share} {what}: choose a "
                 f"{other} share."
             )
-        text = f"1-NN accuracy from {share} labelled samples ({n_train:,} samples)"
+        if per_class:
+            text = (
+                f"1-NN accuracy from {percent(fraction)} of each {annotation_word(label)}'s "
+                f"labelled samples, at least one of each and one left to test ({n_train:,} of "
+                f"{n_labelled:,} labelled samples, {n_classes} classes)"
+            )
+        else:
+            text = f"1-NN accuracy from {share} labelled samples ({n_train:,} samples)"
         paper_gives = (
             f"the paper's {percent(paper)} (Table 1) would give {n_paper:,} labelled "
             f"sample{'' if n_paper == 1 else 's'} for {n_classes} classes"
         )
-        if same_share(fraction, paper):
+        if per_class:  # (the paper's draw is of them all: its share is no protocol here)
+            text += (
+                ", as chosen; the paper's Table 1 draws its share of all labelled samples at "
+                "random."
+            )
+        elif same_share(fraction, paper):
             text += ", as in the paper's Table 1."
         elif same_share(fraction, default):
             text += f": {paper_gives}"
@@ -180,10 +228,15 @@ class BaselineMaps:
                 for f in (default, *self.ACCURACY_CHOICES)
                 if f > fraction and n_classes <= train_size(f, n_labelled) < n_labelled
             ]
+            n_each = self.accuracy_train_count(fraction, per_class=True)
             text += (
-                f"; a share of {percent(larger[0])} or more tells the maps apart."
+                f"; a share of {percent(larger[0])} or more tells the maps apart"
                 if larger
-                else "; no share offered covers them here, so the maps can hardly be told apart."
+                else "; no share offered covers them here at random"
+            )
+            text += (
+                f", and so does “{PER_CLASS_LABEL} {annotation_word(label)}” ({n_each:,} "
+                f"samples from {percent(fraction)}, one or more of each)."
             )
         return text
 
@@ -257,9 +310,12 @@ class BaselineMaps:
         st = self.state()
         return "FE" if st is not None and st.info["class"] == "FactorizedEmbeddings" else "model"
 
-    def model_accuracy(self, label: str, fraction: float | None = None) -> dict[str, float] | None:
+    def model_accuracy(
+        self, label: str, fraction: float | None = None, per_class: bool = False
+    ) -> dict[str, float] | None:
         """1-NN accuracy of ``label`` on the model's sample map from ``fraction`` of the labelled
-        samples (default: the paper's :data:`ACCURACY_FRACTION`), as for the baselines (cached).
+        samples (default: the paper's :data:`ACCURACY_FRACTION`; of each class, ``per_class``),
+        as for the baselines (cached).
 
         Returns
         -------
@@ -279,24 +335,30 @@ class BaselineMaps:
             self._labels_digest(label),
             share_key(fraction),
             self.ACCURACY_SPLITS,
+            *per_class_key(per_class),
         )
         hit = self.results.get(key)
         if hit is None:
             labels = self.samples[label].to_numpy(dtype=object)
             hit = one_nn_accuracy(
-                st.sample_embedding, labels, fraction=fraction, splits=self.ACCURACY_SPLITS
+                st.sample_embedding,
+                labels,
+                fraction=fraction,
+                splits=self.ACCURACY_SPLITS,
+                stratify=per_class,
             )
             if hit is not None:
                 self.results.set(key, hit)
         return hit
 
     def baseline_accuracies(
-        self, result: dict[str, Any], fraction: float
+        self, result: dict[str, Any], fraction: float, per_class: bool = False
     ) -> dict[str, dict[str, float]]:
         """1-NN accuracy of each baseline map of ``result`` (:meth:`compute_baselines`) from
-        ``fraction`` of the labelled samples (cached): the job's own scores when it scored them
-        from that share, else computed from the maps (1-NN on 2-D points: no map is computed
-        again). The model's map is not among them (:meth:`model_accuracy`).
+        ``fraction`` of the labelled samples (of each class, ``per_class``), cached: the job's
+        own scores when it scored them from that share of them all, else computed from the maps
+        (1-NN on 2-D points: no map is computed again). The model's map is not among them
+        (:meth:`model_accuracy`).
 
         Returns
         -------
@@ -309,7 +371,7 @@ class BaselineMaps:
         if not label or label not in self.samples.columns:
             return {}
         # results cached before the share could be chosen were scored from the paper's 2%
-        if same_share(result.get("fraction", self.ACCURACY_FRACTION), fraction):
+        if not per_class and same_share(result.get("fraction", self.ACCURACY_FRACTION), fraction):
             return {k: v for k, v in result.get("accuracy", {}).items() if k not in own}
         maps = {k: np.asarray(v) for k, v in result.get("maps", {}).items() if k not in own}
         digest = hashlib.sha1()
@@ -323,6 +385,7 @@ class BaselineMaps:
             self._labels_digest(label),
             share_key(fraction),
             self.ACCURACY_SPLITS,
+            *per_class_key(per_class),
         )
         hit = self.results.get(key)
         if hit is None:
@@ -330,7 +393,11 @@ class BaselineMaps:
             hit = {}
             for name, coords in maps.items():
                 acc = one_nn_accuracy(
-                    coords, labels, fraction=fraction, splits=self.ACCURACY_SPLITS
+                    coords,
+                    labels,
+                    fraction=fraction,
+                    splits=self.ACCURACY_SPLITS,
+                    stratify=per_class,
                 )
                 if acc is not None:
                     hit[name] = acc
@@ -493,9 +560,29 @@ def percent(fraction: float) -> str:
     return f"{100 * float(fraction):.4g}%"
 
 
-def accuracy_header(fraction: float) -> str:
-    """The header of the 1-NN accuracy column for ``fraction`` labelled samples."""
+def accuracy_header(fraction: float, per_class: str | None = None) -> str:
+    """The header of the 1-NN accuracy column for ``fraction`` labelled samples, of each
+    ``per_class`` (a word: ``tissue``) when the draw is per class."""
+    if per_class:
+        return f"1-NN accuracy (from {percent(fraction)} of each {per_class})"
     return f"1-NN accuracy ({percent(fraction)} labelled)"
+
+
+#: The page's choice of a draw per class (:func:`core.analysis.stratified_sizes`), beside the
+#: share; off by default (the paper's Table 1 draws its share of all labelled samples).
+PER_CLASS_VALUE = "per-class"
+PER_CLASS_LABEL = "per class: at least one of each"
+
+
+def is_per_class(value: Any) -> bool:
+    """Whether the page's per-class checklist ``value`` (a list, or None) is ticked."""
+    return isinstance(value, (list, tuple)) and PER_CLASS_VALUE in value
+
+
+def per_class_key(per_class: bool) -> tuple[str, ...]:
+    """The per-class draw in a cache key: nothing when off, so that the scores cached before
+    it could be chosen stay valid."""
+    return ("per-class",) if per_class else ()
 
 
 def same_share(a: Any, b: Any) -> bool:
@@ -516,24 +603,51 @@ def train_size(fraction: float, n_labelled: int) -> int:
     return int(round(fraction * n_labelled))
 
 
-def accuracy_train_size(labels: Any, fraction: float) -> tuple[int, int]:
-    """(samples drawn to train on, labelled samples) of 1-NN accuracy from ``fraction``."""
+def accuracy_train_size(labels: Any, fraction: float, per_class: bool = False) -> tuple[int, int]:
+    """(samples drawn to train on, labelled samples) of 1-NN accuracy from ``fraction``: of
+    them all, or of each class (``per_class``, :func:`core.analysis.stratified_sizes`)."""
+    if per_class:
+        codes = _label_codes(labels)
+        codes = codes[codes >= 0]
+        return int(stratified_sizes(codes, fraction).sum()), int(codes.size)
     labels = pd.Series(np.asarray(labels, dtype=object))
     n_labelled = int((labels.notna() & (labels.astype(str).str.strip() != "")).sum())
     return train_size(fraction, n_labelled), n_labelled
 
 
+def _label_codes(labels: Any) -> np.ndarray:
+    """Each sample's class code as 1-NN counts it (-1: unlabelled,
+    :func:`core.analysis.label_codes`)."""
+    labels = np.asarray(labels, dtype=object)
+    return label_codes(labels, len(labels))[0]
+
+
 def one_nn_accuracy(
-    coords: np.ndarray, labels: np.ndarray, fraction: float = 0.02, splits: int = 10, seed: int = 0
+    coords: np.ndarray,
+    labels: np.ndarray,
+    fraction: float = 0.02,
+    splits: int = 10,
+    seed: int = 0,
+    stratify: bool = False,
 ) -> dict[str, float] | None:
     """1-NN accuracy of ``labels`` from ``fraction`` labelled points (mean and sd over splits):
-    the Table-1 protocol, :func:`core.analysis.one_nn_accuracy`; None when ``fraction`` of the
-    labelled samples leaves none to train on or none to test (:meth:`AppContext.accuracy_note`
-    says so): the maps are shown unscored rather than not at all."""
+    the Table-1 protocol, :func:`core.analysis.one_nn_accuracy`, ``fraction`` of each class
+    with ``stratify``; None when ``fraction`` of the labelled samples leaves none to train on
+    or none to test (:meth:`AppContext.accuracy_note` says so): the maps are shown unscored
+    rather than not at all."""
     from core.analysis import one_nn_accuracy as table1_one_nn
 
-    n_train, n_labelled = accuracy_train_size(labels, fraction)
+    n_train, n_labelled = accuracy_train_size(labels, fraction, stratify)
     if n_train < 1 or n_train >= n_labelled:
         return None
-    acc = table1_one_nn(coords, labels, fraction=fraction, n_splits=splits, seed=seed)
+    acc = table1_one_nn(
+        coords, labels, fraction=fraction, n_splits=splits, seed=seed, stratify=stratify
+    )
     return {"mean": float(acc[0]), "sd": float(acc[1])}
+
+
+def annotation_word(label: str) -> str:
+    """The annotation ``label`` in words (``SMTS``: tissue), as the tables say it."""
+    from dashboard.layout import annotation_word as word  # (layout imports this module)
+
+    return word(label)

@@ -13,9 +13,15 @@ from dash import Input, Output, State, ctx, html, no_update
 
 from core.errors import CoreError
 from dashboard import figures, ids
-from dashboard.baseline_maps import ACCURACY_COLUMN, percent
+from dashboard.baseline_maps import ACCURACY_COLUMN, PER_CLASS_VALUE, is_per_class, percent
 from dashboard.job_records import why_stopped
-from dashboard.layout import alert, alert_id, annotation_word, baseline_table_columns
+from dashboard.layout import (
+    alert,
+    alert_id,
+    annotation_word,
+    baseline_table_columns,
+    per_class_options,
+)
 from dashboard.uploads import quoted
 
 log = logging.getLogger(__name__)
@@ -33,6 +39,7 @@ def baseline_view(
     title: str | None = None,
     height: int | None = None,
     fraction: float | None = None,
+    per_class: bool = False,
 ) -> tuple[Any, list[dict]]:
     """Figure and accuracy rows of cached baseline maps (None -> nothing to show yet).
 
@@ -40,7 +47,9 @@ def baseline_view(
     grid of its size);
     ``title`` and ``height``: a file's (:func:`dashboard.figures.baselines_figure`);
     ``fraction``: the share of labelled samples 1-NN learns from (the page's choice; default:
-    the share ``result`` was scored from). The maps are not computed again: only their scores.
+    the share ``result`` was scored from); ``per_class``: that share of each class
+    (:func:`core.analysis.stratified_sizes`). The maps are not computed again: only their
+    scores.
     """
     if not result:
         return no_update, []
@@ -50,13 +59,13 @@ def baseline_view(
     # earlier version held another model's under "FE")
     own = ("FE", "model")
     maps = {k: v for k, v in result.get("maps", {}).items() if k not in own}
-    acc = context.baseline_accuracies(result, fraction)
+    acc = context.baseline_accuracies(result, fraction, per_class)
     label = result.get("label") or ""
     st = context.state()
     if st is not None:
         name = context.model_map_name()
         maps = {name: st.sample_embedding, **maps}
-        model_acc = context.model_accuracy(label, fraction) if label else None
+        model_acc = context.model_accuracy(label, fraction, per_class) if label else None
         if model_acc is not None:
             acc = {name: model_acc, **acc}
     labels = (
@@ -121,7 +130,9 @@ def baselines_job_view(context: Any, running: Any) -> tuple[Any, Any, Any]:
 EARLIER_JOB = "computing, in a job started before this page was opened"
 
 
-def baselines_on_load(context: Any, fraction: float | None = None) -> tuple[Any, Any, Any, bool]:
+def baselines_on_load(
+    context: Any, fraction: float | None = None, per_class: bool = False
+) -> tuple[Any, Any, Any, bool]:
     """The baseline maps as a page finds them when it opens (the model is ready).
 
     A job belongs to the page that started it: a page reloaded while the maps were computed
@@ -134,7 +145,7 @@ def baselines_on_load(context: Any, fraction: float | None = None) -> tuple[Any,
     """
     result, job = _look(context)
     if result is not None:
-        fig, rows = baseline_view(context, result, fraction=fraction)
+        fig, rows = baseline_view(context, result, fraction=fraction, per_class=per_class)
         return fig, rows, no_update, True
     if job is not None:
         return no_update, no_update, _earlier_job_text(job), False
@@ -142,7 +153,7 @@ def baselines_on_load(context: Any, fraction: float | None = None) -> tuple[Any,
 
 
 def baselines_poll_view(
-    context: Any, fraction: float | None = None
+    context: Any, fraction: float | None = None, per_class: bool = False
 ) -> tuple[Any, Any, Any, bool, Any, Any]:
     """The baseline maps while a page polls a job that an earlier page started.
 
@@ -152,7 +163,7 @@ def baselines_poll_view(
     """
     result, job = _look(context)
     if result is not None:
-        fig, rows = baseline_view(context, result, fraction=fraction)
+        fig, rows = baseline_view(context, result, fraction=fraction, per_class=per_class)
         return fig, rows, "", True, COMPUTE_LABEL, None
     if job is not None:
         return no_update, no_update, _earlier_job_text(job), False, no_update, no_update
@@ -181,29 +192,47 @@ def _look(context: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
 
 #: The query parameter of a link that holds the share of labelled samples (``labelled=0.1``).
 SHARE_PARAM = "labelled"
+#: The query parameter of a link whose share is drawn per class (``perclass=1``; none: off).
+PER_CLASS_PARAM = "perclass"
+#: The page's controls of 1-NN accuracy: a change of either scores the maps again.
+ACCURACY_CONTROLS = (ids.BASELINES_SHARE, ids.BASELINES_PER_CLASS)
 
 
-def accuracy_view(context: Any, share: Any) -> tuple[float, list[dict], str]:
+def accuracy_view(
+    context: Any, share: Any, per_class: bool = False
+) -> tuple[float, list[dict], str]:
     """The share of labelled samples the page's choice ``share`` stands for (the default for
-    none), and the accuracy table's columns and note under it for that share."""
+    none), and the accuracy table's columns and note under it for that share (of each class,
+    ``per_class``)."""
     fraction = context.accuracy_fraction(share)[0]
-    return fraction, baseline_table_columns(context, fraction), context.accuracy_note(fraction)
+    return (
+        fraction,
+        baseline_table_columns(context, fraction, per_class),
+        context.accuracy_note(fraction, per_class),
+    )
 
 
 def share_view(
-    context: Any, share: Any, status: dict | None, own_job_running: Any, triggered: Any
+    context: Any,
+    share: Any,
+    status: dict | None,
+    own_job_running: Any,
+    triggered: Any,
+    per_class: Any = None,
 ) -> tuple[Any, ...]:
-    """The baseline maps as shown for the page's choice of labelled ``share``, when the model
-    is ready (``status``) or when the share changes (``triggered``): their figure and table
-    scored from that share, the table's header and the note under it.
+    """The baseline maps as shown for the page's choice of labelled ``share`` (of each class
+    when the ``per_class`` checklist is ticked), when the model is ready (``status``) or when
+    either changes (``triggered``): their figure and table scored from that share, the table's
+    header and the note under it.
 
     Returns
     -------
     (figure, table rows, progress text, poll disabled, button disabled, table columns, note,
     share control disabled); ``no_update`` where nothing changes
     """
-    fraction, columns, note = accuracy_view(context, share)
-    if triggered != ids.BASELINES_SHARE:  # (the header and note already say this share)
+    per_class = is_per_class(per_class)
+    fraction, columns, note = accuracy_view(context, share, per_class)
+    if triggered not in ACCURACY_CONTROLS:  # (the header and note already say this share)
         columns = note = no_update
     head = (columns, note, no_update)
     # (this page's own job, started while the model trained, is not an earlier page's; it
@@ -212,12 +241,12 @@ def share_view(
         return (no_update,) * 5 + head
     if not status or not status.get("ready"):
         # maps computed while the model trains are shown: scored again for the new share
-        result = context.cached_baselines() if triggered == ids.BASELINES_SHARE else None
+        result = context.cached_baselines() if triggered in ACCURACY_CONTROLS else None
         if result is None:
             return (no_update,) * 5 + head
-        fig, rows = baseline_view(context, result, fraction=fraction)
+        fig, rows = baseline_view(context, result, fraction=fraction, per_class=per_class)
         return (fig, rows) + (no_update,) * 3 + head
-    out = baselines_on_load(context, fraction)
+    out = baselines_on_load(context, fraction, per_class)
     # while an earlier page's job computes them, a click would only wait for it, and the
     # share is kept until they come
     busy = True if out[3] is False else no_update
@@ -230,11 +259,13 @@ def link_share(context: Any, url_search: str | None) -> tuple[Any, Any, Any]:
     Returns
     -------
     (share control value, its options, alert); ``no_update`` when the link holds none. A share
-    that is not a number, or not between 0 and 1, is said and the default is used.
+    that is not a number, or not between 0 and 1, is said and the default is used. The options
+    count the samples of the draw the link holds (per class: :func:`link_per_class`).
     """
     from dashboard.sample_map import parse_query
 
-    text = parse_query(url_search).get(SHARE_PARAM)
+    q = parse_query(url_search)
+    text = q.get(SHARE_PARAM)
     if text is None:
         return no_update, no_update, no_update
     fraction, problem = context.accuracy_fraction(text)
@@ -244,7 +275,54 @@ def link_share(context: Any, url_search: str | None) -> tuple[Any, Any, Any]:
             f"1-NN accuracy, such as 0.1 or 10%); the default, {percent(fraction)}, is used"
         )
         return fraction, no_update, alert(message, "warning")
-    return fraction, context.accuracy_share_options(fraction), no_update
+    per_class = str(q.get(PER_CLASS_PARAM, "")).strip() == "1"
+    return fraction, context.accuracy_share_options(fraction, per_class), no_update
+
+
+def link_per_class(url_search: str | None) -> tuple[Any, Any]:
+    """Whether a link's share is drawn per class (``perclass=1``, or ``0``).
+
+    Returns
+    -------
+    (per-class checklist value, alert); ``no_update`` when the link says nothing of it (a link
+    made before the choice: the share of all labelled samples, as then). Any other value is
+    said and the share of all is used.
+    """
+    from dashboard.sample_map import parse_query
+
+    flag = parse_query(url_search).get(PER_CLASS_PARAM)
+    if flag is None:
+        return no_update, no_update
+    flag = flag.strip()
+    if flag in ("0", "1"):
+        return ([PER_CLASS_VALUE] if flag == "1" else []), no_update
+    message = (
+        f"link: {PER_CLASS_PARAM}={quoted(flag)} is not 1 or 0 (1 draws the share of labelled "
+        "samples of each class for 1-NN accuracy); the share of all labelled samples is used"
+    )
+    return [], alert(message, "warning")
+
+
+def share_options_view(
+    context: Any, per_class: Any, options: Any, share: Any = None
+) -> list[dict[str, Any]]:
+    """The shares offered, their counts of samples those of a draw per class or not
+    (``per_class``, the checklist's value); a link's own share, among ``options`` (the ones
+    offered now) or chosen (``share``), is kept."""
+    choices = [float(c) for c in context.ACCURACY_CHOICES]
+    values = [share, *(o.get("value") for o in options or [] if isinstance(o, dict))]
+    extra = next(
+        (
+            float(v)
+            for v in values
+            if isinstance(v, (int, float))
+            and not isinstance(v, bool)
+            and 0 < float(v) < 1
+            and not any(abs(float(v) - c) < 1e-9 for c in choices)
+        ),
+        None,
+    )
+    return context.accuracy_share_options(extra, is_per_class(per_class))
 
 
 def _earlier_job_text(job: dict[str, Any]) -> str:
@@ -267,22 +345,44 @@ def register_callbacks(app: Any) -> None:
         Output(ids.BASELINES_SHARE, "disabled", allow_duplicate=True),
         Input(ids.MODEL_STATUS, "data"),
         Input(ids.BASELINES_SHARE, "value"),
+        Input(ids.BASELINES_PER_CLASS, "value"),
         State(ids.BASELINES_RUNNING, "data"),
         prevent_initial_call="initial_duplicate",
     )
-    def show_cached(status, share, own_job_running):
-        return share_view(context, share, status, own_job_running, ctx.triggered_id)
+    def show_cached(status, share, per_class, own_job_running):
+        # a link sets the share and the box at once (with the model's status, at load): the
+        # header and note follow whichever control changed
+        changed = ctx.triggered_prop_ids.values()
+        triggered = next((i for i in changed if i in ACCURACY_CONTROLS), ctx.triggered_id)
+        return share_view(context, share, status, own_job_running, triggered, per_class)
 
-    # a link's share of labelled samples
+    # a link's share of labelled samples, and whether it is drawn per class
     @app.callback(
         Output(ids.BASELINES_SHARE, "value"),
         Output(ids.BASELINES_SHARE, "options"),
         Output(alert_id("baselines"), "children", allow_duplicate=True),
+        Output(ids.BASELINES_PER_CLASS, "value"),
         Input(ids.URL, "search"),
         prevent_initial_call="initial_duplicate",
     )
     def restore_share(url_search):
-        return link_share(context, url_search)
+        # (one callback: two of the same input writing one alert are refused by Dash)
+        value, options, share_alert = link_share(context, url_search)
+        per_class, class_alert = link_per_class(url_search)
+        said = [a for a in (share_alert, class_alert) if a is not no_update]
+        shown = no_update if not said else said[0] if len(said) == 1 else html.Div(said)
+        return value, options, shown, per_class
+
+    # the shares' counts of samples, of each class or of them all
+    @app.callback(
+        Output(ids.BASELINES_SHARE, "options", allow_duplicate=True),
+        Input(ids.BASELINES_PER_CLASS, "value"),
+        State(ids.BASELINES_SHARE, "options"),
+        State(ids.BASELINES_SHARE, "value"),
+        prevent_initial_call=True,
+    )
+    def count_shares(per_class, options, share):
+        return share_options_view(context, per_class, options, share)
 
     @app.callback(
         Output(ids.BASELINES_GRAPH, "figure", allow_duplicate=True),
@@ -296,12 +396,14 @@ def register_callbacks(app: Any) -> None:
         Input(ids.BASELINES_POLL, "n_intervals"),
         State(ids.BASELINES_RUNNING, "data"),
         State(ids.BASELINES_SHARE, "value"),
+        State(ids.BASELINES_PER_CLASS, "value"),
         prevent_initial_call=True,
     )
-    def poll_earlier_job(_n, own_job_running, share):
+    def poll_earlier_job(_n, own_job_running, share, per_class):
         if own_job_running:  # this page's own job says how far it is (and shows the maps)
             return (no_update,) * 3 + (True,) + (no_update,) * 4
-        out = baselines_poll_view(context, context.accuracy_fraction(share)[0])
+        fraction = context.accuracy_fraction(share)[0]
+        out = baselines_poll_view(context, fraction, is_per_class(per_class))
         # the button and the share back once the earlier job has ended
         return (*out, not out[3], not out[3])
 
@@ -325,19 +427,25 @@ def register_callbacks(app: Any) -> None:
         Output(alert_id("baselines"), "children"),
         Input(ids.BASELINES_REQUEST, "data"),
         State(ids.BASELINES_SHARE, "value"),
+        State(ids.BASELINES_PER_CLASS, "value"),
         background=True,
         progress=[Output(ids.BASELINES_PROGRESS, "children")],
         running=[
             (Output(ids.BASELINES_BUTTON, "disabled"), True, False),
             # the maps come scored from the share chosen when the job started
             (Output(ids.BASELINES_SHARE, "disabled"), True, False),
+            (
+                Output(ids.BASELINES_PER_CLASS, "options"),
+                per_class_options(context, disabled=True),
+                per_class_options(context),
+            ),
             # the job's start and end (returned or killed): baselines_job_view reads the end
             (Output(ids.BASELINES_RUNNING, "data"), True, False),
         ],
         interval=1000,
         prevent_initial_call=True,
     )
-    def compute(set_progress, request, share):
+    def compute(set_progress, request, share, per_class):
         if not request:
             return no_update, no_update, None
         try:
@@ -354,7 +462,10 @@ def register_callbacks(app: Any) -> None:
             alert = html.Div(f"the baseline maps failed: {message}", className="alert alert-error")
             return no_update, no_update, alert
         set_progress("")
-        fig, rows = baseline_view(context, result, fraction=context.accuracy_fraction(share)[0])
+        fraction = context.accuracy_fraction(share)[0]
+        fig, rows = baseline_view(
+            context, result, fraction=fraction, per_class=is_per_class(per_class)
+        )
         return fig, rows, None
 
     @app.callback(

@@ -20,7 +20,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from core.data import is_text
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
-from dashboard.baseline_maps import percent
+from dashboard.baseline_maps import annotation_word, is_per_class, percent
 from dashboard.baselines import baseline_view
 from dashboard.context import SPECIFIC_SAVED
 from dashboard.gene_space import build_gene_figure, gene_labels, neighbor_tables
@@ -216,7 +216,8 @@ def export_figure(
         page), ``zoom`` (the
         ``map-zoom`` store: the sample or gene map is exported zoomed as in the page, see
         :func:`figure_zoom`), ``url_search`` (the page's link, for the zoom it opened with),
-        ``labelled`` (the share of labelled samples the baseline maps are scored from).
+        ``labelled`` (the share of labelled samples the baseline maps are scored from) and
+        ``per_class`` (the per-class checklist's value: that share of each class).
 
     The file is named by what it shows (the sample map's colouring, ``selection-N`` for N
     selected samples and ``placed-N`` for N placed samples; the gene map's colouring and gene
@@ -289,8 +290,10 @@ def export_figure(
         if not cached:
             raise DataError(NO_BASELINES)
         fraction = context.accuracy_fraction(view.get("labelled"))[0]
+        per_class = is_per_class(view.get("per_class"))
+        journal = size in figures.JOURNAL_SIZES
         fig, height, legend_below = _baselines_file_figure(
-            context, cached, width, height, max_height, size in figures.JOURNAL_SIZES, fraction
+            context, cached, width, height, max_height, journal, fraction, per_class
         )
         parts = [cached.get("label") or ""]
     else:
@@ -339,6 +342,7 @@ def _baselines_file_figure(
     max_height: int,
     journal: bool,
     fraction: float,
+    per_class: bool = False,
 ) -> tuple[Any, int, bool]:
     """The baseline maps laid out for a file -> (figure, height, legend under the maps).
 
@@ -350,9 +354,9 @@ def _baselines_file_figure(
     own = ("FE", "model")  # the model's map, when there is one, is the one shown now
     n_maps = len([m for m in cached.get("maps", {}) if m not in own])
     n_maps += context.state() is not None  # (baseline_view)
-    title = baselines_title(context, n_maps, cached.get("label") or "", fraction)
+    title = baselines_title(context, n_maps, cached.get("label") or "", fraction, per_class)
     columns = figures.panel_columns(n_maps, width, height)
-    view = dict(title=title, fraction=fraction)
+    view = dict(title=title, fraction=fraction, per_class=per_class)
     fig, _ = baseline_view(context, cached, columns=columns, height=height, **view)
     probe = figures.for_export(fig, width, height, max_height)
     below = probe.layout.legend.orientation == "h"
@@ -366,20 +370,30 @@ def _baselines_file_figure(
     return figures.go.Figure(fig), height, below
 
 
-def baselines_title(context: Any, n_maps: int, label: str, fraction: float | None = None) -> str:
+def baselines_title(
+    context: Any,
+    n_maps: int,
+    label: str,
+    fraction: float | None = None,
+    per_class: bool = False,
+) -> str:
     """The title of the baseline maps in a file (the page says the same in its card), scored
-    from ``fraction`` of the labelled samples (default: the paper's)."""
+    from ``fraction`` of the labelled samples (default: the paper's), of each class
+    (``per_class``)."""
     n = int(getattr(context, "n_samples", 0) or 0)
     text = f"The same {n:,} samples in {n_maps} maps"
+    word = figures._escape(annotation_word(label)) if label else ""
     label = figures._escape(label)
     if label:
         if fraction is None:
             fraction = getattr(context, "ACCURACY_FRACTION", 0.02)
         splits = getattr(context, "ACCURACY_SPLITS", 20)
+        drawn = f"{percent(fraction)} labelled ones"
+        if per_class:
+            drawn = f"the labelled ones, {percent(fraction)} of each {word} (at least one)"
         text += (
             f", coloured by {label}<br><span style='font-size:11px'>1-NN: {label} of the "
-            f"other samples from the nearest of {percent(fraction)} labelled ones, mean ± sd over "
-            f"{splits} draws</span>"
+            f"other samples from the nearest of {drawn}, mean ± sd over {splits} draws</span>"
         )
     return text
 
@@ -844,6 +858,7 @@ def csv_download(
 LINK_PARAMS = (
     *("data", "ds", "m", "color", "gene", "sel", "gcolor", "k", "clip", "zoom", "gzoom"),
     "labelled",  # the share of labelled samples of the baseline maps' 1-NN accuracy
+    "perclass",  # 1: that share of each class (baselines.PER_CLASS_PARAM)
 )
 #: Parts that mail, chat and web tools add to links (utm_source, fbclid, gclid): ignored unsaid.
 _TRACKING = re.compile(r"(utm_\w*|\w*clid|mc_[ce]id|_ga|_gl)$", re.IGNORECASE)
@@ -867,6 +882,7 @@ def view_query(
     simulated: bool = False,
     labelled: Any = None,
     default_labelled: float | None = None,
+    per_class: Any = None,
 ) -> str:
     """Query string that reproduces the view (dataset, colour, gene, selection, gene colouring,
     number of neighbours ``k``, the colour scale's ``clip`` percentiles, and each map's zoom).
@@ -880,7 +896,8 @@ def view_query(
     ``zoom``: by map (``sample-map``, ``gene-map``), its axis ranges (:func:`figure_zoom`):
     ``zoom=x0,x1,y0,y1`` and ``gzoom=...``.
     ``labelled``: the share of labelled samples of the baseline maps' 1-NN accuracy, left out
-    when it is ``default_labelled``.
+    when it is ``default_labelled``; ``per_class`` (the per-class checklist's value): that
+    share drawn of each class, ``perclass=1`` (left out when off, as links made before it).
 
     The query stays within :data:`MAX_URL_QUERY_CHARS`: the longer of the selection and the
     colouring (a list of genes) is left out until it does; what is left out is named in
@@ -918,6 +935,8 @@ def view_query(
             q["labelled"] = f"{float(labelled):g}"
     except (TypeError, ValueError):
         pass
+    if is_per_class(per_class):
+        q["perclass"] = "1"
     for which, param in ZOOM_PARAMS.items():
         text = encode_zoom((zoom or {}).get(which))
         if text:
@@ -1001,7 +1020,8 @@ def view_settings(
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         problems.append(
             f"{shown}{more} {'is' if len(unknown) == 1 else 'are'} not part of the page's links, "
-            "ignored (a link holds color, gene, sel, gcolor, k, clip, zoom, gzoom and labelled)"
+            "ignored (a link holds color, gene, sel, gcolor, k, clip, zoom, gzoom, labelled and "
+            "perclass)"
         )
     if not problems:
         return k, clip, None
@@ -1041,6 +1061,7 @@ def register_callbacks(app: Any) -> None:
         State(ids.SAMPLE_MAP, "relayoutData"),
         State(ids.GENE_MAP, "relayoutData"),
         State(ids.BASELINES_SHARE, "value"),
+        State(ids.BASELINES_PER_CLASS, "value"),
         # the first export starts a Chromium (seconds): the button says it is working
         running=[
             (Output(ids.EXPORT_BUTTON, "disabled"), True, False),
@@ -1066,6 +1087,7 @@ def register_callbacks(app: Any) -> None:
         sample_relayout,
         gene_relayout,
         labelled,
+        per_class,
     ):
         if not n:
             return no_update, None
@@ -1089,6 +1111,7 @@ def register_callbacks(app: Any) -> None:
             zoom=zoom,
             url_search=url_search,
             labelled=labelled,
+            per_class=per_class,
         )
         return export_view(context, which, fmt, size, view)
 
@@ -1150,10 +1173,13 @@ def register_callbacks(app: Any) -> None:
         Input(ids.MAP_ZOOM, "data"),
         Input(ids.PLACED, "data"),
         Input(ids.BASELINES_SHARE, "value"),
+        Input(ids.BASELINES_PER_CLASS, "value"),
         State(ids.URL, "search"),
         prevent_initial_call=True,
     )
-    def share(color, focus, selection, gene_color, k, clip, zoom, placed, labelled, url_search):
+    def share(
+        color, focus, selection, gene_color, k, clip, zoom, placed, labelled, per_class, url_search
+    ):
         left_out: list[str] = []
         st = context.loaded_state()
         query = view_query(
@@ -1171,6 +1197,7 @@ def register_callbacks(app: Any) -> None:
             simulated=context.simulated,
             labelled=labelled,
             default_labelled=context.default_accuracy_fraction(),
+            per_class=per_class,
         )
         return query or "?", share_link_note(left_out, len(placed or []))
 

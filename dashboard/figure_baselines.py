@@ -10,7 +10,9 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from dashboard.figure_samples import _apart_from_legend, _legend_entry
 from dashboard.figure_style import (
+    DENSE_SAMPLES,
     FONT,
     MISSING_COLOR,
     PALETTE,
@@ -116,30 +118,35 @@ def baselines_figure(
     # drawn as the sample map: the unlabelled samples first, under the categories, then the
     # categories from the largest; the legend keeps its order (legendrank)
     drawn = sorted(cats, key=lambda c: (c != "unlabelled", -int(counts[c])))
+    # translucent points (dense maps): the legend's entries drawn apart, opaque
+    dense = len(lab) > DENSE_SAMPLES
+    entries = []
     for panel, name in enumerate(names):
         row, col = panel // n_cols + 1, panel % n_cols + 1
         xy = np.asarray(maps[name], dtype=np.float32)
         for cat in drawn:
             i = cats.index(cat)
             m = lab == cat
-            fig.add_trace(
-                scatter(
-                    x=xy[m, 0],
-                    y=xy[m, 1],
-                    mode="markers",
-                    marker=dict(
-                        style,
-                        color=MISSING_COLOR if cat == "unlabelled" else PALETTE[i % len(PALETTE)],
-                    ),
-                    name=wrap_title(f"{cat} ({counts[cat]:,})"),
-                    legendgroup=cat,
-                    legendrank=1000 + i,
-                    showlegend=panel == 0,
-                    hovertemplate=_escape(cat) + "<extra>" + name + "</extra>",
+            trace = scatter(
+                x=xy[m, 0],
+                y=xy[m, 1],
+                mode="markers",
+                marker=dict(
+                    style,
+                    color=MISSING_COLOR if cat == "unlabelled" else PALETTE[i % len(PALETTE)],
                 ),
-                row=row,
-                col=col,
+                name=wrap_title(f"{cat} ({counts[cat]:,})"),
+                legendgroup=cat,
+                legendrank=1000 + i,
+                showlegend=panel == 0,
+                hovertemplate=_escape(cat) + "<extra>" + name + "</extra>",
             )
+            if dense and panel == 0:
+                entries.append(_legend_entry(trace, scatter))
+                trace = _apart_from_legend(trace)
+            fig.add_trace(trace, row=row, col=col)
+    for entry in entries:  # (in the first panel, after every map's points: no point drawn)
+        fig.add_trace(entry, row=1, col=1)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
     # each map drawn at 1:1, as 1-NN reads it (a wide panel stretched a unit-variance map)

@@ -77,6 +77,7 @@ BASELINES_REQUEST = "baselines-request"  # dcc.Store: {"id"}, new at each click 
 BASELINES_POLL = "baselines-poll"  # dcc.Interval: a job started by an earlier page
 BASELINES_SHARE = "baselines-share"  # share of labelled samples 1-NN learns from
 BASELINES_NOTE = "baselines-note"  # what the 1-NN accuracies mean here
+BASELINES_PER_CLASS = "baselines-per-class"  # 1-NN learns from the share of each class
 
 # --- export
 EXPORT_FIGURE = "export-figure"

@@ -8,7 +8,12 @@ from typing import Any
 from dash import dash_table, dcc, html
 
 from dashboard import ids
-from dashboard.baseline_maps import ACCURACY_COLUMN, accuracy_header
+from dashboard.baseline_maps import (
+    ACCURACY_COLUMN,
+    PER_CLASS_LABEL,
+    PER_CLASS_VALUE,
+    accuracy_header,
+)
 from dashboard.context import MAX_SPECIFIC_P, MIN_SPECIFIC_SCORE
 from dashboard.figures import EXPORT_SIZES, empty_figure
 from dashboard.new_samples import OWN_LABEL
@@ -267,23 +272,39 @@ BASELINE_COLUMNS = ["map", ACCURACY_COLUMN, "sd"]
 BASELINE_FORMATS: dict[str, dict[str, Any]] = {ACCURACY_COLUMN: FIXED_3, "sd": FIXED_3}
 
 
-def baseline_table_help(context: Any, fraction: float) -> dict[str, tuple[str, str]]:
+def baseline_table_help(
+    context: Any, fraction: float, per_class: bool = False
+) -> dict[str, tuple[str, str]]:
     """Header and hover text of each column of the baseline maps' accuracy table, for 1-NN
-    from ``fraction`` of the labelled samples."""
+    from ``fraction`` of the labelled samples (of each class, ``per_class``)."""
+    label = context.baseline_label() if per_class else None
+    word = annotation_word(label) if label else "class"
+    drawn = f"; the labelled ones drawn from each {word}, at least one of each" if per_class else ""
     return {
         "map": ("map", "FE: the model's sample map; the others from the same matrix"),
         ACCURACY_COLUMN: (
-            accuracy_header(fraction),
-            "share of the other samples whose label the nearest labelled one gives",
+            accuracy_header(fraction, word if per_class else None),
+            f"share of the other samples whose label the nearest labelled one gives{drawn}",
         ),
         "sd": ("sd", f"over the {context.ACCURACY_SPLITS} random draws of labels"),
     }
 
 
-def baseline_table_columns(context: Any, fraction: float) -> list[dict[str, Any]]:
-    """The accuracy table's ``columns`` for ``fraction`` (as :func:`_table` makes them)."""
-    names = baseline_table_help(context, fraction)
+def baseline_table_columns(
+    context: Any, fraction: float, per_class: bool = False
+) -> list[dict[str, Any]]:
+    """The accuracy table's ``columns`` for ``fraction`` (of each class, ``per_class``), as
+    :func:`_table` makes them."""
+    names = baseline_table_help(context, fraction, per_class)
     return [{"name": names[c][0], "id": c, **BASELINE_FORMATS.get(c, {})} for c in BASELINE_COLUMNS]
+
+
+def per_class_options(context: Any, disabled: bool = False) -> list[dict[str, Any]]:
+    """The per-class checkbox beside the share of labelled samples: "per class: at least one
+    of each tissue" (the annotation scored, :meth:`BaselineMaps.baseline_label`)."""
+    label = context.baseline_label()
+    word = annotation_word(label) if label else "class"
+    return [{"label": f"{PER_CLASS_LABEL} {word}", "value": PER_CLASS_VALUE, "disabled": disabled}]
 
 
 def annotation_word(column: str) -> str:
@@ -1007,6 +1028,14 @@ def build_layout(context: Any) -> html.Div:
                     value=share,
                     clearable=False,
                     searchable=False,
+                ),
+                # off: the paper's draw of the share of all labelled samples (Table 1); on, of
+                # each class (python -m core evaluate --stratify)
+                dcc.Checklist(
+                    id=ids.BASELINES_PER_CLASS,
+                    options=per_class_options(context),
+                    value=[],
+                    className="inline",
                 ),
             ],
             className="control",

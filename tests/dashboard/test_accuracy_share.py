@@ -230,6 +230,7 @@ def test_the_page_scores_the_maps_again_when_the_share_changes(context, sepira_e
         "inputs": [
             {"id": ids.MODEL_STATUS, "property": "data", "value": READY},
             {"id": ids.BASELINES_SHARE, "property": "value", "value": 0.5},
+            {"id": ids.BASELINES_PER_CLASS, "property": "value", "value": []},
         ],
         "state": [{"id": ids.BASELINES_RUNNING, "property": "data", "value": False}],
         "changedPropIds": [f"{ids.BASELINES_SHARE}.value"],

@@ -84,9 +84,10 @@ def test_dense_baseline_maps_draw_unlabelled_first_and_keep_the_legend(dense):
     coords, labels = dense
     maps = {"FE": coords, "PCA": coords[:, ::-1]}
     fig = baselines_figure(maps, labels)
-    per_panel = len(fig.data) // 2
+    points = _points(fig.data)  # (the legend's opaque entries drawn apart, no point)
+    per_panel = len(points) // 2
     for panel in range(2):
-        traces = fig.data[panel * per_panel : (panel + 1) * per_panel]
+        traces = points[panel * per_panel : (panel + 1) * per_panel]
         assert _drawn(traces) == ["unlabelled", "Muscle", "Heart", "Adrenal"]
         for tr in traces:
             assert tr.marker.size <= 3.0 and tr.marker.opacity <= 0.65

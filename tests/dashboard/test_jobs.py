@@ -511,6 +511,7 @@ def test_the_model_becoming_ready_leaves_this_pages_own_baselines_job_alone(sepi
             "inputs": [
                 {"id": ids.MODEL_STATUS, "property": "data", "value": {"ready": True}},
                 {"id": ids.BASELINES_SHARE, "property": "value", "value": 0.1},
+                {"id": ids.BASELINES_PER_CLASS, "property": "value", "value": []},
             ],
             "state": [{"id": ids.BASELINES_RUNNING, "property": "data", "value": own_job_running}],
             "changedPropIds": [f"{ids.MODEL_STATUS}.data"],
