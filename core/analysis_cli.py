@@ -524,13 +524,12 @@ def _baselines(
 def _table1(
     embeddings: dict[str, np.ndarray],
     labels: np.ndarray,
-    fraction: float,
-    splits: int,
+    args: argparse.Namespace,
     classifiers: list[str],
-    seed: int,
     cache: Any,
-    stratify: bool = False,
 ) -> pd.DataFrame:
+    """Table 1 of ``embeddings`` with a progress bar, drawn as ``args`` say (``fraction``,
+    ``splits``, ``seed``, ``stratify``)."""
     bar = _tqdm(len(embeddings) * len(classifiers), "Table 1")
     state = {"first": True}
 
@@ -544,13 +543,13 @@ def _table1(
         return analysis.semi_supervised_table(
             embeddings,
             labels,
-            fraction=fraction,
-            n_splits=splits,
+            fraction=args.fraction,
+            n_splits=args.splits,
             classifiers=classifiers,
-            seed=seed,
+            seed=args.seed,
             progress=progress,
             cache=cache,
-            stratify=stratify,
+            stratify=args.stratify,
         )
     finally:
         bar.update(1)
@@ -654,16 +653,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         if "raw" in methods:
             embeddings["raw"] = _baseline_input(loaded, args.center_samples)[0]
         maps_cached = _hits(cache)
-        table = _table1(
-            embeddings,
-            loaded.labels,
-            args.fraction,
-            args.splits,
-            classifiers,
-            args.seed,
-            cache,
-            args.stratify,
-        )
+        table = _table1(embeddings, loaded.labels, args, classifiers, cache)
         cells_cached = _hits(cache) - maps_cached
     finally:
         if cache is not None:

@@ -316,16 +316,7 @@ def run_report(args: argparse.Namespace) -> int:
             sections.append(f"<h2>Table 1</h2><p>Skipped: {html.escape(problem)}.</p>")
         elif loaded.labels is not None:
             before, start = _hits(cache), time.perf_counter()
-            table = _table1(
-                sample_maps,
-                loaded.labels,
-                args.fraction,
-                args.splits,
-                classifiers,
-                args.seed,
-                cache,
-                args.stratify,
-            )
+            table = _table1(sample_maps, loaded.labels, args, classifiers, cache)
             cells_cached = _hits(cache) - before
             stage_counts["Table-1 cells"] = (cells_cached, table.size // 2)
             chance = chance_accuracy(loaded.labels)

@@ -369,6 +369,8 @@ def test_report_prints_its_settings(report):
 
 
 def test_report_command_quotes_words_with_spaces():
+    """The command the report gives to make its page again: words with spaces quoted, and
+    every setting of Table 1 kept (``--stratify``)."""
     from core.report_cli import _report_command
 
     args = argparse.Namespace(
@@ -396,6 +398,10 @@ def test_report_command_quotes_words_with_spaces():
     assert "--center-samples" in words and words[words.index("--label") + 1] == "SMTS"
     assert words[words.index("--go-exclude-evidence") + 1] == "IEA"
     assert "--go-gaf" not in words and words[-2:] == ["--out", "report"]
+    assert "--stratify" not in words
+    # a Table 1 drawn per class is drawn so again (without it: at random, another table)
+    args.stratify = True
+    assert "--stratify" in shlex.split(_report_command(args))
 
 
 # ----------------------------------------------------------------------------- more models

@@ -244,31 +244,3 @@ def test_report_table1_names_the_samples_in_no_split_and_its_sd():
     assert re.search(r"mean ± sd \([^)]*n − 1 in the denominator\) over the splits", page)
     every = _section_table1(table, "SMTS", args, n_samples=30)
     assert "in no split" not in every
-
-
-def test_the_report_command_of_a_stratified_table_1_draws_it_again():
-    """The command the report gives to make its page again keeps ``--stratify``: without it,
-    Table 1 is drawn at random, another table."""
-    import argparse
-    import shlex
-
-    from core.report_cli import _report_command
-
-    args = argparse.Namespace(
-        model="models/gtex",
-        label="SMTS",
-        methods="pca,tsne",
-        fraction=0.02,
-        splits=100,
-        classifiers="1-NN",
-        seed=0,
-        markers="MYH6",
-        k=5,
-        center_samples=False,
-        compare_models=[],
-        no_go=True,
-        out="report",
-    )
-    for stratify in (True, False):
-        args.stratify = stratify
-        assert ("--stratify" in shlex.split(_report_command(args))) is stratify

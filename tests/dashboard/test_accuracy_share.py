@@ -203,9 +203,10 @@ def test_the_exported_baseline_maps_are_scored_from_the_share_chosen(context, mo
     assert f"{tsne:.2f}" in texts[0]
 
 
-def test_the_page_scores_the_maps_again_when_the_share_changes(context, sepira_es):
-    """Through the app's own callback (as the page sends it): the header, the rows and the
-    note follow the share chosen."""
+def scores_through_the_page(context, sepira_es, share, per_class, changed) -> dict:
+    """The response of the app's own callback of the maps' scores (as the page sends it) to
+    the share ``share`` and the per-class box's value ``per_class``, ``changed`` being the
+    control's id that changed: output id -> property -> value."""
     from dashboard.factory import create_app
 
     context.compute_baselines()
@@ -229,15 +230,21 @@ def test_the_page_scores_the_maps_again_when_the_share_changes(context, sepira_e
         "outputs": outputs,
         "inputs": [
             {"id": ids.MODEL_STATUS, "property": "data", "value": READY},
-            {"id": ids.BASELINES_SHARE, "property": "value", "value": 0.5},
-            {"id": ids.BASELINES_PER_CLASS, "property": "value", "value": []},
+            {"id": ids.BASELINES_SHARE, "property": "value", "value": share},
+            {"id": ids.BASELINES_PER_CLASS, "property": "value", "value": per_class},
         ],
         "state": [{"id": ids.BASELINES_RUNNING, "property": "data", "value": False}],
-        "changedPropIds": [f"{ids.BASELINES_SHARE}.value"],
+        "changedPropIds": [f"{changed}.value"],
     }
     answer = app.server.test_client().post("/_dash-update-component", json=body)
     assert answer.status_code == 200, answer.data[:300]
-    response = answer.get_json()["response"]
+    return answer.get_json()["response"]
+
+
+def test_the_page_scores_the_maps_again_when_the_share_changes(context, sepira_es):
+    """Through the app's own callback (as the page sends it): the header, the rows and the
+    note follow the share chosen."""
+    response = scores_through_the_page(context, sepira_es, 0.5, [], ids.BASELINES_SHARE)
     assert _header(response[ids.BASELINES_TABLE]["columns"]) == "1-NN accuracy (50% labelled)"
     rows = {r["map"]: r[ACCURACY_COLUMN] for r in response[ids.BASELINES_TABLE]["data"]}
     assert rows["t-SNE"] > 0.9  # 0.97 measured from 260 labelled samples

@@ -13,6 +13,7 @@ from dashboard import export, figures, ids, sample_map
 from dashboard.figure_samples import COLORBAR_MARGIN
 from dashboard.gene_space import gene_color_options, neighbor_tables
 from dashboard.layout import build_layout
+from tests.dashboard.callback_post import post_callback
 from tests.dashboard.layout_tree import components
 
 HEART = "GO:0007507"  # heart development
@@ -176,8 +177,6 @@ def test_the_page_sends_enrichment_clicks_to_the_colouring(context, sepira_es):
     from dashboard.factory import create_app
 
     app = create_app(sepira_es, context.config)
-    key = next(k for k in app.callback_map if f"{ids.COLOR_BY}.options" in k)
-    spec = app.callback_map[key]
     rows = [{"go_id": HEART, "term": "heart development"}]
     cell = {"row": 0, "column": 1, "column_id": "term"}
     values = {
@@ -186,23 +185,9 @@ def test_the_page_sends_enrichment_clicks_to_the_colouring(context, sepira_es):
         (ids.GENE_ENRICHMENT, "data"): rows,
         (ids.COLOR_BY, "value"): "ann:tissue",
     }
-
-    def given(items):
-        return [{**i, "value": values.get((i["id"], i["property"]))} for i in items]
-
-    body = {
-        "output": key,
-        "outputs": [
-            dict(zip(("id", "property"), o.split(".", 1), strict=True))
-            for o in key.strip(".").split("...")
-        ],
-        "inputs": given(spec["inputs"]),
-        "state": given(spec["state"]),
-        "changedPropIds": [f"{ids.GENE_ENRICHMENT}.active_cell"],
-    }
-    answer = app.server.test_client().post("/_dash-update-component", json=body)
-    assert answer.status_code == 200, answer.data[:300]
-    response = answer.get_json()["response"]
+    response = post_callback(
+        app, f"{ids.COLOR_BY}.options", values, f"{ids.GENE_ENRICHMENT}.active_cell"
+    )
     assert response[ids.COLOR_BY]["value"] == f"go:{HEART}"
     assert response[ids.GENE_ENRICHMENT]["active_cell"] is None
     # the table says a click colours the samples

@@ -18,6 +18,7 @@ from dashboard.figure_samples import MISSING_TRACE
 from dashboard.gene_space import build_gene_figure
 from dashboard.layout import build_layout
 from dashboard.sample_map import build_sample_figure
+from tests.dashboard.callback_post import post_callback
 from tests.dashboard.layout_tree import components
 
 HEART = "GO:0007507"  # heart development
@@ -196,9 +197,6 @@ def test_the_page_has_the_buttons_and_they_download_the_maps(context, sepira_es)
     }
     assert {b.className for b in buttons.values()} == {"button small"}
     app = create_app(sepira_es, context.config)
-    key = next(k for k in app.callback_map if f"{ids.EXPORT_CSV_DOWNLOAD}.data" in k)
-    spec = app.callback_map[key]
-    client = app.server.test_client()
 
     def click(button: str) -> dict:
         values = {
@@ -206,23 +204,9 @@ def test_the_page_has_the_buttons_and_they_download_the_maps(context, sepira_es)
             (ids.COLOR_BY, "value"): "obs:HNF4A",
             (ids.GENE_COLOR, "value"): f"go:{HEART}",
         }
-
-        def given(items):
-            return [{**i, "value": values.get((i["id"], i["property"]))} for i in items]
-
-        body = {
-            "output": key,
-            "outputs": [
-                dict(zip(("id", "property"), o.split(".", 1), strict=True))
-                for o in key.strip(".").split("...")
-            ],
-            "inputs": given(spec["inputs"]),
-            "state": given(spec["state"]),
-            "changedPropIds": [f"{button}.n_clicks"],
-        }
-        answer = client.post("/_dash-update-component", json=body)
-        assert answer.status_code == 200, answer.data[:300]
-        return answer.get_json()["response"][ids.EXPORT_CSV_DOWNLOAD]["data"]
+        output = f"{ids.EXPORT_CSV_DOWNLOAD}.data"
+        response = post_callback(app, output, values, f"{button}.n_clicks")
+        return response[ids.EXPORT_CSV_DOWNLOAD]["data"]
 
     samples = click(ids.EXPORT_SAMPLE_MAP_CSV)
     assert samples["filename"] == "sample_map_obs-HNF4A.csv"

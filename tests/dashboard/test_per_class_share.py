@@ -13,6 +13,7 @@ import core.analysis
 from dashboard import baselines, export, figures, ids
 from dashboard.baseline_maps import PER_CLASS_VALUE
 from dashboard.figure_style import DENSE_OPACITY, DENSE_SAMPLES
+from tests.dashboard.test_accuracy_share import scores_through_the_page
 
 READY = {"ready": True}
 ACCURACY_COLUMN = "1-NN accuracy"  # (dashboard.baseline_maps.ACCURACY_COLUMN)
@@ -178,38 +179,7 @@ def test_dense_baseline_maps_have_opaque_legend_entries_apart(context):
 def test_the_page_callback_scores_per_class_when_the_box_is_ticked(context, sepira_es):
     """Through the app's own callback (as the page sends it): ticking the box changes the
     header, the rows and the note."""
-    from dashboard.factory import create_app
-
-    context.compute_baselines()
-    app = create_app(sepira_es, context.config)  # (the same cache: the maps are found there)
-    key = next(k for k in app.callback_map if f"{ids.BASELINES_TABLE}.columns" in k)
-    outputs = [
-        {"id": i, "property": p}
-        for i, p in (
-            (ids.BASELINES_GRAPH, "figure"),
-            (ids.BASELINES_TABLE, "data"),
-            (ids.BASELINES_PROGRESS, "children"),
-            (ids.BASELINES_POLL, "disabled"),
-            (ids.BASELINES_BUTTON, "disabled"),
-            (ids.BASELINES_TABLE, "columns"),
-            (ids.BASELINES_NOTE, "children"),
-            (ids.BASELINES_SHARE, "disabled"),
-        )
-    ]
-    body = {
-        "output": key,
-        "outputs": outputs,
-        "inputs": [
-            {"id": ids.MODEL_STATUS, "property": "data", "value": READY},
-            {"id": ids.BASELINES_SHARE, "property": "value", "value": 0.02},
-            {"id": ids.BASELINES_PER_CLASS, "property": "value", "value": ON},
-        ],
-        "state": [{"id": ids.BASELINES_RUNNING, "property": "data", "value": False}],
-        "changedPropIds": [f"{ids.BASELINES_PER_CLASS}.value"],
-    }
-    answer = app.server.test_client().post("/_dash-update-component", json=body)
-    assert answer.status_code == 200, answer.data[:300]
-    response = answer.get_json()["response"]
+    response = scores_through_the_page(context, sepira_es, 0.02, ON, ids.BASELINES_PER_CLASS)
     header = _header(response[ids.BASELINES_TABLE]["columns"])
     assert header == "1-NN accuracy (from 2% of each tissue)"
     assert "(26 of 520 labelled samples, 26 classes)" in response[ids.BASELINES_NOTE]["children"]
