@@ -257,9 +257,10 @@ class GeneAnnotations:
     def search_go_terms(
         self, text: str, limit: int = 30, columns: np.ndarray | None = None
     ) -> list[tuple[str, str]]:
-        """GO terms whose id or name contains ``text`` -> [(go_id, name)]: the terms of genes
-        among the dataset columns ``columns`` (None: every gene; :meth:`go_term_counts`)
-        first, then BP first, shortest names first.
+        """GO terms whose id or name contains ``text``, or each of its words in any order
+        ("transcription negative regulation") -> [(go_id, name)]: the terms of genes among the
+        dataset columns ``columns`` (None: every gene; :meth:`go_term_counts`) first, then those
+        that hold ``text`` as typed, then BP first, shortest names first.
 
         The terms of no gene come last, before the ``limit`` is applied: ranked by name alone,
         "respiratory" listed "respiratory burst" (no gene of the data) first, and terms of
@@ -271,14 +272,23 @@ class GeneAnnotations:
             return []
         terms = go.terms
         names = terms["name"].astype(str)
-        hit = names.str.lower().str.contains(t, regex=False) | terms.index.str.lower().str.contains(
+        lower = names.str.lower()
+        phrase = lower.str.contains(t, regex=False) | terms.index.str.lower().str.contains(
             t, regex=False
         )
+        hit = phrase.copy()
+        words = t.split()
+        if len(words) > 1:  # (as typed, the words had to follow each other)
+            every = np.ones(len(terms), dtype=bool)
+            for word in words:
+                every &= lower.str.contains(word, regex=False).to_numpy()
+            hit |= every
         sub = terms[hit].copy()
         sub["_none"] = self.go_term_counts(columns)[hit.to_numpy()] == 0
+        sub["_words"] = ~phrase[hit]
         sub["_bp"] = sub["ontology"] != "BP"
         sub["_len"] = sub["name"].str.len()
-        sub = sub.sort_values(["_none", "_bp", "_len"], kind="stable").head(limit)
+        sub = sub.sort_values(["_none", "_words", "_bp", "_len"], kind="stable").head(limit)
         return [(str(i), f"{r['name']} ({r['ontology']})") for i, r in sub.iterrows()]
 
     def go_term_members(self, go_id: str) -> np.ndarray:

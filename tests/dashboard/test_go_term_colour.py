@@ -304,3 +304,18 @@ def test_a_long_terms_bar_title_keeps_its_end_and_names_the_genes_in_the_hover(c
     assert spec.title.endswith(f"({go_id}): mean z ({len(symbols)} genes)")
     hover = spec.hover.replace("<br>", " ")
     assert all(s in hover for s in symbols)
+
+
+def test_a_terms_words_find_it_in_any_order(context):
+    """Words typed in another order than the term's name find it, after the terms that hold
+    them as typed ("transcription negative regulation" found nothing)."""
+    target = "GO:0000122"  # negative regulation of transcription by RNA polymerase II
+    typed = "transcription negative regulation"
+    opts = sample_map.color_options(context, typed, None)
+    values = [o["value"] for o in opts]
+    assert f"go:{target}" in values
+    # the dropdown keeps every option offered: its search text holds what was typed
+    assert all(typed in o["search"] for o in opts if o["value"].startswith("go:"))
+    # as typed, a phrase still comes first
+    found = context.search_go_terms("regulation of transcription", limit=5)
+    assert found and all("regulation of transcription" in name for _, name in found)
