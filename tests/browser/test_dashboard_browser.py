@@ -287,6 +287,9 @@ def test_dashboard_end_to_end(app_url, driver):
         30,
         "the zoom kept by the page",
     )
+    # in the middle of the window: scrolled to the bottom edge by the click itself, the button
+    # lay under an information message there, which moves off the controls a frame later
+    _scroll_to(driver, "export-button")
     driver.find_element(By.ID, "export-button").click()
     svg = _wait(driver, lambda: [p for p in driver.downloads.glob("*.svg")], 90, "svg download")
     content = svg[0].read_text()
