@@ -60,7 +60,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from core.errors import CoreError
+from core.errors import CoreError, missing_package_line
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -78,6 +78,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         dash_app, args = app_from_args(argv_from_env(os.environ) + argv)
     except CoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:  # a requirement not installed in this Python
+        line = missing_package_line(exc, sys.executable)
+        if line is None:
+            raise
+        print(f"error: {line}", file=sys.stderr)
         return 2
     dash_app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False)
     line = running_jobs_line()  # (they are waited for before the process exits)

@@ -7,12 +7,21 @@ import os
 import sys
 
 if __name__ == "__main__":
+    from core.errors import missing_package_line
+
     try:  # numpy and the command line's modules load here: Ctrl-C then is no traceback
         from core.cli import main
+
+        code = main()
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
-    code = main()
+    except ModuleNotFoundError as exc:  # a requirement not installed in this Python
+        line = missing_package_line(exc, sys.executable)
+        if line is None:
+            raise
+        print(f"error: {line}", file=sys.stderr)
+        sys.exit(2)
     if code:
         # The error is said and nothing is left to write (outputs are replaced whole): leave
         # at once. At the interpreter's exit, a native library's worker threads were seen to

@@ -22,3 +22,22 @@ def first_names(names, limit: int = 5) -> str:
     messages name a few of many samples or genes."""
     shown = [str(name) for name in islice(names, limit + 1)]
     return ", ".join(shown[:limit]) + (", ..." if len(shown) > limit else "")
+
+
+#: Import names whose package is installed under another name (``pip install NAME``).
+PACKAGE_NAMES = {"sklearn": "scikit-learn", "umap": "umap-learn", "yaml": "pyyaml"}
+
+
+def missing_package_line(exc: ModuleNotFoundError, python: str) -> str | None:
+    """The one line to show when a required package is not installed in ``python`` (the running
+    interpreter's path), or None when the missing module is one of this project's own (a fault
+    to be shown in full)."""
+    top = (exc.name or "").partition(".")[0]
+    if not top or top in {"core", "dashboard", "tests"}:
+        return None
+    package = PACKAGE_NAMES.get(top, top)
+    return (
+        f"the Python package {package!r} is not installed for {python}: set up first with "
+        "`python3 -m venv .venv && .venv/bin/pip install -r requirements.txt`, then run with "
+        ".venv/bin/python (README.md, Quick start)"
+    )
