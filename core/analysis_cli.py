@@ -19,7 +19,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -486,9 +486,15 @@ def _baseline_input(loaded: _Loaded, centered: bool) -> tuple[np.ndarray, str]:
 
 
 def _baselines(
-    loaded: _Loaded, methods: list[str], seed: int, cache: Any, centered: bool = False
+    loaded: _Loaded,
+    methods: list[str],
+    seed: int,
+    cache: Any,
+    centered: bool = False,
+    after_each: Callable[[str], None] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Baseline maps of the model's data (cached), with a progress bar."""
+    """Baseline maps of the model's data (cached), with one progress bar over them all;
+    ``after_each(method)`` is called as each map is done (the report times each one)."""
     maps: dict[str, np.ndarray] = {}
     if not methods:
         return maps
@@ -515,6 +521,8 @@ def _baselines(
                     on, methods=(method,), seed=seed, cache=cache, key=on_key
                 )
             )
+            if after_each is not None:
+                after_each(method)
             bar.update(1)
     finally:
         bar.close()

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from core.cli import axis_names
+from core.data import default_label_column
 from core.errors import CoreError
 from core.model_directory import model_words
 
@@ -168,6 +169,10 @@ def write_h5ad(adata: Any, path: Path) -> None:
 def readme_lines(model: Any, with_types: bool, with_ids: bool) -> list[str]:
     """README.txt's lines on what the .h5ad file holds."""
     dim = model.gene_embedding_.shape[1]
+    samples = getattr(model, "samples_", None)
+    label = default_label_column(samples) if samples is not None and len(samples.columns) else None
+    # (the model's own label column: color="SMTS" failed on a model of a table's "tissue")
+    color = f', color="{label}"' if label else ""
     return [
         f"{H5AD_FILE} is an AnnData file (anndata.read_h5ad, scanpy.read_h5ad); numbers are "
         "the model's own (float32)",
@@ -176,8 +181,7 @@ def readme_lines(model: Any, with_types: bool, with_ids: bool) -> list[str]:
         "keeps as columns",
         f"obsm[\"{SAMPLE_BASIS}\"]: the sample's place on the sample map (x, y, in the map's own "
         "units: distances between samples are comparable, the axes have no meaning of their "
-        f'own); scanpy draws it as the basis "fe": sc.pl.embedding(adata, basis="fe", '
-        'color="SMTS")',
+        f'own); scanpy draws it as the basis "fe": sc.pl.embedding(adata, basis="fe"{color})',
         "var: one row per gene (var_names: the "
         + ("gene ids" if with_ids else "gene symbols, as the data names its genes")
         + "), symbol"

@@ -164,6 +164,8 @@ def _non_numeric_error(
             f": the column holds text, not expression values; put annotation columns {where}, "
             "or in a separate annotation file"
         )
+    else:  # (a stray cell, 'n.d.' or 'high': the flag that reads it was named nowhere)
+        hint = "; correct the cell, or read text cells as missing values (--text-values missing)"
     return DataError(
         f"{path}, line {bad[0] + header_line + 1}: non-numeric value {bad[1][:40]!r} in column "
         f"{column!r}{hint}"
