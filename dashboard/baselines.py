@@ -228,13 +228,14 @@ def share_view(
     Returns
     -------
     (figure, table rows, progress text, poll disabled, button disabled, table columns, note,
-    share control disabled); ``no_update`` where nothing changes
+    share control disabled, per-class checkbox options: disabled with the share); ``no_update``
+    where nothing changes
     """
     per_class = is_per_class(per_class)
     fraction, columns, note = accuracy_view(context, share, per_class)
     if triggered not in ACCURACY_CONTROLS:  # (the header and note already say this share)
         columns = note = no_update
-    head = (columns, note, no_update)
+    head = (columns, note, no_update, no_update)
     # (this page's own job, started while the model trained, is not an earlier page's; it
     # shows the maps when done, and the share cannot change meanwhile)
     if own_job_running:
@@ -250,7 +251,9 @@ def share_view(
     # while an earlier page's job computes them, a click would only wait for it, and the
     # share is kept until they come
     busy = True if out[3] is False else no_update
-    return (*out, busy, columns, note, busy)
+    # and so is the per-class box, as the page's own job holds it (it was left to click)
+    boxes = per_class_options(context, disabled=True) if busy is True else no_update
+    return (*out, busy, columns, note, busy, boxes)
 
 
 def link_share(context: Any, url_search: str | None) -> tuple[Any, Any, Any]:
@@ -325,6 +328,22 @@ def share_options_view(
     return context.accuracy_share_options(extra, is_per_class(per_class))
 
 
+def earlier_job_poll(context: Any, share: Any, per_class: Any) -> tuple[Any, ...]:
+    """What a page polling an earlier page's job (:func:`baselines_poll_view`) shows, and its
+    controls: the button, the share and the per-class box held while that job runs, given back
+    once it has ended.
+
+    Returns
+    -------
+    (figure, table rows, progress text, poll disabled, button text, alert, button disabled,
+    share control disabled, per-class checkbox options)
+    """
+    fraction = context.accuracy_fraction(share)[0]
+    out = baselines_poll_view(context, fraction, is_per_class(per_class))
+    waiting = not out[3]
+    return (*out, waiting, waiting, per_class_options(context, disabled=waiting))
+
+
 def _earlier_job_text(job: dict[str, Any]) -> str:
     progress = str(job.get("progress") or "").strip()
     return f"{EARLIER_JOB}: {progress}" if progress else f"{EARLIER_JOB}…"
@@ -343,6 +362,7 @@ def register_callbacks(app: Any) -> None:
         Output(ids.BASELINES_TABLE, "columns"),
         Output(ids.BASELINES_NOTE, "children"),
         Output(ids.BASELINES_SHARE, "disabled", allow_duplicate=True),
+        Output(ids.BASELINES_PER_CLASS, "options", allow_duplicate=True),
         Input(ids.MODEL_STATUS, "data"),
         Input(ids.BASELINES_SHARE, "value"),
         Input(ids.BASELINES_PER_CLASS, "value"),
@@ -393,6 +413,7 @@ def register_callbacks(app: Any) -> None:
         Output(alert_id("baselines"), "children", allow_duplicate=True),
         Output(ids.BASELINES_BUTTON, "disabled", allow_duplicate=True),
         Output(ids.BASELINES_SHARE, "disabled", allow_duplicate=True),
+        Output(ids.BASELINES_PER_CLASS, "options", allow_duplicate=True),
         Input(ids.BASELINES_POLL, "n_intervals"),
         State(ids.BASELINES_RUNNING, "data"),
         State(ids.BASELINES_SHARE, "value"),
@@ -401,11 +422,8 @@ def register_callbacks(app: Any) -> None:
     )
     def poll_earlier_job(_n, own_job_running, share, per_class):
         if own_job_running:  # this page's own job says how far it is (and shows the maps)
-            return (no_update,) * 3 + (True,) + (no_update,) * 4
-        fraction = context.accuracy_fraction(share)[0]
-        out = baselines_poll_view(context, fraction, is_per_class(per_class))
-        # the button and the share back once the earlier job has ended
-        return (*out, not out[3], not out[3])
+            return (no_update,) * 3 + (True,) + (no_update,) * 5
+        return earlier_job_poll(context, share, per_class)
 
     # each click a request of its own: Dash names a job by its arguments, and the first click
     # of every page (n_clicks 1) was one job, whose unread result a later page was given

@@ -56,6 +56,37 @@ GENE_SET_PRESETS: dict[str, str] = {
 #: Former names of presets (links made with them still open): former -> current.
 PRESET_ALIASES: dict[str, str] = {"Keratins (KRT*)": "Keratins (KRT + a number)"}
 
+
+def _preset_key(name: str) -> str:
+    """A preset's name as a link may spell it: letters and digits, lower case (a link's ``+``
+    is read as a space, and a name typed by hand varies in case and spaces)."""
+    return re.sub(r"[^0-9a-z]+", "", str(name).lower())
+
+
+def preset_name(name: str) -> str:
+    """The current name of the gene-set preset ``name``: its full name (``Keratins (KRT + a
+    number)``), its short name (``Keratins``, the words before the bracket, as the colour bar
+    names it), or a former name (:data:`PRESET_ALIASES`), in any case; raises DataError naming
+    the presets for any other name.
+
+    A link's ``set:Keratins`` was refused as an unknown gene set: only the full name was read.
+    """
+    names = {**PRESET_ALIASES, **{n: n for n in GENE_SET_PRESETS}}
+    keys: dict[str, str] = {}
+    for short_too in (False, True):  # (a full or former name before a short one)
+        for given, current in names.items():
+            key = _preset_key(given.split(" (")[0] if short_too else given)
+            keys.setdefault(key, current)
+    found = keys.get(_preset_key(name)) if _preset_key(name) else None
+    if found is None:
+        known = ", ".join(repr(n) for n in GENE_SET_PRESETS)
+        raise DataError(
+            f"unknown gene set {quoted(name)}: the presets are {known} (the words before the "
+            "bracket will do: set:Keratins)"
+        )
+    return found
+
+
 #: An Ensembl gene id (any species prefix), with or without its version.
 _ENSEMBL_GENE = re.compile(r"^ENS[A-Z]*G\d{6,}(\.\d+)?$", re.IGNORECASE)
 

@@ -22,14 +22,13 @@ from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.baseline_maps import annotation_word, is_per_class, percent
 from dashboard.baselines import baseline_view
-from dashboard.context import SPECIFIC_SAVED
+from dashboard.context import SPECIFIC_SAVED, preset_name
 from dashboard.gene_space import build_gene_figure, gene_labels, neighbor_tables
 from dashboard.layout import SPECIFIC_P_HELP, alert_id
 from dashboard.render import FORMATS, render_image
 from dashboard.sample_map import (
     GENE_MODES,
     MODES,
-    PRESET_ALIASES,
     ZOOM_PARAMS,
     ZOOMABLE,
     build_sample_figure,
@@ -529,20 +528,41 @@ def export_view(
 
 #: Characters of each part of a file name (a colouring, a gene, a label).
 FILE_PART_CHARS = 40
+#: Characters of a selection's part of a file name (``selection-20-`` and its majority label):
+#: the label keeps :data:`FILE_PART_CHARS` of its own (GTEx's longest tissue, "Brain - Nucleus
+#: accumbens (basal ganglia)", is 37 in a file name), the whole name far below the 255 bytes of
+#: file systems (its characters are ASCII).
+SELECTION_PART_CHARS = 56
 
 #: Characters of the genes named in the title of a map exported coloured by a gene list.
 LISTED_TITLE_CHARS = 200
 
 
-def file_stem(context: Any, *parts: str) -> str:
+def file_stem(context: Any, *parts: str, part_chars: int = FILE_PART_CHARS) -> str:
     """A file name (without extension) from what a file holds: ``sample-map_obs-GATA4``.
 
-    Characters other than letters, digits, ``-``, ``_`` and ``.`` become ``-``; each part is cut
-    to 40 characters; ``SIMULATED_`` comes first for simulated data.
+    Characters other than letters, digits, ``_`` and ``.`` become ``-``, one for a run of them
+    (``Brain - Nucleus`` was ``Brain---Nucleus``); each part is cut at a word to ``part_chars``
+    characters (:func:`cut_part`); ``SIMULATED_`` comes first for simulated data.
     """
-    clean = [re.sub(r"[^A-Za-z0-9._-]+", "-", p).strip("-")[:FILE_PART_CHARS] for p in parts if p]
+    clean = [
+        cut_part(re.sub(r"[^A-Za-z0-9._]+", "-", p).strip("-"), part_chars) for p in parts if p
+    ]
     stem = "_".join(c for c in clean if c) or "export"
     return f"SIMULATED_{stem}" if getattr(context, "simulated", False) else stem
+
+
+def cut_part(part: str, limit: int) -> str:
+    """A part of a file name (its words joined by ``-``, ``_`` or ``.``) in at most ``limit``
+    characters, cut after its last whole word that fits (a word longer than half of it is cut
+    where it reaches ``limit``): ``selection-12-Cells-EBV-transformed-lymph`` lost the word's
+    end."""
+    if len(part) <= limit:
+        return part
+    ends = [m.start() for m in re.finditer(r"[-_.]", part[: limit + 1])]
+    if ends and ends[-1] >= limit // 2:
+        return part[: ends[-1]].rstrip("-_.")
+    return part[:limit]
 
 
 #: A spreadsheet runs a cell that starts with one of these as a formula (``+`` and ``-`` only
@@ -700,7 +720,7 @@ def colouring_column(context: Any, color: str) -> tuple[str, np.ndarray] | None:
     if kind in GENE_MODES:
         name = f"{spec.gene}_{MODES[kind].split(' ')[0].replace('model-', '')}"
     elif kind == "set":
-        name = f"{PRESET_ALIASES.get(arg, arg).split(' (')[0]}_mean_z"
+        name = f"{preset_name(arg).split(' (')[0]}_mean_z"
     elif kind == "go":
         name = f"{go_term_columns(context, arg)[0]}_mean_z"  # (the term's id, however typed)
     else:
@@ -817,7 +837,7 @@ def csv_download(
         # "selection.csv": a second one became "selection (1).csv")
         table = context.selection_table(rows)
         # and by its majority label: two selections of 20 samples had one name
-        stem = file_stem(context, selection_part(context, rows))
+        stem = file_stem(context, selection_part(context, rows), part_chars=SELECTION_PART_CHARS)
         table = _with_source(context, table, len(rows))
     elif which == ids.EXPORT_SELECTION_GENES_CSV:
         rows = (selection or {}).get("rows") or []
@@ -837,7 +857,12 @@ def csv_download(
         # what the p says and does not (the page's header says it on hovering; the file too)
         at = list(table.columns).index("p_value") if "p_value" in table else len(table.columns)
         table.insert(at, "p_value_note", SPECIFIC_P_HELP)
-        stem = file_stem(context, selection_part(context, rows), "specific_genes")
+        stem = file_stem(
+            context,
+            selection_part(context, rows),
+            "specific_genes",
+            part_chars=SELECTION_PART_CHARS,
+        )
     elif which == ids.EXPORT_SAMPLE_MAP_CSV:
         table, color = sample_map_table(context, color)
         stem = file_stem(context, "sample_map", colour_part(context, color))

@@ -186,6 +186,49 @@ def bar_title(title: str, limit: int = BAR_TITLE_CHARS) -> str:
     return cut.rstrip(" ,:;(") + "…"
 
 
+#: Words that link the telling words of a name (``of``, ``by``): a shortened name keeps as many
+#: of the others as it can.
+LINK_WORDS = frozenset(
+    "a an and as at by for from in into involved of on or the to via with".split()
+)
+
+
+def elide_words(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, cut at words: its first and last words around
+    "…" (``negative … by RNA polymerase II``), those that keep the most characters of telling
+    words (not :data:`LINK_WORDS`), the last words' counted twice: they name what the first
+    ones (``positive regulation of``) are of. The first words and "…" when no last word fits.
+
+    A name cut after its first words said what every regulation term says: "negative
+    regulation of…" kept 22 of the 57 characters of GO:0000122 and none of what it regulates.
+    """
+    words = str(text).split()
+    whole = " ".join(words)
+    if len(whole) <= limit:
+        return whole
+    n, best, best_key = len(words), None, None
+    for i in range(1, n):
+        head = words[:i]
+        while len(head) > 1 and head[-1].lower() in LINK_WORDS:  # (not "regulation of …")
+            head = head[:-1]
+        for j in range(n - i):
+            tail = words[n - j :]
+            shown = " ".join(head) + (" … " + " ".join(tail) if tail else "…")
+            if len(shown) > limit:
+                break
+            # the last words name what the first ones are of (apoptotic process, by RNA
+            # polymerase II): they count twice
+            told = sum(len(w) for w in head if w.lower() not in LINK_WORDS) + 2 * sum(
+                len(w) for w in tail if w.lower() not in LINK_WORDS
+            )
+            key = (told, sum(map(len, head + tail)), len(head))
+            if best_key is None or key > best_key:
+                best, best_key = shown, key
+    if best is None:  # the first word alone is too long
+        return whole[: max(limit - 1, 0)] + "…"
+    return best
+
+
 def clipped_title(
     title: str, values: np.ndarray, lo: float, hi: float, clip: Sequence[float]
 ) -> str:

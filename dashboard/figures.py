@@ -89,6 +89,7 @@ from dashboard.figure_samples import (  # noqa: F401
     clipped_title,
     colorscale,
     continuous_marker,
+    elide_words,
     placed_samples_trace,
     probe_grid,
     probe_reach,

@@ -16,7 +16,7 @@ from dash import Input, Output, Patch, State, ctx, html, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
-from dashboard.context import GENE_SET_PRESETS, PRESET_ALIASES
+from dashboard.context import GENE_SET_PRESETS, preset_name
 from dashboard.figure_genes import COLOURING_SET, category_count, colouring_trace
 from dashboard.layout import (
     GENE_MAP_DRAWN,
@@ -229,9 +229,7 @@ def colouring_set(context: Any, color_by: str | None) -> ColouringSet | None:
     try:
         kind, arg = parse_color(color_by)
         if kind == "set":
-            arg = PRESET_ALIASES.get(arg, arg)
-            if arg not in GENE_SET_PRESETS:
-                return None
+            arg = preset_name(arg)  # (raises CoreError for an unknown one: None)
             cols, name = context.gene_set(GENE_SET_PRESETS[arg]), arg.split(" (")[0]
         elif kind == "go":
             _, name, cols = go_term_columns(context, arg)

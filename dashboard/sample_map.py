@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import logging
 import re
-import textwrap
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
 from core.data import not_a_table
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
-from dashboard.context import GENE_SET_PRESETS, PRESET_ALIASES
+from dashboard.context import GENE_SET_PRESETS, preset_name
 from dashboard.figure_samples import MISSING_TRACE, value_order
 from dashboard.layout import (
     COLOR_OPTION_HEIGHT,
@@ -127,8 +126,8 @@ def canonical_color(context: Any, value: str) -> str:
     (``obs:ENSG00000136574`` and ``obs:gata4`` -> ``obs:GATA4``; they stayed as typed, an
     option of their own, and the gene in focus an id), a preset by its current name."""
     kind, arg = parse_color(value)
-    if kind == "set":
-        return f"set:{PRESET_ALIASES.get(arg, arg)}"
+    if kind == "set":  # (its short name, set:Keratins, or a former one: the full name)
+        return f"set:{preset_name(arg)}"
     if kind == "go":  # go:go:0007507, or an alt_id: the term's own id
         try:
             return f"go:{context.go_term(arg)[0]}"
@@ -382,8 +381,9 @@ def go_term_columns(context: Any, arg: str) -> tuple[str, str, np.ndarray]:
     return go_id, name, cols
 
 
-#: Characters of a GO term's name in the colour bar's title, at least (cut at a word, with "…"):
-#: as many as the title's other words leave of :data:`dashboard.figure_samples.BAR_TITLE_CHARS`.
+#: Characters of a GO term's name in the colour bar's title, at least (its first and last words
+#: around "…", :func:`dashboard.figure_samples.elide_words`): as many as the title's other words
+#: leave of :data:`dashboard.figure_samples.BAR_TITLE_CHARS`.
 GO_TITLE_CHARS = 20
 #: Characters of a line of a GO term's whole name in the hover text (broken at words): in one
 #: line, a name of 144 characters (GO:0002824 on GTEx) made a label of about 1,000 pixels, wider
@@ -511,9 +511,7 @@ def resolve_color(context: Any, value: str) -> ColorSpec:
         title = f"{context.gene_label(j)} ({what})"
         return ColorSpec("continuous", vals, title, diverging=kind == "res", gene=sym)
     if kind == "set":
-        arg = PRESET_ALIASES.get(arg, arg)
-        if arg not in GENE_SET_PRESETS:
-            raise DataError(f"unknown gene set {arg!r}")
+        arg = preset_name(arg)
         cols = context.gene_set(GENE_SET_PRESETS[arg])
         if not cols:
             raise DataError(f"no gene of the set {arg!r} in this dataset")
@@ -538,7 +536,7 @@ def resolve_color(context: Any, value: str) -> ColorSpec:
         return ColorSpec(
             "continuous",
             context.gene_set_score(cols),
-            textwrap.shorten(name, room, placeholder="…") + what,
+            figures.elide_words(name, room) + what,
             diverging=True,
             note=go_note(context, go_id, name, len(cols)),
             hover=figures.wrap_title(f"{name} ({go_id}): mean z ({n})", HOVER_LINE_CHARS),

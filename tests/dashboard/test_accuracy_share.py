@@ -223,6 +223,7 @@ def scores_through_the_page(context, sepira_es, share, per_class, changed) -> di
             (ids.BASELINES_TABLE, "columns"),
             (ids.BASELINES_NOTE, "children"),
             (ids.BASELINES_SHARE, "disabled"),
+            (ids.BASELINES_PER_CLASS, "options"),
         )
     ]
     body = {

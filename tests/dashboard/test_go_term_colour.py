@@ -67,7 +67,8 @@ def test_a_term_colours_the_samples_by_its_genes_mean_z(context):
     # a long name shortened: the title runs along the colour bar, in one line (the hover text
     # names the term whole)
     long = sample_map.resolve_color(context, "go:GO:0045944")
-    assert long.title.startswith("positive regulation of") and "…" in long.title
+    assert long.title.startswith("positive") and "…" in long.title  # its first and last words
+    assert "RNA polymerase II (GO:0045944)" in long.title
     assert "<br>" not in long.title and len(long.title) <= figures.BAR_TITLE_CHARS
     assert long.title.endswith("(GO:0045944): mean z (" + long.title.split("mean z (")[1])
     whole = "positive regulation of transcription by RNA polymerase II (GO:0045944)"
@@ -262,7 +263,7 @@ def test_a_long_term_lays_out_its_colour_bar_as_a_gene_does(context):
     # the hover text names the term whole
     for template in (fig_term.data[figures.COLOR_TRACE].hovertemplate, recolour["hovertemplate"]):
         assert f"{name} ({LONG_TERM}): mean z (" in template.replace("<br>", " ")
-    assert term.title.startswith("negative regulation") and gene.title.startswith("GATA4 (observed")
+    assert term.title.startswith("negative ") and gene.title.startswith("GATA4 (observed")
 
 
 def test_a_long_terms_hover_text_keeps_to_lines_that_fit_the_map(context):

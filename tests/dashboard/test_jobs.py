@@ -500,6 +500,7 @@ def test_the_model_becoming_ready_leaves_this_pages_own_baselines_job_alone(sepi
         {"id": ids.BASELINES_TABLE, "property": "columns"},
         {"id": ids.BASELINES_NOTE, "property": "children"},
         {"id": ids.BASELINES_SHARE, "property": "disabled"},
+        {"id": ids.BASELINES_PER_CLASS, "property": "options"},
     ]
     key = next(k for k in app.callback_map if f"{ids.BASELINES_POLL}.disabled" in k)
     client = app.server.test_client()
