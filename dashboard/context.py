@@ -421,7 +421,6 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         self._ensembl_map: dict[str, int] | None = None
         self._alias_map: dict[str, Any] | None = None
         self._gene_table: pd.DataFrame | None = None
-        self._norm_cache: np.ndarray | None = None
         # lookups: ids and symbols as given, as ExpressionSet.gene_index and the neighbours
         # command find them (an id or symbol as written first: Tp53 beside TP53 each finds its
         # own), an Ensembl id without version (_by_id, also read by the model's state), then
