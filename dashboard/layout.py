@@ -32,21 +32,33 @@ GRAPH_CONFIG: dict[str, Any] = {
     "displaylogo": False,
     "scrollZoom": True,
     "toImageButtonOptions": {"format": "svg", "filename": "figure", "scale": 2},
-    "modeBarButtonsToAdd": ["lasso2d", "select2d"],
     # a double-click shows the whole map: plotly's default first goes back to the zoom the
     # figure came with (a link's), which a 1:1 map widens, so it never reached the whole map
     "doubleClick": "autosize",
 }
 
 
-def graph_config(context: Any, filename: str) -> dict[str, Any]:
+#: Plotly's mode bar buttons that draw a box or lasso selection.
+SELECT_BUTTONS = ["lasso2d", "select2d"]
+
+
+def graph_config(context: Any, filename: str, selectable: bool = False) -> dict[str, Any]:
     """A graph's :data:`GRAPH_CONFIG` with the name of the file its camera button saves:
     ``SIMULATED_`` first for simulated data, as every file the page gives (the image's own
-    title says so too: :func:`dashboard.figures.mark_simulated`)."""
+    title says so too: :func:`dashboard.figures.mark_simulated`).
+
+    Only a ``selectable`` graph (the sample map, whose selection lists its specific genes)
+    offers the box and lasso: on the gene map a box dimmed the genes outside it and nothing
+    else happened (GTEx, a box over MYH7's cardiac neighbours)."""
     if getattr(context, "simulated", False):
         filename = f"SIMULATED_{filename}"
     options = {**GRAPH_CONFIG["toImageButtonOptions"], "filename": filename}
-    return {**GRAPH_CONFIG, "toImageButtonOptions": options}
+    config = {**GRAPH_CONFIG, "toImageButtonOptions": options}
+    if selectable:
+        config["modeBarButtonsToAdd"] = list(SELECT_BUTTONS)
+    else:
+        config["modeBarButtonsToRemove"] = list(SELECT_BUTTONS)
+    return config
 
 
 TABLE_STYLE: dict[str, Any] = dict(
@@ -691,7 +703,7 @@ def build_layout(context: Any) -> html.Div:
             dcc.Graph(
                 id=ids.SAMPLE_MAP,
                 figure=empty_figure("waiting for the model…"),
-                config=graph_config(context, "sample_map"),
+                config=graph_config(context, "sample_map", selectable=True),
                 className="map",
             ),
             type="dot",

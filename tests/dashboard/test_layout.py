@@ -50,6 +50,22 @@ def test_detected_is_explained_as_a_percentage(context):
     assert "100%" in table.tooltip_header["detected"]
 
 
+def test_only_the_sample_map_offers_a_box_or_lasso(context):
+    """A box or lasso on the sample map lists the selection's specific genes; the gene map and
+    the baseline maps offered both too, and a box there dimmed the genes outside it and did
+    nothing else (GTEx, a box over MYH7's cardiac neighbours)."""
+    page = build_layout(context)
+    graphs = {c.id: c.config for c in components(page) if isinstance(c, dcc.Graph)}
+    select = {"lasso2d", "select2d"}
+    sample_map = graphs[ids.SAMPLE_MAP]
+    assert select <= set(sample_map.get("modeBarButtonsToAdd", []))
+    assert not select & set(sample_map.get("modeBarButtonsToRemove", []))
+    for graph in (ids.GENE_MAP, ids.BASELINES_GRAPH):
+        config = graphs[graph]
+        assert select <= set(config.get("modeBarButtonsToRemove", [])), (graph, config)
+        assert not select & set(config.get("modeBarButtonsToAdd", [])), (graph, config)
+
+
 def test_baseline_maps_wait_in_a_low_box(context):
     """Before the baseline maps are computed their figure is low: at plotly's default 450
     pixels its one-line message sat in a large blank box."""
