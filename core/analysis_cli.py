@@ -19,7 +19,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -693,6 +693,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     note = few_labels_note(a, result["protocol"]["chance_accuracy"])
     if note:
         print(f"warning: {note}", file=sys.stderr)
+    one_sample = one_sample_classes_note(a, list(table.index))
+    if one_sample:
+        print(f"note: {one_sample}", file=sys.stderr)
     if _has_comparison(table):
         paired = analysis.paired_differences(table, "fe")
         print(
@@ -754,8 +757,13 @@ def _evaluation_json(
                 for k in ("difference", "sd", "se", "ci_low", "ci_high", "share_ge", "share_tie")
             }
     baselines = [n for n in names if n != "fe"]
+    notes = [
+        few_labels_note(table.attrs, chance_accuracy(loaded.labels)),
+        one_sample_classes_note(table.attrs, list(table.index)),
+    ]
     return {
         "simulated": loaded.simulated,
+        "notes": [n for n in notes if n],
         "definitions": EVALUATION_DEFINITIONS,
         "dataset": _dataset_summary(loaded),
         "model": _model_summary(loaded),
@@ -770,6 +778,8 @@ def _evaluation_json(
             "chance_accuracy": chance_accuracy(loaded.labels),
             "ceiling": table.attrs.get("ceiling"),
             "splits_short": table.attrs.get("splits_short"),
+            "splits_one_sample": table.attrs.get("splits_one_sample"),
+            "splits_one_each": table.attrs.get("splits_one_each"),
             "fraction_all_classes": table.attrs.get("fraction_all_classes"),
             "seed": args.seed,
             "baselines_on": BASELINE_INPUT[args.center_samples] + _missing_note(loaded.es.values),
@@ -806,6 +816,11 @@ EVALUATION_DEFINITIONS = {
     "(dataset.n_samples - dataset.n_labelled) are in no split",
     "protocol.chance_accuracy": "accuracy of always predicting the most frequent class (its "
     "share of the labelled samples)",
+    "notes": "what the Markdown says of the protocol beside the table: classes without a "
+    "training sample, classes of a single one (Gaussian NB then has no spread to estimate)",
+    "protocol.splits_one_sample": "splits where some class has a single training sample; "
+    "splits_one_each: those where every class trained on has a single one (Gaussian NB then "
+    "picks the class of the nearest training sample, as 1-NN)",
     "protocol.ceiling": "the highest accuracy any classifier can reach on these splits: the "
     "share of a split's test samples whose class has a training sample, mean over the splits",
     "fe_minus_other": "classifier -> map -> accuracy of Factorized Embeddings minus that map's, "
@@ -893,6 +908,9 @@ def _evaluation_markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
         "",
         analysis.table_to_markdown(table),
     ]
+    one_sample = one_sample_classes_note(p, list(p["classifiers"]))
+    if one_sample:
+        lines += [f"**Note.** {one_sample}", ""]
     if _has_comparison(table):
         lines += [
             "## Factorized Embeddings minus each map, split by split",
@@ -1111,6 +1129,46 @@ def few_labels_note(protocol: Mapping[str, Any], chance: float | None = None) ->
         f"Fewer training samples ({n_train}) than classes ({n_classes}): in every split at least "
         f"{n_classes - n_train} classes have no training sample and none of their test samples "
         f"can be classified right, whatever the map{most}{advice}."
+    )
+
+
+def one_sample_classes_note(protocol: Mapping[str, Any], classifiers: Sequence[str]) -> str:
+    """What Gaussian NB does with classes of a single training sample, when a split had any
+    (``splits_one_sample`` and ``splits_one_each`` of :func:`core.analysis.semi_supervised_table`'s
+    ``attrs`` and evaluate's JSON ``protocol``), else "".
+
+    Such a class has no spread to estimate: its variance is Gaussian NB's smoothing alone, the
+    same for every such class. Where every class has one training sample (``--stratify`` at 2%
+    on the 26-tissue set), Gaussian NB picks the class of the nearest training sample and its
+    row equals 1-NN's, which read as a fault; where other classes have several, their wider
+    Gaussians take the test samples (0.03-0.07 against 0.29-0.36 on that set)."""
+    n_one = protocol.get("splits_one_sample")
+    if "Gaussian NB" not in classifiers or not n_one:
+        return ""
+    n_splits = protocol.get("n_splits")
+    n_each = protocol.get("splits_one_each") or 0
+
+    def where(n: int) -> str:
+        return "every split" if n == n_splits else f"{n:,} of the {n_splits:,} splits"
+
+    nearest = "picks the class of the nearest training sample, as 1-NN does, and scores the same"
+    if n_each == n_one:
+        return (
+            f"In {where(n_one)}, every class trained on has a single training sample: Gaussian "
+            "NB has no spread to estimate (each variance is its smoothing alone, the same for "
+            f"every class), so it {nearest}."
+        )
+    return (
+        f"In {where(n_one)}, some class has a single training sample: Gaussian NB has no "
+        "spread of it to estimate (its variance is the smoothing alone)"
+        + (
+            f"; in {where(n_each)}, every class trained on has one, and Gaussian NB {nearest}"
+            if n_each
+            else ""
+        )
+        + ". Where other classes have several training samples, their wider Gaussians take "
+        "most test samples: the Gaussian NB row says more of the classifier than of the maps; "
+        "read the 1-NN row, or train on a larger --fraction."
     )
 
 

@@ -186,7 +186,8 @@ class StepProgress:
             elapsed = time.monotonic() - self.start
             spent = f" ({duration(elapsed)}{time_left(elapsed, self.done / self.total)})"
             print(
-                f"{self.desc}: {self.done:,} of {self.total:,} {self.unit}"
+                f"{self.desc}: {self.done:,} of {self.total:,} "
+                + (self.unit.removesuffix("s") if self.total == 1 else self.unit)
                 + (spent if elapsed >= 10 else ""),
                 file=sys.stderr,
                 flush=True,
@@ -211,7 +212,8 @@ def load_data_from_args(
     """Load the :class:`~core.data.ExpressionSet` the data flags describe.
 
     Values that look like counts are refused without ``--transform``; with ``--transform none``
-    they are warned of, unless ``warn_of_scale`` is False (``train``: the fit warns of them);
+    they are warned of, unless ``warn_of_scale`` is False (``train``: the fit warns of them;
+    ``embed``: :func:`warn_of_scale`, once the file shares a gene with the model);
     so are those of a GCT read with ``--transform none`` (GTEx publishes read counts as GCT).
     ``attributes_optional`` (``embed``): a GCT without ``--gtex-attributes`` is read as it is,
     its samples unannotated (new samples are not in GTEx's attributes file).
@@ -350,6 +352,14 @@ def _check_tissues(tissues: Sequence[str], attributes: str) -> list[str]:
             f'(its tissues: {", ".join(known)}); quote names with spaces, e.g. "Fallopian Tube"'
         )
     return [by_lower[t.strip().lower()] for t in tissues]
+
+
+def warn_of_scale(es, args: argparse.Namespace) -> None:
+    """The warning :func:`load_data_from_args` gives of values that look like counts read with
+    ``--transform none``, for a caller that loaded them with ``warn_of_scale=False`` (``embed``
+    gives it once the file is known to share genes with the model)."""
+    if args.transform == "none":
+        _check_log_scale(es, args.matrix or args.gtex_gct, refuse=False)
 
 
 def _check_log_scale(es, path: str, refuse: bool) -> None:

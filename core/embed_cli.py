@@ -27,6 +27,7 @@ from core.cli import StepProgress, axis_names, check_out_location
 from core.data import (
     _strip_version,
     default_label_column,
+    ids_are_symbols,
     is_simulated,
     match_genes,
     shared_name_note,
@@ -79,9 +80,10 @@ a sample with no value for any model gene is not placed: its row is blank but fo
   and its own annotations"""
 
 NEIGHBOURS_COLUMNS = """columns of the table printed (and written with --out):
-  gene, gene_id            the gene asked for (the model's symbol and id)
+  gene, gene_id            the gene asked for (the model's symbol and id; no id column when
+                           the model's genes are named by symbols alone)
   rank                     1 = the nearest
-  neighbour, neighbour_id  a gene near it in the model's gene space
+  neighbour, neighbour_id  a gene near it in the model's gene space (id as for gene_id)
   distance                 cosine distance between the two genes' vectors (0: same direction,
                            1: unrelated, 2: opposite); with --compare-models, the mean over the
                            models
@@ -289,7 +291,7 @@ def _label_column(samples: pd.DataFrame | None, label: str | None) -> str | None
 # ----------------------------------------------------------------------------- embed
 def run_embed(args: argparse.Namespace) -> int:
     from core.analysis import map_neighbours
-    from core.cli import has_data_arguments, load_data_from_args
+    from core.cli import has_data_arguments, load_data_from_args, warn_of_scale
 
     if not has_data_arguments(args):
         raise CoreError("embed needs the new samples: --matrix F, or --gtex-gct F ...")
@@ -310,7 +312,9 @@ def run_embed(args: argparse.Namespace) -> int:
     if args.gtex_gct and args.exclude_tissues is None:
         args.exclude_tissues = []  # place every sample given (train's default leaves some out)
     try:
-        es = load_data_from_args(args, attributes_optional=True)
+        # (the scale is checked below, once some gene is known to be shared: a file of other
+        # genes was warned of its scale, then refused)
+        es = load_data_from_args(args, warn_of_scale=False, attributes_optional=True)
     except DataError as exc:
         if args.gtex_gct and args.gtex_attributes and "no sample in common" in str(exc):
             raise DataError(
@@ -326,6 +330,8 @@ def run_embed(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print(_gene_report(model, es, args.matrix or args.gtex_gct), file=sys.stderr)
+    if (_model_columns(model, es) >= 0).any():
+        warn_of_scale(es, args)
     coords, error, genes_used, scales = _place(model, es)
     blank = ~np.isfinite(coords).all(axis=1)
     if blank.all():
@@ -779,6 +785,8 @@ def run_neighbours(args: argparse.Namespace) -> int:
             part["runs"] = [f"{r}/{len(units)}" for r in runs]
         parts.append(part)
     table = pd.concat(parts, ignore_index=True)
+    if ids_are_symbols(gene_ids, symbols):  # (as export's genes.csv: ids that repeat symbols)
+        table = table.drop(columns=["gene_id", "neighbour_id"])
     if model_is_simulated(model):  # neighbours in a simulated gene space are not findings
         table.insert(0, *SIMULATED_COLUMN)
         print(f"SIMULATED data: {args.model} is a model of simulated data", file=sys.stderr)

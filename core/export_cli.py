@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from core.cli import axis_names
+from core.data import ids_are_symbols
 from core.export_h5ad import (
     GENE_VECTORS,
     H5AD_FILE,
@@ -121,7 +122,7 @@ def gene_table(model: Any, gene_types: pd.Series | None = None) -> pd.DataFrame:
     table = pd.DataFrame(vectors, columns=[f"g{i + 1}" for i in range(vectors.shape[1])])
     gene_ids = np.asarray(model.gene_ids_).astype(str)
     symbols = np.asarray(model.gene_symbols_).astype(str)
-    front = {} if np.array_equal(gene_ids, symbols) else {"gene_id": gene_ids}
+    front = {} if ids_are_symbols(gene_ids, symbols) else {"gene_id": gene_ids}
     front["symbol"] = symbols
     if gene_types is not None:
         front["gene_type"] = np.asarray(gene_types).astype(str)

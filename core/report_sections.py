@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import html
 import numbers
-from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -34,6 +33,7 @@ from core.analysis_cli import (
     _model_summary,
     _percent,
     few_labels_note,
+    one_sample_classes_note,
 )
 from core.errors import CoreError
 from core.model_directory import model_words
@@ -280,7 +280,7 @@ def _section_table1(
             else ""
         )
         + _note_html(few_labels_note(a, chance))
-        + _note_html(_one_sample_classes_note(a, list(table.index)))
+        + _note_html(one_sample_classes_note(a, list(table.index)))
         + _html_table(_index_as_column(fmt, "classifier"), index=False)
         + '<p class="hint">In files: <a href="tables/table1.csv">tables/table1.csv</a> (each '
         'cell\'s mean, sd and splits) and <a href="tables/table1_splits.csv">'
@@ -381,21 +381,6 @@ def _among(k: int) -> str:
 def _and(items: list[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _one_sample_classes_note(protocol: Mapping[str, Any], classifiers: list[str]) -> str:
-    """Gaussian naive Bayes with classes of one training sample: no variance to estimate (it
-    takes a floor), so its cell says more of the classifier than of the maps (0.10 ± 0.12 on
-    the 26-tissue set from 2% labels: 0.03-0.07 in the splits where one class had two samples,
-    0.29-0.36 where each had one)."""
-    if "Gaussian NB" not in classifiers or protocol["n_train"] >= 2 * protocol["n_classes"]:
-        return ""
-    return (
-        f"With {protocol['n_train']} training samples for {protocol['n_classes']} classes, "
-        "many classes have one training sample or none in a split: Gaussian NB cannot "
-        "estimate their variance (it falls back on a small floor), so its row measures that "
-        "failure as much as the maps; read the 1-NN row, or train on a larger --fraction."
-    )
 
 
 def _index_as_column(frame: pd.DataFrame, name: str) -> pd.DataFrame:

@@ -547,7 +547,8 @@ class TrainingProgress:
             return
         self.last_epoch, self.last_line = p.epoch, now
         print(
-            f"training: {100 * p.fraction:.0f}% ({p.epoch} of {p.n_epochs} epochs done), "
+            f"training: {100 * p.fraction:.0f}% ({p.epoch} of {p.n_epochs} "
+            f"epoch{'' if p.n_epochs == 1 else 's'} done), "
             f"fit error {p.loss:.4f}, {duration(p.elapsed_s)}"
             f"{time_left(p.elapsed_s, p.fraction)}",
             file=self.stream,

@@ -691,15 +691,16 @@ def test_coexp_ceiling_and_the_one_sample_classes_note():
     from scipy import sparse
 
     from core.analysis import coexp_ceiling
-    from core.report_sections import _one_sample_classes_note
+    from core.report_sections import one_sample_classes_note
 
     # 4 genes, one edge (0, 1): at most 2 of the 4 x 2 (gene, neighbour) pairs are edges
     edges = sparse.csr_matrix(([1, 1], ([0, 1], [1, 0])), shape=(4, 4))
     assert coexp_ceiling(edges, 2) == pytest.approx(2 / 8)
-    protocol = {"n_train": 30, "n_classes": 26}
-    assert "Gaussian NB cannot estimate" in _one_sample_classes_note(protocol, ["Gaussian NB"])
-    assert _one_sample_classes_note(protocol, ["1-NN"]) == ""
-    assert _one_sample_classes_note({"n_train": 60, "n_classes": 26}, ["Gaussian NB"]) == ""
+    protocol = {"n_splits": 2, "splits_one_sample": 2, "splits_one_each": 0}
+    assert "read the 1-NN row" in one_sample_classes_note(protocol, ["Gaussian NB"])
+    assert one_sample_classes_note(protocol, ["1-NN"]) == ""
+    none = {**protocol, "splits_one_sample": 0}
+    assert one_sample_classes_note(none, ["Gaussian NB"]) == ""
 
 
 def test_the_data_line_names_the_tissues_left_out():

@@ -417,6 +417,8 @@ def semi_supervised_table(
         ``ceiling`` (the mean share of a split's test samples whose class has a training sample
         in that split: the highest accuracy any classifier can reach), ``splits_short`` (the
         number of splits that leave a class without a training sample),
+        ``splits_one_sample`` (the number of splits where some class has a single training
+        sample), ``splits_one_each`` (those where every class trained on has a single one),
         ``fraction_all_classes`` (see :func:`fraction_for_all_classes`), ``seed``,
         ``runtime_s``, ``cell_runtime_s`` (name -> classifier -> seconds) and
         ``split_scores`` (name -> classifier -> the accuracy of every split, in split order;
@@ -497,9 +499,15 @@ def semi_supervised_table(
     ceiling = float(np.mean([np.isin(y[p[n_train:]], y[p[:n_train]]).mean() for p in splits]))
     n_present = len(np.unique(y))
     splits_short = sum(len(np.unique(y[p[:n_train]])) < n_present for p in splits)
+    # classes of a single training sample: Gaussian NB has no spread of theirs to estimate
+    trained = [np.bincount(y[p[:n_train]]) for p in splits]
+    splits_one_sample = sum(bool((c == 1).any()) for c in trained)
+    splits_one_each = sum(bool((c[c > 0] == 1).all()) for c in trained)
     table.attrs.update(
         ceiling=ceiling,
         splits_short=int(splits_short),
+        splits_one_sample=int(splits_one_sample),
+        splits_one_each=int(splits_one_each),
         fraction_all_classes=fraction_for_all_classes(np.bincount(y), fraction),
         fraction=fraction,
         stratified=bool(stratify),

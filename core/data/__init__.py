@@ -47,7 +47,13 @@ from core.data.columns import default_label_column, is_text
 from core.data.expression_set import DROPPED_NAMES_KEPT, ExpressionSet
 from core.data.genes import _ENSEMBL_RE as _ENSEMBL_RE
 from core.data.genes import _strip_version as _strip_version
-from core.data.genes import find_gene, gene_lookup_tables, match_genes, shared_name_note
+from core.data.genes import (
+    find_gene,
+    gene_lookup_tables,
+    ids_are_symbols,
+    match_genes,
+    shared_name_note,
+)
 from core.data.gtex import _read_attributes as _read_attributes
 from core.data.gtex import gtex_subject, load_gtex
 from core.data.inputs import _check_file as _check_file
@@ -74,6 +80,7 @@ __all__ = [
     "find_gene",
     "gene_lookup_tables",
     "gtex_subject",
+    "ids_are_symbols",
     "is_simulated",
     "is_text",
     "load_gtex",

@@ -44,6 +44,14 @@ def find_gene(tables: list[dict[str, int]], name: str) -> int | None:
     return next((t[k] for t, k in zip(tables, keys, strict=True) if k in t), None)
 
 
+def ids_are_symbols(gene_ids: Any, gene_symbols: Any) -> bool:
+    """Whether genes are named by symbols alone: every id is its symbol (a matrix whose gene
+    columns are symbols). A table of them then leaves the id column out: it repeated the
+    symbol column beside it."""
+    ids = np.asarray(gene_ids).astype(str)
+    return np.array_equal(ids, np.asarray(gene_symbols).astype(str))
+
+
 def _strip_version(gene_id: str) -> str:
     """``ENSG00000117118.9`` -> ``ENSG00000117118`` (Ensembl ids only; others unchanged).
 
