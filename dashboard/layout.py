@@ -14,7 +14,7 @@ from dashboard.baseline_maps import (
     PER_CLASS_VALUE,
     accuracy_header,
 )
-from dashboard.context import MAX_SPECIFIC_P, MIN_SPECIFIC_SCORE
+from dashboard.context import MAX_SPECIFIC_P, MIN_SPECIFIC_SCORE, SPECIFIC_P_FLOOR
 from dashboard.figures import EXPORT_SIZES, empty_figure
 from dashboard.new_samples import OWN_LABEL
 
@@ -245,7 +245,9 @@ def _table(
 SPECIFIC_P_HELP = (
     "one-sided p of a higher mean in the selection (Welch's t on its df): descriptive, not a "
     "test. The samples were chosen on a map made from these values, so it overstates the "
-    "evidence; not corrected for the number of genes"
+    "evidence; not corrected for the number of genes. A p of "
+    f"{SPECIFIC_P_FLOOR:.0e} means {SPECIFIC_P_FLOOR:.0e} or less: a smaller p (a tissue's "
+    "markers against all other samples) is written as this floor, not as 0"
 )
 
 #: p-values and FDRs in scientific notation with 2 significant digits (``5.7e-14``): the

@@ -28,7 +28,7 @@ from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
 from core.data import not_a_table
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
-from dashboard.context import GENE_SET_PRESETS, preset_name
+from dashboard.context import GENE_SET_PRESETS, did_you_mean, preset_name
 from dashboard.figure_samples import MISSING_TRACE, value_order
 from dashboard.layout import (
     COLOR_OPTION_HEIGHT,
@@ -599,6 +599,29 @@ def unknown_entries(entries: Sequence[str]) -> str:
     return named_genes(cut, UNKNOWN_CHARS)
 
 
+#: Entries of a gene list not found here that are looked at for a "did you mean" (each looks
+#: through every gene), and those of them that get one, at most.
+CLOSE_LOOKED_AT, CLOSE_NAMED = 10, 3
+
+
+def close_hint(context: Any, unknown: Sequence[str]) -> str:
+    """The "did you mean" of a message that names the entries ``unknown`` of a gene list
+    (:func:`unknown_entries`), as the gene search's message has it for one gene
+    (:func:`dashboard.context.did_you_mean`): `` (did you mean MYH7, MYH11?)``, each entry named
+    when the message names several. A pattern (``KRTX*``) and an alias (said apart) get none;
+    empty when no entry has a close symbol."""
+    close: dict[str, list[str]] = {}
+    for entry in list(dict.fromkeys(map(str, unknown)))[:CLOSE_LOOKED_AT]:
+        if "*" in entry or context.alias_of(entry) is not None:
+            continue
+        symbols = context.close_symbols(entry)
+        if symbols:
+            close[unknown_entries([entry])] = symbols
+        if len(close) == CLOSE_NAMED:
+            break
+    return did_you_mean(close, name_entries=len(set(unknown)) > 1)
+
+
 def _counted(context: Any, cols: list[int]) -> str:
     """``12 genes``, and how many of them are left out of the score for not varying."""
     n = f"{len(cols)} gene{'' if len(cols) == 1 else 's'}"
@@ -976,7 +999,10 @@ def link_list_missing(context: Any, color: str) -> str | None:
         unknown = context.gene_list_columns(parse_gene_list(arg))[1]
     except CoreError:
         return None
-    return unknown_entries(list(dict.fromkeys(unknown))) if unknown else None
+    if not unknown:
+        return None
+    unknown = list(dict.fromkeys(unknown))
+    return unknown_entries(unknown) + close_hint(context, unknown)
 
 
 def sync_focus(
@@ -1112,6 +1138,7 @@ def sync_focus(
             if not known:
                 raise DataError(
                     f"none of the listed genes is in this dataset: {unknown_entries(unknown)}"
+                    + close_hint(context, unknown)
                 )
             alerts = [list_note(context, genes), alias_note(context, genes)]
             if unknown:
@@ -1120,6 +1147,7 @@ def sync_focus(
                     0,
                     _alert(
                         f"not in this dataset, ignored: {unknown_entries(unknown)}"
+                        + close_hint(context, unknown)
                         + "".join(f"; {w}" for w in why),
                         "warning",
                     ),
