@@ -23,7 +23,14 @@ from dashboard import figures, ids
 from dashboard.baseline_maps import annotation_word, is_per_class, percent
 from dashboard.baselines import baseline_view
 from dashboard.context import SPECIFIC_SAVED, preset_name
-from dashboard.gene_space import build_gene_figure, gene_labels, neighbor_tables
+from dashboard.gene_space import (
+    MAX_SELECTED_GENES,
+    build_gene_figure,
+    gene_labels,
+    neighbor_tables,
+    selected_genes,
+    selection_tables,
+)
 from dashboard.layout import SPECIFIC_P_HELP, alert_id
 from dashboard.render import FORMATS, render_image
 from dashboard.sample_map import (
@@ -792,16 +799,24 @@ def csv_download(
     k: Any = None,
     color: str | None = None,
     gene_color: str | None = None,
+    gene_selection: Any = None,
 ) -> dict[str, Any]:
     """The ``dcc.Download`` payload of a table as CSV (raises DataError when there is none).
 
     ``color``, ``gene_color``: the colourings of the sample map and the gene map, whose values
     the maps' CSV files hold.
 
+    ``gene_selection`` (the ``gene-selection`` store): while a box or lasso on the gene map
+    fills the gene tables, their files hold its genes and the terms enriched among them
+    (:func:`gene_selection_download`), named by it rather than by the gene in focus.
+
     ``k``: the number of neighbours in the page's box. The neighbour and enrichment tables are
     then listed again for it: a number typed and not yet entered is entered by the click on
     the download, after the page has sent the table it showed (20 rows saved, 5 then shown).
     """
+    genes = selected_genes(gene_selection)
+    if which in (ids.EXPORT_NEIGHBORS_CSV, ids.EXPORT_ENRICHMENT_CSV) and genes is not None:
+        return gene_selection_download(context, which, genes)
     if which in (ids.EXPORT_NEIGHBORS_CSV, ids.EXPORT_ENRICHMENT_CSV) and focus and k is not None:
         rows, terms, _ = neighbor_tables(context, focus, k)
         if rows:
@@ -875,6 +890,52 @@ def csv_download(
         context
     ):
         # data named by symbols alone: a gene_id column repeated the symbol (the page hides it)
+        table = table.drop(columns=[c for c in GENE_ID_COLUMNS if c in table.columns])
+    return dcc.send_data_frame(labelled_table(context, table).to_csv, f"{stem}.csv", index=False)
+
+
+def gene_selection_stem(context: Any, symbols: list[str], *parts: str) -> str:
+    """File name of a table of genes selected on the gene map: their number and their first
+    symbols (``gene_selection-12_ACTC1-MYH6-MYH7_go_enrichment``), as a sample selection's
+    files are named by their size and majority label."""
+    first = "-".join(symbols[:GENE_SELECTION_NAMED])
+    return file_stem(context, f"gene_selection-{len(symbols)}", first, *parts)
+
+
+#: Symbols of a gene selection named in its files' names (:func:`gene_selection_stem`).
+GENE_SELECTION_NAMED = 3
+
+
+def gene_selection_download(context: Any, which: str, genes: list[str]) -> dict[str, Any]:
+    """The CSV file of the gene table or the enrichment table of genes selected on the gene
+    map (``which``: ``export-neighbors-csv`` or ``export-enrichment-csv``), with the dataset,
+    the model and what was selected on every row (raises DataError when there is none)."""
+    rows, terms, _ = selection_tables(context, genes)
+    if not rows:
+        raise DataError(
+            f"no gene table for this selection ({len(genes):,} genes on the gene map; 1 to "
+            f"{MAX_SELECTED_GENES} are listed): draw another box or lasso"
+        )
+    symbols = [str(r["symbol"]) for r in rows]
+    source = neighbors_query(context, None, len(rows))
+    query = {
+        "query": f"{len(rows)} gene{'' if len(rows) == 1 else 's'} selected on the gene map",
+        "dataset": source["dataset"],
+        "model": source["model"],
+    }
+    if which == ids.EXPORT_NEIGHBORS_CSV:
+        table = pd.DataFrame(rows).drop(columns=["rank", "distance"])
+        table["go_terms"] = context.go_terms_of(symbols, max_terms=None)
+        stem = gene_selection_stem(context, symbols, "genes")
+    else:
+        if not terms:
+            raise DataError("no GO process is enriched among the selected genes: nothing to save")
+        table = pd.DataFrame(terms)
+        query["genes_in_list"] = len(rows)
+        stem = gene_selection_stem(context, symbols, "go_enrichment")
+    for i, (name, value) in enumerate(query.items()):
+        table.insert(i, name, value)
+    if not has_gene_ids(context):
         table = table.drop(columns=[c for c in GENE_ID_COLUMNS if c in table.columns])
     return dcc.send_data_frame(labelled_table(context, table).to_csv, f"{stem}.csv", index=False)
 
@@ -1172,17 +1233,39 @@ def register_callbacks(app: Any) -> None:
         State(ids.NEIGHBORS_K, "value"),
         State(ids.COLOR_BY, "value"),
         State(ids.GENE_COLOR, "value"),
+        State(ids.GENE_SELECTION, "data"),
         prevent_initial_call=True,
     )
     def export_csv(
-        _a, _b, _c, _d, _e, _f, neighbors, selection, focus, enrichment, k, color, gene_color
+        _a,
+        _b,
+        _c,
+        _d,
+        _e,
+        _f,
+        neighbors,
+        selection,
+        focus,
+        enrichment,
+        k,
+        color,
+        gene_color,
+        gene_selection,
     ):
         if not ctx.triggered or not ctx.triggered[0].get("value"):
             return no_update, None
         which = ctx.triggered_id
         tables = (neighbors, selection, focus, enrichment, k)
         try:
-            return csv_download(context, which, *tables, color=color, gene_color=gene_color), None
+            out = csv_download(
+                context,
+                which,
+                *tables,
+                color=color,
+                gene_color=gene_color,
+                gene_selection=gene_selection,
+            )
+            return out, None
         except CoreError as exc:
             return no_update, html.Div(str(exc), className="alert alert-error")
 

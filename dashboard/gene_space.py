@@ -626,14 +626,172 @@ def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict]
     return _records(nb), _records(enr), alert
 
 
+#: Most genes a box or lasso on the gene map lists and tests for enriched GO terms: more make
+#: a table no one reads, and the terms of a large part of the map are those of the map.
+MAX_SELECTED_GENES = 500
+
+
+def genes_from_selected(selected: dict[str, Any] | None) -> list[str] | None:
+    """Symbols of the genes in a gene map's ``selectedData`` (each point's ``customdata``),
+    once each, sorted; None when there is no selection (none drawn, or a double-click cleared
+    it: plotly sends None, or no point and no box when a click in the box mode takes the box
+    away); ``[]`` for a box or lasso around no gene. A gene drawn twice (in its category and
+    as a neighbour's ring) counts once."""
+    if not isinstance(selected, dict):
+        return None
+    if not selected.get("points") and not (selected.get("range") or selected.get("lassoPoints")):
+        return None
+    genes = set()
+    for point in selected.get("points") or []:
+        sym = point.get("customdata") if isinstance(point, dict) else None
+        if isinstance(sym, list):
+            sym = sym[0] if sym else None
+        if isinstance(sym, str) and sym:
+            genes.add(sym)
+    return sorted(genes)
+
+
+def gene_selection_update(trigger: Any, selected: dict[str, Any] | None) -> dict | None:
+    """The ``gene-selection`` store: the genes of a box or lasso on the gene map
+    (:func:`genes_from_selected`), or None once a gene is in focus (clicked or searched) or the
+    selection is cleared: the tables then list the neighbourhood again."""
+    if trigger == ids.FOCUS_GENE:
+        return None
+    genes = genes_from_selected(selected)
+    return None if genes is None else {"genes": genes}
+
+
+def selected_genes(store: Any) -> list[str] | None:
+    """The genes of a ``gene-selection`` store, or None (no selection)."""
+    if not isinstance(store, dict) or not isinstance(store.get("genes"), list):
+        return None
+    return [str(g) for g in store["genes"]]
+
+
+def _selection_columns(context: Any, genes: list[str]) -> list[int]:
+    """Dataset columns of the model's genes among ``genes`` (symbols), in their order."""
+    cols = []
+    for g in genes:
+        try:
+            j = context.gene_index(g)
+        except DataError:
+            continue
+        if context.modelled(j) and j not in cols:
+            cols.append(j)
+    return cols
+
+
+def selection_rows(context: Any, cols: list[int]) -> list[dict]:
+    """Rows of the ``gene-neighbors`` table for the selected genes (dataset columns): the
+    neighbour table's columns, without a rank or a distance (no gene is the query)."""
+    table = context.gene_table()
+    detection = context.detection()
+    symbols = [context.gene_symbols[c] for c in cols]
+    rows = {
+        "rank": [None] * len(cols),
+        "symbol": symbols,
+        "gene_id": [context.gene_ids[c] for c in cols],
+        "distance": [None] * len(cols),
+        "detected": [round(float(detection[c]), 3) for c in cols],
+        "name": [table["name"].iat[c] for c in cols],
+        "gene_type": [table["gene_type"].iat[c] for c in cols],
+        "go_terms": context.go_terms_of(symbols),
+    }
+    return [dict(zip(rows, values, strict=True)) for values in zip(*rows.values(), strict=True)]
+
+
+def _genes(n: int) -> str:
+    return f"{n:,} gene{'' if n == 1 else 's'}"
+
+
+def selection_tables(context: Any, genes: list[str]) -> tuple[list[dict], list[dict], Any]:
+    """Rows of the ``gene-neighbors`` and enrichment tables for the genes of a box or lasso on
+    the gene map: the genes (:func:`selection_rows`) and the GO BP terms enriched among them,
+    against the model's genes (those the map draws), as a neighbourhood's.
+
+    One gene gets no test, more than :data:`MAX_SELECTED_GENES` neither table; the page says
+    why.
+
+    Returns
+    -------
+    (gene rows, enrichment rows, alert)
+    """
+    if context.state() is None:
+        return [], [], None
+    cols = _selection_columns(context, genes)
+    n = len(cols)
+    if n == 0:  # (genes of another model's map)
+        return [], [], _alert("no gene of the selection is on the map: draw another box", "info")
+    if n > MAX_SELECTED_GENES:
+        return (
+            [],
+            [],
+            _alert(
+                f"{_genes(n)} selected on the gene map: at most {MAX_SELECTED_GENES} are listed "
+                "and tested for GO terms; draw a smaller box or lasso",
+                "warning",
+            ),
+        )
+    rows = selection_rows(context, cols)
+    if n == 1:
+        return (
+            rows,
+            [],
+            _alert(
+                f"1 gene selected on the gene map ({rows[0]['symbol']}): draw around 2 genes or "
+                "more to test them for GO terms they share, or click it to list its neighbours",
+                "info",
+            ),
+        )
+    try:
+        model_genes = context.require_state().gene_es_index
+        enr = context.enrichment(cols, background=model_genes[model_genes >= 0])
+    except CoreError as exc:
+        return rows, [], _alert(str(exc))
+    alert = None
+    if context.ontology() is None:
+        alert = _alert("Gene Ontology not available: no GO terms or enrichment", "warning")
+    elif enr.empty:
+        alert = _alert(
+            f"no GO biological-process term is enriched (FDR ≤ 0.25) among the {_genes(n)} "
+            "selected on the gene map",
+            "info",
+        )
+    return rows, _records(enr), alert
+
+
+def selection_info(context: Any, rows: list[dict]) -> str:
+    """The line above the gene table for a selection: how many genes, how many of them without
+    a GO biological-process annotation, how to go back to a neighbourhood."""
+    n = len(rows)
+    text = f"{_genes(n)} selected on the gene map"
+    if context.ontology() is not None:
+        bare = sum(1 for r in rows if not r.get("go_terms"))
+        text += f" ({bare:,} of them without a GO biological-process annotation)"
+    return (
+        f"{text}. Double-click the map to clear the selection, or click or find a gene to list "
+        "its neighbours."
+    )
+
+
 def enrichment_info(
-    context: Any, focus: str | None, rows: list[dict], enrichment: list[dict]
+    context: Any,
+    focus: str | None,
+    rows: list[dict],
+    enrichment: list[dict],
+    selection: bool = False,
 ) -> str:
     """The line above the enrichment table: which GO it uses, then how many terms are enriched
-    among the gene in focus and its neighbours. An empty table read as still loading once the
-    message that no term was enriched had gone (messages go after 8 seconds)."""
+    among the gene in focus and its neighbours, or among the genes of a selection on the gene
+    map (``selection``). An empty table read as still loading once the message that no term
+    was enriched had gone (messages go after 8 seconds)."""
     caption = context.ontology_caption()
-    if not focus or not rows or context.ontology() is None:
+    if selection and len(rows) > 1 and context.ontology() is not None:
+        n = len(enrichment)
+        found = f"{n} term{' is' if n == 1 else 's are'} enriched" if n else "no term is enriched"
+        among = f"among the {_genes(len(rows))} selected on the gene map"
+        return f"{caption}. {found[0].upper()}{found[1:]} {among} (FDR ≤ 0.25)."
+    if selection or not focus or not rows or context.ontology() is None:
         return caption
     try:  # a symbol of several genes: which one (Y_RNA (ENSG00000201001))
         focus = context.gene_label(context.gene_index(focus))
@@ -743,13 +901,85 @@ def register_callbacks(app: Any) -> None:
         Input(ids.FOCUS_GENE, "data"),
         Input(ids.NEIGHBORS_K, "value"),
         Input(ids.MODEL_STATUS, "data"),
+        Input(ids.GENE_SELECTION, "data"),
     )
-    def update_neighbors(focus, k, _status):
+    def update_neighbors(focus, k, _status, selection):
+        return gene_tables(context, focus, k, selection)
+
+    # a box or lasso on the gene map lists its genes in place of a neighbourhood; a gene
+    # clicked or found (the focus) or a double-click that clears the box lists one again
+    @app.callback(
+        Output(ids.GENE_SELECTION, "data"),
+        Input(ids.GENE_MAP, "selectedData"),
+        Input(ids.FOCUS_GENE, "data"),
+        prevent_initial_call=True,
+    )
+    def update_gene_selection(selected, _focus):
+        return gene_selection_update(ctx.triggered_id, selected)
+
+    # a new gene in focus takes the box or lasso off the map, with its dimming: the map would
+    # otherwise stay dimmed around genes that the tables no longer list
+    app.clientside_callback(
+        """
+        function(focus) {
+            const gd = document.querySelector('#__MAP__ .js-plotly-plot');
+            const drawn = gd && gd.layout && (gd.layout.selections || []).length;
+            if (drawn) {
+                Plotly.relayout(gd, {selections: []}).then(function() {
+                    Plotly.restyle(gd, {selectedpoints: [null]});
+                });
+            }
+            return window.dash_clientside.no_update;
+        }
+        """.replace("__MAP__", ids.GENE_MAP),
+        Output(ids.GENE_SELECTION, "data", allow_duplicate=True),
+        Input(ids.FOCUS_GENE, "data"),
+        prevent_initial_call=True,
+    )
+
+
+def gene_tables(
+    context: Any, focus: str | None, k: Any, selection: Any
+) -> tuple[list[dict], list[dict], Any, str, str]:
+    """The gene tables' callback: the genes of a selection on the gene map
+    (:func:`selection_tables`) while there is one, else the gene in focus and its neighbours.
+
+    Returns
+    -------
+    (gene rows, enrichment rows, alert, gene table's line, enrichment table's line)
+    """
+    genes = selected_genes(selection)
+    if genes == []:  # a box around no gene: the neighbourhood stays, and the page says why
         rows, enrichment, alert = neighbor_tables(context, focus, k)
+        empty = _alert(
+            "the box or lasso holds no gene of the map: draw around some genes to list them",
+            "info",
+        )
         return (
             rows,
             enrichment,
-            alert,
+            empty if alert is None else html.Div([empty, alert]),
             neighbors_info(context, focus, rows),
             enrichment_info(context, focus, rows, enrichment),
         )
+    if genes is not None:
+        rows, enrichment, alert = selection_tables(context, genes)
+        if rows:
+            info = selection_info(context, rows)
+        elif len(genes) > MAX_SELECTED_GENES and context.state() is not None:
+            info = (
+                f"{_genes(len(genes))} selected on the gene map: more than the "
+                f"{MAX_SELECTED_GENES} listed at most. Draw a smaller box or lasso, or "
+                "double-click the map to clear it."
+            )
+        else:
+            info = NEIGHBORS_EMPTY
+        return rows, enrichment, alert, info, enrichment_info(context, None, rows, enrichment, True)
+    rows, enrichment, alert = neighbor_tables(context, focus, k)
+    return (
+        rows,
+        enrichment,
+        alert,
+        neighbors_info(context, focus, rows),
+        enrichment_info(context, focus, rows, enrichment),
+    )

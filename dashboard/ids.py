@@ -65,6 +65,8 @@ NEIGHBORS_INFO = "neighbors-info"  # what the neighbour table lists, or how to f
 GENE_ENRICHMENT = "gene-enrichment"
 GO_SOURCE = "go-source"
 FOCUS_GENE = "focus-gene"  # dcc.Store: the gene in focus (symbol) or None
+#: dcc.Store ``{"genes": [symbol, ...]}``: the genes of a box or lasso on the gene map, or None
+GENE_SELECTION = "gene-selection"
 NEIGHBORS_K = "neighbors-k"
 
 # --- baselines side by side

@@ -47,9 +47,9 @@ def graph_config(context: Any, filename: str, selectable: bool = False) -> dict[
     ``SIMULATED_`` first for simulated data, as every file the page gives (the image's own
     title says so too: :func:`dashboard.figures.mark_simulated`).
 
-    Only a ``selectable`` graph (the sample map, whose selection lists its specific genes)
-    offers the box and lasso: on the gene map a box dimmed the genes outside it and nothing
-    else happened (GTEx, a box over MYH7's cardiac neighbours)."""
+    Only a ``selectable`` graph offers the box and lasso: the sample map (its selection lists
+    its specific genes) and the gene map (its selection lists its genes and the GO terms
+    enriched among them: :func:`dashboard.gene_space.selection_tables`)."""
     if getattr(context, "simulated", False):
         filename = f"SIMULATED_{filename}"
     options = {**GRAPH_CONFIG["toImageButtonOptions"], "filename": filename}
@@ -815,7 +815,7 @@ def build_layout(context: Any) -> html.Div:
             dcc.Graph(
                 id=ids.GENE_MAP,
                 figure=empty_figure("waiting for the model…"),
-                config=graph_config(context, "gene_space"),
+                config=graph_config(context, "gene_space", selectable=True),
                 className="map",
             ),
             type="dot",
@@ -1135,6 +1135,7 @@ def build_layout(context: Any) -> html.Div:
         dcc.Store(id=ids.SAMPLE_MAP_KIND),
         dcc.Store(id=SAMPLE_MAP_RECOLOUR),
         dcc.Store(id=ids.FOCUS_GENE),
+        dcc.Store(id=ids.GENE_SELECTION),
         dcc.Store(id=ids.SELECTION),
         dcc.Store(id=ids.SELECTION_GENES_STORE),
         dcc.Store(id=ids.PROBE_CLICK),

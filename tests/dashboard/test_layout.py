@@ -50,20 +50,20 @@ def test_detected_is_explained_as_a_percentage(context):
     assert "100%" in table.tooltip_header["detected"]
 
 
-def test_only_the_sample_map_offers_a_box_or_lasso(context):
-    """A box or lasso on the sample map lists the selection's specific genes; the gene map and
-    the baseline maps offered both too, and a box there dimmed the genes outside it and did
-    nothing else (GTEx, a box over MYH7's cardiac neighbours)."""
+def test_the_sample_and_gene_maps_offer_a_box_or_lasso(context):
+    """A box or lasso on the sample map lists the selection's specific genes, on the gene map
+    its genes and their GO terms; the baseline maps offered both too, and a box there dimmed
+    the points outside it and did nothing else."""
     page = build_layout(context)
     graphs = {c.id: c.config for c in components(page) if isinstance(c, dcc.Graph)}
     select = {"lasso2d", "select2d"}
-    sample_map = graphs[ids.SAMPLE_MAP]
-    assert select <= set(sample_map.get("modeBarButtonsToAdd", []))
-    assert not select & set(sample_map.get("modeBarButtonsToRemove", []))
-    for graph in (ids.GENE_MAP, ids.BASELINES_GRAPH):
+    for graph in (ids.SAMPLE_MAP, ids.GENE_MAP):
         config = graphs[graph]
-        assert select <= set(config.get("modeBarButtonsToRemove", [])), (graph, config)
-        assert not select & set(config.get("modeBarButtonsToAdd", [])), (graph, config)
+        assert select <= set(config.get("modeBarButtonsToAdd", [])), (graph, config)
+        assert not select & set(config.get("modeBarButtonsToRemove", [])), (graph, config)
+    config = graphs[ids.BASELINES_GRAPH]
+    assert select <= set(config.get("modeBarButtonsToRemove", [])), config
+    assert not select & set(config.get("modeBarButtonsToAdd", [])), config
 
 
 def test_baseline_maps_wait_in_a_low_box(context):

@@ -1,0 +1,80 @@
+"""A box on the gene map, drawn with the mouse: its genes fill the gene tables in place of the
+neighbourhood, and a gene clicked lists a neighbourhood again, the box taken off the map."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.test_dashboard_browser import _js, _scroll_to, _wait, _wait_idle, _wait_text
+
+pytestmark = pytest.mark.browser
+
+# the page places of some genes of the map (the focus and its neighbours), in the plot's pixels
+_PLACES = """
+const gd = document.querySelector('#gene-map .js-plotly-plot');
+const want = new Set(arguments[0]), out = {};
+gd._fullData.forEach(function(t) {
+    Array.from(t.customdata || []).forEach(function(c, i) {
+        const s = Array.isArray(c) ? c[0] : c;
+        if (want.has(s) && !(s in out)) { out[s] = [t.x[i], t.y[i]]; }
+    });
+});
+const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, px = {};
+for (const s in out) { px[s] = [xa.l2p(out[s][0]), ya.l2p(out[s][1])]; }
+return {px: px, w: xa._length, h: ya._length};
+"""
+
+
+_SYMBOLS = "#gene-neighbors td[data-dash-column=symbol]"
+
+
+def test_a_box_on_the_gene_map_lists_its_genes_and_their_go_terms(app_url, driver):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    driver.get(app_url + "/?gene=MYH6&k=5")
+    _wait_text(driver, "neighbors-info", "nearest to MYH6", 170, "MYH6's neighbours")
+    _wait_idle(driver, "the page's answers")
+    _scroll_to(driver, "gene-map")
+    near = [td.text for td in driver.find_elements(By.CSS_SELECTOR, _SYMBOLS)]
+    places = _js(driver, _PLACES.replace("arguments[0]", repr(["MYH6", *near])))
+    px = places["px"]
+    assert len(px) >= 3, places
+    # the mode bar's box button, as a user clicks it
+    _js(
+        driver,
+        """document.querySelector('#gene-map .modebar-btn[data-val="select"]')
+        .dispatchEvent(new MouseEvent('click', {bubbles: true}));""",
+    )
+    plot = driver.find_element(By.CSS_SELECTOR, "#gene-map .nsewdrag")
+    cx, cy = places["w"] / 2, places["h"] / 2
+    xs, ys = [p[0] for p in px.values()], [p[1] for p in px.values()]
+    x0, x1, y0, y1 = min(xs) - 4, max(xs) + 4, min(ys) - 4, max(ys) + 4
+    box = ActionChains(driver).move_to_element_with_offset(plot, int(x0 - cx), int(y0 - cy))
+    half = (int((x1 - x0) / 2) + 1, int((y1 - y0) / 2) + 1)
+    box.click_and_hold().move_by_offset(*half).move_by_offset(*half).release().perform()
+    info = _wait_text(driver, "neighbors-info", "selected on the gene map", 60, "the box's genes")
+    listed = [td.text for td in driver.find_elements(By.CSS_SELECTOR, _SYMBOLS)]
+    assert set(px) <= set(listed), (px, listed)
+    assert info.startswith(f"{len(listed)} genes selected on the gene map")
+    go_line = driver.find_element(By.ID, "go-source").text
+    assert f"among the {len(listed)} genes selected on the gene map" in go_line
+    driver.save_screenshot(str(driver.shots / "gene_map_box.png"))
+    # a gene clicked (the box mode's first click also takes the box away): a neighbourhood
+    at = px[next(s for s in px if s != "MYH6")]
+    ActionChains(driver).move_to_element_with_offset(
+        plot, int(at[0] - cx), int(at[1] - cy)
+    ).click().perform()
+    _wait_text(driver, "neighbors-info", "nearest to", 60, "a neighbourhood again")
+    _wait(
+        driver,
+        lambda: (
+            not _js(
+                driver,
+                """const gd = document.querySelector('#gene-map .js-plotly-plot');
+            return (gd.layout.selections || []).length;""",
+            )
+        ),
+        20,
+        "the box taken off the map",
+    )

@@ -1,0 +1,153 @@
+"""A box or lasso on the gene map: its genes fill the gene tables (the genes, the GO terms
+enriched among them, against the model's genes) in place of a neighbourhood, until a gene is in
+focus again or the selection is cleared; the tables' CSV files are named by the selection."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from dashboard import export, gene_space, ids
+from dashboard.factory import create_app
+from dashboard.layout import build_layout
+from tests.dashboard.callback_post import post_callback
+from tests.dashboard.layout_tree import find
+
+TABLES = f"{ids.GENE_NEIGHBORS}.data"
+
+
+@pytest.fixture(scope="module")
+def app(context, sepira_es):
+    app = create_app(sepira_es, context.config)
+    app.fe_context.train()  # (the model the context trained, read from the cache)
+    return app
+
+
+def _group(context, n: int = 12) -> list[str]:
+    """A group of genes that lie together in gene space: a liver gene and its neighbours."""
+    near = context.neighbors(context.gene_index("HNF4A"), n - 1)
+    return sorted({"HNF4A", *near["symbol"]})
+
+
+def _selected(symbols: list[str]) -> dict:
+    # as plotly sends a box: each point's customdata is its symbol (a gene drawn twice, in its
+    # category and as a neighbour, sends two points)
+    points = [{"curveNumber": 0, "pointIndex": i, "customdata": s} for i, s in enumerate(symbols)]
+    return {"points": points + points[:2], "range": {"x": [0, 1], "y": [0, 1]}}
+
+
+def _tables(app, focus, selection, k=15):
+    values = {
+        (ids.FOCUS_GENE, "data"): focus,
+        (ids.NEIGHBORS_K, "value"): k,
+        (ids.GENE_SELECTION, "data"): selection,
+    }
+    out = post_callback(app, TABLES, values, f"{ids.GENE_SELECTION}.data")
+    return (
+        out[ids.GENE_NEIGHBORS]["data"],
+        out[ids.GENE_ENRICHMENT]["data"],
+        out[ids.NEIGHBORS_INFO]["children"],
+        out[ids.GO_SOURCE]["children"],
+        str(out["alert-neighbors"]["children"]) if "alert-neighbors" in out else "",
+    )
+
+
+def test_the_gene_map_offers_the_box_and_lasso(context):
+    graph = find(build_layout(context), ids.GENE_MAP)
+    assert {"select2d", "lasso2d"} <= set(graph.config.get("modeBarButtonsToAdd", []))
+    assert not set(graph.config.get("modeBarButtonsToRemove", [])) & {"select2d", "lasso2d"}
+
+
+def _store(app, selected, focus, changed: str):
+    """The ``gene-selection`` callback, posted as the page posts it (one output)."""
+    key = f"{ids.GENE_SELECTION}.data"
+    spec = app.callback_map[key]
+    given = {(ids.GENE_MAP, "selectedData"): selected, (ids.FOCUS_GENE, "data"): focus}
+    body = {
+        "output": key,
+        "outputs": {"id": ids.GENE_SELECTION, "property": "data"},
+        "inputs": [{**i, "value": given[(i["id"], i["property"])]} for i in spec["inputs"]],
+        "changedPropIds": [changed],
+    }
+    answer = app.server.test_client().post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.data[:300]
+    return answer.get_json()["response"][ids.GENE_SELECTION]["data"]
+
+
+def test_a_box_on_the_gene_map_is_stored_and_a_focus_clears_it(app, context):
+    genes = _group(context)
+    box = _selected(genes)
+    assert _store(app, box, "GATA4", f"{ids.GENE_MAP}.selectedData") == {"genes": genes}
+    # a gene clicked or found: the neighbourhood again
+    assert _store(app, box, "GATA4", f"{ids.FOCUS_GENE}.data") is None
+    # a double-click clears the box: plotly sends no selection
+    assert _store(app, None, "GATA4", f"{ids.GENE_MAP}.selectedData") is None
+
+
+def test_the_tables_list_the_selected_genes_and_their_enrichment(app, context):
+    genes = _group(context)
+    assert "GATA4" not in genes
+    rows, terms, info, go_line, _ = _tables(app, "GATA4", {"genes": genes})
+    assert sorted(r["symbol"] for r in rows) == genes
+    cols = [context.gene_index(g) for g in genes]
+    model_genes = context.require_state().gene_es_index
+    expected = context.enrichment(cols, background=model_genes[model_genes >= 0])
+    assert not expected.empty  # (liver genes share processes)
+    assert [t["go_id"] for t in terms] == list(expected["go_id"])
+    assert info.startswith(f"{len(genes)} genes selected on the gene map")
+    bare = sum(1 for t in context.go_terms_of(genes) if not t)
+    assert f"({bare} of them without a GO biological-process annotation)" in info
+    assert "GATA4" not in info
+    n = len(expected)
+    assert f"{n} terms are enriched among the {len(genes)} genes selected on the gene map" in (
+        go_line
+    )
+    # no selection: the neighbourhood of the gene in focus, as before
+    rows, _, info, go_line, _ = _tables(app, "GATA4", None)
+    assert len(rows) == 15 and "nearest to GATA4" in info and "GATA4 and its 15" in go_line
+
+
+def test_one_gene_or_too_many_are_said(app, context, monkeypatch):
+    rows, terms, info, _, alert = _tables(app, None, {"genes": ["HNF4A"]})
+    assert [r["symbol"] for r in rows] == ["HNF4A"] and terms == []
+    assert "1 gene selected on the gene map (HNF4A)" in alert and "2 genes or more" in alert
+    genes = _group(context)
+    monkeypatch.setattr(gene_space, "MAX_SELECTED_GENES", len(genes) - 1)
+    table, terms, alert = gene_space.selection_tables(context, genes)
+    assert table == [] and terms == []
+    assert f"{len(genes)} genes selected on the gene map: at most {len(genes) - 1}" in str(alert)
+
+
+def test_the_csv_files_of_a_selection_are_named_by_it(context):
+    genes = _group(context)
+    store = {"genes": genes}
+    first = "-".join(genes[:3])
+    for which, part in (
+        (ids.EXPORT_NEIGHBORS_CSV, "genes"),
+        (ids.EXPORT_ENRICHMENT_CSV, "go_enrichment"),
+    ):
+        out = export.csv_download(
+            context, which, None, None, "GATA4", None, 15, gene_selection=store
+        )
+        assert out["filename"] == f"gene_selection-{len(genes)}_{first}_{part}.csv"
+        table = pd.read_csv(io.StringIO(out["content"]))
+        assert (table["query"] == f"{len(genes)} genes selected on the gene map").all()
+        assert "GATA4" not in set(table.get("symbol", []))
+    genes_csv = export.csv_download(
+        context, ids.EXPORT_NEIGHBORS_CSV, None, None, "GATA4", None, 15, gene_selection=store
+    )
+    assert sorted(pd.read_csv(io.StringIO(genes_csv["content"]))["symbol"]) == genes
+
+
+def test_a_click_in_box_mode_lists_the_neighbourhood_and_an_empty_box_says_so(app, context):
+    # the click that takes a box away sends no point and no box: the neighbourhood again
+    assert _store(app, {"points": []}, "GATA4", f"{ids.GENE_MAP}.selectedData") is None
+    # a box around no gene: the neighbourhood stays, and the page says the box held none
+    empty = {"points": [], "range": {"x": [0, 1], "y": [0, 1]}}
+    store = _store(app, empty, "GATA4", f"{ids.GENE_MAP}.selectedData")
+    assert store == {"genes": []}
+    rows, _, info, _, alert = _tables(app, "GATA4", store)
+    assert len(rows) == 15 and "nearest to GATA4" in info
+    assert "holds no gene of the map" in alert
