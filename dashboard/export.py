@@ -815,7 +815,8 @@ def csv_download(
     the download, after the page has sent the table it showed (20 rows saved, 5 then shown).
     """
     genes = selected_genes(gene_selection)
-    if which in (ids.EXPORT_NEIGHBORS_CSV, ids.EXPORT_ENRICHMENT_CSV) and genes is not None:
+    # (a box around no gene leaves the neighbourhood in the tables: its files are theirs)
+    if which in (ids.EXPORT_NEIGHBORS_CSV, ids.EXPORT_ENRICHMENT_CSV) and genes:
         return gene_selection_download(context, which, genes)
     if which in (ids.EXPORT_NEIGHBORS_CSV, ids.EXPORT_ENRICHMENT_CSV) and focus and k is not None:
         rows, terms, _ = neighbor_tables(context, focus, k)

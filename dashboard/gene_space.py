@@ -669,14 +669,23 @@ def selected_genes(store: Any) -> list[str] | None:
 
 
 def _selection_columns(context: Any, genes: list[str]) -> list[int]:
-    """Dataset columns of the model's genes among ``genes`` (symbols), in their order."""
-    cols = []
+    """Dataset columns of the model's genes among ``genes`` (symbols), in their order.
+
+    The map's points carry the page's own symbols, read directly; another name is looked up
+    (:meth:`AppContext.gene_index`). A box around a whole map of GTEx's 56,200 genes was a
+    search through a growing list for every gene: seconds, quadratic in their number."""
+    by_symbol = {str(s): j for j, s in enumerate(context.gene_symbols)}
+    cols: list[int] = []
+    seen: set[int] = set()
     for g in genes:
-        try:
-            j = context.gene_index(g)
-        except DataError:
-            continue
-        if context.modelled(j) and j not in cols:
+        j = by_symbol.get(str(g))
+        if j is None:
+            try:
+                j = context.gene_index(g)
+            except DataError:
+                continue
+        if j not in seen and context.modelled(j):
+            seen.add(j)
             cols.append(j)
     return cols
 
