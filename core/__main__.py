@@ -9,7 +9,9 @@ import sys
 if __name__ == "__main__":
     from core.errors import missing_package_line
 
-    try:  # numpy and the command line's modules load here: Ctrl-C then is no traceback
+    # numpy and the command line's modules load here, and the command runs (it says its own
+    # errors): Ctrl-C while they load, or a requirement missing, is one line, not a traceback
+    try:
         from core.cli import main
 
         code = main()
