@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from itertools import islice
 
 
@@ -35,6 +36,11 @@ def missing_package_line(exc: ModuleNotFoundError, python: str) -> str | None:
     top = (exc.name or "").partition(".")[0]
     if not top or top in {"core", "dashboard", "tests"}:
         return None
+    if top in sys.stdlib_module_names:  # (_lzma, _sqlite3: a Python built without them)
+        return (
+            f"this Python ({python}) lacks its standard module {top!r}: it was built without "
+            "it; use a Python 3.11 that has it (Debian's python3 does)"
+        )
     package = PACKAGE_NAMES.get(top, top)
     return (
         f"the Python package {package!r} is not installed for {python}: set up first with "

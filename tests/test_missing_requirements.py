@@ -55,3 +55,10 @@ def test_a_missing_module_of_the_project_itself_is_not_called_a_setup_problem():
     missing = ModuleNotFoundError("No module named 'core.nothing'", name="core.nothing")
     assert missing_package_line(missing, sys.executable) is None
     assert missing_package_line(ModuleNotFoundError("no name"), sys.executable) is None
+
+
+def test_a_standard_module_missing_is_not_called_a_requirement():
+    """A Python built without liblzma lacks ``_lzma``: installing the requirements does not
+    help, so the line does not say to."""
+    line = missing_package_line(ModuleNotFoundError("No module named '_lzma'", name="_lzma"), "py")
+    assert "standard module '_lzma'" in line and "requirements.txt" not in line
