@@ -5,13 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 
-def post_callback(app: Any, output: str, values: dict[tuple[str, str], Any], changed: str) -> dict:
+def post_callback(
+    app: Any,
+    output: str,
+    values: dict[tuple[str, str], Any],
+    changed: str,
+    input: tuple[str, str] | None = None,
+) -> dict:
     """The response of the callback whose outputs hold ``output`` (``"id.property"``), given
     ``values`` of its inputs and states by ``(id, property)`` (None for the others) and
     ``changed`` (``"id.property"``) as the input that changed: output id -> property -> value.
+    ``input`` (id, property): of the callbacks with that output, the one with this input.
     """
-    key = next(k for k in app.callback_map if output in k)
-    spec = app.callback_map[key]
+    key, spec = next(
+        (k, s)
+        for k, s in app.callback_map.items()
+        if output in k
+        and (input is None or any((i["id"], i["property"]) == input for i in s["inputs"]))
+    )
 
     def given(items: list[dict]) -> list[dict]:
         return [{**i, "value": values.get((i["id"], i["property"]))} for i in items]
@@ -19,7 +30,7 @@ def post_callback(app: Any, output: str, values: dict[tuple[str, str], Any], cha
     body = {
         "output": key,
         "outputs": [
-            dict(zip(("id", "property"), o.split(".", 1), strict=True))
+            dict(zip(("id", "property"), o.split("@")[0].split(".", 1), strict=True))
             for o in key.strip(".").split("...")
         ],
         "inputs": given(spec["inputs"]),

@@ -10,34 +10,13 @@ from dashboard import ids
 from dashboard.context import DashboardConfig, ModelSettings
 from dashboard.factory import create_app
 
+from .callback_post import post_callback
+
 
 def _post(app, inputs: tuple[str, str], values: dict[tuple[str, str], Any], changed: str) -> dict:
-    """The response of the callback whose input is ``inputs`` (id, property), as the page
-    posts it: output id -> property -> value."""
-    key, spec = next(
-        (k, s)
-        for k, s in app.callback_map.items()
-        if any((i["id"], i["property"]) == inputs for i in s["inputs"])
-        and f"{ids.BASELINES_GRAPH}.figure" in k
-    )
-
-    def given(items: list[dict]) -> list[dict]:
-        return [{**i, "value": values.get((i["id"], i["property"]))} for i in items]
-
-    outputs = [
-        dict(zip(("id", "property"), o.split("@")[0].split(".", 1), strict=True))
-        for o in key.strip(".").split("...")
-    ]
-    body = {
-        "output": key,
-        "outputs": outputs,
-        "inputs": given(spec["inputs"]),
-        "state": given(spec["state"]),
-        "changedPropIds": [changed],
-    }
-    answer = app.server.test_client().post("/_dash-update-component", json=body)
-    assert answer.status_code == 200, answer.data[:300]
-    return answer.get_json()["response"]
+    """The response of the baseline maps' callback whose input is ``inputs`` (id, property), as
+    the page posts it: output id -> property -> value."""
+    return post_callback(app, f"{ids.BASELINES_GRAPH}.figure", values, changed, input=inputs)
 
 
 def _boxes_held(response: dict) -> list[bool]:
