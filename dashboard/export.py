@@ -1321,16 +1321,11 @@ def register_callbacks(app: Any) -> None:
     def restore_settings(url_search, placed):
         return view_settings(context, url_search, placed)
 
-    # keep the address bar in step with the view, without reloading or re-triggering dcc.Location
+    # keep the address bar in step with the view, without reloading or re-triggering dcc.Location:
+    # a new view the user chose adds a step to the browser's history (Back returns to the view
+    # before), a zoom or the page's own change replaces the address (assets/history.js)
     app.clientside_callback(
-        """
-        function(href) {
-            if (href && href !== window.location.search) {
-                window.history.replaceState(null, "", window.location.pathname + href);
-            }
-            return window.location.href;
-        }
-        """,
+        "function(href) { return window.dash_clientside.fe_history.follow(href); }",
         Output(ids.SHARE_LINK, "title"),
         Input(ids.SHARE_LINK, "href"),
         prevent_initial_call=True,

@@ -1496,7 +1496,9 @@ def register_callbacks(app: Any) -> None:
     def update_sample_map(value, clip, status, placed, selection, url_search, previous, map_zoom):
         rows = (selection or {}).get("rows") or []
         zoom = figure_zoom(context, map_zoom, ids.SAMPLE_MAP, url_search, placed)
-        if ctx.triggered_id == ids.URL and not zoom and previous is not None:
+        # (a link alone: Back to a view of another colouring also changes the colouring)
+        alone = set(ctx.triggered_prop_ids.values()) == {ids.URL}
+        if alone and not zoom and previous is not None:
             return no_update, no_update, no_update, no_update  # a link without a zoom: as it is
         if ctx.triggered_id == ids.SELECTION:
             if not rows or (selection or {}).get("drawn"):
