@@ -1044,12 +1044,18 @@ def view_query(
 
 
 def view_settings(
-    context: Any, url_search: str | None, placed: list[dict[str, Any]] | None = None
+    context: Any,
+    url_search: str | None,
+    placed: list[dict[str, Any]] | None = None,
+    shown: tuple[Any, Any] | None = None,
 ) -> tuple[Any, Any, Any]:
     """The number of neighbours and the clip percentiles a link holds (``?k=30&clip=5-95``);
     a gene colouring the page cannot show (``gcolor``, see
     :func:`dashboard.gene_space.link_gene_color`) is said here too. ``placed``: the samples
-    placed on the sample map, which a link's zoom may show alone.
+    placed on the sample map, which a link's zoom may show alone. ``shown``: the k and clip
+    the page shows; where the link leaves one out (its default) and the page shows another,
+    the default comes back (Back to a view before k was changed kept the new k, and wrote it
+    into that view's address).
 
     Returns
     -------
@@ -1062,6 +1068,12 @@ def view_settings(
 
     q = parse_query(url_search)
     k, clip, problems = no_update, no_update, []
+    shown_k, shown_clip = shown or (None, None)
+    default_k = context.config.n_neighbors
+    if "k" not in q and shown_k is not None and shown_k != default_k:
+        k = default_k
+    if "clip" not in q and shown_clip is not None and tuple(shown_clip) != DEFAULT_CLIP:
+        clip = list(DEFAULT_CLIP)
     problem = link_gene_color(context, url_search)[1]
     if problem:
         problems.append(f"{problem}; the gene map is coloured by gene type")
@@ -1317,9 +1329,11 @@ def register_callbacks(app: Any) -> None:
         Output(alert_id("view"), "children"),
         Input(ids.URL, "search"),
         State(ids.PLACED, "data"),
+        State(ids.NEIGHBORS_K, "value"),
+        State(ids.CLIP, "value"),
     )
-    def restore_settings(url_search, placed):
-        return view_settings(context, url_search, placed)
+    def restore_settings(url_search, placed, k, clip):
+        return view_settings(context, url_search, placed, shown=(k, clip))
 
     # keep the address bar in step with the view, without reloading or re-triggering dcc.Location:
     # a new view the user chose adds a step to the browser's history (Back returns to the view

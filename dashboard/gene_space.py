@@ -120,10 +120,11 @@ def gene_color_state(
         color, problem = link_gene_color(context, url_search)
         if color is not None:
             new = value = color
-        elif problem is not None:
+        elif problem is not None or value not in (None, "type"):
             # an unknown GO term stayed the value, and so in the address bar, after the page
             # said it was unknown: gene type instead (:func:`dashboard.export.view_settings`
-            # says why)
+            # says why); an address without gcolor (Back to a view before the gene map was
+            # coloured) is coloured by gene type
             new = value = "type"
     return new, gene_color_options(context, search, value)
 

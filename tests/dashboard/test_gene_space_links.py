@@ -92,3 +92,19 @@ def test_a_link_gene_colouring_is_corrected_when_it_can_be(context):
     assert link_gene_color(context, "?k=3") == (None, None)
     # no link (or typing in the dropdown): the value is left alone
     assert gene_color_state(context, ids.GENE_COLOR, "?gcolor=garbage", "", "type")[0] is no_update
+
+
+def test_back_to_an_address_without_k_clip_or_gcolor_brings_their_defaults_back(context):
+    """The browser's Back to a view before k, the clip or the gene colouring was changed: that
+    address leaves them out (their defaults), and the page kept the new ones, then wrote them
+    into that view's address."""
+    before = "?color=obs:HNF4A&gene=HNF4A"
+    k, clip, alert = export.view_settings(context, before, shown=(30, [5, 95]))
+    assert (k, clip, alert) == (context.config.n_neighbors, [1.0, 99.0], None)
+    value, _ = gene_color_state(context, ids.URL, before, None, "go:GO:0006936")
+    assert value == "type"
+    # the page already shows the defaults (a first load): nothing is set again
+    assert export.view_settings(context, before, shown=(context.config.n_neighbors, [1, 99]))[
+        :2
+    ] == (no_update, no_update)
+    assert gene_color_state(context, ids.URL, before, None, "type")[0] is no_update
