@@ -132,3 +132,34 @@ def test_back_returns_to_the_view_of_the_link_the_page_was_opened_with(app_url, 
     assert urlsplit(driver.current_url).query == link
     driver.forward()
     _back_at(driver, app_url, "MYH6", first)
+
+
+def test_back_after_a_new_number_of_neighbours_brings_the_default_back(app_url, driver):
+    """k is a step of its own; Back to the view before it shows the default k again (the new k
+    stayed in the box, and was written into that view's address)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    _loaded(driver, app_url)
+    _wait(driver, lambda: _shown(driver), 30, "the first colouring")
+    box = driver.find_element(By.ID, "neighbors-k")
+    default = box.get_attribute("value")
+    start = _steps(driver)
+    _scroll_to(driver, "neighbors-k")
+    box.click()
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("7", Keys.ENTER)
+    _wait(driver, lambda: _address(driver).get("k") == "7", 30, "k=7 in the address bar")
+    _wait_idle(driver, "the answers to k=7")
+    assert _steps(driver) == start + 1
+
+    driver.back()
+    _wait(
+        driver,
+        lambda: driver.find_element(By.ID, "neighbors-k").get_attribute("value") == default,
+        60,
+        f"the default k ({default}) again",
+    )
+    _wait_idle(driver, "the answers to the default k")
+    assert "k" not in _address(driver)
+    assert driver.find_element(By.ID, "neighbors-k").get_attribute("value") == default
