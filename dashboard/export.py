@@ -24,11 +24,13 @@ from dashboard.baseline_maps import annotation_word, is_per_class, percent
 from dashboard.baselines import baseline_view
 from dashboard.context import SPECIFIC_SAVED, preset_name
 from dashboard.gene_space import (
+    MAP_SOURCE,
     MAX_SELECTED_GENES,
     build_gene_figure,
     gene_labels,
     neighbor_tables,
     selected_genes,
+    selection_source,
     selection_tables,
 )
 from dashboard.layout import SPECIFIC_P_HELP, alert_id
@@ -817,7 +819,7 @@ def csv_download(
     genes = selected_genes(gene_selection)
     # (a box around no gene leaves the neighbourhood in the tables: its files are theirs)
     if which in (ids.EXPORT_NEIGHBORS_CSV, ids.EXPORT_ENRICHMENT_CSV) and genes:
-        return gene_selection_download(context, which, genes)
+        return gene_selection_download(context, which, genes, selection_source(gene_selection))
     if which in (ids.EXPORT_NEIGHBORS_CSV, ids.EXPORT_ENRICHMENT_CSV) and focus and k is not None:
         rows, terms, _ = neighbor_tables(context, focus, k)
         if rows:
@@ -907,33 +909,50 @@ def gene_selection_stem(context: Any, symbols: list[str], *parts: str) -> str:
 GENE_SELECTION_NAMED = 3
 
 
-def gene_selection_download(context: Any, which: str, genes: list[str]) -> dict[str, Any]:
+def gene_selection_download(
+    context: Any, which: str, genes: list[str], source: str = MAP_SOURCE
+) -> dict[str, Any]:
     """The CSV file of the gene table or the enrichment table of genes selected on the gene
     map (``which``: ``export-neighbors-csv`` or ``export-enrichment-csv``), with the dataset,
-    the model and what was selected on every row (raises DataError when there is none)."""
-    rows, terms, _ = selection_tables(context, genes)
+    the model and what was selected on every row (raises DataError when there is none).
+
+    ``source``: where the genes come from (:func:`gene_space.selection_source`); genes specific
+    to a sample selection are said so in the ``query`` column and named ``specific_genes-25_...``.
+    """
+    rows, terms, _ = selection_tables(context, genes, source)
+    on_map = source == MAP_SOURCE
     if not rows:
         raise DataError(
             f"no gene table for this selection ({len(genes):,} genes on the gene map; 1 to "
             f"{MAX_SELECTED_GENES} are listed): draw another box or lasso"
+            if on_map
+            else f"no gene table: no gene {source} is on the gene map"
         )
     symbols = [str(r["symbol"]) for r in rows]
-    source = neighbors_query(context, None, len(rows))
+    # (the specific genes of a sample selection: specific_genes-25_TNNI3-TNNT2-MYBPC3_...)
+    named = "-".join(symbols[:GENE_SELECTION_NAMED])
+    specific = f"specific_genes-{len(symbols)}"
+    model = neighbors_query(context, None, len(rows))
     query = {
-        "query": f"{len(rows)} gene{'' if len(rows) == 1 else 's'} selected on the gene map",
-        "dataset": source["dataset"],
-        "model": source["model"],
+        "query": f"{len(rows)} gene{'' if len(rows) == 1 else 's'} {source}",
+        "dataset": model["dataset"],
+        "model": model["model"],
     }
     if which == ids.EXPORT_NEIGHBORS_CSV:
         table = pd.DataFrame(rows).drop(columns=["rank", "distance"])
         table["go_terms"] = context.go_terms_of(symbols, max_terms=None)
-        stem = gene_selection_stem(context, symbols, "genes")
+        part = "genes"
     else:
         if not terms:
             raise DataError("no GO process is enriched among the selected genes: nothing to save")
         table = pd.DataFrame(terms)
         query["genes_in_list"] = len(rows)
-        stem = gene_selection_stem(context, symbols, "go_enrichment")
+        part = "go_enrichment"
+    stem = (
+        gene_selection_stem(context, symbols, part)
+        if on_map
+        else file_stem(context, specific, named, part)
+    )
     for i, (name, value) in enumerate(query.items()):
         table.insert(i, name, value)
     if not has_gene_ids(context):

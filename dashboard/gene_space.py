@@ -652,12 +652,51 @@ def genes_from_selected(selected: dict[str, Any] | None) -> list[str] | None:
     return sorted(genes)
 
 
-def gene_selection_update(trigger: Any, selected: dict[str, Any] | None) -> dict | None:
+#: Where the genes of a ``gene-selection`` store without a ``source`` come from.
+MAP_SOURCE = "selected on the gene map"
+
+
+def specific_source(sample_selection: Any) -> str:
+    """Where the specific genes of a sample selection come from, in the page's words
+    (``specific to the selection of 863 samples``), from the ``selection`` store."""
+    rows = (sample_selection or {}).get("rows") if isinstance(sample_selection, dict) else None
+    n = len(set(rows)) if isinstance(rows, list) else 0
+    return f"specific to the selection of {n:,} sample{'' if n == 1 else 's'}"
+
+
+def gene_selection_update(
+    trigger: Any,
+    selected: dict[str, Any] | None,
+    specific: list[str] | None = None,
+    sample_selection: Any = None,
+    current: Any = None,
+) -> dict | None:
     """The ``gene-selection`` store: the genes of a box or lasso on the gene map
     (:func:`genes_from_selected`), or None once a gene is in focus (clicked or searched) or the
-    selection is cleared: the tables then list the neighbourhood again."""
+    selection is cleared: the tables then list the neighbourhood again.
+
+    ``trigger`` ``selection-genes-go`` (the button by the specific-genes table): the genes that
+    table lists (``specific``, the ``selection-genes-store``; at most
+    :data:`MAX_SELECTED_GENES`), with where they come from (``source``:
+    :func:`specific_source` of the ``selection`` store, ``sample_selection``).
+    ``selection-genes-store`` (a new sample selection, or none): the specific genes of the
+    former one (``current``, the store now) give way to the neighbourhood; a box's genes stay.
+    """
     if trigger == ids.FOCUS_GENE:
         return None
+    if trigger == ids.SELECTION_GENES_GO:
+        genes = [str(g) for g in specific or []][:MAX_SELECTED_GENES]
+        if not genes:
+            return no_update
+        return {"genes": genes, "source": specific_source(sample_selection)}
+    if trigger == ids.SELECTION_GENES_STORE:
+        if isinstance(current, dict) and current.get("source"):
+            listed = [str(g) for g in specific or []][:MAX_SELECTED_GENES]
+            same = listed == current.get("genes") and (
+                current.get("source") == specific_source(sample_selection)
+            )
+            return no_update if same else None
+        return no_update
     genes = genes_from_selected(selected)
     return None if genes is None else {"genes": genes}
 
@@ -667,6 +706,13 @@ def selected_genes(store: Any) -> list[str] | None:
     if not isinstance(store, dict) or not isinstance(store.get("genes"), list):
         return None
     return [str(g) for g in store["genes"]]
+
+
+def selection_source(store: Any) -> str:
+    """Where the genes of a ``gene-selection`` store come from (``selected on the gene map``,
+    ``specific to the selection of 863 samples``), to follow their number."""
+    source = store.get("source") if isinstance(store, dict) else None
+    return str(source) if isinstance(source, str) and source.strip() else MAP_SOURCE
 
 
 def _selection_columns(context: Any, genes: list[str]) -> list[int]:
@@ -714,13 +760,15 @@ def _genes(n: int) -> str:
     return f"{n:,} gene{'' if n == 1 else 's'}"
 
 
-def selection_tables(context: Any, genes: list[str]) -> tuple[list[dict], list[dict], Any]:
+def selection_tables(
+    context: Any, genes: list[str], source: str = MAP_SOURCE
+) -> tuple[list[dict], list[dict], Any]:
     """Rows of the ``gene-neighbors`` and enrichment tables for the genes of a box or lasso on
     the gene map: the genes (:func:`selection_rows`) and the GO BP terms enriched among them,
     against the model's genes (those the map draws), as a neighbourhood's.
 
     One gene gets no test, more than :data:`MAX_SELECTED_GENES` neither table; the page says
-    why.
+    why. ``source``: where the genes come from (:func:`selection_source`), as the page says it.
 
     Returns
     -------
@@ -730,15 +778,18 @@ def selection_tables(context: Any, genes: list[str]) -> tuple[list[dict], list[d
         return [], [], None
     cols = _selection_columns(context, genes)
     n = len(cols)
+    on_map = source == MAP_SOURCE
     if n == 0:  # (genes of another model's map)
+        if not on_map:
+            return [], [], _alert(f"no gene {source} is on the gene map", "info")
         return [], [], _alert("no gene of the selection is on the map: draw another box", "info")
     if n > MAX_SELECTED_GENES:
         return (
             [],
             [],
             _alert(
-                f"{_genes(n)} selected on the gene map: at most {MAX_SELECTED_GENES} are listed "
-                "and tested for GO terms; draw a smaller box or lasso",
+                f"{_genes(n)} {source}: at most {MAX_SELECTED_GENES} are listed "
+                "and tested for GO terms" + ("; draw a smaller box or lasso" if on_map else ""),
                 "warning",
             ),
         )
@@ -748,8 +799,14 @@ def selection_tables(context: Any, genes: list[str]) -> tuple[list[dict], list[d
             rows,
             [],
             _alert(
-                f"1 gene selected on the gene map ({rows[0]['symbol']}): draw around 2 genes or "
-                "more to test them for GO terms they share, or click it to list its neighbours",
+                f"1 gene {source} ({rows[0]['symbol']}): "
+                + (
+                    "draw around 2 genes or more to test them for GO terms they share, or click "
+                    "it to list its neighbours"
+                    if on_map
+                    else "2 genes or more are tested for GO terms they share; click it on the "
+                    "gene map or find it to list its neighbours"
+                ),
                 "info",
             ),
         )
@@ -764,20 +821,23 @@ def selection_tables(context: Any, genes: list[str]) -> tuple[list[dict], list[d
     elif enr.empty:
         alert = _alert(
             f"no GO biological-process term is enriched (FDR ≤ 0.25) among the {_genes(n)} "
-            "selected on the gene map",
+            f"{source}",
             "info",
         )
     return rows, _records(enr), alert
 
 
-def selection_info(context: Any, rows: list[dict]) -> str:
-    """The line above the gene table for a selection: how many genes, how many of them without
-    a GO biological-process annotation, how to go back to a neighbourhood."""
+def selection_info(context: Any, rows: list[dict], source: str = MAP_SOURCE) -> str:
+    """The line above the gene table for a selection: how many genes and where they come from
+    (``source``: :func:`selection_source`), how many of them without a GO biological-process
+    annotation, how to go back to a neighbourhood."""
     n = len(rows)
-    text = f"{_genes(n)} selected on the gene map"
+    text = f"{_genes(n)} {source}"
     if context.ontology() is not None:
         bare = sum(1 for r in rows if not r.get("go_terms"))
         text += f" ({bare:,} of them without a GO biological-process annotation)"
+    if source != MAP_SOURCE:
+        return f"{text}. Click or find a gene to list its neighbours."
     return (
         f"{text}. Double-click the map to clear the selection, or click or find a gene to list "
         "its neighbours."
@@ -790,16 +850,18 @@ def enrichment_info(
     rows: list[dict],
     enrichment: list[dict],
     selection: bool = False,
+    source: str = MAP_SOURCE,
 ) -> str:
     """The line above the enrichment table: which GO it uses, then how many terms are enriched
     among the gene in focus and its neighbours, or among the genes of a selection on the gene
-    map (``selection``). An empty table read as still loading once the message that no term
-    was enriched had gone (messages go after 8 seconds)."""
+    map (``selection``; ``source``: where they come from, :func:`selection_source`). An empty
+    table read as still loading once the message that no term was enriched had gone (messages
+    go after 8 seconds)."""
     caption = context.ontology_caption()
     if selection and len(rows) > 1 and context.ontology() is not None:
         n = len(enrichment)
         found = f"{n} term{' is' if n == 1 else 's are'} enriched" if n else "no term is enriched"
-        among = f"among the {_genes(len(rows))} selected on the gene map"
+        among = f"among the {_genes(len(rows))} {source}"
         return f"{caption}. {found[0].upper()}{found[1:]} {among} (FDR ≤ 0.25)."
     if selection or not focus or not rows or context.ontology() is None:
         return caption
@@ -916,16 +978,43 @@ def register_callbacks(app: Any) -> None:
     def update_neighbors(focus, k, _status, selection):
         return gene_tables(context, focus, k, selection)
 
-    # a box or lasso on the gene map lists its genes in place of a neighbourhood; a gene
-    # clicked or found (the focus) or a double-click that clears the box lists one again
+    # a box or lasso on the gene map lists its genes in place of a neighbourhood, and so does
+    # the button by the specific-genes table (the genes it lists); a gene clicked or found (the
+    # focus) or a double-click that clears the box lists one again, and a new sample selection
+    # takes the former one's specific genes away
     @app.callback(
         Output(ids.GENE_SELECTION, "data"),
         Input(ids.GENE_MAP, "selectedData"),
         Input(ids.FOCUS_GENE, "data"),
+        Input(ids.SELECTION_GENES_GO, "n_clicks"),
+        Input(ids.SELECTION_GENES_STORE, "data"),
+        State(ids.SELECTION, "data"),
+        State(ids.GENE_SELECTION, "data"),
         prevent_initial_call=True,
     )
-    def update_gene_selection(selected, _focus):
-        return gene_selection_update(ctx.triggered_id, selected)
+    def update_gene_selection(selected, _focus, _clicks, specific, sample_selection, current):
+        return gene_selection_update(
+            ctx.triggered_id, selected, specific, sample_selection, current
+        )
+
+    # the gene tables lie below the gene map, often off screen: the button brings them in view
+    app.clientside_callback(
+        """
+        function(clicks) {
+            const table = document.getElementById('__INFO__');
+            if (clicks && table) {
+                const box = table.getBoundingClientRect();
+                if (box.top < 0 || box.top > window.innerHeight - 40) {
+                    table.scrollIntoView({behavior: 'smooth', block: 'start'});
+                }
+            }
+            return window.dash_clientside.no_update;
+        }
+        """.replace("__INFO__", ids.NEIGHBORS_INFO),
+        Output(ids.GENE_SELECTION, "data", allow_duplicate=True),
+        Input(ids.SELECTION_GENES_GO, "n_clicks"),
+        prevent_initial_call=True,
+    )
 
     # a new gene in focus takes the box or lasso off the map, with its dimming: the map would
     # otherwise stay dimmed around genes that the tables no longer list
@@ -973,18 +1062,20 @@ def gene_tables(
             enrichment_info(context, focus, rows, enrichment),
         )
     if genes is not None:
-        rows, enrichment, alert = selection_tables(context, genes)
+        source = selection_source(selection)
+        rows, enrichment, alert = selection_tables(context, genes, source)
         if rows:
-            info = selection_info(context, rows)
+            info = selection_info(context, rows, source)
         elif len(genes) > MAX_SELECTED_GENES and context.state() is not None:
             info = (
-                f"{_genes(len(genes))} selected on the gene map: more than the "
+                f"{_genes(len(genes))} {source}: more than the "
                 f"{MAX_SELECTED_GENES} listed at most. Draw a smaller box or lasso, or "
                 "double-click the map to clear it."
             )
         else:
             info = NEIGHBORS_EMPTY
-        return rows, enrichment, alert, info, enrichment_info(context, None, rows, enrichment, True)
+        go_line = enrichment_info(context, None, rows, enrichment, True, source)
+        return rows, enrichment, alert, info, go_line
     rows, enrichment, alert = neighbor_tables(context, focus, k)
     return (
         rows,

@@ -40,6 +40,8 @@ SELECTION = "selection"  # dcc.Store: selected sample indices
 SELECTION_INFO = "selection-info"
 SELECTION_GENES = "selection-genes"  # DataTable of genes specific to the selection
 SELECTION_GENES_STORE = "selection-genes-store"
+#: Button by the specific-genes table: lists its genes in the gene tables (``gene-selection``)
+SELECTION_GENES_GO = "selection-genes-go"
 PROBE = "probe"  # panel with the in-silico probe result
 #: dcc.Store ``{"x", "y", "n"}``: the place clicked on the sample map's plot area, in data
 #: coordinates (written by assets/probe.js; ``n`` counts the clicks)
@@ -65,7 +67,9 @@ NEIGHBORS_INFO = "neighbors-info"  # what the neighbour table lists, or how to f
 GENE_ENRICHMENT = "gene-enrichment"
 GO_SOURCE = "go-source"
 FOCUS_GENE = "focus-gene"  # dcc.Store: the gene in focus (symbol) or None
-#: dcc.Store ``{"genes": [symbol, ...]}``: the genes of a box or lasso on the gene map, or None
+#: dcc.Store ``{"genes": [symbol, ...]}``: the genes of a box or lasso on the gene map, or None;
+#: with ``"source"`` (``specific to the selection of 863 samples``) when the button by the
+#: specific-genes table (``selection-genes-go``) put them there
 GENE_SELECTION = "gene-selection"
 NEIGHBORS_K = "neighbors-k"
 

@@ -383,11 +383,18 @@ def placed_columns(
     return _placed_table(label, k, rows).columns
 
 
+#: The button by the specific-genes table (``selection-genes-go``), and its tooltip while the
+#: table lists no gene.
+SELECTION_GENES_GO_TEXT = "GO processes of these genes"
+SELECTION_GENES_GO_NONE = "no specific genes listed: draw a lasso or box around some samples"
+
+
 # ----------------------------------------------------------------------------- gene map size
 #: dcc.Store: ``{"width", "height"}`` in pixels of the gene map's plot area as drawn in the page,
 #: written by ``assets/plot_size.js`` (empty until the map is drawn); the gene map's labels are
 #: spaced for it (``figures.plot_area``).
 GENE_MAP_SIZE = "gene-map-size"
+
 #: dcc.Store: what the gene map in the page was drawn from, colouring of the samples aside
 #: (``layout.meta.base_key``, ``gene_space.base_key``), copied in the page at each new figure: a
 #: new colouring is sent as its trace alone only onto a map of the inputs it was computed for.
@@ -728,10 +735,23 @@ def build_layout(context: Any) -> html.Div:
             ],
             className="selection-bar",
         ),
-        html.H4(
-            "Genes most specific to the selection: higher than in all other samples "
-            f"(score t of {MIN_SPECIFIC_SCORE:g} or more, and one-sided p of "
-            f"{MAX_SPECIFIC_P:g} or less)"
+        html.Div(
+            [
+                html.H4(
+                    "Genes most specific to the selection: higher than in all other samples "
+                    f"(score t of {MIN_SPECIFIC_SCORE:g} or more, and one-sided p of "
+                    f"{MAX_SPECIFIC_P:g} or less)",
+                    className="inline",
+                ),
+                html.Button(
+                    SELECTION_GENES_GO_TEXT,
+                    id=ids.SELECTION_GENES_GO,
+                    className="button small",
+                    disabled=True,
+                    title=SELECTION_GENES_GO_NONE,
+                ),
+            ],
+            className="table-head",
         ),
         _table(
             ids.SELECTION_GENES,

@@ -15,8 +15,14 @@ from dash import Input, Output, State, ctx, no_update
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.context import MAX_SPECIFIC_P, MIN_SPECIFIC_SCORE, SPECIFIC_SAVED, SPECIFIC_SHOWN
+from dashboard.gene_space import MAX_SELECTED_GENES
+from dashboard.layout import (
+    SELECTION_GENES_GO_NONE,
+    SELECTION_GENES_GO_TEXT,
+    alert_id,
+    annotation_word,
+)
 from dashboard.layout import alert as _alert
-from dashboard.layout import alert_id, annotation_word
 from dashboard.layout import table_records as _records
 from dashboard.sample_map import parse_query
 
@@ -205,6 +211,21 @@ def describe_selection(
         )
     shown = table.head(SPECIFIC_SHOWN)
     return info, _records(shown), shown["symbol"].tolist(), None
+
+
+def go_button(symbols: list[str] | None) -> tuple[str, bool, str]:
+    """Text, ``disabled`` and tooltip of the button by the specific-genes table, for the genes
+    it lists (the ``selection-genes-store``): disabled, and saying why, when it lists none."""
+    n = min(len(symbols or []), MAX_SELECTED_GENES)
+    if n == 0:
+        return SELECTION_GENES_GO_TEXT, True, SELECTION_GENES_GO_NONE
+    genes = "this gene" if n == 1 else f"these {n} genes"
+    return (
+        f"GO processes of {genes}",
+        False,
+        f"List {genes} in the gene tables, under the gene map, with the GO biological "
+        "processes enriched among them; a gene clicked or found lists its neighbours again",
+    )
 
 
 def probe_at(context: Any, click: dict[str, Any] | None) -> tuple[str, list[dict], list[dict], Any]:
@@ -398,6 +419,15 @@ def register_callbacks(app: Any) -> None:
     )
     def update_selection_genes(store, _status):
         return describe_selection(context, store)
+
+    @app.callback(
+        Output(ids.SELECTION_GENES_GO, "children"),
+        Output(ids.SELECTION_GENES_GO, "disabled"),
+        Output(ids.SELECTION_GENES_GO, "title"),
+        Input(ids.SELECTION_GENES_STORE, "data"),
+    )
+    def update_go_button(symbols):
+        return go_button(symbols)
 
     @app.callback(
         Output(ids.PROBE, "children"),

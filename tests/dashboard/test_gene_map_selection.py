@@ -68,7 +68,8 @@ def _store(app, selected, focus, changed: str):
     body = {
         "output": key,
         "outputs": {"id": ids.GENE_SELECTION, "property": "data"},
-        "inputs": [{**i, "value": given[(i["id"], i["property"])]} for i in spec["inputs"]],
+        "inputs": [{**i, "value": given.get((i["id"], i["property"]))} for i in spec["inputs"]],
+        "state": [{**i, "value": None} for i in spec["state"]],
         "changedPropIds": [changed],
     }
     answer = app.server.test_client().post("/_dash-update-component", json=body)
