@@ -1017,22 +1017,34 @@ def register_callbacks(app: Any) -> None:
     )
 
     # a new gene in focus takes the box or lasso off the map, with its dimming: the map would
-    # otherwise stay dimmed around genes that the tables no longer list
+    # otherwise stay dimmed around genes that the tables no longer list; so does the end of the
+    # box's list for any other reason (a new gene map, for a new colouring of the genes, keeps
+    # plotly's dimming, trace by trace, and drops the box: the tables list the neighbourhood)
     app.clientside_callback(
         """
-        function(focus) {
+        function(focus, selection) {
             const gd = document.querySelector('#__MAP__ .js-plotly-plot');
-            const drawn = gd && gd.layout && (gd.layout.selections || []).length;
-            if (drawn) {
+            if (!gd || !gd.layout || !gd.data) {
+                return window.dash_clientside.no_update;
+            }
+            const trigger = (window.dash_clientside.callback_context.triggered[0] || {}).prop_id;
+            const gone = trigger === '__FOCUS__.data' || selection === null
+                || selection === undefined;
+            const drawn = (gd.layout.selections || []).length;
+            const dimmed = gd.data.some(function(t) {
+                return t.selectedpoints !== undefined && t.selectedpoints !== null;
+            });
+            if (gone && (drawn || dimmed)) {
                 Plotly.relayout(gd, {selections: []}).then(function() {
                     Plotly.restyle(gd, {selectedpoints: [null]});
                 });
             }
             return window.dash_clientside.no_update;
         }
-        """.replace("__MAP__", ids.GENE_MAP),
+        """.replace("__MAP__", ids.GENE_MAP).replace("__FOCUS__", ids.FOCUS_GENE),
         Output(ids.GENE_SELECTION, "data", allow_duplicate=True),
         Input(ids.FOCUS_GENE, "data"),
+        Input(ids.GENE_SELECTION, "data"),
         prevent_initial_call=True,
     )
 

@@ -28,7 +28,9 @@ return {px: px, w: xa._length, h: ya._length};
 _SYMBOLS = "#gene-neighbors td[data-dash-column=symbol]"
 
 
-def test_a_box_on_the_gene_map_lists_its_genes_and_their_go_terms(app_url, driver):
+def _box_around_the_neighbourhood(driver, app_url):
+    """Open MYH6 and its neighbours, and draw a box around them on the gene map with the mouse
+    -> (their places in the plot's pixels, the plot's centre (x, y), the plot's element)."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
@@ -53,6 +55,24 @@ def test_a_box_on_the_gene_map_lists_its_genes_and_their_go_terms(app_url, drive
     box = ActionChains(driver).move_to_element_with_offset(plot, int(x0 - cx), int(y0 - cy))
     half = (int((x1 - x0) / 2) + 1, int((y1 - y0) / 2) + 1)
     box.click_and_hold().move_by_offset(*half).move_by_offset(*half).release().perform()
+    return px, (cx, cy), plot
+
+
+def _dimmed(driver) -> int:
+    """How many traces of the gene map plotly dims around a selection of points."""
+    return _js(
+        driver,
+        """const gd = document.querySelector('#gene-map .js-plotly-plot');
+        return gd.data.filter(t => t.selectedpoints !== undefined && t.selectedpoints !== null)
+            .length;""",
+    )
+
+
+def test_a_box_on_the_gene_map_lists_its_genes_and_their_go_terms(app_url, driver):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    px, (cx, cy), plot = _box_around_the_neighbourhood(driver, app_url)
     info = _wait_text(driver, "neighbors-info", "selected on the gene map", 60, "the box's genes")
     listed = [td.text for td in driver.find_elements(By.CSS_SELECTOR, _SYMBOLS)]
     assert set(px) <= set(listed), (px, listed)
@@ -78,3 +98,47 @@ def test_a_box_on_the_gene_map_lists_its_genes_and_their_go_terms(app_url, drive
         20,
         "the box taken off the map",
     )
+
+
+def test_a_new_colouring_of_the_genes_leaves_no_dimming_of_the_box_it_took_away(app_url, driver):
+    """A new gene map (the genes coloured by a GO term) drops the box, and the tables list the
+    neighbourhood again; plotly kept its dimming, trace by trace, on the new traces (GTEx
+    acmg59: 14 of 49 genes left bright, not the box's), around genes no table lists."""
+    from selenium.webdriver.common.by import By
+
+    _box_around_the_neighbourhood(driver, app_url)
+    _wait_text(driver, "neighbors-info", "selected on the gene map", 60, "the box's genes")
+    _wait_idle(driver, "the answers to the box")
+    assert _dimmed(driver) > 0
+    _scroll_to(driver, "gene-color")
+    driver.find_element(By.CSS_SELECTOR, "#gene-color .Select-control").click()
+    driver.find_element(By.CSS_SELECTOR, "#gene-color input").send_keys("regulation")
+    term = _wait(
+        driver,
+        lambda: next(
+            o
+            for o in driver.find_elements(By.CSS_SELECTOR, "#gene-color .VirtualizedSelectOption")
+            if o.text.startswith("GO term")
+        ),
+        30,
+        "a GO term among the options",
+    )
+    term.click()
+    _wait(
+        driver,
+        lambda: "annotated" in " ".join(n for n in _js(driver, _NAMES) if n),
+        60,
+        "the genes coloured by the term",
+    )
+    _wait_text(driver, "neighbors-info", "nearest to MYH6", 60, "the neighbourhood again")
+    _wait_idle(driver, "the answers to the new colouring")
+    assert not _js(
+        driver,
+        """const gd = document.querySelector('#gene-map .js-plotly-plot');
+        return (gd.layout.selections || []).length;""",
+    )
+    _wait(driver, lambda: _dimmed(driver) == 0, 20, "the dimming taken off the map")
+    driver.save_screenshot(str(driver.shots / "gene_map_recoloured_after_a_box.png"))
+
+
+_NAMES = """return document.querySelector('#gene-map .js-plotly-plot').data.map(t => t.name);"""
