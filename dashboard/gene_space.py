@@ -681,6 +681,8 @@ def gene_selection_update(
     :func:`specific_source` of the ``selection`` store, ``sample_selection``).
     ``selection-genes-store`` (a new sample selection, or none): the specific genes of the
     former one (``current``, the store now) give way to the neighbourhood; a box's genes stay.
+    A box cleared on the gene map while the tables list specific genes (the page takes a box
+    drawn before off the map when the button lists them) leaves them listed.
     """
     if trigger == ids.FOCUS_GENE:
         return None
@@ -698,6 +700,9 @@ def gene_selection_update(
             return no_update if same else None
         return no_update
     genes = genes_from_selected(selected)
+    if genes is None and isinstance(current, dict) and current.get("source"):
+        # the box taken off the map when the button listed the specific genes: they stay
+        return no_update
     return None if genes is None else {"genes": genes}
 
 
@@ -1028,8 +1033,10 @@ def register_callbacks(app: Any) -> None:
                 return window.dash_clientside.no_update;
             }
             const trigger = (window.dash_clientside.callback_context.triggered[0] || {}).prop_id;
+            // (genes listed from elsewhere, a sample selection's specific genes: a box drawn
+            // before, and its dimming, no longer say what the tables list)
             const gone = trigger === '__FOCUS__.data' || selection === null
-                || selection === undefined;
+                || selection === undefined || Boolean(selection.source);
             const drawn = (gd.layout.selections || []).length;
             const dimmed = gd.data.some(function(t) {
                 return t.selectedpoints !== undefined && t.selectedpoints !== null;

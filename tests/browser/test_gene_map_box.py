@@ -28,15 +28,22 @@ return {px: px, w: xa._length, h: ya._length};
 _SYMBOLS = "#gene-neighbors td[data-dash-column=symbol]"
 
 
-def _box_around_the_neighbourhood(driver, app_url):
-    """Open MYH6 and its neighbours, and draw a box around them on the gene map with the mouse
-    -> (their places in the plot's pixels, the plot's centre (x, y), the plot's element)."""
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.by import By
-
+def _open_the_neighbourhood(driver, app_url) -> None:
+    """Open the page on MYH6 and its 5 neighbours."""
     driver.get(app_url + "/?gene=MYH6&k=5")
     _wait_text(driver, "neighbors-info", "nearest to MYH6", 170, "MYH6's neighbours")
     _wait_idle(driver, "the page's answers")
+
+
+def _box_around_the_neighbourhood(driver, app_url, open_page: bool = True):
+    """Open MYH6 and its neighbours (unless ``open_page`` is False: they are open), and draw a
+    box around them on the gene map with the mouse -> (their places in the plot's pixels, the
+    plot's centre (x, y), the plot's element)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    if open_page:
+        _open_the_neighbourhood(driver, app_url)
     _scroll_to(driver, "gene-map")
     near = [td.text for td in driver.find_elements(By.CSS_SELECTOR, _SYMBOLS)]
     places = _js(driver, _PLACES.replace("arguments[0]", repr(["MYH6", *near])))
@@ -142,3 +149,53 @@ def test_a_new_colouring_of_the_genes_leaves_no_dimming_of_the_box_it_took_away(
 
 
 _NAMES = """return document.querySelector('#gene-map .js-plotly-plot').data.map(t => t.name);"""
+
+
+def test_the_go_button_of_specific_genes_takes_a_box_drawn_before_off_the_gene_map(app_url, driver):
+    """A sample selection, a box on the gene map, then the selection's specific genes listed by
+    their button:
+    the tables list the specific genes, and the box, which dimmed all but its own genes, is
+    taken off the map (its deselection leaves the specific genes listed)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    _open_the_neighbourhood(driver, app_url)
+    # a box over the left half of the sample map
+    _scroll_to(driver, "sample-map")
+    _js(
+        driver,
+        """const gd = document.querySelector('#sample-map .js-plotly-plot');
+        Plotly.relayout(gd, {dragmode: 'select'});""",
+    )
+    plot = driver.find_element(By.CSS_SELECTOR, "#sample-map .nsewdrag")
+    w, h = plot.size["width"], plot.size["height"]
+    box = ActionChains(driver).move_to_element_with_offset(plot, -w // 2 + 3, -h // 2 + 3)
+    box.click_and_hold().move_by_offset(w // 4, h // 2).move_by_offset(w // 4, h // 2 - 6)
+    box.release().perform()
+    _wait_text(driver, "selection-info", "samples selected", 30, "the sample selection")
+    _wait_idle(driver, "the answers to the sample selection")
+    # then a box on the gene map, around MYH6 and its neighbours
+    _box_around_the_neighbourhood(driver, app_url, open_page=False)
+    _wait_text(driver, "neighbors-info", "selected on the gene map", 60, "the box's genes")
+    _wait_idle(driver, "the answers to the box")
+    assert _dimmed(driver) > 0
+    button = _wait(
+        driver,
+        lambda: (lambda b: b if b.is_enabled() else None)(
+            driver.find_element(By.ID, "selection-genes-go")
+        ),
+        60,
+        "the GO button of the specific genes",
+    )
+    _scroll_to(driver, "selection-genes-go")
+    button.click()
+    info = _wait_text(driver, "neighbors-info", "specific to the selection", 60, "their genes")
+    _wait_idle(driver, "the answers to the button")
+    _wait(driver, lambda: _dimmed(driver) == 0, 20, "the box's dimming taken off the gene map")
+    assert not _js(
+        driver,
+        """const gd = document.querySelector('#gene-map .js-plotly-plot');
+        return (gd.layout.selections || []).length;""",
+    )
+    # (the deselection that follows leaves the specific genes listed)
+    assert driver.find_element(By.ID, "neighbors-info").text == info

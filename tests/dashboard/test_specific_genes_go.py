@@ -174,3 +174,19 @@ def test_the_button_is_disabled_without_specific_genes(app, context, liver):
         f"{ids.SELECTION_GENES_STORE}.data",
     )
     assert out[ids.SELECTION_GENES_GO]["disabled"] is True
+
+
+def test_a_box_cleared_on_the_gene_map_leaves_the_specific_genes_listed(context, liver):
+    """The button lists the specific genes while a box is drawn on the gene map: the page takes
+    the box off the map (it dimmed all but its own genes, which the tables no longer list), and
+    the deselection that follows leaves the specific genes in the tables; a box drawn after
+    them takes their place."""
+    sample_store, symbols = liver
+    update = gene_space.gene_selection_update
+    store = update(ids.SELECTION_GENES_GO, None, symbols, sample_store, {"genes": ["GATA4"]})
+    assert store["genes"] == symbols
+    assert update(ids.GENE_MAP, None, symbols, sample_store, store) is no_update
+    # a box on the gene map, without it (the map's own deselect): the neighbourhood
+    assert update(ids.GENE_MAP, None, symbols, sample_store, {"genes": ["GATA4"]}) is None
+    drawn = {"points": [{"customdata": "GATA4"}], "range": {"x": [0, 1], "y": [0, 1]}}
+    assert update(ids.GENE_MAP, drawn, symbols, sample_store, store) == {"genes": ["GATA4"]}
