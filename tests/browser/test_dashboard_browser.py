@@ -370,19 +370,12 @@ def _loaded(driver, app_url: str) -> None:
     _wait_idle(driver, "the page's first answers", quiet=0.5)
 
 
-def test_box_selection_reaches_the_server_and_survives_a_new_colouring(app_url, driver):
-    """The points of a box carry their sample rows; a new figure (colour by a gene after a
-    tissue) keeps the selection, and the map says the data are simulated."""
+def _box_over_the_left_half_of_the_sample_map(driver) -> str:
+    """Draw a box over the left half of the sample map with the mouse (its select mode), and
+    wait for the selection's line -> that line."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
-    _loaded(driver, app_url)
-    notes = _js(
-        driver,
-        """const gd = document.querySelector('#sample-map .js-plotly-plot');
-        return (gd.layout.title && gd.layout.title.text) || '';""",
-    )
-    assert "SIMULATED DATA" in notes
     _js(
         driver,
         """const gd = document.querySelector('#sample-map .js-plotly-plot');
@@ -395,6 +388,22 @@ def test_box_selection_reaches_the_server_and_survives_a_new_colouring(app_url, 
     box.click_and_hold().move_by_offset(w // 4, h // 2).move_by_offset(w // 4, h // 2 - 6)
     box.release().perform()
     info = _wait_text(driver, "selection-info", "samples selected", 30, "selection")
+    return info
+
+
+def test_box_selection_reaches_the_server_and_survives_a_new_colouring(app_url, driver):
+    """The points of a box carry their sample rows; a new figure (colour by a gene after a
+    tissue) keeps the selection, and the map says the data are simulated."""
+    from selenium.webdriver.common.by import By
+
+    _loaded(driver, app_url)
+    notes = _js(
+        driver,
+        """const gd = document.querySelector('#sample-map .js-plotly-plot');
+        return (gd.layout.title && gd.layout.title.text) || '';""",
+    )
+    assert "SIMULATED DATA" in notes
+    info = _box_over_the_left_half_of_the_sample_map(driver)
     assert driver.find_element(By.ID, "selection-genes").text.count("\n") > 3
     _colour_by_myh6(driver)
     time.sleep(2)  # the empty selection event plotly sends after the new figure ...

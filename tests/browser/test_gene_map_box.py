@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_dashboard_browser import _js, _scroll_to, _wait, _wait_idle, _wait_text
+from tests.browser.test_dashboard_browser import (
+    _box_over_the_left_half_of_the_sample_map,
+    _js,
+    _scroll_to,
+    _wait,
+    _wait_idle,
+    _wait_text,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -156,23 +163,12 @@ def test_the_go_button_of_specific_genes_takes_a_box_drawn_before_off_the_gene_m
     their button:
     the tables list the specific genes, and the box, which dimmed all but its own genes, is
     taken off the map (its deselection leaves the specific genes listed)."""
-    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
     _open_the_neighbourhood(driver, app_url)
     # a box over the left half of the sample map
     _scroll_to(driver, "sample-map")
-    _js(
-        driver,
-        """const gd = document.querySelector('#sample-map .js-plotly-plot');
-        Plotly.relayout(gd, {dragmode: 'select'});""",
-    )
-    plot = driver.find_element(By.CSS_SELECTOR, "#sample-map .nsewdrag")
-    w, h = plot.size["width"], plot.size["height"]
-    box = ActionChains(driver).move_to_element_with_offset(plot, -w // 2 + 3, -h // 2 + 3)
-    box.click_and_hold().move_by_offset(w // 4, h // 2).move_by_offset(w // 4, h // 2 - 6)
-    box.release().perform()
-    _wait_text(driver, "selection-info", "samples selected", 30, "the sample selection")
+    _box_over_the_left_half_of_the_sample_map(driver)
     _wait_idle(driver, "the answers to the sample selection")
     # then a box on the gene map, around MYH6 and its neighbours
     _box_around_the_neighbourhood(driver, app_url, open_page=False)

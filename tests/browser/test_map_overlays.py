@@ -11,6 +11,7 @@ import zlib
 import pytest
 
 from tests.browser.test_dashboard_browser import (
+    _box_over_the_left_half_of_the_sample_map,
     _figure,
     _js,
     _loaded,
@@ -158,17 +159,8 @@ def test_selected_samples_answer_hover_and_clicks(app_url, driver):
     from selenium.webdriver.common.by import By
 
     _loaded(driver, app_url)
-    _js(
-        driver,
-        """const gd = document.querySelector('#sample-map .js-plotly-plot');
-        Plotly.relayout(gd, {dragmode: 'select'});""",
-    )
+    info = _box_over_the_left_half_of_the_sample_map(driver)
     plot = driver.find_element(By.CSS_SELECTOR, "#sample-map .nsewdrag")
-    w, h = plot.size["width"], plot.size["height"]
-    box = ActionChains(driver).move_to_element_with_offset(plot, -w // 2 + 3, -h // 2 + 3)
-    box.click_and_hold().move_by_offset(w // 4, h // 2).move_by_offset(w // 4, h // 2 - 6)
-    box.release().perform()
-    info = _wait_text(driver, "selection-info", "samples selected", 30, "selection")
     # a selected sample, well inside the box
     x, y = _js(
         driver,
