@@ -846,20 +846,13 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         d = _distances(st.gene_unit, m)
         k = min(k, len(d) - 1)
         idx = _nearest(d, k)
-        cols = st.gene_es_index[idx]
-        table = self.gene_table()
-        detection = self.detection()
-        symbols = [self.gene_symbols[c] if c >= 0 else "" for c in cols]
+        described = self.gene_columns(st.gene_es_index[idx])
         out = pd.DataFrame(
             {
                 "rank": np.arange(1, len(idx) + 1),
-                "symbol": symbols,
-                "gene_id": [self.gene_ids[c] if c >= 0 else "" for c in cols],
+                **{c: described[c] for c in ("symbol", "gene_id")},
                 "distance": [round(float(v), 4) for v in d[idx]],
-                "detected": [round(float(detection[c]), 3) if c >= 0 else None for c in cols],
-                "name": [table["name"].iat[c] if c >= 0 else "" for c in cols],
-                "gene_type": [table["gene_type"].iat[c] if c >= 0 else "" for c in cols],
-                "go_terms": self.go_terms_of(symbols),
+                **{c: described[c] for c in ("detected", "name", "gene_type", "go_terms")},
             }
         )
         if st.run_units:
@@ -867,6 +860,22 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
                 4, "runs", [f"{n}/{len(st.run_units)}" for n in _runs(st.run_units, m, idx, k)]
             )
         return out
+
+    def gene_columns(self, cols: Sequence[int]) -> dict[str, list]:
+        """What the gene tables say of dataset genes ``cols`` (-1: a model's gene the dataset
+        lacks, described by blanks): ``symbol``, ``gene_id``, ``detected`` (the share of
+        samples above 0), ``name``, ``gene_type`` and ``go_terms``, a list each."""
+        table = self.gene_table()
+        detection = self.detection()
+        symbols = [self.gene_symbols[c] if c >= 0 else "" for c in cols]
+        return {
+            "symbol": symbols,
+            "gene_id": [self.gene_ids[c] if c >= 0 else "" for c in cols],
+            "detected": [round(float(detection[c]), 3) if c >= 0 else None for c in cols],
+            "name": [table["name"].iat[c] if c >= 0 else "" for c in cols],
+            "gene_type": [table["gene_type"].iat[c] if c >= 0 else "" for c in cols],
+            "go_terms": self.go_terms_of(symbols),
+        }
 
     # ------------------------------------------------------------------ selections
     def _column_sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -897,12 +897,17 @@ def csv_download(
     return dcc.send_data_frame(labelled_table(context, table).to_csv, f"{stem}.csv", index=False)
 
 
-def gene_selection_stem(context: Any, symbols: list[str], *parts: str) -> str:
-    """File name of a table of genes selected on the gene map: their number and their first
-    symbols (``gene_selection-12_ACTC1-MYH6-MYH7_go_enrichment``), as a sample selection's
-    files are named by their size and majority label."""
+def gene_selection_stem(
+    context: Any, symbols: list[str], part: str, source: str = MAP_SOURCE
+) -> str:
+    """File name of a table of genes listed in the gene tables from a selection: their number
+    and their first symbols (``gene_selection-12_ACTC1-MYH6-MYH7_go_enrichment``;
+    ``specific_genes-25_TNNI3-TNNT2-MYBPC3_genes`` for the genes specific to a sample
+    selection, ``source``), as a sample selection's files are named by their size and majority
+    label."""
+    kind = "gene_selection" if source == MAP_SOURCE else "specific_genes"
     first = "-".join(symbols[:GENE_SELECTION_NAMED])
-    return file_stem(context, f"gene_selection-{len(symbols)}", first, *parts)
+    return file_stem(context, f"{kind}-{len(symbols)}", first, part)
 
 
 #: Symbols of a gene selection named in its files' names (:func:`gene_selection_stem`).
@@ -929,9 +934,6 @@ def gene_selection_download(
             else f"no gene table: no gene {source} is on the gene map"
         )
     symbols = [str(r["symbol"]) for r in rows]
-    # (the specific genes of a sample selection: specific_genes-25_TNNI3-TNNT2-MYBPC3_...)
-    named = "-".join(symbols[:GENE_SELECTION_NAMED])
-    specific = f"specific_genes-{len(symbols)}"
     model = neighbors_query(context, None, len(rows))
     query = {
         "query": f"{len(rows)} gene{'' if len(rows) == 1 else 's'} {source}",
@@ -948,11 +950,7 @@ def gene_selection_download(
         table = pd.DataFrame(terms)
         query["genes_in_list"] = len(rows)
         part = "go_enrichment"
-    stem = (
-        gene_selection_stem(context, symbols, part)
-        if on_map
-        else file_stem(context, specific, named, part)
-    )
+    stem = gene_selection_stem(context, symbols, part, source)
     for i, (name, value) in enumerate(query.items()):
         table.insert(i, name, value)
     if not has_gene_ids(context):

@@ -565,6 +565,13 @@ def k_warning(k: Any, context: Any) -> str | None:
     )
 
 
+def model_enrichment(context: Any, cols: list[int]) -> Any:
+    """GO terms enriched among dataset genes ``cols`` against the model's genes, the only
+    genes a neighbourhood or a box on the gene map is drawn from (:meth:`AppContext.enrichment`)."""
+    model_genes = context.require_state().gene_es_index
+    return context.enrichment(cols, background=model_genes[model_genes >= 0])
+
+
 def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict], list[dict], Any]:
     """Rows of the ``gene-neighbors`` and enrichment tables for the gene in focus.
 
@@ -604,9 +611,7 @@ def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict]
         # model's gene that the dataset lacks has neither
         pairs = zip(nb["gene_id"], nb["symbol"], strict=True)
         genes = [j, *(context.gene_index(g or s) for g, s in pairs if g or s)]
-        # against the model's genes: the only genes a neighbourhood is drawn from
-        model_genes = context.require_state().gene_es_index
-        enr = context.enrichment(genes, background=model_genes[model_genes >= 0])
+        enr = model_enrichment(context, genes)
     except CoreError as exc:
         return [], [], _alert(str(exc))
     alerts = []
@@ -686,14 +691,13 @@ def gene_selection_update(
     """
     if trigger == ids.FOCUS_GENE:
         return None
+    listed = [str(g) for g in specific or []][:MAX_SELECTED_GENES]
     if trigger == ids.SELECTION_GENES_GO:
-        genes = [str(g) for g in specific or []][:MAX_SELECTED_GENES]
-        if not genes:
+        if not listed:
             return no_update
-        return {"genes": genes, "source": specific_source(sample_selection)}
+        return {"genes": listed, "source": specific_source(sample_selection)}
     if trigger == ids.SELECTION_GENES_STORE:
         if isinstance(current, dict) and current.get("source"):
-            listed = [str(g) for g in specific or []][:MAX_SELECTED_GENES]
             same = listed == current.get("genes") and (
                 current.get("source") == specific_source(sample_selection)
             )
@@ -745,19 +749,9 @@ def _selection_columns(context: Any, genes: list[str]) -> list[int]:
 def selection_rows(context: Any, cols: list[int]) -> list[dict]:
     """Rows of the ``gene-neighbors`` table for the selected genes (dataset columns): the
     neighbour table's columns, without a rank or a distance (no gene is the query)."""
-    table = context.gene_table()
-    detection = context.detection()
-    symbols = [context.gene_symbols[c] for c in cols]
-    rows = {
-        "rank": [None] * len(cols),
-        "symbol": symbols,
-        "gene_id": [context.gene_ids[c] for c in cols],
-        "distance": [None] * len(cols),
-        "detected": [round(float(detection[c]), 3) for c in cols],
-        "name": [table["name"].iat[c] for c in cols],
-        "gene_type": [table["gene_type"].iat[c] for c in cols],
-        "go_terms": context.go_terms_of(symbols),
-    }
+    described = context.gene_columns(cols)
+    blank = [None] * len(cols)
+    rows = {"rank": blank, **described, "distance": blank}
     return [dict(zip(rows, values, strict=True)) for values in zip(*rows.values(), strict=True)]
 
 
@@ -816,8 +810,7 @@ def selection_tables(
             ),
         )
     try:
-        model_genes = context.require_state().gene_es_index
-        enr = context.enrichment(cols, background=model_genes[model_genes >= 0])
+        enr = model_enrichment(context, cols)
     except CoreError as exc:
         return rows, [], _alert(str(exc))
     alert = None
@@ -1067,20 +1060,7 @@ def gene_tables(
     (gene rows, enrichment rows, alert, gene table's line, enrichment table's line)
     """
     genes = selected_genes(selection)
-    if genes == []:  # a box around no gene: the neighbourhood stays, and the page says why
-        rows, enrichment, alert = neighbor_tables(context, focus, k)
-        empty = _alert(
-            "the box or lasso holds no gene of the map: draw around some genes to list them",
-            "info",
-        )
-        return (
-            rows,
-            enrichment,
-            empty if alert is None else html.Div([empty, alert]),
-            neighbors_info(context, focus, rows),
-            enrichment_info(context, focus, rows, enrichment),
-        )
-    if genes is not None:
+    if genes:
         source = selection_source(selection)
         rows, enrichment, alert = selection_tables(context, genes, source)
         if rows:
@@ -1096,6 +1076,12 @@ def gene_tables(
         go_line = enrichment_info(context, None, rows, enrichment, True, source)
         return rows, enrichment, alert, info, go_line
     rows, enrichment, alert = neighbor_tables(context, focus, k)
+    if genes == []:  # a box around no gene: the neighbourhood stays, and the page says why
+        empty = _alert(
+            "the box or lasso holds no gene of the map: draw around some genes to list them",
+            "info",
+        )
+        alert = empty if alert is None else html.Div([empty, alert])
     return (
         rows,
         enrichment,
