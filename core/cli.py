@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import CoreError, DataError
+from core.errors import CoreError, DataError, argument_words
 
 log = logging.getLogger(__name__)
 
@@ -614,6 +614,19 @@ def _register_analysis_commands(sub) -> None:
     register_export(sub)
 
 
+def command_line_words(message: str, fix: tuple[str, str] | None) -> str:
+    """``message`` (of an error or a log record) with the option that mends its problem, which
+    the library words as the Python argument (``text_values="missing"``: see
+    :attr:`core.errors.CoreError.fix`), worded as this command line's flag
+    (``--text-values missing``)."""
+    if not fix:
+        return message
+    argument, value = fix
+    return message.replace(
+        argument_words(argument, value), f"--{argument.replace('_', '-')} {value}"
+    )
+
+
 class _MessageFormatter(logging.Formatter):
     """Log lines for people: ``message`` for information, ``warning: message`` for warnings
     and errors (as the command's own ``error:`` lines); with -v, the module names too."""
@@ -623,7 +636,7 @@ class _MessageFormatter(logging.Formatter):
         self.verbose = verbose
 
     def format(self, record: logging.LogRecord) -> str:
-        message = super().format(record)
+        message = command_line_words(super().format(record), getattr(record, "fix", None))
         if self.verbose:
             return f"{record.levelname.lower()} {record.name}: {message}"
         if record.levelno >= logging.WARNING:
@@ -658,7 +671,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except CoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {command_line_words(str(exc), exc.fix)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
         if isinstance(exc, Terminated):

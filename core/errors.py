@@ -7,7 +7,13 @@ from itertools import islice
 
 
 class CoreError(Exception):
-    """Base class: the message names the file/argument and the problem, in words a user reads."""
+    """Base class: the message names the file/argument and the problem, in words a user reads.
+
+    ``fix``: the option that mends the problem, as ``(argument, value)`` (``("text_values",
+    "missing")``), when the message names one; the message words it as the Python argument
+    (:func:`argument_words`), and the command line words it as its flag instead."""
+
+    fix: tuple[str, str] | None = None
 
 
 class DataError(CoreError, ValueError):
@@ -23,6 +29,18 @@ def first_names(names, limit: int = 5) -> str:
     messages name a few of many samples or genes."""
     shown = [str(name) for name in islice(names, limit + 1)]
     return ", ".join(shown[:limit]) + (", ..." if len(shown) > limit else "")
+
+
+def argument_words(argument: str, value: str) -> str:
+    """An option as Python code gives it, as a message names it: ``text_values="missing"``
+    (the command line rewords it as its flag: :func:`core.cli.command_line_words`)."""
+    return f'{argument}="{value}"'
+
+
+def with_fix(error: CoreError, argument: str, value: str) -> CoreError:
+    """``error``, carrying the option that mends it (:attr:`CoreError.fix`)."""
+    error.fix = (argument, value)
+    return error
 
 
 #: Import names whose package is installed under another name (``pip install NAME``).

@@ -172,11 +172,12 @@ def _readme(
 
 
 def _h5ad_readme(
-    model: Any, model_dir: str, simulated: bool, with_types: bool, with_ids: bool
+    model: Any, model_dir: str, simulated: bool, with_types: bool, with_ids: bool, obs: Any
 ) -> str:
+    """README.txt of an .h5ad export; ``obs``: the columns of the written file's ``obs``."""
     lines = [
         *_readme_head(model, model_dir, simulated, "this file comes"),
-        *readme_lines(model, with_types, with_ids),
+        *readme_lines(model, with_types, with_ids, obs),
     ]
     return "\n".join(line for line in lines if line is not None) + "\n"
 
@@ -206,7 +207,9 @@ def run_export(args: argparse.Namespace) -> int:
         with folder_written(out, "the export") as tmp:
             write_h5ad(adata, tmp / H5AD_FILE)
             (tmp / "README.txt").write_text(
-                _h5ad_readme(model, args.model, simulated, types is not None, with_ids),
+                _h5ad_readme(
+                    model, args.model, simulated, types is not None, with_ids, adata.obs.columns
+                ),
                 encoding="utf-8",
             )
         print(

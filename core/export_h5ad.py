@@ -166,12 +166,28 @@ def write_h5ad(adata: Any, path: Path) -> None:
         raise CoreError(f"cannot write {path.name} as .h5ad: {exc}") from None
 
 
-def readme_lines(model: Any, with_types: bool, with_ids: bool) -> list[str]:
-    """README.txt's lines on what the .h5ad file holds."""
-    dim = model.gene_embedding_.shape[1]
+def obs_label(model: Any, obs_columns: Any) -> str | None:
+    """The model's label column (SMTS, tissue: as evaluate and report choose it) as the written
+    ``obs`` names it, from its columns ``obs_columns``: the model's annotations are the last of
+    them, in their order, some renamed (a label ``y`` clashed with the map's axis and became
+    ``annotation_y``, which README.txt's ``color="y"`` missed). None without annotations."""
     samples = getattr(model, "samples_", None)
-    label = default_label_column(samples) if samples is not None and len(samples.columns) else None
+    if samples is None or not len(samples.columns):
+        return None
+    label = default_label_column(samples)
+    if label is None:
+        return None
+    obs_columns = [str(c) for c in obs_columns]
+    place = len(obs_columns) - len(samples.columns) + list(samples.columns).index(label)
+    return obs_columns[place] if 0 <= place < len(obs_columns) else None
+
+
+def readme_lines(model: Any, with_types: bool, with_ids: bool, obs_columns: Any) -> list[str]:
+    """README.txt's lines on what the .h5ad file holds; ``obs_columns``: the columns of the
+    written ``obs`` (its scanpy call colours by the label as ``obs`` names it)."""
+    dim = model.gene_embedding_.shape[1]
     # (the model's own label column: color="SMTS" failed on a model of a table's "tissue")
+    label = obs_label(model, obs_columns)
     color = f', color="{label}"' if label else ""
     return [
         f"{H5AD_FILE} is an AnnData file (anndata.read_h5ad, scanpy.read_h5ad); numbers are "

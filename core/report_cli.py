@@ -305,13 +305,15 @@ def run_report(args: argparse.Namespace) -> int:
         drawn = time.perf_counter()
         sample_maps = {"fe": np.asarray(loaded.model.sample_embedding_), **maps}
         figures["maps"] = _fig_maps(sample_maps, loaded.labels, loaded.label)
-        if getattr(loaded.model, "history_", None):
-            figures["loss"] = _fig_loss(loaded.model.history_)
         # (the figures' time is a part of its own: "the maps 5 s" of four maps each "under
         # 1 s" read from the cache left the reader to guess where the rest went)
         if map_times:
             map_times.append(SectionTime("drawing them", time.perf_counter() - drawn))
         times.append(SectionTime("the maps", time.perf_counter() - start, parts=tuple(map_times)))
+        # (the training error's figure is no map: drawn outside the maps' time, which it had
+        # swelled under "drawing them")
+        if getattr(loaded.model, "history_", None):
+            figures["loss"] = _fig_loss(loaded.model.history_)
         bar.update(1)
 
         if few_samples:

@@ -33,7 +33,16 @@ import numpy as np
 import pandas as pd
 
 from core.analysis import GENE_FAMILIES
-from core.data import find_gene, gene_lookup_tables, is_simulated, source_words
+from core.data import (
+    CLOSE_SYMBOLS,
+    close_symbols,
+    did_you_mean,
+    find_gene,
+    gene_lookup_tables,
+    is_simulated,
+    names_starting,
+    source_words,
+)
 from core.errors import CoreError, DataError, ModelError
 from dashboard.baseline_maps import BaselineMaps
 from dashboard.gene_annotations import GeneAnnotations
@@ -55,19 +64,6 @@ GENE_SET_PRESETS: dict[str, str] = {
 
 #: Former names of presets (links made with them still open): former -> current.
 PRESET_ALIASES: dict[str, str] = {"Keratins (KRT*)": "Keratins (KRT + a number)"}
-
-
-def did_you_mean(close: dict[str, list[str]], name_entries: bool = False) -> str:
-    """The end of the message of a gene not found here, from entry -> symbols close to it
-    (:meth:`AppContext.close_symbols`): `` (did you mean MYH7, MYH11?)``; with ``name_entries``
-    (a message naming several entries) each entry is named: `` (did you mean MYH7, MYH11 for
-    MYH77; TNNT2 for TNNT22?)``. Empty when no entry has a close symbol."""
-    parts = [
-        ", ".join(symbols) + (f" for {entry}" if name_entries else "")
-        for entry, symbols in close.items()
-        if symbols
-    ]
-    return f" (did you mean {'; '.join(parts)}?)" if parts else ""
 
 
 def _preset_key(name: str) -> str:
@@ -119,9 +115,6 @@ MIN_SELECTED_VALUES = 3
 #: samples runs to 265 on 1,120 df (GTEx, the 860 heart samples), where the p (about 1e-1013)
 #: has no float; scipy's t.sf and t.logsf gave 0 and -inf, and the page wrote a p of 0.
 SPECIFIC_P_FLOOR = 1e-300
-
-#: Symbols a "did you mean" names for a gene not found, at most.
-CLOSE_SYMBOLS = 5
 
 #: Sample annotation columns offered first, in this order, when present.
 PREFERRED_ANNOTATIONS = ("SMTS", "SMTSD", "tissue", "sex", "age", "SEX", "AGE")
@@ -671,15 +664,11 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         return hit
 
     def close_symbols(self, query: str) -> list[str]:
-        """Symbols of genes here that a name not found may have meant (``MYH77``: MYH7, MYH11):
-        those that start with (then contain) its first 3 characters (:meth:`search_genes`), at
-        most :data:`CLOSE_SYMBOLS`; none for a name shorter than 2 characters, nor for an Ensembl
-        id (every id here starts with ``ENS``: an unknown id was answered "did you mean APC, DSP,
-        GLA, NF2, OTC?" on GTEx)."""
-        q = (query or "").strip()
-        if len(q) < 2 or _ENSEMBL_GENE.match(q) is not None:
-            return []
-        return [str(self.gene_symbols[j]) for j in self.search_genes(q[:3], limit=CLOSE_SYMBOLS)]
+        """Symbols of genes here that a name not found may have meant (``MYH77``: MYH7, MYH11),
+        by the rule the command line's ``embed`` shares (:func:`core.data.close_symbols`): those
+        that start with (then contain) its first 3 characters, at most :data:`CLOSE_SYMBOLS`;
+        none for a name shorter than 2 characters, nor for an Ensembl id."""
+        return close_symbols(query, self.gene_symbols, self.gene_ids, limit=CLOSE_SYMBOLS)
 
     def search_genes(self, text: str, limit: int = 30) -> list[int]:
         """Dataset columns whose symbol or Ensembl id (version ignored) starts with (then
@@ -689,14 +678,7 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         t = _strip_version((text or "").strip().upper())
         if not t:
             return []
-        starts, contains = [], []
-        for j, (s, g) in enumerate(zip(self.gene_symbols, self.gene_ids, strict=True)):
-            su, gu = s.upper(), g.upper()
-            if su.startswith(t) or gu.startswith(t):
-                starts.append(j)
-            elif t in su:
-                contains.append(j)
-        starts.sort(key=lambda j: (len(self.gene_symbols[j]), self.gene_symbols[j]))
+        starts, contains = names_starting(t, self.gene_symbols, self.gene_ids)
         if not starts and len(t) >= 2:  # an alias (HER2): the genes it names, first
             alias = self.alias_columns().get(t)
             if alias is not None:

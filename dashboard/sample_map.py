@@ -25,10 +25,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
 
-from core.data import not_a_table
+from core.data import did_you_mean, not_a_table
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
-from dashboard.context import GENE_SET_PRESETS, did_you_mean, preset_name
+from dashboard.context import GENE_SET_PRESETS, preset_name
 from dashboard.figure_samples import MISSING_TRACE, value_order
 from dashboard.layout import (
     COLOR_OPTION_HEIGHT,
@@ -607,7 +607,7 @@ CLOSE_LOOKED_AT, CLOSE_NAMED = 10, 3
 def close_hint(context: Any, unknown: Sequence[str]) -> str:
     """The "did you mean" of a message that names the entries ``unknown`` of a gene list
     (:func:`unknown_entries`), as the gene search's message has it for one gene
-    (:func:`dashboard.context.did_you_mean`): `` (did you mean MYH7, MYH11?)``, each entry named
+    (:func:`core.data.did_you_mean`): `` (did you mean MYH7, MYH11?)``, each entry named
     when the message names several. A pattern (``KRTX*``) and an alias (said apart) get none;
     empty when no entry has a close symbol."""
     close: dict[str, list[str]] = {}

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from core.annotations.genes import _as_id_list
 from core.annotations.vocabulary import ENRICH_COLUMNS
-from core.errors import DataError
+from core.errors import DataError, first_names
 
 if TYPE_CHECKING:  # only named in a type annotation (an Enricher is built by GeneOntology)
     from core.annotations.ontology import GeneOntology
@@ -220,7 +220,9 @@ class Enricher:
         gene of the set, tried when its id does not map and deciding between the genes that
         share an Ensembl id; give them as the background was given); those unmapped, absent
         from the background or without annotation in the ontology are left out (logged), so
-        ``set_size`` counts the set genes that are in the annotated background.
+        ``set_size`` counts the set genes that are in the annotated background. An empty set,
+        or one none of whose genes is in the annotated background, gives a table of no row
+        (every term has p = 1; ``min_overlap=0``: every term) and a warning that says which.
         ``p_value = P[X >= n_in_set]`` for ``X ~ Hypergeom(background_size, n_in_background,
         set_size)``; ``fdr`` is Benjamini-Hochberg over all ``n_terms`` tested terms (terms
         without any gene of the set have p = 1 and count in the family).
@@ -251,12 +253,22 @@ class Enricher:
             LOG.info("enrich: %d genes of the set are not in the annotated background", n_outside)
         n = int(rows.size)
         n_terms = self.n_terms
-        if n == 0 and ids:
-            # why, in numbers: ids GO does not know, or genes outside the background
+        if not ids:
+            # (an empty table alone read as "nothing enriched": a result, where the list was
+            # empty before the test, e.g. a filter that kept no gene)
             LOG.warning(
-                "enrich: no gene of the set is in the annotated background of %d genes "
+                "enrich: the gene set is empty: no gene to test, so no %s term can be enriched "
+                "(every term has p = 1); check the step that made the list",
+                self.ontology,
+            )
+        if n == 0 and ids:
+            # why, in numbers: ids GO does not know, or genes outside the background; and
+            # which genes (a list of other ids than the background's reads at a glance)
+            LOG.warning(
+                "enrich: no gene of the set (%s) is in the annotated background of %d genes "
                 "(%s): of its %d ids, %d are not genes of this GO and %d genes are outside the "
                 "background or have no %s annotation; every term has p = 1",
+                first_names(ids),
                 self.background_size,
                 self.ontology,
                 len(ids),

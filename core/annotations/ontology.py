@@ -1117,10 +1117,13 @@ class GeneOntology:
         max_size: int = 500,
         min_overlap: int = 1,
     ) -> pd.DataFrame:
-        """One-off enrichment: ``self.enricher(background, ...).enrich(gene_set)``.
+        """One-off enrichment: ``self.enricher(background, ...).enrich(gene_set)``, with its
+        answers (an empty set, or one none of whose genes is annotated: a table of no row and a
+        warning that says which; see :meth:`Enricher.enrich`).
 
         For repeated sets against the same background keep the :class:`Enricher`.
         """
+        ids = _as_id_list(gene_set, "gene_set")  # (a bad set is refused before the background)
         return self.enricher(background, ontology, min_size, max_size).enrich(
-            gene_set, min_overlap=min_overlap
+            ids, min_overlap=min_overlap
         )

@@ -46,14 +46,19 @@ Everything is logged to the ``core.data`` logger. The names below are imported f
 from core.data.columns import default_label_column, is_text
 from core.data.expression_set import DROPPED_NAMES_KEPT, ExpressionSet
 from core.data.genes import _ENSEMBL_RE as _ENSEMBL_RE
-from core.data.genes import _strip_version as _strip_version
 from core.data.genes import (
+    CLOSE_SYMBOLS,
+    case_folded,
+    close_symbols,
+    did_you_mean,
     find_gene,
     gene_lookup_tables,
     ids_are_symbols,
     match_genes,
+    names_starting,
     shared_name_note,
 )
+from core.data.genes import _strip_version as _strip_version
 from core.data.gtex import _read_attributes as _read_attributes
 from core.data.gtex import gtex_subject, load_gtex
 from core.data.inputs import _check_file as _check_file
@@ -70,12 +75,16 @@ from core.data.tables import load_table
 from core.data.text_tables import text_table_columns
 
 __all__ = [
+    "CLOSE_SYMBOLS",
     "DROPPED_NAMES_KEPT",
     "ExpressionSet",
     "LOG_SCALE_MAX",
     "MAX_EXPRESSION_VALUE",
     "TRANSFORMS",
+    "case_folded",
+    "close_symbols",
     "default_label_column",
+    "did_you_mean",
     "exclusion_words",
     "find_gene",
     "gene_lookup_tables",
@@ -87,6 +96,7 @@ __all__ = [
     "load_source",
     "load_table",
     "match_genes",
+    "names_starting",
     "not_a_table",
     "shared_name_note",
     "source_words",

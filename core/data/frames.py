@@ -40,6 +40,7 @@ from core.data.orientation import (
     _shown_names,
 )
 from core.data.value_columns import (
+    TEXT_AS_MISSING,
     _check_value_columns,
     _first_non_numeric,
     _is_numeric,
@@ -47,7 +48,7 @@ from core.data.value_columns import (
     _mostly_numbers,
     _no_numeric_error,
 )
-from core.errors import DataError, first_names
+from core.errors import DataError, argument_words, first_names
 
 log = logging.getLogger("core.data")  # the package's one logger (-v shows its name)
 
@@ -631,11 +632,13 @@ def _warn_of_numbers_read_as_annotation(
         log.warning(
             "%s: column %r is read as an annotation, not as expression values: it holds text "
             "(%r, line %d) among numbers; if it holds values, correct the text or read text as "
-            "missing (--text-values missing)",
+            "missing (%s)",
             path,
             c,
             bad[1][:40],
             bad[0] + header_line + 1,
+            argument_words(*TEXT_AS_MISSING),
+            extra={"fix": TEXT_AS_MISSING},  # (the command line words it as its flag)
         )
     if len(separated_columns) == 1:
         c, bad = separated_columns[0]

@@ -107,6 +107,76 @@ def match_genes(model_ids: Any, model_symbols: Any, ids: Any, symbols: Any) -> n
     return rows
 
 
+#: Symbols a "did you mean" names, at most (:func:`close_symbols`).
+CLOSE_SYMBOLS = 5
+
+
+def names_starting(text: str, symbols: Any, ids: Any) -> tuple[list[int], list[int]]:
+    """Positions of the genes whose symbol or id (``ids``; an Ensembl version in ``text`` is
+    ignored) starts with ``text``, in any case, shortest symbol first; and of those whose symbol
+    contains it: how the page's gene search and a "did you mean" find names."""
+    t = _strip_version(str(text or "").strip().upper())
+    if not t:
+        return [], []
+    symbols = [str(s) for s in np.asarray(symbols).astype(str)]
+    starts, contains = [], []
+    for j, (s, g) in enumerate(zip(symbols, np.asarray(ids).astype(str), strict=True)):
+        su, gu = s.upper(), str(g).upper()
+        if su.startswith(t) or gu.startswith(t):
+            starts.append(j)
+        elif t in su:
+            contains.append(j)
+    starts.sort(key=lambda j: (len(symbols[j]), symbols[j]))
+    return starts, contains
+
+
+def close_symbols(
+    query: str, symbols: Any, ids: Any = None, limit: int = CLOSE_SYMBOLS
+) -> list[str]:
+    """Symbols among ``symbols`` (genes named also by ``ids``) that a name not found may have
+    meant (``MYH77``: MYH7, MYH11): those that start with (then contain) its first 3
+    characters (:func:`names_starting`), at most ``limit``; none for a name shorter than 2
+    characters, nor for an Ensembl id (every id starts with ``ENS``: an unknown id was answered
+    "did you mean APC, DSP, GLA, NF2, OTC?" on GTEx)."""
+    q = str(query or "").strip()
+    if len(q) < 2 or _ENSEMBL_RE.match(q.upper()) is not None:
+        return []
+    symbols = np.asarray(symbols).astype(str)
+    starts, contains = names_starting(q[:3], symbols, symbols if ids is None else ids)
+    return [str(symbols[j]) for j in (starts + contains)[:limit]]
+
+
+def did_you_mean(close: dict[str, list[str]], name_entries: bool = False) -> str:
+    """The end of the message of a gene not found, from entry -> symbols close to it
+    (:func:`close_symbols`): `` (did you mean MYH7, MYH11?)``; with ``name_entries`` (a message
+    naming several entries) each entry is named: `` (did you mean MYH7, MYH11 for MYH77; TNNT2
+    for TNNT22?)``. Empty when no entry has a close symbol."""
+    parts = [
+        ", ".join(symbols) + (f" for {entry}" if name_entries else "")
+        for entry, symbols in close.items()
+        if symbols
+    ]
+    return f" (did you mean {'; '.join(parts)}?)" if parts else ""
+
+
+def case_folded(
+    model_ids: Any, model_symbols: Any, ids: Any, symbols: Any, rows: np.ndarray
+) -> list[tuple[str, str]]:
+    """The genes of a new table that :func:`match_genes` (its answer: ``rows``) matched to a
+    model gene only in another case (``myh7`` to ``MYH7``), as (name in the table, the model
+    gene's symbol), in the table's order."""
+    model_ids = np.asarray(model_ids).astype(str)
+    model_symbols = np.asarray(model_symbols).astype(str)
+    ids, symbols = np.asarray(ids).astype(str), np.asarray(symbols).astype(str)
+    folded = []
+    for j in np.flatnonzero(np.asarray(rows) >= 0):
+        i = int(rows[j])
+        own = {str(model_symbols[i]), _strip_version(str(model_ids[i]))}
+        if not own & {str(symbols[j]), _strip_version(str(ids[j]))}:
+            folded.append((str(symbols[j]) or str(ids[j]), str(model_symbols[i])))
+    return folded
+
+
 def shared_name_note(
     model_ids: Any, model_symbols: Any, ids: Any, symbols: Any, rows: np.ndarray | None = None
 ) -> str | None:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.errors import DataError
+from core.errors import DataError, argument_words, with_fix
 
 
 def _is_numeric(series: pd.Series) -> bool:
@@ -131,6 +131,10 @@ def _check_value_columns(
                 raise _non_numeric_error(path, bad, c, frame[c], id_col, header_line)
 
 
+#: The option that reads text cells among the numbers as missing values (:func:`load_table`'s
+#: ``text_values``; the command line's ``--text-values``), as (argument, value).
+TEXT_AS_MISSING = ("text_values", "missing")
+
 _DECIMAL_COMMA_RE = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
 #: What to do with decimal commas that were not read as such (:func:`_decimal_comma_example`).
 _DECIMAL_COMMA_ADVICE = (
@@ -149,7 +153,7 @@ def _non_numeric_error(
     header_line: int = 1,
 ) -> DataError:
     """The error for the first non-numeric value ``bad`` (row position, text) of ``series``."""
-    hint = ""
+    hint, fix = "", None
     try:
         overflow = not np.isfinite(float(bad[1])) and "inf" not in bad[1].lower()
     except ValueError:
@@ -164,12 +168,17 @@ def _non_numeric_error(
             f": the column holds text, not expression values; put annotation columns {where}, "
             "or in a separate annotation file"
         )
-    else:  # (a stray cell, 'n.d.' or 'high': the flag that reads it was named nowhere)
-        hint = "; correct the cell, or read text cells as missing values (--text-values missing)"
-    return DataError(
+    else:  # (a stray cell, 'n.d.' or 'high': the option that reads it was named nowhere)
+        fix = TEXT_AS_MISSING
+        hint = (
+            "; correct the cell, or read text cells as missing values "
+            f"({argument_words(*TEXT_AS_MISSING)})"
+        )
+    error = DataError(
         f"{path}, line {bad[0] + header_line + 1}: non-numeric value {bad[1][:40]!r} in column "
         f"{column!r}{hint}"
     )
+    return error if fix is None else with_fix(error, *fix)
 
 
 def _no_numeric_error(path: Path, frame: pd.DataFrame, text: list[str], what: str) -> DataError:
