@@ -28,6 +28,7 @@ from dashboard.gene_space import (
     MAX_SELECTED_GENES,
     build_gene_figure,
     gene_labels,
+    link_gene_param,
     neighbor_tables,
     selected_genes,
     selection_source,
@@ -961,6 +962,8 @@ def gene_selection_download(
 #: The parts of a link (:func:`view_query`); any other is said, and ignored.
 LINK_PARAMS = (
     *("data", "ds", "m", "color", "gene", "sel", "gcolor", "k", "clip", "zoom", "gzoom"),
+    "gsel",  # the genes of a selection on the gene map (gene_space.link_gene_param)
+    "gsrc",  # sel: they are the genes specific to the link's sample selection
     "labelled",  # the share of labelled samples of the baseline maps' 1-NN accuracy
     "perclass",  # 1: that share of each class (baselines.PER_CLASS_PARAM)
 )
@@ -987,9 +990,11 @@ def view_query(
     labelled: Any = None,
     default_labelled: float | None = None,
     per_class: Any = None,
+    gene_selection: Any = None,
 ) -> str:
     """Query string that reproduces the view (dataset, colour, gene, selection, gene colouring,
-    number of neighbours ``k``, the colour scale's ``clip`` percentiles, and each map's zoom).
+    number of neighbours ``k``, the colour scale's ``clip`` percentiles, each map's zoom, and the
+    genes the gene tables list in place of a neighbourhood).
 
     ``dataset`` is the dataset fingerprint: a link opened on another dataset says so;
     ``model`` the model's key (its first 12 characters), for a link opened on another model of
@@ -1002,10 +1007,12 @@ def view_query(
     ``labelled``: the share of labelled samples of the baseline maps' 1-NN accuracy, left out
     when it is ``default_labelled``; ``per_class`` (the per-class checklist's value): that
     share drawn of each class, ``perclass=1`` (left out when off, as links made before it).
+    ``gene_selection``: the ``gene-selection`` store, ``gsel=MYH7,MYL2,...`` (and ``gsrc``,
+    :func:`dashboard.gene_space.link_gene_param`).
 
-    The query stays within :data:`MAX_URL_QUERY_CHARS`: the longer of the selection and the
-    colouring (a list of genes) is left out until it does; what is left out is named in
-    ``left_out`` (a list the caller gives).
+    The query stays within :data:`MAX_URL_QUERY_CHARS`: the longest of the selection, the
+    colouring (a list of genes) and the gene selection is left out until it does; what is left
+    out is named in ``left_out`` (a list the caller gives).
     """
     q: dict[str, str] = {}
     if simulated:
@@ -1023,6 +1030,7 @@ def view_query(
         q["sel"] = encode_rows(rows)
     if gene_color and gene_color != "type":
         q["gcolor"] = gene_color
+    q.update(link_gene_param(gene_selection))
     try:
         if k is not None and int(k) != default_k and float(k) == int(k):
             q["k"] = str(int(k))
@@ -1049,12 +1057,19 @@ def view_query(
     def query() -> str:
         return "?" + urlencode(q, safe=":,.-*()") if q else ""
 
-    what = {"sel": f"the selection ({len(rows):,} samples)", "color": "the colouring"}
+    n_genes = len(q["gsel"].split(",")) if "gsel" in q else 0
+    what = {
+        "sel": f"the selection ({len(rows):,} samples)",
+        "color": "the colouring",
+        "gsel": f"the gene selection ({n_genes:,} genes)",
+    }
     while len(query()) > MAX_URL_QUERY_CHARS:
         longest = max((p for p in what if p in q), key=lambda p: len(q[p]), default=None)
         if longest is None:
             break
         del q[longest]
+        if longest == "gsel":
+            q.pop("gsrc", None)
         if left_out is not None:
             left_out.append(what[longest])
     return query()
@@ -1079,7 +1094,7 @@ def view_settings(
     (neighbours-k value, clip-percentiles value, alert); ``no_update`` for what the link does
     not set, and an alert naming what it sets wrongly (the page's default is kept).
     """
-    from dashboard.gene_space import MAX_K, link_gene_color
+    from dashboard.gene_space import MAX_K, link_gene_color, link_gene_problem
     from dashboard.layout import alert
     from dashboard.sample_map import parse_query
 
@@ -1094,6 +1109,9 @@ def view_settings(
     problem = link_gene_color(context, url_search)[1]
     if problem:
         problems.append(f"{problem}; the gene map is coloured by gene type")
+    problem = link_gene_problem(context, url_search)
+    if problem:
+        problems.append(problem)
     if "k" in q:
         try:
             k = int(q["k"])
@@ -1136,8 +1154,8 @@ def view_settings(
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         problems.append(
             f"{shown}{more} {'is' if len(unknown) == 1 else 'are'} not part of the page's links, "
-            "ignored (a link holds color, gene, sel, gcolor, k, clip, zoom, gzoom, labelled and "
-            "perclass)"
+            "ignored (a link holds color, gene, sel, gcolor, gsel, gsrc, k, clip, zoom, gzoom, "
+            "labelled and perclass)"
         )
     if not problems:
         return k, clip, None
@@ -1312,11 +1330,23 @@ def register_callbacks(app: Any) -> None:
         Input(ids.PLACED, "data"),
         Input(ids.BASELINES_SHARE, "value"),
         Input(ids.BASELINES_PER_CLASS, "value"),
+        Input(ids.GENE_SELECTION, "data"),
         State(ids.URL, "search"),
         prevent_initial_call=True,
     )
     def share(
-        color, focus, selection, gene_color, k, clip, zoom, placed, labelled, per_class, url_search
+        color,
+        focus,
+        selection,
+        gene_color,
+        k,
+        clip,
+        zoom,
+        placed,
+        labelled,
+        per_class,
+        gene_selection,
+        url_search,
     ):
         left_out: list[str] = []
         st = context.loaded_state()
@@ -1336,6 +1366,7 @@ def register_callbacks(app: Any) -> None:
             labelled=labelled,
             default_labelled=context.default_accuracy_fraction(),
             per_class=per_class,
+            gene_selection=gene_selection,
         )
         return query or "?", share_link_note(left_out, len(placed or []))
 

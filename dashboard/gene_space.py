@@ -28,6 +28,7 @@ from dashboard.layout import (
 from dashboard.layout import alert as _alert
 from dashboard.layout import table_records as _records
 from dashboard.sample_map import (
+    close_hint,
     figure_zoom,
     go_option,
     go_options,
@@ -37,6 +38,7 @@ from dashboard.sample_map import (
     not_found_option,
     parse_color,
     parse_query,
+    unknown_entries,
 )
 from dashboard.uploads import parse_gene_list
 
@@ -719,9 +721,105 @@ def selected_genes(store: Any) -> list[str] | None:
 
 def selection_source(store: Any) -> str:
     """Where the genes of a ``gene-selection`` store come from (``selected on the gene map``,
-    ``specific to the selection of 863 samples``), to follow their number."""
-    source = store.get("source") if isinstance(store, dict) else None
-    return str(source) if isinstance(source, str) and source.strip() else MAP_SOURCE
+    ``specific to the selection of 863 samples``), to follow their number: its ``source``, or
+    the ``label`` of a selection a link gave (:func:`link_gene_selection`)."""
+    for key in ("source", "label"):
+        source = store.get(key) if isinstance(store, dict) else None
+        if isinstance(source, str) and source.strip():
+            return source
+    return MAP_SOURCE
+
+
+#: A link's ``gsrc`` for genes specific to a sample selection (the link's ``sel``); a link
+#: without it holds genes selected on the gene map.
+LINK_SPECIFIC = "sel"
+
+
+def link_gene_param(store: Any) -> dict[str, str]:
+    """The parts of a link that hold a ``gene-selection`` store: ``gsel`` (its genes' symbols,
+    comma-separated, in its order) and, for genes specific to a sample selection, ``gsrc=sel``;
+    empty without a selection."""
+    genes = selected_genes(store)
+    if not genes:
+        return {}
+    out = {"gsel": ",".join(genes)}
+    if selection_source(store) != MAP_SOURCE:
+        out["gsrc"] = LINK_SPECIFIC
+    return out
+
+
+def _link_genes(url_search: str | None) -> list[str]:
+    """The entries of a link's ``gsel``, once each, in its order."""
+    text = parse_query(url_search).get("gsel") or ""
+    return list(dict.fromkeys(g.strip() for g in text.split(",") if g.strip()))
+
+
+def _link_columns(context: Any, entries: list[str]) -> tuple[list[int], list[str]]:
+    """Dataset columns of a link's genes (a symbol read directly, another name looked up, as
+    :func:`_selection_columns` does) and the entries that name no gene here."""
+    by_symbol = {str(s): j for j, s in enumerate(context.gene_symbols)}
+    cols: list[int] = []
+    unknown: list[str] = []
+    for entry in entries:
+        j = by_symbol.get(entry)
+        if j is None:
+            try:
+                j = context.gene_index(entry)
+            except DataError:
+                unknown.append(entry)
+                continue
+        cols.append(j)
+    return list(dict.fromkeys(cols)), unknown
+
+
+def link_gene_selection(context: Any, url_search: str | None) -> dict | None:
+    """The ``gene-selection`` store a link holds (``gsel=MYH7,MYL2,...``, made by
+    :func:`link_gene_param`): its genes as the page names them, those that name no gene here
+    left out (said by :func:`link_gene_problem`); None for a link without one, or with no gene
+    known here: the tables list the gene in focus's neighbours.
+
+    Genes specific to a sample selection (``gsrc=sel``) are labelled by the link's ``sel``, as
+    the button that listed them labelled them. The store has no ``source``: the page's later
+    sample selections and the map's double-click treat it as a box's genes."""
+    cols = _link_columns(context, _link_genes(url_search))[0]
+    if not cols:
+        return None
+    store: dict[str, Any] = {"genes": [str(context.gene_symbols[j]) for j in cols]}
+    q = parse_query(url_search)
+    if q.get("gsrc") == LINK_SPECIFIC:
+        from dashboard.selection import decode_rows
+
+        try:
+            rows = decode_rows(q["sel"], context.n_samples) if q.get("sel") else []
+        except DataError:
+            rows = []
+        store["label"] = (
+            specific_source({"rows": rows}) if rows else "specific to a selection of samples"
+        )
+    return store
+
+
+def link_gene_problem(context: Any, url_search: str | None) -> str | None:
+    """What is wrong with a link's gene selection (``gsel``): its entries that name no gene
+    here, with the genes close to them (``did you mean``), or None."""
+    unknown = _link_columns(context, _link_genes(url_search))[1]
+    if not unknown:
+        return None
+    return (
+        f"not in this dataset, ignored in the gene selection (gsel): {unknown_entries(unknown)}"
+        + close_hint(context, unknown)
+    )
+
+
+def gene_selection_from_link(context: Any, url_search: str | None, current: Any) -> Any:
+    """The ``gene-selection`` store when the page reads its link (opened, or Back and
+    Forward): the link's selection (:func:`link_gene_selection`), or none, so that Back to a
+    view without one lists the gene in focus's neighbours again; ``no_update`` when both are
+    none."""
+    store = link_gene_selection(context, url_search)
+    if store is None and current is None:
+        return no_update
+    return store
 
 
 def _selection_columns(context: Any, genes: list[str]) -> list[int]:
@@ -980,17 +1078,23 @@ def register_callbacks(app: Any) -> None:
     # the button by the specific-genes table (the genes it lists); a gene clicked or found (the
     # focus) or a double-click that clears the box lists one again, and a new sample selection
     # takes the former one's specific genes away
+    # and a link's (``gsel``), when the page is opened or Back and Forward give it its address
     @app.callback(
         Output(ids.GENE_SELECTION, "data"),
         Input(ids.GENE_MAP, "selectedData"),
         Input(ids.FOCUS_GENE, "data"),
         Input(ids.SELECTION_GENES_GO, "n_clicks"),
         Input(ids.SELECTION_GENES_STORE, "data"),
+        Input(ids.URL, "search"),
         State(ids.SELECTION, "data"),
         State(ids.GENE_SELECTION, "data"),
-        prevent_initial_call=True,
     )
-    def update_gene_selection(selected, _focus, _clicks, specific, sample_selection, current):
+    def update_gene_selection(
+        selected, _focus, _clicks, specific, url_search, sample_selection, current
+    ):
+        # (a link also sets the gene in focus: the link's selection wins)
+        if ctx.triggered_id is None or ids.URL in ctx.triggered_prop_ids.values():
+            return gene_selection_from_link(context, url_search, current)
         return gene_selection_update(
             ctx.triggered_id, selected, specific, sample_selection, current
         )
