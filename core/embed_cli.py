@@ -25,6 +25,7 @@ import pandas as pd
 
 from core.cli import StepProgress, axis_names, check_out_location
 from core.data import (
+    SIMULATED_COLUMN,
     _strip_version,
     case_folded,
     close_symbols,
@@ -188,10 +189,6 @@ def model_is_simulated(model: Any) -> bool:
             samples=getattr(model, "samples_", None),
         )
     )
-
-
-#: The first column of a table of simulated data (as ``export`` writes it).
-SIMULATED_COLUMN = ("data", "SIMULATED")
 
 
 def load_model_dir(path: str, flag: str = "--model") -> Any:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from core.cli import axis_names
-from core.data import ids_are_symbols
+from core.data import ids_are_symbols, mark_simulated
 from core.export_h5ad import (
     GENE_VECTORS,
     H5AD_FILE,
@@ -199,8 +199,9 @@ def run_export(args: argparse.Namespace) -> int:
         types = GeneOntology.load().gene_type(model.gene_ids_, symbols=model.gene_symbols_)
     samples, genes = sample_table(model), gene_table(model, types)
     if simulated:
-        samples.insert(0, "data", "SIMULATED")
-        genes.insert(0, "data", "SIMULATED")
+        # (a sample annotation or gene column named "data" keeps its values as sample_data)
+        mark_simulated(samples)
+        mark_simulated(genes, prefix="gene_")
     with_ids = "gene_id" in genes.columns
     if args.format == "h5ad":
         adata = annotated_data(model, samples, genes, args.model, simulated)

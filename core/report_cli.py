@@ -47,7 +47,7 @@ from core.analysis_cli import (
     chance_accuracy,
     readable_symbols,
 )
-from core.data import exclusion_words, source_words
+from core.data import exclusion_words, mark_simulated, source_words
 from core.errors import CoreError
 from core.files import folder_written
 from core.model_directory import model_words
@@ -379,7 +379,7 @@ def run_report(args: argparse.Namespace) -> int:
         if simulated:  # a figure or table taken out of the page still says so
             _mark_simulated(figures)
             for frame in tables.values():
-                frame.insert(0, "data", "SIMULATED")
+                mark_simulated(frame)
         cache_line = ""
         if cache is not None and cache.hits:
             cache_line = (

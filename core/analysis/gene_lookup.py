@@ -16,7 +16,7 @@ import pandas as pd
 
 from core.analysis.common import _as_matrix, _reject_nan
 from core.analysis.gene_space import GENE_METRICS, unit_rows
-from core.data import _ENSEMBL_RE, _strip_version
+from core.data import _ENSEMBL_RE, _strip_version, mark_simulated
 from core.errors import CoreError, DataError, ModelError, first_names
 
 log = logging.getLogger("core.analysis")
@@ -396,5 +396,5 @@ def neighbour_table(
         )
     table = pd.concat(parts, ignore_index=True)[list(NEIGHBOUR_COLUMNS)]
     if getattr(model, "simulated_", False) is True:  # not findings: said as the command says it
-        table.insert(0, "data", "SIMULATED")
+        mark_simulated(table)
     return table

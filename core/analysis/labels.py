@@ -134,6 +134,11 @@ _MISSING_AS_TEXT = ("nan", "None", "<NA>")
 def label_codes(labels: Any, n: int, sample_ids: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of labels (-1 for missing) and the class names; labels given as a Series
     are put in the order of ``sample_ids`` when they are given (:func:`_aligned_labels`)."""
+    if isinstance(labels, str):  # (a column's name: the labels are its values)
+        raise DataError(
+            f"labels is the text {labels!r}: give one label per sample, e.g. a column of the "
+            f"sample annotations (es.samples[{labels!r}])"
+        )
     arr = np.asarray(_aligned_labels(labels, n, sample_ids), dtype=object)
     if arr.ndim == 2 and arr.shape[1] == 1:  # one column of a table
         arr = arr[:, 0]

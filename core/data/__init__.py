@@ -65,9 +65,11 @@ from core.data.inputs import _check_file as _check_file
 from core.data.inputs import not_a_table
 from core.data.scale import LOG_SCALE_MAX, MAX_EXPRESSION_VALUE, TRANSFORMS
 from core.data.sources import (
+    SIMULATED_COLUMN,
     exclusion_words,
     is_simulated,
     load_source,
+    mark_simulated,
     source_words,
     step_words,
 )
@@ -80,6 +82,7 @@ __all__ = [
     "ExpressionSet",
     "LOG_SCALE_MAX",
     "MAX_EXPRESSION_VALUE",
+    "SIMULATED_COLUMN",
     "TRANSFORMS",
     "case_folded",
     "close_symbols",
@@ -95,6 +98,7 @@ __all__ = [
     "load_gtex",
     "load_source",
     "load_table",
+    "mark_simulated",
     "match_genes",
     "names_starting",
     "not_a_table",

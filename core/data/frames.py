@@ -33,6 +33,7 @@ from core.data.columns import (
 )
 from core.data.number_text import _THOUSANDS_LIKE_RE, _THOUSANDS_RE
 from core.data.orientation import (
+    ORIENTATION_OPTION,
     _auto_orientation,
     _gene_name_share,
     _known_gene_names,
@@ -48,7 +49,7 @@ from core.data.value_columns import (
     _mostly_numbers,
     _no_numeric_error,
 )
-from core.errors import DataError, argument_words, first_names
+from core.errors import DataError, argument_words, first_names, with_fix
 
 log = logging.getLogger("core.data")  # the package's one logger (-v shows its name)
 
@@ -202,15 +203,18 @@ def _frame_to_set(
             names_say = "auto"
         if names_say not in ("auto", orientation):
             words = _ORIENTATION_WORDS
+            fix = ("orientation", ORIENTATION_OPTION[names_say])
             log.warning(
                 "%s: read with %s, as asked, but its names say %s (%s; e.g. rows %s, columns "
-                "%s): check the orientation given (--orientation)",
+                "%s): check the orientation given (%s reads it as its names say)",
                 path,
                 words[orientation],
                 words[names_say],
                 why,
                 _shown_names(list(row_ids[keep])),
                 _shown_names(body_cols),
+                argument_words(*fix),
+                extra={"fix": fix},  # (the command line words it as its flag)
             )
 
     if id_col is None:  # every output names them so: said once, here
@@ -294,13 +298,14 @@ def _frame_to_set(
             extra = extra + odd
         in_samples = [c for c in label_columns if c in sample_cols]
         if in_samples:
-            raise DataError(
+            fix = ("orientation", ORIENTATION_OPTION["samples_x_genes"])
+            error = DataError(
                 f"{path}: {in_samples[0]!r} was named as a sample annotation column, but this "
                 "table has genes in rows, so its columns are samples; a table with genes in "
                 "rows has no room for sample annotations: give them in an annotation file, or "
-                "if the samples are the rows, say so (--orientation samples-in-rows on the "
-                "command line; orientation='samples_x_genes' in Python)"
+                f"if the samples are the rows, say so ({argument_words(*fix)})"
             )
+            raise with_fix(error, *fix)
         if not sample_cols:
             raise _no_numeric_error(path, frame, extra, "sample")
         _check_value_columns(

@@ -13,8 +13,14 @@ import numpy as np
 import pandas as pd
 
 from core.data.columns import _SYMBOL_COLUMN_KEYS, _name_key
-from core.data.orientation import _by_shares, _gene_id_share, _orientation_by_symbols, _shown_names
-from core.errors import DataError
+from core.data.orientation import (
+    ORIENTATION_OPTION,
+    _by_shares,
+    _gene_id_share,
+    _orientation_by_symbols,
+    _shown_names,
+)
+from core.errors import DataError, argument_words
 
 log = logging.getLogger("core.data")  # the package's one logger (-v shows its name)
 
@@ -109,27 +115,31 @@ def _h5ad_genes_in_obs(path: Path, obs: pd.Index, var: pd.Index, orient: str) ->
     if orient != "auto":
         if decided[0] not in ("auto", orient):
             words = {"genes_x_samples": "genes in obs", "samples_x_genes": "samples in obs"}
+            fix = ("orientation", ORIENTATION_OPTION[decided[0]])
             log.warning(
                 "%s: read with %s, as asked, but its names say %s (%s; e.g. obs %s, var %s): "
-                "check the orientation given (--orientation)",
+                "check the orientation given (%s reads it as its names say)",
                 path,
                 words[orient],
                 words[decided[0]],
                 decided[1],
                 _shown_names(rows),
                 _shown_names(cols),
+                argument_words(*fix),
+                extra={"fix": fix},  # (the command line words it as its flag)
             )
         return orient == "genes_x_samples"
     if decided[0] != "genes_x_samples":
         return False
+    fix = ("orientation", ORIENTATION_OPTION["samples_x_genes"])
     log.warning(
         "%s: read with genes in obs and samples in var, as its names say (%s; e.g. obs %s, "
-        "var %s): anndata keeps samples in obs (write adata.T; --orientation "
-        "samples-in-rows on the command line, orientation='samples_x_genes' in Python, reads "
-        "it as it is)",
+        "var %s): anndata keeps samples in obs (write adata.T; %s reads it as it is)",
         path,
         decided[1],
         _shown_names(rows),
         _shown_names(cols),
+        argument_words(*fix),
+        extra={"fix": fix},  # (the command line words it as its flag)
     )
     return True

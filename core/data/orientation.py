@@ -17,6 +17,11 @@ import pandas as pd
 from core.data.columns import _GENE_ANNOTATION_KEYS, _name_key
 from core.errors import DataError
 
+#: An orientation as its option gives it (``orientation="samples-in-rows"`` in Python, as
+#: :func:`core.errors.argument_words` words it; ``--orientation samples-in-rows`` on the command
+#: line): the fix a message names (:attr:`core.errors.CoreError.fix`).
+ORIENTATION_OPTION = {"samples_x_genes": "samples-in-rows", "genes_x_samples": "genes-in-rows"}
+
 #: Gene table of the bundled Gene Ontology snapshot: known human gene symbols.
 _KNOWN_GENES_FILE = Path(__file__).resolve().parents[2] / "data" / "go" / "genes.tsv.gz"
 

@@ -210,6 +210,24 @@ def is_simulated(es: Any) -> bool:
     return "simulated" in str(getattr(es, "name", "")).lower()
 
 
+#: The first column of a table made from simulated data: its name and its value on every row.
+SIMULATED_COLUMN = ("data", "SIMULATED")
+
+
+def mark_simulated(table: pd.DataFrame, prefix: str = "sample_") -> None:
+    """Put the column ``data`` = ``SIMULATED`` first in ``table`` (in place): a table taken out
+    of its folder still says it was made from simulated data. A column of that name already
+    there (a sample annotation ``data``) keeps its values under ``prefix`` before its name
+    (``sample_data``, as ``embed`` renames an annotation its table has already)."""
+    name, value = SIMULATED_COLUMN
+    if name in table.columns:
+        renamed = prefix + name
+        while renamed in table.columns:
+            renamed = prefix + renamed
+        table.rename(columns={name: renamed}, inplace=True)
+    table.insert(0, name, value)
+
+
 def step_words(step: dict[str, Any]) -> str:
     """One loading step of a data source (``source["steps"]``), as a reader would say it."""
     op = step.get("op")
