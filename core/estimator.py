@@ -1023,6 +1023,7 @@ class FactorizedEmbeddings:
                 anchor_weight=self.train_config.neighbour_weight,
                 anchor_scale=self.train_config.neighbour_scale,
                 anchor_power=self.train_config.neighbour_power,
+                torch_adam=False,
             )
         )
 

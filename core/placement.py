@@ -61,27 +61,49 @@ class TransformConfig:
             raise ModelError("transform needs neighbour_steps >= 0")
 
 
+#: (new sample, training sample) pairs up to which :func:`_reference_neighbours` finds the
+#: nearest training samples of complete samples with numpy rather than scikit-learn.
+NUMPY_NEIGHBOUR_PAIRS = 1 << 25
+
+
 def _reference_neighbours(
     values: np.ndarray, reference: dict[str, np.ndarray], k: int
 ) -> np.ndarray:
-    """Each new sample's ``k`` nearest training samples, (n_new, k) int64.
+    """Each new sample's ``k`` nearest training samples, (n_new, k) int64, nearest first.
 
     Distances between a new sample and the training samples' rank-m approximation
     (``mean + basis @ score``) over the new sample's observed genes: with orthonormal ``basis``
     columns and missing genes M, ``|r - B_O z|^2 = |r|^2 - 2 z.(B_O^T r) + z^T (I - B_M^T B_M) z``,
     so missing genes cost a (m x m) matrix per sample, not a pass over the training data.
+    Samples with every gene are the case M empty (``|r|^2 - 2 z.(B^T r) + |z|^2``), computed
+    the same way up to :data:`NUMPY_NEIGHBOUR_PAIRS` (new, training) pairs, by scikit-learn's
+    ``NearestNeighbors`` above: its import took 0.6-0.8 s of a placing of 10 samples, and
+    numpy took 0.3-0.6 s more than it for 2,382 samples among 15,000 (the same neighbours, in
+    the same order, ``tests/benchmarks/RESULTS.md``).
     """
-    from sklearn.neighbors import NearestNeighbors
-
     basis, scores = reference["basis"].astype(np.float64), reference["scores"].astype(np.float64)
     k = int(max(1, min(k, len(scores) - 1)))  # as the training graph (each sample's k others)
     r = np.asarray(values, dtype=np.float64) - reference["mean"]
     finite = np.isfinite(r)
     complete = finite.all(1)
     idx = np.empty((r.shape[0], k), dtype=np.int64)
-    if complete.any():
+
+    def nearest(rows: np.ndarray, ok: np.ndarray | None, quad: np.ndarray) -> None:
+        for start in range(0, rows.size, 256):  # (256, n_train) distances at a time
+            block = rows[start : start + 256]
+            p = (r[block] if ok is None else np.where(ok, r[block], 0.0)) @ basis
+            d = quad[None, :] - 2.0 * (p @ scores.T)
+            part = np.argpartition(d, k - 1, axis=1)[:, :k]
+            order = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")
+            idx[block] = np.take_along_axis(part, order, axis=1)
+
+    if complete.sum() * len(scores) > NUMPY_NEIGHBOUR_PAIRS:
+        from sklearn.neighbors import NearestNeighbors
+
         nn = NearestNeighbors(n_neighbors=k).fit(scores)
         idx[complete] = nn.kneighbors(r[complete] @ basis, return_distance=False)
+    elif complete.any():
+        nearest(np.flatnonzero(complete), None, (scores * scores).sum(1))
     incomplete = np.flatnonzero(~complete)
     if incomplete.size == 0:
         return idx
@@ -94,14 +116,7 @@ def _reference_neighbours(
         ok = np.unpackbits(pattern)[:n_genes].astype(bool)
         gram = np.eye(basis.shape[1]) - basis[~ok].T @ basis[~ok]
         quad = ((scores @ gram) * scores).sum(1)  # (n_train,)
-        rows = incomplete[group == g]
-        for start in range(0, rows.size, 256):  # (256, n_train) distances at a time
-            block = rows[start : start + 256]
-            p = np.where(ok, r[block], 0.0) @ basis
-            d = quad[None, :] - 2.0 * (p @ scores.T)
-            part = np.argpartition(d, k - 1, axis=1)[:, :k]
-            order = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")
-            idx[block] = np.take_along_axis(part, order, axis=1)
+        nearest(incomplete[group == g], ok, quad)
     return idx
 
 
@@ -118,5 +133,7 @@ def _place_samples(
         [grid_points(trained, config.grid_size), trained[:: max(1, len(trained) // 4096)]]
     )
     best, _ = best_grid_point(module, data.values, data.mask, candidates)
-    coords, err = refine_coordinates(module, candidates[best], data, config.steps, config.lr)
+    coords, err = refine_coordinates(
+        module, candidates[best], data, config.steps, config.lr, torch_adam=False
+    )
     return coords.cpu().numpy(), err.cpu().numpy()

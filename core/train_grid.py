@@ -179,6 +179,51 @@ def reassign_samples(
     return int(better.sum())
 
 
+class CoordinateAdam:
+    """The steps of ``torch.optim.Adam([param], lr=lr)`` (betas 0.9 and 0.999, eps 1e-8, no
+    weight decay), computed as its single-tensor path computes them, for one tensor of
+    coordinates.
+
+    torch's optimiser imports ``torch._dynamo`` when it is made, whatever its options (0.9 s
+    of the 4-8 s that ``python -m core embed`` took to place 10 samples on a loaded 2-core
+    machine, ``tests/benchmarks/RESULTS.md``); the placing of new samples uses these few lines
+    instead. The same inputs give the same coordinates (``tests/test_coordinate_adam.py``).
+    """
+
+    def __init__(
+        self, param: torch.Tensor, lr: float, betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:  # fmt: skip
+        self.param = param
+        self.lr = float(lr)
+        self.beta1, self.beta2 = float(betas[0]), float(betas[1])
+        self.eps = float(eps)
+        self.exp_avg = torch.zeros_like(param, memory_format=torch.preserve_format)
+        self.exp_avg_sq = torch.zeros_like(param, memory_format=torch.preserve_format)
+        self.steps = 0
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradient (as ``Optimizer.zero_grad``)."""
+        if set_to_none or self.param.grad is None:
+            self.param.grad = None
+        else:
+            self.param.grad.zero_()
+
+    @torch.no_grad()
+    def step(self) -> None:
+        """One Adam step along ``param.grad`` (none without a gradient, as torch's)."""
+        grad = self.param.grad
+        if grad is None:
+            return
+        self.steps += 1
+        self.exp_avg.lerp_(grad, 1 - self.beta1)
+        self.exp_avg_sq.mul_(self.beta2).addcmul_(grad, grad, value=1 - self.beta2)
+        step = float(self.steps)
+        step_size = self.lr / (1 - self.beta1**step)
+        denom = (self.exp_avg_sq.sqrt() / (1 - self.beta2**step) ** 0.5).add_(self.eps)
+        self.param.addcdiv_(self.exp_avg, denom, value=-step_size)
+
+
 def refine_coordinates(
     model: FactorizedEmbedding,
     coords: torch.Tensor,
@@ -190,6 +235,7 @@ def refine_coordinates(
     anchor_weight: float = 0.0,
     anchor_scale: float = 0.2,
     anchor_power: float = 1.0,
+    torch_adam: bool = True,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Move sample coordinates to their best fit by gradient descent, network frozen.
 
@@ -208,6 +254,10 @@ def refine_coordinates(
     anchors, anchor_weight, anchor_scale, anchor_power
         (n, k, sample_dim) fixed places each sample is also attracted to (its neighbours on the
         trained map), the term's weight, and the kernel of :func:`neighbour_loss`.
+    torch_adam
+        True: ``torch.optim.Adam`` (the polish of the map after training); False:
+        :class:`CoordinateAdam`, the same steps without torch's import of ``torch._dynamo``
+        (the placing of new samples).
 
     Returns
     -------
@@ -219,7 +269,7 @@ def refine_coordinates(
         p.requires_grad_(False)
     try:
         coords = coords.detach().clone().requires_grad_(True)
-        optimizer = torch.optim.Adam([coords], lr=lr)
+        optimizer = torch.optim.Adam([coords], lr=lr) if torch_adam else CoordinateAdam(coords, lr)
         gene_part = model.gene_part()
         if pairs_per_chunk is None:
             pairs_per_chunk = 1 << 14 if coords.device.type == "cpu" else 1 << 20

@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
-from scipy.special import gammaln
 
 from core.analysis.common import (
     _WIDE,
@@ -116,6 +114,8 @@ def _splits(
 def _nn1_predict(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray) -> np.ndarray:
     """1-nearest-neighbour prediction: KD-tree in low dimension, blocked brute force above."""
     if train_x.shape[1] <= 10:
+        from scipy.spatial import cKDTree  # (imported when used: not by python -m core --help)
+
         tree = cKDTree(train_x)
         if train_x.shape[0] < 2:
             return train_y[tree.query(test_x, k=1)[1]]
@@ -547,6 +547,8 @@ def expected_missing_classes(class_counts: np.ndarray, n_train: int) -> float:
         raise CoreError(f"n_train={n_train} is more than the {int(total)} samples of class_counts")
     if n_train <= 0:
         return float(len(counts))
+    from scipy.special import gammaln  # (imported when used)
+
     rest = total - counts
     ok = rest >= n_train  # otherwise the class cannot be left out
     log_p = (

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from core.errors import CoreError, DataError
 
@@ -179,6 +178,8 @@ def _knn_excluding_self(
     idx = np.empty((n, k + 1), dtype=np.int64)
     dist = np.empty((n, k + 1), dtype=np.float64)
     if points.shape[1] <= 10:
+        from scipy.spatial import cKDTree  # (imported when used: not by python -m core --help)
+
         dist, idx = cKDTree(np.asarray(points, dtype=np.float64)).query(points, k=k + 1)
         dist, idx = np.atleast_2d(dist), np.atleast_2d(idx)
     elif points.size * 8 > max_float64_bytes:

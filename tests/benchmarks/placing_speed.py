@@ -22,6 +22,20 @@ alike:
   records, warnings, the kept copy); then the sample-map figure with the placed samples.
 
 Also prints the largest difference between the page's and the API's coordinates.
+
+With ``--split``, instead: where the wall time of ``embed`` of a few samples goes, for this
+checkout and (``--compare ROOT``) another one, interleaved, ``--repeat`` runs each with the
+load beside each figure; then the largest difference between the two checkouts' coordinates::
+
+    .venv/bin/python tests/benchmarks/placing_speed.py --model MODEL_DIR --split \
+        --samples 10 --repeat 3 [--compare OLD_CHECKOUT]
+
+- wall: the command as a user runs it; start: ``python -c pass``;
+- imports: ``-X importtime`` of the command, by package (cumulative, where first imported);
+- phases: ``cProfile`` of the command (slower than without it): the imports before the
+  command runs, then model load, read (the file), place (of which neighbours: the nearest
+  training samples, refine: the gradient steps), copies (of training samples), vote (the
+  nearest training samples on the map) and write.
 """
 
 from __future__ import annotations
@@ -86,6 +100,127 @@ def time_command(model: str, upload: Path, out: Path) -> float:
     return time.perf_counter() - t0
 
 
+#: Packages whose import time ``--split`` reports.
+SPLIT_PACKAGES = ("numpy", "pandas", "scipy", "sklearn", "torch", "torch._dynamo", "plotly")
+#: ``--split`` phases: the functions of the command whose cumulative time each is.
+SPLIT_PHASES = {
+    "model load": ("embed_cli.py", "load_model_dir"),
+    "read": ("cli.py", "load_data_from_args"),
+    "place": ("embed_cli.py", "_place"),
+    "place: neighbours": ("placement.py", "_reference_neighbours"),
+    "place: refine": ("train_grid.py", "refine_coordinates"),
+    "copies": ("embed_cli.py", "_copies_of_training"),
+    "vote": ("maps.py", "map_neighbours"),
+    "write": ("embed_cli.py", "_write_table"),
+}
+
+
+def load() -> str:
+    """The 1-minute load average."""
+    return f"{__import__('os').getloadavg()[0]:.1f}"
+
+
+def import_seconds(importtime: str) -> dict[str, float]:
+    """Seconds of each of :data:`SPLIT_PACKAGES` and its modules in ``-X importtime`` output:
+    the cumulative time of each module of the package not imported by another of its modules
+    (``torch._dynamo`` counts within ``torch`` too)."""
+    nodes: list[tuple[int, str, float, list]] = []  # (depth, name, seconds, children)
+    for line in importtime.splitlines():
+        parts = line.split("|")
+        if len(parts) != 3 or not parts[1].strip().isdigit():
+            continue
+        name = parts[2].rstrip()
+        depth = (len(name) - len(name.lstrip())) // 2
+        children = []
+        while nodes and nodes[-1][0] > depth:  # (children are listed before their parent)
+            children.insert(0, nodes.pop())
+        nodes.append((depth, name.strip(), int(parts[1]) / 1e6, children))
+    seconds = dict.fromkeys(SPLIT_PACKAGES, 0.0)
+
+    def walk(node, inside: frozenset) -> None:
+        _, name, cumulative, children = node
+        here = {p for p in SPLIT_PACKAGES if name == p or name.startswith(p + ".")}
+        for p in here - inside:
+            seconds[p] += cumulative
+        for child in children:
+            walk(child, inside | here)
+
+    for node in nodes:
+        walk(node, frozenset())
+    return seconds
+
+
+def embed_split(root: Path, model: str, upload: Path, out: Path, tmp: Path) -> dict[str, float]:
+    """Seconds of one ``embed`` run from the checkout ``root``, by part (see the module)."""
+    import pstats
+
+    command = ["-m", "core", "embed", "--model", model, "--matrix", str(upload)]
+    command += ["--out", str(out), "--force"]
+    python = sys.executable
+    split = {"load": float(load())}
+    t0 = time.perf_counter()
+    subprocess.run([python, "-c", "pass"], check=True)
+    split["start"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    subprocess.run([python, *command], cwd=root, check=True, capture_output=True)
+    split["wall"] = time.perf_counter() - t0
+    done = subprocess.run(
+        [python, "-X", "importtime", *command], cwd=root, check=True, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    for package, seconds in import_seconds(done.stderr).items():
+        split[f"import {package}"] = seconds
+    profile = tmp / "embed.prof"
+    subprocess.run(
+        [python, "-m", "cProfile", "-o", str(profile), *command], cwd=root, check=True,
+        capture_output=True,
+    )  # fmt: skip
+    stats = pstats.Stats(str(profile)).stats
+    cumulative: dict[tuple[str, str], float] = {}
+    for (file, _, function), (_, _, _, cum, _) in stats.items():
+        key = (Path(file).name, function)
+        cumulative[key] = max(cumulative.get(key, 0.0), cum)
+    main = cumulative.get(("cli.py", "main"), 0.0)
+    split["profiled: before the command"] = main - cumulative.get(("embed_cli.py", "run_embed"), 0)
+    for phase, key in SPLIT_PHASES.items():
+        split[f"profiled: {phase}"] = cumulative.get(key, 0.0)
+    return split
+
+
+def run_split(args: argparse.Namespace, tmp: Path) -> int:
+    """``--split``: the parts of ``embed``'s wall time, this checkout and ``--compare``."""
+    import numpy as np
+    import pandas as pd
+
+    upload = tmp / f"new_{args.samples}.csv"
+    make_upload(Path(args.data), args.samples, upload)
+    roots = {"this": ROOT}
+    if args.compare:
+        roots["compare"] = Path(args.compare).resolve()
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in roots}
+    for run in range(args.repeat):
+        for name, root in roots.items():  # (interleaved: the load of others falls alike)
+            split = embed_split(root, args.model, upload, tmp / f"{name}{run}.csv", tmp)
+            runs[name].append(split)
+            print(f"run {run + 1}, {name}: wall {split['wall']:.2f} s at load {split['load']}")
+    print(f"\nembed of {args.samples} samples; medians of {args.repeat} runs (s)\n")
+    print("| part | " + " | ".join(roots) + " |\n|---|" + "---|" * len(roots))
+    for part in runs["this"][0]:
+        cells = [
+            f"{statistics.median(r.get(part, 0.0) for r in runs[n]):.2f}"
+            + (f" ({', '.join(f'{r.get(part, 0.0):.2f}' for r in runs[n])})" if part in
+               ("wall", "load") else "")
+            for n in roots
+        ]  # fmt: skip
+        print(f"| {part} | " + " | ".join(cells) + " |")
+    if args.compare:
+        this, other = (pd.read_csv(tmp / f"{n}0.csv") for n in roots)
+        diff = np.abs(this[["x", "y"]].to_numpy() - other[["x", "y"]].to_numpy()).max()
+        same = this.drop(columns=["x", "y"]).equals(other.drop(columns=["x", "y"]))
+        print(f"\ncoordinates: max abs diff {diff:.2e}; other columns the same: {same}")
+    return 0
+
+
 def time_api(model, upload: Path):
     from core.data import load_table
 
@@ -140,7 +275,11 @@ def main() -> int:
     p.add_argument("--data", default=str(DATA), help="CSV the upload is drawn from")
     p.add_argument("--samples", type=int, default=500)
     p.add_argument("--repeat", type=int, default=2)
+    p.add_argument("--split", action="store_true", help="where embed's wall time goes")
+    p.add_argument("--compare", default=None, help="with --split: another checkout to time")
     args = p.parse_args()
+    if args.split:
+        return run_split(args, Path(tempfile.mkdtemp(prefix="placing-split-")))
 
     import numpy as np
 
