@@ -300,6 +300,7 @@ def color_options(context: Any, search: str | None, value: str | None) -> list[d
     if missing is not None:
         if len(typed) >= 3 and context.ontology() is not None:
             missing["label"] += "; no GO term's name or id holds it either"
+        missing["label"] += empty_preset_note(context, typed)
         opts.append(missing)
     if not search:
         for sym in example_genes(context):
@@ -476,6 +477,21 @@ def category_labels(column: str, values: Any) -> np.ndarray:
         for v in s.astype(object)
     ]
     return np.array(out, dtype=object)
+
+
+def empty_preset_note(context: Any, typed: str) -> str:
+    """``; the gene set 'XIST (female)' has no gene here either`` when ``typed`` names a preset
+    (full, short or former name) that has no gene in the dataset, else ``""``.
+
+    A preset without genes is not offered: its name typed (``Keratins``, ``XIST (female)``)
+    was only an unknown gene, as if the page had no such set."""
+    try:
+        name = preset_name(typed)
+    except DataError:
+        return ""
+    if name in available_presets(context):
+        return ""
+    return f"; the gene set {quoted(name)} has no gene here either"
 
 
 def available_presets(context: Any) -> list[str]:

@@ -14,7 +14,7 @@ from dash import no_update
 
 from core.errors import DataError
 from dashboard import export, ids, sample_map
-from dashboard.uploads import parse_gene_list
+from dashboard.uploads import parse_gene_list, quoted
 from tests.dashboard.layout_tree import alert_text as _text
 
 
@@ -158,6 +158,23 @@ def test_a_pattern_or_a_list_typed_in_a_gene_box_points_to_the_gene_list(context
             assert label.startswith("unknown gene") and GENE_LIST_SUMMARY in label, label
     label = sample_map.color_options(context, "NOTAGENE", None)[-1]["label"]
     assert label.startswith("unknown gene") and GENE_LIST_SUMMARY not in label
+
+
+def test_a_preset_without_genes_here_typed_in_the_colourings_box_is_said(context):
+    """A gene-set preset with no gene in the dataset is not offered: its name typed in the
+    colouring's box (``Keratins``, as the colour bar names it, or its full name) answered an
+    unknown gene alone, as if the page had no such set (GTEx acmg59: no keratin, XIST, MYH6
+    or CD8B)."""
+    from dashboard.context import GENE_SET_PRESETS
+
+    empty = [n for n in GENE_SET_PRESETS if n not in sample_map.available_presets(context)]
+    assert empty, "every preset has a gene in the test data"
+    for name in empty:
+        for typed in (name, name.split(" (")[0].lower()):
+            label = sample_map.color_options(context, typed, None)[-1]["label"]
+            assert f"the gene set {quoted(name)} has no gene here" in label, (typed, label)
+    label = sample_map.color_options(context, "NOTAGENE", None)[-1]["label"]
+    assert label.startswith("unknown gene") and "gene set" not in label
 
 
 def test_a_single_tissue_dataset_gets_its_baseline_maps(sepira_es, tmp_path):
