@@ -274,7 +274,7 @@ def load_data_from_args(
         if args.exclude_tissues is None:
             exclude = ["Brain", "Fallopian Tube"]
         else:
-            exclude = _check_tissues(args.exclude_tissues, args.gtex_attributes)
+            exclude = _check_tissues(args.exclude_tissues, args.gtex_attributes, args.gtex_gct)
         progress = None
         if os.path.isfile(args.gtex_gct) and os.path.getsize(args.gtex_gct) > _GCT_PROGRESS_BYTES:
             progress = StepProgress(f"reading {os.path.basename(args.gtex_gct)}", "genes", 1)
@@ -335,23 +335,19 @@ def _column_list(text: str | None) -> list[str]:
     return list(dict.fromkeys(t for t in names if t))
 
 
-def _check_tissues(tissues: Sequence[str], attributes: str) -> list[str]:
+def _check_tissues(tissues: Sequence[str], attributes: str, gct: str) -> list[str]:
     """``--exclude-tissues`` as the attributes file spells them (case aside); a name that is
     not an SMTS tissue there is an error, not a run that silently keeps those samples."""
     from core.data import _check_file, _read_attributes
+    from core.data.gtex import _check_not_swapped, _known_tissues
 
     if not tissues:
         return []
-    smts = _read_attributes(_check_file(attributes, "sample attributes"))["SMTS"]
-    known = sorted(set(smts.dropna().astype(str)))
-    by_lower = {t.lower(): t for t in known}
-    unknown = [t for t in tissues if t.strip().lower() not in by_lower]
-    if unknown:
-        raise CoreError(
-            f"--exclude-tissues: no SMTS tissue {', '.join(map(repr, unknown))} in {attributes} "
-            f'(its tissues: {", ".join(known)}); quote names with spaces, e.g. "Fallopian Tube"'
-        )
-    return [by_lower[t.strip().lower()] for t in tissues]
+    attributes_path = _check_file(attributes, "sample attributes")
+    _check_not_swapped(_check_file(gct, "GCT matrix"), attributes_path)
+    smts = _read_attributes(attributes_path)["SMTS"]
+    hint = '; quote names with spaces, e.g. "Fallopian Tube"'
+    return _known_tissues(tissues, smts, attributes, "--exclude-tissues", hint)
 
 
 def warn_of_scale(es, args: argparse.Namespace) -> None:

@@ -322,7 +322,7 @@ class FactorizedEmbeddings:
         return {
             "sample_dim": self.sample_dim,
             "gene_dim": self.gene_dim,
-            "hidden": list(self.hidden),
+            "hidden": tuple(self.hidden),  # a tuple, as the default (JSON writes it as a list)
             "activation": self.activation,
             "epochs": self.epochs,
             "lr": t.lr,

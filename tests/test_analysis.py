@@ -715,7 +715,7 @@ def test_missing_labels_turned_to_text_stay_missing():
     assert list(analysis.label_classes(labels)) == ["Liver", "Lung"]
 
 
-def test_labels_given_by_sample_id_are_read_by_id(sepira):
+def test_labels_given_by_sample_id_are_read_by_id(sepira, caplog):
     """A tissue Series in another order than the map was used by position: 1-NN read near
     chance with nothing said. With ``sample_ids`` (or a map indexed by sample id) it is read by
     id; ids without a label are unlabelled, with a warning."""
@@ -739,8 +739,11 @@ def test_labels_given_by_sample_id_are_read_by_id(sepira):
     odd_labels = pd.Series(tissue.to_numpy()[1::2])
     expected = analysis.one_nn_accuracy(odd.to_numpy(), odd_labels, 0.1, 5)
     assert analysis.one_nn_accuracy(odd, odd_labels, 0.1, 5) == expected
-    with pytest.warns(UserWarning, match=r"20 of 520 samples have no label entry"):
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="core.analysis"):
         analysis.one_nn_accuracy(sepira.values, shuffled.iloc[20:], 0.1, 5, sample_ids=ids)
+    said = [r.getMessage() for r in caplog.records if "no label entry" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("20 of 520 samples have no label entry")
     with pytest.raises(CoreError, match="Series indexed by sample id"):
         analysis.one_nn_accuracy(sepira.values, tissue.to_numpy(), 0.1, 5, sample_ids=ids)
     with pytest.raises(DataError, match="is in the labels' index"):

@@ -4,14 +4,16 @@
 
 from __future__ import annotations
 
+import logging
 import numbers
-import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from core.errors import CoreError, DataError, first_names
+
+log = logging.getLogger("core.analysis")
 
 
 def _label_name(value: Any) -> str:
@@ -118,10 +120,11 @@ def _aligned_labels(labels: Any, n: int, sample_ids: Any) -> Any:
             f"index (e.g. {first_names(index, 2)}): are the labels indexed by sample id?"
         )
     if not known.all():
-        warnings.warn(
-            f"{int((~known).sum()):,} of {n:,} samples have no label entry "
-            f"({first_names(ids[~known])}): they are unlabelled",
-            stacklevel=3,
+        log.warning(
+            "%s of %s samples have no label entry (%s): they are unlabelled",
+            f"{int((~known).sum()):,}",
+            f"{n:,}",
+            first_names(ids[~known]),
         )
     return pd.Series(labels.to_numpy(dtype=object), index=index).reindex(ids).to_numpy(object)
 

@@ -5,6 +5,7 @@ The GCT matrix with the ``SampleAttributesDS`` and ``SubjectPhenotypesDS`` table
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -17,7 +18,7 @@ import pandas as pd
 from core.data.columns import is_text
 from core.data.expression_set import ExpressionSet
 from core.data.gct import _genes_frame, _read_gct_header, _stream_gct
-from core.data.inputs import _absolute, _check_file, _open_binary, _strip_suffixes
+from core.data.inputs import _absolute, _check_file, _open_binary, _read_line, _strip_suffixes
 from core.data.orientation import _r_names_hint
 from core.data.scale import _check_transform
 from core.data.text_tables import _read_csv, _sniff_sep, _text_preamble
@@ -37,6 +38,89 @@ def _read_tsv(path: Path, what: str, **kwargs: Any) -> pd.DataFrame:
     frame = _read_csv(path, what, sep, n_skip, None, **kwargs)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def _first_fields(path: Path, n_lines: int = 3) -> list[list[str]]:
+    """The tab-separated fields of a file's first lines (a look at what the file is)."""
+    lines = []
+    with _open_binary(path) as fh:
+        while len(lines) < n_lines:
+            line = _read_line(fh, path)
+            if not line:
+                break
+            text = line.decode("utf-8", errors="replace").removeprefix("\ufeff")
+            lines.append([f.strip() for f in text.rstrip("\r\n").split("\t")])
+    return lines
+
+
+def _gct_sign(path: Path) -> str | None:
+    """What shows ``path`` to be a GCT matrix (its ``#1.2`` first line, its Name and
+    Description columns), or None."""
+    lines = _first_fields(path)
+    if lines and lines[0] and lines[0][0].startswith("#1."):
+        return f"first line {lines[0][0]!r}"
+    for fields in lines:
+        if fields[:2] == ["Name", "Description"]:
+            return "Name and Description columns"
+    return None
+
+
+def _check_not_swapped(gct: Path, attributes: Path) -> None:
+    """Refuse a GCT matrix given as the sample attributes: it was "no SAMPID column (columns
+    found: 56200, 17382)", read from the matrix's dimension line."""
+    sign = _gct_sign(attributes)
+    if sign is None:
+        return
+    if any("SAMPID" in fields for fields in _first_fields(gct)):
+        raise DataError(
+            f"the GCT matrix and the sample attributes look swapped: {attributes}, given as the "
+            f"sample attributes, is a GCT matrix ({sign}), and {gct}, given as the matrix, a "
+            "sample attributes table (SAMPID column); give them the other way round"
+        )
+    raise DataError(
+        f"sample attributes file {attributes} is a GCT matrix ({sign}), not GTEx's "
+        "SampleAttributesDS (SAMPID, SMTS, ...)"
+    )
+
+
+def _known_tissues(
+    tissues: Sequence[str],
+    smts: pd.Series,
+    path: Path | str,
+    name: str,
+    hint: str = "",
+    strict: bool = True,
+) -> list[str]:
+    """``tissues`` as the attributes ``path`` spell them (case and surrounding spaces aside).
+
+    One that is no SMTS tissue there is an error naming it, its closest tissues and all of them
+    (``name``: the argument as the caller words it), not a run that keeps its samples. Not
+    ``strict`` (:func:`load_gtex`): only one close to a tissue there (``Brian``: Brain) is an
+    error; one close to none (the paper's Fallopian Tube, absent from a file of a few tissues,
+    or recorded by a model trained on one) is logged and kept as given."""
+    known = sorted(set(smts.dropna().astype(str)))
+    by_lower = {t.lower(): t for t in known}
+    unknown, named, out = [], [], []
+    for tissue in tissues:
+        key = tissue.strip().lower()
+        if key in by_lower:
+            out.append(by_lower[key])
+            continue
+        close = difflib.get_close_matches(key, list(by_lower), n=3)
+        if strict or close:
+            closest = f" (closest: {', '.join(by_lower[c] for c in close)})" if close else ""
+            named.append(f"{tissue!r}{closest}")
+        else:
+            unknown.append(tissue)
+            out.append(tissue)
+    if named:
+        raise DataError(
+            f"{name}: no SMTS tissue {', '.join(named)} in {path} (its tissues: "
+            f"{', '.join(known)}){hint}"
+        )
+    for tissue in unknown:
+        log.warning("%s: no sample of tissue %r in %s", name, tissue, path)
+    return out
 
 
 def _read_attributes(path: Path) -> pd.DataFrame:
@@ -153,7 +237,9 @@ def load_gtex(
         columns.
     exclude_tissues : sequence of str
         SMTS values whose samples are dropped (the paper drops "Brain" and "Fallopian Tube"),
-        matched case and surrounding spaces aside.
+        matched case and surrounding spaces aside, and recorded as the attributes spell them.
+        A name close to an SMTS value of ``attributes`` but none (``Brian``) is a DataError; one
+        close to none (Fallopian Tube in a file without it) is logged.
     transform : {"log10p1", "log2p1", "log1p", "none"}
         Applied in place while streaming; every transform but "none" rejects negative values.
     max_genes : int, optional
@@ -178,7 +264,10 @@ def load_gtex(
         str(t) for t in ([exclude_tissues] if isinstance(exclude_tissues, str) else exclude_tissues)
     ]
 
+    _check_not_swapped(gct_path, attr_path)
     attrs = _read_attributes(attr_path)
+    # before the matrix is read: a misspelt tissue kept all its samples, with a warning only
+    exclude = _known_tissues(exclude, attrs["SMTS"], attr_path, "exclude_tissues", strict=False)
     pheno = _read_phenotypes(pheno_path) if pheno_path is not None else None
     with _open_binary(gct_path) as fh:
         header = _read_gct_header(fh, gct_path, warn=False)  # (said as its rows are read)
@@ -192,10 +281,6 @@ def load_gtex(
         )
     smts = attrs["SMTS"].reindex(header_ids)
     # tissues matched case aside, as --exclude-tissues names them ("BRAIN" is Brain)
-    known_tissues = set(attrs["SMTS"].dropna().astype(str).str.lower())
-    for tissue in exclude:
-        if tissue.strip().lower() not in known_tissues:
-            log.warning("exclude_tissues: no sample of tissue %r in %s", tissue, attr_path)
     lowered = smts.astype(object).where(smts.isna(), smts.astype(str).str.lower())
     excluded = lowered.isin([t.strip().lower() for t in exclude]).to_numpy()
     keep = np.flatnonzero(~excluded)
