@@ -49,6 +49,7 @@ from dashboard.gene_annotations import GeneAnnotations
 from dashboard.job_records import JobRecords
 from dashboard.model_state import ModelState, TrainedModel
 from dashboard.new_samples import SamplePlacing
+from dashboard.pair_references import PairReferences
 from dashboard.render import ImageRenderer
 from dashboard.uploads import _strip_version, quoted, unique_symbols
 
@@ -366,12 +367,15 @@ def _new_lock_after_fork(context: AppContext) -> None:
 
 
 # ----------------------------------------------------------------------------- context
-class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, BaselineMaps):
+class AppContext(
+    TrainedModel, JobRecords, GeneAnnotations, PairReferences, SamplePlacing, BaselineMaps
+):
     """The dataset, model and caches of one dashboard instance.
 
     Its parts (:class:`~dashboard.model_state.TrainedModel`,
     :class:`~dashboard.job_records.JobRecords`,
     :class:`~dashboard.gene_annotations.GeneAnnotations`,
+    :class:`~dashboard.pair_references.PairReferences`,
     :class:`~dashboard.new_samples.SamplePlacing`, :class:`~dashboard.baseline_maps.BaselineMaps`)
     share its dataset, lock and caches, all made here.
 
@@ -436,6 +440,10 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         self._ensembl_map: dict[str, int] | None = None
         self._alias_map: dict[str, Any] | None = None
         self._gene_table: pd.DataFrame | None = None
+        # the co-expression cut of each model's genes (dashboard.pair_references)
+        self._coexp_cuts: dict[str, float] = {}
+        self._coexp_errors: dict[str, str] = {}
+        self._coexp_workers: dict[str, threading.Thread] = {}
         # lookups: ids and symbols as given, as ExpressionSet.gene_index and the neighbours
         # command find them (an id or symbol as written first: Tp53 beside TP53 each finds its
         # own), an Ensembl id without version (_by_id, also read by the model's state), then
@@ -808,7 +816,7 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
             return np.nanmean(z, axis=1).astype(np.float32)
 
     # ------------------------------------------------------------------ gene space
-    def neighbors(self, j: int, k: int | None = None) -> pd.DataFrame:
+    def neighbors(self, j: int, k: int | None = None, pairs: bool = False) -> pd.DataFrame:
         """The ``k`` genes nearest to dataset gene ``j`` in gene space (cosine distance, as
         :func:`core.analysis.gene_neighbors`; with ``join_models``, the mean over the models).
 
@@ -819,6 +827,8 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
             ``detected`` is the share of samples in which the gene is above 0 (genes that are
             off almost everywhere lie close together in gene space). With joined models, also
             ``runs``: in how many of the models, alone, the gene is among the ``k`` nearest.
+            With ``pairs``, also ``r, coexp, shared_go, novel`` after ``distance``: each
+            pair's correlation and references (:meth:`pair_columns`).
         """
         st = self.require_state()
         k = int(k or self.config.n_neighbors)
@@ -828,12 +838,14 @@ class AppContext(TrainedModel, JobRecords, GeneAnnotations, SamplePlacing, Basel
         d = _distances(st.gene_unit, m)
         k = min(k, len(d) - 1)
         idx = _nearest(d, k)
-        described = self.gene_columns(st.gene_es_index[idx])
+        cols = st.gene_es_index[idx]
+        described = self.gene_columns(cols)
         out = pd.DataFrame(
             {
                 "rank": np.arange(1, len(idx) + 1),
                 **{c: described[c] for c in ("symbol", "gene_id")},
                 "distance": [round(float(v), 4) for v in d[idx]],
+                **(self.pair_columns(j, cols) if pairs else {}),
                 **{c: described[c] for c in ("detected", "name", "gene_type", "go_terms")},
             }
         )

@@ -608,7 +608,7 @@ def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict]
                     "info",
                 ),
             )
-        nb = context.neighbors(j, _k(k, context))
+        nb = context.neighbors(j, _k(k, context), pairs=True)
         # by column: a symbol may name several genes of the dataset (GTEx: Y_RNA, ...); a
         # model's gene that the dataset lacks has neither
         pairs = zip(nb["gene_id"], nb["symbol"], strict=True)
@@ -620,6 +620,8 @@ def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict]
     warning = k_warning(k, context)
     if warning:
         alerts.append(_alert(warning, "warning"))
+    if len(nb) and not any(nb["coexp"]):  # (the cut of a genome's gene pairs takes minutes)
+        alerts.append(_alert(COEXP_PENDING, "info"))
     if context.ontology() is None:
         alerts.append(_alert("Gene Ontology not available: no GO terms or enrichment", "warning"))
     elif enr.empty:
@@ -632,6 +634,14 @@ def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict]
         )
     alert = None if not alerts else alerts[0] if len(alerts) == 1 else html.Div(alerts)
     return _records(nb), _records(enr), alert
+
+
+#: What the neighbour table says while the co-expression reference is not known yet.
+COEXP_PENDING = (
+    "the co-expression reference (the top 1% of the model's gene pairs by correlation) is being "
+    "computed: the coexp and novel columns stay empty until it is done; choose the gene again "
+    "to fill them"
+)
 
 
 #: Most genes a box or lasso on the gene map lists and tests for enriched GO terms: more make

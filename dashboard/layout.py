@@ -218,6 +218,32 @@ COLUMN_HELP: dict[str, tuple[str, str]] = {
 }
 
 
+#: Headers and help of the neighbour table's pair columns (dashboard.pair_references): what
+#: the paper's Figure 4 asks of each neighbour.
+PAIR_HELP: dict[str, tuple[str, str]] = {
+    "r": (
+        "r",
+        "Pearson correlation of the neighbour's values with the gene's over the samples "
+        "(a missing value counts as the gene's mean)",
+    ),
+    "coexp": (
+        "co-expressed",
+        "yes: the pair is among the top 1% of the model's gene pairs by correlation (the "
+        "co-expression reference of the paper's Figure 4 and of the report; above 2,000 genes "
+        "the cut is estimated from the pairs of 2,000 genes drawn at random)",
+    ),
+    "shared_go": (
+        "shared GO",
+        "GO biological-process terms (of 3-500 genes, with their ancestors) both genes have",
+    ),
+    "novel": (
+        "novel",
+        "yes: close in gene space, yet neither co-expressed nor sharing a GO term, a pair worth "
+        "a look; unannotated: the same, but a gene has no GO term, so it could share none",
+    ),
+}
+
+
 def _table(
     table_id: str,
     columns: list[str],
@@ -861,15 +887,17 @@ def build_layout(context: Any) -> html.Div:
             ids.GENE_NEIGHBORS,
             ["rank", "symbol", "distance"]
             + (["runs"] if context.config.join_models else [])
+            + ["r", "coexp", "shared_go", "novel"]
             + ["detected", "name", "gene_type", "go_terms"],
             {
                 "distance": (
                     "cosine distance",
                     "1 − cosine similarity of the two gene vectors (0: same direction, 1: "
                     "unrelated, 2: opposite)",
-                )
+                ),
+                **PAIR_HELP,
             },
-            formats={"distance": FIXED_3, "detected": PERCENT},
+            formats={"distance": FIXED_3, "detected": PERCENT, "r": FIXED_2},
             style_cell_conditional=GENE_TABLE_CELLS,
         ),
         html.Div(

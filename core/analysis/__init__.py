@@ -13,7 +13,8 @@ Sections
   :func:`gene_set_score`, :func:`match_genes`, :func:`marker_smoothness`.
 - Gene space against references (Figure 4): :func:`gene_neighbors`, :func:`consensus_gene_space`,
   :func:`correlation_references` (or :func:`correlation_neighbors` and
-  :func:`coexpression_edges` alone), :func:`neighbor_agreement`,
+  :func:`coexpression_edges` alone; the edges' cut: :func:`coexpression_cut`),
+  :func:`neighbor_agreement`,
   :func:`neighbor_agreement_by_size`, :func:`novel_close_pairs`, :func:`summarize_novel_pairs`,
   :func:`detection_rate`.
 - Genes of a model by name: :func:`find_genes`, :func:`neighbour_table` (a fitted model's
@@ -74,6 +75,7 @@ from core.analysis.common import _code_version as _code_version
 from core.analysis.common import _knn_excluding_self as _knn_excluding_self
 from core.analysis.common import _sq_distance_blocks as _sq_distance_blocks
 from core.analysis.correlation import (
+    coexpression_cut,
     coexpression_edges,
     correlation_neighbors,
     correlation_references,
@@ -141,6 +143,7 @@ __all__ = [
     "chance_shares",
     "check_distinct_runs",
     "coexp_ceiling",
+    "coexpression_cut",
     "coexpression_edges",
     "consensus_gene_space",
     "correlation_neighbors",

@@ -119,6 +119,7 @@ def _correlation_pass(
     -------
     best_j, best_r : (n_genes, k) neighbours and their correlation, most correlated first
     edge_i, edge_j : (n_edges,) the pairs, ``i < j``
+    edge_r : (n_edges,) float32, their correlations
     """
     n_genes = z.shape[0]
     best_r = np.full((n_genes, k), -np.inf, dtype=np.float32)
@@ -160,9 +161,9 @@ def _correlation_pass(
     best_j = np.take_along_axis(best_j, order, axis=1)
     if not n_edges:
         empty = np.empty(0, dtype=np.int64)
-        return best_j, best_r, empty, empty
+        return best_j, best_r, empty, empty, np.empty(0, dtype=np.float32)
     kept_r, kept_key, _ = _prune_edges(kept_r, kept_key, n_edges)
-    return best_j, best_r, kept_key[0] // n_genes, kept_key[0] % n_genes
+    return best_j, best_r, kept_key[0] // n_genes, kept_key[0] % n_genes, kept_r[0]
 
 
 def _prune_edges(
@@ -245,7 +246,7 @@ def correlation_references(
     z = _standardized_genes(arr)
     _warn_constant_genes(z)
     n_edges = _n_edges(n_genes, top_fraction)
-    idx, r, edge_i, edge_j = _correlation_pass(z, k, n_edges, block_genes)
+    idx, r, edge_i, edge_j, _ = _correlation_pass(z, k, n_edges, block_genes)
     return idx, 1.0 - r, _edge_matrix(edge_i, edge_j, n_genes)
 
 
@@ -272,7 +273,7 @@ def correlation_neighbors(values: np.ndarray, k: int = 5) -> tuple[np.ndarray, n
     _check_k(k, arr.shape[1])
     z = _standardized_genes(arr)
     _warn_constant_genes(z)
-    idx, r, _, _ = _correlation_pass(z, k, 0)
+    idx, r, _, _, _ = _correlation_pass(z, k, 0)
     return idx, 1.0 - r
 
 
@@ -295,5 +296,25 @@ def coexpression_edges(values: np.ndarray, top_fraction: float = 0.01) -> sparse
     """
     _check_fraction(top_fraction)
     z = _standardized_genes(values)
-    _, _, edge_i, edge_j = _correlation_pass(z, 0, _n_edges(z.shape[0], top_fraction))
+    _, _, edge_i, edge_j, _ = _correlation_pass(z, 0, _n_edges(z.shape[0], top_fraction))
     return _edge_matrix(edge_i, edge_j, z.shape[0])
+
+
+def coexpression_cut(values: np.ndarray, top_fraction: float = 0.01) -> float:
+    """The correlation above which a gene pair is an edge of :func:`coexpression_edges`.
+
+    The smallest correlation among the ``top_fraction`` most correlated unordered pairs, from
+    the same pass over the pairs (no genes x genes matrix, no edge list kept): a pair whose
+    :func:`pair_correlations` is at least this value is an edge (up to float32 rounding of a
+    pair tied with the cut). ``inf`` when ``top_fraction`` of the pairs rounds to no edge.
+
+    Parameters
+    ----------
+    values : (n_samples, n_genes) array (NaN imputed by the gene mean)
+    top_fraction
+        Share of all gene pairs kept as edges.
+    """
+    _check_fraction(top_fraction)
+    z = _standardized_genes(values)
+    _, _, _, _, edge_r = _correlation_pass(z, 0, _n_edges(z.shape[0], top_fraction))
+    return float(edge_r.min()) if edge_r.size else float("inf")
