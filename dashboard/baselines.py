@@ -40,6 +40,8 @@ def baseline_view(
     height: int | None = None,
     fraction: float | None = None,
     per_class: bool = False,
+    color: str | None = None,
+    clip: Any = None,
 ) -> tuple[Any, list[dict]]:
     """Figure and accuracy rows of cached baseline maps (None -> nothing to show yet).
 
@@ -49,7 +51,8 @@ def baseline_view(
     ``fraction``: the share of labelled samples 1-NN learns from (the page's choice; default:
     the share ``result`` was scored from); ``per_class``: that share of each class
     (:func:`core.analysis.stratified_sizes`). The maps are not computed again: only their
-    scores.
+    scores. ``color`` and ``clip``: the sample map's colouring and clip range, which colour
+    every map (:func:`baseline_colouring`; None: the label 1-NN guesses).
     """
     if not result:
         return no_update, []
@@ -73,6 +76,8 @@ def baseline_view(
         if label in context.samples.columns
         else np.array(["all"] * context.n_samples, dtype=object)
     )
+    colouring = baseline_colouring(context, color, clip, label)
+    labels = colouring.pop("labels", labels)
     fig = figures.baselines_figure(
         maps,
         labels,
@@ -81,6 +86,7 @@ def baseline_view(
         columns=columns or PAGE_COLUMNS,
         title=title,
         height=height,
+        **colouring,
     )
     if context.simulated:
         figures.mark_simulated(fig)
@@ -93,6 +99,55 @@ def baseline_view(
         for name, a in acc.items()
     ]
     return fig, rows
+
+
+#: What the baseline maps say when the sample map shows the model's own values of a gene
+#: (predicted, residual): the other maps have no such values.
+OBSERVED_NOTE = (
+    "coloured by {gene}'s observed values: the {what} values on the sample map are {owner} own"
+)
+
+
+def baseline_colouring(
+    context: Any, color: str | None, clip: Any = None, label: str = ""
+) -> dict[str, Any]:
+    """The arguments of :func:`dashboard.figures.baselines_figure` that colour every map as
+    the sample map's ``color`` (a ``color-by`` value) and ``clip`` colour it: an annotation's
+    categories, or the values of a gene, gene list, preset or GO term on the sample map's
+    scale. A gene's predicted or residual values are the model's alone: the maps take its
+    observed values, and say so (``note``).
+
+    ``label``: the annotation the maps' 1-NN guesses; coloured by it (or ``color`` None, or a
+    colouring that is not one, already said by the sample map), the maps are as they were:
+    coloured by it, its legend titled in words.
+    """
+    from dashboard.sample_map import GENE_MODES, _clip, parse_color, resolve_color
+
+    if not color or color == f"ann:{label}":
+        return {}
+    try:
+        kind, arg = parse_color(color)
+        note = None
+        if kind in GENE_MODES and kind != "obs":
+            gene = context.gene_symbols[context.gene_index(arg)]
+            what = {"pred": "predicted", "res": "residual"}[kind]
+            model = context.model_map_name()
+            owner = f"the {model} model's" if model != "model" else "the model's"
+            note = OBSERVED_NOTE.format(gene=gene, what=what, owner=owner)
+            color = f"obs:{arg}"
+        spec = resolve_color(context, color)
+    except CoreError:  # (the sample map says why)
+        return {}
+    out: dict[str, Any] = {"color_title": spec.title, "note": note}
+    if spec.kind == "categorical":
+        return {**out, "labels": spec.values}
+    return {
+        **out,
+        "values": spec.values,
+        "clip": _clip(clip),
+        "diverging": spec.diverging,
+        "hover_title": spec.hover,
+    }
 
 
 #: Text of the button that starts the job, before and after a job that did not finish.
@@ -131,13 +186,17 @@ EARLIER_JOB = "computing, in a job started before this page was opened"
 
 
 def baselines_on_load(
-    context: Any, fraction: float | None = None, per_class: bool = False
+    context: Any,
+    fraction: float | None = None,
+    per_class: bool = False,
+    colouring: dict[str, Any] | None = None,
 ) -> tuple[Any, Any, Any, bool]:
     """The baseline maps as a page finds them when it opens (the model is ready).
 
     A job belongs to the page that started it: a page reloaded while the maps were computed
     showed neither their progress nor, once done, the maps. Here the job's record
     (:meth:`AppContext.job_running`) tells a new page that a job runs, and the page polls it.
+    ``colouring``: the sample map's ``color`` and ``clip`` (:func:`baseline_view`).
 
     Returns
     -------
@@ -145,7 +204,9 @@ def baselines_on_load(
     """
     result, job = _look(context)
     if result is not None:
-        fig, rows = baseline_view(context, result, fraction=fraction, per_class=per_class)
+        fig, rows = baseline_view(
+            context, result, fraction=fraction, per_class=per_class, **(colouring or {})
+        )
         return fig, rows, no_update, True
     if job is not None:
         return no_update, no_update, _earlier_job_text(job), False
@@ -153,9 +214,13 @@ def baselines_on_load(
 
 
 def baselines_poll_view(
-    context: Any, fraction: float | None = None, per_class: bool = False
+    context: Any,
+    fraction: float | None = None,
+    per_class: bool = False,
+    colouring: dict[str, Any] | None = None,
 ) -> tuple[Any, Any, Any, bool, Any, Any]:
-    """The baseline maps while a page polls a job that an earlier page started.
+    """The baseline maps while a page polls a job that an earlier page started (coloured as
+    the sample map, ``colouring``: :func:`baselines_on_load`).
 
     Returns
     -------
@@ -163,7 +228,9 @@ def baselines_poll_view(
     """
     result, job = _look(context)
     if result is not None:
-        fig, rows = baseline_view(context, result, fraction=fraction, per_class=per_class)
+        fig, rows = baseline_view(
+            context, result, fraction=fraction, per_class=per_class, **(colouring or {})
+        )
         return fig, rows, "", True, COMPUTE_LABEL, None
     if job is not None:
         return no_update, no_update, _earlier_job_text(job), False, no_update, no_update
@@ -219,11 +286,13 @@ def share_view(
     own_job_running: Any,
     triggered: Any,
     per_class: Any = None,
+    colouring: dict[str, Any] | None = None,
 ) -> tuple[Any, ...]:
     """The baseline maps as shown for the page's choice of labelled ``share`` (of each class
     when the ``per_class`` checklist is ticked), when the model is ready (``status``) or when
     either changes (``triggered``): their figure and table scored from that share, the table's
-    header and the note under it.
+    header and the note under it; the maps coloured as the sample map (``colouring``: its
+    ``color`` and ``clip``).
 
     Returns
     -------
@@ -245,9 +314,11 @@ def share_view(
         result = context.cached_baselines() if triggered in ACCURACY_CONTROLS else None
         if result is None:
             return (no_update,) * 5 + head
-        fig, rows = baseline_view(context, result, fraction=fraction, per_class=per_class)
+        fig, rows = baseline_view(
+            context, result, fraction=fraction, per_class=per_class, **(colouring or {})
+        )
         return (fig, rows) + (no_update,) * 3 + head
-    out = baselines_on_load(context, fraction, per_class)
+    out = baselines_on_load(context, fraction, per_class, colouring)
     # while an earlier page's job computes them, a click would only wait for it, and the
     # share is kept until they come
     busy = True if out[3] is False else no_update
@@ -328,7 +399,9 @@ def share_options_view(
     return context.accuracy_share_options(extra, is_per_class(per_class))
 
 
-def earlier_job_poll(context: Any, share: Any, per_class: Any) -> tuple[Any, ...]:
+def earlier_job_poll(
+    context: Any, share: Any, per_class: Any, colouring: dict[str, Any] | None = None
+) -> tuple[Any, ...]:
     """What a page polling an earlier page's job (:func:`baselines_poll_view`) shows, and its
     controls: the button, the share and the per-class box held while that job runs, given back
     once it has ended.
@@ -339,9 +412,32 @@ def earlier_job_poll(context: Any, share: Any, per_class: Any) -> tuple[Any, ...
     share control disabled, per-class checkbox options)
     """
     fraction = context.accuracy_fraction(share)[0]
-    out = baselines_poll_view(context, fraction, is_per_class(per_class))
+    out = baselines_poll_view(context, fraction, is_per_class(per_class), colouring)
     waiting = not out[3]
     return (*out, waiting, waiting, per_class_options(context, disabled=waiting))
+
+
+def recolour_view(
+    context: Any, color: Any, clip: Any, share: Any, per_class: Any, own_job_running: Any
+) -> Any:
+    """The baseline maps coloured anew as the sample map (``color``, ``clip``), when they are
+    shown: the cached maps and their cached scores drawn again, nothing computed (``no_update``
+    while none are cached, or this page's job computes them: it colours them when done)."""
+    if own_job_running:
+        return no_update
+    result = context.cached_baselines()
+    if result is None:
+        return no_update
+    fraction = context.accuracy_fraction(share)[0]
+    fig, _ = baseline_view(
+        context,
+        result,
+        fraction=fraction,
+        per_class=is_per_class(per_class),
+        color=color,
+        clip=clip,
+    )
+    return fig
 
 
 def _earlier_job_text(job: dict[str, Any]) -> str:
@@ -367,14 +463,30 @@ def register_callbacks(app: Any) -> None:
         Input(ids.BASELINES_SHARE, "value"),
         Input(ids.BASELINES_PER_CLASS, "value"),
         State(ids.BASELINES_RUNNING, "data"),
+        State(ids.COLOR_BY, "value"),
+        State(ids.CLIP, "value"),
         prevent_initial_call="initial_duplicate",
     )
-    def show_cached(status, share, per_class, own_job_running):
+    def show_cached(status, share, per_class, own_job_running, color, clip):
         # a link sets the share and the box at once (with the model's status, at load): the
         # header and note follow whichever control changed
         changed = ctx.triggered_prop_ids.values()
         triggered = next((i for i in changed if i in ACCURACY_CONTROLS), ctx.triggered_id)
-        return share_view(context, share, status, own_job_running, triggered, per_class)
+        colouring = {"color": color, "clip": clip}
+        return share_view(context, share, status, own_job_running, triggered, per_class, colouring)
+
+    # the maps coloured as the sample map: the cached maps drawn again, nothing computed
+    @app.callback(
+        Output(ids.BASELINES_GRAPH, "figure", allow_duplicate=True),
+        Input(ids.COLOR_BY, "value"),
+        Input(ids.CLIP, "value"),
+        State(ids.BASELINES_SHARE, "value"),
+        State(ids.BASELINES_PER_CLASS, "value"),
+        State(ids.BASELINES_RUNNING, "data"),
+        prevent_initial_call=True,
+    )
+    def recolour(color, clip, share, per_class, own_job_running):
+        return recolour_view(context, color, clip, share, per_class, own_job_running)
 
     # a link's share of labelled samples, and whether it is drawn per class
     @app.callback(
@@ -418,12 +530,14 @@ def register_callbacks(app: Any) -> None:
         State(ids.BASELINES_RUNNING, "data"),
         State(ids.BASELINES_SHARE, "value"),
         State(ids.BASELINES_PER_CLASS, "value"),
+        State(ids.COLOR_BY, "value"),
+        State(ids.CLIP, "value"),
         prevent_initial_call=True,
     )
-    def poll_earlier_job(_n, own_job_running, share, per_class):
+    def poll_earlier_job(_n, own_job_running, share, per_class, color, clip):
         if own_job_running:  # this page's own job says how far it is (and shows the maps)
             return (no_update,) * 3 + (True,) + (no_update,) * 5
-        return earlier_job_poll(context, share, per_class)
+        return earlier_job_poll(context, share, per_class, {"color": color, "clip": clip})
 
     # each click a request of its own: Dash names a job by its arguments, and the first click
     # of every page (n_clicks 1) was one job, whose unread result a later page was given
@@ -446,6 +560,8 @@ def register_callbacks(app: Any) -> None:
         Input(ids.BASELINES_REQUEST, "data"),
         State(ids.BASELINES_SHARE, "value"),
         State(ids.BASELINES_PER_CLASS, "value"),
+        State(ids.COLOR_BY, "value"),
+        State(ids.CLIP, "value"),
         background=True,
         progress=[Output(ids.BASELINES_PROGRESS, "children")],
         running=[
@@ -463,7 +579,7 @@ def register_callbacks(app: Any) -> None:
         interval=1000,
         prevent_initial_call=True,
     )
-    def compute(set_progress, request, share, per_class):
+    def compute(set_progress, request, share, per_class, color, clip):
         if not request:
             return no_update, no_update, None
         try:
@@ -482,7 +598,12 @@ def register_callbacks(app: Any) -> None:
         set_progress("")
         fraction = context.accuracy_fraction(share)[0]
         fig, rows = baseline_view(
-            context, result, fraction=fraction, per_class=is_per_class(per_class)
+            context,
+            result,
+            fraction=fraction,
+            per_class=is_per_class(per_class),
+            color=color,
+            clip=clip,
         )
         return fig, rows, None
 

@@ -21,7 +21,7 @@ from core.data import is_text
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.baseline_maps import annotation_word, is_per_class, percent
-from dashboard.baselines import baseline_view
+from dashboard.baselines import baseline_colouring, baseline_view
 from dashboard.context import SPECIFIC_SAVED, preset_name
 from dashboard.gene_space import (
     MAP_SOURCE,
@@ -301,10 +301,14 @@ def export_figure(
         fraction = context.accuracy_fraction(view.get("labelled"))[0]
         per_class = is_per_class(view.get("per_class"))
         journal = size in figures.JOURNAL_SIZES
+        colouring = {"color": view.get("color"), "clip": view.get("clip")}
         fig, height, legend_below = _baselines_file_figure(
-            context, cached, width, height, max_height, journal, fraction, per_class
+            context, cached, width, height, max_height, journal, fraction, per_class, colouring
         )
         parts = [cached.get("label") or ""]
+        shown = baseline_colour_title(context, view.get("color"), cached.get("label") or "")
+        if shown:  # coloured as the sample map: the file says by what
+            parts.append(view.get("color"))
     else:
         raise DataError(f"unknown figure {which!r}")
     fig = figures.for_export(fig, width, height, max_height, legend_below=legend_below)
@@ -352,8 +356,10 @@ def _baselines_file_figure(
     journal: bool,
     fraction: float,
     per_class: bool = False,
+    colouring: dict[str, Any] | None = None,
 ) -> tuple[Any, int, bool]:
-    """The baseline maps laid out for a file -> (figure, height, legend under the maps).
+    """The baseline maps laid out for a file -> (figure, height, legend under the maps),
+    coloured as the sample map (``colouring``: its ``color`` and ``clip``).
 
     A grid of near-square maps (in one row, each map of a page-sized file was stretched). When
     the legend goes under them, the maps take the file's whole width, and a journal column
@@ -363,9 +369,12 @@ def _baselines_file_figure(
     own = ("FE", "model")  # the model's map, when there is one, is the one shown now
     n_maps = len([m for m in cached.get("maps", {}) if m not in own])
     n_maps += context.state() is not None  # (baseline_view)
-    title = baselines_title(context, n_maps, cached.get("label") or "", fraction, per_class)
+    colouring = colouring or {}
+    label = cached.get("label") or ""
+    shown = baseline_colour_title(context, colouring.get("color"), label)
+    title = baselines_title(context, n_maps, label, fraction, per_class, shown)
     columns = figures.panel_columns(n_maps, width, height)
-    view = dict(title=title, fraction=fraction, per_class=per_class)
+    view = dict(title=title, fraction=fraction, per_class=per_class, **colouring)
     fig, _ = baseline_view(context, cached, columns=columns, height=height, **view)
     probe = figures.for_export(fig, width, height, max_height)
     below = probe.layout.legend.orientation == "h"
@@ -379,16 +388,26 @@ def _baselines_file_figure(
     return figures.go.Figure(fig), height, below
 
 
+def baseline_colour_title(context: Any, color: str | None, label: str) -> str | None:
+    """What colours the baseline maps when it is not the ``label`` 1-NN guesses: the sample
+    map's colouring ``color`` as its legend or colour bar names it (a gene's observed values
+    for its predicted or residual ones, :func:`dashboard.baselines.baseline_colouring`)."""
+    colouring = baseline_colouring(context, color, None, label)
+    return colouring.get("color_title")
+
+
 def baselines_title(
     context: Any,
     n_maps: int,
     label: str,
     fraction: float | None = None,
     per_class: bool = False,
+    coloured: str | None = None,
 ) -> str:
     """The title of the baseline maps in a file (the page says the same in its card), scored
     from ``fraction`` of the labelled samples (default: the paper's), of each class
-    (``per_class``)."""
+    (``per_class``); ``coloured``: what colours the maps, when not ``label`` (the sample map's
+    colouring)."""
     n = int(getattr(context, "n_samples", 0) or 0)
     text = f"The same {n:,} samples in {n_maps} maps"
     word = figures._escape(annotation_word(label)) if label else ""
@@ -400,10 +419,13 @@ def baselines_title(
         drawn = f"{percent(fraction)} labelled ones"
         if per_class:
             drawn = f"the labelled ones, {percent(fraction)} of each {word} (at least one)"
+        by = figures._escape(figures.bar_title(coloured)) if coloured else label
         text += (
-            f", coloured by {label}<br><span style='font-size:11px'>1-NN: {label} of the "
+            f", coloured by {by}<br><span style='font-size:11px'>1-NN: {label} of the "
             f"other samples from the nearest of {drawn}, mean ± sd over {splits} draws</span>"
         )
+    elif coloured:
+        text += f", coloured by {figures._escape(figures.bar_title(coloured))}"
     return text
 
 

@@ -10,7 +10,14 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboard.figure_samples import _apart_from_legend, _legend_entry
+from dashboard.figure_samples import (
+    COLORBAR_MARGIN,
+    _apart_from_legend,
+    _legend_entry,
+    continuous_marker,
+    merge_categories,
+    value_order,
+)
 from dashboard.figure_style import (
     DENSE_SAMPLES,
     FONT,
@@ -18,7 +25,6 @@ from dashboard.figure_style import (
     PALETTE,
     _base_layout,
     _escape,
-    _missing,
     _natural_key,
     empty_figure,
     marker_size,
@@ -57,17 +63,29 @@ def baselines_figure(
     columns: int | None = None,
     title: str | None = None,
     height: int | None = None,
+    color_title: str | None = None,
+    values: np.ndarray | None = None,
+    clip: Sequence[float] = (1.0, 99.0),
+    diverging: bool = False,
+    hover_title: str | None = None,
+    note: str | None = None,
 ) -> go.Figure:
-    """The same samples in several 2-D maps side by side, coloured by one category.
+    """The same samples in several 2-D maps side by side, coloured by one category or by a
+    continuous value, as the sample map is (the same colours, scale and missing values on every
+    map, one legend or colour bar).
 
     Parameters
     ----------
     maps
         name -> (n_samples, 2) coordinates (e.g. FE, PCA, NMF, t-SNE, UMAP).
     labels
-        (n_samples,) category per sample.
+        (n_samples,) category per sample (missing: ``unlabelled``, grey; beyond 60 categories
+        the smallest are merged into ``other``, as on the sample map); not read when
+        ``values`` colour the maps.
     accuracy
         name -> {"mean", "sd"}: 1-NN accuracy shown in each panel title.
+    label_name
+        What 1-NN guesses (the panel titles), and the legend's title unless ``color_title``.
     columns
         Maps per row (default: all in one row); a file of a page's shape takes a grid
         (:func:`panel_columns`).
@@ -76,6 +94,17 @@ def baselines_figure(
     height
         The height (pixels) the figure will be drawn at: the rows of a grid keep room for the
         panel titles between them (a fixed share of a short figure was too little).
+    color_title
+        The legend's or colour bar's title (default: ``label_name``).
+    values
+        (n_samples,) continuous values colouring every map (NaN: grey open circles, drawn
+        under the others), the highest drawn on top; one colour bar, the scale clipped at the
+        ``clip`` percentiles and centred at 0 when ``diverging``, as
+        :func:`dashboard.figure_samples.sample_map_continuous`.
+    hover_title
+        What the hover text calls the value (default: ``color_title``).
+    note
+        A line over the maps (what colours them, when it is not what the sample map shows).
     """
     from plotly.subplots import make_subplots
 
@@ -107,7 +136,60 @@ def baselines_figure(
         subplot_titles=[panel_title(n) for n in names],
         vertical_spacing=spacing,
     )
-    lab = np.array(["unlabelled" if _missing(v) else str(v) for v in labels], dtype=object)
+    if values is not None:
+        _continuous_panels(
+            fig,
+            names,
+            maps,
+            n_cols,
+            values,
+            color_title or label_name,
+            clip,
+            diverging,
+            hover_title,
+            webgl,
+        )
+    else:
+        _category_panels(fig, names, maps, n_cols, labels, webgl)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
+    # each map drawn at 1:1, as 1-NN reads it (a wide panel stretched a unit-variance map)
+    fig.for_each_yaxis(lambda axis: axis.update(scaleanchor=axis.anchor or "x", scaleratio=1))
+    fig.update_layout(
+        template="plotly_white",
+        font=dict(family=FONT, size=11),
+        margin=dict(l=10, r=10, t=60, b=10),
+        legend=dict(
+            title=dict(text=wrap_title(color_title or label_name)),
+            itemsizing="constant",
+            font=dict(size=10),
+            tracegroupgap=0,
+        ),
+        height=360 * n_rows,
+    )
+    if values is not None:  # room for the colour bar, as on the sample map
+        fig.update_layout(margin_r=COLORBAR_MARGIN)
+    if note:
+        line = f"<span style='font-size:11px'>{_escape(note)}</span>"
+        title = f"{title}<br>{line}" if title else line
+    if title:
+        base = _base_layout(title, "", "", "")["title"]
+        fig.update_layout(title=base, margin_t=60 + 40)
+    return fig
+
+
+def _category_panels(
+    fig: go.Figure,
+    names: list[str],
+    maps: dict[str, np.ndarray],
+    n_cols: int,
+    labels: Sequence[Any],
+    webgl: bool,
+) -> None:
+    """Each map's samples coloured by their category, as the categorical sample map draws
+    them (:func:`dashboard.figure_samples.sample_map_categorical`)."""
+    lab, _, _ = merge_categories(labels)
+    lab[lab == ""] = "unlabelled"
     # unlabelled last, as on the sample map: a tissue has the same colour in both
     cats = sorted(np.unique(lab), key=lambda c: (c == "unlabelled", _natural_key(c)))
     counts = dict(zip(*np.unique(lab, return_counts=True), strict=True))
@@ -147,20 +229,65 @@ def baselines_figure(
             fig.add_trace(trace, row=row, col=col)
     for entry in entries:  # (in the first panel, after every map's points: no point drawn)
         fig.add_trace(entry, row=1, col=1)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
-    # each map drawn at 1:1, as 1-NN reads it (a wide panel stretched a unit-variance map)
-    fig.for_each_yaxis(lambda axis: axis.update(scaleanchor=axis.anchor or "x", scaleratio=1))
-    fig.update_layout(
-        template="plotly_white",
-        font=dict(family=FONT, size=11),
-        margin=dict(l=10, r=10, t=60, b=10),
-        legend=dict(
-            title=dict(text=label_name), itemsizing="constant", font=dict(size=10), tracegroupgap=0
-        ),
-        height=360 * n_rows,
-    )
-    if title:
-        base = _base_layout(title, "", "", "")["title"]
-        fig.update_layout(title=base, margin_t=60 + 40)
-    return fig
+
+
+#: ``meta`` of a baseline panel's continuous colour trace (its points lie lowest value first,
+#: :func:`dashboard.figure_samples.value_order`).
+COLOR_TRACE_META = "baseline-colour"
+
+
+def _continuous_panels(
+    fig: go.Figure,
+    names: list[str],
+    maps: dict[str, np.ndarray],
+    n_cols: int,
+    values: np.ndarray,
+    color_title: str,
+    clip: Sequence[float],
+    diverging: bool,
+    hover_title: str | None,
+    webgl: bool,
+) -> None:
+    """Each map's samples coloured by ``values`` on one scale, as the continuous sample map
+    draws them (:func:`dashboard.figure_samples.sample_map_continuous`): the samples without a
+    value first, grey open circles, then the others from the lowest value to the highest; the
+    first map's colour trace holds the colour bar, the first map's grey one the legend entry."""
+    values = np.asarray(values, dtype=np.float32).reshape(-1)
+    scatter = go.Scattergl if webgl else go.Scatter
+    size = max(2.0, marker_size(len(values)) - 1)
+    missing = ~np.isfinite(values)
+    order = value_order(values)
+    # one scale for every map: the sample map's colour trace's, from all the values
+    marker = continuous_marker(values[order], color_title, clip, diverging, size)
+    hover = hover_title or color_title  # (as the sample map's hover text says it)
+    for panel, name in enumerate(names):
+        row, col = panel // n_cols + 1, panel % n_cols + 1
+        xy = np.asarray(maps[name], dtype=np.float32)
+        grey = scatter(
+            x=xy[missing, 0],
+            y=xy[missing, 1],
+            mode="markers",
+            marker=dict(color=MISSING_COLOR, size=size, symbol="circle-open"),
+            name=f"no value ({int(missing.sum()):,})",
+            legendgroup="no value",
+            showlegend=bool(missing.any()) and panel == 0,
+            hovertemplate="no value<extra>" + name + "</extra>",
+        )
+        fig.add_trace(grey, row=row, col=col)
+        shown = dict(marker, showscale=panel == 0)
+        if panel:
+            shown.pop("colorbar")
+        fig.add_trace(
+            scatter(
+                x=xy[order, 0],
+                y=xy[order, 1],
+                mode="markers",
+                marker=shown,
+                name=color_title,
+                meta=COLOR_TRACE_META,
+                showlegend=False,
+                hovertemplate=hover + ": %{marker.color:.3f}<extra>" + name + "</extra>",
+            ),
+            row=row,
+            col=col,
+        )

@@ -438,17 +438,8 @@ def sample_map_categorical(
         Categories beyond this many (smallest first) are merged into ``other``.
     """
     coords = np.asarray(coords, dtype=np.float32)
-    lab = np.array(["" if _missing(v) else str(v) for v in labels], dtype=object)
-    cats, counts = np.unique(lab[lab != ""], return_counts=True)
-    merged: list[str] = []  # the categories drawn together as "other"
-    other = "other"
-    if len(cats) > max_categories:
-        keep = set(cats[np.argsort(-counts)[: max_categories - 1]])
-        merged = sorted(c for c in cats if c not in keep)
-        while other in keep:  # a category of that name stays itself
-            other += " (merged)"
-        lab = np.array([v if (v == "" or v in keep) else other for v in lab], dtype=object)
-        cats = np.unique(lab[lab != ""])
+    lab, merged, other = merge_categories(labels, max_categories)
+    cats = np.unique(lab[lab != ""])
     scatter = go.Scattergl if webgl else go.Scatter
     style = point_style(len(coords))
     hover_text = np.asarray(hover_text)
@@ -500,6 +491,29 @@ def sample_map_categorical(
     fig.update_layout(**_base_layout(title, *axis_titles, uirevision, equal_aspect=True))
     fig.update_layout(legend=dict(title=dict(text=wrap_title(color_title))))
     return bound_autorange(fig, coords)
+
+
+def merge_categories(
+    labels: Sequence[Any], max_categories: int = 60
+) -> tuple[np.ndarray, list[str], str]:
+    """The labels as the categorical sample map draws them: missing ones ``""``, and the
+    smallest categories beyond ``max_categories`` merged into ``other``.
+
+    Returns
+    -------
+    (labels, the categories merged, the merged category's name)
+    """
+    lab = np.array(["" if _missing(v) else str(v) for v in labels], dtype=object)
+    cats, counts = np.unique(lab[lab != ""], return_counts=True)
+    merged: list[str] = []  # the categories drawn together as "other"
+    other = "other"
+    if len(cats) > max_categories:
+        keep = set(cats[np.argsort(-counts)[: max_categories - 1]])
+        merged = sorted(c for c in cats if c not in keep)
+        while other in keep:  # a category of that name stays itself
+            other += " (merged)"
+        lab = np.array([v if (v == "" or v in keep) else other for v in lab], dtype=object)
+    return lab, merged, other
 
 
 #: ``meta`` of a legend entry of a dense categorical sample map (:func:`_legend_entry`).

@@ -234,7 +234,12 @@ def scores_through_the_page(context, sepira_es, share, per_class, changed) -> di
             {"id": ids.BASELINES_SHARE, "property": "value", "value": share},
             {"id": ids.BASELINES_PER_CLASS, "property": "value", "value": per_class},
         ],
-        "state": [{"id": ids.BASELINES_RUNNING, "property": "data", "value": False}],
+        "state": [
+            {"id": ids.BASELINES_RUNNING, "property": "data", "value": False},
+            # the sample map's colouring, which colours the maps (none: by the tissue)
+            {"id": ids.COLOR_BY, "property": "value", "value": None},
+            {"id": ids.CLIP, "property": "value", "value": None},
+        ],
         "changedPropIds": [f"{changed}.value"],
     }
     answer = app.server.test_client().post("/_dash-update-component", json=body)

@@ -514,7 +514,11 @@ def test_the_model_becoming_ready_leaves_this_pages_own_baselines_job_alone(sepi
                 {"id": ids.BASELINES_SHARE, "property": "value", "value": 0.1},
                 {"id": ids.BASELINES_PER_CLASS, "property": "value", "value": []},
             ],
-            "state": [{"id": ids.BASELINES_RUNNING, "property": "data", "value": own_job_running}],
+            "state": [
+                {"id": ids.BASELINES_RUNNING, "property": "data", "value": own_job_running},
+                {"id": ids.COLOR_BY, "property": "value", "value": None},
+                {"id": ids.CLIP, "property": "value", "value": None},
+            ],
             "changedPropIds": [f"{ids.MODEL_STATUS}.data"],
         }
         return client.post("/_dash-update-component", json=body)
