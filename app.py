@@ -63,6 +63,16 @@ from collections.abc import Sequence
 from core.errors import CoreError, missing_package_line
 
 
+def _flag_words(message: str, fix: tuple[str, str] | None) -> str:
+    """``message`` with the option that mends its problem worded as this command's flag
+    (:func:`core.cli.command_line_words`; imported here, after the requirements' check)."""
+    if not fix:
+        return message
+    from core.cli import command_line_words
+
+    return command_line_words(message, fix)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the development server; returns the exit status (2 with a message on bad input).
 
@@ -70,14 +80,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     import os
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    class FlagWords(logging.Formatter):
+        """Log lines with the option that mends a problem worded as this command's flag
+        (``--text-values missing``; the library words it as the Python argument)."""
+
+        def format(self, record: logging.LogRecord) -> str:
+            return _flag_words(super().format(record), getattr(record, "fix", None))
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(FlagWords("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     from dashboard.entry import app_from_args, argv_from_env, running_jobs_line
 
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         dash_app, args = app_from_args(argv_from_env(os.environ) + argv)
-    except CoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except CoreError as exc:  # (the option that mends it worded as this command's flag)
+        print(f"error: {_flag_words(str(exc), exc.fix)}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as exc:  # a requirement not installed in this Python
         line = missing_package_line(exc, sys.executable)

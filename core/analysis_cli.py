@@ -171,9 +171,11 @@ class _Loaded:
         try:
             es = load_source(source, expected_samples=self.model.sample_ids_)
         except DataError as exc:
-            raise DataError(
+            error = DataError(
                 f"{flag} {model_dir}: cannot re-load the data it was trained on: {exc}"
-            ) from None
+            )
+            error.fix = exc.fix  # (the command line words it as its flag)
+            raise error from None
         self.es = _align(es, self.model, model_dir)
         # of simulated data when the data read again say so, or the model recorded it
         self.simulated = is_simulated(self.es) or model_is_simulated(self.model)

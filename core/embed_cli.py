@@ -56,9 +56,9 @@ log = logging.getLogger(__name__)
 #: the result is the same as in one go).
 EMBED_CHUNK = 1000
 #: Columns not matched to a model gene that are looked at for a "did you mean" (each looks
-#: through the model's genes left unmatched, 0.02 s each among 36,000): those with one are
-#: named first.
-CLOSE_LOOKED_AT = 20
+#: through the model's genes left unmatched, 0.02-0.08 s each among 36,000-56,000, as many as
+#: the page looks at): those with one are named first.
+CLOSE_LOOKED_AT = 10
 #: Training data files larger than this (in all) are not read again to look for copies of
 #: training samples among the samples placed: GTEx's full GCT (17,382 x 56,200) takes minutes.
 COPY_SOURCE_MAX_BYTES = 64_000_000
@@ -606,8 +606,10 @@ def _gene_report(model: Any, es: Any, path: str) -> str:
     if folded:  # (myh7 for MYH7: matched, as transform matches them, and said)
         shown = ", ".join(f"{given} as {own}" for given, own in folded[:5])
         one = len(folded) == 1
+        # (of the genes found: "1 of it" read for one gene in another case among 57)
+        which = "it" if n_found == 1 else f"{len(folded):,} of them"
         text += (
-            f"; {len(folded):,} of {'it' if one else 'them'} matched in another case "
+            f"; {which} matched in another case "
             f"({shown}{', ...' if len(folded) > 5 else ''}): check that "
             f"{'it is' if one else 'they are'} the same gene{'' if one else 's'}"
         )

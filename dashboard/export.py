@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
-from core.data import is_text
+from core.data import is_text, mark_simulated
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.baseline_maps import annotation_word, is_per_class, percent
@@ -621,7 +621,8 @@ def spreadsheet_safe(value: Any) -> Any:
 
 def labelled_table(context: Any, table: pd.DataFrame) -> pd.DataFrame:
     """``table`` as written to a CSV: a first column ``data`` = ``SIMULATED`` for simulated
-    data; text cells and column names made :func:`spreadsheet_safe`."""
+    data (:func:`core.data.mark_simulated`); text cells and column names made
+    :func:`spreadsheet_safe`."""
     out = table.copy()
     for col in out.columns:
         if isinstance(out[col].dtype, pd.CategoricalDtype):
@@ -630,7 +631,7 @@ def labelled_table(context: Any, table: pd.DataFrame) -> pd.DataFrame:
             out[col] = out[col].map(spreadsheet_safe)
     out.columns = [spreadsheet_safe(c) for c in out.columns]
     if getattr(context, "simulated", False):
-        out.insert(0, "data", "SIMULATED")
+        mark_simulated(out)  # (a sample annotation named "data" kept as sample_data)
     return out
 
 

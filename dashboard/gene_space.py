@@ -10,6 +10,7 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, unquote
 
 import numpy as np
 from dash import Input, Output, Patch, State, ctx, html, no_update
@@ -697,7 +698,8 @@ def gene_selection_update(
     :data:`MAX_SELECTED_GENES`), with where they come from (``source``:
     :func:`specific_source` of the ``selection`` store, ``sample_selection``).
     ``selection-genes-store`` (a new sample selection, or none): the specific genes of the
-    former one (``current``, the store now) give way to the neighbourhood; a box's genes stay.
+    former one (``current``, the store now; a link's too, :func:`link_gene_selection`) give way
+    to the neighbourhood; a box's genes stay.
     A box cleared on the gene map while the tables list specific genes (the page takes a box
     drawn before off the map when the button lists them) leaves them listed.
     """
@@ -709,6 +711,13 @@ def gene_selection_update(
             return no_update
         return {"genes": listed, "source": specific_source(sample_selection)}
     if trigger == ids.SELECTION_GENES_STORE:
+        if isinstance(current, dict) and isinstance(current.get("rows"), list):
+            # a link's genes specific to its selection (link_gene_selection): kept while that
+            # selection is the page's (the link read), else they said "specific to the
+            # selection of 2 samples" beside another selection, and a link shared then too
+            rows = sample_selection.get("rows") if isinstance(sample_selection, dict) else None
+            same = isinstance(rows, list) and sorted(set(rows)) == current["rows"]
+            return no_update if same else None
         if isinstance(current, dict) and current.get("source"):
             same = listed == current.get("genes") and (
                 current.get("source") == specific_source(sample_selection)
@@ -747,21 +756,23 @@ LINK_SPECIFIC = "sel"
 
 def link_gene_param(store: Any) -> dict[str, str]:
     """The parts of a link that hold a ``gene-selection`` store: ``gsel`` (its genes' symbols,
-    comma-separated, in its order) and, for genes specific to a sample selection, ``gsrc=sel``;
-    empty without a selection."""
+    comma-separated, in its order; one holding a comma or a ``%`` percent-quoted) and, for
+    genes specific to a sample selection, ``gsrc=sel``; empty without a selection."""
     genes = selected_genes(store)
     if not genes:
         return {}
-    out = {"gsel": ",".join(genes)}
+    # (a symbol that holds a comma, or a %, is quoted: split on the commas, "A,B" was two genes)
+    out = {"gsel": ",".join(quote(g, safe="") if "," in g or "%" in g else g for g in genes)}
     if selection_source(store) != MAP_SOURCE:
         out["gsrc"] = LINK_SPECIFIC
     return out
 
 
 def _link_genes(url_search: str | None) -> list[str]:
-    """The entries of a link's ``gsel``, once each, in its order."""
+    """The entries of a link's ``gsel``, once each, in its order (a symbol quoted by
+    :func:`link_gene_param` read back)."""
     text = parse_query(url_search).get("gsel") or ""
-    return list(dict.fromkeys(g.strip() for g in text.split(",") if g.strip()))
+    return list(dict.fromkeys(unquote(g).strip() for g in text.split(",") if g.strip()))
 
 
 def _link_columns(context: Any, entries: list[str]) -> tuple[list[int], list[str]]:
@@ -789,8 +800,10 @@ def link_gene_selection(context: Any, url_search: str | None) -> dict | None:
     known here: the tables list the gene in focus's neighbours.
 
     Genes specific to a sample selection (``gsrc=sel``) are labelled by the link's ``sel``, as
-    the button that listed them labelled them. The store has no ``source``: the page's later
-    sample selections and the map's double-click treat it as a box's genes."""
+    the button that listed them labelled them, and keep its ``rows``: another sample selection
+    takes them away (:func:`gene_selection_update`), as it takes the button's. The store has no
+    ``source`` (the link's own selection, read as the page opens, would take them away); the
+    map's double-click treats them as a box's genes."""
     cols = _link_columns(context, _link_genes(url_search))[0]
     if not cols:
         return None
@@ -806,6 +819,8 @@ def link_gene_selection(context: Any, url_search: str | None) -> dict | None:
         store["label"] = (
             specific_source({"rows": rows}) if rows else "specific to a selection of samples"
         )
+        if rows:  # (the sample selection they are specific to: another one takes them away)
+            store["rows"] = sorted(set(rows))
     return store
 
 

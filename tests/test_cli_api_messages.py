@@ -173,3 +173,49 @@ def test_enrich_of_an_empty_list_or_unannotated_genes_says_why(caplog):
     with caplog.at_level(logging.WARNING, logger="core.annotations"):
         assert go.enrich(["NOTAGENE1", "NOTAGENE2"], background).empty
     assert "no gene of the set (NOTAGENE1, NOTAGENE2) is in the annotated" in caplog.text
+
+
+def test_one_gene_in_another_case_among_many_is_worded_so():
+    """One column in another case among the 3 genes found read "1 of it matched in another
+    case": "it" is the genes found, not the one matched."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from core.embed_cli import _gene_report
+
+    symbols = np.array(["MYH7", "TNNT2", "GATA4", "NPPA"])
+    model = SimpleNamespace(gene_ids_=symbols, gene_symbols_=symbols)
+    for given, said in (
+        (["myh7", "TNNT2", "GATA4"], "; 1 of them matched in another case (myh7 as MYH7)"),
+        (["myh7"], "; it matched in another case (myh7 as MYH7)"),
+    ):
+        es = SimpleNamespace(
+            gene_ids=np.array(given),
+            gene_symbols=np.array(given),
+            values=np.ones((2, len(given)), dtype=np.float32),
+            n_samples=2,
+        )
+        line = _gene_report(model, es, "new.csv")
+        assert said in line, line
+
+
+def test_the_pages_command_line_names_its_flag(real_table, tmp_path):
+    """``python app.py --matrix`` of a table with a text cell named the Python argument
+    ``text_values="missing"``: the page's command line has the flag ``--text-values``."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = _text_cell_table(real_table, tmp_path)
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "app.py", "--matrix", str(path), "--transform", "none"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "read text cells as missing values (--text-values missing)" in done.stderr
+    assert "text_values=" not in done.stderr

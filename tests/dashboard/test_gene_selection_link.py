@@ -134,7 +134,8 @@ def test_genes_specific_to_a_sample_selection_keep_their_label(app, context):
     query = parse_qs(href.lstrip("?"))
     assert query["gsrc"] == ["sel"] and query["sel"] == [encode_rows(rows)]
     opened = _opened(app, href)
-    assert opened == {"genes": genes, "label": "specific to the selection of 20 samples"}
+    label = "specific to the selection of 20 samples"
+    assert opened == {"genes": genes, "label": label, "rows": rows}
     info = _tables(app, "GATA4", opened)[2]
     assert info.startswith("5 genes specific to the selection of 20 samples")
     # the link the opened page makes holds them as such again
