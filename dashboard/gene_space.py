@@ -23,7 +23,9 @@ from dashboard.layout import (
     GENE_MAP_DRAWN,
     GENE_MAP_SIZE,
     NEIGHBORS_EMPTY,
+    PAIR_MARKS,
     alert_id,
+    neighbor_columns,
     waiting_text,
 )
 from dashboard.layout import alert as _alert
@@ -640,8 +642,8 @@ def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict]
 #: What the neighbour table says while the co-expression reference is not known yet.
 COEXP_PENDING = (
     "the co-expression reference (the top 1% of the model's gene pairs by correlation) is being "
-    "computed: the coexp and novel columns stay empty until it is done; choose the gene again "
-    "to fill them"
+    "computed: co-expression edges and novel pairs are not marked (nor the CSV's coexp and "
+    "novel columns filled) until it is done; choose the gene again to mark them"
 )
 
 
@@ -1016,7 +1018,8 @@ def neighbors_info(context: Any, focus: str | None, rows: list[dict]) -> str:
         pass
     text = (
         f"The {n} gene{'' if n == 1 else 's'} nearest to {focus} in {space} (cosine distance "
-        "between gene vectors; black rings on the map). Hover a column header for what it means."
+        "between gene vectors; black rings on the map). Hover a column header for what it means. "
+        + PAIR_MARKS
     )
     if getattr(context, "simulated", False):
         text += (
@@ -1091,13 +1094,14 @@ def register_callbacks(app: Any) -> None:
         Output(alert_id("neighbors"), "children"),
         Output(ids.NEIGHBORS_INFO, "children"),
         Output(ids.GO_SOURCE, "children"),
+        Output(ids.GENE_NEIGHBORS, "columns"),
         Input(ids.FOCUS_GENE, "data"),
         Input(ids.NEIGHBORS_K, "value"),
         Input(ids.MODEL_STATUS, "data"),
         Input(ids.GENE_SELECTION, "data"),
     )
     def update_neighbors(focus, k, _status, selection):
-        return gene_tables(context, focus, k, selection)
+        return (*gene_tables(context, focus, k, selection), gene_table_columns(context, selection))
 
     # a box or lasso on the gene map lists its genes in place of a neighbourhood, and so does
     # the button by the specific-genes table (the genes it lists); a gene clicked or found (the
@@ -1176,6 +1180,13 @@ def register_callbacks(app: Any) -> None:
         Input(ids.GENE_SELECTION, "data"),
         prevent_initial_call=True,
     )
+
+
+def gene_table_columns(context: Any, selection: Any) -> list[dict[str, Any]]:
+    """The gene table's columns for what fills it (:func:`gene_tables`): a gene selection's
+    genes (the ``gene-selection`` store ``selection`` names some) without the columns their rows
+    leave empty (distance and the pair columns), else a neighbourhood's."""
+    return neighbor_columns(context, selection=bool(selected_genes(selection)))
 
 
 def gene_tables(

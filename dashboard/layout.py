@@ -219,7 +219,9 @@ COLUMN_HELP: dict[str, tuple[str, str]] = {
 
 
 #: Headers and help of the neighbour table's pair columns (dashboard.pair_references): what
-#: the paper's Figure 4 asks of each neighbour.
+#: the paper's Figure 4 asks of each neighbour. The page shows ``r`` and ``shared_go`` and marks
+#: ``coexp`` (on r) and ``novel`` (on the symbol) as :data:`PAIR_MARKS` says; the CSV file holds
+#: all four.
 PAIR_HELP: dict[str, tuple[str, str]] = {
     "r": (
         "r",
@@ -243,6 +245,87 @@ PAIR_HELP: dict[str, tuple[str, str]] = {
     ),
 }
 
+#: Colours of the neighbour table's marks: a co-expression edge (its r in bold, this colour),
+#: a novel pair (its symbol on this background) and an unannotated one (a paler background).
+COEXP_COLOR = "#1f5fbf"
+NOVEL_BACKGROUND = "#ffe08a"
+UNANNOTATED_BACKGROUND = "#fff3cc"
+
+#: What the neighbour table's marks say, as the line above it says it.
+PAIR_MARKS = (
+    "Bold blue r: co-expressed (top 1% of the gene pairs); symbol on yellow: novel, neither "
+    "co-expressed nor sharing a GO term (pale: a gene has no GO term); GO: terms both share. "
+    "The CSV adds rank, coexp and novel."
+)
+
+#: The neighbour table's headers and help on the page: the pair columns shown, with the marks
+#: of those folded into them (``coexp`` and ``novel`` stay in the rows, and in the CSV file).
+NEIGHBOR_HELP: dict[str, tuple[str, str]] = {
+    "symbol": (
+        "symbol",
+        "gene symbol; on yellow: a novel pair ("
+        + PAIR_HELP["novel"][1].removeprefix("yes: ").replace("; unannotated:", "; pale yellow:")
+        + ")",
+    ),
+    "distance": (
+        "cosine distance",
+        "1 − cosine similarity of the two gene vectors (0: same direction, 1: "
+        "unrelated, 2: opposite)",
+    ),
+    "r": (
+        "r",
+        PAIR_HELP["r"][1]
+        + "; in bold blue: a co-expression edge, "
+        + PAIR_HELP["coexp"][1].removeprefix("yes: "),
+    ),
+    "shared_go": ("GO", "shared GO: how many " + PAIR_HELP["shared_go"][1]),
+}
+
+
+def neighbor_columns(context: Any, selection: bool = False) -> list[dict[str, Any]]:
+    """The ``gene-neighbors`` table's columns on the page: a neighbourhood's (no rank, the order
+    is the rank; r and shared GO terms, with the co-expression edges and novel pairs marked:
+    :func:`neighbor_marks`), or a gene selection's (``selection``: no gene is the query, so
+    without a distance or pair columns, which its rows leave empty)."""
+    pairs = ["distance"] + (["runs"] if context.config.join_models else []) + ["r", "shared_go"]
+    shown = ["symbol", *([] if selection else pairs), "detected", "name", "gene_type", "go_terms"]
+    return _columns(shown, NEIGHBOR_HELP, NEIGHBOR_FORMATS)
+
+
+def neighbor_marks() -> list[dict[str, Any]]:
+    """``style_data_conditional`` of the neighbour table: odd rows shaded, a co-expression edge's
+    r in bold blue, a novel pair's symbol on yellow (pale when unannotated). The rows' ``coexp``
+    and ``novel`` keys are read though no column shows them."""
+    return [
+        *TABLE_STYLE["style_data_conditional"],
+        {
+            "if": {"column_id": "r", "filter_query": '{coexp} = "yes"'},
+            "fontWeight": "700",
+            "color": COEXP_COLOR,
+        },
+        {
+            "if": {"column_id": "symbol", "filter_query": '{novel} = "yes"'},
+            "backgroundColor": NOVEL_BACKGROUND,
+        },
+        {
+            "if": {"column_id": "symbol", "filter_query": '{novel} = "unannotated"'},
+            "backgroundColor": UNANNOTATED_BACKGROUND,
+        },
+    ]
+
+
+def _columns(
+    columns: list[str],
+    help: dict[str, tuple[str, str]] | None = None,
+    formats: dict[str, dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """A table's ``columns`` prop for column ids ``columns``, headed as :data:`COLUMN_HELP` or
+    ``help`` says; ``formats``: column id -> extra column properties."""
+    names = {**COLUMN_HELP, **(help or {})}
+    return [
+        {"name": names.get(c, (c, ""))[0], "id": c, **(formats or {}).get(c, {})} for c in columns
+    ]
+
 
 def _table(
     table_id: str,
@@ -257,10 +340,7 @@ def _table(
     names = {**COLUMN_HELP, **(help or {})}
     return dash_table.DataTable(
         id=table_id,
-        columns=[
-            {"name": names.get(c, (c, ""))[0], "id": c, **(formats or {}).get(c, {})}
-            for c in columns
-        ],
+        columns=_columns(columns, help, formats),
         tooltip_header={c: names[c][1] for c in columns if c in names and names[c][1]},
         data=[],
         **{**TABLE_STYLE, **style},
@@ -296,12 +376,20 @@ BASELINES_WAITING_HEIGHT = 160
 #: A share of samples as a percentage (``91%``, not ``0.913``).
 PERCENT: dict[str, Any] = {"type": "numeric", "format": {"specifier": ".0%"}}
 
+#: Number formats of the neighbour table's columns.
+NEIGHBOR_FORMATS: dict[str, dict[str, Any]] = {
+    "distance": FIXED_3,
+    "detected": PERCENT,
+    "r": FIXED_2,
+}
+
 #: Columns of the gene-space tables kept narrow (they fit beside the sample card at 1280 px).
 GENE_TABLE_CELLS: list[dict[str, Any]] = [
-    # a long word (a chemical's name in a GO term) breaks rather than widening the table
-    {"if": {"column_id": "go_terms"}, "minWidth": "130px", "overflowWrap": "anywhere"},
-    {"if": {"column_id": "name"}, "minWidth": "80px", "overflowWrap": "anywhere"},
-    {"if": {"column_id": "term"}, "minWidth": "150px", "overflowWrap": "anywhere"},
+    # (a long word, a chemical's name in a GO term, breaks rather than widening the table: in
+    # assets/style.css, as DataTable drops an overflowWrap given here)
+    {"if": {"column_id": "go_terms"}, "minWidth": "130px"},
+    {"if": {"column_id": "name"}, "minWidth": "80px"},
+    {"if": {"column_id": "term"}, "minWidth": "150px"},
     {"if": {"column_id": "go_id"}, "whiteSpace": "nowrap"},
     {"if": {"column_id": ["p_value", "fdr"]}, "whiteSpace": "nowrap"},
 ]
@@ -885,20 +973,11 @@ def build_layout(context: Any) -> html.Div:
         html.Div(NEIGHBORS_EMPTY, id=ids.NEIGHBORS_INFO, className="hint"),
         _table(
             ids.GENE_NEIGHBORS,
-            ["rank", "symbol", "distance"]
-            + (["runs"] if context.config.join_models else [])
-            + ["r", "coexp", "shared_go", "novel"]
-            + ["detected", "name", "gene_type", "go_terms"],
-            {
-                "distance": (
-                    "cosine distance",
-                    "1 − cosine similarity of the two gene vectors (0: same direction, 1: "
-                    "unrelated, 2: opposite)",
-                ),
-                **PAIR_HELP,
-            },
-            formats={"distance": FIXED_3, "detected": PERCENT, "r": FIXED_2},
+            [c["id"] for c in neighbor_columns(context)],
+            NEIGHBOR_HELP,
+            formats=NEIGHBOR_FORMATS,
             style_cell_conditional=GENE_TABLE_CELLS,
+            style_data_conditional=neighbor_marks(),
         ),
         html.Div(
             [

@@ -50,3 +50,54 @@ def test_gene_tables_fit_a_1280_pixel_window(app_url, driver):
         "'#gene-enrichment td[data-dash-column=p_value]')).map(td => td.innerText.trim())",
     )
     assert p_values and all("e-" in p and len(p) <= 7 for p in p_values), p_values
+
+
+_MARKS = """
+const cells = c => Array.from(document.querySelectorAll('#gene-neighbors td[data-dash-column=' + c
+    + ']'));
+const heads = Array.from(document.querySelectorAll('#gene-neighbors th[data-dash-column]'));
+return {
+    heads: heads.map(th => th.getAttribute('data-dash-column')),
+    r: cells('r').map(td => [parseFloat(td.innerText), getComputedStyle(td).fontWeight]),
+    go: cells('shared_go').map(td => td.innerText.trim()),
+    symbol: cells('symbol').map(td => getComputedStyle(td).backgroundColor),
+    toggle: Array.from(document.querySelectorAll('#gene-neighbors button'))
+        .filter(b => /toggle/i.test(b.innerText)).length,
+};
+"""
+
+
+def test_the_pair_marks_show_and_a_selection_shows_the_columns_it_fills(app_url, driver):
+    """The neighbour table left out the rank, coexp and novel to fit its card: a co-expression
+    edge's r is bold and a novel pair's symbol on yellow, read from the rows' keys that no
+    column shows; the genes of a link's selection show no distance or pair columns."""
+    driver.set_window_size(1280, 900)
+    driver.get(app_url + "/?gene=MYH6&k=20")
+    marks = _wait(
+        driver,
+        lambda: (lambda m: m if len(m["r"]) == 20 and any(w == "700" for _, w in m["r"]) else None)(
+            _js(driver, _MARKS)
+        ),
+        170,
+        "the neighbour table with its marks",
+    )
+    assert not {"rank", "coexp", "novel"} & set(marks["heads"]), marks["heads"]
+    assert {"symbol", "distance", "r", "shared_go"} <= set(marks["heads"])
+    assert marks["toggle"] == 0
+    bold = [r for r, w in marks["r"] if w == "700"]
+    plain = [r for r, w in marks["r"] if w != "700"]
+    # a co-expression edge is a pair above the cut: every bold r above every other
+    assert plain and min(bold) >= max(plain), marks["r"]
+    shaded = {"rgb(255, 255, 255)", "rgb(250, 251, 252)"}  # (the rows' own, odd rows shaded)
+    novel = [i for i, colour in enumerate(marks["symbol"]) if colour not in shaded]
+    assert novel, marks["symbol"]
+    # a novel pair is neither co-expressed nor sharing a GO term
+    assert all(marks["r"][i][1] != "700" and marks["go"][i] == "0" for i in novel), marks
+    driver.get(app_url + "/?gene=MYH6&k=20&gsel=MYH6,MYL7,NPPA")
+    heads = _wait(
+        driver,
+        lambda: (lambda m: m["heads"] if len(m["symbol"]) == 3 else None)(_js(driver, _MARKS)),
+        60,
+        "the selection's genes",
+    )
+    assert heads == ["symbol", "detected", "name", "gene_type", "go_terms"], heads

@@ -110,6 +110,34 @@ def test_the_tables_list_the_selected_genes_and_their_enrichment(app, context):
     assert len(rows) == 15 and "nearest to GATA4" in info and "GATA4 and its 15" in go_line
 
 
+def _columns(app, focus, selection):
+    values = {
+        (ids.FOCUS_GENE, "data"): focus,
+        (ids.NEIGHBORS_K, "value"): 15,
+        (ids.GENE_SELECTION, "data"): selection,
+    }
+    out = post_callback(app, TABLES, values, f"{ids.GENE_SELECTION}.data")
+    return [c["id"] for c in out[ids.GENE_NEIGHBORS]["columns"]], out[ids.GENE_NEIGHBORS]["data"]
+
+
+def test_a_selection_shows_only_the_columns_its_rows_fill(app, context):
+    """A box's genes filled the neighbour table's columns with blanks: rank, distance and the
+    pair columns (no gene is the query). The table shows the columns each case fills, and a
+    gene clicked again brings the neighbourhood's back."""
+    shown, rows = _columns(app, "GATA4", {"genes": _group(context)})
+    assert rows and shown[0] == "symbol"
+    assert {"detected", "name", "gene_type", "go_terms"} <= set(shown)
+    assert not {"rank", "distance", "r", "coexp", "shared_go", "novel"} & set(shown), shown
+    for column in shown:
+        assert any(r.get(column) not in (None, "") for r in rows), column
+    # a gene in focus: the neighbourhood's columns again, each filled
+    shown, rows = _columns(app, "GATA4", None)
+    assert {"symbol", "distance", "r", "shared_go"} <= set(shown) and len(rows) == 15
+    for column in shown:
+        assert any(r.get(column) not in (None, "") for r in rows), column
+    assert not {"rank", "coexp", "novel"} & set(shown)  # (the order; marks on r and symbol)
+
+
 def test_one_gene_or_too_many_are_said(app, context, monkeypatch):
     rows, terms, info, _, alert = _tables(app, None, {"genes": ["HNF4A"]})
     assert [r["symbol"] for r in rows] == ["HNF4A"] and terms == []

@@ -108,15 +108,47 @@ def test_the_neighbours_csv_holds_the_pair_columns(context):
         assert [str(v) for v in table[column]] == [str(r[column]) for r in rows]
 
 
-def test_the_pair_columns_are_explained_on_the_page(context):
-    table = next(
+def _neighbour_table(context):
+    return next(
         c
         for c in components(build_layout(context))
         if isinstance(c, dash_table.DataTable) and c.id == ids.GENE_NEIGHBORS
     )
+
+
+def test_the_pair_columns_are_explained_on_the_page(context):
+    table = _neighbour_table(context)
     shown = [c["id"] for c in table.columns]
-    for column in ("r", "coexp", "shared_go", "novel"):
+    for column in ("r", "shared_go"):
         assert column in shown
         assert table.tooltip_header[column]
-    assert "1%" in table.tooltip_header["coexp"]
-    assert "GO" in table.tooltip_header["novel"]
+    assert "1%" in table.tooltip_header["r"]  # (the co-expression edge, marked on r)
+    assert "GO" in table.tooltip_header["symbol"]  # (a novel pair, marked on the symbol)
+
+
+def test_the_page_marks_coexp_and_novel_in_place_of_their_columns(context):
+    """At 1280 pixels the table did not fit its card with the four pair columns: the page
+    leaves out the rank (the order is the rank), coexp and novel, and marks the last two on
+    the r and symbol cells from the rows' keys; the CSV keeps all of them."""
+    table = _neighbour_table(context)
+    shown = {c["id"] for c in table.columns}
+    assert not {"rank", "coexp", "novel"} & shown
+    assert {c["name"] for c in table.columns if c["id"] == "shared_go"} == {"GO"}
+    rows = [r for f in FOCUS for r in neighbor_tables(context, f, K)[0]]
+    marked = {}
+    for style in table.style_data_conditional:
+        query = style["if"].get("filter_query")
+        if query:
+            key, value = query.split(" = ")
+            marked[(key.strip("{}"), value.strip('"'))] = style["if"]["column_id"]
+    assert marked == {("coexp", "yes"): "r", ("novel", "yes"): "symbol"} | {
+        ("novel", "unannotated"): "symbol"
+    }
+    # each mark is of a value the rows hold, under a column the page shows
+    for (key, value), column in marked.items():
+        assert column in shown
+        assert any(r[key] == value for r in rows), (key, value)
+    out = export.csv_download(context, ids.EXPORT_NEIGHBORS_CSV, rows[:K], None, FOCUS[0])
+    table = pd.read_csv(io.StringIO(out["content"]), keep_default_na=False)
+    assert {"rank", "coexp", "novel"} <= set(table.columns)
+    assert list(table["rank"]) == [r["rank"] for r in rows[:K]]
