@@ -777,22 +777,11 @@ def _link_genes(url_search: str | None) -> list[str]:
     return list(dict.fromkeys(unquote(g).strip() for g in text.split(",") if g.strip()))
 
 
-def _link_columns(context: Any, entries: list[str]) -> tuple[list[int], list[str]]:
-    """Dataset columns of a link's genes (a symbol read directly, another name looked up, as
-    :func:`_selection_columns` does) and the entries that name no gene here."""
-    by_symbol = {str(s): j for j, s in enumerate(context.gene_symbols)}
-    cols: list[int] = []
-    unknown: list[str] = []
-    for entry in entries:
-        j = by_symbol.get(entry)
-        if j is None:
-            try:
-                j = context.gene_index(entry)
-            except DataError:
-                unknown.append(entry)
-                continue
-        cols.append(j)
-    return list(dict.fromkeys(cols)), unknown
+def _link_columns(context: Any, entries: list[str]) -> tuple[list[int], list[str], list[str]]:
+    """Dataset columns of the model's genes among a link's entries, and the entries that name no
+    gene here and those that name a gene of the dataset the model leaves out
+    (:func:`gene_columns`)."""
+    return gene_columns(context, entries)
 
 
 def link_gene_selection(context: Any, url_search: str | None) -> dict | None:
@@ -828,14 +817,22 @@ def link_gene_selection(context: Any, url_search: str | None) -> dict | None:
 
 def link_gene_problem(context: Any, url_search: str | None) -> str | None:
     """What is wrong with a link's gene selection (``gsel``): its entries that name no gene
-    here, with the genes close to them (``did you mean``), or None."""
-    unknown = _link_columns(context, _link_genes(url_search))[1]
-    if not unknown:
-        return None
-    return (
-        f"not in this dataset, ignored in the gene selection (gsel): {unknown_entries(unknown)}"
-        + close_hint(context, unknown)
-    )
+    here, with the genes close to them (``did you mean``), and those that name a gene of the
+    dataset outside the model (not on the gene map, as a box cannot hold them); or None."""
+    _, unknown, unmodelled = _link_columns(context, _link_genes(url_search))
+    problems = []
+    if unknown:
+        problems.append(
+            "not in this dataset, ignored in the gene selection (gsel): "
+            + unknown_entries(unknown)
+            + close_hint(context, unknown)
+        )
+    if unmodelled:
+        problems.append(
+            "not in the model (not on the gene map), ignored in the gene selection (gsel): "
+            + unknown_entries(unmodelled)
+        )
+    return "; ".join(problems) or None
 
 
 def gene_selection_from_link(context: Any, url_search: str | None, current: Any) -> Any:
@@ -849,14 +846,18 @@ def gene_selection_from_link(context: Any, url_search: str | None, current: Any)
     return store
 
 
-def _selection_columns(context: Any, genes: list[str]) -> list[int]:
-    """Dataset columns of the model's genes among ``genes`` (symbols), in their order.
+def gene_columns(context: Any, genes: list[str]) -> tuple[list[int], list[str], list[str]]:
+    """Dataset columns of the model's genes among ``genes`` (symbols or other names), once each
+    in their order; the entries that name no gene here; and those that name a gene of the
+    dataset that is not one of the model's (:meth:`AppContext.modelled`: not on the gene map).
 
     The map's points carry the page's own symbols, read directly; another name is looked up
     (:meth:`AppContext.gene_index`). A box around a whole map of GTEx's 56,200 genes was a
     search through a growing list for every gene: seconds, quadratic in their number."""
     by_symbol = {str(s): j for j, s in enumerate(context.gene_symbols)}
     cols: list[int] = []
+    unknown: list[str] = []
+    unmodelled: list[str] = []
     seen: set[int] = set()
     for g in genes:
         j = by_symbol.get(str(g))
@@ -864,11 +865,22 @@ def _selection_columns(context: Any, genes: list[str]) -> list[int]:
             try:
                 j = context.gene_index(g)
             except DataError:
+                unknown.append(str(g))
                 continue
-        if j not in seen and context.modelled(j):
-            seen.add(j)
+        if j in seen:
+            continue
+        seen.add(j)
+        if context.modelled(j):
             cols.append(j)
-    return cols
+        else:
+            unmodelled.append(str(g))
+    return cols, unknown, unmodelled
+
+
+def _selection_columns(context: Any, genes: list[str]) -> list[int]:
+    """Dataset columns of the model's genes among ``genes`` (symbols), in their order
+    (:func:`gene_columns`)."""
+    return gene_columns(context, genes)[0]
 
 
 def selection_rows(context: Any, cols: list[int]) -> list[dict]:
@@ -1024,10 +1036,31 @@ def neighbors_info(context: Any, focus: str | None, rows: list[dict]) -> str:
     if getattr(context, "simulated", False):
         text += (
             " SIMULATED data: the demo's genes were made to vary together by GO term "
-            "(core.simulate), so neighbours and enriched terms that follow GO here show how "
-            "the simulation was built, not biology."
+            "(core.simulate), so neighbours, shared GO terms and enriched terms that follow GO "
+            "here show how the simulation was built, not biology."
         )
+    if _no_go_terms(context):
+        text += f" {NO_GO_GENES}"
     return text
+
+
+#: What the neighbour line says when GO is loaded but knows none of the dataset's genes (genes
+#: named otherwise than GO names them): its GO column was 0 and every pair not co-expressed
+#: marked unannotated, and nothing said why.
+NO_GO_GENES = (
+    "No gene of this dataset has a GO biological-process term here (GO does not know their "
+    "names): GO is 0 and every pair not co-expressed is marked unannotated (pale yellow), "
+    "whatever GO would say of these genes."
+)
+
+
+def _no_go_terms(context: Any) -> bool:
+    """Whether GO is loaded and yet no gene of the dataset has a term the pairs compare
+    (:meth:`PairReferences.go_bp_matrix`); False without GO (the columns are blank then)."""
+    if context.ontology() is None:
+        return False
+    matrix = context.go_bp_matrix()
+    return matrix is not None and matrix.nnz == 0
 
 
 def register_callbacks(app: Any) -> None:

@@ -14,6 +14,10 @@ import pandas as pd
 
 _ENSEMBL_RE = re.compile(r"^ENS[A-Z]*G\d{6,}")
 
+#: What an Ensembl id starts with, however short or malformed (``ENSG0001``): ENS, letters,
+#: a digit. Its letters (``ENSG``) are what a "did you mean" may match (:func:`close_symbols`).
+_ENSEMBL_LIKE_RE = re.compile(r"^(ENS[A-Z]*)\d")
+
 
 #: An Ensembl id's version, and what follows it (GTEx's ``_PAR_Y``, a gene's copy on Y).
 _VERSION_RE = re.compile(r"^(ENS[A-Z]*G\d{6,})\.\d+(.*)$")
@@ -137,11 +141,25 @@ def close_symbols(
     meant (``MYH77``: MYH7, MYH11): those that start with (then contain) its first 3
     characters (:func:`names_starting`), at most ``limit``; none for a name shorter than 2
     characters, nor for an Ensembl id (every id starts with ``ENS``: an unknown id was answered
-    "did you mean APC, DSP, GLA, NF2, OTC?" on GTEx)."""
+    "did you mean APC, DSP, GLA, NF2, OTC?" on GTEx).
+
+    A name shaped as an id, ENS then letters then digits (``ENSG0001``, too short for one), is
+    read as one: only symbols that start with its letters and are no id are close to it
+    (``ENSAP4``: ENSA, ENSAP1; ``ENSG0001``: none, where it was given 5 symbols starting with
+    ``ENS``)."""
     q = str(query or "").strip()
     if len(q) < 2 or _ENSEMBL_RE.match(q.upper()) is not None:
         return []
     symbols = np.asarray(symbols).astype(str)
+    id_like = _ENSEMBL_LIKE_RE.match(q.upper())
+    if id_like is not None:
+        letters = id_like.group(1)
+        close = [
+            s
+            for s in map(str, symbols)
+            if s.upper().startswith(letters) and _ENSEMBL_RE.match(s.upper()) is None
+        ]
+        return sorted(set(close), key=lambda s: (len(s), s))[:limit]
     starts, contains = names_starting(q[:3], symbols, symbols if ids is None else ids)
     return [str(symbols[j]) for j in (starts + contains)[:limit]]
 

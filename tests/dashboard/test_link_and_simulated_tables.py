@@ -20,7 +20,9 @@ def _names_only(symbols: list[str]) -> SimpleNamespace:
     def gene_index(name: str) -> int:
         raise DataError(f"unknown gene {name}")
 
-    return SimpleNamespace(gene_symbols=symbols, gene_index=gene_index, n_samples=3)
+    return SimpleNamespace(
+        gene_symbols=symbols, gene_index=gene_index, modelled=lambda j: True, n_samples=3
+    )
 
 
 def test_a_symbol_with_a_comma_keeps_its_gene_through_a_link():
