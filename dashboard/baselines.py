@@ -421,8 +421,9 @@ def recolour_view(
     context: Any, color: Any, clip: Any, share: Any, per_class: Any, own_job_running: Any
 ) -> Any:
     """The baseline maps coloured anew as the sample map (``color``, ``clip``), when they are
-    shown: the cached maps and their cached scores drawn again, nothing computed (``no_update``
-    while none are cached, or this page's job computes them: it colours them when done)."""
+    shown or this page's job has just ended: the cached maps and their cached scores drawn
+    again, nothing computed (``no_update`` while none are cached, or this page's job computes
+    them: they are coloured again when it ends, as the colouring may have changed meanwhile)."""
     if own_job_running:
         return no_update
     result = context.cached_baselines()
@@ -475,17 +476,19 @@ def register_callbacks(app: Any) -> None:
         colouring = {"color": color, "clip": clip}
         return share_view(context, share, status, own_job_running, triggered, per_class, colouring)
 
-    # the maps coloured as the sample map: the cached maps drawn again, nothing computed
+    # the maps coloured as the sample map: the cached maps drawn again, nothing computed; and
+    # once this page's job has ended (its maps took the colouring chosen when it started: one
+    # chosen while it ran was lost)
     @app.callback(
         Output(ids.BASELINES_GRAPH, "figure", allow_duplicate=True),
         Input(ids.COLOR_BY, "value"),
         Input(ids.CLIP, "value"),
+        Input(ids.BASELINES_RUNNING, "data"),
         State(ids.BASELINES_SHARE, "value"),
         State(ids.BASELINES_PER_CLASS, "value"),
-        State(ids.BASELINES_RUNNING, "data"),
         prevent_initial_call=True,
     )
-    def recolour(color, clip, share, per_class, own_job_running):
+    def recolour(color, clip, own_job_running, share, per_class):
         return recolour_view(context, color, clip, share, per_class, own_job_running)
 
     # a link's share of labelled samples, and whether it is drawn per class

@@ -623,8 +623,13 @@ def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict]
     warning = k_warning(k, context)
     if warning:
         alerts.append(_alert(warning, "warning"))
-    if len(nb) and not any(nb["coexp"]):  # (the cut of a genome's gene pairs takes minutes)
-        alerts.append(_alert(COEXP_PENDING, "info"))
+    if nb["r"].notna().any() and not any(nb["coexp"]):  # (the cut is not known)
+        problem = context.coexp_problem()
+        alerts.append(
+            _alert(COEXP_FAILED.format(problem=problem), "warning")
+            if problem
+            else _alert(COEXP_PENDING, "info")
+        )
     if context.ontology() is None:
         alerts.append(_alert("Gene Ontology not available: no GO terms or enrichment", "warning"))
     elif enr.empty:
@@ -644,6 +649,14 @@ COEXP_PENDING = (
     "the co-expression reference (the top 1% of the model's gene pairs by correlation) is being "
     "computed: co-expression edges and novel pairs are not marked (nor the CSV's coexp and "
     "novel columns filled) until it is done; choose the gene again to mark them"
+)
+
+#: What the neighbour table says when the co-expression reference could not be computed (it
+#: said "being computed" for ever, and "choose the gene again" did nothing).
+COEXP_FAILED = (
+    "the co-expression reference (the top 1% of the model's gene pairs by correlation) could "
+    "not be computed ({problem}): co-expression edges and novel pairs are not marked (nor the "
+    "CSV's coexp and novel columns filled); the server's log says more"
 )
 
 

@@ -59,7 +59,12 @@ class PairReferences:
     def _coexp_key(self, cols: np.ndarray) -> str:
         from core.analysis import CODE_VERSION
 
-        return self.results.key("coexp_cut", CODE_VERSION, self.fingerprint, cols, COEXP_FRACTION)
+        # (the genes drawn when there are more than COEXP_EXACT_GENES: an estimate from another
+        # number of them was read back as this one's)
+        drawn = COEXP_EXACT_GENES if cols.size > COEXP_EXACT_GENES else None
+        return self.results.key(
+            "coexp_cut", CODE_VERSION, self.fingerprint, cols, COEXP_FRACTION, drawn
+        )
 
     def coexp_cut(self, wait: float | None = COEXP_WAIT_S) -> float | None:
         """The correlation from which a pair of the model's genes is a co-expression edge.
@@ -96,6 +101,13 @@ class PairReferences:
         with self._lock:
             return self._coexp_cuts.get(key)
 
+    def coexp_problem(self) -> str | None:
+        """Why the co-expression cut of the model's genes could not be computed (the error's
+        words), or None: known, or still being computed (:meth:`coexp_cut`)."""
+        key = self._coexp_key(self._model_columns())
+        with self._lock:
+            return self._coexp_errors.get(key)
+
     def _compute_coexp_cut(self, key: str, cols: np.ndarray) -> None:
         from core.analysis import coexpression_cut
 
@@ -107,10 +119,16 @@ class PairReferences:
             # (the model's genes of all of them: no copy of a genome-wide matrix)
             cut = coexpression_cut(self.values if every else self.values[:, cols], COEXP_FRACTION)
             self.results.set(key, np.array([cut], dtype=np.float64))
-        except (CoreError, MemoryError, OSError) as exc:
-            log.warning("co-expression cut not computed: %s", exc)
+        except Exception as exc:  # noqa: BLE001 - the thread's end: said on the page, not raised
+            # (an error the thread did not keep left no trace: each click started it again and
+            # waited for it, and the page said the cut was still being computed)
+            if isinstance(exc, (CoreError, MemoryError, OSError)):
+                log.warning("co-expression cut not computed: %s", exc)
+            else:
+                log.exception("co-expression cut not computed")
+            said = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
             with self._lock:
-                self._coexp_errors[key] = str(exc)
+                self._coexp_errors[key] = said
             return
         with self._lock:
             self._coexp_cuts[key] = cut

@@ -124,3 +124,43 @@ def test_the_exported_maps_follow_the_colouring_and_name_it(context, result, mon
     assert f"coloured by {gene} (observed" in title and f"{gene}'s observed values" in title
     assert len(_colour_traces(fig)) == len(_shown_maps(context, result))
     assert gene in out["filename"]
+
+
+def test_a_colouring_chosen_while_the_job_ran_colours_its_maps(context, sepira_es, result):
+    """This page's job draws its maps in the colouring chosen when it started, and a colouring
+    chosen while it ran was not drawn (the recolouring waits for the job): the job's end
+    colours them again, as the sample map is coloured then."""
+    from dashboard import ids
+    from dashboard.factory import create_app
+
+    app = create_app(sepira_es, context.config)  # (the same cache: the maps are found there)
+    gene = _gene(context)
+    given = {
+        (ids.COLOR_BY, "value"): f"obs:{gene}",
+        (ids.CLIP, "value"): [1, 99],
+        (ids.BASELINES_SHARE, "value"): 0.25,
+        (ids.BASELINES_PER_CLASS, "value"): [],
+        (ids.BASELINES_RUNNING, "data"): False,  # (the job's end)
+    }
+    running = {"id": ids.BASELINES_RUNNING, "property": "data"}
+    key, spec = next(  # (the callbacks of the maps' figure that the job's end calls)
+        (k, s)
+        for k, s in app.callback_map.items()
+        if k.startswith(f"{ids.BASELINES_GRAPH}.figure@") and running in s["inputs"]
+    )
+
+    def values(items):
+        return [{**i, "value": given.get((i["id"], i["property"]))} for i in items]
+
+    body = {
+        "output": key,
+        "outputs": {"id": ids.BASELINES_GRAPH, "property": "figure"},
+        "inputs": values(spec["inputs"]),
+        "state": values(spec["state"]),
+        "changedPropIds": [f"{ids.BASELINES_RUNNING}.data"],
+    }
+    answer = app.server.test_client().post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.data[:300]
+    data = answer.get_json()["response"][ids.BASELINES_GRAPH]["figure"]["data"]
+    coloured = [t for t in data if (t.get("marker") or {}).get("colorscale") is not None]
+    assert len(coloured) == len(_shown_maps(context, result))
