@@ -185,8 +185,10 @@ class PairReferences:
         shared = np.zeros(n, dtype=np.int64)
         annotated = np.zeros(n, dtype=bool)
         if matrix is not None and have.size:
-            mat = matrix.astype(np.int64)
-            shared[have] = np.asarray((mat[cols[have]] @ mat[j].T).todense()).ravel()
+            # (the rows of the pair's genes alone: GTEx's matrix of 56,200 genes was copied whole
+            # on every click)
+            rows = matrix[np.concatenate([[j], cols[have]])].astype(np.int64)
+            shared[have] = np.asarray((rows[1:] @ rows[0].T).todense()).ravel()
             counts = np.asarray(matrix.getnnz(axis=1)).ravel()
             annotated[have] = (counts[cols[have]] > 0) & (counts[j] > 0)
         out: dict[str, list] = {c: [""] * n for c in PAIR_COLUMNS}
