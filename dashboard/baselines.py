@@ -429,8 +429,16 @@ def recolour_view(
     result = context.cached_baselines()
     if result is None:
         return no_update
+    return _drawn(context, result, share, per_class, color, clip)[0]
+
+
+def _drawn(
+    context: Any, result: Any, share: Any, per_class: Any, color: Any, clip: Any
+) -> tuple[Any, list[dict]]:
+    """:func:`baseline_view` of cached maps for the page's controls: the share of labelled
+    samples, the per-class box, and the sample map's colouring and clip."""
     fraction = context.accuracy_fraction(share)[0]
-    fig, _ = baseline_view(
+    return baseline_view(
         context,
         result,
         fraction=fraction,
@@ -438,7 +446,6 @@ def recolour_view(
         color=color,
         clip=clip,
     )
-    return fig
 
 
 def _earlier_job_text(job: dict[str, Any]) -> str:
@@ -599,15 +606,7 @@ def register_callbacks(app: Any) -> None:
             alert = html.Div(f"the baseline maps failed: {message}", className="alert alert-error")
             return no_update, no_update, alert
         set_progress("")
-        fraction = context.accuracy_fraction(share)[0]
-        fig, rows = baseline_view(
-            context,
-            result,
-            fraction=fraction,
-            per_class=is_per_class(per_class),
-            color=color,
-            clip=clip,
-        )
+        fig, rows = _drawn(context, result, share, per_class, color, clip)
         return fig, rows, None
 
     @app.callback(

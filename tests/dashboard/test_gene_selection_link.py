@@ -12,6 +12,7 @@ from dashboard import export, gene_space, ids
 from dashboard.factory import create_app
 from dashboard.selection import encode_rows
 from tests.dashboard.callback_post import post_callback
+from tests.dashboard.test_gene_map_selection import _group
 
 STORE = f"{ids.GENE_SELECTION}.data"
 URL = f"{ids.URL}.search"
@@ -22,12 +23,6 @@ def app(context, sepira_es):
     app = create_app(sepira_es, context.config)
     app.fe_context.train()  # (the model the context trained, read from the cache)
     return app
-
-
-def _group(context, n: int = 12) -> list[str]:
-    """Genes that lie together in gene space: a liver gene and its neighbours."""
-    near = context.neighbors(context.gene_index("HNF4A"), n - 1)
-    return sorted({"HNF4A", *near["symbol"]})
 
 
 def _share(app, gene_selection, selection=None, color="tissue") -> tuple[str, str]:
