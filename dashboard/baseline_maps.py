@@ -20,8 +20,10 @@ from core.analysis import (
     FRACTION_CHOICES,
     MIN_MAP_SAMPLES,
     PAPER_FRACTION,
+    gene_smoothness,
     label_classes,
     label_codes,
+    smoothness_neighbours,
     stratified_sizes,
     suggested_fraction,
 )
@@ -48,6 +50,47 @@ class BaselineMaps:
 
     #: Seconds between two progress messages of a baseline map that says nothing as it runs.
     PROGRESS_TICK_S = 2.0
+
+    #: Nearest samples on a map of each sample's smoothness (as ``python -m core report``'s
+    #: marker table, :func:`core.analysis.gene_smoothness`).
+    SMOOTHNESS_K = 15
+    #: Maps whose neighbours are kept (16,877 x 15 int32 of GTEx: 1 MB each): the baselines
+    #: and models' maps of a few datasets.
+    NEIGHBOUR_MAPS = 16
+
+    def map_smoothness(self, maps: dict[str, np.ndarray], values: np.ndarray) -> dict[str, float]:
+        """The smoothness of ``values`` (one per sample) over each map of ``maps``
+        (:func:`core.analysis.gene_smoothness`, :data:`SMOOTHNESS_K` neighbours): map name ->
+        score; a map of too few samples, or values with no spread, are left out.
+
+        Each map's neighbours are searched once and kept, keyed by its coordinates (the cached
+        maps are read anew at each recolouring): a colouring then costs a gather and a mean.
+        """
+        out = {}
+        for name, coords in maps.items():
+            coords = np.asarray(coords)
+            if coords.shape[0] <= self.SMOOTHNESS_K:
+                continue
+            near = self._map_neighbours(coords)
+            score = float(gene_smoothness(coords, values, k=self.SMOOTHNESS_K, neighbours=near)[0])
+            if np.isfinite(score):
+                out[name] = score
+        return out
+
+    def _map_neighbours(self, coords: np.ndarray) -> np.ndarray:
+        """:func:`core.analysis.smoothness_neighbours` of a map, kept in memory by its
+        coordinates' digest (the last :data:`NEIGHBOUR_MAPS` maps)."""
+        digest = hashlib.sha1(f"{coords.dtype.str}{coords.shape}{self.SMOOTHNESS_K}".encode())
+        digest.update(np.ascontiguousarray(coords).tobytes())
+        key = digest.hexdigest()
+        memo = getattr(self, "_neighbour_memo", None) or {}
+        near = memo.get(key)
+        if near is None:
+            near = smoothness_neighbours(coords, k=self.SMOOTHNESS_K)
+            # (a new dict, bound at once: callbacks of other threads read the old one)
+            kept = list(memo.items())[-(self.NEIGHBOUR_MAPS - 1) :]
+            self._neighbour_memo = {**dict(kept), key: near}
+        return near
 
     def accuracy_counts(self) -> tuple[str, int, int] | None:
         """(annotation scored, labelled samples, classes) of 1-NN accuracy; None when the maps

@@ -52,7 +52,8 @@ def baseline_view(
     the share ``result`` was scored from); ``per_class``: that share of each class
     (:func:`core.analysis.stratified_sizes`). The maps are not computed again: only their
     scores. ``color`` and ``clip``: the sample map's colouring and clip range, which colour
-    every map (:func:`baseline_colouring`; None: the label 1-NN guesses).
+    every map (:func:`baseline_colouring`; None: the label 1-NN guesses); a continuous one is
+    scored on each map, its smoothness in the panel's title (:data:`SMOOTHNESS_NOTE`).
     """
     if not result:
         return no_update, []
@@ -78,6 +79,13 @@ def baseline_view(
     )
     colouring = baseline_colouring(context, color, clip, label)
     labels = colouring.pop("labels", labels)
+    smoothness = None
+    # a gene's, list's, preset's or GO term's values (not a numeric annotation's): Figure 3
+    if colouring.get("values") is not None and not str(color).startswith("ann:"):
+        smoothness = context.map_smoothness(maps, colouring["values"])
+        if smoothness:
+            said = SMOOTHNESS_NOTE.format(k=context.SMOOTHNESS_K)
+            colouring["note"] = [n for n in (colouring.get("note"), said) if n]
     fig = figures.baselines_figure(
         maps,
         labels,
@@ -86,6 +94,7 @@ def baseline_view(
         columns=columns or PAGE_COLUMNS,
         title=title,
         height=height,
+        smoothness=smoothness,
         **colouring,
     )
     if context.simulated:
@@ -99,6 +108,13 @@ def baseline_view(
         for name, a in acc.items()
     ]
     return fig, rows
+
+
+#: What a panel's smoothness is (:meth:`BaselineMaps.map_smoothness`), said over the maps.
+SMOOTHNESS_NOTE = (
+    "smoothness of the shown values over the k = {k} nearest samples on each map: 1, each "
+    "sample's value is its neighbours' mean; 0, no more than shuffled"
+)
 
 
 #: What the baseline maps say when the sample map shows the model's own values of a gene

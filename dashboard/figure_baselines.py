@@ -68,7 +68,8 @@ def baselines_figure(
     clip: Sequence[float] = (1.0, 99.0),
     diverging: bool = False,
     hover_title: str | None = None,
-    note: str | None = None,
+    note: str | Sequence[str] | None = None,
+    smoothness: dict[str, float] | None = None,
 ) -> go.Figure:
     """The same samples in several 2-D maps side by side, coloured by one category or by a
     continuous value, as the sample map is (the same colours, scale and missing values on every
@@ -104,7 +105,11 @@ def baselines_figure(
     hover_title
         What the hover text calls the value (default: ``color_title``).
     note
-        A line over the maps (what colours them, when it is not what the sample map shows).
+        A line over the maps (what colours them, when it is not what the sample map shows,
+        what the smoothness is), or several.
+    smoothness
+        name -> smoothness of ``values`` on that map, shown in its panel title
+        (:func:`core.analysis.gene_smoothness`).
     """
     from plotly.subplots import make_subplots
 
@@ -117,12 +122,13 @@ def baselines_figure(
         # what is scored, in the words of the table and its note under the maps ("1-NN 0.30 ±
         # 0.03" did not say that the tissue is guessed); short enough for a journal column
         a = accuracy.get(n)
+        said = []
         if a and np.isfinite(a.get("mean", np.nan)):
-            return (
-                f"{n}<br><sup>1-NN {_escape(label_name)} accuracy "
-                f"{a['mean']:.2f} ± {a['sd']:.2f}</sup>"
-            )
-        return n
+            said.append(f"1-NN {_escape(label_name)} accuracy {a['mean']:.2f} ± {a['sd']:.2f}")
+        smooth = (smoothness or {}).get(n)
+        if smooth is not None and np.isfinite(smooth):
+            said.append(f"smoothness {smooth:.2f}")
+        return f"{n}<br><sup>{' · '.join(said)}</sup>" if said else n
 
     n_cols = min(max(int(columns or len(names)), 1), len(names))
     n_rows = -(-len(names) // n_cols)
@@ -169,12 +175,13 @@ def baselines_figure(
     )
     if values is not None:  # room for the colour bar, as on the sample map
         fig.update_layout(margin_r=COLORBAR_MARGIN)
-    if note:
-        line = f"<span style='font-size:11px'>{_escape(note)}</span>"
-        title = f"{title}<br>{line}" if title else line
+    lines = [n for n in ([note] if isinstance(note, str) else note or ()) if n]
+    if lines:
+        said = "<br>".join(f"<span style='font-size:11px'>{_escape(n)}</span>" for n in lines)
+        title = f"{title}<br>{said}" if title else said
     if title:
         base = _base_layout(title, "", "", "")["title"]
-        fig.update_layout(title=base, margin_t=60 + 40)
+        fig.update_layout(title=base, margin_t=60 + 40 + 14 * max(len(lines) - 1, 0))
     return fig
 
 

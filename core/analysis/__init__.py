@@ -10,7 +10,8 @@ Sections
 - Semi-supervised tissue classification (Table 1): :func:`semi_supervised_table`,
   :func:`one_nn_accuracy`, :func:`format_table`.
 - Expression organised in sample space (Figure 3): :func:`gene_smoothness`,
-  :func:`gene_set_score`, :func:`match_genes`, :func:`marker_smoothness`.
+  :func:`gene_set_score`, :func:`match_genes`, :func:`marker_smoothness`,
+  :func:`smoothness_neighbours` (a map's neighbours, kept to score many colourings).
 - Gene space against references (Figure 4): :func:`gene_neighbors`, :func:`consensus_gene_space`,
   :func:`correlation_references` (or :func:`correlation_neighbors` and
   :func:`coexpression_edges` alone; the edges' cut: :func:`coexpression_cut`),
@@ -112,6 +113,7 @@ from core.analysis.markers import (
     gene_smoothness,
     marker_smoothness,
     match_genes,
+    smoothness_neighbours,
 )
 from core.analysis.table1 import (
     format_paired,
@@ -177,6 +179,7 @@ __all__ = [
     "pairs_from_neighbors",
     "random_pairs",
     "semi_supervised_table",
+    "smoothness_neighbours",
     "stratified_sizes",
     "suggested_fraction",
     "summarize_novel_pairs",

@@ -34,7 +34,35 @@ GENE_FAMILIES: dict[str, str] = {"keratins": r"^KRT\d+[A-C]?$"}
 DEFAULT_MARKERS: tuple[str, ...] = ("keratins", "MYH6", "CD8B", "XIST")
 
 
-def gene_smoothness(embedding: np.ndarray, values: np.ndarray, k: int = 15) -> np.ndarray:
+def smoothness_neighbours(embedding: np.ndarray, k: int = 15) -> np.ndarray:
+    """Each sample's ``k`` nearest samples on a map, as :func:`gene_smoothness` reads them.
+
+    Computed once per map, it scores any number of colourings of that map
+    (``gene_smoothness(embedding, values, k, neighbours=...)``: a gather and a mean each).
+
+    Parameters
+    ----------
+    embedding : (n_samples, d) array
+        Sample coordinates (a missing coordinate takes its column's mean).
+    k
+        Neighbours per sample (the sample itself left out).
+
+    Returns
+    -------
+    (n_samples, k) int32 array of row indices, nearest first.
+    """
+    emb = _as_matrix(embedding, "embedding")
+    idx, _ = _knn_excluding_self(impute_gene_mean(emb), k)
+    return idx.astype(np.int32)
+
+
+def gene_smoothness(
+    embedding: np.ndarray,
+    values: np.ndarray,
+    k: int = 15,
+    *,
+    neighbours: np.ndarray | None = None,
+) -> np.ndarray:
     """How strongly each gene's expression is organised in sample space.
 
     ``score = 1 - mean((x_i - m_i)^2) / ((1 + 1/k) var(x))`` (``var`` with ``n - 1`` in its
@@ -55,6 +83,9 @@ def gene_smoothness(embedding: np.ndarray, values: np.ndarray, k: int = 15) -> n
         id, a Series of one gene, an ExpressionSet): the rows are then taken by id.
     k
         Neighbours per sample.
+    neighbours : (n_samples, k) int array, optional
+        The map's neighbours from :func:`smoothness_neighbours` (same ``embedding`` and ``k``): the
+        nearest-neighbour search, the cost of a score, is then not done again.
 
     Returns
     -------
@@ -71,7 +102,10 @@ def gene_smoothness(embedding: np.ndarray, values: np.ndarray, k: int = 15) -> n
         vals = vals[rows]
     if vals.shape[0] != emb.shape[0]:
         raise DataError(f"values has {vals.shape[0]} samples but the embedding has {emb.shape[0]}")
-    idx, _ = _knn_excluding_self(impute_gene_mean(emb), k)
+    if neighbours is None:
+        idx, _ = _knn_excluding_self(impute_gene_mean(emb), k)
+    else:
+        idx = _checked_neighbours(neighbours, emb.shape[0], k)
     scores = np.full(vals.shape[1], np.nan)
     step = max(1, int(2e7 // (vals.shape[0] * k)))
     with warnings.catch_warnings():
@@ -92,6 +126,19 @@ def gene_smoothness(embedding: np.ndarray, values: np.ndarray, k: int = 15) -> n
             ok = (var > 1e-12) & (noise > 0)
             scores[start : start + step][ok] = 1.0 - sq[ok] / (noise[ok] * var[ok])
     return scores
+
+
+def _checked_neighbours(neighbours: np.ndarray, n: int, k: int) -> np.ndarray:
+    """``neighbours`` of :func:`smoothness_neighbours` for a map of ``n`` samples and ``k``
+    neighbours each, or a one-line error naming the mismatch."""
+    idx = np.asarray(neighbours)
+    if idx.shape != (n, k):
+        raise DataError(
+            f"neighbours must be ({n}, {k}) (samples of the embedding, k), got shape {idx.shape}"
+        )
+    if idx.size and (not np.issubdtype(idx.dtype, np.integer) or idx.min() < 0 or idx.max() >= n):
+        raise DataError(f"neighbours must be row indices of the embedding, 0 to {n - 1}")
+    return idx
 
 
 def gene_set_score(values: np.ndarray, gene_indices: Sequence[int] | np.ndarray) -> np.ndarray:
