@@ -25,3 +25,24 @@ def context(sepira_es, tmp_path_factory) -> AppContext:
     ctx = AppContext(sepira_es, cfg)
     ctx.train()
     return ctx
+
+
+@pytest.fixture
+def kept_figures(context, monkeypatch) -> list:
+    """The figures the context's exports render, kept (each rendered as a stub SVG): a test
+    reads what a file would show without Chromium."""
+    figs: list = []
+
+    class Keep:
+        def render(self, fig, fmt, width, height, scale):
+            figs.append(fig)
+            return b"<svg/>"
+
+    monkeypatch.setattr(context, "image_renderer", Keep())
+    return figs
+
+
+@pytest.fixture
+def result(context):
+    """The context's baseline maps (PCA, NMF, t-SNE, UMAP), computed or read from its cache."""
+    return context.compute_baselines()

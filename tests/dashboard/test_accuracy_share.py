@@ -182,15 +182,8 @@ def test_a_link_holds_the_share_chosen(context):
     assert export.view_settings(context, "?labelled=0.25")[2] is None
 
 
-def test_the_exported_baseline_maps_are_scored_from_the_share_chosen(context, monkeypatch):
-    figs = []
-
-    class Keep:
-        def render(self, fig, fmt, width, height, scale):
-            figs.append(fig)
-            return b"<svg/>"
-
-    monkeypatch.setattr(context, "image_renderer", Keep())
+def test_the_exported_baseline_maps_are_scored_from_the_share_chosen(context, kept_figures):
+    figs = kept_figures
     context.compute_baselines()
     export.export_figure(context, "baselines", "svg", "screen", {"labelled": 0.25})
     export.export_figure(context, "baselines", "svg", "screen", {})

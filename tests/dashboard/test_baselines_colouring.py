@@ -12,11 +12,6 @@ from dashboard import baselines, export, figures
 from dashboard.sample_map import build_sample_figure
 
 
-@pytest.fixture
-def result(context):
-    return context.compute_baselines()
-
-
 def _shown_maps(context, result) -> dict[str, np.ndarray]:
     """The maps of the panels, in their order (the model's first, as baseline_view)."""
     own = ("FE", "model")
@@ -106,15 +101,8 @@ def test_recolouring_draws_the_cached_maps_again(context, result, monkeypatch):
     )
 
 
-def test_the_exported_maps_follow_the_colouring_and_name_it(context, result, monkeypatch):
-    figs = []
-
-    class Keep:
-        def render(self, fig, fmt, width, height, scale):
-            figs.append(fig)
-            return b"<svg/>"
-
-    monkeypatch.setattr(context, "image_renderer", Keep())
+def test_the_exported_maps_follow_the_colouring_and_name_it(context, result, kept_figures):
+    figs = kept_figures
     gene = _gene(context)
     out = export.export_figure(
         context, "baselines", "svg", "screen", {"color": f"pred:{gene}", "clip": (1, 99)}

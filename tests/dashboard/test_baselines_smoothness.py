@@ -10,22 +10,7 @@ import pytest
 from core.analysis import gene_smoothness
 from dashboard import baseline_maps, baselines, export
 from dashboard.sample_map import resolve_color
-
-
-@pytest.fixture
-def result(context):
-    return context.compute_baselines()
-
-
-def _shown_maps(context, result) -> dict[str, np.ndarray]:
-    """The maps of the panels, in their order (the model's first, as baseline_view)."""
-    own = ("FE", "model")
-    maps = {k: np.asarray(v) for k, v in result["maps"].items() if k not in own}
-    return {context.model_map_name(): context.state().sample_embedding, **maps}
-
-
-def _gene(context) -> str:
-    return next(g for g in ("MYH7", "NKX2-1") if g in set(context.gene_symbols))
+from tests.dashboard.test_baselines_colouring import _gene, _shown_maps
 
 
 def _titles(fig, n: int) -> list[str]:
@@ -98,15 +83,8 @@ def test_each_maps_neighbours_are_searched_once(context, result, monkeypatch):
     assert len(searched) == len(_shown_maps(context, result))
 
 
-def test_the_exported_maps_say_their_smoothness(context, result, monkeypatch):
-    figs = []
-
-    class Keep:
-        def render(self, fig, fmt, width, height, scale):
-            figs.append(fig)
-            return b"<svg/>"
-
-    monkeypatch.setattr(context, "image_renderer", Keep())
+def test_the_exported_maps_say_their_smoothness(context, result, kept_figures):
+    figs = kept_figures
     gene = _gene(context)
     export.export_figure(
         context, "baselines", "svg", "screen", {"color": f"obs:{gene}", "clip": (1, 99)}
