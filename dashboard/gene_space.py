@@ -23,9 +23,9 @@ from dashboard.layout import (
     GENE_MAP_DRAWN,
     GENE_MAP_SIZE,
     NEIGHBORS_EMPTY,
-    PAIR_MARKS,
     alert_id,
     neighbor_columns,
+    pair_marks,
     waiting_text,
 )
 from dashboard.layout import alert as _alert
@@ -630,16 +630,13 @@ def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict]
             if problem
             else _alert(COEXP_PENDING, "info")
         )
+    among = f"among {focus} and its {len(nb)} neighbour{'' if len(nb) == 1 else 's'}"
     if context.ontology() is None:
         alerts.append(_alert("Gene Ontology not available: no GO terms or enrichment", "warning"))
     elif enr.empty:
-        alerts.append(
-            _alert(
-                f"no GO biological-process term is enriched (FDR ≤ 0.25) among {focus} and "
-                f"its {len(nb)} neighbour{'' if len(nb) == 1 else 's'}",
-                "info",
-            )
-        )
+        said = _none_known_to_go(context, genes, among)
+        said = said or f"no GO biological-process term is enriched (FDR ≤ 0.25) {among}"
+        alerts.append(_alert(said, "info"))
     alert = None if not alerts else alerts[0] if len(alerts) == 1 else html.Div(alerts)
     return _records(nb), _records(enr), alert
 
@@ -967,10 +964,10 @@ def selection_tables(
     if context.ontology() is None:
         alert = _alert("Gene Ontology not available: no GO terms or enrichment", "warning")
     elif enr.empty:
+        among = f"among the {_genes(n)} {source}"
+        bare = _none_known_to_go(context, cols, among)
         alert = _alert(
-            f"no GO biological-process term is enriched (FDR ≤ 0.25) among the {_genes(n)} "
-            f"{source}",
-            "info",
+            bare or f"no GO biological-process term is enriched (FDR ≤ 0.25) {among}", "info"
         )
     return rows, _records(enr), alert
 
@@ -1044,7 +1041,7 @@ def neighbors_info(context: Any, focus: str | None, rows: list[dict]) -> str:
     text = (
         f"The {n} gene{'' if n == 1 else 's'} nearest to {focus} in {space} (cosine distance "
         "between gene vectors; black rings on the map). Hover a column header for what it means. "
-        + PAIR_MARKS
+        + pair_marks(coexp=_cut_known(rows), go=context.ontology() is not None)
     )
     if getattr(context, "simulated", False):
         text += (
@@ -1065,6 +1062,34 @@ NO_GO_GENES = (
     "names): GO is 0 and every pair not co-expressed is marked unannotated (pale yellow), "
     "whatever GO would say of these genes."
 )
+
+
+def _none_known_to_go(context: Any, cols: list[int], among: str) -> str | None:
+    """What the enrichment says when GO is loaded and yet none of dataset genes ``cols`` has a
+    GO biological-process annotation (none in the gene table's GO column, as
+    :func:`selection_info` counts them): nothing could be enriched ``among`` them, which "no
+    term is enriched" did not say; None otherwise."""
+    if context.ontology() is None:
+        return None
+    symbols = [str(context.gene_symbols[int(c)]) for c in cols if int(c) >= 0]
+    if any(context.go_terms_of(symbols)):
+        return None
+    why = (
+        "no gene of this dataset has a GO biological-process term here (GO does not know their "
+        "names)"
+        if _no_go_terms(context)
+        else "none of them has a GO biological-process annotation here"
+    )
+    return f"no GO term can be enriched {among}: {why}"
+
+
+def _cut_known(rows: list[dict]) -> bool:
+    """Whether the neighbour rows mark co-expression edges: their ``coexp`` says yes or no (it
+    is blank on every row while the co-expression cut is not known, or when it failed); rows
+    without that column are taken as marked."""
+    if not any("coexp" in r for r in rows):
+        return True
+    return any(r.get("coexp") in ("yes", "no") for r in rows)
 
 
 def _no_go_terms(context: Any) -> bool:

@@ -251,12 +251,31 @@ COEXP_COLOR = "#1f5fbf"
 NOVEL_BACKGROUND = "#ffe08a"
 UNANNOTATED_BACKGROUND = "#fff3cc"
 
-#: What the neighbour table's marks say, as the line above it says it.
-PAIR_MARKS = (
-    "Bold blue r: co-expressed (top 1% of the gene pairs); symbol on yellow: novel, neither "
-    "co-expressed nor sharing a GO term (pale: a gene has no GO term); GO: terms both share. "
-    "The CSV adds rank, coexp and novel."
+#: The neighbour table's marks, each as the line above it says it: the co-expression edges'
+#: (with the co-expression cut), the novel pairs' (with the cut and GO), the GO column's.
+COEXP_MARK = "Bold blue r: co-expressed (top 1% of the gene pairs)"
+NOVEL_MARK = (
+    "symbol on yellow: novel, neither co-expressed nor sharing a GO term (pale: a gene has no "
+    "GO term)"
 )
+GO_MARK = "GO: terms both share"
+#: What the neighbour table's CSV file adds to its columns.
+CSV_MARK = "The CSV adds rank, coexp and novel."
+
+
+def pair_marks(coexp: bool = True, go: bool = True) -> str:
+    """What the neighbour table's marks say, those alone that apply: the r of a co-expression
+    edge with the co-expression cut known (``coexp``), the novel pairs with the cut and GO
+    (``go``; without it no pair is novel), the GO column with GO."""
+    marks = [COEXP_MARK] if coexp else []
+    if go:
+        marks += [NOVEL_MARK, GO_MARK] if coexp else [GO_MARK]
+    said = "; ".join(marks)
+    return f"{said[0].upper()}{said[1:]}. {CSV_MARK}" if said else CSV_MARK
+
+
+#: What the neighbour table's marks say, as the line above it says it (GO and the cut known).
+PAIR_MARKS = pair_marks()
 
 #: The neighbour table's headers and help on the page: the pair columns shown, with the marks
 #: of those folded into them (``coexp`` and ``novel`` stay in the rows, and in the CSV file).

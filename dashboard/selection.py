@@ -10,6 +10,7 @@ import zlib
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from dash import Input, Output, State, ctx, no_update
 
 from core.errors import CoreError, DataError
@@ -24,7 +25,7 @@ from dashboard.layout import (
 )
 from dashboard.layout import alert as _alert
 from dashboard.layout import table_records as _records
-from dashboard.sample_map import parse_query
+from dashboard.sample_map import parse_query, resolve_color
 
 log = logging.getLogger(__name__)
 
@@ -169,10 +170,45 @@ def _threshold_text() -> str:
     )
 
 
+def _counts(values: Any, rows: list[int]) -> str:
+    """The labels of the selected ``rows`` counted, the largest first: ``Ovary 178, Uterus
+    138``; a sample without one is "unlabelled", as in the map's legend (was "nan")."""
+    column = pd.Series(values)
+    labels = column.astype(str).where(column.notna(), "unlabelled").to_numpy()[rows]
+    vals, n = np.unique(labels, return_counts=True)
+    ranked = sorted(zip(vals, n, strict=True), key=lambda t: -t[1])
+    # the largest 4 named, and the rest counted: "(A 20, B 20, C 20, D 20)" of 171
+    # samples read as a selection of those 4 tissues alone
+    top = ", ".join(f"{v} {int(c):,}" for v, c in ranked[:4])
+    rest = ranked[4:]
+    if rest:
+        more = sum(int(c) for _, c in rest)
+        top += f", and {len(rest)} more ({more:,} sample{'s' if more > 1 else ''})"
+    return top
+
+
+def _colour_annotation(context: Any, color: str | None) -> tuple[str, Any] | None:
+    """(column, legend labels) of the categorical annotation that ``color`` (the ``color-by``
+    value) colours the sample map by, or None: a gene, a continuous annotation, no colouring."""
+    if not color or not str(color).startswith("ann:"):
+        return None
+    try:
+        spec = resolve_color(context, color)
+    except CoreError:
+        return None
+    if spec.kind != "categorical":
+        return None
+    return str(color).split(":", 1)[1], spec.values
+
+
 def describe_selection(
-    context: Any, store: dict[str, Any] | None
+    context: Any, store: dict[str, Any] | None, color: str | None = None
 ) -> tuple[str, list[dict], list[str], Any]:
-    """Text, specific-gene rows, their symbols (for gene space) and an alert for a selection."""
+    """Text, specific-gene rows, their symbols (for gene space) and an alert for a selection.
+
+    The selected samples are counted by tissue, and by the annotation the sample map is
+    coloured by (``color``, the ``color-by`` value) when it is another categorical one: a box
+    on a map coloured by sex said how many of each tissue, not of each sex."""
     if not store or (not store.get("rows") and not store.get("empty")):
         return "No selection: draw a lasso or box on the map.", [], [], None
     rows = store.get("rows") or []
@@ -182,20 +218,16 @@ def describe_selection(
         return "No usable selection.", [], [], _alert(str(exc))
     info = f"{len(rows):,} sample{'' if len(rows) == 1 else 's'} selected"
     cols = [c for c in ("SMTS", "tissue") if c in context.samples.columns]
+    counted = []
     if cols:
-        # a sample without the annotation is "unlabelled", as in the map's legend (was "nan")
-        column = context.samples[cols[0]]
-        counts = column.astype(str).where(column.notna(), "unlabelled").to_numpy()[rows]
-        vals, n = np.unique(counts, return_counts=True)
-        ranked = sorted(zip(vals, n, strict=True), key=lambda t: -t[1])
-        # the largest 4 named, and the rest counted: "(A 20, B 20, C 20, D 20)" of 171
-        # samples read as a selection of those 4 tissues alone
-        top = ", ".join(f"{v} {int(c):,}" for v, c in ranked[:4])
-        rest = ranked[4:]
-        if rest:
-            more = sum(int(c) for _, c in rest)
-            top += f", and {len(rest)} more ({more:,} sample{'s' if more > 1 else ''})"
-        info += f" ({top})"
+        counted.append(_counts(context.samples[cols[0]], rows))
+    colour = _colour_annotation(context, color)
+    if colour is not None and colour[0] not in cols[:1]:
+        word = annotation_word(colour[0])
+        word = colour[0] if ":" in word else word  # (DTHHRDY's meaning is a sentence)
+        counted.append(f"{word}: {_counts(colour[1], rows)}")
+    if counted:
+        info += f" ({'; '.join(counted)})"
     if len(set(rows)) == 1:
         info += "; genes are scored (Welch's t) from 2 selected samples on: select more"
     elif table.empty:
@@ -416,9 +448,15 @@ def register_callbacks(app: Any) -> None:
         Output(alert_id("selection"), "children"),
         Input(ids.SELECTION, "data"),
         Input(ids.MODEL_STATUS, "data"),
+        Input(ids.COLOR_BY, "value"),
     )
-    def update_selection_genes(store, _status):
-        return describe_selection(context, store)
+    def update_selection_genes(store, _status, color):
+        out = describe_selection(context, store, color)
+        if ctx.triggered_id == ids.COLOR_BY:
+            # a new colouring changes the line's counts alone: the specific genes written
+            # again would be a new selection's for the gene tables (their listing taken away)
+            return out[0], no_update, no_update, no_update
+        return out
 
     @app.callback(
         Output(ids.SELECTION_GENES_GO, "children"),

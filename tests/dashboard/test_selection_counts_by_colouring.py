@@ -1,0 +1,63 @@
+"""A selection's line counts its samples by tissue, and by the annotation the sample map is
+coloured by when that is another categorical one: a box on GTEx coloured by sex listed 368
+samples by tissue (Ovary 178, Uterus 138, ...) and not how many were female."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dashboard import selection
+
+
+@pytest.fixture
+def with_sex(context, monkeypatch):
+    """The context with a made-up ``sex`` annotation: every third sample male."""
+    samples = context.samples.copy()
+    samples["sex"] = np.where(np.arange(context.n_samples) % 3 == 0, "male", "female")
+    monkeypatch.setattr(context, "samples", samples)
+    return context
+
+
+def test_a_selection_is_counted_by_the_map_s_categorical_colouring(with_sex):
+    rows = list(range(60))
+    sex = with_sex.samples["sex"].to_numpy()[rows]
+    female, male = int((sex == "female").sum()), int((sex == "male").sum())
+    tissues = with_sex.samples["tissue"].to_numpy()[rows]
+    assert len(set(tissues)) > 1 and female > male > 0
+    info, *_ = selection.describe_selection(with_sex, {"rows": rows}, "ann:sex")
+    head = info.split(")")[0]
+    assert head.startswith("60 samples selected (") and f"{tissues[0]} " in head
+    assert head.endswith(f"; sex: female {female}, male {male}"), info
+
+
+def test_only_another_categorical_annotation_is_counted(with_sex):
+    rows = list(range(60))
+    alone, *_ = selection.describe_selection(with_sex, {"rows": rows})
+    assert "sex" not in alone
+    # coloured by the tissue itself, or by a gene: the tissues alone, as before
+    for colour in ("ann:tissue", f"obs:{with_sex.gene_symbols[0]}", "ann:nothing", None):
+        info, *_ = selection.describe_selection(with_sex, {"rows": rows}, colour)
+        assert info == alone, colour
+
+
+def test_a_new_colouring_rewrites_the_line_alone(context, sepira_es):
+    """The line follows the colouring, but the specific genes are not written again: their
+    store written anew read as a new sample selection's, which took a listing of them ("GO
+    processes of these N genes") out of the gene tables."""
+    from dashboard import ids
+    from dashboard.factory import create_app
+    from tests.dashboard.callback_post import post_callback
+
+    app = create_app(sepira_es, context.config)
+    app.fe_context.train()  # (the model the context trained, read from the cache)
+    values = {
+        (ids.SELECTION, "data"): {"rows": list(range(60))},
+        (ids.MODEL_STATUS, "data"): {"ready": True},
+        (ids.COLOR_BY, "value"): "ann:tissue",
+    }
+    out = post_callback(app, f"{ids.SELECTION_INFO}.children", values, f"{ids.COLOR_BY}.value")
+    assert out[ids.SELECTION_INFO]["children"].startswith("60 samples selected (")
+    assert ids.SELECTION_GENES_STORE not in out and ids.SELECTION_GENES not in out, out.keys()
+    out = post_callback(app, f"{ids.SELECTION_INFO}.children", values, f"{ids.SELECTION}.data")
+    assert ids.SELECTION_GENES_STORE in out and ids.SELECTION_GENES in out, out.keys()
