@@ -32,6 +32,10 @@ from dashboard.figure_style import (
     wrap_title,
 )
 
+#: Pixels of a panel title's line of measures (``<sup>`` of the 11-pixel font), beyond the two
+#: lines (the map's name and one measure) the maps leave room for.
+PANEL_LINE_PX = 13
+
 
 def panel_columns(n_panels: int, width: float, height: float, legend_px: float = 170.0) -> int:
     """Columns of a grid of ``n_panels`` maps in ``width`` x ``height`` pixels (a legend of
@@ -128,18 +132,25 @@ def baselines_figure(
         smooth = (smoothness or {}).get(n)
         if smooth is not None and np.isfinite(smooth):
             said.append(f"smoothness {smooth:.2f}")
-        return f"{n}<br><sup>{' · '.join(said)}</sup>" if said else n
+        # one measure a line: both in one were wider than a panel at 1024 px and in a journal
+        # column (cut at the figure's edge, over the next panel's)
+        return "<br>".join([n, *(f"<sup>{s}</sup>" for s in said)])
 
+    titles = [panel_title(n) for n in names]
+    # lines of the tallest panel title beyond a name and one measure
+    extra = max(t.count("<br>") for t in titles) - 1
+    extra_px = PANEL_LINE_PX * max(extra, 0)
     n_cols = min(max(int(columns or len(names)), 1), len(names))
     n_rows = -(-len(names) // n_cols)
     spacing = 0.0
-    if n_rows > 1:  # room for a panel's two-line title under the row above
+    if n_rows > 1:  # room for a panel's title (two lines, or three) under the row above
         grid = (height or 360 * n_rows) - 70.0
-        spacing = float(np.clip(48.0 / max(grid, 1.0), 0.12, min(0.3, 0.9 / (n_rows - 1))))
+        room = 48.0 + extra_px
+        spacing = float(np.clip(room / max(grid, 1.0), 0.12, min(0.3, 0.9 / (n_rows - 1))))
     fig = make_subplots(
         rows=n_rows,
         cols=n_cols,
-        subplot_titles=[panel_title(n) for n in names],
+        subplot_titles=titles,
         vertical_spacing=spacing,
     )
     if values is not None:
@@ -164,7 +175,7 @@ def baselines_figure(
     fig.update_layout(
         template="plotly_white",
         font=dict(family=FONT, size=11),
-        margin=dict(l=10, r=10, t=60, b=10),
+        margin=dict(l=10, r=10, t=60 + extra_px, b=10),
         legend=dict(
             title=dict(text=wrap_title(color_title or label_name)),
             itemsizing="constant",
@@ -181,7 +192,11 @@ def baselines_figure(
         title = f"{title}<br>{said}" if title else said
     if title:
         base = _base_layout(title, "", "", "")["title"]
-        fig.update_layout(title=base, margin_t=60 + 40 + 14 * max(len(lines) - 1, 0))
+        # each line of the title beyond the first takes its room (a file's heading, 1-NN line
+        # and smoothness note had the room of two: the note lay over the dataset line and the
+        # first row's panel titles)
+        said = 14 * str(title).count("<br>")
+        fig.update_layout(title=base, margin_t=60 + extra_px + 40 + said)
     return fig
 
 

@@ -93,3 +93,28 @@ def test_the_exported_maps_say_their_smoothness(context, result, kept_figures):
     n = len(_shown_maps(context, result))
     assert all("smoothness" in t for t in _titles(fig, n))
     assert "nearest samples on each map" in fig.layout.title.text
+
+
+def test_each_measure_of_a_panel_is_a_line_of_its_own(context, result):
+    # both on one line, a panel's title was wider than its map at 1024 px (cut at the figure's
+    # left edge) and in a journal column (over the next panel's title)
+    n = len(_shown_maps(context, result))
+    fig, _ = baselines.baseline_view(context, result, color=f"obs:{_gene(context)}")
+    for title in _titles(fig, n):
+        name, accuracy, smoothness = title.split("<br>")
+        assert "1-NN tissue accuracy" in accuracy and "smoothness" not in accuracy, title
+        assert smoothness.startswith("<sup>smoothness "), title
+
+
+def test_a_files_title_and_panel_titles_have_room_for_each_line(context, result):
+    # the smoothness note is a line more of a file's title, and the smoothness a line more of
+    # each panel's title: the top margin grows with both (it did not: the note lay over the
+    # dataset line and the first row's panel titles)
+    title = "The same samples in 5 maps<br>1-NN: tissue of the other samples"
+    tissue, _ = baselines.baseline_view(context, result, title=title, color="ann:tissue")
+    gene, _ = baselines.baseline_view(context, result, title=title, color=f"obs:{_gene(context)}")
+    assert gene.layout.title.text.count("<br>") == tissue.layout.title.text.count("<br>") + 1
+    panel = _titles(gene, 1)[0].count("<br>") - _titles(tissue, 1)[0].count("<br>")
+    assert panel == 1
+    grown = gene.layout.margin.t - tissue.layout.margin.t
+    assert grown >= 14 + 13, (gene.layout.margin.t, tissue.layout.margin.t)
