@@ -560,7 +560,7 @@ def resolve_color(context: Any, value: str) -> ColorSpec:
     genes = parse_gene_list(arg)
     cols, unknown = context.gene_list_columns(genes)
     if not cols:
-        raise DataError(f"none of the listed genes is in this dataset: {unknown_entries(unknown)}")
+        raise DataError(none_listed(unknown))
     n = _counted(context, cols)
     if any(ch in g for g in genes for ch in "*?[") and len(cols) <= 3:
         # a pattern that matched a handful of genes names them (KRT* matched one gene of a
@@ -605,6 +605,16 @@ def named_genes(symbols: Sequence[str], limit: int, file_name: bool = False) -> 
 
 #: Characters of the entries of a gene list named as not found (the rest counted).
 UNKNOWN_CHARS = 150
+
+
+def none_listed(unknown: Sequence[str]) -> str:
+    """The message of a gene list of which no entry names a gene here (:func:`unknown_entries`).
+    A list of patterns alone says that no symbol matches: ``KRT*`` on a set without keratins
+    read "none of the listed genes is in this dataset: KRT*"."""
+    if unknown and all("*" in str(e) for e in unknown):
+        which = "the pattern" if len(unknown) == 1 else "the patterns"
+        return f"no gene symbol in this dataset matches {which} {unknown_entries(unknown)}"
+    return f"none of the listed genes is in this dataset: {unknown_entries(unknown)}"
 
 
 def unknown_entries(entries: Sequence[str]) -> str:
@@ -1152,10 +1162,7 @@ def sync_focus(
                 else:  # a pattern (KRT*) stays one, and the link short
                     known.append(g if "*" in g else context.gene_symbols[found[0]])
             if not known:
-                raise DataError(
-                    f"none of the listed genes is in this dataset: {unknown_entries(unknown)}"
-                    + close_hint(context, unknown)
-                )
+                raise DataError(none_listed(unknown) + close_hint(context, unknown))
             alerts = [list_note(context, genes), alias_note(context, genes)]
             if unknown:
                 why = [a.why_not(g, "here") for g in unknown[:3] if (a := context.alias_of(g))]

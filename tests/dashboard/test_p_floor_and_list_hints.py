@@ -102,3 +102,16 @@ def test_a_links_gene_list_says_it_too(marked):
     assert "ignored in the gene list: MYH77, GAPDH (did you mean MYH7, MYH11 for MYH77?)" in str(
         alert.children
     )
+
+
+def test_a_list_of_patterns_that_match_nothing_says_so(marked):
+    """``KRT*`` on a set without keratins: no symbol matches it (it read "none of the listed
+    genes is in this dataset"), in the list box and in a link's colouring alike."""
+    assert _list_alert(marked, "KRT*") == "no gene symbol in this dataset matches the pattern KRT*"
+    assert _list_alert(marked, "KRT*, XIST*").startswith("no gene symbol in this dataset matches")
+    assert "patterns KRT*, XIST*" in _list_alert(marked, "KRT*, XIST*")
+    # a gene among the patterns: the list's words, with the did-you-mean of the gene
+    mixed = _list_alert(marked, "KRT*, MYH77")
+    assert mixed.startswith("none of the listed genes is in this dataset: KRT*, MYH77")
+    with pytest.raises(DataError, match="matches the pattern KRT\\*"):
+        sample_map.resolve_color(marked, "list:KRT*")
