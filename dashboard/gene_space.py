@@ -20,6 +20,7 @@ from dashboard import figures, ids
 from dashboard.context import GENE_SET_PRESETS, preset_name
 from dashboard.figure_genes import COLOURING_SET, category_count, colouring_trace
 from dashboard.layout import (
+    COEXP_POLL,
     GENE_MAP_DRAWN,
     GENE_MAP_SIZE,
     NEIGHBORS_EMPTY,
@@ -645,11 +646,11 @@ def neighbor_tables(context: Any, focus: str | None, k: Any) -> tuple[list[dict]
 COEXP_PENDING = (
     "the co-expression reference (the top 1% of the model's gene pairs by correlation) is being "
     "computed: co-expression edges and novel pairs are not marked (nor the CSV's coexp and "
-    "novel columns filled) until it is done; choose the gene again to mark them"
+    "novel columns filled) until it is done; the table marks them then by itself"
 )
 
 #: What the neighbour table says when the co-expression reference could not be computed (it
-#: said "being computed" for ever, and "choose the gene again" did nothing).
+#: said "being computed" for ever, and choosing the gene again did nothing).
 COEXP_FAILED = (
     "the co-expression reference (the top 1% of the model's gene pairs by correlation) could "
     "not be computed ({problem}): co-expression edges and novel pairs are not marked (nor the "
@@ -1043,6 +1044,9 @@ def neighbors_info(context: Any, focus: str | None, rows: list[dict]) -> str:
         "between gene vectors; black rings on the map). Hover a column header for what it means. "
         + pair_marks(coexp=_cut_known(rows), go=context.ontology() is not None)
     )
+    no_edge = _no_coexp_edge(context, rows)
+    if no_edge:
+        text += f" {no_edge}"
     if getattr(context, "simulated", False):
         text += (
             " SIMULATED data: the demo's genes were made to vary together by GO term "
@@ -1081,6 +1085,57 @@ def _none_known_to_go(context: Any, cols: list[int], among: str) -> str | None:
         else "none of them has a GO biological-process annotation here"
     )
     return f"no GO term can be enriched {among}: {why}"
+
+
+def _no_coexp_edge(context: Any, rows: list[dict]) -> str | None:
+    """What the neighbour line says when the model's genes are too few for a co-expression edge:
+    1% of their pairs rounds to none (fewer than 11 genes), the cut is infinite
+    (:func:`core.analysis.coexpression_cut`) and every pair was marked "no" without a word; None
+    otherwise, or while the cut is not known."""
+    if context.state() is None or not any(r.get("coexp") in ("yes", "no") for r in rows):
+        return None
+    cut = context.coexp_cut(wait=0)
+    if cut is None or np.isfinite(cut):
+        return None
+    n = int((np.asarray(context.require_state().gene_es_index) >= 0).sum())
+    pairs = n * (n - 1) // 2
+    said = (
+        f"With {n:,} gene{'' if n == 1 else 's'} in the model, 1% of their {pairs:,} "
+        f"pair{'' if pairs == 1 else 's'} is less than half a pair: no pair is a co-expression "
+        "edge"
+    )
+    if context.ontology() is not None:
+        said += " (a pair is novel when its genes share no GO term)"
+    return f"{said}."
+
+
+def _shows(alert: Any, text: str) -> bool:
+    """Whether ``alert`` (an alert, several in a Div, or None) holds one that says ``text``."""
+    if isinstance(alert, str):
+        return alert == text
+    if isinstance(alert, (list, tuple)):
+        return any(_shows(a, text) for a in alert)
+    return alert is not None and _shows(getattr(alert, "children", None), text)
+
+
+def neighbor_update(
+    context: Any, focus: str | None, k: Any, selection: Any, tick: bool = False
+) -> tuple:
+    """The neighbour table's callback: :func:`gene_tables` and the table's columns, and whether
+    ``coexp-poll`` is disabled: enabled while the table says it waits for the co-expression
+    cut (:data:`COEXP_PENDING`).
+
+    A tick of ``coexp-poll`` (``tick``) changes nothing while the cut is being computed; once it
+    is known or failed it builds the table again (what choosing the gene costs: the model in
+    memory, the cut read back), which marks the pairs or says why not, and disables the poll.
+    """
+    if tick and context.coexp_pending():
+        return (no_update,) * 7
+    tables = gene_tables(context, focus, k, selection)
+    # (polls while the table says it waits: a cut that failed as the table was built, said
+    # pending, is said failed at the next tick)
+    waiting = _shows(tables[2], COEXP_PENDING)
+    return (*tables, gene_table_columns(context, selection), not waiting)
 
 
 def _cut_known(rows: list[dict]) -> bool:
@@ -1166,13 +1221,17 @@ def register_callbacks(app: Any) -> None:
         Output(ids.NEIGHBORS_INFO, "children"),
         Output(ids.GO_SOURCE, "children"),
         Output(ids.GENE_NEIGHBORS, "columns"),
+        Output(COEXP_POLL, "disabled"),
         Input(ids.FOCUS_GENE, "data"),
         Input(ids.NEIGHBORS_K, "value"),
         Input(ids.MODEL_STATUS, "data"),
         Input(ids.GENE_SELECTION, "data"),
+        Input(COEXP_POLL, "n_intervals"),
     )
-    def update_neighbors(focus, k, _status, selection):
-        return (*gene_tables(context, focus, k, selection), gene_table_columns(context, selection))
+    def update_neighbors(focus, k, _status, selection, _ticks):
+        # (a tick writes the table alone: no store another callback reads as a choice)
+        tick = ctx.triggered_id == COEXP_POLL
+        return neighbor_update(context, focus, k, selection, tick)
 
     # a box or lasso on the gene map lists its genes in place of a neighbourhood, and so does
     # the button by the specific-genes table (the genes it lists); a gene clicked or found (the

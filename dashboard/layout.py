@@ -533,6 +533,14 @@ GENE_MAP_SIZE = "gene-map-size"
 #: new colouring is sent as its trace alone only onto a map of the inputs it was computed for.
 GENE_MAP_DRAWN = "gene-map-drawn"
 
+#: dcc.Interval: enabled while the neighbour table waits for the co-expression cut
+#: (``PairReferences.coexp_cut``); each tick asks whether it is known, and once it is (or
+#: failed) fills the table's marks and is disabled again (``gene_space.neighbor_update``).
+COEXP_POLL = "coexp-poll"
+
+#: Milliseconds between the ticks of ``coexp-poll``.
+COEXP_POLL_MS = 3000
+
 #: dcc.Store: a new colouring of the sample map's colour trace (``sample_map.Recolour``), which
 #: the page makes from the trace it shows (``assets/recolour.js``)
 SAMPLE_MAP_RECOLOUR = "sample-map-recolour"
@@ -990,6 +998,7 @@ def build_layout(context: Any) -> html.Div:
             className="table-head",
         ),
         html.Div(NEIGHBORS_EMPTY, id=ids.NEIGHBORS_INFO, className="hint"),
+        dcc.Interval(id=COEXP_POLL, interval=COEXP_POLL_MS, disabled=True),
         _table(
             ids.GENE_NEIGHBORS,
             [c["id"] for c in neighbor_columns(context)],

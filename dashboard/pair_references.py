@@ -108,6 +108,18 @@ class PairReferences:
         with self._lock:
             return self._coexp_errors.get(key)
 
+    def coexp_pending(self) -> bool:
+        """Whether the co-expression cut of the model's genes is being computed: neither known
+        nor failed, its thread running (:meth:`coexp_cut`); False without a model."""
+        if self.state() is None:
+            return False
+        key = self._coexp_key(self._model_columns())
+        with self._lock:
+            if key in self._coexp_cuts or key in self._coexp_errors:
+                return False
+            worker = self._coexp_workers.get(key)
+            return worker is not None and worker.is_alive()
+
     def _compute_coexp_cut(self, key: str, cols: np.ndarray) -> None:
         from core.analysis import coexpression_cut
 
@@ -118,7 +130,6 @@ class PairReferences:
             every = cols.size == self.values.shape[1] and bool((cols == np.arange(cols.size)).all())
             # (the model's genes of all of them: no copy of a genome-wide matrix)
             cut = coexpression_cut(self.values if every else self.values[:, cols], COEXP_FRACTION)
-            self.results.set(key, np.array([cut], dtype=np.float64))
         except Exception as exc:  # noqa: BLE001 - the thread's end: said on the page, not raised
             # (an error the thread did not keep left no trace: each click started it again and
             # waited for it, and the page said the cut was still being computed)
@@ -132,6 +143,12 @@ class PairReferences:
             return
         with self._lock:
             self._coexp_cuts[key] = cut
+        try:
+            self.results.set(key, np.array([cut], dtype=np.float64))
+        except (CoreError, OSError) as exc:
+            # (a full disk: the cut computed was said "could not be computed"; it is used, and
+            # computed again by the next server)
+            log.warning("co-expression cut computed but not cached: %s", exc)
 
     def go_bp_matrix(self) -> Any:
         """(n_genes, n_terms) sparse bool: each dataset gene's GO BP terms of
