@@ -42,12 +42,15 @@ def baseline_view(
     per_class: bool = False,
     color: str | None = None,
     clip: Any = None,
+    width: int | None = None,
+    plot_height: float | None = None,
 ) -> tuple[Any, list[dict]]:
     """Figure and accuracy rows of cached baseline maps (None -> nothing to show yet).
 
     ``columns``: maps per row (default :data:`PAGE_COLUMNS`, as on the page; a file takes the
     grid of its size);
-    ``title`` and ``height``: a file's (:func:`dashboard.figures.baselines_figure`);
+    ``title``, ``height``, ``width`` and ``plot_height``: a file's
+    (:func:`dashboard.figures.baselines_figure`);
     ``fraction``: the share of labelled samples 1-NN learns from (the page's choice; default:
     the share ``result`` was scored from); ``per_class``: that share of each class
     (:func:`core.analysis.stratified_sizes`). The maps are not computed again: only their
@@ -95,6 +98,9 @@ def baseline_view(
         title=title,
         height=height,
         smoothness=smoothness,
+        sample_ids=context.sample_ids,
+        width=width,
+        plot_height=plot_height,
         **colouring,
     )
     if context.simulated:

@@ -385,6 +385,30 @@ def _baselines_file_figure(
             square = int(probe.layout.margin.t or 0) + rows * ((width - 20) / columns + 50)
             height = int(min(max(height, square), 0.6 * max_height))
         fig, _ = baseline_view(context, cached, columns=columns, height=height, **view)
+    if journal:
+        # the panel titles' measures broken to the panels' width, and the rows spaced by
+        # their lines in pixels of the maps' area as drawn: the file's title and dataset
+        # lines take more of its top than the figure keeps (at 85 mm, coloured by a gene, the
+        # second row's titles lay over the first row's maps)
+        view.update(width=width)
+        if not below:  # (a colour bar or a short legend beside: the file may grow taller)
+            columns = figures.panel_columns(n_maps, width, int(0.6 * max_height))
+        fig, _ = baseline_view(context, cached, columns=columns, height=height, **view)
+        drawn = figures.name_dataset(
+            figures.for_export(fig, width, height, max_height, legend_below=below),
+            dataset_line(context),
+        )
+        lay = drawn.layout
+        top, bottom = float(lay.margin.t or 0), float(fig.layout.margin.b or 0)
+        panel = (lay.xaxis.domain[1] - lay.xaxis.domain[0]) * (
+            width - float(lay.margin.l or 0) - float(lay.margin.r or 0)
+        )
+        rows = -(-n_maps // columns)
+        room = figures.panel_title_room(fig)
+        square = int(top + bottom + rows * panel + (rows - 1) * room)
+        height = int(min(max(height, square), 0.6 * max_height))
+        view.update(plot_height=height - top - bottom)
+        fig, _ = baseline_view(context, cached, columns=columns, height=height, **view)
     return figures.go.Figure(fig), height, below
 
 

@@ -4,6 +4,7 @@ UMAP), each at 1:1 in its panel, its 1-NN accuracy in its title; the grid of a f
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,9 +33,13 @@ from dashboard.figure_style import (
     wrap_title,
 )
 
-#: Pixels of a panel title's line of measures (``<sup>`` of the 11-pixel font), beyond the two
-#: lines (the map's name and one measure) the maps leave room for.
-PANEL_LINE_PX = 13
+#: Pixels of a panel title's line of measures beyond the two lines (the map's name and one
+#: measure) the maps leave room for: plotly spaces the lines of an annotation by 1.3 times its
+#: font (the subplot titles' 16 pixels), ``<sup>`` or not (13 left a third line over the maps
+#: of the row above).
+PANEL_LINE_PX = 21
+#: Pixels of a character of a panel title's measure (``<sup>``: 70% of its 16-pixel font).
+PANEL_MEASURE_CHAR_PX = 0.55 * 0.7 * 16
 
 
 def panel_columns(n_panels: int, width: float, height: float, legend_px: float = 170.0) -> int:
@@ -74,6 +79,9 @@ def baselines_figure(
     hover_title: str | None = None,
     note: str | Sequence[str] | None = None,
     smoothness: dict[str, float] | None = None,
+    sample_ids: Sequence[Any] | None = None,
+    width: int | None = None,
+    plot_height: float | None = None,
 ) -> go.Figure:
     """The same samples in several 2-D maps side by side, coloured by one category or by a
     continuous value, as the sample map is (the same colours, scale and missing values on every
@@ -114,6 +122,17 @@ def baselines_figure(
     smoothness
         name -> smoothness of ``values`` on that map, shown in its panel title
         (:func:`core.analysis.gene_smoothness`).
+    sample_ids
+        (n_samples,) each sample's id, first in its hover text on every map (a point said its
+        tissue and map, not which sample it is); held once per trace as its ``customdata``.
+    width
+        The width (pixels) the figure will be drawn at (a file's): each measure of a panel's
+        title is broken into lines of the panel's width (in a journal column, three maps a row,
+        each measure was wider than its panel, over its neighbours').
+    plot_height
+        The height (pixels) of the maps' area once drawn: the figure's less its margins, which
+        a file's title and dataset lines make larger than the figure's own (default:
+        ``height`` less 70). The rows are spaced by their titles' lines in pixels of it.
     """
     from plotly.subplots import make_subplots
 
@@ -121,6 +140,7 @@ def baselines_figure(
     if not names:
         return empty_figure("no baseline maps yet")
     accuracy = accuracy or {}
+    ids, id_hover = _hover_ids(sample_ids, len(np.asarray(maps[names[0]])))
 
     def panel_title(n: str) -> str:
         # what is scored, in the words of the table and its note under the maps ("1-NN 0.30 ±
@@ -136,17 +156,26 @@ def baselines_figure(
         # column (cut at the figure's edge, over the next panel's)
         return "<br>".join([n, *(f"<sup>{s}</sup>" for s in said)])
 
+    n_cols = min(max(int(columns or len(names)), 1), len(names))
+    n_rows = -(-len(names) // n_cols)
     titles = [panel_title(n) for n in names]
+    if width:  # each measure in lines of its panel's width
+        right = COLORBAR_MARGIN if values is not None else 10
+        panel_px = (width - 10 - right) * (1 - 0.2 * (n_cols - 1) / n_cols) / n_cols
+        chars = max(int(panel_px / PANEL_MEASURE_CHAR_PX), 8)
+        titles = [_broken_title(t, chars) for t in titles]
     # lines of the tallest panel title beyond a name and one measure
     extra = max(t.count("<br>") for t in titles) - 1
     extra_px = PANEL_LINE_PX * max(extra, 0)
-    n_cols = min(max(int(columns or len(names)), 1), len(names))
-    n_rows = -(-len(names) // n_cols)
     spacing = 0.0
-    if n_rows > 1:  # room for a panel's title (two lines, or three) under the row above
-        grid = (height or 360 * n_rows) - 70.0
+    if n_rows > 1:  # room for a panel's title (two lines, or more) under the row above
         room = 48.0 + extra_px
-        spacing = float(np.clip(room / max(grid, 1.0), 0.12, min(0.3, 0.9 / (n_rows - 1))))
+        if plot_height:  # the room in pixels of the maps' area as drawn
+            top = 0.9 / (n_rows - 1)
+            spacing = float(np.clip(room / max(plot_height, 1.0), 0.12, top))
+        else:
+            grid = (height or 360 * n_rows) - 70.0
+            spacing = float(np.clip(room / max(grid, 1.0), 0.12, min(0.3, 0.9 / (n_rows - 1))))
     fig = make_subplots(
         rows=n_rows,
         cols=n_cols,
@@ -165,9 +194,11 @@ def baselines_figure(
             diverging,
             hover_title,
             webgl,
+            ids,
+            id_hover,
         )
     else:
-        _category_panels(fig, names, maps, n_cols, labels, webgl)
+        _category_panels(fig, names, maps, n_cols, labels, webgl, ids, id_hover)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
     # each map drawn at 1:1, as 1-NN reads it (a wide panel stretched a unit-variance map)
@@ -200,6 +231,45 @@ def baselines_figure(
     return fig
 
 
+def _broken_title(title: str, chars: int) -> str:
+    """A panel's ``title`` (its name, then a ``<sup>`` line a measure) with each measure
+    broken into lines of at most ``chars`` characters."""
+    name, *measures = title.split("<br>")
+    lines = [name]
+    for m in measures:
+        # (a score and its sd kept on one line: "0.37 ± 0.03")
+        text = m.removeprefix("<sup>").removesuffix("</sup>").replace(" ± ", "\u00a0±\u00a0")
+        lines += [f"<sup>{part}</sup>" for part in wrap_title(text, chars).split("<br>")]
+    return "<br>".join(lines)
+
+
+def panel_title_room(fig: go.Figure) -> float:
+    """Pixels between two rows of :func:`baselines_figure`'s maps that its panel titles take
+    (their tallest, as the figure spaces them)."""
+    titles = [a.text for a in fig.layout.annotations if a.yanchor == "bottom" and a.text]
+    extra = max((str(t).count("<br>") for t in titles), default=1) - 1
+    return 48.0 + PANEL_LINE_PX * max(extra, 0)
+
+
+def _hover_ids(sample_ids: Sequence[Any] | None, n_samples: int) -> tuple[np.ndarray | None, str]:
+    """``sample_ids`` as the hover text shows them (escaped) less the prefix they all share,
+    and the start of every panel's hover text: that prefix and the rest of the id (each trace's
+    ``customdata``). GTEx's 16,877 ids of 24 characters, once a map in 5 maps, added 2.3 MB
+    to the figure; their shared ``GTEX-`` is written once. (None, "") when no ids are given;
+    a count other than the maps' is an error."""
+    if sample_ids is None:
+        return None, ""
+    ids = np.asarray(sample_ids, dtype=object).reshape(-1)
+    if len(ids) != n_samples:
+        raise ValueError(f"{len(ids)} sample ids for maps of {n_samples} samples")
+    ids = [_escape(s) for s in ids]
+    # (a prefix that plotly reads as a template, "%{" or "}", stays in the ids)
+    prefix = "" if not ids else os.path.commonprefix(ids)
+    prefix = prefix.split("%")[0].split("{")[0].split("}")[0]
+    rest = np.array([s[len(prefix) :] for s in ids], dtype=object)
+    return rest, prefix + "%{customdata}<br>"
+
+
 def _category_panels(
     fig: go.Figure,
     names: list[str],
@@ -207,6 +277,8 @@ def _category_panels(
     n_cols: int,
     labels: Sequence[Any],
     webgl: bool,
+    ids: np.ndarray | None = None,
+    id_hover: str = "",
 ) -> None:
     """Each map's samples coloured by their category, as the categorical sample map draws
     them (:func:`dashboard.figure_samples.sample_map_categorical`)."""
@@ -243,7 +315,8 @@ def _category_panels(
                 legendgroup=cat,
                 legendrank=1000 + i,
                 showlegend=panel == 0,
-                hovertemplate=_escape(cat) + "<extra>" + name + "</extra>",
+                hovertemplate=id_hover + _escape(cat) + "<extra>" + name + "</extra>",
+                customdata=None if ids is None else ids[m].tolist(),
             )
             if dense and panel == 0:
                 entries.append(_legend_entry(trace, scatter))
@@ -269,6 +342,8 @@ def _continuous_panels(
     diverging: bool,
     hover_title: str | None,
     webgl: bool,
+    ids: np.ndarray | None = None,
+    id_hover: str = "",
 ) -> None:
     """Each map's samples coloured by ``values`` on one scale, as the continuous sample map
     draws them (:func:`dashboard.figure_samples.sample_map_continuous`): the samples without a
@@ -293,7 +368,8 @@ def _continuous_panels(
             name=f"no value ({int(missing.sum()):,})",
             legendgroup="no value",
             showlegend=bool(missing.any()) and panel == 0,
-            hovertemplate="no value<extra>" + name + "</extra>",
+            hovertemplate=id_hover + "no value<extra>" + name + "</extra>",
+            customdata=None if ids is None else ids[missing].tolist(),
         )
         fig.add_trace(grey, row=row, col=col)
         shown = dict(marker, showscale=panel == 0)
@@ -308,7 +384,8 @@ def _continuous_panels(
                 name=color_title,
                 meta=COLOR_TRACE_META,
                 showlegend=False,
-                hovertemplate=hover + ": %{marker.color:.3f}<extra>" + name + "</extra>",
+                hovertemplate=id_hover + hover + ": %{marker.color:.3f}<extra>" + name + "</extra>",
+                customdata=None if ids is None else ids[order].tolist(),
             ),
             row=row,
             col=col,

@@ -23,6 +23,7 @@ import plotly.graph_objects as go  # noqa: F401
 from dashboard.figure_baselines import (  # noqa: F401
     baselines_figure,
     panel_columns,
+    panel_title_room,
 )
 from dashboard.figure_export import (  # noqa: F401
     _BREAK,

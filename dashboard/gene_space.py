@@ -1006,17 +1006,27 @@ def enrichment_info(
     caption = context.ontology_caption()
     if selection and len(rows) > 1 and context.ontology() is not None:
         n = len(enrichment)
-        found = f"{n} term{' is' if n == 1 else 's are'} enriched" if n else "no term is enriched"
         among = f"among the {_genes(len(rows))} {source}"
+        cols = [] if n else _row_columns(context, rows)
+        bare = _none_known_to_go(context, cols, among) if cols else None
+        if bare:  # (the alert's reason: "no term is enriched" read as tested)
+            return f"{caption}. {bare[0].upper()}{bare[1:]}."
+        found = f"{n} term{' is' if n == 1 else 's are'} enriched" if n else "no term is enriched"
         return f"{caption}. {found[0].upper()}{found[1:]} {among} (FDR ≤ 0.25)."
     if selection or not focus or not rows or context.ontology() is None:
         return caption
+    focus_name = focus
     try:  # a symbol of several genes: which one (Y_RNA (ENSG00000201001))
         focus = context.gene_label(context.gene_index(focus))
     except CoreError:
         pass
     n, m = len(enrichment), len(rows)
     among = f"among {focus} and its {m} neighbour{'' if m == 1 else 's'}"
+    if not n:
+        cols = _row_columns(context, [{"symbol": focus_name}, *rows])
+        bare = _none_known_to_go(context, cols, among) if cols else None
+        if bare:  # (the alert's reason: "no term is enriched" read as tested)
+            return f"{caption}. {bare[0].upper()}{bare[1:]}."
     found = f"{n} term{' is' if n == 1 else 's are'} enriched" if n else "no term is enriched"
     return f"{caption}. {found[0].upper()}{found[1:]} {among} (FDR ≤ 0.25)."
 
@@ -1066,6 +1076,21 @@ NO_GO_GENES = (
     "names): GO is 0 and every pair not co-expressed is marked unannotated (pale yellow), "
     "whatever GO would say of these genes."
 )
+
+
+def _row_columns(context: Any, rows: list[dict]) -> list[int]:
+    """The dataset columns of the genes of table ``rows`` (by ``gene_id``, else ``symbol``);
+    a gene the dataset lacks is left out."""
+    cols = []
+    for row in rows:
+        name = row.get("gene_id") or row.get("symbol")
+        if not name:
+            continue
+        try:
+            cols.append(int(context.gene_index(name)))
+        except CoreError:
+            continue
+    return cols
 
 
 def _none_known_to_go(context: Any, cols: list[int], among: str) -> str | None:

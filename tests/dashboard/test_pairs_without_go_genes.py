@@ -94,3 +94,25 @@ def test_a_neighbourhood_go_does_not_know_says_so(context, monkeypatch):
     assert enrichment == [] and "is enriched" not in said
     assert "no GO term can be enriched among HNF4A and its 10 neighbours" in said
     assert "no gene of this dataset has a GO biological-process term here" in said
+
+
+def test_the_enrichment_line_agrees_with_the_alert_when_go_knows_none_of_the_genes(
+    context, monkeypatch
+):
+    """The alert said "none of them has a GO biological-process annotation here" and the
+    table's own line "No term is enriched among ...", as if they had been tested."""
+    genes = _unannotated(context)[:6]
+    rows, terms, alert = gene_space.selection_tables(context, genes)
+    line = gene_space.enrichment_info(context, None, rows, terms, True)
+    assert "is enriched" not in line
+    assert line.endswith("none of them has a GO biological-process annotation here.")
+    assert ". No GO term can be enriched among the 6 genes selected on the gene map: " in line
+    # a neighbourhood GO knows nothing of: its line says the alert's reason too
+    monkeypatch.setattr(context, "go_terms_of", lambda symbols, max_terms=3: [""] * len(symbols))
+    monkeypatch.setattr(gene_space, "model_enrichment", lambda c, cols: c.enrichment([]))
+    nb, enrichment, alert = gene_space.neighbor_tables(context, "HNF4A", 10)
+    line = gene_space.enrichment_info(context, "HNF4A", nb, enrichment)
+    assert "is enriched" not in line
+    assert "No GO term can be enriched among HNF4A and its 10 neighbours: " in line
+    why = "none of them has a GO biological-process annotation here"
+    assert line.endswith(f": {why}.") and why in str(alert)
