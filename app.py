@@ -63,7 +63,7 @@ from collections.abc import Sequence
 from core.errors import CoreError, missing_package_line
 
 
-def _flag_words(message: str, fix: tuple[str, str] | None) -> str:
+def _flag_words(message: str, fix: tuple[str, ...] | None) -> str:
     """``message`` with the option that mends its problem worded as this command's flag
     (:func:`core.cli.command_line_words`; imported here, after the requirements' check)."""
     if not fix:

@@ -610,17 +610,19 @@ def _register_analysis_commands(sub) -> None:
     register_export(sub)
 
 
-def command_line_words(message: str, fix: tuple[str, str] | None) -> str:
+def command_line_words(message: str, fix: tuple[str, ...] | None) -> str:
     """``message`` (of an error or a log record) with the option that mends its problem, which
     the library words as the Python argument (``text_values="missing"``: see
     :attr:`core.errors.CoreError.fix`), worded as this command line's flag
-    (``--text-values missing``)."""
+    (``--text-values missing``); each of its values where the message offers several."""
     if not fix:
         return message
-    argument, value = fix
-    return message.replace(
-        argument_words(argument, value), f"--{argument.replace('_', '-')} {value}"
-    )
+    argument, *values = fix
+    for value in values:
+        message = message.replace(
+            argument_words(argument, value), f"--{argument.replace('_', '-')} {value}"
+        )
+    return message
 
 
 class _MessageFormatter(logging.Formatter):

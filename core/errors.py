@@ -10,10 +10,11 @@ class CoreError(Exception):
     """Base class: the message names the file/argument and the problem, in words a user reads.
 
     ``fix``: the option that mends the problem, as ``(argument, value)`` (``("text_values",
-    "missing")``), when the message names one; the message words it as the Python argument
-    (:func:`argument_words`), and the command line words it as its flag instead."""
+    "missing")``), or ``(argument, value, other value, ...)`` where the message offers several
+    of its values, when the message names one; the message words each as the Python argument
+    (:func:`argument_words`), and the command line words each as its flag instead."""
 
-    fix: tuple[str, str] | None = None
+    fix: tuple[str, ...] | None = None
 
 
 class DataError(CoreError, ValueError):
@@ -37,9 +38,10 @@ def argument_words(argument: str, value: str) -> str:
     return f'{argument}="{value}"'
 
 
-def with_fix(error: CoreError, argument: str, value: str) -> CoreError:
-    """``error``, carrying the option that mends it (:attr:`CoreError.fix`)."""
-    error.fix = (argument, value)
+def with_fix(error: CoreError, argument: str, value: str, *others: str) -> CoreError:
+    """``error``, carrying the option that mends it (:attr:`CoreError.fix`): ``argument``
+    with ``value``, or with any of ``value`` and ``others`` where the message offers each."""
+    error.fix = (argument, value, *others)
     return error
 
 

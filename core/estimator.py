@@ -247,6 +247,9 @@ class FactorizedEmbeddings:
         checkpoint_every: int = 0,
         transform: TransformConfig | dict | None = None,
     ) -> None:
+        # the settings as given, which get_params() returns (scikit-learn's convention: clone()
+        # and set_params(**get_params()) round-trip); checked and normalised below
+        self._given_params = {name: value for name, value in locals().items() if name != "self"}
         if standardize not in STANDARDIZE:
             raise ModelError(f"standardize must be one of {STANDARDIZE}, got {standardize!r}")
         if init not in INITS:
@@ -316,8 +319,16 @@ class FactorizedEmbeddings:
 
     # ------------------------------------------------------------------ parameters
     def get_params(self, deep: bool = True) -> dict:
-        """Every constructor setting, JSON-serialisable (``deep``: accepted, as scikit-learn
-        asks; there are no nested estimators)."""
+        """Every constructor setting as it was given (``lr=1`` stays 1, ``transform=None`` stays
+        None), as scikit-learn asks, so that ``clone`` and ``set_params(**get_params())``
+        round-trip (``deep``: accepted; there are no nested estimators). Their checked,
+        JSON-serialisable form: :meth:`checked_params`."""
+        return dict(self._given_params)
+
+    def checked_params(self) -> dict:
+        """Every constructor setting as checked: numbers of the type they are checked to,
+        ``hidden`` a tuple, ``transform`` a dict of all its settings; JSON-serialisable. What a
+        saved model records and what its :meth:`key` is made of."""
         t = self.train_config
         return {
             "sample_dim": self.sample_dim,
@@ -367,14 +378,17 @@ class FactorizedEmbeddings:
         return self
 
     def __sklearn_clone__(self) -> FactorizedEmbeddings:
-        """An unfitted model of the same settings (``sklearn.base.clone``, scikit-learn 1.3+)."""
-        return type(self)(**self.get_params())
+        """An unfitted model of the same settings (``sklearn.base.clone``, scikit-learn 1.3+),
+        each copied as scikit-learn's own clone copies them (a ``transform`` dict is not
+        shared)."""
+        return type(self)(**copy.deepcopy(self.get_params()))
 
     def trained_params(self) -> dict:
-        """:meth:`get_params` with the automatic choices (None, ``auto``, 0) as the fit resolved
-        them: epochs, the regulariser's settings, device, precision and pairs per step."""
+        """:meth:`checked_params` with the automatic choices (None, ``auto``, 0) as the fit
+        resolved them: epochs, the regulariser's settings, device, precision and pairs per
+        step."""
         self._check_fitted()
-        params = self.get_params()
+        params = self.checked_params()
         if params["epochs"] is None:
             params["epochs"] = self.n_epochs_
         for name in (
@@ -1035,7 +1049,7 @@ class FactorizedEmbeddings:
         return self._key
 
     def _key_params(self) -> dict:
-        params = self.get_params()  # the value trained with: keys as before the raw one
+        params = self.checked_params()  # the value trained with: keys as before the raw one
         params["reassign_until"] = self.train_config.reassign_until
         return params
 
@@ -1129,7 +1143,7 @@ class FactorizedEmbeddings:
                 text_columns = _write_samples(self.samples_, tmp / "samples.parquet")
             config = {
                 "format_version": FORMAT_VERSION,
-                "params": self.get_params(),
+                "params": self.checked_params(),
                 # as trained: the automatic settings resolved (epochs, regulariser)
                 "train_config": self.train_config.to_dict(),
                 "network": module.config.to_dict(),

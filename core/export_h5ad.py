@@ -109,7 +109,7 @@ def _description(model: Any, model_dir: str, simulated: bool) -> dict[str, Any]:
         "n_genes": model.n_genes_,
         "n_epochs": model.n_epochs_,
         "simulated": bool(simulated),
-        "settings": model.get_params() if hasattr(model, "get_params") else {},
+        "settings": model.checked_params() if hasattr(model, "checked_params") else {},
         "data_source": getattr(model, "data_source_", None) or {},
         "contents": {
             "obsm": f"{SAMPLE_BASIS}: each sample's place on the sample map (the map's own units)",

@@ -400,7 +400,7 @@ def _train(
     try:
         if not args.resume:  # --force: an interrupted run's checkpoint is not continued
             checkpoint.unlink(missing_ok=True)
-        _write_json(partial / "params.json", model.get_params())
+        _write_json(partial / "params.json", model.checked_params())
         _write_json(partial / "data.json", {**_data_record(es), "command": _command_line(args)})
     except OSError as exc:
         raise CoreError(f"cannot write the checkpoint folder {partial}: {exc}") from None

@@ -289,9 +289,10 @@ def _port(text: str) -> int:
 def app_from_args(argv: Sequence[str] | None) -> tuple[Any, argparse.Namespace]:
     """Parse ``argv`` and build the app -> (app, args). Raises CoreError on bad input."""
     from core.cli import has_data_arguments
+
+    args = build_parser().parse_args(argv)  # (--help: said before the page's modules load)
     from dashboard.factory import create_app
 
-    args = build_parser().parse_args(argv)
     if args.model:
         _check_no_training_flags(args)
     demo = not has_data_arguments(args) and not args.model

@@ -202,9 +202,7 @@ def _load_upload(
             if hits > best_hits:
                 best, best_hits = candidate, hits
         if best is None:  # (the advice on flags and Python arguments is not for a page)
-            advice = re.sub(
-                r",? or give the orientation \(on the command line.*$", "", str(undecided)
-            )
+            advice = re.sub(r",? or give the orientation \(.*$", "", str(undecided))
             raise DataError(advice) from None
         log.info("%s: orientation from the model's genes (%d found)", name, best_hits)
         return best

@@ -4,6 +4,7 @@ reconstructs profiles, and models survive a save/load round trip."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
@@ -11,6 +12,7 @@ import re
 import shutil
 import stat
 import sys
+from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from core.data import ExpressionSet, load_gtex
 from core.errors import DataError, ModelError
 from core.estimator import FactorizedEmbeddings
+from core.placement import TransformConfig
 
 # Settings of the real-data fixture: the default network, a shorter run than the default.
 EPOCHS = 60
@@ -1135,6 +1138,35 @@ def test_scikit_learn_clones_and_sets_the_settings():
         fe.set_params(gene_dimm=3)
     with pytest.raises(ModelError):
         fe.set_params(epochs=-1)
+
+
+def test_get_params_returns_the_settings_as_given():
+    """``get_params()["transform"]`` was a dict of all its settings whatever was given (None
+    too) and ``lr=1`` came back as 1.0: scikit-learn asks for the constructor's arguments as
+    given, so that ``clone`` and ``set_params(**get_params())`` round-trip."""
+    from sklearn.base import clone
+
+    defaults = {
+        name: p.default
+        for name, p in inspect.signature(FactorizedEmbeddings.__init__).parameters.items()
+        if name != "self"
+    }
+    assert FactorizedEmbeddings().get_params() == defaults
+    fe = FactorizedEmbeddings(lr=1, transform=None, hidden=[8], epochs=2)
+    before = fe.get_params()
+    assert before["transform"] is None and before["hidden"] == [8]
+    assert before["lr"] == 1 and type(before["lr"]) is int
+    copy = clone(fe)
+    assert copy.get_params() == before and type(copy.get_params()["lr"]) is int
+    assert fe.set_params(**before).get_params() == before
+    settings = {"steps": 7}
+    given = FactorizedEmbeddings(transform=settings)
+    assert given.get_params()["transform"] == {"steps": 7}
+    assert clone(given).get_params()["transform"] is not settings  # copied, as sklearn does
+    # the checked form, as a saved model records it, is unchanged
+    checked = fe.checked_params()
+    assert checked["transform"] == asdict(TransformConfig()) and checked["lr"] == 1.0
+    assert checked["hidden"] == (8,) and given.checked_params()["transform"]["steps"] == 7
 
 
 def test_values_of_another_log_base_are_warned_of(sepira_file, caplog, tmp_path):

@@ -83,3 +83,30 @@ def test_an_h5ad_file_read_against_its_names_is_warned_with_the_argument(
     assert 'orientation="genes-in-rows" reads it as its names say' in record.getMessage()
     shown = _MessageFormatter().format(record)
     assert "(--orientation genes-in-rows reads it as its names say)" in shown
+
+
+def test_a_table_whose_names_do_not_tell_names_the_option_as_its_caller_gives_it(
+    real_table, tmp_path, capsys
+):
+    """Names that tell neither samples nor genes: the message named both the flag and the
+    Python argument (with values the flag does not take) to every caller."""
+    table = real_table.drop(columns="tissue").set_index("sample").T
+    table.index = [f"feat{i}" for i in range(len(table))]
+    table.columns = [f"x{i}" for i in range(table.shape[1])]
+    path = tmp_path / "plain.csv"
+    table.to_csv(path, index_label="")
+    with pytest.raises(DataError) as err:
+        load_table(path, transform="none")
+    said = str(err.value)
+    assert "cannot tell whether its rows are samples or genes" in said
+    assert 'give the orientation (orientation="genes-in-rows" or ' in said
+    assert 'orientation="samples-in-rows")' in said
+    assert "--orientation" not in said and "command line" not in said
+    # the values named read it
+    assert load_table(path, orientation="genes-in-rows", transform="none").shape == (40, 20)
+    args = ["train", "--matrix", str(path), "--out", str(tmp_path / "m"), "--epochs", "1"]
+    assert main(args) == 2
+    shown = capsys.readouterr().err
+    assert "cannot tell whether its rows are samples or genes" in shown
+    assert "(--orientation genes-in-rows or --orientation samples-in-rows)" in shown
+    assert "orientation=" not in shown and "Python" not in shown

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.data.columns import _GENE_ANNOTATION_KEYS, _name_key
-from core.errors import DataError
+from core.errors import DataError, argument_words, with_fix
 
 #: An orientation as its option gives it (``orientation="samples-in-rows"`` in Python, as
 #: :func:`core.errors.argument_words` words it; ``--orientation samples-in-rows`` on the command
@@ -200,13 +200,15 @@ def _auto_orientation(
         f"{_shown_names(cols)}) are known gene symbols or gene ids (Ensembl, probe sets, "
         "RefSeq, Entrez...)"
     )
-    raise DataError(
+    # worded as the Python argument; the command line words it as its flag (CoreError.fix)
+    genes, samples = ORIENTATION_OPTION["genes_x_samples"], ORIENTATION_OPTION["samples_x_genes"]
+    error = DataError(
         f"{path}: cannot tell whether its rows are samples or genes: {kind}. Say which: "
         "name the first column 'gene' (genes in rows) or 'sample' (samples in rows), or give "
-        "the orientation (on the command line --orientation genes-in-rows or "
-        "--orientation samples-in-rows; in Python load_table(..., "
-        "orientation='genes_x_samples' or 'samples_x_genes'))"
+        f"the orientation ({argument_words('orientation', genes)} or "
+        f"{argument_words('orientation', samples)})"
     )
+    raise with_fix(error, "orientation", genes, samples)
 
 
 def _shown_names(names: Sequence[str], n: int = 3, width: int = 40) -> str:
