@@ -620,8 +620,17 @@ def _gene_report(model: Any, es: Any, path: str) -> str:
         unmatched = np.setdiff1d(np.arange(n_model), rows[rows >= 0])
         symbols = np.asarray(model.gene_symbols_).astype(str)[unmatched]
         ids = np.asarray(model.gene_ids_).astype(str)[unmatched]
+        # (a gene of the training data left out before training, 0 in every sample, is no
+        # typo: said so, as neighbours says it, not "did you mean" another gene)
+        from core.analysis.gene_lookup import left_out_genes
+
+        left_out = left_out_genes(getattr(model, "data_source_", None) or {})
         hints = {
-            name: did_you_mean({name: close_symbols(name, symbols, ids)})
+            name: (
+                f" (left out before training: {left_out[key]})"
+                if (key := _strip_version(name.strip().upper())) in left_out
+                else did_you_mean({name: close_symbols(name, symbols, ids)})
+            )
             for name in names[:CLOSE_LOOKED_AT]
         }
         # (those with a "did you mean" first: a typo is what a reader can mend)

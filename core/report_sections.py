@@ -988,8 +988,8 @@ def _section_gene_space(
             'pair: <a href="tables/close_pairs.csv">tables/close_pairs.csv</a>, whose columns '
             "are symbol_a, symbol_b, type_a, type_b (the tables' gene A, gene B and their "
             "types); distance: cosine, in the gene space; correlation: Pearson, over the "
-            "samples; shares_go, coexp_edge: the two tests (yes: shares a GO term; is a "
-            "co-expression edge); novel: neither; both_annotated: both genes have a "
+            "samples; shares_go, coexp_edge: the two tests (True: shares a GO term; is a "
+            "co-expression edge; else False); novel: neither; both_annotated: both genes have a "
             "biological-process term of the sizes above, without which a pair cannot share "
             "one; min_detection: the lower of the two genes' shares of the "
             f"{es.n_samples:,} samples with a value above 0, as a fraction (the tables' "

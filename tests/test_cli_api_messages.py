@@ -53,6 +53,28 @@ def test_embed_says_genes_matched_in_another_case_and_a_misspelt_one(
     assert f"{misspelt}9 (did you mean {misspelt}?)" in line, line
 
 
+def test_embed_says_a_gene_left_out_before_training_is_no_typo(real_table, tmp_path, capsys):
+    """A gene 0 in every training sample (left out before training) given again in the new
+    samples was listed as not in the model with a "did you mean" another gene (MIR4692: did you
+    mean MIR4448, MIR4795 ...? on the 26-tissue set): it is said to have been left out."""
+    genes = list(real_table.columns[2:])
+    zero = genes[3]
+    train = real_table.assign(**{zero: 0.0})
+    path = tmp_path / "zero.csv"
+    train.to_csv(path, index=False)
+    model = tmp_path / "zero_model"
+    argv = ["train", "--matrix", path, "--out", model, "--epochs", "1", *TINY]
+    assert _run(argv, capsys)[0] == 0
+    new = tmp_path / "new.csv"
+    real_table.drop(columns="tissue").iloc[:5].to_csv(new, index=False)
+    argv = ["embed", "--model", model, "--matrix", new, "--transform", "none"]
+    code, _, err = _run([*argv, "--out", tmp_path / "e.csv"], capsys)
+    assert code == 0, err
+    line = next(line for line in err.splitlines() if line.startswith("genes:"))
+    assert f"{zero} (left out before training: 0 in every sample)" in line, line
+    assert "did you mean" not in line, line
+
+
 def test_the_close_symbols_rule_is_the_pages():
     """The rule lives in core, and the page's context uses it (not a copy of it)."""
     from core.data import close_symbols, did_you_mean

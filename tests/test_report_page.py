@@ -189,6 +189,10 @@ def test_report_explains_its_numbers(real_model, tmp_path):
         assert said in text, said
     close = pd.read_csv(out / "tables" / "close_pairs.csv")
     assert "data" not in close.columns
+    # the tests' values, as the file holds them (the page said "yes", the file has True)
+    for column in ("shares_go", "coexp_edge", "novel"):
+        assert set(close[column].astype(str)) <= {"True", "False"}, column
+    assert "shares_go, coexp_edge: the two tests (True: shares a GO term" in text
     # the markers' table: its header in words on the page, its CSV column as scripts read it
     assert '<th class="num">matching genes</th>' in page and "n_genes</th>" not in page
     assert "n_genes" in pd.read_csv(out / "tables" / "marker_smoothness.csv").columns

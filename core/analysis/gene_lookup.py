@@ -148,7 +148,7 @@ def _unknown_words(model: Any, unknown: list[str]) -> tuple[str, str]:
         f"not among the model's {len(model.gene_ids_)} genes (symbols or ids, e.g. "
         f"{', '.join(map(str, list(model.gene_symbols_)[:3]))})"
     )
-    left_out = _left_out_genes(getattr(model, "data_source_", None) or {})
+    left_out = left_out_genes(getattr(model, "data_source_", None) or {})
     names = [str(s) for s in model.gene_symbols_]
     hinted = unknown[:_NAMED_UNKNOWN]  # (5,000 unknown names: a 34 KB line, and slow)
     upper = [n.upper() for n in names]
@@ -250,7 +250,7 @@ def read_aliases(
     return out
 
 
-def _left_out_genes(source: dict[str, Any]) -> dict[str, str]:
+def left_out_genes(source: dict[str, Any]) -> dict[str, str]:
     """The genes that the recorded loading steps of a model's data name as left out (symbols
     and ids, upper case, Ensembl versions dropped) -> why, in words."""
     out: dict[str, str] = {}
