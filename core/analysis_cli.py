@@ -1102,7 +1102,8 @@ def few_labels_note(protocol: Mapping[str, Any], chance: float | None = None) ->
             )
         under_chance = f", below the chance level ({chance:.3f}): {why}"
     most = (
-        f"; on these splits no classifier can score above {ceiling:.3f} on average (the "
+        # (over all of them: "in 98 of the 100 splits ...; on these splits" read as the 98's)
+        f"; no classifier can score above {ceiling:.3f} on average over all the splits (the "
         "share of the test samples whose class has a training sample, mean over the splits; "
         f"a single split's can be higher){under_chance}"
         if short

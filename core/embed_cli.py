@@ -191,6 +191,24 @@ def model_is_simulated(model: Any) -> bool:
     )
 
 
+#: Model directories inside a folder given for one that a message names, at most.
+MODELS_NAMED = 3
+
+
+def _models_inside(directory: Path) -> list[str]:
+    """The model directories (a ``config.json`` inside) directly in ``directory``, as paths
+    from it, sorted: the first :data:`MODELS_NAMED`, then how many others."""
+    try:
+        found = sorted(
+            str(p) for p in directory.iterdir() if p.is_dir() and (p / "config.json").is_file()
+        )
+    except OSError:
+        return []
+    if len(found) > MODELS_NAMED:
+        return [*found[:MODELS_NAMED], f"and {len(found) - MODELS_NAMED} more"]
+    return found
+
+
 def load_model_dir(path: str, flag: str = "--model") -> Any:
     """A trained model directory (``train``), or a ModelError naming ``flag`` and ``path``."""
     from core.estimator import FactorizedEmbeddings
@@ -215,6 +233,13 @@ def load_model_dir(path: str, flag: str = "--model") -> Any:
             raise ModelError(f"{flag} {path}: no model directory yet; {training}")
         raise ModelError(f"{flag} {path}: no such model directory")
     if not (directory / "config.json").is_file():
+        inside = _models_inside(directory)
+        if inside:  # (the folder of the models given for one of them)
+            raise ModelError(
+                f"{flag} {path}: not a model directory (config.json missing); it holds "
+                f"{'the model directory' if len(inside) == 1 else 'model directories'} "
+                f"{', '.join(inside)}: give {'it' if len(inside) == 1 else 'one of them'}"
+            )
         raise ModelError(f"{flag} {path}: not a model directory (config.json missing)")
     try:
         return FactorizedEmbeddings.load(directory)

@@ -1170,6 +1170,8 @@ def test_few_labels_note():
     assert "0.950" in text
     text = note(78, ceiling=0.98, splits_short=12, n_splits=20, fraction_all_classes=0.18)
     assert text.startswith("In 12 of the 20 splits, some classes")
+    # the ceiling is the mean over all 20 splits, not over the 12 (it read "on these splits")
+    assert "above 0.980 on average over all the splits" in text
     assert note(60, ceiling=0.999) == ""
     # a ceiling below the chance level (the most frequent class's share) is explained
     text = note(1, ceiling=0.036, chance_accuracy=0.046)

@@ -256,3 +256,26 @@ def test_the_pages_command_line_names_its_flag(real_table, tmp_path):
     assert done.returncode == 2, done.stderr[-2000:]
     assert "read text cells as missing values (--text-values missing)" in done.stderr
     assert "text_values=" not in done.stderr
+
+
+def test_a_folder_of_models_given_as_the_model_names_them(tmp_path):
+    """``--model models/`` (the folder ``train --out models/mine`` wrote into): the error names
+    the model directories inside, not only "config.json missing"."""
+    from core.embed_cli import load_model_dir
+    from core.errors import ModelError
+
+    (tmp_path / "notes").mkdir()
+    for name in ("mine", "other"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.json").write_text("{}")
+    with pytest.raises(ModelError) as err:
+        load_model_dir(str(tmp_path))
+    said = str(err.value)
+    assert said.startswith(f"--model {tmp_path}: not a model directory (config.json missing)")
+    assert f"model directories {tmp_path / 'mine'}, {tmp_path / 'other'}: give one" in said
+    assert "notes" not in said
+    (tmp_path / "other" / "config.json").unlink()
+    with pytest.raises(ModelError, match="it holds the model directory .*mine: give it$"):
+        load_model_dir(str(tmp_path))
+    with pytest.raises(ModelError, match=r"\(config.json missing\)$"):
+        load_model_dir(str(tmp_path / "notes"))
