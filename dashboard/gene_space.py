@@ -1254,8 +1254,10 @@ def register_callbacks(app: Any) -> None:
         Input(COEXP_POLL, "n_intervals"),
     )
     def update_neighbors(focus, k, _status, selection, _ticks):
-        # (a tick writes the table alone: no store another callback reads as a choice)
-        tick = ctx.triggered_id == COEXP_POLL
+        # (a tick writes the table alone: no store another callback reads as a choice); a
+        # tick alone: the page merges a tick and a new gene into one request, the tick first,
+        # and the new gene's table was not built until the cut arrived
+        tick = set(ctx.triggered_prop_ids) == {f"{COEXP_POLL}.n_intervals"}
         return neighbor_update(context, focus, k, selection, tick)
 
     # a box or lasso on the gene map lists its genes in place of a neighbourhood, and so does

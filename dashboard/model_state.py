@@ -584,6 +584,7 @@ class TrainedModel:
         # trained as without checkpoints: its settings (saved, and hashed in its key) are those
         # of a model trained in one go, whose cached results stay its own
         model.train_config = dataclasses.replace(model.train_config, checkpoint_every=0)
+        model._given_params["checkpoint_every"] = 0  # (get_params() said 5, the saved form 0)
         return model
 
 

@@ -168,3 +168,67 @@ def test_a_model_too_small_for_an_edge_says_so(sepira_file, tmp_path):
     assert np.isfinite(ctx.coexp_cut(wait=None))
     rows, _, _, info, _ = gene_space.gene_tables(ctx, str(ctx.gene_symbols[0]), 5, None)
     assert rows and "no pair is a co-expression edge" not in info
+
+
+def _post(app, changed: list[str], values: dict[str, object]) -> dict:
+    """The neighbour table's callback posted as the page posts it, ``changed`` its inputs that
+    changed (``"id.property"``, several when the page merges them): output id -> property ->
+    value (empty when it sent nothing)."""
+    key, spec = next(
+        (k, s) for k, s in app.callback_map.items() if f"{ids.GENE_NEIGHBORS}.data" in k
+    )
+
+    def given(items):
+        return [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
+
+    body = {
+        "output": key,
+        "outputs": [
+            dict(zip(("id", "property"), o.split("@")[0].split(".", 1), strict=True))
+            for o in key.strip(".").split("...")
+        ],
+        "inputs": given(spec["inputs"]),
+        "state": given(spec["state"]),
+        "changedPropIds": changed,
+    }
+    answer = app.server.test_client().post("/_dash-update-component", json=body)
+    assert answer.status_code in (200, 204), answer.data[:300]
+    return answer.get_json()["response"] if answer.status_code == 200 else {}
+
+
+def test_a_gene_chosen_as_the_poll_ticks_is_listed(sepira_es, tmp_path, monkeypatch):
+    """The page merges a tick and a new gene that reach the callback together (one request,
+    both changed, the tick first): the tick's "nothing changed" kept the former gene's
+    neighbours under the new gene until the cut arrived."""
+    from dashboard.context import DashboardConfig, ModelSettings
+
+    release = threading.Event()
+    computed = core.analysis.coexpression_cut
+
+    def blocked(values, top_fraction=0.01):
+        release.wait(60)
+        return computed(values, top_fraction)
+
+    monkeypatch.setattr(core.analysis, "coexpression_cut", blocked)
+    cfg = DashboardConfig(
+        cache_dir=tmp_path / "cache", settings=ModelSettings(gene_dim=8, standin=True),
+        gene_layout="pca",
+    )  # fmt: skip
+    app = create_app(sepira_es, cfg)
+    app.fe_context.train()
+    tick, focus = f"{COEXP_POLL}.n_intervals", f"{ids.FOCUS_GENE}.data"
+    k = f"{ids.NEIGHBORS_K}.value"
+    try:
+        out = _post(app, [focus], {focus: "HNF4A", k: 10})
+        assert "being computed" in str(out)  # (the alert over the table)
+        assert out[COEXP_POLL]["disabled"] is False and app.fe_context.coexp_pending()
+        # a tick alone while the cut is computed: nothing sent
+        assert _post(app, [tick], {tick: 1, focus: "HNF4A", k: 10}) == {}
+        # a tick and a new gene together: the new gene's neighbours, the poll going on
+        out = _post(app, [tick, focus], {tick: 2, focus: "GATA4", k: 10})
+        expected, _, _ = gene_space.neighbor_tables(app.fe_context, "GATA4", 10)
+        rows = out[ids.GENE_NEIGHBORS]["data"]
+        assert rows and [r["symbol"] for r in rows] == [r["symbol"] for r in expected]
+        assert out[COEXP_POLL]["disabled"] is False
+    finally:
+        release.set()
