@@ -71,7 +71,9 @@ def _sniff_sep(path: Path, first: bytes | None = None, n_skip: int = 0) -> str:
     best = max(counts, key=lambda sep: counts[sep])  # ties: tab, then comma
     if counts[best]:
         if named is not None:
-            log.warning("%s: line 1 has no %r; reading it as %r-separated", path, named, best)
+            log.warning(
+                "%s: line %d has no %r; reading it as %r-separated", path, n_skip + 1, named, best
+            )
         return best
     pipes = first.count(b"|")
     if pipes:
@@ -115,6 +117,23 @@ def _fields(line: bytes) -> int:
     return 1 + max(line.count(sep) for sep in (b"\t", b",", b";"))
 
 
+def _is_title(line: bytes, after: list[bytes]) -> bool:
+    """Whether ``line``, the first line that is no comment, is a title above the header (a
+    spreadsheet's or a lab system's export: ``Expression export 2026-12-01``): one or two
+    fields, not all numbers (a GCT's ``rows<TAB>columns`` line), and the two lines below
+    (the header and a row) have the same count of fields, at least 4. A title above the
+    header made every line a single field, and the page asked to name the first column."""
+    if len(after) < 2 or not all(a.strip() for a in after):
+        return False
+    if _fields(line) > 2 or _fields(after[0]) < 4:
+        return False
+    if _fields(after[1]) != _fields(after[0]):
+        return False
+    words = re.split(rb"[\t,;]", line.removeprefix(_BOM).strip())
+    texts = [w.strip().decode("utf-8", "replace") for w in words]
+    return any(t and not _NUMBER_TEXT_RE.match(t) for t in texts)
+
+
 def _text_preamble(path: Path) -> tuple[int, bytes]:
     """(comment lines above the header, the header line) of a text table.
 
@@ -124,6 +143,7 @@ def _text_preamble(path: Path) -> tuple[int, bytes]:
     series matrix the table starts after the ``!series_matrix_table_begin`` line.
     """
     lines: list[bytes] = []
+    after: list[bytes] = []  # the two lines after the first that is no comment
     with _open_binary(path) as fh:
         while len(lines) < _MAX_PREAMBLE_LINES:
             line = _read_line(fh, path)
@@ -132,8 +152,25 @@ def _text_preamble(path: Path) -> tuple[int, bytes]:
             lines.append(line)
             if line.strip() and not line.removeprefix(_BOM).startswith((b"#", b"!")):
                 break  # blank lines among the comments (a GEO header has one) are skipped
+        while lines and _fields(lines[-1]) <= 2 and len(after) < 2:
+            line = _read_line(fh, path)
+            if not line:
+                break
+            after.append(line)
     if not lines:
         return 0, b""
+    if not lines[-1].removeprefix(_BOM).startswith((b"#", b"!")) and _is_title(lines[-1], after):
+        shown = lines[-1].removeprefix(_BOM).decode("utf-8", "replace").strip()
+        log.warning(
+            "%s: line %d (%r) is read as a title above the header and left out (it has %d "
+            "field(s), the lines below %d)",
+            path,
+            len(lines),
+            shown[:60] + ("…" if len(shown) > 60 else ""),
+            _fields(lines[-1]),
+            _fields(after[0]),
+        )
+        return len(lines), after[0]
     for i, line in enumerate(lines[:-1]):
         if line.strip().lower() == _GEO_TABLE_BEGIN:
             log.info("%s: GEO series matrix: the table starts on line %d", path, i + 2)
