@@ -23,13 +23,13 @@ from dashboard import figures, ids
 from dashboard.baseline_maps import annotation_word, is_per_class, percent
 from dashboard.baselines import baseline_colouring, baseline_view
 from dashboard.context import SPECIFIC_SAVED, preset_name
+from dashboard.gene_neighbours import neighbor_tables
 from dashboard.gene_space import (
     MAP_SOURCE,
     MAX_SELECTED_GENES,
     build_gene_figure,
     gene_labels,
     link_gene_param,
-    neighbor_tables,
     selected_genes,
     selection_source,
     selection_tables,
@@ -1141,7 +1141,8 @@ def view_settings(
     (neighbours-k value, clip-percentiles value, alert); ``no_update`` for what the link does
     not set, and an alert naming what it sets wrongly (the page's default is kept).
     """
-    from dashboard.gene_space import MAX_K, link_gene_color, link_gene_problem
+    from dashboard.gene_neighbours import MAX_K
+    from dashboard.gene_space import link_gene_color, link_gene_problem
     from dashboard.layout import alert
     from dashboard.sample_map import parse_query
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import scipy.sparse as sp
 
 from core.errors import DataError
-from dashboard import gene_space
+from dashboard import gene_neighbours, gene_space
 from dashboard.layout import PAIR_MARKS
 
 
@@ -88,7 +88,7 @@ def test_a_neighbourhood_go_does_not_know_says_so(context, monkeypatch):
     empty = sp.csr_matrix((context.n_genes, 5), dtype=bool)
     monkeypatch.setattr(context, "go_bp_matrix", lambda: empty)
     # (and so no term is enriched: the enrichment of no gene)
-    monkeypatch.setattr(gene_space, "model_enrichment", lambda c, cols: c.enrichment([]))
+    monkeypatch.setattr(gene_neighbours, "model_enrichment", lambda c, cols: c.enrichment([]))
     _, enrichment, alert = gene_space.neighbor_tables(context, "HNF4A", 10)
     said = str(alert)
     assert enrichment == [] and "is enriched" not in said
@@ -109,7 +109,7 @@ def test_the_enrichment_line_agrees_with_the_alert_when_go_knows_none_of_the_gen
     assert ". No GO term can be enriched among the 6 genes selected on the gene map: " in line
     # a neighbourhood GO knows nothing of: its line says the alert's reason too
     monkeypatch.setattr(context, "go_terms_of", lambda symbols, max_terms=3: [""] * len(symbols))
-    monkeypatch.setattr(gene_space, "model_enrichment", lambda c, cols: c.enrichment([]))
+    monkeypatch.setattr(gene_neighbours, "model_enrichment", lambda c, cols: c.enrichment([]))
     nb, enrichment, alert = gene_space.neighbor_tables(context, "HNF4A", 10)
     line = gene_space.enrichment_info(context, "HNF4A", nb, enrichment)
     assert "is enriched" not in line
