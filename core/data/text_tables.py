@@ -121,16 +121,30 @@ def _is_title(line: bytes, after: list[bytes]) -> bool:
     """Whether ``line``, the first line that is no comment, is a title above the header (a
     spreadsheet's or a lab system's export: ``Expression export 2026-12-01``): one or two
     fields, not all numbers (a GCT's ``rows<TAB>columns`` line), and the two lines below
-    (the header and a row) have the same count of fields, at least 4. A title above the
-    header made every line a single field, and the page asked to name the first column."""
+    (the header and a row) have the same count of fields, at least 4, not the two that the
+    line's own separator splits them into (a two-column table with commas in its text), and
+    its first field names no id column (``gene``, ``sample``...). A title above the header
+    made every line a single field, and the page asked to name the first column."""
     if len(after) < 2 or not all(a.strip() for a in after):
         return False
     if _fields(line) > 2 or _fields(after[0]) < 4:
         return False
     if _fields(after[1]) != _fields(after[0]):
         return False
+    if _fields(line) == 2:
+        # a two-column table's header (sample,tissue) above rows whose text holds the other
+        # separators ("brain, cortex, left, BA9"; lanes 1,2,5,6): its own separator splits
+        # each row below into two fields as well (a quoted comma is no separator)
+        sep = max(("\t", ",", ";"), key=lambda s: line.count(s.encode()))
+        rows = csv.reader(
+            [a.decode("utf-8", "replace").rstrip("\r\n") for a in after], delimiter=sep
+        )
+        if all(len(row) == 2 for row in rows):
+            return False
     words = re.split(rb"[\t,;]", line.removeprefix(_BOM).strip())
     texts = [w.strip().decode("utf-8", "replace") for w in words]
+    if _name_key(texts[0].strip('"')) in _ID_COLUMN_KEYS:
+        return False  # a header (gene,value) above rows wider than it: no title to leave out
     return any(t and not _NUMBER_TEXT_RE.match(t) for t in texts)
 
 
