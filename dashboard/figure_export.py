@@ -6,6 +6,7 @@ exported map (for the spacing of its labels).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import plotly.graph_objects as go
@@ -192,6 +193,8 @@ _LEGEND_ENTRY_PAD = 9
 #: Width of a legend entry's symbol and gaps, and height of a row of a horizontal legend (px).
 _LEGEND_SYMBOL = 40
 _LEGEND_ROW = 19
+#: Pixels plotly leaves between two entries of a row of a horizontal legend.
+_LEGEND_ENTRY_GAP = 5
 
 
 def fit_legend(
@@ -229,9 +232,18 @@ def fit_legend(
     entry_lines = [str(n).count("<br>") + 1 for n in names]  # a wrapped entry's lines
     axis = 60 if layout.xaxis.title.text else 20  # the x axis' title above the legend
     grow = max(int(max_height or height) - height, 0)  # pixels the figure may grow by
+    # plotly fills a row of entries up to the plot area's width, not the figure's (each entry
+    # its text, symbol and a gap): counted from the figure's width less 60, the baseline maps'
+    # 28 tissues at 85 mm took 14 rows of two, drawn as 10 of three, 76 pixels left blank
+    # between the maps and the legend
+    margin_l = layout.margin.l if layout.margin.l is not None else 80
+    margin_r = layout.margin.r if layout.margin.r is not None else 80
+    plot_w = width - margin_l - margin_r
     for font in (10, 9, 8, 7):
         text = int(0.5 * font * longest)  # the text of the longest entry; a symbol beside it
-        per_row = max(1, int((width - 60) / (text + _LEGEND_SYMBOL)))
+        entry = text + _LEGEND_SYMBOL + _LEGEND_ENTRY_GAP
+        # the most entries n with n * entry - gap < plot_w (plotly's test for a new row)
+        per_row = max(1, math.ceil((plot_w + _LEGEND_ENTRY_GAP) / entry) - 1)
         # entries fill the rows in order; a row is as tall as its tallest entry (charging
         # every row the tallest of all left a blank band of 54 mm above GTEx's detailed tissues)
         heights = sum(
