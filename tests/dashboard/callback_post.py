@@ -9,13 +9,15 @@ def post_callback(
     app: Any,
     output: str,
     values: dict[tuple[str, str], Any],
-    changed: str,
+    changed: str | list[str],
     input: tuple[str, str] | None = None,
 ) -> dict:
     """The response of the callback whose outputs hold ``output`` (``"id.property"``), given
     ``values`` of its inputs and states by ``(id, property)`` (None for the others) and
-    ``changed`` (``"id.property"``) as the input that changed: output id -> property -> value.
-    ``input`` (id, property): of the callbacks with that output, the one with this input.
+    ``changed`` (``"id.property"``, or several: the page merges the changes that reach a
+    callback together into one request) as the input that changed: output id -> property ->
+    value (empty when the callback sent nothing). ``input`` (id, property): of the callbacks
+    with that output, the one with this input.
     """
     key, spec = next(
         (k, s)
@@ -35,8 +37,8 @@ def post_callback(
         ],
         "inputs": given(spec["inputs"]),
         "state": given(spec["state"]),
-        "changedPropIds": [changed],
+        "changedPropIds": [changed] if isinstance(changed, str) else list(changed),
     }
     answer = app.server.test_client().post("/_dash-update-component", json=body)
-    assert answer.status_code == 200, answer.data[:300]
-    return answer.get_json()["response"]
+    assert answer.status_code in (200, 204), answer.data[:300]  # (204: nothing sent)
+    return answer.get_json()["response"] if answer.status_code == 200 else {}

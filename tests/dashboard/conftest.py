@@ -46,3 +46,15 @@ def kept_figures(context, monkeypatch) -> list:
 def result(context):
     """The context's baseline maps (PCA, NMF, t-SNE, UMAP), computed or read from its cache."""
     return context.compute_baselines()
+
+
+@pytest.fixture
+def fresh(sepira_es, tmp_path) -> AppContext:
+    """A trained context whose co-expression cut is not known yet (a cache of its own)."""
+    cfg = DashboardConfig(
+        cache_dir=tmp_path / "cache", settings=ModelSettings(gene_dim=8, standin=True),
+        gene_layout="pca",
+    )  # fmt: skip
+    ctx = AppContext(sepira_es, cfg)
+    ctx.train()
+    return ctx

@@ -11,20 +11,6 @@ from core.errors import CoreError
 from dashboard.gene_space import neighbor_tables
 
 
-@pytest.fixture
-def fresh(sepira_es, tmp_path):
-    """A trained context whose co-expression cut is not known yet (a cache of its own)."""
-    from dashboard.context import AppContext, DashboardConfig, ModelSettings
-
-    cfg = DashboardConfig(
-        cache_dir=tmp_path / "cache", settings=ModelSettings(gene_dim=8, standin=True),
-        gene_layout="pca",
-    )  # fmt: skip
-    ctx = AppContext(sepira_es, cfg)
-    ctx.train()
-    return ctx
-
-
 @pytest.mark.parametrize("error", [CoreError("no room for the pairs"), RuntimeError("broken")])
 def test_a_cut_that_failed_is_said_and_not_computed_again(fresh, monkeypatch, error):
     calls = []

@@ -19,20 +19,8 @@ from core.errors import CoreError
 from dashboard import gene_space, ids
 from dashboard.factory import create_app
 from dashboard.layout import COEXP_POLL, build_layout
+from tests.dashboard.callback_post import post_callback
 from tests.dashboard.layout_tree import components
-
-
-def _fresh(es, tmp_path):
-    """A trained context whose co-expression cut is not known yet (a cache of its own)."""
-    from dashboard.context import AppContext, DashboardConfig, ModelSettings
-
-    cfg = DashboardConfig(
-        cache_dir=tmp_path / "cache", settings=ModelSettings(gene_dim=8, standin=True),
-        gene_layout="pca",
-    )  # fmt: skip
-    ctx = AppContext(es, cfg)
-    ctx.train()
-    return ctx
 
 
 def _exact_cut(ctx) -> float:
@@ -46,8 +34,8 @@ def _marked(rows) -> bool:
     return all(r["coexp"] in ("yes", "no") for r in rows) and any(r["novel"] for r in rows)
 
 
-def test_a_pending_cut_polls_and_its_arrival_marks_the_table(sepira_es, tmp_path, monkeypatch):
-    ctx = _fresh(sepira_es, tmp_path)
+def test_a_pending_cut_polls_and_its_arrival_marks_the_table(fresh, monkeypatch):
+    ctx = fresh
     release = threading.Event()
     calls = []
     computed = core.analysis.coexpression_cut
@@ -82,8 +70,8 @@ def test_a_pending_cut_polls_and_its_arrival_marks_the_table(sepira_es, tmp_path
     assert gene_space.neighbor_update(ctx, "GATA4", 10, None)[-1] is True
 
 
-def test_a_failed_cut_stops_the_poll(sepira_es, tmp_path, monkeypatch):
-    ctx = _fresh(sepira_es, tmp_path)
+def test_a_failed_cut_stops_the_poll(fresh, monkeypatch):
+    ctx = fresh
 
     def failing(values, top_fraction=0.01):
         raise CoreError("no room for the pairs")
@@ -118,8 +106,8 @@ def test_the_page_polls_with_the_neighbour_table_alone(sepira_es, context):
 @pytest.mark.parametrize(
     "error", [OSError(28, "No space left on device"), CoreError("cannot write to the cache")]
 )
-def test_a_cut_not_cached_is_used(sepira_es, tmp_path, monkeypatch, caplog, error):
-    ctx = _fresh(sepira_es, tmp_path)
+def test_a_cut_not_cached_is_used(fresh, monkeypatch, caplog, error):
+    ctx = fresh
 
     def full(key, value):
         raise error
@@ -170,30 +158,10 @@ def test_a_model_too_small_for_an_edge_says_so(sepira_file, tmp_path):
     assert rows and "no pair is a co-expression edge" not in info
 
 
-def _post(app, changed: list[str], values: dict[str, object]) -> dict:
+def _post(app, changed: list[str], values: dict[tuple[str, str], object]) -> dict:
     """The neighbour table's callback posted as the page posts it, ``changed`` its inputs that
-    changed (``"id.property"``, several when the page merges them): output id -> property ->
-    value (empty when it sent nothing)."""
-    key, spec = next(
-        (k, s) for k, s in app.callback_map.items() if f"{ids.GENE_NEIGHBORS}.data" in k
-    )
-
-    def given(items):
-        return [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
-
-    body = {
-        "output": key,
-        "outputs": [
-            dict(zip(("id", "property"), o.split("@")[0].split(".", 1), strict=True))
-            for o in key.strip(".").split("...")
-        ],
-        "inputs": given(spec["inputs"]),
-        "state": given(spec["state"]),
-        "changedPropIds": changed,
-    }
-    answer = app.server.test_client().post("/_dash-update-component", json=body)
-    assert answer.status_code in (200, 204), answer.data[:300]
-    return answer.get_json()["response"] if answer.status_code == 200 else {}
+    changed (several when the page merges them)."""
+    return post_callback(app, f"{ids.GENE_NEIGHBORS}.data", values, changed)
 
 
 def test_a_gene_chosen_as_the_poll_ticks_is_listed(sepira_es, tmp_path, monkeypatch):
@@ -216,16 +184,17 @@ def test_a_gene_chosen_as_the_poll_ticks_is_listed(sepira_es, tmp_path, monkeypa
     )  # fmt: skip
     app = create_app(sepira_es, cfg)
     app.fe_context.train()
-    tick, focus = f"{COEXP_POLL}.n_intervals", f"{ids.FOCUS_GENE}.data"
-    k = f"{ids.NEIGHBORS_K}.value"
+    tick, focus = (COEXP_POLL, "n_intervals"), (ids.FOCUS_GENE, "data")
+    k = (ids.NEIGHBORS_K, "value")
+    changed = {tick: f"{COEXP_POLL}.n_intervals", focus: f"{ids.FOCUS_GENE}.data"}
     try:
-        out = _post(app, [focus], {focus: "HNF4A", k: 10})
+        out = _post(app, [changed[focus]], {focus: "HNF4A", k: 10})
         assert "being computed" in str(out)  # (the alert over the table)
         assert out[COEXP_POLL]["disabled"] is False and app.fe_context.coexp_pending()
         # a tick alone while the cut is computed: nothing sent
-        assert _post(app, [tick], {tick: 1, focus: "HNF4A", k: 10}) == {}
+        assert _post(app, [changed[tick]], {tick: 1, focus: "HNF4A", k: 10}) == {}
         # a tick and a new gene together: the new gene's neighbours, the poll going on
-        out = _post(app, [tick, focus], {tick: 2, focus: "GATA4", k: 10})
+        out = _post(app, [changed[tick], changed[focus]], {tick: 2, focus: "GATA4", k: 10})
         expected, _, _ = gene_space.neighbor_tables(app.fe_context, "GATA4", 10)
         rows = out[ids.GENE_NEIGHBORS]["data"]
         assert rows and [r["symbol"] for r in rows] == [r["symbol"] for r in expected]
