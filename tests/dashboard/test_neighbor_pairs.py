@@ -72,22 +72,14 @@ def test_the_cut_is_the_top_percent_of_the_model_s_pairs(context, references):
     assert context.coexp_cut() == pytest.approx(cut, abs=1e-5)
 
 
-def test_above_its_gene_limit_the_cut_is_that_of_random_genes_pairs(
-    sepira_es, tmp_path, monkeypatch
-):
+def test_above_its_gene_limit_the_cut_is_that_of_random_genes_pairs(fresh, monkeypatch):
     """All pairs of GTEx's 56,200 genes took 10 minutes and 5.4 GiB in the page's server: above
     ``COEXP_EXACT_GENES`` the cut is the same quantile of the pairs of that many genes drawn
     at random (seeded), here 150 of the 460 model genes."""
     from dashboard import pair_references
-    from dashboard.context import AppContext, DashboardConfig, ModelSettings
 
     monkeypatch.setattr(pair_references, "COEXP_EXACT_GENES", 150)
-    cfg = DashboardConfig(
-        cache_dir=tmp_path / "cache", settings=ModelSettings(gene_dim=8, standin=True),
-        gene_layout="pca",
-    )  # fmt: skip
-    ctx = AppContext(sepira_es, cfg)
-    ctx.train()
+    ctx = fresh  # (the limit is read when the cut is computed)
     st = ctx.require_state()
     cols = st.gene_es_index[st.gene_es_index >= 0]
     drawn = np.sort(np.random.default_rng(0).choice(cols, 150, replace=False))
