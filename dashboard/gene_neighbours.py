@@ -156,7 +156,11 @@ def neighbors_info(context: Any, focus: str | None, rows: list[dict]) -> str:
     text = (
         f"The {n} gene{'' if n == 1 else 's'} nearest to {focus} in {space} (cosine distance "
         "between gene vectors; black rings on the map). Hover a column header for what it means. "
-        + pair_marks(coexp=_cut_known(rows), go=context.ontology() is not None)
+        + pair_marks(
+            coexp=_cut_known(rows),
+            go=context.ontology() is not None,
+            cut=_finite_cut(context, rows),
+        )
     )
     no_edge = _no_coexp_edge(context, rows)
     if no_edge:
@@ -221,6 +225,16 @@ def _no_coexp_edge(context: Any, rows: list[dict]) -> str | None:
     if context.ontology() is not None:
         said += " (a pair is novel when its genes share no GO term)"
     return f"{said}."
+
+
+def _finite_cut(context: Any, rows: list[dict]) -> float | None:
+    """The co-expression cut the neighbour rows were marked with, for the line to say (r = 0.76
+    unmarked reads as a mistake without it); None while it is not known, when it failed, or
+    when it is infinite (no pair is an edge: :func:`_no_coexp_edge` says so)."""
+    if context.state() is None or not any(r.get("coexp") in ("yes", "no") for r in rows):
+        return None
+    cut = context.coexp_cut(wait=0)
+    return float(cut) if cut is not None and np.isfinite(cut) else None
 
 
 def _cut_known(rows: list[dict]) -> bool:

@@ -263,11 +263,16 @@ GO_MARK = "GO: terms both share"
 CSV_MARK = "The CSV adds rank, coexp and novel."
 
 
-def pair_marks(coexp: bool = True, go: bool = True) -> str:
+def pair_marks(coexp: bool = True, go: bool = True, cut: float | None = None) -> str:
     """What the neighbour table's marks say, those alone that apply: the r of a co-expression
-    edge with the co-expression cut known (``coexp``), the novel pairs with the cut and GO
-    (``go``; without it no pair is novel), the GO column with GO."""
-    marks = [COEXP_MARK] if coexp else []
+    edge with the co-expression cut known (``coexp``; with its value ``cut`` when given: a
+    reader saw r = 0.76 unmarked and its pair called novel without knowing the cut was 0.95),
+    the novel pairs with the cut and GO (``go``; without it no pair is novel), the GO column
+    with GO."""
+    coexp_mark = COEXP_MARK
+    if cut is not None:  # (inside the mark's bracket)
+        coexp_mark = COEXP_MARK.removesuffix(")") + f": r of {cut:.3f} or more here)"
+    marks = [coexp_mark] if coexp else []
     if go:
         marks += [NOVEL_MARK, GO_MARK] if coexp else [GO_MARK]
     said = "; ".join(marks)
