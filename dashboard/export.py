@@ -882,6 +882,13 @@ def csv_download(
             table["go_terms"] = context.go_terms_of(
                 table["symbol"].astype(str).tolist(), max_terms=None
             )
+        if "coexp" in table.columns and table["coexp"].isin(["yes", "no"]).any():
+            # the r from which a pair is an edge, as the page's line says it (an r of 0.76
+            # marked "no" read as a mistake without it)
+            cut = context.coexp_cut(wait=0)
+            if cut is not None and np.isfinite(cut):
+                at = list(table.columns).index("coexp") + 1
+                table.insert(at, "coexp_min_r", round(float(cut), 4))
         table = with_query(context, table, focus)
     elif which == ids.EXPORT_ENRICHMENT_CSV:
         if not neighbors:

@@ -98,6 +98,14 @@ def test_the_neighbours_csv_holds_the_pair_columns(context):
     table = pd.read_csv(io.StringIO(out["content"]), keep_default_na=False)
     for column in ("r", "coexp", "shared_go", "novel"):
         assert [str(v) for v in table[column]] == [str(r[column]) for r in rows]
+    # the r from which a pair is co-expressed, beside the answer (r of 0.76 marked "no" read
+    # as a mistake without it)
+    columns = list(table.columns)
+    assert columns[columns.index("coexp") + 1] == "coexp_min_r"
+    assert set(table["coexp_min_r"]) == {round(context.coexp_cut(), 4)}
+    assert all(
+        (r >= cut) == (c == "yes") for r, c, cut in table[["r", "coexp", "coexp_min_r"]].values
+    )
 
 
 def _neighbour_table(context):
