@@ -29,9 +29,14 @@ from dashboard.gene_neighbours import (
 )
 from dashboard.layout import (
     COEXP_POLL,
+    ENRICHMENT_HEAD,
+    ENRICHMENT_TEST,
+    ENRICHMENT_TITLE,
     GENE_MAP_DRAWN,
     GENE_MAP_SIZE,
     NEIGHBORS_EMPTY,
+    NEIGHBORS_HEAD,
+    NEIGHBORS_TITLE,
     alert_id,
     neighbor_columns,
     waiting_text,
@@ -944,24 +949,34 @@ def _shows(alert: Any, text: str) -> bool:
     return alert is not None and _shows(getattr(alert, "children", None), text)
 
 
+def table_heads(selection: Any) -> tuple[str, str]:
+    """The gene tables' headings: the gene in focus and its neighbours, or, while a selection
+    of genes fills the tables, where its genes come from (the headings said "the gene and its
+    neighbours" over the genes specific to a sample selection)."""
+    if selected_genes(selection):
+        source = selection_source(selection)
+        return f"Genes {source}", f"GO biological processes enriched among them {ENRICHMENT_TEST}"
+    return NEIGHBORS_TITLE, ENRICHMENT_TITLE
+
+
 def neighbor_update(
     context: Any, focus: str | None, k: Any, selection: Any, tick: bool = False
 ) -> tuple:
-    """The neighbour table's callback: :func:`gene_tables` and the table's columns, and whether
-    ``coexp-poll`` is disabled: enabled while the table says it waits for the co-expression
-    cut (:data:`COEXP_PENDING`).
+    """The neighbour table's callback: :func:`gene_tables`, the table's columns, whether
+    ``coexp-poll`` is disabled (enabled while the table says it waits for the co-expression
+    cut, :data:`COEXP_PENDING`) and the two tables' headings (:func:`table_heads`).
 
     A tick of ``coexp-poll`` (``tick``) changes nothing while the cut is being computed; once it
     is known or failed it builds the table again (what choosing the gene costs: the model in
     memory, the cut read back), which marks the pairs or says why not, and disables the poll.
     """
     if tick and context.coexp_pending():
-        return (no_update,) * 7
+        return (no_update,) * 9
     tables = gene_tables(context, focus, k, selection)
     # (polls while the table says it waits: a cut that failed as the table was built, said
     # pending, is said failed at the next tick)
     waiting = _shows(tables[2], COEXP_PENDING)
-    return (*tables, gene_table_columns(context, selection), not waiting)
+    return (*tables, gene_table_columns(context, selection), not waiting, *table_heads(selection))
 
 
 def register_callbacks(app: Any) -> None:
@@ -1030,6 +1045,8 @@ def register_callbacks(app: Any) -> None:
         Output(ids.GO_SOURCE, "children"),
         Output(ids.GENE_NEIGHBORS, "columns"),
         Output(COEXP_POLL, "disabled"),
+        Output(NEIGHBORS_HEAD, "children"),
+        Output(ENRICHMENT_HEAD, "children"),
         Input(ids.FOCUS_GENE, "data"),
         Input(ids.NEIGHBORS_K, "value"),
         Input(ids.MODEL_STATUS, "data"),

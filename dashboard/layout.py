@@ -145,6 +145,15 @@ def sized_upload(upload: Any, max_bytes: int, slot: str, limit_text: str) -> htm
     )
 
 
+#: The gene tables' headings (ids ``neighbors-head``, ``enrichment-head``), for a gene in focus;
+#: a selection of genes lists its genes under headings of its own (``gene_space.table_heads``).
+NEIGHBORS_HEAD, ENRICHMENT_HEAD = "neighbors-head", "enrichment-head"
+NEIGHBORS_TITLE = "Nearest neighbours in gene space"
+ENRICHMENT_TEST = "(hypergeometric, BH FDR ≤ 0.25)"
+ENRICHMENT_TITLE = (
+    f"GO biological processes enriched among the gene and its neighbours {ENRICHMENT_TEST}"
+)
+
 #: What the neighbour table says while no gene is in focus.
 NEIGHBORS_EMPTY = (
     "Find a gene above, or click one on the gene map or choose one in \u201cColour samples "
@@ -995,7 +1004,7 @@ def build_layout(context: Any) -> html.Div:
         ),
         html.Div(
             [
-                html.H4("Nearest neighbours in gene space", className="inline"),
+                html.H4(NEIGHBORS_TITLE, id=NEIGHBORS_HEAD, className="inline"),
                 html.Button(
                     "Neighbours as CSV", id=ids.EXPORT_NEIGHBORS_CSV, className="button small"
                 ),
@@ -1014,11 +1023,7 @@ def build_layout(context: Any) -> html.Div:
         ),
         html.Div(
             [
-                html.H4(
-                    "GO biological processes enriched among the gene and its neighbours "
-                    "(hypergeometric, BH FDR ≤ 0.25)",
-                    className="inline",
-                ),
+                html.H4(ENRICHMENT_TITLE, id=ENRICHMENT_HEAD, className="inline"),
                 html.Button(
                     "Enrichment as CSV", id=ids.EXPORT_ENRICHMENT_CSV, className="button small"
                 ),

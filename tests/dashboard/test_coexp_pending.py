@@ -48,26 +48,26 @@ def test_a_pending_cut_polls_and_its_arrival_marks_the_table(fresh, monkeypatch)
     monkeypatch.setattr(core.analysis, "coexpression_cut", blocked)
     state = ctx.require_state()
     out = gene_space.neighbor_update(ctx, "HNF4A", 10, None)
-    rows, alert, disabled = out[0], str(out[2]), out[-1]
+    rows, alert, disabled = out[0], str(out[2]), out[6]
     assert rows and all(r["coexp"] == "" for r in rows)
     assert "being computed" in alert and "choose the gene again" not in alert
     assert disabled is False  # (the poll runs)
     # a tick while the cut is computed changes nothing (no table built again)
-    assert gene_space.neighbor_update(ctx, "HNF4A", 10, None, tick=True) == (no_update,) * 7
+    assert gene_space.neighbor_update(ctx, "HNF4A", 10, None, tick=True) == (no_update,) * 9
     release.set()
     for _ in range(600):
         if not ctx.coexp_pending():
             break
         time.sleep(0.05)
     out = gene_space.neighbor_update(ctx, "HNF4A", 10, None, tick=True)
-    rows, alert, disabled = out[0], str(out[2]), out[-1]
+    rows, alert, disabled = out[0], str(out[2]), out[6]
     assert _marked(rows)
     assert "being computed" not in alert
     assert disabled is True  # (the poll stops)
     # the tick cost a click: the cut computed once, the model in memory the same
     assert len(calls) == 1 and ctx.require_state() is state
     # a gene chosen now (the cut known) does not start the poll
-    assert gene_space.neighbor_update(ctx, "GATA4", 10, None)[-1] is True
+    assert gene_space.neighbor_update(ctx, "GATA4", 10, None)[6] is True
 
 
 def test_a_failed_cut_stops_the_poll(fresh, monkeypatch):
@@ -80,7 +80,7 @@ def test_a_failed_cut_stops_the_poll(fresh, monkeypatch):
     for tick in (False, True):
         out = gene_space.neighbor_update(ctx, "HNF4A", 10, None, tick=tick)
         assert "could not be computed" in str(out[2])
-        assert out[-1] is True
+        assert out[6] is True
 
 
 def test_the_page_polls_with_the_neighbour_table_alone(sepira_es, context):

@@ -219,3 +219,24 @@ def test_a_box_around_a_whole_map_lists_each_modelled_gene_once_in_map_order():
     cols = gene_space._selection_columns(Large(), genes + genes[:10] + ["ALIAS", "NOPE"])
     assert cols == list(range(0, n, 2))
     assert asked == ["ALIAS", "NOPE"]
+
+
+def test_the_gene_tables_headings_name_what_they_list(context):
+    """A selection of genes fills the gene tables under headings of its own: they said "the
+    gene and its neighbours" over the genes specific to a sample selection."""
+    from dashboard.layout import ENRICHMENT_TITLE, NEIGHBORS_TITLE
+
+    specific = {"genes": ["SFTPB", "SFTPC"], "source": "specific to the selection of 20 samples"}
+    out = gene_space.neighbor_update(context, "NKX2-1", 10, specific)
+    assert out[7:] == (
+        "Genes specific to the selection of 20 samples",
+        "GO biological processes enriched among them (hypergeometric, BH FDR ≤ 0.25)",
+    )
+    assert [r["symbol"] for r in out[0]] == ["SFTPB", "SFTPC"]
+    boxed = gene_space.neighbor_update(context, "NKX2-1", 10, {"genes": ["SFTPB"]})
+    assert boxed[7] == "Genes selected on the gene map"
+    # a gene in focus, or a box around no gene (its neighbourhood stays): the neighbours'
+    for selection in (None, {"genes": []}):
+        out = gene_space.neighbor_update(context, "NKX2-1", 10, selection)
+        assert out[7:] == (NEIGHBORS_TITLE, ENRICHMENT_TITLE)
+        assert "gene and its neighbours" in ENRICHMENT_TITLE
