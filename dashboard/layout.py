@@ -14,7 +14,12 @@ from dashboard.baseline_maps import (
     PER_CLASS_VALUE,
     accuracy_header,
 )
-from dashboard.context import MAX_SPECIFIC_P, MIN_SPECIFIC_SCORE, SPECIFIC_P_FLOOR
+from dashboard.context import (
+    MAX_SPECIFIC_P,
+    MIN_SPECIFIC_SCORE,
+    SPECIFIC_P_FLOOR,
+    SPECIFIC_PAGE,
+)
 from dashboard.figures import EXPORT_SIZES, empty_figure
 from dashboard.new_samples import OWN_LABEL
 
@@ -928,6 +933,10 @@ def build_layout(context: Any) -> html.Div:
                 "df": FIXED_1,
                 "p_value": SCIENTIFIC_2,
             },
+            # every gene saved, a page at a time: a sort orders them all (it ordered the 25
+            # listed alone, and genes past them could not be found by sorting)
+            page_action="native",
+            page_size=SPECIFIC_PAGE,
         ),
         class_name="sample-card",
     )

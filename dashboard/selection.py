@@ -15,7 +15,7 @@ from dash import Input, Output, State, ctx, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
-from dashboard.context import MAX_SPECIFIC_P, MIN_SPECIFIC_SCORE, SPECIFIC_SAVED, SPECIFIC_SHOWN
+from dashboard.context import MAX_SPECIFIC_P, MIN_SPECIFIC_SCORE, SPECIFIC_PAGE, SPECIFIC_SAVED
 from dashboard.gene_space import MAX_SELECTED_GENES
 from dashboard.layout import (
     SELECTION_GENES_GO_NONE,
@@ -206,6 +206,9 @@ def describe_selection(
 ) -> tuple[str, list[dict], list[str], Any]:
     """Text, specific-gene rows, their symbols (for gene space) and an alert for a selection.
 
+    The rows are every gene "Specific genes as CSV" saves (up to ``SPECIFIC_SAVED``), the
+    highest t first: the page's table shows them ``SPECIFIC_PAGE`` a page, and its sorting
+    orders them all.
     The selected samples are counted by tissue, and by the annotation the sample map is
     coloured by (``color``, the ``color-by`` value) when it is another categorical one: a box
     on a map coloured by sex said how many of each tissue, not of each sex."""
@@ -234,28 +237,30 @@ def describe_selection(
         info += (
             f"; no gene is clearly higher in them than in the other samples ({_threshold_text()})"
         )
-    elif len(table) > SPECIFIC_SHOWN:  # the CSV holds more than the page lists: say so
-        saved = f"all {len(table)}" if len(table) < SPECIFIC_SAVED else f"the first {len(table)}"
+    elif len(table) > SPECIFIC_PAGE:  # more than a page: the table's sort orders them all
+        cut = len(table) >= SPECIFIC_SAVED
         info += (
-            f"; {'' if len(table) < SPECIFIC_SAVED else 'at least '}{len(table)} genes clearly "
-            f"higher in them ({_threshold_text()}): the "
-            f"{SPECIFIC_SHOWN} highest listed here, {saved} in “Specific genes as CSV”"
+            f"; {'at least ' if cut else ''}{len(table)} genes clearly higher in them "
+            f"({_threshold_text()}): {f'the {len(table)} highest' if cut else 'all'} listed, "
+            f"{SPECIFIC_PAGE} a page; sorting a column sorts them all"
         )
-    shown = table.head(SPECIFIC_SHOWN)
-    return info, _records(shown), shown["symbol"].tolist(), None
+    # every gene saved is listed, the table pages them (the 25 highest alone were listed)
+    return info, _records(table), table["symbol"].tolist(), None
 
 
 def go_button(symbols: list[str] | None) -> tuple[str, bool, str]:
     """Text, ``disabled`` and tooltip of the button by the specific-genes table, for the genes
-    it lists (the ``selection-genes-store``): disabled, and saying why, when it lists none."""
+    it lists (the ``selection-genes-store``: all of them, on every page of the table, up to
+    :data:`MAX_SELECTED_GENES`): disabled, and saying why, when it lists none."""
     n = min(len(symbols or []), MAX_SELECTED_GENES)
     if n == 0:
         return SELECTION_GENES_GO_TEXT, True, SELECTION_GENES_GO_NONE
     genes = "this gene" if n == 1 else f"these {n} genes"
+    pages = " (every page of the table)" if n > SPECIFIC_PAGE else ""
     return (
         f"GO processes of {genes}",
         False,
-        f"List {genes} in the gene tables, under the gene map, with the GO biological "
+        f"List {genes}{pages} in the gene tables, under the gene map, with the GO biological "
         "processes enriched among them; a gene clicked or found lists its neighbours again",
     )
 

@@ -303,16 +303,16 @@ def test_lasso_selection_gives_specific_genes(context):
     info, rows, symbols, alert = selection.describe_selection(context, store)
     assert alert is None and info.startswith("20 samples selected (Heart 20)")
     assert rows[0]["difference"] > 1 and symbols[0] == rows[0]["symbol"]
-    # the page lists 25; the CSV held more, and the page did not say so
+    # the page lists every gene the CSV saves (25 a page), and says how many
     saved = context.specific_genes(store["rows"], top=200)
-    assert len(rows) == len(symbols) == 25 < len(saved)
+    assert len(rows) == len(symbols) == len(saved) > 25
     assert f"{len(saved)} genes clearly higher in them" in info
-    assert f"the 25 highest listed here, all {len(saved)} in “Specific genes as CSV”" in info
-    assert [r["symbol"] for r in rows] == saved["symbol"].head(25).tolist()
+    assert "all listed, 25 a page; sorting a column sorts them all" in info
+    assert [r["symbol"] for r in rows] == saved["symbol"].tolist()
     # gene space highlights them
     gfig, _ = build_gene_figure(context, "type", None, 10, symbols)
-    # (the 25 listed, of the genes scored: the legend says they are the highest)
-    assert "specific to the selection (25 highest)" in [t.name for t in gfig.data]
+    # (the genes listed, of the genes scored: the legend says they are the highest)
+    assert f"specific to the selection ({len(saved)} highest)" in [t.name for t in gfig.data]
 
 
 def test_an_empty_box_taken_away_by_the_page_keeps_its_message(context):
