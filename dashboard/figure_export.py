@@ -197,6 +197,45 @@ _LEGEND_ROW = 19
 _LEGEND_ENTRY_GAP = 5
 
 
+#: Characters of an axis' widest number that :func:`_plot_width` allows for (``−10``).
+_TICK_CHARS = 3
+
+
+def _plot_width(layout: go.Layout, width: float) -> float:
+    """The width of ``layout``'s plot area as plotly draws it: the figure's less its margins,
+    which plotly widens (automargin, on in the default template) to hold the y axis' numbers
+    and title on the left and half the x axis' last number on the right. The sample map's left
+    margin of 40 was drawn as 56, its plot area 436 pixels wide at 85 mm where 452 were
+    counted: its legend's 26 entries of 13 characters took 7 rows of four, drawn as 9 of three,
+    and plotly took the rows missing from the map (250 pixels tall instead of 288). A number is
+    0.6 of its font wide a character and 12 pixels from the axis' title, a title 1.6 of its font
+    tall with its gap (plotly's default: 1.2 times the page's font)."""
+    font = layout.font.size or 12
+    left = layout.margin.l if layout.margin.l is not None else 80
+    right = layout.margin.r if layout.margin.r is not None else 80
+    y, x = layout.yaxis, layout.xaxis
+    if y.automargin is not False and y.visible is not False:
+        room = 0.0
+        if y.showticklabels is not False:
+            room += 0.6 * (y.tickfont.size or font) * _TICK_CHARS + 12
+        if y.title.text:
+            room += 1.6 * (y.title.font.size or round(1.2 * font))
+        left = max(left, room)
+    if x.automargin is not False and x.visible is not False and x.showticklabels is not False:
+        right = max(right, 0.3 * (x.tickfont.size or font) * _TICK_CHARS + 4)
+    return width - left - right
+
+
+def _grouped_legend(fig: go.Figure) -> bool:
+    """Whether plotly lays out ``fig``'s legend by groups (its ``traceorder``, by default
+    grouped when a shown trace has a ``legendgroup``): a horizontal legend of groups starts a
+    row sooner than one of entries (:func:`fit_legend`)."""
+    order = fig.layout.legend.traceorder
+    if order:
+        return "grouped" in order
+    return any(tr.legendgroup and tr.visible is not False for tr in fig.data)
+
+
 def fit_legend(
     fig: go.Figure, height: int, max_height: int | None = None, below: bool = False
 ) -> None:
@@ -236,14 +275,19 @@ def fit_legend(
     # its text, symbol and a gap): counted from the figure's width less 60, the baseline maps'
     # 28 tissues at 85 mm took 14 rows of two, drawn as 10 of three, 76 pixels left blank
     # between the maps and the legend
-    margin_l = layout.margin.l if layout.margin.l is not None else 80
-    margin_r = layout.margin.r if layout.margin.r is not None else 80
-    plot_w = width - margin_l - margin_r
+    plot_w = _plot_width(layout, width)
+    grouped = _grouped_legend(fig)
     for font in (10, 9, 8, 7):
         text = int(0.5 * font * longest)  # the text of the longest entry; a symbol beside it
         entry = text + _LEGEND_SYMBOL + _LEGEND_ENTRY_GAP
-        # the most entries n with n * entry - gap < plot_w (plotly's test for a new row)
-        per_row = max(1, math.ceil((plot_w + _LEGEND_ENTRY_GAP) / entry) - 1)
+        if grouped:
+            # the most groups n with n * entry <= plot_w (plotly's test for a new row of
+            # groups: the sample and baseline maps' legends, a group per category; one more
+            # fitted where n * entry exceeds plot_w by less than the gap)
+            per_row = max(1, int(plot_w // entry))
+        else:
+            # the most entries n with n * entry - gap < plot_w (plotly's test for a new row)
+            per_row = max(1, math.ceil((plot_w + _LEGEND_ENTRY_GAP) / entry) - 1)
         # entries fill the rows in order; a row is as tall as its tallest entry (charging
         # every row the tallest of all left a blank band of 54 mm above GTEx's detailed tissues)
         heights = sum(

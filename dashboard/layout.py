@@ -421,6 +421,10 @@ NEIGHBOR_FORMATS: dict[str, dict[str, Any]] = {
     "r": FIXED_2,
 }
 
+#: A p-value kept on one line: the browser breaks ``7.6e-8`` after its minus in a narrow
+#: column of a wrapping table.
+NOWRAP_P: list[dict[str, Any]] = [{"if": {"column_id": "p_value"}, "whiteSpace": "nowrap"}]
+
 #: Columns of the gene-space tables kept narrow (they fit beside the sample card at 1280 px).
 GENE_TABLE_CELLS: list[dict[str, Any]] = [
     # (a long word, a chemical's name in a GO term, breaks rather than widening the table: in
@@ -937,6 +941,9 @@ def build_layout(context: Any) -> html.Div:
             # listed alone, and genes past them could not be found by sorting)
             page_action="native",
             page_size=SPECIFIC_PAGE,
+            # a p on one line: at 1280 pixels, with the gene-id column, it broke after its
+            # minus ("7.6e-" over "8")
+            style_cell_conditional=[*TABLE_STYLE["style_cell_conditional"], *NOWRAP_P],
         ),
         class_name="sample-card",
     )
