@@ -121,8 +121,9 @@ def gene_map_figure(
                     color="#ff7f0e",
                     line=dict(color="#7a3b00", width=1),
                 ),
-                # the genes the page lists (the highest of those scored), not all of them
-                name=f"specific to the selection ({sel.size} highest)",
+                # the genes the page lists (every one saved: "highest" read as a part of them
+                # when all were marked; the selection's line says when 200 cut them)
+                name=f"specific to the selection ({sel.size} gene{'' if sel.size == 1 else 's'})",
                 customdata=symbols[sel],
                 text=symbols[sel],
                 hovertemplate="<b>%{text}</b><extra>selection</extra>",

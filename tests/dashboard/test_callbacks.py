@@ -311,8 +311,8 @@ def test_lasso_selection_gives_specific_genes(context):
     assert [r["symbol"] for r in rows] == saved["symbol"].tolist()
     # gene space highlights them
     gfig, _ = build_gene_figure(context, "type", None, 10, symbols)
-    # (the genes listed, of the genes scored: the legend says they are the highest)
-    assert f"specific to the selection ({len(saved)} highest)" in [t.name for t in gfig.data]
+    # (the genes listed, every one saved: the legend counts them)
+    assert f"specific to the selection ({len(saved)} genes)" in [t.name for t in gfig.data]
 
 
 def test_an_empty_box_taken_away_by_the_page_keeps_its_message(context):

@@ -144,7 +144,7 @@ def test_gene_map_highlights(coords):
     )
     names = [t.name for t in fig.data]
     assert names[:2] == ["protein-coding (150)", "snoRNA (50)"]
-    assert "nearest neighbours" in names and "specific to the selection (3 highest)" in names
+    assert "nearest neighbours" in names and "specific to the selection (3 genes)" in names
     assert names[-1] == "G3"
     # clicking any point gives its symbol
     assert list(fig.data[0].customdata[:2]) == ["G0", "G1"]

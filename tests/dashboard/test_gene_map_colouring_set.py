@@ -101,7 +101,7 @@ def test_a_go_term_colouring_marks_its_genes_under_the_other_highlights(context)
     assert np.allclose(np.column_stack([trace.x, trace.y]), xy, atol=1e-4)
     # over every category, under the selection's genes, the rings and the star
     names = [str(t.name) for t in fig.data]
-    first_highlight = names.index("specific to the selection (2 highest)")
+    first_highlight = names.index("specific to the selection (2 genes)")
     assert index == first_highlight - 1
     assert all("(" in n and not n.startswith(MARKS) for n in names[:index])
     assert names.index("nearest neighbours") > index and names[-1] == "GATA4"
