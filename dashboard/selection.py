@@ -248,6 +248,17 @@ def describe_selection(
     return info, _records(table), table["symbol"].tolist(), None
 
 
+def selection_genes_update(context: Any, store: Any, color: Any, trigger: Any) -> tuple:
+    """The specific-genes callback: :func:`describe_selection` and the table's page, the first
+    for a new selection (a new list opened on the page the former one was left at). A new
+    colouring (``trigger`` ``color-by``) changes the line's counts alone: the specific genes
+    written again would be a new selection's for the gene tables (their listing taken away)."""
+    out = describe_selection(context, store, color)
+    if trigger == ids.COLOR_BY:
+        return out[0], no_update, no_update, no_update, no_update
+    return (*out, 0)
+
+
 def go_button(symbols: list[str] | None) -> tuple[str, bool, str]:
     """Text, ``disabled`` and tooltip of the button by the specific-genes table, for the genes
     it lists (the ``selection-genes-store``: all of them, on every page of the table, up to
@@ -451,17 +462,13 @@ def register_callbacks(app: Any) -> None:
         Output(ids.SELECTION_GENES, "data"),
         Output(ids.SELECTION_GENES_STORE, "data"),
         Output(alert_id("selection"), "children"),
+        Output(ids.SELECTION_GENES, "page_current"),
         Input(ids.SELECTION, "data"),
         Input(ids.MODEL_STATUS, "data"),
         Input(ids.COLOR_BY, "value"),
     )
     def update_selection_genes(store, _status, color):
-        out = describe_selection(context, store, color)
-        if ctx.triggered_id == ids.COLOR_BY:
-            # a new colouring changes the line's counts alone: the specific genes written
-            # again would be a new selection's for the gene tables (their listing taken away)
-            return out[0], no_update, no_update, no_update
-        return out
+        return selection_genes_update(context, store, color, ctx.triggered_id)
 
     @app.callback(
         Output(ids.SELECTION_GENES_GO, "children"),

@@ -61,3 +61,8 @@ def test_a_new_colouring_rewrites_the_line_alone(context, sepira_es):
     assert ids.SELECTION_GENES_STORE not in out and ids.SELECTION_GENES not in out, out.keys()
     out = post_callback(app, f"{ids.SELECTION_INFO}.children", values, f"{ids.SELECTION}.data")
     assert ids.SELECTION_GENES_STORE in out and ids.SELECTION_GENES in out, out.keys()
+    # a new selection's genes open on the table's first page (a new list was shown on the
+    # page the former one was left at); a new colouring leaves the page as it is
+    assert out[ids.SELECTION_GENES]["page_current"] == 0
+    out = post_callback(app, f"{ids.SELECTION_INFO}.children", values, f"{ids.COLOR_BY}.value")
+    assert ids.SELECTION_GENES not in out
