@@ -58,3 +58,13 @@ def fresh(sepira_es, tmp_path) -> AppContext:
     ctx = AppContext(sepira_es, cfg)
     ctx.train()
     return ctx
+
+
+@pytest.fixture(scope="module")
+def app(context, sepira_es):
+    """The page's app on the model of ``context`` (read from its cache, not trained again)."""
+    from dashboard.factory import create_app
+
+    app = create_app(sepira_es, context.config)
+    app.fe_context.train()
+    return app

@@ -7,22 +7,13 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-import pytest
 
 from dashboard import export, gene_space, ids
-from dashboard.factory import create_app
 from dashboard.layout import build_layout
 from tests.dashboard.callback_post import post_callback
 from tests.dashboard.layout_tree import find
 
 TABLES = f"{ids.GENE_NEIGHBORS}.data"
-
-
-@pytest.fixture(scope="module")
-def app(context, sepira_es):
-    app = create_app(sepira_es, context.config)
-    app.fe_context.train()  # (the model the context trained, read from the cache)
-    return app
 
 
 def _group(context, n: int = 12) -> list[str]:

@@ -6,23 +6,13 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-import pytest
-
 from dashboard import export, gene_space, ids
-from dashboard.factory import create_app
 from dashboard.selection import encode_rows
 from tests.dashboard.callback_post import post_callback
 from tests.dashboard.test_gene_map_selection import _group
 
 STORE = f"{ids.GENE_SELECTION}.data"
 URL = f"{ids.URL}.search"
-
-
-@pytest.fixture(scope="module")
-def app(context, sepira_es):
-    app = create_app(sepira_es, context.config)
-    app.fe_context.train()  # (the model the context trained, read from the cache)
-    return app
 
 
 def _share(app, gene_selection, selection=None, color="tissue") -> tuple[str, str]:

@@ -13,16 +13,8 @@ import pytest
 from dash import no_update
 
 from dashboard import export, gene_space, ids, selection
-from dashboard.factory import create_app
 from dashboard.layout import build_layout
 from tests.dashboard.layout_tree import find
-
-
-@pytest.fixture(scope="module")
-def app(context, sepira_es):
-    app = create_app(sepira_es, context.config)
-    app.fe_context.train()  # (the model the context trained, read from the cache)
-    return app
 
 
 def _tissue_rows(context, tissue: str) -> list[int]:
