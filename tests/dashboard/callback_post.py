@@ -19,24 +19,29 @@ def post_callback(
     value (empty when the callback sent nothing). ``input`` (id, property): of the callbacks
     with that output, the one with this input.
     """
-    key, spec = next(
-        (k, s)
-        for k, s in app.callback_map.items()
-        if output in k
-        and (input is None or any((i["id"], i["property"]) == input for i in s["inputs"]))
-    )
+    if output in app.callback_map and input is None:  # (the key itself: one output alone)
+        key, spec = output, app.callback_map[output]
+    else:
+        key, spec = next(
+            (k, s)
+            for k, s in app.callback_map.items()
+            if output in k
+            and (input is None or any((i["id"], i["property"]) == input for i in s["inputs"]))
+        )
+
+    outputs = [
+        dict(zip(("id", "property"), o.split("@")[0].split(".", 1), strict=True))
+        for o in key.strip(".").split("...")
+    ]
 
     def given(items: list[dict]) -> list[dict]:
         return [{**i, "value": values.get((i["id"], i["property"]))} for i in items]
 
     body = {
         "output": key,
-        "outputs": [
-            dict(zip(("id", "property"), o.split("@")[0].split(".", 1), strict=True))
-            for o in key.strip(".").split("...")
-        ],
+        "outputs": outputs if "..." in key else outputs[0],  # (one output: not in a list)
         "inputs": given(spec["inputs"]),
-        "state": given(spec["state"]),
+        "state": given(spec.get("state", [])),
         "changedPropIds": [changed] if isinstance(changed, str) else list(changed),
     }
     answer = app.server.test_client().post("/_dash-update-component", json=body)

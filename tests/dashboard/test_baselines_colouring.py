@@ -120,6 +120,7 @@ def test_a_colouring_chosen_while_the_job_ran_colours_its_maps(context, sepira_e
     colours them again, as the sample map is coloured then."""
     from dashboard import ids
     from dashboard.factory import create_app
+    from tests.dashboard.callback_post import post_callback
 
     app = create_app(sepira_es, context.config)  # (the same cache: the maps are found there)
     gene = _gene(context)
@@ -130,25 +131,14 @@ def test_a_colouring_chosen_while_the_job_ran_colours_its_maps(context, sepira_e
         (ids.BASELINES_PER_CLASS, "value"): [],
         (ids.BASELINES_RUNNING, "data"): False,  # (the job's end)
     }
-    running = {"id": ids.BASELINES_RUNNING, "property": "data"}
-    key, spec = next(  # (the callbacks of the maps' figure that the job's end calls)
-        (k, s)
-        for k, s in app.callback_map.items()
-        if k.startswith(f"{ids.BASELINES_GRAPH}.figure@") and running in s["inputs"]
+    # (the callback of the maps' figure that the job's end calls)
+    out = post_callback(
+        app,
+        f"{ids.BASELINES_GRAPH}.figure@",
+        given,
+        f"{ids.BASELINES_RUNNING}.data",
+        input=(ids.BASELINES_RUNNING, "data"),
     )
-
-    def values(items):
-        return [{**i, "value": given.get((i["id"], i["property"]))} for i in items]
-
-    body = {
-        "output": key,
-        "outputs": {"id": ids.BASELINES_GRAPH, "property": "figure"},
-        "inputs": values(spec["inputs"]),
-        "state": values(spec["state"]),
-        "changedPropIds": [f"{ids.BASELINES_RUNNING}.data"],
-    }
-    answer = app.server.test_client().post("/_dash-update-component", json=body)
-    assert answer.status_code == 200, answer.data[:300]
-    data = answer.get_json()["response"][ids.BASELINES_GRAPH]["figure"]["data"]
+    data = out[ids.BASELINES_GRAPH]["figure"]["data"]
     coloured = [t for t in data if (t.get("marker") or {}).get("colorscale") is not None]
     assert len(coloured) == len(_shown_maps(context, result))

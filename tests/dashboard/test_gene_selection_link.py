@@ -30,26 +30,13 @@ def _share(app, gene_selection, selection=None, color="tissue") -> tuple[str, st
 def _opened(app, search: str, current=None):
     """The ``gene-selection`` store once the page reads the link ``search`` (opened, or Back):
     the link also sets the gene in focus, in the same step."""
-    spec = app.callback_map[STORE]  # (one output: posted as the page posts it)
     given = {
         (ids.URL, "search"): search,
         (ids.FOCUS_GENE, "data"): parse_qs(search.lstrip("?")).get("gene", [None])[0],
         (ids.GENE_SELECTION, "data"): current,
     }
-
-    def values(items):
-        return [{**i, "value": given.get((i["id"], i["property"]))} for i in items]
-
-    body = {
-        "output": STORE,
-        "outputs": {"id": ids.GENE_SELECTION, "property": "data"},
-        "inputs": values(spec["inputs"]),
-        "state": values(spec["state"]),
-        "changedPropIds": [URL, f"{ids.FOCUS_GENE}.data"],
-    }
-    answer = app.server.test_client().post("/_dash-update-component", json=body)
-    assert answer.status_code == 200, answer.data[:300]
-    return answer.get_json()["response"][ids.GENE_SELECTION]["data"]
+    out = post_callback(app, STORE, given, [URL, f"{ids.FOCUS_GENE}.data"])
+    return out[ids.GENE_SELECTION]["data"]
 
 
 def _tables(app, focus, selection):

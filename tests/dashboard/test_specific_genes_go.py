@@ -14,6 +14,7 @@ from dash import no_update
 
 from dashboard import export, gene_space, ids, selection
 from dashboard.layout import build_layout
+from tests.dashboard.callback_post import post_callback
 from tests.dashboard.layout_tree import find
 
 
@@ -33,24 +34,8 @@ def liver(context):
 
 def _post(app, changed: str, values: dict) -> tuple[int, dict | None]:
     """The ``gene-selection`` callback posted as the page posts it: (status, store or None)."""
-    key = f"{ids.GENE_SELECTION}.data"
-    spec = app.callback_map[key]
-
-    def given(items):
-        return [{**i, "value": values.get((i["id"], i["property"]))} for i in items]
-
-    body = {
-        "output": key,
-        "outputs": {"id": ids.GENE_SELECTION, "property": "data"},
-        "inputs": given(spec["inputs"]),
-        "state": given(spec.get("state", [])),
-        "changedPropIds": [changed],
-    }
-    answer = app.server.test_client().post("/_dash-update-component", json=body)
-    assert answer.status_code in (200, 204), answer.data[:300]
-    if answer.status_code == 204:
-        return 204, None
-    return 200, answer.get_json()["response"][ids.GENE_SELECTION]["data"]
+    out = post_callback(app, f"{ids.GENE_SELECTION}.data", values, changed)
+    return (200, out[ids.GENE_SELECTION]["data"]) if out else (204, None)
 
 
 def test_the_button_puts_the_listed_specific_genes_in_the_gene_selection(app, context, liver):
@@ -157,8 +142,6 @@ def test_the_button_is_disabled_without_specific_genes(app, context, liver):
     assert disabled is False and f"these {len(symbols)} genes" in text
     assert "under the gene map" in title
     # the page's callback, from the genes the table lists
-    from tests.dashboard.callback_post import post_callback
-
     out = post_callback(
         app,
         f"{ids.SELECTION_GENES_GO}.disabled",
