@@ -272,7 +272,9 @@ NOVEL_MARK = (
     "symbol on yellow: novel, neither co-expressed nor sharing a GO term (pale: a gene has no "
     "GO term)"
 )
-GO_MARK = "GO: terms both share"
+#: The GO column counts the terms both genes share with their ancestors: beside MYH7 on GTEx,
+#: MYL2 shares 35 while its GO column lists 10 direct terms, which the line must explain.
+GO_MARK = "GO: terms both share, ancestors included (so it can exceed the direct terms listed)"
 #: What the neighbour table's CSV file adds to its columns.
 CSV_MARK = "The CSV adds rank, coexp and novel."
 
