@@ -887,8 +887,10 @@ class AppContext(
         top: int = 25,
         min_score: float = MIN_SPECIFIC_SCORE,
         max_p: float = MAX_SPECIFIC_P,
+        reference: Sequence[int] | None = None,
     ) -> pd.DataFrame:
-        """Genes most specific to the selected samples against all others (Welch t-like score).
+        """Genes most specific to the selected samples against all others, or against a
+        reference group (Welch t-like score).
 
         Parameters
         ----------
@@ -909,6 +911,10 @@ class AppContext(
             well: a small selection needs a larger score (t 2.92 at df 2). 1: no limit. The p
             is descriptive, not a test: the samples were chosen on a map made from these
             values, and nothing corrects for the number of genes.
+        reference
+            Rows of the samples to compare the selection with (one heart chamber against the
+            other, where all others held both chambers' neighbours); those also selected are
+            left out of it. None: every sample not selected.
 
         Returns
         -------
@@ -921,7 +927,8 @@ class AppContext(
         Raises
         ------
         DataError
-            Empty selection, or a selection of every sample.
+            Empty selection, a selection of every sample, or a reference of fewer than 2
+            samples outside the selection.
         """
         from scipy import stats
 
@@ -930,24 +937,35 @@ class AppContext(
             raise DataError("the selection is empty: draw a lasso or box around some samples")
         if sel.min() < 0 or sel.max() >= self.n_samples:
             raise DataError("the selection refers to samples that are not in this dataset")
-        if sel.size >= self.n_samples - 1:
+        if reference is not None:
+            ref = np.setdiff1d(np.unique(np.asarray(list(reference), dtype=int)), sel)
+            if ref.size and (ref.min() < 0 or ref.max() >= self.n_samples):
+                raise DataError("the reference group refers to samples not in this dataset")
+            if ref.size < 2:
+                raise DataError(
+                    f"the reference group holds {ref.size} sample{'' if ref.size == 1 else 's'}"
+                    " outside the selection (Welch's t needs 2): select other samples than "
+                    "the reference, or compare with all other samples"
+                )
+        elif sel.size >= self.n_samples - 1:
             # (one sample left was said to be "nothing left": Welch's t needs 2 in each group)
             left = "nothing" if sel.size == self.n_samples else "only 1 sample"
             raise DataError(
                 f"the selection holds {sel.size:,} of the {self.n_samples:,} samples: {left} "
                 "left to compare it with (Welch's t needs 2); select fewer"
             )
-        s_all, ss_all, n_all = self._column_sums()
         s_sel, ss_sel, n_sel = _masked_sums(self.values, sel)
-        n_rest = n_all - n_sel
+        if reference is None:  # every other sample: all samples' sums less the selection's
+            s_all, ss_all, n_all = self._column_sums()
+            s_rest, ss_rest, n_rest = s_all - s_sel, ss_all - ss_sel, n_all - n_sel
+        else:
+            s_rest, ss_rest, n_rest = _masked_sums(self.values, ref)
         with np.errstate(invalid="ignore", divide="ignore"):
             m_sel = s_sel / n_sel
-            m_rest = (s_all - s_sel) / n_rest
+            m_rest = s_rest / n_rest
             v_sel = np.maximum(ss_sel / n_sel - m_sel**2, 0) * n_sel / np.maximum(n_sel - 1, 1)
             v_rest = (
-                np.maximum((ss_all - ss_sel) / n_rest - m_rest**2, 0)
-                * n_rest
-                / np.maximum(n_rest - 1, 1)
+                np.maximum(ss_rest / n_rest - m_rest**2, 0) * n_rest / np.maximum(n_rest - 1, 1)
             )
             # Welch's t; the floor only for a gene without spread in either group (a constant
             # 1e-6 added to the variance took 3% off the scores of large selections)

@@ -54,7 +54,7 @@ from dashboard.sample_map import (
     resolve_color,
     zoom_is_empty,
 )
-from dashboard.selection import encode_rows
+from dashboard.selection import encode_rows, reference_rows
 from dashboard.uploads import quoted
 
 
@@ -921,8 +921,17 @@ def csv_download(
                 "1 sample selected: genes are scored (Welch's t) from 2 selected samples on; "
                 "select more to save its specific genes"
             )
-        table = context.specific_genes(rows, top=SPECIFIC_SAVED)
+        reference = reference_rows(context, selection)
+        table = context.specific_genes(rows, top=SPECIFIC_SAVED, reference=reference or None)
         table = _with_source(context, table, len(rows))
+        # what the selection is compared with: the page's heading says it, the file too
+        at = list(table.columns).index("mean_selected") if "mean_selected" in table else 0
+        left = len(set(reference) - set(rows))
+        table.insert(
+            at,
+            "compared_with",
+            f"reference group of {left:,} samples" if reference else "all other samples",
+        )
         # the scale of the means, which the page's headers state (the file's columns said
         # nothing: log10(x+1) means read as TPM)
         at = list(table.columns).index("mean_selected") if "mean_selected" in table else 0
@@ -933,7 +942,7 @@ def csv_download(
         stem = file_stem(
             context,
             selection_part(context, rows),
-            "specific_genes",
+            "specific_genes_vs_reference" if reference else "specific_genes",
             part_chars=SELECTION_PART_CHARS,
         )
     elif which == ids.EXPORT_SAMPLE_MAP_CSV:
@@ -1016,6 +1025,7 @@ def gene_selection_download(
 #: The parts of a link (:func:`view_query`); any other is said, and ignored.
 LINK_PARAMS = (
     *("data", "ds", "m", "color", "gene", "sel", "gcolor", "k", "clip", "zoom", "gzoom"),
+    "ref",  # the reference group the selection is compared with (selection.LINK_REFERENCE)
     "gsel",  # the genes of a selection on the gene map (gene_space.link_gene_param)
     "gsrc",  # sel: they are the genes specific to the link's sample selection
     "labelled",  # the share of labelled samples of the baseline maps' 1-NN accuracy
@@ -1046,7 +1056,8 @@ def view_query(
     per_class: Any = None,
     gene_selection: Any = None,
 ) -> str:
-    """Query string that reproduces the view (dataset, colour, gene, selection, gene colouring,
+    """Query string that reproduces the view (dataset, colour, gene, selection and the
+    reference group it is compared with (``ref``), gene colouring,
     number of neighbours ``k``, the colour scale's ``clip`` percentiles, each map's zoom, and the
     genes the gene tables list in place of a neighbourhood).
 
@@ -1082,6 +1093,9 @@ def view_query(
     rows = (selection or {}).get("rows") or []
     if rows:
         q["sel"] = encode_rows(rows)
+    reference = (selection or {}).get("reference") or []
+    if reference:
+        q["ref"] = encode_rows(reference)
     if gene_color and gene_color != "type":
         q["gcolor"] = gene_color
     q.update(link_gene_param(gene_selection))
@@ -1114,6 +1128,7 @@ def view_query(
     n_genes = len(q["gsel"].split(",")) if "gsel" in q else 0
     what = {
         "sel": f"the selection ({len(rows):,} samples)",
+        "ref": f"the reference group ({len(reference):,} samples)",
         "color": "the colouring",
         "gsel": f"the gene selection ({n_genes:,} genes)",
     }

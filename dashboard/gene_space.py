@@ -583,10 +583,16 @@ MAP_SOURCE = "selected on the gene map"
 
 def specific_source(sample_selection: Any) -> str:
     """Where the specific genes of a sample selection come from, in the page's words
-    (``specific to the selection of 863 samples``), from the ``selection`` store."""
+    (``specific to the selection of 863 samples``; ``..., against the reference group of 431
+    samples`` while one is kept), from the ``selection`` store."""
     rows = (sample_selection or {}).get("rows") if isinstance(sample_selection, dict) else None
     n = len(set(rows)) if isinstance(rows, list) else 0
-    return f"specific to the selection of {n:,} sample{'' if n == 1 else 's'}"
+    said = f"specific to the selection of {n:,} sample{'' if n == 1 else 's'}"
+    reference = (sample_selection or {}).get("reference") if isinstance(rows, list) else None
+    if isinstance(reference, list) and reference:
+        left = len(set(reference) - set(rows or []))
+        said += f", against the reference group of {left:,} sample{'' if left == 1 else 's'}"
+    return said
 
 
 def gene_selection_update(

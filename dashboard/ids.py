@@ -40,6 +40,11 @@ SELECTION = "selection"  # dcc.Store: selected sample indices
 SELECTION_INFO = "selection-info"
 SELECTION_GENES = "selection-genes"  # DataTable of genes specific to the selection
 SELECTION_GENES_STORE = "selection-genes-store"
+SELECTION_GENES_HEAD = "selection-genes-head"  # the specific-genes table's heading
+#: Buttons by the selection: keep it as the reference group the next selection's specific
+#: genes are scored against (the ``selection`` store's ``reference``), and drop it
+REFERENCE_KEEP = "reference-keep"
+REFERENCE_CLEAR = "reference-clear"
 #: Button by the specific-genes table: lists its genes in the gene tables (``gene-selection``)
 SELECTION_GENES_GO = "selection-genes-go"
 PROBE = "probe"  # panel with the in-silico probe result

@@ -396,6 +396,72 @@ SPECIFIC_P_HELP = (
     "markers against all other samples) is written as this floor, not as 0"
 )
 
+#: The buttons that keep a selection as the reference group of the next one, and drop it.
+REFERENCE_KEEP_TEXT = "Keep as reference"
+REFERENCE_KEEP_HELP = (
+    "keep these samples as the reference group: the specific genes of the next selection are "
+    "scored against them, not against all other samples (one heart chamber against the other)"
+)
+REFERENCE_CLEAR_TEXT = "Compare with all others"
+REFERENCE_CLEAR_HELP = (
+    "drop the reference group: score the specific genes against all other samples"
+)
+
+
+def specific_heading(reference: int | None = None) -> str:
+    """The specific-genes table's heading: what the selection is compared with (all other
+    samples, or a reference group of ``reference`` samples) and the thresholds."""
+    against = f"the reference group ({reference:,} samples)" if reference else "all other samples"
+    return (
+        f"Genes most specific to the selection: higher than in {against} (score t of "
+        f"{MIN_SPECIFIC_SCORE:g} or more, and one-sided p of {MAX_SPECIFIC_P:g} or less)"
+    )
+
+
+def specific_column_ids(has_gene_ids: bool) -> list[str]:
+    """The specific-genes table's column ids (``gene_id`` where the data names genes by ids)."""
+    return (
+        ["symbol"]
+        + (["gene_id"] if has_gene_ids else [])
+        + ["mean_selected", "mean_rest", "difference", "score", "df", "p_value"]
+    )
+
+
+def specific_help(scale: str, reference: int | None = None) -> dict[str, tuple[str, str]]:
+    """Headers and hover help of the specific-genes table, for the samples compared with (all
+    others, or a reference group of ``reference`` samples); ``scale``: " (log10(x+1))"."""
+    if reference:
+        rest = (
+            "mean, reference",
+            f"mean value in the reference group's {reference:,} samples (those not also "
+            f"selected){scale}",
+        )
+    else:
+        rest = ("mean, others", f"mean value in all other samples{scale}")
+    return {
+        "mean_selected": ("mean, selection", f"mean value in the selected samples{scale}"),
+        "mean_rest": rest,
+        "difference": ("difference", f"mean, selection − {rest[0]}{scale}"),
+        "df": ("df", "degrees of freedom of Welch's t (Welch-Satterthwaite)"),
+        "p_value": ("p", SPECIFIC_P_HELP),
+    }
+
+
+def specific_columns(context: Any, reference: int | None = None) -> tuple[list[dict], dict]:
+    """The specific-genes table's ``columns`` and ``tooltip_header`` for ``context``'s data,
+    the selection compared with all other samples or a reference group of ``reference``."""
+    value_scale = context.value_scale()
+    scale = f" ({value_scale})" if value_scale else " (on the scale of the data file)"
+    has_gene_ids = any(
+        str(g) != str(s) for g, s in zip(context.gene_ids, context.gene_symbols, strict=True)
+    )
+    shown = specific_column_ids(has_gene_ids)
+    help = specific_help(scale, reference)
+    names = {**COLUMN_HELP, **help}
+    tips = {c: names[c][1] for c in shown if c in names and names[c][1]}
+    return _columns(shown, help, SPECIFIC_FORMATS), tips
+
+
 #: p-values and FDRs in scientific notation with 2 significant digits (``5.7e-14``): the
 #: 3-digit numbers made the enrichment table scroll sideways on a 1280-pixel screen.
 SCIENTIFIC_2: dict[str, Any] = {"type": "numeric", "format": {"specifier": ".1e"}}
@@ -409,6 +475,16 @@ SIGNIFICANT_4: dict[str, Any] = {"type": "numeric", "format": {"specifier": ".4~
 FIXED_1: dict[str, Any] = {"type": "numeric", "format": {"specifier": ".1f"}}
 FIXED_2: dict[str, Any] = {"type": "numeric", "format": {"specifier": ".2f"}}
 FIXED_3: dict[str, Any] = {"type": "numeric", "format": {"specifier": ".3f"}}
+
+#: The specific-genes table's number formats.
+SPECIFIC_FORMATS: dict[str, dict[str, Any]] = {
+    "mean_selected": FIXED_2,
+    "mean_rest": FIXED_2,
+    "difference": FIXED_2,
+    "score": FIXED_1,
+    "df": FIXED_1,
+    "p_value": SCIENTIFIC_2,
+}
 
 #: Height (pixels) of the baseline maps' figure before they are computed.
 BASELINES_WAITING_HEIGHT = 160
@@ -898,17 +974,26 @@ def build_layout(context: Any) -> html.Div:
                 html.Button(
                     "Sample map as CSV", id=ids.EXPORT_SAMPLE_MAP_CSV, className="button small"
                 ),
+                html.Button(
+                    REFERENCE_KEEP_TEXT,
+                    id=ids.REFERENCE_KEEP,
+                    className="button small",
+                    disabled=True,
+                    title=REFERENCE_KEEP_HELP,
+                ),
+                html.Button(
+                    REFERENCE_CLEAR_TEXT,
+                    id=ids.REFERENCE_CLEAR,
+                    className="button small",
+                    disabled=True,
+                    title=REFERENCE_CLEAR_HELP,
+                ),
             ],
             className="selection-bar",
         ),
         html.Div(
             [
-                html.H4(
-                    "Genes most specific to the selection: higher than in all other samples "
-                    f"(score t of {MIN_SPECIFIC_SCORE:g} or more, and one-sided p of "
-                    f"{MAX_SPECIFIC_P:g} or less)",
-                    className="inline",
-                ),
+                html.H4(specific_heading(), id=ids.SELECTION_GENES_HEAD, className="inline"),
                 html.Button(
                     SELECTION_GENES_GO_TEXT,
                     id=ids.SELECTION_GENES_GO,
@@ -921,24 +1006,9 @@ def build_layout(context: Any) -> html.Div:
         ),
         _table(
             ids.SELECTION_GENES,
-            ["symbol"]
-            + (["gene_id"] if has_gene_ids else [])
-            + ["mean_selected", "mean_rest", "difference", "score", "df", "p_value"],
-            {
-                "mean_selected": ("mean, selection", f"mean value in the selected samples{scale}"),
-                "mean_rest": ("mean, others", f"mean value in all other samples{scale}"),
-                "difference": ("difference", f"mean, selection − mean, others{scale}"),
-                "df": ("df", "degrees of freedom of Welch's t (Welch-Satterthwaite)"),
-                "p_value": ("p", SPECIFIC_P_HELP),
-            },
-            formats={
-                "mean_selected": FIXED_2,
-                "mean_rest": FIXED_2,
-                "difference": FIXED_2,
-                "score": FIXED_1,
-                "df": FIXED_1,
-                "p_value": SCIENTIFIC_2,
-            },
+            specific_column_ids(has_gene_ids),
+            specific_help(scale),
+            formats=SPECIFIC_FORMATS,
             # every gene saved, a page at a time: a sort orders them all (it ordered the 25
             # listed alone, and genes past them could not be found by sorting)
             page_action="native",

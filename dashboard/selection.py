@@ -22,6 +22,8 @@ from dashboard.layout import (
     SELECTION_GENES_GO_TEXT,
     alert_id,
     annotation_word,
+    specific_columns,
+    specific_heading,
 )
 from dashboard.layout import alert as _alert
 from dashboard.layout import table_records as _records
@@ -135,31 +137,42 @@ def selection_from_inputs(
     """The selection store from a map selection or the link -> (store, alert).
 
     The store is ``{"rows": [...]}``, with ``"drawn": True`` when the selection was drawn on the
-    map (the map shows it already) and ``"empty": True`` when a box or lasso caught no sample.
-    ``previous``: the store before this event.
+    map (the map shows it already), ``"empty": True`` when a box or lasso caught no sample, and
+    ``"reference": [...]`` while a reference group is kept (a new selection keeps it; a link
+    gives its own, ``ref``). ``previous``: the store before this event.
     """
     if trigger == ids.SAMPLE_MAP:
+        reference = (previous or {}).get("reference")
+        kept = {"reference": reference} if reference else {}
         rows = rows_from_selected(selected)
         if rows is None:
             if (previous or {}).get("empty"):
                 # the page took the empty box away (it faded every sample): no selection
                 # still, and the message that the box was empty stays
                 return no_update, None
-            return {"rows": []}, None
+            return {"rows": [], **kept}, None
         if not rows:
             if not (selected.get("range") or selected.get("lassoPoints")):
                 # plotly sends an empty selection, with no box or lasso, each time the figure
                 # is replaced (a new colouring): not the user's, the selection stays
                 return no_update, None
-            return {"rows": [], "empty": True}, None
-        return {"rows": rows, "drawn": True}, None
+            return {"rows": [], "empty": True, **kept}, None
+        return {"rows": rows, "drawn": True, **kept}, None
     q = parse_query(url_search)
-    if "sel" in q:
-        try:
-            return {"rows": decode_rows(q["sel"], context.n_samples)}, None
-        except DataError as exc:
-            return {"rows": []}, _alert(f"link: {exc}")
-    return no_update, None
+    if "sel" not in q and LINK_REFERENCE not in q:
+        return no_update, None
+    store: dict[str, Any] = {"rows": []}
+    for param, key, said in (("sel", "rows", "link"), (LINK_REFERENCE, "reference", "link's ref")):
+        if param in q:
+            try:
+                store[key] = decode_rows(q[param], context.n_samples)
+            except DataError as exc:
+                return {"rows": []}, _alert(f"{said}: {exc}")
+    return store, None
+
+
+#: The link's part that holds the reference group (:func:`encode_rows`), beside ``sel``.
+LINK_REFERENCE = "ref"
 
 
 def _threshold_text() -> str:
@@ -201,6 +214,36 @@ def _colour_annotation(context: Any, color: str | None) -> tuple[str, Any] | Non
     return str(color).split(":", 1)[1], spec.values
 
 
+def _group_counts(context: Any, rows: list[int], color: str | None) -> str:
+    """`` (Heart 431; sex: male 290, female 141)``: ``rows`` counted by tissue, and by the
+    categorical annotation the sample map is coloured by (``color``) when it is another one;
+    "" without annotations."""
+    cols = [c for c in ("SMTS", "tissue") if c in context.samples.columns]
+    counted = []
+    if cols:
+        counted.append(_counts(context.samples[cols[0]], rows))
+    colour = _colour_annotation(context, color)
+    if colour is not None and colour[0] not in cols[:1]:
+        word = annotation_word(colour[0])
+        word = colour[0] if ":" in word else word  # (DTHHRDY's meaning is a sentence)
+        counted.append(f"{word}: {_counts(colour[1], rows)}")
+    return f" ({'; '.join(counted)})" if counted else ""
+
+
+def _samples(n: int) -> str:
+    return f"{n:,} sample{'' if n == 1 else 's'}"
+
+
+def reference_rows(context: Any, store: dict[str, Any] | None) -> list[int]:
+    """The reference group's rows that the ``selection`` store holds (``reference``), those out
+    of this dataset's range left out (a link made on other data is said by the link's check)."""
+    rows = (store or {}).get("reference") or []
+    try:
+        return sorted({int(r) for r in rows if 0 <= int(r) < context.n_samples})
+    except (TypeError, ValueError):
+        return []
+
+
 def describe_selection(
     context: Any, store: dict[str, Any] | None, color: str | None = None
 ) -> tuple[str, list[dict], list[str], Any]:
@@ -211,32 +254,48 @@ def describe_selection(
     orders them all.
     The selected samples are counted by tissue, and by the annotation the sample map is
     coloured by (``color``, the ``color-by`` value) when it is another categorical one: a box
-    on a map coloured by sex said how many of each tissue, not of each sex."""
-    if not store or (not store.get("rows") and not store.get("empty")):
+    on a map coloured by sex said how many of each tissue, not of each sex.
+    With a reference group kept (the store's ``reference``), the genes are those higher in
+    the selection than in it (its samples also selected left out), and the line counts it."""
+    reference = reference_rows(context, store)
+    rows = (store or {}).get("rows") or []
+    if reference:
+        ref = f"the reference group of {_samples(len(reference))}"
+        ref += _group_counts(context, reference, color)
+        if not rows and not (store or {}).get("empty"):
+            return (
+                f"No selection: draw a lasso or box on the map to compare it with {ref}.",
+                [],
+                [],
+                None,
+            )
+        if rows and not set(reference) - set(rows):
+            text = f"{_samples(len(set(rows)))} selected{_group_counts(context, rows, color)}"
+            return (
+                f"{text}: {'it is' if len(reference) == len(set(rows)) else 'it holds'} {ref}; "
+                "draw a lasso or box around the samples to compare with it",
+                [],
+                [],
+                None,
+            )
+    if not store or (not rows and not store.get("empty")):
         return "No selection: draw a lasso or box on the map.", [], [], None
-    rows = store.get("rows") or []
     try:
-        table = context.specific_genes(rows, top=SPECIFIC_SAVED)
+        table = context.specific_genes(rows, top=SPECIFIC_SAVED, reference=reference or None)
     except CoreError as exc:
         return "No usable selection.", [], [], _alert(str(exc))
-    info = f"{len(rows):,} sample{'' if len(rows) == 1 else 's'} selected"
-    cols = [c for c in ("SMTS", "tissue") if c in context.samples.columns]
-    counted = []
-    if cols:
-        counted.append(_counts(context.samples[cols[0]], rows))
-    colour = _colour_annotation(context, color)
-    if colour is not None and colour[0] not in cols[:1]:
-        word = annotation_word(colour[0])
-        word = colour[0] if ":" in word else word  # (DTHHRDY's meaning is a sentence)
-        counted.append(f"{word}: {_counts(colour[1], rows)}")
-    if counted:
-        info += f" ({'; '.join(counted)})"
+    info = f"{_samples(len(rows))} selected{_group_counts(context, rows, color)}"
+    others = "the other samples"
+    if reference:
+        both = len(set(reference) & set(rows))
+        info += f", against {ref}"
+        if both:
+            info += f" ({both:,} of them selected too: left out of it)"
+        others = "the reference group"
     if len(set(rows)) == 1:
         info += "; genes are scored (Welch's t) from 2 selected samples on: select more"
     elif table.empty:
-        info += (
-            f"; no gene is clearly higher in them than in the other samples ({_threshold_text()})"
-        )
+        info += f"; no gene is clearly higher in them than in {others} ({_threshold_text()})"
     elif len(table) > SPECIFIC_PAGE:  # more than a page: the table's sort orders them all
         cut = len(table) >= SPECIFIC_SAVED
         info += (
@@ -246,6 +305,42 @@ def describe_selection(
         )
     # every gene saved is listed, the table pages them (the 25 highest alone were listed)
     return info, _records(table), table["symbol"].tolist(), None
+
+
+def reference_view(context: Any, store: dict[str, Any] | None) -> tuple:
+    """The specific-genes table's heading, columns and header help, and whether the reference
+    buttons are disabled (keep: a selection of 2 samples or more, not the reference already;
+    clear: a reference kept), for the ``selection`` store."""
+    reference = reference_rows(context, store)
+    rows = sorted(set((store or {}).get("rows") or []))
+    columns, tips = specific_columns(context, len(reference) or None)
+    keep_disabled = len(rows) < 2 or rows == reference
+    return (
+        specific_heading(len(reference) or None),
+        columns,
+        tips,
+        keep_disabled,
+        not reference,
+    )
+
+
+def keep_reference(store: dict[str, Any] | None, trigger: str | None) -> Any:
+    """The ``selection`` store once a reference button is clicked (``trigger``): the selection
+    kept as the reference group, or the reference dropped. The selection stays (marked drawn:
+    the map shows it already)."""
+    store = dict(store or {})
+    if trigger == ids.REFERENCE_KEEP:
+        rows = sorted(set(store.get("rows") or []))
+        if len(rows) < 2:
+            return no_update
+        store["reference"] = rows
+    elif trigger == ids.REFERENCE_CLEAR:
+        if not store.pop("reference", None):
+            return no_update
+    else:
+        return no_update
+    store["drawn"] = True
+    return store
 
 
 def selection_genes_update(context: Any, store: Any, color: Any, trigger: Any) -> tuple:
@@ -469,6 +564,27 @@ def register_callbacks(app: Any) -> None:
     )
     def update_selection_genes(store, _status, color):
         return selection_genes_update(context, store, color, ctx.triggered_id)
+
+    @app.callback(
+        Output(ids.SELECTION, "data", allow_duplicate=True),
+        Input(ids.REFERENCE_KEEP, "n_clicks"),
+        Input(ids.REFERENCE_CLEAR, "n_clicks"),
+        State(ids.SELECTION, "data"),
+        prevent_initial_call=True,
+    )
+    def update_reference(_keep, _clear, store):
+        return keep_reference(store, ctx.triggered_id)
+
+    @app.callback(
+        Output(ids.SELECTION_GENES_HEAD, "children"),
+        Output(ids.SELECTION_GENES, "columns"),
+        Output(ids.SELECTION_GENES, "tooltip_header"),
+        Output(ids.REFERENCE_KEEP, "disabled"),
+        Output(ids.REFERENCE_CLEAR, "disabled"),
+        Input(ids.SELECTION, "data"),
+    )
+    def update_reference_view(store):
+        return reference_view(context, store)
 
     @app.callback(
         Output(ids.SELECTION_GENES_GO, "children"),
