@@ -1,7 +1,9 @@
 """Text tables (CSV, TSV, plain or gzip) read into a DataFrame.
 
 The separator, comment lines above the header (a GEO series matrix's sample lines among them),
-the encoding, a header of numbers, and a file cut short or with rows short of fields.
+the encoding, a header of numbers, and a file cut short or with rows short of fields; refused:
+a header split by another separator than its rows, and a table written by ``python -m core
+export`` given as an expression matrix.
 """
 
 from __future__ import annotations
@@ -141,11 +143,126 @@ def _is_title(line: bytes, after: list[bytes]) -> bool:
         )
         if all(len(row) == 2 for row in rows):
             return False
+    if _header_by_spaces(line, after[0]):
+        return False  # read as the header: its separator is refused (_mixed_separators)
     words = re.split(rb"[\t,;]", line.removeprefix(_BOM).strip())
     texts = [w.strip().decode("utf-8", "replace") for w in words]
     if _name_key(texts[0].strip('"')) in _ID_COLUMN_KEYS:
         return False  # a header (gene,value) above rows wider than it: no title to leave out
     return any(t and not _NUMBER_TEXT_RE.match(t) for t in texts)
+
+
+def _header_by_spaces(line: bytes, row: bytes) -> bool:
+    """Whether ``line`` is a header whose names are split by spaces (``sample GATA4 TP53``)
+    above ``row``, a row of values split by tabs, commas or semicolons: as many names as the
+    row has fields (or one fewer: R's row names), and the row's fields after the first
+    mostly numbers. A title above a header has a header of names below it."""
+    n_names = len(_space_fields(line))
+    sep = max(("\t", ",", ";"), key=lambda s: row.count(s.encode()))
+    n_fields = _fields(row)
+    if n_names < 2 or n_names not in (n_fields, n_fields - 1):
+        return False
+    return _numbers_between(row, sep) * 2 > n_fields - 1
+
+
+def _space_fields(line: bytes) -> list[str]:
+    """The fields of ``line`` split by runs of spaces (names in quotes kept whole)."""
+    text = line.removeprefix(_BOM).decode("utf-8", "replace").strip()
+    return next(csv.reader([text], delimiter=" ", skipinitialspace=True), [])
+
+
+#: Separators as a message names them.
+_SEP_WORDS = {"\t": "tabs", ",": "commas", ";": "semicolons", " ": "spaces", "|": "'|'"}
+
+
+def _line_fields(line: bytes, sep: str) -> int:
+    """Fields of ``line`` split at ``sep`` as the csv reader reads them (runs of spaces are
+    one separator)."""
+    if sep == " ":
+        return len(_space_fields(line))
+    text = line.removeprefix(_BOM).decode("utf-8", "replace").rstrip("\r\n")
+    return len(next(csv.reader([text], delimiter=sep), []))
+
+
+def _mixed_separators(path: Path, what: str, first: bytes, sep: str, n_skip: int) -> None:
+    """Refuse a text table whose header is split by one separator and its rows by another
+    (``sample GATA4 TP53`` with spaces above rows with tabs, or the reverse): the rows, each
+    one field at the header's separator, were read as ids without values (or the header as
+    a title), and the message named something else. Refused rather than guessed: each line
+    read at its own separator would be a guess at what was meant."""
+    n_header = _line_fields(first, sep)
+    below = _lines_below(path, n_skip, _SEPARATOR_PEEK_LINES)
+    if n_header < 2 or not below:
+        return
+    if any(_line_fields(row, sep) in (n_header, n_header + 1) for row in below):
+        return  # rows that the header's separator splits as the header
+    for other in ("\t", ",", ";", " "):
+        if other == sep:
+            continue
+        counts = {_line_fields(row, other) for row in below}
+        if len(counts) == 1 and counts <= {n_header, n_header + 1}:
+            n_rows = counts.pop()
+            raise DataError(
+                f"{what} file {path}, line {n_skip + 1}: the header has {n_header} fields "
+                f"split by {_SEP_WORDS.get(sep, repr(sep))} but the rows below have {n_rows} "
+                f"fields split by {_SEP_WORDS[other]}: the header and the rows use different "
+                "separators; "
+                f"write the header with {_SEP_WORDS[other]} between its names as well"
+            )
+
+
+#: Rows looked at below the header by :func:`_mixed_separators`.
+_SEPARATOR_PEEK_LINES = 5
+
+
+#: Gene vectors and sample places as ``python -m core export`` names their columns
+#: (:func:`core.export_cli.gene_table`, :func:`core.export_cli.sample_table`).
+_VECTOR_RE = re.compile(r"^g([1-9]\d*)$")
+_AXIS_RE = re.compile(r"^axis([1-9]\d*)$")
+
+
+def _numbered(names: list[str], pattern: re.Pattern[str]) -> bool:
+    """Whether ``names`` are ``pattern``'s 1, 2, ..., in order (g1..gD, axis1..axisN)."""
+    numbers = [m and int(m.group(1)) for m in map(pattern.match, names)]
+    return bool(names) and numbers == list(range(1, len(names) + 1))
+
+
+def _export_table_words(header: list[str]) -> str | None:
+    """What a header written by ``python -m core export`` says its table is (a gene-vector
+    table: [data,] [gene_id,] symbol, [gene_type,] g1..gD; a sample-map table: [data,]
+    sample_id, x, y (or axis1..axisN), then sample annotations none of which is a gene), with
+    its columns, or None for any other header. Told by the names alone: an expression
+    matrix's samples are not named g1..gD after a ``symbol`` column, nor are its genes named
+    x and y."""
+    names = [h for h in header if h]
+    if names[:1] == ["data"]:  # a model of simulated data: data = SIMULATED first
+        names = names[1:]
+    if not names:
+        return None
+    front = names[: names.index("symbol") + 1] if "symbol" in names else []
+    if front in (["symbol"], ["gene_id", "symbol"]):
+        rest = names[len(front) :]
+        if rest[:1] == ["gene_type"]:
+            front, rest = [*front, "gene_type"], rest[1:]
+        if len(rest) >= 2 and _numbered(rest, _VECTOR_RE):
+            columns = ", ".join([*front, f"g1..g{len(rest)}"])
+            return f"a gene-vector table written by `python -m core export` (columns {columns})"
+    if names[0] != "sample_id" or len(names) < 2:
+        return None
+    if names[1:3] == ["x", "y"]:
+        n_axes = 2
+    else:
+        n_axes = 0
+        while 1 + n_axes < len(names) and _AXIS_RE.match(names[1 + n_axes]):
+            n_axes += 1
+        if not n_axes or not _numbered(names[1 : 1 + n_axes], _AXIS_RE):
+            return None
+    annotations = names[1 + n_axes :]
+    known = _known_symbols()
+    if any(a.upper() in known or _GENE_ID_RE.match(a) for a in annotations):
+        return None  # genes beside coordinates: a spatial matrix
+    shown = ", ".join(names[: 1 + n_axes + 2]) + (", ..." if len(annotations) > 2 else "")
+    return f"a sample-map table written by `python -m core export` (columns {shown})"
 
 
 def _text_preamble(path: Path) -> tuple[int, bytes]:
@@ -593,6 +710,15 @@ def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
     raw_header = _split_line(first, sep)
     header = [h.strip().strip('"') for h in raw_header]
     line_no = n_skip + 1
+    if what == "matrix":
+        kind = _export_table_words(header)
+        if kind is not None:
+            raise DataError(
+                f"{what} file {path} looks like {kind}, not an expression matrix: give the "
+                "table of expression values (samples and genes) instead, e.g. the file the "
+                "model was trained on"
+            )
+    _mixed_separators(path, what, first, sep, n_skip)
     # decimal commas (1,25), as a spreadsheet saves them in a decimal-comma locale: read
     peeked = _cells_below(path, n_skip, sep) if sep != "," else pd.Series([], dtype=object)
     comma = _decimal_comma_example(peeked, sep)
