@@ -44,6 +44,7 @@ def baseline_view(
     clip: Any = None,
     width: int | None = None,
     plot_height: float | None = None,
+    points: bool = True,
 ) -> tuple[Any, list[dict]]:
     """Figure and accuracy rows of cached baseline maps (None -> nothing to show yet).
 
@@ -57,6 +58,8 @@ def baseline_view(
     scores. ``color`` and ``clip``: the sample map's colouring and clip range, which colour
     every map (:func:`baseline_colouring`; None: the label 1-NN guesses); a continuous one is
     scored on each map, its smoothness in the panel's title (:data:`SMOOTHNESS_NOTE`).
+    ``points`` False: the maps without their points, to measure a file's layout
+    (:func:`dashboard.figures.baselines_figure`).
     """
     if not result:
         return no_update, []
@@ -101,6 +104,7 @@ def baseline_view(
         sample_ids=context.sample_ids,
         width=width,
         plot_height=plot_height,
+        points=points,
         **colouring,
     )
     if context.simulated:

@@ -82,6 +82,7 @@ def baselines_figure(
     sample_ids: Sequence[Any] | None = None,
     width: int | None = None,
     plot_height: float | None = None,
+    points: bool = True,
 ) -> go.Figure:
     """The same samples in several 2-D maps side by side, coloured by one category or by a
     continuous value, as the sample map is (the same colours, scale and missing values on every
@@ -133,6 +134,11 @@ def baselines_figure(
         The height (pixels) of the maps' area once drawn: the figure's less its margins, which
         a file's title and dataset lines make larger than the figure's own (default:
         ``height`` less 70). The rows are spaced by their titles' lines in pixels of it.
+    points
+        False: the first map's traces alone, without their points (no coordinates, hover ids
+        or colours), the layout, legend entries and colour bar those of the whole figure: a
+        figure to measure (a file's legend and titles) at a small cost (GTEx's 16,877 samples
+        on 5 maps were drawn four times to export one file).
     """
     from plotly.subplots import make_subplots
 
@@ -196,9 +202,10 @@ def baselines_figure(
             webgl,
             ids,
             id_hover,
+            points,
         )
     else:
-        _category_panels(fig, names, maps, n_cols, labels, webgl, ids, id_hover)
+        _category_panels(fig, names, maps, n_cols, labels, webgl, ids, id_hover, points)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
     # each map drawn at 1:1, as 1-NN reads it (a wide panel stretched a unit-variance map)
@@ -279,9 +286,11 @@ def _category_panels(
     webgl: bool,
     ids: np.ndarray | None = None,
     id_hover: str = "",
+    points: bool = True,
 ) -> None:
     """Each map's samples coloured by their category, as the categorical sample map draws
-    them (:func:`dashboard.figure_samples.sample_map_categorical`)."""
+    them (:func:`dashboard.figure_samples.sample_map_categorical`); ``points`` False: the first
+    map's traces alone, no point drawn (:func:`baselines_figure`)."""
     lab, _, _ = merge_categories(labels)
     lab[lab == ""] = "unlabelled"
     # unlabelled last, as on the sample map: a tissue has the same colour in both
@@ -298,11 +307,13 @@ def _category_panels(
     dense = len(lab) > DENSE_SAMPLES
     entries = []
     for panel, name in enumerate(names):
+        if panel and not points:  # (the legend's entries, the colour bar: the first map's)
+            break
         row, col = panel // n_cols + 1, panel % n_cols + 1
         xy = np.asarray(maps[name], dtype=np.float32)
         for cat in drawn:
             i = cats.index(cat)
-            m = lab == cat
+            m = (lab == cat) & points
             trace = scatter(
                 x=xy[m, 0],
                 y=xy[m, 1],
@@ -344,11 +355,14 @@ def _continuous_panels(
     webgl: bool,
     ids: np.ndarray | None = None,
     id_hover: str = "",
+    points: bool = True,
 ) -> None:
     """Each map's samples coloured by ``values`` on one scale, as the continuous sample map
     draws them (:func:`dashboard.figure_samples.sample_map_continuous`): the samples without a
     value first, grey open circles, then the others from the lowest value to the highest; the
-    first map's colour trace holds the colour bar, the first map's grey one the legend entry."""
+    first map's colour trace holds the colour bar, the first map's grey one the legend entry;
+    ``points`` False: the first map's traces alone, no point drawn, the scale and legend entry
+    as they are (:func:`baselines_figure`)."""
     values = np.asarray(values, dtype=np.float32).reshape(-1)
     scatter = go.Scattergl if webgl else go.Scatter
     size = max(2.0, marker_size(len(values)) - 1)
@@ -356,20 +370,26 @@ def _continuous_panels(
     order = value_order(values)
     # one scale for every map: the sample map's colour trace's, from all the values
     marker = continuous_marker(values[order], color_title, clip, diverging, size)
+    grey_rows = missing & points  # (the legend entry still counts every missing value)
+    if not points:
+        order = order[:0]
+        marker["color"] = marker["color"][:0]
     hover = hover_title or color_title  # (as the sample map's hover text says it)
     for panel, name in enumerate(names):
+        if panel and not points:  # (the legend's entries, the colour bar: the first map's)
+            break
         row, col = panel // n_cols + 1, panel % n_cols + 1
         xy = np.asarray(maps[name], dtype=np.float32)
         grey = scatter(
-            x=xy[missing, 0],
-            y=xy[missing, 1],
+            x=xy[grey_rows, 0],
+            y=xy[grey_rows, 1],
             mode="markers",
             marker=dict(color=MISSING_COLOR, size=size, symbol="circle-open"),
             name=f"no value ({int(missing.sum()):,})",
             legendgroup="no value",
             showlegend=bool(missing.any()) and panel == 0,
             hovertemplate=id_hover + "no value<extra>" + name + "</extra>",
-            customdata=None if ids is None else ids[missing].tolist(),
+            customdata=None if ids is None else ids[grey_rows].tolist(),
         )
         fig.add_trace(grey, row=row, col=col)
         shown = dict(marker, showscale=panel == 0)

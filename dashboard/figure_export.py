@@ -53,17 +53,15 @@ def for_export(
     """A copy of ``fig`` fit for a file: vector traces, no probe grid, fixed size, and a legend
     that shows every entry (:func:`fit_legend`, which grows the figure up to ``max_height`` for
     a legend under the plot; on screen a long legend scrolls, in a file it would be cut)."""
-    out = go.Figure(fig)
     data = []
-    for tr in out.data:
+    for tr in fig.data:
         if tr.name == "probe grid":
             continue
+        d = tr.to_plotly_json()  # (a copy: built into the figure once, not copied thrice)
         if isinstance(tr, go.Scattergl):
-            d = tr.to_plotly_json()
-            d.pop("type", None)
-            tr = go.Scatter(**d)
-        data.append(tr)
-    out = go.Figure(data=data, layout=out.layout)
+            d["type"] = "scatter"
+        data.append(d)
+    out = go.Figure(data=data, layout=fig.layout)
     out.update_layout(width=width, height=height, uirevision=None, dragmode=False)
     out.layout.legend.maxheight = None  # the page's (fit_page_legend): a file fits its own
     # the x axis' numbers a little further down: at the corner of a zoomed map the first of
