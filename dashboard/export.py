@@ -381,7 +381,7 @@ def _baselines_file_figure(
     sketch = dict(view, points=False)
     fig, _ = baseline_view(context, cached, columns=columns, height=height, **sketch)
     probe = figures.for_export(fig, width, height, max_height)
-    below = probe.layout.legend.orientation == "h"
+    below = probe.layout.legend.orientation == "h" and not figures.legend_in_columns(probe.layout)
     if below:
         columns = figures.panel_columns(n_maps, width, height, legend_px=0.0)
         if journal:

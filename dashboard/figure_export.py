@@ -139,7 +139,12 @@ def export_plot_area(fig: go.Figure) -> dict[str, float]:
     width = float(layout.width or 700) - edge(margin.l) - edge(margin.r)
     height = float(layout.height or 450) - edge(margin.t) - edge(margin.b)
     names = [str(tr.name) for tr in fig.data if tr.showlegend is not False and tr.name]
-    if layout.showlegend is not False and names and layout.legend.orientation != "h":
+    if layout.showlegend is not False and names and legend_in_columns(layout):
+        entry = float(layout.legend.entrywidth or 0) + _LEGEND_SYMBOL + _LEGEND_ENTRY_GAP
+        per_row = _per_row(fig, float(layout.width or 700) / 2, entry)
+        width -= min(per_row, len(names)) * entry
+        width /= 1.02
+    elif layout.showlegend is not False and names and layout.legend.orientation != "h":
         font = float(layout.legend.font.size or layout.font.size or 12)
         title = str(layout.legend.title.text or "")
         longest = max(len(line) for n in [*names, title] for line in n.split("<br>"))
@@ -191,6 +196,26 @@ _LEGEND_ENTRY_PAD = 9
 #: Width of a legend entry's symbol and gaps, and height of a row of a horizontal legend (px).
 _LEGEND_SYMBOL = 40
 _LEGEND_ROW = 19
+
+
+def _row_px(font: float, lines: int) -> float:
+    """Height (pixels) of a row of a horizontal legend whose tallest entry has ``lines`` lines
+    of text of ``font`` pixels, as plotly draws it (a line 1.3 fonts tall, at least 16 pixels,
+    and 3 more): 19 for one line of 10 pixels, 29 for two (counted as 38, a legend of GTEx's
+    detailed tissues under an 85 mm map left a band of 150 pixels above it)."""
+    return max(1.3 * font * lines, 16.0) + 3.0
+
+
+def _title_px(layout: go.Layout) -> float:
+    """Height (pixels) of a horizontal legend's title above its entries and of its padding
+    (10 pixels): a line 1.3 of the title's font tall."""
+    title = str(layout.legend.title.text or "")
+    if not title:
+        return 10.0
+    font = float(layout.legend.title.font.size or layout.font.size or 12)
+    return 1.3 * font * (title.count("<br>") + 1) + 10.0
+
+
 #: Pixels plotly leaves between two entries of a row of a horizontal legend.
 _LEGEND_ENTRY_GAP = 5
 
@@ -222,6 +247,71 @@ def _plot_width(layout: go.Layout, width: float) -> float:
     if x.automargin is not False and x.visible is not False and x.showticklabels is not False:
         right = max(right, 0.3 * (x.tickfont.size or font) * _TICK_CHARS + 4)
     return width - left - right
+
+
+def _per_row(fig: go.Figure, room: float, entry: float) -> int:
+    """Entries of ``entry`` pixels that plotly puts in a row of a horizontal legend ``room``
+    pixels wide: plotly's test for a new row (by groups when :func:`_grouped_legend`, the
+    sample and baseline maps' legends, a group per category: the most n with n * entry <=
+    room, one more fitted where n * entry exceeds it by less than the gap; else the most n
+    with n * entry - gap < room)."""
+    if _grouped_legend(fig):
+        return max(1, int(room // entry))
+    return max(1, math.ceil((room + _LEGEND_ENTRY_GAP) / entry) - 1)
+
+
+def legend_in_columns(layout: go.Layout) -> bool:
+    """Whether ``layout``'s legend is laid out in columns beside the plot
+    (:func:`_columns_beside`), not under it."""
+    legend = layout.legend
+    return legend.orientation == "h" and legend.xref != "container" and (legend.x or 0) > 1
+
+
+def _columns_beside(fig: go.Figure, room: float) -> bool:
+    """Lay a legend too long for one column out in columns beside the plot (in place), in a
+    landscape file of fixed height: under the plot, GTEx's 35 detailed tissues left a slide's
+    map a third of its width (the map drawn at 1:1 in a flat plot area). plotly gives such a
+    legend half the figure's width; at least two columns, their rows within ``room`` (the
+    plot area's height), fonts from 10 down to 8 pixels. False (nothing changed) when they do
+    not fit: the legend then goes under the plot."""
+    layout = fig.layout
+    width, height = float(layout.width or 1000), float(layout.height or 450)
+    if width < 1.3 * height:
+        return False
+    names = [tr.name for tr in fig.data if tr.showlegend is not False and tr.name]
+    longest = max(len(line) for n in names for line in str(n).split("<br>"))
+    entry_lines = [str(n).count("<br>") + 1 for n in names]
+    for font in (10, 9, 8):
+        text = int(0.5 * font * longest)
+        entry = text + _LEGEND_SYMBOL + _LEGEND_ENTRY_GAP
+        per_row = _per_row(fig, width / 2, entry)
+        if per_row < 2:
+            continue
+        rows = sum(
+            _row_px(font, max(entry_lines[i : i + per_row]))
+            for i in range(0, len(entry_lines), per_row)
+        )
+        if rows + _title_px(layout) > room:
+            continue
+        fig.update_layout(
+            legend=dict(
+                orientation="h",
+                xref="paper",
+                yref="paper",
+                x=1.02,
+                xanchor="left",
+                y=1,
+                yanchor="top",
+                font=dict(size=font),
+                entrywidth=text,
+                entrywidthmode="pixels",
+                tracegroupgap=0,
+                title=dict(side="top"),  # (above the entries; "top left" set them off by its width)
+                maxheight=1,  # (a horizontal legend is kept to half the figure's height)
+            )
+        )
+        return True
+    return False
 
 
 def _grouped_legend(fig: go.Figure) -> bool:
@@ -264,6 +354,8 @@ def fit_legend(
     if smaller >= 7 and not below:
         fig.update_layout(legend=dict(font=dict(size=smaller), tracegroupgap=0))
         return
+    if not below and not max(int(max_height or height) - height, 0) and _columns_beside(fig, room):
+        return
     width = fig.layout.width or 1000
     longest = max(len(line) for n in names for line in str(n).split("<br>"))
     entry_lines = [str(n).count("<br>") + 1 for n in names]  # a wrapped entry's lines
@@ -274,24 +366,17 @@ def fit_legend(
     # 28 tissues at 85 mm took 14 rows of two, drawn as 10 of three, 76 pixels left blank
     # between the maps and the legend
     plot_w = _plot_width(layout, width)
-    grouped = _grouped_legend(fig)
     for font in (10, 9, 8, 7):
         text = int(0.5 * font * longest)  # the text of the longest entry; a symbol beside it
         entry = text + _LEGEND_SYMBOL + _LEGEND_ENTRY_GAP
-        if grouped:
-            # the most groups n with n * entry <= plot_w (plotly's test for a new row of
-            # groups: the sample and baseline maps' legends, a group per category; one more
-            # fitted where n * entry exceeds plot_w by less than the gap)
-            per_row = max(1, int(plot_w // entry))
-        else:
-            # the most entries n with n * entry - gap < plot_w (plotly's test for a new row)
-            per_row = max(1, math.ceil((plot_w + _LEGEND_ENTRY_GAP) / entry) - 1)
+        per_row = _per_row(fig, plot_w, entry)
         # entries fill the rows in order; a row is as tall as its tallest entry (charging
         # every row the tallest of all left a blank band of 54 mm above GTEx's detailed tissues)
         heights = sum(
-            max(entry_lines[i : i + per_row]) for i in range(0, len(entry_lines), per_row)
+            _row_px(font, max(entry_lines[i : i + per_row]))
+            for i in range(0, len(entry_lines), per_row)
         )
-        below = (heights + 1) * _LEGEND_ROW  # the entries and the legend title
+        below = heights + _title_px(layout)  # the entries and the legend's title
         under = below + axis
         fits = (under - margin_b <= grow) if grow else (under <= 0.6 * height)
         if fits:
@@ -313,7 +398,10 @@ def fit_legend(
             entrywidth=text,
             entrywidthmode="pixels",
             tracegroupgap=0,
-            title=dict(side="top left"),
+            # above the entries ("top left" set them off by its width: an 85 mm file's
+            # second column of tissues ran to its right edge)
+            title=dict(side="top"),
+            maxheight=1,  # (plotly keeps a horizontal legend to half the figure: cut short)
         ),
         margin=dict(b=int(under)),
         height=int(height + max(under - margin_b, 0)) if grow else height,

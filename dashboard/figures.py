@@ -42,6 +42,7 @@ from dashboard.figure_export import (  # noqa: F401
     fit_legend,
     fit_title,
     for_export,
+    legend_in_columns,
     name_dataset,
 )
 from dashboard.figure_genes import (  # noqa: F401

@@ -1,0 +1,90 @@
+"""A long legend in an exported file: beside a slide's map in columns (under it, GTEx's 35
+detailed tissues left the map a third of the slide's width: a 1:1 map in a flat plot area),
+and under a journal column's map whole (plotly keeps a horizontal legend to half the figure's
+height: the last row was cut off), its entries not set off by the title's width."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dashboard import figures
+from dashboard.render import browser_path, render_image
+from dashboard.sample_map import build_sample_figure
+
+SLIDE = "slide 16:9"
+COLUMN = "single column (85 mm, 300 dpi)"
+#: A group of legend entries as plotly draws it, and its place in the legend.
+GROUP = r'<g class="groups" transform="(?:translate\(([\d.]+),([\d.]+)\))?"'
+
+
+def _long_names(fig, every: int = 3) -> None:
+    """GTEx-like detailed tissue names, one in ``every`` of two lines (``wrap_title``)."""
+    shown = [t for t in fig.data if t.showlegend is not False and t.name]
+    assert len(shown) == 26
+    for i, trace in enumerate(shown):
+        trace.name = (
+            f"Esophagus - Gastroesophageal<br>Junction {i} (375)"
+            if i % every == 0
+            else f"Heart - Left Ventricle {i:02d} (431)"
+        )
+
+
+def _svg(fig) -> str:
+    lay = fig.layout
+    return render_image(fig, "svg", lay.width, lay.height, 1.0).decode()
+
+
+def _legend_box(svg: str) -> tuple[float, float, float, float, str]:
+    """Left, top, width and height of the legend as drawn, and its SVG."""
+    legend = svg[svg.index('<g class="legend"') :]
+    x, y = re.match(r'<g class="legend"[^>]*translate\(([-\d.]+),\s*([-\d.]+)\)', legend).groups()
+    bg = re.search(r'<rect class="bg"[^>]*?width="([\d.]+)" height="([\d.]+)"', legend)
+    return float(x), float(y), float(bg[1]), float(bg[2]), legend
+
+
+def _plot_area(svg: str) -> tuple[float, float]:
+    """Width and height of the plot area as drawn (its clip path)."""
+    rect = re.search(r'class="plotclip"><rect width="([\d.]+)" height="([\d.]+)"', svg)
+    return float(rect[1]), float(rect[2])
+
+
+@pytest.mark.skipif(browser_path() is None, reason="no Chromium for kaleido")
+def test_a_long_legend_stands_in_columns_beside_a_slides_map(context):
+    fig, _ = build_sample_figure(context, "ann:tissue", (1, 99), webgl=False)
+    _long_names(fig, every=1)  # (too long for one column, even at 7 pixels)
+    width, height, _ = figures.EXPORT_SIZES[SLIDE]
+    out = figures.for_export(fig, width, height, height)
+    assert figures.legend_in_columns(out.layout) and out.layout.height == height
+    svg = _svg(out)
+    left, top, wide, tall, legend = _legend_box(svg)
+    # the legend in the file, beside the plot, not under it
+    assert left + wide <= width and top + tall <= height, (left, wide, top, tall)
+    plot_w, plot_h = _plot_area(svg)
+    assert plot_h > 0.6 * height and left >= plot_w
+    # in columns: entries side by side
+    xs = {float(x or 0) for x, _ in re.findall(GROUP, legend)}
+    assert len(xs) >= 2
+    # the plot area's estimate for the labels of the file leaves the legend out
+    assert abs(figures.export_plot_area(out)["width"] - plot_w) < 20, plot_w
+
+
+@pytest.mark.skipif(browser_path() is None, reason="no Chromium for kaleido")
+def test_a_long_legend_under_a_journal_column_map_is_drawn_whole(context):
+    fig, _ = build_sample_figure(context, "ann:tissue", (1, 99), webgl=False)
+    _long_names(fig)
+    width, height, _ = figures.EXPORT_SIZES[COLUMN]
+    max_height = int(figures.JOURNAL_PAGE_MM / figures.EXPORT_WIDTH_MM[COLUMN] * width)
+    out = figures.for_export(fig, width, height, max_height)
+    lay = out.layout
+    assert lay.legend.orientation == "h" and not figures.legend_in_columns(lay)
+    svg = _svg(out)
+    left, top, wide, tall, legend = _legend_box(svg)
+    rows = [(float(x or 0), float(y or 0)) for x, y in re.findall(GROUP, legend)]
+    # every row inside the legend's box (a box cut at half the file's height hid the last)
+    assert len(rows) == 26 and max(y for _, y in rows) + 19 + 19 <= tall, (rows[-1], tall)
+    assert top + tall <= lay.height and left + wide <= width
+    # the entries start at the legend's left, under its title (not after it)
+    first = re.search(r'<g class="traces" transform="translate\(([\d.]+),', legend)
+    assert float(first[1]) < 10
