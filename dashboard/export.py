@@ -263,6 +263,8 @@ def export_figure(
         if listed:  # the genes named, whole, in the file and its name (not list-KRT5-KRT1)
             parts[0] = "list_" + named_genes(listed, FILE_PART_CHARS - 5, file_name=True)
             figures.add_title_line(fig, f"mean z of {named_genes(listed, LISTED_TITLE_CHARS)}")
+        if rows:  # the file says why most samples are pale (its name alone said it)
+            figures.add_title_line(fig, selection_line(len(rows)))
     elif which == "gene-map":
         gene_view = (
             view.get("gene_color"),
@@ -339,6 +341,13 @@ def export_figure(
         name = FIGURE_NAMES.get(which, which)
         data = pdf_title(data, f"{simulated}{name}, {dataset_line(context)}")
     return dcc.send_bytes(data, f"{file_stem(context, which, *parts)}.{fmt}", type=FORMATS[fmt])
+
+
+def selection_line(n_selected: int) -> str:
+    """The line under the title of a sample map exported with a selection: what the pale
+    samples are."""
+    one = n_selected == 1
+    return f"{n_selected:,} selected sample{'' if one else 's'} in full colour, the others dimmed"
 
 
 def _ringed(fig: Any) -> int:
