@@ -628,8 +628,12 @@ def gene_selection_update(
             # a link's genes specific to its selection (link_gene_selection): kept while that
             # selection is the page's (the link read), else they said "specific to the
             # selection of 2 samples" beside another selection, and a link shared then too
+            # the same with the reference group: the genes listed against the left ventricle
+            # stayed, labelled as against all others, once the page compared with all others
             rows = sample_selection.get("rows") if isinstance(sample_selection, dict) else None
+            ref = sample_selection.get("reference") if isinstance(sample_selection, dict) else None
             same = isinstance(rows, list) and sorted(set(rows)) == current["rows"]
+            same = same and sorted(set(ref or [])) == current.get("reference", [])
             return no_update if same else None
         if isinstance(current, dict) and current.get("source"):
             same = listed == current.get("genes") and (
@@ -702,8 +706,9 @@ def link_gene_selection(context: Any, url_search: str | None) -> dict | None:
     known here: the tables list the gene in focus's neighbours.
 
     Genes specific to a sample selection (``gsrc=sel``) are labelled by the link's ``sel``, as
-    the button that listed them labelled them, and keep its ``rows``: another sample selection
-    takes them away (:func:`gene_selection_update`), as it takes the button's. The store has no
+    the button that listed them labelled them (and its ``ref``), and keep its ``rows`` (and
+    ``reference``): another sample selection, or reference group, takes them away
+    (:func:`gene_selection_update`), as it takes the button's. The store has no
     ``source`` (the link's own selection, read as the page opens, would take them away); the
     map's double-click treats them as a box's genes."""
     cols = _link_columns(context, _link_genes(url_search))[0]
@@ -714,15 +719,23 @@ def link_gene_selection(context: Any, url_search: str | None) -> dict | None:
     if q.get("gsrc") == LINK_SPECIFIC:
         from dashboard.selection import decode_rows
 
-        try:
-            rows = decode_rows(q["sel"], context.n_samples) if q.get("sel") else []
-        except DataError:
-            rows = []
+        def read(param: str) -> list[int]:
+            try:
+                return decode_rows(q[param], context.n_samples) if q.get(param) else []
+            except DataError:
+                return []
+
+        # (the link's reference group too: "against the reference group of 426 samples")
+        rows, reference = read("sel"), read("ref")
         store["label"] = (
-            specific_source({"rows": rows}) if rows else "specific to a selection of samples"
+            specific_source({"rows": rows, "reference": reference})
+            if rows
+            else "specific to a selection of samples"
         )
         if rows:  # (the sample selection they are specific to: another one takes them away)
             store["rows"] = sorted(set(rows))
+            if reference:  # (and the reference group: another one, or none, takes them away)
+                store["reference"] = sorted(set(reference))
     return store
 
 

@@ -506,10 +506,11 @@ def register_callbacks(app: Any) -> None:
     # selected again, in the data (kept by a zoom's redraw) and in the drawing.
     # A box or lasso that caught no sample (empty space: the probe grid's invisible points, or
     # nothing) faded every sample, as if all were left out: the box is taken away and the
-    # samples shown again; the page says that the box was empty.
+    # samples shown again; the page says that the box was empty. A reference group kept stays
+    # (a box that missed the other heart chamber dropped the one kept).
     app.clientside_callback(
         """
-        function(selected) {
+        function(selected, previous) {
             const keep = window.dash_clientside.no_update;
             const gd = document.querySelector('#__MAP__ .js-plotly-plot');
             if (!selected || !gd || !gd.calcdata) { return keep; }
@@ -526,7 +527,9 @@ def register_callbacks(app: Any) -> None:
                         Plotly.restyle(gd, {selectedpoints: [null]});
                     });
                 }, 0);
-                return {rows: [], empty: true};
+                const reference = previous && previous.reference;
+                return reference ? {rows: [], empty: true, reference: reference}
+                                 : {rows: [], empty: true};
             }
             gd.calcdata.forEach(function(cd) {
                 const trace = cd[0] && cd[0].trace, stash = cd[0] && cd[0].t;
@@ -549,6 +552,7 @@ def register_callbacks(app: Any) -> None:
         """.replace("__MAP__", ids.SAMPLE_MAP).replace("__META__", figures.PLACED_META),
         Output(ids.SELECTION, "data", allow_duplicate=True),
         Input(ids.SAMPLE_MAP, "selectedData"),
+        State(ids.SELECTION, "data"),
         prevent_initial_call=True,
     )
 

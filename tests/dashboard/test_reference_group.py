@@ -140,3 +140,28 @@ def test_the_csv_says_what_the_selection_was_compared_with(context):
     assert table["symbol"].tolist() == saved["symbol"].tolist()
     out = export.csv_download(context, ids.EXPORT_SELECTION_GENES_CSV, None, {"rows": heart}, None)
     assert set(pd.read_csv(io.StringIO(out["content"]))["compared_with"]) == {"all other samples"}
+
+
+def test_a_links_specific_genes_name_its_reference_and_give_way_when_it_is_dropped(context):
+    """A link (or Back, Forward) to the genes the button listed against a reference group: the
+    gene tables said "Genes specific to the selection of 20 samples", as if against all others;
+    and once the page compared with all others again they stayed listed, still so labelled,
+    beside the table of the genes specific against all others (and in a link shared then)."""
+    from dashboard import gene_space
+
+    heart, muscle = _rows(context, "Heart"), _rows(context, "Muscle")
+    page = {"rows": heart, "reference": muscle}
+    genes = context.specific_genes(heart, reference=muscle)["symbol"].tolist()[:3]
+    listed = {"genes": genes, "source": specific_source(page)}
+    query = view_query(None, None, page, None, gene_selection=listed)
+    store = gene_space.link_gene_selection(context, query)
+    assert gene_space.selection_source(store) == specific_source(page)
+    assert gene_space.selection_source(store).endswith("against the reference group of 20 samples")
+    update = gene_space.gene_selection_update
+    # the link's own selection and reference, read as the page opens: its genes stay
+    opened, _ = selection_from_inputs(context, ids.URL, None, query, None)
+    assert store["genes"] == genes
+    assert update(ids.SELECTION_GENES_STORE, None, genes, opened, store) is no_update
+    # the reference dropped, or another kept, the same samples selected: they give way
+    for other in ({"rows": heart}, {"rows": heart, "reference": muscle[:5]}):
+        assert update(ids.SELECTION_GENES_STORE, None, genes, other, store) is None
