@@ -1433,6 +1433,11 @@ def register_callbacks(app: Any) -> None:
     ):
         left_out: list[str] = []
         st = context.loaded_state()
+        if isinstance(selection, dict) and selection.get("reference"):
+            # the reference group the page compares with: rows of another dataset (a page left
+            # open while the server restarted) left out, as the line leaves them out; the link
+            # held them, and opening it refused the whole selection
+            selection = {**selection, "reference": reference_rows(context, selection)}
         query = view_query(
             color,
             focus,

@@ -162,12 +162,17 @@ def selection_from_inputs(
     if "sel" not in q and LINK_REFERENCE not in q:
         return no_update, None
     store: dict[str, Any] = {"rows": []}
-    for param, key, said in (("sel", "rows", "link"), (LINK_REFERENCE, "reference", "link's ref")):
-        if param in q:
-            try:
-                store[key] = decode_rows(q[param], context.n_samples)
-            except DataError as exc:
-                return {"rows": []}, _alert(f"{said}: {exc}")
+    if "sel" in q:
+        try:
+            store["rows"] = decode_rows(q["sel"], context.n_samples)
+        except DataError as exc:
+            return {"rows": []}, _alert(f"link: {exc}")
+    if LINK_REFERENCE in q:
+        # (a reference that does not read is left out, said; the link's selection stays)
+        try:
+            store["reference"] = decode_rows(q[LINK_REFERENCE], context.n_samples)
+        except DataError as exc:
+            return store, _alert(f"link's ref (the reference group, left out): {exc}")
     return store, None
 
 
@@ -313,10 +318,13 @@ def reference_view(context: Any, store: dict[str, Any] | None) -> tuple:
     clear: a reference kept), for the ``selection`` store."""
     reference = reference_rows(context, store)
     rows = sorted(set((store or {}).get("rows") or []))
-    columns, tips = specific_columns(context, len(reference) or None)
+    # the samples compared with: those also selected are left out of it, as the line, the
+    # gene tables' label and the CSV count them (all of it while it is all selected)
+    compared = len(set(reference) - set(rows)) or len(reference)
+    columns, tips = specific_columns(context, compared or None)
     keep_disabled = len(rows) < 2 or rows == reference
     return (
-        specific_heading(len(reference) or None),
+        specific_heading(compared or None),
         columns,
         tips,
         keep_disabled,

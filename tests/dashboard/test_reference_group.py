@@ -165,3 +165,64 @@ def test_a_links_specific_genes_name_its_reference_and_give_way_when_it_is_dropp
     # the reference dropped, or another kept, the same samples selected: they give way
     for other in ({"rows": heart}, {"rows": heart, "reference": muscle[:5]}):
         assert update(ids.SELECTION_GENES_STORE, None, genes, other, store) is None
+
+
+def test_the_heading_counts_the_reference_as_the_csv_and_the_label_do(context):
+    # a reference of 25 samples, 5 of them selected: 20 are compared with, everywhere
+    heart, muscle = _rows(context, "Heart"), _rows(context, "Muscle")
+    store = {"rows": heart, "reference": muscle + heart[:5]}
+    head, _, tips, _, _ = reference_view(context, store)
+    assert "the reference group (20 samples)" in head
+    assert "reference group's 20 samples (those not also selected)" in tips["mean_rest"]
+    assert specific_source(store).endswith("against the reference group of 20 samples")
+    # the reference all selected: the heading still names it, whole
+    assert (
+        "the reference group (20 samples)"
+        in reference_view(context, {"rows": muscle + heart, "reference": muscle})[0]
+    )
+
+
+def test_a_malformed_ref_leaves_the_links_selection(context):
+    heart = _rows(context, "Heart")
+    query = view_query(None, None, {"rows": heart}, None) + "&ref=zz!"
+    store, alert = selection_from_inputs(context, ids.URL, None, query, None)
+    assert store["rows"] == sorted(heart) and "reference" not in store
+    assert "link's ref" in str(alert) and "reference group" in str(alert)
+
+
+def test_a_links_specific_genes_name_the_reference_and_go_with_it(context):
+    from dashboard.gene_space import gene_selection_update, link_gene_selection
+
+    heart, muscle = _rows(context, "Heart"), _rows(context, "Muscle")
+    store = {"rows": heart, "reference": muscle}
+    _, _, symbols, _ = describe_selection(context, store)
+    listed = gene_selection_update(ids.SELECTION_GENES_GO, None, symbols, store, None)
+    query = view_query(None, None, store, None, gene_selection=listed)
+    opened = link_gene_selection(context, query)
+    # the link's genes are labelled as the button labelled them
+    assert opened["label"] == listed["source"]
+    # the link read: its selection and reference are the page's, its genes stay
+    page = selection_from_inputs(context, ids.URL, None, query, None)[0]
+    assert gene_selection_update(ids.SELECTION_GENES_STORE, None, [], page, opened) is no_update
+    # the reference dropped: the table lists the genes against all others; the link's go
+    dropped = keep_reference(page, ids.REFERENCE_CLEAR)
+    _, _, others, _ = describe_selection(context, dropped)
+    assert others != symbols
+    assert gene_selection_update(ids.SELECTION_GENES_STORE, None, others, dropped, opened) is None
+
+
+def test_the_link_leaves_out_reference_rows_beyond_this_dataset(app, context):
+    # a page left open while the server restarted on other data: a reference row beyond it
+    heart, muscle = _rows(context, "Heart"), _rows(context, "Muscle")
+    stale = {"rows": heart, "reference": muscle + [context.n_samples + 3]}
+    assert "reference group of 20 samples" in describe_selection(context, stale)[0]
+    out = post_callback(
+        app,
+        f"{ids.SHARE_LINK}.href",
+        {(ids.SELECTION, "data"): stale},
+        f"{ids.SELECTION}.data",
+    )
+    href = out[ids.SHARE_LINK]["href"]
+    store, alert = selection_from_inputs(context, ids.URL, None, href, None)
+    assert alert is None
+    assert store["rows"] == sorted(heart) and store["reference"] == sorted(muscle)
