@@ -276,9 +276,12 @@ def describe_selection(
             )
         if rows and not set(reference) - set(rows):
             text = f"{_samples(len(set(rows)))} selected{_group_counts(context, rows, color)}"
+            if len(reference) == len(set(rows)):  # (its counts said once, not twice)
+                said = "they are the reference group"
+            else:
+                said = f"they hold the reference group of {_samples(len(reference))}"
             return (
-                f"{text}: {'it is' if len(reference) == len(set(rows)) else 'it holds'} {ref}; "
-                "draw a lasso or box around the samples to compare with it",
+                f"{text}: {said}; draw a lasso or box around the samples to compare with it",
                 [],
                 [],
                 None,

@@ -56,7 +56,7 @@ def test_a_box_on_empty_space_keeps_the_reference_group(app_url, driver):
     kept = line.split(" samples selected")[0]
     _scroll_to(driver, "reference-keep")
     driver.find_element(By.ID, "reference-keep").click()
-    _wait_text(driver, "selection-info", "it is the reference group", 30, "the reference kept")
+    _wait_text(driver, "selection-info", "they are the reference group", 30, "the reference kept")
     _wait_idle(driver, "the answers to the button")
     _box_on_empty_space(driver)
     _wait_text(driver, "alert-selection", "the selection is empty", 30, "empty box")
@@ -69,7 +69,7 @@ def test_a_box_on_empty_space_keeps_the_reference_group(app_url, driver):
     _box_over_the_left_half_of_the_sample_map(driver)
     _wait(
         driver,
-        lambda: "it is the reference group" in driver.find_element(By.ID, "selection-info").text,
+        lambda: "they are the reference group" in driver.find_element(By.ID, "selection-info").text,
         30,
         "the same samples said to be the reference group",
     )

@@ -59,7 +59,8 @@ def test_the_line_names_the_reference_and_a_selection_of_it_says_so(context):
     assert "(Muscle 20)" in text
     # the reference itself selected: nothing to compare, said
     text, rows, _, alert = describe_selection(context, {"rows": muscle, "reference": muscle})
-    assert rows == [] and alert is None and "it is the reference group" in text
+    assert rows == [] and alert is None and "they are the reference group;" in text
+    assert text.count("Muscle 20") == 1  # (the counts said once)
     # no selection yet: the line asks for one, to compare with the reference
     text, *_ = describe_selection(context, {"rows": [], "reference": muscle})
     assert text.startswith("No selection") and "reference group of 20 samples" in text
