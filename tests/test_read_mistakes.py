@@ -173,3 +173,38 @@ def test_a_space_header_above_tab_rows_is_refused_not_a_title_above_a_header(tmp
     es = load_table(path)
     assert list(es.sample_ids) == ["S1", "S2"] and list(es.gene_ids) == NAMES[1:]
     np.testing.assert_allclose(es.values[0], [1.0, 2.0, 3.0, 4.5])
+
+
+def test_a_title_above_a_header_of_numbers_is_still_a_title(tmp_path):
+    """A title of as many words as the table has columns, above a header whose sample names
+    are numbers (patients 1001.., hours 0, 2, 6, 12), was read as a header split by spaces
+    and refused; the title is left out and the header of numbers read, as before."""
+    rows = "".join(f"{g},1.0,2.0,3.0,4.5\n" for g in ("GATA4", "TP53", "MYC"))
+    for title, header in [
+        ("Cohort expression export 2024", "gene,1001,1002,1003,1004"),
+        ("Time course log2 TPM hours", "gene,0,2,6,12"),
+    ]:
+        path = tmp_path / "titled.csv"
+        path.write_text(f"{title}\n{header}\n{rows}")
+        es = load_table(path)
+        assert list(es.sample_ids) == header.split(",")[1:], title
+        assert list(es.gene_ids) == ["GATA4", "TP53", "MYC"]
+
+
+def test_rows_short_of_fields_with_spaces_in_their_text_are_no_other_separator(tmp_path):
+    """A tab-separated annotation table whose rows leave out an empty last field, with text of
+    three words (``S1<TAB>heart left ventricle``), was refused as rows split by spaces."""
+    from core.data.sample_annotations import _read_annotations
+
+    path = tmp_path / "ann.tsv"
+    path.write_text(
+        "sample\ttissue\tnotes\nS1\theart left ventricle\nS2\tliver right lobe\n"
+        "S3\tlung upper lobe\n"
+    )
+    frame = _read_annotations(path)
+    assert list(frame.columns) == ["sample", "tissue", "notes"]
+    assert frame["tissue"].tolist() == [
+        "heart left ventricle",
+        "liver right lobe",
+        "lung upper lobe",
+    ]

@@ -162,6 +162,9 @@ def _header_by_spaces(line: bytes, row: bytes) -> bool:
     n_fields = _fields(row)
     if n_names < 2 or n_names not in (n_fields, n_fields - 1):
         return False
+    first = next(csv.reader([row.removeprefix(_BOM).decode("utf-8", "replace")], delimiter=sep))
+    if first and _name_key(first[0].strip()) in _ID_COLUMN_KEYS:
+        return False  # a header of numbers (gene,0,2,6,12: time points) below a title
     return _numbers_between(row, sep) * 2 > n_fields - 1
 
 
@@ -196,6 +199,8 @@ def _mixed_separators(path: Path, what: str, first: bytes, sep: str, n_skip: int
         return
     if any(_line_fields(row, sep) in (n_header, n_header + 1) for row in below):
         return  # rows that the header's separator splits as the header
+    if sep != " " and any(_line_fields(row, sep) > 1 for row in below):
+        return  # rows split by the header's separator, short of fields (checked below)
     for other in ("\t", ",", ";", " "):
         if other == sep:
             continue
