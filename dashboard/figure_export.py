@@ -260,6 +260,31 @@ def _per_row(fig: go.Figure, room: float, entry: float) -> int:
     return max(1, math.ceil((room + _LEGEND_ENTRY_GAP) / entry) - 1)
 
 
+def _rows_legend(
+    font: int, text: int, ref: str, x: float, y: float, yanchor: str
+) -> dict[str, Any]:
+    """A horizontal legend of entries ``text`` pixels wide in ``font``, its left at ``x`` and
+    its ``yanchor`` at ``y`` (of the plot area, ``ref`` "paper", or of the figure,
+    "container"): whole (plotly keeps a horizontal legend to half the figure's height, and cut
+    the last rows) and its title above the entries ("top left" set them off by its width: an
+    85 mm file's second column of tissues ran to its right edge)."""
+    return dict(
+        orientation="h",
+        xref=ref,
+        yref=ref,
+        x=x,
+        xanchor="left",
+        y=y,
+        yanchor=yanchor,
+        font=dict(size=font),
+        entrywidth=text,
+        entrywidthmode="pixels",
+        tracegroupgap=0,
+        title=dict(side="top"),
+        maxheight=1,
+    )
+
+
 def legend_in_columns(layout: go.Layout) -> bool:
     """Whether ``layout``'s legend is laid out in columns beside the plot
     (:func:`_columns_beside`), not under it."""
@@ -293,23 +318,7 @@ def _columns_beside(fig: go.Figure, room: float) -> bool:
         )
         if rows + _title_px(layout) > room:
             continue
-        fig.update_layout(
-            legend=dict(
-                orientation="h",
-                xref="paper",
-                yref="paper",
-                x=1.02,
-                xanchor="left",
-                y=1,
-                yanchor="top",
-                font=dict(size=font),
-                entrywidth=text,
-                entrywidthmode="pixels",
-                tracegroupgap=0,
-                title=dict(side="top"),  # (above the entries; "top left" set them off by its width)
-                maxheight=1,  # (a horizontal legend is kept to half the figure's height)
-            )
-        )
+        fig.update_layout(legend=_rows_legend(font, text, "paper", 1.02, 1, "top"))
         return True
     return False
 
@@ -386,23 +395,7 @@ def fit_legend(
     else:
         under = min(under, 0.7 * height)
     fig.update_layout(
-        legend=dict(
-            orientation="h",
-            xref="container",
-            yref="container",
-            x=0.01,
-            xanchor="left",
-            y=0.01,
-            yanchor="bottom",
-            font=dict(size=font),
-            entrywidth=text,
-            entrywidthmode="pixels",
-            tracegroupgap=0,
-            # above the entries ("top left" set them off by its width: an 85 mm file's
-            # second column of tissues ran to its right edge)
-            title=dict(side="top"),
-            maxheight=1,  # (plotly keeps a horizontal legend to half the figure: cut short)
-        ),
+        legend=_rows_legend(font, text, "container", 0.01, 0.01, "bottom"),
         margin=dict(b=int(under)),
         height=int(height + max(under - margin_b, 0)) if grow else height,
     )

@@ -281,15 +281,13 @@ const samples = gd._fullData.filter(t => t.customdata && t.name !== 'probe grid'
 """
 
 
-def test_a_box_on_empty_space_does_not_fade_the_samples(app_url, driver):
-    """A box that caught no sample faded every sample, as if all were left out (plotly selects
-    the probe grid's invisible points there, and no sample)."""
+def box_on_empty_space(driver) -> None:
+    """A small box drawn with the mouse around the centre of an empty region of the sample map:
+    a probe-grid point 20 px or more from every sample."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
-    _loaded(driver, app_url)
     _scroll_to(driver, "sample-map")
-    # the centre of an empty region: a probe-grid point 20 px or more from every sample
     spot = _js(
         driver,
         _GRID_AND_SAMPLES
@@ -316,6 +314,14 @@ def test_a_box_on_empty_space_does_not_fade_the_samples(app_url, driver):
         plot, int(sx - 8 - w / 2), int(sy - 8 - h / 2)
     )
     box.click_and_hold().move_by_offset(8, 8).move_by_offset(8, 8).release().perform()
+
+
+def test_a_box_on_empty_space_does_not_fade_the_samples(app_url, driver):
+    """A box that caught no sample faded every sample, as if all were left out (plotly selects
+    the probe grid's invisible points there, and no sample)."""
+
+    _loaded(driver, app_url)
+    box_on_empty_space(driver)
     alert = _wait_text(driver, "alert-selection", "the selection is empty", 30, "empty box")
     assert "draw a lasso or box around some samples" in alert
     faded = _js(
