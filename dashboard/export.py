@@ -54,7 +54,7 @@ from dashboard.sample_map import (
     resolve_color,
     zoom_is_empty,
 )
-from dashboard.selection import encode_rows, reference_rows
+from dashboard.selection import encode_rows, group_counts, reference_rows
 from dashboard.uploads import quoted
 
 
@@ -937,13 +937,17 @@ def csv_download(
         reference = reference_rows(context, selection)
         table = context.specific_genes(rows, top=SPECIFIC_SAVED, reference=reference or None)
         table = _with_source(context, table, len(rows))
-        # what the selection is compared with: the page's heading says it, the file too
+        # what the selection is compared with: the page's heading says it, the file too, with
+        # the reference's tissues as the page's line counts them ("reference group of 20
+        # samples" did not say that the spleen was compared with the blood)
         at = list(table.columns).index("mean_selected") if "mean_selected" in table else 0
-        left = len(set(reference) - set(rows))
+        left = sorted(set(reference) - set(rows))
         table.insert(
             at,
             "compared_with",
-            f"reference group of {left:,} samples" if reference else "all other samples",
+            f"reference group of {len(left):,} samples{group_counts(context, left, None)}"
+            if reference
+            else "all other samples",
         )
         # the scale of the means, which the page's headers state (the file's columns said
         # nothing: log10(x+1) means read as TPM)

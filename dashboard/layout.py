@@ -22,6 +22,7 @@ from dashboard.context import (
 )
 from dashboard.figures import EXPORT_SIZES, empty_figure
 from dashboard.new_samples import OWN_LABEL
+from dashboard.pair_references import GO_TERM_SIZES
 
 HELP = (
     "Each point of the left map is a sample placed by its learned 2-D embedding; each point of "
@@ -255,7 +256,8 @@ PAIR_HELP: dict[str, tuple[str, str]] = {
     "novel": (
         "novel",
         "yes: close in gene space, yet neither co-expressed nor sharing a GO term, a pair worth "
-        "a look; unannotated: the same, but a gene has no GO term, so it could share none",
+        "a look; unannotated: the same, but a gene has no GO term of "
+        f"{GO_TERM_SIZES[0]}-{GO_TERM_SIZES[1]} genes, so it could share none",
     ),
 }
 
@@ -270,7 +272,8 @@ UNANNOTATED_BACKGROUND = "#fff3cc"
 COEXP_MARK = "Bold blue r: co-expressed (top 1% of the gene pairs)"
 NOVEL_MARK = (
     "symbol on yellow: novel, neither co-expressed nor sharing a GO term (pale: a gene has no "
-    "GO term)"
+    f"GO term of {GO_TERM_SIZES[0]}-{GO_TERM_SIZES[1]} genes; broader terms, though listed, "
+    "do not count)"
 )
 #: The GO column counts the terms both genes share with their ancestors: beside MYH7 on GTEx,
 #: MYL2 shares 35 while its GO column lists 10 direct terms, which the line must explain.

@@ -219,7 +219,7 @@ def _colour_annotation(context: Any, color: str | None) -> tuple[str, Any] | Non
     return str(color).split(":", 1)[1], spec.values
 
 
-def _group_counts(context: Any, rows: list[int], color: str | None) -> str:
+def group_counts(context: Any, rows: list[int], color: str | None) -> str:
     """`` (Heart 431; sex: male 290, female 141)``: ``rows`` counted by tissue, and by the
     categorical annotation the sample map is coloured by (``color``) when it is another one;
     "" without annotations."""
@@ -266,7 +266,7 @@ def describe_selection(
     rows = (store or {}).get("rows") or []
     if reference:
         ref = f"the reference group of {_samples(len(reference))}"
-        ref += _group_counts(context, reference, color)
+        ref += group_counts(context, reference, color)
         if not rows and not (store or {}).get("empty"):
             return (
                 f"No selection: draw a lasso or box on the map to compare it with {ref}.",
@@ -275,7 +275,7 @@ def describe_selection(
                 None,
             )
         if rows and not set(reference) - set(rows):
-            text = f"{_samples(len(set(rows)))} selected{_group_counts(context, rows, color)}"
+            text = f"{_samples(len(set(rows)))} selected{group_counts(context, rows, color)}"
             if len(reference) == len(set(rows)):  # (its counts said once, not twice)
                 said = "they are the reference group"
             else:
@@ -292,7 +292,7 @@ def describe_selection(
         table = context.specific_genes(rows, top=SPECIFIC_SAVED, reference=reference or None)
     except CoreError as exc:
         return "No usable selection.", [], [], _alert(str(exc))
-    info = f"{_samples(len(rows))} selected{_group_counts(context, rows, color)}"
+    info = f"{_samples(len(rows))} selected{group_counts(context, rows, color)}"
     others = "the other samples"
     if reference:
         both = len(set(reference) & set(rows))

@@ -136,7 +136,13 @@ def test_the_csv_says_what_the_selection_was_compared_with(context):
     out = export.csv_download(context, ids.EXPORT_SELECTION_GENES_CSV, None, store, None)
     table = pd.read_csv(io.StringIO(out["content"]))
     assert out["filename"].endswith("_specific_genes_vs_reference.csv")
-    assert set(table["compared_with"]) == {"reference group of 20 samples"}
+    # the reference's tissues too: "reference group of 20 samples" did not say which
+    assert set(table["compared_with"]) == {"reference group of 20 samples (Muscle 20)"}
+    # the selected samples of the reference are left out of it, and of its counts
+    store = {"rows": heart, "reference": muscle + heart[:5]}
+    out = export.csv_download(context, ids.EXPORT_SELECTION_GENES_CSV, None, store, None)
+    compared = pd.read_csv(io.StringIO(out["content"]))["compared_with"]
+    assert set(compared) == {"reference group of 20 samples (Muscle 20)"}
     saved = context.specific_genes(heart, top=200, reference=muscle)
     assert table["symbol"].tolist() == saved["symbol"].tolist()
     out = export.csv_download(context, ids.EXPORT_SELECTION_GENES_CSV, None, {"rows": heart}, None)
