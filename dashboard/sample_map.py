@@ -1250,10 +1250,11 @@ def upload_reset(props: list[str], contents: str | None) -> Any:
 def list_text_after(props: list[str], color: Any) -> Any:
     """The new text of the gene-list box after a call of the ``color-by`` callback: the genes of
     a list file just read (the box kept the list typed before, and "Colour by this list" went
-    back to it), else ``no_update``."""
-    read = f"{ids.GENE_LIST_UPLOAD}.contents" in props
-    if read and isinstance(color, str) and parse_color(color)[0] == "list":
-        return parse_color(color)[1]
+    back to it) or of a link's list (a link opened coloured by a list left the box empty, its
+    genes to be typed again to change one), else ``no_update``."""
+    read = f"{ids.GENE_LIST_UPLOAD}.contents" in props or f"{ids.URL}.search" in props
+    if read and isinstance(color, str) and color.startswith("list:"):
+        return color.split(":", 1)[1]
     return no_update
 
 

@@ -821,6 +821,11 @@ def test_emptied_gene_list_upload_is_ignored_and_a_read_one_is_emptied(context):
     assert sample_map.list_text_after([prop], no_update) is no_update  # the file was not read
     applied = f"{ids.GENE_LIST_APPLY}.n_clicks"
     assert sample_map.list_text_after([applied], "list:GATA4, TBX5") is no_update
+    # a link coloured by a list: its genes in the box, to change one of them
+    link = f"{ids.URL}.search"
+    assert sample_map.list_text_after([link], "list:GATA4, TBX5") == "GATA4, TBX5"
+    assert sample_map.list_text_after([link], "obs:GATA4") is no_update
+    assert sample_map.list_text_after([link], "not a colouring") is no_update
     assert sample_map.upload_reset([f"{ids.COLOR_BY}.value"], None) is no_update
 
 
