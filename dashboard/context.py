@@ -110,6 +110,9 @@ MAX_SPECIFIC_P = 0.05
 #: highest alone, and its sorting ordered those: SFTPC (t rank 30, the second-largest difference
 #: of the 196 genes of the lung samples) was never in it.
 SPECIFIC_PAGE, SPECIFIC_SAVED = 25, 200
+#: The directions of the genes listed for a selection (the choice by the specific-genes table,
+#: a link's ``dir``): higher in the selection than in the samples compared with, or lower.
+SPECIFIC_HIGHER, SPECIFIC_LOWER = "higher", "lower"
 
 #: Values a gene needs in the selected samples to be scored as specific to the selection.
 MIN_SELECTED_VALUES = 3
@@ -888,9 +891,11 @@ class AppContext(
         min_score: float = MIN_SPECIFIC_SCORE,
         max_p: float = MAX_SPECIFIC_P,
         reference: Sequence[int] | None = None,
+        lower: bool = False,
     ) -> pd.DataFrame:
         """Genes most specific to the selected samples against all others, or against a
-        reference group (Welch t-like score).
+        reference group (Welch t-like score); with ``lower``, the genes clearly lower in the
+        selection.
 
         Parameters
         ----------
@@ -901,7 +906,8 @@ class AppContext(
         min_score
             Only genes whose score reaches it: higher in the selection than in the other
             samples, clearly (a gene lower in the selection is not specific to it, and was
-            listed, and marked on the gene map, when fewer than ``top`` genes were higher).
+            listed, and marked on the gene map, when fewer than ``top`` genes were higher;
+            the lower genes are asked for with ``lower``).
             Genes with values in fewer than :data:`MIN_SELECTED_VALUES` selected samples
             (all of them, in a smaller selection), or in fewer than 2 other samples, are not
             scored.
@@ -915,6 +921,11 @@ class AppContext(
             Rows of the samples to compare the selection with (one heart chamber against the
             other, where all others held both chambers' neighbours); those also selected are
             left out of it. None: every sample not selected.
+        lower
+            The genes lower in the selection instead (the atrium's genes down against the
+            ventricle, without swapping the groups): ranked by the most negative t, which needs
+            ``-min_score`` or less, and the one-sided p of "lower in the selection" at most
+            ``max_p``. The ``score`` stays the signed t (negative), as the ``difference``.
 
         Returns
         -------
@@ -987,18 +998,21 @@ class AppContext(
         # for the Heart samples, where Welch's t is undefined)
         enough = (n_sel >= max(2, min(MIN_SELECTED_VALUES, sel.size))) & (n_rest >= 2)
         scored = np.isfinite(score) & np.isfinite(df) & enough
-        score = np.where(scored, score, -np.inf)
+        # the t in the direction asked for: the selection's higher genes, or its lower ones
+        sign = -1.0 if lower else 1.0
+        directed = np.where(scored, sign * score, -np.inf)
         df = np.where(scored, df, np.nan)
-        # one-sided p of "higher in the selection"; t >= 2 alone listed noise from small
-        # selections (p 0.09 for 3 samples, 0.15 for 2)
+        # one-sided p of "higher (lower) in the selection"; t >= 2 alone listed noise from
+        # small selections (p 0.09 for 3 samples, 0.15 for 2)
         p = np.full(score.shape, np.nan)
         # (scipy's t.logsf underflows with its sf, to -inf: the floor reads "this or less")
-        p[scored] = np.maximum(stats.t.sf(score[scored], df[scored]), SPECIFIC_P_FLOOR)
-        keep = score >= min_score
+        p[scored] = np.maximum(stats.t.sf(directed[scored], df[scored]), SPECIFIC_P_FLOOR)
+        keep = directed >= min_score
         if max_p < 1:
             keep &= p <= max_p
         idx = np.flatnonzero(keep)
-        idx = idx[np.argsort(-score[idx], kind="stable")][: max(0, int(top))]
+        idx = idx[np.argsort(-directed[idx], kind="stable")][: max(0, int(top))]
+        score = sign * directed  # (signed: the lower genes' t negative)
         return pd.DataFrame(
             {
                 "symbol": self.gene_symbols[idx],

@@ -22,7 +22,7 @@ from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.baseline_maps import annotation_word, is_per_class, percent
 from dashboard.baselines import baseline_colouring, baseline_view
-from dashboard.context import SPECIFIC_SAVED, preset_name
+from dashboard.context import SPECIFIC_HIGHER, SPECIFIC_LOWER, SPECIFIC_SAVED, preset_name
 from dashboard.gene_neighbours import neighbor_tables
 from dashboard.gene_space import (
     MAP_SOURCE,
@@ -34,7 +34,7 @@ from dashboard.gene_space import (
     selection_source,
     selection_tables,
 )
-from dashboard.layout import SPECIFIC_P_HELP, alert_id
+from dashboard.layout import alert_id, specific_p_help
 from dashboard.render import FORMATS, render_image
 from dashboard.sample_map import (
     GENE_MODES,
@@ -54,7 +54,14 @@ from dashboard.sample_map import (
     resolve_color,
     zoom_is_empty,
 )
-from dashboard.selection import encode_rows, group_counts, reference_rows
+from dashboard.selection import (
+    LINK_DIRECTION,
+    encode_rows,
+    group_counts,
+    is_lower,
+    link_direction_problem,
+    reference_rows,
+)
 from dashboard.uploads import quoted
 
 
@@ -863,8 +870,12 @@ def csv_download(
     color: str | None = None,
     gene_color: str | None = None,
     gene_selection: Any = None,
+    lower: bool = False,
 ) -> dict[str, Any]:
     """The ``dcc.Download`` payload of a table as CSV (raises DataError when there is none).
+
+    ``lower``: the selection's specific genes are those lower in it (the choice by their
+    table), said in the file's ``direction`` column and its name (``..._specific_genes_lower``).
 
     ``color``, ``gene_color``: the colourings of the sample map and the gene map, whose values
     the maps' CSV files hold.
@@ -935,7 +946,9 @@ def csv_download(
                 "select more to save its specific genes"
             )
         reference = reference_rows(context, selection)
-        table = context.specific_genes(rows, top=SPECIFIC_SAVED, reference=reference or None)
+        table = context.specific_genes(
+            rows, top=SPECIFIC_SAVED, reference=reference or None, lower=lower
+        )
         table = _with_source(context, table, len(rows))
         # what the selection is compared with: the page's heading says it, the file too, with
         # the reference's tissues as the page's line counts them ("reference group of 20
@@ -949,17 +962,21 @@ def csv_download(
             if reference
             else "all other samples",
         )
+        # the genes higher in the selection, or lower, as the page's choice and heading say
+        at = list(table.columns).index("compared_with")
+        table.insert(at, "direction", SPECIFIC_LOWER if lower else SPECIFIC_HIGHER)
         # the scale of the means, which the page's headers state (the file's columns said
         # nothing: log10(x+1) means read as TPM)
         at = list(table.columns).index("mean_selected") if "mean_selected" in table else 0
         table.insert(at, "value_scale", value_scale_text(context))
         # what the p says and does not (the page's header says it on hovering; the file too)
         at = list(table.columns).index("p_value") if "p_value" in table else len(table.columns)
-        table.insert(at, "p_value_note", SPECIFIC_P_HELP)
+        table.insert(at, "p_value_note", specific_p_help(lower))
         stem = file_stem(
             context,
             selection_part(context, rows),
             "specific_genes_vs_reference" if reference else "specific_genes",
+            SPECIFIC_LOWER if lower else "",
             part_chars=SELECTION_PART_CHARS,
         )
     elif which == ids.EXPORT_SAMPLE_MAP_CSV:
@@ -1045,6 +1062,7 @@ LINK_PARAMS = (
     "ref",  # the reference group the selection is compared with (selection.LINK_REFERENCE)
     "gsel",  # the genes of a selection on the gene map (gene_space.link_gene_param)
     "gsrc",  # sel: they are the genes specific to the link's sample selection
+    "dir",  # lower: the genes lower in the selection are listed (selection.LINK_DIRECTION)
     "labelled",  # the share of labelled samples of the baseline maps' 1-NN accuracy
     "perclass",  # 1: that share of each class (baselines.PER_CLASS_PARAM)
 )
@@ -1072,9 +1090,11 @@ def view_query(
     default_labelled: float | None = None,
     per_class: Any = None,
     gene_selection: Any = None,
+    lower: bool = False,
 ) -> str:
     """Query string that reproduces the view (dataset, colour, gene, selection and the
-    reference group it is compared with (``ref``), gene colouring,
+    reference group it is compared with (``ref``), the genes lower in it listed rather than
+    the higher ones (``dir=lower``, ``lower``), gene colouring,
     number of neighbours ``k``, the colour scale's ``clip`` percentiles, each map's zoom, and the
     genes the gene tables list in place of a neighbourhood).
 
@@ -1113,6 +1133,8 @@ def view_query(
     reference = (selection or {}).get("reference") or []
     if reference:
         q["ref"] = encode_rows(reference)
+    if lower:
+        q[LINK_DIRECTION] = SPECIFIC_LOWER
     if gene_color and gene_color != "type":
         q["gcolor"] = gene_color
     q.update(link_gene_param(gene_selection))
@@ -1199,6 +1221,9 @@ def view_settings(
     problem = link_gene_problem(context, url_search)
     if problem:
         problems.append(problem)
+    problem = link_direction_problem(url_search)
+    if problem:
+        problems.append(problem)
     if "k" in q:
         try:
             k = int(q["k"])
@@ -1241,8 +1266,8 @@ def view_settings(
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         problems.append(
             f"{shown}{more} {'is' if len(unknown) == 1 else 'are'} not part of the page's links, "
-            "ignored (a link holds color, gene, sel, gcolor, gsel, gsrc, k, clip, zoom, gzoom, "
-            "labelled and perclass)"
+            "ignored (a link holds color, gene, sel, ref, dir, gcolor, gsel, gsrc, k, clip, zoom, "
+            "gzoom, labelled and perclass)"
         )
     if not problems:
         return k, clip, None
@@ -1369,6 +1394,7 @@ def register_callbacks(app: Any) -> None:
         State(ids.COLOR_BY, "value"),
         State(ids.GENE_COLOR, "value"),
         State(ids.GENE_SELECTION, "data"),
+        State(ids.SPECIFIC_DIRECTION, "value"),
         prevent_initial_call=True,
     )
     def export_csv(
@@ -1386,6 +1412,7 @@ def register_callbacks(app: Any) -> None:
         color,
         gene_color,
         gene_selection,
+        direction,
     ):
         if not ctx.triggered or not ctx.triggered[0].get("value"):
             return no_update, None
@@ -1399,6 +1426,7 @@ def register_callbacks(app: Any) -> None:
                 color=color,
                 gene_color=gene_color,
                 gene_selection=gene_selection,
+                lower=is_lower(direction),
             )
             return out, None
         except CoreError as exc:
@@ -1418,6 +1446,7 @@ def register_callbacks(app: Any) -> None:
         Input(ids.BASELINES_SHARE, "value"),
         Input(ids.BASELINES_PER_CLASS, "value"),
         Input(ids.GENE_SELECTION, "data"),
+        Input(ids.SPECIFIC_DIRECTION, "value"),
         State(ids.URL, "search"),
         prevent_initial_call=True,
     )
@@ -1433,6 +1462,7 @@ def register_callbacks(app: Any) -> None:
         labelled,
         per_class,
         gene_selection,
+        direction,
         url_search,
     ):
         left_out: list[str] = []
@@ -1459,6 +1489,7 @@ def register_callbacks(app: Any) -> None:
             default_labelled=context.default_accuracy_fraction(),
             per_class=per_class,
             gene_selection=gene_selection,
+            lower=is_lower(direction),
         )
         return query or "?", share_link_note(left_out, len(placed or []))
 

@@ -17,7 +17,7 @@ from dash import Input, Output, Patch, State, ctx, html, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
-from dashboard.context import GENE_SET_PRESETS, preset_name
+from dashboard.context import GENE_SET_PRESETS, SPECIFIC_LOWER, preset_name
 from dashboard.figure_genes import COLOURING_SET, category_count, colouring_trace
 from dashboard.gene_neighbours import (
     COEXP_PENDING,
@@ -581,13 +581,15 @@ def genes_from_selected(selected: dict[str, Any] | None) -> list[str] | None:
 MAP_SOURCE = "selected on the gene map"
 
 
-def specific_source(sample_selection: Any) -> str:
+def specific_source(sample_selection: Any, lower: bool = False) -> str:
     """Where the specific genes of a sample selection come from, in the page's words
     (``specific to the selection of 863 samples``; ``..., against the reference group of 431
-    samples`` while one is kept), from the ``selection`` store."""
+    samples`` while one is kept), from the ``selection`` store; ``lower``: the genes lower in
+    it (``lower in the selection of 863 samples``)."""
     rows = (sample_selection or {}).get("rows") if isinstance(sample_selection, dict) else None
     n = len(set(rows)) if isinstance(rows, list) else 0
-    said = f"specific to the selection of {n:,} sample{'' if n == 1 else 's'}"
+    said = f"{'lower in' if lower else 'specific to'} the selection of {n:,} sample"
+    said += "" if n == 1 else "s"
     reference = (sample_selection or {}).get("reference") if isinstance(rows, list) else None
     if isinstance(reference, list) and reference:
         left = len(set(reference) - set(rows or []))
@@ -601,6 +603,7 @@ def gene_selection_update(
     specific: list[str] | None = None,
     sample_selection: Any = None,
     current: Any = None,
+    lower: bool = False,
 ) -> dict | None:
     """The ``gene-selection`` store: the genes of a box or lasso on the gene map
     (:func:`genes_from_selected`), or None once a gene is in focus (clicked or searched) or the
@@ -609,7 +612,8 @@ def gene_selection_update(
     ``trigger`` ``selection-genes-go`` (the button by the specific-genes table): the genes that
     table lists (``specific``, the ``selection-genes-store``; at most
     :data:`MAX_SELECTED_GENES`), with where they come from (``source``:
-    :func:`specific_source` of the ``selection`` store, ``sample_selection``).
+    :func:`specific_source` of the ``selection`` store, ``sample_selection``, and of the
+    direction of the genes the table lists, ``lower``).
     ``selection-genes-store`` (a new sample selection, or none): the specific genes of the
     former one (``current``, the store now; a link's too, :func:`link_gene_selection`) give way
     to the neighbourhood; a box's genes stay.
@@ -622,7 +626,7 @@ def gene_selection_update(
     if trigger == ids.SELECTION_GENES_GO:
         if not listed:
             return no_update
-        return {"genes": listed, "source": specific_source(sample_selection)}
+        return {"genes": listed, "source": specific_source(sample_selection, lower)}
     if trigger == ids.SELECTION_GENES_STORE:
         if isinstance(current, dict) and isinstance(current.get("rows"), list):
             # a link's genes specific to its selection (link_gene_selection): kept while that
@@ -634,10 +638,12 @@ def gene_selection_update(
             ref = sample_selection.get("reference") if isinstance(sample_selection, dict) else None
             same = isinstance(rows, list) and sorted(set(rows)) == current["rows"]
             same = same and sorted(set(ref or [])) == current.get("reference", [])
+            # and with the direction: the link's lower genes go once the table lists higher ones
+            same = same and bool(current.get("lower")) == bool(lower)
             return no_update if same else None
         if isinstance(current, dict) and current.get("source"):
             same = listed == current.get("genes") and (
-                current.get("source") == specific_source(sample_selection)
+                current.get("source") == specific_source(sample_selection, lower)
             )
             return no_update if same else None
         return no_update
@@ -727,11 +733,14 @@ def link_gene_selection(context: Any, url_search: str | None) -> dict | None:
 
         # (the link's reference group too: "against the reference group of 426 samples")
         rows, reference = read("sel"), read("ref")
+        lower = q.get("dir") == SPECIFIC_LOWER  # (selection.LINK_DIRECTION)
         store["label"] = (
-            specific_source({"rows": rows, "reference": reference})
+            specific_source({"rows": rows, "reference": reference}, lower)
             if rows
-            else "specific to a selection of samples"
+            else f"{'lower in' if lower else 'specific to'} a selection of samples"
         )
+        if lower:  # (the table listing the higher genes takes them away)
+            store["lower"] = True
         if rows:  # (the sample selection they are specific to: another one takes them away)
             store["rows"] = sorted(set(rows))
             if reference:  # (and the reference group: another one, or none, takes them away)
@@ -1093,15 +1102,21 @@ def register_callbacks(app: Any) -> None:
         Input(ids.URL, "search"),
         State(ids.SELECTION, "data"),
         State(ids.GENE_SELECTION, "data"),
+        State(ids.SPECIFIC_DIRECTION, "value"),
     )
     def update_gene_selection(
-        selected, _focus, _clicks, specific, url_search, sample_selection, current
+        selected, _focus, _clicks, specific, url_search, sample_selection, current, direction
     ):
         # (a link also sets the gene in focus: the link's selection wins)
         if ctx.triggered_id is None or ids.URL in ctx.triggered_prop_ids.values():
             return gene_selection_from_link(context, url_search, current)
         return gene_selection_update(
-            ctx.triggered_id, selected, specific, sample_selection, current
+            ctx.triggered_id,
+            selected,
+            specific,
+            sample_selection,
+            current,
+            direction == SPECIFIC_LOWER,
         )
 
     # the gene tables lie below the gene map, often off screen: the button brings them in view

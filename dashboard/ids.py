@@ -41,6 +41,8 @@ SELECTION_INFO = "selection-info"
 SELECTION_GENES = "selection-genes"  # DataTable of genes specific to the selection
 SELECTION_GENES_STORE = "selection-genes-store"
 SELECTION_GENES_HEAD = "selection-genes-head"  # the specific-genes table's heading
+#: RadioItems by that heading: the genes higher in the selection, or lower (a link's ``dir``)
+SPECIFIC_DIRECTION = "specific-direction"
 #: Buttons by the selection: keep it as the reference group the next selection's specific
 #: genes are scored against (the ``selection`` store's ``reference``), and drop it
 REFERENCE_KEEP = "reference-keep"

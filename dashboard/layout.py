@@ -17,6 +17,8 @@ from dashboard.baseline_maps import (
 from dashboard.context import (
     MAX_SPECIFIC_P,
     MIN_SPECIFIC_SCORE,
+    SPECIFIC_HIGHER,
+    SPECIFIC_LOWER,
     SPECIFIC_P_FLOOR,
     SPECIFIC_PAGE,
 )
@@ -390,14 +392,39 @@ def _table(
     )
 
 
-#: What the p of a gene specific to a selection says, and what it does not.
-SPECIFIC_P_HELP = (
-    "one-sided p of a higher mean in the selection (Welch's t on its df): descriptive, not a "
-    "test. The samples were chosen on a map made from these values, so it overstates the "
-    "evidence; not corrected for the number of genes. A p of "
-    f"{SPECIFIC_P_FLOOR:.0e} means {SPECIFIC_P_FLOOR:.0e} or less: a smaller p (a tissue's "
-    "markers against all other samples) is written as this floor, not as 0"
+def specific_p_help(lower: bool = False) -> str:
+    """What the p of a gene specific to a selection says, and what it does not: of a higher
+    mean in the selection, or of a lower one (``lower``)."""
+    return (
+        f"one-sided p of a {'lower' if lower else 'higher'} mean in the selection (Welch's t on "
+        "its df): descriptive, not a test. The samples were chosen on a map made from these "
+        "values, so it overstates the evidence; not corrected for the number of genes. A p of "
+        f"{SPECIFIC_P_FLOOR:.0e} means {SPECIFIC_P_FLOOR:.0e} or less: a smaller p (a tissue's "
+        "markers against all other samples) is written as this floor, not as 0"
+    )
+
+
+#: What the p of a gene specific to a selection says (higher in it), and what it does not.
+SPECIFIC_P_HELP = specific_p_help()
+
+#: The choice by the specific-genes table: the genes higher in the selection, or lower.
+SPECIFIC_DIRECTION_OPTIONS = [
+    {"label": "higher", "value": SPECIFIC_HIGHER},
+    {"label": "lower", "value": SPECIFIC_LOWER},
+]
+SPECIFIC_DIRECTION_HELP = (
+    "list the genes higher in the selection than in the samples it is compared with, or those "
+    "lower in it (the score, Welch's t, then negative)"
 )
+
+
+def specific_threshold(lower: bool = False) -> str:
+    """The score a gene needs, in the page's words: ``score t of 2 or more`` (``-2 or less``
+    for the genes lower in the selection)."""
+    if lower:
+        return f"score t of {-MIN_SPECIFIC_SCORE:g} or less"
+    return f"score t of {MIN_SPECIFIC_SCORE:g} or more"
+
 
 #: The buttons that keep a selection as the reference group of the next one, and drop it.
 REFERENCE_KEEP_TEXT = "Keep as reference"
@@ -411,13 +438,14 @@ REFERENCE_CLEAR_HELP = (
 )
 
 
-def specific_heading(reference: int | None = None) -> str:
+def specific_heading(reference: int | None = None, lower: bool = False) -> str:
     """The specific-genes table's heading: what the selection is compared with (all other
-    samples, or a reference group of ``reference`` samples) and the thresholds."""
+    samples, or a reference group of ``reference`` samples), in which direction (``lower``:
+    the genes lower in the selection) and the thresholds."""
     against = f"the reference group ({reference:,} samples)" if reference else "all other samples"
     return (
-        f"Genes most specific to the selection: higher than in {against} (score t of "
-        f"{MIN_SPECIFIC_SCORE:g} or more, and one-sided p of {MAX_SPECIFIC_P:g} or less)"
+        f"Genes most specific to the selection: {'lower' if lower else 'higher'} than in "
+        f"{against} ({specific_threshold(lower)}, and one-sided p of {MAX_SPECIFIC_P:g} or less)"
     )
 
 
@@ -430,9 +458,12 @@ def specific_column_ids(has_gene_ids: bool) -> list[str]:
     )
 
 
-def specific_help(scale: str, reference: int | None = None) -> dict[str, tuple[str, str]]:
+def specific_help(
+    scale: str, reference: int | None = None, lower: bool = False
+) -> dict[str, tuple[str, str]]:
     """Headers and hover help of the specific-genes table, for the samples compared with (all
-    others, or a reference group of ``reference`` samples); ``scale``: " (log10(x+1))"."""
+    others, or a reference group of ``reference`` samples) and the genes listed (``lower``:
+    those lower in the selection); ``scale``: " (log10(x+1))"."""
     if reference:
         rest = (
             "mean, reference",
@@ -444,22 +475,41 @@ def specific_help(scale: str, reference: int | None = None) -> dict[str, tuple[s
     return {
         "mean_selected": ("mean, selection", f"mean value in the selected samples{scale}"),
         "mean_rest": rest,
-        "difference": ("difference", f"mean, selection − {rest[0]}{scale}"),
+        "difference": (
+            "difference",
+            f"mean, selection − {rest[0]}{scale}"
+            + ("; negative: the genes listed are lower in the selection" if lower else ""),
+        ),
+        "score": (
+            "score (t)",
+            "difference divided by its standard error (Welch t), signed: positive for a gene "
+            "higher in the selection, negative for one lower in it"
+            + (
+                " (the genes listed: the most negative first)"
+                if lower
+                else " (the genes listed: the highest first)"
+            )
+            + "; a gene is listed when it is far enough from 0 and its p (the p column) low "
+            "enough, as the heading says",
+        ),
         "df": ("df", "degrees of freedom of Welch's t (Welch-Satterthwaite)"),
-        "p_value": ("p", SPECIFIC_P_HELP),
+        "p_value": ("p", specific_p_help(lower)),
     }
 
 
-def specific_columns(context: Any, reference: int | None = None) -> tuple[list[dict], dict]:
+def specific_columns(
+    context: Any, reference: int | None = None, lower: bool = False
+) -> tuple[list[dict], dict]:
     """The specific-genes table's ``columns`` and ``tooltip_header`` for ``context``'s data,
-    the selection compared with all other samples or a reference group of ``reference``."""
+    the selection compared with all other samples or a reference group of ``reference``, for
+    the genes higher in the selection or lower (``lower``)."""
     value_scale = context.value_scale()
     scale = f" ({value_scale})" if value_scale else " (on the scale of the data file)"
     has_gene_ids = any(
         str(g) != str(s) for g, s in zip(context.gene_ids, context.gene_symbols, strict=True)
     )
     shown = specific_column_ids(has_gene_ids)
-    help = specific_help(scale, reference)
+    help = specific_help(scale, reference, lower)
     names = {**COLUMN_HELP, **help}
     tips = {c: names[c][1] for c in shown if c in names and names[c][1]}
     return _columns(shown, help, SPECIFIC_FORMATS), tips
@@ -997,6 +1047,18 @@ def build_layout(context: Any) -> html.Div:
         html.Div(
             [
                 html.H4(specific_heading(), id=ids.SELECTION_GENES_HEAD, className="inline"),
+                # the genes higher in the selection, or lower (a link's dir=lower)
+                html.Span(
+                    dcc.RadioItems(
+                        id=ids.SPECIFIC_DIRECTION,
+                        options=SPECIFIC_DIRECTION_OPTIONS,
+                        value=SPECIFIC_HIGHER,
+                        inline=True,
+                        className="radio",
+                    ),
+                    title=SPECIFIC_DIRECTION_HELP,
+                    style={"whiteSpace": "nowrap", "flexShrink": 0},
+                ),
                 html.Button(
                     SELECTION_GENES_GO_TEXT,
                     id=ids.SELECTION_GENES_GO,

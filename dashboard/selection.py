@@ -15,7 +15,13 @@ from dash import Input, Output, State, ctx, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
-from dashboard.context import MAX_SPECIFIC_P, MIN_SPECIFIC_SCORE, SPECIFIC_PAGE, SPECIFIC_SAVED
+from dashboard.context import (
+    MAX_SPECIFIC_P,
+    SPECIFIC_HIGHER,
+    SPECIFIC_LOWER,
+    SPECIFIC_PAGE,
+    SPECIFIC_SAVED,
+)
 from dashboard.gene_space import MAX_SELECTED_GENES
 from dashboard.layout import (
     SELECTION_GENES_GO_NONE,
@@ -24,6 +30,7 @@ from dashboard.layout import (
     annotation_word,
     specific_columns,
     specific_heading,
+    specific_threshold,
 )
 from dashboard.layout import alert as _alert
 from dashboard.layout import table_records as _records
@@ -178,13 +185,46 @@ def selection_from_inputs(
 
 #: The link's part that holds the reference group (:func:`encode_rows`), beside ``sel``.
 LINK_REFERENCE = "ref"
+#: The link's part that holds the direction of the genes listed: ``dir=lower`` for the genes
+#: lower in the selection; absent, the genes higher in it.
+LINK_DIRECTION = "dir"
 
 
-def _threshold_text() -> str:
+def is_lower(direction: Any) -> bool:
+    """Whether the choice by the specific-genes table (its value) lists the genes lower in the
+    selection (anything else lists the higher ones, the default)."""
+    return direction == SPECIFIC_LOWER
+
+
+def link_direction_problem(url_search: str | None) -> str | None:
+    """What is wrong with a link's ``dir`` (neither ``higher`` nor ``lower``), or None."""
+    q = parse_query(url_search)
+    value = q.get(LINK_DIRECTION)
+    if value is None or value in (SPECIFIC_HIGHER, SPECIFIC_LOWER):
+        return None
+    shown = str(value)[:40]
+    return (
+        f"{LINK_DIRECTION}={shown!r} is neither {SPECIFIC_HIGHER!r} nor {SPECIFIC_LOWER!r}; "
+        "the specific genes listed are those higher in the selection"
+    )
+
+
+def direction_from_link(url_search: str | None, shown: Any = None) -> Any:
+    """The value of the choice by the specific-genes table that a link holds (``dir=lower``;
+    no ``dir``: higher), or ``no_update`` when the page shows it already (``shown``) or the
+    link's ``dir`` does not read (said by :func:`link_direction_problem`, the higher genes
+    then listed: the page's default)."""
+    value = parse_query(url_search).get(LINK_DIRECTION, SPECIFIC_HIGHER)
+    if value not in (SPECIFIC_HIGHER, SPECIFIC_LOWER):
+        value = SPECIFIC_HIGHER
+    return no_update if value == (shown or SPECIFIC_HIGHER) else value
+
+
+def _threshold_text(lower: bool = False) -> str:
     """What a gene needs to be listed as specific to a selection, in the page's words."""
     return (
-        f"score t of {MIN_SPECIFIC_SCORE:g} or more, and one-sided p of {MAX_SPECIFIC_P:g} or "
-        "less: a small selection needs a larger t"
+        f"{specific_threshold(lower)}, and one-sided p of {MAX_SPECIFIC_P:g} or "
+        f"less: a small selection needs a {'more negative' if lower else 'larger'} t"
     )
 
 
@@ -250,7 +290,7 @@ def reference_rows(context: Any, store: dict[str, Any] | None) -> list[int]:
 
 
 def describe_selection(
-    context: Any, store: dict[str, Any] | None, color: str | None = None
+    context: Any, store: dict[str, Any] | None, color: str | None = None, lower: bool = False
 ) -> tuple[str, list[dict], list[str], Any]:
     """Text, specific-gene rows, their symbols (for gene space) and an alert for a selection.
 
@@ -261,7 +301,9 @@ def describe_selection(
     coloured by (``color``, the ``color-by`` value) when it is another categorical one: a box
     on a map coloured by sex said how many of each tissue, not of each sex.
     With a reference group kept (the store's ``reference``), the genes are those higher in
-    the selection than in it (its samples also selected left out), and the line counts it."""
+    the selection than in it (its samples also selected left out), and the line counts it.
+    ``lower``: the genes lower in the selection instead, the most negative t first, and the
+    line says "lower"."""
     reference = reference_rows(context, store)
     rows = (store or {}).get("rows") or []
     if reference:
@@ -289,9 +331,12 @@ def describe_selection(
     if not store or (not rows and not store.get("empty")):
         return "No selection: draw a lasso or box on the map.", [], [], None
     try:
-        table = context.specific_genes(rows, top=SPECIFIC_SAVED, reference=reference or None)
+        table = context.specific_genes(
+            rows, top=SPECIFIC_SAVED, reference=reference or None, lower=lower
+        )
     except CoreError as exc:
         return "No usable selection.", [], [], _alert(str(exc))
+    word = "lower" if lower else "higher"
     info = f"{_samples(len(rows))} selected{group_counts(context, rows, color)}"
     others = "the other samples"
     if reference:
@@ -303,31 +348,33 @@ def describe_selection(
     if len(set(rows)) == 1:
         info += "; genes are scored (Welch's t) from 2 selected samples on: select more"
     elif table.empty:
-        info += f"; no gene is clearly higher in them than in {others} ({_threshold_text()})"
+        info += f"; no gene is clearly {word} in them than in {others} ({_threshold_text(lower)})"
     elif len(table) > SPECIFIC_PAGE:  # more than a page: the table's sort orders them all
         cut = len(table) >= SPECIFIC_SAVED
+        first = f"the {len(table)} {'lowest' if lower else 'highest'}"
         info += (
-            f"; {'at least ' if cut else ''}{len(table)} genes clearly higher in them "
-            f"({_threshold_text()}): {f'the {len(table)} highest' if cut else 'all'} listed, "
+            f"; {'at least ' if cut else ''}{len(table)} genes clearly {word} in them "
+            f"({_threshold_text(lower)}): {first if cut else 'all'} listed, "
             f"{SPECIFIC_PAGE} a page; sorting a column sorts them all"
         )
     # every gene saved is listed, the table pages them (the 25 highest alone were listed)
     return info, _records(table), table["symbol"].tolist(), None
 
 
-def reference_view(context: Any, store: dict[str, Any] | None) -> tuple:
+def reference_view(context: Any, store: dict[str, Any] | None, lower: bool = False) -> tuple:
     """The specific-genes table's heading, columns and header help, and whether the reference
     buttons are disabled (keep: a selection of 2 samples or more, not the reference already;
-    clear: a reference kept), for the ``selection`` store."""
+    clear: a reference kept), for the ``selection`` store and the genes listed (``lower``:
+    those lower in the selection)."""
     reference = reference_rows(context, store)
     rows = sorted(set((store or {}).get("rows") or []))
     # the samples compared with: those also selected are left out of it, as the line, the
     # gene tables' label and the CSV count them (all of it while it is all selected)
     compared = len(set(reference) - set(rows)) or len(reference)
-    columns, tips = specific_columns(context, compared or None)
+    columns, tips = specific_columns(context, compared or None, lower)
     keep_disabled = len(rows) < 2 or rows == reference
     return (
-        specific_heading(compared or None),
+        specific_heading(compared or None, lower),
         columns,
         tips,
         keep_disabled,
@@ -354,12 +401,15 @@ def keep_reference(store: dict[str, Any] | None, trigger: str | None) -> Any:
     return store
 
 
-def selection_genes_update(context: Any, store: Any, color: Any, trigger: Any) -> tuple:
+def selection_genes_update(
+    context: Any, store: Any, color: Any, trigger: Any, lower: bool = False
+) -> tuple:
     """The specific-genes callback: :func:`describe_selection` and the table's page, the first
-    for a new selection (a new list opened on the page the former one was left at). A new
+    for a new selection, or a new direction (``lower``, the choice by the table: a new list
+    opened on the page the former one was left at). A new
     colouring (``trigger`` ``color-by``) changes the line's counts alone: the specific genes
     written again would be a new selection's for the gene tables (their listing taken away)."""
-    out = describe_selection(context, store, color)
+    out = describe_selection(context, store, color, lower)
     if trigger == ids.COLOR_BY:
         return out[0], no_update, no_update, no_update, no_update
     return (*out, 0)
@@ -576,9 +626,20 @@ def register_callbacks(app: Any) -> None:
         Input(ids.SELECTION, "data"),
         Input(ids.MODEL_STATUS, "data"),
         Input(ids.COLOR_BY, "value"),
+        Input(ids.SPECIFIC_DIRECTION, "value"),
     )
-    def update_selection_genes(store, _status, color):
-        return selection_genes_update(context, store, color, ctx.triggered_id)
+    def update_selection_genes(store, _status, color, direction):
+        return selection_genes_update(context, store, color, ctx.triggered_id, is_lower(direction))
+
+    # a link's direction of the genes listed (dir=lower; none: higher), as the page opens or
+    # Back and Forward give it its address (a dir that does not read: export.view_settings)
+    @app.callback(
+        Output(ids.SPECIFIC_DIRECTION, "value"),
+        Input(ids.URL, "search"),
+        State(ids.SPECIFIC_DIRECTION, "value"),
+    )
+    def restore_direction(url_search, shown):
+        return direction_from_link(url_search, shown)
 
     @app.callback(
         Output(ids.SELECTION, "data", allow_duplicate=True),
@@ -597,9 +658,10 @@ def register_callbacks(app: Any) -> None:
         Output(ids.REFERENCE_KEEP, "disabled"),
         Output(ids.REFERENCE_CLEAR, "disabled"),
         Input(ids.SELECTION, "data"),
+        Input(ids.SPECIFIC_DIRECTION, "value"),
     )
-    def update_reference_view(store):
-        return reference_view(context, store)
+    def update_reference_view(store, direction):
+        return reference_view(context, store, is_lower(direction))
 
     @app.callback(
         Output(ids.SELECTION_GENES_GO, "children"),

@@ -356,7 +356,7 @@ def test_selection_summary_names_unlabelled_samples_and_no_specific_gene():
 
     fake = types.SimpleNamespace(
         samples=pd.DataFrame({"SMTS": ["Lung", None, None, "Heart"]}),
-        specific_genes=lambda rows, top, reference=None: pd.DataFrame(
+        specific_genes=lambda rows, top, reference=None, lower=False: pd.DataFrame(
             columns=["symbol", "gene_id", "mean_selected", "mean_rest", "difference", "score"]
         ),
     )
