@@ -443,9 +443,15 @@ def specific_heading(reference: int | None = None, lower: bool = False) -> str:
     samples, or a reference group of ``reference`` samples), in which direction (``lower``:
     the genes lower in the selection) and the thresholds."""
     against = f"the reference group ({reference:,} samples)" if reference else "all other samples"
+    # (the lower genes are not "specific to" the selection: they are missing from it)
+    what = (
+        "Genes most clearly lower in the selection"
+        if lower
+        else ("Genes most specific to the selection: higher")
+    )
     return (
-        f"Genes most specific to the selection: {'lower' if lower else 'higher'} than in "
-        f"{against} ({specific_threshold(lower)}, and one-sided p of {MAX_SPECIFIC_P:g} or less)"
+        f"{what} than in {against} ({specific_threshold(lower)}, and one-sided p of "
+        f"{MAX_SPECIFIC_P:g} or less)"
     )
 
 

@@ -79,7 +79,7 @@ def test_the_line_and_the_heading_say_lower(context, monkeypatch):
     assert "no gene is clearly lower in them than in the reference group" in same
     assert "(score t of -2 or less" in same and "more negative t" in same
     head, columns, tips, _, _ = reference_view(context, {"rows": brain}, lower=True)
-    assert "Genes most specific to the selection: lower than in all other samples" in head
+    assert "Genes most clearly lower in the selection than in all other samples" in head
     assert "score t of -2 or less" in head
     assert "negative for one lower in it" in tips["score"]
     assert "lower mean in the selection" in tips["p_value"] and "negative" in tips["difference"]
