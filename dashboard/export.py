@@ -25,6 +25,7 @@ from dashboard.baselines import baseline_colouring, baseline_view
 from dashboard.context import SPECIFIC_HIGHER, SPECIFIC_LOWER, SPECIFIC_SAVED, preset_name
 from dashboard.gene_neighbours import neighbor_tables
 from dashboard.gene_space import (
+    LOWER_SOURCE,
     MAP_SOURCE,
     MAX_SELECTED_GENES,
     build_gene_figure,
@@ -232,8 +233,9 @@ def export_figure(
         page), ``zoom`` (the
         ``map-zoom`` store: the sample or gene map is exported zoomed as in the page, see
         :func:`figure_zoom`), ``url_search`` (the page's link, for the zoom it opened with),
-        ``labelled`` (the share of labelled samples the baseline maps are scored from) and
-        ``per_class`` (the per-class checklist's value: that share of each class).
+        ``labelled`` (the share of labelled samples the baseline maps are scored from),
+        ``per_class`` (the per-class checklist's value: that share of each class) and ``lower``
+        (the selection's genes listed are those lower in it: so named in the gene map's legend).
 
     The file is named by what it shows (the sample map's colouring, ``selection-N`` for N
     selected samples and ``placed-N`` for N placed samples; the gene map's colouring and gene
@@ -280,7 +282,9 @@ def export_figure(
             view.get("selection_genes"),
         )
         by = view.get("color")  # the genes of a set that colours the samples: marked
-        fig, _ = build_gene_figure(context, *gene_view, webgl=False, color_by=by)
+        # (the genes lower in the sample selection, the choice by their table, named so)
+        lower = bool(view.get("lower"))
+        fig, _ = build_gene_figure(context, *gene_view, webgl=False, color_by=by, lower=lower)
         focus, rings = view.get("focus"), _ringed(fig)
         # the file says whose neighbours are ringed, and how many (files of k 15 and 50 had
         # one name and one title)
@@ -297,7 +301,7 @@ def export_figure(
             if zoom.get("x") and zoom.get("y"):  # and for the region zoomed in the page
                 area = {**area, "x": zoom["x"], "y": zoom["y"]}
             fig, _ = build_gene_figure(
-                context, *gene_view, webgl=False, plot_size=area, color_by=by
+                context, *gene_view, webgl=False, plot_size=area, color_by=by, lower=lower
             )
             figures.add_title_line(fig, about)
         parts = [view.get("gene_color") or "type", focus or ""]
@@ -1001,9 +1005,12 @@ def gene_selection_stem(
     """File name of a table of genes listed in the gene tables from a selection: their number
     and their first symbols (``gene_selection-12_ACTC1-MYH6-MYH7_go_enrichment``;
     ``specific_genes-25_TNNI3-TNNT2-MYBPC3_genes`` for the genes specific to a sample
-    selection, ``source``), as a sample selection's files are named by their size and majority
-    label."""
+    selection, ``source``; ``specific_genes_lower-25_...`` for those lower in it, as the
+    selection's own CSV is named), as a sample selection's files are named by their size and
+    majority label."""
     kind = "gene_selection" if source == MAP_SOURCE else "specific_genes"
+    if source.startswith(f"{LOWER_SOURCE} "):  # (the lower genes were named "specific")
+        kind = f"{kind}_{SPECIFIC_LOWER}"
     first = "-".join(symbols[:GENE_SELECTION_NAMED])
     return file_stem(context, f"{kind}-{len(symbols)}", first, part)
 
@@ -1308,6 +1315,7 @@ def register_callbacks(app: Any) -> None:
         State(ids.GENE_MAP, "relayoutData"),
         State(ids.BASELINES_SHARE, "value"),
         State(ids.BASELINES_PER_CLASS, "value"),
+        State(ids.SPECIFIC_DIRECTION, "value"),
         # the first export starts a Chromium (seconds): the button says it is working
         running=[
             (Output(ids.EXPORT_BUTTON, "disabled"), True, False),
@@ -1334,6 +1342,7 @@ def register_callbacks(app: Any) -> None:
         gene_relayout,
         labelled,
         per_class,
+        direction,
     ):
         if not n:
             return no_update, None
@@ -1358,6 +1367,7 @@ def register_callbacks(app: Any) -> None:
             url_search=url_search,
             labelled=labelled,
             per_class=per_class,
+            lower=is_lower(direction),
         )
         return export_view(context, which, fmt, size, view)
 

@@ -32,6 +32,11 @@ COLOURING_SET = "genes of the colouring"
 COLOURING_COLOR, COLOURING_EDGE = "#fff200", "#262626"
 
 
+#: The legend's name of the genes the specific-genes table lists (diamonds), and of those
+#: lower in the selection (the choice by that table).
+SELECTED_NAME, SELECTED_LOWER_NAME = "specific to the selection", "lower in the selection"
+
+
 def gene_map_figure(
     layout: np.ndarray,
     symbols: Sequence[str],
@@ -49,6 +54,7 @@ def gene_map_figure(
     view: View | None = None,
     marked: Sequence[int] | None = None,
     marked_name: str = COLOURING_SET,
+    selected_name: str = SELECTED_NAME,
 ) -> go.Figure:
     """Genes laid out in 2-D, coloured by a category, with highlights.
 
@@ -65,7 +71,9 @@ def gene_map_figure(
     neighbors
         Rows of its nearest neighbours (rings).
     selected
-        Rows of genes specific to the sample selection (diamonds).
+        Rows of genes specific to the sample selection (diamonds), named in the legend by
+        ``selected_name`` (:data:`SELECTED_NAME`; ``lower in the selection`` for the genes
+        lower in it, which the legend called specific to it).
     plot_px
         (width, height) in pixels of the plot area the map is drawn in (the page measures it:
         :func:`plot_area`), for the spacing of the labels (:func:`place_labels`).
@@ -123,7 +131,7 @@ def gene_map_figure(
                 ),
                 # the genes the page lists (every one saved: "highest" read as a part of them
                 # when all were marked; the selection's line says when 200 cut them)
-                name=f"specific to the selection ({sel.size} gene{'' if sel.size == 1 else 's'})",
+                name=f"{selected_name} ({sel.size} gene{'' if sel.size == 1 else 's'})",
                 customdata=symbols[sel],
                 text=symbols[sel],
                 hovertemplate="<b>%{text}</b><extra>selection</extra>",

@@ -18,7 +18,13 @@ from dash import Input, Output, Patch, State, ctx, html, no_update
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.context import GENE_SET_PRESETS, SPECIFIC_LOWER, preset_name
-from dashboard.figure_genes import COLOURING_SET, category_count, colouring_trace
+from dashboard.figure_genes import (
+    COLOURING_SET,
+    SELECTED_LOWER_NAME,
+    SELECTED_NAME,
+    category_count,
+    colouring_trace,
+)
 from dashboard.gene_neighbours import (
     COEXP_PENDING,
     _k,
@@ -277,9 +283,11 @@ def build_gene_figure(
     zoom: dict[str, Any] | None = None,
     color_by: str | None = None,
     keep_slot: bool = False,
+    lower: bool = False,
 ) -> tuple[Any, Any]:
-    """The gene map with the gene in focus, its neighbours and the selection's genes, and the
-    genes of the set that colours the samples.
+    """The gene map with the gene in focus, its neighbours and the selection's genes (``lower``:
+    those lower in it, so named in the legend), and the genes of the set that colours the
+    samples.
 
     ``zoom``: the axis ranges a link opened the page with (``sample_map.link_zoom``); the
     user's own zoom is kept by ``uirevision``.
@@ -335,6 +343,7 @@ def build_gene_figure(
         focus=focus_row,
         neighbors=neighbor_rows,
         selected=model_rows(context, list(selection_genes or [])),
+        selected_name=SELECTED_LOWER_NAME if lower else SELECTED_NAME,
         method=st.info.get("gene_layout", "UMAP"),
         title=f"Genes ({len(symbols):,}) — {st.info.get('gene_layout', '')} of "
         + (
@@ -454,9 +463,11 @@ def gene_map_update(
     color_by: str | None = None,
     drawn: str | None = None,
     map_zoom: dict[str, Any] | None = None,
+    lower: bool = False,
 ) -> tuple[Any, Any]:
     """The ``gene-map`` callback: :func:`build_gene_figure` on the plot size the page measured,
-    zoomed as the page's link says (``gzoom``), the genes of the samples' colouring marked.
+    zoomed as the page's link says (``gzoom``), the genes of the samples' colouring marked
+    (``lower``: the selection's genes listed are those lower in it, the choice by their table).
 
     ``triggers`` are the ids of the inputs that changed. A new size or view alone
     (``gene-map-size``: the window was resized, the map was first drawn, zoomed, panned or
@@ -523,6 +534,7 @@ def gene_map_update(
         zoom=zoom,
         color_by=color_by,
         keep_slot=linked,
+        lower=lower,
     )
     # only the labels, when the map in the page is of the same inputs: a map sent for a new
     # gene in focus and still on its way when the user zooms is dropped by Dash for the newer
@@ -579,6 +591,8 @@ def genes_from_selected(selected: dict[str, Any] | None) -> list[str] | None:
 
 #: Where the genes of a ``gene-selection`` store without a ``source`` come from.
 MAP_SOURCE = "selected on the gene map"
+#: How the source of the genes lower in a sample selection starts (:func:`specific_source`).
+LOWER_SOURCE = "lower in"
 
 
 def specific_source(sample_selection: Any, lower: bool = False) -> str:
@@ -588,7 +602,7 @@ def specific_source(sample_selection: Any, lower: bool = False) -> str:
     it (``lower in the selection of 863 samples``)."""
     rows = (sample_selection or {}).get("rows") if isinstance(sample_selection, dict) else None
     n = len(set(rows)) if isinstance(rows, list) else 0
-    said = f"{'lower in' if lower else 'specific to'} the selection of {n:,} sample"
+    said = f"{LOWER_SOURCE if lower else 'specific to'} the selection of {n:,} sample"
     said += "" if n == 1 else "s"
     reference = (sample_selection or {}).get("reference") if isinstance(rows, list) else None
     if isinstance(reference, list) and reference:
@@ -737,7 +751,7 @@ def link_gene_selection(context: Any, url_search: str | None) -> dict | None:
         store["label"] = (
             specific_source({"rows": rows, "reference": reference}, lower)
             if rows
-            else f"{'lower in' if lower else 'specific to'} a selection of samples"
+            else f"{LOWER_SOURCE if lower else 'specific to'} a selection of samples"
         )
         if lower:  # (the table listing the higher genes takes them away)
             store["lower"] = True
@@ -1033,9 +1047,11 @@ def register_callbacks(app: Any) -> None:
         Input(ids.COLOR_BY, "value"),  # a set of genes colouring the samples: marked
         State(GENE_MAP_DRAWN, "data"),
         State(ids.MAP_ZOOM, "data"),
+        # (its change lists other genes: the store above redraws the map)
+        State(ids.SPECIFIC_DIRECTION, "value"),
     )
     def update_gene_map(
-        status, color, focus, k, selection_genes, plot_size, url_search, by, drawn, zoom
+        status, color, focus, k, selection_genes, plot_size, url_search, by, drawn, zoom, way
     ):
         triggers = set(ctx.triggered_prop_ids.values())
         return gene_map_update(
@@ -1052,6 +1068,7 @@ def register_callbacks(app: Any) -> None:
             color_by=by or "",
             drawn=drawn,
             map_zoom=zoom or {},
+            lower=way == SPECIFIC_LOWER,
         )
 
     # what the map in the page was drawn from (its inputs but the samples' colouring), copied

@@ -1277,13 +1277,18 @@ def upload_reset(props: list[str], contents: str | None) -> Any:
     return no_update
 
 
-def list_text_after(props: list[str], color: Any) -> Any:
+def list_text_after(props: list[str], color: Any, shown: Any = None) -> Any:
     """The new text of the gene-list box after a call of the ``color-by`` callback: the genes of
     a list file just read (the box kept the list typed before, and "Colour by this list" went
     back to it) or of a link's list (a link opened coloured by a list left the box empty, its
-    genes to be typed again to change one), else ``no_update``."""
-    read = f"{ids.GENE_LIST_UPLOAD}.contents" in props or f"{ids.URL}.search" in props
-    if read and isinstance(color, str) and color.startswith("list:"):
+    genes to be typed again to change one), else ``no_update``.
+
+    ``shown``: the colouring before the call. A link's list that is the one shown leaves the
+    box alone: Back or Forward to a view coloured by the same list (another gene in focus)
+    wrote it over what was typed in the box and not yet applied."""
+    upload = f"{ids.GENE_LIST_UPLOAD}.contents" in props
+    link = f"{ids.URL}.search" in props and color != shown
+    if (upload or link) and isinstance(color, str) and color.startswith("list:"):
         return color.split(":", 1)[1]
     return no_update
 
@@ -1503,7 +1508,7 @@ def register_callbacks(app: Any) -> None:
         return (
             *out,
             upload_reset(props, upload_contents),
-            list_text_after(props, out[0]),
+            list_text_after(props, out[0], color_value),
             option_height(out[1], COLOR_OPTION_HEIGHT),
             option_height(out[3], GENE_SEARCH_OPTION_HEIGHT),
             # the cell let go: the same row clicked again (after another colouring) is a change

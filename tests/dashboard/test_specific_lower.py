@@ -178,3 +178,49 @@ def test_a_change_of_direction_lists_the_table_again_on_its_first_page(app, cont
     assert out[ids.SELECTION_GENES]["page_current"] == 0
     assert "clearly lower in them" in out[ids.SELECTION_INFO]["children"]
     assert selection_genes_update(context, {"rows": brain}, None, ids.SPECIFIC_DIRECTION)[-1] == 0
+
+
+def _diamonds(figure) -> list[str]:
+    """The legend names of the gene map's traces that mark the selection's genes (diamonds)."""
+    data = figure["data"] if isinstance(figure, dict) else [t.to_plotly_json() for t in figure.data]
+    return [t["name"] for t in data if (t.get("marker") or {}).get("symbol") == "diamond"]
+
+
+def test_the_gene_map_names_the_lower_genes_lower_in_the_page_and_its_file(
+    app, context, kept_figures
+):
+    # the gene map marked the genes lower in the brain as "specific to the selection"
+    lower = context.specific_genes(_rows(context, "Brain"), lower=True)["symbol"].tolist()
+    values = {
+        (ids.SELECTION_GENES_STORE, "data"): lower,
+        (ids.SPECIFIC_DIRECTION, "value"): "lower",
+        (ids.GENE_COLOR, "value"): "type",
+    }
+    out = post_callback(app, f"{ids.GENE_MAP}.figure", values, f"{ids.SELECTION_GENES_STORE}.data")
+    names = _diamonds(out[ids.GENE_MAP]["figure"])
+    assert names == [f"lower in the selection ({len(lower)} genes)"]
+    values[(ids.SPECIFIC_DIRECTION, "value")] = "higher"
+    higher = context.specific_genes(_rows(context, "Brain"))["symbol"].tolist()
+    values[(ids.SELECTION_GENES_STORE, "data")] = higher
+    out = post_callback(app, f"{ids.GENE_MAP}.figure", values, f"{ids.SELECTION_GENES_STORE}.data")
+    assert _diamonds(out[ids.GENE_MAP]["figure"]) == [
+        f"specific to the selection ({len(higher)} genes)"
+    ]
+    # the exported gene map too
+    view = {"gene_color": "type", "selection_genes": lower, "lower": True}
+    export.export_view(context, "gene-map", "svg", next(iter(export.figures.EXPORT_SIZES)), view)
+    assert _diamonds(kept_figures[-1]) == [f"lower in the selection ({len(lower)} genes)"]
+
+
+def test_the_gene_tables_csv_of_the_lower_genes_is_not_named_specific(context):
+    brain = _rows(context, "Brain")
+    lower = context.specific_genes(brain, lower=True)["symbol"].tolist()[:5]
+    source = gene_space.specific_source({"rows": brain}, lower=True)
+    out = export.gene_selection_download(context, ids.EXPORT_NEIGHBORS_CSV, lower, source)
+    assert out["filename"].startswith("specific_genes_lower-5_"), out["filename"]
+    assert f"5 genes {source}" in out["content"]
+    higher = context.specific_genes(brain)["symbol"].tolist()[:5]
+    out = export.gene_selection_download(
+        context, ids.EXPORT_NEIGHBORS_CSV, higher, gene_space.specific_source({"rows": brain})
+    )
+    assert out["filename"].startswith("specific_genes-5_")
