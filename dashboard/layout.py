@@ -679,7 +679,10 @@ def placed_columns(
 #: The button by the specific-genes table (``selection-genes-go``), and its tooltip while the
 #: table lists no gene.
 SELECTION_GENES_GO_TEXT = "GO processes of these genes"
-SELECTION_GENES_GO_NONE = "no specific genes listed: draw a lasso or box around some samples"
+SELECTION_GENES_GO_NONE = (
+    "no gene listed in the table: draw a lasso or box around some samples, or see the line "
+    "above the table for why none is listed"
+)
 
 
 # ----------------------------------------------------------------------------- gene map size
