@@ -187,7 +187,7 @@ def _diamonds(figure) -> list[str]:
 
 
 def test_the_gene_map_names_the_lower_genes_lower_in_the_page_and_its_file(
-    app, context, kept_figures
+    app, context, kept_figures, monkeypatch
 ):
     # the gene map marked the genes lower in the brain as "specific to the selection"
     lower = context.specific_genes(_rows(context, "Brain"), lower=True)["symbol"].tolist()
@@ -206,10 +206,25 @@ def test_the_gene_map_names_the_lower_genes_lower_in_the_page_and_its_file(
     assert _diamonds(out[ids.GENE_MAP]["figure"]) == [
         f"specific to the selection ({len(higher)} genes)"
     ]
-    # the exported gene map too
-    view = {"gene_color": "type", "selection_genes": lower, "lower": True}
-    export.export_view(context, "gene-map", "svg", next(iter(export.figures.EXPORT_SIZES)), view)
-    assert _diamonds(kept_figures[-1]) == [f"lower in the selection ({len(lower)} genes)"]
+    # the exported gene map too, the export button reading the choice as the page posts it
+    # (the page's app has a context of its own: its renderer keeps the figures)
+    monkeypatch.setattr(app.fe_context, "image_renderer", context.image_renderer)
+    for direction in ("lower", "higher"):
+        exported = {
+            (ids.EXPORT_BUTTON, "n_clicks"): 1,
+            (ids.EXPORT_FIGURE, "value"): "gene-map",
+            (ids.EXPORT_FORMAT, "value"): "svg",
+            (ids.EXPORT_SIZE, "value"): "screen",
+            (ids.GENE_COLOR, "value"): "type",
+            (ids.NEIGHBORS_K, "value"): 15,
+            (ids.SELECTION_GENES_STORE, "data"): lower,
+            (ids.SPECIFIC_DIRECTION, "value"): direction,
+        }
+        post_callback(app, f"{ids.EXPORT_DOWNLOAD}.data", exported, f"{ids.EXPORT_BUTTON}.n_clicks")
+    assert [_diamonds(fig) for fig in kept_figures[-2:]] == [
+        [f"lower in the selection ({len(lower)} genes)"],
+        [f"specific to the selection ({len(lower)} genes)"],
+    ]
 
 
 def test_the_gene_tables_csv_of_the_lower_genes_is_not_named_specific(context):
