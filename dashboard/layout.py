@@ -1076,7 +1076,9 @@ def build_layout(context: Any) -> html.Div:
                     title=SELECTION_GENES_GO_NONE,
                 ),
             ],
-            className="table-head",
+            # (the choice and the button go under the heading in a narrow window: at 420
+            # pixels, beside it, the button ran 11 pixels past the page's edge)
+            className="table-head table-head-wrap",
         ),
         _table(
             ids.SELECTION_GENES,
