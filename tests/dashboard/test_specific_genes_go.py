@@ -135,9 +135,9 @@ def test_the_csv_files_say_where_the_genes_came_from(context, liver):
 def test_the_button_is_disabled_without_specific_genes(app, context, liver):
     _, symbols = liver
     button = find(build_layout(context), ids.SELECTION_GENES_GO)
-    assert button.disabled is True and "no specific genes" in button.title
+    assert button.disabled is True and "no gene listed" in button.title
     text, disabled, title = selection.go_button([])
-    assert disabled is True and "no specific genes" in title
+    assert disabled is True and "no gene listed" in title
     text, disabled, title = selection.go_button(symbols)
     assert disabled is False and f"these {len(symbols)} genes" in text
     assert "under the gene map" in title
