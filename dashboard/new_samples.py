@@ -139,6 +139,7 @@ class SamplePlacing:
         import tempfile
 
         from core.analysis import map_neighbours
+        from core.analysis.gene_lookup import left_out_genes
 
         progress = progress or (lambda f, m: None)
         name = Path(str(filename or "upload")).name
@@ -243,6 +244,9 @@ class SamplePlacing:
         # not the genes the model left out, constant ones: they are no misspelling)
         data_genes = {_strip_version(str(g)).upper() for g in self.es.gene_ids}
         data_genes |= {str(g).upper() for g in self.es.gene_symbols}
+        # (a model served from its directory reloads its data without them: its record names
+        # them; "7 columns name no gene of the map's data" sent the reader after typos)
+        data_genes |= set(left_out_genes(getattr(model, "data_source_", None) or {}))
         unknown = [
             str(s) if str(s) else str(g)
             for g, s, known in zip(es.gene_ids, es.gene_symbols, in_model, strict=True)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import base64
 
 import pandas as pd
+import pytest
 
 from dashboard import placement
+from dashboard.context import AppContext, DashboardConfig, ModelSettings
 
 
 def _data_url(raw: bytes) -> str:
@@ -45,3 +47,30 @@ def test_many_absent_genes_are_counted_beyond_the_first_five(context, sepira_fil
     full = rows.to_csv(index=False).encode()
     info = placement.place_from_upload(context, _data_url(full), "full.csv", False)[2]
     assert f"{total} of the model's {total} genes present;" in info and "absent" not in info
+
+
+@pytest.fixture(scope="module")
+def served_context(sepira_es, tmp_path_factory):
+    """A context on the data as a served model directory reloads it: without the genes 0 in
+    every sample, which the model's record names as left out before training."""
+    cfg = DashboardConfig(
+        cache_dir=tmp_path_factory.mktemp("fe-cache-served"),
+        settings=ModelSettings(gene_dim=8, standin=True),
+        gene_layout="pca",
+    )
+    ctx = AppContext(sepira_es.drop_zero_genes(), cfg)
+    ctx.train()
+    return ctx
+
+
+def test_genes_left_out_before_training_are_not_called_unknown(served_context, sepira_file):
+    rows = pd.read_csv(sepira_file).iloc[[0, 25, 260]].drop(columns=["tissue"])
+    symbols = set(_model_symbols(served_context))
+    left_out = [g for g in rows.columns[1:] if g not in symbols]
+    assert left_out  # the file's genes 0 in every sample (MIR4692, ...)
+    gene = next(g for g in rows.columns[1:] if g in symbols)
+    raw = rows.drop(columns=[gene]).to_csv(index=False).encode()
+    info = placement.place_from_upload(served_context, _data_url(raw), "part.csv", False)[2]
+    assert f"(absent: {gene})" in info
+    assert "no gene of the map's data" not in info
+    assert not any(g in info for g in left_out)
