@@ -348,7 +348,8 @@ def run_report(args: argparse.Namespace) -> int:
 
         bar.set_postfix_str("markers")
         start = time.perf_counter()
-        sections.append(_section_markers(loaded, sample_maps, markers, figures, tables))
+        weight = (_model_summary(loaded).get("params") or {}).get("neighbour_weight")
+        sections.append(_section_markers(loaded, sample_maps, markers, figures, tables, weight))
         times.append(SectionTime("markers", time.perf_counter() - start))
         bar.update(1)
 

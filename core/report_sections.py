@@ -415,7 +415,11 @@ def _section_markers(
     markers: list[str],
     figures: dict[str, Any],
     tables: dict[str, pd.DataFrame] | None = None,
+    neighbour_weight: float | None = None,
 ) -> str:
+    """Figure 3's section and the smoothness of every gene; ``neighbour_weight``: the model's
+    neighbour-graph term, named beside the verdict on the paper's claim (the claim is of the
+    paper's objective alone, and the page did not say that FE's map here had the term)."""
     es = loaded.es
     symbols = loaded.symbols
     shown = {n: maps[n] for n in ("fe", "tsne") if n in maps}
@@ -523,10 +527,19 @@ def _section_markers(
             f"genes (mean {fe_mean:.{digits}f} against t-SNE's {tsne_mean:.{digits}f}: a "
             f"difference of {shown:+.{digits}f}{spread}): "
             + (
-                "in line with that claim.</p>"
+                "in line with that claim."
                 if fe_mean > tsne_mean and smoother > len(per_gene) / 2
-                else "the claim is not reproduced on these data.</p>"
+                else "the claim is not reproduced on these data."
             )
+            + (
+                " FE's map here is the model's as trained: the paper's objective plus the "
+                f"neighbour-graph term of weight {neighbour_weight:g} (Figure 2); "
+                "<code class='flag'>--neighbour-weight 0</code> trains the paper's objective "
+                "alone."
+                if neighbour_weight
+                else ""
+            )
+            + "</p>"
         )
     parts += [
         f"<h3>Smoothness of {note}</h3>",

@@ -1,0 +1,41 @@
+"""The smoothness verdict on the paper's claim names the map it judged: the claim is of the
+paper's objective, and a model trained with the neighbour-graph term drew another map (the
+page said "the claim is not reproduced" without saying that FE's map there had the term)."""
+
+from __future__ import annotations
+
+import html
+import re
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from core.report_sections import _section_markers
+
+
+def _verdict(page: str) -> str:
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    said = re.search(r"The paper reports gene expression organised.*?(?=The same smoothness)", text)
+    assert said, text[:400]
+    return said.group(0)
+
+
+@pytest.mark.parametrize("weight", [1.0, 0.5])
+def test_verdict_names_the_neighbour_graph_term_of_the_map_it_judged(weight):
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(40, 6))
+    symbols = np.array([f"G{i}" for i in range(6)], dtype=object)
+    es = SimpleNamespace(values=values, gene_symbols=symbols, gene_ids=symbols, n_genes=6)
+    loaded = SimpleNamespace(es=es, symbols=symbols)
+    maps = {"fe": rng.normal(size=(40, 2)), "tsne": rng.normal(size=(40, 2))}
+    page = _section_markers(loaded, maps, ["G1"], {}, neighbour_weight=weight)
+    verdict = _verdict(page)
+    assert re.search(r"(in line with that claim|the claim is not reproduced)", verdict)
+    assert f"neighbour-graph term of weight {weight:g}" in verdict
+    assert "--neighbour-weight 0 trains the paper's objective alone" in verdict
+    # the paper's objective alone (or a model that records no weight): nothing to add
+    for none in (0.0, None):
+        verdict = _verdict(_section_markers(loaded, maps, ["G1"], {}, neighbour_weight=none))
+        assert re.search(r"(in line with that claim|the claim is not reproduced)", verdict)
+        assert "neighbour-graph" not in verdict and "--neighbour-weight" not in verdict
