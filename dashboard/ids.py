@@ -47,6 +47,11 @@ SPECIFIC_DIRECTION = "specific-direction"
 #: genes are scored against (the ``selection`` store's ``reference``), and drop it
 REFERENCE_KEEP = "reference-keep"
 REFERENCE_CLEAR = "reference-clear"
+#: Selecting samples by a label of theirs (the tissue, or the category the map is coloured by):
+#: the labels chosen, the button that selects their samples, and "among the selected samples"
+LABEL_SELECT = "label-select"
+LABEL_SELECT_APPLY = "label-select-apply"
+LABEL_SELECT_WITHIN = "label-select-within"
 #: Button by the specific-genes table: lists its genes in the gene tables (``gene-selection``)
 SELECTION_GENES_GO = "selection-genes-go"
 PROBE = "probe"  # panel with the in-silico probe result

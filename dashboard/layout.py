@@ -105,6 +105,7 @@ ALERT_SLOTS = (
     "gene",
     "neighbors",
     "selection",
+    "label",
     "probe",
     "baselines",
     "export",
@@ -431,6 +432,18 @@ REFERENCE_KEEP_TEXT = "Keep as reference"
 REFERENCE_KEEP_HELP = (
     "keep these samples as the reference group: the specific genes of the next selection are "
     "scored against them, not against all other samples (one heart chamber against the other)"
+)
+#: Selecting samples by a label (dashboard.selection.label_choices fills the dropdown).
+LABEL_SELECT_TEXT = "Select"
+LABEL_SELECT_HELP = (
+    "select every sample of the labels chosen: the category the map is coloured by (tissue, "
+    "detailed tissue, sex...), or the tissue while it is coloured by a gene. A lasso or box "
+    "drawn later replaces the selection"
+)
+LABEL_SELECT_WITHIN_TEXT = "only among those selected"
+LABEL_SELECT_WITHIN_HELP = (
+    "keep, of the samples selected now, those of the labels chosen: the women among the "
+    "breast samples once the map is coloured by sex"
 )
 REFERENCE_CLEAR_TEXT = "Compare with all others"
 REFERENCE_CLEAR_HELP = (
@@ -1021,6 +1034,41 @@ def build_layout(context: Any) -> html.Div:
             ),
             type="dot",
             delay_show=400,
+        ),
+        # a selection made of labels: a tissue's samples without its neighbours on the map, or
+        # one sex among a tissue's samples (dashboard.selection.select_by_label)
+        html.Div(
+            [
+                html.Div(
+                    dcc.Dropdown(
+                        id=ids.LABEL_SELECT,
+                        options=[],
+                        value=[],
+                        multi=True,
+                        searchable=True,
+                        placeholder="select samples by tissue…",
+                    ),
+                    className="label-select",
+                ),
+                html.Button(
+                    LABEL_SELECT_TEXT,
+                    id=ids.LABEL_SELECT_APPLY,
+                    className="button small",
+                    disabled=True,
+                    title=LABEL_SELECT_HELP,
+                ),
+                html.Span(
+                    dcc.Checklist(
+                        id=ids.LABEL_SELECT_WITHIN,
+                        options=[{"label": LABEL_SELECT_WITHIN_TEXT, "value": "within"}],
+                        value=[],
+                        inline=True,
+                        className="radio",
+                    ),
+                    title=LABEL_SELECT_WITHIN_HELP,
+                ),
+            ],
+            className="selection-bar",
         ),
         html.Div(
             [

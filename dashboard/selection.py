@@ -24,6 +24,7 @@ from dashboard.context import (
 )
 from dashboard.gene_space import MAX_SELECTED_GENES
 from dashboard.layout import (
+    LABEL_SELECT_WITHIN_TEXT,
     SELECTION_GENES_GO_NONE,
     SELECTION_GENES_GO_TEXT,
     alert_id,
@@ -35,6 +36,7 @@ from dashboard.layout import (
 from dashboard.layout import alert as _alert
 from dashboard.layout import table_records as _records
 from dashboard.sample_map import parse_query, resolve_color
+from dashboard.uploads import quoted
 
 log = logging.getLogger(__name__)
 
@@ -415,6 +417,84 @@ def selection_genes_update(
     return (*out, 0)
 
 
+def label_annotation(context: Any, color: str | None) -> tuple[str, np.ndarray] | None:
+    """(column, the samples' labels as the legend writes them, "unlabelled" for none) that the
+    labels to select samples by come from: the categorical annotation the map is coloured by
+    (``color``), else the first categorical annotation (the tissue, while a gene colours the
+    map); None without one."""
+    found = _colour_annotation(context, color)
+    for column in context.annotation_columns if found is None else ():
+        found = _colour_annotation(context, f"ann:{column}")
+        if found is not None:
+            break
+    if found is None:
+        return None
+    column, values = found
+    series = pd.Series(values)
+    return column, series.astype(str).where(series.notna(), UNLABELLED).to_numpy()
+
+
+#: The label of samples without one, as the map's legend and the selection line call it.
+UNLABELLED = "unlabelled"
+
+
+def label_choices(context: Any, color: str | None) -> tuple[list[dict[str, str]], str, bool]:
+    """The dropdown's options to select samples by (``Heart (431)``, by name, the unlabelled
+    last), its placeholder, and whether it is disabled (no categorical annotation)."""
+    found = label_annotation(context, color)
+    if found is None:
+        return [], "no sample annotation to select samples by", True
+    column, labels = found
+    names, counts = np.unique(labels, return_counts=True)
+    ranked = sorted(zip(names, counts, strict=True), key=lambda t: (t[0] == UNLABELLED, t[0]))
+    options = [{"label": f"{name} ({int(n):,})", "value": str(name)} for name, n in ranked]
+    word = annotation_word(column)
+    word = column if ":" in word else word  # (DTHHRDY's meaning is a sentence)
+    return options, f"select samples by {word}…", False
+
+
+def select_by_label(
+    context: Any, chosen: Any, within: Any, color: str | None, store: dict[str, Any] | None
+) -> tuple[Any, Any]:
+    """The ``selection`` store once "Select" is clicked -> (store, alert): the samples of the
+    labels ``chosen``, or, ``within`` ("only among those selected"), those of them already
+    selected. A reference group kept stays. Not marked drawn: the map shows it (a link's
+    selection is shown so)."""
+    chosen = [str(c) for c in (chosen or [])]
+    if not chosen:
+        return no_update, None
+    found = label_annotation(context, color)
+    if found is None:
+        return no_update, _alert("no sample annotation to select samples by")
+    column, labels = found
+    word = annotation_word(column)
+    word = column if ":" in word else word
+    missing = sorted(set(chosen) - set(labels.tolist()))
+    if missing:  # (options of another colouring, left in the box)
+        return no_update, _alert(
+            f"no sample has the {word} {', '.join(quoted(m) for m in missing)}: choose again"
+        )
+    rows = np.flatnonzero(np.isin(labels, chosen)).tolist()
+    store = dict(store or {})
+    if within:
+        current = set(store.get("rows") or [])
+        if not current:
+            return no_update, _alert(
+                "no samples are selected to choose among: untick "
+                f"{quoted(LABEL_SELECT_WITHIN_TEXT)}, or draw a lasso or box first",
+                "warning",
+            )
+        rows = [r for r in rows if r in current]
+        if not rows:
+            return no_update, _alert(
+                f"none of the {_samples(len(current))} selected has the {word} "
+                f"{', '.join(chosen)}: the selection stays",
+                "warning",
+            )
+    kept = {"reference": store["reference"]} if store.get("reference") else {}
+    return {"rows": rows, **kept}, None
+
+
 def go_button(symbols: list[str] | None) -> tuple[str, bool, str]:
     """Text, ``disabled`` and tooltip of the button by the specific-genes table, for the genes
     it lists (the ``selection-genes-store``: all of them, on every page of the table, up to
@@ -662,6 +742,45 @@ def register_callbacks(app: Any) -> None:
     )
     def update_reference_view(store, direction):
         return reference_view(context, store, is_lower(direction))
+
+    # the labels to select samples by follow the colouring (a category's, else the tissue's);
+    # those chosen are cleared once selected (the selection line counts them)
+    @app.callback(
+        Output(ids.LABEL_SELECT, "options"),
+        Output(ids.LABEL_SELECT, "placeholder"),
+        Output(ids.LABEL_SELECT, "disabled"),
+        Output(ids.LABEL_SELECT, "value"),
+        Input(ids.COLOR_BY, "value"),
+        Input(ids.MODEL_STATUS, "data"),
+        State(ids.LABEL_SELECT, "value"),
+    )
+    def update_label_choices(color, _status, chosen):
+        options, placeholder, disabled = label_choices(context, color)
+        names = {o["value"] for o in options}
+        kept = [c for c in chosen or [] if c in names]  # (a new colouring's labels differ)
+        return options, placeholder, disabled, kept if kept != (chosen or []) else no_update
+
+    @app.callback(
+        Output(ids.LABEL_SELECT_APPLY, "disabled"),
+        Input(ids.LABEL_SELECT, "value"),
+    )
+    def update_label_button(chosen):
+        return not chosen
+
+    @app.callback(
+        Output(ids.SELECTION, "data", allow_duplicate=True),
+        Output(alert_id("label"), "children"),
+        Output(ids.LABEL_SELECT, "value", allow_duplicate=True),
+        Input(ids.LABEL_SELECT_APPLY, "n_clicks"),
+        State(ids.LABEL_SELECT, "value"),
+        State(ids.LABEL_SELECT_WITHIN, "value"),
+        State(ids.COLOR_BY, "value"),
+        State(ids.SELECTION, "data"),
+        prevent_initial_call=True,
+    )
+    def update_label_selection(_n, chosen, within, color, store):
+        new, message = select_by_label(context, chosen, within, color, store)
+        return new, message, [] if new is not no_update else no_update
 
     @app.callback(
         Output(ids.SELECTION_GENES_GO, "children"),

@@ -1,0 +1,85 @@
+"""Samples selected by a label of theirs (a tissue, or the category the map is coloured by):
+a box around one heart chamber caught the other's neighbours, and one sex among a tissue's
+samples could not be selected at all."""
+
+from __future__ import annotations
+
+import numpy as np
+from dash import no_update
+
+from dashboard import ids
+from dashboard.layout import alert_id
+from dashboard.selection import describe_selection, label_choices, select_by_label
+from tests.dashboard.callback_post import post_callback
+
+
+def _rows(context, tissue: str) -> list[int]:
+    return np.flatnonzero(context.samples["tissue"].to_numpy() == tissue).tolist()
+
+
+def test_the_choices_are_the_tissues_counted_while_a_gene_colours_the_map(context):
+    by_tissue, placeholder, disabled = label_choices(context, "ann:tissue")
+    assert not disabled and placeholder == "select samples by tissue…"
+    assert len(by_tissue) == 26
+    assert {"label": "Heart (20)", "value": "Heart"} in by_tissue
+    assert [o["value"] for o in by_tissue] == sorted(o["value"] for o in by_tissue)
+    # a gene colours the map: the tissues still
+    gene = f"obs:{context.gene_symbols[0]}"
+    assert label_choices(context, gene) == (by_tissue, placeholder, False)
+
+
+def test_the_samples_of_the_labels_chosen_are_selected(context):
+    heart, muscle = _rows(context, "Heart"), _rows(context, "Muscle")
+    store, alert = select_by_label(context, ["Heart", "Muscle"], [], "ann:tissue", None)
+    assert alert is None and store == {"rows": sorted(heart + muscle)}
+    assert "drawn" not in store  # (the map is drawn again with it, as a link's)
+    text, genes, *_ = describe_selection(context, store, "ann:tissue")
+    assert text.startswith("40 samples selected (Heart 20, Muscle 20)") and genes
+    # nothing chosen: nothing changes
+    assert select_by_label(context, [], [], "ann:tissue", {"rows": heart}) == (no_update, None)
+
+
+def test_only_among_those_selected_keeps_the_selected_samples_of_the_labels(context):
+    heart, muscle = _rows(context, "Heart"), _rows(context, "Muscle")
+    box = {"rows": heart[:5] + muscle[:7], "drawn": True, "reference": _rows(context, "Lung")}
+    store, alert = select_by_label(context, ["Muscle"], ["within"], "ann:tissue", box)
+    assert alert is None
+    # the reference group kept stays
+    assert store == {"rows": sorted(muscle[:7]), "reference": _rows(context, "Lung")}
+    # none of them has the label: said, the selection stays
+    store, alert = select_by_label(context, ["Liver"], ["within"], "ann:tissue", box)
+    assert store is no_update
+    assert "none of the 12 samples selected has the tissue Liver" in str(alert)
+    # nothing selected to choose among: said
+    store, alert = select_by_label(context, ["Liver"], ["within"], "ann:tissue", {"rows": []})
+    assert store is no_update and "no samples are selected to choose among" in str(alert)
+
+
+def test_a_label_no_sample_has_is_said(context):
+    store, alert = select_by_label(context, ["Hart"], [], "ann:tissue", None)
+    assert store is no_update and "no sample has the tissue 'Hart'" in str(alert)
+
+
+def test_the_page_selects_and_clears_the_labels_chosen(app, context):
+    values = {
+        (ids.LABEL_SELECT_APPLY, "n_clicks"): 1,
+        (ids.LABEL_SELECT, "value"): ["Liver"],
+        (ids.LABEL_SELECT_WITHIN, "value"): [],
+        (ids.COLOR_BY, "value"): "ann:tissue",
+        (ids.SELECTION, "data"): {"rows": [0, 1]},
+    }
+    out = post_callback(app, alert_id("label") + ".children", values, "label-select-apply.n_clicks")
+    assert out[ids.SELECTION]["data"] == {"rows": _rows(context, "Liver")}
+    assert out[ids.LABEL_SELECT]["value"] == []
+    # the choices follow the colouring; a choice no longer offered is taken out
+    values = {(ids.COLOR_BY, "value"): "ann:tissue", (ids.LABEL_SELECT, "value"): ["Liver", "x"]}
+    out = post_callback(app, ids.LABEL_SELECT + ".options", values, "color-by.value")
+    assert {"label": "Liver (20)", "value": "Liver"} in out[ids.LABEL_SELECT]["options"]
+    assert out[ids.LABEL_SELECT]["value"] == ["Liver"]
+    assert out[ids.LABEL_SELECT]["disabled"] is False
+    # the button waits for a choice
+    out = post_callback(
+        app, ids.LABEL_SELECT_APPLY + ".disabled", {(ids.LABEL_SELECT, "value"): []},
+        "label-select.value",
+    )  # fmt: skip
+    assert out[ids.LABEL_SELECT_APPLY]["disabled"] is True
