@@ -433,6 +433,11 @@ def _fig_smoothness(per_gene: pd.DataFrame):
     return fig
 
 
+def _ratio_text(ratio: float) -> str:
+    """A bar's ratio to chance: ``2.06x chance``, ``13.2x chance`` (blank when not a number)."""
+    return f"{ratio:.3g}x chance" if np.isfinite(ratio) else ""
+
+
 def _fig_agreement(table: pd.DataFrame):
     """Horizontal bars, one row per source of neighbours: long row names (the models by
     directory, the runs together) read level instead of slanting into the next panel."""
@@ -455,6 +460,9 @@ def _fig_agreement(table: pd.DataFrame):
             (f"{c}_fraction", "neighbour pairs", "#1f77b4"),
             (f"{c}_random", "all gene pairs (chance)", "#bbbbbb"),
         ):
+            # the neighbours' bars say their ratio to chance, the section's measure (the bars
+            # showed shares alone, the ratio only in the table)
+            ratio = table.get(f"{c}_ratio") if column.endswith("_fraction") else None
             fig.add_trace(
                 go.Bar(
                     y=labels,
@@ -463,11 +471,22 @@ def _fig_agreement(table: pd.DataFrame):
                     name=name,
                     marker_color=colour,
                     showlegend=j == 0,
+                    text=None if ratio is None else [_ratio_text(r) for r in ratio],
+                    textposition="outside",
+                    cliponaxis=False,
                 ),
                 row=1,
                 col=j + 1,
             )
-        fig.update_xaxes(title_text="fraction of pairs", rangemode="tozero", row=1, col=j + 1)
+        # room right of the longest bar for its ratio, inside the panel
+        top = np.nanmax(table[[f"{c}_fraction", f"{c}_random"]].to_numpy(dtype=float))
+        fig.update_xaxes(
+            title_text="fraction of pairs",
+            range=[0, top * 1.45] if np.isfinite(top) and top > 0 else None,
+            rangemode="tozero",
+            row=1,
+            col=j + 1,
+        )
     fig.update_yaxes(autorange="reversed")  # top to bottom in the table's order
     fig.update_layout(
         barmode="group",

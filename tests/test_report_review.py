@@ -458,6 +458,22 @@ def test_gene_space_row_names_read_level():
         assert tag and "rotate" not in tag.group(0), name
 
 
+def test_gene_space_bars_say_their_ratio_to_chance():
+    """The bars showed shares alone: the section's measure, the ratio, was in the table only."""
+    from core.report_figures import _fig_agreement
+
+    table = pd.DataFrame(
+        {"go_fraction": [0.159, 0.157], "go_random": [0.077, 0.077], "go_ratio": [2.061, 2.033]},
+        index=pd.Index(["FE gene vectors", "expression correlation"], name="neighbours from"),
+    )
+    table["coexp_fraction"], table["coexp_random"] = [0.132, 0.155], [0.01, 0.01]
+    table["coexp_ratio"] = [13.17, np.nan]
+    texts = {(t.name, t.xaxis): list(t.text or []) for t in _fig_agreement(table).data}
+    assert texts[("neighbour pairs", "x")] == ["2.06x chance", "2.03x chance"]
+    assert texts[("neighbour pairs", "x2")] == ["13.2x chance", ""]
+    assert texts[("all gene pairs (chance)", "x")] == []
+
+
 def test_maps_are_coloured_alike_in_every_figure():
     from core.analysis import semi_supervised_table
     from core.report_figures import _fig_smoothness, _fig_table1
