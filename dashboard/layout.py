@@ -7,6 +7,7 @@ from typing import Any
 
 from dash import dash_table, dcc, html
 
+from core.estimator import POOR_FIT_FACTOR
 from dashboard import ids
 from dashboard.baseline_maps import (
     ACCURACY_COLUMN,
@@ -23,7 +24,7 @@ from dashboard.context import (
     SPECIFIC_PAGE,
 )
 from dashboard.figures import EXPORT_SIZES, empty_figure
-from dashboard.new_samples import OWN_LABEL
+from dashboard.new_samples import OWN_LABEL, POOR_FIT
 from dashboard.pair_references import GO_TERM_SIZES
 
 HELP = (
@@ -644,6 +645,23 @@ def annotation_header(column: str) -> tuple[str, str]:
     return f"{word} ({column})", f"the sample's {word}: the annotation {column} of the data"
 
 
+#: Background of a placed sample's fit error far above the model's training fit error.
+POOR_FIT_BACKGROUND = "#f8d7d5"
+
+
+def placed_marks() -> list[dict[str, Any]]:
+    """``style_data_conditional`` of the placed samples' table: odd rows shaded, the fit error
+    of a sample that fits poorly (its row's ``poor_fit``) on pale red. (A filter query does not
+    compare booleans: ``> 0`` reads true as 1.)"""
+    return [
+        *TABLE_STYLE["style_data_conditional"],
+        {
+            "if": {"column_id": "fit_error", "filter_query": f"{{{POOR_FIT}}} > 0"},
+            "backgroundColor": POOR_FIT_BACKGROUND,
+        },
+    ]
+
+
 def _placed_table(
     label: str | None, k: int, rows: list[dict[str, Any]] | None = None
 ) -> dash_table.DataTable:
@@ -652,11 +670,17 @@ def _placed_table(
     every upload; the CSV keeps it always: files keep one shape)."""
     columns = ["sample_id", "x", "y", "fit_error", "nearest_sample", "copy_of"]
     help = {
+        "fit_error": (
+            COLUMN_HELP["fit_error"][0],
+            f"{COLUMN_HELP['fit_error'][1]}. On pale red: above {POOR_FIT_FACTOR:g} times "
+            "that, a poor fit (poor_fit in the CSV): the sample's place, nearest and majority "
+            "are not to be trusted",
+        ),
         "copy_of": (
             "copy of",
             "the sample of the map whose values it has, under another id: it lands at or next "
             "to that sample's point, so its neighbours say little (blank for none)",
-        )
+        ),
     }
     if label:
         word = annotation_word(label)
@@ -675,7 +699,9 @@ def _placed_table(
             ),
         }
     formats = {"fit_error": SIGNIFICANT_4, "x": FIXED_3, "y": FIXED_3, "majority_share": PERCENT}
-    table = _table(ids.PLACED_TABLE, columns, help, formats=formats)
+    table = _table(
+        ids.PLACED_TABLE, columns, help, formats=formats, style_data_conditional=placed_marks()
+    )
     # (its header's explanation kept: the column comes back with the rows of a copy)
     if not any(isinstance(r, dict) and r.get("copy_of") for r in rows or []):
         table.columns = [c for c in table.columns if c["id"] != "copy_of"]

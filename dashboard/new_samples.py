@@ -41,9 +41,12 @@ log = logging.getLogger(__name__)
 #: The page's table column of an upload's own label (its tissue beside the map's nearest and
 #: majority): a copy of that annotation's column, under a name the table can declare ahead.
 OWN_LABEL = "own_label"
+#: The placed samples' column that says a sample fits the model far worse than its training
+#: samples (the last of the CSV file's columns; the page's table marks its fit error).
+POOR_FIT = "poor_fit"
 #: Columns a placed sample's record has besides its own annotations (an annotation of one of
 #: these names gets ``sample_`` before it).
-PLACED_NAMES = ("transform_applied", "data", "dataset", "model", OWN_LABEL)
+PLACED_NAMES = ("transform_applied", "data", "dataset", "model", OWN_LABEL, POOR_FIT)
 
 
 def placed_file_names(label: str | None) -> dict[str, str]:
@@ -118,7 +121,10 @@ class SamplePlacing:
             (the map sample whose values the sample has, :func:`core.placed_samples.
             copies_of_map`; blank for none), then the
             upload's own annotation columns (its tissue; a name taken, here or in the CSV
-            file's names, :func:`placed_file_names`, gets ``sample_`` before it).
+            file's names, :func:`placed_file_names`, gets ``sample_`` before it), and last
+            ``poor_fit``: the sample's fit error is above ``POOR_FIT_FACTOR`` times the
+            model's training fit error (False without a fit error, and for a sample that is 0
+            for every model gene it has: said apart).
             ``attrs``: ``agreement`` (how often the majority is the upload's own label, or
             None), ``map_ids`` (words for uploaded samples that have the ids of samples of
             the map, or None), ``copies`` (words for those that have the values of samples of
@@ -383,10 +389,12 @@ class SamplePlacing:
 
         history = getattr(model, "history_", None) or []
         trained = float(history[-1]) if history else float("nan")
-        poor = loud & (error > POOR_FIT_FACTOR * trained) if trained > 0 else np.zeros(0, bool)
+        poor = loud & (error > POOR_FIT_FACTOR * trained) if trained > 0 else np.zeros(n, bool)
         out.attrs["poor_fit"] = (
             [str(s) for s in out["sample_id"].to_numpy()[poor]] if poor.any() else []
         )
+        # each row says it too: "majority share 100%" beside a fit error of 1e6 read as certain
+        out[POOR_FIT] = poor
         out.attrs["trained_error"] = trained
         progress(1.0, "done")
         log.info("placed %d uploaded samples (%s)", len(out), name)

@@ -41,7 +41,7 @@ from dashboard.layout import (
     placed_columns,
 )
 from dashboard.layout import alert as _alert
-from dashboard.new_samples import OWN_LABEL, placed_file_names
+from dashboard.new_samples import OWN_LABEL, POOR_FIT, placed_file_names
 from dashboard.sample_map import upload_bytes
 
 log = logging.getLogger(__name__)
@@ -138,6 +138,14 @@ def place_upload(
     n = len(table)
     info = f"{n} sample{'' if n == 1 else 's'} from {filename or 'the upload'} placed"
     info += f" ({transform} applied)" if transform != "none" else " (values used as they are)"
+    if table.attrs.get("fit_far"):  # (the warning's condition: it can be closed, this stays)
+        fix = poor_fit_fix(context, transform)
+        said = (
+            "it fits the model poorly: its place is"
+            if n == 1
+            else ("they fit the model poorly: their places are")
+        )
+        info += f", but {said} not to be trusted ({fix})"
     present, total = table.attrs.get("genes_present", (None, None))
     if present is not None:
         info += f"; {present:,} of the model's {total:,} genes present"
@@ -264,6 +272,15 @@ def place_upload(
             "trusted; check their values"
         )
     return {"records": records, "info": info, "warnings": warnings, "filename": filename}
+
+
+def poor_fit_fix(context: Any, transform: str) -> str:
+    """The fix the page names beside a poor fit of the uploaded samples: the log box, ticked or
+    unticked (the samples are placed again)."""
+    if transform != "none":
+        return "values already transformed? untick the box beside the upload"
+    box = place_transform_label(context.training_transform()).strip()
+    return f"raw counts or TPM? tick “{box}” beside the upload"
 
 
 def placed_view(result: dict[str, Any], reloaded: bool = False) -> tuple[Any, Any, Any, Any]:
@@ -532,6 +549,8 @@ def placed_csv(placed: list[dict[str, Any]] | None, context: Any = None) -> Any:
     frame = frame.rename(columns=placed_file_names(label))
     if context is not None:  # the map they were placed on named, as in the page's other tables
         frame = _with_source(context, frame, None)
+    if POOR_FIT in frame:  # last: users join on the columns before it, in their order
+        frame = frame[[c for c in frame.columns if c != POOR_FIT] + [POOR_FIT]]
     frame = labelled_table(context, frame)
     name = f"{file_stem(context, 'placed_samples')}.csv"
     return dcc.send_data_frame(frame.to_csv, name, index=False), None
