@@ -956,13 +956,15 @@ def csv_download(
         table = _with_source(context, table, len(rows))
         # what the selection is compared with: the page's heading says it, the file too, with
         # the reference's tissues as the page's line counts them ("reference group of 20
-        # samples" did not say that the spleen was compared with the blood)
+        # samples" did not say that the spleen was compared with the blood), and by the map's
+        # colouring as the line does (the breast samples of men against those of women said
+        # "(Breast 168)" alone: which sex the reference held was lost)
         at = list(table.columns).index("mean_selected") if "mean_selected" in table else 0
         left = sorted(set(reference) - set(rows))
         table.insert(
             at,
             "compared_with",
-            f"reference group of {len(left):,} samples{group_counts(context, left, None)}"
+            f"reference group of {len(left):,} samples{group_counts(context, left, color)}"
             if reference
             else "all other samples",
         )

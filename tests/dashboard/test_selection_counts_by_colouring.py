@@ -66,3 +66,38 @@ def test_a_new_colouring_rewrites_the_line_alone(context, sepira_es):
     assert out[ids.SELECTION_GENES]["page_current"] == 0
     out = post_callback(app, f"{ids.SELECTION_INFO}.children", values, f"{ids.COLOR_BY}.value")
     assert ids.SELECTION_GENES not in out
+
+
+def test_the_specific_genes_csv_counts_the_reference_by_the_colouring(with_sex):
+    """The file of the breast samples of men against those of women (GTEx, the map coloured by
+    sex) said "reference group of 168 samples (Breast 168)", where the page's line said
+    "(Breast 168; sex: female 168)": which sex the reference held was lost."""
+    import io
+
+    import pandas as pd
+
+    from dashboard import export, ids
+
+    tissue = with_sex.samples["tissue"].to_numpy()
+    sex = with_sex.samples["sex"].to_numpy()
+    name = tissue[0]
+    men = np.flatnonzero((tissue == name) & (sex == "male")).tolist()
+    women = np.flatnonzero((tissue == name) & (sex == "female")).tolist()
+    assert len(men) >= 2 and len(women) >= 2
+    store = {"rows": men, "reference": women}
+    out = export.csv_download(
+        with_sex, ids.EXPORT_SELECTION_GENES_CSV, None, store, None, color="ann:sex"
+    )
+    compared = set(pd.read_csv(io.StringIO(out["content"]))["compared_with"])
+    n = len(women)
+    assert compared == {f"reference group of {n} samples ({name} {n}; sex: female {n})"}
+    # as the page's line names it
+    line, *_ = selection.describe_selection(with_sex, store, "ann:sex")
+    assert f"against the reference group of {n} samples ({name} {n}; sex: female {n})" in line
+    # coloured by the tissue itself, or by nothing: the tissues alone, as before
+    for colour in ("ann:tissue", None):
+        out = export.csv_download(
+            with_sex, ids.EXPORT_SELECTION_GENES_CSV, None, store, None, color=colour
+        )
+        compared = set(pd.read_csv(io.StringIO(out["content"]))["compared_with"])
+        assert compared == {f"reference group of {n} samples ({name} {n})"}, colour
