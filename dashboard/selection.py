@@ -439,14 +439,24 @@ UNLABELLED = "unlabelled"
 
 
 def label_choices(context: Any, color: str | None) -> tuple[list[dict[str, str]], str, bool]:
-    """The dropdown's options to select samples by (``Heart (431)``, by name, the unlabelled
-    last), its placeholder, and whether it is disabled (no categorical annotation)."""
+    """The dropdown's options to select samples by (``Heart (431)``, in the legend's order:
+    by name, numbers by their value, the unlabelled last), its placeholder, and whether it is
+    disabled (no categorical annotation: the placeholder names the continuous ones)."""
     found = label_annotation(context, color)
     if found is None:
+        columns = list(context.annotation_columns)
+        if columns:  # (age, a score: numbers of too many values to choose from)
+            named = ", ".join(columns[:3]) + ("…" if len(columns) > 3 else "")
+            placeholder = f"no sample annotation of categories to select samples by ({named}: "
+            return [], placeholder + "continuous)", True
         return [], "no sample annotation to select samples by", True
     column, labels = found
     names, counts = np.unique(labels, return_counts=True)
-    ranked = sorted(zip(names, counts, strict=True), key=lambda t: (t[0] == UNLABELLED, t[0]))
+    # (a plain sort put 10 before 2, and Zebra before apple: not as the legend lists them)
+    ranked = sorted(
+        zip(names, counts, strict=True),
+        key=lambda t: (t[0] == UNLABELLED, figures._natural_key(t[0])),
+    )
     options = [{"label": f"{name} ({int(n):,})", "value": str(name)} for name, n in ranked]
     word = annotation_word(column)
     word = column if ":" in word else word  # (DTHHRDY's meaning is a sentence)
@@ -488,7 +498,7 @@ def select_by_label(
         if not rows:
             return no_update, _alert(
                 f"none of the {_samples(len(current))} selected has the {word} "
-                f"{', '.join(chosen)}: the selection stays",
+                f"{' or '.join(chosen)}: the selection stays",
                 "warning",
             )
     kept = {"reference": store["reference"]} if store.get("reference") else {}

@@ -4,7 +4,10 @@ samples could not be selected at all."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
+import pandas as pd
 from dash import no_update
 
 from dashboard import ids
@@ -83,3 +86,46 @@ def test_the_page_selects_and_clears_the_labels_chosen(app, context):
         "label-select.value",
     )  # fmt: skip
     assert out[ids.LABEL_SELECT_APPLY]["disabled"] is True
+
+
+def _annotated(columns: dict) -> SimpleNamespace:
+    """A dataset's samples with these annotations alone (what the labels are read from)."""
+    samples = pd.DataFrame(columns)
+    return SimpleNamespace(
+        samples=samples,
+        annotation_columns=list(samples.columns),
+        annotation_values=lambda c: samples[c],
+        n_samples=len(samples),
+    )
+
+
+def test_the_choices_are_in_the_legends_order_numbers_by_their_value():
+    # a batch numbered 1 to 12, and names in either case: a plain sort put 10 before 2
+    batch = [float(b) for b in range(12, 0, -1)] + [np.nan]
+    context = _annotated({"batch": batch, "site": ["b", "A", "c", "Zoo"] * 3 + ["apple"]})
+    options, _, _ = label_choices(context, "ann:batch")
+    values = [o["value"] for o in options]
+    assert values == [str(b) for b in range(1, 13)] + ["unlabelled"]
+    # the legend's order (dashboard.figures), for names too
+    options, _, _ = label_choices(context, "ann:site")
+    assert [o["value"] for o in options] == sorted(set(context.samples["site"]), key=str.lower)
+    # a label chosen selects its samples, whatever its place
+    store, _ = select_by_label(context, ["10"], [], "ann:batch", None)
+    assert store == {"rows": [batch.index(10.0)]}
+
+
+def test_a_dataset_of_continuous_annotations_alone_says_so():
+    context = _annotated({"age": np.linspace(20, 79, 40), "score": np.arange(40.0)})
+    options, placeholder, disabled = label_choices(context, "ann:age")
+    assert options == [] and disabled
+    assert "categories" in placeholder and "age, score: continuous" in placeholder
+    # none at all
+    bare = _annotated({})
+    assert label_choices(bare, None) == ([], "no sample annotation to select samples by", True)
+
+
+def test_none_of_several_labels_among_the_selected_is_said_with_or(context):
+    box = {"rows": _rows(context, "Heart"), "drawn": True}
+    store, alert = select_by_label(context, ["Liver", "Lung"], ["within"], "ann:tissue", box)
+    assert store is no_update
+    assert "has the tissue Liver or Lung: the selection stays" in str(alert)
