@@ -229,7 +229,7 @@ def export_figure(
     view
         ``color``, ``clip``, ``focus``, ``gene_color``, ``k``, ``selection_genes``, ``placed``
         (samples placed from an upload, drawn on the sample map as in the page), ``selection``
-        (rows of the selected samples: selected on the sample map, the others dimmed, as in the
+        (rows of the selected samples: selected on the sample map, the others in grey, as in the
         page), ``zoom`` (the
         ``map-zoom`` store: the sample or gene map is exported zoomed as in the page, see
         :func:`figure_zoom`), ``url_search`` (the page's link, for the zoom it opened with),
@@ -358,7 +358,7 @@ def selection_line(n_selected: int) -> str:
     """The line under the title of a sample map exported with a selection: what the pale
     samples are."""
     one = n_selected == 1
-    return f"{n_selected:,} selected sample{'' if one else 's'} in full colour, the others dimmed"
+    return f"{n_selected:,} selected sample{'' if one else 's'} in full colour, the others in grey"
 
 
 def _ringed(fig: Any) -> int:
@@ -597,7 +597,7 @@ def export_view(
     selected = _selected_rows(context, view.get("selection")) if which == "sample-map" else []
     if selected:
         n = len(selected)
-        text += f", with the {n:,} selected sample{'s' if n > 1 else ''} (the others dimmed)"
+        text += f", with the {n:,} selected sample{'s' if n > 1 else ''} (the others in grey)"
     n_placed = len(view.get("placed") or []) if which == "sample-map" else 0
     if n_placed:
         text += f", with your {n_placed:,} placed sample{'s' if n_placed > 1 else ''}"

@@ -29,6 +29,7 @@ from dashboard.figure_style import (
     DENSE_SAMPLES,
     MISSING_COLOR,
     PALETTE,
+    UNSELECTED,
     _base_layout,
     _escape,
     _missing,
@@ -385,6 +386,7 @@ def sample_map_continuous(
         mode="markers",
         # open circles: a filled grey one read as the diverging scale's grey centre
         marker=dict(color=MISSING_COLOR, size=size, symbol="circle-open"),
+        unselected=UNSELECTED,
         name=f"no value ({int(missing.sum()):,})",  # counted, as categories are
         text=np.asarray(hover_text)[missing],
         hovertemplate="%{text}<br>no value<extra></extra>",
@@ -396,6 +398,7 @@ def sample_map_continuous(
         y=coords[order, 1],
         mode="markers",
         marker=continuous_marker(values[order], color_title, clip, diverging, size),
+        unselected=UNSELECTED,
         name=color_title,
         text=np.asarray(hover_text)[order],
         hovertemplate="%{text}<br>"
@@ -456,6 +459,7 @@ def sample_map_categorical(
                 y=coords[missing, 1],
                 mode="markers",
                 marker=dict(color=MISSING_COLOR, size=style["size"], opacity=0.6),
+                unselected=UNSELECTED,
                 name=f"unlabelled ({int(missing.sum()):,})",  # counted as the categories
                 legendrank=1000 + len(ordered),
                 text=hover_text[missing],
@@ -475,6 +479,7 @@ def sample_map_categorical(
                 y=coords[m, 1],
                 mode="markers",
                 marker=dict(color=PALETTE[i % len(PALETTE)], **style),
+                unselected=UNSELECTED,
                 name=wrap_title(f"{cat} ({sizes[cat]:,})"),
                 legendgroup=cat,
                 legendrank=1000 + i,

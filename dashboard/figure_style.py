@@ -39,6 +39,12 @@ DENSE_SAMPLES = 5000
 #: Opacity of the points of a map of more than :data:`DENSE_SAMPLES` samples.
 DENSE_OPACITY = 0.6
 
+#: How a map draws the samples left out of a selection (a lasso, a box, labels chosen, a link):
+#: grey and faint. Dimmed in their own colours (plotly's default), the samples of a dense map
+#: coloured by sex added up to clusters as bright as the selected ones (the breast samples of
+#: men among every other male sample).
+UNSELECTED = {"marker": {"color": "#b4b4b4", "opacity": 0.25}}
+
 
 def point_style(n_points: int, opacity: float = 0.85) -> dict[str, float]:
     """``size`` and ``opacity`` of the points of a map of ``n_points`` samples: those of

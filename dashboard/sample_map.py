@@ -716,7 +716,7 @@ def build_sample_figure(
     """Full sample-map figure for a ``color-by`` value -> (figure, kind record for a Recolour).
 
     ``placed``: samples placed from an upload (``placed-samples``), drawn last, over the map.
-    ``selection``: rows of the selected samples, shown selected (the others dimmed) in the new
+    ``selection``: rows of the selected samples, shown selected (the others in grey) in the new
     figure, whose traces differ from the old one's. ``zoom``: the axis ranges it is drawn at, the
     user's zoom or else the link's (:func:`figure_zoom`).
     """

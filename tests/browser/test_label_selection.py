@@ -1,5 +1,5 @@
 """Samples selected by their label in the page: the tissue chosen in the box under the map is
-selected on the map (its samples in full colour, the others dimmed), counted by the selection
+selected on the map (its samples in full colour, the others in grey), counted by the selection
 line and kept by the link; the box is cleared for the next choice."""
 
 from __future__ import annotations

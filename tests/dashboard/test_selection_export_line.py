@@ -1,5 +1,5 @@
 """A sample map exported with a selection says under its title why most samples are pale: the
-selected ones drawn in full colour and the others dimmed (only the file's name said it)."""
+selected ones drawn in full colour and the others in grey (only the file's name said it)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,38 @@ import numpy as np
 from dashboard.export import export_figure
 
 
-def test_the_file_of_a_selection_says_the_others_are_dimmed(context, kept_figures):
+def test_the_file_of_a_selection_says_the_others_are_in_grey(context, kept_figures):
     rows = np.flatnonzero(context.samples["tissue"].to_numpy() == "Heart").tolist()
     view = {"color": "ann:tissue", "selection": rows}
     payload = export_figure(context, "sample-map", "svg", "screen", view)
     assert "selection-20" in payload["filename"]
     title = str(kept_figures[-1].layout.title.text)
-    assert "20 selected samples in full colour, the others dimmed" in title
+    assert "20 selected samples in full colour, the others in grey" in title
     # without a selection, no such line
     export_figure(context, "sample-map", "svg", "screen", {"color": "ann:tissue"})
-    assert "dimmed" not in str(kept_figures[-1].layout.title.text)
+    assert "in grey" not in str(kept_figures[-1].layout.title.text)
+
+
+def test_samples_left_out_of_a_selection_are_grey_on_every_map(context, kept_figures):
+    """Dimmed in their own colours, the samples of a dense map coloured by sex added up to
+    clusters as bright as the selected ones: they are drawn grey and faint, whatever the
+    colouring, on the page and in a file."""
+    from dashboard.figure_style import UNSELECTED
+    from dashboard.sample_map import recolor
+
+    rows = np.flatnonzero(context.samples["tissue"].to_numpy() == "Heart").tolist()
+    gene = f"obs:{context.gene_symbols[0]}"
+    for colour in ("ann:tissue", gene):
+        fig = recolor(context, colour, [1, 99], None, None, rows)[0]
+        samples = [t for t in fig.data if t.name != "probe grid" and t.x is not None and len(t.x)]
+        assert samples, colour
+        for trace in samples:
+            assert trace.unselected.marker.color == UNSELECTED["marker"]["color"], colour
+            assert trace.unselected.marker.opacity == UNSELECTED["marker"]["opacity"], colour
+        export_figure(context, "sample-map", "svg", "screen", {"color": colour, "selection": rows})
+        exported = [
+            t
+            for t in kept_figures[-1].data
+            if t.x is not None and len(t.x) and t.selectedpoints is not None
+        ]
+        assert exported and all(t.unselected.marker.color == "#b4b4b4" for t in exported)
