@@ -434,6 +434,8 @@ REFERENCE_KEEP_HELP = (
     "keep these samples as the reference group: the specific genes of the next selection are "
     "scored against them, not against all other samples (one heart chamber against the other)"
 )
+#: The selection line before any selection: the two ways to make one.
+NO_SELECTION = "No selection: draw a lasso or box on the map, or choose labels above"
 #: Selecting samples by a label (dashboard.selection.label_choices fills the dropdown).
 LABEL_SELECT_TEXT = "Select"
 LABEL_SELECT_HELP = (
@@ -1098,7 +1100,7 @@ def build_layout(context: Any) -> html.Div:
         ),
         html.Div(
             [
-                html.Span("No selection: draw a lasso or box on the map.", id=ids.SELECTION_INFO),
+                html.Span(NO_SELECTION + ".", id=ids.SELECTION_INFO),
                 html.Button(
                     "Selection as CSV", id=ids.EXPORT_SELECTION_CSV, className="button small"
                 ),

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from dash import Input, Output, State, ctx, no_update
+from dash import Input, Output, State, ctx, html, no_update
 
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
@@ -25,6 +25,7 @@ from dashboard.context import (
 from dashboard.gene_space import MAX_SELECTED_GENES
 from dashboard.layout import (
     LABEL_SELECT_WITHIN_TEXT,
+    NO_SELECTION,
     SELECTION_GENES_GO_NONE,
     SELECTION_GENES_GO_TEXT,
     alert_id,
@@ -313,7 +314,7 @@ def describe_selection(
         ref += group_counts(context, reference, color)
         if not rows and not (store or {}).get("empty"):
             return (
-                f"No selection: draw a lasso or box on the map to compare it with {ref}.",
+                f"{NO_SELECTION}, to compare it with {ref}.",
                 [],
                 [],
                 None,
@@ -331,7 +332,7 @@ def describe_selection(
                 None,
             )
     if not store or (not rows and not store.get("empty")):
-        return "No selection: draw a lasso or box on the map.", [], [], None
+        return NO_SELECTION + ".", [], [], None
     try:
         table = context.specific_genes(
             rows, top=SPECIFIC_SAVED, reference=reference or None, lower=lower
@@ -457,7 +458,24 @@ def label_choices(context: Any, color: str | None) -> tuple[list[dict[str, str]]
         zip(names, counts, strict=True),
         key=lambda t: (t[0] == UNLABELLED, figures._natural_key(t[0])),
     )
-    options = [{"label": f"{name} ({int(n):,})", "value": str(name)} for name, n in ranked]
+    # a name that another holds comes before it: the box lists what matches the text typed
+    # in this order, and "male" typed (and Enter) chose "female"
+    held: list[tuple[Any, Any]] = []
+    for name, n in ranked:
+        low = str(name).lower()
+        at = next((i for i, (o, _) in enumerate(held) if low in str(o).lower()), len(held))
+        held.insert(at, (name, n))
+    ranked = held
+    # the count in a label of its own, searched by the name alone: the box searches a label's
+    # text, and "60" typed chose "50-59 (5,460)" (the label is a component: left unsearched)
+    options = [
+        {
+            "label": html.Span([str(name), html.Span(f" ({int(n):,})", className="option-count")]),
+            "value": str(name),
+            "search": str(name),
+        }
+        for name, n in ranked
+    ]
     word = annotation_word(column)
     word = column if ":" in word else word  # (DTHHRDY's meaning is a sentence)
     return options, f"select samples by {word}…", False
@@ -781,6 +799,7 @@ def register_callbacks(app: Any) -> None:
         Output(ids.SELECTION, "data", allow_duplicate=True),
         Output(alert_id("label"), "children"),
         Output(ids.LABEL_SELECT, "value", allow_duplicate=True),
+        Output(ids.LABEL_SELECT_WITHIN, "value"),
         Input(ids.LABEL_SELECT_APPLY, "n_clicks"),
         State(ids.LABEL_SELECT, "value"),
         State(ids.LABEL_SELECT_WITHIN, "value"),
@@ -790,7 +809,11 @@ def register_callbacks(app: Any) -> None:
     )
     def update_label_selection(_n, chosen, within, color, store):
         new, message = select_by_label(context, chosen, within, color, store)
-        return new, message, [] if new is not no_update else no_update
+        if new is no_update:
+            return new, message, no_update, no_update
+        # the labels chosen cleared, and "only among those selected" unticked: left ticked, the
+        # next choice was quietly kept to the samples selected now
+        return new, message, [], [] if within else no_update
 
     @app.callback(
         Output(ids.SELECTION_GENES_GO, "children"),

@@ -16,6 +16,22 @@ from dashboard.selection import describe_selection, label_choices, select_by_lab
 from tests.dashboard.callback_post import post_callback
 
 
+def _text(label) -> str:
+    """An option's label as the box shows it (a component, or its JSON from the server)."""
+    if isinstance(label, str):
+        return label
+    if isinstance(label, list):
+        return "".join(_text(part) for part in label)
+    if isinstance(label, dict):
+        return _text(label.get("props", {}).get("children", ""))
+    return _text(getattr(label, "children", ""))
+
+
+def _shown(options) -> list[tuple[str, str, str]]:
+    """(label text, value, search text) of each option."""
+    return [(_text(o["label"]), o["value"], o.get("search")) for o in options]
+
+
 def _rows(context, tissue: str) -> list[int]:
     return np.flatnonzero(context.samples["tissue"].to_numpy() == tissue).tolist()
 
@@ -24,11 +40,13 @@ def test_the_choices_are_the_tissues_counted_while_a_gene_colours_the_map(contex
     by_tissue, placeholder, disabled = label_choices(context, "ann:tissue")
     assert not disabled and placeholder == "select samples by tissue…"
     assert len(by_tissue) == 26
-    assert {"label": "Heart (20)", "value": "Heart"} in by_tissue
+    # the box searches the name alone, not the count beside it ("60" chose "50-59 (5,460)")
+    assert ("Heart (20)", "Heart", "Heart") in _shown(by_tissue)
     assert [o["value"] for o in by_tissue] == sorted(o["value"] for o in by_tissue)
     # a gene colours the map: the tissues still
     gene = f"obs:{context.gene_symbols[0]}"
-    assert label_choices(context, gene) == (by_tissue, placeholder, False)
+    options, *rest = label_choices(context, gene)
+    assert _shown(options) == _shown(by_tissue) and rest == [placeholder, False]
 
 
 def test_the_samples_of_the_labels_chosen_are_selected(context):
@@ -74,10 +92,18 @@ def test_the_page_selects_and_clears_the_labels_chosen(app, context):
     out = post_callback(app, alert_id("label") + ".children", values, "label-select-apply.n_clicks")
     assert out[ids.SELECTION]["data"] == {"rows": _rows(context, "Liver")}
     assert out[ids.LABEL_SELECT]["value"] == []
+    assert ids.LABEL_SELECT_WITHIN not in out  # (not ticked: left as it is)
+    # "only among those selected" is unticked once used: left ticked, the next choice was
+    # quietly kept to the samples selected then
+    values[(ids.LABEL_SELECT_WITHIN, "value")] = ["within"]
+    values[(ids.SELECTION, "data")] = {"rows": _rows(context, "Liver")[:5] + [0]}
+    out = post_callback(app, alert_id("label") + ".children", values, "label-select-apply.n_clicks")
+    assert out[ids.SELECTION]["data"] == {"rows": _rows(context, "Liver")[:5]}
+    assert out[ids.LABEL_SELECT_WITHIN]["value"] == []
     # the choices follow the colouring; a choice no longer offered is taken out
     values = {(ids.COLOR_BY, "value"): "ann:tissue", (ids.LABEL_SELECT, "value"): ["Liver", "x"]}
     out = post_callback(app, ids.LABEL_SELECT + ".options", values, "color-by.value")
-    assert {"label": "Liver (20)", "value": "Liver"} in out[ids.LABEL_SELECT]["options"]
+    assert ("Liver (20)", "Liver", "Liver") in _shown(out[ids.LABEL_SELECT]["options"])
     assert out[ids.LABEL_SELECT]["value"] == ["Liver"]
     assert out[ids.LABEL_SELECT]["disabled"] is False
     # the button waits for a choice
@@ -129,3 +155,15 @@ def test_none_of_several_labels_among_the_selected_is_said_with_or(context):
     store, alert = select_by_label(context, ["Liver", "Lung"], ["within"], "ann:tissue", box)
     assert store is no_update
     assert "has the tissue Liver or Lung: the selection stays" in str(alert)
+
+
+def test_a_name_another_holds_comes_first():
+    """The box lists what matches the text typed in the options' order: "male" typed, and
+    Enter, chose "female"."""
+    context = _annotated(
+        {"sex": ["female"] * 3 + ["male"] * 2, "site": ["Colon - x", "Colon"] * 2 + ["B"]}
+    )
+    options, _, _ = label_choices(context, "ann:sex")
+    assert _shown(options) == [("male (2)", "male", "male"), ("female (3)", "female", "female")]
+    options, _, _ = label_choices(context, "ann:site")
+    assert [o["value"] for o in options] == ["B", "Colon", "Colon - x"]
