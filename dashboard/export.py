@@ -971,6 +971,11 @@ def csv_download(
         # the genes higher in the selection, or lower, as the page's choice and heading say
         at = list(table.columns).index("compared_with")
         table.insert(at, "direction", SPECIFIC_LOWER if lower else SPECIFIC_HIGHER)
+        # and the selection itself, counted as the line counts it (n_selected alone did not
+        # say that the men's breast samples were compared with the women's)
+        table.insert(
+            at, "selection", f"{len(set(rows)):,} samples{group_counts(context, rows, color)}"
+        )
         # the scale of the means, which the page's headers state (the file's columns said
         # nothing: log10(x+1) means read as TPM)
         at = list(table.columns).index("mean_selected") if "mean_selected" in table else 0

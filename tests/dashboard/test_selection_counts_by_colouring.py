@@ -88,9 +88,15 @@ def test_the_specific_genes_csv_counts_the_reference_by_the_colouring(with_sex):
     out = export.csv_download(
         with_sex, ids.EXPORT_SELECTION_GENES_CSV, None, store, None, color="ann:sex"
     )
-    compared = set(pd.read_csv(io.StringIO(out["content"]))["compared_with"])
+    frame = pd.read_csv(io.StringIO(out["content"]))
+    compared = set(frame["compared_with"])
     n = len(women)
     assert compared == {f"reference group of {n} samples ({name} {n}; sex: female {n})"}
+    # the selection itself is counted so too (n_selected alone did not say it held the men)
+    m = len(men)
+    assert set(frame["selection"]) == {f"{m} samples ({name} {m}; sex: male {m})"}
+    columns = list(frame.columns)
+    assert columns.index("selection") + 2 == columns.index("compared_with")
     # as the page's line names it
     line, *_ = selection.describe_selection(with_sex, store, "ann:sex")
     assert f"against the reference group of {n} samples ({name} {n}; sex: female {n})" in line
