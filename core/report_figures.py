@@ -251,6 +251,11 @@ def _fig_loss(history: list[float]):
         ]
         if len(ticks) >= 2:
             fig.update_yaxes(tickvals=ticks)
+        # a margin above the first epoch's error and below the last: a line's autorange has
+        # none, and the first value touched the plot's top edge
+        span = max(np.log10(hi / lo), 0.1)
+        pad = 0.05 * span
+        fig.update_yaxes(range=[np.log10(lo) - pad, np.log10(hi) + pad])
     return fig
 
 

@@ -535,6 +535,16 @@ def test_loss_ticks_do_not_overlap():
     assert tuple(fig.layout.yaxis.tickvals) == (0.2, 0.5, 1.0, 2.0)
 
 
+def test_loss_line_keeps_off_the_plots_edges():
+    """A line's autorange has no margin: the first epoch's error touched the top edge."""
+    from core.report_figures import _fig_loss
+
+    fig = _fig_loss(list(np.geomspace(2.9, 0.18, 100)))
+    low, high = fig.layout.yaxis.range  # (log10 on a log axis)
+    assert high > np.log10(2.9) + 0.03 and low < np.log10(0.18) - 0.03
+    assert high - low < 1.5 * np.log10(2.9 / 0.18)  # (a margin, not a wider scale)
+
+
 def test_novel_pairs_are_set_against_the_papers_gene_types():
     """The paper found its novel pairs mostly among pseudogenes, snoRNA and miRNA; the page
     did not say how the pairs here compare."""
