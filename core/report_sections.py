@@ -541,12 +541,26 @@ def _section_markers(
             )
             + "</p>"
         )
+    in_file = ""
+    if tables is not None:
+        # each gene's smoothness (the page gives the summary and the histogram alone: a reader
+        # could not look up a gene, nor see which ones the maps disagree on)
+        genes = per_gene.rename(
+            columns={n: f"smoothness_{n}" for n in per_gene.columns}
+        ).rename_axis("symbol")
+        genes.insert(0, "gene_id", np.asarray(es.gene_ids)[cols])
+        tables["gene_smoothness"] = genes.reset_index()
+        in_file = (
+            '<p class="hint">Each gene\'s: <a href="tables/gene_smoothness.csv">'
+            "tables/gene_smoothness.csv</a>.</p>"
+        )
     parts += [
         f"<h3>Smoothness of {note}</h3>",
         verdict,  # the conclusion first, then how it was measured
         "<p>The same smoothness for each gene alone (its own values, not z-scores of a set), "
         "over each map: mean and quartiles over the genes.</p>",
         _html_table(summary),
+        in_file,
         "{fig:smoothness}",
     ]
     return "".join(parts)

@@ -323,7 +323,13 @@ def test_report_tables_csv_and_command(report, real_models):
     highest = markers.set_index("marker").loc["TBX5", "highest in (tissue)"]
     assert re.fullmatch(r"[A-Z][\w ]+ \([+-]\d+\.\d\), [A-Z][\w ]+ \([+-]\d+\.\d\)", highest)
     assert "Heart" in highest or "Lung" in highest, highest
-    for linked in ("table1.csv", "table1_splits.csv", "gene_space.csv", "marker_smoothness.csv"):
+    # each gene's smoothness on every map (only the summary and the histogram were given)
+    genes = pd.read_csv(report / "tables" / "gene_smoothness.csv")
+    assert list(genes.columns[:2]) == ["symbol", "gene_id"]
+    assert {"smoothness_fe", "smoothness_pca"} <= set(genes.columns)
+    assert genes["smoothness_fe"].notna().all() and genes["symbol"].is_unique
+    linked_files = ("table1.csv", "table1_splits.csv", "gene_space.csv", "marker_smoothness.csv")
+    for linked in (*linked_files, "gene_smoothness.csv"):
         assert f'href="tables/{linked}"' in page
 
 

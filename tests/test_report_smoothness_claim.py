@@ -39,3 +39,27 @@ def test_verdict_names_the_neighbour_graph_term_of_the_map_it_judged(weight):
         verdict = _verdict(_section_markers(loaded, maps, ["G1"], {}, neighbour_weight=none))
         assert re.search(r"(in line with that claim|the claim is not reproduced)", verdict)
         assert "neighbour-graph" not in verdict and "--neighbour-weight" not in verdict
+
+
+def test_each_genes_smoothness_is_written_as_the_verdict_counts_it():
+    """Only the summary and the histogram were given: a reader could not look up a gene."""
+    from core import analysis
+
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=(40, 6))
+    symbols = np.array([f"G{i}" for i in range(6)], dtype=object)
+    ids = np.array([f"ENSG{i:011d}" for i in range(6)], dtype=object)
+    es = SimpleNamespace(values=values, gene_symbols=symbols, gene_ids=ids, n_genes=6)
+    loaded = SimpleNamespace(es=es, symbols=symbols)
+    maps = {"fe": rng.normal(size=(40, 2)), "tsne": rng.normal(size=(40, 2))}
+    tables: dict = {}
+    page = _section_markers(loaded, maps, ["G1"], {}, tables)
+    genes = tables["gene_smoothness"]
+    assert list(genes.columns) == ["symbol", "gene_id", "smoothness_fe", "smoothness_tsne"]
+    assert list(genes["gene_id"]) == list(ids)
+    for name, emb in maps.items():
+        expected = analysis.gene_smoothness(emb, values, k=15)
+        np.testing.assert_allclose(genes[f"smoothness_{name}"], expected)
+    smoother = int((genes["smoothness_fe"] > genes["smoothness_tsne"]).sum())
+    assert f"the smoother for {smoother} of the 6 genes" in _verdict(page)
+    assert 'href="tables/gene_smoothness.csv"' in page
