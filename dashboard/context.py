@@ -309,6 +309,18 @@ def _masked_sums(
     return sums, squares, counts
 
 
+def round_specific_genes(table: pd.DataFrame) -> pd.DataFrame:
+    """The genes of :meth:`AppContext.specific_genes` rounded for a file: means and difference
+    to 3 decimals, the score to 2, the p to 3 significant digits."""
+    out = table.copy()
+    for name, digits in {"mean_selected": 3, "mean_rest": 3, "difference": 3, "score": 2}.items():
+        if name in out:
+            out[name] = out[name].astype(float).round(digits)
+    if "p_value" in out:
+        out["p_value"] = [float(f"{v:.3g}") for v in out["p_value"]]
+    return out
+
+
 def _shared_symbols(symbols: Sequence[Any]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
     """The symbols given to several genes -> their columns, in order: as written, and in any
     case (upper case keys)."""
@@ -931,7 +943,8 @@ class AppContext(
         -------
         pandas.DataFrame
             Columns ``symbol, gene_id, mean_selected, mean_rest, difference, score, df,
-            p_value`` (``df`` to 1 decimal, ``p_value`` to 3 significant digits and at least
+            p_value`` (``df`` to 1 decimal, the others unrounded, for the page's table to round
+            once: :func:`round_specific_genes` rounds them for a file; ``p_value`` at least
             :data:`SPECIFIC_P_FLOOR`, which stands for a smaller p), ranked by the score; no
             rows when no gene reaches ``min_score`` and ``max_p``.
 
@@ -1017,12 +1030,15 @@ class AppContext(
             {
                 "symbol": self.gene_symbols[idx],
                 "gene_id": self.gene_ids[idx],
-                "mean_selected": [round(float(v), 3) for v in m_sel[idx]],
-                "mean_rest": [round(float(v), 3) for v in m_rest[idx]],
-                "difference": [round(float(v), 3) for v in m_sel[idx] - m_rest[idx]],
-                "score": [round(float(v), 2) for v in score[idx]],
+                # (unrounded: the page's table rounds them once, to its digits; rounded here
+                # too, its 2.0747 read 2.075 and then 2.08. The CSV rounds them:
+                # round_specific_genes)
+                "mean_selected": m_sel[idx].astype(float),
+                "mean_rest": m_rest[idx].astype(float),
+                "difference": (m_sel[idx] - m_rest[idx]).astype(float),
+                "score": score[idx].astype(float),
                 "df": [round(float(v), 1) for v in df[idx]],
-                "p_value": [float(f"{v:.3g}") for v in p[idx]],
+                "p_value": p[idx].astype(float),
             }
         )
 

@@ -22,7 +22,13 @@ from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.baseline_maps import annotation_word, is_per_class, percent
 from dashboard.baselines import baseline_colouring, baseline_view
-from dashboard.context import SPECIFIC_HIGHER, SPECIFIC_LOWER, SPECIFIC_SAVED, preset_name
+from dashboard.context import (
+    SPECIFIC_HIGHER,
+    SPECIFIC_LOWER,
+    SPECIFIC_SAVED,
+    preset_name,
+    round_specific_genes,
+)
 from dashboard.gene_neighbours import neighbor_tables
 from dashboard.gene_space import (
     LOWER_SOURCE,
@@ -953,7 +959,7 @@ def csv_download(
         table = context.specific_genes(
             rows, top=SPECIFIC_SAVED, reference=reference or None, lower=lower
         )
-        table = _with_source(context, table, len(rows))
+        table = _with_source(context, round_specific_genes(table), len(rows))
         # what the selection is compared with: the page's heading says it, the file too, with
         # the reference's tissues as the page's line counts them ("reference group of 20
         # samples" did not say that the spleen was compared with the blood), and by the map's

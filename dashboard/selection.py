@@ -326,7 +326,10 @@ def describe_selection(
             else:
                 said = f"they hold the reference group of {_samples(len(reference))}"
             return (
-                f"{text}: {said}; draw a lasso or box around the samples to compare with it",
+                # (both ways to select, as the line without a selection: the label box's
+                # choice read as no way to compare with it)
+                f"{text}: {said}; draw a lasso or box around the samples to compare with it, "
+                "or choose their labels above",
                 [],
                 [],
                 None,
