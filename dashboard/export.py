@@ -279,7 +279,7 @@ def export_figure(
             parts[0] = "list_" + named_genes(listed, FILE_PART_CHARS - 5, file_name=True)
             figures.add_title_line(fig, f"mean z of {named_genes(listed, LISTED_TITLE_CHARS)}")
         if rows:  # the file says why most samples are pale (its name alone said it)
-            figures.add_title_line(fig, selection_line(len(rows)))
+            figures.add_title_line(fig, selection_line(context, rows, color))
     elif which == "gene-map":
         gene_view = (
             view.get("gene_color"),
@@ -360,11 +360,28 @@ def export_figure(
     return dcc.send_bytes(data, f"{file_stem(context, which, *parts)}.{fmt}", type=FORMATS[fmt])
 
 
-def selection_line(n_selected: int) -> str:
-    """The line under the title of a sample map exported with a selection: what the pale
-    samples are."""
-    one = n_selected == 1
-    return f"{n_selected:,} selected sample{'' if one else 's'} in full colour, the others in grey"
+def others_word(context: Any, color: str | None) -> str:
+    """How the sample map draws the samples left out of a selection under the colouring
+    ``color``: "in grey" by categories, "dimmed" by values (:data:`figure_style.UNSELECTED`)."""
+    from dashboard.sample_map import default_color, resolve_color
+
+    try:
+        kind = resolve_color(context, color or default_color(context)).kind
+    except CoreError:
+        return "dimmed"
+    return "in grey" if kind == "categorical" else "dimmed"
+
+
+def selection_line(context: Any, rows: list[int], color: str | None) -> str:
+    """The line under the title of a sample map exported with a selection: what the selected
+    samples are, counted as the page's line counts them (a slide of 60 selected samples did not
+    say they were the three endocrine tissues), and what the pale ones are."""
+    n = len(set(rows))
+    counted = group_counts(context, sorted(set(rows)), color)
+    return (
+        f"{n:,} selected sample{'' if n == 1 else 's'}{counted} in full colour, "
+        f"the others {others_word(context, color)}"
+    )
 
 
 def _ringed(fig: Any) -> int:
@@ -603,7 +620,8 @@ def export_view(
     selected = _selected_rows(context, view.get("selection")) if which == "sample-map" else []
     if selected:
         n = len(selected)
-        text += f", with the {n:,} selected sample{'s' if n > 1 else ''} (the others in grey)"
+        others = others_word(context, view.get("color"))
+        text += f", with the {n:,} selected sample{'s' if n > 1 else ''} (the others {others})"
     n_placed = len(view.get("placed") or []) if which == "sample-map" else 0
     if n_placed:
         text += f", with your {n_placed:,} placed sample{'s' if n_placed > 1 else ''}"

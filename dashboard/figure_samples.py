@@ -386,7 +386,6 @@ def sample_map_continuous(
         mode="markers",
         # open circles: a filled grey one read as the diverging scale's grey centre
         marker=dict(color=MISSING_COLOR, size=size, symbol="circle-open"),
-        unselected=UNSELECTED,
         name=f"no value ({int(missing.sum()):,})",  # counted, as categories are
         text=np.asarray(hover_text)[missing],
         hovertemplate="%{text}<br>no value<extra></extra>",
@@ -398,7 +397,8 @@ def sample_map_continuous(
         y=coords[order, 1],
         mode="markers",
         marker=continuous_marker(values[order], color_title, clip, diverging, size),
-        unselected=UNSELECTED,
+        # (left out of a selection, the samples keep their values' colours, dimmed: grey, a
+        # gene's high values outside the selection read as absent)
         name=color_title,
         text=np.asarray(hover_text)[order],
         hovertemplate="%{text}<br>"

@@ -39,10 +39,12 @@ DENSE_SAMPLES = 5000
 #: Opacity of the points of a map of more than :data:`DENSE_SAMPLES` samples.
 DENSE_OPACITY = 0.6
 
-#: How a map draws the samples left out of a selection (a lasso, a box, labels chosen, a link):
-#: grey and faint. Dimmed in their own colours (plotly's default), the samples of a dense map
-#: coloured by sex added up to clusters as bright as the selected ones (the breast samples of
-#: men among every other male sample).
+#: How a map coloured by categories draws the samples left out of a selection (a lasso, a box,
+#: labels chosen, a link): grey and faint. Dimmed in their own colours (plotly's default), the
+#: samples of a dense map coloured by sex added up to clusters as bright as the selected ones
+#: (the breast samples of men among every other male sample). A map coloured by values keeps
+#: them dimmed in their colours: grey, the lung's high NKX2-1 read as absent beside the
+#: selected thyroid.
 UNSELECTED = {"marker": {"color": "#b4b4b4", "opacity": 0.25}}
 
 

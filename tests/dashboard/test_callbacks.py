@@ -1200,7 +1200,7 @@ def test_the_sample_map_exports_the_selection_the_page_shows(context, monkeypatc
     view = {"color": "obs:GATA4", "selection": rows}
     payload, alert = export.export_view(context, "sample-map", "svg", "screen", view)
     assert "selection-3" in payload["filename"]
-    assert "with the 3 selected samples (the others in grey)" in str(alert.children)
+    assert "with the 3 selected samples (the others dimmed)" in str(alert.children)
     chosen = {
         int(tr.customdata[i])
         for tr in figs[-1].data
