@@ -436,6 +436,8 @@ REFERENCE_KEEP_HELP = (
 )
 #: The selection line before any selection: the two ways to make one.
 NO_SELECTION = "No selection: draw a lasso or box on the map, or choose labels above"
+#: The same, for a dataset without labels to choose (no categorical sample annotation).
+NO_SELECTION_DRAWN = "No selection: draw a lasso or box on the map"
 #: Selecting samples by a label (dashboard.selection.label_choices fills the dropdown).
 LABEL_SELECT_TEXT = "Select"
 LABEL_SELECT_HELP = (

@@ -26,6 +26,7 @@ from dashboard.gene_space import MAX_SELECTED_GENES
 from dashboard.layout import (
     LABEL_SELECT_WITHIN_TEXT,
     NO_SELECTION,
+    NO_SELECTION_DRAWN,
     SELECTION_GENES_GO_NONE,
     SELECTION_GENES_GO_TEXT,
     alert_id,
@@ -234,8 +235,7 @@ def _threshold_text(lower: bool = False) -> str:
 def _counts(values: Any, rows: list[int]) -> str:
     """The labels of the selected ``rows`` counted, the largest first: ``Ovary 178, Uterus
     138``; a sample without one is "unlabelled", as in the map's legend (was "nan")."""
-    column = pd.Series(values)
-    labels = column.astype(str).where(column.notna(), "unlabelled").to_numpy()[rows]
+    labels = legend_labels(values)[rows]
     vals, n = np.unique(labels, return_counts=True)
     ranked = sorted(zip(vals, n, strict=True), key=lambda t: -t[1])
     # the largest 4 named, and the rest counted: "(A 20, B 20, C 20, D 20)" of 171
@@ -246,6 +246,20 @@ def _counts(values: Any, rows: list[int]) -> str:
         more = sum(int(c) for _, c in rest)
         top += f", and {len(rest)} more ({more:,} sample{'s' if more > 1 else ''})"
     return top
+
+
+#: The label of samples without one, as the map's legend and the selection line call it.
+UNLABELLED = "unlabelled"
+
+
+def legend_labels(values: Any) -> np.ndarray:
+    """(n_samples,) the labels as the sample map's legend writes them: a blank, ``nan`` or
+    ``None`` label is :data:`UNLABELLED`, as the map draws it (``figure_style._missing``;
+    pandas' missing values alone left " (2)" and "nan (3)" in the box beside "unlabelled (1)",
+    where the legend said "unlabelled (6)")."""
+    return np.array(
+        [UNLABELLED if figures._missing(v) else str(v) for v in pd.Series(values)], dtype=object
+    )
 
 
 def _colour_annotation(context: Any, color: str | None) -> tuple[str, Any] | None:
@@ -314,7 +328,7 @@ def describe_selection(
         ref += group_counts(context, reference, color)
         if not rows and not (store or {}).get("empty"):
             return (
-                f"{NO_SELECTION}, to compare it with {ref}.",
+                f"{no_selection_text(context)}, to compare it with {ref}.",
                 [],
                 [],
                 None,
@@ -335,7 +349,7 @@ def describe_selection(
                 None,
             )
     if not store or (not rows and not store.get("empty")):
-        return NO_SELECTION + ".", [], [], None
+        return no_selection_text(context) + ".", [], [], None
     try:
         table = context.specific_genes(
             rows, top=SPECIFIC_SAVED, reference=reference or None, lower=lower
@@ -434,12 +448,13 @@ def label_annotation(context: Any, color: str | None) -> tuple[str, np.ndarray] 
     if found is None:
         return None
     column, values = found
-    series = pd.Series(values)
-    return column, series.astype(str).where(series.notna(), UNLABELLED).to_numpy()
+    return column, legend_labels(values)
 
 
-#: The label of samples without one, as the map's legend and the selection line call it.
-UNLABELLED = "unlabelled"
+def no_selection_text(context: Any) -> str:
+    """The selection line before any selection: the ways to make one, the labels above only
+    where the dataset has some to choose (its box disabled, the line named it all the same)."""
+    return NO_SELECTION if label_annotation(context, None) is not None else NO_SELECTION_DRAWN
 
 
 def label_choices(context: Any, color: str | None) -> tuple[list[dict[str, str]], str, bool]:

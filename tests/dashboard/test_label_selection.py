@@ -167,3 +167,41 @@ def test_a_name_another_holds_comes_first():
     assert _shown(options) == [("male (2)", "male", "male"), ("female (3)", "female", "female")]
     options, _, _ = label_choices(context, "ann:site")
     assert [o["value"] for o in options] == ["B", "Colon", "Colon - x"]
+
+
+def test_samples_the_map_draws_unlabelled_are_one_choice_as_in_its_legend():
+    """A blank, "nan" or "None" label is drawn grey and counted "unlabelled (4)" by the map's
+    legend: the box listed " (1)", "nan (1)" and "unlabelled (1)" beside it, and "unlabelled"
+    selected 1 of the 4 grey samples."""
+    from dashboard.figure_samples import merge_categories
+    from dashboard.sample_map import resolve_color
+
+    site = ["Lung", "Liver", "", "Lung", " ", "nan", None]
+    context = _annotated({"site": site})
+    drawn, _, _ = merge_categories(resolve_color(context, "ann:site").values)
+    grey = np.flatnonzero(drawn == "").tolist()
+    options, _, _ = label_choices(context, "ann:site")
+    assert _shown(options) == [
+        ("Liver (1)", "Liver", "Liver"),
+        ("Lung (2)", "Lung", "Lung"),
+        (f"unlabelled ({len(grey)})", "unlabelled", "unlabelled"),
+    ]
+    store, alert = select_by_label(context, ["unlabelled"], [], "ann:site", None)
+    assert alert is None and store == {"rows": grey}
+    # the selection line counts them so too
+    from dashboard.selection import group_counts
+
+    assert group_counts(context, grey, "ann:site") == f" (site: unlabelled {len(grey)})"
+
+
+def test_the_line_names_the_labels_only_where_there_are_some_to_choose():
+    """A dataset without a categorical annotation: the box is disabled and says so, and the
+    line said "or choose labels above" all the same."""
+    for columns in ({}, {"age": np.linspace(20, 79, 40)}):
+        context = _annotated(columns)
+        assert label_choices(context, None)[2]  # the box disabled
+        text = describe_selection(context, None, None)[0]
+        assert text == "No selection: draw a lasso or box on the map.", text
+    context = _annotated({"site": ["a", "b"] * 3})
+    text = describe_selection(context, None, "ann:site")[0]
+    assert text == "No selection: draw a lasso or box on the map, or choose labels above.", text
