@@ -68,6 +68,7 @@ from dashboard.selection import (
     is_lower,
     link_direction_problem,
     reference_rows,
+    samples_text,
 )
 from dashboard.uploads import quoted
 
@@ -988,7 +989,7 @@ def csv_download(
         table.insert(
             at,
             "compared_with",
-            f"reference group of {len(left):,} samples{group_counts(context, left, color)}"
+            f"reference group of {samples_text(len(left))}{group_counts(context, left, color)}"
             if reference
             else "all other samples",
         )
@@ -998,7 +999,7 @@ def csv_download(
         # and the selection itself, counted as the line counts it (n_selected alone did not
         # say that the men's breast samples were compared with the women's)
         table.insert(
-            at, "selection", f"{len(set(rows)):,} samples{group_counts(context, rows, color)}"
+            at, "selection", f"{samples_text(len(set(rows)))}{group_counts(context, rows, color)}"
         )
         # the scale of the means, which the page's headers state (the file's columns said
         # nothing: log10(x+1) means read as TPM)

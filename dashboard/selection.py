@@ -292,7 +292,8 @@ def group_counts(context: Any, rows: list[int], color: str | None) -> str:
     return f" ({'; '.join(counted)})" if counted else ""
 
 
-def _samples(n: int) -> str:
+def samples_text(n: int) -> str:
+    """``1 sample``, ``1,204 samples``."""
     return f"{n:,} sample{'' if n == 1 else 's'}"
 
 
@@ -324,7 +325,7 @@ def describe_selection(
     reference = reference_rows(context, store)
     rows = (store or {}).get("rows") or []
     if reference:
-        ref = f"the reference group of {_samples(len(reference))}"
+        ref = f"the reference group of {samples_text(len(reference))}"
         ref += group_counts(context, reference, color)
         if not rows and not (store or {}).get("empty"):
             return (
@@ -334,11 +335,11 @@ def describe_selection(
                 None,
             )
         if rows and not set(reference) - set(rows):
-            text = f"{_samples(len(set(rows)))} selected{group_counts(context, rows, color)}"
+            text = f"{samples_text(len(set(rows)))} selected{group_counts(context, rows, color)}"
             if len(reference) == len(set(rows)):  # (its counts said once, not twice)
                 said = "they are the reference group"
             else:
-                said = f"they hold the reference group of {_samples(len(reference))}"
+                said = f"they hold the reference group of {samples_text(len(reference))}"
             return (
                 # (both ways to select, as the line without a selection: the label box's
                 # choice read as no way to compare with it)
@@ -357,7 +358,7 @@ def describe_selection(
     except CoreError as exc:
         return "No usable selection.", [], [], _alert(str(exc))
     word = "lower" if lower else "higher"
-    info = f"{_samples(len(rows))} selected{group_counts(context, rows, color)}"
+    info = f"{samples_text(len(rows))} selected{group_counts(context, rows, color)}"
     others = "the other samples"
     if reference:
         both = len(set(reference) & set(rows))
@@ -533,7 +534,7 @@ def select_by_label(
         rows = [r for r in rows if r in current]
         if not rows:
             return no_update, _alert(
-                f"none of the {_samples(len(current))} selected has the {word} "
+                f"none of the {samples_text(len(current))} selected has the {word} "
                 f"{' or '.join(chosen)}: the selection stays",
                 "warning",
             )
