@@ -671,7 +671,8 @@ def _placed_table(
 ) -> dash_table.DataTable:
     """The placed samples' table for its ``rows`` (none: the page's first, empty table): the
     "copy of" column only when a placed sample is a copy of a map sample (blank for nearly
-    every upload; the CSV keeps it always: files keep one shape)."""
+    every upload), the "own tissue" only when the upload has one (the CSV keeps both always:
+    files keep one shape)."""
     columns = ["sample_id", "x", "y", "fit_error", "nearest_sample", "copy_of"]
     help = {
         "fit_error": (
@@ -694,7 +695,7 @@ def _placed_table(
             OWN_LABEL: (
                 f"own {word}",
                 f"the sample's own {said} in the upload, beside the map's nearest and "
-                "majority (blank when the upload has no such column)",
+                "majority (shown when the upload has such a column)",
             ),
             "nearest_label": (f"nearest {word}", f"the {said} of the nearest sample"),
             "majority_label": (
@@ -706,9 +707,12 @@ def _placed_table(
     table = _table(
         ids.PLACED_TABLE, columns, help, formats=formats, style_data_conditional=placed_marks()
     )
-    # (its header's explanation kept: the column comes back with the rows of a copy)
-    if not any(isinstance(r, dict) and r.get("copy_of") for r in rows or []):
-        table.columns = [c for c in table.columns if c["id"] != "copy_of"]
+    # (its header's explanation kept: the column comes back with the rows of a copy); the
+    # upload's own tissue too, left out when the upload has none (an empty column, beside the
+    # map's nearest and majority, said nothing of why)
+    for column in ("copy_of", OWN_LABEL):
+        if not any(isinstance(r, dict) and r.get(column) not in (None, "") for r in rows or []):
+            table.columns = [c for c in table.columns if c["id"] != column]
     return table
 
 

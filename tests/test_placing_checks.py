@@ -67,15 +67,14 @@ def test_dashboard_keeps_and_compares_the_uploads_own_tissue(held_out_context, t
     # the page's table shows it beside the map's nearest and majority (it showed neither)
     assert [r["own_label"] for r in records] == held["tissue"].tolist()
     assert "own_label" not in csv.splitlines()[0].split(",")  # (the file has it as "tissue")
-    from dashboard import ids
-    from dashboard.factory import create_app
-    from tests.dashboard.layout_tree import components
+    from dashboard.layout import placed_columns
 
-    page = create_app(held_out_context.es, held_out_context.config).layout
-    page = page() if callable(page) else page
-    table = next(c for c in components(page) if getattr(c, "id", None) == ids.PLACED_TABLE)
-    shown = {c["id"]: c["name"] for c in table.columns}
+    shown = {c["id"]: c["name"] for c in placed_columns("tissue", 15, records)}
     assert "own_label" in shown and "own tissue" in str(shown["own_label"])
+    # an upload without the tissue: no empty column beside the map's nearest and majority
+    unlabelled = [{**r, "own_label": ""} for r in records]
+    shown = {c["id"] for c in placed_columns("tissue", 15, unlabelled)}
+    assert "own_label" not in shown and {"nearest_label", "majority_label"} <= shown
 
 
 def test_dashboard_annotation_named_as_a_placed_column_is_renamed(held_out_context, table):
