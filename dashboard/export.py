@@ -807,11 +807,28 @@ def majority_label(context: Any, rows: Any) -> str | None:
     return str(counts.index[0]) if counts.iloc[0] * 2 > len(rows) else "mixed"
 
 
+#: Labels a selection without a majority label is named by, at most (more: ``mixed``).
+SELECTION_NAMED_LABELS = 3
+
+
 def selection_part(context: Any, rows: Any) -> str:
-    """What a selection's file names: its size and majority label, ``selection-20-Liver``
-    (``selection-25-mixed``; ``selection-20`` for samples without labels)."""
+    """What a selection's file names: its size and majority label, ``selection-20-Liver``; a
+    selection of 2 or 3 labels none of which holds more than half of it, by them all, as many
+    as the name holds whole (``selection-60-Adrenal-Gland_Pituitary_Thyroid``: the three
+    endocrine tissues' file was ``selection-60-mixed``), else ``selection-25-mixed``;
+    ``selection-20`` for samples without labels."""
     label = majority_label(context, rows)
-    return f"selection-{len(rows)}" + (f"-{label}" if label else "")
+    part = f"selection-{len(rows)}"
+    if label == "mixed":
+        column = context.es.label_column()
+        ids = sorted({int(r) for r in rows})
+        counts = context.samples[column].iloc[ids].dropna().astype(str).value_counts()
+        names = sorted(counts.index, key=lambda n: (-counts[n], n))
+        clean = [re.sub(r"[^A-Za-z0-9.]+", "-", n).strip("-") for n in names]
+        whole = f"{part}-{'_'.join(clean)}"
+        if len(names) <= SELECTION_NAMED_LABELS and len(whole) <= SELECTION_PART_CHARS:
+            return whole
+    return part + (f"-{label}" if label else "")
 
 
 def colouring_column(context: Any, color: str) -> tuple[str, np.ndarray] | None:

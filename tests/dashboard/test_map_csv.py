@@ -177,7 +177,16 @@ def test_selections_files_are_named_by_their_majority_label(context):
 
     assert names(liver) == ["selection-20-Liver.csv", "selection-20-Liver_specific_genes.csv"]
     assert names(lung) == ["selection-20-Lung.csv", "selection-20-Lung_specific_genes.csv"]
-    assert names(mixed)[0] == "selection-20-mixed.csv"
+    # no majority: 2 or 3 labels named, the largest first (the three endocrine tissues' file
+    # was "selection-60-mixed"), 4 or more "mixed"
+    assert names(mixed)[0] == "selection-20-Liver_Lung.csv"
+    endocrine = [_rows_of(context, t)[:n] for t, n in (("Thyroid", 5), ("Adrenal Gland", 7))]
+    three = endocrine[0] + endocrine[1] + lung[:6]
+    assert names(three) == [
+        "selection-18-Adrenal-Gland_Lung_Thyroid.csv",
+        "selection-18-Adrenal-Gland_Lung_Thyroid_specific_genes.csv",
+    ]
+    assert names(three + liver[:4])[0] == "selection-22-mixed.csv"
     assert names(mostly)[0] == "selection-20-Liver.csv"
     adipose = _rows_of(context, "Adipose Tissue")[:3]  # a label's space: file-name safe
     assert names(adipose)[0] == "selection-3-Adipose-Tissue.csv"
