@@ -58,6 +58,7 @@ from dashboard.sample_map import (
     named_genes,
     parse_color,
     parse_zoom,
+    reference_outlined,
     resolve_color,
     zoom_is_empty,
 )
@@ -237,7 +238,8 @@ def export_figure(
         ``color``, ``clip``, ``focus``, ``gene_color``, ``k``, ``selection_genes``, ``placed``
         (samples placed from an upload, drawn on the sample map as in the page), ``selection``
         (rows of the selected samples: selected on the sample map, the others in grey, as in the
-        page), ``zoom`` (the
+        page), ``reference`` (rows of the reference group kept: outlined on the sample map, as
+        in the page, and said under the title), ``zoom`` (the
         ``map-zoom`` store: the sample or gene map is exported zoomed as in the page, see
         :func:`figure_zoom`), ``url_search`` (the page's link, for the zoom it opened with),
         ``labelled`` (the share of labelled samples the baseline maps are scored from),
@@ -261,6 +263,7 @@ def export_figure(
     if which == "sample-map":
         color = view.get("color") or default_color(context)
         rows = _selected_rows(context, view.get("selection"))
+        reference = _selected_rows(context, view.get("reference"))
         fig, _ = build_sample_figure(
             context,
             color,
@@ -268,6 +271,7 @@ def export_figure(
             webgl=False,
             placed=view.get("placed"),
             selection=rows,
+            reference=reference,
         )
         parts = [color] + ([f"selection-{len(rows)}"] if rows else [])
         # placed samples drawn on it: said, as a selection is (the file took the plain map's
@@ -281,6 +285,8 @@ def export_figure(
             figures.add_title_line(fig, f"mean z of {named_genes(listed, LISTED_TITLE_CHARS)}")
         if rows:  # the file says why most samples are pale (its name alone said it)
             figures.add_title_line(fig, selection_line(context, rows, color))
+        if reference:  # and what the circles are, as the page's legend does
+            figures.add_title_line(fig, reference_line(context, reference, rows, color))
     elif which == "gene-map":
         gene_view = (
             view.get("gene_color"),
@@ -383,6 +389,17 @@ def selection_line(context: Any, rows: list[int], color: str | None) -> str:
         f"{n:,} selected sample{'' if n == 1 else 's'}{counted} in full colour, "
         f"the others {others_word(context, color)}"
     )
+
+
+def reference_line(context: Any, reference: list[int], rows: list[int], color: str | None) -> str:
+    """The line under the title of a sample map exported while a reference group is kept: the
+    samples compared with (those also selected left out, as the page counts them), counted as
+    the page's line counts them, and that they are outlined (a file drew them as every other
+    sample left out of the selection)."""
+    outlined = reference_outlined(reference, rows)
+    n = len(outlined)
+    counted = group_counts(context, outlined, color)
+    return f"the reference group of {n:,} sample{'' if n == 1 else 's'}{counted} outlined"
 
 
 def _ringed(fig: Any) -> int:
@@ -1412,6 +1429,7 @@ def register_callbacks(app: Any) -> None:
             selection_genes=selection_genes,
             placed=placed,
             selection=(selection or {}).get("rows"),
+            reference=(selection or {}).get("reference"),
             zoom=zoom,
             url_search=url_search,
             labelled=labelled,

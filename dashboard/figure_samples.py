@@ -564,6 +564,55 @@ PLACED_META = "placed-samples"
 PLACED_LEGEND_RANK = 999
 
 
+#: ``meta`` of the trace that outlines the reference group (:func:`reference_trace`).
+REFERENCE_META = "reference-group"
+#: Colour of the reference group's outline: near black, it reads around the points of every
+#: palette and scale (a colour of the palette would read as one more category).
+REFERENCE_COLOR = "#1a1a1a"
+#: Legend rank of the reference group's outline: under the stars, above every category.
+REFERENCE_LEGEND_RANK = PLACED_LEGEND_RANK + 0.5
+
+
+def reference_trace(
+    coords: np.ndarray, rows: Sequence[int], webgl: bool = True
+) -> go.Scatter | go.Scattergl:
+    """The outline of the reference group's samples (``rows`` of ``coords``, (n_samples, 2)):
+    near-black open circles a little larger than the points, ``reference group (N)`` in the
+    legend, drawn over the samples (and under the placed samples' stars).
+
+    Without it the samples kept as the reference were drawn as every other sample left out of
+    the selection (grey, or dimmed), and the map did not show what the selection was compared
+    with. The circles carry no sample row (``customdata``) and no hover (``hoverinfo`` skip):
+    a selection or a click never counts them as samples. Like the stars, every circle is marked
+    selected and keeps its opacity unselected, so that a selection does not dim it (the page
+    marks them selected again after a drawn lasso or box, :mod:`dashboard.selection`).
+    """
+    coords = np.asarray(coords, dtype=np.float32)
+    rows = np.asarray(sorted({int(r) for r in rows}), dtype=int)
+    scatter = go.Scattergl if webgl else go.Scatter
+    size = point_style(len(coords))["size"]
+    return scatter(
+        x=coords[rows, 0] if len(rows) else [],
+        y=coords[rows, 1] if len(rows) else [],
+        mode="markers",
+        name=f"reference group ({len(rows):,})",
+        legendrank=REFERENCE_LEGEND_RANK,
+        hoverinfo="skip",
+        marker={
+            "symbol": "circle-open",
+            "size": size + 4,
+            "color": REFERENCE_COLOR,
+            "opacity": 1.0,
+            "line": {"color": REFERENCE_COLOR, "width": 1},
+        },
+        selectedpoints=list(range(len(rows))),
+        selected={"marker": {"opacity": 1.0}},
+        unselected={"marker": {"opacity": 1.0}},
+        showlegend=True,
+        meta=REFERENCE_META,
+    )
+
+
 def placed_samples_trace(
     placed: Sequence[dict[str, Any]], label: str | None = None, webgl: bool = True
 ) -> go.Scatter | go.Scattergl:

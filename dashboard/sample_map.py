@@ -12,6 +12,7 @@ GO); the score of a set, list or term is the mean z-score of its genes.
 from __future__ import annotations
 
 import csv
+import hashlib
 import logging
 import re
 import time
@@ -29,7 +30,7 @@ from core.data import did_you_mean, not_a_table
 from core.errors import CoreError, DataError
 from dashboard import figures, ids
 from dashboard.context import GENE_SET_PRESETS, preset_name
-from dashboard.figure_samples import MISSING_TRACE, value_order
+from dashboard.figure_samples import MISSING_TRACE, reference_trace, value_order
 from dashboard.layout import (
     COLOR_OPTION_HEIGHT,
     GENE_LIST_MAX_BYTES,
@@ -712,13 +713,16 @@ def build_sample_figure(
     placed: list[dict[str, Any]] | None = None,
     selection: Sequence[int] | None = None,
     zoom: dict[str, Any] | None = None,
+    reference: Sequence[int] | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """Full sample-map figure for a ``color-by`` value -> (figure, kind record for a Recolour).
 
     ``placed``: samples placed from an upload (``placed-samples``), drawn last, over the map.
     ``selection``: rows of the selected samples, shown selected (the others in grey) in the new
     figure, whose traces differ from the old one's. ``zoom``: the axis ranges it is drawn at, the
-    user's zoom or else the link's (:func:`figure_zoom`).
+    user's zoom or else the link's (:func:`figure_zoom`). ``reference``: rows of the reference
+    group kept, outlined over the samples (:func:`reference_outlined`: those compared with);
+    the kind record's ``outline`` names the samples outlined (:func:`outline_key`).
     """
     st = context.require_state()
     spec = resolve_color(context, value)
@@ -748,6 +752,10 @@ def build_sample_figure(
         if not finite.all():
             fig.data[MISSING_TRACE].customdata = _rows(~finite)
         kind = {"kind": "continuous", "key": st.key, "all_finite": bool(finite.all())}
+    outlined = reference_outlined(reference, selection)
+    if outlined:  # over the samples, under the stars (drawn last)
+        fig.add_trace(reference_trace(coords, outlined, webgl=webgl))
+    kind["outline"] = outline_key(outlined)
     if placed:
         label = context.es.label_column() if hasattr(context.es, "label_column") else None
         fig.add_trace(figures.placed_samples_trace(placed, label, webgl=webgl))
@@ -760,6 +768,25 @@ def build_sample_figure(
         figures.mark_simulated(fig)
     figures.fit_page_legend(fig)  # every category shown, the placed samples' too
     return fig, kind
+
+
+def reference_outlined(
+    reference: Sequence[int] | None, selection: Sequence[int] | None = None
+) -> list[int]:
+    """Rows of the reference group that the sample map outlines: those compared with, its
+    samples also selected left out (all of it while it is all selected), as the page's line and
+    :func:`dashboard.selection.reference_view` count them."""
+    group = {int(r) for r in reference or ()}
+    return sorted(group - {int(r) for r in selection or ()} or group)
+
+
+def outline_key(rows: Sequence[int]) -> str | None:
+    """A short name of the samples a sample map outlines (``rows``), kept in its kind record:
+    the map is drawn again when the reference group it should outline differs; None for none."""
+    if not len(rows):
+        return None
+    digest = hashlib.blake2b(np.asarray(rows, dtype=np.int64).tobytes(), digest_size=8)
+    return f"{len(rows)}:{digest.hexdigest()}"
 
 
 def _rows(mask: Any) -> list[int]:
@@ -837,10 +864,14 @@ def recolor(
     selection: Sequence[int] | None = None,
     status: dict[str, Any] | None = None,
     zoom: dict[str, Any] | None = None,
+    reference: Sequence[int] | None = None,
 ) -> tuple[Any, dict[str, Any] | Any, Any]:
     """New sample-map figure (or a :class:`Recolour` of its colour trace) for a ``color-by`` value.
 
     ``placed`` samples (from an upload) are drawn over a new figure; a Recolour keeps them.
+    ``reference`` (the reference group's rows) is outlined over a new figure; a Recolour keeps
+    the outline the map shows, when it outlines the same samples (``previous``'s ``outline``),
+    else a new figure is made.
     ``selection`` (selected rows) is shown selected in a new figure and in a Recolour (whose
     points lie in the new colouring's order, :func:`dashboard.figure_samples.value_order`).
     ``status`` (``model-status``) says why there is no model yet, if there is none.
@@ -868,6 +899,7 @@ def recolor(
         and previous.get("kind") == "continuous"
         and previous.get("all_finite")
         and previous.get("key") == st.key
+        and previous.get("outline") == outline_key(reference_outlined(reference, selection))
         and bool(finite.all())
     ):
         lo, hi = figures.clip_range(spec.values, _clip(clip))
@@ -902,7 +934,7 @@ def recolor(
         log.debug("recolour (page) %s in %.1f ms", value, 1e3 * (time.perf_counter() - t0))
         return out, previous, note
     fig, kind = build_sample_figure(
-        context, value, clip, placed=placed, selection=selection, zoom=zoom
+        context, value, clip, placed=placed, selection=selection, zoom=zoom, reference=reference
     )
     log.debug("recolour (figure) %s in %.1f ms", value, 1e3 * (time.perf_counter() - t0))
     return fig, kind, note
@@ -1559,14 +1591,28 @@ def register_callbacks(app: Any) -> None:
         alone = set(ctx.triggered_prop_ids.values()) == {ids.URL}
         if alone and not zoom and previous is not None:
             return no_update, no_update, no_update, no_update  # a link without a zoom: as it is
+        reference = (selection or {}).get("reference") or []
+        reference = [r for r in reference if isinstance(r, int) and 0 <= r < context.n_samples]
         if ctx.triggered_id == ids.SELECTION:
-            if not rows or (selection or {}).get("drawn"):
+            # the reference group's outline drawn again when it changes: kept or dropped, or a
+            # selection over part of it (those selected are left out of it)
+            outline = outline_key(reference_outlined(reference, rows))
+            same = outline == (previous or {}).get("outline")
+            if same and (not rows or (selection or {}).get("drawn")):
                 return no_update, no_update, no_update, no_update  # drawn on the map already
-            previous = None  # a selection from the link: show it on the map
+            previous = None  # a selection from the link, or a new outline: show it on the map
         if ctx.triggered_id in (ids.CLIP, ids.MODEL_STATUS, ids.PLACED, ids.URL):
             previous = None  # a new clip range, model, placed samples or link: a new figure
         fig, kind, note = recolor(
-            context, value, clip, previous, placed, rows, status=status, zoom=zoom
+            context,
+            value,
+            clip,
+            previous,
+            placed,
+            rows,
+            status=status,
+            zoom=zoom,
+            reference=reference,
         )
         if isinstance(fig, Recolour):  # made in the page from the trace it shows
             return no_update, kind, note, fig

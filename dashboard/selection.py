@@ -22,6 +22,7 @@ from dashboard.context import (
     SPECIFIC_PAGE,
     SPECIFIC_SAVED,
 )
+from dashboard.figure_samples import REFERENCE_META
 from dashboard.gene_space import MAX_SELECTED_GENES
 from dashboard.layout import (
     LABEL_SELECT_WITHIN_TEXT,
@@ -37,7 +38,7 @@ from dashboard.layout import (
 )
 from dashboard.layout import alert as _alert
 from dashboard.layout import table_records as _records
-from dashboard.sample_map import parse_query, resolve_color
+from dashboard.sample_map import parse_query, reference_outlined, resolve_color
 from dashboard.uploads import quoted
 
 log = logging.getLogger(__name__)
@@ -390,8 +391,9 @@ def reference_view(context: Any, store: dict[str, Any] | None, lower: bool = Fal
     reference = reference_rows(context, store)
     rows = sorted(set((store or {}).get("rows") or []))
     # the samples compared with: those also selected are left out of it, as the line, the
-    # gene tables' label and the CSV count them (all of it while it is all selected)
-    compared = len(set(reference) - set(rows)) or len(reference)
+    # gene tables' label, the CSV and the map's outline count them (all of it while it is all
+    # selected)
+    compared = len(reference_outlined(reference, rows))
     columns, tips = specific_columns(context, compared or None, lower)
     keep_disabled = len(rows) < 2 or rows == reference
     return (
@@ -406,7 +408,8 @@ def reference_view(context: Any, store: dict[str, Any] | None, lower: bool = Fal
 def keep_reference(store: dict[str, Any] | None, trigger: str | None) -> Any:
     """The ``selection`` store once a reference button is clicked (``trigger``): the selection
     kept as the reference group, or the reference dropped. The selection stays (marked drawn:
-    the map shows it already)."""
+    the map shows it already); the map is drawn again for the reference group's outline, which
+    changed (:func:`dashboard.sample_map.outline_key`)."""
     store = dict(store or {})
     if trigger == ids.REFERENCE_KEEP:
         rows = sorted(set(store.get("rows") or []))
@@ -691,7 +694,8 @@ def register_callbacks(app: Any) -> None:
     # A drawn lasso or box sets the selected points of every trace, the stars' too, and plotly
     # draws the selected points of every trace over the others (on a canvas above): a star just
     # outside the selection lay under the selected samples around it. The stars are made
-    # selected again, in the data (kept by a zoom's redraw) and in the drawing.
+    # selected again, in the data (kept by a zoom's redraw) and in the drawing; so is the
+    # reference group's outline (dimmed with the samples left out, it read as dropped).
     # A box or lasso that caught no sample (empty space: the probe grid's invisible points, or
     # nothing) faded every sample, as if all were left out: the box is taken away and the
     # samples shown again; the page says that the box was empty. A reference group kept stays
@@ -700,6 +704,7 @@ def register_callbacks(app: Any) -> None:
         """
         function(selected, previous) {
             const keep = window.dash_clientside.no_update;
+            const kept = ['__META__', '__REFERENCE__'];
             const gd = document.querySelector('#__MAP__ .js-plotly-plot');
             if (!selected || !gd || !gd.calcdata) { return keep; }
             const drawn = selected.range || selected.lassoPoints;
@@ -721,7 +726,7 @@ def register_callbacks(app: Any) -> None:
             }
             gd.calcdata.forEach(function(cd) {
                 const trace = cd[0] && cd[0].trace, stash = cd[0] && cd[0].t;
-                if (!trace || trace.meta !== '__META__' || !stash) { return; }
+                if (!trace || kept.indexOf(trace.meta) < 0 || !stash) { return; }
                 const n = trace._length || 0;
                 const sel = trace.selectedpoints;
                 if (Array.isArray(sel) && sel.length === n) { return; }
@@ -737,7 +742,9 @@ def register_callbacks(app: Any) -> None:
             });
             return keep;
         }
-        """.replace("__MAP__", ids.SAMPLE_MAP).replace("__META__", figures.PLACED_META),
+        """.replace("__MAP__", ids.SAMPLE_MAP)
+        .replace("__META__", figures.PLACED_META)
+        .replace("__REFERENCE__", REFERENCE_META),
         Output(ids.SELECTION, "data", allow_duplicate=True),
         Input(ids.SAMPLE_MAP, "selectedData"),
         State(ids.SELECTION, "data"),
