@@ -303,9 +303,12 @@ def export_figure(
         # one name and one title)
         about = f"{focus} and its {rings} nearest neighbours (black rings)" if focus else ""
         if focus:  # neighbours' labels: spaced again for the file's plot area
-            drawn = figures.name_dataset(
-                figures.for_export(figures.add_title_line(fig, about), width, height, max_height),
-                dataset_line(context),
+            drawn = figures.for_export(
+                figures.add_title_line(fig, about),
+                width,
+                height,
+                max_height,
+                dataset=dataset_line(context),
             )
             area = figures.export_plot_area(drawn)
             zoom = figure_zoom(
@@ -337,8 +340,9 @@ def export_figure(
             parts.append(view.get("color"))
     else:
         raise DataError(f"unknown figure {which!r}")
-    fig = figures.for_export(fig, width, height, max_height, legend_below=legend_below)
-    figures.name_dataset(fig, dataset_line(context))
+    fig = figures.for_export(
+        fig, width, height, max_height, legend_below=legend_below, dataset=dataset_line(context)
+    )
     zoom = figure_zoom(context, view.get("zoom"), which, view.get("url_search"), view.get("placed"))
     if zoom:
         figures.set_ranges(fig, zoom)
@@ -459,9 +463,8 @@ def _baselines_file_figure(
         if not below:  # (a colour bar or a short legend beside: the file may grow taller)
             columns = figures.panel_columns(n_maps, width, int(0.6 * max_height))
         fig, _ = baseline_view(context, cached, columns=columns, height=height, **sketch)
-        drawn = figures.name_dataset(
-            figures.for_export(fig, width, height, max_height, legend_below=below),
-            dataset_line(context),
+        drawn = figures.for_export(
+            fig, width, height, max_height, legend_below=below, dataset=dataset_line(context)
         )
         lay = drawn.layout
         top, bottom = float(lay.margin.t or 0), float(fig.layout.margin.b or 0)

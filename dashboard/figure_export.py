@@ -49,10 +49,14 @@ def for_export(
     height: int,
     max_height: int | None = None,
     legend_below: bool = False,
+    dataset: str | None = None,
 ) -> go.Figure:
     """A copy of ``fig`` fit for a file: vector traces, no probe grid, fixed size, and a legend
     that shows every entry (:func:`fit_legend`, which grows the figure up to ``max_height`` for
-    a legend under the plot; on screen a long legend scrolls, in a file it would be cut)."""
+    a legend under the plot; on screen a long legend scrolls, in a file it would be cut).
+    ``dataset``: the line naming the data under the title (:func:`name_dataset`), set before
+    the legend is fitted (set after, it took the legend's room: a map of 26 tissues with a
+    selection and a reference group lost its last entry)."""
     data = []
     for tr in fig.data:
         if tr.name == "probe grid":
@@ -68,6 +72,7 @@ def for_export(
     # each axis (both "−1") were drawn over each other
     out.for_each_xaxis(lambda axis: axis.update(ticklabelstandoff=X_TICK_STANDOFF))
     fit_title(out, width)
+    name_dataset(out, dataset or "")
     fit_legend(out, height, max_height, below=legend_below)
     return out
 
@@ -353,21 +358,31 @@ def fit_legend(
     size = layout.legend.font.size or layout.font.size or 12
     margin_t = layout.margin.t if layout.margin.t is not None else 80
     margin_b = layout.margin.b if layout.margin.b is not None else 80
-    room = height - margin_t - margin_b
+    # the plot area ends above the x axis' numbers and title (plotly's automargin), not at the
+    # bottom margin: counted from the margin alone, a legend of 27 entries lost its last
+    axis_px = 60 if layout.xaxis.title.text else 25
+    room = height - margin_t - max(margin_b, axis_px)
     if layout.legend.title.text:  # a wrapped title (wrap_title) takes a row per line
         room -= (size + _LEGEND_ENTRY_PAD) * (layout.legend.title.text.count("<br>") + 1)
-    lines = sum(str(n).count("<br>") + 1 for n in names)  # long names are wrapped (wrap_title)
-    if lines * (size + _LEGEND_ENTRY_PAD) <= room and not below:
+    entry_lines = [str(n).count("<br>") + 1 for n in names]  # a wrapped entry's lines
+
+    def column_px(font: float) -> float:
+        # a column's entries: a line of the font and 9 pixels each (the smallest font read), and
+        # an entry at least as tall as plotly draws it, 19 pixels whatever its font (counted as
+        # the font and 9 alone, a font of 9 fitted 27 entries where plotly drew 26)
+        per_line = sum(entry_lines) * (font + _LEGEND_ENTRY_PAD)
+        return max(per_line, sum(_row_px(font, n) for n in entry_lines))
+
+    if column_px(size) <= room and not below:
         return
-    smaller = int(room / lines) - _LEGEND_ENTRY_PAD
-    if smaller >= 7 and not below:
+    smaller = next((f for f in range(int(size) - 1, 6, -1) if column_px(f) <= room), None)
+    if smaller is not None and not below:
         fig.update_layout(legend=dict(font=dict(size=smaller), tracegroupgap=0))
         return
     if not below and not max(int(max_height or height) - height, 0) and _columns_beside(fig, room):
         return
     width = fig.layout.width or 1000
     longest = max(len(line) for n in names for line in str(n).split("<br>"))
-    entry_lines = [str(n).count("<br>") + 1 for n in names]  # a wrapped entry's lines
     axis = 60 if layout.xaxis.title.text else 20  # the x axis' title above the legend
     grow = max(int(max_height or height) - height, 0)  # pixels the figure may grow by
     # plotly fills a row of entries up to the plot area's width, not the figure's (each entry

@@ -29,8 +29,8 @@ def _colouring(by: str) -> dict:
 def _laid_out(fig, size: str, below: bool):
     width, height, _ = figures.EXPORT_SIZES[size]
     max_height = int(figures.JOURNAL_PAGE_MM / figures.EXPORT_WIDTH_MM.get(size, 85.0) * width)
-    out = figures.name_dataset(
-        figures.for_export(fig, width, height, max_height, legend_below=below), "a dataset"
+    out = figures.for_export(
+        fig, width, height, max_height, legend_below=below, dataset="a dataset"
     )
     return out, figures.panel_title_room(fig)
 

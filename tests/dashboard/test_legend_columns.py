@@ -88,3 +88,41 @@ def test_a_long_legend_under_a_journal_column_map_is_drawn_whole(context):
     # the entries start at the legend's left, under its title (not after it)
     first = re.search(r'<g class="traces" transform="translate\(([\d.]+),', legend)
     assert float(first[1]) < 10
+
+
+@pytest.mark.skipif(browser_path() is None, reason="no Chromium for kaleido")
+def test_a_legend_beside_a_map_under_three_title_lines_is_drawn_whole(context):
+    """A screen file of the 26 tissues with a selection and a reference group (27 entries, the
+    title in three lines and the dataset's line) lost its last entry: the dataset's line was
+    set after the legend was fitted, and the room counted to the bottom margin, not to the x
+    axis' numbers and title above it."""
+    from dashboard.export import reference_line, selection_line
+
+    tissue = context.samples["tissue"].to_numpy()
+    heart = [int(i) for i in (tissue == "Heart").nonzero()[0]]
+    muscle = [int(i) for i in (tissue == "Muscle").nonzero()[0]]
+    fig, _ = build_sample_figure(
+        context, "ann:tissue", (1, 99), webgl=False, selection=muscle, reference=heart
+    )
+    figures.add_title_line(fig, selection_line(context, muscle, "ann:tissue"))
+    figures.add_title_line(fig, reference_line(context, heart, muscle, "ann:tissue"))
+    width, height, _ = figures.EXPORT_SIZES["screen"]
+    out = figures.for_export(fig, width, height, height, dataset="a dataset: 520 samples")
+    svg = _svg(out)
+    left, top, wide, tall, legend = _legend_box(svg)
+    # every entry inside the legend's box (plotly clips a legend taller than its room to the
+    # box: the last entry's middle lay 1.6 pixels above its end), and the box in the file
+    lows = _entry_middles(legend)
+    assert len(lows) == 27 and "Vagina (20)" in legend
+    assert max(lows) + 9 <= tall, (max(lows), tall)
+    assert top + tall <= height and left + wide <= width, (top, tall, left, wide)
+
+
+def _entry_middles(legend: str) -> list[float]:
+    """The height of each legend entry's middle in the legend (its group's place and its own)."""
+    groups = [(m.start(), float(m[2] or 0)) for m in re.finditer(GROUP, legend)]
+    middles = []
+    for m in re.finditer(r'<g class="traces" transform="translate\(([\d.]+),\s*([\d.]+)\)', legend):
+        group_y = max((y for at, y in groups if at < m.start()), default=0.0)
+        middles.append(group_y + float(m[2]))
+    return middles
