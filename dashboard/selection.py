@@ -277,6 +277,13 @@ def _colour_annotation(context: Any, color: str | None) -> tuple[str, Any] | Non
     return str(color).split(":", 1)[1], spec.values
 
 
+def label_word(column: str) -> str:
+    """What an annotation's labels are, in a line's words: ``tissue`` (SMTS), ``sex``; the
+    column's name where its meaning is a sentence (DTHHRDY)."""
+    word = annotation_word(column)
+    return column if ":" in word else word
+
+
 def group_counts(context: Any, rows: list[int], color: str | None) -> str:
     """`` (Heart 431; sex: male 290, female 141)``: ``rows`` counted by tissue, and by the
     categorical annotation the sample map is coloured by (``color``) when it is another one;
@@ -287,8 +294,7 @@ def group_counts(context: Any, rows: list[int], color: str | None) -> str:
         counted.append(_counts(context.samples[cols[0]], rows))
     colour = _colour_annotation(context, color)
     if colour is not None and colour[0] not in cols[:1]:
-        word = annotation_word(colour[0])
-        word = colour[0] if ":" in word else word  # (DTHHRDY's meaning is a sentence)
+        word = label_word(colour[0])
         counted.append(f"{word}: {_counts(colour[1], rows)}")
     return f" ({'; '.join(counted)})" if counted else ""
 
@@ -498,9 +504,7 @@ def label_choices(context: Any, color: str | None) -> tuple[list[dict[str, str]]
         }
         for name, n in ranked
     ]
-    word = annotation_word(column)
-    word = column if ":" in word else word  # (DTHHRDY's meaning is a sentence)
-    return options, f"select samples by {word}…", False
+    return options, f"select samples by {label_word(column)}…", False
 
 
 def select_by_label(
@@ -517,8 +521,7 @@ def select_by_label(
     if found is None:
         return no_update, _alert("no sample annotation to select samples by")
     column, labels = found
-    word = annotation_word(column)
-    word = column if ":" in word else word
+    word = label_word(column)
     missing = sorted(set(chosen) - set(labels.tolist()))
     if missing:  # (options of another colouring, left in the box)
         return no_update, _alert(
