@@ -338,6 +338,11 @@ def _grouped_legend(fig: go.Figure) -> bool:
     return any(tr.legendgroup and tr.visible is not False for tr in fig.data)
 
 
+def _colour_bar(fig: go.Figure) -> bool:
+    """Whether ``fig`` draws a colour bar (a trace's ``marker.showscale``)."""
+    return any(getattr(getattr(tr, "marker", None), "showscale", None) for tr in fig.data)
+
+
 def fit_legend(
     fig: go.Figure, height: int, max_height: int | None = None, below: bool = False
 ) -> None:
@@ -349,10 +354,15 @@ def fit_legend(
     ``max_height``, so that the plot keeps its size (the legend took it from the plot, and 26
     tissues under a single-column map left the map 70 pixels tall); else the legend takes its
     room from the plot (at most 70% of the figure). ``below``: under the plot whatever its
-    length (a figure laid out for it). ``fig.layout.height`` is the file's height.
+    length (a figure laid out for it; a figure with a colour bar too). ``fig.layout.height`` is
+    the file's height.
     """
     names = [tr.name for tr in fig.data if tr.showlegend is not False and tr.name]
-    if len(names) < 2:
+    # beside a colour bar, under the plot: the bar's title, longer than a journal column's plot
+    # is tall, ran through a legend at the plot's top right ("reference group (431)" written over
+    # GTEx's MYH7 bar)
+    below = below or bool(names and _colour_bar(fig))
+    if len(names) < 2 and not below:
         return
     layout = fig.layout
     size = layout.legend.font.size or layout.font.size or 12
