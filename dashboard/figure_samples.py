@@ -569,6 +569,10 @@ REFERENCE_META = "reference-group"
 #: Colour of the reference group's outline: near black, it reads around the points of every
 #: palette and scale (a colour of the palette would read as one more category).
 REFERENCE_COLOR = "#1a1a1a"
+#: The outline's opacity, and on a map of more than :data:`DENSE_SAMPLES` samples: opaque, the
+#: rings of GTEx's 431 left ventricle samples made one black blob that hid their MYH7, the
+#: highest of the map, under it.
+REFERENCE_OPACITY = (0.7, 0.35)
 #: Legend rank of the reference group's outline: under the stars, above every category.
 REFERENCE_LEGEND_RANK = PLACED_LEGEND_RANK + 0.5
 
@@ -591,6 +595,10 @@ def reference_trace(
     rows = np.asarray(sorted({int(r) for r in rows}), dtype=int)
     scatter = go.Scattergl if webgl else go.Scatter
     size = point_style(len(coords))["size"]
+    alpha = REFERENCE_OPACITY[len(coords) > DENSE_SAMPLES]
+    ring = "rgba({}, {}, {}, {})".format(
+        *(int(REFERENCE_COLOR[i : i + 2], 16) for i in (1, 3, 5)), alpha
+    )
     return scatter(
         x=coords[rows, 0] if len(rows) else [],
         y=coords[rows, 1] if len(rows) else [],
@@ -601,9 +609,9 @@ def reference_trace(
         marker={
             "symbol": "circle-open",
             "size": size + 4,
-            "color": REFERENCE_COLOR,
+            "color": ring,
             "opacity": 1.0,
-            "line": {"color": REFERENCE_COLOR, "width": 1},
+            "line": {"color": ring, "width": 1},
         },
         selectedpoints=list(range(len(rows))),
         selected={"marker": {"opacity": 1.0}},
