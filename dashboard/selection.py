@@ -286,8 +286,9 @@ def label_word(column: str) -> str:
 
 def group_counts(context: Any, rows: list[int], color: str | None) -> str:
     """`` (Heart 431; sex: male 290, female 141)``: ``rows`` counted by tissue, and by the
-    categorical annotation the sample map is coloured by (``color``) when it is another one;
-    "" without annotations."""
+    categorical annotation the sample map is coloured by (``color``) when it is another one,
+    else by GTEx's detailed tissue when the rows are of one tissue (``(Heart 429; detailed
+    tissue: Heart - Atrial Appendage 429)``); "" without annotations."""
     cols = [c for c in ("SMTS", "tissue") if c in context.samples.columns]
     counted = []
     if cols:
@@ -296,6 +297,13 @@ def group_counts(context: Any, rows: list[int], color: str | None) -> str:
     if colour is not None and colour[0] not in cols[:1]:
         word = label_word(colour[0])
         counted.append(f"{word}: {_counts(colour[1], rows)}")
+    elif cols and "SMTSD" in context.samples.columns and rows:
+        # one tissue: its detailed tissues say more (on a map coloured by MYH7 the atrial
+        # appendage against the left ventricle read "(Heart 429)" against "(Heart 431)")
+        tissues = context.samples[cols[0]].iloc[sorted(set(rows))]
+        if tissues.nunique(dropna=False) == 1:
+            detailed = _counts(context.samples["SMTSD"], rows)
+            counted.append(f"{label_word('SMTSD')}: {detailed}")
     return f" ({'; '.join(counted)})" if counted else ""
 
 

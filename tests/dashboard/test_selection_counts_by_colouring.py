@@ -107,3 +107,28 @@ def test_the_specific_genes_csv_counts_the_reference_by_the_colouring(with_sex):
         )
         compared = set(pd.read_csv(io.StringIO(out["content"]))["compared_with"])
         assert compared == {f"reference group of {n} samples ({name} {n})"}, colour
+
+
+def test_one_tissue_is_counted_by_its_detailed_tissues_on_a_map_of_values():
+    """On GTEx coloured by MYH7, the atrial appendage against the left ventricle read "(Heart
+    429)" against "(Heart 431)": the line (and the files) said Heart against Heart."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    samples = pd.DataFrame(
+        {
+            "SMTS": ["Heart"] * 5 + ["Lung"] * 2,
+            "SMTSD": ["Heart - Atrial Appendage"] * 3 + ["Heart - Left Ventricle"] * 2
+            + ["Lung"] * 2,
+        }
+    )  # fmt: skip
+    context = SimpleNamespace(samples=samples)
+    counts = selection.group_counts(context, [0, 1, 2], None)
+    assert counts == " (Heart 3; detailed tissue: Heart - Atrial Appendage 3)"
+    both = selection.group_counts(context, [0, 3, 4], None)
+    assert (
+        both == " (Heart 3; detailed tissue: Heart - Left Ventricle 2, Heart - Atrial Appendage 1)"
+    )
+    # two tissues: the tissues alone, as before
+    assert selection.group_counts(context, [0, 5], None) == " (Heart 1, Lung 1)"
