@@ -369,8 +369,12 @@ def fit_legend(
     margin_t = layout.margin.t if layout.margin.t is not None else 80
     margin_b = layout.margin.b if layout.margin.b is not None else 80
     # the plot area ends above the x axis' numbers and title (plotly's automargin), not at the
-    # bottom margin: counted from the margin alone, a legend of 27 entries lost its last
-    axis_px = 60 if layout.xaxis.title.text else 25
+    # bottom margin: counted from the margin alone, a legend of 27 entries lost its last. An
+    # axis that draws neither (the baseline maps') takes none: charged 25 pixels, 26 tissues
+    # beside the baseline maps on a slide were set in 7 pixels where 8 fitted
+    x = layout.xaxis
+    shown = x.visible is not False and x.automargin is not False
+    axis_px = (60 if x.title.text else 25 if x.showticklabels is not False else 0) if shown else 0
     room = height - margin_t - max(margin_b, axis_px)
     if layout.legend.title.text:  # a wrapped title (wrap_title) takes a row per line
         room -= (size + _LEGEND_ENTRY_PAD) * (layout.legend.title.text.count("<br>") + 1)

@@ -126,3 +126,35 @@ def _entry_middles(legend: str) -> list[float]:
         group_y = max((y for at, y in groups if at < m.start()), default=0.0)
         middles.append(group_y + float(m[2]))
     return middles
+
+
+def test_a_legend_beside_maps_whose_x_axis_draws_nothing_keeps_its_font():
+    """The baseline maps' x axes draw no numbers and no title: the plot area ends at the bottom
+    margin, and 25 pixels charged for numbers not drawn set 26 tissues beside the baseline maps
+    on a slide in 7 pixels where 8 fitted. A legend that fits beside such a map by its margin
+    keeps its font (and, rendered, is drawn whole)."""
+    import plotly.graph_objects as go
+
+    height, top, bottom, entries = 400, 40, 10, 17
+    fig = go.Figure(
+        [go.Scatter(x=[i], y=[i], name=f"category {i:02d} (123)") for i in range(entries)]
+    )
+    fig.update_layout(
+        width=700,
+        height=height,
+        margin=dict(t=top, b=bottom, l=10, r=10),
+        legend=dict(font=dict(size=11), tracegroupgap=0),
+    )
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(showticklabels=False)
+    room = height - top - bottom
+    # the entries as plotly draws them (19 pixels each, and the legend's padding) fit the room
+    assert entries * 19 + 10 < room
+    figures.fit_legend(fig, height)
+    assert fig.layout.legend.font.size == 11 and fig.layout.legend.orientation is None
+    if browser_path() is None:
+        return
+    svg = _svg(fig)
+    tall = _legend_box(svg)[3]
+    plot_tall = _plot_area(svg)[1]
+    assert plot_tall == room and tall < plot_tall, (tall, plot_tall)
