@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_dashboard_browser import _js, _loaded, _scroll_to, _wait, _wait_idle
+from tests.browser.test_dashboard_browser import _js, _loaded
+from tests.browser.test_reference_outline import select_label
 
 pytestmark = pytest.mark.browser
 
@@ -20,41 +21,12 @@ return gd.data.map(t => [t.name || '', Array.isArray(t.selectedpoints) ? t.selec
 
 def test_a_tissue_chosen_under_the_map_is_selected(app_url, driver):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
 
     _loaded(driver, app_url)
-    _scroll_to(driver, "label-select")
-    driver.find_element(By.CSS_SELECTOR, "#label-select .Select-control").click()
-    options = _wait(
-        driver,
-        lambda: [
-            e.text
-            for e in driver.find_elements(By.CSS_SELECTOR, "#label-select .VirtualizedSelectOption")
-        ],
-        30,
-        "the labels to choose from",
-    )
-    label = options[0]  # "<tissue> (<n>)"
-    tissue, count = label.rsplit(" (", 1)
-    count = int(count.rstrip(")").replace(",", ""))
-    driver.find_element(By.CSS_SELECTOR, "#label-select input").send_keys(tissue, Keys.ENTER)
-    _wait(
-        driver,
-        lambda: driver.find_element(By.ID, "label-select-apply").is_enabled(),
-        30,
-        "the Select button",
-    )
-    driver.find_element(By.ID, "label-select-apply").click()
-    line = _wait(
-        driver,
-        lambda: (lambda t: t if t.startswith(f"{count} samples selected") else None)(
-            driver.find_element(By.ID, "selection-info").text
-        ),
-        60,
-        "the selection line",
-    )
-    assert f"({tissue} {count}" in line, line
-    _wait_idle(driver, "the map drawn with the selection")
+    tissue, count = select_label(driver, 0)
+    label = f"{tissue} ({count:,})"
+    line = driver.find_element(By.ID, "selection-info").text
+    assert line.startswith(f"{count} samples selected") and f"({tissue} {count}" in line, line
     traces = _js(driver, _SELECTED)
     # the samples' traces, named by their tissue and count ("Heart (114)")
     samples = [t for t in traces if t[0] != "probe grid" and t[0].endswith(")")]
