@@ -401,9 +401,8 @@ def reference_line(context: Any, reference: list[int], rows: list[int], color: s
     the page's line counts them, and that they are outlined (a file drew them as every other
     sample left out of the selection)."""
     outlined = reference_outlined(reference, rows)
-    n = len(outlined)
     counted = group_counts(context, outlined, color)
-    return f"the reference group of {n:,} sample{'' if n == 1 else 's'}{counted} outlined"
+    return f"the reference group of {samples_text(len(outlined))}{counted} outlined"
 
 
 def _ringed(fig: Any) -> int:
