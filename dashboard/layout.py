@@ -450,6 +450,14 @@ LABEL_SELECT_WITHIN_HELP = (
     "keep, of the samples selected now, those of the labels chosen: the women among the "
     "breast samples once the map is coloured by sex"
 )
+
+
+def label_within_options(disabled: bool = False) -> list[dict]:
+    """The "only among those selected" box's one option: disabled with the labels' box (a
+    dataset with no category to choose among), where it could be ticked for nothing."""
+    return [{"label": LABEL_SELECT_WITHIN_TEXT, "value": "within", "disabled": disabled}]
+
+
 REFERENCE_CLEAR_TEXT = "Compare with all others"
 REFERENCE_CLEAR_HELP = (
     "drop the reference group: score the specific genes against all other samples"
@@ -1094,7 +1102,7 @@ def build_layout(context: Any) -> html.Div:
                 html.Span(
                     dcc.Checklist(
                         id=ids.LABEL_SELECT_WITHIN,
-                        options=[{"label": LABEL_SELECT_WITHIN_TEXT, "value": "within"}],
+                        options=label_within_options(),
                         value=[],
                         inline=True,
                         className="radio",

@@ -32,6 +32,7 @@ from dashboard.layout import (
     SELECTION_GENES_GO_TEXT,
     alert_id,
     annotation_word,
+    label_within_options,
     specific_columns,
     specific_heading,
     specific_threshold,
@@ -815,6 +816,7 @@ def register_callbacks(app: Any) -> None:
         Output(ids.LABEL_SELECT, "placeholder"),
         Output(ids.LABEL_SELECT, "disabled"),
         Output(ids.LABEL_SELECT, "value"),
+        Output(ids.LABEL_SELECT_WITHIN, "options"),
         Input(ids.COLOR_BY, "value"),
         Input(ids.MODEL_STATUS, "data"),
         State(ids.LABEL_SELECT, "value"),
@@ -823,7 +825,8 @@ def register_callbacks(app: Any) -> None:
         options, placeholder, disabled = label_choices(context, color)
         names = {o["value"] for o in options}
         kept = [c for c in chosen or [] if c in names]  # (a new colouring's labels differ)
-        return options, placeholder, disabled, kept if kept != (chosen or []) else no_update
+        within = label_within_options(disabled)  # (with nothing to choose, nothing to tick)
+        return options, placeholder, disabled, kept if kept != (chosen or []) else no_update, within
 
     @app.callback(
         Output(ids.LABEL_SELECT_APPLY, "disabled"),

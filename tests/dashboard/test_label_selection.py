@@ -114,6 +114,22 @@ def test_the_page_selects_and_clears_the_labels_chosen(app, context):
     assert out[ids.LABEL_SELECT_APPLY]["disabled"] is True
 
 
+def test_only_among_those_selected_is_disabled_with_the_box(app, monkeypatch):
+    """With no category to choose among, the labels' box is disabled: "only among those
+    selected" beside it could be ticked all the same, for nothing."""
+    import dashboard.selection as selection
+
+    values = {(ids.COLOR_BY, "value"): "ann:tissue", (ids.LABEL_SELECT, "value"): []}
+    out = post_callback(app, ids.LABEL_SELECT + ".options", values, "color-by.value")
+    (option,) = out[ids.LABEL_SELECT_WITHIN]["options"]
+    assert option["disabled"] is False and option["value"] == "within"
+    monkeypatch.setattr(selection, "label_choices", lambda *_: ([], "nothing to choose", True))
+    out = post_callback(app, ids.LABEL_SELECT + ".options", values, "color-by.value")
+    assert out[ids.LABEL_SELECT]["disabled"] is True
+    (option,) = out[ids.LABEL_SELECT_WITHIN]["options"]
+    assert option["disabled"] is True and option["label"] == "only among those selected"
+
+
 def _annotated(columns: dict) -> SimpleNamespace:
     """A dataset's samples with these annotations alone (what the labels are read from)."""
     samples = pd.DataFrame(columns)
