@@ -340,7 +340,26 @@ def _fig_table1(table: pd.DataFrame, chance: float | None = None, label: str | N
     return fig
 
 
-def _fig_markers(maps: dict[str, np.ndarray], scores: dict[str, np.ndarray], smooth: pd.DataFrame):
+#: Classes named on each panel of Figure 3: those of the marker's highest mean scores.
+MARKER_NAMED_CLASSES = 3
+
+
+def _marker_classes(score: np.ndarray, lab: pd.Series, n: int = MARKER_NAMED_CLASSES) -> list[str]:
+    """The ``n`` classes of highest mean score (samples without a class left out)."""
+    known = (lab != "unlabelled").to_numpy() & np.isfinite(score)
+    means = pd.Series(score[known]).groupby(lab[known].to_numpy()).mean()
+    return list(means.sort_values(ascending=False, kind="stable").index[:n])
+
+
+def _fig_markers(
+    maps: dict[str, np.ndarray],
+    scores: dict[str, np.ndarray],
+    smooth: pd.DataFrame,
+    labels: np.ndarray | None = None,
+):
+    """Each marker's score over each map; with ``labels``, the classes where the marker is
+    highest named on the panels (the maps carried no tissue names: a reader could not tell
+    which bright cluster was the skin)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -384,10 +403,18 @@ def _fig_markers(maps: dict[str, np.ndarray], scores: dict[str, np.ndarray], smo
                 row=i + 1,
                 col=j + 1,
             )
+    # (the subplot titles first: they are annotations too, set to 11 pt below)
+    fig.update_annotations(font_size=11)
+    if labels is not None:
+        lab = pd.Series(np.asarray(labels, dtype=object)).fillna("unlabelled").astype(str)
+        lab[lab.str.strip() == ""] = "unlabelled"
+        for i, m in enumerate(markers):
+            top = _marker_classes(np.asarray(scores[m], dtype=float), lab)
+            for j, n in enumerate(names):
+                _name_classes(fig, maps[n], lab, top, i + 1, j + 1)
     fig.update_xaxes(showticklabels=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, zeroline=False)
     fig.for_each_yaxis(lambda axis: axis.update(scaleanchor=axis.anchor or "x", scaleratio=1))
-    fig.update_annotations(font_size=11)
     fig.update_layout(
         width=420 * len(names),
         height=360 * len(markers),

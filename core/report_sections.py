@@ -423,6 +423,7 @@ def _section_markers(
     es = loaded.es
     symbols = loaded.symbols
     shown = {n: maps[n] for n in ("fe", "tsne") if n in maps}
+    labels = getattr(loaded, "labels", None)
     k = min(SMOOTHNESS_K, len(es.values) - 1)  # a model of 15 samples or fewer: the others
     ids = getattr(loaded, "marker_ids", es.gene_ids)  # (Ensembl ids of a symbol-keyed matrix)
     smooth = analysis.marker_smoothness(shown, es.values, symbols, markers, k=k, ids=ids)
@@ -450,13 +451,18 @@ def _section_markers(
         "genes of this dataset that match; <i>genes</i>: the first 8 of them; <i>highest "
         "in</i>: the two classes of highest mean score (mean z-score). In the figure, "
         "the colours span each marker's 2nd to 98th percentile (scores beyond it take the end "
-        "colours).</p>",
+        "colours)"
+        + (
+            ", and the three classes of highest mean score are named on each map where their "
+            "samples gather.</p>"
+            if labels is not None
+            else ".</p>"
+        ),
     ]
     scores = {
         m: analysis.gene_set_score(es.values, analysis.match_genes(symbols, [m], ids=ids)[m])
         for m in found.index
     }
-    labels = getattr(loaded, "labels", None)
     if len(found) and labels is not None:
         # where each marker is highest, for a reader to check it against the biology (the maps
         # carry no tissue names, and a stand-in marker said nothing of its tissue)
@@ -493,7 +499,7 @@ def _section_markers(
             ),
         )
     if len(found):
-        figures["markers"] = _fig_markers(shown, scores, smooth)
+        figures["markers"] = _fig_markers(shown, scores, smooth, labels)
         parts.append("{fig:markers}")
     n_genes = min(es.n_genes, 5000)
     if es.n_genes > n_genes:

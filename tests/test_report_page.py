@@ -484,6 +484,33 @@ def test_the_reports_maps_are_drawn_at_one_to_one():
         assert all(ax.scaleanchor == ax.anchor and ax.scaleratio == 1 for ax in y_axes)
 
 
+def test_figure_3_names_where_each_marker_is_highest():
+    """Figure 3's maps carried no tissue names: a reader could not tell which bright cluster
+    was the skin. Each panel names the marker's three classes of highest mean score, on that
+    panel's map, and no other class."""
+    from core.report_figures import _fig_markers
+
+    rng = np.random.default_rng(1)
+    classes = ["Skin", "Heart", "Liver", "Lung", "Spleen"]
+    centres = {c: (4.0 * i, 4.0 * (i % 2)) for i, c in enumerate(classes)}
+    labels = np.repeat(classes, 20).astype(object)
+    fe = np.array([centres[c] for c in labels]) + rng.normal(0, 0.3, (100, 2))
+    maps = {"fe": fe, "tsne": fe[:, ::-1] * 2.0}
+    order = {"Skin": 5.0, "Lung": 3.0, "Heart": 2.0, "Liver": 0.0, "Spleen": -1.0}
+    krt = np.array([order[c] for c in labels]) + rng.normal(0, 0.1, 100)
+    smooth = pd.DataFrame({m: [0.9] for m in maps}, index=["keratins"])
+    fig = _fig_markers(maps, {"keratins": krt}, smooth, labels)
+    named = [a for a in fig.layout.annotations if a.text in classes]
+    assert {a.text for a in named} == {"Skin", "Lung", "Heart"}
+    for a in named:  # on its own panel, beside its own samples
+        xy = maps["fe" if a.xref == "x" else "tsne"][labels == a.text]
+        assert a.xref in ("x", "x2") and np.isclose(a.x, xy[:, 0]).any()
+    assert sorted(a.xref for a in named) == ["x"] * 3 + ["x2"] * 3
+    # without classes, no names (and the figure as before)
+    plain = _fig_markers(maps, {"keratins": krt}, smooth)
+    assert not [a for a in plain.layout.annotations if a.text in classes]
+
+
 def test_class_names_on_a_one_to_one_map_do_not_cover_each_other():
     """The names' overlap test stretched each axis to the panel while the maps are drawn at
     1:1: on an elongated map (PCA) two classes 0.05 apart on the short axis were named one
