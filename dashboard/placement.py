@@ -138,8 +138,12 @@ def place_upload(
     n = len(table)
     info = f"{n} sample{'' if n == 1 else 's'} from {filename or 'the upload'} placed"
     info += f" ({transform} applied)" if transform != "none" else " (values used as they are)"
+    # values that looked logged before the box's transform: the loader said so; without that
+    # they looked raw, and "untick the box" was the wrong fix for them (TPM against a model of
+    # read counts, with the box rightly ticked, were told to untick it)
+    logged = any("log-transformed" in m for m in table.attrs.get("load_warnings") or [])
     if table.attrs.get("fit_far"):  # (the warning's condition: it can be closed, this stays)
-        fix = poor_fit_fix(context, transform)
+        fix = poor_fit_fix(context, transform, logged)
         said = (
             "it fits the model poorly: its place is"
             if n == 1
@@ -249,8 +253,10 @@ def place_upload(
         )
     fit_warning = table.attrs.get("fit_warning")
     if fit_warning:
-        if transform != "none":
+        if transform != "none" and logged:
             hint = f" (here {transform} was applied: untick it for values already transformed)"
+        elif transform != "none":
+            hint = f" ({raw_units_hint(transform)})"
         else:
             box = place_transform_label(context.training_transform()).strip()
             hint = (
@@ -274,9 +280,22 @@ def place_upload(
     return {"records": records, "info": info, "warnings": warnings, "filename": filename}
 
 
-def poor_fit_fix(context: Any, transform: str) -> str:
+def raw_units_hint(transform: str) -> str:
+    """What a poor fit of values that looked raw, transformed by the box, may come from: the
+    box is right for them, their units may not be the training data's."""
+    return (
+        f"here {transform} was applied to values that look raw, as the box should be for "
+        "them: are they in the training data's units? Read counts against a model of TPM, or "
+        "TPM against one of counts, fit poorly all the same"
+    )
+
+
+def poor_fit_fix(context: Any, transform: str, logged: bool = True) -> str:
     """The fix the page names beside a poor fit of the uploaded samples: the log box, ticked or
-    unticked (the samples are placed again)."""
+    unticked (the samples are placed again); ``logged``: the values looked already logged
+    before the box's transform (else they looked raw, and unticking the box is no fix)."""
+    if transform != "none" and not logged:
+        return "the values look raw: are they in the training data's units, counts or TPM?"
     if transform != "none":
         return "values already transformed? untick the box beside the upload"
     box = place_transform_label(context.training_transform()).strip()

@@ -981,7 +981,27 @@ def test_placement_says_when_samples_fit_far_worse(context, monkeypatch):
     monkeypatch.setattr(context, "training_transform", lambda: "log10p1")
     text = _text(placement.place_from_upload(context, _data_url(b"x"), "mine.csv", True)[3])
     assert "fit the model far worse" in text
+    # values that looked raw (no word from the loader): the box was right for them
+    assert "log10p1 was applied to values that look raw" in text and "untick" not in text
+    assert "Read counts against a model of TPM" in text
+    # values that looked logged already (the loader said so): untick the box
+    table.attrs["load_warnings"] = [
+        "mine.csv: values are at most 4.2 before the log10p1 transform and not whole numbers: "
+        "they look already log-transformed; if so, load them without a transform"
+    ]
+    text = _text(placement.place_from_upload(context, _data_url(b"x"), "mine.csv", True)[3])
     assert "log10p1 was applied: untick it for values already transformed" in text
+
+
+def test_a_poor_fit_of_raw_values_is_not_told_to_untick_the_box(context):
+    """The line above the table named "untick the box" for counts or TPM placed with the box
+    ticked, as they should be; it names the units instead."""
+    from dashboard.placement import poor_fit_fix
+
+    assert "untick" in poor_fit_fix(context, "log10p1", logged=True)
+    raw = poor_fit_fix(context, "log10p1", logged=False)
+    assert "untick" not in raw and "units" in raw
+    assert "tick" in poor_fit_fix(context, "none")
 
 
 def test_a_scale_warning_still_names_the_samples_that_fit_far_worse(context, monkeypatch):
