@@ -38,12 +38,14 @@ from core.data import (
 )
 from core.errors import CoreError, DataError, ModelError
 from core.placed_samples import (
+    POOR_FIT,
     UNLABELLED,
     VOTE_K,
     agreement_line,
     copies_in,
     copies_warning,
     first_names,
+    poor_fits,
     read_labels,
     same_ids_warning,
     with_own_annotations,
@@ -71,8 +73,9 @@ EMBED_COLUMNS = f"""columns of the table written:
                            left out of the fit)
   fit_error                mean squared error between the sample's values and the profile the
                            model decodes at (x, y), per gene, on the model's training scale;
-                           compare with the training fit error (printed): far above it, the
-                           values are likely in other units than the training data's
+                           compare with the training fit error (printed): far above it for
+                           most samples, the values are likely in other units than the
+                           training data's; for a few, see poor_fit
   nearest_training_sample  the training sample nearest to it on the map
   distance_on_map          the distance to that sample, in map units
   nearest_LABEL            that sample's label (LABEL: --label, e.g. SMTS or tissue)
@@ -84,8 +87,16 @@ EMBED_COLUMNS = f"""columns of the table written:
                            sample's point); blank for none
   then the samples' own annotations (the matrix's annotation columns, --annotations,
   --gtex-attributes: e.g. their tissue beside majority_LABEL); a name above gets sample_ first
-a sample with no value for any model gene is not placed: its row is blank but for genes_used 0
-  and its own annotations"""
+  poor_fit                 (the last column) True when fit_error is above 5 times the
+                           training fit error: the sample fits the model far worse than its
+                           training samples (a typo, a sample in raw counts) and its place,
+                           nearest and majority are not to be trusted (a warning names it);
+                           False for the others, and for a sample 0 for every model gene it
+                           has (said apart)
+a sample with no value for any model gene is not placed: its row is blank but for genes_used 0,
+  its own annotations and poor_fit False"""
+#: (the 5 of poor_fit is core.value_scales.POOR_FIT_FACTOR, which the page names too: not
+#: imported here, where it would load torch for every command's --help; a test holds the two)
 
 NEIGHBOURS_COLUMNS = """columns of the table printed (and written with --out):
   gene, gene_id            the gene asked for (the model's symbol and id; no id column when
@@ -411,7 +422,8 @@ def run_embed(args: argparse.Namespace) -> int:
             "them",
             file=sys.stderr,
         )
-    warning = model.fit_error_warning(error[~(blank | silent)], scales[~(blank | silent)])
+    counted = ~(blank | silent)
+    warning = model.fit_error_warning(error[counted], scales[counted])
     if warning:
         applied = args.transform or "none"
         trained = (model.data_source_ or {}).get("transform")
@@ -430,6 +442,22 @@ def run_embed(args: argparse.Namespace) -> int:
                 "--transform none"
             )
         print(f"warning: {warning} ({remedy})", file=sys.stderr)
+    # a few samples far off (a typo, one sample in counts) among well-placed ones: the median
+    # said nothing of them (marked as the page marks them, column poor_fit)
+    fits = poor_fits(model, error, counted)
+    poor = fits.samples
+    if poor.any() and not (warning and fits.median_far):  # (the median said it of them all)
+        n_poor = int(poor.sum())
+        one = n_poor == 1
+        their = "its" if one else "their"
+        print(
+            f"warning: {n_poor:,} sample{'' if one else 's'} fit{'s' if one else ''} the model "
+            f"far worse than its training samples (fit error above {fits.factor:g} times the "
+            f"training error, {fits.trained_error:.3g}: {first_names(es.sample_ids, poor)}): "
+            f"{their} place{'' if one else 's'} and nearest samples are not to be trusted; "
+            f"check {their} values (column {POOR_FIT})",
+            file=sys.stderr,
+        )
     labels = None
     if label is not None:
         # training samples without the label are a class of their own, as in the dashboard:
@@ -465,7 +493,9 @@ def run_embed(args: argparse.Namespace) -> int:
     if simulated:  # a place on a simulated map (or of simulated samples) is not a finding
         table.insert(0, *SIMULATED_COLUMN)
     # after the "data" column: an annotation of that name is renamed, not inserted twice
-    table, _ = with_own_annotations(table, es)
+    table, _ = with_own_annotations(table, es, (POOR_FIT,))
+    # last, as in the page's file: users join on the columns before it, in their order
+    table[POOR_FIT] = poor
     if out is not None:
         _write_table(table, out)
     trained_error = (getattr(model, "history_", None) or [float("nan")])[-1]

@@ -4,7 +4,7 @@ label, and new samples that carry the ids of samples of the map."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,9 @@ import pandas as pd
 VOTE_K = 15
 #: The label of training samples that have none, counted as a class by ``embed``.
 UNLABELLED = "unlabelled"
+#: The placed samples' column that says a sample fits the model far worse than its training
+#: samples (:func:`poor_fits`): the last column of embed's table and of the page's CSV file.
+POOR_FIT = "poor_fit"
 
 
 def read_labels(column: pd.Series, blank: Any) -> np.ndarray:
@@ -31,6 +34,46 @@ def first_names(ids: Any, which: np.ndarray, limit: int = 5) -> str:
     """The first ``limit`` of ``ids[which]``, comma-separated, ", ..." when there are more."""
     names = np.asarray(ids).astype(str)[which]
     return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
+
+
+class PoorFits(NamedTuple):
+    """What :func:`poor_fits` tells of placed samples."""
+
+    #: a mask of the samples: True for one that fits the model far worse than its training
+    #: samples
+    samples: np.ndarray
+    #: the model's training fit error (the last of its ``history_``; NaN without one)
+    trained_error: float
+    #: the median fit error of the samples counted is itself far above the training error
+    #: (:meth:`~core.estimator.FactorizedEmbeddings.fit_error_warning` of their errors alone):
+    #: the warning of the median says it of them all, and they are not named again
+    median_far: bool
+    #: the factor over the training error (:data:`core.value_scales.POOR_FIT_FACTOR`)
+    factor: float
+
+
+def poor_fits(model: Any, errors: Any, counted: Any) -> PoorFits:
+    """The placed samples that fit ``model`` far worse than its training samples (a typo, one
+    sample in raw counts among log values, which the median fit error does not show): a fit
+    error (``errors``, one per sample, NaN for a sample not placed) above
+    :data:`core.value_scales.POOR_FIT_FACTOR` times the model's training fit error, among the
+    samples of the mask ``counted`` (not those left blank, nor those 0 for every model gene
+    they have, which are said apart). ``python -m core embed`` and the dashboard both mark
+    samples by it, so that the two mark the same ones. None is marked for a model without a
+    training fit error (``history_``)."""
+    from core.value_scales import POOR_FIT_FACTOR
+
+    errors = np.asarray(errors, dtype=np.float64)
+    counted = np.asarray(counted, dtype=bool)
+    history = getattr(model, "history_", None) or []
+    trained = float(history[-1]) if len(history) else float("nan")
+    poor = np.zeros(len(errors), dtype=bool)
+    if trained > 0:
+        with np.errstate(invalid="ignore"):
+            poor = counted & (errors > POOR_FIT_FACTOR * trained)
+    check = getattr(model, "fit_error_warning", None)
+    far = bool(check is not None and counted.any() and check(errors[counted]) is not None)
+    return PoorFits(poor, trained, far, POOR_FIT_FACTOR)
 
 
 def same_ids_warning(sample_ids: Any, same: np.ndarray, what: str) -> str:

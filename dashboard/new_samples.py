@@ -18,9 +18,11 @@ import pandas as pd
 from core.data import match_genes, not_a_table, shared_name_note
 from core.errors import DataError
 from core.placed_samples import (
+    POOR_FIT,
     agreement_line,
     copies_in,
     copies_warning,
+    poor_fits,
     read_labels,
     same_ids_warning,
     with_own_annotations,
@@ -41,9 +43,9 @@ log = logging.getLogger(__name__)
 #: The page's table column of an upload's own label (its tissue beside the map's nearest and
 #: majority): a copy of that annotation's column, under a name the table can declare ahead.
 OWN_LABEL = "own_label"
-#: The placed samples' column that says a sample fits the model far worse than its training
-#: samples (the last of the CSV file's columns; the page's table marks its fit error).
-POOR_FIT = "poor_fit"
+# (POOR_FIT, the column that says a sample fits the model far worse than its training samples,
+# comes from core.placed_samples: the last column of the CSV file, as of embed's table; the
+# page's table marks its fit error)
 #: Columns a placed sample's record has besides its own annotations (an annotation of one of
 #: these names gets ``sample_`` before it).
 PLACED_NAMES = ("transform_applied", "data", "dataset", "model", OWN_LABEL, POOR_FIT)
@@ -380,22 +382,19 @@ class SamplePlacing:
         out.attrs["fit_warning"] = (
             check(error[loud], scale[loud]) if check is not None and loud.any() else None
         )
-        # (a warning of the scale alone says nothing of single samples that fit far worse)
-        out.attrs["fit_far"] = bool(out.attrs["fit_warning"]) and check(error[loud]) is not None
-        out.attrs["scale_warning"] = self._upload_scale_warning(es, in_model)
         # a few samples far off (a typo, one sample in counts) among well-placed ones: the
-        # median fit error said nothing of them
-        from core.estimator import POOR_FIT_FACTOR
-
-        history = getattr(model, "history_", None) or []
-        trained = float(history[-1]) if history else float("nan")
-        poor = loud & (error > POOR_FIT_FACTOR * trained) if trained > 0 else np.zeros(n, bool)
+        # median fit error said nothing of them (the rule embed marks them by)
+        fits = poor_fits(model, error, loud)
+        # (a warning of the scale alone says nothing of single samples that fit far worse)
+        out.attrs["fit_far"] = bool(out.attrs["fit_warning"]) and fits.median_far
+        out.attrs["scale_warning"] = self._upload_scale_warning(es, in_model)
+        poor = fits.samples
         out.attrs["poor_fit"] = (
             [str(s) for s in out["sample_id"].to_numpy()[poor]] if poor.any() else []
         )
         # each row says it too: "majority share 100%" beside a fit error of 1e6 read as certain
         out[POOR_FIT] = poor
-        out.attrs["trained_error"] = trained
+        out.attrs["trained_error"] = fits.trained_error
         progress(1.0, "done")
         log.info("placed %d uploaded samples (%s)", len(out), name)
         return out

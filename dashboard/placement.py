@@ -271,11 +271,13 @@ def place_upload(
     if poor and not table.attrs.get("fit_far"):  # (the median said it of them all already)
         shown = ", ".join(poor[:10]) + (", …" if len(poor) > 10 else "")
         trained = table.attrs.get("trained_error")
+        one = len(poor) == 1
+        their = "its" if one else "their"
         warnings.append(
-            f"{len(poor)} sample{'' if len(poor) == 1 else 's'} fit the model far worse than "
+            f"{len(poor)} sample{' fits' if one else 's fit'} the model far worse than "
             f"its training samples (fit error above {POOR_FIT_FACTOR:g} times the training "
-            f"error, {trained:.3g}: {shown}): their places and nearest samples are not to be "
-            "trusted; check their values"
+            f"error, {trained:.3g}: {shown}): {their} place{'' if one else 's'} and nearest "
+            f"samples are not to be trusted; check {their} values"
         )
     return {"records": records, "info": info, "warnings": warnings, "filename": filename}
 

@@ -354,8 +354,12 @@ def test_help_texts_say_defaults_units_and_columns(capsys):
     evaluate = help_of("evaluate")
     assert "FE " not in evaluate and "default $FE_CACHE_DIR, else ./cache" in evaluate
     embed = help_of("embed")
-    for column in ("genes_used", "fit_error", "distance_on_map", "majority_share"):
+    for column in ("genes_used", "fit_error", "distance_on_map", "majority_share", "poor_fit"):
         assert column in embed
+    # (the factor the page and the warning name, written out in the help)
+    from core.estimator import POOR_FIT_FACTOR
+
+    assert f"poor_fit (the last column) True when fit_error is above {POOR_FIT_FACTOR:g} " in embed
     assert "default: none, every sample is placed" in embed
     neighbours = help_of("neighbours")
     assert "cosine distance" in neighbours and "gene_id" in neighbours
@@ -687,6 +691,9 @@ def test_fit_error_remedy_follows_the_transform(small_matrix, tmp_path, capsys, 
     assert code == 0 and "fit the model far worse" in err
     assert "add --transform log2p1, as the model's training data had" in err
     assert "--transform none" not in err
+    # (the median said it of them all: the samples are not named again, as the page leaves it)
+    assert "times the training error" not in err
+    assert pd.read_csv(tmp_path / "a.csv")["poor_fit"].all()
     # (this tiny model does not always tell logged-again values from its own: say it does)
     monkeypatch.setattr(
         FactorizedEmbeddings, "fit_error_warning", lambda self, e, s=None: "far worse"

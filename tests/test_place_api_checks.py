@@ -159,3 +159,49 @@ def test_the_dashboards_csv_joins_embeds_table(model_dir, table, tmp_path, capsy
     page = pd.read_csv(io.StringIO(placement.placed_csv(records, ctx)[0]["content"]))
     assert (page["sample_nearest_tissue"] == held["tissue"]).all()
     assert page.columns.tolist().count("nearest_tissue") == 1
+
+
+# ----------------------------------------------------------------------------- 4: poor fits
+def test_a_sample_in_raw_scale_is_marked_poor_fit_by_embed_as_by_the_page(
+    model_dir, table, tmp_path, capsys
+):
+    """One sample of 16 given in raw scale (10**x) among log values: the median fit error was
+    fine, and embed's table and warnings said nothing of that sample, where the page marked it
+    (poor_fit, the last column of its CSV, and a warning)."""
+    from core.data import load_table
+
+    model, train = model_dir
+    held = _held(table)
+    genes = held.columns[2:]
+    raw_id = held["sample"].iloc[5]
+    held[genes] = held[genes].astype(float)
+    held.loc[5, genes] = 10 ** held.loc[5, genes]
+    held.to_csv(tmp_path / "held.csv", index=False)
+    args = ["embed", "--model", model, "--matrix", tmp_path / "held.csv", "--transform", "none"]
+    code, _, err = _run([*args, "--out", tmp_path / "e.csv"], capsys)
+    assert code == 0, err
+    embed = pd.read_csv(tmp_path / "e.csv")
+    assert embed.columns[-1] == "poor_fit" and embed["poor_fit"].dtype == bool
+    assert embed.loc[embed["poor_fit"], "sample_id"].tolist() == [raw_id]
+    assert "the new samples fit the model far worse" not in err  # (the median is fine)
+    assert "warning: 1 sample fits the model far worse than its training samples (fit error " in err
+    assert "above 5 times the training error, " in err and f": {raw_id}): its place" in err
+    assert "(column poor_fit)" in err
+    # the page marks the same samples, and its CSV has the column in the same place
+    cfg = DashboardConfig(cache_dir=tmp_path / "cache", model_dir=model, gene_layout="pca")
+    ctx = AppContext(load_table(train), cfg)
+    ctx.train()
+    result = placement.place_upload(
+        ctx, _data_url(held.to_csv(index=False).encode()), "held.csv", False
+    )
+    page = pd.read_csv(io.StringIO(placement.placed_csv(result["records"], ctx)[0]["content"]))
+    assert page.columns[-1] == "poor_fit"
+    assert page["poor_fit"].tolist() == embed["poor_fit"].tolist()
+    assert any(raw_id in w and "far worse" in w for w in result["warnings"])
+    # none marked without the raw sample
+    held.loc[5, genes] = table.groupby("tissue").head(4).iloc[5][genes].astype(float).to_numpy()
+    held.to_csv(tmp_path / "log.csv", index=False)
+    args[4] = tmp_path / "log.csv"
+    code, _, err = _run([*args, "--out", tmp_path / "l.csv"], capsys)
+    assert code == 0 and "far worse" not in err, err
+    assert not pd.read_csv(tmp_path / "l.csv")["poor_fit"].any()

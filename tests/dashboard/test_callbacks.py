@@ -1021,7 +1021,7 @@ def test_a_scale_warning_still_names_the_samples_that_fit_far_worse(context, mon
     )
     monkeypatch.setattr(context, "place_samples", lambda raw, name, transform="none": table)
     text = _text(placement.place_from_upload(context, _data_url(b"x"), "mine.csv", False)[3])
-    assert "about 0.69x" in text and "1 sample fit the model far worse than its training" in text
+    assert "about 0.69x" in text and "1 sample fits the model far worse than its training" in text
     table.attrs["fit_far"] = True  # the batch's fit error said it of them all
     text = _text(placement.place_from_upload(context, _data_url(b"x"), "mine.csv", False)[3])
     assert "1 sample fit the model far worse" not in text

@@ -282,7 +282,7 @@ def test_values_far_off_the_training_scale_are_said(sepira_es, gtex_rows, tmp_pa
     sample = str(odd.iloc[1, 0])
     assert f"values up to 1e+12 (sample {sample}, gene " in said
     assert "far above the training data's" in said
-    assert "1 sample fit the model far worse than its training samples" in said
+    assert "1 sample fits the model far worse than its training samples" in said
     assert sample in said.split("training error")[1]
 
 

@@ -66,9 +66,17 @@ def test_counts_placed_as_logs_are_said_poor_above_the_table_and_on_their_rows(h
     fixed = _place(context, counts, "counts.csv", apply_transform=True)
     assert "poorly" not in fixed["info"], fixed["info"]
     assert not any(r["poor_fit"] for r in fixed["records"])
-    # a poor fit with the box ticked names the box the other way
-    logged = _place(context, counts.assign(**{g: counts[g] * 1e3 for g in genes}), "x.csv", True)
-    assert "not to be trusted (values already transformed? untick the box" in logged["info"]
+    # a poor fit with the box ticked, of values that look raw (other units: the box is right
+    # for them): the units are named, not "untick the box"
+    units = _place(context, counts.assign(**{g: counts[g] * 1e3 for g in genes}), "x.csv", True)
+    assert (
+        "not to be trusted (the values look raw: are they in the training data's units"
+        in (units["info"])
+    )
+    assert "untick" not in units["info"] + " ".join(units["warnings"]), units
+    # of values logged already (the loader says they look so): the box is named, to untick
+    logged = _place(context, frame, "logged.csv", apply_transform=True)
+    assert any("look already log-transformed" in w and "untick it" in w for w in logged["warnings"])
 
 
 def test_one_sample_far_off_is_marked_on_its_row_only(held_out):
