@@ -235,7 +235,8 @@ def clipped_title(
 ) -> str:
     """The colour bar's title (:func:`bar_title`: one line), saying the clip in a second line
     when values lie beyond the scale's ends (they take the end colours: a file showed a bar of
-    0.33 to 9.24 for values of 0.02 to 9.94)."""
+    0.33 to 9.24 for values of 0.02 to 9.94). Said "of values 0.0223 to 9.94": "(values 0.0223
+    to 9.94)" after the percentiles was read as the clip's ends, which the bar's ticks show."""
     title = bar_title(title)
     v = np.asarray(values, dtype=np.float64)
     v = v[np.isfinite(v)]
@@ -243,7 +244,7 @@ def clipped_title(
         return title
     return (
         f"{title}<br><sup>clipped at percentiles {float(clip[0]):g}–{float(clip[1]):g} "
-        f"(values {v.min():.3g} to {v.max():.3g})</sup>"
+        f"of values {v.min():.3g} to {v.max():.3g}</sup>"
     )
 
 

@@ -34,7 +34,7 @@ def test_colour_by_annotation_then_gene_uses_patch(context):
     assert isinstance(fig2, go.Figure)  # categorical -> continuous: new figure
     title = fig2.data[figures.COLOR_TRACE].marker.colorbar.title.text
     assert title.startswith(
-        "GATA4 (observed, as in the file)<br><sup>clipped at percentiles 1–99 (values "
+        "GATA4 (observed, as in the file)<br><sup>clipped at percentiles 1–99 of values "
     )
     # continuous -> continuous: a recolouring of the colour trace, made in the page (timed in
     # benchmarks/dashboard_speed)

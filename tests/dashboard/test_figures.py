@@ -44,7 +44,7 @@ def test_continuous_map_clips_colour_scale(coords):
     tr = fig.data[figures.COLOR_TRACE]
     # the bar says that values lie beyond its ends (an exported file did not)
     assert tr.marker.colorbar.title.text == (
-        "MYH6 (observed)<br><sup>clipped at percentiles 5–95 (values 0 to 100)</sup>"
+        "MYH6 (observed)<br><sup>clipped at percentiles 5–95 of values 0 to 100</sup>"
     )
     unclipped = figures.sample_map_continuous(
         coords, values, ["s"] * 200, "MYH6 (observed)", clip=(0, 100)
