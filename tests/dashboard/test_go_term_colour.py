@@ -320,3 +320,47 @@ def test_a_terms_words_find_it_in_any_order(context):
     # as typed, a phrase still comes first
     found = context.search_go_terms("regulation of transcription", limit=5)
     assert found and all("regulation of transcription" in name for _, name in found)
+
+
+def test_t_cell_lists_the_t_cell_terms_of_most_genes_first(context):
+    """ "T cell" typed: the terms whose name starts with it first, those of more genes here
+    first ("T cell activation", 11 genes, before "T cell migration", 1: Enter took the one
+    gene's), then the terms that hold it at the start of a word, and a name that holds it
+    inside a word ("mast cell activation") only after all of them."""
+    import re
+
+    found = context.search_go_terms("T cell", limit=5000)
+    ids = [go_id for go_id, _ in found]
+    names = [name.rsplit(" (", 1)[0] for _, name in found]
+    sizes = [context.go_term_size(go_id) for go_id in ids]
+    assert ids[0] == "GO:0042110" and sizes[0] == 11  # T cell activation
+    assert ids.index("GO:0042110") < ids.index("GO:0072678")  # T cell migration, 1 gene
+    # the first option offered, what Enter picks, in both dropdowns
+    opts = sample_map.color_options(context, "T cell", None)
+    offered = [o for o in opts if o["value"].startswith("go:")]
+    assert offered[0]["value"] == "go:GO:0042110"
+    assert offered[0]["label"].endswith("— 11 genes here")
+    assert gene_color_options(context, "T cell", None)[1]["value"] == "go:GO:0042110"
+    for o in offered + gene_color_options(context, "T cell", None)[1:]:
+        assert "mast cell" not in o["label"], o["label"]
+    # starting the name, then at a word's start, then inside a word; more genes first within
+    start = [bool(re.match("t cell", n, re.I)) for n in names]
+    word = [bool(re.search(r"(?<![a-z0-9])t cell", n, re.I)) for n in names]
+    with_genes = [k for k, n in enumerate(sizes) if n]
+    tiers = [0 if start[k] else 1 if word[k] else 2 for k in with_genes]
+    assert tiers == sorted(tiers) and 2 in tiers  # "mast cell ..." kept, last
+    assert "pro-T cell differentiation" in [names[k] for k in with_genes if tiers[k] == 1]
+    first = [sizes[k] for k in with_genes if tiers[k] == 0]
+    assert first == sorted(first, reverse=True)
+    # the terms of no gene here after every term of genes
+    assert [n == 0 for n in sizes] == sorted(n == 0 for n in sizes)
+    # a GO id finds its term alone, as it did
+    assert context.search_go_terms("GO:0042110") == [("GO:0042110", "T cell activation (BP)")]
+
+
+def test_text_held_inside_words_only_still_finds_terms(context):
+    """A word's end ("poiesis") is held inside words only: its terms are still listed, those of
+    genes here first."""
+    found = context.search_go_terms("poiesis", limit=30)
+    assert found and all("poiesis" in name for _, name in found)
+    assert found[0][0] == "GO:0030097"  # hemopoiesis, 19 genes here
