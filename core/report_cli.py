@@ -110,7 +110,8 @@ def register(subparsers: Any) -> None:
         metavar="SHARE",
         help="Table 1: share of the labelled samples the classifiers train on; they are tested "
         f"on the rest (default: {DEFAULT_FRACTION:g}, i.e. {DEFAULT_FRACTION * 100:g}%%, as in the "
-        "paper, where it draws a sample per class; else the smallest of "
+        "paper, where it draws at least as many samples as classes (a random draw may still "
+        "miss a small class); else the smallest of "
         + ", ".join(f"{f:g}" for f in analysis.FRACTION_CHOICES[1:])
         + " that draws about two per class, as the dashboard; the page says which; with "
         "--stratify: 2%%, at least one of each class)",
