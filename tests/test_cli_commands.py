@@ -98,6 +98,33 @@ def test_training_bar_on_a_terminal_says_fit_error_in_words():
     assert "fit error 0.1533" in text and "fit_error" not in text
 
 
+def test_a_resumed_runs_time_left_goes_by_its_own_pace():
+    """Resumed at epoch 28 of 80 after a run at 26 s an epoch, the log said "about 8 min left"
+    with 40 s to go: the first run's time and share were counted with the resumed run's."""
+    import io
+    from types import SimpleNamespace
+
+    from core.train_cli import TrainingProgress
+
+    def said(reports) -> str:
+        stream = io.StringIO()
+        progress = TrainingProgress(stream)
+        for epoch, elapsed in reports:
+            progress(
+                SimpleNamespace(
+                    epoch=epoch, n_epochs=80, loss=0.1, fraction=epoch / 80, elapsed_s=elapsed
+                )
+            )
+        return stream.getvalue().strip().splitlines()[-1]
+
+    # 27 epochs in 702 s (26 s each), then 1.5 s an epoch: at epoch 56, 36 s for 24 more
+    line = said([(27, 702.0), (40, 721.5), (56, 745.5)])
+    assert "56 of 80 epochs done" in line and "about 36 s left" in line, line
+    # a run from the start: its whole pace, as before (10 s an epoch: 240 s for 24 more)
+    line = said([(0.05, 0.5), (56, 560.0)])
+    assert "about 4 min left" in line, line
+
+
 def _fit_stopped_after_2_epochs(stop_run):
     """``FactorizedEmbeddings.fit`` that calls ``stop_run()`` once its second epoch ended."""
     fit = FactorizedEmbeddings.fit
