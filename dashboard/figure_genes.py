@@ -153,7 +153,8 @@ def gene_map_figure(
     ring_size, star_size, diamond_size = size + 8, size + 14, size + 6
     # neighbours sit close together: each label goes on the side away from the gene in focus,
     # off every ring and the star, and is left out where it would overlap one (or another
-    # label; the nearest first); hover names every ring
+    # label; the nearest first), but for the nearest few, written further out with a line
+    # when no place beside their ring is clear; hover names every ring
     shown, positions, focus_position = place_labels(
         layout,
         nb if labelled else nb[:0],
@@ -168,6 +169,13 @@ def gene_map_figure(
         plot_px=plot_px,
         view=view,
     )
+    # a label with no place beside its ring (one of the nearest, rings crowded round the
+    # star) is written further out with a line (:func:`lined_labels`), not by the trace
+    beside_ring = np.array([isinstance(p, str) for p in positions], dtype=bool)
+    lined = shown & ~beside_ring
+    shown = shown & beside_ring
+    far = [p for p in positions if not isinstance(p, str)]
+    positions = [p if isinstance(p, str) else "top center" for p in positions]
     if nb.size:
         traces.append(
             scatter(
@@ -211,6 +219,8 @@ def gene_map_figure(
         for label in neighbour_labels(
             layout[nb][shown], symbols[nb][shown], np.asarray(positions)[shown], ring_size / 2 + 1
         ):
+            fig.add_annotation(label)
+        for label in lined_labels(layout[nb][lined], symbols[nb][lined], far, ring_size / 2 + 1):
             fig.add_annotation(label)
     if has_focus and not beside:  # rings all round the star: the label further out, an arrow
         dx, dy = focus_position
@@ -321,6 +331,45 @@ def neighbour_labels(
             label["yanchor"] = "bottom" if vertical == "top" else "top"
             label["yshift"] = gap if vertical == "top" else -gap
         out.append(label)
+    return out
+
+
+#: The name of a ring's label written further out with a line to its ring (:func:`lined_labels`).
+LINED_LABEL = "neighbour label with a line"
+
+
+def lined_labels(
+    points: np.ndarray,
+    texts: Sequence[str],
+    offsets: Sequence[tuple[float, float]],
+    radius: float,
+) -> list[dict[str, Any]]:
+    """The labels of rings that had no clear place beside them (crowded round the star), as
+    annotations whose centre lies ``offsets`` (dx, dy) pixels (y up) from the ring, with a grey
+    line to the ring (stopping at its edge, ``radius`` pixels), on the white backing of the
+    other labels (:data:`LABEL_BACKING`); as :func:`figures.annotation_box` counts them."""
+    out = []
+    for (x, y), text, (dx, dy) in zip(points, texts, offsets, strict=True):
+        out.append(
+            dict(
+                x=round(float(x), 6),
+                y=round(float(y), 6),
+                xref="x",
+                yref="y",
+                text=_escape(str(text)),
+                ax=round(float(dx), 2),
+                ay=round(-float(dy), 2),  # plotly's ay points down
+                showarrow=True,
+                arrowhead=0,
+                arrowwidth=1,
+                arrowcolor="#444444",
+                standoff=radius,
+                font=dict(size=10, color="#000"),
+                bgcolor=LABEL_BACKING,
+                borderpad=2,
+                name=LINED_LABEL,
+            )
+        )
     return out
 
 

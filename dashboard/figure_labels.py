@@ -204,14 +204,17 @@ def place_labels(
     markers: Sequence[tuple[int, float]] = (),
     plot_px: tuple[float, float] = _PLOT_PX,
     view: View | None = None,
-) -> tuple[np.ndarray, list[str], str]:
+) -> tuple[np.ndarray, list[str | tuple[float, float]], str | tuple[float, float]]:
     """Where to write the labels of ``rows`` (the most important first), off every marker.
 
     Each label takes the first of :data:`LABEL_POSITIONS` (the direction pointing away from the
     gene in focus first) where it overlaps no highlighted marker (the labelled rings, the focus
-    star, ``markers``), no label placed before it, and stays in the plot; a label with no such
-    place is left out (hover still names its point). The gene in focus is always labelled
-    (off the rings when it can be).
+    star, ``markers``), no label placed before it, and stays in the plot. One of the first
+    :data:`NEAREST_WITH_LINE` with no such place beside its ring (rings crowded round the star)
+    goes further out, with a line to its ring (:func:`annotation_box`): placed in its turn, or
+    after the others, whichever labels more of those nearest, then more in all. Any other label
+    with no place is left out (hover still names its point). The gene in focus is always
+    labelled (off the rings when it can be).
 
     Parameters
     ----------
@@ -237,10 +240,10 @@ def place_labels(
     Returns
     -------
     (shown, positions, focus position)
-        (len(rows),) bool: the label is written; (len(rows),) textposition of each label; the
-        textposition of the focus label, or, when the rings leave no room beside the star, the
-        offset (dx, dy) in pixels (y up) of its centre: a label with an arrow
-        (:func:`annotation_box`).
+        (len(rows),) bool: the label is written; (len(rows),) textposition of each label, or,
+        for a label further out, the offset (dx, dy) in pixels (y up) of its centre from its
+        ring: a label with a line (:func:`annotation_box`); the textposition of the focus
+        label, or, when the rings leave no room beside the star, such an offset.
     """
     px = plot_pixels(layout, plot_px, view=view)
     rows = [int(r) for r in rows]
@@ -276,18 +279,55 @@ def place_labels(
     if focus is not None:
         focus_position, box = _focus_label(px[focus], focus_text, focus_font, focus_radius, fits)
         labels.append(box)
+    placed = [
+        _place_rows(
+            px, rows, texts, lined_first, font, radius, focus, fits, labels, dots_under, plot_px
+        )
+        for lined_first in (False, True)
+    ]
+    # the nearest few labelled first, then as many as can be (alike: the labels with a line
+    # placed last): rings crowded round the star found no place beside them and were left
+    # out while farther ones were labelled (SPI1 at 85 mm); labels with a line placed in their
+    # turn can take the places of several farther ones, placed last they may find none
+    first = min(NEAREST_WITH_LINE, len(rows))
+    shown, positions = max(placed, key=lambda p: (int(p[0][:first].sum()), int(p[0].sum())))
+    return shown, positions, focus_position
+
+
+def _place_rows(
+    px: np.ndarray,
+    rows: list[int],
+    texts: Sequence[str],
+    lined_first: bool,
+    font: float,
+    radius: float,
+    focus: int | None,
+    fits: Any,
+    taken: list[Box],
+    dots_under: Any,
+    plot_px: tuple[float, float],
+) -> tuple[np.ndarray, list[str | tuple[float, float]]]:
+    """The labels of :func:`place_labels` placed in turn, the nearest first, each beside its
+    ring or left out; one of the first :data:`NEAREST_WITH_LINE` with no place beside its ring
+    further out with a line (:func:`_label_with_line`): in its turn (``lined_first``), or after
+    every label beside a ring was placed. ``taken``: the boxes already placed (the focus
+    label)."""
+    width, height = (float(v) for v in plot_px)
+    labels = list(taken)
     shown = np.zeros(len(rows), dtype=bool)
-    positions = ["top center"] * len(rows)
+    positions: list[str | tuple[float, float]] = ["top center"] * len(rows)
+    directions = []
     for i, (r, t) in enumerate(zip(rows, texts, strict=True)):
-        if not (0.0 <= px[r][0] <= width and 0.0 <= px[r][1] <= height):
-            continue  # out of the view zoomed to: plotly draws neither the ring nor its label
         away = px[r] - px[focus] if focus is not None else np.zeros(2)
         norm = float(np.hypot(*away))
         away = away / norm if norm > 1e-9 else np.array([0.0, 1.0])
+        directions.append(away)
+        if not (0.0 <= px[r][0] <= width and 0.0 <= px[r][1] <= height):
+            continue  # out of the view zoomed to: plotly draws neither the ring nor its label
         order = sorted(LABEL_POSITIONS, key=lambda p: -float(np.dot(LABEL_POSITIONS[p], away)))
         # inside the plot or not at all: the edge of the plot cuts a label, and a cut name
         # reads as another gene (ONECUT1 as "CUT1"); hover still names the ring
-        best: tuple[int, str, Box] | None = None
+        best: tuple[int, str | tuple[float, float], Box] | None = None
         for pos in order:  # the first clear place that covers the fewest other points
             box = label_box(px[r], str(t), font, pos, radius)
             if fits(box, labels):
@@ -296,18 +336,90 @@ def place_labels(
                     best = (under, pos, box)
                 if under == 0:
                     break
+        if best is None and lined_first and i < NEAREST_WITH_LINE:  # crowded: further out
+            best = _label_with_line(px[r], str(t), font, radius, away, fits, labels, dots_under)
         if best is not None:
             shown[i], positions[i] = True, best[1]
             labels.append(best[2])
-    return shown, positions, focus_position
+    if not lined_first:
+        for i in range(min(NEAREST_WITH_LINE, len(rows))):
+            r = rows[i]
+            if shown[i] or not (0.0 <= px[r][0] <= width and 0.0 <= px[r][1] <= height):
+                continue
+            best = _label_with_line(
+                px[r], str(texts[i]), font, radius, directions[i], fits, labels, dots_under
+            )
+            if best is not None:
+                shown[i], positions[i] = True, best[1]
+                labels.append(best[2])
+    return shown, positions
+
+
+#: How many of the nearest neighbours (the first rows of :func:`place_labels`) are labelled
+#: further out with a line to their ring when no place beside it is clear: in the crowd round
+#: the star the nearest found none and were left out, while farther rings were labelled (SPI1
+#: at 85 mm: 4 of 15 labelled, not MNDA nor PIK3R5).
+NEAREST_WITH_LINE = 3
+
+#: Distances (pixels) from its ring of the centre of a label with a line, tried nearest first.
+_LINE_DISTANCES = (24.0, 32.0, 42.0, 54.0, 68.0, 84.0, 100.0)
+
+
+def _label_with_line(
+    point: np.ndarray,
+    text: str,
+    font: float,
+    radius: float,
+    away: np.ndarray,
+    fits: Any,
+    taken: list[Box],
+    dots_under: Any,
+) -> tuple[int, tuple[float, float], Box] | None:
+    """A place further out for the label of a ring at ``point`` with no clear place beside it:
+    ``(dots under it, (dx, dy) offset of its centre in pixels, y up, box)``, the nearest clear
+    one, in the direction most ``away`` from the gene in focus (of those at one distance, the
+    one over the fewest dots), whose line to the ring crosses no label placed (``taken``);
+    None if there is none."""
+    angles = np.linspace(0.0, 2.0 * np.pi, 16, endpoint=False)
+    start = float(np.arctan2(away[1], away[0]))
+    # away first, then alternately either side of it
+    turns = sorted(angles, key=lambda a: abs((a + np.pi) % (2.0 * np.pi) - np.pi))
+    for distance in _LINE_DISTANCES:
+        best: tuple[int, tuple[float, float], Box] | None = None
+        for turn in turns:
+            angle = start + float(turn)
+            offset = (distance * float(np.cos(angle)), distance * float(np.sin(angle)))
+            box = annotation_box(point, text, font, offset)
+            if not fits(box, taken):
+                continue
+            end = (float(point[0]) + offset[0], float(point[1]) + offset[1])
+            if any(_segment_crosses(point, end, o) for o in taken):
+                continue
+            under = dots_under(box)
+            if best is None or under < best[0]:
+                best = (under, offset, box)
+            if under == 0:
+                break
+        if best is not None:
+            return best
+    return None
+
+
+def _segment_crosses(start: Sequence[float], end: Sequence[float], box: Box) -> bool:
+    """Whether the segment from ``start`` to ``end`` (plot pixels) passes through ``box``."""
+    t = np.linspace(0.0, 1.0, 25)
+    x = float(start[0]) + t * (float(end[0]) - float(start[0]))
+    y = float(start[1]) + t * (float(end[1]) - float(start[1]))
+    return bool(((x >= box[0]) & (x <= box[1]) & (y >= box[2]) & (y <= box[3])).any())
 
 
 def annotation_box(
     point_px: Sequence[float], text: str, font: float, offset: Sequence[float]
 ) -> Box:
     """Box ``(x0, x1, y0, y1)`` in plot pixels (y up) of a label written as an annotation whose
-    centre lies ``offset`` (dx, dy) pixels from the point (with its 3-pixel padding)."""
-    w, h = 0.62 * font * len(text) + 6.0, 1.25 * font + 6.0
+    centre lies ``offset`` (dx, dy) pixels from the point (its text as wide as :func:`text_width`
+    counts it: 0.62 em a character fell short of names in capitals, with its 3-pixel padding)."""
+    w, h = text_width(text, font) + 6.0, 1.25 * font + 6.0
     x, y = float(point_px[0]) + float(offset[0]), float(point_px[1]) + float(offset[1])
     return x - w / 2, x + w / 2, y - h / 2, y + h / 2
 
