@@ -309,6 +309,19 @@ def _masked_sums(
     return sums, squares, counts
 
 
+def rounded_share(share: float, digits: int = 3) -> float:
+    """A share (0 to 1) rounded to ``digits`` decimals, yet never to 0 or 1 when it is neither:
+    a gene detected in 2,499 of 2,500 samples is 0.999 (read 99.9%, not 100%), one detected in
+    1 of 5,000 is 0.001."""
+    out = round(share, digits)
+    step = 10.0**-digits
+    if out >= 1 and share < 1:
+        return round(1 - step, digits)
+    if out <= 0 and share > 0:
+        return step
+    return out
+
+
 def round_specific_genes(table: pd.DataFrame) -> pd.DataFrame:
     """The genes of :meth:`AppContext.specific_genes` rounded for a file: means and difference
     to 3 decimals, the score to 2, the p to 3 significant digits."""
@@ -883,7 +896,7 @@ class AppContext(
         return {
             "symbol": symbols,
             "gene_id": [self.gene_ids[c] if c >= 0 else "" for c in cols],
-            "detected": [round(float(detection[c]), 3) if c >= 0 else None for c in cols],
+            "detected": [rounded_share(float(detection[c])) if c >= 0 else None for c in cols],
             "name": [table["name"].iat[c] if c >= 0 else "" for c in cols],
             "gene_type": [table["gene_type"].iat[c] if c >= 0 else "" for c in cols],
             "go_terms": self.go_terms_of(symbols),

@@ -42,6 +42,7 @@ from dashboard.gene_space import (
     selection_tables,
 )
 from dashboard.layout import alert_id, specific_p_help
+from dashboard.pair_references import round_pairs
 from dashboard.render import FORMATS, render_image
 from dashboard.sample_map import (
     GENE_MODES,
@@ -978,7 +979,7 @@ def csv_download(
             if cut is not None and np.isfinite(cut):
                 at = list(table.columns).index("coexp") + 1
                 table.insert(at, "coexp_min_r", round(float(cut), 4))
-        table = with_query(context, table, focus)
+        table = with_query(context, round_pairs(table), focus)
     elif which == ids.EXPORT_ENRICHMENT_CSV:
         if not neighbors:
             raise DataError("no neighbours yet: click a gene in gene space or search one")
