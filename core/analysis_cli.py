@@ -214,8 +214,8 @@ def _align(es: Any, model: Any, model_dir: str) -> Any:
     missing_g = np.setdiff1d(gene_ids, es.gene_ids)
     if missing_s.size or missing_g.size:
         raise ModelError(
-            f"--model {model_dir}: its data source lacks {missing_s.size} of the model's samples "
-            f"and {missing_g.size} of its genes (has the data file changed?)"
+            f"--model {model_dir}: its data source lacks {missing_s.size:,} of the model's samples "
+            f"and {missing_g.size:,} of its genes (has the data file changed?)"
         )
     return es.subset(samples=sample_ids, genes=gene_ids)
 
@@ -274,13 +274,13 @@ def _label_problem(labels: np.ndarray, label: str) -> str | None:
     n_classes = int(np.unique(known).size)
     if n_classes < 2:
         return (
-            f"label {label!r} has {n_classes} class among its {len(known)} labelled samples: "
+            f"label {label!r} has {n_classes} class among its {len(known):,} labelled samples: "
             "nothing to classify; choose another --label"
         )
     if n_classes > max(2, len(known) // 2):
         return (
-            f"label {label!r} has {n_classes} classes for {len(known)} labelled samples (an id or "
-            "a measurement, not a category): a class is rarely seen in training; choose a "
+            f"label {label!r} has {n_classes:,} classes for {len(known):,} labelled samples (an "
+            "id or a measurement, not a category): a class is rarely seen in training; choose a "
             "categorical --label such as a tissue"
         )
     return None
@@ -310,8 +310,8 @@ def _measurement_note(labels: np.ndarray, label: str) -> str | None:
         return None
     low, high = float(numbers.min()), float(numbers.max())
     return (
-        f"label {label!r} is numeric, with {n_values} distinct values ({low:g} to {high:g}) "
-        f"among its {len(known)} labelled samples: a measurement read as {n_values} classes "
+        f"label {label!r} is numeric, with {n_values:,} distinct values ({low:g} to {high:g}) "
+        f"among its {len(known):,} labelled samples: a measurement read as {n_values:,} classes "
         "(Table 1 treats each value as a tissue, and a value near another counts as wrong); "
         "give a categorical --label, or bin the values into a column of a few classes"
     )
@@ -335,9 +335,9 @@ def _fraction_problem(labels: np.ndarray, fraction: float, stratify: bool = Fals
     lo = math.ceil(1000 / n) / 1000 if n <= 1000 else float(f"{1.001 / n:.3g}")
     hi = math.floor(1000 * (n - 1) / n) / 1000
     return (
-        f"--fraction {fraction:g} of the {n} labelled samples leaves {n_train} to train on "
-        f"and {n - n_train} to test: give --fraction from {lo:g} (1 sample to train on) to "
-        f"{hi:g} ({n - 1})"
+        f"--fraction {fraction:g} of the {n:,} labelled samples leaves {n_train:,} to train on "
+        f"and {n - n_train:,} to test: give --fraction from {lo:g} (1 sample to train on) to "
+        f"{hi:g} ({n - 1:,})"
     )
 
 
@@ -883,10 +883,10 @@ def _evaluation_markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
         f"# Semi-supervised classification of {p['label']} ({d['name']})",
         "",
         *([f"**{SIMULATED_LABEL}.** {SIMULATED_NOTE}", ""] if result.get("simulated") else []),
-        f"{d['n_samples']} samples x {d['n_genes']} genes; {p['n_classes']} classes. "
+        f"{d['n_samples']:,} samples x {d['n_genes']:,} genes; {p['n_classes']:,} classes. "
         + _left_out_text(d, p["label"])
-        + f"Train on {_percent(p['fraction'])} of {_drawn_from(p)} ({p['n_train']}), test on "
-        f"the other {p['n_test']}; "
+        + f"Train on {_percent(p['fraction'])} of {_drawn_from(p)} ({p['n_train']:,}), test on "
+        f"the other {p['n_test']:,}; "
         + (
             f"mean ± sd ({SD_WORDS}) over {p['n_splits']} random splits (seed {p['seed']}) of "
             "the accuracy "
@@ -1132,9 +1132,9 @@ def few_labels_note(protocol: Mapping[str, Any], chance: float | None = None) ->
         )
         return f"In {where}, some classes have no training sample{most}{advice}."
     return (
-        f"Fewer training samples ({n_train}) than classes ({n_classes}): in every split at least "
-        f"{n_classes - n_train} classes have no training sample and none of their test samples "
-        f"can be classified right, whatever the map{most}{advice}."
+        f"Fewer training samples ({n_train:,}) than classes ({n_classes:,}): in every split "
+        f"at least {n_classes - n_train:,} classes have no training sample and none of their test "
+        f"samples can be classified right, whatever the map{most}{advice}."
     )
 
 

@@ -393,7 +393,7 @@ def run_embed(args: argparse.Namespace) -> int:
     if blank.any():
         shown = first_names(es.sample_ids, blank)
         print(
-            f"warning: {int(blank.sum())} sample(s) have no value for any model gene "
+            f"warning: {int(blank.sum()):,} sample(s) have no value for any model gene "
             f"({shown}): not placed, their rows are left blank",
             file=sys.stderr,
         )
@@ -403,10 +403,10 @@ def run_embed(args: argparse.Namespace) -> int:
     if few.any():
         shown = first_names(es.sample_ids, few)
         print(
-            f"warning: {int(few.sum())} sample(s) placed from fewer than "
-            f"{few_genes_limit(model.n_genes_)} of the model's {model.n_genes_} genes "
-            f"({shown}; fewest: {int(genes_used[few].min())}): such a place is uncertain, and its "
-            "fit error, over fewer values, is low all the same (column genes_used)",
+            f"warning: {int(few.sum()):,} sample(s) placed from fewer than "
+            f"{few_genes_limit(model.n_genes_):,} of the model's {model.n_genes_:,} genes "
+            f"({shown}; fewest: {int(genes_used[few].min()):,}): such a place is uncertain, and "
+            "its fit error, over fewer values, is low all the same (column genes_used)",
             file=sys.stderr,
         )
     # a sample 0 for every model gene it has (an empty library) is placed where the model puts
@@ -417,7 +417,7 @@ def run_embed(args: argparse.Namespace) -> int:
     if silent.any():
         shown = first_names(es.sample_ids, silent)
         print(
-            f"warning: {int(silent.sum())} sample(s) are 0 for every model gene they have "
+            f"warning: {int(silent.sum()):,} sample(s) are 0 for every model gene they have "
             f"({shown}): an empty library? Their places and nearest samples say nothing of "
             "them",
             file=sys.stderr,
@@ -505,8 +505,8 @@ def run_embed(args: argparse.Namespace) -> int:
         f"map of {args.model}"
         + (f" ({int(blank.sum()):,} not placed)" if blank.any() else "")
         + (f"; written to {out}" if out else "")
-        + f"; median fit error {float(np.nanmedian(error)):.3g} (the model's training samples: "
-        f"{float(trained_error):.3g})",
+        + f"; median fit error {float(np.nanmedian(error)):.3g} (the model's training fit "
+        f"error, the mean of its last epoch: {float(trained_error):.3g})",
         file=sys.stderr,
     )
     # the new samples' own label, when they carry one: how often the map's majority agrees
@@ -809,7 +809,7 @@ def _aligned(model: Any, other: Any, path: str) -> np.ndarray:
     missing = int((rows < 0).sum())
     if missing:
         raise ModelError(
-            f"--compare-models {path}: lacks {missing} of the {len(rows)} genes of --model; "
+            f"--compare-models {path}: lacks {missing:,} of the {len(rows):,} genes of --model; "
             "compare models trained on the same genes (other seeds or gene_dim)"
         )
     return np.asarray(other.gene_embedding_)[rows]

@@ -503,7 +503,7 @@ class FactorizedEmbeddings:
         elif self.epochs is None:
             n_observed = int(np.isfinite(values).sum())
             cfg = replace(cfg, epochs=auto_epochs(n_observed, device))
-            log.info("epochs not given: %d for %d observed values", cfg.epochs, n_observed)
+            log.info("epochs not given: %d for %s observed values", cfg.epochs, f"{n_observed:,}")
         auto = auto_neighbour_settings(values.shape[0])
         given = {name: getattr(self, name) for name in auto}
         cfg = replace(
@@ -511,9 +511,9 @@ class FactorizedEmbeddings:
         )
         if any(v is None for v in given.values()):
             log.debug(
-                "regulariser for %d samples: weight %g, kernel exponent %g, %d neighbours, "
+                "regulariser for %s samples: weight %g, kernel exponent %g, %d neighbours, "
                 "rank decay %g, graph on %s values",
-                values.shape[0], cfg.neighbour_weight, cfg.neighbour_power, cfg.neighbour_k,
+                f"{values.shape[0]:,}", cfg.neighbour_weight, cfg.neighbour_power, cfg.neighbour_k,
                 cfg.neighbour_decay,
                 "sample-centred" if self.neighbour_space == "centered" else "the",
             )  # fmt: skip
@@ -717,7 +717,7 @@ class FactorizedEmbeddings:
                 index.append(hit)
         if unknown:
             shown = ", ".join(unknown[:5]) + (", ..." if len(unknown) > 5 else "")
-            raise ModelError(f"{len(unknown)} gene(s) are not genes of the model: {shown}")
+            raise ModelError(f"{len(unknown):,} gene(s) are not genes of the model: {shown}")
         return np.asarray(index, np.int64)
 
     def _inference_device(self) -> torch.device:
@@ -801,7 +801,7 @@ class FactorizedEmbeddings:
             n = int(np.isfinite(np.asarray(scales, dtype=np.float64)).sum())
             said = (
                 f"the new samples' values are about {_times(factor)} what the model predicts at "
-                f"their places on the map (median of {n} sample{'s' if n != 1 else ''})"
+                f"their places on the map (median of {n:,} sample{'s' if n != 1 else ''})"
             )
             as_bases = (
                 f"as {bases[0]} values against a model trained on {bases[1]} values would be"
@@ -857,8 +857,8 @@ class FactorizedEmbeddings:
         if isinstance(es, np.ndarray) and es.ndim == 2:
             if es.shape[1] != self.n_genes_:  # as transform: nothing says which genes they are
                 raise ModelError(
-                    f"value_scales: an array of {es.shape[1]} columns for a model of "
-                    f"{self.n_genes_} genes; give the model's genes as columns, in gene_ids_ "
+                    f"value_scales: an array of {es.shape[1]:,} columns for a model of "
+                    f"{self.n_genes_:,} genes; give the model's genes as columns, in gene_ids_ "
                     "order, or name the genes (a DataFrame or an ExpressionSet)"
                 )
             values = np.asarray(es, dtype=np.float32)
@@ -924,8 +924,8 @@ class FactorizedEmbeddings:
         if isinstance(es, np.ndarray) and es.ndim == 2:
             if es.shape[1] != self.n_genes_:  # nothing says which genes its columns are
                 raise ModelError(
-                    f"transform: an array of {es.shape[1]} columns for a model of "
-                    f"{self.n_genes_} genes; give the model's genes as columns, in gene_ids_ "
+                    f"transform: an array of {es.shape[1]:,} columns for a model of "
+                    f"{self.n_genes_:,} genes; give the model's genes as columns, in gene_ids_ "
                     "order, or name the genes (a DataFrame with genes as columns, or an "
                     "ExpressionSet)"
                 )
@@ -938,13 +938,15 @@ class FactorizedEmbeddings:
             raise ModelError("transform: the matrix has no samples to place")
         values, n_matched = self._align(es)
         if n_matched < self.n_genes_:
-            log.info("transform: %d of %d model genes present", n_matched, self.n_genes_)
+            log.info(
+                "transform: %s of %s model genes present", f"{n_matched:,}", f"{self.n_genes_:,}"
+            )
         # (a set built by ExpressionSet.from_array is checked there; one edited in place not)
         out_of_range = ~(np.abs(values) <= MAX_EXPRESSION_VALUE) & ~np.isnan(values)
         if out_of_range.any():
             bad = out_of_range.any(1)
             raise ModelError(
-                f"transform: {int(bad.sum())} sample(s) hold infinite values or values beyond "
+                f"transform: {int(bad.sum()):,} sample(s) hold infinite values or values beyond "
                 f"{MAX_EXPRESSION_VALUE:g} ({_named(es.sample_ids, bad)}); use NaN for missing "
                 "values"
             )
@@ -953,7 +955,7 @@ class FactorizedEmbeddings:
         empty = observed == 0
         if empty.all():
             raise ModelError(
-                f"transform: {int(empty.sum())} sample(s) without any observed model gene "
+                f"transform: {int(empty.sum()):,} sample(s) without any observed model gene "
                 f"({_named(es.sample_ids, empty)}): nothing to place"
             )
         if empty.any():
@@ -961,23 +963,23 @@ class FactorizedEmbeddings:
             # named and left at NaN (a refusal of the whole set made the user find and drop
             # them, and the rows no longer matched the input's)
             log.warning(
-                "transform: %d sample(s) without any observed model gene (%s): not placed, "
+                "transform: %s sample(s) without any observed model gene (%s): not placed, "
                 "their coordinates (and fit errors) are NaN",
-                int(empty.sum()),
+                f"{int(empty.sum()):,}",
                 _named(es.sample_ids, empty),
                 extra={"notice": "no_values"},
             )
         few = ~empty & (observed < few_genes_limit(self.n_genes_))
         if few.any():
             log.warning(
-                "transform: %d sample(s) placed from fewer than %d of the model's %d genes (%s; "
-                "fewest: %d): such a place is uncertain, and its fit error, over fewer values, "
+                "transform: %s sample(s) placed from fewer than %s of the model's %s genes (%s; "
+                "fewest: %s): such a place is uncertain, and its fit error, over fewer values, "
                 "is low all the same",
-                int(few.sum()),
-                few_genes_limit(self.n_genes_),
-                self.n_genes_,
+                f"{int(few.sum()):,}",
+                f"{few_genes_limit(self.n_genes_):,}",
+                f"{self.n_genes_:,}",
                 _named(es.sample_ids, few),
-                int(observed[few].min()),
+                f"{int(observed[few].min()):,}",
                 extra={"notice": "few_genes"},
             )
         device = self._inference_device()
@@ -1322,7 +1324,7 @@ class FactorizedEmbeddings:
                 raise _damaged(
                     directory,
                     "samples.parquet",
-                    f"{len(model.samples_)} rows for the model's {net.n_samples} samples",
+                    f"{len(model.samples_):,} rows for the model's {net.n_samples:,} samples",
                 )
             # another model's annotations of as many samples: every label read "unlabelled"
             ids = model.samples_.index.astype(str)

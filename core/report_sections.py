@@ -249,7 +249,7 @@ def _section_table1(
         + (f"<p class='lead'>{html.escape(lead)}</p>" if lead else "")
         + f"<p>Classify <b>{html.escape(str(label))}</b> ({a['n_classes']} classes) from the "
         f"samples' coordinates on each map: train on {_percent(a['fraction'])} of "
-        f"{html.escape(_drawn_from(a))} ({a['n_train']}), test on the other {a['n_test']}, "
+        f"{html.escape(_drawn_from(a))} ({a['n_train']:,}), test on the other {a['n_test']:,}, "
         f"over {a['n_splits']} "
         f"random split{'s' if a['n_splits'] != 1 else ''} (seed {args.seed}; the same "
         f"split{'s' if a['n_splits'] != 1 else ''} for every map). {unlabelled}Each cell: "
@@ -505,7 +505,7 @@ def _section_markers(
     if es.n_genes > n_genes:
         var = np.nanvar(es.values, axis=0)
         cols = np.sort(np.argsort(-np.nan_to_num(var))[:n_genes])
-        note = f"the {n_genes} most variable genes"
+        note = f"the {n_genes:,} most variable genes"
     else:
         cols = np.arange(es.n_genes)
         note = f"all {n_genes:,} genes"
@@ -801,8 +801,8 @@ def _section_gene_space(
             f"<p>GO biological-process terms of {lo}–{hi} genes, sizes counted over every gene "
             "the annotations cover (not only this dataset's), with each gene's annotations "
             f"carried up to the ancestor terms along {' and '.join(go.propagate_through)} "
-            f"({len(terms)} terms reach these genes; "
-            f"{int((go_matrix.getnnz(axis=1) > 0).sum())} of {es.n_genes:,} genes "
+            f"({len(terms):,} terms reach these genes; "
+            f"{int((go_matrix.getnnz(axis=1) > 0).sum()):,} of {es.n_genes:,} genes "
             f"annotated; {evidence}; "
             f"{html.escape(str(go.metadata.get('source', 'GO snapshot')))}"
             + (f", GO release {html.escape(str(release))}" if release else "")

@@ -151,6 +151,10 @@ def test_embed_places_new_samples(tiny_cli_model, sepira_file, tmp_path, capsys)
     # the summary quotes the table's own fit errors
     median = re.search(r"median fit error ([0-9.]+)", err)
     assert median and float(median.group(1)) == pytest.approx(table["fit_error"].median(), 0.01)
+    # beside it the model's training fit error, said as what it is (it read "the model's
+    # training samples", as if a median over them)
+    trained_error = f"{trained.history_[-1]:.3g}"
+    assert f"(the model's training fit error, the mean of its last epoch: {trained_error})" in err
     assert "30 samples placed" in err
     # the new samples are of tissues the 3 trained on lack: no agreement to measure, said so
     # (test_cli_commands checks the line with a share)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import re
 import time
@@ -1333,11 +1334,15 @@ def test_a_mistyped_flag_is_said_with_the_commands_own_usage(tmp_path, capsys):
 
 
 def test_train_says_when_few_automatic_epochs_were_chosen(
-    sepira_file, tmp_path, capsys, monkeypatch
+    sepira_file, tmp_path, capsys, monkeypatch, caplog
 ):
     """A wide matrix (GTEx with --top-genes 5000) gets 3 automatic passes on a CPU, which the
-    run did not mention; it now says more would draw a tighter map, and what 10 would cost."""
+    run did not mention; it now says more would draw a tighter map, and what 10 would cost.
+    The log line of the choice writes its count as the other lines do ("995743 observed
+    values" beside "17,382 samples")."""
     from core import estimator
+
+    caplog.set_level(logging.INFO, logger="core")
 
     table = pd.read_csv(sepira_file).iloc[:80, :30]
     path = tmp_path / "small.csv"
@@ -1347,6 +1352,7 @@ def test_train_says_when_few_automatic_epochs_were_chosen(
     assert code == 0, err
     assert "note: 3 epochs were chosen for a matrix of this size" in err
     assert "--epochs 10 would take about" in err
+    assert "epochs not given: 3 for 2,240 observed values" in caplog.text
     code, _, err = _run(
         ["train", "--matrix", path, "--out", tmp_path / "m2", "--epochs", "3", *TINY], capsys
     )

@@ -121,7 +121,7 @@ def test_fewer_gene_rows_than_declared_warns(gtex_acmg59_files, caplog):
     with caplog.at_level(logging.WARNING, logger="core.data"):
         es = load_gtex(f["gct"], f["attributes"], max_genes=None)
     assert es.n_genes == 59
-    assert any("declares 56200" in r.getMessage() for r in caplog.records)
+    assert any("declares 56,200" in r.getMessage() for r in caplog.records)
 
 
 def test_paper_exclusion(gtex_paper, gtex_all):
@@ -689,6 +689,46 @@ def test_error_ragged_row(tmp_path, small):
     rows[3] = rows[3][:-1]
     path = write_gct(tmp_path / "r.gct", rows, gz=True)
     with pytest.raises(DataError, match=r"r\.gct, line 6: ragged row with 41 fields, expected 42"):
+        load_gtex(path, small["attributes"])
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_error_gct_last_line_cut_short(tmp_path, small, gz):
+    """A GCT whose last line stops short, with no line break after it (a download or copy
+    cut short), was refused as "ragged row with 10 fields, expected 42": named as cut short,
+    as a plain table is. A short line in the middle, or a short last line that ends in a line
+    break (an edit), is still a ragged row."""
+    rows = small["rows"]
+    name = "cut.gct.gz" if gz else "cut.gct"
+    full = write_gct(tmp_path / "full.gct", rows).read_bytes()
+    for cut_at in (8, 1):  # in the values; in the Name and Description fields
+        kept = full[: full.rindex(b"\n")]  # no line break after the last row
+        fields = kept.rsplit(b"\n", 1)[1].split(b"\t")
+        text = kept[: len(kept) - len(b"\t".join(fields[cut_at:])) - 1]
+        path = tmp_path / name
+        if gz:
+            path.write_bytes(gzip.compress(text))
+        else:
+            path.write_bytes(text)
+        said = (
+            rf"{re.escape(name)}, line 8: its last line has {cut_at} of the 42 fields of a gene "
+            r"row \(Name, Description and 40 samples; it ends in '.*'\), with no line break "
+            r"after it: the file looks cut short \(an interrupted download or copy\)"
+        )
+        with pytest.raises(DataError, match=said):
+            load_gtex(path, small["attributes"])
+        with pytest.raises(DataError, match=said):  # embed --matrix, analyze --matrix
+            load_table(path)
+    # the same short last line with a line break after it: a ragged row
+    path = tmp_path / "edited.gct"
+    path.write_bytes(text + b"\n")
+    with pytest.raises(DataError, match=r"edited\.gct, line 8: ragged row with 1 fields"):
+        load_gtex(path, small["attributes"])
+    # a short line in the middle, no line break after the last: a ragged row
+    short = [list(r) for r in rows]
+    short[2] = short[2][:-5]
+    path.write_bytes(write_gct(tmp_path / "mid.gct", short).read_bytes().rstrip(b"\n"))
+    with pytest.raises(DataError, match=r"edited\.gct, line 5: ragged row with 37 fields"):
         load_gtex(path, small["attributes"])
 
 

@@ -201,6 +201,34 @@ def test_evaluate_markdown_names_the_samples_in_no_split_and_its_sd():
     assert "in no split" not in md and "left out (" not in md
 
 
+def test_evaluate_markdown_and_report_write_counts_with_separators():
+    """GTEx acmg59's evaluate Markdown read "16877 samples x 59 genes ... test on the other
+    13026" (and the report page the same split) beside its own "3,585 of the 16,877"."""
+    from argparse import Namespace
+
+    from core.report_sections import _section_table1
+
+    labels = np.array(["Heart", "Lung", "Liver", None] * 1500, dtype=object)
+    dataset = {"name": "t", "n_samples": 6000, "n_genes": 1200, "source": {"loader": "table"}}
+    dataset |= {"label": "SMTS", "n_labelled": 4500, "n_classes": 3}
+    md = _markdown_of(dataset, labels, n_splits=1)
+    assert "6,000 samples x 1,200 genes; 3 classes." in md
+    assert "4,500 of the 6,000 samples have a SMTS; the other 1,500 (no label)" in md
+    assert "of the labelled samples (1,125), test on the other 3,375;" in md
+    rng = np.random.default_rng(0)
+    table = analysis.semi_supervised_table(
+        {"fe": rng.normal(size=(len(labels), 2))},
+        labels,
+        fraction=0.25,
+        n_splits=1,
+        classifiers=("1-NN",),
+    )
+    table.attrs["runtime_s"] = 1.0
+    page = _section_table1(table, "SMTS", Namespace(seed=0, center_samples=False), n_samples=6000)
+    assert "(1,125), test on the other 3,375, over 1 random split" in page
+    assert "The other 1,500 of the 6,000 samples have no SMTS" in page
+
+
 def test_evaluate_json_defines_its_sd_and_the_samples_in_no_split():
     from core.analysis_cli import EVALUATION_DEFINITIONS
 

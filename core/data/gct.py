@@ -109,8 +109,8 @@ def _read_gct_header(fh: io.BufferedIOBase, path: Path, warn: bool = True) -> _G
     if len(sample_ids) != n_samples:
         trailing = len(sample_ids) - len("\t".join(header[2:]).rstrip("\t \r").split("\t"))
         raise DataError(
-            f"{path}, line 3: the header names {len(sample_ids)} samples but the dimension "
-            f"line (line 2) declares {n_samples}"
+            f"{path}, line 3: the header names {len(sample_ids):,} samples but the dimension "
+            f"line (line 2) declares {n_samples:,}"
             + (
                 f" (the header ends with {'a tab' if trailing == 1 else f'{trailing} tabs'}, "
                 "an empty sample id after the last one: remove it)"
@@ -196,6 +196,24 @@ def _parse_numeric_block(
     return block
 
 
+def _ragged_row(path: Path, line_no: int, line: bytes, n_fields: int, n_columns: int) -> DataError:
+    """The error for a gene row of ``n_fields`` fields, not the ``n_columns + 2`` expected. A
+    short row with no line break after it is the file's last line: a file cut short (an
+    interrupted download or copy), said as such rather than as a ragged row."""
+    expected = f"{n_columns + 2:,} (Name, Description and {n_columns:,} samples)"
+    if n_fields < n_columns + 2 and not line.endswith((b"\n", b"\r")):
+        end = line[-20:].decode("utf-8", "replace")
+        return DataError(
+            f"{path}, line {line_no}: its last line has {n_fields:,} of the {n_columns + 2:,} "
+            f"fields of a gene row (Name, Description and {n_columns:,} samples; it ends in "
+            f"{end!r}), with no line break after it: the file looks cut short (an interrupted "
+            "download or copy). Download or copy it again"
+        )
+    return DataError(
+        f"{path}, line {line_no}: ragged row with {n_fields:,} fields, expected {expected}"
+    )
+
+
 def _iter_gct_chunks(
     fh: io.BufferedIOBase,
     path: Path,
@@ -223,20 +241,14 @@ def _iter_gct_chunks(
                 continue
             parts = line.split(b"\t", 2)
             if len(parts) < 3:
-                raise DataError(
-                    f"{path}, line {line_no}: ragged row with {len(parts)} fields, expected "
-                    f"{n_columns + 2} (Name, Description and {n_columns} samples)"
-                )
+                raise _ragged_row(path, line_no, line, len(parts), n_columns)
             rest = parts[2]
             n_fields = rest.count(b"\t") + 1
             if n_fields != n_columns:
-                raise DataError(
-                    f"{path}, line {line_no}: ragged row with {n_fields + 2} fields, expected "
-                    f"{n_columns + 2} (Name, Description and {n_columns} samples)"
-                )
+                raise _ragged_row(path, line_no, line, n_fields + 2, n_columns)
             if rows_read >= header.n_genes:
                 raise DataError(
-                    f"{path}, line {line_no}: more gene rows than the {header.n_genes} "
+                    f"{path}, line {line_no}: more gene rows than the {header.n_genes:,} "
                     f"declared on line 2"
                 )
             if not rest.endswith(b"\n"):
@@ -370,13 +382,13 @@ def _stream_gct(
         _warn_if_log_scale(path, scale["top"], scale["fractional"], transform)
     if n_rows < header.n_genes and (max_genes is None or n_rows < max_genes):
         log.warning(
-            "%s: %d gene rows but the dimension line declares %d; keeping the %d rows present "
+            "%s: %s gene rows but the dimension line declares %s; keeping the %s rows present "
             "(a subset of the rows of a published file; if it is not one, the file was cut "
             "short, as by an incomplete download)",
             path,
-            n_rows,
-            header.n_genes,
-            n_rows,
+            f"{n_rows:,}",
+            f"{header.n_genes:,}",
+            f"{n_rows:,}",
         )
     if values.shape[1] != n_rows:
         values = _compact_columns(values, n_rows)
