@@ -1166,12 +1166,21 @@ class AppContext(
 
     # ------------------------------------------------------------------ the values' scale
     def training_transform(self) -> str:
-        """The log transform the data shown was loaded with (``none`` when not known)."""
+        """The log transform the data shown was loaded with (``none`` when not known); the
+        simulated demo's, built on a log10(TPM+1)-like scale, is that scale's
+        (:data:`core.simulate.SIMULATED_SCALE`): an upload of TPM is placed with it."""
         source = getattr(self.es, "source", None) or {}
+        if not source.get("transform") and source.get("loader") == "simulated":
+            from core.simulate import SIMULATED_SCALE
+
+            return SIMULATED_SCALE
         return str(source.get("transform") or "none")
 
     def value_scale(self) -> str | None:
         """The scale of the values shown (``log10(x+1)``, ``log2(x+1)``), None when not known."""
+        source = getattr(self.es, "source", None) or {}
+        if not source.get("transform") and source.get("loader") == "simulated":
+            return None  # (the demo's scale was not a transform of values shown)
         return {"log10p1": "log10(x+1)", "log2p1": "log2(x+1)"}.get(self.training_transform())
 
     def values_as_in_file(self) -> bool:

@@ -810,7 +810,10 @@ COUNTS_TRANSFORM = "log2p1"
 def place_transform_label(training_transform: str) -> str:
     """Label of the "apply a log transform to the upload" box (``place-transform``)."""
     if training_transform != "none":
-        return f" raw values: apply {training_transform} as for the training data"
+        words = {"log10p1": "log10(x+1)", "log2p1": "log2(x+1)"}.get(
+            training_transform, training_transform
+        )  # (in words: "log10p1" is a flag's name)
+        return f" raw values: apply {words} as for the training data"
     return " raw counts or TPM: apply log2(x+1)"
 
 

@@ -652,7 +652,7 @@ def test_the_log_box_is_offered_when_the_warning_may_point_at_it(context, monkey
     # data loaded with a log: the box applies that one, ticked at first
     monkeypatch.setattr(context, "training_transform", lambda: "log10p1")
     box = _find(layout.build_layout(context), ids.PLACE_TRANSFORM)
-    assert box.value == ["raw"] and "log10p1" in box.options[0]["label"]
+    assert box.value == ["raw"] and "log10(x+1)" in box.options[0]["label"]
 
 
 def test_an_upload_whose_ids_do_not_tell_its_orientation_follows_the_model_genes(tmp_path):

@@ -90,3 +90,18 @@ def test_a_shared_link_says_simulated_and_is_told_on_a_real_server(context):
     assert export.view_settings(context, link)[2] is None  # (data= is a part of the links)
     *_, alert = sample_map.sync_focus(context, ids.URL, real, None, None, None, None)
     assert "SIMULATED" not in str(alert)
+
+
+def test_the_demo_offers_the_log_its_values_stand_for(demo, context, tmp_path):
+    """The demo's values are log10(TPM+1)-like, yet its upload box offered "apply log2(x+1)"
+    (its source records no transform): TPM placed with it fit at 6.2 against 0.09."""
+    from dashboard.layout import place_transform_label
+    from dashboard.placement import upload_transform
+
+    demo_context = AppContext(demo, _config(tmp_path))
+    assert demo_context.training_transform() == "log10p1"
+    assert upload_transform(demo_context, True) == "log10p1"
+    assert "log10(x+1)" in place_transform_label(demo_context.training_transform())
+    assert demo_context.value_scale() is None  # (a colour bar's words: not a transform)
+    # a file used as it is stays as it is
+    assert context.training_transform() == "none"
