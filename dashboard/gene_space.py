@@ -43,6 +43,7 @@ from dashboard.layout import (
     NEIGHBORS_EMPTY,
     NEIGHBORS_HEAD,
     NEIGHBORS_TITLE,
+    SIMULATED_GENES,
     alert_id,
     neighbor_columns,
     waiting_text,
@@ -918,12 +919,19 @@ def selection_info(context: Any, rows: list[dict], source: str = MAP_SOURCE) -> 
     if context.ontology() is not None:
         bare = sum(1 for r in rows if not r.get("go_terms"))
         text += f" ({bare:,} of them without a GO biological-process annotation)"
+    if getattr(context, "simulated", False):  # (as the neighbour line says of a gene's)
+        text += f". {SIMULATED_GENES[:-1]}"
     if source != MAP_SOURCE:
         return f"{text}. Click or find a gene to list its neighbours."
     return (
         f"{text}. Double-click the map to clear the selection, or click or find a gene to list "
         "its neighbours."
     )
+
+
+#: What the enrichment of the demo's genes adds under its terms (:data:`SIMULATED_GENES` says
+#: why in the gene table's line above).
+SIMULATED_ENRICHMENT = "SIMULATED data: these terms show how the simulation was built, not biology."
 
 
 def enrichment_info(
@@ -948,7 +956,10 @@ def enrichment_info(
         if bare:  # (the alert's reason: "no term is enriched" read as tested)
             return f"{caption}. {bare[0].upper()}{bare[1:]}."
         found = f"{n} term{' is' if n == 1 else 's are'} enriched" if n else "no term is enriched"
-        return f"{caption}. {found[0].upper()}{found[1:]} {among} (FDR ≤ 0.25)."
+        text = f"{caption}. {found[0].upper()}{found[1:]} {among} (FDR ≤ 0.25)."
+        if n and getattr(context, "simulated", False):  # ("complement activation" read as real)
+            text += f" {SIMULATED_ENRICHMENT}"
+        return text
     if selection or not focus or not rows or context.ontology() is None:
         return caption
     focus_name = focus

@@ -483,16 +483,30 @@ REFERENCE_CLEAR_HELP = (
 )
 
 
-def specific_heading(reference: int | None = None, lower: bool = False) -> str:
+#: What the demo's genes listed with their GO terms (a sample selection's specific genes, the
+#: genes of a selection in gene space) say: how the simulation made them, not biology (Liver's
+#: APOA1 at t = 264 read as a finding). Real data never say it.
+SIMULATED_GENES = (
+    "SIMULATED data: the demo's genes were made to vary by tissue and together by GO term "
+    "(core.simulate), so these genes and their GO terms show how the simulation was built, "
+    "not biology."
+)
+
+
+def specific_heading(
+    reference: int | None = None, lower: bool = False, simulated: bool = False
+) -> str:
     """The specific-genes table's heading: what the selection is compared with (all other
     samples, or a reference group of ``reference`` samples), in which direction (``lower``:
-    the genes lower in the selection) and the thresholds."""
+    the genes lower in the selection) and the thresholds; ``(simulated)`` after the genes on
+    ``simulated`` data, as the nearest samples' heading."""
     against = f"the reference group ({reference:,} samples)" if reference else "all other samples"
+    mark = " (simulated)" if simulated else ""
     # (the lower genes are not "specific to" the selection: they are missing from it)
     what = (
-        "Genes most clearly lower in the selection"
+        f"Genes most clearly lower in the selection{mark}"
         if lower
-        else ("Genes most specific to the selection: higher")
+        else f"Genes most specific to the selection{mark}: higher"
     )
     return (
         f"{what} than in {against} ({specific_threshold(lower)}, and one-sided p of "
@@ -1173,7 +1187,11 @@ def build_layout(context: Any) -> html.Div:
         ),
         html.Div(
             [
-                html.H4(specific_heading(), id=ids.SELECTION_GENES_HEAD, className="inline"),
+                html.H4(
+                    specific_heading(simulated=context.simulated),
+                    id=ids.SELECTION_GENES_HEAD,
+                    className="inline",
+                ),
                 # the genes higher in the selection, or lower (a link's dir=lower)
                 html.Span(
                     dcc.RadioItems(

@@ -30,6 +30,7 @@ from dashboard.layout import (
     NO_SELECTION_DRAWN,
     SELECTION_GENES_GO_NONE,
     SELECTION_GENES_GO_TEXT,
+    SIMULATED_GENES,
     alert_id,
     annotation_word,
     label_within_options,
@@ -394,6 +395,8 @@ def describe_selection(
             f"({_threshold_text(lower)}): {first if cut else 'all'} listed, "
             f"{SPECIFIC_PAGE} a page; sorting a column sorts them all"
         )
+    if not table.empty and getattr(context, "simulated", False):
+        info += f". {SIMULATED_GENES}"  # (the demo's Liver: APOA1 at t = 264 read as biology)
     # every gene saved is listed, the table pages them (the 25 highest alone were listed)
     return info, _records(table), table["symbol"].tolist(), None
 
@@ -412,7 +415,7 @@ def reference_view(context: Any, store: dict[str, Any] | None, lower: bool = Fal
     columns, tips = specific_columns(context, compared or None, lower)
     keep_disabled = len(rows) < 2 or rows == reference
     return (
-        specific_heading(compared or None, lower),
+        specific_heading(compared or None, lower, bool(getattr(context, "simulated", False))),
         columns,
         tips,
         keep_disabled,

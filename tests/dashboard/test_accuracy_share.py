@@ -93,7 +93,9 @@ def test_the_paper_share_stays_where_it_draws_a_sample_per_class(tmp_path):
     assert n_labelled == 3000 and n_classes == 26
     assert large.default_accuracy_fraction() == pytest.approx(0.02)
     note = large.accuracy_note()
-    assert note.startswith("1-NN accuracy from 2% of 3,000 labelled samples (60 samples)")
+    # (simulated data: the note says so first)
+    start = "SIMULATED data (the demo), not the paper's GTEx: 1-NN accuracy from 2% of 3,000"
+    assert note.startswith(f"{start} labelled samples (60 samples)"), note
     assert "as in the paper's Table 1" in note and "cannot cover" not in note
 
 
