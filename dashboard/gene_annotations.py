@@ -296,15 +296,22 @@ class GeneAnnotations:
            genes of the 26 tissues', before "T cell migration", 1), then shorter names.
         """
         go = self.ontology()
-        t = (text or "").strip().lower()
+        # spaces as one ("  T   cell " listed "cellular response to stimulus" first)
+        t = " ".join((text or "").lower().split())
         if go is None or len(t) < 3:
             return []
         lower, spaced, ids, bp = self._go_search_table(go)
         n = len(lower)
         phrase = np.fromiter((t in s for s in lower), dtype=bool, count=n)
+        # the phrase with its punctuation as spaces, in the names so read ("t-cell" is the
+        # phrase of "T cell activation", "t helper" of "T-helper 1 type immune response")
+        plain = " " + re.sub(r"[\W_]+", " ", t).strip()
+        if plain.strip():
+            phrase |= np.fromiter((plain[1:] in s for s in spaced), dtype=bool, count=n)
         by_id = np.fromiter((t in s for s in ids), dtype=bool, count=n)
         hit = phrase | by_id
-        words = t.split()
+        # a hyphen parts words too: "t-cell" found no "T cell" term
+        words = [w for w in re.split(r"[\s\-]+", t) if w]
         every = np.zeros(n, dtype=bool)
         if len(words) > 1:  # (as typed, the words had to follow each other)
             every[:] = True
@@ -329,7 +336,11 @@ class GeneAnnotations:
                 starts &= at_word_start(word)
             tier[every[rows] & starts] = 2  # each word at the start of a word, in any order
         tier[phrase[rows] & at_word_start(t)] = 1  # as typed, at the start of a word
-        first = np.fromiter((lower[k].startswith(t) for k in rows), dtype=bool, count=len(rows))
+        first = np.fromiter(
+            (lower[k].startswith(t) or spaced[k].startswith(plain) for k in rows),
+            dtype=bool,
+            count=len(rows),
+        )
         tier[by_id[rows] | first] = 0
         length = np.fromiter((len(lower[k]) for k in rows), dtype=np.int64, count=len(rows))
         counts = self.go_term_counts(columns)[rows]

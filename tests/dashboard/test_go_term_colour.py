@@ -322,6 +322,15 @@ def test_a_terms_words_find_it_in_any_order(context):
     assert found and all("regulation of transcription" in name for _, name in found)
 
 
+def test_t_cell_typed_with_a_hyphen_or_extra_spaces_finds_the_same_first_term(context):
+    """ "t-cell" found no "T cell" term, and "  T   cell " listed "cellular response to
+    stimulus" first."""
+    first = context.search_go_terms("T cell", limit=5)[0]
+    assert first[0] == "GO:0042110"  # T cell activation
+    for typed in ("t-cell", "  T   cell ", "T-Cell"):
+        assert context.search_go_terms(typed, limit=5)[0] == first, typed
+
+
 def test_t_cell_lists_the_t_cell_terms_of_most_genes_first(context):
     """ "T cell" typed: the terms whose name starts with it first, those of more genes here
     first ("T cell activation", 11 genes, before "T cell migration", 1: Enter took the one
