@@ -22,19 +22,30 @@ from dashboard.context import (
     SPECIFIC_LOWER,
     SPECIFIC_P_FLOOR,
     SPECIFIC_PAGE,
+    SPECIFIC_SAVED,
 )
 from dashboard.figures import EXPORT_SIZES, empty_figure
 from dashboard.new_samples import OWN_LABEL, POOR_FIT
 from dashboard.pair_references import GO_TERM_SIZES
 
 HELP = (
-    "Each point of the left map is a sample placed by its learned 2-D embedding; each point of "
-    "the right map is a gene (its learned gene vector, laid out in 2-D). Colour the samples by a "
-    "tissue annotation, a gene (observed, model-predicted or residual) or a gene set. Click a gene "
+    "Each point of the left map is a sample placed by its learned 2-D embedding (its axes, FE 1 "
+    "and FE 2, are the two numbers the model learned for each sample); each point of the right "
+    "map is a gene (its learned gene vector, laid out in 2-D). Colour the samples by a tissue "
+    "annotation, a gene (observed, model-predicted or residual) or a gene set. Click a gene "
     "(or search it) to list its nearest neighbours, their GO terms and the terms enriched among "
     "them; the sample map follows. Draw a lasso or box on the sample map to find the genes "
     "specific to those samples. Click anywhere on the sample map, also in empty space, to see "
     "the profile the model decodes there. The address bar keeps the view: copy it to share."
+)
+
+#: What the words of the model's line in the header mean (``samples 2-D, genes 50-D · hidden
+#: 100×50×50 · ... final MSE 0.0910``), said on hovering it after the line itself.
+MODEL_INFO_HELP = (
+    "samples 2-D, genes n-D: the model learns 2 numbers for each sample (its place on the map, "
+    "FE 1 and FE 2) and n for each gene (its vector in gene space); hidden: the sizes of the "
+    "network's layers. Final MSE: the mean squared difference between the values the model "
+    "predicts and the data's, at the end of training (lower: a closer fit)."
 )
 
 GRAPH_CONFIG: dict[str, Any] = {
@@ -141,8 +152,11 @@ def table_records(df: Any) -> list[dict]:
 GENE_LIST_MAX_BYTES = 1_000_000
 
 
-def sized_upload(upload: Any, max_bytes: int, slot: str, limit_text: str) -> html.Div:
-    """``upload`` (a ``dcc.Upload`` with ``max_size=max_bytes``) in a wrapper that names its limit.
+def sized_upload(
+    upload: Any, max_bytes: int, slot: str, limit_text: str, title: str = ""
+) -> html.Div:
+    """``upload`` (a ``dcc.Upload`` with ``max_size=max_bytes``) in a wrapper that names its limit
+    and says on hovering what the upload does (``title``: ``dcc.Upload`` takes none).
 
     ``dcc.Upload`` drops a file over ``max_size`` without a word; ``assets/uploads.js`` reads
     these attributes and writes ``<file>: <size> MB; <limit_text>`` in the alert slot ``slot``.
@@ -150,6 +164,7 @@ def sized_upload(upload: Any, max_bytes: int, slot: str, limit_text: str) -> htm
     return html.Div(
         upload,
         className="sized-upload",
+        title=title or None,
         **{"data-max-bytes": str(int(max_bytes)), "data-alert": alert_id(slot)},
         **{"data-limit": limit_text},
     )
@@ -901,6 +916,119 @@ def gene_list_placeholder(context: Any) -> str:
     return f"e.g. {', '.join(shown)}" if shown else "gene symbols or ids"
 
 
+#: What each control of the page does (for a CSV button, what its file holds), said on hovering
+#: it; the controls with a help of their own (``REFERENCE_KEEP_HELP``...) keep it.
+CONTROL_HELP: dict[str, str] = {
+    ids.TRAIN_RETRY: "start the training job again",
+    ids.COLOR_BY: (
+        "colour the samples by an annotation (tissue, sex...), a gene's values (observed, "
+        "predicted by the model, or the residual: observed − predicted), a gene set or a GO "
+        "term; type to search"
+    ),
+    ids.CLIP: (
+        "the colours stop at these percentiles of the values shown: samples below the lower or "
+        "above the upper take the end colours, so that a few extreme values do not wash out "
+        "the rest"
+    ),
+    ids.GENE_LIST: (
+        "gene symbols or ids, separated by commas, spaces or new lines (KRT* for every gene "
+        "whose symbol starts with KRT)"
+    ),
+    ids.GENE_LIST_APPLY: (
+        "colour the samples by the mean z-score of the genes listed: each gene standardised "
+        "over the samples, then averaged"
+    ),
+    ids.GENE_LIST_UPLOAD: (
+        "read a gene list from a text or CSV file (up to 1 MB) and colour the samples by its "
+        "mean z-score"
+    ),
+    ids.LABEL_SELECT: (
+        "the labels whose samples \u201cSelect\u201d selects: the categories the map is "
+        "coloured by, or the tissues while it is coloured by a gene"
+    ),
+    ids.EXPORT_SELECTION_CSV: (
+        "save the selected samples as a CSV file: sample id, x, y (their place on the map) and "
+        "every annotation, with the dataset and the model"
+    ),
+    ids.EXPORT_SELECTION_GENES_CSV: (
+        f"save the genes of the table below (up to {SPECIFIC_SAVED}) as a CSV file: symbol, "
+        "means, difference, score, df and p, with what the selection is compared with"
+    ),
+    ids.EXPORT_SAMPLE_MAP_CSV: (
+        "save every sample of the map as a CSV file: sample id, x, y, every annotation and the "
+        "values the map is coloured by (placed samples have a file of their own)"
+    ),
+    ids.GENE_SEARCH: (
+        "a gene by symbol or id: its nearest neighbours are listed below, and the samples are "
+        "coloured by it"
+    ),
+    ids.GENE_COLOR: (
+        "colour the gene map by gene type (protein-coding, lncRNA...) or mark the genes of a GO "
+        "term, those of its more specific terms included"
+    ),
+    ids.NEIGHBORS_K: (
+        "how many nearest neighbours of the gene the table lists (1 to 200), by cosine distance "
+        "between gene vectors"
+    ),
+    ids.EXPORT_GENE_MAP_CSV: (
+        "save every gene of the gene map as a CSV file: gene id, symbol, gene type and x, y, "
+        "with whether the GO term colouring the map annotates it"
+    ),
+    ids.EXPORT_NEIGHBORS_CSV: (
+        "save the table below as a CSV file: its columns plus rank, coexp and novel, and every "
+        "GO term of each gene, with the gene in focus and the model"
+    ),
+    ids.EXPORT_ENRICHMENT_CSV: (
+        "save the enriched GO terms as a CSV file: GO id, term, gene counts, p and FDR, with "
+        "the gene in focus and the model"
+    ),
+    ids.PLACE_TRANSFORM: (
+        "ticked: the uploaded values are log-transformed, as the training data were, before "
+        "they are placed; untick it for values already on the training data's scale"
+    ),
+    ids.PLACE_CLEAR: (
+        "remove the placed samples from the map and the table (a placing that runs is stopped)"
+    ),
+    ids.EXPORT_PLACED_CSV: (
+        "save the placed samples as a CSV file: sample id, x, y, fit error, nearest sample and "
+        "labels, named as \u201cpython -m core embed\u201d names them"
+    ),
+    PLACE_RETRY: "place the file dropped again: the last placing stopped without a result",
+    ids.BASELINES_BUTTON: (
+        "compute PCA, NMF, t-SNE and UMAP maps of the same samples in the background, and score "
+        "how well each map, the model's too, keeps the labels apart (1-NN accuracy)"
+    ),
+    ids.BASELINES_SHARE: (
+        "1-NN (one nearest neighbour): each sample takes the label of the nearest labelled "
+        "sample on the map, and a map's accuracy is the share it gets right. Choose how many "
+        "samples are labelled."
+    ),
+    ids.BASELINES_PER_CLASS: (
+        "ticked: the labelled samples are drawn from each class, at least one of each; "
+        "unticked: at random from all of them, as in the paper's Table 1"
+    ),
+    ids.EXPORT_FIGURE: "the figure to save, as the page shows it now (colouring, zoom, selection)",
+    ids.EXPORT_FORMAT: (
+        "SVG and PDF stay sharp at any size and can be edited; PNG is an image of fixed pixels"
+    ),
+    ids.EXPORT_SIZE: (
+        "the figure's size: as on a screen, a journal's single or double column at 300 dpi, or "
+        "a 16:9 slide"
+    ),
+    ids.EXPORT_BUTTON: (
+        "save the chosen figure in the chosen format and size, as the page shows it now"
+    ),
+}
+
+
+def place_upload_help(max_bytes: int) -> str:
+    """What the placing drop zone does, with its size limit (``max_bytes``)."""
+    return (
+        f"drop a matrix of new samples here (up to {max_bytes // 10**6} MB): each is placed on "
+        "the sample map as a black star and named by its nearest samples"
+    )
+
+
 def source_title(context: Any) -> str:
     """The header's data line as its tooltip shows it: the whole line (the page cuts it at the
     window's edge), then the data file's full path when the context records one."""
@@ -1006,7 +1134,11 @@ def build_layout(context: Any) -> html.Div:
                 [
                     html.Span(id=ids.TRAIN_STOPPED_TEXT, className="progress-label"),
                     html.Button(
-                        "Retry the training", id=ids.TRAIN_RETRY, n_clicks=0, className="button"
+                        "Retry the training",
+                        id=ids.TRAIN_RETRY,
+                        n_clicks=0,
+                        className="button",
+                        title=CONTROL_HELP[ids.TRAIN_RETRY],
                     ),
                 ],
                 id=ids.TRAIN_STOPPED,
@@ -1046,6 +1178,7 @@ def build_layout(context: Any) -> html.Div:
                     ),
                 ],
                 className="control grow",
+                title=CONTROL_HELP[ids.COLOR_BY],
             ),
             html.Div(
                 [
@@ -1062,6 +1195,7 @@ def build_layout(context: Any) -> html.Div:
                     ),
                 ],
                 className="control clip",
+                title=CONTROL_HELP[ids.CLIP],
             ),
         ],
         className="controls",
@@ -1075,6 +1209,7 @@ def build_layout(context: Any) -> html.Div:
                         id=ids.GENE_LIST,
                         placeholder=gene_list_placeholder(context),
                         className="gene-list",
+                        title=CONTROL_HELP[ids.GENE_LIST],
                     ),
                     html.Div(
                         [
@@ -1083,6 +1218,7 @@ def build_layout(context: Any) -> html.Div:
                                 id=ids.GENE_LIST_APPLY,
                                 n_clicks=0,
                                 className="button",
+                                title=CONTROL_HELP[ids.GENE_LIST_APPLY],
                             ),
                             sized_upload(
                                 dcc.Upload(
@@ -1095,6 +1231,7 @@ def build_layout(context: Any) -> html.Div:
                                 GENE_LIST_MAX_BYTES,
                                 "color",
                                 "a gene list is read up to 1 MB",
+                                title=CONTROL_HELP[ids.GENE_LIST_UPLOAD],
                             ),
                         ],
                         className="gene-list-buttons",
@@ -1133,6 +1270,7 @@ def build_layout(context: Any) -> html.Div:
                         placeholder="select samples by tissue…",
                     ),
                     className="label-select",
+                    title=CONTROL_HELP[ids.LABEL_SELECT],
                 ),
                 html.Button(
                     LABEL_SELECT_TEXT,
@@ -1158,15 +1296,22 @@ def build_layout(context: Any) -> html.Div:
             [
                 html.Span(NO_SELECTION + ".", id=ids.SELECTION_INFO),
                 html.Button(
-                    "Selection as CSV", id=ids.EXPORT_SELECTION_CSV, className="button small"
+                    "Selection as CSV",
+                    id=ids.EXPORT_SELECTION_CSV,
+                    className="button small",
+                    title=CONTROL_HELP[ids.EXPORT_SELECTION_CSV],
                 ),
                 html.Button(
                     "Specific genes as CSV",
                     id=ids.EXPORT_SELECTION_GENES_CSV,
                     className="button small",
+                    title=CONTROL_HELP[ids.EXPORT_SELECTION_GENES_CSV],
                 ),
                 html.Button(
-                    "Sample map as CSV", id=ids.EXPORT_SAMPLE_MAP_CSV, className="button small"
+                    "Sample map as CSV",
+                    id=ids.EXPORT_SAMPLE_MAP_CSV,
+                    className="button small",
+                    title=CONTROL_HELP[ids.EXPORT_SAMPLE_MAP_CSV],
                 ),
                 html.Button(
                     REFERENCE_KEEP_TEXT,
@@ -1252,6 +1397,7 @@ def build_layout(context: Any) -> html.Div:
                         ),
                     ],
                     className="control grow",
+                    title=CONTROL_HELP[ids.GENE_SEARCH],
                 ),
                 html.Div(
                     [
@@ -1266,6 +1412,7 @@ def build_layout(context: Any) -> html.Div:
                         ),
                     ],
                     className="control grow",
+                    title=CONTROL_HELP[ids.GENE_COLOR],
                 ),
                 html.Div(
                     [
@@ -1282,6 +1429,7 @@ def build_layout(context: Any) -> html.Div:
                         ),
                     ],
                     className="control",
+                    title=CONTROL_HELP[ids.NEIGHBORS_K],
                 ),
             ],
             className="controls",
@@ -1299,14 +1447,22 @@ def build_layout(context: Any) -> html.Div:
         dcc.Store(id=GENE_MAP_SIZE),
         dcc.Store(id=GENE_MAP_DRAWN),
         html.Div(
-            html.Button("Gene space as CSV", id=ids.EXPORT_GENE_MAP_CSV, className="button small"),
+            html.Button(
+                "Gene space as CSV",
+                id=ids.EXPORT_GENE_MAP_CSV,
+                className="button small",
+                title=CONTROL_HELP[ids.EXPORT_GENE_MAP_CSV],
+            ),
             className="selection-bar",
         ),
         html.Div(
             [
                 html.H4(NEIGHBORS_TITLE, id=NEIGHBORS_HEAD, className="inline"),
                 html.Button(
-                    "Neighbours as CSV", id=ids.EXPORT_NEIGHBORS_CSV, className="button small"
+                    "Neighbours as CSV",
+                    id=ids.EXPORT_NEIGHBORS_CSV,
+                    className="button small",
+                    title=CONTROL_HELP[ids.EXPORT_NEIGHBORS_CSV],
                 ),
             ],
             className="table-head",
@@ -1325,7 +1481,10 @@ def build_layout(context: Any) -> html.Div:
             [
                 html.H4(ENRICHMENT_TITLE, id=ENRICHMENT_HEAD, className="inline"),
                 html.Button(
-                    "Enrichment as CSV", id=ids.EXPORT_ENRICHMENT_CSV, className="button small"
+                    "Enrichment as CSV",
+                    id=ids.EXPORT_ENRICHMENT_CSV,
+                    className="button small",
+                    title=CONTROL_HELP[ids.EXPORT_ENRICHMENT_CSV],
                 ),
             ],
             className="table-head",
@@ -1379,28 +1538,42 @@ def build_layout(context: Any) -> html.Div:
                     "place",
                     f"up to {context.MAX_PLACE_BYTES // 10**6} MB are placed here "
                     "(use “python -m core embed” for more)",
+                    title=place_upload_help(context.MAX_PLACE_BYTES),
                 ),
                 # always offered: also when the model's data were used as they are, placed
                 # samples that fit far worse may be raw counts (the warning points here)
-                dcc.Checklist(
-                    id=ids.PLACE_TRANSFORM,
-                    options=[{"label": place_transform_label(transform), "value": "raw"}],
-                    value=["raw"] if transform != "none" else [],
-                    className="inline",
-                    # kept by the tab: after a reload, samples placed with the box ticked came
-                    # back said "(log2p1 applied)" beside an unticked box
-                    persistence=True,
-                    persistence_type="session",
+                html.Span(
+                    dcc.Checklist(
+                        id=ids.PLACE_TRANSFORM,
+                        options=[{"label": place_transform_label(transform), "value": "raw"}],
+                        value=["raw"] if transform != "none" else [],
+                        className="inline",
+                        # kept by the tab: after a reload, samples placed with the box ticked
+                        # came back said "(log2p1 applied)" beside an unticked box
+                        persistence=True,
+                        persistence_type="session",
+                    ),
+                    title=CONTROL_HELP[ids.PLACE_TRANSFORM],
                 ),
-                html.Button("Clear", id=ids.PLACE_CLEAR, n_clicks=0, className="button small"),
                 html.Button(
-                    "Placed samples as CSV", id=ids.EXPORT_PLACED_CSV, className="button small"
+                    "Clear",
+                    id=ids.PLACE_CLEAR,
+                    n_clicks=0,
+                    className="button small",
+                    title=CONTROL_HELP[ids.PLACE_CLEAR],
+                ),
+                html.Button(
+                    "Placed samples as CSV",
+                    id=ids.EXPORT_PLACED_CSV,
+                    className="button small",
+                    title=CONTROL_HELP[ids.EXPORT_PLACED_CSV],
                 ),
                 html.Button(
                     PLACE_RETRY_LABEL,
                     id=PLACE_RETRY,
                     n_clicks=0,
                     className="button small",
+                    title=CONTROL_HELP[PLACE_RETRY],
                     style={"display": "none"},
                 ),
                 html.Span(id=ids.PLACE_RUNNING, className="progress-label"),
@@ -1483,6 +1656,7 @@ def build_layout(context: Any) -> html.Div:
                     id=ids.BASELINES_BUTTON,
                     n_clicks=0,
                     className="button",
+                    title=CONTROL_HELP[ids.BASELINES_BUTTON],
                 ),
                 html.Span("", id=ids.BASELINES_PROGRESS, className="hint"),
             ],
@@ -1500,21 +1674,31 @@ def build_layout(context: Any) -> html.Div:
         ),
         html.Div(
             [
-                html.Label("Labelled samples 1-NN learns from", htmlFor=ids.BASELINES_SHARE),
-                dcc.Dropdown(
-                    id=ids.BASELINES_SHARE,
-                    options=context.accuracy_share_options(),
-                    value=share,
-                    clearable=False,
-                    searchable=False,
+                html.Label(
+                    "Labelled samples 1-NN learns from",
+                    htmlFor=ids.BASELINES_SHARE,
+                    title=CONTROL_HELP[ids.BASELINES_SHARE],
+                ),
+                html.Div(
+                    dcc.Dropdown(
+                        id=ids.BASELINES_SHARE,
+                        options=context.accuracy_share_options(),
+                        value=share,
+                        clearable=False,
+                        searchable=False,
+                    ),
+                    title=CONTROL_HELP[ids.BASELINES_SHARE],
                 ),
                 # off: the paper's draw of the share of all labelled samples (Table 1); on, of
                 # each class (python -m core evaluate --stratify)
-                dcc.Checklist(
-                    id=ids.BASELINES_PER_CLASS,
-                    options=per_class_options(context),
-                    value=[],
-                    className="inline",
+                html.Span(
+                    dcc.Checklist(
+                        id=ids.BASELINES_PER_CLASS,
+                        options=per_class_options(context),
+                        value=[],
+                        className="inline",
+                    ),
+                    title=CONTROL_HELP[ids.BASELINES_PER_CLASS],
                 ),
             ],
             className="control",
@@ -1547,6 +1731,7 @@ def build_layout(context: Any) -> html.Div:
                         ),
                     ],
                     className="control",
+                    title=CONTROL_HELP[ids.EXPORT_FIGURE],
                 ),
                 html.Div(
                     [
@@ -1560,6 +1745,7 @@ def build_layout(context: Any) -> html.Div:
                         ),
                     ],
                     className="control",
+                    title=CONTROL_HELP[ids.EXPORT_FORMAT],
                 ),
                 html.Div(
                     [
@@ -1572,9 +1758,14 @@ def build_layout(context: Any) -> html.Div:
                         ),
                     ],
                     className="control grow",
+                    title=CONTROL_HELP[ids.EXPORT_SIZE],
                 ),
                 html.Button(
-                    "Export figure", id=ids.EXPORT_BUTTON, n_clicks=0, className="button primary"
+                    "Export figure",
+                    id=ids.EXPORT_BUTTON,
+                    n_clicks=0,
+                    className="button primary",
+                    title=CONTROL_HELP[ids.EXPORT_BUTTON],
                 ),
             ],
             className="controls",

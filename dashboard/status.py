@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
@@ -11,7 +12,7 @@ from dash import Input, Output, State, ctx, html, no_update
 from core.errors import CoreError
 from dashboard import ids
 from dashboard.job_records import why_stopped
-from dashboard.layout import alert_id
+from dashboard.layout import MODEL_INFO_HELP, alert_id
 
 log = logging.getLogger(__name__)
 
@@ -228,9 +229,13 @@ def register_callbacks(app: Any) -> None:
     def watch_training(running: Any, _retry: Any):
         return training_job_view(context, running, retry=ctx.triggered_id == ids.TRAIN_RETRY)
 
-    # the whole line on hovering it: the header cuts the line at the window's edge
+    # the whole line on hovering it (the header cuts the line at the window's edge), then what
+    # its words mean (samples 2-D, hidden, final MSE) once it says them
     app.clientside_callback(
-        "function (text) { return typeof text === 'string' ? text : ''; }",
+        "function (text) { const help = "
+        + json.dumps(MODEL_INFO_HELP, ensure_ascii=False)
+        + "; if (typeof text !== 'string') { return ''; }"
+        + " return text.indexOf('-D') >= 0 ? text + '\\n' + help : text; }",
         Output(ids.MODEL_INFO, "title"),
         Input(ids.MODEL_INFO, "children"),
     )

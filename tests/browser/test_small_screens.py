@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from dashboard.layout import MODEL_INFO_HELP
 from tests.browser.test_dashboard_browser import _js, _loaded, _wait, _wait_idle, _wait_text
 from tests.browser.test_page_fits import _heights, _window_width
 
@@ -113,7 +114,9 @@ def test_header_keeps_its_height_in_smaller_windows(app_url, driver):
         _window_width(driver, width)
         _wait(driver, lambda: _heights(driver) == before, 10, f"the header at {width} px")
     driver.save_screenshot(str(driver.shots / "header_1000.png"))
-    assert _js(driver, "return document.getElementById('model-info').title") == text
+    # whole on hovering, then what its words mean (samples 2-D, hidden, final MSE)
+    title = _js(driver, "return document.getElementById('model-info').title")
+    assert title == f"{text}\n{MODEL_INFO_HELP}", title
     cut = _js(
         driver,
         "const e = document.getElementById('model-info'); return e.scrollWidth > e.clientWidth;",
