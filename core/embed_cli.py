@@ -354,7 +354,8 @@ def run_embed(args: argparse.Namespace) -> int:
     try:
         # (the scale is checked below, once some gene is known to be shared: a file of other
         # genes was warned of its scale, then refused)
-        es = load_data_from_args(args, warn_of_scale=False, attributes_optional=True)
+        with _LoggedScaleHeard() as heard:
+            es = load_data_from_args(args, warn_of_scale=False, attributes_optional=True)
     except DataError as exc:
         if args.gtex_gct and args.gtex_attributes and "no sample in common" in str(exc):
             raise DataError(
@@ -436,10 +437,16 @@ def run_embed(args: argparse.Namespace) -> int:
                     else "log10p1 or log2p1, whichever the training data had"
                 )
             )
-        else:
+        elif heard.logged:  # (the loader said the values look logged already)
             remedy = (
                 f"embed applied {applied}: if they are already log-transformed, add "
                 "--transform none"
+            )
+        else:  # values that look raw, transformed as they should be: their units, then
+            remedy = (
+                f"embed applied {applied} to values that look raw (not log-transformed): are "
+                "they in the training data's units? Read counts against a model of TPM, or TPM "
+                "against one of counts, fit poorly all the same"
             )
         print(f"warning: {warning} ({remedy})", file=sys.stderr)
     # a few samples far off (a typo, one sample in counts) among well-placed ones: the median
@@ -723,6 +730,27 @@ def _missing_values(es: Any, columns: np.ndarray, rows: int = 4096) -> tuple[int
 def _model_columns(model: Any, es: Any) -> np.ndarray:
     """For each gene of ``es``, its row in the model (-1: not a model gene)."""
     return match_genes(model.gene_ids_, model.gene_symbols_, es.gene_ids, es.gene_symbols)
+
+
+class _LoggedScaleHeard(logging.Handler):
+    """Within the block, whether the loader warned that values given to a log transform look
+    already log-transformed (``core.data``'s warning): without it the values looked raw, and
+    "add --transform none" is no remedy for their poor fit."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.logged = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "look already log-transformed" in record.getMessage():
+            self.logged = True
+
+    def __enter__(self) -> _LoggedScaleHeard:
+        logging.getLogger("core.data").addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger("core.data").removeHandler(self)
 
 
 def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

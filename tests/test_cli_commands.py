@@ -730,6 +730,15 @@ def test_fit_error_remedy_follows_the_transform(small_matrix, tmp_path, capsys, 
     code, _, err = _run([*args, "--matrix", small_matrix], capsys)
     assert code == 0 and "transform: log2p1 (as the model's training data" in err
     assert "warning: far worse (embed applied log2p1" in err and "add --transform none" in err
+    # raw values in other units (x 1,000), rightly transformed: "add --transform none" was the
+    # remedy named; their units are
+    other = raw.copy()
+    other[genes] = raw[genes] * 1000
+    other.to_csv(tmp_path / "other.csv", index=False)
+    args = ["embed", "--model", model, "--out", tmp_path / "c.csv"]
+    code, _, err = _run([*args, "--matrix", tmp_path / "other.csv"], capsys)
+    assert code == 0 and "embed applied log2p1 to values that look raw" in err, err
+    assert "in the training data's units" in err and "--transform none" not in err
 
 
 def _small_gct(files, tmp_path, n_samples=80):
