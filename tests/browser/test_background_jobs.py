@@ -197,7 +197,8 @@ def _upload_many_samples(driver, url: str, proc, path, prefix: str, seed: int):
         "sample map",
     )
     demo = simulate_gtex_like(n_samples=1200, n_genes=400, n_tissues=10, seed=seed)
-    values = np.vstack([demo.values, demo.values[:800]])
+    # in TPM, as a user's samples come (the demo's box applies log10(x+1), its values' scale)
+    values = 10.0 ** np.vstack([demo.values, demo.values[:800]]) - 1
     frame = {"sample": [f"{prefix}{i}" for i in range(len(values))]}
     frame.update({g: values[:, j] for j, g in enumerate(demo.gene_symbols)})
     pd.DataFrame(frame).to_csv(path, index=False, float_format="%.3f")

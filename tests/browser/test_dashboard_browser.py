@@ -305,7 +305,7 @@ def test_dashboard_end_to_end(app_url, driver):
 
     demo = simulate_gtex_like(n_samples=1200, n_genes=400, n_tissues=10, seed=0)
     rows = demo.subset(samples=[0, 1, 2, 3, 4])
-    table = rows.values.copy()
+    table = 10.0**rows.values - 1  # in TPM: the demo's box applies log10(x+1)
     path = driver.shots / "placed_upload.csv"
     frame = {"sample": [f"mine_{i}" for i in range(5)]}
     frame.update({g: table[:, j] for j, g in enumerate(rows.gene_symbols)})

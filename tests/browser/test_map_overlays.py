@@ -104,7 +104,9 @@ def _upload_simulated_samples(driver, path) -> None:
     demo = simulate_gtex_like(n_samples=1200, n_genes=400, n_tissues=10, seed=0)
     rows = demo.subset(samples=[0, 1, 2, 3, 4])
     frame = {"sample": [f"mine_{i}" for i in range(5)]}
-    frame.update({g: rows.values[:, j] for j, g in enumerate(rows.gene_symbols)})
+    # in TPM, as a user's samples come (the demo's box applies log10(x+1), its values' scale)
+    tpm = 10.0**rows.values - 1
+    frame.update({g: tpm[:, j] for j, g in enumerate(rows.gene_symbols)})
     pd.DataFrame(frame).to_csv(path, index=False)
     _scroll_to(driver, "place-upload")
     driver.find_element(By.CSS_SELECTOR, "#place-upload input[type=file]").send_keys(str(path))

@@ -44,7 +44,8 @@ def test_the_page_fits_narrow_windows_and_keeps_its_header(app_url, driver):
     demo = simulate_gtex_like(n_samples=1200, n_genes=400, n_tissues=10, seed=0)
     rows = demo.subset(samples=[0, 1, 2, 3])
     frame = {"sample": [f"fit_{i}" for i in range(4)]}
-    frame.update({g: rows.values[:, j] for j, g in enumerate(rows.gene_symbols)})
+    tpm = 10.0**rows.values - 1  # (TPM: the demo's box applies log10(x+1))
+    frame.update({g: tpm[:, j] for j, g in enumerate(rows.gene_symbols)})
     path = driver.shots / "fit_upload.csv"
     pd.DataFrame(frame).to_csv(path, index=False)
     driver.find_element(By.CSS_SELECTOR, "#place-upload input[type=file]").send_keys(str(path))
