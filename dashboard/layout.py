@@ -1021,6 +1021,13 @@ CONTROL_HELP: dict[str, str] = {
 }
 
 
+def small_button(text: str, button_id: str, **kwargs: Any) -> html.Button:
+    """A small button of the page, saying on hovering what it does (:data:`CONTROL_HELP`)."""
+    return html.Button(
+        text, id=button_id, className="button small", title=CONTROL_HELP[button_id], **kwargs
+    )
+
+
 def place_upload_help(max_bytes: int) -> str:
     """What the placing drop zone does, with its size limit (``max_bytes``)."""
     return (
@@ -1295,24 +1302,9 @@ def build_layout(context: Any) -> html.Div:
         html.Div(
             [
                 html.Span(NO_SELECTION + ".", id=ids.SELECTION_INFO),
-                html.Button(
-                    "Selection as CSV",
-                    id=ids.EXPORT_SELECTION_CSV,
-                    className="button small",
-                    title=CONTROL_HELP[ids.EXPORT_SELECTION_CSV],
-                ),
-                html.Button(
-                    "Specific genes as CSV",
-                    id=ids.EXPORT_SELECTION_GENES_CSV,
-                    className="button small",
-                    title=CONTROL_HELP[ids.EXPORT_SELECTION_GENES_CSV],
-                ),
-                html.Button(
-                    "Sample map as CSV",
-                    id=ids.EXPORT_SAMPLE_MAP_CSV,
-                    className="button small",
-                    title=CONTROL_HELP[ids.EXPORT_SAMPLE_MAP_CSV],
-                ),
+                small_button("Selection as CSV", ids.EXPORT_SELECTION_CSV),
+                small_button("Specific genes as CSV", ids.EXPORT_SELECTION_GENES_CSV),
+                small_button("Sample map as CSV", ids.EXPORT_SAMPLE_MAP_CSV),
                 html.Button(
                     REFERENCE_KEEP_TEXT,
                     id=ids.REFERENCE_KEEP,
@@ -1447,23 +1439,13 @@ def build_layout(context: Any) -> html.Div:
         dcc.Store(id=GENE_MAP_SIZE),
         dcc.Store(id=GENE_MAP_DRAWN),
         html.Div(
-            html.Button(
-                "Gene space as CSV",
-                id=ids.EXPORT_GENE_MAP_CSV,
-                className="button small",
-                title=CONTROL_HELP[ids.EXPORT_GENE_MAP_CSV],
-            ),
+            small_button("Gene space as CSV", ids.EXPORT_GENE_MAP_CSV),
             className="selection-bar",
         ),
         html.Div(
             [
                 html.H4(NEIGHBORS_TITLE, id=NEIGHBORS_HEAD, className="inline"),
-                html.Button(
-                    "Neighbours as CSV",
-                    id=ids.EXPORT_NEIGHBORS_CSV,
-                    className="button small",
-                    title=CONTROL_HELP[ids.EXPORT_NEIGHBORS_CSV],
-                ),
+                small_button("Neighbours as CSV", ids.EXPORT_NEIGHBORS_CSV),
             ],
             className="table-head",
         ),
@@ -1480,12 +1462,7 @@ def build_layout(context: Any) -> html.Div:
         html.Div(
             [
                 html.H4(ENRICHMENT_TITLE, id=ENRICHMENT_HEAD, className="inline"),
-                html.Button(
-                    "Enrichment as CSV",
-                    id=ids.EXPORT_ENRICHMENT_CSV,
-                    className="button small",
-                    title=CONTROL_HELP[ids.EXPORT_ENRICHMENT_CSV],
-                ),
+                small_button("Enrichment as CSV", ids.EXPORT_ENRICHMENT_CSV),
             ],
             className="table-head",
         ),
@@ -1555,19 +1532,8 @@ def build_layout(context: Any) -> html.Div:
                     ),
                     title=CONTROL_HELP[ids.PLACE_TRANSFORM],
                 ),
-                html.Button(
-                    "Clear",
-                    id=ids.PLACE_CLEAR,
-                    n_clicks=0,
-                    className="button small",
-                    title=CONTROL_HELP[ids.PLACE_CLEAR],
-                ),
-                html.Button(
-                    "Placed samples as CSV",
-                    id=ids.EXPORT_PLACED_CSV,
-                    className="button small",
-                    title=CONTROL_HELP[ids.EXPORT_PLACED_CSV],
-                ),
+                small_button("Clear", ids.PLACE_CLEAR, n_clicks=0),
+                small_button("Placed samples as CSV", ids.EXPORT_PLACED_CSV),
                 html.Button(
                     PLACE_RETRY_LABEL,
                     id=PLACE_RETRY,
