@@ -1022,10 +1022,20 @@ CONTROL_HELP: dict[str, str] = {
 
 
 def small_button(text: str, button_id: str, **kwargs: Any) -> html.Button:
-    """A small button of the page, saying on hovering what it does (:data:`CONTROL_HELP`)."""
-    return html.Button(
-        text, id=button_id, className="button small", title=CONTROL_HELP[button_id], **kwargs
-    )
+    """A small button of the page, saying on hovering what it does (:data:`CONTROL_HELP`,
+    unless ``title`` is given)."""
+    kwargs.setdefault("title", CONTROL_HELP[button_id])
+    return html.Button(text, id=button_id, className="button small", **kwargs)
+
+
+def gene_map_csv_help(context: Any) -> str:
+    """What "Gene space as CSV" saves: :data:`CONTROL_HELP`'s words, without the gene id where
+    the data name genes by symbols alone (the file has no ``gene_id`` column then: the 26
+    tissues' said "gene id" first)."""
+    text = CONTROL_HELP[ids.EXPORT_GENE_MAP_CSV]
+    if any(str(g) != str(s) for g, s in zip(context.gene_ids, context.gene_symbols, strict=True)):
+        return text
+    return text.replace("gene id, symbol", "symbol")
 
 
 def place_upload_help(max_bytes: int) -> str:
@@ -1439,7 +1449,11 @@ def build_layout(context: Any) -> html.Div:
         dcc.Store(id=GENE_MAP_SIZE),
         dcc.Store(id=GENE_MAP_DRAWN),
         html.Div(
-            small_button("Gene space as CSV", ids.EXPORT_GENE_MAP_CSV),
+            small_button(
+                "Gene space as CSV",
+                ids.EXPORT_GENE_MAP_CSV,
+                title=gene_map_csv_help(context),
+            ),
             className="selection-bar",
         ),
         html.Div(

@@ -153,3 +153,35 @@ def test_the_model_line_keeps_its_whole_text_on_hovering(app):
     whole, loading, none = json.loads(out.stdout)
     assert whole == f"{line}\n{MODEL_INFO_HELP}"
     assert loading == "model: loading…" and none == ""
+
+
+def test_the_gene_map_csv_button_names_a_gene_id_only_where_its_file_has_one(context, tmp_path):
+    """The 26 tissues' genes are named by symbols alone: their gene space's file has no
+    ``gene_id`` column, yet the button's hover text listed "gene id" first."""
+    import base64
+    import io
+
+    import pandas as pd
+
+    from core.simulate import simulate_gtex_like
+    from dashboard.context import AppContext, DashboardConfig, ModelSettings
+    from dashboard.export import csv_download
+
+    demo = AppContext(
+        simulate_gtex_like(n_samples=60, n_genes=300, n_tissues=3, seed=0),
+        DashboardConfig(
+            cache_dir=tmp_path / "cache",
+            settings=ModelSettings(gene_dim=4, standin=True),
+            gene_layout="pca",
+        ),
+    )
+    demo.train()
+    for ctx in (context, demo):
+        sent = csv_download(ctx, ids.EXPORT_GENE_MAP_CSV, None, None, None)
+        text = sent["content"]
+        columns = pd.read_csv(
+            io.StringIO(base64.b64decode(text).decode() if sent.get("base64") else text)
+        ).columns
+        title = said(build_layout(ctx), ids.EXPORT_GENE_MAP_CSV)
+        assert ("gene id" in title) == ("gene_id" in columns), (list(columns), title)
+    assert "gene id" not in said(build_layout(context), ids.EXPORT_GENE_MAP_CSV)
