@@ -163,6 +163,35 @@ def time_left(elapsed: float, fraction: float) -> str:
     return f", about {duration(elapsed * (1 - fraction) / fraction)} left"
 
 
+class Pace:
+    """The time left of a job from its recent pace: the share done over the last
+    :attr:`WINDOW` of it (the first epochs of a training, with their grid searches, run 2-3
+    times slower than the rest: its whole pace said "about 10 min left" with 4 to go), from
+    the first report on (a run continued from a checkpoint counts the stopped run's time in
+    its elapsed seconds, and its share done before)."""
+
+    #: The share of the work the pace is read over.
+    WINDOW = 0.2
+
+    def __init__(self) -> None:
+        self.points: list[tuple[float, float]] = []  # (elapsed, fraction) reported
+
+    def left(self, elapsed: float, fraction: float) -> str:
+        """``, about 2 min left`` (:func:`time_left`) after a report of ``elapsed`` seconds and
+        ``fraction`` done."""
+        elapsed, fraction = float(elapsed), float(fraction)
+        first = self.points[0] if self.points else (elapsed, fraction)
+        # (kept: the first report, and those within the window behind this one)
+        self.points = [first] + [p for p in self.points[1:] if p[1] >= fraction - self.WINDOW]
+        self.points.append((elapsed, fraction))
+        window = [p for p in self.points[:-1] if fraction - self.WINDOW <= p[1] < fraction]
+        base = window[0] if window else first  # (the oldest report within the window)
+        spent, done = elapsed - base[0], fraction - base[1]
+        if done <= 0 or fraction >= 1:
+            return ""
+        return time_left(spent, done / (done + 1.0 - fraction))
+
+
 class StepProgress:
     """Work done so far, on stderr: a bar on a terminal, else a line per tenth (logs stay
     short)."""

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.cli import Terminated, duration, time_left
+from core.cli import Pace, Terminated, duration
 from core.errors import CoreError, ModelError
 
 log = logging.getLogger(__name__)
@@ -535,25 +535,15 @@ class TrainingProgress:
         self.bar = None
         self.last_epoch = -1
         self.last_line = time.monotonic()
-        #: (elapsed, fraction) of the first report: a resumed run's time left is read from its
-        #: own pace (the interrupted run's time and share, carried over, said "about 8 min
-        #: left" with 40 s to go after a run at another pace)
-        self.first: tuple[float, float] | None = None
-
-    def _time_left(self, p) -> str:
-        if self.first is None:
-            self.first = (p.elapsed_s, p.fraction)
-        spent, done = p.elapsed_s - self.first[0], p.fraction - self.first[1]
-        # a run from the start (its first report within the first epoch): its whole time
-        if self.first[1] < 1.0 / max(p.n_epochs, 1) or done <= 0.0:
-            return time_left(p.elapsed_s, p.fraction)
-        return time_left(spent, done / (done + 1.0 - p.fraction))
+        #: the time left at this run's recent pace (a resumed run counts the interrupted
+        #: run's time and share: "about 8 min left" was said with 40 s to go)
+        self.pace = Pace()
 
     def __call__(self, p) -> None:
         if self.tty:
             self._draw(p)
             return
-        left = self._time_left(p)  # (from the first report on, shown or not)
+        left = self.pace.left(p.elapsed_s, p.fraction)  # (every report counts, shown or not)
         step = max(1, p.n_epochs // 10)
         now = time.monotonic()
         new_mark = p.epoch != self.last_epoch and (p.epoch % step == 0 or p.epoch == p.n_epochs)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from core.analysis import unit_rows
-from core.cli import duration, time_left
+from core.cli import Pace, duration
 from core.errors import CoreError, ModelError
 from core.files import remove_stale_temporaries, replace_dir, temporary_name
 from dashboard.gene_layout import umap_layout_apart
@@ -61,19 +61,14 @@ def load_model(path: Path) -> Any:
     return estimator_class(False).load(path)
 
 
-def training_line(p: Any, first: list[tuple[float, float]]) -> str:
+def training_line(p: Any, pace: Pace) -> str:
     """The progress bar's line of a training report ``p`` (:class:`core.train_config.
     TrainProgress`): the epochs done, the fit error in the words ``train`` prints, the time
-    spent and the time left at this run's pace, from ``first``, (elapsed, fraction) of its
-    first report, set by the first call (a training continued from a checkpoint counts the
-    stopped run's seconds in ``elapsed_s``). "epoch 0/3, loss 0.3140, 37 s" stood for minutes
-    through a first epoch, without a word of the time left."""
-    frac = float(getattr(p, "fraction", 0.0))
+    spent and the time left at this run's recent pace (``pace``, one per run: a training
+    continued from a checkpoint counts the stopped run's seconds in ``elapsed_s``). "epoch
+    0/3, loss 0.3140, 37 s" stood for minutes through a first epoch, without the time left."""
     elapsed = float(getattr(p, "elapsed_s", 0.0))
-    if not first:
-        first.append((elapsed, frac))
-    spent, done = elapsed - first[0][0], frac - first[0][1]
-    left = time_left(spent, done / (done + 1.0 - frac)) if 0 < done and frac < 1 else ""
+    left = pace.left(elapsed, float(getattr(p, "fraction", 0.0)))
     return (
         f"training: epoch {getattr(p, 'epoch', '?')}/{getattr(p, 'n_epochs', '?')} done, "
         f"fit error {float(getattr(p, 'loss', float('nan'))):.4f}, {duration(elapsed)} so far"
@@ -554,11 +549,11 @@ class TrainedModel:
         t0 = time.perf_counter()
         resumed = None if settings.standin else self._resumable_checkpoint()
 
-        first: list[tuple[float, float]] = []  # (this run's first report: its pace)
+        pace = Pace()  # (the time left at this run's recent pace)
 
         def on_epoch(p: Any) -> None:
             frac = float(getattr(p, "fraction", 0.0))
-            msg = training_line(p, first)
+            msg = training_line(p, pace)
             if resumed is not None:
                 msg += f" (continued from epoch {resumed[0]})"
             progress(0.9 * frac, msg)

@@ -1390,3 +1390,18 @@ def test_embed_names_log_values_of_another_base(sepira_file, tmp_path, capsys):
             assert not said and "far worse" not in err, err
     assert said and 0.6 < float(said.group(1)) < 0.8, err
     assert "as natural-log values against a model trained on log2 values would be;" in err
+
+
+def test_the_time_left_goes_by_the_recent_pace_not_the_slow_first_epochs():
+    """The first epochs (grid searches) ran 7.5 s each, the others 2.8 s: the whole pace said
+    "about 10 min left" with 4 to go. 20 epochs of 7.5 s, then 2.8 s: at epoch 60 of 100, 40
+    epochs of 2.8 s are left (112 s)."""
+    from core.cli import Pace
+
+    pace, elapsed, said = Pace(), 0.0, ""
+    for epoch in range(1, 61):
+        elapsed += 7.5 if epoch <= 20 else 2.8
+        said = pace.left(elapsed, epoch / 100)
+    assert said == ", about 112 s left", said
+    # a report that repeats the last share done (within an epoch) says nothing new
+    assert pace.left(elapsed, 0.6) in ("", ", about 112 s left")

@@ -132,6 +132,7 @@ def test_the_progress_line_says_what_is_done_and_the_time_left_at_this_runs_pace
     would have made its own pace look slow."""
     from types import SimpleNamespace
 
+    from core.cli import Pace
     from dashboard.model_state import training_line
 
     def report(epoch, fraction, elapsed):
@@ -139,14 +140,14 @@ def test_the_progress_line_says_what_is_done_and_the_time_left_at_this_runs_pace
             epoch=epoch, n_epochs=3, loss=0.314, fraction=fraction, elapsed_s=elapsed
         )
 
-    first: list = []
+    first = Pace()
     assert training_line(report(0, 0.01, 1.0), first) == (
         "training: epoch 0/3 done, fit error 0.3140, 1 s so far"
     )
     line = training_line(report(0, 0.31, 61.0), first)  # 60 s for 30%: 140 s (2 min) for 70% more
     assert line == "training: epoch 0/3 done, fit error 0.3140, 61 s so far, about 2 min left"
     # continued from a checkpoint at 1/3 after 1,000 s: this run's pace, 20 s for a third
-    first = []
+    first = Pace()
     training_line(report(1, 1 / 3, 1000.0), first)
     line = training_line(report(2, 2 / 3, 1020.0), first)
     assert "17 min so far, about 20 s left" in line, line
