@@ -36,6 +36,7 @@ from core.data import (
     match_genes,
     shared_name_note,
 )
+from core.data.sources import source_scale
 from core.errors import CoreError, DataError, ModelError
 from core.placed_samples import (
     POOR_FIT,
@@ -342,7 +343,7 @@ def run_embed(args: argparse.Namespace) -> int:
     label = _label_column(model.samples_, args.label)
     if args.transform is None:
         # the new samples on the training data's scale, unless told otherwise
-        trained = (model.data_source_ or {}).get("transform")
+        trained = source_scale(model.data_source_)
         if trained:
             args.transform = trained
             print(
@@ -427,7 +428,7 @@ def run_embed(args: argparse.Namespace) -> int:
     warning = model.fit_error_warning(error[counted], scales[counted])
     if warning:
         applied = args.transform or "none"
-        trained = (model.data_source_ or {}).get("transform")
+        trained = source_scale(model.data_source_)
         if applied == "none":
             remedy = (
                 "no transform was applied: if they are counts, TPM or RPKM, add --transform "

@@ -75,9 +75,6 @@ logger = logging.getLogger(__name__)
 
 SIMULATED_NAME = "Simulated GTEx-like demo (simulated data)"
 MAX_VALUE = 5.3  # log10(TPM + 1) ceiling (~200,000 TPM)
-#: The scale the simulated values stand for, as a transform's name: samples given in TPM are
-#: placed on the demo's map with it (the page offered log2(x+1), which the demo's values are not).
-SIMULATED_SCALE = "log10p1"
 _DROPOUT_LEVEL = 0.6  # values below this are set to 0 with probability (1 - v / level)^2
 _CHUNK_ROWS = 2048  # rows generated per random stream; fixed so results never depend on chunking
 

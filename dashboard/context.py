@@ -1168,13 +1168,10 @@ class AppContext(
     def training_transform(self) -> str:
         """The log transform the data shown was loaded with (``none`` when not known); the
         simulated demo's, built on a log10(TPM+1)-like scale, is that scale's
-        (:data:`core.simulate.SIMULATED_SCALE`): an upload of TPM is placed with it."""
-        source = getattr(self.es, "source", None) or {}
-        if not source.get("transform") and source.get("loader") == "simulated":
-            from core.simulate import SIMULATED_SCALE
+        (:data:`core.data.sources.SIMULATED_SCALE`): an upload of TPM is placed with it."""
+        from core.data.sources import source_scale
 
-            return SIMULATED_SCALE
-        return str(source.get("transform") or "none")
+        return source_scale(getattr(self.es, "source", None)) or "none"
 
     def value_scale(self) -> str | None:
         """The scale of the values shown (``log10(x+1)``, ``log2(x+1)``), None when not known."""

@@ -842,7 +842,7 @@ def place_transform_label(training_transform: str) -> str:
         words = {"log10p1": "log10(x+1)", "log2p1": "log2(x+1)"}.get(
             training_transform, training_transform
         )  # (in words: "log10p1" is a flag's name)
-        return f" raw values: apply {words} as for the training data"
+        return f" raw values: apply {words}, the training data's scale"
     return " raw counts or TPM: apply log2(x+1)"
 
 

@@ -288,3 +288,16 @@ def test_marker_sites_agree_with_real_gtex(
         sim_top = list(simulated[common].sort_values(ascending=False).index[:3])
         assert sim_top[0] == real_top[0], (symbol, sim_top, real_top)
         assert set(sim_top[:2]) <= set(real_top), (symbol, sim_top, real_top)
+
+
+def test_the_demos_scale_is_named_for_samples_placed_on_it():
+    """The demo records no transform (its values are made on a log10(TPM+1)-like scale): the
+    page offered log2(x+1) for TPM placed on it, and embed applied none."""
+    from core.data.sources import source_scale
+    from core.simulate import simulate_gtex_like
+
+    demo = simulate_gtex_like(n_samples=30, n_genes=200, n_tissues=3, seed=0)
+    assert source_scale(demo.source) == "log10p1"
+    assert source_scale({"loader": "table", "transform": "none"}) == "none"
+    assert source_scale({"loader": "gtex", "transform": "log2p1"}) == "log2p1"
+    assert source_scale({"loader": "table"}) is None and source_scale(None) is None

@@ -55,6 +55,22 @@ def exclusion_words(source: dict[str, Any]) -> str | None:
     return words
 
 
+#: The scale the simulated demo's values stand for, as a transform's name: samples given in
+#: TPM are placed on its map with it (the page offered log2(x+1), which they are not).
+SIMULATED_SCALE = "log10p1"
+
+
+def source_scale(source: dict[str, Any] | None) -> str | None:
+    """The transform that puts raw values (counts, TPM) on the scale of a data source's
+    values: its recorded ``transform``, or the simulated demo's :data:`SIMULATED_SCALE`
+    (built on that scale, not transformed); None when not recorded."""
+    source = source or {}
+    transform = source.get("transform")
+    if not transform and source.get("loader") == "simulated":
+        return SIMULATED_SCALE
+    return str(transform) if transform else None
+
+
 #: The words of a transform's values (``source["transform"]``).
 _TRANSFORM_SCALES = {"log10p1": "log10(x+1)", "log2p1": "log2(x+1)"}
 
