@@ -296,7 +296,7 @@ def test_the_demos_scale_is_named_for_samples_placed_on_it():
     from core.data.sources import source_scale
     from core.simulate import simulate_gtex_like
 
-    demo = simulate_gtex_like(n_samples=30, n_genes=200, n_tissues=3, seed=0)
+    demo = simulate_gtex_like(n_samples=30, n_genes=300, n_tissues=3, seed=0)
     assert source_scale(demo.source) == "log10p1"
     assert source_scale({"loader": "table", "transform": "none"}) == "none"
     assert source_scale({"loader": "gtex", "transform": "log2p1"}) == "log2p1"
