@@ -875,7 +875,7 @@ class AppContext(
             {
                 "rank": np.arange(1, len(idx) + 1),
                 **{c: described[c] for c in ("symbol", "gene_id")},
-                "distance": [round(float(v), 4) for v in d[idx]],
+                "distance": [float(v) for v in d[idx]],  # (rounded once: the table, round_pairs)
                 **(self.pair_columns(j, cols) if pairs else {}),
                 **{c: described[c] for c in ("detected", "name", "gene_type", "go_terms")},
             }

@@ -42,19 +42,23 @@ COEXP_EXACT_GENES = 2000
 #: The pair columns, in the order of the neighbour table.
 PAIR_COLUMNS = ("r", "coexp", "shared_go", "novel")
 
-#: Decimals of ``r`` in the neighbour table's CSV file. The page's rows hold it unrounded and
-#: the table rounds it once, for display: rounded to 3 here and then to 2 by the table, SPI1's
-#: neighbour MEFV (r 0.85548) read 0.85.
+#: Decimals of ``r`` and ``distance`` in the neighbour table's CSV file. The page's rows hold
+#: them unrounded and the table rounds them once, for display: rounded to 3 here and then to 2
+#: by the table, SPI1's neighbour MEFV (r 0.85548) read 0.85.
 R_DECIMALS = 3
+DISTANCE_DECIMALS = 4
 
 
 def round_pairs(table: Any) -> Any:
-    """The neighbour ``table`` (a DataFrame) with its ``r`` rounded for a file
-    (:data:`R_DECIMALS`, as Python's ``round``; a blank stays blank)."""
-    if "r" not in table:
-        return table
+    """The neighbour ``table`` (a DataFrame) with its ``r`` and ``distance`` rounded for a file
+    (:data:`R_DECIMALS`, :data:`DISTANCE_DECIMALS`, as Python's ``round``; a blank stays
+    blank)."""
     out = table.copy()
-    out["r"] = [None if v is None or v != v else round(float(v), R_DECIMALS) for v in out["r"]]
+    for column, decimals in (("r", R_DECIMALS), ("distance", DISTANCE_DECIMALS)):
+        if column in out:
+            out[column] = [
+                None if v is None or v != v else round(float(v), decimals) for v in out[column]
+            ]
     return out
 
 

@@ -62,6 +62,9 @@ MAX_TEXT_CELLS_SHOWN = 5
 SHOW = {"display": "inline-block"}
 HIDE = {"display": "none"}
 
+#: Decimals of the page's file of placed samples ("placed_samples.csv"). The page's rows
+#: hold the values unrounded and its table rounds them once: rounded to 4 here and then to 3
+#: by the table, x 0.12345 read 0.124.
 _ROUND = {"x": 4, "y": 4, "fit_error": 4, "distance_on_map": 4, "majority_share": 3}
 
 
@@ -544,11 +547,7 @@ def session_after_job(context: Any, request: Any, session: Any) -> Any:
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
-    out = table.copy()
-    for col, digits in _ROUND.items():
-        if col in out:
-            out[col] = out[col].astype(float).round(digits)
-    out = out.astype(object).where(pd.notna(out), None)
+    out = table.astype(object).where(pd.notna(table), None)
     return out.to_dict("records")
 
 
@@ -567,6 +566,9 @@ def placed_csv(placed: list[dict[str, Any]] | None, context: Any = None) -> Any:
     label = es.label_column() if hasattr(es, "label_column") else None
     # (the own label's copy for the page's table: the file has the annotation by its name)
     frame = pd.DataFrame(placed).drop(columns=[OWN_LABEL], errors="ignore")
+    for col, digits in _ROUND.items():
+        if col in frame:
+            frame[col] = frame[col].astype(float).round(digits)
     frame = frame.rename(columns=placed_file_names(label))
     if context is not None:  # the map they were placed on named, as in the page's other tables
         frame = _with_source(context, frame, None)

@@ -260,3 +260,21 @@ def test_copies_are_found_among_all_gtex_samples(gtex_acmg59_files):
     # (the first map sample of those values: GTEx has a few samples with equal values)
     assert (values[found[:10]][:, 4:] == values[rows[:10]][:, 4:]).all()
     assert (found[10:] == -1).all()
+
+
+def test_placed_rows_hold_coordinates_unrounded_and_the_file_rounds_them(held_out_context, table):
+    """Rounded to 4 decimals in the rows and then to 3 by the page's table, an x of 0.12345
+    read 0.124: the rows hold what placing found, the page's file rounds to 4 decimals."""
+    held = _held_out(table)
+    raw = held.to_csv(index=False).encode()
+    placed = held_out_context.place_samples(raw, "held.csv", transform="none")
+    records = placement.place_upload(held_out_context, _data_url(raw), "held.csv", False)["records"]
+    for column in ("x", "y"):
+        np.testing.assert_array_equal([r[column] for r in records], placed[column].astype(float))
+    assert any(r["x"] != round(r["x"], 4) for r in records)
+    csv = placement.placed_csv(records, held_out_context)[0]["content"]
+    from io import StringIO
+
+    read = pd.read_csv(StringIO(csv), float_precision="round_trip")
+    assert all(v == round(v, 4) for v in read["x"]) and all(v == round(v, 4) for v in read["y"])
+    np.testing.assert_allclose(read["x"], placed["x"].astype(float), atol=5e-5)

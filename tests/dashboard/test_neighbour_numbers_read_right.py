@@ -78,3 +78,22 @@ def test_the_line_says_the_cut_where_it_explains_novel(context):
     said = next(part for part in line.split("; ") if "novel" in part)
     assert f"no co-expression edge (an edge: r of {cut:.3f} or more" in said, said
     assert "top 1%" in said and "no shared GO BP term" in said, said
+
+
+def test_distance_reads_as_the_cosine_distance_rounded_once(context):
+    """Rounded to 4 decimals in the rows and then to 3 by the table, a distance of 0.12346
+    read 0.124 (0.1235, then 0.124): the rows hold it unrounded; the file keeps 4 decimals."""
+    st = context.require_state()
+    unit = np.asarray(st.gene_unit, dtype=np.float64)
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    for j in np.flatnonzero(st.es_model_index >= 0):
+        table = context.neighbors(int(j), 10)
+        m = int(st.es_model_index[j])
+        for gene_id, shown in zip(table["gene_id"], table["distance"], strict=True):
+            other = int(st.es_model_index[context.gene_index(gene_id)])
+            exact = 1.0 - float(unit[m] @ unit[other])
+            assert abs(shown - exact) < 1e-5, (context.gene_symbols[j], gene_id, shown, exact)
+    rows, _, _ = neighbor_tables(context, "SPI1", K)
+    sent = export.csv_download(context, ids.EXPORT_NEIGHBORS_CSV, rows, None, "SPI1")
+    table = pd.read_csv(io.StringIO(sent["content"]), float_precision="round_trip")
+    assert all(d == round(d, 4) for d in table["distance"]), table["distance"]
