@@ -1236,6 +1236,9 @@ def test_the_share_taken_when_none_is_asked_for():
 
     assert suggested_fraction(13_292, 27) == PAPER_FRACTION  # GTEx acmg59: 266 samples
     assert suggested_fraction(520, 26) == 0.10  # 52 samples, 2 per class (5%: 26)
+    # 51 samples: about two per class (it took 25% for a set of 508 labelled samples)
+    assert suggested_fraction(508, 26) == 0.10
+    assert suggested_fraction(480, 26) == 0.25  # 48 samples: 1.8 per class
     assert suggested_fraction(8, 2) == 0.50  # 4 samples
     assert suggested_fraction(3, 3) == 0.50  # none draws two per class: the largest usable
     assert suggested_fraction(1, 1) == PAPER_FRACTION  # none usable: said by the protocol
