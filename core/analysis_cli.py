@@ -29,6 +29,7 @@ import pandas as pd
 
 from core import analysis
 from core.data import is_simulated
+from core.data.sources import TRANSFORM_SCALES
 from core.errors import CoreError, DataError, ModelError
 
 log = logging.getLogger(__name__)
@@ -784,7 +785,8 @@ def _evaluation_json(
             "splits_one_each": table.attrs.get("splits_one_each"),
             "fraction_all_classes": table.attrs.get("fraction_all_classes"),
             "seed": args.seed,
-            "baselines_on": BASELINE_INPUT[args.center_samples] + _missing_note(loaded.es.values),
+            "baselines_on": BASELINE_INPUT[args.center_samples]
+            + values_note(loaded.es.source, loaded.es.values),
             "baselines": _baseline_names(
                 [n for n in baselines if n != "raw"],
                 int(loaded.es.n_samples),
@@ -972,6 +974,16 @@ BASELINE_INPUT = {
     False: "the values as they are",
     True: "each sample's values minus its mean over genes (--center-samples)",
 }
+
+
+def values_note(source: dict[str, Any] | None, values: np.ndarray) -> str:
+    """What :data:`BASELINE_INPUT` leaves unsaid of the values the baselines are computed on:
+    the file's transform (":data:`BASELINE_INPUT` as they are" read as the file's counts for
+    a model trained on their log10(x+1)) and the missing values (:func:`_missing_note`)."""
+    transform = str((source or {}).get("transform") or "none")
+    scale = TRANSFORM_SCALES.get(transform)
+    said = f", {scale} of the file's values, as the model was trained on" if scale else ""
+    return said + _missing_note(values)
 
 
 def _missing_note(values: np.ndarray, rows: int = 4096) -> str:

@@ -37,7 +37,6 @@ from core.analysis_cli import (
     _Loaded,
     _lowest_value,
     _measurement_note,
-    _missing_note,
     _model_settings_text,
     _model_summary,
     _open_cache,
@@ -46,6 +45,7 @@ from core.analysis_cli import (
     _tqdm,
     chance_accuracy,
     readable_symbols,
+    values_note,
 )
 from core.data import exclusion_words, mark_simulated, source_words
 from core.errors import CoreError
@@ -250,7 +250,7 @@ def run_report(args: argparse.Namespace) -> int:
             f"--k {args.k}: the model has {es.n_genes:,} genes, so a gene has at most "
             f"{es.n_genes - 1} neighbours; choose a smaller --k"
         )
-    args.missing_note = _missing_note(es.values)
+    args.missing_note = values_note(es.source, es.values)
     print(f"data: {es.name}: {es.n_samples:,} samples x {es.n_genes:,} genes", file=sys.stderr)
     few_samples = ""
     if es.n_samples < analysis.MIN_MAP_SAMPLES:  # (refused the whole report after loading)
@@ -848,6 +848,14 @@ _SOURCE_FIELD_WORDS = {
 }
 
 
+#: What the annotation fields mean when no flag named them: the annotations were joined and
+#: read ("sample id column of the annotations: none" read as if they had not been).
+_UNNAMED_ANNOTATION_FIELDS = {
+    "sample_column": "the column whose values match the matrix's sample ids (found as read)",
+    "label_columns": "all of the annotations file's columns",
+}
+
+
 #: Source fields that name a file.
 _SOURCE_FILES = ("path", "gct", "annotations", "attributes", "phenotypes")
 
@@ -882,6 +890,8 @@ def _source_fields_html(source: dict[str, Any], model_dir: Any) -> str:
             if isinstance(v, str) and k in _SOURCE_FILES
             else "no limit"  # (it read "genes read at most: none")
             if k == "max_genes" and v is None
+            else _UNNAMED_ANNOTATION_FIELDS[k]
+            if k in _UNNAMED_ANNOTATION_FIELDS and v is None and source.get("annotations")
             else html.escape(_source_value_text(v))
         )
         + "</li>"

@@ -7,6 +7,7 @@ from typing import Any
 
 from dash import dash_table, dcc, html
 
+from core.data.sources import TRANSFORM_SCALES
 from core.estimator import POOR_FIT_FACTOR
 from dashboard import ids
 from dashboard.baseline_maps import (
@@ -839,9 +840,8 @@ COUNTS_TRANSFORM = "log2p1"
 def place_transform_label(training_transform: str) -> str:
     """Label of the "apply a log transform to the upload" box (``place-transform``)."""
     if training_transform != "none":
-        words = {"log10p1": "log10(x+1)", "log2p1": "log2(x+1)"}.get(
-            training_transform, training_transform
-        )  # (in words: "log10p1" is a flag's name)
+        # (in words: "log10p1" is a flag's name)
+        words = TRANSFORM_SCALES.get(training_transform, training_transform)
         return f" raw values: apply {words}, the training data's scale"
     return " raw counts or TPM: apply log2(x+1)"
 

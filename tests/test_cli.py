@@ -496,6 +496,27 @@ def test_evaluate_says_how_the_baselines_read_missing_values(small_matrix, tmp_p
     assert "its 9 missing values, 0.5% of the cells, read as each gene's mean" in text
 
 
+def test_evaluate_says_the_baselines_read_the_transformed_values(small_matrix, tmp_path, capsys):
+    """For a model trained on log10(x+1) of a file's counts, "Baselines computed on the values
+    as they are" read as the counts themselves."""
+    table = pd.read_csv(small_matrix)
+    genes = table.select_dtypes("number").columns
+    table[genes] = np.round(10 ** table[genes].clip(lower=0) - 1)
+    path = tmp_path / "counts.csv"
+    table.to_csv(path, index=False)
+    model = tmp_path / "m"
+    train = ["train", "--matrix", path, "--out", model, "--epochs", "1", "--hidden", "8"]
+    assert main([str(a) for a in [*train, "--gene-dim", "2", "--transform", "log10p1"]]) == 0
+    out = tmp_path / "e.json"
+    code, err = _run(
+        ["evaluate", "--model", model, "--out", out, "--fraction", "0.3", *EVALUATE], capsys
+    )
+    assert code == 0, err
+    said = "the values as they are, log10(x+1) of the file's values, as the model was trained on"
+    assert said in out.with_suffix(".md").read_text()
+    assert json.loads(out.read_text())["protocol"]["baselines_on"] == said
+
+
 def test_raw_counts_without_a_transform_are_refused(small_matrix, tmp_path, caplog):
     """Raw counts without --transform were only warned of: the model trained on them had fit
     errors in the millions, and the run said it had succeeded."""

@@ -1872,6 +1872,20 @@ def test_loading_is_logged_in_words(gtex_acmg59_files, tmp_path, caplog):
         load_table(path)
     assert "samples in rows (sample id column 'sample')" in caplog.text
     assert "samples_x_genes" not in caplog.text
+    # genes in rows, told by a sample sheet: it read "genes in rows (annotation ids)"
+    caplog.clear()
+    matrix = pd.DataFrame({"gene_id": ["TP53", "GATA4"], "s1": [1.0, 2], "s2": [3.0, 4]})
+    matrix["s3"] = [5.0, 6]
+    matrix.to_csv(path, index=False)
+    sheet = tmp_path / "sheet.csv"
+    pd.DataFrame({"sample": ["s2", "s1", "x"], "tissue": ["Lung", "Liver", "Heart"]}).to_csv(
+        sheet, index=False
+    )
+    with caplog.at_level(logging.INFO, logger="core.data"):
+        load_table(path, annotations=sheet)
+    assert "genes in rows (2 of its column names are sample ids of the annotations)" in (
+        caplog.text
+    )
 
 
 def test_counts_in_messages_have_thousands_separators():

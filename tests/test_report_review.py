@@ -695,11 +695,19 @@ def test_data_source_fields_are_listed_in_words():
     for said in (
         "annotations file: /d/a.tsv",
         "orientation as read: genes in rows",
-        "sample id column of the annotations: none",
+        "sample id column of the annotations: the column whose values match the matrix's "
+        "sample ids (found as read)",
         "annotation columns: tissue; sex",
         "dataset.source in m/config.json",
     ):
         assert said in words, said
+    # "none" read as if the annotations had not been joined; without a file, none were
+    unnamed = {**source, "label_columns": None}
+    words = html_module.unescape(re.sub(r"<[^>]+>", "", _source_fields_html(unnamed, "m")))
+    assert "annotation columns: all of the annotations file's columns" in words
+    alone = {"loader": "table", "path": "/d/m.csv", "annotations": None, "sample_column": None}
+    words = html_module.unescape(re.sub(r"<[^>]+>", "", _source_fields_html(alone, "m")))
+    assert "sample id column of the annotations: none" in words
     assert "/d/m.csv" not in words and "log2p1" not in words  # on the Data line already
     # a gene list the Data line shortens is given in full
     dropped = [f"MIR{i}" for i in range(10)]

@@ -181,7 +181,8 @@ def _frame_to_set(
             in_cols = int(pd.Index(body_cols).isin(annotation_ids).sum())
             if in_rows or in_cols:
                 orientation = "samples_x_genes" if in_rows >= in_cols else "genes_x_samples"
-                reason = "annotation ids"
+                where, n = ("row", in_rows) if in_rows >= in_cols else ("column", in_cols)
+                reason = f"{n:,} of its {where} names are sample ids of the annotations"
         id_name = _name_key(id_col) if id_col is not None else ""
         if orientation == "auto" and id_name in _SAMPLE_ID_KEYS:
             orientation, reason = "samples_x_genes", f"sample id column {id_col!r}"

@@ -72,7 +72,7 @@ def source_scale(source: dict[str, Any] | None) -> str | None:
 
 
 #: The words of a transform's values (``source["transform"]``).
-_TRANSFORM_SCALES = {"log10p1": "log10(x+1)", "log2p1": "log2(x+1)"}
+TRANSFORM_SCALES = {"log10p1": "log10(x+1)", "log2p1": "log2(x+1)"}
 
 
 def source_words(source: dict[str, Any], scale: str | None = None) -> list[str]:
@@ -88,7 +88,7 @@ def source_words(source: dict[str, Any], scale: str | None = None) -> list[str]:
             "values used as in the file"
             if str(transform) == "none"
             else "values transformed by "
-            + (scale or _TRANSFORM_SCALES.get(str(transform), str(transform)))
+            + (scale or TRANSFORM_SCALES.get(str(transform), str(transform)))
         )
     excluded = exclusion_words(source)  # GTEx has 17,382: where are the others?
     if excluded:
