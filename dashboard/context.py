@@ -99,6 +99,8 @@ def preset_name(name: str) -> str:
 
 #: An Ensembl gene id (any species prefix), with or without its version.
 _ENSEMBL_GENE = re.compile(r"^ENS[A-Z]*G\d{6,}(\.\d+)?$", re.IGNORECASE)
+#: A gene's Ensembl id in a dataset (``ENSG00000092054.12_PAR_Y`` too).
+_ENSEMBL_PREFIX = re.compile(r"^ENS[A-Z]*G\d{6,}", re.IGNORECASE)
 
 #: The score (Welch t) a gene needs to be listed as specific to a selection of samples.
 MIN_SPECIFIC_SCORE = 2.0
@@ -537,9 +539,10 @@ class AppContext(
         and :meth:`core.data.ExpressionSet.gene_index` find it (:func:`core.data.find_gene`):
         an id or symbol as written first (``Tp53`` beside ``TP53`` finds its own), then in any
         case, then an Ensembl id without its version; then a name the page gives a gene
-        (``Y_RNA (ENSG00000201002)``); in a dataset of symbols, an Ensembl id through the GO
-        snapshot's gene table (:meth:`ensembl_columns`, former symbols too); then an alias
-        that names one gene of the dataset (:meth:`alias_columns`: ``HER2`` finds ``ERBB2``).
+        (``Y_RNA (ENSG00000201002)``); an Ensembl id the dataset lacks through the GO snapshot's
+        gene table, to a gene named by symbol alone (:meth:`ensembl_columns`, former symbols
+        too); then an alias that names one gene of the dataset (:meth:`alias_columns`: ``HER2``
+        finds ``ERBB2``).
         A symbol of several genes finds the first (:meth:`gene_note` says so, and that an alias
         was read).
 
@@ -608,8 +611,8 @@ class AppContext(
         ``(level, message)`` for an alert, or None.
 
         A symbol of several genes (GTEx: ``Y_RNA``) shows the first: the message names it by
-        its id, and the ids of the others, which pick them (``warning``). An Ensembl id in a
-        dataset named by symbol: the symbol it was read as (``info``).
+        its id, and the ids of the others, which pick them (``warning``). An Ensembl id read as
+        the symbol of a gene named by symbol alone: that symbol (``info``).
         """
         shared = self.sharing(query)
         q = (query or "").strip()
@@ -627,9 +630,14 @@ class AppContext(
         except DataError:
             return None
         if how == "go":
+            named = (
+                "names its genes by symbol"
+                if self._named_by_symbol().size == self.n_genes
+                else "names that gene by its symbol, not by an Ensembl id"
+            )
             return (
                 "info",
-                f"{q} is {self.gene_symbols[j]} here: the dataset names its genes by symbol, "
+                f"{q} is {self.gene_symbols[j]} here: the dataset {named}, "
                 "and the GO snapshot's gene table gives that id this symbol",
             )
         if how == "alias":
@@ -652,24 +660,32 @@ class AppContext(
     def _has_ensembl_ids(self) -> bool:
         return any(_ENSEMBL_GENE.match(str(g)) for g in self.gene_ids[:50])
 
+    def _named_by_symbol(self) -> np.ndarray:
+        """Columns whose gene the dataset names by symbol alone (its id is no Ensembl id, with
+        or without a version or a ``_PAR_Y`` tail): every gene of a dataset of symbols, a few
+        of a lab's matrix of Ensembl ids (``GATA4``, of several ids in the GO snapshot)."""
+        return np.flatnonzero(
+            [_ENSEMBL_PREFIX.match(str(g)) is None for g in np.asarray(self.gene_ids).astype(str)]
+        )
+
     def ensembl_columns(self) -> dict[str, int]:
-        """Ensembl gene id (upper case, no version) -> column, for a dataset that names its genes
-        by symbol only: through the Gene Ontology snapshot's gene table (current symbols and
-        unambiguous former ones). Built once; empty when the dataset has Ensembl ids of its
-        own or the snapshot cannot be loaded."""
+        """Ensembl gene id (upper case, no version) -> column of a gene that the dataset names
+        by symbol alone: through the Gene Ontology snapshot's gene table (current symbols and
+        unambiguous former ones). In a dataset of Ensembl ids with a few genes named by symbol,
+        theirs only: an id finds no gene named by another id. Built once; empty when every gene
+        has an Ensembl id of its own or the snapshot cannot be loaded."""
         if self._ensembl_map is not None:
             return self._ensembl_map
         mapping: dict[str, int] = {}
-        go = None if self._has_ensembl_ids() else self.ontology()
+        columns = self._named_by_symbol()
+        go = self.ontology() if columns.size else None
         if go is not None:
-            table = go.map_genes([str(g) for g in self._given_symbols])
-            for j, (matched, ids) in enumerate(
-                zip(table["matched"], table["ensembl"], strict=True)
-            ):
+            table = go.map_genes([str(self._given_symbols[j]) for j in columns])
+            for j, matched, ids in zip(columns, table["matched"], table["ensembl"], strict=True):
                 if matched:
                     for e in str(ids).split(";"):
                         if e.strip():
-                            mapping.setdefault(_strip_version(e.strip()).upper(), j)
+                            mapping.setdefault(_strip_version(e.strip()).upper(), int(j))
         self._ensembl_map = mapping
         return mapping
 

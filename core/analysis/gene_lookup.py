@@ -54,8 +54,11 @@ def find_genes(model: Any, genes: Iterable[str]) -> FoundGenes:
 
     A name is looked up as written (``Tp53`` beside ``TP53`` finds its own), then in any case,
     then as an Ensembl id without its version (``ENSG00000092054`` finds
-    ``ENSG00000092054.12``, not its ``_PAR_Y`` copy). In a model whose genes are named by
-    symbol alone, an Ensembl id is read as its symbol in the bundled GO snapshot's gene table.
+    ``ENSG00000092054.12``, not its ``_PAR_Y`` copy). An Ensembl id the model lacks is read as
+    its symbol in the bundled GO snapshot's gene table, and finds a gene that the model names
+    by that symbol alone (every gene of a model of symbols; in a model of Ensembl ids, a gene
+    its data named by symbol, such as one of several ids in the snapshot: ``GATA4``), never
+    one named by another Ensembl id.
     A symbol of several genes (GTEx: ``Y_RNA``) finds the first. Names found nowhere are left
     out, with a near spelling or the loading step that left them out of the training data.
 
@@ -88,14 +91,24 @@ def find_genes(model: Any, genes: Iterable[str]) -> FoundGenes:
     found: list[str] = []
     unknown: list[str] = []
     notes: list[tuple[int, str]] = []
-    # a model of symbols alone (no Ensembl id among its genes) asked by Ensembl id; in a model
-    # of Ensembl ids an id it lacks is not one of its genes, whatever that id's symbol
+    # an Ensembl id the model lacks, read as its symbol in the bundled gene table, finds only a
+    # gene that the model names by symbol alone (all of them in a model of symbols, a few in a
+    # lab's matrix of Ensembl ids where the snapshot lists several ids for GATA4); in a model of
+    # Ensembl ids alone an id it lacks is not one of its genes, whatever that id's symbol
+    by_symbol = [not _ENSEMBL_RE.match(str(g).upper()) for g in model.gene_ids_]
+    mixed = not all(by_symbol)
     by_id = (
-        {}
-        if any(_ENSEMBL_RE.match(str(g).upper()) for g in model.gene_ids_)
-        else _symbols_of_ensembl_ids(
-            [q for q in queries if q.strip() not in exact_ids and q.strip().upper() not in symbols]
+        _symbols_of_ensembl_ids(
+            [
+                q
+                for q in queries
+                if q.strip() not in exact_ids
+                and q.strip().upper() not in symbols
+                and _strip_version(q.strip().upper()) not in ids
+            ]
         )
+        if any(by_symbol)
+        else {}
     )
     for q in queries:
         key = q.strip().upper()
@@ -105,15 +118,22 @@ def find_genes(model: Any, genes: Iterable[str]) -> FoundGenes:
             shared = exact.get(q.strip()) or symbols.get(key, [])
             i = shared[0] if shared else ids.get(_strip_version(key))
         if i is None and q.strip() in by_id:
-            # a model of symbols asked by Ensembl id: the id's symbol in the bundled gene table
-            shared = exact.get(by_id[q.strip()]) or symbols.get(by_id[q.strip()].upper(), [])
+            # the id's symbol in the bundled gene table, among the genes named by symbol alone
+            symbol = by_id[q.strip()]
+            shared = [j for j in exact.get(symbol, []) if by_symbol[j]] or [
+                j for j in symbols.get(symbol.upper(), []) if by_symbol[j]
+            ]
             i = shared[0] if shared else None
             if i is not None:
+                how = (
+                    "the model names that gene by its symbol, not by an Ensembl id"
+                    if mixed
+                    else "the model names its genes by symbol"
+                )
                 notes.append(
                     (
                         logging.INFO,
-                        f"{q.strip()} is {by_id[q.strip()]} in the GO snapshot's gene table (the "
-                        "model names its genes by symbol)",
+                        f"{q.strip()} is {symbol} in the GO snapshot's gene table ({how})",
                     )
                 )
         if i is None:
@@ -175,8 +195,8 @@ def _unknown_words(model: Any, unknown: list[str]) -> tuple[str, str]:
 
 def _symbols_of_ensembl_ids(queries: list[str]) -> dict[str, str]:
     """The symbol of each Ensembl gene id among ``queries`` (version ignored) in the bundled GO
-    snapshot's gene table, for a model whose genes are named by symbol alone; {} when none is
-    an Ensembl id, or the table is not there."""
+    snapshot's gene table, for a model with genes named by symbol alone; {} when none is an
+    Ensembl id, or the table is not there."""
     wanted = [q.strip() for q in queries if _ENSEMBL_RE.match(q.strip().upper())]
     if not wanted:
         return {}
