@@ -1230,6 +1230,8 @@ class FactorizedEmbeddings:
         if not isinstance(config, dict):
             raise _damaged(directory, "config.json", "not a JSON object")
         if config.get("format_version") != FORMAT_VERSION:
+            if "format_version" not in config:  # ({} read "model format None")
+                raise _damaged(directory, "config.json", "no format_version entry")
             raise ModelError(
                 f"{directory}: model format {config.get('format_version')!r} is not supported "
                 f"(this version reads {FORMAT_VERSION})"
@@ -1279,7 +1281,7 @@ class FactorizedEmbeddings:
         except Exception as exc:
             if _not_damage(exc):  # memory short for a moment, a permission: said as they are
                 raise
-            raise _damaged(directory, "weights.pt", f"unreadable weights: {exc}") from None
+            raise _damaged(directory, "weights.pt", _unreadable_weights(exc)) from None
         expected = FactorizedEmbedding.state_shapes(net)
         if shapes != expected:
             wrong = sorted(
@@ -1387,7 +1389,8 @@ class FactorizedEmbeddings:
         against the network's sizes."""
         n_samples, n_genes = net.n_samples, net.n_genes
         try:
-            with np.load(path, allow_pickle=False) as arrays:
+            # the file opened here: np.load left it open when it was no zip (a ResourceWarning)
+            with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as arrays:
                 data = {name: arrays[name] for name in arrays.files}
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             if _not_damage(exc):
@@ -1458,3 +1461,14 @@ class FactorizedEmbeddings:
                     f"{n_genes:,} genes",
                 )
             self.reference_ = {name: a.astype(np.float32) for name, a in ref.items()}
+
+
+def _unreadable_weights(exc: BaseException) -> str:
+    """Why ``weights.pt`` could not be read, in a few words: torch's message of a cut file is
+    four sentences long (and was cut at 300 characters mid-word), its message of a file that
+    is no torch file a bare key (``'101'``)."""
+    words = " ".join(str(exc).split())
+    if "zip archive" in words or isinstance(exc, (KeyError, EOFError)) or not words:
+        first = words.split(". ")[0] if "zip archive" in words else ""
+        return "truncated, or not a file saved by torch" + (f" ({first})" if first else "")
+    return f"unreadable weights: {words}"

@@ -19,6 +19,7 @@ import stat
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from zipfile import BadZipFile
 
 import numpy as np
 import pandas as pd
@@ -215,8 +216,10 @@ def _damaged(directory: Path, name: str, detail) -> ModelError:
             words = "an empty file (0 bytes)"
     except OSError:
         pass
+    if len(words) > 300:  # (cut at a word: torch's "was transf")
+        words = words[:300].rsplit(" ", 1)[0] + " ..."
     return ModelError(
-        f"{directory}: damaged or incomplete model directory ({name}: {words[:300]}); "
+        f"{directory}: damaged or incomplete model directory ({name}: {words}); "
         "save or train it again"
     )
 
@@ -234,10 +237,11 @@ def saved_model_is_simulated(directory: str | Path) -> bool:
         samples = None
         if (directory / "samples.parquet").is_file():
             samples = pd.read_parquet(directory / "samples.parquet")
-            ids = np.load(directory / "arrays.npz", allow_pickle=False)["sample_ids"]
+            with open(directory / "arrays.npz", "rb") as handle:  # (closed: a cut file too)
+                ids = np.load(handle, allow_pickle=False)["sample_ids"]
             if len(ids) == len(samples):
                 samples.index = pd.Index(np.asarray(ids).astype(str))
-    except (OSError, ValueError, KeyError, AttributeError, TypeError):
+    except (OSError, ValueError, KeyError, AttributeError, TypeError, EOFError, BadZipFile):
         return False  # (the model's own load says what is wrong with it)
     return is_simulated(
         SimpleNamespace(

@@ -858,6 +858,61 @@ def test_a_damaged_model_is_said_in_one_line(tmp_path):
     assert "\n" not in str(err.value) and "weights.pt" in str(err.value)
 
 
+def test_a_cut_or_foreign_model_file_is_said_in_words(tmp_path):
+    """A cut weights.pt read as torch's four sentences cut at 300 characters mid-word ("was
+    transf"); a config.json of {} as "model format None is not supported"; a cut arrays.npz
+    left its file open (a ResourceWarning)."""
+
+    d = _tiny().fit(_small()).save(tmp_path / "m")
+    weights = (d / "weights.pt").read_bytes()
+    for damaged in (weights[: len(weights) // 2], b"hello, not a torch file"):
+        (d / "weights.pt").write_bytes(damaged)
+        with pytest.raises(ModelError) as err:
+            FactorizedEmbeddings.load(d)
+        said = str(err.value)
+        assert "weights.pt: truncated, or not a file saved by torch" in said, said
+        assert len(said) < len(str(d)) + 220 and "transf)" not in said, said
+    (d / "weights.pt").write_bytes(weights)
+    config = (d / "config.json").read_text()
+    (d / "config.json").write_text("{}")
+    with pytest.raises(ModelError, match="damaged or incomplete model directory .config.json"):
+        FactorizedEmbeddings.load(d)
+    (d / "config.json").write_text(config)
+
+
+def test_a_cut_arrays_file_is_closed(tmp_path):
+    """np.load left a cut arrays.npz open: a ResourceWarning after the clear error."""
+    import gc
+    import warnings
+
+    from core.estimator import saved_model_is_simulated
+
+    d = _tiny().fit(_small()).save(tmp_path / "m")
+    (d / "arrays.npz").write_bytes((d / "arrays.npz").read_bytes()[:100])
+    config = json.loads((d / "config.json").read_text())
+    del config["dataset"]["simulated"]  # (a model saved before it was recorded)
+    (d / "config.json").write_text(json.dumps(config))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always", ResourceWarning)
+        with pytest.raises(ModelError, match="arrays.npz"):
+            FactorizedEmbeddings.load(d)
+        gc.collect()
+        # (whether the model is of simulated data, read before it is loaded: BadZipFile)
+        assert saved_model_is_simulated(d) is False
+        gc.collect()
+    unclosed = [str(w.message) for w in seen if issubclass(w.category, ResourceWarning)]
+    assert not [u for u in unclosed if "arrays.npz" in u], unclosed
+
+
+def test_a_long_damage_is_cut_at_a_word():
+    from pathlib import Path
+
+    from core.model_directory import _damaged
+
+    said = str(_damaged(Path("m"), "x.bin", "word " * 100))
+    assert said.endswith("word ...); save or train it again"), said
+
+
 def test_missing_values_in_nullable_columns_are_missing_values():
     """A DataFrame of pandas' nullable floats (``convert_dtypes``, ``Float64``, pyarrow) holds
     pd.NA for a missing value: it was refused as "values are not numeric (dtype object)"."""
