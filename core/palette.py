@@ -5,17 +5,21 @@ No plotting code here (``core`` stays free of plotly); only the colour values.
 
 from __future__ import annotations
 
-#: Class colours: 30 colours picked one by one, each as far as possible (CIELAB) from those
-#: before it and from the grey of unlabelled samples, saturated enough to read on white. Any 26
-#: consecutive ones differ more than the near twins of plotly's or d3's 20-colour sets (a map of
-#: 26 tissues had two blues and two greens that read as one). The second and third are swapped
-#: from the order picked: a map of two classes (sex) was steel blue and blue, and one class was
-#: lost in the other.
+#: Class colours: 30 colours picked one by one (tests/benchmarks/pick_palette.py), each with the
+#: largest CIEDE2000 difference to those before it, to the grey of unlabelled samples and to the
+#: white background, the smallest over three views: normal vision, deuteranopia and protanopia
+#: (Machado 2009), plus a quarter of the normal-vision one. The palette before, picked for
+#: normal vision alone, made Testis and Pancreas of a GTEx map one colour (2.3) for a deutan
+#: viewer. Lightness 30-80 and chroma 30 or more: a point reads on white, apart from black and
+#: from the grey. The first two (a map of two classes, sex: purple and olive) are 50 or more
+#: apart in every view; the first 27 are 10.8 or more apart for normal vision (the near twins of
+#: plotly's 20 colours, two blues and two greens of a map of 26 tissues, were 5 apart), 6.8 for
+#: a deutan viewer and 7.2 for a protan one: no 27 colours are all far apart for them.
 CLASS_COLORS: tuple[str, ...] = tuple(
     (
-        "#1e78b4 #ff0000 #0000ff #00d200 #ff1eb4 #e1b400 #005a1e #872d2d #5a2da5 #00d2b4 "
-        "#e1a5ff #ffa578 #e100ff #96c35a #f0005a #785a00 #693c69 #f087a5 #f07800 #4b87ff "
-        "#2dc3e1 #a50f69 #784bff #a50000 #008700 #00d278 #d25ae1 #b4a569 #2d8778 #96d200"
+        "#5a2d96 #5a4b00 #2db400 #b478ff #008778 #d20f5a #ffb496 #3c78a5 #d2b4f0 #001eff "
+        "#b45a1e #d287a5 #1e694b #e1c300 #782d5a #96965a #e100b4 #e19696 #00c3c3 #785af0 "
+        "#e15a87 #b41e2d #875a87 #5aa5d2 #ff7800 #d2a55a #a55a69 #a5a5ff #a5003c #00d278"
     ).split()
 )
 

@@ -27,7 +27,7 @@ from dashboard.figure_style import (
 COLOURING_SET = "genes of the colouring"
 #: Their marks: lemon yellow with a dark edge, a colour neither of the rings (black), the star
 #: (red), the selection's diamonds (orange), the grey of genes without a category nor the
-#: palette's gold (snoRNA: a gold fill read as one of them); a little larger than the genes,
+#: palette's yellows (#e1c300: a gold fill read as one of them); a little larger than the genes,
 #: smaller than the rings, star and diamonds drawn over them.
 COLOURING_COLOR, COLOURING_EDGE = "#fff200", "#262626"
 

@@ -85,7 +85,9 @@ def test_map_classes_have_colours_told_apart():
     colours = [t.marker.color for t in shown]
     assert len(set(colours)) == 26
     closest = min(np.linalg.norm(_lab(a) - _lab(b)) for a, b in itertools.combinations(colours, 2))
-    assert closest > 25, closest  # CIELAB distance; the old palette's closest pair was 5
+    # CIELAB distance; the old palette's closest pair was 5. The palette kept apart for normal
+    # and colour-deficient vision alike (tests/test_palette.py) has 16.1 for its first 26.
+    assert closest > 15, closest
     # unlabelled grey is apart from every class colour
     from core.palette import UNLABELLED_COLOR
 

@@ -766,7 +766,7 @@ def test_small_categories_are_drawn_over_large_ones_in_colours_apart(coords):
     ranks = {t.name: t.legendrank for t in fig.data[1:]}
     assert ranks["female (50)"] < ranks["male (150)"]  # the legend: female, male
     colours = {t.name: t.marker.color for t in fig.data[1:]}
-    assert colours["female (50)"] == "#1e78b4" and colours["male (150)"] == "#ff0000"
+    assert colours["female (50)"] == "#5a2d96" and colours["male (150)"] == "#5a4b00"
 
 
 def test_baseline_maps_colour_a_tissue_as_the_sample_map_does(coords):
