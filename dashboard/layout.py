@@ -1199,7 +1199,7 @@ def build_layout(context: Any) -> html.Div:
             ),
             html.Div(
                 [
-                    html.Label("Clip colour scale at percentiles"),
+                    html.Label("Clip colour scale at percentiles", htmlFor=ids.CLIP),
                     dcc.RangeSlider(
                         id=ids.CLIP,
                         min=0,
@@ -1278,14 +1278,23 @@ def build_layout(context: Any) -> html.Div:
         html.Div(
             [
                 html.Div(
-                    dcc.Dropdown(
-                        id=ids.LABEL_SELECT,
-                        options=[],
-                        value=[],
-                        multi=True,
-                        searchable=True,
-                        placeholder="select samples by tissue…",
-                    ),
+                    [
+                        # (its name for a screen reader: the box shows a placeholder alone, which
+                        # names the colouring's annotation: "select samples by sex…")
+                        html.Label(
+                            "Labels to select samples by",
+                            htmlFor=ids.LABEL_SELECT,
+                            className="visually-hidden",
+                        ),
+                        dcc.Dropdown(
+                            id=ids.LABEL_SELECT,
+                            options=[],
+                            value=[],
+                            multi=True,
+                            searchable=True,
+                            placeholder="select samples by tissue…",
+                        ),
+                    ],
                     className="label-select",
                     title=CONTROL_HELP[ids.LABEL_SELECT],
                 ),
@@ -1698,7 +1707,7 @@ def build_layout(context: Any) -> html.Div:
             [
                 html.Div(
                     [
-                        html.Label("Figure"),
+                        html.Label("Figure", htmlFor=ids.EXPORT_FIGURE),
                         dcc.Dropdown(
                             id=ids.EXPORT_FIGURE,
                             options=[
@@ -1715,7 +1724,7 @@ def build_layout(context: Any) -> html.Div:
                 ),
                 html.Div(
                     [
-                        html.Label("Format"),
+                        html.Label("Format", htmlFor=ids.EXPORT_FORMAT),
                         dcc.RadioItems(
                             id=ids.EXPORT_FORMAT,
                             options=["svg", "pdf", "png"],
@@ -1729,7 +1738,7 @@ def build_layout(context: Any) -> html.Div:
                 ),
                 html.Div(
                     [
-                        html.Label("Size"),
+                        html.Label("Size", htmlFor=ids.EXPORT_SIZE),
                         dcc.Dropdown(
                             id=ids.EXPORT_SIZE,
                             options=list(EXPORT_SIZES),
