@@ -766,11 +766,13 @@ def _place(model: Any, es: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     quiet = logging.getLogger("core.estimator")
     level = quiet.level
     if not log.isEnabledFor(logging.DEBUG):
-        quiet.setLevel(logging.WARNING)  # its "k of n model genes present" is said above
+        quiet.setLevel(logging.WARNING)  # (its INFO lines: of each chunk)
 
-    def said_above(record: logging.LogRecord) -> bool:  # (shared names, few genes: once, not
-        notice = getattr(record, "notice", None)  # by chunk; the fit error with its remedy)
-        return notice not in ("shared_names", "few_genes", "fit_error")
+    # said above: shared names, few genes, genes absent or ignored (once, not by chunk); the
+    # fit error (with its remedy)
+    def said_above(record: logging.LogRecord) -> bool:
+        notice = getattr(record, "notice", None)
+        return notice not in ("shared_names", "few_genes", "fit_error", "gene_match")
 
     quiet.addFilter(said_above)
     try:

@@ -17,21 +17,69 @@ import numpy as np
 import pandas as pd
 
 from core.data import LOG_SCALE_MAX, ExpressionSet
-from core.errors import ModelError
+from core.data.orientation import (
+    _SAMPLE_ID_RE,
+    _by_shares,
+    _entrez_like,
+    _gene_id_share,
+    _gene_name_share,
+    _share,
+    _shown_names,
+)
+from core.errors import DataError, ModelError
 from core.train import load_checkpoint
 
 # the estimator's messages, wherever their code is written
 log = logging.getLogger("core.estimator")
 
 
-def _as_expression_set(es, what: str):
+#: Labels of an axis looked at to tell whether a DataFrame's genes are in its rows (spread
+#: over the axis): a few thousand strings, whatever the size of the table.
+_LABELS_LOOKED_AT = 1000
+
+
+def _some_labels(labels: pd.Index) -> list[str]:
+    """Up to :data:`_LABELS_LOOKED_AT` of ``labels``, spread evenly, as strings."""
+    if len(labels) > _LABELS_LOOKED_AT:
+        labels = labels[np.linspace(0, len(labels) - 1, _LABELS_LOOKED_AT).astype(int)]
+    return [str(label) for label in labels]
+
+
+def _check_genes_not_in_rows(frame: pd.DataFrame, what: str) -> None:
+    """A :class:`DataError` when ``frame`` seems to hold genes in rows and samples in columns:
+    most of its row labels read as genes (Ensembl or other ids by their form, or known gene
+    symbols, as :mod:`core.data.orientation` tells them when a table is read) and at most half
+    as large a share of its column labels. Only labels are looked at (a sample of them), never
+    values. Row labels that read as sample ids (GTEx, TCGA, GSM...), numbered rows and columns
+    of whole numbers (Entrez ids) are taken as they are given."""
+    if len(frame.index) < 2 or frame.index.dtype.kind in "biuf":
+        return
+    rows, cols = _some_labels(frame.index), _some_labels(frame.columns)
+    if _share(rows, lambda n: bool(_SAMPLE_ID_RE.match(n))) > 0.5:
+        return  # (before the gene symbols are read: the common case costs nothing)
+    if _gene_id_share(cols) > 0.5 or _entrez_like(cols):
+        return
+    in_rows, in_cols = _gene_name_share(rows), _gene_name_share(cols)
+    if _by_shares(in_rows, in_cols, "genes_x_samples", "gene names")[0] == "genes_x_samples":
+        raise DataError(
+            f"{what}: the DataFrame's genes seem to be in rows: {in_rows:.0%} of its row labels "
+            f"read as genes (e.g. {_shown_names(rows)}), {in_cols:.0%} of its column labels "
+            f"(e.g. {_shown_names(cols)}); pass df.T, with samples as rows and genes as "
+            "columns (or an ExpressionSet to keep it as it is)"
+        )
+
+
+def _as_expression_set(es, what: str, genes_in_rows_checked: bool = False):
     """``es`` when it is an :class:`~core.data.ExpressionSet` (or quacks like one), a
     (n_samples, n_genes) array or DataFrame wrapped in one, else a :class:`ModelError`.
 
     A DataFrame's index gives the sample ids and its columns the gene ids (or symbols), one
     level each (a MultiIndex is refused, naming its levels); a Series indexed by gene is one
     sample (its name the sample's id: ``df.loc["S1"]``); an array gets ids ``sample_0...`` and
-    ``gene_0...``. The values are read as float32.
+    ``gene_0...``. The values are read as float32. With ``genes_in_rows_checked`` a DataFrame
+    whose row labels read as genes and whose column labels do not is refused
+    (:func:`_check_genes_not_in_rows`, a :class:`DataError`): ``fit`` would learn its genes as
+    samples without a word.
     """
     if isinstance(es, pd.Series) and not isinstance(es.index, pd.RangeIndex):
         name = es.name if es.name is not None else "sample_0"
@@ -46,6 +94,8 @@ def _as_expression_set(es, what: str):
                     f"({', '.join(str(n) for n in labels.names)}): name its {items} by one id "
                     f"each, e.g. df.{axis} = df.{axis}.get_level_values({level!r})"
                 )
+        if genes_in_rows_checked:
+            _check_genes_not_in_rows(es, what)
         return ExpressionSet.from_array(
             es, sample_ids=es.index.astype(str), gene_ids=es.columns.astype(str)
         )

@@ -76,6 +76,12 @@ def training_line(p: Any, pace: Pace) -> str:
     )
 
 
+def _not_gene_match(record: logging.LogRecord) -> bool:
+    """Leaves out transform's word on genes absent or ignored while the dataset's own samples
+    that the model was not trained on are placed (its genes beyond the model's: no news)."""
+    return getattr(record, "notice", None) != "gene_match"
+
+
 @dataclass
 class ModelState:
     """A trained model as the dashboard uses it (all arrays in the dataset's order).
@@ -354,7 +360,13 @@ class TrainedModel:
         if (~known).any():
             log.info("embedding %d samples absent from training with transform()", (~known).sum())
             sub = _subset_samples(self.es, np.nonzero(~known)[0])
-            out[~known] = np.asarray(model.transform(sub), dtype=np.float32)
+            # the dataset's genes the model left out (--top-genes, genes of 0) are no news here
+            estimator_log = logging.getLogger("core.estimator")
+            estimator_log.addFilter(_not_gene_match)
+            try:
+                out[~known] = np.asarray(model.transform(sub), dtype=np.float32)
+            finally:
+                estimator_log.removeFilter(_not_gene_match)
         return out
 
     def train(self, progress: ProgressFn | None = None, record: bool = False) -> str:

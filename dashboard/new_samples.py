@@ -66,8 +66,9 @@ def placed_file_names(label: str | None) -> dict[str, str]:
 
 def _said_on_the_page(record: logging.LogRecord) -> bool:
     """Leaves out the estimator's poor-fit warning while uploaded samples are placed: the page
-    says it once, of all of them (``fit_warning``), where the log said it of every chunk."""
-    return getattr(record, "notice", None) != "fit_error"
+    says it once, of all of them (``fit_warning``), where the log said it of every chunk; and
+    its model genes absent and columns ignored, which the page names itself."""
+    return getattr(record, "notice", None) not in ("fit_error", "gene_match")
 
 
 class SamplePlacing:
