@@ -849,10 +849,14 @@ _SOURCE_FIELD_WORDS = {
 
 
 #: What the annotation fields mean when no flag named them: the annotations were joined and
-#: read ("sample id column of the annotations: none" read as if they had not been).
+#: read ("sample id column of the annotations: none" read as if they had not been). The
+#: annotation columns are those ``--annotation-columns`` named of the matrix (samples in rows);
+#: the annotations file's columns are all read whatever it names ("all of the annotations
+#: file's columns" left out the matrix's own: a tissue column beside them).
 _UNNAMED_ANNOTATION_FIELDS = {
     "sample_column": "the column whose values match the matrix's sample ids (found as read)",
-    "label_columns": "all of the annotations file's columns",
+    "label_columns": "none named (--annotation-columns); the annotations file's columns are all "
+    "read",
 }
 
 

@@ -706,7 +706,10 @@ def test_data_source_fields_are_listed_in_words():
     # "none" read as if the annotations had not been joined; without a file, none were
     unnamed = {**source, "label_columns": None}
     words = html_module.unescape(re.sub(r"<[^>]+>", "", _source_fields_html(unnamed, "m")))
-    assert "annotation columns: all of the annotations file's columns" in words
+    # (the field names the matrix's columns --annotation-columns named, not the file's: a
+    # matrix's own tissue column is an annotation beside them)
+    said = "annotation columns: none named (--annotation-columns); the annotations file's "
+    assert said + "columns are all read" in words, words
     alone = {"loader": "table", "path": "/d/m.csv", "annotations": None, "sample_column": None}
     words = html_module.unescape(re.sub(r"<[^>]+>", "", _source_fields_html(alone, "m")))
     assert "sample id column of the annotations: none" in words
