@@ -62,8 +62,9 @@ def _name_classes(fig, xy: np.ndarray, lab: pd.Series, classes: list[str], row: 
     (The sample nearest the class's median named, on t-SNE, Spleen's cluster "Small
     Intestine", after a few strays of the class in it.) Larger classes first. A name that
     would cover one already written tries the class's next clumps; a class with no place
-    where 3 or more of its samples are at least a quarter of those around, or no free place,
-    is left unnamed (the legend has every class). Sizes in pixels are those of a panel about 370 x
+    where 3 or more of its samples are at least a quarter of those around, or no free place
+    off the samples of other classes (3 of them under a name read as its class), is left
+    unnamed (the legend has every class). Sizes in pixels are those of a panel about 370 x
     330 px, the map drawn at 1:1 in it (one scale for both axes: an elongated map fills one
     side only)."""
     from scipy.spatial import cKDTree
@@ -79,6 +80,15 @@ def _name_classes(fig, xy: np.ndarray, lab: pd.Series, classes: list[str], row: 
         return not any(
             b[0] < box[1] and box[0] < b[1] and b[2] < box[3] and box[2] < b[3] for b in placed
         )
+
+    def over_others(box: tuple[float, float, float, float], mask: np.ndarray) -> bool:
+        """Whether the name would sit on samples of other classes (3 or more): on UMAP,
+        "Breast", above its samples among Adipose's, lay on Blood Vessel's cluster, read as
+        its name."""
+        inside = (
+            (px[:, 0] > box[0]) & (px[:, 0] < box[1]) & (px[:, 1] > box[2]) & (px[:, 1] < box[3])
+        )
+        return int((inside & ~mask).sum()) >= 3
 
     for cls in sorted(classes, key=lambda k: -int((lab == k).sum())):
         mask = (lab == cls).to_numpy()
@@ -101,9 +111,9 @@ def _name_classes(fig, xy: np.ndarray, lab: pd.Series, classes: list[str], row: 
             x = cls_px[i, 0]
             above = (x - half_w, x + half_w, cls_px[top, 1] + 3.0, cls_px[top, 1] + 3.0 + height)
             below = (x - half_w, x + half_w, cls_px[bottom, 1] - 3.0 - height, cls_px[bottom, 1])
-            if free(above):
+            if free(above) and not over_others(above, mask):
                 spot = (above, int(i), top, "bottom", 3)
-            elif free(below):
+            elif free(below) and not over_others(below, mask):
                 spot = (below, int(i), bottom, "top", -3)
             if spot is not None:
                 break

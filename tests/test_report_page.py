@@ -395,6 +395,32 @@ def test_a_class_is_named_on_its_own_clump_not_on_strays_in_another(tmp_path):
     assert np.hypot(*np.subtract(notes["Spleen"], spleen.mean(axis=0))) < 1.5, notes
 
 
+def test_a_name_is_not_written_on_another_class_s_samples():
+    """On UMAP of the 26-tissue set (the report's map, tests/data/sepira_umap_tissues.csv),
+    "Breast", above its samples among Adipose's, lay on Blood Vessel's cluster (read as its
+    name): a name goes where no 3 samples of other classes lie under it, or nowhere (the legend
+    names the class)."""
+    import plotly.graph_objects as go
+
+    from core.report_figures import _name_classes
+
+    umap = pd.read_csv(Path(__file__).parent / "data" / "sepira_umap_tissues.csv")
+    xy, labels = umap[["x", "y"]].to_numpy(), umap["tissue"]
+    fig = go.Figure(go.Scatter(x=xy[:, 0], y=xy[:, 1]))
+    _name_classes(fig, xy, labels, sorted(set(labels)), None, None)
+    assert len(fig.layout.annotations) >= 18  # (of 26; 21 before)
+    span = np.ptp(xy, axis=0)
+    scale = min(370.0 / span[0], 330.0 / span[1])
+    px = (xy - xy.min(axis=0)) * scale
+    for note in fig.layout.annotations:
+        x0 = (note.x - xy[:, 0].min()) * scale
+        y0 = (note.y - xy[:, 1].min()) * scale + note.yshift - (14 if note.yanchor == "top" else 0)
+        half_w = 2.4 * len(note.text) + 3
+        under = (np.abs(px[:, 0] - x0) < half_w) & (px[:, 1] > y0) & (px[:, 1] < y0 + 14)
+        others = labels[under & (labels != note.text).to_numpy()]
+        assert len(others) < 3, (note.text, others.value_counts().to_dict())
+
+
 def test_a_full_disk_while_figures_are_written_is_said_as_such(tmp_path, monkeypatch):
     """A full disk was said as "could not render figures with kaleido/Chromium ...; set
     BROWSER_PATH to a Chrome/Chromium binary", which would not help."""
