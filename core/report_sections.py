@@ -672,12 +672,15 @@ def _gene_space_limits(
     loaded: _Loaded,
     n_annotated: int | None = None,
     others: list[_Loaded] | None = None,
+    go_top: float | None = None,
 ) -> str:
     """What the Figure-4 table can and cannot tell: the highest ratios possible here (a column
     at its ceiling tells nothing), sampling intervals of the GO ratio, and where it departs
     from the paper's protocol. ``n_annotated``: genes with a GO term (a gene without one
     shares a term with none of its neighbours: the GO ceiling is their share, not 1).
-    ``others``: the models compared, whose gene embedding sizes are compared too."""
+    ``others``: the models compared, whose gene embedding sizes are compared too.
+    ``go_top``: the GO ceiling counted by each gene's partners (:func:`core.analysis.
+    go_ceiling`; the share of annotated genes assumed each had ``k`` of them)."""
     n_genes = int(loaded.es.n_genes)
     parts = []
     ceilings = []
@@ -699,16 +702,28 @@ def _gene_space_limits(
         random_share = float(table["go_random"].iloc[0])
         counted_annotated = "go_pairs" in table.columns  # (annotated_only: both annotated)
         top = 1.0
-        if n_annotated is not None and not counted_annotated and n_genes:
+        by_partners = go_top is not None and np.isfinite(go_top) and not counted_annotated
+        if by_partners:
+            top = float(go_top)
+        elif n_annotated is not None and not counted_annotated and n_genes:
             top = n_annotated / n_genes
         if random_share > 0:
             at = [str(i) for i, v in table["go_fraction"].items() if v >= 0.99 * top]
+            with_term = (
+                f"the {n_annotated:,} of {n_genes:,} genes with a term"
+                if n_annotated is not None
+                else "the genes with a term"
+            )
             ceilings.append(
                 f"{GENE_SPACE_WORDS['go_ratio']} {top / random_share:.2f} "
                 f"({GENE_SPACE_WORDS['go_fraction']} {top:.3f}: every pair sharing a term"
                 + (
-                    f", as far as the {n_annotated:,} of {n_genes:,} genes with a term can: a "
-                    "gene without one shares a term with none of its neighbours"
+                    f", as far as each gene has {'a gene' if k == 1 else f'{k} genes'} sharing "
+                    f"one of its terms ({with_term}; a gene without one shares a term with none "
+                    "of its neighbours)"
+                    if by_partners and top < 1.0
+                    else f", as far as {with_term} can: a gene without one shares a term with "
+                    "none of its neighbours"
                     if top < 1.0
                     else ""
                 )
@@ -901,6 +916,7 @@ def _section_gene_space(
             loaded,
             int((go_matrix.getnnz(axis=1) > 0).sum()) if has_go else None,
             others,
+            analysis.go_ceiling(go_matrix, args.k) if has_go else None,
         ),
         '<p class="hint">In a file: <a href="tables/gene_space.csv">tables/gene_space.csv</a>'
         + (

@@ -553,5 +553,7 @@ def test_class_names_on_a_one_to_one_map_do_not_cover_each_other():
     lab = pd.Series(["Liver"] * 10 + ["Lung"] * 10 + ["x"] * 4)
     fig = make_subplots(rows=1, cols=1)
     _name_classes(fig, xy, lab, ["Liver", "Lung"], 1, 1)
-    # 1.85 px apart at 1:1: one name above its class, the other below (both above, before)
-    assert sorted(a.yanchor for a in fig.layout.annotations) == ["bottom", "top"]
+    # 1.85 px apart at 1:1: both above covered each other, before; one name below its class
+    # lay on the other class's samples: one class named, the legend names the other
+    notes = fig.layout.annotations
+    assert len(notes) == 1 or sorted(a.yanchor for a in notes) == ["bottom", "top"], notes

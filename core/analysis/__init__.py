@@ -46,6 +46,7 @@ from core.analysis.agreement import _share_term as _share_term
 from core.analysis.agreement import (
     chance_shares,
     coexp_ceiling,
+    go_ceiling,
     neighbor_agreement,
     neighbor_agreement_by_size,
     pairs_from_neighbors,
@@ -145,6 +146,7 @@ __all__ = [
     "chance_shares",
     "check_distinct_runs",
     "coexp_ceiling",
+    "go_ceiling",
     "coexpression_cut",
     "coexpression_edges",
     "consensus_gene_space",

@@ -129,6 +129,40 @@ def coexp_ceiling(coexp: sparse.spmatrix, k: int) -> float:
     return float(np.minimum(degree, k).mean() / k) if degree.size else float("nan")
 
 
+def go_ceiling(go_matrix: sparse.spmatrix, k: int, block: int = 1024) -> float:
+    """The highest ``go_fraction`` any k nearest neighbours can reach: every gene's neighbours
+    among the genes that share a term with it, as far as it has ``k`` of them (a gene with no
+    term shares none; the share of annotated genes, 336 of 460 on the 26-tissue set, 0.730,
+    overstated it: counted by partners, 0.709).
+
+    Parameters
+    ----------
+    go_matrix : (n_genes, n_terms) sparse, True where a gene has a term
+    k : neighbours per gene
+    block : genes whose partners are counted at a time (a block of rows of the gene x gene
+        product is held at once)
+
+    Returns
+    -------
+    float
+        mean over genes of min(k, partners) / k.
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise CoreError(f"k (neighbours) must be an integer >= 1, got {k!r}")
+    m = sparse.csr_matrix(go_matrix, dtype=np.float32)
+    n = m.shape[0]
+    if n == 0:
+        return float("nan")
+    mt = m.T.tocsc()
+    partners = np.zeros(n, dtype=np.float64)
+    annotated = m.getnnz(axis=1) > 0
+    for start in range(0, n, block):
+        rows = (m[start : start + block] @ mt).tocsr()
+        # (a gene with a term shares it with itself: not its own partner)
+        partners[start : start + block] = rows.getnnz(axis=1) - annotated[start : start + block]
+    return float(np.minimum(partners, k).mean() / k)
+
+
 def _share_term(go_matrix: sparse.spmatrix, pairs: np.ndarray) -> np.ndarray:
     """Whether each pair (rows of a (n_pairs, 2) array) shares a term of ``go_matrix``."""
     from core.annotations import share_term
