@@ -903,8 +903,9 @@ def _section_gene_space(
         + "for the correlation row, the most correlated genes) and counts how many of those "
         "(gene, neighbour) pairs "
         + ("share a GO term, and how many " if has_go else "")
-        + "are edges of the co-expression network of this data (the top 1% most correlated "
-        "gene pairs), against chance: the same shares over every pair of two distinct genes "
+        + "are edges of the co-expression network of this data (the top 1% of gene pairs by "
+        "Pearson r, the most positively correlated: signed, not |r|), against chance: the "
+        "same shares over every pair of two distinct genes "
         f"of this dataset's {es.n_genes:,} ({n_all:,} pairs, counted, not drawn), which is "
         "what uniformly random pairs of its genes estimate.</p>",
         _html_table(table.rename(columns=GENE_SPACE_WORDS)),
@@ -947,7 +948,7 @@ def _section_gene_space(
         )
         + f"<li><i>{W['coexp_fraction']}</i>, <i>{W['coexp_random']}</i>, "
         f"<i>{W['coexp_ratio']}</i>: the same for being an edge of the co-expression network "
-        "(a pair of genes among the top 1% most correlated)</li>"
+        "(a pair of genes among the top 1% by Pearson r, the most positively correlated)</li>"
         "<li>In tables/gene_space.csv these columns are named neighbours_from for “neighbours "
         "from”, "
         + ", ".join(f"{code} for “{name}”" for code, name in W.items() if code in table.columns)

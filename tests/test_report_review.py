@@ -625,6 +625,8 @@ def test_report_says_what_its_numbers_can_tell(report):
         annotated = re.search(r"terms \(the (\d+) of (\d+) genes with a term", text)
         assert top <= int(annotated.group(1)) / int(annotated.group(2))
     assert "Binomial (Wilson) 95% intervals of the ratio to random (GO) over the pairs: FE" in text
+    # the network is of signed r: "most correlated" read as |r|
+    assert "the top 1% of gene pairs by Pearson r, the most positively correlated" in text
     for code in ("go_ratio", "go_fraction", "coexp_ratio", "coexp_fraction"):
         assert f"{code} " not in text.split("In tables/gene_space.csv")[0], code
     assert "Where this departs from the paper's Figure 4: neighbours by cosine distance" in text
