@@ -129,9 +129,15 @@ NEIGHBOUR_SPACES = ("centered", "values")
 
 
 def _gene_names(symbols, ids) -> np.ndarray:
-    """Each gene's symbol, or its id where it has none."""
+    """Each gene's symbol, or its id where it has none; a symbol several genes share, with the
+    id ("Y_RNA (ENSG00000199788)": GTEx names hundreds of genes Y_RNA, and a list of absent
+    genes read "Y_RNA, Y_RNA, ..." while a column Y_RNA was there)."""
     symbols, ids = np.asarray(symbols).astype(str), np.asarray(ids).astype(str)
-    return np.where(symbols != "", symbols, ids)
+    names = np.where(symbols != "", symbols, ids).astype(object)
+    _, inverse, counts = np.unique(names.astype(str), return_inverse=True, return_counts=True)
+    shared = np.flatnonzero((counts[inverse.ravel()] > 1) & (names != ids))
+    names[shared] = [f"{names[i]} ({ids[i]})" for i in shared]
+    return names
 
 
 def _first_of(names: np.ndarray, limit: int = 5) -> str:

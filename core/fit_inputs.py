@@ -50,11 +50,21 @@ def _check_genes_not_in_rows(frame: pd.DataFrame, what: str) -> None:
     most of its row labels read as genes (Ensembl or other ids by their form, or known gene
     symbols, as :mod:`core.data.orientation` tells them when a table is read) and at most half
     as large a share of its column labels. Only labels are looked at (a sample of them), never
-    values. Row labels that read as sample ids (GTEx, TCGA, GSM...), numbered rows and columns
-    of whole numbers (Entrez ids) are taken as they are given."""
+    values. A DataFrame whose row labels are its column labels, read as genes, is a gene x
+    gene matrix: refused too. Row labels that read as sample ids (GTEx, TCGA, GSM...),
+    numbered rows and columns of whole numbers (Entrez ids) are taken as they are given."""
     if len(frame.index) < 2 or frame.index.dtype.kind in "biuf":
         return
     rows, cols = _some_labels(frame.index), _some_labels(frame.columns)
+    # a gene x gene matrix (correlations) has its genes on both axes: no samples at all
+    same = len(frame.index) == len(frame.columns) and frame.index.astype(str).equals(
+        frame.columns.astype(str)
+    )
+    if same and _gene_name_share(rows) > 0.5:
+        raise DataError(
+            f"{what}: the DataFrame's row labels are its column labels, genes (e.g. "
+            f"{_shown_names(rows)}): a gene x gene matrix (correlations?), not samples x genes"
+        )
     if _share(rows, lambda n: bool(_SAMPLE_ID_RE.match(n))) > 0.5:
         return  # (before the gene symbols are read: the common case costs nothing)
     if _gene_id_share(cols) > 0.5 or _entrez_like(cols):

@@ -130,3 +130,37 @@ def test_the_page_says_the_genes_once_in_its_own_words(fe, sepira_file, tmp_path
     assert "names no gene of the map's data: TBX4_x" in result["info"]
     assert "not in the new samples" not in caplog.text
     assert "no gene of the model, ignored" not in caplog.text
+
+
+def test_fit_refuses_a_gene_by_gene_matrix(genes):
+    """A correlation matrix given by mistake (genes on both axes, read as genes on both: the
+    check of genes in rows let it by) was trained as 460 samples named TBX4, TFEC, ..."""
+    varied = genes.loc[:, genes.std() > 0]  # (a gene of zeros: a row of NaN correlations)
+    with pytest.raises(DataError, match=r"^fit: the DataFrame's row labels are its column label"):
+        FactorizedEmbeddings(**SMALL).fit(varied.corr())
+    # twelve samples named as genes, with the genes as columns: samples all the same
+    some = genes.iloc[:12, :12].copy()
+    some.index = ["WT1", "C3", "F8", "KIT", "MET", "RET", "ALB", "APP", "CAT", "GC", "HP", "TF"]
+    assert FactorizedEmbeddings(**SMALL).fit(some).n_samples_ == 12
+
+
+def test_transform_names_a_shared_symbol_with_its_id(genes, caplog):
+    """Two model genes named alike (GTEx names hundreds Y_RNA): the one left without a column
+    was said absent by its symbol alone, "TBX4", beside a column TBX4 that was placed."""
+    from core.data import ExpressionSet
+
+    part = genes.iloc[::4, :40]
+    symbols = ["TBX4", *part.columns[1:]]
+    symbols[1] = "TBX4"  # (the second gene's symbol is the first's)
+    ids = [f"ENSG{i:011d}" for i in range(40)]
+    train = ExpressionSet.from_array(
+        part.to_numpy(), sample_ids=part.index, gene_ids=ids, gene_symbols=symbols
+    )
+    model = FactorizedEmbeddings(**SMALL).fit(train)
+    new = genes.iloc[1:5, :40].drop(columns=genes.columns[1])  # columns by symbol: TBX4 once
+    with caplog.at_level(logging.WARNING, logger="core.estimator"):
+        model.transform(new)
+    assert (
+        "1 of the model's 40 genes is not in the new samples, read as missing values "
+        "(TBX4 (ENSG00000000001))" in caplog.text
+    ), caplog.text
