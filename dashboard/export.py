@@ -747,6 +747,9 @@ def neighbors_query(context: Any, focus: str | None, n_neighbors: int) -> dict[s
     if st is not None:
         model += f" ({st.key})"
     joined = info.get("joined_models")
+    if joined:  # (the file alone named one of them)
+        others = [str(p) for p in getattr(context.config, "join_models", None) or []]
+        model += f", joined with {'; '.join(others)}" if others else ""
     metric = (
         f"cosine distance between gene vectors, mean over {joined} joined models"
         if joined

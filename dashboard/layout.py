@@ -205,7 +205,11 @@ COLUMN_HELP: dict[str, tuple[str, str]] = {
         "from even one reads 99.9% or less; 0.0% = in none); genes off almost everywhere lie "
         "close together in gene space because they are off",
     ),
-    "runs": ("runs", "in how many of the joined models, alone, the gene is among the nearest"),
+    "runs": (
+        "runs",
+        "in how many of the joined models, alone, the gene is among the k nearest (k: the "
+        "Neighbours box)",
+    ),
     "go_id": ("GO id", "Gene Ontology term"),
     "term": ("term", "GO term name"),
     "ontology": ("ontology", "BP: biological process"),
@@ -364,6 +368,17 @@ NEIGHBOR_HELP: dict[str, tuple[str, str]] = {
 }
 
 
+def neighbor_help(context: Any) -> dict[str, tuple[str, str]]:
+    """:data:`NEIGHBOR_HELP` for ``context``: with joined models (``--join-models``), the
+    distance is the mean over them, which the header's tooltip did not say."""
+    joined = list(getattr(context.config, "join_models", None) or [])
+    if not joined:
+        return NEIGHBOR_HELP
+    name, words = NEIGHBOR_HELP["distance"]
+    n = len(joined) + 1
+    return {**NEIGHBOR_HELP, "distance": (name, f"mean over the {n} joined models of {words}")}
+
+
 def neighbor_columns(context: Any, selection: bool = False) -> list[dict[str, Any]]:
     """The ``gene-neighbors`` table's columns on the page: a neighbourhood's (no rank, the order
     is the rank; r and shared GO terms, with the co-expression edges and novel pairs marked:
@@ -371,7 +386,7 @@ def neighbor_columns(context: Any, selection: bool = False) -> list[dict[str, An
     without a distance or pair columns, which its rows leave empty)."""
     pairs = ["distance"] + (["runs"] if context.config.join_models else []) + ["r", "shared_go"]
     shown = ["symbol", *([] if selection else pairs), "detected", "name", "gene_type", "go_terms"]
-    return _columns(shown, NEIGHBOR_HELP, NEIGHBOR_FORMATS)
+    return _columns(shown, neighbor_help(context), NEIGHBOR_FORMATS)
 
 
 def neighbor_marks() -> list[dict[str, Any]]:
@@ -1477,7 +1492,7 @@ def build_layout(context: Any) -> html.Div:
         _table(
             ids.GENE_NEIGHBORS,
             [c["id"] for c in neighbor_columns(context)],
-            NEIGHBOR_HELP,
+            neighbor_help(context),
             formats=NEIGHBOR_FORMATS,
             style_cell_conditional=GENE_TABLE_CELLS,
             style_data_conditional=neighbor_marks(),

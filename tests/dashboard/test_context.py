@@ -627,6 +627,16 @@ def test_gene_space_joined_with_other_models(context, sepira_es, tmp_path):
 
     fig, _ = build_gene_figure(joined, None, "GATA4", 5, None)
     assert "gene embeddings of 2 runs joined" in fig.layout.title.text
+    # the distance's tooltip says it is a mean, and the CSV names every joined model (it said
+    # one model beside "mean over 2 joined models")
+    from dashboard.export import neighbors_query
+    from dashboard.layout import neighbor_help
+
+    assert neighbor_help(joined)["distance"][1].startswith("mean over the 2 joined models of 1 −")
+    assert not neighbor_help(context)["distance"][1].startswith("mean")
+    query = neighbors_query(joined, "GATA4", 5)
+    assert f"joined with {tmp_path / 'm4'}" in query["model"], query
+    assert "mean over 2 joined models" in query["metric"]
     assert st.gene_layout.shape == (460, 2)
     # a model of other genes is refused with the count of the missing ones
     PCAEmbedding(gene_dim=4).fit(sepira_es.subset(genes=np.arange(400))).save(tmp_path / "few")
