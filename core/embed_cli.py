@@ -923,7 +923,8 @@ def run_neighbours(args: argparse.Namespace) -> int:
     print(
         f"the {'gene' if args.k == 1 else f'{args.k:,} genes'} nearest to {asked_names} in "
         f"{space} (distance: "
-        "cosine distance between gene vectors, 0 = same direction, 1 = unrelated, 2 = "
+        + (f"mean over the {len(units)} models of the " if others else "")
+        + "cosine distance between gene vectors, 0 = same direction, 1 = unrelated, 2 = "
         "opposite; neighbours --help explains each column):",
         file=sys.stderr,
     )

@@ -90,6 +90,17 @@ def test_dashboard_breaks_distance_ties_as_the_neighbours_command(tied_models, t
     assert (_runs(units, 0, np.arange(1, k + 1), k) == 2).all()
 
 
+def test_neighbours_of_joined_models_say_the_distance_is_a_mean(tied_models, capsys):
+    """The line above a joined table said "distance: cosine distance between gene vectors",
+    though each is the mean over the models."""
+    _, (model, other) = tied_models
+    args = ["neighbours", "--model", str(model), "--genes", "G00", "--k", "3"]
+    assert main([*args, "--compare-models", str(other)]) == 0
+    assert "(distance: mean over the 2 models of the cosine distance" in capsys.readouterr().err
+    assert main(args) == 0
+    assert "(distance: cosine distance between gene vectors" in capsys.readouterr().err
+
+
 @pytest.fixture(scope="module")
 def standin(sepira_file, tmp_path_factory):
     cfg = DashboardConfig(
