@@ -9,6 +9,8 @@
  * read as its description. It does so again whenever the page changes (a dropdown made
  * searchable or disabled draws a new combobox). A click on such a label focuses the control.
  *
+ * An upload's file input gets its drop zone's words (and its card's heading) as its name.
+ *
  * Escape in a dropdown whose menu is closed emptied it (react-select's escapeClearsValue, which
  * Dash does not pass on): the tissues chosen under the map were lost. Escape only closes a menu.
  */
@@ -30,7 +32,21 @@
         return box && box.labels === undefined ? box : null;
     }
 
+    // an upload's file input (transparent, over the drop zone): named by the zone's words
+    function nameUploads() {
+        document.querySelectorAll(".upload input[type=file]").forEach(function (input) {
+            var zone = input.closest(".upload");
+            var words = zone && zone.textContent.trim();
+            var card = zone && zone.closest(".card");
+            var head = card && card.querySelector("h3, h4");
+            set(input, "aria-label", head ? head.textContent.trim() + ": " + words : words);
+            var wrapper = zone && zone.closest("[title]");
+            set(input, "title", wrapper && wrapper.title);
+        });
+    }
+
     function nameAll() {
+        nameUploads();
         document.querySelectorAll("label[for]").forEach(function (label) {
             var box = boxOf(label);
             if (!box) {

@@ -1527,8 +1527,9 @@ def build_layout(context: Any) -> html.Div:
         "Place your own samples",
         html.P(
             "Upload a matrix of new samples (CSV/TSV or GCT, optionally .gz, or parquet; samples x "
-            "genes or genes x samples, genes by symbol or id, on the scale of the training "
-            "data). Each is placed on the sample map (black stars) without retraining, and "
+            "genes or genes x samples, genes by symbol or id; raw counts or TPM with the box "
+            "beside the upload ticked, values already on the training data's scale with it "
+            "unticked). Each is placed on the sample map (black stars) without retraining, and "
             "named by its nearest samples of the map"
             + (
                 f" and the majority {annotation_word(label)} of the {context.PLACE_K} nearest"

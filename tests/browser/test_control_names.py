@@ -87,6 +87,17 @@ def test_controls_are_named_and_placeholders_readable(app_url, driver):
         "Clip colour scale at percentiles, upper",
     ]
 
+    # the place upload's file input: named by its card and zone, its focus seen (it is
+    # transparent: the page looked the same focused or not)
+    upload = _js(
+        driver,
+        "const i = document.querySelector('#place-upload input[type=file]'); i.focus();"
+        "return [i.getAttribute('aria-label') || '',"
+        " getComputedStyle(i.closest('.upload')).outlineStyle];",
+    )
+    assert upload[0].startswith("Place your own samples: Drop a matrix here"), upload
+    assert upload[1] != "none", upload
+
     group = "const g = document.getElementById('export-format'); return [g.role, g.ariaLabel];"
     assert _js(driver, group) == ["radiogroup", "Format"]
 
