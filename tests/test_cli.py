@@ -814,8 +814,9 @@ def test_model_files_empty_of_a_newer_version_or_unreadable(tiny_cli_model, tmp_
     load = np.load
 
     def no_permission(path, *args, **kwargs):
-        if str(path).endswith("arrays.npz"):
-            raise PermissionError(13, "Permission denied", str(path))
+        name = str(getattr(path, "name", path))  # (a path or an open file)
+        if name.endswith("arrays.npz"):
+            raise PermissionError(13, "Permission denied", name)
         return load(path, *args, **kwargs)
 
     import core.estimator
