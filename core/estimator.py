@@ -1436,8 +1436,12 @@ class FactorizedEmbeddings:
         n_samples, n_genes = net.n_samples, net.n_genes
         try:
             # the file opened here: np.load left it open when it was no zip (a ResourceWarning)
-            with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as arrays:
-                data = {name: arrays[name] for name in arrays.files}
+            with open(path, "rb") as handle:
+                arrays = np.load(handle, allow_pickle=False)
+                if not isinstance(arrays, np.lib.npyio.NpzFile):  # (a lone array, .npy)
+                    raise ValueError("one array (.npy) where an .npz archive of arrays belongs")
+                with arrays:
+                    data = {name: arrays[name] for name in arrays.files}
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             if _not_damage(exc):
                 raise

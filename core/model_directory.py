@@ -241,7 +241,16 @@ def saved_model_is_simulated(directory: str | Path) -> bool:
                 ids = np.load(handle, allow_pickle=False)["sample_ids"]
             if len(ids) == len(samples):
                 samples.index = pd.Index(np.asarray(ids).astype(str))
-    except (OSError, ValueError, KeyError, AttributeError, TypeError, EOFError, BadZipFile):
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        TypeError,
+        EOFError,
+        BadZipFile,
+    ):  # (IndexError: a lone .npy array under the archive's name)
         return False  # (the model's own load says what is wrong with it)
     return is_simulated(
         SimpleNamespace(

@@ -659,6 +659,7 @@ def test_fit_and_load_leave_the_global_random_generators_alone(tmp_path):
         "samples_of_another_model",
         "samples_ids_twice",
         "truncated_samples",
+        "arrays_one_npy",
         "deleted_samples",
         "deleted_samples_older_model",
         "nan_weights",
@@ -712,6 +713,9 @@ def test_damaged_models_are_refused_on_load(tmp_path, damage):
         twice.to_parquet(d / "samples.parquet")
     elif damage == "truncated_samples":
         (d / "samples.parquet").write_bytes(b"PAR1")
+    elif damage == "arrays_one_npy":  # a lone array saved under the archive's name
+        with open(d / "arrays.npz", "wb") as handle:
+            np.save(handle, np.arange(3))
     elif damage == "deleted_samples":  # loaded as if trained without annotations
         (d / "samples.parquet").unlink()
     elif damage == "deleted_samples_older_model":  # no "samples_file" in its config
@@ -878,6 +882,22 @@ def test_a_cut_or_foreign_model_file_is_said_in_words(tmp_path):
     with pytest.raises(ModelError, match="damaged or incomplete model directory .config.json"):
         FactorizedEmbeddings.load(d)
     (d / "config.json").write_text(config)
+
+
+def test_a_lone_array_for_arrays_npz_is_no_simulated_model(tmp_path):
+    """A .npy array saved as arrays.npz (np.save, not np.savez): whether the model is of
+    simulated data, read before it is loaded, is False, not an IndexError."""
+    from core.estimator import saved_model_is_simulated
+
+    d = _tiny().fit(_small()).save(tmp_path / "m")
+    with open(d / "arrays.npz", "wb") as handle:
+        np.save(handle, np.arange(3))
+    config = json.loads((d / "config.json").read_text())
+    del config["dataset"]["simulated"]  # (a model saved before it was recorded)
+    (d / "config.json").write_text(json.dumps(config))
+    assert saved_model_is_simulated(d) is False
+    with pytest.raises(ModelError, match=r"arrays.npz: one array \(.npy\)"):
+        FactorizedEmbeddings.load(d)
 
 
 def test_a_cut_arrays_file_is_closed(tmp_path):
