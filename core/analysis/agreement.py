@@ -108,6 +108,12 @@ def chance_shares(
     return out
 
 
+def _check_k(k) -> None:
+    """Refuse a number of neighbours that is no integer >= 1 (True is no number here)."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise CoreError(f"k (neighbours) must be an integer >= 1, got {k!r}")
+
+
 def coexp_ceiling(coexp: sparse.spmatrix, k: int) -> float:
     """The highest ``coexp_fraction`` any k nearest neighbours can reach in a co-expression
     network: every gene's neighbours among its partners in the network, as far as it has ``k``
@@ -123,8 +129,7 @@ def coexp_ceiling(coexp: sparse.spmatrix, k: int) -> float:
     float
         mean over genes of min(k, degree) / k.
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise CoreError(f"k (neighbours) must be an integer >= 1, got {k!r}")
+    _check_k(k)
     degree = np.asarray(sparse.csr_matrix(coexp).getnnz(axis=1), dtype=np.float64)
     return float(np.minimum(degree, k).mean() / k) if degree.size else float("nan")
 
@@ -147,8 +152,7 @@ def go_ceiling(go_matrix: sparse.spmatrix, k: int, block: int = 1024) -> float:
     float
         mean over genes of min(k, partners) / k.
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise CoreError(f"k (neighbours) must be an integer >= 1, got {k!r}")
+    _check_k(k)
     m = sparse.csr_matrix(go_matrix, dtype=np.float32)
     n = m.shape[0]
     if n == 0:
