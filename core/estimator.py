@@ -646,6 +646,26 @@ class FactorizedEmbeddings:
     def n_genes_(self) -> int:
         return self._check_fitted().config.n_genes
 
+    def starting_gene_vectors(self, values) -> np.ndarray | None:
+        """The gene vectors training started from, recomputed from its training ``values``
+        (n_samples, n_genes, in the model's sample and gene order): with ``init="pca"`` the
+        genes' loadings on the leading principal components, as :meth:`fit` set them; None
+        with ``init="random"``. A reference for what training added to the gene space: on
+        small sets these loadings alone carry much of its agreement with Gene Ontology."""
+        model = self._check_fitted()
+        if self.init != "pca":
+            return None
+        values = np.asarray(values, dtype=np.float32)
+        if values.shape != (model.config.n_samples, model.config.n_genes):
+            raise ModelError(
+                f"starting_gene_vectors needs the training values, {model.config.n_samples:,} "
+                f"samples x {model.config.n_genes:,} genes, got {values.shape}"
+            )
+        _, genes, _ = _pca_init(
+            self._scale(values), self.sample_dim, self.gene_dim, self.train_config.seed
+        )
+        return genes
+
     # ------------------------------------------------------------------ predict
     def predict(
         self, coords: np.ndarray, genes: np.ndarray | list[int] | None = None

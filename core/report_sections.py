@@ -862,6 +862,15 @@ def _section_gene_space(
                     chance=chance,
                 )
             )
+    # where training started (init="pca"): what training added is the FE row's gain over it
+    start = _starting_gene_vectors(loaded)
+    start_name = None
+    if start is not None:
+        start_name = f"PCA loadings gene_dim {start.shape[1]}"
+        words[start_name] = f"PCA loadings, FE's start ({start.shape[1]}-D, before training)"
+        table.loc[start_name] = analysis.neighbor_agreement_by_size(
+            {start_name: start}, go_matrix, coexp, k=args.k, chance=chance
+        ).iloc[0]
     table.loc["expression correlation"] = pd.Series(
         analysis.neighbor_agreement(
             analysis.pairs_from_neighbors(corr_idx), go_matrix, coexp, chance=chance
@@ -875,6 +884,8 @@ def _section_gene_space(
     runs = [loaded, *others]
     row_models = {name: model_words(item.model) for name, item in zip(names, runs, strict=True)}
     row_models["expression correlation"] = model_words(loaded.model)
+    if start_name is not None:
+        row_models[start_name] = model_words(loaded.model)
     every = "; ".join(model_words(item.model) for item in runs)
     models = [row_models.get(row, every) for row in table.index]
     for col in ("n_pairs", "go_pairs"):
@@ -898,6 +909,12 @@ def _section_gene_space(
             "for the models together, the mean of the models' cosine distances, and apart the "
             "pairs of those neighbours that are also among the nearest in every run alone; "
             if others
+            else ""
+        )
+        + (
+            "for the PCA loadings row, the cosine distance between the genes' loadings on the "
+            "data's leading principal components, the vectors training started from; "
+            if start_name is not None
             else ""
         )
         + "for the correlation row, the most correlated genes) and counts how many of those "
@@ -962,7 +979,15 @@ def _section_gene_space(
             else ""
         )
         + ".</li>"
-        "<li>The <i>expression correlation</i> row is a reference point, not a test, for the "
+        + (
+            f"<li>The <i>{html.escape(words[start_name])}</i> row is where training began: the "
+            "model's gene vectors start at these loadings (its <code>init</code> setting, "
+            "<code>pca</code>), so its gain over this row is what training added; on small "
+            "sets much of the agreement with GO is already there before training.</li>"
+            if start_name is not None
+            else ""
+        )
+        + "<li>The <i>expression correlation</i> row is a reference point, not a test, for the "
         "co-expression columns: its neighbours and the network both come from the same "
         "gene–gene correlations.</li></ul>",
         "{fig:gene_space}",
@@ -1200,6 +1225,15 @@ def _close_pairs_csv(close: pd.DataFrame) -> pd.DataFrame:
     if "correlation" in out.columns:  # to 4 decimals, as the page states the cut
         out["correlation"] = out["correlation"].round(4)
     return out
+
+
+def _starting_gene_vectors(loaded: _Loaded) -> np.ndarray | None:
+    """The gene vectors the report's model started training from (its PCA loadings,
+    recomputed from its data: seconds, one randomized PCA); None for a random start or a
+    model that cannot tell."""
+    if getattr(loaded.model, "init", None) != "pca":
+        return None
+    return loaded.model.starting_gene_vectors(loaded.es.values)
 
 
 def _correlation_references(es: Any, cache: Any, k: int) -> tuple[np.ndarray, Any]:

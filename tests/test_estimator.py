@@ -1499,3 +1499,17 @@ def test_fit_progress_bar_is_closed_when_a_fit_fails(monkeypatch):
             _small(), progress=True, callback=stop
         )
     assert closed == [True]
+
+
+def test_starting_gene_vectors_are_where_training_started():
+    """With a learning rate near 0 the trained gene vectors stay where training started: the
+    recomputed start is them; a random start has none, and other values are refused."""
+    es = _small()
+    fe = _tiny(lr=1e-9, neighbour_weight=0.0).fit(es)
+    start = fe.starting_gene_vectors(es.values)
+    assert start.shape == fe.gene_embedding_.shape
+    np.testing.assert_allclose(start, fe.gene_embedding_, atol=1e-5)
+    assert np.abs(start).max() > 0.1  # (not a start of zeros)
+    assert _tiny(init="random").fit(es).starting_gene_vectors(es.values) is None
+    with pytest.raises(ModelError, match="training values, 60 samples x 12 genes"):
+        fe.starting_gene_vectors(es.values[:10])

@@ -320,6 +320,12 @@ def test_report_tables_csv_and_command(report, real_models):
         assert row.n_splits == 2 and again[(row.classifier, row.map)] == pytest.approx(row.mean)
     gene_space = pd.read_csv(report / "tables" / "gene_space.csv")
     assert "expression correlation" in set(gene_space["neighbours_from"])
+    # where training started (the PCA loadings): what training added is read against it
+    start = gene_space[gene_space["neighbours_from"].str.startswith("PCA loadings gene_dim ")]
+    assert len(start) == 1 and np.isfinite(start["coexp_ratio"]).all()
+    fe_model = gene_space.loc[gene_space["neighbours_from"].str.startswith("FE"), "model"]
+    assert start["model"].iloc[0] == fe_model.iloc[0]
+    assert "row is where training began: the model's gene vectors start at these" in page
     markers = pd.read_csv(report / "tables" / "marker_smoothness.csv")
     # where each marker is highest, to check against the biology: TBX5 (heart, lung)
     highest = markers.set_index("marker").loc["TBX5", "highest in (tissue)"]
