@@ -982,7 +982,7 @@ def _section_gene_space(
         + (
             f"<li>The <i>{html.escape(words[start_name])}</i> row is where training began: the "
             "model's gene vectors start at these loadings (its <code>init</code> setting, "
-            "<code>pca</code>), so its gain over this row is what training added; on small "
+            "<code>pca</code>), so the difference from this row is what training changed; on small "
             "sets much of the agreement with GO is already there before training.</li>"
             if start_name is not None
             else ""

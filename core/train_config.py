@@ -33,7 +33,8 @@ class TrainConfig:
     lr
         Peak learning rate (network and embeddings).
     optimizer
-        ``adam`` (default, measured best) or ``rmsprop`` (the paper's, lr 1e-3).
+        ``adam`` (default, measured best) or ``rmsprop`` (the paper's optimiser, which it ran
+        at lr 1e-3: give ``lr=1e-3`` too; ``lr`` stays its own setting).
     schedule
         ``cosine`` decay to 1% of ``lr`` with a short warm-up, or ``constant``.
     pairs_per_step

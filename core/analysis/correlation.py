@@ -280,8 +280,9 @@ def correlation_neighbors(values: np.ndarray, k: int = 5) -> tuple[np.ndarray, n
 def coexpression_edges(values: np.ndarray, top_fraction: float = 0.01) -> sparse.csr_matrix:
     """Co-expression network: the ``top_fraction`` most positively correlated gene pairs.
 
-    The paper's "our ts-coexp": Pearson correlation over the samples of the same data, and an
-    edge for the top 1% of the ``n_genes (n_genes - 1) / 2`` unordered pairs.
+    A stand-in for the paper's "our ts-coexp" (Piro et al.'s tissue-specific pipeline, run on
+    its data; not available here): one global Pearson correlation over the samples of the same
+    data, and an edge for the top 1% of the ``n_genes (n_genes - 1) / 2`` unordered pairs.
 
     Parameters
     ----------
