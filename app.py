@@ -21,37 +21,37 @@ Production (several worker processes share the cache directory)::
 gunicorn passes no arguments to the app, so it reads these environment variables (each stands
 for the command-line flag of the same name):
 
-=====================  ===========================================================
-FE_GTEX_GCT            GTEx GCT matrix (``--gtex-gct``)
-FE_GTEX_ATTRIBUTES     GTEx SampleAttributesDS (``--gtex-attributes``)
-FE_GTEX_PHENOTYPES     GTEx SubjectPhenotypesDS (``--gtex-phenotypes``)
-FE_EXCLUDE_TISSUES     comma-separated SMTS tissues to drop (``--exclude-tissues``)
-FE_MATRIX              CSV/TSV(.gz)/parquet/GCT/h5ad matrix (``--matrix``)
-FE_ANNOTATIONS         sample annotation table (``--annotations``)
-FE_TRANSFORM           log10p1, log2p1 or none (``--transform``)
-FE_ORIENTATION         genes-in-rows or samples-in-rows, where ids do not tell (``--orientation``)
-FE_TEXT_VALUES         missing: read text among the numbers as missing (``--text-values``)
-FE_ANNOTATION_COLUMNS  matrix columns that are sample annotations (``--annotation-columns``)
-FE_MODEL               trained model directory (``--model``)
-FE_JOIN_MODELS         comma-separated models of the same genes joined into the gene space
-FE_CACHE_DIR           cache directory (``--cache-dir``; default ./cache)
-FE_DEMO_SAMPLES        demo size: samples (default 8000)
-FE_DEMO_GENES          demo size: genes (default 2000)
-FE_DEMO_TISSUES        demo size: broad tissues (default 28)
-FE_EPOCHS              training epochs (``--epochs``)
-FE_GENE_DIM            gene embedding size (``--gene-dim``)
-FE_HIDDEN              hidden layer sizes, e.g. 100,50,50 (``--hidden``)
-FE_SEED                seed (``--seed``)
-FE_INIT                pca or random initial sample coordinates (``--init``; demo: pca)
-FE_DEVICE              auto, cpu or cuda (``--device``)
-FE_MIN_DETECTION       train on genes above 0 in this fraction of samples (``--min-detection``)
-FE_TOP_GENES           train on the N most variable genes (``--top-genes``)
-FE_STANDIN             1: linear PCA stand-in instead of the network (``--standin``)
-FE_GENE_LAYOUT         umap (default) or pca: 2-D layout of the gene vectors
-FE_GO_GAF, FE_GO_OBO   GO annotations (GAF) and ontology (OBO) instead of the bundled snapshot
-FE_GO_EXCLUDE_EVIDENCE GO evidence codes to leave out, e.g. IEA,ND (``--go-exclude-evidence``)
-BROWSER_PATH           Chromium used by kaleido for PDF/SVG/PNG export (default: chromium on PATH)
-=====================  ===========================================================
+======================  ==========================================================================
+FE_GTEX_GCT             GTEx GCT matrix (``--gtex-gct``)
+FE_GTEX_ATTRIBUTES      GTEx SampleAttributesDS (``--gtex-attributes``)
+FE_GTEX_PHENOTYPES      GTEx SubjectPhenotypesDS (``--gtex-phenotypes``)
+FE_EXCLUDE_TISSUES      comma-separated SMTS tissues to drop (``--exclude-tissues``)
+FE_MATRIX               CSV/TSV(.gz)/parquet/GCT/h5ad matrix (``--matrix``)
+FE_ANNOTATIONS          sample annotation table (``--annotations``)
+FE_TRANSFORM            log10p1, log2p1 or none (``--transform``)
+FE_ORIENTATION          genes-in-rows or samples-in-rows, where ids do not tell (``--orientation``)
+FE_TEXT_VALUES          missing: read text among the numbers as missing (``--text-values``)
+FE_ANNOTATION_COLUMNS   matrix columns that are sample annotations (``--annotation-columns``)
+FE_MODEL                trained model directory (``--model``)
+FE_JOIN_MODELS          comma-separated models of the same genes, joined (``--join-models``)
+FE_CACHE_DIR            cache directory (``--cache-dir``; default ./cache)
+FE_DEMO_SAMPLES         demo size: samples (``--demo-samples``; default 8000)
+FE_DEMO_GENES           demo size: genes (``--demo-genes``; default 2000)
+FE_DEMO_TISSUES         demo size: broad tissues (``--demo-tissues``; default 28)
+FE_EPOCHS               training epochs (``--epochs``)
+FE_GENE_DIM             gene embedding size (``--gene-dim``)
+FE_HIDDEN               hidden layer sizes, e.g. 100,50,50 (``--hidden``)
+FE_SEED                 seed (``--seed``)
+FE_INIT                 pca or random initial sample coordinates (``--init``; demo: pca)
+FE_DEVICE               auto, cpu or cuda (``--device``)
+FE_MIN_DETECTION        train on genes above 0 in this fraction of samples (``--min-detection``)
+FE_TOP_GENES            train on the N most variable genes (``--top-genes``)
+FE_STANDIN              1: linear PCA stand-in instead of the network (``--standin``)
+FE_GENE_LAYOUT          umap (default) or pca: 2-D layout of the gene vectors (``--gene-layout``)
+FE_GO_GAF, FE_GO_OBO    GO GAF / OBO instead of the bundled snapshot (``--go-gaf``, ``--go-obo``)
+FE_GO_EXCLUDE_EVIDENCE  GO evidence codes to leave out, e.g. IEA,ND (``--go-exclude-evidence``)
+BROWSER_PATH            Chromium used by kaleido for PDF/SVG/PNG export (default: chromium on PATH)
+======================  ==========================================================================
 """
 
 from __future__ import annotations

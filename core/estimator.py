@@ -1331,7 +1331,9 @@ class FactorizedEmbeddings:
                 model.train_config = TrainConfig(**config["train_config"])
             except (TypeError, ModelError) as exc:
                 raise _damaged(directory, "config.json", f"bad train_config: {exc}") from None
-        else:  # saved before the settings were recorded as trained: weight 1, Cauchy kernel
+        else:  # saved before the settings were recorded as trained: weight 1, Cauchy kernel,
+            # 10 neighbours, no rank decay (the constructor's stand-ins today, written out here
+            # so that a change to those leaves old models as they trained)
             model.train_config = replace(
                 model.train_config,
                 neighbour_weight=1.0 if model.neighbour_weight is None else model.neighbour_weight,
@@ -1339,8 +1341,6 @@ class FactorizedEmbeddings:
                 neighbour_k=10 if model.neighbour_k is None else model.neighbour_k,
                 neighbour_decay=0.0 if model.neighbour_decay is None else model.neighbour_decay,
             )
-        # initialised from a generator of its own (the weights are loaded over it): loading a
-        # model leaves torch's global random generator alone
         try:
             state = torch.load(directory / "weights.pt", map_location="cpu", weights_only=True)
             shapes = {name: tuple(tensor.shape) for name, tensor in state.items()}
@@ -1359,6 +1359,8 @@ class FactorizedEmbeddings:
                 f"its network sizes disagree with weights.pt ({wrong[0]}: "
                 f"{expected.get(wrong[0])} in config.json, {shapes.get(wrong[0])} in weights.pt)",
             )
+        # initialised from a generator of its own (the weights are loaded over it): loading a
+        # model leaves torch's global random generator alone
         module = FactorizedEmbedding(net, torch.Generator().manual_seed(0))
         try:
             module.load_state_dict(state)

@@ -14,7 +14,7 @@ from dash import Input, Output, State, ctx, html, no_update
 from core.errors import CoreError
 from dashboard import figures, ids
 from dashboard.baseline_maps import ACCURACY_COLUMN, PER_CLASS_VALUE, is_per_class, percent
-from dashboard.job_records import why_stopped
+from dashboard.job_records import job_error, why_stopped
 from dashboard.layout import (
     alert,
     alert_id,
@@ -625,7 +625,7 @@ def register_callbacks(app: Any) -> None:
                 progress=lambda f, m: set_progress(f"{int(100 * f)}% — {m}"), record=True
             )
         except Exception as exc:  # noqa: BLE001 - the job's end: said in the page, not raised
-            message = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
+            message = job_error(exc)
             if not isinstance(exc, CoreError):
                 log.exception("baseline maps failed")
             set_progress("")

@@ -16,21 +16,13 @@ modules, none of which imports this one:
 
 from __future__ import annotations
 
-# every name the modules below define (the callbacks and tests read them here), and plotly's
-# ``go`` (``dashboard.export`` reads ``figures.go``)
-import plotly.graph_objects as go  # noqa: F401
-
+# the names of the modules below that the callbacks and tests read here
 from dashboard.figure_baselines import (  # noqa: F401
     baselines_figure,
     panel_columns,
     panel_title_room,
 )
 from dashboard.figure_export import (  # noqa: F401
-    _BREAK,
-    _LEGEND_ENTRY_PAD,
-    _LEGEND_ROW,
-    _LEGEND_SYMBOL,
-    _TAG,
     EXPORT_SIZES,
     EXPORT_WIDTH_MM,
     JOURNAL_PAGE_MM,
@@ -46,22 +38,11 @@ from dashboard.figure_export import (  # noqa: F401
     name_dataset,
 )
 from dashboard.figure_genes import (  # noqa: F401
-    LABEL_BACKING,
     MAX_LABELLED_RINGS,
     gene_map_figure,
-    neighbour_labels,
 )
 from dashboard.figure_labels import (  # noqa: F401
-    _DEFAULT_EM,
-    _EM_WIDTHS,
-    _LABEL_GAP,
     _PLOT_PX,
-    _PLOT_PX_RANGE,
-    AUTORANGE_PAD,
-    LABEL_POSITIONS,
-    Box,
-    View,
-    _focus_label,
     annotation_box,
     boxes_overlap,
     label_box,
@@ -76,15 +57,10 @@ from dashboard.figure_labels import (  # noqa: F401
 from dashboard.figure_samples import (  # noqa: F401
     BAR_TITLE_CHARS,
     COLOR_TRACE,
-    COOL_WARM,
     LEGEND_ENTRY,
     MERGED_CATEGORIES,
-    PLACED_LEGEND_RANK,
     PLACED_META,
-    PROBE_EXTENT,
     PROBE_TRACE,
-    _probe_cells,
-    _probe_trace,
     bar_title,
     bound_autorange,
     clip_range,
@@ -100,23 +76,16 @@ from dashboard.figure_samples import (  # noqa: F401
     sample_map_continuous,
 )
 from dashboard.figure_style import (  # noqa: F401
-    _LEGEND_FOOT,
-    FONT,
     LEGEND_TITLE_WIDTH,
     MAP_HEIGHT_PX,
-    MAX_PAGE_MAP_PX,
-    MISSING_COLOR,
     PALETTE,
     SIMULATED_LABEL,
-    _base_layout,
     _escape,
     _missing,
     _natural_key,
     empty_figure,
     fit_page_legend,
     mark_simulated,
-    marker_size,
-    page_legend_height,
     set_ranges,
     wrap_title,
 )

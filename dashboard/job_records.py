@@ -167,7 +167,7 @@ class JobRecords:
             if lock_cache is not None:
                 lock_cache.close()
             if record and not self._job_record_held(kind):
-                self.job_finished(kind, error=_job_error(exc))
+                self.job_finished(kind, error=job_error(exc))
             raise
         return lock_cache, lock
 
@@ -190,7 +190,7 @@ class JobRecords:
         try:
             result = work(recorded)
         except Exception as exc:
-            self.job_finished(kind, error=_job_error(exc))
+            self.job_finished(kind, error=job_error(exc))
             raise
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (dashboard.jobs_store._run_job)
             # recorded as stopped: left "running", the record named a job that no longer ran
@@ -366,8 +366,9 @@ class JobRecords:
         self._placement_file(kind).unlink(missing_ok=True)
 
 
-def _job_error(exc: BaseException) -> str:
-    """What a background job's record says of the error that ended it."""
+def job_error(exc: BaseException) -> str:
+    """What a background job's record and its page say of the error that ended it: a
+    :class:`CoreError`'s own message, else the exception's type and message."""
     return str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
 
 

@@ -25,7 +25,7 @@ from core.errors import CoreError, first_names
 from core.estimator import POOR_FIT_FACTOR
 from dashboard import ids
 from dashboard.export import _with_source, file_stem, labelled_table
-from dashboard.job_records import why_stopped
+from dashboard.job_records import job_error, why_stopped
 from dashboard.layout import (
     COUNTS_TRANSFORM,
     PLACE_JOB_RUNNING,
@@ -400,7 +400,7 @@ def run_placing_job(
             log.warning("placed samples not kept for a reload: %s", exc)
     except Exception as exc:  # noqa: BLE001 - the job's end: said in the page, not raised
         known = isinstance(exc, CoreError)
-        message = str(exc) if known else f"{type(exc).__name__}: {exc}"
+        message = job_error(exc)
         if not known:
             log.exception("placing the uploaded samples failed")
         context.job_finished(kind, error=message)

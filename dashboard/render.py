@@ -71,8 +71,10 @@ def render_image(fig: Any, fmt: str, width: int, height: int, scale: float) -> b
 
     Raises
     ------
+    DataError
+        Unknown format.
     CoreError
-        Unknown format, or no browser / kaleido failure (message says which).
+        No browser, or kaleido failed (the message says which).
     """
     path, spec, opts = _prepare(fig, fmt, width, height, scale)
     import kaleido

@@ -11,7 +11,7 @@ from dash import Input, Output, State, ctx, html, no_update
 
 from core.errors import CoreError
 from dashboard import ids
-from dashboard.job_records import why_stopped
+from dashboard.job_records import job_error, why_stopped
 from dashboard.layout import MODEL_INFO_HELP, alert_id
 
 log = logging.getLogger(__name__)
@@ -204,7 +204,7 @@ def register_callbacks(app: Any) -> None:
             # by the job that trains, not by one that waits for it and relays its progress
             key = context.train(progress=progress, record=True)
         except Exception as exc:  # noqa: BLE001 - the job's end: said in the page, not raised
-            message = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
+            message = job_error(exc)
             if not isinstance(exc, CoreError):
                 log.exception("training failed")
             log.error("training failed: %s", message)
