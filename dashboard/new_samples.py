@@ -132,8 +132,10 @@ class SamplePlacing:
             None), ``map_ids`` (words for uploaded samples that have the ids of samples of
             the map, or None), ``copies`` (words for those that have the values of samples of
             the map under other ids, or None), ``label`` (that column), ``genes_present``
-            (model genes in the upload, of all), ``genes_absent`` (symbols of the model genes
-            it lacks), ``columns_unknown`` (its gene columns that name no gene of the map's data),
+            (model genes in the upload with a value in some sample, of all), ``genes_absent``
+            (symbols of the model genes it lacks), ``genes_empty`` (those it has as columns
+            without any value), ``columns_unknown`` (its gene columns that name no gene of the
+            map's data),
             ``no_values`` (ids of the samples left out: no value for any gene of the model),
             ``silent`` (ids of the samples placed that are 0 for every model gene they have),
             ``text_cells`` (the first 100 cells of expression columns that hold text, read as
@@ -224,7 +226,13 @@ class SamplePlacing:
         # which ones: "459 of the model's 460 genes present" left a renamed column to guess
         present = np.zeros(len(model.gene_ids_), dtype=bool)
         present[model_rows[valued]] = True
-        absent = [str(g) for g in np.asarray(symbols).astype(str)[~present]]
+        # a column given but empty in every sample is named apart ("absent" read as a column
+        # the file lacks, which it has)
+        given = np.zeros(len(model.gene_ids_), dtype=bool)
+        given[model_rows[matched]] = True
+        names = np.asarray(symbols).astype(str)
+        absent = [str(g) for g in names[~given]]
+        empty = [str(g) for g in names[given & ~present]]
         if not matched.any():  # (genes of the model without any value: said below)
             raise DataError(
                 f"{name}: none of its {es.n_genes:,} genes is a gene of the model (the "
@@ -365,6 +373,7 @@ class SamplePlacing:
         out.attrs["label"] = label
         out.attrs["genes_present"] = (int(n_present), len(model.gene_ids_))
         out.attrs["genes_absent"] = absent
+        out.attrs["genes_empty"] = empty
         out.attrs["columns_unknown"] = unknown
         out.attrs["no_values"] = no_values
         out.attrs["silent"] = silent

@@ -157,7 +157,12 @@ def place_upload(
     if present is not None:
         info += f"; {present:,} of the model's {total:,} genes present"
         if present < total:  # which, and the columns that may be them misspelt (as embed says)
-            info += f" (absent: {first_names(table.attrs.get('genes_absent') or [])})"
+            absent = table.attrs.get("genes_absent") or []
+            empty = table.attrs.get("genes_empty") or []
+            said = [f"absent: {first_names(absent)}"] if absent else []
+            if empty:
+                said.append(f"given without any value: {first_names(empty)}")
+            info += f" ({'; '.join(said) or 'absent'})"
             unknown = table.attrs.get("columns_unknown") or []
             if unknown:
                 one = len(unknown) == 1

@@ -74,3 +74,19 @@ def test_genes_left_out_before_training_are_not_called_unknown(served_context, s
     assert f"(absent: {gene})" in info
     assert "no gene of the map's data" not in info
     assert not any(g in info for g in left_out)
+
+
+def test_a_gene_column_without_any_value_is_not_called_absent(context, sepira_file):
+    """A column of a model gene, empty in every sample: the page said "absent: TBX4" of a
+    column the file has (embed counts it as present with missing values)."""
+    rows = pd.read_csv(sepira_file).iloc[[0, 25, 260]].drop(columns=["tissue"])
+    gene = next(g for g in rows.columns[1:] if g in set(_model_symbols(context)))
+    rows[gene] = float("nan")
+    raw = rows.to_csv(index=False).encode()
+    info = placement.place_from_upload(context, _data_url(raw), "empty.csv", False)[2]
+    total = len(_model_symbols(context))
+    assert (
+        f"{total - 1} of the model's {total} genes present (given without any value: {gene})"
+        in (info)
+    )
+    assert "absent" not in info
