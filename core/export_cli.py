@@ -9,6 +9,7 @@ the genes' symbols and types beside the coordinates, or as one AnnData .h5ad fil
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,13 @@ import pandas as pd
 
 from core.cli import axis_names
 from core.data import ids_are_symbols, mark_simulated
+from core.errors import CoreError
 from core.export_h5ad import (
     GENE_VECTORS,
     H5AD_FILE,
     SAMPLE_BASIS,
     annotated_data,
+    h5ad_size,
     readme_lines,
     write_h5ad,
 )
@@ -98,6 +101,33 @@ def _check_out(out: Path, force: bool) -> None:
     from core.cli import check_output_dir
 
     check_output_dir(out, force, "an export directory", EXPORT_ENTRIES, "README.txt")
+
+
+def _size_text(n: float) -> str:
+    """``n`` bytes as people read them: 96 KB, 1.7 MB, 3.2 GB."""
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit in ("bytes", "KB") else f"{n:.1f} {unit}"
+        n /= 1024
+    raise AssertionError  # pragma: no cover - the loop returns at GB
+
+
+def _check_room(out: Path, need: int, what: str) -> None:
+    """Refuse in one line when the file system of ``out`` has less free space than ``need``
+    bytes (checked before any file is opened: h5py met a full disk half-way through with a
+    segmentation fault). Where the free space cannot be read, nothing is refused."""
+    folder = out.parent.absolute()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return
+    if free < need:
+        raise CoreError(
+            f"not enough room in {folder} for the export: {_size_text(free)} free, {what} needs "
+            f"about {_size_text(need)}; free some space or choose another --out"
+        )
 
 
 def sample_table(model: Any) -> pd.DataFrame:
@@ -205,6 +235,7 @@ def run_export(args: argparse.Namespace) -> int:
     with_ids = "gene_id" in genes.columns
     if args.format == "h5ad":
         adata = annotated_data(model, samples, genes, args.model, simulated)
+        _check_room(out, h5ad_size(adata), H5AD_FILE)
         with folder_written(out, "the export") as tmp:
             write_h5ad(adata, tmp / H5AD_FILE)
             (tmp / "README.txt").write_text(

@@ -258,6 +258,63 @@ def test_h5ad_replaces_an_export_only_with_force_and_in_one_step(
     assert (out / "factorized_embeddings.h5ad").read_bytes() == before
 
 
+def test_h5ad_onto_a_disk_without_room_is_refused_before_any_file_is_opened(
+    real_model, tmp_path, capsys, monkeypatch
+):
+    """A nearly full disk crashed h5py half-way through the file (a segmentation fault, 88 lines
+    of tracebacks, a temporary folder left behind): the room is checked first."""
+    import shutil
+    from collections import namedtuple
+
+    import anndata
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**6, 10**6 - 81920, 81920))
+
+    def opened(self, path, **kwargs):
+        raise AssertionError("the file was opened")
+
+    monkeypatch.setattr(anndata.AnnData, "write_h5ad", opened)
+    out = tmp_path / "deep" / "h5ad"
+    code, _, err = _run(["export", "--model", real_model, "--out", out, "--format", "h5ad"], capsys)
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert f"not enough room in {tmp_path}" in err and "80 KB free" in err
+    assert "factorized_embeddings.h5ad needs about" in err and " MB" in err
+    assert list(tmp_path.iterdir()) == []  # (not even the folder --out was to be in)
+
+
+@pytest.mark.parametrize("code", [28, None])
+def test_h5ad_write_failure_is_one_line_and_leaves_no_temporary_folder(
+    real_model, tmp_path, capsys, monkeypatch, code
+):
+    """h5py's report of a full disk ran over two lines with the time, the buffer address and
+    the file descriptor of the failed write; the errno's words say it (with or without errno)."""
+    import anndata
+
+    report = (
+        "Can't close file (file write failed: time = Mon Dec  7 18:06:19 2026\n, filename = "
+        "'factorized_embeddings.h5ad', file descriptor = 3, errno = 28, error message = "
+        "'No space left on device', buf = 0x5649417f3508, total write size = 96, offset = 0)"
+    )
+
+    def full(self, path, **kwargs):
+        Path(path).write_bytes(b"partial")
+        raise OSError(code, report) if code else OSError(report)
+
+    monkeypatch.setattr(anndata.AnnData, "write_h5ad", full)
+    out = tmp_path / "h5ad"
+    status, _, err = _run(
+        ["export", "--model", real_model, "--out", out, "--format", "h5ad"], capsys
+    )
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert f"cannot write the export to {out}" in err
+    assert "No space left on device (writing factorized_embeddings.h5ad)" in err
+    assert "time =" not in err and "buf =" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_h5ad_keeps_whole_number_annotations_with_missing_values_integer(
     real_model, tmp_path, capsys
 ):
