@@ -14,7 +14,7 @@ from dash import Input, Output, State, ctx, html, no_update
 from core.errors import CoreError
 from dashboard import figures, ids
 from dashboard.baseline_maps import ACCURACY_COLUMN, PER_CLASS_VALUE, is_per_class, percent
-from dashboard.job_records import job_error, why_stopped
+from dashboard.job_records import disk_full, job_error, why_stopped
 from dashboard.layout import (
     alert,
     alert_id,
@@ -625,8 +625,8 @@ def register_callbacks(app: Any) -> None:
                 progress=lambda f, m: set_progress(f"{int(100 * f)}% — {m}"), record=True
             )
         except Exception as exc:  # noqa: BLE001 - the job's end: said in the page, not raised
-            message = job_error(exc)
-            if not isinstance(exc, CoreError):
+            message = job_error(exc, context.cache_dir)
+            if not isinstance(exc, CoreError) and not disk_full(exc):
                 log.exception("baseline maps failed")
             set_progress("")
             alert = html.Div(f"the baseline maps failed: {message}", className="alert alert-error")

@@ -11,6 +11,7 @@ one. The samples a placing job placed are kept there too, for a week, for a relo
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -99,9 +100,16 @@ class OwnedLock:
             time.sleep(self.poll)
 
     def release(self) -> None:
-        with self.cache.transact():
-            if self.cache.get(self.name) == getattr(self, "_held", None):
-                self.cache.delete(self.name)
+        try:
+            with self.cache.transact():
+                if self.cache.get(self.name) == getattr(self, "_held", None):
+                    self.cache.delete(self.name)
+        except Exception as exc:
+            if not disk_full(exc):
+                raise
+            # a full disk: the lock stays, and lapses with its owner (a job's process, which
+            # ends now), so the next job takes over; the job's own error says the disk is full
+            log.debug("the lock %s could not be released: %s", self.name, exc)
 
     def __enter__(self) -> OwnedLock:
         self.acquire()
@@ -167,7 +175,7 @@ class JobRecords:
             if lock_cache is not None:
                 lock_cache.close()
             if record and not self._job_record_held(kind):
-                self.job_finished(kind, error=job_error(exc))
+                self._record_failure(kind, exc)
             raise
         return lock_cache, lock
 
@@ -190,7 +198,7 @@ class JobRecords:
         try:
             result = work(recorded)
         except Exception as exc:
-            self.job_finished(kind, error=job_error(exc))
+            self._record_failure(kind, exc)
             raise
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (dashboard.jobs_store._run_job)
             # recorded as stopped: left "running", the record named a job that no longer ran
@@ -220,8 +228,29 @@ class JobRecords:
         path = self._job_file(kind)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(record))
-        tmp.replace(path)
+        text = json.dumps(record)
+        try:
+            tmp.write_text(text)
+            tmp.replace(path)
+        except BaseException as exc:
+            tmp.unlink(missing_ok=True)  # (an empty file was left by a full disk)
+            if not (_no_space(exc) and path.is_file()):
+                raise
+            # a full disk: the record is written over the one there (the space it holds), so
+            # that the job's end is read ("disk full"), not taken for a process killed
+            with path.open("r+", encoding="utf-8") as f:
+                f.write(text)
+                f.truncate()
+
+    def _record_failure(self, kind: str, exc: Exception) -> None:
+        """Record that the job ``kind`` failed with ``exc``; a record that cannot be written
+        (a full disk) does not take the place of ``exc``, which the job raises."""
+        try:
+            self.job_finished(kind, error=job_error(exc, self.cache_dir))
+        except OSError as err:
+            if not _no_space(err):
+                raise
+            log.debug("the end of the job %s could not be recorded: %s", kind, err)
 
     def job_started(self, kind: str) -> None:
         """Record that the background job ``kind`` (``train``, ``baselines``, ``place-<id>``)
@@ -343,8 +372,12 @@ class JobRecords:
         st = self.require_state()
         path = self._placement_file(kind)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"model": str(st.key), **result}))
-        tmp.replace(path)
+        try:
+            tmp.write_text(json.dumps({"model": str(st.key), **result}))
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     def placement(self, kind: str) -> dict[str, Any] | None:
         """What the placing job ``kind`` placed on this model's map, None when it is not kept
@@ -366,9 +399,57 @@ class JobRecords:
         self._placement_file(kind).unlink(missing_ok=True)
 
 
-def job_error(exc: BaseException) -> str:
-    """What a background job's record and its page say of the error that ended it: a
-    :class:`CoreError`'s own message, else the exception's type and message."""
+def _no_space(exc: BaseException) -> bool:
+    """Whether ``exc`` itself is a full disk's ``OSError`` (ENOSPC, or a full quota)."""
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` is a full disk: ``OSError`` ENOSPC (or a full quota), SQLite's
+    "database or disk is full", or an error raised while handling one or caused by one
+    (``diskcache``'s, a :class:`CoreError` that wraps it)."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        err = todo.pop()
+        if err is None or id(err) in seen:
+            continue
+        seen.add(id(err))
+        if _no_space(err):
+            return True
+        if isinstance(err, sqlite3.OperationalError) and "disk is full" in str(err):
+            return True
+        todo += [err.__cause__, err.__context__]
+    return False
+
+
+#: What the page and the log say when the disk of the cache folder is full.
+DISK_FULL_MESSAGE = (
+    "the disk of the cache folder {folder} is full: free space on it, or start the dashboard "
+    "with --cache-dir on another disk, then reload the page"
+)
+
+
+#: Free space (bytes) under which the disk of the cache folder is taken for full when a job
+#: ended without recording its end (:func:`disk_nearly_full`).
+DISK_NEARLY_FULL_BYTES = 1 << 20
+
+
+def disk_nearly_full(folder: Path | str) -> bool:
+    """Whether the disk holding ``folder`` has less than :data:`DISK_NEARLY_FULL_BYTES` free
+    (False when it cannot be told)."""
+    try:
+        return shutil.disk_usage(folder).free < DISK_NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
+def job_error(exc: BaseException, cache_dir: Path | str | None = None) -> str:
+    """What a background job's record and its page say of the error that ended it: a full
+    disk (:func:`disk_full`) in words naming ``cache_dir`` when given, a :class:`CoreError`'s
+    own message, else the exception's type and message."""
+    if cache_dir is not None and disk_full(exc):
+        return DISK_FULL_MESSAGE.format(folder=cache_dir)
     return str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
 
 

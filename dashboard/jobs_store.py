@@ -271,6 +271,15 @@ def _run_job(job_fn: Any, torch_threads: int, *args: Any) -> None:
         by = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
         log.info("background job (process %d) stopped by %s", os.getpid(), by)
         raise SystemExit(143 if by == "SIGTERM" else 130) from None
+    except Exception as exc:
+        from dashboard.job_records import disk_full
+
+        if not disk_full(exc):
+            raise
+        # its result could not be stored: the job said why (a full disk), its page reads it
+        # from the job's record, and a traceback here would say it again
+        log.info("background job (process %d) ended on a full disk: %s", os.getpid(), exc)
+        raise SystemExit(1) from None
 
 
 #: How long a job's fork waits for the imports that other threads of the server are running.

@@ -25,7 +25,7 @@ from core.errors import CoreError, first_names
 from core.estimator import POOR_FIT_FACTOR
 from dashboard import ids
 from dashboard.export import _with_source, file_stem, labelled_table
-from dashboard.job_records import job_error, why_stopped
+from dashboard.job_records import disk_full, job_error, why_stopped
 from dashboard.layout import (
     COUNTS_TRANSFORM,
     PLACE_JOB_RUNNING,
@@ -404,11 +404,15 @@ def run_placing_job(
         except (OSError, TypeError, ValueError) as exc:
             log.warning("placed samples not kept for a reload: %s", exc)
     except Exception as exc:  # noqa: BLE001 - the job's end: said in the page, not raised
-        known = isinstance(exc, CoreError)
-        message = job_error(exc)
+        known = isinstance(exc, CoreError) or disk_full(exc)  # (known: said without a traceback)
+        message = job_error(exc, context.cache_dir)
         if not known:
             log.exception("placing the uploaded samples failed")
-        context.job_finished(kind, error=message)
+        try:
+            context.job_finished(kind, error=message)
+        except OSError as err:  # (its record is kept on the same full disk)
+            if not disk_full(err):
+                raise
         said = message if known else f"placing the samples failed: {message}"
         return no_update, no_update, no_update, _alert(said)
     except KeyboardInterrupt as exc:  # (Ctrl-C, SIGTERM: left "running", the record misled)

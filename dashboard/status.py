@@ -11,7 +11,13 @@ from dash import Input, Output, State, ctx, html, no_update
 
 from core.errors import CoreError
 from dashboard import ids
-from dashboard.job_records import job_error, why_stopped
+from dashboard.job_records import (
+    DISK_FULL_MESSAGE,
+    disk_full,
+    disk_nearly_full,
+    job_error,
+    why_stopped,
+)
 from dashboard.layout import MODEL_INFO_HELP, alert_id
 
 log = logging.getLogger(__name__)
@@ -140,6 +146,14 @@ def training_job_view(
     except CoreError:
         return keep  # the polled status says why the model cannot be loaded
     outcome = context.job_outcome("train")
+    if outcome["state"] != "failed" and not outcome.get("by"):
+        # no end recorded: on a full disk the job could not write it (nor its result), and
+        # the page told a full disk as a process killed for lack of memory
+        if disk_nearly_full(context.cache_dir):
+            outcome = {
+                "state": "failed",
+                "error": DISK_FULL_MESSAGE.format(folder=context.cache_dir),
+            }
     if outcome["state"] == "failed":
         message = f"training failed: {outcome.get('error')}"
     else:
@@ -204,11 +218,16 @@ def register_callbacks(app: Any) -> None:
             # by the job that trains, not by one that waits for it and relays its progress
             key = context.train(progress=progress, record=True)
         except Exception as exc:  # noqa: BLE001 - the job's end: said in the page, not raised
-            message = job_error(exc)
-            if not isinstance(exc, CoreError):
+            message = job_error(exc, context.cache_dir)
+            full = disk_full(exc)  # a known cause, said in one line: no traceback
+            if not full and not isinstance(exc, CoreError):
                 log.exception("training failed")
             log.error("training failed: %s", message)
-            set_progress(("0", f"training failed: {message}"))
+            try:
+                set_progress(("0", f"training failed: {message}"))
+            except OSError as err:  # (the progress is kept on the same full disk)
+                if not (full or disk_full(err)):
+                    raise
             return {"error": message, "t": time.time()}
         return {"key": key, "t": time.time()}
 

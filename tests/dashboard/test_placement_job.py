@@ -762,3 +762,23 @@ def test_a_symbol_that_names_several_model_genes_is_said(context, gtex_rows, mon
     said = "1 gene of the new samples, named by symbol, names several genes of the model: "
     assert f"{said}{symbols[0]} (2 model genes)" in message, message
     assert "name genes by Ensembl id to tell them apart" in message
+
+
+def test_a_placing_job_on_a_full_disk_says_so_in_one_line(context, monkeypatch, caplog):
+    """An OSError ENOSPC under the cache folder: the page names the folder and what to do,
+    the log holds no traceback (it read "placing the samples failed: OSError: [Errno 28]")."""
+    import errno
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(context.cache_dir / "x"))
+
+    monkeypatch.setattr(context, "place_samples", full)
+    with caplog.at_level(logging.ERROR):
+        out = placement.run_placing_job(
+            context, lambda m: None, {"id": "r3"}, _data_url(b"a,b\n"), "mine.csv", False
+        )
+    said = _text(out[3])
+    assert f"the disk of the cache folder {context.cache_dir} is full" in said, said
+    assert "--cache-dir" in said and "Errno" not in said
+    assert not [r for r in caplog.records if r.exc_info]
+    assert "is full" in context.job_outcome("place-r3")["error"]
