@@ -651,7 +651,10 @@ class FactorizedEmbeddings:
         (n_samples, n_genes, in the model's sample and gene order): with ``init="pca"`` the
         genes' loadings on the leading principal components, as :meth:`fit` set them; None
         with ``init="random"``. A reference for what training added to the gene space: on
-        small sets these loadings alone carry much of its agreement with Gene Ontology."""
+        small sets these loadings alone carry much of its agreement with Gene Ontology.
+        Recomputed as this version computes it: models saved before 2026-12-03 with missing
+        values (filled with the gene means then), or before 2026-12-01 with ``gene_dim``
+        under 50 (fewer components), started from somewhat other loadings."""
         model = self._check_fitted()
         if self.init != "pca":
             return None

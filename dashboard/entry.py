@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--init",
         default=None,
         choices=["pca", "random"],
-        help="initial sample coordinates (demo default pca)",
+        help="start of the sample map and gene vectors (default pca)",
     )
     model.add_argument(
         "--device",

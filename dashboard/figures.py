@@ -1,6 +1,7 @@
 """Pure figure builders: arrays in, :class:`plotly.graph_objects.Figure` out (no Dash, no I/O).
 
-The callbacks and tests import every builder from here; each is defined in one of these
+The callbacks and tests import the builders from here (a few names only the callbacks or
+tests of one module read are imported from that module); each is defined in one of these
 modules, none of which imports this one:
 
 - :mod:`dashboard.figure_style`: font, palette, marker size, the layout of a map, the page's

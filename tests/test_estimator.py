@@ -1513,3 +1513,16 @@ def test_starting_gene_vectors_are_where_training_started():
     assert _tiny(init="random").fit(es).starting_gene_vectors(es.values) is None
     with pytest.raises(ModelError, match="training values, 60 samples x 12 genes"):
         fe.starting_gene_vectors(es.values[:10])
+
+
+def test_starting_gene_vectors_follow_the_scaling_seed_and_missing_values(tmp_path):
+    """The start recomputed by a saved model: on its scaled values (``standardize="z"``), with
+    its seed (more genes than components: the randomized PCA depends on it) and with missing
+    values filled as fit filled them."""
+    values = _small(n=90, genes=70).values.copy()
+    values[np.random.default_rng(1).random(values.shape) < 0.05] = np.nan
+    values *= np.linspace(0.5, 4.0, values.shape[1], dtype=np.float32)  # (genes of other scales)
+    es = ExpressionSet.from_array(values)
+    fe = _tiny(lr=1e-9, neighbour_weight=0.0, gene_dim=50, standardize="z", seed=3).fit(es)
+    loaded = FactorizedEmbeddings.load(fe.save(tmp_path / "m"))
+    np.testing.assert_allclose(loaded.starting_gene_vectors(values), fe.gene_embedding_, atol=1e-5)

@@ -314,7 +314,7 @@ def _label_and_marker_boxes(fig, layout, plot_px=figures._PLOT_PX, view=None):
         if tr.name.endswith(")") and tr.name != "nearest neighbours":  # a category: small dots
             continue
         radius = tr.marker.size / 2 + (1 if tr.name == "nearest neighbours" else 0)
-        # the rings' labels are drawn as annotations (figures.neighbour_labels) from the text
+        # the rings' labels are drawn as annotations (figure_genes.neighbour_labels) from the text
         # and positions their trace keeps
         written = "text" in (tr.mode or "") or tr.name == "nearest neighbours"
         texts = list(tr.text) if tr.text is not None and written else []
