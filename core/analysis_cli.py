@@ -830,7 +830,8 @@ EVALUATION_DEFINITIONS = {
     "fe_minus_other": "classifier -> map -> accuracy of Factorized Embeddings minus that map's, "
     "split by split on the same splits: difference (mean), sd, se (sd / sqrt(n_splits)), "
     "ci_low and ci_high (95% interval of the mean, Student's t; how precisely the splits fix "
-    "the mean, not how the difference would vary on other data), share_ge (share of splits "
+    "the mean for these maps, not how the difference would vary on other data or with other "
+    "training seeds of the maps), share_ge (share of splits "
     "where Factorized Embeddings is at least as accurate), share_tie (share of splits where "
     "both are equally accurate, counted in share_ge)",
     "split_scores": "map -> classifier -> the accuracy of every split, in split order",
@@ -896,7 +897,8 @@ def _evaluation_markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
             else f"the accuracy on 1 random split (seed {p['seed']}) "
         )
         + f"(share of the test samples whose {p['label']} is predicted right). "
-        f"Baselines computed on {p['baselines_on']}: "
+        + MAPS_FROM_EVERY_SAMPLE
+        + f" Baselines computed on {p['baselines_on']}: "
         + ", ".join(p["baselines"].values())
         + ". "
         + _chance_text(p["chance_accuracy"], p["label"], p["n_classes"]),
@@ -999,10 +1001,18 @@ def _missing_note(values: np.ndarray, rows: int = 4096) -> str:
 PAIRED_CAPTION = (
     "Every map's classifiers train on the same samples in each split, so the difference is "
     "read split by split: mean accuracy of Factorized Embeddings minus the other map, its 95% "
-    "interval over the splits (it says how precisely the splits fix the mean, not how the "
-    "difference would vary on other data), and the share of splits where Factorized Embeddings "
-    "is at least as accurate (including, in brackets when there are any, the share of all "
-    "splits where both are equally accurate)."
+    "interval over the splits (it says how precisely the splits fix the mean for these maps as "
+    "computed, not how the difference would vary on other data or with other training seeds of "
+    "the maps; more splits narrow it whatever the seeds do), and the share of splits where "
+    "Factorized Embeddings is at least as accurate (including, in brackets when there are any, "
+    "the share of all splits where both are equally accurate)."
+)
+
+#: Whose values the maps of Table 1 are computed from: every sample's, the test samples' too.
+MAPS_FROM_EVERY_SAMPLE = (
+    "Every map, Factorized Embeddings' included, is computed from all the samples' values, "
+    "the test samples' too (not from their labels): only the classifiers are trained on the "
+    "training share alone."
 )
 
 

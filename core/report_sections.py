@@ -20,6 +20,7 @@ from core.analysis_cli import (
     BASELINE_INPUT,
     CEILING_NOTED,
     DEFAULT_SPLITS,
+    MAPS_FROM_EVERY_SAMPLE,
     PAIRED_CAPTION,
     PAIRED_DIGITS,
     SD_WORDS,
@@ -255,7 +256,8 @@ def _section_table1(
         f"split{'s' if a['n_splits'] != 1 else ''} for every map). {unlabelled}Each cell: "
         + (f"mean ± sd ({SD_WORDS}) over the splits of " if a["n_splits"] != 1 else "")
         + "the accuracy (share of the test samples whose "
-        f"{html.escape(str(label))} is predicted right). Baselines computed on "
+        f"{html.escape(str(label))} is predicted right). {html.escape(MAPS_FROM_EVERY_SAMPLE)} "
+        "Baselines computed on "
         f"{html.escape(BASELINE_INPUT[args.center_samples] + getattr(args, 'missing_note', ''))}. "
         + (
             html.escape(_chance_text(chance, str(label), table.attrs.get("n_classes"))) + " "
@@ -275,7 +277,10 @@ def _section_table1(
             "<p>The <i>Factorized Embeddings</i> column is the model's map as trained: the "
             "paper's objective plus the neighbour-graph term of weight "
             f"{neighbour_weight:g} (Figure 2). On GTEx acmg59 (1-NN from 2% of 13,292 samples) "
-            "the term took the map from 0.83 to 0.93 (tests/benchmarks/RESULTS.md).</p>"
+            "the map read 0.83 without the term (an earlier run, older settings) and 0.93 with "
+            "it (tests/benchmarks/RESULTS.md); the term's weight, kernel and graph were chosen "
+            "by that same 1-NN on those same samples and splits, while the baselines run at "
+            "their own defaults: on that set, read FE's column as a tuned method's.</p>"
             if neighbour_weight
             else ""
         )
@@ -345,7 +350,9 @@ def _table1_lead(table: pd.DataFrame, chance: float | None = None) -> str:
                 + "; ".join(said)
                 + (
                     " (higher or lower: the 95% interval of the split-by-split difference, in the "
-                    "table below, leaves out 0)"
+                    "table below, leaves out 0; it covers the choice of splits for these maps as "
+                    "computed, not the maps' own training seeds, which can move an accuracy by "
+                    "as much as a small difference here)"
                 )
             )
     words += "."
