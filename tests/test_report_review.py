@@ -144,6 +144,8 @@ def test_evaluate_states_chance_settings_and_keys(real_models, tmp_path):
     assert 0.5 < protocol["ceiling"] < 1.0 and "protocol.ceiling" in result["definitions"]
     assert f"no classifier can score above {protocol['ceiling']:.3f}" in md
     assert "Classifiers: 1-NN: the label of the nearest training sample" in md
+    # FE's defaults were tuned on GTEx's 59 genes by this 1-NN: said beside its column
+    assert "were chosen by this 1-NN from 2% of labels on GTEx's 59-gene set" in md
     assert "t-SNE (perplexity" in md.split("Baselines computed on")[1].split("\n")[0]
     # split-by-split differences at 3 decimals (a few hundred test samples), not 4
     paired = md.split("split by split")[-1]
