@@ -554,6 +554,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="widths of the network's hidden layers (default 100,50,50)",
     )
     p.add_argument(
+        "--init",
+        default=None,
+        choices=["pca", "random"],
+        help="start of the sample map and gene vectors (default pca: the leading principal "
+        "components; on small sets much of the gene space's agreement with GO comes from it)",
+    )
+    p.add_argument(
         "--top-genes",
         type=int,
         default=None,

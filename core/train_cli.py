@@ -330,6 +330,8 @@ def _train(
         params["gene_dim"] = args.gene_dim
     if args.hidden is not None:
         params["hidden"] = _parse_hidden(args.hidden)
+    if getattr(args, "init", None) is not None:
+        params["init"] = args.init
     if args.neighbour_weight is not None:
         params["neighbour_weight"] = args.neighbour_weight
     if args.neighbour_power is not None:

@@ -926,3 +926,16 @@ def test_a_model_directory_given_as_the_matrix(tiny_cli_model, tmp_path, capsys)
     embed = ["embed", "--model", tiny_cli_model, "--matrix", tiny_cli_model / "weights.pt"]
     code, err = _run([*embed, "--out", tmp_path / "e.csv"], capsys)
     assert code == 2 and f"a file of the model directory {tiny_cli_model}, not an" in err, err
+
+
+def test_train_takes_the_start_of_the_embeddings(small_matrix, tmp_path):
+    """--init random: README's random-start figure could be reproduced only from Python or
+    app.py (train had no --init); the setting is kept with the model."""
+    from core.estimator import FactorizedEmbeddings
+
+    out = tmp_path / "m"
+    train = ["train", "--matrix", small_matrix, "--out", out, "--epochs", "1", "--hidden", "8"]
+    assert main([str(a) for a in [*train, "--gene-dim", "2", "--init", "random"]]) == 0
+    model = FactorizedEmbeddings.load(out)
+    assert model.init == "random"
+    assert model.starting_gene_vectors(np.zeros((60, model.n_genes_))) is None
