@@ -1447,3 +1447,75 @@ def test_the_go_ceiling_counts_each_gene_s_partners():
     assert go_ceiling(go, 2, block=4) == pytest.approx((2 + 2 + 2 + 1 + 1 + 0) / 12)
     with pytest.raises(CoreError):
         go_ceiling(go, 0)
+
+
+def _grouped_go(n_groups: int, size: int = 4):
+    """GO of ``n_groups`` groups of ``size`` genes, one term per group; and for each gene its
+    ``size - 1`` group mates, and ``size - 1`` genes of the next group."""
+    n = n_groups * size
+    genes = np.arange(n)
+    go = sparse.csr_matrix((np.ones(n, bool), (genes, genes // size)), shape=(n, n_groups))
+    group = genes // size
+    mates = np.array(
+        [
+            [j for j in range(g * size, (g + 1) * size) if j != i]
+            for i, g in zip(genes, group, strict=True)
+        ]
+    )
+    others = (mates + size) % n
+    return go, mates, others
+
+
+def test_go_ratio_bootstrap_agreement_of_constructed_rows():
+    """The GO ratio's interval by drawing genes (Wilson's over the pairs took the k pairs of a
+    gene as independent): a row whose neighbours all share a term has the ratio 1 / chance in
+    every draw, one whose neighbours share none 0; a mixed row's interval holds its ratio and
+    is wider with fewer genes; the same seed gives the same intervals."""
+    go, mates, others = _grouped_go(10)
+    chance = analysis.chance_shares(go)
+    assert chance["go_random"] == pytest.approx(3 / 39)
+    half = np.where((np.arange(40) // 4 % 2 == 0)[:, None], mates, others)
+    rows = {
+        name: analysis.pairs_from_neighbors(idx)
+        for name, idx in (("all", mates), ("none", others), ("half", half))
+    }
+    intervals, diffs = analysis.go_ratio_bootstrap(
+        rows, go, chance, n_boot=500, seed=3, compare=[("all", "none"), ("half", "all")]
+    )
+    top = 39 / 3
+    assert intervals.loc["all"].tolist() == pytest.approx([top, top, top, 40])
+    assert intervals.loc["none", ["go_ratio", "go_ratio_low", "go_ratio_high"]].tolist() == [
+        0,
+        0,
+        0,
+    ]
+    half_row = intervals.loc["half"]
+    assert half_row["go_ratio"] == pytest.approx(top / 2)
+    assert half_row["go_ratio_low"] < half_row["go_ratio"] < half_row["go_ratio_high"]
+    assert diffs[["a", "b"]].values.tolist() == [["all", "none"], ["half", "all"]]
+    assert diffs.iloc[0][["difference", "low", "high"]].tolist() == pytest.approx([top] * 3)
+    assert diffs.iloc[1]["low"] < diffs.iloc[1]["difference"] < diffs.iloc[1]["high"] <= 0
+    # the same seed, the same draws
+    again, again_diffs = analysis.go_ratio_bootstrap(
+        rows, go, chance, n_boot=500, seed=3, compare=[("all", "none"), ("half", "all")]
+    )
+    pd.testing.assert_frame_equal(intervals, again)
+    pd.testing.assert_frame_equal(diffs, again_diffs)
+    # ten times the genes: a narrower interval around the same ratio
+    go_big, mates_big, others_big = _grouped_go(100)
+    half_big = np.where((np.arange(400) // 4 % 2 == 0)[:, None], mates_big, others_big)
+    big, _ = analysis.go_ratio_bootstrap(
+        {"half": analysis.pairs_from_neighbors(half_big)}, go_big, n_boot=500, seed=3
+    )
+    top_big = 399 / 3
+    width = (half_row["go_ratio_high"] - half_row["go_ratio_low"]) / top
+    width_big = (big.loc["half", "go_ratio_high"] - big.loc["half", "go_ratio_low"]) / top_big
+    assert big.loc["half", "go_ratio"] == pytest.approx(top_big / 2)
+    assert width_big < width / 2
+    # a subset of pairs (the neighbours found in all runs): genes without a pair count none
+    few = analysis.go_ratio_bootstrap({"few": rows["all"][:12]}, go, chance, n_boot=50)[0]
+    assert few.loc["few", "n_genes"] == 4 and few.loc["few", "go_ratio_low"] == pytest.approx(top)
+    with pytest.raises(CoreError, match="no row of neighbor_pairs"):
+        analysis.go_ratio_bootstrap(rows, go, chance, compare=[("all", "nothing")])
+    with pytest.raises(CoreError, match="dict of row name"):
+        analysis.go_ratio_bootstrap(rows["all"], go, chance)

@@ -632,7 +632,39 @@ def test_report_says_what_its_numbers_can_tell(report):
         # below the share of annotated genes: not every one has k partners
         annotated = re.search(r"terms \(the (\d+) of (\d+) genes with a term", text)
         assert top <= int(annotated.group(1)) / int(annotated.group(2))
-    assert "Binomial (Wilson) 95% intervals of the ratio to random (GO) over the pairs: FE" in text
+    # intervals by drawing the genes (Wilson's over the pairs took a gene's k pairs as
+    # independent: narrower than the truth), in the file as go_ratio_low and go_ratio_high
+    assert "Binomial (Wilson)" not in text
+    assert (
+        "95% intervals of the ratio to random (GO) by a bootstrap over the genes (the 40 genes "
+        "drawn with replacement 1,000 times" in text
+    )
+    assert "The genes' neighbourhoods overlap" in text and "so these are still somewhat" in text
+    assert "over the seeds recorded for the default 100-epoch model" in text
+    assert (table["go_ratio_low"] <= table["go_ratio"] + 1e-9).all()
+    assert (table["go_ratio"] <= table["go_ratio_high"] + 1e-9).all()
+    for row in table.itertuples():
+        assert f" {row.go_ratio_low:.2f}–{row.go_ratio_high:.2f}" in text, row
+    assert "go_ratio_low for “ratio to random (GO), 95% low”" in text
+    assert "go_ratio_high for “ratio to random (GO), 95% high”" in text
+    # FE against the correlation reference on the same draws, in words the interval allows
+    paired = re.search(
+        r"“FE run_a, 4-D gene vectors” minus “expression correlation”, ([+-][\d.]+) \(95% "
+        r"interval ([+-][\d.]+) to ([+-][\d.]+)\): (FE is not told apart|FE's ratio is above|"
+        r"FE's ratio is below)",
+        text,
+    )
+    assert paired, text[text.find("The difference of the ratio") :][:600]
+    low, high = float(paired.group(2)), float(paired.group(3))
+    assert low <= float(paired.group(1)) <= high
+    verdict = paired.group(4)
+    assert verdict == (
+        "FE's ratio is above"
+        if low > 0
+        else "FE's ratio is below"
+        if high < 0
+        else "FE is not told apart"
+    )
     # the network is of signed r: "most correlated" read as |r|
     assert "the top 1% of gene pairs by Pearson r, the most positively correlated" in text
     for code in ("go_ratio", "go_fraction", "coexp_ratio", "coexp_fraction"):
@@ -732,18 +764,6 @@ def test_data_source_fields_are_listed_in_words():
     step = {"op": "drop_zero_genes", "n_dropped": 10, "dropped": dropped}
     assert "MIR9" in _source_fields_html({"loader": "table", "steps": [step]}, "m")
     assert "says the whole data source" in _source_fields_html({"loader": "array"}, "m")
-
-
-def test_intervals_stay_within_what_a_share_can_be():
-    """The normal approximation gave a go_ratio interval of -1.28 to 3.68 for a share of
-    0.003 over 300 pairs, and 0.00-0.00 for a share of 0."""
-    from core.report_sections import _wilson
-
-    for share, n in ((0.003, 300), (0.0, 300), (1.0, 50), (0.5, 10)):
-        low, high = _wilson(share, n)
-        assert 0.0 <= low <= share <= high <= 1.0 and high > low
-    low, high = _wilson(0.1587, 2300)  # FE on the 26-tissue set: about +- 0.015
-    assert 0.14 < low < 0.1587 < high < 0.175
 
 
 def test_coexp_ceiling_and_the_one_sample_classes_note():

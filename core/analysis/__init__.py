@@ -16,7 +16,8 @@ Sections
   :func:`correlation_references` (or :func:`correlation_neighbors` and
   :func:`coexpression_edges` alone; the edges' cut: :func:`coexpression_cut`),
   :func:`neighbor_agreement`,
-  :func:`neighbor_agreement_by_size`, :func:`novel_close_pairs`, :func:`summarize_novel_pairs`,
+  :func:`neighbor_agreement_by_size`, :func:`go_ratio_bootstrap` (the GO ratio's interval by
+  resampling the genes), :func:`novel_close_pairs`, :func:`summarize_novel_pairs`,
   :func:`detection_rate`.
 - Genes of a model by name: :func:`find_genes`, :func:`neighbour_table` (a fitted model's
   nearest genes of some genes, as a table).
@@ -47,6 +48,7 @@ from core.analysis.agreement import (
     chance_shares,
     coexp_ceiling,
     go_ceiling,
+    go_ratio_bootstrap,
     neighbor_agreement,
     neighbor_agreement_by_size,
     pairs_from_neighbors,
@@ -168,6 +170,7 @@ __all__ = [
     "map_neighbours",
     "marker_smoothness",
     "match_genes",
+    "go_ratio_bootstrap",
     "neighbor_agreement",
     "neighbor_agreement_by_size",
     "neighbour_run_support",

@@ -4,7 +4,7 @@ share a GO term or are co-expression edges, against chance and by the size of k.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -340,3 +340,122 @@ def neighbor_agreement_by_size(
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "gene_dim"
     return table
+
+
+def go_ratio_bootstrap(
+    neighbor_pairs: Mapping[Any, np.ndarray],
+    go_matrix: sparse.spmatrix,
+    chance: Mapping[str, float] | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+    compare: Sequence[tuple[Any, Any]] = (),
+    block_values: int = 5_000_000,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Intervals of the GO ratio to chance by resampling the genes, not the pairs.
+
+    A gene's k (gene, neighbour) pairs are not independent draws: a binomial interval over
+    the pairs was narrower than this bootstrap (Wilson 1.91-2.30 against 1.81-2.37 for FE on
+    the 26-tissue set). Each gene's pairs, and how many of them share a GO term, are counted
+    once; then the genes are drawn with replacement ``n_boot`` times (the same draws for every
+    row, so rows can be compared pair by pair), and each draw's ratio is its share of pairs
+    sharing a term over the chance share, which stays fixed (it is counted over all gene
+    pairs). The genes' neighbourhoods overlap, so these intervals are still somewhat narrow.
+
+    Parameters
+    ----------
+    neighbor_pairs
+        Row name -> (n_pairs, 2) directed pairs ``(gene, neighbour)``, the gene first:
+        :func:`pairs_from_neighbors` of (n_genes, k) neighbour indices, or any subset of such
+        pairs (a gene with no pair left adds nothing to its draw).
+    go_matrix : (n_genes, n_terms) sparse bool
+        Gene-term annotations; every pair counts (a gene without a term shares none).
+    chance
+        :func:`chance_shares` of ``go_matrix`` (counted here without it).
+    n_boot
+        Draws of the genes.
+    seed
+        Seed of the draws (the same seed, the same intervals).
+    level
+        Coverage of the percentile intervals.
+    compare
+        Pairs ``(a, b)`` of row names: the difference of ratios ``a - b`` on the same draws.
+    block_values
+        Most entries of the draws-by-genes matrix held at once (memory).
+
+    Returns
+    -------
+    intervals : pandas.DataFrame
+        One row per name: ``go_ratio`` (all genes, as :func:`neighbor_agreement`),
+        ``go_ratio_low`` and ``go_ratio_high`` (the percentiles of the draws), ``n_genes``
+        (genes with at least one pair).
+    differences : pandas.DataFrame
+        One row per ``compare`` pair: ``a``, ``b``, ``difference`` (of the ratios over all
+        genes), ``low`` and ``high`` (the percentiles of the draws' differences).
+    """
+    if not isinstance(neighbor_pairs, Mapping):
+        raise CoreError(
+            "go_ratio_bootstrap takes a dict of row name -> (n_pairs, 2) neighbour pairs, e.g. "
+            f"{{'FE': pairs_from_neighbors(idx)}}, got {type(neighbor_pairs).__name__}"
+        )
+    if go_matrix is None:
+        raise CoreError("go_ratio_bootstrap needs a GO matrix")
+    for name, value in (("n_boot", n_boot), ("seed", seed)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise CoreError(f"{name} must be an integer >= 0, got {value!r}")
+    if n_boot < 1:
+        raise CoreError(f"n_boot must be >= 1, got {n_boot}")
+    if not 0 < level < 1:
+        raise CoreError(f"level must be between 0 and 1, got {level!r}")
+    names = list(neighbor_pairs)
+    for a, b in compare:
+        for name in (a, b):
+            if name not in neighbor_pairs:
+                raise CoreError(f"compare names {name!r}, which is no row of neighbor_pairs")
+    n_genes = go_matrix.shape[0]
+    if chance is None:
+        chance = chance_shares(go_matrix)
+    else:
+        _check_chance(chance, go_matrix, None, False, n_genes)
+    rand = float(chance["go_random"])
+    if not rand > 0:
+        raise CoreError("no two genes share a GO term: the ratio to chance is undefined")
+    hits = np.zeros((len(names), n_genes))
+    counts = np.zeros((len(names), n_genes))
+    for i, name in enumerate(names):
+        pairs = _check_pairs(neighbor_pairs[name], "neighbor_pairs")
+        _check_pair_range(pairs, n_genes)
+        shared = _share_term(go_matrix, pairs).astype(np.float64)
+        hits[i] = np.bincount(pairs[:, 0], weights=shared, minlength=n_genes)
+        counts[i] = np.bincount(pairs[:, 0], minlength=n_genes)
+    rng = np.random.default_rng(seed)
+    draws = np.empty((n_boot, len(names)))
+    block = max(1, block_values // max(n_genes, 1))
+    for start in range(0, n_boot, block):
+        size = min(block, n_boot - start)
+        # how often each gene is drawn: n_genes draws with replacement, per resample
+        weights = rng.multinomial(n_genes, np.full(n_genes, 1 / n_genes), size=size)
+        weights = weights.astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            draws[start : start + size] = (weights @ hits.T) / (weights @ counts.T) / rand
+    tail = (1 - level) / 2 * 100
+    with np.errstate(invalid="ignore", divide="ignore"):
+        point = hits.sum(axis=1) / counts.sum(axis=1) / rand
+    low, high = np.nanpercentile(draws, [tail, 100 - tail], axis=0)
+    intervals = pd.DataFrame(
+        {
+            "go_ratio": point,
+            "go_ratio_low": low,
+            "go_ratio_high": high,
+            "n_genes": (counts > 0).sum(axis=1),
+        },
+        index=pd.Index(names),
+    )
+    rows = []
+    where = {name: i for i, name in enumerate(names)}
+    for a, b in compare:
+        diff = draws[:, where[a]] - draws[:, where[b]]
+        d_low, d_high = np.nanpercentile(diff, [tail, 100 - tail])
+        rows.append((a, b, point[where[a]] - point[where[b]], d_low, d_high))
+    differences = pd.DataFrame(rows, columns=["a", "b", "difference", "low", "high"])
+    return intervals, differences
