@@ -27,6 +27,17 @@ def context(sepira_es, tmp_path_factory) -> AppContext:
     return ctx
 
 
+@pytest.fixture()
+def untrained(sepira_es, tmp_path) -> AppContext:
+    """A context with an empty cache: no model, no baseline maps."""
+    cfg = DashboardConfig(
+        cache_dir=tmp_path / "cache",
+        settings=ModelSettings(gene_dim=8, standin=True),
+        gene_layout="pca",
+    )
+    return AppContext(sepira_es, cfg)
+
+
 @pytest.fixture
 def kept_figures(context, monkeypatch) -> list:
     """The figures the context's exports render, kept (each rendered as a stub SVG): a test

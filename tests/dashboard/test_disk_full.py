@@ -17,18 +17,6 @@ import pytest
 from dash import no_update
 
 from dashboard import job_records, status
-from dashboard.context import AppContext, DashboardConfig, ModelSettings
-
-
-@pytest.fixture()
-def untrained(sepira_es, tmp_path) -> AppContext:
-    """A context with an empty cache: no model."""
-    cfg = DashboardConfig(
-        cache_dir=tmp_path / "cache",
-        settings=ModelSettings(gene_dim=8, standin=True),
-        gene_layout="pca",
-    )
-    return AppContext(sepira_es, cfg)
 
 
 def _no_space(path: str = "") -> OSError:

@@ -20,17 +20,6 @@ from dashboard import baselines, status
 from dashboard.context import AppContext, DashboardConfig, ModelSettings
 
 
-@pytest.fixture()
-def untrained(sepira_es, tmp_path) -> AppContext:
-    """A context with an empty cache: no model, no baseline maps."""
-    cfg = DashboardConfig(
-        cache_dir=tmp_path / "cache",
-        settings=ModelSettings(gene_dim=8, standin=True),
-        gene_layout="pca",
-    )
-    return AppContext(sepira_es, cfg)
-
-
 def _text(component) -> str:
     return "" if component is None or component is no_update else str(component.children)
 
