@@ -49,6 +49,7 @@ _FLAGS = (
     "epochs",
     "gene_dim",
     "hidden",
+    "init",
     "seed",
     "neighbour_weight",
     "neighbour_power",

@@ -14,7 +14,7 @@ from dash import Input, Output, State, ctx, html, no_update
 from core.errors import CoreError
 from dashboard import figures, ids
 from dashboard.baseline_maps import ACCURACY_COLUMN, PER_CLASS_VALUE, is_per_class, percent
-from dashboard.job_records import disk_full, job_error, why_stopped
+from dashboard.job_records import disk_full, disk_full_end, job_error, why_stopped
 from dashboard.layout import (
     alert,
     alert_id,
@@ -198,6 +198,10 @@ def baselines_job_view(context: Any, running: Any) -> tuple[Any, Any, Any]:
     outcome = context.job_outcome("baselines")
     if outcome["state"] == "done":
         return "", COMPUTE_LABEL, no_update
+    full = disk_full_end(outcome, context.cache_dir)
+    if full:  # (the job's own alert is kept on the same full disk: it does not arrive)
+        said = f"the baseline maps failed: {full}"
+        return "", RETRY_LABEL, html.Div(said, className="alert alert-error")
     if outcome["state"] == "failed":  # the job said why in the alert area
         return "", RETRY_LABEL, no_update
     message = (

@@ -237,10 +237,16 @@ class JobRecords:
             if not (_no_space(exc) and path.is_file()):
                 raise
             # a full disk: the record is written over the one there (the space it holds), so
-            # that the job's end is read ("disk full"), not taken for a process killed
-            with path.open("r+", encoding="utf-8") as f:
-                f.write(text)
-                f.truncate()
+            # that the job's end is read ("disk full"), not taken for a process killed; in one
+            # write, padded with spaces to the old length (JSON allows them), not truncated, so
+            # that a reader meanwhile never meets the old record's tail after the new one
+            data = text.encode("utf-8")
+            fd = os.open(path, os.O_WRONLY)
+            try:
+                data += b" " * max(0, os.fstat(fd).st_size - len(data))
+                os.pwrite(fd, data, 0)
+            finally:
+                os.close(fd)
 
     def _record_failure(self, kind: str, exc: Exception) -> None:
         """Record that the job ``kind`` failed with ``exc``; a record that cannot be written
@@ -442,6 +448,21 @@ def disk_nearly_full(folder: Path | str) -> bool:
         return shutil.disk_usage(folder).free < DISK_NEARLY_FULL_BYTES
     except OSError:
         return False
+
+
+def disk_full_end(outcome: dict[str, Any], cache_dir: Path | str) -> str | None:
+    """The full disk's words (:data:`DISK_FULL_MESSAGE`) when a job's ``outcome``
+    (:meth:`JobRecords.job_outcome`) ended on a full disk under ``cache_dir``: its record says
+    so, or it recorded no end and the disk is nearly full (:func:`disk_nearly_full`); else None.
+
+    The job's own message does not reach its page then: Dash keeps a job's result on the same
+    disk, and a page that read "failed" as "the job said why" said nothing at all."""
+    said = DISK_FULL_MESSAGE.format(folder=cache_dir)
+    if outcome.get("state") == "failed":
+        return said if outcome.get("error") == said else None
+    if outcome.get("state") == "stopped" and not outcome.get("by") and disk_nearly_full(cache_dir):
+        return said
+    return None
 
 
 def job_error(exc: BaseException, cache_dir: Path | str | None = None) -> str:

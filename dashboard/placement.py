@@ -25,7 +25,7 @@ from core.errors import CoreError, first_names
 from core.estimator import POOR_FIT_FACTOR
 from dashboard import ids
 from dashboard.export import _with_source, file_stem, labelled_table
-from dashboard.job_records import disk_full, job_error, why_stopped
+from dashboard.job_records import disk_full, disk_full_end, job_error, why_stopped
 from dashboard.layout import (
     COUNTS_TRANSFORM,
     PLACE_JOB_RUNNING,
@@ -445,6 +445,9 @@ def placing_job_view(
     kind = job_kind(request)
     outcome = context.job_outcome(kind)
     context.job_forget(kind)
+    full = None if cleared else disk_full_end(outcome, context.cache_dir)
+    if full:  # (the job's own alert is kept on the same full disk: it does not arrive)
+        return "", SHOW, _alert(full)
     if outcome["state"] in ("done", "failed") or cleared:  # a failed job said why already
         return "", HIDE, no_update
     message = (

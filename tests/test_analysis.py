@@ -1519,3 +1519,26 @@ def test_go_ratio_bootstrap_agreement_of_constructed_rows():
         analysis.go_ratio_bootstrap(rows, go, chance, compare=[("all", "nothing")])
     with pytest.raises(CoreError, match="dict of row name"):
         analysis.go_ratio_bootstrap(rows["all"], go, chance)
+
+
+def test_go_ratio_bootstrap_refuses_bad_settings_in_one_line_and_a_row_without_pairs_is_nan():
+    """A level or a compare entry of the wrong kind escaped as numpy's or Python's TypeError
+    and ValueError; a row left without any pair warned of an all-NaN slice."""
+    import warnings
+
+    go, mates, _ = _grouped_go(10)
+    rows = {"all": analysis.pairs_from_neighbors(mates), "none": np.zeros((0, 2), np.int64)}
+    with pytest.raises(CoreError, match="level must be a number between 0 and 1"):
+        analysis.go_ratio_bootstrap(rows, go, level="0.9")
+    for pair in (("all",), "ab", ("all", "none", "all")):
+        with pytest.raises(CoreError, match="compare takes pairs"):
+            analysis.go_ratio_bootstrap(rows, go, compare=[pair])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        intervals, diffs = analysis.go_ratio_bootstrap(
+            rows, go, n_boot=20, compare=[("all", "none")]
+        )
+    assert intervals.loc["none", "n_genes"] == 0
+    assert intervals.loc["none", ["go_ratio", "go_ratio_low", "go_ratio_high"]].isna().all()
+    assert intervals.loc["all", "go_ratio_low"] == pytest.approx(13)
+    assert diffs.iloc[0][["difference", "low", "high"]].isna().all()

@@ -939,3 +939,19 @@ def test_train_takes_the_start_of_the_embeddings(small_matrix, tmp_path):
     model = FactorizedEmbeddings.load(out)
     assert model.init == "random"
     assert model.starting_gene_vectors(np.zeros((60, model.n_genes_))) is None
+
+
+def test_resume_names_the_init_flag_it_refuses(small_matrix, tmp_path, capsys):
+    """--resume of a run that started from PCA, asked --init random: the flag as typed
+    ("init pca (given random)" named no flag)."""
+    import json
+
+    from core.data import load_table
+
+    partial = tmp_path / "m.partial"
+    model = FactorizedEmbeddings(gene_dim=2, hidden=(8,), epochs=1, device="cpu")
+    model.fit(load_table(small_matrix), checkpoint=partial / "checkpoint.pt")
+    (partial / "params.json").write_text(json.dumps(model.get_params()))
+    resume = ["train", "--out", tmp_path / "m", "--resume", "--matrix", small_matrix]
+    code, err = _run([*resume, "--init", "random"], capsys)
+    assert code == 2 and "settings: --init pca (given random); drop those flags" in err, err

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import pathlib
 import sqlite3
 import subprocess
@@ -59,6 +60,23 @@ def test_a_record_a_full_disk_cannot_replace_is_kept_and_leaves_no_temporary_fil
     folder = untrained.cache_dir / "jobs-state"
     assert not list(folder.glob("*.tmp"))
     assert untrained.job_outcome("train") == {"state": "failed", "error": "out of patience"}
+
+
+def test_a_shorter_record_written_in_place_leaves_no_tail_of_the_old_one(untrained, monkeypatch):
+    """Written over in place on a full disk, a shorter record is padded to the old length in
+    one write (a write then a truncate let a reader meet the old record's tail after it)."""
+    untrained.job_started("train")
+    untrained.job_progress("train", "x" * 500, 0.5)  # a long record
+    record = next((untrained.cache_dir / "jobs-state").glob("train*.json"))
+    size = record.stat().st_size
+    truncated = []
+    monkeypatch.setattr(os, "truncate", lambda *a: truncated.append(a), raising=False)
+    _fill_the_disk(monkeypatch)
+    untrained.job_finished("train", error="short")
+    monkeypatch.undo()
+    assert record.stat().st_size == size
+    assert record.read_text().endswith(" ") and not truncated
+    assert untrained.job_outcome("train") == {"state": "failed", "error": "short"}
 
 
 def test_a_training_that_fails_on_a_full_disk_says_so_on_the_page(untrained, monkeypatch):
@@ -172,3 +190,35 @@ def test_a_job_process_that_cannot_store_its_result_on_a_full_disk_ends_without_
     )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "full disk" in done.stderr
+
+
+def test_the_baseline_maps_and_placing_pages_say_a_full_disk_their_job_could_not_return(
+    untrained, monkeypatch
+):
+    """Dash keeps a job's result, its alert, on the same full disk: the page read the recorded
+    "failed" as "the job said why" and said nothing at all (a "Retry" button alone)."""
+    from dashboard import baselines, placement
+
+    full = job_records.job_error(_no_space(), untrained.cache_dir)
+    untrained.job_finished("baselines", error=full)
+    progress, button, alert = baselines.baselines_job_view(untrained, False)
+    assert button == baselines.RETRY_LABEL and progress == ""
+    message = _text(alert)
+    assert message.startswith("the baseline maps failed: ") and _said_full(
+        message, untrained.cache_dir
+    )
+    untrained.job_finished("place-f1", error=full)
+    progress, _, alert = placement.placing_job_view(untrained, False, {"id": "f1"}, "a.csv")
+    assert progress == "" and _said_full(_text(alert), untrained.cache_dir)
+    # no end recorded, and the disk nearly full: the end could not be written
+    monkeypatch.setattr(
+        job_records.shutil, "disk_usage", lambda folder: type("U", (), {"free": 2048})()
+    )
+    untrained.job_started("baselines")
+    assert _said_full(_text(baselines.baselines_job_view(untrained, False)[2]), untrained.cache_dir)
+    untrained.job_started("place-f2")
+    alert = placement.placing_job_view(untrained, False, {"id": "f2"}, "a.csv")[2]
+    assert _said_full(_text(alert), untrained.cache_dir) and "memory" not in _text(alert)
+    # another failure still leaves its words to the job's own alert
+    untrained.job_finished("baselines", error="NMF did not converge")
+    assert baselines.baselines_job_view(untrained, False)[2] is no_update
