@@ -59,7 +59,13 @@ class GeneAnnotations:
     def ontology_caption(self) -> str:
         """Which GO the gene tables use (source, release, evidence), without loading it."""
         cfg = self.config
-        if cfg.go_gaf is not None:
+        loaded = self._ontology
+        if cfg.go_gaf is not None and loaded is not None:
+            # once read, the files' species, dates and release (the file names alone did not
+            # say which GO release the page uses)
+            text = f"GO: {loaded.metadata.get('source', Path(cfg.go_gaf).name)}"
+            text += f", release {loaded.release}"
+        elif cfg.go_gaf is not None:
             text = f"GO: {Path(cfg.go_gaf).name} + {Path(cfg.go_obo).name}"
         else:
             from core.annotations import SNAPSHOT_DIR

@@ -223,9 +223,13 @@ def _read_gaf(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
     )
     bad = pc.invert(pc.starts_with(table["go_id"], "GO:"))
     if pc.any(bad).as_py():
+        # the line number in the file (header, comment and blank lines counted): "annotation
+        # 6" was the 6th annotation line, line 9 of a file with a 3-line header
         first = int(pc.index(bad, True).as_py())
+        where = _bad_go_id_line(path, encoding) or f"annotation {first + 1}"
         raise DataError(
-            f"{path}: annotation {first + 1}: bad GO id {table['go_id'][first].as_py()!r}"
+            f"{path}, {where}: bad GO id {table['go_id'][first].as_py()!r} (GO:<7 digits> "
+            "expected in column 5)"
         )
     neg = pc.match_substring(table["qualifier"], "NOT")
     n_neg = int(pc.sum(neg).as_py() or 0)
@@ -292,6 +296,24 @@ def _ragged_gaf_line(path: Path, encoding: str) -> str:
                 fields = line.split("\t")
                 if not _gaf_width_ok(fields):
                     return f"line {number}, {_gaf_columns_words(len(fields))}: {line[:60]!r}"
+    except _READ_ERRORS:
+        return ""
+    return ""
+
+
+def _bad_go_id_line(path: Path, encoding: str) -> str:
+    """``line N`` of the first annotation line of a GAF file whose GO id (column 5) does not
+    start with ``GO:`` (read again only to name it in an error); "" if none is found."""
+    binary = gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb")  # noqa: SIM115
+    try:
+        with io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="") as fh:
+            for number, raw in enumerate(fh, start=1):
+                line = raw.rstrip("\r\n")
+                if line.startswith(("!", "\ufeff!")) or not line.strip():
+                    continue
+                fields = line.split("\t")
+                if len(fields) > 4 and not fields[4].strip().startswith("GO:"):
+                    return f"line {number}"
     except _READ_ERRORS:
         return ""
     return ""

@@ -462,8 +462,12 @@ class GeneOntology:
         if excluded:  # after the gene table: a gene left without annotations keeps its row
             ann = ann[~ann["evidence"].astype(str).str.upper().isin(excluded)]
         taxon = f", {gaf_meta['gaf_taxon']}" if gaf_meta.get("gaf_taxon") else ""
+        # the annotations' own date beside the ontology's release (the OBO's data-version is
+        # what the pages show as the release; the GAF's date was read but shown nowhere)
+        made = gaf_meta.get("gaf_generated", "")
+        made = f"; annotations generated {made}" if made else ""
         metadata = {
-            "source": f"GAF {Path(gaf_path).name}{taxon} + OBO {Path(obo_path).name}",
+            "source": f"GAF {Path(gaf_path).name}{taxon} + OBO {Path(obo_path).name}{made}",
             **gaf_meta,
             **obo_meta,
         }
