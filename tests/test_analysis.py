@@ -940,6 +940,9 @@ def test_expected_type_pairs_are_those_of_distinct_genes():
         {"type_a": ["snoRNA", "lncRNA", "pc"], "type_b": ["snoRNA", "snoRNA", "pc"]}
     )
     summary = analysis.summarize_novel_pairs(novel, types)
+    # every type pair of the novel pairs is counted (not only the rows the loop below sees)
+    assert sorted(summary.index) == [("lncRNA", "snoRNA"), ("pc", "pc"), ("snoRNA", "snoRNA")]
+    assert list(summary["n_pairs"]) == [1, 1, 1]
     for (ta, tb), expected in summary["expected"].items():
         assert expected == pytest.approx(truth[(ta, tb)]), (ta, tb)
 

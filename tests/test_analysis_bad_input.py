@@ -51,7 +51,14 @@ def test_one_nn_keeps_a_class_of_one_sample(model, tissues):
     labels = tissues.copy()
     labels[:19] = None  # the first tissue keeps one sample
     acc = analysis.one_nn_accuracy(model.sample_embedding_, labels, n_splits=3)
-    assert 0.0 <= acc.mean <= 1.0
+    # the lone sample stays a labelled sample of its class: 501 samples of 26 tissues
+    table = analysis.semi_supervised_table(
+        {"m": model.sample_embedding_}, labels, 0.02, 3, classifiers=("1-NN",)
+    )
+    assert table.attrs["n_classes"] == 26
+    assert table.attrs["n_train"] + table.attrs["n_test"] == 501
+    assert table.loc["1-NN", ("m", "mean")] == pytest.approx(acc.mean)
+    assert acc.mean > 2 / 26  # twice what labels drawn at random score
 
 
 @pytest.mark.parametrize("fraction", ["0.02", None])

@@ -33,7 +33,9 @@ def _labels(page) -> dict[str, str]:
 def test_every_label_names_a_control(context):
     page = build_layout(context)
     by_id = {getattr(c, "id", None): c for c in components(page)}
-    for target, words in _labels(page).items():
+    labels = _labels(page)
+    assert len(labels) >= 8, labels  # (a page without labels would pass the loop below)
+    for target, words in labels.items():
         assert isinstance(by_id.get(target), FIELDS + COMPOSITES), (target, words)
 
 
