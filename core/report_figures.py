@@ -366,10 +366,13 @@ def _fig_markers(
     scores: dict[str, np.ndarray],
     smooth: pd.DataFrame,
     labels: np.ndarray | None = None,
+    stand_in: bool = False,
 ):
     """Each marker's score over each map; with ``labels``, the classes where the marker is
     highest named on the panels (the maps carried no tissue names: a reader could not tell
-    which bright cluster was the skin)."""
+    which bright cluster was the skin). ``stand_in``: the genes are the dataset's most
+    variable, shown as none of the markers is in the data; the title says so (a file of the
+    figure called them markers)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -425,14 +428,23 @@ def _fig_markers(
     fig.update_xaxes(showticklabels=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, zeroline=False)
     fig.for_each_yaxis(lambda axis: axis.update(scaleanchor=axis.anchor or "x", scaleratio=1))
+    # on one column of panels (420 px), the title on one line was cut at "(mean z-sc"
+    if stand_in:
+        heading = (
+            f"The {len(markers)} most variable genes over the sample maps"
+            + ("<br>" if len(names) < 2 else ": ")
+            + "none of the markers is in the data"
+        )
+    else:
+        heading = "Marker expression over the sample maps"
+    broken = len(names) < 2 or stand_in  # (the z-score words on a line of their own)
+    lines = heading.count("<br>") + 1 + broken
     fig.update_layout(
         width=420 * len(names),
         height=360 * len(markers),
-        # on one column of panels (420 px), the title on one line was cut at "(mean z-sc"
-        title=("Marker expression over the sample maps" + ("<br>" if len(names) < 2 else " "))
-        + "(mean z-score of the matched genes)",
+        title=heading + ("<br>" if broken else " ") + "(mean z-score of the matched genes)",
         template="plotly_white",
-        margin={"l": 20, "r": 60, "t": 90 if len(names) < 2 else 70, "b": 20},
+        margin={"l": 20, "r": 60, "t": 50 + 20 * lines, "b": 20},
     )
     return fig
 

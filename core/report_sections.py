@@ -508,7 +508,7 @@ def _section_markers(
             ),
         )
     if len(found):
-        figures["markers"] = _fig_markers(shown, scores, smooth, labels)
+        figures["markers"] = _fig_markers(shown, scores, smooth, labels, stand_in=bool(instead))
         parts.append("{fig:markers}")
     n_genes = min(es.n_genes, 5000)
     if es.n_genes > n_genes:

@@ -216,11 +216,16 @@ def test_absent_markers_make_no_empty_table():
     # shown instead of an empty figure (whose colours the text described): the most variable
     assert "Shown instead: the 5 most variable genes here" in page and "--markers WIDE," in page
     assert "<td>WIDE</td>" in page and "markers" in figures
+    # the figure, also saved alone, says what its genes are: it called them markers
+    title = figures["markers"].layout.title.text
+    assert title.startswith("The 5 most variable genes over the sample maps")
+    assert "none of the markers is in the data" in title and "Marker" not in title
     figures.clear()
     # one marker found, one not: a table of the found one, the other named
     page = _section_markers(loaded, maps, ["G1", "XIST"], figures)
     assert "<td>G1</td>" in page and "XIST</td>" not in page
     assert "Not among this dataset's 6 genes: XIST." in page and "markers" in figures
+    assert figures["markers"].layout.title.text.startswith("Marker expression over the sample")
 
 
 def test_markers_of_data_keyed_by_ensembl_ids_are_found_by_their_symbols():
