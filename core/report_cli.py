@@ -260,7 +260,16 @@ def run_report(args: argparse.Namespace) -> int:
         )
         print(f"warning: {few_samples}", file=sys.stderr)
         methods = []
-    if args.markers != ",".join(analysis.DEFAULT_MARKERS):  # asked for: said here too
+    if args.markers == ",".join(analysis.DEFAULT_MARKERS):
+        found = analysis.match_genes(loaded.symbols, markers, ids=loaded.marker_ids)
+        if not any(len(found[m]) for m in markers):  # (said on the page only)
+            print(
+                f"note: none of the default markers ({', '.join(markers)}) is among the "
+                f"model's {es.n_genes:,} genes; the marker section shows the 5 most variable "
+                "genes instead (--markers names others)",
+                file=sys.stderr,
+            )
+    else:  # asked for: said here too
         found = analysis.match_genes(loaded.symbols, markers, ids=loaded.marker_ids)
         absent = [m for m in markers if not len(found[m])]
         if absent:  # an alias of one gene of the model is that gene (HER2: ERBB2)

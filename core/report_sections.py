@@ -487,7 +487,9 @@ def _section_markers(
         # the page's header in words; the CSV keeps n_genes, as scripts read it
         parts.append(_html_table(found.rename(columns={**columns, "n_genes": "matching genes"})))
         if tables is not None:
-            tables["marker_smoothness"] = _index_as_column(found.rename(columns=columns), "marker")
+            # a stand-in gene is marked as such in the file too (its rows read as markers)
+            table = found.rename(columns=columns).assign(stand_in=bool(instead))
+            tables["marker_smoothness"] = _index_as_column(table, "marker")
             parts.append(
                 '<p class="hint">In a file: <a href="tables/marker_smoothness.csv">'
                 "tables/marker_smoothness.csv</a>.</p>"

@@ -195,7 +195,8 @@ def test_report_explains_its_numbers(real_model, tmp_path):
     assert "shares_go, coexp_edge: the two tests (True: shares a GO term" in text
     # the markers' table: its header in words on the page, its CSV column as scripts read it
     assert '<th class="num">matching genes</th>' in page and "n_genes</th>" not in page
-    assert "n_genes" in pd.read_csv(out / "tables" / "marker_smoothness.csv").columns
+    markers = pd.read_csv(out / "tables" / "marker_smoothness.csv")
+    assert "n_genes" in markers.columns and not markers["stand_in"].any()
 
 
 def test_loading_steps_are_said_in_words():
@@ -314,7 +315,7 @@ def test_json_and_markdown_are_replaced_together(tmp_path, monkeypatch):
     assert json_path.read_text() == "new json" and md_path.read_text() == "new md"
 
 
-def test_report_of_a_model_of_twelve_samples(sepira_file, tmp_path):
+def test_report_of_a_model_of_twelve_samples(sepira_file, tmp_path, capsys):
     """The smoothness took 15 neighbours whatever the data: a model of 15 samples or fewer
     failed after the maps and Table 1 (k=15 neighbours needs 1 <= k < n_points=12). It takes
     all the other samples, and says how many."""
@@ -328,6 +329,12 @@ def test_report_of_a_model_of_twelve_samples(sepira_file, tmp_path):
     argv = ["report", "--model", str(model), "--out", str(out), "--methods", "pca", "--no-go"]
     assert main([*argv, *FAST, "--k", "3", "--no-cache"]) == 0
     assert "its 11 nearest samples on the map" in _text((out / "index.html").read_text())
+    # none of the default markers among its 40 genes: the console says so, as the page does,
+    # and the CSV's rows are marked as the stand-in genes they are
+    err = capsys.readouterr().err
+    assert "note: none of the default markers (keratins, MYH6, CD8B, XIST) is among" in err
+    markers = pd.read_csv(out / "tables" / "marker_smoothness.csv")
+    assert len(markers) == 5 and markers["stand_in"].all()
 
 
 def test_class_names_sit_above_their_samples():
