@@ -29,6 +29,9 @@ from dashboard.context import (
     preset_name,
     round_specific_genes,
 )
+from dashboard.figure_baselines import PANEL_MEASURE_CHAR_PX
+from dashboard.figure_export import print_text_px
+from dashboard.figure_genes import LINED_LABEL
 from dashboard.gene_neighbours import neighbor_tables
 from dashboard.gene_space import (
     LOWER_SOURCE,
@@ -214,6 +217,9 @@ def stale_export_alert(baseline_rows: Any, alert: Any) -> Any:
     return no_update
 
 
+#: The font (pixels) the gene map's labels are spaced for (:mod:`dashboard.figure_genes`).
+LABEL_FONT_PX = 10.0
+
 #: The figures as the export menu names them.
 FIGURE_NAMES = {"sample-map": "sample map", "gene-map": "gene space", "baselines": "baseline maps"}
 
@@ -259,6 +265,7 @@ def export_figure(
     width, height, scale = figures.EXPORT_SIZES[size]
     max_height = height  # a journal column may grow taller (a legend under the plot)
     legend_below = False  # laid out for a legend under the plot (the baseline maps' grid)
+    text = print_text_px(size)  # a journal column's text at print size, else None
     if size in figures.JOURNAL_SIZES:
         max_height = int(figures.JOURNAL_PAGE_MM / figures.EXPORT_WIDTH_MM[size] * width)
     if which == "sample-map":
@@ -310,8 +317,13 @@ def export_figure(
                 height,
                 max_height,
                 dataset=dataset_line(context),
+                text=text,
             )
             area = figures.export_plot_area(drawn)
+            # labels set larger in print: spaced for an area as much smaller, then set off
+            # their rings as much further (print_labels)
+            grown = max(text[0] / LABEL_FONT_PX, 1.0) if text else 1.0
+            area = {key: area[key] / grown for key in ("width", "height")}
             zoom = figure_zoom(
                 context, view.get("zoom"), which, view.get("url_search"), view.get("placed")
             )
@@ -320,6 +332,7 @@ def export_figure(
             fig, _ = build_gene_figure(
                 context, *gene_view, webgl=False, plot_size=area, color_by=by, lower=lower
             )
+            print_labels(fig, grown)
             figures.add_title_line(fig, about)
         parts = [view.get("gene_color") or "type", focus or ""]
         if focus and rings:
@@ -333,7 +346,16 @@ def export_figure(
         journal = size in figures.JOURNAL_SIZES
         colouring = {"color": view.get("color"), "clip": view.get("clip")}
         fig, height, legend_below = _baselines_file_figure(
-            context, cached, width, height, max_height, journal, fraction, per_class, colouring
+            context,
+            cached,
+            width,
+            height,
+            max_height,
+            journal,
+            fraction,
+            per_class,
+            colouring,
+            text,
         )
         parts = [cached.get("label") or ""]
         shown = baseline_colour_title(context, view.get("color"), cached.get("label") or "")
@@ -342,7 +364,13 @@ def export_figure(
     else:
         raise DataError(f"unknown figure {which!r}")
     fig = figures.for_export(
-        fig, width, height, max_height, legend_below=legend_below, dataset=dataset_line(context)
+        fig,
+        width,
+        height,
+        max_height,
+        legend_below=legend_below,
+        dataset=dataset_line(context),
+        text=text,
     )
     zoom = figure_zoom(context, view.get("zoom"), which, view.get("url_search"), view.get("placed"))
     if zoom:
@@ -370,6 +398,20 @@ def export_figure(
         name = FIGURE_NAMES.get(which, which)
         data = pdf_title(data, f"{simulated}{name}, {dataset_line(context)}")
     return dcc.send_bytes(data, f"{file_stem(context, which, *parts)}.{fmt}", type=FORMATS[fmt])
+
+
+def print_labels(fig: Any, grown: float) -> None:
+    """The gene map's labels, spaced for a plot area ``grown`` times smaller than the file's
+    (their font that many times larger in print), set off their points ``grown`` times further
+    (in place): the whole layout of the labels then grows with their font. Set off by the
+    pixels they were spaced for, labels of 7 pt at 85 mm lay over each other."""
+    if grown == 1.0:
+        return
+    for note in fig.layout.annotations:
+        if note.name in ("neighbour label", LINED_LABEL, "focus label"):
+            for key in ("xshift", "yshift", "ax", "ay"):
+                if note[key] is not None:
+                    note[key] = round(note[key] * grown, 2)
 
 
 def others_word(context: Any, color: str | None) -> str:
@@ -422,6 +464,7 @@ def _baselines_file_figure(
     fraction: float,
     per_class: bool = False,
     colouring: dict[str, Any] | None = None,
+    text: tuple[float, float] | None = None,
 ) -> tuple[Any, int, bool]:
     """The baseline maps laid out for a file -> (figure, height, legend under the maps),
     coloured as the sample map (``colouring``: its ``color`` and ``clip``).
@@ -429,7 +472,8 @@ def _baselines_file_figure(
     A grid of near-square maps (in one row, each map of a page-sized file was stretched). When
     the legend goes under them, the maps take the file's whole width, and a journal column
     (``journal``) grows taller for square panels (at 85 mm they were 139 x 107 pixels), up to
-    60% of ``max_height`` (the legend's rows come on top).
+    60% of ``max_height`` (the legend's rows come on top). ``text``: the fonts of a size laid
+    out for print (:func:`dashboard.figures.print_text_px`), measured as the file draws them.
     """
     own = ("FE", "model")  # the model's map, when there is one, is the one shown now
     n_maps = len([m for m in cached.get("maps", {}) if m not in own])
@@ -445,7 +489,7 @@ def _baselines_file_figure(
     # samples on 5 maps were drawn four times and copied for a file three times (85 mm: 1.5 s)
     sketch = dict(view, points=False)
     fig, _ = baseline_view(context, cached, columns=columns, height=height, **sketch)
-    probe = figures.for_export(fig, width, height, max_height)
+    probe = figures.for_export(fig, width, height, max_height, text=text)
     below = probe.layout.legend.orientation == "h" and not figures.legend_in_columns(probe.layout)
     if below:
         columns = figures.panel_columns(n_maps, width, height, legend_px=0.0)
@@ -458,13 +502,23 @@ def _baselines_file_figure(
         # their lines in pixels of the maps' area as drawn: the file's title and dataset
         # lines take more of its top than the figure keeps (at 85 mm, coloured by a gene, the
         # second row's titles lay over the first row's maps)
-        view.update(width=width)
-        sketch.update(width=width)
+        # (in print, the measures' font larger than the figure's 70% of 16 pixels: broken
+        # for a width as much narrower)
+        measure = PANEL_MEASURE_CHAR_PX
+        wrap = int(width * measure / max(0.55 * text[0], measure)) if text else width
+        view.update(width=wrap)
+        sketch.update(width=wrap)
         if not below:  # (a colour bar or a short legend beside: the file may grow taller)
             columns = figures.panel_columns(n_maps, width, int(0.6 * max_height))
         fig, _ = baseline_view(context, cached, columns=columns, height=height, **sketch)
         drawn = figures.for_export(
-            fig, width, height, max_height, legend_below=below, dataset=dataset_line(context)
+            fig,
+            width,
+            height,
+            max_height,
+            legend_below=below,
+            dataset=dataset_line(context),
+            text=text,
         )
         lay = drawn.layout
         top, bottom = float(lay.margin.t or 0), float(fig.layout.margin.b or 0)

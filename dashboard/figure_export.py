@@ -7,6 +7,7 @@ exported map (for the spacing of its labels).
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import plotly.graph_objects as go
@@ -15,8 +16,8 @@ from dashboard.figure_style import wrap_title
 
 #: Publication sizes for the server-side export: name -> (width px, height px, scale). The
 #: journal sizes' width times scale is 300 dpi at their width in mm (85 mm: 1,004 pixels; 180
-#: mm: 2,126). A legend that does not fit beside the plot goes under it and the file grows
-#: taller (:func:`fit_legend`).
+#: mm: 2,126), their text set at print size (:data:`PRINT_TEXT_PT`). A legend that does not fit
+#: beside the plot goes under it and the file grows taller (:func:`fit_legend`).
 EXPORT_SIZES: dict[str, tuple[int, int, float]] = {
     "screen": (1000, 700, 1.0),
     "single column (85 mm, 300 dpi)": (502, 400, 2.0),
@@ -39,6 +40,95 @@ EXPORT_WIDTH_MM: dict[str, float] = {
 }
 
 
+#: Text of the journal sizes at print size, in points on the page: the smallest text (the axes'
+#: numbers and titles, the legend, the colour bar, labels, the dataset line) and the title. Laid
+#: out with the screen's fonts, a column's 12 pixels were 5.8 pt and its legend 4.8 pt.
+PRINT_TEXT_PT = {"text": 7.0, "title": 9.0}
+#: Millimetres in a point.
+POINT_MM = 25.4 / 72
+
+
+def print_text_px(size: str) -> tuple[float, float] | None:
+    """The (smallest text, title) fonts in pixels of ``size``'s layout that are
+    :data:`PRINT_TEXT_PT` on its page (rounded up to a tenth of a pixel), or None for a size
+    whose text keeps the screen's fonts (the screen and the slide)."""
+    if size not in JOURNAL_SIZES:
+        return None
+    px_per_mm = EXPORT_SIZES[size][0] / EXPORT_WIDTH_MM[size]
+    return tuple(  # type: ignore[return-value]
+        math.ceil(PRINT_TEXT_PT[k] * POINT_MM * px_per_mm * 10) / 10 for k in ("text", "title")
+    )
+
+
+#: A font size written in a text's own style (``<span style='font-size:11px'>``).
+_SPAN_FONT = re.compile(r"(font-size:\s*)([\d.]+)(px)")
+
+
+#: plotly draws a ``<sup>`` or ``<sub>`` at this share of its text's font.
+SUP_SCALE = 0.7
+#: A ``<sup>`` or ``<sub>`` (a measure under a panel's name, the clipping under a colour bar's
+#: title).
+_SUP = re.compile(r"<(sup|sub)>(.*?)</\1>", re.IGNORECASE | re.DOTALL)
+
+
+def _raise_fonts(node: Any, smallest: float, page: float) -> None:
+    """Every font of ``node`` (a figure's or a trace's dict, walked) at least ``smallest`` pixels
+    (in place): the sizes of its ``...font`` dicts, those written in its texts' styles, and its
+    texts' ``<sup>`` and ``<sub>`` (plotly's 70% of the text's font, ``page`` where a dict sets
+    none) set in ``smallest`` where they were smaller."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, dict):
+                size = value.get("size")
+                if key.endswith("font") and isinstance(size, (int, float)) and size < smallest:
+                    value["size"] = smallest
+                _raise_fonts(value, smallest, page)
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                _raise_fonts(value, smallest, page)  # annotations, shapes (not a trace's values)
+        font = node.get("font")
+        size = font.get("size") if isinstance(font, dict) else None
+        small = SUP_SCALE * float(size if isinstance(size, (int, float)) else page) < smallest
+        for key, value in node.items():
+            if isinstance(value, str):
+                value = _SPAN_FONT.sub(
+                    lambda m: f"{m[1]}{max(float(m[2]), smallest):g}{m[3]}", value
+                )
+                if small:
+                    value = _SUP.sub(f"<span style='font-size:{smallest:g}px'>\\2</span>", value)
+                node[key] = value
+    elif isinstance(node, list):
+        for item in node:
+            _raise_fonts(item, smallest, page)
+
+
+def print_fonts(
+    data: list[dict[str, Any]], layout: dict[str, Any], smallest: float, title: float
+) -> None:
+    """Set the text of a figure (its traces' and layout's dicts, in place) at print size: every
+    font at least ``smallest`` pixels (those left to plotly's defaults follow the page's font),
+    the title ``title`` with the room its lines take at the top."""
+    font = layout.setdefault("font", {})
+    page = float(font.get("size") or 12)
+    font["size"] = max(page, smallest)
+    for trace in data:
+        _raise_fonts(trace, smallest, font["size"])
+    _raise_fonts(layout, smallest, font["size"])
+    head = layout.get("title") or {}
+    text = head.get("text") if isinstance(head, dict) else None
+    if not text:
+        return
+    head.setdefault("font", {})
+    was = float(head["font"].get("size") or 1.2 * page)  # (plotly's default: 1.2 fonts)
+    if was >= title:
+        return
+    head["font"]["size"] = title
+    lines = len(re.split(_BREAK, str(text), flags=re.IGNORECASE))
+    top = layout.get("margin", {}).get("t")
+    layout.setdefault("margin", {})["t"] = int(
+        (top if top is not None else 80) + math.ceil(1.25 * (title - was) * lines)
+    )
+
+
 #: Pixels between an exported figure's x axis and its numbers (plotly's default: 0 and a few).
 X_TICK_STANDOFF = 6
 
@@ -50,13 +140,17 @@ def for_export(
     max_height: int | None = None,
     legend_below: bool = False,
     dataset: str | None = None,
+    text: tuple[float, float] | None = None,
 ) -> go.Figure:
     """A copy of ``fig`` fit for a file: vector traces, no probe grid, fixed size, and a legend
     that shows every entry (:func:`fit_legend`, which grows the figure up to ``max_height`` for
     a legend under the plot; on screen a long legend scrolls, in a file it would be cut).
     ``dataset``: the line naming the data under the title (:func:`name_dataset`), set before
     the legend is fitted (set after, it took the legend's room: a map of 26 tissues with a
-    selection and a reference group lost its last entry)."""
+    selection and a reference group lost its last entry). ``text``: the (smallest, title)
+    fonts in pixels of a size laid out for print (:func:`print_text_px`, :func:`print_fonts`),
+    applied before the title, the dataset line and the legend are fitted; None: the figure's
+    own."""
     data = []
     for tr in fig.data:
         if tr.name == "probe grid":
@@ -65,15 +159,20 @@ def for_export(
         if isinstance(tr, go.Scattergl):
             d["type"] = "scatter"
         data.append(d)
-    out = go.Figure(data=data, layout=fig.layout)
+    layout = fig.layout
+    if text:
+        layout = fig.layout.to_plotly_json()  # (a copy)
+        print_fonts(data, layout, *text)
+    out = go.Figure(data=data, layout=layout)
     out.update_layout(width=width, height=height, uirevision=None, dragmode=False)
     out.layout.legend.maxheight = None  # the page's (fit_page_legend): a file fits its own
     # the x axis' numbers a little further down: at the corner of a zoomed map the first of
     # each axis (both "−1") were drawn over each other
     out.for_each_xaxis(lambda axis: axis.update(ticklabelstandoff=X_TICK_STANDOFF))
     fit_title(out, width)
-    name_dataset(out, dataset or "")
-    fit_legend(out, height, max_height, below=legend_below)
+    smallest = text[0] if text else 0.0
+    name_dataset(out, dataset or "", smallest)
+    fit_legend(out, height, max_height, below=legend_below, smallest=smallest)
     return out
 
 
@@ -157,29 +256,35 @@ def export_plot_area(fig: go.Figure) -> dict[str, float]:
         width /= 1.02  # the legend starts at x = 1.02 of the plot's width
     # a little under the area drawn (axis labels take some room): on this project's exports,
     # 7 px narrower and 1 px lower than plotly draws them (checked in the SVG files), the x
-    # axis' numbers set apart by X_TICK_STANDOFF
-    return {"width": width - 10.0, "height": height - 12.0 - X_TICK_STANDOFF}
+    # axis' numbers set apart by X_TICK_STANDOFF; numbers and a title larger than the screen's
+    # 12 and 14 pixels (a journal size's print text) take as much more (at 85 mm, the plot
+    # area was counted 4 pixels taller than drawn)
+    font = float(layout.font.size or 12)
+    grown = float(layout.xaxis.tickfont.size or font) - 12.0
+    if layout.xaxis.title.text:
+        grown += float(layout.xaxis.title.font.size or round(1.2 * font)) - 14.0
+    return {"width": width - 10.0, "height": height - 12.0 - X_TICK_STANDOFF - max(grown, 0.0)}
 
 
-def name_dataset(fig: go.Figure, text: str) -> go.Figure:
+def name_dataset(fig: go.Figure, text: str, smallest: float = 0.0) -> go.Figure:
     """Say which data a figure shows, under its title (a figure file travels without the page
-    that named the dataset); returns ``fig``."""
+    that named the dataset), in a font of at least ``smallest`` pixels; returns ``fig``."""
     if not text:
         return fig
     top = fig.layout.margin.t if fig.layout.margin.t is not None else 40
-    size = 11 if fig.layout.title.text else 12
+    size = max(11 if fig.layout.title.text else 12, smallest)
     # broken into lines for the figure's width: on an 85 mm file the model's key was cut off
     text = wrap_title(text, max(int(((fig.layout.width or 1000) - 30) / (0.55 * size)), 12))
     extra = int(round(1.3 * size * text.count("<br>")))
     if fig.layout.title.text:
         fig.update_layout(
             title_subtitle=dict(text=text, font=dict(size=size, color="#555")),
-            margin_t=top + 18 + extra,
+            margin_t=top + round(18 * size / 11) + extra,  # (18 for 11 pixels)
         )
     else:  # subplot titles only (baseline maps): the dataset line is the title
         fig.update_layout(
             title=dict(text=text, x=0.01, xanchor="left", y=0.99, yanchor="top", font_size=size),
-            margin_t=top + 24 + extra,
+            margin_t=top + round(2 * size) + extra,
         )
     return fig
 
@@ -297,13 +402,18 @@ def legend_in_columns(layout: go.Layout) -> bool:
     return legend.orientation == "h" and legend.xref != "container" and (legend.x or 0) > 1
 
 
-def _columns_beside(fig: go.Figure, room: float) -> bool:
+def _fonts(sizes: tuple[float, ...], smallest: float) -> list[float]:
+    """The legend fonts to try, largest first: ``sizes`` none under ``smallest``."""
+    return sorted({max(float(f), smallest) for f in sizes}, reverse=True)
+
+
+def _columns_beside(fig: go.Figure, room: float, smallest: float = 0.0) -> bool:
     """Lay a legend too long for one column out in columns beside the plot (in place), in a
     landscape file of fixed height: under the plot, GTEx's 35 detailed tissues left a slide's
     map a third of its width (the map drawn at 1:1 in a flat plot area). plotly gives such a
     legend half the figure's width; at least two columns, their rows within ``room`` (the
-    plot area's height), fonts from 10 down to 8 pixels. False (nothing changed) when they do
-    not fit: the legend then goes under the plot."""
+    plot area's height), fonts from 10 down to 8 pixels (none under ``smallest``). False
+    (nothing changed) when they do not fit: the legend then goes under the plot."""
     layout = fig.layout
     width, height = float(layout.width or 1000), float(layout.height or 450)
     if width < 1.3 * height:
@@ -311,7 +421,7 @@ def _columns_beside(fig: go.Figure, room: float) -> bool:
     names = [tr.name for tr in fig.data if tr.showlegend is not False and tr.name]
     longest = max(len(line) for n in names for line in str(n).split("<br>"))
     entry_lines = [str(n).count("<br>") + 1 for n in names]
-    for font in (10, 9, 8):
+    for font in _fonts((10, 9, 8), smallest):
         text = int(0.5 * font * longest)
         entry = text + _LEGEND_SYMBOL + _LEGEND_ENTRY_GAP
         per_row = _per_row(fig, width / 2, entry)
@@ -344,7 +454,11 @@ def _colour_bar(fig: go.Figure) -> bool:
 
 
 def fit_legend(
-    fig: go.Figure, height: int, max_height: int | None = None, below: bool = False
+    fig: go.Figure,
+    height: int,
+    max_height: int | None = None,
+    below: bool = False,
+    smallest: float = 0.0,
 ) -> None:
     """Make every legend entry of ``fig`` fit in ``height`` pixels (in place).
 
@@ -355,7 +469,8 @@ def fit_legend(
     tissues under a single-column map left the map 70 pixels tall); else the legend takes its
     room from the plot (at most 70% of the figure). ``below``: under the plot whatever its
     length (a figure laid out for it; a figure with a colour bar too). ``fig.layout.height`` is
-    the file's height.
+    the file's height. ``smallest``: no legend font under it (pixels; a size laid out for
+    print, :func:`print_text_px`).
     """
     names = [tr.name for tr in fig.data if tr.showlegend is not False and tr.name]
     # beside a colour bar, under the plot: the bar's title, longer than a journal column's plot
@@ -389,11 +504,16 @@ def fit_legend(
 
     if column_px(size) <= room and not below:
         return
-    smaller = next((f for f in range(int(size) - 1, 6, -1) if column_px(f) <= room), None)
+    tried = (f for f in range(int(size) - 1, 6, -1) if f >= smallest)
+    smaller = next((f for f in tried if column_px(f) <= room), None)
     if smaller is not None and not below:
         fig.update_layout(legend=dict(font=dict(size=smaller), tracegroupgap=0))
         return
-    if not below and not max(int(max_height or height) - height, 0) and _columns_beside(fig, room):
+    if (
+        not below
+        and not max(int(max_height or height) - height, 0)
+        and _columns_beside(fig, room, smallest)
+    ):
         return
     width = fig.layout.width or 1000
     longest = max(len(line) for n in names for line in str(n).split("<br>"))
@@ -404,7 +524,7 @@ def fit_legend(
     # 28 tissues at 85 mm took 14 rows of two, drawn as 10 of three, 76 pixels left blank
     # between the maps and the legend
     plot_w = _plot_width(layout, width)
-    for font in (10, 9, 8, 7):
+    for font in _fonts((10, 9, 8, 7), smallest):
         text = int(0.5 * font * longest)  # the text of the longest entry; a symbol beside it
         entry = text + _LEGEND_SYMBOL + _LEGEND_ENTRY_GAP
         per_row = _per_row(fig, plot_w, entry)
