@@ -72,7 +72,8 @@ def check_status(
     page_load
         True on page load: a training job is requested when the model is not ready.
     previous
-        The status the page holds (unchanged values are not sent again).
+        The status the page holds (unchanged values are not sent again). None (no status yet)
+        requests a training job as a page load does.
 
     Returns
     -------
@@ -90,7 +91,11 @@ def check_status(
     if st is None:
         if not page_load and previous == {"ready": False}:
             return no_update, no_update, no_update, no_update, no_update, False
-        request = {"t": time.time()} if page_load else no_update
+        # the page holds no status yet: its load's answer was dropped (a poll sent while the
+        # load's call was slow supersedes it in the page), and that answer's training
+        # request with it; the page then polled for ever a model no job trained
+        first = page_load or previous is None
+        request = {"t": time.time()} if first else no_update
         return {"ready": False}, request, "model: training in the background…", SHOW, None, False
     return {"ready": True, "key": st.key}, no_update, model_summary(st.info), HIDE, None, True
 
