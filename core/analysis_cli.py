@@ -806,6 +806,8 @@ def _evaluation_json(
         "cell_runtime_s": table.attrs["cell_runtime_s"],
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "host": platform.node(),
+        # the report's page says it; the table alone could not tell which code made it
+        "software": _software_line(),
     }
 
 
@@ -838,6 +840,25 @@ EVALUATION_DEFINITIONS = {
     "runtime_s": "seconds for the whole command; baseline_maps_s and table1_s its parts, "
     "cell_runtime_s each cell's (small when read from the result cache: see cached)",
 }
+
+
+def _software_line() -> str:
+    """Python and the versions of the packages behind the numbers, and the code's commit."""
+    from core.report_cli import _software_line as line
+
+    return line()
+
+
+def _provenance_lines(result: dict[str, Any], dataset: dict[str, Any]) -> list[str]:
+    """The data (file and fingerprint), the date and the software of a Table-1 Markdown, so
+    that two runs' tables can be told apart (the JSON held them, the Markdown none)."""
+    source = dataset.get("source") or {}
+    path = (source.get("path") or source.get("gct")) if isinstance(source, dict) else None
+    data = f"`{path}`, " if path else ""
+    lines = [f"Data: {data}fingerprint {dataset.get('fingerprint', '?')}."]
+    if result.get("created"):
+        lines.append(f"Computed {result['created']} with {result.get('software', '?')}.")
+    return [" ".join(lines), ""]
 
 
 def _run_time_text(result: dict[str, Any], read: list[str]) -> str:
@@ -908,6 +929,7 @@ def _evaluation_markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
         *([f"**Note.** {note}", ""] if note else []),
         f"Model `{m['directory']}` (key {m['key']}): {_model_settings_text(m)}.",
         "",
+        *(_provenance_lines(result, d)),
         *([TUNED_DEFAULTS, ""] if (m.get("params") or {}).get("neighbour_weight") else []),
         _run_time_text(result, read),
         "",

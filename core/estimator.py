@@ -7,10 +7,10 @@
 >>> fe.sample_embedding_.shape                              # doctest: +SKIP
 (n_samples, 2)
 
-A saved model is a directory: ``config.json`` (every setting, the training history and the
-dataset's provenance), ``weights.pt`` (tensors only; loaded with ``weights_only=True``),
-``arrays.npz`` (ids, gene statistics; no pickled objects) and ``samples.parquet`` (the training
-samples' annotations).
+A saved model is a directory: ``config.json`` (every setting, the training history, the
+dataset's provenance, the software's versions, torch's threads and ``train``'s command),
+``weights.pt`` (tensors only; loaded with ``weights_only=True``), ``arrays.npz`` (ids, gene
+statistics; no pickled objects) and ``samples.parquet`` (the training samples' annotations).
 
 The class is written here; what it builds on, by concern (each imports only from ``core.data``,
 ``core.errors``, ``core.files``, ``core.model`` and ``core.train``, never from this module):
@@ -34,6 +34,7 @@ import inspect
 import json
 import logging
 import os
+import platform
 import shutil
 import time
 import zipfile
@@ -207,7 +208,10 @@ class FactorizedEmbeddings:
         taken while the weights change.
     resolved_ : dict
         The automatic choices as the fit made them: ``device``, ``precision`` (``bf16`` or
-        ``fp32``), ``rows_per_step`` and ``genes_per_step`` (see :meth:`trained_params`).
+        ``fp32``), ``rows_per_step`` and ``genes_per_step`` (see :meth:`trained_params`), and
+        on the CPU torch's ``threads``, which change the map (``OMP_NUM_THREADS``).
+    command_ : str or None
+        The ``python -m core train`` command that made the model (None when fitted in Python).
     samples_ : DataFrame
         The training samples' annotations.
     data_source_ : dict
@@ -593,6 +597,7 @@ class FactorizedEmbeddings:
         self.pairs_per_s_ = float(state.pairs_seen / max(state.elapsed_s, 1e-9))
         self.n_moved_ = list(state.moved)
         self.resolved_ = dict(state.resolved)
+        self.command_ = None  # (``train`` sets its command line; a refit is not that command)
         self.value_scale_ = value_scale
         self.copy_keys_, self.copy_keys_seed_ = keys, COPY_KEY_SEED
         # where new samples find their neighbours (transform), when the map was built with them
@@ -1240,6 +1245,10 @@ class FactorizedEmbeddings:
                 },
                 "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "torch_version": torch.__version__,
+                # what a rerun needs to give the same numbers (torch's threads: ``resolved``)
+                "software": _software_versions(),
+                # ``python -m core train``'s command line (None from Python)
+                "command": getattr(self, "command_", None),
             }
             (tmp / "config.json").write_text(json.dumps(config, indent=2, default=str))
             _sync_tree(tmp)  # the files are on disk before the new model takes the name
@@ -1424,6 +1433,8 @@ class FactorizedEmbeddings:
             model.n_moved_ = [int(x) for x in config.get("n_moved", [])]
             model.value_scale_ = _positive_or_none(config.get("value_scale"))  # 2026-12-05
             model.resolved_ = dict(config.get("resolved") or {})  # {} before 2026-12-04
+            command = config.get("command")  # (none before 2026-12-07)
+            model.command_ = command if isinstance(command, str) else None
             model.data_source_ = dict(dataset.get("source") or {})
             model.dataset_name_ = str(dataset.get("name", ""))
             model.dataset_fingerprint_ = str(dataset.get("fingerprint", ""))
@@ -1547,3 +1558,21 @@ def _unreadable_weights(exc: BaseException) -> str:
         first = words.split(". ")[0] if "zip archive" in words else ""
         return "truncated, or not a file saved by torch" + (f" ({first})" if first else "")
     return f"unreadable weights: {words}"
+
+
+#: The packages whose versions can change a fit (sklearn's and pynndescent's neighbour graph).
+_FIT_PACKAGES = ("numpy", "torch", "scikit-learn", "pynndescent")
+
+
+def _software_versions() -> dict[str, str]:
+    """Python's version and those of the packages behind a fit, for ``config.json``: a model
+    recorded torch's alone, and numpy's or scikit-learn's can change the map too."""
+    from importlib import metadata
+
+    versions = {"python": platform.python_version()}
+    for name in _FIT_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions

@@ -274,6 +274,8 @@ def train_network(
         "rows_per_step": int(rows_per_step),
         "genes_per_step": int(gene_chunk),
     }
+    if device.type == "cpu":  # torch's threads change the map: another count, another map
+        state.resolved["threads"] = int(torch.get_num_threads())
     log.info(
         "training on %s: %s x %s, %s of %s (%s x %s a step)",
         "the CPU" if device.type == "cpu" else device, _counted(n_samples, "sample"),

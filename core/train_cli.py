@@ -444,6 +444,8 @@ def _train(
         raise
     finally:
         progress.close()
+    # the command that made it, kept in config.json (it stayed in the checkpoint's folder only)
+    model.command_ = _command_line(args)
     try:
         model.save(out, overwrite=True)
     except KeyboardInterrupt:

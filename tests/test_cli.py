@@ -955,3 +955,33 @@ def test_resume_names_the_init_flag_it_refuses(small_matrix, tmp_path, capsys):
     resume = ["train", "--out", tmp_path / "m", "--resume", "--matrix", small_matrix]
     code, err = _run([*resume, "--init", "random"], capsys)
     assert code == 2 and "settings: --init pca (given random); drop those flags" in err, err
+
+
+def test_evaluate_says_its_data_date_and_software(tiny_cli_model, small_matrix, tmp_path, capsys):
+    """Two Table-1 files of the same model could not be told apart: the Markdown named neither
+    the data file, its fingerprint, nor the date, and neither file the software that made it
+    (the report's page does)."""
+    out = tmp_path / "t.json"
+    args = ["evaluate", "--model", tiny_cli_model, "--out", out, "--fraction", "0.3"]
+    code, err = _run([*args, "--methods", "pca", "--splits", "2", "--no-cache"], capsys)
+    assert code == 0, err
+    result = json.loads(out.read_text())
+    assert result["software"].startswith("Python ") and "numpy " in result["software"]
+    markdown = out.with_suffix(".md").read_text()
+    fingerprint = result["dataset"]["fingerprint"]
+    assert f"fingerprint {fingerprint}" in markdown and str(small_matrix) in markdown, markdown
+    assert f"Computed {result['created']} with Python " in markdown, markdown
+
+
+def test_train_keeps_its_command_line_in_the_model(tiny_cli_model, small_matrix):
+    """The command that trained a model was kept beside its checkpoint only, removed with it:
+    the model itself did not say how to train it again."""
+    config = json.loads((tiny_cli_model / "config.json").read_text())
+    command = config["command"]
+    assert command.startswith("python -m core train ") and "--epochs 2" in command, command
+    assert os.path.abspath(small_matrix) in command and "--gene-dim 4" in command, command
+    assert FactorizedEmbeddings.load(tiny_cli_model).command_ == command
+    from core.data import load_table
+
+    fitted = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,))
+    assert fitted.fit(load_table(small_matrix)).command_ is None
