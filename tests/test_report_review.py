@@ -642,7 +642,8 @@ def test_report_says_what_its_numbers_can_tell(report):
     assert "Binomial (Wilson)" not in text
     assert (
         "95% intervals of the ratio to random (GO) by a bootstrap over the genes (the 40 genes "
-        "drawn with replacement 1,000 times" in text
+        "drawn with replacement 1,000 times, by a fixed seed (0: a rerun gives the same "
+        "intervals)" in text
     )
     assert "The genes' neighbourhoods overlap" in text and "so these are still somewhat" in text
     assert "over the seeds recorded for the default 100-epoch model" in text
