@@ -32,6 +32,7 @@ from dashboard.context import (
 from dashboard.figure_baselines import PANEL_MEASURE_CHAR_PX
 from dashboard.figure_export import print_text_px
 from dashboard.figure_genes import LINED_LABEL
+from dashboard.figure_labels import LABEL_FONT_PX
 from dashboard.gene_neighbours import neighbor_tables
 from dashboard.gene_space import (
     LOWER_SOURCE,
@@ -216,9 +217,6 @@ def stale_export_alert(baseline_rows: Any, alert: Any) -> Any:
         return None
     return no_update
 
-
-#: The font (pixels) the gene map's labels are spaced for (:mod:`dashboard.figure_genes`).
-LABEL_FONT_PX = 10.0
 
 #: The figures as the export menu names them.
 FIGURE_NAMES = {"sample-map": "sample map", "gene-map": "gene space", "baselines": "baseline maps"}

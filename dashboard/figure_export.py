@@ -370,6 +370,26 @@ def _per_row(fig: go.Figure, room: float, entry: float) -> int:
     return max(1, math.ceil((room + _LEGEND_ENTRY_GAP) / entry) - 1)
 
 
+def _two_per_row(fig: go.Figure, plot_w: float, font: float, longest: int) -> bool:
+    """Break the legend entries of ``fig`` (its traces' names, in place) into lines short
+    enough for two entries in a row of ``plot_w`` pixels at ``font`` pixels, when their lines of
+    ``longest`` characters leave room for one only (a journal size's print font); whether any
+    was broken."""
+    entry = int(0.5 * font * longest) + _LEGEND_SYMBOL + _LEGEND_ENTRY_GAP
+    if _per_row(fig, plot_w, entry) > 1:
+        return False
+    chars = int((plot_w / 2 - _LEGEND_SYMBOL - _LEGEND_ENTRY_GAP) / (0.5 * font)) - 1
+    if chars < 12:  # (broken that short, an entry would take more lines than it saves)
+        return False
+    broken = False
+    for trace in fig.data:
+        name = str(trace.name or "")
+        if trace.showlegend is not False and name and longest > chars:
+            trace.name = wrap_title(" ".join(name.split("<br>")), chars)
+            broken = broken or trace.name != name
+    return broken
+
+
 def _rows_legend(
     font: int, text: int, ref: str, x: float, y: float, yanchor: str
 ) -> dict[str, Any]:
@@ -524,6 +544,12 @@ def fit_legend(
     # 28 tissues at 85 mm took 14 rows of two, drawn as 10 of three, 76 pixels left blank
     # between the maps and the legend
     plot_w = _plot_width(layout, width)
+    if smallest and len(names) > 2 and _two_per_row(fig, plot_w, smallest, longest):
+        # (in print at 85 mm, GTEx's 40 detailed tissues stood in one column and left the map
+        # 19 mm of a 230 mm file)
+        names = [tr.name for tr in fig.data if tr.showlegend is not False and tr.name]
+        entry_lines = [str(n).count("<br>") + 1 for n in names]
+        longest = max(len(line) for n in names for line in str(n).split("<br>"))
     for font in _fonts((10, 9, 8, 7), smallest):
         text = int(0.5 * font * longest)  # the text of the longest entry; a symbol beside it
         entry = text + _LEGEND_SYMBOL + _LEGEND_ENTRY_GAP

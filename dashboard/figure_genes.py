@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboard.figure_labels import _PLOT_PX, View, place_labels
+from dashboard.figure_labels import _PLOT_PX, LABEL_FONT_PX, View, place_labels
 from dashboard.figure_style import (
     MISSING_COLOR,
     PALETTE,
@@ -190,7 +190,7 @@ def gene_map_figure(
                 ),
                 text=np.where(shown, symbols[nb], "") if labelled else [""] * nb.size,
                 textposition=positions if labelled else "top center",
-                textfont=dict(size=10, color="#000000"),
+                textfont=dict(size=LABEL_FONT_PX, color="#000000"),
                 name="nearest neighbours",
                 customdata=symbols[nb],
                 hovertemplate="<b>%{customdata}</b><extra>neighbour</extra>",
@@ -320,7 +320,7 @@ def neighbour_labels(
             yref="y",
             text=_escape(str(text)),
             showarrow=False,
-            font=dict(size=10, color="#000"),
+            font=dict(size=LABEL_FONT_PX, color="#000"),
             bgcolor=LABEL_BACKING,  # 2 pixels beyond the text (the default pad and border)
             name="neighbour label",
         )
@@ -364,7 +364,7 @@ def lined_labels(
                 arrowwidth=1,
                 arrowcolor="#444444",
                 standoff=radius,
-                font=dict(size=10, color="#000"),
+                font=dict(size=LABEL_FONT_PX, color="#000"),
                 bgcolor=LABEL_BACKING,
                 borderpad=2,
                 name=LINED_LABEL,

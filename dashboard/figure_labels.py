@@ -13,6 +13,10 @@ import numpy as np
 #: Plot area of a map (pixels, without legend and margins) assumed for label spacing when the
 #: page has not said how large the map is drawn (:func:`plot_area`), and in exported files.
 _PLOT_PX = (430.0, 330.0)
+#: The font (pixels) of the gene map's ring labels: they are drawn in it
+#: (:mod:`dashboard.figure_genes`) and spaced for it (:func:`place_labels`), and a journal-size
+#: file's larger print font spaces them as much further apart (``dashboard.export``).
+LABEL_FONT_PX = 10.0
 #: Plot areas outside these bounds (pixels) are not believed (:func:`plot_area`).
 _PLOT_PX_RANGE = (40.0, 8000.0)
 
@@ -196,7 +200,7 @@ def place_labels(
     texts: Sequence[str],
     *,
     radius: float = 9.0,
-    font: float = 10.0,
+    font: float = LABEL_FONT_PX,
     focus: int | None = None,
     focus_text: str = "",
     focus_radius: float = 12.0,

@@ -22,7 +22,8 @@ MARKS = "genes of the colouring"
 
 
 def _marks(fig: go.Figure) -> list[tuple[int, go.Scattergl]]:
-    return [(i, t) for i, t in enumerate(fig.data) if str(t.name).startswith(MARKS)]
+    # (an entry broken into lines: a journal size's legend breaks long ones shorter)
+    return [(i, t) for i, t in enumerate(fig.data) if _legend(t).startswith(MARKS)]
 
 
 def _legend(trace) -> str:

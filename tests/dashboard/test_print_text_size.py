@@ -1,17 +1,19 @@
 """The journal sizes' text at print size: laid out with the screen's fonts, an 85 mm file's
 numbers were 5.8 pt on paper, its legend 4.8 pt and its panels' measures 5.4 pt (journals ask
 for 7 pt, 5 pt at the very least). Every text of an exported journal-size SVG is now at least
-6 pt; the screen's and the slide's files keep their fonts."""
+7 pt; the screen's and the slide's files keep their fonts."""
 
 from __future__ import annotations
 
 import base64
+import inspect
 import re
 
 import pytest
 
 from dashboard import export, figures
 from dashboard.figure_export import PRINT_TEXT_PT, print_fonts, print_text_px
+from dashboard.figure_labels import LABEL_FONT_PX, place_labels
 from dashboard.render import browser_path
 
 JOURNAL = list(figures.JOURNAL_SIZES)
@@ -38,6 +40,15 @@ def _views(context) -> dict[str, tuple[str, dict]]:
     return {
         "sample map by tissue": ("sample-map", {"color": "ann:tissue"}),
         "sample map by a gene": ("sample-map", {"color": gene}),
+        # the lines under the title: a gene list's genes, the selection and its reference
+        "sample map by a gene list, with a selection": (
+            "sample-map",
+            {
+                "color": "list:GATA4, TBX5, FOXA2",
+                "selection": list(range(20, 40)),
+                "reference": [0],
+            },
+        ),
         "gene map": ("gene-map", {"focus": "GATA4", "k": 30, "gene_color": "go:GO:0007507"}),
         "baseline maps": ("baselines", {"color": "ann:tissue"}),
     }
@@ -50,7 +61,7 @@ def _svg(context, which: str, size: str, view: dict) -> str:
 
 @pytest.mark.skipif(browser_path() is None, reason="no Chromium for kaleido")
 @pytest.mark.parametrize("size", JOURNAL)
-def test_every_text_of_a_journal_size_file_is_at_least_6_pt(context, size):
+def test_every_text_of_a_journal_size_file_is_at_least_7_pt(context, size):
     context.compute_baselines()
     width_px = figures.EXPORT_SIZES[size][0]
     width_mm = figures.EXPORT_WIDTH_MM[size]
@@ -58,7 +69,7 @@ def test_every_text_of_a_journal_size_file_is_at_least_6_pt(context, size):
         sizes = _font_sizes(_svg(context, which, size, view))
         assert sizes, name
         points = [px * width_mm / width_px / POINT_MM for px in sizes]
-        assert min(points) >= 6.0, (name, min(points))
+        assert min(points) >= PRINT_TEXT_PT["text"], (name, min(points))
         assert max(points) <= 10.0, (name, max(points))  # the title: 9 pt, no larger than 10
 
 
@@ -101,3 +112,42 @@ def test_print_fonts_raise_every_small_text_and_make_room_for_the_title():
     assert layout["annotations"][0]["text"] == (
         "PCA<br><span style='font-size:14.6px'>1-NN 0.37</span>"
     )
+
+
+def test_the_gene_maps_labels_are_spaced_for_the_font_they_are_drawn_in(context, kept_figures):
+    """The labels are placed for LABEL_FONT_PX and drawn in it (a journal size sets them off
+    their rings by its print font over that one): one value, not copies that could drift."""
+    assert inspect.signature(place_labels).parameters["font"].default == LABEL_FONT_PX
+    names = ("neighbour label", "neighbour label with a line")
+    export.export_figure(context, "gene-map", "svg", "screen", {"focus": "GATA4", "k": 30})
+    notes = [a for a in kept_figures[-1].layout.annotations if a.name in names]
+    assert notes and {a.font.size for a in notes} == {LABEL_FONT_PX}
+
+
+def test_a_long_legend_in_print_keeps_two_entries_a_row(gtex_acmg59_files):
+    """At 85 mm in 7 pt, entries broken at the screen's 28 characters left room for one a row:
+    GTEx's 40 detailed tissues stood in one column, the file reached the page's 230 mm and the
+    map was left 19 mm tall. They are broken shorter, two a row, and the file stays under it."""
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from dashboard.figure_export import for_export
+    from dashboard.figure_style import wrap_title
+
+    size = JOURNAL[0]
+    width, height, _ = figures.EXPORT_SIZES[size]
+    page = int(figures.JOURNAL_PAGE_MM / figures.EXPORT_WIDTH_MM[size] * width)
+    tissues = pd.read_csv(gtex_acmg59_files["attributes"], sep="\t", usecols=["SMTSD"])["SMTSD"]
+    names = [wrap_title(f"{name} (100)") for name in sorted(tissues.dropna().unique())]
+    assert len(names) == 40
+    fig = go.Figure([go.Scatter(x=[0, 1], y=[0, 1], mode="markers", name=n) for n in names])
+    fig.update_layout(title="Samples", xaxis_title="PC 1", yaxis_title="PC 2")
+    out = for_export(fig, width, height, page, text=print_text_px(size))
+    assert out.layout.height < 0.95 * page, (out.layout.height, page)
+    assert out.layout.legend.font.size == print_text_px(size)[0]
+    # every entry's words kept, in lines short enough for two a row
+    assert [" ".join(t.name.split("<br>")) for t in out.data] == [
+        " ".join(n.split("<br>")) for n in names
+    ]
+    longest = max(len(line) for t in out.data for line in t.name.split("<br>"))
+    assert 2 * (0.5 * print_text_px(size)[0] * longest + 45) <= width - 60, longest
