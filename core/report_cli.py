@@ -288,9 +288,15 @@ def run_report(args: argparse.Namespace) -> int:
             markers = [read.get(m.strip(), (None,))[0] or m for m in markers]
             absent = [m for m in absent if m.strip() not in read]
         if absent:
+            # none left: the section shows other genes, said as for the default markers
+            instead = (
+                "; the marker section shows the 5 most variable genes instead"
+                if len(absent) == len(markers)
+                else ""
+            )
             print(
                 f"warning: --markers: not among the model's {es.n_genes:,} genes, left out: "
-                f"{', '.join(absent)}",
+                f"{', '.join(absent)}{instead}",
                 file=sys.stderr,
             )
     figures: dict[str, Any] = {}

@@ -564,3 +564,18 @@ def test_class_names_on_a_one_to_one_map_do_not_cover_each_other():
     # lay on the other class's samples: one class named, the legend names the other
     notes = fig.layout.annotations
     assert len(notes) == 1 or sorted(a.yanchor for a in notes) == ["bottom", "top"], notes
+
+
+def test_markers_none_of_which_is_found_are_said_to_be_replaced(real_model, tmp_path, capsys):
+    """Markers given with --markers, none of them in the data: the console named them left out
+    but not that the section then shows the 5 most variable genes (the page said so)."""
+    out = tmp_path / "report"
+    argv = ["report", "--model", str(real_model), "--out", str(out), "--methods", "pca"]
+    argv += [*FAST, "--k", "3", "--no-cache", "--no-go", "--markers", "NOTAGENE1,NOTAGENE2"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert (
+        "left out: NOTAGENE1, NOTAGENE2; the marker section shows the 5 most variable genes "
+        "instead" in err
+    ), err
+    assert pd.read_csv(out / "tables" / "marker_smoothness.csv")["stand_in"].all()
