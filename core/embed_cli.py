@@ -51,6 +51,7 @@ from core.placed_samples import (
     same_ids_warning,
     with_own_annotations,
 )
+from core.spreadsheet import spreadsheet_safe_table
 
 log = logging.getLogger(__name__)
 
@@ -299,7 +300,7 @@ def _write_table(table: pd.DataFrame, out: Path) -> None:
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(
+        spreadsheet_safe_table(table).to_csv(  # (an id "=HYPERLINK(...)" shown, not run)
             tmp,
             sep="\t" if out.suffix.lower() == ".tsv" else ",",
             index=False,

@@ -31,6 +31,7 @@ from core.export_h5ad import (
 )
 from core.files import folder_written
 from core.model_directory import model_words
+from core.spreadsheet import spreadsheet_safe_table
 
 #: the files an export directory holds (a directory with anything else is not replaced)
 EXPORT_ENTRIES = (
@@ -252,6 +253,7 @@ def run_export(args: argparse.Namespace) -> int:
     sep = "," if args.format == "csv" else "\t"
     with folder_written(out, "the export") as tmp:
         for name, table in (("samples", samples), ("genes", genes)):
+            table = spreadsheet_safe_table(table)  # (text that a spreadsheet would run, quoted)
             table.to_csv(tmp / f"{name}.{args.format}", sep=sep, index=False, float_format="%.6g")
         (tmp / "README.txt").write_text(
             _readme(model, args.model, simulated, types is not None, sep, with_ids),

@@ -72,6 +72,7 @@ from core.report_sections import (
     _section_times_text,
     _table1_csv,
 )
+from core.spreadsheet import spreadsheet_safe_table
 
 #: What ``report`` writes in its directory (``--force`` replaces only such a directory).
 REPORT_ENTRIES = ("index.html", "figures", "tables")
@@ -410,7 +411,8 @@ def run_report(args: argparse.Namespace) -> int:
             written, no_static = _write_figures(figures, tmp / "figures")
             for name, table in tables.items():
                 (tmp / "tables").mkdir(parents=True, exist_ok=True)
-                table.to_csv(tmp / "tables" / f"{name}.csv", index=False)
+                # (a sample or gene named "=HYPERLINK(...)" shown as text, not run)
+                spreadsheet_safe_table(table).to_csv(tmp / "tables" / f"{name}.csv", index=False)
             times.append(SectionTime("writing the figures and tables", time.perf_counter() - start))
             bar.update(1)
             page = _page(

@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
-from core.data import is_text, mark_simulated
+from core.data import mark_simulated
 from core.errors import CoreError, DataError
+from core.spreadsheet import spreadsheet_safe_table
 from dashboard import figures, ids
 from dashboard.baseline_maps import annotation_word, is_per_class, percent
 from dashboard.baselines import baseline_colouring, baseline_view
@@ -742,39 +743,11 @@ def cut_part(part: str, limit: int) -> str:
     return part[:limit]
 
 
-#: A spreadsheet runs a cell that starts with one of these as a formula (``+`` and ``-`` only
-#: before a name or a bracket: ``-/-``, ``+/-``, ``-`` and ``-2`` stay as they are).
-FORMULA_START = ("=", "@", "\t", "\r")
-_FORMULA_SIGN = re.compile(r"^[+-].*[A-Za-z(]")
-
-
-def spreadsheet_safe(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula (``=1+2``, ``+HYPERLINK(...)``, a
-    sample named so in an upload), with a ``'`` before it, which spreadsheets show as text;
-    numbers written as text (``-1.5e3``), genotypes such as ``-/-`` and every other value as
-    they are."""
-    if not isinstance(value, str) or not (
-        value.startswith(FORMULA_START) or _FORMULA_SIGN.match(value)
-    ):
-        return value
-    try:
-        float(value)
-    except ValueError:
-        return "'" + value
-    return value
-
-
 def labelled_table(context: Any, table: pd.DataFrame) -> pd.DataFrame:
     """``table`` as written to a CSV: a first column ``data`` = ``SIMULATED`` for simulated
     data (:func:`core.data.mark_simulated`); text cells and column names made
-    :func:`spreadsheet_safe`."""
-    out = table.copy()
-    for col in out.columns:
-        if isinstance(out[col].dtype, pd.CategoricalDtype):
-            out[col] = out[col].astype(object)
-        if is_text(out[col]):
-            out[col] = out[col].map(spreadsheet_safe)
-    out.columns = [spreadsheet_safe(c) for c in out.columns]
+    :func:`core.spreadsheet.spreadsheet_safe`."""
+    out = spreadsheet_safe_table(table)
     if getattr(context, "simulated", False):
         mark_simulated(out)  # (a sample annotation named "data" kept as sample_data)
     return out

@@ -208,3 +208,17 @@ def test_rows_short_of_fields_with_spaces_in_their_text_are_no_other_separator(t
         "liver right lobe",
         "lung upper lobe",
     ]
+
+
+@pytest.mark.parametrize("what", ["matrix", "annotations"])
+def test_a_field_too_long_for_csv_is_said(sepira_file, tmp_path, what):
+    """A line of 10 MB with no separator (or a quote left open) ended in csv's traceback
+    "field larger than field limit (131072)"."""
+    long = tmp_path / "long.csv"
+    long.write_text('sample,TBX4\nS1,"' + "a" * 200_000 + ",1\n")
+    if what == "matrix":
+        args = {"path": long}
+    else:
+        args = {"path": sepira_file, "annotations": long, "transform": "none"}
+    with pytest.raises(DataError, match=r"long\.csv cannot be read as a table: a field of more"):
+        load_table(**args)

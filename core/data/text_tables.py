@@ -708,6 +708,20 @@ def text_table_columns(path: str | os.PathLike[str]) -> list[str]:
 
 
 def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, str]:
+    """The table of a text file and its separator; a DataError when it is none."""
+    try:
+        return _read_table_lines(path, what)
+    except csv.Error as exc:  # a line of 10 MB without a separator came out as a traceback
+        words = str(exc)
+        if "field larger than field limit" in words:
+            words = (
+                f"a field of more than {csv.field_size_limit():,} characters (a line without "
+                "separators, or a quote left open)"
+            )
+        raise DataError(f"{what} file {path} cannot be read as a table: {words}") from None
+
+
+def _read_table_lines(path: Path, what: str) -> tuple[pd.DataFrame, str]:
     n_skip, first = _text_preamble(path)
     if not first.strip():
         raise DataError(f"{what} file {path} is empty")

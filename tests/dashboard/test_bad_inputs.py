@@ -130,6 +130,18 @@ def test_an_upload_of_another_kind_is_named(context, name, raw, said):
     assert _text(alert).startswith(name)
 
 
+def test_an_upload_of_one_long_line_is_said(context):
+    """One line of 1 MB without a separator: csv's "field larger than field limit (131072)"
+    came out as "placing the samples failed: Error: ..." (and a traceback in the log)."""
+    from dashboard import placement
+
+    raw = b"sample," + b"A" * 1_000_000 + b"\n"
+    placed, _, _, alert = placement.place_from_upload(context, _data_url(raw), "line.csv", False)
+    assert placed is no_update
+    said = "matrix file line.csv cannot be read as a table: a field of more than 131,072"
+    assert _text(alert).startswith(said), _text(alert)
+
+
 def test_a_gene_list_in_windows_latin_encoding_or_gzipped_is_read(context):
     """A list saved by Excel as "CSV" on Windows (cp1252: an accent in a note) was "not a text
     file"; a gzipped list was "a binary file"."""
