@@ -8,6 +8,7 @@ settings from ``FE_*`` environment variables, see :data:`ENV_FLAGS`.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -286,11 +287,33 @@ def _port(text: str) -> int:
     return port
 
 
+def _check_debug_host(host: str, debug: bool) -> None:
+    """A CoreError for ``--debug`` on an address other machines reach: Dash's debug mode
+    serves Werkzeug's debugger, which runs any Python typed into an error page, so anyone
+    who reached the port could run code on this machine."""
+    if not debug:
+        return
+    name = str(host).strip().strip("[]")
+    if name.lower() == "localhost":
+        return
+    try:
+        if ipaddress.ip_address(name).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise CoreError(
+        f"--debug with --host {host}: debug mode lets anyone who reaches the port run code on "
+        "this machine (through the debugger of its error pages); use --debug only with "
+        "--host 127.0.0.1"
+    )
+
+
 def app_from_args(argv: Sequence[str] | None) -> tuple[Any, argparse.Namespace]:
     """Parse ``argv`` and build the app -> (app, args). Raises CoreError on bad input."""
     from core.cli import has_data_arguments
 
     args = build_parser().parse_args(argv)  # (--help: said before the page's modules load)
+    _check_debug_host(args.host, args.debug)
     from dashboard.factory import create_app
 
     if args.model:

@@ -97,6 +97,20 @@ def test_bad_command_lines_raise_core_errors(tmp_path):
         entry.app_from_args(["--go-exclude-evidence", "IAE", "--cache-dir", str(tmp_path)])
 
 
+def test_debug_mode_is_refused_on_an_address_others_reach(tmp_path):
+    # the debugger of its error pages runs any Python typed into them: not for the network
+    missing = str(tmp_path / "missing")
+    for host in ("0.0.0.0", "192.168.1.20", "::"):
+        with pytest.raises(CoreError, match=f"--debug with --host {host}: debug mode lets"):
+            entry.app_from_args(["--debug", "--host", host, "--model", missing])
+    # on this machine only, the run goes on (to the missing model)
+    for host in ("127.0.0.1", "localhost", "::1"):
+        with pytest.raises(CoreError, match="no such directory"):
+            entry.app_from_args(["--debug", "--host", host, "--model", missing])
+    with pytest.raises(CoreError, match="no such directory"):
+        entry.app_from_args(["--host", "0.0.0.0", "--model", missing])
+
+
 def test_an_unusable_cache_directory_or_port_is_said_in_one_line(sepira_file, tmp_path, capsys):
     """A --cache-dir that is a file, or a port out of range, ended in a traceback
     (FileExistsError from mkdir, AssertionError from the server)."""
