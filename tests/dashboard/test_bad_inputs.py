@@ -142,6 +142,19 @@ def test_an_upload_of_one_long_line_is_said(context):
     assert _text(alert).startswith(said), _text(alert)
 
 
+def test_an_upload_of_millions_of_columns_is_refused_before_it_is_read(context):
+    """A 14 MB file of one sample x 1.4 million columns was within the byte limits and took
+    150 s and 3.8 GB to read; the columns of its first lines are counted first."""
+    from dashboard import placement
+
+    header = ",".join(f"g{i}" for i in range(250_000)).encode()
+    raw = b"sample," + header + b"\ns1," + b",".join([b"1"] * 250_000) + b"\n"
+    placed, _, _, alert = placement.place_from_upload(context, _data_url(raw), "wide.csv", False)
+    assert placed is no_update
+    said = "wide.csv: a line of 250,001 columns; up to 200,000 are read here"
+    assert _text(alert).startswith(said), _text(alert)
+
+
 def test_a_gene_list_in_windows_latin_encoding_or_gzipped_is_read(context):
     """A list saved by Excel as "CSV" on Windows (cp1252: an accent in a note) was "not a text
     file"; a gzipped list was "a binary file"."""
