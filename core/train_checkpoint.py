@@ -101,6 +101,15 @@ def _resumed_block(
             "the values will differ slightly from an uninterrupted run",
             saved["precision"], saved.get("device", "another device"), precision, device,
         )  # fmt: skip
+    threads = torch.get_num_threads() if device.type == "cpu" else None
+    if threads and saved.get("threads") and int(saved["threads"]) != threads:
+        # torch's threads change the map as the precision does: said, not refused
+        log.warning(
+            "the interrupted run trained with %d CPU threads, this one continues with %d: the "
+            "values will differ slightly from an uninterrupted run (OMP_NUM_THREADS=%d before "
+            "the command keeps them)",
+            int(saved["threads"]), threads, int(saved["threads"]),
+        )  # fmt: skip
     rows = saved.get("rows_per_step")
     if config.pairs_per_step or not rows or saved.get("genes_per_step") != gene_chunk:
         return rows_per_step

@@ -370,6 +370,7 @@ def _train(
                 )
             params = {**saved, **params}
     params.setdefault("seed", 0)
+    recorded = _recorded_args(args, params)
     try:
         model = FactorizedEmbeddings(**params)  # checks the settings before the data is read
     except CoreError as exc:
@@ -404,7 +405,7 @@ def _train(
         if not args.resume:  # --force: an interrupted run's checkpoint is not continued
             checkpoint.unlink(missing_ok=True)
         _write_json(partial / "params.json", model.checked_params())
-        _write_json(partial / "data.json", {**_data_record(es), "command": _command_line(args)})
+        _write_json(partial / "data.json", {**_data_record(es), "command": _command_line(recorded)})
     except OSError as exc:
         raise CoreError(f"cannot write the checkpoint folder {partial}: {exc}") from None
 
@@ -445,7 +446,7 @@ def _train(
     finally:
         progress.close()
     # the command that made it, kept in config.json (it stayed in the checkpoint's folder only)
-    model.command_ = _command_line(args)
+    model.command_ = _command_line(recorded)
     try:
         model.save(out, overwrite=True)
     except KeyboardInterrupt:
@@ -663,6 +664,32 @@ def _data_record(es) -> dict:
 #: Flags left out of the command recorded for ``--resume`` (it adds --resume itself; --force is
 #: asked for again when a model is in the way).
 _NOT_RECORDED = ("--help", "--resume", "--force", "--verbose")
+
+
+#: The settings a --resume continues from the interrupted run when its command leaves them out.
+_RESUMED_SETTINGS = (
+    "seed",
+    "epochs",
+    "gene_dim",
+    "hidden",
+    "init",
+    "neighbour_weight",
+    "neighbour_power",
+    "neighbour_decay",
+    "neighbour_space",
+)
+
+
+def _recorded_args(args: argparse.Namespace, params: dict) -> argparse.Namespace:
+    """``args`` with the settings a --resume took from the interrupted run written in, so that
+    the command recorded trains that model (``--resume --matrix F`` recorded no ``--seed 3``)."""
+    if not args.resume:
+        return args
+    recorded = argparse.Namespace(**vars(args))
+    for name in _RESUMED_SETTINGS:
+        if getattr(recorded, name, None) is None and params.get(name) is not None:
+            setattr(recorded, name, _flag_value(params[name]))
+    return recorded
 
 
 def _command_line(args: argparse.Namespace) -> str:

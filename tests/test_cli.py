@@ -985,3 +985,43 @@ def test_train_keeps_its_command_line_in_the_model(tiny_cli_model, small_matrix)
 
     fitted = FactorizedEmbeddings(epochs=1, gene_dim=4, hidden=(8,))
     assert fitted.fit(load_table(small_matrix)).command_ is None
+
+
+def test_a_resumed_model_records_the_settings_it_continued(small_matrix, tmp_path, capsys):
+    """A resumed run recorded its own command (``--resume --matrix F --epochs 2``) as the one
+    that made the model: without the interrupted run's --seed 3, --gene-dim 2 and --hidden 8
+    it trained another model."""
+    from core.data import load_table
+
+    partial = tmp_path / "m.partial"
+    model = FactorizedEmbeddings(gene_dim=2, hidden=(8,), epochs=1, device="cpu", seed=3)
+    model.fit(load_table(small_matrix), checkpoint=partial / "checkpoint.pt")
+    (partial / "params.json").write_text(json.dumps(model.get_params()))
+    resume = ["train", "--out", tmp_path / "m", "--resume", "--matrix", small_matrix]
+    code, err = _run([*resume, "--epochs", "2"], capsys)
+    assert code == 0, err
+    command = FactorizedEmbeddings.load(tmp_path / "m").command_
+    assert "--resume" not in command and "--epochs 2" in command, command
+    for flag in ("--seed 3", "--gene-dim 2", "--hidden 8", "--init pca"):
+        assert flag in command, command
+
+
+def test_a_run_resumed_with_other_threads_says_so(small_matrix, tmp_path, capsys, caplog):
+    """torch's thread count changes the map, and a run resumed with another count said nothing
+    (its config.json then named the resumed part's count alone)."""
+    import torch
+
+    from core.data import load_table
+
+    partial = tmp_path / "m.partial"
+    model = FactorizedEmbeddings(gene_dim=2, hidden=(8,), epochs=1, device="cpu", seed=3)
+    model.fit(load_table(small_matrix), checkpoint=partial / "checkpoint.pt")
+    (partial / "params.json").write_text(json.dumps(model.get_params()))
+    saved = torch.load(partial / "checkpoint.pt", map_location="cpu", weights_only=True)
+    saved["resolved"]["threads"] = torch.get_num_threads() + 1
+    torch.save(saved, partial / "checkpoint.pt")
+    resume = ["train", "--out", tmp_path / "m", "--resume", "--matrix", small_matrix]
+    code, err = _run([*resume, "--epochs", "2", "--device", "cpu"], capsys)
+    assert code == 0, err
+    said = f"trained with {torch.get_num_threads() + 1} CPU threads, this one continues with"
+    assert said in caplog.text, caplog.text
