@@ -31,6 +31,7 @@ from core import analysis
 from core.data import is_simulated
 from core.data.sources import TRANSFORM_SCALES
 from core.errors import CoreError, DataError, ModelError
+from core.provenance import software_line
 
 log = logging.getLogger(__name__)
 #: Table 1's labelled share used to train, as in the paper (``--fraction``).
@@ -807,7 +808,7 @@ def _evaluation_json(
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "host": platform.node(),
         # the report's page says it; the table alone could not tell which code made it
-        "software": _software_line(),
+        "software": software_line(),
     }
 
 
@@ -840,13 +841,6 @@ EVALUATION_DEFINITIONS = {
     "runtime_s": "seconds for the whole command; baseline_maps_s and table1_s its parts, "
     "cell_runtime_s each cell's (small when read from the result cache: see cached)",
 }
-
-
-def _software_line() -> str:
-    """Python and the versions of the packages behind the numbers, and the code's commit."""
-    from core.report_cli import _software_line as line
-
-    return line()
 
 
 def _provenance_lines(result: dict[str, Any], dataset: dict[str, Any]) -> list[str]:

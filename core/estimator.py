@@ -34,7 +34,6 @@ import inspect
 import json
 import logging
 import os
-import platform
 import shutil
 import time
 import zipfile
@@ -97,6 +96,7 @@ from core.model_directory import MODEL_ENTRIES as MODEL_ENTRIES
 from core.model_directory import saved_model_is_simulated as saved_model_is_simulated
 from core.placed_samples import COPY_KEY_SEED, copy_keys
 from core.placement import TransformConfig, _place_samples, _reference_neighbours
+from core.provenance import software_versions
 from core.train import (
     ResidentMatrix,
     TrainConfig,
@@ -1246,7 +1246,7 @@ class FactorizedEmbeddings:
                 "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "torch_version": torch.__version__,
                 # what a rerun needs to give the same numbers (torch's threads: ``resolved``)
-                "software": _software_versions(),
+                "software": software_versions(),
                 # ``python -m core train``'s command line (None from Python)
                 "command": getattr(self, "command_", None),
             }
@@ -1558,21 +1558,3 @@ def _unreadable_weights(exc: BaseException) -> str:
         first = words.split(". ")[0] if "zip archive" in words else ""
         return "truncated, or not a file saved by torch" + (f" ({first})" if first else "")
     return f"unreadable weights: {words}"
-
-
-#: The packages whose versions can change a fit (sklearn's and pynndescent's neighbour graph).
-_FIT_PACKAGES = ("numpy", "torch", "scikit-learn", "pynndescent")
-
-
-def _software_versions() -> dict[str, str]:
-    """Python's version and those of the packages behind a fit, for ``config.json``: a model
-    recorded torch's alone, and numpy's or scikit-learn's can change the map too."""
-    from importlib import metadata
-
-    versions = {"python": platform.python_version()}
-    for name in _FIT_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return versions

@@ -51,6 +51,7 @@ from core.data import exclusion_words, mark_simulated, source_words
 from core.errors import CoreError
 from core.files import folder_written
 from core.model_directory import model_words
+from core.provenance import software_line
 from core.report_figures import (
     MAX_LEGEND_CLASSES,
     _fig_loss,
@@ -561,48 +562,6 @@ def _check_cache_outside(args: argparse.Namespace, out: Path) -> None:
     )
 
 
-#: The packages whose versions can change the report's numbers, by import name.
-_VERSIONED = ("numpy", "scipy", "sklearn", "torch", "umap", "pandas", "plotly")
-
-
-def _software_line() -> str:
-    """Python and the versions of the packages behind the numbers, and this code's commit when
-    it runs from a git checkout (a reader could not tell which code made a page)."""
-    import importlib.metadata as metadata
-
-    names = {"sklearn": "scikit-learn", "umap": "umap-learn"}
-    parts = [f"Python {platform.python_version()}"]
-    for module in _VERSIONED:
-        name = names.get(module, module)
-        try:
-            parts.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            continue
-    commit = _code_commit()
-    return ", ".join(parts) + (f"; code at commit {commit}" if commit else "")
-
-
-def _code_commit() -> str | None:
-    """The git commit of this code (with ``+changes`` when files differ from it), or None
-    outside a git checkout or without git."""
-    import subprocess
-
-    root = Path(__file__).resolve().parents[1]
-
-    def git(*args: str) -> str:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10, check=True
-        )
-        return done.stdout.strip()
-
-    try:
-        head = git("rev-parse", "--short=12", "HEAD")
-        dirty = git("status", "--porcelain", "--untracked-files=no")
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return (head + (" +changes" if dirty else "")) if head else None
-
-
 def _setting_text(name: str, value: Any, params: dict[str, Any]) -> str:
     """One value of the settings table; ``reassign_until`` with the grid searches it gives
     (0.0, the default with the neighbour graph, read as none while two ran); a setting left
@@ -1105,7 +1064,7 @@ def _page(
         + (f"; {html.escape(cache_line)}" if cache_line else "")
         + "</li>"
         + (f"<li>Time by section: {html.escape(section_times)}</li>" if section_times else "")
-        + f"<li>Software: {html.escape(_software_line())}</li>"
+        + f"<li>Software: {html.escape(software_line())}</li>"
         + (
             f"<li>Made by <code class='command'>{html.escape(command)}</code></li>"
             if command
