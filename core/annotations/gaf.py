@@ -10,7 +10,7 @@ import io
 import logging
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -282,10 +282,12 @@ def _gaf_aliases(gaf: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["symbol", "alias"], ignore_index=True)
 
 
-def _ragged_gaf_line(path: Path, encoding: str) -> str:
-    """``line N, K tab-separated columns: 'text'`` of the first annotation line of a GAF file
-    that has fewer than 15 or more than 17 columns (read again only to name it in an error);
-    "" if none is found."""
+def _first_annotation_line(
+    path: Path, encoding: str, wrong: Callable[[list[str]], bool]
+) -> tuple[int, str, list[str]]:
+    """``(number, line, fields)`` of the first annotation line of a GAF file for which
+    ``wrong(fields)`` holds (the file read again only to name that line in an error); ``(0,
+    "", [])`` if none is found or the file cannot be read."""
     binary = gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb")  # noqa: SIM115
     try:
         with io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="") as fh:
@@ -294,29 +296,31 @@ def _ragged_gaf_line(path: Path, encoding: str) -> str:
                 if line.startswith(("!", "\ufeff!")) or not line.strip():
                     continue
                 fields = line.split("\t")
-                if not _gaf_width_ok(fields):
-                    return f"line {number}, {_gaf_columns_words(len(fields))}: {line[:60]!r}"
+                if wrong(fields):
+                    return number, line, fields
     except _READ_ERRORS:
-        return ""
-    return ""
+        pass
+    return 0, "", []
+
+
+def _ragged_gaf_line(path: Path, encoding: str) -> str:
+    """``line N, K tab-separated columns: 'text'`` of the first annotation line of a GAF file
+    that has fewer than 15 or more than 17 columns; "" if none is found."""
+    number, line, fields = _first_annotation_line(
+        path, encoding, lambda fields: not _gaf_width_ok(fields)
+    )
+    return f"line {number}, {_gaf_columns_words(len(fields))}: {line[:60]!r}" if number else ""
 
 
 def _bad_go_id_line(path: Path, encoding: str) -> str:
     """``line N`` of the first annotation line of a GAF file whose GO id (column 5) does not
-    start with ``GO:`` (read again only to name it in an error); "" if none is found."""
-    binary = gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb")  # noqa: SIM115
-    try:
-        with io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="") as fh:
-            for number, raw in enumerate(fh, start=1):
-                line = raw.rstrip("\r\n")
-                if line.startswith(("!", "\ufeff!")) or not line.strip():
-                    continue
-                fields = line.split("\t")
-                if len(fields) > 4 and not fields[4].strip().startswith("GO:"):
-                    return f"line {number}"
-    except _READ_ERRORS:
-        return ""
-    return ""
+    start with ``GO:``; "" if none is found."""
+    number, _, _ = _first_annotation_line(
+        path,
+        encoding,
+        lambda fields: len(fields) > 4 and not fields[4].strip().startswith("GO:"),
+    )
+    return f"line {number}" if number else ""
 
 
 def _check_gaf_start(path: Path, max_lines: int = 5000) -> None:
