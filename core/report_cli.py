@@ -72,6 +72,7 @@ from core.report_sections import (
     _section_table1,
     _section_times_text,
     _table1_csv,
+    stand_in_words,
 )
 from core.spreadsheet import spreadsheet_safe_table
 
@@ -267,8 +268,8 @@ def run_report(args: argparse.Namespace) -> int:
         if not any(len(found[m]) for m in markers):  # (said on the page only)
             print(
                 f"note: none of the default markers ({', '.join(markers)}) is among the "
-                f"model's {es.n_genes:,} genes; the marker section shows the 5 most variable "
-                "genes instead (--markers names others)",
+                f"model's {es.n_genes:,} genes; the marker section shows "
+                f"{stand_in_words(es.n_genes)} instead (--markers names others)",
                 file=sys.stderr,
             )
     else:  # asked for: said here too
@@ -292,7 +293,7 @@ def run_report(args: argparse.Namespace) -> int:
         if absent:
             # none left: the section shows other genes, said as for the default markers
             instead = (
-                "; the marker section shows the 5 most variable genes instead"
+                f"; the marker section shows {stand_in_words(es.n_genes)} instead"
                 if len(absent) == len(markers)
                 else ""
             )

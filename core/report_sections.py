@@ -442,7 +442,7 @@ def _section_markers(
     if not len(found) and es.n_genes:
         # none of the markers here (the Figure-3 genes in a small panel): the section shows
         # the most variable genes of the dataset rather than an empty figure
-        instead = _most_variable(es, symbols, 5)
+        instead = _most_variable(es, symbols, STAND_IN_MARKERS)
         smooth = analysis.marker_smoothness(shown, es.values, symbols, instead, k=k)
         found = smooth[smooth["n_genes"] > 0]
     parts = [
@@ -502,7 +502,7 @@ def _section_markers(
             f"<p>{what} among this dataset's {es.n_genes:,} genes: "
             f"{html.escape(', '.join(absent))}. "
             + (
-                "Shown instead: the 5 most variable genes here "
+                f"Shown instead: {stand_in_words(len(instead))} here "
                 f"(<code class='flag'>--markers {html.escape(','.join(instead))}</code>); "
                 "choose others with <code class='flag'>--markers</code>.</p>"
                 if instead
@@ -613,6 +613,17 @@ def _run_names(runs: list[_Loaded], words: bool = False) -> list[str]:
         base = f"FE {item.dir.name}, " + (f"{dim}-D gene vectors" if words else f"gene_dim {dim}")
         names.append(base if base not in names else f"{base} (#{i + 1})")
     return names
+
+
+#: Genes the marker section shows when none of the markers is in the data: the most variable.
+STAND_IN_MARKERS = 5
+
+
+def stand_in_words(n_genes: int) -> str:
+    """The genes shown instead of absent markers, in words, for a model of ``n_genes`` genes:
+    "the 5 most variable genes", or fewer when the model has fewer (it said 5 of 3 genes)."""
+    n = min(STAND_IN_MARKERS, n_genes)
+    return f"the {n} most variable genes" if n > 1 else "the dataset's one gene"
 
 
 def _most_variable(es: Any, symbols: Any, n: int) -> list[str]:

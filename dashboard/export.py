@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from typing import Any
 from urllib.parse import urlencode
 
@@ -40,6 +41,7 @@ from dashboard.gene_space import (
     MAP_SOURCE,
     MAX_SELECTED_GENES,
     build_gene_figure,
+    focus_in_model,
     gene_labels,
     link_gene_param,
     selected_genes,
@@ -305,7 +307,8 @@ def export_figure(
         # (the genes lower in the sample selection, the choice by their table, named so)
         lower = bool(view.get("lower"))
         fig, _ = build_gene_figure(context, *gene_view, webgl=False, color_by=by, lower=lower)
-        focus, rings = view.get("focus"), _ringed(fig)
+        # (a focus the model lacks, drawn by no star, neither titles nor names the file)
+        focus, rings = focus_in_model(context, view.get("focus")), _ringed(fig)
         # the file says whose neighbours are ringed, and how many (files of k 15 and 50 had
         # one name and one title)
         about = f"{focus} and its {rings} nearest neighbours (black rings)" if focus else ""
@@ -709,24 +712,48 @@ FILE_PART_CHARS = 40
 #: Characters of a selection's part of a file name (``selection-20-`` and its majority label):
 #: the label keeps :data:`FILE_PART_CHARS` of its own (GTEx's longest tissue, "Brain - Nucleus
 #: accumbens (basal ganglia)", is 37 in a file name), the whole name far below the 255 bytes of
-#: file systems (its characters are ASCII).
+#: file systems (:data:`FILE_STEM_BYTES` bounds one of letters outside ASCII).
 SELECTION_PART_CHARS = 56
 
 #: Characters of the genes named in the title of a map exported coloured by a gene list.
 LISTED_TITLE_CHARS = 200
 
 
+#: UTF-8 bytes of a file name's stem at most: file systems take 255 bytes, a letter outside
+#: ASCII is 2 to 4 of them, and ``SIMULATED_`` and the extension come on top.
+FILE_STEM_BYTES = 200
+
+
+def file_part(text: str, keep: str = "._") -> str:
+    """``text`` as a part of a file name: letters (of any script) and digits kept, an accented
+    Latin letter as its plain letter (``Müller_β`` is ``Muller_β``: it was ``M-ller_``), each
+    run of other characters (spaces, ``/``, ``\\``, ``:``) one ``-``; the characters of
+    ``keep`` kept as they are."""
+    out: list[str] = []
+    for c in unicodedata.normalize("NFKD", text):
+        if unicodedata.category(c).startswith("M"):
+            # a mark: an accent of a Latin letter dropped (ü is u), that of another script's
+            # letter kept with it (a Devanagari vowel sign), one after nothing dropped
+            if out and not out[-1].isascii():
+                out.append(c)
+            continue
+        out.append(c if c.isalnum() or c in keep else "-")
+    return re.sub(r"-+", "-", unicodedata.normalize("NFC", "".join(out))).strip("-")
+
+
 def file_stem(context: Any, *parts: str, part_chars: int = FILE_PART_CHARS) -> str:
     """A file name (without extension) from what a file holds: ``sample-map_obs-GATA4``.
 
     Characters other than letters, digits, ``_`` and ``.`` become ``-``, one for a run of them
-    (``Brain - Nucleus`` was ``Brain---Nucleus``); each part is cut at a word to ``part_chars``
-    characters (:func:`cut_part`); ``SIMULATED_`` comes first for simulated data.
+    (``Brain - Nucleus`` was ``Brain---Nucleus``; :func:`file_part`: ``Müller`` is ``Muller``,
+    a Greek or other letter kept, never a path separator); each part is cut at a word to
+    ``part_chars`` characters (:func:`cut_part`), the whole to :data:`FILE_STEM_BYTES` bytes;
+    ``SIMULATED_`` comes first for simulated data.
     """
-    clean = [
-        cut_part(re.sub(r"[^A-Za-z0-9._]+", "-", p).strip("-"), part_chars) for p in parts if p
-    ]
+    clean = [cut_part(file_part(p), part_chars) for p in parts if p]
     stem = "_".join(c for c in clean if c) or "export"
+    if len(stem.encode()) > FILE_STEM_BYTES:  # (letters of 3 bytes: 40 of them are 120)
+        stem = stem.encode()[:FILE_STEM_BYTES].decode(errors="ignore").rstrip("-_.") or "export"
     return f"SIMULATED_{stem}" if getattr(context, "simulated", False) else stem
 
 
@@ -872,7 +899,7 @@ def selection_part(context: Any, rows: Any) -> str:
         ids = sorted({int(r) for r in rows})
         counts = context.samples[column].iloc[ids].dropna().astype(str).value_counts()
         names = sorted(counts.index, key=lambda n: (-counts[n], n))
-        clean = [re.sub(r"[^A-Za-z0-9.]+", "-", n).strip("-") for n in names]
+        clean = [file_part(n, keep=".") for n in names]
         whole = f"{part}-{'_'.join(clean)}"
         if len(names) <= SELECTION_NAMED_LABELS and len(whole) <= SELECTION_PART_CHARS:
             return whole

@@ -205,10 +205,12 @@ LEGEND_TITLE_WIDTH = 28
 
 def wrap_title(text: str, width: int = LEGEND_TITLE_WIDTH) -> str:
     """``text`` broken into lines of at most ``width`` characters at spaces (``<br>``), for a
-    legend title; a word longer than ``width`` keeps its own line."""
+    legend title or entry; a word longer than ``width`` is broken too (a label of 300 letters
+    without a space, kept on one line, made a legend wider than the map, which it covered; the
+    map's hover names the label whole)."""
     import textwrap
 
-    lines = textwrap.wrap(str(text), width=width, break_long_words=False, break_on_hyphens=False)
+    lines = textwrap.wrap(str(text), width=width, break_long_words=True, break_on_hyphens=False)
     return "<br>".join(lines) if lines else str(text)
 
 

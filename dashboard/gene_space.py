@@ -213,6 +213,15 @@ def model_rows(context: Any, symbols: list[str]) -> list[int]:
     return rows
 
 
+def focus_in_model(context: Any, focus: str | None) -> str | None:
+    """The gene in focus as the gene map draws it (a star and its neighbours' rings), or None
+    when it is no gene of the model: a link's ``?gene=KRT5`` on data without KRT5, a gene of
+    the data the model was not trained on. (A file of the map was titled "KRT5 and its 0
+    nearest neighbours", and named by KRT5, with no KRT5 drawn.)"""
+    name = str(focus or "").strip()
+    return name if name and model_rows(context, [name]) else None
+
+
 @dataclass(frozen=True)
 class ColouringSet:
     """The genes of the set that colours the samples, as the gene map marks them.

@@ -228,6 +228,26 @@ def test_absent_markers_make_no_empty_table():
     assert figures["markers"].layout.title.text.startswith("Marker expression over the sample")
 
 
+def test_stand_in_genes_are_counted_when_the_model_has_fewer_than_five():
+    """A model of 3 genes, none of them a marker: the page and the console said "the 5 most
+    variable genes" were shown instead; they are its 3."""
+    from core.report_sections import _section_markers
+
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(30, 3))
+    symbols = np.array(["G1", "G2", "G3"], dtype=object)
+    es = SimpleNamespace(values=values, gene_symbols=symbols, gene_ids=symbols, n_genes=3)
+    loaded = SimpleNamespace(es=es, symbols=symbols)
+    page = _section_markers(loaded, {"fe": rng.normal(size=(30, 2))}, ["MYH6"], {})
+    assert "Shown instead: the 3 most variable genes here" in page, page
+    assert "5 most variable" not in page
+    from core.report_sections import stand_in_words
+
+    assert stand_in_words(3) == "the 3 most variable genes"
+    assert stand_in_words(5000) == "the 5 most variable genes"
+    assert stand_in_words(1) == "the dataset's one gene"
+
+
 def test_markers_of_data_keyed_by_ensembl_ids_are_found_by_their_symbols():
     """A matrix keyed by Ensembl ids alone has its ids as symbols: the report said "None of the
     markers is among this dataset's genes: MYH7" and showed ENSG00000092054.12 (MYH7) as a

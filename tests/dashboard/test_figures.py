@@ -870,3 +870,20 @@ def test_neighbour_rings_take_no_colour_of_the_palette():
     ring = next(t for t in fig.data if t.name == "nearest neighbours")
     nearest = min(np.linalg.norm(rgb(ring.marker.color) - rgb(c)) for c in CLASS_COLORS)
     assert nearest > 80, nearest  # (the red rings: 69 from #ff0000)
+
+
+@pytest.mark.parametrize("size", list(figures.EXPORT_SIZES))
+def test_a_label_of_one_long_word_is_broken_in_the_legend(coords, size):
+    """A tissue named by 300 letters without a space kept them on one legend line, on the page
+    and in a file: the legend, wider than the map, covered it. Its lines now fit the legend."""
+    long = "Tissue" + "x" * 294
+    labels = [long] * 100 + ["Liver"] * 100
+    fig = figures.sample_map_categorical(coords, labels, ["s"] * 200, "tissue", webgl=False)
+    name = next(str(t.name) for t in fig.data if str(t.name).startswith("Tissue"))
+    lines = name.split("<br>")
+    assert max(len(line) for line in lines) <= figures.LEGEND_TITLE_WIDTH, lines
+    assert "".join(lines).replace(" ", "") == f"{long}(100)"  # every letter kept, in order
+    width, height, _ = figures.EXPORT_SIZES[size]
+    out = figures.for_export(fig, width, height, height)
+    names = [str(t.name) for t in out.data if t.showlegend is not False]
+    assert max(len(line) for n in names for line in n.split("<br>")) <= figures.LEGEND_TITLE_WIDTH

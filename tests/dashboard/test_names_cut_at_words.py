@@ -93,3 +93,31 @@ def test_a_label_too_long_for_a_file_name_is_cut_at_a_word(context, monkeypatch)
     whole = "selection-20-" + re.sub(r"[^A-Za-z0-9._]+", "-", label).strip("-")
     assert whole.startswith(stem) and whole[len(stem)] == "-", stem  # (a word's end)
     assert len(stem) <= export.SELECTION_PART_CHARS < len(whole)
+
+
+@pytest.mark.parametrize(
+    ("name", "part"),
+    [
+        ("Müller_β", "Muller_β"),  # was M-ller_
+        ("Café crème", "Cafe-creme"),
+        ("東京 tissue", "東京-tissue"),
+        ("a/b\\c:d", "a-b-c-d"),  # never a path separator
+    ],
+)
+def test_a_file_name_keeps_letters_outside_ascii(context, name, part):
+    assert export.file_stem(context, "gene_space", name) == f"gene_space_{part}"
+
+
+def test_a_file_name_of_letters_outside_ascii_fits_a_file_system(context):
+    stem = export.file_stem(context, *["東京都" * 20] * 5)
+    assert "東京都" in stem and len(stem.encode()) <= export.FILE_STEM_BYTES
+
+
+def test_a_mixed_selection_of_labels_outside_ascii_names_them(context, monkeypatch):
+    labels = ["Müller glia"] * 10 + ["Zellen β"] * 10
+    monkeypatch.setattr(export, "majority_label", lambda _context, _rows: "mixed")
+    column = context.es.label_column()
+    samples = context.samples.copy()
+    samples.loc[samples.index[:20], column] = labels
+    monkeypatch.setattr(context, "samples", samples)
+    assert export.selection_part(context, list(range(20))) == "selection-20-Muller-glia_Zellen-β"

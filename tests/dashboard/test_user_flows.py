@@ -919,3 +919,27 @@ def test_a_new_sample_map_keeps_the_zoom_the_user_made(context, sepira_es):
     for store in (whole, other, None):
         layout = draw(f"{ids.CLIP}.value", store)
         assert layout["xaxis"].get("range") is None and layout["yaxis"].get("range") is None
+
+
+def test_a_gene_map_file_claims_no_focus_the_model_lacks(context, monkeypatch):
+    """A gene in focus that is no gene of the model (``/?gene=KRT5`` on data without KRT5, a
+    gene of the data the model left out) drew no star, yet the file was titled "KRT5 and its 0
+    nearest neighbours" and named by it."""
+    recorder = _Recorder()
+    monkeypatch.setattr(context, "image_renderer", recorder)
+    view = dict(focus="KRT5", gene_color="type", k=10)
+    out = export.export_figure(context, "gene-map", "svg", "screen", view)
+    assert out["filename"] == "gene-map_type.svg"
+    title = recorder.figs[-1].layout.title.text
+    assert "KRT5" not in title and "nearest neighbours" not in title, title
+    # a gene of the data that the model was not trained on
+    st = context.require_state()
+    column = context.gene_index("GATA4")
+    kept = st.es_model_index[column]
+    st.es_model_index[column] = -1
+    try:
+        out = export.export_figure(context, "gene-map", "svg", "screen", {**view, "focus": "GATA4"})
+    finally:
+        st.es_model_index[column] = kept
+    assert out["filename"] == "gene-map_type.svg"
+    assert "0 nearest" not in recorder.figs[-1].layout.title.text
