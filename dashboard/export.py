@@ -945,6 +945,10 @@ def sample_map_table(context: Any, color: str | None) -> tuple[pd.DataFrame, str
     column = colouring_column(context, color)
     if column is not None:
         name, values = column
+        if parse_color(color)[0] in GENE_MODES:
+            # a gene's values on the scale the colour bar states (GTEx's MYH7_observed held
+            # 5.589, log10 of reads + 1, with nothing saying so); a mean z has no such scale
+            table["value_scale"] = value_scale_text(context)
         table[name if name not in table.columns else f"{name}_colour"] = values
     return table, color
 

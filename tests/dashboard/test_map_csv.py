@@ -223,3 +223,21 @@ def test_the_page_has_the_buttons_and_they_download_the_maps(context, sepira_es)
     genes = click(ids.EXPORT_GENE_MAP_CSV)
     assert genes["filename"] == "gene_space_go-GO-0007507.csv"
     assert f"{HEART}_annotated" in genes["content"].splitlines()[0]
+
+
+@pytest.mark.parametrize("color", ["obs:HNF4A", "pred:HNF4A", "res:GATA4"])
+def test_the_sample_map_csv_states_the_scale_of_a_genes_values(context, monkeypatch, color):
+    # GTEx read counts shown as log10(x+1): the file's MYH7_observed column held 5.589 with
+    # nothing saying on what scale, where the colour bar and the specific genes' file say it
+    monkeypatch.setattr(context, "value_scale", lambda: "log10(x+1)")
+    table = _read(_sample_csv(context, color))
+    assert table.columns[-2] == "value_scale" and set(table["value_scale"]) == {"log10(x+1)"}
+    monkeypatch.setattr(context, "value_scale", lambda: None)
+    table = _read(_sample_csv(context, color))
+    assert set(table["value_scale"]) == {"the scale of the data file"}
+
+
+@pytest.mark.parametrize("color", ["ann:tissue", "list:GATA4, TBX5", f"go:{HEART}"])
+def test_mean_z_and_annotations_carry_no_value_scale(context, monkeypatch, color):
+    monkeypatch.setattr(context, "value_scale", lambda: "log10(x+1)")
+    assert "value_scale" not in _read(_sample_csv(context, color)).columns
