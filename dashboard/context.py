@@ -886,7 +886,7 @@ class AppContext(
         k = min(k, len(d) - 1)
         idx = _nearest(d, k)
         cols = st.gene_es_index[idx]
-        described = self.gene_columns(cols)
+        described = self.gene_columns(cols, shared_with=self.gene_symbols[j])
         out = pd.DataFrame(
             {
                 "rank": np.arange(1, len(idx) + 1),
@@ -902,10 +902,11 @@ class AppContext(
             )
         return out
 
-    def gene_columns(self, cols: Sequence[int]) -> dict[str, list]:
+    def gene_columns(self, cols: Sequence[int], shared_with: str | None = None) -> dict[str, list]:
         """What the gene tables say of dataset genes ``cols`` (-1: a model's gene the dataset
         lacks, described by blanks): ``symbol``, ``gene_id``, ``detected`` (the share of
-        samples above 0), ``name``, ``gene_type`` and ``go_terms``, a list each."""
+        samples above 0), ``name``, ``gene_type`` and ``go_terms`` (those shared with the gene
+        ``shared_with`` first), a list each."""
         table = self.gene_table()
         detection = self.detection()
         symbols = [self.gene_symbols[c] if c >= 0 else "" for c in cols]
@@ -915,7 +916,7 @@ class AppContext(
             "detected": [rounded_share(float(detection[c])) if c >= 0 else None for c in cols],
             "name": [table["name"].iat[c] if c >= 0 else "" for c in cols],
             "gene_type": [table["gene_type"].iat[c] if c >= 0 else "" for c in cols],
-            "go_terms": self.go_terms_of(symbols),
+            "go_terms": self.go_terms_of(symbols, shared_with=shared_with),
         }
 
     # ------------------------------------------------------------------ selections

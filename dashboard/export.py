@@ -1029,7 +1029,9 @@ def csv_download(
         if "go_terms" in table.columns and "symbol" in table.columns:
             # the page shows the first terms of each gene; the file holds all of them
             table["go_terms"] = context.go_terms_of(
-                table["symbol"].astype(str).tolist(), max_terms=None
+                table["symbol"].astype(str).tolist(),
+                max_terms=None,
+                shared_with=context.gene_symbols[context.gene_index(focus)] if focus else None,
             )
         if "coexp" in table.columns and table["coexp"].isin(["yes", "no"]).any():
             # the r from which a pair is an edge, as the page's line says it (an r of 0.76

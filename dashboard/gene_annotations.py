@@ -157,21 +157,34 @@ class GeneAnnotations:
                 self._go_direct_cache = cached
             return cached
 
-    def go_terms_of(self, symbols: Sequence[str], max_terms: int | None = 3) -> list[str]:
+    def go_terms_of(
+        self, symbols: Sequence[str], max_terms: int | None = 3, shared_with: str | None = None
+    ) -> list[str]:
         """The first ``max_terms`` direct GO biological-process terms of each gene (``; ``-joined,
-        ``(+n)`` for the n left out); None: all of them."""
+        ``(+n)`` for the n left out); None: all of them. With ``shared_with`` (the symbol of the
+        gene whose neighbours these are), the terms a gene shares with it come first: MYL2's
+        "cardiac muscle contraction" beside MYH7 was among its "+7", after three terms of lower
+        GO ids."""
         direct = self._go_direct()
         if direct is None:
             return [""] * len(symbols)
         csr, bp, names, rows = direct
+
+        def terms(k: int) -> np.ndarray:
+            cols = np.sort(csr.indices[csr.indptr[k] : csr.indptr[k + 1]])
+            return cols[bp[cols]]
+
+        query = rows.get(shared_with) if shared_with is not None else None
+        ours = terms(query) if query is not None else np.zeros(0, dtype=np.int64)
         out = []
         for s in symbols:
             k = rows.get(s)
             if k is None:
                 out.append("")
                 continue
-            cols = np.sort(csr.indices[csr.indptr[k] : csr.indptr[k + 1]])
-            cols = cols[bp[cols]]
+            cols = terms(k)
+            if len(ours):  # (a stable sort: the shared terms first, each part in GO id order)
+                cols = cols[np.argsort(~np.isin(cols, ours), kind="stable")]
             shown = [str(n) for n in names[cols if max_terms is None else cols[:max_terms]]]
             more = len(cols) - len(shown)
             out.append("; ".join(shown) + (f" (+{more})" if more > 0 else ""))

@@ -197,7 +197,8 @@ COLUMN_HELP: dict[str, tuple[str, str]] = {
     "gene_type": ("gene type", "protein-coding, lncRNA, pseudogene..."),
     "go_terms": (
         "GO biological process",
-        "the gene's first direct GO BP annotations; (+n): n more (all of them in the CSV)",
+        "the gene's first direct GO BP annotations, in a neighbour table those it shares with "
+        "the gene asked about first; (+n): n more (all of them in the CSV)",
     ),
     "detected": (
         "detected",

@@ -84,7 +84,9 @@ def test_a_selection_of_genes_go_does_not_know_is_not_said_to_enrich_nothing(con
 def test_a_neighbourhood_go_does_not_know_says_so(context, monkeypatch):
     """GO loaded, knowing none of the dataset's genes (names GO does not use): the
     neighbourhood's enrichment said "no GO biological-process term is enriched"."""
-    monkeypatch.setattr(context, "go_terms_of", lambda symbols, max_terms=3: [""] * len(symbols))
+    monkeypatch.setattr(
+        context, "go_terms_of", lambda symbols, max_terms=3, shared_with=None: [""] * len(symbols)
+    )
     empty = sp.csr_matrix((context.n_genes, 5), dtype=bool)
     monkeypatch.setattr(context, "go_bp_matrix", lambda: empty)
     # (and so no term is enriched: the enrichment of no gene)
@@ -108,7 +110,9 @@ def test_the_enrichment_line_agrees_with_the_alert_when_go_knows_none_of_the_gen
     assert line.endswith("none of them has a GO biological-process annotation here.")
     assert ". No GO term can be enriched among the 6 genes selected on the gene map: " in line
     # a neighbourhood GO knows nothing of: its line says the alert's reason too
-    monkeypatch.setattr(context, "go_terms_of", lambda symbols, max_terms=3: [""] * len(symbols))
+    monkeypatch.setattr(
+        context, "go_terms_of", lambda symbols, max_terms=3, shared_with=None: [""] * len(symbols)
+    )
     monkeypatch.setattr(gene_neighbours, "model_enrichment", lambda c, cols: c.enrichment([]))
     nb, enrichment, alert = gene_space.neighbor_tables(context, "HNF4A", 10)
     line = gene_space.enrichment_info(context, "HNF4A", nb, enrichment)
