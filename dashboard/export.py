@@ -48,7 +48,7 @@ from dashboard.gene_space import (
     selection_source,
     selection_tables,
 )
-from dashboard.layout import alert_id, specific_p_help
+from dashboard.layout import alert_id, has_gene_ids, specific_p_help
 from dashboard.pair_references import round_pairs
 from dashboard.render import FORMATS, render_image
 from dashboard.sample_map import (
@@ -848,13 +848,6 @@ def _with_source(context: Any, table: pd.DataFrame, n_selected: int | None) -> p
         if name not in out.columns:
             out.insert(i, name, value)
     return out
-
-
-def has_gene_ids(context: Any) -> bool:
-    """Whether the data names its genes by ids besides their symbols (the page shows a gene
-    id column then only)."""
-    ids_, symbols = getattr(context, "gene_ids", ()), getattr(context, "gene_symbols", ())
-    return any(str(g) != str(s) for g, s in zip(ids_, symbols, strict=False))
 
 
 #: Columns of a gene table that hold gene ids (left out of a file when they repeat the symbols).

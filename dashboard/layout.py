@@ -546,11 +546,11 @@ def specific_heading(
     )
 
 
-def specific_column_ids(has_gene_ids: bool) -> list[str]:
+def specific_column_ids(with_gene_ids: bool) -> list[str]:
     """The specific-genes table's column ids (``gene_id`` where the data names genes by ids)."""
     return (
         ["symbol"]
-        + (["gene_id"] if has_gene_ids else [])
+        + (["gene_id"] if with_gene_ids else [])
         + ["mean_selected", "mean_rest", "difference", "score", "df", "p_value"]
     )
 
@@ -594,19 +594,27 @@ def specific_help(
     }
 
 
+def has_gene_ids(context: Any) -> bool:
+    """Whether the data names its genes by ids besides their symbols (the page shows a gene
+    id column then only)."""
+    ids_, symbols = getattr(context, "gene_ids", ()), getattr(context, "gene_symbols", ())
+    return any(str(g) != str(s) for g, s in zip(ids_, symbols, strict=False))
+
+
+def _scale_words(context: Any) -> str:
+    """The scale of the values shown, as the tables' headers add it (`` (log2(x+1))``)."""
+    value_scale = context.value_scale()
+    return f" ({value_scale})" if value_scale else " (on the scale of the data file)"
+
+
 def specific_columns(
     context: Any, reference: int | None = None, lower: bool = False
 ) -> tuple[list[dict], dict]:
     """The specific-genes table's ``columns`` and ``tooltip_header`` for ``context``'s data,
     the selection compared with all other samples or a reference group of ``reference``, for
     the genes higher in the selection or lower (``lower``)."""
-    value_scale = context.value_scale()
-    scale = f" ({value_scale})" if value_scale else " (on the scale of the data file)"
-    has_gene_ids = any(
-        str(g) != str(s) for g, s in zip(context.gene_ids, context.gene_symbols, strict=True)
-    )
-    shown = specific_column_ids(has_gene_ids)
-    help = specific_help(scale, reference, lower)
+    shown = specific_column_ids(has_gene_ids(context))
+    help = specific_help(_scale_words(context), reference, lower)
     names = {**COLUMN_HELP, **help}
     tips = {c: names[c][1] for c in shown if c in names and names[c][1]}
     return _columns(shown, help, SPECIFIC_FORMATS), tips
@@ -1049,7 +1057,7 @@ def gene_map_csv_help(context: Any) -> str:
     the data name genes by symbols alone (the file has no ``gene_id`` column then: the 26
     tissues' said "gene id" first)."""
     text = CONTROL_HELP[ids.EXPORT_GENE_MAP_CSV]
-    if any(str(g) != str(s) for g, s in zip(context.gene_ids, context.gene_symbols, strict=True)):
+    if has_gene_ids(context):
         return text
     return text.replace("gene id, symbol", "symbol")
 
@@ -1069,85 +1077,89 @@ def source_title(context: Any) -> str:
     return "\n".join(t for t in (f"data: {context.source_text()}", path) if t)
 
 
-def build_layout(context: Any) -> html.Div:
-    """The whole page for one :class:`dashboard.context.AppContext`."""
-    d = context.describe()
-    value_scale = context.value_scale()
-    scale = f" ({value_scale})" if value_scale else " (on the scale of the data file)"
-    has_gene_ids = any(
-        str(g) != str(s) for g, s in zip(context.gene_ids, context.gene_symbols, strict=True)
-    )
-    badge = (
-        html.Span(
+def _data_badge(simulated: bool) -> html.Span:
+    """The header's badge: simulated data (with why on hovering) or real data."""
+    if simulated:
+        return html.Span(
             "SIMULATED DATA",
             id=ids.SIMULATED_BADGE,
             className="badge badge-simulated",
             title="This dataset is simulated (GTEx-like), not measured.",
         )
-        if d["simulated"]
-        else html.Span("real data", id=ids.SIMULATED_BADGE, className="badge badge-real")
+    return html.Span("real data", id=ids.SIMULATED_BADGE, className="badge badge-real")
+
+
+def _header_text(context: Any) -> html.Div:
+    """The header's title, the dataset's name and size, its data line and the model's line."""
+    d = context.describe()
+    return html.Div(
+        [
+            html.H1("Factorized embeddings explorer"),
+            html.Div(
+                [
+                    _data_badge(d["simulated"]),
+                    html.Span(
+                        f"{d['name']} — {d['n_samples']:,} samples × {d['n_genes']:,} genes",
+                        id=ids.DATASET_INFO,
+                        className="dataset-info",
+                    ),
+                ],
+                className="header-line",
+            ),
+            html.Div(
+                f"data: {context.source_text()}",
+                className="model-info",
+                # whole on hovering (the header cuts the line at the window's edge)
+                title=source_title(context),
+            )
+            if context.source_text()
+            else None,
+            html.Div("model: loading…", id=ids.MODEL_INFO, className="model-info"),
+        ],
+        className="header-text",
     )
-    header = html.Header(
+
+
+def _share_box() -> html.Div:
+    """The header's link to this view, its copy button and what the link leaves out."""
+    return html.Div(
         [
             html.Div(
                 [
-                    html.H1("Factorized embeddings explorer"),
-                    html.Div(
-                        [
-                            badge,
-                            html.Span(
-                                f"{d['name']} — {d['n_samples']:,} samples × "
-                                f"{d['n_genes']:,} genes",
-                                id=ids.DATASET_INFO,
-                                className="dataset-info",
-                            ),
-                        ],
-                        className="header-line",
+                    html.Span("link to this view: "),
+                    # a new tab: following the link here would reload the page and lose what
+                    # the address bar does not hold (placed samples, the probe)
+                    html.A(
+                        SHARE_LINK_TEXT,
+                        id=ids.SHARE_LINK,
+                        href="",
+                        target="_blank",
+                        rel="noopener",
+                        className="share-link",
                     ),
-                    html.Div(
-                        f"data: {context.source_text()}",
-                        className="model-info",
-                        # whole on hovering (the header cuts the line at the window's edge)
-                        title=source_title(context),
-                    )
-                    if context.source_text()
-                    else None,
-                    html.Div("model: loading…", id=ids.MODEL_INFO, className="model-info"),
-                ],
-                className="header-text",
-            ),
-            html.Div(
-                [
-                    html.Div(
-                        [
-                            html.Span("link to this view: "),
-                            # a new tab: following the link here would reload the page and lose
-                            # what the address bar does not hold (placed samples, the probe)
-                            html.A(
-                                SHARE_LINK_TEXT,
-                                id=ids.SHARE_LINK,
-                                href="",
-                                target="_blank",
-                                rel="noopener",
-                                className="share-link",
-                            ),
-                            dcc.Clipboard(
-                                id=ids.SHARE_COPY,
-                                title="copy the link to this view",
-                                className="share-copy",
-                            ),
-                        ],
-                        className="share-line",
+                    dcc.Clipboard(
+                        id=ids.SHARE_COPY,
+                        title="copy the link to this view",
+                        className="share-copy",
                     ),
-                    # what the link leaves out, wrapped under it (export.share_link_note)
-                    html.Div(id=ids.SHARE_NOTE, className="share-note"),
                 ],
-                className="header-share",
+                className="share-line",
             ),
+            # what the link leaves out, wrapped under it (export.share_link_note)
+            html.Div(id=ids.SHARE_NOTE, className="share-note"),
         ],
-        className="header",
+        className="header-share",
     )
-    training = html.Div(
+
+
+def _header(context: Any) -> html.Header:
+    """The page's header: what the page shows (dataset, data, model) and the link to the view."""
+    return html.Header([_header_text(context), _share_box()], className="header")
+
+
+def _training_panel() -> html.Div:
+    """The training job's progress, or why it stopped with a retry button (hidden at first)."""
+    return html.Div(
         [
             html.Div(
                 [
@@ -1188,13 +1200,21 @@ def build_layout(context: Any) -> html.Div:
         className="card train-panel",
         style={"display": "none"},
     )
-    alerts = html.Div(
+
+
+def _alerts() -> html.Div:
+    """The alert slots, one per feature (:data:`ALERT_SLOTS`)."""
+    return html.Div(
         [html.Div(id=alert_id(s), className="alert-slot") for s in ALERT_SLOTS],
         id=ids.ALERTS,
         className="alerts",
         role="alert",
     )
-    sample_controls = html.Div(
+
+
+def _sample_controls(context: Any) -> html.Div:
+    """The sample map's colouring: what colours it, and the percentiles its colours clip at."""
+    return html.Div(
         [
             html.Div(
                 [
@@ -1233,7 +1253,11 @@ def build_layout(context: Any) -> html.Div:
         ],
         className="controls",
     )
-    gene_list = html.Details(
+
+
+def _gene_list_box(context: Any) -> html.Details:
+    """The folded box that colours the samples by a list of genes, typed or read from a file."""
+    return html.Details(
         [
             html.Summary(GENE_LIST_SUMMARY),
             html.Div(
@@ -1275,212 +1299,228 @@ def build_layout(context: Any) -> html.Div:
         ],
         className="details",
     )
-    sample_card = _card(
-        "Samples",
-        sample_controls,
-        gene_list,
-        dcc.Loading(
-            dcc.Graph(
-                id=ids.SAMPLE_MAP,
-                figure=empty_figure("waiting for the model…"),
-                config=graph_config(context, "sample_map", selectable=True),
-                className="map",
-            ),
-            type="dot",
-            delay_show=400,
+
+
+def _map_graph(context: Any, graph_id: str, filename: str) -> dcc.Loading:
+    """A selectable map (samples or genes) waiting for the model, with a loading mark."""
+    return dcc.Loading(
+        dcc.Graph(
+            id=graph_id,
+            figure=empty_figure("waiting for the model…"),
+            config=graph_config(context, filename, selectable=True),
+            className="map",
         ),
+        type="dot",
+        delay_show=400,
+    )
+
+
+def _label_selection_bar() -> html.Div:
+    """The bar that selects samples by their labels (a tissue's, one sex among a tissue's)."""
+    return html.Div(
+        [
+            html.Div(
+                [
+                    # (its name for a screen reader: the box shows a placeholder alone, which
+                    # names the colouring's annotation: "select samples by sex…")
+                    html.Label(
+                        "Labels to select samples by",
+                        htmlFor=ids.LABEL_SELECT,
+                        className="visually-hidden",
+                    ),
+                    dcc.Dropdown(
+                        id=ids.LABEL_SELECT,
+                        options=[],
+                        value=[],
+                        multi=True,
+                        searchable=True,
+                        placeholder="select samples by tissue…",
+                    ),
+                ],
+                className="label-select",
+                title=CONTROL_HELP[ids.LABEL_SELECT],
+            ),
+            html.Button(
+                LABEL_SELECT_TEXT,
+                id=ids.LABEL_SELECT_APPLY,
+                className="button small",
+                disabled=True,
+                title=LABEL_SELECT_HELP,
+            ),
+            html.Span(
+                dcc.Checklist(
+                    id=ids.LABEL_SELECT_WITHIN,
+                    options=label_within_options(),
+                    value=[],
+                    inline=True,
+                    className="radio",
+                ),
+                title=LABEL_SELECT_WITHIN_HELP,
+            ),
+        ],
+        className="selection-bar",
+    )
+
+
+def _selection_bar() -> html.Div:
+    """What the sample selection holds, its CSV buttons and the reference it is compared with."""
+    return html.Div(
+        [
+            html.Span(NO_SELECTION + ".", id=ids.SELECTION_INFO),
+            small_button("Selection as CSV", ids.EXPORT_SELECTION_CSV),
+            small_button("Specific genes as CSV", ids.EXPORT_SELECTION_GENES_CSV),
+            small_button("Sample map as CSV", ids.EXPORT_SAMPLE_MAP_CSV),
+            html.Button(
+                REFERENCE_KEEP_TEXT,
+                id=ids.REFERENCE_KEEP,
+                className="button small",
+                disabled=True,
+                title=REFERENCE_KEEP_HELP,
+            ),
+            html.Button(
+                REFERENCE_CLEAR_TEXT,
+                id=ids.REFERENCE_CLEAR,
+                className="button small",
+                disabled=True,
+                title=REFERENCE_CLEAR_HELP,
+            ),
+        ],
+        className="selection-bar",
+    )
+
+
+def _specific_genes_head(context: Any) -> html.Div:
+    """The specific genes' heading, the choice of higher or lower, and their GO button."""
+    return html.Div(
+        [
+            html.H4(
+                specific_heading(simulated=context.simulated),
+                id=ids.SELECTION_GENES_HEAD,
+                className="inline",
+            ),
+            # the genes higher in the selection, or lower (a link's dir=lower)
+            html.Span(
+                dcc.RadioItems(
+                    id=ids.SPECIFIC_DIRECTION,
+                    options=SPECIFIC_DIRECTION_OPTIONS,
+                    value=SPECIFIC_HIGHER,
+                    inline=True,
+                    className="radio",
+                ),
+                title=SPECIFIC_DIRECTION_HELP,
+                style={"whiteSpace": "nowrap", "flexShrink": 0},
+            ),
+            html.Button(
+                SELECTION_GENES_GO_TEXT,
+                id=ids.SELECTION_GENES_GO,
+                className="button small",
+                disabled=True,
+                title=SELECTION_GENES_GO_NONE,
+            ),
+        ],
+        # (the choice and the button go under the heading in a narrow window: at 420 pixels,
+        # beside it, the button ran 11 pixels past the page's edge)
+        className="table-head table-head-wrap",
+    )
+
+
+def _specific_genes_table(context: Any) -> dash_table.DataTable:
+    """The table of the genes specific to the selected samples (empty until a selection)."""
+    return _table(
+        ids.SELECTION_GENES,
+        specific_column_ids(has_gene_ids(context)),
+        specific_help(_scale_words(context)),
+        formats=SPECIFIC_FORMATS,
+        # every gene saved, a page at a time: a sort orders them all (it ordered the 25 listed
+        # alone, and genes past them could not be found by sorting)
+        page_action="native",
+        page_size=SPECIFIC_PAGE,
+        # a p on one line: at 1280 pixels, with the gene-id column, it broke after its minus
+        # ("7.6e-" over "8")
+        style_cell_conditional=[*TABLE_STYLE["style_cell_conditional"], *NOWRAP_P],
+    )
+
+
+def _sample_card(context: Any) -> html.Div:
+    """The samples' card: the sample map, its colouring, selection and specific genes."""
+    return _card(
+        "Samples",
+        _sample_controls(context),
+        _gene_list_box(context),
+        _map_graph(context, ids.SAMPLE_MAP, "sample_map"),
         # a selection made of labels: a tissue's samples without its neighbours on the map, or
         # one sex among a tissue's samples (dashboard.selection.select_by_label)
-        html.Div(
-            [
-                html.Div(
-                    [
-                        # (its name for a screen reader: the box shows a placeholder alone, which
-                        # names the colouring's annotation: "select samples by sex…")
-                        html.Label(
-                            "Labels to select samples by",
-                            htmlFor=ids.LABEL_SELECT,
-                            className="visually-hidden",
-                        ),
-                        dcc.Dropdown(
-                            id=ids.LABEL_SELECT,
-                            options=[],
-                            value=[],
-                            multi=True,
-                            searchable=True,
-                            placeholder="select samples by tissue…",
-                        ),
-                    ],
-                    className="label-select",
-                    title=CONTROL_HELP[ids.LABEL_SELECT],
-                ),
-                html.Button(
-                    LABEL_SELECT_TEXT,
-                    id=ids.LABEL_SELECT_APPLY,
-                    className="button small",
-                    disabled=True,
-                    title=LABEL_SELECT_HELP,
-                ),
-                html.Span(
-                    dcc.Checklist(
-                        id=ids.LABEL_SELECT_WITHIN,
-                        options=label_within_options(),
-                        value=[],
-                        inline=True,
-                        className="radio",
-                    ),
-                    title=LABEL_SELECT_WITHIN_HELP,
-                ),
-            ],
-            className="selection-bar",
-        ),
-        html.Div(
-            [
-                html.Span(NO_SELECTION + ".", id=ids.SELECTION_INFO),
-                small_button("Selection as CSV", ids.EXPORT_SELECTION_CSV),
-                small_button("Specific genes as CSV", ids.EXPORT_SELECTION_GENES_CSV),
-                small_button("Sample map as CSV", ids.EXPORT_SAMPLE_MAP_CSV),
-                html.Button(
-                    REFERENCE_KEEP_TEXT,
-                    id=ids.REFERENCE_KEEP,
-                    className="button small",
-                    disabled=True,
-                    title=REFERENCE_KEEP_HELP,
-                ),
-                html.Button(
-                    REFERENCE_CLEAR_TEXT,
-                    id=ids.REFERENCE_CLEAR,
-                    className="button small",
-                    disabled=True,
-                    title=REFERENCE_CLEAR_HELP,
-                ),
-            ],
-            className="selection-bar",
-        ),
-        html.Div(
-            [
-                html.H4(
-                    specific_heading(simulated=context.simulated),
-                    id=ids.SELECTION_GENES_HEAD,
-                    className="inline",
-                ),
-                # the genes higher in the selection, or lower (a link's dir=lower)
-                html.Span(
-                    dcc.RadioItems(
-                        id=ids.SPECIFIC_DIRECTION,
-                        options=SPECIFIC_DIRECTION_OPTIONS,
-                        value=SPECIFIC_HIGHER,
-                        inline=True,
-                        className="radio",
-                    ),
-                    title=SPECIFIC_DIRECTION_HELP,
-                    style={"whiteSpace": "nowrap", "flexShrink": 0},
-                ),
-                html.Button(
-                    SELECTION_GENES_GO_TEXT,
-                    id=ids.SELECTION_GENES_GO,
-                    className="button small",
-                    disabled=True,
-                    title=SELECTION_GENES_GO_NONE,
-                ),
-            ],
-            # (the choice and the button go under the heading in a narrow window: at 420
-            # pixels, beside it, the button ran 11 pixels past the page's edge)
-            className="table-head table-head-wrap",
-        ),
-        _table(
-            ids.SELECTION_GENES,
-            specific_column_ids(has_gene_ids),
-            specific_help(scale),
-            formats=SPECIFIC_FORMATS,
-            # every gene saved, a page at a time: a sort orders them all (it ordered the 25
-            # listed alone, and genes past them could not be found by sorting)
-            page_action="native",
-            page_size=SPECIFIC_PAGE,
-            # a p on one line: at 1280 pixels, with the gene-id column, it broke after its
-            # minus ("7.6e-" over "8")
-            style_cell_conditional=[*TABLE_STYLE["style_cell_conditional"], *NOWRAP_P],
-        ),
+        _label_selection_bar(),
+        _selection_bar(),
+        _specific_genes_head(context),
+        _specific_genes_table(context),
         class_name="sample-card",
     )
-    gene_card = _card(
-        "Gene space",
-        html.Div(
-            [
-                html.Div(
-                    [
-                        html.Label(
-                            "Find a gene (symbol or id)" if has_gene_ids else "Find a gene",
-                            htmlFor=ids.GENE_SEARCH,
-                        ),
-                        dcc.Dropdown(
-                            id=ids.GENE_SEARCH,
-                            options=[],
-                            value=None,
-                            searchable=True,
-                            clearable=True,
-                            placeholder=gene_search_placeholder(context),
-                            optionHeight=GENE_SEARCH_OPTION_HEIGHT,
-                        ),
-                    ],
-                    className="control grow",
-                    title=CONTROL_HELP[ids.GENE_SEARCH],
-                ),
-                html.Div(
-                    [
-                        html.Label("Colour genes by", htmlFor=ids.GENE_COLOR),
-                        dcc.Dropdown(
-                            id=ids.GENE_COLOR,
-                            options=[{"label": "gene type", "value": "type"}],
-                            value="type",
-                            searchable=True,
-                            clearable=False,
-                            placeholder="gene type or a GO term",
-                        ),
-                    ],
-                    className="control grow",
-                    title=CONTROL_HELP[ids.GENE_COLOR],
-                ),
-                html.Div(
-                    [
-                        html.Label("Neighbours", htmlFor=ids.NEIGHBORS_K),
-                        dcc.Input(
-                            id=ids.NEIGHBORS_K,
-                            type="number",
-                            min=1,
-                            max=200,
-                            step=1,
-                            value=context.config.n_neighbors,
-                            debounce=True,
-                            className="k-input",
-                        ),
-                    ],
-                    className="control",
-                    title=CONTROL_HELP[ids.NEIGHBORS_K],
-                ),
-            ],
-            className="controls",
-        ),
-        dcc.Loading(
-            dcc.Graph(
-                id=ids.GENE_MAP,
-                figure=empty_figure("waiting for the model…"),
-                config=graph_config(context, "gene_space", selectable=True),
-                className="map",
+
+
+def _gene_controls(context: Any) -> html.Div:
+    """The gene map's controls: the gene searched, the genes' colouring, how many neighbours."""
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Label(
+                        "Find a gene (symbol or id)" if has_gene_ids(context) else "Find a gene",
+                        htmlFor=ids.GENE_SEARCH,
+                    ),
+                    dcc.Dropdown(
+                        id=ids.GENE_SEARCH,
+                        options=[],
+                        value=None,
+                        searchable=True,
+                        clearable=True,
+                        placeholder=gene_search_placeholder(context),
+                        optionHeight=GENE_SEARCH_OPTION_HEIGHT,
+                    ),
+                ],
+                className="control grow",
+                title=CONTROL_HELP[ids.GENE_SEARCH],
             ),
-            type="dot",
-            delay_show=400,
-        ),
-        dcc.Store(id=GENE_MAP_SIZE),
-        dcc.Store(id=GENE_MAP_DRAWN),
-        html.Div(
-            small_button(
-                "Gene space as CSV",
-                ids.EXPORT_GENE_MAP_CSV,
-                title=gene_map_csv_help(context),
+            html.Div(
+                [
+                    html.Label("Colour genes by", htmlFor=ids.GENE_COLOR),
+                    dcc.Dropdown(
+                        id=ids.GENE_COLOR,
+                        options=[{"label": "gene type", "value": "type"}],
+                        value="type",
+                        searchable=True,
+                        clearable=False,
+                        placeholder="gene type or a GO term",
+                    ),
+                ],
+                className="control grow",
+                title=CONTROL_HELP[ids.GENE_COLOR],
             ),
-            className="selection-bar",
-        ),
+            html.Div(
+                [
+                    html.Label("Neighbours", htmlFor=ids.NEIGHBORS_K),
+                    dcc.Input(
+                        id=ids.NEIGHBORS_K,
+                        type="number",
+                        min=1,
+                        max=200,
+                        step=1,
+                        value=context.config.n_neighbors,
+                        debounce=True,
+                        className="k-input",
+                    ),
+                ],
+                className="control",
+                title=CONTROL_HELP[ids.NEIGHBORS_K],
+            ),
+        ],
+        className="controls",
+    )
+
+
+def _neighbours_part(context: Any) -> list[Any]:
+    """The nearest neighbours' heading, hint, table and the poll of the co-expression cut."""
+    return [
         html.Div(
             [
                 html.H4(NEIGHBORS_TITLE, id=NEIGHBORS_HEAD, className="inline"),
@@ -1498,6 +1538,12 @@ def build_layout(context: Any) -> html.Div:
             style_cell_conditional=GENE_TABLE_CELLS,
             style_data_conditional=neighbor_marks(),
         ),
+    ]
+
+
+def _enrichment_part(context: Any) -> list[Any]:
+    """The enriched GO terms' heading, the GO they come from, a hint and their table."""
+    return [
         html.Div(
             [
                 html.H4(ENRICHMENT_TITLE, id=ENRICHMENT_HEAD, className="inline"),
@@ -1520,73 +1566,108 @@ def build_layout(context: Any) -> html.Div:
             formats={"p_value": SCIENTIFIC_2, "fdr": SCIENTIFIC_2},
             style_cell_conditional=GENE_TABLE_CELLS,
         ),
-        class_name="gene-card",
-    )
-    label = context.es.label_column() if hasattr(context.es, "label_column") else None
-    transform = context.training_transform()
-    place_card = _card(
-        "Place your own samples",
-        html.P(
-            "Upload a matrix of new samples (CSV/TSV or GCT, optionally .gz, or parquet; samples x "
-            "genes or genes x samples, genes by symbol or id; raw counts or TPM with the box "
-            "beside the upload ticked, values already on the training data's scale with it "
-            "unticked). Each is placed on the sample map (black stars) without retraining, and "
-            "named by its nearest samples of the map"
-            + (
-                f" and the majority {annotation_word(label)} of the {context.PLACE_K} nearest"
-                if label
-                else ""
-            )
-            + f". Up to {context.MAX_PLACED:,} samples and {context.MAX_PLACE_BYTES // 10**6} MB "
-            "here; more with “python -m core embed”.",
-            className="hint",
-        ),
+    ]
+
+
+def _gene_card(context: Any) -> html.Div:
+    """The gene space's card: the gene map, a gene's neighbours and the GO terms enriched."""
+    return _card(
+        "Gene space",
+        _gene_controls(context),
+        _map_graph(context, ids.GENE_MAP, "gene_space"),
+        dcc.Store(id=GENE_MAP_SIZE),
+        dcc.Store(id=GENE_MAP_DRAWN),
         html.Div(
-            [
-                sized_upload(
-                    dcc.Upload(
-                        html.Span(["Drop a matrix here or ", html.A("choose a file")]),
-                        id=ids.PLACE_UPLOAD,
-                        className="upload",
-                        max_size=context.MAX_PLACE_BYTES,
-                        multiple=False,
-                    ),
-                    context.MAX_PLACE_BYTES,
-                    "place",
-                    f"up to {context.MAX_PLACE_BYTES // 10**6} MB are placed here "
-                    "(use “python -m core embed” for more)",
-                    title=place_upload_help(context.MAX_PLACE_BYTES),
-                ),
-                # always offered: also when the model's data were used as they are, placed
-                # samples that fit far worse may be raw counts (the warning points here)
-                html.Span(
-                    dcc.Checklist(
-                        id=ids.PLACE_TRANSFORM,
-                        options=[{"label": place_transform_label(transform), "value": "raw"}],
-                        value=["raw"] if transform != "none" else [],
-                        className="inline",
-                        # kept by the tab: after a reload, samples placed with the box ticked
-                        # came back said "(log2p1 applied)" beside an unticked box
-                        persistence=True,
-                        persistence_type="session",
-                    ),
-                    title=CONTROL_HELP[ids.PLACE_TRANSFORM],
-                ),
-                small_button("Clear", ids.PLACE_CLEAR, n_clicks=0),
-                small_button("Placed samples as CSV", ids.EXPORT_PLACED_CSV),
-                html.Button(
-                    PLACE_RETRY_LABEL,
-                    id=PLACE_RETRY,
-                    n_clicks=0,
-                    className="button small",
-                    title=CONTROL_HELP[PLACE_RETRY],
-                    style={"display": "none"},
-                ),
-                html.Span(id=ids.PLACE_RUNNING, className="progress-label"),
-                html.Span(id=PLACE_PROGRESS, className="progress-label"),
-            ],
+            small_button(
+                "Gene space as CSV",
+                ids.EXPORT_GENE_MAP_CSV,
+                title=gene_map_csv_help(context),
+            ),
             className="selection-bar",
         ),
+        *_neighbours_part(context),
+        *_enrichment_part(context),
+        class_name="gene-card",
+    )
+
+
+def _place_hint(context: Any, label: str | None) -> html.P:
+    """What the placing card takes (formats, scales, limits) and what it says of each sample."""
+    return html.P(
+        "Upload a matrix of new samples (CSV/TSV or GCT, optionally .gz, or parquet; samples x "
+        "genes or genes x samples, genes by symbol or id; raw counts or TPM with the box "
+        "beside the upload ticked, values already on the training data's scale with it "
+        "unticked). Each is placed on the sample map (black stars) without retraining, and "
+        "named by its nearest samples of the map"
+        + (
+            f" and the majority {annotation_word(label)} of the {context.PLACE_K} nearest"
+            if label
+            else ""
+        )
+        + f". Up to {context.MAX_PLACED:,} samples and {context.MAX_PLACE_BYTES // 10**6} MB "
+        "here; more with “python -m core embed”.",
+        className="hint",
+    )
+
+
+def _place_bar(context: Any) -> html.Div:
+    """The placing controls: the drop zone, the log-transform box, its buttons and progress."""
+    transform = context.training_transform()
+    return html.Div(
+        [
+            sized_upload(
+                dcc.Upload(
+                    html.Span(["Drop a matrix here or ", html.A("choose a file")]),
+                    id=ids.PLACE_UPLOAD,
+                    className="upload",
+                    max_size=context.MAX_PLACE_BYTES,
+                    multiple=False,
+                ),
+                context.MAX_PLACE_BYTES,
+                "place",
+                f"up to {context.MAX_PLACE_BYTES // 10**6} MB are placed here "
+                "(use “python -m core embed” for more)",
+                title=place_upload_help(context.MAX_PLACE_BYTES),
+            ),
+            # always offered: also when the model's data were used as they are, placed samples
+            # that fit far worse may be raw counts (the warning points here)
+            html.Span(
+                dcc.Checklist(
+                    id=ids.PLACE_TRANSFORM,
+                    options=[{"label": place_transform_label(transform), "value": "raw"}],
+                    value=["raw"] if transform != "none" else [],
+                    className="inline",
+                    # kept by the tab: after a reload, samples placed with the box ticked came
+                    # back said "(log2p1 applied)" beside an unticked box
+                    persistence=True,
+                    persistence_type="session",
+                ),
+                title=CONTROL_HELP[ids.PLACE_TRANSFORM],
+            ),
+            small_button("Clear", ids.PLACE_CLEAR, n_clicks=0),
+            small_button("Placed samples as CSV", ids.EXPORT_PLACED_CSV),
+            html.Button(
+                PLACE_RETRY_LABEL,
+                id=PLACE_RETRY,
+                n_clicks=0,
+                className="button small",
+                title=CONTROL_HELP[PLACE_RETRY],
+                style={"display": "none"},
+            ),
+            html.Span(id=ids.PLACE_RUNNING, className="progress-label"),
+            html.Span(id=PLACE_PROGRESS, className="progress-label"),
+        ],
+        className="selection-bar",
+    )
+
+
+def _place_card(context: Any) -> html.Div:
+    """The card that places uploaded samples on the sample map, with their table and job."""
+    label = context.es.label_column() if hasattr(context.es, "label_column") else None
+    return _card(
+        "Place your own samples",
+        _place_hint(context, label),
+        _place_bar(context),
         html.Div(id=ids.PLACE_INFO, className="hint"),
         _placed_table(label, context.PLACE_K),
         # the placing job: what it places (a new id each time) and whether it runs
@@ -1596,7 +1677,11 @@ def build_layout(context: Any) -> html.Div:
         dcc.Interval(id=PLACE_RESUME_POLL, interval=1000, disabled=True),
         dcc.Store(id=PLACE_RESTORED),
     )
-    probe_card = _card(
+
+
+def _probe_card(context: Any) -> html.Div:
+    """The in-silico probe: the profile decoded at a clicked point and the nearest samples."""
+    return _card(
         "In-silico probe",
         html.Div(
             "Click anywhere on the sample map (also in empty space).",
@@ -1614,7 +1699,8 @@ def build_layout(context: Any) -> html.Div:
                             {
                                 "predicted": (
                                     "predicted",
-                                    f"the value the model decodes at the clicked point{scale}",
+                                    "the value the model decodes at the clicked point"
+                                    f"{_scale_words(context)}",
                                 )
                             },
                             formats={"predicted": FIXED_2, "z": FIXED_2},
@@ -1652,8 +1738,48 @@ def build_layout(context: Any) -> html.Div:
             className="row",
         ),
     )
+
+
+def _baseline_share_control(context: Any, share: float) -> html.Div:
+    """The choice of how many labelled samples 1-NN learns from, in all or of each class."""
+    return html.Div(
+        [
+            html.Label(
+                "Labelled samples 1-NN learns from",
+                htmlFor=ids.BASELINES_SHARE,
+                title=CONTROL_HELP[ids.BASELINES_SHARE],
+            ),
+            html.Div(
+                dcc.Dropdown(
+                    id=ids.BASELINES_SHARE,
+                    options=context.accuracy_share_options(),
+                    value=share,
+                    clearable=False,
+                    searchable=False,
+                ),
+                title=CONTROL_HELP[ids.BASELINES_SHARE],
+            ),
+            # off: the paper's draw of the share of all labelled samples (Table 1); on, of each
+            # class (python -m core evaluate --stratify)
+            html.Span(
+                dcc.Checklist(
+                    id=ids.BASELINES_PER_CLASS,
+                    options=per_class_options(context),
+                    value=[],
+                    className="inline",
+                ),
+                title=CONTROL_HELP[ids.BASELINES_PER_CLASS],
+            ),
+        ],
+        className="control",
+        style={"maxWidth": "320px"},  # (full width, its few words sat in a long box)
+    )
+
+
+def _baseline_card(context: Any) -> html.Div:
+    """The baseline maps (PCA, NMF, t-SNE, UMAP) computed on demand, and their 1-NN scores."""
     share = context.default_accuracy_fraction()  # (a link's own: baselines.link_share)
-    baseline_card = _card(
+    return _card(
         "Side by side: the same samples in PCA, NMF, t-SNE and UMAP",
         html.Div(
             [
@@ -1678,38 +1804,7 @@ def build_layout(context: Any) -> html.Div:
             config=graph_config(context, "baseline_maps"),
             # (no fixed height: as high as the figure is laid out, 360 px a row of maps)
         ),
-        html.Div(
-            [
-                html.Label(
-                    "Labelled samples 1-NN learns from",
-                    htmlFor=ids.BASELINES_SHARE,
-                    title=CONTROL_HELP[ids.BASELINES_SHARE],
-                ),
-                html.Div(
-                    dcc.Dropdown(
-                        id=ids.BASELINES_SHARE,
-                        options=context.accuracy_share_options(),
-                        value=share,
-                        clearable=False,
-                        searchable=False,
-                    ),
-                    title=CONTROL_HELP[ids.BASELINES_SHARE],
-                ),
-                # off: the paper's draw of the share of all labelled samples (Table 1); on, of
-                # each class (python -m core evaluate --stratify)
-                html.Span(
-                    dcc.Checklist(
-                        id=ids.BASELINES_PER_CLASS,
-                        options=per_class_options(context),
-                        value=[],
-                        className="inline",
-                    ),
-                    title=CONTROL_HELP[ids.BASELINES_PER_CLASS],
-                ),
-            ],
-            className="control",
-            style={"maxWidth": "320px"},  # (full width, its few words sat in a long box)
-        ),
+        _baseline_share_control(context, share),
         _table(
             ids.BASELINES_TABLE,
             BASELINE_COLUMNS,
@@ -1718,64 +1813,73 @@ def build_layout(context: Any) -> html.Div:
         ),
         html.Div(context.accuracy_note(share), id=ids.BASELINES_NOTE, className="hint"),
     )
-    export_card = _card(
+
+
+def _export_controls() -> html.Div:
+    """The figure export's choices (figure, format, size) and its button."""
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Label("Figure", htmlFor=ids.EXPORT_FIGURE),
+                    dcc.Dropdown(
+                        id=ids.EXPORT_FIGURE,
+                        options=[
+                            {"label": "sample map", "value": "sample-map"},
+                            {"label": "gene space", "value": "gene-map"},
+                            {"label": "baseline maps", "value": "baselines"},
+                        ],
+                        value="sample-map",
+                        clearable=False,
+                    ),
+                ],
+                className="control",
+                title=CONTROL_HELP[ids.EXPORT_FIGURE],
+            ),
+            html.Div(
+                [
+                    html.Label("Format", htmlFor=ids.EXPORT_FORMAT),
+                    dcc.RadioItems(
+                        id=ids.EXPORT_FORMAT,
+                        options=["svg", "pdf", "png"],
+                        value="svg",
+                        inline=True,
+                        className="radio",
+                    ),
+                ],
+                className="control",
+                title=CONTROL_HELP[ids.EXPORT_FORMAT],
+            ),
+            html.Div(
+                [
+                    html.Label("Size", htmlFor=ids.EXPORT_SIZE),
+                    dcc.Dropdown(
+                        id=ids.EXPORT_SIZE,
+                        options=list(EXPORT_SIZES),
+                        value="screen",
+                        clearable=False,
+                    ),
+                ],
+                className="control grow",
+                title=CONTROL_HELP[ids.EXPORT_SIZE],
+            ),
+            html.Button(
+                "Export figure",
+                id=ids.EXPORT_BUTTON,
+                n_clicks=0,
+                className="button primary",
+                title=CONTROL_HELP[ids.EXPORT_BUTTON],
+            ),
+        ],
+        className="controls",
+    )
+
+
+def _export_card() -> html.Div:
+    """The export card: a figure saved as SVG, PDF or PNG, and the page's downloads."""
+    return _card(
         "Export",
-        html.Div(
-            [
-                html.Div(
-                    [
-                        html.Label("Figure", htmlFor=ids.EXPORT_FIGURE),
-                        dcc.Dropdown(
-                            id=ids.EXPORT_FIGURE,
-                            options=[
-                                {"label": "sample map", "value": "sample-map"},
-                                {"label": "gene space", "value": "gene-map"},
-                                {"label": "baseline maps", "value": "baselines"},
-                            ],
-                            value="sample-map",
-                            clearable=False,
-                        ),
-                    ],
-                    className="control",
-                    title=CONTROL_HELP[ids.EXPORT_FIGURE],
-                ),
-                html.Div(
-                    [
-                        html.Label("Format", htmlFor=ids.EXPORT_FORMAT),
-                        dcc.RadioItems(
-                            id=ids.EXPORT_FORMAT,
-                            options=["svg", "pdf", "png"],
-                            value="svg",
-                            inline=True,
-                            className="radio",
-                        ),
-                    ],
-                    className="control",
-                    title=CONTROL_HELP[ids.EXPORT_FORMAT],
-                ),
-                html.Div(
-                    [
-                        html.Label("Size", htmlFor=ids.EXPORT_SIZE),
-                        dcc.Dropdown(
-                            id=ids.EXPORT_SIZE,
-                            options=list(EXPORT_SIZES),
-                            value="screen",
-                            clearable=False,
-                        ),
-                    ],
-                    className="control grow",
-                    title=CONTROL_HELP[ids.EXPORT_SIZE],
-                ),
-                html.Button(
-                    "Export figure",
-                    id=ids.EXPORT_BUTTON,
-                    n_clicks=0,
-                    className="button primary",
-                    title=CONTROL_HELP[ids.EXPORT_BUTTON],
-                ),
-            ],
-            className="controls",
-        ),
+        _export_controls(),
         html.Div(
             "The camera icon of each figure also saves it (SVG) directly from the browser.",
             className="hint",
@@ -1784,7 +1888,11 @@ def build_layout(context: Any) -> html.Div:
         dcc.Download(id=ids.EXPORT_CSV_DOWNLOAD),
         dcc.Store(id=ids.MAP_ZOOM),
     )
-    stores = [
+
+
+def _stores() -> list[Any]:
+    """The page's address, stores, polls and placed samples' download (nothing shown)."""
+    return [
         dcc.Location(id=ids.URL, refresh=False),
         dcc.Store(id=ids.MODEL_STATUS),
         dcc.Store(id=ids.TRAIN_REQUEST),
@@ -1804,23 +1912,32 @@ def build_layout(context: Any) -> html.Div:
         dcc.Store(id=ids.PLACED),
         dcc.Download(id=ids.PLACED_DOWNLOAD),
     ]
+
+
+def _footer() -> html.Footer:
+    """The footer: the method the page shows, and its paper."""
+    return html.Footer(
+        "Factorized embeddings (Trofimov et al., 2017): samples and genes embedded jointly by a "
+        "network that predicts each expression value from the two embeddings.",
+        className="footer",
+    )
+
+
+def build_layout(context: Any) -> html.Div:
+    """The whole page for one :class:`dashboard.context.AppContext`."""
     return html.Div(
         [
-            *stores,
-            header,
+            *_stores(),
+            _header(context),
             html.P(HELP, className="help"),
-            training,
-            alerts,
-            html.Div([sample_card, gene_card], className="grid"),
-            html.Div([probe_card], className="grid-1"),
-            html.Div([place_card], className="grid-1"),
-            baseline_card,
-            export_card,
-            html.Footer(
-                "Factorized embeddings (Trofimov et al., 2017): samples and genes embedded jointly "
-                "by a network that predicts each expression value from the two embeddings.",
-                className="footer",
-            ),
+            _training_panel(),
+            _alerts(),
+            html.Div([_sample_card(context), _gene_card(context)], className="grid"),
+            html.Div([_probe_card(context)], className="grid-1"),
+            html.Div([_place_card(context)], className="grid-1"),
+            _baseline_card(context),
+            _export_card(),
+            _footer(),
         ],
         className="page",
     )
