@@ -830,13 +830,13 @@ def _section_gene_space(
     cache: Any,
     tables: dict[str, pd.DataFrame] | None = None,
 ) -> str:
+    """The Figure-4 section: the gene space's neighbours against GO and co-expression."""
     es = loaded.es
     parts = ["<h2>Gene space against references (Figure 4)</h2>"]
     if es.n_genes <= args.k:
         return parts[0] + f"<p>Only {es.n_genes:,} genes: no neighbourhoods to compare.</p>"
     corr_idx, coexp = _correlation_references(es, cache, args.k)
     go_matrix, gene_types = None, None
-    opts = getattr(args, "go_options", None)
     unmatched = getattr(args, "go_unmatched", "")  # (no gene annotated: the GO part left out)
     if unmatched:
         parts.append(
@@ -844,163 +844,27 @@ def _section_gene_space(
             f"{html.escape(unmatched[1:])}.</p>"
         )
     if not args.no_go and not unmatched:
-        opts = opts or _go_options(args)
-        go = getattr(args, "go", None) or _load_go(opts)
-        lo, hi = opts["sizes"]
-        go_matrix, terms = go.annotation_matrix(
-            es.gene_ids, ontology="BP", min_size=lo, max_size=hi, symbols=es.gene_symbols
-        )
-        gene_types = go.gene_type(es.gene_ids, symbols=es.gene_symbols).to_numpy()
-        evidence = (
-            f"evidence {', '.join(opts['exclude'])} left out"
-            if opts["exclude"]
-            else "all evidence codes"
-        )
-        release = go.metadata.get("go_release") or go.metadata.get("obo_data_version")
-        parts.append(
-            f"<p>GO biological-process terms of {lo}–{hi} genes, sizes counted over every gene "
-            "the annotations cover (not only this dataset's), with each gene's annotations "
-            f"carried up to the ancestor terms along {' and '.join(go.propagate_through)} "
-            f"({len(terms):,} terms reach these genes; "
-            f"{int((go_matrix.getnnz(axis=1) > 0).sum()):,} of {es.n_genes:,} genes "
-            f"annotated; {evidence}; "
-            f"{html.escape(str(go.metadata.get('source', 'GO snapshot')))}"
-            + (f", GO release {html.escape(str(release))}" if release else "")
-            + ").</p>"
-        )
-    names = _run_names([loaded, *others])
-    # the page's row names; the file's stay as they were (scripts select rows by them)
-    words = dict(zip(names, _run_names([loaded, *others], words=True), strict=True))
-    embeddings = {
-        name: np.asarray(item.model.gene_embedding_)
-        for name, item in zip(names, [loaded, *others], strict=True)
-    }
-    if others:  # runs may differ in more than the seed: each one's settings
-        parts.append(
-            "<p>Models compared (the first is the report's model):</p><ul>"
-            + "".join(
-                f"<li>{html.escape(words[name])}: <code>{html.escape(str(item.dir))}</code>, "
-                f"{html.escape(_model_settings_text(_model_summary(item)))}</li>"
-                for name, item in zip(names, [loaded, *others], strict=True)
-            )
-            + "</ul>"
-        )
-    if others:
-        embeddings[f"FE, the {len(embeddings)} models together"] = analysis.consensus_gene_space(
-            list(embeddings.values())
-        )
-    # chance: every pair of two distinct genes, counted (a draw of random pairs read 2.6% off)
-    chance = analysis.chance_shares(go_matrix, coexp)
-    # each row's (gene, neighbour) pairs, found once: the table's shares and the bootstrap of
-    # the GO ratio over the genes both count them
-    row_pairs = {
-        name: analysis.pairs_from_neighbors(analysis.gene_neighbors(emb, args.k)[0])
-        for name, emb in embeddings.items()
-    }
-    table = pd.DataFrame.from_dict(
-        {
-            name: analysis.neighbor_agreement(pairs, go_matrix, coexp, chance=chance)
-            for name, pairs in row_pairs.items()
-        },
-        orient="index",
-    )
-    if others:
-        n_runs = len(embeddings) - 1
-        idx, _, runs = analysis.neighbour_run_support(list(embeddings.values())[:n_runs], args.k)
-        stable = np.argwhere(runs == n_runs)
-        if len(stable):
-            name = f"FE, together: the neighbours found in all {n_runs} runs"
-            row_pairs[name] = np.stack([stable[:, 0], idx[stable[:, 0], stable[:, 1]]], axis=1)
-            table.loc[name] = pd.Series(
-                analysis.neighbor_agreement(row_pairs[name], go_matrix, coexp, chance=chance)
-            )
-    # where training started (init="pca"): what training added is the FE row's gain over it
-    start = _starting_gene_vectors(loaded)
-    start_name = None
-    if start is not None:
-        start_name = f"PCA loadings gene_dim {start.shape[1]}"
-        words[start_name] = f"PCA loadings, FE's start ({start.shape[1]}-D, before training)"
-        row_pairs[start_name] = analysis.pairs_from_neighbors(
-            analysis.gene_neighbors(start, args.k)[0]
-        )
-        table.loc[start_name] = pd.Series(
-            analysis.neighbor_agreement(row_pairs[start_name], go_matrix, coexp, chance=chance)
-        )
-    row_pairs["expression correlation"] = analysis.pairs_from_neighbors(corr_idx)
-    table.loc["expression correlation"] = pd.Series(
-        analysis.neighbor_agreement(
-            row_pairs["expression correlation"], go_matrix, coexp, chance=chance
-        )
-    )
-    differences = None
-    if go_matrix is not None and chance.get("go_random", 0.0) > 0:
-        # the GO ratio's intervals by drawing the genes (the pairs of a gene are not
-        # independent: Wilson's over the pairs were narrower than the truth)
-        references = {"expression correlation": "the expression correlation reference"}
-        if start_name is not None:
-            references[start_name] = "its PCA start"
-        intervals, differences = analysis.go_ratio_bootstrap(
-            row_pairs,
-            go_matrix,
-            chance,
-            n_boot=GO_BOOTSTRAP,
-            seed=GO_BOOTSTRAP_SEED,
-            compare=[(names[0], ref) for ref in references],
-        )
-        table["go_ratio_low"] = intervals["go_ratio_low"]
-        table["go_ratio_high"] = intervals["go_ratio_high"]
-        differences["reference"] = differences["b"].map(references)
-        differences["a"] = differences["a"].map(lambda n: words.get(n, n))
-        differences["b"] = differences["b"].map(lambda n: words.get(n, n))
-    n_all = int(table["random_pairs"].iloc[0])
-    table = table.drop(columns="random_pairs")  # (the same for every row: said in the text)
-    table.index.name = "neighbours from"
-    # each row's own model in the file (the compared models' rows named --model): the models
-    # joined for the rows of the models together; the correlation row, --model's (its data)
+        go_matrix, gene_types, go_text = _gene_space_go(es, args)
+        parts.append(go_text)
     runs = [loaded, *others]
-    row_models = {name: model_words(item.model) for name, item in zip(names, runs, strict=True)}
-    row_models["expression correlation"] = model_words(loaded.model)
-    if start_name is not None:
-        row_models[start_name] = model_words(loaded.model)
-    every = "; ".join(model_words(item.model) for item in runs)
-    models = [row_models.get(row, every) for row in table.index]
-    for col in ("n_pairs", "go_pairs"):
-        if col in table.columns:
-            table[col] = table[col].astype(int)
-    if "go_pairs" in table.columns and (table["go_pairs"] == table["n_pairs"]).all():
-        table = table.drop(columns="go_pairs")  # GO counts every pair: n_pairs again
+    names = _run_names(runs)
+    # the page's row names; the file's stay as they were (scripts select rows by them)
+    words = dict(zip(names, _run_names(runs, words=True), strict=True))
+    if others:  # runs may differ in more than the seed: each one's settings
+        parts.append(_models_compared_text(names, words, runs))
+    rows = _gene_space_rows(loaded, others, names, words, corr_idx, go_matrix, coexp, args.k)
+    table = rows.table
     if tables is not None:
         # (no space in a file's column name: R's read.csv reads it as neighbours.from)
         tables["gene_space"] = _index_as_column(table, "neighbours_from")
-        tables["gene_space"]["model"] = models
+        tables["gene_space"]["model"] = _row_models(table.index, names, runs, rows.start_name)
     table = table.rename(index=words)
     figures["gene_space"] = _fig_agreement(table)
     has_go = go_matrix is not None
-    W = {k: html.escape(v) for k, v in GENE_SPACE_WORDS.items()}  # noqa: N806 (the headers)
-    each_nearest = _nearest(args.k, "gene", "each gene's")
     parts += [
-        f"<p>Each row takes {each_nearest} (cosine distance "
-        "between gene vectors; "
-        + (
-            "for the models together, the mean of the models' cosine distances, and apart the "
-            "pairs of those neighbours that are also among the nearest in every run alone; "
-            if others
-            else ""
-        )
-        + (
-            "for the PCA loadings row, the cosine distance between the genes' loadings on the "
-            "data's leading principal components, the vectors training started from; "
-            if start_name is not None
-            else ""
-        )
-        + "for the correlation row, the most correlated genes) and counts how many of those "
-        "(gene, neighbour) pairs "
-        + ("share a GO term, and how many " if has_go else "")
-        + "are edges of the co-expression network of this data (the top 1% of gene pairs by "
-        "Pearson r, the most positively correlated: signed, not |r|), against chance: the "
-        "same shares over every pair of two distinct genes "
-        f"of this dataset's {es.n_genes:,} ({n_all:,} pairs, counted, not drawn), which is "
-        "what uniformly random pairs of its genes estimate.</p>",
+        _gene_space_lead(
+            args.k, bool(others), rows.start_name is not None, has_go, es.n_genes, rows.n_all
+        ),
         _html_table(table.rename(columns=GENE_SPACE_WORDS)),
         _gene_space_limits(
             table,
@@ -1011,8 +875,261 @@ def _section_gene_space(
             int((go_matrix.getnnz(axis=1) > 0).sum()) if has_go else None,
             others,
             analysis.go_ceiling(go_matrix, args.k) if has_go else None,
-            differences,
+            rows.differences,
         ),
+        _gene_space_files_hint(has_go),
+        _gene_space_legend(table, words, rows.start_name, bool(others), has_go, es.n_genes, args.k),
+        "{fig:gene_space}",
+    ]
+    if has_go and loaded.simulated:
+        parts.append(
+            f'<p class="note"><b>{SIMULATED_LABEL}.</b> The simulation makes the genes of '
+            "a GO term co-expressed (its gene programs follow GO terms), so agreement with GO "
+            "here is built into the data: it tests that the model recovers the simulated "
+            "programs, not that it finds biology.</p>"
+        )
+    if go_matrix is not None:
+        parts += _section_close_pairs(loaded, others, args.k, go_matrix, coexp, gene_types, tables)
+    return "".join(parts)
+
+
+def _gene_space_go(es: Any, args: argparse.Namespace) -> tuple[Any, np.ndarray, str]:
+    """GO's annotations of the genes, their gene types and the paragraph naming the terms."""
+    opts = getattr(args, "go_options", None) or _go_options(args)
+    go = getattr(args, "go", None) or _load_go(opts)
+    lo, hi = opts["sizes"]
+    go_matrix, terms = go.annotation_matrix(
+        es.gene_ids, ontology="BP", min_size=lo, max_size=hi, symbols=es.gene_symbols
+    )
+    gene_types = go.gene_type(es.gene_ids, symbols=es.gene_symbols).to_numpy()
+    evidence = (
+        f"evidence {', '.join(opts['exclude'])} left out"
+        if opts["exclude"]
+        else "all evidence codes"
+    )
+    release = go.metadata.get("go_release") or go.metadata.get("obo_data_version")
+    text = (
+        f"<p>GO biological-process terms of {lo}–{hi} genes, sizes counted over every gene "
+        "the annotations cover (not only this dataset's), with each gene's annotations "
+        f"carried up to the ancestor terms along {' and '.join(go.propagate_through)} "
+        f"({len(terms):,} terms reach these genes; "
+        f"{int((go_matrix.getnnz(axis=1) > 0).sum()):,} of {es.n_genes:,} genes "
+        f"annotated; {evidence}; "
+        f"{html.escape(str(go.metadata.get('source', 'GO snapshot')))}"
+        + (f", GO release {html.escape(str(release))}" if release else "")
+        + ").</p>"
+    )
+    return go_matrix, gene_types, text
+
+
+class _GeneSpaceRows(NamedTuple):
+    """The Figure-4 table by the file's row names, with what the text below it says."""
+
+    table: pd.DataFrame
+    differences: pd.DataFrame | None
+    start_name: str | None
+    n_all: int
+
+
+def _gene_space_rows(
+    loaded: _Loaded,
+    others: list[_Loaded],
+    names: list[str],
+    words: dict[str, str],
+    corr_idx: np.ndarray,
+    go_matrix: Any,
+    coexp: Any,
+    k: int,
+) -> _GeneSpaceRows:
+    """The rows of each gene space, FE's PCA start and expression correlation (its page name
+    added to ``words``), with the GO ratio's intervals."""
+    embeddings = _gene_spaces(names, [loaded, *others])
+    # chance: every pair of two distinct genes, counted (a draw of random pairs read 2.6% off)
+    chance = analysis.chance_shares(go_matrix, coexp)
+    table, row_pairs = _model_rows(embeddings, len(others), k, go_matrix, coexp, chance)
+    # where training started (init="pca"): what training added is the FE row's gain over it
+    start = _starting_gene_vectors(loaded)
+    start_name = None
+    if start is not None:
+        start_name = f"PCA loadings gene_dim {start.shape[1]}"
+        words[start_name] = f"PCA loadings, FE's start ({start.shape[1]}-D, before training)"
+        pairs = analysis.pairs_from_neighbors(analysis.gene_neighbors(start, k)[0])
+        _add_agreement_row(table, row_pairs, start_name, pairs, go_matrix, coexp, chance)
+    pairs = analysis.pairs_from_neighbors(corr_idx)
+    _add_agreement_row(table, row_pairs, "expression correlation", pairs, go_matrix, coexp, chance)
+    differences = None
+    if go_matrix is not None and chance.get("go_random", 0.0) > 0:
+        differences = _go_ratio_intervals(
+            table, row_pairs, go_matrix, chance, names[0], words, start_name
+        )
+    n_all = int(table["random_pairs"].iloc[0])
+    table = table.drop(columns="random_pairs")  # (the same for every row: said in the text)
+    table.index.name = "neighbours from"
+    return _GeneSpaceRows(_pair_counts(table), differences, start_name, n_all)
+
+
+def _models_compared_text(names: list[str], words: dict[str, str], runs: list[_Loaded]) -> str:
+    """The list of the models compared, each with its directory and settings."""
+    return (
+        "<p>Models compared (the first is the report's model):</p><ul>"
+        + "".join(
+            f"<li>{html.escape(words[name])}: <code>{html.escape(str(item.dir))}</code>, "
+            f"{html.escape(_model_settings_text(_model_summary(item)))}</li>"
+            for name, item in zip(names, runs, strict=True)
+        )
+        + "</ul>"
+    )
+
+
+def _gene_spaces(names: list[str], runs: list[_Loaded]) -> dict[str, np.ndarray]:
+    """Each model's gene vectors by row name, and with several models their consensus."""
+    embeddings = {
+        name: np.asarray(item.model.gene_embedding_) for name, item in zip(names, runs, strict=True)
+    }
+    if len(runs) > 1:
+        embeddings[f"FE, the {len(embeddings)} models together"] = analysis.consensus_gene_space(
+            list(embeddings.values())
+        )
+    return embeddings
+
+
+def _add_agreement_row(
+    table: pd.DataFrame,
+    row_pairs: dict[str, np.ndarray],
+    name: str,
+    pairs: np.ndarray,
+    go_matrix: Any,
+    coexp: Any,
+    chance: dict[str, float],
+) -> None:
+    """Adds the row ``name`` of these (gene, neighbour) pairs to ``table`` and ``row_pairs``."""
+    row_pairs[name] = pairs
+    table.loc[name] = pd.Series(analysis.neighbor_agreement(pairs, go_matrix, coexp, chance=chance))
+
+
+def _model_rows(
+    embeddings: dict[str, np.ndarray],
+    n_others: int,
+    k: int,
+    go_matrix: Any,
+    coexp: Any,
+    chance: dict[str, float],
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The gene spaces' rows of the table, and each row's (gene, neighbour) pairs."""
+    # each row's pairs, found once: the table's shares and the bootstrap of the GO ratio over
+    # the genes both count them
+    row_pairs = {
+        name: analysis.pairs_from_neighbors(analysis.gene_neighbors(emb, k)[0])
+        for name, emb in embeddings.items()
+    }
+    table = pd.DataFrame.from_dict(
+        {
+            name: analysis.neighbor_agreement(pairs, go_matrix, coexp, chance=chance)
+            for name, pairs in row_pairs.items()
+        },
+        orient="index",
+    )
+    if n_others:
+        n_runs = len(embeddings) - 1
+        idx, _, runs = analysis.neighbour_run_support(list(embeddings.values())[:n_runs], k)
+        stable = np.argwhere(runs == n_runs)
+        if len(stable):
+            name = f"FE, together: the neighbours found in all {n_runs} runs"
+            pairs = np.stack([stable[:, 0], idx[stable[:, 0], stable[:, 1]]], axis=1)
+            _add_agreement_row(table, row_pairs, name, pairs, go_matrix, coexp, chance)
+    return table, row_pairs
+
+
+def _go_ratio_intervals(
+    table: pd.DataFrame,
+    row_pairs: dict[str, np.ndarray],
+    go_matrix: Any,
+    chance: dict[str, float],
+    first: str,
+    words: dict[str, str],
+    start_name: str | None,
+) -> pd.DataFrame:
+    """Adds the GO ratio's bootstrap interval to ``table``; returns FE's differences from the
+    references (``first``: the model's row)."""
+    # the GO ratio's intervals by drawing the genes (the pairs of a gene are not
+    # independent: Wilson's over the pairs were narrower than the truth)
+    references = {"expression correlation": "the expression correlation reference"}
+    if start_name is not None:
+        references[start_name] = "its PCA start"
+    intervals, differences = analysis.go_ratio_bootstrap(
+        row_pairs,
+        go_matrix,
+        chance,
+        n_boot=GO_BOOTSTRAP,
+        seed=GO_BOOTSTRAP_SEED,
+        compare=[(first, ref) for ref in references],
+    )
+    table["go_ratio_low"] = intervals["go_ratio_low"]
+    table["go_ratio_high"] = intervals["go_ratio_high"]
+    differences["reference"] = differences["b"].map(references)
+    differences["a"] = differences["a"].map(lambda n: words.get(n, n))
+    differences["b"] = differences["b"].map(lambda n: words.get(n, n))
+    return differences
+
+
+def _row_models(
+    rows: pd.Index, names: list[str], runs: list[_Loaded], start_name: str | None
+) -> list[str]:
+    """Each row's model in words, as tables/gene_space.csv names it."""
+    # each row's own model in the file (the compared models' rows named --model): the models
+    # joined for the rows of the models together; the correlation row, --model's (its data)
+    row_models = {name: model_words(item.model) for name, item in zip(names, runs, strict=True)}
+    row_models["expression correlation"] = model_words(runs[0].model)
+    if start_name is not None:
+        row_models[start_name] = model_words(runs[0].model)
+    every = "; ".join(model_words(item.model) for item in runs)
+    return [row_models.get(row, every) for row in rows]
+
+
+def _pair_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with its pair counts as integers, without go_pairs where it is n_pairs."""
+    for col in ("n_pairs", "go_pairs"):
+        if col in table.columns:
+            table[col] = table[col].astype(int)
+    if "go_pairs" in table.columns and (table["go_pairs"] == table["n_pairs"]).all():
+        table = table.drop(columns="go_pairs")  # GO counts every pair: n_pairs again
+    return table
+
+
+def _gene_space_lead(
+    k: int, several: bool, has_start: bool, has_go: bool, n_genes: int, n_all: int
+) -> str:
+    """The paragraph above the Figure-4 table: what each row counts, against what chance."""
+    each_nearest = _nearest(k, "gene", "each gene's")
+    return (
+        f"<p>Each row takes {each_nearest} (cosine distance "
+        "between gene vectors; "
+        + (
+            "for the models together, the mean of the models' cosine distances, and apart the "
+            "pairs of those neighbours that are also among the nearest in every run alone; "
+            if several
+            else ""
+        )
+        + (
+            "for the PCA loadings row, the cosine distance between the genes' loadings on the "
+            "data's leading principal components, the vectors training started from; "
+            if has_start
+            else ""
+        )
+        + "for the correlation row, the most correlated genes) and counts how many of those "
+        "(gene, neighbour) pairs "
+        + ("share a GO term, and how many " if has_go else "")
+        + "are edges of the co-expression network of this data (the top 1% of gene pairs by "
+        "Pearson r, the most positively correlated: signed, not |r|), against chance: the "
+        "same shares over every pair of two distinct genes "
+        f"of this dataset's {n_genes:,} ({n_all:,} pairs, counted, not drawn), which is "
+        "what uniformly random pairs of its genes estimate.</p>"
+    )
+
+
+def _gene_space_files_hint(has_go: bool) -> str:
+    """The links to the Figure-4 tables' CSV files."""
+    return (
         '<p class="hint">In a file: <a href="tables/gene_space.csv">tables/gene_space.csv</a>'
         + (
             "; every close pair with its two tests (columns shares_go, coexp_edge): "
@@ -1020,11 +1137,26 @@ def _section_gene_space(
             if has_go
             else ""
         )
-        + ".</p>",
+        + ".</p>"
+    )
+
+
+def _gene_space_legend(
+    table: pd.DataFrame,
+    words: dict[str, str],
+    start_name: str | None,
+    several: bool,
+    has_go: bool,
+    n_genes: int,
+    k: int,
+) -> str:
+    """The legend of the Figure-4 table: its columns, its file's names and its rows."""
+    W = {key: html.escape(v) for key, v in GENE_SPACE_WORDS.items()}  # noqa: N806 (the headers)
+    return (
         "<ul class='legend'>"
-        f"<li><i>{W['n_pairs']}</i>: (gene, neighbour) pairs, {es.n_genes:,} genes × {args.k} "
-        f"neighbour{'' if args.k == 1 else 's'} (a pair found from both sides counts twice)"
-        + (", fewer for the neighbours found in all runs" if others else "")
+        f"<li><i>{W['n_pairs']}</i>: (gene, neighbour) pairs, {n_genes:,} genes × {k} "
+        f"neighbour{'' if k == 1 else 's'} (a pair found from both sides counts twice)"
+        + (", fewer for the neighbours found in all runs" if several else "")
         + "</li>"
         + (
             f"<li><i>{W['go_fraction']}</i>: the share of the pairs whose two genes share at "
@@ -1055,7 +1187,7 @@ def _section_gene_space(
         + (
             " (all of them for the models together, the report's for the correlation row, "
             "computed from its data)"
-            if others
+            if several
             else ""
         )
         + ".</li>"
@@ -1069,129 +1201,176 @@ def _section_gene_space(
         )
         + "<li>The <i>expression correlation</i> row is a reference point, not a test, for the "
         "co-expression columns: its neighbours and the network both come from the same "
-        "gene–gene correlations.</li></ul>",
-        "{fig:gene_space}",
-    ]
-    if has_go and loaded.simulated:
-        parts.append(
-            f'<p class="note"><b>{SIMULATED_LABEL}.</b> The simulation makes the genes of '
-            "a GO term co-expressed (its gene programs follow GO terms), so agreement with GO "
-            "here is built into the data: it tests that the model recovers the simulated "
-            "programs, not that it finds biology.</p>"
-        )
-    if go_matrix is not None:
-        idx, dist = analysis.gene_neighbors(loaded.model.gene_embedding_, args.k)
-        detection = analysis.detection_rate(es.values)
-        close = analysis.novel_close_pairs(
-            idx, go_matrix, coexp, loaded.symbols, gene_types, dist, es.gene_ids,
-            return_all=True, detection=detection,
-        )  # fmt: skip
-        # the pair's own correlation: a pair just below the network's top-1% cut is co-expressed
-        # all the same, and "in neither reference" only by that cut
-        close["correlation"] = analysis.pair_correlations(
-            es.values, close["gene_a"].to_numpy(), close["gene_b"].to_numpy()
-        )
-        cut = float("nan")
-        if coexp is not None and coexp.nnz:
-            from scipy import sparse
+        "gene–gene correlations.</li></ul>"
+    )
 
-            upper = sparse.triu(coexp).tocoo()
-            cut = float(analysis.pair_correlations(es.values, upper.row, upper.col).min())
-        columns = NOVEL_COLUMNS
-        if others:  # in how many runs each close pair holds (the model's own run included)
-            runs = analysis.pair_run_counts(
-                close[["gene_a", "gene_b"]].to_numpy(),
-                [loaded.model.gene_embedding_, *(o.model.gene_embedding_ for o in others)],
-                args.k,
-            )
-            close["runs"] = runs
-            columns = [*NOVEL_COLUMNS, "runs"]
-        novel = close[close["novel"]].reset_index(drop=True)
-        summary = analysis.summarize_novel_pairs(novel, gene_types, close=close)
-        n_unannotated = int((~novel["both_annotated"]).sum())
-        rare = novel["min_detection"] < RARELY_DETECTED
-        if tables is not None:
-            tables["close_pairs"] = _close_pairs_csv(close)
-        shown_types = min(15, len(summary))
-        P = {k: html.escape(v) for k, v in PAIR_WORDS.items()}  # noqa: N806 (the headers)
+
+class _ClosePairs(NamedTuple):
+    """The close pairs of the gene space, with the columns shown and the network's cut."""
+
+    close: pd.DataFrame
+    columns: list[str]
+    cut: float
+
+
+def _close_pairs(
+    loaded: _Loaded,
+    others: list[_Loaded],
+    k: int,
+    go_matrix: Any,
+    coexp: Any,
+    gene_types: Any,
+) -> _ClosePairs:
+    """Every close pair with its two tests, correlation and (with other models) runs."""
+    es = loaded.es
+    idx, dist = analysis.gene_neighbors(loaded.model.gene_embedding_, k)
+    detection = analysis.detection_rate(es.values)
+    close = analysis.novel_close_pairs(
+        idx, go_matrix, coexp, loaded.symbols, gene_types, dist, es.gene_ids,
+        return_all=True, detection=detection,
+    )  # fmt: skip
+    # the pair's own correlation: a pair just below the network's top-1% cut is co-expressed
+    # all the same, and "in neither reference" only by that cut
+    close["correlation"] = analysis.pair_correlations(
+        es.values, close["gene_a"].to_numpy(), close["gene_b"].to_numpy()
+    )
+    cut = float("nan")
+    if coexp is not None and coexp.nnz:
+        from scipy import sparse
+
+        upper = sparse.triu(coexp).tocoo()
+        cut = float(analysis.pair_correlations(es.values, upper.row, upper.col).min())
+    columns = NOVEL_COLUMNS
+    if others:  # in how many runs each close pair holds (the model's own run included)
+        runs = analysis.pair_run_counts(
+            close[["gene_a", "gene_b"]].to_numpy(),
+            [loaded.model.gene_embedding_, *(o.model.gene_embedding_ for o in others)],
+            k,
+        )
+        close["runs"] = runs
+        columns = [*NOVEL_COLUMNS, "runs"]
+    return _ClosePairs(close, columns, cut)
+
+
+def _section_close_pairs(
+    loaded: _Loaded,
+    others: list[_Loaded],
+    k: int,
+    go_matrix: Any,
+    coexp: Any,
+    gene_types: Any,
+    tables: dict[str, pd.DataFrame] | None,
+) -> list[str]:
+    """The close pairs in neither reference: their types, reasons and the closest ones."""
+    close, columns, cut = _close_pairs(loaded, others, k, go_matrix, coexp, gene_types)
+    novel = close[close["novel"]].reset_index(drop=True)
+    summary = analysis.summarize_novel_pairs(novel, gene_types, close=close)
+    rare = novel["min_detection"] < RARELY_DETECTED
+    if tables is not None:
+        tables["close_pairs"] = _close_pairs_csv(close)
+    shown_types = min(15, len(summary))
+    parts = [
+        f"<h3>Close pairs in neither reference ({len(novel):,} of {len(close):,} close pairs)</h3>",
+        _close_pairs_intro(loaded, k, novel, rare, len(summary), shown_types),
+        _novel_breakdown(novel, RARELY_DETECTED),
+        _paper_types_text(novel),
+        _html_table(_pairs_for_page(summary.head(shown_types).reset_index()), index=False),
+        f"<h4>The 30 closest novel pairs of genes detected in at least "
+        f"{RARELY_DETECTED:.0%} of the samples</h4>",
+        _closest_pairs_legend(k, cut, len(others)),
+        _html_table(_pairs_for_page(novel[~rare].head(30)[columns]), index=False),
+    ]
+    if rare.head(30).any():  # (without a rarely detected gene among them: the same table)
         parts += [
-            f"<h3>Close pairs in neither reference ({len(novel):,} of {len(close):,} "
-            "close pairs)</h3>",
-            "<p>A <i>close pair</i> is two genes of which one is "
-            f"{_among(args.k)}the other's "
-            f"{_nearest(args.k)} in the gene space of <code>{html.escape(str(loaded.dir))}</code> "
-            "(cosine distance), counted once; <i>novel</i> when its genes neither share a GO "
-            "term nor are a co-expression edge. By the gene types of the two genes"
-            + (
-                f" (the {shown_types} most frequent of {len(summary)} type pairs)"
-                if len(summary) > shown_types
-                else ""
-            )
-            + f": <i>{P['n_pairs']}</i> of that type pair and <i>{P['fraction']}</i> their "
-            f"share of all novel pairs; <i>{P['unannotated']}</i>: the novel pairs with a gene "
-            "that has no biological-process term of the sizes above "
-            f"({n_unannotated:,} of {len(novel):,}); <i>{P['n_close']}</i>: the close "
-            f"pairs of that type pair and <i>{P['novel_rate']}</i> the share of them that is "
-            f"novel; <i>{P['expected']}</i>: the type pair's share among all pairs of this "
-            f"dataset's genes and <i>{P['enrichment']}</i>: the share of the novel pairs "
-            "divided by it. A pair with an unannotated gene cannot "
-            "share a term, so types that GO rarely annotates (most non-coding genes) are novel "
-            f"more often whatever the model does. {int(rare.sum()):,} of the {len(novel):,} novel "
-            f"pairs have a gene detected (above 0) in fewer than {RARELY_DETECTED:.0%} of the "
-            "samples: genes that are off almost everywhere lie together in gene space (the "
-            "model predicts about 0 for all of them), so such pairs say little. Every close "
-            'pair: <a href="tables/close_pairs.csv">tables/close_pairs.csv</a>, whose columns '
-            "are symbol_a, symbol_b, type_a, type_b (the tables' gene A, gene B and their "
-            "types); distance: cosine, in the gene space; correlation: Pearson, over the "
-            "samples; shares_go, coexp_edge: the two tests (True: shares a GO term; is a "
-            "co-expression edge; else False); novel: neither; both_annotated: both genes have a "
-            "biological-process term of the sizes above, without which a pair cannot share "
-            "one; min_detection: the lower of the two genes' shares of the "
-            f"{es.n_samples:,} samples with a value above 0, as a fraction (the tables' "
-            f"<i>{P['min_detection']}</i>, as a percentage).</p>",
-            _novel_breakdown(novel, RARELY_DETECTED),
-            _paper_types_text(novel),
-            _html_table(_pairs_for_page(summary.head(shown_types).reset_index()), index=False),
-            f"<h4>The 30 closest novel pairs of genes detected in at least "
-            f"{RARELY_DETECTED:.0%} of the samples</h4>",
-            "<p><i>distance</i>: cosine distance of the two genes in that gene space (0: same "
-            "direction), in powers of ten where it is that small; <i>correlation</i>: Pearson "
-            "correlation of their values over the samples, to 4 decimals"
-            + (
-                f" (the co-expression network holds the top 1% of gene pairs: r ≥ {cut:.4f} "
-                "here; a pair just below that is co-expressed all the same, and novel only by "
-                "the cut)"
-                if np.isfinite(cut)
-                else ""
-            )
-            + f"; <i>{P['min_detection']}</i>: the lower of the two genes' shares of "
-            "samples with a value above 0"
-            + (
-                f"; <i>{P['runs']}</i>: in how many of the "
-                f"{len(others) + 1} runs either gene is {_among(args.k)}the other's "
-                f"{_nearest(args.k)}"
-                if others
-                else ""
-            )
-            + ".</p>",
-            _html_table(_pairs_for_page(novel[~rare].head(30)[columns]), index=False),
+            "<h4>The 30 closest novel pairs, rarely detected genes included</h4>",
+            _html_table(_pairs_for_page(novel.head(30)[columns]), index=False),
         ]
-        if rare.head(30).any():  # (without a rarely detected gene among them: the same table)
-            parts += [
-                "<h4>The 30 closest novel pairs, rarely detected genes included</h4>",
-                _html_table(_pairs_for_page(novel.head(30)[columns]), index=False),
-            ]
-        if others:
-            n_runs = len(others) + 1
-            held = novel[~rare & (novel["runs"] == n_runs)]
-            parts += [
-                f"<h4>Of the novel pairs of genes detected in at least {RARELY_DETECTED:.0%} "
-                f"of the samples, the pairs close in all {n_runs} runs ({len(held):,} pairs"
-                + ("; the 30 closest" if len(held) > 30 else "")
-                + ")</h4>",
-                _html_table(_pairs_for_page(held.head(30)[columns]), index=False),
-            ]
-    return "".join(parts)
+    if others:
+        n_runs = len(others) + 1
+        held = novel[~rare & (novel["runs"] == n_runs)]
+        parts += [
+            f"<h4>Of the novel pairs of genes detected in at least {RARELY_DETECTED:.0%} "
+            f"of the samples, the pairs close in all {n_runs} runs ({len(held):,} pairs"
+            + ("; the 30 closest" if len(held) > 30 else "")
+            + ")</h4>",
+            _html_table(_pairs_for_page(held.head(30)[columns]), index=False),
+        ]
+    return parts
+
+
+def _close_pairs_intro(
+    loaded: _Loaded,
+    k: int,
+    novel: pd.DataFrame,
+    rare: pd.Series,
+    n_types: int,
+    shown_types: int,
+) -> str:
+    """The paragraph that says what a close and a novel pair are, and the columns of their
+    tables and file."""
+    n_unannotated = int((~novel["both_annotated"]).sum())
+    P = {key: html.escape(v) for key, v in PAIR_WORDS.items()}  # noqa: N806 (the headers)
+    return (
+        "<p>A <i>close pair</i> is two genes of which one is "
+        f"{_among(k)}the other's "
+        f"{_nearest(k)} in the gene space of <code>{html.escape(str(loaded.dir))}</code> "
+        "(cosine distance), counted once; <i>novel</i> when its genes neither share a GO "
+        "term nor are a co-expression edge. By the gene types of the two genes"
+        + (
+            f" (the {shown_types} most frequent of {n_types} type pairs)"
+            if n_types > shown_types
+            else ""
+        )
+        + f": <i>{P['n_pairs']}</i> of that type pair and <i>{P['fraction']}</i> their "
+        f"share of all novel pairs; <i>{P['unannotated']}</i>: the novel pairs with a gene "
+        "that has no biological-process term of the sizes above "
+        f"({n_unannotated:,} of {len(novel):,}); <i>{P['n_close']}</i>: the close "
+        f"pairs of that type pair and <i>{P['novel_rate']}</i> the share of them that is "
+        f"novel; <i>{P['expected']}</i>: the type pair's share among all pairs of this "
+        f"dataset's genes and <i>{P['enrichment']}</i>: the share of the novel pairs "
+        "divided by it. A pair with an unannotated gene cannot "
+        "share a term, so types that GO rarely annotates (most non-coding genes) are novel "
+        f"more often whatever the model does. {int(rare.sum()):,} of the {len(novel):,} novel "
+        f"pairs have a gene detected (above 0) in fewer than {RARELY_DETECTED:.0%} of the "
+        "samples: genes that are off almost everywhere lie together in gene space (the "
+        "model predicts about 0 for all of them), so such pairs say little. Every close "
+        'pair: <a href="tables/close_pairs.csv">tables/close_pairs.csv</a>, whose columns '
+        "are symbol_a, symbol_b, type_a, type_b (the tables' gene A, gene B and their "
+        "types); distance: cosine, in the gene space; correlation: Pearson, over the "
+        "samples; shares_go, coexp_edge: the two tests (True: shares a GO term; is a "
+        "co-expression edge; else False); novel: neither; both_annotated: both genes have a "
+        "biological-process term of the sizes above, without which a pair cannot share "
+        "one; min_detection: the lower of the two genes' shares of the "
+        f"{loaded.es.n_samples:,} samples with a value above 0, as a fraction (the tables' "
+        f"<i>{P['min_detection']}</i>, as a percentage).</p>"
+    )
+
+
+def _closest_pairs_legend(k: int, cut: float, n_others: int) -> str:
+    """The columns of the tables of the closest novel pairs, with the network's cut."""
+    P = {key: html.escape(v) for key, v in PAIR_WORDS.items()}  # noqa: N806 (the headers)
+    return (
+        "<p><i>distance</i>: cosine distance of the two genes in that gene space (0: same "
+        "direction), in powers of ten where it is that small; <i>correlation</i>: Pearson "
+        "correlation of their values over the samples, to 4 decimals"
+        + (
+            f" (the co-expression network holds the top 1% of gene pairs: r ≥ {cut:.4f} "
+            "here; a pair just below that is co-expressed all the same, and novel only by "
+            "the cut)"
+            if np.isfinite(cut)
+            else ""
+        )
+        + f"; <i>{P['min_detection']}</i>: the lower of the two genes' shares of "
+        "samples with a value above 0"
+        + (
+            f"; <i>{P['runs']}</i>: in how many of the "
+            f"{n_others + 1} runs either gene is {_among(k)}the other's "
+            f"{_nearest(k)}"
+            if n_others
+            else ""
+        )
+        + ".</p>"
+    )
 
 
 def _pairs_for_page(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -9,8 +9,9 @@ The upload itself is read by :mod:`dashboard.uploads`.
 from __future__ import annotations
 
 import logging
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -149,14 +150,75 @@ class SamplePlacing:
             that have any: placed from their other genes; not counted in the samples placed
             from few genes, ``few_genes``, nor in those left out) and ``fit_warning``.
         """
-        import inspect
-        import tempfile
-
         from core.analysis import map_neighbours
-        from core.analysis.gene_lookup import left_out_genes
 
         progress = progress or (lambda f, m: None)
         name = Path(str(filename or "upload")).name
+        suffix = self._upload_suffix(raw, name)
+        st = self.require_state()
+        model = st.model
+        symbols = getattr(model, "gene_symbols_", model.gene_ids_)
+        model_genes = {_strip_version(str(g)).upper() for g in model.gene_ids_}
+        model_genes |= {str(g).upper() for g in symbols}
+        progress(0.0, f"reading {name}…")
+        raw, suffix = self._unpacked_text(raw, suffix, name)
+        es, text_cells, n_text_cells, load_warnings = _read_upload(
+            raw, suffix, name, transform, model_genes
+        )
+        word_genes = _word_genes(es, model_genes)
+        if es.n_samples > self.MAX_PLACED:
+            raise DataError(
+                f"{name}: {es.n_samples:,} samples; up to {self.MAX_PLACED:,} are placed here "
+                "(use “python -m core embed” for more)"
+            )
+        genes = self._genes_found(model, symbols, es, name)
+        rows = self._samples_found(model, model_genes, es, genes.valued, name)
+        if rows.no_values:
+            es = es.subset(samples=np.nonzero(rows.has_value)[0])
+        n_valued = rows.n_valued[rows.has_value]
+        coords, error, scale = self._place_in_chunks(model, es, progress)
+        label = self.es.label_column() if hasattr(self.es, "label_column") else None
+        labels = self._map_labels(label)
+        near = map_neighbours(st.sample_embedding, coords, labels, k=self.PLACE_K)
+        out = self._placed_table(es, coords, error, n_valued, near)
+        # samples of the map uploaded again under other ids: their values equal a map
+        # sample's (the page's dataset, on its scale), and each finds itself nearest
+        copy_of = copies_in(es, rows.in_model, self.values, self.es.gene_ids, self.es.gene_symbols)
+        map_ids = np.asarray(self.sample_ids).astype(str)
+        out["copy_of"] = np.where(copy_of >= 0, map_ids[np.maximum(copy_of, 0)], "")
+        out, agreement = self._with_own_label(out, es, label, labels)
+        out.attrs["agreement"] = agreement
+        # samples of the map uploaded again: each finds its own point nearest
+        on_map = np.isin(
+            out["sample_id"].to_numpy().astype(str), np.asarray(self.sample_ids).astype(str)
+        )
+        out.attrs["map_ids"] = (
+            same_ids_warning(out["sample_id"].to_numpy(), on_map, "") if on_map.any() else None
+        )
+        out.attrs["copies"] = copies_warning(out["sample_id"].to_numpy(), map_ids, copy_of)
+        out.attrs["label"] = label
+        out.attrs["genes_present"] = (int(genes.n_present), len(model.gene_ids_))
+        out.attrs["genes_absent"] = genes.absent
+        out.attrs["genes_empty"] = genes.empty
+        out.attrs["columns_unknown"] = rows.unknown
+        out.attrs["no_values"] = rows.no_values
+        out.attrs["silent"] = rows.silent
+        out.attrs["few_genes"] = (rows.few, rows.limit)
+        out.attrs["missing_values"] = rows.missing_values
+        out.attrs["text_cells"] = text_cells
+        out.attrs["text_cell_count"] = n_text_cells
+        out.attrs["word_genes"] = word_genes
+        out.attrs["shared_names"] = shared_name_note(
+            model.gene_ids_, model.gene_symbols_, es.gene_ids, es.gene_symbols
+        )
+        out.attrs["load_warnings"] = load_warnings
+        self._mark_poor_fits(out, model, es, rows, error, scale)
+        progress(1.0, "done")
+        log.info("placed %d uploaded samples (%s)", len(out), name)
+        return out
+
+    def _upload_suffix(self, raw: bytes, name: str) -> str:
+        """The upload's kind by its name's ending, checked against its size and first bytes."""
         if len(raw) > self.MAX_PLACE_BYTES:
             raise DataError(
                 f"{name}: {len(raw) / 1e6:.0f} MB; up to {self.MAX_PLACE_BYTES // 1_000_000} MB "
@@ -172,12 +234,10 @@ class SamplePlacing:
             raise DataError(f"{name}: not a gzip file (its name ends in .gz); give it unpacked")
         if suffix == ".parquet" and raw[:4] != b"PAR1":
             raise DataError(f"{name}: not a parquet file (its name ends in .parquet)")
-        st = self.require_state()
-        model = st.model
-        symbols = getattr(model, "gene_symbols_", model.gene_ids_)
-        model_genes = {_strip_version(str(g)).upper() for g in model.gene_ids_}
-        model_genes |= {str(g).upper() for g in symbols}
-        progress(0.0, f"reading {name}…")
+        return suffix
+
+    def _unpacked_text(self, raw: bytes, suffix: str, name: str) -> tuple[bytes, str]:
+        """The upload unpacked, and its kind, once a text table is seen to be one."""
         if suffix.endswith(".gz") or (suffix != ".parquet" and raw[:2] == b"\x1f\x8b"):
             # unpacked here, within a limit: 0.7 MB of gzip'd zeros unpacked to 150,000
             # samples, and took 2 GB before the sample limit refused them. A gzip'd table
@@ -197,31 +257,10 @@ class SamplePlacing:
             )
         if suffix in (".csv", ".tsv", ".txt", ".gct"):
             _check_columns(raw, self.MAX_PLACE_COLUMNS, name)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"upload{suffix}"
-            path.write_bytes(raw)
-            with _ThreadWarnings() as noticed:
-                es, text_cells, n_text_cells = _load_upload(path, name, transform, model_genes)
-            # the page says these itself, with the upload's sample and gene names
-            said = {"text_cells", "empty_samples"}
-            load_warnings = [
-                m.replace(str(path), name)
-                for m, notice in zip(noticed.messages, noticed.notices, strict=True)
-                if notice not in said
-            ]
-        # a column named as a gene of the model that holds words more than numbers is read as
-        # a sample annotation: the gene counts as absent, and the page says why
-        samples = getattr(es, "samples", None)
-        word_genes = (
-            [str(c) for c in samples.columns if _is_model_gene(c, model_genes)]
-            if isinstance(samples, pd.DataFrame)
-            else []
-        )
-        if es.n_samples > self.MAX_PLACED:
-            raise DataError(
-                f"{name}: {es.n_samples:,} samples; up to {self.MAX_PLACED:,} are placed here "
-                "(use “python -m core embed” for more)"
-            )
+        return raw, suffix
+
+    def _genes_found(self, model: Any, symbols: Any, es: Any, name: str) -> _GenesFound:
+        """The model's genes the upload has with a value, lacks, or has without any value."""
         # counted as the placement matches them (core.data.match_genes), and only with a value
         # in some sample: a column of text read as missing values is no gene present
         model_rows = match_genes(model.gene_ids_, symbols, es.gene_ids, es.gene_symbols)
@@ -244,6 +283,15 @@ class SamplePlacing:
                 f"model's genes are e.g. {', '.join(map(str, list(self.gene_symbols[:3])))}); "
                 "check that genes are named by symbol or id, in the first row or column"
             )
+        return _GenesFound(valued, n_present, absent, empty)
+
+    def _samples_found(
+        self, model: Any, model_genes: set[str], es: Any, valued: np.ndarray, name: str
+    ) -> _SamplesFound:
+        """The upload's samples without values, silent or with few genes, its empty cells and
+        its columns that name no gene of the map's data."""
+        from core.estimator import few_genes_limit
+
         # a sample with no value (all missing) for the model's genes would land on an
         # arbitrary point with a confident-looking tissue: it is left out, and said so
         in_model = np.array(
@@ -262,24 +310,9 @@ class SamplePlacing:
         # 0 for every model gene it has (an empty library): placed, and said to mean nothing
         # (exactly 0: negative values are another scale, which the fit error says)
         expressed = (np.nan_to_num(np.asarray(es.values)[:, in_model]) != 0).any(axis=1)
-        # its columns named as no gene of the map's data (a misspelt one: "HNF4AX" for HNF4A;
-        # not the genes the model left out, constant ones: they are no misspelling)
-        data_genes = {_strip_version(str(g)).upper() for g in self.es.gene_ids}
-        data_genes |= {str(g).upper() for g in self.es.gene_symbols}
-        # (a model served from its directory reloads its data without them: its record names
-        # them; "7 columns name no gene of the map's data" sent the reader after typos)
-        data_genes |= set(left_out_genes(getattr(model, "data_source_", None) or {}))
-        unknown = [
-            str(s) if str(s) else str(g)
-            for g, s, known in zip(es.gene_ids, es.gene_symbols, in_model, strict=True)
-            if not known
-            and _strip_version(str(g)).upper() not in data_genes
-            and str(s).upper() not in data_genes
-        ]
+        unknown = self._unknown_columns(model, es, in_model)
         silent = [str(i) for i in np.asarray(es.sample_ids)[has_value & ~expressed]]
         # placed from a handful of genes (NaN elsewhere): uncertain, though its fit error is low
-        from core.estimator import few_genes_limit
-
         n_valued = np.isfinite(np.asarray(es.values)[:, in_model]).sum(axis=1)
         limit = few_genes_limit(len(model.gene_ids_))
         few_rows = has_value & (n_valued < limit)
@@ -289,9 +322,35 @@ class SamplePlacing:
         # is said apart
         gaps = np.isnan(np.asarray(es.values)[np.ix_(has_value & ~few_rows, valued)])
         missing_values = (int(gaps.sum()), int(gaps.any(axis=1).sum()))
-        if no_values:
-            es = es.subset(samples=np.nonzero(has_value)[0])
-        n_valued = n_valued[has_value]
+        return _SamplesFound(
+            in_model, has_value, no_values, unknown, silent, n_valued, few, limit, missing_values
+        )
+
+    def _unknown_columns(self, model: Any, es: Any, in_model: np.ndarray) -> list[str]:
+        """The upload's columns named as no gene of the map's data (a misspelt one)."""
+        from core.analysis.gene_lookup import left_out_genes
+
+        # its columns named as no gene of the map's data (a misspelt one: "HNF4AX" for HNF4A;
+        # not the genes the model left out, constant ones: they are no misspelling)
+        data_genes = {_strip_version(str(g)).upper() for g in self.es.gene_ids}
+        data_genes |= {str(g).upper() for g in self.es.gene_symbols}
+        # (a model served from its directory reloads its data without them: its record names
+        # them; "7 columns name no gene of the map's data" sent the reader after typos)
+        data_genes |= set(left_out_genes(getattr(model, "data_source_", None) or {}))
+        return [
+            str(s) if str(s) else str(g)
+            for g, s, known in zip(es.gene_ids, es.gene_symbols, in_model, strict=True)
+            if not known
+            and _strip_version(str(g)).upper() not in data_genes
+            and str(s).upper() not in data_genes
+        ]
+
+    def _place_in_chunks(
+        self, model: Any, es: Any, progress: ProgressFn
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each sample's place, fit error and value scale, :attr:`PLACE_CHUNK` at a time."""
+        import inspect
+
         n = es.n_samples
         with_error = "return_error" in inspect.signature(model.transform).parameters
         parts, errors, scales = [], [], []
@@ -314,16 +373,27 @@ class SamplePlacing:
         finally:
             estimator_log.removeFilter(_said_on_the_page)
         progress(0.95, f"placing {n:,} samples… 100%")
-        coords = np.concatenate(parts)
-        error = np.concatenate(errors)
-        label = self.es.label_column() if hasattr(self.es, "label_column") else None
-        labels = None
-        if label:  # samples without the label are a class of their own, "unlabelled", as in the
-            # map's legend: among 14 unlabelled nearest and 1 Lung, the majority was "Lung"
-            column = self.samples[label]
-            labels = column.astype(object).where(column.notna(), "unlabelled").to_numpy()
-            labels = np.where(pd.Series(labels).astype(str).str.strip() == "", "unlabelled", labels)
-        near = map_neighbours(st.sample_embedding, coords, labels, k=self.PLACE_K)
+        return np.concatenate(parts), np.concatenate(errors), np.concatenate(scales)
+
+    def _map_labels(self, label: str | None) -> np.ndarray | None:
+        """The map samples' ``label`` values, ``unlabelled`` where they have none."""
+        if not label:
+            return None
+        # samples without the label are a class of their own, "unlabelled", as in the map's
+        # legend: among 14 unlabelled nearest and 1 Lung, the majority was "Lung"
+        column = self.samples[label]
+        labels = column.astype(object).where(column.notna(), "unlabelled").to_numpy()
+        return np.where(pd.Series(labels).astype(str).str.strip() == "", "unlabelled", labels)
+
+    def _placed_table(
+        self,
+        es: Any,
+        coords: np.ndarray,
+        error: np.ndarray,
+        n_valued: np.ndarray,
+        near: pd.DataFrame,
+    ) -> pd.DataFrame:
+        """The placed samples' places, fit errors and nearest samples of the map."""
         out = pd.DataFrame(
             {
                 "sample_id": np.asarray(es.sample_ids).astype(str),
@@ -338,11 +408,13 @@ class SamplePlacing:
         for col in ("nearest_label", "majority_label", "majority_share"):
             if col in near:
                 out[col] = near[col].to_numpy()
-        # samples of the map uploaded again under other ids: their values equal a map
-        # sample's (the page's dataset, on its scale), and each finds itself nearest
-        copy_of = copies_in(es, in_model, self.values, self.es.gene_ids, self.es.gene_symbols)
-        map_ids = np.asarray(self.sample_ids).astype(str)
-        out["copy_of"] = np.where(copy_of >= 0, map_ids[np.maximum(copy_of, 0)], "")
+        return out
+
+    def _with_own_label(
+        self, out: pd.DataFrame, es: Any, label: str | None, labels: np.ndarray | None
+    ) -> tuple[pd.DataFrame, str | None]:
+        """The table with the upload's own annotations, and how often the majority label is
+        its own (None without one)."""
         # the samples' own annotations (their tissue beside the majority), as embed writes
         # them: an upload's tissue column was dropped, and nothing compared it with the map
         # (nor one of the CSV file's names: "nearest_tissue" beside its nearest_tissue column)
@@ -366,34 +438,20 @@ class SamplePlacing:
                     "samples",
                     self.PLACE_K,
                 )
-        out.attrs["agreement"] = agreement
-        # samples of the map uploaded again: each finds its own point nearest
-        on_map = np.isin(
-            out["sample_id"].to_numpy().astype(str), np.asarray(self.sample_ids).astype(str)
-        )
-        out.attrs["map_ids"] = (
-            same_ids_warning(out["sample_id"].to_numpy(), on_map, "") if on_map.any() else None
-        )
-        out.attrs["copies"] = copies_warning(out["sample_id"].to_numpy(), map_ids, copy_of)
-        out.attrs["label"] = label
-        out.attrs["genes_present"] = (int(n_present), len(model.gene_ids_))
-        out.attrs["genes_absent"] = absent
-        out.attrs["genes_empty"] = empty
-        out.attrs["columns_unknown"] = unknown
-        out.attrs["no_values"] = no_values
-        out.attrs["silent"] = silent
-        out.attrs["few_genes"] = (few, limit)
-        out.attrs["missing_values"] = missing_values
-        out.attrs["text_cells"] = text_cells
-        out.attrs["text_cell_count"] = n_text_cells
-        out.attrs["word_genes"] = word_genes
-        out.attrs["shared_names"] = shared_name_note(
-            model.gene_ids_, model.gene_symbols_, es.gene_ids, es.gene_symbols
-        )
-        out.attrs["load_warnings"] = load_warnings
+        return out, agreement
+
+    def _mark_poor_fits(
+        self,
+        out: pd.DataFrame,
+        model: Any,
+        es: Any,
+        rows: _SamplesFound,
+        error: np.ndarray,
+        scale: np.ndarray,
+    ) -> None:
+        """Adds to ``out`` the words on its fit and scale, and the column of poor fits."""
         check = getattr(model, "fit_error_warning", None)
-        loud = ~out["sample_id"].isin(silent).to_numpy()
-        scale = np.concatenate(scales)
+        loud = ~out["sample_id"].isin(rows.silent).to_numpy()
         out.attrs["fit_warning"] = (
             check(error[loud], scale[loud]) if check is not None and loud.any() else None
         )
@@ -402,7 +460,7 @@ class SamplePlacing:
         fits = poor_fits(model, error, loud)
         # (a warning of the scale alone says nothing of single samples that fit far worse)
         out.attrs["fit_far"] = bool(out.attrs["fit_warning"]) and fits.median_far
-        out.attrs["scale_warning"] = self._upload_scale_warning(es, in_model)
+        out.attrs["scale_warning"] = self._upload_scale_warning(es, rows.in_model)
         poor = fits.samples
         out.attrs["poor_fit"] = (
             [str(s) for s in out["sample_id"].to_numpy()[poor]] if poor.any() else []
@@ -410,9 +468,6 @@ class SamplePlacing:
         # each row says it too: "majority share 100%" beside a fit error of 1e6 read as certain
         out[POOR_FIT] = poor
         out.attrs["trained_error"] = fits.trained_error
-        progress(1.0, "done")
-        log.info("placed %d uploaded samples (%s)", len(out), name)
-        return out
 
     def _upload_scale_warning(self, es: Any, in_model: np.ndarray) -> str | None:
         """Words for uploaded values of the model's genes (``in_model``: columns of ``es``) far
@@ -440,6 +495,60 @@ class SamplePlacing:
             f"the training data's (at most {self._training_max:.3g}): counts or TPM, or a typo? "
             "Their places are not to be trusted"
         )
+
+
+class _GenesFound(NamedTuple):
+    """The model's genes in an upload: with a value (a mask of its columns), absent, empty."""
+
+    valued: np.ndarray
+    n_present: int
+    absent: list[str]
+    empty: list[str]
+
+
+class _SamplesFound(NamedTuple):
+    """What an upload's samples hold of the model's genes, and its unknown columns."""
+
+    in_model: np.ndarray
+    has_value: np.ndarray
+    no_values: list[str]
+    unknown: list[str]
+    silent: list[str]
+    n_valued: np.ndarray
+    few: list[str]
+    limit: int
+    missing_values: tuple[int, int]
+
+
+def _read_upload(
+    raw: bytes, suffix: str, name: str, transform: str, model_genes: set[str]
+) -> tuple[Any, list[dict], int, list[str]]:
+    """The upload read as a dataset, its text cells and the warnings the page does not say."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(raw)
+        with _ThreadWarnings() as noticed:
+            es, text_cells, n_text_cells = _load_upload(path, name, transform, model_genes)
+        # the page says these itself, with the upload's sample and gene names
+        said = {"text_cells", "empty_samples"}
+        load_warnings = [
+            m.replace(str(path), name)
+            for m, notice in zip(noticed.messages, noticed.notices, strict=True)
+            if notice not in said
+        ]
+    return es, text_cells, n_text_cells, load_warnings
+
+
+def _word_genes(es: Any, model_genes: set[str]) -> list[str]:
+    """The upload's columns named as genes of the model that hold words: read as annotations."""
+    # a column named as a gene of the model that holds words more than numbers is read as
+    # a sample annotation: the gene counts as absent, and the page says why
+    samples = getattr(es, "samples", None)
+    return (
+        [str(c) for c in samples.columns if _is_model_gene(c, model_genes)]
+        if isinstance(samples, pd.DataFrame)
+        else []
+    )
 
 
 def _check_columns(raw: bytes, limit: int, name: str) -> None:
