@@ -340,6 +340,7 @@ class ResultCache:
         except OSError as exc:
             raise CoreError(f"cannot open the cache directory {self.directory}: {exc}") from exc
         self._store = _FileStore(self.directory / self.ENTRIES, size_limit)
+        self._unwritable = False  # a write failed (said once in the log)
 
     # -- keys
     @staticmethod
@@ -382,7 +383,8 @@ class ResultCache:
         """Return the stored value of ``key``; on a miss, compute ``fn()``, store and return it.
 
         The value returned on a miss is the decoded stored copy, so hits and misses return the
-        same types (e.g. tuples stay tuples, arrays keep their dtype).
+        same types (e.g. tuples stay tuples, arrays keep their dtype). A store that cannot be
+        written (a full or read-only disk) returns it unkept, said once in the log.
         """
         _missing = object()
         value = self.get(key, default=_missing)
@@ -392,7 +394,12 @@ class ResultCache:
         log.debug("cache miss %s", key[:12])
         value = fn()
         data = encode_value(value)
-        self._store.set(key, data)
+        try:
+            self._store.set(key, data)
+        except CoreError as exc:  # a full or read-only cache disk: the result stands, unkept
+            if not self._unwritable:
+                log.warning("%s; results are computed without being kept", exc)
+            self._unwritable = True
         return decode_value(data)
 
     def delete(self, key: str) -> bool:

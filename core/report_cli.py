@@ -410,7 +410,13 @@ def run_report(args: argparse.Namespace) -> int:
         # built beside --out, renamed into place at the end: never half a report under its name
         with folder_written(out, "the report") as tmp:
             start = time.perf_counter()
-            written, no_static = _write_figures(figures, tmp / "figures")
+            try:
+                written, no_static = _write_figures(figures, tmp / "figures")
+            except CoreError as exc:
+                if isinstance(exc.__cause__, OSError):  # a full or read-only disk: the error
+                    # names --out (below), not the hidden folder the report is built in
+                    raise OSError(exc.__cause__.errno, exc.__cause__.strerror) from None
+                raise
             for name, table in tables.items():
                 (tmp / "tables").mkdir(parents=True, exist_ok=True)
                 # (a sample or gene named "=HYPERLINK(...)" shown as text, not run)

@@ -377,7 +377,17 @@ class JobsManager(DiskcacheManager):
         with imports_settled():  # (a module half imported by another thread hangs the job)
             pid = super().call_job_fn(key, job, args, context)
         if pid is not None:  # which result is the job's (the page names a job by its process)
-            self.handle.set(self._job_entry(pid), key)
+            try:
+                self.handle.set(self._job_entry(pid), key)
+            except Exception as exc:
+                from dashboard.job_records import disk_full
+
+                if not disk_full(exc):
+                    raise
+                # the job runs on: a full disk is said by its page (from the job's record);
+                # only clearing it leaves its result behind (the request failed, the job ran
+                # unrecorded)
+                log.warning("job (process %s) not recorded, the disk is full: %s", pid, exc)
         return pid
 
     def terminate_job(self, job: Any) -> None:

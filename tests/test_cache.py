@@ -167,3 +167,23 @@ def test_default_directory_from_environment(tmp_path, monkeypatch):
     monkeypatch.delenv("FE_CACHE_DIR")
     monkeypatch.chdir(tmp_path)
     assert default_cache_dir() == tmp_path / "cache"
+
+
+def test_a_full_cache_disk_computes_without_keeping(cache, monkeypatch, caplog):
+    """A full (or read-only) cache disk stopped a report after its results were computed
+    ("cannot write to the cache directory ...: No space left on device"): the results are
+    returned unkept, and the log says so once."""
+    import errno
+    import logging
+
+    def full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with caplog.at_level(logging.WARNING, logger="core.cache"):
+        assert cache.get_or_compute(cache.key("a"), lambda: (1, 2)) == (1, 2)
+        assert cache.get_or_compute(cache.key("b"), lambda: [3]) == [3]
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 1 and "No space left on device" in said[0]
+    assert str(cache.directory) in said[0] and "without being kept" in said[0]
+    assert len(cache) == 0 and not list(cache.directory.rglob("*.tmp"))

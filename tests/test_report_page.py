@@ -579,3 +579,24 @@ def test_markers_none_of_which_is_found_are_said_to_be_replaced(real_model, tmp_
         "instead" in err
     ), err
     assert pd.read_csv(out / "tables" / "marker_smoothness.csv")["stand_in"].all()
+
+
+def test_a_full_disk_while_a_report_is_written_names_its_out(
+    sim_model, tmp_path, monkeypatch, capsys
+):
+    """A full disk while the figures were written named the hidden folder the report is built
+    in (.report.tmp-PID/figures), which is gone once the command ends; it names --out."""
+    import errno
+
+    import kaleido
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(kaleido, "write_fig_from_object_sync", full)
+    out = tmp_path / "report"
+    argv = ["report", "--model", str(sim_model), "--out", str(out), "--methods", "pca", *FAST]
+    assert main([*argv, "--no-go", "--no-cache"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err == f"error: cannot write the report to {out}: [Errno 28] No space left on device"
+    assert sorted(tmp_path.iterdir()) == []

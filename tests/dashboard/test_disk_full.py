@@ -222,3 +222,34 @@ def test_the_baseline_maps_and_placing_pages_say_a_full_disk_their_job_could_not
     # another failure still leaves its words to the job's own alert
     untrained.job_finished("baselines", error="NMF did not converge")
     assert baselines.baselines_job_view(untrained, False)[2] is no_update
+
+
+def test_a_job_started_on_a_full_disk_runs_on_without_a_traceback(tmp_path, monkeypatch, caplog):
+    """Recording which result is a job's failed on a full disk after the job was forked: the
+    request failed with a traceback and the job ran unrecorded. The job is returned and runs
+    on; the log says it once, without a traceback."""
+    from dashboard import jobs_store
+    from dashboard.jobs_store import JobsManager
+
+    manager = JobsManager(tmp_path / "jobs")
+    out = tmp_path / "job.txt"
+
+    def full(self, key, value, *args, **kwargs):
+        raise _no_space(str(tmp_path / "jobs" / "x.job"))
+
+    monkeypatch.setattr(jobs_store.JobStore, "set", full)
+    with caplog.at_level(logging.WARNING, logger="dashboard.jobs_store"):
+        pid = manager.call_job_fn("k", _write_job, str(out), None)
+    assert isinstance(pid, int)
+    deadline = time.monotonic() + 60
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert out.read_text() == "ran"
+    said = [r for r in caplog.records if r.name == "dashboard.jobs_store"]
+    assert len(said) == 1 and "disk is full" in said[0].getMessage()
+    assert not said[0].exc_info
+
+
+def _write_job(key, progress_key, path, context) -> None:  # Dash's job signature
+    with open(path, "w") as fh:
+        fh.write("ran")
