@@ -174,12 +174,12 @@ def _html_table(frame: pd.DataFrame, index: bool = True) -> str:
     )
 
 
-def _cached_note(hits: int, total: int, what: str) -> str:
+def _cached_note(hits: int, total: int) -> str:
     """Empty when nothing came from the cache, else e.g. "3 of 30 cells read from ..."."""
     if hits <= 0:
         return ""
     return (
-        f"{hits} of {total} {what} read from the result cache (stored by an earlier run, "
+        f"{hits} of {total} cells read from the result cache (stored by an earlier run, "
         "--cache-dir), so the time is mostly that of reading them"
     )
 
@@ -238,7 +238,7 @@ def _section_table1(
     fmt.columns = [analysis.METHOD_NAMES.get(c, c) for c in fmt.columns]
     a = table.attrs
     n_cells = table.shape[0] * len(set(table.columns.get_level_values(0)))
-    cached = _cached_note(cells_cached, n_cells, "cells")
+    cached = _cached_note(cells_cached, n_cells)
     lead = _table1_lead(table, chance)
     n_labelled = int(a["n_train"]) + int(a["n_test"])
     unlabelled = (

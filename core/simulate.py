@@ -198,7 +198,6 @@ def _allocate(weights: np.ndarray, total: int, minimum: int) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Design:
-    sites: tuple[TissueSite, ...]
     site_of_sample: np.ndarray  # (n_samples,) int, index into sites
     subject_of_sample: np.ndarray  # (n_samples,) int, index into subjects
     subject_ids: np.ndarray  # (n_subjects,) str
@@ -259,7 +258,6 @@ def _design(n_samples: int, sites: tuple[TissueSite, ...], seed: int) -> _Design
     )
     order = np.argsort(sample_ids, kind="stable")  # GTEx files list samples by id
     return _Design(
-        sites=sites,
         site_of_sample=site_of_sample[order],
         subject_of_sample=subject_of_sample[order],
         subject_ids=subject_ids,
@@ -344,7 +342,6 @@ def _select_genes(catalogue: _Catalogue, n_genes: int, seed: int) -> pd.DataFram
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _GeneModel:
-    program_names: tuple[str, ...]
     activity: np.ndarray  # (n_sites, n_programs) float32, A
     gradient_axis: np.ndarray  # (n_sites, n_programs) float32, D
     subject_program_sd: np.ndarray  # (n_programs,) float32
@@ -457,7 +454,6 @@ def _gene_model(
     noisy = np.isin(roles, ["pseudogene", "snoRNA", "miRNA"])
     noise_sd[noisy] *= 1.3
     return _GeneModel(
-        program_names=names,
         activity=activity,
         gradient_axis=gradient_axis,
         subject_program_sd=subject_sd,

@@ -303,9 +303,8 @@ def add_title_line(fig: go.Figure, text: str) -> go.Figure:
 
 #: Height of a legend entry beyond its font size (pixels; plotly draws 19 for a font of 10).
 _LEGEND_ENTRY_PAD = 9
-#: Width of a legend entry's symbol and gaps, and height of a row of a horizontal legend (px).
+#: Width of a legend entry's symbol and gaps (px).
 _LEGEND_SYMBOL = 40
-_LEGEND_ROW = 19
 
 
 def _row_px(font: float, lines: int) -> float:

@@ -341,7 +341,7 @@ def _place_rows(
                 if under == 0:
                     break
         if best is None and lined_first and i < NEAREST_WITH_LINE:  # crowded: further out
-            best = _label_with_line(px[r], str(t), font, radius, away, fits, labels, dots_under)
+            best = _label_with_line(px[r], str(t), font, away, fits, labels, dots_under)
         if best is not None:
             shown[i], positions[i] = True, best[1]
             labels.append(best[2])
@@ -351,7 +351,7 @@ def _place_rows(
             if shown[i] or not (0.0 <= px[r][0] <= width and 0.0 <= px[r][1] <= height):
                 continue
             best = _label_with_line(
-                px[r], str(texts[i]), font, radius, directions[i], fits, labels, dots_under
+                px[r], str(texts[i]), font, directions[i], fits, labels, dots_under
             )
             if best is not None:
                 shown[i], positions[i] = True, best[1]
@@ -373,7 +373,6 @@ def _label_with_line(
     point: np.ndarray,
     text: str,
     font: float,
-    radius: float,
     away: np.ndarray,
     fits: Any,
     taken: list[Box],

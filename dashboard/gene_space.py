@@ -722,13 +722,6 @@ def _link_genes(url_search: str | None) -> list[str]:
     return list(dict.fromkeys(unquote(g).strip() for g in text.split(",") if g.strip()))
 
 
-def _link_columns(context: Any, entries: list[str]) -> tuple[list[int], list[str], list[str]]:
-    """Dataset columns of the model's genes among a link's entries, and the entries that name no
-    gene here and those that name a gene of the dataset the model leaves out
-    (:func:`gene_columns`)."""
-    return gene_columns(context, entries)
-
-
 def link_gene_selection(context: Any, url_search: str | None) -> dict | None:
     """The ``gene-selection`` store a link holds (``gsel=MYH7,MYL2,...``, made by
     :func:`link_gene_param`): its genes as the page names them, those that name no gene here
@@ -741,7 +734,7 @@ def link_gene_selection(context: Any, url_search: str | None) -> dict | None:
     (:func:`gene_selection_update`), as it takes the button's. The store has no
     ``source`` (the link's own selection, read as the page opens, would take them away); the
     map's double-click treats them as a box's genes."""
-    cols = _link_columns(context, _link_genes(url_search))[0]
+    cols = gene_columns(context, _link_genes(url_search))[0]
     if not cols:
         return None
     store: dict[str, Any] = {"genes": [str(context.gene_symbols[j]) for j in cols]}
@@ -776,7 +769,7 @@ def link_gene_problem(context: Any, url_search: str | None) -> str | None:
     """What is wrong with a link's gene selection (``gsel``): its entries that name no gene
     here, with the genes close to them (``did you mean``), and those that name a gene of the
     dataset outside the model (not on the gene map, as a box cannot hold them); or None."""
-    _, unknown, unmodelled = _link_columns(context, _link_genes(url_search))
+    _, unknown, unmodelled = gene_columns(context, _link_genes(url_search))
     problems = []
     if unknown:
         problems.append(

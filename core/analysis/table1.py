@@ -13,14 +13,14 @@ from core.analysis.maps import METHOD_NAMES
 from core.errors import CoreError, first_names
 
 
-def _check_table1(table: Any, function: str) -> None:
+def _check_table1(table: Any) -> None:
     """CoreError unless ``table`` has Table 1's columns ``(embedding, "mean" | "sd")``."""
     columns = getattr(table, "columns", None)
     if not isinstance(columns, pd.MultiIndex) or not {"mean", "sd"} <= set(
         columns.get_level_values(-1)
     ):
         raise CoreError(
-            f"{function} takes a semi_supervised_table result (columns (embedding, "
+            "format_table takes a semi_supervised_table result (columns (embedding, "
             f"'mean' | 'sd')), got {type(table).__name__}"
             + (f" with columns {first_names(columns, 4)}" if columns is not None else "")
         )
@@ -93,7 +93,7 @@ def paired_differences(table: pd.DataFrame, reference: str) -> pd.DataFrame:
 
 def format_table(table: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
     """Table 1 as strings ``"0.62 ± 0.02"``: index classifier, one column per embedding."""
-    _check_table1(table, "format_table")
+    _check_table1(table)
     names = list(dict.fromkeys(table.columns.get_level_values(0)))
     out = pd.DataFrame(index=table.index)
     runs = [np.size(v) for m in table.attrs.get("split_scores", {}).values() for v in m.values()]

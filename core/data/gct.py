@@ -291,7 +291,6 @@ def _stream_gct(
     keep: np.ndarray | None,
     transform: str,
     max_genes: int | None,
-    chunk_bytes: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[_GctHeader, np.ndarray, list[str], list[str]]:
     """Read a GCT v1.2 file into one float32 (n_kept_samples, n_genes) array, chunk by chunk.
@@ -301,7 +300,6 @@ def _stream_gct(
     per chunk before being written into the preallocated array. ``progress`` is called after
     each chunk with (gene rows read, gene rows declared).
     """
-    chunk_bytes = _GCT_CHUNK_BYTES if chunk_bytes is None else chunk_bytes
     with _open_binary(path) as fh:
         header = _read_gct_header(fh, path)
         if keep is None:
@@ -309,7 +307,7 @@ def _stream_gct(
         n_kept = int(keep.size)
         all_kept = n_kept == header.n_samples
         declared = header.n_genes if max_genes is None else min(header.n_genes, max_genes)
-        chunks = _iter_gct_chunks(fh, path, header, max_genes, chunk_bytes)
+        chunks = _iter_gct_chunks(fh, path, header, max_genes, _GCT_CHUNK_BYTES)
         gene_ids: list[str] = []
         symbols: list[str] = []
         scale = {"top": -np.inf, "fractional": False}  # of the input, before the transform

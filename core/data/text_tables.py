@@ -41,9 +41,9 @@ from core.errors import DataError, first_names
 log = logging.getLogger("core.data")  # the package's one logger (-v shows its name)
 
 
-def _sniff_sep(path: Path, first: bytes | None = None, n_skip: int = 0) -> str:
+def _sniff_sep(path: Path, first: bytes, n_skip: int) -> str:
     """Field separator of a text table: the one its name says (``.csv`` comma, ``.tsv``/``.tab``
-    tab) when the header line ``first`` (default: line 1; ``n_skip`` lines above it) has it,
+    tab) when the header line ``first`` (``n_skip`` lines above it) has it,
     else the most frequent of tab, comma and semicolon there (a ``.csv`` written by a
     spreadsheet set to a decimal-comma locale uses semicolons), else ``|`` when the line and
     the one below hold as many, else a space when the line has one (R's ``write.table``
@@ -53,9 +53,6 @@ def _sniff_sep(path: Path, first: bytes | None = None, n_skip: int = 0) -> str:
     line below into numbers: a spreadsheet's ``;``-separated file may have commas in its names
     or, without a header, decimal commas in its first line."""
     name = path.name.lower().removesuffix(".gz")
-    if first is None:
-        with _open_binary(path) as fh:
-            first = _read_line(fh, path)
     counts = {sep: first.count(sep.encode()) for sep in ("\t", ",", ";")}
     named = "," if name.endswith(".csv") else "\t" if name.endswith((".tsv", ".tab")) else None
     if named == "," and counts[","] and counts[";"]:
