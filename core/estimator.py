@@ -1153,6 +1153,10 @@ class FactorizedEmbeddings:
             older = {name: value for name, value in params.items() if name in saved_params}
             if older != params and self._key_of(older) == stored:
                 return stored
+            # saved up to 2026-12-02: the key hashed the settings as config.json holds them
+            # (transform without neighbour_steps, no reassign_until), not as read back today
+            if saved_params != params and self._key_of(saved_params) == stored:
+                return stored
         return None
 
     def save(self, directory: str | Path, overwrite: bool = True) -> Path:

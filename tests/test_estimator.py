@@ -492,6 +492,41 @@ def test_a_model_key_is_computed_from_what_was_loaded(tmp_path, caplog):
     assert again.neighbour_space == "values" and again.key() == config["model_key"] != old.key()
 
 
+# the settings config.json held on 2026-11-23 (a model trained then with `train`)
+_PARAMS_2026_11_23 = (
+    "sample_dim gene_dim hidden activation epochs lr optimizer schedule pairs_per_step "
+    "max_genes_per_step reassign_every grid_size sample_lr_scale sample_noise sample_noise_start "
+    "polish_steps standardize init device precision seed checkpoint_every transform"
+).split()
+
+
+def test_a_model_saved_on_2026_11_23_keeps_its_key(tmp_path, caplog):
+    """Models trained up to 2026-12-02 hashed their settings as config.json holds them (its
+    transform without neighbour_steps, no reassign_until): read back with the settings added
+    since, every such model was said to be "weights.pt is not the model that config.json
+    describes" (a copy from another model) and lost its key, with it its cached results."""
+    fe = _tiny(seed=0).fit(_small())
+    fe.save(tmp_path / "old")
+    config = json.loads((tmp_path / "old" / "config.json").read_text())
+    params = {name: config["params"][name] for name in _PARAMS_2026_11_23}
+    params["transform"] = {k: params["transform"][k] for k in ("steps", "lr", "grid_size")}
+    config["params"] = params
+    del config["train_config"]
+    config["model_key"] = fe._key_of(params)  # (the key as that version computed it)
+    (tmp_path / "old" / "config.json").write_text(json.dumps(config))
+    with caplog.at_level("WARNING", logger="core.estimator"):
+        old = FactorizedEmbeddings.load(tmp_path / "old")
+    assert "not the model that config.json describes" not in caplog.text
+    assert old.key() == config["model_key"]
+    np.testing.assert_array_equal(old.sample_embedding_, fe.sample_embedding_)
+    # its settings edited (not those it hashed): still told
+    config["params"]["lr"] = 0.5
+    (tmp_path / "old" / "config.json").write_text(json.dumps(config))
+    with caplog.at_level("WARNING", logger="core.estimator"):
+        assert FactorizedEmbeddings.load(tmp_path / "old").key() != config["model_key"]
+    assert "not the model that config.json describes" in caplog.text
+
+
 def test_memory_short_while_loading_is_not_damage(tmp_path, monkeypatch):
     """torch.load's MemoryError was said as "damaged or incomplete model directory"."""
     import torch
