@@ -720,10 +720,15 @@ def _command_line(args: argparse.Namespace) -> str:
 
 
 def _write_json(path: Path, payload: dict) -> None:
-    """Write ``path`` next to its final name, then rename: never half a file."""
+    """Write ``path`` next to its final name, then rename: never half a file (nor, on a full
+    disk, a half-written temporary one left in the model's folder)."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload))
-    tmp.replace(path)
+    try:
+        tmp.write_text(json.dumps(payload))
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _check_resumed_data(partial: Path, checkpoint: Path, es) -> None:

@@ -290,3 +290,27 @@ def test_tables_joined_with_their_headers_are_refused_naming_the_line(
         assert "warning" not in err, err
         error = err.strip().splitlines()[-1]
         assert f"{named}, line 22: the header line (line 1) again" in error, error
+
+
+def test_a_settings_file_a_full_disk_cuts_leaves_no_temporary_file(tmp_path, monkeypatch):
+    """A full disk while params.json was written left params.json.tmp in the model's folder
+    (kept for --resume when a checkpoint exists); the old file stays as it was."""
+    import errno
+    import pathlib
+
+    from core import train_cli
+
+    target = tmp_path / "params.json"
+    target.write_text('{"lr": 1}')
+
+    def full(self, data, *args, **kwargs):
+        with open(self, "w") as fh:
+            fh.write(data[:3])
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(pathlib.Path, "write_text", full)
+    with pytest.raises(OSError):
+        train_cli._write_json(target, {"lr": 2})
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["params.json"]
+    assert target.read_text() == '{"lr": 1}'
