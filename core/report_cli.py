@@ -14,6 +14,7 @@ import json
 import platform
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -175,11 +176,71 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run_report)
 
 
+@dataclass
+class _ReportParts:
+    """What the report's stages add up: figures, tables, sections, their times, cache counts."""
+
+    figures: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    sections: list[str] = field(default_factory=list)
+    times: list[SectionTime] = field(default_factory=list)
+    #: (read from the cache, in all) by stage, in the stages' order
+    stage_counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
 def run_report(args: argparse.Namespace) -> int:
     """``python -m core report``: one HTML page with every analysis, figures in PNG and SVG."""
+    t0 = time.perf_counter()
+    classifiers, methods, markers, out, k_given = _checked_flags(args)
+    loaded, others = _load_models(args)
+    problem = _table1_problem(args, loaded)
+    _check_compared(loaded, others)
+    few_samples = _check_data(args, loaded, k_given)
+    if few_samples:
+        methods = []
+    markers = _checked_markers(args, loaded, markers)
+    parts = _ReportParts()
+    cache = _open_cache(args)
+    stages = ["maps", "table 1", "markers", "gene space", "figures"]
+    bar = _tqdm(len(stages), "report")
+    # each section's time on the page: at GTEx's scale t-SNE and Table 1 took 70% of the
+    # report's 445 s, and a section read from the cache takes seconds instead
+    parts.times.append(
+        SectionTime(
+            "reading the model and data" if args.go is None else "reading the model, data and GO",
+            time.perf_counter() - t0,
+        )
+    )
+    try:
+        bar.set_postfix_str("baseline maps")
+        sample_maps = _maps_stage(parts, loaded, methods, args, cache, few_samples)
+        bar.update(1)
+        bar.set_postfix_str("Table 1")
+        _table1_stage(parts, loaded, sample_maps, args, classifiers, cache, problem)
+        bar.update(1)
+        bar.set_postfix_str("markers")
+        _markers_stage(parts, loaded, sample_maps, markers)
+        bar.update(1)
+        bar.set_postfix_str("gene space")
+        _gene_space_stage(parts, loaded, others, args, cache)
+        bar.update(1)
+        bar.set_postfix_str("writing figures")
+        _label_outputs(parts, loaded)
+        no_static = _write_report(out, parts, loaded, methods, args, cache, t0, bar)
+    finally:
+        bar.close()
+        if cache is not None:
+            cache.close()
+    _say_written(out, loaded, no_static, cache is not None, t0)
+    return 0
+
+
+def _checked_flags(
+    args: argparse.Namespace,
+) -> tuple[list[str], list[str], list[str], Path, bool]:
+    """Flags checked before any reading: (classifiers, methods, markers, --out, --k given)."""
     from core.cli import check_output_dir
 
-    t0 = time.perf_counter()
     classifiers = _split_list(args.classifiers, analysis.CLASSIFIERS, "--classifiers")
     methods = _split_list(args.methods, analysis.BASELINE_METHODS, "--methods")
     markers = _split_list(args.markers, None, "--markers")
@@ -191,6 +252,13 @@ def run_report(args: argparse.Namespace) -> int:
     args.k = REPORT_K if args.k is None else args.k
     if args.k < 1:
         raise CoreError(f"--k must be >= 1, got {args.k}")
+    _check_no_go(args)
+    args.go_options = None if args.no_go else _go_options(args)
+    return classifiers, methods, markers, out, k_given
+
+
+def _check_no_go(args: argparse.Namespace) -> None:
+    """Refuse GO flags given with --no-go, which skips what they set."""
     if args.no_go:
         given = [
             flag
@@ -204,7 +272,10 @@ def run_report(args: argparse.Namespace) -> int:
         ]
         if given:
             raise CoreError(f"--no-go skips the GO comparison: drop {', '.join(given)} or --no-go")
-    args.go_options = None if args.no_go else _go_options(args)
+
+
+def _load_models(args: argparse.Namespace) -> tuple[_Loaded, list[_Loaded]]:
+    """The model and its data (with GO, read into ``args.go``), and the models compared."""
     # the models compared are checked before any data is read again (seconds to minutes each)
     models = _comparable_models(args.model, args.compare_models)
     loaded = _Loaded(args.model, args.label, model=models[0])
@@ -220,6 +291,11 @@ def run_report(args: argparse.Namespace) -> int:
         _Loaded(d, args.label, "--compare-models", model=m)
         for d, m in zip(args.compare_models, models[1:], strict=True)
     ]
+    return loaded, others
+
+
+def _table1_problem(args: argparse.Namespace, loaded: _Loaded) -> str | None:
+    """Why Table 1 is skipped (None: it is not); chooses the share trained on, in ``args``."""
     problem = _label_problem(loaded.labels, str(loaded.label)) if loaded.label else None
     if problem and args.label is not None:
         raise CoreError(problem)
@@ -236,7 +312,11 @@ def run_report(args: argparse.Namespace) -> int:
     few = _fraction_problem(loaded.labels, args.fraction, args.stratify) if loaded.label else None
     if few and asked:  # refused before any work
         raise CoreError(few)
-    problem = problem or few  # the default on a small dataset: Table 1 skipped, said why
+    return problem or few  # the default on a small dataset: Table 1 skipped, said why
+
+
+def _check_compared(loaded: _Loaded, others: list[_Loaded]) -> None:
+    """Refuse models compared that were trained on other data, or are the same run."""
     for other in others:
         if other.es.fingerprint() != loaded.es.fingerprint():
             raise CoreError(f"--compare-models {other.dir}: trained on other data than --model")
@@ -247,6 +327,10 @@ def run_report(args: argparse.Namespace) -> int:
             [np.asarray(x.model.gene_embedding_) for x in (loaded, *others)],
             [f"--model {loaded.dir}", *(f"--compare-models {x.dir}" for x in others)],
         )
+
+
+def _check_data(args: argparse.Namespace, loaded: _Loaded, k_given: bool) -> str:
+    """Check --k against the genes and say the data's size; returns why maps are skipped."""
     es = loaded.es
     if k_given and args.k >= es.n_genes:  # said before the maps, not as an empty section
         raise CoreError(
@@ -262,7 +346,12 @@ def run_report(args: argparse.Namespace) -> int:
             f"need at least {analysis.MIN_MAP_SAMPLES}); the model's map is shown alone"
         )
         print(f"warning: {few_samples}", file=sys.stderr)
-        methods = []
+    return few_samples
+
+
+def _checked_markers(args: argparse.Namespace, loaded: _Loaded, markers: list[str]) -> list[str]:
+    """The markers shown, aliases read as the model's genes; says which are not among them."""
+    es = loaded.es
     if args.markers == ",".join(analysis.DEFAULT_MARKERS):
         found = analysis.match_genes(loaded.symbols, markers, ids=loaded.marker_ids)
         if not any(len(found[m]) for m in markers):  # (said on the page only)
@@ -272,182 +361,225 @@ def run_report(args: argparse.Namespace) -> int:
                 f"{stand_in_words(es.n_genes)} instead (--markers names others)",
                 file=sys.stderr,
             )
-    else:  # asked for: said here too
-        found = analysis.match_genes(loaded.symbols, markers, ids=loaded.marker_ids)
-        absent = [m for m in markers if not len(found[m])]
-        if absent:  # an alias of one gene of the model is that gene (HER2: ERBB2)
-            from core.analysis.gene_lookup import read_aliases
+        return markers
+    # asked for: said here too
+    found = analysis.match_genes(loaded.symbols, markers, ids=loaded.marker_ids)
+    absent = [m for m in markers if not len(found[m])]
+    if absent:  # an alias of one gene of the model is that gene (HER2: ERBB2)
+        from core.analysis.gene_lookup import read_aliases
 
-            families = {f.upper() for f in analysis.GENE_FAMILIES}
-            read = read_aliases(
-                es.gene_ids,
-                loaded.symbols,
-                [m for m in absent if m.strip().upper() not in families],
-                args.go,
-            )
-            for name, line in dict.fromkeys(read.values()):  # one line each
-                said = f"--markers: {line}" if name else f"warning: --markers: left out: {line}"
-                print(said, file=sys.stderr)
-            markers = [read.get(m.strip(), (None,))[0] or m for m in markers]
-            absent = [m for m in absent if m.strip() not in read]
-        if absent:
-            # none left: the section shows other genes, said as for the default markers
-            instead = (
-                f"; the marker section shows {stand_in_words(es.n_genes)} instead"
-                if len(absent) == len(markers)
-                else ""
-            )
-            print(
-                f"warning: --markers: not among the model's {es.n_genes:,} genes, left out: "
-                f"{', '.join(absent)}{instead}",
-                file=sys.stderr,
-            )
-    figures: dict[str, Any] = {}
-    tables: dict[str, pd.DataFrame] = {}
-    sections: list[str] = []
-    cache = _open_cache(args)
-    stages = ["maps", "table 1", "markers", "gene space", "figures"]
-    bar = _tqdm(len(stages), "report")
-    # each section's time on the page: at GTEx's scale t-SNE and Table 1 took 70% of the
-    # report's 445 s, and a section read from the cache takes seconds instead
-    times = [
+        families = {f.upper() for f in analysis.GENE_FAMILIES}
+        read = read_aliases(
+            es.gene_ids,
+            loaded.symbols,
+            [m for m in absent if m.strip().upper() not in families],
+            args.go,
+        )
+        for name, line in dict.fromkeys(read.values()):  # one line each
+            said = f"--markers: {line}" if name else f"warning: --markers: left out: {line}"
+            print(said, file=sys.stderr)
+        markers = [read.get(m.strip(), (None,))[0] or m for m in markers]
+        absent = [m for m in absent if m.strip() not in read]
+    if absent:
+        # none left: the section shows other genes, said as for the default markers
+        instead = (
+            f"; the marker section shows {stand_in_words(es.n_genes)} instead"
+            if len(absent) == len(markers)
+            else ""
+        )
+        print(
+            f"warning: --markers: not among the model's {es.n_genes:,} genes, left out: "
+            f"{', '.join(absent)}{instead}",
+            file=sys.stderr,
+        )
+    return markers
+
+
+def _maps_stage(
+    parts: _ReportParts,
+    loaded: _Loaded,
+    methods: list[str],
+    args: argparse.Namespace,
+    cache: Any,
+    few_samples: str,
+) -> dict[str, np.ndarray]:
+    """The baseline maps and Figure 2 (and the training error's figure); returns every map."""
+    start = time.perf_counter()
+    maps, map_times = _timed_baselines(loaded, methods, args, cache)
+    parts.stage_counts["baseline maps"] = _counts(cache)
+    drawn = time.perf_counter()
+    sample_maps = {"fe": np.asarray(loaded.model.sample_embedding_), **maps}
+    parts.figures["maps"] = _fig_maps(sample_maps, loaded.labels, loaded.label)
+    # (the figures' time is a part of its own: "the maps 5 s" of four maps each "under
+    # 1 s" read from the cache left the reader to guess where the rest went)
+    if map_times:
+        map_times.append(SectionTime("drawing them", time.perf_counter() - drawn))
+    parts.times.append(SectionTime("the maps", time.perf_counter() - start, parts=tuple(map_times)))
+    # (the training error's figure is no map: drawn outside the maps' time, which it had
+    # swelled under "drawing them")
+    if getattr(loaded.model, "history_", None):
+        parts.figures["loss"] = _fig_loss(loaded.model.history_)
+    if few_samples:
+        parts.sections.append(f"<h2>Baseline maps</h2><p>Skipped: {html.escape(few_samples)}.</p>")
+    return sample_maps
+
+
+def _table1_stage(
+    parts: _ReportParts,
+    loaded: _Loaded,
+    sample_maps: dict[str, np.ndarray],
+    args: argparse.Namespace,
+    classifiers: list[str],
+    cache: Any,
+    problem: str | None,
+) -> None:
+    """Table 1: the classifiers' accuracy on every map, or why it is skipped."""
+    if problem:
+        parts.sections.append(f"<h2>Table 1</h2><p>Skipped: {html.escape(problem)}.</p>")
+        return
+    if loaded.labels is None:
+        parts.sections.append("<h2>Table 1</h2><p>No sample label: skipped (pass --label).</p>")
+        return
+    before, start = _hits(cache), time.perf_counter()
+    table = _table1(sample_maps, loaded.labels, args, classifiers, cache)
+    cells_cached = _hits(cache) - before
+    parts.stage_counts["Table-1 cells"] = (cells_cached, table.size // 2)
+    chance = chance_accuracy(loaded.labels)
+    parts.figures["table1"] = _fig_table1(table, chance, loaded.label)
+    parts.tables["table1"], parts.tables["table1_splits"] = _table1_csv(table)
+    weight = (_model_summary(loaded).get("params") or {}).get("neighbour_weight")
+    parts.sections.append(
+        _section_table1(table, loaded.label, args, cells_cached, chance, weight, len(loaded.labels))
+    )
+    parts.times.append(
         SectionTime(
-            "reading the model and data" if args.go is None else "reading the model, data and GO",
+            "Table 1",
+            time.perf_counter() - start,
+            _cache_words(*parts.stage_counts["Table-1 cells"], "cells"),
+        )
+    )
+
+
+def _markers_stage(
+    parts: _ReportParts, loaded: _Loaded, sample_maps: dict[str, np.ndarray], markers: list[str]
+) -> None:
+    """The marker genes over the maps and their smoothness (Figure 3)."""
+    start = time.perf_counter()
+    weight = (_model_summary(loaded).get("params") or {}).get("neighbour_weight")
+    parts.sections.append(
+        _section_markers(loaded, sample_maps, markers, parts.figures, parts.tables, weight)
+    )
+    parts.times.append(SectionTime("markers", time.perf_counter() - start))
+
+
+def _gene_space_stage(
+    parts: _ReportParts,
+    loaded: _Loaded,
+    others: list[_Loaded],
+    args: argparse.Namespace,
+    cache: Any,
+) -> None:
+    """The gene space against GO and co-expression (Figure 4), over every model compared."""
+    before, start = _counts(cache), time.perf_counter()
+    parts.sections.append(
+        _section_gene_space(loaded, others, args, parts.figures, cache, parts.tables)
+    )
+    after = _counts(cache)
+    parts.stage_counts["gene correlations"] = (after[0] - before[0], after[1] - before[1])
+    parts.times.append(
+        SectionTime(
+            "gene space",
+            time.perf_counter() - start,
+            _cache_words(*parts.stage_counts["gene correlations"], "gene correlations"),
+        )
+    )
+
+
+def _label_outputs(parts: _ReportParts, loaded: _Loaded) -> None:
+    """Name the data source on every table, and mark simulated data on figures and tables."""
+    source = table_source(loaded)
+    # a table taken out of the folder still says what it was computed from (the
+    # dashboard's CSV files say so on every row too); last, where they move no column
+    # that scripts read by position
+    for frame in parts.tables.values():
+        for name, value in source.items():
+            # a table's own column wins (gene_space: each row's model), moved last too
+            frame[name] = frame.pop(name) if name in frame.columns else value
+    if loaded.simulated:  # a figure or table taken out of the page still says so
+        _mark_simulated(parts.figures)
+        for frame in parts.tables.values():
+            mark_simulated(frame)
+
+
+def _cache_line(cache: Any, stage_counts: dict[str, tuple[int, int]]) -> str:
+    """The page's line on what was read from the result cache ("" when nothing was)."""
+    if cache is None or not cache.hits:
+        return ""
+    return (
+        f"read from the result cache {cache.directory} (stored by an earlier run) "
+        "instead of computed: "
+        + ", ".join(f"{what} {n} of {total}" for what, (n, total) in stage_counts.items())
+    )
+
+
+def _write_report(
+    out: Path,
+    parts: _ReportParts,
+    loaded: _Loaded,
+    methods: list[str],
+    args: argparse.Namespace,
+    cache: Any,
+    t0: float,
+    bar: Any,
+) -> str | None:
+    """Write figures, tables and page into ``out`` at once; returns why no PNG/SVG (or None)."""
+    cache_line = _cache_line(cache, parts.stage_counts)
+    # built beside --out, renamed into place at the end: never half a report under its name
+    with folder_written(out, "the report") as tmp:
+        start = time.perf_counter()
+        try:
+            written, no_static = _write_figures(parts.figures, tmp / "figures")
+        except CoreError as exc:
+            if isinstance(exc.__cause__, OSError):  # a full or read-only disk: the error
+                # names --out (below), not the hidden folder the report is built in
+                raise OSError(exc.__cause__.errno, exc.__cause__.strerror) from None
+            raise
+        for name, table in parts.tables.items():
+            (tmp / "tables").mkdir(parents=True, exist_ok=True)
+            # (a sample or gene named "=HYPERLINK(...)" shown as text, not run)
+            spreadsheet_safe_table(table).to_csv(tmp / "tables" / f"{name}.csv", index=False)
+        parts.times.append(
+            SectionTime("writing the figures and tables", time.perf_counter() - start)
+        )
+        bar.update(1)
+        page = _page(
+            loaded,
+            parts.sections,
+            written,
             time.perf_counter() - t0,
+            methods=methods,
+            centered=args.center_samples,
+            simulated=loaded.simulated,
+            cache_line=cache_line,
+            command=_report_command(args),
+            missing_note=args.missing_note,
+            figures_note=no_static or "",
+            figures_cached=cache is not None,
+            section_times=_section_times_text(parts.times),
         )
-    ]
-    try:
-        bar.set_postfix_str("baseline maps")
-        start = time.perf_counter()
-        maps, map_times = _timed_baselines(loaded, methods, args, cache)
-        stage_counts = {"baseline maps": _counts(cache)}
-        drawn = time.perf_counter()
-        sample_maps = {"fe": np.asarray(loaded.model.sample_embedding_), **maps}
-        figures["maps"] = _fig_maps(sample_maps, loaded.labels, loaded.label)
-        # (the figures' time is a part of its own: "the maps 5 s" of four maps each "under
-        # 1 s" read from the cache left the reader to guess where the rest went)
-        if map_times:
-            map_times.append(SectionTime("drawing them", time.perf_counter() - drawn))
-        times.append(SectionTime("the maps", time.perf_counter() - start, parts=tuple(map_times)))
-        # (the training error's figure is no map: drawn outside the maps' time, which it had
-        # swelled under "drawing them")
-        if getattr(loaded.model, "history_", None):
-            figures["loss"] = _fig_loss(loaded.model.history_)
-        bar.update(1)
+        (tmp / "index.html").write_text(page, encoding="utf-8")
+    return no_static
 
-        if few_samples:
-            sections.append(f"<h2>Baseline maps</h2><p>Skipped: {html.escape(few_samples)}.</p>")
-        bar.set_postfix_str("Table 1")
-        if problem:
-            sections.append(f"<h2>Table 1</h2><p>Skipped: {html.escape(problem)}.</p>")
-        elif loaded.labels is not None:
-            before, start = _hits(cache), time.perf_counter()
-            table = _table1(sample_maps, loaded.labels, args, classifiers, cache)
-            cells_cached = _hits(cache) - before
-            stage_counts["Table-1 cells"] = (cells_cached, table.size // 2)
-            chance = chance_accuracy(loaded.labels)
-            figures["table1"] = _fig_table1(table, chance, loaded.label)
-            tables["table1"], tables["table1_splits"] = _table1_csv(table)
-            weight = (_model_summary(loaded).get("params") or {}).get("neighbour_weight")
-            sections.append(
-                _section_table1(
-                    table, loaded.label, args, cells_cached, chance, weight, len(loaded.labels)
-                )
-            )
-            times.append(
-                SectionTime(
-                    "Table 1",
-                    time.perf_counter() - start,
-                    _cache_words(*stage_counts["Table-1 cells"], "cells"),
-                )
-            )
-        else:
-            sections.append("<h2>Table 1</h2><p>No sample label: skipped (pass --label).</p>")
-        bar.update(1)
 
-        bar.set_postfix_str("markers")
-        start = time.perf_counter()
-        weight = (_model_summary(loaded).get("params") or {}).get("neighbour_weight")
-        sections.append(_section_markers(loaded, sample_maps, markers, figures, tables, weight))
-        times.append(SectionTime("markers", time.perf_counter() - start))
-        bar.update(1)
-
-        bar.set_postfix_str("gene space")
-        before, start = _counts(cache), time.perf_counter()
-        sections.append(_section_gene_space(loaded, others, args, figures, cache, tables))
-        after = _counts(cache)
-        stage_counts["gene correlations"] = (after[0] - before[0], after[1] - before[1])
-        times.append(
-            SectionTime(
-                "gene space",
-                time.perf_counter() - start,
-                _cache_words(*stage_counts["gene correlations"], "gene correlations"),
-            )
-        )
-        bar.update(1)
-
-        bar.set_postfix_str("writing figures")
-        simulated = loaded.simulated
-        source = table_source(loaded)
-        # a table taken out of the folder still says what it was computed from (the
-        # dashboard's CSV files say so on every row too); last, where they move no column
-        # that scripts read by position
-        for frame in tables.values():
-            for name, value in source.items():
-                # a table's own column wins (gene_space: each row's model), moved last too
-                frame[name] = frame.pop(name) if name in frame.columns else value
-        if simulated:  # a figure or table taken out of the page still says so
-            _mark_simulated(figures)
-            for frame in tables.values():
-                mark_simulated(frame)
-        cache_line = ""
-        if cache is not None and cache.hits:
-            cache_line = (
-                f"read from the result cache {cache.directory} (stored by an earlier run) "
-                "instead of computed: "
-                + ", ".join(f"{what} {n} of {total}" for what, (n, total) in stage_counts.items())
-            )
-        # built beside --out, renamed into place at the end: never half a report under its name
-        with folder_written(out, "the report") as tmp:
-            start = time.perf_counter()
-            try:
-                written, no_static = _write_figures(figures, tmp / "figures")
-            except CoreError as exc:
-                if isinstance(exc.__cause__, OSError):  # a full or read-only disk: the error
-                    # names --out (below), not the hidden folder the report is built in
-                    raise OSError(exc.__cause__.errno, exc.__cause__.strerror) from None
-                raise
-            for name, table in tables.items():
-                (tmp / "tables").mkdir(parents=True, exist_ok=True)
-                # (a sample or gene named "=HYPERLINK(...)" shown as text, not run)
-                spreadsheet_safe_table(table).to_csv(tmp / "tables" / f"{name}.csv", index=False)
-            times.append(SectionTime("writing the figures and tables", time.perf_counter() - start))
-            bar.update(1)
-            page = _page(
-                loaded,
-                sections,
-                written,
-                time.perf_counter() - t0,
-                methods=methods,
-                centered=args.center_samples,
-                simulated=simulated,
-                cache_line=cache_line,
-                command=_report_command(args),
-                missing_note=args.missing_note,
-                figures_note=no_static or "",
-                figures_cached=cache is not None,
-                section_times=_section_times_text(times),
-            )
-            (tmp / "index.html").write_text(page, encoding="utf-8")
-    finally:
-        bar.close()
-        if cache is not None:
-            cache.close()
+def _say_written(
+    out: Path, loaded: _Loaded, no_static: str | None, cached: bool, t0: float
+) -> None:
+    """Say where the report is (and, without static figures, how to get them)."""
     if no_static:
         print(
             f"warning: {no_static}. The figures are interactive HTML pages instead "
             "(figures/*.html); run the same command again with --force once Chromium is there"
-            + (" (the results are cached)" if cache is not None else ""),
+            + (" (the results are cached)" if cached else ""),
             file=sys.stderr,
         )
     simulated = f"{SIMULATED_LABEL}: " if loaded.simulated else ""
@@ -455,7 +587,6 @@ def run_report(args: argparse.Namespace) -> int:
         f"{simulated}wrote {out / 'index.html'} ({time.perf_counter() - t0:.0f} s)",
         file=sys.stderr,
     )
-    return 0
 
 
 def _counts(cache: Any) -> tuple[int, int]:
