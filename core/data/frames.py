@@ -107,64 +107,22 @@ def _frame_to_set(
     annotations, and those named so or as a sample's lanes (``lanes``) among the genes are
     sample annotations, unless the name is a gene's symbol or alias; said with a warning that
     names them, and appended to ``named_non_genes``."""
-    if frame.shape[1] == 0 or frame.shape[0] == 0:
-        rows = "no row" if frame.shape[0] == 0 else f"{frame.shape[0]} row"
-        raise DataError(
-            f"{path}: empty matrix ({rows} under its first line, {frame.shape[1]} column"
-            f"{'' if frame.shape[1] == 1 else 's'}): not a table of samples and genes"
-        )
+    _refuse_empty_frame(path, frame)
     header_line = int(frame.attrs.get("header_line", 1))
     cols = [str(c) for c in frame.columns]
     frame.columns = cols
-    label_columns = [str(c) for c in (label_columns or [])]
-    for c in label_columns:
-        if c not in cols:
-            raise _missing_column_error(path, c, cols)
-
-    for c in cols[1:]:  # ' NA', 'n.a.': missing values, as pandas reads 'NA'
-        if is_text(frame[c]):
-            frame[c] = _markers_to_missing(frame[c])
+    label_columns = _checked_label_columns(path, label_columns, cols)
+    _read_missing_markers(frame, cols)
 
     # Leading non-numeric columns (ids, annotations) and gene positions; numeric body after.
-    def is_lead(i: int) -> bool:
-        if i > 0 and _name_key(cols[i]) in _GENE_POSITION_KEYS:
-            return _may_be_positions(frame, cols[i])
-        if i > 0 and _name_key(cols[i]) in _GENE_ANNOTATION_KEYS and frame[cols[i]].isna().all():
-            # a Description column of "na" placeholders (a GCT body without its two first
-            # lines) or left empty: read as a sample without values, the table was refused
-            return True
-        if _is_numeric(frame[cols[i]]):
-            return False
-        return not (
-            text_values == "missing"
-            and i > 0
-            and cols[i] not in label_columns
-            and _name_key(cols[i]) not in _ANNOTATION_NAME_KEYS
-            and _mostly_numbers(frame[cols[i]])
-        )
-
-    n_lead = 0
-    while n_lead < len(cols) and is_lead(n_lead):
-        n_lead += 1
-    if n_lead == 0 and (
-        _name_key(cols[0]) in _ID_COLUMN_KEYS
-        or cols[0].startswith("Unnamed:")
-        or cols[0] == sample_column
-    ):
-        n_lead = 1  # numeric ids (Entrez)
-        while n_lead < len(cols) and is_lead(n_lead):
-            n_lead += 1
+    n_lead = _count_lead_columns(frame, cols, sample_column, label_columns, text_values)
     if sample_column is not None and sample_column in cols:
         id_col = sample_column
     else:
         id_col = cols[0] if n_lead else None
     lead = cols[:n_lead]
     keep = _rows_with_ids(frame, path, id_col, header_line)
-    row_ids = (
-        pd.Index(frame[id_col].astype(str).str.strip())
-        if id_col is not None
-        else pd.Index([f"row_{i}" for i in range(len(frame))])
-    )
+    row_ids = _row_ids(frame, id_col)
     extra = [c for c in lead if c != id_col]
     body_cols = [c for c in cols if c not in lead]
     _refuse_dates_among_values(path, frame, body_cols)
@@ -175,165 +133,62 @@ def _frame_to_set(
         )
 
     if orientation == "auto":
-        reason = ""
-        if annotation_ids is not None:
-            in_rows = int(row_ids.isin(annotation_ids).sum())
-            in_cols = int(pd.Index(body_cols).isin(annotation_ids).sum())
-            if in_rows or in_cols:
-                orientation = "samples_x_genes" if in_rows >= in_cols else "genes_x_samples"
-                where, n = ("row", in_rows) if in_rows >= in_cols else ("column", in_cols)
-                reason = f"{n:,} of its {where} names are sample ids of the annotations"
-        id_name = _name_key(id_col) if id_col is not None else ""
-        if orientation == "auto" and id_name in _SAMPLE_ID_KEYS:
-            orientation, reason = "samples_x_genes", f"sample id column {id_col!r}"
-        elif orientation == "auto" and id_name in _GENE_ID_KEYS:
-            orientation, reason = "genes_x_samples", f"gene id column {id_col!r}"
-        if orientation == "auto":
-            orientation, reason = _auto_orientation(
-                path, row_ids[keep], id_col is not None, body_cols, extra
-            )
-        log.info("%s: %s (%s)", path, _ORIENTATION_WORDS[orientation], reason)
-    else:
-        # an orientation given against what the names say trained on the transposed matrix
-        # without a word (samples named TBX4, genes named Adipose_Tissue_1)
-        try:
-            names_say, why = _auto_orientation(
-                path, row_ids[keep], id_col is not None, body_cols, extra
-            )
-        except DataError:
-            names_say = "auto"
-        if names_say not in ("auto", orientation):
-            words = _ORIENTATION_WORDS
-            fix = ("orientation", ORIENTATION_OPTION[names_say])
-            log.warning(
-                "%s: read with %s, as asked, but its names say %s (%s; e.g. rows %s, columns "
-                "%s): check the orientation given (%s reads it as its names say)",
-                path,
-                words[orientation],
-                words[names_say],
-                why,
-                _shown_names(list(row_ids[keep])),
-                _shown_names(body_cols),
-                argument_words(*fix),
-                extra={"fix": fix},  # (the command line words it as its flag)
-            )
-
-    if id_col is None:  # every output names them so: said once, here
-        what = "sample" if orientation == "samples_x_genes" else "gene"
-        log.warning(
-            "%s: no column of %s ids (the first column, %r, holds numbers and is read as %s): "
-            "the %ss are named row_0 to row_%d; a first column of ids, named e.g. %r, names "
-            "them",
-            path,
-            what,
-            cols[0],
-            "a sample annotation"
-            if orientation == "samples_x_genes" and _name_key(cols[0]) in _SAMPLE_ANNOTATION_KEYS
-            else ("a gene" if orientation == "samples_x_genes" else "a sample"),
-            what,
-            len(row_ids) - 1,
-            what,
+        orientation = _orientation_of_names(
+            path, row_ids, keep, id_col, body_cols, extra, annotation_ids
         )
+    else:
+        _warn_of_orientation_against_names(
+            path, orientation, row_ids, keep, id_col, body_cols, extra
+        )
+    if id_col is None:  # every output names them so: said once, here
+        _warn_of_rows_without_ids(path, orientation, cols[0], len(row_ids))
     if orientation == "samples_x_genes":
-        ann_cols = extra + [c for c in label_columns if c not in lead]
-        _warn_of_genes_read_as_annotation(
+        ann_cols = _sample_annotation_columns(
             path,
             frame,
-            # (no gene column at all: refused below, by an error that names the text)
-            [c for c in extra if c not in warned and c not in label_columns] if body_cols else [],
+            extra,
+            lead,
+            body_cols,
+            label_columns,
+            warned,
             header_line,
+            annotation_names,
+            named_annotations,
+            non_gene_names,
+            named_non_genes,
         )
-        # numbers under a sample annotation's name (age, RIN, batch) were trained on as genes
-        named = [
-            c for c in body_cols if c not in ann_cols and _name_key(c) in _SAMPLE_ANNOTATION_KEYS
-        ]
-        if annotation_names and named and len(named) < len(body_cols):
-            if named_annotations is not None:
-                named_annotations.extend(named)
-            log.info(
-                "%s: column(s) %s read as sample annotations, not genes (their names are those "
-                "of sample annotations)",
-                path,
-                ", ".join(map(repr, named[:10])) + (", ..." if len(named) > 10 else ""),
-            )
-            ann_cols += named
-        if non_gene_names:
-            # featureCounts' Length, RSEM's effective_length, a sample's lanes: numbers beside
-            # the genes that were trained on as genes
-            odd = _not_genes(path, [c for c in body_cols if c not in ann_cols])
-            if odd and named_non_genes is not None:
-                named_non_genes.extend(odd)
-            ann_cols += odd
-        gene_cols = [c for c in body_cols if c not in ann_cols]
-        _warn_of_leading_non_genes(path, gene_cols)
-        if not gene_cols:
-            raise _no_numeric_error(path, frame, extra, "gene")
-        _check_value_columns(
-            frame, gene_cols, path, row_ids, id_col, header_line, text_values, text_cells
+        values, sample_ids, samples, genes = _samples_in_rows(
+            path,
+            frame,
+            row_ids,
+            id_col,
+            header_line,
+            extra,
+            body_cols,
+            ann_cols,
+            text_values,
+            text_cells,
         )
-        with np.errstate(over="ignore"):  # a number beyond float32 is inf: said as such
-            values = frame[gene_cols].to_numpy(dtype=np.float32)
-        sample_ids = row_ids
-        samples = frame[ann_cols].copy()
-        samples.index = sample_ids
-        genes = pd.DataFrame(index=pd.Index(gene_cols))
     else:
-        sample_cols = body_cols
-        _warn_of_lone_coordinates(path, frame, extra)
-        odd = [
-            c
-            for c in sample_cols
-            if _name_key(c) in _NOT_SAMPLE_KEYS and _may_be_positions(frame, c)
-        ]
-        if non_gene_names and odd and len(odd) < len(sample_cols):
-            # lengths and positions after the samples (RSEM's effective_length) were samples
-            log.warning(
-                "%s: column(s) %s hold gene lengths or positions, not samples: read as gene "
-                "annotations",
-                path,
-                ", ".join(map(repr, odd)),
-            )
-            if named_non_genes is not None:
-                named_non_genes.extend(odd)
-            sample_cols = [c for c in sample_cols if c not in odd]
-            extra = extra + odd
-        in_samples = [c for c in label_columns if c in sample_cols]
-        if in_samples:
-            fix = ("orientation", ORIENTATION_OPTION["samples_x_genes"])
-            error = DataError(
-                f"{path}: {in_samples[0]!r} was named as a sample annotation column, but this "
-                "table has genes in rows, so its columns are samples; a table with genes in "
-                "rows has no room for sample annotations: give them in an annotation file, or "
-                f"if the samples are the rows, say so ({argument_words(*fix)})"
-            )
-            raise with_fix(error, *fix)
-        if not sample_cols:
-            raise _no_numeric_error(path, frame, extra, "sample")
-        _check_value_columns(
-            frame, sample_cols, path, row_ids, id_col, header_line, text_values, text_cells
+        values, sample_ids, samples, genes = _genes_in_rows(
+            path,
+            frame,
+            row_ids,
+            id_col,
+            header_line,
+            extra,
+            body_cols,
+            label_columns,
+            text_values,
+            text_cells,
+            non_gene_names,
+            named_non_genes,
         )
-        with np.errstate(over="ignore"):  # a number beyond float32 is inf: said as such
-            values = np.ascontiguousarray(frame[sample_cols].to_numpy(dtype=np.float32).T)
-        sample_ids = _alignment_file_names(path, pd.Index(sample_cols))
-        samples = pd.DataFrame(index=sample_ids)
-        genes = frame[extra].copy()
-        genes.index = row_ids
-        sym_col = next((c for c in extra if _name_key(c) in _SYMBOL_COLUMN_KEYS), None)
-        if sym_col is not None:
-            genes = genes.rename(columns={sym_col: "symbol"})
     if not keep.all():
-        if orientation == "samples_x_genes":
-            values, sample_ids, samples = values[keep], sample_ids[keep], samples[keep]
-        else:
-            values = np.ascontiguousarray(values[:, keep])
-            genes = genes[keep]
-    for ids, what, in_rows in (
-        (sample_ids, "sample", orientation == "samples_x_genes"),
-        (genes.index, "gene", orientation != "samples_x_genes"),
-    ):
-        if ids.has_duplicates:
-            lines = in_rows and "header_line" in frame.attrs
-            raise _duplicate_ids_error(path, ids, what, header_line, keep if lines else None)
+        values, sample_ids, samples, genes = _kept_rows(
+            values, sample_ids, samples, genes, keep, orientation
+        )
+    _refuse_duplicate_ids(path, frame, sample_ids, genes.index, orientation, header_line, keep)
     values, sample_ids, samples, genes = _drop_summary_lines(
         path, values, sample_ids, samples, genes
     )
@@ -341,6 +196,381 @@ def _frame_to_set(
     _warn_of_date_names(path, genes)
     _warn_of_case_twins(path, genes.index)
     return values, sample_ids, samples, genes, orientation
+
+
+def _refuse_empty_frame(path: Path, frame: pd.DataFrame) -> None:
+    """Refuse a table without a row or without a column."""
+    if frame.shape[1] == 0 or frame.shape[0] == 0:
+        rows = "no row" if frame.shape[0] == 0 else f"{frame.shape[0]} row"
+        raise DataError(
+            f"{path}: empty matrix ({rows} under its first line, {frame.shape[1]} column"
+            f"{'' if frame.shape[1] == 1 else 's'}): not a table of samples and genes"
+        )
+
+
+def _checked_label_columns(
+    path: Path, label_columns: Sequence[str] | None, cols: Sequence[str]
+) -> list[str]:
+    """The label columns as text, each one a column of the table (else a DataError)."""
+    label_columns = [str(c) for c in (label_columns or [])]
+    for c in label_columns:
+        if c not in cols:
+            raise _missing_column_error(path, c, cols)
+    return label_columns
+
+
+def _read_missing_markers(frame: pd.DataFrame, cols: Sequence[str]) -> None:
+    """Read the missing-value markers of the text columns after the first as missing."""
+    for c in cols[1:]:  # ' NA', 'n.a.': missing values, as pandas reads 'NA'
+        if is_text(frame[c]):
+            frame[c] = _markers_to_missing(frame[c])
+
+
+def _is_lead_column(
+    frame: pd.DataFrame,
+    cols: Sequence[str],
+    i: int,
+    label_columns: Sequence[str],
+    text_values: str,
+) -> bool:
+    """Whether column ``i`` is an id or annotation column (or gene positions), not values."""
+    if i > 0 and _name_key(cols[i]) in _GENE_POSITION_KEYS:
+        return _may_be_positions(frame, cols[i])
+    if i > 0 and _name_key(cols[i]) in _GENE_ANNOTATION_KEYS and frame[cols[i]].isna().all():
+        # a Description column of "na" placeholders (a GCT body without its two first
+        # lines) or left empty: read as a sample without values, the table was refused
+        return True
+    if _is_numeric(frame[cols[i]]):
+        return False
+    return not (
+        text_values == "missing"
+        and i > 0
+        and cols[i] not in label_columns
+        and _name_key(cols[i]) not in _ANNOTATION_NAME_KEYS
+        and _mostly_numbers(frame[cols[i]])
+    )
+
+
+def _count_lead_columns(
+    frame: pd.DataFrame,
+    cols: Sequence[str],
+    sample_column: str | None,
+    label_columns: Sequence[str],
+    text_values: str,
+) -> int:
+    """How many columns lead the table (ids and annotations) before its values."""
+    n_lead = 0
+    while n_lead < len(cols) and _is_lead_column(frame, cols, n_lead, label_columns, text_values):
+        n_lead += 1
+    if n_lead == 0 and (
+        _name_key(cols[0]) in _ID_COLUMN_KEYS
+        or cols[0].startswith("Unnamed:")
+        or cols[0] == sample_column
+    ):
+        n_lead = 1  # numeric ids (Entrez)
+        while n_lead < len(cols) and _is_lead_column(
+            frame, cols, n_lead, label_columns, text_values
+        ):
+            n_lead += 1
+    return n_lead
+
+
+def _row_ids(frame: pd.DataFrame, id_col: str | None) -> pd.Index:
+    """The ids of the rows: the id column's, stripped, or ``row_0``... without one."""
+    return (
+        pd.Index(frame[id_col].astype(str).str.strip())
+        if id_col is not None
+        else pd.Index([f"row_{i}" for i in range(len(frame))])
+    )
+
+
+def _orientation_of_names(
+    path: Path,
+    row_ids: pd.Index,
+    keep: np.ndarray,
+    id_col: str | None,
+    body_cols: Sequence[str],
+    extra: Sequence[str],
+    annotation_ids: pd.Index | None,
+) -> str:
+    """The orientation that the annotations' ids or the table's names say, logged with why."""
+    orientation, reason = "auto", ""
+    if annotation_ids is not None:
+        in_rows = int(row_ids.isin(annotation_ids).sum())
+        in_cols = int(pd.Index(body_cols).isin(annotation_ids).sum())
+        if in_rows or in_cols:
+            orientation = "samples_x_genes" if in_rows >= in_cols else "genes_x_samples"
+            where, n = ("row", in_rows) if in_rows >= in_cols else ("column", in_cols)
+            reason = f"{n:,} of its {where} names are sample ids of the annotations"
+    id_name = _name_key(id_col) if id_col is not None else ""
+    if orientation == "auto" and id_name in _SAMPLE_ID_KEYS:
+        orientation, reason = "samples_x_genes", f"sample id column {id_col!r}"
+    elif orientation == "auto" and id_name in _GENE_ID_KEYS:
+        orientation, reason = "genes_x_samples", f"gene id column {id_col!r}"
+    if orientation == "auto":
+        orientation, reason = _auto_orientation(
+            path, row_ids[keep], id_col is not None, body_cols, extra
+        )
+    log.info("%s: %s (%s)", path, _ORIENTATION_WORDS[orientation], reason)
+    return orientation
+
+
+def _warn_of_orientation_against_names(
+    path: Path,
+    orientation: str,
+    row_ids: pd.Index,
+    keep: np.ndarray,
+    id_col: str | None,
+    body_cols: Sequence[str],
+    extra: Sequence[str],
+) -> None:
+    """Warn when the orientation given is not the one the table's names say."""
+    # an orientation given against what the names say trained on the transposed matrix
+    # without a word (samples named TBX4, genes named Adipose_Tissue_1)
+    try:
+        names_say, why = _auto_orientation(
+            path, row_ids[keep], id_col is not None, body_cols, extra
+        )
+    except DataError:
+        names_say = "auto"
+    if names_say not in ("auto", orientation):
+        words = _ORIENTATION_WORDS
+        fix = ("orientation", ORIENTATION_OPTION[names_say])
+        log.warning(
+            "%s: read with %s, as asked, but its names say %s (%s; e.g. rows %s, columns "
+            "%s): check the orientation given (%s reads it as its names say)",
+            path,
+            words[orientation],
+            words[names_say],
+            why,
+            _shown_names(list(row_ids[keep])),
+            _shown_names(body_cols),
+            argument_words(*fix),
+            extra={"fix": fix},  # (the command line words it as its flag)
+        )
+
+
+def _warn_of_rows_without_ids(path: Path, orientation: str, first: str, n_rows: int) -> None:
+    """Warn that no column holds the rows' ids, so they are named ``row_0``..."""
+    what = "sample" if orientation == "samples_x_genes" else "gene"
+    log.warning(
+        "%s: no column of %s ids (the first column, %r, holds numbers and is read as %s): "
+        "the %ss are named row_0 to row_%d; a first column of ids, named e.g. %r, names "
+        "them",
+        path,
+        what,
+        first,
+        "a sample annotation"
+        if orientation == "samples_x_genes" and _name_key(first) in _SAMPLE_ANNOTATION_KEYS
+        else ("a gene" if orientation == "samples_x_genes" else "a sample"),
+        what,
+        n_rows - 1,
+        what,
+    )
+
+
+def _sample_annotation_columns(
+    path: Path,
+    frame: pd.DataFrame,
+    extra: Sequence[str],
+    lead: Sequence[str],
+    body_cols: Sequence[str],
+    label_columns: Sequence[str],
+    warned: Sequence[str],
+    header_line: int,
+    annotation_names: bool,
+    named_annotations: list[str] | None,
+    non_gene_names: bool,
+    named_non_genes: list[str] | None,
+) -> list[str]:
+    """The sample annotation columns of a table of samples in rows, with the warnings for
+    columns named as genes, as sample annotations or as gene lengths and lanes."""
+    ann_cols = list(extra) + [c for c in label_columns if c not in lead]
+    _warn_of_genes_read_as_annotation(
+        path,
+        frame,
+        # (no gene column at all: refused below, by an error that names the text)
+        [c for c in extra if c not in warned and c not in label_columns] if body_cols else [],
+        header_line,
+    )
+    ann_cols += _named_sample_annotations(
+        path, body_cols, ann_cols, annotation_names, named_annotations
+    )
+    if non_gene_names:
+        # featureCounts' Length, RSEM's effective_length, a sample's lanes: numbers beside
+        # the genes that were trained on as genes
+        odd = _not_genes(path, [c for c in body_cols if c not in ann_cols])
+        if odd and named_non_genes is not None:
+            named_non_genes.extend(odd)
+        ann_cols += odd
+    return ann_cols
+
+
+def _named_sample_annotations(
+    path: Path,
+    body_cols: Sequence[str],
+    ann_cols: Sequence[str],
+    annotation_names: bool,
+    named_annotations: list[str] | None,
+) -> list[str]:
+    """The numeric columns named as sample annotations (age, RIN, batch), logged, if not all."""
+    # numbers under a sample annotation's name (age, RIN, batch) were trained on as genes
+    named = [c for c in body_cols if c not in ann_cols and _name_key(c) in _SAMPLE_ANNOTATION_KEYS]
+    if not (annotation_names and named and len(named) < len(body_cols)):
+        return []
+    if named_annotations is not None:
+        named_annotations.extend(named)
+    log.info(
+        "%s: column(s) %s read as sample annotations, not genes (their names are those "
+        "of sample annotations)",
+        path,
+        ", ".join(map(repr, named[:10])) + (", ..." if len(named) > 10 else ""),
+    )
+    return named
+
+
+def _samples_in_rows(
+    path: Path,
+    frame: pd.DataFrame,
+    row_ids: pd.Index,
+    id_col: str | None,
+    header_line: int,
+    extra: Sequence[str],
+    body_cols: Sequence[str],
+    ann_cols: Sequence[str],
+    text_values: str,
+    text_cells: list[dict[str, Any]] | None,
+) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataFrame]:
+    """Values, sample ids, samples and genes of a table of samples in rows."""
+    gene_cols = [c for c in body_cols if c not in ann_cols]
+    _warn_of_leading_non_genes(path, gene_cols)
+    if not gene_cols:
+        raise _no_numeric_error(path, frame, extra, "gene")
+    _check_value_columns(
+        frame, gene_cols, path, row_ids, id_col, header_line, text_values, text_cells
+    )
+    with np.errstate(over="ignore"):  # a number beyond float32 is inf: said as such
+        values = frame[gene_cols].to_numpy(dtype=np.float32)
+    sample_ids = row_ids
+    samples = frame[ann_cols].copy()
+    samples.index = sample_ids
+    genes = pd.DataFrame(index=pd.Index(gene_cols))
+    return values, sample_ids, samples, genes
+
+
+def _genes_in_rows(
+    path: Path,
+    frame: pd.DataFrame,
+    row_ids: pd.Index,
+    id_col: str | None,
+    header_line: int,
+    extra: Sequence[str],
+    body_cols: Sequence[str],
+    label_columns: Sequence[str],
+    text_values: str,
+    text_cells: list[dict[str, Any]] | None,
+    non_gene_names: bool,
+    named_non_genes: list[str] | None,
+) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataFrame]:
+    """Values, sample ids, samples and genes of a table of genes in rows."""
+    sample_cols = list(body_cols)
+    _warn_of_lone_coordinates(path, frame, extra)
+    odd = _gene_annotations_among_samples(path, frame, sample_cols, non_gene_names, named_non_genes)
+    if odd:
+        sample_cols = [c for c in sample_cols if c not in odd]
+        extra = list(extra) + odd
+    _refuse_labels_among_samples(path, label_columns, sample_cols)
+    if not sample_cols:
+        raise _no_numeric_error(path, frame, extra, "sample")
+    _check_value_columns(
+        frame, sample_cols, path, row_ids, id_col, header_line, text_values, text_cells
+    )
+    with np.errstate(over="ignore"):  # a number beyond float32 is inf: said as such
+        values = np.ascontiguousarray(frame[sample_cols].to_numpy(dtype=np.float32).T)
+    sample_ids = _alignment_file_names(path, pd.Index(sample_cols))
+    samples = pd.DataFrame(index=sample_ids)
+    genes = frame[extra].copy()
+    genes.index = row_ids
+    sym_col = next((c for c in extra if _name_key(c) in _SYMBOL_COLUMN_KEYS), None)
+    if sym_col is not None:
+        genes = genes.rename(columns={sym_col: "symbol"})
+    return values, sample_ids, samples, genes
+
+
+def _gene_annotations_among_samples(
+    path: Path,
+    frame: pd.DataFrame,
+    sample_cols: Sequence[str],
+    non_gene_names: bool,
+    named_non_genes: list[str] | None,
+) -> list[str]:
+    """The columns among the samples that hold gene lengths or positions, with a warning."""
+    odd = [
+        c for c in sample_cols if _name_key(c) in _NOT_SAMPLE_KEYS and _may_be_positions(frame, c)
+    ]
+    if not (non_gene_names and odd and len(odd) < len(sample_cols)):
+        return []
+    # lengths and positions after the samples (RSEM's effective_length) were samples
+    log.warning(
+        "%s: column(s) %s hold gene lengths or positions, not samples: read as gene annotations",
+        path,
+        ", ".join(map(repr, odd)),
+    )
+    if named_non_genes is not None:
+        named_non_genes.extend(odd)
+    return odd
+
+
+def _refuse_labels_among_samples(
+    path: Path, label_columns: Sequence[str], sample_cols: Sequence[str]
+) -> None:
+    """Refuse sample annotation columns named in a table whose columns are samples."""
+    in_samples = [c for c in label_columns if c in sample_cols]
+    if in_samples:
+        fix = ("orientation", ORIENTATION_OPTION["samples_x_genes"])
+        error = DataError(
+            f"{path}: {in_samples[0]!r} was named as a sample annotation column, but this "
+            "table has genes in rows, so its columns are samples; a table with genes in "
+            "rows has no room for sample annotations: give them in an annotation file, or "
+            f"if the samples are the rows, say so ({argument_words(*fix)})"
+        )
+        raise with_fix(error, *fix)
+
+
+def _kept_rows(
+    values: np.ndarray,
+    sample_ids: pd.Index,
+    samples: pd.DataFrame,
+    genes: pd.DataFrame,
+    keep: np.ndarray,
+    orientation: str,
+) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataFrame]:
+    """The parts without the table's rows left out (``keep`` False)."""
+    if orientation == "samples_x_genes":
+        values, sample_ids, samples = values[keep], sample_ids[keep], samples[keep]
+    else:
+        values = np.ascontiguousarray(values[:, keep])
+        genes = genes[keep]
+    return values, sample_ids, samples, genes
+
+
+def _refuse_duplicate_ids(
+    path: Path,
+    frame: pd.DataFrame,
+    sample_ids: pd.Index,
+    gene_ids: pd.Index,
+    orientation: str,
+    header_line: int,
+    keep: np.ndarray,
+) -> None:
+    """Refuse sample or gene ids given more than once (naming their lines when in rows)."""
+    for ids, what, in_rows in (
+        (sample_ids, "sample", orientation == "samples_x_genes"),
+        (gene_ids, "gene", orientation != "samples_x_genes"),
+    ):
+        if ids.has_duplicates:
+            lines = in_rows and "header_line" in frame.attrs
+            raise _duplicate_ids_error(path, ids, what, header_line, keep if lines else None)
 
 
 #: Genomic coordinates: whole numbers, a gene's end at or after its start.

@@ -173,76 +173,29 @@ def load_table(
     -------
     ExpressionSet
     """
-    transform = _check_transform(transform)
-    if text_values not in ("refuse", "missing"):
-        raise DataError(f"unknown text_values {text_values!r}; choose refuse or missing")
+    transform, orient = _checked_options(transform, text_values, orientation)
     text_cells: list[dict[str, Any]] = []
     named_annotations: list[str] = []
     named_non_genes: list[str] = []
-    if orientation not in _ORIENTATIONS:
-        raise DataError(
-            f"unknown orientation {orientation!r}; choose auto, samples_x_genes (samples in "
-            "rows) or genes_x_samples (genes in rows)"
-        )
-    orient = _ORIENTATIONS[orientation]
     mpath = _check_file(path, "matrix")
-    ann_path = _check_file(annotations, "annotation") if annotations is not None else None
-    ann = _read_annotations(ann_path) if ann_path is not None else None
-    if ann is not None:
-        _check_sample_annotations(ann, ann_path, sample_column)
+    ann_path, ann = _annotation_table(annotations, sample_column)
     lower = mpath.name.lower()
     transformed = False
     fixed = lower.endswith((".gct", ".gct.gz", ".h5ad")) or _starts_like_gct(mpath)
-    if fixed and label_columns:
-        raise DataError(
-            f"{mpath}: sample annotation columns ({', '.join(map(repr, label_columns))}) are "
-            "read from text or parquet tables with samples in rows; a GCT file has genes in "
-            "rows and an .h5ad file keeps its sample annotations in obs: give them in an "
-            "annotation file"
-        )
-    if fixed and orient != "auto" and not lower.endswith(".h5ad"):
-        log.warning(
-            "%s: orientation %r ignored: the file's format says which axis is which "
-            "(GCT: genes in rows)",
-            mpath,
-            orientation,
-        )
+    if fixed:
+        _check_fixed_layout(mpath, lower, label_columns, orient, orientation)
     if lower.endswith((".gct", ".gct.gz")) or _starts_like_gct(mpath):
-        header, values, gene_ids, symbols = _stream_gct(mpath, None, transform, None)
+        values, sample_ids, samples, genes = _load_gct(mpath, transform)
         transformed = True
-        genes = _genes_frame(gene_ids, symbols, mpath)
-        sample_ids = pd.Index(header.sample_ids)
-        samples = pd.DataFrame(index=sample_ids)
     elif lower.endswith(".h5ad"):
         values, sample_ids, samples, genes, orientation = _load_h5ad(mpath, orient)
     else:
-        annotation_ids = None
-        if ann is not None and orient == "auto":
-            annotation_ids = pd.Index(
-                pd.concat(
-                    [
-                        ann[c].astype(str).str.strip()
-                        for c in ann.columns
-                        if is_text(ann[c]) or c == sample_column
-                    ]
-                )
-                if any(is_text(ann[c]) or c == sample_column for c in ann.columns)
-                else []
-            )
-        if lower.endswith(".parquet") or lower.endswith(".pq"):
-            frame = _read_user_parquet(mpath)
-            if not isinstance(frame.index, pd.RangeIndex):
-                frame = frame.reset_index()
-            frame = _numbers_kept_as_text(frame)
-        else:
-            frame, _ = _read_text_table(mpath, "matrix")
-        values, sample_ids, samples, genes, orientation = _frame_to_set(
-            frame,
+        values, sample_ids, samples, genes, orientation = _load_text_or_parquet(
             mpath,
             orient,
+            ann,
             sample_column,
             label_columns,
-            annotation_ids,
             text_values,
             text_cells,
             annotation_names,
@@ -250,21 +203,180 @@ def load_table(
             non_gene_names,
             named_non_genes,
         )
-        _warn_of_text_cells(mpath, text_cells)
     if not transformed:
         _check_magnitude(
             values, lambda r, c: f"{mpath} (sample {sample_ids[r]}, gene {genes.index[c]})"
         )
     if transform != "none" and not transformed:
-        neg = values < 0
-        if neg.any():
-            r, c = np.argwhere(neg)[0]
-            raise DataError(
-                f"{mpath}: negative value {values[r, c]:g} (sample {sample_ids[r]}, gene "
-                f"{genes.index[c]}); counts/TPM are expected before the {transform} transform"
-            )
-        _warn_if_log_scale(mpath, *_max_and_fraction(values), transform)
-        _apply_transform(values, transform)
+        _transform_values(mpath, values, sample_ids, genes, transform)
+    samples = _annotated_samples(
+        samples, sample_ids, mpath, fixed, orientation, ann_path, sample_column, ann
+    )
+    source = _table_source(
+        mpath,
+        ann_path,
+        orientation,
+        transform,
+        sample_column,
+        label_columns,
+        text_values,
+        text_cells,
+        named_annotations,
+        named_non_genes,
+    )
+    return ExpressionSet.from_array(
+        values,
+        sample_ids=sample_ids,
+        samples=samples,
+        genes=_symbols_from_gene_table(genes, mpath),
+        name=_strip_suffixes(mpath),
+        source=source,
+    )
+
+
+def _checked_options(transform: str, text_values: str, orientation: str) -> tuple[str, str]:
+    """The transform and the orientation in its one spelling, each option checked."""
+    transform = _check_transform(transform)
+    if text_values not in ("refuse", "missing"):
+        raise DataError(f"unknown text_values {text_values!r}; choose refuse or missing")
+    if orientation not in _ORIENTATIONS:
+        raise DataError(
+            f"unknown orientation {orientation!r}; choose auto, samples_x_genes (samples in "
+            "rows) or genes_x_samples (genes in rows)"
+        )
+    return transform, _ORIENTATIONS[orientation]
+
+
+def _annotation_table(
+    annotations: str | os.PathLike[str] | None, sample_column: str | None
+) -> tuple[Path | None, pd.DataFrame | None]:
+    """The sample annotation file's path and table, checked (None, None without one)."""
+    ann_path = _check_file(annotations, "annotation") if annotations is not None else None
+    ann = _read_annotations(ann_path) if ann_path is not None else None
+    if ann is not None:
+        _check_sample_annotations(ann, ann_path, sample_column)
+    return ann_path, ann
+
+
+def _check_fixed_layout(
+    mpath: Path, lower: str, label_columns: Sequence[str] | None, orient: str, orientation: str
+) -> None:
+    """Refuse label columns, and warn of an orientation ignored, for a GCT or .h5ad file."""
+    if label_columns:
+        raise DataError(
+            f"{mpath}: sample annotation columns ({', '.join(map(repr, label_columns))}) are "
+            "read from text or parquet tables with samples in rows; a GCT file has genes in "
+            "rows and an .h5ad file keeps its sample annotations in obs: give them in an "
+            "annotation file"
+        )
+    if orient != "auto" and not lower.endswith(".h5ad"):
+        log.warning(
+            "%s: orientation %r ignored: the file's format says which axis is which "
+            "(GCT: genes in rows)",
+            mpath,
+            orientation,
+        )
+
+
+def _load_gct(
+    mpath: Path, transform: str
+) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataFrame]:
+    """Values (transformed), sample ids, samples and genes of a GCT file."""
+    header, values, gene_ids, symbols = _stream_gct(mpath, None, transform, None)
+    genes = _genes_frame(gene_ids, symbols, mpath)
+    sample_ids = pd.Index(header.sample_ids)
+    samples = pd.DataFrame(index=sample_ids)
+    return values, sample_ids, samples, genes
+
+
+def _annotation_ids(ann: pd.DataFrame, sample_column: str | None) -> pd.Index:
+    """Every id the annotation table may give a sample: its text and sample id columns."""
+    return pd.Index(
+        pd.concat(
+            [
+                ann[c].astype(str).str.strip()
+                for c in ann.columns
+                if is_text(ann[c]) or c == sample_column
+            ]
+        )
+        if any(is_text(ann[c]) or c == sample_column for c in ann.columns)
+        else []
+    )
+
+
+def _read_matrix_frame(mpath: Path, lower: str) -> pd.DataFrame:
+    """A parquet or text table read into a DataFrame."""
+    if lower.endswith(".parquet") or lower.endswith(".pq"):
+        frame = _read_user_parquet(mpath)
+        if not isinstance(frame.index, pd.RangeIndex):
+            frame = frame.reset_index()
+        return _numbers_kept_as_text(frame)
+    frame, _ = _read_text_table(mpath, "matrix")
+    return frame
+
+
+def _load_text_or_parquet(
+    mpath: Path,
+    orient: str,
+    ann: pd.DataFrame | None,
+    sample_column: str | None,
+    label_columns: Sequence[str] | None,
+    text_values: str,
+    text_cells: list[dict[str, Any]],
+    annotation_names: bool,
+    named_annotations: list[str],
+    non_gene_names: bool,
+    named_non_genes: list[str],
+) -> tuple[np.ndarray, pd.Index, pd.DataFrame, pd.DataFrame, str]:
+    """Values, sample ids, samples, genes and orientation of a text or parquet table."""
+    annotation_ids = None
+    if ann is not None and orient == "auto":
+        annotation_ids = _annotation_ids(ann, sample_column)
+    frame = _read_matrix_frame(mpath, mpath.name.lower())
+    parts = _frame_to_set(
+        frame,
+        mpath,
+        orient,
+        sample_column,
+        label_columns,
+        annotation_ids,
+        text_values,
+        text_cells,
+        annotation_names,
+        named_annotations,
+        non_gene_names,
+        named_non_genes,
+    )
+    _warn_of_text_cells(mpath, text_cells)
+    return parts
+
+
+def _transform_values(
+    mpath: Path, values: np.ndarray, sample_ids: pd.Index, genes: pd.DataFrame, transform: str
+) -> None:
+    """Apply ``transform`` in place, refusing negative values and warning of log-scale ones."""
+    neg = values < 0
+    if neg.any():
+        r, c = np.argwhere(neg)[0]
+        raise DataError(
+            f"{mpath}: negative value {values[r, c]:g} (sample {sample_ids[r]}, gene "
+            f"{genes.index[c]}); counts/TPM are expected before the {transform} transform"
+        )
+    _warn_if_log_scale(mpath, *_max_and_fraction(values), transform)
+    _apply_transform(values, transform)
+
+
+def _annotated_samples(
+    samples: pd.DataFrame,
+    sample_ids: pd.Index,
+    mpath: Path,
+    fixed: bool,
+    orientation: str,
+    ann_path: Path | None,
+    sample_column: str | None,
+    ann: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """The sample table indexed by sample id, with GEO's and the annotation file's columns."""
     samples.index = pd.Index(sample_ids.astype(str), name="sample_id")
     if not fixed and orientation == "genes_x_samples":
         samples = _with_geo_annotations(samples, mpath)
@@ -272,6 +384,22 @@ def load_table(
         samples = _join_annotations(samples, ann_path, sample_column, mpath, ann)
     samples = _tidy_text_annotations(samples, mpath)
     _warn_of_case_twin_values(samples, ann_path if ann_path is not None else mpath)
+    return samples
+
+
+def _table_source(
+    mpath: Path,
+    ann_path: Path | None,
+    orientation: str,
+    transform: str,
+    sample_column: str | None,
+    label_columns: Sequence[str] | None,
+    text_values: str,
+    text_cells: list[dict[str, Any]],
+    named_annotations: list[str],
+    named_non_genes: list[str],
+) -> dict[str, Any]:
+    """The ``source`` record of a table: how :func:`load_source` loads it again."""
     source = {
         "loader": "table",
         "path": _absolute(mpath),
@@ -285,20 +413,15 @@ def load_table(
         source["annotation_names"] = True
     if named_non_genes:  # (likewise)
         source["non_gene_names"] = True
-    if lower.endswith(".h5ad"):  # its axes as read (load_source reads older records as then)
+    if mpath.name.lower().endswith(
+        ".h5ad"
+    ):  # its axes as read (load_source reads older records as then)
         source["h5ad_by_names"] = True
     if text_values != "refuse":
         source["text_values"] = text_values
         source["text_cell_count"] = len(text_cells)
         source["text_cells"] = text_cells[:_TEXT_CELLS_KEPT]
-    return ExpressionSet.from_array(
-        values,
-        sample_ids=sample_ids,
-        samples=samples,
-        genes=_symbols_from_gene_table(genes, mpath),
-        name=_strip_suffixes(mpath),
-        source=source,
-    )
+    return source
 
 
 def _symbols_from_gene_table(genes: pd.DataFrame, path: Path) -> pd.DataFrame:
