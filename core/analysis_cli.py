@@ -420,6 +420,11 @@ class _CountingCache:
     def close(self) -> None:
         self._cache.close()
 
+    @property
+    def unwritable(self) -> bool:
+        """Whether a result could not be stored (:attr:`core.cache.ResultCache.unwritable`)."""
+        return bool(getattr(self._cache, "unwritable", False))
+
     def counts(self) -> tuple[int, int]:
         """(read, read + computed) so far."""
         return self.hits, self.hits + self.computed

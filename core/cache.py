@@ -402,6 +402,12 @@ class ResultCache:
             self._unwritable = True
         return decode_value(data)
 
+    @property
+    def unwritable(self) -> bool:
+        """Whether a result could not be stored (a full or read-only disk): a run again
+        computes it again."""
+        return self._unwritable
+
     def delete(self, key: str) -> bool:
         """Remove ``key``; True when it was present."""
         return self._store.delete(key)

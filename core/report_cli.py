@@ -231,7 +231,7 @@ def run_report(args: argparse.Namespace) -> int:
         bar.close()
         if cache is not None:
             cache.close()
-    _say_written(out, loaded, no_static, cache is not None, t0)
+    _say_written(out, loaded, no_static, _results_kept(cache), t0)
     return 0
 
 
@@ -564,11 +564,17 @@ def _write_report(
             command=_report_command(args),
             missing_note=args.missing_note,
             figures_note=no_static or "",
-            figures_cached=cache is not None,
+            figures_cached=_results_kept(cache),
             section_times=_section_times_text(parts.times),
         )
         (tmp / "index.html").write_text(page, encoding="utf-8")
     return no_static
+
+
+def _results_kept(cache: Any) -> bool:
+    """Whether the report's results are in the cache for a run again: a cache was used and
+    none of its writes failed (a full or read-only disk computes them unkept)."""
+    return cache is not None and not cache.unwritable
 
 
 def _say_written(

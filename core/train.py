@@ -294,7 +294,8 @@ def train_network(
 
 
 def _check_inputs(model: FactorizedEmbedding, values: np.ndarray, checkpoint: Path | None) -> None:
-    """Refuse a matrix of another shape than the network's, and a checkpoint path unwritable."""
+    """Refuse a matrix of another shape than the network's, and a checkpoint path that is a
+    folder or lies under a file."""
     n_samples, n_genes = values.shape
     if (n_samples, n_genes) != (model.config.n_samples, model.config.n_genes):
         raise ModelError(

@@ -384,9 +384,9 @@ class JobsManager(DiskcacheManager):
 
                 if not disk_full(exc):
                     raise
-                # the job runs on: a full disk is said by its page (from the job's record);
-                # only clearing it leaves its result behind (the request failed, the job ran
-                # unrecorded)
+                # the job runs on and its page says the full disk (from the job's record);
+                # unrecorded here, a result it stores after a Clear is not dropped (before, the
+                # request failed with a traceback while the forked job ran on)
                 log.warning("job (process %s) not recorded, the disk is full: %s", pid, exc)
         return pid
 

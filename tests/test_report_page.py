@@ -469,8 +469,10 @@ def test_a_report_without_chromium_keeps_its_results_with_interactive_figures(
     err = capsys.readouterr().err
     assert "warning: could not render figures as PNG and SVG" in err
     assert "install Chromium" in err and "--force" in err
+    assert "(the results are cached)" in err
     page = (out / "index.html").read_text()
     assert "Figures drawn interactively, without PNG or SVG files." in _text(page)
+    assert "(its results are cached)" in _text(page)
     framed = [link for link in _links(page) if link.endswith(".html")]
     assert "figures/maps.html" in framed and len(set(framed)) >= 4
     for link in set(framed):
@@ -478,6 +480,33 @@ def test_a_report_without_chromium_keeps_its_results_with_interactive_figures(
     assert (out / "figures" / "plotly.min.js").stat().st_size > 1e6  # no network needed
     assert not list((out / "figures").glob("*.png")) and not list((out / "figures").glob("*.svg"))
     assert (out / "tables" / "close_pairs.csv").is_file()
+
+
+def test_a_report_whose_cache_cannot_be_written_does_not_say_its_results_are_cached(
+    sim_model, tmp_path, monkeypatch, capsys
+):
+    """A cache on a full or read-only disk no longer stops a report (its results are computed
+    unkept); without a Chromium, the report then said to run it again with --force, "(the
+    results are cached)", and a second run computed everything again."""
+    from core.cache import _FileStore
+    from core.errors import CoreError
+
+    def full(self, key, data):
+        raise CoreError(
+            f"cannot write to the cache directory {self.directory}: [Errno 28] No space"
+        )
+
+    monkeypatch.setattr(_FileStore, "set", full)
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-chromium-here"))
+    out = tmp_path / "report"
+    argv = ["report", "--model", str(sim_model), "--out", str(out), "--methods", "pca", *FAST]
+    assert main([*argv, "--cache-dir", str(tmp_path / "cache")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: could not render figures as PNG and SVG" in err and "--force" in err
+    assert "cached" not in err.split("could not render figures", 1)[1], err
+    page = _text((out / "index.html").read_text())
+    assert "Figures drawn interactively, without PNG or SVG files." in page
+    assert "results are cached" not in page
 
 
 def test_the_settings_table_says_when_the_grid_search_ran():
