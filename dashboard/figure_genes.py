@@ -7,7 +7,7 @@ are placed by :mod:`dashboard.figure_labels`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
@@ -92,6 +92,50 @@ def gene_map_figure(
     lab = _categories(labels)
     scatter = go.Scattergl if webgl else go.Scatter
     size = marker_size(len(layout)) + 1
+    traces = _category_traces(layout, symbols, lab, scatter, size)
+    if marked is not None:  # over the categories, under the selection, the rings and the star
+        traces.append(colouring_trace(layout, symbols, lab, marked, marked_name, webgl))
+    sel = np.asarray(list(selected), dtype=int)
+    if sel.size:
+        traces.append(_selection_trace(layout, symbols, sel, selected_name, scatter, size))
+    nb = np.asarray(list(neighbors), dtype=int)
+    has_focus = focus is not None and 0 <= focus < len(layout)
+    labelled = _rings_in_view(layout, nb, view) <= MAX_LABELLED_RINGS
+    ring_size, star_size = size + 8, size + 14
+    placed = _place_ring_labels(
+        layout,
+        symbols,
+        nb,
+        sel,
+        labelled,
+        focus if has_focus else None,
+        ring_size=ring_size,
+        star_size=star_size,
+        diamond_size=size + 6,
+        plot_px=plot_px,
+        view=view,
+    )
+    if nb.size:
+        traces.append(_neighbour_trace(layout, symbols, nb, placed, labelled, ring_size, scatter))
+    if has_focus:
+        traces.append(
+            _focus_trace(layout, symbols, focus, placed.focus_position, star_size, scatter)
+        )
+    fig = go.Figure(data=traces)
+    fig.update_layout(**_base_layout(title, f"{method} 1", f"{method} 2", uirevision))
+    fig.update_layout(legend=dict(title=dict(text=wrap_title(color_title))))
+    if nb.size and labelled:
+        _add_ring_labels(fig, layout, symbols, nb, placed, ring_size / 2 + 1)
+    if has_focus and not isinstance(placed.focus_position, str):
+        # rings all round the star: the label further out, an arrow
+        _add_focus_label(fig, layout, symbols, focus, placed.focus_position, star_size)
+    return fig
+
+
+def _category_traces(
+    layout: np.ndarray, symbols: np.ndarray, lab: np.ndarray, scatter: Any, size: float
+) -> list[Any]:
+    """One trace per category of the gene map, the largest first (grey for no category)."""
     cats, counts = np.unique(lab, return_counts=True)
     order = [c for _, c in sorted(zip(-counts, cats, strict=True))]
     traces = []
@@ -114,43 +158,79 @@ def gene_map_figure(
                 hovertemplate="<b>%{text}</b><extra>" + _escape(cat) + "</extra>",
             )
         )
-    if marked is not None:  # over the categories, under the selection, the rings and the star
-        traces.append(colouring_trace(layout, symbols, lab, marked, marked_name, webgl))
-    sel = np.asarray(list(selected), dtype=int)
-    if sel.size:
-        traces.append(
-            scatter(
-                x=layout[sel, 0],
-                y=layout[sel, 1],
-                mode="markers",
-                marker=dict(
-                    symbol="diamond",
-                    size=size + 6,
-                    color="#ff7f0e",
-                    line=dict(color="#7a3b00", width=1),
-                ),
-                # the genes the page lists (every one saved: "highest" read as a part of them
-                # when all were marked; the selection's line says when 200 cut them)
-                name=f"{selected_name} ({sel.size} gene{'' if sel.size == 1 else 's'})",
-                customdata=symbols[sel],
-                text=symbols[sel],
-                hovertemplate="<b>%{text}</b><extra>selection</extra>",
-            )
-        )
-    nb = np.asarray(list(neighbors), dtype=int)
-    has_focus = focus is not None and 0 <= focus < len(layout)
+    return traces
+
+
+def _selection_trace(
+    layout: np.ndarray,
+    symbols: np.ndarray,
+    sel: np.ndarray,
+    selected_name: str,
+    scatter: Any,
+    size: float,
+) -> Any:
+    """The genes specific to the sample selection (rows ``sel``) as orange diamonds."""
+    return scatter(
+        x=layout[sel, 0],
+        y=layout[sel, 1],
+        mode="markers",
+        marker=dict(
+            symbol="diamond",
+            size=size + 6,
+            color="#ff7f0e",
+            line=dict(color="#7a3b00", width=1),
+        ),
+        # the genes the page lists (every one saved: "highest" read as a part of them
+        # when all were marked; the selection's line says when 200 cut them)
+        name=f"{selected_name} ({sel.size} gene{'' if sel.size == 1 else 's'})",
+        customdata=symbols[sel],
+        text=symbols[sel],
+        hovertemplate="<b>%{text}</b><extra>selection</extra>",
+    )
+
+
+def _rings_in_view(layout: np.ndarray, nb: np.ndarray, view: View | None) -> int:
+    """How many of the neighbours' rings (rows ``nb``) lie in ``view`` (all without one)."""
     # rings are labelled when at most MAX_LABELLED_RINGS of them are in view (all of them on
     # the whole map; zoomed in, those in the region): more would only be left out for lack of
     # room, and cost their placement
-    in_view = nb.size
-    if view is not None and nb.size:
-        (x0, x1), (y0, y1) = view
-        xy = layout[nb]
-        in_view = int(
-            ((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)).sum()
-        )
-    labelled = in_view <= MAX_LABELLED_RINGS
-    ring_size, star_size, diamond_size = size + 8, size + 14, size + 6
+    if view is None or not nb.size:
+        return int(nb.size)
+    (x0, x1), (y0, y1) = view
+    xy = layout[nb]
+    return int(((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)).sum())
+
+
+class _RingLabels(NamedTuple):
+    """Where :func:`place_labels` put the rings' labels and the focus label."""
+
+    #: (n_rings,) whether each ring is labelled beside it (by the rings' trace).
+    shown: np.ndarray
+    #: (n_rings,) whether each ring is labelled further out, with a line (:func:`lined_labels`).
+    lined: np.ndarray
+    #: (n_rings,) each label's text position beside its ring ("top center" when not beside).
+    positions: list[str]
+    #: (dx, dy) pixel offsets of the lined labels, in the rings' order.
+    far: list[Any]
+    #: The focus label's text position, or its (dx, dy) offset when written with an arrow.
+    focus_position: Any
+
+
+def _place_ring_labels(
+    layout: np.ndarray,
+    symbols: np.ndarray,
+    nb: np.ndarray,
+    sel: np.ndarray,
+    labelled: bool,
+    focus: int | None,
+    *,
+    ring_size: float,
+    star_size: float,
+    diamond_size: float,
+    plot_px: tuple[float, float],
+    view: View | None,
+) -> _RingLabels:
+    """Place the labels of the rings (when ``labelled``) and of the gene in focus."""
     # neighbours sit close together: each label goes on the side away from the gene in focus,
     # off every ring and the star, and is left out where it would overlap one (or another
     # label; the nearest first), but for the nearest few, written further out with a line
@@ -160,8 +240,8 @@ def gene_map_figure(
         nb if labelled else nb[:0],
         symbols[nb] if labelled else symbols[nb][:0],
         radius=ring_size / 2 + 1,
-        focus=focus if has_focus else None,
-        focus_text=symbols[focus] if has_focus else "",
+        focus=focus,
+        focus_text=symbols[focus] if focus is not None else "",
         focus_radius=star_size / 2,
         # unlabelled rings still keep the focus label off them
         markers=[(int(r), diamond_size / 2) for r in sel]
@@ -172,75 +252,110 @@ def gene_map_figure(
     # a label with no place beside its ring (one of the nearest, rings crowded round the
     # star) is written further out with a line (:func:`lined_labels`), not by the trace
     beside_ring = np.array([isinstance(p, str) for p in positions], dtype=bool)
-    lined = shown & ~beside_ring
-    shown = shown & beside_ring
-    far = [p for p in positions if not isinstance(p, str)]
-    positions = [p if isinstance(p, str) else "top center" for p in positions]
-    if nb.size:
-        traces.append(
-            scatter(
-                x=layout[nb, 0],
-                y=layout[nb, 1],
-                # the trace keeps each label's text and position; they are drawn as annotations
-                # on a white backing (:func:`neighbour_labels`), which a trace's text lacks
-                mode="markers",
-                # black: red was taken by the palette (pseudogenes, lncRNA, a GO term's genes)
-                marker=dict(
-                    symbol="circle-open", size=ring_size, color="#000000", line=dict(width=2)
-                ),
-                text=np.where(shown, symbols[nb], "") if labelled else [""] * nb.size,
-                textposition=positions if labelled else "top center",
-                textfont=dict(size=LABEL_FONT_PX, color="#000000"),
-                name="nearest neighbours",
-                customdata=symbols[nb],
-                hovertemplate="<b>%{customdata}</b><extra>neighbour</extra>",
-            )
-        )
+    return _RingLabels(
+        shown=shown & beside_ring,
+        lined=shown & ~beside_ring,
+        positions=[p if isinstance(p, str) else "top center" for p in positions],
+        far=[p for p in positions if not isinstance(p, str)],
+        focus_position=focus_position,
+    )
+
+
+def _neighbour_trace(
+    layout: np.ndarray,
+    symbols: np.ndarray,
+    nb: np.ndarray,
+    placed: _RingLabels,
+    labelled: bool,
+    ring_size: float,
+    scatter: Any,
+) -> Any:
+    """The nearest neighbours (rows ``nb``) as black rings, keeping their labels' texts."""
+    return scatter(
+        x=layout[nb, 0],
+        y=layout[nb, 1],
+        # the trace keeps each label's text and position; they are drawn as annotations
+        # on a white backing (:func:`neighbour_labels`), which a trace's text lacks
+        mode="markers",
+        # black: red was taken by the palette (pseudogenes, lncRNA, a GO term's genes)
+        marker=dict(symbol="circle-open", size=ring_size, color="#000000", line=dict(width=2)),
+        text=np.where(placed.shown, symbols[nb], "") if labelled else [""] * nb.size,
+        textposition=placed.positions if labelled else "top center",
+        textfont=dict(size=LABEL_FONT_PX, color="#000000"),
+        name="nearest neighbours",
+        customdata=symbols[nb],
+        hovertemplate="<b>%{customdata}</b><extra>neighbour</extra>",
+    )
+
+
+def _focus_trace(
+    layout: np.ndarray,
+    symbols: np.ndarray,
+    focus: int,
+    focus_position: Any,
+    star_size: float,
+    scatter: Any,
+) -> Any:
+    """The gene in focus as a red star, its label beside it when there was room."""
     beside = isinstance(focus_position, str)
-    if has_focus:
-        traces.append(
-            scatter(
-                x=[layout[focus, 0]],
-                y=[layout[focus, 1]],
-                mode="markers+text" if beside else "markers",
-                marker=dict(symbol="star", size=star_size, color="#d62728", line=dict(width=1)),
-                text=[symbols[focus]],
-                textposition=focus_position if beside else "bottom center",
-                textfont=dict(size=13, color="#000000"),
-                name=symbols[focus],
-                customdata=[symbols[focus]],
-                hovertemplate="<b>%{text}</b><extra>in focus</extra>",
-            )
-        )
-    fig = go.Figure(data=traces)
-    fig.update_layout(**_base_layout(title, f"{method} 1", f"{method} 2", uirevision))
-    fig.update_layout(legend=dict(title=dict(text=wrap_title(color_title))))
-    if nb.size and labelled:
-        for label in neighbour_labels(
-            layout[nb][shown], symbols[nb][shown], np.asarray(positions)[shown], ring_size / 2 + 1
-        ):
-            fig.add_annotation(label)
-        for label in lined_labels(layout[nb][lined], symbols[nb][lined], far, ring_size / 2 + 1):
-            fig.add_annotation(label)
-    if has_focus and not beside:  # rings all round the star: the label further out, an arrow
-        dx, dy = focus_position
-        fig.add_annotation(
-            x=float(layout[focus, 0]),
-            y=float(layout[focus, 1]),
-            text=_escape(symbols[focus]),
-            ax=dx,
-            ay=-dy,
-            showarrow=True,
-            arrowhead=0,
-            arrowwidth=1,
-            arrowcolor="#444444",
-            standoff=star_size / 2,
-            font=dict(size=13, color="#000000"),
-            bgcolor="rgba(255,255,255,0.85)",
-            borderpad=2,
-            name="focus label",
-        )
-    return fig
+    return scatter(
+        x=[layout[focus, 0]],
+        y=[layout[focus, 1]],
+        mode="markers+text" if beside else "markers",
+        marker=dict(symbol="star", size=star_size, color="#d62728", line=dict(width=1)),
+        text=[symbols[focus]],
+        textposition=focus_position if beside else "bottom center",
+        textfont=dict(size=13, color="#000000"),
+        name=symbols[focus],
+        customdata=[symbols[focus]],
+        hovertemplate="<b>%{text}</b><extra>in focus</extra>",
+    )
+
+
+def _add_ring_labels(
+    fig: go.Figure,
+    layout: np.ndarray,
+    symbols: np.ndarray,
+    nb: np.ndarray,
+    placed: _RingLabels,
+    radius: float,
+) -> None:
+    """Add the rings' labels to ``fig``: beside their rings, then those with a line."""
+    shown, lined = placed.shown, placed.lined
+    for label in neighbour_labels(
+        layout[nb][shown], symbols[nb][shown], np.asarray(placed.positions)[shown], radius
+    ):
+        fig.add_annotation(label)
+    for label in lined_labels(layout[nb][lined], symbols[nb][lined], placed.far, radius):
+        fig.add_annotation(label)
+
+
+def _add_focus_label(
+    fig: go.Figure,
+    layout: np.ndarray,
+    symbols: np.ndarray,
+    focus: int,
+    offset: tuple[float, float],
+    star_size: float,
+) -> None:
+    """Add the focus label to ``fig`` ``offset`` (dx, dy) pixels out, with an arrow to it."""
+    dx, dy = offset
+    fig.add_annotation(
+        x=float(layout[focus, 0]),
+        y=float(layout[focus, 1]),
+        text=_escape(symbols[focus]),
+        ax=dx,
+        ay=-dy,
+        showarrow=True,
+        arrowhead=0,
+        arrowwidth=1,
+        arrowcolor="#444444",
+        standoff=star_size / 2,
+        font=dict(size=13, color="#000000"),
+        bgcolor="rgba(255,255,255,0.85)",
+        borderpad=2,
+        name="focus label",
+    )
 
 
 def _categories(labels: Sequence[Any]) -> np.ndarray:
