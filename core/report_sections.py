@@ -429,24 +429,40 @@ def _section_markers(
     """Figure 3's section and the smoothness of every gene; ``neighbour_weight``: the model's
     neighbour-graph term, named beside the verdict on the paper's claim (the claim is of the
     paper's objective alone, and the page did not say that FE's map here had the term)."""
-    es = loaded.es
-    symbols = loaded.symbols
     shown = {n: maps[n] for n in ("fe", "tsne") if n in maps}
-    labels = getattr(loaded, "labels", None)
-    k = min(SMOOTHNESS_K, len(es.values) - 1)  # a model of 15 samples or fewer: the others
-    ids = getattr(loaded, "marker_ids", es.gene_ids)  # (Ensembl ids of a symbol-keyed matrix)
+    k = min(SMOOTHNESS_K, len(loaded.es.values) - 1)  # a model of 15 samples or fewer: the others
+    parts = _marker_parts(loaded, shown, markers, figures, tables, k)
+    parts += _gene_smoothness_parts(loaded, maps, figures, tables, k, neighbour_weight)
+    return "".join(parts)
+
+
+class _MarkersFound(NamedTuple):
+    """The markers' smoothness over the maps, the markers absent, and the stand-ins shown."""
+
+    smooth: pd.DataFrame  # one row per marker (stand-in), ``n_genes`` 0 for one not here
+    absent: list[str]  # the markers asked for that match no gene of the dataset
+    instead: list[str]  # the most variable genes shown when none of the markers is here
+
+
+def _markers_found(
+    loaded: _Loaded, shown: dict[str, np.ndarray], markers: list[str], k: int, ids: Any
+) -> _MarkersFound:
+    """Each marker's smoothness over the maps shown, or the stand-ins' when none is here."""
+    es, symbols = loaded.es, loaded.symbols
     smooth = analysis.marker_smoothness(shown, es.values, symbols, markers, k=k, ids=ids)
-    found = smooth[smooth["n_genes"] > 0]
     absent = [str(m) for m in smooth.index[smooth["n_genes"] == 0]]
     instead: list[str] = []
-    if not len(found) and es.n_genes:
+    if not (smooth["n_genes"] > 0).any() and es.n_genes:
         # none of the markers here (the Figure-3 genes in a small panel): the section shows
         # the most variable genes of the dataset rather than an empty figure
         instead = _most_variable(es, symbols, STAND_IN_MARKERS)
         smooth = analysis.marker_smoothness(shown, es.values, symbols, instead, k=k)
-        found = smooth[smooth["n_genes"] > 0]
-    parts = [
-        "<h2>Marker genes over the sample maps (Figure 3)</h2>",
+    return _MarkersFound(smooth, absent, instead)
+
+
+def _markers_intro(k: int, has_labels: bool) -> str:
+    """The paragraph on what a marker is, how it is scored and what the table's columns say."""
+    return (
         "<p>Each marker is a gene symbol, a pattern (<code>HOX*</code>) or a family: "
         "<code>keratins</code> are the keratin genes, KRT and a number with an optional letter "
         "(KRT5, KRT14, KRT6A), not their pseudogenes (KRT8P12, KRT18P1) nor the "
@@ -464,10 +480,67 @@ def _section_markers(
         + (
             ", and the three classes of highest mean score are named on each map where their "
             "samples gather.</p>"
-            if labels is not None
+            if has_labels
             else ".</p>"
-        ),
-    ]
+        )
+    )
+
+
+def _absent_markers_note(absent: list[str], instead: list[str], n_genes: int) -> str:
+    """The markers not in the dataset, and the genes shown instead when none of them is."""
+    if not absent:
+        return ""
+    what = "None of the markers is" if instead else "Not"
+    return (
+        f"<p>{what} among this dataset's {n_genes:,} genes: "
+        f"{html.escape(', '.join(absent))}. "
+        + (
+            f"Shown instead: {stand_in_words(len(instead))} here "
+            f"(<code class='flag'>--markers {html.escape(','.join(instead))}</code>); "
+            "choose others with <code class='flag'>--markers</code>.</p>"
+            if instead
+            else "Choose others with <code class='flag'>--markers</code>.</p>"
+        )
+    )
+
+
+def _marker_table_parts(
+    found: pd.DataFrame,
+    shown: dict[str, np.ndarray],
+    stand_in: bool,
+    tables: dict[str, pd.DataFrame] | None,
+) -> list[str]:
+    """The markers' table on the page, and tables/marker_smoothness.csv with its link."""
+    if not len(found):
+        return []
+    columns = {n: f"smoothness on {analysis.METHOD_NAMES.get(n, n)}" for n in shown}
+    # the page's header in words; the CSV keeps n_genes, as scripts read it
+    parts = [_html_table(found.rename(columns={**columns, "n_genes": "matching genes"}))]
+    if tables is not None:
+        # a stand-in gene is marked as such in the file too (its rows read as markers)
+        table = found.rename(columns=columns).assign(stand_in=stand_in)
+        tables["marker_smoothness"] = _index_as_column(table, "marker")
+        parts.append(
+            '<p class="hint">In a file: <a href="tables/marker_smoothness.csv">'
+            "tables/marker_smoothness.csv</a>.</p>"
+        )
+    return parts
+
+
+def _marker_parts(
+    loaded: _Loaded,
+    shown: dict[str, np.ndarray],
+    markers: list[str],
+    figures: dict[str, Any],
+    tables: dict[str, pd.DataFrame] | None,
+    k: int,
+) -> list[str]:
+    """The markers over the maps: heading, intro, table, absent markers and Figure 3."""
+    es, symbols = loaded.es, loaded.symbols
+    labels = getattr(loaded, "labels", None)
+    ids = getattr(loaded, "marker_ids", es.gene_ids)  # (Ensembl ids of a symbol-keyed matrix)
+    smooth, absent, instead = _markers_found(loaded, shown, markers, k, ids)
+    found = smooth[smooth["n_genes"] > 0]
     scores = {
         m: analysis.gene_set_score(es.values, analysis.match_genes(symbols, [m], ids=ids)[m])
         for m in found.index
@@ -482,96 +555,106 @@ def _section_markers(
                 ]
             }
         )
-    if len(found):
-        columns = {n: f"smoothness on {analysis.METHOD_NAMES.get(n, n)}" for n in shown}
-        # the page's header in words; the CSV keeps n_genes, as scripts read it
-        parts.append(_html_table(found.rename(columns={**columns, "n_genes": "matching genes"})))
-        if tables is not None:
-            # a stand-in gene is marked as such in the file too (its rows read as markers)
-            table = found.rename(columns=columns).assign(stand_in=bool(instead))
-            tables["marker_smoothness"] = _index_as_column(table, "marker")
-            parts.append(
-                '<p class="hint">In a file: <a href="tables/marker_smoothness.csv">'
-                "tables/marker_smoothness.csv</a>.</p>"
-            )
-    if absent:
-        what = "None of the markers is" if instead else "Not"
-        # when none is here, said first: the section then shows other genes
-        parts.insert(
-            1 if instead else len(parts),
-            f"<p>{what} among this dataset's {es.n_genes:,} genes: "
-            f"{html.escape(', '.join(absent))}. "
-            + (
-                f"Shown instead: {stand_in_words(len(instead))} here "
-                f"(<code class='flag'>--markers {html.escape(','.join(instead))}</code>); "
-                "choose others with <code class='flag'>--markers</code>.</p>"
-                if instead
-                else "Choose others with <code class='flag'>--markers</code>.</p>"
-            ),
-        )
+    table = _marker_table_parts(found, shown, bool(instead), tables)
+    absent_note = _absent_markers_note(absent, instead, es.n_genes)
+    # when none is here, said first: the section then shows other genes
+    parts = [
+        "<h2>Marker genes over the sample maps (Figure 3)</h2>",
+        *([absent_note] if instead else []),
+        _markers_intro(k, labels is not None),
+        *table,
+        *([] if instead else [absent_note]),
+    ]
     if len(found):
         figures["markers"] = _fig_markers(shown, scores, smooth, labels, stand_in=bool(instead))
         parts.append("{fig:markers}")
+    return parts
+
+
+def _smoothness_columns(es: Any) -> tuple[np.ndarray, str]:
+    """The genes whose smoothness is measured (at most the 5,000 most variable), in words too."""
     n_genes = min(es.n_genes, 5000)
     if es.n_genes > n_genes:
         var = np.nanvar(es.values, axis=0)
         cols = np.sort(np.argsort(-np.nan_to_num(var))[:n_genes])
-        note = f"the {n_genes:,} most variable genes"
-    else:
-        cols = np.arange(es.n_genes)
-        note = f"all {n_genes:,} genes"
+        return cols, f"the {n_genes:,} most variable genes"
+    return np.arange(es.n_genes), f"all {n_genes:,} genes"
+
+
+def _smoothness_verdict(per_gene: pd.DataFrame, neighbour_weight: float | None) -> str:
+    """The paper's claim (genes smoother over FE's map than t-SNE's) read against these genes."""
+    if not ({"fe", "tsne"} <= set(per_gene.columns) and len(per_gene)):
+        return ""
+    # the paper's claim, read against these numbers (the page was silent on it)
+    smoother = int((per_gene["fe"] > per_gene["tsne"]).sum())
+    fe_mean, tsne_mean = float(per_gene["fe"].mean()), float(per_gene["tsne"].mean())
+    diff = (per_gene["fe"] - per_gene["tsne"]).dropna()
+    spread = f", per gene sd {float(diff.std(ddof=1)):.3f}" if len(diff) > 1 else ""
+    # the difference of the means as shown (0.748 against 0.752 read "-0.003"), with a
+    # digit more when it is small
+    digits = 4 if abs(fe_mean - tsne_mean) < 0.01 else 3
+    shown = round(fe_mean, digits) - round(tsne_mean, digits)
+    return (
+        "<p>The paper reports gene expression organised over FE's map and not over "
+        f"t-SNE's. Here FE's map is the smoother for {smoother:,} of the {len(per_gene):,} "
+        f"genes (mean {fe_mean:.{digits}f} against t-SNE's {tsne_mean:.{digits}f}: a "
+        f"difference of {shown:+.{digits}f}{spread}): "
+        + (
+            "in line with that claim."
+            if fe_mean > tsne_mean and smoother > len(per_gene) / 2
+            else "the claim is not reproduced on these data."
+        )
+        + (
+            " FE's map here is the model's as trained: the paper's objective plus the "
+            f"neighbour-graph term of weight {neighbour_weight:g} (Figure 2); "
+            "<code class='flag'>--neighbour-weight 0</code> trains the paper's objective "
+            "alone."
+            if neighbour_weight
+            else ""
+        )
+        + "</p>"
+    )
+
+
+def _gene_smoothness_file(
+    per_gene: pd.DataFrame, es: Any, cols: np.ndarray, tables: dict[str, pd.DataFrame] | None
+) -> str:
+    """tables/gene_smoothness.csv, each gene's smoothness over each map, and its link."""
+    if tables is None:
+        return ""
+    # each gene's smoothness (the page gives the summary and the histogram alone: a reader
+    # could not look up a gene, nor see which ones the maps disagree on)
+    columns = {n: f"smoothness_{n}" for n in per_gene.columns}
+    genes = per_gene.rename(columns=columns).rename_axis("symbol")
+    genes.insert(0, "gene_id", np.asarray(es.gene_ids)[cols])
+    tables["gene_smoothness"] = genes.reset_index()
+    return (
+        '<p class="hint">Each gene\'s: <a href="tables/gene_smoothness.csv">'
+        "tables/gene_smoothness.csv</a>.</p>"
+    )
+
+
+def _gene_smoothness_parts(
+    loaded: _Loaded,
+    maps: dict[str, np.ndarray],
+    figures: dict[str, Any],
+    tables: dict[str, pd.DataFrame] | None,
+    k: int,
+    neighbour_weight: float | None,
+) -> list[str]:
+    """Each gene's own smoothness over every map: verdict, summary, file and histogram."""
+    es = loaded.es
+    cols, note = _smoothness_columns(es)
     per_gene = pd.DataFrame(
         {n: analysis.gene_smoothness(emb, es.values[:, cols], k=k) for n, emb in maps.items()},
-        index=np.asarray(symbols)[cols],
+        index=np.asarray(loaded.symbols)[cols],
     )
     figures["smoothness"] = _fig_smoothness(per_gene)
     summary = per_gene.describe().T[["mean", "25%", "50%", "75%"]]
     summary.index = pd.Index([analysis.METHOD_NAMES.get(n, n) for n in summary.index], name="map")
-    verdict = ""
-    if {"fe", "tsne"} <= set(per_gene.columns) and len(per_gene):
-        # the paper's claim, read against these numbers (the page was silent on it)
-        smoother = int((per_gene["fe"] > per_gene["tsne"]).sum())
-        fe_mean, tsne_mean = float(per_gene["fe"].mean()), float(per_gene["tsne"].mean())
-        diff = (per_gene["fe"] - per_gene["tsne"]).dropna()
-        spread = f", per gene sd {float(diff.std(ddof=1)):.3f}" if len(diff) > 1 else ""
-        # the difference of the means as shown (0.748 against 0.752 read "-0.003"), with a
-        # digit more when it is small
-        digits = 4 if abs(fe_mean - tsne_mean) < 0.01 else 3
-        shown = round(fe_mean, digits) - round(tsne_mean, digits)
-        verdict = (
-            "<p>The paper reports gene expression organised over FE's map and not over "
-            f"t-SNE's. Here FE's map is the smoother for {smoother:,} of the {len(per_gene):,} "
-            f"genes (mean {fe_mean:.{digits}f} against t-SNE's {tsne_mean:.{digits}f}: a "
-            f"difference of {shown:+.{digits}f}{spread}): "
-            + (
-                "in line with that claim."
-                if fe_mean > tsne_mean and smoother > len(per_gene) / 2
-                else "the claim is not reproduced on these data."
-            )
-            + (
-                " FE's map here is the model's as trained: the paper's objective plus the "
-                f"neighbour-graph term of weight {neighbour_weight:g} (Figure 2); "
-                "<code class='flag'>--neighbour-weight 0</code> trains the paper's objective "
-                "alone."
-                if neighbour_weight
-                else ""
-            )
-            + "</p>"
-        )
-    in_file = ""
-    if tables is not None:
-        # each gene's smoothness (the page gives the summary and the histogram alone: a reader
-        # could not look up a gene, nor see which ones the maps disagree on)
-        genes = per_gene.rename(
-            columns={n: f"smoothness_{n}" for n in per_gene.columns}
-        ).rename_axis("symbol")
-        genes.insert(0, "gene_id", np.asarray(es.gene_ids)[cols])
-        tables["gene_smoothness"] = genes.reset_index()
-        in_file = (
-            '<p class="hint">Each gene\'s: <a href="tables/gene_smoothness.csv">'
-            "tables/gene_smoothness.csv</a>.</p>"
-        )
-    parts += [
+    verdict = _smoothness_verdict(per_gene, neighbour_weight)
+    in_file = _gene_smoothness_file(per_gene, es, cols, tables)
+    return [
         f"<h3>Smoothness of {note}</h3>",
         verdict,  # the conclusion first, then how it was measured
         "<p>The same smoothness for each gene alone (its own values, not z-scores of a set), "
@@ -580,7 +663,6 @@ def _section_markers(
         in_file,
         "{fig:smoothness}",
     ]
-    return "".join(parts)
 
 
 def _highest_in(score: np.ndarray, labels: Any, n: int = 2) -> str:
@@ -705,107 +787,149 @@ def _gene_space_limits(
     (:func:`core.analysis.go_ratio_bootstrap`; columns ``a``, ``b``, ``reference`` (``b`` in
     words), ``difference``, ``low``, ``high``)."""
     n_genes = int(loaded.es.n_genes)
-    parts = []
-    ceilings = []
-    if coexp is not None and "coexp_random" in table.columns:
-        top = analysis.coexp_ceiling(coexp, k)
-        random_share = float(table["coexp_random"].iloc[0])
-        if random_share > 0 and np.isfinite(top):
-            # (rows of k pairs per gene: the neighbours found in all runs are fewer pairs)
-            full = table["n_pairs"] == n_genes * k
-            at = [str(i) for i, v in table.loc[full, "coexp_fraction"].items() if v >= 0.99 * top]
-            ceilings.append(
-                f"{GENE_SPACE_WORDS['coexp_ratio']} {top / random_share:.1f} "
-                f"({GENE_SPACE_WORDS['coexp_fraction']} {top:.3f}: every gene's "
-                f"{'neighbour' if k == 1 else f'{k} neighbours'} among its partners in the "
-                f"network, as far as it has {'one' if k == 1 else k})"
-                + (f", which {_rows_reach(at)}" if at else "")
-            )
-    if has_go and "go_random" in table.columns:
-        random_share = float(table["go_random"].iloc[0])
-        counted_annotated = "go_pairs" in table.columns  # (annotated_only: both annotated)
-        top = 1.0
-        by_partners = go_top is not None and np.isfinite(go_top) and not counted_annotated
-        if by_partners:
-            top = float(go_top)
-        elif n_annotated is not None and not counted_annotated and n_genes:
-            top = n_annotated / n_genes
-        if random_share > 0:
-            at = [str(i) for i, v in table["go_fraction"].items() if v >= 0.99 * top]
-            with_term = (
-                f"the {n_annotated:,} of {n_genes:,} genes with a term"
-                if n_annotated is not None
-                else "the genes with a term"
-            )
-            ceilings.append(
-                f"{GENE_SPACE_WORDS['go_ratio']} {top / random_share:.2f} "
-                f"({GENE_SPACE_WORDS['go_fraction']} {top:.3f}: every pair sharing a term"
-                + (
-                    f", as far as each gene has {'a gene' if k == 1 else f'{k} genes'} sharing "
-                    f"one of its terms ({with_term}; a gene without one shares a term with none "
-                    "of its neighbours)"
-                    if by_partners and top < 1.0
-                    else f", as far as {with_term} can: a gene without one shares a term with "
-                    "none of its neighbours"
-                    if top < 1.0
-                    else ""
-                )
-                + ")"
-                + (f", which {_rows_reach(at)}" if at else "")
-            )
-    if ceilings:
-        parts.append(
-            "The highest ratios any neighbours could reach here: "
-            + "; ".join(ceilings)
-            + ". A column at its ceiling cannot tell the rows apart (few genes, or a dense "
-            "network)."
-        )
-    if has_go and {"go_ratio_low", "go_ratio_high"} <= set(table.columns):
-        spans = [
-            f"{name} {row['go_ratio_low']:.2f}–{row['go_ratio_high']:.2f}"
-            for name, row in table.iterrows()
-            if np.isfinite(row["go_ratio_low"]) and np.isfinite(row["go_ratio_high"])
-        ]
-        if spans:
-            parts.append(
-                f"95% intervals of the {GENE_SPACE_WORDS['go_ratio']} by a bootstrap over the "
-                f"genes (the {n_genes:,} genes drawn with replacement {GO_BOOTSTRAP:,} times, "
-                f"by a fixed seed ({GO_BOOTSTRAP_SEED}: a rerun gives the same intervals), "
-                "each with its neighbour pairs; chance kept fixed, as it is counted over all "
-                "gene pairs; the 2.5th and 97.5th percentiles of the draws): "
-                + "; ".join(spans)
-                + ". The genes' neighbourhoods overlap (a gene is also among other genes' "
-                "neighbours), so these are still somewhat narrow. They are of this one model: "
-                "models trained with other seeds differ too (FE's ratio went from 1.86 to 2.19 "
-                "over the seeds recorded for the default 100-epoch model on the GTEx 26-tissue "
-                "set, all evidence, GO BP terms of 3-500 genes, against drawn random pairs; "
-                "tests/benchmarks/RESULTS.md)."
-            )
-    if has_go and differences is not None and len(differences):
-        said = []
-        for row in differences.itertuples(index=False):
-            if not (np.isfinite(row.low) and np.isfinite(row.high)):
-                continue
-            if row.low > 0:
-                verdict = f"FE's ratio is above {row.reference}'s here"
-            elif row.high < 0:
-                verdict = f"FE's ratio is below {row.reference}'s here"
-            else:
-                verdict = f"FE is not told apart from {row.reference} here (the interval holds 0)"
-            said.append(
-                f"“{row.a}” minus “{row.b}”, {row.difference:+.2f} (95% interval "
-                f"{row.low:+.2f} to {row.high:+.2f}): {verdict}"
-            )
-        if said:
-            parts.append(
-                f"The difference of the {GENE_SPACE_WORDS['go_ratio']} between two rows, on "
-                "the same draws of the genes: " + "; ".join(said) + "."
-            )
-    # (models of other --gene-dim compared: the page said "one gene embedding size" all the same)
-    dims = sorted(
-        {int(np.asarray(x.model.gene_embedding_).shape[1]) for x in [loaded, *(others or [])]}
+    ceilings = [
+        _coexp_ceiling_text(table, coexp, k, n_genes),
+        _go_ceiling_text(table, k, n_genes, n_annotated, go_top) if has_go else "",
+    ]
+    texts = [
+        _ceilings_text([c for c in ceilings if c]),
+        _go_intervals_text(table, n_genes) if has_go else "",
+        _go_differences_text(differences) if has_go else "",
+        _paper_departures_text([loaded, *(others or [])]),
+    ]
+    return "<p class='note'>" + " ".join(html.escape(t) for t in texts if t) + "</p>"
+
+
+def _coexp_ceiling_text(table: pd.DataFrame, coexp: Any, k: int, n_genes: int) -> str:
+    """The highest co-expression ratio any neighbours could reach, and the rows that reach it."""
+    if coexp is None or "coexp_random" not in table.columns:
+        return ""
+    top = analysis.coexp_ceiling(coexp, k)
+    random_share = float(table["coexp_random"].iloc[0])
+    if not (random_share > 0 and np.isfinite(top)):
+        return ""
+    # (rows of k pairs per gene: the neighbours found in all runs are fewer pairs)
+    full = table["n_pairs"] == n_genes * k
+    at = [str(i) for i, v in table.loc[full, "coexp_fraction"].items() if v >= 0.99 * top]
+    return (
+        f"{GENE_SPACE_WORDS['coexp_ratio']} {top / random_share:.1f} "
+        f"({GENE_SPACE_WORDS['coexp_fraction']} {top:.3f}: every gene's "
+        f"{'neighbour' if k == 1 else f'{k} neighbours'} among its partners in the "
+        f"network, as far as it has {'one' if k == 1 else k})"
+        + (f", which {_rows_reach(at)}" if at else "")
     )
-    parts.append(
+
+
+def _go_ceiling_text(
+    table: pd.DataFrame, k: int, n_genes: int, n_annotated: int | None, go_top: float | None
+) -> str:
+    """The highest GO ratio any neighbours could reach, and the rows that reach it."""
+    if "go_random" not in table.columns:
+        return ""
+    random_share = float(table["go_random"].iloc[0])
+    counted_annotated = "go_pairs" in table.columns  # (annotated_only: both annotated)
+    top = 1.0
+    by_partners = go_top is not None and np.isfinite(go_top) and not counted_annotated
+    if by_partners:
+        top = float(go_top)
+    elif n_annotated is not None and not counted_annotated and n_genes:
+        top = n_annotated / n_genes
+    if not random_share > 0:
+        return ""
+    at = [str(i) for i, v in table["go_fraction"].items() if v >= 0.99 * top]
+    with_term = (
+        f"the {n_annotated:,} of {n_genes:,} genes with a term"
+        if n_annotated is not None
+        else "the genes with a term"
+    )
+    return (
+        f"{GENE_SPACE_WORDS['go_ratio']} {top / random_share:.2f} "
+        f"({GENE_SPACE_WORDS['go_fraction']} {top:.3f}: every pair sharing a term"
+        + (
+            f", as far as each gene has {'a gene' if k == 1 else f'{k} genes'} sharing "
+            f"one of its terms ({with_term}; a gene without one shares a term with none "
+            "of its neighbours)"
+            if by_partners and top < 1.0
+            else f", as far as {with_term} can: a gene without one shares a term with "
+            "none of its neighbours"
+            if top < 1.0
+            else ""
+        )
+        + ")"
+        + (f", which {_rows_reach(at)}" if at else "")
+    )
+
+
+def _ceilings_text(ceilings: list[str]) -> str:
+    """The ceilings of the ratio columns in one sentence, with what a column at one means."""
+    if not ceilings:
+        return ""
+    return (
+        "The highest ratios any neighbours could reach here: "
+        + "; ".join(ceilings)
+        + ". A column at its ceiling cannot tell the rows apart (few genes, or a dense "
+        "network)."
+    )
+
+
+def _go_intervals_text(table: pd.DataFrame, n_genes: int) -> str:
+    """Each row's bootstrap interval of the GO ratio, and how far to trust it."""
+    if not {"go_ratio_low", "go_ratio_high"} <= set(table.columns):
+        return ""
+    spans = [
+        f"{name} {row['go_ratio_low']:.2f}–{row['go_ratio_high']:.2f}"
+        for name, row in table.iterrows()
+        if np.isfinite(row["go_ratio_low"]) and np.isfinite(row["go_ratio_high"])
+    ]
+    if not spans:
+        return ""
+    return (
+        f"95% intervals of the {GENE_SPACE_WORDS['go_ratio']} by a bootstrap over the "
+        f"genes (the {n_genes:,} genes drawn with replacement {GO_BOOTSTRAP:,} times, "
+        f"by a fixed seed ({GO_BOOTSTRAP_SEED}: a rerun gives the same intervals), "
+        "each with its neighbour pairs; chance kept fixed, as it is counted over all "
+        "gene pairs; the 2.5th and 97.5th percentiles of the draws): "
+        + "; ".join(spans)
+        + ". The genes' neighbourhoods overlap (a gene is also among other genes' "
+        "neighbours), so these are still somewhat narrow. They are of this one model: "
+        "models trained with other seeds differ too (FE's ratio went from 1.86 to 2.19 "
+        "over the seeds recorded for the default 100-epoch model on the GTEx 26-tissue "
+        "set, all evidence, GO BP terms of 3-500 genes, against drawn random pairs; "
+        "tests/benchmarks/RESULTS.md)."
+    )
+
+
+def _go_differences_text(differences: pd.DataFrame | None) -> str:
+    """FE's GO ratio minus other rows' on the same draws, each with its interval and verdict."""
+    if differences is None or not len(differences):
+        return ""
+    said = []
+    for row in differences.itertuples(index=False):
+        if not (np.isfinite(row.low) and np.isfinite(row.high)):
+            continue
+        if row.low > 0:
+            verdict = f"FE's ratio is above {row.reference}'s here"
+        elif row.high < 0:
+            verdict = f"FE's ratio is below {row.reference}'s here"
+        else:
+            verdict = f"FE is not told apart from {row.reference} here (the interval holds 0)"
+        said.append(
+            f"“{row.a}” minus “{row.b}”, {row.difference:+.2f} (95% interval "
+            f"{row.low:+.2f} to {row.high:+.2f}): {verdict}"
+        )
+    if not said:
+        return ""
+    return (
+        f"The difference of the {GENE_SPACE_WORDS['go_ratio']} between two rows, on "
+        "the same draws of the genes: " + "; ".join(said) + "."
+    )
+
+
+def _paper_departures_text(runs: list[_Loaded]) -> str:
+    """Where the Figure-4 comparison departs from the paper's, the embedding sizes included."""
+    # (models of other --gene-dim compared: the page said "one gene embedding size" all the same)
+    dims = sorted({int(np.asarray(x.model.gene_embedding_).shape[1]) for x in runs})
+    return (
         "Where this departs from the paper's Figure 4: neighbours by cosine distance (the "
         "paper's by Euclidean, which scored lower in an earlier comparison on the 26-tissue "
         "set: RESULTS.md); the co-expression network is this data's "
@@ -819,7 +943,6 @@ def _gene_space_limits(
         )
         + "."
     )
-    return "<p class='note'>" + " ".join(html.escape(t) for t in parts) + "</p>"
 
 
 def _section_gene_space(
