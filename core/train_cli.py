@@ -270,10 +270,30 @@ def _train(
     args: argparse.Namespace, out: Path, partial: Path, checkpoint: Path, claim: TrainingClaim
 ) -> int:
     """:func:`run_train` once its checkpoint folder is held."""
-    from core.cli import load_data_from_args
-    from core.estimator import FactorizedEmbeddings
-    from core.train import resolve_device
+    _check_earlier_run(args, out, partial, checkpoint)
+    _check_device(args.device)
+    _check_data_flags(args)
+    params = _model_params(args, checkpoint)
+    recorded = _recorded_args(args, params)
+    model = _new_model(params)
+    es = _training_data(args)
+    if args.resume:
+        _check_resumed_data(partial, checkpoint, es)
+    _start_checkpoint_folder(args, model, es, recorded, partial, checkpoint)
+    _fit(model, es, args.resume, partial, checkpoint, claim)
+    # the command that made it, kept in config.json (it stayed in the checkpoint's folder only)
+    model.command_ = _command_line(recorded)
+    _save_model(model, out, partial, checkpoint)
+    claim.discard = True  # (the folder goes once the claim is left)
+    print(_written_text(model, out), file=sys.stderr)
+    _note_few_epochs(args, model)
+    return 0
 
+
+def _check_earlier_run(
+    args: argparse.Namespace, out: Path, partial: Path, checkpoint: Path
+) -> None:
+    """Refuse a run that would lose a checkpoint or a model, or resume what cannot be resumed."""
     if checkpoint.exists() and not (args.resume or args.force):
         # the same command again without --resume would start over and lose that progress
         # (said before "already exists": its advice, --force, would discard the checkpoint)
@@ -310,11 +330,20 @@ def _train(
         raise CoreError(f"{out} already exists; choose another --out, or --force to replace it")
     if out.is_dir():
         _check_replaceable(out)
-    try:  # before the data is read: a missing GPU is known now
-        resolve_device(args.device)
+
+
+def _check_device(device: str) -> None:
+    """Refuse a --device that is not there, before the data is read: a missing GPU is known now."""
+    from core.train import resolve_device
+
+    try:
+        resolve_device(device)
     except CoreError as exc:
         raise CoreError(str(exc).replace("(device cpu", "(--device cpu")) from None
 
+
+def _check_data_flags(args: argparse.Namespace) -> None:
+    """Refuse a --min-detection, --top-genes or --seed out of its range."""
     if args.min_detection is not None and not 0.0 <= args.min_detection <= 1.0:
         raise CoreError(f"--min-detection must be between 0 and 1, got {args.min_detection}")
     if args.top_genes is not None and args.top_genes < 1:
@@ -322,6 +351,9 @@ def _train(
     if args.seed is not None and args.seed < 0:
         raise CoreError(f"--seed must be >= 0, got {args.seed}")
 
+
+def _model_params(args: argparse.Namespace, checkpoint: Path) -> dict:
+    """The model's settings from the flags given (and, with --resume, the interrupted run's)."""
     params: dict = {"device": args.device, "checkpoint_every": 1}
     if args.seed is not None:
         params["seed"] = args.seed
@@ -342,39 +374,54 @@ def _train(
     if args.neighbour_space is not None:
         params["neighbour_space"] = args.neighbour_space
     if args.resume:
-        saved = _saved_params(checkpoint)
-        if saved:
-            saved["hidden"] = tuple(saved["hidden"])
-            # the interrupted run's settings continue; a flag that asks for others is an error
-            # (the device may change, and the number of epochs grow)
-            free = {"device", "checkpoint_every", "epochs"}
-            other = sorted(
-                k for k, v in params.items() if k not in free and k in saved and saved[k] != v
-            )
-            if other:
-                shown = ", ".join(
-                    f"{_flag_names(k)} {_flag_value(saved[k])} (given {_flag_value(params[k])})"
-                    for k in other
-                )
-                raise CoreError(
-                    f"--resume continues the interrupted run's settings: {shown}; drop those "
-                    "flags, or train without --resume"
-                )
-            if "epochs" in params and saved.get("epochs") != params["epochs"]:
-                before = saved.get("epochs") or "an automatic number of"
-                print(
-                    f"note: the interrupted run was set for {before} epochs; --epochs "
-                    f"{params['epochs']} continues it to {params['epochs']} (its learning-rate "
-                    "schedule follows the new length from here)",
-                    file=sys.stderr,
-                )
-            params = {**saved, **params}
+        params = _with_saved_params(params, checkpoint)
     params.setdefault("seed", 0)
-    recorded = _recorded_args(args, params)
+    return params
+
+
+def _with_saved_params(params: dict, checkpoint: Path) -> dict:
+    """``params`` over the interrupted run's settings, refusing flags that ask for others."""
+    saved = _saved_params(checkpoint)
+    if not saved:
+        return params
+    saved["hidden"] = tuple(saved["hidden"])
+    # the interrupted run's settings continue; a flag that asks for others is an error
+    # (the device may change, and the number of epochs grow)
+    free = {"device", "checkpoint_every", "epochs"}
+    other = sorted(k for k, v in params.items() if k not in free and k in saved and saved[k] != v)
+    if other:
+        shown = ", ".join(
+            f"{_flag_names(k)} {_flag_value(saved[k])} (given {_flag_value(params[k])})"
+            for k in other
+        )
+        raise CoreError(
+            f"--resume continues the interrupted run's settings: {shown}; drop those "
+            "flags, or train without --resume"
+        )
+    if "epochs" in params and saved.get("epochs") != params["epochs"]:
+        before = saved.get("epochs") or "an automatic number of"
+        print(
+            f"note: the interrupted run was set for {before} epochs; --epochs "
+            f"{params['epochs']} continues it to {params['epochs']} (its learning-rate "
+            "schedule follows the new length from here)",
+            file=sys.stderr,
+        )
+    return {**saved, **params}
+
+
+def _new_model(params: dict):
+    """The untrained model; its settings are checked here, before the data is read."""
+    from core.estimator import FactorizedEmbeddings
+
     try:
-        model = FactorizedEmbeddings(**params)  # checks the settings before the data is read
+        return FactorizedEmbeddings(**params)
     except CoreError as exc:
         raise CoreError(_flag_names(str(exc))) from None
+
+
+def _training_data(args: argparse.Namespace):
+    """The data flags' expression set, its genes filtered, refused when it cannot be trained."""
+    from core.cli import load_data_from_args
 
     es = load_data_from_args(args, warn_of_scale=False)  # the fit warns of counts itself
     source = args.matrix or args.gtex_gct
@@ -398,9 +445,18 @@ def _train(
         es = es.top_variable_genes(args.top_genes)
     _check_samples_observed(es)
     print(f"data: {es.name or 'matrix'}: {_shape_text(es)}", file=sys.stderr)
-    if args.resume:
-        _check_resumed_data(partial, checkpoint, es)
+    return es
 
+
+def _start_checkpoint_folder(
+    args: argparse.Namespace,
+    model,
+    es,
+    recorded: argparse.Namespace,
+    partial: Path,
+    checkpoint: Path,
+) -> None:
+    """Write the run's settings and data record beside its checkpoint (dropped unless resumed)."""
     try:
         if not args.resume:  # --force: an interrupted run's checkpoint is not continued
             checkpoint.unlink(missing_ok=True)
@@ -409,44 +465,54 @@ def _train(
     except OSError as exc:
         raise CoreError(f"cannot write the checkpoint folder {partial}: {exc}") from None
 
+
+def _fit(model, es, resume: bool, partial: Path, checkpoint: Path, claim: TrainingClaim) -> None:
+    """Train ``model`` on ``es`` with its progress shown, checkpointing into ``partial``."""
     progress = TrainingProgress()
     try:
         with _terminate_as_interrupt():
-            model.fit(es, callback=progress, checkpoint=checkpoint, resume=args.resume)
+            model.fit(es, callback=progress, checkpoint=checkpoint, resume=resume)
     except BaseException as exc:
         progress.close()
-        # a checkpoint cut short by a full disk or an interruption: its temporary file only
-        checkpoint.with_name(checkpoint.name + ".tmp").unlink(missing_ok=True)
-        failed_write = _write_failure(exc, partial)
-        if checkpoint.exists() and not _checkpoint_epoch(checkpoint):  # unreadable: damaged
-            raise CoreError(
-                f"{checkpoint} is damaged and cannot be resumed; run the same command with "
-                "--force instead of --resume to discard it and start afresh"
-                + (
-                    f" ({str(exc).removeprefix(f'{checkpoint}: ')})"
-                    if isinstance(exc, CoreError)
-                    else ""
-                )
-            ) from None
-        if checkpoint.exists():
-            if isinstance(exc, CoreError):
-                # an error of the settings stops the same command again: "run the same
-                # command with --resume" was said before it; the checkpoint stays
-                raise
-            print(
-                f"training stopped; the checkpoint{_checkpoint_epoch(checkpoint)} is kept in "
-                f"{partial}: run the same command with --resume to continue",
-                file=sys.stderr,
-            )
-        else:  # nothing to resume: leave no stray folder behind
-            claim.discard = True
-        if failed_write:
-            raise CoreError(f"cannot write the checkpoint in {partial}: {failed_write}") from None
+        _stopped_fit(exc, partial, checkpoint, claim)
         raise
     finally:
         progress.close()
-    # the command that made it, kept in config.json (it stayed in the checkpoint's folder only)
-    model.command_ = _command_line(recorded)
+
+
+def _stopped_fit(exc: BaseException, partial: Path, checkpoint: Path, claim: TrainingClaim) -> None:
+    """Clear up after a fit stopped by ``exc`` and say what is kept; raise the error to show."""
+    # a checkpoint cut short by a full disk or an interruption: its temporary file only
+    checkpoint.with_name(checkpoint.name + ".tmp").unlink(missing_ok=True)
+    failed_write = _write_failure(exc, partial)
+    if checkpoint.exists() and not _checkpoint_epoch(checkpoint):  # unreadable: damaged
+        raise CoreError(
+            f"{checkpoint} is damaged and cannot be resumed; run the same command with "
+            "--force instead of --resume to discard it and start afresh"
+            + (
+                f" ({str(exc).removeprefix(f'{checkpoint}: ')})"
+                if isinstance(exc, CoreError)
+                else ""
+            )
+        ) from None
+    if checkpoint.exists():
+        if isinstance(exc, CoreError):
+            # an error of the settings stops the same command again: "run the same
+            # command with --resume" was said before it; the checkpoint stays
+            return
+        print(
+            f"training stopped; the checkpoint{_checkpoint_epoch(checkpoint)} is kept in "
+            f"{partial}: run the same command with --resume to continue",
+            file=sys.stderr,
+        )
+    else:  # nothing to resume: leave no stray folder behind
+        claim.discard = True
+    if failed_write:
+        raise CoreError(f"cannot write the checkpoint in {partial}: {failed_write}") from None
+
+
+def _save_model(model, out: Path, partial: Path, checkpoint: Path) -> None:
+    """Write the trained model to ``out``; when that fails, say how the checkpoint writes it."""
     try:
         model.save(out, overwrite=True)
     except KeyboardInterrupt:
@@ -466,8 +532,10 @@ def _train(
             f"cannot write the model to {out}: {failed_write}{kept}; the checkpoint stays in "
             f"{partial} (the same command with --resume writes the model from it)"
         ) from None
-    claim.discard = True  # (the folder goes once the claim is left)
-    print(_written_text(model, out), file=sys.stderr)
+
+
+def _note_few_epochs(args: argparse.Namespace, model) -> None:
+    """Say when the automatic number of epochs was small, and how long more would take."""
     if args.epochs is None and model.n_epochs_ < FEW_AUTO_EPOCHS:
         per_epoch = model.train_time_s_ / max(model.n_epochs_, 1)
         print(
@@ -477,7 +545,6 @@ def _train(
             f"{duration(per_epoch * FEW_AUTO_EPOCHS)}",
             file=sys.stderr,
         )
-    return 0
 
 
 @contextlib.contextmanager
