@@ -332,8 +332,8 @@ def _label_column(samples: pd.DataFrame | None, label: str | None) -> str | None
 
 # ----------------------------------------------------------------------------- embed
 def run_embed(args: argparse.Namespace) -> int:
-    from core.analysis import map_neighbours
-    from core.cli import has_data_arguments, load_data_from_args, warn_of_scale
+    """The ``embed`` command: place new samples on a model's map and write their table."""
+    from core.cli import has_data_arguments, warn_of_scale
 
     if not has_data_arguments(args):
         raise CoreError("embed needs the new samples: --matrix F, or --gtex-gct F ...")
@@ -342,6 +342,43 @@ def run_embed(args: argparse.Namespace) -> int:
     )
     model = load_model_dir(args.model)
     label = _label_column(model.samples_, args.label)
+    _set_embed_defaults(args, model)
+    es, looked_logged = _read_new_samples(args)
+    print(_gene_report(model, es, args.matrix or args.gtex_gct), file=sys.stderr)
+    if (_model_columns(model, es) >= 0).any():
+        warn_of_scale(es, args)
+    coords, error, genes_used, scales = _place(model, es)
+    blank = ~np.isfinite(coords).all(axis=1)
+    if blank.all():
+        raise DataError(
+            f"no sample of {args.matrix or args.gtex_gct} has a value for any model gene: "
+            "nothing places them on the map"
+        )
+    copy_of, map_ids = _warn_of_training_samples(model, es, args.model)
+    silent = _warn_of_missing_values(model, es, blank, genes_used)
+    counted = ~(blank | silent)
+    warned = _warn_of_fit_error(args, model, error[counted], scales[counted], looked_logged)
+    poor = _warn_of_poor_fits(model, es, error, counted, warned)
+    labels = _training_labels(model, label)
+    table = _embed_table(model, es, coords, error, genes_used, blank, labels, label)
+    # (after the label's columns, as the page's file has it)
+    table["copy_of"] = np.where(copy_of >= 0, map_ids[np.maximum(copy_of, 0)], "")
+    simulated = model_is_simulated(model) or is_simulated(es)
+    if simulated:  # a place on a simulated map (or of simulated samples) is not a finding
+        table.insert(0, *SIMULATED_COLUMN)
+    # after the "data" column: an annotation of that name is renamed, not inserted twice
+    table, _ = with_own_annotations(table, es, (POOR_FIT,))
+    # last, as in the page's file: users join on the columns before it, in their order
+    table[POOR_FIT] = poor
+    if out is not None:
+        _write_table(table, out)
+    _print_embed_summary(args, model, out, blank, error, simulated)
+    _print_agreement(es, table, blank, labels, label)
+    return 0
+
+
+def _set_embed_defaults(args: argparse.Namespace, model: Any) -> None:
+    """The transform of the model's training data, and every GTEx sample placed, unless given."""
     if args.transform is None:
         # the new samples on the training data's scale, unless told otherwise
         trained = source_scale(model.data_source_)
@@ -353,6 +390,12 @@ def run_embed(args: argparse.Namespace) -> int:
             )
     if args.gtex_gct and args.exclude_tissues is None:
         args.exclude_tissues = []  # place every sample given (train's default leaves some out)
+
+
+def _read_new_samples(args: argparse.Namespace) -> tuple[Any, bool]:
+    """The new samples, and whether the loader said their values look log-transformed already."""
+    from core.cli import load_data_from_args
+
     try:
         # (the scale is checked below, once some gene is known to be shared: a file of other
         # genes was warned of its scale, then refused)
@@ -372,16 +415,11 @@ def run_embed(args: argparse.Namespace) -> int:
             f"{'its' if unlisted == 1 else 'their'} annotations (tissue unknown)",
             file=sys.stderr,
         )
-    print(_gene_report(model, es, args.matrix or args.gtex_gct), file=sys.stderr)
-    if (_model_columns(model, es) >= 0).any():
-        warn_of_scale(es, args)
-    coords, error, genes_used, scales = _place(model, es)
-    blank = ~np.isfinite(coords).all(axis=1)
-    if blank.all():
-        raise DataError(
-            f"no sample of {args.matrix or args.gtex_gct} has a value for any model gene: "
-            "nothing places them on the map"
-        )
+    return es, heard.logged
+
+
+def _warn_of_training_samples(model: Any, es: Any, path: str) -> tuple[np.ndarray, np.ndarray]:
+    """Warn of new samples with training ids or values; each one's copy (-1: none), the ids."""
     trained_ids = np.isin(
         np.asarray(es.sample_ids).astype(str), np.asarray(model.sample_ids_).astype(str)
     )
@@ -389,10 +427,17 @@ def run_embed(args: argparse.Namespace) -> int:
         print(
             f"warning: {same_ids_warning(es.sample_ids, trained_ids, 'training ')}", file=sys.stderr
         )
-    copy_of, map_ids = _copies_of_training(model, es, args.model)
+    copy_of, map_ids = _copies_of_training(model, es, path)
     copies = copies_warning(es.sample_ids, map_ids, copy_of)
     if copies:
         print(f"warning: {copies}", file=sys.stderr)
+    return copy_of, map_ids
+
+
+def _warn_of_missing_values(
+    model: Any, es: Any, blank: np.ndarray, genes_used: np.ndarray
+) -> np.ndarray:
+    """Warn of samples not placed, placed from few genes, or 0 for all; those 0 for all."""
     if blank.any():
         shown = first_names(es.sample_ids, blank)
         print(
@@ -425,37 +470,48 @@ def run_embed(args: argparse.Namespace) -> int:
             "them",
             file=sys.stderr,
         )
-    counted = ~(blank | silent)
-    warning = model.fit_error_warning(error[counted], scales[counted])
+    return silent
+
+
+def _warn_of_fit_error(
+    args: argparse.Namespace, model: Any, error: np.ndarray, scales: np.ndarray, logged: bool
+) -> bool:
+    """Warn when the samples' median fit error is far above training's; whether it was."""
+    warning = model.fit_error_warning(error, scales)
     if warning:
-        applied = args.transform or "none"
-        trained = source_scale(model.data_source_)
-        if applied == "none":
-            remedy = (
-                "no transform was applied: if they are counts, TPM or RPKM, add --transform "
-                + (
-                    f"{trained}, as the model's training data had"
-                    if trained and trained != "none"
-                    else "log10p1 or log2p1, whichever the training data had"
-                )
-            )
-        elif heard.logged:  # (the loader said the values look logged already)
-            remedy = (
-                f"embed applied {applied}: if they are already log-transformed, add "
-                "--transform none"
-            )
-        else:  # values that look raw, transformed as they should be: their units, then
-            remedy = (
-                f"embed applied {applied} to values that look raw (not log-transformed): are "
-                "they in the training data's units? Read counts against a model of TPM, or TPM "
-                "against one of counts, fit poorly all the same"
-            )
-        print(f"warning: {warning} ({remedy})", file=sys.stderr)
+        print(f"warning: {warning} ({_fit_error_remedy(args, model, logged)})", file=sys.stderr)
+    return bool(warning)
+
+
+def _fit_error_remedy(args: argparse.Namespace, model: Any, logged: bool) -> str:
+    """What to try for a poor fit, from the transform applied and the values' look."""
+    applied = args.transform or "none"
+    trained = source_scale(model.data_source_)
+    if applied == "none":
+        return "no transform was applied: if they are counts, TPM or RPKM, add --transform " + (
+            f"{trained}, as the model's training data had"
+            if trained and trained != "none"
+            else "log10p1 or log2p1, whichever the training data had"
+        )
+    if logged:  # (the loader said the values look logged already)
+        return f"embed applied {applied}: if they are already log-transformed, add --transform none"
+    # values that look raw, transformed as they should be: their units, then
+    return (
+        f"embed applied {applied} to values that look raw (not log-transformed): are "
+        "they in the training data's units? Read counts against a model of TPM, or TPM "
+        "against one of counts, fit poorly all the same"
+    )
+
+
+def _warn_of_poor_fits(
+    model: Any, es: Any, error: np.ndarray, counted: np.ndarray, median_said: bool
+) -> np.ndarray:
+    """Warn of the few samples far off among well-placed ones; which samples (column poor_fit)."""
     # a few samples far off (a typo, one sample in counts) among well-placed ones: the median
     # said nothing of them (marked as the page marks them, column poor_fit)
     fits = poor_fits(model, error, counted)
     poor = fits.samples
-    if poor.any() and not (warning and fits.median_far):  # (the median said it of them all)
+    if poor.any() and not (median_said and fits.median_far):  # (the median said it of them all)
         n_poor = int(poor.sum())
         one = n_poor == 1
         their = "its" if one else "their"
@@ -467,13 +523,33 @@ def run_embed(args: argparse.Namespace) -> int:
             f"check {their} values (column {POOR_FIT})",
             file=sys.stderr,
         )
-    labels = None
-    if label is not None:
-        # training samples without the label are a class of their own, as in the dashboard:
-        # the majority column was blank where most of the 15 nearest had none (GTEx samples
-        # the attributes file does not list), and named a tissue of a few where some had
-        # (classes as evaluate and report read them: "Liver " is Liver, 1.0 is 1)
-        labels = read_labels(model.samples_[label].reindex(model.sample_ids_), UNLABELLED)
+    return poor
+
+
+def _training_labels(model: Any, label: str | None) -> Any:
+    """The training samples' classes of ``label`` (unlabelled ones a class), or None."""
+    if label is None:
+        return None
+    # training samples without the label are a class of their own, as in the dashboard:
+    # the majority column was blank where most of the 15 nearest had none (GTEx samples
+    # the attributes file does not list), and named a tissue of a few where some had
+    # (classes as evaluate and report read them: "Liver " is Liver, 1.0 is 1)
+    return read_labels(model.samples_[label].reindex(model.sample_ids_), UNLABELLED)
+
+
+def _embed_table(
+    model: Any,
+    es: Any,
+    coords: np.ndarray,
+    error: np.ndarray,
+    genes_used: np.ndarray,
+    blank: np.ndarray,
+    labels: Any,
+    label: str | None,
+) -> pd.DataFrame:
+    """The table's places, fit and nearest training samples (with ``label``'s vote) by sample."""
+    from core.analysis import map_neighbours
+
     near = map_neighbours(model.sample_embedding_, coords[~blank], labels, k=VOTE_K)
     near.index = np.flatnonzero(~blank)
     near = near.reindex(range(len(coords)))  # blank rows for the samples not placed
@@ -496,17 +572,18 @@ def run_embed(args: argparse.Namespace) -> int:
         table[f"nearest_{label}"] = near["nearest_label"].to_numpy()
         table[f"majority_{label}"] = near["majority_label"].to_numpy()
         table["majority_share"] = near["majority_share"].to_numpy()
-    # (after the label's columns, as the page's file has it)
-    table["copy_of"] = np.where(copy_of >= 0, map_ids[np.maximum(copy_of, 0)], "")
-    simulated = model_is_simulated(model) or is_simulated(es)
-    if simulated:  # a place on a simulated map (or of simulated samples) is not a finding
-        table.insert(0, *SIMULATED_COLUMN)
-    # after the "data" column: an annotation of that name is renamed, not inserted twice
-    table, _ = with_own_annotations(table, es, (POOR_FIT,))
-    # last, as in the page's file: users join on the columns before it, in their order
-    table[POOR_FIT] = poor
-    if out is not None:
-        _write_table(table, out)
+    return table
+
+
+def _print_embed_summary(
+    args: argparse.Namespace,
+    model: Any,
+    out: Path | None,
+    blank: np.ndarray,
+    error: np.ndarray,
+    simulated: bool,
+) -> None:
+    """The closing line: samples placed, where written, median fit error against training's."""
     trained_error = (getattr(model, "history_", None) or [float("nan")])[-1]
     print(
         ("SIMULATED data: " if simulated else "")
@@ -518,7 +595,12 @@ def run_embed(args: argparse.Namespace) -> int:
         f"error, the mean of its last epoch: {float(trained_error):.3g})",
         file=sys.stderr,
     )
-    # the new samples' own label, when they carry one: how often the map's majority agrees
+
+
+def _print_agreement(
+    es: Any, table: pd.DataFrame, blank: np.ndarray, labels: Any, label: str | None
+) -> None:
+    """How often the map's majority agrees with the new samples' own label, when they have it."""
     own = None
     if label is not None and es.samples is not None:
         own = {str(c).lower(): str(c) for c in es.samples.columns}.get(label.lower())
@@ -530,7 +612,6 @@ def run_embed(args: argparse.Namespace) -> int:
                 agreement_line(table[f"majority_{label}"], truth, known, labels, label, own),
                 file=sys.stderr,
             )
-    return 0
 
 
 def _copies_of_training(model: Any, es: Any, path: str) -> tuple[np.ndarray, np.ndarray]:

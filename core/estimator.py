@@ -44,7 +44,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 
 from core.data import (
@@ -82,15 +81,16 @@ from core.model import FactorizedEmbedding, NetworkConfig, as_int
 from core.model_directory import (
     FORMAT_VERSION,
     _damaged,
-    _interrupted_save,
     _is_replaceable,
     _new_folder_beside,
     _not_damage,
     _sync_tree,
     _write_samples,
+    check_model_directory,
     check_replaceable,
     file_in_the_way,
-    interrupted_training_text,
+    read_config,
+    read_samples,
 )
 from core.model_directory import MODEL_ENTRIES as MODEL_ENTRIES
 from core.model_directory import saved_model_is_simulated as saved_model_is_simulated
@@ -1276,48 +1276,23 @@ class FactorizedEmbeddings:
             sample annotations of other sizes than the network, non-finite weights.
         """
         directory = Path(directory).expanduser()
-        if directory.is_file() and (directory.parent / "weights.pt").is_file():
-            # one of a model's files (config.json, weights.pt) given for the model
-            raise ModelError(
-                f"{directory} is a file of a model directory: load the directory that holds it "
-                f"({directory.parent})"
-            )
-        if directory.exists() and not directory.is_dir():
-            raise ModelError(
-                f"{directory} is a file, not a model directory (a folder written by save)"
-            )
-        if not directory.is_dir():
-            left = _interrupted_save(directory)
-            if left:
-                raise ModelError(
-                    f"{directory}: no such model directory; a save into it was interrupted and "
-                    f"left {' and '.join(left)} beside it (complete models): rename one of them "
-                    f"to {directory.name}"
-                )
-            training = interrupted_training_text(directory)
-            if training:
-                raise ModelError(f"{directory}: no model directory yet; {training}")
-            raise ModelError(f"{directory}: no such model directory")
-        for name in ("config.json", "weights.pt", "arrays.npz"):
-            if not (directory / name).is_file():
-                raise ModelError(f"{directory}: not a model directory ({name} is missing)")
-        try:
-            config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise _damaged(directory, "config.json", f"not valid JSON: {exc}") from None
-        except OSError as exc:
-            if _not_damage(exc):  # (a permission: said as it is, not as a damaged model)
-                raise
-            raise _damaged(directory, "config.json", exc) from None
-        if not isinstance(config, dict):
-            raise _damaged(directory, "config.json", "not a JSON object")
-        if config.get("format_version") != FORMAT_VERSION:
-            if "format_version" not in config:  # ({} read "model format None")
-                raise _damaged(directory, "config.json", "no format_version entry")
-            raise ModelError(
-                f"{directory}: model format {config.get('format_version')!r} is not supported "
-                f"(this version reads {FORMAT_VERSION})"
-            )
+        check_model_directory(directory)
+        config = read_config(directory)
+        model, net = cls._from_settings(directory, config)
+        model._read_train_config(directory, config)
+        module = _read_weights(directory, net)
+        model._read_arrays(directory / "arrays.npz", net)
+        model.samples_ = read_samples(directory, config, net.n_samples, model.sample_ids_)
+        model.module_ = module
+        model._read_training_record(directory, config)
+        model._read_key(directory, config)
+        return model
+
+    @classmethod
+    def _from_settings(
+        cls, directory: Path, config: dict
+    ) -> tuple[FactorizedEmbeddings, NetworkConfig]:
+        """The unfitted model and its network's sizes, built from config.json's settings."""
         for entry in ("params", "network"):
             if not isinstance(config.get(entry), dict):
                 raise _damaged(directory, "config.json", f"missing entry {entry!r}")
@@ -1342,122 +1317,60 @@ class FactorizedEmbeddings:
         shape = (model.sample_dim, model.gene_dim, model.hidden, model.activation)
         if shape != (net.sample_dim, net.gene_dim, net.hidden, net.activation):
             raise _damaged(directory, "config.json", "params and network disagree on its shape")
+        return model, net
+
+    def _read_train_config(self, directory: Path, config: dict) -> None:
+        """The settings the model trained with, as config.json records them (or stand-ins)."""
         if isinstance(config.get("train_config"), dict):
             try:
-                model.train_config = TrainConfig(**config["train_config"])
+                self.train_config = TrainConfig(**config["train_config"])
             except (TypeError, ModelError) as exc:
                 raise _damaged(directory, "config.json", f"bad train_config: {exc}") from None
         else:  # saved before the settings were recorded as trained: weight 1, Cauchy kernel,
             # 10 neighbours, no rank decay (the constructor's stand-ins today, written out here
             # so that a change to those leaves old models as they trained)
-            model.train_config = replace(
-                model.train_config,
-                neighbour_weight=1.0 if model.neighbour_weight is None else model.neighbour_weight,
-                neighbour_power=1.0 if model.neighbour_power is None else model.neighbour_power,
-                neighbour_k=10 if model.neighbour_k is None else model.neighbour_k,
-                neighbour_decay=0.0 if model.neighbour_decay is None else model.neighbour_decay,
+            self.train_config = replace(
+                self.train_config,
+                neighbour_weight=1.0 if self.neighbour_weight is None else self.neighbour_weight,
+                neighbour_power=1.0 if self.neighbour_power is None else self.neighbour_power,
+                neighbour_k=10 if self.neighbour_k is None else self.neighbour_k,
+                neighbour_decay=0.0 if self.neighbour_decay is None else self.neighbour_decay,
             )
-        try:
-            state = torch.load(directory / "weights.pt", map_location="cpu", weights_only=True)
-            shapes = {name: tuple(tensor.shape) for name, tensor in state.items()}
-        except Exception as exc:
-            if _not_damage(exc):  # memory short for a moment, a permission: said as they are
-                raise
-            raise _damaged(directory, "weights.pt", _unreadable_weights(exc)) from None
-        expected = FactorizedEmbedding.state_shapes(net)
-        if shapes != expected:
-            wrong = sorted(
-                k for k in expected.keys() | shapes.keys() if shapes.get(k) != expected.get(k)
-            )
-            raise _damaged(
-                directory,
-                "config.json",
-                f"its network sizes disagree with weights.pt ({wrong[0]}: "
-                f"{expected.get(wrong[0])} in config.json, {shapes.get(wrong[0])} in weights.pt)",
-            )
-        # initialised from a generator of its own (the weights are loaded over it): loading a
-        # model leaves torch's global random generator alone
-        module = FactorizedEmbedding(net, torch.Generator().manual_seed(0))
-        try:
-            module.load_state_dict(state)
-        except Exception as exc:
-            raise _damaged(directory, "weights.pt", f"unreadable weights: {exc}") from None
-        if not all(torch.isfinite(p).all() for p in module.parameters()):
-            raise _damaged(directory, "weights.pt", "weights hold NaN or infinite values")
-        module.eval()
-        model._read_arrays(directory / "arrays.npz", net)
-        samples_path = directory / "samples.parquet"
-        model.samples_ = None
-        # saved before "samples_file" was written: object columns were annotations
-        expected = config.get("samples_file", bool(config.get("sample_object_columns")))
-        if expected and not samples_path.exists():
-            raise _damaged(
-                directory, "samples.parquet", "missing: the training samples' annotations"
-            )
-        if samples_path.exists():
-            try:
-                model.samples_ = pd.read_parquet(samples_path)
-            except Exception as exc:  # pyarrow raises its own types for damaged files
-                if _not_damage(exc):
-                    raise
-                raise _damaged(directory, "samples.parquet", exc) from None
-            objects = config.get("sample_object_columns") or []
-            for col in model.samples_.columns:
-                if str(col) in objects and isinstance(model.samples_[col].dtype, pd.StringDtype):
-                    column = model.samples_[col].astype(object)
-                    model.samples_[col] = column.where(column.notna(), np.nan)
-            if len(model.samples_) != net.n_samples:
-                raise _damaged(
-                    directory,
-                    "samples.parquet",
-                    f"{len(model.samples_):,} rows for the model's {net.n_samples:,} samples",
-                )
-            # another model's annotations of as many samples: every label read "unlabelled"
-            ids = model.samples_.index.astype(str)
-            own = pd.Index(np.asarray(model.sample_ids_).astype(str), name=ids.name)
-            if not ids.equals(own):
-                strange = ids.difference(own)
-                if ids.has_duplicates and not len(strange):
-                    strange = ids[ids.duplicated()]
-                if len(strange):
-                    raise _damaged(
-                        directory,
-                        "samples.parquet",
-                        f"{len(strange)} of its sample ids are not the model's (e.g. "
-                        f"{strange[0]!r}): another model's annotations?",
-                    )
-                model.samples_.index = ids
-                model.samples_ = model.samples_.reindex(own)  # (rows in the model's order)
-        model.module_ = module
+
+    def _read_training_record(self, directory: Path, config: dict) -> None:
+        """The training's history, timings, commands and data set, as config.json keeps them."""
         dataset = config.get("dataset") or {}
         try:
-            model.history_ = [float(x) for x in config.get("history", [])]
-            model.train_time_s_ = float(config.get("train_time_s", 0.0))
-            model.pairs_per_s_ = float(config.get("pairs_per_s", 0.0))
-            model.n_moved_ = [int(x) for x in config.get("n_moved", [])]
-            model.value_scale_ = _positive_or_none(config.get("value_scale"))  # 2026-12-05
-            model.resolved_ = dict(config.get("resolved") or {})  # {} before 2026-12-04
+            self.history_ = [float(x) for x in config.get("history", [])]
+            self.train_time_s_ = float(config.get("train_time_s", 0.0))
+            self.pairs_per_s_ = float(config.get("pairs_per_s", 0.0))
+            self.n_moved_ = [int(x) for x in config.get("n_moved", [])]
+            self.value_scale_ = _positive_or_none(config.get("value_scale"))  # 2026-12-05
+            self.resolved_ = dict(config.get("resolved") or {})  # {} before 2026-12-04
             command = config.get("command")  # (none before 2026-12-07)
-            model.command_ = command if isinstance(command, str) else None
-            model.data_source_ = dict(dataset.get("source") or {})
-            model.dataset_name_ = str(dataset.get("name", ""))
-            model.dataset_fingerprint_ = str(dataset.get("fingerprint", ""))
+            self.command_ = command if isinstance(command, str) else None
+            self.data_source_ = dict(dataset.get("source") or {})
+            self.dataset_name_ = str(dataset.get("name", ""))
+            self.dataset_fingerprint_ = str(dataset.get("fingerprint", ""))
             # models saved before it was recorded: told from what they keep of their data
-            model.simulated_ = (
+            self.simulated_ = (
                 dataset["simulated"] is True
                 if "simulated" in dataset
                 else is_simulated(
                     SimpleNamespace(
-                        source=model.data_source_,
-                        name=model.dataset_name_,
-                        samples=getattr(model, "samples_", None),
+                        source=self.data_source_,
+                        name=self.dataset_name_,
+                        samples=getattr(self, "samples_", None),
                     )
                 )
             )
         except (TypeError, ValueError, AttributeError) as exc:
             raise _damaged(directory, "config.json", f"training record: {exc}") from None
-        model._key = model._checked_key(config.get("model_key"), config.get("params"))
-        if model._key is None and isinstance(config.get("model_key"), str):
+
+    def _read_key(self, directory: Path, config: dict) -> None:
+        """The model key config.json records, kept when it is this model's, else warned of."""
+        self._key = self._checked_key(config.get("model_key"), config.get("params"))
+        if self._key is None and isinstance(config.get("model_key"), str):
             # a weights.pt (or config.json) copied from another model of the same shape loaded
             # without a word: that model's map under this one's history and settings
             log.warning(
@@ -1468,7 +1381,6 @@ class FactorizedEmbeddings:
                 directory,
                 config["model_key"],
             )
-        return model
 
     def _read_arrays(self, path: Path, net: NetworkConfig) -> None:
         """Ids, gene statistics and the neighbours' reference from ``arrays.npz``, checked
@@ -1551,6 +1463,39 @@ class FactorizedEmbeddings:
                     f"{n_genes:,} genes",
                 )
             self.reference_ = {name: a.astype(np.float32) for name, a in ref.items()}
+
+
+def _read_weights(directory: Path, net: NetworkConfig) -> FactorizedEmbedding:
+    """The network of ``weights.pt``, checked against config.json's sizes and for NaN."""
+    try:
+        state = torch.load(directory / "weights.pt", map_location="cpu", weights_only=True)
+        shapes = {name: tuple(tensor.shape) for name, tensor in state.items()}
+    except Exception as exc:
+        if _not_damage(exc):  # memory short for a moment, a permission: said as they are
+            raise
+        raise _damaged(directory, "weights.pt", _unreadable_weights(exc)) from None
+    expected = FactorizedEmbedding.state_shapes(net)
+    if shapes != expected:
+        wrong = sorted(
+            k for k in expected.keys() | shapes.keys() if shapes.get(k) != expected.get(k)
+        )
+        raise _damaged(
+            directory,
+            "config.json",
+            f"its network sizes disagree with weights.pt ({wrong[0]}: "
+            f"{expected.get(wrong[0])} in config.json, {shapes.get(wrong[0])} in weights.pt)",
+        )
+    # initialised from a generator of its own (the weights are loaded over it): loading a
+    # model leaves torch's global random generator alone
+    module = FactorizedEmbedding(net, torch.Generator().manual_seed(0))
+    try:
+        module.load_state_dict(state)
+    except Exception as exc:
+        raise _damaged(directory, "weights.pt", f"unreadable weights: {exc}") from None
+    if not all(torch.isfinite(p).all() for p in module.parameters()):
+        raise _damaged(directory, "weights.pt", "weights hold NaN or infinite values")
+    module.eval()
+    return module
 
 
 def _unreadable_weights(exc: BaseException) -> str:

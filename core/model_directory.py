@@ -1,8 +1,9 @@
 """The model directory that :meth:`core.estimator.FactorizedEmbeddings.save` writes and ``load``
 reads: its format version and files, the checks before a directory is replaced, the new folder
 a model is written in before it takes the name, the samples' annotations as parquet, what an
-interrupted save left, the errors of a damaged directory, and whether a saved model was trained
-on simulated data (read without loading it).
+interrupted save left, the errors of a damaged directory, the checks of a directory that ``load``
+reads (its files, ``config.json``, the samples' annotations), and whether a saved model was
+trained on simulated data (read without loading it).
 
 Warnings are logged to the ``core.estimator`` logger, as the estimator's own. Other modules
 import these names from ``core.estimator``.
@@ -222,6 +223,107 @@ def _damaged(directory: Path, name: str, detail) -> ModelError:
         f"{directory}: damaged or incomplete model directory ({name}: {words}); "
         "save or train it again"
     )
+
+
+def check_model_directory(directory: Path) -> None:
+    """Refuse a path that holds no model: a file, nothing (named what a save left), no files."""
+    if directory.is_file() and (directory.parent / "weights.pt").is_file():
+        # one of a model's files (config.json, weights.pt) given for the model
+        raise ModelError(
+            f"{directory} is a file of a model directory: load the directory that holds it "
+            f"({directory.parent})"
+        )
+    if directory.exists() and not directory.is_dir():
+        raise ModelError(f"{directory} is a file, not a model directory (a folder written by save)")
+    if not directory.is_dir():
+        left = _interrupted_save(directory)
+        if left:
+            raise ModelError(
+                f"{directory}: no such model directory; a save into it was interrupted and "
+                f"left {' and '.join(left)} beside it (complete models): rename one of them "
+                f"to {directory.name}"
+            )
+        training = interrupted_training_text(directory)
+        if training:
+            raise ModelError(f"{directory}: no model directory yet; {training}")
+        raise ModelError(f"{directory}: no such model directory")
+    for name in ("config.json", "weights.pt", "arrays.npz"):
+        if not (directory / name).is_file():
+            raise ModelError(f"{directory}: not a model directory ({name} is missing)")
+
+
+def read_config(directory: Path) -> dict:
+    """A model directory's ``config.json``: a JSON object of this :data:`FORMAT_VERSION`."""
+    try:
+        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _damaged(directory, "config.json", f"not valid JSON: {exc}") from None
+    except OSError as exc:
+        if _not_damage(exc):  # (a permission: said as it is, not as a damaged model)
+            raise
+        raise _damaged(directory, "config.json", exc) from None
+    if not isinstance(config, dict):
+        raise _damaged(directory, "config.json", "not a JSON object")
+    if config.get("format_version") != FORMAT_VERSION:
+        if "format_version" not in config:  # ({} read "model format None")
+            raise _damaged(directory, "config.json", "no format_version entry")
+        raise ModelError(
+            f"{directory}: model format {config.get('format_version')!r} is not supported "
+            f"(this version reads {FORMAT_VERSION})"
+        )
+    return config
+
+
+def read_samples(
+    directory: Path, config: dict, n_samples: int, sample_ids: Any
+) -> pd.DataFrame | None:
+    """The training samples' annotations (``samples.parquet``) in the model's order, or None."""
+    samples_path = directory / "samples.parquet"
+    # saved before "samples_file" was written: object columns were annotations
+    expected = config.get("samples_file", bool(config.get("sample_object_columns")))
+    if expected and not samples_path.exists():
+        raise _damaged(directory, "samples.parquet", "missing: the training samples' annotations")
+    if not samples_path.exists():
+        return None
+    try:
+        samples = pd.read_parquet(samples_path)
+    except Exception as exc:  # pyarrow raises its own types for damaged files
+        if _not_damage(exc):
+            raise
+        raise _damaged(directory, "samples.parquet", exc) from None
+    objects = config.get("sample_object_columns") or []
+    for col in samples.columns:
+        if str(col) in objects and isinstance(samples[col].dtype, pd.StringDtype):
+            column = samples[col].astype(object)
+            samples[col] = column.where(column.notna(), np.nan)
+    if len(samples) != n_samples:
+        raise _damaged(
+            directory,
+            "samples.parquet",
+            f"{len(samples):,} rows for the model's {n_samples:,} samples",
+        )
+    return _in_model_order(directory, samples, sample_ids)
+
+
+def _in_model_order(directory: Path, samples: pd.DataFrame, sample_ids: Any) -> pd.DataFrame:
+    """``samples`` with rows in the model's order, refused when its ids are another model's."""
+    # another model's annotations of as many samples: every label read "unlabelled"
+    ids = samples.index.astype(str)
+    own = pd.Index(np.asarray(sample_ids).astype(str), name=ids.name)
+    if ids.equals(own):
+        return samples
+    strange = ids.difference(own)
+    if ids.has_duplicates and not len(strange):
+        strange = ids[ids.duplicated()]
+    if len(strange):
+        raise _damaged(
+            directory,
+            "samples.parquet",
+            f"{len(strange)} of its sample ids are not the model's (e.g. "
+            f"{strange[0]!r}): another model's annotations?",
+        )
+    samples.index = ids
+    return samples.reindex(own)  # (rows in the model's order)
 
 
 def saved_model_is_simulated(directory: str | Path) -> bool:
